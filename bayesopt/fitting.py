@@ -1,0 +1,122 @@
+"""MAP estimation of the GP hyperparameters.
+
+    params = (log l_1 … log l_d, log s2, log σ²)     shape (d + 2,)
+    K      = k_θ(X, X) + σ² I,  L = chol(K),  alpha = K⁻¹ y
+
+Objective (R&W Eq. 5.8 plus the log prior), minimized by L-BFGS-B:
+
+    −log p(y | X, θ) − log p(θ) = ½ yᵀ alpha + Σ log L_ii + (n/2) log 2π − log p(θ)
+
+Gradient (R&W Eq. 5.9), with W = alpha alphaᵀ − K⁻¹:
+
+    ∂/∂θ_j  = −½ tr(W ∂K/∂θ_j) − ∂ log p(θ)/∂θ_j
+    ∂/∂log σ² = −½ σ² tr(W) = −½ σ² (alphaᵀalpha − tr K⁻¹)
+
+The kernel part of tr(W ∂K/∂θ) is one Numba pass over the pairs of points
+(`Kernel.theta_gradient`); K⁻¹ comes from LAPACK potri on L. A failed
+Cholesky at a trial point returns +inf so the line search backs off.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from bayesopt.priors import HyperparameterPriors
+from kernels import Kernel
+from kernels.cholesky import cholesky_lower, inverse_from_factor
+from scipy.linalg import cho_solve
+
+logger = logging.getLogger(__name__)
+
+LENGTHSCALE_BOUNDS = (1e-3, 1e3)
+VARIANCE_BOUNDS = (1e-3, 1e3)
+NOISE_BOUNDS = (1e-6, 10.0)  # on standardized targets; the lower end is the noise floor
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """How hard the MAP fit tries."""
+
+    maxiter: int = 200
+    noise_bounds: tuple[float, float] = NOISE_BOUNDS
+
+    def __post_init__(self) -> None:
+        if self.maxiter < 1:
+            raise ValueError(f"maxiter={self.maxiter} must be >= 1")
+        low, high = self.noise_bounds
+        if not 0 < low <= high:
+            raise ValueError(f"noise_bounds={self.noise_bounds} must satisfy 0 < low <= high")
+
+
+@dataclass(frozen=True)
+class FitResult:
+    params: np.ndarray  # (d + 2,)
+    value: float  # negative log posterior at params
+    success: bool
+    n_evaluations: int
+
+
+def parameter_bounds(dim: int, options: FitOptions) -> list[tuple[float, float]]:
+    log = math.log
+    return (
+        [(log(LENGTHSCALE_BOUNDS[0]), log(LENGTHSCALE_BOUNDS[1]))] * dim
+        + [(log(VARIANCE_BOUNDS[0]), log(VARIANCE_BOUNDS[1]))]
+        + [(log(options.noise_bounds[0]), log(options.noise_bounds[1]))]
+    )
+
+
+def negative_log_posterior(
+    params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
+    priors: HyperparameterPriors,
+) -> tuple[float, np.ndarray]:
+    """Value and gradient of −log p(y|θ) − log p(θ); (+inf, 0) if K is not PD."""
+    n, d = X.shape
+    kernel = Kernel(kernel_name, d, params[:-1])
+    noise = math.exp(params[-1])
+    L = cholesky_lower(kernel.matrix(X, noise))
+    if L is None:
+        return math.inf, np.zeros_like(params)
+    alpha = cho_solve((L, True), y, check_finite=False)
+    K_inv = inverse_from_factor(L)
+    nll = 0.5 * float(y @ alpha) + float(np.sum(np.log(np.diag(L)))) + 0.5 * n * math.log(2 * math.pi)
+    grad = np.empty_like(params)
+    grad[:-1] = -kernel.theta_gradient(X, alpha, K_inv)
+    grad[-1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
+    log_prior, prior_grad = priors.log_density(params)
+    return nll - log_prior, grad - prior_grad
+
+
+def fit_map(
+    kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors,
+    starts: list[np.ndarray], options: FitOptions,
+) -> FitResult:
+    """Run L-BFGS-B from each start; return the best finite optimum.
+
+    `success` is False when no start produced a finite objective; the caller
+    then keeps its previous hyperparameters.
+    """
+    bounds = parameter_bounds(X.shape[1], options)
+    lower, upper = np.array(bounds).T
+    best: FitResult | None = None
+    evaluations = 0
+    for start in starts:
+        x0 = np.clip(start, lower, upper)
+        try:
+            result = minimize(
+                negative_log_posterior, x0, args=(kernel_name, X, y, priors), jac=True,
+                method="L-BFGS-B", bounds=bounds, options={"maxiter": options.maxiter},
+            )
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
+            logger.debug("hyperparameter fit from %s failed: %s", x0, error)
+            continue
+        evaluations += int(result.nfev)
+        if math.isfinite(result.fun) and (best is None or result.fun < best.value):
+            best = FitResult(np.asarray(result.x), float(result.fun), True, 0)
+    if best is None:
+        return FitResult(np.clip(starts[0], lower, upper), math.inf, False, evaluations)
+    return FitResult(best.params, best.value, True, evaluations)

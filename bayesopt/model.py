@@ -1,0 +1,187 @@
+"""The surrogate the optimizer talks to: output scaling, hyperparameter schedule, fantasies.
+
+    X      : (n, d) encoded observations (unit cube), in the order they were told
+    y      : (n,)   their objective values (minimization), raw units
+    y_std  : (n,)   (y − mean(y)) / std(y), the GP's targets
+    X_pend : (p, d) pending points, conditioned on as fantasies
+
+Refit schedule. The hyperparameters are refit by MAP (`bayesopt.fitting`)
+after every tell while n ≤ `refit_every_step_until`, and afterwards only
+when the data set has grown by the fraction `refit_growth` since the last
+fit. Between refits new observations are added by a block Cholesky append
+(O(n²) per point), so the amortized cost of a tell is O(n²) for large n:
+a refit costs O(n³) and happens once per `refit_growth · n` tells.
+
+Fantasies (Ginsbourger, Le Riche & Carraro 2010, "kriging believer"):
+pending points are appended with the posterior mean as their value, which
+shrinks the variance around them so the acquisition looks elsewhere. They
+are removed again with a free truncation of the factor.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bayesopt.fitting import FitOptions, fit_map, parameter_bounds
+from bayesopt.gp import GaussianProcess
+from bayesopt.priors import HyperparameterPriors
+from kernels import KERNEL_KINDS, CholeskyError, Kernel
+
+logger = logging.getLogger(__name__)
+
+
+class ModelFitWarning(UserWarning):
+    """The hyperparameter fit failed and earlier or default values are used."""
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Surrogate settings. See the module docstring for the refit schedule."""
+
+    kernel: str = "matern52"
+    refit_every_step_until: int = 200
+    refit_growth: float = 0.1
+    n_restarts: int = 2  # random restarts drawn from the prior, besides the warm start
+    restarts_until: int = 100  # no random restarts beyond this many observations
+    fit: FitOptions = field(default_factory=FitOptions)
+
+    def __post_init__(self) -> None:
+        if self.kernel not in KERNEL_KINDS:
+            raise ValueError(f"kernel={self.kernel!r} must be one of {sorted(KERNEL_KINDS)}")
+        if self.refit_growth <= 0:
+            raise ValueError(f"refit_growth={self.refit_growth} must be > 0")
+        if self.n_restarts < 0 or self.refit_every_step_until < 0:
+            raise ValueError("n_restarts and refit_every_step_until must be >= 0")
+
+
+class SurrogateModel:
+    """A GP on standardized targets that follows a growing data set."""
+
+    def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator) -> None:
+        self.dim = dim
+        self.options = options
+        self.priors = HyperparameterPriors.default(dim)
+        self.rng = rng
+        self.params: np.ndarray | None = None  # (d + 2,) last fitted log-parameters
+        self.n_at_last_fit = 0
+        self.gp: GaussianProcess | None = None
+        self.n_observed = 0
+        self.y_mean, self.y_scale = 0.0, 1.0
+        self.incumbent = 0.0  # best posterior mean at an observed point, standardized
+
+    # ----------------------------------------------------------------- data
+    def update(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Condition on the full data set X: (n, d), y: (n,), a superset of the last one."""
+        assert X.shape[0] == y.shape[0] > 0, "need at least one observation"
+        self.clear_fantasies()
+        self.y_mean, self.y_scale = _standardization(y)
+        y_std = (y - self.y_mean) / self.y_scale
+        n = X.shape[0]
+        if self.gp is None or self._refit_due(n):
+            self._refit(X, y_std)
+        elif n > self.n_observed:
+            self._append(X[self.n_observed :], y_std)
+        else:
+            self.gp.set_targets(y_std)
+        self.n_observed = n
+        assert self.gp is not None
+        self.incumbent = float(np.min(self.gp.training_mean()))
+
+    def _refit_due(self, n: int) -> bool:
+        opts = self.options
+        return n <= opts.refit_every_step_until or n >= (1 + opts.refit_growth) * self.n_at_last_fit
+
+    def _refit(self, X: np.ndarray, y_std: np.ndarray) -> None:
+        result = fit_map(self.options.kernel, X, y_std, self.priors, self._starts(X.shape[0]),
+                         self.options.fit)
+        if result.success:
+            self.params = result.params
+        else:
+            warnings.warn(
+                "hyperparameter fit failed; keeping the previous hyperparameters"
+                if self.params is not None else
+                "hyperparameter fit failed; using the prior's default hyperparameters",
+                ModelFitWarning, stacklevel=4,
+            )
+            if self.params is None:
+                self.params = self._default_params()
+        self.n_at_last_fit = X.shape[0]
+        self.gp = self._build_gp(X, y_std)
+
+    def _starts(self, n: int) -> list[np.ndarray]:
+        starts = [self.params] if self.params is not None else [self._default_params()]
+        if n <= self.options.restarts_until:
+            starts += [self.priors.sample(self.rng, self.dim) for _ in range(self.options.n_restarts)]
+        return starts
+
+    def _default_params(self) -> np.ndarray:
+        lower, upper = np.array(parameter_bounds(self.dim, self.options.fit)).T
+        return np.clip(self.priors.mode(self.dim), lower, upper)
+
+    def _build_gp(self, X: np.ndarray, y_std: np.ndarray) -> GaussianProcess:
+        assert self.params is not None
+        kernel = Kernel(self.options.kernel, self.dim, self.params[:-1])
+        try:
+            return GaussianProcess(kernel, float(np.exp(self.params[-1])), X, y_std)
+        except CholeskyError:
+            warnings.warn("kernel matrix is singular at the fitted hyperparameters; "
+                          "falling back to the prior's default hyperparameters",
+                          ModelFitWarning, stacklevel=5)
+            self.params = self._default_params()
+            kernel = Kernel(self.options.kernel, self.dim, self.params[:-1])
+            return GaussianProcess(kernel, float(np.exp(self.params[-1])), X, y_std)
+
+    def _append(self, X_new: np.ndarray, y_std: np.ndarray) -> None:
+        assert self.gp is not None
+        n_old = self.gp.n
+        self.gp.append(X_new, y_std[n_old:])
+        self.gp.set_targets(y_std)
+
+    # ------------------------------------------------------------ fantasies
+    def add_fantasies(self, X_pending: np.ndarray) -> None:
+        """Condition on pending points with their posterior mean as value (kriging believer)."""
+        assert self.gp is not None, "update() the model before adding fantasies"
+        if X_pending.shape[0] == 0:
+            return
+        mean, _ = self.gp.predict(X_pending)
+        self.gp.append(X_pending, mean)
+
+    def clear_fantasies(self) -> None:
+        if self.gp is not None and self.gp.n > self.n_observed:
+            self.gp.truncate(self.n_observed)
+
+    # ----------------------------------------------------------- prediction
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Standardized latent mean and standard deviation: (m,), (m,)."""
+        assert self.gp is not None
+        mean, var = self.gp.predict(X)
+        return mean, np.sqrt(var)
+
+    def predict_with_gradient(
+        self, X: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        assert self.gp is not None
+        return self.gp.predict_with_gradient(X)
+
+    def predict_raw(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation in the objective's own units."""
+        mean, std = self.predict(X)
+        return self.y_mean + self.y_scale * mean, self.y_scale * std
+
+    @property
+    def lengthscales(self) -> np.ndarray:
+        assert self.params is not None
+        return np.exp(self.params[:-2])
+
+
+def _standardization(y: np.ndarray) -> tuple[float, float]:
+    """Mean and scale; a constant (or single) target gets scale 1 (nothing to learn yet)."""
+    mean = float(np.mean(y))
+    scale = float(np.std(y))
+    if not (np.isfinite(scale) and scale > 0):
+        scale = 1.0
+    return mean, scale

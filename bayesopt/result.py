@@ -1,0 +1,114 @@
+"""Records of an optimization: one `Observation` per tell, an `OptimizeResult` at the end."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bayesopt.model import SurrogateModel
+    from bayesopt.space import Space
+
+Status = Literal["ok", "failed"]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One evaluation, in the order it was told.
+
+    Attributes
+    ----------
+    index : int
+        Position in the history (0-based).
+    params : dict
+        The evaluated point, in user units.
+    value : float or None
+        The objective value as told (None for a failed evaluation).
+    status : {"ok", "failed"}
+    error : str or None
+        What went wrong, for failed evaluations (e.g. a traceback).
+    """
+
+    index: int
+    params: dict[str, Any]
+    value: float | None
+    status: Status = "ok"
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def best_observation(history: Sequence[Observation], maximize: bool) -> Observation | None:
+    """The best successful observation (first one on ties), or None."""
+    best: Observation | None = None
+    for obs in history:
+        if not obs.ok:
+            continue
+        assert obs.value is not None
+        if best is None or (obs.value > best.value if maximize else obs.value < best.value):  # type: ignore[operator]
+            best = obs
+    return best
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    """What an optimization produced.
+
+    Attributes
+    ----------
+    best_params : dict or None
+        The best evaluated point (None if every evaluation failed).
+    best_value : float
+        Its objective value (nan if every evaluation failed).
+    history : tuple of Observation
+        Every evaluation in order, failures included.
+    space : Space
+    maximize : bool
+    model : SurrogateModel or None
+        A snapshot of the fitted surrogate (for plots and inspection).
+    """
+
+    best_params: dict[str, Any] | None
+    best_value: float
+    history: tuple[Observation, ...]
+    space: Space
+    maximize: bool = False
+    model: SurrogateModel | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_history(
+        cls, history: Sequence[Observation], space: Space, maximize: bool,
+        model: SurrogateModel | None = None,
+    ) -> OptimizeResult:
+        best = best_observation(history, maximize)
+        return cls(
+            best_params=None if best is None else dict(best.params),
+            best_value=math.nan if best is None else float(best.value),  # type: ignore[arg-type]
+            history=tuple(history), space=space, maximize=maximize, model=model,
+        )
+
+    @property
+    def values(self) -> np.ndarray:
+        """Objective values in order; nan for failed evaluations."""
+        return np.array([math.nan if o.value is None else o.value for o in self.history])
+
+    @property
+    def best_so_far(self) -> np.ndarray:
+        """Running best value after each evaluation (nan until the first success)."""
+        values = self.values
+        filled = np.where(np.isnan(values), -np.inf if self.maximize else np.inf, values)
+        running = np.maximum.accumulate(filled) if self.maximize else np.minimum.accumulate(filled)
+        return np.where(np.isinf(running), np.nan, running)
+
+    @property
+    def n_failed(self) -> int:
+        return sum(not o.ok for o in self.history)
+
+    def __len__(self) -> int:
+        return len(self.history)

@@ -1,0 +1,412 @@
+"""Standard synthetic problems for testing and benchmarking optimizers.
+
+Every problem is a *minimization* problem on a box. Notation:
+
+    d            number of inputs (`dim`)
+    x: (d,)      one point, in the problem's own units (not the unit cube)
+    X: (n, d)    a batch of points, one per row
+    f(X): (n,)   values, one per row
+    f*, x*       the known global minimum (`optimal_value`) and minimizers
+
+Calling a problem, ``f(x)``, returns ``f(x) + noise_std * N(0, 1)`` (a float
+for one point, an ``(n,)`` array for a batch); ``f.evaluate_true(x)`` returns
+the noiseless value. Formulas and optima follow the Virtual Library of
+Simulation Experiments, S. Surjanovic and D. Bingham,
+https://www.sfu.ca/~ssurjano/optimization.html (cited below as "VLSE").
+
+This module depends on numpy only; `TestFunction.search_space` imports
+`bayesopt.space` when it is called.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bayesopt.space import Real
+
+__all__ = [
+    "PROBLEMS",
+    "Ackley",
+    "Branin",
+    "Hartmann3",
+    "Hartmann6",
+    "Levy",
+    "Michalewicz",
+    "Rosenbrock",
+    "SixHumpCamel",
+    "StyblinskiTang",
+    "TestFunction",
+]
+
+
+def _check_noise_std(noise_std: float) -> float:
+    """Return `noise_std` as a float; raise unless it is a finite real number >= 0."""
+    if isinstance(noise_std, bool) or not isinstance(
+        noise_std, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"noise_std must be a real number, got {noise_std!r}")
+    if not (math.isfinite(noise_std) and noise_std >= 0):
+        raise ValueError(f"noise_std must be finite and >= 0, got {noise_std!r}")
+    return float(noise_std)
+
+
+def _check_dim(dim: int, minimum: int = 1) -> int:
+    """Return `dim` as an int; raise TypeError/ValueError unless an integer >= `minimum`."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an integer, got {dim!r}")
+    if dim < minimum:
+        raise ValueError(f"dim must be >= {minimum}, got {dim!r}")
+    return int(dim)
+
+
+class TestFunction(abc.ABC):
+    """A synthetic minimization problem on a box.
+
+    Subclasses set `name`, `dim`, `bounds` (one ``(low, high)`` per input),
+    `optimal_value` (f*) and `optimizers` (the known global minimizers, each a
+    tuple of `dim` floats), and implement `_evaluate`, the noiseless
+    ``X: (n, d) -> (n,)`` map.
+    """
+
+    __test__ = False  # keep pytest from collecting this class
+
+    name: str
+    dim: int
+    bounds: tuple[tuple[float, float], ...]
+    optimal_value: float
+    optimizers: tuple[tuple[float, ...], ...]
+
+    def __init__(self, *, noise_std: float = 0.0, seed: int | None = None) -> None:
+        self.noise_std = _check_noise_std(noise_std)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    @abc.abstractmethod
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        """Noiseless values at the rows of X: (n, d) -> (n,)."""
+
+    def __call__(self, x: np.ndarray) -> float | np.ndarray:
+        """f(x) plus Gaussian noise of std `noise_std`: x: (d,) -> float, (n, d) -> (n,)."""
+        X, single = self._as_batch(x)
+        y = self._evaluate(X)  # (n,)
+        if self.noise_std > 0:
+            y = y + self.noise_std * self._rng.standard_normal(y.shape)
+        return float(y[0]) if single else y
+
+    def evaluate_true(self, x: np.ndarray) -> float | np.ndarray:
+        """The noiseless f(x): x: (d,) -> float, (n, d) -> (n,)."""
+        X, single = self._as_batch(x)
+        y = self._evaluate(X)  # (n,)
+        return float(y[0]) if single else y
+
+    def search_space(self) -> dict[str, Real]:
+        """The box as a search space: ``{"x0": Real(low0, high0), "x1": ...}``."""
+        from bayesopt.space import Real  # lazy: keeps this module numpy-only
+
+        return {f"x{i}": Real(low, high) for i, (low, high) in enumerate(self.bounds)}
+
+    def regret(self, value: float) -> float:
+        """Simple regret of an observed value: value - f* (>= 0 for noiseless values)."""
+        return float(value) - self.optimal_value
+
+    def __repr__(self) -> str:
+        free_dim = not hasattr(type(self), "dim")  # set per instance by the constructor
+        dim = f"dim={self.dim}, " if free_dim else ""
+        return f"{type(self).__name__}({dim}noise_std={self.noise_std}, seed={self.seed!r})"
+
+    def _as_batch(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Return (X: (n, d) float array, whether x was a single point); validate x."""
+        X = np.asarray(x, dtype=float)
+        single = X.ndim == 1
+        if not (X.ndim in (1, 2) and X.shape[-1] == self.dim):
+            raise ValueError(
+                f"{self.name} takes x of shape ({self.dim},) or (n, {self.dim}) "
+                f"(dim={self.dim}), got shape {X.shape}"
+            )
+        if not np.all(np.isfinite(X)):
+            index = tuple(int(i) for i in np.argwhere(~np.isfinite(X))[0])
+            raise ValueError(f"{self.name} takes finite x, got {X[index]} at index {index}")
+        return (X[None, :] if single else X), single
+
+
+class Branin(TestFunction):
+    """f(x) = (x2 - 5.1 x1^2 / (4 pi^2) + 5 x1 / pi - 6)^2 + 10 (1 - 1/(8 pi)) cos(x1) + 10.
+
+    Branin (1972); VLSE "Branin Function" with its recommended constants.
+    f* = 5 / (4 pi) at (-pi, 12.275), (pi, 2.275) and (3 pi, 2.475).
+    """
+
+    name = "branin"
+    dim = 2
+    bounds = ((-5.0, 10.0), (0.0, 15.0))
+    optimal_value = 0.397887357729738
+    optimizers = ((-math.pi, 12.275), (math.pi, 2.275), (3 * math.pi, 2.475))
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        x1, x2 = X[:, 0], X[:, 1]  # (n,)
+        b, c, r, s, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 6.0, 10.0, 1 / (8 * math.pi)
+        return (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * np.cos(x1) + s
+
+
+class SixHumpCamel(TestFunction):
+    """f(x) = (4 - 2.1 x1^2 + x1^4 / 3) x1^2 + x1 x2 + (-4 + 4 x2^2) x2^2.
+
+    VLSE "Six-Hump Camel Function"; two global minima, symmetric about 0.
+    """
+
+    name = "six_hump_camel"
+    dim = 2
+    bounds = ((-3.0, 3.0), (-2.0, 2.0))
+    optimal_value = -1.031628453489877
+    # Refined from VLSE's (0.0898, -0.7126) by solving grad f = 0 numerically.
+    optimizers = (
+        (0.08984201310031807, -0.7126564030207396),
+        (-0.08984201310031807, 0.7126564030207396),
+    )
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        x1, x2 = X[:, 0], X[:, 1]  # (n,)
+        return (4 - 2.1 * x1**2 + x1**4 / 3) * x1**2 + x1 * x2 + (-4 + 4 * x2**2) * x2**2
+
+
+class _Hartmann(TestFunction):
+    """f(x) = -sum_{i=1}^{4} alpha_i exp(-sum_j A_ij (x_j - P_ij)^2), on [0, 1]^d.
+
+    Subclasses set the constants ALPHA: (4,), A: (4, d), P: (4, d).
+    """
+
+    ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+    A: np.ndarray
+    P: np.ndarray
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        diff = X[:, None, :] - self.P[None, :, :]  # (n, 4, d)
+        inner = np.sum(self.A * diff**2, axis=-1)  # (n, 4)
+        return -np.exp(-inner) @ self.ALPHA
+
+
+class Hartmann3(_Hartmann):
+    """f(x) = -sum_{i=1}^{4} alpha_i exp(-sum_{j=1}^{3} A_ij (x_j - P_ij)^2), x in [0, 1]^3.
+
+    Dixon & Szegő (1978), "Towards Global Optimisation 2"; VLSE "Hartmann 3-D Function".
+    """
+
+    name = "hartmann3"
+    dim = 3
+    bounds = ((0.0, 1.0),) * 3
+    optimal_value = -3.86278214782076
+    # VLSE's x* = (0.114614, 0.555649, 0.852547), refined by solving grad f = 0.
+    optimizers = ((0.11461433858967196, 0.555648849971857, 0.8525469535208658),)
+    A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
+    # P_41 = 0.03815 as in Dixon & Szegő. VLSE prints 0.0381, but its x* and f*
+    # belong to 0.03815: with 0.0381 the minimum is -3.8627797873 at x1 = 0.114589.
+    P = np.array(
+        [
+            [0.3689, 0.1170, 0.2673],
+            [0.4699, 0.4387, 0.7470],
+            [0.1091, 0.8732, 0.5547],
+            [0.03815, 0.5743, 0.8828],
+        ]
+    )
+
+
+class Hartmann6(_Hartmann):
+    """f(x) = -sum_{i=1}^{4} alpha_i exp(-sum_{j=1}^{6} A_ij (x_j - P_ij)^2), x in [0, 1]^6.
+
+    VLSE "Hartmann 6-D Function" (constants A, P, alpha as listed there).
+    """
+
+    name = "hartmann6"
+    dim = 6
+    bounds = ((0.0, 1.0),) * 6
+    optimal_value = -3.32236801141551
+    # VLSE's x* = (0.20168952, 0.15001069, 0.47687398, 0.27533243, 0.31165162,
+    # 0.65730054), refined by solving grad f = 0.
+    optimizers = (
+        (
+            0.20168951100670543,
+            0.15001069182345797,
+            0.47687397422189703,
+            0.2753324304940561,
+            0.31165161660011326,
+            0.6573005340656204,
+        ),
+    )
+    A = np.array(
+        [
+            [10.0, 3, 17, 3.5, 1.7, 8],
+            [0.05, 10, 17, 0.1, 8, 14],
+            [3, 3.5, 1.7, 10, 17, 8],
+            [17, 8, 0.05, 10, 0.1, 14],
+        ]
+    )
+    P = 1e-4 * np.array(
+        [
+            [1312.0, 1696, 5569, 124, 8283, 5886],
+            [2329, 4135, 8307, 3736, 1004, 9991],
+            [2348, 1451, 3522, 2883, 3047, 6650],
+            [4047, 8828, 8732, 5743, 1091, 381],
+        ]
+    )
+
+
+class Ackley(TestFunction):
+    """f(x) = -a exp(-b sqrt(mean(x^2))) - exp(mean(cos(c x))) + a + e, a=20, b=0.2, c=2 pi.
+
+    Ackley (1987); VLSE "Ackley Function". f* = 0 at x* = 0, on [-32.768, 32.768]^d.
+    """
+
+    A, B, C = 20.0, 0.2, 2 * math.pi
+
+    def __init__(self, dim: int = 5, *, noise_std: float = 0.0, seed: int | None = None) -> None:
+        super().__init__(noise_std=noise_std, seed=seed)
+        self.dim = _check_dim(dim)
+        self.name = f"ackley{self.dim}"
+        self.bounds = ((-32.768, 32.768),) * self.dim
+        self.optimal_value = 0.0
+        self.optimizers = ((0.0,) * self.dim,)
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        rms = np.sqrt(np.mean(X**2, axis=1))  # (n,)
+        mean_cos = np.mean(np.cos(self.C * X), axis=1)  # (n,)
+        return -self.A * np.exp(-self.B * rms) - np.exp(mean_cos) + self.A + math.e
+
+
+class Rosenbrock(TestFunction):
+    """f(x) = sum_{i=1}^{d-1} [100 (x_{i+1} - x_i^2)^2 + (x_i - 1)^2].
+
+    Rosenbrock (1960); VLSE "Rosenbrock Function". f* = 0 at x* = 1, on [-5, 10]^d.
+    Needs d >= 2 (for d = 1 the sum is empty and f is identically 0).
+    """
+
+    def __init__(self, dim: int = 4, *, noise_std: float = 0.0, seed: int | None = None) -> None:
+        super().__init__(noise_std=noise_std, seed=seed)
+        self.dim = _check_dim(dim, minimum=2)
+        self.name = f"rosenbrock{self.dim}"
+        self.bounds = ((-5.0, 10.0),) * self.dim
+        self.optimal_value = 0.0
+        self.optimizers = ((1.0,) * self.dim,)
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        head, tail = X[:, :-1], X[:, 1:]  # (n, d-1) each
+        return np.sum(100 * (tail - head**2) ** 2 + (head - 1) ** 2, axis=1)
+
+
+class Levy(TestFunction):
+    """f(x) = sin^2(pi w1) + sum_{i<d} (wi-1)^2 [1+10 sin^2(pi wi+1)] + (wd-1)^2 [1+sin^2(2 pi wd)].
+
+    Here w = 1 + (x - 1) / 4. VLSE "Levy Function". f* = 0 at x* = 1, on [-10, 10]^d.
+    """
+
+    def __init__(self, dim: int = 10, *, noise_std: float = 0.0, seed: int | None = None) -> None:
+        super().__init__(noise_std=noise_std, seed=seed)
+        self.dim = _check_dim(dim)
+        self.name = f"levy{self.dim}"
+        self.bounds = ((-10.0, 10.0),) * self.dim
+        self.optimal_value = 0.0
+        self.optimizers = ((1.0,) * self.dim,)
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        W = 1 + (X - 1) / 4  # (n, d)
+        first = np.sin(math.pi * W[:, 0]) ** 2
+        mid = np.sum((W[:, :-1] - 1) ** 2 * (1 + 10 * np.sin(math.pi * W[:, :-1] + 1) ** 2), axis=1)
+        last = (W[:, -1] - 1) ** 2 * (1 + np.sin(2 * math.pi * W[:, -1]) ** 2)
+        return first + mid + last
+
+
+class StyblinskiTang(TestFunction):
+    """f(x) = 1/2 sum_i (x_i^4 - 16 x_i^2 + 5 x_i).
+
+    VLSE "Styblinski-Tang Function". f* = -39.16616570377142 d at x*_i = -2.903534027771178,
+    on [-5, 5]^d.
+    """
+
+    X_STAR = -2.903534027771178  # the root of 4 x^3 - 32 x + 5 = 0 in [-5, 0]
+    F_STAR_PER_DIM = -39.16616570377142
+
+    def __init__(self, dim: int = 8, *, noise_std: float = 0.0, seed: int | None = None) -> None:
+        super().__init__(noise_std=noise_std, seed=seed)
+        self.dim = _check_dim(dim)
+        self.name = f"styblinski_tang{self.dim}"
+        self.bounds = ((-5.0, 5.0),) * self.dim
+        self.optimal_value = self.F_STAR_PER_DIM * self.dim
+        self.optimizers = ((self.X_STAR,) * self.dim,)
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        return 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1)
+
+
+# Michalewicz (m = 10) is a sum of one-dimensional terms, so its global
+# minimizer is found one coordinate at a time: for each i, a grid of 2e6
+# points on [0, pi] located the best peak of -sin(x) sin^20(i x^2 / pi), and
+# a root of its derivative (scipy.optimize.brentq) refined it. 2000 L-BFGS-B
+# multistarts on the full function agree for d = 5 (-4.687658178) and find
+# worse local minima only for d = 10 (best -8.99).
+_MICHALEWICZ_X_STAR = (
+    2.2029055201726093,
+    1.5707963267948966,  # pi / 2
+    1.2849915705529245,
+    1.9230584698663626,
+    1.720469772565841,
+    1.5707963267948966,  # pi / 2
+    1.4544139713623792,
+    1.7560865209450263,
+    1.6557174168210291,
+    1.5707963267948966,  # pi / 2
+)
+_MICHALEWICZ_OPTIMAL_VALUE = {
+    2: -1.8013034100985537,  # VLSE; ours agrees to 1e-15
+    5: -4.687658179088148,  # VLSE gives -4.687658 (truncated); ours to full precision
+    10: -9.660151715641344,  # VLSE gives -9.66015, which is 1.7e-6 above the true minimum
+}
+
+
+class Michalewicz(TestFunction):
+    """f(x) = -sum_{i=1}^{d} sin(x_i) sin^{2m}(i x_i^2 / pi), m = 10.
+
+    Michalewicz (1992); VLSE "Michalewicz Function". On [0, pi]^d; f* is known for d in {2, 5, 10}.
+    """
+
+    M = 10
+
+    def __init__(self, dim: int = 5, *, noise_std: float = 0.0, seed: int | None = None) -> None:
+        super().__init__(noise_std=noise_std, seed=seed)
+        dim = _check_dim(dim)
+        if dim not in _MICHALEWICZ_OPTIMAL_VALUE:
+            raise ValueError(
+                f"dim must be one of {sorted(_MICHALEWICZ_OPTIMAL_VALUE)} for Michalewicz, "
+                f"got {dim!r}"
+            )
+        self.dim = dim
+        self.name = f"michalewicz{self.dim}"
+        self.bounds = ((0.0, math.pi),) * self.dim
+        self.optimal_value = _MICHALEWICZ_OPTIMAL_VALUE[self.dim]
+        self.optimizers = (_MICHALEWICZ_X_STAR[: self.dim],)
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        i = np.arange(1, self.dim + 1)  # (d,)
+        return -np.sum(np.sin(X) * np.sin(i * X**2 / math.pi) ** (2 * self.M), axis=1)
+
+
+PROBLEMS: dict[str, Callable[..., TestFunction]] = {
+    "branin": Branin,
+    "six_hump_camel": SixHumpCamel,
+    "hartmann3": Hartmann3,
+    "hartmann6": Hartmann6,
+    "ackley5": functools.partial(Ackley, dim=5),
+    "rosenbrock4": functools.partial(Rosenbrock, dim=4),
+    "levy10": functools.partial(Levy, dim=10),
+    "styblinski_tang8": functools.partial(StyblinskiTang, dim=8),
+    "michalewicz5": functools.partial(Michalewicz, dim=5),
+}
+"""Benchmark problems by name; each value builds one.
+
+Example: ``PROBLEMS["branin"](noise_std=0.1, seed=0)``.
+"""

@@ -1,0 +1,197 @@
+"""Cholesky factor of a kernel matrix, grown in place as rows arrive.
+
+Notation:
+
+    A  : (n, n) symmetric positive definite (a kernel matrix plus noise)
+    L  : (n, n) lower triangular, L Lᵀ = A + jitter·I
+    B  : (n, k) cross block A[old, new],  C : (k, k) new block A[new, new]
+
+Block append (Golub & Van Loan, *Matrix Computations*, 4th ed., §4.2.9,
+applied to a bordered matrix). For
+
+    A' = [[A,  B],        L' = [[L,  0],
+          [Bᵀ, C]]              [Sᵀ, M]]
+
+L' L'ᵀ = A' gives L Sᵀ... written out: L S = B and Sᵀ S + M Mᵀ = C, so
+
+    S = L⁻¹ B                 (one triangular solve with k right-hand sides, O(n²k))
+    M = chol(C − Sᵀ S)        (the Schur complement, a k×k factorization, O(nk² + k³))
+
+and the old factor is untouched. The factor lives in the top-left corner of
+a row-major buffer with spare capacity, so appending writes k new rows and
+dropping them again (for fantasized observations) is free.
+
+A factorization that fails is retried with jitter added to the diagonal in
+growing steps (1e-10 … 1e-1 of the mean diagonal); `CholeskyError` is raised
+only if even that fails, which for a finite kernel matrix does not happen.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+from scipy.linalg import lapack, solve_triangular
+
+_JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
+_FEW_RHS = 16  # up to this many right-hand sides the Numba loops beat copying L for BLAS
+
+
+class CholeskyError(RuntimeError):
+    """The matrix could not be factorized even with the largest jitter."""
+
+
+def cholesky_lower(A: np.ndarray) -> np.ndarray | None:
+    """Lower factor of a C-contiguous SPD matrix via LAPACK potrf, or None if not PD.
+
+    The matrix is copied once; potrf runs on the transposed (Fortran) view of
+    the copy so the result is a C-contiguous lower factor without a second copy.
+    """
+    work = np.array(A, dtype=np.float64, order="C", copy=True)
+    # potrf(upper) on the Fortran view Aᵀ = A writes U with UᵀU = A; in C order that is L = Uᵀ.
+    _, info = lapack.dpotrf(work.T, lower=0, clean=1, overwrite_a=1)
+    return work if info == 0 else None
+
+
+def cholesky_with_jitter(A: np.ndarray, jitter: float = 0.0) -> tuple[np.ndarray, float]:
+    """Factor A + jitter·I, escalating the jitter until it succeeds. Returns (L, jitter)."""
+    if not np.all(np.isfinite(A)):
+        raise CholeskyError("matrix has non-finite entries; check the inputs and hyperparameters")
+    scale = max(float(np.mean(np.diag(A))), np.finfo(float).tiny)
+    candidates = (jitter,) + tuple(step * scale for step in _JITTER_STEPS if step * scale > jitter)
+    for trial in candidates:
+        L = cholesky_lower(A + trial * np.eye(A.shape[0]) if trial > 0 else A)
+        if L is not None:
+            return L, trial
+    raise CholeskyError(
+        f"matrix of size {A.shape[0]} is not positive definite even with jitter "
+        f"{candidates[-1]:.3g}; the inputs may be degenerate"
+    )
+
+
+def inverse_from_factor(L: np.ndarray) -> np.ndarray:
+    """A⁻¹ from L (LAPACK potri). Only the lower triangle of the result is valid."""
+    work = np.array(L, order="C", copy=True)
+    _, info = lapack.dpotri(work.T, lower=0, overwrite_c=1)  # upper of Fortran view = lower in C
+    assert info == 0, f"potri failed with info={info} on a valid factor"
+    return work
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def _forward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
+    """Solve L X = B in place, B given transposed as Bt: (k, n). L may be a strided view."""
+    k, n = Bt.shape
+    for c in prange(k):
+        for i in range(n):
+            acc = Bt[c, i]
+            for j in range(i):
+                acc -= L[i, j] * Bt[c, j]
+            Bt[c, i] = acc / L[i, i]
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def _backward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
+    """Solve Lᵀ X = B in place (column sweep, reading rows of L), Bt: (k, n)."""
+    k, n = Bt.shape
+    for c in prange(k):
+        for i in range(n - 1, -1, -1):
+            x = Bt[c, i] / L[i, i]
+            Bt[c, i] = x
+            for j in range(i):
+                Bt[c, j] -= L[i, j] * x
+
+
+class CholeskyFactor:
+    """Lower Cholesky factor with in-place block append and free truncation."""
+
+    def __init__(self, L: np.ndarray, jitter: float = 0.0, capacity: int | None = None) -> None:
+        n = L.shape[0]
+        capacity = max(capacity or 0, n, 8)
+        self._buffer = np.zeros((capacity, capacity))
+        self._buffer[:n, :n] = np.tril(L)
+        self._n = n
+        self.jitter = jitter  # added to the diagonal of the first factorization
+        self._contiguous: np.ndarray | None = None
+
+    @classmethod
+    def factorize(cls, A: np.ndarray, jitter: float = 0.0, capacity: int | None = None) -> CholeskyFactor:
+        L, used = cholesky_with_jitter(A, jitter)
+        return cls(L, used, capacity)
+
+    @property
+    def n(self) -> int:
+        return self._n
+
+    @property
+    def L(self) -> np.ndarray:
+        """The factor as a (strided) view into the buffer; do not write to it."""
+        return self._buffer[: self._n, : self._n]
+
+    def contiguous(self) -> np.ndarray:
+        """A C-contiguous copy of L for BLAS, cached until the factor changes."""
+        if self._contiguous is None:
+            self._contiguous = np.ascontiguousarray(self.L)
+        return self._contiguous
+
+    def log_determinant(self) -> float:
+        """log det(A) = 2 Σ log L_ii."""
+        return 2.0 * float(np.sum(np.log(np.diag(self.L))))
+
+    def solve_lower(self, B: np.ndarray) -> np.ndarray:
+        """L⁻¹ B for B: (n,) or (n, k)."""
+        return self._solve(B, lower=True)
+
+    def solve_upper(self, B: np.ndarray) -> np.ndarray:
+        """L⁻ᵀ B for B: (n,) or (n, k)."""
+        return self._solve(B, lower=False)
+
+    def solve(self, B: np.ndarray) -> np.ndarray:
+        """A⁻¹ B = L⁻ᵀ (L⁻¹ B)  (R&W Alg. 2.1, line 3)."""
+        return self.solve_upper(self.solve_lower(B))
+
+    def _solve(self, B: np.ndarray, lower: bool) -> np.ndarray:
+        B = np.asarray(B, dtype=np.float64)
+        assert B.shape[0] == self._n, f"right-hand side has {B.shape[0]} rows, factor has {self._n}"
+        columns = B.reshape(self._n, -1)
+        if columns.shape[1] > _FEW_RHS:
+            out = solve_triangular(self.contiguous(), columns, lower=True,
+                                   trans=0 if lower else 1, check_finite=False)
+        else:
+            Bt = np.array(columns.T, order="C", copy=True)  # solved in place; never touch B
+            (_forward_substitution if lower else _backward_substitution)(self.L, Bt)
+            out = Bt.T
+        return out.reshape(B.shape)
+
+    def append(self, cross: np.ndarray, block: np.ndarray) -> float:
+        """Grow the factor by k rows: cross = A[old, new] (n, k), block = A[new, new] (k, k).
+
+        Returns the jitter that had to be added to the new diagonal block (0.0
+        normally; larger when the new rows nearly duplicate old ones).
+        """
+        n, k = self._n, block.shape[0]
+        assert cross.shape == (n, k), f"cross block has shape {cross.shape}, expected {(n, k)}"
+        self._reserve(n + k)
+        S = self.solve_lower(cross)  # (n, k): L S = B
+        schur = block - S.T @ S + self.jitter * np.eye(k)
+        M, extra = cholesky_with_jitter(0.5 * (schur + schur.T))
+        self._buffer[n : n + k, :n] = S.T
+        self._buffer[n : n + k, n : n + k] = M
+        self._n = n + k
+        self._contiguous = None
+        return extra
+
+    def truncate(self, n: int) -> None:
+        """Drop every row after the first n (the leading block of L is L of the leading block of A)."""
+        assert 0 <= n <= self._n, f"cannot truncate a factor of size {self._n} to {n}"
+        if n != self._n:
+            self._n = n
+            self._contiguous = None
+
+    def _reserve(self, size: int) -> None:
+        capacity = self._buffer.shape[0]
+        if size <= capacity:
+            return
+        grown = np.zeros((max(size, math.ceil(1.5 * capacity)),) * 2)
+        grown[: self._n, : self._n] = self.L
+        self._buffer = grown

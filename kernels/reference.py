@@ -1,0 +1,73 @@
+"""Plain-numpy twins of the Numba kernels in `kernels.stationary`.
+
+Written for clarity, not speed: dense broadcasting, the full (n, n, d)
+derivative tensor where the Numba code contracts on the fly. The tests
+assert that both give the same numbers; the benchmarks use these as the
+numpy reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kernels.stationary import MATERN12, MATERN32, MATERN52, RBF
+
+
+def radial_profile(kind: int, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(κ(r), κ'(r)/r) elementwise, as `stationary.radial_profile`."""
+    r = np.sqrt(r2)
+    if kind == RBF:
+        k = np.exp(-0.5 * r2)
+        return k, -k
+    if kind == MATERN52:
+        e = np.exp(-np.sqrt(5.0) * r)
+        return (1 + np.sqrt(5.0) * r + 5.0 / 3.0 * r2) * e, -5.0 / 3.0 * (1 + np.sqrt(5.0) * r) * e
+    if kind == MATERN32:
+        e = np.exp(-np.sqrt(3.0) * r)
+        return (1 + np.sqrt(3.0) * r) * e, -3.0 * e
+    if kind == MATERN12:
+        e = np.exp(-r)
+        g = np.zeros_like(r)
+        np.divide(-e, r, out=g, where=r > 0)
+        return e, g
+    raise ValueError(f"unknown kernel kind {kind}")
+
+
+def _pairwise_differences(Zq: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    return Zq[:, None, :] - Z[None, :, :]  # (m, n, d)
+
+
+def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.ndarray:
+    K = cross_kernel(kind, Z, Z, s2)
+    return K + diag_add * np.eye(Z.shape[0])
+
+
+def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndarray:
+    r2 = np.sum(_pairwise_differences(Zq, Z) ** 2, axis=-1)
+    return s2 * radial_profile(kind, r2)[0]
+
+
+def kernel_theta_jacobian(kind: int, Z: np.ndarray, s2: float) -> np.ndarray:
+    """∂K/∂θ as a dense (n, n, d + 1) tensor, θ = (log l, log s2)."""
+    diff = _pairwise_differences(Z, Z)
+    k, g = radial_profile(kind, np.sum(diff**2, axis=-1))
+    d_log_l = -s2 * g[:, :, None] * diff**2
+    return np.concatenate([d_log_l, (s2 * k)[:, :, None]], axis=-1)
+
+
+def lml_gradient_contraction(
+    kind: int, Z: np.ndarray, s2: float, alpha: np.ndarray, K_inv: np.ndarray
+) -> np.ndarray:
+    """½·tr((ααᵀ − K⁻¹)·∂K/∂θ) (R&W Eq. 5.9) with the dense tensor; K_inv symmetric."""
+    W = np.outer(alpha, alpha) - K_inv
+    return 0.5 * np.einsum("ab,abj->j", W, kernel_theta_jacobian(kind, Z, s2))
+
+
+def cross_gradient_contraction(
+    kind: int, Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray, s2: float,
+    W: np.ndarray,
+) -> np.ndarray:
+    diff = _pairwise_differences(Zq, Z)
+    _, g = radial_profile(kind, np.sum(diff**2, axis=-1))
+    jac = s2 * g[:, :, None] * diff * inv_lengthscales  # ∂k(x*_i, x_b)/∂x*_ij: (m, n, d)
+    return np.einsum("cib,ibj->cij", W, jac)

@@ -1,0 +1,163 @@
+"""Numba kernels for stationary ARD covariance functions.
+
+Notation (R&W 2006, ch. 4):
+
+    X  : (n, d) inputs,  X* : (m, d) query inputs
+    l  : (d,)  lengthscales,  s2 : signal variance
+    Z  = X / l (inputs pre-scaled by the lengthscales)
+    r² = Σ_j (x_j - y_j)² / l_j² = |z_x - z_y|²
+    k(x, y) = s2 · κ(r)              κ one of the radial profiles below
+    g(r)   = κ'(r) / r               finite at r = 0 for every profile but Matérn-1/2
+
+Derivatives used here (chain rule through r):
+
+    ∂k/∂x_j       =  s2 · g(r) · (x_j - y_j) / l_j²
+    ∂k/∂log l_j   = -s2 · g(r) · (x_j - y_j)² / l_j²
+    ∂k/∂log s2    =  k
+
+Every function takes a `kind` code (MATERN52, MATERN32, MATERN12, RBF) so a
+single compiled loop serves all kernels. Loops over pairs of rows are
+parallel over *balanced* row pairs (row t with row n-1-t), because row a of a
+triangular loop does a units of work. `kernels.reference` holds a plain-numpy
+twin of each function, which the tests compare against.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+MATERN52 = 0
+MATERN32 = 1
+MATERN12 = 2
+RBF = 3
+
+_SQRT3 = math.sqrt(3.0)
+_SQRT5 = math.sqrt(5.0)
+
+
+@njit(cache=True, inline="always")
+def radial_profile(kind: int, r2: float) -> tuple[float, float]:
+    """Return (κ(r), κ'(r)/r) for r² = r2 (R&W Eq. 4.14, 4.17 for Matérn; 4.9 for RBF)."""
+    if kind == RBF:
+        k = math.exp(-0.5 * r2)
+        return k, -k
+    r = math.sqrt(r2)
+    if kind == MATERN52:
+        e = math.exp(-_SQRT5 * r)
+        return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * e, -(5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
+    if kind == MATERN32:
+        e = math.exp(-_SQRT3 * r)
+        return (1.0 + _SQRT3 * r) * e, -3.0 * e
+    e = math.exp(-r)  # Matérn-1/2: not differentiable at r = 0; use the zero subgradient there
+    return e, (-e / r if r > 0.0 else 0.0)
+
+
+@njit(cache=True, inline="always")
+def _squared_distance(a: np.ndarray, b: np.ndarray) -> float:
+    acc = 0.0
+    for j in range(a.shape[0]):
+        diff = a[j] - b[j]
+        acc += diff * diff
+    return acc
+
+
+@njit(cache=True, inline="always")
+def _balanced_row(t: int, half: int, n: int) -> int:
+    """Row t (half 0) or its partner n-1-t (half 1; -1 if that is t itself).
+
+    Rows t and n-1-t together do n+1 units of a triangular loop, so a prange
+    over t hands every thread the same amount of work.
+    """
+    row = np.int64(t)  # a prange index is unsigned; keep the arithmetic signed
+    if half == 0:
+        return row
+    partner = np.int64(n) - 1 - row
+    return partner if partner != row else np.int64(-1)
+
+
+@njit(cache=True, parallel=True)
+def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.ndarray:
+    """K_ab = s2·κ(|z_a - z_b|) + diag_add·[a == b];  Z: (n, d) → K: (n, n)."""
+    n = Z.shape[0]
+    K = np.empty((n, n))
+    for t in prange((n + 1) // 2):
+        for half in range(2):
+            a = _balanced_row(t, half, n)
+            if a < 0:
+                continue
+            for b in range(a):
+                k, _ = radial_profile(kind, _squared_distance(Z[a], Z[b]))
+                K[a, b] = s2 * k
+                K[b, a] = s2 * k
+            K[a, a] = s2 + diag_add
+    return K
+
+
+@njit(cache=True, parallel=True)
+def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndarray:
+    """K*_ib = s2·κ(|zq_i - z_b|);  Zq: (m, d), Z: (n, d) → (m, n)."""
+    m, n = Zq.shape[0], Z.shape[0]
+    out = np.empty((m, n))
+    for i in prange(m):
+        for b in range(n):
+            k, _ = radial_profile(kind, _squared_distance(Zq[i], Z[b]))
+            out[i, b] = s2 * k
+    return out
+
+
+@njit(cache=True, parallel=True)
+def lml_gradient_contraction(
+    kind: int, Z: np.ndarray, s2: float, alpha: np.ndarray, K_inv: np.ndarray
+) -> np.ndarray:
+    """½·Σ_ab W_ab ∂K_ab/∂θ with W = ααᵀ − K⁻¹ (R&W Eq. 5.9), θ = (log l_1..l_d, log s2).
+
+    Z: (n, d), alpha: (n,), K_inv: (n, n) of which only the lower triangle is
+    read (LAPACK potri fills one triangle). Returns (d + 1,). W is formed one
+    entry at a time, so no (n, n, d) tensor and no second n×n matrix exist.
+    """
+    n, d = Z.shape
+    partial = np.zeros((n, d + 1))  # per-row sums, reduced in a fixed order below
+    for t in prange((n + 1) // 2):
+        for half in range(2):
+            a = _balanced_row(t, half, n)
+            if a < 0:
+                continue
+            for b in range(a):
+                w = alpha[a] * alpha[b] - K_inv[a, b]
+                k, g = radial_profile(kind, _squared_distance(Z[a], Z[b]))
+                for j in range(d):
+                    diff = Z[a, j] - Z[b, j]
+                    partial[a, j] -= w * g * diff * diff  # off-diagonal pairs count twice: 2·½
+                partial[a, d] += w * k
+            partial[a, d] += 0.5 * (alpha[a] * alpha[a] - K_inv[a, a])  # ∂K_aa/∂log s2 = s2
+    grad = np.zeros(d + 1)
+    for a in range(n):
+        grad += partial[a]
+    return grad * s2
+
+
+@njit(cache=True, parallel=True)
+def cross_gradient_contraction(
+    kind: int, Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray, s2: float,
+    W: np.ndarray,
+) -> np.ndarray:
+    """Σ_b W_cib · ∂k(x*_i, x_b)/∂x*_ij;  Zq: (m, d), Z: (n, d), W: (c, m, n) → (c, m, d).
+
+    With W_0 = α (each row) this is ∂μ/∂x*; with W_1 = K⁻¹k* it gives ∂σ²/∂x*
+    up to the factor −2. The (m, n, d) kernel Jacobian is never stored.
+    """
+    m, d = Zq.shape
+    n = Z.shape[0]
+    channels = W.shape[0]
+    out = np.zeros((channels, m, d))
+    for i in prange(m):
+        for b in range(n):
+            _, g = radial_profile(kind, _squared_distance(Zq[i], Z[b]))
+            for c in range(channels):
+                scale = W[c, i, b] * g * s2
+                for j in range(d):
+                    out[c, i, j] += scale * (Zq[i, j] - Z[b, j]) * inv_lengthscales[j]
+    return out

@@ -1,0 +1,367 @@
+"""Tests for acquisition.functions: LogEI numerics, gradients, validation.
+
+References used here are independent of the code under test:
+- z in [-30, 30]: the textbook float64 formula log(phi(z) + z Phi(z));
+- z <= -1: quadrature of the cancellation-free integrals
+      h(z) / phi(z) = (1/z**2) int_0^inf s exp(-s - s**2/(2 z**2)) ds,
+      m(z) = Phi(z) / phi(z) = (1/|z|) int_0^inf exp(-s - s**2/(2 z**2)) ds,
+  (substitute u = s/|z| in h(z) = int_0^inf u phi(z - u) du), so that
+  log h = log phi - 2 log|z| + log I1 and d log h / dz = m phi / h = |z| I0 / I1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from decimal import Decimal, localcontext
+
+import numpy as np
+import pytest
+from numpy.typing import ArrayLike
+from scipy.integrate import quad
+from scipy.special import ndtr
+
+from acquisition.functions import (
+    _Z_TAIL,
+    AcquisitionFunction,
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    ProbabilityOfImprovement,
+    UpperConfidenceBound,
+    _d_log_h_middle,
+    _d_log_h_tail,
+    _log1mexp,
+    _log_h_middle,
+    _log_h_tail,
+    d_log_h,
+    gp_ucb_beta,
+    log_h,
+)
+
+LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _float64_log_h(z: np.ndarray) -> np.ndarray:
+    """Textbook log(phi(z) + z Phi(z)); usable where h does not underflow (z > -37)."""
+    return np.log(np.exp(-0.5 * z**2) / math.sqrt(2.0 * math.pi) + z * ndtr(z))
+
+
+def _quadrature_log_h_and_slope(z: float) -> tuple[float, float]:
+    """(log h(z), d log h(z) / dz) for z <= -1 by quadrature (see module docstring)."""
+    a = 1.0 / (2.0 * z * z)
+    opts = {"epsabs": 0.0, "epsrel": 1.2e-14, "limit": 200}
+    i0 = quad(lambda s: math.exp(-s - a * s * s), 0.0, math.inf, **opts)[0]
+    i1 = quad(lambda s: s * math.exp(-s - a * s * s), 0.0, math.inf, **opts)[0]
+    log_phi = -0.5 * z * z - LOG_SQRT_2PI
+    return log_phi - 2.0 * math.log(-z) + math.log(i1), -z * i0 / i1
+
+
+# ---------------------------------------------------------------- log_h, d_log_h
+
+
+def test_log1mexp_matches_decimal_reference() -> None:
+    x = -np.concatenate([np.logspace(-15.0, 2.5, 176), [math.log(2.0)]])
+    with localcontext() as ctx:
+        ctx.prec = 200  # 1 - exp(x) must keep ~16 digits for x down to -316
+        reference = [float((1 - Decimal(float(v)).exp()).ln()) for v in x]
+    np.testing.assert_allclose(_log1mexp(x), reference, rtol=1e-14)
+
+
+def test_log_h_matches_float64_formula() -> None:
+    z = np.concatenate([np.linspace(-30.0, 30.0, 601), [-1.0 - 1e-9, -1.0, -1.0 + 1e-9]])
+    np.testing.assert_allclose(log_h(z), _float64_log_h(z), rtol=1e-10, atol=1e-12)
+
+
+def test_d_log_h_matches_float64_formula() -> None:
+    z = np.linspace(-30.0, 30.0, 601)
+    reference = ndtr(z) / np.exp(_float64_log_h(z))  # Phi / h, since h' = Phi
+    np.testing.assert_allclose(d_log_h(z), reference, rtol=1e-9)
+
+
+def test_log_h_and_slope_match_quadrature_in_the_tail() -> None:
+    z = -np.logspace(0.0, 8.0, 81)
+    reference = np.array([_quadrature_log_h_and_slope(v) for v in z])
+    np.testing.assert_allclose(log_h(z), reference[:, 0], rtol=1e-14)
+    # The middle branch loses ~eps * z**2 of relative accuracy in the slope (~2e-8 at
+    # the switch); the asymptotic slope |z| + 2/|z| is off by only ~6/z**4 there.
+    np.testing.assert_allclose(d_log_h(z), reference[:, 1], rtol=1e-7)
+    tail = z < _Z_TAIL
+    assert tail.sum() >= 20
+    np.testing.assert_allclose(d_log_h(z[tail]), reference[tail, 1], rtol=1e-13)
+
+
+def test_log_h_correction_term_matches_quadrature() -> None:
+    # log h - log phi = log(1 - |z| m(z)) ~ -2 log|z|: checked absolutely, where
+    # the leading -z**2/2 would hide an error in it.
+    z = -np.logspace(0.0, 2.5, 26)
+    log_phi = -0.5 * z**2 - LOG_SQRT_2PI
+    reference = np.array([_quadrature_log_h_and_slope(v)[0] for v in z]) - log_phi
+    np.testing.assert_allclose(log_h(z) - log_phi, reference, rtol=0.0, atol=1e-10)
+
+
+def test_log_h_stress_grid_finite_monotone_no_warnings() -> None:
+    z = np.concatenate([-np.logspace(12.0, -8.0, 500), [0.0], np.logspace(-8.0, 6.0, 300)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values, slopes = log_h(z), d_log_h(z)
+    assert np.all(np.isfinite(values))
+    assert np.all(np.isfinite(slopes))
+    assert np.all(np.diff(values) > 0.0), "log_h must be strictly increasing"
+    assert np.all(slopes > 0.0)
+
+
+def test_extreme_inputs_do_not_warn_or_give_nan() -> None:
+    z = np.array([-1e300, -1e200, -1e150, 1e200, 1e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values, slopes = log_h(z), d_log_h(z)
+    assert not np.any(np.isnan(values))
+    assert values[0] == -np.inf  # -z**2/2 is below the float64 range
+    assert np.all(np.isfinite(values[2:]))
+    assert np.all(np.isfinite(slopes)) and np.all(slopes > 0.0)
+
+
+def test_asymptotic_branch_matches_middle_branch_around_switch() -> None:
+    z = _Z_TAIL * np.linspace(0.5, 2.0, 31)
+    np.testing.assert_allclose(_log_h_tail(z), _log_h_middle(z), rtol=0.0, atol=1e-6)
+    # Middle-branch rounding, ~eps * z**2 relative, is the whole difference here.
+    np.testing.assert_allclose(_d_log_h_tail(z), _d_log_h_middle(z), rtol=3e-7)
+
+
+@pytest.mark.parametrize("switch", [-1.0, _Z_TAIL])
+def test_public_functions_continuous_across_branch_points(switch: float) -> None:
+    above, below = np.nextafter(switch, 0.0), np.nextafter(switch, -np.inf)
+    z = np.array([above, below])
+    values, slopes = log_h(z), d_log_h(z)
+    assert abs(values[0] - values[1]) < 1e-7
+    assert abs(slopes[0] / slopes[1] - 1.0) < 1e-7
+
+
+def test_log_h_accepts_scalars_and_propagates_nan() -> None:
+    assert np.ndim(log_h(-3.0)) == 0
+    assert log_h(-3.0) == pytest.approx(float(_float64_log_h(np.array(-3.0))), rel=1e-12)
+    assert np.isnan(log_h(np.array([np.nan, 0.0]))[0])
+    assert np.isnan(d_log_h(np.array([np.nan]))[0])
+
+
+# ---------------------------------------------------------------- acquisition values
+
+
+def test_log_ei_equals_log_of_ei() -> None:
+    rng = np.random.default_rng(0)
+    best_f = 0.3
+    std = rng.uniform(0.01, 3.0, size=2000)
+    mean = best_f - rng.uniform(-40.0, 8.0, size=2000) * std
+    ei = ExpectedImprovement(best_f)(mean, std)
+    representable = ei > 1e-300
+    assert representable.sum() > 1500
+    log_ei = LogExpectedImprovement(best_f)(mean, std)
+    np.testing.assert_allclose(log_ei[representable], np.log(ei[representable]), rtol=1e-10)
+
+
+def test_known_values_at_z_zero() -> None:
+    # z = 0, std = 2: EI = 2 phi(0), PI = 1/2.
+    mean, std = np.array([1.5]), np.array([2.0])
+    assert ExpectedImprovement(1.5)(mean, std)[0] == pytest.approx(2.0 / math.sqrt(2 * math.pi))
+    assert LogExpectedImprovement(1.5)(mean, std)[0] == pytest.approx(
+        math.log(2.0 / math.sqrt(2 * math.pi))
+    )
+    assert ProbabilityOfImprovement(1.5)(mean, std)[0] == pytest.approx(math.log(0.5))
+    assert UpperConfidenceBound(4.0)(mean, std)[0] == pytest.approx(-1.5 + 2.0 * 2.0)
+
+
+ACQUISITIONS = [
+    LogExpectedImprovement(0.3),
+    ExpectedImprovement(0.3),
+    ProbabilityOfImprovement(0.3),
+    UpperConfidenceBound(2.5),
+]
+
+
+@pytest.mark.parametrize("acq", ACQUISITIONS, ids=lambda a: a.name)
+def test_larger_is_better_for_lower_mean(acq: AcquisitionFunction) -> None:
+    mean = np.linspace(0.0, 0.6, 13)  # around best_f = 0.3, minimization
+    values = acq(mean, np.full_like(mean, 0.2))
+    assert np.all(np.diff(values) < 0.0)
+
+
+@pytest.mark.parametrize("acq", ACQUISITIONS, ids=lambda a: a.name)
+def test_value_and_grad_value_equals_call(acq: AcquisitionFunction) -> None:
+    mean, std = np.linspace(-2.0, 3.0, 50), np.linspace(0.05, 2.0, 50)
+    np.testing.assert_allclose(acq.value_and_grad(mean, std)[0], acq(mean, std), rtol=1e-15)
+
+
+@pytest.mark.parametrize("acq", ACQUISITIONS, ids=lambda a: a.name)
+def test_nonpositive_std_is_clamped_not_nan(acq: AcquisitionFunction) -> None:
+    mean, std = np.array([0.0, 0.5, 0.3]), np.array([0.0, -1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, d_mean, d_std = acq.value_and_grad(mean, std)
+    for array in (value, d_mean, d_std):
+        assert not np.any(np.isnan(array))
+    assert np.all(np.isfinite(d_mean)) and np.all(np.isfinite(d_std))
+
+
+# ---------------------------------------------------------------- gradients
+
+
+def _fd_points(z_min: float) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, std) with best_f = 0.3 and z = (best_f - mean)/std from z_min to +5."""
+    z = np.linspace(z_min, 5.0, 91)
+    std = np.geomspace(0.05, 3.0, z.size)
+    return 0.3 - z * std, std
+
+
+def _max_relative_error(
+    analytic: np.ndarray, numeric: np.ndarray, noise: np.ndarray | float = 0.0
+) -> float:
+    """max over points of (|analytic - numeric| - noise)+ / |analytic|.
+
+    ``noise`` bounds the rounding error of the finite difference itself, so only
+    the part of the discrepancy it cannot explain counts against the gradient.
+    """
+    excess = np.maximum(np.abs(analytic - numeric) - noise, 0.0)
+    return float(np.max(excess / np.maximum(np.abs(analytic), 1e-300)))
+
+
+def _central_differences(
+    acq: AcquisitionFunction, mean: np.ndarray, std: np.ndarray, step: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(d/dmean, d/dstd, rounding noise of either) by central differences."""
+    f_mean = acq(mean + step, std), acq(mean - step, std)
+    f_std = acq(mean, std + step), acq(mean, std - step)
+    largest = np.max(np.abs(np.stack(f_mean + f_std)), axis=0)
+    noise = 100.0 * np.finfo(np.float64).eps * largest / step
+    return (f_mean[0] - f_mean[1]) / (2 * step), (f_std[0] - f_std[1]) / (2 * step), noise
+
+
+# Textbook EI = std (phi + z Phi) cancels: its value carries a relative error that
+# grows like eps * z**2 times the error of ndtr, so finite differences of it are
+# noise below z ~ -15 (that is the failure LogEI fixes); the rest go to z = -40.
+FD_CASES = [
+    (LogExpectedImprovement(0.3), -40.0),
+    (ExpectedImprovement(0.3), -15.0),
+    (ProbabilityOfImprovement(0.3), -40.0),
+    (UpperConfidenceBound(2.5), -40.0),
+]
+
+
+@pytest.mark.parametrize(("acq", "z_min"), FD_CASES, ids=[acq.name for acq, _ in FD_CASES])
+def test_gradient_matches_central_differences(acq: AcquisitionFunction, z_min: float) -> None:
+    mean, std = _fd_points(z_min)
+    z = (0.3 - mean) / std
+    _, d_mean, d_std = acq.value_and_grad(mean, std)
+    # The log-values move like z**2/2: shrink the step with |z| so that each step
+    # moves them by ~1e-5 and the O(step**2) truncation error stays ~1e-10.
+    step = 1e-5 * std / np.maximum(1.0, np.abs(z))
+    fd_mean, fd_std, noise = _central_differences(acq, mean, std, step)
+    assert _max_relative_error(d_mean, fd_mean, noise) < 1e-6
+    assert _max_relative_error(d_std, fd_std, noise) < 1e-6
+
+
+def test_log_ei_gradient_stays_informative_far_in_the_tail() -> None:
+    # z = -1e3 and -1e5: EI and its gradient are exactly 0 here, LogEI's are not.
+    acq = LogExpectedImprovement(0.0)
+    mean, std = np.array([1e3, 1e5]), np.array([1.0, 1.0])
+    _, d_mean, _ = acq.value_and_grad(mean, std)
+    step = 1e-6 * mean
+    fd = (acq(mean + step, std) - acq(mean - step, std)) / (2.0 * step)
+    np.testing.assert_allclose(d_mean, fd, rtol=1e-5)
+    assert np.all(d_mean < 0.0)
+    assert np.all(ExpectedImprovement(0.0).value_and_grad(mean, std)[1] == 0.0)
+
+
+def test_d_log_h_matches_central_differences_of_log_h() -> None:
+    z = np.concatenate([-np.logspace(0.0, 4.5, 40), np.linspace(-1.0, 5.0, 25)])
+    step = 1e-6 * np.maximum(np.abs(z), 1.0)
+    fd = (log_h(z + step) - log_h(z - step)) / (2.0 * step)
+    assert _max_relative_error(d_log_h(z), fd) < 1e-5
+
+
+# ---------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("cls", "arg", "error", "match"),
+    [
+        (LogExpectedImprovement, float("nan"), ValueError, r"best_f must be finite.*nan"),
+        (ExpectedImprovement, float("inf"), ValueError, r"best_f must be finite.*inf"),
+        (ProbabilityOfImprovement, "0.1", TypeError, r"best_f must be a real number.*'0.1'"),
+        (LogExpectedImprovement, None, TypeError, r"best_f must be a real number.*None"),
+        (ExpectedImprovement, True, TypeError, r"best_f must be a real number.*True"),
+        (UpperConfidenceBound, -0.5, ValueError, r"beta must be >= 0.*-0.5"),
+        (UpperConfidenceBound, float("nan"), ValueError, r"beta must be finite.*nan"),
+        (UpperConfidenceBound, float("inf"), ValueError, r"beta must be finite.*inf"),
+        (UpperConfidenceBound, "2", TypeError, r"beta must be a real number.*'2'"),
+    ],
+)
+def test_constructor_rejects_bad_argument(
+    cls: type, arg: object, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        cls(arg)
+
+
+def test_constructors_accept_numpy_scalars_and_zero_beta() -> None:
+    assert LogExpectedImprovement(np.float32(0.5)).best_f == 0.5  # type: ignore[arg-type]
+    acq = UpperConfidenceBound(np.int64(0))  # type: ignore[arg-type]
+    assert acq.beta == 0.0
+    np.testing.assert_array_equal(acq([1.0, -2.0], [5.0, 5.0]), [-1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("mean", "std"),
+    [
+        (np.zeros(3), np.ones(4)),
+        (np.zeros((2, 2)), np.ones((2, 2))),
+        (np.zeros(3), 1.0),
+    ],
+)
+@pytest.mark.parametrize("acq", ACQUISITIONS, ids=lambda a: a.name)
+def test_mismatched_shapes_raise(acq: AcquisitionFunction, mean: ArrayLike, std: ArrayLike) -> None:
+    with pytest.raises(ValueError, match=r"mean and std must be 1-D.*mean.shape="):
+        acq.value_and_grad(mean, std)
+    with pytest.raises(ValueError, match=r"mean and std must be 1-D.*std.shape="):
+        acq(mean, std)
+
+
+def test_array_likes_are_accepted() -> None:
+    value, d_mean, d_std = LogExpectedImprovement(0.0).value_and_grad([0.0, 1.0], (1.0, 2.0))
+    assert value.shape == d_mean.shape == d_std.shape == (2,)
+    assert value.dtype == np.float64
+    assert LogExpectedImprovement(0.0)(0.0, 1.0).shape == (1,)
+
+
+def test_gp_ucb_beta_formula_and_growth() -> None:
+    # Srinivas et al. (2010), Theorem 1 with |D| -> dim: 2 log(dim t^2 pi^2 / (6 delta)).
+    assert gp_ucb_beta(1, 1, 0.1) == pytest.approx(2.0 * math.log(math.pi**2 / 0.6), rel=1e-14)
+    assert gp_ucb_beta(7, 3, 0.05) == pytest.approx(
+        2.0 * math.log(3 * 49 * math.pi**2 / 0.3), rel=1e-14
+    )
+    betas = [gp_ucb_beta(t, 5) for t in range(1, 200)]
+    assert all(b2 > b1 for b1, b2 in itertools.pairwise(betas))
+    assert gp_ucb_beta(10, 8) > gp_ucb_beta(10, 2)
+    assert gp_ucb_beta(10, 2, delta=0.01) > gp_ucb_beta(10, 2, delta=0.5)
+    assert math.isfinite(gp_ucb_beta(10**300, 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"t": 0, "dim": 2}, ValueError, r"t must be >= 1, got t=0"),
+        ({"t": -3, "dim": 2}, ValueError, r"t must be >= 1, got t=-3"),
+        ({"t": 1, "dim": 0}, ValueError, r"dim must be >= 1, got dim=0"),
+        ({"t": 1, "dim": 2, "delta": 0.0}, ValueError, r"delta must be in \(0, 1\).*0.0"),
+        ({"t": 1, "dim": 2, "delta": 1.0}, ValueError, r"delta must be in \(0, 1\).*1.0"),
+        ({"t": 1, "dim": 2, "delta": -0.1}, ValueError, r"delta must be in \(0, 1\).*-0.1"),
+        ({"t": 1, "dim": 2, "delta": float("nan")}, ValueError, r"delta must be finite"),
+        ({"t": 1.5, "dim": 2}, TypeError, r"t must be an integer.*1.5"),
+        ({"t": 1, "dim": "2"}, TypeError, r"dim must be an integer.*'2'"),
+    ],
+)
+def test_gp_ucb_beta_rejects_bad_argument(
+    kwargs: dict[str, object], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        gp_ucb_beta(**kwargs)  # type: ignore[arg-type]

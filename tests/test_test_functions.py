@@ -1,0 +1,256 @@
+"""Tests for bayesopt.test_functions: optima, shapes, noise, regret, validation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bayesopt.test_functions import (
+    PROBLEMS,
+    Ackley,
+    Branin,
+    Hartmann3,
+    Levy,
+    Michalewicz,
+    Rosenbrock,
+    SixHumpCamel,
+    StyblinskiTang,
+    TestFunction,
+)
+
+NAMES = sorted(PROBLEMS)
+
+
+@pytest.fixture(params=NAMES)
+def problem(request: pytest.FixtureRequest) -> TestFunction:
+    return PROBLEMS[request.param]()
+
+
+def _uniform(problem: TestFunction, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n points drawn uniformly from the problem's box: (n, d)."""
+    low, high = np.array(problem.bounds).T  # (d,), (d,)
+    return rng.uniform(low, high, size=(n, problem.dim))
+
+
+# --- metadata and the known optima ---------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_metadata_is_consistent(name: str) -> None:
+    f = PROBLEMS[name]()
+    assert f.name == name
+    assert len(f.bounds) == f.dim
+    assert all(low < high for low, high in f.bounds)
+    assert len(f.optimizers) >= 1
+    assert all(len(x_star) == f.dim for x_star in f.optimizers)
+    assert isinstance(f.optimal_value, float)
+
+
+def test_value_at_every_optimizer_is_optimal_value(problem: TestFunction) -> None:
+    for x_star in problem.optimizers:
+        low, high = np.array(problem.bounds).T
+        assert np.all(low <= x_star) and np.all(np.array(x_star) <= high), x_star
+        assert problem.evaluate_true(np.array(x_star)) == pytest.approx(
+            problem.optimal_value, abs=1e-12
+        )
+
+
+@pytest.mark.parametrize("scale", [1e-2, 1e-4, 1e-6])
+def test_optimizers_are_local_minima(problem: TestFunction, scale: float) -> None:
+    rng = np.random.default_rng(0)
+    low, high = np.array(problem.bounds).T
+    for x_star in problem.optimizers:
+        step = scale * (high - low) * rng.uniform(-1, 1, size=(500, problem.dim))  # (500, d)
+        X = np.clip(np.array(x_star) + step, low, high)
+        assert np.all(problem.evaluate_true(X) >= problem.evaluate_true(np.array(x_star)) - 1e-9)
+
+
+def test_random_points_never_beat_optimal_value(problem: TestFunction) -> None:
+    X = _uniform(problem, 20_000, np.random.default_rng(1))
+    assert np.all(problem.evaluate_true(X) >= problem.optimal_value - 1e-9)
+
+
+@pytest.mark.parametrize("dim", [2, 5, 10])
+def test_michalewicz_optimum_for_every_supported_dim(dim: int) -> None:
+    f = Michalewicz(dim=dim)
+    x_star = np.array(f.optimizers[0])
+    assert f.evaluate_true(x_star) == pytest.approx(f.optimal_value, abs=1e-12)
+    # The function is a sum of 1-D terms, so no point on a fine per-coordinate
+    # grid may do better than x* once each coordinate is at its best.
+    grid = np.linspace(0, math.pi, 200_001)[:, None]  # (m, 1)
+    i = np.arange(1, dim + 1)
+    per_coordinate_best = np.min(
+        -np.sin(grid) * np.sin(i * grid**2 / math.pi) ** 20, axis=0
+    )  # (d,)
+    assert f.optimal_value <= per_coordinate_best.sum() + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "expected"),
+    [
+        # Hand-computed values away from the optimum guard the formulas.
+        (Branin(), (0.0, 0.0), 36 + 10 * (1 - 1 / (8 * math.pi)) + 10),
+        (SixHumpCamel(), (1.0, 1.0), 4 - 2.1 + 1 / 3 + 1),
+        (Rosenbrock(dim=4), (0.0, 0.0, 0.0, 0.0), 3.0),
+        (Rosenbrock(dim=2), (-1.0, 1.0), 4.0),
+        (StyblinskiTang(dim=2), (1.0, -1.0), 0.5 * ((1 - 16 + 5) + (1 - 16 - 5))),
+        (Michalewicz(dim=2), (math.pi / 2, math.pi / 2), -(0.5**10 + 1.0)),
+        (Ackley(dim=2), (1.0, 1.0), -20 * math.exp(-0.2) - math.e + 20 + math.e),
+        (Levy(dim=1), (-3.0,), 1.0),  # w = 0: sin^2(0) + (0 - 1)^2 [1 + sin^2(0)]
+        (Levy(dim=2), (-3.0, -3.0), 2.0 + 10 * math.sin(1.0) ** 2),
+    ],
+)
+def test_known_values(f: TestFunction, x: tuple[float, ...], expected: float) -> None:
+    assert f.evaluate_true(np.array(x)) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_hartmann3_uses_dixon_szego_constant() -> None:
+    # With P_41 = 0.0381 the published x* would sit 2.5e-5 off the minimum.
+    assert Hartmann3.P[3, 0] == 0.03815
+
+
+# --- shapes ---------------------------------------------------------------
+
+
+def test_single_point_and_batch_agree(problem: TestFunction) -> None:
+    X = _uniform(problem, 7, np.random.default_rng(2))
+    batch = problem(X)
+    assert isinstance(batch, np.ndarray) and batch.shape == (7,)
+    singles = [problem(x) for x in X]
+    assert all(isinstance(y, float) for y in singles)
+    np.testing.assert_allclose(batch, singles, rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(problem.evaluate_true(X), batch, rtol=0, atol=0)
+
+
+def test_accepts_lists_and_empty_batch(problem: TestFunction) -> None:
+    x = list(problem.optimizers[0])
+    assert problem(x) == problem.evaluate_true(np.array(x))
+    assert problem(np.empty((0, problem.dim))).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "shape_of",
+    [
+        lambda d: (d + 1,),
+        lambda d: (d - 1,),
+        lambda d: (3, d + 1),
+        lambda d: (),
+        lambda d: (2, 3, d),
+        lambda d: (d, 1) if d > 1 else (1, 2),
+    ],
+)
+def test_wrong_shape_raises(problem: TestFunction, shape_of) -> None:
+    shape = shape_of(problem.dim)
+    with pytest.raises(ValueError, match=rf"dim={problem.dim}.*got shape"):
+        problem(np.zeros(shape))
+    with pytest.raises(ValueError, match=rf"dim={problem.dim}"):
+        problem.evaluate_true(np.zeros(shape))
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_input_raises(bad: float) -> None:
+    X = np.zeros((3, 2))
+    X[2, 1] = bad
+    with pytest.raises(ValueError, match=r"finite x, got .* at index \(2, 1\)"):
+        Branin()(X)
+    with pytest.raises(ValueError, match=r"finite x, got .* at index \(1,\)"):
+        Branin().evaluate_true(X[2])
+
+
+# --- noise ----------------------------------------------------------------
+
+
+def test_noise_has_the_right_std_and_leaves_evaluate_true_alone(problem: TestFunction) -> None:
+    name = problem.name
+    noise_std = 0.3
+    noisy = PROBLEMS[name](noise_std=noise_std, seed=0)
+    x = np.array(problem.optimizers[0])
+    X = np.repeat(x[None, :], 20_000, axis=0)  # (n, d)
+    residual = noisy(X) - problem.evaluate_true(X)
+    # Sample std of n normals has relative error ~ 1/sqrt(2n) = 0.5%; 5% is ~10 sigma.
+    assert np.std(residual) == pytest.approx(noise_std, rel=0.05)
+    assert abs(np.mean(residual)) < 5 * noise_std / math.sqrt(len(X))
+    np.testing.assert_array_equal(noisy.evaluate_true(X), problem.evaluate_true(X))
+    assert noisy(x) != noisy.evaluate_true(x)
+
+
+def test_same_seed_same_noise() -> None:
+    X = _uniform(Branin(), 50, np.random.default_rng(3))
+    a, b, c = (
+        Branin(noise_std=0.1, seed=7),
+        Branin(noise_std=0.1, seed=7),
+        Branin(noise_std=0.1, seed=8),
+    )
+    np.testing.assert_array_equal(a(X), b(X))
+    assert a(X[0]) == b(X[0])
+    assert not np.array_equal(a(X), c(X))
+
+
+def test_noiseless_call_is_evaluate_true(problem: TestFunction) -> None:
+    X = _uniform(problem, 10, np.random.default_rng(4))
+    np.testing.assert_array_equal(problem(X), problem.evaluate_true(X))
+
+
+# --- regret ---------------------------------------------------------------
+
+
+def test_regret(problem: TestFunction) -> None:
+    assert problem.regret(problem.optimal_value) == 0.0
+    assert problem.regret(problem.optimal_value + 1.5) == pytest.approx(1.5)
+    X = _uniform(problem, 100, np.random.default_rng(5))
+    regrets = [problem.regret(y) for y in problem.evaluate_true(X)]
+    assert all(isinstance(r, float) and r >= 0 for r in regrets)
+
+
+# --- constructor validation -----------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("noise_std", [-0.1, math.nan, math.inf])
+def test_bad_noise_std_raises(name: str, noise_std: float) -> None:
+    with pytest.raises(ValueError, match=r"noise_std.*" + str(noise_std)):
+        PROBLEMS[name](noise_std=noise_std)
+
+
+@pytest.mark.parametrize("noise_std", ["0.1", None, True])
+def test_non_numeric_noise_std_raises(noise_std: object) -> None:
+    with pytest.raises(TypeError, match="noise_std"):
+        Branin(noise_std=noise_std)
+
+
+@pytest.mark.parametrize(
+    ("cls", "dim", "error", "match"),
+    [
+        (Ackley, 0, ValueError, r"dim must be >= 1, got 0"),
+        (Levy, -2, ValueError, r"dim must be >= 1, got -2"),
+        (StyblinskiTang, 0, ValueError, r"dim must be >= 1, got 0"),
+        (Rosenbrock, 1, ValueError, r"dim must be >= 2, got 1"),
+        (Michalewicz, 3, ValueError, r"dim must be one of \[2, 5, 10\].*got 3"),
+        (Michalewicz, 0, ValueError, r"dim must be >= 1, got 0"),
+        (Ackley, 2.5, TypeError, r"dim must be an integer, got 2.5"),
+        (Levy, True, TypeError, r"dim must be an integer, got True"),
+    ],
+)
+def test_bad_dim_raises(cls: type, dim: object, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        cls(dim=dim)
+
+
+@pytest.mark.parametrize("cls", [Ackley, Levy, StyblinskiTang, Rosenbrock])
+@pytest.mark.parametrize("dim", [2, 3, 7])
+def test_free_dim_problems_scale(cls: type, dim: int) -> None:
+    f = cls(dim=dim)
+    assert f.dim == dim and len(f.bounds) == dim and f.name.endswith(str(dim))
+    assert f.evaluate_true(np.array(f.optimizers[0])) == pytest.approx(f.optimal_value, abs=1e-12)
+
+
+def test_repr_shows_the_constructor_arguments() -> None:
+    assert repr(Branin(noise_std=0.1, seed=0)) == "Branin(noise_std=0.1, seed=0)"
+    assert repr(PROBLEMS["ackley5"]()) == "Ackley(dim=5, noise_std=0.0, seed=None)"
+
+
+def test_base_class_is_abstract() -> None:
+    with pytest.raises(TypeError):
+        TestFunction()  # type: ignore[abstract]
