@@ -71,7 +71,8 @@ class SurrogateModel:
         self.gp: GaussianProcess | None = None
         self.n_observed = 0
         self.y_mean, self.y_scale = 0.0, 1.0
-        self.incumbent = 0.0  # best posterior mean at an observed point, standardized
+        self._observed_incumbent = 0.0  # best posterior mean at an observed point, standardized
+        self.incumbent = 0.0  # the same, counting fantasies as observed
 
     # ----------------------------------------------------------------- data
     def update(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -89,7 +90,8 @@ class SurrogateModel:
             self.gp.set_targets(y_std)
         self.n_observed = n
         assert self.gp is not None
-        self.incumbent = float(np.min(self.gp.training_mean()))
+        self._observed_incumbent = float(np.min(self.gp.training_mean()))
+        self.incumbent = self._observed_incumbent
 
     def _refit_due(self, n: int) -> bool:
         opts = self.options
@@ -143,16 +145,24 @@ class SurrogateModel:
 
     # ------------------------------------------------------------ fantasies
     def add_fantasies(self, X_pending: np.ndarray) -> None:
-        """Condition on pending points with their posterior mean as value (kriging believer)."""
+        """Condition on pending points with their posterior mean as value (kriging believer).
+
+        A believed value is treated as observed, so it also lowers the
+        incumbent: otherwise a point next to a fantasy whose mean beats the
+        real incumbent would keep an improvement of about (best − mean) even
+        as its variance vanishes, and batches would collapse onto one spot.
+        """
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
             return
         mean, _ = self.gp.predict(X_pending)
         self.gp.append(X_pending, mean)
+        self.incumbent = min(self.incumbent, float(np.min(mean)))
 
     def clear_fantasies(self) -> None:
         if self.gp is not None and self.gp.n > self.n_observed:
             self.gp.truncate(self.n_observed)
+            self.incumbent = self._observed_incumbent
 
     # ----------------------------------------------------------- prediction
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -94,6 +94,11 @@ class OptimizeResult:
         )
 
     @property
+    def best(self) -> Observation | None:
+        """The best successful observation (with its index), or None."""
+        return best_observation(self.history, self.maximize)
+
+    @property
     def values(self) -> np.ndarray:
         """Objective values in order; nan for failed evaluations."""
         return np.array([math.nan if o.value is None else o.value for o in self.history])

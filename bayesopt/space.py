@@ -5,9 +5,9 @@ acquisition functions and their optimizer only ever see encoded points:
 
     Real(low, high, log)      1 column, u = (w(x) − w(low)) / (w(high) − w(low))
     Integer(low, high, log)   1 column, the same map applied to the relaxed
-                              range [low − ½, high + ½], so each integer owns a bin
-                              of equal width (in w-space) and encodes to a point
-                              inside its bin; decoding rounds
+                              range [low − ½, high + ½]: integer v owns the bin
+                              [w(v − ½), w(v + ½)] (equal widths when linear) and
+                              encodes to w(v), inside its bin; decoding rounds
     Categorical(choices)      k columns, one-hot; decoding takes the argmax
 
 with w = log for log-scaled dimensions and the identity otherwise. Hence
@@ -356,7 +356,7 @@ class Space:
         return len(self.dimensions)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Space) and self.to_dict() == other.to_dict()
+        return isinstance(other, Space) and self.dimensions == other.dimensions
 
     def __hash__(self) -> int:
         return hash(tuple(self.dimensions))

@@ -31,8 +31,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from scipy.linalg import lapack, solve_triangular
+
+from kernels.jit import serial_and_parallel
 
 _JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
 _FEW_RHS = 16  # up to this many right-hand sides the Numba loops beat copying L for BLAS
@@ -54,11 +56,18 @@ def cholesky_lower(A: np.ndarray) -> np.ndarray | None:
     return work if info == 0 else None
 
 
-def cholesky_with_jitter(A: np.ndarray, jitter: float = 0.0) -> tuple[np.ndarray, float]:
-    """Factor A + jitter·I, escalating the jitter until it succeeds. Returns (L, jitter)."""
+def cholesky_with_jitter(
+    A: np.ndarray, jitter: float = 0.0, scale: float | None = None
+) -> tuple[np.ndarray, float]:
+    """Factor A + jitter·I, escalating the jitter until it succeeds. Returns (L, jitter).
+
+    The escalation steps are relative to `scale` (default: the mean diagonal of A).
+    """
     if not np.all(np.isfinite(A)):
         raise CholeskyError("matrix has non-finite entries; check the inputs and hyperparameters")
-    scale = max(float(np.mean(np.diag(A))), np.finfo(float).tiny)
+    if scale is None:
+        scale = float(np.mean(np.diag(A)))
+    scale = max(scale, np.finfo(float).tiny)
     candidates = (jitter,) + tuple(step * scale for step in _JITTER_STEPS if step * scale > jitter)
     for trial in candidates:
         L = cholesky_lower(A + trial * np.eye(A.shape[0]) if trial > 0 else A)
@@ -78,7 +87,7 @@ def inverse_from_factor(L: np.ndarray) -> np.ndarray:
     return work
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@serial_and_parallel(fastmath=True)
 def _forward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
     """Solve L X = B in place, B given transposed as Bt: (k, n). L may be a strided view."""
     k, n = Bt.shape
@@ -90,7 +99,7 @@ def _forward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
             Bt[c, i] = acc / L[i, i]
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@serial_and_parallel(fastmath=True)
 def _backward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
     """Solve Lᵀ X = B in place (column sweep, reading rows of L), Bt: (k, n)."""
     k, n = Bt.shape
@@ -172,9 +181,10 @@ class CholeskyFactor:
         n, k = self._n, block.shape[0]
         assert cross.shape == (n, k), f"cross block has shape {cross.shape}, expected {(n, k)}"
         self._reserve(n + k)
-        S = self.solve_lower(cross)  # (n, k): L S = B
+        S = self.solve_lower(cross) if n else np.empty((0, k))  # (n, k): L S = B
         schur = block - S.T @ S + self.jitter * np.eye(k)
-        M, extra = cholesky_with_jitter(0.5 * (schur + schur.T))
+        # a Schur complement near 0 (new rows ≈ old ones) needs jitter on the scale of A, not of itself
+        M, extra = cholesky_with_jitter(0.5 * (schur + schur.T), scale=float(np.mean(np.diag(block))))
         self._buffer[n : n + k, :n] = S.T
         self._buffer[n : n + k, n : n + k] = M
         self._n = n + k

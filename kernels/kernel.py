@@ -45,7 +45,7 @@ class Kernel:
 
     @classmethod
     def default(cls, name: str, dim: int) -> Kernel:
-        """Unit signal variance and lengthscales at the prior median √2·√d·e^0 scale, clipped."""
+        """Unit signal variance and unit lengthscales (θ = 0)."""
         theta = np.zeros(dim + 1)
         return cls(name, dim, theta)
 

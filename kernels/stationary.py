@@ -29,6 +29,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from kernels.jit import serial_and_parallel
+
 MATERN52 = 0
 MATERN32 = 1
 MATERN12 = 2
@@ -78,7 +80,7 @@ def _balanced_row(t: int, half: int, n: int) -> int:
     return partner if partner != row else np.int64(-1)
 
 
-@njit(cache=True, parallel=True)
+@serial_and_parallel()
 def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.ndarray:
     """K_ab = s2·κ(|z_a - z_b|) + diag_add·[a == b];  Z: (n, d) → K: (n, n)."""
     n = Z.shape[0]
@@ -96,7 +98,7 @@ def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.nd
     return K
 
 
-@njit(cache=True, parallel=True)
+@serial_and_parallel()
 def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndarray:
     """K*_ib = s2·κ(|zq_i - z_b|);  Zq: (m, d), Z: (n, d) → (m, n)."""
     m, n = Zq.shape[0], Z.shape[0]
@@ -108,7 +110,7 @@ def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndar
     return out
 
 
-@njit(cache=True, parallel=True)
+@serial_and_parallel()
 def lml_gradient_contraction(
     kind: int, Z: np.ndarray, s2: float, alpha: np.ndarray, K_inv: np.ndarray
 ) -> np.ndarray:
@@ -139,7 +141,7 @@ def lml_gradient_contraction(
     return grad * s2
 
 
-@njit(cache=True, parallel=True)
+@serial_and_parallel()
 def cross_gradient_contraction(
     kind: int, Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray, s2: float,
     W: np.ndarray,

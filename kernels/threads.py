@@ -1,18 +1,28 @@
 """Share the cores between BLAS and Numba instead of oversubscribing them.
 
-OpenBLAS worker threads spin for a while after each call, and so do Numba's
-OpenMP workers after each parallel region. When both pools are as wide as
-the machine and the GP alternates between LAPACK (Cholesky, potri) and
-Numba loops (kernel matrices, gradient contractions), each pool waits for
-cores the other is spinning on: on 2 cores one marginal-likelihood
-evaluation at n = 20 took 20 ms instead of 0.1 ms.
+Measured on 2 cores (see bench/): OpenBLAS worker threads spin after each
+call and Numba's OpenMP workers spin after each parallel region, so when the
+GP alternates between LAPACK (Cholesky, potri) and Numba loops with both
+pools as wide as the machine, each waits for cores the other is spinning
+on — one marginal-likelihood evaluation at n = 20 took 20 ms instead of
+0.1 ms. With another process busy on one core it is worse: a 2-thread potri
+of a 20×20 matrix took 39 ms instead of 3 µs, and a 2-thread Numba loop at
+n = 1000 took 1 s instead of 13 ms.
 
-`numeric_threads()` gives Numba the cores BLAS does not use: with B BLAS
-threads and a Numba budget of T (NUMBA_NUM_THREADS), parallel Numba loops
-get max(1, T − B + 1) threads (the calling thread is shared). The BLAS
-width is read through threadpoolctl when it is installed, so limits set
-with `threadpoolctl.threadpool_limits` are respected; without it, from the
-usual environment variables.
+Policy of `numeric_threads(n)`, entered around every ask and tell:
+
+- small problems (n < `PARALLEL_MIN_N`): one thread for both BLAS and
+  Numba. Threads cannot pay for themselves there, and one thread is immune
+  to a busy machine;
+- large problems: BLAS keeps its width (limits set with
+  `threadpoolctl.threadpool_limits` are respected) and parallel Numba loops
+  get the cores BLAS does not use, max(1, T − B + 1) for a Numba budget T
+  (NUMBA_NUM_THREADS, `numba.set_num_threads`) and B BLAS threads; the
+  calling thread is shared.
+
+BLAS widths are read and limited through threadpoolctl when it is installed
+(it comes with scikit-learn); without it BLAS is left alone and its width is
+read from the usual environment variables.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from typing import Any
 
 import numba
 
+PARALLEL_MIN_N = 500
 _BLAS_ENV = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS", "OMP_NUM_THREADS")
 
 
@@ -43,24 +54,42 @@ def blas_threads() -> int:
     if controller is not None and controller.lib_controllers:
         return max(1, max(lib.num_threads for lib in controller.lib_controllers))
     for key in _BLAS_ENV:
-        value = os.environ.get(key, "")
-        if value.strip().isdigit() and int(value) > 0:
+        value = os.environ.get(key, "").strip()
+        if value.isdigit() and int(value) > 0:
             return int(value)
     return os.cpu_count() or 1
 
 
 def numba_thread_budget() -> int:
     """Threads for parallel Numba loops that leave the BLAS threads their cores."""
-    return max(1, numba.config.NUMBA_NUM_THREADS - blas_threads() + 1)
+    return max(1, numba.get_num_threads() - blas_threads() + 1)
 
 
 @contextlib.contextmanager
-def numeric_threads() -> Iterator[int]:
-    """Run a block of GP work with Numba threads that do not fight BLAS for cores."""
+def _blas_limited_to_one() -> Iterator[None]:
+    controller = _blas_controller()
+    if controller is None or not controller.lib_controllers:
+        yield
+        return
+    with controller.limit(limits=1):
+        yield
+
+
+@contextlib.contextmanager
+def numeric_threads(n: int) -> Iterator[int]:
+    """Run GP work on n observations with threads that do not fight for cores.
+
+    Yields the number of threads parallel Numba loops will use.
+    """
     previous = numba.get_num_threads()
-    budget = min(previous, numba_thread_budget())
+    small = n < PARALLEL_MIN_N
+    budget = 1 if small else numba_thread_budget()
     numba.set_num_threads(budget)
     try:
-        yield budget
+        if small:
+            with _blas_limited_to_one():
+                yield budget
+        else:
+            yield budget
     finally:
         numba.set_num_threads(previous)

@@ -1,0 +1,339 @@
+"""Tests for kernels.cholesky: factorization, block append, solves, jitter, inverse.
+
+Notation as in `kernels.cholesky`:
+
+    A : (n, n) SPD,  L : lower factor with L Lᵀ = A + jitter·I
+    B : (n, k) cross block A[old, new],  C : (k, k) new block A[new, new]
+
+References are numpy / scipy (np.linalg.cholesky, np.linalg.solve,
+scipy.linalg.solve_triangular, np.linalg.inv, np.linalg.slogdet).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.linalg import solve_triangular
+
+from kernels import CholeskyError, CholeskyFactor, Kernel, cholesky_with_jitter, inverse_from_factor
+from kernels.cholesky import _FEW_RHS
+
+TIGHT = {"rtol": 1e-10, "atol": 1e-12}
+
+
+def _spd(n: int, seed: int) -> np.ndarray:
+    """A well-conditioned SPD matrix like the GP's: Matérn-5/2 kernel matrix + 0.1·I, (n, n)."""
+    X = np.random.default_rng(seed).uniform(size=(n, 3))
+    return Kernel("matern52", 3, np.log([0.4, 0.6, 0.5, 1.5])).matrix(X, 0.1)
+
+
+def _grown_factor(A: np.ndarray, n0: int, k: int) -> CholeskyFactor:
+    """Factor of A built from its leading n0 × n0 block and then appended k rows at a time."""
+    factor = CholeskyFactor.factorize(A[:n0, :n0])
+    n = n0
+    while n < A.shape[0]:
+        m = min(n + k, A.shape[0])
+        factor.append(A[:n, n:m], A[n:m, n:m])
+        n = m
+    return factor
+
+
+# ----------------------------------------------------------- factorize
+
+
+@pytest.mark.parametrize("n", (1, 2, 9, 40))
+@pytest.mark.parametrize("capacity", (None, 64))
+def test_factorize_matches_numpy(n: int, capacity: int | None) -> None:
+    A = _spd(n, n)
+    factor = CholeskyFactor.factorize(A, capacity=capacity)
+    assert factor.n == n
+    assert factor.jitter == 0.0
+    assert_allclose(factor.L, np.linalg.cholesky(A), **TIGHT)
+    assert_array_equal(np.triu(factor.L, 1), 0.0)
+
+
+def test_factorize_does_not_modify_input() -> None:
+    A = _spd(7, 1)
+    before = A.copy()
+    CholeskyFactor.factorize(A)
+    assert_array_equal(A, before)
+
+
+# ----------------------------------------------------------- block append
+
+
+@pytest.mark.parametrize("k", (1, 3, 20))
+@pytest.mark.parametrize("n0", (1, 5))
+def test_block_append_matches_full_factorization(k: int, n0: int) -> None:
+    """Appending k rows at a time, past several capacity growths (8 → 12 → 18 → …)."""
+    A = _spd(70, k)
+    factor = CholeskyFactor.factorize(A[:n0, :n0])
+    n = n0
+    while n < A.shape[0]:
+        m = min(n + k, A.shape[0])
+        extra = factor.append(A[:n, n:m], A[n:m, n:m])
+        n = m
+        assert extra == 0.0
+        assert factor.n == n
+        assert_allclose(factor.L, np.linalg.cholesky(A[:n, :n]), **TIGHT)
+    assert_array_equal(np.triu(factor.L, 1), 0.0)
+    assert_allclose(factor.contiguous(), np.linalg.cholesky(A), **TIGHT)
+
+
+def test_append_keeps_the_old_rows_bit_for_bit() -> None:
+    A = _spd(30, 2)
+    factor = CholeskyFactor.factorize(A[:10, :10])
+    old = factor.L.copy()
+    factor.append(A[:10, 10:], A[10:, 10:])  # grows the buffer
+    assert_array_equal(factor.L[:10, :10], old)
+
+
+def test_append_does_not_modify_its_inputs() -> None:
+    A = _spd(12, 3)
+    factor = CholeskyFactor.factorize(A[:8, :8])
+    cross, block = A[:8, 8:].copy(), A[8:, 8:].copy()
+    factor.append(cross, block)
+    assert_array_equal(cross, A[:8, 8:])
+    assert_array_equal(block, A[8:, 8:])
+
+
+def test_append_after_jittered_factorization_factors_the_jittered_matrix() -> None:
+    """Jitter of the first factorization applies to the whole diagonal, appended rows included."""
+    X = np.random.default_rng(4).uniform(size=(12, 2))
+    X[1] = X[0]
+    A = Kernel("rbf", 2, np.log([0.5, 0.5, 1.0])).matrix(X)  # singular: duplicate rows, no noise
+    factor = CholeskyFactor.factorize(A[:6, :6])
+    assert factor.jitter > 0.0
+    A_jittered = A + factor.jitter * np.eye(12)
+    factor.append(A[:6, 6:], A[6:, 6:])
+    assert_allclose(factor.L @ factor.L.T, A_jittered, rtol=0, atol=1e-10)
+
+
+# ----------------------------------------------------------- solves
+
+
+def _factor_under_test(n: int, built_by: str) -> tuple[CholeskyFactor, np.ndarray]:
+    A = _spd(n, 11)
+    if built_by == "factorize":
+        return CholeskyFactor.factorize(
+            A, capacity=n + 5
+        ), A  # L is a strided view into a larger buffer
+    return _grown_factor(A, n // 2, 3), A
+
+
+RHS_SHAPES = [(), (1,), (4,), (_FEW_RHS,), (_FEW_RHS + 1,), (40,)]  # ≤ 16: Numba loops; > 16: BLAS
+rhs_param = pytest.mark.parametrize("rhs", RHS_SHAPES, ids=lambda s: f"rhs{s}")
+built_param = pytest.mark.parametrize("built_by", ("factorize", "append"))
+
+
+@rhs_param
+@built_param
+def test_solve_matches_numpy(rhs: tuple[int, ...], built_by: str) -> None:
+    factor, A = _factor_under_test(25, built_by)
+    B = np.random.default_rng(1).standard_normal((25, *rhs))
+    got = factor.solve(B)
+    assert got.shape == B.shape
+    assert_allclose(got, np.linalg.solve(A, B), **TIGHT)
+
+
+@rhs_param
+@built_param
+@pytest.mark.parametrize("lower", (True, False))
+def test_triangular_solves_match_scipy(rhs: tuple[int, ...], built_by: str, lower: bool) -> None:
+    factor, A = _factor_under_test(25, built_by)
+    L = np.linalg.cholesky(A)
+    B = np.random.default_rng(2).standard_normal((25, *rhs))
+    got = factor.solve_lower(B) if lower else factor.solve_upper(B)
+    expected = solve_triangular(L, B, lower=True, trans=0 if lower else 1)
+    assert got.shape == B.shape
+    assert_allclose(got, expected, **TIGHT)
+
+
+@rhs_param
+@pytest.mark.parametrize("method", ("solve", "solve_lower", "solve_upper"))
+@pytest.mark.parametrize("order", ("C", "F"))
+def test_solves_never_modify_their_input(rhs: tuple[int, ...], method: str, order: str) -> None:
+    factor, _ = _factor_under_test(25, "append")
+    B = np.asarray(np.random.default_rng(3).standard_normal((25, *rhs)), order=order)
+    before = B.copy()
+    L_before = factor.L.copy()
+    getattr(factor, method)(B)
+    assert_array_equal(B, before)
+    assert_array_equal(factor.L, L_before)
+
+
+def test_solve_accepts_a_list() -> None:
+    A = _spd(3, 5)
+    factor = CholeskyFactor.factorize(A)
+    assert_allclose(factor.solve([1.0, 2.0, 3.0]), np.linalg.solve(A, [1.0, 2.0, 3.0]), **TIGHT)
+
+
+# ----------------------------------------------------------- truncate
+
+
+@pytest.mark.parametrize("k", (1, 3, 20))
+def test_truncate_then_append_again(k: int) -> None:
+    A = _spd(50, 6)
+    factor = _grown_factor(A[:30, :30], 5, k)
+    factor.truncate(12)
+    assert factor.n == 12
+    assert_allclose(factor.L, np.linalg.cholesky(A[:12, :12]), **TIGHT)
+    assert_allclose(factor.solve(np.ones(12)), np.linalg.solve(A[:12, :12], np.ones(12)), **TIGHT)
+    # append different rows than before: those of A[30:50] after the first 12
+    rows = np.r_[0:12, 30:50]
+    A2 = A[np.ix_(rows, rows)]
+    n = 12
+    while n < A2.shape[0]:
+        m = min(n + k, A2.shape[0])
+        factor.append(A2[:n, n:m], A2[n:m, n:m])
+        n = m
+    assert_allclose(factor.L, np.linalg.cholesky(A2), **TIGHT)
+    assert_allclose(factor.solve(np.arange(32.0)), np.linalg.solve(A2, np.arange(32.0)), **TIGHT)
+
+
+def test_truncate_to_same_size_is_a_no_op() -> None:
+    A = _spd(6, 7)
+    factor = CholeskyFactor.factorize(A)
+    L = factor.L.copy()
+    factor.truncate(6)
+    assert_array_equal(factor.L, L)
+    assert_allclose(factor.solve(np.ones(6)), np.linalg.solve(A, np.ones(6)), **TIGHT)
+
+
+def test_truncate_to_zero_then_append() -> None:
+    """truncate(0) is allowed (0 <= n), so the empty factor must accept an append."""
+    A = _spd(6, 7)
+    factor = CholeskyFactor.factorize(A)
+    factor.truncate(0)
+    assert factor.n == 0
+    factor.append(np.empty((0, 6)), A)
+    assert_allclose(factor.L, np.linalg.cholesky(A), **TIGHT)
+
+
+def test_truncate_invalidates_the_contiguous_copy() -> None:
+    A = _spd(10, 8)
+    factor = CholeskyFactor.factorize(A)
+    assert factor.contiguous().shape == (10, 10)
+    factor.truncate(4)
+    assert_array_equal(factor.contiguous(), factor.L)
+    B = np.ones((4, _FEW_RHS + 3))  # BLAS path reads contiguous()
+    assert_allclose(factor.solve(B), np.linalg.solve(A[:4, :4], B), **TIGHT)
+
+
+# ----------------------------------------------------------- jitter and failures
+
+
+def _duplicate_rows_matrix() -> np.ndarray:
+    X = np.random.default_rng(9).uniform(size=(8, 2))
+    X[5] = X[2]
+    X[7] = X[2]
+    return Kernel("matern52", 2, np.log([0.3, 0.3, 2.0])).matrix(X)  # rank-deficient, PSD
+
+
+def test_singular_psd_matrix_factorizes_with_jitter() -> None:
+    A = _duplicate_rows_matrix()
+    assert np.linalg.matrix_rank(A) < A.shape[0]
+    factor = CholeskyFactor.factorize(A)
+    assert factor.jitter > 0.0
+    assert factor.jitter <= 0.1 * np.mean(np.diag(A))
+    assert np.all(np.isfinite(factor.L))
+    assert_allclose(factor.L @ factor.L.T, A + factor.jitter * np.eye(8), rtol=0, atol=1e-12)
+
+
+def test_cholesky_with_jitter_keeps_a_sufficient_start() -> None:
+    A = _spd(5, 10)
+    L, used = cholesky_with_jitter(A, 1e-3)
+    assert used == 1e-3
+    assert_allclose(L, np.linalg.cholesky(A + 1e-3 * np.eye(5)), **TIGHT)
+
+
+@pytest.mark.parametrize("k", (1, 3))
+def test_append_of_a_singular_block_adds_jitter_on_the_matrix_scale(k: int) -> None:
+    """A = 11ᵀ built by appending: the Schur complement is exactly 0, so the append must jitter.
+
+    Factorizing A at once adds ≥ 1e-10 of its mean diagonal; appending the same
+    rows must do the same, or the new pivots are ~1e-159 and every solve is inf/NaN.
+    """
+    A = np.ones((1 + k, 1 + k))
+    factor = CholeskyFactor.factorize(A[:1, :1])
+    extra = factor.append(A[:1, 1:], A[1:, 1:])
+    assert extra > 0.0
+    assert_allclose(factor.L @ factor.L.T, A + np.diag([0.0] + [extra] * k), rtol=0, atol=1e-12)
+    assert extra >= 1e-10 * np.mean(np.diag(A[1:, 1:]))
+    assert np.all(np.isfinite(factor.solve(np.arange(1.0 + k))))
+
+
+def test_append_of_a_row_duplicating_an_old_one() -> None:
+    A = _duplicate_rows_matrix()
+    factor = CholeskyFactor.factorize(A[:5, :5])
+    assert factor.jitter == 0.0
+    extra = factor.append(A[:5, 5:6], A[5:6, 5:6])  # row 5 duplicates row 2
+    assert extra >= 0.0
+    assert np.all(np.isfinite(factor.L))
+    expected = A[:6, :6] + np.diag([0.0] * 5 + [extra])
+    assert_allclose(factor.L @ factor.L.T, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", (np.nan, np.inf))
+def test_non_finite_matrix_raises_cholesky_error(bad: float) -> None:
+    A = _spd(4, 12)
+    A[1, 2] = A[2, 1] = bad
+    with pytest.raises(CholeskyError, match="non-finite") as info:
+        CholeskyFactor.factorize(A)
+    assert not isinstance(info.value, np.linalg.LinAlgError)
+
+
+def test_non_finite_append_raises_cholesky_error_and_keeps_the_factor() -> None:
+    A = _spd(6, 13)
+    factor = CholeskyFactor.factorize(A[:4, :4])
+    L = factor.L.copy()
+    cross = A[:4, 4:].copy()
+    cross[0, 0] = np.nan
+    with pytest.raises(CholeskyError):
+        factor.append(cross, A[4:, 4:])
+    assert factor.n == 4
+    assert_array_equal(factor.L, L)
+
+
+def test_indefinite_matrix_raises_cholesky_error() -> None:
+    A = np.array([[1.0, 0.0], [0.0, -5.0]])
+    with pytest.raises(CholeskyError, match="not positive definite even with jitter"):
+        CholeskyFactor.factorize(A)
+
+
+# ----------------------------------------------------------- inverse, determinant
+
+
+@pytest.mark.parametrize("n", (1, 3, 30))
+@built_param
+def test_inverse_from_factor_lower_triangle(n: int, built_by: str) -> None:
+    A = _spd(n, 14)
+    factor = (
+        CholeskyFactor.factorize(A)
+        if built_by == "factorize"
+        else _grown_factor(A, max(1, n // 3), 4)
+    )
+    got = inverse_from_factor(factor.L)
+    assert_allclose(np.tril(got), np.tril(np.linalg.inv(A)), rtol=1e-9, atol=1e-11)
+
+
+def test_inverse_from_factor_does_not_modify_the_factor() -> None:
+    factor = CholeskyFactor.factorize(_spd(5, 15))
+    L = factor.L.copy()
+    inverse_from_factor(factor.L)
+    assert_array_equal(factor.L, L)
+
+
+@pytest.mark.parametrize("n", (1, 4, 30))
+@built_param
+def test_log_determinant_matches_slogdet(n: int, built_by: str) -> None:
+    A = _spd(n, 16) * 3.0
+    factor = (
+        CholeskyFactor.factorize(A)
+        if built_by == "factorize"
+        else _grown_factor(A, max(1, n // 3), 4)
+    )
+    sign, logdet = np.linalg.slogdet(A)
+    assert sign == 1.0
+    assert factor.log_determinant() == pytest.approx(logdet, rel=1e-12, abs=1e-12)

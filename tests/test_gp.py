@@ -1,0 +1,347 @@
+"""Tests for bayesopt.gp.GaussianProcess and bayesopt.fitting.
+
+Notation as in `bayesopt.gp`:
+
+    X : (n, d) training inputs,  y : (n,) targets,  X* : (m, d) queries
+    K = k(X, X) + σ²·I,  L = chol(K),  alpha = K⁻¹ y,  K* = k(X*, X)
+    params = (log l_1 … log l_d, log s2, log σ²) for the MAP fit
+
+Independent references: scikit-learn's GaussianProcessRegressor with the same
+fixed hyperparameters, scipy.stats.multivariate_normal, central differences.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.stats import multivariate_normal
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, Product
+
+from bayesopt.fitting import FitOptions, fit_map, negative_log_posterior, parameter_bounds
+from bayesopt.gp import GaussianProcess
+from bayesopt.priors import HyperparameterPriors
+from kernels import Kernel
+
+KERNELS = ("matern52", "matern32", "matern12", "rbf")
+kernel_param = pytest.mark.parametrize("name", KERNELS)
+TIGHT = {"rtol": 1e-9, "atol": 1e-12}
+
+
+def _objective(X: np.ndarray) -> np.ndarray:
+    return np.sin(5.0 * X[:, 0]) + np.cos(3.0 * X.sum(axis=1)) + X[:, -1] ** 2  # (n,)
+
+
+def _data(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(size=(n, d))
+    return X, _objective(X) + 0.05 * rng.standard_normal(n)
+
+
+def _kernel(name: str, d: int, seed: int = 0) -> Kernel:
+    rng = np.random.default_rng(100 + seed)
+    return Kernel(name, d, np.concatenate([np.log(rng.uniform(0.2, 0.8, d)), [math.log(1.7)]]))
+
+
+def _sklearn_kernel(kernel: Kernel) -> Product:
+    lengthscales = kernel.lengthscales
+    nu = {"matern52": 2.5, "matern32": 1.5, "matern12": 0.5}.get(kernel.name)
+    base = (
+        RBF(length_scale=lengthscales, length_scale_bounds="fixed")
+        if nu is None
+        else Matern(length_scale=lengthscales, nu=nu, length_scale_bounds="fixed")
+    )
+    return ConstantKernel(kernel.variance, "fixed") * base
+
+
+# ----------------------------------------------------------- posterior vs scikit-learn
+
+
+@kernel_param
+@pytest.mark.parametrize("n, d, noise", [(1, 1, 1e-2), (8, 2, 1e-3), (25, 4, 0.1)])
+def test_posterior_matches_sklearn(name: str, n: int, d: int, noise: float) -> None:
+    X, y = _data(n, d, seed=n)
+    kernel = _kernel(name, d)
+    Xq = np.vstack([np.random.default_rng(1).uniform(size=(7, d)), X[:1]])  # incl. a training input
+    gp = GaussianProcess(kernel, noise, X, y)
+    mean, var = gp.predict(Xq)
+    reference = GaussianProcessRegressor(
+        _sklearn_kernel(kernel), alpha=noise, optimizer=None, normalize_y=False
+    ).fit(X, y)
+    ref_mean, ref_std = reference.predict(Xq, return_std=True)  # latent std: noise is in alpha
+    assert_allclose(mean, ref_mean, rtol=1e-6, atol=1e-9)
+    assert_allclose(var, ref_std**2, rtol=1e-6, atol=1e-9)
+    assert gp.jitter == 0.0
+
+
+# ----------------------------------------------------------- incremental updates
+
+
+def _assert_same_posterior(gp: GaussianProcess, other: GaussianProcess, Xq: np.ndarray) -> None:
+    assert gp.n == other.n
+    assert_array_equal(gp.X, other.X)
+    assert_array_equal(gp.y, other.y)
+    assert_allclose(gp.factor.L, other.factor.L, **TIGHT)
+    assert_allclose(gp.alpha, other.alpha, rtol=1e-8, atol=1e-10)
+    for got, expected in zip(gp.predict(Xq), other.predict(Xq)):
+        assert_allclose(got, expected, **TIGHT)
+
+
+@kernel_param
+@pytest.mark.parametrize("chunks", [(1, 1, 1), (3, 20, 2), (30,)], ids=str)
+def test_block_append_equals_rebuild(name: str, chunks: tuple[int, ...]) -> None:
+    n0, d = 4, 3
+    n = n0 + sum(chunks)
+    X, y = _data(n, d, seed=len(chunks))
+    kernel = _kernel(name, d)
+    gp = GaussianProcess(kernel, 1e-3, X[:n0], y[:n0])
+    start = n0
+    for k in chunks:  # 4 + 30 exceeds the initial capacity 16: both buffers grow
+        gp.append(X[start : start + k], y[start : start + k])
+        start += k
+    Xq = np.random.default_rng(2).uniform(size=(20, d))
+    _assert_same_posterior(gp, GaussianProcess(kernel, 1e-3, X, y), Xq)
+
+
+@kernel_param
+def test_truncate_restores_the_earlier_posterior_exactly(name: str) -> None:
+    X, y = _data(30, 2, seed=3)
+    gp = GaussianProcess(_kernel(name, 2), 1e-3, X[:10], y[:10])
+    gp.append(X[10:13], y[10:13])
+    Xq = np.random.default_rng(4).uniform(size=(20, 2))
+    L, alpha, (mean, var) = gp.factor.L.copy(), gp.alpha.copy(), gp.predict(Xq)
+    gp.append(X[13:30], y[13:30])  # grows both buffers
+    gp.truncate(13)
+    assert gp.n == 13
+    assert_array_equal(gp.X, X[:13])
+    assert_array_equal(gp.y, y[:13])
+    assert_array_equal(gp.factor.L, L)
+    assert_array_equal(gp.alpha, alpha)
+    new_mean, new_var = gp.predict(Xq)
+    assert_array_equal(new_mean, mean)
+    assert_array_equal(new_var, var)
+
+
+@kernel_param
+def test_truncate_then_append_other_points_equals_rebuild(name: str) -> None:
+    X, y = _data(20, 2, seed=5)
+    kernel = _kernel(name, 2)
+    gp = GaussianProcess(kernel, 1e-3, X[:8], y[:8])
+    gp.append(X[8:12], y[8:12])  # fantasies, say
+    gp.truncate(8)
+    gp.append(X[12:20], y[12:20])
+    rows = np.r_[0:8, 12:20]
+    Xq = np.random.default_rng(6).uniform(size=(5, 2))
+    _assert_same_posterior(gp, GaussianProcess(kernel, 1e-3, X[rows], y[rows]), Xq)
+
+
+@kernel_param
+@pytest.mark.parametrize("appended", (False, True))
+def test_set_targets_equals_rebuild(name: str, appended: bool) -> None:
+    X, y = _data(15, 3, seed=7)
+    kernel = _kernel(name, 3)
+    if appended:
+        gp = GaussianProcess(kernel, 1e-2, X[:5], y[:5])
+        gp.append(X[5:], y[5:])
+    else:
+        gp = GaussianProcess(kernel, 1e-2, X, y)
+    y2 = (y - y.mean()) / y.std() + np.linspace(0.0, 1.0, 15)
+    gp.set_targets(y2)
+    Xq = np.random.default_rng(8).uniform(size=(6, 3))
+    _assert_same_posterior(gp, GaussianProcess(kernel, 1e-2, X, y2), Xq)
+
+
+# ----------------------------------------------------------- gradients in x*
+
+
+@kernel_param
+@pytest.mark.parametrize("m", (1, 5, 20))  # m > 16 takes the BLAS solve path
+def test_predict_with_gradient_matches_predict_and_finite_differences(name: str, m: int) -> None:
+    d = 3
+    X, y = _data(12, d, seed=9)
+    gp = GaussianProcess(_kernel(name, d, seed=1), 1e-3, X, y)
+    Xq = np.random.default_rng(10).uniform(size=(m, d))
+    distance = np.min(np.linalg.norm(Xq[:, None] - X[None], axis=-1))
+    assert distance > 1e-3, (
+        "queries must stay off the training inputs (Matérn-1/2 has a kink there)"
+    )
+    mean, std, d_mean, d_std = gp.predict_with_gradient(Xq)
+    ref_mean, ref_var = gp.predict(Xq)
+    assert_allclose(mean, ref_mean, rtol=1e-12, atol=1e-14)
+    assert_allclose(std, np.sqrt(ref_var), rtol=1e-12, atol=1e-14)
+    h = 1e-6
+    fd_mean, fd_std = np.empty((m, d)), np.empty((m, d))
+    for j in range(d):
+        step = np.zeros(d)
+        step[j] = h
+        mean_plus, var_plus = gp.predict(Xq + step)
+        mean_minus, var_minus = gp.predict(Xq - step)
+        fd_mean[:, j] = (mean_plus - mean_minus) / (2 * h)
+        fd_std[:, j] = (np.sqrt(var_plus) - np.sqrt(var_minus)) / (2 * h)
+    assert d_mean.shape == d_std.shape == (m, d)
+    assert_allclose(d_mean, fd_mean, rtol=1e-5, atol=1e-6)
+    assert_allclose(d_std, fd_std, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ("matern52", "matern32", "rbf"))
+def test_predict_with_gradient_near_a_training_input(name: str) -> None:
+    """Smooth kernels: the gradient 1e-4 from a training point still matches differences."""
+    X, y = _data(10, 2, seed=11)
+    gp = GaussianProcess(_kernel(name, 2), 1e-2, X, y)
+    Xq = X[:3] + 1e-4
+    _, _, d_mean, d_std = gp.predict_with_gradient(Xq)
+    h = 1e-7
+    for j in range(2):
+        step = np.zeros(2)
+        step[j] = h
+        (mp, vp), (mm, vm) = gp.predict(Xq + step), gp.predict(Xq - step)
+        assert_allclose(d_mean[:, j], (mp - mm) / (2 * h), rtol=1e-4, atol=1e-5)
+        assert_allclose(d_std[:, j], (np.sqrt(vp) - np.sqrt(vm)) / (2 * h), rtol=1e-4, atol=1e-5)
+
+
+# ----------------------------------------------------------- posterior covariance
+
+
+@kernel_param
+@pytest.mark.parametrize("m", (6, 30))
+def test_posterior_covariance_is_symmetric_psd_with_predicted_diagonal(name: str, m: int) -> None:
+    d = 2
+    X, y = _data(15, d, seed=12)
+    kernel = _kernel(name, d)
+    gp = GaussianProcess(kernel, 1e-4, X[:6], y[:6])
+    gp.append(X[6:], y[6:])
+    Xq = np.vstack([np.random.default_rng(13).uniform(size=(m - 2, d)), X[:2]])
+    Ks = kernel.cross(Xq, gp.X)  # (m, n)
+    V = gp.factor.solve_lower(Ks.T)  # (n, m)
+    C = kernel.matrix(Xq) - V.T @ V  # (m, m): k(X*, X*) − K* K⁻¹ K*ᵀ
+    assert_allclose(C, C.T, rtol=0, atol=1e-12)
+    assert np.linalg.eigvalsh(0.5 * (C + C.T)).min() >= -1e-10
+    _, var = gp.predict(Xq)
+    assert_allclose(np.diag(C), var, rtol=1e-9, atol=1e-11)
+    # and the covariance agrees with scikit-learn's return_cov
+    reference = GaussianProcessRegressor(_sklearn_kernel(kernel), alpha=1e-4, optimizer=None).fit(
+        gp.X, gp.y
+    )
+    assert_allclose(C, reference.predict(Xq, return_cov=True)[1], rtol=1e-6, atol=1e-9)
+
+
+# ----------------------------------------------------------- training mean
+
+
+@kernel_param
+@pytest.mark.parametrize("noise", (1e-6, 1e-2))
+def test_training_mean_equals_predicted_mean(name: str, noise: float) -> None:
+    X, y = _data(12, 2, seed=14)
+    gp = GaussianProcess(_kernel(name, 2), noise, X[:7], y[:7])
+    gp.append(X[7:], y[7:])
+    assert_allclose(gp.training_mean(), gp.predict(gp.X)[0], rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("append_duplicate", (False, True))
+def test_training_mean_with_jitter(append_duplicate: bool) -> None:
+    """With jitter in the factor, K_f K⁻¹ y = y − (σ² + jitter)·alpha must still hold."""
+    X = np.random.default_rng(15).uniform(size=(6, 2))
+    X[1] = X[0]
+    X[5] = X[4]
+    y = np.arange(6.0)
+    n0 = 5 if append_duplicate else 6
+    gp = GaussianProcess(Kernel("rbf", 2, np.array([1.0, 1.0, 0.0])), 1e-16, X[:n0], y[:n0])
+    if append_duplicate:
+        gp.append(X[5:], y[5:])
+    assert gp.jitter > 0.0
+    assert_allclose(gp.training_mean(), gp.predict(gp.X)[0], rtol=1e-6, atol=1e-6)
+
+
+# ----------------------------------------------------------- negative log posterior
+
+
+def _params(d: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.concatenate(
+        [np.log(rng.uniform(0.2, 1.0, d)), [rng.uniform(-0.5, 0.5)], [math.log(1e-2)]]
+    )
+
+
+@kernel_param
+@pytest.mark.parametrize("n, d", [(1, 1), (10, 2), (20, 4)])
+def test_negative_log_posterior_value_matches_scipy(name: str, n: int, d: int) -> None:
+    X, y = _data(n, d, seed=16)
+    params = _params(d, seed=n)
+    priors = HyperparameterPriors.default(d)
+    value, grad = negative_log_posterior(params, name, X, y, priors)
+    kernel = Kernel(name, d, params[:-1])
+    K = _sklearn_kernel(kernel)(X) + math.exp(params[-1]) * np.eye(n)
+    log_likelihood = multivariate_normal(np.zeros(n), K).logpdf(y)
+    expected = -log_likelihood - priors.log_density(params)[0]
+    assert value == pytest.approx(expected, rel=1e-10, abs=1e-10)
+    assert grad.shape == params.shape
+
+
+@kernel_param
+@pytest.mark.parametrize("n, d", [(1, 1), (10, 2), (20, 4)])
+def test_negative_log_posterior_gradient_matches_finite_differences(
+    name: str, n: int, d: int
+) -> None:
+    X, y = _data(n, d, seed=17)
+    params = _params(d, seed=n + 1)
+    priors = HyperparameterPriors.default(d)
+    _, grad = negative_log_posterior(params, name, X, y, priors)
+    h = 1e-6
+    expected = np.empty_like(params)
+    for j in range(params.size):
+        step = np.zeros_like(params)
+        step[j] = h
+        expected[j] = (
+            negative_log_posterior(params + step, name, X, y, priors)[0]
+            - negative_log_posterior(params - step, name, X, y, priors)[0]
+        ) / (2 * h)
+    assert_allclose(grad, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_negative_log_posterior_returns_inf_when_not_positive_definite() -> None:
+    X = np.zeros((3, 1))  # identical inputs; with noise e^-800 = 0 the matrix is singular
+    params = np.array([0.0, 0.0, -800.0])
+    value, grad = negative_log_posterior(
+        params, "rbf", X, np.ones(3), HyperparameterPriors.default(1)
+    )
+    assert value == math.inf
+    assert_array_equal(grad, 0.0)
+
+
+@kernel_param
+def test_fit_map_finds_a_stationary_point_no_worse_than_its_starts(name: str) -> None:
+    d = 2
+    X, y = _data(15, d, seed=18)
+    y = (y - y.mean()) / y.std()
+    priors = HyperparameterPriors.default(d)
+    rng = np.random.default_rng(19)
+    starts = [priors.mode(d), priors.sample(rng, d)]
+    options = FitOptions()
+    result = fit_map(name, X, y, priors, starts, options)
+    assert result.success
+    assert np.all(np.isfinite(result.params)) and math.isfinite(result.value)
+    value, grad = negative_log_posterior(result.params, name, X, y, priors)
+    assert result.value == pytest.approx(value, rel=1e-12)
+    lower, upper = np.array(parameter_bounds(d, options)).T
+    assert np.all((lower <= result.params) & (result.params <= upper))
+    for start in starts:
+        assert (
+            result.value
+            <= negative_log_posterior(np.clip(start, lower, upper), name, X, y, priors)[0]
+        )
+    interior = (result.params > lower + 1e-3) & (result.params < upper - 1e-3)
+    assert np.all(np.abs(grad[interior]) < 1e-3 * max(1.0, abs(value)))
+    assert result.n_evaluations > 0
+
+
+def test_fit_map_reports_failure_when_every_start_is_infinite() -> None:
+    """Identical inputs and the noise bounds pinned at 1e-300: K is singular everywhere."""
+    X = np.zeros((4, 1))
+    options = FitOptions(maxiter=5, noise_bounds=(1e-300, 1e-300))
+    start = np.array([0.0, 0.0, math.log(1e-300)])
+    result = fit_map("rbf", X, np.arange(4.0), HyperparameterPriors.default(1), [start], options)
+    assert not result.success
+    assert result.value == math.inf

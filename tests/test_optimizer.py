@@ -1,0 +1,246 @@
+"""The ask/tell Optimizer and minimize(): API contract, validation, pending points, determinism."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bayesopt import Categorical, Integer, Optimizer, Real, minimize
+from bayesopt.test_functions import Branin
+
+
+def mixed_space():
+    return {
+        "lr": Real(1e-5, 1e-1, log=True),
+        "layers": Integer(1, 8),
+        "activation": Categorical(["relu", "tanh", "gelu"]),
+    }
+
+
+def quadratic(params):
+    penalty = {"relu": 0.0, "tanh": 0.3, "gelu": 0.1}[params["activation"]]
+    return (math.log10(params["lr"]) + 3) ** 2 + (params["layers"] - 4) ** 2 / 10 + penalty
+
+
+def run(opt, func, n):
+    for _ in range(n):
+        params = opt.ask()
+        opt.tell(params, func(params))
+    return opt
+
+
+def test_ask_returns_valid_point_in_user_units():
+    opt = Optimizer(mixed_space(), seed=0)
+    params = opt.ask()
+    assert set(params) == {"lr", "layers", "activation"}
+    assert 1e-5 <= params["lr"] <= 1e-1 and isinstance(params["lr"], float)
+    assert params["layers"] in range(1, 9) and isinstance(params["layers"], int)
+    assert params["activation"] in ("relu", "tanh", "gelu")
+
+
+def test_list_space_with_named_dimensions():
+    space = [Real(0, 1, name="x"), Integer(0, 3, name="k")]
+    opt = Optimizer(space, seed=0)
+    assert set(opt.ask()) == {"x", "k"}
+
+
+@pytest.mark.parametrize("acquisition", ["logei", "ei", "pi", "ucb"])
+@pytest.mark.parametrize("kernel", ["matern52", "matern32", "matern12", "rbf"])
+def test_every_acquisition_and_kernel_improves_on_the_initial_design(acquisition, kernel):
+    opt = Optimizer(mixed_space(), seed=0, acquisition=acquisition, kernel=kernel, n_initial=6)
+    run(opt, quadratic, 30)
+    initial_best = min(o.value for o in opt.history[:6])
+    assert opt.best.value < initial_best
+
+
+@pytest.mark.parametrize("acquisition", ["logei", "ei", "ucb"])
+@pytest.mark.parametrize("kernel", ["matern52", "matern32", "rbf"])
+def test_smooth_kernels_find_the_optimum_of_a_mixed_quadratic(acquisition, kernel):
+    opt = Optimizer(mixed_space(), seed=0, acquisition=acquisition, kernel=kernel, n_initial=6)
+    run(opt, quadratic, 30)
+    assert opt.best.value < 0.05  # the optimum is 0 at lr=1e-3, layers=4, relu
+
+
+def test_model_based_asks_are_new_points():
+    opt = run(Optimizer(mixed_space(), seed=2, n_initial=5), quadratic, 25)
+    seen = [tuple(sorted(o.params.items())) for o in opt.history]
+    assert len(set(seen)) == len(seen)
+
+
+def test_pending_points_are_distinct_and_not_reproposed():
+    opt = run(Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=4),
+              lambda p: (p["x"] - 0.3) ** 2 + (p["y"] - 0.7) ** 2, 8)
+    first = [opt.ask() for _ in range(3)]
+    batch = opt.ask(4)
+    points = np.array([[p["x"], p["y"]] for p in first + batch])
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)[np.triu_indices(7, 1)]
+    assert distances.min() > 1e-3
+    assert len(opt.pending) == 7
+    opt.tell(first[0], 0.5)
+    assert len(opt.pending) == 6
+    assert len(opt.history) == 9
+
+
+def test_tell_lists_of_points():
+    opt = Optimizer(mixed_space(), seed=0)
+    batch = opt.ask(3)
+    opt.tell(batch, [quadratic(p) for p in batch])
+    assert [o.params for o in opt.history] == batch
+    assert opt.pending == []
+
+
+def test_maximize_flips_the_objective():
+    opt = Optimizer({"x": Real(-2, 2)}, seed=0, maximize=True, n_initial=4)
+    run(opt, lambda p: -(p["x"] - 1.0) ** 2, 15)
+    assert abs(opt.best.params["x"] - 1.0) < 0.05
+    assert opt.best.value == max(o.value for o in opt.history)
+
+
+def test_same_seed_same_asks():
+    def sequence(seed):
+        opt = Optimizer(mixed_space(), seed=seed, n_initial=4)
+        run(opt, quadratic, 12)
+        return [o.params for o in opt.history]
+
+    assert sequence(7) == sequence(7)
+    assert sequence(7) != sequence(8)
+
+
+def test_failures_are_recorded_and_not_reproposed():
+    opt = Optimizer({"x": Integer(0, 5), "c": Categorical(["a", "b"])}, seed=0, n_initial=3)
+    for _ in range(12):
+        params = opt.ask()
+        if params["x"] == 2:
+            opt.tell_failure(params, "diverged")
+        else:
+            opt.tell(params, float(params["x"]))
+    failed = [o for o in opt.history if not o.ok]
+    assert all(o.error == "diverged" and o.value is None for o in failed)
+    keys = [tuple(sorted(o.params.items())) for o in opt.history]
+    assert len(set(keys)) == len(keys) == 12  # the whole 12-point space, each once
+
+
+def test_exhausted_finite_space_warns_and_still_answers():
+    from bayesopt import SpaceExhaustedWarning
+
+    opt = Optimizer({"c": Categorical(["a", "b", "c"])}, seed=0)
+    run(opt, lambda p: {"a": 1.0, "b": 0.0, "c": 2.0}[p["c"]], 3)
+    with pytest.warns(SpaceExhaustedWarning, match="exhausted"):
+        params = opt.ask()
+    assert params["c"] in ("a", "b", "c")
+
+
+def test_result_holds_history_and_best():
+    opt = run(Optimizer(mixed_space(), seed=3, n_initial=4), quadratic, 10)
+    opt.tell_failure(opt.ask(), RuntimeError("boom"))
+    result = opt.result()
+    assert len(result) == 11 and result.n_failed == 1
+    assert result.best_value == min(v for v in result.values if not np.isnan(v))
+    assert result.best_params == opt.best.params
+    assert np.all(np.diff(result.best_so_far[~np.isnan(result.best_so_far)]) <= 0)
+    assert result.model is not None
+
+
+# ------------------------------------------------------------------ validation
+@pytest.mark.parametrize(
+    "params, value, error, match",
+    [
+        ({"lr": 1e-3, "layers": 2}, 1.0, ValueError, "missing.*activation"),
+        ({"lr": 1e-3, "layers": 2, "activation": "relu", "dropout": 0.1}, 1.0, ValueError, "unknown.*dropout"),
+        ({"lr": 1.0, "layers": 2, "activation": "relu"}, 1.0, ValueError, "'lr'.*outside"),
+        ({"lr": "fast", "layers": 2, "activation": "relu"}, 1.0, TypeError, "'lr'.*'fast'"),
+        ({"lr": 1e-3, "layers": 2.5, "activation": "relu"}, 1.0, ValueError, "'layers'.*2.5.*integer"),
+        ({"lr": 1e-3, "layers": 2, "activation": "elu"}, 1.0, ValueError, "'activation'.*'elu'"),
+        ({"lr": 1e-3, "layers": 2, "activation": "relu"}, float("nan"), ValueError, "tell_failure"),
+        ({"lr": 1e-3, "layers": 2, "activation": "relu"}, float("inf"), ValueError, "tell_failure"),
+        ({"lr": 1e-3, "layers": 2, "activation": "relu"}, "0.5", TypeError, "real number"),
+        ([{"lr": 1e-3, "layers": 2, "activation": "relu"}], [1.0, 2.0], ValueError, "1 params but 2 values"),
+    ],
+)
+def test_invalid_tell_raises_and_changes_nothing(params, value, error, match):
+    opt = Optimizer(mixed_space(), seed=0)
+    run(opt, quadratic, 2)
+    pending = opt.ask()
+    with pytest.raises(error, match=match):
+        opt.tell(params, value)
+    assert len(opt.history) == 2 and opt.pending == [pending]
+
+
+def test_batch_tell_with_one_bad_point_records_nothing():
+    opt = Optimizer(mixed_space(), seed=0)
+    batch = opt.ask(3)
+    batch[2] = {**batch[2], "layers": 99}
+    with pytest.raises(ValueError, match="layers"):
+        opt.tell(batch, [1.0, 2.0, 3.0])
+    assert opt.history == [] and len(opt.pending) == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"acquisition": "qei"}, ValueError, "acquisition='qei'"),
+        ({"kernel": "linear"}, ValueError, "kernel='linear'"),
+        ({"n_initial": -1}, ValueError, "n_initial=-1"),
+        ({"n_initial": 2.5}, TypeError, "n_initial=2.5"),
+        ({"maximize": "yes"}, TypeError, "maximize='yes'"),
+        ({"ucb_beta": -1.0}, ValueError, "ucb_beta=-1.0"),
+    ],
+)
+def test_invalid_optimizer_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Optimizer(mixed_space(), **kwargs)
+
+
+@pytest.mark.parametrize("n, error", [(0, ValueError), (-2, ValueError), (1.5, TypeError)])
+def test_invalid_ask_count(n, error):
+    with pytest.raises(error, match="n="):
+        Optimizer(mixed_space()).ask(n)
+
+
+# ------------------------------------------------------------------- minimize
+def test_minimize_records_exceptions_and_keeps_going():
+    def flaky(params):
+        if params["layers"] == 3:
+            raise RuntimeError("out of memory")
+        if params["layers"] == 5:
+            return float("nan")
+        return quadratic(params)
+
+    result = minimize(flaky, mixed_space(), n_calls=20, seed=0, progress=False)
+    assert len(result) == 20
+    failed = [o for o in result.history if not o.ok]
+    assert all(o.params["layers"] in (3, 5) for o in failed)
+    assert all("out of memory" in o.error or "nan" in o.error for o in failed)
+    assert result.best_value < 1.0
+
+
+def test_minimize_callback_sees_every_observation_and_can_stop():
+    seen = []
+
+    def callback(observation, optimizer):
+        seen.append(observation.index)
+        return len(seen) == 7
+
+    result = minimize(quadratic, mixed_space(), n_calls=20, seed=0, progress=False, callback=callback)
+    assert seen == list(range(7)) and len(result) == 7
+
+
+def test_minimize_progress_bar_writes_to_stderr(capsys):
+    f = Branin()
+    minimize(lambda p: f(np.array([p["x0"], p["x1"]])), f.search_space(), n_calls=6, seed=0,
+             progress=True)
+    assert "6/6" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"n_calls": 0}, ValueError, "n_calls=0"),
+        ({"callback": 3}, TypeError, "callback=3"),
+    ],
+)
+def test_minimize_validates_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        minimize(quadratic, mixed_space(), **{"progress": False, **kwargs})

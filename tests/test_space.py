@@ -1,0 +1,441 @@
+"""Tests for bayesopt.space: encoding round trips, feasibility, validation, serialization.
+
+    p      : a point, {name: value}
+    U      : (n, n_columns) encoded rows in the unit cube
+    encode : points → U,  decode : U (possibly relaxed) → points,  project : U → feasible U
+
+Property tests (hypothesis) draw random spaces together with valid points of them.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+
+from bayesopt.space import Categorical, Dimension, Integer, Real, Space, dimension_from_dict
+
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# ----------------------------------------------------------- strategies
+
+
+@st.composite
+def real_dimensions(draw: st.DrawFn) -> tuple[Dimension, st.SearchStrategy]:
+    if draw(st.booleans()):
+        low = draw(st.floats(1e-8, 1e4))
+        high = low * draw(st.floats(1.001, 1e6))
+        dim = Real(low, high, log=True)
+    else:
+        low = draw(st.floats(-1e6, 1e6))
+        high = low + draw(st.floats(1e-3, 1e6))
+        dim = Real(low, high)
+    values = st.one_of(st.sampled_from([dim.low, dim.high]), st.floats(dim.low, dim.high))
+    return dim, values
+
+
+@st.composite
+def integer_dimensions(draw: st.DrawFn) -> tuple[Dimension, st.SearchStrategy]:
+    log = draw(st.booleans())
+    low = draw(st.integers(1, 1000) if log else st.integers(-1000, 1000))
+    high = low + draw(st.one_of(st.just(0), st.integers(0, 30), st.integers(0, 10**6)))
+    dim = Integer(low, high, log=log)
+    return dim, st.integers(low, high)
+
+
+HASHABLE_CHOICES = st.one_of(
+    st.text(max_size=5),
+    st.integers(-5, 5),
+    st.none(),
+    st.tuples(st.integers(0, 3), st.text(max_size=2)),
+)
+
+
+@st.composite
+def categorical_dimensions(draw: st.DrawFn) -> tuple[Dimension, st.SearchStrategy]:
+    choices = draw(st.lists(HASHABLE_CHOICES, min_size=1, max_size=6, unique=True))
+    return Categorical(choices), st.sampled_from(choices)
+
+
+DIMENSIONS = st.one_of(real_dimensions(), integer_dimensions(), categorical_dimensions())
+
+
+@st.composite
+def spaces_and_points(draw: st.DrawFn) -> tuple[Space, dict[str, Any]]:
+    drawn = draw(st.lists(DIMENSIONS, min_size=1, max_size=5))
+    names = [f"x{i}" for i in range(len(drawn))]
+    space = Space({name: dim for name, (dim, _) in zip(names, drawn)})
+    point = {name: draw(values) for name, (_, values) in zip(names, drawn)}
+    return space, point
+
+
+def _unit_rows(space: Space, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    U = rng.uniform(size=(n, space.n_columns))
+    U[0] = 0.0
+    U[1] = 1.0
+    return U
+
+
+def _assert_same_point(space: Space, got: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert list(got) == list(space.names)
+    for dim in space.dimensions:
+        a, b = got[dim.name], expected[dim.name]
+        if isinstance(dim, Real):
+            # linear encoding loses ~eps·(high − low) in absolute terms; log encoding ~eps relative
+            span = 0.0 if dim.log else dim.high - dim.low
+            assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12 * span), (dim, a, b)
+            assert type(a) is float
+        else:
+            assert a == b, (dim, a, b)
+            assert type(a) is type(b)
+
+
+# ----------------------------------------------------------- properties
+
+
+@PROPERTY
+@given(spaces_and_points())
+def test_decode_encode_round_trip(case: tuple[Space, dict[str, Any]]) -> None:
+    space, point = case
+    U = space.encode([point])
+    assert U.shape == (1, space.n_columns)
+    assert np.all((U >= 0.0) & (U <= 1.0))
+    _assert_same_point(space, space.decode(U)[0], point)
+
+
+@PROPERTY
+@given(spaces_and_points())
+def test_encoding_is_feasible(case: tuple[Space, dict[str, Any]]) -> None:
+    space, point = case
+    U = space.encode([point])
+    assert_array_equal(space.project(U), U)
+
+
+@PROPERTY
+@given(spaces_and_points(), st.integers(0, 2**32 - 1))
+def test_project_is_idempotent_and_decodes_to_valid_points(
+    case: tuple[Space, dict[str, Any]], seed: int
+) -> None:
+    space, _ = case
+    U = _unit_rows(space, 8, seed)
+    U[2:4] = 1.5 * U[2:4] - 0.25  # relaxed rows slightly outside the cube
+    P = space.project(U)
+    assert np.all((P >= 0.0) & (P <= 1.0))
+    assert_array_equal(space.project(P), P)
+    points = space.decode(U)
+    assert len(points) == 8
+    for point, projected in zip(points, space.decode(P)):
+        assert space.validate(point) == point
+        _assert_same_point(space, projected, point)  # projecting does not change the decoded point
+
+
+@PROPERTY
+@given(spaces_and_points(), st.integers(0, 2**32 - 1))
+def test_from_unit_and_sobol_are_feasible(case: tuple[Space, dict[str, Any]], seed: int) -> None:
+    space, _ = case
+    u = np.random.default_rng(seed).uniform(size=(10, space.n_dims))
+    u[0] = 0.0
+    u[1] = np.nextafter(1.0, 0.0)
+    for E in (space.from_unit(u), space.sobol(13, np.random.default_rng(seed))):
+        assert E.shape[1] == space.n_columns
+        assert np.all((E >= 0.0) & (E <= 1.0))
+        assert_array_equal(space.project(E), E)
+        for point in space.decode(E):
+            space.validate(point)
+
+
+@PROPERTY
+@given(spaces_and_points())
+def test_to_dict_round_trip(case: tuple[Space, dict[str, Any]]) -> None:
+    space, _ = case
+    rebuilt = Space.from_dict(space.to_dict())
+    assert rebuilt == space
+    assert rebuilt.dimensions == space.dimensions
+    assert rebuilt.names == space.names
+
+
+# ----------------------------------------------------------- encodings by hand
+
+
+@pytest.mark.parametrize(
+    "dim, value, column",
+    [
+        (Real(-2.0, 2.0), 1.0, 0.75),
+        (Real(1e-4, 1e-1, log=True), 1e-2, 2.0 / 3.0),
+        (Integer(0, 3), 0, 0.125),  # relaxed range [-0.5, 3.5], bins of width 1/4
+        (Integer(0, 3), 3, 0.875),
+        (Integer(5, 5), 5, 0.5),
+        (
+            Integer(1, 4, log=True),
+            1,
+            math.log(1.0 / 0.5) / math.log(4.5 / 0.5),
+        ),  # range [log ½, log 4.5]
+        (Integer(1, 4, log=True), 4, math.log(4.0 / 0.5) / math.log(4.5 / 0.5)),
+    ],
+)
+def test_interval_encoding_values(dim: Dimension, value: float, column: float) -> None:
+    assert dim.encode([value])[0, 0] == pytest.approx(column, rel=1e-12)
+    assert dim.decode(np.array([[column]])) == [pytest.approx(value, rel=1e-12)]
+
+
+def test_categorical_is_one_hot() -> None:
+    space = Space({"a": Categorical(["x", None, (1, 2)]), "b": Real(0.0, 1.0)})
+    assert space.n_columns == 4
+    assert_array_equal(space.encode([{"a": None, "b": 0.5}]), [[0.0, 1.0, 0.0, 0.5]])
+    assert space.decode(np.array([[0.2, 0.3, 0.9, 0.1]])) == [{"a": (1, 2), "b": 0.1}]
+    assert [list(g) for g in space.categorical_groups] == [[0, 1, 2]]
+
+
+def test_space_from_list_keeps_order_and_names() -> None:
+    space = Space([Integer(1, 3, name="layers"), Real(0.0, 1.0, name="dropout")])
+    assert space.names == ("layers", "dropout")
+    assert space == Space({"layers": Integer(1, 3), "dropout": Real(0.0, 1.0)})
+    assert space.encode([{"dropout": 0.25, "layers": 3}]).tolist() == [[5 / 6, 0.25]]
+
+
+def test_spaces_with_reordered_dimensions_differ() -> None:
+    """The order fixes the columns, so reordered spaces differ (and a == b needs equal hashes)."""
+    a = Space({"layers": Integer(1, 3), "dropout": Real(0.0, 1.0)})
+    b = Space({"dropout": Real(0.0, 1.0), "layers": Integer(1, 3)})
+    point = {"layers": 3, "dropout": 0.25}
+    assert a.encode([point]).tolist() != b.encode([point]).tolist()
+    assert a != b  # today a == b although hash(a) != hash(b)
+    assert a == Space({"layers": Integer(1, 3), "dropout": Real(0.0, 1.0)})
+    assert hash(a) == hash(Space({"layers": Integer(1, 3), "dropout": Real(0.0, 1.0)}))
+
+
+def test_cardinality() -> None:
+    assert Space({"a": Integer(1, 3), "b": Categorical(["x", "y"])}).cardinality == 6
+    assert Space({"a": Integer(1, 3), "b": Real(0.0, 1.0)}).cardinality is None
+
+
+# ----------------------------------------------------------- invalid spaces
+
+
+@pytest.mark.parametrize(
+    "build, error, match",
+    [
+        (lambda: Real(2.0, 1.0, name="lr"), ValueError, r"'lr'.*low=2\.0 must be < high=1\.0"),
+        (lambda: Real(1.0, 1.0, name="lr"), ValueError, r"'lr'.*low=1\.0 must be < high=1\.0"),
+        (
+            lambda: Real(0.0, 1.0, log=True, name="lr"),
+            ValueError,
+            r"'lr'.*log=True needs low > 0.*low=0\.0",
+        ),
+        (lambda: Real(-1.0, 1.0, log=True, name="lr"), ValueError, r"'lr'.*low=-1\.0"),
+        (
+            lambda: Integer(0, 8, log=True, name="units"),
+            ValueError,
+            r"'units'.*log=True needs low > 0",
+        ),
+        (lambda: Real(0.0, math.inf, name="w"), ValueError, r"'w'.*high=inf must be finite"),
+        (lambda: Real(math.nan, 1.0, name="w"), ValueError, r"'w'.*low=nan must be finite"),
+        (lambda: Integer(-math.inf, 3, name="k"), ValueError, r"'k'.*low=-inf must be finite"),
+        (lambda: Real("0", 1.0, name="w"), TypeError, r"'w'.*low='0' must be a real number"),
+        (
+            lambda: Real(0.0, 1.0, log="yes", name="w"),
+            TypeError,
+            r"'w'.*log='yes' must be True or False",
+        ),
+        (lambda: Integer(True, 3, name="k"), TypeError, r"'k'.*low=True must be a real number"),
+        (lambda: Integer(0.5, 3, name="k"), ValueError, r"'k'.*low=0\.5 must be an integer"),
+        (lambda: Integer(0, 2.5, name="k"), ValueError, r"'k'.*high=2\.5 must be an integer"),
+        (lambda: Integer(5, 2, name="k"), ValueError, r"'k'.*low=5 must be <= high=2"),
+        (lambda: Categorical([], name="act"), ValueError, r"'act'.*choices must not be empty"),
+        (
+            lambda: Categorical(["relu", "tanh", "relu"], name="act"),
+            ValueError,
+            r"'act'.*choice 'relu' appears more than once",
+        ),
+        (
+            lambda: Categorical("relu", name="act"),
+            TypeError,
+            r"'act'.*choices='relu' must be a list",
+        ),
+        (
+            lambda: Categorical([[1], [2]], name="act"),
+            TypeError,
+            r"'act'.*choice \[1\] is not hashable",
+        ),
+        (
+            lambda: Space([Real(0.0, 1.0, name="x"), Integer(0, 1, name="x")]),
+            ValueError,
+            r"name\(s\) \['x'\] appear more than once",
+        ),
+        (
+            lambda: Space([Real(0.0, 1.0, name="x"), Real(0.0, 1.0)]),
+            ValueError,
+            r"dimension #1 .*needs a name=",
+        ),
+        (lambda: Space({}), ValueError, r"space is empty"),
+        (lambda: Space([]), ValueError, r"space is empty"),
+        (
+            lambda: Space({"x": (0.0, 1.0)}),
+            TypeError,
+            r"dimension 'x': \(0\.0, 1\.0\) is not a Real",
+        ),
+        (
+            lambda: Space([Real(0.0, 1.0, name="x"), "y"]),
+            TypeError,
+            r"dimension '#1': 'y' is not a Real",
+        ),
+        (lambda: Space({1: Real(0.0, 1.0)}), TypeError, r"names must be non-empty strings, got 1"),
+        (
+            lambda: Space({"": Real(0.0, 1.0)}),
+            TypeError,
+            r"names must be non-empty strings, got ''",
+        ),
+        (
+            lambda: Space({"x": Real(0.0, 1.0, name="y")}),
+            ValueError,
+            r"dimension 'x' has a different name='y'",
+        ),
+        (lambda: Space("x"), TypeError, r"space must be a dict"),
+    ],
+)
+def test_invalid_space_raises(build: Any, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        build()
+
+
+# ----------------------------------------------------------- invalid points
+
+
+SPACE = Space(
+    {
+        "lr": Real(1e-5, 1e-1, log=True),
+        "layers": Integer(1, 8),
+        "activation": Categorical(["relu", "tanh", "gelu"]),
+    }
+)
+VALID = {"lr": 1e-3, "layers": 4, "activation": "tanh"}
+
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        ({"momentum": 0.9}, ValueError, r"unknown parameter\(s\) \['momentum'\]"),
+        ({"lr": None}, TypeError, r"'lr': value None must be a number"),
+        ({"lr": 0.5}, ValueError, r"'lr': value 0\.5 is outside \[1e-05, 0\.1\]"),
+        ({"lr": 1e-6}, ValueError, r"'lr': value 1e-06 is outside"),
+        ({"lr": math.nan}, ValueError, r"'lr': value nan is outside"),
+        ({"lr": "0.001"}, TypeError, r"'lr': value '0\.001' must be a number"),
+        ({"lr": True}, TypeError, r"'lr': value True must be a number"),
+        ({"layers": 2.5}, ValueError, r"'layers': value 2\.5 must be an integer"),
+        ({"layers": 9}, ValueError, r"'layers': value 9 is outside \[1, 8\]"),
+        ({"layers": 0}, ValueError, r"'layers': value 0 is outside"),
+        ({"layers": "4"}, TypeError, r"'layers': value '4' must be a number"),
+        ({"layers": False}, TypeError, r"'layers': value False must be a number"),
+        ({"activation": "sigmoid"}, ValueError, r"'activation': value 'sigmoid' is not one of"),
+        ({"activation": ["relu"]}, ValueError, r"'activation': value \['relu'\] is not one of"),
+    ],
+)
+def test_invalid_point_raises(change: dict[str, Any], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        SPACE.validate({**VALID, **change})
+    with pytest.raises(error, match=match):
+        SPACE.encode([VALID, {**VALID, **change}])
+
+
+def test_missing_key_raises() -> None:
+    with pytest.raises(ValueError, match=r"missing parameter\(s\) \['layers'\]"):
+        SPACE.validate({"lr": 1e-3, "activation": "relu"})
+
+
+def test_point_must_be_a_dict() -> None:
+    with pytest.raises(TypeError, match=r"params must be a dict"):
+        SPACE.validate([1e-3, 4, "relu"])  # type: ignore[arg-type]
+
+
+def test_validate_canonicalizes_numpy_and_integral_floats() -> None:
+    point = SPACE.validate({"activation": "gelu", "layers": np.int64(3), "lr": np.float32(0.01)})
+    assert list(point) == ["lr", "layers", "activation"]
+    assert point["layers"] == 3 and type(point["layers"]) is int
+    assert type(point["lr"]) is float
+    assert SPACE.validate({**VALID, "layers": 4.0})["layers"] == 4
+
+
+# ----------------------------------------------------------- serialization
+
+
+def test_to_dict_is_json_and_round_trips() -> None:
+    spec = json.loads(json.dumps(SPACE.to_dict()))
+    assert Space.from_dict(spec) == SPACE
+    assert Space.from_dict(spec).encode([VALID]).tolist() == SPACE.encode([VALID]).tolist()
+
+
+@pytest.mark.parametrize(
+    "spec, error, match",
+    [
+        ({"type": "float", "low": 0, "high": 1}, ValueError, r"'x': type='float' must be one of"),
+        ({"low": 0, "high": 1}, ValueError, r"'x': type=None must be one of"),
+        ({"type": "real", "low": 0}, ValueError, r"'x'.*missing key\(s\) \['high'\]"),
+        ({"type": "categorical"}, ValueError, r"'x'.*missing key\(s\) \['choices'\]"),
+        (
+            {"type": "integer", "low": 0, "high": 3, "step": 1},
+            ValueError,
+            r"'x'.*unknown key\(s\) \['step'\]",
+        ),
+        ({"type": "real", "low": 2.0, "high": 1.0}, ValueError, r"'x'.*low=2\.0 must be < high"),
+        ([0, 1], TypeError, r"'x': definition must be a table/dict"),
+    ],
+)
+def test_dimension_from_dict_errors(spec: Any, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        dimension_from_dict("x", spec)
+
+
+# ----------------------------------------------------------- Sobol design
+
+
+def test_sobol_is_reproducible_from_the_seed() -> None:
+    first = SPACE.sobol(20, np.random.default_rng(3))
+    assert first.shape == (20, SPACE.n_columns)
+    assert_array_equal(SPACE.sobol(20, np.random.default_rng(3)), first)
+    assert not np.array_equal(SPACE.sobol(20, np.random.default_rng(4)), first)
+
+
+@pytest.mark.parametrize("n", (0, 1, 5))
+def test_sobol_small_n(n: int) -> None:
+    assert SPACE.sobol(n, np.random.default_rng(0)).shape == (n, SPACE.n_columns)
+
+
+@pytest.mark.parametrize("seed", (0, 1, 2))
+def test_sobol_covers_discrete_values_uniformly(seed: int) -> None:
+    space = Space(
+        {
+            "act": Categorical(["relu", "tanh", "gelu", "silu"]),
+            "layers": Integer(1, 8),
+            "lr": Real(1e-4, 1.0, log=True),
+            "opt": Categorical(["sgd", "adam", "lion"]),
+            "bits": Integer(0, 1),
+        }
+    )
+    points = space.decode(space.sobol(64, np.random.default_rng(seed)))
+    count = {name: collections.Counter(p[name] for p in points) for name in space.names}
+    assert count["act"] == {"relu": 16, "tanh": 16, "gelu": 16, "silu": 16}
+    assert count["layers"] == {v: 8 for v in range(1, 9)}
+    assert count["bits"] == {0: 32, 1: 32}
+    assert set(count["opt"]) == {"sgd", "adam", "lion"}
+    assert all(abs(c - 64 / 3) <= 1 for c in count["opt"].values())
+    lr = np.log10([p["lr"] for p in points])
+    assert np.histogram(lr, bins=4, range=(-4, 0))[0].tolist() == [16, 16, 16, 16]
+
+
+def test_sobol_log_integer_follows_the_bins() -> None:
+    """Integer(1, 4, log=True): value v owns [log(v − ½), log(v + ½)] of [log ½, log 4.5]."""
+    dim = Integer(1, 4, log=True)
+    points = Space({"k": dim}).decode(Space({"k": dim}).sobol(64, np.random.default_rng(5)))
+    count = collections.Counter(p["k"] for p in points)
+    for v in range(1, 5):
+        share = math.log((v + 0.5) / (v - 0.5)) / math.log(9.0)
+        assert abs(count[v] - 64 * share) <= 1
