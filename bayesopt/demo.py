@@ -26,7 +26,7 @@ DEMO_SPACE = {
     "solver": Categorical(["adam", "sgd"]),
     "learning_rate": Categorical(["constant", "invscaling", "adaptive"]),
 }
-N_CALLS = 30
+N_CALLS = 40
 N_INITIAL = 8
 
 
@@ -51,10 +51,10 @@ def cross_validated_accuracy(params: dict[str, Any], data: Any) -> float:
     X, y = data
     model = make_pipeline(
         StandardScaler(),
-        MLPClassifier(hidden_layer_sizes=(64,), max_iter=30, random_state=0, **params),
+        MLPClassifier(hidden_layer_sizes=(64,), max_iter=40, random_state=0, **params),
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # 30 epochs is the budget, on purpose
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 40 epochs is the budget, on purpose
         return float(cross_val_score(model, X, y, cv=3).mean())
 
 

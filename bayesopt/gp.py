@@ -73,11 +73,15 @@ class GaussianProcess:
         self._y[: self._n] = y
         self.alpha = self.factor.solve(self.y)
 
-    def append(self, X_new: np.ndarray, y_new: np.ndarray) -> None:
-        """Condition on k more observations by a block append of the factor: O(n²k)."""
+    def append(self, X_new: np.ndarray, y_new: np.ndarray, noise: float | None = None) -> None:
+        """Condition on k more observations by a block append of the factor: O(n²k).
+
+        `noise` overrides the noise variance of these rows only (fantasies are
+        appended as nearly noise-free); `training_mean` assumes the default.
+        """
         k = X_new.shape[0]
         cross = self.kernel.cross(self.X, X_new)  # (n, k)
-        block = self.kernel.matrix(X_new, self.noise)
+        block = self.kernel.matrix(X_new, self.noise if noise is None else noise)
         self.factor.append(cross, block)
         self._reserve(self._n + k)
         self._X[self._n : self._n + k] = X_new

@@ -34,6 +34,9 @@ from kernels import KERNEL_KINDS, CholeskyError, Kernel
 logger = logging.getLogger(__name__)
 
 
+FANTASY_NOISE = 1e-6  # relative to the signal variance
+
+
 class ModelFitWarning(UserWarning):
     """The hyperparameter fit failed and earlier or default values are used."""
 
@@ -147,16 +150,17 @@ class SurrogateModel:
     def add_fantasies(self, X_pending: np.ndarray) -> None:
         """Condition on pending points with their posterior mean as value (kriging believer).
 
-        A believed value is treated as observed, so it also lowers the
-        incumbent: otherwise a point next to a fantasy whose mean beats the
-        real incumbent would keep an improvement of about (best − mean) even
-        as its variance vanishes, and batches would collapse onto one spot.
+        A believed value is treated as observed exactly — without observation
+        noise — and it also counts toward the incumbent. Otherwise a point next
+        to a fantasy keeps both a variance of about the noise level and an
+        improvement of about (best − mean), and the points of a batch collapse
+        onto one spot whenever the fitted noise is not tiny.
         """
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
             return
         mean, _ = self.gp.predict(X_pending)
-        self.gp.append(X_pending, mean)
+        self.gp.append(X_pending, mean, noise=FANTASY_NOISE * self.gp.kernel.variance)
         self.incumbent = min(self.incumbent, float(np.min(mean)))
 
     def clear_fantasies(self) -> None:
