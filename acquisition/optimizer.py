@@ -24,7 +24,7 @@ adapted to mixed spaces):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -79,6 +79,11 @@ class AcquisitionOptimizerOptions:
     maxiter: int = 100  # L-BFGS-B iterations of the batched problem
     categorical_rounds: int = 3  # continuous ↔ enumeration alternations
     min_distance: float = 1e-6  # closer than this to an observed/pending point is a duplicate
+    # Scoring m candidates against n observations costs O(m·n²) (one triangular
+    # solve with m right-hand sides); beyond this n the candidate counts shrink
+    # as 1/n so the cost grows as n, not n².
+    full_candidates_until: int = 400
+    ftol: float = 1e-9  # L-BFGS-B relative reduction tolerance on the summed acquisition
 
     def __post_init__(self) -> None:
         for key in ("n_candidates", "n_restarts", "maxiter", "categorical_rounds"):
@@ -86,6 +91,19 @@ class AcquisitionOptimizerOptions:
                 raise ValueError(f"{key}={getattr(self, key)} must be >= 1")
         if self.n_local_candidates < 0 or self.min_distance < 0:
             raise ValueError("n_local_candidates and min_distance must be >= 0")
+        if self.full_candidates_until < 1 or not self.ftol > 0:
+            raise ValueError("full_candidates_until must be >= 1 and ftol > 0")
+
+    def for_data_size(self, n: int) -> AcquisitionOptimizerOptions:
+        """These options with candidate counts scaled down by full_candidates_until / n for large n."""
+        if n <= self.full_candidates_until:
+            return self
+        scale = self.full_candidates_until / n
+        return replace(
+            self,
+            n_candidates=max(64, int(self.n_candidates * scale)),
+            n_local_candidates=max(16, int(self.n_local_candidates * scale)),
+        )
 
 
 @dataclass
@@ -214,7 +232,7 @@ def _batched_lbfgsb(
     upper = np.where(free, 1.0, X0).ravel()
     result = minimize(
         negative_sum, X0.ravel(), jac=True, method="L-BFGS-B",
-        bounds=list(zip(lower, upper)), options={"maxiter": options.maxiter},
+        bounds=list(zip(lower, upper)), options={"maxiter": options.maxiter, "ftol": options.ftol},
     )
     X = np.clip(result.x.reshape(r, d), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began

@@ -2,13 +2,13 @@
 
 Notation (Rasmussen & Williams 2006, ch. 2):
 
-    X     : (n, d)  training inputs in the unit cube
-    y     : (n,)    training targets (already standardized by the caller)
-    k     : the kernel, s2 its signal variance, σ² the noise variance
-    K     : (n, n)  k(X, X) + σ²·I
-    L     : lower Cholesky factor of K (+ jitter)
-    alpha : (n,)    K⁻¹ y
-    X*    : (m, d)  query points, K* = k(X*, X): (m, n)
+    X      : (n, d)  training inputs in the unit cube
+    v      : (n,)    observed values; the GP's targets are t = (v − offset) / scale
+    k      : the kernel, s2 its signal variance, σ² the noise variance
+    K      : (n, n)  k(X, X) + σ²·I
+    L      : lower Cholesky factor of K (+ jitter)
+    alpha  : (n,)    K⁻¹ t
+    X*     : (m, d)  query points, K* = k(X*, X): (m, n)
 
     mean(x*) = K* alpha                        (R&W Eq. 2.25)
     var(x*)  = s2 − |L⁻¹ K*ᵀ|²                 (R&W Eq. 2.26, Alg. 2.1 lines 4–6)
@@ -19,6 +19,13 @@ kernel Jacobian with alpha and with K⁻¹K*ᵀ:
 
     ∂mean/∂x*_j = Σ_b alpha_b ∂k(x*, x_b)/∂x*_j
     ∂var/∂x*_j  = −2 Σ_b (K⁻¹K*ᵀ)_b ∂k(x*, x_b)/∂x*_j
+
+Incremental targets. alpha = L⁻ᵀ L⁻¹ t, and L⁻¹ t = (L⁻¹v − offset·L⁻¹1) / scale.
+The two forward solves z_v = L⁻¹v and z_1 = L⁻¹1 are cached: appending k
+rows extends them in O(nk) (`CholeskyFactor.forward_tail`), truncating
+keeps their prefix, and re-standardizing only changes (offset, scale).
+alpha itself — one backward solve, O(n²) — is computed when a prediction
+first needs it. So a tell costs one O(n²k) factor append and nothing else.
 """
 
 from __future__ import annotations
@@ -37,19 +44,27 @@ class GaussianProcess:
     drops the most recent ones (used to undo fantasized observations).
     """
 
-    def __init__(self, kernel: Kernel, noise: float, X: np.ndarray, y: np.ndarray) -> None:
-        assert X.ndim == 2 and X.shape[0] == y.shape[0], "X: (n, d) and y: (n,) must agree"
-        assert noise > 0, f"noise variance must be positive, got {noise}"
+    def __init__(
+        self, kernel: Kernel, noise: float, X: np.ndarray, values: np.ndarray,
+        offset: float = 0.0, scale: float = 1.0,
+    ) -> None:
+        assert X.ndim == 2 and X.shape[0] == values.shape[0], "X: (n, d) and values: (n,) must agree"
+        assert noise > 0 and scale > 0, f"noise={noise} and scale={scale} must be positive"
         self.kernel = kernel
         self.noise = float(noise)
-        capacity = max(16, 2 * X.shape[0])
+        self.offset, self.scale = float(offset), float(scale)
+        n = X.shape[0]
+        capacity = n + max(64, n // 4)  # room for appends until the next refit
         self._X = np.zeros((capacity, X.shape[1]))
-        self._y = np.zeros(capacity)
-        self._n = X.shape[0]
-        self._X[: self._n] = X
-        self._y[: self._n] = y
+        self._v = np.zeros(capacity)
+        self._z = np.zeros((2, capacity))  # rows: L⁻¹v and L⁻¹1
+        self._diag = np.zeros(capacity)  # what each row has on K's diagonal besides s2
+        self._n = n
+        self._X[:n], self._v[:n] = X, values
         self.factor = CholeskyFactor.factorize(kernel.matrix(X, noise), capacity=capacity)
-        self.alpha = self.factor.solve(y)  # R&W Alg. 2.1, line 3
+        self._diag[:n] = noise + self.factor.jitter
+        self._z[:, :n] = self.factor.solve_lower(np.stack([values, np.ones(n)], axis=1)).T
+        self._alpha: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -60,49 +75,67 @@ class GaussianProcess:
         return self._X[: self._n]
 
     @property
+    def values(self) -> np.ndarray:
+        return self._v[: self._n]
+
+    @property
     def y(self) -> np.ndarray:
-        return self._y[: self._n]
+        """The targets t = (v − offset) / scale."""
+        return (self.values - self.offset) / self.scale
 
     @property
     def jitter(self) -> float:
         return self.factor.jitter
 
-    def set_targets(self, y: np.ndarray) -> None:
-        """Replace the targets (e.g. after re-standardizing); K and L do not depend on y."""
-        assert y.shape == (self._n,), f"expected {self._n} targets, got shape {y.shape}"
-        self._y[: self._n] = y
-        self.alpha = self.factor.solve(self.y)
+    @property
+    def alpha(self) -> np.ndarray:
+        """K⁻¹ t (R&W Alg. 2.1, line 3), one backward solve from the cached L⁻¹ t."""
+        if self._alpha is None:
+            z_t = (self._z[0, : self._n] - self.offset * self._z[1, : self._n]) / self.scale
+            self._alpha = self.factor.solve_upper(z_t)
+        return self._alpha
 
-    def append(self, X_new: np.ndarray, y_new: np.ndarray, noise: float | None = None) -> None:
+    def set_standardization(self, offset: float, scale: float) -> None:
+        """New (offset, scale) for the targets; K and L do not depend on them."""
+        assert scale > 0, f"scale={scale} must be positive"
+        if (offset, scale) != (self.offset, self.scale):
+            self.offset, self.scale = float(offset), float(scale)
+            self._alpha = None
+
+    def append(self, X_new: np.ndarray, values: np.ndarray, noise: float | None = None) -> None:
         """Condition on k more observations by a block append of the factor: O(n²k).
 
         `noise` overrides the noise variance of these rows only (fantasies are
-        appended as nearly noise-free); `training_mean` assumes the default.
+        appended as nearly noise-free).
         """
-        k = X_new.shape[0]
+        n, k = self._n, X_new.shape[0]
+        noise = self.noise if noise is None else noise
         cross = self.kernel.cross(self.X, X_new)  # (n, k)
-        block = self.kernel.matrix(X_new, self.noise if noise is None else noise)
-        self.factor.append(cross, block)
-        self._reserve(self._n + k)
-        self._X[self._n : self._n + k] = X_new
-        self._y[self._n : self._n + k] = y_new
-        self._n += k
-        self.alpha = self.factor.solve(self.y)
+        extra = self.factor.append(cross, self.kernel.matrix(X_new, noise))
+        self._reserve(n + k)
+        self._diag[n : n + k] = noise + self.factor.jitter + extra
+        self._X[n : n + k], self._v[n : n + k] = X_new, values
+        self._z[0, n : n + k] = self.factor.forward_tail(self._z[0, :n], values)
+        self._z[1, n : n + k] = self.factor.forward_tail(self._z[1, :n], np.ones(k))
+        self._n = n + k
+        self._alpha = None
 
     def truncate(self, n: int) -> None:
-        """Forget every observation after the first n."""
+        """Forget every observation after the first n (the cached prefixes stay valid)."""
         assert 0 < n <= self._n, f"cannot truncate {self._n} observations to {n}"
-        if n == self._n:
-            return
-        self._n = n
-        self.factor.truncate(n)
-        self.alpha = self.factor.solve(self.y)
+        if n != self._n:
+            self._n = n
+            self.factor.truncate(n)
+            self._alpha = None
 
     def _reserve(self, size: int) -> None:
-        if size > self._X.shape[0]:
-            capacity = max(size, int(1.5 * self._X.shape[0]))
-            self._X = np.concatenate([self._X, np.zeros((capacity - self._X.shape[0], self._X.shape[1]))])
-            self._y = np.concatenate([self._y, np.zeros(capacity - self._y.shape[0])])
+        capacity = self._X.shape[0]
+        if size > capacity:
+            grow = max(size, int(1.5 * capacity)) - capacity
+            self._X = np.concatenate([self._X, np.zeros((grow, self._X.shape[1]))])
+            self._v = np.concatenate([self._v, np.zeros(grow)])
+            self._z = np.concatenate([self._z, np.zeros((2, grow))], axis=1)
+            self._diag = np.concatenate([self._diag, np.zeros(grow)])
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at Xq: (m, d) → (m,), (m,)."""
@@ -129,5 +162,9 @@ class GaussianProcess:
         return mean, std, d_mean, d_std
 
     def training_mean(self) -> np.ndarray:
-        """Posterior mean at the training inputs: K_f K⁻¹ y = y − (σ² + jitter)·alpha."""
-        return self.y - (self.noise + self.jitter) * self.alpha
+        """Latent posterior mean at the training inputs: K_f K⁻¹ t = t − D·alpha.
+
+        D is what each row has on K's diagonal besides s2: its noise variance
+        and any jitter the factorization needed.
+        """
+        return self.y - self._diag[: self._n] * self.alpha

@@ -21,6 +21,7 @@ are removed again with a free truncation of the factor.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -50,6 +51,7 @@ class ModelOptions:
     refit_growth: float = 0.1
     n_restarts: int = 2  # random restarts drawn from the prior, besides the warm start
     restarts_until: int = 100  # no random restarts beyond this many observations
+    max_fit_points: int = 1000  # the MAP fit uses a random subset of this size beyond it
     fit: FitOptions = field(default_factory=FitOptions)
 
     def __post_init__(self) -> None:
@@ -59,6 +61,8 @@ class ModelOptions:
             raise ValueError(f"refit_growth={self.refit_growth} must be > 0")
         if self.n_restarts < 0 or self.refit_every_step_until < 0:
             raise ValueError("n_restarts and refit_every_step_until must be >= 0")
+        if self.max_fit_points < 2:
+            raise ValueError(f"max_fit_points={self.max_fit_points} must be >= 2")
 
 
 class SurrogateModel:
@@ -74,35 +78,37 @@ class SurrogateModel:
         self.gp: GaussianProcess | None = None
         self.n_observed = 0
         self.y_mean, self.y_scale = 0.0, 1.0
-        self._observed_incumbent = 0.0  # best posterior mean at an observed point, standardized
-        self.incumbent = 0.0  # the same, counting fantasies as observed
+        self._observed_incumbent: float | None = None  # cached; see `observed_incumbent`
+        self._fantasy_incumbent = math.inf  # the incumbent counting fantasies as observed
 
     # ----------------------------------------------------------------- data
-    def update(self, X: np.ndarray, y: np.ndarray) -> None:
-        """Condition on the full data set X: (n, d), y: (n,), a superset of the last one."""
+    def update(self, X: np.ndarray, y: np.ndarray, force_refit: bool = False) -> None:
+        """Condition on the full data set X: (n, d), y: (n,), a superset of the last one.
+
+        The hyperparameters are refit when the schedule says so (or
+        `force_refit`); otherwise the new rows are block-appended.
+        """
         assert X.shape[0] == y.shape[0] > 0, "need at least one observation"
         self.clear_fantasies()
         self.y_mean, self.y_scale = _standardization(y)
-        y_std = (y - self.y_mean) / self.y_scale
         n = X.shape[0]
-        if self.gp is None or self._refit_due(n):
-            self._refit(X, y_std)
-        elif n > self.n_observed:
-            self._append(X[self.n_observed :], y_std)
+        if self.gp is None or force_refit or self._refit_due(n):
+            self._refit(X, y)
         else:
-            self.gp.set_targets(y_std)
+            if n > self.n_observed:
+                self.gp.append(X[self.n_observed :], y[self.n_observed :])
+            self.gp.set_standardization(self.y_mean, self.y_scale)
         self.n_observed = n
-        assert self.gp is not None
-        self._observed_incumbent = float(np.min(self.gp.training_mean()))
-        self.incumbent = self._observed_incumbent
+        self._observed_incumbent = None
 
     def _refit_due(self, n: int) -> bool:
         opts = self.options
         return n <= opts.refit_every_step_until or n >= (1 + opts.refit_growth) * self.n_at_last_fit
 
-    def _refit(self, X: np.ndarray, y_std: np.ndarray) -> None:
-        result = fit_map(self.options.kernel, X, y_std, self.priors, self._starts(X.shape[0]),
-                         self.options.fit)
+    def _refit(self, X: np.ndarray, y: np.ndarray) -> None:
+        X_fit, y_fit = self._fit_subset(X, (y - self.y_mean) / self.y_scale)
+        result = fit_map(self.options.kernel, X_fit, y_fit, self.priors,
+                         self._starts(X.shape[0]), self.options.fit)
         if result.success:
             self.params = result.params
         else:
@@ -115,7 +121,20 @@ class SurrogateModel:
             if self.params is None:
                 self.params = self._default_params()
         self.n_at_last_fit = X.shape[0]
-        self.gp = self._build_gp(X, y_std)
+        self.gp = self._build_gp(X, y)
+
+    def _fit_subset(self, X: np.ndarray, y_std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All observations, or a uniform random subset of `max_fit_points` of them.
+
+        The MAP objective costs O(n³) per evaluation; beyond a thousand points
+        a random subset pins the hyperparameters down just as well (the
+        posterior itself always conditions on every observation).
+        """
+        limit = self.options.max_fit_points
+        if X.shape[0] <= limit:
+            return X, y_std
+        keep = np.sort(self.rng.choice(X.shape[0], size=limit, replace=False))
+        return X[keep], y_std[keep]
 
     def _starts(self, n: int) -> list[np.ndarray]:
         starts = [self.params] if self.params is not None else [self._default_params()]
@@ -127,24 +146,21 @@ class SurrogateModel:
         lower, upper = np.array(parameter_bounds(self.dim, self.options.fit)).T
         return np.clip(self.priors.mode(self.dim), lower, upper)
 
-    def _build_gp(self, X: np.ndarray, y_std: np.ndarray) -> GaussianProcess:
-        assert self.params is not None
-        kernel = Kernel(self.options.kernel, self.dim, self.params[:-1])
+    def _build_gp(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         try:
-            return GaussianProcess(kernel, float(np.exp(self.params[-1])), X, y_std)
+            return self._gp_from_params(X, y)
         except CholeskyError:
             warnings.warn("kernel matrix is singular at the fitted hyperparameters; "
                           "falling back to the prior's default hyperparameters",
                           ModelFitWarning, stacklevel=5)
             self.params = self._default_params()
-            kernel = Kernel(self.options.kernel, self.dim, self.params[:-1])
-            return GaussianProcess(kernel, float(np.exp(self.params[-1])), X, y_std)
+            return self._gp_from_params(X, y)
 
-    def _append(self, X_new: np.ndarray, y_std: np.ndarray) -> None:
-        assert self.gp is not None
-        n_old = self.gp.n
-        self.gp.append(X_new, y_std[n_old:])
-        self.gp.set_targets(y_std)
+    def _gp_from_params(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
+        assert self.params is not None
+        kernel = Kernel(self.options.kernel, self.dim, self.params[:-1])
+        noise = float(np.exp(self.params[-1]))
+        return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)
 
     # ------------------------------------------------------------ fantasies
     def add_fantasies(self, X_pending: np.ndarray) -> None:
@@ -159,14 +175,31 @@ class SurrogateModel:
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
             return
+        observed = self.observed_incumbent  # needs the posterior without fantasies
         mean, _ = self.gp.predict(X_pending)
-        self.gp.append(X_pending, mean, noise=FANTASY_NOISE * self.gp.kernel.variance)
-        self.incumbent = min(self.incumbent, float(np.min(mean)))
+        raw = self.y_mean + self.y_scale * mean
+        self.gp.append(X_pending, raw, noise=FANTASY_NOISE * self.gp.kernel.variance)
+        self._fantasy_incumbent = min(self._fantasy_incumbent, float(np.min(mean)), observed)
 
     def clear_fantasies(self) -> None:
         if self.gp is not None and self.gp.n > self.n_observed:
             self.gp.truncate(self.n_observed)
-            self.incumbent = self._observed_incumbent
+        self._fantasy_incumbent = math.inf
+
+    @property
+    def observed_incumbent(self) -> float:
+        """Best posterior mean at an observed point (standardized)."""
+        if self._observed_incumbent is None:
+            assert self.gp is not None and self.gp.n == self.n_observed, "clear fantasies first"
+            self._observed_incumbent = float(np.min(self.gp.training_mean()))
+        return self._observed_incumbent
+
+    @property
+    def incumbent(self) -> float:
+        """The EI incumbent: the observed one, or lower if a fantasy believed better."""
+        if self.gp is not None and self.gp.n > self.n_observed:
+            return self._fantasy_incumbent
+        return self.observed_incumbent
 
     # ----------------------------------------------------------- prediction
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

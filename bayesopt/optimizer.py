@@ -123,6 +123,8 @@ class Optimizer:
         self._model = SurrogateModel(self.space.n_columns, options.model, self.rng)
         self._history: list[Observation] = []
         self._X_all = np.empty((0, self.space.n_columns))  # encoded history, failures included
+        self._X_ok = np.empty((0, self.space.n_columns))  # encoded successful observations
+        self._y_ok = np.empty(0)  # their values as minimization targets
         self._pending: list[tuple[dict[str, Any], np.ndarray]] = []
         self._lock = threading.RLock()
 
@@ -179,7 +181,7 @@ class Optimizer:
         return points[0] if n is None else points
 
     def _propose(self) -> np.ndarray:
-        n_ok = sum(o.ok for o in self._history)
+        n_ok = self._y_ok.shape[0]
         if n_ok + len(self._pending) < self.n_initial or n_ok == 0:
             return self._design_point()
         return self._model_point()
@@ -237,7 +239,7 @@ class Optimizer:
         avoid = self._avoid()
         proposal = optimize_acquisition(
             objective, self._domain(), self.rng, self._incumbents(X_ok, y_ok), avoid,
-            self.options.acquisition_optimizer,
+            self.options.acquisition_optimizer.for_data_size(X_ok.shape[0]),
         )
         return self._random_point(avoid) if proposal is None else proposal.x
 
@@ -270,10 +272,7 @@ class Optimizer:
 
     def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
         """Encoded successful observations and their values as minimization targets."""
-        ok = np.array([o.ok for o in self._history], dtype=bool)
-        values = np.array([o.value if o.ok else 0.0 for o in self._history], dtype=float)
-        y = -values[ok] if self.maximize else values[ok]
-        return self._X_all[ok], y
+        return self._X_ok, self._y_ok
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
@@ -308,6 +307,10 @@ class Optimizer:
             self._history.append(Observation(len(self._history), params, value, status, error))  # type: ignore[arg-type]
             self._forget_pending(x)
         self._X_all = np.concatenate([self._X_all, X])
+        ok = np.array([status == "ok" for status in statuses], dtype=bool)
+        targets = np.array([v for v in values if v is not None], dtype=float)
+        self._X_ok = np.concatenate([self._X_ok, X[ok]])
+        self._y_ok = np.concatenate([self._y_ok, -targets if self.maximize else targets])
 
     def _forget_pending(self, x: np.ndarray) -> None:
         for i, (_, xp) in enumerate(self._pending):
@@ -317,7 +320,7 @@ class Optimizer:
 
     def _update_model(self) -> None:
         """Extend the model now (block append or scheduled refit) once it is in use."""
-        if self._model.gp is None and sum(o.ok for o in self._history) < self.n_initial:
+        if self._model.gp is None and self._y_ok.shape[0] < self.n_initial:
             return
         X_ok, y_ok = self._training_data()
         if X_ok.shape[0]:

@@ -38,6 +38,7 @@ from kernels.jit import serial_and_parallel
 
 _JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
 _FEW_RHS = 16  # up to this many right-hand sides the Numba loops beat copying L for BLAS
+_SOLVES_BEFORE_COPY = 2  # a factor solved against more often than this is copied once for BLAS
 
 
 class CholeskyError(RuntimeError):
@@ -89,7 +90,11 @@ def inverse_from_factor(L: np.ndarray) -> np.ndarray:
 
 @serial_and_parallel(fastmath=True)
 def _forward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
-    """Solve L X = B in place, B given transposed as Bt: (k, n). L may be a strided view."""
+    """Solve L X = B in place, B given transposed as Bt: (k, n); L: the leading n×n of a C buffer.
+
+    Passing the whole C-contiguous buffer (not a view of its corner) lets Numba
+    assume unit stride along rows and vectorize the inner dot product.
+    """
     k, n = Bt.shape
     for c in prange(k):
         for i in range(n):
@@ -101,7 +106,7 @@ def _forward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
 
 @serial_and_parallel(fastmath=True)
 def _backward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
-    """Solve Lᵀ X = B in place (column sweep, reading rows of L), Bt: (k, n)."""
+    """Solve Lᵀ X = B in place (column sweep, reading rows of L), Bt: (k, n); L as above."""
     k, n = Bt.shape
     for c in prange(k):
         for i in range(n - 1, -1, -1):
@@ -122,6 +127,7 @@ class CholeskyFactor:
         self._n = n
         self.jitter = jitter  # added to the diagonal of the first factorization
         self._contiguous: np.ndarray | None = None
+        self._solves = 0  # since the factor last changed
 
     @classmethod
     def factorize(cls, A: np.ndarray, jitter: float = 0.0, capacity: int | None = None) -> CholeskyFactor:
@@ -163,14 +169,28 @@ class CholeskyFactor:
         B = np.asarray(B, dtype=np.float64)
         assert B.shape[0] == self._n, f"right-hand side has {B.shape[0]} rows, factor has {self._n}"
         columns = B.reshape(self._n, -1)
-        if columns.shape[1] > _FEW_RHS:
+        self._solves += 1
+        if columns.shape[1] > _FEW_RHS or self._solves > _SOLVES_BEFORE_COPY:
             out = solve_triangular(self.contiguous(), columns, lower=True,
                                    trans=0 if lower else 1, check_finite=False)
         else:
             Bt = np.array(columns.T, order="C", copy=True)  # solved in place; never touch B
-            (_forward_substitution if lower else _backward_substitution)(self.L, Bt)
+            (_forward_substitution if lower else _backward_substitution)(self._buffer, Bt)
             out = Bt.T
         return out.reshape(B.shape)
+
+    def forward_tail(self, z_head: np.ndarray, b_tail: np.ndarray) -> np.ndarray:
+        """Finish a forward substitution: given z = L⁻¹b on the first h rows, the rest of it.
+
+        z_head: (h,), b_tail: (n − h,) → (n − h,). Forward substitution
+        never revisits earlier rows, so after appending k rows the cached
+        L⁻¹b extends in O(nk): z_tail = M⁻¹(b_tail − L[h:, :h] z_head).
+        """
+        h = z_head.shape[0]
+        assert h + b_tail.shape[0] == self._n, "z_head and b_tail must cover the factor's rows"
+        rhs = b_tail - self._buffer[h : self._n, :h] @ z_head
+        return solve_triangular(self._buffer[h : self._n, h : self._n], rhs, lower=True,
+                                check_finite=False)
 
     def append(self, cross: np.ndarray, block: np.ndarray) -> float:
         """Grow the factor by k rows: cross = A[old, new] (n, k), block = A[new, new] (k, k).
@@ -188,7 +208,7 @@ class CholeskyFactor:
         self._buffer[n : n + k, :n] = S.T
         self._buffer[n : n + k, n : n + k] = M
         self._n = n + k
-        self._contiguous = None
+        self._changed()
         return extra
 
     def truncate(self, n: int) -> None:
@@ -196,7 +216,11 @@ class CholeskyFactor:
         assert 0 <= n <= self._n, f"cannot truncate a factor of size {self._n} to {n}"
         if n != self._n:
             self._n = n
-            self._contiguous = None
+            self._changed()
+
+    def _changed(self) -> None:
+        self._contiguous = None
+        self._solves = 0
 
     def _reserve(self, size: int) -> None:
         capacity = self._buffer.shape[0]

@@ -1,0 +1,264 @@
+"""Per-step cost of the optimizer as n grows, next to LAPACK and the peers, in one run.
+
+    python -m bench.overhead [--sizes 100,250,500,1000,2000] [--steps 20]
+                             [--peers optuna,botorch] [--threads 1] [--out bench/results/overhead.md]
+
+For d = 6 (Hartmann-6) and each n: tell n random observations, then time
+`--steps` consecutive ask+tell steps as a user sees them. Reported per n:
+
+- ask+tell (amortized): the mean step without a hyperparameter refit, plus
+  the cost of one (warm-started) refit divided by the number of tells
+  between refits under the documented schedule — so refits are paid for
+  even when none falls inside the timed window;
+- tell (append): one `tell` on the block-append path (no refit);
+- LAPACK Cholesky: one `scipy.linalg.cholesky` of an n×n kernel matrix,
+  the floor any exact GP pays per refactorization;
+- Optuna GPSampler and BoTorch (SingleTaskGP + LogEI + optimize_acqf), when
+  installed (the `bench` extra): the mean of their own ask+tell steps after
+  the same n observations, each one refitting from scratch as those
+  libraries do. A peer whose steps would exceed `--peer-budget` seconds is
+  timed on fewer steps (at least one), and the count is shown.
+
+Everything runs with the same thread budget (`--threads`, default 1: one
+BLAS thread, one Numba thread, one torch thread), as the peers are usually
+measured. The table is printed and written to `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import scipy.linalg
+
+from bayesopt import Optimizer
+from bayesopt.test_functions import Hartmann6
+from kernels import Kernel
+
+DIM = 6
+
+
+@dataclass
+class Row:
+    n: int
+    cholesky: float
+    step: float
+    refit: float
+    refit_interval: int
+    tell: float
+    peers: dict[str, tuple[float, int] | str]
+
+    @property
+    def amortized(self) -> float:
+        return self.step + self.refit / self.refit_interval
+
+
+def _observations(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    X = np.random.default_rng(seed).random((n, DIM))
+    return X, Hartmann6()(X)
+
+
+def _params(x: np.ndarray) -> dict[str, float]:
+    return {f"x{i}": float(v) for i, v in enumerate(x)}
+
+
+def cholesky_seconds(n: int, repeats: int = 3) -> float:
+    X, _ = _observations(n, 1)
+    K = Kernel("matern52", DIM, np.zeros(DIM + 1)).matrix(X, 1e-4)
+    return min(_timed(lambda: scipy.linalg.cholesky(K, lower=True, check_finite=False))
+               for _ in range(repeats))
+
+
+def _timed(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
+    """(mean step without refit, one warm refit, tells per refit, one append tell)."""
+    f = Hartmann6()
+    opt = Optimizer(f.search_space(), seed=0)
+    X, y = _observations(n, 0)
+    opt.tell([_params(x) for x in X], [float(v) for v in y])
+    plain = []
+    for _ in range(steps):
+        fits_before = opt._model.n_at_last_fit
+        start = time.perf_counter()
+        params = opt.ask()
+        opt.tell(params, float(f(np.array(list(params.values())))))
+        elapsed = time.perf_counter() - start
+        if opt._model.n_at_last_fit == fits_before:
+            plain.append(elapsed)
+    params = opt.ask()
+    tell = _timed(lambda: opt.tell(params, float(f(np.array(list(params.values()))))))
+    X_ok, y_ok = opt._training_data()
+    refit = _timed(lambda: opt._model.update(X_ok, y_ok, force_refit=True))
+    interval = _refit_interval(opt, n)
+    step = float(np.mean(plain)) if plain else math.nan
+    if not plain:  # every step refit (small n): the steps already carry the refits
+        step, refit, interval = _mean_step(opt, f, steps), 0.0, 1
+    return step, refit, interval, tell
+
+
+def _mean_step(opt: Optimizer, f: Hartmann6, steps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(steps):
+        params = opt.ask()
+        opt.tell(params, float(f(np.array(list(params.values())))))
+    return (time.perf_counter() - start) / steps
+
+
+def _refit_interval(opt: Optimizer, n: int) -> int:
+    model = opt.options.model
+    if n <= model.refit_every_step_until:
+        return 1
+    return max(1, math.ceil(model.refit_growth * n))
+
+
+# ------------------------------------------------------------------ peers
+def optuna_seconds(n: int, steps: int, budget: float) -> tuple[float, int]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    distributions = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(DIM)}
+    study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
+    X, y = _observations(n, 0)
+    study.add_trials([
+        optuna.trial.create_trial(params=_params(x), distributions=distributions, value=float(v))
+        for x, v in zip(X, y)
+    ])
+    f = Hartmann6()
+
+    def step() -> None:
+        trial = study.ask(distributions)
+        study.tell(trial, float(f(np.array([trial.params[f"x{i}"] for i in range(DIM)]))))
+
+    return _peer_steps(step, steps, budget)
+
+
+def botorch_seconds(n: int, steps: int, budget: float) -> tuple[float, int]:
+    import torch
+    from botorch.acquisition import LogExpectedImprovement
+    from botorch.fit import fit_gpytorch_mll
+    from botorch.models import SingleTaskGP
+    from botorch.optim import optimize_acqf
+    from gpytorch.mlls import ExactMarginalLogLikelihood
+
+    X, y = _observations(n, 0)
+    data = {"X": torch.tensor(X), "Y": torch.tensor(-y).unsqueeze(-1)}  # BoTorch maximizes
+    bounds = torch.stack([torch.zeros(DIM), torch.ones(DIM)]).double()
+    f = Hartmann6()
+
+    def step() -> None:
+        model = SingleTaskGP(data["X"], data["Y"])
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        acqf = LogExpectedImprovement(model, best_f=data["Y"].max())
+        candidate, _ = optimize_acqf(acqf, bounds=bounds, q=1, num_restarts=10, raw_samples=512)
+        value = -float(f(candidate.detach().numpy()[0]))
+        data["X"] = torch.cat([data["X"], candidate])
+        data["Y"] = torch.cat([data["Y"], torch.tensor([[value]], dtype=torch.double)])
+
+    return _peer_steps(step, steps, budget)
+
+
+def _peer_steps(step: Callable[[], None], steps: int, budget: float) -> tuple[float, int]:
+    times: list[float] = []
+    while len(times) < steps and (not times or sum(times) + np.mean(times) <= budget):
+        times.append(_timed(step))
+    return float(np.mean(times)), len(times)
+
+
+PEERS: dict[str, Callable[[int, int, float], tuple[float, int]]] = {
+    "optuna": optuna_seconds,
+    "botorch": botorch_seconds,
+}
+
+
+def peer_column(name: str, n: int, steps: int, budget: float) -> tuple[float, int] | str:
+    try:
+        return PEERS[name](n, steps, budget)
+    except ImportError as error:
+        return f"missing ({error.name})"
+
+
+# ------------------------------------------------------------------ report
+def table(rows: list[Row], peers: list[str]) -> str:
+    head = ("| n | LAPACK Cholesky | bayesopt ask+tell (amortized) | ÷ Cholesky | refit (every) "
+            "| tell (append) | Cholesky ÷ tell |")
+    rule = "|---:|---:|---:|---:|---:|---:|---:|"
+    for peer in peers:
+        head += f" {peer} ask+tell | {peer} ÷ bayesopt |"
+        rule += "---:|---:|"
+    lines = [head, rule]
+    for r in rows:
+        line = (f"| {r.n} | {_ms(r.cholesky)} | {_ms(r.amortized)} | {r.amortized / r.cholesky:.1f}× "
+                f"| {_ms(r.refit)} (1/{r.refit_interval}) | {_ms(r.tell)} | {r.cholesky / r.tell:.1f}× |")
+        for peer in peers:
+            value = r.peers[peer]
+            if isinstance(value, str):
+                line += f" {value} | – |"
+            else:
+                seconds, count = value
+                line += f" {_ms(seconds)} ({count} steps) | {seconds / r.amortized:.1f}× |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _ms(seconds: float) -> str:
+    return f"{1e3 * seconds:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def _limit_threads(threads: int) -> object:
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:
+        pass
+    return threadpool_limits(threads, user_api="blas")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100,250,500,1000,2000")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--peers", default="optuna,botorch")
+    parser.add_argument("--peer-budget", type=float, default=120.0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default="bench/results/overhead.md")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    peers = [p for p in args.peers.split(",") if p]
+    with _limit_threads(args.threads):  # type: ignore[attr-defined]
+        rows = [_row(n, args.steps, peers, args.peer_budget) for n in sizes]
+    report = (f"{table(rows, peers)}\n\nd = {DIM} (Hartmann-6), {args.steps} steps per n, "
+              f"{args.threads} thread(s) for BLAS, Numba and torch; {date.today()}, "
+              f"{platform.processor() or platform.machine()}, `python -m bench.overhead "
+              f"--sizes {args.sizes} --steps {args.steps} --peers {args.peers} "
+              f"--threads {args.threads}`\n")
+    print(report)
+    with open(args.out, "w", encoding="utf-8") as handle:
+        handle.write(report)
+
+
+def _row(n: int, steps: int, peers: list[str], budget: float) -> Row:
+    step, refit, interval, tell = bayesopt_row(n, steps)
+    row = Row(n, cholesky_seconds(n), step, refit, interval, tell,
+              {p: peer_column(p, n, steps, budget) for p in peers})
+    print(f"n={n}: done", flush=True)
+    return row
+
+
+if __name__ == "__main__":
+    main()
