@@ -47,7 +47,8 @@ class Surrogate(Protocol):
         ...
 
 
-Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # X (m, d) → value (m,), grad (m, d)
+# X (m, d) → log of a factor in (0, 1] that damps the acquisition, and its gradient (m, d)
+Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,12 @@ class AcquisitionOptimizerOptions:
 
 @dataclass
 class AcquisitionObjective:
-    """x ↦ acquisition(surrogate(x)) [+ penalty(x)], with gradients by the chain rule."""
+    """x ↦ acquisition(surrogate(x)), damped by a penalty, with gradients by the chain rule.
+
+    The penalty returns log m(x) for a damping factor m in (0, 1]: it is added
+    to log-space acquisitions and to UCB, and multiplies EI (whose values are
+    not logs and are never negative).
+    """
 
     acquisition: AcquisitionFunction
     surrogate: Surrogate
@@ -117,18 +123,26 @@ class AcquisitionObjective:
     def values(self, X: np.ndarray) -> np.ndarray:
         mean, std = self.surrogate.predict(X)
         value = self.acquisition(mean, std)
-        if self.penalty is not None:
-            value = value + self.penalty(X)[0]
-        return value
+        if self.penalty is None:
+            return value
+        log_mask = self.penalty(X)[0]
+        return value * np.exp(log_mask) if self._multiplicative else value + log_mask
 
     def values_and_gradients(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, std, d_mean, d_std = self.surrogate.predict_with_gradient(X)
         value, da_dmean, da_dstd = self.acquisition.value_and_grad(mean, std)
         grad = da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
-        if self.penalty is not None:
-            p_value, p_grad = self.penalty(X)
-            value, grad = value + p_value, grad + p_grad
-        return value, grad
+        if self.penalty is None:
+            return value, grad
+        log_mask, d_log_mask = self.penalty(X)
+        if self._multiplicative:
+            mask = np.exp(log_mask)
+            return value * mask, (grad + value[:, None] * d_log_mask) * mask[:, None]
+        return value + log_mask, grad + d_log_mask
+
+    @property
+    def _multiplicative(self) -> bool:
+        return self.acquisition.name == "ei"
 
 
 @dataclass(frozen=True)

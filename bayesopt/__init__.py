@@ -4,7 +4,8 @@
 """
 
 from bayesopt.minimize import minimize
-from bayesopt.optimizer import Optimizer, OptimizerOptions, SpaceExhaustedWarning
+from bayesopt.optimizer import Optimizer, SpaceExhaustedWarning
+from bayesopt.options import OptimizerOptions
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Categorical, Integer, Real, Space
 

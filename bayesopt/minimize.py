@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -20,7 +22,8 @@ Callback = Callable[[Observation, Optimizer], Any]
 def minimize(
     func: Objective, space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
     n_calls: int = 50, *, seed: int | None = None, progress: bool = True,
-    callback: Callback | None = None, **optimizer_options: Any,
+    callback: Callback | None = None, journal: str | os.PathLike[str] | None = None,
+    **optimizer_options: Any,
 ) -> OptimizeResult:
     """Minimize `func(params)` over `space` with Bayesian optimization.
 
@@ -33,7 +36,7 @@ def minimize(
     space : dict or list
         The search space, as for `Optimizer`.
     n_calls : int
-        Number of evaluations (failed ones included).
+        Total number of evaluations (failed ones included).
     seed : int, optional
         Seed for a reproducible run.
     progress : bool
@@ -41,8 +44,14 @@ def minimize(
     callback : callable, optional
         ``callback(observation, optimizer)`` after every evaluation; return
         True to stop early.
+    journal : str or path, optional
+        Append every event to this file. If it already holds a run, that run
+        is resumed: completed evaluations are kept (never re-run), points that
+        were being evaluated when it stopped are evaluated first, and the run
+        continues until `n_calls` evaluations exist in total.
     **optimizer_options
-        Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...).
+        Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
+        ignored when a journal is resumed (its own settings apply).
 
     Returns
     -------
@@ -54,26 +63,52 @@ def minimize(
         raise ValueError(f"n_calls={n_calls!r} must be a positive integer")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
-    opt = Optimizer(space, seed=seed, **optimizer_options)
-    with tqdm(total=n_calls, disable=not progress, desc="bayesopt", unit="eval") as bar:
-        for _ in range(n_calls):
-            params = opt.ask()
-            _evaluate_and_tell(opt, func, params)
+    opt = _optimizer(space, seed, journal, optimizer_options)
+    try:
+        _run(opt, func, n_calls, progress, callback)
+    finally:
+        opt.close()
+    return opt.result()
+
+
+def _optimizer(
+    space: Mapping[str, Dimension] | Sequence[Dimension] | Space, seed: int | None,
+    journal: str | os.PathLike[str] | None, options: dict[str, Any],
+) -> Optimizer:
+    if journal is not None and Path(journal).exists() and Path(journal).stat().st_size > 0:
+        return Optimizer.resume(journal, space)
+    return Optimizer(space, seed=seed, journal=journal, **options)
+
+
+def _run(opt: Optimizer, func: Objective, n_calls: int, progress: bool,
+         callback: Callback | None) -> None:
+    in_flight = opt.pending  # asked before an interruption, never told: evaluate them first
+    done = len(opt.history)
+    with tqdm(total=n_calls, initial=min(done, n_calls), disable=not progress, desc="bayesopt",
+              unit="eval") as bar:
+        while len(opt.history) < n_calls:
+            params = in_flight.pop(0) if in_flight else opt.ask()
+            evaluate_and_tell(opt, func, params)
             observation = opt.history[-1]
             bar.update(1)
             if opt.best is not None:
                 bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
             if callback is not None and callback(observation, opt):
                 break
-    return opt.result()
 
 
-def _evaluate_and_tell(opt: Optimizer, func: Objective, params: dict[str, Any]) -> None:
+def evaluate_and_tell(opt: Optimizer, func: Objective, params: dict[str, Any]) -> None:
+    """Evaluate one point and tell the optimizer the value, or the failure with its traceback."""
     try:
         value = func(dict(params))
     except Exception:  # noqa: BLE001 - a failing evaluation must not end the run
         opt.tell_failure(params, traceback.format_exc())
         return
+    tell_result(opt, params, value)
+
+
+def tell_result(opt: Optimizer, params: dict[str, Any], value: Any) -> None:
+    """Tell a returned value; a non-number or non-finite value is a failed evaluation."""
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -24,6 +24,7 @@ import logging
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -100,6 +101,31 @@ class SurrogateModel:
             self.gp.set_standardization(self.y_mean, self.y_scale)
         self.n_observed = n
         self._observed_incumbent = None
+
+    def state(self) -> dict[str, Any]:
+        """What `restore` needs (JSON-able): sizes now and at the last refit, and θ."""
+        params = None if self.params is None else [float(p) for p in self.params]
+        return {"n": self.n_observed, "fit_n": self.n_at_last_fit, "params": params}
+
+    def restore(
+        self, X: np.ndarray, y: np.ndarray, params: list[float], fit_n: int, chunk_ends: list[int]
+    ) -> None:
+        """Rebuild the model a run had without refitting: the GP it built at its last
+        refit (on the first `fit_n` observations, with `params`), then the same block
+        appends up to each of `chunk_ends`. Same operations, so the same numbers."""
+        self.params = np.asarray(params, dtype=float)
+        self.n_at_last_fit = fit_n
+        self.y_mean, self.y_scale = _standardization(y[:fit_n])
+        self.gp = self._gp_from_params(X[:fit_n], y[:fit_n])
+        start = fit_n
+        for end in chunk_ends:
+            self.gp.append(X[start:end], y[start:end])
+            start = end
+        self.y_mean, self.y_scale = _standardization(y[:start])
+        self.gp.set_standardization(self.y_mean, self.y_scale)
+        self.n_observed = start
+        self._observed_incumbent = None
+        self._fantasy_incumbent = math.inf
 
     def _refit_due(self, n: int) -> bool:
         opts = self.options

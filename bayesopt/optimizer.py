@@ -9,16 +9,20 @@ told (`pending`), one random generator, and the surrogate model. The first
 `n_initial` points come from a scrambled Sobol design; afterwards each point
 maximizes the acquisition function of a GP conditioned on the successful
 observations and, as fantasies (kriging believer), on the pending points.
-Failed evaluations are kept in the history and are never proposed again.
+Failed evaluations are kept in the history, never proposed again, and damp
+the acquisition around them (`acquisition.penalty`). With `journal=`, every
+event is appended to a JSON-lines file, from which `Optimizer.resume`
+rebuilds an optimizer that asks exactly what this one would have.
 """
 
 from __future__ import annotations
 
-import math
+import copy
+import os
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, overload
 
 import numpy as np
@@ -31,43 +35,31 @@ from acquisition.functions import (
     UpperConfidenceBound,
     gp_ucb_beta,
 )
-from acquisition.optimizer import (
-    AcquisitionObjective,
-    AcquisitionOptimizerOptions,
-    Domain,
-    optimize_acquisition,
-)
-from bayesopt.model import ModelOptions, SurrogateModel
+from acquisition.optimizer import AcquisitionObjective, Domain, optimize_acquisition
+from acquisition.penalty import FailurePenalty
+from bayesopt import journal as journal_format
+from bayesopt.model import SurrogateModel
+from bayesopt.options import OptimizerOptions
 from bayesopt.result import Observation, OptimizeResult, best_observation
 from bayesopt.space import Dimension, Space
+from bayesopt.validation import (
+    as_batch,
+    check_bool,
+    check_choice,
+    check_count,
+    check_nonnegative,
+    check_value,
+)
 from kernels.threads import numeric_threads
 
 ACQUISITIONS = ("logei", "ei", "pi", "ucb")
 _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
+_MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
 
 
 class SpaceExhaustedWarning(UserWarning):
     """Every point of a finite space has been observed or is pending."""
-
-
-@dataclass(frozen=True)
-class OptimizerOptions:
-    """Advanced settings; the defaults come from the literature (see README)."""
-
-    model: ModelOptions = field(default_factory=ModelOptions)
-    acquisition_optimizer: AcquisitionOptimizerOptions = field(
-        default_factory=AcquisitionOptimizerOptions
-    )
-    ucb_delta: float = 0.1  # δ of the GP-UCB β schedule (Srinivas et al. 2010)
-    # The theorem's β_t is conservative; Srinivas et al. scale it by 1/5 in their experiments (Sec. 6)
-    ucb_beta_scale: float = 0.2
-
-    def __post_init__(self) -> None:
-        if not 0 < self.ucb_delta < 1:
-            raise ValueError(f"ucb_delta={self.ucb_delta} must be in (0, 1)")
-        if not self.ucb_beta_scale > 0:
-            raise ValueError(f"ucb_beta_scale={self.ucb_beta_scale} must be > 0")
 
 
 def default_n_initial(space: Space) -> int:
@@ -90,11 +82,15 @@ class Optimizer:
     n_initial : int, optional
         Size of the scrambled-Sobol initial design (default: d + 1, within [5, 20]).
     seed : int, optional
-        Seed of the only random generator; same seed and same tells → same asks.
+        Seed of the only random generator; same seed and same tells → same
+        asks. Without one, a seed is drawn and kept in `seed` (and the journal).
     maximize : bool
         Maximize the objective instead of minimizing it.
     ucb_beta : float, optional
         Fixed β of UCB; None uses the GP-UCB schedule of Srinivas et al. (2010).
+    journal : str or path, optional
+        Append every ask and tell to this JSON-lines file (fsync'ed); continue
+        an interrupted run with `Optimizer.resume(journal)`.
     options : OptimizerOptions, optional
         Model, hyperparameter-fit and acquisition-optimizer settings.
     """
@@ -103,21 +99,21 @@ class Optimizer:
         self, space: Mapping[str, Dimension] | Sequence[Dimension] | Space, *,
         acquisition: str = "logei", kernel: str = "matern52", n_initial: int | None = None,
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
-        options: OptimizerOptions | None = None,
+        journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
     ) -> None:
         self.space = space if isinstance(space, Space) else Space(space)
-        _check_choice("acquisition", acquisition, ACQUISITIONS)
-        self.acquisition = acquisition
-        self.n_initial = default_n_initial(self.space) if n_initial is None else _check_count(
-            "n_initial", n_initial)
-        self.maximize = _check_bool("maximize", maximize)
-        self.ucb_beta = None if ucb_beta is None else _check_beta(ucb_beta)
-        self.seed = seed
+        self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
+        self.n_initial = (default_n_initial(self.space) if n_initial is None
+                          else check_count("n_initial", n_initial))
+        self.maximize = check_bool("maximize", maximize)
+        self.ucb_beta = None if ucb_beta is None else check_nonnegative("ucb_beta", ucb_beta)
+        self.seed = int(np.random.SeedSequence().entropy) if seed is None else check_count(
+            "seed", seed)  # type: ignore[arg-type]
         options = options or OptimizerOptions()
         if kernel != options.model.kernel:
             options = replace(options, model=replace(options.model, kernel=kernel))
         self.options = options
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(self.seed)
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
         self._model = SurrogateModel(self.space.n_columns, options.model, self.rng)
@@ -125,8 +121,11 @@ class Optimizer:
         self._X_all = np.empty((0, self.space.n_columns))  # encoded history, failures included
         self._X_ok = np.empty((0, self.space.n_columns))  # encoded successful observations
         self._y_ok = np.empty(0)  # their values as minimization targets
+        self._X_failed = np.empty((0, self.space.n_columns))
         self._pending: list[tuple[dict[str, Any], np.ndarray]] = []
         self._lock = threading.RLock()
+        self._journal = None if journal is None else journal_format.JournalWriter.create(
+            journal, self._journal_header())
 
     # ------------------------------------------------------------ queries
     @property
@@ -149,8 +148,6 @@ class Optimizer:
 
     def result(self) -> OptimizeResult:
         """The history, the best point and a snapshot of the surrogate."""
-        import copy
-
         with self._lock:
             model = copy.deepcopy(self._model) if self._model.gp is not None else None
             return OptimizeResult.from_history(self._history, self.space, self.maximize, model)
@@ -167,18 +164,19 @@ class Optimizer:
         Every point is new: not observed, not pending, and distinct from the
         others of the batch (unless a finite space is exhausted, which warns).
         """
-        count = 1 if n is None else _check_count("n", n, minimum=1)
+        count = 1 if n is None else check_count("n", n, minimum=1)
         with self._lock, numeric_threads(len(self._history)):
             points = []
             try:
                 for _ in range(count):
-                    x = self._propose()
-                    params = self.space.decode(x)[0]
+                    params = self.space.decode(self._propose())[0]
                     self._pending.append((params, self.space.encode([params])[0]))
-                    points.append(dict(params))
+                    points.append(params)
             finally:
                 self._model.clear_fantasies()
-        return points[0] if n is None else points
+                if points:
+                    self._write("ask", points)
+        return dict(points[0]) if n is None else [dict(p) for p in points]
 
     def _propose(self) -> np.ndarray:
         n_ok = self._y_ok.shape[0]
@@ -229,17 +227,16 @@ class Optimizer:
         return points[keep]
 
     def _model_point(self) -> np.ndarray:
-        X_ok, y_ok = self._training_data()
-        if self._model.n_observed != X_ok.shape[0] or self._model.gp is None:
-            self._model.update(X_ok, y_ok)
+        if self._model.n_observed != self._y_ok.shape[0] or self._model.gp is None:
+            self._model.update(self._X_ok, self._y_ok)
         self._model.clear_fantasies()
-        pending = np.reshape([x for _, x in self._pending], (-1, self.space.n_columns))
-        self._model.add_fantasies(pending)
-        objective = AcquisitionObjective(self._acquisition_function(), self._model)
+        self._model.add_fantasies(np.reshape([x for _, x in self._pending], (-1, self.space.n_columns)))
+        objective = AcquisitionObjective(self._acquisition_function(), self._model,
+                                         self._failure_penalty())
         avoid = self._avoid()
         proposal = optimize_acquisition(
-            objective, self._domain(), self.rng, self._incumbents(X_ok, y_ok), avoid,
-            self.options.acquisition_optimizer.for_data_size(X_ok.shape[0]),
+            objective, self._domain(), self.rng, self._incumbents(), avoid,
+            self.options.acquisition_optimizer.for_data_size(self._y_ok.shape[0]),
         )
         return self._random_point(avoid) if proposal is None else proposal.x
 
@@ -258,6 +255,12 @@ class Optimizer:
                 t, self.space.n_columns, self.options.ucb_delta)
         return UpperConfidenceBound(beta)
 
+    def _failure_penalty(self) -> FailurePenalty | None:
+        if self._X_failed.shape[0] == 0:
+            return None
+        widths = np.minimum(self._model.lengthscales, _MAX_FAILURE_WIDTH)
+        return FailurePenalty(self._X_failed, widths)
+
     def _domain(self) -> Domain:
         space = self.space
         return Domain(
@@ -267,12 +270,8 @@ class Optimizer:
             categorical_groups=space.categorical_groups,
         )
 
-    def _incumbents(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return X[np.argsort(y, kind="stable")[:_N_INCUMBENTS]]
-
-    def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """Encoded successful observations and their values as minimization targets."""
-        return self._X_ok, self._y_ok
+    def _incumbents(self) -> np.ndarray:
+        return self._X_ok[np.argsort(self._y_ok, kind="stable")[:_N_INCUMBENTS]]
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
@@ -282,35 +281,39 @@ class Optimizer:
         Everything is validated before anything is recorded. A non-finite
         value raises: report a failed evaluation with `tell_failure`.
         """
-        points, values = _as_batch(params, value)
+        points, values = as_batch(params, value)
         with self._lock:
             canonical = [self.space.validate(p) for p in points]
-            numbers = [_check_value(v, i if len(values) > 1 else None) for i, v in enumerate(values)]
-            self._record(canonical, numbers, ["ok"] * len(points), [None] * len(points))
+            numbers = [check_value(v, i if len(values) > 1 else None) for i, v in enumerate(values)]
+            self._record(canonical, numbers, [None] * len(points))
             with numeric_threads(len(self._history)):
                 self._update_model()
+            self._write("tell", canonical, values=numbers)
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: str | BaseException | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed)."""
-        points, _ = _as_batch(params, None)
+        points, _ = as_batch(params, None)
         message = None if error is None else (error if isinstance(error, str) else repr(error))
         with self._lock:
             canonical = [self.space.validate(p) for p in points]
-            self._record(canonical, [None] * len(points), ["failed"] * len(points),
-                         [message] * len(points))
+            self._record(canonical, [None] * len(points), [message] * len(points))
+            self._write("failure", canonical, errors=[message] * len(points))
 
     def _record(self, points: list[dict[str, Any]], values: list[float | None],
-                statuses: list[str], errors: list[str | None]) -> None:
+                errors: list[str | None]) -> None:
+        """Append observations (value None = failed) and release their pending entries."""
         X = self.space.encode(points)
-        for params, x, value, status, error in zip(points, X, values, statuses, errors):
-            self._history.append(Observation(len(self._history), params, value, status, error))  # type: ignore[arg-type]
+        for params, x, value, error in zip(points, X, values, errors):
+            status = "failed" if value is None else "ok"
+            self._history.append(Observation(len(self._history), params, value, status, error))
             self._forget_pending(x)
-        self._X_all = np.concatenate([self._X_all, X])
-        ok = np.array([status == "ok" for status in statuses], dtype=bool)
+        ok = np.array([value is not None for value in values], dtype=bool)
         targets = np.array([v for v in values if v is not None], dtype=float)
+        self._X_all = np.concatenate([self._X_all, X])
         self._X_ok = np.concatenate([self._X_ok, X[ok]])
         self._y_ok = np.concatenate([self._y_ok, -targets if self.maximize else targets])
+        self._X_failed = np.concatenate([self._X_failed, X[~ok]])
 
     def _forget_pending(self, x: np.ndarray) -> None:
         for i, (_, xp) in enumerate(self._pending):
@@ -322,65 +325,58 @@ class Optimizer:
         """Extend the model now (block append or scheduled refit) once it is in use."""
         if self._model.gp is None and self._y_ok.shape[0] < self.n_initial:
             return
-        X_ok, y_ok = self._training_data()
-        if X_ok.shape[0]:
-            self._model.update(X_ok, y_ok)
+        if self._y_ok.shape[0]:
+            self._model.update(self._X_ok, self._y_ok)
+
+    # ------------------------------------------------------------ journal
+    def _journal_header(self) -> dict[str, Any]:
+        from bayesopt import __version__
+
+        return {
+            "journal": journal_format.JOURNAL_FORMAT, "version": journal_format.JOURNAL_VERSION,
+            "library": __version__, "space": self.space.to_dict(),
+            "config": {
+                "acquisition": self.acquisition, "n_initial": self.n_initial, "seed": self.seed,
+                "maximize": self.maximize, "ucb_beta": self.ucb_beta,
+                "options": self.options.to_dict(),
+            },
+        }
+
+    def _write(self, event: str, points: list[dict[str, Any]], **fields: Any) -> None:
+        if self._journal is None:
+            return
+        record = {"event": event, "points": [journal_format.encode_point(self.space, p) for p in points]}
+        record.update(fields)
+        record["state"] = {
+            "rng": self.rng.bit_generator.state, "design_used": self._design_used,
+            "model": self._model.state(),
+        }
+        self._journal.write(record)
+
+    @classmethod
+    def resume(
+        cls, journal: str | os.PathLike[str],
+        space: Mapping[str, Dimension] | Sequence[Dimension] | Space | None = None,
+    ) -> Optimizer:
+        """Rebuild an optimizer from its journal and keep journaling to it.
+
+        The history, the pending points, the random generator and the
+        surrogate are restored, so the next `ask` equals what the interrupted
+        optimizer would have asked. `space`, if given, must equal the
+        journal's (required when a categorical's choices do not survive JSON,
+        e.g. tuples).
+        """
+        from bayesopt.resume import rebuild
+
+        return rebuild(cls, journal, space)
+
+    def close(self) -> None:
+        """Close the journal file (the optimizer stays usable without journaling)."""
+        with self._lock:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
 
 
 def _is_near(x: np.ndarray, points: np.ndarray, tol: float = 1e-12) -> bool:
     return bool(points.shape[0]) and bool(np.min(np.sum((points - x) ** 2, axis=1)) <= tol)
-
-
-def _as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
-    if isinstance(params, Mapping):
-        return [params], [value]
-    if not isinstance(params, Sequence) or isinstance(params, (str, bytes)):
-        raise TypeError(f"params must be a dict or a list of dicts, got {params!r}")
-    points = list(params)
-    if value is None:
-        return points, [None] * len(points)
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
-        raise TypeError(f"a list of {len(points)} params needs a list of values, got {value!r}")
-    values = list(value)
-    if len(values) != len(points):
-        raise ValueError(f"got {len(points)} params but {len(values)} values")
-    return points, values
-
-
-def _check_value(value: Any, position: int | None) -> float:
-    where = "" if position is None else f" at position {position}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"objective value{where} must be a real number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(
-            f"objective value{where} is {value!r}; report a failed evaluation with "
-            "tell_failure(params, error) instead of a non-finite value"
-        )
-    return float(value)
-
-
-def _check_choice(key: str, value: Any, choices: Sequence[str]) -> None:
-    if value not in choices:
-        raise ValueError(f"{key}={value!r} must be one of {list(choices)}")
-
-
-def _check_count(key: str, value: Any, minimum: int = 0) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{key}={value!r} must be an integer")
-    if value < minimum:
-        raise ValueError(f"{key}={value!r} must be >= {minimum}")
-    return int(value)
-
-
-def _check_bool(key: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{key}={value!r} must be True or False")
-    return bool(value)
-
-
-def _check_beta(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"ucb_beta={value!r} must be a number")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"ucb_beta={value!r} must be finite and >= 0")
-    return float(value)

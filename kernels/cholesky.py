@@ -37,8 +37,10 @@ from scipy.linalg import lapack, solve_triangular
 from kernels.jit import serial_and_parallel
 
 _JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
-_FEW_RHS = 16  # up to this many right-hand sides the Numba loops beat copying L for BLAS
-_SOLVES_BEFORE_COPY = 2  # a factor solved against more often than this is copied once for BLAS
+# Up to this many right-hand sides the Numba loops on the buffer beat copying L for
+# BLAS. The choice depends on the shape only, never on the call history, so the same
+# sequence of appends and solves rounds the same way in every run (resume relies on it).
+_FEW_RHS = 16
 
 
 class CholeskyError(RuntimeError):
@@ -127,7 +129,6 @@ class CholeskyFactor:
         self._n = n
         self.jitter = jitter  # added to the diagonal of the first factorization
         self._contiguous: np.ndarray | None = None
-        self._solves = 0  # since the factor last changed
 
     @classmethod
     def factorize(cls, A: np.ndarray, jitter: float = 0.0, capacity: int | None = None) -> CholeskyFactor:
@@ -169,8 +170,7 @@ class CholeskyFactor:
         B = np.asarray(B, dtype=np.float64)
         assert B.shape[0] == self._n, f"right-hand side has {B.shape[0]} rows, factor has {self._n}"
         columns = B.reshape(self._n, -1)
-        self._solves += 1
-        if columns.shape[1] > _FEW_RHS or self._solves > _SOLVES_BEFORE_COPY:
+        if columns.shape[1] > _FEW_RHS:
             out = solve_triangular(self.contiguous(), columns, lower=True,
                                    trans=0 if lower else 1, check_finite=False)
         else:
@@ -220,7 +220,6 @@ class CholeskyFactor:
 
     def _changed(self) -> None:
         self._contiguous = None
-        self._solves = 0
 
     def _reserve(self, size: int) -> None:
         capacity = self._buffer.shape[0]

@@ -1,0 +1,684 @@
+"""Plots of an optimization: convergence, partial dependence, samples, relevance.
+
+matplotlib is an optional dependency (``pip install 'bayesopt[plot]'``),
+imported only when a figure is drawn. Every function returns the figure and
+its axes and never calls ``plt.show()``.
+
+Partial dependence (Friedman 2001, Sec. 8.2) of the surrogate mean μ, in the
+objective's own units, on one dimension i or a pair (i, j):
+
+    x_s        : (S, n_columns) S random encoded points of the space
+    PD_i(v)    = (1/S) Σ_s μ(x_s with dimension i set to v)
+    PD_ij(v, w) = (1/S) Σ_s μ(x_s with dimensions i, j set to v, w)
+
+Relevance of an encoded column c is 1 / l_c, with l_c the fitted ARD
+lengthscale of that column in unit-cube coordinates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
+
+import numpy as np
+
+from bayesopt.result import OptimizeResult
+from bayesopt.space import Categorical, Dimension, Integer, Real, Space
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.figure import Figure
+
+    from bayesopt.model import SurrogateModel
+
+__all__ = [
+    "convergence",
+    "evaluations",
+    "importance",
+    "objective",
+    "partial_dependence_1d",
+    "partial_dependence_2d",
+    "relevance",
+]
+
+Runs: TypeAlias = "OptimizeResult | Sequence[OptimizeResult]"
+Results: TypeAlias = "Runs | Sequence[Runs] | Mapping[str, Runs]"
+_Group: TypeAlias = "tuple[str | None, list[OptimizeResult]]"  # (label, runs)
+
+_REGRET_FLOOR = 1e-12  # regret is clipped here so that it can be drawn on a log axis
+_PREDICT_CHUNK = 65_536  # rows per surrogate call: bounds the memory of the 2-D grids
+_JITTER = 0.15  # spread of points on a categorical axis, in category widths
+_PANEL = 2.3  # inches per panel of a matrix plot
+
+
+class _Grid(NamedTuple):
+    """Values of one dimension on which the partial dependence is evaluated."""
+
+    values: list[Any]  # (m,) in user units
+    encoded: np.ndarray  # (m, n_columns of the dimension)
+    positions: np.ndarray  # (m,) plotting coordinates (category index for categoricals)
+    edges: np.ndarray  # (m + 1,) plotting coordinates of the cell each value stands for
+
+
+# ------------------------------------------------------------------ convergence
+def convergence(
+    results: Results, *, optimum: float | None = None, labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Best value so far against the number of evaluations.
+
+    Parameters
+    ----------
+    results : OptimizeResult, list, list of lists or dict
+        One run; a list of runs (one group); a list of such lists (several
+        groups); or a dict ``{label: run or list of runs}``. A group of
+        several runs (e.g. seeds) is drawn as its median with the
+        interquartile range as a band; a single run as a step line with its
+        individual evaluations as dots.
+    optimum : float, optional
+        The known optimal value. If given, the regret (best so far − optimum
+        when minimizing, optimum − best so far when maximizing) is drawn on a
+        log axis, clipped at 1e-12.
+    labels : list of str, optional
+        One name per group when `results` is not a dict (a dict's keys are
+        its labels).
+    ax : matplotlib Axes, optional
+        Draw here instead of on a new figure.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    ax : matplotlib Axes
+    """
+    groups = _groups(results, labels)
+    maximize = _direction(groups)
+    fig, ax = _single_axes(ax, (6.4, 4.2))
+    for label, runs in groups:
+        _draw_group(ax, label, runs, optimum, maximize)
+    _style_convergence(ax, groups, optimum, maximize)
+    return fig, ax
+
+
+def _groups(results: Results, labels: Sequence[str] | None) -> list[_Group]:
+    if isinstance(results, Mapping):
+        if labels is not None:
+            raise ValueError("labels must be None when results is a dict: its keys are the labels")
+        names: Sequence[str | None] = [str(key) for key in results]
+        groups = [_runs(runs) for runs in results.values()]
+    else:
+        groups = _unlabelled_groups(results)
+        if labels is not None and len(labels) != len(groups):
+            raise ValueError(f"got {len(labels)} labels for {len(groups)} group(s) of runs")
+        default = [None] if len(groups) == 1 else [f"#{i + 1}" for i in range(len(groups))]
+        names = default if labels is None else labels
+    if not groups:
+        raise ValueError("results is empty: give at least one OptimizeResult")
+    return list(zip(names, groups))
+
+
+def _unlabelled_groups(results: Runs | Sequence[Runs]) -> list[list[OptimizeResult]]:
+    """One run, a list of runs (one group) or a list of lists of runs (several groups)."""
+    if isinstance(results, OptimizeResult):
+        return [[results]]
+    items = _sequence(results)
+    if all(isinstance(item, OptimizeResult) for item in items):
+        return [_runs(items)]
+    return [_runs(runs) for runs in items]
+
+
+def _runs(runs: Runs) -> list[OptimizeResult]:
+    found = [runs] if isinstance(runs, OptimizeResult) else list(_sequence(runs))
+    for run in found:
+        if not isinstance(run, OptimizeResult):
+            raise TypeError(f"expected OptimizeResult objects, got {type(run).__name__}: {run!r}")
+    if not found:
+        raise ValueError("results is empty: give at least one OptimizeResult")
+    return found
+
+
+def _sequence(items: object) -> Sequence[Any]:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise TypeError(f"expected an OptimizeResult or a list of them, got {items!r}")
+    return items
+
+
+def _direction(groups: list[_Group]) -> bool:
+    directions = {run.maximize for _, runs in groups for run in runs}
+    if len(directions) > 1:
+        raise ValueError("results mix minimization and maximization runs")
+    return directions.pop()
+
+
+def _regret(values: np.ndarray, optimum: float | None, maximize: bool) -> np.ndarray:
+    """Values, or their distance to the optimum (clipped at a tiny floor) if one is known."""
+    if optimum is None:
+        return values
+    regret = optimum - values if maximize else values - optimum
+    if np.any(regret < -1e-9 * max(1.0, abs(optimum))):
+        warnings.warn(f"a run beats the given optimum={optimum!r}; is it right?", stacklevel=4)
+    return np.maximum(regret, _REGRET_FLOOR)  # NaN (no success yet) stays NaN
+
+
+def _draw_group(ax: Axes, label: str | None, runs: list[OptimizeResult], optimum: float | None,
+                maximize: bool) -> None:
+    n = max(len(run) for run in runs)
+    curves = np.full((len(runs), n), np.nan)  # (runs, evaluations); NaN before a first success
+    for i, run in enumerate(runs):
+        curves[i, : len(run)] = run.best_so_far
+    curves = _regret(curves, optimum, maximize)
+    x = np.arange(1, n + 1)
+    if len(runs) == 1:
+        (line,) = ax.step(x, curves[0], where="post", label=label)
+        values = _regret(runs[0].values, optimum, maximize)
+        ax.plot(x, values, ".", color=line.get_color(), alpha=0.45, markersize=5)
+        return
+    has = np.any(np.isfinite(curves), axis=0)
+    q25, q50, q75 = np.full((3, n), np.nan)
+    q25[has], q50[has], q75[has] = np.nanpercentile(curves[:, has], [25, 50, 75], axis=0)
+    name = f"median of {len(runs)} runs" if label is None else f"{label} (median of {len(runs)})"
+    (line,) = ax.step(x, q50, where="post", label=name)
+    ax.fill_between(x, q25, q75, step="post", color=line.get_color(), alpha=0.25, linewidth=0)
+
+
+def _style_convergence(ax: Axes, groups: list[_Group],
+                       optimum: float | None, maximize: bool) -> None:
+    ax.set_xlabel("number of evaluations")
+    if optimum is None:
+        ax.set_ylabel(f"best value so far ({'max' if maximize else 'min'}imizing)")
+    else:
+        ax.set_yscale("log")
+        ax.set_ylabel("regret: |optimum − best so far|")
+    several = any(len(runs) > 1 for _, runs in groups)
+    ax.set_title("Convergence" + (" (median and interquartile range)" if several else ""))
+    if len(groups) > 1 or groups[0][0] is not None or several:
+        ax.legend()
+    ax.grid(True, alpha=0.3)
+
+
+# ------------------------------------------------------------ partial dependence
+def partial_dependence_1d(
+    result: OptimizeResult, name: str, *, n_points: int = 40, n_samples: int = 250, seed: int = 0,
+) -> tuple[list[Any], np.ndarray]:
+    """Partial dependence of the surrogate mean on one dimension.
+
+    Parameters
+    ----------
+    result : OptimizeResult
+        A result with a fitted surrogate (``result.model``).
+    name : str
+        The dimension.
+    n_points : int
+        Grid size for a real dimension (and the most values of an integer one);
+        a categorical uses its choices.
+    n_samples : int
+        Random points of the space the mean is averaged over.
+    seed : int
+        Seed of those random points.
+
+    Returns
+    -------
+    values : list
+        Grid values in user units, (m,).
+    pd : ndarray
+        (m,) mean of the surrogate, in the objective's units, at each value.
+    """
+    space = _checked(result).space
+    i = _selected(space, [name])[0]
+    grid = _grid(space.dimensions[i], n_points)
+    pd = _partial_dependence(result, _samples(space, n_samples, seed), [(i, grid)])
+    return grid.values, pd
+
+
+def partial_dependence_2d(
+    result: OptimizeResult, name_x: str, name_y: str, *, n_points: int = 40,
+    n_samples: int = 250, seed: int = 0,
+) -> tuple[list[Any], list[Any], np.ndarray]:
+    """Partial dependence of the surrogate mean on a pair of dimensions.
+
+    Parameters
+    ----------
+    result : OptimizeResult
+        A result with a fitted surrogate (``result.model``).
+    name_x, name_y : str
+        The two dimensions.
+    n_points, n_samples, seed : int
+        As for `partial_dependence_1d`.
+
+    Returns
+    -------
+    values_x, values_y : list
+        Grid values in user units, (m_x,) and (m_y,).
+    pd : ndarray
+        (m_y, m_x) mean of the surrogate, in the objective's units.
+    """
+    space = _checked(result).space
+    i, j = _selected(space, [name_x, name_y])
+    gx, gy = _grid(space.dimensions[i], n_points), _grid(space.dimensions[j], n_points)
+    pd = _partial_dependence(result, _samples(space, n_samples, seed), [(j, gy), (i, gx)])
+    return gx.values, gy.values, pd
+
+
+def _checked(result: OptimizeResult) -> OptimizeResult:
+    if not isinstance(result, OptimizeResult):
+        raise TypeError(f"expected an OptimizeResult, got {type(result).__name__}")
+    return result
+
+
+def _model(result: OptimizeResult) -> SurrogateModel:
+    model = _checked(result).model
+    if model is None or model.gp is None or model.params is None:
+        raise ValueError(
+            "result.model is None: the surrogate is fitted only once n_initial evaluations "
+            f"have succeeded ({len(result) - result.n_failed} of {len(result)} did here)"
+        )
+    return model
+
+
+def _samples(space: Space, n_samples: int, seed: int) -> np.ndarray:
+    _check_int("n_samples", n_samples, 1)
+    rng = np.random.default_rng(seed)
+    return space.from_unit(rng.random((n_samples, space.n_dims)))  # (S, n_columns)
+
+
+def _grid(dim: Dimension, n_points: int) -> _Grid:
+    _check_int("n_points", n_points, 2)
+    if isinstance(dim, Categorical):
+        values: list[Any] = list(dim.choices)
+    elif isinstance(dim, Integer) and dim.cardinality <= n_points:
+        values = list(range(dim.low, dim.high + 1))
+    else:  # evenly spaced in the encoded (log-warped if log=True) coordinate
+        values = list(dict.fromkeys(dim.decode(np.linspace(0.0, 1.0, n_points)[:, None])))
+    positions = _positions(dim, values)
+    return _Grid(values, dim.encode(values), positions, _cell_edges(dim, positions))
+
+
+def _cell_edges(dim: Dimension, positions: np.ndarray) -> np.ndarray:
+    """Edges halfway between neighbouring grid values (in log space on a log scale)."""
+    log = _is_log(dim)
+    w = np.log(positions) if log else positions
+    low, high = np.log(_limits(dim)) if log else np.array(_limits(dim))
+    edges = np.concatenate([[low], (w[1:] + w[:-1]) / 2, [high]])
+    return np.asarray(np.exp(edges) if log else edges, dtype=float)
+
+
+def _positions(dim: Dimension, values: Sequence[Any]) -> np.ndarray:
+    """Plotting coordinates: the value itself, or the index of a category."""
+    if isinstance(dim, Categorical):
+        index = {choice: k for k, choice in enumerate(dim.choices)}
+        return np.array([index[v] for v in values], dtype=float)
+    return np.asarray(values, dtype=float)
+
+
+def _partial_dependence(result: OptimizeResult, samples: np.ndarray,
+                        fixed: list[tuple[int, _Grid]]) -> np.ndarray:
+    """Mean over `samples` (S, c) of μ with each (dimension, grid) of `fixed` set: (m_1, ...)."""
+    space = result.space
+    shape = tuple(grid.encoded.shape[0] for _, grid in fixed)
+    X = np.repeat(samples[None], int(np.prod(shape)), axis=0).reshape(shape + samples.shape)
+    for axis, (i, grid) in enumerate(fixed):
+        broadcast = [1] * len(shape) + [1, grid.encoded.shape[1]]
+        broadcast[axis] = shape[axis]
+        X[..., space.slices[i]] = grid.encoded.reshape(broadcast)
+    mean = _mean(result, X.reshape(-1, space.n_columns)).reshape(shape + (samples.shape[0],))
+    return np.asarray(mean.mean(axis=-1), dtype=float)
+
+
+def _mean(result: OptimizeResult, X: np.ndarray) -> np.ndarray:
+    """Surrogate mean at encoded X: (m, c), in the user's units (negated back when maximizing)."""
+    model = _model(result)
+    sign = -1.0 if result.maximize else 1.0  # Optimizer(maximize=True) models −value
+    out = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], _PREDICT_CHUNK):
+        stop = start + _PREDICT_CHUNK
+        out[start:stop] = sign * model.predict_raw(X[start:stop])[0]
+    return out
+
+
+# --------------------------------------------------------------------- objective
+def objective(
+    result: OptimizeResult, *, n_points: int = 40, n_samples: int = 250,
+    dimensions: Sequence[str] | None = None,
+) -> tuple[Figure, np.ndarray]:
+    """Partial-dependence matrix of the surrogate mean (scikit-optimize's ``plot_objective``).
+
+    The diagonal shows the 1-D partial dependence on each dimension, with the
+    best point's value as a dashed red line; below the diagonal, the 2-D
+    partial dependence on each pair, with the successful evaluations as black
+    dots, failed ones as black crosses and the best point as a red star.
+    Values are in the objective's units (also for ``maximize=True`` runs);
+    the colour map puts good values in yellow. Categoricals are drawn at
+    their category positions, log-scaled dimensions on log axes.
+
+    Parameters
+    ----------
+    result : OptimizeResult
+        A result with a fitted surrogate (``result.model``).
+    n_points : int
+        Grid size per real dimension (and the most values of an integer one).
+    n_samples : int
+        Random points of the space the surrogate mean is averaged over.
+    dimensions : list of str, optional
+        The dimensions to show, in this order (default: all). The others are
+        still averaged over.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    axes : ndarray of matplotlib Axes
+        (k, k) for k dimensions; the panels above the diagonal are hidden.
+
+    Raises
+    ------
+    ValueError
+        If the result has no surrogate (too few successful evaluations).
+    """
+    _model(result)
+    space = result.space
+    chosen = _selected(space, dimensions)
+    samples = _samples(space, n_samples, seed=0)
+    grids = {i: _grid(space.dimensions[i], n_points) for i in chosen}
+    fig, axes = _matrix_figure(len(chosen))
+    cmap = "viridis" if result.maximize else "viridis_r"
+    for row, i in enumerate(chosen):
+        pd_1d = _partial_dependence(result, samples, [(i, grids[i])])
+        _draw_pd_1d(axes[row, row], result, i, pd_1d, grids[i])
+        for col, j in enumerate(chosen[:row]):
+            pd = _partial_dependence(result, samples, [(i, grids[i]), (j, grids[j])])
+            _draw_pd_2d(axes[row, col], result, (j, grids[j]), (i, grids[i]), pd, cmap)
+    _label_matrix(axes, space, chosen, diagonal="partial dependence")
+    fig.suptitle("Partial dependence of the surrogate mean")
+    return fig, axes
+
+
+def _draw_pd_1d(ax: Axes, result: OptimizeResult, i: int, pd: np.ndarray, grid: _Grid) -> None:
+    dim = result.space.dimensions[i]
+    style = "o" if isinstance(dim, Categorical) else ".-" if isinstance(dim, Integer) else "-"
+    ax.plot(grid.positions, pd, style, color="C0")
+    if result.best_params is not None:
+        best = _positions(dim, [result.best_params[result.space.names[i]]])[0]
+        ax.axvline(best, color="red", linestyle="--", linewidth=1)
+    _style_axis(ax, dim, "x")
+    ax.grid(True, alpha=0.3)
+
+
+def _draw_pd_2d(ax: Axes, result: OptimizeResult, x: tuple[int, _Grid], y: tuple[int, _Grid],
+                pd: np.ndarray, cmap: str) -> None:
+    """pd: (m_y, m_x) on the grids of x and y."""
+    (i, gx), (j, gy) = x, y
+    dx, dy = result.space.dimensions[i], result.space.dimensions[j]
+    if isinstance(dx, Real) and isinstance(dy, Real):
+        ax.contourf(gx.positions, gy.positions, pd, levels=12, cmap=cmap)
+    else:  # one flat cell per category or integer value
+        ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap)
+    px, py = _sample_positions(result, i), _sample_positions(result, j)
+    ok = np.array([o.ok for o in result.history], dtype=bool)
+    ax.scatter(px[ok], py[ok], s=10, color="black", zorder=3, label="evaluated")
+    _draw_failed_and_best(ax, result, (px, py), ok)
+    _style_axis(ax, dx, "x")
+    _style_axis(ax, dy, "y")
+
+
+def _draw_failed_and_best(ax: Axes, result: OptimizeResult,
+                          positions: tuple[np.ndarray, np.ndarray], ok: np.ndarray) -> None:
+    """Failed evaluations as black crosses, the best one as a red star."""
+    px, py = positions
+    if not ok.all():
+        ax.scatter(px[~ok], py[~ok], marker="x", s=28, color="black", linewidths=1.2, zorder=3,
+                   label="failed")
+    best = result.best
+    if best is not None:
+        ax.scatter([px[best.index]], [py[best.index]], marker="*", s=160, color="red",
+                   edgecolors="black", linewidths=0.6, zorder=4, label="best")
+
+
+def _sample_positions(result: OptimizeResult, i: int) -> np.ndarray:
+    """(n,) plotting coordinates of dimension i of every evaluation, jittered within a category."""
+    dim, name = result.space.dimensions[i], result.space.names[i]
+    positions = _positions(dim, [o.params[name] for o in result.history])
+    if isinstance(dim, Categorical):
+        rng = np.random.default_rng(i)  # the same jitter on every draw, per dimension
+        positions = positions + rng.uniform(-_JITTER, _JITTER, positions.shape)
+    return positions
+
+
+# ------------------------------------------------------------------- evaluations
+def evaluations(
+    result: OptimizeResult, *, bins: int = 20, dimensions: Sequence[str] | None = None,
+) -> tuple[Figure, np.ndarray]:
+    """Where the evaluations fell, and in what order.
+
+    The diagonal shows a histogram of the evaluated values of each dimension
+    (successful and failed stacked); below the diagonal, each pair of
+    dimensions as a scatter plot coloured by evaluation number, with failed
+    evaluations as black crosses and the best point as a red star.
+
+    Parameters
+    ----------
+    result : OptimizeResult
+    bins : int
+        Histogram bins for real dimensions (log-spaced on log scales); an
+        integer dimension with at most `bins` values gets one bin per value,
+        a categorical one bar per category.
+    dimensions : list of str, optional
+        The dimensions to show, in this order (default: all).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    axes : ndarray of matplotlib Axes
+        (k, k) for k dimensions; the panels above the diagonal are hidden.
+    """
+    _checked(result)
+    _check_int("bins", bins, 1)
+    if not result.history:
+        raise ValueError("result has no evaluations to plot")
+    space = result.space
+    chosen = _selected(space, dimensions)
+    fig, axes = _matrix_figure(len(chosen))
+    mappable = None
+    for row, i in enumerate(chosen):
+        _draw_histogram(axes[row, row], result, i, bins)
+        for col, j in enumerate(chosen[:row]):
+            mappable = _draw_samples(axes[row, col], result, j, i)
+    _label_matrix(axes, space, chosen, diagonal="number of evaluations")
+    if mappable is not None:
+        fig.colorbar(mappable, ax=list(axes.flat), shrink=0.6, label="evaluation number")
+    fig.suptitle(f"Evaluations ({len(result)}, {result.n_failed} failed)")
+    return fig, axes
+
+
+def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None:
+    dim, name = result.space.dimensions[i], result.space.names[i]
+    positions = _positions(dim, [o.params[name] for o in result.history])
+    ok = np.array([o.ok for o in result.history], dtype=bool)
+    edges = _bin_edges(dim, bins)
+    one_per_value = isinstance(dim, (Categorical, Integer)) and len(edges) == dim.cardinality + 1
+    ax.hist([positions[ok], positions[~ok]], bins=edges.tolist(), stacked=True,
+            color=["C0", "0.25"], label=["ok", "failed"], rwidth=0.8 if one_per_value else None)
+    _style_axis(ax, dim, "x")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
+
+
+def _bin_edges(dim: Dimension, bins: int) -> np.ndarray:
+    if isinstance(dim, Categorical):
+        return np.arange(len(dim.choices) + 1) - 0.5
+    if isinstance(dim, Integer) and dim.cardinality <= bins:
+        return np.arange(dim.low, dim.high + 2) - 0.5
+    low, high = _limits(dim)
+    return np.geomspace(low, high, bins + 1) if _is_log(dim) else np.linspace(low, high, bins + 1)
+
+
+def _draw_samples(ax: Axes, result: OptimizeResult, i: int, j: int) -> ScalarMappable:
+    """Dimension i against dimension j, coloured by evaluation number."""
+    dx, dy = result.space.dimensions[i], result.space.dimensions[j]
+    px, py = _sample_positions(result, i), _sample_positions(result, j)
+    ok = np.array([o.ok for o in result.history], dtype=bool)
+    order = np.arange(1, len(result) + 1)
+    points = ax.scatter(px[ok], py[ok], c=order[ok], cmap="viridis", vmin=1, vmax=len(result),
+                        s=22, edgecolors="none", zorder=2)
+    _draw_failed_and_best(ax, result, (px, py), ok)
+    _style_axis(ax, dx, "x")
+    _style_axis(ax, dy, "y")
+    ax.grid(True, alpha=0.3)
+    return points
+
+
+# -------------------------------------------------------------------- importance
+def relevance(result: OptimizeResult) -> dict[str, float]:
+    """Relevance 1 / lengthscale of each dimension, in the space's order.
+
+    Lengthscales are those of the fitted ARD kernel, in unit-cube (encoded)
+    coordinates, so relevances of differently scaled dimensions compare. A
+    categorical dimension is one-hot encoded with one lengthscale per
+    category; its relevance is the largest of its columns' relevances (the
+    category the surrogate tells apart most sharply).
+
+    Parameters
+    ----------
+    result : OptimizeResult
+        A result with a fitted surrogate (``result.model``).
+
+    Returns
+    -------
+    dict
+        ``{name: relevance}``.
+    """
+    columns = 1.0 / _model(result).lengthscales  # (n_columns,)
+    space = result.space
+    assert columns.shape == (space.n_columns,), "the surrogate does not match the space"
+    return {name: float(np.max(columns[s])) for name, s in zip(space.names, space.slices)}
+
+
+def importance(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """Bar chart of the relevance 1 / lengthscale of each dimension (see `relevance`).
+
+    Bars are in the space's order on a log axis (lengthscales range over
+    decades); a categorical's bar is the largest relevance of its one-hot
+    columns.
+
+    Parameters
+    ----------
+    result : OptimizeResult
+        A result with a fitted surrogate (``result.model``).
+    ax : matplotlib Axes, optional
+        Draw here instead of on a new figure.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    ax : matplotlib Axes
+    """
+    scores = relevance(result)
+    fig, ax = _single_axes(ax, (max(4.0, 0.9 * len(scores) + 2.0), 3.6))
+    bars = ax.bar(np.arange(len(scores)), list(scores.values()), color="C0")
+    ax.bar_label(bars, fmt="%.3g", fontsize=8)
+    ax.set_xticks(np.arange(len(scores)), labels=list(scores),
+                  rotation=30 if len(scores) > 6 else 0)
+    ax.set_yscale("log")
+    ax.set_ylabel("relevance = 1 / lengthscale")
+    ax.set_title("Relevance (1 / ARD lengthscale)")
+    ax.grid(True, axis="y", alpha=0.3)
+    return fig, ax
+
+
+# ----------------------------------------------------------------------- helpers
+def _new_figure(rows: int, cols: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            "bayesopt.plots needs matplotlib; install it with: pip install 'bayesopt[plot]'"
+        ) from error
+    return plt.subplots(rows, cols, figsize=size, squeeze=False, layout="constrained")
+
+
+def _single_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is None:
+        fig, axes = _new_figure(1, 1, size)
+        return fig, axes[0, 0]
+    from matplotlib.figure import Figure
+
+    figure = ax.figure
+    return (figure if isinstance(figure, Figure) else figure.figure), ax  # a SubFigure's root
+
+
+def _matrix_figure(k: int) -> tuple[Figure, np.ndarray]:
+    fig, axes = _new_figure(k, k, (max(4.5, _PANEL * k + 1.2), max(3.4, _PANEL * k + 0.4)))
+    for row in range(k):
+        for col in range(row + 1, k):
+            axes[row, col].set_visible(False)
+    return fig, axes
+
+
+def _selected(space: Space, names: Sequence[str] | None) -> list[int]:
+    if names is None:
+        return list(range(space.n_dims))
+    if isinstance(names, str):
+        names = [names]
+    unknown = [name for name in names if name not in space.names]
+    if unknown:
+        raise ValueError(f"unknown dimension(s) {unknown}; the space has {list(space.names)}")
+    if not names or len(set(names)) != len(names):
+        raise ValueError(f"dimensions={list(names)!r} must be distinct names, at least one")
+    return [space.names.index(name) for name in names]
+
+
+def _check_int(key: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{key}={value!r} must be an integer")
+    if value < minimum:
+        raise ValueError(f"{key}={value!r} must be >= {minimum}")
+
+
+def _limits(dim: Dimension) -> tuple[float, float]:
+    if isinstance(dim, Categorical):
+        return -0.5, len(dim.choices) - 0.5
+    if isinstance(dim, Integer):
+        return dim.low - 0.5, dim.high + 0.5
+    assert isinstance(dim, Real), f"unknown dimension type {type(dim).__name__}"
+    return float(dim.low), float(dim.high)
+
+
+def _is_log(dim: Dimension) -> bool:
+    return isinstance(dim, (Real, Integer)) and bool(dim.log)
+
+
+def _style_axis(ax: Axes, dim: Dimension, which: Literal["x", "y"]) -> None:
+    """Limits, log scale, integer ticks or category labels for one axis of a panel."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xlim if which == "x" else ax.set_ylim)(*_limits(dim))
+    if isinstance(dim, Categorical):
+        axis.set_ticks(np.arange(len(dim.choices)), labels=[str(c) for c in dim.choices])
+        return
+    if _is_log(dim):
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    elif isinstance(dim, Integer):
+        from matplotlib.ticker import MaxNLocator
+
+        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+
+
+def _label_matrix(axes: np.ndarray, space: Space, chosen: list[int], diagonal: str) -> None:
+    """Names on the outer edges; the diagonal's value axis on the right."""
+    k = len(chosen)
+    for row in range(k):
+        for col in range(row + 1):
+            ax = axes[row, col]
+            if row == k - 1:
+                ax.set_xlabel(space.names[chosen[col]])
+            else:
+                ax.tick_params(labelbottom=False)
+            if col == 0 and row > 0:
+                ax.set_ylabel(space.names[chosen[row]])
+            elif col > 0 and col != row:
+                ax.tick_params(labelleft=False)
+        diag = axes[row, row]
+        if k > 1:
+            diag.yaxis.tick_right()
+            diag.yaxis.set_label_position("right")
+        if row == 0 or k == 1:
+            diag.set_ylabel(diagonal)

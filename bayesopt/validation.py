@@ -1,0 +1,71 @@
+"""Checks at the public boundary: each raises naming the argument, the value and the rule."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
+    """One point and one value, or equal-length lists of each, as two lists."""
+    if isinstance(params, Mapping):
+        return [params], [value]
+    if not isinstance(params, Sequence) or isinstance(params, (str, bytes)):
+        raise TypeError(f"params must be a dict or a list of dicts, got {params!r}")
+    points = list(params)
+    if value is None:
+        return points, [None] * len(points)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"a list of {len(points)} params needs a list of values, got {value!r}")
+    values = list(value)
+    if len(values) != len(points):
+        raise ValueError(f"got {len(points)} params but {len(values)} values")
+    return points, values
+
+
+def check_value(value: Any, position: int | None = None) -> float:
+    """A finite objective value; NaN and ±inf point the caller to `tell_failure`."""
+    where = "" if position is None else f" at position {position}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"objective value{where} must be a real number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(
+            f"objective value{where} is {value!r}; report a failed evaluation with "
+            "tell_failure(params, error) instead of a non-finite value"
+        )
+    return float(value)
+
+
+def check_choice(key: str, value: Any, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ValueError(f"{key}={value!r} must be one of {list(choices)}")
+    return str(value)
+
+
+def check_count(key: str, value: Any, minimum: int = 0) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{key}={value!r} must be an integer")
+    if value < minimum:
+        raise ValueError(f"{key}={value!r} must be >= {minimum}")
+    return int(value)
+
+
+def check_bool(key: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{key}={value!r} must be True or False")
+    return bool(value)
+
+
+def check_nonnegative(key: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{key}={value!r} must be a number")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{key}={value!r} must be finite and >= 0")
+    return float(value)

@@ -1,0 +1,300 @@
+"""bayesopt.plots: every plot renders to a PNG; the numbers behind the plots are right."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.image
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from bayesopt import Categorical, Integer, Optimizer, Real, plots
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PENALTY = {"relu": 0.0, "tanh": 0.5, "gelu": 0.2}
+
+
+def mixed_objective(params):
+    return (math.log10(params["lr"]) + 3) ** 2 + (params["layers"] - 4) ** 2 / 10 + PENALTY[
+        params["activation"]]
+
+
+def run(space, func, n, *, seed=0, fail_at=(), **options):
+    opt = Optimizer(space, seed=seed, **options)
+    for k in range(n):
+        params = opt.ask()
+        if k in fail_at:
+            opt.tell_failure(params, "the training run diverged")
+        else:
+            opt.tell(params, func(params))
+    return opt.result()
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """Real (log) + Integer + Categorical, 25 evaluations, the 4th one failed."""
+    space = {
+        "lr": Real(1e-5, 1e-1, log=True),
+        "layers": Integer(1, 8),
+        "activation": Categorical(["relu", "tanh", "gelu"]),
+    }
+    return run(space, mixed_objective, 25, fail_at=(3,))
+
+
+@pytest.fixture(scope="module")
+def separable():
+    """f = (x − 0.3)² + 0·y, minimized."""
+    space = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
+    return run(space, lambda p: (p["x"] - 0.3) ** 2, 18)
+
+
+@pytest.fixture(scope="module")
+def maximized():
+    """g = −(x − 0.3)² − 0.1·[c == "b"], maximized."""
+    space = {"x": Real(0.0, 1.0), "c": Categorical(["a", "b"])}
+    return run(space, lambda p: -((p["x"] - 0.3) ** 2) - 0.1 * (p["c"] == "b"), 16, maximize=True)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures(monkeypatch):
+    def no_show(*args, **kwargs):
+        raise AssertionError("a plot function called plt.show()")
+
+    monkeypatch.setattr(plt, "show", no_show)
+    yield
+    plt.close("all")
+
+
+def assert_png(path):
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    assert len(data) > 1024
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+    assert np.ptp(image[..., :3]) > 0.5  # something was drawn, not a blank canvas
+
+
+# ------------------------------------------------------------------ rendering
+RENDERERS = {
+    "convergence": lambda r, m: plots.convergence(r),
+    "convergence_groups_regret": lambda r, m: plots.convergence(
+        [[r], [r, r]], optimum=0.0, labels=["one run", "two runs"]),
+    "objective": lambda r, m: plots.objective(r, n_points=12, n_samples=40),
+    "objective_default_grid": lambda r, m: plots.objective(r, dimensions=["lr", "activation"]),
+    "objective_maximize": lambda r, m: plots.objective(m, n_points=12, n_samples=40),
+    "evaluations": lambda r, m: plots.evaluations(r),
+    "evaluations_maximize": lambda r, m: plots.evaluations(m, bins=5),
+    "importance": lambda r, m: plots.importance(r),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(RENDERERS))
+def test_every_plot_renders_to_a_png(kind, mixed, maximized, tmp_path):
+    fig, _ = RENDERERS[kind](mixed, maximized)
+    path = tmp_path / f"{kind}.png"
+    fig.savefig(path, dpi=60)
+    assert_png(path)
+
+
+def test_convergence_of_several_groups_renders_median_and_band(mixed, tmp_path):
+    other = run(mixed.space, mixed_objective, 8, seed=1)
+    fig, ax = plots.convergence({"long": [mixed, other], "short": [other, other, other]},
+                                optimum=-1.0)
+    fig.savefig(tmp_path / "groups.png", dpi=60)
+    assert_png(tmp_path / "groups.png")
+    assert [line.get_label() for line in ax.get_lines()] == ["long (median of 2)",
+                                                             "short (median of 3)"]
+    assert len(ax.collections) == 2  # one interquartile band per group
+    assert ax.get_yscale() == "log"
+
+
+# ---------------------------------------------------------------- convergence
+def test_convergence_draws_best_so_far_of_one_run(mixed):
+    _, ax = plots.convergence(mixed)
+    step = ax.get_lines()[0]
+    np.testing.assert_array_equal(step.get_xdata(), np.arange(1, len(mixed) + 1))
+    np.testing.assert_allclose(step.get_ydata(), mixed.best_so_far)
+    assert ax.get_yscale() == "linear"
+
+
+def test_convergence_median_is_the_median_over_runs(mixed):
+    runs = [run(mixed.space, mixed_objective, 10, seed=s) for s in range(3)]
+    _, ax = plots.convergence(runs)
+    expected = np.median([r.best_so_far for r in runs], axis=0)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), expected)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_convergence_regret_is_distance_to_optimum_clipped_on_a_log_axis(maximize):
+    space = {"x": Real(0.0, 1.0)}
+    sign = -1.0 if maximize else 1.0
+    result = run(space, lambda p: sign * (p["x"] - 0.5) ** 2, 6, n_initial=6, maximize=maximize)
+    _, ax = plots.convergence(result, optimum=0.0)
+    expected = np.maximum(np.abs(result.best_so_far), 1e-12)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), expected)
+    assert ax.get_yscale() == "log"
+
+
+def test_convergence_draws_on_a_given_axes(mixed):
+    fig, ax = plt.subplots()
+    assert plots.convergence(mixed, ax=ax) == (fig, ax)
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    ([], ValueError, "empty"),
+    ({"a": []}, ValueError, "empty"),
+    ([1.0], TypeError, "OptimizeResult"),
+])
+def test_convergence_rejects_bad_results(bad, error, match):
+    with pytest.raises(error, match=match):
+        plots.convergence(bad)
+
+
+def test_convergence_rejects_wrong_labels_and_mixed_directions(mixed, maximized):
+    with pytest.raises(ValueError, match="2 labels for 1 group"):
+        plots.convergence([mixed], labels=["a", "b"])
+    with pytest.raises(ValueError, match="keys are the labels"):
+        plots.convergence({"a": mixed}, labels=["a"])
+    with pytest.raises(ValueError, match="mix minimization and maximization"):
+        plots.convergence([[mixed], [maximized]])
+
+
+def test_convergence_warns_when_a_run_beats_the_optimum(mixed):
+    with pytest.warns(UserWarning, match="beats the given optimum"):
+        plots.convergence(mixed, optimum=1.0)
+
+
+# ----------------------------------------------------------------- objective
+def test_objective_is_a_square_matrix_with_correct_axes(mixed):
+    _, axes = plots.objective(mixed, n_points=10, n_samples=30)
+    assert axes.shape == (3, 3)
+    assert all(not axes[r, c].get_visible() for r in range(3) for c in range(r + 1, 3))
+    assert axes[0, 0].get_xscale() == "log" and axes[2, 0].get_xscale() == "log"  # lr
+    assert axes[1, 0].get_yscale() == "linear"  # layers
+    labels = [t.get_text() for t in axes[2, 0].get_yticklabels()]
+    assert labels == ["relu", "tanh", "gelu"]  # categorical rows at their category positions
+    assert [t.get_text() for t in axes[2, 2].get_xticklabels()] == ["relu", "tanh", "gelu"]
+    assert [ax.get_xlabel() for ax in axes[2]] == ["lr", "layers", "activation"]
+    integer_ticks = axes[2, 1].get_xticks()
+    np.testing.assert_array_equal(integer_ticks, np.round(integer_ticks))
+
+
+def test_objective_marks_evaluations_failures_and_best(mixed):
+    _, axes = plots.objective(mixed, n_points=8, n_samples=20)
+    marks = {c.get_label(): len(c.get_offsets()) for c in axes[1, 0].collections
+             if c.get_label() in ("evaluated", "failed", "best")}
+    assert marks == {"evaluated": 24, "failed": 1, "best": 1}
+    best = next(c for c in axes[1, 0].collections if c.get_label() == "best")
+    np.testing.assert_allclose(best.get_offsets()[0],
+                               [mixed.best_params["lr"], mixed.best_params["layers"]])
+
+
+def test_objective_diagonal_is_the_partial_dependence(mixed):
+    _, axes = plots.objective(mixed, n_points=9, n_samples=25)
+    for k, name in enumerate(mixed.space.names):
+        values, pd = plots.partial_dependence_1d(mixed, name, n_points=9, n_samples=25)
+        np.testing.assert_allclose(axes[k, k].get_lines()[0].get_ydata(), pd)
+    assert len(values) == 3  # the categorical is evaluated at its choices
+
+
+def test_objective_with_a_subset_of_dimensions(mixed):
+    _, axes = plots.objective(mixed, n_points=6, n_samples=10, dimensions=["activation", "lr"])
+    assert axes.shape == (2, 2)
+    assert [ax.get_xlabel() for ax in axes[1]] == ["activation", "lr"]
+
+
+def test_partial_dependence_of_a_separable_function_has_its_minimum_at_the_optimum(separable):
+    xs, pd_x = plots.partial_dependence_1d(separable, "x", n_points=41, n_samples=100)
+    _, pd_y = plots.partial_dependence_1d(separable, "y", n_points=41, n_samples=100)
+    assert xs[int(np.argmin(pd_x))] == pytest.approx(0.3, abs=0.05)
+    assert np.ptp(pd_y) < 0.1 * np.ptp(pd_x)  # y is irrelevant: nearly flat
+
+
+def test_partial_dependence_2d_agrees_with_the_surrogate_on_its_grid(separable):
+    xs, ys, pd = plots.partial_dependence_2d(separable, "x", "y", n_points=7, n_samples=5)
+    assert pd.shape == (len(ys), len(xs)) == (7, 7)
+    row = int(np.argmin(pd.min(axis=1)))
+    assert xs[int(np.argmin(pd[row]))] == pytest.approx(0.3, abs=1 / 6)
+    # fixing both dimensions leaves nothing to average: pd is the surrogate mean itself
+    X = separable.space.encode([{"x": x, "y": ys[2]} for x in xs])
+    np.testing.assert_allclose(pd[2], separable.model.predict_raw(X)[0])
+
+
+def test_partial_dependence_of_a_maximized_result_is_in_the_users_units(maximized):
+    xs, pd = plots.partial_dependence_1d(maximized, "x", n_points=41, n_samples=100)
+    assert xs[int(np.argmax(pd))] == pytest.approx(0.3, abs=0.05)
+    assert np.max(pd) == pytest.approx(maximized.best_value - 0.05, abs=0.03)  # not +0.05
+    cats, pd_c = plots.partial_dependence_1d(maximized, "c", n_samples=100)
+    assert cats == ["a", "b"] and pd_c[0] > pd_c[1]
+
+
+def test_objective_needs_a_fitted_surrogate():
+    result = run({"x": Real(0.0, 1.0)}, lambda p: p["x"], 2, n_initial=5)
+    assert result.model is None
+    with pytest.raises(ValueError, match="result.model is None"):
+        plots.objective(result)
+    with pytest.raises(ValueError, match="result.model is None"):
+        plots.importance(result)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"dimensions": ["depth"]}, ValueError, "unknown dimension"),
+    ({"dimensions": ["lr", "lr"]}, ValueError, "distinct"),
+    ({"n_points": 1}, ValueError, "n_points=1"),
+    ({"n_samples": 0}, ValueError, "n_samples=0"),
+    ({"n_points": 2.5}, TypeError, "n_points"),
+])
+def test_objective_rejects_bad_arguments(mixed, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plots.objective(mixed, **kwargs)
+
+
+# --------------------------------------------------------------- evaluations
+def test_evaluations_mark_failures_and_colour_by_order(mixed):
+    fig, axes = plots.evaluations(mixed)
+    assert axes.shape == (3, 3)
+    points = axes[1, 0].collections[0]
+    np.testing.assert_array_equal(points.get_array(),
+                                  [k + 1 for k, o in enumerate(mixed.history) if o.ok])
+    failed = [c for c in axes[1, 0].collections if c.get_label() == "failed"]
+    assert len(failed) == 1 and len(failed[0].get_offsets()) == 1
+    heights = [p.get_height() for p in axes[2, 2].patches]  # stacked: ok bars, then failed
+    counts = [sum(o.params["activation"] == c for o in mixed.history) for c in PENALTY]
+    np.testing.assert_array_equal(np.add(heights[:3], heights[3:]), counts)
+    assert axes[0, 0].get_xscale() == "log"
+    assert len(fig.axes) == 10  # 9 panels and the colour bar
+
+
+# ---------------------------------------------------------------- importance
+def test_importance_bars_are_relevances_in_space_order(mixed):
+    _, ax = plots.importance(mixed)
+    relevance = 1.0 / mixed.model.lengthscales
+    expected = [relevance[0], relevance[1], relevance[2:5].max()]  # one-hot: max over columns
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], expected)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["lr", "layers", "activation"]
+    assert plots.relevance(mixed) == pytest.approx(dict(zip(mixed.space.names, expected)))
+
+
+def test_importance_ranks_the_relevant_dimension_first(separable):
+    scores = plots.relevance(separable)
+    assert scores["x"] > 3 * scores["y"]
+
+
+# ------------------------------------------------------------ optional extra
+def test_module_imports_without_matplotlib_and_names_the_extra(monkeypatch, mixed):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib...` now fails
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    module = importlib.reload(plots)
+    try:
+        with pytest.raises(ImportError, match=r"bayesopt\[plot\]"):
+            module.evaluations(mixed)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(plots)
