@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import math
 import os
-import traceback
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
 from bayesopt.optimizer import Optimizer
+from bayesopt.parallel import (
+    AsyncLoop,
+    Outcome,
+    Report,
+    check_picklable,
+    evaluate_in_worker,
+    resolve_executor,
+)
+from bayesopt.validation import check_count
+from kernels.threads import single_threaded
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
 
@@ -23,7 +33,7 @@ def minimize(
     func: Objective, space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
     n_calls: int = 50, *, seed: int | None = None, progress: bool = True,
     callback: Callback | None = None, journal: str | os.PathLike[str] | None = None,
-    **optimizer_options: Any,
+    n_workers: int = 1, executor: Executor | Any | None = None, **optimizer_options: Any,
 ) -> OptimizeResult:
     """Minimize `func(params)` over `space` with Bayesian optimization.
 
@@ -43,12 +53,19 @@ def minimize(
         Show a tqdm progress bar with the best value so far.
     callback : callable, optional
         ``callback(observation, optimizer)`` after every evaluation; return
-        True to stop early.
+        True to stop early (evaluations already running are still told).
     journal : str or path, optional
         Append every event to this file. If it already holds a run, that run
         is resumed: completed evaluations are kept (never re-run), points that
         were being evaluated when it stopped are evaluated first, and the run
         continues until `n_calls` evaluations exist in total.
+    n_workers : int
+        Evaluations kept in flight at once. With n_workers > 1 and no
+        executor, a process pool (spawn start method) runs them; the
+        objective must then be picklable (defined at module level).
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
+        `ProcessPoolExecutor` or a Dask client connected to a cluster.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
         ignored when a journal is resumed (its own settings apply).
@@ -63,9 +80,19 @@ def minimize(
         raise ValueError(f"n_calls={n_calls!r} must be a positive integer")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
+    n_workers = check_count("n_workers", n_workers, minimum=1)
+    parallel = n_workers > 1 or executor is not None
+    if parallel and executor is None:
+        check_picklable(func)
     opt = _optimizer(space, seed, journal, optimizer_options)
     try:
-        _run(opt, func, n_calls, progress, callback)
+        with tqdm(total=n_calls, initial=min(len(opt.history), n_calls), disable=not progress,
+                  desc="bayesopt", unit="eval") as bar:
+            report = _reporter(opt, bar, callback)
+            if parallel:
+                _run_parallel(opt, func, n_calls, n_workers, executor, report)
+            else:
+                _run(opt, func, n_calls, report)
     finally:
         opt.close()
     return opt.result()
@@ -80,31 +107,40 @@ def _optimizer(
     return Optimizer(space, seed=seed, journal=journal, **options)
 
 
-def _run(opt: Optimizer, func: Objective, n_calls: int, progress: bool,
-         callback: Callback | None) -> None:
+def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None) -> Report:
+    """Tell one outcome, advance the progress bar, run the callback; True means stop."""
+
+    def report(params: dict[str, Any], outcome: Outcome) -> bool:
+        status, payload = outcome
+        if status == "ok":
+            tell_result(opt, params, payload)
+        else:
+            opt.tell_failure(params, payload)
+        bar.update(1)
+        if opt.best is not None:
+            bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
+        return bool(callback is not None and callback(opt.history[-1], opt))
+
+    return report
+
+
+def _run(opt: Optimizer, func: Objective, n_calls: int, report: Report) -> None:
     in_flight = opt.pending  # asked before an interruption, never told: evaluate them first
-    done = len(opt.history)
-    with tqdm(total=n_calls, initial=min(done, n_calls), disable=not progress, desc="bayesopt",
-              unit="eval") as bar:
-        while len(opt.history) < n_calls:
-            params = in_flight.pop(0) if in_flight else opt.ask()
-            evaluate_and_tell(opt, func, params)
-            observation = opt.history[-1]
-            bar.update(1)
-            if opt.best is not None:
-                bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
-            if callback is not None and callback(observation, opt):
-                break
+    while len(opt.history) < n_calls:
+        params = in_flight.pop(0) if in_flight else opt.ask()
+        if report(params, evaluate_in_worker(func, params)):
+            break
 
 
-def evaluate_and_tell(opt: Optimizer, func: Objective, params: dict[str, Any]) -> None:
-    """Evaluate one point and tell the optimizer the value, or the failure with its traceback."""
+def _run_parallel(opt: Optimizer, func: Objective, n_calls: int, n_workers: int,
+                  executor: Any, report: Report) -> None:
+    resolved, owned = resolve_executor(executor, n_workers)
+    loop = AsyncLoop(opt, func, resolved, owned, n_workers, n_calls, report)
     try:
-        value = func(dict(params))
-    except Exception:  # noqa: BLE001 - a failing evaluation must not end the run
-        opt.tell_failure(params, traceback.format_exc())
-        return
-    tell_result(opt, params, value)
+        with single_threaded():  # the workers hold the cores
+            loop.run(first=opt.pending)
+    finally:
+        loop.close()
 
 
 def tell_result(opt: Optimizer, params: dict[str, Any], value: Any) -> None:

@@ -53,6 +53,9 @@ class ModelOptions:
     n_restarts: int = 2  # random restarts drawn from the prior, besides the warm start
     restarts_until: int = 100  # no random restarts beyond this many observations
     max_fit_points: int = 1000  # the MAP fit uses a random subset of this size beyond it
+    # value given to pending points: "believer" = posterior mean (kriging believer);
+    # "liar" = the best observed value (constant liar, CL-min); Ginsbourger et al. (2010)
+    fantasy: str = "believer"
     fit: FitOptions = field(default_factory=FitOptions)
 
     def __post_init__(self) -> None:
@@ -64,6 +67,8 @@ class ModelOptions:
             raise ValueError("n_restarts and refit_every_step_until must be >= 0")
         if self.max_fit_points < 2:
             raise ValueError(f"max_fit_points={self.max_fit_points} must be >= 2")
+        if self.fantasy not in ("believer", "liar"):
+            raise ValueError(f"fantasy={self.fantasy!r} must be 'believer' or 'liar'")
 
 
 class SurrogateModel:
@@ -190,7 +195,8 @@ class SurrogateModel:
 
     # ------------------------------------------------------------ fantasies
     def add_fantasies(self, X_pending: np.ndarray) -> None:
-        """Condition on pending points with their posterior mean as value (kriging believer).
+        """Condition on pending points with their posterior mean as value (kriging believer;
+        or, with fantasy="liar", with the best observed value).
 
         A believed value is treated as observed exactly — without observation
         noise — and it also counts toward the incumbent. Otherwise a point next
@@ -202,7 +208,10 @@ class SurrogateModel:
         if X_pending.shape[0] == 0:
             return
         observed = self.observed_incumbent  # needs the posterior without fantasies
-        mean, _ = self.gp.predict(X_pending)
+        if self.options.fantasy == "believer":
+            mean, _ = self.gp.predict(X_pending)
+        else:
+            mean = np.full(X_pending.shape[0], float(np.min(self.gp.y)))
         raw = self.y_mean + self.y_scale * mean
         self.gp.append(X_pending, raw, noise=FANTASY_NOISE * self.gp.kernel.variance)
         self._fantasy_incumbent = min(self._fantasy_incumbent, float(np.min(mean)), observed)

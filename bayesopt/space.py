@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 __all__ = ["Categorical", "Dimension", "Integer", "Real", "Space"]
 
@@ -414,6 +413,8 @@ class Space:
         """
         if n <= 0:
             return np.empty((0, self.n_columns))
+        from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when sampling
+
         sampler = qmc.Sobol(self.n_dims, scramble=True, seed=rng)
         u = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
         return self.from_unit(u)

@@ -28,6 +28,7 @@ read from the usual environment variables.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 from collections.abc import Iterator
@@ -75,6 +76,24 @@ def _blas_limited_to_one() -> Iterator[None]:
         yield
 
 
+_single_threaded = contextvars.ContextVar("single_threaded", default=False)
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """Treat every problem as small: one BLAS and one Numba thread.
+
+    For when other processes own the cores, e.g. while `minimize` keeps
+    worker processes busy: a multi-threaded region would wait for cores
+    the workers hold.
+    """
+    token = _single_threaded.set(True)
+    try:
+        yield
+    finally:
+        _single_threaded.reset(token)
+
+
 @contextlib.contextmanager
 def numeric_threads(n: int) -> Iterator[int]:
     """Run GP work on n observations with threads that do not fight for cores.
@@ -82,7 +101,7 @@ def numeric_threads(n: int) -> Iterator[int]:
     Yields the number of threads parallel Numba loops will use.
     """
     previous = numba.get_num_threads()
-    small = n < PARALLEL_MIN_N
+    small = n < PARALLEL_MIN_N or _single_threaded.get()
     budget = 1 if small else numba_thread_budget()
     numba.set_num_threads(budget)
     try:

@@ -1,0 +1,154 @@
+"""Keep k evaluations in flight on any `concurrent.futures.Executor`.
+
+The loop is asynchronous: a result is told the moment it lands, and the
+next point is asked with the others still pending, so the optimizer
+fantasizes them (kriging believer) and never hands out a point that is
+observed or in flight. Nothing here schedules work itself: a process pool
+(the default, with the spawn start method) runs it on one machine, and a
+`dask.distributed.Client` (or its `get_executor()`) runs it on a cluster.
+
+Faults:
+- an exception raised by the objective is caught in the worker and told as
+  a failed evaluation with its traceback; the run goes on;
+- a worker process that dies breaks a `ProcessPoolExecutor` and every
+  evaluation in flight with it. The pool is rebuilt and the suspects are
+  re-run one at a time; the one that breaks the pool alone is told as
+  failed ("worker process died"), the others complete normally. Executors
+  passed in by the caller are not rebuilt: their in-flight evaluations are
+  told as failed and, if the executor refuses new work, the run stops with
+  an error saying so.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
+    from bayesopt.optimizer import Optimizer
+
+Objective = Callable[[dict[str, Any]], float]
+Outcome = tuple[str, Any]  # ("ok", value) or ("error", traceback text)
+Report = Callable[[dict[str, Any], Outcome], bool]  # tells one outcome; True = stop early
+
+
+def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
+    """Run the objective where the executor puts it; never let its exception escape."""
+    try:
+        return "ok", func(dict(params))
+    except Exception:  # noqa: BLE001 - reported back as a failed evaluation
+        return "error", traceback.format_exc()
+
+
+def check_picklable(func: Objective) -> None:
+    try:
+        pickle.dumps(func)
+    except Exception as error:  # noqa: BLE001 - pickle raises many types
+        raise TypeError(
+            f"the objective {func!r} cannot be sent to worker processes ({error}); "
+            "define it at module level (not a lambda or a local function), or pass "
+            "executor=concurrent.futures.ThreadPoolExecutor(...) to run it in threads"
+        ) from None
+
+
+def resolve_executor(executor: Any, n_workers: int) -> tuple[Executor, bool]:
+    """(executor, owned). A dask Client is turned into its concurrent.futures executor."""
+    if executor is None:
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=n_workers, mp_context=context), True
+    if hasattr(executor, "get_executor") and not isinstance(executor, Executor):
+        return executor.get_executor(), False  # dask.distributed.Client
+    if not isinstance(executor, Executor):
+        raise TypeError(f"executor={executor!r} is not a concurrent.futures.Executor")
+    return executor, False
+
+
+class AsyncLoop:
+    """Keeps `n_workers` evaluations in flight until `total` observations exist."""
+
+    def __init__(self, opt: Optimizer, func: Objective, executor: Executor, owned: bool,
+                 n_workers: int, total: int, report: Report) -> None:
+        self.opt, self.func, self.executor, self.owned = opt, func, executor, owned
+        self.n_workers, self.total, self.report = n_workers, total, report
+        self.in_flight: dict[Future[Outcome], dict[str, Any]] = {}
+        self.stopped = False
+
+    def run(self, first: list[dict[str, Any]]) -> None:
+        """Evaluate `first` (points pending from an interrupted run), then keep asking.
+
+        After `report` asks to stop, nothing new is submitted; evaluations
+        already in flight are still completed and told.
+        """
+        queue = list(first)
+        while True:
+            self._fill(queue)
+            if not self.in_flight:
+                break
+            done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+            broken = [f for f in done if _is_broken(f)]
+            for future in done:
+                if future not in broken:
+                    self._finish(self.in_flight.pop(future), _outcome(future))
+            if broken:
+                self._recover()
+
+    def _fill(self, queue: list[dict[str, Any]]) -> None:
+        while not self.stopped and len(self.in_flight) < self.n_workers and (
+            len(self.opt.history) + len(self.in_flight) < self.total
+        ):
+            params = queue.pop(0) if queue else self.opt.ask()
+            self.in_flight[self._submit(params)] = params
+
+    def _submit(self, params: dict[str, Any]) -> Future[Outcome]:
+        try:
+            return self.executor.submit(evaluate_in_worker, self.func, params)
+        except (BrokenProcessPool, RuntimeError) as error:
+            self.opt.tell_failure(params, f"executor refused the evaluation: {error!r}")
+            raise RuntimeError(
+                f"the executor {self.executor!r} no longer accepts work ({error}); "
+                "the evaluations so far are in the history (and the journal, if any)"
+            ) from error
+
+    def _finish(self, params: dict[str, Any], outcome: Outcome) -> None:
+        if self.report(params, outcome):
+            self.stopped = True
+
+    def _recover(self) -> None:
+        """A worker died: every evaluation in flight is a suspect."""
+        suspects = list(self.in_flight.values())
+        self.in_flight.clear()
+        if not self.owned:
+            for params in suspects:
+                self._finish(params, ("error", "worker process died (executor broken)"))
+            return
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor, _ = resolve_executor(None, self.n_workers)
+        for params in suspects:  # one at a time, so a crash names its culprit
+            future = self.executor.submit(evaluate_in_worker, self.func, params)
+            wait([future])
+            if _is_broken(future):
+                self._finish(params, ("error", "worker process died while evaluating this point"))
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.executor, _ = resolve_executor(None, self.n_workers)
+            else:
+                self._finish(params, _outcome(future))
+
+    def close(self) -> None:
+        if self.owned:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _is_broken(future: Future[Outcome]) -> bool:
+    return isinstance(future.exception(), BrokenProcessPool)
+
+
+def _outcome(future: Future[Outcome]) -> Outcome:
+    error = future.exception()
+    if error is None:
+        return future.result()
+    return "error", "".join(traceback.format_exception(type(error), error, error.__traceback__))

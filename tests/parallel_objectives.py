@@ -1,0 +1,39 @@
+"""Objectives for the parallel tests, at module level so spawned workers can import them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+
+def sphere(params: dict) -> float:
+    return (params["x"] - 0.3) ** 2 + (params["y"] - 0.7) ** 2
+
+
+def slow_sphere(params: dict) -> float:
+    time.sleep(0.05)
+    return sphere(params)
+
+
+def raises_on_the_right(params: dict) -> float:
+    if params["x"] > 0.75:
+        raise ValueError(f"diverged at x={params['x']:.3f}")
+    return sphere(params)
+
+
+def kills_its_worker_on_the_right(params: dict) -> float:
+    """SIGKILL its own process for x > 0.75 (a worker dying mid-evaluation)."""
+    if params["x"] > 0.75:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.02)
+    return sphere(params)
+
+
+def branin_unit(params: dict) -> float:
+    """Branin (three global minima) on the unit square."""
+    from bayesopt.test_functions import Branin
+
+    import numpy as np
+
+    return float(Branin()(np.array([-5.0 + 15.0 * params["x"], 15.0 * params["y"]])))
