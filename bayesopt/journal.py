@@ -3,7 +3,8 @@
 Format (version 1):
 
     {"journal": "bayesopt", "version": 1, "library": "0.1.0", "space": {...},
-     "config": {"acquisition": ..., "kernel": ..., "n_initial": ..., "seed": ..., ...}}
+     "config": {"acquisition": ..., "n_initial": ..., "seed": ..., "maximize": ...,
+                "ucb_beta": ..., "options": {"model": {"kernel": ..., ...}, ...}}}
     {"event": "ask", "points": [[...], ...], "state": {...}}
     {"event": "tell", "points": [[...], ...], "values": [...], "state": {...}}
     {"event": "failure", "points": [[...], ...], "errors": [...], "state": {...}}
@@ -70,9 +71,11 @@ def decode_point(space: Space, row: Any) -> dict[str, Any]:
         raise JournalError(f"invalid point in journal: {error}") from None
 
 
-def comparable_space(spec: Mapping[str, Any]) -> Any:
-    """A space definition after a JSON round trip (tuples become lists), for comparison."""
-    return json.loads(json.dumps(spec, default=repr))
+def comparable_space(spec: Mapping[str, Any]) -> list[Any]:
+    """A space definition as it reads back from JSON (tuples become lists, other
+    non-JSON choices their repr), as an ordered list: order matters, points are
+    stored by position."""
+    return list(json.loads(json.dumps(spec, default=repr)).items())
 
 
 class JournalWriter:
@@ -83,14 +86,18 @@ class JournalWriter:
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], header: Mapping[str, Any]) -> JournalWriter:
-        """Start a new journal; refuses to overwrite a non-empty file."""
+        """Start a new journal; refuses to overwrite one that holds a run.
+
+        A file without a single complete line (a run killed while writing its
+        header) holds nothing and is started over.
+        """
         path = Path(path)
-        if path.exists() and path.stat().st_size > 0:
+        if holds_a_run(path):
             raise JournalError(
                 f"journal {str(path)!r} already exists; continue it with "
                 f"Optimizer.resume({str(path)!r}) or choose another file"
             )
-        writer = cls(open(path, "a", encoding="utf-8"))
+        writer = cls(open(path, "w", encoding="utf-8"))
         writer.write(header)
         return writer
 
@@ -102,13 +109,21 @@ class JournalWriter:
         return cls(open(path, "a", encoding="utf-8"))
 
     def write(self, event: Mapping[str, Any]) -> None:
-        line = json.dumps(event, allow_nan=False, separators=(",", ":"))
+        # default=repr: a categorical's non-JSON choices (enums, frozensets) are written
+        # as their repr in the header; points refer to choices by index, so nothing is lost
+        line = json.dumps(event, allow_nan=False, separators=(",", ":"), default=repr)
         self._handle.write(line + "\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
     def close(self) -> None:
         self._handle.close()
+
+
+def holds_a_run(path: str | os.PathLike[str]) -> bool:
+    """True if the file exists and has at least one complete line (a header)."""
+    path = Path(path)
+    return path.exists() and b"\n" in path.read_bytes()
 
 
 def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
@@ -151,6 +166,12 @@ def _check_header(header: Mapping[str, Any], path: str | os.PathLike[str]) -> No
     for key in ("space", "config"):
         if not isinstance(header.get(key), dict):
             raise JournalError(f"journal {str(path)!r}: header has no {key!r} table")
+    missing = [key for key in CONFIG_KEYS if key not in header["config"]]
+    if missing:
+        raise JournalError(f"journal {str(path)!r}: header config lacks {missing}")
+
+
+CONFIG_KEYS = ("acquisition", "n_initial", "seed", "maximize", "ucb_beta", "options")
 
 
 def points_of(event: Mapping[str, Any], space: Space) -> list[dict[str, Any]]:

@@ -6,11 +6,12 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from pathlib import Path
+import warnings
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from bayesopt.journal import holds_a_run
 from bayesopt.optimizer import Optimizer
 from bayesopt.parallel import (
     AsyncLoop,
@@ -26,6 +27,11 @@ from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
 
 Objective = Callable[[dict[str, Any]], float]
+
+
+class ResumeSettingsWarning(UserWarning):
+    """`minimize` resumed a journal and ignored settings that differ from the journal's."""
+
 Callback = Callable[[Observation, Optimizer], Any]
 
 
@@ -102,9 +108,18 @@ def _optimizer(
     space: Mapping[str, Dimension] | Sequence[Dimension] | Space, seed: int | None,
     journal: str | os.PathLike[str] | None, options: dict[str, Any],
 ) -> Optimizer:
-    if journal is not None and Path(journal).exists() and Path(journal).stat().st_size > 0:
-        return Optimizer.resume(journal, space)
-    return Optimizer(space, seed=seed, journal=journal, **options)
+    if journal is None or not holds_a_run(journal):
+        return Optimizer(space, seed=seed, journal=journal, **options)
+    opt = Optimizer.resume(journal, space)
+    recorded = {**opt.config, "kernel": opt.options.model.kernel}
+    given = {**options, **({} if seed is None else {"seed": seed})}
+    ignored = sorted(key for key, value in given.items() if recorded.get(key, value) != value)
+    if ignored:
+        warnings.warn(
+            f"resuming journal {str(journal)!r} with its own settings; ignoring {ignored}",
+            ResumeSettingsWarning, stacklevel=3,
+        )
+    return opt
 
 
 def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None) -> Report:

@@ -8,7 +8,7 @@ State: the told observations (`history`), the points handed out and not yet
 told (`pending`), one random generator, and the surrogate model. The first
 `n_initial` points come from a scrambled Sobol design; afterwards each point
 maximizes the acquisition function of a GP conditioned on the successful
-observations and, as fantasies (kriging believer), on the pending points.
+observations and, as fantasies (constant liar), on the pending points.
 Failed evaluations are kept in the history, never proposed again, and damp
 the acquisition around them (`acquisition.penalty`). With `journal=`, every
 event is appended to a JSON-lines file, from which `Optimizer.resume`
@@ -77,8 +77,8 @@ class Optimizer:
         given ``name=``.
     acquisition : {"logei", "ei", "pi", "ucb"}
         LogEI (Ament et al. 2023) by default.
-    kernel : {"matern52", "matern32", "matern12", "rbf"}
-        ARD covariance of the GP; Matérn-5/2 by default.
+    kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
+        ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
     n_initial : int, optional
         Size of the scrambled-Sobol initial design (default: d + 1, within [5, 20]).
     seed : int, optional
@@ -97,7 +97,7 @@ class Optimizer:
 
     def __init__(
         self, space: Mapping[str, Dimension] | Sequence[Dimension] | Space, *,
-        acquisition: str = "logei", kernel: str = "matern52", n_initial: int | None = None,
+        acquisition: str = "logei", kernel: str | None = None, n_initial: int | None = None,
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
     ) -> None:
@@ -110,7 +110,7 @@ class Optimizer:
         self.seed = int(np.random.SeedSequence().entropy) if seed is None else check_count(
             "seed", seed)  # type: ignore[arg-type]
         options = options or OptimizerOptions()
-        if kernel != options.model.kernel:
+        if kernel is not None and kernel != options.model.kernel:
             options = replace(options, model=replace(options.model, kernel=kernel))
         self.options = options
         self.rng = np.random.default_rng(self.seed)
@@ -169,8 +169,8 @@ class Optimizer:
             points = []
             try:
                 for _ in range(count):
-                    params = self.space.decode(self._propose())[0]
-                    self._pending.append((params, self.space.encode([params])[0]))
+                    params, x = self._new_point()
+                    self._pending.append((params, x))
                     points.append(params)
             finally:
                 self._model.clear_fantasies()
@@ -178,7 +178,27 @@ class Optimizer:
                     self._write("ask", points)
         return dict(points[0]) if n is None else [dict(p) for p in points]
 
-    def _propose(self) -> np.ndarray:
+    def _new_point(self) -> tuple[dict[str, Any], np.ndarray]:
+        """The next point and its canonical encoding.
+
+        Proposals are checked against observed and pending points before
+        decoding; decoding can still land on one of them (a Real narrow next
+        to its magnitude has few floats), so the canonical encoding is checked
+        again and a random new point taken instead. When a finite space has
+        no new point left, this warns once and repeats the best observation.
+        """
+        x = self._propose()
+        for _ in range(8):
+            if x is None:
+                break
+            params = self.space.decode(x)[0]
+            canonical = self.space.encode([params])[0]
+            if not _is_near(canonical, self._avoid()):
+                return params, canonical
+            x = self._random_new_point(self._avoid())
+        return self._repeat_point()
+
+    def _propose(self) -> np.ndarray | None:
         n_ok = self._y_ok.shape[0]
         if n_ok + len(self._pending) < self.n_initial or n_ok == 0:
             return self._design_point()
@@ -188,31 +208,36 @@ class Optimizer:
         pending = [x for _, x in self._pending]
         return np.concatenate([self._X_all, np.reshape(pending, (-1, self.space.n_columns))])
 
-    def _design_point(self) -> np.ndarray:
+    def _design_point(self) -> np.ndarray | None:
         avoid = self._avoid()
         while self._design_used < self._design.shape[0]:
             x = self._design[self._design_used]
             self._design_used += 1
             if not _is_near(x, avoid):
                 return x
-        return self._random_point(avoid)
+        return self._random_new_point(avoid)
 
-    def _random_point(self, avoid: np.ndarray) -> np.ndarray:
-        """A uniformly random new point; for an exhausted finite space, warn and repeat one."""
+    def _random_new_point(self, avoid: np.ndarray) -> np.ndarray | None:
+        """A uniformly random point not in `avoid`, or None if a finite space has none left."""
         for _ in range(64):
             x = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
             if not _is_near(x, avoid):
                 return x
         fresh = self._unobserved_points(avoid)
-        if fresh is not None and fresh.shape[0]:
-            return fresh[self.rng.integers(fresh.shape[0])]
+        if fresh is None:  # a large or continuous space: 64 misses are bad luck, not exhaustion
+            return self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
+        return fresh[self.rng.integers(fresh.shape[0])] if fresh.shape[0] else None
+
+    def _repeat_point(self) -> tuple[dict[str, Any], np.ndarray]:
         warnings.warn(
             f"search space exhausted: all {self.space.cardinality} points are observed or "
             "pending; proposing a repeat of an observed point",
-            SpaceExhaustedWarning, stacklevel=4,
+            SpaceExhaustedWarning, stacklevel=5,
         )
         best = self.best
-        return self.space.encode([best.params])[0] if best else avoid[self.rng.integers(len(avoid))]
+        params = best.params if best is not None else self.space.decode(
+            self._avoid()[self.rng.integers(len(self._avoid()))])[0]
+        return dict(params), self.space.encode([params])[0]
 
     def _unobserved_points(self, avoid: np.ndarray) -> np.ndarray | None:
         """All encoded points of a small finite space that are not in `avoid`."""
@@ -226,7 +251,7 @@ class Optimizer:
         keep = [not _is_near(x, avoid) for x in points]
         return points[keep]
 
-    def _model_point(self) -> np.ndarray:
+    def _model_point(self) -> np.ndarray | None:
         if self._model.n_observed != self._y_ok.shape[0] or self._model.gp is None:
             self._model.update(self._X_ok, self._y_ok)
         self._model.clear_fantasies()
@@ -238,7 +263,7 @@ class Optimizer:
             objective, self._domain(), self.rng, self._incumbents(), avoid,
             self.options.acquisition_optimizer.for_data_size(self._y_ok.shape[0]),
         )
-        return self._random_point(avoid) if proposal is None else proposal.x
+        return self._random_new_point(avoid) if proposal is None else proposal.x
 
     def _acquisition_function(self) -> AcquisitionFunction:
         best_f = self._model.incumbent
@@ -329,17 +354,21 @@ class Optimizer:
             self._model.update(self._X_ok, self._y_ok)
 
     # ------------------------------------------------------------ journal
+    @property
+    def config(self) -> dict[str, Any]:
+        """The settings that, with the space, define this optimizer (as in the journal header)."""
+        return {
+            "acquisition": self.acquisition, "n_initial": self.n_initial, "seed": self.seed,
+            "maximize": self.maximize, "ucb_beta": self.ucb_beta,
+            "options": self.options.to_dict(),
+        }
+
     def _journal_header(self) -> dict[str, Any]:
         from bayesopt import __version__
 
         return {
             "journal": journal_format.JOURNAL_FORMAT, "version": journal_format.JOURNAL_VERSION,
-            "library": __version__, "space": self.space.to_dict(),
-            "config": {
-                "acquisition": self.acquisition, "n_initial": self.n_initial, "seed": self.seed,
-                "maximize": self.maximize, "ucb_beta": self.ucb_beta,
-                "options": self.options.to_dict(),
-            },
+            "library": __version__, "space": self.space.to_dict(), "config": self.config,
         }
 
     def _write(self, event: str, points: list[dict[str, Any]], **fields: Any) -> None:
@@ -357,18 +386,21 @@ class Optimizer:
     def resume(
         cls, journal: str | os.PathLike[str],
         space: Mapping[str, Dimension] | Sequence[Dimension] | Space | None = None,
+        *, append: bool = True,
     ) -> Optimizer:
         """Rebuild an optimizer from its journal and keep journaling to it.
 
         The history, the pending points, the random generator and the
         surrogate are restored, so the next `ask` equals what the interrupted
         optimizer would have asked. `space`, if given, must equal the
-        journal's (required when a categorical's choices do not survive JSON,
-        e.g. tuples).
+        journal's, dimension by dimension and in order (required when a
+        categorical's choices do not survive JSON, e.g. tuples). With
+        ``append=False`` the file is only read: nothing is written to it and
+        a torn last line is left alone (for looking at a run still going on).
         """
         from bayesopt.resume import rebuild
 
-        return rebuild(cls, journal, space)
+        return rebuild(cls, journal, space, append)
 
     def close(self) -> None:
         """Close the journal file (the optimizer stays usable without journaling)."""

@@ -2,7 +2,7 @@
 
 The loop is asynchronous: a result is told the moment it lands, and the
 next point is asked with the others still pending, so the optimizer
-fantasizes them (kriging believer) and never hands out a point that is
+fantasizes them (constant liar) and never hands out a point that is
 observed or in flight. Nothing here schedules work itself: a process pool
 (the default, with the spawn start method) runs it on one machine, and a
 `dask.distributed.Client` (or its `get_executor()`) runs it on a cluster.
@@ -38,11 +38,15 @@ Report = Callable[[dict[str, Any], Outcome], bool]  # tells one outcome; True = 
 
 
 def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
-    """Run the objective where the executor puts it; never let its exception escape."""
+    """Run the objective where the executor puts it; never let its exception escape.
+
+    The traceback reported starts in the objective (this frame is left out).
+    """
     try:
         return "ok", func(dict(params))
-    except Exception:  # noqa: BLE001 - reported back as a failed evaluation
-        return "error", traceback.format_exc()
+    except Exception as error:  # noqa: BLE001 - reported back as a failed evaluation
+        frames = error.__traceback__.tb_next if error.__traceback__ else None
+        return "error", "".join(traceback.format_exception(type(error), error, frames))
 
 
 def check_picklable(func: Objective) -> None:
@@ -102,12 +106,20 @@ class AsyncLoop:
             len(self.opt.history) + len(self.in_flight) < self.total
         ):
             params = queue.pop(0) if queue else self.opt.ask()
-            self.in_flight[self._submit(params)] = params
+            future = self._submit(params)
+            if future is None:  # our pool broke before we saw it: this point never ran
+                queue.insert(0, params)
+                self._recover()
+                continue
+            self.in_flight[future] = params
 
-    def _submit(self, params: dict[str, Any]) -> Future[Outcome]:
+    def _submit(self, params: dict[str, Any]) -> Future[Outcome] | None:
+        """The evaluation's future; None if our own pool is broken (it is rebuilt)."""
         try:
             return self.executor.submit(evaluate_in_worker, self.func, params)
         except (BrokenProcessPool, RuntimeError) as error:
+            if self.owned and isinstance(error, BrokenProcessPool):
+                return None
             self.opt.tell_failure(params, f"executor refused the evaluation: {error!r}")
             raise RuntimeError(
                 f"the executor {self.executor!r} no longer accepts work ({error}); "

@@ -7,10 +7,20 @@ parameter itself. Because the MAP fit optimizes the log-parameters, this is
 the density the optimizer sees (no Jacobian term is needed).
 
 Defaults:
-- lengthscales: LogNormal(√2 + ½·log d, √3) — Hvarfner, Hellsten & Nardi
-  (2024), "Vanilla Bayesian Optimization Performs Great in High Dimensions",
-  arXiv:2402.02229, Sec. 4: the prior median grows as √d, so the model does
-  not assume more structure than d points can reveal;
+- lengthscales: LogNormal(½·log d − 1, 1) — the dimension scaling of
+  Hvarfner, Hellsten & Nardi (2024), "Vanilla Bayesian Optimization Performs
+  Great in High Dimensions", arXiv:2402.02229, Sec. 4 (the prior median grows
+  as √d, so the model does not assume more structure than d points can
+  reveal), re-centred and narrowed for the budgets this library is used at.
+  Their LogNormal(√2 + ½·log d, √3) puts the median lengthscale at 10 for
+  d = 6 — a nearly linear model of the unit cube — and the MAP fit jumped
+  between that and short-lengthscale modes from one refit to the next; the
+  search piled onto the box's corners. Over 10–20 seeds (50 evaluations;
+  100 for d ≥ 8) the re-centred prior took the median regret on Hartmann-6
+  from 0.25 to 0.004 (runs reaching the global basin: 5/20 → 15/20), on
+  Styblinski-Tang-8 from 114 to 43, Rosenbrock-4 117 → 21, Ackley-5
+  7.2 → 3.7, Michalewicz-5 2.2 → 1.8, Hartmann-3 4e-3 → 3e-6, with Branin and
+  Six-Hump Camel unchanged (~1e-5) and Levy-10 worse (2.2 → 3.2);
 - signal variance: LogNormal(0, 1.5) — weak, centred on the unit variance of
   standardized targets;
 - noise variance: LogNormal(−8, 2) — weak and low. BoTorch's LogNormal(−4, 1)
@@ -61,7 +71,7 @@ class HyperparameterPriors:
     @classmethod
     def default(cls, dim: int) -> HyperparameterPriors:
         return cls(
-            lengthscale=LogNormalPrior(math.sqrt(2.0) + 0.5 * math.log(dim), math.sqrt(3.0)),
+            lengthscale=LogNormalPrior(0.5 * math.log(dim) - 1.0, 1.0),
             variance=LogNormalPrior(0.0, 1.5),
             noise=LogNormalPrior(-8.0, 2.0),
         )

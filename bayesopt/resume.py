@@ -27,21 +27,35 @@ if TYPE_CHECKING:
 
 def rebuild(
     cls: type[Optimizer], path: str | os.PathLike[str],
-    space: Mapping[str, Dimension] | Sequence[Dimension] | Space | None,
+    space: Mapping[str, Dimension] | Sequence[Dimension] | Space | None, append: bool,
 ) -> Optimizer:
     header, events, valid_bytes = read_journal(path)
-    space = _space(header, space, path)
+    try:
+        opt = _replay(cls, header, events, space, path)
+    except JournalError:
+        raise
+    except (KeyError, TypeError, ValueError, OverflowError, IndexError, StopIteration) as error:
+        raise JournalError(f"journal {str(path)!r} is corrupt: {type(error).__name__}: {error}") from None
+    if append:
+        opt._journal = JournalWriter.reopen(path, valid_bytes)
+    return opt
+
+
+def _replay(
+    cls: type[Optimizer], header: Mapping[str, Any], events: list[dict[str, Any]],
+    space: Mapping[str, Dimension] | Sequence[Dimension] | Space | None,
+    path: str | os.PathLike[str],
+) -> Optimizer:
     config = header["config"]
     opt = cls(
-        space, acquisition=config["acquisition"], n_initial=config["n_initial"],
-        seed=config["seed"], maximize=config["maximize"], ucb_beta=config["ucb_beta"],
-        options=OptimizerOptions.from_dict(config["options"]),
+        _space(header, space, path), acquisition=config["acquisition"],
+        n_initial=config["n_initial"], seed=config["seed"], maximize=config["maximize"],
+        ucb_beta=config["ucb_beta"], options=OptimizerOptions.from_dict(config["options"]),
     )
     for event in events:
         _apply(opt, event)
     if events:
         _restore_state(opt, events)
-    opt._journal = JournalWriter.reopen(path, valid_bytes)
     return opt
 
 
@@ -52,13 +66,13 @@ def _space(
     if given is None:
         try:
             return Space.from_dict(header["space"])
-        except TypeError as error:
+        except (TypeError, ValueError) as error:
             raise JournalError(
                 f"journal {str(path)!r}: the space cannot be rebuilt from JSON ({error}); "
                 "pass space= to Optimizer.resume"
             ) from None
     space = given if isinstance(given, Space) else Space(given)
-    if comparable_space(space.to_dict()) != header["space"]:
+    if comparable_space(space.to_dict()) != list(header["space"].items()):
         raise JournalError(
             f"journal {str(path)!r} was written for the space {header['space']}, "
             f"not {comparable_space(space.to_dict())}"
@@ -79,9 +93,15 @@ def _apply(opt: Optimizer, event: Mapping[str, Any]) -> None:
         opt._record(points, values, [None] * len(points))  # type: ignore[arg-type]
     elif kind == "failure":
         errors = event.get("errors", [None] * len(points))
+        if not isinstance(errors, list) or len(errors) != len(points):
+            raise JournalError(f"failure event has {len(points)} points but errors {errors!r}")
+        if not all(error is None or isinstance(error, str) for error in errors):
+            raise JournalError(f"failure event has a non-text error in {errors!r}")
         opt._record(points, [None] * len(points), list(errors))
     else:
         raise JournalError(f"unknown journal event {kind!r}")
+    if not isinstance(event.get("state"), dict):
+        raise JournalError(f"journal event {kind!r} has no state")
 
 
 def _value(value: Any) -> float:
@@ -103,5 +123,5 @@ def _restore_state(opt: Optimizer, events: list[dict[str, Any]]) -> None:
     fit_n = final["fit_n"]
     first = next(i for i, m in enumerate(models) if m["fit_n"] == fit_n)  # the last refit
     chunk_ends = sorted({m["n"] for m in models[first + 1 :] if m["n"] > fit_n})
-    opt._model.restore(opt._X_ok, opt._y_ok, final["params"], fit_n, chunk_ends)
+    opt._model.restore(opt._X_ok, opt._y_ok, models[first], chunk_ends)
 

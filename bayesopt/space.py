@@ -106,6 +106,8 @@ class _Interval(Dimension):
             raise TypeError(f"{label}: log={self.log!r} must be True or False")
         if self.log and self.low <= 0:
             raise ValueError(f"{label}: log=True needs low > 0, got low={self.low!r}")
+        if not math.isfinite(float(self.high) - float(self.low)):
+            raise ValueError(f"{label}: high - low = {self.high!r} - {self.low!r} overflows")
 
     def _warp(self, x: np.ndarray) -> np.ndarray:
         return np.log(x) if self.log else np.asarray(x, dtype=np.float64)
@@ -168,8 +170,10 @@ class Real(_Interval):
         return self._to_unit(np.asarray(values, dtype=np.float64)).reshape(-1, 1)
 
     def decode(self, columns: np.ndarray) -> list[Any]:
-        x = self._from_unit_relaxed(np.clip(columns[:, 0], 0.0, 1.0))
-        return [float(v) for v in np.clip(x, self.low, self.high)]
+        u = np.clip(columns[:, 0], 0.0, 1.0)
+        x = np.clip(self._from_unit_relaxed(u), self.low, self.high)
+        x = np.where(u == 0.0, self.low, np.where(u == 1.0, self.high, x))  # exp(log(low)) ≠ low
+        return [float(v) for v in x]
 
     def project(self, columns: np.ndarray) -> np.ndarray:
         return np.clip(columns, 0.0, 1.0)
@@ -415,7 +419,10 @@ class Space:
             return np.empty((0, self.n_columns))
         from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when sampling
 
-        sampler = qmc.Sobol(self.n_dims, scramble=True, seed=rng)
+        # An integer seed, not the generator itself: scipy would spawn a child from the
+        # generator's SeedSequence, and that spawn count is not part of the generator's
+        # state — a journal could not restore it and resumed runs would diverge.
+        sampler = qmc.Sobol(self.n_dims, scramble=True, seed=int(rng.integers(2**63 - 1)))
         u = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
         return self.from_unit(u)
 

@@ -33,12 +33,16 @@ def check_value(value: Any, position: int | None = None) -> float:
         value, (int, float, np.integer, np.floating)
     ):
         raise TypeError(f"objective value{where} must be a real number, got {value!r}")
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float range
+        value = math.inf
     if not math.isfinite(value):
         raise ValueError(
             f"objective value{where} is {value!r}; report a failed evaluation with "
             "tell_failure(params, error) instead of a non-finite value"
         )
-    return float(value)
+    return value
 
 
 def check_choice(key: str, value: Any, choices: Sequence[str]) -> str:

@@ -1,0 +1,596 @@
+"""The ``bayesopt`` command line: tune any program, then inspect its journal.
+
+    bayesopt run --space space.toml --n-calls 50 --journal tune.jsonl -- python train.py --lr {lr}
+    bayesopt show tune.jsonl
+    bayesopt plot tune.jsonl -o convergence.png
+    bayesopt demo
+
+``run`` evaluates the command once per point, with every ``{name}``
+placeholder replaced by the value of that dimension, and reads the objective
+from what the command prints: `bayesopt.command` states the template rules
+and the objective convention (both are shown by ``bayesopt run --help``).
+
+A non-zero exit status, a run longer than ``--timeout`` seconds (its whole
+process group is killed) or an output with no objective is a *failed
+evaluation*: it is kept in the history and the journal with the reason and
+the last 20 lines of the command's standard error, and the run goes on.
+
+Exit status: 0 when the run finished (1 if every evaluation failed), 2 for a
+usage or input error (nothing was run), 130 after Ctrl-C (running commands
+are killed, the journal stays valid, and the same command line resumes it).
+
+Only the standard library is imported until a subcommand needs more, so
+``bayesopt --help`` answers without loading numba.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bayesopt import command
+from bayesopt.command import (
+    CommandError,
+    CommandObjective,
+    CommandTemplate,
+    EvaluationError,
+    check_program,
+)
+
+if TYPE_CHECKING:
+    from bayesopt.model import SurrogateModel
+    from bayesopt.result import Observation, OptimizeResult
+    from bayesopt.space import Space
+
+__all__ = [
+    "CommandLineError",
+    "JournalRecord",
+    "format_table",
+    "load_space",
+    "main",
+    "read_record",
+]
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+# Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
+# which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
+ACQUISITIONS = ("logei", "ei", "pi", "ucb")
+KERNELS = ("matern52", "matern32", "matern12", "rbf")
+
+
+class CommandLineError(Exception):
+    """Bad input to the command line; printed as ``bayesopt: error: ...`` with exit status 2."""
+
+
+# ------------------------------------------------------------------ space file
+def load_space(path: str | os.PathLike[str]) -> Space:
+    """Read and validate a space file: TOML, or JSON when the name ends in ``.json``.
+
+    One table per dimension, with the keys of `bayesopt.space.dimension_from_dict`::
+
+        [lr]
+        type = "real"          # real | integer | categorical
+        low = 1e-4
+        high = 1e-1
+        log = true
+
+    Parameters
+    ----------
+    path : str or path
+        The space file.
+
+    Returns
+    -------
+    Space
+
+    Raises
+    ------
+    CommandLineError
+        The file cannot be read or parsed, or a dimension is invalid; the
+        message names the file and the dimension.
+    """
+    from bayesopt.space import Space
+
+    definition = _read_space_file(Path(path))
+    try:
+        return Space.from_dict(definition)
+    except (TypeError, ValueError) as error:
+        raise CommandLineError(f"space file {str(path)!r}: {error}") from None
+
+
+def _read_space_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandLineError(f"cannot read the space file {str(path)!r}: {error}") from None
+    is_json = path.suffix.lower() == ".json"
+    try:
+        return json.loads(text) if is_json else _toml_module().loads(text)
+    except ValueError as error:  # JSONDecodeError and TOMLDecodeError are ValueErrors
+        kind = "JSON" if is_json else "TOML"
+        raise CommandLineError(f"space file {str(path)!r} is not valid {kind}: {error}") from None
+
+
+def _toml_module() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    else:  # an else branch, so that mypy skips it on 3.11+
+        try:
+            import tomli
+        except ImportError:
+            raise CommandLineError(
+                "reading a TOML space file on Python 3.10 needs tomli (pip install tomli); "
+                "or write the space as JSON (a file ending in .json)"
+            ) from None
+        return tomli
+
+
+# ---------------------------------------------------------------- journal, read-only
+@dataclass(frozen=True)
+class JournalRecord:
+    """What a journal holds, read without writing to it.
+
+    Attributes
+    ----------
+    space : Space
+    maximize : bool
+    config : dict
+        The optimizer settings of the journal's header.
+    history : tuple of Observation
+        Every evaluation, in order.
+    n_pending : int
+        Points asked and never told (running when the run stopped).
+    model : SurrogateModel or None
+        The surrogate as it was after the last evaluation (None before the
+        first fit).
+    """
+
+    space: Space
+    maximize: bool
+    config: dict[str, Any]
+    history: tuple[Observation, ...]
+    n_pending: int
+    model: SurrogateModel | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_failed(self) -> int:
+        """Number of failed evaluations."""
+        return sum(not o.ok for o in self.history)
+
+    def result(self) -> OptimizeResult:
+        """The record as an `OptimizeResult` (what `Optimizer.result` gives), e.g. for plots."""
+        from bayesopt.result import OptimizeResult
+
+        return OptimizeResult.from_history(self.history, self.space, self.maximize, self.model)
+
+
+def read_record(path: str | os.PathLike[str]) -> JournalRecord:
+    """Read a journal without appending to it or truncating it.
+
+    The journal may belong to a run still in progress, so it is only read
+    (``Optimizer.resume(path, append=False)``); a torn last line is skipped
+    with the journal's `TruncatedJournalWarning` and left in the file.
+
+    Parameters
+    ----------
+    path : str or path
+        A journal written by ``bayesopt run`` or ``Optimizer(journal=...)``.
+
+    Returns
+    -------
+    JournalRecord
+
+    Raises
+    ------
+    CommandLineError
+        The file cannot be read or is not a valid journal.
+    """
+    from bayesopt.journal import JournalError
+    from bayesopt.optimizer import Optimizer
+
+    try:
+        opt = Optimizer.resume(path, append=False)
+    except (OSError, JournalError) as error:
+        raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
+    result = opt.result()
+    return JournalRecord(result.space, result.maximize, opt.config, result.history,
+                         len(opt.pending), result.model)
+
+
+# ------------------------------------------------------------------------- table
+def format_table(record: JournalRecord, top: int = 10) -> str:
+    """The best successful evaluations as an aligned text table.
+
+    Parameters
+    ----------
+    record : JournalRecord
+        The evaluations.
+    top : int
+        Rows to show at most.
+
+    Returns
+    -------
+    str
+        One header line and up to `top` rows: rank, value, one column per
+        dimension, and the evaluation's index in the history (0-based).
+    """
+    from bayesopt.space import Categorical
+
+    ok = [o for o in record.history if o.ok]
+    sign = -1.0 if record.maximize else 1.0
+    ok.sort(key=lambda o: (sign * o.value, o.index))  # type: ignore[operator]
+    rows = [["rank", "value", *record.space.names, "index"]]
+    for rank, obs in enumerate(ok[:top], 1):
+        cells = [_cell(obs.params[name]) for name in record.space.names]
+        rows.append([str(rank), f"{obs.value:.6g}", *cells, str(obs.index)])
+    left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions), False]
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) if is_left else cell.rjust(w)
+                  for cell, w, is_left in zip(row, widths, left)).rstrip()
+        for row in rows
+    )
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _counts(record: JournalRecord) -> str:
+    n = len(record.history)
+    text = f"{n} evaluation{'s' if n != 1 else ''} ({n - record.n_failed} ok, {record.n_failed} failed"
+    text += f", {record.n_pending} pending)" if record.n_pending else ")"
+    return text + (", maximizing" if record.maximize else ", minimizing")
+
+
+def _best_line(record: JournalRecord) -> str | None:
+    best = record.result().best
+    if best is None:
+        return None
+    exact = " ".join(f"{name}={format(value, '')}" for name, value in best.params.items())
+    return f"best (exact values, as given to the command): {exact}"
+
+
+def _failure_lines(record: JournalRecord) -> list[str]:
+    lines = []
+    for obs in record.history:
+        if not obs.ok:
+            params = " ".join(f"{name}={_cell(value)}" for name, value in obs.params.items())
+            lines.append(f"  [{obs.index}] {params}: {_reason(obs.error)}")
+    return lines
+
+
+def _reason(error: str | None) -> str:
+    """The one-line reason of a failed evaluation."""
+    return _message(error).splitlines()[0]
+
+
+def _message(error: str | None) -> str:
+    """A failed evaluation's error without the traceback `minimize` records before it."""
+    if not error or not error.strip():
+        return "(no reason recorded)"
+    marker = f"{EvaluationError.__name__}: "
+    if marker in error:
+        return error.split(marker, 1)[1].strip()
+    return [line for line in error.splitlines() if line.strip()][-1].strip()
+
+
+# ----------------------------------------------------------------- subcommands
+def _run(args: argparse.Namespace) -> int:
+    """``bayesopt run``: optimize the objective the command prints; returns the exit status."""
+    space = load_space(args.space)
+    template = _template(args.command, space)
+    _warn_unused(space, template)
+    if args.journal is not None:
+        _announce_resume(args)
+    objective = CommandObjective(template, args.timeout)
+    try:
+        result = _minimize(objective, space, args)
+    except KeyboardInterrupt:
+        _report_interrupt(args.journal)
+        return EXIT_INTERRUPTED
+    _report_result(args.journal, result)
+    return 0 if result.best is not None else EXIT_FAILED
+
+
+def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
+    """The command, checked against the space and (unless a placeholder names it) its program."""
+    try:
+        template = CommandTemplate.parse(argv, space)
+        if "{" not in argv[0]:
+            check_program(argv[0])
+    except CommandError as error:
+        raise CommandLineError(str(error)) from None
+    return template
+
+
+def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespace) -> OptimizeResult:
+    from bayesopt.journal import JournalError
+    from bayesopt.minimize import ResumeSettingsWarning, minimize
+
+    executor = (ThreadPoolExecutor(args.workers, thread_name_prefix="bayesopt-run")
+                if args.workers > 1 else None)
+    try:
+        with warnings.catch_warnings():  # _announce_resume already said which settings it ignores
+            warnings.simplefilter("ignore", ResumeSettingsWarning)
+            return minimize(
+                objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,
+                journal=args.journal, n_workers=args.workers, executor=executor,
+                **_optimizer_options(args),
+            )
+    except (JournalError, OSError) as error:
+        raise CommandLineError(str(error)) from None
+    finally:
+        objective.stop()  # after Ctrl-C: kill what still runs, so the threads can finish
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
+    options = {"maximize": bool(args.maximize), "acquisition": args.acquisition,
+               "kernel": args.kernel, "n_initial": args.n_initial, "ucb_beta": args.ucb_beta}
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def _warn_unused(space: Space, template: CommandTemplate) -> None:
+    unused = [name for name in space.names if name not in template.placeholders]
+    if unused:
+        print(f"bayesopt: warning: dimension(s) {unused} appear in no placeholder of the "
+              "command, so the program never sees them", file=sys.stderr)
+
+
+def _announce_resume(args: argparse.Namespace) -> None:
+    from bayesopt.journal import holds_a_run
+
+    path = Path(args.journal)
+    if not holds_a_run(path):  # absent, empty, or killed while writing its header: a new run
+        return
+    record = read_record(path)
+    print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",
+          file=sys.stderr)
+    for note in _ignored_settings(args, record.config):
+        print(f"bayesopt: note: {note}", file=sys.stderr)
+
+
+def _ignored_settings(args: argparse.Namespace, config: Mapping[str, Any]) -> list[str]:
+    """Options given on the command line that differ from those of the journal being resumed."""
+    recorded = {**config, "kernel": config.get("options", {}).get("model", {}).get("kernel")}
+    given = {"seed": args.seed, "maximize": args.maximize, "acquisition": args.acquisition,
+             "kernel": args.kernel, "n_initial": args.n_initial, "ucb_beta": args.ucb_beta}
+    return [
+        f"ignoring --{key.replace('_', '-')}{'' if value is True else f' {value}'}: "
+        f"the journal has {key}={recorded.get(key)!r}"
+        for key, value in given.items() if value is not None and value != recorded.get(key)
+    ]
+
+
+def _report_result(journal: str | None, result: OptimizeResult) -> None:
+    record = JournalRecord(result.space, result.maximize, {}, result.history, 0, result.model)
+    print(_counts(record))
+    if result.best is None:
+        print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))
+        return
+    print(format_table(record, top=5))
+    print(_best_line(record))
+    if journal is not None:
+        print(f"journal: {journal} (`bayesopt show {journal}` for more; run the same command "
+              "with a larger --n-calls to continue)")
+
+
+def _report_interrupt(journal: str | None) -> None:
+    print(file=sys.stderr)
+    if journal is None:
+        print("bayesopt: interrupted; without --journal this run cannot be resumed",
+              file=sys.stderr)
+        return
+    try:
+        record = read_record(journal)
+    except CommandLineError:  # interrupted before the journal was started
+        print(f"bayesopt: interrupted before anything was written to {journal}", file=sys.stderr)
+        return
+    print(f"bayesopt: interrupted; the journal {journal} is intact: {_counts(record)}.\n"
+          "Run the same command again to resume (points that were running are evaluated first).",
+          file=sys.stderr)
+
+
+def _show(args: argparse.Namespace) -> int:
+    """``bayesopt show``: the best configurations of a journal as a table."""
+    record = read_record(args.journal)
+    print(f"{args.journal}: {_counts(record)}")
+    if any(o.ok for o in record.history):
+        print(format_table(record, top=args.top))
+        print(_best_line(record))
+    else:
+        print("no successful evaluation yet")
+    if args.failed and record.n_failed:
+        print("failed evaluations:")
+        print("\n".join(_failure_lines(record)))
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    """``bayesopt plot``: save the convergence plot of a journal."""
+    result = read_record(args.journal).result()
+    if result.best is None:
+        raise CommandLineError(f"{args.journal} has no successful evaluation to plot")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only: never open a window
+        from bayesopt.plots import convergence
+    except ImportError as error:
+        raise CommandLineError(f"{error} (pip install 'bayesopt[plot]')") from None
+    fig, _ = convergence(result, optimum=args.optimum)
+    try:
+        fig.savefig(args.output, dpi=args.dpi)
+    except (OSError, ValueError) as error:
+        raise CommandLineError(f"cannot write {args.output!r}: {error}") from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """``bayesopt demo``: tune an MLPClassifier on scikit-learn's digits."""
+    from bayesopt.demo import main as demo_main
+
+    demo_main(seed=args.seed)
+    return 0
+
+
+# ----------------------------------------------------------------------- parser
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value
+
+
+def _nonnegative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be >= 0")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def _nonnegative_float(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
+    return value
+
+
+def _objective_help() -> str:
+    """The objective convention of `bayesopt.command`, then this module's failed
+    evaluations and exit statuses, for ``run --help``."""
+    convention = (command.__doc__ or "").split("(`parse_objective`):", 1)[1].split("A non-zero", 1)[0]
+    outcomes = "A non-zero" + (__doc__ or "").split("A non-zero", 1)[1].split("Only the standard", 1)[0]
+    text = "objective convention:" + convention + outcomes
+    return text.replace("``", "'").replace("*", "").rstrip()
+
+
+def _add_run_parser(commands: Any) -> None:
+    run = commands.add_parser(
+        "run", help="tune a command's hyperparameters",
+        usage="%(prog)s --space FILE [options] -- COMMAND [ARG ...]",
+        description="Minimize (or --maximize) the objective a command prints, over the space "
+                    "declared in a TOML or JSON file. {name} placeholders in the command are "
+                    "replaced by each point's values.",
+        epilog=_objective_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("--space", required=True, metavar="FILE",
+                     help="space file: TOML, or JSON if it ends in .json")
+    run.add_argument("--n-calls", type=_positive_int, default=50,
+                     help="total evaluations, failed ones and a resumed run's included (50)")
+    run.add_argument("--journal", metavar="FILE",
+                     help="append every evaluation here; if it exists, resume that run")
+    run.add_argument("--workers", type=_positive_int, default=1,
+                     help="commands run at once (1)")
+    run.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
+                     help="kill an evaluation that runs longer (recorded as failed)")
+    run.add_argument("--maximize", action="store_true", default=None,
+                     help="maximize the objective instead of minimizing it")
+    run.add_argument("--seed", type=_nonnegative_int, help="seed for a reproducible run")
+    run.add_argument("--acquisition", choices=ACQUISITIONS, help="acquisition function (logei)")
+    run.add_argument("--kernel", choices=KERNELS, help="GP covariance (matern52)")
+    run.add_argument("--n-initial", type=_positive_int,
+                     help="initial Sobol points (number of dimensions + 1, within [5, 20])")
+    run.add_argument("--ucb-beta", type=_nonnegative_float,
+                     help="fixed beta of UCB (default: the GP-UCB schedule)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("command", nargs="+", metavar="COMMAND",
+                     help="the program and its arguments, after --")
+    run.set_defaults(handler=_run)
+
+
+def _add_show_parser(commands: Any) -> None:
+    show = commands.add_parser("show", help="print the best configurations of a journal",
+                               description="Print the best configurations of a journal as a "
+                                           "table, with counts of ok, failed and pending points.")
+    show.add_argument("journal", help="journal file written by `bayesopt run --journal`")
+    show.add_argument("--top", type=_positive_int, default=10, help="rows to show (10)")
+    show.add_argument("--failed", action="store_true",
+                      help="also list the failed evaluations and why they failed")
+    show.set_defaults(handler=_show)
+
+
+def _add_plot_parser(commands: Any) -> None:
+    plot = commands.add_parser("plot", help="save the convergence plot of a journal",
+                               description="Draw the best value so far against the number of "
+                                           "evaluations (needs matplotlib).")
+    plot.add_argument("journal", help="journal file written by `bayesopt run --journal`")
+    plot.add_argument("-o", "--output", default="convergence.png",
+                      help="image file; the format follows its extension (convergence.png)")
+    plot.add_argument("--optimum", type=float, help="known optimal value: plot the regret")
+    plot.add_argument("--dpi", type=_positive_int, default=120, help="resolution (120)")
+    plot.set_defaults(handler=_plot)
+
+
+def _add_demo_parser(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="tune an MLPClassifier on the digits data set",
+                               description="Tune scikit-learn's MLPClassifier on the bundled "
+                                           "digits data set (needs scikit-learn).")
+    demo.add_argument("--seed", type=int, default=0, help="seed (0)")
+    demo.set_defaults(handler=_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``bayesopt`` argument parser with its subcommands.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    from bayesopt import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="bayesopt", description="Bayesian optimization from the command line.",
+        epilog="`bayesopt COMMAND --help` describes each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
+    for add in (_add_run_parser, _add_show_parser, _add_plot_parser, _add_demo_parser):
+        add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bayesopt`` console script and ``python -m bayesopt``.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except CommandLineError as error:
+        print(f"bayesopt: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # before or after the optimization loop: nothing to clean up
+        print("\nbayesopt: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,370 @@
+"""Run a command as an objective: fill in a point, read the value it prints.
+
+Command template (`CommandTemplate`): an argv list in which every ``{name}``
+placeholder is replaced by the value of that dimension (``str.format`` rules:
+``{lr:.3g}`` formats, ``{{`` is a literal brace; without a format spec a float
+is written exactly, as its ``repr``). The command is run directly (an argv
+list, no shell), in its own process group, with standard input closed.
+
+Objective convention (`parse_objective`): the value is read from the
+command's standard output, in this order:
+
+1. the last line of the form ``objective: <number>`` (case-insensitive,
+   spaces allowed around the colon);
+2. otherwise, the last line that is a number and nothing else.
+
+A non-zero exit status, a run longer than the timeout (its whole process
+group is killed) or an output with no objective raises `EvaluationError`,
+whose message is the reason and the last lines the command wrote to standard
+error; `minimize` records it as a failed evaluation.
+
+Only the standard library is imported at module level (numpy only when a
+template is checked against a space), so the command line can load this
+module without numba.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import string
+import subprocess
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bayesopt.space import Space
+
+__all__ = [
+    "CommandError",
+    "CommandObjective",
+    "CommandTemplate",
+    "EvaluationError",
+    "check_program",
+    "parse_objective",
+]
+
+STDERR_TAIL_LINES = 20
+_STDOUT_TAIL_LINES = 5
+_TAIL_CHARS = 4000  # a tail of very long lines is cut to its last characters
+_DRAIN_SECONDS = 5.0  # reading what a killed command wrote before it died
+
+_OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
+_FORMATTER = string.Formatter()
+
+
+class CommandError(ValueError):
+    """The command cannot be run as given: a bad template, or no such program."""
+
+
+class EvaluationError(RuntimeError):
+    """One run of the command failed.
+
+    The message is the reason on its first line, then the last lines of the
+    command's standard error (and, when no objective was found, of its
+    standard output), so the history shows what went wrong.
+
+    Parameters
+    ----------
+    reason : str
+        What failed, e.g. ``"exited with status 1"``.
+    stderr : str
+        Everything the command wrote to standard error.
+    stdout : str, optional
+        Its standard output, when that is where the problem is.
+    """
+
+    def __init__(self, reason: str, stderr: str, stdout: str | None = None) -> None:
+        parts = [reason, _tail_block("stderr", stderr, STDERR_TAIL_LINES)]
+        if stdout is not None:
+            parts.append(_tail_block("stdout", stdout, _STDOUT_TAIL_LINES))
+        super().__init__("\n".join(parts))
+        self.reason = reason
+
+
+def _tail_block(stream: str, text: str, n_lines: int) -> str:
+    lines = text.rstrip().splitlines()[-n_lines:]
+    if not lines:
+        return f"--- {stream} was empty ---"
+    tail = "\n".join(lines)[-_TAIL_CHARS:]
+    return f"--- last {len(lines)} line(s) of {stream} ---\n{tail}"
+
+
+# ------------------------------------------------------------- command template
+@dataclass(frozen=True)
+class CommandTemplate:
+    """An argv list whose ``{name}`` placeholders are filled in from a point.
+
+    Attributes
+    ----------
+    argv : tuple of str
+        The command as given, placeholders included.
+    """
+
+    argv: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, argv: Sequence[str], space: Space) -> CommandTemplate:
+        """Check a command template against a space before anything runs.
+
+        Parameters
+        ----------
+        argv : sequence of str
+            Program and arguments, e.g. ``["python", "train.py", "--lr", "{lr}"]``.
+        space : Space
+            The dimensions the placeholders may name.
+
+        Returns
+        -------
+        CommandTemplate
+
+        Raises
+        ------
+        CommandError
+            Empty command, malformed braces, a placeholder that names no
+            dimension, or a format spec that does not fit its dimension.
+        """
+        if not argv:
+            raise CommandError("no command to run: give it after --, e.g. "
+                               "bayesopt run --space space.toml -- python train.py --lr {lr}")
+        template = cls(tuple(argv))
+        unknown = sorted(template.placeholders - set(space.names))
+        if unknown:
+            shown = ", ".join("{" + name + "}" for name in unknown)
+            raise CommandError(
+                f"unknown placeholder(s) {shown} in the command; the space has {list(space.names)} "
+                "(write {{ and }} for literal braces)"
+            )
+        template.render(_sample_point(space))  # a format spec that cannot apply fails here
+        return template
+
+    @property
+    def placeholders(self) -> set[str]:
+        """The dimension names the command refers to."""
+        return {name for arg in self.argv for name in _fields(arg)}
+
+    def render(self, params: Mapping[str, Any]) -> list[str]:
+        """The argv list for one point.
+
+        Parameters
+        ----------
+        params : dict
+            A point of the space, in user units.
+
+        Returns
+        -------
+        list of str
+
+        Raises
+        ------
+        CommandError
+            A format spec that does not fit the value.
+        """
+        return [_render(arg, params) for arg in self.argv]
+
+
+def _fields(arg: str) -> list[str]:
+    try:
+        return [field for _, field, _, _ in _FORMATTER.parse(arg) if field is not None]
+    except ValueError as error:
+        raise CommandError(
+            f"command argument {arg!r}: {error} (write {{{{ and }}}} for literal braces)"
+        ) from None
+
+
+def _render(arg: str, params: Mapping[str, Any]) -> str:
+    """Fill one argument. Without a format spec, format(x, "") is str(x): repr-exact for floats."""
+    parts: list[str] = []
+    for literal, field, spec, conversion in _FORMATTER.parse(arg):
+        parts.append(literal)
+        if field is not None:
+            try:
+                value = _FORMATTER.convert_field(params[field], conversion)
+                parts.append(format(value, spec or ""))
+            except (TypeError, ValueError) as error:
+                raise CommandError(
+                    f"command argument {arg!r}: cannot format {field}={params[field]!r} ({error})"
+                ) from None
+    return "".join(parts)
+
+
+def _sample_point(space: Space) -> dict[str, Any]:
+    """The lowest value of every dimension (first choice of a categorical)."""
+    import numpy as np
+
+    return space.decode(np.zeros((1, space.n_columns)))[0]
+
+
+def check_program(program: str) -> None:
+    """Raise `CommandError` unless `program` is an executable file or a command on PATH."""
+    if os.sep in program or (os.altsep is not None and os.altsep in program):
+        if not (os.path.isfile(program) and os.access(program, os.X_OK)):
+            raise CommandError(f"{program!r} is not an executable file")
+    elif shutil.which(program) is None:
+        raise CommandError(f"command not found: {program!r} (not on PATH)")
+
+
+# -------------------------------------------------------------------- objective
+def parse_objective(stdout: str) -> float:
+    """The objective value a command printed (see the module docstring).
+
+    Parameters
+    ----------
+    stdout : str
+        The command's standard output.
+
+    Returns
+    -------
+    float
+        The number of the last ``objective: <number>`` line if there is one,
+        else the last line that is a number by itself. It may be nan or inf,
+        which `minimize` records as a failed evaluation.
+
+    Raises
+    ------
+    ValueError
+        No objective in the output, or the last ``objective:`` line does not
+        hold a number.
+    """
+    lines = stdout.splitlines()
+    tagged = [match.group(1).strip() for match in map(_OBJECTIVE_LINE.match, lines) if match]
+    if tagged:
+        number = _as_float(tagged[-1])
+        if number is None:
+            raise ValueError(f"the last 'objective:' line holds {tagged[-1]!r}, not a number")
+        return number
+    for line in reversed(lines):
+        number = _as_float(line.strip())
+        if number is not None:
+            return number
+    raise ValueError("no objective in the output: print a line 'objective: <number>' "
+                     "(or the number alone on a line, last)")
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+class CommandObjective:
+    """Runs the command for one point and returns the objective it printed.
+
+    Holds a lock and the running processes, so it is meant for the calling
+    thread or a `ThreadPoolExecutor` (each thread waits on one subprocess),
+    never for a process pool.
+
+    Parameters
+    ----------
+    template : CommandTemplate
+        The command, with placeholders.
+    timeout : float, optional
+        Seconds an evaluation may run; then its process group is killed and
+        the evaluation is failed.
+    """
+
+    def __init__(self, template: CommandTemplate, timeout: float | None = None) -> None:
+        self.template = template
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self._stopped = False
+
+    def __call__(self, params: dict[str, Any]) -> float:
+        """Run the command for `params`.
+
+        Parameters
+        ----------
+        params : dict
+            A point of the space.
+
+        Returns
+        -------
+        float
+            The objective printed by the command.
+
+        Raises
+        ------
+        EvaluationError
+            Non-zero exit status, timeout, or no objective in the output.
+        """
+        returncode, stdout, stderr = self._execute(self.template.render(params))
+        if returncode != 0:
+            raise EvaluationError(f"the command {_exit_reason(returncode)}", stderr)
+        try:
+            return parse_objective(stdout)
+        except ValueError as error:
+            raise EvaluationError(str(error), stderr, stdout) from None
+
+    def stop(self) -> None:
+        """Kill the process group of every running command and start no new one."""
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+        for process in running:
+            if process.returncode is None:
+                _kill_group(process)
+
+    def _start(self, argv: list[str]) -> subprocess.Popen[str]:
+        with self._lock:  # held across Popen, so `stop` cannot miss a process being started
+            if self._stopped:
+                raise EvaluationError("not started: the run is stopping", "")
+            process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, encoding="utf-8", errors="replace", start_new_session=True,
+            )
+            self._running.add(process)
+        return process
+
+    def _execute(self, argv: list[str]) -> tuple[int, str, str]:
+        """(exit status, stdout, stderr) of one run; the process group dies with a timeout."""
+        process = self._start(argv)
+        try:
+            stdout, stderr = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            raise EvaluationError(
+                f"timed out after {self.timeout:g} s (its process group was killed)",
+                _drain(process),
+            ) from None
+        finally:
+            if process.returncode is None:  # interrupted while waiting (KeyboardInterrupt)
+                _kill_group(process)
+                process.wait()
+            with self._lock:
+                self._running.discard(process)
+        return process.returncode, stdout, stderr
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the process group of a command that has not been reaped (so its pid is ours)."""
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)  # start_new_session: pgid == pid
+        else:  # pragma: no cover - Windows has no process groups of this kind
+            process.kill()
+    except ProcessLookupError:
+        pass
+
+
+def _drain(process: subprocess.Popen[str]) -> str:
+    """The standard error of a killed command."""
+    try:
+        return process.communicate(timeout=_DRAIN_SECONDS)[1]
+    except subprocess.TimeoutExpired:  # a descendant left the group and holds the pipes open
+        process.wait()
+        return ""
+
+
+def _exit_reason(returncode: int) -> str:
+    if returncode >= 0:
+        return f"exited with status {returncode}"
+    try:
+        return f"was killed by signal {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"was killed by signal {-returncode}"

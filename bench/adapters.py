@@ -1,0 +1,554 @@
+"""bayesopt and its peers behind one ask/tell interface, and the driver of one run.
+
+    adapter = make_adapter("optuna-tpe", space, seed=0, n_initial=7)
+    params = adapter.ask()             # a dict in user units (native Python types)
+    adapter.tell(params, value)        # every optimizer minimizes here
+    adapter.recommend()                # the point it would report, or None: the best observed
+
+    record = run(make_problem("branin", 0), "skopt", seed=0)   # one run, every step timed
+
+Each space reaches each optimizer in its native form where it has one:
+
+| optimizer | log real            | integer (log integer)                  | categorical             |
+|-----------|---------------------|----------------------------------------|-------------------------|
+| optuna-*  | FloatDistribution   | IntDistribution(log=)                  | CategoricalDistribution |
+| hyperopt  | hp.loguniform       | hp.uniformint (hp.qloguniform)         | hp.choice               |
+| skopt     | Real("log-uniform") | Integer(prior=)                        | Categorical             |
+| bayes_opt | real on log x       | (low, high, int) (real on log x, rounded) | a list of choices    |
+| botorch   | column on log x     | discrete column (its values listed)    | categorical column      |
+
+bayes_opt has no log scale, so log dimensions are searched on log x and
+exponentiated (log integers rounded); BoTorch works on a unit cube where each
+dimension is one column (see `BoTorchAdapter`).
+
+Initial designs have the same size everywhere, `bayesopt.optimizer.default_n_initial(space)`:
+Optuna's and hyperopt's `n_startup_trials`/`n_startup_jobs`, skopt's
+`n_initial_points`, bayes_opt's random points before its first `suggest`,
+BoTorch's scrambled-Sobol draw. Each design is the optimizer's own kind (Sobol
+for bayesopt and BoTorch, independent random draws for the others).
+
+Peers are imported only when an adapter is built, so this module imports
+without them; `missing_reason(name)` says why a peer cannot be used.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+import importlib
+import importlib.metadata
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from bayesopt.space import Categorical, Dimension, Integer, Real, Space
+
+Params = dict[str, Any]
+
+
+class Adapter(abc.ABC):
+    """One optimizer, minimizing, driven one point at a time."""
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int) -> None:
+        self.space = Space(dict(space))
+        self.seed = seed
+        self.n_initial = n_initial
+
+    @abc.abstractmethod
+    def ask(self) -> Params:
+        """The next point to evaluate, in user units."""
+
+    @abc.abstractmethod
+    def tell(self, params: Params, value: float) -> None:
+        """The value observed at the point last asked."""
+
+    def recommend(self) -> Params | None:
+        """The optimizer's own final answer, if it differs from 'the best observed point'."""
+        return None
+
+    def stats(self) -> dict[str, Any]:
+        """Counters worth reporting (e.g. repaired duplicate proposals)."""
+        return {}
+
+    def canonical(self, params: Mapping[str, Any]) -> Params:
+        """Params as plain Python values, clipped into the space and validated."""
+        out: Params = {}
+        for dim in self.space.dimensions:
+            value = params[dim.name]  # type: ignore[index]
+            if isinstance(dim, Integer):
+                value = int(min(max(round(float(value)), dim.low), dim.high))
+            elif isinstance(dim, Real):
+                value = float(min(max(float(value), dim.low), dim.high))
+            elif isinstance(value, np.generic):
+                value = value.item()
+            out[dim.name] = value  # type: ignore[index]
+        return self.space.validate(out)
+
+
+# ------------------------------------------------------------------ bayesopt
+class BayesoptAdapter(Adapter):
+    """`bayesopt.Optimizer(space, seed=seed)` with default settings, or another acquisition."""
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int,
+                 acquisition: str | None = None) -> None:
+        super().__init__(space, seed, n_initial)
+        from bayesopt import Optimizer
+
+        kwargs = {} if acquisition is None else {"acquisition": acquisition}
+        self.opt = Optimizer(dict(space), seed=seed, **kwargs)
+        assert self.opt.n_initial == n_initial, "the protocol's design size is bayesopt's default"
+
+    def ask(self) -> Params:
+        return self.opt.ask()
+
+    def tell(self, params: Params, value: float) -> None:
+        self.opt.tell(params, value)
+
+    def recommend(self) -> Params | None:
+        """The evaluated point with the lowest posterior mean of the final GP."""
+        model = self.opt.result().model
+        observed = [o.params for o in self.opt.history if o.ok]
+        if model is None or not observed:
+            return None
+        mean, _ = model.predict_raw(self.opt.space.encode(observed))
+        return dict(observed[int(np.argmin(mean))])
+
+
+class RandomSearch(Adapter):
+    """Independent uniform draws, each dimension on its own scale (log-uniform for log ones)."""
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int) -> None:
+        super().__init__(space, seed, n_initial)
+        self.rng = np.random.default_rng(seed)
+
+    def ask(self) -> Params:
+        u = self.rng.random((1, self.space.n_dims))  # (1, d) uniform in [0, 1)
+        return self.space.decode(self.space.from_unit(u))[0]
+
+    def tell(self, params: Params, value: float) -> None:
+        pass
+
+
+# -------------------------------------------------------------------- optuna
+class OptunaAdapter(Adapter):
+    """An Optuna study driven by `study.ask(distributions)` / `study.tell(trial, value)`."""
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int,
+                 sampler: str) -> None:
+        super().__init__(space, seed, n_initial)
+        import optuna
+        from optuna.distributions import (
+            CategoricalDistribution,
+            FloatDistribution,
+            IntDistribution,
+        )
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+        self.distributions: dict[str, Any] = {}
+        for dim in self.space.dimensions:
+            if isinstance(dim, Real):
+                self.distributions[dim.name] = FloatDistribution(dim.low, dim.high, log=dim.log)
+            elif isinstance(dim, Integer):
+                self.distributions[dim.name] = IntDistribution(dim.low, dim.high, log=dim.log)
+            else:
+                self.distributions[dim.name] = CategoricalDistribution(dim.choices)
+        samplers = {"gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler}
+        self.study = optuna.create_study(
+            direction="minimize", sampler=samplers[sampler](seed=seed, n_startup_trials=n_initial))
+        self.trial: Any = None
+
+    def ask(self) -> Params:
+        self.trial = self.study.ask(self.distributions)
+        return self.canonical(self.trial.params)
+
+    def tell(self, params: Params, value: float) -> None:
+        self.study.tell(self.trial, value)
+
+
+# ------------------------------------------------------------------ hyperopt
+class HyperoptAdapter(Adapter):
+    """hyperopt's TPE, stepped as `fmin` steps it: `tpe.suggest` on a `Trials` object."""
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int) -> None:
+        super().__init__(space, seed, n_initial)
+        from hyperopt import Trials, hp, tpe
+        from hyperopt.base import Domain
+
+        self.hp_space: dict[str, Any] = {}
+        for dim in self.space.dimensions:
+            name = dim.name
+            if isinstance(dim, Real):
+                self.hp_space[name] = (hp.loguniform(name, math.log(dim.low), math.log(dim.high))
+                                       if dim.log else hp.uniform(name, dim.low, dim.high))
+            elif isinstance(dim, Integer):
+                self.hp_space[name] = (
+                    hp.qloguniform(name, math.log(dim.low), math.log(dim.high), 1)
+                    if dim.log else hp.uniformint(name, dim.low, dim.high))
+            else:
+                self.hp_space[name] = hp.choice(name, list(dim.choices))
+        self.domain = Domain(_never_called, self.hp_space)
+        self.trials = Trials()
+        self.rstate = np.random.default_rng(seed)  # as fmin(rstate=...) draws the per-step seeds
+        self.algo = functools.partial(tpe.suggest, n_startup_jobs=n_initial)
+        self.doc: Any = None
+
+    def ask(self) -> Params:
+        from hyperopt import space_eval
+        from hyperopt.base import spec_from_misc
+
+        new_ids = self.trials.new_trial_ids(1)
+        self.trials.refresh()
+        self.doc = self.algo(new_ids, self.domain, self.trials, self.rstate.integers(2**31 - 1))[0]
+        return self.canonical(space_eval(self.hp_space, spec_from_misc(self.doc["misc"])))
+
+    def tell(self, params: Params, value: float) -> None:
+        from hyperopt import JOB_STATE_DONE, STATUS_OK
+
+        self.doc["state"] = JOB_STATE_DONE
+        self.doc["result"] = {"loss": float(value), "status": STATUS_OK}
+        self.trials.insert_trial_docs([self.doc])
+        self.trials.refresh()
+
+
+def _never_called(params: Any) -> float:
+    raise AssertionError("the suite evaluates the objective itself")
+
+
+# --------------------------------------------------------------------- skopt
+class SkoptAdapter(Adapter):
+    """`skopt.Optimizer` configured exactly as `gp_minimize` configures it (GP, gp_hedge)."""
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int) -> None:
+        super().__init__(space, seed, n_initial)
+        from skopt import Optimizer as SkOptimizer
+        from skopt import space as sk
+        from skopt.utils import cook_estimator, normalize_dimensions
+
+        dims = []
+        for dim in self.space.dimensions:
+            prior = "log-uniform" if getattr(dim, "log", False) else "uniform"
+            if isinstance(dim, Real):
+                dims.append(sk.Real(dim.low, dim.high, prior=prior, name=dim.name))
+            elif isinstance(dim, Integer):
+                dims.append(sk.Integer(dim.low, dim.high, prior=prior, name=dim.name))
+            else:
+                dims.append(sk.Categorical(list(dim.choices), name=dim.name))
+        # gp_minimize's defaults (skopt/optimizer/gp.py and base.py, 0.10)
+        rng = np.random.RandomState(seed)
+        sk_space = normalize_dimensions(dims)
+        estimator = cook_estimator("GP", space=sk_space,
+                                   random_state=rng.randint(0, np.iinfo(np.int32).max),
+                                   noise="gaussian")
+        self.opt = SkOptimizer(
+            sk_space, estimator, n_initial_points=n_initial, initial_point_generator="random",
+            n_jobs=1, acq_func="gp_hedge", acq_optimizer="auto", random_state=rng,
+            acq_optimizer_kwargs={"n_points": 10000, "n_restarts_optimizer": 5, "n_jobs": 1},
+            acq_func_kwargs={"xi": 0.01, "kappa": 1.96},
+        )
+        self.x: list[Any] = []
+
+    def ask(self) -> Params:
+        self.x = self.opt.ask()
+        return self.canonical(dict(zip(self.space.names, self.x)))
+
+    def tell(self, params: Params, value: float) -> None:
+        self.opt.tell(self.x, float(value))
+
+    def recommend(self) -> Params | None:
+        """The evaluated point with the lowest posterior mean of the last fitted GP."""
+        if not self.opt.models:
+            return None
+        mean = self.opt.models[-1].predict(self.opt.space.transform(self.opt.Xi))
+        return self.canonical(dict(zip(self.space.names, self.opt.Xi[int(np.argmin(mean))])))
+
+
+# ----------------------------------------------------------------- bayes_opt
+class BayesOptAdapter(Adapter):
+    """`bayes_opt.BayesianOptimization` (its defaults: GP-UCB, κ = 2.576) via suggest/register.
+
+    It maximizes, so it is told −value. Its first `n_initial` points are its own
+    random samples, as `maximize(init_points=n_initial)` would draw them. It
+    raises on a point registered twice; a suggestion that repeats an observed
+    point is replaced by one of its random samples, and the replacements are
+    counted (`stats()["duplicates_replaced"]`).
+    """
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int) -> None:
+        super().__init__(space, seed, n_initial)
+        from bayes_opt import BayesianOptimization
+
+        pbounds: dict[str, Any] = {}
+        for dim in self.space.dimensions:
+            if isinstance(dim, Categorical):
+                pbounds[dim.name] = list(dim.choices)
+            elif dim.log:  # type: ignore[union-attr]
+                pbounds[dim.name] = (math.log(dim.low), math.log(dim.high))  # type: ignore[union-attr]
+            elif isinstance(dim, Integer):
+                pbounds[dim.name] = (dim.low, dim.high, int)
+            else:
+                pbounds[dim.name] = (dim.low, dim.high)
+        with warnings.catch_warnings():  # "Non-float parameters are experimental"
+            warnings.simplefilter("ignore", UserWarning)
+            self.bo = BayesianOptimization(f=None, pbounds=pbounds, random_state=seed, verbose=0)
+        self.raw: Params = {}
+        self.duplicates_replaced = 0
+
+    def ask(self) -> Params:
+        if len(self.bo.space) < self.n_initial:
+            raw = self.bo.random_sample(1)[0]
+        else:
+            raw = self.bo.suggest()
+            while self.bo.space.params_to_array(raw) in self.bo.space:
+                self.duplicates_replaced += 1
+                raw = self.bo.random_sample(1)[0]
+        self.raw = raw
+        return self.canonical({name: self._from_raw(dim, raw[name])
+                               for name, dim in zip(self.space.names, self.space.dimensions)})
+
+    @staticmethod
+    def _from_raw(dim: Dimension, value: Any) -> Any:
+        if isinstance(dim, Categorical) or not dim.log:  # type: ignore[union-attr]
+            return value
+        return math.exp(float(value))
+
+    def tell(self, params: Params, value: float) -> None:
+        self.bo.register(params=self.raw, target=-float(value))
+
+    def recommend(self) -> Params | None:
+        """The evaluated point with the highest posterior mean of its GP (fitted on all data)."""
+        observed = [entry["params"] for entry in self.bo.res]
+        if len(observed) < 2:
+            return None
+        raw = observed[int(np.argmax(self.bo.predict(observed, fit_gp=True)))]
+        return self.canonical({name: self._from_raw(dim, raw[name])
+                               for name, dim in zip(self.space.names, self.space.dimensions)})
+
+    def stats(self) -> dict[str, Any]:
+        return {"duplicates_replaced": self.duplicates_replaced}
+
+
+# ------------------------------------------------------------------- botorch
+# optimize_acqf has no defaults for these; 10 restarts from the best of 512
+# raw samples is what BoTorch's closed-loop tutorials use. Mixed spaces use
+# optimize_acqf_mixed_alternating with its own defaults (20 restarts, 1024
+# raw samples).
+BOTORCH_NUM_RESTARTS = 10
+BOTORCH_RAW_SAMPLES = 512
+
+
+class BoTorchAdapter(Adapter):
+    """SingleTaskGP (BoTorch's default priors) + LogExpectedImprovement + optimize_acqf.
+
+    Encoding: one column per dimension. Reals and integers map to [0, 1] by
+    (w(x) − w(low)) / (w(high) − w(low)), w = log for log dimensions, so the
+    model needs no Normalize transform; integers are discrete columns whose
+    allowed values are the encodings of low..high. A categorical is its index
+    0..k−1, which the model one-hot encodes (BoTorch's
+    `NumericToCategoricalEncoding` input transform) and the acquisition
+    optimizer treats as unordered (`cat_dims`). Spaces with integers or
+    categoricals are optimized by `optimize_acqf_mixed_alternating` (discrete
+    local search alternating with L-BFGS), purely continuous ones by
+    `optimize_acqf`. The initial design is a scrambled Sobol draw
+    (`draw_sobol_samples`), rounded to allowed values. float64, one torch thread.
+
+    BoTorch's categorical-kernel model, `MixedSingleTaskGP`, is not used: it
+    has no priors on its categorical hyperparameters, and its fit took
+    ~4 s per step at 30 observations (600+ L-BFGS iterations) — 300 s per
+    run on `mlp_digits`, more than the rest of the suite's share allows.
+    """
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int) -> None:
+        super().__init__(space, seed, n_initial)
+        import torch
+        from botorch.utils.sampling import draw_sobol_samples
+
+        torch.set_num_threads(1)
+        torch.manual_seed(seed)
+        self.torch = torch
+        upper = []
+        self.discrete: dict[int, list[float]] = {}
+        self.categorical: dict[int, list[float]] = {}
+        for i, dim in enumerate(self.space.dimensions):
+            if isinstance(dim, Integer):
+                self.discrete[i] = [self._encode(dim, v) for v in range(dim.low, dim.high + 1)]
+            elif isinstance(dim, Categorical):
+                self.categorical[i] = [float(j) for j in range(len(dim.choices))]
+            upper.append(float(len(dim.choices) - 1) if isinstance(dim, Categorical) else 1.0)
+        self.bounds = torch.tensor([[0.0] * len(upper), upper], dtype=torch.double)  # (2, d)
+        sobol = draw_sobol_samples(self.bounds, n=n_initial, q=1, seed=seed).squeeze(1)  # (n0, d)
+        self.design = [self._decode(row) for row in sobol.tolist()]
+        self.X: list[list[float]] = []  # encoded observations
+        self.y: list[float] = []
+
+    @staticmethod
+    def _encode(dim: Dimension, value: Any) -> float:
+        """One dimension's value → its column."""
+        if isinstance(dim, Categorical):
+            return float(dim.choices.index(value))
+        w = math.log if dim.log else float  # type: ignore[union-attr]
+        return (w(value) - w(dim.low)) / (w(dim.high) - w(dim.low))  # type: ignore[union-attr]
+
+    def _decode(self, row: list[float]) -> Params:
+        params: Params = {}
+        for u, dim in zip(row, self.space.dimensions):
+            if isinstance(dim, Categorical):
+                index = min(max(round(u), 0), len(dim.choices) - 1)
+                params[dim.name] = dim.choices[index]  # type: ignore[index]
+                continue
+            u = min(max(u, 0.0), 1.0)
+            lo, hi = (math.log(dim.low), math.log(dim.high)) if dim.log else (dim.low, dim.high)  # type: ignore[union-attr]
+            x = lo + u * (hi - lo)
+            params[dim.name] = math.exp(x) if dim.log else x  # type: ignore[union-attr, index]
+        return self.canonical(params)
+
+    def _fit(self) -> Any:
+        from botorch.fit import fit_gpytorch_mll
+        from botorch.models import SingleTaskGP
+        from botorch.models.transforms.input import NumericToCategoricalEncoding
+        from gpytorch.mlls import ExactMarginalLogLikelihood
+        from torch.nn.functional import one_hot
+
+        torch = self.torch
+        X = torch.tensor(self.X, dtype=torch.double)  # (n, d)
+        Y = -torch.tensor(self.y, dtype=torch.double).unsqueeze(-1)  # (n, 1), BoTorch maximizes
+        transform = None
+        if self.categorical:
+            sizes = {i: len(values) for i, values in self.categorical.items()}
+            transform = NumericToCategoricalEncoding(
+                dim=X.shape[-1], categorical_features=sizes,
+                encoders={i: functools.partial(one_hot, num_classes=k) for i, k in sizes.items()})
+        # outcome Standardize and the dimension-scaled priors are SingleTaskGP's defaults
+        model = SingleTaskGP(X, Y, input_transform=transform)
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        return model, X, Y
+
+    def ask(self) -> Params:
+        if len(self.y) < len(self.design):
+            return self.design[len(self.y)]
+        from botorch.acquisition import LogExpectedImprovement
+        from botorch.optim import optimize_acqf, optimize_acqf_mixed_alternating
+
+        model, _, Y = self._fit()
+        acqf = LogExpectedImprovement(model, best_f=Y.max())
+        if self.discrete or self.categorical:
+            candidate, _ = optimize_acqf_mixed_alternating(
+                acqf, self.bounds, discrete_dims=self.discrete or None,
+                cat_dims=self.categorical or None)
+        else:
+            candidate, _ = optimize_acqf(acqf, self.bounds, q=1, num_restarts=BOTORCH_NUM_RESTARTS,
+                                         raw_samples=BOTORCH_RAW_SAMPLES)
+        return self._decode(candidate.squeeze(0).tolist())
+
+    def tell(self, params: Params, value: float) -> None:
+        self.X.append([self._encode(dim, params[dim.name]) for dim in self.space.dimensions])  # type: ignore[index]
+        self.y.append(float(value))
+
+    def recommend(self) -> Params | None:
+        """The evaluated point with the highest posterior mean of a GP fitted on all data."""
+        if len(self.y) < 2:
+            return None
+        model, X, _ = self._fit()
+        with self.torch.no_grad():
+            mean = model.posterior(X).mean.squeeze(-1)  # (n,)
+        return self._decode(X[int(mean.argmax())].tolist())
+
+
+# ------------------------------------------------------------------ registry
+# name -> (factory(space, seed, n_initial), distributions it imports)
+OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
+    "bayesopt": (BayesoptAdapter, ("bayesopt",)),
+    "bayesopt-ucb": (functools.partial(BayesoptAdapter, acquisition="ucb"), ("bayesopt",)),
+    "bayesopt-ei": (functools.partial(BayesoptAdapter, acquisition="ei"), ("bayesopt",)),
+    "random": (RandomSearch, ("bayesopt",)),
+    "optuna-gp": (functools.partial(OptunaAdapter, sampler="gp"), ("optuna", "torch")),
+    "optuna-tpe": (functools.partial(OptunaAdapter, sampler="tpe"), ("optuna",)),
+    "botorch": (BoTorchAdapter, ("botorch", "gpytorch", "torch")),
+    "skopt": (SkoptAdapter, ("skopt",)),
+    "bayes_opt": (BayesOptAdapter, ("bayes_opt",)),
+    "hyperopt": (HyperoptAdapter, ("hyperopt",)),
+}
+DISTRIBUTIONS = {  # import name -> distribution name, for versions
+    "bayesopt": "bayesopt", "optuna": "optuna", "torch": "torch", "botorch": "botorch",
+    "gpytorch": "gpytorch", "skopt": "scikit-optimize", "bayes_opt": "bayesian-optimization",
+    "hyperopt": "hyperopt",
+}
+
+
+@functools.cache
+def missing_reason(name: str) -> str | None:
+    """None if optimizer `name` can run here, else why not (the import error)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
+    for module in OPTIMIZERS[name][1]:
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # noqa: BLE001 - a broken install fails in many ways
+            return f"import {module} failed: {type(error).__name__}: {error}"
+    return None
+
+
+def versions(name: str) -> dict[str, str]:
+    """Installed versions of the distributions optimizer `name` uses."""
+    out = {}
+    for module in OPTIMIZERS[name][1]:
+        try:
+            out[DISTRIBUTIONS[module]] = importlib.metadata.version(DISTRIBUTIONS[module])
+        except importlib.metadata.PackageNotFoundError:
+            out[DISTRIBUTIONS[module]] = "not installed"
+    return out
+
+
+def make_adapter(name: str, space: Mapping[str, Dimension], seed: int, n_initial: int) -> Adapter:
+    reason = missing_reason(name)
+    if reason is not None:
+        raise RuntimeError(f"optimizer {name!r} is MISSING: {reason}")
+    return OPTIMIZERS[name][0](space, seed, n_initial)
+
+
+# -------------------------------------------------------------------- driver
+def run(problem: Any, optimizer: str, seed: int, budget: int | None = None) -> dict[str, Any]:
+    """One run of `optimizer` on `problem` (a `bench.problems.Problem`), as a JSON-able record.
+
+    Per step: the point, the value told (`value`), its noiseless value
+    (`true_value`), the seconds spent in ask + tell (`overhead`: wall time
+    without the evaluation) and in the evaluation (`eval_seconds`). At the
+    end, the optimizer's own recommendation, if it has one, and its noiseless
+    value. The caller limits threads (see `bench.quality`).
+    """
+    from bayesopt.optimizer import default_n_initial
+
+    budget = problem.budget if budget is None else budget
+    n_initial = default_n_initial(Space(problem.space))
+    start = time.perf_counter()
+    adapter = make_adapter(optimizer, problem.space, seed, n_initial)
+    setup = time.perf_counter() - start
+    steps = []
+    for _ in range(budget):
+        t0 = time.perf_counter()
+        params = adapter.ask()
+        t1 = time.perf_counter()
+        value = problem.evaluate(params)
+        t2 = time.perf_counter()
+        adapter.tell(params, value)
+        t3 = time.perf_counter()
+        steps.append({"params": params, "value": value, "overhead": (t1 - t0) + (t3 - t2),
+                      "eval_seconds": t2 - t1})
+    for step in steps:  # judged after the run, so judging costs no optimizer time
+        step["true_value"] = (step["value"] if problem.kind == "ml"
+                              else problem.true_value(step["params"]))
+    t4 = time.perf_counter()
+    recommended = adapter.recommend()
+    recommend_seconds = time.perf_counter() - t4
+    return {
+        "problem": problem.name, "optimizer": optimizer, "seed": seed, "budget": budget,
+        "n_initial": n_initial, "setup_seconds": setup, "wall_seconds": time.perf_counter() - start,
+        "steps": steps,
+        "recommended": recommended, "recommend_seconds": recommend_seconds,
+        "recommended_true_value": None if recommended is None else problem.true_value(recommended),
+        "stats": adapter.stats(), "versions": versions(optimizer),
+    }

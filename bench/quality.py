@@ -1,0 +1,645 @@
+"""The optimization-quality suite: bayesopt against its peers on the same problems, seeds and budgets.
+
+    python -m bench.quality [--problems a,b] [--optimizers x,y] [--seeds 10]
+                            [--out bench/results] [--jobs 2] [--force] [--report-only]
+
+Runs every (problem, optimizer, seed) of the selection on a process pool
+(`--jobs`), each run single-threaded (one BLAS, Numba and torch thread), and
+caches each run as JSON under `OUT/runs/` — a later call skips cached runs
+(unless `--force`), so the suite can be run in parts and resumed. Then it
+aggregates every cached run of the selected seeds into `OUT/quality.md` and
+one `OUT/convergence_<problem>.png` per problem.
+
+Judging. A run's answer is the point with the best *observed* value; its
+score is that point's noiseless value minus f* (the simple regret), or, for
+the machine-learning problems (no f*), the cross-validated error itself. For
+the noisy problems the point chosen by its noisy value is judged by its true
+value; a second table judges each optimizer's own recommendation where it
+has one (`Adapter.recommend`). Per problem: the median and quartiles over
+seeds; optimizers are ranked per problem by median (ties share the average
+rank) and the ranks averaged over problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import multiprocessing
+import os
+import platform
+import sys
+import time
+import traceback
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.adapters import OPTIMIZERS, missing_reason, run, versions
+from bench.problems import ML, NOISY, PROBLEM_NAMES, SYNTHETIC, make_problem
+
+FORMAT = 1  # version of the cached run records
+DEFAULT_SEEDS = 10
+HEADLINE = "bayesopt"  # the optimizer the targets are about
+BASELINE = "random"
+GROUPS = {"all": PROBLEM_NAMES, "synthetic": SYNTHETIC, "noisy": NOISY, "ml": ML}
+
+
+# ----------------------------------------------------------------- running
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
+
+
+def single_thread_environment() -> None:
+    """One thread for every library in the worker processes, set before they import numpy.
+
+    Inside each run `threadpoolctl` (BLAS) and `torch.set_num_threads` enforce it
+    again, which also covers `--jobs 1`, where the runs share this process.
+    """
+    for variable in THREAD_VARIABLES:
+        os.environ[variable] = "1"
+
+
+def run_path(out: Path, problem: str, optimizer: str, seed: int) -> Path:
+    return out / "runs" / problem / optimizer / f"seed{seed:03d}.json"
+
+
+def load_run(path: Path, budget: int | None = None) -> dict[str, Any] | None:
+    """A cached run record, or None if absent, unreadable, of an old format or another budget."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if record.get("format") != FORMAT or "error" in record:
+        return None
+    if budget is not None and record.get("budget") != budget:
+        return None
+    return record
+
+
+def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | None) -> dict[str, Any]:
+    """Run and cache one (problem, optimizer, seed); return a short summary. Runs in a worker."""
+    from threadpoolctl import threadpool_limits
+
+    start = time.perf_counter()
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            record = run(make_problem(problem, seed), optimizer, seed, budget)
+        except Exception:  # noqa: BLE001 - a crashing peer is reported, not dropped
+            record = {"problem": problem, "optimizer": optimizer, "seed": seed,
+                      "error": traceback.format_exc()}
+    record["format"] = FORMAT
+    record["warnings"] = dict(Counter(
+        f"{w.category.__name__}: {str(w.message).splitlines()[0][:120]}" for w in caught))
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(record))
+    temporary.replace(target)  # atomic: an interrupted suite never leaves half a record
+    return {"problem": problem, "optimizer": optimizer, "seed": seed,
+            "seconds": time.perf_counter() - start, "error": record.get("error")}
+
+
+def run_selection(tasks: list[tuple[str, str, int]], out: Path, jobs: int, force: bool,
+                  budget: int | None) -> None:
+    todo = []
+    for problem, optimizer, seed in tasks:
+        path = run_path(out, problem, optimizer, seed)
+        expected = budget if budget is not None else make_problem(problem, seed).budget
+        if force or load_run(path, expected) is None:
+            todo.append((problem, optimizer, seed, str(path), budget))
+    print(f"{len(tasks)} runs selected, {len(tasks) - len(todo)} cached, {len(todo)} to run "
+          f"on {jobs} process(es)", flush=True)
+    todo.sort(key=_expected_cost, reverse=True)  # longest first: the pool drains evenly
+    start = time.perf_counter()
+    if jobs <= 1:
+        for i, task in enumerate(todo, 1):
+            _progress(i, len(todo), run_one(*task), start)
+        return
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited thread pools
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = [pool.submit(run_one, *task) for task in todo]
+        for i, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            _progress(i, len(todo), future.result(), start)
+
+
+# rough seconds per 50-evaluation run on one core, for ordering only (bench/README.md, "Cost")
+_COST = {"bayes_opt": 30.0, "botorch": 30.0, "skopt": 15.0, "optuna-gp": 4.0}
+
+
+def _expected_cost(task: tuple[Any, ...]) -> float:
+    """Longest first: 100-evaluation runs cost 4–9× a 50-evaluation run; ML runs add evaluations."""
+    problem, optimizer = task[0], task[1]
+    size = make_problem(problem, 0).budget / 50
+    return _COST.get(optimizer, 2.0) * size**2.5 + (5.0 if problem in ML else 0.0)
+
+
+def _progress(i: int, n: int, summary: dict[str, Any], start: float) -> None:
+    status = "CRASHED" if summary["error"] else f"{summary['seconds']:.1f}s"
+    print(f"[{i}/{n}] {summary['problem']} {summary['optimizer']} seed {summary['seed']}: "
+          f"{status} (elapsed {time.perf_counter() - start:.0f}s)", flush=True)
+    if summary["error"]:
+        print(summary["error"], file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------- judging
+@dataclass
+class Cell:
+    """All runs of one optimizer on one problem."""
+
+    final: np.ndarray  # (seeds,) score of the best observed point
+    recommended: np.ndarray  # (seeds,) score of the optimizer's own recommendation
+    curves: np.ndarray  # (seeds, budget) score of the best observed point so far
+    overhead: np.ndarray  # (seeds * budget,) seconds per step
+    model_overhead: np.ndarray  # the same for the steps after the initial design
+    eval_seconds: np.ndarray  # (seeds * budget,)
+    wall: np.ndarray  # (seeds,) seconds per run
+    has_recommendation: bool
+    stats: Counter
+    warnings: Counter
+
+    def median(self, which: str = "final") -> float:
+        return float(np.median(getattr(self, which)))
+
+    def quartiles(self, which: str = "final") -> tuple[float, float]:
+        q25, q75 = np.quantile(getattr(self, which), [0.25, 0.75])
+        return float(q25), float(q75)
+
+
+def score_curve(record: dict[str, Any], optimum: float | None) -> np.ndarray:
+    """Score after each step of the point with the best observed value so far: (budget,)."""
+    values = np.array([s["value"] for s in record["steps"]])
+    true = np.array([s["true_value"] for s in record["steps"]])
+    best = 0
+    out = np.empty(len(values))
+    for t in range(len(values)):
+        if values[t] < values[best]:
+            best = t
+        out[t] = true[best]
+    return out - (optimum or 0.0)
+
+
+def collect(out: Path, problems: list[str], optimizers: list[str], seeds: list[int],
+            budget: int | None) -> tuple[dict[tuple[str, str], Cell], dict[str, list[str]]]:
+    """Cells with every selected seed cached, and the runs that crashed, by optimizer."""
+    cells: dict[tuple[str, str], Cell] = {}
+    crashed: dict[str, list[str]] = {}
+    for problem in problems:
+        optimum = make_problem(problem, 0).optimum
+        expected = budget if budget is not None else make_problem(problem, 0).budget
+        for optimizer in optimizers:
+            records = []
+            for seed in seeds:
+                path = run_path(out, problem, optimizer, seed)
+                record = load_run(path, expected)
+                if record is None and _crashed(path):
+                    crashed.setdefault(optimizer, []).append(f"{problem} seed {seed}")
+                records.append(record)
+            if any(r is None for r in records):
+                continue
+            cells[problem, optimizer] = _cell(records, optimum)
+    return cells, crashed
+
+
+def _crashed(path: Path) -> bool:
+    try:
+        return "error" in json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+
+
+def _cell(records: list[dict[str, Any]], optimum: float | None) -> Cell:
+    curves = np.array([score_curve(r, optimum) for r in records])
+    final = curves[:, -1]
+    recommended = np.array([
+        final[i] if r["recommended_true_value"] is None
+        else r["recommended_true_value"] - (optimum or 0.0) for i, r in enumerate(records)])
+    stats: Counter = Counter()
+    caught: Counter = Counter()
+    for r in records:
+        stats.update(r.get("stats", {}))
+        caught.update(r.get("warnings", {}))
+    return Cell(
+        final=final, recommended=recommended, curves=curves,
+        overhead=np.array([s["overhead"] for r in records for s in r["steps"]]),
+        model_overhead=np.array([s["overhead"] for r in records
+                                 for s in r["steps"][r["n_initial"]:]]),
+        eval_seconds=np.array([s["eval_seconds"] for r in records for s in r["steps"]]),
+        wall=np.array([r["wall_seconds"] for r in records]),
+        has_recommendation=any(r["recommended_true_value"] is not None for r in records),
+        stats=stats, warnings=caught,
+    )
+
+
+def _key(x: float) -> float:
+    """Medians compared to 10 significant digits, so rounding noise does not break ties."""
+    return float(f"{x:.10g}")
+
+
+def ranks(cells: dict[tuple[str, str], Cell], problems: list[str], optimizers: list[str],
+          which: str = "final") -> dict[str, dict[str, float]]:
+    """Per problem, each optimizer's rank by median score (1 = best; ties share the average)."""
+    from scipy.stats import rankdata
+
+    out: dict[str, dict[str, float]] = {}
+    for problem in problems:
+        present = [o for o in optimizers if (problem, o) in cells]
+        if not present:
+            continue
+        medians = [_key(cells[problem, o].median(which)) for o in present]
+        out[problem] = dict(zip(present, map(float, rankdata(medians, method="average"))))
+    return out
+
+
+def n_strictly_better(cells: dict[tuple[str, str], Cell], problem: str, optimizer: str,
+                      optimizers: list[str]) -> int:
+    mine = _key(cells[problem, optimizer].median())
+    return sum(_key(cells[problem, o].median()) < mine
+               for o in optimizers if o != optimizer and (problem, o) in cells)
+
+
+# ---------------------------------------------------------------- report
+def _fmt(x: float) -> str:
+    if x == 0:
+        return "0"
+    return f"{x:.3g}" if 1e-3 <= abs(x) < 1e4 else f"{x:.2e}"
+
+
+def _cell_text(cell: Cell, which: str = "final") -> str:
+    q25, q75 = cell.quartiles(which)
+    return f"{_fmt(cell.median(which))} [{_fmt(q25)}, {_fmt(q75)}]"
+
+
+def machine_info() -> list[str]:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return [f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical cores",
+            f"Python {platform.python_version()}, numpy {np.__version__}"]
+
+
+def write_report(out: Path, cells: dict[tuple[str, str], Cell], problems: list[str],
+                 optimizers: list[str], seeds: list[int], missing: dict[str, str],
+                 crashed: dict[str, list[str]], budget: int | None, command: str) -> Path:
+    problems = [p for p in problems if any((p, o) in cells for o in optimizers)]
+    present = [o for o in optimizers if any((p, o) in cells for p in problems)]
+    columns = present + [o for o in optimizers if o in missing and o not in present]
+    lines = ["# Optimization quality: bayesopt and its peers", ""]
+    lines += [f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
+              f"- command: `{command}`",
+              *[f"- machine: {m}" for m in machine_info()],
+              ("- threads: one per run (BLAS via threadpoolctl, Numba, torch); "
+              "runs in parallel processes"),
+              f"- seeds: {_seed_text(seeds)} ({len(seeds)} per cell); budget: "
+              + ("50 evaluations for d ≤ 6, 100 for larger d" if budget is None
+                 else f"**{budget} evaluations (NOT the protocol's budget: a smoke run)**"),
+              ("- initial design: bayesopt's default size, d + 1 within [5, 20], for every "
+              "optimizer"), ""]
+    lines += _missing_section(missing, crashed, optimizers)
+    lines += _headline_table(cells, problems, columns, missing, "final")
+    rank_table = ranks(cells, problems, present)
+    lines += _rank_section(cells, rank_table, problems, present)
+    lines += _targets_section(cells, rank_table, problems, present)
+    lines += _noisy_section(cells, problems, present)
+    lines += _overhead_section(cells, problems, present)
+    lines += _ml_cost_section(cells, problems, present)
+    lines += _notes_section(cells, problems, present)
+    lines += _versions_section(present)
+    path = out / "quality.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _seed_text(seeds: list[int]) -> str:
+    if seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def _missing_section(missing: dict[str, str], crashed: dict[str, list[str]],
+                     optimizers: list[str]) -> list[str]:
+    if not missing and not crashed:
+        return []
+    lines = ["## Missing and crashed optimizers", ""]
+    for name, reason in missing.items():
+        lines.append(f"- **{name}: MISSING** — {reason}")
+    for name, runs in crashed.items():
+        lines.append(f"- **{name}: CRASHED** in {len(runs)} run(s): {', '.join(runs[:10])}"
+                     + (" …" if len(runs) > 10 else "") + " (traceback in the run's JSON)")
+    return lines + [""]
+
+
+def _headline_table(cells: dict[tuple[str, str], Cell], problems: list[str],
+                    optimizers: list[str], missing: dict[str, str], which: str) -> list[str]:
+    lines = ["## Final simple regret (ML problems: cross-validated error)", "",
+             ("Median [25 %, 75 %] over seeds of the noiseless score of the best observed "
+             "point after the full budget; lower is better; **bold**: the best median."), "",
+             "| problem | d | budget | " + " | ".join(optimizers) + " |",
+             "|---|---|---|" + "---|" * len(optimizers)]
+    for problem in problems:
+        spec = make_problem(problem, 0)
+        row = [problem, str(len(spec.space)), str(cells_budget(cells, problem, optimizers))]
+        present = [o for o in optimizers if (problem, o) in cells]
+        best = min(_key(cells[problem, o].median(which)) for o in present)
+        for o in optimizers:
+            if (problem, o) not in cells:
+                row.append("MISSING" if o in missing else "—")
+                continue
+            text = _cell_text(cells[problem, o], which)
+            row.append(f"**{text}**" if _key(cells[problem, o].median(which)) == best else text)
+        lines.append("| " + " | ".join(row) + " |")
+    return lines + ["", "— : not run (or not every selected seed cached).", ""]
+
+
+def cells_budget(cells: dict[tuple[str, str], Cell], problem: str, optimizers: list[str]) -> int:
+    for o in optimizers:
+        if (problem, o) in cells:
+            return cells[problem, o].curves.shape[1]
+    return 0
+
+
+def _rank_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, dict[str, float]],
+                  problems: list[str], optimizers: list[str]) -> list[str]:
+    lines = ["## Mean rank", "",
+             ("Rank of the median final score on each problem (1 = best, ties share the average "
+             "rank), averaged over the problems the optimizer ran on. Top 3: the share of "
+             "problems where fewer than three optimizers have a strictly better median."), "",
+             "| optimizer | mean rank | top 3 | problems | median ≤ random's |",
+             "|---|---|---|---|---|"]
+    rows = []
+    for o in optimizers:
+        mine = [rank_table[p][o] for p in problems if o in rank_table.get(p, {})]
+        if not mine:
+            continue
+        top3 = [n_strictly_better(cells, p, o, optimizers) < 3
+                for p in problems if (p, o) in cells]
+        versus = [p for p in problems if (p, o) in cells and (p, BASELINE) in cells]
+        not_worse = sum(_key(cells[p, o].median()) <= _key(cells[p, BASELINE].median())
+                        for p in versus)
+        rows.append((float(np.mean(mine)), o, np.mean(top3), len(mine), not_worse, len(versus)))
+    for mean_rank, o, top3, n, not_worse, n_versus in sorted(rows):
+        lines.append(f"| {o} | {mean_rank:.2f} | {100 * top3:.0f} % | {n} | "
+                     f"{not_worse}/{n_versus} |")
+    return lines + [""]
+
+
+def _targets_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, dict[str, float]],
+                     problems: list[str], optimizers: list[str]) -> list[str]:
+    if HEADLINE not in optimizers:
+        return []
+    ours = [p for p in problems if (p, HEADLINE) in cells]
+    mean = {o: np.mean([rank_table[p][o] for p in problems if o in rank_table.get(p, {})])
+            for o in optimizers}
+    peers = {o: m for o, m in mean.items() if o != HEADLINE}
+    best_peer = min(peers, key=peers.get) if peers else None
+    top3 = [p for p in ours if n_strictly_better(cells, p, HEADLINE, optimizers) < 3]
+    losses = [p for p in ours if (p, BASELINE) in cells
+              and _key(cells[p, HEADLINE].median()) > _key(cells[p, BASELINE].median())]
+    complete = all((p, o) in cells for p in problems for o in optimizers)
+
+    def verdict(ok: bool) -> str:
+        return "PASS" if ok else "FAIL"
+
+    lines = ["## Targets (bayesopt default settings)", ""]
+    if not complete:
+        lines += ["Not every optimizer ran on every problem: the verdicts cover a partial suite.",
+                  ""]
+    if best_peer is not None:
+        lines.append(f"- best mean rank, strictly ahead of every other optimizer: "
+                     f"**{verdict(mean[HEADLINE] < peers[best_peer])}** — bayesopt "
+                     f"{mean[HEADLINE]:.2f}, next best {best_peer} {peers[best_peer]:.2f}")
+    lines.append(f"- median among the best three on ≥ 80 % of the problems: "
+                 f"**{verdict(len(top3) >= 0.8 * len(ours))}** — {len(top3)}/{len(ours)}"
+                 + (f"; not on: {', '.join(p for p in ours if p not in top3)}"
+                    if len(top3) < len(ours) else ""))
+    if (ours and (ours[0], BASELINE) in cells) or losses:
+        lines.append(f"- never loses to random search at the median: "
+                     f"**{verdict(not losses)}**"
+                     + (f" — loses on {', '.join(losses)}" if losses else ""))
+    noisy = [p for p in ours if p in NOISY]
+    if noisy:
+        lines.append("- noisy variants judged by the noiseless value of the reported point: "
+                     "yes, by construction (table below)")
+    return lines + [""]
+
+
+def _noisy_section(cells: dict[tuple[str, str], Cell], problems: list[str],
+                   optimizers: list[str]) -> list[str]:
+    noisy = [p for p in problems if p in NOISY]
+    if not noisy:
+        return []
+    lines = ["## Noisy problems: which point is reported", "",
+             ("Noiseless regret of (a) the point with the best *noisy* observation (the headline) "
+             "and (b) the optimizer's own recommendation where it has one: the evaluated point "
+             "with the best posterior mean of its final GP (bayesopt, BoTorch, skopt, bayes_opt); "
+             "the others report (a)."), "",
+             "| problem | report | " + " | ".join(optimizers) + " |",
+             "|---|---|" + "---|" * len(optimizers)]
+    for problem in noisy:
+        for which, label in (("final", "best observed"), ("recommended", "own recommendation")):
+            row = [problem, label]
+            for o in optimizers:
+                cell = cells.get((problem, o))
+                if cell is None:
+                    row.append("—")
+                elif which == "recommended" and not cell.has_recommendation:
+                    row.append("(a)")
+                else:
+                    row.append(_cell_text(cell, which))
+            lines.append("| " + " | ".join(row) + " |")
+    return lines + [""]
+
+
+def _overhead_section(cells: dict[tuple[str, str], Cell], problems: list[str],
+                      optimizers: list[str]) -> list[str]:
+    lines = ["## Overhead", "",
+             ("Seconds per step spent in the optimizer (ask + tell, without the evaluation): "
+             "per problem the median over the model-based steps (after the initial design) of "
+             "every run. Last rows, over all problems: the mean over every step (the initial "
+             "design included: total optimizer time / evaluations) and the median wall time "
+             "of a whole run (evaluations included)."), "",
+             "| problem | " + " | ".join(optimizers) + " |",
+             "|---|" + "---|" * len(optimizers)]
+    for problem in problems:
+        row = [problem] + [_fmt(float(np.median(cells[problem, o].model_overhead)))
+                           if (problem, o) in cells else "—" for o in optimizers]
+        lines.append("| " + " | ".join(row) + " |")
+    overall, wall = ["**mean s/step**"], ["**median s/run**"]
+    for o in optimizers:
+        mine = [cells[p, o] for p in problems if (p, o) in cells]
+        overall.append(_fmt(float(np.mean(np.concatenate([c.overhead for c in mine])))))
+        wall.append(_fmt(float(np.median(np.concatenate([c.wall for c in mine])))))
+    lines += ["| " + " | ".join(overall) + " |", "| " + " | ".join(wall) + " |"]
+    total = sum(float(np.sum(c.wall)) for c in cells.values())
+    lines += ["", (f"Sum of run wall times: {total / 3600:.2f} core-hours "
+              f"({total / 3600 / 2:.2f} h on 2 processes if perfectly balanced)."), ""]
+    return lines
+
+
+def _ml_cost_section(cells: dict[tuple[str, str], Cell], problems: list[str],
+                     optimizers: list[str]) -> list[str]:
+    ml = [p for p in problems if p in ML]
+    if not ml:
+        return []
+    lines = ["## Cost of one ML evaluation", "",
+             ("Seconds per evaluation (3-fold cross-validation, one thread) over every "
+             "evaluation of every optimizer."), "",
+             "| problem | median | 90 % | max |", "|---|---|---|---|"]
+    for problem in ml:
+        seconds = np.concatenate([cells[problem, o].eval_seconds for o in optimizers
+                                  if (problem, o) in cells])
+        lines.append(f"| {problem} | {np.median(seconds):.3f} | "
+                     f"{np.quantile(seconds, 0.9):.3f} | {np.max(seconds):.3f} |")
+    return lines + [""]
+
+
+def _notes_section(cells: dict[tuple[str, str], Cell], problems: list[str],
+                   optimizers: list[str]) -> list[str]:
+    lines = []
+    for o in optimizers:
+        stats: Counter = Counter()
+        caught: Counter = Counter()
+        for p in problems:
+            if (p, o) in cells:
+                stats.update(cells[p, o].stats)
+                caught.update(cells[p, o].warnings)
+        for key, count in stats.items():
+            lines.append(f"- {o}: {key.replace('_', ' ')}: {count}")
+        for message, count in caught.most_common(3):
+            lines.append(f"- {o}: warning ×{count}: `{message}`")
+    if not lines:
+        return []
+    return ["## Notes from the runs", "", *lines, ""]
+
+
+def _versions_section(optimizers: list[str]) -> list[str]:
+    lines = ["## Versions", ""]
+    for o in optimizers:
+        text = ", ".join(f"{k} {v}" for k, v in versions(o).items())
+        lines.append(f"- {o}: {text}")
+    return lines + [""]
+
+
+# ------------------------------------------------------------------- plots
+def write_plots(out: Path, cells: dict[tuple[str, str], Cell], problems: list[str],
+                optimizers: list[str]) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = dict(zip(OPTIMIZERS, plt.get_cmap("tab10").colors))
+    paths = []
+    for problem in problems:
+        present = [o for o in optimizers if (problem, o) in cells]
+        if not present:
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        log = problem not in ML
+        for o in present:
+            curves = cells[problem, o].curves
+            if log:
+                curves = np.maximum(curves, 1e-8)  # regret can round to 0 (or -1e-16)
+            q25, median, q75 = np.quantile(curves, [0.25, 0.5, 0.75], axis=0)
+            steps = np.arange(1, curves.shape[1] + 1)
+            width = 2.4 if o == HEADLINE else 1.3
+            style = "--" if o.startswith(HEADLINE + "-") else "-"
+            ax.plot(steps, median, style, color=colors.get(o), lw=width, label=o)
+            ax.fill_between(steps, q25, q75, color=colors.get(o), alpha=0.12, lw=0)
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlabel("evaluations")
+        ax.set_ylabel("simple regret of the best observed point" if log
+                      else "cross-validated error of the best observed point")
+        ax.set_title(f"{problem}: median and quartiles over {cells[problem, present[0]].curves.shape[0]} seeds")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8, ncol=2)
+        fig.tight_layout()
+        path = out / f"convergence_{problem}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+# --------------------------------------------------------------------- CLI
+def _names(text: str, known: tuple[str, ...] | list[str], kind: str,
+           groups: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    names: list[str] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        if groups and part in groups:
+            names += list(groups[part])
+        elif part in known:
+            names.append(part)
+        else:
+            raise SystemExit(f"unknown {kind} {part!r}; known: {', '.join(known)}"
+                             + (f" (or a group: {', '.join(groups)})" if groups else ""))
+    return list(dict.fromkeys(names))
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'10' → seeds 0–9; '3-5' → 3, 4, 5; '0,4,7' → those seeds."""
+    if text.isdigit():
+        return list(range(int(text)))
+    seeds: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        seeds += list(range(int(low), int(high or low) + 1))
+    return sorted(set(seeds))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--problems", default="all",
+                        help="comma-separated names or groups (all, synthetic, noisy, ml)")
+    parser.add_argument("--optimizers", default=",".join(OPTIMIZERS))
+    parser.add_argument("--seeds", default=str(DEFAULT_SEEDS),
+                        help="N for seeds 0..N-1, or a list/range like 0,3 or 5-9")
+    parser.add_argument("--out", default="bench/results", type=Path)
+    parser.add_argument("--jobs", default=2, type=int)
+    parser.add_argument("--force", action="store_true", help="re-run cached runs")
+    parser.add_argument("--report-only", action="store_true",
+                        help="aggregate the cached runs without running anything")
+    parser.add_argument("--budget", type=int, default=None,
+                        help="override the protocol's budget (smoke runs only)")
+    args = parser.parse_args(argv)
+    problems = _names(args.problems, PROBLEM_NAMES, "problem", GROUPS)
+    optimizers = _names(args.optimizers, list(OPTIMIZERS), "optimizer")
+    seeds = parse_seeds(args.seeds)
+    missing = {o: reason for o in optimizers if (reason := missing_reason(o)) is not None}
+    for name, reason in missing.items():
+        print(f"MISSING {name}: {reason}", file=sys.stderr)
+    runnable = [o for o in optimizers if o not in missing]
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    single_thread_environment()
+    if not args.report_only:
+        tasks = [(p, o, s) for p in problems for o in runnable for s in seeds]
+        run_selection(tasks, out, args.jobs, args.force, args.budget)
+    # the report covers every cached run of these seeds, so parts add up to one report
+    all_optimizers = list(dict.fromkeys(optimizers + list(OPTIMIZERS)))
+    report_optimizers = [o for o in all_optimizers if o in optimizers or (
+        (out / "runs").exists() and any((out / "runs" / p / o).exists() for p in PROBLEM_NAMES))]
+    report_missing = {o: r for o in report_optimizers if (r := missing_reason(o)) is not None}
+    cells, crashed = collect(out, list(PROBLEM_NAMES), report_optimizers, seeds, args.budget)
+    command = "python -m bench.quality " + " ".join(sys.argv[1:] if argv is None else argv)
+    report = write_report(out, cells, list(PROBLEM_NAMES), report_optimizers, seeds,
+                          report_missing, crashed, args.budget, command)
+    plots = write_plots(out, cells, list(PROBLEM_NAMES), report_optimizers)
+    print(f"wrote {report} and {len(plots)} convergence plot(s)")
+
+
+if __name__ == "__main__":
+    main()

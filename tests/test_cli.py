@@ -1,0 +1,506 @@
+"""The `bayesopt` command line, driven as a user drives it: the installed console
+script (and `python -m bayesopt`) tuning a small Python script written to tmp_path.
+
+The objective script logs every invocation (pid, mode, arguments) to calls.log
+beside it, so the tests can count what ran; the journal is read back with
+`bayesopt.journal.read_journal`, independently of the command line's reader.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+from bayesopt import cli
+from bayesopt.command import CommandTemplate, parse_objective
+from bayesopt.journal import read_journal
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CONSOLE_SCRIPT = shutil.which("bayesopt", path=os.path.dirname(sys.executable))
+MODULE = [sys.executable, "-m", "bayesopt"]
+DEADLINE = 120.0  # seconds a test waits for something that should happen at once
+
+OBJECTIVE = textwrap.dedent('''
+    """Test objective: python objective.py MODE name=value ..."""
+    import json, os, subprocess, sys, time
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    mode, params = sys.argv[1], dict(arg.split("=", 1) for arg in sys.argv[2:])
+    with open(here / "calls.log", "a") as log:
+        log.write(json.dumps({"pid": os.getpid(), "mode": mode, "params": params}) + "\\n")
+    x, n = float(params.get("x", 0.5)), int(params.get("n", 1))
+    value = (x - 0.3) ** 2 + 0.1 * n + (0.0 if params.get("act", "relu") == "relu" else 0.5)
+
+    if mode == "objective-line":
+        print("epoch 1 loss 3.25")
+        print("17")
+        print(f"objective: {value!r}")
+        print("done")
+    elif mode == "last-number":
+        print("training")
+        print("12.5")
+        print(repr(value))
+        print("finished")
+    elif mode == "behaviours":
+        k = int(params["k"])
+        if k == 1:
+            sys.stderr.write("".join(f"stderr line {i}\\n" for i in range(30)))
+            sys.exit(3)
+        if k == 2:
+            print("the loss went to the moon")
+            sys.exit(0)
+        if k == 3:
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+            (here / "sleepers.txt").write_text(f"{os.getpid()} {child.pid}")
+            time.sleep(120)
+        print(f"objective: {k}")
+    elif mode == "block":
+        calls = len((here / "calls.log").read_text().splitlines())
+        if calls == 3 and (here / "block").exists():
+            (here / "blocked.pid").write_text(str(os.getpid()))
+            time.sleep(120)
+        print(f"objective: {value!r}")
+''')
+
+SPACE_TOML = textwrap.dedent("""
+    # a real, an integer and a categorical dimension
+    [x]
+    type = "real"
+    low = 0.0
+    high = 1.0
+
+    [n]
+    type = "integer"
+    low = 1
+    high = 4
+
+    [act]
+    type = "categorical"
+    choices = ["relu", "tanh"]
+""")
+SPACE_JSON = {"x": {"type": "real", "low": 1e-3, "high": 1.0, "log": True},
+              "n": {"type": "integer", "low": 1, "high": 4}}
+K_SPACE_JSON = {"k": {"type": "integer", "low": 0, "high": 3}}
+
+
+# --------------------------------------------------------------------- helpers
+def bayesopt(*args: str, via: str = "script", cwd: Path, check: bool = True,
+             timeout: float = DEADLINE) -> subprocess.CompletedProcess[str]:
+    """Run the real command line and return its completed process."""
+    prefix = [CONSOLE_SCRIPT] if via == "script" else MODULE
+    done = subprocess.run([*prefix, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if check:
+        assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def setup_dir(tmp_path: Path, space: str | dict, name: str = "space.toml") -> Path:
+    (tmp_path / "objective.py").write_text(OBJECTIVE)
+    text = json.dumps(space) if isinstance(space, dict) else space
+    (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def command(mode: str, *names: str) -> list[str]:
+    return ["--", sys.executable, "objective.py", mode, *(f"{n}={{{n}}}" for n in names)]
+
+
+def calls(directory: Path) -> list[dict]:
+    path = directory / "calls.log"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def journal_events(path: Path) -> list[dict]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a torn line would warn: the journal must be clean
+        _, events, _ = read_journal(path)
+    return events
+
+
+def told(path: Path) -> list[tuple[str, list, object]]:
+    """(kind, point row, value or error) for every tell and failure, in order."""
+    out = []
+    for event in journal_events(path):
+        if event["event"] == "tell":
+            out += [("ok", row, v) for row, v in zip(event["points"], event["values"])]
+        elif event["event"] == "failure":
+            out += [("failed", row, e) for row, e in zip(event["points"], event["errors"])]
+    return out
+
+
+def formula(x: float, n: int, act: str = "relu") -> float:
+    return (x - 0.3) ** 2 + 0.1 * n + (0.0 if act == "relu" else 0.5)
+
+
+def is_running(pid: int) -> bool:
+    """True for a live process; a zombie (killed, not yet reaped) counts as gone."""
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.parent.parent.exists():
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_for(condition, what: str, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if process is not None and process.poll() is not None:
+            _, err = process.communicate()
+            pytest.fail(f"the command line exited ({process.returncode}) before {what}:\n{err}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def with_default_sigint(argv: list[str]) -> list[str]:
+    """argv exec'ed with SIGINT at its default: a shell without job control may ignore it."""
+    restore = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+               "os.execv(sys.argv[1], sys.argv[1:])")
+    return [sys.executable, "-c", restore, *argv]
+
+
+def table_rows(stdout: str) -> list[list[str]]:
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["rank", "value"])
+    rows = []
+    for line in lines[start + 1:]:
+        if not line.strip() or not line.split()[0].isdigit():
+            break
+        rows.append(line.split())
+    return [lines[start].split(), *rows]
+
+
+# ------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A finished 8-evaluation run of the console script with a TOML space."""
+    directory = setup_dir(tmp_path_factory.mktemp("run"), SPACE_TOML)
+    done = bayesopt("run", "--space", "space.toml", "--n-calls", "8", "--journal", "tune.jsonl",
+                    "--seed", "0", *command("objective-line", "x", "n", "act"), cwd=directory)
+    return directory, done
+
+
+# ------------------------------------------------------------------ normal runs
+def test_console_script_is_installed() -> None:
+    assert CONSOLE_SCRIPT is not None, "the bayesopt console script is not installed"
+
+
+def test_run_toml_objective_line(finished_run) -> None:
+    directory, done = finished_run
+    history = told(directory / "tune.jsonl")
+    log = calls(directory)
+    assert len(history) == 8 and len(log) == 8
+    assert all(kind == "ok" for kind, _, _ in history)
+    for (_, row, value), call in zip(history, log):
+        x, n, act_index = row
+        act = ["relu", "tanh"][act_index]
+        # placeholders carry repr-exact floats, so the script computed on the very same x
+        assert call["params"] == {"x": repr(x), "n": str(n), "act": act}
+        assert value == formula(x, n, act)  # the 'objective:' line, not the decoy '17'
+    best = min(value for _, _, value in history)
+    assert "8 evaluations (8 ok, 0 failed)" in done.stdout
+    assert table_rows(done.stdout)[1][1] == f"{best:.6g}"
+
+
+def test_run_json_last_number_via_python_m(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, SPACE_JSON, "space.json")
+    bayesopt("run", "--space", "space.json", "--n-calls", "6", "--journal", "tune.jsonl",
+             "--no-progress", *command("last-number", "x", "n"), via="module", cwd=directory)
+    history = told(directory / "tune.jsonl")
+    assert len(history) == 6
+    for kind, (x, n), value in history:
+        assert kind == "ok" and 1e-3 <= x <= 1.0
+        assert value == formula(x, n)  # the last numeric line, not '12.5' nor 'finished'
+
+
+def test_failed_unparsable_and_timed_out_evaluations(tmp_path: Path) -> None:
+    """k = 0 ok; 1 exits 3 with 30 stderr lines; 2 prints no number; 3 sleeps past --timeout."""
+    directory = setup_dir(tmp_path, K_SPACE_JSON, "k.json")
+    done = bayesopt("run", "--space", "k.json", "--n-calls", "4", "--journal", "tune.jsonl",
+                    "--timeout", "1", "--seed", "1", *command("behaviours", "k"), cwd=directory)
+    by_k = {row[0]: (kind, payload) for kind, row, payload in told(directory / "tune.jsonl")}
+    assert sorted(by_k) == [0, 1, 2, 3]  # a finite space of 4 points: each evaluated once
+    assert by_k[0] == ("ok", 0.0)
+    kind, error = by_k[1]
+    assert kind == "failed" and "exited with status 3" in error
+    assert "stderr line 29" in error and "stderr line 10" in error  # the last 20 lines
+    assert "stderr line 9\n" not in error
+    kind, error = by_k[2]
+    assert kind == "failed" and "no objective in the output" in error
+    assert "the loss went to the moon" in error  # the end of stdout, to see what was printed
+    kind, error = by_k[3]
+    assert kind == "failed" and "timed out after 1 s" in error
+    leader, grandchild = map(int, (directory / "sleepers.txt").read_text().split())
+    wait_for(lambda: not is_running(leader) and not is_running(grandchild),
+             "the timed-out process group to die")
+    assert "4 evaluations (1 ok, 3 failed)" in done.stdout
+
+    shown = bayesopt("show", "tune.jsonl", "--failed", cwd=directory).stdout
+    assert "the command exited with status 3" in shown
+    assert "no objective in the output" in shown and "timed out after 1 s" in shown
+
+
+def test_every_evaluation_failing_exits_1(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, {"k": {"type": "integer", "low": 1, "high": 2}}, "k.json")
+    done = bayesopt("run", "--space", "k.json", "--n-calls", "2", "--no-progress",
+                    *command("behaviours", "k"), cwd=directory, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "0 ok, 2 failed" in done.stdout and "every evaluation failed" in done.stdout
+
+
+def test_two_workers(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    bayesopt("run", "--space", "space.toml", "--n-calls", "6", "--journal", "tune.jsonl",
+             "--workers", "2", "--no-progress", *command("objective-line", "x", "n", "act"),
+             cwd=directory)
+    events = journal_events(directory / "tune.jsonl")
+    assert [e["event"] for e in events[:2]] == ["ask", "ask"]  # two in flight before any tell
+    history = told(directory / "tune.jsonl")
+    assert len(history) == 6 and len(calls(directory)) == 6
+    rows = [tuple(row) for _, row, _ in history]
+    assert len(set(rows)) == 6
+
+
+def test_resume_runs_only_the_remaining_evaluations(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    args = ["run", "--space", "space.toml", "--journal", "tune.jsonl", "--no-progress"]
+    bayesopt(*args, "--n-calls", "6", *command("objective-line", "x", "n", "act"), cwd=directory)
+    first = calls(directory)
+    done = bayesopt(*args, "--n-calls", "10", *command("objective-line", "x", "n", "act"),
+                    via="module", cwd=directory)
+    assert "resuming tune.jsonl: 6 evaluations" in done.stderr
+    log = calls(directory)
+    assert len(first) == 6 and len(log) == 10 and log[:6] == first
+    later = [call["params"] for call in log[6:]]
+    assert not any(params in [call["params"] for call in first] for params in later)
+    assert len(told(directory / "tune.jsonl")) == 10
+
+
+def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    (directory / "block").touch()  # the third evaluation sleeps until it is killed
+    args = ["run", "--space", "space.toml", "--n-calls", "5", "--journal", "tune.jsonl",
+            "--no-progress", *command("block", "x", "n", "act")]
+    process = subprocess.Popen(with_default_sigint([CONSOLE_SCRIPT, *args]), cwd=directory,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for((directory / "blocked.pid").exists, "the third evaluation", process)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=DEADLINE)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Run the same command again to resume" in stderr
+    blocked = int((directory / "blocked.pid").read_text())
+    wait_for(lambda: not is_running(blocked), "the interrupted evaluation to die")
+    events = journal_events(directory / "tune.jsonl")  # no torn line
+    assert [e["event"] for e in events].count("ask") == 3
+    assert len(told(directory / "tune.jsonl")) == 2
+    assert "2 ok, 0 failed, 1 pending" in bayesopt("show", "tune.jsonl", cwd=directory).stdout
+
+    (directory / "block").unlink()
+    bayesopt(*args, cwd=directory)
+    log = calls(directory)
+    assert len(log) == 6  # 2 + the interrupted one + 3 more
+    assert log[3]["params"] == log[2]["params"]  # the interrupted point is evaluated first
+    assert len(told(directory / "tune.jsonl")) == 5
+
+
+# ------------------------------------------------------------------- show, plot
+def test_show_prints_the_best_configurations(finished_run) -> None:
+    directory, _ = finished_run
+    done = bayesopt("show", "tune.jsonl", "--top", "3", via="module", cwd=directory)
+    history = told(directory / "tune.jsonl")
+    assert done.stdout.splitlines()[0] == "tune.jsonl: 8 evaluations (8 ok, 0 failed), minimizing"
+    header, *rows = table_rows(done.stdout)
+    assert header == ["rank", "value", "x", "n", "act", "index"]
+    order = sorted(range(len(history)), key=lambda i: history[i][2])[:3]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    assert [int(row[-1]) for row in rows] == order
+    assert [row[1] for row in rows] == [f"{history[i][2]:.6g}" for i in order]
+    best_x = history[order[0]][1][0]
+    assert f"x={best_x!r}" in done.stdout  # the exact best values, as given to the command
+    widths = {len(line) for line in done.stdout.splitlines()[1:5]}
+    assert len(widths) == 1 or max(widths) - min(widths) <= 4  # aligned columns
+
+
+def test_show_never_writes_to_the_journal(finished_run, tmp_path: Path) -> None:
+    """A run may still be appending: `show` reads a torn last line without truncating it."""
+    directory, _ = finished_run
+    journal = tmp_path / "live.jsonl"
+    journal.write_bytes((directory / "tune.jsonl").read_bytes() + b'{"event": "tell", "poi')
+    before = journal.read_bytes()
+    done = bayesopt("show", "live.jsonl", cwd=tmp_path)
+    assert "8 evaluations (8 ok, 0 failed)" in done.stdout
+    assert "last line is incomplete" in done.stderr
+    assert journal.read_bytes() == before
+
+
+def test_plot_writes_a_png(finished_run) -> None:
+    directory, _ = finished_run
+    done = bayesopt("plot", "tune.jsonl", "-o", "convergence.png", cwd=directory)
+    assert "wrote convergence.png" in done.stdout
+    assert (directory / "convergence.png").read_bytes()[:8] == PNG_SIGNATURE
+    assert os.path.getsize(directory / "convergence.png") > 5000
+
+
+# ------------------------------------------------------------- errors, no run
+BAD_SPACES = [
+    ("broken.toml", "[x\ntype = 'real'", "is not valid TOML"),
+    ("broken.json", '{"x": {"type": "real",', "is not valid JSON"),
+    ("order.toml", "[lr]\ntype = 'real'\nlow = 1.0\nhigh = 0.1", "dimension 'lr': low=1.0 must be < high=0.1"),
+    ("type.toml", "[lr]\ntype = 'float'\nlow = 0\nhigh = 1", "dimension 'lr': type='float' must be one of"),
+    ("missing.toml", "[n]\ntype = 'integer'\nlow = 1", "dimension 'n' of type 'integer': missing key(s) ['high']"),
+    ("extra.json", json.dumps({"n": {"type": "integer", "low": 1, "high": 3, "step": 2}}),
+     "unknown key(s) ['step']"),
+    ("log.toml", "[lr]\ntype = 'real'\nlow = 0.0\nhigh = 1.0\nlog = true", "dimension 'lr': log=True needs low > 0"),
+    ("empty.toml", "[act]\ntype = 'categorical'\nchoices = []", "dimension 'act': choices must not be empty"),
+    ("nothing.toml", "# no dimensions\n", "space is empty"),
+    ("flat.toml", "lr = 0.1", "dimension 'lr': definition must be a table"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), BAD_SPACES, ids=[b[0] for b in BAD_SPACES])
+def test_bad_space_file_is_a_clear_error(tmp_path: Path, name: str, text: str, message: str) -> None:
+    (tmp_path / name).write_text(text)
+    (tmp_path / "objective.py").write_text(OBJECTIVE)
+    done = bayesopt("run", "--space", name, "--journal", "tune.jsonl",
+                    *command("objective-line", "lr"), cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("bayesopt: error: ") and repr(name) in done.stderr
+    assert message in done.stderr
+    assert not (tmp_path / "tune.jsonl").exists() and not calls(tmp_path)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--", sys.executable, "objective.py", "x={x}", "lr={lr}"], "unknown placeholder(s) {lr}"),
+    (["--", sys.executable, "objective.py", "{}"], "unknown placeholder(s) {}"),
+    (["--", sys.executable, "objective.py", "x={x"], "expected '}' before end of string"),
+    (["--", sys.executable, "objective.py", "{act:.3f}"], "cannot format act='relu'"),
+    (["--", "no-such-program-bayesopt", "{x}"], "command not found: 'no-such-program-bayesopt'"),
+    (["--", "./missing/run.sh", "{x}"], "'./missing/run.sh' is not an executable file"),
+], ids=["unknown", "positional", "unbalanced", "bad-spec", "not-on-path", "no-file"])
+def test_bad_command_is_a_clear_error(tmp_path: Path, argv: list[str], message: str) -> None:
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    done = bayesopt("run", "--space", "space.toml", "--journal", "tune.jsonl", *argv,
+                    cwd=directory, check=False)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert not (directory / "tune.jsonl").exists() and not calls(directory)
+
+
+def test_missing_command_and_bad_options_are_usage_errors(tmp_path: Path) -> None:
+    setup_dir(tmp_path, SPACE_TOML)
+    for args, message in [
+        (["run", "--space", "space.toml"], "the following arguments are required: COMMAND"),
+        (["run", "--space", "space.toml", "--workers", "0", "--", "true"], "not a positive integer"),
+        (["run", "--space", "space.toml", "--timeout", "-1", "--", "true"], "not a positive number"),
+        (["run", "--space", "nope.toml", "--", "true"], "cannot read the space file 'nope.toml'"),
+        (["show", "nope.jsonl"], "cannot read the journal 'nope.jsonl'"),
+        (["show", "space.toml"], "cannot read the journal 'space.toml'"),
+    ]:
+        done = bayesopt(*args, cwd=tmp_path, check=False)
+        assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
+
+
+def test_resuming_with_another_space_is_refused(finished_run, tmp_path: Path) -> None:
+    directory, _ = finished_run
+    shutil.copy(directory / "tune.jsonl", tmp_path / "tune.jsonl")
+    setup_dir(tmp_path, SPACE_JSON, "space.json")
+    before = (tmp_path / "tune.jsonl").read_bytes()
+    done = bayesopt("run", "--space", "space.json", "--journal", "tune.jsonl", "--n-calls", "9",
+                    *command("last-number", "x", "n"), cwd=tmp_path, check=False)
+    assert done.returncode == 2 and "was written for the space" in done.stderr, done.stderr
+    assert (tmp_path / "tune.jsonl").read_bytes() == before and not calls(tmp_path)
+
+
+def test_help_does_not_import_numba() -> None:
+    code = textwrap.dedent("""
+        import sys
+        from bayesopt.cli import main
+        for argv in (["--help"], ["run", "--help"], ["show", "--help"]):
+            try:
+                main(argv)
+            except SystemExit as exit:
+                assert exit.code == 0
+        heavy = {"numba", "scipy", "bayesopt.optimizer", "bayesopt.minimize"}
+        print(sorted(m for m in sys.modules if m in heavy or m.split(".")[0] in heavy))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=DEADLINE, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert "objective convention" in done.stdout and "'objective: <number>'" in done.stdout
+    assert bayesopt("--help", cwd=Path.cwd()).stdout.startswith("usage: bayesopt")
+
+
+# -------------------------------------------------------------- in-process units
+@pytest.mark.parametrize(("stdout", "expected"), [
+    ("objective: 0.25\n", 0.25),
+    ("Objective : -1e-3\nlater output\n", -1e-3),
+    ("objective: 1\nobjective: 2\n3\n", 2.0),  # the last objective line wins, over numbers
+    ("loss 3\n12.5\n0.125\nfinished\n", 0.125),  # else the last line that is a number
+    ("  7  \n\n", 7.0),
+    ("objective: nan\n", math.nan),  # parsed; minimize records a non-finite value as failed
+])
+def test_parse_objective(stdout: str, expected: float) -> None:
+    value = parse_objective(stdout)
+    assert value == expected or (math.isnan(expected) and math.isnan(value))
+
+
+@pytest.mark.parametrize(("stdout", "message"), [
+    ("", "no objective in the output"),
+    ("loss: 0.3\nepoch 3\n", "no objective in the output"),
+    ("objective: 0.3\nobjective: high\n0.2\n", "the last 'objective:' line holds 'high'"),
+])
+def test_parse_objective_errors(stdout: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_objective(stdout)
+
+
+def test_template_renders_exact_values() -> None:
+    from bayesopt.space import Categorical, Integer, Real, Space
+
+    space = Space({"lr": Real(1e-5, 1.0, log=True), "n": Integer(1, 8),
+                   "act": Categorical(["relu", "tanh"])})
+    template = CommandTemplate.parse(["train", "--lr={lr}", "{n}", "{act}", "{lr:.2e}", "{{x}}"],
+                                     space)
+    lr = 0.1 + 0.2  # 0.30000000000000004
+    assert template.render({"lr": lr, "n": 3, "act": "tanh"}) == [
+        "train", "--lr=0.30000000000000004", "3", "tanh", "3.00e-01", "{x}"]
+
+
+def test_demo_subcommand(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bayesopt.demo
+
+    seeds = []
+    monkeypatch.setattr(bayesopt.demo, "main", lambda seed: seeds.append(seed))
+    assert cli.main(["demo", "--seed", "3"]) == 0
+    assert seeds == [3]
+
+
+def test_choices_match_the_library() -> None:
+    from bayesopt.optimizer import ACQUISITIONS
+    from kernels import KERNEL_KINDS
+
+    assert cli.ACQUISITIONS == ACQUISITIONS
+    assert {KERNEL_KINDS[name] for name in cli.KERNELS} == set(KERNEL_KINDS.values())  # aliases aside

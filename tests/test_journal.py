@@ -1,0 +1,690 @@
+"""The journal (`Optimizer(journal=...)`) and exact resume (`Optimizer.resume`, `minimize`).
+
+    path      : a journal file, one JSON object per line (bayesopt.journal)
+    header    : line 1 — format, version, library version, space, config
+    event     : every later line — {"event": "ask" | "tell" | "failure", "points": ..., "state": ...}
+    twin      : `Optimizer.resume` on a *copy* of a live optimizer's journal, so that both
+                can go on side by side and be compared ask for ask
+
+What is checked: the header and one fsync'ed line per event; that a resumed optimizer
+has the same history, pending points, random state and surrogate as the live one and
+asks exactly what it asks (mixed spaces with failures and batches, non-JSON categories,
+maximize, UCB, across refits and the append-only regime past 200 observations); a torn
+last line; a journal for another space; refusing to overwrite; corrupt journals and
+invalid values raising `JournalError`; loading never unpickling anything; and
+`minimize(..., journal=...)` continuing a run without evaluating anything twice.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pathlib
+import pickle
+import shutil
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import bayesopt
+import bayesopt.journal
+from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt import Categorical, Integer, Optimizer, Real, minimize
+from bayesopt.fitting import FitOptions
+from bayesopt.journal import JournalError, TruncatedJournalWarning
+from bayesopt.model import ModelOptions
+from bayesopt.options import OptimizerOptions
+
+FAST = OptimizerOptions(
+    model=ModelOptions(n_restarts=1, fit=FitOptions(maxiter=50)),
+    acquisition_optimizer=AcquisitionOptimizerOptions(
+        n_candidates=256, n_local_candidates=64, n_restarts=2, maxiter=30
+    ),
+)
+
+# Categories that do not survive JSON (tuples come back as lists): resume needs space=.
+TUPLE_CHOICES = [("relu", 1), ("tanh", 2), ("gelu", 3)]
+
+
+def mixed_space() -> dict[str, Any]:
+    return {
+        "lr": Real(1e-4, 1.0, log=True),
+        "width": Real(-2.0, 2.0),
+        "layers": Integer(1, 6),
+        "act": Categorical(TUPLE_CHOICES),
+    }
+
+
+def objective(params: dict[str, Any]) -> float:
+    """Deterministic; fails (None) in one corner of the space."""
+    if params["layers"] == 6 and params["width"] > 1.0:
+        return None  # type: ignore[return-value]
+    act = {"relu": 0.0, "tanh": 0.5, "gelu": 0.2}[params["act"][0]]
+    return (math.log10(params["lr"]) + 2) ** 2 + params["width"] ** 2 + 0.1 * params["layers"] + act
+
+
+def report(opt: Optimizer, params: dict[str, Any], failure_every: int = 0) -> None:
+    """Tell the objective's value, or a failure (also every `failure_every`-th observation)."""
+    value = objective(params)
+    n = len(opt.history)
+    if value is None or (failure_every and n % failure_every == failure_every - 1):
+        opt.tell_failure(params, RuntimeError(f"evaluation {n} diverged"))
+    else:
+        opt.tell(params, value)
+
+
+def drive(opt: Optimizer, steps: int) -> None:
+    """A mixed sequence: single asks, batches of 3 told in one call or one by one, failures."""
+    for step in range(steps):
+        if step % 3 == 1:
+            batch = opt.ask(3)
+            if step % 2:
+                values = [objective(p) for p in batch[:2]]
+                opt.tell(batch[:2], [9.0 if v is None else v for v in values])  # 9: a bad value
+                report(opt, batch[2], failure_every=4)
+            else:
+                for params in batch:
+                    report(opt, params, failure_every=4)
+        else:
+            report(opt, opt.ask(), failure_every=4)
+
+
+def twin(opt: Optimizer, path: pathlib.Path, tmp_path: pathlib.Path, **kwargs: Any) -> Optimizer:
+    copy = tmp_path / f"twin-{len(list(tmp_path.iterdir()))}.jsonl"
+    shutil.copy(path, copy)
+    return Optimizer.resume(copy, **kwargs)
+
+
+def assert_same_state(resumed: Optimizer, live: Optimizer) -> None:
+    assert resumed.history == live.history
+    assert resumed.pending == live.pending
+    assert resumed.rng.bit_generator.state == live.rng.bit_generator.state
+    assert resumed._design_used == live._design_used
+    assert resumed._model.state() == live._model.state()
+    assert resumed.space == live.space and resumed.options == live.options
+    assert (resumed.acquisition, resumed.n_initial, resumed.seed, resumed.maximize) == (
+        live.acquisition, live.n_initial, live.seed, live.maximize)
+
+
+def assert_same_future(resumed: Optimizer, live: Optimizer, steps: int = 10) -> None:
+    """Both tell their pending points, then ask and tell `steps` times: identical asks."""
+    for params in live.pending:
+        report(live, params)
+        report(resumed, params)
+    for step in range(steps):
+        asked = live.ask(2) if step % 4 == 3 else [live.ask()]
+        again = resumed.ask(2) if step % 4 == 3 else [resumed.ask()]
+        assert again == asked, f"ask {step} after resume differs"
+        for params in asked:
+            report(live, params)
+            report(resumed, params)
+    assert_same_state(resumed, live)
+
+
+def events(path: pathlib.Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()[1:]]
+
+
+# ==================================================================== format
+
+
+def test_header_holds_space_library_version_and_config(tmp_path):
+    path = tmp_path / "run.jsonl"
+    Optimizer(mixed_space(), seed=3, n_initial=4, kernel="matern32", acquisition="ucb",
+              ucb_beta=2.0, maximize=True, options=FAST, journal=path).close()
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1
+    header = json.loads(lines[0])
+    assert header["journal"] == "bayesopt" and header["version"] == 1
+    assert header["library"] == bayesopt.__version__
+    assert header["space"] == {
+        "lr": {"type": "real", "low": 1e-4, "high": 1.0, "log": True},
+        "width": {"type": "real", "low": -2.0, "high": 2.0, "log": False},
+        "layers": {"type": "integer", "low": 1, "high": 6, "log": False},
+        "act": {"type": "categorical", "choices": [list(c) for c in TUPLE_CHOICES]},
+    }
+    config = header["config"]
+    assert {k: config[k] for k in ("acquisition", "n_initial", "seed", "maximize", "ucb_beta")} == {
+        "acquisition": "ucb", "n_initial": 4, "seed": 3, "maximize": True, "ucb_beta": 2.0}
+    assert config["options"]["model"]["kernel"] == "matern32"
+    assert OptimizerOptions.from_dict(config["options"]) == Optimizer(
+        mixed_space(), kernel="matern32", options=FAST).options
+
+
+def test_seedless_optimizer_journals_the_seed_it_drew(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1)}, journal=path)
+    assert json.loads(path.read_text().splitlines()[0])["config"]["seed"] == opt.seed
+    opt.ask()
+    resumed = twin(opt, path, tmp_path)
+    assert resumed.seed == opt.seed and resumed.ask() == opt.ask()
+
+
+def test_one_line_per_event_with_its_points(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(mixed_space(), seed=0, n_initial=3, options=FAST, journal=path)
+    a = opt.ask()
+    batch = opt.ask(3)
+    opt.tell(a, 1.5)
+    opt.tell(batch[:2], [2.5, 3.5])
+    opt.tell_failure(batch[2], "out of memory")
+    opt.tell_failure([opt.ask(), opt.ask()])
+    recorded = events(path)
+    assert [e["event"] for e in recorded] == [
+        "ask", "ask", "tell", "tell", "failure", "ask", "ask", "failure"]
+    assert [len(e["points"]) for e in recorded] == [1, 3, 1, 2, 1, 1, 1, 2]
+    assert recorded[2]["values"] == [1.5] and recorded[3]["values"] == [2.5, 3.5]
+    assert recorded[4]["errors"] == ["out of memory"] and recorded[7]["errors"] == [None, None]
+    # categories by index, numbers as they are
+    act = TUPLE_CHOICES.index(a["act"])
+    assert recorded[0]["points"] == [[a["lr"], a["width"], a["layers"], act]]
+    assert all(set(e["state"]) == {"rng", "design_used", "model"} for e in recorded)
+
+
+def test_every_event_is_fsynced_before_the_call_returns(tmp_path, monkeypatch):
+    path = tmp_path / "run.jsonl"
+    synced: list[int] = []  # the journal's size at each fsync
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)
+        real_fsync(fd)
+
+    monkeypatch.setattr(bayesopt.journal.os, "fsync", recording_fsync)
+    opt = Optimizer({"x": Real(0, 1), "k": Integer(0, 4)}, seed=0, n_initial=2, options=FAST,
+                    journal=path)
+    calls = [
+        lambda: opt.ask(),
+        lambda: opt.ask(3),
+        lambda: opt.tell(opt.pending[0], 1.0),
+        lambda: opt.tell(opt.pending[:2], [2.0, 3.0]),
+        lambda: opt.tell_failure(opt.pending[0], "boom"),
+        lambda: opt.tell({"x": 0.5, "k": 2}, 0.5),  # a point that was never asked
+        lambda: opt.ask(),  # from the model now
+        lambda: opt.tell(opt.pending[0], 0.25),
+    ]
+    assert synced == [path.stat().st_size]  # the header
+    for number, call in enumerate(calls, 2):
+        call()
+        size = path.stat().st_size
+        assert len(synced) == number, "exactly one fsync per event"
+        assert synced[-1] == size, "the whole line was written and flushed before the fsync"
+        assert path.read_bytes().endswith(b"\n")
+        assert len(path.read_text().splitlines()) == number
+
+
+# ==================================================================== resume
+
+
+def test_resume_of_a_mixed_run_restores_everything_and_asks_the_same(tmp_path):
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(mixed_space(), seed=1, n_initial=5, options=FAST, journal=path)
+    drive(live, 9)
+    live.ask(3)
+    live.ask()  # four pending points
+    assert len(live.pending) == 4 and any(not o.ok for o in live.history)
+    assert any(o.error and "diverged" in o.error for o in live.history)
+    resumed = twin(live, path, tmp_path, space=mixed_space())
+    assert_same_state(resumed, live)
+    assert resumed.history[0].params["act"] in TUPLE_CHOICES  # tuples, not JSON lists
+    assert_same_future(resumed, live)
+
+
+def test_resume_right_after_model_based_asks_asks_the_same(tmp_path):
+    """The smallest case: one continuous dimension, a few asks from the model, resume."""
+    path = tmp_path / "run.jsonl"
+    live = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=2, options=FAST, journal=path)
+    for _ in range(4):
+        p = live.ask()
+        live.tell(p, (p["x"] - 0.3) ** 2)
+    resumed = twin(live, path, tmp_path)
+    assert_same_state(resumed, live)
+    assert resumed.ask() == live.ask()
+
+
+def test_resume_without_the_space_when_choices_do_not_survive_json(tmp_path):
+    path = tmp_path / "run.jsonl"
+    Optimizer(mixed_space(), seed=0, journal=path).close()
+    with pytest.raises(JournalError, match="pass space= to Optimizer.resume"):
+        Optimizer.resume(path)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"maximize": True},
+        {"acquisition": "ucb"},
+        {"acquisition": "ucb", "ucb_beta": 3.0, "kernel": "rbf"},
+        {"acquisition": "ei", "kernel": "matern12"},
+    ],
+    ids=["maximize", "ucb schedule", "ucb fixed beta rbf", "ei matern12"],
+)
+def test_resume_asks_the_same_for_other_settings(tmp_path, kwargs):
+    path = tmp_path / "run.jsonl"
+    space = {"x": Real(-1, 1), "k": Integer(0, 5), "c": Categorical(["a", "b"])}
+    live = Optimizer(space, seed=4, n_initial=4, options=FAST, journal=path, **kwargs)
+
+    def value(p):
+        return (p["x"] - 0.2) ** 2 + 0.1 * p["k"] + (p["c"] == "b")
+
+    for step in range(8):
+        p = live.ask()
+        live.tell(p, value(p)) if step != 5 else live.tell_failure(p)
+    live.ask(2)
+    resumed = twin(live, path, tmp_path)
+    assert_same_state(resumed, live)
+    for _ in range(10):
+        for p in live.pending:
+            live.tell(p, value(p))
+            resumed.tell(p, value(p))
+        assert resumed.ask() == live.ask()
+    assert_same_state(resumed, live)
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "matern32", "matern12"])
+def test_resume_keeps_the_kernel(tmp_path, kernel):
+    path = tmp_path / "run.jsonl"
+    Optimizer({"x": Real(0, 1)}, seed=0, kernel=kernel, journal=path).close()
+    assert Optimizer.resume(path).options.model.kernel == kernel
+
+
+def test_resume_during_the_initial_design_with_pending_design_points(tmp_path):
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(mixed_space(), seed=2, n_initial=8, options=FAST, journal=path)
+    live.ask(3)
+    report(live, live.pending[1])
+    resumed = twin(live, path, tmp_path, space=mixed_space())
+    assert live._design_used == resumed._design_used == 3
+    assert_same_state(resumed, live)
+    assert_same_future(resumed, live, steps=8)  # crosses into the model phase
+
+
+def test_resume_past_200_observations_restores_the_appended_model(tmp_path):
+    """Bulk tells to n = 210 (refits at 150 and 210), then single tells appended to the factor
+    without refitting (n < 1.1 · 210); resume there, and continue past the next refit (at n ≥ 1.1 · 210)."""
+    path = tmp_path / "run.jsonl"
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    live = Optimizer(space, seed=0, n_initial=5, options=FAST, journal=path)
+    rng = np.random.default_rng(0)
+
+    def value(p):
+        return math.sin(5 * p["x"]) + (p["y"] - 0.5) ** 2
+
+    for n in (150, 60):
+        points = space_points(live, rng, n)
+        live.tell(points, [value(p) for p in points])
+    for _ in range(6):
+        p = live.ask()
+        live.tell(p, value(p))
+    state = live._model.state()
+    assert (state["n"], state["fit_n"]) == (216, 210)  # appended since the refit at 210
+    resumed = twin(live, path, tmp_path)
+    assert_same_state(resumed, live)
+    assert resumed._model.gp.n == live._model.gp.n == 216
+    np.testing.assert_array_equal(resumed._model.gp.alpha, live._model.gp.alpha)
+    for _ in range(18):
+        p = live.ask()
+        assert resumed.ask() == p
+        live.tell(p, value(p))
+        resumed.tell(p, value(p))
+    assert live._model.state()["fit_n"] > 216  # the refit boundary was crossed
+    assert_same_state(resumed, live)
+
+
+def space_points(opt: Optimizer, rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
+    return opt.space.decode(opt.space.from_unit(rng.random((n, opt.space.n_dims))))
+
+
+def test_a_resumed_optimizer_can_be_resumed_again(tmp_path):
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(mixed_space(), seed=5, n_initial=4, options=FAST, journal=path)
+    drive(live, 4)
+    first = twin(live, path, tmp_path, space=mixed_space())
+    first_path = first._journal._handle.name
+    drive(live, 3)
+    drive(first, 3)
+    assert_same_state(first, live)
+    first.close()
+    second = Optimizer.resume(first_path, space=mixed_space())
+    assert_same_state(second, live)
+    assert_same_future(second, live, steps=5)
+
+
+def test_resume_needs_no_journal_to_equal_a_run_without_one(tmp_path):
+    """Journaling changes nothing: same seed and tells, with or without a journal."""
+    path = tmp_path / "run.jsonl"
+    with_journal = Optimizer(mixed_space(), seed=6, n_initial=4, options=FAST, journal=path)
+    without = Optimizer(mixed_space(), seed=6, n_initial=4, options=FAST)
+    for _ in range(8):
+        p = without.ask()
+        assert with_journal.ask() == p
+        report(without, p)
+        report(with_journal, p)
+    assert_same_state(Optimizer.resume(path, space=mixed_space()), without)
+
+
+# =========================================================== torn last line
+
+
+def test_truncated_last_line_is_skipped_and_the_journal_stays_valid(tmp_path):
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(mixed_space(), seed=7, n_initial=4, options=FAST, journal=path)
+    drive(live, 6)
+    asked = live.ask()
+    report(live, asked)  # this tell's line will be torn
+    torn = tmp_path / "torn.jsonl"
+    data = path.read_bytes()
+    last_line = data[: -1].rsplit(b"\n", 1)[1]
+    torn.write_bytes(data[: len(data) - len(last_line) // 2 - 1])  # killed mid-write
+    with pytest.warns(TruncatedJournalWarning, match="last line is incomplete"):
+        resumed = Optimizer.resume(torn, space=mixed_space())
+    assert resumed.history == live.history[:-1] and resumed.pending == [asked]
+    report(resumed, asked)  # told again, as minimize would after a crash
+    assert_same_state(resumed, live)
+    drive(resumed, 3)  # and it keeps journaling to the repaired file
+    resumed.close()
+    lines = torn.read_bytes().split(b"\n")
+    assert lines[-1] == b"" and all(json.loads(line) for line in lines[:-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedJournalWarning)
+        assert_same_state(Optimizer.resume(torn, space=mixed_space()), resumed)
+
+
+def test_torn_ask_line_is_asked_again_identically(tmp_path):
+    path = tmp_path / "run.jsonl"
+    live = Optimizer({"x": Real(0, 1), "k": Integer(0, 3)}, seed=8, n_initial=3, options=FAST,
+                     journal=path)
+    for _ in range(6):
+        p = live.ask()
+        live.tell(p, p["x"] + p["k"])
+    before_ask = path.read_bytes()
+    asked = live.ask()
+    torn = tmp_path / "torn.jsonl"
+    torn.write_bytes(path.read_bytes()[: len(before_ask) + 25])
+    with pytest.warns(TruncatedJournalWarning):
+        resumed = Optimizer.resume(torn)
+    assert resumed.pending == [] and resumed.ask() == asked
+
+
+# ======================================================= wrong or bad files
+
+
+def test_journal_for_another_space_is_refused_naming_both(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1), "k": Integer(0, 3)}, seed=0, journal=path)
+    opt.tell(opt.ask(), 1.0)
+    opt.close()
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match=r"(?s)'high': 1\.0.*not .*'high': 2\.0"):
+        Optimizer.resume(path, {"x": Real(0, 2), "k": Integer(0, 3)})
+    with pytest.raises(JournalError, match=r"(?s)'k'.*not .*'kk'"):
+        Optimizer.resume(path, {"x": Real(0, 1), "kk": Integer(0, 3)})
+    with pytest.raises(JournalError, match="was written for the space"):
+        minimize(lambda p: 0.0, {"x": Real(0, 1, log=False), "k": Integer(0, 4)}, n_calls=3,
+                 journal=path, progress=False)
+    assert path.read_bytes() == before
+
+
+def test_journal_resumed_with_the_dimensions_reordered_is_refused(tmp_path):
+    """Points are stored by position: resuming with the same dimensions in another order
+    would silently swap the values of same-typed dimensions."""
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"a": Real(0, 1), "b": Real(0, 1)}, seed=0, journal=path)
+    opt.tell({"a": 0.1, "b": 0.9}, 1.0)
+    opt.close()
+    try:
+        swapped = Optimizer.resume(path, {"b": Real(0, 1), "a": Real(0, 1)})
+    except JournalError as error:
+        assert "was written for the space" in str(error)
+        return
+    pytest.fail(f"resumed with the dimensions swapped: {{'a': 0.1, 'b': 0.9}} was read back as "
+                f"{swapped.history[0].params}")
+
+
+def test_existing_journal_is_never_overwritten(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=path)
+    opt.tell(opt.ask(), 1.0)
+    opt.close()
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match=r"already exists.*Optimizer\.resume"):
+        Optimizer({"x": Real(0, 1)}, seed=0, journal=path)
+    assert path.read_bytes() == before
+    empty = tmp_path / "empty.jsonl"
+    empty.touch()  # an empty file is not a run: it may be started
+    Optimizer({"x": Real(0, 1)}, seed=0, journal=empty).close()
+    assert json.loads(empty.read_text())["journal"] == "bayesopt"
+
+
+def _journal_lines(tmp_path) -> list[dict[str, Any]]:
+    """A small valid journal as parsed lines: header, then ask/tell/ask/failure/ask/tell events."""
+    path = tmp_path / f"source-{len(list(tmp_path.iterdir()))}.jsonl"
+    opt = Optimizer({"x": Real(0, 1), "k": Integer(0, 3), "c": Categorical(["a", "b", "c"])},
+                    seed=0, n_initial=2, options=FAST, journal=path)
+    p = opt.ask()
+    opt.tell(p, 1.0)
+    opt.tell_failure(opt.ask(), "boom")
+    p = opt.ask()
+    opt.tell(p, 2.0)
+    opt.close()
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _edit(**where: Any):
+    """An edit of line `line`: set `path` (a tuple of keys) to `value`, or delete it."""
+    def apply(lines):
+        target = lines[where["line"]]
+        *parents, last = where["path"]
+        for key in parents:
+            target = target[key]
+        if where.get("delete"):
+            del target[last]
+        else:
+            target[last] = where["value"]
+        return lines
+    return apply
+
+
+CORRUPT = {
+    # unreadable lines
+    "garbage line in the middle": lambda lines: lines[:2] + ["{not json"] + lines[2:],
+    "torn line in the middle": lambda lines: lines[:2] + [json.dumps(lines[2])[:40]] + lines[3:],
+    "array instead of an object": lambda lines: lines[:2] + [[1, 2, 3]] + lines[2:],
+    # headers
+    "no header": lambda lines: lines[1:],
+    "another program's header": _edit(line=0, path=("journal",), value="optuna"),
+    "future format version": _edit(line=0, path=("version",), value=2),
+    "header without space": _edit(line=0, path=("space",), delete=True),
+    "header space with unknown type": _edit(line=0, path=("space", "x", "type"), value="float"),
+    "header config without seed": _edit(line=0, path=("config", "seed"), delete=True),
+    # points
+    "category index out of range": _edit(line=2, path=("points", 0, 2), value=7),
+    "negative category index": _edit(line=2, path=("points", 0, 2), value=-1),
+    "category given by name": _edit(line=2, path=("points", 0, 2), value="a"),
+    "category index true": _edit(line=2, path=("points", 0, 2), value=True),
+    "real outside the space": _edit(line=2, path=("points", 0, 0), value=5.0),
+    "integer 2.5": _edit(line=2, path=("points", 0, 1), value=2.5),
+    "point with a missing entry": _edit(line=2, path=("points", 0), value=[0.5, 1]),
+    "points not a list": _edit(line=2, path=("points",), value={"x": 0.5}),
+    # values
+    "NaN value": _edit(line=2, path=("values", 0), value=math.nan),
+    "infinite value": _edit(line=2, path=("values", 0), value=-math.inf),
+    "string value": _edit(line=2, path=("values", 0), value="1.0"),
+    "value beyond float range": _edit(line=2, path=("values", 0), value=10**400),
+    "more values than points": _edit(line=2, path=("values",), value=[1.0, 2.0]),
+    "tell without values": _edit(line=2, path=("values",), delete=True),
+    "failure with fewer errors than points": _edit(line=4, path=("errors",), value=[]),
+    # events and states
+    "unknown event": _edit(line=2, path=("event",), value="undo"),
+    "event without state": _edit(line=6, path=("state",), delete=True),
+    "random state garbage": _edit(line=6, path=("state", "rng"), value="PCG64"),
+}
+
+
+@pytest.mark.parametrize("corrupt", list(CORRUPT.values()), ids=list(CORRUPT))
+def test_corrupt_journal_raises_journal_error(tmp_path, corrupt):
+    lines = corrupt(_journal_lines(tmp_path))
+    path = tmp_path / "corrupt.jsonl"
+    path.write_text("".join(
+        (line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    before = path.read_bytes()
+    with pytest.raises(JournalError):
+        Optimizer.resume(path)
+    assert path.read_bytes() == before  # a failed resume leaves the file alone
+
+
+def test_values_are_validated_on_load_with_a_message_naming_them(tmp_path):
+    lines = _journal_lines(tmp_path)
+    lines[2]["values"] = [math.nan]
+    lines[5]["points"][0][0] = 1.5
+    for number, text in [(2, "nan.*tell_failure"), (5, r"'x'.*1\.5.*outside \[0\.0, 1\.0\]")]:
+        path = tmp_path / f"bad{number}.jsonl"
+        good = _journal_lines(tmp_path)
+        good[number] = lines[number]
+        path.write_text("".join(json.dumps(line) + "\n" for line in good))
+        with pytest.raises(JournalError, match=text):
+            Optimizer.resume(path)
+
+
+# ============================================================ no code runs
+
+
+class _Touch:
+    """Unpickling this creates a file: proof that a payload ran."""
+
+    def __init__(self, target: pathlib.Path) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.target,))
+
+
+def test_loading_never_unpickles_or_runs_code_from_the_journal(tmp_path, monkeypatch):
+    sentinel = tmp_path / "pwned"
+    payload = pickle.dumps(_Touch(sentinel), protocol=0).decode("latin-1")
+    proof = tmp_path / "payload-is-live"
+    pickle.loads(pickle.dumps(_Touch(proof), protocol=0))  # the payload does run if unpickled
+    assert proof.exists()
+
+    path = tmp_path / "run.jsonl"
+    space = {"x": Real(0, 1), "c": Categorical(["plain", payload])}  # a payload as a category
+    opt = Optimizer(space, seed=0, n_initial=2, journal=path)
+    opt.tell({"x": 0.5, "c": payload}, 1.0)
+    opt.tell_failure(opt.ask(), payload)  # and as an error text
+    opt.close()
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    lines[0]["library"] = payload
+    lines[2]["reduce"] = {"__reduce__": ["os.system", [f"touch {sentinel}"]], "py/object": payload}
+    lines[2]["state"]["pickle"] = payload
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    def no_unpickling(*args: Any, **kwargs: Any):
+        raise AssertionError("the journal was unpickled")
+
+    for name in ("loads", "load", "Unpickler"):
+        monkeypatch.setattr(pickle, name, no_unpickling)
+    resumed = Optimizer.resume(path)
+    assert not sentinel.exists()
+    assert resumed.history[0].params == {"x": 0.5, "c": payload}
+    assert resumed.history[1].error == payload and isinstance(resumed.history[1].error, str)
+
+
+def test_non_text_error_in_a_failure_event_is_not_taken_as_an_object(tmp_path):
+    lines = _journal_lines(tmp_path)
+    lines[4]["errors"] = [{"__reduce__": ["os.system", ["echo"]]}]
+    path = tmp_path / "run.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    try:
+        resumed = Optimizer.resume(path)
+    except JournalError:
+        return
+    assert all(o.error is None or isinstance(o.error, str) for o in resumed.history)
+
+
+@pytest.mark.parametrize("choice", ["enum", "frozenset"])
+def test_space_with_non_json_categories_can_be_journaled_and_resumed(tmp_path, choice):
+    import enum
+
+    class Activation(enum.Enum):
+        RELU = "relu"
+        TANH = "tanh"
+
+    choices = list(Activation) if choice == "enum" else [frozenset({1}), frozenset({1, 2})]
+    space = {"x": Real(0, 1), "act": Categorical(choices)}
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(space, seed=0, n_initial=2, journal=path)
+    for _ in range(4):
+        p = live.ask()
+        live.tell(p, p["x"] + choices.index(p["act"]))
+    resumed = twin(live, path, tmp_path, space=space)
+    assert resumed.history == live.history and resumed.ask() == live.ask()
+
+
+# ================================================================= minimize
+
+
+def counted(func):
+    calls: list[dict[str, Any]] = []
+
+    def wrapper(params):
+        calls.append(dict(params))
+        return func(params)
+
+    wrapper.calls = calls  # type: ignore[attr-defined]
+    return wrapper
+
+
+def flaky(params: dict[str, Any]) -> float:
+    if params["k"] == 3:
+        raise RuntimeError("diverged")
+    return (params["x"] - 0.25) ** 2 + 0.1 * params["k"]
+
+
+FLAKY_SPACE = {"x": Real(0, 1), "k": Integer(0, 4)}
+
+
+def test_minimize_with_a_journal_continues_to_the_total_without_re_evaluating(tmp_path):
+    path = tmp_path / "run.jsonl"
+    f = counted(flaky)
+    first = minimize(f, FLAKY_SPACE, n_calls=7, seed=0, n_initial=4, options=FAST,
+                     journal=path, progress=False)
+    assert len(first) == len(f.calls) == 7
+    second = minimize(f, FLAKY_SPACE, n_calls=15, seed=0, journal=path, progress=False)
+    assert len(second) == 15 and len(f.calls) == 15
+    assert second.history[:7] == first.history
+    keys = [tuple(sorted(p.items())) for p in f.calls]
+    assert len(set(keys)) == 15, "a point was evaluated twice"
+    assert [o.params for o in second.history] == f.calls
+    assert second.n_failed == sum(p["k"] == 3 for p in f.calls)
+    # asking for fewer than are done evaluates nothing
+    third = minimize(f, FLAKY_SPACE, n_calls=10, seed=0, journal=path, progress=False)
+    assert len(f.calls) == 15 and third.history == second.history
+
+
+def test_interrupted_minimize_evaluates_what_the_uninterrupted_one_does(tmp_path):
+    path = tmp_path / "run.jsonl"
+    for n_calls in (5, 9, 15):  # two interruptions
+        resumed = minimize(flaky, FLAKY_SPACE, n_calls=n_calls, seed=0, n_initial=4,
+                           options=FAST, journal=path, progress=False)
+    whole = minimize(flaky, FLAKY_SPACE, n_calls=15, seed=0, n_initial=4, options=FAST,
+                     journal=tmp_path / "whole.jsonl", progress=False)
+    assert [(o.params, o.value, o.status) for o in resumed.history] == [
+        (o.params, o.value, o.status) for o in whole.history]
+
+
+def test_minimize_evaluates_the_points_pending_in_the_journal_first(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(FLAKY_SPACE, seed=1, n_initial=3, options=FAST, journal=path)
+    for _ in range(4):
+        p = opt.ask()
+        opt.tell(p, flaky(p)) if p["k"] != 3 else opt.tell_failure(p, "diverged")
+    in_flight = opt.ask(2)  # handed to workers, then the process died
+    opt.close()
+    f = counted(flaky)
+    result = minimize(f, FLAKY_SPACE, n_calls=9, seed=1, journal=path, progress=False)
+    assert f.calls[:2] == in_flight and len(f.calls) == 5
+    assert len(result) == 9 and [o.params for o in result.history[4:6]] == in_flight
+    assert Optimizer.resume(path).pending == []
