@@ -28,7 +28,7 @@ import abc
 import math
 import numbers
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -82,12 +82,12 @@ def _inv_mills(z: np.ndarray) -> np.ndarray:
     Phi(z) = erfc(-z/sqrt 2) / 2 = erfcx(-z/sqrt 2) exp(-z**2/2) / 2, so the Gaussian
     factors cancel analytically. Tends to |z| as z -> -inf and to 0 as z -> +inf.
     """
-    return _SQRT_2_DIV_PI / erfcx(-z * _INV_SQRT_2)
+    return cast(np.ndarray, _SQRT_2_DIV_PI / erfcx(-z * _INV_SQRT_2))
 
 
 def _h(z: np.ndarray, pdf: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     """h(z) = phi(z) + z Phi(z), clamped at 0 against cancellation in the far tail."""
-    return np.maximum(pdf + z * cdf, 0.0)
+    return cast(np.ndarray, np.maximum(pdf + z * cdf, 0.0))
 
 
 def _log1mexp(x: np.ndarray) -> np.ndarray:
@@ -101,7 +101,7 @@ def _log1mexp(x: np.ndarray) -> np.ndarray:
 
 def _log_abs_z_mills(z: np.ndarray) -> np.ndarray:
     """w = log(|z| m(z)) = log(erfcx(-z/sqrt 2) |z|) + log(pi/2)/2 < 0 for z < 0 (Eq. 9)."""
-    return np.log(erfcx(-z * _INV_SQRT_2) * np.abs(z)) + _LOG_SQRT_PI_DIV_2
+    return cast(np.ndarray, np.log(erfcx(-z * _INV_SQRT_2) * np.abs(z)) + _LOG_SQRT_PI_DIV_2)
 
 
 # ---------------------------------------------------------------- log_h, by branch
@@ -111,35 +111,35 @@ def _log_abs_z_mills(z: np.ndarray) -> np.ndarray:
 
 def _log_h_upper(z: np.ndarray) -> np.ndarray:
     """Eq. (9), z > -1: log(phi(z) + z Phi(z)) directly (h >= h(-1) ~ 0.083)."""
-    return np.log(np.exp(_log_phi(z)) + z * ndtr(z))
+    return cast(np.ndarray, np.log(np.exp(_log_phi(z)) + z * ndtr(z)))
 
 
 def _log_h_middle(z: np.ndarray) -> np.ndarray:
     """Eq. (9), _Z_TAIL <= z <= -1: -z**2/2 - c1 + log1mexp(log(erfcx(-z/sqrt 2)|z|) + c2)."""
-    return _log_phi(z) + _log1mexp(_log_abs_z_mills(z))
+    return cast(np.ndarray, _log_phi(z) + _log1mexp(_log_abs_z_mills(z)))
 
 
 def _log_h_tail(z: np.ndarray) -> np.ndarray:
     """Eq. (9), z < _Z_TAIL: -z**2/2 - c1 - 2 log|z|, since 1 - |z| m(z) ~ 1/z**2."""
-    return _log_phi(z) - 2.0 * np.log(np.abs(z))
+    return cast(np.ndarray, _log_phi(z) - 2.0 * np.log(np.abs(z)))
 
 
 def _d_log_h_upper(z: np.ndarray) -> np.ndarray:
     """Phi(z) / h(z), with h(z) >= h(-1) ~ 0.083 on this branch."""
     cdf = ndtr(z)
-    return cdf / (np.exp(_log_phi(z)) + z * cdf)
+    return cast(np.ndarray, cdf / (np.exp(_log_phi(z)) + z * cdf))
 
 
 def _d_log_h_middle(z: np.ndarray) -> np.ndarray:
     """m / (1 - |z| m) = exp(log m - log1mexp(log(|z| m)))."""
     log_mills = np.log(erfcx(-z * _INV_SQRT_2)) + _LOG_SQRT_PI_DIV_2
-    return np.exp(log_mills - _log1mexp(_log_abs_z_mills(z)))
+    return cast(np.ndarray, np.exp(log_mills - _log1mexp(_log_abs_z_mills(z))))
 
 
 def _d_log_h_tail(z: np.ndarray) -> np.ndarray:
     """Exact derivative of the tail branch: -z - 2/z = |z| + 2/|z|."""
     abs_z = np.abs(z)
-    return abs_z + 2.0 / abs_z
+    return cast(np.ndarray, abs_z + 2.0 / abs_z)
 
 
 _Branch = Callable[[np.ndarray], np.ndarray]
@@ -240,7 +240,7 @@ class _ImprovementBased(AcquisitionFunction):
         return f"{type(self).__name__}(best_f={self.best_f!r})"
 
     def _z(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-        return (self.best_f - mean) / std
+        return cast(np.ndarray, (self.best_f - mean) / std)
 
 
 class LogExpectedImprovement(_ImprovementBased):
@@ -268,7 +268,7 @@ class LogExpectedImprovement(_ImprovementBased):
         return value, -slope / std, d_std / std
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-        return log_h(self._z(mean, std)) + np.log(std)
+        return cast(np.ndarray, log_h(self._z(mean, std)) + np.log(std))
 
 
 class ExpectedImprovement(_ImprovementBased):
@@ -293,7 +293,7 @@ class ExpectedImprovement(_ImprovementBased):
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         z = self._z(mean, std)
-        return std * _h(z, np.exp(_log_phi(z)), ndtr(z))
+        return cast(np.ndarray, std * _h(z, np.exp(_log_phi(z)), ndtr(z)))
 
 
 class ProbabilityOfImprovement(_ImprovementBased):
@@ -317,7 +317,7 @@ class ProbabilityOfImprovement(_ImprovementBased):
         return log_ndtr(z), -slope / std, -z * slope / std
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-        return log_ndtr(self._z(mean, std))
+        return cast(np.ndarray, log_ndtr(self._z(mean, std)))
 
 
 class UpperConfidenceBound(AcquisitionFunction):

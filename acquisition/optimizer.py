@@ -248,7 +248,7 @@ def _batched_lbfgsb(
         negative_sum, X0.ravel(), jac=True, method="L-BFGS-B",
         bounds=list(zip(lower, upper)), options={"maxiter": options.maxiter, "ftol": options.ftol},
     )
-    X = np.clip(result.x.reshape(r, d), 0.0, 1.0)
+    X: np.ndarray = np.clip(result.x.reshape(r, d), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)
     X[worse] = X0[worse]

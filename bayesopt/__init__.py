@@ -27,7 +27,19 @@ _EXPORTS = {
     "minimize": "bayesopt.minimize",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [  # the names of _EXPORTS and __version__, sorted
+    "Categorical",
+    "Integer",
+    "Observation",
+    "OptimizeResult",
+    "Optimizer",
+    "OptimizerOptions",
+    "Real",
+    "Space",
+    "SpaceExhaustedWarning",
+    "__version__",
+    "minimize",
+]
 
 if TYPE_CHECKING:
     from bayesopt.minimize import minimize

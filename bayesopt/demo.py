@@ -72,11 +72,12 @@ def main(seed: int = 0) -> None:
     start = time.perf_counter()
     result = run_demo(seed=seed)
     elapsed = time.perf_counter() - start
-    initial = [o.value for o in result.history[:N_INITIAL] if o.ok]
+    initial = [o.value for o in result.history[:N_INITIAL] if o.value is not None]
     best = result.best
     if best is None:
         print("every evaluation failed; see result.history")
         return
+    assert best.value is not None, "the best observation is a successful one"
     print(f"\nbest accuracy {best.value:.4f} (evaluation {best.index + 1} of {len(result)}), "
           f"found in {elapsed:.0f} s with")
     for name, value in best.params.items():

@@ -24,12 +24,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import cho_solve
 from scipy.optimize import minimize
 
 from bayesopt.priors import HyperparameterPriors
 from kernels import Kernel
 from kernels.cholesky import cholesky_lower, inverse_from_factor
-from scipy.linalg import cho_solve
 
 logger = logging.getLogger(__name__)
 

@@ -30,6 +30,8 @@ first needs it. So a tell costs one O(n²k) factor append and nothing else.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from kernels import CholeskyFactor, Kernel
@@ -59,7 +61,7 @@ class GaussianProcess:
         self._v = np.zeros(capacity)
         self._z = np.zeros((2, capacity))  # rows: L⁻¹v and L⁻¹1
         self._diag = np.zeros(capacity)  # what each row has on K's diagonal besides s2
-        self._n = n
+        self._n: int = n
         self._X[:n], self._v[:n] = X, values
         self.factor = CholeskyFactor.factorize(kernel.matrix(X, noise), capacity=capacity)
         self._diag[:n] = noise + self.factor.jitter
@@ -167,4 +169,4 @@ class GaussianProcess:
         D is what each row has on K's diagonal besides s2: its noise variance
         and any jitter the factorization needed.
         """
-        return self.y - self._diag[: self._n] * self.alpha
+        return cast(np.ndarray, self.y - self._diag[: self._n] * self.alpha)

@@ -97,7 +97,7 @@ class JournalWriter:
                 f"journal {str(path)!r} already exists; continue it with "
                 f"Optimizer.resume({str(path)!r}) or choose another file"
             )
-        writer = cls(open(path, "w", encoding="utf-8"))
+        writer = cls(open(path, "w", encoding="utf-8"))  # noqa: SIM115 - the writer owns the file
         writer.write(header)
         return writer
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
-import warnings
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -21,10 +21,10 @@ from bayesopt.parallel import (
     evaluate_in_worker,
     resolve_executor,
 )
-from bayesopt.validation import check_count
-from kernels.threads import single_threaded
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
+from bayesopt.validation import check_count
+from kernels.threads import single_threaded
 
 Objective = Callable[[dict[str, Any]], float]
 

@@ -31,7 +31,7 @@ import logging
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -202,7 +202,7 @@ class SurrogateModel:
 
     def _default_params(self) -> np.ndarray:
         lower, upper = np.array(parameter_bounds(self.dim, self.options.fit)).T
-        return np.clip(self.priors.mode(self.dim), lower, upper)
+        return cast(np.ndarray, np.clip(self.priors.mode(self.dim), lower, upper))
 
     def _build_gp(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         try:
@@ -292,7 +292,7 @@ class SurrogateModel:
     @property
     def lengthscales(self) -> np.ndarray:
         assert self.params is not None
-        return np.exp(self.params[:-2])
+        return cast(np.ndarray, np.exp(self.params[:-2]))
 
 
 def _standardization(y: np.ndarray) -> tuple[float, float]:

@@ -23,7 +23,7 @@ import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
 
@@ -40,7 +40,7 @@ from acquisition.penalty import FailurePenalty
 from bayesopt import journal as journal_format
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
-from bayesopt.result import Observation, OptimizeResult, best_observation
+from bayesopt.result import Observation, OptimizeResult, Status, best_observation
 from bayesopt.space import Dimension, Space
 from bayesopt.validation import (
     as_batch,
@@ -107,8 +107,8 @@ class Optimizer:
                           else check_count("n_initial", n_initial))
         self.maximize = check_bool("maximize", maximize)
         self.ucb_beta = None if ucb_beta is None else check_nonnegative("ucb_beta", ucb_beta)
-        self.seed = int(np.random.SeedSequence().entropy) if seed is None else check_count(
-            "seed", seed)  # type: ignore[arg-type]
+        self.seed = (int(cast(int, np.random.SeedSequence().entropy)) if seed is None
+                     else check_count("seed", seed))
         options = options or OptimizerOptions()
         if kernel is not None and kernel != options.model.kernel:
             options = replace(options, model=replace(options.model, kernel=kernel))
@@ -211,7 +211,7 @@ class Optimizer:
     def _design_point(self) -> np.ndarray | None:
         avoid = self._avoid()
         while self._design_used < self._design.shape[0]:
-            x = self._design[self._design_used]
+            x: np.ndarray = self._design[self._design_used]
             self._design_used += 1
             if not _is_near(x, avoid):
                 return x
@@ -220,12 +220,13 @@ class Optimizer:
     def _random_new_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """A uniformly random point not in `avoid`, or None if a finite space has none left."""
         for _ in range(64):
-            x = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
+            x: np.ndarray = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
             if not _is_near(x, avoid):
                 return x
         fresh = self._unobserved_points(avoid)
         if fresh is None:  # a large or continuous space: 64 misses are bad luck, not exhaustion
-            return self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
+            x = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
+            return x
         return fresh[self.rng.integers(fresh.shape[0])] if fresh.shape[0] else None
 
     def _repeat_point(self) -> tuple[dict[str, Any], np.ndarray]:
@@ -325,12 +326,12 @@ class Optimizer:
             self._record(canonical, [None] * len(points), [message] * len(points))
             self._write("failure", canonical, errors=[message] * len(points))
 
-    def _record(self, points: list[dict[str, Any]], values: list[float | None],
-                errors: list[str | None]) -> None:
+    def _record(self, points: list[dict[str, Any]], values: Sequence[float | None],
+                errors: Sequence[str | None]) -> None:
         """Append observations (value None = failed) and release their pending entries."""
         X = self.space.encode(points)
         for params, x, value, error in zip(points, X, values, errors):
-            status = "failed" if value is None else "ok"
+            status: Status = "failed" if value is None else "ok"
             self._history.append(Observation(len(self._history), params, value, status, error))
             self._forget_pending(x)
         ok = np.array([value is not None for value in values], dtype=bool)
@@ -374,7 +375,9 @@ class Optimizer:
     def _write(self, event: str, points: list[dict[str, Any]], **fields: Any) -> None:
         if self._journal is None:
             return
-        record = {"event": event, "points": [journal_format.encode_point(self.space, p) for p in points]}
+        record: dict[str, Any] = {
+            "event": event, "points": [journal_format.encode_point(self.space, p) for p in points],
+        }
         record.update(fields)
         record["state"] = {
             "rng": self.rng.bit_generator.state, "design_used": self._design_used,

@@ -90,7 +90,7 @@ def _apply(opt: Optimizer, event: Mapping[str, Any]) -> None:
         values = [_value(v) for v in event.get("values", [])]
         if len(values) != len(points):
             raise JournalError(f"tell event has {len(points)} points but {len(values)} values")
-        opt._record(points, values, [None] * len(points))  # type: ignore[arg-type]
+        opt._record(points, values, [None] * len(points))
     elif kind == "failure":
         errors = event.get("errors", [None] * len(points))
         if not isinstance(errors, list) or len(errors) != len(points):

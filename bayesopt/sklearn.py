@@ -25,14 +25,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 try:
-    from joblib import effective_n_jobs  # type: ignore[import-untyped]
-    from sklearn.exceptions import FitFailedWarning  # type: ignore[import-untyped]
-    from sklearn.model_selection._search import BaseSearchCV  # type: ignore[import-untyped]
-    from sklearn.utils import check_random_state  # type: ignore[import-untyped]
-    from sklearn.utils._param_validation import (  # type: ignore[import-untyped]
-        Interval,
-        StrOptions,
-    )
+    from joblib import effective_n_jobs
+    from sklearn.exceptions import FitFailedWarning
+    from sklearn.model_selection._search import BaseSearchCV
+    from sklearn.utils import check_random_state
+    from sklearn.utils._param_validation import Interval, StrOptions
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(
         "bayesopt.sklearn needs scikit-learn; install it with: pip install 'bayesopt[sklearn]'"

@@ -20,9 +20,10 @@ from __future__ import annotations
 import abc
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import pairwise
+from typing import Any, cast
 
 import numpy as np
 
@@ -176,7 +177,7 @@ class Real(_Interval):
         return [float(v) for v in x]
 
     def project(self, columns: np.ndarray) -> np.ndarray:
-        return np.clip(columns, 0.0, 1.0)
+        return cast(np.ndarray, np.clip(columns, 0.0, 1.0))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "real", "low": float(self.low), "high": float(self.high), "log": bool(self.log)}
@@ -227,7 +228,7 @@ class Integer(_Interval):
 class Categorical(Dimension):
     """One of a finite set of hashable choices, encoded one-hot."""
 
-    choices: tuple[Hashable, ...]
+    choices: Sequence[Hashable]  # a list or tuple; stored as a tuple
     name: str | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
@@ -292,7 +293,9 @@ class Categorical(Dimension):
         return {"type": "categorical", "choices": list(self.choices)}
 
 
-_TYPES: dict[str, type[Dimension]] = {"real": Real, "integer": Integer, "categorical": Categorical}
+_TYPES: dict[str, Callable[..., Dimension]] = {
+    "real": Real, "integer": Integer, "categorical": Categorical,
+}
 _KEYS = {  # (required, optional) keys of each type's definition
     "real": ({"low", "high"}, {"log"}),
     "integer": ({"low", "high"}, {"log"}),
@@ -332,7 +335,7 @@ class Space:
         widths = [d.n_columns for d in self.dimensions]
         offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int)
         self.slices: tuple[slice, ...] = tuple(
-            slice(int(a), int(b)) for a, b in zip(offsets[:-1], offsets[1:])
+            slice(int(a), int(b)) for a, b in pairwise(offsets)
         )
         self.n_columns = int(offsets[-1])
 
@@ -353,7 +356,8 @@ class Space:
     def cardinality(self) -> int | None:
         """Number of distinct points, or None if any dimension is continuous."""
         sizes = [d.cardinality for d in self.dimensions]
-        return None if any(s is None for s in sizes) else math.prod(sizes)  # type: ignore[misc]
+        finite = [s for s in sizes if s is not None]
+        return math.prod(finite) if len(finite) == len(sizes) else None
 
     def __len__(self) -> int:
         return len(self.dimensions)
@@ -377,7 +381,7 @@ class Space:
         missing = [name for name in self.names if name not in params]
         if missing:
             raise ValueError(f"missing parameter(s) {missing} in {dict(params)!r}")
-        return {d.name: d.validate(params[d.name]) for d in self.dimensions}  # type: ignore[misc]
+        return {name: d.validate(params[name]) for name, d in zip(self.names, self.dimensions)}
 
     def encode(self, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Valid points → (n, n_columns). Validates every point first."""

@@ -24,7 +24,7 @@ import abc
 import functools
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -152,7 +152,7 @@ class Branin(TestFunction):
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         x1, x2 = X[:, 0], X[:, 1]  # (n,)
         b, c, r, s, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 6.0, 10.0, 1 / (8 * math.pi)
-        return (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * np.cos(x1) + s
+        return cast(np.ndarray, (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * np.cos(x1) + s)
 
 
 class SixHumpCamel(TestFunction):
@@ -173,7 +173,9 @@ class SixHumpCamel(TestFunction):
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         x1, x2 = X[:, 0], X[:, 1]  # (n,)
-        return (4 - 2.1 * x1**2 + x1**4 / 3) * x1**2 + x1 * x2 + (-4 + 4 * x2**2) * x2**2
+        return cast(
+            np.ndarray, (4 - 2.1 * x1**2 + x1**4 / 3) * x1**2 + x1 * x2 + (-4 + 4 * x2**2) * x2**2
+        )
 
 
 class _Hartmann(TestFunction):
@@ -189,7 +191,7 @@ class _Hartmann(TestFunction):
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         diff = X[:, None, :] - self.P[None, :, :]  # (n, 4, d)
         inner = np.sum(self.A * diff**2, axis=-1)  # (n, 4)
-        return -np.exp(-inner) @ self.ALPHA
+        return cast(np.ndarray, -np.exp(-inner) @ self.ALPHA)
 
 
 class Hartmann3(_Hartmann):
@@ -276,7 +278,9 @@ class Ackley(TestFunction):
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         rms = np.sqrt(np.mean(X**2, axis=1))  # (n,)
         mean_cos = np.mean(np.cos(self.C * X), axis=1)  # (n,)
-        return -self.A * np.exp(-self.B * rms) - np.exp(mean_cos) + self.A + math.e
+        return cast(
+            np.ndarray, -self.A * np.exp(-self.B * rms) - np.exp(mean_cos) + self.A + math.e
+        )
 
 
 class Rosenbrock(TestFunction):
@@ -296,7 +300,7 @@ class Rosenbrock(TestFunction):
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         head, tail = X[:, :-1], X[:, 1:]  # (n, d-1) each
-        return np.sum(100 * (tail - head**2) ** 2 + (head - 1) ** 2, axis=1)
+        return cast(np.ndarray, np.sum(100 * (tail - head**2) ** 2 + (head - 1) ** 2, axis=1))
 
 
 class Levy(TestFunction):
@@ -318,7 +322,7 @@ class Levy(TestFunction):
         first = np.sin(math.pi * W[:, 0]) ** 2
         mid = np.sum((W[:, :-1] - 1) ** 2 * (1 + 10 * np.sin(math.pi * W[:, :-1] + 1) ** 2), axis=1)
         last = (W[:, -1] - 1) ** 2 * (1 + np.sin(2 * math.pi * W[:, -1]) ** 2)
-        return first + mid + last
+        return cast(np.ndarray, first + mid + last)
 
 
 class StyblinskiTang(TestFunction):
@@ -340,7 +344,7 @@ class StyblinskiTang(TestFunction):
         self.optimizers = ((self.X_STAR,) * self.dim,)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
-        return 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1)
+        return cast(np.ndarray, 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1))
 
 
 # Michalewicz (m = 10) is a sum of one-dimensional terms, so its global
@@ -392,7 +396,9 @@ class Michalewicz(TestFunction):
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         i = np.arange(1, self.dim + 1)  # (d,)
-        return -np.sum(np.sin(X) * np.sin(i * X**2 / math.pi) ** (2 * self.M), axis=1)
+        return cast(
+            np.ndarray, -np.sum(np.sin(X) * np.sin(i * X**2 / math.pi) ** (2 * self.M), axis=1)
+        )
 
 
 PROBLEMS: dict[str, Callable[..., TestFunction]] = {

@@ -34,15 +34,15 @@ def check_value(value: Any, position: int | None = None) -> float:
     ):
         raise TypeError(f"objective value{where} must be a real number, got {value!r}")
     try:
-        value = float(value)
+        number = float(value)
     except OverflowError:  # an int beyond float range
-        value = math.inf
-    if not math.isfinite(value):
+        number = math.inf
+    if not math.isfinite(number):
         raise ValueError(
-            f"objective value{where} is {value!r}; report a failed evaluation with "
+            f"objective value{where} is {number!r}; report a failed evaluation with "
             "tell_failure(params, error) instead of a non-finite value"
         )
-    return value
+    return number
 
 
 def check_choice(key: str, value: Any, choices: Sequence[str]) -> str:

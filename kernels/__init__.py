@@ -8,7 +8,12 @@ Nothing is compiled at import time; the first call compiles (or loads from
 Numba's on-disk cache).
 """
 
-from kernels.cholesky import CholeskyError, CholeskyFactor, cholesky_with_jitter, inverse_from_factor
+from kernels.cholesky import (
+    CholeskyError,
+    CholeskyFactor,
+    cholesky_with_jitter,
+    inverse_from_factor,
+)
 from kernels.kernel import KERNEL_KINDS, Kernel
 
 __all__ = [

@@ -29,6 +29,7 @@ only if even that fails, which for a finite kernel matrix does not happen.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 from numba import prange
@@ -126,7 +127,7 @@ class CholeskyFactor:
         capacity = max(capacity or 0, n, 8)
         self._buffer = np.zeros((capacity, capacity))
         self._buffer[:n, :n] = np.tril(L)
-        self._n = n
+        self._n: int = n
         self.jitter = jitter  # added to the diagonal of the first factorization
         self._contiguous: np.ndarray | None = None
 
@@ -177,7 +178,7 @@ class CholeskyFactor:
             Bt = np.array(columns.T, order="C", copy=True)  # solved in place; never touch B
             (_forward_substitution if lower else _backward_substitution)(self._buffer, Bt)
             out = Bt.T
-        return out.reshape(B.shape)
+        return cast(np.ndarray, out.reshape(B.shape))
 
     def forward_tail(self, z_head: np.ndarray, b_tail: np.ndarray) -> np.ndarray:
         """Finish a forward substitution: given z = L⁻¹b on the first h rows, the rest of it.
@@ -189,8 +190,8 @@ class CholeskyFactor:
         h = z_head.shape[0]
         assert h + b_tail.shape[0] == self._n, "z_head and b_tail must cover the factor's rows"
         rhs = b_tail - self._buffer[h : self._n, :h] @ z_head
-        return solve_triangular(self._buffer[h : self._n, h : self._n], rhs, lower=True,
-                                check_finite=False)
+        return cast(np.ndarray, solve_triangular(self._buffer[h : self._n, h : self._n], rhs,
+                                                 lower=True, check_finite=False))
 
     def append(self, cross: np.ndarray, block: np.ndarray) -> float:
         """Grow the factor by k rows: cross = A[old, new] (n, k), block = A[new, new] (k, k).

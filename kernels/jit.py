@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numba
 from numba import njit
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def serial_and_parallel(**options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+
+def serial_and_parallel(**options: Any) -> Callable[[F], F]:
     """Decorator: `njit(cache=True, **options)` twice, with and without `parallel=True`.
 
     The parallel build runs only when Numba may use more than one thread;
@@ -21,7 +23,7 @@ def serial_and_parallel(**options: Any) -> Callable[[Callable[..., Any]], Callab
     name so the two on-disk caches never collide.
     """
 
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(func: F) -> F:
         serial_func = types.FunctionType(
             func.__code__, func.__globals__, func.__name__ + "_serial", func.__defaults__,
             func.__closure__,
@@ -37,6 +39,6 @@ def serial_and_parallel(**options: Any) -> Callable[[Callable[..., Any]], Callab
         dispatch.serial = serial  # type: ignore[attr-defined]
         dispatch.parallel = parallel  # type: ignore[attr-defined]
         dispatch.py_func = func  # type: ignore[attr-defined]
-        return dispatch
+        return cast(F, dispatch)
 
     return decorate

@@ -11,6 +11,7 @@ only scales the inputs by the lengthscales and forwards the call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -55,7 +56,7 @@ class Kernel:
 
     @property
     def lengthscales(self) -> np.ndarray:
-        return np.exp(self.theta[:-1])
+        return cast(np.ndarray, np.exp(self.theta[:-1]))
 
     @property
     def variance(self) -> float:

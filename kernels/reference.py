@@ -8,6 +8,8 @@ numpy reference.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from kernels.stationary import MATERN12, MATERN32, MATERN52, RBF
@@ -34,7 +36,7 @@ def radial_profile(kind: int, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pairwise_differences(Zq: np.ndarray, Z: np.ndarray) -> np.ndarray:
-    return Zq[:, None, :] - Z[None, :, :]  # (m, n, d)
+    return cast(np.ndarray, Zq[:, None, :] - Z[None, :, :])  # (m, n, d)
 
 
 def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.ndarray:
@@ -60,7 +62,7 @@ def lml_gradient_contraction(
 ) -> np.ndarray:
     """½·tr((ααᵀ − K⁻¹)·∂K/∂θ) (R&W Eq. 5.9) with the dense tensor; K_inv symmetric."""
     W = np.outer(alpha, alpha) - K_inv
-    return 0.5 * np.einsum("ab,abj->j", W, kernel_theta_jacobian(kind, Z, s2))
+    return cast(np.ndarray, 0.5 * np.einsum("ab,abj->j", W, kernel_theta_jacobian(kind, Z, s2)))
 
 
 def cross_gradient_contraction(
@@ -70,4 +72,4 @@ def cross_gradient_contraction(
     diff = _pairwise_differences(Zq, Z)
     _, g = radial_profile(kind, np.sum(diff**2, axis=-1))
     jac = s2 * g[:, :, None] * diff * inv_lengthscales  # ∂k(x*_i, x_b)/∂x*_ij: (m, n, d)
-    return np.einsum("cib,ibj->cij", W, jac)
+    return cast(np.ndarray, np.einsum("cib,ibj->cij", W, jac))

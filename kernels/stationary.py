@@ -73,10 +73,10 @@ def _balanced_row(t: int, half: int, n: int) -> int:
     Rows t and n-1-t together do n+1 units of a triangular loop, so a prange
     over t hands every thread the same amount of work.
     """
-    row = np.int64(t)  # a prange index is unsigned; keep the arithmetic signed
+    row: int = np.int64(t)  # a prange index is unsigned; keep the arithmetic signed
     if half == 0:
         return row
-    partner = np.int64(n) - 1 - row
+    partner: int = np.int64(n) - 1 - row
     return partner if partner != row else np.int64(-1)
 
 

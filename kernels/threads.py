@@ -53,7 +53,8 @@ def blas_threads() -> int:
     """How many threads BLAS calls use right now."""
     controller = _blas_controller()
     if controller is not None and controller.lib_controllers:
-        return max(1, max(lib.num_threads for lib in controller.lib_controllers))
+        threads: int = max(lib.num_threads for lib in controller.lib_controllers)
+        return max(1, threads)
     for key in _BLAS_ENV:
         value = os.environ.get(key, "").strip()
         if value.isdigit() and int(value) > 0:

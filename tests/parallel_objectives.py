@@ -32,8 +32,8 @@ def kills_its_worker_on_the_right(params: dict) -> float:
 
 def branin_unit(params: dict) -> float:
     """Branin (three global minima) on the unit square."""
-    from bayesopt.test_functions import Branin
-
     import numpy as np
+
+    from bayesopt.test_functions import Branin
 
     return float(Branin()(np.array([-5.0 + 15.0 * params["x"], 15.0 * params["y"]])))

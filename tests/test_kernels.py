@@ -20,8 +20,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from kernels import KERNEL_KINDS, Kernel, inverse_from_factor
-from kernels import reference, stationary
+from kernels import KERNEL_KINDS, Kernel, inverse_from_factor, reference, stationary
 from kernels.cholesky import cholesky_lower
 
 KINDS = {

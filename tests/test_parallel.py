@@ -67,11 +67,13 @@ def test_process_pool_runs_exactly_n_calls_without_duplicates():
 def test_dask_local_cluster_runs_exactly_n_calls_without_duplicates():
     import distributed  # the `dask` extra, installed by the README's test command
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            result = minimize(sphere, SPACE, n_calls=12, seed=0, n_workers=2, executor=client,
-                              progress=False)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                 dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = minimize(sphere, SPACE, n_calls=12, seed=0, n_workers=2, executor=client,
+                          progress=False)
     assert len(result) == 12 and distinct_keys(result) == 12
     assert all(o.ok for o in result.history) and result.best_value == min(result.values)
 
@@ -123,6 +125,7 @@ def test_interrupted_parallel_run_resumes_without_reevaluating(tmp_path):
     result = minimize(sphere, SPACE, n_calls=16, n_workers=2, journal=journal, progress=False)
     assert len(result) == 16 and distinct_keys(result) == 16
     assert [o.params for o in result.history[:calls_before]] == [o.params for o in first.history]
-    resumed_first = [o.params for o in result.history[calls_before:calls_before + 2]]
-    key = lambda p: (p["x"], p["y"])  # noqa: E731 - results land in completion order
-    assert sorted(resumed_first, key=key) == sorted(in_flight, key=key)
+    # The two points in flight at the "crash" are submitted first and told in whatever order
+    # they land — a point asked after the first one lands may finish before the second.
+    resumed = [o.params for o in result.history[calls_before:]]
+    assert all(point in resumed for point in in_flight)
