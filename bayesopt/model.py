@@ -67,6 +67,8 @@ class ModelOptions:
     # "yeo-johnson": a power transform of the objective refit with the hyperparameters
     # (see bayesopt.transforms); "none": standardization only
     output_transform: str = "yeo-johnson"
+    lengthscale_prior: str = "recentred"  # or "hvarfner" (see bayesopt.priors)
+    noise_prior: str = "low"  # or "botorch"
     fit: FitOptions = field(default_factory=FitOptions)
 
     def __post_init__(self) -> None:
@@ -78,6 +80,11 @@ class ModelOptions:
             raise ValueError("n_restarts and refit_every_step_until must be >= 0")
         if self.max_fit_points < 2:
             raise ValueError(f"max_fit_points={self.max_fit_points} must be >= 2")
+        if self.lengthscale_prior not in ("recentred", "hvarfner"):
+            raise ValueError(f"lengthscale_prior={self.lengthscale_prior!r} must be "
+                             "'recentred' or 'hvarfner'")
+        if self.noise_prior not in ("low", "botorch"):
+            raise ValueError(f"noise_prior={self.noise_prior!r} must be 'low' or 'botorch'")
         if self.output_transform not in ("none", "yeo-johnson"):
             raise ValueError(
                 f"output_transform={self.output_transform!r} must be 'none' or 'yeo-johnson'")
@@ -91,7 +98,8 @@ class SurrogateModel:
     def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator) -> None:
         self.dim = dim
         self.options = options
-        self.priors = HyperparameterPriors.default(dim)
+        self.priors = HyperparameterPriors.default(
+            dim, options.lengthscale_prior, options.noise_prior)
         self.rng = rng
         self.params: np.ndarray | None = None  # (d + 2,) last fitted log-parameters
         self.n_at_last_fit = 0

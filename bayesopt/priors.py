@@ -69,11 +69,20 @@ class HyperparameterPriors:
     noise: LogNormalPrior
 
     @classmethod
-    def default(cls, dim: int) -> HyperparameterPriors:
+    def default(
+        cls, dim: int, lengthscale: str = "recentred", noise: str = "low"
+    ) -> HyperparameterPriors:
+        """The defaults above; `lengthscale="hvarfner"` and `noise="botorch"` give the
+        published LogNormal(√2 + ½·log d, √3) and LogNormal(−4, 1) instead (ablations)."""
+        lengthscale_priors = {
+            "recentred": LogNormalPrior(0.5 * math.log(dim) - 1.0, 1.0),
+            "hvarfner": LogNormalPrior(math.sqrt(2.0) + 0.5 * math.log(dim), math.sqrt(3.0)),
+        }
+        noise_priors = {"low": LogNormalPrior(-8.0, 2.0), "botorch": LogNormalPrior(-4.0, 1.0)}
         return cls(
-            lengthscale=LogNormalPrior(0.5 * math.log(dim) - 1.0, 1.0),
+            lengthscale=lengthscale_priors[lengthscale],
             variance=LogNormalPrior(0.0, 1.5),
-            noise=LogNormalPrior(-8.0, 2.0),
+            noise=noise_priors[noise],
         )
 
     def log_density(self, params: np.ndarray) -> tuple[float, np.ndarray]:

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.adapters import OPTIMIZERS, missing_reason, run, versions
+from bench.adapters import ABLATIONS, OPTIMIZERS, missing_reason, run, versions
 from bench.problems import ML, NOISY, PROBLEM_NAMES, SYNTHETIC, make_problem
 
 FORMAT = 1  # version of the cached run records
@@ -630,15 +630,42 @@ def main(argv: list[str] | None = None) -> None:
         run_selection(tasks, out, args.jobs, args.force, args.budget)
     # the report covers every cached run of these seeds, so parts add up to one report
     all_optimizers = list(dict.fromkeys(optimizers + list(OPTIMIZERS)))
-    report_optimizers = [o for o in all_optimizers if o in optimizers or (
+    cached = [o for o in all_optimizers if o in optimizers or (
         (out / "runs").exists() and any((out / "runs" / p / o).exists() for p in PROBLEM_NAMES))]
+    report_optimizers = [o for o in cached if o not in ABLATIONS]
     report_missing = {o: r for o in report_optimizers if (r := missing_reason(o)) is not None}
-    cells, crashed = collect(out, list(PROBLEM_NAMES), report_optimizers, seeds, args.budget)
+    cells, crashed = collect(out, list(PROBLEM_NAMES), cached, seeds, args.budget)
     command = "python -m bench.quality " + " ".join(sys.argv[1:] if argv is None else argv)
     report = write_report(out, cells, list(PROBLEM_NAMES), report_optimizers, seeds,
                           report_missing, crashed, args.budget, command)
     plots = write_plots(out, cells, list(PROBLEM_NAMES), report_optimizers)
+    ablated = [o for o in cached if o in ABLATIONS]
+    if ablated:
+        write_ablation(out, cells, list(PROBLEM_NAMES), [HEADLINE, *ablated], seeds, command)
     print(f"wrote {report} and {len(plots)} convergence plot(s)")
+
+
+def write_ablation(out: Path, cells: dict[tuple[str, str], Cell], problems: list[str],
+                   variants: list[str], seeds: list[int], command: str) -> Path:
+    """bayesopt's default against variants with one default changed back, per problem."""
+    problems = [p for p in problems if all((p, v) in cells for v in variants)]
+    rank_table = ranks(cells, problems, variants)
+    lines = ["# Ablation: bayesopt's defaults, one at a time", "",
+             f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; command: `{command}`",
+             f"- seeds: {_seed_text(seeds)}; same problems, budgets and judging as quality.md",
+             ("- each variant changes one model default back: `hvarfner-prior` = lengthscale "
+              "prior LogNormal(√2 + ½ log d, √3); `botorch-noise` = noise prior LogNormal(−4, 1); "
+              "`no-transform` = no Yeo–Johnson output transform"), "",
+             "| problem | " + " | ".join(variants) + " |",
+             "|---|" + "---:|" * len(variants)]
+    for problem in problems:
+        lines.append(f"| {problem} | " + " | ".join(
+            _cell_text(cells[problem, v]) for v in variants) + " |")
+    means = {v: np.mean([rank_table[p][v] for p in problems]) for v in variants}
+    lines.append("| **mean rank** | " + " | ".join(f"**{means[v]:.2f}**" for v in variants) + " |")
+    path = out / "ablation.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 if __name__ == "__main__":
