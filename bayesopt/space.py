@@ -210,7 +210,8 @@ class Integer(_Interval):
     def validate(self, value: Any) -> int:
         self._check_value(value)
         if not float(value).is_integer():
-            raise ValueError(f"{_label(self.name)}: value {value!r} must be an integer")
+            raise ValueError(f"{_label(self.name)}: value {value!r} must be an integer "
+                             f"in [{self.low}, {self.high}]")
         return int(value)
 
     def encode(self, values: Sequence[Any]) -> np.ndarray:

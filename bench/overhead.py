@@ -98,7 +98,7 @@ def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
             plain.append(elapsed)
     params = opt.ask()
     tell = _timed(lambda: opt.tell(params, float(f(np.array(list(params.values()))))))
-    X_ok, y_ok = opt._training_data()
+    X_ok, y_ok = opt._X_ok, opt._y_ok
     refit = _timed(lambda: opt._model.update(X_ok, y_ok, force_refit=True))
     interval = _refit_interval(opt, n)
     step = float(np.mean(plain)) if plain else math.nan
@@ -199,7 +199,7 @@ def table(rows: list[Row], peers: list[str]) -> str:
     lines = [head, rule]
     for r in rows:
         line = (f"| {r.n} | {_ms(r.cholesky)} | {_ms(r.amortized)} | {r.amortized / r.cholesky:.1f}× "
-                f"| {_ms(r.refit)} (1/{r.refit_interval}) | {_ms(r.tell)} | {r.cholesky / r.tell:.1f}× |")
+                f"| {_ms(r.refit)} (1/{r.refit_interval}) | {_tell_cells(r)} |")
         for peer in peers:
             value = r.peers[peer]
             if isinstance(value, str):
@@ -211,7 +211,15 @@ def table(rows: list[Row], peers: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _tell_cells(r: Row) -> str:
+    if r.refit_interval == 1:  # every tell refits at this n: there is no append path to time
+        return f"{_ms(r.tell)} (refits) | – "
+    return f"{_ms(r.tell)} | {r.cholesky / r.tell:.1f}×"
+
+
 def _ms(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{1e3 * seconds:.3f} ms"
     return f"{1e3 * seconds:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 

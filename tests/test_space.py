@@ -330,7 +330,7 @@ VALID = {"lr": 1e-3, "layers": 4, "activation": "tanh"}
         ({"lr": math.nan}, ValueError, r"'lr': value nan is outside"),
         ({"lr": "0.001"}, TypeError, r"'lr': value '0\.001' must be a number"),
         ({"lr": True}, TypeError, r"'lr': value True must be a number"),
-        ({"layers": 2.5}, ValueError, r"'layers': value 2\.5 must be an integer"),
+        ({"layers": 2.5}, ValueError, r"'layers': value 2\.5 must be an integer in \[1, 8\]"),
         ({"layers": 9}, ValueError, r"'layers': value 9 is outside \[1, 8\]"),
         ({"layers": 0}, ValueError, r"'layers': value 0 is outside"),
         ({"layers": "4"}, TypeError, r"'layers': value '4' must be a number"),
