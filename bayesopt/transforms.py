@@ -7,7 +7,7 @@ A GP with a stationary kernel assumes values spread symmetrically around
 its mean; objectives like Rosenbrock or a training loss that explodes for
 bad hyperparameters have a long right tail that dominates the fit and
 flattens the region that matters. A Yeo–Johnson power transform (Yeo &
-Johnson 2000), with λ chosen by maximum likelihood (scipy), pulls that tail
+Johnson 2000), with λ chosen by maximum likelihood, pulls that tail
 in (only that tail: λ is capped at 1, see below); HEBO (Cowen-Rivers et al. 2022, arXiv:2012.03826), winner of the
 NeurIPS 2020 black-box optimization challenge, does the same. Monotone, so
 the order of the points — and the incumbent — is kept.
@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
+import scipy.optimize
 
 # λ < 1 compresses the right tail (bad values, for minimization) and stretches the
 # left one (good values); λ > 1 would do the opposite and flatten the very region a
@@ -48,8 +48,7 @@ class OutputTransform:
         if kind == "none" or y.shape[0] < 3:
             return cls(mean, scale, None)
         z = (y - mean) / scale
-        lmbda = float(np.clip(scipy.stats.yeojohnson_normmax(z), *_LAMBDA_BOUNDS))
-        return cls(mean, scale, lmbda)
+        return cls(mean, scale, maximum_likelihood_lambda(z))
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
         z = (np.asarray(y, dtype=float) - self.mean) / self.scale
@@ -61,6 +60,33 @@ class OutputTransform:
 
     def to_dict(self) -> dict[str, float | None]:
         return {"mean": self.mean, "scale": self.scale, "lmbda": self.lmbda}
+
+
+def yeo_johnson_log_likelihood(z: np.ndarray, lmbda: float) -> float:
+    """Profile log-likelihood of λ under a normal model of the transformed z, up to a constant.
+
+    Yeo & Johnson (2000), Sec. 3: −(n/2)·log σ̂²(λ) + (λ − 1)·Σ sign(z_i)·log(1 + |z_i|),
+    with σ̂²(λ) the maximum-likelihood variance of yeo_johnson(z, λ).
+    """
+    variance = float(np.var(yeo_johnson(z, lmbda)))
+    if not variance > 0:
+        return -np.inf
+    log_jacobian = float(np.sum(np.sign(z) * np.log1p(np.abs(z))))
+    return -0.5 * z.shape[0] * np.log(variance) + (lmbda - 1.0) * log_jacobian
+
+
+def maximum_likelihood_lambda(z: np.ndarray) -> float:
+    """argmax of `yeo_johnson_log_likelihood` over `_LAMBDA_BOUNDS`.
+
+    A bounded Brent search, which never evaluates the bounds themselves, then
+    the bounds: the likelihood is unimodal in λ, so a maximum beyond the
+    interval (often λ > 1 for left-skewed values) lands exactly on its edge.
+    """
+    result = scipy.optimize.minimize_scalar(
+        lambda lmbda: -yeo_johnson_log_likelihood(z, lmbda), bounds=_LAMBDA_BOUNDS,
+        method="bounded", options={"xatol": 1e-6})
+    candidates = (float(result.x), *_LAMBDA_BOUNDS)
+    return max(candidates, key=lambda lmbda: yeo_johnson_log_likelihood(z, lmbda))
 
 
 def yeo_johnson(z: np.ndarray, lmbda: float) -> np.ndarray:

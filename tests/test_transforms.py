@@ -1,0 +1,76 @@
+"""The output transform against scipy's Yeo–Johnson, and its invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.stats
+from numpy.testing import assert_allclose
+
+from bayesopt.transforms import (
+    OutputTransform,
+    maximum_likelihood_lambda,
+    yeo_johnson,
+    yeo_johnson_inverse,
+    yeo_johnson_log_likelihood,
+)
+
+
+def samples(kind: str, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    y = {"lognormal": rng.lognormal(0.0, 1.5, n), "normal": rng.normal(size=n),
+         "left-skewed": -rng.lognormal(0.0, 1.0, n), "exponential": rng.exponential(size=n)}[kind]
+    return (y - y.mean()) / y.std()
+
+
+@pytest.mark.parametrize("lmbda", [-2.0, -0.5, 0.0, 0.5, 1.0, 2.0, 2.5])
+def test_transform_matches_scipy(lmbda: float) -> None:
+    z = samples("lognormal", 50, 0)
+    assert_allclose(yeo_johnson(z, lmbda), scipy.stats.yeojohnson(z, lmbda), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("lmbda", [-2.0, -0.5, 0.0, 0.5, 1.0, 2.0, 2.5])
+def test_inverse_round_trips(lmbda: float) -> None:
+    z = samples("normal", 40, 1) * 3
+    assert_allclose(yeo_johnson_inverse(yeo_johnson(z, lmbda), lmbda), z, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["lognormal", "normal", "left-skewed", "exponential"])
+def test_log_likelihood_matches_scipy(kind: str) -> None:
+    z = samples(kind, 60, 2)
+    for lmbda in np.linspace(-2.0, 1.0, 7):
+        assert yeo_johnson_log_likelihood(z, lmbda) == pytest.approx(
+            float(scipy.stats.yeojohnson_llf(lmbda, z)), rel=1e-10, abs=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["lognormal", "normal", "left-skewed", "exponential"])
+@pytest.mark.parametrize("n", [5, 30, 300])
+def test_lambda_is_scipys_maximum_likelihood_clipped_to_the_bounds(kind: str, n: int) -> None:
+    z = samples(kind, n, 3)
+    expected = float(np.clip(scipy.stats.yeojohnson_normmax(z), -2.0, 1.0))
+    found = maximum_likelihood_lambda(z)
+    assert -2.0 <= found <= 1.0
+    # both are maximizers of the same likelihood: compare where it is flat, not the arguments
+    assert yeo_johnson_log_likelihood(z, found) >= yeo_johnson_log_likelihood(z, expected) - 1e-6
+    assert found == pytest.approx(expected, abs=1e-3)
+
+
+def test_heavy_right_tail_is_compressed_and_order_kept() -> None:
+    y = np.random.default_rng(4).lognormal(0.0, 2.0, 100)
+    transform = OutputTransform.fit(y, "yeo-johnson")
+    assert transform.lmbda is not None and transform.lmbda < 0.5
+    w = transform(y)
+    assert np.all(np.diff(w[np.argsort(y)]) > 0)
+    assert scipy.stats.skew(w) < 0.5 * scipy.stats.skew(y)
+    assert_allclose(transform.inverse(w), y, rtol=1e-9)
+
+
+@pytest.mark.parametrize("y, kind", [
+    (np.full(6, 3.0), "yeo-johnson"),  # constant values: no scale to standardize by
+    (np.array([1.0, 2.0]), "yeo-johnson"),  # too few points to fit λ
+    (np.arange(10.0), "none"),
+])
+def test_identity_where_no_power_is_fitted(y: np.ndarray, kind: str) -> None:
+    transform = OutputTransform.fit(y, kind)
+    assert transform.lmbda is None
+    assert np.all(np.isfinite(transform(y)))
