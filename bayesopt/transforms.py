@@ -19,6 +19,7 @@ points can still be block-appended.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,9 +71,9 @@ def yeo_johnson_log_likelihood(z: np.ndarray, lmbda: float) -> float:
     """
     variance = float(np.var(yeo_johnson(z, lmbda)))
     if not variance > 0:
-        return -np.inf
+        return -math.inf
     log_jacobian = float(np.sum(np.sign(z) * np.log1p(np.abs(z))))
-    return -0.5 * z.shape[0] * np.log(variance) + (lmbda - 1.0) * log_jacobian
+    return -0.5 * z.shape[0] * math.log(variance) + (lmbda - 1.0) * log_jacobian
 
 
 def maximum_likelihood_lambda(z: np.ndarray) -> float:

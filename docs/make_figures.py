@@ -22,11 +22,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from bayesopt import minimize, plots  # noqa: E402
-from bayesopt.demo import run_demo  # noqa: E402
-from bayesopt.test_functions import Hartmann6  # noqa: E402
+from bayesopt import minimize, plots
+from bayesopt.demo import run_demo
+from bayesopt.test_functions import Hartmann6
 
 SEEDS = range(5)
 N_CALLS = 60
