@@ -73,7 +73,7 @@ def yeo_johnson_log_likelihood(z: np.ndarray, lmbda: float) -> float:
     if not variance > 0:
         return -math.inf
     log_jacobian = float(np.sum(np.sign(z) * np.log1p(np.abs(z))))
-    return -0.5 * z.shape[0] * math.log(variance) + (lmbda - 1.0) * log_jacobian
+    return -0.5 * int(z.shape[0]) * math.log(variance) + (lmbda - 1.0) * log_jacobian
 
 
 def maximum_likelihood_lambda(z: np.ndarray) -> float:
