@@ -653,9 +653,14 @@ def _style_axis(ax: Axes, dim: Dimension, which: Literal["x", "y"]) -> None:
     (ax.set_xlim if which == "x" else ax.set_ylim)(*_limits(dim))
     if isinstance(dim, Categorical):
         axis.set_ticks(np.arange(len(dim.choices)), labels=[str(c) for c in dim.choices])
+        if which == "x":  # neighbouring names in a narrow panel would overlap
+            ax.tick_params(axis="x", labelrotation=30)
         return
     if _is_log(dim):
+        from matplotlib.ticker import NullFormatter
+
         (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+        axis.set_minor_formatter(NullFormatter())  # labelled minor ticks overlap within a decade
     elif isinstance(dim, Integer):
         from matplotlib.ticker import MaxNLocator
 

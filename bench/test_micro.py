@@ -114,8 +114,9 @@ def test_cholesky_update(benchmark, n, k, impl):
     if impl == "full-refactor":
         L = benchmark(cholesky_lower, A)
     else:
-        def setup():
-            return (CholeskyFactor.factorize(A[:n, :n]), A[:n, n:], A[n:, n:]), {}
+        def setup():  # with room for the new rows, as the GP keeps it (growth is amortized)
+            factor = CholeskyFactor.factorize(A[:n, :n], capacity=n + k)
+            return (factor, A[:n, n:], A[n:, n:]), {}
 
         def append(factor, cross, block):
             factor.append(cross, block)

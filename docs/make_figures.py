@@ -3,7 +3,7 @@
     python docs/make_figures.py [--out docs/images]
 
 convergence.png: bayesopt's default settings against random search on
-Hartmann-6, 60 evaluations, seeds 0–4, drawn by `bayesopt.plots.convergence`
+Hartmann-6, 80 evaluations, seeds 0–9, drawn by `bayesopt.plots.convergence`
 as the median regret with its interquartile band (log axis).
 
 objective.png: `bayesopt.plots.objective` of the demo's run (`python -m
@@ -28,8 +28,8 @@ from bayesopt import minimize, plots
 from bayesopt.demo import run_demo
 from bayesopt.test_functions import Hartmann6
 
-SEEDS = range(5)
-N_CALLS = 60
+SEEDS = range(10)
+N_CALLS = 80
 
 
 def random_search(problem: Hartmann6, seed: int) -> object:
