@@ -42,7 +42,7 @@ import numpy as np
 
 from bayesopt.fitting import FitOptions, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess
-from bayesopt.priors import HyperparameterPriors
+from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors
 from bayesopt.transforms import OutputTransform
 from kernels import KERNEL_KINDS, CholeskyError, Kernel
 
@@ -72,8 +72,8 @@ class ModelOptions:
     # "yeo-johnson": a power transform of the objective refit with the hyperparameters
     # (see bayesopt.transforms); "none": standardization only
     output_transform: str = "yeo-johnson"
-    lengthscale_prior: str = "recentred"  # or "hvarfner" (see bayesopt.priors)
-    noise_prior: str = "low"  # or "botorch"
+    lengthscale_prior: str = "recentred"  # a key of bayesopt.priors.LENGTHSCALE_PRIORS
+    noise_prior: str = "low"  # a key of bayesopt.priors.NOISE_PRIORS
     fit: FitOptions = field(default_factory=FitOptions)
 
     def __post_init__(self) -> None:
@@ -85,11 +85,12 @@ class ModelOptions:
             raise ValueError("n_restarts and refit_every_step_until must be >= 0")
         if self.max_fit_points < 2:
             raise ValueError(f"max_fit_points={self.max_fit_points} must be >= 2")
-        if self.lengthscale_prior not in ("recentred", "hvarfner"):
-            raise ValueError(f"lengthscale_prior={self.lengthscale_prior!r} must be "
-                             "'recentred' or 'hvarfner'")
-        if self.noise_prior not in ("low", "botorch"):
-            raise ValueError(f"noise_prior={self.noise_prior!r} must be 'low' or 'botorch'")
+        if self.lengthscale_prior not in LENGTHSCALE_PRIORS:
+            raise ValueError(f"lengthscale_prior={self.lengthscale_prior!r} must be one of "
+                             f"{sorted(LENGTHSCALE_PRIORS)}")
+        if self.noise_prior not in NOISE_PRIORS:
+            raise ValueError(f"noise_prior={self.noise_prior!r} must be one of "
+                             f"{sorted(NOISE_PRIORS)}")
         if self.output_transform not in ("none", "yeo-johnson"):
             raise ValueError(
                 f"output_transform={self.output_transform!r} must be 'none' or 'yeo-johnson'")

@@ -466,7 +466,8 @@ class BoTorchAdapter(Adapter):
 # ------------------------------------------------------------------ registry
 # name -> (factory(space, seed, n_initial), distributions it imports)
 # bayesopt with one default changed back; reported in ablation.md, not in the peers' table
-ABLATIONS = ("bayesopt-hvarfner-prior", "bayesopt-botorch-noise", "bayesopt-no-transform")
+ABLATIONS = ("bayesopt-hvarfner-prior", "bayesopt-shifted-prior", "bayesopt-botorch-noise",
+             "bayesopt-no-transform")
 
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt": (BayesoptAdapter, ("bayesopt",)),
@@ -476,6 +477,8 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # ablations: bayesopt with one default reverted to its textbook / BoTorch choice
     "bayesopt-hvarfner-prior": (
         functools.partial(BayesoptAdapter, model={"lengthscale_prior": "hvarfner"}), ("bayesopt",)),
+    "bayesopt-shifted-prior": (
+        functools.partial(BayesoptAdapter, model={"lengthscale_prior": "shifted"}), ("bayesopt",)),
     "bayesopt-botorch-noise": (
         functools.partial(BayesoptAdapter, model={"noise_prior": "botorch"}), ("bayesopt",)),
     "bayesopt-no-transform": (

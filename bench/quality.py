@@ -647,22 +647,32 @@ def main(argv: list[str] | None = None) -> None:
 
 def write_ablation(out: Path, cells: dict[tuple[str, str], Cell], problems: list[str],
                    variants: list[str], seeds: list[int], command: str) -> Path:
-    """bayesopt's default against variants with one default changed back, per problem."""
-    problems = [p for p in problems if all((p, v) in cells for v in variants)]
-    rank_table = ranks(cells, problems, variants)
+    """bayesopt's default against variants with one default changed, per problem.
+
+    Every problem where the default and at least one variant ran gets a row ("—"
+    where a variant did not run); the mean rank covers the problems where all ran.
+    """
+    rows = [p for p in problems
+            if (p, variants[0]) in cells and any((p, v) in cells for v in variants[1:])]
+    complete = [p for p in rows if all((p, v) in cells for v in variants)]
+    rank_table = ranks(cells, complete, variants)
     lines = ["# Ablation: bayesopt's defaults, one at a time", "",
              f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; command: `{command}`",
              f"- seeds: {_seed_text(seeds)}; same problems, budgets and judging as quality.md",
-             ("- each variant changes one model default back: `hvarfner-prior` = lengthscale "
-              "prior LogNormal(√2 + ½ log d, √3); `botorch-noise` = noise prior LogNormal(−4, 1); "
+             ("- each variant changes one model default: `hvarfner-prior` = lengthscale prior "
+              "LogNormal(√2 + ½ log d, √3) (the published one); `shifted-prior` = "
+              "LogNormal(½ log d − 0.5, 1); `botorch-noise` = noise prior LogNormal(−4, 1); "
               "`no-transform` = no Yeo–Johnson output transform"), "",
              "| problem | " + " | ".join(variants) + " |",
              "|---|" + "---:|" * len(variants)]
-    for problem in problems:
+    for problem in rows:
         lines.append(f"| {problem} | " + " | ".join(
-            _cell_text(cells[problem, v]) for v in variants) + " |")
-    means = {v: np.mean([rank_table[p][v] for p in problems]) for v in variants}
-    lines.append("| **mean rank** | " + " | ".join(f"**{means[v]:.2f}**" for v in variants) + " |")
+            _cell_text(cells[problem, v]) if (problem, v) in cells else "—"
+            for v in variants) + " |")
+    if complete:
+        means = {v: np.mean([rank_table[p][v] for p in complete]) for v in variants}
+        lines.append(f"| **mean rank** ({len(complete)} problems) | "
+                     + " | ".join(f"**{means[v]:.2f}**" for v in variants) + " |")
     path = out / "ablation.md"
     path.write_text("\n".join(lines) + "\n")
     return path
