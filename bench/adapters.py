@@ -465,7 +465,7 @@ class BoTorchAdapter(Adapter):
 
 # ------------------------------------------------------------------ registry
 # name -> (factory(space, seed, n_initial), distributions it imports)
-# bayesopt with one default changed back; reported in ablation.md, not in the peers' table
+# bayesopt with one default changed; reported in ablation.md, not in the peers' table
 ABLATIONS = ("bayesopt-hvarfner-prior", "bayesopt-shifted-prior", "bayesopt-botorch-noise",
              "bayesopt-no-transform")
 
@@ -474,7 +474,7 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt-ucb": (functools.partial(BayesoptAdapter, acquisition="ucb"), ("bayesopt",)),
     "bayesopt-ei": (functools.partial(BayesoptAdapter, acquisition="ei"), ("bayesopt",)),
     "random": (RandomSearch, ("bayesopt",)),
-    # ablations: bayesopt with one default reverted to its textbook / BoTorch choice
+    # ablations: bayesopt with one model default changed (the textbook / BoTorch choice or a candidate)
     "bayesopt-hvarfner-prior": (
         functools.partial(BayesoptAdapter, model={"lengthscale_prior": "hvarfner"}), ("bayesopt",)),
     "bayesopt-shifted-prior": (

@@ -33,7 +33,7 @@ N_CALLS = 80
 
 
 def random_search(problem: Hartmann6, seed: int) -> object:
-    """Random search as a result object: `minimize` with an initial design as long as the run."""
+    """Space-filling random search as a result: the scrambled-Sobol initial design, all the way."""
     return minimize(_objective(problem), problem.search_space(), N_CALLS, seed=seed,
                     n_initial=N_CALLS, progress=False)
 
