@@ -83,10 +83,21 @@ def load_run(path: Path, budget: int | None = None) -> dict[str, Any] | None:
     return record
 
 
-def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | None) -> dict[str, Any]:
-    """Run and cache one (problem, optimizer, seed); return a short summary. Runs in a worker."""
+def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | None,
+            skip_cached: bool = True) -> dict[str, Any]:
+    """Run and cache one (problem, optimizer, seed); return a short summary. Runs in a worker.
+
+    The cache is checked again here, not only when the selection is made, so that
+    several suites running at once on overlapping selections do not repeat a run
+    another one has finished meanwhile.
+    """
     from threadpoolctl import threadpool_limits
 
+    summary = {"problem": problem, "optimizer": optimizer, "seed": seed, "seconds": 0.0,
+               "error": None}
+    expected = budget if budget is not None else make_problem(problem, seed).budget
+    if skip_cached and load_run(Path(path), expected) is not None:
+        return {**summary, "cached": True}
     start = time.perf_counter()
     with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -114,7 +125,7 @@ def run_selection(tasks: list[tuple[str, str, int]], out: Path, jobs: int, force
         path = run_path(out, problem, optimizer, seed)
         expected = budget if budget is not None else make_problem(problem, seed).budget
         if force or load_run(path, expected) is None:
-            todo.append((problem, optimizer, seed, str(path), budget))
+            todo.append((problem, optimizer, seed, str(path), budget, not force))
     print(f"{len(tasks)} runs selected, {len(tasks) - len(todo)} cached, {len(todo)} to run "
           f"on {jobs} process(es)", flush=True)
     todo.sort(key=_expected_cost, reverse=True)  # longest first: the pool drains evenly
@@ -142,7 +153,8 @@ def _expected_cost(task: tuple[Any, ...]) -> float:
 
 
 def _progress(i: int, n: int, summary: dict[str, Any], start: float) -> None:
-    status = "CRASHED" if summary["error"] else f"{summary['seconds']:.1f}s"
+    status = ("CRASHED" if summary["error"] else "cached meanwhile" if summary.get("cached")
+              else f"{summary['seconds']:.1f}s")
     print(f"[{i}/{n}] {summary['problem']} {summary['optimizer']} seed {summary['seed']}: "
           f"{status} (elapsed {time.perf_counter() - start:.0f}s)", flush=True)
     if summary["error"]:
