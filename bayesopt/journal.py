@@ -99,6 +99,7 @@ class JournalWriter:
             )
         writer = cls(open(path, "w", encoding="utf-8"))  # noqa: SIM115 - the writer owns the file
         writer.write(header)
+        _fsync_directory(path.parent)
         return writer
 
     @classmethod
@@ -118,6 +119,18 @@ class JournalWriter:
 
     def close(self) -> None:
         self._handle.close()
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a new file's directory entry durable as well as its contents (POSIX fsync(2)
+    on the directory; other systems cannot open a directory and need no such step)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def holds_a_run(path: str | os.PathLike[str]) -> bool:

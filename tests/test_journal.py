@@ -23,6 +23,7 @@ import os
 import pathlib
 import pickle
 import shutil
+import stat
 import warnings
 from typing import Any
 
@@ -186,11 +187,16 @@ def test_one_line_per_event_with_its_points(tmp_path):
 
 def test_every_event_is_fsynced_before_the_call_returns(tmp_path, monkeypatch):
     path = tmp_path / "run.jsonl"
-    synced: list[int] = []  # the journal's size at each fsync
+    synced: list[int] = []  # the journal's size at each fsync of the file
+    synced_directories: list[int] = []  # inodes of the directories fsync'ed
     real_fsync = os.fsync
 
     def recording_fsync(fd: int) -> None:
-        synced.append(os.fstat(fd).st_size)
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            synced_directories.append(info.st_ino)
+        else:
+            synced.append(info.st_size)
         real_fsync(fd)
 
     monkeypatch.setattr(bayesopt.journal.os, "fsync", recording_fsync)
@@ -207,6 +213,8 @@ def test_every_event_is_fsynced_before_the_call_returns(tmp_path, monkeypatch):
         lambda: opt.tell(opt.pending[0], 0.25),
     ]
     assert synced == [path.stat().st_size]  # the header
+    if os.name == "posix":  # and the new file's directory entry
+        assert synced_directories == [tmp_path.stat().st_ino]
     for number, call in enumerate(calls, 2):
         call()
         size = path.stat().st_size
