@@ -23,7 +23,7 @@ import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, cast, overload
+from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
 
@@ -60,6 +60,9 @@ _MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquis
 
 class SpaceExhaustedWarning(UserWarning):
     """Every point of a finite space has been observed or is pending."""
+
+
+Error: TypeAlias = "str | BaseException | None"  # what a failed evaluation is told with
 
 
 def default_n_initial(space: Space) -> int:
@@ -317,14 +320,18 @@ class Optimizer:
             self._write("tell", canonical, values=numbers)
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-                     error: str | BaseException | None = None) -> None:
-        """Record that evaluating `params` failed (kept in the history, never re-proposed)."""
+                     error: Error | Sequence[Error] = None) -> None:
+        """Record that evaluating `params` failed (kept in the history, never re-proposed).
+
+        `error` (text or an exception) applies to every point; for a list of
+        params it may also be a list with one error per point.
+        """
         points, _ = as_batch(params, None)
-        message = None if error is None else (error if isinstance(error, str) else repr(error))
+        messages = _error_messages(error, len(points))
         with self._lock:
             canonical = [self.space.validate(p) for p in points]
-            self._record(canonical, [None] * len(points), [message] * len(points))
-            self._write("failure", canonical, errors=[message] * len(points))
+            self._record(canonical, [None] * len(points), messages)
+            self._write("failure", canonical, errors=messages)
 
     def _record(self, points: list[dict[str, Any]], values: Sequence[float | None],
                 errors: Sequence[str | None]) -> None:
@@ -411,6 +418,17 @@ class Optimizer:
             if self._journal is not None:
                 self._journal.close()
                 self._journal = None
+
+
+def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:
+    """One message per failed point: the text of an error, or of each of a list of them."""
+    errors = list(error) if isinstance(error, (list, tuple)) else [error] * n_points
+    if len(errors) != n_points:
+        raise ValueError(f"got {len(errors)} errors for {n_points} failed point(s)")
+    for item in errors:
+        if not (item is None or isinstance(item, (str, BaseException))):
+            raise TypeError(f"error must be a string, an exception or None, got {item!r}")
+    return [item if item is None or isinstance(item, str) else repr(item) for item in errors]
 
 
 def _is_near(x: np.ndarray, points: np.ndarray, tol: float = 1e-12) -> bool:

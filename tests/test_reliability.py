@@ -175,6 +175,10 @@ BAD_TELLS = [
         r"'lr'.*2\.0.*outside"),
     bad("failure batch with a bad category", "tell_failure", [GOOD, {**GOOD, "activation": "elu"}],
         "boom", ValueError, r"'activation'.*'elu'.*not one of"),
+    bad("failure batch with fewer errors than points", "tell_failure", [GOOD, GOOD], ["boom"],
+        ValueError, r"got 1 errors for 2 failed point\(s\)"),
+    bad("failure error of a wrong type", "tell_failure", GOOD, 42, TypeError,
+        r"error must be a string, an exception or None, got 42"),
     bad("failure params an int", "tell_failure", 42, "boom", TypeError,
         r"params must be a dict or a list of dicts, got 42"),
 ]
@@ -723,3 +727,15 @@ def test_eight_threads_asking_and_telling_lose_nothing(tmp_path):
     resumed = Optimizer.resume(journal)  # concurrent journal writes interleave whole lines
     assert resumed.history == history
     assert resumed.pending == []
+
+
+def test_a_failed_batch_keeps_one_error_per_point_across_a_resume(tmp_path):
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer(mixed_space(), seed=0, n_initial=3, journal=journal, options=FAST)
+    points = opt.ask(3)
+    opt.tell_failure(points, ["out of memory", ValueError("diverged"), None])
+    expected = ["out of memory", "ValueError('diverged')", None]
+    assert [o.error for o in opt.history] == expected
+    assert [o.status for o in opt.history] == ["failed"] * 3
+    opt.close()
+    assert [o.error for o in Optimizer.resume(journal).history] == expected
