@@ -86,8 +86,11 @@ def maximum_likelihood_lambda(z: np.ndarray) -> float:
     result = scipy.optimize.minimize_scalar(
         lambda lmbda: -yeo_johnson_log_likelihood(z, lmbda), bounds=_LAMBDA_BOUNDS,
         method="bounded", options={"xatol": 1e-6})
-    candidates = (float(result.x), *_LAMBDA_BOUNDS)
-    return max(candidates, key=lambda lmbda: yeo_johnson_log_likelihood(z, lmbda))
+    best, best_value = float(result.x), -float(result.fun)
+    for edge in _LAMBDA_BOUNDS:
+        if (value := yeo_johnson_log_likelihood(z, edge)) > best_value:
+            best, best_value = edge, value
+    return best
 
 
 def yeo_johnson(z: np.ndarray, lmbda: float) -> np.ndarray:

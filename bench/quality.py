@@ -83,6 +83,11 @@ def load_run(path: Path, budget: int | None = None) -> dict[str, Any] | None:
     return record
 
 
+def expected_budget(problem: str, budget: int | None) -> int:
+    """The evaluations a cached run must have: the override, else the problem's protocol."""
+    return budget if budget is not None else make_problem(problem, 0).budget
+
+
 def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | None,
             skip_cached: bool = True) -> dict[str, Any]:
     """Run and cache one (problem, optimizer, seed); return a short summary. Runs in a worker.
@@ -95,8 +100,7 @@ def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | No
 
     summary = {"problem": problem, "optimizer": optimizer, "seed": seed, "seconds": 0.0,
                "error": None}
-    expected = budget if budget is not None else make_problem(problem, seed).budget
-    if skip_cached and load_run(Path(path), expected) is not None:
+    if skip_cached and load_run(Path(path), expected_budget(problem, budget)) is not None:
         return {**summary, "cached": True}
     start = time.perf_counter()
     with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
@@ -114,8 +118,7 @@ def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | No
     temporary = target.with_suffix(".tmp")
     temporary.write_text(json.dumps(record))
     temporary.replace(target)  # atomic: an interrupted suite never leaves half a record
-    return {"problem": problem, "optimizer": optimizer, "seed": seed,
-            "seconds": time.perf_counter() - start, "error": record.get("error")}
+    return {**summary, "seconds": time.perf_counter() - start, "error": record.get("error")}
 
 
 def run_selection(tasks: list[tuple[str, str, int]], out: Path, jobs: int, force: bool,
@@ -123,8 +126,7 @@ def run_selection(tasks: list[tuple[str, str, int]], out: Path, jobs: int, force
     todo = []
     for problem, optimizer, seed in tasks:
         path = run_path(out, problem, optimizer, seed)
-        expected = budget if budget is not None else make_problem(problem, seed).budget
-        if force or load_run(path, expected) is None:
+        if force or load_run(path, expected_budget(problem, budget)) is None:
             todo.append((problem, optimizer, seed, str(path), budget, not force))
     print(f"{len(tasks)} runs selected, {len(tasks) - len(todo)} cached, {len(todo)} to run "
           f"on {jobs} process(es)", flush=True)
@@ -205,7 +207,7 @@ def collect(out: Path, problems: list[str], optimizers: list[str], seeds: list[i
     crashed: dict[str, list[str]] = {}
     for problem in problems:
         optimum = make_problem(problem, 0).optimum
-        expected = budget if budget is not None else make_problem(problem, 0).budget
+        expected = expected_budget(problem, budget)
         for optimizer in optimizers:
             records = []
             for seed in seeds:
