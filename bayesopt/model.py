@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 FANTASY_NOISE = 1e-6  # relative to the signal variance
 
 
+FANTASIES = ("liar", "believer", "penalize")  # values of ModelOptions.fantasy
+
+
 class ModelFitWarning(UserWarning):
     """The hyperparameter fit failed and earlier or default values are used."""
 
@@ -66,8 +69,10 @@ class ModelOptions:
     n_restarts: int = 2  # random restarts drawn from the prior, besides the warm start
     restarts_until: int = 100  # no random restarts beyond this many observations
     max_fit_points: int = 1000  # the MAP fit uses a random subset of this size beyond it
-    # value given to pending points: "liar" = the best observed value (constant liar,
-    # CL-min); "believer" = posterior mean (kriging believer); Ginsbourger et al. (2010)
+    # how pending points are handled: fantasized at the best observed value ("liar",
+    # constant liar CL-min) or at their posterior mean ("believer", kriging believer),
+    # Ginsbourger et al. (2010); or not fantasized, the acquisition damped around them
+    # instead ("penalize", local penalization, González et al. 2016)
     fantasy: str = "liar"
     # "yeo-johnson": a power transform of the objective refit with the hyperparameters
     # (see bayesopt.transforms); "none": standardization only
@@ -94,8 +99,8 @@ class ModelOptions:
         if self.output_transform not in ("none", "yeo-johnson"):
             raise ValueError(
                 f"output_transform={self.output_transform!r} must be 'none' or 'yeo-johnson'")
-        if self.fantasy not in ("believer", "liar"):
-            raise ValueError(f"fantasy={self.fantasy!r} must be 'believer' or 'liar'")
+        if self.fantasy not in FANTASIES:
+            raise ValueError(f"fantasy={self.fantasy!r} must be one of {list(FANTASIES)}")
 
 
 class SurrogateModel:

@@ -35,8 +35,13 @@ from acquisition.functions import (
     UpperConfidenceBound,
     gp_ucb_beta,
 )
-from acquisition.optimizer import AcquisitionObjective, Domain, optimize_acquisition
-from acquisition.penalty import FailurePenalty
+from acquisition.optimizer import AcquisitionObjective, Domain, Penalty, optimize_acquisition
+from acquisition.penalty import (
+    CombinedPenalty,
+    FailurePenalty,
+    LocalPenalty,
+    lipschitz_estimate,
+)
 from bayesopt import journal as journal_format
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
@@ -56,6 +61,7 @@ ACQUISITIONS = ("logei", "ei", "pi", "ucb")
 _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
 _MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
+_N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
 
 
 class SpaceExhaustedWarning(UserWarning):
@@ -259,9 +265,13 @@ class Optimizer:
         if self._model.n_observed != self._y_ok.shape[0] or self._model.gp is None:
             self._model.update(self._X_ok, self._y_ok)
         self._model.clear_fantasies()
-        self._model.add_fantasies(np.reshape([x for _, x in self._pending], (-1, self.space.n_columns)))
-        objective = AcquisitionObjective(self._acquisition_function(), self._model,
-                                         self._failure_penalty())
+        pending = np.reshape([x for _, x in self._pending], (-1, self.space.n_columns))
+        if self._model.options.fantasy == "penalize":
+            penalty = self._penalty(self._local_penalty(pending))
+        else:
+            self._model.add_fantasies(pending)
+            penalty = self._penalty(None)
+        objective = AcquisitionObjective(self._acquisition_function(), self._model, penalty)
         avoid = self._avoid()
         proposal = optimize_acquisition(
             objective, self._domain(), self.rng, self._incumbents(), avoid,
@@ -284,11 +294,26 @@ class Optimizer:
                 t, self.space.n_columns, self.options.ucb_delta)
         return UpperConfidenceBound(beta)
 
+    def _penalty(self, local: LocalPenalty | None) -> Penalty | None:
+        parts = [p for p in (self._failure_penalty(), local) if p is not None]
+        if len(parts) <= 1:
+            return parts[0] if parts else None
+        return CombinedPenalty(tuple(parts))
+
     def _failure_penalty(self) -> FailurePenalty | None:
         if self._X_failed.shape[0] == 0:
             return None
         widths = np.minimum(self._model.lengthscales, _MAX_FAILURE_WIDTH)
         return FailurePenalty(self._X_failed, widths)
+
+    def _local_penalty(self, pending: np.ndarray) -> LocalPenalty | None:
+        """Local penalization of the pending points (González et al. 2016; acquisition.penalty)."""
+        if pending.shape[0] == 0:
+            return None
+        sample = np.concatenate([self.space.sobol(_N_LIPSCHITZ_SAMPLE, self.rng), self._X_ok])
+        lipschitz = lipschitz_estimate(self._model.predict_with_gradient(sample)[2])
+        mean, std = self._model.predict(pending)
+        return LocalPenalty(pending, mean, std, self._model.observed_incumbent, lipschitz)
 
     def _domain(self) -> Domain:
         space = self.space

@@ -25,6 +25,7 @@ import pickle
 import shutil
 import stat
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -267,13 +268,17 @@ def test_resume_without_the_space_when_choices_do_not_survive_json(tmp_path):
         {"acquisition": "ucb"},
         {"acquisition": "ucb", "ucb_beta": 3.0, "kernel": "rbf"},
         {"acquisition": "ei", "kernel": "matern12"},
+        {"options": replace(FAST, model=replace(FAST.model, fantasy="penalize"))},
+        {"options": replace(FAST, model=replace(FAST.model, fantasy="believer"))},
     ],
-    ids=["maximize", "ucb schedule", "ucb fixed beta rbf", "ei matern12"],
+    ids=["maximize", "ucb schedule", "ucb fixed beta rbf", "ei matern12",
+         "local penalization", "kriging believer"],
 )
 def test_resume_asks_the_same_for_other_settings(tmp_path, kwargs):
     path = tmp_path / "run.jsonl"
     space = {"x": Real(-1, 1), "k": Integer(0, 5), "c": Categorical(["a", "b"])}
-    live = Optimizer(space, seed=4, n_initial=4, options=FAST, journal=path, **kwargs)
+    kwargs = {"options": FAST, **kwargs}
+    live = Optimizer(space, seed=4, n_initial=4, journal=path, **kwargs)
 
     def value(p):
         return (p["x"] - 0.2) ** 2 + 0.1 * p["k"] + (p["c"] == "b")
@@ -289,6 +294,7 @@ def test_resume_asks_the_same_for_other_settings(tmp_path, kwargs):
             live.tell(p, value(p))
             resumed.tell(p, value(p))
         assert resumed.ask() == live.ask()
+        assert resumed.ask(2) == live.ask(2)  # chosen with the first one pending
     assert_same_state(resumed, live)
 
 

@@ -1,0 +1,102 @@
+"""Local penalization of pending points (González et al. 2016): the penalty's value
+against its formula, its gradient against central differences, how it composes
+with the failure penalty, and what `fantasy="penalize"` does to a batch."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
+from bayesopt import Optimizer, OptimizerOptions, Real
+from bayesopt.model import FANTASIES, ModelOptions
+
+RNG = np.random.default_rng(7)
+PENDING = np.array([[0.2, 0.3, 0.4], [0.7, 0.6, 0.1]])
+PENALTY = LocalPenalty(PENDING, mean=np.array([0.1, 1.5]), std=np.array([0.05, 0.3]),
+                       best=0.0, lipschitz=4.0)
+
+
+def test_value_is_the_sum_of_log_normal_cdfs_of_the_documented_argument():
+    X = RNG.random((20, 3))
+    distance = np.linalg.norm(X[:, None] - PENDING[None], axis=-1)
+    z = (PENALTY.best + PENALTY.lipschitz * distance - PENALTY.mean) / PENALTY.std
+    np.testing.assert_allclose(PENALTY(X)[0], norm.logcdf(z).sum(axis=1), rtol=1e-12)
+
+
+def test_gradient_matches_central_differences():
+    X = RNG.random((15, 3))
+    _, grad = PENALTY(X)
+    eps = 1e-6
+    for j in range(3):
+        step = np.zeros(3)
+        step[j] = eps
+        numeric = (PENALTY(X + step)[0] - PENALTY(X - step)[0]) / (2 * eps)
+        np.testing.assert_allclose(grad[:, j], numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_finite_at_and_far_from_a_pending_point():
+    far_away = np.array([[5.0, 5.0, 5.0]])
+    log_m, grad = PENALTY(np.concatenate([PENDING, far_away]))
+    assert np.all(np.isfinite(log_m)) and np.all(np.isfinite(grad))
+    assert log_m[-1] > -1e-12  # no damping far from every pending point
+
+
+def test_ball_shrinks_as_the_pending_point_is_expected_to_be_as_good_as_the_incumbent():
+    """r = (μ − M) / L: a pending point at the incumbent's level barely excludes anything."""
+    offset = np.array([[0.05, 0.0]])
+    centre = np.array([[0.5, 0.5]])
+    damping = [
+        LocalPenalty(centre, np.array([mean]), np.array([0.01]), 0.0, 2.0)(centre + offset)[0][0]
+        for mean in (0.0, 0.1, 0.5)
+    ]
+    assert damping[0] > np.log(0.99) and damping[0] > damping[1] > damping[2]
+    assert damping[2] < -100  # 0.05 is deep inside a ball of radius 0.25
+
+
+def test_combined_penalty_adds_the_logs_and_gradients():
+    failure = FailurePenalty(np.array([[0.5, 0.5, 0.5]]), np.array([0.1, 0.1, 0.1]))
+    combined = CombinedPenalty((failure, PENALTY))
+    X = RNG.random((10, 3))
+    for got, a, b in zip(combined(X), failure(X), PENALTY(X)):
+        np.testing.assert_allclose(got, a + b, rtol=1e-12)
+
+
+def test_lipschitz_estimate_is_the_largest_gradient_norm_and_never_zero():
+    assert lipschitz_estimate(np.array([[3.0, 4.0], [1.0, 0.0]])) == pytest.approx(5.0)
+    assert lipschitz_estimate(np.zeros((4, 2))) > 0
+    assert lipschitz_estimate(np.empty((0, 2))) > 0
+
+
+def penalizing_optimizer(seed: int) -> Optimizer:
+    options = OptimizerOptions(model=ModelOptions(fantasy="penalize"))
+    opt = Optimizer({"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}, seed=seed, n_initial=6,
+                    options=options)
+    for _ in range(10):
+        params = opt.ask()
+        opt.tell(params, (params["x"] - 0.3) ** 2 + (params["y"] - 0.6) ** 2)
+    return opt
+
+
+def test_penalized_batch_is_distinct_new_and_leaves_the_model_unfantasized():
+    opt = penalizing_optimizer(0)
+    n_before = opt._model.gp.n
+    batch = np.array([[p["x"], p["y"]] for p in opt.ask(5)])
+    observed = np.array([[o.params["x"], o.params["y"]] for o in opt.history])
+    assert len({tuple(x) for x in batch}) == 5
+    assert np.linalg.norm(batch[:, None] - observed[None], axis=-1).min() > 1e-6
+    assert opt._model.gp.n == n_before  # pending points never enter the GP
+
+
+def test_penalized_batch_is_deterministic_for_a_seed():
+    assert penalizing_optimizer(3).ask(4) == penalizing_optimizer(3).ask(4)
+
+
+def test_unknown_fantasy_is_rejected_with_its_value():
+    with pytest.raises(ValueError, match=r"fantasy='kriging'.*penalize"):
+        ModelOptions(fantasy="kriging")
+    assert set(FANTASIES) == {"liar", "believer", "penalize"}
+    assert replace(ModelOptions(), fantasy="penalize").fantasy == "penalize"
