@@ -8,7 +8,7 @@ State: the told observations (`history`), the points handed out and not yet
 told (`pending`), one random generator, and the surrogate model. The first
 `n_initial` points come from a scrambled Sobol design; afterwards each point
 maximizes the acquisition function of a GP conditioned on the successful
-observations and, as fantasies (constant liar), on the pending points.
+observations and, as fantasies (kriging believer), on the pending points.
 Failed evaluations are kept in the history, never proposed again, and damp
 the acquisition around them (`acquisition.penalty`). With `journal=`, every
 event is appended to a JSON-lines file, from which `Optimizer.resume`

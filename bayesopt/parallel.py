@@ -2,7 +2,7 @@
 
 The loop is asynchronous: a result is told the moment it lands, and the
 next point is asked with the others still pending, so the optimizer
-fantasizes them (constant liar) and never hands out a point that is
+fantasizes them (kriging believer) and never hands out a point that is
 observed or in flight. Nothing here schedules work itself: a process pool
 (the default, with the spawn start method) runs it on one machine, and a
 `dask.distributed.Client` (or its `get_executor()`) runs it on a cluster.

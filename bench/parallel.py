@@ -13,8 +13,8 @@ batches: on Branin, Hartmann-6 and a mixed Real/Integer/Categorical problem,
 For each strategy the median simple regret after n evaluations; the table
 gives the sequential median at its budget N and how many evaluations each
 batch strategy needs to reach it (≤ 1.5 N is the target). Strategies:
-kriging believer (fantasies at the posterior mean), constant liar (the
-default: fantasies at the best observed value) and local penalization (no
+kriging believer (the default: fantasies at the posterior mean), constant
+liar (fantasies at the best observed value) and local penalization (no
 fantasies; the acquisition damped around pending points, González et al. 2016).
 """
 
