@@ -472,8 +472,7 @@ def _fit_options(**kwargs: Any) -> Any:
     return FitOptions(**kwargs)
 
 
-# Ablations: bayesopt with one model setting changed. The last four were run at the
-# noise floor of 1e-6 that preceded the current 1e-8 (bench/results/ablation.md says so).
+# ablations: bayesopt with one model default changed (bench/results/ablation.md)
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
              "bayesopt-botorch-noise", "bayesopt-no-transform")
 
