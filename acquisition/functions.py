@@ -76,7 +76,7 @@ def _log_phi(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def _inv_mills(z: np.ndarray) -> np.ndarray:
+def inverse_mills_ratio(z: np.ndarray) -> np.ndarray:
     """phi(z) / Phi(z) = sqrt(2/pi) / erfcx(-z/sqrt(2)), to full relative precision for all z.
 
     Phi(z) = erfc(-z/sqrt 2) / 2 = erfcx(-z/sqrt 2) exp(-z**2/2) / 2, so the Gaussian
@@ -313,7 +313,7 @@ class ProbabilityOfImprovement(_ImprovementBased):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mean, std = _as_mean_std(mean, std)
         z = self._z(mean, std)
-        slope = _inv_mills(z)  # d log Phi / dz
+        slope = inverse_mills_ratio(z)  # d log Phi / dz
         return log_ndtr(z), -slope / std, -z * slope / std
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:

@@ -4,8 +4,9 @@ Every penalty maps X: (m, d) to log m(X): (m,), the log of a factor in
 (0, 1], and its gradient (m, d). Log-space acquisitions and UCB get log m(x)
 added; EI is multiplied by m(x) (`acquisition.optimizer.AcquisitionObjective`).
 
-Failed evaluations (`FailurePenalty`). A failed evaluation has no value to regress on, so it stays out of the GP;
-instead the acquisition is damped around it. Treating each failure f as the
+Failed evaluations (`FailurePenalty`). A failed evaluation has no value to
+regress on, so it stays out of the GP; instead the acquisition is damped
+around it. Treating each failure f as the
 centre of a Gaussian "hole", the chance that x is clear of all of them is
 
     m(x) = Π_f (1 − exp(−½ r_f(x)²)),     r_f(x)² = Σ_j ((x_j − f_j) / w_j)²
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import log_ndtr
+
+from acquisition.functions import inverse_mills_ratio
 
 _MIN_HALF_R2 = 1e-12  # keeps log m finite exactly at a failed point (never proposed anyway)
 _MIN_DISTANCE = 1e-12  # ‖x − x_j‖ below this: the gradient of the distance is taken as 0
@@ -78,13 +81,11 @@ class LocalPenalty:
         distance = np.sqrt(np.sum(diff**2, axis=-1))  # (m, p)
         std = np.maximum(self.std, _MIN_STD)
         z = (self.best + self.lipschitz * distance - self.mean) / std
-        log_phi = log_ndtr(z)
         # d/dz log Φ(z) = φ(z) / Φ(z);  dz/dx = (L / σ_j) (x − x_j) / ‖x − x_j‖
-        ratio = np.exp(-0.5 * z**2 - 0.5 * np.log(2.0 * np.pi) - log_phi)
         unit = np.where(distance > _MIN_DISTANCE, 1.0 / np.maximum(distance, _MIN_DISTANCE), 0.0)
-        weight = ratio * (self.lipschitz / std) * unit  # (m, p)
+        weight = inverse_mills_ratio(z) * (self.lipschitz / std) * unit  # (m, p)
         grad = np.einsum("mp,mpd->md", weight, diff)
-        return np.sum(log_phi, axis=1), grad
+        return np.sum(log_ndtr(z), axis=1), grad
 
 
 @dataclass(frozen=True)

@@ -464,24 +464,24 @@ class BoTorchAdapter(Adapter):
 
 
 # ------------------------------------------------------------------ registry
-# name -> (factory(space, seed, n_initial), distributions it imports)
-# bayesopt with one default changed; reported in ablation.md, not in the peers' table
 def _fit_options(**kwargs: Any) -> Any:
+    """`bayesopt.fitting.FitOptions`, imported on use like every adapter's library."""
     from bayesopt.fitting import FitOptions
 
     return FitOptions(**kwargs)
 
 
-# ablations: bayesopt with one model default changed (bench/results/ablation.md)
+# bayesopt with one model default changed; reported in ablation.md, not in the peers' table
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
              "bayesopt-botorch-noise", "bayesopt-no-transform")
 
+# name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt": (BayesoptAdapter, ("bayesopt",)),
     "bayesopt-ucb": (functools.partial(BayesoptAdapter, acquisition="ucb"), ("bayesopt",)),
     "bayesopt-ei": (functools.partial(BayesoptAdapter, acquisition="ei"), ("bayesopt",)),
     "random": (RandomSearch, ("bayesopt",)),
-    # ablations: bayesopt with one model default changed (the textbook / BoTorch choice or a candidate)
+    # the ablations (the textbook / BoTorch choice, a candidate, or the previous default)
     "bayesopt-hvarfner-prior": (
         functools.partial(BayesoptAdapter, model={"lengthscale_prior": "hvarfner"}), ("bayesopt",)),
     "bayesopt-shifted-prior": (
