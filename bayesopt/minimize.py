@@ -23,6 +23,7 @@ from bayesopt.parallel import (
 )
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
+from bayesopt.storage import Storage
 from bayesopt.validation import check_count
 from kernels.threads import single_threaded
 
@@ -39,7 +40,9 @@ def minimize(
     func: Objective, space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
     n_calls: int = 50, *, seed: int | None = None, progress: bool = True,
     callback: Callback | None = None, journal: str | os.PathLike[str] | None = None,
-    n_workers: int = 1, executor: Executor | Any | None = None, **optimizer_options: Any,
+    n_workers: int = 1, executor: Executor | Any | None = None,
+    storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
+    **optimizer_options: Any,
 ) -> OptimizeResult:
     """Minimize `func(params)` over `space` with Bayesian optimization.
 
@@ -62,9 +65,10 @@ def minimize(
         True to stop early (evaluations already running are still told).
     journal : str or path, optional
         Append every event to this file. If it already holds a run, that run
-        is resumed: completed evaluations are kept (never re-run), points that
-        were being evaluated when it stopped are evaluated first, and the run
-        continues until `n_calls` evaluations exist in total.
+        is resumed — with a `ResumeWarning` giving the count, and the progress
+        bar starting there: completed evaluations are kept (never re-run),
+        points that were being evaluated when it stopped are evaluated first,
+        and the run continues until `n_calls` evaluations exist in total.
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the
@@ -72,6 +76,13 @@ def minimize(
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
         `ProcessPoolExecutor` or a Dask client connected to a cluster.
+    storage, study : optional
+        A shared study (`Optimizer`'s ``storage=`` and ``study=``): the same
+        call in several processes or machines cooperates on one study.
+        `n_calls` then counts the study's evaluations, every worker's; each
+        worker stops asking once the study has that many (points other
+        workers are still evaluating then finish too, so a study can end with
+        up to one more evaluation per other worker).
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
         ignored when a journal is resumed (its own settings apply).
@@ -90,7 +101,13 @@ def minimize(
     parallel = n_workers > 1 or executor is not None
     if parallel and executor is None:
         check_picklable(func)
-    opt = _optimizer(space, seed, journal, optimizer_options)
+    if storage is not None:
+        opt = Optimizer(space, seed=seed, journal=journal, storage=storage, study=study,
+                        **optimizer_options)
+    else:
+        if study is not None:
+            raise ValueError(f"study={study!r} needs storage=")
+        opt = _optimizer(space, seed, journal, optimizer_options)
     try:
         with tqdm(total=n_calls, initial=min(len(opt.history), n_calls), disable=not progress,
                   desc="bayesopt", unit="eval") as bar:
@@ -110,7 +127,7 @@ def _optimizer(
 ) -> Optimizer:
     if journal is None or not holds_a_run(journal):
         return Optimizer(space, seed=seed, journal=journal, **options)
-    opt = Optimizer.resume(journal, space)
+    opt = Optimizer.resume(journal, space)  # warns with the count (ResumeWarning)
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
     given = {**options, **({} if seed is None else {"seed": seed})}
     ignored = sorted(key for key, value in given.items() if recorded.get(key, value) != value)
@@ -140,7 +157,9 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None) -> Report:
 
 
 def _run(opt: Optimizer, func: Objective, n_calls: int, report: Report) -> None:
-    in_flight = opt.pending  # asked before an interruption, never told: evaluate them first
+    # asked before an interruption, never told: evaluate them first (in a shared study,
+    # the pending points are other workers' and are left to them)
+    in_flight = [] if opt.shared else opt.pending
     while len(opt.history) < n_calls:
         params = in_flight.pop(0) if in_flight else opt.ask()
         if report(params, evaluate_in_worker(func, params)):
@@ -153,7 +172,7 @@ def _run_parallel(opt: Optimizer, func: Objective, n_calls: int, n_workers: int,
     loop = AsyncLoop(opt, func, resolved, owned, n_workers, n_calls, report)
     try:
         with single_threaded():  # the workers hold the cores
-            loop.run(first=opt.pending)
+            loop.run(first=[] if opt.shared else opt.pending)
     finally:
         loop.close()
 

@@ -140,13 +140,13 @@ def test_header_holds_space_library_version_and_config(tmp_path):
     lines = path.read_text().splitlines()
     assert len(lines) == 1
     header = json.loads(lines[0])
-    assert header["journal"] == "bayesopt" and header["version"] == 1
+    assert header["journal"] == "bayesopt" and header["version"] == 2
     assert header["library"] == bayesopt.__version__
     assert header["space"] == {
         "lr": {"type": "real", "low": 1e-4, "high": 1.0, "log": True},
         "width": {"type": "real", "low": -2.0, "high": 2.0, "log": False},
         "layers": {"type": "integer", "low": 1, "high": 6, "log": False},
-        "act": {"type": "categorical", "choices": [list(c) for c in TUPLE_CHOICES]},
+        "act": {"type": "categorical", "choices": [{"tuple": list(c)} for c in TUPLE_CHOICES]},
     }
     config = header["config"]
     assert {k: config[k] for k in ("acquisition", "n_initial", "seed", "maximize", "ucb_beta")} == {
@@ -254,11 +254,15 @@ def test_resume_right_after_model_based_asks_asks_the_same(tmp_path):
     assert resumed.ask() == live.ask()
 
 
-def test_resume_without_the_space_when_choices_do_not_survive_json(tmp_path):
+def test_resume_without_the_space_keeps_tuple_choices_as_tuples(tmp_path):
+    """Format 2 stores tuple choices as tagged lists: resume needs no space= for them."""
     path = tmp_path / "run.jsonl"
-    Optimizer(mixed_space(), seed=0, journal=path).close()
-    with pytest.raises(JournalError, match="pass space= to Optimizer.resume"):
-        Optimizer.resume(path)
+    live = Optimizer(mixed_space(), seed=0, n_initial=3, options=FAST, journal=path)
+    drive(live, 3)
+    resumed = twin(live, path, tmp_path)
+    assert resumed.space == live.space
+    assert all(isinstance(o.params["act"], tuple) for o in resumed.history)
+    assert_same_future(resumed, live, steps=3)
 
 
 @pytest.mark.parametrize(
@@ -357,7 +361,7 @@ def test_a_resumed_optimizer_can_be_resumed_again(tmp_path):
     live = Optimizer(mixed_space(), seed=5, n_initial=4, options=FAST, journal=path)
     drive(live, 4)
     first = twin(live, path, tmp_path, space=mixed_space())
-    first_path = first._journal._handle.name
+    first_path = max(tmp_path.glob("twin-*.jsonl"))
     drive(live, 3)
     drive(first, 3)
     assert_same_state(first, live)
@@ -436,7 +440,7 @@ def test_journal_for_another_space_is_refused_naming_both(tmp_path):
         Optimizer.resume(path, {"x": Real(0, 2), "k": Integer(0, 3)})
     with pytest.raises(JournalError, match=r"(?s)'k'.*not .*'kk'"):
         Optimizer.resume(path, {"x": Real(0, 1), "kk": Integer(0, 3)})
-    with pytest.raises(JournalError, match="was written for the space"):
+    with pytest.raises(JournalError, match="was written for another space"):
         minimize(lambda p: 0.0, {"x": Real(0, 1, log=False), "k": Integer(0, 4)}, n_calls=3,
                  journal=path, progress=False)
     assert path.read_bytes() == before
@@ -452,7 +456,7 @@ def test_journal_resumed_with_the_dimensions_reordered_is_refused(tmp_path):
     try:
         swapped = Optimizer.resume(path, {"b": Real(0, 1), "a": Real(0, 1)})
     except JournalError as error:
-        assert "was written for the space" in str(error)
+        assert "was written for another space" in str(error)
         return
     pytest.fail(f"resumed with the dimensions swapped: {{'a': 0.1, 'b': 0.9}} was read back as "
                 f"{swapped.history[0].params}")
@@ -510,7 +514,7 @@ CORRUPT = {
     # headers
     "no header": lambda lines: lines[1:],
     "another program's header": _edit(line=0, path=("journal",), value="optuna"),
-    "future format version": _edit(line=0, path=("version",), value=2),
+    "future format version": _edit(line=0, path=("version",), value=3),
     "header without space": _edit(line=0, path=("space",), delete=True),
     "header space with unknown type": _edit(line=0, path=("space", "x", "type"), value="float"),
     "header config without seed": _edit(line=0, path=("config", "seed"), delete=True),
