@@ -33,6 +33,7 @@ import pytest
 
 import bayesopt
 import bayesopt.journal
+import bayesopt.optimizer
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Categorical, Integer, Optimizer, Real, minimize
 from bayesopt.fitting import FitOptions
@@ -703,3 +704,26 @@ def test_minimize_evaluates_the_points_pending_in_the_journal_first(tmp_path):
     assert f.calls[:2] == in_flight and len(f.calls) == 5
     assert len(result) == 9 and [o.params for o in result.history[4:6]] == in_flight
     assert Optimizer.resume(path).pending == []
+
+
+# ============================================================ format 1
+
+
+def test_a_format_1_journal_resumes_and_asks_what_the_format_1_library_asked(tmp_path):
+    """tests/data/journal-v1.jsonl was written by the library before format 2 (commit
+    3d30245): 7 evaluations (one failed) and one pending point. That library, resuming it
+    and telling the pending point, asked V1_NEXT."""
+    path = tmp_path / "v1.jsonl"
+    shutil.copy(pathlib.Path(__file__).parent / "data" / "journal-v1.jsonl", path)
+    with pytest.warns(bayesopt.optimizer.ResumeWarning, match="7 evaluations and 1 pending"):
+        resumed = Optimizer.resume(path)
+    assert resumed.pending == [V1_PENDING]
+    assert [o.ok for o in resumed.history] == [True, True, True, False, True, True, True]
+    resumed.tell(V1_PENDING, (math.log10(V1_PENDING["lr"]) + 2) ** 2 + 0.1)
+    assert [resumed.ask(), resumed.ask()] == V1_NEXT
+    resumed.close()
+    assert Optimizer.resume(path, append=False).pending == V1_NEXT  # read back with new lines
+
+
+V1_PENDING = {"lr": 0.006363030192177526, "k": 1, "act": "relu"}
+V1_NEXT = [{"lr": 0.0001, "k": 1, "act": "tanh"}, {"lr": 1.0, "k": 1, "act": "tanh"}]

@@ -1,0 +1,166 @@
+"""Shared studies: several optimizers attached to one study in one storage.
+
+    study   : `Optimizer(space, storage=path_or_url, study=name, seed=...)`
+    worker  : one attached optimizer — in this process, or a separate Python process
+              running WORKER (ask, evaluate, tell, a fixed number of times)
+    replay  : a fresh optimizer attached afterwards, which applies every event
+
+Checked: an attached optimizer sees the others' asks as pending and their tells as
+observations and never asks a pending point again; attaching needs the same space
+(the error names the first differing dimension); several processes on one JSON-lines
+file make a study whose trials are numbered without gaps, whose asked points are all
+distinct, and whose replay equals every worker's live history; `pending_timeout`
+drops a dead worker's point by the stored event times, the same for every replay;
+`minimize(storage=, study=)` counts the study's evaluations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt import Integer, Optimizer, Real, minimize
+from bayesopt.fitting import FitOptions
+from bayesopt.journal import JournalError
+from bayesopt.model import ModelOptions
+from bayesopt.options import OptimizerOptions
+from bayesopt.storage.jsonl import JSONLStorage
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = OptimizerOptions(
+    model=ModelOptions(n_restarts=1, fit=FitOptions(maxiter=50)),
+    acquisition_optimizer=AcquisitionOptimizerOptions(
+        n_candidates=256, n_local_candidates=64, n_restarts=2, maxiter=30),
+)
+SPACE = {"x": Real(-2.0, 2.0), "y": Real(1e-3, 10.0, log=True), "k": Integer(0, 3)}
+
+
+def objective(p: dict[str, Any]) -> float:
+    return (p["x"] - 0.3) ** 2 + np.log10(p["y"]) ** 2 + 0.1 * p["k"]
+
+
+def test_attached_optimizers_see_each_others_asks_and_tells(tmp_path):
+    path = tmp_path / "study.jsonl"
+    a = Optimizer(SPACE, storage=path, study="s", seed=1, n_initial=3, options=FAST)
+    b = Optimizer(SPACE, storage=path, study="s", seed=1, n_initial=3, options=FAST)
+    p = a.ask()
+    assert b.pending == [p]
+    q = b.ask()
+    assert q != p  # the same seed, but p is pending
+    a.tell(p, objective(p))
+    assert [o.params for o in b.history] == [p] and b.pending == [q]
+    b.tell(q, objective(q))
+    assert a.history == b.history and a.pending == b.pending == []
+    assert a.best == b.best and len(a.result().history) == 2
+    late = Optimizer(SPACE, storage=path, study="s", seed=2)
+    assert late.history == a.history  # a new attacher shows the whole study at once
+    for opt in (a, b, late):
+        opt.close()
+
+
+def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):
+    path = tmp_path / "study.jsonl"
+    Optimizer(SPACE, storage=path, study="s").close()
+    other = {**SPACE, "y": Real(1e-3, 100.0, log=True)}
+    with pytest.raises(JournalError, match=r"dimension 1 is 'y'.*'high': 10\.0.*'high': 100\.0"):
+        Optimizer(other, storage=path, study="s")
+    with pytest.raises(ValueError, match="needs study="):
+        Optimizer(SPACE, storage=path)
+    with pytest.raises(ValueError, match="needs storage="):
+        Optimizer(SPACE, study="s")
+    with pytest.raises(ValueError, match="not both"):
+        Optimizer(SPACE, storage=path, study="s", journal=tmp_path / "j.jsonl")
+    with pytest.raises(ValueError, match="holds the study 's', not 't'"):
+        Optimizer(SPACE, storage=path, study="t")
+
+
+WORKER = """
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[4])
+from test_shared import FAST, SPACE, objective
+from bayesopt import Optimizer
+
+path, seed, cycles = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+opt = Optimizer(SPACE, storage=path, study="s", seed=seed, n_initial=4, options=FAST)
+for _ in range(cycles):
+    p = opt.ask()
+    opt.tell(p, objective(p))
+out = [[o.index, o.params, o.value] for o in opt.history]
+print(json.dumps(out))
+"""
+
+
+def test_several_processes_share_one_study(tmp_path):
+    path, n_workers, cycles = tmp_path / "study.jsonl", 3, 5
+    Optimizer(SPACE, storage=path, study="s").close()  # created before the workers start
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    workers = [subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(path), str(seed), str(cycles), str(REPO / "tests")],
+        stdout=subprocess.PIPE, env=env, text=True) for seed in range(n_workers)]
+    outputs = [w.communicate(timeout=600)[0] for w in workers]
+    assert all(w.returncode == 0 for w in workers)
+    replay = Optimizer(SPACE, storage=path, study="s", seed=99)
+    history = replay.history
+    assert [o.index for o in history] == list(range(n_workers * cycles))
+    X = replay.space.encode([o.params for o in history])
+    gaps = np.sum((X[:, None, :] - X[None, :, :]) ** 2, axis=-1) + np.eye(len(X))
+    assert np.min(np.sqrt(gaps)) > 1e-6  # no point asked twice
+    assert replay.pending == []
+    final = [[o.index, o.params, o.value] for o in history]
+    last = max(outputs, key=lambda text: len(json.loads(text)))  # the worker that finished last
+    assert json.loads(last) == json.loads(json.dumps(final))
+    for text in outputs:  # and every worker's view is a prefix of the study
+        seen = json.loads(text)
+        assert seen == json.loads(json.dumps(final[: len(seen)]))
+    replay.close()
+
+
+def _dead_ask(path: Path, params: dict[str, Any], age: float) -> None:
+    """An ask event of a worker that died `age` seconds ago, without a tell."""
+    storage = JSONLStorage(path)
+    storage.append("s", [{"event": "ask", "points": [[params["x"], params["y"], params["k"]]],
+                          "time": time.time() - age, "worker": "dead", "state": None}])
+    storage.close()
+
+
+def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(tmp_path):
+    path = tmp_path / "study.jsonl"
+    Optimizer(SPACE, storage=path, study="s").close()
+    dead = {"x": 0.5, "y": 1.0, "k": 1}
+    _dead_ask(path, dead, age=3600.0)
+    patient = Optimizer(SPACE, storage=path, study="s", seed=0, n_initial=3)
+    hasty = Optimizer(SPACE, storage=path, study="s", seed=0, n_initial=3, pending_timeout=60.0)
+    assert hasty.pending == [dead]  # nothing has happened since the dead ask
+    asked = hasty.ask()  # an event an hour later: the dead point expires
+    assert hasty.pending == [asked]
+    assert patient.pending == [dead, asked]
+    again = Optimizer(SPACE, storage=path, study="s", pending_timeout=60.0)
+    assert again.pending == hasty.pending  # every replay agrees
+    hasty.tell(dead, 1.0)  # a late result of the expired point is still welcome, quietly
+    assert patient.pending == [asked] and len(patient.history) == 1
+    with pytest.raises(ValueError, match="pending_timeout"):
+        Optimizer(SPACE, pending_timeout=-1.0)
+    for opt in (patient, hasty, again):
+        opt.close()
+
+
+def test_minimize_counts_the_studys_evaluations(tmp_path):
+    path = tmp_path / "study.jsonl"
+    first = minimize(objective, SPACE, n_calls=4, seed=0, storage=path, study="s",
+                     progress=False, n_initial=3, options=FAST)
+    assert len(first.history) == 4
+    second = minimize(objective, SPACE, n_calls=7, seed=1, storage=path, study="s",
+                      progress=False, n_initial=3, options=FAST)
+    assert len(second.history) == 7 and second.history[:4] == first.history
+    with pytest.raises(ValueError, match="needs storage="):
+        minimize(objective, SPACE, n_calls=2, study="s", progress=False)
