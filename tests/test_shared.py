@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
-from bayesopt.storage.jsonl import JSONLStorage
+from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = OptimizerOptions(
@@ -164,3 +165,51 @@ def test_minimize_counts_the_studys_evaluations(tmp_path):
     assert len(second.history) == 7 and second.history[:4] == first.history
     with pytest.raises(ValueError, match="needs storage="):
         minimize(objective, SPACE, n_calls=2, study="s", progress=False)
+
+
+VICTIM = """
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from test_shared import FAST, SPACE, objective
+from bayesopt import Optimizer
+
+opt = Optimizer(SPACE, storage=sys.argv[1], study="s", seed=7, n_initial=4, options=FAST)
+while True:
+    p = opt.ask()
+    opt.tell(p, objective(p))
+    print(json.dumps(p), flush=True)  # told: it must survive the kill
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs POSIX SIGKILL")
+def test_a_worker_killed_mid_study_loses_nothing_and_blocks_no_one(tmp_path):
+    import random
+    import signal
+
+    path = tmp_path / "study.jsonl"
+    Optimizer(SPACE, storage=path, study="s").close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    victim = subprocess.Popen([sys.executable, "-c", VICTIM, str(path), str(REPO / "tests")],
+                              stdout=subprocess.PIPE, env=env, text=True)
+    assert victim.stdout is not None
+    told = [json.loads(victim.stdout.readline()) for _ in range(3)]
+    time.sleep(random.Random(0).uniform(0.0, 0.3))  # land anywhere: asking, appending, telling
+    victim.send_signal(signal.SIGKILL)
+    told += [json.loads(line) for line in victim.stdout.read().splitlines() if line.strip()]
+    victim.wait()
+    survivors = [subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(path), str(seed), "4", str(REPO / "tests")],
+        stdout=subprocess.PIPE, env=env, text=True) for seed in (1, 2)]
+    for worker in survivors:
+        worker.communicate(timeout=600)  # they finish: no lock was left held
+        assert worker.returncode == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TruncatedJournalWarning)  # the kill may tear a line
+        replay = Optimizer(SPACE, storage=path, study="s", seed=0)
+        history = replay.history
+    assert [o.index for o in history] == list(range(len(history)))
+    values = {json.dumps(o.params, sort_keys=True): o.value for o in history}
+    for params in told:
+        assert values[json.dumps(params, sort_keys=True)] == objective(params)
+    assert len(history) >= len(told) + 8
+    replay.close()

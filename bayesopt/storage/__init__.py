@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -69,23 +69,37 @@ class Storage(Protocol):
     def close(self) -> None: ...
 
 
+def _whole_url(url: str, rest: str) -> str:
+    return url
+
+
+def _file_path(url: str, rest: str) -> str:
+    """``file:///tmp/run.jsonl`` -> ``/tmp/run.jsonl`` (RFC 8089: an absolute path)."""
+    return rest
+
+
+def _sqlite_path(url: str, rest: str) -> str:
+    """``sqlite:///study.db`` -> ``study.db``; ``sqlite:////tmp/study.db`` ->
+    ``/tmp/study.db`` (the convention of SQLAlchemy and Optuna)."""
+    return rest.removeprefix("/")
+
+
 @dataclass(frozen=True)
 class Backend:
     """A storage class named "module:Class", imported only when a URL of its scheme is
-    opened (a database driver is an optional extra); it is given the whole URL, or with
-    ``takes_url=False`` the path after ``scheme://`` (``sqlite:///a.db`` -> ``a.db``,
-    ``sqlite:////tmp/a.db`` -> ``/tmp/a.db``)."""
+    opened (a database driver is an optional extra), and what its constructor is given:
+    `argument(url, rest)` of the URL and the part after ``scheme://``."""
 
     target: str
-    takes_url: bool
+    argument: Callable[[str, str], str]
 
 
 # URL scheme -> backend. A URL without a scheme is a file path (JSON lines).
 STORAGES: dict[str, Backend] = {
-    "file": Backend("bayesopt.storage.jsonl:JSONLStorage", takes_url=False),
-    "sqlite": Backend("bayesopt.storage.sqlite:SQLiteStorage", takes_url=False),
-    "postgresql": Backend("bayesopt.storage.postgres:PostgresStorage", takes_url=True),
-    "postgres": Backend("bayesopt.storage.postgres:PostgresStorage", takes_url=True),
+    "file": Backend("bayesopt.storage.jsonl:JSONLStorage", _file_path),
+    "sqlite": Backend("bayesopt.storage.sqlite:SQLiteStorage", _sqlite_path),
+    "postgresql": Backend("bayesopt.storage.postgres:PostgresStorage", _whole_url),
+    "postgres": Backend("bayesopt.storage.postgres:PostgresStorage", _whole_url),
 }
 
 
@@ -122,7 +136,8 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
         raise ValueError(f"storage={text!r}: unknown scheme {scheme!r}; "
                          f"expected a file path or one of {sorted(STORAGES)}")
     backend = STORAGES[scheme]
-    if not (backend.takes_url or rest):
+    argument = backend.argument(text, rest)
+    if not argument:
         raise ValueError(f"storage={text!r} names no file")
     module_name, class_name = backend.target.split(":")
     try:
@@ -130,5 +145,5 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
     except ImportError as error:
         raise ValueError(f"storage={text!r}: the {scheme!r} backend cannot be imported "
                          f"({error})") from None
-    storage: Storage = getattr(module, class_name)(text if backend.takes_url else rest)
+    storage: Storage = getattr(module, class_name)(argument)
     return storage
