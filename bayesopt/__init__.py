@@ -24,7 +24,7 @@ _EXPORTS = {
     "Optimizer": "bayesopt.optimizer",
     "SpaceExhaustedWarning": "bayesopt.optimizer",
     "OptimizerOptions": "bayesopt.options",
-    "minimize": "bayesopt.minimize",
+    "minimize": "bayesopt.loop",
 }
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
@@ -42,7 +42,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
 ]
 
 if TYPE_CHECKING:
-    from bayesopt.minimize import minimize
+    from bayesopt.loop import minimize
     from bayesopt.optimizer import Optimizer, SpaceExhaustedWarning
     from bayesopt.options import OptimizerOptions
     from bayesopt.result import Observation, OptimizeResult
