@@ -13,6 +13,7 @@ import json
 import math
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,15 @@ def test_minimize_records_when_and_how_long() -> None:
     assert all(s is not None and start <= s <= time.time() for s in stamps)
     assert stamps == sorted(stamps)  # type: ignore[type-var]
     assert all(o.duration is not None and 0 <= o.duration < 5 for o in result.history)
+
+
+def test_parallel_minimize_records_each_evaluations_duration() -> None:
+    with ThreadPoolExecutor(2) as pool:
+        result = minimize(objective, SPACE, n_calls=6, seed=2, progress=False, n_initial=6,
+                          executor=pool, n_workers=2, options=FAST)
+    assert len(result.history) == 6
+    assert all(o.duration is not None and o.duration >= 0 for o in result.history)
+    assert all(o.timestamp is not None for o in result.history)
 
 
 def test_tell_takes_a_duration_and_stamps_the_time() -> None:
