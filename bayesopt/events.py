@@ -9,10 +9,15 @@
                   budget, a cost) is a new class here plus an applier registered in
                   `bayesopt.state` — never a new branch in existing code
 
-JSON form of one event (journal format 2; format 1 lacks "time" and "worker"):
+JSON form of one event (journal format 2; format 1 lacks "time", "worker" and
+"durations"):
 
-    {"event": "tell", "points": [[...], ...], "values": [...], "time": 1.7e9,
-     "worker": "3f2a...", "state": {"rng": ..., "design_used": ..., "model": ...} | null}
+    {"event": "tell", "points": [[...], ...], "values": [...], "durations": [...],
+     "time": 1.7e9, "worker": "3f2a...",
+     "state": {"rng": ..., "design_used": ..., "model": ...} | null}
+
+"durations" (seconds per evaluation, of tells and failures) is left out when
+none is known; "time" is also each observation's `timestamp`.
 
 A point is a list with one entry per dimension in the space's order: numbers
 as they are, the *index* of the choice for categorical dimensions
@@ -110,9 +115,10 @@ class Tell(Event):
 
     kind: ClassVar[str] = "tell"
     values: tuple[float, ...]
+    durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
 
     def fields(self) -> dict[str, Any]:
-        return {"values": list(self.values)}
+        return {"values": list(self.values), **_durations_field(self.durations)}
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -120,9 +126,10 @@ class Tell(Event):
         if not isinstance(values, list) or len(values) != n_points:
             raise JournalError(f"tell event has {n_points} points but values {values!r}")
         try:
-            return {"values": tuple(check_value(v) for v in values)}
+            values = tuple(check_value(v) for v in values)
         except (TypeError, ValueError) as error:
             raise JournalError(f"invalid value in journal: {error}") from None
+        return {"values": values, "durations": _parse_durations(record, n_points)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,9 +138,10 @@ class Failure(Event):
 
     kind: ClassVar[str] = "failure"
     errors: tuple[str | None, ...]
+    durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
 
     def fields(self) -> dict[str, Any]:
-        return {"errors": list(self.errors)}
+        return {"errors": list(self.errors), **_durations_field(self.durations)}
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -142,7 +150,23 @@ class Failure(Event):
             raise JournalError(f"failure event has {n_points} points but errors {errors!r}")
         if not all(error is None or isinstance(error, str) for error in errors):
             raise JournalError(f"failure event has a non-text error in {errors!r}")
-        return {"errors": tuple(errors)}
+        return {"errors": tuple(errors), "durations": _parse_durations(record, n_points)}
+
+
+def _durations_field(durations: tuple[float | None, ...]) -> dict[str, Any]:
+    """The JSON "durations" field: left out when no duration is known."""
+    return {"durations": list(durations)} if any(d is not None for d in durations) else {}
+
+
+def _parse_durations(record: Mapping[str, Any], n_points: int) -> tuple[float | None, ...]:
+    durations = record.get("durations", [None] * n_points)
+    if not isinstance(durations, list) or len(durations) != n_points:
+        raise JournalError(f"event has {n_points} points but durations {durations!r}")
+    for d in durations:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, float))
+                              or not math.isfinite(d) or d < 0):
+            raise JournalError(f"event has an invalid duration {d!r}")
+    return tuple(None if d is None else float(d) for d in durations)
 
 
 def to_record(event: Event, space: Space, with_state: bool) -> dict[str, Any]:

@@ -37,9 +37,20 @@ from bayesopt.space import Categorical, Space
 from bayesopt.storage import StorageError
 from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
 
-__all__ = ["ChoiceRepr", "JournalError", "TruncatedJournalWarning", "check_header", "decode_point",
-           "encode_point", "first_difference", "holds_a_run", "read_journal", "space_from_json",
-           "space_to_json"]
+__all__ = [
+    "ChoiceRepr",
+    "JournalError",
+    "TruncatedJournalWarning",
+    "check_header",
+    "comparable_space",
+    "decode_point",
+    "encode_point",
+    "first_difference",
+    "holds_a_run",
+    "read_journal",
+    "space_from_json",
+    "space_to_json",
+]
 
 JOURNAL_FORMAT = "bayesopt"
 JOURNAL_VERSION = 2
@@ -136,7 +147,7 @@ def first_difference(stored: Mapping[str, Any], space: Space, version: int = JOU
     dimension (position, name, stored vs given spec); None if they are equal. Format 1
     stored choices as `json.dumps(..., default=repr)` did (tuples as lists)."""
     if version == 1:
-        given = list(json.loads(json.dumps(space.to_dict(), default=repr)).items())
+        given = comparable_space(space.to_dict())
     else:
         given = list(space_to_json(space).items())
     old = list(stored.items())
@@ -150,6 +161,13 @@ def first_difference(stored: Mapping[str, Any], space: Space, version: int = JOU
         return (f"the study has {len(old)} dimensions, not {len(given)}: dimension "
                 f"{min(len(old), len(given))} {extra[0]!r}: {extra[1]} is {where}")
     return None
+
+
+def comparable_space(spec: Mapping[str, Any]) -> list[Any]:
+    """A space definition as format 1 wrote it and reads back from JSON (tuples become
+    lists, other non-JSON choices their repr), as an ordered list: order matters,
+    points are stored by position."""
+    return list(json.loads(json.dumps(spec, default=repr)).items())
 
 
 def holds_a_run(path: str | os.PathLike[str]) -> bool:

@@ -48,6 +48,7 @@ from bayesopt.validation import (
     check_bool,
     check_choice,
     check_count,
+    check_durations,
     check_nonnegative,
     check_value,
 )
@@ -71,6 +72,15 @@ class UnmatchedTellWarning(UserWarning):
 
 Error: TypeAlias = "str | BaseException | None"  # what a failed evaluation is told with
 SpaceLike: TypeAlias = "Mapping[str, Dimension] | Sequence[Dimension] | Space"
+
+
+# Attributes a pickled or deep-copied Optimizer does not carry over, each with the value
+# the copy starts with: a lock of its own, and no link to a journal or study (the copy
+# is detached from the original's file). Every other attribute is copied.
+_PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
+    "_lock": threading.RLock,
+    "_link": lambda: None,
+}
 
 
 def default_n_initial(space: Space) -> int:
@@ -123,6 +133,17 @@ class Optimizer:
         as pending (a worker that died). Measured between the times stored in
         the events — a point expires when an event at least this much later is
         applied — so every replay of a study agrees. None (default): never.
+
+    Notes
+    -----
+    An optimizer can be pickled (`pickle.dump` to a file and `pickle.load`
+    later, or handed to another process) and copied with `copy.deepcopy`. The
+    copy has the same history, pending points, random state and surrogate, so
+    it asks exactly what the original would ask. It is *detached* from the
+    journal or shared study: it writes to no file, while the original goes on
+    with its own (two writers of one journal would interleave two runs). To
+    continue a journaled run in another process, use `Optimizer.resume`; to
+    join a shared study, attach with ``storage=`` and ``study=``.
     """
 
     def __init__(
@@ -158,6 +179,27 @@ class Optimizer:
         elif storage is not None:
             assert study is not None
             self._link = self._attach(storage, study)
+
+    # ------------------------------------------- pickling and deep copies
+    def __getstate__(self) -> dict[str, Any]:
+        """The instance's state without its process-local resources, as one consistent snapshot."""
+        with self._lock:
+            return copy.deepcopy(self._portable_state())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name, fresh in _PROCESS_LOCAL.items():
+            setattr(self, name, fresh())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Optimizer:
+        with self._lock:
+            state = copy.deepcopy(self._portable_state(), memo)
+        duplicate = type(self).__new__(type(self))
+        duplicate.__setstate__(state)
+        return duplicate
+
+    def _portable_state(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name not in _PROCESS_LOCAL}
 
     def _new_state(self, worker: str | None) -> OptimizerState:
         return OptimizerState(
@@ -281,7 +323,8 @@ class Optimizer:
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-             value: float | Sequence[float]) -> None:
+             value: float | Sequence[float], *,
+             duration: float | Sequence[float | None] | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
@@ -291,16 +334,20 @@ class Optimizer:
         (`bayesopt.state`); a point that matches none while others are pending
         warns with `UnmatchedTellWarning` (telling never-asked points is
         supported: do it while nothing is pending, or ignore the warning).
+        `duration` (seconds the evaluation took; one number, or one per point)
+        is kept in `Observation.duration`, beside the tell's `timestamp`.
         """
         points, values = as_batch(params, value)
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
             numbers = tuple(check_value(v, i if len(values) > 1 else None)
                             for i, v in enumerate(values))
+            seconds = tuple(check_durations(duration, len(points)))
             with numeric_threads(len(self._state.history)):
-                self._commit(lambda: self._tell_event(canonical, numbers))
+                self._commit(lambda: self._tell_event(canonical, numbers, seconds))
 
-    def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...]) -> Tell:
+    def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
+                    durations: tuple[float | None, ...]) -> Tell:
         self._warn_unmatched(points)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
@@ -309,24 +356,29 @@ class Optimizer:
             targets = -np.asarray(values) if self.maximize else np.asarray(values)
             update_after_tell(model, np.concatenate([self._state.X_ok, X]),
                               np.concatenate([self._state.y_ok, targets]), self.n_initial)
-        return Tell(points=points, values=values, time=time.time(), worker=self._state.worker,
+        return Tell(points=points, values=values, durations=durations, time=time.time(),
+                    worker=self._state.worker,
                     checkpoint=self._state.checkpoint(rng, self._state.design_used))
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-                     error: Error | Sequence[Error] = None) -> None:
+                     error: Error | Sequence[Error] = None, *,
+                     duration: float | Sequence[float | None] | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed).
 
         `error` (text or an exception) applies to every point; for a list of
-        params it may also be a list with one error per point.
+        params it may also be a list with one error per point. `duration` as
+        for `tell`.
         """
         points, _ = as_batch(params, None)
         messages = tuple(_error_messages(error, len(points)))
+        seconds = tuple(check_durations(duration, len(points)))
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
 
             def build() -> Failure:
                 self._warn_unmatched(canonical)
-                return Failure(points=canonical, errors=messages, **self._stamp())
+                return Failure(points=canonical, errors=messages, durations=seconds,
+                               **self._stamp())
 
             self._commit(build)
 

@@ -198,12 +198,12 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
 
 @applier(Tell)
 def _apply_tell(state: OptimizerState, event: Tell) -> None:
-    _observe(state, event.points, list(event.values), [None] * len(event.points))
+    _observe(state, event, list(event.values), [None] * len(event.points), event.durations)
 
 
 @applier(Failure)
 def _apply_failure(state: OptimizerState, event: Failure) -> None:
-    _observe(state, event.points, [None] * len(event.points), list(event.errors))
+    _observe(state, event, [None] * len(event.points), list(event.errors), event.durations)
 
 
 def _add_pending(state: OptimizerState, event: Event) -> None:
@@ -221,13 +221,17 @@ def _release(state: OptimizerState, params: Mapping[str, Any]) -> None:
             return
 
 
-def _observe(state: OptimizerState, points: tuple[dict[str, Any], ...],
-             values: list[float | None], errors: list[str | None]) -> None:
-    """Append observations (value None = failed) and release their pending entries."""
+def _observe(state: OptimizerState, event: Event, values: list[float | None],
+             errors: list[str | None], durations: tuple[float | None, ...]) -> None:
+    """Append observations (value None = failed), stamped with the event's time, and
+    release their pending entries."""
+    points = event.points
     X = state.space.encode(list(points))
-    for params, value, error in zip(points, values, errors):
+    seconds = durations or (None,) * len(points)
+    for params, value, error, duration in zip(points, values, errors, seconds):
         status: Status = "failed" if value is None else "ok"
-        state.history.append(Observation(len(state.history), dict(params), value, status, error))
+        state.history.append(Observation(len(state.history), dict(params), value, status, error,
+                                         timestamp=event.time, duration=duration))
         _release(state, params)
     ok = np.array([value is not None for value in values], dtype=bool)
     targets = np.array([v for v in values if v is not None], dtype=float)
