@@ -19,6 +19,7 @@ processes or machines share one study (`bayesopt.study`).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
@@ -295,30 +296,45 @@ class Optimizer:
         """
         count = 1 if n is None else check_count("n", n, minimum=1)
         with self._lock, numeric_threads(len(self._state.history)):
-            event = self._commit(lambda: self._ask_event(count))
+            rng = self._prefit() if self.shared else None
+            event = self._commit(lambda: self._ask_event(count, rng), computes=True)
         points = [dict(p) for p in event.points]
         return points[0] if n is None else points
 
-    def _ask_event(self, count: int) -> Ask:
-        now = time.time()
+    def _prefit(self) -> np.random.Generator:
+        """In a shared study, bring the surrogate up to date (the scheduled refit) before
+        taking the study's lock, so that the lock is held only to add the observations
+        told meanwhile and to propose; the generator it used goes on into the ask."""
+        assert self._link is not None
+        self._link.catch_up(self._state)
         rng = self._state.fork_rng()
+        model = self._state.synced_model(rng)
+        update_after_tell(model, self._state.X_ok, self._state.y_ok, self.n_initial)
+        return rng
+
+    def _ask_event(self, count: int, rng: np.random.Generator | None = None) -> Ask:
+        now = time.time()
+        rng = self._state.fork_rng() if rng is None else rng
         settings = AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options)
-        proposal = Proposal(self._state, settings, rng, now)
+        proposal = Proposal(self._state, settings, rng, now, defer_refit=self.shared)
         points = proposal.points(count)
         return Ask(points=tuple(points), time=now, worker=self._state.worker,
                    checkpoint=self._state.checkpoint(rng, proposal.design_used))
 
-    def _commit(self, build: Callable[[], Event]) -> Event:
-        """Build an event and apply it; in a study, under its lock after catching up,
-        and appended to it before it is applied."""
-        if self._link is None:
+    def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
+        """Build an event and apply it; in a study, after catching up, and appended to it
+        before it is applied — under the study's lock if building it `computes` (an ask,
+        or a tell that refits the surrogate of a journal), so that nothing is appended
+        between the catch-up and the append."""
+        link = self._link
+        if link is None:
             event = build()
             self._state.apply(event)
             return event
-        with self._link.lock():
-            self._link.catch_up(self._state)
+        with link.lock() if computes else contextlib.nullcontext():
+            link.catch_up(self._state)
             event = build()
-            self._link.commit(self._state, event)
+            link.commit(self._state, event)
         return event
 
     # --------------------------------------------------------------- tell
@@ -344,7 +360,8 @@ class Optimizer:
                             for i, v in enumerate(values))
             seconds = tuple(check_durations(duration, len(points)))
             with numeric_threads(len(self._state.history)):
-                self._commit(lambda: self._tell_event(canonical, numbers, seconds))
+                self._commit(lambda: self._tell_event(canonical, numbers, seconds),
+                             computes=not self.shared)
 
     def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
                     durations: tuple[float | None, ...]) -> Tell:

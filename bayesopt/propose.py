@@ -62,8 +62,9 @@ class Proposal:
     """One ask of `count` points (see the module docstring)."""
 
     def __init__(self, state: OptimizerState, settings: AskSettings, rng: np.random.Generator,
-                 now: float | None) -> None:
+                 now: float | None, defer_refit: bool = False) -> None:
         self.state, self.settings, self.rng = state, settings, rng
+        self.defer_refit = defer_refit  # observations are block-appended, never refit here
         self.space: Space = state.space
         self.design_used = state.design_used
         self.pending = [p.x for p in state.active_pending(now)]
@@ -158,7 +159,7 @@ class Proposal:
     def _model_point(self) -> np.ndarray | None:
         X_ok, y_ok = self.state.X_ok, self.state.y_ok
         if self.model.n_observed != y_ok.shape[0] or self.model.gp is None:
-            self.model.update(X_ok, y_ok)
+            self.model.update(X_ok, y_ok, defer_refit=self.defer_refit)
         self.model.clear_fantasies()
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
         if self.model.options.fantasy == "penalize":

@@ -213,3 +213,45 @@ def test_a_worker_killed_mid_study_loses_nothing_and_blocks_no_one(tmp_path):
         assert values[json.dumps(params, sort_keys=True)] == objective(params)
     assert len(history) >= len(told) + 8
     replay.close()
+
+
+HOLDER = """
+import sys, time
+from bayesopt.storage.jsonl import JSONLStorage
+storage = JSONLStorage(sys.argv[1])
+with storage.lock("s"):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
+
+TELLER = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from test_shared import SPACE
+from bayesopt import Optimizer
+opt = Optimizer(SPACE, storage=sys.argv[1], study="s", seed=0)
+opt.tell({"x": 0.5, "y": 1.0, "k": 1}, 2.0)
+opt.add_pending({"x": 0.25, "y": 1.0, "k": 1})
+print(len(opt.history), len(opt.pending), flush=True)
+"""
+
+
+def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(tmp_path):
+    """Only asks are serialized: a worker computing its ask under the study's lock (here a
+    process that holds it and never lets go) does not hold up the others' tells."""
+    path = tmp_path / "study.jsonl"
+    Optimizer(SPACE, storage=path, study="s").close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE,
+                              env=env, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        teller = subprocess.run([sys.executable, "-c", TELLER, str(path), str(REPO / "tests")],
+                                check=False, capture_output=True, env=env, text=True,
+                                timeout=300)
+        assert teller.returncode == 0, teller.stderr
+        assert teller.stdout.split() == ["1", "1"]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(Optimizer(SPACE, storage=path, study="s").history) == 1

@@ -3,15 +3,21 @@
     line 1      : the study's header, with its name under "study"
     line k + 2  : event number k
 
-Appends are one `write(2)` of whole lines on a descriptor opened with
-O_APPEND, followed by `fsync(2)`, so several processes on one machine may
-append to one file: a line is either wholly there or (after a crash in the
-middle of the write) a torn tail. The study lock is `flock(2)` on the file
-(LOCK_EX), which the kernel releases when its holder dies — a `kill -9`
-never leaves a lock behind. A torn last line is never returned by `read`;
-it is skipped with a `TruncatedJournalWarning` once no writer holds the lock
-(a writer may be halfway through it), and the next writer truncates it
-under the lock before appending.
+Two locks, both `flock(2)` (LOCK_EX), which the kernel releases when their
+holder dies — a `kill -9` never leaves a lock behind:
+
+- the *study lock* (`lock()`), on the file itself: held by an optimizer
+  while it computes and appends an ask;
+- the *append lock*, on the sidecar file ``<path>.lock``: held only for the
+  few microseconds of one append, so that a tell never waits for another
+  worker's ask to be computed.
+
+An append, under the append lock, truncates a torn tail, then writes whole
+lines in one `write(2)` on a descriptor opened with O_APPEND, then
+`fsync(2)`s: a line is either wholly there or (after a crash in the middle of
+the write) a torn tail. A torn last line is never returned by `read`; it is
+skipped with a `TruncatedJournalWarning` once no writer holds the append lock
+(a writer may be halfway through it), and the next writer truncates it.
 
 Reads are incremental: the byte position of each line already seen is kept,
 so catching up on new events reads only the new bytes.
@@ -56,6 +62,8 @@ class JSONLStorage:
         self._fd: int | None = None
         self._thread_lock = threading.RLock()
         self._locked = 0  # depth of lock() held by this object
+        self._writing = False  # the append lock is held by this object
+        self._sidecar: int | None = None  # descriptor of <path>.lock
         self._starts: list[int] = []  # byte position of each line seen (line 0: the header)
         self._scanned = 0  # bytes up to the end of the last complete line seen
         self._warned_tail = -1  # the torn tail last warned about (its position)
@@ -66,7 +74,7 @@ class JSONLStorage:
         _check_study(study)
         if not isinstance(header, dict):
             raise TypeError(f"header={header!r} must be a dict")
-        with self.lock(study, create=True):
+        with self._thread_lock, self._append_lock(create=True):
             if self._scan():
                 stored = self._header()
                 self._check_name(study, stored)
@@ -97,24 +105,30 @@ class JSONLStorage:
         _check_study(study)
         if isinstance(events, dict) or not all(isinstance(e, dict) for e in events):
             raise TypeError("events must be a sequence of dicts")
-        with self.lock(study):
-            if not self._scan():
-                raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
-            self._check_name(study, self._header())
-            self._drop_torn_tail()
-            number = len(self._starts) - 1
-            if events:
-                self._write(events)
-            return number
+        with self._thread_lock:
+            if not self.path.exists():
+                raise StorageError(f"{str(self.path)!r} does not exist")
+            with self._append_lock():
+                return self._append_locked(study, events)
+
+    def _append_locked(self, study: str, events: Sequence[dict[str, Any]]) -> int:
+        if not self._scan():
+            raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
+        self._check_name(study, self._header())
+        self._drop_torn_tail()
+        number = len(self._starts) - 1
+        if events:
+            self._write(events)
+        return number
 
     @contextmanager
-    def lock(self, study: str, create: bool = False) -> Iterator[None]:
+    def lock(self, study: str) -> Iterator[None]:
         """flock(LOCK_EX) on the file, and a thread lock for the threads of this process."""
         _check_study(study)
         with self._thread_lock:
-            if not create and not self.path.exists():
+            if not self.path.exists():
                 raise StorageError(f"{str(self.path)!r} does not exist")
-            fd = self._descriptor(create)
+            fd = self._descriptor()
             if not self._locked:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             self._locked += 1
@@ -143,9 +157,28 @@ class JSONLStorage:
 
     def close(self) -> None:
         with self._thread_lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            for fd in (self._fd, self._sidecar):
+                if fd is not None:
+                    os.close(fd)
+            self._fd = self._sidecar = None
+
+    # ------------------------------------------------------------ the append lock
+    @contextmanager
+    def _append_lock(self, create: bool = False) -> Iterator[None]:
+        """flock(LOCK_EX) on <path>.lock for the duration of one write (thread lock held)."""
+        self._descriptor(create)  # the data file first: a missing file is not created here
+        if self._sidecar is None:
+            self._sidecar = os.open(self._sidecar_path(), os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._sidecar, fcntl.LOCK_EX)
+        self._writing = True
+        try:
+            yield
+        finally:
+            self._writing = False
+            fcntl.flock(self._sidecar, fcntl.LOCK_UN)
+
+    def _sidecar_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
 
     # ------------------------------------------------------------ helpers
     def _descriptor(self, create: bool = False) -> int:
@@ -182,7 +215,7 @@ class JSONLStorage:
 
     def _torn_tail(self, position: int) -> None:
         """Warn once about a torn last line, unless a writer may still be writing it."""
-        if position == self._warned_tail or not (self._locked or self._try_lock()):
+        if position == self._warned_tail or not (self._writing or self._no_writer()):
             return
         self._warned_tail = position
         warnings.warn(
@@ -191,14 +224,18 @@ class JSONLStorage:
             stacklevel=5,
         )
 
-    def _try_lock(self) -> bool:
-        """True if no other holder has the lock (taken and released at once)."""
-        fd = self._descriptor()
+    def _no_writer(self) -> bool:
+        """True if no process holds the append lock (tested by taking and releasing it)."""
+        try:
+            fd = os.open(self._sidecar_path(), os.O_RDONLY)
+        except FileNotFoundError:  # never written by this version: no writer now either
+            return True
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)  # closing the descriptor also releases a lock taken on it
         return True
 
     def _drop_torn_tail(self) -> None:
