@@ -55,6 +55,7 @@ from bayesopt.validation import (
     check_nonnegative,
     check_value,
 )
+from kernels import KERNEL_KINDS
 from kernels.threads import numeric_threads
 
 ACQUISITIONS = ("logei", "ei", "pi", "ucb")
@@ -118,10 +119,7 @@ class Optimizer:
         self.ucb_beta = None if ucb_beta is None else check_nonnegative("ucb_beta", ucb_beta)
         self.seed = (int(cast(int, np.random.SeedSequence().entropy)) if seed is None
                      else check_count("seed", seed))
-        options = options or OptimizerOptions()
-        if kernel is not None and kernel != options.model.kernel:
-            options = replace(options, model=replace(options.model, kernel=kernel))
-        self.options = options
+        self.options = options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         self.rng = np.random.default_rng(self.seed)
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
@@ -443,6 +441,48 @@ class Optimizer:
             if self._journal is not None:
                 self._journal.close()
                 self._journal = None
+
+
+def _resolve_options(
+    acquisition: str, kernel: str | None, ucb_beta: float | None,
+    options: OptimizerOptions | None,
+) -> OptimizerOptions:
+    """The options with `kernel=` applied; a setting the other arguments would leave
+    unused, or a kernel given twice and differently, raises naming both."""
+    if options is not None and not isinstance(options, OptimizerOptions):
+        raise TypeError(f"options={options!r} must be an OptimizerOptions")
+    given = options is not None
+    options = options or OptimizerOptions()
+    if kernel is not None:
+        check_choice("kernel", kernel, KERNEL_KINDS)
+        if given and KERNEL_KINDS[kernel] != KERNEL_KINDS[options.model.kernel]:
+            raise ValueError(f"kernel={kernel!r} conflicts with options.model.kernel="
+                             f"{options.model.kernel!r}; give the kernel in one place")
+        options = replace(options, model=replace(options.model, kernel=kernel))
+    unused = _unused_settings(acquisition, ucb_beta, options)
+    if unused:
+        settings = ", ".join(f"{key}={value!r}" for key, value in unused.items())
+        raise ValueError(f"{settings}: not used with acquisition={acquisition!r}"
+                         + ("" if ucb_beta is None or "ucb_beta" in unused
+                            else f" and ucb_beta={ucb_beta!r}"))
+    return options
+
+
+def _unused_settings(
+    acquisition: str, ucb_beta: float | None, options: OptimizerOptions
+) -> dict[str, Any]:
+    """Settings that differ from their defaults but that nothing would read."""
+    default, model = OptimizerOptions(), options.model
+    schedule = acquisition == "ucb" and ucb_beta is None  # the GP-UCB β schedule is used
+    rows = (  # key, value, default, unused
+        ("ucb_beta", ucb_beta, None, acquisition != "ucb"),
+        ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
+        ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
+        # UCB has no incumbent (local penalization still uses one)
+        ("options.model.incumbent", model.incumbent, default.model.incumbent,
+         acquisition == "ucb" and model.fantasy != "penalize"),
+    )
+    return {key: value for key, value, usual, idle in rows if idle and value != usual}
 
 
 def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:
