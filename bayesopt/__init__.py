@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one source: pyproject.toml reads it (dynamic version)
 
 _EXPORTS = {
     "Categorical": "bayesopt.space",
@@ -25,6 +25,7 @@ _EXPORTS = {
     "SpaceExhaustedWarning": "bayesopt.optimizer",
     "OptimizerOptions": "bayesopt.options",
     "minimize": "bayesopt.minimize",
+    "baseline_card": "bayesopt.card",
 }
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
@@ -38,10 +39,12 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Space",
     "SpaceExhaustedWarning",
     "__version__",
+    "baseline_card",
     "minimize",
 ]
 
 if TYPE_CHECKING:
+    from bayesopt.card import baseline_card
     from bayesopt.minimize import minimize
     from bayesopt.optimizer import Optimizer, SpaceExhaustedWarning
     from bayesopt.options import OptimizerOptions

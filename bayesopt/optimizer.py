@@ -394,12 +394,30 @@ class Optimizer:
             "options": self.options.to_dict(),
         }
 
+    @property
+    def resolved_config(self) -> dict[str, Any]:
+        """Every setting that decides the asks, as numbers — the priors resolved for this
+        space's encoded columns, the noise floor, restarts, candidate counts — but not the
+        seed (`bayesopt.card.resolved_config`)."""
+        from bayesopt.card import resolved_config
+
+        return resolved_config(self.space, self.acquisition, self.n_initial, self.maximize,
+                               self.ucb_beta, self.options)
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits identifying `resolved_config` (sha256 of its canonical JSON)."""
+        from bayesopt.card import fingerprint
+
+        return fingerprint(self.resolved_config)
+
     def _journal_header(self) -> dict[str, Any]:
         from bayesopt import __version__
 
         return {
             "journal": journal_format.JOURNAL_FORMAT, "version": journal_format.JOURNAL_VERSION,
             "library": __version__, "space": self.space.to_dict(), "config": self.config,
+            "fingerprint": self.fingerprint, "resolved_config": self.resolved_config,
         }
 
     def _write(self, event: str, points: list[dict[str, Any]], **fields: Any) -> None:
