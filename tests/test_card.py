@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from setuptools.config.pyprojecttoml import read_configuration
 
 import bayesopt
 from acquisition.optimizer import AcquisitionOptimizerOptions
@@ -26,7 +26,13 @@ from bayesopt.space import Space
 from bench.adapters import run
 from bench.problems import make_problem
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the run-time dependency of 3.10
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 REFERENCE_SPACE = {
     "x": Real(-5.0, 10.0),
@@ -51,9 +57,9 @@ def test_a_default_changes_only_with_the_version():
 
 
 def test_the_version_has_one_source():
-    project = read_configuration(ROOT / "pyproject.toml", expand=True)["project"]
-    assert project["version"] == bayesopt.__version__ == "0.2.0"
-    assert "version" not in read_configuration(ROOT / "pyproject.toml", expand=False)["project"]
+    assert bayesopt.__version__ == "0.2.0"
+    assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "bayesopt.__version__"}
 
 
 OPTION_CHANGES = {
@@ -158,3 +164,22 @@ def test_the_card_formula_is_the_default_prior():
 def test_the_card_document_is_generated_from_the_card():
     document = (ROOT / "docs" / "baseline-card.md").read_text(encoding="utf-8")
     assert document == card_markdown(baseline_card()), "regenerate: python docs/make_card.py"
+
+
+def _cff(key: str) -> str:
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    match = re.search(rf'^{key}: "?([^"\n]+)"?$', text, re.MULTILINE)
+    assert match, f"CITATION.cff has no top-level {key}"
+    return match.group(1)
+
+
+def test_citation_and_license_match_the_project():
+    project = PYPROJECT["project"]
+    assert project["license"] == _cff("license") == "BSD-3-Clause"
+    assert project["license-files"] == ["LICENSE"]
+    assert _cff("cff-version") == "1.2.0" and _cff("version") == bayesopt.__version__
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", _cff("date-released"))
+    assert 'name: "The bayesopt developers"' in (ROOT / "CITATION.cff").read_text()
+    license_text = (ROOT / "LICENSE").read_text()
+    assert license_text.startswith("BSD 3-Clause License")
+    assert "Copyright (c) 2026, The bayesopt developers" in license_text
