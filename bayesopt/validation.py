@@ -8,13 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from acquisition.checks import (  # noqa: F401 - re-exported: one check in one place
+from acquisition.checks import (  # re-exported: one check in one place
     check_bool,
     check_choice,
     check_count,
     check_nonnegative,
     check_real,
 )
+
+__all__ = ["as_batch", "check_bool", "check_choice", "check_count", "check_nonnegative",
+           "check_real", "check_value"]
 
 
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
