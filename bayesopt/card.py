@@ -125,7 +125,7 @@ def baseline_card(space: Space | None = None) -> dict[str, Any]:
     d = None if space is None else space.n_columns
     ident = {"version": __version__, "encoded_columns": d,
              "fingerprint": None if space is None else _default_fingerprint(space)}
-    return {"identity": ident, **_entries(options, d)}
+    return {"identity": ident, **_model_entries(options.model, d), **_search_entries(options)}
 
 
 def _default_fingerprint(space: Space) -> str:
@@ -133,8 +133,8 @@ def _default_fingerprint(space: Space) -> str:
     return fingerprint(resolved_config(space, "logei", n_initial, False, None, OptimizerOptions()))
 
 
-def _entries(options: OptimizerOptions, d: int | None) -> dict[str, dict[str, str]]:
-    m, a = options.model, options.acquisition_optimizer
+def _model_entries(m: model.ModelOptions, d: int | None) -> dict[str, dict[str, str]]:
+    """The card's lines from the encoding to the refit schedule."""
     return {
         "encoding": _entry(
             "each dimension to [0, 1]: reals and integers affinely (log-scaled ones in log "
@@ -170,6 +170,13 @@ def _entries(options: OptimizerOptions, d: int | None) -> dict[str, dict[str, st
             f"hyperparameters refit after every tell while n <= {m.refit_every_step_until}, "
             f"then when n has grown by {m.refit_growth:.0%}; block Cholesky appends between",
             "bayesopt/model.py"),
+    }
+
+
+def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
+    """The card's lines from the acquisition to the failures."""
+    m, a = options.model, options.acquisition_optimizer
+    return {
         "acquisition": _entry(
             "LogEI; incumbent: the lowest posterior mean at an observed point "
             f"(incumbent={m.incumbent!r})",

@@ -98,6 +98,7 @@ class Optimizer:
         LogEI (Ament et al. 2023) by default.
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
+        Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
     n_initial : int, optional
         Size of the scrambled-Sobol initial design (default: d + 1, within [5, 20]).
     seed : int, optional
@@ -107,6 +108,8 @@ class Optimizer:
         Maximize the objective instead of minimizing it.
     ucb_beta : float, optional
         Fixed β of UCB; None uses the GP-UCB schedule of Srinivas et al. (2010).
+        With another acquisition it raises ValueError (it would be unused), as do
+        non-default ``options.ucb_delta``/``ucb_beta_scale`` without the schedule.
     journal : str or path, optional
         Append every ask and tell to this JSON-lines file (fsync'ed); continue
         an interrupted run with `Optimizer.resume(journal)`.
@@ -115,6 +118,9 @@ class Optimizer:
 
     Notes
     -----
+    `fingerprint` and `resolved_config` identify the algorithm (every setting
+    resolved to numbers, see `bayesopt.card`); the journal header holds both.
+
     An optimizer can be pickled (`pickle.dump` to a file and `pickle.load`
     later, or handed to another process) and copied with `copy.deepcopy`. The
     copy has the same history, pending points, random state and surrogate, so
