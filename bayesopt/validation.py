@@ -16,8 +16,8 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_real,
 )
 
-__all__ = ["as_batch", "check_bool", "check_choice", "check_count", "check_nonnegative",
-           "check_real", "check_value"]
+__all__ = ["as_batch", "check_bool", "check_choice", "check_count", "check_durations",
+           "check_nonnegative", "check_real", "check_value"]
 
 
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
@@ -54,3 +54,14 @@ def check_value(value: Any, position: int | None = None) -> float:
             "tell_failure(params, error) instead of a non-finite value"
         )
     return number
+
+
+def check_durations(duration: Any, n_points: int) -> list[float | None]:
+    """Seconds per evaluated point: None, one number for every point, or a list of one per point."""
+    if isinstance(duration, (list, tuple, np.ndarray)):
+        durations = list(duration)
+        if len(durations) != n_points:
+            raise ValueError(f"got {len(durations)} durations for {n_points} point(s)")
+    else:
+        durations = [duration] * n_points
+    return [None if d is None else check_nonnegative("duration", d) for d in durations]
