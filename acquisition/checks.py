@@ -73,7 +73,7 @@ def check_real(
 ) -> float:
     """A finite real number (not a bool) in the interval given by low, high and openness."""
     if not _is_real(value):
-        raise TypeError(f"{key}={value!r} must be a real number")
+        raise TypeError(f"{key}={value!r} must be a number")
     number = float(value)
     above = number > low if low_open else number >= low
     below = number < high if high_open else number <= high
