@@ -3,6 +3,8 @@
     opt = Optimizer(space, seed=0)
     params = opt.ask()            # a dict in user units
     opt.tell(params, loss)        # minimizes by default
+    opt.surrogate()               # the fitted GP in user terms (bayesopt.surrogate)
+    opt.recommend()               # the observed point with the best posterior mean
 
 State: the told observations (`history`), the points handed out and not yet
 told (`pending`), one random generator, and the surrogate model. The first
@@ -152,7 +154,7 @@ class Optimizer:
 
     @property
     def best(self) -> Observation | None:
-        """The best successful observation so far, or None."""
+        """The best successful observation so far, or None (noisy objectives: `recommend`)."""
         with self._lock:
             return best_observation(self._history, self.maximize)
 

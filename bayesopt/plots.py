@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias, cast
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from bayesopt.space import Categorical, Dimension, Integer, Real, Space
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
     from bayesopt.model import SurrogateModel
@@ -429,9 +430,9 @@ def _draw_pd_2d(ax: Axes, result: OptimizeResult, x: tuple[int, _Grid], y: tuple
     """pd: (m_y, m_x) on the grids of x and y, coloured on the shared scale `colours`."""
     (i, gx), (j, gy) = x, y
     dx, dy = result.space.dimensions[i], result.space.dimensions[j]
-    cmap, norm = colours.get_cmap(), colours.norm
+    cmap, norm = colours.get_cmap(), cast("Normalize", colours.norm)
     if isinstance(dx, Real) and isinstance(dy, Real):
-        levels = np.linspace(norm.vmin, norm.vmax, 13)  # type: ignore[arg-type]
+        levels = np.linspace(float(norm.vmin), float(norm.vmax), 13)  # type: ignore[arg-type]
         ax.contourf(gx.positions, gy.positions, pd, levels=levels, cmap=cmap, norm=norm)
     else:  # one flat cell per category or integer value
         ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap, norm=norm)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.optimize
@@ -104,8 +105,9 @@ def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:
 def yeo_johnson_derivative(z: np.ndarray, lmbda: float) -> np.ndarray:
     """dT/dz of `yeo_johnson`: (1 + z)^(λ − 1) for z ≥ 0, (1 − z)^(1 − λ) for z < 0."""
     z = np.asarray(z, dtype=float)
-    return np.where(z >= 0, np.power(1.0 + np.abs(z), lmbda - 1.0),
-                    np.power(1.0 + np.abs(z), 1.0 - lmbda))
+    slope = np.where(z >= 0, np.power(1.0 + np.abs(z), lmbda - 1.0),
+                     np.power(1.0 + np.abs(z), 1.0 - lmbda))
+    return cast(np.ndarray, slope)
 
 
 def yeo_johnson_log_likelihood(z: np.ndarray, lmbda: float) -> float:
