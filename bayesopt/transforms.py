@@ -95,6 +95,8 @@ def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:
     high (slope 1), bounded by the envelope (low − m, high + m); ±inf map to
     its edges.
     """
+    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+        raise ValueError(f"saturate needs a finite range low <= high, got low={low!r}, high={high!r}")
     y = np.asarray(y, dtype=float)
     width = ENVELOPE_WIDTH * (high - low) if high > low else 1.0
     above = high + width * np.tanh(np.maximum(y - high, 0.0) / width)

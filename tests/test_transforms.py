@@ -115,3 +115,11 @@ def test_identity_transform_is_not_saturated() -> None:
     transform = OutputTransform(mean=2.0, scale=3.0, lmbda=None)
     w = np.array([-100.0, 0.0, 100.0])
     assert_allclose(transform.inverse(w, observed=(0.0, 1.0)), 2.0 + 3.0 * w)
+
+
+@pytest.mark.parametrize(("low", "high"), [(1.0, 0.0), (0.0, np.inf), (np.nan, 1.0)])
+def test_saturate_needs_a_finite_ordered_range(low: float, high: float) -> None:
+    from bayesopt.transforms import saturate
+
+    with pytest.raises(ValueError, match=r"finite range low <= high, got low="):
+        saturate(np.zeros(3), low, high)
