@@ -228,9 +228,8 @@ class Optimizer:
             return Surrogate(self.space, model, self.maximize, observed, acquisitions)
 
     def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
-        """`_acquisition_objective` on copies of the model and generator (nothing here changes)."""
-        twin = copy.copy(self)
-        twin._model, twin.rng = copy.deepcopy(self._model), copy.deepcopy(self.rng)
+        """`_acquisition_objective` of a deep copy (nothing here changes)."""
+        twin = copy.deepcopy(self)  # its own model, generator and lock; no journal
         if not pending:
             twin._pending = []
         return twin._acquisition_objective()
