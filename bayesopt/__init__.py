@@ -32,6 +32,9 @@ _EXPORTS = {
     "TruncatedJournalWarning": "bayesopt.journal",
     "ResumeSettingsWarning": "bayesopt.loop",
     "minimize": "bayesopt.loop",
+    "Prediction": "bayesopt.surrogate",
+    "Recommendation": "bayesopt.surrogate",
+    "Surrogate": "bayesopt.surrogate",
     "baseline_card": "bayesopt.card",
 }
 
@@ -47,10 +50,13 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "OptimizeResult",
     "Optimizer",
     "OptimizerOptions",
+    "Prediction",
     "Real",
+    "Recommendation",
     "ResumeSettingsWarning",
     "Space",
     "SpaceExhaustedWarning",
+    "Surrogate",
     "TruncatedJournalWarning",
     "__version__",
     "baseline_card",
@@ -68,6 +74,7 @@ if TYPE_CHECKING:
     from bayesopt.options import OptimizerOptions
     from bayesopt.result import Observation, OptimizeResult
     from bayesopt.space import Categorical, Integer, Real, Space
+    from bayesopt.surrogate import Prediction, Recommendation, Surrogate
 
 
 def __getattr__(name: str) -> Any:

@@ -2,8 +2,13 @@
 
     X      : (n, d) encoded observations (unit cube), in the order they were told
     y      : (n,)   their objective values (minimization), raw units
-    y_std  : (n,)   (y − mean(y)) / std(y), the GP's targets
+    w      : (n,)   T(y), the output transform (`bayesopt.transforms`) of y
+    y_std  : (n,)   (w − mean(w)) / std(w), the GP's targets
     X_pend : (p, d) pending points, conditioned on as fantasies
+
+A latent value f on the GP's scale is y = T⁻¹(mean(w) + std(w)·f) in
+objective units (`to_objective`), with T⁻¹ saturated into the envelope of
+the observed range [min y, max y] (`bayesopt.transforms.saturate`).
 
 Refit schedule. The hyperparameters are refit by MAP (`bayesopt.fitting`)
 after every tell while n ≤ `refit_every_step_until`, and afterwards only
@@ -149,6 +154,7 @@ class SurrogateModel:
         self.n_observed = 0
         self.y_mean, self.y_scale = 0.0, 1.0  # standardization of the transformed values
         self.transform = OutputTransform()
+        self.observed_range = (0.0, 0.0)  # (min y, max y) of the observations conditioned on
         self._observed_incumbent: float | None = None  # cached; see `observed_incumbent`
         self._fantasy_incumbent = math.inf  # the incumbent counting fantasies as observed
 
@@ -173,6 +179,7 @@ class SurrogateModel:
             self.y_mean, self.y_scale = _standardization(self.gp.values)
             self.gp.set_standardization(self.y_mean, self.y_scale)
         self.n_observed = n
+        self.observed_range = (float(np.min(y)), float(np.max(y)))
         self._observed_incumbent = None
 
     def state(self) -> dict[str, Any]:
@@ -201,6 +208,7 @@ class SurrogateModel:
         self.y_mean, self.y_scale = _standardization(values[:start])
         self.gp.set_standardization(self.y_mean, self.y_scale)
         self.n_observed = start
+        self.observed_range = (float(np.min(y[:start])), float(np.max(y[:start])))
         self._observed_incumbent = None
         self._fantasy_incumbent = math.inf
 
@@ -341,23 +349,56 @@ class SurrogateModel:
         assert self.gp is not None
         return self.gp.predict_with_gradient(X)
 
-    def predict_raw(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and standard deviation in the objective's own units (minimization sign).
+    def to_objective(self, f: np.ndarray) -> np.ndarray:
+        """Latent values f on the GP's standardized scale → objective units (minimization sign).
 
-        Through a nonlinear output transform these are the back-transformed
-        mean (a median of the predictive distribution) and half the width of
-        the back-transformed ±1σ interval.
+        T⁻¹(mean(w) + std(w)·f), the inverse output transform saturated into
+        the envelope of `observed_range` (`bayesopt.transforms.saturate`);
+        affine and exact when there is no power transform.
         """
+        return self.transform.inverse(self.y_mean + self.y_scale * np.asarray(f, dtype=float),
+                                      observed=self.observed_range)
+
+    def predict_raw(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Internal: median and half-width of the ±1σ band at ENCODED points, minimization sign.
+
+        X: (m, d) rows of the unit cube (``space.encode`` of valid points);
+        anything else raises. Returns `to_objective` of the latent mean (the
+        median of the back-transformed predictive) and half the width of the
+        back-transformed band mean ± std, both (m,) — the half-width is not a
+        standard deviation. For points in user units, the objective's sign,
+        the predictive's mean, standard deviation and quantiles, use
+        `Optimizer.surrogate().predict` (`bayesopt.surrogate`).
+        """
+        X = check_encoded(X, self.dim)
         mean, std = self.predict(X)
-        center = self.y_mean + self.y_scale * mean
-        spread = self.y_scale * std
-        upper, lower = self.transform.inverse(center + spread), self.transform.inverse(center - spread)
-        return self.transform.inverse(center), 0.5 * (upper - lower)
+        upper, lower = self.to_objective(mean + std), self.to_objective(mean - std)
+        return self.to_objective(mean), 0.5 * (upper - lower)
 
     @property
     def lengthscales(self) -> np.ndarray:
         assert self.params is not None
         return cast(np.ndarray, np.exp(self.params[:-2]))
+
+
+def check_encoded(X: np.ndarray, n_columns: int) -> np.ndarray:
+    """X as a float (m, n_columns) array of finite points of the unit cube, or raise saying why."""
+    array = np.asarray(X, dtype=float)
+    if array.ndim != 2 or array.shape[1] != n_columns:
+        raise ValueError(f"X must be encoded points of shape (m, {n_columns}), got shape "
+                         f"{array.shape}; for params dicts in user units use "
+                         "Optimizer.surrogate().predict")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(f"X[{i}, {j}] = {array[i, j]} is not finite")
+    outside = (array < -1e-9) | (array > 1 + 1e-9)
+    if outside.any():
+        i, j = np.argwhere(outside)[0]
+        raise ValueError(f"X[{i}, {j}] = {array[i, j]} is outside the unit cube [0, 1]: X must be "
+                         "encoded (space.encode); for params dicts in user units use "
+                         "Optimizer.surrogate().predict")
+    return array
 
 
 def _standardization(y: np.ndarray) -> tuple[float, float]:

@@ -3,6 +3,8 @@
     opt = Optimizer(space, seed=0)
     params = opt.ask()            # a dict in user units
     opt.tell(params, loss)        # minimizes by default
+    opt.surrogate()               # the fitted GP in user terms (bayesopt.surrogate)
+    opt.recommend()               # the observed point with the best posterior mean
 
 State: the told observations (`history`), the points handed out and not yet
 told (`pending`), one random generator, and the surrogate model. The first
@@ -48,6 +50,7 @@ from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import Observation, OptimizeResult, Status, best_observation
 from bayesopt.space import Dimension, Space
+from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
     as_batch,
     check_bool,
@@ -197,15 +200,53 @@ class Optimizer:
 
     @property
     def best(self) -> Observation | None:
-        """The best successful observation so far, or None."""
+        """The best successful observation so far, or None (noisy objectives: `recommend`)."""
         with self._lock:
             return best_observation(self._history, self.maximize)
 
-    def result(self) -> OptimizeResult:
-        """The history, the best point and a snapshot of the surrogate."""
+    def recommend(self) -> Recommendation:
+        """The observed point with the best posterior mean (for noisy objectives).
+
+        Unlike `best` (the best value as observed, which on a noisy objective
+        is often the luckiest draw), this ranks the observed points by the
+        surrogate's latent mean; see `bayesopt.surrogate.Surrogate.recommend`.
+        Raises ValueError before the surrogate is fitted (n_initial successes).
+        """
+        return self.surrogate().recommend()
+
+    def surrogate(self) -> Surrogate:
+        """A snapshot of the fitted surrogate in user terms (`bayesopt.surrogate.Surrogate`):
+        posterior predictions at params dicts, hyperparameters by dimension name, the
+        acquisition this optimizer maximizes, the log marginal likelihood, `recommend`.
+
+        Raises ValueError before the surrogate is fitted (n_initial successes).
+        """
         with self._lock:
-            model = copy.deepcopy(self._model) if self._model.gp is not None else None
-            return OptimizeResult.from_history(self._history, self.space, self.maximize, model)
+            if self._model.gp is None:
+                raise ValueError(
+                    f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
+                    f"have succeeded ({self._y_ok.shape[0]} so far)")
+            model = copy.deepcopy(self._model)
+            model.clear_fantasies()
+            observed = [o for o in self._history if o.ok]
+            acquisitions = (self._snapshot_objective(pending=False),
+                            self._snapshot_objective(pending=True))
+            return Surrogate(self.space, model, self.maximize, observed, acquisitions)
+
+    def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
+        """`_acquisition_objective` of a deep copy (nothing here changes)."""
+        twin = copy.deepcopy(self)  # its own model, generator and lock; no journal
+        if not pending:
+            twin._pending = []
+        return twin._acquisition_objective()
+
+    def result(self) -> OptimizeResult:
+        """The history, the best point and a snapshot of the surrogate (`surrogate()`)."""
+        with self._lock:
+            surrogate = self.surrogate() if self._model.gp is not None else None
+            return OptimizeResult.from_history(
+                self._history, self.space, self.maximize,
+                None if surrogate is None else surrogate.model, surrogate)
 
     # ---------------------------------------------------------------- ask
     @overload
@@ -308,6 +349,17 @@ class Optimizer:
         return points[keep]
 
     def _model_point(self) -> np.ndarray | None:
+        objective = self._acquisition_objective()
+        avoid = self._avoid()
+        proposal = optimize_acquisition(
+            objective, self._domain(), self.rng, self._incumbents(), avoid,
+            self.options.acquisition_optimizer.for_data_size(self._y_ok.shape[0]),
+        )
+        return self._random_new_point(avoid) if proposal is None else proposal.x
+
+    def _acquisition_objective(self) -> AcquisitionObjective:
+        """What the next ask maximizes: the acquisition of the model conditioned on the
+        pending points (fantasies or local penalties), damped around failures."""
         if self._model.n_observed != self._y_ok.shape[0] or self._model.gp is None:
             self._model.update(self._X_ok, self._y_ok)
         self._model.clear_fantasies()
@@ -317,13 +369,7 @@ class Optimizer:
         else:
             self._model.add_fantasies(pending)
             penalty = self._penalty(None)
-        objective = AcquisitionObjective(self._acquisition_function(), self._model, penalty)
-        avoid = self._avoid()
-        proposal = optimize_acquisition(
-            objective, self._domain(), self.rng, self._incumbents(), avoid,
-            self.options.acquisition_optimizer.for_data_size(self._y_ok.shape[0]),
-        )
-        return self._random_new_point(avoid) if proposal is None else proposal.x
+        return AcquisitionObjective(self._acquisition_function(), self._model, penalty)
 
     def _acquisition_function(self) -> AcquisitionFunction:
         best_f = self._model.incumbent

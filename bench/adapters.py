@@ -123,13 +123,11 @@ class BayesoptAdapter(Adapter):
         return {"library": __version__, "fingerprint": self.opt.fingerprint}
 
     def recommend(self) -> Params | None:
-        """The evaluated point with the lowest posterior mean of the final GP."""
-        model = self.opt.result().model
-        observed = [o.params for o in self.opt.history if o.ok]
-        if model is None or not observed:
+        """The evaluated point with the best posterior mean of the final GP (`Optimizer.recommend`)."""
+        try:
+            return self.opt.recommend().params
+        except ValueError:  # no surrogate yet: fewer than n_initial successful evaluations
             return None
-        mean, _ = model.predict_raw(self.opt.space.encode(observed))
-        return dict(observed[int(np.argmin(mean))])
 
 
 class RandomSearch(Adapter):

@@ -45,40 +45,36 @@ def told(options: ModelOptions, n: int, seed: int = 0, noise_sd: float = 0.0) ->
     return opt
 
 
-def noise_in_objective_units(model: SurrogateModel) -> float:
-    """The GP's noise variance through the (linear) output scaling: σ²_std · (s_T · s_y)²."""
-    assert model.gp is not None and model.transform.lmbda is None
-    return model.gp.noise * (model.transform.scale * model.y_scale) ** 2
-
-
 FIXED = ModelOptions(noise_variance=NOISE, output_transform="none")
 
 
 def test_fixed_noise_is_constant_in_objective_units_as_n_grows():
     for n in (6, 10, 20, 40):
-        model = told(FIXED, n).result().model
-        assert model is not None
-        assert noise_in_objective_units(model) == pytest.approx(NOISE, rel=1e-12)
+        fitted = told(FIXED, n).surrogate().hyperparameters()
+        assert fitted.noise_variance == pytest.approx(NOISE, rel=1e-12)
 
 
 def test_fixed_noise_posterior_equals_sklearn_with_that_alpha():
     opt = told(FIXED, 20, noise_sd=0.5)
-    model = opt.result().model
-    assert model is not None and model.gp is not None and model.params is not None
+    fitted = opt.surrogate().hyperparameters()
     y = np.array([o.value for o in opt.history])
-    # the GP on standardized targets t = (y − μ0) / c is, in objective units, a GP with
-    # prior mean μ0, signal variance c²·s2 and noise c²·σ²_t = NOISE
-    c = model.transform.scale * model.y_scale
-    mu0 = model.transform.mean + model.transform.scale * model.y_mean
-    kernel = ConstantKernel(c**2 * model.gp.kernel.variance, "fixed") * Matern(
-        length_scale=model.lengthscales, nu=2.5, length_scale_bounds="fixed")
+    # in objective units the GP has a constant prior mean μ0 (the mean of the data the
+    # standardization was fitted on), signal variance c²·s2 and noise NOISE
+    kernel = ConstantKernel(fitted.signal_variance, "fixed") * Matern(
+        length_scale=list(fitted.lengthscales_unit_cube.values()), nu=2.5,
+        length_scale_bounds="fixed")
     reference = GaussianProcessRegressor(kernel, alpha=NOISE, optimizer=None, normalize_y=False)
-    reference.fit(model.gp.X, y - mu0)
-    Xq = np.random.default_rng(7).uniform(size=(9, 2))
-    ref_mean, ref_std = reference.predict(Xq, return_std=True)
-    mean, std = model.predict_raw(Xq)
-    assert_allclose(mean, ref_mean + mu0, rtol=1e-7, atol=1e-8)
-    assert_allclose(std, ref_std, rtol=1e-6, atol=1e-8)
+    X = opt.space.encode([o.params for o in opt.history])
+    mu0 = float(np.mean(y))  # a refit after the last tell: the z-scores' mean is the data's
+    reference.fit(X, y - mu0)
+    rng = np.random.default_rng(7)
+    query = [{"x": float(a), "y": float(b)} for a, b in zip(rng.uniform(-5, 10, 9),
+                                                             rng.uniform(0, 15, 9))]
+    ref_mean, ref_std = reference.predict(opt.space.encode(query), return_std=True)
+    for noise, extra in ((False, 0.0), (True, NOISE)):
+        prediction = opt.surrogate().predict(query, noise=noise)
+        assert_allclose(prediction.mean, ref_mean + mu0, rtol=1e-7, atol=1e-8)
+        assert_allclose(prediction.std, np.sqrt(ref_std**2 + extra), rtol=1e-6, atol=1e-8)
 
 
 def projected_gradient(model: SurrogateModel, X: np.ndarray, t: np.ndarray, priors: object) -> np.ndarray:
