@@ -2,14 +2,18 @@
 
 Format (version 2; `bayesopt.events` gives the events' form):
 
-    {"journal": "bayesopt", "version": 2, "library": "0.1.0", "study": "journal",
+    {"journal": "bayesopt", "version": 2, "library": "0.2.0", "study": "journal",
      "space": {...}, "config": {"acquisition": ..., "n_initial": ..., "seed": ...,
-     "maximize": ..., "ucb_beta": ..., "pending_timeout": ..., "options": {...}}}
+     "maximize": ..., "ucb_beta": ..., "pending_timeout": ..., "options": {...}},
+     "fingerprint": "…16 hex…", "resolved_config": {...}}
     {"event": "ask", "points": [[...], ...], "time": ..., "worker": ..., "state": {...}}
     {"event": "tell", "points": [[...], ...], "values": [...], ...}
 
+`fingerprint` and `resolved_config` (`Optimizer.fingerprint`, since 0.2.0)
+identify the algorithm; they are for readers and are not needed to resume.
 Version 1 (read, never written) lacks "study", "pending_timeout", and the
-events' "time" and "worker"; its tuple choices were written as lists.
+events' "time", "worker" and "durations"; its tuple choices were written as
+lists.
 
 A point is a list with one entry per dimension, in the space's order: the
 number itself for Real and Integer dimensions, the *index* of the choice for

@@ -3,6 +3,8 @@
     opt = Optimizer(space, seed=0)
     params = opt.ask()            # a dict in user units
     opt.tell(params, loss)        # minimizes by default
+    opt.surrogate()               # the fitted GP in user terms (bayesopt.surrogate)
+    opt.recommend()               # the observed point with the best posterior mean
 
 State (`bayesopt.state.OptimizerState`): the told observations (`history`),
 the points handed out and not yet told (`pending`), one random generator,
@@ -33,6 +35,7 @@ from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
 
+from acquisition.optimizer import AcquisitionObjective
 from bayesopt.events import Ask, Cancel, Event, Failure, Pending, Tell
 from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
 from bayesopt.model import SurrogateModel
@@ -44,6 +47,7 @@ from bayesopt.state import OptimizerState, nearest_match
 from bayesopt.storage import Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
+from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
     as_batch,
     check_bool,
@@ -53,6 +57,7 @@ from bayesopt.validation import (
     check_nonnegative,
     check_value,
 )
+from kernels import KERNEL_KINDS
 from kernels.threads import numeric_threads
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
@@ -101,6 +106,7 @@ class Optimizer:
         LogEI (Ament et al. 2023) by default.
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
+        Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
     n_initial : int, optional
         Size of the scrambled-Sobol initial design (default: d + 1, within [5, 20]).
     seed : int, optional
@@ -110,6 +116,8 @@ class Optimizer:
         Maximize the objective instead of minimizing it.
     ucb_beta : float, optional
         Fixed β of UCB; None uses the GP-UCB schedule of Srinivas et al. (2010).
+        With another acquisition it raises ValueError (it would be unused), as do
+        non-default ``options.ucb_delta``/``ucb_beta_scale`` without the schedule.
     journal : str or path, optional
         Append every event to this JSON-lines file (fsync'ed); continue an
         interrupted run with `Optimizer.resume(journal)`. The single-file
@@ -137,6 +145,9 @@ class Optimizer:
 
     Notes
     -----
+    `fingerprint` and `resolved_config` identify the algorithm (every setting
+    resolved to numbers, see `bayesopt.card`); the journal header holds both.
+
     An optimizer can be pickled (`pickle.dump` to a file and `pickle.load`
     later, or handed to another process) and copied with `copy.deepcopy`. The
     copy has the same history, pending points, random state and surrogate, so
@@ -165,12 +176,7 @@ class Optimizer:
                      else check_count("seed", seed))
         self.pending_timeout = (None if pending_timeout is None
                                 else check_nonnegative("pending_timeout", pending_timeout))
-        options = options or OptimizerOptions()
-        if not isinstance(options, OptimizerOptions):
-            raise TypeError(f"options={options!r} must be an OptimizerOptions")
-        if kernel is not None and kernel != options.model.kernel:
-            options = replace(options, model=replace(options.model, kernel=kernel))
-        self.options = options
+        self.options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         self._lock = threading.RLock()
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None
@@ -217,12 +223,13 @@ class Optimizer:
             )
         storage = wrap_errors(describe(path), lambda: JSONLStorage(path))
         return StudyLink.attach(storage, DEFAULT_STUDY, self.space, self.config,
-                                describe(path), with_state=True)
+                                describe(path), with_state=True, extras=self._header_extras())
 
     def _attach(self, url: str | os.PathLike[str] | Storage, study: str) -> StudyLink:
         name = describe(url if isinstance(url, (str, os.PathLike)) else type(url).__name__, study)
         storage = url if isinstance(url, Storage) else open_storage(url)
-        link = StudyLink.attach(storage, study, self.space, self.config, name, with_state=False)
+        link = StudyLink.attach(storage, study, self.space, self.config, name, with_state=False,
+                                extras=self._header_extras())
         link.catch_up(self._state)
         logger.info("attached to %s: %d evaluations, %d pending", name,
                     len(self._state.history), len(self._state.pending))
@@ -250,19 +257,60 @@ class Optimizer:
 
     @property
     def best(self) -> Observation | None:
-        """The best successful observation so far, or None."""
+        """The best successful observation so far, or None (noisy objectives: `recommend`)."""
         with self._lock:
             self._refresh()
             return best_observation(self._state.history, self.maximize)
 
-    def result(self) -> OptimizeResult:
-        """The history, the best point and a snapshot of the surrogate."""
+    def recommend(self) -> Recommendation:
+        """The observed point with the best posterior mean (for noisy objectives).
+
+        Unlike `best` (the best value as observed, which on a noisy objective
+        is often the luckiest draw), this ranks the observed points by the
+        surrogate's latent mean; see `bayesopt.surrogate.Surrogate.recommend`.
+        Raises ValueError before the surrogate is fitted (n_initial successes).
+        """
+        return self.surrogate().recommend()
+
+    def surrogate(self) -> Surrogate:
+        """A snapshot of the fitted surrogate in user terms (`bayesopt.surrogate.Surrogate`):
+        posterior predictions at params dicts, hyperparameters by dimension name, the
+        acquisition this optimizer maximizes, the log marginal likelihood, `recommend`.
+
+        Raises ValueError before the surrogate is fitted (n_initial successes). In a
+        shared study the surrogate is as of this optimizer's last ask or tell.
+        """
         with self._lock:
             self._refresh()
-            surrogate = self._model
-            model = copy.deepcopy(surrogate) if surrogate.gp is not None else None
-            return OptimizeResult.from_history(self._state.history, self.space, self.maximize,
-                                               model)
+            if self._model.gp is None:
+                raise ValueError(
+                    f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
+                    f"have succeeded ({self._state.y_ok.shape[0]} so far)")
+            model = copy.deepcopy(self._model)
+            model.clear_fantasies()
+            observed = [o for o in self._state.history if o.ok]
+            acquisitions = (self._snapshot_objective(pending=False),
+                            self._snapshot_objective(pending=True))
+            return Surrogate(self.space, model, self.maximize, observed, acquisitions)
+
+    def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
+        """The acquisition objective the next ask would maximize, computed on a deep copy
+        (its own state, model and generator; no study), so nothing here changes."""
+        twin = copy.deepcopy(self)
+        state = twin._state
+        settings = AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options)
+        proposal = Proposal(state, settings, state.fork_rng(), time.time(),
+                            with_pending=pending)
+        return proposal.acquisition_objective()
+
+    def result(self) -> OptimizeResult:
+        """The history, the best point and a snapshot of the surrogate (`surrogate()`)."""
+        with self._lock:
+            self._refresh()
+            surrogate = self.surrogate() if self._model.gp is not None else None
+            return OptimizeResult.from_history(
+                self._state.history, self.space, self.maximize,
+                None if surrogate is None else surrogate.model, surrogate)
 
     @property
     def shared(self) -> bool:
@@ -457,6 +505,27 @@ class Optimizer:
             "pending_timeout": self.pending_timeout, "options": self.options.to_dict(),
         }
 
+    @property
+    def resolved_config(self) -> dict[str, Any]:
+        """Every setting that decides the asks, as numbers — the priors resolved for this
+        space's encoded columns, the noise floor, restarts, candidate counts — but not the
+        seed (`bayesopt.card.resolved_config`)."""
+        from bayesopt.card import resolved_config
+
+        return resolved_config(self.space, self.acquisition, self.n_initial, self.maximize,
+                               self.ucb_beta, self.options)
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits identifying `resolved_config` (sha256 of its canonical JSON)."""
+        from bayesopt.card import fingerprint
+
+        return fingerprint(self.resolved_config)
+
+    def _header_extras(self) -> dict[str, Any]:
+        """What a study's header holds for its readers beyond the space and config."""
+        return {"fingerprint": self.fingerprint, "resolved_config": self.resolved_config}
+
     @classmethod
     def resume(cls, journal: str | os.PathLike[str], space: SpaceLike | None = None,
                *, append: bool = True) -> Optimizer:
@@ -526,6 +595,48 @@ class Optimizer:
             if self._link is not None:
                 self._link.close()
                 self._link = None
+
+
+def _resolve_options(
+    acquisition: str, kernel: str | None, ucb_beta: float | None,
+    options: OptimizerOptions | None,
+) -> OptimizerOptions:
+    """The options with `kernel=` applied; a setting the other arguments would leave
+    unused, or a kernel given twice and differently, raises naming both."""
+    if options is not None and not isinstance(options, OptimizerOptions):
+        raise TypeError(f"options={options!r} must be an OptimizerOptions")
+    given = options is not None
+    options = options or OptimizerOptions()
+    if kernel is not None:
+        check_choice("kernel", kernel, KERNEL_KINDS)
+        if given and KERNEL_KINDS[kernel] != KERNEL_KINDS[options.model.kernel]:
+            raise ValueError(f"kernel={kernel!r} conflicts with options.model.kernel="
+                             f"{options.model.kernel!r}; give the kernel in one place")
+        options = replace(options, model=replace(options.model, kernel=kernel))
+    unused = _unused_settings(acquisition, ucb_beta, options)
+    if unused:
+        settings = ", ".join(f"{key}={value!r}" for key, value in unused.items())
+        raise ValueError(f"{settings}: not used with acquisition={acquisition!r}"
+                         + ("" if ucb_beta is None or "ucb_beta" in unused
+                            else f" and ucb_beta={ucb_beta!r}"))
+    return options
+
+
+def _unused_settings(
+    acquisition: str, ucb_beta: float | None, options: OptimizerOptions
+) -> dict[str, Any]:
+    """Settings that differ from their defaults but that nothing would read."""
+    default, model = OptimizerOptions(), options.model
+    schedule = acquisition == "ucb" and ucb_beta is None  # the GP-UCB β schedule is used
+    rows = (  # key, value, default, unused
+        ("ucb_beta", ucb_beta, None, acquisition != "ucb"),
+        ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
+        ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
+        # UCB has no incumbent (local penalization still uses one)
+        ("options.model.incumbent", model.incumbent, default.model.incumbent,
+         acquisition == "ucb" and model.fantasy != "penalize"),
+    )
+    return {key: value for key, value, usual, idle in rows if idle and value != usual}
 
 
 def _check_destination(journal: Any, storage: Any, study: Any) -> None:

@@ -62,12 +62,12 @@ class Proposal:
     """One ask of `count` points (see the module docstring)."""
 
     def __init__(self, state: OptimizerState, settings: AskSettings, rng: np.random.Generator,
-                 now: float | None, defer_refit: bool = False) -> None:
+                 now: float | None, defer_refit: bool = False, with_pending: bool = True) -> None:
         self.state, self.settings, self.rng = state, settings, rng
         self.defer_refit = defer_refit  # observations are block-appended, never refit here
         self.space: Space = state.space
         self.design_used = state.design_used
-        self.pending = [p.x for p in state.active_pending(now)]
+        self.pending = [p.x for p in state.active_pending(now)] if with_pending else []
         self.model: SurrogateModel = state.synced_model(rng)
 
     def points(self, count: int) -> list[dict[str, Any]]:
@@ -157,6 +157,17 @@ class Proposal:
         return points[keep]
 
     def _model_point(self) -> np.ndarray | None:
+        objective = self.acquisition_objective()
+        avoid = self._avoid()
+        proposal = optimize_acquisition(
+            objective, self._domain(), self.rng, self._incumbents(), avoid,
+            self.settings.options.acquisition_optimizer.for_data_size(self.state.y_ok.shape[0]),
+        )
+        return self._random_new_point(avoid) if proposal is None else proposal.x
+
+    def acquisition_objective(self) -> AcquisitionObjective:
+        """What the next ask maximizes: the acquisition of the model conditioned on the
+        pending points (fantasies or local penalties), damped around failures."""
         X_ok, y_ok = self.state.X_ok, self.state.y_ok
         if self.model.n_observed != y_ok.shape[0] or self.model.gp is None:
             self.model.update(X_ok, y_ok, defer_refit=self.defer_refit)
@@ -167,13 +178,7 @@ class Proposal:
         else:
             self.model.add_fantasies(pending)
             penalty = self._penalty(None)
-        objective = AcquisitionObjective(self._acquisition_function(), self.model, penalty)
-        avoid = self._avoid()
-        proposal = optimize_acquisition(
-            objective, self._domain(), self.rng, self._incumbents(), avoid,
-            self.settings.options.acquisition_optimizer.for_data_size(y_ok.shape[0]),
-        )
-        return self._random_new_point(avoid) if proposal is None else proposal.x
+        return AcquisitionObjective(self._acquisition_function(), self.model, penalty)
 
     def _acquisition_function(self) -> AcquisitionFunction:
         best_f = self.model.incumbent

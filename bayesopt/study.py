@@ -40,12 +40,14 @@ logger = logging.getLogger(__name__)
 __all__ = ["StudyLink", "apply_record", "last_writer", "make_header"]
 
 
-def make_header(space: Space, config: Mapping[str, Any]) -> dict[str, Any]:
-    """A new study's header: format, version, library version, space, creator's settings."""
+def make_header(space: Space, config: Mapping[str, Any],
+                extras: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A new study's header: format, version, library version, space, creator's settings,
+    and `extras` for readers (the creator's fingerprint and resolved settings)."""
     from bayesopt import __version__
 
     return {"journal": JOURNAL_FORMAT, "version": JOURNAL_VERSION, "library": __version__,
-            "space": space_to_json(space), "config": dict(config)}
+            "space": space_to_json(space), "config": dict(config), **(extras or {})}
 
 
 class StudyLink:
@@ -58,10 +60,11 @@ class StudyLink:
 
     @classmethod
     def attach(cls, storage: Storage, study: str, space: Space, config: Mapping[str, Any],
-               name: str, *, with_state: bool) -> StudyLink:
+               name: str, *, with_state: bool,
+               extras: Mapping[str, Any] | None = None) -> StudyLink:
         """Create `study` with this space, or attach to it if its space is equal."""
         header = wrap_errors(name, lambda: storage.create_or_attach(
-            study, make_header(space, config)))
+            study, make_header(space, config, extras)))
         check_header(header, name)
         difference = first_difference(header["space"], space)
         if difference is not None:
