@@ -282,16 +282,27 @@ class Optimizer:
         """
         with self._lock:
             self._refresh()
-            if self._model.gp is None:
+            model = self._current_model()
+            if model.gp is None:
                 raise ValueError(
                     f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
                     f"have succeeded ({self._state.y_ok.shape[0]} so far)")
-            model = copy.deepcopy(self._model)
-            model.clear_fantasies()
             observed = [o for o in self._state.history if o.ok]
             acquisitions = (self._snapshot_objective(pending=False),
                             self._snapshot_objective(pending=True))
             return Surrogate(self.space, model, self.maximize, observed, acquisitions)
+
+    def _current_model(self) -> SurrogateModel:
+        """A copy of the surrogate conditioned on every successful observation. In a shared
+        study the others' tells since this optimizer's last ask are added to the copy (on a
+        copy of the generator), as its next ask would; the optimizer is left unchanged."""
+        model = copy.deepcopy(self._model)
+        model.clear_fantasies()
+        X_ok, y_ok = self._state.X_ok, self._state.y_ok
+        if model.n_observed != y_ok.shape[0]:
+            model.rng = self._state.fork_rng()
+            update_after_tell(model, X_ok, y_ok, self.n_initial)
+        return model
 
     def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
         """The acquisition objective the next ask would maximize, computed on a deep copy
@@ -307,7 +318,8 @@ class Optimizer:
         """The history, the best point and a snapshot of the surrogate (`surrogate()`)."""
         with self._lock:
             self._refresh()
-            surrogate = self.surrogate() if self._model.gp is not None else None
+            fitted = self._model.gp is not None or self._state.y_ok.shape[0] >= self.n_initial
+            surrogate = self.surrogate() if fitted else None
             return OptimizeResult.from_history(
                 self._state.history, self.space, self.maximize,
                 None if surrogate is None else surrogate.model, surrogate)
