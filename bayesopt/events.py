@@ -27,7 +27,7 @@ as they are, the *index* of the choice for categorical dimensions
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -212,8 +212,3 @@ def _worker(value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
         raise JournalError(f"journal event has an invalid worker {value!r}")
     return value
-
-
-def validate_points(space: Space, points: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
-    """Points as validated dicts (raises ValueError/TypeError naming the bad key)."""
-    return tuple(space.validate(p) for p in points)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bayesopt.storage import Storage, open_storage
+from bayesopt.storage import STORAGES, Storage, open_storage
 from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,6 +61,13 @@ def test_open_storage_by_url(tmp_path):
         storage = open_storage(url)
         assert isinstance(storage, JSONLStorage) and storage.path == path
         storage.close()
+    # what each backend's class is given (SQLAlchemy's and Optuna's sqlite convention)
+    given = {url: STORAGES[url.split(":")[0]].argument(url, url.partition("://")[2])
+             for url in ("sqlite:///study.db", "sqlite:////tmp/study.db",
+                         "postgresql://me@db:5432/tune", "file:///tmp/run.jsonl")}
+    assert given == {"sqlite:///study.db": "study.db", "sqlite:////tmp/study.db": "/tmp/study.db",
+                     "postgresql://me@db:5432/tune": "postgresql://me@db:5432/tune",
+                     "file:///tmp/run.jsonl": "/tmp/run.jsonl"}
     with pytest.raises(ValueError, match="unknown scheme 'mongodb'"):
         open_storage("mongodb://host/db")
     with pytest.raises(TypeError, match="storage="):
