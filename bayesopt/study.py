@@ -69,6 +69,10 @@ class StudyLink:
         difference = first_difference(header["space"], space)
         if difference is not None:
             raise JournalError(f"{name} was written for another space: {difference}")
+        stored = header["config"]["maximize"]
+        if stored != config["maximize"]:  # the direction belongs to the study, like its space
+            raise JournalError(f"{name} {'maximizes' if stored else 'minimizes'} its objective; "
+                               f"attach with maximize={stored}, not {config['maximize']}")
         return cls(storage, study, name, with_state=with_state)
 
     @contextmanager

@@ -74,6 +74,8 @@ def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):
     other = {**SPACE, "y": Real(1e-3, 100.0, log=True)}
     with pytest.raises(JournalError, match=r"dimension 1 is 'y'.*'high': 10\.0.*'high': 100\.0"):
         Optimizer(other, storage=path, study="s")
+    with pytest.raises(JournalError, match="minimizes its objective; attach with maximize=False"):
+        Optimizer(SPACE, storage=path, study="s", maximize=True)
     with pytest.raises(ValueError, match="needs study="):
         Optimizer(SPACE, storage=path)
     with pytest.raises(ValueError, match="needs storage="):
