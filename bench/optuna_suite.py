@@ -109,7 +109,8 @@ def run_pytest(test_file: Path, extra: list[str]) -> tuple[int, str]:
     command = [sys.executable, "-m", "pytest", str(test_file), "-p", "no:cacheprovider",
                "-rA", "-q", "-W", "ignore::optuna.exceptions.ExperimentalWarning",
                "-o", "addopts=", *selection, *extra]
-    done = subprocess.run(command, cwd=test_file.parent, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, cwd=test_file.parent, capture_output=True,
+                          text=True)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -117,7 +118,7 @@ def classify(output: str) -> dict[str, list[str]]:
     """passed / unsupported (multi-objective, failing with its clear error) / failed / skipped."""
     result: dict[str, list[str]] = {"passed": [], "unsupported": [], "failed": [], "skipped": []}
     failures = _failure_sections(output)
-    for status, test in re.findall(r"^(PASSED|FAILED|ERROR|SKIPPED)\S* (\S+)", output, re.M):
+    for status, test in re.findall(r"^(PASSED|FAILED|ERROR|SKIPPED)\S* (\S+)", output, re.MULTILINE):
         name = test.split("::", 1)[-1]
         if status == "PASSED":
             result["passed"].append(name)
@@ -132,7 +133,7 @@ def classify(output: str) -> dict[str, list[str]]:
 
 def _failure_sections(output: str) -> dict[str, str]:
     """The traceback text of each failed test, keyed like the summary lines."""
-    sections = re.split(r"^_+ (\S+) _+$", output, flags=re.M)
+    sections = re.split(r"^_+ (\S+) _+$", output, flags=re.MULTILINE)
     found = {}
     for header, body in zip(sections[1::2], sections[2::2]):
         found[header.replace(".", "::", 1)] = body
