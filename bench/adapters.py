@@ -162,10 +162,16 @@ class OptunaAdapter(Adapter):
                 self.distributions[dim.name] = IntDistribution(dim.low, dim.high, log=dim.log)
             else:
                 self.distributions[dim.name] = CategoricalDistribution(dim.choices)
-        samplers = {"gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler}
         self.study = optuna.create_study(
-            direction="minimize", sampler=samplers[sampler](seed=seed, n_startup_trials=n_initial))
+            direction="minimize", sampler=self.make_sampler(sampler, seed, n_initial))
         self.trial: Any = None
+
+    def make_sampler(self, name: str, seed: int, n_initial: int) -> Any:
+        """Optuna's sampler `name` with the protocol's seed and initial-design size."""
+        import optuna
+
+        samplers = {"gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler}
+        return samplers[name](seed=seed, n_startup_trials=n_initial)
 
     def ask(self) -> Params:
         self.trial = self.study.ask(self.distributions)
