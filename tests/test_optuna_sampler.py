@@ -282,3 +282,33 @@ def test_a_pickled_sampler_continues_the_study():
     assert len(study.sampler.optimizer.history) == 7
     values = np.array([t.value for t in study.trials])
     assert np.all(np.isfinite(values))
+
+
+def test_trials_a_pruner_stops_are_told_as_failures():
+    def curve(trial):
+        x = trial.suggest_float("x", -3.0, 3.0)
+        for step in range(8):
+            trial.report((x - 1) ** 2 + 1 / (step + 1), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return (x - 1) ** 2
+
+    study = optuna.create_study(sampler=BayesoptSampler(seed=0),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=3))
+    study.optimize(curve, n_trials=16)
+    study.ask().suggest_float("x", -3.0, 3.0)  # the next sampling tells the last trial
+    pruned = [t for t in study.trials if t.state == TrialState.PRUNED]
+    failures = [o for o in study.sampler.optimizer.history if o.status == "failed"]
+    assert len(pruned) >= 3
+    assert sorted(o.error for o in failures) == sorted(
+        f"trial {t.number} pruned at step {t.last_step}" for t in pruned)
+
+
+def test_sampling_a_trial_again_returns_its_point_and_asks_nothing_new():
+    study = run_study(BayesoptSampler(seed=0), 3)
+    trial = study.ask()
+    _suggest_all(trial)
+    frozen = study.trials[-1]
+    again = study.sampler.sample_relative(study, frozen, DISTRIBUTIONS)
+    assert again == frozen.params
+    assert len(study.sampler.optimizer.pending) == 1

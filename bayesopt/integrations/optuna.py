@@ -163,9 +163,11 @@ class _Follower:
             batch.add_finished(trial, point)
 
     def ask(self, number: int) -> dict[str, Any]:
-        """The optimizer's next point for trial `number`, in Optuna's values."""
-        point = self.optimizer.ask()
-        self.pending[number] = point
+        """The optimizer's next point for trial `number` (the same one if asked again)."""
+        point = self.pending.get(number)
+        if point is None:
+            point = self.optimizer.ask()
+            self.pending[number] = point
         return self.map.to_optuna(point)
 
 
