@@ -51,6 +51,7 @@ class Run:
 
 PROBLEMS = ("branin", "hartmann3", "six_hump_camel", "hartmann6")
 OUT = Path("bench/results/optuna_sampler.md")
+SAMPLER = "BayesoptSampler"
 
 
 class BayesoptSamplerAdapter(OptunaAdapter):
@@ -73,7 +74,7 @@ def _gp_sampler(space: Mapping[str, Dimension], seed: int, n_initial: int) -> Ad
 
 ARMS: dict[str, Callable[[Mapping[str, Dimension], int, int], Adapter]] = {
     "bayesopt": BayesoptAdapter,
-    "BayesoptSampler": BayesoptSamplerAdapter,
+    SAMPLER: BayesoptSamplerAdapter,
     "GPSampler": _gp_sampler,
 }
 
@@ -94,6 +95,12 @@ def _quartiles(values: list[float]) -> str:
     return f"{q2:.3g} [{q1:.3g}, {q3:.3g}]"
 
 
+def _same_regret_p(a: list[Run], b: list[Run]) -> float:
+    from scipy.stats import mannwhitneyu
+
+    return float(mannwhitneyu([r.regret for r in a], [r.regret for r in b]).pvalue)
+
+
 def _ms(runs: list[Run], which: str) -> float:
     return 1000 * statistics.median(getattr(r, which) for r in runs)
 
@@ -104,10 +111,14 @@ def report(results: dict[tuple[str, str], list[Run]], arms: list[str], problems:
     regret_legend = ("Simple regret of the best observed point, median [quartiles] over seeds "
                      f"0–{seeds - 1}, with the quality suite's budgets and initial designs.")
     lines = ["# BayesoptSampler through Optuna", "", regret_legend, "",
-             "| problem | budget | " + " | ".join(arms) + " |", "|---|---:|" + "---:|" * len(arms)]
+             "| problem | budget | " + " | ".join(arms) + " | p (bayesopt vs BayesoptSampler) |",
+             "|---|---:|" + "---:|" * (len(arms) + 1)]
     for name in problems:
         cells = [_quartiles([r.regret for r in results[name, a]]) for a in arms]
+        cells.append(f"{_same_regret_p(results[name, 'bayesopt'], results[name, SAMPLER]):.2f}")
         lines.append(f"| {name} | {make_problem(name).budget} | " + " | ".join(cells) + " |")
+    lines += ["", ("p: two-sided Mann–Whitney U test of equal regret distributions (a small "
+                   "p would say the sampler and the native optimizer differ).")]
     overhead_legend = (
         "Per-trial overhead, ms (median over seeds of the mean per trial): process CPU time, "
         "which the other jobs on a shared machine do not inflate, and wall time of ask + tell. "
@@ -127,7 +138,7 @@ def report(results: dict[tuple[str, str], list[Run]], arms: list[str], problems:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default=",".join(PROBLEMS))
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if args.seeds < 1:
