@@ -8,10 +8,11 @@ Catching up reads the events numbered `seen`, `seen + 1`, ... and applies
 each through `OptimizerState.apply`; committing an event of one's own
 appends it and applies it the same way (after any events another writer
 appended first), so the state always equals the fold of the study's events
-in storage order. A journal (``journal=path``) is a link that also stores
-each event's checkpoint, so that `Optimizer.resume` restores the generator
-and the surrogate instead of recomputing them; a shared study stores facts
-only, since every worker keeps its own generator and surrogate.
+in storage order. A journal (``journal=path``) is a link with one writer,
+which never reads back (the events are its own), and which also stores each
+event's checkpoint, so that `Optimizer.resume` restores the generator and the
+surrogate instead of recomputing them; a shared study stores facts only,
+since every worker keeps its own generator and surrogate.
 """
 
 from __future__ import annotations
@@ -82,7 +83,10 @@ class StudyLink:
 
     def catch_up(self, state: OptimizerState, until: int | None = None) -> int:
         """Apply the study's events from `seen` on (up to number `until`, excluded);
-        the number applied."""
+        the number applied. A journal has one writer, whose events are all applied
+        already: it reads nothing."""
+        if self.with_state:
+            return 0
         records = wrap_errors(self.name, lambda: self.storage.read(self.study, self.seen))
         if until is not None:
             records = records[: max(0, until - self.seen)]
@@ -95,7 +99,7 @@ class StudyLink:
         """Append `event` and apply it after any events appended before it."""
         record = to_record(event, state.space, self.with_state)
         number = wrap_errors(self.name, lambda: self.storage.append(self.study, [record]))
-        self.catch_up(state, until=number)
+        self.catch_up(state, until=number)  # a shared study: what others appended first
         state.apply(event)
         self.seen = number + 1
 
