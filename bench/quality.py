@@ -46,7 +46,7 @@ import numpy as np
 
 from bench.adapters import ABLATIONS, OPTIMIZERS, missing_reason, run, versions
 from bench.problems import ML, NOISY, PROBLEM_NAMES, SYNTHETIC, make_problem
-from bench.protocol import Problem, check_adapter, load_optimizer
+from bench.protocol import Problem, check_adapter, check_problem, load_optimizer, load_problem
 
 FORMAT = 1  # version of the cached run records
 DEFAULT_SEEDS = 10
@@ -663,7 +663,7 @@ def _notes_section(cells: dict[tuple[str, str], Cell], problems: list[str],
 def _versions_section(optimizers: list[str]) -> list[str]:
     lines = ["## Versions", ""]
     for o in optimizers:
-        text = ", ".join(f"{k} {v}" for k, v in versions(o).items())
+        text = ", ".join(f"{k} {v}" for k, v in versions(OPTIMIZER_SPECS[o]).items())
         lines.append(f"- {o}: {text}")
     return lines + [""]
 
@@ -829,7 +829,13 @@ def _third_party(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     """Load, check and register the --problem and --optimizer objects; their names."""
     problems: list[str] = []
     for spec in args.problem:
-        problem = make_problem(spec, 0)  # checked against bench.protocol.Problem
+        factory = load_problem(spec)
+        try:
+            built = factory(0)
+        except Exception as error:  # the third party's code: any failure is reported as usage
+            raise ValueError(f"--problem {spec}: factory(seed=0) raised "
+                             f"{type(error).__name__}: {error}") from error
+        problem = check_problem(built, spec)
         _register(PROBLEM_SPECS, problem.name, spec, PROBLEM_NAMES, "problem")
         problems.append(problem.name)
     optimizers: list[str] = []
@@ -853,9 +859,15 @@ def _check_optimizer(name: str, problem: str) -> None:
     from bayesopt.optimizer import default_n_initial
     from bayesopt.space import Space
 
-    space = describe(problem).space
-    factory = load_optimizer(OPTIMIZER_SPECS[name])[1]
-    check_adapter(factory(space, 0, default_n_initial(Space(space))), OPTIMIZER_SPECS[name])
+    spec, space = OPTIMIZER_SPECS[name], describe(problem).space
+    n_initial = default_n_initial(Space(space))
+    try:
+        adapter = load_optimizer(spec)[1](space, 0, n_initial)
+    except Exception as error:  # the third party's code: any failure is reported as usage
+        raise ValueError(f"--optimizer {spec}: factory(space of {problem}, seed=0, "
+                         f"n_initial={n_initial}) raised {type(error).__name__}: {error}"
+                         ) from error
+    check_adapter(adapter, spec)
 
 
 def _selection(args: argparse.Namespace) -> Selection:
