@@ -1,14 +1,22 @@
 """The optimization-quality suite: bayesopt against its peers on the same problems, seeds and budgets.
 
     python -m bench.quality [--problems a,b] [--optimizers x,y] [--seeds 10]
-                            [--out bench/results] [--jobs 2] [--force] [--report-only]
+                            [--problem module:attr] [--optimizer module:attr]
+                            [--out DIR] [--write-results] [--jobs 2] [--force]
+                            [--report-only] [--budget N]
 
 Runs every (problem, optimizer, seed) of the selection on a process pool
-(`--jobs`), each run single-threaded (one BLAS, Numba and torch thread), and
-caches each run as JSON under `OUT/runs/` — a later call skips cached runs
-(unless `--force`), so the suite can be run in parts and resumed. Then it
-aggregates every cached run of the selected seeds into `OUT/quality.md` and
-one `OUT/convergence_<problem>.png` per problem.
+(`--jobs`; 1 runs in this process), each run single-threaded (one BLAS, Numba
+and torch thread), and caches each run as JSON under `OUT/runs/` — a later
+call skips cached runs (unless `--force`), so the suite can be run in parts
+and resumed. Then it aggregates every cached run of the selected seeds into
+`OUT/quality.md` and one `OUT/convergence_<problem>.png` per problem.
+
+OUT is the committed `bench/results` only for the complete protocol or with
+`--write-results`; a partial run goes to a scratch directory, and its report
+gets no PASS/FAIL verdicts. A run that raises is an ERROR cell of the report
+and makes the exit status 1; arguments that make no sense exit with status 2.
+Third-party optimizers and problems (`module:attr`) follow `bench.protocol`.
 
 Judging. A run's answer is the point with the best *observed* value; its
 score is that point's noiseless value minus f* (the simple regret), or, for
@@ -889,14 +897,15 @@ def _selection(args: argparse.Namespace) -> Selection:
 def _output(args: argparse.Namespace, selection: Selection) -> Path:
     """The output directory; ValueError if the run would write what it must not into RESULTS."""
     gap = selection.gap()
-    if args.out is None:
-        out = SCRATCH if gap is not None and not args.write_results else RESULTS
-        if out == SCRATCH:
-            print(f"a partial run ({gap}): writing to {out}; the committed results in "
-                  f"{_relative(RESULTS)} are written only by the complete protocol or with "
-                  "--write-results", file=sys.stderr)
-        return out
-    out = Path(args.out)
+    if args.out is not None:
+        out = Path(args.out)
+    elif gap is not None and not args.write_results:
+        print(f"a partial run ({gap}): writing to {SCRATCH}; the committed results in "
+              f"{_relative(RESULTS)} are written only by the complete protocol or with "
+              "--write-results", file=sys.stderr)
+        return SCRATCH
+    else:
+        out = RESULTS
     if out.resolve() != RESULTS.resolve():
         return out
     if selection.budget is not None or selection.third_party:

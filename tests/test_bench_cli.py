@@ -154,6 +154,8 @@ def test_partial_runs_never_write_the_committed_results(
     before = snapshot(RESULTS)
     err = usage_error(capsys, quality.main, [*argv, "--out", str(RESULTS)])
     assert "committed results" in err
+    if "--write-results" in argv:  # the same without --out, which then means bench/results
+        assert "committed results" in usage_error(capsys, quality.main, argv)
     assert snapshot(RESULTS) == before
 
 
