@@ -20,8 +20,9 @@ from __future__ import annotations
 import copy
 import os
 import threading
+import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeAlias, cast, overload
 
@@ -52,6 +53,7 @@ from bayesopt.validation import (
     check_bool,
     check_choice,
     check_count,
+    check_durations,
     check_nonnegative,
     check_value,
 )
@@ -62,6 +64,15 @@ _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
 _MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
 _N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
+
+
+# Attributes a pickled or deep-copied Optimizer does not carry over, each with the value
+# the copy starts with: a lock of its own, and no journal (the copy is detached from the
+# original's file). Every other attribute is copied.
+_PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
+    "_lock": threading.RLock,
+    "_journal": lambda: None,
+}
 
 
 class SpaceExhaustedWarning(UserWarning):
@@ -102,6 +113,16 @@ class Optimizer:
         an interrupted run with `Optimizer.resume(journal)`.
     options : OptimizerOptions, optional
         Model, hyperparameter-fit and acquisition-optimizer settings.
+
+    Notes
+    -----
+    An optimizer can be pickled (`pickle.dump` to a file and `pickle.load`
+    later, or handed to another process) and copied with `copy.deepcopy`. The
+    copy has the same history, pending points, random state and surrogate, so
+    it asks exactly what the original would ask. It is *detached* from the
+    journal: it writes to no file, while the original goes on journaling to
+    its own (two writers on one journal would interleave two runs). To
+    continue a journaled run in another process, use `Optimizer.resume`.
     """
 
     def __init__(
@@ -135,6 +156,27 @@ class Optimizer:
         self._lock = threading.RLock()
         self._journal = None if journal is None else journal_format.JournalWriter.create(
             journal, self._journal_header())
+
+    # ------------------------------------------- pickling and deep copies
+    def __getstate__(self) -> dict[str, Any]:
+        """The instance's state without its process-local resources, as one consistent snapshot."""
+        with self._lock:
+            return copy.deepcopy(self._portable_state())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name, fresh in _PROCESS_LOCAL.items():
+            setattr(self, name, fresh())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Optimizer:
+        with self._lock:
+            state = copy.deepcopy(self._portable_state(), memo)
+        duplicate = type(self).__new__(type(self))
+        duplicate.__setstate__(state)
+        return duplicate
+
+    def _portable_state(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name not in _PROCESS_LOCAL}
 
     # ------------------------------------------------------------ queries
     @property
@@ -329,42 +371,54 @@ class Optimizer:
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-             value: float | Sequence[float]) -> None:
+             value: float | Sequence[float], *,
+             duration: float | Sequence[float | None] | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
         value raises: report a failed evaluation with `tell_failure`.
+        `duration` (seconds the evaluation took; one number, or one per point)
+        is kept in `Observation.duration`, beside the tell's `timestamp`.
         """
         points, values = as_batch(params, value)
         with self._lock:
             canonical = [self.space.validate(p) for p in points]
             numbers = [check_value(v, i if len(values) > 1 else None) for i, v in enumerate(values)]
-            self._record(canonical, numbers, [None] * len(points))
+            seconds = check_durations(duration, len(points))
+            self._record(canonical, numbers, [None] * len(points), timestamp=time.time(),
+                         durations=seconds)
             with numeric_threads(len(self._history)):
                 self._update_model()
             self._write("tell", canonical, values=numbers)
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-                     error: Error | Sequence[Error] = None) -> None:
+                     error: Error | Sequence[Error] = None, *,
+                     duration: float | Sequence[float | None] | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed).
 
         `error` (text or an exception) applies to every point; for a list of
-        params it may also be a list with one error per point.
+        params it may also be a list with one error per point. `duration` as
+        for `tell`.
         """
         points, _ = as_batch(params, None)
         messages = _error_messages(error, len(points))
+        seconds = check_durations(duration, len(points))
         with self._lock:
             canonical = [self.space.validate(p) for p in points]
-            self._record(canonical, [None] * len(points), messages)
+            self._record(canonical, [None] * len(points), messages, timestamp=time.time(),
+                         durations=seconds)
             self._write("failure", canonical, errors=messages)
 
     def _record(self, points: list[dict[str, Any]], values: Sequence[float | None],
-                errors: Sequence[str | None]) -> None:
+                errors: Sequence[str | None], *, timestamp: float | None = None,
+                durations: Sequence[float | None] | None = None) -> None:
         """Append observations (value None = failed) and release their pending entries."""
         X = self.space.encode(points)
-        for params, x, value, error in zip(points, X, values, errors):
+        for params, x, value, error, duration in zip(
+                points, X, values, errors, durations or [None] * len(points)):
             status: Status = "failed" if value is None else "ok"
-            self._history.append(Observation(len(self._history), params, value, status, error))
+            self._history.append(Observation(len(self._history), params, value, status, error,
+                                             timestamp=timestamp, duration=duration))
             self._forget_pending(x)
         ok = np.array([value is not None for value in values], dtype=bool)
         targets = np.array([v for v in values if v is not None], dtype=float)

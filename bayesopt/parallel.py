@@ -23,17 +23,27 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
     from bayesopt.optimizer import Optimizer
 
 Objective = Callable[[dict[str, Any]], float]
-Outcome = tuple[str, Any]  # ("ok", value) or ("error", traceback text)
+
+
+class Outcome(NamedTuple):
+    """What one evaluation produced."""
+
+    status: str  # "ok" or "error"
+    payload: Any  # the value returned, or the traceback text
+    duration: float | None = None  # seconds the objective ran, timed in the worker
+
+
 Report = Callable[[dict[str, Any], Outcome], bool]  # tells one outcome; True = stop early
 
 
@@ -42,11 +52,14 @@ def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
 
     The traceback reported starts in the objective (this frame is left out).
     """
+    start = time.perf_counter()
     try:
-        return "ok", func(dict(params))
+        value = func(dict(params))
     except Exception as error:  # noqa: BLE001 - reported back as a failed evaluation
         frames = error.__traceback__.tb_next if error.__traceback__ else None
-        return "error", "".join(traceback.format_exception(type(error), error, frames))
+        text = "".join(traceback.format_exception(type(error), error, frames))
+        return Outcome("error", text, time.perf_counter() - start)
+    return Outcome("ok", value, time.perf_counter() - start)
 
 
 def check_picklable(func: Objective) -> None:
@@ -136,7 +149,7 @@ class AsyncLoop:
         self.in_flight.clear()
         if not self.owned:
             for params in suspects:
-                self._finish(params, ("error", "worker process died (executor broken)"))
+                self._finish(params, Outcome("error", "worker process died (executor broken)"))
             return
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor, _ = resolve_executor(None, self.n_workers)
@@ -144,7 +157,8 @@ class AsyncLoop:
             future = self.executor.submit(evaluate_in_worker, self.func, params)
             wait([future])
             if _is_broken(future):
-                self._finish(params, ("error", "worker process died while evaluating this point"))
+                self._finish(params, Outcome(
+                    "error", "worker process died while evaluating this point"))
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 self.executor, _ = resolve_executor(None, self.n_workers)
             else:
@@ -163,4 +177,5 @@ def _outcome(future: Future[Outcome]) -> Outcome:
     error = future.exception()
     if error is None:
         return future.result()
-    return "error", "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return Outcome("error", "".join(
+        traceback.format_exception(type(error), error, error.__traceback__)))

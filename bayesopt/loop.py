@@ -1,4 +1,8 @@
-"""`minimize`: the ask/evaluate/tell loop for a plain Python callable."""
+"""`minimize`: the ask/evaluate/tell loop for a plain Python callable.
+
+The module is named `loop`, not `minimize`: a submodule named like a public name
+would replace `bayesopt.minimize` (the function) once imported.
+"""
 
 from __future__ import annotations
 
@@ -126,11 +130,10 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None) -> Report:
     """Tell one outcome, advance the progress bar, run the callback; True means stop."""
 
     def report(params: dict[str, Any], outcome: Outcome) -> bool:
-        status, payload = outcome
-        if status == "ok":
-            tell_result(opt, params, payload)
+        if outcome.status == "ok":
+            tell_result(opt, params, outcome.payload, outcome.duration)
         else:
-            opt.tell_failure(params, payload)
+            opt.tell_failure(params, outcome.payload, duration=outcome.duration)
         bar.update(1)
         if opt.best is not None:
             bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
@@ -158,14 +161,15 @@ def _run_parallel(opt: Optimizer, func: Objective, n_calls: int, n_workers: int,
         loop.close()
 
 
-def tell_result(opt: Optimizer, params: dict[str, Any], value: Any) -> None:
+def tell_result(opt: Optimizer, params: dict[str, Any], value: Any,
+                duration: float | None = None) -> None:
     """Tell a returned value; a non-number or non-finite value is a failed evaluation."""
     try:
         number = float(value)
     except (TypeError, ValueError):
-        opt.tell_failure(params, f"objective returned {value!r}, not a number")
+        opt.tell_failure(params, f"objective returned {value!r}, not a number", duration=duration)
         return
     if not math.isfinite(number):
-        opt.tell_failure(params, f"objective returned {number!r}")
+        opt.tell_failure(params, f"objective returned {number!r}", duration=duration)
         return
-    opt.tell(params, number)
+    opt.tell(params, number, duration=duration)
