@@ -39,6 +39,7 @@ import scipy.linalg
 
 from bayesopt import Optimizer
 from bayesopt.test_functions import Hartmann6
+from bench.arguments import positive_float, positive_int
 from kernels import Kernel
 
 DIM = 6
@@ -246,11 +247,11 @@ def _limit_threads(threads: int) -> object:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100,250,500,1000,2000")
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--steps", type=positive_int, default=20)
     parser.add_argument("--peers", default="optuna,botorch",
                         help=f"comma-separated, from: {', '.join(PEERS)} ('' for none)")
-    parser.add_argument("--peer-budget", type=float, default=120.0)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--peer-budget", type=positive_float, default=120.0)
+    parser.add_argument("--threads", type=positive_int, default=1)
     parser.add_argument("--out", default="bench/results/overhead.md")
     args = parser.parse_args(argv)
     try:
@@ -279,11 +280,6 @@ def _checked(args: argparse.Namespace) -> tuple[list[int], list[str]]:
     if unknown:
         raise ValueError(f"--peers {args.peers!r}: unknown peer(s) {', '.join(unknown)}; known: "
                          f"{', '.join(PEERS)} (--peers '' for none)")
-    for name in ("steps", "threads"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name} {getattr(args, name)}: expected an integer >= 1")
-    if not (math.isfinite(args.peer_budget) and args.peer_budget > 0):
-        raise ValueError(f"--peer-budget {args.peer_budget}: expected a finite number > 0")
     return [int(part) for part in sizes], peers
 
 

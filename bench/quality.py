@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from bench.adapters import ABLATIONS, OPTIMIZERS, missing_reason, run, versions
+from bench.arguments import positive_int
 from bench.problems import ML, NOISY, PROBLEM_NAMES, SYNTHETIC, make_problem
 from bench.protocol import Problem, check_adapter, check_problem, load_optimizer, load_problem
 
@@ -758,16 +759,6 @@ def _seeds_argument(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(error)) from error
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1 or not text.strip().lstrip("+").isdigit():
-        raise argparse.ArgumentTypeError(f"must be an integer ≥ 1, got {text!r}")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.quality", description=__doc__.split("\n\n")[0],
@@ -793,12 +784,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--write-results", action="store_true", help=(
         f"let a partial run (some problems, optimizers or seeds) add its runs to the committed "
         f"results in {_relative(RESULTS)} and rewrite their report and plots"))
-    parser.add_argument("--jobs", default=2, type=_positive_int,
+    parser.add_argument("--jobs", default=2, type=positive_int,
                         help="worker processes (default 2; 1 runs in this process)")
     parser.add_argument("--force", action="store_true", help="re-run cached runs")
     parser.add_argument("--report-only", action="store_true",
                         help="aggregate the cached runs without running anything")
-    parser.add_argument("--budget", type=_positive_int, default=None,
+    parser.add_argument("--budget", type=positive_int, default=None,
                         help="override the protocol's budget (smoke runs only, never into "
                              f"{_relative(RESULTS)})")
     return parser

@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the re
     sys.path.insert(0, str(ROOT))
 
 from bayesopt.space import Real
-from bench import overhead, quality
+from bench import overhead, parallel, quality, scale
 from bench.adapters import OPTIMIZERS
 from bench.problems import PROBLEM_NAMES
 from bench.protocol import check_adapter, check_problem
@@ -132,6 +132,20 @@ def test_a_third_party_optimizer_that_breaks_the_protocol_is_a_usage_error(
     err = usage_error(capsys, quality.main, ["--optimizer", spec, "--out", str(tmp_path)])
     assert message in err
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(("main", "argv", "message"), [
+    (parallel.main, ["batches", "--seeds", "0"], "--seeds"),
+    (parallel.main, ["batches", "--batch", "0"], "--batch"),
+    (parallel.main, ["throughput", "--n-calls", "0"], "--n-calls"),
+    (parallel.main, ["throughput", "--sleep", "-1"], "--sleep"),
+    (scale.main, ["big", "--n", "0"], "--n"),
+    (scale.main, ["big", "--dim", "-2"], "--dim"),
+    (scale.main, ["big", "--steps", "0"], "--steps"),
+])
+def test_other_bench_commands_reject_nonsense(capsys: pytest.CaptureFixture[str], main: Any,
+                                              argv: list[str], message: str) -> None:
+    assert f"argument {message}: must be" in usage_error(capsys, main, argv)
 
 
 def test_help_lists_every_built_in_name(capsys: pytest.CaptureFixture[str]) -> None:
