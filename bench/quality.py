@@ -180,8 +180,7 @@ def run_one(problem_spec: str, optimizer_spec: str, seed: int, path: str, budget
     several suites running at once on overlapping selections do not repeat a run
     another one has finished meanwhile.
     """
-    summary = {"problem": problem_spec, "optimizer": optimizer_spec, "seed": seed,
-               "seconds": 0.0, "error": None}
+    summary: dict[str, Any] = {"seconds": 0.0, "error": None}
     if skip_cached and load_run(Path(path), budget) is not None:
         return {**summary, "cached": True}
     start = time.perf_counter()
@@ -213,15 +212,16 @@ def run_selection(tasks: list[Task], jobs: int, force: bool) -> int:
     start = time.perf_counter()
     errors = 0
     if jobs <= 1:
-        for i, task in enumerate(arguments, 1):
-            errors += _progress(i, len(todo), run_one(*task), start)
+        for i, (task, argument) in enumerate(zip(todo, arguments), 1):
+            errors += _progress(f"[{i}/{len(todo)}]", task, run_one(*argument), start)
         return errors
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited thread pools
     with worker_environment(), concurrent.futures.ProcessPoolExecutor(
             jobs, mp_context=context) as pool:
-        futures = [pool.submit(run_one, *task) for task in arguments]
+        futures = {pool.submit(run_one, *argument): task
+                   for task, argument in zip(todo, arguments)}
         for i, future in enumerate(concurrent.futures.as_completed(futures), 1):
-            errors += _progress(i, len(todo), future.result(), start)
+            errors += _progress(f"[{i}/{len(todo)}]", futures[future], future.result(), start)
     return errors
 
 
@@ -236,11 +236,11 @@ def _expected_cost(task: Task) -> float:
             + (5.0 if describe(task.problem).kind == "ml" else 0.0))
 
 
-def _progress(i: int, n: int, summary: dict[str, Any], start: float) -> int:
+def _progress(counter: str, task: Task, summary: dict[str, Any], start: float) -> int:
     """Print one finished run; 1 if it raised, else 0."""
     status = ("ERROR" if summary["error"] else "cached meanwhile" if summary.get("cached")
               else f"{summary['seconds']:.1f}s")
-    print(f"[{i}/{n}] {summary['problem']} {summary['optimizer']} seed {summary['seed']}: "
+    print(f"{counter} {task.problem} {task.optimizer} seed {task.seed}: "
           f"{status} (elapsed {time.perf_counter() - start:.0f}s)", flush=True)
     if summary["error"]:
         print(summary["error"], file=sys.stderr, flush=True)
