@@ -619,5 +619,11 @@ def run(problem: Any, optimizer: str, seed: int, budget: int | None = None) -> d
         "steps": steps,
         "recommended": recommended, "recommend_seconds": recommend_seconds,
         "recommended_true_value": None if recommended is None else problem.true_value(recommended),
-        "stats": adapter.stats(), "versions": versions(optimizer), **adapter.identity(),
+        "stats": adapter.stats(), "versions": versions(optimizer), **_identity(adapter),
     }
+
+
+def _identity(adapter: OptimizerAdapter) -> dict[str, Any]:
+    """The optional `identity()` of an adapter (`bench.protocol.OptimizerAdapter`), else {}."""
+    identity = getattr(adapter, "identity", None)
+    return dict(identity()) if callable(identity) else {}

@@ -46,6 +46,9 @@ class OptimizerAdapter(Protocol):
     asks: runs are compared seed by seed and cached as their record.
     `bench.adapters.Adapter` is a base class that supplies `recommend`
     (None) and `stats` ({}) and a `canonical` helper for the params.
+
+    Optional: `identity() -> dict`, keys that identify the algorithm (a
+    version, a fingerprint of its configuration), stored in every run record.
     """
 
     def ask(self) -> Params:

@@ -24,8 +24,8 @@ if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the re
 
 from bayesopt.space import Real
 from bench import overhead, parallel, quality, scale
-from bench.adapters import OPTIMIZERS
-from bench.problems import PROBLEM_NAMES
+from bench.adapters import OPTIMIZERS, run
+from bench.problems import PROBLEM_NAMES, make_problem
 from bench.protocol import check_adapter, check_problem
 
 RESULTS = ROOT / "bench" / "results"
@@ -117,7 +117,35 @@ class NoTell:
 
 class Impostor(RandomSearch):
     name = "bayesopt"
+
+
+class Minimal:
+    """The protocol alone, without bench.adapters.Adapter: always the low bounds."""
+
+    def __init__(self, space, seed, n_initial):
+        self.space = space
+
+    def ask(self):
+        return {name: getattr(dim, "low", None) for name, dim in self.space.items()}
+
+    def tell(self, params, value):
+        pass
+
+    def recommend(self):
+        return None
+
+    def stats(self):
+        return {"asks": 1}
 '''
+
+
+def test_an_adapter_of_the_protocol_alone_runs(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    (tmp_path / "plugins.py").write_text(PLUGINS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    record = run(make_problem("branin"), "plugins:Minimal", seed=0, budget=3)
+    assert record["optimizer"] == "Minimal" and record["stats"] == {"asks": 1}
+    assert [s["params"] for s in record["steps"]] == [{"x0": -5.0, "x1": 0.0}] * 3
 
 
 @pytest.mark.parametrize(("spec", "message"), [
