@@ -16,6 +16,9 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Categorical": "bayesopt.space",
+    "EvaluationFailed": "bayesopt.failures",
+    "EvaluationFailedWarning": "bayesopt.failures",
+    "TooManyFailuresError": "bayesopt.failures",
     "Integer": "bayesopt.space",
     "Real": "bayesopt.space",
     "Space": "bayesopt.space",
@@ -29,6 +32,8 @@ _EXPORTS = {
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Categorical",
+    "EvaluationFailed",
+    "EvaluationFailedWarning",
     "Integer",
     "Observation",
     "OptimizeResult",
@@ -37,11 +42,13 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Real",
     "Space",
     "SpaceExhaustedWarning",
+    "TooManyFailuresError",
     "__version__",
     "minimize",
 ]
 
 if TYPE_CHECKING:
+    from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
     from bayesopt.minimize import minimize
     from bayesopt.optimizer import Optimizer, SpaceExhaustedWarning
     from bayesopt.options import OptimizerOptions

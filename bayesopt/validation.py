@@ -73,3 +73,13 @@ def check_nonnegative(key: str, value: Any) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{key}={value!r} must be finite and >= 0")
     return float(value)
+
+
+def check_positive(key: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{key}={value!r} must be a number")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{key}={value!r} must be finite and > 0")
+    return float(value)
