@@ -24,6 +24,8 @@ Only the standard library is imported: worker processes import this module
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +123,7 @@ class FailureGuard:
             self.warned = True
             message = f"evaluation at {params!r} failed:\n{error}"
             logger.warning(message)
-            warnings.warn(message, EvaluationFailedWarning, stacklevel=6)
+            warnings.warn(message, EvaluationFailedWarning, stacklevel=_caller_level())
         else:
             logger.info("evaluation at %r failed: %s", params, error)
         if self.limit is not None and self.streak >= self.limit:
@@ -131,3 +133,12 @@ class FailureGuard:
         """The exception that stops a tripped run."""
         assert self.tripped and self.first_error is not None, "only a tripped guard has an error"
         return TooManyFailuresError(self.first_error, self.streak)
+
+
+def _caller_level() -> int:
+    """The `stacklevel` of the first frame outside this package (the user's `minimize` call)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1  # level 1 is the function calling warnings.warn
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
