@@ -16,8 +16,8 @@ command's standard output, in this order:
 With ``--metric REGEX`` instead: the last line in which the regular
 expression matches (``re.search``, so it may match anywhere in the line)
 gives the number, from the named group if the expression has one (it may
-have only one), else from its first group; e.g. ``--metric 'val_loss:
-([0-9.eE+-]+)'`` reads ``val_loss: 0.65``.
+have only one), else from its first group; e.g.
+``--metric "val_loss: ([0-9.eE+-]+)"`` reads ``val_loss: 0.65``.
 
 A non-zero exit status, a run longer than the timeout (its whole process
 group is killed) or an output with no objective raises `EvaluationError`,
