@@ -39,21 +39,6 @@ def svc_search(search_spaces, **kwargs):
     return BayesSearchCV(SVC(), search_spaces, **options)
 
 
-def spy_batches(monkeypatch) -> list[int]:
-    """Record the size of every batch of candidates handed to scikit-learn."""
-    batches: list[int] = []
-    run_search = BayesSearchCV._run_search
-
-    def spy(self, evaluate_candidates):
-        def evaluate(candidates):
-            batches.append(len(candidates))
-            return evaluate_candidates(candidates)
-        return run_search(self, evaluate)
-
-    monkeypatch.setattr(BayesSearchCV, "_run_search", spy)
-    return batches
-
-
 # ------------------------------------------------------------------- subspaces
 def test_a_list_of_dicts_is_searched_one_subspace_after_the_other(iris):
     search = svc_search([LINEAR, RBF]).fit(*iris)
@@ -96,11 +81,10 @@ def test_invalid_subspaces_are_rejected_in_fit(iris, spaces, error, match):
 
 
 # -------------------------------------------------------------------- n_points
-def test_n_points_candidates_are_asked_and_cross_validated_together(iris, monkeypatch):
-    batches = spy_batches(monkeypatch)
+def test_n_points_candidates_are_asked_and_cross_validated_together(iris, candidate_batches):
     with parallel_backend("threading"):
         search = svc_search(RBF, n_iter=7, n_points=3, n_jobs=2).fit(*iris)
-    assert batches == [3, 3, 1]
+    assert candidate_batches == [3, 3, 1]
     params = search.cv_results_["params"]
     assert len(params) == 7 and len({tuple(sorted(p.items())) for p in params}) == 7
 
@@ -162,8 +146,7 @@ def test_a_callback_that_is_not_callable_is_refused(iris):
 # ---------------------------------------------------------------- finite spaces
 @pytest.mark.parametrize("n_points", [None, 2])
 def test_an_exhausted_finite_space_stops_instead_of_cross_validating_again(iris, n_points,
-                                                                          monkeypatch):
-    batches = spy_batches(monkeypatch)
+                                                                          candidate_batches):
     space = {"C": [0.01, 0.1, 1.0], "fit_intercept": [True, False]}
     with warnings.catch_warnings():
         warnings.simplefilter("error", SpaceExhaustedWarning)
@@ -171,4 +154,5 @@ def test_an_exhausted_finite_space_stops_instead_of_cross_validating_again(iris,
                                n_points=n_points, random_state=0).fit(*iris)
     params = search.cv_results_["params"]
     assert len(params) == 6 and len({tuple(sorted(p.items())) for p in params}) == 6
-    assert sum(batches) == 6 and batches == ([1] * 6 if n_points is None else [2, 2, 2])
+    expected = [1] * 6 if n_points is None else [2, 2, 2]
+    assert candidate_batches == expected
