@@ -27,29 +27,47 @@ _EXPORTS = {
     "Optimizer": "bayesopt.optimizer",
     "SpaceExhaustedWarning": "bayesopt.optimizer",
     "OptimizerOptions": "bayesopt.options",
-    "minimize": "bayesopt.minimize",
+    "ModelOptions": "bayesopt.model",
+    "ModelFitWarning": "bayesopt.model",
+    "FitOptions": "bayesopt.fitting",
+    "AcquisitionOptimizerOptions": "acquisition.optimizer",
+    "JournalError": "bayesopt.journal",
+    "TruncatedJournalWarning": "bayesopt.journal",
+    "ResumeSettingsWarning": "bayesopt.loop",
+    "minimize": "bayesopt.loop",
 }
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
+    "AcquisitionOptimizerOptions",
     "Categorical",
     "EvaluationFailed",
     "EvaluationFailedWarning",
+    "FitOptions",
     "Integer",
+    "JournalError",
+    "ModelFitWarning",
+    "ModelOptions",
     "Observation",
     "OptimizeResult",
     "Optimizer",
     "OptimizerOptions",
     "Real",
+    "ResumeSettingsWarning",
     "Space",
     "SpaceExhaustedWarning",
     "TooManyFailuresError",
+    "TruncatedJournalWarning",
     "__version__",
     "minimize",
 ]
 
 if TYPE_CHECKING:
+    from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
-    from bayesopt.minimize import minimize
+    from bayesopt.fitting import FitOptions
+    from bayesopt.journal import JournalError, TruncatedJournalWarning
+    from bayesopt.loop import ResumeSettingsWarning, minimize
+    from bayesopt.model import ModelFitWarning, ModelOptions
     from bayesopt.optimizer import Optimizer, SpaceExhaustedWarning
     from bayesopt.options import OptimizerOptions
     from bayesopt.result import Observation, OptimizeResult
