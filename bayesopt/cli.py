@@ -36,7 +36,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +51,11 @@ from bayesopt.command import (
     check_program,
     compile_metric,
 )
-from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresError
+from bayesopt.failures import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    EvaluationFailedWarning,
+    TooManyFailuresError,
+)
 
 if TYPE_CHECKING:
     from bayesopt.model import SurrogateModel
@@ -345,6 +349,7 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
     try:
         with warnings.catch_warnings():  # _announce_resume already said which settings it ignores
             warnings.simplefilter("ignore", ResumeSettingsWarning)
+            warnings.showwarning = _warning_printer(warnings.showwarning)
             return minimize(
                 objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,
                 journal=args.journal, n_workers=args.workers, executor=executor,
@@ -357,6 +362,22 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
         objective.stop()  # after Ctrl-C: kill what still runs, so the threads can finish
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
+    """A `warnings.showwarning` that shows the first failed evaluation as the command line's
+    own warning (its reason and stderr, without the Python traceback through this
+    package) and passes other warnings to `default`."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        if not issubclass(category, EvaluationFailedWarning):
+            default(message, category, filename, lineno, file, line)
+            return
+        head, _, error = str(message).partition("\n")
+        print(f"bayesopt: warning: {head}\n{_message(error)}", file=sys.stderr)
+
+    return show
 
 
 def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+# The warning already shows the failure; without logging configured, the record must not be
+# printed a second time by logging's last-resort handler (the logging HOWTO's advice for libraries).
+logger.addHandler(logging.NullHandler())
 
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 5
 

@@ -86,6 +86,9 @@ def test_a_command_that_always_fails_stops_with_its_stderr(tmp_path: Path, worke
     assert done.returncode == 1, done.stderr
     assert re.search("stopped after [56] failed evaluations in a row", done.stdout)
     assert "ModuleNotFoundError: torch" in done.stdout and "exited with status 1" in done.stdout
+    # the first failure is shown at once, as the command line's warning, without a traceback
+    assert "bayesopt: warning: evaluation at {'x':" in done.stderr
+    assert "ModuleNotFoundError: torch" in done.stderr and "most recent call" not in done.stderr
     n_told = len(told(directory / "tune.jsonl"))
     assert 5 <= n_told <= 6  # the fifth failure stops it; one more may have been running
 
