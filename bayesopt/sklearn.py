@@ -238,17 +238,19 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         kwargs = _optimizer_kwargs(self.optimizer_kwargs)
         seeds = _seeds(self.random_state, len(subspaces))
         run = _Evaluation(evaluate_candidates, self)
+        callbacks: list[Callback] = getattr(self, "_callbacks", [])  # set by fit
         optimizers = []
         for (space, n_iter), seed in zip(subspaces, seeds):
             opt = Optimizer(space, acquisition=self.acquisition, n_initial=self.n_initial,
                             seed=seed, maximize=True, **kwargs)
             optimizers.append(opt)
-            self._search(opt, n_iter, run)
+            self._search(opt, n_iter, run, callbacks)
         self.optimizer_results_ = [opt.result() for opt in optimizers]
         self.optimize_result_ = self.optimizer_results_[run.best_subspace(optimizers)]
         run.raise_if_nothing_recorded()
 
-    def _search(self, opt: Optimizer, n_iter: int, run: _Evaluation) -> None:
+    def _search(self, opt: Optimizer, n_iter: int, run: _Evaluation,
+                callbacks: list[Callback]) -> None:
         """Up to `n_iter` candidates, `_batch_size` at a time, until a callback says stop."""
         batch = self._batch_size()
         done = 0
@@ -260,7 +262,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
             candidates = opt.ask(count)
             done += count
             run.evaluate(opt, candidates)
-            if self._callbacks and _stop(self._callbacks, opt.result()):
+            if callbacks and _stop(callbacks, opt.result()):
                 return
 
     def _batch_size(self) -> int:
