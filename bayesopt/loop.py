@@ -313,24 +313,25 @@ def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any
 
 def _tell_outcome(opt: Optimizer, params: dict[str, Any],
                   outcome: Outcome) -> tuple[str, str | None]:
-    """Tell one outcome; return its status ("ok", "failed" or "error") and error text.
+    """Tell one outcome with its duration; return its status ("ok", "failed" or "error")
+    and error text.
 
     A value that is not a number is an error; NaN or ±inf is a failure that
     is part of the problem (`bayesopt.failures`).
     """
-    status, payload = outcome
+    status, payload, duration = outcome
     if status != "ok":
-        opt.tell_failure(params, payload)
+        opt.tell_failure(params, payload, duration=duration)
         return status, payload
     try:
         number = float(payload)
     except (TypeError, ValueError):
         message = f"objective returned {payload!r}, not a number"
-        opt.tell_failure(params, message)
+        opt.tell_failure(params, message, duration=duration)
         return "error", message
     if not math.isfinite(number):
         message = f"objective returned {number!r}"
-        opt.tell_failure(params, message)
+        opt.tell_failure(params, message, duration=duration)
         return "failed", message
-    opt.tell(params, number)
+    opt.tell(params, number, duration=duration)
     return "ok", None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -52,6 +53,7 @@ from bayesopt.validation import (
     check_bool,
     check_choice,
     check_count,
+    check_durations,
     check_nonnegative,
     check_value,
 )
@@ -369,42 +371,54 @@ class Optimizer:
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-             value: float | Sequence[float]) -> None:
+             value: float | Sequence[float], *,
+             duration: float | Sequence[float | None] | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
         value raises: report a failed evaluation with `tell_failure`.
+        `duration` (seconds the evaluation took; one number, or one per point)
+        is kept in `Observation.duration`, beside the tell's `timestamp`.
         """
         points, values = as_batch(params, value)
         with self._lock:
             canonical = [self.space.validate(p) for p in points]
             numbers = [check_value(v, i if len(values) > 1 else None) for i, v in enumerate(values)]
-            self._record(canonical, numbers, [None] * len(points))
+            seconds = check_durations(duration, len(points))
+            self._record(canonical, numbers, [None] * len(points), timestamp=time.time(),
+                         durations=seconds)
             with numeric_threads(len(self._history)):
                 self._update_model()
             self._write("tell", canonical, values=numbers)
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-                     error: Error | Sequence[Error] = None) -> None:
+                     error: Error | Sequence[Error] = None, *,
+                     duration: float | Sequence[float | None] | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed).
 
         `error` (text or an exception) applies to every point; for a list of
-        params it may also be a list with one error per point.
+        params it may also be a list with one error per point. `duration` as
+        for `tell`.
         """
         points, _ = as_batch(params, None)
         messages = _error_messages(error, len(points))
+        seconds = check_durations(duration, len(points))
         with self._lock:
             canonical = [self.space.validate(p) for p in points]
-            self._record(canonical, [None] * len(points), messages)
+            self._record(canonical, [None] * len(points), messages, timestamp=time.time(),
+                         durations=seconds)
             self._write("failure", canonical, errors=messages)
 
     def _record(self, points: list[dict[str, Any]], values: Sequence[float | None],
-                errors: Sequence[str | None]) -> None:
+                errors: Sequence[str | None], *, timestamp: float | None = None,
+                durations: Sequence[float | None] | None = None) -> None:
         """Append observations (value None = failed) and release their pending entries."""
         X = self.space.encode(points)
-        for params, x, value, error in zip(points, X, values, errors):
+        for params, x, value, error, duration in zip(
+                points, X, values, errors, durations or [None] * len(points)):
             status: Status = "failed" if value is None else "ok"
-            self._history.append(Observation(len(self._history), params, value, status, error))
+            self._history.append(Observation(len(self._history), params, value, status, error,
+                                             timestamp=timestamp, duration=duration))
             self._forget_pending(x)
         ok = np.array([value is not None for value in values], dtype=bool)
         targets = np.array([v for v in values if v is not None], dtype=float)

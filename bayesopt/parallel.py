@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bayesopt.failures import EvaluationFailed
 
@@ -38,8 +38,17 @@ if TYPE_CHECKING:  # workers import this module to run the objective: keep it li
     from bayesopt.optimizer import Optimizer
 
 Objective = Callable[[dict[str, Any]], float]
-# ("ok", value), ("failed", message of an EvaluationFailed) or ("error", traceback text)
-Outcome = tuple[str, Any]
+
+
+class Outcome(NamedTuple):
+    """What one evaluation produced."""
+
+    # "ok", "failed" (an EvaluationFailed: part of the problem) or "error" (an exception)
+    status: str
+    payload: Any  # the value returned, the EvaluationFailed's message, or the traceback text
+    duration: float | None = None  # seconds the objective ran, timed in the worker
+
+
 Report = Callable[[dict[str, Any], Outcome], bool]  # tells one outcome; True = stop early
 
 
@@ -70,13 +79,17 @@ def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
 
     The traceback reported starts in the objective (this frame is left out).
     """
+    start = time.perf_counter()
     try:
-        return "ok", func(dict(params))
+        value = func(dict(params))
     except EvaluationFailed as failure:
-        return "failed", str(failure) or type(failure).__name__
+        message = str(failure) or type(failure).__name__
+        return Outcome("failed", message, time.perf_counter() - start)
     except Exception as error:  # noqa: BLE001 - reported back as a failed evaluation
         frames = error.__traceback__.tb_next if error.__traceback__ else None
-        return "error", "".join(traceback.format_exception(type(error), error, frames))
+        text = "".join(traceback.format_exception(type(error), error, frames))
+        return Outcome("error", text, time.perf_counter() - start)
+    return Outcome("ok", value, time.perf_counter() - start)
 
 
 def check_picklable(func: Objective) -> None:
@@ -167,7 +180,7 @@ class AsyncLoop:
         self.in_flight.clear()
         if not self.owned:
             for params in suspects:
-                self._finish(params, ("error", "worker process died (executor broken)"))
+                self._finish(params, Outcome("error", "worker process died (executor broken)"))
             return
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor, _ = resolve_executor(None, self.n_workers)
@@ -175,7 +188,8 @@ class AsyncLoop:
             future = self.executor.submit(evaluate_in_worker, self.func, params)
             wait([future])
             if _is_broken(future):
-                self._finish(params, ("error", "worker process died while evaluating this point"))
+                self._finish(params, Outcome(
+                    "error", "worker process died while evaluating this point"))
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 self.executor, _ = resolve_executor(None, self.n_workers)
             else:
@@ -194,4 +208,5 @@ def _outcome(future: Future[Outcome]) -> Outcome:
     error = future.exception()
     if error is None:
         return future.result()
-    return "error", "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return Outcome("error", "".join(
+        traceback.format_exception(type(error), error, error.__traceback__)))

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from bayesopt.export import SpaceLike
     from bayesopt.model import SurrogateModel
     from bayesopt.space import Space
 
@@ -31,6 +34,18 @@ class Observation:
     status : {"ok", "failed"}
     error : str or None
         What went wrong, for failed evaluations (e.g. a traceback).
+    timestamp : float or None
+        Wall-clock time of the tell, in seconds since the Unix epoch
+        (`time.time()`); None if unknown.
+    duration : float or None
+        Seconds the evaluation took: measured around the objective call by
+        `minimize` (in the worker), or given to `tell(..., duration=)`; None
+        if unknown.
+
+    Timing is not part of an observation's identity: observations that
+    differ only in `timestamp` or `duration` compare equal. The journal does
+    not carry timing yet, so observations rebuilt by `Optimizer.resume` have
+    None in both.
     """
 
     index: int
@@ -38,6 +53,8 @@ class Observation:
     value: float | None
     status: Status = "ok"
     error: str | None = None
+    timestamp: float | None = field(default=None, compare=False)
+    duration: float | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +89,11 @@ class OptimizeResult:
     maximize : bool
     model : SurrogateModel or None
         A snapshot of the fitted surrogate (for plots and inspection).
+
+    Export: `to_pandas()` gives one row per evaluation (parameters, value,
+    status, error, timestamp, duration); `to_json()` and `from_json(text)`
+    save and load the history with its space, losslessly
+    (`bayesopt.export` describes both formats).
     """
 
     best_params: dict[str, Any] | None
@@ -117,3 +139,42 @@ class OptimizeResult:
 
     def __len__(self) -> int:
         return len(self.history)
+
+    def __repr__(self) -> str:
+        return (f"OptimizeResult(best_value={self.best_value!r}, best_params={self.best_params!r}, "
+                f"n_evaluations={len(self.history)}, n_failed={self.n_failed}, "
+                f"maximize={self.maximize})")
+
+    def to_pandas(self, params_prefix: str = "") -> pd.DataFrame:
+        """The history as a pandas DataFrame, one row per evaluation (needs `bayesopt[pandas]`).
+
+        Columns: one per dimension (its name after `params_prefix`), then
+        value (NaN if failed), status, error, timestamp (UTC) and duration
+        (seconds; NaN if unknown). A dimension named like one of those needs
+        a prefix, e.g. ``params_prefix="param_"``.
+        """
+        from bayesopt.export import result_to_pandas
+
+        return result_to_pandas(self, params_prefix)
+
+    def to_json(self) -> str:
+        """The history and the space as JSON, read back by `OptimizeResult.from_json`.
+
+        Lossless for the history (categories are stored by index, timing
+        included); the surrogate model is not exported.
+        """
+        from bayesopt.export import result_to_json
+
+        return result_to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str, space: SpaceLike | None = None) -> OptimizeResult:
+        """A result from `to_json` output (with `model=None`).
+
+        `space` is needed when a categorical's choices cannot be stored in
+        JSON exactly (tuples, classes, numpy scalars); it must equal the
+        stored space, dimension by dimension.
+        """
+        from bayesopt.export import result_from_json
+
+        return result_from_json(text, space)

@@ -83,3 +83,14 @@ def check_positive(key: str, value: Any) -> float:
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{key}={value!r} must be finite and > 0")
     return float(value)
+
+
+def check_durations(duration: Any, n_points: int) -> list[float | None]:
+    """Seconds per evaluated point: None, one number for every point, or a list of one per point."""
+    if isinstance(duration, (list, tuple, np.ndarray)):
+        durations = list(duration)
+        if len(durations) != n_points:
+            raise ValueError(f"got {len(durations)} durations for {n_points} point(s)")
+    else:
+        durations = [duration] * n_points
+    return [None if d is None else check_nonnegative("duration", d) for d in durations]
