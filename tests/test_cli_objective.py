@@ -135,3 +135,18 @@ def test_space_file_type_typo_suggests_the_nearest_type(tmp_path: Path) -> None:
     done = bayesopt("run", "--space", "space.toml", "--no-progress",
                     "--", sys.executable, "-c", "print(1)", "{n}", cwd=directory, check=False)
     assert done.returncode == 2 and "did you mean 'integer'" in done.stderr
+
+
+def test_timeouts_are_failures_that_never_stop_the_run() -> None:
+    """A command killed by its timeout is part of the problem (a slow configuration)."""
+    from bayesopt import Real, minimize
+    from bayesopt.command import CommandObjective, CommandTemplate
+    from bayesopt.space import Space
+
+    space = Space({"x": Real(0.0, 1.0)})
+    sleeper = CommandTemplate.parse(
+        [sys.executable, "-c", "import time; time.sleep(30)", "{x}"], space)
+    result = minimize(CommandObjective(sleeper, timeout=0.3), space, n_calls=3, seed=0,
+                      progress=False, max_consecutive_failures=1)
+    assert len(result) == 3 and result.n_failed == 3
+    assert all(o.error.startswith("timed out after 0.3 s") for o in result.history)
