@@ -341,7 +341,7 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
 
 
 def _did_you_mean(word: Any, valid: Iterable[str]) -> str:
-    """" (did you mean 'log'?)" for the nearest valid word by `difflib`, else ""."""
+    """The hint `` ('lgo': did you mean 'log'?)`` for the nearest valid word (`difflib`), or ""."""
     if not isinstance(word, str):
         return ""
     close = difflib.get_close_matches(word, sorted(valid), n=1)
