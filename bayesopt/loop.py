@@ -12,11 +12,12 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard
 from bayesopt.journal import holds_a_run
 from bayesopt.optimizer import Optimizer
@@ -31,7 +32,7 @@ from bayesopt.parallel import (
 )
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
-from bayesopt.validation import check_count, check_positive, check_value
+from bayesopt.validation import check_count, check_value
 from kernels.threads import single_threaded
 
 Objective = Callable[[dict[str, Any]], float]
@@ -154,20 +155,15 @@ def minimize(
 
 @dataclass(frozen=True)
 class RunLimits:
-    """When `minimize` stops asking (validated; see `minimize` for each field)."""
+    """When `minimize` stops asking (checked; see `minimize` for each field)."""
 
-    n_calls: int
-    timeout: float | None = None
-    max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES
+    n_calls: int = field(metadata=rule(integer(minimum=1)))
+    timeout: float | None = field(default=None, metadata=rule(optional(real(0.0, low_open=True))))
+    max_consecutive_failures: int | None = field(
+        default=DEFAULT_MAX_CONSECUTIVE_FAILURES, metadata=rule(optional(integer(minimum=1))))
 
     def __post_init__(self) -> None:
-        if (isinstance(self.n_calls, bool) or not isinstance(self.n_calls, int)
-                or self.n_calls < 1):
-            raise ValueError(f"n_calls={self.n_calls!r} must be a positive integer")
-        if self.timeout is not None:
-            check_positive("timeout", self.timeout)
-        if self.max_consecutive_failures is not None:
-            check_count("max_consecutive_failures", self.max_consecutive_failures, minimum=1)
+        check_fields(self)
 
     def budget(self, n_told: int) -> Budget:
         """The budget of a run that starts now; `n_told` warm-start values come for free."""
