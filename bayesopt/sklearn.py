@@ -160,6 +160,9 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         values are the optimized mean test scores), e.g. for `bayesopt.plots`.
     optimize_result_ : OptimizeResult
         The record of the subspace that holds the best candidate.
+    optimizers_ : list of Optimizer
+        One optimizer per subspace, as scikit-optimize keeps them (e.g. to
+        continue a subspace's search with ask/tell).
 
     See Also
     --------
@@ -245,6 +248,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
                             seed=seed, maximize=True, **kwargs)
             optimizers.append(opt)
             self._search(opt, n_iter, run, callbacks)
+        self.optimizers_ = optimizers
         self.optimizer_results_ = [opt.result() for opt in optimizers]
         self.optimize_result_ = self.optimizer_results_[run.best_subspace(optimizers)]
         run.raise_if_nothing_recorded()

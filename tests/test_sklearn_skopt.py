@@ -100,6 +100,9 @@ def test_optimizer_kwargs_reach_the_optimizer(iris):
     search = svc_search(RBF, n_iter=6, optimizer_kwargs={"kernel": "matern32", "ucb_beta": 2.0},
                         acquisition="ucb", n_initial=4).fit(*iris)
     assert search.optimize_result_.model.options.kernel == "matern32"
+    opt = search.optimizers_[0]
+    assert opt.options.model.kernel == "matern32" and opt.ucb_beta == 2.0
+    assert len(opt.history) == 6 and opt.maximize
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
