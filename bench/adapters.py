@@ -169,10 +169,16 @@ class OptunaAdapter(Adapter):
                 self.distributions[dim.name] = IntDistribution(dim.low, dim.high, log=dim.log)
             else:
                 self.distributions[dim.name] = CategoricalDistribution(dim.choices)
-        samplers = {"gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler}
         self.study = optuna.create_study(
-            direction="minimize", sampler=samplers[sampler](seed=seed, n_startup_trials=n_initial))
+            direction="minimize", sampler=self.make_sampler(sampler, seed, n_initial))
         self.trial: Any = None
+
+    def make_sampler(self, name: str, seed: int, n_initial: int) -> Any:
+        """Optuna's sampler `name` with the protocol's seed and initial-design size."""
+        import optuna
+
+        samplers = {"gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler}
+        return samplers[name](seed=seed, n_startup_trials=n_initial)
 
     def ask(self) -> Params:
         self.trial = self.study.ask(self.distributions)
@@ -546,6 +552,23 @@ def make_adapter(name: str, space: Mapping[str, Dimension], seed: int, n_initial
 
 
 # -------------------------------------------------------------------- driver
+def drive(adapter: Adapter, problem: Any, budget: int) -> list[dict[str, Any]]:
+    """Ask, evaluate and tell `budget` times; per step the point, the value told and the
+    seconds spent in ask + tell (`overhead`) and in the evaluation (`eval_seconds`)."""
+    steps = []
+    for _ in range(budget):
+        t0 = time.perf_counter()
+        params = adapter.ask()
+        t1 = time.perf_counter()
+        value = problem.evaluate(params)
+        t2 = time.perf_counter()
+        adapter.tell(params, value)
+        t3 = time.perf_counter()
+        steps.append({"params": params, "value": value, "overhead": (t1 - t0) + (t3 - t2),
+                      "eval_seconds": t2 - t1})
+    return steps
+
+
 def run(problem: Any, optimizer: str, seed: int, budget: int | None = None) -> dict[str, Any]:
     """One run of `optimizer` on `problem` (a `bench.problems.Problem`), as a JSON-able record.
 
@@ -562,17 +585,7 @@ def run(problem: Any, optimizer: str, seed: int, budget: int | None = None) -> d
     start = time.perf_counter()
     adapter = make_adapter(optimizer, problem.space, seed, n_initial)
     setup = time.perf_counter() - start
-    steps = []
-    for _ in range(budget):
-        t0 = time.perf_counter()
-        params = adapter.ask()
-        t1 = time.perf_counter()
-        value = problem.evaluate(params)
-        t2 = time.perf_counter()
-        adapter.tell(params, value)
-        t3 = time.perf_counter()
-        steps.append({"params": params, "value": value, "overhead": (t1 - t0) + (t3 - t2),
-                      "eval_seconds": t2 - t1})
+    steps = drive(adapter, problem, budget)
     for step in steps:  # judged after the run, so judging costs no optimizer time
         step["true_value"] = (step["value"] if problem.kind == "ml"
                               else problem.true_value(step["params"]))
