@@ -16,6 +16,9 @@ __version__ = "0.2.0"  # the one source: pyproject.toml reads it (dynamic versio
 
 _EXPORTS = {
     "Categorical": "bayesopt.space",
+    "EvaluationFailed": "bayesopt.failures",
+    "EvaluationFailedWarning": "bayesopt.failures",
+    "TooManyFailuresError": "bayesopt.failures",
     "Integer": "bayesopt.space",
     "Real": "bayesopt.space",
     "Space": "bayesopt.space",
@@ -43,6 +46,8 @@ _EXPORTS = {
 __all__ = [  # the names of _EXPORTS and __version__, sorted
     "AcquisitionOptimizerOptions",
     "Categorical",
+    "EvaluationFailed",
+    "EvaluationFailedWarning",
     "FitOptions",
     "Integer",
     "JournalError",
@@ -60,6 +65,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Space",
     "SpaceExhaustedWarning",
     "Surrogate",
+    "TooManyFailuresError",
     "TruncatedJournalWarning",
     "UnmatchedTellWarning",
     "__version__",
@@ -70,6 +76,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
 if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.card import baseline_card
+    from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
     from bayesopt.fitting import FitOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning
     from bayesopt.loop import ResumeSettingsWarning, minimize
