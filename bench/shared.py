@@ -76,7 +76,7 @@ def _worker(url: str, study: str, evaluations: int, sleep: float, seed: int) -> 
 def workers(url: str | None, k: int, evaluations: int, sleep: float) -> dict[str, float]:
     url, study = _place(url, "workers")
     Optimizer(SPACE, storage=url, study=study).close()
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # the parent may have started OpenMP
     processes = [context.Process(target=_worker, args=(url, study, evaluations, sleep, seed))
                  for seed in range(k)]
     start = time.perf_counter()
