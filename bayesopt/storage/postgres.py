@@ -58,11 +58,15 @@ _MAX_WAIT = 2.0
 _DROPPED = (pg_errors.AdminShutdown, pg_errors.CrashShutdown, pg_errors.CannotConnectNow)
 
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS bayesopt_studies ("
-    " name text PRIMARY KEY, header json NOT NULL, next_seq bigint NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS bayesopt_events ("
-    " study text NOT NULL REFERENCES bayesopt_studies (name), seq bigint NOT NULL,"
-    " uid uuid NOT NULL UNIQUE, body json NOT NULL, PRIMARY KEY (study, seq))",
+    (
+        "CREATE TABLE IF NOT EXISTS bayesopt_studies ("
+        " name text PRIMARY KEY, header json NOT NULL, next_seq bigint NOT NULL DEFAULT 0)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS bayesopt_events ("
+        " study text NOT NULL REFERENCES bayesopt_studies (name), seq bigint NOT NULL,"
+        " uid uuid NOT NULL UNIQUE, body json NOT NULL, PRIMARY KEY (study, seq))"
+    ),
 )
 
 Connection = psycopg.Connection[Any]
@@ -190,9 +194,13 @@ class PostgresStorage:
         """Exclusive lock on `study` across machines: a session advisory lock."""
         name = check_study(study)
         if name in self._held:
-            raise RuntimeError(f"study {name!r} is already locked by {self!r} (lock() is not reentrant)")
+            raise RuntimeError(
+                f"study {name!r} is already locked by {self!r} (lock() is not reentrant)"
+            )
         key = _lock_key(name)
-        self._run(lambda conn, retry: self._acquire(conn, key), f"locking study {name!r}", locks=True)
+        self._run(
+            lambda conn, retry: self._acquire(conn, key), f"locking study {name!r}", locks=True
+        )
         self._held[name] = key
         try:
             yield

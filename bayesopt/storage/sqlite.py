@@ -153,7 +153,9 @@ class SQLiteStorage:
         """Exclusive lock on `study` across processes: flock on its sidecar file."""
         name = check_study(study)
         if name in self._held:
-            raise RuntimeError(f"study {name!r} is already locked by {self!r} (lock() is not reentrant)")
+            raise RuntimeError(
+                f"study {name!r} is already locked by {self!r} (lock() is not reentrant)"
+            )
         self._connection()  # refuses a closed or inherited storage
         folder = self._path.with_name(self._path.name + ".locks")
         folder.mkdir(exist_ok=True)
