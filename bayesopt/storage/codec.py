@@ -34,11 +34,9 @@ def encode_object(key: str, value: Any) -> str:
 
 
 def encode_events(events: Any) -> list[str]:
-    """A non-empty sequence of events (JSON objects) as JSON texts."""
+    """A sequence of events (JSON objects) as JSON texts."""
     if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Sequence):
         raise TypeError(f"events={events!r} must be a list of dicts")
-    if not events:
-        raise ValueError("events=[] is empty: append at least one event")
     return [encode_object(f"events[{i}]", event) for i, event in enumerate(events)]
 
 

@@ -156,7 +156,10 @@ class PostgresStorage:
         return [decode_object(body) for _, body in rows]
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
-        """Append `events` in one transaction; return the number of the first."""
+        """Append `events` in one transaction; return the number of the first.
+
+        An empty `events` appends nothing and returns the number the next event gets.
+        """
         name, bodies = check_study(study), encode_events(events)
         uids = [uuid.uuid4() for _ in bodies]
 
@@ -167,7 +170,7 @@ class PostgresStorage:
                 ).fetchone()  # waits for an append still committing on a dropped session
                 if row is None:
                     _require_study(conn, name)
-                if retry:  # did the attempt whose connection dropped commit?
+                if retry and uids:  # did the attempt whose connection dropped commit?
                     done = conn.execute(
                         "SELECT seq FROM bayesopt_events WHERE uid = %s", (uids[0],)
                     ).fetchone()

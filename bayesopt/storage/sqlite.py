@@ -132,7 +132,10 @@ class SQLiteStorage:
         return [decode_object(body) for _, body in rows]
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
-        """Append `events` in one transaction; return the number of the first."""
+        """Append `events` in one transaction; return the number of the first.
+
+        An empty `events` appends nothing and returns the number the next event gets.
+        """
         name, bodies = check_study(study), encode_events(events)
 
         def insert(conn: sqlite3.Connection) -> int:
