@@ -1,8 +1,9 @@
 """A process using a storage, for the multi-process and kill -9 tests of tests/test_storage.py.
 
-    python storage_worker.py KIND WHERE STUDY MODE WORKER [COUNT]
+    python storage_worker.py KIND WHERE STUDY MODE WORKER [COUNT [START_AT]]
 
-KIND is sqlite (WHERE a file) or postgresql (WHERE a URL). MODE:
+KIND is sqlite (WHERE a file) or postgresql (WHERE a URL); the storage is opened at
+the time.time() START_AT (so that several workers open it together). MODE:
   locked    COUNT times: under the study lock, read the study and append one event
             {"worker", "i", "seen"}; exits 3 if the event's number is not `seen`
             (someone appended while this process held the lock).
@@ -10,6 +11,8 @@ KIND is sqlite (WHERE a file) or postgresql (WHERE a URL). MODE:
             events {"worker", "batch", "part"}; prints the batch's first number once
             the append has returned.
   hold      take the lock, print "locked", sleep until killed.
+  create    create the study with header {"worker": WORKER} or attach to it; print the
+            stored header's worker (opening a fresh database creates its schema).
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ def hold(storage: Any, study: str) -> int:
 def main(argv: list[str]) -> int:
     kind, where, study, mode, worker = argv[:5]
     count = int(argv[5]) if len(argv) > 5 else 0
+    start_at = float(argv[6]) if len(argv) > 6 else 0.0  # time.time() to open the storage at
+    time.sleep(max(0.0, start_at - time.time()))
     storage = open_location(kind, where)
     try:
         if mode == "locked":
@@ -70,6 +75,9 @@ def main(argv: list[str]) -> int:
             return batches(storage, study, int(worker), count)
         if mode == "hold":
             return hold(storage, study)
+        if mode == "create":
+            print(storage.create_or_attach(study, {"worker": int(worker)})["worker"], flush=True)
+            return 0
         raise ValueError(f"unknown mode {mode!r}")
     finally:
         storage.close()

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,8 +54,10 @@ def opener(location: tuple[str, str]) -> Iterator[Callable[[], Any]]:
         storage.close()
 
 
-def spawn(location: tuple[str, str], study: str, mode: str, worker: int, count: int = 0) -> Any:
-    command = [sys.executable, WORKER, *location, study, mode, str(worker), str(count)]
+def spawn(
+    location: tuple[str, str], study: str, mode: str, worker: int, count: int = 0, at: float = 0
+) -> Any:
+    command = [sys.executable, WORKER, *location, study, mode, str(worker), str(count), str(at)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
 
@@ -199,6 +202,18 @@ def test_eight_processes_append_under_the_lock(
     assert [event["seen"] for event in events] == list(range(200))
     for w in range(8):
         assert [e["i"] for e in events if e["worker"] == w] == list(range(25))
+
+
+def test_processes_opening_a_fresh_database_at_once_agree(
+    opener: Callable[[], Any], location: tuple[str, str]
+) -> None:
+    """Schema creation and create_or_attach are safe when several processes start together."""
+    at = time.time() + 3.0  # all open the fresh database at this moment
+    workers = [spawn(location, "s", "create", w, at=at) for w in range(6)]
+    outputs = [worker.communicate(timeout=300)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * 6
+    winner = opener().create_or_attach("s", {"worker": -1})["worker"]
+    assert [int(out) for out in outputs] == [winner] * 6
 
 
 def read_batches(events: list[dict[str, Any]]) -> dict[tuple[int, int], int]:
