@@ -24,25 +24,43 @@ _EXPORTS = {
     "Optimizer": "bayesopt.optimizer",
     "SpaceExhaustedWarning": "bayesopt.optimizer",
     "OptimizerOptions": "bayesopt.options",
-    "minimize": "bayesopt.minimize",
+    "ModelOptions": "bayesopt.model",
+    "ModelFitWarning": "bayesopt.model",
+    "FitOptions": "bayesopt.fitting",
+    "AcquisitionOptimizerOptions": "acquisition.optimizer",
+    "JournalError": "bayesopt.journal",
+    "TruncatedJournalWarning": "bayesopt.journal",
+    "ResumeSettingsWarning": "bayesopt.loop",
+    "minimize": "bayesopt.loop",
 }
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
+    "AcquisitionOptimizerOptions",
     "Categorical",
+    "FitOptions",
     "Integer",
+    "JournalError",
+    "ModelFitWarning",
+    "ModelOptions",
     "Observation",
     "OptimizeResult",
     "Optimizer",
     "OptimizerOptions",
     "Real",
+    "ResumeSettingsWarning",
     "Space",
     "SpaceExhaustedWarning",
+    "TruncatedJournalWarning",
     "__version__",
     "minimize",
 ]
 
 if TYPE_CHECKING:
-    from bayesopt.minimize import minimize
+    from acquisition.optimizer import AcquisitionOptimizerOptions
+    from bayesopt.fitting import FitOptions
+    from bayesopt.journal import JournalError, TruncatedJournalWarning
+    from bayesopt.loop import ResumeSettingsWarning, minimize
+    from bayesopt.model import ModelFitWarning, ModelOptions
     from bayesopt.optimizer import Optimizer, SpaceExhaustedWarning
     from bayesopt.options import OptimizerOptions
     from bayesopt.result import Observation, OptimizeResult

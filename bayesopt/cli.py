@@ -318,7 +318,7 @@ def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
 
 def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespace) -> OptimizeResult:
     from bayesopt.journal import JournalError
-    from bayesopt.minimize import ResumeSettingsWarning, minimize
+    from bayesopt.loop import ResumeSettingsWarning, minimize
 
     executor = (ThreadPoolExecutor(args.workers, thread_name_prefix="bayesopt-run")
                 if args.workers > 1 else None)

@@ -14,7 +14,7 @@ import time
 import warnings
 from typing import Any
 
-from bayesopt.minimize import minimize
+from bayesopt.loop import minimize
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Integer, Real
 

@@ -21,7 +21,7 @@ import copy
 import os
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeAlias, cast, overload
 
@@ -64,6 +64,15 @@ _MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquis
 _N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
 
 
+# Attributes a pickled or deep-copied Optimizer does not carry over, each with the value
+# the copy starts with: a lock of its own, and no journal (the copy is detached from the
+# original's file). Every other attribute is copied.
+_PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
+    "_lock": threading.RLock,
+    "_journal": lambda: None,
+}
+
+
 class SpaceExhaustedWarning(UserWarning):
     """Every point of a finite space has been observed or is pending."""
 
@@ -102,6 +111,16 @@ class Optimizer:
         an interrupted run with `Optimizer.resume(journal)`.
     options : OptimizerOptions, optional
         Model, hyperparameter-fit and acquisition-optimizer settings.
+
+    Notes
+    -----
+    An optimizer can be pickled (`pickle.dump` to a file and `pickle.load`
+    later, or handed to another process) and copied with `copy.deepcopy`. The
+    copy has the same history, pending points, random state and surrogate, so
+    it asks exactly what the original would ask. It is *detached* from the
+    journal: it writes to no file, while the original goes on journaling to
+    its own (two writers on one journal would interleave two runs). To
+    continue a journaled run in another process, use `Optimizer.resume`.
     """
 
     def __init__(
@@ -135,6 +154,27 @@ class Optimizer:
         self._lock = threading.RLock()
         self._journal = None if journal is None else journal_format.JournalWriter.create(
             journal, self._journal_header())
+
+    # ------------------------------------------- pickling and deep copies
+    def __getstate__(self) -> dict[str, Any]:
+        """The instance's state without its process-local resources, as one consistent snapshot."""
+        with self._lock:
+            return copy.deepcopy(self._portable_state())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name, fresh in _PROCESS_LOCAL.items():
+            setattr(self, name, fresh())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Optimizer:
+        with self._lock:
+            state = copy.deepcopy(self._portable_state(), memo)
+        duplicate = type(self).__new__(type(self))
+        duplicate.__setstate__(state)
+        return duplicate
+
+    def _portable_state(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name not in _PROCESS_LOCAL}
 
     # ------------------------------------------------------------ queries
     @property

@@ -240,8 +240,7 @@ class Categorical(Dimension):
         if not choices:
             raise ValueError(f"{label}: choices must not be empty")
         for choice in choices:
-            if not isinstance(choice, Hashable):
-                raise TypeError(f"{label}: choice {choice!r} is not hashable")
+            _check_choice(label, choice)
         seen: set[Hashable] = set()
         for choice in choices:
             if choice in seen:
@@ -292,6 +291,19 @@ class Categorical(Dimension):
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "categorical", "choices": list(self.choices)}
+
+
+def _check_choice(label: str, choice: object) -> None:
+    """A choice is a plain hashable value, never a dimension or a space (no nesting)."""
+    if isinstance(choice, (Dimension, Space)):
+        raise TypeError(
+            f"{label}: choice {choice!r} is a search-space object; the choices of a "
+            "Categorical are plain values. A dimension that exists only for some choices "
+            "needs a conditional space (when=, planned for a later release); until then "
+            "give each choice's dimension its own name in the space"
+        )
+    if not isinstance(choice, Hashable):
+        raise TypeError(f"{label}: choice {choice!r} is not hashable")
 
 
 _TYPES: dict[str, Callable[..., Dimension]] = {

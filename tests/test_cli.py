@@ -442,7 +442,7 @@ def test_help_does_not_import_numba() -> None:
                 main(argv)
             except SystemExit as exit:
                 assert exit.code == 0
-        heavy = {"numba", "scipy", "bayesopt.optimizer", "bayesopt.minimize"}
+        heavy = {"numba", "scipy", "bayesopt.optimizer", "bayesopt.loop"}
         print(sorted(m for m in sys.modules if m in heavy or m.split(".")[0] in heavy))
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -267,6 +267,21 @@ def test_cardinality() -> None:
             r"'act'.*choice \[1\] is not hashable",
         ),
         (
+            lambda: Categorical([Real(0, 1), Real(2, 3)], name="act"),
+            TypeError,
+            r"'act'.*choice Real\(.*is a search-space object.*conditional space \(when=",
+        ),
+        (
+            lambda: Categorical(["relu", Integer(1, 4)]),
+            TypeError,
+            r"choice Integer\(.*is a search-space object.*conditional space \(when=",
+        ),
+        (
+            lambda: Categorical(["a", Space({"x": Real(0, 1)})], name="act"),
+            TypeError,
+            r"'act'.*choice Space\(.*is a search-space object",
+        ),
+        (
             lambda: Space([Real(0.0, 1.0, name="x"), Integer(0, 1, name="x")]),
             ValueError,
             r"name\(s\) \['x'\] appear more than once",

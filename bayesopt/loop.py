@@ -1,4 +1,8 @@
-"""`minimize`: the ask/evaluate/tell loop for a plain Python callable."""
+"""`minimize`: the ask/evaluate/tell loop for a plain Python callable.
+
+The module is named `loop`, not `minimize`: a submodule named like a public name
+would replace `bayesopt.minimize` (the function) once imported.
+"""
 
 from __future__ import annotations
 
