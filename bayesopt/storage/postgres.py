@@ -54,6 +54,7 @@ T = TypeVar("T")
 _NAMESPACE = int.from_bytes(b"bayo", "big")  # first key of every study lock (int4)
 _FIRST_WAIT = 0.05  # seconds before the first reconnect; doubles up to _MAX_WAIT
 _MAX_WAIT = 2.0
+_CONNECT_TIMEOUT = 10  # seconds, libpq's connect_timeout where the URL sets none
 # errors after which the session is gone and a new connection may succeed
 _DROPPED = (pg_errors.AdminShutdown, pg_errors.CrashShutdown, pg_errors.CannotConnectNow)
 
@@ -77,12 +78,16 @@ def _lock_key(study: str) -> tuple[int, int]:
     return _NAMESPACE, int.from_bytes(hashlib.sha256(study.encode()).digest()[:4], "big") >> 1
 
 
-def _describe(url: str) -> str:
-    """`url` without its password, for messages."""
+def _parse(url: str) -> dict[str, Any]:
+    """The connection parameters of `url` (a URL or a libpq key=value string)."""
     try:
-        parts = conninfo_to_dict(url)
+        return conninfo_to_dict(url)
     except psycopg.ProgrammingError as error:
         raise ValueError(f"url is not a PostgreSQL connection string: {error}") from error
+
+
+def _describe(parts: dict[str, Any]) -> str:
+    """The connection parameters without the password, for messages."""
     user, host = parts.get("user", ""), parts.get("host", "")
     return f"postgresql://{user}@{host}:{parts.get('port', '')}/{parts.get('dbname', '')}"
 
@@ -91,14 +96,17 @@ class PostgresStorage:
     """Studies in the PostgreSQL database at `url` (`postgresql://user@host:port/db`).
 
     A dropped connection is re-established up to `reconnect_attempts` times per
-    operation before a ConnectionError is raised.
+    operation before a ConnectionError is raised. A connection attempt gives up
+    after 10 s, unless the URL sets its own `connect_timeout`.
     """
 
     def __init__(self, url: str, *, reconnect_attempts: int = 8) -> None:
         if not isinstance(url, str):
             raise TypeError(f"url={url!r} must be a str")
-        self._name = _describe(url)
+        parts = _parse(url)
+        self._name = _describe(parts)
         self._url = url
+        self._timeout = None if "connect_timeout" in parts else _CONNECT_TIMEOUT  # None: the URL's
         self._attempts = check_count("reconnect_attempts", reconnect_attempts)
         self._mutex = threading.RLock()
         self._pid = os.getpid()
@@ -261,7 +269,7 @@ class PostgresStorage:
             raise ValueError(f"operation on a closed {self!r}")
         conn = self._locks if locks else self._data
         if conn is None:
-            conn = psycopg.connect(self._url, autocommit=True)
+            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout)
             if not locks:
                 self._data = conn
             else:
