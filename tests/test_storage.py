@@ -9,6 +9,7 @@ restart, a stopped server and a COMMIT whose answer is lost.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import signal
 import sqlite3
@@ -185,6 +186,21 @@ def test_closed_storage_refuses_and_pickled_storage_reopens(opener: Callable[[],
         storage.read("s")
     assert copy.read("s") == [{"n": 0}]
     copy.close()
+
+
+def test_a_forked_child_is_told_to_open_its_own_storage(opener: Callable[[], Any]) -> None:
+    storage = opener()
+    storage.create_or_attach("s", {})
+    pid = os.fork()
+    if pid == 0:  # the child: its inherited connections are the parent's
+        try:
+            storage.read("s")
+        except RuntimeError as error:
+            os._exit(0 if "open the storage in each process" in str(error) else 2)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert storage.append("s", [{"n": 0}]) == 0  # the parent's connections are intact
 
 
 # --- processes ---

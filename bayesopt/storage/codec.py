@@ -8,7 +8,8 @@ JSON numbers and are refused rather than written as the non-standard `NaN`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 _SEPARATORS = (",", ":")
@@ -21,6 +22,23 @@ def check_study(study: Any) -> str:
     if not study or "\x00" in study:
         raise ValueError(f"study={study!r} must be a non-empty string without NUL characters")
     return study
+
+
+def check_not_held(storage: object, study: str, held: Container[str]) -> None:
+    """lock() is not reentrant: a second lock() of one study by one storage would wait for itself."""
+    if study in held:
+        raise RuntimeError(
+            f"study {study!r} is already locked by {storage!r} (lock() is not reentrant)"
+        )
+
+
+def check_process(storage: object, pid: int) -> None:
+    """A storage's connections belong to the process that opened them (`pid`), not to a fork."""
+    if pid != os.getpid():
+        raise RuntimeError(
+            f"{storage!r} was opened in process {pid} and cannot be used in process "
+            f"{os.getpid()} (after fork): open the storage in each process"
+        )
 
 
 def encode_object(key: str, value: Any) -> str:

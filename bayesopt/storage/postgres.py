@@ -46,7 +46,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
         "PostgresStorage needs psycopg 3: pip install 'bayesopt[postgresql]'"
     ) from missing
 
-from bayesopt.storage.codec import check_study, decode_object, encode_events, encode_object
+from bayesopt.storage import codec
 from bayesopt.validation import check_count
 
 T = TypeVar("T")
@@ -127,7 +127,7 @@ class PostgresStorage:
 
     def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
         """Store `header` for a new `study` and return it, or return the stored header."""
-        name, text = check_study(study), encode_object("header", header)
+        name, text = codec.check_study(study), codec.encode_object("header", header)
 
         def create(conn: Connection, retry: bool) -> str:
             with conn.transaction():
@@ -142,11 +142,11 @@ class PostgresStorage:
             assert row is not None, "the study row vanished inside its transaction"
             return str(row[0])
 
-        return decode_object(self._run(create, f"creating study {name!r}"))
+        return codec.decode_object(self._run(create, f"creating study {name!r}"))
 
     def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
         """Events number `offset`, `offset + 1`, ... of `study`, in order."""
-        name, first = check_study(study), check_count("offset", offset)
+        name, first = codec.check_study(study), check_count("offset", offset)
 
         def fetch(conn: Connection, retry: bool) -> list[tuple[int, str]]:
             rows = conn.execute(
@@ -161,14 +161,14 @@ class PostgresStorage:
         self._keep_lock(name)
         rows = self._run(fetch, f"reading study {name!r}")
         assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
-        return [decode_object(body) for _, body in rows]
+        return [codec.decode_object(body) for _, body in rows]
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append `events` in one transaction; return the number of the first.
 
         An empty `events` appends nothing and returns the number the next event gets.
         """
-        name, bodies = check_study(study), encode_events(events)
+        name, bodies = codec.check_study(study), codec.encode_events(events)
         uids = [uuid.uuid4() for _ in bodies]
 
         def insert(conn: Connection, retry: bool) -> int:
@@ -203,11 +203,8 @@ class PostgresStorage:
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
         """Exclusive lock on `study` across machines: a session advisory lock."""
-        name = check_study(study)
-        if name in self._held:
-            raise RuntimeError(
-                f"study {name!r} is already locked by {self!r} (lock() is not reentrant)"
-            )
+        name = codec.check_study(study)
+        codec.check_not_held(self, name, self._held)
         key = _lock_key(name)
         self._run(
             lambda conn, retry: self._acquire(conn, key), f"locking study {name!r}", locks=True
@@ -260,11 +257,7 @@ class PostgresStorage:
         ) from last
 
     def _connection(self, *, locks: bool) -> Connection:
-        if self._pid != os.getpid():
-            raise RuntimeError(
-                f"{self!r} was opened in process {self._pid} and cannot be used in process "
-                f"{os.getpid()} (after fork): open the storage in each process"
-            )
+        codec.check_process(self, self._pid)
         if self._closed:
             raise ValueError(f"operation on a closed {self!r}")
         conn = self._locks if locks else self._data

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bayesopt.storage.codec import check_study, decode_object, encode_events, encode_object
+from bayesopt.storage import codec
 from bayesopt.validation import check_count, check_nonnegative
 
 T = TypeVar("T")
@@ -105,7 +105,7 @@ class SQLiteStorage:
 
     def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
         """Store `header` for a new `study` and return it, or return the stored header."""
-        name, text = check_study(study), encode_object("header", header)
+        name, text = codec.check_study(study), codec.encode_object("header", header)
 
         def create(conn: sqlite3.Connection) -> str:
             row = conn.execute("SELECT header FROM studies WHERE name = ?", (name,)).fetchone()
@@ -114,11 +114,11 @@ class SQLiteStorage:
             conn.execute("INSERT INTO studies (name, header) VALUES (?, ?)", (name, text))
             return text
 
-        return decode_object(self._transaction(create, write=True))
+        return codec.decode_object(self._transaction(create, write=True))
 
     def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
         """Events number `offset`, `offset + 1`, ... of `study`, in order."""
-        name, first = check_study(study), check_count("offset", offset)
+        name, first = codec.check_study(study), check_count("offset", offset)
 
         def fetch(conn: sqlite3.Connection) -> list[tuple[int, str]]:
             self._require_study(conn, name)
@@ -129,14 +129,14 @@ class SQLiteStorage:
 
         rows = self._transaction(fetch, write=False)
         assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
-        return [decode_object(body) for _, body in rows]
+        return [codec.decode_object(body) for _, body in rows]
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append `events` in one transaction; return the number of the first.
 
         An empty `events` appends nothing and returns the number the next event gets.
         """
-        name, bodies = check_study(study), encode_events(events)
+        name, bodies = codec.check_study(study), codec.encode_events(events)
 
         def insert(conn: sqlite3.Connection) -> int:
             self._require_study(conn, name)
@@ -154,11 +154,8 @@ class SQLiteStorage:
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
         """Exclusive lock on `study` across processes: flock on its sidecar file."""
-        name = check_study(study)
-        if name in self._held:
-            raise RuntimeError(
-                f"study {name!r} is already locked by {self!r} (lock() is not reentrant)"
-            )
+        name = codec.check_study(study)
+        codec.check_not_held(self, name, self._held)
         self._connection()  # refuses a closed or inherited storage
         folder = self._path.with_name(self._path.name + ".locks")
         folder.mkdir(exist_ok=True)
@@ -211,11 +208,7 @@ class SQLiteStorage:
         return conn
 
     def _connection(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():
-            raise RuntimeError(
-                f"{self!r} was opened in process {self._pid} and cannot be used in process "
-                f"{os.getpid()} (after fork): open the storage in each process"
-            )
+        codec.check_process(self, self._pid)
         if self._conn is None:
             raise ValueError(f"operation on a closed {self!r}")
         return self._conn
