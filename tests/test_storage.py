@@ -175,6 +175,14 @@ def test_lock_is_not_reentrant_and_does_not_block_appends(opener: Callable[[], A
     assert holds_lock_then_frees(other, "s")
 
 
+def test_locks_of_different_studies_are_independent(opener: Callable[[], Any]) -> None:
+    holder, other = opener(), opener()
+    for name in ("a", "b"):
+        holder.create_or_attach(name, {})
+    with holder.lock("a"):
+        assert holds_lock_then_frees(other, "b")
+
+
 def test_closed_storage_refuses_and_pickled_storage_reopens(opener: Callable[[], Any]) -> None:
     storage = opener()
     storage.create_or_attach("s", {"v": 1})

@@ -92,7 +92,7 @@ class SQLiteStorage:
         self._held: set[str] = set()
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = None
-        self._conn = self._retrying(lambda: self._open())
+        self._conn = self._retrying(self._open)
 
     def __repr__(self) -> str:
         return f"SQLiteStorage({str(self._path)!r})"
