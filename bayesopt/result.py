@@ -10,8 +10,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from bayesopt.export import SpaceLike
     from bayesopt.model import SurrogateModel
     from bayesopt.space import Space
+    from bayesopt.surrogate import Recommendation, Surrogate
 
 Status = Literal["ok", "failed"]
 
@@ -31,6 +35,18 @@ class Observation:
     status : {"ok", "failed"}
     error : str or None
         What went wrong, for failed evaluations (e.g. a traceback).
+    timestamp : float or None
+        Wall-clock time of the tell, in seconds since the Unix epoch
+        (`time.time()`); None if unknown.
+    duration : float or None
+        Seconds the evaluation took: measured around the objective call by
+        `minimize` (in the worker), or given to `tell(..., duration=)`; None
+        if unknown.
+
+    Timing is not part of an observation's identity: observations that
+    differ only in `timestamp` or `duration` compare equal. The journal does
+    not carry timing yet, so observations rebuilt by `Optimizer.resume` have
+    None in both.
     """
 
     index: int
@@ -38,6 +54,8 @@ class Observation:
     value: float | None
     status: Status = "ok"
     error: str | None = None
+    timestamp: float | None = field(default=None, compare=False)
+    duration: float | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -71,7 +89,17 @@ class OptimizeResult:
     space : Space
     maximize : bool
     model : SurrogateModel or None
-        A snapshot of the fitted surrogate (for plots and inspection).
+        The fitted surrogate's internals (encoded inputs, minimization sign).
+    surrogate : Surrogate or None
+        The fitted surrogate in user terms (`bayesopt.surrogate.Surrogate`):
+        predictions at params dicts, hyperparameters, acquisition, evidence.
+        None before the surrogate was fitted, and for a result rebuilt from
+        a journal by the command line or read by `from_json`.
+
+    Export: `to_pandas()` gives one row per evaluation (parameters, value,
+    status, error, timestamp, duration); `to_json()` and `from_json(text)`
+    save and load the history with its space, losslessly
+    (`bayesopt.export` describes both formats).
     """
 
     best_params: dict[str, Any] | None
@@ -80,23 +108,34 @@ class OptimizeResult:
     space: Space
     maximize: bool = False
     model: SurrogateModel | None = field(default=None, repr=False, compare=False)
+    surrogate: Surrogate | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_history(
         cls, history: Sequence[Observation], space: Space, maximize: bool,
-        model: SurrogateModel | None = None,
+        model: SurrogateModel | None = None, surrogate: Surrogate | None = None,
     ) -> OptimizeResult:
         best = best_observation(history, maximize)
         return cls(
             best_params=None if best is None else dict(best.params),
             best_value=math.nan if best is None else float(best.value),  # type: ignore[arg-type]
             history=tuple(history), space=space, maximize=maximize, model=model,
+            surrogate=surrogate,
         )
 
     @property
     def best(self) -> Observation | None:
         """The best successful observation (with its index), or None."""
         return best_observation(self.history, self.maximize)
+
+    def recommend(self) -> Recommendation:
+        """The observed point with the best posterior mean (for noisy objectives);
+        see `Optimizer.recommend`. Raises ValueError without a surrogate."""
+        if self.surrogate is None:
+            raise ValueError("this result has no surrogate (fewer than n_initial successful "
+                             "evaluations, or rebuilt from a journal or JSON): nothing to "
+                             "recommend from")
+        return self.surrogate.recommend()
 
     @property
     def values(self) -> np.ndarray:
@@ -117,3 +156,42 @@ class OptimizeResult:
 
     def __len__(self) -> int:
         return len(self.history)
+
+    def __repr__(self) -> str:
+        return (f"OptimizeResult(best_value={self.best_value!r}, best_params={self.best_params!r}, "
+                f"n_evaluations={len(self.history)}, n_failed={self.n_failed}, "
+                f"maximize={self.maximize})")
+
+    def to_pandas(self, params_prefix: str = "") -> pd.DataFrame:
+        """The history as a pandas DataFrame, one row per evaluation (needs `bayesopt[pandas]`).
+
+        Columns: one per dimension (its name after `params_prefix`), then
+        value (NaN if failed), status, error, timestamp (UTC) and duration
+        (seconds; NaN if unknown). A dimension named like one of those needs
+        a prefix, e.g. ``params_prefix="param_"``.
+        """
+        from bayesopt.export import result_to_pandas
+
+        return result_to_pandas(self, params_prefix)
+
+    def to_json(self) -> str:
+        """The history and the space as JSON, read back by `OptimizeResult.from_json`.
+
+        Lossless for the history (categories are stored by index, timing
+        included); the surrogate model is not exported.
+        """
+        from bayesopt.export import result_to_json
+
+        return result_to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str, space: SpaceLike | None = None) -> OptimizeResult:
+        """A result from `to_json` output (with `model=None`).
+
+        `space` is needed when a categorical's choices cannot be stored in
+        JSON exactly (tuples, classes, numpy scalars); it must equal the
+        stored space, dimension by dimension.
+        """
+        from bayesopt.export import result_from_json
+
+        return result_from_json(text, space)

@@ -18,6 +18,7 @@ the last bits of a log/exp round trip).
 from __future__ import annotations
 
 import abc
+import difflib
 import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -123,6 +124,13 @@ class _Interval(Dimension):
 
     @abc.abstractmethod
     def _relaxed_range(self) -> tuple[float, float]: ...
+
+    @property
+    def unit_length(self) -> float:
+        """The length the whole encoded column [0, 1] stands for: high − low for a Real,
+        high − low + 1 for an Integer (its relaxed range), and in decades (log10) when log=True."""
+        a, b = self._span()
+        return (b - a) / math.log(10.0) if self.log else b - a
 
     def _to_unit(self, x: np.ndarray) -> np.ndarray:
         a, b = self._span()
@@ -322,16 +330,29 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
         raise TypeError(f"dimension {name!r}: definition must be a table/dict, got {spec!r}")
     kind = spec.get("type")
     if kind not in _TYPES:
-        raise ValueError(f"dimension {name!r}: type={kind!r} must be one of {sorted(_TYPES)}")
+        hint = (_did_you_mean(kind, _TYPES) if "type" in spec
+                else "".join(_did_you_mean(key, {"type"}) for key in spec))
+        raise ValueError(
+            f"dimension {name!r}: type={kind!r} must be one of {sorted(_TYPES)}{hint}")
     args = {key: value for key, value in spec.items() if key != "type"}
     required, optional = _KEYS[kind]
     missing = sorted(required - set(args))
     unknown = sorted(set(args) - required - optional)
     if missing or unknown:
+        hints = "".join(_did_you_mean(key, (required | optional) - set(args)) for key in unknown)
         raise ValueError(
-            f"dimension {name!r} of type {kind!r}: missing key(s) {missing}, unknown key(s) {unknown}"
+            f"dimension {name!r} of type {kind!r}: missing key(s) {missing}, unknown key(s) "
+            f"{unknown}; valid keys are {sorted(required | optional | {'type'})}{hints}"
         )
     return _TYPES[kind](**args, name=name)
+
+
+def _did_you_mean(word: Any, valid: Iterable[str]) -> str:
+    """The hint `` ('lgo': did you mean 'log'?)`` for the nearest valid word (`difflib`), or ""."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, sorted(valid), n=1)
+    return f" ({word!r}: did you mean {close[0]!r}?)" if close else ""
 
 
 class Space:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,21 @@ def postgres_server() -> Iterator[PostgresServer]:
             server.stop()
         finally:
             server.remove()
+
+
+@pytest.fixture
+def candidate_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every batch of candidates BayesSearchCV hands to scikit-learn, in order."""
+    from bayesopt.sklearn import BayesSearchCV
+
+    batches: list[int] = []
+    run_search = BayesSearchCV._run_search
+
+    def spy(self: BayesSearchCV, evaluate_candidates: Callable[[list[Any]], Any]) -> None:
+        def evaluate(candidates: list[Any]) -> Any:
+            batches.append(len(candidates))
+            return evaluate_candidates(candidates)
+        run_search(self, evaluate)
+
+    monkeypatch.setattr(BayesSearchCV, "_run_search", spy)
+    return batches

@@ -1,0 +1,205 @@
+"""Export an `OptimizeResult`: a pandas table, and JSON that loads back losslessly.
+
+Table (`OptimizeResult.to_pandas`): one row per evaluation, indexed by the
+observation's `index`; one column per dimension (named as the dimension, after
+an optional prefix), then
+
+    value      float, NaN for a failed evaluation
+    status     "ok" or "failed"
+    error      the error text of a failed evaluation, else None
+    timestamp  when the tell happened, datetime64 in UTC (NaT if unknown)
+    duration   seconds the evaluation took, float (NaN if unknown)
+
+JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 1:
+
+    {"format": "bayesopt-result", "version": 1, "library": "0.1.0",
+     "space": {name: Dimension.to_dict(), ...}, "maximize": false,
+     "inexact_choices": [names of categorical dimensions JSON cannot carry],
+     "history": [{"index": 0, "point": [...], "value": 0.25, "status": "ok",
+                  "error": null, "timestamp": 1.7e9, "duration": 0.5}, ...]}
+
+A point is a list in the space's order, as in the journal
+(`bayesopt.journal.encode_point`): numbers as they are, a category by the
+index of its choice — so the history round-trips exactly for any hashable
+choice. A choice that JSON cannot carry exactly (a tuple, a class, a numpy
+scalar) is written as its repr in "space", and its dimension is listed in
+"inexact_choices": loading such a file then needs the space passed in, which
+is checked against the stored one. The surrogate is not exported; a loaded
+result has `model=None`, and best point and value are recomputed from the
+history.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from bayesopt.journal import JournalError, comparable_space, decode_point, encode_point
+from bayesopt.result import Observation, OptimizeResult
+from bayesopt.space import Categorical, Dimension, Space
+from bayesopt.validation import check_nonnegative, check_value
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RESULT_FORMAT = "bayesopt-result"
+RESULT_VERSION = 1
+RESULT_COLUMNS = ("value", "status", "error", "timestamp", "duration")
+
+SpaceLike = Mapping[str, Dimension] | Sequence[Dimension] | Space
+
+
+# --------------------------------------------------------------------- pandas
+def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.DataFrame:
+    """The history as a DataFrame (columns in the module docstring)."""
+    if not isinstance(params_prefix, str):
+        raise TypeError(f"params_prefix={params_prefix!r} must be a string")
+    pd = _import_pandas()
+    history = result.history
+    columns: dict[str, Any] = {
+        params_prefix + name: [o.params[name] for o in history] for name in result.space.names
+    }
+    clash = sorted(set(columns) & set(RESULT_COLUMNS))
+    if clash:
+        raise ValueError(f"dimension column(s) {clash} clash with the result columns "
+                         f"{list(RESULT_COLUMNS)}; pass params_prefix=, e.g. 'param_'")
+    columns["value"] = [math.nan if o.value is None else o.value for o in history]
+    columns["status"] = [o.status for o in history]
+    columns["error"] = [o.error for o in history]
+    columns["timestamp"] = pd.to_datetime([o.timestamp for o in history], unit="s", utc=True)
+    columns["duration"] = [math.nan if o.duration is None else o.duration for o in history]
+    return pd.DataFrame(columns, index=pd.Index([o.index for o in history], name="index"))
+
+
+def _import_pandas() -> Any:
+    try:
+        import pandas
+    except ImportError as error:
+        raise ImportError(
+            "OptimizeResult.to_pandas needs pandas, an optional dependency: "
+            "pip install 'bayesopt[pandas]'"
+        ) from error
+    return pandas
+
+
+# ----------------------------------------------------------------------- JSON
+def result_to_json(result: OptimizeResult) -> str:
+    """The result as one JSON document (format in the module docstring)."""
+    from bayesopt import __version__
+
+    document = {
+        "format": RESULT_FORMAT, "version": RESULT_VERSION, "library": __version__,
+        "space": result.space.to_dict(), "maximize": result.maximize,
+        "inexact_choices": inexact_choices(result.space),
+        "history": [_observation_to_dict(result.space, o) for o in result.history],
+    }
+    return json.dumps(document, allow_nan=False, default=repr)
+
+
+def _observation_to_dict(space: Space, obs: Observation) -> dict[str, Any]:
+    return {
+        "index": obs.index, "point": encode_point(space, obs.params), "value": obs.value,
+        "status": obs.status, "error": obs.error, "timestamp": obs.timestamp,
+        "duration": obs.duration,
+    }
+
+
+def inexact_choices(space: Space) -> list[str]:
+    """Names of the categorical dimensions with a choice that JSON does not carry exactly."""
+    return [d.name for d in space.dimensions  # type: ignore[misc]
+            if isinstance(d, Categorical) and not all(map(_json_exact, d.choices))]
+
+
+def _json_exact(value: object) -> bool:
+    try:
+        back = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError):
+        return False
+    return type(back) is type(value) and back == value
+
+
+def result_from_json(text: str, space: SpaceLike | None = None) -> OptimizeResult:
+    """The inverse of `result_to_json`; `space` is required when choices are inexact."""
+    if not isinstance(text, (str, bytes)):
+        raise TypeError(f"text must be the JSON string written by to_json, got {type(text)}")
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"not valid JSON: {error}") from None
+    _check_document(document)
+    result_space = _space(document, space)
+    history = document["history"]
+    if not isinstance(history, list):
+        raise TypeError(f"'history' must be a list, got {history!r}")
+    observations = [_observation(result_space, entry, i) for i, entry in enumerate(history)]
+    maximize = document["maximize"]
+    if not isinstance(maximize, bool):
+        raise TypeError(f"'maximize' must be true or false, got {maximize!r}")
+    return OptimizeResult.from_history(observations, result_space, maximize)
+
+
+def _check_document(document: Any) -> None:
+    if not isinstance(document, dict) or document.get("format") != RESULT_FORMAT:
+        raise ValueError("not a bayesopt result (written by OptimizeResult.to_json)")
+    if document.get("version") != RESULT_VERSION:
+        raise ValueError(f"result format version {document.get('version')!r}; this library "
+                         f"reads version {RESULT_VERSION}")
+    missing = [key for key in ("space", "maximize", "inexact_choices", "history")
+               if key not in document]
+    if missing:
+        raise ValueError(f"the result lacks the key(s) {missing}")
+
+
+def _space(document: dict[str, Any], given: SpaceLike | None) -> Space:
+    stored = document["space"]
+    if given is None:
+        if document["inexact_choices"]:
+            raise ValueError(
+                f"the choices of dimension(s) {document['inexact_choices']} did not survive "
+                "JSON (stored as their repr); pass the space: OptimizeResult.from_json(text, "
+                "space=...)")
+        return Space.from_dict(stored)
+    space = given if isinstance(given, Space) else Space(given)
+    mine = comparable_space(space.to_dict())
+    theirs = list(stored.items()) if isinstance(stored, dict) else []
+    if mine != theirs:
+        raise ValueError(f"space= differs from the result's space: {_first_difference(mine, theirs)}")
+    return space
+
+
+def _first_difference(mine: list[Any], theirs: list[Any]) -> str:
+    for (name, spec), (stored_name, stored_spec) in zip(mine, theirs):
+        if name != stored_name:
+            return f"dimension {name!r} where the result has {stored_name!r}"
+        if spec != stored_spec:
+            return f"dimension {name!r} is {spec}, the result's is {stored_spec}"
+    return f"{len(mine)} dimensions given, the result has {len(theirs)}"
+
+
+def _observation(space: Space, entry: Any, position: int) -> Observation:
+    where = f"history[{position}]"
+    if not isinstance(entry, dict):
+        raise TypeError(f"{where} must be an object, got {entry!r}")
+    try:
+        params = decode_point(space, entry.get("point"))
+    except JournalError as error:
+        raise ValueError(f"{where}: {error}") from None
+    status, value, message = entry.get("status"), entry.get("value"), entry.get("error")
+    if status not in ("ok", "failed") or (status == "failed") != (value is None):
+        raise ValueError(f"{where}: status={status!r} with value={value!r}")
+    if not (message is None or isinstance(message, str)):
+        raise TypeError(f"{where}: error={message!r} must be text or null")
+    index = entry.get("index")
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise TypeError(f"{where}: index={index!r} must be an integer")
+    return Observation(
+        index, params, None if value is None else check_value(value, position), status, message,
+        timestamp=_optional_number(entry.get("timestamp"), f"{where}.timestamp"),
+        duration=_optional_number(entry.get("duration"), f"{where}.duration"),
+    )
+
+
+def _optional_number(value: Any, key: str) -> float | None:
+    return None if value is None else check_nonnegative(key, value)

@@ -1,0 +1,253 @@
+"""Results out of the library: timing per observation, `to_pandas`, JSON and back, `repr`.
+
+    mixed_run(maximize) : `minimize` on a mixed space (log real, log integer, a
+                          categorical with str/None/int/float choices) whose
+                          objective raises for one category, so the history
+                          holds failures; 9 evaluations
+    CHOICES             : that categorical's choices, all carried exactly by JSON
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, Real, minimize
+from bayesopt.fitting import FitOptions
+from bayesopt.model import ModelOptions
+from bayesopt.options import OptimizerOptions
+
+FAST = OptimizerOptions(
+    model=ModelOptions(n_restarts=0, fit=FitOptions(maxiter=50)),
+    acquisition_optimizer=AcquisitionOptimizerOptions(
+        n_candidates=256, n_local_candidates=64, n_restarts=2, maxiter=30
+    ),
+)
+CHOICES = ["relu", None, 3, 0.5, "gelu"]
+SPACE = {
+    "lr": Real(1e-4, 1e-1, log=True),
+    "batch": Integer(16, 256, log=True),
+    "act": Categorical(CHOICES),
+}
+
+
+def objective(params: dict[str, Any]) -> float:
+    if params["act"] == "gelu":
+        raise RuntimeError("diverged")
+    return (math.log10(params["lr"]) + 2) ** 2 + 1e-4 * (params["batch"] - 64) ** 2
+
+
+def mixed_run(maximize: bool = False) -> OptimizeResult:
+    result = minimize(objective, SPACE, n_calls=9, seed=1, progress=False, n_initial=6,
+                      maximize=maximize, options=FAST)
+    assert result.n_failed > 0 and result.best_params is not None, "the run must mix outcomes"
+    return result
+
+
+def assert_same_timing(a: OptimizeResult, b: OptimizeResult) -> None:
+    assert [o.timestamp for o in a.history] == [o.timestamp for o in b.history]
+    assert [o.duration for o in a.history] == [o.duration for o in b.history]
+
+
+# --------------------------------------------------------------------- timing
+def test_minimize_records_when_and_how_long() -> None:
+    start = time.time()
+    result = mixed_run()
+    stamps = [o.timestamp for o in result.history]
+    assert all(s is not None and start <= s <= time.time() for s in stamps)
+    assert stamps == sorted(stamps)  # type: ignore[type-var]
+    assert all(o.duration is not None and 0 <= o.duration < 5 for o in result.history)
+
+
+def test_parallel_minimize_records_each_evaluations_duration() -> None:
+    with ThreadPoolExecutor(2) as pool:
+        result = minimize(objective, SPACE, n_calls=6, seed=2, progress=False, n_initial=6,
+                          executor=pool, n_workers=2, options=FAST)
+    assert len(result.history) == 6
+    assert all(o.duration is not None and o.duration >= 0 for o in result.history)
+    assert all(o.timestamp is not None for o in result.history)
+
+
+def test_tell_takes_a_duration_and_stamps_the_time() -> None:
+    opt = Optimizer(SPACE, seed=0, options=FAST)
+    first, second = opt.ask(2)
+    opt.tell(first, 1.0, duration=2.5)
+    opt.tell_failure(second, "oom")
+    one, two = opt.history
+    assert one.duration == 2.5 and two.duration is None
+    assert one.timestamp is not None and two.timestamp is not None
+    batch = opt.ask(2)
+    opt.tell(batch, [1.0, 2.0], duration=[1.0, None])
+    assert [o.duration for o in opt.history[2:]] == [1.0, None]
+
+
+@pytest.mark.parametrize(("duration", "error", "match"), [
+    (-1.0, ValueError, r"duration=-1\.0 must be finite and >= 0"),
+    (math.nan, ValueError, r"duration=nan must be finite"),
+    ("2s", TypeError, r"duration='2s' must be a number"),
+    ([1.0, 2.0], ValueError, r"got 2 durations for 1 point"),
+])
+def test_a_bad_duration_is_refused(duration: Any, error: type[Exception], match: str) -> None:
+    opt = Optimizer(SPACE, seed=0, options=FAST)
+    params = opt.ask()
+    with pytest.raises(error, match=match):
+        opt.tell(params, 1.0, duration=duration)
+    with pytest.raises(error, match=match):
+        opt.tell_failure(params, "x", duration=duration)
+    assert opt.history == [] and opt.pending == [params]
+
+
+def test_timing_is_not_part_of_an_observations_identity(tmp_path: Any) -> None:
+    """A resumed history equals the original; the journal does not carry timing (yet)."""
+    opt = Optimizer(SPACE, seed=0, options=FAST, journal=tmp_path / "run.jsonl")
+    params = opt.ask()
+    opt.tell(params, 1.0, duration=3.0)
+    opt.close()
+    resumed = Optimizer.resume(tmp_path / "run.jsonl", append=False)
+    assert resumed.history == opt.history
+    assert resumed.history[0].timestamp is None and resumed.history[0].duration is None
+
+
+# --------------------------------------------------------------------- pandas
+def test_to_pandas_has_one_row_per_evaluation() -> None:
+    result = mixed_run()
+    table = result.to_pandas()
+    assert list(table.columns) == [*SPACE, "value", "status", "error", "timestamp", "duration"]
+    assert list(table.index) == [o.index for o in result.history]
+    for (_, row), obs in zip(table.iterrows(), result.history):
+        for name in SPACE:  # pandas shows the choice None as missing
+            value = obs.params[name]
+            assert pd.isna(row[name]) if value is None else row[name] == value
+        assert row["status"] == obs.status
+        if obs.ok:
+            assert row["value"] == obs.value and pd.isna(row["error"])
+        else:
+            assert math.isnan(row["value"]) and "diverged" in row["error"]
+        assert row["timestamp"] == pd.Timestamp(obs.timestamp, unit="s", tz="UTC")
+        assert row["duration"] == obs.duration
+    assert table["batch"].dtype == np.int64 and table["lr"].dtype == np.float64
+    assert str(table["timestamp"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_to_pandas_marks_unknown_timing_as_missing() -> None:
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, options=FAST)
+    opt.tell({"x": 0.5}, 1.0)
+    table = opt.result().to_pandas()
+    assert table["duration"].isna().all() and table["timestamp"].notna().all()
+    empty = Optimizer({"x": Real(0, 1)}, seed=0).result().to_pandas()
+    assert list(empty.columns) == ["x", "value", "status", "error", "timestamp", "duration"]
+    assert len(empty) == 0
+
+
+def test_a_dimension_named_like_a_result_column_needs_a_prefix() -> None:
+    opt = Optimizer({"value": Real(0, 1), "status": Integer(0, 3)}, seed=0, options=FAST)
+    opt.tell({"value": 0.5, "status": 2}, 1.0)
+    with pytest.raises(ValueError, match=r"\['status', 'value'\] clash.*params_prefix="):
+        opt.result().to_pandas()
+    table = opt.result().to_pandas(params_prefix="param_")
+    assert table["param_value"].tolist() == [0.5] and table["value"].tolist() == [1.0]
+    with pytest.raises(TypeError, match="params_prefix=1 must be a string"):
+        opt.result().to_pandas(params_prefix=1)  # type: ignore[arg-type]
+
+
+def test_to_pandas_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # what an environment without pandas does
+    result = Optimizer({"x": Real(0, 1)}, seed=0).result()
+    with pytest.raises(ImportError, match=r"pip install 'bayesopt\[pandas\]'"):
+        result.to_pandas()
+
+
+# ----------------------------------------------------------------------- repr
+def test_repr_is_short() -> None:
+    result = mixed_run()
+    text = repr(result)
+    assert text.startswith("OptimizeResult(best_value=") and "Observation" not in text
+    assert f"n_evaluations={len(result.history)}" in text
+    assert f"n_failed={result.n_failed}" in text and repr(result.best_params) in text
+    assert repr(Optimizer({"x": Real(0, 1)}).result()) == (
+        "OptimizeResult(best_value=nan, best_params=None, n_evaluations=0, n_failed=0, "
+        "maximize=False)")
+
+
+# ----------------------------------------------------------------------- JSON
+@pytest.mark.parametrize("maximize", [False, True])
+def test_json_round_trip_is_lossless(maximize: bool) -> None:
+    result = mixed_run(maximize)
+    loaded = OptimizeResult.from_json(result.to_json())
+    assert loaded == result  # history, best point and value, space, maximize
+    assert loaded.maximize is maximize and loaded.model is None
+    assert_same_timing(loaded, result)
+    for a, b in zip(loaded.history, result.history):
+        assert [type(v) for v in a.params.values()] == [type(v) for v in b.params.values()]
+        assert a.error == b.error
+
+
+def test_json_round_trip_when_every_evaluation_failed() -> None:
+    opt = Optimizer(SPACE, seed=0, options=FAST)
+    for params in opt.ask(3):
+        opt.tell_failure(params, ValueError("nope"))
+    loaded = OptimizeResult.from_json(opt.result().to_json())
+    assert loaded.history == opt.result().history and loaded.best_params is None
+    assert math.isnan(loaded.best_value)
+
+
+class Adam:
+    """A choice that JSON cannot carry (a class)."""
+
+
+def test_choices_json_cannot_carry_round_trip_by_index_with_the_space() -> None:
+    space = {"opt": Categorical([Adam, "sgd"]), "shape": Categorical([(1, 2), (3, 4)]),
+             "x": Real(0, 1)}
+    opt = Optimizer(space, seed=0, options=FAST)
+    for params in opt.ask(4):
+        opt.tell(params, params["x"])
+    text = opt.result().to_json()
+    with pytest.raises(ValueError, match=r"\['opt', 'shape'\] did not survive JSON.*space="):
+        OptimizeResult.from_json(text)
+    loaded = OptimizeResult.from_json(text, space=space)
+    assert loaded == opt.result()
+    assert {p["opt"] for p in (o.params for o in loaded.history)} <= {Adam, "sgd"}
+    other = {**space, "shape": Categorical([(1, 2), (5, 6)])}
+    with pytest.raises(ValueError, match=r"dimension 'shape' is .*5, 6.* the result's is"):
+        OptimizeResult.from_json(text, space=other)
+
+
+def edit(text: str, change: Any) -> str:
+    document = json.loads(text)
+    change(document)
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(("change", "error", "match"), [
+    (lambda d: d.update(format="other"), ValueError, "not a bayesopt result"),
+    (lambda d: d.update(version=99), ValueError, "version 99"),
+    (lambda d: d.pop("history"), ValueError, r"lacks the key\(s\) \['history'\]"),
+    (lambda d: d["history"][0].update(point=[0.5]), ValueError, r"history\[0\].*3 entries"),
+    (lambda d: d["history"][0].update(point=[0.5, 16, 9]), ValueError,
+     r"history\[0\].*'act': 9 is not a category index"),
+    (lambda d: d["history"][1].update(value=None), ValueError, r"history\[1\]: status='ok'"),
+    (lambda d: d["history"][1].update(duration=-2), ValueError, r"history\[1\]\.duration=-2"),
+    (lambda d: d.update(maximize="yes"), TypeError, "'maximize' must be true or false"),
+])
+def test_a_damaged_json_result_is_refused(change: Any, error: type[Exception], match: str) -> None:
+    opt = Optimizer(SPACE, seed=0, options=FAST)
+    opt.tell([{"lr": 0.01, "batch": 32, "act": "relu"}, {"lr": 0.02, "batch": 64, "act": 3}],
+             [1.0, 2.0])
+    with pytest.raises(error, match=match):
+        OptimizeResult.from_json(edit(opt.result().to_json(), change))
+
+
+def test_from_json_needs_json() -> None:
+    with pytest.raises(ValueError, match="not valid JSON"):
+        OptimizeResult.from_json("{")
+    with pytest.raises(TypeError, match="must be the JSON string"):
+        OptimizeResult.from_json(42)  # type: ignore[arg-type]
