@@ -131,7 +131,7 @@ def log_posterior(
     or where K is not positive definite. The value alone: one Cholesky factor."""
     if np.any(params < bounds[:, 0]) or np.any(params > bounds[:, 1]):
         return -math.inf
-    n, d = X.shape
+    d = X.shape[1]
     X_in = X if warping is None else warping.apply(X, params[d + 2:])
     kernel = Kernel(kernel_name, d, params[: d + 1])
     L = cholesky_lower(kernel.matrix(X_in, math.exp(params[d + 1])))

@@ -55,6 +55,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from acquisition.functions import UpperConfidenceBound
+from bayesopt.gp import GaussianProcess
 from bayesopt.priors import LogNormalPrior
 from bayesopt.result import Observation
 from bayesopt.space import Categorical, Space
@@ -309,6 +310,11 @@ class Surrogate:
         """log p(t | θ) and log p(θ) at the fitted θ, each named (module docstring)."""
         gp = self.model.gp
         assert gp is not None
+        if self.model.sampled:
+            raise ValueError("evidence() is log p(t | θ) at one θ; with "
+                             "ModelOptions(hyperparameters='mcmc') the surrogate averages over "
+                             "posterior samples of θ and has no single one")
+        assert isinstance(gp, GaussianProcess)
         t, n = gp.y, gp.n
         # R&W Eq. 2.30; log det K = 2 Σ log L_ii from the (possibly jittered) factor
         lml = -0.5 * float(t @ gp.alpha) - 0.5 * gp.factor.log_determinant() \

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def lml_input_gradient(kernel: Kernel, Xw: np.ndarray, alpha: np.ndarray,
     """∂ log p(y)/∂w: (n, d) at the warped inputs Xw (module docstring), K⁻¹ lower triangle."""
     K_inv = np.tril(K_inv_lower) + np.tril(K_inv_lower, -1).T
     W = np.outer(alpha, alpha) - K_inv  # (n, n)
-    return kernel.cross_gradient(Xw, Xw, W[None])[0]
+    return cast(np.ndarray, kernel.cross_gradient(Xw, Xw, W[None])[0])
 
 
 class WarpedGaussianProcess(GaussianProcess):
