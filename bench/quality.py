@@ -976,12 +976,14 @@ def write_ablation(out: Path, cells: dict[tuple[str, str], Cell], problems: list
     lines = ["# Ablation: bayesopt's defaults, one at a time", "",
              f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; command: `{command}`",
              f"- seeds: {_seed_text(seeds)}; same problems, budgets and judging as quality.md",
-             ("- each variant changes one model default: `noise-floor-1e-6` = the noise "
+             ("- each variant changes one model setting: `noise-floor-1e-6` = the noise "
               "variance floor of 1e-6 that preceded the current 1e-8; `hvarfner-prior` = "
               "lengthscale prior "
               "LogNormal(√2 + ½ log d, √3) (the published one); `shifted-prior` = "
               "LogNormal(½ log d − 0.5, 1); `botorch-noise` = noise prior LogNormal(−4, 1); "
-              "`no-transform` = no Yeo–Johnson output transform"), "",
+              "`no-transform` = no Yeo–Johnson output transform; `mcmc` = slice-sampled "
+              "hyperparameters, the acquisition averaged over 10 samples; `input-warping` = "
+              "a Kumaraswamy CDF per non-one-hot input (docs/choosing-defaults.md)"), "",
              "| problem | " + " | ".join(variants) + " |",
              "|---|" + "---:|" * len(variants)]
     for problem in rows:
