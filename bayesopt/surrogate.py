@@ -61,6 +61,7 @@ from bayesopt.result import Observation
 from bayesopt.space import Categorical, Space
 from bayesopt.transforms import yeo_johnson_derivative
 from bayesopt.validation import as_batch, check_bool
+from bayesopt.warping import WARP_PRIOR, WarpedGaussianProcess
 
 if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionObjective
@@ -323,6 +324,8 @@ class Surrogate:
         priors = self.model.priors
         blocks = [(log_params[:-2], priors.lengthscale), (log_params[-2:-1], priors.variance),
                   (log_params[-1:], priors.noise)]
+        if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
+            blocks.append((gp.warp_theta, WARP_PRIOR))
         log_prior = sum(_normal_log_density(x, prior) for x, prior in blocks)
         return Evidence(lml, log_prior, lml + log_prior, n)
 

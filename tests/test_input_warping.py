@@ -14,7 +14,7 @@ from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.optimizer import _non_one_hot_columns
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.space import Space
-from bayesopt.warping import EPS, KumaraswamyWarping, WarpedGaussianProcess
+from bayesopt.warping import EPS, WARP_PRIOR, KumaraswamyWarping, WarpedGaussianProcess
 from kernels import Kernel
 
 WARP = KumaraswamyWarping(dim=3, columns=(0, 2))
@@ -146,3 +146,33 @@ def test_warping_runs_end_to_end_alone_and_with_mcmc() -> None:
         input_warping=True, hyperparameters="mcmc", mcmc_samples=3, mcmc_burn_in=2)), 9)
     assert warped[:5] == default[:5] == both[:5]  # the same design
     assert warped[5:] != default[5:] and both[5:] != warped[5:]
+
+
+def _warped_run(tmp_path: Any) -> tuple[Optimizer, str]:
+    journal = str(tmp_path / "run.jsonl")
+    opt = Optimizer({"x": Real(-2, 2), "c": Categorical(["a", "b"]), "n": Integer(0, 9)},
+                    seed=1, options=OptimizerOptions(model=ModelOptions(input_warping=True)),
+                    journal=journal)
+    for _ in range(7):
+        p = opt.ask()
+        opt.tell(p, (p["x"] - 0.3) ** 2 + (p["c"] == "b") + 0.1 * p["n"])
+    return opt, journal
+
+
+def test_the_evidence_counts_the_warp_prior(tmp_path: Any) -> None:
+    from scipy.stats import norm
+
+    opt, _ = _warped_run(tmp_path)
+    surrogate = opt.surrogate()
+    params, priors, d = surrogate.model.params, surrogate.model.priors, 4  # 4 encoded columns
+    assert params is not None and params.shape == (d + 2 + 2 * 2,)  # x and n warped, not c
+    blocks = [(params[:d], priors.lengthscale), (params[d : d + 1], priors.variance),
+              (params[d + 1 : d + 2], priors.noise), (params[d + 2 :], WARP_PRIOR)]
+    expected = sum(float(np.sum(norm.logpdf(x, p.loc, p.scale))) for x, p in blocks)
+    assert surrogate.evidence().log_prior == pytest.approx(expected, rel=1e-12)
+
+
+def test_warping_resumes_from_a_journal(tmp_path: Any) -> None:
+    opt, journal = _warped_run(tmp_path)
+    opt.close()
+    assert Optimizer.resume(journal).ask() == opt.ask()
