@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, cast
 
 import numpy as np
@@ -149,10 +149,10 @@ class ModelOptions:
                 raise ValueError("hyperparameters='mcmc' samples the posterior p(θ | y), which "
                                  "needs priors=True (priors=False is maximum likelihood)")
             return
-        defaults = {"mcmc_samples": 10, "mcmc_burn_in": 20, "mcmc_thin": 2}
-        for key, default in defaults.items():
-            if getattr(self, key) != default:
-                raise ValueError(f"{key}={getattr(self, key)!r} is not used with "
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name.startswith("mcmc_") and value != item.default:
+                raise ValueError(f"{item.name}={value!r} is not used with "
                                  f"hyperparameters={self.hyperparameters!r} (use 'mcmc')")
 
     @property
