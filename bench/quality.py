@@ -40,6 +40,7 @@ import os
 import platform
 import sys
 import tempfile
+import textwrap
 import time
 import traceback
 import warnings
@@ -759,9 +760,18 @@ def _seeds_argument(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(error)) from error
 
 
+class _WholeNamesFormatter(argparse.HelpFormatter):
+    """Wraps help text at spaces only, so a hyphenated name (bayesopt-noise-floor-1e-6)
+    is never split across lines (textwrap breaks on hyphens by default)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.quality", description=__doc__.split("\n\n")[0],
+        formatter_class=_WholeNamesFormatter,
         epilog="Third-party optimizers and problems: bench/README.md, 'Benchmark your own "
                "optimizer', and the protocols in bench/protocol.py.")
     parser.add_argument("--problems", default=None, help=(
