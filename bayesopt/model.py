@@ -17,6 +17,12 @@ fit. Between refits new observations are added by a block Cholesky append
 (O(n²) per point), so the amortized cost of a tell is O(n²) for large n:
 a refit costs O(n³) and happens once per `refit_growth · n` tells.
 
+Hyperparameters θ = (log l_1 … log l_d, log s2, log σ² [, θ_w]): one MAP
+estimate by default; with `hyperparameters="mcmc"` slice-sampled posterior
+samples, the GP becoming a mixture over them (`bayesopt.sampling`); with
+`input_warping=True` a Kumaraswamy warp θ_w of the non-one-hot columns
+(`bayesopt.warping`). Both are options, not defaults (docs/choosing-defaults.md).
+
 Fantasies (Ginsbourger, Le Riche & Carraro 2010): pending points are
 appended as if observed, which shrinks the variance around them so the
 acquisition looks elsewhere; they are removed again with a free truncation
