@@ -30,6 +30,7 @@ from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
 
+from acquisition.averaging import AveragedAcquisitionObjective
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
@@ -153,7 +154,8 @@ class Optimizer:
         self.rng = np.random.default_rng(self.seed)
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
-        self._model = SurrogateModel(self.space.n_columns, options.model, self.rng)
+        self._model = SurrogateModel(self.space.n_columns, options.model, self.rng,
+                                     warp_columns=_non_one_hot_columns(self.space))
         self._history: list[Observation] = []
         self._X_all = np.empty((0, self.space.n_columns))  # encoded history, failures included
         self._X_ok = np.empty((0, self.space.n_columns))  # encoded successful observations
@@ -369,7 +371,9 @@ class Optimizer:
         else:
             self._model.add_fantasies(pending)
             penalty = self._penalty(None)
-        return AcquisitionObjective(self._acquisition_function(), self._model, penalty)
+        # hyperparameters="mcmc": the acquisition averaged over the posterior samples
+        objective = AveragedAcquisitionObjective if self._model.sampled else AcquisitionObjective
+        return objective(self._acquisition_function(), self._model, penalty)
 
     def _acquisition_function(self) -> AcquisitionFunction:
         best_f = self._model.incumbent
@@ -604,6 +608,12 @@ def _resolve_options(
                          + ("" if ucb_beta is None or "ucb_beta" in unused
                             else f" and ucb_beta={ucb_beta!r}"))
     return options
+
+
+def _non_one_hot_columns(space: Space) -> tuple[int, ...]:
+    """The encoded columns input warping applies to: all but the categoricals' one-hot ones."""
+    one_hot = {int(j) for group in space.categorical_groups for j in group}
+    return tuple(j for j in range(space.n_columns) if j not in one_hot)
 
 
 def _unused_settings(
