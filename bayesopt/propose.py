@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from acquisition.averaging import AveragedAcquisitionObjective
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
@@ -178,7 +179,9 @@ class Proposal:
         else:
             self.model.add_fantasies(pending)
             penalty = self._penalty(None)
-        return AcquisitionObjective(self._acquisition_function(), self.model, penalty)
+        # hyperparameters="mcmc": the acquisition averaged over the posterior samples
+        objective = AveragedAcquisitionObjective if self.model.sampled else AcquisitionObjective
+        return objective(self._acquisition_function(), self.model, penalty)
 
     def _acquisition_function(self) -> AcquisitionFunction:
         best_f = self.model.incumbent

@@ -105,7 +105,8 @@ class OptimizerState:
         self.rng = np.random.default_rng(seed)
         self.design = space.sobol(n_initial, self.rng)
         self.design_used = 0
-        self.model = SurrogateModel(space.n_columns, model_options, self.rng)
+        self.model = SurrogateModel(space.n_columns, model_options, self.rng,
+                                    warp_columns=warp_columns(space))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -170,13 +171,20 @@ class OptimizerState:
     def synced_model(self, rng: np.random.Generator) -> SurrogateModel:
         """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
         if self.model_stale:
-            model = SurrogateModel(self.space.n_columns, self.model.options, rng)
+            model = SurrogateModel(self.space.n_columns, self.model.options, rng,
+                                   warp_columns=warp_columns(self.space))
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 model.restore(self.X_ok, self.y_ok, self.trace.refit, self.trace.chunk_ends)
             self.model, self.model_stale = model, False
         self.model.rng = rng
         return self.model
+
+
+def warp_columns(space: Space) -> tuple[int, ...]:
+    """The encoded columns input warping applies to: all but the categoricals' one-hot ones."""
+    one_hot = {int(j) for group in space.categorical_groups for j in group}
+    return tuple(j for j in range(space.n_columns) if j not in one_hot)
 
 
 # ---------------------------------------------------------------- appliers

@@ -1,6 +1,7 @@
 """Shared studies: several optimizers attached to one study in one storage.
 
-    study   : `Optimizer(space, storage=path_or_url, study=name, seed=...)`
+    study   : `Optimizer(space, storage=url, study=name, seed=...)` on a JSON-lines file and
+              on SQLite (`url`, a parametrized fixture)
     worker  : one attached optimizer — in this process, or a separate Python process
               running WORKER (ask, evaluate, tell, a fixed number of times)
     replay  : a fresh optimizer attached afterwards, which applies every event
@@ -34,7 +35,8 @@ from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
-from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
+from bayesopt.storage import open_storage
+from bayesopt.storage.jsonl import TruncatedJournalWarning
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = OptimizerOptions(
@@ -45,14 +47,21 @@ FAST = OptimizerOptions(
 SPACE = {"x": Real(-2.0, 2.0), "y": Real(1e-3, 10.0, log=True), "k": Integer(0, 3)}
 
 
+@pytest.fixture(params=["jsonl", "sqlite"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new study's storage: a JSON-lines file, or an SQLite database."""
+    if request.param == "jsonl":
+        return str(tmp_path / "study.jsonl")
+    return f"sqlite:///{tmp_path / 'study.db'}"
+
+
 def objective(p: dict[str, Any]) -> float:
     return (p["x"] - 0.3) ** 2 + np.log10(p["y"]) ** 2 + 0.1 * p["k"]
 
 
-def test_attached_optimizers_see_each_others_asks_and_tells(tmp_path):
-    path = tmp_path / "study.jsonl"
-    a = Optimizer(SPACE, storage=path, study="s", seed=1, n_initial=3, options=FAST)
-    b = Optimizer(SPACE, storage=path, study="s", seed=1, n_initial=3, options=FAST)
+def test_attached_optimizers_see_each_others_asks_and_tells(url, tmp_path):
+    a = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    b = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
     p = a.ask()
     assert b.pending == [p]
     q = b.ask()
@@ -62,7 +71,7 @@ def test_attached_optimizers_see_each_others_asks_and_tells(tmp_path):
     b.tell(q, objective(q))
     assert a.history == b.history and a.pending == b.pending == []
     assert a.best == b.best and len(a.result().history) == 2
-    late = Optimizer(SPACE, storage=path, study="s", seed=2)
+    late = Optimizer(SPACE, storage=url, study="s", seed=2)
     assert late.history == a.history  # a new attacher shows the whole study at once
     for opt in (a, b, late):
         opt.close()
@@ -103,16 +112,16 @@ print(json.dumps(out))
 """
 
 
-def test_several_processes_share_one_study(tmp_path):
-    path, n_workers, cycles = tmp_path / "study.jsonl", 3, 5
-    Optimizer(SPACE, storage=path, study="s").close()  # created before the workers start
+def test_several_processes_share_one_study(url, tmp_path):
+    n_workers, cycles = 3, 5
+    Optimizer(SPACE, storage=url, study="s").close()  # created before the workers start
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     workers = [subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(path), str(seed), str(cycles), str(REPO / "tests")],
+        [sys.executable, "-c", WORKER, url, str(seed), str(cycles), str(REPO / "tests")],
         stdout=subprocess.PIPE, env=env, text=True) for seed in range(n_workers)]
     outputs = [w.communicate(timeout=600)[0] for w in workers]
     assert all(w.returncode == 0 for w in workers)
-    replay = Optimizer(SPACE, storage=path, study="s", seed=99)
+    replay = Optimizer(SPACE, storage=url, study="s", seed=99)
     history = replay.history
     assert [o.index for o in history] == list(range(n_workers * cycles))
     X = replay.space.encode([o.params for o in history])
@@ -128,26 +137,25 @@ def test_several_processes_share_one_study(tmp_path):
     replay.close()
 
 
-def _dead_ask(path: Path, params: dict[str, Any], age: float) -> None:
+def _dead_ask(url: str, params: dict[str, Any], age: float) -> None:
     """An ask event of a worker that died `age` seconds ago, without a tell."""
-    storage = JSONLStorage(path)
+    storage = open_storage(url)
     storage.append("s", [{"event": "ask", "points": [[params["x"], params["y"], params["k"]]],
                           "time": time.time() - age, "worker": "dead", "state": None}])
     storage.close()
 
 
-def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(tmp_path):
-    path = tmp_path / "study.jsonl"
-    Optimizer(SPACE, storage=path, study="s").close()
+def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(url, tmp_path):
+    Optimizer(SPACE, storage=url, study="s").close()
     dead = {"x": 0.5, "y": 1.0, "k": 1}
-    _dead_ask(path, dead, age=3600.0)
-    patient = Optimizer(SPACE, storage=path, study="s", seed=0, n_initial=3)
-    hasty = Optimizer(SPACE, storage=path, study="s", seed=0, n_initial=3, pending_timeout=60.0)
+    _dead_ask(url, dead, age=3600.0)
+    patient = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3)
+    hasty = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, pending_timeout=60.0)
     assert hasty.pending == [dead]  # nothing has happened since the dead ask
     asked = hasty.ask()  # an event an hour later: the dead point expires
     assert hasty.pending == [asked]
     assert patient.pending == [dead, asked]
-    again = Optimizer(SPACE, storage=path, study="s", pending_timeout=60.0)
+    again = Optimizer(SPACE, storage=url, study="s", pending_timeout=60.0)
     assert again.pending == hasty.pending  # every replay agrees
     hasty.tell(dead, 1.0)  # a late result of the expired point is still welcome, quietly
     assert patient.pending == [asked] and len(patient.history) == 1
@@ -157,12 +165,11 @@ def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(tmp_path):
         opt.close()
 
 
-def test_minimize_counts_the_studys_evaluations(tmp_path):
-    path = tmp_path / "study.jsonl"
-    first = minimize(objective, SPACE, n_calls=4, seed=0, storage=path, study="s",
+def test_minimize_counts_the_studys_evaluations(url, tmp_path):
+    first = minimize(objective, SPACE, n_calls=4, seed=0, storage=url, study="s",
                      progress=False, n_initial=3, options=FAST)
     assert len(first.history) == 4
-    second = minimize(objective, SPACE, n_calls=7, seed=1, storage=path, study="s",
+    second = minimize(objective, SPACE, n_calls=7, seed=1, storage=url, study="s",
                       progress=False, n_initial=3, options=FAST)
     assert len(second.history) == 7 and second.history[:4] == first.history
     with pytest.raises(ValueError, match="needs storage="):
@@ -184,14 +191,13 @@ while True:
 
 
 @pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs POSIX SIGKILL")
-def test_a_worker_killed_mid_study_loses_nothing_and_blocks_no_one(tmp_path):
+def test_a_worker_killed_mid_study_loses_nothing_and_blocks_no_one(url, tmp_path):
     import random
     import signal
 
-    path = tmp_path / "study.jsonl"
-    Optimizer(SPACE, storage=path, study="s").close()
+    Optimizer(SPACE, storage=url, study="s").close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    victim = subprocess.Popen([sys.executable, "-c", VICTIM, str(path), str(REPO / "tests")],
+    victim = subprocess.Popen([sys.executable, "-c", VICTIM, url, str(REPO / "tests")],
                               stdout=subprocess.PIPE, env=env, text=True)
     assert victim.stdout is not None
     told = [json.loads(victim.stdout.readline()) for _ in range(3)]
@@ -200,14 +206,14 @@ def test_a_worker_killed_mid_study_loses_nothing_and_blocks_no_one(tmp_path):
     told += [json.loads(line) for line in victim.stdout.read().splitlines() if line.strip()]
     victim.wait()
     survivors = [subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(path), str(seed), "4", str(REPO / "tests")],
+        [sys.executable, "-c", WORKER, url, str(seed), "4", str(REPO / "tests")],
         stdout=subprocess.PIPE, env=env, text=True) for seed in (1, 2)]
     for worker in survivors:
         worker.communicate(timeout=600)  # they finish: no lock was left held
         assert worker.returncode == 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TruncatedJournalWarning)  # the kill may tear a line
-        replay = Optimizer(SPACE, storage=path, study="s", seed=0)
+        replay = Optimizer(SPACE, storage=url, study="s", seed=0)
         history = replay.history
     assert [o.index for o in history] == list(range(len(history)))
     values = {json.dumps(o.params, sort_keys=True): o.value for o in history}
@@ -219,8 +225,8 @@ def test_a_worker_killed_mid_study_loses_nothing_and_blocks_no_one(tmp_path):
 
 HOLDER = """
 import sys, time
-from bayesopt.storage.jsonl import JSONLStorage
-storage = JSONLStorage(sys.argv[1])
+from bayesopt.storage import open_storage
+storage = open_storage(sys.argv[1])
 with storage.lock("s"):
     print("locked", flush=True)
     time.sleep(600)
@@ -238,17 +244,16 @@ print(len(opt.history), len(opt.pending), flush=True)
 """
 
 
-def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(tmp_path):
+def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(url, tmp_path):
     """Only asks are serialized: a worker computing its ask under the study's lock (here a
     process that holds it and never lets go) does not hold up the others' tells."""
-    path = tmp_path / "study.jsonl"
-    Optimizer(SPACE, storage=path, study="s").close()
+    Optimizer(SPACE, storage=url, study="s").close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE,
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url], stdout=subprocess.PIPE,
                               env=env, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        teller = subprocess.run([sys.executable, "-c", TELLER, str(path), str(REPO / "tests")],
+        teller = subprocess.run([sys.executable, "-c", TELLER, url, str(REPO / "tests")],
                                 check=False, capture_output=True, env=env, text=True,
                                 timeout=300)
         assert teller.returncode == 0, teller.stderr
@@ -256,4 +261,4 @@ def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(tmp_path):
     finally:
         holder.kill()
         holder.wait()
-    assert len(Optimizer(SPACE, storage=path, study="s").history) == 1
+    assert len(Optimizer(SPACE, storage=url, study="s").history) == 1
