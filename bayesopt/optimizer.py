@@ -166,7 +166,7 @@ class Optimizer:
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
         pending_timeout: float | None = None,
     ) -> None:
-        self.space = space if isinstance(space, Space) else Space(space)
+        self.space = _supported(space if isinstance(space, Space) else Space(space))
         self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
         self.n_initial = (default_n_initial(self.space) if n_initial is None
                           else check_count("n_initial", n_initial))
@@ -649,6 +649,14 @@ def _unused_settings(
          acquisition == "ucb" and model.fantasy != "penalize"),
     )
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
+
+
+def _supported(space: Space) -> Space:
+    """The space, unless it holds a `Fidelity`, whose schedule the optimizer does not run yet."""
+    if space.fidelity is not None:
+        raise ValueError(f"dimension {space.fidelity.name!r}: a Fidelity is not yet supported by "
+                         "Optimizer (multi-fidelity is work in progress: docs/multi-fidelity.md)")
+    return space
 
 
 def _check_destination(journal: Any, storage: Any, study: Any) -> None:

@@ -9,6 +9,10 @@ acquisition functions and their optimizer only ever see encoded points:
                               [w(v − ½), w(v + ½)] (equal widths when linear) and
                               encodes to w(v), inside its bin; decoding rounds
     Categorical(choices)      k columns, one-hot; decoding takes the argmax
+    Fidelity(low, high, eta)  0 columns: the training budget of a configuration
+                              (epochs, rounds, data fraction) is not part of it;
+                              the Hyperband schedule (bayesopt.fidelity) sets it,
+                              and decoding gives `high`
 
 with w = log for log-scaled dimensions and the identity otherwise. Hence
 decode(encode(p)) == p for every valid point (for reals up to rounding in
@@ -28,7 +32,7 @@ from typing import Any, cast
 
 import numpy as np
 
-__all__ = ["Categorical", "Dimension", "Integer", "Real", "Space"]
+__all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space"]
 
 
 def _is_number(value: object) -> bool:
@@ -37,6 +41,15 @@ def _is_number(value: object) -> bool:
 
 def _label(name: str | None) -> str:
     return f"dimension {name!r}" if name is not None else "dimension"
+
+
+def _check_finite_bounds(label: str, low: object, high: object) -> None:
+    """Both bounds real numbers (not bools) and finite; raises naming the bound."""
+    for key, value in (("low", low), ("high", high)):
+        if not _is_number(value):
+            raise TypeError(f"{label}: {key}={value!r} must be a real number")
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            raise ValueError(f"{label}: {key}={value!r} must be finite")
 
 
 class Dimension(abc.ABC):
@@ -98,12 +111,7 @@ class _Interval(Dimension):
 
     def _check_bounds(self) -> None:
         label = _label(self.name)
-        for key in ("low", "high"):
-            value = getattr(self, key)
-            if not _is_number(value):
-                raise TypeError(f"{label}: {key}={value!r} must be a real number")
-            if not math.isfinite(value):
-                raise ValueError(f"{label}: {key}={value!r} must be finite")
+        _check_finite_bounds(label, self.low, self.high)
         if not isinstance(self.log, (bool, np.bool_)):
             raise TypeError(f"{label}: log={self.log!r} must be True or False")
         if self.log and self.low <= 0:
@@ -301,6 +309,79 @@ class Categorical(Dimension):
         return {"type": "categorical", "choices": list(self.choices)}
 
 
+@dataclass(frozen=True)
+class Fidelity(Dimension):
+    """The training budget in [low, high] (epochs, boosting rounds, a data fraction).
+
+    Integer when both bounds are integers, real otherwise. `eta` (an integer
+    ≥ 2) is Hyperband's reduction factor: each rung keeps the best 1/η of its
+    configurations and trains them η times longer (Li et al., JMLR 2018). At
+    most one per space. It encodes to no column, so configurations that
+    differ only in their budget are one point of the model's input space.
+    """
+
+    low: float
+    high: float
+    eta: int = 3
+    name: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        label = _label(self.name)
+        _check_finite_bounds(label, self.low, self.high)
+        for key, value in (("low", self.low), ("high", self.high)):
+            if not value > 0:
+                raise ValueError(f"{label}: {key}={value!r} must be > 0")
+        if not self.low < self.high:
+            raise ValueError(f"{label}: low={self.low!r} must be < high={self.high!r}")
+        if isinstance(self.eta, (bool, np.bool_)) or not isinstance(self.eta, numbers.Integral):
+            raise TypeError(f"{label}: eta={self.eta!r} must be an integer")
+        if self.eta < 2:
+            raise ValueError(f"{label}: eta={self.eta!r} must be >= 2")
+        if self.high < self.eta * self.low:
+            raise ValueError(f"{label}: high={self.high!r} must be >= eta * low = "
+                             f"{self.eta * self.low!r} (one halving at least)")
+        object.__setattr__(self, "eta", int(self.eta))
+
+    @property
+    def is_integer(self) -> bool:
+        return all(isinstance(v, numbers.Integral) for v in (self.low, self.high))
+
+    @property
+    def n_columns(self) -> int:
+        return 0
+
+    @property
+    def cardinality(self) -> int:
+        return 1  # the budget does not multiply the configurations
+
+    def validate(self, value: Any) -> float | int:
+        label = _label(self.name)
+        if not _is_number(value):
+            raise TypeError(f"{label}: budget {value!r} must be a number in [{self.low}, {self.high}]")
+        if not (self.low <= value <= self.high):
+            raise ValueError(f"{label}: budget {value!r} is outside [{self.low}, {self.high}]")
+        if self.is_integer:
+            if not float(value).is_integer():
+                raise ValueError(f"{label}: budget {value!r} must be an integer")
+            return int(value)
+        return float(value)
+
+    def encode(self, values: Sequence[Any]) -> np.ndarray:
+        return np.empty((len(values), 0))
+
+    def decode(self, columns: np.ndarray) -> list[Any]:
+        return [self.high] * columns.shape[0]
+
+    def project(self, columns: np.ndarray) -> np.ndarray:
+        return columns
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        return np.empty((np.asarray(u).shape[0], 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "fidelity", "low": self.low, "high": self.high, "eta": self.eta}
+
+
 def _check_choice(label: str, choice: object) -> None:
     """A choice is a plain hashable value, never a dimension or a space (no nesting)."""
     if isinstance(choice, (Dimension, Space)):
@@ -315,12 +396,13 @@ def _check_choice(label: str, choice: object) -> None:
 
 
 _TYPES: dict[str, Callable[..., Dimension]] = {
-    "real": Real, "integer": Integer, "categorical": Categorical,
+    "real": Real, "integer": Integer, "categorical": Categorical, "fidelity": Fidelity,
 }
 _KEYS = {  # (required, optional) keys of each type's definition
     "real": ({"low", "high"}, {"log"}),
     "integer": ({"low", "high"}, {"log"}),
     "categorical": ({"choices"}, set()),
+    "fidelity": ({"low", "high"}, {"eta"}),
 }
 
 
@@ -372,6 +454,11 @@ class Space:
             slice(int(a), int(b)) for a, b in pairwise(offsets)
         )
         self.n_columns = int(offsets[-1])
+        fidelities = [d for d in self.dimensions if isinstance(d, Fidelity)]
+        if len(fidelities) > 1:
+            raise ValueError(f"dimensions {[d.name for d in fidelities]} are each a Fidelity; "
+                             "a space has at most one budget")
+        self.fidelity: Fidelity | None = fidelities[0] if fidelities else None
 
     @property
     def n_dims(self) -> int:
@@ -508,5 +595,5 @@ def _check_dimension(key: str, dim: object) -> None:
         raise TypeError(f"dimension names must be non-empty strings, got {key!r}")
     if not isinstance(dim, Dimension):
         raise TypeError(
-            f"dimension {key!r}: {dim!r} is not a Real, Integer or Categorical"
+            f"dimension {key!r}: {dim!r} is not a Real, Integer, Categorical or Fidelity"
         )
