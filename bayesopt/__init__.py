@@ -22,6 +22,8 @@ _EXPORTS = {
     "Integer": "bayesopt.space",
     "Real": "bayesopt.space",
     "Space": "bayesopt.space",
+    "Fidelity": "bayesopt.space",
+    "SuccessiveHalving": "bayesopt.fidelity",
     "Observation": "bayesopt.result",
     "OptimizeResult": "bayesopt.result",
     "Optimizer": "bayesopt.optimizer",
@@ -48,6 +50,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Categorical",
     "EvaluationFailed",
     "EvaluationFailedWarning",
+    "Fidelity",
     "FitOptions",
     "Integer",
     "JournalError",
@@ -64,6 +67,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "ResumeWarning",
     "Space",
     "SpaceExhaustedWarning",
+    "SuccessiveHalving",
     "Surrogate",
     "TooManyFailuresError",
     "TruncatedJournalWarning",
@@ -77,6 +81,7 @@ if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.card import baseline_card
     from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
+    from bayesopt.fidelity import SuccessiveHalving
     from bayesopt.fitting import FitOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning
     from bayesopt.loop import ResumeSettingsWarning, minimize
@@ -89,7 +94,7 @@ if TYPE_CHECKING:
     )
     from bayesopt.options import OptimizerOptions
     from bayesopt.result import Observation, OptimizeResult
-    from bayesopt.space import Categorical, Integer, Real, Space
+    from bayesopt.space import Categorical, Fidelity, Integer, Real, Space
     from bayesopt.surrogate import Prediction, Recommendation, Surrogate
 
 

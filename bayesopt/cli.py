@@ -91,7 +91,7 @@ def load_space(path: str | os.PathLike[str]) -> Space:
     One table per dimension, with the keys of `bayesopt.space.dimension_from_dict`::
 
         [lr]
-        type = "real"          # real | integer | categorical
+        type = "real"          # real | integer | categorical | fidelity
         low = 1e-4
         high = 1e-1
         log = true
@@ -489,7 +489,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    """``bayesopt plot``: save the convergence plot of a journal."""
+    """``bayesopt plot``: save the convergence plot of a journal (by budget, with a Fidelity)."""
     result = read_record(args.journal).result()
     if result.best is None:
         raise CommandLineError(f"{args.journal} has no successful evaluation to plot")
@@ -497,10 +497,13 @@ def _plot(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")  # files only: never open a window
-        from bayesopt.plots import convergence
+        from bayesopt.plots import budgets, convergence
     except ImportError as error:
         raise CommandLineError(f"{error} (pip install 'bayesopt[plot]')") from None
-    fig, _ = convergence(result, optimum=args.optimum)
+    if result.space.fidelity is not None:  # values by budget, the best at the highest one
+        fig, _ = budgets(result)
+    else:
+        fig, _ = convergence(result, optimum=args.optimum)
     try:
         fig.savefig(args.output, dpi=args.dpi)
     except (OSError, ValueError) as error:

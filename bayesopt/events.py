@@ -33,10 +33,10 @@ from typing import Any, ClassVar
 
 from bayesopt.journal import JournalError, decode_point, encode_point
 from bayesopt.space import Space
-from bayesopt.validation import check_value
+from bayesopt.validation import check_real, check_value
 
-__all__ = ["EVENTS", "Ask", "Cancel", "Checkpoint", "Event", "Failure", "Pending", "Tell",
-           "from_record", "to_record"]
+__all__ = ["EVENTS", "Ask", "Cancel", "Checkpoint", "Event", "Failure", "Pending", "Report",
+           "Tell", "from_record", "to_record"]
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,33 @@ class Failure(Event):
         if not all(error is None or isinstance(error, str) for error in errors):
             raise JournalError(f"failure event has a non-text error in {errors!r}")
         return {"errors": tuple(errors), "durations": _parse_durations(record, n_points)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report(Event):
+    """Intermediate values of pending points at a step (`Optimizer.report`, early stopping):
+
+        {"event": "report", "points": [[...]], "steps": [...], "values": [...], ...}
+    """
+
+    kind: ClassVar[str] = "report"
+    steps: tuple[float, ...]
+    values: tuple[float, ...]
+
+    def fields(self) -> dict[str, Any]:
+        return {"steps": list(self.steps), "values": list(self.values)}
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        steps, values = record.get("steps"), record.get("values")
+        for key, items in (("steps", steps), ("values", values)):
+            if not isinstance(items, list) or len(items) != n_points:
+                raise JournalError(f"report event has {n_points} points but {key} {items!r}")
+        try:
+            return {"steps": tuple(check_real("step", s, 0.0) for s in steps),  # type: ignore[union-attr]
+                    "values": tuple(check_value(v) for v in values)}  # type: ignore[union-attr]
+        except (TypeError, ValueError) as error:
+            raise JournalError(f"invalid report in journal: {error}") from None
 
 
 def _durations_field(durations: tuple[float | None, ...]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ observation's `index`; one column per dimension (named as the dimension, after
 an optional prefix), then
 
     value      float, NaN for a failed evaluation
-    status     "ok" or "failed"
+    status     "ok", "failed" or "pruned"
     error      the error text of a failed evaluation, else None
     timestamp  when the tell happened, datetime64 in UTC (NaT if unknown)
     duration   seconds the evaluation took, float (NaN if unknown)
@@ -17,6 +17,9 @@ JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 1:
      "inexact_choices": [names of categorical dimensions JSON cannot carry],
      "history": [{"index": 0, "point": [...], "value": 0.25, "status": "ok",
                   "error": null, "timestamp": 1.7e9, "duration": 0.5}, ...]}
+
+with "continues" (a promotion's source index) and "step" (where a pruned run
+stopped) in the entries that have them.
 
 A point is a list in the space's order, as in the journal
 (`bayesopt.journal.encode_point`): numbers as they are, a category by the
@@ -103,6 +106,7 @@ def _observation_to_dict(space: Space, obs: Observation) -> dict[str, Any]:
         "index": obs.index, "point": encode_point(space, obs.params), "value": obs.value,
         "status": obs.status, "error": obs.error, "timestamp": obs.timestamp,
         "duration": obs.duration,
+        **{key: getattr(obs, key) for key in ("continues", "step") if getattr(obs, key) is not None},
     }
 
 
@@ -187,7 +191,7 @@ def _observation(space: Space, entry: Any, position: int) -> Observation:
     except JournalError as error:
         raise ValueError(f"{where}: {error}") from None
     status, value, message = entry.get("status"), entry.get("value"), entry.get("error")
-    if status not in ("ok", "failed") or (status == "failed") != (value is None):
+    if status not in ("ok", "failed", "pruned") or (status == "failed") != (value is None):
         raise ValueError(f"{where}: status={status!r} with value={value!r}")
     if not (message is None or isinstance(message, str)):
         raise TypeError(f"{where}: error={message!r} must be text or null")
@@ -198,7 +202,17 @@ def _observation(space: Space, entry: Any, position: int) -> Observation:
         index, params, None if value is None else check_value(value, position), status, message,
         timestamp=_optional_number(entry.get("timestamp"), f"{where}.timestamp"),
         duration=_optional_number(entry.get("duration"), f"{where}.duration"),
+        continues=_optional_index(entry.get("continues"), f"{where}.continues"),
+        step=_optional_number(entry.get("step"), f"{where}.step"),
     )
+
+
+def _optional_index(value: Any, key: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"{key}={value!r} must be a history index (an integer >= 0) or null")
+    return value
 
 
 def _optional_number(value: Any, key: str) -> float | None:

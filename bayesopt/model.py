@@ -199,6 +199,7 @@ class SurrogateModel:
         self.n_at_last_fit = 0
         self.gp: GaussianProcess | GaussianProcessMixture | None = None
         self.n_observed = 0
+        self.budget: float | None = None  # with a Fidelity: the budget of the data (BOHB)
         self.y_mean, self.y_scale = 0.0, 1.0  # standardization of the transformed values
         self.transform = OutputTransform()
         self.observed_range = (0.0, 0.0)  # (min y, max y) of the observations conditioned on
@@ -207,19 +208,22 @@ class SurrogateModel:
 
     # ----------------------------------------------------------------- data
     def update(self, X: np.ndarray, y: np.ndarray, force_refit: bool = False,
-               defer_refit: bool = False) -> None:
+               defer_refit: bool = False, budget: float | None = None) -> None:
         """Condition on the full data set X: (n, d), y: (n,), a superset of the last one.
 
         The hyperparameters are refit when the schedule says so (or
         `force_refit`); otherwise the new rows are block-appended. With
         `defer_refit` a fitted model only block-appends (a shared study's ask,
         which refits before it takes the study's lock and must not refit again
-        while holding it).
+        while holding it). `budget` names the Fidelity budget the data were
+        observed at (None without one); data at another budget than the last
+        are a new data set, fitted from scratch.
         """
         assert X.shape[0] == y.shape[0] > 0, "need at least one observation"
         self.clear_fantasies()
         n = X.shape[0]
-        refit = force_refit or (self._refit_due(n) and not defer_refit)
+        moved, self.budget = budget != self.budget, budget
+        refit = force_refit or moved or (self._refit_due(n) and not defer_refit)
         if self.gp is None or refit:
             self.transform = OutputTransform.fit(y, self.options.output_transform)
             values = self.transform(y)
@@ -237,10 +241,12 @@ class SurrogateModel:
     def state(self) -> dict[str, Any]:
         """What `restore` needs (JSON-able): sizes now and at the last refit, θ, the transform."""
         params = None if self.params is None else [float(p) for p in self.params]
-        state = {"n": self.n_observed, "fit_n": self.n_at_last_fit, "params": params,
+        state: dict[str, Any] = {"n": self.n_observed, "fit_n": self.n_at_last_fit, "params": params,
                  "transform": self.transform.to_dict()}
         if self.samples is not None:
             state["samples"] = self.samples.tolist()
+        if self.budget is not None:
+            state["budget"] = self.budget
         return state
 
     def restore(
@@ -251,6 +257,7 @@ class SurrogateModel:
         transform of that refit), then the same block appends up to each of
         `chunk_ends`. Same operations, so the same numbers."""
         self.params = np.asarray(state["params"], dtype=float)
+        self.budget = state.get("budget")
         if "samples" in state:
             self.samples = np.asarray(state["samples"], dtype=float)
         self.n_at_last_fit = fit_n = int(state["fit_n"])

@@ -30,20 +30,21 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
 
 from acquisition.optimizer import AcquisitionObjective
-from bayesopt.events import Ask, Cancel, Event, Failure, Pending, Tell
+from bayesopt.events import Ask, Cancel, Event, Failure, Pending, Report, Tell
+from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import AskSettings, Proposal, SpaceExhaustedWarning, update_after_tell
 from bayesopt.result import Observation, OptimizeResult, best_observation
 from bayesopt.space import Dimension, Space
-from bayesopt.state import OptimizerState, nearest_match
+from bayesopt.state import OptimizerState, nearest_match, point_key
 from bayesopt.storage import Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
@@ -55,6 +56,7 @@ from bayesopt.validation import (
     check_count,
     check_durations,
     check_nonnegative,
+    check_real,
     check_value,
 )
 from kernels import KERNEL_KINDS
@@ -90,8 +92,9 @@ _PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
 
 
 def default_n_initial(space: Space) -> int:
-    """d + 1 Sobol points, at least 5 and at most 20."""
-    return int(min(max(5, space.n_dims + 1), 20))
+    """d + 1 Sobol points, at least 5 and at most 20 (d: the dimensions besides a Fidelity)."""
+    d = space.n_dims - (space.fidelity is not None)
+    return int(min(max(5, d + 1), 20))
 
 
 class Optimizer:
@@ -100,8 +103,14 @@ class Optimizer:
     Parameters
     ----------
     space : dict or list
-        ``{name: Real | Integer | Categorical}``, or a list of dimensions each
-        given ``name=``.
+        ``{name: Real | Integer | Categorical | Fidelity}``, or a list of
+        dimensions each given ``name=``. With a `Fidelity` (a training budget)
+        asks carry a budget: asynchronous Hyperband (`bayesopt.fidelity`)
+        promotes a configuration to a larger budget (`continues(params)` names
+        the run it continues) or starts a new one, proposed by the GP of the
+        largest budget with at least 2·``n_initial`` successes (BOHB's rule;
+        docs/multi-fidelity.md). `best` and `result()` judge the highest
+        budget only.
     acquisition : {"logei", "ei", "pi", "ucb"}
         LogEI (Ament et al. 2023) by default.
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
@@ -142,6 +151,10 @@ class Optimizer:
         as pending (a worker that died). Measured between the times stored in
         the events — a point expires when an event at least this much later is
         applied — so every replay of a study agrees. None (default): never.
+    pruner : SuccessiveHalving, optional
+        The early-stopping rule of `report` (`bayesopt.fidelity`); default: the
+        rungs of the space's `Fidelity` (min_resource = low, η = eta), or
+        ``SuccessiveHalving()`` (min_resource 1, η 3) without one.
 
     Notes
     -----
@@ -164,9 +177,9 @@ class Optimizer:
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
-        pending_timeout: float | None = None,
+        pending_timeout: float | None = None, pruner: SuccessiveHalving | None = None,
     ) -> None:
-        self.space = _supported(space if isinstance(space, Space) else Space(space))
+        self.space = space if isinstance(space, Space) else Space(space)
         self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
         self.n_initial = (default_n_initial(self.space) if n_initial is None
                           else check_count("n_initial", n_initial))
@@ -177,6 +190,9 @@ class Optimizer:
         self.pending_timeout = (None if pending_timeout is None
                                 else check_nonnegative("pending_timeout", pending_timeout))
         self.options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
+        if pruner is not None and not isinstance(pruner, SuccessiveHalving):
+            raise TypeError(f"pruner={pruner!r} must be a SuccessiveHalving")
+        self.pruner = pruner
         self._lock = threading.RLock()
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None
@@ -212,7 +228,7 @@ class Optimizer:
         return OptimizerState(
             self.space, seed=self.seed, n_initial=self.n_initial, maximize=self.maximize,
             model_options=self.options.model, worker=worker,  # type: ignore[arg-type]
-            pending_timeout=self.pending_timeout,
+            pending_timeout=self.pending_timeout, pruner=self.pruner,
         )
 
     def _create_journal(self, path: str | os.PathLike[str]) -> StudyLink:
@@ -260,7 +276,7 @@ class Optimizer:
         """The best successful observation so far, or None (noisy objectives: `recommend`)."""
         with self._lock:
             self._refresh()
-            return best_observation(self._state.history, self.maximize)
+            return best_observation(self._state.history, self.maximize, self.space)
 
     def recommend(self) -> Recommendation:
         """The observed point with the best posterior mean (for noisy objectives).
@@ -286,8 +302,8 @@ class Optimizer:
             if model.gp is None:
                 raise ValueError(
                     f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
-                    f"have succeeded ({self._state.y_ok.shape[0]} so far)")
-            observed = [o for o in self._state.history if o.ok]
+                    f"have succeeded ({self._state.model_data().y.shape[0]} so far)")
+            observed = self._modelled()
             acquisitions = (self._snapshot_objective(pending=False),
                             self._snapshot_objective(pending=True))
             return Surrogate(self.space, model, self.maximize, observed, acquisitions)
@@ -298,11 +314,17 @@ class Optimizer:
         copy of the generator), as its next ask would; the optimizer is left unchanged."""
         model = copy.deepcopy(self._model)
         model.clear_fantasies()
-        X_ok, y_ok = self._state.X_ok, self._state.y_ok
-        if model.n_observed != y_ok.shape[0]:
+        data = self._state.model_data()
+        if model.n_observed != data.y.shape[0] or model.budget != data.budget:
             model.rng = self._state.fork_rng()
-            update_after_tell(model, X_ok, y_ok, self.n_initial)
+            update_after_tell(model, data, self.n_initial)
         return model
+
+    def _modelled(self) -> list[Observation]:
+        """The observations the surrogate is conditioned on (`OptimizerState.model_data`)."""
+        budget, fidelity = self._state.model_data().budget, self.space.fidelity
+        return [o for o in self._state.history if o.ok and (
+            fidelity is None or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
 
     def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
         """The acquisition objective the next ask would maximize, computed on a deep copy
@@ -318,7 +340,8 @@ class Optimizer:
         """The history, the best point and a snapshot of the surrogate (`surrogate()`)."""
         with self._lock:
             self._refresh()
-            fitted = self._model.gp is not None or self._state.y_ok.shape[0] >= self.n_initial
+            fitted = (self._model.gp is not None
+                      or self._state.model_data().y.shape[0] >= self.n_initial)
             surrogate = self.surrogate() if fitted else None
             return OptimizeResult.from_history(
                 self._state.history, self.space, self.maximize,
@@ -369,7 +392,7 @@ class Optimizer:
         self._link.catch_up(self._state)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
-        update_after_tell(model, self._state.X_ok, self._state.y_ok, self.n_initial)
+        update_after_tell(model, self._state.model_data(), self.n_initial)
         return rng
 
     def _ask_event(self, count: int, rng: np.random.Generator | None = None) -> Ask:
@@ -429,10 +452,7 @@ class Optimizer:
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
         if self._link is None or self._link.with_state:  # a shared study fits at the next ask
-            X = self.space.encode(list(points))
-            targets = -np.asarray(values) if self.maximize else np.asarray(values)
-            update_after_tell(model, np.concatenate([self._state.X_ok, X]),
-                              np.concatenate([self._state.y_ok, targets]), self.n_initial)
+            update_after_tell(model, self._state.model_data(points, values), self.n_initial)
         return Tell(points=points, values=values, durations=durations, time=time.time(),
                     worker=self._state.worker,
                     checkpoint=self._state.checkpoint(rng, self._state.design_used))
@@ -503,9 +523,50 @@ class Optimizer:
         """Mark point(s) being evaluated elsewhere as pending (journaled): later asks
         account for them as for asked points, and a tell of them releases them."""
         points, _ = as_batch(params, None)
+        if self.space.fidelity is not None:
+            raise ValueError(f"add_pending: with a Fidelity ({self.space.fidelity.name!r}) the "
+                             "Hyperband schedule sets every budget; ask for the points instead")
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
             self._commit(lambda: Pending(points=canonical, **self._stamp()))
+
+    def report(self, params: Mapping[str, Any], step: float, value: float) -> bool:
+        """Report an intermediate value of a pending point at `step` (an epoch, say);
+        True when the run should stop now (successive halving, `bayesopt.fidelity`).
+
+        Tell the point afterwards as usual: after a True it is recorded with
+        status "pruned" at that step. Raises ValueError for a point that is not
+        pending (never asked, or already told) and for a step not after the last.
+        """
+        with self._lock:
+            canonical = self.space.validate(params)
+            number = check_real("step", step, 0.0)
+            loss = check_value(value)
+
+            def build() -> Report:
+                asked = self._state.asked(canonical)
+                if asked is None:
+                    raise ValueError(f"report: {canonical!r} is not pending (never asked, or "
+                                     "already told); report only points asked and not yet told")
+                last = self._state.pruning.last_step.get(point_key(self.space, asked))
+                if last is not None and number <= last:
+                    raise ValueError(f"report: step={step!r} must be after the last reported "
+                                     f"step {last!r} of this point")
+                return Report(points=(canonical,), steps=(number,), values=(loss,),
+                              **self._stamp())
+
+            self._commit(build)
+            key = point_key(self.space, self._state.asked(canonical) or canonical)
+            return key in self._state.pruning.stopped
+
+    def continues(self, params: Mapping[str, Any]) -> int | None:
+        """For a pending promotion (a space with a `Fidelity`), the history index of the
+        run it continues — restart from that run's checkpoint; None for a new
+        configuration, and always None without a Fidelity."""
+        with self._lock:
+            canonical = self.space.validate(params)
+            self._refresh()
+            return self._state.source(canonical)
 
     # ------------------------------------------------------------ journal
     @property
@@ -515,6 +576,7 @@ class Optimizer:
             "acquisition": self.acquisition, "n_initial": self.n_initial, "seed": self.seed,
             "maximize": self.maximize, "ucb_beta": self.ucb_beta,
             "pending_timeout": self.pending_timeout, "options": self.options.to_dict(),
+            **({} if self.pruner is None else {"pruner": asdict(self.pruner)}),
         }
 
     @property
@@ -597,6 +659,7 @@ class Optimizer:
                 seed=config["seed"], maximize=config["maximize"], ucb_beta=config["ucb_beta"],
                 options=OptimizerOptions.from_dict(config["options"]),
                 pending_timeout=config.get("pending_timeout"),
+                pruner=None if "pruner" not in config else SuccessiveHalving(**config["pruner"]),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise JournalError(f"{name} is corrupt: {type(error).__name__}: {error}") from None
@@ -649,14 +712,6 @@ def _unused_settings(
          acquisition == "ucb" and model.fantasy != "penalize"),
     )
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
-
-
-def _supported(space: Space) -> Space:
-    """The space, unless it holds a `Fidelity`, whose schedule the optimizer does not run yet."""
-    if space.fidelity is not None:
-        raise ValueError(f"dimension {space.fidelity.name!r}: a Fidelity is not yet supported by "
-                         "Optimizer (multi-fidelity is work in progress: docs/multi-fidelity.md)")
-    return space
 
 
 def _check_destination(journal: Any, storage: Any, study: Any) -> None:

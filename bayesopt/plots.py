@@ -1,4 +1,4 @@
-"""Plots of an optimization: convergence, partial dependence, samples, relevance.
+"""Plots of an optimization: convergence, partial dependence, samples, relevance, budgets.
 
 matplotlib is an optional dependency (``pip install 'bayesopt[plot]'``),
 imported only when a figure is drawn. Every function returns the figure and
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias, cast
 import numpy as np
 
 from bayesopt.result import OptimizeResult
-from bayesopt.space import Categorical, Dimension, Integer, Real, Space
+from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bayesopt.model import SurrogateModel
 
 __all__ = [
+    "budgets",
     "convergence",
     "evaluations",
     "importance",
@@ -467,6 +468,40 @@ def _sample_positions(result: OptimizeResult, i: int) -> np.ndarray:
     return positions
 
 
+# ------------------------------------------------------------------- budgets
+def budgets(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """The values of a multi-fidelity run in order, one colour per budget.
+
+    A grey segment joins each promotion to the run it continues
+    (`Observation.continues`); failed and pruned runs are not drawn. The
+    best value at the highest budget so far is the black step line.
+    Raises ValueError for a space without a `Fidelity`.
+    """
+    _checked(result)
+    fidelity = result.space.fidelity
+    if fidelity is None:
+        raise ValueError("plots.budgets needs a space with a Fidelity")
+    fig, ax = _single_axes(ax, (6.4, 4.0))
+    name = cast(str, fidelity.name)
+    ok = [o for o in result.history if o.ok]
+    values = result.values  # (n,) nan where failed
+    levels = sorted({o.params[name] for o in ok})
+    for colour, level in enumerate(levels):
+        runs = [o.index for o in ok if o.params[name] == level]
+        ax.scatter(runs, values[runs], s=14, color=f"C{colour}", label=f"{name} = {level:g}",
+                   zorder=3)
+    for o in ok:
+        if o.continues is not None and result.history[o.continues].ok:
+            ax.plot([o.continues, o.index], values[[o.continues, o.index]], color="0.75", lw=0.7)
+    ax.step(np.arange(len(result)), result.best_so_far, where="post", color="black",
+            label=f"best at {fidelity.name} = {fidelity.high:g}")
+    ax.set_xlabel("evaluation")
+    ax.set_ylabel("objective")
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return fig, ax
+
+
 # ------------------------------------------------------------------- evaluations
 def evaluations(
     result: OptimizeResult, *, bins: int = 20, dimensions: Sequence[str] | None = None,
@@ -639,10 +674,14 @@ def _matrix_figure(k: int) -> tuple[Figure, np.ndarray]:
 
 
 def _selected(space: Space, names: Sequence[str] | None) -> list[int]:
+    """Indices of the named dimensions (default: all but a Fidelity, which the model ignores)."""
     if names is None:
-        return list(range(space.n_dims))
+        return [i for i, d in enumerate(space.dimensions) if not isinstance(d, Fidelity)]
     if isinstance(names, str):
         names = [names]
+    if space.fidelity is not None and space.fidelity.name in names:
+        raise ValueError(f"dimension {space.fidelity.name!r} is the Fidelity: the surrogate does "
+                         "not model it; see plots.budgets for the values by budget")
     unknown = [name for name in names if name not in space.names]
     if unknown:
         raise ValueError(f"unknown dimension(s) {unknown}; the space has {list(space.names)}")

@@ -12,10 +12,17 @@ conditioned on the successful observations and, as fantasies (kriging
 believer), on the pending points. Failed evaluations damp the acquisition
 around them (`acquisition.penalty`). Only the surrogate (a cache of the
 state's model record) and the forked generator change while computing.
+
+With a `Fidelity` in the space each point is the Hyperband schedule's next job
+(`bayesopt.fidelity`, on a copy of the state's trials): a promotion repeats an
+observed configuration at a larger budget; a new configuration comes from the
+design or the GP of the state's `model_data` as above. A promotion is never a
+fantasy: its configuration is already observed.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -33,11 +40,12 @@ from acquisition.functions import (
 )
 from acquisition.optimizer import AcquisitionObjective, Domain, Penalty, optimize_acquisition
 from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
+from bayesopt.fidelity import Hyperband
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import best_observation
 from bayesopt.space import Space
-from bayesopt.state import OptimizerState
+from bayesopt.state import ModelData, OptimizerState, config_key
 
 _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
@@ -68,19 +76,42 @@ class Proposal:
         self.defer_refit = defer_refit  # observations are block-appended, never refit here
         self.space: Space = state.space
         self.design_used = state.design_used
-        self.pending = [p.x for p in state.active_pending(now)] if with_pending else []
+        self.pending = ([p.x for p in state.active_pending(now) if state.source(p.params) is None]
+                        if with_pending else [])
+        self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)
+        self.hyperband: Hyperband | None = copy.deepcopy(state.hyperband)
 
     def points(self, count: int) -> list[dict[str, Any]]:
         out = []
         try:
             for _ in range(count):
-                params, x = self._new_point()
-                self.pending.append(x)
+                params = self._job_point() if self.hyperband is not None else self._new_pending()
                 out.append(params)
         finally:
             self.model.clear_fantasies()
         return out
+
+    def _new_pending(self) -> dict[str, Any]:
+        params, x = self._new_point()
+        self.pending.append(x)
+        return params
+
+    def _job_point(self) -> dict[str, Any]:
+        """The schedule's next job: a promotion of an observed configuration to a larger
+        budget, or a new configuration at its bracket's base budget."""
+        hyperband, fidelity = self.hyperband, self.space.fidelity
+        assert hyperband is not None and fidelity is not None
+        job = hyperband.next_job()
+        if job.continues is None:
+            params = self._new_pending()
+        else:
+            source = hyperband.trials[job.continues].observation
+            assert source is not None, "only finished trials are promoted"
+            params = dict(self.state.history[source].params)
+        params[fidelity.name] = job.budget  # type: ignore[index]
+        hyperband.start(job, config_key(self.space, params))
+        return params
 
     def _new_point(self) -> tuple[dict[str, Any], np.ndarray]:
         """The next point and its canonical encoding.
@@ -103,7 +134,7 @@ class Proposal:
         return self._repeat_point()
 
     def _propose(self) -> np.ndarray | None:
-        n_ok = self.state.y_ok.shape[0]
+        n_ok = self.data.y.shape[0]
         if n_ok + len(self.pending) < self.settings.n_initial or n_ok == 0:
             return self._design_point()
         return self._model_point()
@@ -139,7 +170,7 @@ class Proposal:
             "pending; proposing a repeat of an observed point",
             SpaceExhaustedWarning, stacklevel=6,
         )
-        best = best_observation(self.state.history, self.state.maximize)
+        best = best_observation(self.state.history, self.state.maximize, self.space)
         avoid = self._avoid()
         params = best.params if best is not None else self.space.decode(
             avoid[self.rng.integers(len(avoid))])[0]
@@ -162,16 +193,17 @@ class Proposal:
         avoid = self._avoid()
         proposal = optimize_acquisition(
             objective, self._domain(), self.rng, self._incumbents(), avoid,
-            self.settings.options.acquisition_optimizer.for_data_size(self.state.y_ok.shape[0]),
+            self.settings.options.acquisition_optimizer.for_data_size(self.data.y.shape[0]),
         )
         return self._random_new_point(avoid) if proposal is None else proposal.x
 
     def acquisition_objective(self) -> AcquisitionObjective:
         """What the next ask maximizes: the acquisition of the model conditioned on the
         pending points (fantasies or local penalties), damped around failures."""
-        X_ok, y_ok = self.state.X_ok, self.state.y_ok
-        if self.model.n_observed != y_ok.shape[0] or self.model.gp is None:
-            self.model.update(X_ok, y_ok, defer_refit=self.defer_refit)
+        data = self.data
+        if (self.model.n_observed != data.y.shape[0] or self.model.gp is None
+                or self.model.budget != data.budget):
+            self.model.update(data.X, data.y, defer_refit=self.defer_refit, budget=data.budget)
         self.model.clear_fantasies()
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
         if self.model.options.fantasy == "penalize":
@@ -216,7 +248,7 @@ class Proposal:
         """Local penalization of the pending points (González et al. 2016; acquisition.penalty)."""
         if pending.shape[0] == 0:
             return None
-        sample = np.concatenate([self.space.sobol(_N_LIPSCHITZ_SAMPLE, self.rng), self.state.X_ok])
+        sample = np.concatenate([self.space.sobol(_N_LIPSCHITZ_SAMPLE, self.rng), self.data.X])
         lipschitz = lipschitz_estimate(self.model.predict_with_gradient(sample)[2])
         mean, std = self.model.predict(pending)
         return LocalPenalty(pending, mean, std, self.model.observed_incumbent, lipschitz)
@@ -231,18 +263,20 @@ class Proposal:
         )
 
     def _incumbents(self) -> np.ndarray:
-        X_ok, y_ok = self.state.X_ok, self.state.y_ok
-        return X_ok[np.argsort(y_ok, kind="stable")[:_N_INCUMBENTS]]
+        X, y = self.data.X, self.data.y
+        return X[np.argsort(y, kind="stable")[:_N_INCUMBENTS]]
 
 
-def update_after_tell(model: SurrogateModel, X_ok: np.ndarray, y_ok: np.ndarray,
-                      n_initial: int) -> None:
+def update_after_tell(model: SurrogateModel, data: ModelData, n_initial: int) -> None:
     """Extend the model to the data after a tell (block append or scheduled refit), once
-    it is in use: X_ok (m, c), y_ok (m,) are the state's arrays with the told points."""
-    if model.gp is None and y_ok.shape[0] < n_initial:
+    it is in use: `data` is the state's `model_data` with the told points."""
+    if model.gp is None and data.y.shape[0] < n_initial:
         return
-    if y_ok.shape[0]:
-        model.update(X_ok, y_ok)
+    unchanged = model.n_observed == data.y.shape[0] and model.budget == data.budget
+    if data.budget is not None and unchanged:  # told runs at budgets the model leaves out
+        return
+    if data.y.shape[0]:
+        model.update(data.X, data.y, budget=data.budget)
 
 
 def is_near(x: np.ndarray, points: np.ndarray, tol: float = 1e-12) -> bool:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bayesopt.space import Space
     from bayesopt.surrogate import Recommendation, Surrogate
 
-Status = Literal["ok", "failed"]
+Status = Literal["ok", "failed", "pruned"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,10 @@ class Observation:
     params : dict
         The evaluated point, in user units.
     value : float or None
-        The objective value as told (None for a failed evaluation).
-    status : {"ok", "failed"}
+        The objective value as told (None for a failed evaluation; for a
+        pruned one, the value told when the run stopped).
+    status : {"ok", "failed", "pruned"}
+        "pruned": `Optimizer.report` said stop and the run ended at `step`.
     error : str or None
         What went wrong, for failed evaluations (e.g. a traceback).
     timestamp : float or None
@@ -42,6 +44,12 @@ class Observation:
         Seconds the evaluation took: measured around the objective call by
         `minimize` (in the worker), or given to `tell(..., duration=)`; None
         if unknown.
+
+    continues : int or None
+        With a `Fidelity`: the index of the observation this run continues
+        (a promotion to a larger budget — restart from that run's checkpoint).
+    step : float or None
+        For a pruned run, the step of the report that stopped it.
 
     Timing is not part of an observation's identity: observations that
     differ only in `timestamp` or `duration` compare equal. The journal
@@ -56,17 +64,27 @@ class Observation:
     error: str | None = None
     timestamp: float | None = field(default=None, compare=False)
     duration: float | None = field(default=None, compare=False)
+    continues: int | None = None
+    step: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
 
 
-def best_observation(history: Sequence[Observation], maximize: bool) -> Observation | None:
-    """The best successful observation (first one on ties), or None."""
+def judged(obs: Observation, space: Space | None) -> bool:
+    """Whether an observation competes for the best: a success, and with a `Fidelity`
+    in the space, at its highest budget only (a lucky low-budget value never wins)."""
+    fidelity = None if space is None else space.fidelity
+    return obs.ok and (fidelity is None or obs.params[fidelity.name] == fidelity.high)  # type: ignore[index]
+
+
+def best_observation(history: Sequence[Observation], maximize: bool,
+                     space: Space | None = None) -> Observation | None:
+    """The best judged observation (first one on ties; see `judged`), or None."""
     best: Observation | None = None
     for obs in history:
-        if not obs.ok:
+        if not judged(obs, space):
             continue
         assert obs.value is not None
         if best is None or (obs.value > best.value if maximize else obs.value < best.value):  # type: ignore[operator]
@@ -115,7 +133,7 @@ class OptimizeResult:
         cls, history: Sequence[Observation], space: Space, maximize: bool,
         model: SurrogateModel | None = None, surrogate: Surrogate | None = None,
     ) -> OptimizeResult:
-        best = best_observation(history, maximize)
+        best = best_observation(history, maximize, space)
         return cls(
             best_params=None if best is None else dict(best.params),
             best_value=math.nan if best is None else float(best.value),  # type: ignore[arg-type]
@@ -126,7 +144,7 @@ class OptimizeResult:
     @property
     def best(self) -> Observation | None:
         """The best successful observation (with its index), or None."""
-        return best_observation(self.history, self.maximize)
+        return best_observation(self.history, self.maximize, self.space)
 
     def recommend(self) -> Recommendation:
         """The observed point with the best posterior mean (for noisy objectives);
@@ -144,8 +162,9 @@ class OptimizeResult:
 
     @property
     def best_so_far(self) -> np.ndarray:
-        """Running best value after each evaluation (nan until the first success)."""
-        values = self.values
+        """Running best judged value after each evaluation (nan until the first one)."""
+        values = np.array([o.value if judged(o, self.space) else math.nan for o in self.history],
+                          dtype=float)
         filled = np.where(np.isnan(values), -np.inf if self.maximize else np.inf, values)
         running = np.maximum.accumulate(filled) if self.maximize else np.minimum.accumulate(filled)
         return np.where(np.isinf(running), np.nan, running)

@@ -9,6 +9,16 @@
                  and how much of it was used
     model      : the surrogate; a cache of `trace` (the record of its last refit and the
                  block appends since), rebuilt from the record when it does not match it
+    hyperband  : with a `Fidelity` in the space, the trial records of asynchronous
+                 Hyperband (`bayesopt.fidelity`); an ask starts one trial per point (the
+                 schedule's next job, a pure function of the trials), a tell finishes it
+    budgets_ok : (m,)  the Fidelity budget of each successful observation
+    pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
+                 a report event records its values there, a tell of a stopped run is
+                 "pruned" (its value is data for the GP of a plain space; with a
+                 Fidelity only its rung counts, as the worst there)
+    model_data : the surrogate's data — every success, or with a Fidelity the successes
+                 at BOHB's budget (`bayesopt.fidelity.model_budget`, Falkner et al. 2018)
 
 State as a fold over events (see docs/event-fold.md): every change goes through
 `apply(event)`, which looks up the applier registered for the event's class
@@ -33,18 +43,20 @@ pending when a later event is applied, so every replay agrees.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
-from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Tell
+from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Report, Tell
+from bayesopt.fidelity import MODEL_MIN_FACTOR, Hyperband, Pruning, SuccessiveHalving, model_budget
+from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.result import Observation, Status
 from bayesopt.space import Categorical, Integer, Space
 
-__all__ = ["APPLIERS", "MATCH_RTOL", "ModelTrace", "OptimizerState", "PendingPoint", "applier",
+__all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState", "PendingPoint", "applier",
            "nearest_match"]
 
 MATCH_RTOL = 5e-3  # a told real value within 0.5 % of the asked one matches it
@@ -73,6 +85,16 @@ class PendingPoint:
     worker: str | None
 
 
+@dataclass(frozen=True)
+class ModelData:
+    """What the surrogate is conditioned on: X (m, c), minimization targets y (m,), and
+    the Fidelity budget they were observed at (None without a Fidelity)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    budget: float | None = None
+
+
 class ModelTrace:
     """The surrogate's record since its last refit: that refit's state and the sizes
     reached by block appends after it (what `SurrogateModel.restore` replays)."""
@@ -84,7 +106,8 @@ class ModelTrace:
 
     def record(self, state: Mapping[str, Any]) -> None:
         self.last = dict(state)
-        if self.refit is None or state["fit_n"] != self.refit["fit_n"]:
+        if (self.refit is None or state["fit_n"] != self.refit["fit_n"]
+                or state.get("budget") != self.refit.get("budget")):
             self.refit, self.chunk_ends = dict(state), []
         elif state["n"] > max([self.refit["fit_n"], *self.chunk_ends]):
             self.chunk_ends.append(int(state["n"]))
@@ -99,8 +122,10 @@ class OptimizerState:
 
     def __init__(self, space: Space, *, seed: int, n_initial: int, maximize: bool,
                  model_options: ModelOptions, worker: str,
-                 pending_timeout: float | None = None) -> None:
+                 pending_timeout: float | None = None,
+                 pruner: SuccessiveHalving | None = None) -> None:
         self.space, self.maximize, self.worker = space, maximize, worker
+        self.n_initial = n_initial
         self.pending_timeout = pending_timeout
         self.rng = np.random.default_rng(seed)
         self.design = space.sobol(n_initial, self.rng)
@@ -115,6 +140,11 @@ class OptimizerState:
         c = space.n_columns
         self.X_all, self.X_ok, self.X_failed = np.empty((0, c)), np.empty((0, c)), np.empty((0, c))
         self.y_ok = np.empty(0)
+        self.hyperband = None if space.fidelity is None else Hyperband(space.fidelity)
+        self.budgets_ok = np.empty(0)
+        fidelity = space.fidelity
+        self.pruning = Pruning(pruner or (SuccessiveHalving() if fidelity is None
+                                          else SuccessiveHalving.of(fidelity)))
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
 
@@ -155,6 +185,43 @@ class OptimizerState:
         return any(nearest_match(self.space, params, points) is not None
                    for points in (self.pending, self.expired))
 
+    def model_data(self, points: Sequence[Mapping[str, Any]] = (),
+                   values: Sequence[float] = ()) -> ModelData:
+        """The surrogate's data (module docstring), with `points` told `values` added."""
+        X, y = self.X_ok, self.y_ok
+        if points:
+            targets = np.asarray(values, dtype=float)
+            X = np.concatenate([X, self.space.encode(list(points))])
+            y = np.concatenate([y, -targets if self.maximize else targets])
+        fidelity = self.space.fidelity
+        if fidelity is None:
+            return ModelData(X, y)
+        budgets = np.concatenate([self.budgets_ok, [float(p[fidelity.name]) for p in points]])  # type: ignore[index]
+        budget = model_budget(budgets, MODEL_MIN_FACTOR * self.n_initial)
+        keep = budgets == budget
+        return ModelData(X[keep], y[keep], budget)
+
+    def source(self, params: Mapping[str, Any]) -> int | None:
+        """For a pending promotion, the history index of the run it continues, else None."""
+        trial = self.pending_trial(params)
+        if trial is None:
+            return None
+        assert self.hyperband is not None
+        source = self.hyperband.trials[trial].continues
+        return None if source is None else self.hyperband.trials[source].observation
+
+    def pending_trial(self, params: Mapping[str, Any]) -> int | None:
+        fidelity = self.space.fidelity
+        if self.hyperband is None or fidelity is None:
+            return None
+        budget = params[fidelity.name]  # type: ignore[index]
+        return self.hyperband.pending_trial(config_key(self.space, params), budget)
+
+    def asked(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The pending point `params` matches (the rule of a tell), as asked; or None."""
+        index = nearest_match(self.space, params, self.pending)
+        return None if index is None else self.pending[index].params
+
     def fork_rng(self) -> np.random.Generator:
         """A generator in the state's generator's state, for computing an event."""
         rng = np.random.Generator(type(self.rng.bit_generator)())
@@ -175,10 +242,21 @@ class OptimizerState:
                                    warp_columns=warp_columns(self.space))
             if self.trace.fitted:
                 assert self.trace.refit is not None
-                model.restore(self.X_ok, self.y_ok, self.trace.refit, self.trace.chunk_ends)
+                data = self.model_data()
+                model.restore(data.X, data.y, self.trace.refit, self.trace.chunk_ends)
             self.model, self.model_stale = model, False
         self.model.rng = rng
         return self.model
+
+
+def config_key(space: Space, params: Mapping[str, Any]) -> Hashable:
+    """A configuration: the values of every dimension but the Fidelity."""
+    return tuple(params[d.name] for d in space.dimensions if d is not space.fidelity)  # type: ignore[index]
+
+
+def point_key(space: Space, params: Mapping[str, Any]) -> Hashable:
+    """A run: every value, the budget included."""
+    return tuple(params[name] for name in space.names)
 
 
 def warp_columns(space: Space) -> tuple[int, ...]:
@@ -191,6 +269,21 @@ def warp_columns(space: Space) -> tuple[int, ...]:
 @applier(Ask)
 def _apply_ask(state: OptimizerState, event: Ask) -> None:
     _add_pending(state, event)
+    if state.hyperband is not None:
+        _start_trials(state, state.hyperband, event)
+
+
+def _start_trials(state: OptimizerState, hyperband: Hyperband, event: Ask) -> None:
+    """Start each asked point's Hyperband trial: the schedule's next job, whose budget
+    the point carries (the ask was computed from the same trials)."""
+    fidelity = state.space.fidelity
+    assert fidelity is not None
+    for params in event.points:
+        job = hyperband.next_job()
+        if params[fidelity.name] != job.budget:  # type: ignore[index]
+            raise JournalError(f"ask of {params} does not follow the Hyperband schedule "
+                               f"(next budget {fidelity.name}={job.budget!r})")
+        hyperband.start(job, config_key(state.space, params))
 
 
 @applier(Pending)
@@ -214,19 +307,26 @@ def _apply_failure(state: OptimizerState, event: Failure) -> None:
     _observe(state, event, [None] * len(event.points), list(event.errors), event.durations)
 
 
+@applier(Report)
+def _apply_report(state: OptimizerState, event: Report) -> None:
+    for params, step, value in zip(event.points, event.steps, event.values):
+        key = point_key(state.space, state.asked(params) or params)
+        state.pruning.report(key, step, -value if state.maximize else value)
+
+
 def _add_pending(state: OptimizerState, event: Event) -> None:
     X = state.space.encode(list(event.points))
     state.pending += [PendingPoint(dict(p), x, event.time, event.worker)
                       for p, x in zip(event.points, X)]
 
 
-def _release(state: OptimizerState, params: Mapping[str, Any]) -> None:
-    """Drop the pending (or timed-out) point `params` matches, if any."""
+def _release(state: OptimizerState, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Drop the pending (or timed-out) point `params` matches, if any; its params as asked."""
     for points in (state.pending, state.expired):
         index = nearest_match(state.space, params, points)
         if index is not None:
-            del points[index]
-            return
+            return points.pop(index).params
+    return None
 
 
 def _observe(state: OptimizerState, event: Event, values: list[float | None],
@@ -236,17 +336,42 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     points = event.points
     X = state.space.encode(list(points))
     seconds = durations or (None,) * len(points)
+    fidelity = state.space.fidelity
+    modelled = []
     for params, value, error, duration in zip(points, values, errors, seconds):
-        status: Status = "failed" if value is None else "ok"
+        asked = _release(state, params) or params
+        step = state.pruning.close(point_key(state.space, asked))
+        status: Status = "failed" if value is None else "ok" if step is None else "pruned"
+        continues = _finish_trial(state, asked, None if status == "pruned" else value)
         state.history.append(Observation(len(state.history), dict(params), value, status, error,
-                                         timestamp=event.time, duration=duration))
-        _release(state, params)
-    ok = np.array([value is not None for value in values], dtype=bool)
-    targets = np.array([v for v in values if v is not None], dtype=float)
+                                         timestamp=event.time, duration=duration,
+                                         continues=continues,
+                                         step=None if value is None else step))
+        modelled.append(status == "ok" or (status == "pruned" and fidelity is None))
+    ok = np.array(modelled, dtype=bool)
+    targets = np.array([v for v, keep in zip(values, modelled) if keep], dtype=float)
     state.X_all = np.concatenate([state.X_all, X])
     state.X_ok = np.concatenate([state.X_ok, X[ok]])
     state.y_ok = np.concatenate([state.y_ok, -targets if state.maximize else targets])
-    state.X_failed = np.concatenate([state.X_failed, X[~ok]])
+    failed = np.array([v is None for v in values], dtype=bool)
+    state.X_failed = np.concatenate([state.X_failed, X[failed]])
+    if fidelity is not None:
+        budgets = [float(p[fidelity.name]) for p, keep in zip(points, modelled) if keep]  # type: ignore[index]
+        state.budgets_ok = np.concatenate([state.budgets_ok, budgets])
+
+
+def _finish_trial(state: OptimizerState, asked: Mapping[str, Any],
+                  value: float | None) -> int | None:
+    """Finish the Hyperband trial of the pending point `asked` (a failure ranks last);
+    the history index of the run it continues, or None (also when it was never asked)."""
+    trial = state.pending_trial(asked)
+    if trial is None:
+        return None
+    assert state.hyperband is not None
+    loss = math.inf if value is None else (-value if state.maximize else value)
+    continues = state.source(asked)
+    state.hyperband.finish(trial, loss, len(state.history))
+    return continues
 
 
 def nearest_match(space: Space, params: Mapping[str, Any], points: list[PendingPoint]) -> int | None:

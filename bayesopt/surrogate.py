@@ -351,8 +351,15 @@ class Surrogate:
         """The observed point whose latent posterior mean is best (first one on ties).
 
         On a noisy objective this is what a benchmark should score: the best
-        observed value (`Optimizer.best`) favours lucky noise.
+        observed value (`Optimizer.best`) favours lucky noise. With a `Fidelity`
+        only a model of the highest budget recommends (ValueError otherwise).
         """
+        fidelity = self.space.fidelity
+        if fidelity is not None and any(o.params[fidelity.name] != fidelity.high  # type: ignore[index]
+                                        for o in self.observed):
+            raise ValueError(
+                f"the surrogate models a budget below {fidelity.name}={fidelity.high!r} (too few "
+                "evaluations at the highest budget yet): nothing to recommend; see `best`")
         X = self.space.encode([o.params for o in self.observed])
         mu, _ = self.model.predict(X)
         k = int(np.argmin(mu))  # the model minimizes (−value when maximizing)

@@ -1,6 +1,6 @@
 """Multi-fidelity: Hyperband bracket arithmetic, the ASHA promotion rule, the
 successive-halving pruner (against Optuna's), the Fidelity dimension, and the
-Optimizer's refusal of a Fidelity space until the integration is ported."""
+Optimizer that asks budgets (the fold: bayesopt.state, bayesopt.propose)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bayesopt import Integer, Optimizer, Real, Space
+from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, Real, Space
 from bayesopt.fidelity import (
     Hyperband,
     Job,
@@ -214,10 +214,273 @@ def test_fidelity_is_not_encoded_and_round_trips_through_a_dict() -> None:
 
 
 # ------------------------------------------------------------ the Optimizer
-@pytest.mark.parametrize("space", [
-    {"x": Real(0, 1), "epochs": Fidelity(1, 9)},
-    Space({"x": Real(0, 1), "epochs": Fidelity(1, 9)}),
-])
-def test_optimizer_refuses_a_fidelity_space_until_multi_fidelity_is_supported(space: Any) -> None:
-    with pytest.raises(ValueError, match="'epochs'.*Fidelity.*not yet supported"):
-        Optimizer(space, seed=0)
+def _loss(p: dict[str, Any]) -> float:
+    return (p["x"] - 0.3) ** 2 + (p["y"] - 0.7) ** 2 + 1.0 / p["epochs"]
+
+
+def _fidelity_space() -> dict[str, Any]:
+    return {"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(1, 9, eta=3)}
+
+
+def test_asks_carry_budgets_and_promotions_say_what_they_continue() -> None:
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    first = [opt.ask() for _ in range(3)]
+    assert [p["epochs"] for p in first] == [1, 1, 1]
+    assert all(opt.continues(p) is None for p in first)
+    opt.tell(first, [1.0, 0.5, 2.0])
+    promoted = opt.ask()
+    assert promoted == {**first[1], "epochs": 3}
+    assert opt.continues(promoted) == 1
+    opt.tell(promoted, 0.4)
+    assert opt.history[-1].continues == 1 and opt.history[0].continues is None
+
+
+def test_best_and_result_judge_the_highest_budget_only() -> None:
+    opt = Optimizer(_fidelity_space(), seed=0)
+    low = {"x": 0.1, "y": 0.1, "epochs": 1}
+    high = {"x": 0.5, "y": 0.5, "epochs": 9}
+    opt.tell(low, 0.0)
+    assert opt.best is None
+    opt.tell(high, 1.0)
+    assert opt.best is not None and opt.best.params == high
+    result = opt.result()
+    assert result.best_params == high and result.best_value == 1.0
+    assert list(result.best_so_far) == [pytest.approx(math.nan, nan_ok=True), 1.0]
+
+
+def test_a_bracket_runs_to_the_top_budget_with_failures_inside() -> None:
+    opt = Optimizer(_fidelity_space(), seed=1, n_initial=3)
+    for i in range(30):
+        p = opt.ask()
+        if i % 7 == 3:
+            opt.tell_failure(p, "diverged")
+        else:
+            opt.tell(p, _loss(p))
+    budgets = [o.params["epochs"] for o in opt.history]
+    assert set(budgets) == {1, 3, 9}
+    assert not any(o.continues is not None and not opt.history[o.continues].ok
+                   for o in opt.history), "a failed run was promoted"
+    assert opt.best is not None and opt.best.params["epochs"] == 9
+
+
+def test_a_batch_ask_with_a_fidelity_gives_distinct_runs() -> None:
+    opt = Optimizer(_fidelity_space(), seed=2, n_initial=3)
+    for _ in range(6):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    batch = opt.ask(4)
+    keys = {tuple(sorted(p.items())) for p in batch}
+    assert len(keys) == 4
+    sources = [opt.continues(p) for p in batch]
+    promoted = [s for s in sources if s is not None]
+    assert len(promoted) == len(set(promoted))
+    opt.tell(batch, [_loss(p) for p in batch])
+    assert opt.pending == []
+
+
+def test_resume_mid_bracket_asks_the_same(tmp_path: Any) -> None:
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(_fidelity_space(), seed=4, n_initial=3, journal=path)
+    for _ in range(14):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    mid = opt.ask(2)  # in flight when the process stops
+    resumed = Optimizer.resume(path, append=False)
+    assert resumed.pending == mid
+    assert [resumed.continues(p) for p in mid] == [opt.continues(p) for p in mid]
+    for twin in (opt, resumed):
+        twin.tell(mid, [_loss(p) for p in mid])
+    assert [opt.ask() for _ in range(4)] == [resumed.ask() for _ in range(4)]
+
+
+def test_minimize_passes_the_budget_to_the_objective() -> None:
+    from bayesopt import minimize
+
+    seen: list[int] = []
+
+    def objective(params: dict[str, Any]) -> float:
+        seen.append(params["epochs"])
+        return (params["x"] - 0.3) ** 2 + 1.0 / params["epochs"]
+
+    result = minimize(objective, {"x": Real(0, 1), "epochs": Fidelity(1, 9)}, n_calls=20,
+                      seed=0, progress=False)
+    assert set(seen) == {1, 3, 9} and seen[0] == 1
+    assert result.best_params is not None and result.best_params["epochs"] == 9
+
+
+def test_add_pending_with_a_fidelity_raises() -> None:
+    opt = Optimizer(_fidelity_space(), seed=0)
+    with pytest.raises(ValueError, match="add_pending: with a Fidelity"):
+        opt.add_pending({"x": 0.5, "y": 0.5, "epochs": 3})
+
+
+# ------------------------------------------------------------ no Fidelity: unchanged
+def test_a_space_without_a_fidelity_asks_the_points_pinned_before_multi_fidelity() -> None:
+    """Asks recorded on main before bayesopt.fidelity existed (same platform class)."""
+    space = {"lr": Real(1e-4, 1e-1, log=True), "width": Integer(16, 512, log=True),
+             "act": Categorical(["relu", "tanh"])}
+    opt = Optimizer(space, seed=3, n_initial=4)
+    asks = []
+    for i in range(7):
+        p = opt.ask()
+        asks.append(p)
+        if i == 2:
+            opt.tell_failure(p, "boom")
+        else:
+            opt.tell(p, (p["lr"] * 100 - 1.0) ** 2 + (p["width"] / 100 - 1.5) ** 2
+                     + (p["act"] == "tanh"))
+    asks += opt.ask(2)
+    pinned = [
+        (0.063806266671505, 328, "relu"), (0.000270469358673125, 39, "tanh"),
+        (0.0009713255085040957, 196, "relu"), (0.007454612221651486, 26, "tanh"),
+        (0.0005133712219686929, 256, "tanh"), (0.1, 512, "tanh"),
+        (0.0018740958996338046, 16, "tanh"), (0.0001, 199, "tanh"), (0.0001, 43, "relu"),
+    ]
+    assert [(p["lr"], p["width"], p["act"]) for p in asks] == [
+        (pytest.approx(lr, rel=1e-9), w, a) for lr, w, a in pinned]
+
+
+# ------------------------------------------------------------ report and pruning
+def test_report_stops_a_bad_run_and_tell_records_it_pruned() -> None:
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, pruner=SuccessiveHalving(1, 3))
+    good, bad = opt.ask(2)
+    assert not opt.report(good, 1, 0.2)
+    assert opt.report(bad, 1, 0.9)  # worse than the best third of [0.2, 0.9]
+    opt.tell(bad, 0.9)
+    assert not opt.report(good, 3, 0.1)
+    opt.tell(good, 0.05)
+    assert [(o.status, o.step) for o in opt.history] == [("pruned", 1), ("ok", None)]
+    assert opt.best is not None and opt.best.params == good
+
+
+def test_report_with_maximize_keeps_the_largest() -> None:
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, maximize=True)
+    a, b = opt.ask(2)
+    assert not opt.report(a, 1, 0.9)
+    assert opt.report(b, 1, 0.2)
+
+
+def test_report_rungs_default_to_the_fidelity() -> None:
+    opt = Optimizer({"x": Real(0, 1), "epochs": Fidelity(2, 18, eta=3)}, seed=0)
+    a, b = opt.ask(2)
+    assert not opt.report(a, 1, 0.1) and not opt.report(b, 1, 0.9)  # first rung: step 2
+    assert not opt.report(a, 2, 0.1)
+    assert opt.report(b, 2, 0.9)
+
+
+def test_report_on_a_point_never_asked_or_already_told_raises() -> None:
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    with pytest.raises(ValueError, match="not pending"):
+        opt.report({"x": 0.5}, 1, 0.3)
+    p = opt.ask()
+    opt.report(p, 1, 0.3)
+    with pytest.raises(ValueError, match="step=1 must be after the last reported step 1"):
+        opt.report(p, 1, 0.2)
+    with pytest.raises(ValueError, match="objective value is nan"):
+        opt.report(p, 2, math.nan)
+    with pytest.raises(TypeError, match="step='2'"):
+        opt.report(p, "2", 0.3)  # type: ignore[arg-type]
+    opt.tell(p, 0.3)
+    with pytest.raises(ValueError, match="not pending"):
+        opt.report(p, 3, 0.3)
+
+
+def test_pruner_must_be_a_successive_halving() -> None:
+    with pytest.raises(TypeError, match="pruner="):
+        Optimizer({"x": Real(0, 1)}, pruner={"min_resource": 1})  # type: ignore[arg-type]
+
+
+def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    first = opt.ask(3)
+    assert opt.report(first[2], 1, 2.0) is False
+    opt.tell(first, [1.0, 0.5, 2.0])
+    promoted = opt.ask()
+    assert opt.report(promoted, 1, 5.0) is True  # rung 1: [2.0, 5.0], keep the best one
+    opt.tell(promoted, 5.0)
+    result = opt.result()
+    loaded = OptimizeResult.from_json(result.to_json())
+    assert loaded.history[-1].status == "pruned" and loaded.history[-1].step == 1
+    assert loaded.history[-1].continues == 1
+
+
+def test_reports_are_journaled_and_resume_keeps_the_stop(tmp_path: Any) -> None:
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=path, pruner=SuccessiveHalving(2, 2))
+    a, b = opt.ask(2)
+    assert not opt.report(a, 2, 0.1)
+    assert opt.report(b, 2, 0.9)
+    resumed = Optimizer.resume(path, append=False)
+    assert resumed.pruner == SuccessiveHalving(2, 2)
+    c = resumed.ask()
+    assert resumed.report(c, 2, 0.5)  # rung at step 2 holds 0.1 and 0.9 from before
+    resumed.tell([a, b], [0.1, 0.9])
+    assert [o.status for o in resumed.history] == ["ok", "pruned"]
+
+
+def test_budgets_plot_draws_one_colour_per_budget() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bayesopt import plots
+
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    for _ in range(16):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    _, ax = plots.budgets(opt.result())
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["epochs = 1", "epochs = 3", "epochs = 9", "best at epochs = 9"]
+    colours = {tuple(c.get_facecolor()[0]) for c in ax.collections}
+    assert len(colours) == 3
+    with pytest.raises(ValueError, match="is the Fidelity"):
+        plots.evaluations(opt.result(), dimensions=["x", "epochs"])
+    plots.evaluations(opt.result())  # the default leaves the budget out
+    plain = Optimizer({"x": Real(0, 1)}, seed=0)
+    plain.tell({"x": 0.5}, 1.0)
+    with pytest.raises(ValueError, match="needs a space with a Fidelity"):
+        plots.budgets(plain.result())
+
+
+def test_command_line_passes_the_budget_to_the_command(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "space.toml").write_text(
+        '[x]\ntype = "real"\nlow = 0.0\nhigh = 1.0\n\n'
+        '[epochs]\ntype = "fidelity"\nlow = 1\nhigh = 9\n')
+    (tmp_path / "train.py").write_text(
+        "import sys\nx, e = float(sys.argv[2]), int(sys.argv[4])\n"
+        "open('epochs.log', 'a').write(f'{e}\\n')\nprint((x - 0.3) ** 2 + 1 / e)\n")
+    run = [sys.executable, "-m", "bayesopt", "run", "--space", "space.toml", "--n-calls", "16", "--seed", "0",
+           "--journal", "t.jsonl", "--no-progress", "--", sys.executable, "train.py",
+           "--x", "{x}", "--epochs", "{epochs}"]
+    done = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    epochs = [int(e) for e in (tmp_path / "epochs.log").read_text().split()]
+    assert set(epochs) == {1, 3, 9}
+    assert "epochs=9" in done.stdout.splitlines()[-2]  # the best line: the highest budget
+    plot = subprocess.run([sys.executable, "-m", "bayesopt", "plot", "t.jsonl", "-o", "b.png"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
+    assert plot.returncode == 0, plot.stderr
+    assert (tmp_path / "b.png").stat().st_size > 0
+
+
+def test_a_pruned_run_inside_a_bracket_is_never_promoted() -> None:
+    opt = Optimizer(_fidelity_space(), seed=5, n_initial=3)
+    first = opt.ask(3)
+    opt.tell(first, [1.0, 0.01, 2.0])
+    promoted = opt.ask()  # the best, to epochs = 3 …
+    assert opt.continues(promoted) == 1
+    assert not opt.report(promoted, 1, 5.0)  # alone at its rung … (rung of step 1: [5.0])
+    other = opt.ask()
+    assert opt.report(other, 1, 9.0)  # … the other is cut at step 1
+    opt.tell(other, 0.0)  # told the best value of its rung, yet pruned: ranks last there
+    opt.tell(promoted, 0.001)
+    pruned = opt.history[-2].index
+    assert opt.history[-2].status == "pruned"
+    for _ in range(25):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    assert all(o.continues != pruned for o in opt.history)
