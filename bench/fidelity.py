@@ -1,0 +1,467 @@
+"""Multi-fidelity benchmark: optimizers at equal total budget (the sum of epochs spent).
+
+    python -m bench.fidelity run --seeds 0-9            one JSON per (problem, optimizer, seed)
+    python -m bench.fidelity report                     bench/results/fidelity.md
+    python -m bench.fidelity overhead                   ask() with and without a Fidelity
+    python -m bench.fidelity variants --seeds 0-3       which budget the GP models (the docs)
+
+Problems (`PROBLEMS`), each a minimization over a configuration and a budget
+b ∈ [1, R] with R = 27 and η = 3:
+
+    branin_mf     Branin with the fidelity term of Kandasamy et al. (2017, "Multi-fidelity
+                  Bayesian optimisation with continuous approximations", BOCA, Sec. 5):
+                  b(z) = 5.1/(4π²) − 0.01(1 − z), c(z) = 5/π − 0.1(1 − z),
+                  t(z) = 1/(8π) + 0.05(1 − z); z = log(b)/log(R) ∈ [0, 1], z = 1 is Branin.
+    hartmann6_mf  Hartmann-6 with α'(z) = α − 0.1(1 − z) (same paper), same z.
+    sgd_digits    SGDClassifier.partial_fit on digits, b epochs; validation error.
+    mlp_digits    MLPClassifier.partial_fit on digits, b epochs; validation error.
+    hgb_cancer    HistGradientBoostingClassifier on breast cancer, 4·b boosting rounds
+                  (warm_start); validation error.
+
+The learning curves are deterministic (fixed split and model seeds) and
+kept per configuration (`Curves`, trained only as far as asked), so a promotion that continues a run costs only
+the extra epochs (a checkpoint restart, as `Observation.continues` allows),
+for every optimizer alike. Regret: the value at the full budget of the
+optimizer's answer (its best full-budget evaluation) minus f* (synthetic) or
+minus the best full-budget value any run found (learning curves).
+
+Optimizers: bayesopt with a `Fidelity` (asynchronous Hyperband, GP-chosen
+configurations), bayesopt training every configuration to R, Hyperband with
+random sampling (Li et al., JMLR 2018, Alg. 1), Optuna's TPE with its
+HyperbandPruner (one report per epoch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt.fidelity import bracket_sizes, max_bracket, rung_budgets
+from bayesopt.space import Dimension, Fidelity
+from bayesopt.test_functions import Hartmann6
+
+R, ETA = 27, 3
+N_FULL = 20  # the total budget: N_FULL evaluations at R
+RESULTS = Path(__file__).parent / "results"
+RUNS = RESULTS / "fidelity"
+
+
+@dataclass
+class MFProblem:
+    """A configuration space and a learning curve value(config, budget) (memoized)."""
+
+    name: str
+    space: dict[str, Dimension]
+    curve: Callable[[tuple[Any, ...], int], float]
+    optimum: float | None = None
+
+    def value(self, params: dict[str, Any], budget: int) -> float:
+        return self.curve(tuple(params[k] for k in self.space), int(budget))
+
+
+def _z(budget: int) -> float:
+    return math.log(budget) / math.log(R)
+
+
+def _branin(config: tuple[Any, ...], budget: int) -> float:
+    x1, x2 = config
+    z = _z(budget)
+    b = 5.1 / (4 * math.pi**2) - 0.01 * (1 - z)
+    c = 5 / math.pi - 0.1 * (1 - z)
+    t = 1 / (8 * math.pi) + 0.05 * (1 - z)
+    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
+
+
+def _hartmann6(config: tuple[Any, ...], budget: int) -> float:
+    x = np.asarray(config)
+    alpha = Hartmann6.ALPHA - 0.1 * (1 - _z(budget))
+    inner = np.sum(Hartmann6.A * (x[None, :] - Hartmann6.P) ** 2, axis=1)
+    return float(-np.exp(-inner) @ alpha)
+
+
+@functools.cache
+def _split(dataset: str) -> tuple[np.ndarray, ...]:
+    from sklearn import datasets
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    load = {"digits": datasets.load_digits, "cancer": datasets.load_breast_cancer}[dataset]
+    X, y = load(return_X_y=True)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=0,
+                                                      stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_val), y_train, y_val
+
+
+class Curves:
+    """Learning curves trained only as far as asked: per configuration, the model and the
+    validation error after each epoch so far (training further continues the same model,
+    so the values equal a run trained at once)."""
+
+    def __init__(self, make: Callable[[tuple[Any, ...]], Any],
+                 step: Callable[[Any, int], float]) -> None:
+        self.make, self.step = make, step
+        self.runs: dict[tuple[Any, ...], tuple[Any, list[float]]] = {}
+
+    def __call__(self, config: tuple[Any, ...], budget: int) -> float:
+        model, errors = self.runs.setdefault(config, (self.make(config), []))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # small budgets do not converge: that is the point
+            while len(errors) < budget:
+                errors.append(self.step(model, len(errors) + 1))
+        return errors[budget - 1]
+
+
+def _sgd(config: tuple[Any, ...]) -> Any:
+    from sklearn.linear_model import SGDClassifier
+
+    alpha, eta0, loss = config
+    return SGDClassifier(loss=loss, alpha=alpha, eta0=eta0, learning_rate="invscaling",
+                         random_state=0)
+
+
+def _mlp(config: tuple[Any, ...]) -> Any:
+    from sklearn.neural_network import MLPClassifier
+
+    hidden, alpha, lr = config
+    return MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, learning_rate_init=lr,
+                         batch_size=128, random_state=0)
+
+
+def _epoch(model: Any, epoch: int) -> float:
+    """One partial_fit pass over the digits training set; the validation error after it."""
+    X, X_val, y, y_val = _split("digits")
+    model.partial_fit(X, y, classes=np.unique(y))
+    return 1.0 - float(model.score(X_val, y_val))
+
+
+def _boosting(config: tuple[Any, ...]) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    learning_rate, max_leaf_nodes, l2 = config
+    return HistGradientBoostingClassifier(
+        learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes, l2_regularization=l2,
+        early_stopping=False, warm_start=True, random_state=0)
+
+
+def _rounds(model: Any, b: int) -> float:
+    """Grow the ensemble to 4·b rounds (warm_start); the validation error."""
+    X, X_val, y, y_val = _split("cancer")
+    model.set_params(max_iter=4 * b)
+    model.fit(X, y)
+    return 1.0 - float(model.score(X_val, y_val))
+
+
+PROBLEMS: dict[str, MFProblem] = {p.name: p for p in [
+    MFProblem("branin_mf", {"x1": Real(-5, 10), "x2": Real(0, 15)}, _branin,
+              0.397887357729738),
+    MFProblem("hartmann6_mf", {f"x{i}": Real(0, 1) for i in range(6)}, _hartmann6,
+              -3.32236801141551),
+    MFProblem("sgd_digits", {"alpha": Real(1e-6, 1.0, log=True), "eta0": Real(1e-4, 1.0, log=True),
+                             "loss": Categorical(["hinge", "log_loss", "modified_huber"])},
+              Curves(_sgd, _epoch)),
+    MFProblem("mlp_digits", {"hidden": Integer(4, 128, log=True),
+                             "alpha": Real(1e-6, 1e-1, log=True),
+                             "lr": Real(1e-4, 1e-1, log=True)},
+              Curves(_mlp, _epoch)),
+    MFProblem("hgb_cancer", {"learning_rate": Real(1e-3, 1.0, log=True),
+                             "max_leaf_nodes": Integer(2, 64, log=True),
+                             "l2": Real(1e-6, 10.0, log=True)},
+              Curves(_boosting, _rounds)),
+]}
+
+
+# ------------------------------------------------------------------ optimizers
+class Ledger:
+    """Budget spent so far and every full-budget value, in order (the trace)."""
+
+    def __init__(self, problem: MFProblem) -> None:
+        self.problem, self.spent, self.total = problem, 0, N_FULL * R
+        self.trace: list[tuple[int, float]] = []  # (budget spent, value at R)
+        self.trained: dict[tuple[Any, ...], int] = {}  # epochs already run per configuration
+
+    @property
+    def done(self) -> bool:
+        return self.spent >= self.total
+
+    def run(self, params: dict[str, Any], budget: int) -> float:
+        """Train `params` to `budget`, paying only the epochs beyond its checkpoint."""
+        key = tuple(params[k] for k in self.problem.space)
+        self.spent += max(0, budget - self.trained.get(key, 0))
+        self.trained[key] = max(budget, self.trained.get(key, 0))
+        value = self.problem.value(params, budget)
+        if budget == R:
+            self.trace.append((self.spent, value))
+        return value
+
+
+def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger) -> None:
+    opt = Optimizer({**problem.space, "budget": Fidelity(1, R, eta=ETA)}, seed=seed)
+    while not ledger.done:
+        params = opt.ask()
+        budget = params.pop("budget")
+        opt.tell({**params, "budget": budget}, ledger.run(params, budget))
+
+
+def _bayesopt_full(problem: MFProblem, seed: int, ledger: Ledger) -> None:
+    opt = Optimizer(problem.space, seed=seed)
+    while not ledger.done:
+        params = opt.ask()
+        opt.tell(params, ledger.run(params, R))
+
+
+def _random_config(problem: MFProblem, rng: np.random.Generator) -> dict[str, Any]:
+    from bayesopt.space import Space
+
+    space = Space(problem.space)
+    return space.decode(space.from_unit(rng.random((1, space.n_dims))))[0]
+
+
+def _hyperband_random(problem: MFProblem, seed: int, ledger: Ledger) -> None:
+    """Hyperband (Li et al. 2018, Alg. 1) with random configurations, brackets repeated."""
+    rng = np.random.default_rng(seed)
+    fidelity = Fidelity(1, R, eta=ETA)
+    s_max = max_bracket(1, R, ETA)
+    sizes = bracket_sizes(s_max, ETA)
+    while not ledger.done:
+        for s in range(s_max, -1, -1):
+            configs = [_random_config(problem, rng) for _ in range(sizes[s])]
+            for k, budget in enumerate(rung_budgets(fidelity, s)):
+                losses = []
+                for params in configs:
+                    if ledger.done:
+                        return
+                    losses.append(ledger.run(params, int(budget)))
+                keep = max(1, len(configs) // ETA) if k < s else len(configs)
+                configs = [configs[i] for i in np.argsort(losses, kind="stable")[:keep]]
+
+
+def _optuna_hyperband(problem: MFProblem, seed: int, ledger: Ledger) -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=R, reduction_factor=ETA))
+    while not ledger.done:
+        trial = study.ask()
+        params = {name: _suggest(trial, name, dim) for name, dim in problem.space.items()}
+        value, pruned = math.nan, False
+        for epoch in range(1, R + 1):
+            if ledger.done:
+                break
+            value = ledger.run(params, epoch)
+            trial.report(value, epoch)
+            if trial.should_prune():
+                pruned = True
+                break
+        state = optuna.trial.TrialState.PRUNED if pruned or math.isnan(value) else None
+        study.tell(trial, None if state else value, state=state)
+
+
+def _suggest(trial: Any, name: str, dim: Dimension) -> Any:
+    if isinstance(dim, Real):
+        return trial.suggest_float(name, dim.low, dim.high, log=dim.log)
+    if isinstance(dim, Integer):
+        return trial.suggest_int(name, dim.low, dim.high, log=dim.log)
+    assert isinstance(dim, Categorical)
+    return trial.suggest_categorical(name, list(dim.choices))
+
+
+OPTIMIZERS: dict[str, Callable[[MFProblem, int, Ledger], None]] = {
+    "bayesopt-fidelity": _bayesopt_fidelity,
+    "bayesopt-full": _bayesopt_full,
+    "hyperband-random": _hyperband_random,
+    "optuna-tpe-hyperband": _optuna_hyperband,
+}
+
+
+def run_one(problem_name: str, optimizer: str, seed: int) -> dict[str, Any]:
+    problem = PROBLEMS[problem_name]
+    ledger = Ledger(problem)
+    start = time.perf_counter()
+    OPTIMIZERS[optimizer](problem, seed, ledger)
+    return {"problem": problem_name, "optimizer": optimizer, "seed": seed,
+            "total_budget": ledger.total, "spent": ledger.spent, "trace": ledger.trace,
+            "seconds": time.perf_counter() - start}
+
+
+def _seeds(text: str) -> list[int]:
+    if "-" in text:
+        a, b = text.split("-")
+        return list(range(int(a), int(b) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def run(problems: list[str], optimizers: list[str], seeds: list[int]) -> None:
+    RUNS.mkdir(parents=True, exist_ok=True)
+    for seed in seeds:
+        for name in problems:
+            for optimizer in optimizers:
+                path = RUNS / f"{name}__{optimizer}__{seed:03d}.json"
+                if path.exists():
+                    continue
+                record = run_one(name, optimizer, seed)
+                path.write_text(json.dumps(record))
+                print(f"{name} {optimizer} seed {seed}: {record['seconds']:.1f} s", flush=True)
+
+
+# ------------------------------------------------------------------ report
+def _load() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))]
+
+
+def _reference(records: list[dict[str, Any]], name: str) -> float:
+    optimum = PROBLEMS[name].optimum
+    if optimum is not None:
+        return optimum
+    return min(v for r in records if r["problem"] == name for _, v in r["trace"])
+
+
+def _best_by(trace: list[list[float]], budget: float) -> float:
+    values = [v for spent, v in trace if spent <= budget]
+    return min(values) if values else math.inf
+
+
+def _complete(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of (problem, seed) pairs that every optimizer has run."""
+    runs: dict[tuple[str, int], set[str]] = {}
+    for r in records:
+        runs.setdefault((r["problem"], r["seed"]), set()).add(r["optimizer"])
+    return [r for r in records if runs[(r["problem"], r["seed"])] == set(OPTIMIZERS)]
+
+
+def report() -> str:
+    records = _complete(_load())
+    names = [n for n in PROBLEMS if any(r["problem"] == n for r in records)]
+    lines = [(f"Median final regret at equal total budget ({N_FULL}·{R} = {N_FULL * R} epochs; "
+              "regret: the full-budget value of the best configuration evaluated at the full "
+              "budget, minus f* or minus the best full-budget value of any run):"), "",
+             "| problem | " + " | ".join(OPTIMIZERS) + " | seeds |",
+             "|---|" + "---|" * (len(OPTIMIZERS) + 1)]
+    fractions = []
+    for name in names:
+        ref = _reference(records, name)
+        cells, n_seeds = [], 0
+        for optimizer in OPTIMIZERS:
+            runs = [r for r in records if r["problem"] == name and r["optimizer"] == optimizer]
+            regrets = [_best_by(r["trace"], r["total_budget"]) - ref for r in runs]
+            n_seeds = max(n_seeds, len(runs))
+            cells.append(f"{np.median(regrets):.3g}" if regrets else "—")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {n_seeds} |")
+        fractions.append((name, _budget_fraction(records, name, ref)))
+    lines += ["", ("Budget fraction at which bayesopt-fidelity's median regret reaches "
+                   "bayesopt-full's final median regret:"), ""]
+    lines += [f"- {name}: {fraction}" for name, fraction in fractions]
+    return "\n".join(lines) + "\n"
+
+
+def _budget_fraction(records: list[dict[str, Any]], name: str, ref: float) -> str:
+    full = [r for r in records if r["problem"] == name and r["optimizer"] == "bayesopt-full"]
+    fid = [r for r in records if r["problem"] == name and r["optimizer"] == "bayesopt-fidelity"]
+    if not full or not fid:
+        return "—"
+    total = full[0]["total_budget"]
+    target = np.median([_best_by(r["trace"], total) - ref for r in full])
+    for step in range(R, total + 1, R):
+        if np.median([_best_by(r["trace"], step) - ref for r in fid]) <= target:
+            return f"{step / total:.2f}"
+    return "not reached"
+
+
+# ------------------------------------------------------------------ overhead
+def overhead(n_told: int = 60, n_asks: int = 10, seed: int = 0) -> str:
+    """Median seconds of one ask() from the same state after `n_told` full-budget tells,
+    with and without a Fidelity (each ask from an untimed deep copy)."""
+    import copy
+
+    problem = PROBLEMS["hartmann6_mf"]
+    rows = []
+    for label, space in (("plain", problem.space),
+                         ("fidelity", {**problem.space, "budget": Fidelity(1, R, eta=ETA)})):
+        rng = np.random.default_rng(seed)  # the same points for both
+        opt = Optimizer(space, seed=seed)
+        for _ in range(n_told):  # full budget everywhere, so both models see n_told points
+            params = _random_config(problem, rng)
+            full = {**params, "budget": R} if label == "fidelity" else params
+            opt.tell(full, problem.value(params, R))
+        times = []
+        for _ in range(n_asks):
+            twin = copy.deepcopy(opt)
+            start = time.perf_counter()
+            twin.ask()
+            times.append(time.perf_counter() - start)
+        rows.append((label, float(np.median(times))))
+    ratio = rows[1][1] / rows[0][1]
+    return "\n".join(f"{label}: {t * 1e3:.1f} ms per ask" for label, t in rows) + \
+        f"\nratio fidelity/plain: {ratio:.2f}\n"
+
+
+# ------------------------------------------------------------------ variants
+def _lowest_budget(budgets: Any, n_min: int) -> float | None:
+    values = np.asarray(budgets, dtype=float)
+    return float(values.min()) if values.size >= n_min else None
+
+
+def variants(problems: list[str], seeds: list[int]) -> str:
+    """Median final regret (f* or 0 as reference) of bayesopt-fidelity when the GP models the
+    largest budget with k·n_initial successes (k = 1: BOHB as written), or always the lowest."""
+    import bayesopt.state as engine
+    from bayesopt.fidelity import MODEL_MIN_FACTOR, model_budget
+
+    choices: dict[str, tuple[int, Callable[..., float | None]]] = {
+        "k=1": (1, model_budget), "k=2": (2, model_budget), "k=3": (3, model_budget),
+        "lowest": (1, _lowest_budget)}
+    lines = []
+    try:
+        for label, (factor, rule_) in choices.items():
+            engine.MODEL_MIN_FACTOR, engine.model_budget = factor, rule_  # type: ignore[attr-defined]
+            for name in problems:
+                problem, regrets = PROBLEMS[name], []
+                for seed in seeds:
+                    ledger = Ledger(problem)
+                    _bayesopt_fidelity(problem, seed, ledger)
+                    regrets.append(_best_by(ledger.trace, ledger.total) - (problem.optimum or 0.0))
+                lines.append(f"{label} {name}: median {np.median(regrets):.4g} "
+                             f"({', '.join(f'{r:.3g}' for r in regrets)})")
+    finally:
+        engine.MODEL_MIN_FACTOR, engine.model_budget = MODEL_MIN_FACTOR, model_budget  # type: ignore[attr-defined]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.fidelity")
+    sub = parser.add_subparsers(dest="command", required=True)
+    runner = sub.add_parser("run")
+    runner.add_argument("--problems", default=",".join(PROBLEMS))
+    runner.add_argument("--optimizers", default=",".join(OPTIMIZERS))
+    runner.add_argument("--seeds", default="0-2")
+    sub.add_parser("report")
+    sub.add_parser("overhead")
+    chooser = sub.add_parser("variants")
+    chooser.add_argument("--problems", default=",".join(PROBLEMS))
+    chooser.add_argument("--seeds", default="0-3")
+    args = parser.parse_args()
+    if args.command == "run":
+        run(args.problems.split(","), args.optimizers.split(","), _seeds(args.seeds))
+    elif args.command == "report":
+        print(report(), end="")
+    elif args.command == "variants":
+        print(variants(args.problems.split(","), _seeds(args.seeds)), end="")
+    else:
+        print(overhead(), end="")
+
+
+if __name__ == "__main__":
+    main()
