@@ -484,3 +484,17 @@ def test_a_pruned_run_inside_a_bracket_is_never_promoted() -> None:
         p = opt.ask()
         opt.tell(p, _loss(p))
     assert all(o.continues != pruned for o in opt.history)
+
+
+def test_two_optimizers_sharing_a_study_follow_one_schedule(tmp_path: Any) -> None:
+    url = str(tmp_path / "study.jsonl")
+    a = Optimizer(_fidelity_space(), storage=url, study="s", seed=0, n_initial=3)
+    b = Optimizer(_fidelity_space(), storage=url, study="s", seed=1, n_initial=3)
+    for _ in range(8):
+        pa, pb = a.ask(), b.ask()  # b sees a's ask as pending, in its bracket
+        b.tell(pb, _loss(pb))
+        a.tell(pa, _loss(pa))
+    assert a.history == b.history
+    sources = [o.continues for o in a.history if o.continues is not None]
+    assert sources and len(sources) == len(set(sources)), "a run promoted twice"
+    assert {o.params["epochs"] for o in a.history} >= {1, 3}
