@@ -76,11 +76,15 @@ def parameter_bounds(dim: int, options: FitOptions) -> list[tuple[float, float]]
 
 def negative_log_posterior(
     params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
-    priors: HyperparameterPriors,
+    priors: HyperparameterPriors, gates: tuple[int, ...] | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Value and gradient of −log p(y|θ) − log p(θ); (+inf, 0) if K is not PD."""
+    """Value and gradient of −log p(y|θ) − log p(θ); (+inf, 0) if K is not PD.
+
+    `gates`: the activity column of each input column of a conditional space
+    (`kernels.Kernel`), None for an unconditional one.
+    """
     n, d = X.shape
-    kernel = Kernel(kernel_name, d, params[:-1])
+    kernel = Kernel(kernel_name, d, params[:-1], gates)
     noise = math.exp(params[-1])
     L = cholesky_lower(kernel.matrix(X, noise))
     if L is None:
@@ -97,7 +101,7 @@ def negative_log_posterior(
 
 def fit_map(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors,
-    starts: list[np.ndarray], options: FitOptions,
+    starts: list[np.ndarray], options: FitOptions, gates: tuple[int, ...] | None = None,
 ) -> FitResult:
     """Run L-BFGS-B from each start; return the best finite optimum.
 
@@ -112,7 +116,7 @@ def fit_map(
         x0 = np.clip(start, lower, upper)
         try:
             result = minimize(
-                negative_log_posterior, x0, args=(kernel_name, X, y, priors), jac=True,
+                negative_log_posterior, x0, args=(kernel_name, X, y, priors, gates), jac=True,
                 method="L-BFGS-B", bounds=bounds, options={"maxiter": options.maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:

@@ -50,7 +50,7 @@ def encode_point(space: Space, params: Mapping[str, Any]) -> list[Any]:
     row: list[Any] = []
     for dim in space.dimensions:
         value = params[dim.name]  # type: ignore[index]
-        row.append(dim.choices.index(value) if isinstance(dim, Categorical) else value)
+        row.append(list(dim.choices).index(value) if isinstance(dim, Categorical) else value)
     return row
 
 

@@ -109,8 +109,10 @@ class ModelOptions:
 class SurrogateModel:
     """A GP on standardized targets that follows a growing data set."""
 
-    def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator) -> None:
+    def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
+                 gates: tuple[int, ...] | None = None) -> None:
         self.dim = dim
+        self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
         self.options = options
         self.priors = HyperparameterPriors.default(
             dim, options.lengthscale_prior, options.noise_prior)
@@ -184,7 +186,7 @@ class SurrogateModel:
         X_fit, y_fit = self._fit_subset(X, (y - self.y_mean) / self.y_scale)
         try:
             result = fit_map(self.options.kernel, X_fit, y_fit, self.priors,
-                             self._starts(X.shape[0]), self.options.fit)
+                             self._starts(X.shape[0]), self.options.fit, self.gates)
             fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
             logger.warning("hyperparameter fit raised %r", error)
@@ -238,7 +240,7 @@ class SurrogateModel:
 
     def _gp_from_params(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         assert self.params is not None
-        kernel = Kernel(self.options.kernel, self.dim, self.params[:-1])
+        kernel = Kernel(self.options.kernel, self.dim, self.params[:-1], self.gates)
         noise = float(np.exp(self.params[-1]))
         return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)
 

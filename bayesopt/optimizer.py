@@ -146,7 +146,8 @@ class Optimizer:
         self.rng = np.random.default_rng(self.seed)
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
-        self._model = SurrogateModel(self.space.n_columns, options.model, self.rng)
+        self._model = SurrogateModel(self.space.n_columns, options.model, self.rng,
+                                     gates=self.space.gates)
         self._history: list[Observation] = []
         self._X_all = np.empty((0, self.space.n_columns))  # encoded history, failures included
         self._X_ok = np.empty((0, self.space.n_columns))  # encoded successful observations
@@ -364,6 +365,7 @@ class Optimizer:
             sample=lambda n, rng: space.sobol(n, rng),
             project=space.project,
             categorical_groups=space.categorical_groups,
+            fixed_columns=space.activity_columns,
         )
 
     def _incumbents(self) -> np.ndarray:
