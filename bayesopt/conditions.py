@@ -167,8 +167,13 @@ def _expand(name: str, dim: Any) -> Iterator[tuple[str, Any]]:
         return
     yield name, dim.without_branches()
     for choice, subspace in branches:
-        for sub_name, sub_dim in flatten(list(subspace)):
+        flat = flatten(list(subspace))
+        local = {sub_name for sub_name, _ in flat}
+        for sub_name, sub_dim in flat:
             conditions = dict((sub_dim.when or {}).items())
+            if any(parent in local for parent in conditions):
+                yield sub_name, sub_dim  # nested deeper: its parent already carries this branch
+                continue
             if name in conditions:
                 raise ValueError(f"dimension {sub_name!r} under {name}={choice!r} already has a "
                                  f"condition on {name!r}")

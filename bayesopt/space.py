@@ -536,6 +536,23 @@ class Space:
             for parent in self.dimensions[i].when or {}
         )
 
+    @property
+    def parents_first(self) -> tuple[int, ...]:
+        """Indices of the dimensions in an order where every parent precedes its children."""
+        return self._order
+
+    def restrict(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The active part of a full assignment (a value for every dimension, or at
+        least for every active one): the point as a conditional ask would carry it."""
+        values: dict[str, Any] = {}
+        for i in self._order:
+            name = self.names[i]
+            if self._is_active(i, values):
+                if name not in params:
+                    raise ValueError(f"missing parameter {name!r} (active) in {dict(params)!r}")
+                values[name] = self.dimensions[i].validate(params[name])
+        return {name: values[name] for name in self.names if name in values}
+
     def activity(self, U: np.ndarray) -> np.ndarray:
         """Which dimensions are active at encoded rows U: (n, n_columns) → (n, n_dims) bool."""
         U = np.atleast_2d(U)
