@@ -282,7 +282,7 @@ def _flatten_sample(nested: Mapping[str, Any], space: Space) -> Params:
             out.update(_flatten_sample({k: v for k, v in value.items() if k != "__choice"}, space))
         else:
             dim = space[name]
-            out[name] = int(round(value)) if isinstance(dim, Integer) else (
+            out[name] = round(value) if isinstance(dim, Integer) else (
                 float(value) if isinstance(dim, Real) else value)
     return out
 
@@ -353,9 +353,9 @@ def command_report(args: argparse.Namespace) -> None:
     lines = [
         "# Conditional spaces: best value after N evaluations",
         "",
-        "Median over seeds (and the 25th–75th percentiles) of the best value found in the "
-        f"first {args.budget} evaluations; lower is better. Problems and optimizers are "
-        "defined in `bench/conditional.py`; reproduce with",
+        ("Median over seeds (and the 25th–75th percentiles) of the best value found in the "
+         f"first {args.budget} evaluations; lower is better. Problems and optimizers are "
+         "defined in `bench/conditional.py`; reproduce with"),
         "",
         "    python -m bench.conditional run --seeds 0-9 --budget 50",
         "    python -m bench.conditional report",
@@ -378,8 +378,9 @@ def command_report(args: argparse.Namespace) -> None:
     overhead = [r["overhead_seconds"] / len(r["values"]) for r in records
                 if r["optimizer"] == "bayesopt"]
     if overhead:
-        lines += ["", f"bayesopt's mean overhead per evaluation (ask + tell): "
-                      f"{np.mean(overhead):.2f} s on this machine ({os.cpu_count()} cores, shared)."]
+        lines += ["", (f"bayesopt's mean overhead per evaluation (ask + tell): "
+                       f"{np.mean(overhead):.2f} s on this machine ({os.cpu_count()} cores, "
+                       "shared).")]
     text = "\n".join(lines) + "\n"
     (RESULTS / "conditional.md").write_text(text)
     sys.stdout.write(text)
