@@ -19,12 +19,15 @@ becomes one dimension active under all of them.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["When", "check_graph", "flatten", "normalize_when"]
+__all__ = ["When", "activity", "check_graph", "flatten", "normalize_when",
+           "parent_classes_by_pattern"]
 
 
 class When(Mapping[str, tuple[Hashable, ...]]):
@@ -148,6 +151,51 @@ def activity(
             p = index[parent]
             active[:, i] &= active[:, p] & np.isin(codes[parent], allowed[(i, parent)])
     return active
+
+
+def parent_classes_by_pattern(
+    dimensions: Sequence[Any], order: Sequence[int],
+    allowed: Mapping[tuple[int, str], np.ndarray], limit: int,
+) -> list[dict[str, list[Any]]] | None:
+    """The activity patterns, each as {parent: the values of that parent that produce it}.
+
+    A parent's values fall into classes by which of its children's conditions
+    they satisfy; only one representative per class matters for activity,
+    so the patterns are found by enumerating the product of the parents'
+    classes (not of all their values, nor of the other categoricals). None if
+    that product exceeds `limit`.
+    """
+    parents = sorted({p for d in dimensions for p in d.when or {}},
+                     key=lambda name: [d.name for d in dimensions].index(name))
+    index = {d.name: i for i, d in enumerate(dimensions)}
+    classes = [_value_classes(dimensions[index[p]], p, allowed) for p in parents]
+    if math.prod(len(c) for c in classes) > limit:
+        return None
+    found: dict[bytes, dict[str, list[Any]]] = {}
+    for combo in itertools.product(*classes):
+        codes = {p: np.array([members[0][0]]) for p, members in zip(parents, combo)}
+        key = activity(dimensions, order, codes, allowed)[0]
+        # a parent that is inactive here may take any value: its class does not matter
+        entry = found.setdefault(key.tobytes(), {p: [] for p in parents})
+        for p, members in zip(parents, combo):
+            entry[p].extend(value for _, value in members if value not in entry[p])
+    return list(found.values())
+
+
+def _value_classes(
+    dim: Any, name: str, allowed: Mapping[tuple[int, str], np.ndarray],
+) -> list[list[tuple[int, Any]]]:
+    """The parent's values grouped by the set of conditions on it they satisfy: [[(code, value)]]."""
+    if hasattr(dim, "choices"):
+        pairs = list(enumerate(dim.choices))
+    else:
+        pairs = [(v, v) for v in range(dim.low, dim.high + 1)]
+    keys = [key for key in allowed if key[1] == name]
+    groups: dict[tuple[bool, ...], list[tuple[int, Any]]] = {}
+    for code, value in pairs:
+        signature = tuple(bool(np.isin(code, allowed[key])) for key in keys)
+        groups.setdefault(signature, []).append((code, value))
+    return list(groups.values())
 
 
 def flatten(items: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:

@@ -362,7 +362,7 @@ class Optimizer:
         space = self.space
         return Domain(
             dim=space.n_columns,
-            sample=lambda n, rng: space.sobol(n, rng),
+            sample=lambda n, rng: space.candidates(n, rng),
             project=space.project,
             categorical_groups=space.categorical_groups,
             fixed_columns=space.activity_columns,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import functools
 import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -40,7 +41,14 @@ from typing import Any, cast
 
 import numpy as np
 
-from bayesopt.conditions import When, activity, check_graph, flatten, normalize_when
+from bayesopt.conditions import (
+    When,
+    activity,
+    check_graph,
+    flatten,
+    normalize_when,
+    parent_classes_by_pattern,
+)
 from kernels.kernel import INACTIVE_VALUE
 
 __all__ = ["Categorical", "Dimension", "Integer", "Real", "Space"]
@@ -635,6 +643,36 @@ class Space:
         u = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
         return self.from_unit(u)
 
+    def candidates(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n feasible encoded points (n, n_columns) for the acquisition optimizer to score.
+
+        Unconditional: `sobol`. Conditional: half Sobol, half spread equally
+        over the activity patterns (`_patterns`), so a pattern that uniform
+        sampling rarely reaches (a leaf deep in the tree) is scored as often
+        as any other. When the patterns are too many to enumerate, all n are
+        Sobol and the patterns are sampled in proportion to their volume.
+        """
+        patterns = self._patterns if self.conditional else None
+        if not patterns:
+            return self.sobol(n, rng)
+        per_pattern = (n - n // 2) // len(patterns)
+        parts = [self.sobol(n - per_pattern * len(patterns), rng)]
+        for classes in patterns:
+            U = self.from_unit(rng.random((per_pattern, self.n_dims)))
+            for name, members in classes.items():
+                i = self.names.index(name)
+                values = [members[k] for k in rng.integers(len(members), size=per_pattern)]
+                U[:, self.slices[i]] = self.dimensions[i].encode(values)
+            parts.append(self._impute(U))
+        return np.concatenate(parts)
+
+    @functools.cached_property
+    def _patterns(self) -> list[dict[str, list[Any]]] | None:
+        """One entry per activity pattern: for each parent, the values that keep it; None if
+        there are more than `_PATTERN_LIMIT` combinations of parent classes."""
+        return parent_classes_by_pattern(self.dimensions, self._order, self._allowed,
+                                         _PATTERN_LIMIT)
+
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return {d.name: d.to_dict() for d in self.dimensions}  # type: ignore[misc]
 
@@ -676,6 +714,7 @@ def _named_dimensions(
 
 
 _COUNT_LIMIT = 100_000  # conditional spaces up to this many combinations are counted exactly
+_PATTERN_LIMIT = 256  # activity patterns are enumerated up to this many parent-class combinations
 
 
 def _code(dim: Dimension, value: Any) -> int:

@@ -211,3 +211,37 @@ def test_every_decoded_point_is_valid_and_round_trips(space: Space, seed: int) -
     assert_allclose(space.project(U), encoded)  # project = encode ∘ decode
     feasible = space.from_unit(rng.random((8, space.n_dims)))
     assert_allclose(space.encode(space.decode(feasible)), feasible, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------- candidates by pattern
+def _deep_tree() -> dict[str, Any]:
+    """A chain of 4 binary choices: the deepest leaf has 1/16 of the volume."""
+    space: dict[str, Any] = {"c0": Categorical(["a", "b"])}
+    for level in range(1, 4):
+        space[f"c{level}"] = Categorical(["a", "b"], when={f"c{level - 1}": "a"})
+    space["leaf"] = Real(0, 1, when={"c3": "a"})
+    return space
+
+
+def test_candidates_spread_over_the_activity_patterns() -> None:
+    space = Space(_deep_tree())
+    U = space.candidates(1000, np.random.default_rng(0))
+    assert U.shape == (1000, space.n_columns)
+    assert_allclose(space.project(U), U)  # feasible
+    A = space.activity(U)
+    patterns, counts = np.unique(A, axis=0, return_counts=True)
+    assert len(patterns) == 5  # c0=b; c0=a,c1=b; …; the leaf
+    leaf = A[:, space.names.index("leaf")]
+    assert leaf.sum() >= 500 // 5  # uniform sampling would give it ~1000/16
+    assert counts.min() >= 100
+
+
+def test_candidates_of_many_patterns_are_sobol() -> None:
+    """Nine independent switches give 512 patterns: more than enumerated; plain Sobol."""
+    space_def: dict[str, Any] = {}
+    for i in range(9):
+        space_def[f"s{i}"] = Categorical([0, 1])
+        space_def[f"x{i}"] = Real(0, 1, when={f"s{i}": 1})
+    space = Space(space_def)
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    assert_array_equal(space.candidates(64, rng_a), space.sobol(64, rng_b))
