@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one source: pyproject.toml reads it (dynamic version)
 
 _EXPORTS = {
     "Categorical": "bayesopt.space",
@@ -32,6 +32,10 @@ _EXPORTS = {
     "TruncatedJournalWarning": "bayesopt.journal",
     "ResumeSettingsWarning": "bayesopt.loop",
     "minimize": "bayesopt.loop",
+    "Prediction": "bayesopt.surrogate",
+    "Recommendation": "bayesopt.surrogate",
+    "Surrogate": "bayesopt.surrogate",
+    "baseline_card": "bayesopt.card",
 }
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
@@ -46,17 +50,22 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "OptimizeResult",
     "Optimizer",
     "OptimizerOptions",
+    "Prediction",
     "Real",
+    "Recommendation",
     "ResumeSettingsWarning",
     "Space",
     "SpaceExhaustedWarning",
+    "Surrogate",
     "TruncatedJournalWarning",
     "__version__",
+    "baseline_card",
     "minimize",
 ]
 
 if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
+    from bayesopt.card import baseline_card
     from bayesopt.fitting import FitOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning
     from bayesopt.loop import ResumeSettingsWarning, minimize
@@ -65,6 +74,7 @@ if TYPE_CHECKING:
     from bayesopt.options import OptimizerOptions
     from bayesopt.result import Observation, OptimizeResult
     from bayesopt.space import Categorical, Integer, Real, Space
+    from bayesopt.surrogate import Prediction, Recommendation, Surrogate
 
 
 def __getattr__(name: str) -> Any:

@@ -3,6 +3,8 @@
     opt = Optimizer(space, seed=0)
     params = opt.ask()            # a dict in user units
     opt.tell(params, loss)        # minimizes by default
+    opt.surrogate()               # the fitted GP in user terms (bayesopt.surrogate)
+    opt.recommend()               # the observed point with the best posterior mean
 
 State: the told observations (`history`), the points handed out and not yet
 told (`pending`), one random generator, and the surrogate model. The first
@@ -48,6 +50,7 @@ from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import Observation, OptimizeResult, Status, best_observation
 from bayesopt.space import Dimension, Space
+from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
     as_batch,
     check_bool,
@@ -57,6 +60,7 @@ from bayesopt.validation import (
     check_nonnegative,
     check_value,
 )
+from kernels import KERNEL_KINDS
 from kernels.threads import numeric_threads
 
 ACQUISITIONS = ("logei", "ei", "pi", "ucb")
@@ -99,6 +103,7 @@ class Optimizer:
         LogEI (Ament et al. 2023) by default.
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
+        Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
     n_initial : int, optional
         Size of the scrambled-Sobol initial design (default: d + 1, within [5, 20]).
     seed : int, optional
@@ -108,6 +113,8 @@ class Optimizer:
         Maximize the objective instead of minimizing it.
     ucb_beta : float, optional
         Fixed β of UCB; None uses the GP-UCB schedule of Srinivas et al. (2010).
+        With another acquisition it raises ValueError (it would be unused), as do
+        non-default ``options.ucb_delta``/``ucb_beta_scale`` without the schedule.
     journal : str or path, optional
         Append every ask and tell to this JSON-lines file (fsync'ed); continue
         an interrupted run with `Optimizer.resume(journal)`.
@@ -116,6 +123,9 @@ class Optimizer:
 
     Notes
     -----
+    `fingerprint` and `resolved_config` identify the algorithm (every setting
+    resolved to numbers, see `bayesopt.card`); the journal header holds both.
+
     An optimizer can be pickled (`pickle.dump` to a file and `pickle.load`
     later, or handed to another process) and copied with `copy.deepcopy`. The
     copy has the same history, pending points, random state and surrogate, so
@@ -139,10 +149,7 @@ class Optimizer:
         self.ucb_beta = None if ucb_beta is None else check_nonnegative("ucb_beta", ucb_beta)
         self.seed = (int(cast(int, np.random.SeedSequence().entropy)) if seed is None
                      else check_count("seed", seed))
-        options = options or OptimizerOptions()
-        if kernel is not None and kernel != options.model.kernel:
-            options = replace(options, model=replace(options.model, kernel=kernel))
-        self.options = options
+        self.options = options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         self.rng = np.random.default_rng(self.seed)
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
@@ -194,15 +201,53 @@ class Optimizer:
 
     @property
     def best(self) -> Observation | None:
-        """The best successful observation so far, or None."""
+        """The best successful observation so far, or None (noisy objectives: `recommend`)."""
         with self._lock:
             return best_observation(self._history, self.maximize)
 
-    def result(self) -> OptimizeResult:
-        """The history, the best point and a snapshot of the surrogate."""
+    def recommend(self) -> Recommendation:
+        """The observed point with the best posterior mean (for noisy objectives).
+
+        Unlike `best` (the best value as observed, which on a noisy objective
+        is often the luckiest draw), this ranks the observed points by the
+        surrogate's latent mean; see `bayesopt.surrogate.Surrogate.recommend`.
+        Raises ValueError before the surrogate is fitted (n_initial successes).
+        """
+        return self.surrogate().recommend()
+
+    def surrogate(self) -> Surrogate:
+        """A snapshot of the fitted surrogate in user terms (`bayesopt.surrogate.Surrogate`):
+        posterior predictions at params dicts, hyperparameters by dimension name, the
+        acquisition this optimizer maximizes, the log marginal likelihood, `recommend`.
+
+        Raises ValueError before the surrogate is fitted (n_initial successes).
+        """
         with self._lock:
-            model = copy.deepcopy(self._model) if self._model.gp is not None else None
-            return OptimizeResult.from_history(self._history, self.space, self.maximize, model)
+            if self._model.gp is None:
+                raise ValueError(
+                    f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
+                    f"have succeeded ({self._y_ok.shape[0]} so far)")
+            model = copy.deepcopy(self._model)
+            model.clear_fantasies()
+            observed = [o for o in self._history if o.ok]
+            acquisitions = (self._snapshot_objective(pending=False),
+                            self._snapshot_objective(pending=True))
+            return Surrogate(self.space, model, self.maximize, observed, acquisitions)
+
+    def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
+        """`_acquisition_objective` of a deep copy (nothing here changes)."""
+        twin = copy.deepcopy(self)  # its own model, generator and lock; no journal
+        if not pending:
+            twin._pending = []
+        return twin._acquisition_objective()
+
+    def result(self) -> OptimizeResult:
+        """The history, the best point and a snapshot of the surrogate (`surrogate()`)."""
+        with self._lock:
+            surrogate = self.surrogate() if self._model.gp is not None else None
+            return OptimizeResult.from_history(
+                self._history, self.space, self.maximize,
+                None if surrogate is None else surrogate.model, surrogate)
 
     # ---------------------------------------------------------------- ask
     @overload
@@ -305,6 +350,17 @@ class Optimizer:
         return points[keep]
 
     def _model_point(self) -> np.ndarray | None:
+        objective = self._acquisition_objective()
+        avoid = self._avoid()
+        proposal = optimize_acquisition(
+            objective, self._domain(), self.rng, self._incumbents(), avoid,
+            self.options.acquisition_optimizer.for_data_size(self._y_ok.shape[0]),
+        )
+        return self._random_new_point(avoid) if proposal is None else proposal.x
+
+    def _acquisition_objective(self) -> AcquisitionObjective:
+        """What the next ask maximizes: the acquisition of the model conditioned on the
+        pending points (fantasies or local penalties), damped around failures."""
         if self._model.n_observed != self._y_ok.shape[0] or self._model.gp is None:
             self._model.update(self._X_ok, self._y_ok)
         self._model.clear_fantasies()
@@ -314,13 +370,7 @@ class Optimizer:
         else:
             self._model.add_fantasies(pending)
             penalty = self._penalty(None)
-        objective = AcquisitionObjective(self._acquisition_function(), self._model, penalty)
-        avoid = self._avoid()
-        proposal = optimize_acquisition(
-            objective, self._domain(), self.rng, self._incumbents(), avoid,
-            self.options.acquisition_optimizer.for_data_size(self._y_ok.shape[0]),
-        )
-        return self._random_new_point(avoid) if proposal is None else proposal.x
+        return AcquisitionObjective(self._acquisition_function(), self._model, penalty)
 
     def _acquisition_function(self) -> AcquisitionFunction:
         best_f = self._model.incumbent
@@ -452,12 +502,30 @@ class Optimizer:
             "options": self.options.to_dict(),
         }
 
+    @property
+    def resolved_config(self) -> dict[str, Any]:
+        """Every setting that decides the asks, as numbers — the priors resolved for this
+        space's encoded columns, the noise floor, restarts, candidate counts — but not the
+        seed (`bayesopt.card.resolved_config`)."""
+        from bayesopt.card import resolved_config
+
+        return resolved_config(self.space, self.acquisition, self.n_initial, self.maximize,
+                               self.ucb_beta, self.options)
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits identifying `resolved_config` (sha256 of its canonical JSON)."""
+        from bayesopt.card import fingerprint
+
+        return fingerprint(self.resolved_config)
+
     def _journal_header(self) -> dict[str, Any]:
         from bayesopt import __version__
 
         return {
             "journal": journal_format.JOURNAL_FORMAT, "version": journal_format.JOURNAL_VERSION,
             "library": __version__, "space": self.space.to_dict(), "config": self.config,
+            "fingerprint": self.fingerprint, "resolved_config": self.resolved_config,
         }
 
     def _write(self, event: str, points: list[dict[str, Any]], **fields: Any) -> None:
@@ -499,6 +567,48 @@ class Optimizer:
             if self._journal is not None:
                 self._journal.close()
                 self._journal = None
+
+
+def _resolve_options(
+    acquisition: str, kernel: str | None, ucb_beta: float | None,
+    options: OptimizerOptions | None,
+) -> OptimizerOptions:
+    """The options with `kernel=` applied; a setting the other arguments would leave
+    unused, or a kernel given twice and differently, raises naming both."""
+    if options is not None and not isinstance(options, OptimizerOptions):
+        raise TypeError(f"options={options!r} must be an OptimizerOptions")
+    given = options is not None
+    options = options or OptimizerOptions()
+    if kernel is not None:
+        check_choice("kernel", kernel, KERNEL_KINDS)
+        if given and KERNEL_KINDS[kernel] != KERNEL_KINDS[options.model.kernel]:
+            raise ValueError(f"kernel={kernel!r} conflicts with options.model.kernel="
+                             f"{options.model.kernel!r}; give the kernel in one place")
+        options = replace(options, model=replace(options.model, kernel=kernel))
+    unused = _unused_settings(acquisition, ucb_beta, options)
+    if unused:
+        settings = ", ".join(f"{key}={value!r}" for key, value in unused.items())
+        raise ValueError(f"{settings}: not used with acquisition={acquisition!r}"
+                         + ("" if ucb_beta is None or "ucb_beta" in unused
+                            else f" and ucb_beta={ucb_beta!r}"))
+    return options
+
+
+def _unused_settings(
+    acquisition: str, ucb_beta: float | None, options: OptimizerOptions
+) -> dict[str, Any]:
+    """Settings that differ from their defaults but that nothing would read."""
+    default, model = OptimizerOptions(), options.model
+    schedule = acquisition == "ucb" and ucb_beta is None  # the GP-UCB β schedule is used
+    rows = (  # key, value, default, unused
+        ("ucb_beta", ucb_beta, None, acquisition != "ucb"),
+        ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
+        ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
+        # UCB has no incumbent (local penalization still uses one)
+        ("options.model.incumbent", model.incumbent, default.model.incumbent,
+         acquisition == "ucb" and model.fantasy != "penalize"),
+    )
+    return {key: value for key, value, usual, idle in rows if idle and value != usual}
 
 
 def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:

@@ -5,7 +5,11 @@ imported only when a figure is drawn. Every function returns the figure and
 its axes and never calls ``plt.show()``.
 
 Partial dependence (Friedman 2001, Sec. 8.2) of the surrogate mean μ, in the
-objective's own units, on one dimension i or a pair (i, j):
+objective's own units, on one dimension i or a pair (i, j). μ is the latent
+posterior mean carried back through the output transform, i.e. the median of
+the back-transformed predictive (`bayesopt.surrogate`), which the saturating
+inverse keeps inside the envelope of the observed values
+[y_lo − (y_hi − y_lo), y_hi + (y_hi − y_lo)] (`bayesopt.transforms.saturate`):
 
     x_s        : (S, n_columns) S random encoded points of the space
     PD_i(v)    = (1/S) Σ_s μ(x_s with dimension i set to v)
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias, cast
 
 import numpy as np
 
@@ -29,6 +33,7 @@ from bayesopt.space import Categorical, Dimension, Integer, Real, Space
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
     from bayesopt.model import SurrogateModel
@@ -347,8 +352,10 @@ def objective(
     best point's value as a dashed red line; below the diagonal, the 2-D
     partial dependence on each pair, with the successful evaluations as black
     dots, failed ones as black crosses and the best point as a red star.
-    Values are in the objective's units (also for ``maximize=True`` runs);
-    the colour map puts good values in yellow. Categoricals are drawn at
+    Values are in the objective's units (also for ``maximize=True`` runs):
+    the surrogate's median, which stays inside the envelope of the observed
+    range (`bayesopt.transforms.saturate`); the 2-D panels share one colour
+    scale, shown by a colour bar, that puts good values in yellow. Categoricals are drawn at
     their category positions, log-scaled dimensions on log axes.
 
     Parameters
@@ -380,16 +387,31 @@ def objective(
     samples = _samples(space, n_samples, seed=0)
     grids = {i: _grid(space.dimensions[i], n_points) for i in chosen}
     fig, axes = _matrix_figure(len(chosen))
-    cmap = "viridis" if result.maximize else "viridis_r"
+    pairs = {(i, j): _partial_dependence(result, samples, [(i, grids[i]), (j, grids[j])])
+             for row, i in enumerate(chosen) for j in chosen[:row]}
+    colours = _colour_scale(result, list(pairs.values()))
     for row, i in enumerate(chosen):
         pd_1d = _partial_dependence(result, samples, [(i, grids[i])])
         _draw_pd_1d(axes[row, row], result, i, pd_1d, grids[i])
         for col, j in enumerate(chosen[:row]):
-            pd = _partial_dependence(result, samples, [(i, grids[i]), (j, grids[j])])
-            _draw_pd_2d(axes[row, col], result, (j, grids[j]), (i, grids[i]), pd, cmap)
+            _draw_pd_2d(axes[row, col], result, (j, grids[j]), (i, grids[i]), pairs[i, j], colours)
     _label_matrix(axes, space, chosen, diagonal="partial dependence")
+    if pairs:
+        fig.colorbar(colours, ax=list(axes.flat), shrink=0.6,
+                     label="partial dependence (objective units)")
     fig.suptitle("Partial dependence of the surrogate mean")
     return fig, axes
+
+
+def _colour_scale(result: OptimizeResult, surfaces: list[np.ndarray]) -> ScalarMappable:
+    """One colour scale shared by every 2-D panel, good values in yellow."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    values = np.concatenate([pd.ravel() for pd in surfaces]) if surfaces else np.zeros(1)
+    low, high = float(np.min(values)), float(np.max(values))
+    norm = Normalize(low, high if high > low else low + 1.0)
+    return ScalarMappable(norm, "viridis" if result.maximize else "viridis_r")
 
 
 def _draw_pd_1d(ax: Axes, result: OptimizeResult, i: int, pd: np.ndarray, grid: _Grid) -> None:
@@ -404,14 +426,16 @@ def _draw_pd_1d(ax: Axes, result: OptimizeResult, i: int, pd: np.ndarray, grid: 
 
 
 def _draw_pd_2d(ax: Axes, result: OptimizeResult, x: tuple[int, _Grid], y: tuple[int, _Grid],
-                pd: np.ndarray, cmap: str) -> None:
-    """pd: (m_y, m_x) on the grids of x and y."""
+                pd: np.ndarray, colours: ScalarMappable) -> None:
+    """pd: (m_y, m_x) on the grids of x and y, coloured on the shared scale `colours`."""
     (i, gx), (j, gy) = x, y
     dx, dy = result.space.dimensions[i], result.space.dimensions[j]
+    cmap, norm = colours.get_cmap(), cast("Normalize", colours.norm)
     if isinstance(dx, Real) and isinstance(dy, Real):
-        ax.contourf(gx.positions, gy.positions, pd, levels=12, cmap=cmap)
+        levels = np.linspace(float(norm.vmin), float(norm.vmax), 13)  # type: ignore[arg-type]
+        ax.contourf(gx.positions, gy.positions, pd, levels=levels, cmap=cmap, norm=norm)
     else:  # one flat cell per category or integer value
-        ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap)
+        ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap, norm=norm)
     px, py = _sample_positions(result, i), _sample_positions(result, j)
     ok = np.array([o.ok for o in result.history], dtype=bool)
     ax.scatter(px[ok], py[ok], s=10, color="black", zorder=3, label="evaluated")

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bayesopt.export import SpaceLike
     from bayesopt.model import SurrogateModel
     from bayesopt.space import Space
+    from bayesopt.surrogate import Recommendation, Surrogate
 
 Status = Literal["ok", "failed"]
 
@@ -88,7 +89,12 @@ class OptimizeResult:
     space : Space
     maximize : bool
     model : SurrogateModel or None
-        A snapshot of the fitted surrogate (for plots and inspection).
+        The fitted surrogate's internals (encoded inputs, minimization sign).
+    surrogate : Surrogate or None
+        The fitted surrogate in user terms (`bayesopt.surrogate.Surrogate`):
+        predictions at params dicts, hyperparameters, acquisition, evidence.
+        None before the surrogate was fitted, and for a result rebuilt from
+        a journal by the command line or read by `from_json`.
 
     Export: `to_pandas()` gives one row per evaluation (parameters, value,
     status, error, timestamp, duration); `to_json()` and `from_json(text)`
@@ -102,23 +108,34 @@ class OptimizeResult:
     space: Space
     maximize: bool = False
     model: SurrogateModel | None = field(default=None, repr=False, compare=False)
+    surrogate: Surrogate | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_history(
         cls, history: Sequence[Observation], space: Space, maximize: bool,
-        model: SurrogateModel | None = None,
+        model: SurrogateModel | None = None, surrogate: Surrogate | None = None,
     ) -> OptimizeResult:
         best = best_observation(history, maximize)
         return cls(
             best_params=None if best is None else dict(best.params),
             best_value=math.nan if best is None else float(best.value),  # type: ignore[arg-type]
             history=tuple(history), space=space, maximize=maximize, model=model,
+            surrogate=surrogate,
         )
 
     @property
     def best(self) -> Observation | None:
         """The best successful observation (with its index), or None."""
         return best_observation(self.history, self.maximize)
+
+    def recommend(self) -> Recommendation:
+        """The observed point with the best posterior mean (for noisy objectives);
+        see `Optimizer.recommend`. Raises ValueError without a surrogate."""
+        if self.surrogate is None:
+            raise ValueError("this result has no surrogate (fewer than n_initial successful "
+                             "evaluations, or rebuilt from a journal or JSON): nothing to "
+                             "recommend from")
+        return self.surrogate.recommend()
 
     @property
     def values(self) -> np.ndarray:

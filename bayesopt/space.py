@@ -162,6 +162,13 @@ class _Interval(Dimension):
     @abc.abstractmethod
     def _relaxed_range(self) -> tuple[float, float]: ...
 
+    @property
+    def unit_length(self) -> float:
+        """The length the whole encoded column [0, 1] stands for: high − low for a Real,
+        high − low + 1 for an Integer (its relaxed range), and in decades (log10) when log=True."""
+        a, b = self._span()
+        return (b - a) / math.log(10.0) if self.log else b - a
+
     def _to_unit(self, x: np.ndarray) -> np.ndarray:
         a, b = self._span()
         return np.clip((self._warp(x) - a) / (b - a), 0.0, 1.0)

@@ -10,12 +10,14 @@ Every problem is a *minimization* problem on a box. Notation:
 
 Calling a problem, ``f(x)``, returns ``f(x) + noise_std * N(0, 1)`` (a float
 for one point, an ``(n,)`` array for a batch); ``f.evaluate_true(x)`` returns
-the noiseless value. Formulas and optima follow the Virtual Library of
+the noiseless value. x is an array, or the params dict ``{"x0": …, "x1": …}``
+that ``Optimizer.ask()`` returns for ``f.space`` (a list of them for a batch),
+so ``minimize(f, f.space)`` runs as it is. Formulas and optima follow the Virtual Library of
 Simulation Experiments, S. Surjanovic and D. Bingham,
 https://www.sfu.ca/~ssurjano/optimization.html (cited below as "VLSE").
 
-This module depends on numpy only; `TestFunction.search_space` imports
-`bayesopt.space` when it is called.
+This module depends on numpy only; `TestFunction.space` imports
+`bayesopt.space` when it is read.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from __future__ import annotations
 import abc
 import functools
 import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 
 if TYPE_CHECKING:
     from bayesopt.space import Real
+
+Point: TypeAlias = "np.ndarray | Sequence[float] | Mapping[str, float] | Sequence[Mapping[str, float]]"
 
 __all__ = [
     "PROBLEMS",
@@ -92,25 +96,36 @@ class TestFunction(abc.ABC):
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         """Noiseless values at the rows of X: (n, d) -> (n,)."""
 
-    def __call__(self, x: np.ndarray) -> float | np.ndarray:
-        """f(x) plus Gaussian noise of std `noise_std`: x: (d,) -> float, (n, d) -> (n,)."""
+    def __call__(self, x: Point) -> float | np.ndarray:
+        """f(x) plus Gaussian noise of std `noise_std`: x: (d,) or a params dict -> float,
+        (n, d) or a list of params dicts -> (n,)."""
         X, single = self._as_batch(x)
         y = self._evaluate(X)  # (n,)
         if self.noise_std > 0:
             y = y + self.noise_std * self._rng.standard_normal(y.shape)
         return float(y[0]) if single else y
 
-    def evaluate_true(self, x: np.ndarray) -> float | np.ndarray:
-        """The noiseless f(x): x: (d,) -> float, (n, d) -> (n,)."""
+    def evaluate_true(self, x: Point) -> float | np.ndarray:
+        """The noiseless f(x): x: (d,) or a params dict -> float, (n, d) or a list -> (n,)."""
         X, single = self._as_batch(x)
         y = self._evaluate(X)  # (n,)
         return float(y[0]) if single else y
 
-    def search_space(self) -> dict[str, Real]:
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The inputs' names in `space` and in params dicts: ("x0", "x1", …)."""
+        return tuple(f"x{i}" for i in range(self.dim))
+
+    @property
+    def space(self) -> dict[str, Real]:
         """The box as a search space: ``{"x0": Real(low0, high0), "x1": ...}``."""
         from bayesopt.space import Real  # lazy: keeps this module numpy-only
 
-        return {f"x{i}": Real(low, high) for i, (low, high) in enumerate(self.bounds)}
+        return {name: Real(low, high) for name, (low, high) in zip(self.names, self.bounds)}
+
+    def search_space(self) -> dict[str, Real]:
+        """The same as `space` (the earlier name)."""
+        return self.space
 
     def regret(self, value: float) -> float:
         """Simple regret of an observed value: value - f* (>= 0 for noiseless values)."""
@@ -121,8 +136,12 @@ class TestFunction(abc.ABC):
         dim = f"dim={self.dim}, " if free_dim else ""
         return f"{type(self).__name__}({dim}noise_std={self.noise_std}, seed={self.seed!r})"
 
-    def _as_batch(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
+    def _as_batch(self, x: Point) -> tuple[np.ndarray, bool]:
         """Return (X: (n, d) float array, whether x was a single point); validate x."""
+        if isinstance(x, Mapping):
+            x = self._from_params([x])[0]
+        elif _is_list_of_params(x):
+            x = self._from_params(cast(Sequence[Mapping[str, Any]], x))
         X = np.asarray(x, dtype=float)
         single = X.ndim == 1
         if not (X.ndim in (1, 2) and X.shape[-1] == self.dim):
@@ -134,6 +153,28 @@ class TestFunction(abc.ABC):
             index = tuple(int(i) for i in np.argwhere(~np.isfinite(X))[0])
             raise ValueError(f"{self.name} takes finite x, got {X[index]} at index {index}")
         return (X[None, :] if single else X), single
+
+    def _from_params(self, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Params dicts {"x0": …, …} → X: (n, d), checking keys and values."""
+        X = np.empty((len(points), self.dim))
+        for row, params in enumerate(points):
+            unknown = sorted(str(key) for key in params if key not in self.names)
+            missing = [name for name in self.names if name not in params]
+            if unknown or missing:
+                raise ValueError(f"{self.name} takes params with keys {list(self.names)}; got "
+                                 f"unknown key(s) {unknown}, missing key(s) {missing}")
+            for col, name in enumerate(self.names):
+                value = params[name]
+                if isinstance(value, (bool, np.bool_)) or not isinstance(
+                        value, (int, float, np.integer, np.floating)):
+                    raise TypeError(f"{self.name}: {name}={value!r} must be a real number")
+                X[row, col] = value
+        return X
+
+
+def _is_list_of_params(x: object) -> bool:
+    return (isinstance(x, Sequence) and not isinstance(x, (str, bytes)) and len(x) > 0
+            and all(isinstance(item, Mapping) for item in x))
 
 
 class Branin(TestFunction):
@@ -198,17 +239,26 @@ class Hartmann3(_Hartmann):
     """f(x) = -sum_{i=1}^{4} alpha_i exp(-sum_{j=1}^{3} A_ij (x_j - P_ij)^2), x in [0, 1]^3.
 
     Dixon & Szegő (1978), "Towards Global Optimisation 2"; VLSE "Hartmann 3-D Function".
+
+    The constant P_41 is 0.03815 in Dixon & Szegő and 0.0381 in VLSE and
+    others. This library uses 0.03815: f* = -3.86278214782076 at
+    x* = (0.114614, 0.555649, 0.852547), the x* and f* that VLSE itself
+    prints. With P_41 = 0.0381, f* = -3.86277978733266 at
+    (0.114589, 0.555649, 0.852547) (`OPTIMAL_VALUE_P41_0381`): 2.36e-6
+    higher, so regrets below ~1e-5 depend on which constant a paper used.
     """
 
     name = "hartmann3"
     dim = 3
     bounds = ((0.0, 1.0),) * 3
     optimal_value = -3.86278214782076
+    # the minimum and minimizer with VLSE's P_41 = 0.0381 instead (docstring)
+    OPTIMAL_VALUE_P41_0381 = -3.86277978733266
+    OPTIMIZER_P41_0381 = (0.11458888531062283, 0.5556488941919054, 0.8525469855925221)
     # VLSE's x* = (0.114614, 0.555649, 0.852547), refined by solving grad f = 0.
     optimizers = ((0.11461433858967196, 0.555648849971857, 0.8525469535208658),)
     A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-    # P_41 = 0.03815 as in Dixon & Szegő. VLSE prints 0.0381, but its x* and f*
-    # belong to 0.03815: with 0.0381 the minimum is -3.8627797873 at x1 = 0.114589.
+    # P_41 = 0.03815 as in Dixon & Szegő (the class docstring gives f* for VLSE's 0.0381)
     P = np.array(
         [
             [0.3689, 0.1170, 0.2673],

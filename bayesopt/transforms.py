@@ -15,12 +15,26 @@ the order of the points — and the incumbent — is kept.
 The transform is refit with the GP hyperparameters and held fixed between
 refits, so the values the GP sees for old points never change and new
 points can still be block-appended.
+
+Back to objective units. The inverse of a power transform is unbounded:
+for λ < 0 it has a pole at w = −1/λ, for λ = 0 it grows like eˣ and for
+0 < λ < 1 like w^(1/λ). A Gaussian predictive in w puts mass near or past
+the pole, so a plain inverse turns a modest GP mean into 1e8. Everything
+shown or returned in objective units therefore goes through `saturate`:
+the identity on the observed range [y_lo, y_hi], and beyond it a tanh
+knee that is C¹ at the ends of that range and never leaves the envelope
+
+    E = (y_lo − k·r, y_hi + k·r),   r = y_hi − y_lo,   k = ENVELOPE_WIDTH = 1.
+
+The forward transform (what the GP is fitted on, hence every ask) does not
+depend on it.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.optimize
@@ -31,6 +45,7 @@ import scipy.optimize
 # tail, unclipped λ raised the median regret at 50 evaluations from 0.007 to 0.065.
 # λ = 1 is the identity, so left-skewed objectives are left alone.
 _LAMBDA_BOUNDS = (-2.0, 1.0)
+ENVELOPE_WIDTH = 1.0  # k: the envelope extends the observed range by k times its width
 
 
 @dataclass(frozen=True)
@@ -55,12 +70,46 @@ class OutputTransform:
         z = (np.asarray(y, dtype=float) - self.mean) / self.scale
         return z if self.lmbda is None else yeo_johnson(z, self.lmbda)
 
-    def inverse(self, w: np.ndarray) -> np.ndarray:
-        z = w if self.lmbda is None else yeo_johnson_inverse(np.asarray(w, dtype=float), self.lmbda)
-        return self.mean + self.scale * z
+    def inverse(self, w: np.ndarray, observed: tuple[float, float] | None = None) -> np.ndarray:
+        """Transformed values w → objective values.
+
+        With `observed` = (y_lo, y_hi), the range of the observed values, the
+        inverse of a power transform is `saturate`d into the envelope of that
+        range (module docstring); the identity transform (``lmbda is None``)
+        is affine and left exact. Without it, the plain inverse (for round trips).
+        """
+        if self.lmbda is None:
+            return self.mean + self.scale * np.asarray(w, dtype=float)
+        with np.errstate(over="ignore"):  # beyond the pole: inf, which saturates to the edge
+            y = self.mean + self.scale * yeo_johnson_inverse(np.asarray(w, dtype=float), self.lmbda)
+        return y if observed is None else saturate(y, *observed)
 
     def to_dict(self) -> dict[str, float | None]:
         return {"mean": self.mean, "scale": self.scale, "lmbda": self.lmbda}
+
+
+def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Identity on [low, high]; beyond, low − m·tanh((low − y)/m) and high + m·tanh((y − high)/m).
+
+    m = ENVELOPE_WIDTH · (high − low) (1 if that is 0). Monotone, C¹ at low and
+    high (slope 1), bounded by the envelope (low − m, high + m); ±inf map to
+    its edges.
+    """
+    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+        raise ValueError(f"saturate needs a finite range low <= high, got low={low!r}, high={high!r}")
+    y = np.asarray(y, dtype=float)
+    width = ENVELOPE_WIDTH * (high - low) if high > low else 1.0
+    above = high + width * np.tanh(np.maximum(y - high, 0.0) / width)
+    below = low - width * np.tanh(np.maximum(low - y, 0.0) / width)
+    return np.where(y > high, above, np.where(y < low, below, y))
+
+
+def yeo_johnson_derivative(z: np.ndarray, lmbda: float) -> np.ndarray:
+    """dT/dz of `yeo_johnson`: (1 + z)^(λ − 1) for z ≥ 0, (1 − z)^(1 − λ) for z < 0."""
+    z = np.asarray(z, dtype=float)
+    slope = np.where(z >= 0, np.power(1.0 + np.abs(z), lmbda - 1.0),
+                     np.power(1.0 + np.abs(z), 1.0 - lmbda))
+    return cast(np.ndarray, slope)
 
 
 def yeo_johnson_log_likelihood(z: np.ndarray, lmbda: float) -> float:

@@ -254,3 +254,61 @@ def test_repr_shows_the_constructor_arguments() -> None:
 def test_base_class_is_abstract() -> None:
     with pytest.raises(TypeError):
         TestFunction()  # type: ignore[abstract]
+
+
+# --- params dicts and the search space --------------------------------------
+
+
+def test_space_is_the_box_named_like_the_params(problem: TestFunction) -> None:
+    from bayesopt import Real
+
+    space = problem.space
+    assert list(space) == [f"x{i}" for i in range(problem.dim)]
+    assert all(isinstance(dim, Real) for dim in space.values())
+    assert [(dim.low, dim.high) for dim in space.values()] == list(problem.bounds)
+
+
+def test_params_dicts_evaluate_like_arrays(problem: TestFunction) -> None:
+    X = _uniform(problem, 4, np.random.default_rng(6))
+    points = [dict(zip(problem.space, map(float, x))) for x in X]
+    assert problem(points[0]) == problem.evaluate_true(X[0])
+    assert problem.evaluate_true(points[1]) == problem.evaluate_true(X[1])
+    np.testing.assert_array_equal(problem(points), problem.evaluate_true(X))
+
+
+def test_minimize_runs_on_a_test_function_and_its_space() -> None:
+    from bayesopt import minimize
+
+    f = Branin()
+    result = minimize(f, f.space, n_calls=6, seed=0, progress=False)
+    assert result.n_failed == 0 and len(result) == 6
+    assert result.best_value == f(result.best_params)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"x0": 1.0}, ValueError, r"keys \['x0', 'x1'\].*missing key\(s\) \['x1'\]"),
+        ({"x0": 1.0, "x1": 2.0, "y": 0.0}, ValueError, r"unknown key\(s\) \['y'\]"),
+        ({"x0": "1", "x1": 2.0}, TypeError, r"x0='1' must be a real number"),
+        ({"x0": 1.0, "x1": True}, TypeError, r"x1=True must be a real number"),
+        ({"x0": 1.0, "x1": math.nan}, ValueError, r"finite x"),
+    ],
+)
+def test_bad_params_dicts_raise(params: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        Branin()(params)
+
+
+def test_hartmann3_optimum_under_the_other_p41() -> None:
+    """The docstring's f* for P_41 = 0.0381: the value at a stationary point, and a minimum."""
+    other = Hartmann3()
+    other.P = Hartmann3.P.copy()
+    other.P[3, 0] = 0.0381
+    x_star = np.array(Hartmann3.OPTIMIZER_P41_0381)
+    assert other.evaluate_true(x_star) == pytest.approx(Hartmann3.OPTIMAL_VALUE_P41_0381, abs=1e-13)
+    step = 1e-4 * np.random.default_rng(7).uniform(-1, 1, size=(500, 3))
+    assert np.all(other.evaluate_true(x_star + step) >= Hartmann3.OPTIMAL_VALUE_P41_0381 - 1e-12)
+    difference = Hartmann3.OPTIMAL_VALUE_P41_0381 - Hartmann3().optimal_value
+    assert difference == pytest.approx(2.36e-6, abs=0.01e-6)
+    assert Hartmann3().evaluate_true(x_star) > Hartmann3().optimal_value

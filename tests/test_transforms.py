@@ -74,3 +74,52 @@ def test_identity_where_no_power_is_fitted(y: np.ndarray, kind: str) -> None:
     transform = OutputTransform.fit(y, kind)
     assert transform.lmbda is None
     assert np.all(np.isfinite(transform(y)))
+
+
+# ----------------------------------------------- back to objective units, saturated
+def test_saturate_is_the_identity_on_the_observed_range_and_bounded_beyond() -> None:
+    from bayesopt.transforms import ENVELOPE_WIDTH, saturate
+
+    low, high = 0.002, 13.4
+    width = ENVELOPE_WIDTH * (high - low)
+    inside = np.linspace(low, high, 101)
+    assert_allclose(saturate(inside, low, high), inside, rtol=0, atol=0)
+    y = np.concatenate([[-np.inf, -1e300], np.linspace(-100.0, 100.0, 20001), [1e300, np.inf]])
+    out = saturate(y, low, high)
+    assert np.all(np.isfinite(out)) and np.all(np.diff(out) >= 0)  # monotone
+    assert np.all((low - width <= out) & (out <= high + width))
+    assert out[0] == low - width and out[-1] == high + width
+    for knee in (low, high):  # C¹: slope 1 on both sides of each end of the range
+        h = 1e-6
+        left = (saturate(np.array([knee]), low, high) - saturate(np.array([knee - h]), low, high)) / h
+        right = (saturate(np.array([knee + h]), low, high) - saturate(np.array([knee]), low, high)) / h
+        assert left[0] == pytest.approx(1.0, abs=1e-5) and right[0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_inverse_next_to_the_pole_saturates_instead_of_exploding() -> None:
+    """λ = −1.56 (issue 12, item 2): the plain inverse is ~1e8 just below w = −1/λ."""
+    transform = OutputTransform(mean=1.66, scale=3.08, lmbda=-1.56)
+    observed = (0.002, 13.4)
+    w = np.linspace(-3.0, 5.0, 2001)  # crosses the pole at w = 0.641
+    with np.errstate(over="ignore"):
+        plain = transform.inverse(w)
+    assert np.max(plain) > 1e6  # what a plot used to draw
+    y = transform.inverse(w, observed=observed)
+    assert np.all(np.isfinite(y)) and np.all(np.diff(y) >= 0)
+    assert np.all((observed[0] - 13.398 <= y) & (y <= observed[1] + 13.398))
+    inside = (plain >= observed[0]) & (plain <= observed[1])
+    assert_allclose(y[inside], plain[inside], rtol=1e-12)  # the observed range is left exact
+
+
+def test_identity_transform_is_not_saturated() -> None:
+    transform = OutputTransform(mean=2.0, scale=3.0, lmbda=None)
+    w = np.array([-100.0, 0.0, 100.0])
+    assert_allclose(transform.inverse(w, observed=(0.0, 1.0)), 2.0 + 3.0 * w)
+
+
+@pytest.mark.parametrize(("low", "high"), [(1.0, 0.0), (0.0, np.inf), (np.nan, 1.0)])
+def test_saturate_needs_a_finite_ordered_range(low: float, high: float) -> None:
+    from bayesopt.transforms import saturate
+
+    with pytest.raises(ValueError, match=r"finite range low <= high, got low="):
+        saturate(np.zeros(3), low, high)

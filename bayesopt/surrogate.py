@@ -1,0 +1,374 @@
+"""The fitted surrogate in the user's terms: predictions, hyperparameters, acquisition, evidence.
+
+    p         a params dict in user units (validated like a tell); X = space.encode(ps): (m, c)
+    f         the GP's latent function on its standardized scale; at X it has
+              posterior mean μ: (m,) and variance s²: (m,) (R&W Eqs. 2.25–2.26)
+    σ²        the GP's noise variance on the same scale
+    g         f ↦ objective units, minimization sign (`SurrogateModel.to_objective`):
+              the inverse output transform, saturated into the envelope of the
+              observed range (`bayesopt.transforms.saturate`); affine without a
+              power transform
+    ±         the objective's sign: −1 for maximize=True (the model minimizes −value)
+
+Predictive in objective units. Without observation noise F = f, with it
+F = f + ε, ε ~ N(0, σ²); in both cases F ~ N(μ, v), v = s² or s² + σ². The
+returned numbers are those of Y = ±g(F):
+
+    median        ±g(μ)                      (g is monotone, so quantiles map exactly)
+    lower, upper  the (1 ∓ level)/2 quantiles: ±g(μ ∓ z·√v), z = Φ⁻¹((1 + level)/2)
+    mean, std     E[Y] and √Var[Y], exact when g is affine (no power transform);
+                  otherwise by the trapezoid rule on a uniform grid x_k of 801
+                  points over [−9, 9], E[h(F)] ≈ Σ_k w_k h(μ + √v·x_k) with
+                  w_k ∝ φ(x_k) summing to 1 (the trapezoid rule converges
+                  geometrically for smooth integrands on ℝ: Trefethen & Weideman,
+                  SIAM Review 56(3), 2014). Gauss–Hermite nodes are too
+                  sparse for the sharp knee of the saturated inverse; the grid is not.
+
+With the Yeo–Johnson transform Y is not Gaussian and mean ± std is not an
+interval of it; use the quantiles for that.
+
+Hyperparameters in user terms. The kernel works on the unit cube; a
+lengthscale l of an encoded column is l · `unit_length` of its dimension in
+the dimension's units (decades of log10 for log=True). A categorical has one
+one-hot column, hence one lengthscale, per category (reported per category,
+on the one-hot indicator's 0–1 scale). Variances on the GP's scale convert to
+objective units² with the slope c = dg/df: c = scale(T)·std(w) without a power
+transform (exact), and with one the slope at the median of the observations
+(a delta-method conversion: the slope differs elsewhere).
+
+Evidence (R&W Eq. 2.30, on the GP's targets t = standardized T(y), n rows):
+
+    log p(t | θ) = −½ tᵀK⁻¹t − ½ log det K − (n/2) log 2π
+
+at the fitted θ; the log prior is the sum of the normal densities on the
+log-parameters (normalized: the MAP objective omits their constants).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.special import ndtri
+
+from acquisition.functions import UpperConfidenceBound
+from bayesopt.priors import LogNormalPrior
+from bayesopt.result import Observation
+from bayesopt.space import Categorical, Space
+from bayesopt.transforms import yeo_johnson_derivative
+from bayesopt.validation import as_batch, check_bool
+
+if TYPE_CHECKING:
+    from acquisition.optimizer import AcquisitionObjective
+    from bayesopt.model import SurrogateModel
+
+__all__ = [
+    "AcquisitionValues", "Evidence", "Hyperparameters", "Prediction", "Recommendation",
+    "Surrogate",
+]
+
+_NODES = np.linspace(-9.0, 9.0, 801)  # x_k: (q,), in standard deviations
+_WEIGHTS = np.exp(-0.5 * _NODES**2) / np.sum(np.exp(-0.5 * _NODES**2))  # w_k: (q,), Σ = 1
+_CHUNK = 1024  # rows per quadrature block: bounds the (rows, q) array at ~6.6 MB
+
+Lengthscale = float | dict[Hashable, float]  # one number, or one per category
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The predictive distribution at m points, in the objective's units and sign.
+
+    Each array is (m,); see the module docstring for the exact definitions.
+
+    Attributes
+    ----------
+    mean, std : ndarray
+        Mean and standard deviation of the back-transformed predictive.
+    median : ndarray
+        Its median (the back-transformed latent mean).
+    lower, upper : ndarray
+        Its (1 − level)/2 and (1 + level)/2 quantiles.
+    level : float
+        Probability of the central interval [lower, upper].
+    noise : bool
+        Whether observation noise is included (a new observation's value) or
+        not (the latent function's value).
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    median: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    level: float
+    noise: bool
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """The fitted GP hyperparameters (module docstring: "Hyperparameters in user terms").
+
+    Attributes
+    ----------
+    kernel : str
+    lengthscales : dict
+        ``{name: l}`` in the dimension's units (decades of log10 when
+        log=True); a categorical gives ``{choice: l}`` per category, on the
+        one-hot 0–1 scale.
+    lengthscales_unit_cube : dict
+        The same on the encoded unit cube (what the kernel uses).
+    signal_variance, noise_variance : float
+        In objective units².
+    signal_variance_standardized, noise_variance_standardized : float
+        On the GP's scale (standardized transformed values).
+    output_slope : float
+        c, objective units per unit of the GP's scale (variances scale by c²).
+    output_transform : dict
+        The output transform: ``{"mean", "scale", "lmbda"}`` (lmbda None: none).
+    """
+
+    kernel: str
+    lengthscales: dict[str, Lengthscale]
+    lengthscales_unit_cube: dict[str, Lengthscale]
+    signal_variance: float
+    noise_variance: float
+    signal_variance_standardized: float
+    noise_variance_standardized: float
+    output_slope: float
+    output_transform: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Log marginal likelihood of the GP's targets at the fitted hyperparameters.
+
+    Attributes
+    ----------
+    log_marginal_likelihood : float
+        log p(t | θ), without the prior (R&W Eq. 2.30).
+    log_prior : float
+        log p(θ), the hyperprior's normalized density on the log-parameters.
+    log_marginal_likelihood_plus_log_prior : float
+        Their sum, log p(t | θ) + log p(θ): what the MAP fit maximizes, with constants.
+    n : int
+        Number of observations the GP conditions on.
+    """
+
+    log_marginal_likelihood: float
+    log_prior: float
+    log_marginal_likelihood_plus_log_prior: float
+    n: int
+
+
+@dataclass(frozen=True)
+class AcquisitionValues:
+    """The optimizer's acquisition at m points: arrays (m,), larger is better.
+
+    Attributes
+    ----------
+    name : str
+        "logei", "ei", "pi" or "ucb".
+    value : ndarray
+        EI, PI or UCB (LogEI and PI are optimized as logs; here exponentiated),
+        on the GP's standardized scale, damped around failed evaluations as
+        the optimizer damps it.
+    log_value : ndarray or None
+        Its natural log (−inf where the value is 0); None for UCB, which can
+        be negative.
+    pending : bool
+        Whether the pending points were conditioned on (as the next ask does).
+    """
+
+    name: str
+    value: np.ndarray
+    log_value: np.ndarray | None
+    pending: bool
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The observed point with the lowest (highest, maximizing) posterior mean.
+
+    Attributes
+    ----------
+    index : int
+        Its position in the history.
+    params : dict
+    mean, median : float
+        The back-transformed latent predictive's mean and median there (the
+        ranking uses the latent mean, i.e. the median: g is monotone).
+    value : float
+        The value observed there.
+    """
+
+    index: int
+    params: dict[str, Any]
+    mean: float
+    median: float
+    value: float
+
+
+class Surrogate:
+    """A snapshot of the fitted surrogate, queried with params dicts in user units.
+
+    Built by `Optimizer.surrogate()` (and kept in `OptimizeResult.surrogate`);
+    later tells do not change it.
+    """
+
+    def __init__(
+        self, space: Space, model: SurrogateModel, maximize: bool,
+        observed: Sequence[Observation], acquisitions: tuple[AcquisitionObjective, ...],
+    ) -> None:
+        assert model.gp is not None and model.gp.n == model.n_observed == len(observed), \
+            "the model must condition on exactly the successful observations, no fantasies"
+        self.space = space
+        self.model = model
+        self.maximize = maximize
+        self.observed = tuple(observed)
+        self._acquisitions = acquisitions  # (without pending points, with them)
+
+    # ------------------------------------------------------------ prediction
+    def predict(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
+                noise: bool = False, level: float = 0.9) -> Prediction:
+        """The predictive at params dicts (one dict or a list), in the objective's units and sign.
+
+        ``noise=True`` includes the fitted observation noise (the distribution
+        of a new observation), ``noise=False`` not (the latent function).
+        `level` in (0, 1) is the probability of the central interval
+        [lower, upper]. Every number is defined in the module docstring.
+        """
+        return self._predict(self._encode(params), check_bool("noise", noise),
+                             _check_level(level))
+
+    def _predict(self, X: np.ndarray, noise: bool, level: float) -> Prediction:
+        mu, std = self.model.predict(X)
+        if noise:
+            std = np.sqrt(std**2 + self.model.gp.noise)  # type: ignore[union-attr]
+        mean, sd = self._moments(mu, std)
+        z = float(ndtri(0.5 * (1.0 + level)))
+        median = self.model.to_objective(mu)
+        low, high = self.model.to_objective(mu - z * std), self.model.to_objective(mu + z * std)
+        if self.maximize:
+            mean, median, low, high = -mean, -median, -high, -low
+        return Prediction(mean, sd, median, low, high, level, noise)
+
+    def _moments(self, mu: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of g(F), F ~ N(mu, std²), minimization sign."""
+        if self.model.transform.lmbda is None:  # g is affine: exact
+            return self.model.to_objective(mu), self._slope_scale() * std
+        mean, var = np.empty_like(mu), np.empty_like(mu)
+        for start in range(0, mu.shape[0], _CHUNK):
+            rows = slice(start, start + _CHUNK)
+            values = self.model.to_objective(mu[rows, None] + std[rows, None] * _NODES)  # (r, q)
+            mean[rows] = values @ _WEIGHTS
+            var[rows] = ((values - mean[rows, None]) ** 2) @ _WEIGHTS  # two-pass: no cancellation
+        return mean, np.sqrt(np.maximum(var, 0.0))
+
+    def _slope_scale(self) -> float:
+        """dg/df of the affine part: scale of the z-scores times std of the transformed values."""
+        return float(self.model.transform.scale * self.model.y_scale)
+
+    # ------------------------------------------------------- hyperparameters
+    def hyperparameters(self) -> Hyperparameters:
+        """The fitted kernel, noise and output transform, by dimension name (see the class)."""
+        gp = self.model.gp
+        assert gp is not None
+        unit = gp.kernel.lengthscales  # (c,)
+        cube: dict[str, Lengthscale] = {}
+        user: dict[str, Lengthscale] = {}
+        for dim, cols in zip(self.space.dimensions, self.space.slices):
+            name = str(dim.name)
+            if isinstance(dim, Categorical):
+                cube[name] = user[name] = {c: float(l) for c, l in zip(dim.choices, unit[cols])}
+            else:
+                cube[name] = float(unit[cols][0])
+                user[name] = cube[name] * dim.unit_length  # type: ignore[attr-defined]
+        slope = self._output_slope()
+        return Hyperparameters(
+            gp.kernel.name, user, cube, gp.kernel.variance * slope**2, gp.noise * slope**2,
+            gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict())
+
+    def _output_slope(self) -> float:
+        """c = dg/df, at the median of the observations when there is a power transform."""
+        transform = self.model.transform
+        if transform.lmbda is None:
+            return self._slope_scale()
+        y = np.array([self._minimized(o) for o in self.observed])
+        z = (float(np.median(y)) - transform.mean) / transform.scale
+        return self._slope_scale() / float(yeo_johnson_derivative(np.array(z), transform.lmbda))
+
+    def _minimized(self, observation: Observation) -> float:
+        assert observation.value is not None
+        return -observation.value if self.maximize else observation.value
+
+    # --------------------------------------------------------------- evidence
+    def evidence(self) -> Evidence:
+        """log p(t | θ) and log p(θ) at the fitted θ, each named (module docstring)."""
+        gp = self.model.gp
+        assert gp is not None
+        t, n = gp.y, gp.n
+        # R&W Eq. 2.30; log det K = 2 Σ log L_ii from the (possibly jittered) factor
+        lml = -0.5 * float(t @ gp.alpha) - 0.5 * gp.factor.log_determinant() \
+            - 0.5 * n * math.log(2.0 * math.pi)
+        log_params = np.concatenate([gp.kernel.theta, [math.log(gp.noise)]])  # (c + 2,)
+        priors = self.model.priors
+        blocks = [(log_params[:-2], priors.lengthscale), (log_params[-2:-1], priors.variance),
+                  (log_params[-1:], priors.noise)]
+        log_prior = sum(_normal_log_density(x, prior) for x, prior in blocks)
+        return Evidence(lml, log_prior, lml + log_prior, n)
+
+    # ------------------------------------------------------------ acquisition
+    def acquisition(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
+                    pending: bool = False) -> AcquisitionValues:
+        """The acquisition the optimizer maximizes, at params dicts (see `AcquisitionValues`).
+
+        ``pending=True`` conditions on the points pending when the snapshot
+        was taken, exactly as the next ask would; by default they are left out.
+        """
+        objective = self._acquisitions[int(check_bool("pending", pending))]
+        raw = objective.values(self._encode(params))
+        if objective.acquisition.log_space:
+            return AcquisitionValues(objective.acquisition.name, np.exp(raw), raw, pending)
+        if isinstance(objective.acquisition, UpperConfidenceBound):
+            return AcquisitionValues(objective.acquisition.name, raw, None, pending)
+        with np.errstate(divide="ignore"):
+            return AcquisitionValues(objective.acquisition.name, raw, np.log(raw), pending)
+
+    # --------------------------------------------------------- recommendation
+    def recommend(self) -> Recommendation:
+        """The observed point whose latent posterior mean is best (first one on ties).
+
+        On a noisy objective this is what a benchmark should score: the best
+        observed value (`Optimizer.best`) favours lucky noise.
+        """
+        X = self.space.encode([o.params for o in self.observed])
+        mu, _ = self.model.predict(X)
+        k = int(np.argmin(mu))  # the model minimizes (−value when maximizing)
+        prediction = self._predict(X[k : k + 1], noise=False, level=0.5)
+        chosen = self.observed[k]
+        assert chosen.value is not None
+        return Recommendation(chosen.index, dict(chosen.params), float(prediction.mean[0]),
+                              float(prediction.median[0]), chosen.value)
+
+    def _encode(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> np.ndarray:
+        points, _ = as_batch(params, None)
+        if not points:
+            raise ValueError("params is an empty list: give at least one params dict")
+        return self.space.encode(points)
+
+
+def _check_level(level: Any) -> float:
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
+        raise TypeError(f"level={level!r} must be a number in (0, 1)")
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level={level!r} must be in (0, 1)")
+    return float(level)
+
+
+def _normal_log_density(x: np.ndarray, prior: LogNormalPrior) -> float:
+    """Σ log N(x_i; loc, scale²), normalized."""
+    z = (x - prior.loc) / prior.scale
+    return float(np.sum(-0.5 * z**2 - math.log(prior.scale) - 0.5 * math.log(2.0 * math.pi)))

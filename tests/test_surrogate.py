@@ -1,0 +1,338 @@
+"""The public surrogate (bayesopt.surrogate) against independent references.
+
+- with no output transform: scikit-learn's GaussianProcessRegressor at the
+  same fixed hyperparameters (mean, std with and without noise, the log
+  marginal likelihood);
+- with Yeo–Johnson: a Monte-Carlo sample of the back-transformed Gaussian;
+- hyperparameters in user units: the space's encoding and finite differences;
+- the acquisition: what the next ask maximizes, and asking is unchanged by
+  taking snapshots.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import scipy.stats
+from numpy.testing import assert_allclose
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import ConstantKernel, Matern
+
+from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, minimize, plots
+from bayesopt.model import ModelOptions
+from bayesopt.test_functions import Branin
+
+BRANIN_SPACE = {"x0": Real(-5.0, 10.0), "x1": Real(0.0, 15.0)}
+OPTIMIZER_CHOICES = {"sgd": 0.5, "adam": 0.0, "rmsprop": 0.2}
+MIXED_SPACE = {
+    "lr": Real(1e-5, 1e-1, log=True),
+    "batch_size": Integer(16, 256, log=True),
+    "momentum": Real(0.0, 0.99),
+    "optimizer": Categorical(list(OPTIMIZER_CHOICES)),
+}
+
+
+def mixed_objective(p):
+    """The 4-D problem of issue 12, item 2."""
+    return ((math.log10(p["lr"]) + 2) ** 2 + 0.3 * (p["momentum"] - 0.9) ** 2
+            + 1e-4 * (p["batch_size"] - 64) ** 2 + OPTIMIZER_CHOICES[p["optimizer"]])
+
+
+def branin(p):
+    return float(Branin().evaluate_true(np.array([p["x0"], p["x1"]])))
+
+
+def run(space, func, n, *, maximize=False, transform="yeo-johnson", seed=0):
+    options = OptimizerOptions(model=ModelOptions(output_transform=transform))
+    opt = Optimizer(space, seed=seed, maximize=maximize, options=options)
+    for _ in range(n):
+        params = opt.ask()
+        opt.tell(params, func(params))
+    return opt
+
+
+def random_points(space, n, seed):
+    from bayesopt.space import Space
+
+    s = Space(space)
+    return s.decode(s.from_unit(np.random.default_rng(seed).random((n, s.n_dims))))
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    """Branin (maximized as −Branin, so the sign matters), no output transform."""
+    return run(BRANIN_SPACE, lambda p: -branin(p), 14, maximize=True, transform="none")
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """The issue's 4-D mixed problem: 30 evaluations, seed 0 (λ ≈ −1.56)."""
+    return minimize(mixed_objective, MIXED_SPACE, n_calls=30, seed=0, progress=False)
+
+
+def _sklearn_reference(opt):
+    """scikit-learn's GP at our fitted hyperparameters, on the same standardized targets."""
+    model = opt.result().model
+    gp = model.gp
+    kernel = ConstantKernel(gp.kernel.variance, "fixed") * Matern(
+        gp.kernel.lengthscales, "fixed", nu=2.5)
+    reference = GaussianProcessRegressor(kernel, alpha=gp.noise + gp.jitter, optimizer=None)
+    reference.fit(gp.X, gp.y)
+    return model, reference
+
+
+# ------------------------------------------------------------------ Gaussian case
+@pytest.mark.parametrize("noise", [False, True])
+def test_predict_equals_sklearn_without_output_transform(gaussian, noise):
+    model, reference = _sklearn_reference(gaussian)
+    points = random_points(BRANIN_SPACE, 20, 1) + [o.params for o in gaussian.history[:3]]
+    mean, std = reference.predict(gaussian.space.encode(points), return_std=True)
+    if noise:
+        std = np.sqrt(std**2 + model.gp.noise)
+    slope = model.transform.scale * model.y_scale
+    expected = -(model.transform.mean + slope * (model.y_mean + mean))  # maximize: back to +value
+    got = gaussian.surrogate().predict(points, noise=noise, level=0.8)
+    assert_allclose(got.mean, expected, rtol=1e-7, atol=1e-7 * slope)
+    assert_allclose(got.median, expected, rtol=1e-7, atol=1e-7 * slope)
+    assert_allclose(got.std, slope * std, rtol=1e-6, atol=1e-9 * slope)
+    z = scipy.stats.norm.ppf(0.9)
+    assert_allclose(got.lower, expected - z * slope * std, rtol=1e-6, atol=1e-6 * slope)
+    assert_allclose(got.upper, expected + z * slope * std, rtol=1e-6, atol=1e-6 * slope)
+    assert got.noise is noise and got.level == 0.8
+
+
+def test_predict_at_observations_is_in_the_objectives_units_and_sign(gaussian):
+    observed = [o for o in gaussian.history]
+    got = gaussian.surrogate().predict([o.params for o in observed])
+    values = np.array([o.value for o in observed])
+    assert_allclose(got.mean, values, rtol=0, atol=1e-3 * np.ptp(values))
+    assert np.all(got.mean < 0)  # −Branin, maximized: never the minimization sign
+
+
+def test_log_marginal_likelihood_equals_sklearn(gaussian):
+    model, reference = _sklearn_reference(gaussian)
+    evidence = gaussian.surrogate().evidence()
+    assert evidence.log_marginal_likelihood == pytest.approx(
+        reference.log_marginal_likelihood_value_, rel=1e-8, abs=1e-8)
+    params = np.concatenate([model.gp.kernel.theta, [math.log(model.gp.noise)]])
+    priors = model.priors
+    locs = [priors.lengthscale.loc] * 2 + [priors.variance.loc, priors.noise.loc]
+    scales = [priors.lengthscale.scale] * 2 + [priors.variance.scale, priors.noise.scale]
+    log_prior = float(np.sum(scipy.stats.norm.logpdf(params, locs, scales)))
+    assert evidence.log_prior == pytest.approx(log_prior, rel=1e-12)
+    assert evidence.log_marginal_likelihood_plus_log_prior == pytest.approx(
+        reference.log_marginal_likelihood_value_ + log_prior, rel=1e-8)
+    assert evidence.n == len(gaussian.history)
+
+
+def test_noise_and_signal_variance_in_objective_units(gaussian):
+    surrogate = gaussian.surrogate()
+    hp = surrogate.hyperparameters()
+    point = random_points(BRANIN_SPACE, 1, 2)
+    latent, noisy = surrogate.predict(point).std, surrogate.predict(point, noise=True).std
+    assert noisy[0] ** 2 - latent[0] ** 2 == pytest.approx(hp.noise_variance, rel=1e-6)
+    model = surrogate.model
+    slope = model.transform.scale * model.y_scale
+    assert hp.signal_variance == pytest.approx(model.gp.kernel.variance * slope**2, rel=1e-12)
+    assert hp.output_transform["lmbda"] is None
+
+
+# ------------------------------------------------------------ Yeo–Johnson case
+@pytest.mark.parametrize("noise", [False, True])
+def test_predict_equals_monte_carlo_of_the_back_transformed_gaussian(mixed, noise):
+    surrogate = mixed.surrogate
+    model = surrogate.model
+    assert model.transform.lmbda is not None and model.transform.lmbda < -1
+    points = random_points(MIXED_SPACE, 6, 3) + [mixed.history[-1].params]
+    got = surrogate.predict(points, noise=noise, level=0.9)
+    mu, std = model.predict(mixed.space.encode(points))
+    if noise:
+        std = np.sqrt(std**2 + model.gp.noise)
+    samples = mu + std * np.random.default_rng(4).standard_normal((200_000, len(points)))
+    y = model.to_objective(samples)  # (N, m), the back-transformed Gaussian
+    error = 5 * y.std(axis=0) / math.sqrt(samples.shape[0]) + 1e-9
+    assert np.all(np.abs(got.mean - y.mean(axis=0)) < error)
+    assert_allclose(got.std, y.std(axis=0), rtol=0.01, atol=1e-9)
+    q05, q50, q95 = np.quantile(y, [0.05, 0.5, 0.95], axis=0)
+    spread = y.std(axis=0) + 1e-12
+    assert np.all(np.abs(got.median - q50) < 0.02 * spread)
+    assert np.all(np.abs(got.lower - q05) < 0.02 * spread)
+    assert np.all(np.abs(got.upper - q95) < 0.02 * spread)
+    assert np.all(got.lower <= got.median) and np.all(got.median <= got.upper)
+
+
+def test_output_slope_is_the_back_transforms_derivative_at_the_median(mixed):
+    surrogate = mixed.surrogate
+    model = surrogate.model
+    hp = surrogate.hyperparameters()
+    median_y = float(np.median(mixed.values))
+    w = model.transform(np.array([median_y]))  # transformed units
+    f0 = (w[0] - model.y_mean) / model.y_scale
+    h = 1e-6
+    slope = (model.to_objective(np.array([f0 + h])) - model.to_objective(np.array([f0 - h])))
+    assert hp.output_slope == pytest.approx(float(slope[0]) / (2 * h), rel=1e-5)
+    assert hp.signal_variance == pytest.approx(hp.signal_variance_standardized * hp.output_slope**2)
+    assert hp.noise_variance == pytest.approx(hp.noise_variance_standardized * hp.output_slope**2)
+
+
+def test_lengthscales_by_dimension_name(mixed):
+    hp = mixed.surrogate.hyperparameters()
+    columns = mixed.model.gp.kernel.lengthscales
+    assert list(hp.lengthscales) == list(MIXED_SPACE)
+    assert hp.lengthscales_unit_cube["lr"] == columns[0]
+    assert hp.lengthscales["lr"] == pytest.approx(columns[0] * 4.0)  # 4 decades
+    assert hp.lengthscales["batch_size"] == pytest.approx(columns[1] * math.log10(256.5 / 15.5))
+    assert hp.lengthscales["momentum"] == pytest.approx(columns[2] * 0.99)
+    assert hp.lengthscales["optimizer"] == dict(zip(OPTIMIZER_CHOICES, columns[3:]))
+    assert hp.kernel == "matern52"
+
+
+# ------------------------------------------------- issue 12, item 2: sane values
+def _envelope(result):
+    low, high = float(np.min(result.values)), float(np.max(result.values))
+    return low - (high - low), high + (high - low)
+
+
+def test_partial_dependence_of_the_issues_problem_stays_in_the_envelope(mixed):
+    """Was 6.3e8 (observed values in [0.002, 13.4]): Yeo–Johnson's inverse at its pole."""
+    low, high = _envelope(mixed)
+    fig, axes = plots.objective(mixed, n_points=12, n_samples=60)
+    drawn = [line.get_ydata() for row in range(4) for line in axes[row, row].get_lines()[:1]]
+    for name in MIXED_SPACE:
+        drawn.append(plots.partial_dependence_1d(mixed, name, n_points=12, n_samples=60)[1])
+    drawn.append(plots.partial_dependence_2d(mixed, "lr", "momentum", n_points=12,
+                                             n_samples=60)[2].ravel())
+    values = np.concatenate([np.asarray(v, dtype=float) for v in drawn])
+    assert np.all(np.isfinite(values)) and np.all((low < values) & (values < high))
+    assert len(fig.axes) == 4 * 4 + 1  # the matrix and one colour bar for the 2-D panels
+    assert "partial dependence" in fig.axes[-1].get_ylabel()
+
+
+def test_predictions_far_from_the_data_stay_in_the_envelope(mixed):
+    low, high = _envelope(mixed)
+    got = mixed.surrogate.predict(random_points(MIXED_SPACE, 200, 5), noise=True, level=0.99)
+    for values in (got.mean, got.median, got.lower, got.upper):
+        assert np.all(np.isfinite(values)) and np.all((low <= values) & (values <= high))
+    assert np.all(np.isfinite(got.std)) and np.all(got.std < high - low)
+    raw, half = mixed.model.predict_raw(mixed.space.encode(random_points(MIXED_SPACE, 200, 5)))
+    assert np.all((low <= raw) & (raw <= high)) and np.all(np.isfinite(half))
+
+
+# --------------------------------------------------------------- acquisition
+def test_acquisition_is_what_the_next_ask_maximizes():
+    opt = run(BRANIN_SPACE, branin, 12)
+    surrogate = opt.surrogate()
+    asked = opt.ask()
+    at_ask = surrogate.acquisition(asked)
+    others = surrogate.acquisition(random_points(BRANIN_SPACE, 256, 6))
+    assert at_ask.name == "logei" and at_ask.pending is False
+    assert at_ask.log_value[0] >= np.max(others.log_value) - 1e-6
+    assert_allclose(others.value, np.exp(others.log_value))
+    # with the asked point now pending, the snapshot's pending=True view is the next ask's
+    with_pending = opt.surrogate()
+    near = {"x0": asked["x0"], "x1": min(asked["x1"] + 1e-3, 15.0)}
+    assert with_pending.acquisition(near, pending=True).log_value[0] < \
+        with_pending.acquisition(near).log_value[0]
+
+
+@pytest.mark.parametrize("acquisition", ["ei", "ucb", "pi"])
+def test_acquisition_values_and_logs(acquisition):
+    opt = Optimizer(BRANIN_SPACE, seed=0, acquisition=acquisition)
+    for _ in range(8):
+        params = opt.ask()
+        opt.tell(params, branin(params))
+    got = opt.surrogate().acquisition(random_points(BRANIN_SPACE, 50, 7))
+    assert got.name == acquisition and got.value.shape == (50,)
+    if acquisition == "ucb":
+        assert got.log_value is None
+    else:
+        assert np.all(got.value >= 0)
+        with np.errstate(divide="ignore"):
+            assert_allclose(got.log_value, np.log(got.value), rtol=1e-9)
+
+
+@pytest.mark.parametrize("fantasy", ["believer", "penalize"])
+def test_taking_snapshots_does_not_change_the_asks(fantasy):
+    options = OptimizerOptions(model=ModelOptions(fantasy=fantasy))
+    a, b = (Optimizer(BRANIN_SPACE, seed=3, options=options) for _ in range(2))
+    for step in range(10):
+        pa, pb = a.ask(2), b.ask(2)
+        assert pa == pb
+        if step >= 3:
+            b.surrogate().acquisition(pa, pending=True)
+            b.result()
+        a.tell(pa, [branin(p) for p in pa])
+        b.tell(pb, [branin(p) for p in pb])
+
+
+# ----------------------------------------------------------- recommendation
+@pytest.mark.parametrize("maximize", [False, True])
+def test_recommend_is_the_observed_point_with_the_best_posterior_mean(maximize):
+    rng = np.random.default_rng(0)
+    sign = -1.0 if maximize else 1.0
+
+    def noisy(p):
+        return sign * (branin(p) + 5.0 * rng.standard_normal())
+
+    opt = run(BRANIN_SPACE, noisy, 20, maximize=maximize)
+    recommendation = opt.recommend()
+    observed = [o for o in opt.history if o.ok]
+    medians = opt.surrogate().predict([o.params for o in observed]).median
+    best = int(np.argmax(medians) if maximize else np.argmin(medians))
+    assert recommendation.index == observed[best].index
+    assert recommendation.params == observed[best].params
+    assert recommendation.value == observed[best].value
+    assert recommendation.median == pytest.approx(medians[best])
+    assert opt.result().recommend() == recommendation
+
+
+def test_recommend_before_the_surrogate_is_fitted_raises():
+    opt = Optimizer(BRANIN_SPACE, seed=0)
+    params = opt.ask()
+    opt.tell(params, branin(params))
+    with pytest.raises(ValueError, match=r"no surrogate yet.*n_initial=5.*1 so far"):
+        opt.recommend()
+    with pytest.raises(ValueError, match="no surrogate"):
+        opt.result().recommend()
+
+
+# --------------------------------------------------------------- validation
+@pytest.mark.parametrize(("params", "kwargs", "error", "match"), [
+    ({"x0": 1.0}, {}, ValueError, r"missing parameter\(s\) \['x1'\]"),
+    ({"x0": 1.0, "x1": 2.0, "lr": 3.0}, {}, ValueError, r"unknown parameter\(s\) \['lr'\]"),
+    ({"x0": 11.0, "x1": 2.0}, {}, ValueError, r"'x0'.*11.0 is outside \[-5.0, 10.0\]"),
+    ({"x0": "a", "x1": 2.0}, {}, TypeError, r"'x0'.*'a' must be a number"),
+    ([], {}, ValueError, r"params is an empty list"),
+    ("x0", {}, TypeError, r"params must be a dict or a list of dicts"),
+    ({"x0": 1.0, "x1": 2.0}, {"level": 1.0}, ValueError, r"level=1.0 must be in \(0, 1\)"),
+    ({"x0": 1.0, "x1": 2.0}, {"level": "high"}, TypeError, r"level='high'"),
+    ({"x0": 1.0, "x1": 2.0}, {"noise": 1}, TypeError, r"noise=1 must be True or False"),
+])
+def test_predict_validates_like_a_tell(gaussian, params, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        gaussian.surrogate().predict(params, **kwargs)
+
+
+def test_acquisition_validates_its_arguments(gaussian):
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['y'\]"):
+        gaussian.surrogate().acquisition({"x0": 1.0, "x1": 2.0, "y": 0})
+    with pytest.raises(TypeError, match=r"pending='yes' must be True or False"):
+        gaussian.surrogate().acquisition({"x0": 1.0, "x1": 2.0}, pending="yes")
+
+
+@pytest.mark.parametrize(("X", "match"), [
+    (np.array([[math.pi, 2.275]]), r"X\[0, 0\] = 3.14.* outside the unit cube"),  # user units
+    (np.array([0.5, 0.5]), r"shape \(m, 2\), got shape \(2,\)"),
+    (np.zeros((3, 3)), r"shape \(m, 2\), got shape \(3, 3\)"),
+    (np.array([[0.5, math.nan]]), r"X\[0, 1\] = nan is not finite"),
+    (np.array([[0.5, -0.1]]), r"X\[0, 1\] = -0.1 is outside the unit cube"),
+])
+def test_predict_raw_takes_only_encoded_points(gaussian, X, match):
+    with pytest.raises(ValueError, match=match):
+        gaussian.result().model.predict_raw(X)
