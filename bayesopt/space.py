@@ -616,12 +616,21 @@ class Space:
             out[:, s] = d.project(U[:, s])
         return self._impute(out)
 
-    def from_unit(self, u: np.ndarray) -> np.ndarray:
-        """Points u: (n, n_dims) uniform in [0, 1) → feasible encoded rows (n, n_columns)."""
+    def from_unit(self, u: np.ndarray, *, impute: bool = True) -> np.ndarray:
+        """Points u: (n, n_dims) uniform in [0, 1) → feasible encoded rows (n, n_columns).
+
+        `impute=False` leaves a value in every dimension's columns, active or
+        not (the activity columns are then meaningless until `condition`).
+        """
         out = np.empty((u.shape[0], self.n_columns))
         for i, (d, s) in enumerate(zip(self.dimensions, self.slices)):
             out[:, s] = d.from_unit(u[:, i])
-        return self._impute(out)
+        return self._impute(out) if impute else out
+
+    def condition(self, U: np.ndarray) -> np.ndarray:
+        """A copy of encoded rows U: (n, n_columns) with the activity columns recomputed
+        from the parents and the inactive columns imputed (U itself if unconditional)."""
+        return self._impute(np.array(U, dtype=np.float64)) if self.conditional else U
 
     def _impute(self, U: np.ndarray) -> np.ndarray:
         """Set the activity columns from the rows' parents and impute inactive columns (in place)."""

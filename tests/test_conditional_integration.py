@@ -1,0 +1,78 @@
+"""Conditional spaces everywhere a space goes: BayesSearchCV, plots, export (issue 15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pytest
+
+from bayesopt import Categorical, Integer, Real, minimize, plots
+
+matplotlib.use("Agg")
+
+
+def _space() -> dict[str, Any]:
+    return {"model": Categorical(["a", "b"]), "x": Real(0, 1, when={"model": "a"}),
+            "y": Real(0, 1, when={"model": "b"}), "z": Real(0, 1)}
+
+
+def _objective(p: dict[str, Any]) -> float:
+    if p["model"] == "a":
+        return float((p["x"] - 0.2) ** 2 + 0.1 * p["z"])
+    return float(100.0 + (p["y"] - 0.7) ** 2 + 0.1 * p["z"])
+
+
+@pytest.fixture(scope="module")
+def result() -> Any:
+    return minimize(_objective, _space(), n_calls=18, seed=0, progress=False)
+
+
+def test_partial_dependence_of_a_conditional_dimension_stays_in_its_branch(result) -> None:
+    """Branch b sits near 100; x exists only in branch a, whose values are below 1.5."""
+    values, pd = plots.partial_dependence_1d(result, "x", n_points=5)
+    assert values == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert np.all(pd < 10.0)
+    _, pd_y = plots.partial_dependence_1d(result, "y", n_points=5)
+    assert np.all(pd_y > 50.0)
+    choices, pd_model = plots.partial_dependence_1d(result, "model")
+    assert choices == ["a", "b"] and pd_model[0] < 10.0 and pd_model[1] > 50.0
+
+
+def test_plots_of_a_conditional_result(result) -> None:
+    _, axes = plots.objective(result)
+    texts = [t.get_text() for ax in axes.flat for t in ax.texts]
+    assert "never active\ntogether" in texts  # the (x, y) panel
+    plots.evaluations(result)
+    assert set(plots.relevance(result)) == {"model", "x", "y", "z"}
+    plots.importance(result)
+
+
+def test_to_pandas_leaves_inactive_parameters_empty(result) -> None:
+    frame = result.to_pandas()
+    branch_b = frame["model"] == "b"
+    assert frame.loc[branch_b, "x"].isna().all() and frame.loc[~branch_b, "y"].isna().all()
+    assert frame.loc[~branch_b, "x"].notna().all()
+
+
+def test_bayes_search_cv_chooses_among_pipeline_steps() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from bayesopt.sklearn import BayesSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    svc, knn = SVC(), KNeighborsClassifier()
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", svc)])
+    spaces = {"clf": Categorical({svc: {"clf__C": Real(1e-3, 1e3, log=True)},
+                                  knn: {"clf__n_neighbors": Integer(1, 30)}})}
+    search = BayesSearchCV(pipe, spaces, n_iter=8, cv=3, random_state=0).fit(X, y)
+    for params in search.cv_results_["params"]:
+        expected = {"clf", "clf__C"} if params["clf"] is svc else {"clf", "clf__n_neighbors"}
+        assert set(params) == expected
+    assert {type(p["clf"]) for p in search.cv_results_["params"]} == {SVC, KNeighborsClassifier}
+    assert search.best_score_ > 0.9
