@@ -84,6 +84,12 @@ def load_space(path: str | os.PathLike[str]) -> Space:
         high = 1e-1
         log = true
 
+        [gamma]                # a conditional dimension: active only when kernel is "rbf"
+        type = "real"
+        low = 1e-4
+        high = 1.0
+        when = { kernel = "rbf" }
+
     Parameters
     ----------
     path : str or path

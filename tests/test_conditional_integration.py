@@ -76,3 +76,50 @@ def test_bayes_search_cv_chooses_among_pipeline_steps() -> None:
         assert set(params) == expected
     assert {type(p["clf"]) for p in search.cv_results_["params"]} == {SVC, KNeighborsClassifier}
     assert search.best_score_ > 0.9
+
+
+CLI_SPACE = '''
+[model]
+type = "categorical"
+choices = ["a", "b"]
+
+[x]
+type = "real"
+low = 0.0
+high = 1.0
+when = { model = "a" }
+
+[n]
+type = "integer"
+low = 1
+high = 5
+when = { model = ["b"] }
+'''
+
+CLI_OBJECTIVE = '''
+import json, sys
+args = dict(arg.split("=", 1) for arg in sys.argv[1:])
+with open("calls.log", "a") as log:
+    log.write(json.dumps(args) + "\\n")
+value = (float(args["x"]) - 0.3) ** 2 if args["model"] == "a" else 1.0 + int(args["n"])
+print(f"objective: {value}")
+'''
+
+
+def test_cli_space_file_with_when_runs_only_active_placeholders(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "space.toml").write_text(CLI_SPACE)
+    (tmp_path / "objective.py").write_text(CLI_OBJECTIVE)
+    done = subprocess.run(
+        [sys.executable, "-m", "bayesopt", "run", "--space", "space.toml", "--n-calls", "8",
+         "--seed", "0", "--", sys.executable, "objective.py", "model={model}", "x={x}", "n={n}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    calls = [json.loads(line) for line in (tmp_path / "calls.log").read_text().splitlines()]
+    assert len(calls) == 8
+    for call in calls:
+        assert set(call) == ({"model", "x"} if call["model"] == "a" else {"model", "n"})
+    assert {call["model"] for call in calls} == {"a", "b"}
