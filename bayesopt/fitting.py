@@ -27,7 +27,7 @@ import numpy as np
 from scipy.linalg import cho_solve
 from scipy.optimize import minimize
 
-from acquisition.checks import check_fields, integer, interval, rule
+from acquisition.checks import check_fields, integer, interval, optional, real, rule
 from bayesopt.priors import HyperparameterPriors
 from kernels import Kernel
 from kernels.cholesky import cholesky_lower, inverse_from_factor
@@ -50,6 +50,12 @@ class FitOptions:
     maxiter: int = field(default=200, metadata=rule(integer(minimum=1)))  # L-BFGS-B iterations
     # (low, high) of the noise variance on standardized outputs; low is the noise floor
     noise_bounds: tuple[float, float] = field(default=NOISE_BOUNDS, metadata=rule(interval()))
+    # conditional spaces: None fits the lengthscale of each activity column (the penalty
+    # for differing in whether a dimension is active; `kernels.kernel`) like any other;
+    # a number fixes them: 1e-3 separates the activity patterns (SMAC's zero covariance),
+    # 1e3 leaves imputation alone. bench/results/conditional.md compares the three.
+    activity_lengthscale: float | None = field(
+        default=None, metadata=rule(optional(real(LENGTHSCALE_BOUNDS[0], LENGTHSCALE_BOUNDS[1]))))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -63,10 +69,19 @@ class FitResult:
     n_evaluations: int
 
 
-def parameter_bounds(dim: int, options: FitOptions) -> list[tuple[float, float]]:
+def parameter_bounds(
+    dim: int, options: FitOptions, gates: tuple[int, ...] | None = None,
+) -> list[tuple[float, float]]:
+    """Log-space bounds of (l_1 … l_d, s2, σ²); a fixed `activity_lengthscale` pins the
+    lengthscales of the activity columns named by `gates` (equal bounds)."""
     log = math.log
+    lengthscales = [(log(LENGTHSCALE_BOUNDS[0]), log(LENGTHSCALE_BOUNDS[1]))] * dim
+    if options.activity_lengthscale is not None and gates is not None:
+        fixed = log(options.activity_lengthscale)
+        for column in {g for g in gates if g >= 0}:
+            lengthscales[column] = (fixed, fixed)
     return (
-        [(log(LENGTHSCALE_BOUNDS[0]), log(LENGTHSCALE_BOUNDS[1]))] * dim
+        lengthscales
         + [(log(VARIANCE_BOUNDS[0]), log(VARIANCE_BOUNDS[1]))]
         + [(log(options.noise_bounds[0]), log(options.noise_bounds[1]))]
     )
@@ -109,7 +124,7 @@ def fit_map(
     `success` is False when no start produced a finite objective; the caller
     then keeps its previous hyperparameters.
     """
-    bounds = parameter_bounds(X.shape[1], options)
+    bounds = parameter_bounds(X.shape[1], options, gates)
     lower, upper = np.array(bounds).T
     best: FitResult | None = None
     evaluations = 0

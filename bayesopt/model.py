@@ -274,7 +274,7 @@ class SurrogateModel:
         return replace(self.options.fit, noise_bounds=(noise, noise))
 
     def _default_params(self) -> np.ndarray:
-        lower, upper = np.array(parameter_bounds(self.dim, self._fit_options())).T
+        lower, upper = np.array(parameter_bounds(self.dim, self._fit_options(), self.gates)).T
         return cast(np.ndarray, np.clip(self.priors.mode(self.dim), lower, upper))
 
     def _build_gp(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:

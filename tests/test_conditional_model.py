@@ -195,3 +195,30 @@ def test_minimize_on_a_conditional_space_finds_the_best_branch() -> None:
     result = minimize(_objective, _space(), n_calls=30, seed=1, progress=False)
     assert result.best.params["model"] == "a" and result.best.params["kind"] == "q"
     assert result.best.value < 0.1
+
+
+@pytest.mark.parametrize("fixed", [1e-3, 1e3])
+def test_a_fixed_activity_lengthscale_pins_only_the_activity_columns(fixed: float) -> None:
+    from dataclasses import replace
+
+    from bayesopt import OptimizerOptions
+
+    options = OptimizerOptions()
+    options = replace(options, model=replace(
+        options.model, fit=replace(options.model.fit, activity_lengthscale=fixed)))
+    opt = Optimizer(_space(), seed=2, n_initial=5, options=options)
+    for _ in range(8):
+        params = opt.ask()
+        opt.tell(params, _objective(params))
+    lengthscales = opt.result().model.lengthscales  # type: ignore[union-attr]
+    space = Space(_space())
+    assert_allclose(lengthscales[space.activity_columns], fixed, rtol=1e-12)
+    others = np.delete(lengthscales, space.activity_columns)
+    assert not np.allclose(others, fixed)
+
+
+def test_activity_lengthscale_is_validated() -> None:
+    from bayesopt.fitting import FitOptions
+
+    with pytest.raises((TypeError, ValueError), match="activity_lengthscale"):
+        FitOptions(activity_lengthscale=0.0)
