@@ -15,8 +15,9 @@ identify the algorithm; they are for readers and are not needed to resume.
 
 A point is a list with one entry per dimension, in the space's order: the
 number itself for Real and Integer dimensions, the *index* of the choice for
-Categorical ones — so any hashable choice round-trips exactly, and loading
-never executes code (plain JSON, no pickle). `state` is what the optimizer
+Categorical ones, null for a dimension inactive at the point (conditional
+spaces) — so any hashable choice round-trips exactly, and loading never
+executes code (plain JSON, no pickle). `state` is what the optimizer
 needs to continue exactly where it was: the random generator's state, how
 much of the initial design was used, and the surrogate's hyperparameters and
 size (see `Optimizer.resume`).
@@ -50,9 +51,13 @@ class TruncatedJournalWarning(UserWarning):
 
 
 def encode_point(space: Space, params: Mapping[str, Any]) -> list[Any]:
-    """A validated point as a JSON list: numbers as they are, categories by index."""
+    """A validated point as a JSON list: numbers as they are, categories by index,
+    None for an inactive dimension."""
     row: list[Any] = []
     for dim in space.dimensions:
+        if dim.name not in params:
+            row.append(None)
+            continue
         value = params[dim.name]  # type: ignore[index]
         row.append(list(dim.choices).index(value) if isinstance(dim, Categorical) else value)
     return row
@@ -64,6 +69,8 @@ def decode_point(space: Space, row: Any) -> dict[str, Any]:
         raise JournalError(f"journal point {row!r} does not have {space.n_dims} entries")
     params: dict[str, Any] = {}
     for dim, raw in zip(space.dimensions, row):
+        if raw is None and dim.when is not None:
+            continue  # inactive at this point; validate checks that it is
         if isinstance(dim, Categorical):
             if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw < len(dim.choices):
                 raise JournalError(f"dimension {dim.name!r}: {raw!r} is not a category index")

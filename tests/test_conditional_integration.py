@@ -123,3 +123,35 @@ def test_cli_space_file_with_when_runs_only_active_placeholders(tmp_path) -> Non
     for call in calls:
         assert set(call) == ({"model", "x"} if call["model"] == "a" else {"model", "n"})
     assert {call["model"] for call in calls} == {"a", "b"}
+
+
+def test_resume_of_a_conditional_study_asks_the_same(tmp_path) -> None:
+    import shutil
+
+    from bayesopt import Optimizer
+
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(_space(), seed=3, n_initial=5, journal=path)
+    for _ in range(8):
+        params = live.ask()
+        live.tell(params, _objective(params))
+    live.tell_failure(live.ask(), "crashed")
+    live.ask(2)  # two pending points
+    copy = tmp_path / "copy.jsonl"
+    shutil.copy(path, copy)
+    resumed = Optimizer.resume(copy)
+    assert [o.params for o in resumed.history] == [o.params for o in live.history]
+    assert resumed.pending == live.pending
+    assert any(set(o.params) == {"model", "y", "z"} for o in live.history)
+    for _ in range(3):
+        a, b = live.ask(), resumed.ask()
+        assert a == b
+        live.tell(a, _objective(a))
+        resumed.tell(b, _objective(b))
+
+
+def test_result_json_round_trip_of_a_conditional_run(result) -> None:
+    from bayesopt import OptimizeResult
+
+    again = OptimizeResult.from_json(result.to_json())
+    assert [o.params for o in again.history] == [o.params for o in result.history]
