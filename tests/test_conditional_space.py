@@ -245,3 +245,24 @@ def test_candidates_of_many_patterns_are_sobol() -> None:
     space = Space(space_def)
     rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
     assert_array_equal(space.candidates(64, rng_a), space.sobol(64, rng_b))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(condition_trees(), st.integers(0, 2**16))
+def test_every_ask_on_a_random_condition_tree_is_valid_and_round_trips(space: Space,
+                                                                       seed: int) -> None:
+    """Design and model asks (n_initial=3), single and batched."""
+    import warnings
+
+    from bayesopt import Optimizer
+
+    opt = Optimizer(space, seed=seed, n_initial=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a tiny finite space may be exhausted: it warns
+        for step in range(5):
+            batch = opt.ask(2) if step == 3 else [opt.ask()]
+            for params in batch:
+                assert space.validate(params) == params
+                again = space.decode(space.encode([params]))[0]
+                assert again.keys() == params.keys()
+                opt.tell(params, float(len(params)) + float(step))
