@@ -491,7 +491,7 @@ class Space:
             if isinstance(d, Categorical)
         )
 
-    @property
+    @functools.cached_property
     def cardinality(self) -> int | None:
         """Number of distinct points, or None if any dimension is continuous.
 
