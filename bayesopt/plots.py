@@ -23,7 +23,8 @@ recomputed (`Space.condition`), and the average runs over the samples x_s
 in which i (and j) is active for some grid value — the branch where the
 dimension exists; a sample from another branch would only add a constant.
 A dimension's relevance comes from its own columns, which the kernel reads
-only where it is active, so it is already a within-branch relevance.
+only where it is active, so it is already a within-branch relevance; the
+importance chart labels each bar with its condition.
 Evaluations where a dimension is inactive are left out of its panels.
 """
 
@@ -665,7 +666,7 @@ def importance(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figur
     fig, ax = _single_axes(ax, (max(4.0, 0.9 * len(scores) + 2.0), 3.6))
     bars = ax.bar(np.arange(len(scores)), list(scores.values()), color="C0")
     ax.bar_label(bars, fmt="%.3g", fontsize=8)
-    ax.set_xticks(np.arange(len(scores)), labels=list(scores),
+    ax.set_xticks(np.arange(len(scores)), labels=_branch_labels(result.space),
                   rotation=30 if len(scores) > 6 else 0)
     ax.set_yscale("log")
     ax.set_ylabel("relevance = 1 / lengthscale")
@@ -675,6 +676,17 @@ def importance(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figur
 
 
 # ----------------------------------------------------------------------- helpers
+def _branch_labels(space: Space) -> list[str]:
+    """Each dimension's name, with its condition below it in a conditional space
+    ("gamma\nkernel=rbf"), so the bars read per branch."""
+    labels = []
+    for name, dim in zip(space.names, space.dimensions):
+        conditions = [f"{parent}={'|'.join(map(str, values))}"
+                      for parent, values in (dim.when or {}).items()]
+        labels.append("\n".join([name, *conditions]))
+    return labels
+
+
 def _new_figure(rows: int, cols: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
     try:
         import matplotlib.pyplot as plt

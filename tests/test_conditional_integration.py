@@ -46,7 +46,9 @@ def test_plots_of_a_conditional_result(result) -> None:
     assert "never active\ntogether" in texts  # the (x, y) panel
     plots.evaluations(result)
     assert set(plots.relevance(result)) == {"model", "x", "y", "z"}
-    plots.importance(result)
+    _, ax = plots.importance(result)
+    labels = [label.get_text() for label in ax.get_xticklabels()]
+    assert labels == ["model", "x\nmodel=a", "y\nmodel=b", "z"]
 
 
 def test_to_pandas_leaves_inactive_parameters_empty(result) -> None:
