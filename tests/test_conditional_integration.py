@@ -117,9 +117,14 @@ def test_cli_space_file_with_when_runs_only_active_placeholders(tmp_path) -> Non
     (tmp_path / "objective.py").write_text(CLI_OBJECTIVE)
     done = subprocess.run(
         [sys.executable, "-m", "bayesopt", "run", "--space", "space.toml", "--n-calls", "8",
-         "--seed", "0", "--", sys.executable, "objective.py", "model={model}", "x={x}", "n={n}"],
+         "--seed", "0", "--journal", "run.jsonl", "--", sys.executable, "objective.py",
+         "model={model}", "x={x}", "n={n}"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
+    shown = subprocess.run([sys.executable, "-m", "bayesopt", "show", "run.jsonl"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = [line.split() for line in shown.splitlines() if line[:1].isdigit()]
+    assert rows and all(("-" in row) for row in rows)  # x or n is inactive in every row
     calls = [json.loads(line) for line in (tmp_path / "calls.log").read_text().splitlines()]
     assert len(calls) == 8
     for call in calls:
