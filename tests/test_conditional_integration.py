@@ -123,7 +123,7 @@ def test_cli_space_file_with_when_runs_only_active_placeholders(tmp_path) -> Non
     assert done.returncode == 0, done.stderr
     shown = subprocess.run([sys.executable, "-m", "bayesopt", "show", "run.jsonl"], cwd=tmp_path,
                            capture_output=True, text=True, timeout=300, check=True).stdout
-    rows = [line.split() for line in shown.splitlines() if line[:1].isdigit()]
+    rows = [cells for cells in map(str.split, shown.splitlines()) if cells and cells[0].isdigit()]
     assert rows and all(("-" in row) for row in rows)  # x or n is inactive in every row
     calls = [json.loads(line) for line in (tmp_path / "calls.log").read_text().splitlines()]
     assert len(calls) == 8
