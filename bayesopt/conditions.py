@@ -153,6 +153,9 @@ def activity(
     return active
 
 
+_VALUE_LIMIT = 10_000  # parents with more values than this are not enumerated
+
+
 def parent_classes_by_pattern(
     dimensions: Sequence[Any], order: Sequence[int],
     allowed: Mapping[tuple[int, str], np.ndarray], limit: int,
@@ -163,11 +166,13 @@ def parent_classes_by_pattern(
     they satisfy; only one representative per class matters for activity,
     so the patterns are found by enumerating the product of the parents'
     classes (not of all their values, nor of the other categoricals). None if
-    that product exceeds `limit`.
+    that product exceeds `limit` or a parent has more than `_VALUE_LIMIT` values.
     """
     parents = sorted({p for d in dimensions for p in d.when or {}},
                      key=lambda name: [d.name for d in dimensions].index(name))
     index = {d.name: i for i, d in enumerate(dimensions)}
+    if any(dimensions[index[p]].cardinality > _VALUE_LIMIT for p in parents):
+        return None  # an Integer parent with a huge range: its values are not listed
     classes = [_value_classes(dimensions[index[p]], p, allowed) for p in parents]
     if math.prod(len(c) for c in classes) > limit:
         return None

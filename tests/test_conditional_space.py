@@ -266,3 +266,9 @@ def test_every_ask_on_a_random_condition_tree_is_valid_and_round_trips(space: Sp
                 again = space.decode(space.encode([params]))[0]
                 assert again.keys() == params.keys()
                 opt.tell(params, float(len(params)) + float(step))
+
+
+def test_candidates_with_a_huge_integer_parent_are_sobol() -> None:
+    space = Space({"n": Integer(0, 10**7), "x": Real(0, 1, when={"n": [0, 1]})})
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    assert_array_equal(space.candidates(32, rng_a), space.sobol(32, rng_b))
