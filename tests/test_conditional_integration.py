@@ -162,3 +162,15 @@ def test_result_json_round_trip_of_a_conditional_run(result) -> None:
 
     again = OptimizeResult.from_json(result.to_json())
     assert [o.params for o in again.history] == [o.params for o in result.history]
+
+
+def test_parallel_minimize_on_a_conditional_space() -> None:
+    from bayesopt.space import Space
+    from parallel_objectives import branches
+
+    space = {"model": Categorical(["a", "b"]), "x": Real(0, 1, when={"model": "a"}),
+             "y": Real(0, 1, when={"model": "b"})}
+    result = minimize(branches, space, n_calls=12, seed=0, progress=False, n_workers=2)
+    assert len(result.history) == 12 and all(o.ok for o in result.history)
+    for o in result.history:
+        assert Space(space).validate(o.params) == o.params
