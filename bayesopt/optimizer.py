@@ -30,6 +30,7 @@ from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
 
+from acquisition.averaging import AveragedAcquisitionObjective
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
@@ -157,6 +158,7 @@ class Optimizer:
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
         self._model = SurrogateModel(self.space.n_columns, options.model, self.rng,
+                                     warp_columns=_non_one_hot_columns(self.space),
                                      gates=self.space.gates)
         self._history: list[Observation] = []
         self._X_all = np.empty((0, self.space.n_columns))  # encoded history, failures included
@@ -373,7 +375,9 @@ class Optimizer:
         else:
             self._model.add_fantasies(pending)
             penalty = self._penalty(None)
-        return AcquisitionObjective(self._acquisition_function(), self._model, penalty)
+        # hyperparameters="mcmc": the acquisition averaged over the posterior samples
+        objective = AveragedAcquisitionObjective if self._model.sampled else AcquisitionObjective
+        return objective(self._acquisition_function(), self._model, penalty)
 
     def _acquisition_function(self) -> AcquisitionFunction:
         best_f = self._model.incumbent
@@ -609,6 +613,14 @@ def _resolve_options(
                          + ("" if ucb_beta is None or "ucb_beta" in unused
                             else f" and ucb_beta={ucb_beta!r}"))
     return options
+
+
+def _non_one_hot_columns(space: Space) -> tuple[int, ...]:
+    """The encoded columns input warping applies to: all but the categoricals' one-hot ones
+    and a conditional space's activity columns (both 0/1 indicators)."""
+    binary = {int(j) for group in space.categorical_groups for j in group}
+    binary |= {int(j) for j in space.activity_columns}
+    return tuple(j for j in range(space.n_columns) if j not in binary)
 
 
 def _unused_settings(

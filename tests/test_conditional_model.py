@@ -84,13 +84,13 @@ def test_gated_log_posterior_gradient_matches_finite_differences() -> None:
     y = rng.standard_normal(12)
     priors = HyperparameterPriors.default(D)
     params = np.concatenate([np.log(rng.uniform(0.3, 1.0, D)), [0.1, math.log(1e-2)]])
-    value, grad = negative_log_posterior(params, "matern52", X, y, priors, GATES)
+    value, grad = negative_log_posterior(params, "matern52", X, y, priors, gates=GATES)
     h = 1e-6
     for j in range(params.size):
         step = np.zeros_like(params)
         step[j] = h
-        fd = (negative_log_posterior(params + step, "matern52", X, y, priors, GATES)[0]
-              - negative_log_posterior(params - step, "matern52", X, y, priors, GATES)[0]) / (2 * h)
+        fd = (negative_log_posterior(params + step, "matern52", X, y, priors, gates=GATES)[0]
+              - negative_log_posterior(params - step, "matern52", X, y, priors, gates=GATES)[0]) / (2 * h)
         assert grad[j] == pytest.approx(fd, rel=1e-5, abs=1e-6), j
     assert math.isfinite(value)
 
@@ -222,3 +222,30 @@ def test_activity_lengthscale_is_validated() -> None:
 
     with pytest.raises((TypeError, ValueError), match="activity_lengthscale"):
         FitOptions(activity_lengthscale=0.0)
+
+
+@pytest.mark.parametrize("model", [{"hyperparameters": "mcmc"}, {"input_warping": True}])
+def test_conditional_space_with_the_spearmint_options(model: dict[str, object]) -> None:
+    """Slice-sampled hyperparameters and input warping keep the gates: the activity
+    columns are neither warped nor read where inactive, and a fixed activity
+    lengthscale holds in the sampler too."""
+    from dataclasses import replace
+
+    from bayesopt import OptimizerOptions
+
+    options = OptimizerOptions()
+    fit = replace(options.model.fit, activity_lengthscale=0.5)
+    options = replace(options, model=replace(options.model, fit=fit, **model))
+    space = Space(_space())
+    opt = Optimizer(_space(), seed=4, n_initial=5, options=options)
+    for _ in range(8):
+        params = opt.ask()
+        assert space.validate(params) == params
+        opt.tell(params, _objective(params))
+    surrogate = opt.result().model
+    assert surrogate is not None
+    assert_allclose(surrogate.lengthscales[space.activity_columns], 0.5, rtol=1e-9)
+    X = space.encode([{"model": "b", "w": 1.0}])
+    moved = X.copy()
+    moved[0, space.slices[1]] = 0.9  # x, inactive under model b
+    assert_allclose(surrogate.predict(moved)[0], surrogate.predict(X)[0], rtol=0, atol=0)
