@@ -174,3 +174,18 @@ def test_parallel_minimize_on_a_conditional_space() -> None:
     assert len(result.history) == 12 and all(o.ok for o in result.history)
     for o in result.history:
         assert Space(space).validate(o.params) == o.params
+
+
+def test_shared_sqlite_study_on_a_conditional_space(tmp_path) -> None:
+    from bayesopt import Optimizer
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    first = Optimizer(_space(), seed=0, storage=url, study="s")
+    second = Optimizer(_space(), seed=1, storage=url, study="s")
+    for _ in range(5):
+        for opt in (first, second):
+            params = opt.ask()
+            opt.tell(params, _objective(params))
+    assert len(first.history) == len(second.history) == 10
+    assert [o.params for o in first.history] == [o.params for o in second.history]
+    assert {o.params["model"] for o in first.history} == {"a", "b"}
