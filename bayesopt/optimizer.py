@@ -104,7 +104,10 @@ class Optimizer:
     ----------
     space : dict or list
         ``{name: Real | Integer | Categorical | Fidelity}``, or a list of
-        dimensions each given ``name=``. With a `Fidelity` (a training budget)
+        dimensions each given ``name=``. A dimension with ``when={parent: value
+        or [values]}`` exists only where its parents take those values (a
+        conditional space, `bayesopt.conditions`): asks carry exactly the active
+        keys, and tells must. With a `Fidelity` (a training budget)
         asks carry a budget: asynchronous Hyperband (`bayesopt.fidelity`)
         promotes a configuration to a larger budget (`continues(params)` names
         the run it continues) or starts a new one, proposed by the GP of the

@@ -131,7 +131,7 @@ class OptimizerState:
         self.design = space.sobol(n_initial, self.rng)
         self.design_used = 0
         self.model = SurrogateModel(space.n_columns, model_options, self.rng,
-                                    warp_columns=warp_columns(space))
+                                    warp_columns=warp_columns(space), gates=space.gates)
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -239,7 +239,7 @@ class OptimizerState:
         """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
         if self.model_stale:
             model = SurrogateModel(self.space.n_columns, self.model.options, rng,
-                                   warp_columns=warp_columns(self.space))
+                                   warp_columns=warp_columns(self.space), gates=self.space.gates)
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
@@ -250,19 +250,22 @@ class OptimizerState:
 
 
 def config_key(space: Space, params: Mapping[str, Any]) -> Hashable:
-    """A configuration: the values of every dimension but the Fidelity."""
-    return tuple(params[d.name] for d in space.dimensions if d is not space.fidelity)  # type: ignore[index]
+    """A configuration: the (name, value) of every active dimension but the Fidelity."""
+    return tuple((name, params[name]) for name in space.names
+                 if name in params and space[name] is not space.fidelity)
 
 
 def point_key(space: Space, params: Mapping[str, Any]) -> Hashable:
-    """A run: every value, the budget included."""
-    return tuple(params[name] for name in space.names)
+    """A run: the (name, value) of every active dimension, the budget included."""
+    return tuple((name, params[name]) for name in space.names if name in params)
 
 
 def warp_columns(space: Space) -> tuple[int, ...]:
-    """The encoded columns input warping applies to: all but the categoricals' one-hot ones."""
-    one_hot = {int(j) for group in space.categorical_groups for j in group}
-    return tuple(j for j in range(space.n_columns) if j not in one_hot)
+    """The encoded columns input warping applies to: all but the categoricals' one-hot ones
+    and a conditional space's activity columns (both 0/1 indicators)."""
+    binary = {int(j) for group in space.categorical_groups for j in group}
+    binary |= {int(j) for j in space.activity_columns}
+    return tuple(j for j in range(space.n_columns) if j not in binary)
 
 
 # ---------------------------------------------------------------- appliers
@@ -390,7 +393,11 @@ def nearest_match(space: Space, params: Mapping[str, Any], points: list[PendingP
 
 
 def _matches(space: Space, told: Mapping[str, Any], asked: Mapping[str, Any]) -> bool:
+    if told.keys() != asked.keys():  # a conditional space: different active dimensions
+        return False
     for dim in space.dimensions:
+        if dim.name not in told:
+            continue  # inactive in both
         a, b = told[dim.name], asked[dim.name]  # type: ignore[index]
         if isinstance(dim, (Categorical, Integer)):
             if a != b:

@@ -498,3 +498,17 @@ def test_two_optimizers_sharing_a_study_follow_one_schedule(tmp_path: Any) -> No
     sources = [o.continues for o in a.history if o.continues is not None]
     assert sources and len(sources) == len(set(sources)), "a run promoted twice"
     assert {o.params["epochs"] for o in a.history} >= {1, 3}
+
+
+def test_a_conditional_space_with_a_fidelity_runs_its_brackets() -> None:
+    space = {"kind": Categorical(["a", "b"]), "x": Real(0, 1, when={"kind": "a"}),
+             "epochs": Fidelity(1, 9, eta=3)}
+    opt = Optimizer(space, seed=0, n_initial=3)
+    for _ in range(30):
+        p = opt.ask()
+        assert ("x" in p) == (p["kind"] == "a")
+        opt.tell(p, p.get("x", 0.5) + 1.0 / p["epochs"])
+    assert {o.params["epochs"] for o in opt.history} == {1, 3, 9}
+    assert opt.best is not None and opt.best.params["epochs"] == 9
+    with pytest.raises(ValueError, match="never conditional"):
+        Fidelity(1, 9, when={"kind": "a"}, name="epochs")
