@@ -316,6 +316,11 @@ class SurrogateModel:
         return self.transform.inverse(self.y_mean + self.y_scale * np.asarray(f, dtype=float),
                                       observed=self.observed_range)
 
+    def to_latent(self, y: np.ndarray) -> np.ndarray:
+        """Objective values y (minimization sign) → the GP's standardized scale, (T(y) − mean(w)) / std(w)."""
+        return cast(np.ndarray, (self.transform(np.asarray(y, dtype=float)) - self.y_mean)
+                    / self.y_scale)
+
     def predict_raw(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Internal: median and half-width of the ±1σ band at ENCODED points, minimization sign.
 
