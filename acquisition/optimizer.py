@@ -37,6 +37,7 @@ from typing import Protocol
 import numpy as np
 from scipy.optimize import minimize
 
+from acquisition.checks import check_fields, integer, real, reals, rule
 from acquisition.functions import AcquisitionFunction
 
 
@@ -82,29 +83,32 @@ class Domain:
 
 @dataclass(frozen=True)
 class AcquisitionOptimizerOptions:
-    """Effort of the acquisition optimizer."""
+    """Effort of the acquisition optimizer (each field checked by `acquisition.checks`)."""
 
-    n_candidates: int = 2048  # Sobol candidates scored in one pass
-    n_local_candidates: int = 512  # perturbations of the incumbents
-    local_scales: tuple[float, ...] = (0.01, 0.05, 0.2)  # their standard deviations (unit cube)
-    n_restarts: int = 8  # L-BFGS-B starts, taken from the best candidates
-    maxiter: int = 100  # L-BFGS-B iterations of the batched problem
-    categorical_rounds: int = 3  # continuous ↔ enumeration alternations
-    min_distance: float = 1e-6  # closer than this to an observed/pending point is a duplicate
+    # Sobol candidates scored in one pass
+    n_candidates: int = field(default=2048, metadata=rule(integer(minimum=1)))
+    # perturbations of the incumbents
+    n_local_candidates: int = field(default=512, metadata=rule(integer(minimum=0)))
+    # their standard deviations (unit cube)
+    local_scales: tuple[float, ...] = field(
+        default=(0.01, 0.05, 0.2), metadata=rule(reals(real(0.0, low_open=True))))
+    # L-BFGS-B starts, taken from the best candidates
+    n_restarts: int = field(default=8, metadata=rule(integer(minimum=1)))
+    # L-BFGS-B iterations of the batched problem
+    maxiter: int = field(default=100, metadata=rule(integer(minimum=1)))
+    # continuous ↔ enumeration alternations
+    categorical_rounds: int = field(default=3, metadata=rule(integer(minimum=1)))
+    # closer than this to an observed/pending point is a duplicate
+    min_distance: float = field(default=1e-6, metadata=rule(real(0.0)))
     # Scoring m candidates against n observations costs O(m·n²) (one triangular
     # solve with m right-hand sides); beyond this n the candidate counts shrink
     # as 1/n so the cost grows as n, not n².
-    full_candidates_until: int = 400
-    ftol: float = 1e-9  # L-BFGS-B relative reduction tolerance on the summed acquisition
+    full_candidates_until: int = field(default=400, metadata=rule(integer(minimum=1)))
+    # L-BFGS-B relative reduction tolerance on the summed acquisition
+    ftol: float = field(default=1e-9, metadata=rule(real(0.0, low_open=True)))
 
     def __post_init__(self) -> None:
-        for key in ("n_candidates", "n_restarts", "maxiter", "categorical_rounds"):
-            if getattr(self, key) < 1:
-                raise ValueError(f"{key}={getattr(self, key)} must be >= 1")
-        if self.n_local_candidates < 0 or self.min_distance < 0:
-            raise ValueError("n_local_candidates and min_distance must be >= 0")
-        if self.full_candidates_until < 1 or not self.ftol > 0:
-            raise ValueError("full_candidates_until must be >= 1 and ftol > 0")
+        check_fields(self)
 
     def for_data_size(self, n: int) -> AcquisitionOptimizerOptions:
         """These options with candidate counts scaled down by full_candidates_until / n for large n."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one source: pyproject.toml reads it (dynamic version)
 
 _EXPORTS = {
     "Categorical": "bayesopt.space",
@@ -35,6 +35,7 @@ _EXPORTS = {
     "Prediction": "bayesopt.surrogate",
     "Recommendation": "bayesopt.surrogate",
     "Surrogate": "bayesopt.surrogate",
+    "baseline_card": "bayesopt.card",
 }
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
@@ -58,11 +59,13 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Surrogate",
     "TruncatedJournalWarning",
     "__version__",
+    "baseline_card",
     "minimize",
 ]
 
 if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
+    from bayesopt.card import baseline_card
     from bayesopt.fitting import FitOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning
     from bayesopt.loop import ResumeSettingsWarning, minimize

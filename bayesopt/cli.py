@@ -332,6 +332,8 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
             )
     except (JournalError, OSError) as error:
         raise CommandLineError(str(error)) from None
+    except ValueError as error:  # settings the optimizer refuses, e.g. --ucb-beta without ucb
+        raise CommandLineError(str(error)) from None
     finally:
         objective.stop()  # after Ctrl-C: kill what still runs, so the threads can finish
         if executor is not None:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import cho_solve
 from scipy.optimize import minimize
 
+from acquisition.checks import check_fields, integer, interval, rule
 from bayesopt.priors import HyperparameterPriors
 from kernels import Kernel
 from kernels.cholesky import cholesky_lower, inverse_from_factor
@@ -44,17 +45,14 @@ NOISE_BOUNDS = (1e-8, 10.0)
 
 @dataclass(frozen=True)
 class FitOptions:
-    """How hard the MAP fit tries."""
+    """How hard the MAP fit tries (each field checked by `acquisition.checks`)."""
 
-    maxiter: int = 200
-    noise_bounds: tuple[float, float] = NOISE_BOUNDS
+    maxiter: int = field(default=200, metadata=rule(integer(minimum=1)))  # L-BFGS-B iterations
+    # (low, high) of the noise variance on standardized outputs; low is the noise floor
+    noise_bounds: tuple[float, float] = field(default=NOISE_BOUNDS, metadata=rule(interval()))
 
     def __post_init__(self) -> None:
-        if self.maxiter < 1:
-            raise ValueError(f"maxiter={self.maxiter} must be >= 1")
-        low, high = self.noise_bounds
-        if not 0 < low <= high:
-            raise ValueError(f"noise_bounds={self.noise_bounds} must satisfy 0 < low <= high")
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -76,9 +74,12 @@ def parameter_bounds(dim: int, options: FitOptions) -> list[tuple[float, float]]
 
 def negative_log_posterior(
     params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
-    priors: HyperparameterPriors,
+    priors: HyperparameterPriors | None,
 ) -> tuple[float, np.ndarray]:
-    """Value and gradient of −log p(y|θ) − log p(θ); (+inf, 0) if K is not PD."""
+    """Value and gradient of −log p(y|θ) − log p(θ); (+inf, 0) if K is not PD.
+
+    `priors=None` drops the log prior: −log p(y|θ), maximum likelihood (R&W Eq. 5.8).
+    """
     n, d = X.shape
     kernel = Kernel(kernel_name, d, params[:-1])
     noise = math.exp(params[-1])
@@ -91,15 +92,17 @@ def negative_log_posterior(
     grad = np.empty_like(params)
     grad[:-1] = -kernel.theta_gradient(X, alpha, K_inv)
     grad[-1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
+    if priors is None:
+        return nll, grad
     log_prior, prior_grad = priors.log_density(params)
     return nll - log_prior, grad - prior_grad
 
 
 def fit_map(
-    kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors,
+    kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors | None,
     starts: list[np.ndarray], options: FitOptions,
 ) -> FitResult:
-    """Run L-BFGS-B from each start; return the best finite optimum.
+    """Run L-BFGS-B from each start; return the best finite optimum (MAP; ML without priors).
 
     `success` is False when no start produced a finite objective; the caller
     then keeps its previous hyperparameters.

@@ -2,9 +2,13 @@
 
 Format (version 1):
 
-    {"journal": "bayesopt", "version": 1, "library": "0.1.0", "space": {...},
+    {"journal": "bayesopt", "version": 1, "library": "0.2.0", "space": {...},
      "config": {"acquisition": ..., "n_initial": ..., "seed": ..., "maximize": ...,
-                "ucb_beta": ..., "options": {"model": {"kernel": ..., ...}, ...}}}
+                "ucb_beta": ..., "options": {"model": {"kernel": ..., ...}, ...}},
+     "fingerprint": "…16 hex…", "resolved_config": {...}}
+
+`fingerprint` and `resolved_config` (`Optimizer.fingerprint`, since 0.2.0)
+identify the algorithm; they are for readers and are not needed to resume.
     {"event": "ask", "points": [[...], ...], "state": {...}}
     {"event": "tell", "points": [[...], ...], "values": [...], "state": {...}}
     {"event": "failure", "points": [[...], ...], "errors": [...], "state": {...}}

@@ -43,12 +43,22 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import numpy as np
 
-from bayesopt.fitting import FitOptions, fit_map, parameter_bounds
+from acquisition.checks import (
+    boolean,
+    check_fields,
+    choice,
+    instance,
+    integer,
+    optional,
+    real,
+    rule,
+)
+from bayesopt.fitting import NOISE_BOUNDS, FitOptions, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess
 from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors
 from bayesopt.transforms import OutputTransform
@@ -67,48 +77,66 @@ class ModelFitWarning(UserWarning):
     """The hyperparameter fit failed and earlier or default values are used."""
 
 
+INCUMBENTS = ("posterior_mean", "observed")  # values of ModelOptions.incumbent
+
+
 @dataclass(frozen=True)
 class ModelOptions:
-    """Surrogate settings. See the module docstring for the refit schedule."""
+    """Surrogate settings (each field checked by `acquisition.checks`).
 
-    kernel: str = "matern52"
-    refit_every_step_until: int = 200
-    refit_growth: float = 0.1
-    n_restarts: int = 2  # random restarts drawn from the prior, besides the warm start
-    restarts_until: int = 100  # no random restarts beyond this many observations
-    max_fit_points: int = 1000  # the MAP fit uses a random subset of this size beyond it
+    See the module docstring for the refit schedule and the fantasies.
+    """
+
+    kernel: str = field(default="matern52", metadata=rule(choice(KERNEL_KINDS)))
+    refit_every_step_until: int = field(default=200, metadata=rule(integer(minimum=0)))
+    refit_growth: float = field(default=0.1, metadata=rule(real(0.0, low_open=True)))
+    # random restarts drawn from the prior, besides the warm start
+    n_restarts: int = field(default=2, metadata=rule(integer(minimum=0)))
+    # no random restarts beyond this many observations
+    restarts_until: int = field(default=100, metadata=rule(integer(minimum=0)))
+    # the MAP fit uses a random subset of this size beyond it
+    max_fit_points: int = field(default=1000, metadata=rule(integer(minimum=2)))
     # how pending points are handled: fantasized at their posterior mean ("believer",
     # kriging believer) or at the best observed value ("liar", constant liar CL-min),
     # Ginsbourger et al. (2010); or not fantasized, the acquisition damped around them
     # instead ("penalize", local penalization, González et al. 2016)
-    fantasy: str = "believer"
+    fantasy: str = field(default="believer", metadata=rule(choice(FANTASIES)))
     # "yeo-johnson": a power transform of the objective refit with the hyperparameters
     # (see bayesopt.transforms); "none": standardization only
-    output_transform: str = "yeo-johnson"
-    lengthscale_prior: str = "recentred"  # a key of bayesopt.priors.LENGTHSCALE_PRIORS
-    noise_prior: str = "low"  # a key of bayesopt.priors.NOISE_PRIORS
-    fit: FitOptions = field(default_factory=FitOptions)
+    output_transform: str = field(
+        default="yeo-johnson", metadata=rule(choice(("yeo-johnson", "none"))))
+    # a key of bayesopt.priors.LENGTHSCALE_PRIORS
+    lengthscale_prior: str = field(default="recentred", metadata=rule(choice(LENGTHSCALE_PRIORS)))
+    # a key of bayesopt.priors.NOISE_PRIORS
+    noise_prior: str = field(default="low", metadata=rule(choice(NOISE_PRIORS)))
+    # False: maximum likelihood (type-II ML, R&W Sec. 5.4.1); the priors then only draw
+    # the restarts' starting points and the fallback hyperparameters
+    priors: bool = field(default=True, metadata=rule(boolean()))
+    # None: the noise is fitted. A number: the observation-noise variance, fixed, in the
+    # objective's units squared (converted through the output scaling at every refit)
+    noise_variance: float | None = field(
+        default=None, metadata=rule(optional(real(0.0, low_open=True))))
+    # the EI/PI incumbent: the best posterior mean at an observed point ("posterior_mean",
+    # the plug-in of Picheny et al. 2013) or the best observed value ("observed", Jones 1998)
+    incumbent: str = field(default="posterior_mean", metadata=rule(choice(INCUMBENTS)))
+    fit: FitOptions = field(default_factory=FitOptions, metadata=rule(instance(FitOptions)))
 
     def __post_init__(self) -> None:
-        if self.kernel not in KERNEL_KINDS:
-            raise ValueError(f"kernel={self.kernel!r} must be one of {sorted(KERNEL_KINDS)}")
-        if self.refit_growth <= 0:
-            raise ValueError(f"refit_growth={self.refit_growth} must be > 0")
-        if self.n_restarts < 0 or self.refit_every_step_until < 0:
-            raise ValueError("n_restarts and refit_every_step_until must be >= 0")
-        if self.max_fit_points < 2:
-            raise ValueError(f"max_fit_points={self.max_fit_points} must be >= 2")
-        if self.lengthscale_prior not in LENGTHSCALE_PRIORS:
-            raise ValueError(f"lengthscale_prior={self.lengthscale_prior!r} must be one of "
-                             f"{sorted(LENGTHSCALE_PRIORS)}")
-        if self.noise_prior not in NOISE_PRIORS:
-            raise ValueError(f"noise_prior={self.noise_prior!r} must be one of "
-                             f"{sorted(NOISE_PRIORS)}")
-        if self.output_transform not in ("none", "yeo-johnson"):
-            raise ValueError(
-                f"output_transform={self.output_transform!r} must be 'none' or 'yeo-johnson'")
-        if self.fantasy not in FANTASIES:
-            raise ValueError(f"fantasy={self.fantasy!r} must be one of {list(FANTASIES)}")
+        check_fields(self)
+        if self.noise_variance is not None:
+            self._check_fixed_noise()
+
+    def _check_fixed_noise(self) -> None:
+        """A fixed noise leaves no room for the settings of a fitted one, nor a nonlinear
+        transform (under which a constant noise in objective units is not Gaussian)."""
+        others = {"output_transform": (self.output_transform, "none"),
+                  "noise_prior": (self.noise_prior, "low"),
+                  "fit.noise_bounds": (self.fit.noise_bounds, NOISE_BOUNDS)}
+        for key, (value, compatible) in others.items():
+            if value != compatible:
+                raise ValueError(
+                    f"noise_variance={self.noise_variance!r} fixes the noise, which conflicts "
+                    f"with {key}={value!r} (use {compatible!r}, or noise_variance=None)")
 
 
 class SurrogateModel:
@@ -191,8 +219,9 @@ class SurrogateModel:
     def _refit(self, X: np.ndarray, y: np.ndarray) -> None:
         X_fit, y_fit = self._fit_subset(X, (y - self.y_mean) / self.y_scale)
         try:
-            result = fit_map(self.options.kernel, X_fit, y_fit, self.priors,
-                             self._starts(X.shape[0]), self.options.fit)
+            priors = self.priors if self.options.priors else None  # None: maximum likelihood
+            result = fit_map(self.options.kernel, X_fit, y_fit, priors,
+                             self._starts(X.shape[0]), self._fit_options())
             fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
             logger.warning("hyperparameter fit raised %r", error)
@@ -230,8 +259,20 @@ class SurrogateModel:
             starts += [self.priors.sample(self.rng, self.dim) for _ in range(self.options.n_restarts)]
         return starts
 
+    def _fit_options(self) -> FitOptions:
+        """The fit's settings; a fixed noise variance (objective units²) becomes equal noise
+        bounds on the standardized scale of this refit: σ²_std = σ²_user / (s_T · s_y)²,
+        with s_T the transform's scale and s_y the standardization's (exact for the
+        linear transform `ModelOptions` requires with a fixed noise)."""
+        if self.options.noise_variance is None:
+            return self.options.fit
+        scale = self.transform.scale * self.y_scale
+        tiny, huge = np.finfo(float).tiny, np.finfo(float).max  # keep log(σ²) finite
+        noise = float(np.clip(self.options.noise_variance / scale**2, tiny, huge))
+        return replace(self.options.fit, noise_bounds=(noise, noise))
+
     def _default_params(self) -> np.ndarray:
-        lower, upper = np.array(parameter_bounds(self.dim, self.options.fit)).T
+        lower, upper = np.array(parameter_bounds(self.dim, self._fit_options())).T
         return cast(np.ndarray, np.clip(self.priors.mode(self.dim), lower, upper))
 
     def _build_gp(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
@@ -280,10 +321,12 @@ class SurrogateModel:
 
     @property
     def observed_incumbent(self) -> float:
-        """Best posterior mean at an observed point (standardized)."""
+        """The incumbent of `ModelOptions.incumbent` (standardized): the best posterior
+        mean at an observed point, or the best observed value."""
         if self._observed_incumbent is None:
             assert self.gp is not None and self.gp.n == self.n_observed, "clear fantasies first"
-            self._observed_incumbent = float(np.min(self.gp.training_mean()))
+            values = self.gp.y if self.options.incumbent == "observed" else self.gp.training_mean()
+            self._observed_incumbent = float(np.min(values))
         return self._observed_incumbent
 
     @property

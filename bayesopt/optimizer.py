@@ -60,6 +60,7 @@ from bayesopt.validation import (
     check_nonnegative,
     check_value,
 )
+from kernels import KERNEL_KINDS
 from kernels.threads import numeric_threads
 
 ACQUISITIONS = ("logei", "ei", "pi", "ucb")
@@ -102,6 +103,7 @@ class Optimizer:
         LogEI (Ament et al. 2023) by default.
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
+        Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
     n_initial : int, optional
         Size of the scrambled-Sobol initial design (default: d + 1, within [5, 20]).
     seed : int, optional
@@ -111,6 +113,8 @@ class Optimizer:
         Maximize the objective instead of minimizing it.
     ucb_beta : float, optional
         Fixed β of UCB; None uses the GP-UCB schedule of Srinivas et al. (2010).
+        With another acquisition it raises ValueError (it would be unused), as do
+        non-default ``options.ucb_delta``/``ucb_beta_scale`` without the schedule.
     journal : str or path, optional
         Append every ask and tell to this JSON-lines file (fsync'ed); continue
         an interrupted run with `Optimizer.resume(journal)`.
@@ -119,6 +123,9 @@ class Optimizer:
 
     Notes
     -----
+    `fingerprint` and `resolved_config` identify the algorithm (every setting
+    resolved to numbers, see `bayesopt.card`); the journal header holds both.
+
     An optimizer can be pickled (`pickle.dump` to a file and `pickle.load`
     later, or handed to another process) and copied with `copy.deepcopy`. The
     copy has the same history, pending points, random state and surrogate, so
@@ -142,10 +149,7 @@ class Optimizer:
         self.ucb_beta = None if ucb_beta is None else check_nonnegative("ucb_beta", ucb_beta)
         self.seed = (int(cast(int, np.random.SeedSequence().entropy)) if seed is None
                      else check_count("seed", seed))
-        options = options or OptimizerOptions()
-        if kernel is not None and kernel != options.model.kernel:
-            options = replace(options, model=replace(options.model, kernel=kernel))
-        self.options = options
+        self.options = options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         self.rng = np.random.default_rng(self.seed)
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
@@ -496,12 +500,30 @@ class Optimizer:
             "options": self.options.to_dict(),
         }
 
+    @property
+    def resolved_config(self) -> dict[str, Any]:
+        """Every setting that decides the asks, as numbers — the priors resolved for this
+        space's encoded columns, the noise floor, restarts, candidate counts — but not the
+        seed (`bayesopt.card.resolved_config`)."""
+        from bayesopt.card import resolved_config
+
+        return resolved_config(self.space, self.acquisition, self.n_initial, self.maximize,
+                               self.ucb_beta, self.options)
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits identifying `resolved_config` (sha256 of its canonical JSON)."""
+        from bayesopt.card import fingerprint
+
+        return fingerprint(self.resolved_config)
+
     def _journal_header(self) -> dict[str, Any]:
         from bayesopt import __version__
 
         return {
             "journal": journal_format.JOURNAL_FORMAT, "version": journal_format.JOURNAL_VERSION,
             "library": __version__, "space": self.space.to_dict(), "config": self.config,
+            "fingerprint": self.fingerprint, "resolved_config": self.resolved_config,
         }
 
     def _write(self, event: str, points: list[dict[str, Any]], **fields: Any) -> None:
@@ -543,6 +565,48 @@ class Optimizer:
             if self._journal is not None:
                 self._journal.close()
                 self._journal = None
+
+
+def _resolve_options(
+    acquisition: str, kernel: str | None, ucb_beta: float | None,
+    options: OptimizerOptions | None,
+) -> OptimizerOptions:
+    """The options with `kernel=` applied; a setting the other arguments would leave
+    unused, or a kernel given twice and differently, raises naming both."""
+    if options is not None and not isinstance(options, OptimizerOptions):
+        raise TypeError(f"options={options!r} must be an OptimizerOptions")
+    given = options is not None
+    options = options or OptimizerOptions()
+    if kernel is not None:
+        check_choice("kernel", kernel, KERNEL_KINDS)
+        if given and KERNEL_KINDS[kernel] != KERNEL_KINDS[options.model.kernel]:
+            raise ValueError(f"kernel={kernel!r} conflicts with options.model.kernel="
+                             f"{options.model.kernel!r}; give the kernel in one place")
+        options = replace(options, model=replace(options.model, kernel=kernel))
+    unused = _unused_settings(acquisition, ucb_beta, options)
+    if unused:
+        settings = ", ".join(f"{key}={value!r}" for key, value in unused.items())
+        raise ValueError(f"{settings}: not used with acquisition={acquisition!r}"
+                         + ("" if ucb_beta is None or "ucb_beta" in unused
+                            else f" and ucb_beta={ucb_beta!r}"))
+    return options
+
+
+def _unused_settings(
+    acquisition: str, ucb_beta: float | None, options: OptimizerOptions
+) -> dict[str, Any]:
+    """Settings that differ from their defaults but that nothing would read."""
+    default, model = OptimizerOptions(), options.model
+    schedule = acquisition == "ucb" and ucb_beta is None  # the GP-UCB β schedule is used
+    rows = (  # key, value, default, unused
+        ("ucb_beta", ucb_beta, None, acquisition != "ucb"),
+        ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
+        ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
+        # UCB has no incumbent (local penalization still uses one)
+        ("options.model.incumbent", model.incumbent, default.model.incumbent,
+         acquisition == "ucb" and model.fantasy != "penalize"),
+    )
+    return {key: value for key, value, usual, idle in rows if idle and value != usual}
 
 
 def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from acquisition.checks import check_fields, instance, real, rule
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
@@ -13,21 +14,21 @@ from bayesopt.model import ModelOptions
 
 @dataclass(frozen=True)
 class OptimizerOptions:
-    """Model, hyperparameter-fit and acquisition-optimizer settings (defaults: see README)."""
+    """Model, hyperparameter-fit and acquisition-optimizer settings (defaults: see README);
+    each field checked by `acquisition.checks`."""
 
-    model: ModelOptions = field(default_factory=ModelOptions)
+    model: ModelOptions = field(default_factory=ModelOptions, metadata=rule(instance(ModelOptions)))
     acquisition_optimizer: AcquisitionOptimizerOptions = field(
-        default_factory=AcquisitionOptimizerOptions
-    )
-    ucb_delta: float = 0.1  # δ of the GP-UCB β schedule (Srinivas et al. 2010)
+        default_factory=AcquisitionOptimizerOptions,
+        metadata=rule(instance(AcquisitionOptimizerOptions)))
+    # δ of the GP-UCB β schedule (Srinivas et al. 2010)
+    ucb_delta: float = field(default=0.1, metadata=rule(real(0.0, 1.0, low_open=True,
+                                                              high_open=True)))
     # The theorem's β_t is conservative; Srinivas et al. scale it by 1/5 in their experiments (Sec. 6)
-    ucb_beta_scale: float = 0.2
+    ucb_beta_scale: float = field(default=0.2, metadata=rule(real(0.0, low_open=True)))
 
     def __post_init__(self) -> None:
-        if not 0 < self.ucb_delta < 1:
-            raise ValueError(f"ucb_delta={self.ucb_delta} must be in (0, 1)")
-        if not self.ucb_beta_scale > 0:
-            raise ValueError(f"ucb_beta_scale={self.ucb_beta_scale} must be > 0")
+        check_fields(self)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

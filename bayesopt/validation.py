@@ -8,6 +8,17 @@ from typing import Any
 
 import numpy as np
 
+from acquisition.checks import (  # re-exported: one check in one place
+    check_bool,
+    check_choice,
+    check_count,
+    check_nonnegative,
+    check_real,
+)
+
+__all__ = ["as_batch", "check_bool", "check_choice", "check_count", "check_durations",
+           "check_nonnegative", "check_real", "check_value"]
+
 
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
     """One point and one value, or equal-length lists of each, as two lists."""
@@ -43,36 +54,6 @@ def check_value(value: Any, position: int | None = None) -> float:
             "tell_failure(params, error) instead of a non-finite value"
         )
     return number
-
-
-def check_choice(key: str, value: Any, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise ValueError(f"{key}={value!r} must be one of {list(choices)}")
-    return str(value)
-
-
-def check_count(key: str, value: Any, minimum: int = 0) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{key}={value!r} must be an integer")
-    if value < minimum:
-        raise ValueError(f"{key}={value!r} must be >= {minimum}")
-    return int(value)
-
-
-def check_bool(key: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{key}={value!r} must be True or False")
-    return bool(value)
-
-
-def check_nonnegative(key: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"{key}={value!r} must be a number")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{key}={value!r} must be finite and >= 0")
-    return float(value)
 
 
 def check_durations(duration: Any, n_points: int) -> list[float | None]:

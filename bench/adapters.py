@@ -74,6 +74,10 @@ class Adapter(abc.ABC):
         """Counters worth reporting (e.g. repaired duplicate proposals)."""
         return {}
 
+    def identity(self) -> dict[str, Any]:
+        """Keys that identify the algorithm in the run record (bayesopt: version, fingerprint)."""
+        return {}
+
     def canonical(self, params: Mapping[str, Any]) -> Params:
         """Params as plain Python values, clipped into the space and validated."""
         out: Params = {}
@@ -112,6 +116,11 @@ class BayesoptAdapter(Adapter):
 
     def tell(self, params: Params, value: float) -> None:
         self.opt.tell(params, value)
+
+    def identity(self) -> dict[str, Any]:
+        from bayesopt import __version__
+
+        return {"library": __version__, "fingerprint": self.opt.fingerprint}
 
     def recommend(self) -> Params | None:
         """The evaluated point with the best posterior mean of the final GP (`Optimizer.recommend`)."""
@@ -576,5 +585,5 @@ def run(problem: Any, optimizer: str, seed: int, budget: int | None = None) -> d
         "steps": steps,
         "recommended": recommended, "recommend_seconds": recommend_seconds,
         "recommended_true_value": None if recommended is None else problem.true_value(recommended),
-        "stats": adapter.stats(), "versions": versions(optimizer),
+        "stats": adapter.stats(), "versions": versions(optimizer), **adapter.identity(),
     }

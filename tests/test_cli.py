@@ -408,6 +408,15 @@ def test_bad_command_is_a_clear_error(tmp_path: Path, argv: list[str], message: 
     assert not (directory / "tune.jsonl").exists() and not calls(directory)
 
 
+def test_options_the_optimizer_refuses_are_usage_errors(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    done = bayesopt("run", "--space", "space.toml", "--journal", "tune.jsonl", "--ucb-beta", "2",
+                    "--", sys.executable, "objective.py", "x={x}", cwd=directory, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "bayesopt: error: ucb_beta=2.0: not used with acquisition='logei'" in done.stderr
+    assert not (directory / "tune.jsonl").exists() and not calls(directory)
+
+
 def test_missing_command_and_bad_options_are_usage_errors(tmp_path: Path) -> None:
     setup_dir(tmp_path, SPACE_TOML)
     for args, message in [

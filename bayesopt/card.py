@@ -1,0 +1,233 @@
+"""What identifies the algorithm: the resolved configuration, its fingerprint, the card.
+
+    d            number of encoded columns of the space (a categorical of k
+                 choices is k one-hot columns), the d of the priors
+    config       `resolved_config(...)`: every setting that decides which points
+                 are asked, as numbers: the priors resolved to their (loc, scale)
+                 for this d, the noise floor, restarts, candidate counts, …
+    fingerprint  first 16 hex digits of sha256 over the canonical JSON of config
+                 (sorted keys, no whitespace, floats to 12 digits); the seed is
+                 not part of it
+
+Rule (checked by tests/test_card.py): a change of any default changes the
+fingerprint of the default configuration, and must come with a new
+`bayesopt.__version__`; `DEFAULTS_FINGERPRINTS` there records one per version.
+
+`baseline_card(space=None)` states each default with its citation, for a
+paper's method section; docs/baseline-card.md is `card_markdown(baseline_card())`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from bayesopt import fitting, gp, model, optimizer, transforms
+from bayesopt.options import OptimizerOptions
+from bayesopt.priors import HyperparameterPriors, LogNormalPrior
+from bayesopt.space import Space
+
+
+def resolved_config(
+    space: Space, acquisition: str, n_initial: int, maximize: bool, ucb_beta: float | None,
+    options: OptimizerOptions,
+) -> dict[str, Any]:
+    """Every setting of an optimizer on `space` that decides its asks, as numbers (JSON-able)."""
+    d = space.n_columns
+    return {
+        "encoded_columns": d,
+        "maximize": maximize,
+        "initial_design": {"kind": "scrambled-sobol", "n_initial": n_initial},
+        "output_transform": _output_transform(options.model),
+        "model": _model(options.model, d),
+        "acquisition": _acquisition(acquisition, ucb_beta, options),
+        "acquisition_optimizer": {
+            **dataclasses.asdict(options.acquisition_optimizer), "method": "L-BFGS-B",
+            "local_scales": list(options.acquisition_optimizer.local_scales),
+            "n_incumbents": optimizer._N_INCUMBENTS},
+        "pending": {"fantasy": options.model.fantasy, "fantasy_noise": model.FANTASY_NOISE,
+                    "lipschitz_sample": optimizer._N_LIPSCHITZ_SAMPLE},
+        "failures": {"max_width": optimizer._MAX_FAILURE_WIDTH},
+    }
+
+
+def fingerprint(config: dict[str, Any]) -> str:
+    """First 16 hex digits of sha256 over canonical JSON (sorted keys, no whitespace,
+    floats to 12 significant digits so a last-bit difference of libm's log between
+    platforms does not change it)."""
+    text = json.dumps(_rounded(config), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(item) for item in value]
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
+def _output_transform(options: model.ModelOptions) -> dict[str, Any]:
+    lambda_bounds = list(transforms._LAMBDA_BOUNDS) if options.output_transform != "none" else None
+    return {"kind": options.output_transform, "lambda_bounds": lambda_bounds,
+            "then": "standardize (mean 0, std 1)"}
+
+
+def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
+    priors = HyperparameterPriors.default(d, options.lengthscale_prior, options.noise_prior)
+    return {
+        "kernel": options.kernel, "ard": True,
+        "lengthscale_bounds": list(fitting.LENGTHSCALE_BOUNDS),
+        "signal_variance_bounds": list(fitting.VARIANCE_BOUNDS),
+        "noise_bounds_standardized": list(options.fit.noise_bounds),
+        "noise_variance_objective_units": options.noise_variance,
+        "posterior_variance_floor": gp._VARIANCE_FLOOR,
+        "objective": "map" if options.priors else "maximum-likelihood",
+        "priors": {
+            "lengthscale": _prior(options.lengthscale_prior, priors.lengthscale),
+            "signal_variance": _prior("default", priors.variance),
+            "noise_variance": _prior(options.noise_prior, priors.noise),
+        },
+        "fit": {"method": "L-BFGS-B", "maxiter": options.fit.maxiter,
+                "n_restarts": options.n_restarts, "restarts_until": options.restarts_until,
+                "max_fit_points": options.max_fit_points},
+        "refit": {"every_step_until": options.refit_every_step_until,
+                  "growth": options.refit_growth},
+    }
+
+
+def _prior(name: str, prior: LogNormalPrior) -> dict[str, Any]:
+    return {"name": name, "distribution": "lognormal", "loc": prior.loc, "scale": prior.scale}
+
+
+def _acquisition(kind: str, ucb_beta: float | None, options: OptimizerOptions) -> dict[str, Any]:
+    if kind != "ucb":
+        return {"kind": kind, "incumbent": options.model.incumbent}
+    if ucb_beta is not None:
+        return {"kind": kind, "beta": ucb_beta}
+    return {"kind": kind, "beta": "gp-ucb schedule", "delta": options.ucb_delta,
+            "scale": options.ucb_beta_scale}
+
+
+# ------------------------------------------------------------------- the card
+def baseline_card(space: Space | None = None) -> dict[str, Any]:
+    """Every default of `Optimizer(space)` as numbers, each with its citation.
+
+    Without a space the priors are stated as functions of d, the number of
+    encoded columns; with one, as the numbers for its d (and its fingerprint).
+    Entries: {"default": text, "citation": text}.
+    """
+    from bayesopt import __version__
+
+    options = OptimizerOptions()
+    d = None if space is None else space.n_columns
+    ident = {"version": __version__, "encoded_columns": d,
+             "fingerprint": None if space is None else _default_fingerprint(space)}
+    return {"identity": ident, **_model_entries(options.model, d), **_search_entries(options)}
+
+
+def _default_fingerprint(space: Space) -> str:
+    n_initial = optimizer.default_n_initial(space)
+    return fingerprint(resolved_config(space, "logei", n_initial, False, None, OptimizerOptions()))
+
+
+def _model_entries(m: model.ModelOptions, d: int | None) -> dict[str, dict[str, str]]:
+    """The card's lines from the encoding to the refit schedule."""
+    return {
+        "encoding": _entry(
+            "each dimension to [0, 1]: reals and integers affinely (log-scaled ones in log "
+            "space), integers relaxed and rounded on decode, categoricals one-hot "
+            "(d = number of encoded columns: a categorical of k choices gives k)",
+            "bayesopt/space.py; the relax-and-round baseline of Garrido-Merchán & "
+            "Hernández-Lobato (2020), arXiv:1706.03673"),
+        "initial_design": _entry(
+            "scrambled Sobol points (scipy.stats.qmc); n_initial = number of dimensions + 1, "
+            "within [5, 20]", "Owen (1998), scrambled nets; Loeppky, Sacks & Welch (2009)"),
+        "output_transform": _entry(
+            f"{m.output_transform}, λ by maximum likelihood within "
+            f"{list(transforms._LAMBDA_BOUNDS)}, refit with the hyperparameters; then "
+            "standardization", "Yeo & Johnson (2000); Cowen-Rivers et al. (2022), HEBO"),
+        "kernel": _entry(
+            f"{m.kernel}, ARD (one lengthscale per encoded column), signal variance; "
+            f"lengthscales in {list(fitting.LENGTHSCALE_BOUNDS)}, signal variance in "
+            f"{list(fitting.VARIANCE_BOUNDS)} (standardized outputs)",
+            "Rasmussen & Williams (2006), Sec. 4.2; Snoek, Larochelle & Adams (2012)"),
+        "priors": _entry(_priors_text(m, d), "Hvarfner, Hellsten & Nardi (2024), "
+                         "arXiv:2402.02229, Sec. 4, re-centred (bayesopt/priors.py)"),
+        "noise": _entry(
+            f"Gaussian, variance fitted within {list(m.fit.noise_bounds)} on standardized "
+            f"outputs (noise floor {m.fit.noise_bounds[0]:g})",
+            "bench/results/ablation.md (noise-floor-1e-6)"),
+        "fit": _entry(
+            f"MAP (log marginal likelihood + log priors) over log-parameters, L-BFGS-B with "
+            f"analytic gradients, maxiter {m.fit.maxiter}; warm start plus {m.n_restarts} "
+            f"random restarts from the priors while n <= {m.restarts_until}; a random subset "
+            f"of {m.max_fit_points} points beyond that many",
+            "Rasmussen & Williams (2006), Eq. 5.8, 5.9"),
+        "refit_schedule": _entry(
+            f"hyperparameters refit after every tell while n <= {m.refit_every_step_until}, "
+            f"then when n has grown by {m.refit_growth:.0%}; block Cholesky appends between",
+            "bayesopt/model.py"),
+    }
+
+
+def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
+    """The card's lines from the acquisition to the failures."""
+    m, a = options.model, options.acquisition_optimizer
+    return {
+        "acquisition": _entry(
+            "LogEI; incumbent: the lowest posterior mean at an observed point "
+            f"(incumbent={m.incumbent!r})",
+            "Ament et al. (2023), arXiv:2310.20708, Eq. 9; Picheny, Wagner & Ginsbourger (2013)"),
+        "acquisition_optimizer": _entry(
+            f"{a.n_candidates} scrambled-Sobol candidates + {a.n_local_candidates} Gaussian "
+            f"perturbations (sd {list(a.local_scales)}) of the {optimizer._N_INCUMBENTS} best "
+            f"points; L-BFGS-B from the best {a.n_restarts} (maxiter {a.maxiter}, ftol "
+            f"{a.ftol:g}); {a.categorical_rounds} rounds of categorical enumeration; candidate "
+            f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}",
+            "Snoek, Larochelle & Adams (2012); Balandat et al. (2020), BoTorch optimize_acqf"),
+        "fantasies": _entry(
+            f"pending points: {m.fantasy} (kriging believer: conditioned on at their "
+            f"posterior mean, with noise {model.FANTASY_NOISE:g} of the signal variance)",
+            "Ginsbourger, Le Riche & Carraro (2010)"),
+        "failures": _entry(
+            "not in the GP; the acquisition damped by a Gaussian hole of width "
+            f"min(lengthscale, {optimizer._MAX_FAILURE_WIDTH:g}) around each",
+            "acquisition/penalty.py"),
+    }
+
+
+def _entry(default: str, citation: str) -> dict[str, str]:
+    return {"default": default, "citation": citation}
+
+
+def _priors_text(options: model.ModelOptions, d: int | None) -> str:
+    priors = HyperparameterPriors.default(d or 1, options.lengthscale_prior, options.noise_prior)
+    variance, noise = priors.variance, priors.noise
+    lengthscale = ("LogNormal(½·log d − 1, 1) on each lengthscale, d = number of encoded columns"
+                   if d is None else
+                   f"LogNormal({priors.lengthscale.loc:.6g}, {priors.lengthscale.scale:g}) on "
+                   f"each lengthscale (½·log d − 1 for d = {d} encoded columns)")
+    return (f"{lengthscale}; LogNormal({variance.loc:g}, {variance.scale:g}) on the signal "
+            f"variance; LogNormal({noise.loc:g}, {noise.scale:g}) on the noise variance")
+
+
+def card_markdown(card: dict[str, Any]) -> str:
+    """The card as the Markdown page docs/baseline-card.md."""
+    ident = card["identity"]
+    lines = [
+        "# Baseline card", "",
+        ("<!-- generated by `python docs/make_card.py` from `bayesopt.baseline_card()`; "
+         "tests/test_card.py checks it -->"), "",
+        (f"bayesopt {ident['version']}: the defaults of `Optimizer(space)`, each with its "
+         "source. `bayesopt.baseline_card(space)` gives the same with the priors' numbers "
+         "for that space and the fingerprint of its resolved configuration. LogNormal(μ, σ): "
+         "the logarithm of the parameter is Normal(μ, σ²)."), "",
+        "| item | default | source |", "|---|---|---|",
+    ]
+    for name, entry in card.items():
+        if name != "identity":
+            lines.append(f"| {name.replace('_', ' ')} | {entry['default']} | {entry['citation']} |")
+    return "\n".join(lines) + "\n"

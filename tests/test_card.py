@@ -1,0 +1,185 @@
+"""The version, the fingerprint of the resolved configuration, and the baseline card.
+
+The rule: a default that changes which points are asked changes the
+fingerprint of `Optimizer(REFERENCE_SPACE)`; the version must then change
+too, and the new fingerprint is recorded here under the new version.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import bayesopt
+from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, baseline_card
+from bayesopt.card import card_markdown
+from bayesopt.fitting import FitOptions
+from bayesopt.model import ModelOptions
+from bayesopt.space import Space
+from bench.adapters import run
+from bench.problems import make_problem
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the run-time dependency of 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+REFERENCE_SPACE = {
+    "x": Real(-5.0, 10.0),
+    "lr": Real(1e-5, 1e-1, log=True),
+    "layers": Integer(1, 8),
+    "act": Categorical(["relu", "tanh", "gelu"]),
+}  # 6 encoded columns
+
+# version -> fingerprint of Optimizer(REFERENCE_SPACE)'s defaults; add a line with each version
+DEFAULTS_FINGERPRINTS = {
+    "0.2.0": "7c6c0023b798ef75",
+}
+
+
+def test_a_default_changes_only_with_the_version():
+    fingerprint = Optimizer(REFERENCE_SPACE, seed=0).fingerprint
+    assert bayesopt.__version__ in DEFAULTS_FINGERPRINTS, (
+        f"record the defaults' fingerprint {fingerprint!r} for version {bayesopt.__version__}")
+    assert fingerprint == DEFAULTS_FINGERPRINTS[bayesopt.__version__], (
+        "a default changed: bump bayesopt.__version__ and record the new fingerprint "
+        f"{fingerprint!r} under it")
+
+
+def test_the_version_has_one_source():
+    assert bayesopt.__version__ == "0.2.0"
+    assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "bayesopt.__version__"}
+
+
+OPTION_CHANGES = {
+    "n_restarts": OptimizerOptions(model=ModelOptions(n_restarts=3)),
+    "noise floor": OptimizerOptions(model=ModelOptions(fit=FitOptions(noise_bounds=(1e-6, 10.0)))),
+    "fit maxiter": OptimizerOptions(model=ModelOptions(fit=FitOptions(maxiter=199))),
+    "lengthscale prior": OptimizerOptions(model=ModelOptions(lengthscale_prior="hvarfner")),
+    "priors": OptimizerOptions(model=ModelOptions(priors=False)),
+    "incumbent": OptimizerOptions(model=ModelOptions(incumbent="observed")),
+    "fantasy": OptimizerOptions(model=ModelOptions(fantasy="liar")),
+    "refit growth": OptimizerOptions(model=ModelOptions(refit_growth=0.2)),
+    "local scales": OptimizerOptions(
+        acquisition_optimizer=AcquisitionOptimizerOptions(local_scales=(0.01, 0.05))),
+    "candidates": OptimizerOptions(
+        acquisition_optimizer=AcquisitionOptimizerOptions(n_candidates=2047)),
+}
+
+
+@pytest.mark.parametrize("options", OPTION_CHANGES.values(), ids=OPTION_CHANGES.keys())
+def test_every_setting_changes_the_fingerprint(options):
+    default = Optimizer(REFERENCE_SPACE, seed=0).fingerprint
+    assert Optimizer(REFERENCE_SPACE, seed=0, options=options).fingerprint != default
+
+
+@pytest.mark.parametrize("kwargs", [{"acquisition": "ei"}, {"kernel": "rbf"}, {"n_initial": 6},
+                                    {"maximize": True}, {"acquisition": "ucb", "ucb_beta": 2.0}])
+def test_every_argument_changes_the_fingerprint(kwargs):
+    default = Optimizer(REFERENCE_SPACE, seed=0).fingerprint
+    assert Optimizer(REFERENCE_SPACE, seed=0, **kwargs).fingerprint != default
+
+
+def test_the_seed_is_not_part_of_the_fingerprint():
+    assert Optimizer(REFERENCE_SPACE, seed=0).fingerprint == Optimizer(
+        REFERENCE_SPACE, seed=1).fingerprint
+    assert re.fullmatch(r"[0-9a-f]{16}", Optimizer(REFERENCE_SPACE).fingerprint)
+
+
+@pytest.mark.parametrize("space, d", [({"x": Real(0, 1)}, 1), (REFERENCE_SPACE, 6)])
+def test_resolved_config_states_the_priors_for_the_encoded_columns(space, d):
+    config = Optimizer(space, seed=0).resolved_config
+    assert config["encoded_columns"] == d
+    priors = config["model"]["priors"]
+    assert priors["lengthscale"]["loc"] == pytest.approx(0.5 * math.log(d) - 1.0)
+    assert priors["lengthscale"]["scale"] == 1.0
+    assert (priors["noise_variance"]["loc"], priors["noise_variance"]["scale"]) == (-8.0, 2.0)
+    assert config["model"]["noise_bounds_standardized"] == [1e-8, 10.0]
+    assert config["acquisition_optimizer"]["n_restarts"] == 8
+    json.dumps(config, allow_nan=False)  # JSON-able
+
+
+def test_journal_header_holds_version_fingerprint_and_resolved_config(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(REFERENCE_SPACE, seed=0, journal=path)
+    opt.close()
+    header = json.loads(path.read_text().splitlines()[0])
+    assert header["library"] == "0.2.0"
+    assert header["fingerprint"] == opt.fingerprint
+    assert header["resolved_config"] == opt.resolved_config
+    assert Optimizer.resume(path, append=False).fingerprint == opt.fingerprint
+
+
+def test_benchmark_records_carry_version_and_fingerprint():
+    problem = make_problem("branin", 0)
+    record = run(problem, "bayesopt", seed=0, budget=2)
+    assert record["library"] == bayesopt.__version__
+    space = Space(problem.space)
+    assert record["fingerprint"] == Optimizer(space, seed=0).fingerprint
+
+
+CARD_ITEMS = ("encoding", "initial_design", "output_transform", "kernel", "priors", "noise",
+              "fit", "refit_schedule", "acquisition", "acquisition_optimizer", "fantasies")
+
+
+def test_the_card_states_every_default_with_a_citation():
+    card = baseline_card()
+    assert card["identity"] == {"version": "0.2.0", "encoded_columns": None, "fingerprint": None}
+    for item in CARD_ITEMS:
+        assert card[item]["default"] and card[item]["citation"], item
+    assert "LogNormal(½·log d − 1, 1)" in card["priors"]["default"]
+    assert "d = number of encoded columns" in card["priors"]["default"]
+    assert "1e-08" in card["noise"]["default"] and "2 random restarts" in card["fit"]["default"]
+    assert "incumbent='posterior_mean'" in card["acquisition"]["default"]
+
+
+def test_the_card_of_a_space_gives_its_numbers():
+    card = baseline_card(Space(REFERENCE_SPACE))
+    assert card["identity"]["encoded_columns"] == 6
+    assert card["identity"]["fingerprint"] == Optimizer(REFERENCE_SPACE).fingerprint
+    loc = 0.5 * math.log(6) - 1.0
+    assert f"LogNormal({loc:.6g}, 1) on each lengthscale" in card["priors"]["default"]
+
+
+def test_the_card_formula_is_the_default_prior():
+    options = ModelOptions()
+    for d in (1, 3, 20):
+        config = Optimizer({f"x{i}": Real(0, 1) for i in range(d)}, seed=0,
+                           options=OptimizerOptions(model=replace(options))).resolved_config
+        assert config["model"]["priors"]["lengthscale"]["loc"] == pytest.approx(
+            0.5 * math.log(d) - 1.0)
+
+
+def test_the_card_document_is_generated_from_the_card():
+    document = (ROOT / "docs" / "baseline-card.md").read_text(encoding="utf-8")
+    assert document == card_markdown(baseline_card()), "regenerate: python docs/make_card.py"
+
+
+def _cff(key: str) -> str:
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    match = re.search(rf'^{key}: "?([^"\n]+)"?$', text, re.MULTILINE)
+    assert match, f"CITATION.cff has no top-level {key}"
+    return match.group(1)
+
+
+def test_citation_and_license_match_the_project():
+    project = PYPROJECT["project"]
+    assert project["license"] == _cff("license") == "BSD-3-Clause"
+    assert project["license-files"] == ["LICENSE"]
+    assert _cff("cff-version") == "1.2.0" and _cff("version") == bayesopt.__version__
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", _cff("date-released"))
+    assert 'name: "The bayesopt developers"' in (ROOT / "CITATION.cff").read_text()
+    license_text = (ROOT / "LICENSE").read_text()
+    assert license_text.startswith("BSD 3-Clause License")
+    assert "Copyright (c) 2026, The bayesopt developers" in license_text
