@@ -31,14 +31,14 @@ expresses it, honoured by rejection).
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from bayesopt.space import Categorical, Integer, Real, Space
+from bayesopt.validation import check_real
 
 __all__ = ["InfeasibleSpaceError", "InputConstraints", "LinearConstraint"]
 
@@ -74,12 +74,11 @@ class LinearConstraint:
         for name, value in self.coefficients.items():
             if not isinstance(name, str):
                 raise TypeError(f"coefficients: key {name!r} must be a dimension name (str)")
-            _check_real(f"coefficients[{name!r}]", value)
+            check_real(f"coefficients[{name!r}]", value)
         if self.sense not in SENSES:
             raise ValueError(f"sense={self.sense!r} must be one of {list(SENSES)}")
-        _check_real("bound", self.bound)
         object.__setattr__(self, "coefficients", {k: float(v) for k, v in self.coefficients.items()})
-        object.__setattr__(self, "bound", float(self.bound))
+        object.__setattr__(self, "bound", check_real("bound", self.bound))
 
     def lhs(self, params: Mapping[str, Any]) -> float:
         """Σ a_j · params[j]."""
@@ -93,13 +92,6 @@ class LinearConstraint:
         """The same constraint as Σ a_j x_j ≤ b (a ≥ constraint negated)."""
         sign = 1.0 if self.sense == "<=" else -1.0
         return {k: sign * a for k, a in self.coefficients.items()}, sign * self.bound
-
-
-def _check_real(key: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{key}={value!r} must be a real number")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{key}={value!r} must be finite")
 
 
 class InputConstraints:
@@ -177,10 +169,11 @@ def _check_linear(space: Space, constraint: LinearConstraint) -> None:
             raise ValueError(f"LinearConstraint: unknown dimension {name!r}; the space has "
                              f"{list(space.names)}")
         dim = dims[name]
-        if isinstance(dim, Categorical) or not isinstance(dim, (Real, Integer)):
+        numeric = isinstance(dim, (Real, Integer)) and not isinstance(dim, Categorical)
+        if not numeric:
             raise ValueError(f"LinearConstraint: dimension {name!r} is {dim!r}, not numeric; "
                              "express the constraint as a feasible= callable")
-        if dim.log:
+        if dim.log:  # type: ignore[attr-defined]
             raise ValueError(f"LinearConstraint: dimension {name!r} is log-scaled, where the "
                              "encoding is not affine; express the constraint as a feasible= "
                              "callable (honoured by rejection)")

@@ -19,6 +19,7 @@ from bayesopt.journal import holds_a_run
 from bayesopt.optimizer import Optimizer
 from bayesopt.parallel import (
     AsyncLoop,
+    Objective,
     Outcome,
     Report,
     check_picklable,
@@ -27,10 +28,8 @@ from bayesopt.parallel import (
 )
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
-from bayesopt.validation import check_count
+from bayesopt.validation import check_count, check_real
 from kernels.threads import single_threaded
-
-Objective = Callable[[dict[str, Any]], float]
 
 
 class ResumeSettingsWarning(UserWarning):
@@ -43,14 +42,17 @@ def minimize(
     func: Objective, space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
     n_calls: int = 50, *, seed: int | None = None, progress: bool = True,
     callback: Callback | None = None, journal: str | os.PathLike[str] | None = None,
-    n_workers: int = 1, executor: Executor | Any | None = None, **optimizer_options: Any,
+    n_workers: int = 1, executor: Executor | Any | None = None, max_cost: float | None = None,
+    **optimizer_options: Any,
 ) -> OptimizeResult:
     """Minimize `func(params)` over `space` with Bayesian optimization.
 
     Parameters
     ----------
     func : callable
-        Called with one dict of parameters; returns a number. An exception
+        Called with one dict of parameters; returns a number, or a pair
+        ``(value, [c1, ..., ck])`` with the values of k outcome constraints
+        (each satisfied when ≤ 0; see `Optimizer.tell`). An exception
         (other than KeyboardInterrupt) or a non-finite return value is recorded
         as a failed evaluation with its traceback, and the run goes on.
     space : dict or list
@@ -76,6 +78,11 @@ def minimize(
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
         `ProcessPoolExecutor` or a Dask client connected to a cluster.
+    max_cost : float, optional
+        Stop once the summed cost of the evaluations reaches it. Each
+        evaluation's cost is its wall time in seconds (`Observation.cost`);
+        with ``acquisition="logei_per_cost"`` it also sets the optimizer's cost
+        cooling (`Optimizer(max_cost=)`).
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
         ignored when a journal is resumed (its own settings apply).
@@ -91,6 +98,10 @@ def minimize(
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
     n_workers = check_count("n_workers", n_workers, minimum=1)
+    if max_cost is not None:
+        max_cost = check_real("max_cost", max_cost, low=0.0, low_open=True)
+        if optimizer_options.get("acquisition") == "logei_per_cost":
+            optimizer_options = {**optimizer_options, "max_cost": max_cost}
     parallel = n_workers > 1 or executor is not None
     if parallel and executor is None:
         check_picklable(func)
@@ -98,7 +109,7 @@ def minimize(
     try:
         with tqdm(total=n_calls, initial=min(len(opt.history), n_calls), disable=not progress,
                   desc="bayesopt", unit="eval") as bar:
-            report = _reporter(opt, bar, callback)
+            report = _reporter(opt, bar, callback, max_cost)
             if parallel:
                 _run_parallel(opt, func, n_calls, n_workers, executor, report)
             else:
@@ -126,8 +137,10 @@ def _optimizer(
     return opt
 
 
-def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None) -> Report:
-    """Tell one outcome, advance the progress bar, run the callback; True means stop."""
+def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
+              max_cost: float | None = None) -> Report:
+    """Tell one outcome, advance the progress bar, run the callback; True means stop
+    (also once the summed cost reaches `max_cost`)."""
 
     def report(params: dict[str, Any], outcome: Outcome) -> bool:
         if outcome.status == "ok":
@@ -137,6 +150,8 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None) -> Report:
         bar.update(1)
         if opt.best is not None:
             bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
+        if max_cost is not None and opt.total_cost >= max_cost:
+            return True
         return bool(callback is not None and callback(opt.history[-1], opt))
 
     return report
@@ -163,13 +178,19 @@ def _run_parallel(opt: Optimizer, func: Objective, n_calls: int, n_workers: int,
 
 def tell_result(opt: Optimizer, params: dict[str, Any], value: Any,
                 duration: float | None = None) -> None:
-    """Tell a returned value; a non-number or non-finite value is a failed evaluation."""
+    """Tell a returned value (or a pair (value, constraints)), its wall time as its cost; a
+    non-number or non-finite value or constraint is a failed evaluation."""
+    value, constraints = value if isinstance(value, tuple) and len(value) == 2 else (value, None)
     try:
         number = float(value)
+        values = None if constraints is None else [float(c) for c in constraints]
     except (TypeError, ValueError):
-        opt.tell_failure(params, f"objective returned {value!r}, not a number", duration=duration)
+        opt.tell_failure(params, f"objective returned {value!r} with constraints "
+                         f"{constraints!r}: not numbers", duration=duration)
         return
-    if not math.isfinite(number):
-        opt.tell_failure(params, f"objective returned {number!r}", duration=duration)
+    if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
+        opt.tell_failure(params, f"objective returned {number!r} with constraints {values!r}",
+                         duration=duration)
         return
-    opt.tell(params, number, duration=duration)
+    cost = duration if duration is not None and duration > 0 else None
+    opt.tell(params, number, duration=duration, constraints=values, cost=cost)

@@ -329,6 +329,13 @@ class SurrogateModel:
             self._observed_incumbent = float(np.min(values))
         return self._observed_incumbent
 
+    def incumbent_among(self, rows: np.ndarray) -> float:
+        """`observed_incumbent` restricted to the observed rows where `rows` (n_observed,) is True."""
+        assert self.gp is not None and rows.shape == (self.n_observed,) and rows.any()
+        values = (self.gp.y[: self.n_observed] if self.options.incumbent == "observed"
+                  else self.gp.training_mean()[: self.n_observed])
+        return float(np.min(values[rows]))
+
     @property
     def incumbent(self) -> float:
         """The EI incumbent: the observed one, or lower if a fantasy believed better."""

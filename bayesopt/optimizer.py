@@ -33,6 +33,7 @@ import numpy as np
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
+    Feasibility,
     LogExpectedImprovement,
     ProbabilityOfImprovement,
     UpperConfidenceBound,
@@ -46,8 +47,10 @@ from acquisition.penalty import (
     lipschitz_estimate,
 )
 from bayesopt import journal as journal_format
+from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputConstraints
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
+from bayesopt.outcomes import OutcomeModels
 from bayesopt.result import Observation, OptimizeResult, Status, best_observation
 from bayesopt.space import Dimension, Space
 from bayesopt.surrogate import Recommendation, Surrogate
@@ -55,15 +58,20 @@ from bayesopt.validation import (
     as_batch,
     check_bool,
     check_choice,
+    check_constraint_values,
+    check_costs,
     check_count,
     check_durations,
     check_nonnegative,
+    check_real,
     check_value,
 )
 from kernels import KERNEL_KINDS
 from kernels.threads import numeric_threads
 
-ACQUISITIONS = ("logei", "ei", "pi", "ucb")
+ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost")
+_CONSTRAINED_ACQUISITIONS = ("logei", "ei", "pi", "logei_per_cost")  # a log P(c ≤ 0) term fits
+_REJECTION_BATCH = 256  # random points drawn at once when input constraints reject some
 _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
 _MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
@@ -99,8 +107,10 @@ class Optimizer:
     space : dict or list
         ``{name: Real | Integer | Categorical}``, or a list of dimensions each
         given ``name=``.
-    acquisition : {"logei", "ei", "pi", "ucb"}
-        LogEI (Ament et al. 2023) by default.
+    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost"}
+        LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
+        ĉ a GP on the log of the costs told (`tell(..., cost=)`), with α cooling
+        from 1 to 0 as `max_cost` is spent (`acquisition.constrained`).
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
         Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
@@ -118,6 +128,18 @@ class Optimizer:
     journal : str or path, optional
         Append every ask and tell to this JSON-lines file (fsync'ed); continue
         an interrupted run with `Optimizer.resume(journal)`.
+    n_constraints : int, optional
+        Number of outcome constraints every successful `tell` carries
+        (``constraints=[c1, ..., ck]``, each satisfied when ≤ 0); otherwise fixed
+        by the first tell that carries them. The acquisition becomes constrained
+        LogEI, one GP per constraint; `best` is the best feasible observation.
+    feasible : callable, LinearConstraint or list of them, optional
+        Input constraints every ask satisfies (`bayesopt.feasibility`):
+        ``callable(params) -> bool``, or linear inequalities over Real and
+        Integer dimensions that are not log-scaled.
+    max_cost : float, optional
+        With ``acquisition="logei_per_cost"``: the total cost of the run, over
+        which α cools from 1 to 0 (without it α = 1: EI per unit cost).
     options : OptimizerOptions, optional
         Model, hyperparameter-fit and acquisition-optimizer settings.
 
@@ -140,6 +162,7 @@ class Optimizer:
         acquisition: str = "logei", kernel: str | None = None, n_initial: int | None = None,
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
+        n_constraints: int | None = None, feasible: Any = None, max_cost: float | None = None,
     ) -> None:
         self.space = space if isinstance(space, Space) else Space(space)
         self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
@@ -154,6 +177,15 @@ class Optimizer:
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
         self._model = SurrogateModel(self.space.n_columns, options.model, self.rng)
+        self.n_constraints = _check_n_constraints(self.acquisition, n_constraints)
+        self.max_cost = _check_max_cost(self.acquisition, max_cost)
+        self.feasible = None if feasible is None else InputConstraints(self.space, feasible)
+        if self.feasible is not None:
+            self.feasible.check_not_empty()
+        self._outcomes = OutcomeModels(self.space.n_columns, options.model, self.rng,
+                                       self.n_constraints)
+        self._feasible_ok = np.empty(0, dtype=bool)  # which successful observations are feasible
+        self._spent = 0.0  # summed cost told so far
         self._history: list[Observation] = []
         self._X_all = np.empty((0, self.space.n_columns))  # encoded history, failures included
         self._X_ok = np.empty((0, self.space.n_columns))  # encoded successful observations
@@ -200,9 +232,16 @@ class Optimizer:
 
     @property
     def best(self) -> Observation | None:
-        """The best successful observation so far, or None (noisy objectives: `recommend`)."""
+        """The best feasible successful observation so far, or None (noisy objectives:
+        `recommend`); feasible means every outcome constraint told with it is ≤ 0."""
         with self._lock:
             return best_observation(self._history, self.maximize)
+
+    @property
+    def total_cost(self) -> float:
+        """The summed cost told so far (`tell(..., cost=)`; wall time under `minimize`)."""
+        with self._lock:
+            return self._spent
 
     def recommend(self) -> Recommendation:
         """The observed point with the best posterior mean (for noisy objectives).
@@ -289,7 +328,7 @@ class Optimizer:
                 break
             params = self.space.decode(x)[0]
             canonical = self.space.encode([params])[0]
-            if not _is_near(canonical, self._avoid()):
+            if not _is_near(canonical, self._avoid()) and self._admits(params):
                 return params, canonical
             x = self._random_new_point(self._avoid())
         return self._repeat_point()
@@ -309,12 +348,18 @@ class Optimizer:
         while self._design_used < self._design.shape[0]:
             x: np.ndarray = self._design[self._design_used]
             self._design_used += 1
-            if not _is_near(x, avoid):
+            if not _is_near(x, avoid) and self._admits(self.space.decode(x)[0]):
                 return x
         return self._random_new_point(avoid)
 
+    def _admits(self, params: dict[str, Any]) -> bool:
+        """Whether the input constraints (`feasible=`) admit `params`."""
+        return self.feasible is None or self.feasible(params)
+
     def _random_new_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """A uniformly random point not in `avoid`, or None if a finite space has none left."""
+        if self.feasible is not None:
+            return self._random_admitted_point(avoid)
         for _ in range(64):
             x: np.ndarray = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
             if not _is_near(x, avoid):
@@ -324,6 +369,21 @@ class Optimizer:
             x = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
             return x
         return fresh[self.rng.integers(fresh.shape[0])] if fresh.shape[0] else None
+
+    def _random_admitted_point(self, avoid: np.ndarray) -> np.ndarray:
+        """A random point the input constraints admit, not in `avoid`, by rejection.
+
+        Raises InfeasibleSpaceError after `REJECTION_BUDGET` draws without one.
+        """
+        assert self.feasible is not None
+        for _ in range(REJECTION_BUDGET // _REJECTION_BATCH):
+            X = self.space.from_unit(self.rng.random((_REJECTION_BATCH, self.space.n_dims)))
+            for x in X[self.feasible.mask(X)]:
+                if not _is_near(x, avoid):
+                    return cast(np.ndarray, x)
+        raise InfeasibleSpaceError(
+            f"no new point admitted by feasible= among {REJECTION_BUDGET} random draws: the "
+            "feasible region is too small, or every point of it is observed or pending")
 
     def _repeat_point(self) -> tuple[dict[str, Any], np.ndarray]:
         warnings.warn(
@@ -359,21 +419,38 @@ class Optimizer:
 
     def _acquisition_objective(self) -> AcquisitionObjective:
         """What the next ask maximizes: the acquisition of the model conditioned on the
-        pending points (fantasies or local penalties), damped around failures."""
+        pending points (fantasies or local penalties), damped around failures, plus the
+        log probability of feasibility and the cost term where they apply."""
         if self._model.n_observed != self._y_ok.shape[0] or self._model.gp is None:
             self._model.update(self._X_ok, self._y_ok)
         self._model.clear_fantasies()
+        feasibility = self._outcomes.feasibility_term()
+        incumbent = None if feasibility is None else self._feasible_incumbent()
         pending = np.reshape([x for _, x in self._pending], (-1, self.space.n_columns))
         if self._model.options.fantasy == "penalize":
-            penalty = self._penalty(self._local_penalty(pending))
+            penalty = self._penalty(self._local_penalty(pending), feasibility)
         else:
             self._model.add_fantasies(pending)
-            penalty = self._penalty(None)
-        return AcquisitionObjective(self._acquisition_function(), self._model, penalty)
+            penalty = self._penalty(None, feasibility)
+        if feasibility is None:
+            acquisition = self._acquisition_function()
+        else:
+            acquisition = Feasibility() if incumbent is None else self._acquisition_function(incumbent)
+        return AcquisitionObjective(acquisition, self._model, penalty)
 
-    def _acquisition_function(self) -> AcquisitionFunction:
-        best_f = self._model.incumbent
-        if self.acquisition == "logei":
+    def _feasible_incumbent(self) -> float | None:
+        """The EI incumbent among the feasible observations (None while there is none)."""
+        if not self._feasible_ok.any():
+            return None
+        return self._model.incumbent_among(self._feasible_ok)
+
+    def _cost_alpha(self) -> float:
+        """α of logei_per_cost: 1 − spent / max_cost, floored at 0 (1 without max_cost)."""
+        return 1.0 if self.max_cost is None else max(0.0, 1.0 - self._spent / self.max_cost)
+
+    def _acquisition_function(self, best_f: float | None = None) -> AcquisitionFunction:
+        best_f = self._model.incumbent if best_f is None else best_f
+        if self.acquisition in ("logei", "logei_per_cost"):
             return LogExpectedImprovement(best_f)
         if self.acquisition == "ei":
             return ExpectedImprovement(best_f)
@@ -386,8 +463,10 @@ class Optimizer:
                 t, self.space.n_columns, self.options.ucb_delta)
         return UpperConfidenceBound(beta)
 
-    def _penalty(self, local: LocalPenalty | None) -> Penalty | None:
-        parts = [p for p in (self._failure_penalty(), local) if p is not None]
+    def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None) -> Penalty | None:
+        cost = (self._outcomes.cost_term(self._cost_alpha())
+                if self.acquisition == "logei_per_cost" else None)
+        parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
             return parts[0] if parts else None
         return CombinedPenalty(tuple(parts))
@@ -414,32 +493,59 @@ class Optimizer:
             sample=lambda n, rng: space.sobol(n, rng),
             project=space.project,
             categorical_groups=space.categorical_groups,
+            admits=None if self.feasible is None else self.feasible.mask,
+            linear=None if self.feasible is None else self.feasible.system,
         )
 
     def _incumbents(self) -> np.ndarray:
+        """The best observations to search around; feasible ones first under outcome constraints."""
+        if self._outcomes.constrained:
+            order = np.lexsort((self._y_ok, ~self._feasible_ok))
+            return self._X_ok[order[:_N_INCUMBENTS]]
         return self._X_ok[np.argsort(self._y_ok, kind="stable")[:_N_INCUMBENTS]]
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
              value: float | Sequence[float], *,
-             duration: float | Sequence[float | None] | None = None) -> None:
+             duration: float | Sequence[float | None] | None = None,
+             constraints: Sequence[float] | Sequence[Sequence[float]] | None = None,
+             cost: float | Sequence[float | None] | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
         value raises: report a failed evaluation with `tell_failure`.
         `duration` (seconds the evaluation took; one number, or one per point)
         is kept in `Observation.duration`, beside the tell's `timestamp`.
+        `constraints`: the outcome constraints' values [c1, ..., ck] (one list
+        per point for a batch), each satisfied when ≤ 0; required with every
+        tell once the optimizer has constraints. `cost` (> 0; one number, or
+        one per point): what the evaluation cost, modelled by logei_per_cost.
         """
         points, values = as_batch(params, value)
         with self._lock:
             canonical = [self.space.validate(p) for p in points]
             numbers = [check_value(v, i if len(values) > 1 else None) for i, v in enumerate(values)]
             seconds = check_durations(duration, len(points))
+            outcomes = self._check_outcomes(constraints, cost, len(points))
             self._record(canonical, numbers, [None] * len(points), timestamp=time.time(),
-                         durations=seconds)
+                         durations=seconds, outcomes=outcomes)
             with numeric_threads(len(self._history)):
                 self._update_model()
-            self._write("tell", canonical, values=numbers)
+            self._write("tell", canonical, values=numbers, **_outcome_fields(*outcomes))
+
+    def _check_outcomes(self, constraints: Any, cost: Any, n_points: int) -> Outcomes:
+        """Validated constraint values (or None) and costs for a tell of n points."""
+        checked = check_constraint_values(constraints, n_points, self._outcomes.n_constraints)
+        if checked is not None and not self._outcomes.constrained:
+            if self.acquisition not in _CONSTRAINED_ACQUISITIONS:
+                raise ValueError(f"constraints need acquisition in {list(_CONSTRAINED_ACQUISITIONS)}"
+                                 f", not {self.acquisition!r}")
+            if self._y_ok.shape[0]:
+                raise ValueError(
+                    f"constraints told after {self._y_ok.shape[0]} successful observation(s) "
+                    "without them: declare Optimizer(..., n_constraints=k) and tell them "
+                    "with every value")
+        return checked, check_costs(cost, n_points)
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: Error | Sequence[Error] = None, *,
@@ -461,21 +567,45 @@ class Optimizer:
 
     def _record(self, points: list[dict[str, Any]], values: Sequence[float | None],
                 errors: Sequence[str | None], *, timestamp: float | None = None,
-                durations: Sequence[float | None] | None = None) -> None:
+                durations: Sequence[float | None] | None = None,
+                outcomes: Outcomes = (None, None)) -> None:
         """Append observations (value None = failed) and release their pending entries."""
         X = self.space.encode(points)
-        for params, x, value, error, duration in zip(
-                points, X, values, errors, durations or [None] * len(points)):
+        constraints, costs = outcomes
+        rows: Sequence[tuple[float, ...] | None] = constraints or [None] * len(points)
+        for params, x, value, error, duration, row, cost in zip(
+                points, X, values, errors, durations or [None] * len(points), rows,
+                costs or [None] * len(points)):
             status: Status = "failed" if value is None else "ok"
             self._history.append(Observation(len(self._history), params, value, status, error,
-                                             timestamp=timestamp, duration=duration))
+                                             timestamp=timestamp, duration=duration,
+                                             constraints=row, cost=cost))
             self._forget_pending(x)
+        self._record_outcomes(X, values, constraints, costs)
         ok = np.array([value is not None for value in values], dtype=bool)
         targets = np.array([v for v in values if v is not None], dtype=float)
         self._X_all = np.concatenate([self._X_all, X])
         self._X_ok = np.concatenate([self._X_ok, X[ok]])
         self._y_ok = np.concatenate([self._y_ok, -targets if self.maximize else targets])
         self._X_failed = np.concatenate([self._X_failed, X[~ok]])
+
+    def _record_outcomes(self, X: np.ndarray, values: Sequence[float | None],
+                         constraints: list[tuple[float, ...]] | None,
+                         costs: list[float | None] | None) -> None:
+        """Feed the constraint and cost GPs' data and the feasibility of the successes."""
+        ok = np.array([value is not None for value in values], dtype=bool)
+        if constraints is not None:
+            C = np.array(constraints, dtype=float).reshape(len(constraints), -1)
+            self._outcomes.add_constraints(X[ok], C[ok])
+            feasible = np.all(C[ok] <= 0.0, axis=1)
+        else:
+            feasible = np.ones(int(ok.sum()), dtype=bool)
+        self._feasible_ok = np.concatenate([self._feasible_ok, feasible])
+        known = np.array([c is not None for c in costs or []], dtype=bool)
+        if known.any():
+            told = np.array([c for c in costs or [] if c is not None], dtype=float)
+            self._outcomes.add_costs(X[known], told)
+            self._spent += float(np.sum(told))
 
     def _forget_pending(self, x: np.ndarray) -> None:
         for i, (_, xp) in enumerate(self._pending):
@@ -498,6 +628,8 @@ class Optimizer:
             "acquisition": self.acquisition, "n_initial": self.n_initial, "seed": self.seed,
             "maximize": self.maximize, "ucb_beta": self.ucb_beta,
             "options": self.options.to_dict(),
+            **({} if self.n_constraints is None else {"n_constraints": self.n_constraints}),
+            **({} if self.max_cost is None else {"max_cost": self.max_cost}),
         }
 
     @property
@@ -607,6 +739,40 @@ def _unused_settings(
          acquisition == "ucb" and model.fantasy != "penalize"),
     )
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
+
+
+Outcomes: TypeAlias = "tuple[list[tuple[float, ...]] | None, list[float | None] | None]"
+
+
+def _outcome_fields(constraints: list[tuple[float, ...]] | None,
+                    costs: list[float | None] | None) -> dict[str, Any]:
+    """The journal fields of a tell's constraints and costs (absent when there are none)."""
+    fields: dict[str, Any] = {}
+    if constraints is not None:
+        fields["constraints"] = [list(row) for row in constraints]
+    if costs is not None and any(c is not None for c in costs):
+        fields["costs"] = costs
+    return fields
+
+
+def _check_n_constraints(acquisition: str, n_constraints: Any) -> int | None:
+    if n_constraints is None:
+        return None
+    count = check_count("n_constraints", n_constraints, minimum=1)
+    if acquisition not in _CONSTRAINED_ACQUISITIONS:
+        raise ValueError(f"n_constraints={count} needs acquisition in "
+                         f"{list(_CONSTRAINED_ACQUISITIONS)}, not {acquisition!r}")
+    return count
+
+
+def _check_max_cost(acquisition: str, max_cost: Any) -> float | None:
+    if max_cost is None:
+        return None
+    if acquisition != "logei_per_cost":
+        raise ValueError(f"max_cost={max_cost!r} sets the cost cooling of "
+                         f"acquisition='logei_per_cost' and would be unused with {acquisition!r}"
+                         " (minimize(..., max_cost=) stops any run at a total cost)")
+    return check_real("max_cost", max_cost, low=0.0, low_open=True)
 
 
 def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:

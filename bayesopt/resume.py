@@ -51,6 +51,7 @@ def _replay(
         _space(header, space, path), acquisition=config["acquisition"],
         n_initial=config["n_initial"], seed=config["seed"], maximize=config["maximize"],
         ucb_beta=config["ucb_beta"], options=OptimizerOptions.from_dict(config["options"]),
+        n_constraints=config.get("n_constraints"), max_cost=config.get("max_cost"),
     )
     for event in events:
         _apply(opt, event)
@@ -90,7 +91,9 @@ def _apply(opt: Optimizer, event: Mapping[str, Any]) -> None:
         values = [_value(v) for v in event.get("values", [])]
         if len(values) != len(points):
             raise JournalError(f"tell event has {len(points)} points but {len(values)} values")
-        opt._record(points, values, [None] * len(points))
+        constraints, costs = event.get("constraints"), event.get("costs")
+        opt._record(points, values, [None] * len(points),
+                    outcomes=opt._check_outcomes(constraints, costs, len(points)))
     elif kind == "failure":
         errors = event.get("errors", [None] * len(points))
         if not isinstance(errors, list) or len(errors) != len(points):

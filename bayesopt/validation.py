@@ -16,8 +16,8 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_real,
 )
 
-__all__ = ["as_batch", "check_bool", "check_choice", "check_count", "check_durations",
-           "check_nonnegative", "check_real", "check_value"]
+__all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
+           "check_count", "check_durations", "check_nonnegative", "check_real", "check_value"]
 
 
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
@@ -87,7 +87,7 @@ def check_constraint_values(constraints: Any, n_points: int,
     for row in rows:
         if not _is_flat(row) or len(row) == 0:
             raise TypeError(f"constraints: {row!r} must be a non-empty list of numbers")
-        values = tuple(_finite_number("constraint value", v) for v in row)
+        values = tuple(check_real("constraint value", v) for v in row)
         if expected is not None and len(values) != expected:
             raise ValueError(f"constraints={list(values)} has {len(values)} value(s); this "
                              f"optimizer has {expected} outcome constraint(s)")
@@ -103,10 +103,7 @@ def check_costs(cost: Any, n_points: int) -> list[float | None]:
         raise ValueError(f"got {len(costs)} costs for {n_points} point(s)")
     checked: list[float | None] = []
     for c in costs:
-        number = None if c is None else _finite_number("cost", c)
-        if number is not None and number <= 0:
-            raise ValueError(f"cost={c!r} must be > 0 (seconds, or any unit of expense)")
-        checked.append(number)
+        checked.append(None if c is None else check_real("cost", c, low=0.0, low_open=True))
     return checked
 
 
@@ -117,12 +114,3 @@ def _is_flat(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and not any(
         isinstance(v, (list, tuple, np.ndarray)) for v in value)
 
-
-def _finite_number(key: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"{key}={value!r} must be a real number")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{key}={value!r} must be finite")
-    return float(value)

@@ -44,7 +44,7 @@ def test_without_an_incumbent_the_value_is_the_log_probability_of_feasibility():
     assert not d_mean.any() and not d_std.any()
 
 
-@pytest.mark.parametrize("exponent", range(0, 9))
+@pytest.mark.parametrize("exponent", range(9))
 @pytest.mark.parametrize("sign", [-1.0, 1.0])
 def test_finite_with_informative_gradient_far_into_both_tails(exponent, sign):
     """z = ±10^k for the objective and the constraint: no NaN, no inf, no warning, and the
