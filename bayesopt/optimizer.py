@@ -669,6 +669,9 @@ class Optimizer:
             "rng": self.rng.bit_generator.state, "design_used": self._design_used,
             "model": self._model.state(),
         }
+        outcomes = self._outcomes.state()
+        if outcomes is not None:
+            record["state"]["outcomes"] = outcomes
         self._journal.write(record)
 
     @classmethod

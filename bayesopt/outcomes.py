@@ -17,12 +17,17 @@ Sec. 3.2).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from acquisition.constrained import CostTerm, FeasibilityTerm
 from bayesopt.model import ModelOptions, SurrogateModel
+
+# (model, X, y, its journaled states) → the model as the run had it
+Rebuild = Callable[[SurrogateModel, np.ndarray, np.ndarray, list[dict[str, Any]]], None]
 
 
 class OutcomeModels:
@@ -54,6 +59,30 @@ class OutcomeModels:
         """Rows X: (n, d) with costs (n,) > 0."""
         self.X_t = np.concatenate([self.X_t, X])
         self.log_t = np.concatenate([self.log_t, np.log(costs)])
+
+    def state(self) -> dict[str, Any] | None:
+        """The models' `SurrogateModel.state()` (JSON-able), None while there is no model."""
+        if not self._constraint_models and self._cost_model is None:
+            return None
+        return {"constraints": [m.state() for m in self._constraint_models],
+                "cost": None if self._cost_model is None else self._cost_model.state()}
+
+    def restore(self, states: Sequence[dict[str, Any] | None], rebuild: Rebuild) -> None:
+        """Rebuild the models from the states journaled after each event (`state()`), with
+        `rebuild(model, X, y, that model's states)` — the same operations as the run's."""
+        journaled = [s for s in states if s is not None]
+        if not journaled:
+            return
+        k = len(journaled[-1]["constraints"])
+        self._constraint_models = [SurrogateModel(self.dim, self.options, self.rng)
+                                   for _ in range(k)]
+        for i, model in enumerate(self._constraint_models):
+            rebuild(model, self.X_c, self.C[:, i],
+                    [s["constraints"][i] for s in journaled if len(s["constraints"]) > i])
+        costs = [s["cost"] for s in journaled if s["cost"] is not None]
+        if costs:
+            self._cost_model = SurrogateModel(self.dim, self.options, self.rng)
+            rebuild(self._cost_model, self.X_t, self.log_t, costs)
 
     @property
     def constrained(self) -> bool:

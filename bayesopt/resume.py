@@ -16,12 +16,15 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from bayesopt.journal import JournalError, JournalWriter, comparable_space, points_of, read_journal
 from bayesopt.options import OptimizerOptions
 from bayesopt.space import Dimension, Space
 from bayesopt.validation import check_value
 
 if TYPE_CHECKING:
+    from bayesopt.model import SurrogateModel
     from bayesopt.optimizer import Optimizer
 
 
@@ -119,12 +122,19 @@ def _restore_state(opt: Optimizer, events: list[dict[str, Any]]) -> None:
     last = events[-1]["state"]
     opt.rng.bit_generator.state = last["rng"]
     opt._design_used = int(last["design_used"])
-    models = [event["state"]["model"] for event in events]
-    final = models[-1]
+    rebuild_model(opt._model, opt._X_ok, opt._y_ok, [event["state"]["model"] for event in events])
+    opt._outcomes.restore([event["state"].get("outcomes") for event in events], rebuild_model)
+
+
+def rebuild_model(model: SurrogateModel, X: np.ndarray, y: np.ndarray,
+                  states: list[dict[str, Any]]) -> None:
+    """The GP a run had, from the model's states after each event: the one built at its
+    last refit, then the same block appends (`SurrogateModel.restore`)."""
+    final = states[-1]
     if final["params"] is None or final["n"] == 0:
         return
     fit_n = final["fit_n"]
-    first = next(i for i, m in enumerate(models) if m["fit_n"] == fit_n)  # the last refit
-    chunk_ends = sorted({m["n"] for m in models[first + 1 :] if m["n"] > fit_n})
-    opt._model.restore(opt._X_ok, opt._y_ok, models[first], chunk_ends)
+    first = next(i for i, m in enumerate(states) if m["fit_n"] == fit_n)  # the last refit
+    chunk_ends = sorted({m["n"] for m in states[first + 1 :] if m["n"] > fit_n})
+    model.restore(X, y, states[first], chunk_ends)
 

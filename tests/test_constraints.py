@@ -241,3 +241,39 @@ def test_minimize_records_wall_time_as_cost_and_stops_at_max_cost():
     assert 5 <= len(result) < 30
     assert all(o.cost is not None and o.cost >= 0.02 for o in result.history)
     assert sum(o.cost for o in result.history[:-1]) < 0.1 <= sum(o.cost for o in result.history)
+
+
+# ------------------------------------------------------------ export and journal
+def _constrained_history_optimizer(**kwargs):
+    opt = Optimizer({"x": Real(0, 6), "y": Real(0, 6)}, seed=4, n_initial=4, **kwargs)
+    for i in range(7):
+        params = opt.ask()
+        value, constraints = gardner(params)
+        opt.tell(params, value, constraints=constraints, cost=1.0 + i)
+    return opt
+
+
+def test_json_export_and_pandas_carry_constraints_and_costs():
+    from bayesopt import OptimizeResult
+
+    result = _constrained_history_optimizer().result()
+    back = OptimizeResult.from_json(result.to_json())
+    assert [(o.constraints, o.cost) for o in back.history] == [
+        (o.constraints, o.cost) for o in result.history]
+    assert back.best_value == result.best_value
+    table = result.to_pandas()
+    np.testing.assert_array_equal(table["cost"], np.arange(1.0, 8.0))
+    np.testing.assert_array_equal(table["constraint_0"], [o.constraints[0] for o in result.history])
+
+
+def test_journal_round_trip_keeps_constraints_and_costs_and_the_next_ask(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = _constrained_history_optimizer(journal=path, acquisition="logei_per_cost",
+                                         max_cost=100.0)
+    resumed = Optimizer.resume(path, append=False)
+    assert resumed.history == opt.history
+    assert [(o.constraints, o.cost) for o in resumed.history] == [
+        (o.constraints, o.cost) for o in opt.history]
+    assert resumed.total_cost == opt.total_cost == 28.0
+    assert resumed.n_constraints is None and resumed.max_cost == 100.0
+    assert resumed.ask() == opt.ask()
