@@ -16,6 +16,9 @@ __version__ = "0.2.0"  # the one source: pyproject.toml reads it (dynamic versio
 
 _EXPORTS = {
     "Categorical": "bayesopt.space",
+    "EvaluationFailed": "bayesopt.failures",
+    "EvaluationFailedWarning": "bayesopt.failures",
+    "TooManyFailuresError": "bayesopt.failures",
     "Integer": "bayesopt.space",
     "Real": "bayesopt.space",
     "Space": "bayesopt.space",
@@ -41,6 +44,8 @@ _EXPORTS = {
 __all__ = [  # the names of _EXPORTS and __version__, sorted
     "AcquisitionOptimizerOptions",
     "Categorical",
+    "EvaluationFailed",
+    "EvaluationFailedWarning",
     "FitOptions",
     "Integer",
     "JournalError",
@@ -57,6 +62,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Space",
     "SpaceExhaustedWarning",
     "Surrogate",
+    "TooManyFailuresError",
     "TruncatedJournalWarning",
     "__version__",
     "baseline_card",
@@ -66,6 +72,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
 if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.card import baseline_card
+    from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
     from bayesopt.fitting import FitOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning
     from bayesopt.loop import ResumeSettingsWarning, minimize

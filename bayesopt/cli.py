@@ -13,11 +13,16 @@ and the objective convention (both are shown by ``bayesopt run --help``).
 A non-zero exit status, a run longer than ``--timeout`` seconds (its whole
 process group is killed) or an output with no objective is a *failed
 evaluation*: it is kept in the history and the journal with the reason and
-the last 20 lines of the command's standard error, and the run goes on.
+the last 20 lines of the command's standard error (``bayesopt show --failed``
+prints them), and the run goes on. A command that keeps failing is broken:
+after ``--max-consecutive-failures`` failures in a row (5; 0 never stops),
+timeouts and printed ``nan`` excepted, the run stops and prints the first
+failure's reason and standard error.
 
-Exit status: 0 when the run finished (1 if every evaluation failed), 2 for a
-usage or input error (nothing was run), 130 after Ctrl-C (running commands
-are killed, the journal stays valid, and the same command line resumes it).
+Exit status: 0 when the run finished (1 if every evaluation failed or the
+run stopped for failures), 2 for a usage or input error (nothing was run),
+130 after Ctrl-C (running commands are killed, the journal stays valid, and
+the same command line resumes it).
 
 Only the standard library is imported until a subcommand needs more, so
 ``bayesopt --help`` answers without loading numba.
@@ -28,9 +33,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +49,12 @@ from bayesopt.command import (
     CommandTemplate,
     EvaluationError,
     check_program,
+    compile_metric,
+)
+from bayesopt.failures import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    EvaluationFailedWarning,
+    TooManyFailuresError,
 )
 
 if TYPE_CHECKING:
@@ -264,17 +276,15 @@ def _best_line(record: JournalRecord) -> str | None:
 
 
 def _failure_lines(record: JournalRecord) -> list[str]:
+    """Each failed evaluation: its point and reason, then the stored output tail, indented."""
     lines = []
     for obs in record.history:
         if not obs.ok:
             params = " ".join(f"{name}={_cell(value)}" for name, value in obs.params.items())
-            lines.append(f"  [{obs.index}] {params}: {_reason(obs.error)}")
+            reason, *tail = _message(obs.error).splitlines()
+            lines.append(f"  [{obs.index}] {params}: {reason}")
+            lines.extend(f"      {line}" for line in tail)
     return lines
-
-
-def _reason(error: str | None) -> str:
-    """The one-line reason of a failed evaluation."""
-    return _message(error).splitlines()[0]
 
 
 def _message(error: str | None) -> str:
@@ -284,6 +294,8 @@ def _message(error: str | None) -> str:
     marker = f"{EvaluationError.__name__}: "
     if marker in error:
         return error.split(marker, 1)[1].strip()
+    if not error.startswith("Traceback"):  # a message recorded as is (EvaluationFailed)
+        return error.strip()
     return [line for line in error.splitlines() if line.strip()][-1].strip()
 
 
@@ -295,14 +307,26 @@ def _run(args: argparse.Namespace) -> int:
     _warn_unused(space, template)
     if args.journal is not None:
         _announce_resume(args)
-    objective = CommandObjective(template, args.timeout)
+    objective = CommandObjective(template, args.timeout, _metric(args.metric))
     try:
         result = _minimize(objective, space, args)
     except KeyboardInterrupt:
         _report_interrupt(args.journal)
         return EXIT_INTERRUPTED
+    except TooManyFailuresError as error:
+        _report_stop(args.journal, error)
+        return EXIT_FAILED
     _report_result(args.journal, result)
     return 0 if result.best is not None else EXIT_FAILED
+
+
+def _metric(pattern: str | None) -> re.Pattern[str] | None:
+    if pattern is None:
+        return None
+    try:
+        return compile_metric(pattern)
+    except CommandError as error:
+        raise CommandLineError(str(error)) from None
 
 
 def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
@@ -325,9 +349,11 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
     try:
         with warnings.catch_warnings():  # _announce_resume already said which settings it ignores
             warnings.simplefilter("ignore", ResumeSettingsWarning)
+            warnings.showwarning = _warning_printer(warnings.showwarning)
             return minimize(
                 objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,
                 journal=args.journal, n_workers=args.workers, executor=executor,
+                max_consecutive_failures=args.max_consecutive_failures or None,
                 **_optimizer_options(args),
             )
     except (JournalError, OSError) as error:
@@ -338,6 +364,22 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
         objective.stop()  # after Ctrl-C: kill what still runs, so the threads can finish
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
+    """A `warnings.showwarning` that shows the first failed evaluation as the command line's
+    own warning (its reason and stderr, without the Python traceback through this
+    package) and passes other warnings to `default`."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        if not issubclass(category, EvaluationFailedWarning):
+            default(message, category, filename, lineno, file, line)
+            return
+        head, _, error = str(message).partition("\n")
+        print(f"bayesopt: warning: {head}\n{_message(error)}", file=sys.stderr)
+
+    return show
 
 
 def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -389,6 +431,18 @@ def _report_result(journal: str | None, result: OptimizeResult) -> None:
     if journal is not None:
         print(f"journal: {journal} (`bayesopt show {journal}` for more; run the same command "
               "with a larger --n-calls to continue)")
+
+
+def _report_stop(journal: str | None, error: TooManyFailuresError) -> None:
+    """The run stopped because the command kept failing: say why, with its standard error."""
+    assert error.result is not None, "minimize attaches the result"
+    result = error.result
+    print(_counts(JournalRecord(result.space, result.maximize, {}, result.history, 0)))
+    print(f"stopped after {error.n_failures} failed evaluations in a row (the command looks "
+          "broken; --max-consecutive-failures 0 never stops); the first failed with:\n"
+          + _message(error.first_error))
+    if journal is not None:
+        print(f"journal: {journal} (fix the command, then run the same command line to continue)")
 
 
 def _report_interrupt(journal: str | None) -> None:
@@ -508,6 +562,13 @@ def _add_run_parser(commands: Any) -> None:
                      help="commands run at once (1)")
     run.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
                      help="kill an evaluation that runs longer (recorded as failed)")
+    run.add_argument("--metric", metavar="REGEX",
+                     help="read the objective with this regular expression: its named group, "
+                          "else its first group, in the last line it matches")
+    run.add_argument("--max-consecutive-failures", type=_nonnegative_int, metavar="N",
+                     default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
+                     help="stop after N failed evaluations in a row, timeouts and nan excepted "
+                          f"({DEFAULT_MAX_CONSECUTIVE_FAILURES}; 0: never stop)")
     run.add_argument("--maximize", action="store_true", default=None,
                      help="maximize the objective instead of minimizing it")
     run.add_argument("--seed", type=_nonnegative_int, help="seed for a reproducible run")

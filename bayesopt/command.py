@@ -13,10 +13,19 @@ command's standard output, in this order:
    spaces allowed around the colon);
 2. otherwise, the last line that is a number and nothing else.
 
+With ``--metric REGEX`` instead: the last line in which the regular
+expression matches (``re.search``, so it may match anywhere in the line)
+gives the number, from the named group if the expression has one (it may
+have only one), else from its first group; e.g.
+``--metric "val_loss: ([0-9.eE+-]+)"`` reads ``val_loss: 0.65``.
+
 A non-zero exit status, a run longer than the timeout (its whole process
 group is killed) or an output with no objective raises `EvaluationError`,
 whose message is the reason and the last lines the command wrote to standard
-error; `minimize` records it as a failed evaluation.
+error; `minimize` records it as a failed evaluation. A timeout is a failure
+that is part of the problem (`EvaluationTimeout` is a
+`bayesopt.EvaluationFailed`) and does not count toward the stop rule for a
+broken objective; the other failures do.
 
 Only the standard library is imported at module level (numpy only when a
 template is checked against a space), so the command line can load this
@@ -36,6 +45,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bayesopt.failures import EvaluationFailed
+
 if TYPE_CHECKING:
     from bayesopt.space import Space
 
@@ -44,7 +55,9 @@ __all__ = [
     "CommandObjective",
     "CommandTemplate",
     "EvaluationError",
+    "EvaluationTimeout",
     "check_program",
+    "compile_metric",
     "parse_objective",
 ]
 
@@ -84,6 +97,10 @@ class EvaluationError(RuntimeError):
             parts.append(_tail_block("stdout", stdout, _STDOUT_TAIL_LINES))
         super().__init__("\n".join(parts))
         self.reason = reason
+
+
+class EvaluationTimeout(EvaluationError, EvaluationFailed):
+    """The command ran longer than its timeout: a failed evaluation that is part of the problem."""
 
 
 def _tail_block(stream: str, text: str, n_lines: int) -> str:
@@ -209,27 +226,62 @@ def check_program(program: str) -> None:
 
 
 # -------------------------------------------------------------------- objective
-def parse_objective(stdout: str) -> float:
+def compile_metric(pattern: str) -> re.Pattern[str]:
+    """Compile a ``--metric`` regular expression and check that it has a group for the number.
+
+    Parameters
+    ----------
+    pattern : str
+        A regular expression with one named group, or at least one group.
+
+    Returns
+    -------
+    re.Pattern
+
+    Raises
+    ------
+    CommandError
+        Not a valid expression, no group, or several named groups.
+    """
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise CommandError(f"--metric {pattern!r} is not a regular expression: {error}") from None
+    if compiled.groups == 0:
+        raise CommandError(f"--metric {pattern!r} has no group: put the number in parentheses, "
+                           "e.g. 'val_loss: ([0-9.eE+-]+)'")
+    if len(compiled.groupindex) > 1:
+        raise CommandError(f"--metric {pattern!r} has several named groups "
+                           f"{sorted(compiled.groupindex)}; name only the number's")
+    return compiled
+
+
+def parse_objective(stdout: str, metric: re.Pattern[str] | None = None) -> float:
     """The objective value a command printed (see the module docstring).
 
     Parameters
     ----------
     stdout : str
         The command's standard output.
+    metric : re.Pattern, optional
+        From `compile_metric`: read the number with it instead of the
+        default convention.
 
     Returns
     -------
     float
         The number of the last ``objective: <number>`` line if there is one,
-        else the last line that is a number by itself. It may be nan or inf,
-        which `minimize` records as a failed evaluation.
+        else the last line that is a number by itself (with `metric`: its
+        group in the last line it matches). It may be nan or inf, which
+        `minimize` records as a failed evaluation.
 
     Raises
     ------
     ValueError
-        No objective in the output, or the last ``objective:`` line does not
-        hold a number.
+        No objective in the output, or the text found is not a number.
     """
+    if metric is not None:
+        return _metric_value(stdout, metric)
     lines = stdout.splitlines()
     tagged = [match.group(1).strip() for match in map(_OBJECTIVE_LINE.match, lines) if match]
     if tagged:
@@ -243,6 +295,22 @@ def parse_objective(stdout: str) -> float:
             return number
     raise ValueError("no objective in the output: print a line 'objective: <number>' "
                      "(or the number alone on a line, last)")
+
+
+def _metric_value(stdout: str, metric: re.Pattern[str]) -> float:
+    """The number `metric` captures in the last line it matches."""
+    for line in reversed(stdout.splitlines()):
+        match = metric.search(line)
+        if match is None:
+            continue
+        group = next(iter(metric.groupindex), 1)
+        text = (match.group(group) or "").strip()
+        number = _as_float(text)
+        if number is None:
+            raise ValueError(f"--metric {metric.pattern!r} captured {text!r} in {line!r}, "
+                             "not a number")
+        return number
+    raise ValueError(f"no objective in the output: no line matches --metric {metric.pattern!r}")
 
 
 def _as_float(text: str) -> float | None:
@@ -266,11 +334,15 @@ class CommandObjective:
     timeout : float, optional
         Seconds an evaluation may run; then its process group is killed and
         the evaluation is failed.
+    metric : re.Pattern, optional
+        Read the objective with this expression (`compile_metric`).
     """
 
-    def __init__(self, template: CommandTemplate, timeout: float | None = None) -> None:
+    def __init__(self, template: CommandTemplate, timeout: float | None = None,
+                 metric: re.Pattern[str] | None = None) -> None:
         self.template = template
         self.timeout = timeout
+        self.metric = metric
         self._lock = threading.Lock()
         self._running: set[subprocess.Popen[str]] = set()
         self._stopped = False
@@ -297,7 +369,7 @@ class CommandObjective:
         if returncode != 0:
             raise EvaluationError(f"the command {_exit_reason(returncode)}", stderr)
         try:
-            return parse_objective(stdout)
+            return parse_objective(stdout, self.metric)
         except ValueError as error:
             raise EvaluationError(str(error), stderr, stdout) from None
 
@@ -328,7 +400,7 @@ class CommandObjective:
             stdout, stderr = process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             _kill_group(process)
-            raise EvaluationError(
+            raise EvaluationTimeout(
                 f"timed out after {self.timeout:g} s (its process group was killed)",
                 _drain(process),
             ) from None

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import math
 import os
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from acquisition.checks import check_fields, integer, optional, real, rule
+from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard
 from bayesopt.journal import holds_a_run
 from bayesopt.optimizer import Optimizer
 from bayesopt.parallel import (
     AsyncLoop,
+    Budget,
     Objective,
     Outcome,
     Report,
@@ -28,21 +33,28 @@ from bayesopt.parallel import (
 )
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
-from bayesopt.validation import check_count, check_real
+from bayesopt.validation import check_count, check_value
 from kernels.threads import single_threaded
+
+Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
+Values = float | Sequence[float]  # y0: one value or one per point
 
 
 class ResumeSettingsWarning(UserWarning):
     """`minimize` resumed a journal and ignored settings that differ from the journal's."""
+
 
 Callback = Callable[[Observation, Optimizer], Any]
 
 
 def minimize(
     func: Objective, space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
-    n_calls: int = 50, *, seed: int | None = None, progress: bool = True,
-    callback: Callback | None = None, journal: str | os.PathLike[str] | None = None,
-    n_workers: int = 1, executor: Executor | Any | None = None, max_cost: float | None = None,
+    n_calls: int = 50, *, x0: Points | None = None, y0: Values | None = None,
+    seed: int | None = None, progress: bool = True, callback: Callback | None = None,
+    journal: str | os.PathLike[str] | None = None, n_workers: int = 1,
+    executor: Executor | Any | None = None, timeout: float | None = None,
+    max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    max_cost: float | None = None,
     **optimizer_options: Any,
 ) -> OptimizeResult:
     """Minimize `func(params)` over `space` with Bayesian optimization.
@@ -52,13 +64,21 @@ def minimize(
     func : callable
         Called with one dict of parameters; returns a number, or a pair
         ``(value, [c1, ..., ck])`` with the values of k outcome constraints
-        (each satisfied when ≤ 0; see `Optimizer.tell`). An exception
-        (other than KeyboardInterrupt) or a non-finite return value is recorded
-        as a failed evaluation with its traceback, and the run goes on.
+        (each satisfied when ≤ 0; see `Optimizer.tell`). What a failure
+        is and which failures stop the run: see `max_consecutive_failures`.
     space : dict or list
         The search space, as for `Optimizer`.
     n_calls : int
-        Total number of evaluations (failed ones included).
+        Number of evaluations of `func` (failed ones included). With a
+        journal that already holds a run, the total number of evaluations.
+    x0 : dict or list of dicts, optional
+        Warm start (scikit-optimize's names and semantics): known points. Without
+        `y0` they are evaluated first, before any point is asked, and count
+        toward `n_calls` (which must be at least their number).
+    y0 : float or list of floats, optional
+        The objective values at `x0` (one per point; a number for a single
+        dict). They are told without calling `func` and do not count toward
+        `n_calls`. Points of `x0` already in a resumed journal are skipped.
     seed : int, optional
         Seed for a reproducible run.
     progress : bool
@@ -78,6 +98,19 @@ def minimize(
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
         `ProcessPoolExecutor` or a Dask client connected to a cluster.
+    timeout : float, optional
+        Seconds after which no new evaluation is started (measured from this
+        call); evaluations already running are finished and told.
+    max_consecutive_failures : int or None
+        Stop rule for a broken objective (`bayesopt.failures`). An exception
+        raised by `func`, or a return value that is not a number, is an
+        *error*: it is recorded as a failed evaluation, the first one of the
+        run is reported at once with its traceback (`EvaluationFailedWarning`
+        and a log record), and this many errors in a row — from the start or
+        since the last success — stop the run with `TooManyFailuresError`
+        carrying the first traceback (default 5; None never stops). A failure
+        that is part of the problem — `func` raises `bayesopt.EvaluationFailed`
+        or returns NaN or ±inf — is recorded as failed and does not count.
     max_cost : float, optional
         Stop once the summed cost of the evaluations reaches it. Each
         evaluation's cost is its wall time in seconds (`Observation.cost`);
@@ -90,33 +123,146 @@ def minimize(
     Returns
     -------
     OptimizeResult
+
+    Raises
+    ------
+    TooManyFailuresError
+        The stop rule ended the run; its ``result`` holds what was evaluated.
     """
     if not callable(func):
         raise TypeError(f"func={func!r} must be callable")
-    if isinstance(n_calls, bool) or not isinstance(n_calls, int) or n_calls < 1:
-        raise ValueError(f"n_calls={n_calls!r} must be a positive integer")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
+    limits = RunLimits(n_calls, timeout, max_consecutive_failures, max_cost)
     n_workers = check_count("n_workers", n_workers, minimum=1)
-    if max_cost is not None:
-        max_cost = check_real("max_cost", max_cost, low=0.0, low_open=True)
-        if optimizer_options.get("acquisition") == "logei_per_cost":
-            optimizer_options = {**optimizer_options, "max_cost": max_cost}
+    if limits.max_cost is not None and optimizer_options.get("acquisition") == "logei_per_cost":
+        optimizer_options = {**optimizer_options, "max_cost": limits.max_cost}
     parallel = n_workers > 1 or executor is not None
     if parallel and executor is None:
         check_picklable(func)
+    space = space if isinstance(space, Space) else Space(space)
+    warm = WarmStart.parse(x0, y0, space, n_calls)
     opt = _optimizer(space, seed, journal, optimizer_options)
+    guard = FailureGuard(limits.max_consecutive_failures)
     try:
-        with tqdm(total=n_calls, initial=min(len(opt.history), n_calls), disable=not progress,
-                  desc="bayesopt", unit="eval") as bar:
-            report = _reporter(opt, bar, callback, max_cost)
+        first = opt.pending + warm.start(opt)  # interrupted points, then x0 to evaluate
+        budget = limits.budget(warm.n_told)
+        with tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
+                  disable=not progress, desc="bayesopt", unit="eval") as bar:
+            report = _reporter(opt, bar, callback, guard, limits.max_cost)
             if parallel:
-                _run_parallel(opt, func, n_calls, n_workers, executor, report)
+                _run_parallel(opt, func, n_workers, executor, budget, first, report)
             else:
-                _run(opt, func, n_calls, report)
+                _run(opt, func, budget, first, report)
     finally:
         opt.close()
+    if guard.tripped:
+        error = guard.error()
+        error.result = opt.result()
+        raise error
     return opt.result()
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """When `minimize` stops asking (checked; see `minimize` for each field)."""
+
+    n_calls: int = field(metadata=rule(integer(minimum=1)))
+    timeout: float | None = field(default=None, metadata=rule(optional(real(0.0, low_open=True))))
+    max_consecutive_failures: int | None = field(
+        default=DEFAULT_MAX_CONSECUTIVE_FAILURES, metadata=rule(optional(integer(minimum=1))))
+    max_cost: float | None = field(default=None, metadata=rule(optional(real(0.0, low_open=True))))
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+    def budget(self, n_told: int) -> Budget:
+        """The budget of a run that starts now; `n_told` warm-start values come for free."""
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        return Budget(self.n_calls + n_told, deadline)
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """scikit-optimize's ``x0`` / ``y0``, validated against the space.
+
+    Attributes
+    ----------
+    points : tuple of dict
+        The points of ``x0`` in canonical form.
+    values : tuple of float or None
+        Their values (``y0``), or None when the points are to be evaluated.
+    """
+
+    points: tuple[dict[str, Any], ...] = ()
+    values: tuple[float, ...] | None = None
+
+    @classmethod
+    def parse(cls, x0: Points | None, y0: Values | None, space: Space, n_calls: int) -> WarmStart:
+        """Check ``x0`` and ``y0``; raise naming the bad entry."""
+        if x0 is None:
+            if y0 is not None:
+                raise ValueError(f"y0={y0!r} was given without x0")
+            return cls()
+        points = _warm_points(x0, space)
+        if y0 is None:
+            if len(points) > n_calls:
+                raise ValueError(f"x0 has {len(points)} points to evaluate but n_calls={n_calls}; "
+                                 "give their values as y0, or raise n_calls")
+            return cls(points)
+        return cls(points, _warm_values(y0, len(points), single=isinstance(x0, Mapping)))
+
+    @property
+    def n_told(self) -> int:
+        """Points told with their values (free of `n_calls`)."""
+        return 0 if self.values is None else len(self.points)
+
+    def start(self, opt: Optimizer) -> list[dict[str, Any]]:
+        """Tell the known values; return the points still to evaluate (skipping observed ones)."""
+        observed = [o.params for o in opt.history]
+        new = [i for i, p in enumerate(self.points) if p not in observed]
+        if self.values is None:
+            return [dict(self.points[i]) for i in new]
+        if new:
+            opt.tell([self.points[i] for i in new], [self.values[i] for i in new])
+        return []
+
+
+def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
+    if isinstance(x0, Mapping):
+        items: list[Any] = [x0]
+    elif isinstance(x0, Sequence) and not isinstance(x0, (str, bytes)):
+        items = list(x0)
+    else:
+        raise TypeError(f"x0={x0!r} must be a dict or a list of dicts")
+    points = []
+    for i, point in enumerate(items):
+        if not isinstance(point, Mapping):
+            raise TypeError(f"x0[{i}]={point!r} must be a dict of parameters")
+        try:
+            points.append(space.validate(point))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"x0[{i}]: {error}") from None
+    return tuple(points)
+
+
+def _warm_values(y0: Values, n_points: int, single: bool) -> tuple[float, ...]:
+    values: list[Any]
+    if isinstance(y0, Sequence) and not isinstance(y0, (str, bytes)):
+        values = list(y0)
+    elif single:
+        values = [y0]
+    else:
+        raise TypeError(f"y0={y0!r} must be a list of {n_points} numbers, one per point of x0")
+    if len(values) != n_points:
+        raise ValueError(f"y0 has {len(values)} value(s) for the {n_points} point(s) of x0")
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(check_value(value))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"y0[{i}]: {error}") from None
+    return tuple(out)
 
 
 def _optimizer(
@@ -138,59 +284,69 @@ def _optimizer(
 
 
 def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
-              max_cost: float | None = None) -> Report:
+              guard: FailureGuard, max_cost: float | None = None) -> Report:
     """Tell one outcome, advance the progress bar, run the callback; True means stop
     (also once the summed cost reaches `max_cost`)."""
 
     def report(params: dict[str, Any], outcome: Outcome) -> bool:
-        if outcome.status == "ok":
-            tell_result(opt, params, outcome.payload, outcome.duration)
-        else:
-            opt.tell_failure(params, outcome.payload, duration=outcome.duration)
+        status, error = _tell_outcome(opt, params, outcome)
         bar.update(1)
         if opt.best is not None:
             bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
+        stop = guard.observe(status, params, error)
         if max_cost is not None and opt.total_cost >= max_cost:
-            return True
-        return bool(callback is not None and callback(opt.history[-1], opt))
+            stop = True
+        return bool(callback is not None and callback(opt.history[-1], opt)) or stop
 
     return report
 
 
-def _run(opt: Optimizer, func: Objective, n_calls: int, report: Report) -> None:
-    in_flight = opt.pending  # asked before an interruption, never told: evaluate them first
-    while len(opt.history) < n_calls:
-        params = in_flight.pop(0) if in_flight else opt.ask()
+def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, Any]],
+         report: Report) -> None:
+    queue = list(first)
+    while budget.allows(len(opt.history), 0):
+        params = queue.pop(0) if queue else opt.ask()
         if report(params, evaluate_in_worker(func, params)):
             break
 
 
-def _run_parallel(opt: Optimizer, func: Objective, n_calls: int, n_workers: int,
-                  executor: Any, report: Report) -> None:
+def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any,
+                  budget: Budget, first: list[dict[str, Any]], report: Report) -> None:
     resolved, owned = resolve_executor(executor, n_workers)
-    loop = AsyncLoop(opt, func, resolved, owned, n_workers, n_calls, report)
+    loop = AsyncLoop(opt, func, resolved, owned, n_workers, budget, report)
     try:
         with single_threaded():  # the workers hold the cores
-            loop.run(first=opt.pending)
+            loop.run(first=first)
     finally:
         loop.close()
 
 
-def tell_result(opt: Optimizer, params: dict[str, Any], value: Any,
-                duration: float | None = None) -> None:
-    """Tell a returned value (or a pair (value, constraints)), its wall time as its cost; a
-    non-number or non-finite value or constraint is a failed evaluation."""
-    value, constraints = value if isinstance(value, tuple) and len(value) == 2 else (value, None)
+def _tell_outcome(opt: Optimizer, params: dict[str, Any],
+                  outcome: Outcome) -> tuple[str, str | None]:
+    """Tell one outcome with its duration, which is also its cost; return its status
+    ("ok", "failed" or "error") and error text.
+
+    The objective returns a value or a pair (value, constraints). A value or a
+    constraint that is not a number is an error; NaN or ±inf is a failure that
+    is part of the problem (`bayesopt.failures`).
+    """
+    status, payload, duration = outcome
+    if status != "ok":
+        opt.tell_failure(params, payload, duration=duration)
+        return status, payload
+    value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
+        payload, None)
     try:
         number = float(value)
         values = None if constraints is None else [float(c) for c in constraints]
     except (TypeError, ValueError):
-        opt.tell_failure(params, f"objective returned {value!r} with constraints "
-                         f"{constraints!r}: not numbers", duration=duration)
-        return
+        message = f"objective returned {payload!r}, not a number (or a number and constraints)"
+        opt.tell_failure(params, message, duration=duration)
+        return "error", message
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
-        opt.tell_failure(params, f"objective returned {number!r} with constraints {values!r}",
-                         duration=duration)
-        return
+        message = f"objective returned {number!r} with constraints {values!r}"
+        opt.tell_failure(params, message, duration=duration)
+        return "failed", message
     cost = duration if duration is not None and duration > 0 else None
     opt.tell(params, number, duration=duration, constraints=values, cost=cost)
+    return "ok", None

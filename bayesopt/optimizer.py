@@ -504,6 +504,20 @@ class Optimizer:
             return self._X_ok[order[:_N_INCUMBENTS]]
         return self._X_ok[np.argsort(self._y_ok, kind="stable")[:_N_INCUMBENTS]]
 
+    def add_pending(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        """Mark point(s) being evaluated elsewhere as pending.
+
+        They are never proposed again and are fantasized like pending asks;
+        the journal records them as an ask event, and they are told later
+        like any ask (`tell` or `tell_failure`).
+        """
+        points, _ = as_batch(params, None)
+        with self._lock:
+            canonical = [self.space.validate(p) for p in points]
+            X = self.space.encode(canonical)
+            self._pending.extend(zip(canonical, X))
+            self._write("ask", canonical)
+
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
              value: float | Sequence[float], *,

@@ -9,7 +9,8 @@ observed or in flight. Nothing here schedules work itself: a process pool
 
 Faults:
 - an exception raised by the objective is caught in the worker and told as
-  a failed evaluation with its traceback; the run goes on;
+  a failed evaluation with its traceback (an `EvaluationFailed` with its
+  message only: `bayesopt.failures` says which failures stop a run);
 - a worker process that dies breaks a `ProcessPoolExecutor` and every
   evaluation in flight with it. The pool is rebuilt and the suspects are
   re-run one at a time; the one that breaks the pool alone is told as
@@ -28,7 +29,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from bayesopt.failures import EvaluationFailed
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
     from bayesopt.optimizer import Optimizer
@@ -40,12 +44,35 @@ Objective = Callable[[dict[str, Any]], "float | tuple[float, Sequence[float]]"]
 class Outcome(NamedTuple):
     """What one evaluation produced."""
 
-    status: str  # "ok" or "error"
-    payload: Any  # the value returned, or the traceback text
+    # "ok", "failed" (an EvaluationFailed: part of the problem) or "error" (an exception)
+    status: str
+    payload: Any  # the value returned, the EvaluationFailed's message, or the traceback text
     duration: float | None = None  # seconds the objective ran, timed in the worker
 
 
 Report = Callable[[dict[str, Any], Outcome], bool]  # tells one outcome; True = stop early
+
+
+@dataclass(frozen=True)
+class Budget:
+    """When a run stops asking: `total` evaluations told or running, or past `deadline`.
+
+    Attributes
+    ----------
+    total : int
+        Observations the history should hold at the end.
+    deadline : float or None
+        A `time.monotonic()` time after which nothing new is started.
+    """
+
+    total: int
+    deadline: float | None = None
+
+    def allows(self, n_observed: int, n_running: int) -> bool:
+        """Whether one more evaluation may start."""
+        if n_observed + n_running >= self.total:
+            return False
+        return self.deadline is None or time.monotonic() < self.deadline
 
 
 def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
@@ -56,6 +83,9 @@ def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
     start = time.perf_counter()
     try:
         value = func(dict(params))
+    except EvaluationFailed as failure:
+        message = str(failure) or type(failure).__name__
+        return Outcome("failed", message, time.perf_counter() - start)
     except Exception as error:  # noqa: BLE001 - reported back as a failed evaluation
         frames = error.__traceback__.tb_next if error.__traceback__ else None
         text = "".join(traceback.format_exception(type(error), error, frames))
@@ -87,17 +117,18 @@ def resolve_executor(executor: Any, n_workers: int) -> tuple[Executor, bool]:
 
 
 class AsyncLoop:
-    """Keeps `n_workers` evaluations in flight until `total` observations exist."""
+    """Keeps `n_workers` evaluations in flight while the budget allows another."""
 
     def __init__(self, opt: Optimizer, func: Objective, executor: Executor, owned: bool,
-                 n_workers: int, total: int, report: Report) -> None:
+                 n_workers: int, budget: Budget, report: Report) -> None:
         self.opt, self.func, self.executor, self.owned = opt, func, executor, owned
-        self.n_workers, self.total, self.report = n_workers, total, report
+        self.n_workers, self.budget, self.report = n_workers, budget, report
         self.in_flight: dict[Future[Outcome], dict[str, Any]] = {}
         self.stopped = False
 
     def run(self, first: list[dict[str, Any]]) -> None:
-        """Evaluate `first` (points pending from an interrupted run), then keep asking.
+        """Evaluate `first` (points pending from an interrupted run, warm-start points to
+        evaluate), then keep asking.
 
         After `report` asks to stop, nothing new is submitted; evaluations
         already in flight are still completed and told.
@@ -117,7 +148,7 @@ class AsyncLoop:
 
     def _fill(self, queue: list[dict[str, Any]]) -> None:
         while not self.stopped and len(self.in_flight) < self.n_workers and (
-            len(self.opt.history) + len(self.in_flight) < self.total
+            self.budget.allows(len(self.opt.history), len(self.in_flight))
         ):
             params = queue.pop(0) if queue else self.opt.ask()
             future = self._submit(params)

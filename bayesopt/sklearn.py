@@ -4,22 +4,26 @@ A drop-in for ``GridSearchCV`` / ``RandomizedSearchCV``, built on scikit-learn's
 ``BaseSearchCV``: cross-validation, scoring, refitting, ``cv_results_`` and
 parallel fits are scikit-learn's; only the choice of candidates differs. An
 ask/tell `Optimizer` (maximizing) proposes each candidate from the mean
-cross-validated scores of the earlier ones:
+cross-validated scores of the earlier ones; the parameters and the
+subspace semantics are scikit-optimize's ``BayesSearchCV``'s:
 
-    for each of n_iter candidates (in batches of ⌊n_jobs / n_splits⌋, at least 1):
-        params  = optimizer.ask()
-        results = evaluate_candidates([params])     # cumulative cv_results_
-        optimizer.tell(params, results["mean_test_<metric>"][-1])   # NaN → tell_failure
+    for each subspace (its own Optimizer) and its n_iter candidates, n_points at a time:
+        candidates = optimizer.ask(n_points)        # fewer once a finite subspace runs out
+        results    = evaluate_candidates(candidates)   # n_points × n_splits fits on n_jobs
+        optimizer.tell(candidates, results["mean_test_<metric>"][-n_points:])  # NaN → failure
+        if any(callback(optimizer.result()) for callback in callbacks): next subspace
 
 scikit-learn is an optional dependency: ``pip install 'bayesopt[sklearn]'``.
 """
 
 from __future__ import annotations
 
+import inspect
+import logging
 import math
 import numbers
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -36,12 +40,22 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     ) from error
 
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
+from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Space
 
 __all__ = ["BayesSearchCV"]
 
+logger = logging.getLogger(__name__)
+
 EvaluateCandidates = Callable[[list[dict[str, Any]]], dict[str, Any]]
+Callback = Callable[[OptimizeResult], Any]
 _SEED_BOUND = 2**31 - 1  # seeds drawn from a RandomState are in [0, _SEED_BOUND)
+# Optimizer arguments BayesSearchCV sets itself (or takes as its own parameters)
+_RESERVED_OPTIMIZER_KWARGS = {
+    "space": "search_spaces", "seed": "random_state", "maximize": "the search (it maximizes)",
+    "journal": "the search (several subspaces cannot share one journal)",
+    "acquisition": "BayesSearchCV(acquisition=...)", "n_initial": "BayesSearchCV(n_initial=...)",
+}
 
 
 class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
@@ -59,20 +73,36 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     ----------
     estimator : estimator object
         The estimator to tune (anything with ``fit``, including a Pipeline).
-    search_spaces : dict
+    search_spaces : dict, list of dict, or list of (dict, int)
         ``{parameter name: dimension}`` with ``Real``, ``Integer`` or
         ``Categorical`` dimensions from `bayesopt`; a plain list of values
         is taken as ``Categorical(values)``. Parameter names follow
-        ``set_params`` (``"svc__C"`` for a Pipeline step).
+        ``set_params`` (``"svc__C"`` for a Pipeline step). As in
+        scikit-optimize, a list of such dicts is a list of subspaces searched
+        one after the other, each by its own optimizer, with ``n_iter``
+        candidates each, or with its own count when given as a
+        ``(dict, n_iter)`` pair.
     n_iter : int, default=50
-        Number of candidates evaluated.
+        Number of candidates evaluated per subspace (unless its pair gives
+        another count). A finite subspace stops early once every one of its
+        points has been evaluated: no candidate is cross-validated twice.
+    optimizer_kwargs : dict, default=None
+        Further arguments of `bayesopt.Optimizer` (``kernel``, ``ucb_beta``,
+        ``options``), checked at ``fit``; ``acquisition`` and ``n_initial``
+        are parameters of this class, and the space, seed and direction are
+        set by the search.
+    n_points : int, default=None
+        Candidates asked at once (``Optimizer.ask(n_points)``, the others
+        pending) and cross-validated together, ``n_points × n_splits`` fits
+        in parallel on ``n_jobs``. None: ``max(1, n_jobs // n_splits)``.
     scoring : str, callable, list, tuple or dict, default=None
         As for ``RandomizedSearchCV``. With several metrics, ``refit`` must
         name the one to optimize.
     n_jobs : int, default=None
-        Parallel fits (folds × candidates). With ``n_jobs`` larger than the
-        number of folds, ``n_jobs // n_splits`` candidates are asked at once
-        (as a batch with pending points), so results depend on ``n_jobs``.
+        Parallel fits (folds × candidates). Without ``n_points``, with
+        ``n_jobs`` larger than the number of folds, ``n_jobs // n_splits``
+        candidates are asked at once (as a batch with pending points), so
+        results depend on ``n_jobs``.
     refit : bool or str, default=True
         Refit the best candidate on the whole data set, as for
         ``RandomizedSearchCV``.
@@ -83,9 +113,10 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     pre_dispatch : int or str, default="2*n_jobs"
         As for ``RandomizedSearchCV``.
     random_state : int, RandomState instance or None, default=None
-        Seed of the optimizer. An int is used as the seed itself; a
-        ``RandomState`` (or None: numpy's global one) gives a seed drawn
-        from it at each ``fit``.
+        Seed of the optimizer. An int is used as the seed itself (the
+        subspaces after the first get seeds derived from it); a
+        ``RandomState`` (or None: numpy's global one) gives one seed per
+        subspace drawn from it at each ``fit``.
     error_score : "raise" or float, default=np.nan
         Score of a failed fit. NaN marks the candidate as failed (told to the
         optimizer as a failed evaluation, never proposed again); a number is
@@ -124,9 +155,14 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         Seconds spent refitting the best candidate.
     multimetric_ : bool
         Whether several metrics were evaluated.
+    optimizer_results_ : list of OptimizeResult
+        One optimizer's record per subspace, in order (``maximize=True``,
+        values are the optimized mean test scores), e.g. for `bayesopt.plots`.
     optimize_result_ : OptimizeResult
-        The optimizer's record of the search (``maximize=True``, values are
-        the optimized mean test scores), e.g. for `bayesopt.plots`.
+        The record of the subspace that holds the best candidate.
+    optimizers_ : list of Optimizer
+        One optimizer per subspace, as scikit-optimize keeps them (e.g. to
+        continue a subspace's search with ask/tell).
 
     See Also
     --------
@@ -144,15 +180,18 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **BaseSearchCV._parameter_constraints,
-        "search_spaces": [dict],
+        "search_spaces": [dict, list],
         "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "optimizer_kwargs": [dict, None],
+        "n_points": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "n_initial": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "acquisition": [StrOptions(set(ACQUISITIONS))],
     }
 
     def __init__(
-        self, estimator: Any, search_spaces: dict[str, Any], n_iter: int = 50, *,
+        self, estimator: Any, search_spaces: dict[str, Any] | list[Any], n_iter: int = 50, *,
+        optimizer_kwargs: dict[str, Any] | None = None, n_points: int | None = None,
         scoring: Any = None, n_jobs: int | None = None, refit: Any = True, cv: Any = None,
         verbose: int = 0, pre_dispatch: int | str = "2*n_jobs", random_state: Any = None,
         error_score: Any = np.nan, return_train_score: bool = False,
@@ -165,36 +204,75 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         )
         self.search_spaces = search_spaces
         self.n_iter = n_iter
+        self.optimizer_kwargs = optimizer_kwargs
+        self.n_points = n_points
         self.random_state = random_state
         self.n_initial = n_initial
         self.acquisition = acquisition
 
+    def fit(self, X: Any, y: Any = None, *, callback: Callback | Sequence[Callback] | None = None,
+            **params: Any) -> BayesSearchCV:
+        """Run the search, then refit the best candidate (``RandomizedSearchCV.fit``).
+
+        Parameters
+        ----------
+        X, y, **params
+            As for ``RandomizedSearchCV.fit`` (``groups``, fit parameters).
+        callback : callable or list of callables, optional
+            As in scikit-optimize: ``callback(result)`` after each batch of
+            candidates, with the current subspace's `OptimizeResult`; a
+            callback returning True ends that subspace's search (the next
+            subspace, if any, is still searched).
+
+        Returns
+        -------
+        self
+        """
+        self._callbacks = _check_callbacks(callback)
+        try:
+            return super().fit(X, y, **params)  # type: ignore[no-any-return]
+        finally:
+            del self._callbacks
+
     def _run_search(self, evaluate_candidates: EvaluateCandidates) -> None:
-        """Ask the optimizer for candidates, evaluate them, tell their mean test scores."""
+        """Search each subspace in turn with its own optimizer."""
         self._check_refit_names_a_metric()
-        opt = Optimizer(
-            _search_space(self.search_spaces), acquisition=self.acquisition,
-            n_initial=self.n_initial, seed=_seed(self.random_state), maximize=True,
-        )
-        batch = max(1, effective_n_jobs(self.n_jobs) // self.n_splits_)
-        all_failed: ValueError | None = None  # the last evaluation in which every fit failed
-        recorded = seen_nan = False
-        for start in range(0, self.n_iter, batch):
-            candidates = opt.ask(min(batch, self.n_iter - start))
-            try:
-                results = _evaluate(evaluate_candidates, candidates, quiet=seen_nan)
-            except ValueError as error:
-                all_failed = self._all_fits_failed(error)
-                opt.tell_failure(candidates, str(error))
-                continue
-            scores = np.asarray(results[self._score_key(results)], dtype=float)
-            recorded, seen_nan = True, seen_nan or not np.all(np.isfinite(scores))
-            for params, score in zip(candidates, scores[-len(candidates):]):
-                _tell(opt, params, float(score))
-        self.optimize_result_ = opt.result()
-        if not recorded:
-            assert all_failed is not None, "n_iter >= 1 candidates were evaluated"
-            raise all_failed
+        subspaces = _subspaces(self.search_spaces, self.n_iter)
+        kwargs = _optimizer_kwargs(self.optimizer_kwargs)
+        seeds = _seeds(self.random_state, len(subspaces))
+        run = _Evaluation(evaluate_candidates, self)
+        callbacks: list[Callback] = getattr(self, "_callbacks", [])  # set by fit
+        optimizers = []
+        for (space, n_iter), seed in zip(subspaces, seeds):
+            opt = Optimizer(space, acquisition=self.acquisition, n_initial=self.n_initial,
+                            seed=seed, maximize=True, **kwargs)
+            optimizers.append(opt)
+            self._search(opt, n_iter, run, callbacks)
+        self.optimizers_ = optimizers
+        self.optimizer_results_ = [opt.result() for opt in optimizers]
+        self.optimize_result_ = self.optimizer_results_[run.best_subspace(optimizers)]
+        run.raise_if_nothing_recorded()
+
+    def _search(self, opt: Optimizer, n_iter: int, run: _Evaluation,
+                callbacks: list[Callback]) -> None:
+        """Up to `n_iter` candidates, `_batch_size` at a time, until a callback says stop."""
+        batch = self._batch_size()
+        done = 0
+        while done < n_iter:
+            count = min(batch, n_iter - done, _unevaluated(opt))
+            if count < 1:
+                logger.info("subspace %s exhausted after %d candidates", opt.space, done)
+                return
+            candidates = opt.ask(count)
+            done += count
+            run.evaluate(opt, candidates)
+            if callbacks and _stop(callbacks, opt.result()):
+                return
+
+    def _batch_size(self) -> int:
+        if self.n_points is not None:
+            return int(self.n_points)
+        return max(1, int(effective_n_jobs(self.n_jobs)) // int(self.n_splits_))
 
     def _all_fits_failed(self, error: ValueError) -> ValueError:
         """Warn about an evaluation in which every fit failed; re-raise any other error.
@@ -261,21 +339,134 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
     return Space(dimensions)
 
 
-def _seed(random_state: Any) -> int:
-    """An int seed for the optimizer: an int itself, else drawn from the RandomState.
+def _subspaces(search_spaces: Any, n_iter: int) -> list[tuple[Space, int]]:
+    """The (space, number of candidates) of each subspace, as scikit-optimize reads them.
 
     Parameters
     ----------
-    random_state : int, RandomState instance or None
-        None stands for numpy's global RandomState (scikit-learn's convention).
+    search_spaces : dict, list of dict, or list of (dict, int)
+        One space, or subspaces searched in turn.
+    n_iter : int
+        Candidates of a subspace given without its own count.
 
     Returns
     -------
-    int
+    list of (Space, int)
+    """
+    if isinstance(search_spaces, Mapping):
+        return [(_search_space(search_spaces), n_iter)]
+    if not search_spaces:
+        raise ValueError("search_spaces is an empty list; give at least one dict of dimensions")
+    out = []
+    for i, item in enumerate(search_spaces):
+        if isinstance(item, Mapping):
+            out.append((_search_space(item), n_iter))
+            continue
+        if not isinstance(item, tuple):
+            raise TypeError(f"search_spaces[{i}]={item!r} must be a dict of dimensions or a "
+                            "(dict, n_iter) pair")
+        if len(item) != 2 or not isinstance(item[0], Mapping) or not _is_count(item[1]):
+            raise ValueError(f"search_spaces[{i}]={item!r} must be a (dict, n_iter) pair with "
+                             "n_iter a positive integer")
+        out.append((_search_space(item[0]), int(item[1])))
+    return out
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= 1
+
+
+def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Check the keys of ``optimizer_kwargs`` (their values are checked by `Optimizer`)."""
+    kwargs = dict(optimizer_kwargs or {})
+    parameters = inspect.signature(Optimizer.__init__).parameters
+    accepted = sorted(name for name, p in parameters.items()
+                      if p.kind is p.KEYWORD_ONLY and name not in _RESERVED_OPTIMIZER_KWARGS)
+    for key in kwargs:
+        if key in _RESERVED_OPTIMIZER_KWARGS:
+            raise ValueError(f"optimizer_kwargs[{key!r}] cannot be given: it is set by "
+                             f"{_RESERVED_OPTIMIZER_KWARGS[key]}")
+        if key not in accepted:
+            raise ValueError(f"optimizer_kwargs has the unknown key {key!r}; Optimizer "
+                             f"accepts {accepted}")
+    return kwargs
+
+
+def _seeds(random_state: Any, n_subspaces: int) -> list[int]:
+    """One int seed per subspace.
+
+    An int is the first subspace's seed itself, and the later ones' are
+    derived from it (`numpy.random.SeedSequence`); a RandomState (None:
+    numpy's global one, scikit-learn's convention) gives one draw per subspace.
     """
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(_SEED_BOUND))
+        seed = int(random_state)
+        derived = [int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
+                   for i in range(1, n_subspaces)]
+        return [seed, *derived]
+    generator = check_random_state(random_state)
+    return [int(generator.randint(_SEED_BOUND)) for _ in range(n_subspaces)]
+
+
+def _check_callbacks(callback: Any) -> list[Callback]:
+    if callback is None:
+        return []
+    callbacks = list(callback) if isinstance(callback, (list, tuple)) else [callback]
+    for item in callbacks:
+        if not callable(item):
+            raise TypeError(f"callback={callback!r} must be a callable or a list of callables")
+    return callbacks
+
+
+def _stop(callbacks: list[Callback], result: OptimizeResult) -> bool:
+    """Call every callback (scikit-optimize's rule); True if any of them returns a true value."""
+    decisions = [callback(result) for callback in callbacks]
+    return any(bool(decision) for decision in decisions if decision is not None)
+
+
+def _unevaluated(opt: Optimizer) -> int:
+    """Points of a finite space not evaluated yet (a large number for a continuous one)."""
+    size = opt.space.cardinality
+    return 2**62 if size is None else size - len(opt.history)
+
+
+class _Evaluation:
+    """Cross-validates candidates with scikit-learn's `evaluate_candidates` and tells the scores.
+
+    Keeps what the whole search needs across subspaces: whether anything was
+    recorded, the last evaluation in which every fit failed, and whether a
+    NaN score was already reported.
+    """
+
+    def __init__(self, evaluate_candidates: EvaluateCandidates, search: BayesSearchCV) -> None:
+        self.evaluate_candidates, self.search = evaluate_candidates, search
+        self.all_failed: ValueError | None = None
+        self.recorded = self.seen_nan = False
+
+    def evaluate(self, opt: Optimizer, candidates: list[dict[str, Any]]) -> None:
+        try:
+            results = _evaluate(self.evaluate_candidates, candidates, quiet=self.seen_nan)
+        except ValueError as error:
+            self.all_failed = self.search._all_fits_failed(error)
+            opt.tell_failure(candidates, str(error))
+            return
+        scores = np.asarray(results[self.search._score_key(results)], dtype=float)
+        self.recorded = True
+        self.seen_nan = self.seen_nan or not np.all(np.isfinite(scores))
+        for params, score in zip(candidates, scores[-len(candidates):]):
+            _tell(opt, params, float(score))
+
+    @staticmethod
+    def best_subspace(optimizers: list[Optimizer]) -> int:
+        """Index of the optimizer holding the best score (the first one on ties)."""
+        bests = [-math.inf if opt.best is None else float(opt.best.value)  # type: ignore[arg-type]
+                 for opt in optimizers]
+        return int(np.argmax(bests))
+
+    def raise_if_nothing_recorded(self) -> None:
+        if not self.recorded:
+            assert self.all_failed is not None, "n_iter >= 1 candidates were evaluated"
+            raise self.all_failed
 
 
 def _evaluate(evaluate_candidates: EvaluateCandidates, candidates: list[dict[str, Any]],

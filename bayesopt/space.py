@@ -18,6 +18,7 @@ the last bits of a log/exp round trip).
 from __future__ import annotations
 
 import abc
+import difflib
 import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -329,16 +330,29 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
         raise TypeError(f"dimension {name!r}: definition must be a table/dict, got {spec!r}")
     kind = spec.get("type")
     if kind not in _TYPES:
-        raise ValueError(f"dimension {name!r}: type={kind!r} must be one of {sorted(_TYPES)}")
+        hint = (_did_you_mean(kind, _TYPES) if "type" in spec
+                else "".join(_did_you_mean(key, {"type"}) for key in spec))
+        raise ValueError(
+            f"dimension {name!r}: type={kind!r} must be one of {sorted(_TYPES)}{hint}")
     args = {key: value for key, value in spec.items() if key != "type"}
     required, optional = _KEYS[kind]
     missing = sorted(required - set(args))
     unknown = sorted(set(args) - required - optional)
     if missing or unknown:
+        hints = "".join(_did_you_mean(key, (required | optional) - set(args)) for key in unknown)
         raise ValueError(
-            f"dimension {name!r} of type {kind!r}: missing key(s) {missing}, unknown key(s) {unknown}"
+            f"dimension {name!r} of type {kind!r}: missing key(s) {missing}, unknown key(s) "
+            f"{unknown}; valid keys are {sorted(required | optional | {'type'})}{hints}"
         )
     return _TYPES[kind](**args, name=name)
+
+
+def _did_you_mean(word: Any, valid: Iterable[str]) -> str:
+    """The hint `` ('lgo': did you mean 'log'?)`` for the nearest valid word (`difflib`), or ""."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, sorted(valid), n=1)
+    return f" ({word!r}: did you mean {close[0]!r}?)" if close else ""
 
 
 class Space:

@@ -7,6 +7,9 @@
 
     record = run(make_problem("branin", 0), "skopt", seed=0)   # one run, every step timed
 
+The protocol an adapter follows is `bench.protocol.OptimizerAdapter`; a
+third-party adapter runs by `module:attribute` wherever a name is taken.
+
 Each space reaches each optimizer in its native form where it has one:
 
 | optimizer | log real            | integer (log integer)                  | categorical             |
@@ -46,12 +49,16 @@ from typing import Any
 import numpy as np
 
 from bayesopt.space import Categorical, Dimension, Integer, Real, Space
+from bench.protocol import OptimizerAdapter, check_adapter, is_spec, load_optimizer
 
 Params = dict[str, Any]
 
 
 class Adapter(abc.ABC):
-    """One optimizer, minimizing, driven one point at a time."""
+    """One optimizer, minimizing, driven one point at a time (`bench.protocol.OptimizerAdapter`).
+
+    A base class for adapters: subclasses implement `ask` and `tell`.
+    """
 
     def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int) -> None:
         self.space = Space(dict(space))
@@ -169,10 +176,16 @@ class OptunaAdapter(Adapter):
                 self.distributions[dim.name] = IntDistribution(dim.low, dim.high, log=dim.log)
             else:
                 self.distributions[dim.name] = CategoricalDistribution(dim.choices)
-        samplers = {"gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler}
         self.study = optuna.create_study(
-            direction="minimize", sampler=samplers[sampler](seed=seed, n_startup_trials=n_initial))
+            direction="minimize", sampler=self.make_sampler(sampler, seed, n_initial))
         self.trial: Any = None
+
+    def make_sampler(self, name: str, seed: int, n_initial: int) -> Any:
+        """Optuna's sampler `name` with the protocol's seed and initial-design size."""
+        import optuna
+
+        samplers = {"gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler}
+        return samplers[name](seed=seed, n_startup_trials=n_initial)
 
     def ask(self) -> Params:
         self.trial = self.study.ask(self.distributions)
@@ -528,7 +541,9 @@ def missing_reason(name: str) -> str | None:
 
 
 def versions(name: str) -> dict[str, str]:
-    """Installed versions of the distributions optimizer `name` uses."""
+    """Installed versions of the distributions optimizer `name` (or `module:attribute`) uses."""
+    if is_spec(name):
+        return _third_party_version(name.partition(":")[0])
     out = {}
     for module in OPTIMIZERS[name][1]:
         try:
@@ -538,7 +553,26 @@ def versions(name: str) -> dict[str, str]:
     return out
 
 
-def make_adapter(name: str, space: Mapping[str, Dimension], seed: int, n_initial: int) -> Adapter:
+def _third_party_version(module: str) -> dict[str, str]:
+    """{top-level package: its installed version, its `__version__`, or "unknown"}."""
+    top = module.partition(".")[0]
+    try:
+        return {top: importlib.metadata.version(top)}
+    except importlib.metadata.PackageNotFoundError:
+        return {top: str(getattr(importlib.import_module(module), "__version__", "unknown"))}
+
+
+def optimizer_name(name: str) -> str:
+    """The name a run reports: `name` itself, or a third-party factory's (`bench.protocol`)."""
+    return load_optimizer(name)[0] if is_spec(name) else name
+
+
+def make_adapter(name: str, space: Mapping[str, Dimension], seed: int,
+                 n_initial: int) -> OptimizerAdapter:
+    """A built-in optimizer by name, or a third-party one by `module:attribute`."""
+    if is_spec(name):
+        factory = load_optimizer(name)[1]
+        return check_adapter(factory(space, seed, n_initial), name)
     reason = missing_reason(name)
     if reason is not None:
         raise RuntimeError(f"optimizer {name!r} is MISSING: {reason}")
@@ -546,6 +580,30 @@ def make_adapter(name: str, space: Mapping[str, Dimension], seed: int, n_initial
 
 
 # -------------------------------------------------------------------- driver
+def drive(adapter: OptimizerAdapter, problem: Any, budget: int) -> list[dict[str, Any]]:
+    """Ask, evaluate and tell `budget` times; per step the point, the value told and the
+    seconds spent in ask + tell (`overhead`) and in the evaluation (`eval_seconds`).
+
+    Each asked point is validated against the problem's space, untimed: a
+    third-party adapter's point is checked before it is evaluated.
+    """
+    space = Space(problem.space)
+    steps = []
+    for _ in range(budget):
+        t0 = time.perf_counter()
+        params = adapter.ask()
+        t1 = time.perf_counter()
+        params = space.validate(params)
+        t2 = time.perf_counter()
+        value = problem.evaluate(params)
+        t3 = time.perf_counter()
+        adapter.tell(params, value)
+        t4 = time.perf_counter()
+        steps.append({"params": params, "value": value, "overhead": (t1 - t0) + (t4 - t3),
+                      "eval_seconds": t3 - t2})
+    return steps
+
+
 def run(problem: Any, optimizer: str, seed: int, budget: int | None = None) -> dict[str, Any]:
     """One run of `optimizer` on `problem` (a `bench.problems.Problem`), as a JSON-able record.
 
@@ -558,32 +616,32 @@ def run(problem: Any, optimizer: str, seed: int, budget: int | None = None) -> d
     from bayesopt.optimizer import default_n_initial
 
     budget = problem.budget if budget is None else budget
-    n_initial = default_n_initial(Space(problem.space))
+    space = Space(problem.space)
+    n_initial = default_n_initial(space)
     start = time.perf_counter()
     adapter = make_adapter(optimizer, problem.space, seed, n_initial)
     setup = time.perf_counter() - start
-    steps = []
-    for _ in range(budget):
-        t0 = time.perf_counter()
-        params = adapter.ask()
-        t1 = time.perf_counter()
-        value = problem.evaluate(params)
-        t2 = time.perf_counter()
-        adapter.tell(params, value)
-        t3 = time.perf_counter()
-        steps.append({"params": params, "value": value, "overhead": (t1 - t0) + (t3 - t2),
-                      "eval_seconds": t2 - t1})
+    steps = drive(adapter, problem, budget)
     for step in steps:  # judged after the run, so judging costs no optimizer time
         step["true_value"] = (step["value"] if problem.kind == "ml"
                               else problem.true_value(step["params"]))
     t4 = time.perf_counter()
     recommended = adapter.recommend()
     recommend_seconds = time.perf_counter() - t4
+    if recommended is not None:
+        recommended = space.validate(recommended)
     return {
-        "problem": problem.name, "optimizer": optimizer, "seed": seed, "budget": budget,
+        "problem": problem.name, "optimizer": optimizer_name(optimizer), "seed": seed,
+        "budget": budget,
         "n_initial": n_initial, "setup_seconds": setup, "wall_seconds": time.perf_counter() - start,
         "steps": steps,
         "recommended": recommended, "recommend_seconds": recommend_seconds,
         "recommended_true_value": None if recommended is None else problem.true_value(recommended),
-        "stats": adapter.stats(), "versions": versions(optimizer), **adapter.identity(),
+        "stats": adapter.stats(), "versions": versions(optimizer), **_identity(adapter),
     }
+
+
+def _identity(adapter: OptimizerAdapter) -> dict[str, Any]:
+    """The optional `identity()` of an adapter (`bench.protocol.OptimizerAdapter`), else {}."""
+    identity = getattr(adapter, "identity", None)
+    return dict(identity()) if callable(identity) else {}

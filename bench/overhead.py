@@ -39,6 +39,7 @@ import scipy.linalg
 
 from bayesopt import Optimizer
 from bayesopt.test_functions import Hartmann6
+from bench.arguments import positive_float, positive_int
 from kernels import Kernel
 
 DIM = 6
@@ -246,14 +247,17 @@ def _limit_threads(threads: int) -> object:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100,250,500,1000,2000")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--peers", default="optuna,botorch")
-    parser.add_argument("--peer-budget", type=float, default=120.0)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--steps", type=positive_int, default=20)
+    parser.add_argument("--peers", default="optuna,botorch",
+                        help=f"comma-separated, from: {', '.join(PEERS)} ('' for none)")
+    parser.add_argument("--peer-budget", type=positive_float, default=120.0)
+    parser.add_argument("--threads", type=positive_int, default=1)
     parser.add_argument("--out", default="bench/results/overhead.md")
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    peers = [p for p in args.peers.split(",") if p]
+    try:
+        sizes, peers = _checked(args)
+    except ValueError as error:
+        parser.error(str(error))
     with _limit_threads(args.threads):  # type: ignore[attr-defined]
         rows = [_row(n, args.steps, peers, args.peer_budget) for n in sizes]
     report = (f"{table(rows, peers)}\n\nd = {DIM} (Hartmann-6), {args.steps} steps per n, "
@@ -264,6 +268,19 @@ def main(argv: list[str] | None = None) -> None:
     print(report)
     with open(args.out, "w", encoding="utf-8") as handle:
         handle.write(report)
+
+
+def _checked(args: argparse.Namespace) -> tuple[list[int], list[str]]:
+    """The sizes and peers; ValueError naming the first argument that makes no sense."""
+    sizes = [part.strip() for part in args.sizes.split(",")]
+    if not all(part.isdigit() and int(part) >= 1 for part in sizes):
+        raise ValueError(f"--sizes {args.sizes!r}: expected comma-separated integers >= 1")
+    peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    unknown = [p for p in peers if p not in PEERS]
+    if unknown:
+        raise ValueError(f"--peers {args.peers!r}: unknown peer(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(PEERS)} (--peers '' for none)")
+    return [int(part) for part in sizes], peers
 
 
 def _row(n: int, steps: int, peers: list[str], budget: float) -> Row:

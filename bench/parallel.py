@@ -30,6 +30,7 @@ import numpy as np
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, minimize
 from bayesopt.test_functions import Branin, Hartmann6
+from bench.arguments import nonnegative_float, positive_int
 
 
 def sleeping_sphere(params: dict, sleep: float) -> float:
@@ -135,10 +136,10 @@ def _evaluations_to_reach(curve: np.ndarray, target: float, budget: int) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("what", choices=["throughput", "batches"])
-    parser.add_argument("--n-calls", type=int, default=40)
-    parser.add_argument("--sleep", type=float, default=0.5)
-    parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--n-calls", type=positive_int, default=40)
+    parser.add_argument("--sleep", type=nonnegative_float, default=0.5)
+    parser.add_argument("--seeds", type=positive_int, default=10)
+    parser.add_argument("--batch", type=positive_int, default=4)
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     if args.what == "throughput":

@@ -1,6 +1,7 @@
 """The problems of the quality suite: what an optimizer sees, and how its answer is judged.
 
-Every problem is a minimization over a dict of bayesopt dimensions:
+Every problem is a minimization over a dict of bayesopt dimensions (the
+protocol, documented in `bench.protocol.Problem`):
 
     evaluate(params) -> float     what the optimizer is told (noisy for the noisy variants)
     true_value(params) -> float   the noiseless value, used only for judging
@@ -27,13 +28,14 @@ import warnings
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from bayesopt.space import Categorical, Dimension, Integer, Real
 from bayesopt.test_functions import PROBLEMS as TEST_FUNCTIONS
 from bayesopt.test_functions import TestFunction
+from bench.protocol import Problem, check_problem, is_spec, load_problem
 
 SMALL_DIM = 6  # problems with d <= SMALL_DIM get SMALL_BUDGET evaluations, larger ones LARGE_BUDGET
 SMALL_BUDGET = 50
@@ -57,25 +59,6 @@ NOISE_STD = {"branin": 0.2, "hartmann6": 0.15}
 def budget_for(n_dims: int) -> int:
     """The protocol's budget: 50 evaluations for d <= 6, 100 for larger d."""
     return SMALL_BUDGET if n_dims <= SMALL_DIM else LARGE_BUDGET
-
-
-class Problem(Protocol):
-    """What the suite needs of a problem (every problem is minimized)."""
-
-    name: str
-    kind: str  # "synthetic", "noisy" or "ml"
-    space: dict[str, Dimension]
-    budget: int
-    optimum: float | None
-    minimize: bool
-
-    def evaluate(self, params: Mapping[str, Any]) -> float:
-        """The value the optimizer is told (noisy for the noisy variants)."""
-        ...
-
-    def true_value(self, params: Mapping[str, Any]) -> float:
-        """The noiseless value, used to judge the optimizer's answer."""
-        ...
 
 
 def regret(problem: Problem, value: float) -> float:
@@ -256,7 +239,13 @@ PROBLEM_NAMES = SYNTHETIC + NOISY + ML
 
 
 def make_problem(name: str, seed: int = 0) -> Problem:
-    """A fresh problem for one run; `seed` seeds the noise of the noisy variants."""
+    """A fresh problem for one run; `seed` seeds the noise of the noisy variants.
+
+    `name` is a built-in problem or a third-party `module:attribute` problem
+    factory (`bench.protocol.ProblemFactory`), checked against the protocol.
+    """
+    if is_spec(name):
+        return check_problem(load_problem(name)(seed), name)
     if name in SYNTHETIC:
         return SyntheticProblem(TEST_FUNCTIONS[name]())
     if name in NOISY:

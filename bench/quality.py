@@ -1,14 +1,22 @@
 """The optimization-quality suite: bayesopt against its peers on the same problems, seeds and budgets.
 
     python -m bench.quality [--problems a,b] [--optimizers x,y] [--seeds 10]
-                            [--out bench/results] [--jobs 2] [--force] [--report-only]
+                            [--problem module:attr] [--optimizer module:attr]
+                            [--out DIR] [--write-results] [--jobs 2] [--force]
+                            [--report-only] [--budget N]
 
 Runs every (problem, optimizer, seed) of the selection on a process pool
-(`--jobs`), each run single-threaded (one BLAS, Numba and torch thread), and
-caches each run as JSON under `OUT/runs/` — a later call skips cached runs
-(unless `--force`), so the suite can be run in parts and resumed. Then it
-aggregates every cached run of the selected seeds into `OUT/quality.md` and
-one `OUT/convergence_<problem>.png` per problem.
+(`--jobs`; 1 runs in this process), each run single-threaded (one BLAS, Numba
+and torch thread), and caches each run as JSON under `OUT/runs/` — a later
+call skips cached runs (unless `--force`), so the suite can be run in parts
+and resumed. Then it aggregates every cached run of the selected seeds into
+`OUT/quality.md` and one `OUT/convergence_<problem>.png` per problem.
+
+OUT is the committed `bench/results` only for the complete protocol or with
+`--write-results`; a partial run goes to a scratch directory, and its report
+gets no PASS/FAIL verdicts. A run that raises is an ERROR cell of the report
+and makes the exit status 1; arguments that make no sense exit with status 2.
+Third-party optimizers and problems (`module:attr`) follow `bench.protocol`.
 
 Judging. A run's answer is the point with the best *observed* value; its
 score is that point's noiseless value minus f* (the simple regret), or, for
@@ -24,15 +32,19 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
+import functools
 import json
 import multiprocessing
 import os
 import platform
 import sys
+import tempfile
 import time
 import traceback
 import warnings
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,13 +53,34 @@ from typing import Any
 import numpy as np
 
 from bench.adapters import ABLATIONS, OPTIMIZERS, missing_reason, run, versions
+from bench.arguments import positive_int
 from bench.problems import ML, NOISY, PROBLEM_NAMES, SYNTHETIC, make_problem
+from bench.protocol import Problem, check_adapter, check_problem, load_optimizer, load_problem
 
 FORMAT = 1  # version of the cached run records
 DEFAULT_SEEDS = 10
 HEADLINE = "bayesopt"  # the optimizer the targets are about
 BASELINE = "random"
 GROUPS = {"all": PROBLEM_NAMES, "synthetic": SYNTHETIC, "noisy": NOISY, "ml": ML}
+RESULTS = Path(__file__).resolve().parent / "results"  # the committed protocol results
+SCRATCH = Path(tempfile.gettempdir()) / "bayesopt-bench"  # a partial run's default --out
+# the optimizers the protocol's report and verdicts are about (the ablations have their own)
+PROTOCOL_OPTIMIZERS = tuple(o for o in OPTIMIZERS if o not in ABLATIONS)
+
+# name -> what a worker builds it from: the name itself, or a third-party `module:attribute`
+# (`main` adds the --problem and --optimizer ones)
+PROBLEM_SPECS: dict[str, str] = {name: name for name in PROBLEM_NAMES}
+OPTIMIZER_SPECS: dict[str, str] = {name: name for name in OPTIMIZERS}
+
+
+def describe(problem: str) -> Problem:
+    """The problem named `problem` as seed 0 builds it: its space, budget, optimum and kind."""
+    return _seed_zero(PROBLEM_SPECS[problem])
+
+
+@functools.cache
+def _seed_zero(spec: str) -> Problem:
+    return make_problem(spec, 0)
 
 
 # ----------------------------------------------------------------- running
@@ -56,14 +89,46 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "NUMBA_NUM_THREADS")
 
 
-def single_thread_environment() -> None:
-    """One thread for every library in the worker processes, set before they import numpy.
+@contextlib.contextmanager
+def worker_environment() -> Iterator[None]:
+    """One thread for every library in the worker processes started inside this block.
 
-    Inside each run `threadpoolctl` (BLAS) and `torch.set_num_threads` enforce it
-    again, which also covers `--jobs 1`, where the runs share this process.
+    Spawned workers inherit `os.environ`, and read it before they import
+    numpy or Numba. The variables are restored on exit because this process
+    must not keep them: Numba reads NUMBA_NUM_THREADS when imported, launches
+    its threads with that value, and raises at its next compilation if the
+    variable has changed since ("Cannot set NUMBA_NUM_THREADS to a different
+    value once the threads have been launched") — which every in-process run
+    (`--jobs 1`) hit. Runs in this process are limited by `one_thread` instead.
     """
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = "1"
+    saved = {variable: os.environ.get(variable) for variable in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    try:
+        yield
+    finally:
+        for variable, value in saved.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """One BLAS thread (threadpoolctl) and one Numba thread for the run inside, wherever it runs.
+
+    torch's adapters set `torch.set_num_threads(1)` themselves.
+    """
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        numba.set_num_threads(previous)
 
 
 def run_path(out: Path, problem: str, optimizer: str, seed: int) -> Path:
@@ -71,7 +136,10 @@ def run_path(out: Path, problem: str, optimizer: str, seed: int) -> Path:
 
 
 def load_run(path: Path, budget: int | None = None) -> dict[str, Any] | None:
-    """A cached run record, or None if absent, unreadable, of an old format or another budget."""
+    """A cached run record, or None if absent, unreadable, of an old format or another budget.
+
+    A record of a run that raised (it has "error") is never a completed run.
+    """
     try:
         record = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -85,10 +153,26 @@ def load_run(path: Path, budget: int | None = None) -> dict[str, Any] | None:
 
 def expected_budget(problem: str, budget: int | None) -> int:
     """The evaluations a cached run must have: the override, else the problem's protocol."""
-    return budget if budget is not None else make_problem(problem, 0).budget
+    return budget if budget is not None else describe(problem).budget
 
 
-def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | None,
+@dataclass(frozen=True)
+class Task:
+    """One run to do: names (for the cache and the report) and how a worker builds them."""
+
+    problem: str
+    optimizer: str
+    seed: int
+    path: str
+    budget: int  # the evaluations of the run: the problem's, or the --budget override
+
+    @property
+    def specs(self) -> tuple[str, str]:
+        """A built-in name, or the `module:attribute` of a third-party one."""
+        return PROBLEM_SPECS[self.problem], OPTIMIZER_SPECS[self.optimizer]
+
+
+def run_one(problem_spec: str, optimizer_spec: str, seed: int, path: str, budget: int,
             skip_cached: bool = True) -> dict[str, Any]:
     """Run and cache one (problem, optimizer, seed); return a short summary. Runs in a worker.
 
@@ -96,19 +180,16 @@ def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | No
     several suites running at once on overlapping selections do not repeat a run
     another one has finished meanwhile.
     """
-    from threadpoolctl import threadpool_limits
-
-    summary = {"problem": problem, "optimizer": optimizer, "seed": seed, "seconds": 0.0,
-               "error": None}
-    if skip_cached and load_run(Path(path), expected_budget(problem, budget)) is not None:
+    summary: dict[str, Any] = {"seconds": 0.0, "error": None}
+    if skip_cached and load_run(Path(path), budget) is not None:
         return {**summary, "cached": True}
     start = time.perf_counter()
-    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+    with one_thread(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            record = run(make_problem(problem, seed), optimizer, seed, budget)
-        except Exception:  # noqa: BLE001 - a crashing peer is reported, not dropped
-            record = {"problem": problem, "optimizer": optimizer, "seed": seed,
+            record = run(make_problem(problem_spec, seed), optimizer_spec, seed, budget)
+        except Exception:  # noqa: BLE001 - a crashing optimizer is reported, not dropped
+            record = {"problem": problem_spec, "optimizer": optimizer_spec, "seed": seed,
                       "error": traceback.format_exc()}
     record["format"] = FORMAT
     record["warnings"] = dict(Counter(
@@ -121,46 +202,49 @@ def run_one(problem: str, optimizer: str, seed: int, path: str, budget: int | No
     return {**summary, "seconds": time.perf_counter() - start, "error": record.get("error")}
 
 
-def run_selection(tasks: list[tuple[str, str, int]], out: Path, jobs: int, force: bool,
-                  budget: int | None) -> None:
-    todo = []
-    for problem, optimizer, seed in tasks:
-        path = run_path(out, problem, optimizer, seed)
-        if force or load_run(path, expected_budget(problem, budget)) is None:
-            todo.append((problem, optimizer, seed, str(path), budget, not force))
+def run_selection(tasks: list[Task], jobs: int, force: bool) -> int:
+    """Run the tasks not cached (all with `force`); return how many raised."""
+    todo = [t for t in tasks if force or load_run(Path(t.path), t.budget) is None]
     print(f"{len(tasks)} runs selected, {len(tasks) - len(todo)} cached, {len(todo)} to run "
           f"on {jobs} process(es)", flush=True)
     todo.sort(key=_expected_cost, reverse=True)  # longest first: the pool drains evenly
+    arguments = [(*t.specs, t.seed, t.path, t.budget, not force) for t in todo]
     start = time.perf_counter()
+    errors = 0
     if jobs <= 1:
-        for i, task in enumerate(todo, 1):
-            _progress(i, len(todo), run_one(*task), start)
-        return
+        for i, (task, argument) in enumerate(zip(todo, arguments), 1):
+            errors += _progress(f"[{i}/{len(todo)}]", task, run_one(*argument), start)
+        return errors
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited thread pools
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = [pool.submit(run_one, *task) for task in todo]
+    with worker_environment(), concurrent.futures.ProcessPoolExecutor(
+            jobs, mp_context=context) as pool:
+        futures = {pool.submit(run_one, *argument): task
+                   for task, argument in zip(todo, arguments)}
         for i, future in enumerate(concurrent.futures.as_completed(futures), 1):
-            _progress(i, len(todo), future.result(), start)
+            errors += _progress(f"[{i}/{len(todo)}]", futures[future], future.result(), start)
+    return errors
 
 
 # rough seconds per 50-evaluation run on one core, for ordering only (bench/README.md, "Cost")
 _COST = {"bayes_opt": 30.0, "botorch": 30.0, "skopt": 15.0, "optuna-gp": 4.0}
 
 
-def _expected_cost(task: tuple[Any, ...]) -> float:
+def _expected_cost(task: Task) -> float:
     """Longest first: 100-evaluation runs cost 4–9× a 50-evaluation run; ML runs add evaluations."""
-    problem, optimizer = task[0], task[1]
-    size = make_problem(problem, 0).budget / 50
-    return _COST.get(optimizer, 2.0) * size**2.5 + (5.0 if problem in ML else 0.0)
+    size = describe(task.problem).budget / 50
+    return (_COST.get(task.optimizer, 2.0) * size**2.5
+            + (5.0 if describe(task.problem).kind == "ml" else 0.0))
 
 
-def _progress(i: int, n: int, summary: dict[str, Any], start: float) -> None:
-    status = ("CRASHED" if summary["error"] else "cached meanwhile" if summary.get("cached")
+def _progress(counter: str, task: Task, summary: dict[str, Any], start: float) -> int:
+    """Print one finished run; 1 if it raised, else 0."""
+    status = ("ERROR" if summary["error"] else "cached meanwhile" if summary.get("cached")
               else f"{summary['seconds']:.1f}s")
-    print(f"[{i}/{n}] {summary['problem']} {summary['optimizer']} seed {summary['seed']}: "
+    print(f"{counter} {task.problem} {task.optimizer} seed {task.seed}: "
           f"{status} (elapsed {time.perf_counter() - start:.0f}s)", flush=True)
     if summary["error"]:
         print(summary["error"], file=sys.stderr, flush=True)
+    return 1 if summary["error"] else 0
 
 
 # --------------------------------------------------------------- judging
@@ -200,13 +284,16 @@ def score_curve(record: dict[str, Any], optimum: float | None) -> np.ndarray:
     return out - (optimum or 0.0)
 
 
+Errors = dict[tuple[str, str], list[int]]  # (problem, optimizer) -> seeds whose run raised
+
+
 def collect(out: Path, problems: list[str], optimizers: list[str], seeds: list[int],
-            budget: int | None) -> tuple[dict[tuple[str, str], Cell], dict[str, list[str]]]:
-    """Cells with every selected seed cached, and the runs that crashed, by optimizer."""
+            budget: int | None) -> tuple[dict[tuple[str, str], Cell], Errors]:
+    """Cells with every selected seed cached, and the seeds whose run raised, by cell."""
     cells: dict[tuple[str, str], Cell] = {}
-    crashed: dict[str, list[str]] = {}
+    errors: Errors = {}
     for problem in problems:
-        optimum = make_problem(problem, 0).optimum
+        optimum = describe(problem).optimum
         expected = expected_budget(problem, budget)
         for optimizer in optimizers:
             records = []
@@ -214,12 +301,12 @@ def collect(out: Path, problems: list[str], optimizers: list[str], seeds: list[i
                 path = run_path(out, problem, optimizer, seed)
                 record = load_run(path, expected)
                 if record is None and _crashed(path):
-                    crashed.setdefault(optimizer, []).append(f"{problem} seed {seed}")
+                    errors.setdefault((problem, optimizer), []).append(seed)
                 records.append(record)
             if any(r is None for r in records):
                 continue
             cells[problem, optimizer] = _cell(records, optimum)
-    return cells, crashed
+    return cells, errors
 
 
 def _crashed(path: Path) -> bool:
@@ -304,28 +391,66 @@ def machine_info() -> list[str]:
             f"Python {platform.python_version()}, numpy {np.__version__}"]
 
 
-def write_report(out: Path, cells: dict[tuple[str, str], Cell], problems: list[str],
-                 optimizers: list[str], seeds: list[int], missing: dict[str, str],
-                 crashed: dict[str, list[str]], budget: int | None, command: str) -> Path:
-    problems = [p for p in problems if any((p, o) in cells for o in optimizers)]
+@dataclass(frozen=True)
+class ReportScope:
+    """What a report covers: the rows, columns, seeds and budget, and how it was made."""
+
+    problems: list[str]
+    optimizers: list[str]
+    seeds: list[int]
+    budget: int | None  # None: the protocol's budget
+    command: str
+    missing: dict[str, str]  # optimizer -> why it cannot run here
+    errors: Errors
+
+
+def protocol_gap(cells: dict[tuple[str, str], Cell], scope: ReportScope) -> str | None:
+    """Why the report is not the complete protocol (so it gets no verdicts), or None if it is.
+
+    Complete: the protocol's budget and seeds, exactly its problems and (non-ablation)
+    optimizers, every cell present and no run that raised.
+    """
+    absent = [(p, o) for p in PROBLEM_NAMES for o in PROTOCOL_OPTIMIZERS if (p, o) not in cells]
+    extra = [x for x in scope.problems + scope.optimizers
+             if x not in PROBLEM_NAMES and x not in PROTOCOL_OPTIMIZERS]
+    reasons = {
+        f"a smoke budget of {scope.budget}": scope.budget is not None,
+        f"seeds {_seed_text(scope.seeds)}, not 0–{DEFAULT_SEEDS - 1}":
+            scope.seeds != list(range(DEFAULT_SEEDS)),
+        f"{len(absent)} of {len(PROBLEM_NAMES) * len(PROTOCOL_OPTIMIZERS)} "
+        "problem × optimizer cells without all their seeds": bool(absent),
+        f"not in the protocol: {', '.join(extra)}": bool(extra),
+        f"{sum(map(len, scope.errors.values()))} run(s) raised": bool(scope.errors),
+    }
+    gaps = [reason for reason, applies in reasons.items() if applies]
+    return "; ".join(gaps) if gaps else None
+
+
+def write_report(out: Path, cells: dict[tuple[str, str], Cell], scope: ReportScope) -> Path:
+    def shown(p: str, o: str) -> bool:
+        return (p, o) in cells or (p, o) in scope.errors
+
+    optimizers, budget = scope.optimizers, scope.budget
+    problems = [p for p in scope.problems if any(shown(p, o) for o in optimizers)]
     present = [o for o in optimizers if any((p, o) in cells for p in problems)]
-    columns = present + [o for o in optimizers if o in missing and o not in present]
+    columns = [o for o in optimizers if o in present or o in scope.missing
+               or any(shown(p, o) for p in problems)]
     lines = ["# Optimization quality: bayesopt and its peers", ""]
     lines += [f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
-              f"- command: `{command}`",
+              f"- command: `{scope.command}`",
               *[f"- machine: {m}" for m in machine_info()],
               ("- threads: one per run (BLAS via threadpoolctl, Numba, torch); "
               "runs in parallel processes"),
-              f"- seeds: {_seed_text(seeds)} ({len(seeds)} per cell); budget: "
+              f"- seeds: {_seed_text(scope.seeds)} ({len(scope.seeds)} per cell); budget: "
               + ("50 evaluations for d ≤ 6, 100 for larger d" if budget is None
                  else f"**{budget} evaluations (NOT the protocol's budget: a smoke run)**"),
               ("- initial design: bayesopt's default size, d + 1 within [5, 20], for every "
               "optimizer"), ""]
-    lines += _missing_section(missing, crashed, optimizers)
-    lines += _headline_table(cells, problems, columns, missing, "final")
+    lines += _missing_section(scope.missing, scope.errors)
+    lines += _headline_table(cells, problems, columns, scope.missing, scope.errors, "final")
     rank_table = ranks(cells, problems, present)
     lines += _rank_section(cells, rank_table, problems, present)
-    lines += _targets_section(cells, rank_table, problems, present)
+    lines += _targets_section(cells, rank_table, problems, present, protocol_gap(cells, scope))
     lines += _noisy_section(cells, problems, present)
     lines += _overhead_section(cells, problems, present)
     lines += _ml_cost_section(cells, problems, present)
@@ -342,39 +467,44 @@ def _seed_text(seeds: list[int]) -> str:
     return ", ".join(map(str, seeds))
 
 
-def _missing_section(missing: dict[str, str], crashed: dict[str, list[str]],
-                     optimizers: list[str]) -> list[str]:
-    if not missing and not crashed:
+def _missing_section(missing: dict[str, str], errors: Errors) -> list[str]:
+    if not missing and not errors:
         return []
-    lines = ["## Missing and crashed optimizers", ""]
+    lines = ["## Missing optimizers and errors", ""]
     for name, reason in missing.items():
         lines.append(f"- **{name}: MISSING** — {reason}")
-    for name, runs in crashed.items():
-        lines.append(f"- **{name}: CRASHED** in {len(runs)} run(s): {', '.join(runs[:10])}"
-                     + (" …" if len(runs) > 10 else "") + " (traceback in the run's JSON)")
+    for (problem, optimizer), seeds in errors.items():
+        lines.append(f"- **{optimizer} on {problem}: ERROR** in {len(seeds)} run(s), seed(s) "
+                     f"{', '.join(map(str, seeds))}: the run raised (traceback in its JSON); "
+                     "no result is reported for this cell")
     return lines + [""]
 
 
 def _headline_table(cells: dict[tuple[str, str], Cell], problems: list[str],
-                    optimizers: list[str], missing: dict[str, str], which: str) -> list[str]:
+                    optimizers: list[str], missing: dict[str, str], errors: Errors,
+                    which: str) -> list[str]:
     lines = ["## Final simple regret (ML problems: cross-validated error)", "",
              ("Median [25 %, 75 %] over seeds of the noiseless score of the best observed "
              "point after the full budget; lower is better; **bold**: the best median."), "",
              "| problem | d | budget | " + " | ".join(optimizers) + " |",
              "|---|---|---|" + "---|" * len(optimizers)]
     for problem in problems:
-        spec = make_problem(problem, 0)
+        spec = describe(problem)
         row = [problem, str(len(spec.space)), str(cells_budget(cells, problem, optimizers))]
         present = [o for o in optimizers if (problem, o) in cells]
-        best = min(_key(cells[problem, o].median(which)) for o in present)
+        best = min((_key(cells[problem, o].median(which)) for o in present), default=None)
         for o in optimizers:
-            if (problem, o) not in cells:
+            if (problem, o) in errors:
+                row.append("**ERROR**")
+            elif (problem, o) not in cells:
                 row.append("MISSING" if o in missing else "—")
-                continue
-            text = _cell_text(cells[problem, o], which)
-            row.append(f"**{text}**" if _key(cells[problem, o].median(which)) == best else text)
+            else:
+                text = _cell_text(cells[problem, o], which)
+                row.append(f"**{text}**" if _key(cells[problem, o].median(which)) == best
+                           else text)
         lines.append("| " + " | ".join(row) + " |")
-    return lines + ["", "— : not run (or not every selected seed cached).", ""]
+    return lines + ["", ("— : not run (or not every selected seed cached); **ERROR**: a run "
+                         "raised (see above)."), ""]
 
 
 def cells_budget(cells: dict[tuple[str, str], Cell], problem: str, optimizers: list[str]) -> int:
@@ -410,7 +540,8 @@ def _rank_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, dict
 
 
 def _targets_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, dict[str, float]],
-                     problems: list[str], optimizers: list[str]) -> list[str]:
+                     problems: list[str], optimizers: list[str], gap: str | None) -> list[str]:
+    """The quality issue's targets for bayesopt's defaults; PASS/FAIL only if `gap` is None."""
     if HEADLINE not in optimizers:
         return []
     ours = [p for p in problems if (p, HEADLINE) in cells]
@@ -421,15 +552,14 @@ def _targets_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, d
     top3 = [p for p in ours if n_strictly_better(cells, p, HEADLINE, optimizers) < 3]
     losses = [p for p in ours if (p, BASELINE) in cells
               and _key(cells[p, HEADLINE].median()) > _key(cells[p, BASELINE].median())]
-    complete = all((p, o) in cells for p in problems for o in optimizers)
 
     def verdict(ok: bool) -> str:
-        return "PASS" if ok else "FAIL"
+        return "not judged" if gap is not None else "PASS" if ok else "FAIL"
 
     lines = ["## Targets (bayesopt default settings)", ""]
-    if not complete:
-        lines += ["Not every optimizer ran on every problem: the verdicts cover a partial suite.",
-                  ""]
+    if gap is not None:
+        lines += [(f"Not the complete protocol ({gap}): the figures below cover this "
+                   "partial suite and get no verdict."), ""]
     if best_peer is not None:
         lines.append(f"- best mean rank, strictly ahead of every other optimizer: "
                      f"**{verdict(mean[HEADLINE] < peers[best_peer])}** — bayesopt "
@@ -442,7 +572,7 @@ def _targets_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, d
         lines.append(f"- never loses to random search at the median: "
                      f"**{verdict(not losses)}**"
                      + (f" — loses on {', '.join(losses)}" if losses else ""))
-    noisy = [p for p in ours if p in NOISY]
+    noisy = [p for p in ours if describe(p).kind == "noisy"]
     if noisy:
         lines.append("- noisy variants judged by the noiseless value of the reported point: "
                      "yes, by construction (table below)")
@@ -451,7 +581,7 @@ def _targets_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, d
 
 def _noisy_section(cells: dict[tuple[str, str], Cell], problems: list[str],
                    optimizers: list[str]) -> list[str]:
-    noisy = [p for p in problems if p in NOISY]
+    noisy = [p for p in problems if describe(p).kind == "noisy"]
     if not noisy:
         return []
     lines = ["## Noisy problems: which point is reported", "",
@@ -504,7 +634,8 @@ def _overhead_section(cells: dict[tuple[str, str], Cell], problems: list[str],
 
 def _ml_cost_section(cells: dict[tuple[str, str], Cell], problems: list[str],
                      optimizers: list[str]) -> list[str]:
-    ml = [p for p in problems if p in ML]
+    ml = [p for p in problems
+          if describe(p).kind == "ml" and any((p, o) in cells for o in optimizers)]
     if not ml:
         return []
     lines = ["## Cost of one ML evaluation", "",
@@ -541,7 +672,7 @@ def _notes_section(cells: dict[tuple[str, str], Cell], problems: list[str],
 def _versions_section(optimizers: list[str]) -> list[str]:
     lines = ["## Versions", ""]
     for o in optimizers:
-        text = ", ".join(f"{k} {v}" for k, v in versions(o).items())
+        text = ", ".join(f"{k} {v}" for k, v in versions(OPTIMIZER_SPECS[o]).items())
         lines.append(f"- {o}: {text}")
     return lines + [""]
 
@@ -561,7 +692,7 @@ def write_plots(out: Path, cells: dict[tuple[str, str], Cell], problems: list[st
         if not present:
             continue
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        log = problem not in ML
+        log = describe(problem).kind != "ml"
         for o in present:
             curves = cells[problem, o].curves
             if log:
@@ -590,73 +721,245 @@ def write_plots(out: Path, cells: dict[tuple[str, str], Cell], problems: list[st
 
 # --------------------------------------------------------------------- CLI
 def _names(text: str, known: tuple[str, ...] | list[str], kind: str,
-           groups: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+           groups: dict[str, tuple[str, ...]]) -> list[str]:
+    """Comma-separated names and groups → the names, in order; ValueError on an unknown one."""
     names: list[str] = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
-        if groups and part in groups:
+        if part in groups:
             names += list(groups[part])
         elif part in known:
             names.append(part)
         else:
-            raise SystemExit(f"unknown {kind} {part!r}; known: {', '.join(known)}"
-                             + (f" (or a group: {', '.join(groups)})" if groups else ""))
+            raise ValueError(f"unknown {kind} {part!r}; known: {', '.join(known)} "
+                             f"(or a group: {', '.join(groups)})")
     return list(dict.fromkeys(names))
 
 
 def parse_seeds(text: str) -> list[int]:
-    """'10' → seeds 0–9; '3-5' → 3, 4, 5; '0,4,7' → those seeds."""
-    if text.isdigit():
-        return list(range(int(text)))
-    seeds: list[int] = []
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        seeds += list(range(int(low), int(high or low) + 1))
+    """'10' → seeds 0–9; '3-5' → 3, 4, 5; '0,4,7' → those seeds. ValueError if none or malformed."""
+    if text.strip().isdigit():
+        seeds = list(range(int(text)))
+    else:
+        seeds = []
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            if not low.isdigit() or not (high or low).isdigit() or int(high or low) < int(low):
+                raise ValueError(f"--seeds {text!r}: {part!r} is not a seed (an integer ≥ 0) "
+                                 "or a range low-high with low ≤ high")
+            seeds += list(range(int(low), int(high or low) + 1))
+    if not seeds:
+        raise ValueError(f"--seeds {text!r} selects no seed; give N ≥ 1 for seeds 0..N-1")
     return sorted(set(seeds))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--problems", default="all",
-                        help="comma-separated names or groups (all, synthetic, noisy, ml)")
-    parser.add_argument("--optimizers", default=",".join(OPTIMIZERS))
-    parser.add_argument("--seeds", default=str(DEFAULT_SEEDS),
-                        help="N for seeds 0..N-1, or a list/range like 0,3 or 5-9")
-    parser.add_argument("--out", default="bench/results", type=Path)
-    parser.add_argument("--jobs", default=2, type=int)
+def _seeds_argument(text: str) -> list[int]:
+    try:
+        return parse_seeds(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.quality", description=__doc__.split("\n\n")[0],
+        epilog="Third-party optimizers and problems: bench/README.md, 'Benchmark your own "
+               "optimizer', and the protocols in bench/protocol.py.")
+    parser.add_argument("--problems", default=None, help=(
+        f"comma-separated built-in problems or groups ({', '.join(GROUPS)}); default: all, "
+        f"or none when --problem is given. Built-in: {', '.join(PROBLEM_NAMES)}"))
+    parser.add_argument("--optimizers", default=None, help=(
+        "comma-separated built-in optimizers (or 'all'); default: all, or none when "
+        f"--optimizer is given. Built-in: {', '.join(OPTIMIZERS)}"))
+    parser.add_argument("--problem", action="append", default=[], metavar="MODULE:ATTR",
+                        help="a third-party problem factory, called as factory(seed) "
+                             "(bench.protocol.Problem); repeatable")
+    parser.add_argument("--optimizer", action="append", default=[], metavar="MODULE:ATTR",
+                        help="a third-party adapter factory, called as factory(space, seed, "
+                             "n_initial) (bench.protocol.OptimizerAdapter); repeatable")
+    parser.add_argument("--seeds", default=list(range(DEFAULT_SEEDS)), type=_seeds_argument,
+                        help="N for seeds 0..N-1, or a list/range like 0,3 or 5-9 (default 10)")
+    parser.add_argument("--out", default=None, type=Path, help=(
+        f"the output directory; default: {_relative(RESULTS)} for the complete protocol (or "
+        f"with --write-results), else {SCRATCH}"))
+    parser.add_argument("--write-results", action="store_true", help=(
+        f"let a partial run (some problems, optimizers or seeds) add its runs to the committed "
+        f"results in {_relative(RESULTS)} and rewrite their report and plots"))
+    parser.add_argument("--jobs", default=2, type=positive_int,
+                        help="worker processes (default 2; 1 runs in this process)")
     parser.add_argument("--force", action="store_true", help="re-run cached runs")
     parser.add_argument("--report-only", action="store_true",
                         help="aggregate the cached runs without running anything")
-    parser.add_argument("--budget", type=int, default=None,
-                        help="override the protocol's budget (smoke runs only)")
+    parser.add_argument("--budget", type=positive_int, default=None,
+                        help="override the protocol's budget (smoke runs only, never into "
+                             f"{_relative(RESULTS)})")
+    return parser
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The problems, optimizers and seeds of one call, and its budget override."""
+
+    problems: list[str]
+    optimizers: list[str]
+    seeds: list[int]
+    budget: int | None
+    third_party: list[str]  # names of the --problem and --optimizer ones
+
+    def gap(self) -> str | None:
+        """Why this is not the complete protocol, or None if it is."""
+        reasons = {
+            "some problems": set(self.problems) != set(PROBLEM_NAMES),
+            "some optimizers": set(self.optimizers) != set(OPTIMIZERS),
+            f"seeds {_seed_text(self.seeds)}": self.seeds != list(range(DEFAULT_SEEDS)),
+            f"budget {self.budget}": self.budget is not None,
+        }
+        gaps = [reason for reason, applies in reasons.items() if applies]
+        return ", ".join(gaps) if gaps else None
+
+
+def _third_party(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """Load, check and register the --problem and --optimizer objects; their names."""
+    problems: list[str] = []
+    for spec in args.problem:
+        factory = load_problem(spec)
+        try:
+            built = factory(0)
+        except Exception as error:  # the third party's code: any failure is reported as usage
+            raise ValueError(f"--problem {spec}: factory(seed=0) raised "
+                             f"{type(error).__name__}: {error}") from error
+        problem = check_problem(built, spec)
+        _register(PROBLEM_SPECS, problem.name, spec, PROBLEM_NAMES, "problem")
+        problems.append(problem.name)
+    optimizers: list[str] = []
+    for spec in args.optimizer:
+        name = load_optimizer(spec)[0]
+        _register(OPTIMIZER_SPECS, name, spec, tuple(OPTIMIZERS), "optimizer")
+        optimizers.append(name)
+    return problems, optimizers
+
+
+def _register(registry: dict[str, str], name: str, spec: str, built_in: tuple[str, ...],
+              kind: str) -> None:
+    if name in built_in or registry.get(name, spec) != spec:
+        raise ValueError(f"{kind} {spec!r} is named {name!r}, which {registry[name]!r} "
+                         "already is; give it another name")
+    registry[name] = spec
+
+
+def _check_optimizer(name: str, problem: str) -> None:
+    """Build a third-party optimizer once on `problem`'s space: a clear error before any run."""
+    from bayesopt.optimizer import default_n_initial
+    from bayesopt.space import Space
+
+    spec, space = OPTIMIZER_SPECS[name], describe(problem).space
+    n_initial = default_n_initial(Space(space))
+    try:
+        adapter = load_optimizer(spec)[1](space, 0, n_initial)
+    except Exception as error:  # the third party's code: any failure is reported as usage
+        raise ValueError(f"--optimizer {spec}: factory(space of {problem}, seed=0, "
+                         f"n_initial={n_initial}) raised {type(error).__name__}: {error}"
+                         ) from error
+    check_adapter(adapter, spec)
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    """The validated selection; ValueError/TypeError (shown as a usage error) if it is not."""
+    extra_problems, extra_optimizers = _third_party(args)
+    problems_text = args.problems or ("" if extra_problems else "all")
+    optimizers_text = args.optimizers or ("" if extra_optimizers else "all")
+    problems = _names(problems_text, PROBLEM_NAMES, "problem", GROUPS) + extra_problems
+    optimizers = (_names(optimizers_text, list(OPTIMIZERS), "optimizer",
+                         {"all": tuple(OPTIMIZERS)}) + extra_optimizers)
+    if not problems or not optimizers:
+        raise ValueError(f"no {'problem' if not problems else 'optimizer'} selected")
+    for name in extra_optimizers:
+        _check_optimizer(name, problems[0])
+    return Selection(problems, optimizers, args.seeds, args.budget,
+                     extra_problems + extra_optimizers)
+
+
+def _output(args: argparse.Namespace, selection: Selection) -> Path:
+    """The output directory; ValueError if the run would write what it must not into RESULTS."""
+    gap = selection.gap()
+    if args.out is not None:
+        out = Path(args.out)
+    elif gap is not None and not args.write_results:
+        print(f"a partial run ({gap}): writing to {SCRATCH}; the committed results in "
+              f"{_relative(RESULTS)} are written only by the complete protocol or with "
+              "--write-results", file=sys.stderr)
+        return SCRATCH
+    else:
+        out = RESULTS
+    if out.resolve() != RESULTS.resolve():
+        return out
+    if selection.budget is not None or selection.third_party:
+        raise ValueError(f"smoke budgets and third-party optimizers or problems never go into "
+                         f"the committed results in {_relative(RESULTS)}: give another --out")
+    if gap is not None and not args.write_results:
+        raise ValueError(f"a partial run ({gap}) would rewrite the committed results in "
+                         f"{_relative(RESULTS)}: give another --out, or --write-results to "
+                         "add these runs to them")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the selection, write the report; 0, or 1 if any run of the report raised."""
+    parser = _parser()
     args = parser.parse_args(argv)
-    problems = _names(args.problems, PROBLEM_NAMES, "problem", GROUPS)
-    optimizers = _names(args.optimizers, list(OPTIMIZERS), "optimizer")
-    seeds = parse_seeds(args.seeds)
-    missing = {o: reason for o in optimizers if (reason := missing_reason(o)) is not None}
+    try:
+        selection = _selection(args)
+        out = _output(args, selection)
+    except (ValueError, TypeError) as error:
+        parser.error(str(error))
+    missing = {o: reason for o in selection.optimizers
+               if o in OPTIMIZERS and (reason := missing_reason(o)) is not None}
     for name, reason in missing.items():
         print(f"MISSING {name}: {reason}", file=sys.stderr)
-    runnable = [o for o in optimizers if o not in missing]
-    out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    single_thread_environment()
     if not args.report_only:
-        tasks = [(p, o, s) for p in problems for o in runnable for s in seeds]
-        run_selection(tasks, out, args.jobs, args.force, args.budget)
-    # the report covers every cached run of these seeds, so parts add up to one report
-    all_optimizers = list(dict.fromkeys(optimizers + list(OPTIMIZERS)))
-    cached = [o for o in all_optimizers if o in optimizers or (
-        (out / "runs").exists() and any((out / "runs" / p / o).exists() for p in PROBLEM_NAMES))]
-    report_optimizers = [o for o in cached if o not in ABLATIONS]
-    report_missing = {o: r for o in report_optimizers if (r := missing_reason(o)) is not None}
-    cells, crashed = collect(out, list(PROBLEM_NAMES), cached, seeds, args.budget)
+        tasks = [Task(p, o, s, str(run_path(out, p, o, s)), expected_budget(p, args.budget))
+                 for p in selection.problems for o in selection.optimizers if o not in missing
+                 for s in selection.seeds]
+        run_selection(tasks, args.jobs, args.force)
     command = "python -m bench.quality " + " ".join(sys.argv[1:] if argv is None else argv)
-    report = write_report(out, cells, list(PROBLEM_NAMES), report_optimizers, seeds,
-                          report_missing, crashed, args.budget, command)
-    plots = write_plots(out, cells, list(PROBLEM_NAMES), report_optimizers)
+    errors = write_outputs(out, selection, command)
+    if errors:
+        print(f"{sum(map(len, errors.values()))} run(s) raised: they are reported as ERROR in "
+              f"{out / 'quality.md'}, and run again by the next call", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def write_outputs(out: Path, selection: Selection, command: str) -> Errors:
+    """quality.md, the plots and ablation.md from every cached run of the selected seeds.
+
+    The report covers the built-in optimizers cached under `out` besides the
+    selected ones, so parts run separately add up to one report.
+    """
+    selected = selection.optimizers
+    cached = [o for o in dict.fromkeys(selected + list(OPTIMIZERS)) if o in selected or (
+        (out / "runs").exists() and any((out / "runs" / p / o).exists() for p in PROBLEM_NAMES))]
+    problems = list(PROBLEM_NAMES) + [p for p in selection.problems if p not in PROBLEM_NAMES]
+    report_optimizers = [o for o in cached if o not in ABLATIONS]
+    report_missing = {o: r for o in report_optimizers
+                      if o in OPTIMIZERS and (r := missing_reason(o)) is not None}
+    cells, errors = collect(out, problems, cached, selection.seeds, selection.budget)
+    scope = ReportScope(problems, report_optimizers, selection.seeds, selection.budget,
+                        command, report_missing,
+                        {k: v for k, v in errors.items() if k[1] in report_optimizers})
+    report = write_report(out, cells, scope)
+    plots = write_plots(out, cells, problems, report_optimizers)
     ablated = [o for o in cached if o in ABLATIONS]
     if ablated:
-        write_ablation(out, cells, list(PROBLEM_NAMES), [HEADLINE, *ablated], seeds, command)
+        write_ablation(out, cells, problems, [HEADLINE, *ablated], selection.seeds, command)
     print(f"wrote {report} and {len(plots)} convergence plot(s)")
+    return errors
 
 
 def write_ablation(out: Path, cells: dict[tuple[str, str], Cell], problems: list[str],
@@ -695,4 +998,4 @@ def write_ablation(out: Path, cells: dict[tuple[str, str], Cell], problems: list
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

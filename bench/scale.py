@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+from bench.arguments import positive_int
+
 COLD_START_SCRIPT = """
 import time
 start = time.perf_counter()
@@ -80,9 +82,9 @@ def _first_ask_seconds(env: os._Environ[str] | dict[str, str]) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("what", choices=["big", "cold-start"])
-    parser.add_argument("--n", type=int, default=5000)
-    parser.add_argument("--dim", type=int, default=10)
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--n", type=positive_int, default=5000)
+    parser.add_argument("--dim", type=positive_int, default=10)
+    parser.add_argument("--steps", type=positive_int, default=3)
     args = parser.parse_args(argv)
     print(big(args.n, args.dim, args.steps) if args.what == "big" else cold_start())
 

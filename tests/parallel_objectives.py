@@ -37,3 +37,22 @@ def branin_unit(params: dict) -> float:
     from bayesopt.test_functions import Branin
 
     return float(Branin()(np.array([-5.0 + 15.0 * params["x"], 15.0 * params["y"]])))
+
+
+def misspelt_key(params: dict) -> float:
+    """A broken objective: reads a key the space does not have."""
+    return float(params["learning_rate"])
+
+
+def diverges_on_the_right(params: dict) -> float:
+    """A failure that is part of the problem, reported as such."""
+    from bayesopt import EvaluationFailed
+
+    if params["x"] > 0.5:
+        raise EvaluationFailed(f"loss diverged at x={params['x']:.3f}")
+    return sphere(params)
+
+
+def sleepy_sphere(params: dict) -> float:
+    time.sleep(0.2)
+    return sphere(params)

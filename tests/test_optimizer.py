@@ -244,3 +244,33 @@ def test_minimize_progress_bar_writes_to_stderr(capsys):
 def test_minimize_validates_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         minimize(quadratic, mixed_space(), **{"progress": False, **kwargs})
+
+
+def test_add_pending_points_are_avoided_fantasized_and_told_like_asks(tmp_path):
+    journal = tmp_path / "run.jsonl"
+    opt = run(Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=4,
+                        journal=journal), lambda p: (p["x"] - 0.3) ** 2 + (p["y"] - 0.7) ** 2, 6)
+    elsewhere = [{"x": 0.3, "y": 0.7}, {"x": 0.31, "y": 0.69}]
+    opt.add_pending(elsewhere)
+    assert opt.pending == elsewhere
+    batch = opt.ask(3)
+    points = np.array([[p["x"], p["y"]] for p in batch + elsewhere])
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)[np.triu_indices(5, 1)]
+    assert distances.min() > 1e-3
+    opt.tell(elsewhere[0], 0.0)
+    opt.tell_failure(elsewhere[1], "diverged")
+    assert opt.pending == batch
+    resumed = Optimizer.resume(journal)
+    assert resumed.pending == batch and resumed.ask() == opt.ask()
+
+
+@pytest.mark.parametrize("params, error, match", [
+    ({"x": 2.0}, ValueError, "'x'"),
+    ({"z": 0.5}, ValueError, "unknown parameter"),
+    ("x", TypeError, "params must be"),
+])
+def test_add_pending_validates_and_changes_nothing(params, error, match):
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    with pytest.raises(error, match=match):
+        opt.add_pending(params)
+    assert opt.pending == []

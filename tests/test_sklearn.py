@@ -214,20 +214,10 @@ def test_multimetric_scoring_optimizes_the_refit_metric(iris):
         small_search(scoring=["accuracy", "f1_macro"], refit=False).fit(*iris)
 
 
-def test_batches_of_candidates_when_jobs_outnumber_folds(iris, monkeypatch):
-    batches = []
-    run_search = BayesSearchCV._run_search
-
-    def spy(self, evaluate_candidates):
-        def evaluate(candidates):
-            batches.append(len(candidates))
-            return evaluate_candidates(candidates)
-        return run_search(self, evaluate)
-
-    monkeypatch.setattr(BayesSearchCV, "_run_search", spy)
+def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches):
     with parallel_backend("threading"):
         search = small_search(n_iter=7, cv=2, n_jobs=4).fit(*iris)
-    assert batches == [2, 2, 2, 1]
+    assert candidate_batches == [2, 2, 2, 1]
     params = search.cv_results_["params"]
     assert len({tuple(p.items()) for p in params}) == 7  # no candidate twice
 

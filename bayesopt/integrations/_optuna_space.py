@@ -1,0 +1,126 @@
+"""Optuna distributions as bayesopt dimensions, and values between the two.
+
+    FloatDistribution(low, high, log)        Real(low, high, log)        v ↔ v
+    FloatDistribution(low, high, step=s)     Integer(0, n), n = (high − low) / s
+                                                                         v = low + k·s ↔ k
+    IntDistribution(low, high, log)          Integer(low, high, log)     v ↔ v   (step 1)
+    IntDistribution(low, high, step=s)       Integer(0, n), n = (high − low) // s
+                                                                         v = low + k·s ↔ k
+    CategoricalDistribution(choices)         Categorical(0 … m − 1)      choices[k] ↔ k
+
+A stepped range becomes the integer index of its grid, so the optimizer
+never proposes an off-grid value and the index is linear in the value.
+Categories are carried by index (Optuna's own internal representation), so
+any choice Optuna accepts — None, bools, floats, strings — survives
+unchanged. Distributions with a single value are not mapped: Optuna fills
+them in itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+from bayesopt.space import Categorical, Dimension, Integer, Real, Space
+
+
+@dataclass(frozen=True)
+class ParamMap:
+    """One Optuna parameter as a bayesopt dimension: `low + k·step` for a grid, else identity."""
+
+    dimension: Dimension
+    low: float = 0.0
+    step: float | None = None  # the grid step of a stepped range; None: values map as they are
+    categorical: CategoricalDistribution | None = None  # its choices are carried by index
+    integral: bool = False  # an IntDistribution: values returned to Optuna are ints
+
+    def to_optimizer(self, value: Any) -> Any:
+        """An Optuna value (external representation) → the optimizer's value."""
+        if self.categorical is not None:
+            return int(self.categorical.to_internal_repr(value))
+        if self.step is not None:
+            return round((value - self.low) / self.step)
+        return value
+
+    def to_optuna(self, value: Any) -> Any:
+        """The optimizer's value → Optuna's external representation (a Python scalar)."""
+        if self.categorical is not None:
+            return self.categorical.to_external_repr(value)
+        if self.step is not None:
+            value = self.low + value * self.step
+        return int(value) if self.integral else float(value)
+
+
+def _float_map(dist: FloatDistribution) -> ParamMap:
+    if dist.step is None:
+        return ParamMap(Real(dist.low, dist.high, log=dist.log))
+    n = round((dist.high - dist.low) / dist.step)  # Optuna adjusts high onto the grid
+    return ParamMap(Integer(0, n), low=dist.low, step=dist.step)
+
+
+def _int_map(dist: IntDistribution) -> ParamMap:
+    if dist.step == 1:
+        return ParamMap(Integer(dist.low, dist.high, log=dist.log), integral=True)
+    n = (dist.high - dist.low) // dist.step
+    return ParamMap(Integer(0, n), low=dist.low, step=dist.step, integral=True)
+
+
+def _categorical_map(dist: CategoricalDistribution) -> ParamMap:
+    return ParamMap(Categorical(list(range(len(dist.choices)))), categorical=dist)
+
+
+_MAPS: dict[type[BaseDistribution], Callable[[Any], ParamMap]] = {
+    FloatDistribution: _float_map,
+    IntDistribution: _int_map,
+    CategoricalDistribution: _categorical_map,
+}
+
+
+def is_supported(distribution: BaseDistribution) -> bool:
+    """Whether the optimizer can search this distribution (a known type with > 1 value)."""
+    return type(distribution) in _MAPS and not distribution.single()
+
+
+def param_map(name: str, distribution: BaseDistribution) -> ParamMap:
+    """The dimension and value maps of one Optuna parameter."""
+    if type(distribution) not in _MAPS:
+        raise TypeError(f"parameter {name!r}: {distribution!r} has no bayesopt dimension; "
+                        f"supported: {[cls.__name__ for cls in _MAPS]}")
+    if distribution.single():
+        raise ValueError(f"parameter {name!r}: {distribution!r} has a single value")
+    return _MAPS[type(distribution)](distribution)
+
+
+@dataclass(frozen=True)
+class SpaceMap:
+    """A relative search space of Optuna as a bayesopt `Space`, and points between the two."""
+
+    distributions: Mapping[str, BaseDistribution]
+    params: Mapping[str, ParamMap]
+    space: Space
+
+    @classmethod
+    def from_distributions(cls, distributions: Mapping[str, BaseDistribution]) -> SpaceMap:
+        params = {name: param_map(name, dist) for name, dist in distributions.items()}
+        space = Space({name: p.dimension for name, p in params.items()})
+        return cls(dict(distributions), params, space)
+
+    def to_optimizer(self, params: Mapping[str, Any],
+                     distributions: Mapping[str, BaseDistribution]) -> dict[str, Any] | None:
+        """A trial's parameters as an optimizer point, or None if it lacks one of the space."""
+        for name, dist in self.distributions.items():
+            if distributions.get(name) != dist:
+                return None
+        return {name: p.to_optimizer(params[name]) for name, p in self.params.items()}
+
+    def to_optuna(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        """An optimizer point as Optuna parameter values."""
+        return {name: p.to_optuna(point[name]) for name, p in self.params.items()}

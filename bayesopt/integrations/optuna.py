@@ -1,0 +1,321 @@
+"""An Optuna sampler whose relative search space is sampled by a bayesopt `Optimizer`.
+
+    study = optuna.create_study(sampler=BayesoptSampler(seed=0))
+    study.optimize(objective, n_trials=50)
+
+Relative search space: Optuna's `IntersectionSearchSpace` — the parameters
+that every completed trial has, each with one distribution — less those with
+a single value. The GP models one function of all its inputs, so it needs
+every observation to carry every input: the intersection gives exactly that
+(as Optuna's `GPSampler` and `CmaEsSampler` do). A group-decomposed space
+would need one optimizer per group, each treating the other groups as noise.
+Parameters outside the relative space (conditional ones, or ones whose range
+changed between trials) are sampled by a `RandomSampler`, with one
+`IndependentSamplingWarning` per parameter name.
+
+The optimizer is kept in step with the study, trial by trial (each trial is
+read once, at the first `sample_relative` after it changes state):
+
+    COMPLETE   tell(params, value); a non-finite value (Optuna allows ±inf)
+               is told as a failure, since the GP needs finite targets
+    FAIL       tell_failure(params)
+    PRUNED     tell_failure(params, "pruned at step k"): the pruner judged the
+               point unpromising, so it is not proposed again and the
+               acquisition is damped around it; its last intermediate value
+               measures the learning curve at step k, not the objective, and
+               would bias the GP if told as a value
+    RUNNING    add_pending(params) once all its relative parameters are set:
+               another worker's point is fantasized, never proposed again
+    WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
+               whole relative space is not asked for at all)
+
+A trial whose stored parameters differ from what was asked for it (the user
+enqueued part of its parameters, or it ended before suggesting them all)
+leaves an ask that can never be told; the optimizer is then rebuilt from the
+study, which is also what happens when the relative space changes. Up to four
+spaces keep their optimizers, so a study alternating between spaces (as
+`PartialFixedSampler` does) is not replayed from scratch each time.
+
+Unsupported: multi-objective studies and `constraints_func` (a ValueError
+says so). One sampler serves one study.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+try:
+    from optuna.distributions import BaseDistribution
+    from optuna.samplers import BaseSampler, RandomSampler
+    from optuna.search_space import IntersectionSearchSpace
+    from optuna.study import Study, StudyDirection
+    from optuna.trial import FrozenTrial, TrialState
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "bayesopt.integrations.optuna needs Optuna: pip install 'bayesopt[optuna]'"
+    ) from error
+
+import numpy as np
+
+from bayesopt.integrations._optuna_space import SpaceMap, is_supported
+from bayesopt.optimizer import Optimizer
+from bayesopt.space import Real
+from bayesopt.validation import check_count
+
+__all__ = ["BayesoptSampler", "IndependentSamplingWarning"]
+
+_MAX_SPACES = 4  # relative search spaces whose optimizers are kept
+_RESERVED = {  # Optimizer arguments the sampler sets itself
+    "space": "the study's relative search space sets it",
+    "maximize": "the study's direction sets it",
+    "journal": "the Optuna storage records the study, and the optimizer is rebuilt from it",
+}
+
+
+class IndependentSamplingWarning(UserWarning):
+    """A parameter outside the relative search space is sampled at random."""
+
+
+@dataclass
+class _Batch:
+    """The tells, failures and pending points of one sync, applied in one call each."""
+
+    points: list[dict[str, Any]] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str | None] = field(default_factory=list)
+    running: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_finished(self, trial: FrozenTrial, point: dict[str, Any]) -> None:
+        value = trial.value if trial.state == TrialState.COMPLETE else None
+        if value is not None and np.isfinite(value):
+            self.points.append(point)
+            self.values.append(float(value))
+        else:
+            self.failed.append(point)
+            self.errors.append(_failure_message(trial))
+
+    def apply(self, optimizer: Optimizer) -> None:
+        if self.failed:
+            optimizer.tell_failure(self.failed, self.errors)
+        if self.points:
+            optimizer.tell(self.points, self.values)
+        if self.running:
+            optimizer.add_pending(self.running)
+
+
+def _failure_message(trial: FrozenTrial) -> str:
+    if trial.state == TrialState.PRUNED:
+        return f"trial {trial.number} pruned at step {trial.last_step}"
+    if trial.state == TrialState.COMPLETE:
+        return f"trial {trial.number} returned the non-finite value {trial.value}"
+    return f"trial {trial.number} failed"
+
+
+class _Follower:
+    """One `Optimizer` kept in step with a study's trials, for one relative search space.
+
+    Trials numbered below `cursor` are all settled (told, or unusable);
+    `settled` holds the settled ones at or above it; `pending` maps a trial
+    number to the point the optimizer holds as pending for it.
+    """
+
+    def __init__(self, space_map: SpaceMap, optimizer: Optimizer) -> None:
+        self.map = space_map
+        self.optimizer = optimizer
+        self.cursor = 0
+        self.settled: set[int] = set()
+        self.pending: dict[int, dict[str, Any]] = {}
+        self.stale = False  # an ask can no longer be told: rebuild from the study
+
+    def sync(self, trials: Sequence[FrozenTrial]) -> None:
+        """Tell the optimizer every trial that changed state since the last sync."""
+        batch = _Batch()
+        start = bisect.bisect_left(trials, self.cursor, key=lambda t: t.number)
+        for trial in trials[start:]:
+            if trial.number in self.settled:
+                continue
+            if trial.state.is_finished():
+                self._settle(trial, batch)
+            elif trial.state == TrialState.RUNNING and trial.number not in self.pending:
+                point = self.map.to_optimizer(trial.params, trial.distributions)
+                if point is not None:
+                    self.pending[trial.number] = point
+                    batch.running.append(point)
+        batch.apply(self.optimizer)
+        while self.cursor in self.settled:
+            self.settled.remove(self.cursor)
+            self.cursor += 1
+
+    def _settle(self, trial: FrozenTrial, batch: _Batch) -> None:
+        point = self.map.to_optimizer(trial.params, trial.distributions)
+        asked = self.pending.pop(trial.number, None)
+        self.settled.add(trial.number)
+        if asked is not None and point != asked:
+            self.stale = True
+        if point is not None:
+            batch.add_finished(trial, point)
+
+    def ask(self, number: int) -> dict[str, Any]:
+        """The optimizer's next point for trial `number` (the same one if asked again)."""
+        point = self.pending.get(number)
+        if point is None:
+            point = self.optimizer.ask()
+            self.pending[number] = point
+        return self.map.to_optuna(point)
+
+
+class BayesoptSampler(BaseSampler):
+    """Optuna sampler backed by a bayesopt `Optimizer` (GP with LogEI by default).
+
+    Parameters
+    ----------
+    seed : int, optional
+        Seeds the optimizers (each takes its seed from a generator seeded
+        with this) and the `RandomSampler` of independent parameters: the same
+        seed and the same trials give the same suggestions.
+    constraints_func : None
+        Not supported yet; anything but None raises ValueError.
+    **optimizer_kwargs
+        Passed to every `Optimizer` (``acquisition``, ``kernel``,
+        ``n_initial``, ``ucb_beta``, ``options``); ``maximize`` comes from the
+        study's direction and ``journal`` is refused (the storage keeps the
+        study).
+
+    See the module docstring for how trials of each state are told.
+    """
+
+    def __init__(self, seed: int | None = None, *,
+                 constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+                 **optimizer_kwargs: Any) -> None:
+        if constraints_func is not None:
+            raise ValueError("BayesoptSampler does not support constraints_func yet; "
+                             f"got constraints_func={constraints_func!r}")
+        _check_optimizer_kwargs(optimizer_kwargs)
+        self._optimizer_kwargs = dict(optimizer_kwargs)
+        seed = None if seed is None else check_count("seed", seed)
+        self._seeds = np.random.default_rng(seed)
+        self._independent_sampler = RandomSampler(seed=seed)
+        self._intersection = IntersectionSearchSpace()
+        self._followers: OrderedDict[tuple[tuple[str, BaseDistribution], ...], _Follower] = (
+            OrderedDict())
+        self._latest: _Follower | None = None
+        self._warned: set[str] = set()
+        self._study_name: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def optimizer(self) -> Optimizer | None:
+        """The optimizer of the last relative search space sampled, or None before any."""
+        return None if self._latest is None else self._latest.optimizer
+
+    # ------------------------------------------------------ BaseSampler API
+    def infer_relative_search_space(self, study: Study,
+                                    trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        self._check_study(study)
+        with self._lock:
+            space = self._intersection.calculate(study)
+        return {name: dist for name, dist in space.items() if is_supported(dist)}
+
+    def sample_relative(self, study: Study, trial: FrozenTrial,
+                        search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        self._check_study(study)
+        fixed = trial.system_attrs.get("fixed_params", {})  # set by Study.enqueue_trial
+        if not search_space or all(name in fixed for name in search_space):
+            return {}
+        with self._lock:
+            follower = self._follower(study, search_space)
+            self._latest = follower
+            return follower.ask(trial.number)
+
+    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        self._check_study(study)
+        with self._lock:
+            warn = param_name not in self._warned and _has_completed(study)
+            if warn:
+                self._warned.add(param_name)
+        if warn:
+            warnings.warn(
+                f"BayesoptSampler: parameter {param_name!r} ({param_distribution!r}) is not in "
+                "the relative search space (the parameters every completed trial has, each "
+                "with one distribution), so it is sampled by RandomSampler; warned once per "
+                "parameter", IndependentSamplingWarning, stacklevel=2)
+        return self._independent_sampler.sample_independent(
+            study, trial, param_name, param_distribution)
+
+    def reseed_rng(self) -> None:
+        """Fresh random seeds; the optimizers are rebuilt from the study with new ones."""
+        with self._lock:
+            self._seeds = np.random.default_rng()
+            self._independent_sampler.reseed_rng()
+            self._followers.clear()
+            self._latest = None
+
+    # ------------------------------------------------------------ helpers
+    def _check_study(self, study: Study) -> None:
+        if len(study.directions) > 1:
+            raise ValueError(
+                "BayesoptSampler supports single-objective studies only; this study has "
+                f"directions {[d.name.lower() for d in study.directions]}")
+        if self._study_name is None:
+            self._study_name = study.study_name
+        elif study.study_name != self._study_name:
+            raise ValueError(
+                f"this BayesoptSampler serves study {self._study_name!r}; create another "
+                f"sampler for study {study.study_name!r}")
+
+    def _follower(self, study: Study, search_space: Mapping[str, BaseDistribution]) -> _Follower:
+        """The follower of this space, in step with the study (built or rebuilt as needed)."""
+        key = tuple(sorted(search_space.items(), key=lambda item: item[0]))
+        trials = study.get_trials(deepcopy=False)
+        follower = self._followers.get(key)
+        if follower is not None:
+            follower.sync(trials)
+        if follower is None or follower.stale:
+            follower = self._new_follower(study, search_space)
+            follower.sync(trials)
+            self._followers[key] = follower
+        self._followers.move_to_end(key)
+        while len(self._followers) > _MAX_SPACES:
+            self._followers.popitem(last=False)
+        return follower
+
+    def _new_follower(self, study: Study,
+                      search_space: Mapping[str, BaseDistribution]) -> _Follower:
+        space_map = SpaceMap.from_distributions(search_space)
+        optimizer = Optimizer(
+            space_map.space, seed=int(self._seeds.integers(2**32)),
+            maximize=study.direction == StudyDirection.MAXIMIZE, **self._optimizer_kwargs)
+        return _Follower(space_map, optimizer)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the lock and the optimizers, which are rebuilt from the study."""
+        state = dict(self.__dict__)
+        del state["_lock"]
+        state["_followers"] = OrderedDict()
+        state["_latest"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+
+def _has_completed(study: Study) -> bool:
+    return bool(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+
+def _check_optimizer_kwargs(kwargs: Mapping[str, Any]) -> None:
+    """Refuse the arguments the sampler sets; let `Optimizer` validate the others."""
+    for key in kwargs:
+        if key in _RESERVED:
+            raise TypeError(f"BayesoptSampler got {key}={kwargs[key]!r}: {_RESERVED[key]}")
+    Optimizer({"x": Real(0.0, 1.0)}, seed=0, **kwargs)
+

@@ -1,0 +1,356 @@
+"""The quality suite's command line: protocols, third-party plug-ins, safety, errors, threads.
+
+Every run here is a smoke run (a few evaluations, one or two seeds) into a
+temporary directory; the tests that run the real command check that the
+committed results under bench/results were not touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the repository
+    sys.path.insert(0, str(ROOT))
+
+from bayesopt.space import Real
+from bench import overhead, parallel, quality, scale
+from bench.adapters import OPTIMIZERS, run
+from bench.problems import PROBLEM_NAMES, make_problem
+from bench.protocol import check_adapter, check_problem
+
+RESULTS = ROOT / "bench" / "results"
+DEADLINE = 300
+
+
+def snapshot(directory: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime in ns) of every file under `directory`."""
+    return {str(p.relative_to(directory)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in directory.rglob("*") if p.is_file()}
+
+
+def bench_quality(args: list[str], tmp_path: Path,
+                  pythonpath: list[Path] = ()) -> subprocess.CompletedProcess[str]:
+    """`python -m bench.quality ARGS` from the repository root, TMPDIR in `tmp_path`."""
+    path = os.pathsep.join(map(str, [ROOT, *pythonpath]))
+    env = {**os.environ, "PYTHONPATH": path, "TMPDIR": str(tmp_path)}
+    return subprocess.run([sys.executable, "-m", "bench.quality", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=DEADLINE, check=False)
+
+
+def usage_error(capsys: pytest.CaptureFixture[str], main: Any, argv: list[str]) -> str:
+    """main(argv) must exit with status 2 (a usage error, as argparse's); its message."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2, argv
+    return capsys.readouterr().err
+
+
+# ------------------------------------------------------------- arguments
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--seeds", "0"], "--seeds"),
+    (["--seeds", "-1"], "--seeds"),
+    (["--seeds", "5-2"], "--seeds"),
+    (["--seeds", "x"], "--seeds"),
+    (["--seeds", ""], "--seeds"),
+    (["--budget", "0"], "--budget"),
+    (["--budget", "-3"], "--budget"),
+    (["--jobs", "0"], "--jobs"),
+    (["--jobs", "-1"], "--jobs"),
+    (["--problems", "nope"], "unknown problem 'nope'"),
+    (["--problems", ","], "no problem selected"),
+    (["--optimizers", "nelder-mead"], "unknown optimizer 'nelder-mead'"),
+    (["--optimizer", "no_such_module_xyz:Adapter"], "cannot import module"),
+    (["--optimizer", "bench.adapters"], "module:attribute"),
+    (["--optimizer", "bench.adapters:NoSuchAdapter"], "no attribute"),
+    (["--optimizer", "bench.problems:SMALL_BUDGET"], "not a factory"),
+    (["--optimizer", "bench.problems:SyntheticProblem"], "raised AttributeError"),
+    (["--problem", "bench.problems:SMALL_BUDGET"], "not a factory"),
+    (["--problem", "bench.problems:noise_seed"], "raised TypeError"),
+    (["--problem", "bench.problems:budget_for"], "lacks method evaluate"),
+])
+def test_nonsense_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                             argv: list[str], message: str) -> None:
+    before = snapshot(RESULTS)
+    err = usage_error(capsys, quality.main, [*argv, "--out", str(tmp_path / "out")])
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() and snapshot(RESULTS) == before
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--peers", "none"], "unknown peer(s) none"),
+    (["--peers", "optuna,scikit"], "unknown peer(s) scikit"),
+    (["--sizes", "0"], "--sizes"),
+    (["--sizes", "100,x"], "--sizes"),
+    (["--steps", "0"], "--steps"),
+    (["--threads", "0"], "--threads"),
+    (["--peer-budget", "nan"], "--peer-budget"),
+])
+def test_overhead_nonsense_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path, argv: list[str],
+                                                      message: str) -> None:
+    err = usage_error(capsys, overhead.main, [*argv, "--out", str(tmp_path / "overhead.md")])
+    assert message in err
+    assert not (tmp_path / "overhead.md").exists()
+
+
+PLUGINS = '''
+from bench.adapters import RandomSearch
+
+
+class NoTell:
+    def __init__(self, space, seed, n_initial):
+        pass
+
+    def ask(self):
+        return {}
+
+
+class Impostor(RandomSearch):
+    name = "bayesopt"
+
+
+class Minimal:
+    """The protocol alone, without bench.adapters.Adapter: always the low bounds."""
+
+    def __init__(self, space, seed, n_initial):
+        self.space = space
+
+    def ask(self):
+        return {name: getattr(dim, "low", None) for name, dim in self.space.items()}
+
+    def tell(self, params, value):
+        pass
+
+    def recommend(self):
+        return None
+
+    def stats(self):
+        return {"asks": 1}
+'''
+
+
+def test_an_adapter_of_the_protocol_alone_runs(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    (tmp_path / "plugins.py").write_text(PLUGINS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    record = run(make_problem("branin"), "plugins:Minimal", seed=0, budget=3)
+    assert record["optimizer"] == "Minimal" and record["stats"] == {"asks": 1}
+    assert [s["params"] for s in record["steps"]] == [{"x0": -5.0, "x1": 0.0}] * 3
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("plugins:NoTell", "NoTell lacks method(s) tell, recommend, stats"),
+    ("plugins:Impostor", "is named 'bayesopt'"),
+])
+def test_a_third_party_optimizer_that_breaks_the_protocol_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        spec: str, message: str) -> None:
+    (tmp_path / "plugins.py").write_text(PLUGINS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    err = usage_error(capsys, quality.main, ["--optimizer", spec, "--out", str(tmp_path)])
+    assert message in err
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(("main", "argv", "message"), [
+    (parallel.main, ["batches", "--seeds", "0"], "--seeds"),
+    (parallel.main, ["batches", "--batch", "0"], "--batch"),
+    (parallel.main, ["throughput", "--n-calls", "0"], "--n-calls"),
+    (parallel.main, ["throughput", "--sleep", "-1"], "--sleep"),
+    (scale.main, ["big", "--n", "0"], "--n"),
+    (scale.main, ["big", "--dim", "-2"], "--dim"),
+    (scale.main, ["big", "--steps", "0"], "--steps"),
+])
+def test_other_bench_commands_reject_nonsense(capsys: pytest.CaptureFixture[str], main: Any,
+                                              argv: list[str], message: str) -> None:
+    assert f"argument {message}: must be" in usage_error(capsys, main, argv)
+
+
+def test_help_lists_every_built_in_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        quality.main(["--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # unwrapped
+    for name in [*PROBLEM_NAMES, *OPTIMIZERS, "--optimizer MODULE:ATTR", "--problem MODULE:ATTR"]:
+        assert name in text, name
+
+
+# ----------------------------------------------------------------- safety
+@pytest.mark.parametrize("argv", [
+    ["--problems", "branin"],  # a partial run into the committed results
+    ["--seeds", "2", "--report-only"],  # a partial report over them
+    ["--problems", "branin", "--budget", "3", "--write-results"],  # a smoke budget, even asked
+    ["--optimizer", "examples.bench_adapter:OnePlusOne", "--write-results"],  # a third party
+])
+def test_partial_runs_never_write_the_committed_results(
+        capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    before = snapshot(RESULTS)
+    err = usage_error(capsys, quality.main, [*argv, "--out", str(RESULTS)])
+    assert "committed results" in err
+    if "--write-results" in argv:  # the same without --out, which then means bench/results
+        assert "committed results" in usage_error(capsys, quality.main, argv)
+    assert snapshot(RESULTS) == before
+
+
+def test_a_partial_run_defaults_to_a_scratch_directory_and_gets_no_verdict(
+        tmp_path: Path) -> None:
+    before = snapshot(RESULTS)
+    done = bench_quality(["--problems", "branin", "--optimizers", "bayesopt,random",
+                          "--seeds", "1", "--budget", "6", "--jobs", "1"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert snapshot(RESULTS) == before
+    report = (tmp_path / "bayesopt-bench" / "quality.md").read_text()
+    assert "| branin | 2 | 6 |" in report
+    assert "PASS" not in report and "FAIL" not in report
+    assert "Not the complete protocol" in report and "not judged" in report
+
+
+class _Cell:
+    def __init__(self, median: float) -> None:
+        self.final = np.array([median])
+
+    def median(self, which: str = "final") -> float:
+        return float(np.median(getattr(self, which)))
+
+
+def _scope(**changes: Any) -> quality.ReportScope:
+    fields: dict[str, Any] = {
+        "problems": list(PROBLEM_NAMES), "optimizers": list(quality.PROTOCOL_OPTIMIZERS),
+        "seeds": list(range(10)), "budget": None, "command": "", "missing": {}, "errors": {}}
+    return quality.ReportScope(**{**fields, **changes})
+
+
+def test_verdicts_only_for_the_complete_protocol() -> None:
+    cells: Any = {(p, o): _Cell(1.0) for p in PROBLEM_NAMES for o in quality.PROTOCOL_OPTIMIZERS}
+    assert quality.protocol_gap(cells, _scope()) is None
+    assert "smoke budget" in str(quality.protocol_gap(cells, _scope(budget=5)))
+    assert "seeds 0–2" in str(quality.protocol_gap(cells, _scope(seeds=[0, 1, 2])))
+    assert "not in the protocol: mine" in str(quality.protocol_gap(
+        cells, _scope(optimizers=[*quality.PROTOCOL_OPTIMIZERS, "mine"])))
+    assert "raised" in str(quality.protocol_gap(cells, _scope(errors={("branin", "skopt"): [3]})))
+    del cells["branin", "skopt"]
+    assert "1 of 150" in str(quality.protocol_gap(cells, _scope()))
+
+
+# ---------------------------------------------------- threads and errors
+def test_jobs_1_runs_bayesopt_in_this_process(tmp_path: Path) -> None:
+    """Runs in the command's own process once raised on NUMBA_NUM_THREADS (set after Numba's import)."""
+    out = tmp_path / "out"
+    done = bench_quality(["--jobs", "1", "--problems", "branin", "--optimizers", "bayesopt",
+                          "--seeds", "1", "--budget", "7", "--out", str(out)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    record = json.loads((out / "runs" / "branin" / "bayesopt" / "seed000.json").read_text())
+    assert "error" not in record, record.get("error")
+    assert len(record["steps"]) == 7
+
+
+CRASHING = '''
+from bench.adapters import Adapter, RandomSearch
+
+
+class Crashing(RandomSearch):
+    """Random search that raises at its third tell."""
+
+    def tell(self, params, value):
+        self.told = getattr(self, "told", 0) + 1
+        if self.told == 3:
+            raise RuntimeError("the optimizer broke")
+'''
+
+
+def test_a_run_that_raises_is_an_error_never_a_result(tmp_path: Path) -> None:
+    (tmp_path / "crashing_adapter.py").write_text(textwrap.dedent(CRASHING))
+    out = tmp_path / "out"
+    args = ["--optimizer", "crashing_adapter:Crashing", "--optimizers", "random",
+            "--problems", "branin", "--seeds", "2", "--budget", "5", "--jobs", "1",
+            "--out", str(out)]
+    done = bench_quality(args, tmp_path, pythonpath=[tmp_path])
+    assert done.returncode == 1, done.stderr
+    assert "the optimizer broke" in done.stderr and "2 run(s) raised" in done.stderr
+    report = (out / "quality.md").read_text()
+    row = next(line for line in report.splitlines() if line.startswith("| branin |"))
+    assert row.endswith("| **ERROR** |"), row  # the Crashing column: no result
+    assert "**Crashing on branin: ERROR** in 2 run(s)" in report
+    path = out / "runs" / "branin" / "Crashing" / "seed000.json"
+    assert "the optimizer broke" in json.loads(path.read_text())["error"]
+    assert quality.load_run(path) is None  # never a cached completed run
+    again = bench_quality([*args, "--report-only"], tmp_path, pythonpath=[tmp_path])
+    assert again.returncode == 1
+
+
+# --------------------------------------------------------- third parties
+def test_the_shipped_third_party_example_runs_through_the_command_line(tmp_path: Path) -> None:
+    before = snapshot(RESULTS)
+    out = tmp_path / "out"
+    done = bench_quality(["--optimizer", "examples.bench_adapter:OnePlusOne",
+                          "--optimizers", "random",
+                          "--problem", "examples.bench_adapter:NoisySphere",
+                          "--problems", "branin", "--seeds", "2", "--budget", "8",
+                          "--out", str(out)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = (out / "quality.md").read_text()
+    assert "| problem | d | budget | random | one-plus-one |" in report
+    assert "| branin | 2 | 8 |" in report and "| noisy_sphere | 3 | 8 |" in report
+    assert "| noisy_sphere | own recommendation |" in report  # judged as a noisy problem
+    record = json.loads((out / "runs" / "noisy_sphere" / "one-plus-one" / "seed001.json")
+                        .read_text())
+    assert record["optimizer"] == "one-plus-one" and len(record["steps"]) == 8
+    assert all(s["true_value"] != s["value"] for s in record["steps"])
+    assert snapshot(RESULTS) == before
+
+
+# -------------------------------------------------------------- protocols
+class _Fine:
+    name = "fine"
+    kind = "synthetic"
+    budget = 10
+    optimum = 0.0
+    minimize = True
+
+    def __init__(self) -> None:
+        self.space: Any = {"x": Real(0.0, 1.0)}
+
+    def evaluate(self, params: Any) -> float:
+        return float(params["x"])
+
+    def true_value(self, params: Any) -> float:
+        return float(params["x"])
+
+
+@pytest.mark.parametrize(("attribute", "value", "message"), [
+    ("kind", "noisyish", "kind='noisyish'"),
+    ("budget", 0, "budget=0"),
+    ("budget", 2.0, "budget=2.0"),
+    ("optimum", float("nan"), "optimum=nan"),
+    ("minimize", False, "minimize=False"),
+    ("space", {}, "space={}"),
+    ("space", {"x": Real(0.0, 1.0), "y": "not a dimension"}, "invalid space"),
+    ("name", "a/b", "name 'a/b'"),
+    ("evaluate", None, "lacks method evaluate"),
+])
+def test_a_problem_that_breaks_the_protocol_is_named(attribute: str, value: Any,
+                                                     message: str) -> None:
+    problem = _Fine()
+    setattr(problem, attribute, value)
+    with pytest.raises((TypeError, ValueError), match=message.replace("(", r"\(")):
+        check_problem(problem, "test")
+    assert check_problem(_Fine(), "test") is not None
+
+
+def test_an_adapter_without_a_protocol_method_is_named() -> None:
+    class AskOnly:
+        def ask(self) -> dict[str, Any]:
+            return {}
+
+    with pytest.raises(TypeError, match="lacks method.*tell, recommend, stats"):
+        check_adapter(AskOnly(), "test")

@@ -1,0 +1,152 @@
+"""`bayesopt run --metric`, the stop rule for a broken command, `show --failed` and
+space-file typos, driven through the real console script (helpers from test_cli)."""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bayesopt.command import CommandError, compile_metric, parse_objective
+from test_cli import bayesopt, formula, setup_dir, told
+
+METRIC_SCRIPT = textwrap.dedent('''
+    import sys
+    params = dict(arg.split("=", 1) for arg in sys.argv[1:])
+    x, n = float(params["x"]), int(params["n"])
+    value = (x - 0.3) ** 2 + 0.1 * n
+    print("epoch 1 val_loss: 9.5 (not final)")
+    print(f"epoch 2 val_loss: {value!r} acc: 0.5")
+    print("objective: 123")        # ignored with --metric
+    print("done")
+''')
+SPACE = {"x": {"type": "real", "low": 0.0, "high": 1.0}, "n": {"type": "integer", "low": 1,
+                                                                "high": 4}}
+FAIL_TO_START = ("import sys; sys.stderr.write('Traceback ...\\nModuleNotFoundError: torch\\n'); "
+                 "sys.exit(1)")
+BROKEN = ["--", sys.executable, "-c", FAIL_TO_START, "{x}"]
+
+
+def test_metric_reads_the_last_matching_line(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, SPACE, "space.json")
+    (directory / "train.py").write_text(METRIC_SCRIPT)
+    bayesopt("run", "--space", "space.json", "--n-calls", "5", "--journal", "tune.jsonl",
+             "--no-progress", "--metric", r"val_loss: ([0-9.eE+-]+)",
+             "--", sys.executable, "train.py", "x={x}", "n={n}", cwd=directory)
+    history = told(directory / "tune.jsonl")
+    assert len(history) == 5
+    for kind, (x, n), value in history:
+        assert kind == "ok" and value == formula(x, n)
+
+
+@pytest.mark.parametrize("pattern, text, expected", [
+    (r"val_loss: ([0-9.eE+-]+)", "val_loss: 0.65\n", 0.65),
+    (r"val_loss: ([0-9.eE+-]+)", "val_loss: 0.9\nval_loss: 1e-3\nsaved\n", 1e-3),
+    (r"acc=(\S+) loss=(?P<loss>\S+)", "acc=0.9 loss=0.25\n", 0.25),
+    (r"loss (\S+)", "step 3 loss nan\n", math.nan),
+])
+def test_parse_objective_with_a_metric(pattern: str, text: str, expected: float) -> None:
+    value = parse_objective(text, compile_metric(pattern))
+    assert value == expected or (math.isnan(expected) and math.isnan(value))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("loss: 0.5\n", "no line matches"),
+    ("val_loss: high\n", "captured 'high'"),
+])
+def test_metric_without_a_number_is_a_failed_evaluation(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_objective(text, compile_metric(r"val_loss: (\S+)"))
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("val_loss: [0-9.]+", "no group"),
+    ("val_loss: ([0-9.]+", "not a regular expression"),
+    ("(?P<a>\\S+) (?P<b>\\S+)", "several named groups"),
+])
+def test_bad_metric_is_refused(pattern: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match=re.escape(message)):
+        compile_metric(pattern)
+    directory = setup_dir(tmp_path, SPACE, "space.json")
+    done = bayesopt("run", "--space", "space.json", "--metric", pattern, "--no-progress",
+                    "--", sys.executable, "-c", "print(1)", "{x}", "{n}", cwd=directory,
+                    check=False)
+    assert done.returncode == 2 and message in done.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_command_that_always_fails_stops_with_its_stderr(tmp_path: Path, workers: str) -> None:
+    directory = setup_dir(tmp_path, {"x": SPACE["x"]}, "space.json")
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "40", "--journal", "tune.jsonl",
+                    "--workers", workers, "--no-progress", *BROKEN, cwd=directory, check=False)
+    assert done.returncode == 1, done.stderr
+    assert re.search("stopped after [56] failed evaluations in a row", done.stdout)
+    assert "ModuleNotFoundError: torch" in done.stdout and "exited with status 1" in done.stdout
+    # the first failure is shown at once, as the command line's warning, without a traceback
+    assert "bayesopt: warning: evaluation at {'x':" in done.stderr
+    assert "ModuleNotFoundError: torch" in done.stderr and "most recent call" not in done.stderr
+    n_told = len(told(directory / "tune.jsonl"))
+    assert 5 <= n_told <= 6  # the fifth failure stops it; one more may have been running
+
+
+def test_max_consecutive_failures_zero_never_stops(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, {"x": SPACE["x"]}, "space.json")
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "7", "--journal", "tune.jsonl",
+                    "--max-consecutive-failures", "0", "--no-progress", *BROKEN, cwd=directory,
+                    check=False)
+    assert done.returncode == 1 and "every evaluation failed" in done.stdout
+    assert len(told(directory / "tune.jsonl")) == 7
+
+
+def test_show_failed_prints_the_stored_stderr_tail(tmp_path: Path) -> None:
+    """k = 1 exits 3 after 30 stderr lines (20 are kept); k = 2 prints no number."""
+    directory = setup_dir(tmp_path, {"k": {"type": "integer", "low": 1, "high": 2}}, "k.json")
+    bayesopt("run", "--space", "k.json", "--n-calls", "2", "--journal", "tune.jsonl",
+             "--no-progress", "--", sys.executable, "objective.py", "behaviours", "k={k}",
+             cwd=directory, check=False)
+    shown = bayesopt("show", "tune.jsonl", "--failed", cwd=directory).stdout
+    assert "exited with status 3" in shown
+    assert "stderr line 29" in shown and "stderr line 10" in shown
+    assert "stderr line 9\n" not in shown
+    assert "the loss went to the moon" in shown  # the stdout tail of the unparsable run
+
+
+@pytest.mark.parametrize("key, value, typo, suggestion", [
+    ("log", "true", "lgo", "log"),
+    ("type", '"real"', "tpye", "type"),
+])
+def test_space_file_typo_suggests_the_nearest_key(tmp_path: Path, key: str, value: str,
+                                                  typo: str, suggestion: str) -> None:
+    lines = {"type": '"real"', "low": "1e-4", "high": "0.1", "log": "true"}
+    text = "[lr]\n" + "".join(f"{typo if k == key else k} = {v}\n" for k, v in lines.items())
+    directory = setup_dir(tmp_path, text)
+    done = bayesopt("run", "--space", "space.toml", "--no-progress",
+                    "--", sys.executable, "-c", "print(1)", "{lr}", cwd=directory, check=False)
+    assert done.returncode == 2
+    assert f"did you mean {suggestion!r}" in done.stderr
+
+
+def test_space_file_type_typo_suggests_the_nearest_type(tmp_path: Path) -> None:
+    directory = setup_dir(tmp_path, '[n]\ntype = "interger"\nlow = 1\nhigh = 4\n')
+    done = bayesopt("run", "--space", "space.toml", "--no-progress",
+                    "--", sys.executable, "-c", "print(1)", "{n}", cwd=directory, check=False)
+    assert done.returncode == 2 and "did you mean 'integer'" in done.stderr
+
+
+def test_timeouts_are_failures_that_never_stop_the_run() -> None:
+    """A command killed by its timeout is part of the problem (a slow configuration)."""
+    from bayesopt import Real, minimize
+    from bayesopt.command import CommandObjective, CommandTemplate
+    from bayesopt.space import Space
+
+    space = Space({"x": Real(0.0, 1.0)})
+    sleeper = CommandTemplate.parse(
+        [sys.executable, "-c", "import time; time.sleep(30)", "{x}"], space)
+    result = minimize(CommandObjective(sleeper, timeout=0.3), space, n_calls=3, seed=0,
+                      progress=False, max_consecutive_failures=1)
+    assert len(result) == 3 and result.n_failed == 3
+    assert all(o.error.startswith("timed out after 0.3 s") for o in result.history)

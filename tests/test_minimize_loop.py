@@ -1,0 +1,255 @@
+"""`minimize`'s loop: the failure stop rule, warm start (x0, y0) and the time budget.
+
+Counts, never elapsed times, are asserted: a timeout test sleeps in the
+objective and checks how many evaluations started, with wide margins.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt import (
+    EvaluationFailed,
+    EvaluationFailedWarning,
+    Optimizer,
+    Real,
+    TooManyFailuresError,
+    minimize,
+)
+from bayesopt.fitting import FitOptions
+from bayesopt.model import ModelOptions
+from bayesopt.options import OptimizerOptions
+from parallel_objectives import diverges_on_the_right, misspelt_key, sleepy_sphere, sphere
+
+FAST = OptimizerOptions(
+    model=ModelOptions(n_restarts=0, fit=FitOptions(maxiter=50)),
+    acquisition_optimizer=AcquisitionOptimizerOptions(
+        n_candidates=256, n_local_candidates=64, n_restarts=2, maxiter=30
+    ),
+)
+SPACE = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
+LR_SPACE = {"lr": Real(1e-5, 1e-1, log=True)}
+
+
+def run(func: Any, space: Any = SPACE, n_calls: int = 8, **kwargs: Any) -> Any:
+    return minimize(func, space, n_calls=n_calls, seed=0, progress=False, options=FAST,
+                    n_initial=4, **kwargs)
+
+
+# ------------------------------------------------------------ failure stop rule
+def test_broken_objective_warns_at_once_and_stops_with_the_first_traceback(caplog):
+    seen_at_first_callback: list[int] = []
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+
+        def callback(obs: Any, opt: Any) -> None:
+            if obs.index == 0:
+                seen_at_first_callback.append(
+                    sum(issubclass(w.category, EvaluationFailedWarning) for w in caught))
+
+        with pytest.raises(TooManyFailuresError, match="5 failed evaluations in a row") as info:
+            run(lambda p: p["learning_rate"], LR_SPACE, n_calls=30, callback=callback)
+    assert seen_at_first_callback == [1]  # visible after the first evaluation, not at the end
+    assert sum(issubclass(w.category, EvaluationFailedWarning) for w in caught) == 1
+    assert "KeyError: 'learning_rate'" in str(caught[0].message)
+    assert any("KeyError: 'learning_rate'" in r.getMessage() for r in caplog.records)
+    error = info.value
+    assert "KeyError: 'learning_rate'" in error.first_error and "Traceback" in error.first_error
+    assert error.n_failures == 5 and len(error.result) == 5 and error.result.n_failed == 5
+
+
+def test_a_streak_after_successes_stops_at_the_configured_length():
+    calls = []
+
+    def objective(params: dict[str, float]) -> float:
+        calls.append(params)
+        if len(calls) > 4:
+            raise RuntimeError("CUDA error: device lost")
+        return sphere(params)
+
+    with pytest.warns(EvaluationFailedWarning), pytest.raises(TooManyFailuresError) as info:
+        run(objective, n_calls=30, max_consecutive_failures=3)
+    assert len(calls) == 7 and len(info.value.result) == 7
+    assert "device lost" in info.value.first_error
+
+
+def test_successes_reset_the_streak():
+    calls = []
+
+    def objective(params: dict[str, float]) -> float:
+        calls.append(params)
+        if len(calls) % 3:  # two errors, one success, two errors, ...
+            raise RuntimeError("flaky")
+        return sphere(params)
+
+    with pytest.warns(EvaluationFailedWarning):
+        result = run(objective, n_calls=12, max_consecutive_failures=3)
+    assert len(result) == 12 and result.n_failed == 8
+
+
+def test_none_disables_the_stop_rule_but_still_warns():
+    with pytest.warns(EvaluationFailedWarning, match="learning_rate"):
+        result = run(lambda p: p["learning_rate"], LR_SPACE, max_consecutive_failures=None)
+    assert len(result) == 8 and result.n_failed == 8 and result.best_params is None
+
+
+def test_a_return_value_that_is_not_a_number_counts_as_an_error():
+    with pytest.warns(EvaluationFailedWarning), pytest.raises(TooManyFailuresError,
+                                                              match="not a number"):
+        run(lambda p: "0.5 maybe", n_calls=10, max_consecutive_failures=2)
+
+
+@pytest.mark.parametrize("objective", [
+    pytest.param(lambda p: math.nan, id="nan"),
+    pytest.param(lambda p: -math.inf, id="inf"),
+    pytest.param(lambda p: (_ for _ in ()).throw(EvaluationFailed("loss diverged")),
+                 id="EvaluationFailed"),
+])
+def test_failures_that_are_part_of_the_problem_never_stop_the_run(objective):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EvaluationFailedWarning)
+        result = run(objective, n_calls=9, max_consecutive_failures=2)
+    assert len(result) == 9 and result.n_failed == 9
+    assert all(o.error for o in result.history)
+
+
+def test_evaluation_failed_records_its_message_without_a_traceback():
+    result = run(diverges_on_the_right, n_calls=10, max_consecutive_failures=1)
+    failed = [o for o in result.history if not o.ok]
+    assert failed and all(o.error.startswith("loss diverged at x=") for o in failed)
+
+
+def test_process_pool_stops_a_broken_objective_and_tells_what_was_in_flight():
+    with pytest.warns(EvaluationFailedWarning), pytest.raises(TooManyFailuresError) as info:
+        minimize(misspelt_key, SPACE, n_calls=30, seed=0, n_workers=2, progress=False,
+                 max_consecutive_failures=4)
+    result = info.value.result
+    assert 4 <= len(result) <= 5 and result.n_failed == len(result)  # at most one in flight
+    assert "KeyError: 'learning_rate'" in info.value.first_error
+
+
+def test_thread_pool_counts_evaluation_failed_as_part_of_the_problem():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EvaluationFailedWarning)
+        result = minimize(diverges_on_the_right, SPACE, n_calls=12, seed=1, n_workers=3,
+                          executor=ThreadPoolExecutor(3), progress=False,
+                          max_consecutive_failures=1, options=FAST)
+    assert len(result) == 12
+
+
+@pytest.mark.parametrize("value, error", [
+    (0, ValueError), (-1, ValueError), (2.5, TypeError), ("5", TypeError), (True, TypeError),
+])
+def test_max_consecutive_failures_is_validated(value, error):
+    with pytest.raises(error, match="max_consecutive_failures=.* must be"):
+        run(sphere, max_consecutive_failures=value)
+
+
+# ------------------------------------------------------------------- warm start
+def test_x0_with_y0_is_told_without_calling_the_objective():
+    calls = []
+    x0 = [{"x": 0.1, "y": 0.2}, {"x": 0.9, "y": 0.4}]
+    result = run(lambda p: calls.append(p) or sphere(p), x0=x0, y0=[3.0, 4.0], n_calls=6)
+    assert len(calls) == 6 and len(result) == 8  # y0 is free, as in scikit-optimize
+    assert [o.params for o in result.history[:2]] == x0
+    assert [o.value for o in result.history[:2]] == [3.0, 4.0]
+    assert x0[0] not in calls and x0[1] not in calls
+
+
+def test_x0_without_y0_is_evaluated_first_and_counts_toward_n_calls():
+    calls = []
+    x0 = [{"x": 0.1, "y": 0.2}, {"x": 0.9, "y": 0.4}, {"x": 0.5, "y": 0.5}]
+    result = run(lambda p: calls.append(p) or sphere(p), x0=x0, n_calls=7)
+    assert len(result) == 7 and calls[:3] == x0
+    assert [o.value for o in result.history[:3]] == [sphere(p) for p in x0]
+
+
+def test_a_single_point_and_a_single_value():
+    result = run(sphere, x0={"x": 0.3, "y": 0.7}, y0=0.0, n_calls=3)
+    assert result.history[0].params == {"x": 0.3, "y": 0.7} and result.best_value == 0.0
+
+
+def test_x0_in_parallel_is_evaluated_first():
+    x0 = [{"x": 0.1, "y": 0.2}, {"x": 0.9, "y": 0.4}]
+    result = minimize(sphere, SPACE, n_calls=6, seed=0, n_workers=2, progress=False,
+                      executor=ThreadPoolExecutor(2), x0=x0, options=FAST)
+    assert len(result) == 6 and all(p in [o.params for o in result.history] for p in x0)
+
+
+def test_resuming_a_journal_does_not_tell_y0_twice(tmp_path):
+    journal = tmp_path / "run.jsonl"
+    x0, y0 = [{"x": 0.1, "y": 0.2}], [3.0]
+    run(sphere, x0=x0, y0=y0, n_calls=4, journal=journal)
+    result = run(sphere, x0=x0, y0=y0, n_calls=6, journal=journal)
+    assert len(result) == 7 and [o.params for o in result.history].count(x0[0]) == 1
+
+
+@pytest.mark.parametrize("x0, y0, error, match", [
+    (None, [1.0], ValueError, "without x0"),
+    ([{"x": 0.1, "y": 0.2}], [1.0, 2.0], ValueError, "2 value"),
+    ([{"x": 0.1, "y": 0.2}, {"x": 0.2, "y": 0.2}], 1.0, TypeError, "y0="),
+    ("x=0.1", None, TypeError, "x0="),
+    ([[0.1, 0.2]], None, TypeError, r"x0\[0\]"),
+    ([{"x": 0.1, "y": 0.2}, {"x": 1.5, "y": 0.2}], None, ValueError, r"x0\[1\].*x"),
+    ([{"x": 0.1, "y": 0.2}, {"x": 0.2}], None, ValueError, r"x0\[1\].*y"),
+    ([{"x": 0.1, "y": 0.2}], [math.nan], ValueError, r"y0\[0\]"),
+    ([{"x": 0.1, "y": 0.2}], ["low"], TypeError, r"y0\[0\]"),
+    ([{"x": i / 10, "y": 0.2} for i in range(9)], None, ValueError, "n_calls=8"),
+])
+def test_warm_start_is_validated_before_anything_runs(x0, y0, error, match, tmp_path):
+    journal = tmp_path / "run.jsonl"
+    with pytest.raises(error, match=match):
+        run(sphere, x0=x0, y0=y0, journal=journal)
+    assert not journal.exists()
+
+
+def test_tell_of_points_never_asked_is_supported():
+    opt = Optimizer(SPACE, seed=0, n_initial=3, options=FAST)
+    pending = opt.ask()
+    opt.tell([{"x": 0.1, "y": 0.1}, {"x": 0.2, "y": 0.9}, {"x": 0.7, "y": 0.3}], [1.0, 2.0, 0.5])
+    assert opt.pending == [pending] and len(opt.history) == 3
+    opt.tell(pending, sphere(pending))
+    assert opt.pending == [] and opt.best.value == min(o.value for o in opt.history)
+    assert opt.ask() not in [o.params for o in opt.history]
+
+
+# ------------------------------------------------------------------ time budget
+def test_timeout_stops_asking_sequentially():
+    result = minimize(sleepy_sphere, SPACE, n_calls=200, seed=0, progress=False, n_initial=4,
+                      options=FAST, timeout=1.0)
+    # 0.2 s per evaluation and a 1 s budget: about 5 start; 200 would take 40 s
+    assert 1 <= len(result) <= 60 and all(o.ok for o in result.history)
+
+
+def test_timeout_lets_evaluations_in_flight_finish():
+    started = []
+    lock = threading.Lock()
+
+    def objective(params: dict[str, float]) -> float:
+        with lock:
+            started.append(params)
+        return sleepy_sphere(params)
+
+    with ThreadPoolExecutor(3) as pool:
+        opt_result = minimize(objective, SPACE, n_calls=300, seed=0, progress=False,
+                              n_workers=3, executor=pool, n_initial=4, options=FAST, timeout=1.0)
+    assert 1 <= len(opt_result) <= 90
+    assert len(opt_result) == len(started)  # every started evaluation was told
+    assert all(o.ok for o in opt_result.history)
+
+
+@pytest.mark.parametrize("value, error", [
+    (0, ValueError), (-2.0, ValueError), (math.nan, ValueError), (math.inf, ValueError),
+    ("60", TypeError), (True, TypeError),
+])
+def test_timeout_is_validated(value, error):
+    with pytest.raises(error, match="timeout=.* must be"):
+        run(sphere, timeout=value)

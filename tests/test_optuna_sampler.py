@@ -1,0 +1,314 @@
+"""BayesoptSampler: Optuna's distributions, trial states, enqueue, direction, seeds, errors."""
+
+from __future__ import annotations
+
+import math
+import pickle
+import warnings
+
+import numpy as np
+import optuna
+import pytest
+from optuna.distributions import (
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from optuna.trial import TrialState, create_trial
+
+from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt.integrations._optuna_space import SpaceMap, param_map
+from bayesopt.integrations.optuna import (
+    BayesoptSampler,
+    IndependentSamplingWarning,
+)
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+DISTRIBUTIONS = {
+    "x": FloatDistribution(-5.0, 5.0),
+    "lr": FloatDistribution(1e-5, 1e-1, log=True),
+    "q": FloatDistribution(-1.0, 1.0, step=0.25),
+    "n": IntDistribution(1, 8),
+    "units": IntDistribution(16, 256, log=True),
+    "even": IntDistribution(0, 10, step=2),
+    "act": CategoricalDistribution(["relu", None, 1.5, True]),
+}
+NATIVE_SPACE = {  # what the sampler searches for DISTRIBUTIONS, in bayesopt's terms
+    "x": Real(-5.0, 5.0),
+    "lr": Real(1e-5, 1e-1, log=True),
+    "q": Integer(0, 8),
+    "n": Integer(1, 8),
+    "units": Integer(16, 256, log=True),
+    "even": Integer(0, 5),
+    "act": Categorical([0, 1, 2, 3]),
+}
+
+
+def _value(params):
+    act = {"relu": 0.0, None: 0.5, 1.5: 0.2, True: 0.3}[params["act"]]
+    return ((params["x"] - 1) ** 2 + (math.log10(params["lr"]) + 3) ** 2 + params["q"] ** 2
+            + (params["n"] - 3) ** 2 / 10 + params["even"] / 10 + act)
+
+
+def _suggest_all(trial):
+    return {
+        "x": trial.suggest_float("x", -5.0, 5.0),
+        "lr": trial.suggest_float("lr", 1e-5, 1e-1, log=True),
+        "q": trial.suggest_float("q", -1.0, 1.0, step=0.25),
+        "n": trial.suggest_int("n", 1, 8),
+        "units": trial.suggest_int("units", 16, 256, log=True),
+        "even": trial.suggest_int("even", 0, 10, step=2),
+        "act": trial.suggest_categorical("act", ["relu", None, 1.5, True]),
+    }
+
+
+def mixed_objective(trial):
+    return _value(_suggest_all(trial))
+
+
+def run_study(sampler, n_trials, direction="minimize", func=mixed_objective):
+    study = optuna.create_study(sampler=sampler, direction=direction)
+    study.optimize(func, n_trials=n_trials)
+    return study
+
+
+# ------------------------------------------------------------ distributions
+def test_each_distribution_maps_to_its_dimension():
+    space = SpaceMap.from_distributions(DISTRIBUTIONS).space
+    assert space.dimensions == tuple(d.named(name) for name, d in NATIVE_SPACE.items())
+
+
+@pytest.mark.parametrize("name, values", [
+    ("x", [-5.0, 0.1234, 5.0]),
+    ("lr", [1e-5, 3.3e-4, 1e-1]),
+    ("q", [-1.0, -0.25, 0.0, 0.75, 1.0]),
+    ("n", [1, 5, 8]),
+    ("units", [16, 100, 256]),
+    ("even", [0, 4, 10]),
+    ("act", ["relu", None, 1.5, True]),
+])
+def test_values_round_trip_between_optuna_and_the_optimizer(name, values):
+    mapping = param_map(name, DISTRIBUTIONS[name])
+    for value in values:
+        inner = mapping.dimension.validate(mapping.to_optimizer(value))
+        back = mapping.to_optuna(inner)
+        assert back == value and type(back) is type(value)
+
+
+def test_suggestions_lie_in_their_distributions_with_python_types():
+    study = run_study(BayesoptSampler(seed=0), 14)
+    for trial in study.trials[1:]:  # trial 0 is random: no completed trial defines a space yet
+        for name, dist in DISTRIBUTIONS.items():
+            value = trial.params[name]
+            assert dist._contains(dist.to_internal_repr(value)), (name, value)
+            if name != "act":
+                assert type(value) is (int if isinstance(dist, IntDistribution) else float)
+    assert len(study.sampler.optimizer.history) == 13
+
+
+def test_unmappable_distributions_raise_naming_the_parameter():
+    with pytest.raises(TypeError, match="'u'"):
+        param_map("u", object())
+    with pytest.raises(ValueError, match="'s'.*single value"):
+        param_map("s", IntDistribution(3, 3))
+
+
+# ---------------------------------------------------------- trial states
+def _add(study, state, params, **kwargs):
+    distributions = {name: DISTRIBUTIONS[name] for name in params}
+    study.add_trial(create_trial(params=params, distributions=distributions, state=state, **kwargs))
+
+
+def _point(x):
+    return {"x": x, "lr": 1e-3, "q": 0.5, "n": 2, "units": 32, "even": 4, "act": None}
+
+
+def test_trials_of_every_state_are_told_once():
+    study = optuna.create_study(sampler=BayesoptSampler(seed=0))
+    _add(study, TrialState.COMPLETE, _point(0.0), value=1.5)
+    _add(study, TrialState.FAIL, _point(1.0))
+    _add(study, TrialState.PRUNED, _point(2.0), intermediate_values={3: 9.0, 7: 8.0})
+    _add(study, TrialState.RUNNING, _point(3.0))
+    _add(study, TrialState.RUNNING, {"x": 4.0})  # not all of its parameters set yet
+    _add(study, TrialState.COMPLETE, _point(-1.0), value=math.inf)
+    asked = _suggest_all(study.ask())
+    optimizer = study.sampler.optimizer
+    record = [(o.params["x"], o.status, o.value, o.error) for o in optimizer.history]
+    assert sorted(record, key=lambda r: r[0]) == [
+        (-1.0, "failed", None, "trial 5 returned the non-finite value inf"),
+        (0.0, "ok", 1.5, None),
+        (1.0, "failed", None, "trial 1 failed"),
+        (2.0, "failed", None, "trial 2 pruned at step 7"),
+    ]
+    native_running = SpaceMap.from_distributions(DISTRIBUTIONS).to_optimizer(
+        _point(3.0), DISTRIBUTIONS)
+    assert optimizer.pending[0] == native_running
+    assert [p["x"] for p in optimizer.pending] == [3.0, asked["x"]]
+    _suggest_all(study.ask())  # nothing changed state: nothing is told again
+    assert len(optimizer.history) == 4 and len(optimizer.pending) == 3
+
+
+def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    worker_a = optuna.create_study(study_name="s", storage=storage,
+                                   sampler=BayesoptSampler(seed=0))
+    worker_b = optuna.load_study(study_name="s", storage=storage,
+                                 sampler=BayesoptSampler(seed=1))
+    for _ in range(3):
+        trial = worker_a.ask()
+        worker_a.tell(trial, _value(_suggest_all(trial)))
+    in_flight = worker_a.ask()
+    in_flight_params = _suggest_all(in_flight)
+    own = worker_b.ask()
+    _suggest_all(own)
+    optimizer = worker_b.sampler.optimizer
+    mapping = SpaceMap.from_distributions(DISTRIBUTIONS)
+    assert mapping.to_optimizer(in_flight_params, DISTRIBUTIONS) in optimizer.pending
+    worker_a.tell(in_flight, 0.25)
+    worker_b.tell(own, 1.0)
+    _suggest_all(worker_b.ask())
+    assert 0.25 in [o.value for o in optimizer.history]
+    assert len(optimizer.history) == 5 and len(optimizer.pending) == 1
+
+
+def test_enqueued_trials_are_told_and_leave_no_pending_ask():
+    sampler = BayesoptSampler(seed=0)
+    study = run_study(sampler, 4)
+    enqueued = {**_point(0.5), "act": "relu"}
+    study.enqueue_trial(enqueued)
+    study.enqueue_trial({"x": -0.5})  # partly fixed: the other parameters come from the GP
+    study.optimize(mixed_objective, n_trials=3)
+    assert study.trials[4].params == enqueued
+    assert study.trials[5].params["x"] == -0.5
+    _suggest_all(study.ask())
+    optimizer = sampler.optimizer
+    told = [o.params["x"] for o in optimizer.history]
+    assert len(told) == 7 and 0.5 in told and -0.5 in told
+    assert len(optimizer.pending) == 1  # only the trial just asked
+
+
+def test_maximize_follows_the_study_direction():
+    def peak(trial):
+        return -(trial.suggest_float("x", -3.0, 3.0) - 1.2) ** 2
+
+    study = run_study(BayesoptSampler(seed=0), 20, direction="maximize", func=peak)
+    optimizer = study.sampler.optimizer
+    told = [t.value for t in study.trials[:19]]  # the last trial is told at the next ask
+    assert optimizer.maximize
+    assert [o.value for o in optimizer.history] == told
+    assert optimizer.best.value == max(told) and study.best_value > -1e-3
+
+
+# ------------------------------------------------- independent sampling
+def test_parameters_outside_the_relative_space_are_sampled_at_random_and_warned_once():
+    def conditional(trial):
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        x = trial.suggest_float("x", 0.0, 1.0)
+        return x + (trial.suggest_float("ya", 0, 1) if kind == "a" else trial.suggest_int("yb", 0, 3))
+
+    study = optuna.create_study(sampler=BayesoptSampler(seed=0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(conditional, n_trials=12)
+    messages = [str(w.message) for w in caught if w.category is IndependentSamplingWarning]
+    assert sorted(m.split("'")[1] for m in messages) == ["ya", "yb"]
+    assert all("RandomSampler" in m for m in messages)
+    assert study.sampler.optimizer.space.names == ("kind", "x")
+
+
+# ---------------------------------------------------------------- errors
+def test_multi_objective_studies_raise():
+    study = optuna.create_study(directions=["minimize", "maximize"], sampler=BayesoptSampler())
+    with pytest.raises(ValueError, match="single-objective studies only"):
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 0.0), n_trials=1)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"constraints_func": lambda trial: [0.0]}, ValueError, "constraints_func"),
+    ({"maximize": True}, TypeError, "maximize=True.*direction"),
+    ({"journal": "run.jsonl"}, TypeError, "journal='run.jsonl'"),
+    ({"acquisition": "qei"}, ValueError, "acquisition='qei'"),
+    ({"n_initial": -1}, ValueError, "n_initial=-1"),
+    ({"seed": 1.5}, TypeError, "seed=1.5"),
+    ({"acqusition": "ei"}, TypeError, "acqusition"),
+])
+def test_invalid_arguments_raise(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        BayesoptSampler(**kwargs)
+
+
+def test_a_sampler_serves_one_study():
+    sampler = BayesoptSampler(seed=0)
+    run_study(sampler, 2)
+    with pytest.raises(ValueError, match="serves study"):
+        run_study(sampler, 1)
+
+
+# --------------------------------------------------------- reproducibility
+def test_same_seed_same_trials_and_other_seed_other_trials():
+    first, again, other = (run_study(BayesoptSampler(seed=s), 10) for s in (3, 3, 4))
+    assert [t.params for t in first.trials] == [t.params for t in again.trials]
+    assert [t.params for t in first.trials] != [t.params for t in other.trials]
+
+
+def test_reseed_rng_changes_the_trials():
+    reseeded = BayesoptSampler(seed=3)
+    reseeded.reseed_rng()
+    first, second = run_study(BayesoptSampler(seed=3), 8), run_study(reseeded, 8)
+    assert [t.params for t in first.trials] != [t.params for t in second.trials]
+
+
+def test_the_sampler_asks_what_a_native_optimizer_fed_the_same_trials_asks():
+    sampler = BayesoptSampler(seed=5, n_initial=6)
+    study = run_study(sampler, 14)
+    mapping = SpaceMap.from_distributions(DISTRIBUTIONS)
+    # Optuna's intersection space is sorted by name, and so is the optimizer's
+    native = Optimizer(dict(sorted(NATIVE_SPACE.items())), seed=sampler.optimizer.seed,
+                       n_initial=6)
+    trials = study.trials
+    native.tell(mapping.to_optimizer(trials[0].params, DISTRIBUTIONS), trials[0].value)
+    for trial in trials[1:]:
+        asked = native.ask()
+        assert mapping.to_optuna(asked) == trial.params, trial.number
+        native.tell(asked, trial.value)
+
+
+def test_a_pickled_sampler_continues_the_study():
+    study = run_study(BayesoptSampler(seed=0), 6)
+    study.sampler = pickle.loads(pickle.dumps(study.sampler))
+    assert study.sampler.optimizer is None  # rebuilt from the study on first use
+    study.optimize(mixed_objective, n_trials=2)
+    assert len(study.sampler.optimizer.history) == 7
+    values = np.array([t.value for t in study.trials])
+    assert np.all(np.isfinite(values))
+
+
+def test_trials_a_pruner_stops_are_told_as_failures():
+    def curve(trial):
+        x = trial.suggest_float("x", -3.0, 3.0)
+        for step in range(8):
+            trial.report((x - 1) ** 2 + 1 / (step + 1), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return (x - 1) ** 2
+
+    study = optuna.create_study(sampler=BayesoptSampler(seed=0),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=3))
+    study.optimize(curve, n_trials=16)
+    study.ask().suggest_float("x", -3.0, 3.0)  # the next sampling tells the last trial
+    pruned = [t for t in study.trials if t.state == TrialState.PRUNED]
+    failures = [o for o in study.sampler.optimizer.history if o.status == "failed"]
+    assert len(pruned) >= 3
+    assert sorted(o.error for o in failures) == sorted(
+        f"trial {t.number} pruned at step {t.last_step}" for t in pruned)
+
+
+def test_sampling_a_trial_again_returns_its_point_and_asks_nothing_new():
+    study = run_study(BayesoptSampler(seed=0), 3)
+    trial = study.ask()
+    _suggest_all(trial)
+    frozen = study.trials[-1]
+    again = study.sampler.sample_relative(study, frozen, DISTRIBUTIONS)
+    assert again == frozen.params
+    assert len(study.sampler.optimizer.pending) == 1

@@ -1,0 +1,161 @@
+"""BayesSearchCV's scikit-optimize parity: subspaces, n_points, optimizer_kwargs, fit's
+callback, and no repeated cross-validation once a finite space is exhausted.
+
+The semantics compared with are scikit-optimize's documented ones
+(`skopt.BayesSearchCV`): a list of dicts is searched one subspace after the other,
+each by its own optimizer with n_iter candidates (or its own count in a (dict, n_iter)
+pair); `n_points` candidates are asked at once; `fit(X, y, callback=...)` calls each
+callback with the current optimizer's result after every step and ends that
+subspace's search when one returns True.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from joblib import parallel_backend
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import SVC
+
+from bayesopt import Real, SpaceExhaustedWarning
+from bayesopt.result import OptimizeResult
+from bayesopt.sklearn import BayesSearchCV
+
+LINEAR = {"kernel": ["linear"], "C": Real(1e-2, 1e2, log=True)}
+RBF = {"kernel": ["rbf"], "C": Real(1e-2, 1e2, log=True), "gamma": Real(1e-4, 1e0, log=True)}
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_iris(return_X_y=True)
+
+
+def svc_search(search_spaces, **kwargs):
+    options = {"n_iter": 3, "cv": 3, "random_state": 0}
+    options.update(kwargs)
+    return BayesSearchCV(SVC(), search_spaces, **options)
+
+
+# ------------------------------------------------------------------- subspaces
+def test_a_list_of_dicts_is_searched_one_subspace_after_the_other(iris):
+    search = svc_search([LINEAR, RBF]).fit(*iris)
+    results = search.cv_results_
+    kernels = [p["kernel"] for p in results["params"]]
+    assert kernels == ["linear"] * 3 + ["rbf"] * 3
+    assert all("gamma" not in p for p in results["params"][:3])
+    assert results["param_gamma"].mask.tolist() == [True] * 3 + [False] * 3
+    assert [len(r) for r in search.optimizer_results_] == [3, 3]
+    assert [r.space.names for r in search.optimizer_results_] == [("kernel", "C"),
+                                                                 ("kernel", "C", "gamma")]
+    assert search.best_index_ == int(np.argmax(results["mean_test_score"]))
+    best_space = 0 if search.best_index_ < 3 else 1
+    assert search.optimize_result_ is search.optimizer_results_[best_space]
+
+
+def test_dict_and_count_pairs_give_each_subspace_its_own_budget(iris):
+    search = svc_search([(LINEAR, 2), RBF, (RBF, 1)], n_iter=4).fit(*iris)
+    kernels = [p["kernel"] for p in search.cv_results_["params"]]
+    assert kernels == ["linear"] * 2 + ["rbf"] * 5
+    assert [len(r) for r in search.optimizer_results_] == [2, 4, 1]
+
+
+def test_subspaces_with_an_int_seed_are_reproducible_and_differ(iris):
+    first = svc_search([RBF, RBF], random_state=3).fit(*iris).cv_results_["params"]
+    again = svc_search([RBF, RBF], random_state=3).fit(*iris).cv_results_["params"]
+    assert first == again and first[:3] != first[3:]
+
+
+@pytest.mark.parametrize("spaces, error, match", [
+    ([], ValueError, "empty"),
+    ([(LINEAR, 0)], ValueError, r"search_spaces\[0\]"),
+    ([LINEAR, (LINEAR, 2.5)], ValueError, r"search_spaces\[1\]"),
+    ([LINEAR, (LINEAR,)], ValueError, r"search_spaces\[1\]"),
+    ([LINEAR, "rbf"], TypeError, r"search_spaces\[1\]"),
+])
+def test_invalid_subspaces_are_rejected_in_fit(iris, spaces, error, match):
+    with pytest.raises(error, match=match):
+        svc_search(spaces).fit(*iris)
+
+
+# -------------------------------------------------------------------- n_points
+def test_n_points_candidates_are_asked_and_cross_validated_together(iris, candidate_batches):
+    with parallel_backend("threading"):
+        search = svc_search(RBF, n_iter=7, n_points=3, n_jobs=2).fit(*iris)
+    assert candidate_batches == [3, 3, 1]
+    params = search.cv_results_["params"]
+    assert len(params) == 7 and len({tuple(sorted(p.items())) for p in params}) == 7
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2"])
+def test_n_points_is_validated(iris, value):
+    with pytest.raises(ValueError, match="n_points"):
+        svc_search(RBF, n_points=value).fit(*iris)
+
+
+# ------------------------------------------------------------ optimizer_kwargs
+def test_optimizer_kwargs_reach_the_optimizer(iris):
+    search = svc_search(RBF, n_iter=6, optimizer_kwargs={"kernel": "matern32", "ucb_beta": 2.0},
+                        acquisition="ucb", n_initial=4).fit(*iris)
+    assert search.optimize_result_.model.options.kernel == "matern32"
+    opt = search.optimizers_[0]
+    assert opt.options.model.kernel == "matern32" and opt.ucb_beta == 2.0
+    assert len(opt.history) == 6 and opt.maximize
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"kernal": "rbf"}, ValueError, "unknown key 'kernal'"),
+    ({"seed": 3}, ValueError, "random_state"),
+    ({"maximize": False}, ValueError, "maximize"),
+    ({"acquisition": "ei"}, ValueError, "acquisition"),
+    ({"kernel": "gaussian"}, ValueError, "gaussian"),
+    ({"ucb_beta": -1.0}, ValueError, "ucb_beta"),
+    ("kernel=rbf", ValueError, "optimizer_kwargs"),
+])
+def test_optimizer_kwargs_are_validated(iris, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        svc_search(RBF, optimizer_kwargs=kwargs).fit(*iris)
+
+
+# -------------------------------------------------------------------- callback
+def test_fit_callback_gets_the_result_after_each_step_and_can_stop(iris):
+    seen: list[int] = []
+    also: list[int] = []
+
+    def stop_at_three(result: OptimizeResult) -> bool:
+        assert isinstance(result, OptimizeResult) and result.maximize
+        seen.append(len(result))
+        return len(result) >= 3
+
+    search = svc_search(RBF, n_iter=10).fit(*iris, callback=[stop_at_three,
+                                                             lambda r: also.append(len(r))])
+    assert seen == [1, 2, 3] and also == [1, 2, 3]
+    assert len(search.cv_results_["params"]) == 3
+    assert hasattr(search, "best_estimator_")
+
+
+def test_a_callback_stop_ends_only_the_current_subspace(iris):
+    search = svc_search([LINEAR, RBF], n_iter=4).fit(*iris, callback=lambda r: len(r) >= 2)
+    assert [len(r) for r in search.optimizer_results_] == [2, 2]
+
+
+def test_a_callback_that_is_not_callable_is_refused(iris):
+    with pytest.raises(TypeError, match="callback"):
+        svc_search(RBF).fit(*iris, callback="print")
+
+
+# ---------------------------------------------------------------- finite spaces
+@pytest.mark.parametrize("n_points", [None, 2])
+def test_an_exhausted_finite_space_stops_instead_of_cross_validating_again(iris, n_points,
+                                                                          candidate_batches):
+    space = {"C": [0.01, 0.1, 1.0], "fit_intercept": [True, False]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpaceExhaustedWarning)
+        search = BayesSearchCV(LogisticRegression(max_iter=500), space, n_iter=20, cv=3,
+                               n_points=n_points, random_state=0).fit(*iris)
+    params = search.cv_results_["params"]
+    assert len(params) == 6 and len({tuple(sorted(p.items())) for p in params}) == 6
+    expected = [1] * 6 if n_points is None else [2, 2, 2]
+    assert candidate_batches == expected
