@@ -238,7 +238,7 @@ def test_minimize_records_wall_time_as_cost_and_stops_at_max_cost():
         return params["x"]
 
     result = minimize(slow, UNIT2, n_calls=30, seed=0, progress=False, max_cost=0.1)
-    assert 5 <= len(result) < 30
+    assert 1 <= len(result) <= 5  # each evaluation costs at least 0.02 s
     assert all(o.cost is not None and o.cost >= 0.02 for o in result.history)
     assert sum(o.cost for o in result.history[:-1]) < 0.1 <= sum(o.cost for o in result.history)
 
