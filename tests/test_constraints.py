@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bayesopt import Categorical, Integer, Optimizer, Real, minimize
-from bayesopt.feasibility import InfeasibleSpaceError, LinearConstraint
+from bayesopt import InfeasibleSpaceError, LinearConstraint
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
 
