@@ -277,3 +277,10 @@ def test_journal_round_trip_keeps_constraints_and_costs_and_the_next_ask(tmp_pat
     assert resumed.total_cost == opt.total_cost == 28.0
     assert resumed.n_constraints is None and resumed.max_cost == 100.0
     assert resumed.ask() == opt.ask()
+
+
+def test_recommend_ranks_only_the_feasible_observations():
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=4, n_constraints=1)
+    for x in (0.1, 0.3, 0.6, 0.9):
+        opt.tell({"x": x}, x, constraints=[0.5 - x])  # the lower the value, the less feasible
+    assert opt.recommend().params["x"] == 0.6
