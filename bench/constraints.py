@@ -26,6 +26,7 @@ Cost problems (cost varies ≥ 10× over the space):
 | problem | objective | cost |
 |---|---|---|
 | branin_cost | Branin | exp(ln 50 · (x1 + 5) / 15): 1 to 50, known, told as the cost |
+| hartmann3_cost | Hartmann-3 | exp(ln 50 · x2): 1 to 50, the optimum (x2 = 0.85) at 28 |
 | rf_cost | 1 − 3-fold CV accuracy of a random forest on breast cancer | measured wall time; n_estimators ∈ [5, 300] (log) drives it |
 
 logei runs 30 evaluations; logei_per_cost (α cooling linearly over a
@@ -218,6 +219,18 @@ def _branin_cost(p: Mapping[str, Any]) -> tuple[float, float]:
     return _branin(p["x1"], p["x2"]), math.exp(math.log(50.0) * (p["x1"] + 5.0) / 15.0)
 
 
+@functools.cache
+def _hartmann3() -> Any:
+    from bayesopt.test_functions import Hartmann3
+
+    return Hartmann3()
+
+
+def _hartmann3_cost(p: Mapping[str, Any]) -> tuple[float, float]:
+    """Hartmann-3, its optimum (x2 = 0.85) where evaluations cost ~28× the cheapest."""
+    return float(_hartmann3()(p)), math.exp(math.log(50.0) * p["x2"])
+
+
 def _rf_cost(p: Mapping[str, Any]) -> tuple[float, float]:
     from sklearn import datasets
     from sklearn.ensemble import RandomForestClassifier
@@ -235,6 +248,8 @@ def _rf_cost(p: Mapping[str, Any]) -> tuple[float, float]:
 COST_PROBLEMS = {p.name: p for p in [
     CostProblem("branin_cost", {"x1": Real(-5, 10), "x2": Real(0, 15)}, _branin_cost,
                 0.397887357729738),
+    CostProblem("hartmann3_cost", {f"x{i}": Real(0, 1) for i in range(3)}, _hartmann3_cost,
+                -3.86278214782076),
     CostProblem("rf_cost", {"n_estimators": Integer(5, 300, log=True),
                             "max_depth": Integer(1, 12), "max_features": Real(0.05, 1.0)},
                 _rf_cost, None),
