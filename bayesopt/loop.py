@@ -113,9 +113,11 @@ def minimize(
         or returns NaN or ±inf — is recorded as failed and does not count.
     max_cost : float, optional
         Stop once the summed cost of the evaluations reaches it. Each
-        evaluation's cost is its wall time in seconds (`Observation.cost`);
-        with ``acquisition="logei_per_cost"`` it also sets the optimizer's cost
-        cooling (`Optimizer(max_cost=)`).
+        evaluation's cost is its wall time in seconds (`Observation.cost`).
+        It does not cool ``logei_per_cost``'s α: on the cost bench
+        (bench/results/cost.md) α = 1 throughout reached plain LogEI's median
+        at less cost than α cooled linearly over the budget; pass
+        ``cost_budget=`` (an `Optimizer` option) for the cooling.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
         ignored when a journal is resumed (its own settings apply).
@@ -135,8 +137,6 @@ def minimize(
         raise TypeError(f"callback={callback!r} must be callable")
     limits = RunLimits(n_calls, timeout, max_consecutive_failures, max_cost)
     n_workers = check_count("n_workers", n_workers, minimum=1)
-    if limits.max_cost is not None and optimizer_options.get("acquisition") == "logei_per_cost":
-        optimizer_options = {**optimizer_options, "max_cost": limits.max_cost}
     parallel = n_workers > 1 or executor is not None
     if parallel and executor is None:
         check_picklable(func)

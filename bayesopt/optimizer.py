@@ -110,7 +110,7 @@ class Optimizer:
     acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
         ĉ a GP on the log of the costs told (`tell(..., cost=)`), with α cooling
-        from 1 to 0 as `max_cost` is spent (`acquisition.constrained`).
+        from 1 to 0 as `cost_budget` is spent (`acquisition.constrained`).
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
         Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
@@ -137,9 +137,11 @@ class Optimizer:
         Input constraints every ask satisfies (`bayesopt.feasibility`):
         ``callable(params) -> bool``, or linear inequalities over Real and
         Integer dimensions that are not log-scaled.
-    max_cost : float, optional
+    cost_budget : float, optional
         With ``acquisition="logei_per_cost"``: the total cost of the run, over
-        which α cools from 1 to 0 (without it α = 1: EI per unit cost).
+        which α cools linearly from 1 to 0 (cost-cooling, Lee et al. 2020).
+        Without it α = 1, EI per unit cost, which reached plain LogEI's result
+        at less cost on the cost bench (README, "Constraints and cost").
     options : OptimizerOptions, optional
         Model, hyperparameter-fit and acquisition-optimizer settings.
 
@@ -162,7 +164,7 @@ class Optimizer:
         acquisition: str = "logei", kernel: str | None = None, n_initial: int | None = None,
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
-        n_constraints: int | None = None, feasible: Any = None, max_cost: float | None = None,
+        n_constraints: int | None = None, feasible: Any = None, cost_budget: float | None = None,
     ) -> None:
         self.space = space if isinstance(space, Space) else Space(space)
         self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
@@ -178,7 +180,7 @@ class Optimizer:
         self._design_used = 0
         self._model = SurrogateModel(self.space.n_columns, options.model, self.rng)
         self.n_constraints = _check_n_constraints(self.acquisition, n_constraints)
-        self.max_cost = _check_max_cost(self.acquisition, max_cost)
+        self.cost_budget = _check_cost_budget(self.acquisition, cost_budget)
         self.feasible = None if feasible is None else InputConstraints(self.space, feasible)
         if self.feasible is not None:
             self.feasible.check_not_empty()
@@ -445,8 +447,10 @@ class Optimizer:
         return self._model.incumbent_among(self._feasible_ok)
 
     def _cost_alpha(self) -> float:
-        """α of logei_per_cost: 1 − spent / max_cost, floored at 0 (1 without max_cost)."""
-        return 1.0 if self.max_cost is None else max(0.0, 1.0 - self._spent / self.max_cost)
+        """α of logei_per_cost: 1 − spent / cost_budget, floored at 0 (1 without a budget)."""
+        if self.cost_budget is None:
+            return 1.0
+        return max(0.0, 1.0 - self._spent / self.cost_budget)
 
     def _acquisition_function(self, best_f: float | None = None) -> AcquisitionFunction:
         best_f = self._model.incumbent if best_f is None else best_f
@@ -643,7 +647,7 @@ class Optimizer:
             "maximize": self.maximize, "ucb_beta": self.ucb_beta,
             "options": self.options.to_dict(),
             **({} if self.n_constraints is None else {"n_constraints": self.n_constraints}),
-            **({} if self.max_cost is None else {"max_cost": self.max_cost}),
+            **({} if self.cost_budget is None else {"cost_budget": self.cost_budget}),
         }
 
     @property
@@ -782,14 +786,14 @@ def _check_n_constraints(acquisition: str, n_constraints: Any) -> int | None:
     return count
 
 
-def _check_max_cost(acquisition: str, max_cost: Any) -> float | None:
-    if max_cost is None:
+def _check_cost_budget(acquisition: str, cost_budget: Any) -> float | None:
+    if cost_budget is None:
         return None
     if acquisition != "logei_per_cost":
-        raise ValueError(f"max_cost={max_cost!r} sets the cost cooling of "
+        raise ValueError(f"cost_budget={cost_budget!r} sets the cost cooling of "
                          f"acquisition='logei_per_cost' and would be unused with {acquisition!r}"
                          " (minimize(..., max_cost=) stops any run at a total cost)")
-    return check_real("max_cost", max_cost, low=0.0, low_open=True)
+    return check_real("cost_budget", cost_budget, low=0.0, low_open=True)
 
 
 def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:

@@ -54,7 +54,7 @@ def _replay(
         _space(header, space, path), acquisition=config["acquisition"],
         n_initial=config["n_initial"], seed=config["seed"], maximize=config["maximize"],
         ucb_beta=config["ucb_beta"], options=OptimizerOptions.from_dict(config["options"]),
-        n_constraints=config.get("n_constraints"), max_cost=config.get("max_cost"),
+        n_constraints=config.get("n_constraints"), cost_budget=config.get("cost_budget"),
     )
     for event in events:
         _apply(opt, event)

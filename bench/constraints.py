@@ -261,7 +261,7 @@ def run_cost(problem: str, method: str, seed: int, max_cost: float | None) -> di
     p = COST_PROBLEMS[problem]
     kwargs: dict[str, Any] = {} if method == "logei" else {"acquisition": "logei_per_cost"}
     if method == "logei_per_cost":
-        kwargs["max_cost"] = max_cost
+        kwargs["cost_budget"] = max_cost
     opt = Optimizer(p.space, seed=seed, n_initial=N_INITIAL, **kwargs)
     record, spent = [], 0.0
     with warnings.catch_warnings():

@@ -9,8 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bayesopt import Categorical, Integer, Optimizer, Real, minimize
-from bayesopt import InfeasibleSpaceError, LinearConstraint
+from bayesopt import (
+    Categorical,
+    InfeasibleSpaceError,
+    Integer,
+    LinearConstraint,
+    Optimizer,
+    Real,
+    minimize,
+)
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
 
@@ -187,11 +194,11 @@ def test_tell_records_costs_and_rejects_nonpositive_ones():
             opt.tell({"x": 0.5, "y": 0.5}, 1.0, cost=bad)
 
 
-def test_max_cost_only_with_logei_per_cost():
-    with pytest.raises(ValueError, match="max_cost=10 sets the cost cooling"):
-        Optimizer(UNIT2, max_cost=10)
-    with pytest.raises(ValueError, match="max_cost=0"):
-        Optimizer(UNIT2, acquisition="logei_per_cost", max_cost=0)
+def test_cost_budget_only_with_logei_per_cost():
+    with pytest.raises(ValueError, match="cost_budget=10 sets the cost cooling"):
+        Optimizer(UNIT2, cost_budget=10)
+    with pytest.raises(ValueError, match="cost_budget=0"):
+        Optimizer(UNIT2, acquisition="logei_per_cost", cost_budget=0)
 
 
 def _cost(params):
@@ -224,7 +231,8 @@ def test_logei_per_cost_asks_cheaper_points_than_logei():
 
 
 def test_alpha_cools_linearly_with_the_cost_spent():
-    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", max_cost=10.0, n_initial=3)
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", cost_budget=10.0,
+                    n_initial=3)
     for i, cost in enumerate([1.0, 2.0, 3.0]):
         opt.tell({"x": 0.1 * (i + 1), "y": 0.5}, float(i), cost=cost)
     assert opt._acquisition_objective().penalty.alpha == pytest.approx(0.4)
@@ -269,13 +277,13 @@ def test_json_export_and_pandas_carry_constraints_and_costs():
 def test_journal_round_trip_keeps_constraints_and_costs_and_the_next_ask(tmp_path):
     path = tmp_path / "run.jsonl"
     opt = _constrained_history_optimizer(journal=path, acquisition="logei_per_cost",
-                                         max_cost=100.0)
+                                         cost_budget=100.0)
     resumed = Optimizer.resume(path, append=False)
     assert resumed.history == opt.history
     assert [(o.constraints, o.cost) for o in resumed.history] == [
         (o.constraints, o.cost) for o in opt.history]
     assert resumed.total_cost == opt.total_cost == 28.0
-    assert resumed.n_constraints is None and resumed.max_cost == 100.0
+    assert resumed.n_constraints is None and resumed.cost_budget == 100.0
     assert resumed.ask() == opt.ask()
 
 
