@@ -136,17 +136,14 @@ class AcquisitionObjective:
     penalty: Penalty | None = field(default=None)
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        mean, std = self.surrogate.predict(X)
-        value = self.acquisition(mean, std)
+        value = self._undamped(X)
         if self.penalty is None:
             return value
         log_mask = self.penalty(X)[0]
         return value * np.exp(log_mask) if self._multiplicative else value + log_mask
 
     def values_and_gradients(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mean, std, d_mean, d_std = self.surrogate.predict_with_gradient(X)
-        value, da_dmean, da_dstd = self.acquisition.value_and_grad(mean, std)
-        grad = da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
+        value, grad = self._undamped_with_gradient(X)
         if self.penalty is None:
             return value, grad
         log_mask, d_log_mask = self.penalty(X)
@@ -158,6 +155,17 @@ class AcquisitionObjective:
     @property
     def _multiplicative(self) -> bool:
         return self.acquisition.name == "ei"
+
+    def _undamped(self, X: np.ndarray) -> np.ndarray:
+        """The acquisition before the penalty: (m,)."""
+        mean, std = self.surrogate.predict(X)
+        return self.acquisition(mean, std)
+
+    def _undamped_with_gradient(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The acquisition before the penalty and its gradient in x: (m,), (m, d)."""
+        mean, std, d_mean, d_std = self.surrogate.predict_with_gradient(X)
+        value, da_dmean, da_dstd = self.acquisition.value_and_grad(mean, std)
+        return value, da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
 
 
 @dataclass(frozen=True)

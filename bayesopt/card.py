@@ -24,7 +24,7 @@ import hashlib
 import json
 from typing import Any
 
-from bayesopt import fitting, gp, model, optimizer, transforms
+from bayesopt import fitting, gp, model, optimizer, sampling, transforms, warping
 from bayesopt.options import OptimizerOptions
 from bayesopt.priors import HyperparameterPriors, LogNormalPrior
 from bayesopt.space import Space
@@ -95,7 +95,23 @@ def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
                 "max_fit_points": options.max_fit_points},
         "refit": {"every_step_until": options.refit_every_step_until,
                   "growth": options.refit_growth},
+        **_spearmint_options(options),
     }
+
+
+def _spearmint_options(options: model.ModelOptions) -> dict[str, Any]:
+    """The options of issue 17, listed only when set, so the defaults' fingerprint stays."""
+    entries: dict[str, Any] = {}
+    if options.hyperparameters == "mcmc":
+        entries["hyperparameters"] = {
+            "kind": "slice-sampling", "samples": options.mcmc_samples,
+            "burn_in": options.mcmc_burn_in, "thin": options.mcmc_thin,
+            "slice_width": sampling.SLICE_WIDTH}
+    if options.input_warping:
+        entries["input_warping"] = {
+            "kind": "kumaraswamy", "eps": warping.EPS, "log_bounds": list(warping.WARP_BOUNDS),
+            "prior": _prior("identity", warping.WARP_PRIOR)}
+    return entries
 
 
 def _prior(name: str, prior: LogNormalPrior) -> dict[str, Any]:

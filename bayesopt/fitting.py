@@ -15,6 +15,12 @@ Gradient (R&W Eq. 5.9), with W = alpha alphaᵀ − K⁻¹:
 The kernel part of tr(W ∂K/∂θ) is one Numba pass over the pairs of points
 (`Kernel.theta_gradient`); K⁻¹ comes from LAPACK potri on L. A failed
 Cholesky at a trial point returns +inf so the line search backs off.
+
+With input warping (`bayesopt.warping`) the parameters gain (log a, log b)
+per warped column after log σ², the kernel sees w(X), and their gradient and
+prior are added; without it every line below runs exactly as written.
+`log_posterior` is the value alone (no K⁻¹, no gradient), what the slice
+sampler of `bayesopt.sampling` evaluates.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import cho_solve
+from scipy.linalg import cho_solve, solve_triangular
 from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, interval, rule
 from bayesopt.priors import HyperparameterPriors
+from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel
 from kernels.cholesky import cholesky_lower, inverse_from_factor
 
@@ -63,51 +70,88 @@ class FitResult:
     n_evaluations: int
 
 
-def parameter_bounds(dim: int, options: FitOptions) -> list[tuple[float, float]]:
+def parameter_bounds(
+    dim: int, options: FitOptions, warping: KumaraswamyWarping | None = None,
+) -> list[tuple[float, float]]:
     log = math.log
     return (
         [(log(LENGTHSCALE_BOUNDS[0]), log(LENGTHSCALE_BOUNDS[1]))] * dim
         + [(log(VARIANCE_BOUNDS[0]), log(VARIANCE_BOUNDS[1]))]
         + [(log(options.noise_bounds[0]), log(options.noise_bounds[1]))]
+        + ([] if warping is None else warping.bounds())
     )
 
 
 def negative_log_posterior(
     params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
-    priors: HyperparameterPriors | None,
+    priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
 ) -> tuple[float, np.ndarray]:
     """Value and gradient of −log p(y|θ) − log p(θ); (+inf, 0) if K is not PD.
 
     `priors=None` drops the log prior: −log p(y|θ), maximum likelihood (R&W Eq. 5.8).
     """
     n, d = X.shape
-    kernel = Kernel(kernel_name, d, params[:-1])
-    noise = math.exp(params[-1])
-    L = cholesky_lower(kernel.matrix(X, noise))
+    X_in = X if warping is None else warping.apply(X, params[d + 2:])
+    kernel = Kernel(kernel_name, d, params[: d + 1])
+    noise = math.exp(params[d + 1])
+    L = cholesky_lower(kernel.matrix(X_in, noise))
     if L is None:
         return math.inf, np.zeros_like(params)
     alpha = cho_solve((L, True), y, check_finite=False)
     K_inv = inverse_from_factor(L)
     nll = 0.5 * float(y @ alpha) + float(np.sum(np.log(np.diag(L)))) + 0.5 * n * math.log(2 * math.pi)
     grad = np.empty_like(params)
-    grad[:-1] = -kernel.theta_gradient(X, alpha, K_inv)
-    grad[-1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
+    grad[: d + 1] = -kernel.theta_gradient(X_in, alpha, K_inv)
+    grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
+    if warping is not None:
+        G = lml_input_gradient(kernel, X_in, alpha, K_inv)  # (n, d)
+        grad[d + 2:] = -warping.theta_gradient(X, params[d + 2:], G)
     if priors is None:
         return nll, grad
-    log_prior, prior_grad = priors.log_density(params)
+    log_prior, prior_grad = _log_prior(params, d, priors, warping)
     return nll - log_prior, grad - prior_grad
+
+
+def _log_prior(params: np.ndarray, d: int, priors: HyperparameterPriors,
+               warping: KumaraswamyWarping | None) -> tuple[float, np.ndarray]:
+    """log p(θ) and its gradient, the warp's prior included when there is one."""
+    if warping is None:
+        return priors.log_density(params)
+    value, grad = priors.log_density(params[: d + 2])
+    value_w, grad_w = warping.log_prior(params[d + 2:])
+    return value + value_w, np.concatenate([grad, grad_w])
+
+
+def log_posterior(
+    params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
+    priors: HyperparameterPriors, warping: KumaraswamyWarping | None,
+    bounds: np.ndarray,
+) -> float:
+    """log p(y|θ) + log p(θ) up to a constant (R&W Eq. 5.8); −inf outside `bounds`: (p, 2)
+    or where K is not positive definite. The value alone: one Cholesky factor."""
+    if np.any(params < bounds[:, 0]) or np.any(params > bounds[:, 1]):
+        return -math.inf
+    d = X.shape[1]
+    X_in = X if warping is None else warping.apply(X, params[d + 2:])
+    kernel = Kernel(kernel_name, d, params[: d + 1])
+    L = cholesky_lower(kernel.matrix(X_in, math.exp(params[d + 1])))
+    if L is None:
+        return -math.inf
+    z = solve_triangular(L, y, lower=True, check_finite=False)  # L⁻¹y: yᵀK⁻¹y = |z|²
+    lml = -0.5 * float(z @ z) - float(np.sum(np.log(np.diag(L))))
+    return lml + _log_prior(params, d, priors, warping)[0]
 
 
 def fit_map(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors | None,
-    starts: list[np.ndarray], options: FitOptions,
+    starts: list[np.ndarray], options: FitOptions, warping: KumaraswamyWarping | None = None,
 ) -> FitResult:
     """Run L-BFGS-B from each start; return the best finite optimum (MAP; ML without priors).
 
     `success` is False when no start produced a finite objective; the caller
     then keeps its previous hyperparameters.
     """
-    bounds = parameter_bounds(X.shape[1], options)
+    bounds = parameter_bounds(X.shape[1], options, warping)
     lower, upper = np.array(bounds).T
     best: FitResult | None = None
     evaluations = 0
@@ -115,7 +159,7 @@ def fit_map(
         x0 = np.clip(start, lower, upper)
         try:
             result = minimize(
-                negative_log_posterior, x0, args=(kernel_name, X, y, priors), jac=True,
+                negative_log_posterior, x0, args=(kernel_name, X, y, priors, warping), jac=True,
                 method="L-BFGS-B", bounds=bounds, options={"maxiter": options.maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:

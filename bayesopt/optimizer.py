@@ -30,6 +30,7 @@ from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
 
+from acquisition.averaging import AveragedAcquisitionObjective
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
@@ -178,14 +179,15 @@ class Optimizer:
         self.rng = np.random.default_rng(self.seed)
         self._design = self.space.sobol(self.n_initial, self.rng)
         self._design_used = 0
-        self._model = SurrogateModel(self.space.n_columns, options.model, self.rng)
+        self._model = SurrogateModel(self.space.n_columns, options.model, self.rng,
+                                     warp_columns=_non_one_hot_columns(self.space))
         self.n_constraints = _check_n_constraints(self.acquisition, n_constraints)
         self.cost_budget = _check_cost_budget(self.acquisition, cost_budget)
         self.feasible = None if feasible is None else InputConstraints(self.space, feasible)
         if self.feasible is not None:
             self.feasible.check_not_empty()
         self._outcomes = OutcomeModels(self.space.n_columns, options.model, self.rng,
-                                       self.n_constraints)
+                                       self.n_constraints, _non_one_hot_columns(self.space))
         self._feasible_ok = np.empty(0, dtype=bool)  # which successful observations are feasible
         self._spent = 0.0  # summed cost told so far
         self._history: list[Observation] = []
@@ -438,7 +440,9 @@ class Optimizer:
             acquisition = self._acquisition_function()
         else:
             acquisition = Feasibility() if incumbent is None else self._acquisition_function(incumbent)
-        return AcquisitionObjective(acquisition, self._model, penalty)
+        # hyperparameters="mcmc": the acquisition averaged over the posterior samples
+        objective = AveragedAcquisitionObjective if self._model.sampled else AcquisitionObjective
+        return objective(acquisition, self._model, penalty)
 
     def _feasible_incumbent(self) -> float | None:
         """The EI incumbent among the feasible observations (None while there is none)."""
@@ -743,6 +747,12 @@ def _resolve_options(
                          + ("" if ucb_beta is None or "ucb_beta" in unused
                             else f" and ucb_beta={ucb_beta!r}"))
     return options
+
+
+def _non_one_hot_columns(space: Space) -> tuple[int, ...]:
+    """The encoded columns input warping applies to: all but the categoricals' one-hot ones."""
+    one_hot = {int(j) for group in space.categorical_groups for j in group}
+    return tuple(j for j in range(space.n_columns) if j not in one_hot)
 
 
 def _unused_settings(

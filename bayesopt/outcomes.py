@@ -7,7 +7,7 @@
 
 One `SurrogateModel` per constraint and one on log cost, each with its own
 standardization and the same kernel, priors and refit schedule as the
-objective's GP. No power transform: the acquisition needs P(c_i ≤ 0) and
+objective's GP, fitted by MAP even when the objective's is sampled. No power transform: the acquisition needs P(c_i ≤ 0) and
 log ĉ on the GP's scale, and an affine standardization keeps the level c = 0
 and log cost exactly representable there (a Yeo–Johnson map would have to
 be refit with the data and moves the threshold). Costs are modelled on the
@@ -18,7 +18,7 @@ Sec. 3.2).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -34,9 +34,10 @@ class OutcomeModels:
     """Constraint GPs and a cost GP that follow the optimizer's growing data."""
 
     def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
-                 n_constraints: int | None) -> None:
+                 n_constraints: int | None, warp_columns: tuple[int, ...] | None = None) -> None:
         self.dim = dim
-        self.options = replace(options, output_transform="none")
+        self.options = _outcome_options(options)
+        self.warp_columns = warp_columns
         self.rng = rng
         self.n_constraints = n_constraints
         self.X_c = np.empty((0, dim))
@@ -60,6 +61,9 @@ class OutcomeModels:
         self.X_t = np.concatenate([self.X_t, X])
         self.log_t = np.concatenate([self.log_t, np.log(costs)])
 
+    def _new_model(self) -> SurrogateModel:
+        return SurrogateModel(self.dim, self.options, self.rng, self.warp_columns)
+
     def state(self) -> dict[str, Any] | None:
         """The models' `SurrogateModel.state()` (JSON-able), None while there is no model."""
         if not self._constraint_models and self._cost_model is None:
@@ -74,14 +78,14 @@ class OutcomeModels:
         if not journaled:
             return
         k = len(journaled[-1]["constraints"])
-        self._constraint_models = [SurrogateModel(self.dim, self.options, self.rng)
+        self._constraint_models = [self._new_model()
                                    for _ in range(k)]
         for i, model in enumerate(self._constraint_models):
             rebuild(model, self.X_c, self.C[:, i],
                     [s["constraints"][i] for s in journaled if len(s["constraints"]) > i])
         costs = [s["cost"] for s in journaled if s["cost"] is not None]
         if costs:
-            self._cost_model = SurrogateModel(self.dim, self.options, self.rng)
+            self._cost_model = self._new_model()
             rebuild(self._cost_model, self.X_t, self.log_t, costs)
 
     @property
@@ -93,7 +97,7 @@ class OutcomeModels:
         if not self.constrained or self.C.shape[0] == 0:
             return None
         while len(self._constraint_models) < self.C.shape[1]:
-            self._constraint_models.append(SurrogateModel(self.dim, self.options, self.rng))
+            self._constraint_models.append(self._new_model())
         thresholds = []
         for i, model in enumerate(self._constraint_models):
             _follow(model, self.X_c, self.C[:, i])
@@ -105,12 +109,20 @@ class OutcomeModels:
         if self.log_t.shape[0] == 0:
             return None
         if self._cost_model is None:
-            self._cost_model = SurrogateModel(self.dim, self.options, self.rng)
+            self._cost_model = self._new_model()
         _follow(self._cost_model, self.X_t, self.log_t)
         # latent = a + s·log c  ⇔  log c = −a/s + latent/s
         a = float(self._cost_model.to_latent(np.zeros(1))[0])
         s = float(self._cost_model.to_latent(np.ones(1))[0]) - a
         return CostTerm(self._cost_model, offset=-a / s, scale=1.0 / s, alpha=alpha)
+
+
+def _outcome_options(options: ModelOptions) -> ModelOptions:
+    """The objective's model options without a power transform and with MAP hyperparameters
+    (the feasibility and cost terms use one posterior, not a mixture over samples)."""
+    mcmc_defaults: dict[str, Any] = {
+        f.name: f.default for f in fields(ModelOptions) if f.name.startswith("mcmc_")}
+    return replace(options, output_transform="none", hyperparameters="map", **mcmc_defaults)
 
 
 def _follow(model: SurrogateModel, X: np.ndarray, y: np.ndarray) -> None:
