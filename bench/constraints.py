@@ -30,7 +30,7 @@ Cost problems (cost varies ≥ 10× over the space):
 | rf_cost | 1 − 3-fold CV accuracy of a random forest on breast cancer | measured wall time; n_estimators ∈ [5, 300] (log) drives it |
 
 logei runs 30 evaluations; logei_per_cost (α cooling linearly over a
-budget equal to logei's median total cost, and α = 1 without a budget)
+budget equal to logei's median total cost, and "_fixed": α = 1 without one)
 runs until it has spent that budget. Reported: the total cost at which the
 median best value over seeds first reaches logei's final median, as a
 fraction of logei's median total cost.
@@ -382,7 +382,8 @@ def cost_report(seeds: list[int]) -> str:
     intro = (f"{len(seeds)} seeds. Target: logei's median best value after {BUDGET} "
              "evaluations. Cost ratio: the smallest total cost at which a method's median best "
              "value reaches the target, over logei's median total cost (≤ 0.6 is the issue's "
-             "target). Command: `python -m bench.constraints cost --seeds "
+             "target). logei_per_cost: α cooled linearly over the budget (`cost_budget=`); "
+             "logei_per_cost_fixed: α = 1. Command: `python -m bench.constraints cost --seeds "
              f"{len(seeds)}` then `python -m bench.constraints report`.")
     header = ("| problem | logei median best | logei median cost | method | median best at "
               "logei's cost | cost ratio to reach logei's median |")
