@@ -209,11 +209,21 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
     CommandLineError
         The file cannot be read or is not a valid journal.
     """
-    from bayesopt.journal import JournalError
+    from bayesopt.journal import (
+        JournalError,
+        TruncatedJournalWarning,
+        read_journal,
+        space_from_json,
+    )
     from bayesopt.optimizer import Optimizer
 
     try:
-        opt = Optimizer.resume(path, append=False)
+        header, _ = read_journal(path)
+        # choices JSON cannot carry (classes) are shown by their stored repr
+        space = space_from_json(header["space"], lossy=True)
+        with warnings.catch_warnings():  # read_journal already warned about a torn line
+            warnings.simplefilter("ignore", TruncatedJournalWarning)
+            opt = Optimizer.resume(path, space=space, append=False)
     except (OSError, JournalError) as error:
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
     result = opt.result()
@@ -343,12 +353,14 @@ def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
 def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespace) -> OptimizeResult:
     from bayesopt.journal import JournalError
     from bayesopt.loop import ResumeSettingsWarning, minimize
+    from bayesopt.optimizer import ResumeWarning
 
     executor = (ThreadPoolExecutor(args.workers, thread_name_prefix="bayesopt-run")
                 if args.workers > 1 else None)
     try:
-        with warnings.catch_warnings():  # _announce_resume already said which settings it ignores
-            warnings.simplefilter("ignore", ResumeSettingsWarning)
+        with warnings.catch_warnings():  # _announce_resume already said it resumes, and
+            warnings.simplefilter("ignore", ResumeSettingsWarning)  # which settings it ignores
+            warnings.simplefilter("ignore", ResumeWarning)
             warnings.showwarning = _warning_printer(warnings.showwarning)
             return minimize(
                 objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,

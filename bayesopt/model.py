@@ -206,16 +206,21 @@ class SurrogateModel:
         self._fantasy_incumbent = math.inf  # the incumbent counting fantasies as observed
 
     # ----------------------------------------------------------------- data
-    def update(self, X: np.ndarray, y: np.ndarray, force_refit: bool = False) -> None:
+    def update(self, X: np.ndarray, y: np.ndarray, force_refit: bool = False,
+               defer_refit: bool = False) -> None:
         """Condition on the full data set X: (n, d), y: (n,), a superset of the last one.
 
         The hyperparameters are refit when the schedule says so (or
-        `force_refit`); otherwise the new rows are block-appended.
+        `force_refit`); otherwise the new rows are block-appended. With
+        `defer_refit` a fitted model only block-appends (a shared study's ask,
+        which refits before it takes the study's lock and must not refit again
+        while holding it).
         """
         assert X.shape[0] == y.shape[0] > 0, "need at least one observation"
         self.clear_fantasies()
         n = X.shape[0]
-        if self.gp is None or force_refit or self._refit_due(n):
+        refit = force_refit or (self._refit_due(n) and not defer_refit)
+        if self.gp is None or refit:
             self.transform = OutputTransform.fit(y, self.options.output_transform)
             values = self.transform(y)
             self.y_mean, self.y_scale = _standardization(values)

@@ -211,7 +211,7 @@ def test_the_cost_model_is_a_gp_on_log_cost():
     for _ in range(8):
         params = opt.ask()
         opt.tell(params, params["y"], cost=_cost(params))
-    term = opt._acquisition_objective().penalty  # the cost term alone: no failures, no pending
+    term = opt._snapshot_objective(pending=False).penalty  # the cost term alone: no failures, no pending
     X = opt.space.encode([o.params for o in opt.history])
     logs = np.log([o.cost for o in opt.history])
     np.testing.assert_allclose(term.log_cost(X), logs, atol=0.05 * np.ptp(logs))
@@ -235,7 +235,7 @@ def test_alpha_cools_linearly_with_the_cost_spent():
                     n_initial=3)
     for i, cost in enumerate([1.0, 2.0, 3.0]):
         opt.tell({"x": 0.1 * (i + 1), "y": 0.5}, float(i), cost=cost)
-    assert opt._acquisition_objective().penalty.alpha == pytest.approx(0.4)
+    assert opt._snapshot_objective(pending=False).penalty.alpha == pytest.approx(0.4)
 
 
 def test_minimize_records_wall_time_as_cost_and_stops_at_max_cost():
@@ -292,3 +292,18 @@ def test_recommend_ranks_only_the_feasible_observations():
     for x in (0.1, 0.3, 0.6, 0.9):
         opt.tell({"x": x}, x, constraints=[0.5 - x])  # the lower the value, the less feasible
     assert opt.recommend().params["x"] == 0.6
+
+
+def test_a_shared_study_carries_constraints_and_costs(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    space = {"x": Real(0, 6), "y": Real(0, 6)}
+    first = Optimizer(space, seed=0, n_initial=3, storage=url, study="s", n_constraints=1)
+    second = Optimizer(space, seed=1, n_initial=3, storage=url, study="s", n_constraints=1)
+    for opt in (first, second, first):
+        params = opt.ask()
+        value, constraints = gardner(params)
+        opt.tell(params, value, constraints=constraints, cost=2.0)
+    assert [(o.constraints, o.cost) for o in second.history] == [
+        (o.constraints, o.cost) for o in first.history]
+    assert len(second.history) == 3 and second.total_cost == 6.0
+    assert second.best == first.best
