@@ -17,7 +17,9 @@ JSON form of one event (journal format 2; format 1 lacks "time", "worker" and
      "state": {"rng": ..., "design_used": ..., "model": ...} | null}
 
 "durations" (seconds per evaluation, of tells and failures) is left out when
-none is known; "time" is also each observation's `timestamp`.
+none is known; "time" is also each observation's `timestamp`. A tell may also
+carry "constraints" (one list of outcome-constraint values per point) and
+"costs" (one cost or null per point), each left out when absent.
 
 A point is a list with one entry per dimension in the space's order: numbers
 as they are, the *index* of the choice for categorical dimensions

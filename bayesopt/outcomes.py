@@ -6,8 +6,9 @@
     log_t : (n_t,)  log of those costs (seconds, or any unit > 0)
 
 One `SurrogateModel` per constraint and one on log cost, each with its own
-standardization and the same kernel, priors and refit schedule as the
-objective's GP, fitted by MAP even when the objective's is sampled. No power transform: the acquisition needs P(c_i ≤ 0) and
+standardization and the same kernel and priors as the objective's GP, fitted
+by MAP (even when the objective's is sampled) anew at each ask that needs
+them, with that ask's generator. No power transform: the acquisition needs P(c_i ≤ 0) and
 log ĉ on the GP's scale, and an affine standardization keeps the level c = 0
 and log cost exactly representable there (a Yeo–Johnson map would have to
 be refit with the data and moves the threshold). Costs are modelled on the
