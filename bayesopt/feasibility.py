@@ -173,6 +173,10 @@ def _check_linear(space: Space, constraint: LinearConstraint) -> None:
         if not numeric:
             raise ValueError(f"LinearConstraint: dimension {name!r} is {dim!r}, not numeric; "
                              "express the constraint as a feasible= callable")
+        if dim.when:
+            raise ValueError(f"LinearConstraint: dimension {name!r} is conditional (when="
+                             f"{dict(dim.when)!r}) and absent from some points; express the "
+                             "constraint as a feasible= callable")
         if dim.log:  # type: ignore[attr-defined]
             raise ValueError(f"LinearConstraint: dimension {name!r} is log-scaled, where the "
                              "encoding is not affine; express the constraint as a feasible= "

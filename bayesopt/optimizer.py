@@ -106,7 +106,10 @@ class Optimizer:
     ----------
     space : dict or list
         ``{name: Real | Integer | Categorical}``, or a list of dimensions each
-        given ``name=``.
+        given ``name=``. A dimension with ``when={parent: value or [values]}``
+        exists only where its parents take those values (a conditional space,
+        `bayesopt.conditions`): asks carry exactly the active keys, and tells
+        must.
     acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
         ĉ a GP on the log of the costs told (`tell(..., cost=)`), α = 1 or cooled

@@ -270,11 +270,12 @@ class Proposal:
         space = self.space
         return Domain(
             dim=space.n_columns,
-            sample=lambda n, rng: space.sobol(n, rng),
+            sample=lambda n, rng: space.candidates(n, rng),
             project=space.project,
             categorical_groups=space.categorical_groups,
             admits=None if self.settings.feasible is None else self.settings.feasible.mask,
             linear=None if self.settings.feasible is None else self.settings.feasible.system,
+            fixed_columns=space.activity_columns,
         )
 
     def _incumbents(self) -> np.ndarray:

@@ -126,6 +126,9 @@ def test_linear_constraint_validation():
     ]:
         with pytest.raises(ValueError, match=match):
             Optimizer(space, feasible=constraint)
+    conditional = {"c": Categorical(["u", "v"]), "x": Real(0, 1, when={"c": "u"})}
+    with pytest.raises(ValueError, match="'x' is conditional"):
+        Optimizer(conditional, feasible=LinearConstraint({"x": 1}, "<=", 0.5))
     with pytest.raises(ValueError, match="sense='<'"):
         LinearConstraint({"a": 1}, "<", 1)
     with pytest.raises(ValueError, match="bound=inf"):
