@@ -43,6 +43,8 @@ _EXPORTS = {
     "Recommendation": "bayesopt.surrogate",
     "Surrogate": "bayesopt.surrogate",
     "baseline_card": "bayesopt.card",
+    "LinearConstraint": "bayesopt.feasibility",
+    "InfeasibleSpaceError": "bayesopt.feasibility",
 }
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
@@ -52,8 +54,10 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "EvaluationFailedWarning",
     "Fidelity",
     "FitOptions",
+    "InfeasibleSpaceError",
     "Integer",
     "JournalError",
+    "LinearConstraint",
     "ModelFitWarning",
     "ModelOptions",
     "Observation",
@@ -81,6 +85,7 @@ if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.card import baseline_card
     from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
+    from bayesopt.feasibility import InfeasibleSpaceError, LinearConstraint
     from bayesopt.fidelity import SuccessiveHalving
     from bayesopt.fitting import FitOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning

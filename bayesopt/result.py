@@ -50,6 +50,12 @@ class Observation:
         (a promotion to a larger budget — restart from that run's checkpoint).
     step : float or None
         For a pruned run, the step of the report that stopped it.
+    constraints : tuple of float or None
+        The outcome constraints told with the value (`tell(..., constraints=)`),
+        each satisfied when ≤ 0; None if the optimizer has none (or failed).
+    cost : float or None
+        The evaluation's cost as told (`tell(..., cost=)`; `minimize` tells the
+        wall time), > 0; None if unknown.
 
     Timing is not part of an observation's identity: observations that
     differ only in `timestamp` or `duration` compare equal. The journal
@@ -66,17 +72,25 @@ class Observation:
     duration: float | None = field(default=None, compare=False)
     continues: int | None = None
     step: float | None = None
+    constraints: tuple[float, ...] | None = None
+    cost: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
 
+    @property
+    def feasible(self) -> bool:
+        """Succeeded and satisfies every outcome constraint (c ≤ 0); True without constraints."""
+        return self.ok and (self.constraints is None or all(c <= 0 for c in self.constraints))
+
 
 def judged(obs: Observation, space: Space | None) -> bool:
-    """Whether an observation competes for the best: a success, and with a `Fidelity`
-    in the space, at its highest budget only (a lucky low-budget value never wins)."""
+    """Whether an observation competes for the best: feasible (`Observation.feasible`),
+    and with a `Fidelity` in the space at its highest budget only (a lucky low-budget
+    value never wins)."""
     fidelity = None if space is None else space.fidelity
-    return obs.ok and (fidelity is None or obs.params[fidelity.name] == fidelity.high)  # type: ignore[index]
+    return obs.feasible and (fidelity is None or obs.params[fidelity.name] == fidelity.high)  # type: ignore[index]
 
 
 def best_observation(history: Sequence[Observation], maximize: bool,
@@ -99,9 +113,10 @@ class OptimizeResult:
     Attributes
     ----------
     best_params : dict or None
-        The best evaluated point (None if every evaluation failed).
+        The best feasible evaluated point (None if no evaluation succeeded
+        and satisfied its outcome constraints).
     best_value : float
-        Its objective value (nan if every evaluation failed).
+        Its objective value (nan if there is none).
     history : tuple of Observation
         Every evaluation in order, failures included.
     space : Space
@@ -143,7 +158,7 @@ class OptimizeResult:
 
     @property
     def best(self) -> Observation | None:
-        """The best successful observation (with its index), or None."""
+        """The best judged observation (with its index; see `judged`), or None."""
         return best_observation(self.history, self.maximize, self.space)
 
     def recommend(self) -> Recommendation:

@@ -53,6 +53,7 @@ from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Re
 from bayesopt.fidelity import MODEL_MIN_FACTOR, Hyperband, Pruning, SuccessiveHalving, model_budget
 from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.outcomes import OutcomeModels
 from bayesopt.result import Observation, Status
 from bayesopt.space import Categorical, Integer, Space
 
@@ -122,7 +123,7 @@ class OptimizerState:
 
     def __init__(self, space: Space, *, seed: int, n_initial: int, maximize: bool,
                  model_options: ModelOptions, worker: str,
-                 pending_timeout: float | None = None,
+                 pending_timeout: float | None = None, n_constraints: int | None = None,
                  pruner: SuccessiveHalving | None = None) -> None:
         self.space, self.maximize, self.worker = space, maximize, worker
         self.n_initial = n_initial
@@ -145,6 +146,10 @@ class OptimizerState:
         fidelity = space.fidelity
         self.pruning = Pruning(pruner or (SuccessiveHalving() if fidelity is None
                                           else SuccessiveHalving.of(fidelity)))
+        # outcome constraints and costs (bayesopt.outcomes): their data, and which
+        # successful observations are feasible
+        self.outcomes = OutcomeModels(c, model_options, n_constraints, warp_columns(space))
+        self.feasible_ok = np.empty(0, dtype=bool)
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
 
@@ -302,7 +307,8 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
 
 @applier(Tell)
 def _apply_tell(state: OptimizerState, event: Tell) -> None:
-    _observe(state, event, list(event.values), [None] * len(event.points), event.durations)
+    _observe(state, event, list(event.values), [None] * len(event.points), event.durations,
+             event.constraints, event.costs)
 
 
 @applier(Failure)
@@ -333,7 +339,9 @@ def _release(state: OptimizerState, params: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _observe(state: OptimizerState, event: Event, values: list[float | None],
-             errors: list[str | None], durations: tuple[float | None, ...]) -> None:
+             errors: list[str | None], durations: tuple[float | None, ...],
+             constraints: tuple[tuple[float, ...], ...] | None = None,
+             costs: tuple[float | None, ...] = ()) -> None:
     """Append observations (value None = failed), stamped with the event's time, and
     release their pending entries."""
     points = event.points
@@ -341,17 +349,21 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     seconds = durations or (None,) * len(points)
     fidelity = state.space.fidelity
     modelled = []
-    for params, value, error, duration in zip(points, values, errors, seconds):
+    rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
+    for params, value, error, duration, row, cost in zip(
+            points, values, errors, seconds, rows, costs or (None,) * len(points)):
         asked = _release(state, params) or params
         step = state.pruning.close(point_key(state.space, asked))
         status: Status = "failed" if value is None else "ok" if step is None else "pruned"
         continues = _finish_trial(state, asked, None if status == "pruned" else value)
         state.history.append(Observation(len(state.history), dict(params), value, status, error,
                                          timestamp=event.time, duration=duration,
-                                         continues=continues,
+                                         constraints=row, cost=cost, continues=continues,
                                          step=None if value is None else step))
         modelled.append(status == "ok" or (status == "pruned" and fidelity is None))
     ok = np.array(modelled, dtype=bool)
+    state.feasible_ok = np.concatenate([
+        state.feasible_ok, state.outcomes.add(X[ok], constraints, costs, ok)])
     targets = np.array([v for v, keep in zip(values, modelled) if keep], dtype=float)
     state.X_all = np.concatenate([state.X_all, X])
     state.X_ok = np.concatenate([state.X_ok, X[ok]])

@@ -348,11 +348,13 @@ class Surrogate:
 
     # --------------------------------------------------------- recommendation
     def recommend(self) -> Recommendation:
-        """The observed point whose latent posterior mean is best (first one on ties).
+        """The feasible observed point whose latent posterior mean is best (first one on ties).
 
         On a noisy objective this is what a benchmark should score: the best
-        observed value (`Optimizer.best`) favours lucky noise. With a `Fidelity`
-        only a model of the highest budget recommends (ValueError otherwise).
+        observed value (`Optimizer.best`) favours lucky noise. Under outcome
+        constraints only the observations that satisfied them compete; with
+        none, ValueError. With a `Fidelity` only a model of the highest budget
+        recommends (ValueError otherwise).
         """
         fidelity = self.space.fidelity
         if fidelity is not None and any(o.params[fidelity.name] != fidelity.high  # type: ignore[index]
@@ -360,11 +362,15 @@ class Surrogate:
             raise ValueError(
                 f"the surrogate models a budget below {fidelity.name}={fidelity.high!r} (too few "
                 "evaluations at the highest budget yet): nothing to recommend; see `best`")
-        X = self.space.encode([o.params for o in self.observed])
+        feasible = [o for o in self.observed if o.feasible]
+        if not feasible:
+            raise ValueError("no observation satisfies the outcome constraints: nothing to "
+                             "recommend yet")
+        X = self.space.encode([o.params for o in feasible])
         mu, _ = self.model.predict(X)
         k = int(np.argmin(mu))  # the model minimizes (−value when maximizing)
         prediction = self._predict(X[k : k + 1], noise=False, level=0.5)
-        chosen = self.observed[k]
+        chosen = feasible[k]
         assert chosen.value is not None
         return Recommendation(chosen.index, dict(chosen.params), float(prediction.mean[0]),
                               float(prediction.median[0]), chosen.value)

@@ -512,3 +512,8 @@ def test_a_conditional_space_with_a_fidelity_runs_its_brackets() -> None:
     assert opt.best is not None and opt.best.params["epochs"] == 9
     with pytest.raises(ValueError, match="never conditional"):
         Fidelity(1, 9, when={"kind": "a"}, name="epochs")
+
+
+def test_outcome_constraints_with_a_fidelity_are_refused() -> None:
+    with pytest.raises(ValueError, match="n_constraints=1: outcome constraints with a Fidelity"):
+        Optimizer(_fidelity_space(), n_constraints=1, seed=0)
