@@ -50,6 +50,7 @@ from bayesopt import Categorical, Integer, Optimizer, Real
 from bayesopt.fidelity import bracket_sizes, max_bracket, rung_budgets
 from bayesopt.space import Dimension, Fidelity
 from bayesopt.test_functions import Hartmann6
+from bench.conditional import _suggest as suggest  # one Optuna translation of a dimension
 
 R, ETA = 27, 3
 N_FULL = 20  # the total budget: N_FULL evaluations at R
@@ -256,7 +257,7 @@ def _optuna_hyperband(problem: MFProblem, seed: int, ledger: Ledger) -> None:
         pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=R, reduction_factor=ETA))
     while not ledger.done:
         trial = study.ask()
-        params = {name: _suggest(trial, name, dim) for name, dim in problem.space.items()}
+        params = {name: suggest(trial, dim.named(name)) for name, dim in problem.space.items()}
         value, pruned = math.nan, False
         for epoch in range(1, R + 1):
             if ledger.done:
@@ -268,15 +269,6 @@ def _optuna_hyperband(problem: MFProblem, seed: int, ledger: Ledger) -> None:
                 break
         state = optuna.trial.TrialState.PRUNED if pruned or math.isnan(value) else None
         study.tell(trial, None if state else value, state=state)
-
-
-def _suggest(trial: Any, name: str, dim: Dimension) -> Any:
-    if isinstance(dim, Real):
-        return trial.suggest_float(name, dim.low, dim.high, log=dim.log)
-    if isinstance(dim, Integer):
-        return trial.suggest_int(name, dim.low, dim.high, log=dim.log)
-    assert isinstance(dim, Categorical)
-    return trial.suggest_categorical(name, list(dim.choices))
 
 
 OPTIMIZERS: dict[str, Callable[[MFProblem, int, Ledger], None]] = {
