@@ -280,3 +280,18 @@ def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(url, tmp_path):
         holder.kill()
         holder.wait()
     assert len(Optimizer(SPACE, storage=url, study="s").history) == 1
+
+
+def test_ask_within_starts_no_more_than_the_total_across_workers(url, tmp_path):
+    a = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, options=FAST)
+    b = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    p = a.ask_within(2)
+    q = b.ask_within(2)
+    assert p is not None and q is not None and p != q
+    assert a.ask_within(2) is None and b.ask_within(2) is None  # one told + one running = 2
+    a.tell(p, objective(p))
+    assert b.ask_within(2) is None and len(b.ask_within(3) or {}) == 3
+    with pytest.raises(ValueError, match="total"):
+        a.ask_within(0)
+    for opt in (a, b):
+        opt.close()
