@@ -11,9 +11,9 @@ import pytest
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.fitting import FitOptions, fit_map, negative_log_posterior, parameter_bounds
 from bayesopt.model import ModelOptions, SurrogateModel
-from bayesopt.optimizer import _non_one_hot_columns
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.space import Space
+from bayesopt.state import warp_columns
 from bayesopt.warping import EPS, WARP_PRIOR, KumaraswamyWarping, WarpedGaussianProcess
 from kernels import Kernel
 
@@ -118,7 +118,7 @@ def test_the_fit_bends_the_inputs_of_a_nonstationary_function() -> None:
 
 def test_one_hot_columns_are_not_warped() -> None:
     space = Space({"x": Real(0, 1), "c": Categorical(["a", "b", "c"]), "n": Integer(1, 5)})
-    columns = _non_one_hot_columns(space)
+    columns = warp_columns(space)
     one_hot = {int(j) for group in space.categorical_groups for j in group}
     assert set(columns) == set(range(space.n_columns)) - one_hot and len(columns) == 2
     model = SurrogateModel(space.n_columns, ModelOptions(input_warping=True),
