@@ -17,6 +17,14 @@ adapted to mixed spaces):
 3. Categoricals: enumerate each categorical's values coordinate-wise at
    every local optimum, keep the best, and run the continuous step again
    (a few alternating rounds).
+   Conditional spaces: the domain's `fixed_columns` (activity indicators)
+   never move in step 2; a categorical switch can change which columns are
+   active, so each enumerated trial is projected (`domain.project`
+   recomputes activity and imputes inactive columns) before it is scored,
+   and the continuous step that follows optimizes the newly active
+   columns. The sample of step 1 covers every activity pattern
+   (`Domain.sample` of a conditional space stratifies by pattern), so no
+   combination of categoricals is ever enumerated as a whole.
 4. Round integers (`domain.project`), re-score, and return the best point
    that is not within `min_distance` of an observed or pending point.
 """
@@ -60,13 +68,18 @@ class Domain:
     sample: Callable[[int, np.random.Generator], np.ndarray]  # n feasible points: (n, dim)
     project: Callable[[np.ndarray], np.ndarray]  # relaxed (n, dim) → nearest feasible (n, dim)
     categorical_groups: tuple[np.ndarray, ...] = ()  # column indices of each one-hot group
+    # columns set by `project` alone, never moved by L-BFGS-B (a conditional space's
+    # activity indicators); non-empty also means a categorical switch changes the
+    # active columns, so enumerated trials are projected before they are scored
+    fixed_columns: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
 
     @property
     def continuous_mask(self) -> np.ndarray:
-        """Columns that L-BFGS-B may move (everything but the one-hot columns)."""
+        """Columns that L-BFGS-B may move (everything but the one-hot and fixed columns)."""
         mask = np.ones(self.dim, dtype=bool)
         for group in self.categorical_groups:
             mask[group] = False
+        mask[self.fixed_columns] = False
         return mask
 
 
@@ -276,6 +289,11 @@ def _enumerate_categoricals(
         k = group.shape[0]
         trials = np.repeat(X, k, axis=0)  # (r·k, d)
         trials[:, group] = np.tile(np.eye(k), (X.shape[0], 1))
+        if domain.fixed_columns.size:
+            trials = domain.project(trials)
         best = np.argmax(objective.values(trials).reshape(X.shape[0], k), axis=1)
-        X[:, group] = np.eye(k)[best]
+        if domain.fixed_columns.size:
+            X = trials.reshape(X.shape[0], k, -1)[np.arange(X.shape[0]), best]
+        else:
+            X[:, group] = np.eye(k)[best]
     return X

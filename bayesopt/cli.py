@@ -104,6 +104,12 @@ def load_space(path: str | os.PathLike[str]) -> Space:
         high = 1e-1
         log = true
 
+        [gamma]                # a conditional dimension: active only when kernel is "rbf"
+        type = "real"
+        low = 1e-4
+        high = 1.0
+        when = { kernel = "rbf" }
+
     Parameters
     ----------
     path : str or path
@@ -325,7 +331,8 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     ok.sort(key=lambda o: (sign * o.value, o.index))  # type: ignore[operator]
     rows = [["rank", "value", *record.space.names, "index"]]
     for rank, obs in enumerate(ok[:top], 1):
-        cells = [_cell(obs.params[name]) for name in record.space.names]
+        cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive
+                 for name in record.space.names]
         rows.append([str(rank), f"{obs.value:.6g}", *cells, str(obs.index)])
     left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions), False]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
 from scipy.optimize import minimize
 
-from acquisition.checks import check_fields, integer, interval, rule
+from acquisition.checks import check_fields, integer, interval, optional, real, rule
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel
@@ -57,6 +57,12 @@ class FitOptions:
     maxiter: int = field(default=200, metadata=rule(integer(minimum=1)))  # L-BFGS-B iterations
     # (low, high) of the noise variance on standardized outputs; low is the noise floor
     noise_bounds: tuple[float, float] = field(default=NOISE_BOUNDS, metadata=rule(interval()))
+    # conditional spaces: None fits the lengthscale of each activity column (the penalty
+    # for differing in whether a dimension is active; `kernels.kernel`) like any other;
+    # a number fixes them: 1e-3 separates the activity patterns (SMAC's zero covariance),
+    # 1e3 leaves imputation alone. bench/results/conditional.md compares the three.
+    activity_lengthscale: float | None = field(
+        default=None, metadata=rule(optional(real(LENGTHSCALE_BOUNDS[0], LENGTHSCALE_BOUNDS[1]))))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -72,10 +78,19 @@ class FitResult:
 
 def parameter_bounds(
     dim: int, options: FitOptions, warping: KumaraswamyWarping | None = None,
+    gates: tuple[int, ...] | None = None,
 ) -> list[tuple[float, float]]:
+    """Log-space bounds of (l_1 … l_d, s2, σ², warp parameters); a fixed
+    `activity_lengthscale` pins the lengthscales of the activity columns named by
+    `gates` (equal bounds)."""
     log = math.log
+    lengthscales = [(log(LENGTHSCALE_BOUNDS[0]), log(LENGTHSCALE_BOUNDS[1]))] * dim
+    if options.activity_lengthscale is not None and gates is not None:
+        fixed = log(options.activity_lengthscale)
+        for column in {g for g in gates if g >= 0}:
+            lengthscales[column] = (fixed, fixed)
     return (
-        [(log(LENGTHSCALE_BOUNDS[0]), log(LENGTHSCALE_BOUNDS[1]))] * dim
+        lengthscales
         + [(log(VARIANCE_BOUNDS[0]), log(VARIANCE_BOUNDS[1]))]
         + [(log(options.noise_bounds[0]), log(options.noise_bounds[1]))]
         + ([] if warping is None else warping.bounds())
@@ -85,14 +100,17 @@ def parameter_bounds(
 def negative_log_posterior(
     params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
     priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
+    gates: tuple[int, ...] | None = None,
 ) -> tuple[float, np.ndarray]:
     """Value and gradient of −log p(y|θ) − log p(θ); (+inf, 0) if K is not PD.
 
     `priors=None` drops the log prior: −log p(y|θ), maximum likelihood (R&W Eq. 5.8).
+    `gates`: the activity column of each input column of a conditional space
+    (`kernels.Kernel`), None for an unconditional one.
     """
     n, d = X.shape
     X_in = X if warping is None else warping.apply(X, params[d + 2:])
-    kernel = Kernel(kernel_name, d, params[: d + 1])
+    kernel = Kernel(kernel_name, d, params[: d + 1], gates)
     noise = math.exp(params[d + 1])
     L = cholesky_lower(kernel.matrix(X_in, noise))
     if L is None:
@@ -125,7 +143,7 @@ def _log_prior(params: np.ndarray, d: int, priors: HyperparameterPriors,
 def log_posterior(
     params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
     priors: HyperparameterPriors, warping: KumaraswamyWarping | None,
-    bounds: np.ndarray,
+    bounds: np.ndarray, gates: tuple[int, ...] | None = None,
 ) -> float:
     """log p(y|θ) + log p(θ) up to a constant (R&W Eq. 5.8); −inf outside `bounds`: (p, 2)
     or where K is not positive definite. The value alone: one Cholesky factor."""
@@ -133,7 +151,7 @@ def log_posterior(
         return -math.inf
     d = X.shape[1]
     X_in = X if warping is None else warping.apply(X, params[d + 2:])
-    kernel = Kernel(kernel_name, d, params[: d + 1])
+    kernel = Kernel(kernel_name, d, params[: d + 1], gates)
     L = cholesky_lower(kernel.matrix(X_in, math.exp(params[d + 1])))
     if L is None:
         return -math.inf
@@ -145,13 +163,14 @@ def log_posterior(
 def fit_map(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors | None,
     starts: list[np.ndarray], options: FitOptions, warping: KumaraswamyWarping | None = None,
+    gates: tuple[int, ...] | None = None,
 ) -> FitResult:
     """Run L-BFGS-B from each start; return the best finite optimum (MAP; ML without priors).
 
     `success` is False when no start produced a finite objective; the caller
     then keeps its previous hyperparameters.
     """
-    bounds = parameter_bounds(X.shape[1], options, warping)
+    bounds = parameter_bounds(X.shape[1], options, warping, gates)
     lower, upper = np.array(bounds).T
     best: FitResult | None = None
     evaluations = 0
@@ -159,7 +178,8 @@ def fit_map(
         x0 = np.clip(start, lower, upper)
         try:
             result = minimize(
-                negative_log_posterior, x0, args=(kernel_name, X, y, priors, warping), jac=True,
+                negative_log_posterior, x0, args=(kernel_name, X, y, priors, warping, gates),
+                jac=True,
                 method="L-BFGS-B", bounds=bounds, options={"maxiter": options.maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:

@@ -17,8 +17,9 @@ lists.
 
 A point is a list with one entry per dimension, in the space's order: the
 number itself for Real and Integer dimensions, the *index* of the choice for
-Categorical ones — so any hashable choice round-trips exactly, and loading
-never executes code (plain JSON, no pickle). The space's categorical choices
+Categorical ones, null for a dimension inactive at the point (conditional
+spaces) — so any hashable choice round-trips exactly, and loading never
+executes code (plain JSON, no pickle). The space's categorical choices
 are stored losslessly where JSON allows: strings, numbers, booleans and None
 as they are, tuples as ``{"tuple": [...]}``; any other choice (a class, an
 enum member) only as ``{"repr": "..."}``, which cannot be turned back into the
@@ -66,11 +67,15 @@ class JournalError(StorageError):
 
 
 def encode_point(space: Space, params: Mapping[str, Any]) -> list[Any]:
-    """A validated point as a JSON list: numbers as they are, categories by index."""
+    """A validated point as a JSON list: numbers as they are, categories by index,
+    None for an inactive dimension."""
     row: list[Any] = []
     for dim in space.dimensions:
+        if dim.name not in params:
+            row.append(None)
+            continue
         value = params[dim.name]  # type: ignore[index]
-        row.append(dim.choices.index(value) if isinstance(dim, Categorical) else value)
+        row.append(list(dim.choices).index(value) if isinstance(dim, Categorical) else value)
     return row
 
 
@@ -80,6 +85,8 @@ def decode_point(space: Space, row: Any) -> dict[str, Any]:
         raise JournalError(f"journal point {row!r} does not have {space.n_dims} entries")
     params: dict[str, Any] = {}
     for dim, raw in zip(space.dimensions, row):
+        if raw is None and dim.when is not None:
+            continue  # inactive at this point; validate checks that it is
         if isinstance(dim, Categorical):
             if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw < len(dim.choices):
                 raise JournalError(f"dimension {dim.name!r}: {raw!r} is not a category index")

@@ -183,9 +183,13 @@ class SurrogateModel:
     """A GP on standardized targets that follows a growing data set."""
 
     def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
-                 warp_columns: tuple[int, ...] | None = None) -> None:
-        """`warp_columns`: the columns `input_warping` warps (default: all of them)."""
+                 warp_columns: tuple[int, ...] | None = None,
+                 gates: tuple[int, ...] | None = None) -> None:
+        """`warp_columns`: the columns `input_warping` warps (default: all of them);
+        `gates`: the activity column of each input column of a conditional space
+        (`kernels.Kernel`), None for an unconditional one."""
         self.dim = dim
+        self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
         self.options = options
         self.priors = HyperparameterPriors.default(
             dim, options.lengthscale_prior, options.noise_prior)
@@ -288,7 +292,7 @@ class SurrogateModel:
         assert start is not None
         samples = sample_hyperparameters(
             self.options.kernel, X_fit, y_fit, self.priors, self.warping, start,
-            self._fit_options(), self.options.schedule, self.rng)
+            self._fit_options(), self.options.schedule, self.rng, gates=self.gates)
         if samples is None:
             warnings.warn("the hyperparameter posterior is zero at the chain's last state; "
                           "keeping the previous hyperparameters", ModelFitWarning, stacklevel=5)
@@ -300,7 +304,7 @@ class SurrogateModel:
         try:
             priors = self.priors if self.options.priors else None  # None: maximum likelihood
             result = fit_map(self.options.kernel, X_fit, y_fit, priors,
-                             self._starts(n), self._fit_options(), self.warping)
+                             self._starts(n), self._fit_options(), self.warping, self.gates)
             fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
             logger.warning("hyperparameter fit raised %r", error)
@@ -355,7 +359,8 @@ class SurrogateModel:
         return replace(self.options.fit, noise_bounds=(noise, noise))
 
     def _default_params(self) -> np.ndarray:
-        lower, upper = np.array(parameter_bounds(self.dim, self._fit_options(), self.warping)).T
+        lower, upper = np.array(parameter_bounds(
+            self.dim, self._fit_options(), self.warping, self.gates)).T
         mode = self.priors.mode(self.dim)
         if self.warping is not None:  # the warp's prior is centred at the identity, θ_w = 0
             mode = np.concatenate([mode, np.zeros(self.warping.n_params)])
@@ -378,13 +383,13 @@ class SurrogateModel:
         if self.samples is None:
             return self._member(self.params, X, y)
         members = [self._member(theta, X, y) for theta in self.samples]
-        kernel = Kernel(self.options.kernel, self.dim, self.params[: self.dim + 1])
+        kernel = Kernel(self.options.kernel, self.dim, self.params[: self.dim + 1], self.gates)
         return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.dim + 1])))
 
     def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d)."""
         d = self.dim
-        kernel = Kernel(self.options.kernel, d, theta[: d + 1])
+        kernel = Kernel(self.options.kernel, d, theta[: d + 1], self.gates)
         noise = float(np.exp(theta[d + 1]))
         if self.warping is None:
             return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)

@@ -105,7 +105,10 @@ class Optimizer:
     ----------
     space : dict or list
         ``{name: Real | Integer | Categorical}``, or a list of dimensions each
-        given ``name=``.
+        given ``name=``. A dimension with ``when={parent: value or [values]}``
+        exists only where its parents take those values (a conditional space,
+        `bayesopt.conditions`): asks carry exactly the active keys, and tells
+        must.
     acquisition : {"logei", "ei", "pi", "ucb"}
         LogEI (Ament et al. 2023) by default.
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional

@@ -225,9 +225,10 @@ class Proposal:
         space = self.space
         return Domain(
             dim=space.n_columns,
-            sample=lambda n, rng: space.sobol(n, rng),
+            sample=lambda n, rng: space.candidates(n, rng),
             project=space.project,
             categorical_groups=space.categorical_groups,
+            fixed_columns=space.activity_columns,
         )
 
     def _incumbents(self) -> np.ndarray:

@@ -39,18 +39,19 @@ SLICE_WIDTH = 1.0  # initial bracket on each log-parameter (Spearmint's default 
 def sample_hyperparameters(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors,
     warping: KumaraswamyWarping | None, start: np.ndarray, fit: FitOptions,
-    schedule: SliceSchedule, rng: np.random.Generator,
+    schedule: SliceSchedule, rng: np.random.Generator, *, gates: tuple[int, ...] | None = None,
 ) -> np.ndarray | None:
     """Θ: (S, p) from p(θ | y), the chain started at `start`; None if p(start | y) = 0.
 
-    A parameter whose bounds coincide (a fixed noise) is held at its value.
+    A parameter whose bounds coincide (a fixed noise, a fixed activity lengthscale)
+    is held at its value. `gates`: as for `kernels.Kernel` (conditional spaces).
     """
-    bounds = np.array(parameter_bounds(X.shape[1], fit, warping))  # (p, 2)
+    bounds = np.array(parameter_bounds(X.shape[1], fit, warping, gates))  # (p, 2)
     x0 = np.clip(start, bounds[:, 0], bounds[:, 1])
     widths = np.where(bounds[:, 1] > bounds[:, 0], SLICE_WIDTH, 0.0)
 
     def log_f(theta: np.ndarray) -> float:
-        return log_posterior(theta, kernel_name, X, y, priors, warping, bounds)
+        return log_posterior(theta, kernel_name, X, y, priors, warping, bounds, gates)
 
     if not math.isfinite(log_f(x0)):
         return None

@@ -106,7 +106,7 @@ class OptimizerState:
         self.design = space.sobol(n_initial, self.rng)
         self.design_used = 0
         self.model = SurrogateModel(space.n_columns, model_options, self.rng,
-                                    warp_columns=warp_columns(space))
+                                    warp_columns=warp_columns(space), gates=space.gates)
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -172,7 +172,7 @@ class OptimizerState:
         """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
         if self.model_stale:
             model = SurrogateModel(self.space.n_columns, self.model.options, rng,
-                                   warp_columns=warp_columns(self.space))
+                                   warp_columns=warp_columns(self.space), gates=self.space.gates)
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 model.restore(self.X_ok, self.y_ok, self.trace.refit, self.trace.chunk_ends)
@@ -182,9 +182,11 @@ class OptimizerState:
 
 
 def warp_columns(space: Space) -> tuple[int, ...]:
-    """The encoded columns input warping applies to: all but the categoricals' one-hot ones."""
-    one_hot = {int(j) for group in space.categorical_groups for j in group}
-    return tuple(j for j in range(space.n_columns) if j not in one_hot)
+    """The encoded columns input warping applies to: all but the categoricals' one-hot ones
+    and a conditional space's activity columns (both 0/1 indicators)."""
+    binary = {int(j) for group in space.categorical_groups for j in group}
+    binary |= {int(j) for j in space.activity_columns}
+    return tuple(j for j in range(space.n_columns) if j not in binary)
 
 
 # ---------------------------------------------------------------- appliers
@@ -265,7 +267,11 @@ def nearest_match(space: Space, params: Mapping[str, Any], points: list[PendingP
 
 
 def _matches(space: Space, told: Mapping[str, Any], asked: Mapping[str, Any]) -> bool:
+    if told.keys() != asked.keys():  # a conditional space: different active dimensions
+        return False
     for dim in space.dimensions:
+        if dim.name not in told:
+            continue  # inactive in both
         a, b = told[dim.name], asked[dim.name]  # type: ignore[index]
         if isinstance(dim, (Categorical, Integer)):
             if a != b:
