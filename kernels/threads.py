@@ -36,6 +36,8 @@ from typing import Any
 
 import numba
 
+from kernels.jit import declared_threads
+
 PARALLEL_MIN_N = 500
 _BLAS_ENV = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS", "OMP_NUM_THREADS")
 
@@ -106,10 +108,11 @@ def numeric_threads(n: int) -> Iterator[int]:
     budget = 1 if small else numba_thread_budget()
     numba.set_num_threads(budget)
     try:
-        if small:
-            with _blas_limited_to_one():
+        with declared_threads(budget):
+            if small:
+                with _blas_limited_to_one():
+                    yield budget
+            else:
                 yield budget
-        else:
-            yield budget
     finally:
         numba.set_num_threads(previous)
