@@ -1,7 +1,7 @@
 """Record the points the optimizer asks on a fixed set of runs, and compare two recordings.
 
     python -m bench.ask_identity record --out asks.json [--steps 60]
-    python -m bench.ask_identity compare before.json after.json
+    python -m bench.ask_identity compare before.json after.json [--common]
 
 A change meant to be a pure speed-up (same arithmetic, fewer Python calls)
 must leave every ask bit-for-bit identical; this is the check. The runs
@@ -67,19 +67,23 @@ def record_run(case: Case, seed: int, steps: int) -> list[list[dict[str, Any]]]:
     return asks
 
 
-def record(steps: int) -> dict[str, Any]:
+def record(steps: int, problems: list[str] | None = None) -> dict[str, Any]:
     runs = {}
     for case in CASES:
+        if problems is not None and case.problem not in problems:
+            continue
         for seed in SEEDS:
             runs[f"{case.label}/seed{seed}"] = record_run(case, seed, steps)
             print(f"{case.label} seed {seed}: done", file=sys.stderr, flush=True)
     return {"steps": steps, "runs": runs}
 
 
-def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """One line per run whose asks differ (the first differing step), or whose runs are missing."""
+def differences(before: dict[str, Any], after: dict[str, Any], common: bool = False) -> list[str]:
+    """One line per run whose asks differ (the first differing step), or that only one
+    recording has (unless `common`: then only the runs both have are compared)."""
     lines = []
-    for key in sorted(set(before["runs"]) | set(after["runs"])):
+    keys = set(before["runs"]) & set(after["runs"]) if common else set(before["runs"]) | set(after["runs"])
+    for key in sorted(keys):
         a, b = before["runs"].get(key), after["runs"].get(key)
         if a is None or b is None:
             lines.append(f"{key}: only in {'after' if a is None else 'before'}")
@@ -97,16 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     rec = commands.add_parser("record")
     rec.add_argument("--out", required=True)
     rec.add_argument("--steps", type=positive_int, default=60)
+    rec.add_argument("--problems", help="comma-separated subset of the cases' problems")
     cmp = commands.add_parser("compare")
     cmp.add_argument("before")
     cmp.add_argument("after")
+    cmp.add_argument("--common", action="store_true", help="compare only the runs both have")
     args = parser.parse_args(argv)
     if args.command == "record":
         with open(args.out, "w", encoding="utf-8") as handle:
-            json.dump(record(args.steps), handle)
+            problems = None if args.problems is None else args.problems.split(",")
+            json.dump(record(args.steps, problems), handle)
         return 0
     with open(args.before, encoding="utf-8") as a, open(args.after, encoding="utf-8") as b:
-        lines = differences(json.load(a), json.load(b))
+        lines = differences(json.load(a), json.load(b), args.common)
     print("\n".join(lines) if lines else "identical: every ask of every run is bit-for-bit equal")
     return 1 if lines else 0
 
