@@ -124,8 +124,9 @@ def _mean_step(opt: Optimizer, f: Hartmann6, steps: int) -> float:
 
 
 def _refit_interval(opt: Optimizer, n: int) -> int:
+    """Tells per refit for the steps after n observations (the tell of step n + 1 on)."""
     model = opt.options.model
-    if n <= model.refit_every_step_until:
+    if n + 1 <= model.refit_every_step_until:
         return 1
     return max(1, math.ceil(model.refit_growth * n))
 
