@@ -61,7 +61,7 @@ from bayesopt.validation import (
     check_value,
 )
 from kernels import KERNEL_KINDS
-from kernels.threads import numeric_threads
+from kernels.threads import numeric_threads, one_blas_thread
 
 ACQUISITIONS = ("logei", "ei", "pi", "ucb")
 _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
@@ -369,7 +369,8 @@ class Optimizer:
         else:
             self._model.add_fantasies(pending)
             penalty = self._penalty(None)
-        return AcquisitionObjective(self._acquisition_function(), self._model, penalty)
+        return AcquisitionObjective(self._acquisition_function(), self._model, penalty,
+                                    local_search_context=one_blas_thread)
 
     def _acquisition_function(self) -> AcquisitionFunction:
         best_f = self._model.incumbent
