@@ -17,6 +17,14 @@ adapted to mixed spaces):
 3. Categoricals: enumerate each categorical's values coordinate-wise at
    every local optimum, keep the best, and run the continuous step again
    (a few alternating rounds).
+   Conditional spaces: the domain's `fixed_columns` (activity indicators)
+   never move in step 2; a categorical switch can change which columns are
+   active, so each enumerated trial is projected (`domain.project`
+   recomputes activity and imputes inactive columns) before it is scored,
+   and the continuous step that follows optimizes the newly active
+   columns. The sample of step 1 covers every activity pattern
+   (`Domain.sample` of a conditional space stratifies by pattern), so no
+   combination of categoricals is ever enumerated as a whole.
 4. Round integers (`domain.project`), re-score, and return the best point
    that is not within `min_distance` of an observed or pending point.
 """
@@ -62,13 +70,18 @@ class Domain:
     sample: Callable[[int, np.random.Generator], np.ndarray]  # n feasible points: (n, dim)
     project: Callable[[np.ndarray], np.ndarray]  # relaxed (n, dim) → nearest feasible (n, dim)
     categorical_groups: tuple[np.ndarray, ...] = ()  # column indices of each one-hot group
+    # columns set by `project` alone, never moved by L-BFGS-B (a conditional space's
+    # activity indicators); non-empty also means a categorical switch changes the
+    # active columns, so enumerated trials are projected before they are scored
+    fixed_columns: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
 
     @property
     def continuous_mask(self) -> np.ndarray:
-        """Columns that L-BFGS-B may move (everything but the one-hot columns)."""
+        """Columns that L-BFGS-B may move (everything but the one-hot and fixed columns)."""
         mask = np.ones(self.dim, dtype=bool)
         for group in self.categorical_groups:
             mask[group] = False
+        mask[self.fixed_columns] = False
         return mask
 
 
@@ -130,17 +143,14 @@ class AcquisitionObjective:
         default=contextlib.nullcontext)
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        mean, std = self.surrogate.predict(X)
-        value = self.acquisition(mean, std)
+        value = self._undamped(X)
         if self.penalty is None:
             return value
         log_mask = self.penalty(X)[0]
         return value * np.exp(log_mask) if self._multiplicative else value + log_mask
 
     def values_and_gradients(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mean, std, d_mean, d_std = self.surrogate.predict_with_gradient(X)
-        value, da_dmean, da_dstd = self.acquisition.value_and_grad(mean, std)
-        grad = da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
+        value, grad = self._undamped_with_gradient(X)
         if self.penalty is None:
             return value, grad
         log_mask, d_log_mask = self.penalty(X)
@@ -152,6 +162,17 @@ class AcquisitionObjective:
     @property
     def _multiplicative(self) -> bool:
         return self.acquisition.name == "ei"
+
+    def _undamped(self, X: np.ndarray) -> np.ndarray:
+        """The acquisition before the penalty: (m,)."""
+        mean, std = self.surrogate.predict(X)
+        return self.acquisition(mean, std)
+
+    def _undamped_with_gradient(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The acquisition before the penalty and its gradient in x: (m,), (m, d)."""
+        mean, std, d_mean, d_std = self.surrogate.predict_with_gradient(X)
+        value, da_dmean, da_dstd = self.acquisition.value_and_grad(mean, std)
+        return value, da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
 
 
 @dataclass(frozen=True)
@@ -274,6 +295,11 @@ def _enumerate_categoricals(
         k = group.shape[0]
         trials = np.repeat(X, k, axis=0)  # (r·k, d)
         trials[:, group] = np.tile(np.eye(k), (X.shape[0], 1))
+        if domain.fixed_columns.size:
+            trials = domain.project(trials)
         best = np.argmax(objective.values(trials).reshape(X.shape[0], k), axis=1)
-        X[:, group] = np.eye(k)[best]
+        if domain.fixed_columns.size:
+            X = trials.reshape(X.shape[0], k, -1)[np.arange(X.shape[0]), best]
+        else:
+            X[:, group] = np.eye(k)[best]
     return X

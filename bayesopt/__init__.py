@@ -26,6 +26,8 @@ _EXPORTS = {
     "OptimizeResult": "bayesopt.result",
     "Optimizer": "bayesopt.optimizer",
     "SpaceExhaustedWarning": "bayesopt.optimizer",
+    "ResumeWarning": "bayesopt.optimizer",
+    "UnmatchedTellWarning": "bayesopt.optimizer",
     "OptimizerOptions": "bayesopt.options",
     "ModelOptions": "bayesopt.model",
     "ModelFitWarning": "bayesopt.model",
@@ -59,11 +61,13 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Real",
     "Recommendation",
     "ResumeSettingsWarning",
+    "ResumeWarning",
     "Space",
     "SpaceExhaustedWarning",
     "Surrogate",
     "TooManyFailuresError",
     "TruncatedJournalWarning",
+    "UnmatchedTellWarning",
     "__version__",
     "baseline_card",
     "minimize",
@@ -77,7 +81,12 @@ if TYPE_CHECKING:
     from bayesopt.journal import JournalError, TruncatedJournalWarning
     from bayesopt.loop import ResumeSettingsWarning, minimize
     from bayesopt.model import ModelFitWarning, ModelOptions
-    from bayesopt.optimizer import Optimizer, SpaceExhaustedWarning
+    from bayesopt.optimizer import (
+        Optimizer,
+        ResumeWarning,
+        SpaceExhaustedWarning,
+        UnmatchedTellWarning,
+    )
     from bayesopt.options import OptimizerOptions
     from bayesopt.result import Observation, OptimizeResult
     from bayesopt.space import Categorical, Integer, Real, Space

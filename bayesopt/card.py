@@ -24,7 +24,7 @@ import hashlib
 import json
 from typing import Any
 
-from bayesopt import fitting, gp, model, optimizer, transforms
+from bayesopt import fitting, gp, model, optimizer, propose, sampling, transforms, warping
 from bayesopt.options import OptimizerOptions
 from bayesopt.priors import HyperparameterPriors, LogNormalPrior
 from bayesopt.space import Space
@@ -46,10 +46,10 @@ def resolved_config(
         "acquisition_optimizer": {
             **dataclasses.asdict(options.acquisition_optimizer), "method": "L-BFGS-B",
             "local_scales": list(options.acquisition_optimizer.local_scales),
-            "n_incumbents": optimizer._N_INCUMBENTS},
+            "n_incumbents": propose._N_INCUMBENTS},
         "pending": {"fantasy": options.model.fantasy, "fantasy_noise": model.FANTASY_NOISE,
-                    "lipschitz_sample": optimizer._N_LIPSCHITZ_SAMPLE},
-        "failures": {"max_width": optimizer._MAX_FAILURE_WIDTH},
+                    "lipschitz_sample": propose._N_LIPSCHITZ_SAMPLE},
+        "failures": {"max_width": propose._MAX_FAILURE_WIDTH},
     }
 
 
@@ -95,7 +95,23 @@ def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
                 "max_fit_points": options.max_fit_points},
         "refit": {"every_step_until": options.refit_every_step_until,
                   "growth": options.refit_growth},
+        **_spearmint_options(options),
     }
+
+
+def _spearmint_options(options: model.ModelOptions) -> dict[str, Any]:
+    """The options of issue 17, listed only when set, so the defaults' fingerprint stays."""
+    entries: dict[str, Any] = {}
+    if options.hyperparameters == "mcmc":
+        entries["hyperparameters"] = {
+            "kind": "slice-sampling", "samples": options.mcmc_samples,
+            "burn_in": options.mcmc_burn_in, "thin": options.mcmc_thin,
+            "slice_width": sampling.SLICE_WIDTH}
+    if options.input_warping:
+        entries["input_warping"] = {
+            "kind": "kumaraswamy", "eps": warping.EPS, "log_bounds": list(warping.WARP_BOUNDS),
+            "prior": _prior("identity", warping.WARP_PRIOR)}
+    return entries
 
 
 def _prior(name: str, prior: LogNormalPrior) -> dict[str, Any]:
@@ -183,7 +199,7 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
             "Ament et al. (2023), arXiv:2310.20708, Eq. 9; Picheny, Wagner & Ginsbourger (2013)"),
         "acquisition_optimizer": _entry(
             f"{a.n_candidates} scrambled-Sobol candidates + {a.n_local_candidates} Gaussian "
-            f"perturbations (sd {list(a.local_scales)}) of the {optimizer._N_INCUMBENTS} best "
+            f"perturbations (sd {list(a.local_scales)}) of the {propose._N_INCUMBENTS} best "
             f"points; L-BFGS-B from the best {a.n_restarts} (maxiter {a.maxiter}, ftol "
             f"{a.ftol:g}); {a.categorical_rounds} rounds of categorical enumeration; candidate "
             f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}",
@@ -194,7 +210,7 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
             "Ginsbourger, Le Riche & Carraro (2010)"),
         "failures": _entry(
             "not in the GP; the acquisition damped by a Gaussian hole of width "
-            f"min(lengthscale, {optimizer._MAX_FAILURE_WIDTH:g}) around each",
+            f"min(lengthscale, {propose._MAX_FAILURE_WIDTH:g}) around each",
             "acquisition/penalty.py"),
     }
 

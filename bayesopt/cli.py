@@ -96,6 +96,12 @@ def load_space(path: str | os.PathLike[str]) -> Space:
         high = 1e-1
         log = true
 
+        [gamma]                # a conditional dimension: active only when kernel is "rbf"
+        type = "real"
+        low = 1e-4
+        high = 1.0
+        when = { kernel = "rbf" }
+
     Parameters
     ----------
     path : str or path
@@ -209,11 +215,21 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
     CommandLineError
         The file cannot be read or is not a valid journal.
     """
-    from bayesopt.journal import JournalError
+    from bayesopt.journal import (
+        JournalError,
+        TruncatedJournalWarning,
+        read_journal,
+        space_from_json,
+    )
     from bayesopt.optimizer import Optimizer
 
     try:
-        opt = Optimizer.resume(path, append=False)
+        header, _ = read_journal(path)
+        # choices JSON cannot carry (classes) are shown by their stored repr
+        space = space_from_json(header["space"], lossy=True)
+        with warnings.catch_warnings():  # read_journal already warned about a torn line
+            warnings.simplefilter("ignore", TruncatedJournalWarning)
+            opt = Optimizer.resume(path, space=space, append=False)
     except (OSError, JournalError) as error:
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
     result = opt.result()
@@ -245,7 +261,8 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     ok.sort(key=lambda o: (sign * o.value, o.index))  # type: ignore[operator]
     rows = [["rank", "value", *record.space.names, "index"]]
     for rank, obs in enumerate(ok[:top], 1):
-        cells = [_cell(obs.params[name]) for name in record.space.names]
+        cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive
+                 for name in record.space.names]
         rows.append([str(rank), f"{obs.value:.6g}", *cells, str(obs.index)])
     left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions), False]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
@@ -343,12 +360,14 @@ def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
 def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespace) -> OptimizeResult:
     from bayesopt.journal import JournalError
     from bayesopt.loop import ResumeSettingsWarning, minimize
+    from bayesopt.optimizer import ResumeWarning
 
     executor = (ThreadPoolExecutor(args.workers, thread_name_prefix="bayesopt-run")
                 if args.workers > 1 else None)
     try:
-        with warnings.catch_warnings():  # _announce_resume already said which settings it ignores
-            warnings.simplefilter("ignore", ResumeSettingsWarning)
+        with warnings.catch_warnings():  # _announce_resume already said it resumes, and
+            warnings.simplefilter("ignore", ResumeSettingsWarning)  # which settings it ignores
+            warnings.simplefilter("ignore", ResumeWarning)
             warnings.showwarning = _warning_printer(warnings.showwarning)
             return minimize(
                 objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,

@@ -3,8 +3,11 @@
 Command template (`CommandTemplate`): an argv list in which every ``{name}``
 placeholder is replaced by the value of that dimension (``str.format`` rules:
 ``{lr:.3g}`` formats, ``{{`` is a literal brace; without a format spec a float
-is written exactly, as its ``repr``). The command is run directly (an argv
-list, no shell), in its own process group, with standard input closed.
+is written exactly, as its ``repr``). In a conditional space an argument that
+names a dimension inactive at the point is left out of the command, so write
+such an option as one argument: ``--gamma={gamma}``. The command is run
+directly (an argv list, no shell), in its own process group, with standard
+input closed.
 
 Objective convention (`parse_objective`): the value is read from the
 command's standard output, in this order:
@@ -181,7 +184,8 @@ class CommandTemplate:
         CommandError
             A format spec that does not fit the value.
         """
-        return [_render(arg, params) for arg in self.argv]
+        return [_render(arg, params) for arg in self.argv
+                if all(name in params for name in _fields(arg))]  # inactive: left out
 
 
 def _fields(arg: str) -> list[str]:
@@ -210,10 +214,12 @@ def _render(arg: str, params: Mapping[str, Any]) -> str:
 
 
 def _sample_point(space: Space) -> dict[str, Any]:
-    """The lowest value of every dimension (first choice of a categorical)."""
+    """The lowest value of every dimension (first choice of a categorical), each one
+    present even where a conditional space would leave it inactive."""
     import numpy as np
 
-    return space.decode(np.zeros((1, space.n_columns)))[0]
+    return {name: d.decode(np.zeros((1, d.n_columns)))[0]
+            for name, d in zip(space.names, space.dimensions)}
 
 
 def check_program(program: str) -> None:

@@ -59,7 +59,8 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
     pd = _import_pandas()
     history = result.history
     columns: dict[str, Any] = {
-        params_prefix + name: [o.params[name] for o in history] for name in result.space.names
+        # None where a conditional dimension is inactive
+        params_prefix + name: [o.params.get(name) for o in history] for name in result.space.names
     }
     clash = sorted(set(columns) & set(RESULT_COLUMNS))
     if clash:

@@ -15,6 +15,12 @@ Gradient (R&W Eq. 5.9), with W = alpha alphaᵀ − K⁻¹:
 The kernel part of tr(W ∂K/∂θ) is one Numba pass over the pairs of points
 (`Kernel.theta_gradient`); K⁻¹ comes from LAPACK potri on L. A failed
 Cholesky at a trial point returns +inf so the line search backs off.
+
+With input warping (`bayesopt.warping`) the parameters gain (log a, log b)
+per warped column after log σ², the kernel sees w(X), and their gradient and
+prior are added; without it every line below runs exactly as written.
+`log_posterior` is the value alone (no K⁻¹, no gradient), what the slice
+sampler of `bayesopt.sampling` evaluates.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import lapack
+from scipy.linalg import lapack, solve_triangular
 from scipy.optimize import minimize
 
-from acquisition.checks import check_fields, integer, interval, rule
+from acquisition.checks import check_fields, integer, interval, optional, real, rule
 from bayesopt.priors import HyperparameterPriors
+from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel
 from kernels.cholesky import cholesky_lower, inverse_from_factor
 
@@ -50,6 +57,12 @@ class FitOptions:
     maxiter: int = field(default=200, metadata=rule(integer(minimum=1)))  # L-BFGS-B iterations
     # (low, high) of the noise variance on standardized outputs; low is the noise floor
     noise_bounds: tuple[float, float] = field(default=NOISE_BOUNDS, metadata=rule(interval()))
+    # conditional spaces: None fits the lengthscale of each activity column (the penalty
+    # for differing in whether a dimension is active; `kernels.kernel`) like any other;
+    # a number fixes them: 1e-3 separates the activity patterns (SMAC's zero covariance),
+    # 1e3 leaves imputation alone. bench/results/conditional.md compares the three.
+    activity_lengthscale: float | None = field(
+        default=None, metadata=rule(optional(real(LENGTHSCALE_BOUNDS[0], LENGTHSCALE_BOUNDS[1]))))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -63,27 +76,43 @@ class FitResult:
     n_evaluations: int
 
 
-def parameter_bounds(dim: int, options: FitOptions) -> list[tuple[float, float]]:
+def parameter_bounds(
+    dim: int, options: FitOptions, warping: KumaraswamyWarping | None = None,
+    gates: tuple[int, ...] | None = None,
+) -> list[tuple[float, float]]:
+    """Log-space bounds of (l_1 … l_d, s2, σ², warp parameters); a fixed
+    `activity_lengthscale` pins the lengthscales of the activity columns named by
+    `gates` (equal bounds)."""
     log = math.log
+    lengthscales = [(log(LENGTHSCALE_BOUNDS[0]), log(LENGTHSCALE_BOUNDS[1]))] * dim
+    if options.activity_lengthscale is not None and gates is not None:
+        fixed = log(options.activity_lengthscale)
+        for column in {g for g in gates if g >= 0}:
+            lengthscales[column] = (fixed, fixed)
     return (
-        [(log(LENGTHSCALE_BOUNDS[0]), log(LENGTHSCALE_BOUNDS[1]))] * dim
+        lengthscales
         + [(log(VARIANCE_BOUNDS[0]), log(VARIANCE_BOUNDS[1]))]
         + [(log(options.noise_bounds[0]), log(options.noise_bounds[1]))]
+        + ([] if warping is None else warping.bounds())
     )
 
 
 def negative_log_posterior(
     params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
-    priors: HyperparameterPriors | None,
+    priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
+    gates: tuple[int, ...] | None = None,
 ) -> tuple[float, np.ndarray]:
     """Value and gradient of −log p(y|θ) − log p(θ); (+inf, 0) if K is not PD.
 
     `priors=None` drops the log prior: −log p(y|θ), maximum likelihood (R&W Eq. 5.8).
+    `gates`: the activity column of each input column of a conditional space
+    (`kernels.Kernel`), None for an unconditional one.
     """
     n, d = X.shape
-    kernel = Kernel(kernel_name, d, params[:-1])
-    noise = math.exp(params[-1])
-    L = cholesky_lower(kernel.matrix(X, noise))
+    X_in = X if warping is None else warping.apply(X, params[d + 2:])
+    kernel = Kernel(kernel_name, d, params[: d + 1], gates)
+    noise = math.exp(params[d + 1])
+    L = cholesky_lower(kernel.matrix(X_in, noise))
     if L is None:
         return math.inf, np.zeros_like(params)
     alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
@@ -91,24 +120,58 @@ def negative_log_posterior(
     K_inv = inverse_from_factor(L)
     nll = 0.5 * float(y @ alpha) + float(np.sum(np.log(np.diag(L)))) + 0.5 * n * math.log(2 * math.pi)
     grad = np.empty_like(params)
-    grad[:-1] = -kernel.theta_gradient(X, alpha, K_inv)
-    grad[-1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
+    grad[: d + 1] = -kernel.theta_gradient(X_in, alpha, K_inv)
+    grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
+    if warping is not None:
+        G = lml_input_gradient(kernel, X_in, alpha, K_inv)  # (n, d)
+        grad[d + 2:] = -warping.theta_gradient(X, params[d + 2:], G)
     if priors is None:
         return nll, grad
-    log_prior, prior_grad = priors.log_density(params)
+    log_prior, prior_grad = _log_prior(params, d, priors, warping)
     return nll - log_prior, grad - prior_grad
+
+
+def _log_prior(params: np.ndarray, d: int, priors: HyperparameterPriors,
+               warping: KumaraswamyWarping | None) -> tuple[float, np.ndarray]:
+    """log p(θ) and its gradient, the warp's prior included when there is one."""
+    if warping is None:
+        return priors.log_density(params)
+    value, grad = priors.log_density(params[: d + 2])
+    value_w, grad_w = warping.log_prior(params[d + 2:])
+    return value + value_w, np.concatenate([grad, grad_w])
+
+
+def log_posterior(
+    params: np.ndarray, kernel_name: str, X: np.ndarray, y: np.ndarray,
+    priors: HyperparameterPriors, warping: KumaraswamyWarping | None,
+    bounds: np.ndarray, gates: tuple[int, ...] | None = None,
+) -> float:
+    """log p(y|θ) + log p(θ) up to a constant (R&W Eq. 5.8); −inf outside `bounds`: (p, 2)
+    or where K is not positive definite. The value alone: one Cholesky factor."""
+    if np.any(params < bounds[:, 0]) or np.any(params > bounds[:, 1]):
+        return -math.inf
+    d = X.shape[1]
+    X_in = X if warping is None else warping.apply(X, params[d + 2:])
+    kernel = Kernel(kernel_name, d, params[: d + 1], gates)
+    L = cholesky_lower(kernel.matrix(X_in, math.exp(params[d + 1])))
+    if L is None:
+        return -math.inf
+    z = solve_triangular(L, y, lower=True, check_finite=False)  # L⁻¹y: yᵀK⁻¹y = |z|²
+    lml = -0.5 * float(z @ z) - float(np.sum(np.log(np.diag(L))))
+    return lml + _log_prior(params, d, priors, warping)[0]
 
 
 def fit_map(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors | None,
-    starts: list[np.ndarray], options: FitOptions,
+    starts: list[np.ndarray], options: FitOptions, warping: KumaraswamyWarping | None = None,
+    gates: tuple[int, ...] | None = None,
 ) -> FitResult:
     """Run L-BFGS-B from each start; return the best finite optimum (MAP; ML without priors).
 
     `success` is False when no start produced a finite objective; the caller
     then keeps its previous hyperparameters.
     """
-    bounds = parameter_bounds(X.shape[1], options)
+    bounds = parameter_bounds(X.shape[1], options, warping, gates)
     lower, upper = np.array(bounds).T
     best: FitResult | None = None
     evaluations = 0
@@ -116,7 +179,8 @@ def fit_map(
         x0 = np.clip(start, lower, upper)
         try:
             result = minimize(
-                negative_log_posterior, x0, args=(kernel_name, X, y, priors), jac=True,
+                negative_log_posterior, x0, args=(kernel_name, X, y, priors, warping, gates),
+                jac=True,
                 method="L-BFGS-B", bounds=bounds, options={"maxiter": options.maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:

@@ -1,60 +1,81 @@
-"""An append-only journal of an optimization: one JSON object per line.
+"""The journal format: an optimization's study header and events as JSON.
 
-Format (version 1):
+Format (version 2; `bayesopt.events` gives the events' form):
 
-    {"journal": "bayesopt", "version": 1, "library": "0.2.0", "space": {...},
-     "config": {"acquisition": ..., "n_initial": ..., "seed": ..., "maximize": ...,
-                "ucb_beta": ..., "options": {"model": {"kernel": ..., ...}, ...}},
+    {"journal": "bayesopt", "version": 2, "library": "0.2.0", "study": "journal",
+     "space": {...}, "config": {"acquisition": ..., "n_initial": ..., "seed": ...,
+     "maximize": ..., "ucb_beta": ..., "pending_timeout": ..., "options": {...}},
      "fingerprint": "…16 hex…", "resolved_config": {...}}
+    {"event": "ask", "points": [[...], ...], "time": ..., "worker": ..., "state": {...}}
+    {"event": "tell", "points": [[...], ...], "values": [...], ...}
 
 `fingerprint` and `resolved_config` (`Optimizer.fingerprint`, since 0.2.0)
 identify the algorithm; they are for readers and are not needed to resume.
-    {"event": "ask", "points": [[...], ...], "state": {...}}
-    {"event": "tell", "points": [[...], ...], "values": [...], "state": {...}}
-    {"event": "failure", "points": [[...], ...], "errors": [...], "state": {...}}
+Version 1 (read, never written) lacks "study", "pending_timeout", and the
+events' "time", "worker" and "durations"; its tuple choices were written as
+lists.
 
 A point is a list with one entry per dimension, in the space's order: the
 number itself for Real and Integer dimensions, the *index* of the choice for
-Categorical ones — so any hashable choice round-trips exactly, and loading
-never executes code (plain JSON, no pickle). `state` is what the optimizer
-needs to continue exactly where it was: the random generator's state, how
-much of the initial design was used, and the surrogate's hyperparameters and
-size (see `Optimizer.resume`).
+Categorical ones, null for a dimension inactive at the point (conditional
+spaces) — so any hashable choice round-trips exactly, and loading never
+executes code (plain JSON, no pickle). The space's categorical choices
+are stored losslessly where JSON allows: strings, numbers, booleans and None
+as they are, tuples as ``{"tuple": [...]}``; any other choice (a class, an
+enum member) only as ``{"repr": "..."}``, which cannot be turned back into the
+object, so resuming such a journal needs ``space=``.
 
-Every line is flushed and fsync'ed before the call that wrote it returns, so
-a crash loses at most the line being written; a truncated last line is
-skipped with a warning when the journal is read.
+The file itself is a `bayesopt.storage.jsonl.JSONLStorage`: every line is
+flushed and fsync'ed before the call that wrote it returns, and a truncated
+last line is skipped with a warning when the journal is read.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bayesopt.space import Categorical, Space
+from bayesopt.storage import StorageError
+from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
+
+__all__ = [
+    "ChoiceRepr",
+    "JournalError",
+    "TruncatedJournalWarning",
+    "check_header",
+    "comparable_space",
+    "decode_point",
+    "encode_point",
+    "first_difference",
+    "holds_a_run",
+    "read_journal",
+    "space_from_json",
+    "space_to_json",
+]
 
 JOURNAL_FORMAT = "bayesopt"
-JOURNAL_VERSION = 1
+JOURNAL_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
-class JournalError(ValueError):
+class JournalError(StorageError):
     """The journal cannot be read or does not belong to this optimizer."""
 
 
-class TruncatedJournalWarning(UserWarning):
-    """The journal's last line was cut off (a crash mid-write) and was skipped."""
-
-
 def encode_point(space: Space, params: Mapping[str, Any]) -> list[Any]:
-    """A validated point as a JSON list: numbers as they are, categories by index."""
+    """A validated point as a JSON list: numbers as they are, categories by index,
+    None for an inactive dimension."""
     row: list[Any] = []
     for dim in space.dimensions:
+        if dim.name not in params:
+            row.append(None)
+            continue
         value = params[dim.name]  # type: ignore[index]
-        row.append(dim.choices.index(value) if isinstance(dim, Categorical) else value)
+        row.append(list(dim.choices).index(value) if isinstance(dim, Categorical) else value)
     return row
 
 
@@ -64,6 +85,8 @@ def decode_point(space: Space, row: Any) -> dict[str, Any]:
         raise JournalError(f"journal point {row!r} does not have {space.n_dims} entries")
     params: dict[str, Any] = {}
     for dim, raw in zip(space.dimensions, row):
+        if raw is None and dim.when is not None:
+            continue  # inactive at this point; validate checks that it is
         if isinstance(dim, Categorical):
             if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw < len(dim.choices):
                 raise JournalError(f"dimension {dim.name!r}: {raw!r} is not a category index")
@@ -75,66 +98,87 @@ def decode_point(space: Space, row: Any) -> dict[str, Any]:
         raise JournalError(f"invalid point in journal: {error}") from None
 
 
-def comparable_space(spec: Mapping[str, Any]) -> list[Any]:
-    """A space definition as it reads back from JSON (tuples become lists, other
-    non-JSON choices their repr), as an ordered list: order matters, points are
-    stored by position."""
-    return list(json.loads(json.dumps(spec, default=repr)).items())
+def space_to_json(space: Space) -> dict[str, Any]:
+    """The space's definition with its choices in lossless JSON form (module docstring)."""
+    out = {}
+    for name, spec in space.to_dict().items():
+        if spec.get("type") == "categorical":
+            spec = {**spec, "choices": [_choice_to_json(c) for c in spec["choices"]]}
+        out[name] = spec
+    return out
 
 
-class JournalWriter:
-    """Appends events to a journal file, each one flushed and fsync'ed."""
-
-    def __init__(self, handle: IO[str]) -> None:
-        self._handle = handle
-
-    @classmethod
-    def create(cls, path: str | os.PathLike[str], header: Mapping[str, Any]) -> JournalWriter:
-        """Start a new journal; refuses to overwrite one that holds a run.
-
-        A file without a single complete line (a run killed while writing its
-        header) holds nothing and is started over.
-        """
-        path = Path(path)
-        if holds_a_run(path):
-            raise JournalError(
-                f"journal {str(path)!r} already exists; continue it with "
-                f"Optimizer.resume({str(path)!r}) or choose another file"
-            )
-        writer = cls(open(path, "w", encoding="utf-8"))  # noqa: SIM115 - the writer owns the file
-        writer.write(header)
-        _fsync_directory(path.parent)
-        return writer
-
-    @classmethod
-    def reopen(cls, path: str | os.PathLike[str], valid_bytes: int) -> JournalWriter:
-        """Continue a journal after its first `valid_bytes` bytes (drops a torn last line)."""
-        with open(path, "r+b") as raw:
-            raw.truncate(valid_bytes)
-        return cls(open(path, "a", encoding="utf-8"))
-
-    def write(self, event: Mapping[str, Any]) -> None:
-        # default=repr: a categorical's non-JSON choices (enums, frozensets) are written
-        # as their repr in the header; points refer to choices by index, so nothing is lost
-        line = json.dumps(event, allow_nan=False, separators=(",", ":"), default=repr)
-        self._handle.write(line + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-
-    def close(self) -> None:
-        self._handle.close()
+class ChoiceRepr(str):
+    """A categorical choice JSON could not carry, stood in for by its stored repr — only
+    where asked for (`space_from_json(..., lossy=True)`, to display a journal)."""
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make a new file's directory entry durable as well as its contents (POSIX fsync(2)
-    on the directory; other systems cannot open a directory and need no such step)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
+def _choice_to_json(choice: Any) -> Any:
+    if isinstance(choice, ChoiceRepr):
+        return {"repr": str(choice)}
+    if choice is None or isinstance(choice, (str, bool, int, float)):
+        return choice
+    if isinstance(choice, tuple):
+        return {"tuple": [_choice_to_json(c) for c in choice]}
+    return {"repr": repr(choice)}
+
+
+def space_from_json(spec: Any, *, lossy: bool = False) -> Space:
+    """Inverse of `space_to_json`. A choice stored only by its repr raises JournalError
+    naming its dimension, unless `lossy` (for display), where it becomes that text."""
+    if not isinstance(spec, Mapping):
+        raise JournalError(f"the header's space {spec!r} is not a table")
+    dims = {}
+    for name, dim in spec.items():
+        if isinstance(dim, Mapping) and dim.get("type") == "categorical" and isinstance(
+                dim.get("choices"), list):
+            dim = {**dim, "choices": [_choice_from_json(name, c, lossy) for c in dim["choices"]]}
+        dims[name] = dim
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        return Space.from_dict(dims)
+    except (TypeError, ValueError) as error:
+        raise JournalError(f"the space cannot be rebuilt from JSON ({error})") from None
+
+
+def _choice_from_json(name: str, choice: Any, lossy: bool) -> Any:
+    if isinstance(choice, dict) and set(choice) == {"tuple"} and isinstance(choice["tuple"], list):
+        return tuple(_choice_from_json(name, c, lossy) for c in choice["tuple"])
+    if isinstance(choice, dict) and set(choice) == {"repr"} and isinstance(choice["repr"], str):
+        if lossy:
+            return ChoiceRepr(choice["repr"])
+        raise JournalError(
+            f"dimension {name!r} has the choice {choice['repr']}, which JSON cannot carry "
+            "(only its repr was stored); pass space= with the original choices")
+    return choice
+
+
+def first_difference(stored: Mapping[str, Any], space: Space, version: int = JOURNAL_VERSION
+                     ) -> str | None:
+    """How `space` differs from a stored space definition, naming the first differing
+    dimension (position, name, stored vs given spec); None if they are equal. Format 1
+    stored choices as `json.dumps(..., default=repr)` did (tuples as lists)."""
+    if version == 1:
+        given = comparable_space(space.to_dict())
+    else:
+        given = list(space_to_json(space).items())
+    old = list(stored.items())
+    for position, (before, now) in enumerate(zip(old, given)):
+        if before != now:
+            return (f"dimension {position} is {before[0]!r}: {before[1]} in the study, "
+                    f"not {now[0]!r}: {now[1]}")
+    if len(old) != len(given):
+        extra = old[len(given)] if len(old) > len(given) else given[len(old)]
+        where = "only in the study" if len(old) > len(given) else "not in the study"
+        return (f"the study has {len(old)} dimensions, not {len(given)}: dimension "
+                f"{min(len(old), len(given))} {extra[0]!r}: {extra[1]} is {where}")
+    return None
+
+
+def comparable_space(spec: Mapping[str, Any]) -> list[Any]:
+    """A space definition as format 1 wrote it and reads back from JSON (tuples become
+    lists, other non-JSON choices their repr), as an ordered list: order matters,
+    points are stored by position."""
+    return list(json.loads(json.dumps(spec, default=repr)).items())
 
 
 def holds_a_run(path: str | os.PathLike[str]) -> bool:
@@ -143,42 +187,32 @@ def holds_a_run(path: str | os.PathLike[str]) -> bool:
     return path.exists() and b"\n" in path.read_bytes()
 
 
-def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
-    """(header, events, number of valid bytes). A torn last line is skipped with a warning."""
-    data = Path(path).read_bytes()
-    lines = data.split(b"\n")
-    complete, tail = lines[:-1], lines[-1]  # the part after the last newline is incomplete
-    valid_bytes = len(data) - len(tail)
-    if tail.strip():
-        warnings.warn(
-            f"journal {str(path)!r}: the last line is incomplete (the process was probably "
-            "killed while writing it) and is skipped", TruncatedJournalWarning, stacklevel=3,
-        )
-    objects = [_parse(line, number, path) for number, line in enumerate(complete, 1) if line.strip()]
-    if not objects:
-        raise JournalError(f"journal {str(path)!r} is empty")
-    header, events = objects[0], objects[1:]
-    _check_header(header, path)
-    return header, events, valid_bytes
-
-
-def _parse(line: bytes, number: int, path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(header, events) of a journal file, read without writing to it; a torn last line
+    is skipped with a `TruncatedJournalWarning`."""
+    storage = JSONLStorage(path)
     try:
-        value = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise JournalError(f"journal {str(path)!r}, line {number}: not valid JSON ({error})") from None
-    if not isinstance(value, dict):
-        raise JournalError(f"journal {str(path)!r}, line {number}: expected a JSON object")
-    return value
+        names = storage.studies() if Path(path).exists() else []
+        if not names:
+            raise JournalError(f"journal {str(path)!r} is empty")
+        header = storage.header(names[0])
+        check_header(header, path)
+        return header, storage.read(names[0])
+    except JournalError:
+        raise
+    except StorageError as error:
+        raise JournalError(str(error)) from None
+    finally:
+        storage.close()
 
 
-def _check_header(header: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+def check_header(header: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
     if header.get("journal") != JOURNAL_FORMAT:
         raise JournalError(f"{str(path)!r} is not a bayesopt journal (no header line)")
-    if header.get("version") != JOURNAL_VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise JournalError(
             f"journal {str(path)!r} has format version {header.get('version')!r}; "
-            f"this library reads version {JOURNAL_VERSION}"
+            f"this library reads versions {list(READABLE_VERSIONS)}"
         )
     for key in ("space", "config"):
         if not isinstance(header.get(key), dict):
@@ -189,10 +223,3 @@ def _check_header(header: Mapping[str, Any], path: str | os.PathLike[str]) -> No
 
 
 CONFIG_KEYS = ("acquisition", "n_initial", "seed", "maximize", "ucb_beta", "options")
-
-
-def points_of(event: Mapping[str, Any], space: Space) -> list[dict[str, Any]]:
-    points = event.get("points")
-    if not isinstance(points, Sequence) or isinstance(points, str):
-        raise JournalError(f"journal event {dict(event)!r} has no list of points")
-    return [decode_point(space, row) for row in points]

@@ -32,6 +32,7 @@ from bayesopt.parallel import (
 )
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
+from bayesopt.storage import Storage
 from bayesopt.validation import check_count, check_value
 from kernels.threads import single_threaded
 
@@ -54,6 +55,7 @@ def minimize(
     journal: str | os.PathLike[str] | None = None, n_workers: int = 1,
     executor: Executor | Any | None = None, timeout: float | None = None,
     max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
     **optimizer_options: Any,
 ) -> OptimizeResult:
     """Minimize `func(params)` over `space` with Bayesian optimization.
@@ -85,9 +87,10 @@ def minimize(
         True to stop early (evaluations already running are still told).
     journal : str or path, optional
         Append every event to this file. If it already holds a run, that run
-        is resumed: completed evaluations are kept (never re-run), points that
-        were being evaluated when it stopped are evaluated first, and the run
-        continues until `n_calls` evaluations exist in total.
+        is resumed — with a `ResumeWarning` giving the count, and the progress
+        bar starting there: completed evaluations are kept (never re-run),
+        points that were being evaluated when it stopped are evaluated first,
+        and the run continues until `n_calls` evaluations exist in total.
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the
@@ -108,6 +111,13 @@ def minimize(
         carrying the first traceback (default 5; None never stops). A failure
         that is part of the problem — `func` raises `bayesopt.EvaluationFailed`
         or returns NaN or ±inf — is recorded as failed and does not count.
+    storage, study : optional
+        A shared study (`Optimizer`'s ``storage=`` and ``study=``): the same
+        call in several processes or machines cooperates on one study.
+        `n_calls` then counts the study's evaluations, every worker's; each
+        worker stops asking once the study has that many (points other
+        workers are still evaluating then finish too, so a study can end with
+        up to one more evaluation per other worker).
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
         ignored when a journal is resumed (its own settings apply).
@@ -132,10 +142,12 @@ def minimize(
         check_picklable(func)
     space = space if isinstance(space, Space) else Space(space)
     warm = WarmStart.parse(x0, y0, space, n_calls)
-    opt = _optimizer(space, seed, journal, optimizer_options)
+    opt = _optimizer(space, seed, journal, storage, study, optimizer_options)
     guard = FailureGuard(limits.max_consecutive_failures)
     try:
-        first = opt.pending + warm.start(opt)  # interrupted points, then x0 to evaluate
+        # interrupted points, then x0 to evaluate (in a shared study, the pending points
+        # are other workers' and are left to them)
+        first = ([] if opt.shared else opt.pending) + warm.start(opt)
         budget = limits.budget(warm.n_told)
         with tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
                   disable=not progress, desc="bayesopt", unit="eval") as bar:
@@ -256,11 +268,15 @@ def _warm_values(y0: Values, n_points: int, single: bool) -> tuple[float, ...]:
 
 def _optimizer(
     space: Mapping[str, Dimension] | Sequence[Dimension] | Space, seed: int | None,
-    journal: str | os.PathLike[str] | None, options: dict[str, Any],
+    journal: str | os.PathLike[str] | None, storage: str | os.PathLike[str] | Storage | None,
+    study: str | None, options: dict[str, Any],
 ) -> Optimizer:
+    if storage is not None or study is not None:  # a shared study (Optimizer checks both)
+        return Optimizer(space, seed=seed, journal=journal, storage=storage, study=study,
+                         **options)
     if journal is None or not holds_a_run(journal):
         return Optimizer(space, seed=seed, journal=journal, **options)
-    opt = Optimizer.resume(journal, space)
+    opt = Optimizer.resume(journal, space)  # warns with the count (ResumeWarning)
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
     given = {**options, **({} if seed is None else {"seed": seed})}
     ignored = sorted(key for key, value in given.items() if recorded.get(key, value) != value)

@@ -17,6 +17,12 @@ fit. Between refits new observations are added by a block Cholesky append
 (O(n²) per point), so the amortized cost of a tell is O(n²) for large n:
 a refit costs O(n³) and happens once per `refit_growth · n` tells.
 
+Hyperparameters θ = (log l_1 … log l_d, log s2, log σ² [, θ_w]): one MAP
+estimate by default; with `hyperparameters="mcmc"` slice-sampled posterior
+samples, the GP becoming a mixture over them (`bayesopt.sampling`); with
+`input_warping=True` a Kumaraswamy warp θ_w of the non-one-hot columns
+(`bayesopt.warping`). Both are options, not defaults (docs/choosing-defaults.md).
+
 Fantasies (Ginsbourger, Le Riche & Carraro 2010): pending points are
 appended as if observed, which shrinks the variance around them so the
 acquisition looks elsewhere; they are removed again with a free truncation
@@ -43,7 +49,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, cast
 
 import numpy as np
@@ -61,7 +67,10 @@ from acquisition.checks import (
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess
 from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors
+from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
+from bayesopt.slice_sampling import SliceSchedule
 from bayesopt.transforms import OutputTransform
+from bayesopt.warping import KumaraswamyWarping, WarpedGaussianProcess
 from kernels import KERNEL_KINDS, CholeskyError, Kernel
 
 logger = logging.getLogger(__name__)
@@ -78,6 +87,8 @@ class ModelFitWarning(UserWarning):
 
 
 INCUMBENTS = ("posterior_mean", "observed")  # values of ModelOptions.incumbent
+
+HYPERPARAMETERS = ("map", "mcmc")  # values of ModelOptions.hyperparameters
 
 
 @dataclass(frozen=True)
@@ -120,11 +131,40 @@ class ModelOptions:
     # the plug-in of Picheny et al. 2013) or the best observed value ("observed", Jones 1998)
     incumbent: str = field(default="posterior_mean", metadata=rule(choice(INCUMBENTS)))
     fit: FitOptions = field(default_factory=FitOptions, metadata=rule(instance(FitOptions)))
+    # "map": one θ maximizing marginal likelihood × priors; "mcmc": samples of the posterior
+    # p(θ | y) by slice sampling, the acquisition averaged over them (bayesopt.sampling;
+    # Snoek et al. 2012). At each refit the chain runs mcmc_burn_in sweeps, then keeps
+    # mcmc_samples states one every mcmc_thin sweeps
+    hyperparameters: str = field(default="map", metadata=rule(choice(HYPERPARAMETERS)))
+    mcmc_samples: int = field(default=10, metadata=rule(integer(minimum=1)))
+    mcmc_burn_in: int = field(default=20, metadata=rule(integer(minimum=0)))
+    mcmc_thin: int = field(default=2, metadata=rule(integer(minimum=1)))
+    # a Kumaraswamy CDF per non-one-hot input, fitted with θ (bayesopt.warping; Snoek et al. 2014)
+    input_warping: bool = field(default=False, metadata=rule(boolean()))
 
     def __post_init__(self) -> None:
         check_fields(self)
         if self.noise_variance is not None:
             self._check_fixed_noise()
+        self._check_sampling()
+
+    def _check_sampling(self) -> None:
+        """The chain's settings are read only by hyperparameters="mcmc", which needs priors."""
+        if self.hyperparameters == "mcmc":
+            if not self.priors:
+                raise ValueError("hyperparameters='mcmc' samples the posterior p(θ | y), which "
+                                 "needs priors=True (priors=False is maximum likelihood)")
+            return
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name.startswith("mcmc_") and value != item.default:
+                raise ValueError(f"{item.name}={value!r} is not used with "
+                                 f"hyperparameters={self.hyperparameters!r} (use 'mcmc')")
+
+    @property
+    def schedule(self) -> SliceSchedule:
+        """The slice sampler's schedule at each refit (hyperparameters="mcmc")."""
+        return SliceSchedule(self.mcmc_samples, self.mcmc_burn_in, self.mcmc_thin)
 
     def _check_fixed_noise(self) -> None:
         """A fixed noise leaves no room for the settings of a fitted one, nor a nonlinear
@@ -142,15 +182,26 @@ class ModelOptions:
 class SurrogateModel:
     """A GP on standardized targets that follows a growing data set."""
 
-    def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator) -> None:
+    def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
+                 warp_columns: tuple[int, ...] | None = None,
+                 gates: tuple[int, ...] | None = None) -> None:
+        """`warp_columns`: the columns `input_warping` warps (default: all of them);
+        `gates`: the activity column of each input column of a conditional space
+        (`kernels.Kernel`), None for an unconditional one."""
         self.dim = dim
+        self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
         self.options = options
         self.priors = HyperparameterPriors.default(
             dim, options.lengthscale_prior, options.noise_prior)
         self.rng = rng
-        self.params: np.ndarray | None = None  # (d + 2,) last fitted log-parameters
+        columns = tuple(range(dim)) if warp_columns is None else tuple(warp_columns)
+        self.warping = (KumaraswamyWarping(dim, columns)
+                        if options.input_warping and columns else None)
+        # (d + 2 [+ 2k],) last fitted log-parameters; with mcmc the samples' mean
+        self.params: np.ndarray | None = None
+        self.samples: np.ndarray | None = None  # (S, d + 2 [+ 2k]) posterior samples (mcmc)
         self.n_at_last_fit = 0
-        self.gp: GaussianProcess | None = None
+        self.gp: GaussianProcess | GaussianProcessMixture | None = None
         self.n_observed = 0
         self.y_mean, self.y_scale = 0.0, 1.0  # standardization of the transformed values
         self.transform = OutputTransform()
@@ -159,16 +210,21 @@ class SurrogateModel:
         self._fantasy_incumbent = math.inf  # the incumbent counting fantasies as observed
 
     # ----------------------------------------------------------------- data
-    def update(self, X: np.ndarray, y: np.ndarray, force_refit: bool = False) -> None:
+    def update(self, X: np.ndarray, y: np.ndarray, force_refit: bool = False,
+               defer_refit: bool = False) -> None:
         """Condition on the full data set X: (n, d), y: (n,), a superset of the last one.
 
         The hyperparameters are refit when the schedule says so (or
-        `force_refit`); otherwise the new rows are block-appended.
+        `force_refit`); otherwise the new rows are block-appended. With
+        `defer_refit` a fitted model only block-appends (a shared study's ask,
+        which refits before it takes the study's lock and must not refit again
+        while holding it).
         """
         assert X.shape[0] == y.shape[0] > 0, "need at least one observation"
         self.clear_fantasies()
         n = X.shape[0]
-        if self.gp is None or force_refit or self._refit_due(n):
+        refit = force_refit or (self._refit_due(n) and not defer_refit)
+        if self.gp is None or refit:
             self.transform = OutputTransform.fit(y, self.options.output_transform)
             values = self.transform(y)
             self.y_mean, self.y_scale = _standardization(values)
@@ -185,8 +241,11 @@ class SurrogateModel:
     def state(self) -> dict[str, Any]:
         """What `restore` needs (JSON-able): sizes now and at the last refit, θ, the transform."""
         params = None if self.params is None else [float(p) for p in self.params]
-        return {"n": self.n_observed, "fit_n": self.n_at_last_fit, "params": params,
-                "transform": self.transform.to_dict()}
+        state = {"n": self.n_observed, "fit_n": self.n_at_last_fit, "params": params,
+                 "transform": self.transform.to_dict()}
+        if self.samples is not None:
+            state["samples"] = self.samples.tolist()
+        return state
 
     def restore(
         self, X: np.ndarray, y: np.ndarray, state: dict[str, Any], chunk_ends: list[int]
@@ -196,6 +255,8 @@ class SurrogateModel:
         transform of that refit), then the same block appends up to each of
         `chunk_ends`. Same operations, so the same numbers."""
         self.params = np.asarray(state["params"], dtype=float)
+        if "samples" in state:
+            self.samples = np.asarray(state["samples"], dtype=float)
         self.n_at_last_fit = fit_n = int(state["fit_n"])
         self.transform = OutputTransform(**state["transform"])
         values = self.transform(y)
@@ -218,10 +279,32 @@ class SurrogateModel:
 
     def _refit(self, X: np.ndarray, y: np.ndarray) -> None:
         X_fit, y_fit = self._fit_subset(X, (y - self.y_mean) / self.y_scale)
+        if self.samples is None:  # MAP; with mcmc only to start the first chain
+            self._fit_map(X_fit, y_fit, X.shape[0])
+        if self.options.hyperparameters == "mcmc":
+            self._sample(X_fit, y_fit)
+        self.n_at_last_fit = X.shape[0]
+        self.gp = self._build_gp(X, y)
+
+    def _sample(self, X_fit: np.ndarray, y_fit: np.ndarray) -> None:
+        """Continue the chain (from the MAP θ at first) on the current data (bayesopt.sampling)."""
+        start = self.params if self.samples is None else self.samples[-1]
+        assert start is not None
+        samples = sample_hyperparameters(
+            self.options.kernel, X_fit, y_fit, self.priors, self.warping, start,
+            self._fit_options(), self.options.schedule, self.rng, gates=self.gates)
+        if samples is None:
+            warnings.warn("the hyperparameter posterior is zero at the chain's last state; "
+                          "keeping the previous hyperparameters", ModelFitWarning, stacklevel=5)
+            return
+        self.samples = samples
+        self.params = samples.mean(axis=0)
+
+    def _fit_map(self, X_fit: np.ndarray, y_fit: np.ndarray, n: int) -> None:
         try:
             priors = self.priors if self.options.priors else None  # None: maximum likelihood
             result = fit_map(self.options.kernel, X_fit, y_fit, priors,
-                             self._starts(X.shape[0]), self._fit_options())
+                             self._starts(n), self._fit_options(), self.warping, self.gates)
             fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
             logger.warning("hyperparameter fit raised %r", error)
@@ -233,12 +316,10 @@ class SurrogateModel:
                 "hyperparameter fit failed; keeping the previous hyperparameters"
                 if self.params is not None else
                 "hyperparameter fit failed; using the prior's default hyperparameters",
-                ModelFitWarning, stacklevel=4,
+                ModelFitWarning, stacklevel=5,
             )
             if self.params is None:
                 self.params = self._default_params()
-        self.n_at_last_fit = X.shape[0]
-        self.gp = self._build_gp(X, y)
 
     def _fit_subset(self, X: np.ndarray, y_std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All observations, or a uniform random subset of `max_fit_points` of them.
@@ -256,8 +337,14 @@ class SurrogateModel:
     def _starts(self, n: int) -> list[np.ndarray]:
         starts = [self.params] if self.params is not None else [self._default_params()]
         if n <= self.options.restarts_until:
-            starts += [self.priors.sample(self.rng, self.dim) for _ in range(self.options.n_restarts)]
+            starts += [self._prior_sample() for _ in range(self.options.n_restarts)]
         return starts
+
+    def _prior_sample(self) -> np.ndarray:
+        theta = self.priors.sample(self.rng, self.dim)
+        if self.warping is None:
+            return theta
+        return np.concatenate([theta, self.warping.sample_prior(self.rng)])
 
     def _fit_options(self) -> FitOptions:
         """The fit's settings; a fixed noise variance (objective units²) becomes equal noise
@@ -272,24 +359,42 @@ class SurrogateModel:
         return replace(self.options.fit, noise_bounds=(noise, noise))
 
     def _default_params(self) -> np.ndarray:
-        lower, upper = np.array(parameter_bounds(self.dim, self._fit_options())).T
-        return cast(np.ndarray, np.clip(self.priors.mode(self.dim), lower, upper))
+        lower, upper = np.array(parameter_bounds(
+            self.dim, self._fit_options(), self.warping, self.gates)).T
+        mode = self.priors.mode(self.dim)
+        if self.warping is not None:  # the warp's prior is centred at the identity, θ_w = 0
+            mode = np.concatenate([mode, np.zeros(self.warping.n_params)])
+        return cast(np.ndarray, np.clip(mode, lower, upper))
 
-    def _build_gp(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
+    def _build_gp(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess | GaussianProcessMixture:
         try:
             return self._gp_from_params(X, y)
         except (CholeskyError, ValueError):
             warnings.warn("kernel matrix is singular at the fitted hyperparameters; "
                           "falling back to the prior's default hyperparameters",
                           ModelFitWarning, stacklevel=5)
-            self.params = self._default_params()
+            self.params, self.samples = self._default_params(), None
             return self._gp_from_params(X, y)
 
-    def _gp_from_params(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
+    def _gp_from_params(
+        self, X: np.ndarray, y: np.ndarray
+    ) -> GaussianProcess | GaussianProcessMixture:
         assert self.params is not None
-        kernel = Kernel(self.options.kernel, self.dim, self.params[:-1])
-        noise = float(np.exp(self.params[-1]))
-        return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)
+        if self.samples is None:
+            return self._member(self.params, X, y)
+        members = [self._member(theta, X, y) for theta in self.samples]
+        kernel = Kernel(self.options.kernel, self.dim, self.params[: self.dim + 1], self.gates)
+        return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.dim + 1])))
+
+    def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
+        """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d)."""
+        d = self.dim
+        kernel = Kernel(self.options.kernel, d, theta[: d + 1], self.gates)
+        noise = float(np.exp(theta[d + 1]))
+        if self.warping is None:
+            return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)
+        return WarpedGaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale,
+                                     self.warping, theta[d + 2:])
 
     # ------------------------------------------------------------ fantasies
     def add_fantasies(self, X_pending: np.ndarray) -> None:
@@ -349,6 +454,22 @@ class SurrogateModel:
         assert self.gp is not None
         return self.gp.predict_with_gradient(X)
 
+    @property
+    def sampled(self) -> bool:
+        """Whether the model averages over hyperparameter samples (hyperparameters="mcmc")."""
+        return isinstance(self.gp, GaussianProcessMixture)
+
+    def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Standardized latent mean and std under each hyperparameter sample: (S, m), (S, m)."""
+        assert isinstance(self.gp, GaussianProcessMixture), "only with hyperparameters='mcmc'"
+        return self.gp.predict_samples(X)
+
+    def predict_samples_with_gradient(
+        self, X: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        assert isinstance(self.gp, GaussianProcessMixture), "only with hyperparameters='mcmc'"
+        return self.gp.predict_samples_with_gradient(X)
+
     def to_objective(self, f: np.ndarray) -> np.ndarray:
         """Latent values f on the GP's standardized scale → objective units (minimization sign).
 
@@ -378,7 +499,7 @@ class SurrogateModel:
     @property
     def lengthscales(self) -> np.ndarray:
         assert self.params is not None
-        return cast(np.ndarray, np.exp(self.params[:-2]))
+        return cast(np.ndarray, np.exp(self.params[: self.dim]))
 
 
 def check_encoded(X: np.ndarray, n_columns: int) -> np.ndarray:

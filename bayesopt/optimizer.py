@@ -6,23 +6,28 @@
     opt.surrogate()               # the fitted GP in user terms (bayesopt.surrogate)
     opt.recommend()               # the observed point with the best posterior mean
 
-State: the told observations (`history`), the points handed out and not yet
-told (`pending`), one random generator, and the surrogate model. The first
-`n_initial` points come from a scrambled Sobol design; afterwards each point
-maximizes the acquisition function of a GP conditioned on the successful
-observations and, as fantasies (kriging believer), on the pending points.
-Failed evaluations are kept in the history, never proposed again, and damp
-the acquisition around them (`acquisition.penalty`). With `journal=`, every
-event is appended to a JSON-lines file, from which `Optimizer.resume`
-rebuilds an optimizer that asks exactly what this one would have.
+State (`bayesopt.state.OptimizerState`): the told observations (`history`),
+the points handed out and not yet told (`pending`), one random generator,
+the initial-design position and the surrogate. It changes only by applying
+an event (ask, tell, failure, cancel, pending; `bayesopt.events`): `ask`
+computes its points (`bayesopt.propose`) on a copy of the generator, and
+every method here builds its event and applies it through the one function
+that a replay of a journal or a shared study also uses (docs/event-fold.md).
+With `journal=`, every event is appended to a JSON-lines file, from which
+`Optimizer.resume` rebuilds an optimizer that asks exactly what this one
+would have; with `storage=` and `study=`, several optimizers in several
+processes or machines share one study (`bayesopt.study`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import logging
 import os
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -30,26 +35,18 @@ from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
 
-from acquisition.functions import (
-    AcquisitionFunction,
-    ExpectedImprovement,
-    LogExpectedImprovement,
-    ProbabilityOfImprovement,
-    UpperConfidenceBound,
-    gp_ucb_beta,
-)
-from acquisition.optimizer import AcquisitionObjective, Domain, Penalty, optimize_acquisition
-from acquisition.penalty import (
-    CombinedPenalty,
-    FailurePenalty,
-    LocalPenalty,
-    lipschitz_estimate,
-)
-from bayesopt import journal as journal_format
+from acquisition.optimizer import AcquisitionObjective
+from bayesopt.events import Ask, Cancel, Event, Failure, Pending, Tell
+from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
-from bayesopt.result import Observation, OptimizeResult, Status, best_observation
+from bayesopt.propose import AskSettings, Proposal, SpaceExhaustedWarning, update_after_tell
+from bayesopt.result import Observation, OptimizeResult, best_observation
 from bayesopt.space import Dimension, Space
+from bayesopt.state import OptimizerState, nearest_match
+from bayesopt.storage import Storage, open_storage
+from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage
+from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
 from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
     as_batch,
@@ -61,29 +58,35 @@ from bayesopt.validation import (
     check_value,
 )
 from kernels import KERNEL_KINDS
-from kernels.threads import numeric_threads, one_blas_thread
+from kernels.threads import numeric_threads
+
+__all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
+           "UnmatchedTellWarning", "default_n_initial"]
+
+logger = logging.getLogger(__name__)
 
 ACQUISITIONS = ("logei", "ei", "pi", "ucb")
-_N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
-_ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
-_MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
-_N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
 
 
-# Attributes a pickled or deep-copied Optimizer does not carry over, each with the value
-# the copy starts with: a lock of its own, and no journal (the copy is detached from the
-# original's file). Every other attribute is copied.
-_PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
-    "_lock": threading.RLock,
-    "_journal": lambda: None,
-}
+class ResumeWarning(UserWarning):
+    """An optimizer continued a journal that already held evaluations."""
 
 
-class SpaceExhaustedWarning(UserWarning):
-    """Every point of a finite space has been observed or is pending."""
+class UnmatchedTellWarning(UserWarning):
+    """A told point matches no pending point while some points are pending."""
 
 
 Error: TypeAlias = "str | BaseException | None"  # what a failed evaluation is told with
+SpaceLike: TypeAlias = "Mapping[str, Dimension] | Sequence[Dimension] | Space"
+
+
+# Attributes a pickled or deep-copied Optimizer does not carry over, each with the value
+# the copy starts with: a lock of its own, and no link to a journal or study (the copy
+# is detached from the original's file). Every other attribute is copied.
+_PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
+    "_lock": threading.RLock,
+    "_link": lambda: None,
+}
 
 
 def default_n_initial(space: Space) -> int:
@@ -98,7 +101,10 @@ class Optimizer:
     ----------
     space : dict or list
         ``{name: Real | Integer | Categorical}``, or a list of dimensions each
-        given ``name=``.
+        given ``name=``. A dimension with ``when={parent: value or [values]}``
+        exists only where its parents take those values (a conditional space,
+        `bayesopt.conditions`): asks carry exactly the active keys, and tells
+        must.
     acquisition : {"logei", "ei", "pi", "ucb"}
         LogEI (Ament et al. 2023) by default.
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
@@ -116,10 +122,29 @@ class Optimizer:
         With another acquisition it raises ValueError (it would be unused), as do
         non-default ``options.ucb_delta``/``ucb_beta_scale`` without the schedule.
     journal : str or path, optional
-        Append every ask and tell to this JSON-lines file (fsync'ed); continue
-        an interrupted run with `Optimizer.resume(journal)`.
+        Append every event to this JSON-lines file (fsync'ed); continue an
+        interrupted run with `Optimizer.resume(journal)`. The single-file
+        shorthand of a study that only this optimizer writes.
     options : OptimizerOptions, optional
         Model, hyperparameter-fit and acquisition-optimizer settings.
+    storage : str, path or Storage, optional
+        A shared study's storage: a ``.jsonl`` path, ``sqlite:///study.db`` or
+        ``postgresql://user@host/db`` (`bayesopt.storage.open_storage`). The
+        study named `study` is created with this space, or attached to if it
+        exists (its space must equal this one). Every ask and tell is stored;
+        before each ask and whenever `history`, `pending`, `best` or `result()`
+        is read, the events of the other optimizers attached to the study are
+        applied: their asks become pending points, their tells observations.
+        Asks are serialized under the storage's lock, so two workers never get
+        the same point. In a shared study the surrogate is brought up to date
+        at the next ask rather than at each tell.
+    study : str, optional
+        The study's name in `storage` (required with it).
+    pending_timeout : float, optional
+        Seconds after which an asked point that was never told stops counting
+        as pending (a worker that died). Measured between the times stored in
+        the events — a point expires when an event at least this much later is
+        applied — so every replay of a study agrees. None (default): never.
 
     Notes
     -----
@@ -130,16 +155,19 @@ class Optimizer:
     later, or handed to another process) and copied with `copy.deepcopy`. The
     copy has the same history, pending points, random state and surrogate, so
     it asks exactly what the original would ask. It is *detached* from the
-    journal: it writes to no file, while the original goes on journaling to
-    its own (two writers on one journal would interleave two runs). To
-    continue a journaled run in another process, use `Optimizer.resume`.
+    journal or shared study: it writes to no file, while the original goes on
+    with its own (two writers of one journal would interleave two runs). To
+    continue a journaled run in another process, use `Optimizer.resume`; to
+    join a shared study, attach with ``storage=`` and ``study=``.
     """
 
     def __init__(
-        self, space: Mapping[str, Dimension] | Sequence[Dimension] | Space, *,
+        self, space: SpaceLike, *,
         acquisition: str = "logei", kernel: str | None = None, n_initial: int | None = None,
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
+        storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
+        pending_timeout: float | None = None,
     ) -> None:
         self.space = space if isinstance(space, Space) else Space(space)
         self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
@@ -149,20 +177,18 @@ class Optimizer:
         self.ucb_beta = None if ucb_beta is None else check_nonnegative("ucb_beta", ucb_beta)
         self.seed = (int(cast(int, np.random.SeedSequence().entropy)) if seed is None
                      else check_count("seed", seed))
-        self.options = options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
-        self.rng = np.random.default_rng(self.seed)
-        self._design = self.space.sobol(self.n_initial, self.rng)
-        self._design_used = 0
-        self._model = SurrogateModel(self.space.n_columns, options.model, self.rng)
-        self._history: list[Observation] = []
-        self._X_all = np.empty((0, self.space.n_columns))  # encoded history, failures included
-        self._X_ok = np.empty((0, self.space.n_columns))  # encoded successful observations
-        self._y_ok = np.empty(0)  # their values as minimization targets
-        self._X_failed = np.empty((0, self.space.n_columns))
-        self._pending: list[tuple[dict[str, Any], np.ndarray]] = []
+        self.pending_timeout = (None if pending_timeout is None
+                                else check_nonnegative("pending_timeout", pending_timeout))
+        self.options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         self._lock = threading.RLock()
-        self._journal = None if journal is None else journal_format.JournalWriter.create(
-            journal, self._journal_header())
+        self._state = self._new_state(uuid.uuid4().hex)
+        self._link: StudyLink | None = None
+        _check_destination(journal, storage, study)
+        if journal is not None:
+            self._link = self._create_journal(journal)
+        elif storage is not None:
+            assert study is not None
+            self._link = self._attach(storage, study)
 
     # ------------------------------------------- pickling and deep copies
     def __getstate__(self) -> dict[str, Any]:
@@ -185,24 +211,59 @@ class Optimizer:
     def _portable_state(self) -> dict[str, Any]:
         return {name: value for name, value in self.__dict__.items() if name not in _PROCESS_LOCAL}
 
+    def _new_state(self, worker: str | None) -> OptimizerState:
+        return OptimizerState(
+            self.space, seed=self.seed, n_initial=self.n_initial, maximize=self.maximize,
+            model_options=self.options.model, worker=worker,  # type: ignore[arg-type]
+            pending_timeout=self.pending_timeout,
+        )
+
+    def _create_journal(self, path: str | os.PathLike[str]) -> StudyLink:
+        if holds_a_run(path):
+            raise JournalError(
+                f"journal {str(path)!r} already exists; continue it with "
+                f"Optimizer.resume({str(path)!r}) or choose another file"
+            )
+        storage = wrap_errors(describe(path), lambda: JSONLStorage(path))
+        return StudyLink.attach(storage, DEFAULT_STUDY, self.space, self.config,
+                                describe(path), with_state=True, extras=self._header_extras())
+
+    def _attach(self, url: str | os.PathLike[str] | Storage, study: str) -> StudyLink:
+        name = describe(url if isinstance(url, (str, os.PathLike)) else type(url).__name__, study)
+        storage = url if isinstance(url, Storage) else open_storage(url)
+        link = StudyLink.attach(storage, study, self.space, self.config, name, with_state=False,
+                                extras=self._header_extras())
+        link.catch_up(self._state)
+        logger.info("attached to %s: %d evaluations, %d pending", name,
+                    len(self._state.history), len(self._state.pending))
+        return link
+
     # ------------------------------------------------------------ queries
+    def _refresh(self) -> None:
+        """Apply the events other optimizers added to the shared study since the last look."""
+        if self._link is not None:
+            self._link.catch_up(self._state)
+
     @property
     def history(self) -> list[Observation]:
         """Every observation in the order it was told (a copy)."""
         with self._lock:
-            return list(self._history)
+            self._refresh()
+            return list(self._state.history)
 
     @property
     def pending(self) -> list[dict[str, Any]]:
-        """Points handed out by `ask` and not yet told."""
+        """Points handed out by `ask` (or marked by `add_pending`) and not yet told or cancelled."""
         with self._lock:
-            return [dict(p) for p, _ in self._pending]
+            self._refresh()
+            return [dict(p.params) for p in self._state.pending]
 
     @property
     def best(self) -> Observation | None:
         """The best successful observation so far, or None (noisy objectives: `recommend`)."""
         with self._lock:
-            return best_observation(self._history, self.maximize)
+            self._refresh()
+            return best_observation(self._state.history, self.maximize)
 
     def recommend(self) -> Recommendation:
         """The observed point with the best posterior mean (for noisy objectives).
@@ -219,34 +280,70 @@ class Optimizer:
         posterior predictions at params dicts, hyperparameters by dimension name, the
         acquisition this optimizer maximizes, the log marginal likelihood, `recommend`.
 
-        Raises ValueError before the surrogate is fitted (n_initial successes).
+        Raises ValueError before the surrogate is fitted (n_initial successes). In a
+        shared study the surrogate is as of this optimizer's last ask or tell.
         """
         with self._lock:
-            if self._model.gp is None:
+            self._refresh()
+            model = self._current_model()
+            if model.gp is None:
                 raise ValueError(
                     f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
-                    f"have succeeded ({self._y_ok.shape[0]} so far)")
-            model = copy.deepcopy(self._model)
-            model.clear_fantasies()
-            observed = [o for o in self._history if o.ok]
+                    f"have succeeded ({self._state.y_ok.shape[0]} so far)")
+            observed = [o for o in self._state.history if o.ok]
             acquisitions = (self._snapshot_objective(pending=False),
                             self._snapshot_objective(pending=True))
             return Surrogate(self.space, model, self.maximize, observed, acquisitions)
 
+    def _current_model(self) -> SurrogateModel:
+        """A copy of the surrogate conditioned on every successful observation. In a shared
+        study the others' tells since this optimizer's last ask are added to the copy (on a
+        copy of the generator), as its next ask would; the optimizer is left unchanged."""
+        model = copy.deepcopy(self._model)
+        model.clear_fantasies()
+        X_ok, y_ok = self._state.X_ok, self._state.y_ok
+        if model.n_observed != y_ok.shape[0]:
+            model.rng = self._state.fork_rng()
+            update_after_tell(model, X_ok, y_ok, self.n_initial)
+        return model
+
     def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
-        """`_acquisition_objective` of a deep copy (nothing here changes)."""
-        twin = copy.deepcopy(self)  # its own model, generator and lock; no journal
-        if not pending:
-            twin._pending = []
-        return twin._acquisition_objective()
+        """The acquisition objective the next ask would maximize, computed on a deep copy
+        (its own state, model and generator; no study), so nothing here changes."""
+        twin = copy.deepcopy(self)
+        state = twin._state
+        settings = AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options)
+        proposal = Proposal(state, settings, state.fork_rng(), time.time(),
+                            with_pending=pending)
+        return proposal.acquisition_objective()
 
     def result(self) -> OptimizeResult:
         """The history, the best point and a snapshot of the surrogate (`surrogate()`)."""
         with self._lock:
-            surrogate = self.surrogate() if self._model.gp is not None else None
+            self._refresh()
+            fitted = self._model.gp is not None or self._state.y_ok.shape[0] >= self.n_initial
+            surrogate = self.surrogate() if fitted else None
             return OptimizeResult.from_history(
-                self._history, self.space, self.maximize,
+                self._state.history, self.space, self.maximize,
                 None if surrogate is None else surrogate.model, surrogate)
+
+    @property
+    def shared(self) -> bool:
+        """True when attached to a shared study (``storage=``), False otherwise."""
+        return self._link is not None and not self._link.with_state
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The optimizer's random generator (read it; drawing from it changes future asks)."""
+        return self._state.rng
+
+    @property
+    def _model(self) -> SurrogateModel:
+        return self._state.synced_model(self._state.rng)
+
+    @property
+    def _design_used(self) -> int:
+        return self._state.design_used
 
     # ---------------------------------------------------------------- ask
     @overload
@@ -261,178 +358,47 @@ class Optimizer:
         others of the batch (unless a finite space is exhausted, which warns).
         """
         count = 1 if n is None else check_count("n", n, minimum=1)
-        with self._lock, numeric_threads(len(self._history)):
-            points = []
-            try:
-                for _ in range(count):
-                    params, x = self._new_point()
-                    self._pending.append((params, x))
-                    points.append(params)
-            finally:
-                self._model.clear_fantasies()
-                if points:
-                    self._write("ask", points)
-        return dict(points[0]) if n is None else [dict(p) for p in points]
+        with self._lock, numeric_threads(len(self._state.history)):
+            rng = self._prefit() if self.shared else None
+            event = self._commit(lambda: self._ask_event(count, rng), computes=True)
+        points = [dict(p) for p in event.points]
+        return points[0] if n is None else points
 
-    def _new_point(self) -> tuple[dict[str, Any], np.ndarray]:
-        """The next point and its canonical encoding.
+    def _prefit(self) -> np.random.Generator:
+        """In a shared study, bring the surrogate up to date (the scheduled refit) before
+        taking the study's lock, so that the lock is held only to add the observations
+        told meanwhile and to propose; the generator it used goes on into the ask."""
+        assert self._link is not None
+        self._link.catch_up(self._state)
+        rng = self._state.fork_rng()
+        model = self._state.synced_model(rng)
+        update_after_tell(model, self._state.X_ok, self._state.y_ok, self.n_initial)
+        return rng
 
-        Proposals are checked against observed and pending points before
-        decoding; decoding can still land on one of them (a Real narrow next
-        to its magnitude has few floats), so the canonical encoding is checked
-        again and a random new point taken instead. When a finite space has
-        no new point left, this warns once and repeats the best observation.
-        """
-        x = self._propose()
-        for _ in range(8):
-            if x is None:
-                break
-            params = self.space.decode(x)[0]
-            canonical = self.space.encode([params])[0]
-            if not _is_near(canonical, self._avoid()):
-                return params, canonical
-            x = self._random_new_point(self._avoid())
-        return self._repeat_point()
+    def _ask_event(self, count: int, rng: np.random.Generator | None = None) -> Ask:
+        now = time.time()
+        rng = self._state.fork_rng() if rng is None else rng
+        settings = AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options)
+        proposal = Proposal(self._state, settings, rng, now, defer_refit=self.shared)
+        points = proposal.points(count)
+        return Ask(points=tuple(points), time=now, worker=self._state.worker,
+                   checkpoint=self._state.checkpoint(rng, proposal.design_used))
 
-    def _propose(self) -> np.ndarray | None:
-        n_ok = self._y_ok.shape[0]
-        if n_ok + len(self._pending) < self.n_initial or n_ok == 0:
-            return self._design_point()
-        return self._model_point()
-
-    def _avoid(self) -> np.ndarray:
-        pending = [x for _, x in self._pending]
-        return np.concatenate([self._X_all, np.reshape(pending, (-1, self.space.n_columns))])
-
-    def _design_point(self) -> np.ndarray | None:
-        avoid = self._avoid()
-        while self._design_used < self._design.shape[0]:
-            x: np.ndarray = self._design[self._design_used]
-            self._design_used += 1
-            if not _is_near(x, avoid):
-                return x
-        return self._random_new_point(avoid)
-
-    def _random_new_point(self, avoid: np.ndarray) -> np.ndarray | None:
-        """A uniformly random point not in `avoid`, or None if a finite space has none left."""
-        for _ in range(64):
-            x: np.ndarray = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
-            if not _is_near(x, avoid):
-                return x
-        fresh = self._unobserved_points(avoid)
-        if fresh is None:  # a large or continuous space: 64 misses are bad luck, not exhaustion
-            x = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
-            return x
-        return fresh[self.rng.integers(fresh.shape[0])] if fresh.shape[0] else None
-
-    def _repeat_point(self) -> tuple[dict[str, Any], np.ndarray]:
-        warnings.warn(
-            f"search space exhausted: all {self.space.cardinality} points are observed or "
-            "pending; proposing a repeat of an observed point",
-            SpaceExhaustedWarning, stacklevel=5,
-        )
-        best = self.best
-        params = best.params if best is not None else self.space.decode(
-            self._avoid()[self.rng.integers(len(self._avoid()))])[0]
-        return dict(params), self.space.encode([params])[0]
-
-    def _unobserved_points(self, avoid: np.ndarray) -> np.ndarray | None:
-        """All encoded points of a small finite space that are not in `avoid`."""
-        size = self.space.cardinality
-        if size is None or size > _ENUMERATION_LIMIT:
-            return None
-        grids = [np.arange(d.cardinality) for d in self.space.dimensions]  # type: ignore[arg-type]
-        index = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
-        cards = np.array([d.cardinality for d in self.space.dimensions], dtype=float)
-        points = self.space.from_unit((index + 0.5) / cards)
-        keep = [not _is_near(x, avoid) for x in points]
-        return points[keep]
-
-    def _model_point(self) -> np.ndarray | None:
-        objective = self._acquisition_objective()
-        avoid = self._avoid()
-        proposal = optimize_acquisition(
-            objective, self._domain(), self.rng, self._incumbents(), avoid,
-            self.options.acquisition_optimizer.for_data_size(self._y_ok.shape[0]),
-        )
-        return self._random_new_point(avoid) if proposal is None else proposal.x
-
-    def _acquisition_objective(self) -> AcquisitionObjective:
-        """What the next ask maximizes: the acquisition of the model conditioned on the
-        pending points (fantasies or local penalties), damped around failures."""
-        if self._model.n_observed != self._y_ok.shape[0] or self._model.gp is None:
-            self._model.update(self._X_ok, self._y_ok)
-        self._model.clear_fantasies()
-        pending = np.reshape([x for _, x in self._pending], (-1, self.space.n_columns))
-        if self._model.options.fantasy == "penalize":
-            penalty = self._penalty(self._local_penalty(pending))
-        else:
-            self._model.add_fantasies(pending)
-            penalty = self._penalty(None)
-        return AcquisitionObjective(self._acquisition_function(), self._model, penalty,
-                                    local_search_context=one_blas_thread)
-
-    def _acquisition_function(self) -> AcquisitionFunction:
-        best_f = self._model.incumbent
-        if self.acquisition == "logei":
-            return LogExpectedImprovement(best_f)
-        if self.acquisition == "ei":
-            return ExpectedImprovement(best_f)
-        if self.acquisition == "pi":
-            return ProbabilityOfImprovement(best_f)
-        beta = self.ucb_beta
-        if beta is None:
-            t = max(1, self._model.n_observed - self.n_initial + 1)
-            beta = self.options.ucb_beta_scale * gp_ucb_beta(
-                t, self.space.n_columns, self.options.ucb_delta)
-        return UpperConfidenceBound(beta)
-
-    def _penalty(self, local: LocalPenalty | None) -> Penalty | None:
-        parts = [p for p in (self._failure_penalty(), local) if p is not None]
-        if len(parts) <= 1:
-            return parts[0] if parts else None
-        return CombinedPenalty(tuple(parts))
-
-    def _failure_penalty(self) -> FailurePenalty | None:
-        if self._X_failed.shape[0] == 0:
-            return None
-        widths = np.minimum(self._model.lengthscales, _MAX_FAILURE_WIDTH)
-        return FailurePenalty(self._X_failed, widths)
-
-    def _local_penalty(self, pending: np.ndarray) -> LocalPenalty | None:
-        """Local penalization of the pending points (González et al. 2016; acquisition.penalty)."""
-        if pending.shape[0] == 0:
-            return None
-        sample = np.concatenate([self.space.sobol(_N_LIPSCHITZ_SAMPLE, self.rng), self._X_ok])
-        lipschitz = lipschitz_estimate(self._model.predict_with_gradient(sample)[2])
-        mean, std = self._model.predict(pending)
-        return LocalPenalty(pending, mean, std, self._model.observed_incumbent, lipschitz)
-
-    def _domain(self) -> Domain:
-        space = self.space
-        return Domain(
-            dim=space.n_columns,
-            sample=lambda n, rng: space.sobol(n, rng),
-            project=space.project,
-            categorical_groups=space.categorical_groups,
-        )
-
-    def _incumbents(self) -> np.ndarray:
-        return self._X_ok[np.argsort(self._y_ok, kind="stable")[:_N_INCUMBENTS]]
-
-    def add_pending(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
-        """Mark point(s) being evaluated elsewhere as pending.
-
-        They are never proposed again and are fantasized like pending asks;
-        the journal records them as an ask event, and they are told later
-        like any ask (`tell` or `tell_failure`).
-        """
-        points, _ = as_batch(params, None)
-        with self._lock:
-            canonical = [self.space.validate(p) for p in points]
-            X = self.space.encode(canonical)
-            self._pending.extend(zip(canonical, X))
-            self._write("ask", canonical)
+    def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
+        """Build an event and apply it; in a study, after catching up, and appended to it
+        before it is applied — under the study's lock if building it `computes` (an ask,
+        or a tell that refits the surrogate of a journal), so that nothing is appended
+        between the catch-up and the append."""
+        link = self._link
+        if link is None:
+            event = build()
+            self._state.apply(event)
+            return event
+        with link.lock() if computes else contextlib.nullcontext():
+            link.catch_up(self._state)
+            event = build()
+            link.commit(self._state, event)
+        return event
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
@@ -441,20 +407,38 @@ class Optimizer:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
-        value raises: report a failed evaluation with `tell_failure`.
+        value raises: report a failed evaluation with `tell_failure`. A told
+        point releases the pending point it was asked as, matched within a
+        tolerance that allows rounding to 3 significant digits
+        (`bayesopt.state`); a point that matches none while others are pending
+        warns with `UnmatchedTellWarning` (telling never-asked points is
+        supported: do it while nothing is pending, or ignore the warning).
         `duration` (seconds the evaluation took; one number, or one per point)
         is kept in `Observation.duration`, beside the tell's `timestamp`.
         """
         points, values = as_batch(params, value)
         with self._lock:
-            canonical = [self.space.validate(p) for p in points]
-            numbers = [check_value(v, i if len(values) > 1 else None) for i, v in enumerate(values)]
-            seconds = check_durations(duration, len(points))
-            self._record(canonical, numbers, [None] * len(points), timestamp=time.time(),
-                         durations=seconds)
-            with numeric_threads(len(self._history)):
-                self._update_model()
-            self._write("tell", canonical, values=numbers)
+            canonical = tuple(self.space.validate(p) for p in points)
+            numbers = tuple(check_value(v, i if len(values) > 1 else None)
+                            for i, v in enumerate(values))
+            seconds = tuple(check_durations(duration, len(points)))
+            with numeric_threads(len(self._state.history)):
+                self._commit(lambda: self._tell_event(canonical, numbers, seconds),
+                             computes=not self.shared)
+
+    def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
+                    durations: tuple[float | None, ...]) -> Tell:
+        self._warn_unmatched(points)
+        rng = self._state.fork_rng()
+        model = self._state.synced_model(rng)
+        if self._link is None or self._link.with_state:  # a shared study fits at the next ask
+            X = self.space.encode(list(points))
+            targets = -np.asarray(values) if self.maximize else np.asarray(values)
+            update_after_tell(model, np.concatenate([self._state.X_ok, X]),
+                              np.concatenate([self._state.y_ok, targets]), self.n_initial)
+        return Tell(points=points, values=values, durations=durations, time=time.time(),
+                    worker=self._state.worker,
+                    checkpoint=self._state.checkpoint(rng, self._state.design_used))
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: Error | Sequence[Error] = None, *,
@@ -466,44 +450,65 @@ class Optimizer:
         for `tell`.
         """
         points, _ = as_batch(params, None)
-        messages = _error_messages(error, len(points))
-        seconds = check_durations(duration, len(points))
+        messages = tuple(_error_messages(error, len(points)))
+        seconds = tuple(check_durations(duration, len(points)))
         with self._lock:
-            canonical = [self.space.validate(p) for p in points]
-            self._record(canonical, [None] * len(points), messages, timestamp=time.time(),
-                         durations=seconds)
-            self._write("failure", canonical, errors=messages)
+            canonical = tuple(self.space.validate(p) for p in points)
 
-    def _record(self, points: list[dict[str, Any]], values: Sequence[float | None],
-                errors: Sequence[str | None], *, timestamp: float | None = None,
-                durations: Sequence[float | None] | None = None) -> None:
-        """Append observations (value None = failed) and release their pending entries."""
-        X = self.space.encode(points)
-        for params, x, value, error, duration in zip(
-                points, X, values, errors, durations or [None] * len(points)):
-            status: Status = "failed" if value is None else "ok"
-            self._history.append(Observation(len(self._history), params, value, status, error,
-                                             timestamp=timestamp, duration=duration))
-            self._forget_pending(x)
-        ok = np.array([value is not None for value in values], dtype=bool)
-        targets = np.array([v for v in values if v is not None], dtype=float)
-        self._X_all = np.concatenate([self._X_all, X])
-        self._X_ok = np.concatenate([self._X_ok, X[ok]])
-        self._y_ok = np.concatenate([self._y_ok, -targets if self.maximize else targets])
-        self._X_failed = np.concatenate([self._X_failed, X[~ok]])
+            def build() -> Failure:
+                self._warn_unmatched(canonical)
+                return Failure(points=canonical, errors=messages, durations=seconds,
+                               **self._stamp())
 
-    def _forget_pending(self, x: np.ndarray) -> None:
-        for i, (_, xp) in enumerate(self._pending):
-            if np.array_equal(xp, x):
-                del self._pending[i]
-                return
+            self._commit(build)
 
-    def _update_model(self) -> None:
-        """Extend the model now (block append or scheduled refit) once it is in use."""
-        if self._model.gp is None and self._y_ok.shape[0] < self.n_initial:
+    def _stamp(self) -> dict[str, Any]:
+        """Time, worker and checkpoint of an event that computes nothing."""
+        state = self._state
+        return {"time": time.time(), "worker": state.worker,
+                "checkpoint": state.checkpoint(state.rng, state.design_used)}
+
+    def _warn_unmatched(self, points: Sequence[Mapping[str, Any]]) -> None:
+        if not self._state.pending:
             return
-        if self._y_ok.shape[0]:
-            self._model.update(self._X_ok, self._y_ok)
+        unmatched = [p for p in points if not self._state.was_asked(p)]
+        if unmatched:
+            warnings.warn(
+                f"told point {unmatched[0]} matches none of the {len(self._state.pending)} "
+                "pending points (values may be rounded to 3 significant digits); the pending "
+                "points stay pending — drop one with Optimizer.cancel(params)",
+                UnmatchedTellWarning, stacklevel=5,
+            )
+
+    # ----------------------------------------------------- pending points
+    def cancel(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        """Drop pending point(s) that will not be evaluated (journaled).
+
+        Each point must match a pending point (the rule of `tell`); otherwise
+        ValueError, and nothing is dropped.
+        """
+        points, _ = as_batch(params, None)
+        with self._lock:
+            canonical = tuple(self.space.validate(p) for p in points)
+
+            def build() -> Cancel:
+                remaining = list(self._state.pending)
+                for p in canonical:
+                    index = nearest_match(self.space, p, remaining)
+                    if index is None:
+                        raise ValueError(f"cancel: {p} is not a pending point")
+                    del remaining[index]
+                return Cancel(points=canonical, **self._stamp())
+
+            self._commit(build)
+
+    def add_pending(self, params: dict[str, Any] | list[dict[str, Any]]) -> None:
+        """Mark point(s) being evaluated elsewhere as pending (journaled): later asks
+        account for them as for asked points, and a tell of them releases them."""
+        points, _ = as_batch(params, None)
+        with self._lock:
+            canonical = tuple(self.space.validate(p) for p in points)
+            self._commit(lambda: Pending(points=canonical, **self._stamp()))
 
     # ------------------------------------------------------------ journal
     @property
@@ -512,7 +517,7 @@ class Optimizer:
         return {
             "acquisition": self.acquisition, "n_initial": self.n_initial, "seed": self.seed,
             "maximize": self.maximize, "ucb_beta": self.ucb_beta,
-            "options": self.options.to_dict(),
+            "pending_timeout": self.pending_timeout, "options": self.options.to_dict(),
         }
 
     @property
@@ -532,54 +537,79 @@ class Optimizer:
 
         return fingerprint(self.resolved_config)
 
-    def _journal_header(self) -> dict[str, Any]:
-        from bayesopt import __version__
-
-        return {
-            "journal": journal_format.JOURNAL_FORMAT, "version": journal_format.JOURNAL_VERSION,
-            "library": __version__, "space": self.space.to_dict(), "config": self.config,
-            "fingerprint": self.fingerprint, "resolved_config": self.resolved_config,
-        }
-
-    def _write(self, event: str, points: list[dict[str, Any]], **fields: Any) -> None:
-        if self._journal is None:
-            return
-        record: dict[str, Any] = {
-            "event": event, "points": [journal_format.encode_point(self.space, p) for p in points],
-        }
-        record.update(fields)
-        record["state"] = {
-            "rng": self.rng.bit_generator.state, "design_used": self._design_used,
-            "model": self._model.state(),
-        }
-        self._journal.write(record)
+    def _header_extras(self) -> dict[str, Any]:
+        """What a study's header holds for its readers beyond the space and config."""
+        return {"fingerprint": self.fingerprint, "resolved_config": self.resolved_config}
 
     @classmethod
-    def resume(
-        cls, journal: str | os.PathLike[str],
-        space: Mapping[str, Dimension] | Sequence[Dimension] | Space | None = None,
-        *, append: bool = True,
-    ) -> Optimizer:
+    def resume(cls, journal: str | os.PathLike[str], space: SpaceLike | None = None,
+               *, append: bool = True) -> Optimizer:
         """Rebuild an optimizer from its journal and keep journaling to it.
 
-        The history, the pending points, the random generator and the
-        surrogate are restored, so the next `ask` equals what the interrupted
-        optimizer would have asked. `space`, if given, must equal the
-        journal's, dimension by dimension and in order (required when a
-        categorical's choices do not survive JSON, e.g. tuples). With
-        ``append=False`` the file is only read: nothing is written to it and
-        a torn last line is left alone (for looking at a run still going on).
+        The events are applied to a fresh optimizer built from the header's
+        settings, as the original applied them, so the history, the pending
+        points, the random generator and the surrogate are restored and the
+        next `ask` equals what the interrupted optimizer would have asked.
+        `space`, if given, must equal the journal's, dimension by dimension and
+        in order (required when a categorical's choices do not survive JSON,
+        e.g. classes). With ``append=False`` the file is only read: nothing is
+        written to it and a torn last line is left alone (for looking at a run
+        still going on). With ``append=True`` a journal that holds evaluations
+        says so: a `ResumeWarning` and an INFO log record with the counts.
         """
-        from bayesopt.resume import rebuild
+        name = describe(journal)
+        storage = wrap_errors(name, lambda: JSONLStorage(journal))
+        try:
+            opt = cls._replay_journal(storage, space, name)
+        except BaseException:
+            storage.close()
+            raise
+        if append:
+            opt._link = StudyLink(storage, storage.studies()[0], name, with_state=True)
+            opt._link.seen = opt._state.n_applied
+            _announce_resume(name, opt._state)
+        else:
+            storage.close()
+        return opt
 
-        return rebuild(cls, journal, space, append)
+    @classmethod
+    def _replay_journal(cls, storage: JSONLStorage, space: SpaceLike | None,
+                        name: str) -> Optimizer:
+        from bayesopt.journal import check_header
+
+        def read() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            studies = storage.studies() if storage.path.exists() else []
+            if not studies:
+                raise JournalError(f"{name} is empty")
+            return storage.header(studies[0]), storage.read(studies[0])
+
+        header, records = wrap_errors(name, read)
+        check_header(header, name)
+        opt = cls._from_header(header, _journal_space(header, space, name), name)
+        opt._state = opt._new_state(last_writer(records))
+        for number, record in enumerate(records):
+            apply_record(opt._state, record, name, number)
+        return opt
+
+    @classmethod
+    def _from_header(cls, header: Mapping[str, Any], space: Space, name: str) -> Optimizer:
+        config = header["config"]
+        try:
+            return cls(
+                space, acquisition=config["acquisition"], n_initial=config["n_initial"],
+                seed=config["seed"], maximize=config["maximize"], ucb_beta=config["ucb_beta"],
+                options=OptimizerOptions.from_dict(config["options"]),
+                pending_timeout=config.get("pending_timeout"),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise JournalError(f"{name} is corrupt: {type(error).__name__}: {error}") from None
 
     def close(self) -> None:
-        """Close the journal file (the optimizer stays usable without journaling)."""
+        """Close the journal or storage (the optimizer stays usable without it)."""
         with self._lock:
-            if self._journal is not None:
-                self._journal.close()
-                self._journal = None
+            if self._link is not None:
+                self._link.close()
+                self._link = None
 
 
 def _resolve_options(
@@ -624,6 +654,38 @@ def _unused_settings(
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
 
 
+def _check_destination(journal: Any, storage: Any, study: Any) -> None:
+    if journal is not None and storage is not None:
+        raise ValueError("give journal= (one optimizer's file) or storage= with study= "
+                         "(a shared study), not both")
+    if storage is not None and (not isinstance(study, str) or not study):
+        raise ValueError(f"storage={storage!r} needs study= (a non-empty name), got {study!r}")
+    if storage is None and study is not None:
+        raise ValueError(f"study={study!r} needs storage=")
+
+
+def _journal_space(header: Mapping[str, Any], given: SpaceLike | None, name: str) -> Space:
+    """The journal's space: rebuilt from its header, or `given` checked against it."""
+    if given is None:
+        try:
+            return space_from_json(header["space"])
+        except JournalError as error:
+            raise JournalError(f"{name}: {error}; pass space= to Optimizer.resume") from None
+    space = given if isinstance(given, Space) else Space(given)
+    difference = first_difference(header["space"], space, version=header["version"])
+    if difference is not None:
+        raise JournalError(f"{name} was written for another space: {difference}")
+    return space
+
+
+def _announce_resume(name: str, state: OptimizerState) -> None:
+    n, n_pending = len(state.history), len(state.pending)
+    logger.info("resumed %s: %d evaluations, %d pending", name, n, n_pending)
+    if n or n_pending:
+        warnings.warn(f"resumed {name}: {n} evaluations and {n_pending} pending points are "
+                      "kept (a new run needs another file)", ResumeWarning, stacklevel=3)
+
+
 def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:
     """One message per failed point: the text of an error, or of each of a list of them."""
     errors = list(error) if isinstance(error, (list, tuple)) else [error] * n_points
@@ -633,7 +695,3 @@ def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str |
         if not (item is None or isinstance(item, (str, BaseException))):
             raise TypeError(f"error must be a string, an exception or None, got {item!r}")
     return [item if item is None or isinstance(item, str) else repr(item) for item in errors]
-
-
-def _is_near(x: np.ndarray, points: np.ndarray, tol: float = 1e-12) -> bool:
-    return bool(points.shape[0]) and bool(np.min(np.sum((points - x) ** 2, axis=1)) <= tol)

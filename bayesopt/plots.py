@@ -17,10 +17,20 @@ inverse keeps inside the envelope of the observed values
 
 Relevance of an encoded column c is 1 / l_c, with l_c the fitted ARD
 lengthscale of that column in unit-cube coordinates.
+
+Conditional spaces, per branch: after dimension i is set to v, activity is
+recomputed (`Space.condition`), and the average runs over the samples x_s
+in which i (and j) is active for some grid value — the branch where the
+dimension exists; a sample from another branch would only add a constant.
+A dimension's relevance comes from its own columns, which the kernel reads
+only where it is active, so it is already a within-branch relevance; the
+importance chart labels each bar with its condition.
+Evaluations where a dimension is inactive are left out of its panels.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias, cast
@@ -56,6 +66,7 @@ _REGRET_FLOOR = 1e-12  # regret is clipped here so that it can be drawn on a log
 _PREDICT_CHUNK = 65_536  # rows per surrogate call: bounds the memory of the 2-D grids
 _JITTER = 0.15  # spread of points on a categorical axis, in category widths
 _PANEL = 2.3  # inches per panel of a matrix plot
+_OVERSAMPLE = 8  # conditional spaces: draw this many samples per one kept in a dimension's branch
 
 
 class _Grid(NamedTuple):
@@ -282,9 +293,12 @@ def _model(result: OptimizeResult) -> SurrogateModel:
 
 
 def _samples(space: Space, n_samples: int, seed: int) -> np.ndarray:
+    """(S, n_columns) random points; for a conditional space every dimension holds a value
+    (none imputed), and _partial_dependence conditions them once the grid is set."""
     _check_int("n_samples", n_samples, 1)
     rng = np.random.default_rng(seed)
-    return space.from_unit(rng.random((n_samples, space.n_dims)))  # (S, n_columns)
+    u = rng.random((n_samples * (_OVERSAMPLE if space.conditional else 1), space.n_dims))
+    return space.from_unit(u, impute=not space.conditional)
 
 
 def _grid(dim: Dimension, n_points: int) -> _Grid:
@@ -309,25 +323,54 @@ def _cell_edges(dim: Dimension, positions: np.ndarray) -> np.ndarray:
 
 
 def _positions(dim: Dimension, values: Sequence[Any]) -> np.ndarray:
-    """Plotting coordinates: the value itself, or the index of a category."""
+    """Plotting coordinates: the value itself, or the index of a category; NaN for None
+    (the dimension is inactive there)."""
     if isinstance(dim, Categorical):
-        index = {choice: k for k, choice in enumerate(dim.choices)}
-        return np.array([index[v] for v in values], dtype=float)
-    return np.asarray(values, dtype=float)
+        index: dict[Any, float] = {choice: k for k, choice in enumerate(dim.choices)}
+        return np.array([math.nan if v is None else index[v] for v in values], dtype=float)
+    return np.array([math.nan if v is None else v for v in values], dtype=float)
 
 
 def _partial_dependence(result: OptimizeResult, samples: np.ndarray,
                         fixed: list[tuple[int, _Grid]]) -> np.ndarray:
     """Mean over `samples` (S, c) of μ with each (dimension, grid) of `fixed` set: (m_1, ...)."""
     space = result.space
+    if space.conditional:
+        samples = _in_branch(space, samples, fixed, samples.shape[0] // _OVERSAMPLE)
+    X = space.condition(_with_grid(space, samples, fixed).reshape(-1, space.n_columns))
+    shape = tuple(grid.encoded.shape[0] for _, grid in fixed) + (samples.shape[0],)
+    mean = _mean(result, X).reshape(shape)
+    return np.asarray(mean.mean(axis=-1), dtype=float)
+
+
+def _with_grid(space: Space, samples: np.ndarray, fixed: list[tuple[int, _Grid]]) -> np.ndarray:
+    """(m_1, ..., S, c): every sample with each (dimension, grid) of `fixed` set."""
     shape = tuple(grid.encoded.shape[0] for _, grid in fixed)
     X = np.repeat(samples[None], int(np.prod(shape)), axis=0).reshape(shape + samples.shape)
     for axis, (i, grid) in enumerate(fixed):
         broadcast = [1] * len(shape) + [1, grid.encoded.shape[1]]
         broadcast[axis] = shape[axis]
         X[..., space.slices[i]] = grid.encoded.reshape(broadcast)
-    mean = _mean(result, X.reshape(-1, space.n_columns)).reshape(shape + (samples.shape[0],))
-    return np.asarray(mean.mean(axis=-1), dtype=float)
+    return X
+
+
+def _in_branch(space: Space, samples: np.ndarray, fixed: list[tuple[int, _Grid]],
+               n_samples: int) -> np.ndarray:
+    """The first n_samples of `samples` (S, c) in which every fixed dimension is active
+    for some grid value; ValueError if there is none. Only a parent's value changes
+    activity, so the grids of the other fixed dimensions are cut to one value here."""
+    parents = {parent for d in space.dimensions for parent in d.when or {}}
+    cut = [(i, grid if space.names[i] in parents else _Grid(
+        grid.values[:1], grid.encoded[:1], grid.positions[:1], grid.edges[:2])) for i, grid in fixed]
+    X = _with_grid(space, samples, cut)
+    shape = X.shape
+    active = space.activity(space.condition(X.reshape(-1, shape[-1])))
+    active = active.reshape(shape[:-1] + (space.n_dims,))[..., [i for i, _ in fixed]]
+    keep = np.all(np.any(active, axis=tuple(range(len(fixed)))), axis=-1)  # (S,)
+    if not keep.any():
+        names = [space.names[i] for i, _ in fixed]
+        raise ValueError(f"no sample of the space has {names} active")
+    return samples[np.flatnonzero(keep)[:n_samples]]
 
 
 def _mean(result: OptimizeResult, X: np.ndarray) -> np.ndarray:
@@ -387,20 +430,41 @@ def objective(
     samples = _samples(space, n_samples, seed=0)
     grids = {i: _grid(space.dimensions[i], n_points) for i in chosen}
     fig, axes = _matrix_figure(len(chosen))
-    pairs = {(i, j): _partial_dependence(result, samples, [(i, grids[i]), (j, grids[j])])
+    pairs = {(i, j): _pair(result, samples, (i, grids[i]), (j, grids[j]))
              for row, i in enumerate(chosen) for j in chosen[:row]}
-    colours = _colour_scale(result, list(pairs.values()))
+    colours = _colour_scale(result, [pd for pd in pairs.values() if pd is not None])
     for row, i in enumerate(chosen):
         pd_1d = _partial_dependence(result, samples, [(i, grids[i])])
         _draw_pd_1d(axes[row, row], result, i, pd_1d, grids[i])
         for col, j in enumerate(chosen[:row]):
-            _draw_pd_2d(axes[row, col], result, (j, grids[j]), (i, grids[i]), pairs[i, j], colours)
+            pd_2d = pairs[i, j]
+            if pd_2d is None:  # two branches of a conditional space: never active together
+                axes[row, col].text(0.5, 0.5, "never active\ntogether", ha="center",
+                                    va="center", transform=axes[row, col].transAxes)
+                continue
+            _draw_pd_2d(axes[row, col], result, (j, grids[j]), (i, grids[i]), pd_2d, colours)
     _label_matrix(axes, space, chosen, diagonal="partial dependence")
     if pairs:
         fig.colorbar(colours, ax=list(axes.flat), shrink=0.6,
                      label="partial dependence (objective units)")
     fig.suptitle("Partial dependence of the surrogate mean")
     return fig, axes
+
+
+def _pair(result: OptimizeResult, samples: np.ndarray, x: tuple[int, _Grid],
+          y: tuple[int, _Grid]) -> np.ndarray | None:
+    """The 2-D partial dependence, or None if the two dimensions are never active together."""
+    space = result.space
+    if space.conditional and not _together(space, x[0], y[0]):
+        return None
+    return _partial_dependence(result, samples, [x, y])
+
+
+def _together(space: Space, i: int, j: int) -> bool:
+    """Whether some activity pattern has dimensions i and j both active."""
+    U = space.candidates(512, np.random.default_rng(0))
+    active = space.activity(U)
+    return bool(np.any(active[:, i] & active[:, j]))
 
 
 def _colour_scale(result: OptimizeResult, surfaces: list[np.ndarray]) -> ScalarMappable:
@@ -418,7 +482,7 @@ def _draw_pd_1d(ax: Axes, result: OptimizeResult, i: int, pd: np.ndarray, grid: 
     dim = result.space.dimensions[i]
     style = "o" if isinstance(dim, Categorical) else ".-" if isinstance(dim, Integer) else "-"
     ax.plot(grid.positions, pd, style, color="C0")
-    if result.best_params is not None:
+    if result.best_params is not None and result.space.names[i] in result.best_params:
         best = _positions(dim, [result.best_params[result.space.names[i]]])[0]
         ax.axvline(best, color="red", linestyle="--", linewidth=1)
     _style_axis(ax, dim, "x")
@@ -460,7 +524,7 @@ def _draw_failed_and_best(ax: Axes, result: OptimizeResult,
 def _sample_positions(result: OptimizeResult, i: int) -> np.ndarray:
     """(n,) plotting coordinates of dimension i of every evaluation, jittered within a category."""
     dim, name = result.space.dimensions[i], result.space.names[i]
-    positions = _positions(dim, [o.params[name] for o in result.history])
+    positions = _positions(dim, [o.params.get(name) for o in result.history])  # NaN: inactive
     if isinstance(dim, Categorical):
         rng = np.random.default_rng(i)  # the same jitter on every draw, per dimension
         positions = positions + rng.uniform(-_JITTER, _JITTER, positions.shape)
@@ -515,8 +579,10 @@ def evaluations(
 
 def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None:
     dim, name = result.space.dimensions[i], result.space.names[i]
-    positions = _positions(dim, [o.params[name] for o in result.history])
+    positions = _positions(dim, [o.params.get(name) for o in result.history])
     ok = np.array([o.ok for o in result.history], dtype=bool)
+    active = ~np.isnan(positions)
+    positions, ok = positions[active], ok[active]
     edges = _bin_edges(dim, bins)
     one_per_value = isinstance(dim, (Categorical, Integer)) and len(edges) == dim.cardinality + 1
     ax.hist([positions[ok], positions[~ok]], bins=edges.tolist(), stacked=True,
@@ -600,7 +666,7 @@ def importance(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figur
     fig, ax = _single_axes(ax, (max(4.0, 0.9 * len(scores) + 2.0), 3.6))
     bars = ax.bar(np.arange(len(scores)), list(scores.values()), color="C0")
     ax.bar_label(bars, fmt="%.3g", fontsize=8)
-    ax.set_xticks(np.arange(len(scores)), labels=list(scores),
+    ax.set_xticks(np.arange(len(scores)), labels=_branch_labels(result.space),
                   rotation=30 if len(scores) > 6 else 0)
     ax.set_yscale("log")
     ax.set_ylabel("relevance = 1 / lengthscale")
@@ -610,6 +676,17 @@ def importance(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figur
 
 
 # ----------------------------------------------------------------------- helpers
+def _branch_labels(space: Space) -> list[str]:
+    """Each dimension's name, with its condition below it in a conditional space
+    ("gamma\nkernel=rbf"), so the bars read per branch."""
+    labels = []
+    for name, dim in zip(space.names, space.dimensions):
+        conditions = [f"{parent}={'|'.join(map(str, values))}"
+                      for parent, values in (dim.when or {}).items()]
+        labels.append("\n".join([name, *conditions]))
+    return labels
+
+
 def _new_figure(rows: int, cols: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
     try:
         import matplotlib.pyplot as plt

@@ -44,9 +44,9 @@ class Observation:
         if unknown.
 
     Timing is not part of an observation's identity: observations that
-    differ only in `timestamp` or `duration` compare equal. The journal does
-    not carry timing yet, so observations rebuilt by `Optimizer.resume` have
-    None in both.
+    differ only in `timestamp` or `duration` compare equal. The journal
+    carries both (format 2), so `Optimizer.resume` restores them; observations
+    from a format-1 journal have None in both.
     """
 
     index: int

@@ -13,12 +13,26 @@ acquisition functions and their optimizer only ever see encoded points:
 with w = log for log-scaled dimensions and the identity otherwise. Hence
 decode(encode(p)) == p for every valid point (for reals up to rounding in
 the last bits of a log/exp round trip).
+
+Conditional spaces (`when=` on a dimension; `bayesopt.conditions`). A point
+carries exactly its active keys. Its encoding puts every column of an
+inactive dimension at INACTIVE_VALUE (½) and appends one activity column per
+conditional dimension (1 active, 0 inactive) after all dimension columns:
+
+    U = [ dimension columns (n, Σ widths) | activity columns (n, n_conditional) ]
+
+`gates[j]` is the activity column of column j (−1 for unconditional ones):
+the kernel (`kernels.Kernel`) reads it to impute column j whenever it is
+inactive, so an inactive coordinate never changes a prediction. Decoding
+recomputes activity from the decoded parents and drops inactive keys.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 import difflib
+import functools
 import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -27,6 +41,16 @@ from itertools import pairwise
 from typing import Any, cast
 
 import numpy as np
+
+from bayesopt.conditions import (
+    When,
+    activity,
+    check_graph,
+    flatten,
+    normalize_when,
+    parent_classes_by_pattern,
+)
+from kernels.kernel import INACTIVE_VALUE
 
 __all__ = ["Categorical", "Dimension", "Integer", "Real", "Space"]
 
@@ -43,6 +67,7 @@ class Dimension(abc.ABC):
     """One named input of the objective and its encoding."""
 
     name: str | None
+    when: Mapping[str, Any] | None
 
     @property
     @abc.abstractmethod
@@ -79,7 +104,18 @@ class Dimension(abc.ABC):
         return self.encode(self.decode(columns))
 
     def named(self, name: str) -> Dimension:
-        return type(self)(**{**self.to_dict_args(), "name": name})
+        return dataclasses.replace(self, name=name)  # type: ignore[type-var]
+
+    def with_when(self, when: Mapping[str, Any] | None) -> Dimension:
+        """This dimension with the condition `when` (None: unconditional)."""
+        return dataclasses.replace(self, when=when)  # type: ignore[type-var]
+
+    def _freeze_when(self) -> None:
+        object.__setattr__(self, "when", normalize_when(_label(self.name), self.when))
+
+    def _when_dict(self) -> dict[str, Any]:
+        """The `when` entry of `to_dict` (absent for an unconditional dimension)."""
+        return {} if self.when is None else {"when": cast(When, self.when).to_dict()}
 
     def to_dict_args(self) -> dict[str, Any]:
         args = self.to_dict()
@@ -95,8 +131,10 @@ class _Interval(Dimension):
     high: float
     log: bool = False
     name: str | None = field(default=None, kw_only=True)
+    when: Mapping[str, Any] | None = field(default=None, kw_only=True)
 
     def _check_bounds(self) -> None:
+        self._freeze_when()
         label = _label(self.name)
         for key in ("low", "high"):
             value = getattr(self, key)
@@ -188,7 +226,8 @@ class Real(_Interval):
         return cast(np.ndarray, np.clip(columns, 0.0, 1.0))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "real", "low": float(self.low), "high": float(self.high), "log": bool(self.log)}
+        return {"type": "real", "low": float(self.low), "high": float(self.high),
+                "log": bool(self.log), **self._when_dict()}
 
 
 @dataclass(frozen=True)
@@ -230,18 +269,33 @@ class Integer(_Interval):
         return [int(v) for v in np.clip(np.rint(x), self.low, self.high)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "integer", "low": self.low, "high": self.high, "log": bool(self.log)}
+        return {"type": "integer", "low": self.low, "high": self.high, "log": bool(self.log),
+                **self._when_dict()}
 
 
 @dataclass(frozen=True)
 class Categorical(Dimension):
-    """One of a finite set of hashable choices, encoded one-hot."""
+    """One of a finite set of hashable choices, encoded one-hot.
 
-    choices: Sequence[Hashable]  # a list or tuple; stored as a tuple
+    The nested form: choices given as a dict `{choice: {name: dimension, ...}}`
+    (or `{choice: None}` for a choice without parameters) make each choice's
+    dimensions conditional on it; a `Space` flattens them into dimensions
+    with `when={this: choice}` (`bayesopt.conditions.flatten`).
+    """
+
+    choices: Sequence[Hashable] | Mapping[Hashable, Mapping[str, Dimension] | None]
     name: str | None = field(default=None, kw_only=True)
+    when: Mapping[str, Any] | None = field(default=None, kw_only=True)
+    # the nested form's sub-spaces, ((choice, ((name, dimension), ...)), ...); set from a dict
+    branches: tuple[tuple[Hashable, tuple[tuple[str, Dimension], ...]], ...] = field(
+        default=(), kw_only=True, repr=False)
 
     def __post_init__(self) -> None:
+        self._freeze_when()
         label = _label(self.name)
+        if isinstance(self.choices, Mapping):
+            object.__setattr__(self, "branches", _branches(label, self.choices))
+            object.__setattr__(self, "choices", tuple(self.choices))
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Iterable):
             raise TypeError(f"{label}: choices={self.choices!r} must be a list or tuple of values")
         choices = tuple(self.choices)
@@ -255,6 +309,10 @@ class Categorical(Dimension):
                 raise ValueError(f"{label}: choice {choice!r} appears more than once")
             seen.add(choice)
         object.__setattr__(self, "choices", choices)
+
+    def without_branches(self) -> Categorical:
+        """The plain choice, its sub-spaces removed (they become conditional dimensions)."""
+        return dataclasses.replace(self, branches=())
 
     @property
     def _index(self) -> dict[Hashable, int]:
@@ -298,29 +356,48 @@ class Categorical(Dimension):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "categorical", "choices": list(self.choices)}
+        return {"type": "categorical", "choices": list(self.choices), **self._when_dict()}
 
 
 def _check_choice(label: str, choice: object) -> None:
-    """A choice is a plain hashable value, never a dimension or a space (no nesting)."""
+    """A choice is a plain hashable value, never a dimension or a space."""
     if isinstance(choice, (Dimension, Space)):
         raise TypeError(
             f"{label}: choice {choice!r} is a search-space object; the choices of a "
             "Categorical are plain values. A dimension that exists only for some choices "
-            "needs a conditional space (when=, planned for a later release); until then "
-            "give each choice's dimension its own name in the space"
+            "needs a conditional space (when= on that dimension, or the nested form "
+            "Categorical({choice: {name: dimension}}))"
         )
     if not isinstance(choice, Hashable):
         raise TypeError(f"{label}: choice {choice!r} is not hashable")
+
+
+def _branches(
+    label: str, nested: Mapping[Hashable, Mapping[str, Dimension] | None],
+) -> tuple[tuple[Hashable, tuple[tuple[str, Dimension], ...]], ...]:
+    """Check the nested form `{choice: {name: dimension} or None}` and freeze it."""
+    out = []
+    for choice, subspace in nested.items():
+        subspace = {} if subspace is None else subspace
+        if not isinstance(subspace, Mapping):
+            raise TypeError(f"{label}: the sub-space of choice {choice!r} must be a dict "
+                            f"{{name: dimension}} or None, got {subspace!r}")
+        for name, dim in subspace.items():
+            _check_dimension(name, dim)
+            if dim.name is not None and dim.name != name:
+                raise ValueError(f"dimension {name!r} has a different name={dim.name!r}")
+        out.append((choice, tuple((name, d if d.name == name else d.named(name))
+                                  for name, d in subspace.items())))
+    return tuple(out)
 
 
 _TYPES: dict[str, Callable[..., Dimension]] = {
     "real": Real, "integer": Integer, "categorical": Categorical,
 }
 _KEYS = {  # (required, optional) keys of each type's definition
-    "real": ({"low", "high"}, {"log"}),
-    "integer": ({"low", "high"}, {"log"}),
-    "categorical": ({"choices"}, set()),
+    "real": ({"low", "high"}, {"log", "when"}),
+    "integer": ({"low", "high"}, {"log", "when"}),
+    "categorical": ({"choices"}, {"when"}),
 }
 
 
@@ -371,7 +448,35 @@ class Space:
         self.slices: tuple[slice, ...] = tuple(
             slice(int(a), int(b)) for a, b in pairwise(offsets)
         )
-        self.n_columns = int(offsets[-1])
+        self._order = check_graph(self.dimensions)  # conditions checked, parents first
+        # dimensions with a condition; each owns one activity column after the value columns
+        self.conditional_dims: tuple[int, ...] = tuple(
+            i for i, d in enumerate(self.dimensions) if d.when is not None)
+        self.activity_columns = int(offsets[-1]) + np.arange(len(self.conditional_dims))
+        self.n_columns = int(offsets[-1]) + len(self.conditional_dims)
+        self._allowed = {  # (child, parent) → the parent's value codes the child needs
+            (i, parent): np.array([_code(self[parent], v) for v in values])
+            for i, d in enumerate(self.dimensions) for parent, values in (d.when or {}).items()
+        }
+
+    @property
+    def conditional(self) -> bool:
+        """Whether any dimension has a `when=` condition."""
+        return bool(self.conditional_dims)
+
+    @property
+    def gates(self) -> tuple[int, ...] | None:
+        """For each column, its activity column, or −1 if always active; None if unconditional."""
+        if not self.conditional:
+            return None
+        gates = [-1] * self.n_columns
+        for i, column in zip(self.conditional_dims, self.activity_columns):
+            for j in range(self.slices[i].start, self.slices[i].stop):
+                gates[j] = int(column)
+        return tuple(gates)
+
+    def __getitem__(self, name: str) -> Dimension:
+        return self.dimensions[self.names.index(name)]
 
     @property
     def n_dims(self) -> int:
@@ -386,12 +491,24 @@ class Space:
             if isinstance(d, Categorical)
         )
 
-    @property
+    @functools.cached_property
     def cardinality(self) -> int | None:
-        """Number of distinct points, or None if any dimension is continuous."""
+        """Number of distinct points, or None if any dimension is continuous.
+
+        For a conditional space the distinct points are counted on the grid of
+        all combinations up to `_COUNT_LIMIT` of them; beyond it the product
+        of the sizes is returned, an upper bound.
+        """
         sizes = [d.cardinality for d in self.dimensions]
         finite = [s for s in sizes if s is not None]
-        return math.prod(finite) if len(finite) == len(sizes) else None
+        if len(finite) != len(sizes):
+            return None
+        product = math.prod(finite)
+        if not self.conditional or product > _COUNT_LIMIT:
+            return product
+        grids = [(np.arange(k) + 0.5) / k for k in finite]
+        u = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
+        return int(np.unique(self.from_unit(u), axis=0).shape[0])
 
     def __len__(self) -> int:
         return len(self.dimensions)
@@ -412,25 +529,98 @@ class Space:
         unknown = [key for key in params if key not in self.names]
         if unknown:
             raise ValueError(f"unknown parameter(s) {unknown}; the space has {list(self.names)}")
+        if self.conditional:
+            return self._validate_conditional(params)
         missing = [name for name in self.names if name not in params]
         if missing:
             raise ValueError(f"missing parameter(s) {missing} in {dict(params)!r}")
         return {name: d.validate(params[name]) for name, d in zip(self.names, self.dimensions)}
 
+    def _validate_conditional(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Exactly the active keys, found parents first: a missing active key or a
+        present inactive one raises, naming it and the condition."""
+        values: dict[str, Any] = {}
+        missing, inactive = [], []
+        for i in self._order:
+            d, name = self.dimensions[i], self.names[i]
+            active = self._is_active(i, values)
+            if active and name not in params:
+                missing.append(name)
+            elif active:
+                values[name] = d.validate(params[name])
+            elif name in params:
+                inactive.append(f"{name!r} (needs {d.when!r})")
+        if missing:
+            raise ValueError(f"missing parameter(s) {missing} in {dict(params)!r}: they are "
+                             "active at this point")
+        if inactive:
+            raise ValueError(f"parameter(s) {', '.join(inactive)} are inactive at "
+                             f"{dict(params)!r}; leave them out")
+        return {name: values[name] for name in self.names if name in values}
+
+    def _is_active(self, i: int, values: Mapping[str, Any]) -> bool:
+        """Whether dimension i is active given the (validated) values of its parents."""
+        return all(
+            parent in values and _code(self[parent], values[parent]) in self._allowed[(i, parent)]
+            for parent in self.dimensions[i].when or {}
+        )
+
+    @property
+    def parents_first(self) -> tuple[int, ...]:
+        """Indices of the dimensions in an order where every parent precedes its children."""
+        return self._order
+
+    def restrict(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The active part of a full assignment (a value for every dimension, or at
+        least for every active one): the point as a conditional ask would carry it."""
+        values: dict[str, Any] = {}
+        for i in self._order:
+            name = self.names[i]
+            if self._is_active(i, values):
+                if name not in params:
+                    raise ValueError(f"missing parameter {name!r} (active) in {dict(params)!r}")
+                values[name] = self.dimensions[i].validate(params[name])
+        return {name: values[name] for name in self.names if name in values}
+
+    def activity(self, U: np.ndarray) -> np.ndarray:
+        """Which dimensions are active at encoded rows U: (n, n_columns) → (n, n_dims) bool."""
+        U = np.atleast_2d(U)
+        parents = {parent for d in self.dimensions for parent in d.when or {}}
+        codes = {name: _codes(self[name], U[:, self.slices[self.names.index(name)]])
+                 for name in parents}
+        return activity(self.dimensions, self._order, codes, self._allowed)
+
     def encode(self, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Valid points → (n, n_columns). Validates every point first."""
         points = [self.validate(p) for p in points]
+        if self.conditional:
+            return self._encode_conditional(points)
         out = np.empty((len(points), self.n_columns))
         for d, s in zip(self.dimensions, self.slices):
             out[:, s] = d.encode([p[d.name] for p in points])  # type: ignore[index]
         return out
 
+    def _encode_conditional(self, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        out = np.full((len(points), self.n_columns), INACTIVE_VALUE)
+        for d, s in zip(self.dimensions, self.slices):
+            rows = [r for r, p in enumerate(points) if d.name in p]
+            if rows:
+                out[np.ix_(rows, range(s.start, s.stop))] = d.encode(
+                    [points[r][d.name] for r in rows])  # type: ignore[index]
+        for i, column in zip(self.conditional_dims, self.activity_columns):
+            out[:, column] = [float(self.names[i] in p) for p in points]
+        return out
+
     def decode(self, U: np.ndarray) -> list[dict[str, Any]]:
-        """Encoded rows (n, n_columns), possibly relaxed → valid points."""
+        """Encoded rows (n, n_columns), possibly relaxed → valid points (active keys only)."""
         U = np.atleast_2d(np.asarray(U, dtype=np.float64))
         assert U.shape[1] == self.n_columns, f"expected {self.n_columns} columns, got {U.shape[1]}"
         columns = [d.decode(U[:, s]) for d, s in zip(self.dimensions, self.slices)]
-        return [dict(zip(self.names, values)) for values in zip(*columns)]
+        if not self.conditional:
+            return [dict(zip(self.names, values)) for values in zip(*columns)]
+        A = self.activity(U)
+        return [{name: value for name, value, a in zip(self.names, values, active) if a}
+                for values, active in zip(zip(*columns), A)]
 
     def project(self, U: np.ndarray) -> np.ndarray:
         """Round relaxed rows (n, n_columns) to the encoding of the nearest valid point."""
@@ -438,14 +628,33 @@ class Space:
         out = np.empty_like(U)
         for d, s in zip(self.dimensions, self.slices):
             out[:, s] = d.project(U[:, s])
-        return out
+        return self._impute(out)
 
-    def from_unit(self, u: np.ndarray) -> np.ndarray:
-        """Points u: (n, n_dims) uniform in [0, 1) → feasible encoded rows (n, n_columns)."""
+    def from_unit(self, u: np.ndarray, *, impute: bool = True) -> np.ndarray:
+        """Points u: (n, n_dims) uniform in [0, 1) → feasible encoded rows (n, n_columns).
+
+        `impute=False` leaves a value in every dimension's columns, active or
+        not (the activity columns are then meaningless until `condition`).
+        """
         out = np.empty((u.shape[0], self.n_columns))
         for i, (d, s) in enumerate(zip(self.dimensions, self.slices)):
             out[:, s] = d.from_unit(u[:, i])
-        return out
+        return self._impute(out) if impute else out
+
+    def condition(self, U: np.ndarray) -> np.ndarray:
+        """A copy of encoded rows U: (n, n_columns) with the activity columns recomputed
+        from the parents and the inactive columns imputed (U itself if unconditional)."""
+        return self._impute(np.array(U, dtype=np.float64)) if self.conditional else U
+
+    def _impute(self, U: np.ndarray) -> np.ndarray:
+        """Set the activity columns from the rows' parents and impute inactive columns (in place)."""
+        if not self.conditional:
+            return U
+        A = self.activity(U)
+        for i, column in zip(self.conditional_dims, self.activity_columns):
+            U[~A[:, i], self.slices[i]] = INACTIVE_VALUE
+            U[:, column] = A[:, i]
+        return U
 
     def sobol(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """The first n points of a scrambled Sobol sequence (scipy.stats.qmc), encoded: (n, n_columns).
@@ -464,6 +673,36 @@ class Space:
         u = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
         return self.from_unit(u)
 
+    def candidates(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n feasible encoded points (n, n_columns) for the acquisition optimizer to score.
+
+        Unconditional: `sobol`. Conditional: half Sobol, half spread equally
+        over the activity patterns (`_patterns`), so a pattern that uniform
+        sampling rarely reaches (a leaf deep in the tree) is scored as often
+        as any other. When the patterns are too many to enumerate, all n are
+        Sobol and the patterns are sampled in proportion to their volume.
+        """
+        patterns = self._patterns if self.conditional else None
+        if not patterns:
+            return self.sobol(n, rng)
+        per_pattern = (n - n // 2) // len(patterns)
+        parts = [self.sobol(n - per_pattern * len(patterns), rng)]
+        for classes in patterns:
+            U = self.from_unit(rng.random((per_pattern, self.n_dims)))
+            for name, members in classes.items():
+                i = self.names.index(name)
+                values = [members[k] for k in rng.integers(len(members), size=per_pattern)]
+                U[:, self.slices[i]] = self.dimensions[i].encode(values)
+            parts.append(self._impute(U))
+        return np.concatenate(parts)
+
+    @functools.cached_property
+    def _patterns(self) -> list[dict[str, list[Any]]] | None:
+        """One entry per activity pattern: for each parent, the values that keep it; None if
+        there are more than `_PATTERN_LIMIT` combinations of parent classes."""
+        return parent_classes_by_pattern(self.dimensions, self._order, self._allowed,
+                                         _PATTERN_LIMIT)
+
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return {d.name: d.to_dict() for d in self.dimensions}  # type: ignore[misc]
 
@@ -481,7 +720,7 @@ def _named_dimensions(
         return dimensions.dimensions
     if isinstance(dimensions, Mapping):
         named = []
-        for key, dim in dimensions.items():
+        for key, dim in flatten(list(dimensions.items())):
             _check_dimension(key, dim)
             if dim.name is not None and dim.name != key:
                 raise ValueError(f"dimension {key!r} has a different name={dim.name!r}")
@@ -492,15 +731,34 @@ def _named_dimensions(
             _check_dimension(f"#{i}", dim)
             if dim.name is None:
                 raise ValueError(f"dimension #{i} ({dim!r}) needs a name= when the space is a list")
+        named = [dim for _, dim in flatten([(d.name, d) for d in named])]
     else:
         raise TypeError(f"space must be a dict of dimensions or a list of named dimensions, got {dimensions!r}")
     if not named:
         raise ValueError("space is empty: give at least one dimension")
     names = [d.name for d in named]
-    duplicates = sorted({n for n in names if names.count(n) > 1})  # type: ignore[type-var]
+    duplicates = sorted({n for n in names if n is not None and names.count(n) > 1})
     if duplicates:
         raise ValueError(f"dimension name(s) {duplicates} appear more than once")
     return tuple(named)
+
+
+_COUNT_LIMIT = 100_000  # conditional spaces up to this many combinations are counted exactly
+_PATTERN_LIMIT = 256  # activity patterns are enumerated up to this many parent-class combinations
+
+
+def _code(dim: Dimension, value: Any) -> int:
+    """The integer code of a parent's value: a Categorical's index, an Integer itself."""
+    if isinstance(dim, Categorical):
+        return dim._index[dim.validate(value)]
+    return int(dim.validate(value))
+
+
+def _codes(dim: Dimension, columns: np.ndarray) -> np.ndarray:
+    """The codes of encoded (possibly relaxed) parent columns: (n, width) → (n,) int."""
+    if isinstance(dim, Categorical):
+        return cast(np.ndarray, np.argmax(columns, axis=1))
+    return np.array(dim.decode(columns), dtype=np.int64)
 
 
 def _check_dimension(key: str, dim: object) -> None:

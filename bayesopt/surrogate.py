@@ -55,11 +55,13 @@ import numpy as np
 from scipy.special import ndtri
 
 from acquisition.functions import UpperConfidenceBound
+from bayesopt.gp import GaussianProcess
 from bayesopt.priors import LogNormalPrior
 from bayesopt.result import Observation
 from bayesopt.space import Categorical, Space
 from bayesopt.transforms import yeo_johnson_derivative
 from bayesopt.validation import as_batch, check_bool
+from bayesopt.warping import WARP_PRIOR, WarpedGaussianProcess
 
 if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionObjective
@@ -309,6 +311,11 @@ class Surrogate:
         """log p(t | θ) and log p(θ) at the fitted θ, each named (module docstring)."""
         gp = self.model.gp
         assert gp is not None
+        if self.model.sampled:
+            raise ValueError("evidence() is log p(t | θ) at one θ; with "
+                             "ModelOptions(hyperparameters='mcmc') the surrogate averages over "
+                             "posterior samples of θ and has no single one")
+        assert isinstance(gp, GaussianProcess)
         t, n = gp.y, gp.n
         # R&W Eq. 2.30; log det K = 2 Σ log L_ii from the (possibly jittered) factor
         lml = -0.5 * float(t @ gp.alpha) - 0.5 * gp.factor.log_determinant() \
@@ -317,6 +324,8 @@ class Surrogate:
         priors = self.model.priors
         blocks = [(log_params[:-2], priors.lengthscale), (log_params[-2:-1], priors.variance),
                   (log_params[-1:], priors.noise)]
+        if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
+            blocks.append((gp.warp_theta, WARP_PRIOR))
         log_prior = sum(_normal_log_density(x, prior) for x, prior in blocks)
         return Evidence(lml, log_prior, lml + log_prior, n)
 

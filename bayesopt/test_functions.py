@@ -43,7 +43,9 @@ __all__ = [
     "Hartmann6",
     "Levy",
     "Michalewicz",
+    "Rastrigin",
     "Rosenbrock",
+    "Schwefel",
     "SixHumpCamel",
     "StyblinskiTang",
     "TestFunction",
@@ -451,6 +453,51 @@ class Michalewicz(TestFunction):
         )
 
 
+class Rastrigin(TestFunction):
+    """f(x) = 10 d + sum_i [x_i^2 - 10 cos(2 pi x_i)].
+
+    Rastrigin (1974); VLSE "Rastrigin Function"; BBOB f3 without its
+    transformations (Hansen et al. 2009). A regular grid of about 11^d local
+    minima; f* = 0 at x* = 0, on [-5.12, 5.12]^d.
+    """
+
+    def __init__(self, dim: int = 5, *, noise_std: float = 0.0, seed: int | None = None) -> None:
+        super().__init__(noise_std=noise_std, seed=seed)
+        self.dim = _check_dim(dim)
+        self.name = f"rastrigin{self.dim}"
+        self.bounds = ((-5.12, 5.12),) * self.dim
+        self.optimal_value = 0.0
+        self.optimizers = ((0.0,) * self.dim,)
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        return cast(np.ndarray, 10.0 * self.dim + np.sum(X**2 - 10.0 * np.cos(2 * math.pi * X), axis=1))
+
+
+class Schwefel(TestFunction):
+    """f(x) = 418.9828872724337 d - sum_i x_i sin(sqrt(|x_i|)).
+
+    Schwefel (1981); VLSE "Schwefel Function" (which rounds the constant to
+    418.9829 and x* to 420.9687). Deceptive: the global minimum lies at a
+    corner of the box, far from the second-best local minima; f* = 0 at
+    x*_i = 420.96874635998205, on [-500, 500]^d. The constant is the maximum of
+    x sin(sqrt(x)) on [0, 500], so f* is exactly 0 up to rounding.
+    """
+
+    X_STAR = 420.96874635998205  # the root of sin(sqrt x) + sqrt(x) cos(sqrt x) / 2 = 0 near 421
+    PEAK = 418.9828872724337  # X_STAR sin(sqrt(X_STAR))
+
+    def __init__(self, dim: int = 5, *, noise_std: float = 0.0, seed: int | None = None) -> None:
+        super().__init__(noise_std=noise_std, seed=seed)
+        self.dim = _check_dim(dim)
+        self.name = f"schwefel{self.dim}"
+        self.bounds = ((-500.0, 500.0),) * self.dim
+        self.optimal_value = 0.0
+        self.optimizers = ((self.X_STAR,) * self.dim,)
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        return cast(np.ndarray, self.PEAK * self.dim - np.sum(X * np.sin(np.sqrt(np.abs(X))), axis=1))
+
+
 PROBLEMS: dict[str, Callable[..., TestFunction]] = {
     "branin": Branin,
     "six_hump_camel": SixHumpCamel,
@@ -461,6 +508,10 @@ PROBLEMS: dict[str, Callable[..., TestFunction]] = {
     "levy10": functools.partial(Levy, dim=10),
     "styblinski_tang8": functools.partial(StyblinskiTang, dim=8),
     "michalewicz5": functools.partial(Michalewicz, dim=5),
+    "rastrigin5": functools.partial(Rastrigin, dim=5),
+    "schwefel5": functools.partial(Schwefel, dim=5),
+    "ackley10": functools.partial(Ackley, dim=10),
+    "rosenbrock10": functools.partial(Rosenbrock, dim=10),
 }
 """Benchmark problems by name; each value builds one.
 

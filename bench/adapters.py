@@ -493,7 +493,8 @@ def _fit_options(**kwargs: Any) -> Any:
 
 # bayesopt with one model default changed; reported in ablation.md, not in the peers' table
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
-             "bayesopt-botorch-noise", "bayesopt-no-transform")
+             "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
+             "bayesopt-input-warping")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -510,6 +511,11 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
         functools.partial(BayesoptAdapter, model={"noise_prior": "botorch"}), ("bayesopt",)),
     "bayesopt-no-transform": (
         functools.partial(BayesoptAdapter, model={"output_transform": "none"}), ("bayesopt",)),
+    # the options of issue 17 (Spearmint's two signatures), each alone
+    "bayesopt-mcmc": (
+        functools.partial(BayesoptAdapter, model={"hyperparameters": "mcmc"}), ("bayesopt",)),
+    "bayesopt-input-warping": (
+        functools.partial(BayesoptAdapter, model={"input_warping": True}), ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

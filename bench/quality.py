@@ -40,6 +40,7 @@ import os
 import platform
 import sys
 import tempfile
+import textwrap
 import time
 import traceback
 import warnings
@@ -759,9 +760,18 @@ def _seeds_argument(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(error)) from error
 
 
+class _WholeNamesFormatter(argparse.HelpFormatter):
+    """Wraps help text at spaces only, so a hyphenated name (bayesopt-noise-floor-1e-6)
+    is never split across lines (textwrap breaks on hyphens by default)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.quality", description=__doc__.split("\n\n")[0],
+        formatter_class=_WholeNamesFormatter,
         epilog="Third-party optimizers and problems: bench/README.md, 'Benchmark your own "
                "optimizer', and the protocols in bench/protocol.py.")
     parser.add_argument("--problems", default=None, help=(
@@ -976,12 +986,14 @@ def write_ablation(out: Path, cells: dict[tuple[str, str], Cell], problems: list
     lines = ["# Ablation: bayesopt's defaults, one at a time", "",
              f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; command: `{command}`",
              f"- seeds: {_seed_text(seeds)}; same problems, budgets and judging as quality.md",
-             ("- each variant changes one model default: `noise-floor-1e-6` = the noise "
+             ("- each variant changes one model setting: `noise-floor-1e-6` = the noise "
               "variance floor of 1e-6 that preceded the current 1e-8; `hvarfner-prior` = "
               "lengthscale prior "
               "LogNormal(√2 + ½ log d, √3) (the published one); `shifted-prior` = "
               "LogNormal(½ log d − 0.5, 1); `botorch-noise` = noise prior LogNormal(−4, 1); "
-              "`no-transform` = no Yeo–Johnson output transform"), "",
+              "`no-transform` = no Yeo–Johnson output transform; `mcmc` = slice-sampled "
+              "hyperparameters, the acquisition averaged over 10 samples; `input-warping` = "
+              "a Kumaraswamy CDF per non-one-hot input (docs/choosing-defaults.md)"), "",
              "| problem | " + " | ".join(variants) + " |",
              "|---|" + "---:|" * len(variants)]
     for problem in rows:

@@ -6,6 +6,25 @@
 A `Kernel` is a small immutable value: its name, input dimension and θ. The
 numeric work is done by the Numba loops in `kernels.stationary`; this class
 only scales the inputs by the lengthscales and forwards the call.
+
+Conditional inputs (`gates`). Column j with gates[j] = g ≥ 0 is *active* at
+a point x when x_g > ½ (column g is that point's activity indicator, 0 or 1),
+otherwise inactive. Before anything is computed every inactive coordinate
+is imputed to INACTIVE_VALUE:
+
+    φ(x)_j = x_j if gates[j] < 0 or x_g > ½,  else INACTIVE_VALUE
+    k_gated(x, y) = k(φ(x), φ(y))
+
+This is the imputation of Lévesque, Durand, Gagné & Sabourin (2017),
+"Bayesian optimization for conditional hyperparameter spaces" (IJCNN), done
+inside the kernel so an inactive coordinate never changes k; the indicator
+columns are ordinary inputs with their own lengthscales, so
+|x_g − y_g| / l_g adds a learned penalty whenever two points differ in
+whether j is active (a soft version of SMAC's zero covariance between
+activity patterns, which l_g → 0 recovers). k_gated is a stationary kernel
+of the embedding φ, hence positive semi-definite. φ is piecewise constant
+in the indicators, so ∂k_gated/∂x_j = [j active at x]·∂k/∂x_j, and the
+θ-gradient is the ungated one at φ(X).
 """
 
 from __future__ import annotations
@@ -16,6 +35,8 @@ from typing import cast
 import numpy as np
 
 from kernels import stationary
+
+INACTIVE_VALUE = 0.5  # the imputed value of an inactive coordinate (the unit interval's centre)
 
 KERNEL_KINDS: dict[str, int] = {
     "matern52": stationary.MATERN52,
@@ -33,6 +54,7 @@ class Kernel:
     name: str
     dim: int
     theta: np.ndarray = field(repr=False)  # (dim + 1,)
+    gates: tuple[int, ...] | None = None  # (dim,) activity column of each column, −1: always
 
     def __post_init__(self) -> None:
         if self.name not in KERNEL_KINDS:
@@ -43,6 +65,13 @@ class Kernel:
         if theta.shape != (self.dim + 1,) or not np.all(np.isfinite(theta)):
             raise ValueError(f"kernel theta must be {self.dim + 1} finite log-parameters, got {theta!r}")
         object.__setattr__(self, "theta", theta)
+        if self.gates is not None:
+            gates = tuple(int(g) for g in self.gates)
+            if len(gates) != self.dim or any(not -1 <= g < self.dim or g == j
+                                             for j, g in enumerate(gates)):
+                raise ValueError(f"kernel gates={self.gates!r} must give each of the {self.dim} "
+                                 "columns another column's index or -1")
+            object.__setattr__(self, "gates", gates)
 
     @classmethod
     def default(cls, name: str, dim: int) -> Kernel:
@@ -63,10 +92,26 @@ class Kernel:
         return float(np.exp(self.theta[-1]))
 
     def with_theta(self, theta: np.ndarray) -> Kernel:
-        return Kernel(self.name, self.dim, theta)
+        return Kernel(self.name, self.dim, theta, self.gates)
+
+    def active(self, X: np.ndarray) -> np.ndarray:
+        """Which coordinates of X: (n, dim) are active: (n, dim) bool (all True without gates)."""
+        if self.gates is None:
+            return np.ones(X.shape, dtype=bool)
+        gates = np.asarray(self.gates)
+        gated = gates >= 0
+        active = np.ones(X.shape, dtype=bool)
+        active[:, gated] = X[:, gates[gated]] > 0.5
+        return active
+
+    def impute(self, X: np.ndarray) -> np.ndarray:
+        """φ(X): inactive coordinates set to INACTIVE_VALUE; X itself without gates."""
+        if self.gates is None:
+            return X
+        return np.where(self.active(X), X, INACTIVE_VALUE)
 
     def _scaled(self, X: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(X / self.lengthscales)
+        return np.ascontiguousarray(self.impute(X) / self.lengthscales)
 
     def matrix(self, X: np.ndarray, diag_add: float = 0.0) -> np.ndarray:
         """K(X, X) + diag_add·I: (n, n)."""
@@ -83,8 +128,11 @@ class Kernel:
         )
 
     def cross_gradient(self, Xq: np.ndarray, X: np.ndarray, W: np.ndarray) -> np.ndarray:
-        """Σ_b W_cib ∂k(x*_i, x_b)/∂x*_ij for W: (c, m, n) → (c, m, d)."""
-        return stationary.cross_gradient_contraction(
+        """Σ_b W_cib ∂k(x*_i, x_b)/∂x*_ij for W: (c, m, n) → (c, m, d); 0 where x*_ij is inactive."""
+        grad: np.ndarray = stationary.cross_gradient_contraction(
             self.kind, self._scaled(Xq), self._scaled(X), 1.0 / self.lengthscales,
             self.variance, np.ascontiguousarray(W),
         )
+        if self.gates is not None:
+            grad *= self.active(Xq)[None]
+        return grad

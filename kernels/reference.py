@@ -73,3 +73,14 @@ def cross_gradient_contraction(
     _, g = radial_profile(kind, np.sum(diff**2, axis=-1))
     jac = s2 * g[:, :, None] * diff * inv_lengthscales  # ∂k(x*_i, x_b)/∂x*_ij: (m, n, d)
     return cast(np.ndarray, np.einsum("cib,ibj->cij", W, jac))
+
+
+def impute(X: np.ndarray, gates: tuple[int, ...], value: float) -> np.ndarray:
+    """φ(X) of a gated kernel (`kernels.kernel`), one entry at a time: x_ij → value
+    when gates[j] ≥ 0 and x_i,gates[j] ≤ ½."""
+    out = np.array(X, dtype=np.float64)
+    for i in range(X.shape[0]):
+        for j, g in enumerate(gates):
+            if g >= 0 and not X[i, g] > 0.5:
+                out[i, j] = value
+    return out

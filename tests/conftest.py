@@ -8,18 +8,48 @@ slower. Every test therefore runs inside `kernels.threads.numeric_threads(0)`
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from kernels.threads import numeric_threads
+from postgres import PostgresServer, find_binaries
 
 
 @pytest.fixture(autouse=True)
 def _numeric_threads() -> Iterator[None]:
     with numeric_threads(0):
         yield
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test session (tests/postgres.py), stopped at its end.
+
+    Skipped with the reason where the binaries are missing, except under CI=true
+    (`.ci/run` sets it), where the PostgreSQL tests must run and a skip is a failure.
+    """
+    binaries, looked = find_binaries()
+    reason = None if binaries else f"PostgreSQL binaries not found: {looked}"
+    if importlib.util.find_spec("psycopg") is None:
+        reason = "psycopg is not installed (pip install -e '.[test]')"
+    if reason is not None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{reason}; CI is set, so the PostgreSQL tests must not be skipped")
+        pytest.skip(reason)
+    assert binaries is not None
+    server = PostgresServer(binaries)
+    try:
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop()
+        finally:
+            server.remove()
 
 
 @pytest.fixture

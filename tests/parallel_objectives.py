@@ -56,3 +56,10 @@ def diverges_on_the_right(params: dict) -> float:
 def sleepy_sphere(params: dict) -> float:
     time.sleep(0.2)
     return sphere(params)
+
+
+def branches(params: dict) -> float:
+    """A conditional objective: x exists only under model "a", y only under "b"."""
+    if params["model"] == "a":
+        return (params["x"] - 0.2) ** 2
+    return 0.5 + (params["y"] - 0.7) ** 2

@@ -25,6 +25,7 @@ from bench.problems import (
     NOISE_STD,
     NOISY,
     PROBLEM_NAMES,
+    SECOND_ROUND,
     SMALL_BUDGET,
     SYNTHETIC,
     SyntheticProblem,
@@ -44,7 +45,7 @@ def _center(space: dict) -> dict:
 
 # ------------------------------------------------------------------ problems
 def test_the_suite_has_the_problems_of_the_protocol() -> None:
-    assert len(SYNTHETIC) == 9 and len(NOISY) == 2 and len(ML) >= 3
+    assert len(SYNTHETIC) == 13 and len(NOISY) == 3 and len(ML) >= 6
     assert len(set(PROBLEM_NAMES)) == len(PROBLEM_NAMES)
     dims = [d for name in ML for d in make_problem(name).space.values()]
     assert any(isinstance(d, Real) and d.log for d in dims), "an ML problem with log-scaled reals"
@@ -104,7 +105,40 @@ def test_noise_is_reproducible_per_seed_and_true_value_is_noiseless(name: str) -
 
 def test_noise_seeds_differ_between_problems_and_seeds() -> None:
     seeds = {noise_seed(name, seed) for name in NOISY for seed in range(5)}
-    assert len(seeds) == 2 * 5
+    assert len(seeds) == len(NOISY) * 5
+
+
+def _dims(name: str) -> list[object]:
+    return list(make_problem(name).space.values())
+
+
+def test_the_second_round_covers_the_weak_families() -> None:
+    """Issue 17: an integer-dominated and a categorical-heavy ML problem, two more
+    multimodal functions, two more d = 10 problems and one more noisy problem."""
+    assert set(SECOND_ROUND) <= set(PROBLEM_NAMES)
+    integer_only = [p for p in ML if all(isinstance(d, Integer) for d in _dims(p))]
+    assert "forest_cancer" in integer_only and len(_dims("forest_cancer")) == 4
+    assert sum(isinstance(d, Categorical) for d in _dims("mlp_cancer")) == 3
+    assert {"rastrigin5", "schwefel5"} <= set(SYNTHETIC)
+    assert [p for p in SYNTHETIC if len(make_problem(p).space) == 10] == [
+        "levy10", "ackley10", "rosenbrock10"]
+    assert make_problem("hartmann3_noisy").kind == "noisy"
+    assert all(make_problem(p).budget == LARGE_BUDGET for p in ("ackley10", "rosenbrock10"))
+
+
+@pytest.mark.parametrize("name", ["rastrigin5", "schwefel5"])
+def test_multimodal_problems_have_their_optimum_only_at_x_star(name: str) -> None:
+    """x* is the best of many random points and of the local minima next to it."""
+    problem = make_problem(name)
+    assert isinstance(problem, SyntheticProblem)
+    f = problem.function
+    low, high = np.array(f.bounds).T
+    X = low + (high - low) * np.random.default_rng(0).random((20000, f.dim))
+    assert np.min(f.evaluate_true(X)) > problem.optimum + 1.0
+    x_star = np.array(f.optimizers[0])
+    step = 1.0 if name == "rastrigin5" else 0.3 * (high[0] - low[0]) / 2  # a neighbouring basin
+    neighbours = np.clip(x_star + step * np.eye(f.dim), low, high)
+    assert np.all(f.evaluate_true(neighbours) > problem.optimum + 0.5)
 
 
 # ------------------------------------------------------------------ adapters

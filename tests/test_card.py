@@ -71,6 +71,9 @@ OPTION_CHANGES = {
     "incumbent": OptimizerOptions(model=ModelOptions(incumbent="observed")),
     "fantasy": OptimizerOptions(model=ModelOptions(fantasy="liar")),
     "refit growth": OptimizerOptions(model=ModelOptions(refit_growth=0.2)),
+    "mcmc": OptimizerOptions(model=ModelOptions(hyperparameters="mcmc")),
+    "mcmc samples": OptimizerOptions(model=ModelOptions(hyperparameters="mcmc", mcmc_samples=9)),
+    "input warping": OptimizerOptions(model=ModelOptions(input_warping=True)),
     "local scales": OptimizerOptions(
         acquisition_optimizer=AcquisitionOptimizerOptions(local_scales=(0.01, 0.05))),
     "candidates": OptimizerOptions(

@@ -107,14 +107,15 @@ def test_a_bad_duration_is_refused(duration: Any, error: type[Exception], match:
 
 
 def test_timing_is_not_part_of_an_observations_identity(tmp_path: Any) -> None:
-    """A resumed history equals the original; the journal does not carry timing (yet)."""
+    """A resumed history equals the original, and the journal (format 2) carries timing."""
     opt = Optimizer(SPACE, seed=0, options=FAST, journal=tmp_path / "run.jsonl")
     params = opt.ask()
     opt.tell(params, 1.0, duration=3.0)
     opt.close()
     resumed = Optimizer.resume(tmp_path / "run.jsonl", append=False)
     assert resumed.history == opt.history
-    assert resumed.history[0].timestamp is None and resumed.history[0].duration is None
+    restored, original = resumed.history[0], opt.history[0]
+    assert (restored.timestamp, restored.duration) == (original.timestamp, 3.0)
 
 
 # --------------------------------------------------------------------- pandas

@@ -33,6 +33,7 @@ import pytest
 
 import bayesopt
 import bayesopt.journal
+import bayesopt.optimizer
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Categorical, Integer, Optimizer, Real, minimize
 from bayesopt.fitting import FitOptions
@@ -141,13 +142,13 @@ def test_header_holds_space_library_version_and_config(tmp_path):
     lines = path.read_text().splitlines()
     assert len(lines) == 1
     header = json.loads(lines[0])
-    assert header["journal"] == "bayesopt" and header["version"] == 1
+    assert header["journal"] == "bayesopt" and header["version"] == 2
     assert header["library"] == bayesopt.__version__
     assert header["space"] == {
         "lr": {"type": "real", "low": 1e-4, "high": 1.0, "log": True},
         "width": {"type": "real", "low": -2.0, "high": 2.0, "log": False},
         "layers": {"type": "integer", "low": 1, "high": 6, "log": False},
-        "act": {"type": "categorical", "choices": [list(c) for c in TUPLE_CHOICES]},
+        "act": {"type": "categorical", "choices": [{"tuple": list(c)} for c in TUPLE_CHOICES]},
     }
     config = header["config"]
     assert {k: config[k] for k in ("acquisition", "n_initial", "seed", "maximize", "ucb_beta")} == {
@@ -254,11 +255,15 @@ def test_resume_right_after_model_based_asks_asks_the_same(tmp_path):
     assert resumed.ask() == live.ask()
 
 
-def test_resume_without_the_space_when_choices_do_not_survive_json(tmp_path):
+def test_resume_without_the_space_keeps_tuple_choices_as_tuples(tmp_path):
+    """Format 2 stores tuple choices as tagged lists: resume needs no space= for them."""
     path = tmp_path / "run.jsonl"
-    Optimizer(mixed_space(), seed=0, journal=path).close()
-    with pytest.raises(JournalError, match="pass space= to Optimizer.resume"):
-        Optimizer.resume(path)
+    live = Optimizer(mixed_space(), seed=0, n_initial=3, options=FAST, journal=path)
+    drive(live, 3)
+    resumed = twin(live, path, tmp_path)
+    assert resumed.space == live.space
+    assert all(isinstance(o.params["act"], tuple) for o in resumed.history)
+    assert_same_future(resumed, live, steps=3)
 
 
 @pytest.mark.parametrize(
@@ -358,7 +363,7 @@ def test_a_resumed_optimizer_can_be_resumed_again(tmp_path):
     live = Optimizer(mixed_space(), seed=5, n_initial=4, options=FAST, journal=path)
     drive(live, 4)
     first = twin(live, path, tmp_path, space=mixed_space())
-    first_path = first._journal._handle.name
+    first_path = max(tmp_path.glob("twin-*.jsonl"))
     drive(live, 3)
     drive(first, 3)
     assert_same_state(first, live)
@@ -437,7 +442,7 @@ def test_journal_for_another_space_is_refused_naming_both(tmp_path):
         Optimizer.resume(path, {"x": Real(0, 2), "k": Integer(0, 3)})
     with pytest.raises(JournalError, match=r"(?s)'k'.*not .*'kk'"):
         Optimizer.resume(path, {"x": Real(0, 1), "kk": Integer(0, 3)})
-    with pytest.raises(JournalError, match="was written for the space"):
+    with pytest.raises(JournalError, match="was written for another space"):
         minimize(lambda p: 0.0, {"x": Real(0, 1, log=False), "k": Integer(0, 4)}, n_calls=3,
                  journal=path, progress=False)
     assert path.read_bytes() == before
@@ -453,7 +458,7 @@ def test_journal_resumed_with_the_dimensions_reordered_is_refused(tmp_path):
     try:
         swapped = Optimizer.resume(path, {"b": Real(0, 1), "a": Real(0, 1)})
     except JournalError as error:
-        assert "was written for the space" in str(error)
+        assert "was written for another space" in str(error)
         return
     pytest.fail(f"resumed with the dimensions swapped: {{'a': 0.1, 'b': 0.9}} was read back as "
                 f"{swapped.history[0].params}")
@@ -511,7 +516,7 @@ CORRUPT = {
     # headers
     "no header": lambda lines: lines[1:],
     "another program's header": _edit(line=0, path=("journal",), value="optuna"),
-    "future format version": _edit(line=0, path=("version",), value=2),
+    "future format version": _edit(line=0, path=("version",), value=3),
     "header without space": _edit(line=0, path=("space",), delete=True),
     "header space with unknown type": _edit(line=0, path=("space", "x", "type"), value="float"),
     "header config without seed": _edit(line=0, path=("config", "seed"), delete=True),
@@ -700,3 +705,26 @@ def test_minimize_evaluates_the_points_pending_in_the_journal_first(tmp_path):
     assert f.calls[:2] == in_flight and len(f.calls) == 5
     assert len(result) == 9 and [o.params for o in result.history[4:6]] == in_flight
     assert Optimizer.resume(path).pending == []
+
+
+# ============================================================ format 1
+
+
+def test_a_format_1_journal_resumes_and_asks_what_the_format_1_library_asked(tmp_path):
+    """tests/data/journal-v1.jsonl was written by the library before format 2 (commit
+    3d30245): 7 evaluations (one failed) and one pending point. That library, resuming it
+    and telling the pending point, asked V1_NEXT."""
+    path = tmp_path / "v1.jsonl"
+    shutil.copy(pathlib.Path(__file__).parent / "data" / "journal-v1.jsonl", path)
+    with pytest.warns(bayesopt.optimizer.ResumeWarning, match="7 evaluations and 1 pending"):
+        resumed = Optimizer.resume(path)
+    assert resumed.pending == [V1_PENDING]
+    assert [o.ok for o in resumed.history] == [True, True, True, False, True, True, True]
+    resumed.tell(V1_PENDING, (math.log10(V1_PENDING["lr"]) + 2) ** 2 + 0.1)
+    assert [resumed.ask(), resumed.ask()] == V1_NEXT
+    resumed.close()
+    assert Optimizer.resume(path, append=False).pending == V1_NEXT  # read back with new lines
+
+
+V1_PENDING = {"lr": 0.006363030192177526, "k": 1, "act": "relu"}
+V1_NEXT = [{"lr": 0.0001, "k": 1, "act": "tanh"}, {"lr": 1.0, "k": 1, "act": "tanh"}]

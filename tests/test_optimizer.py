@@ -286,7 +286,7 @@ def test_acquisition_local_search_runs_with_one_blas_thread() -> None:
     for _ in range(3):
         p = opt.ask()
         opt.tell(p, (p["x"] - 0.3) ** 2 + p["y"])
-    objective = opt._acquisition_objective()
+    objective = opt._snapshot_objective(pending=True)
     assert objective.local_search_context is one_blas_thread
     with objective.local_search_context():
         blas = threadpoolctl.threadpool_info()

@@ -108,7 +108,7 @@ GOOD = {"lr": 1e-3, "layers": 2, "activation": "relu"}
 def snapshot(opt: Optimizer, journal) -> tuple[Any, ...]:
     return (
         opt.history, opt.pending, opt.rng.bit_generator.state, opt._model.state(),
-        opt._X_all.tolist(), opt._y_ok.tolist(), opt._X_failed.tolist(), journal.read_bytes(),
+        opt._state.X_all.tolist(), opt._state.y_ok.tolist(), opt._state.X_failed.tolist(), journal.read_bytes(),
     )
 
 
@@ -328,7 +328,7 @@ def test_awkward_data_keeps_the_model_working(build):
         assert_valid(opt, params)
     assert key(opt, batch[0]) != key(opt, batch[1])
     assert opt._model.gp is not None  # the asks came from the model, not the design
-    assert np.all(np.isfinite(opt._model.predict(opt._X_ok)[0]))
+    assert np.all(np.isfinite(opt._model.predict(opt._state.X_ok)[0]))
 
 
 def test_initial_design_larger_than_the_budget_never_needs_the_model():
@@ -409,7 +409,7 @@ def test_failures_are_kept_with_status_and_error_and_left_out_of_the_gp():
     assert opt._model.n_observed == n_ok == opt._model.gp.n
     ok_points = [o.params for o in opt.history if o.ok]
     np.testing.assert_array_equal(opt._model.gp.X, opt.space.encode(ok_points))
-    np.testing.assert_array_equal(opt._y_ok, [o.value for o in opt.history if o.ok])
+    np.testing.assert_array_equal(opt._state.y_ok, [o.value for o in opt.history if o.ok])
     assert opt.result().n_failed == 6
 
 

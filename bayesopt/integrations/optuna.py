@@ -64,7 +64,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 import numpy as np
 
 from bayesopt.integrations._optuna_space import SpaceMap, is_supported
-from bayesopt.optimizer import Optimizer
+from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
 from bayesopt.validation import check_count
 
@@ -102,10 +102,14 @@ class _Batch:
             self.errors.append(_failure_message(trial))
 
     def apply(self, optimizer: Optimizer) -> None:
-        if self.failed:
-            optimizer.tell_failure(self.failed, self.errors)
-        if self.points:
-            optimizer.tell(self.points, self.values)
+        # the study's trials include ones this optimizer never asked (enqueued, sampled by
+        # another sampler): telling them while its own asks are pending is expected
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnmatchedTellWarning)
+            if self.failed:
+                optimizer.tell_failure(self.failed, self.errors)
+            if self.points:
+                optimizer.tell(self.points, self.values)
         if self.running:
             optimizer.add_pending(self.running)
 

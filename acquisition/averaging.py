@@ -1,0 +1,70 @@
+"""An acquisition integrated over posterior samples of the surrogate's hyperparameters.
+
+    S                 number of hyperparameter samples θ_s
+    μ_s, σ_s : (S, m) the surrogate's mean and standard deviation under each θ_s
+    a_s      : (S, m) the acquisition under each θ_s, ∇a_s : (S, m, d)
+
+The integrated acquisition (Snoek, Larochelle & Adams 2012, Eq. 5) is the
+average of the acquisition itself, ā(x) = (1/S) Σ_s a(x; θ_s). For an
+acquisition returned in log space (LogEI, log PI) that is the log of the
+average of exp(a_s), a log-mean-exp, whose gradient is the softmax-weighted
+average of the samples' gradients:
+
+    log ā = logsumexp_s(a_s) − log S,     ∇ log ā = Σ_s softmax(a)_s ∇a_s
+
+Both are computed from the shifted values a_s − max_s a_s, so neither
+overflows nor loses the samples whose LogEI is far below the best one's.
+For EI and UCB, ā and ∇ā are plain means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+import numpy as np
+from scipy.special import logsumexp, softmax
+
+from acquisition.optimizer import AcquisitionObjective
+
+
+class SampledSurrogate(Protocol):
+    """A surrogate that answers under each of its S hyperparameter samples."""
+
+    def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Means and standard deviations: (m, d) → (S, m), (S, m)."""
+        ...
+
+    def predict_samples_with_gradient(
+        self, X: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Means, stds and their gradients: (S, m), (S, m), (S, m, d), (S, m, d)."""
+        ...
+
+
+@dataclass
+class AveragedAcquisitionObjective(AcquisitionObjective):
+    """`AcquisitionObjective` with the acquisition averaged over the surrogate's samples
+    (module docstring); the penalty is applied to the average, as to a single one."""
+
+    def _sampled(self) -> SampledSurrogate:
+        return cast(SampledSurrogate, self.surrogate)
+
+    def _undamped(self, X: np.ndarray) -> np.ndarray:
+        mean, std = self._sampled().predict_samples(X)
+        values = np.stack([self.acquisition(m, s) for m, s in zip(mean, std)])  # (S, m)
+        if self.acquisition.log_space:
+            return cast(np.ndarray, logsumexp(values, axis=0) - np.log(values.shape[0]))
+        return cast(np.ndarray, values.mean(axis=0))
+
+    def _undamped_with_gradient(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, std, d_mean, d_std = self._sampled().predict_samples_with_gradient(X)
+        parts = [self.acquisition.value_and_grad(m, s) for m, s in zip(mean, std)]
+        values = np.stack([value for value, _, _ in parts])  # (S, m)
+        grads = np.stack([da_dm[:, None] * dm + da_ds[:, None] * ds
+                          for (_, da_dm, da_ds), dm, ds in zip(parts, d_mean, d_std)])  # (S, m, d)
+        if self.acquisition.log_space:
+            weights = softmax(values, axis=0)  # (S, m)
+            value = logsumexp(values, axis=0) - np.log(values.shape[0])
+            return value, np.einsum("sm,smd->md", weights, grads)
+        return values.mean(axis=0), grads.mean(axis=0)

@@ -1,0 +1,214 @@
+"""The events an optimizer's state is a fold over, and their JSON form.
+
+    Event       : what happened — points (validated dicts in user units), the wall
+                  time it happened (seconds since the epoch), the worker that made it
+    Checkpoint  : the writer's computation state right after the event (random
+                  generator, initial-design position, surrogate record); lets a
+                  replay skip re-running asks and hyperparameter fits
+    EVENTS      : registry {kind: event class}; a new kind (a report at a step, a
+                  budget, a cost) is a new class here plus an applier registered in
+                  `bayesopt.state` — never a new branch in existing code
+
+JSON form of one event (journal format 2; format 1 lacks "time", "worker" and
+"durations"):
+
+    {"event": "tell", "points": [[...], ...], "values": [...], "durations": [...],
+     "time": 1.7e9, "worker": "3f2a...",
+     "state": {"rng": ..., "design_used": ..., "model": ...} | null}
+
+"durations" (seconds per evaluation, of tells and failures) is left out when
+none is known; "time" is also each observation's `timestamp`.
+
+A point is a list with one entry per dimension in the space's order: numbers
+as they are, the *index* of the choice for categorical dimensions
+(`bayesopt.journal.encode_point`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from bayesopt.journal import JournalError, decode_point, encode_point
+from bayesopt.space import Space
+from bayesopt.validation import check_value
+
+__all__ = ["EVENTS", "Ask", "Cancel", "Checkpoint", "Event", "Failure", "Pending", "Tell",
+           "from_record", "to_record"]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The writer's random generator, design position and surrogate record after an event."""
+
+    rng: dict[str, Any]
+    design_used: int
+    model: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rng": self.rng, "design_used": self.design_used, "model": self.model}
+
+    @classmethod
+    def from_dict(cls, spec: Any) -> Checkpoint:
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("rng"), Mapping):
+            raise JournalError(f"journal event has an invalid state {spec!r}")
+        model = spec.get("model")
+        if not isinstance(model, Mapping) or not {"n", "fit_n", "params"} <= set(model):
+            raise JournalError(f"journal event has an invalid model state {model!r}")
+        return cls(dict(spec["rng"]), int(spec["design_used"]), dict(model))
+
+
+EVENTS: dict[str, type[Event]] = {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Something that happened to a study; subclasses set `kind` and are registered."""
+
+    kind: ClassVar[str]
+    points: tuple[dict[str, Any], ...]
+    time: float | None = None
+    worker: str | None = None
+    checkpoint: Checkpoint | None = field(default=None, compare=False)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        assert cls.kind not in EVENTS, f"event kind {cls.kind!r} registered twice"
+        EVENTS[cls.kind] = cls
+
+    def fields(self) -> dict[str, Any]:
+        """The JSON fields of this kind beyond points, time, worker and state."""
+        return {}
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        """The constructor arguments of this kind beyond the common ones, validated."""
+        return {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ask(Event):
+    """Points handed out by `ask`: pending until told, failed or cancelled."""
+
+    kind: ClassVar[str] = "ask"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pending(Event):
+    """Points being evaluated elsewhere (`add_pending`): pending like asked ones."""
+
+    kind: ClassVar[str] = "pending"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cancel(Event):
+    """Pending points that will not be evaluated (`cancel`)."""
+
+    kind: ClassVar[str] = "cancel"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tell(Event):
+    """Evaluated points and their objective values (as told, maximization not applied)."""
+
+    kind: ClassVar[str] = "tell"
+    values: tuple[float, ...]
+    durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
+
+    def fields(self) -> dict[str, Any]:
+        return {"values": list(self.values), **_durations_field(self.durations)}
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        values = record.get("values")
+        if not isinstance(values, list) or len(values) != n_points:
+            raise JournalError(f"tell event has {n_points} points but values {values!r}")
+        try:
+            values = tuple(check_value(v) for v in values)
+        except (TypeError, ValueError) as error:
+            raise JournalError(f"invalid value in journal: {error}") from None
+        return {"values": values, "durations": _parse_durations(record, n_points)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failure(Event):
+    """Points whose evaluation failed, with one error text (or None) each."""
+
+    kind: ClassVar[str] = "failure"
+    errors: tuple[str | None, ...]
+    durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
+
+    def fields(self) -> dict[str, Any]:
+        return {"errors": list(self.errors), **_durations_field(self.durations)}
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        errors = record.get("errors", [None] * n_points)
+        if not isinstance(errors, list) or len(errors) != n_points:
+            raise JournalError(f"failure event has {n_points} points but errors {errors!r}")
+        if not all(error is None or isinstance(error, str) for error in errors):
+            raise JournalError(f"failure event has a non-text error in {errors!r}")
+        return {"errors": tuple(errors), "durations": _parse_durations(record, n_points)}
+
+
+def _durations_field(durations: tuple[float | None, ...]) -> dict[str, Any]:
+    """The JSON "durations" field: left out when no duration is known."""
+    return {"durations": list(durations)} if any(d is not None for d in durations) else {}
+
+
+def _parse_durations(record: Mapping[str, Any], n_points: int) -> tuple[float | None, ...]:
+    durations = record.get("durations", [None] * n_points)
+    if not isinstance(durations, list) or len(durations) != n_points:
+        raise JournalError(f"event has {n_points} points but durations {durations!r}")
+    for d in durations:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, float))
+                              or not math.isfinite(d) or d < 0):
+            raise JournalError(f"event has an invalid duration {d!r}")
+    return tuple(None if d is None else float(d) for d in durations)
+
+
+def to_record(event: Event, space: Space, with_state: bool) -> dict[str, Any]:
+    """The JSON object of an event; its checkpoint only if `with_state`."""
+    record: dict[str, Any] = {
+        "event": event.kind, "points": [encode_point(space, p) for p in event.points],
+        **event.fields(), "time": event.time, "worker": event.worker,
+    }
+    has_state = with_state and event.checkpoint is not None
+    record["state"] = event.checkpoint.to_dict() if has_state else None  # type: ignore[union-attr]
+    return record
+
+
+def from_record(record: Mapping[str, Any], space: Space) -> Event:
+    """Parse and validate one JSON event (format 1 or 2); raises JournalError."""
+    kind = record.get("event")
+    cls = EVENTS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise JournalError(f"unknown journal event {kind!r}")
+    if "state" not in record:
+        raise JournalError(f"journal event {kind!r} has no state")
+    points = record.get("points")
+    if not isinstance(points, list):
+        raise JournalError(f"journal event {dict(record)!r} has no list of points")
+    decoded = tuple(decode_point(space, row) for row in points)
+    state = record["state"]
+    return cls(
+        points=decoded, time=_time(record.get("time")), worker=_worker(record.get("worker")),
+        checkpoint=None if state is None else Checkpoint.from_dict(state),
+        **cls.parse_fields(record, len(decoded)),
+    )
+
+
+def _time(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise JournalError(f"journal event has an invalid time {value!r}")
+    return float(value)
+
+
+def _worker(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise JournalError(f"journal event has an invalid worker {value!r}")
+    return value

@@ -1,0 +1,252 @@
+"""Computing an ask: the next points, from a state and a copy of its random generator.
+
+    state    : `bayesopt.state.OptimizerState` — read, never written here
+    rng      : a fork of the state's generator (`OptimizerState.fork_rng`); its final
+               state goes into the ask event's checkpoint
+    pending  : the state's pending points not timed out at the ask's time, plus the
+               points of the batch proposed so far
+
+The first `n_initial` points come from the state's scrambled-Sobol design;
+afterwards each point maximizes the acquisition function of the GP
+conditioned on the successful observations and, as fantasies (kriging
+believer), on the pending points. Failed evaluations damp the acquisition
+around them (`acquisition.penalty`). Only the surrogate (a cache of the
+state's model record) and the forked generator change while computing.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from acquisition.averaging import AveragedAcquisitionObjective
+from acquisition.functions import (
+    AcquisitionFunction,
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    ProbabilityOfImprovement,
+    UpperConfidenceBound,
+    gp_ucb_beta,
+)
+from acquisition.optimizer import AcquisitionObjective, Domain, Penalty, optimize_acquisition
+from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
+from bayesopt.model import SurrogateModel
+from bayesopt.options import OptimizerOptions
+from bayesopt.result import best_observation
+from bayesopt.space import Space
+from bayesopt.state import OptimizerState
+from kernels.threads import one_blas_thread
+
+_N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
+_ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
+_MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
+_N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
+
+
+class SpaceExhaustedWarning(UserWarning):
+    """Every point of a finite space has been observed or is pending."""
+
+
+@dataclass(frozen=True)
+class AskSettings:
+    """What, besides the state, decides the asked points (the optimizer's settings)."""
+
+    acquisition: str
+    n_initial: int
+    ucb_beta: float | None
+    options: OptimizerOptions
+
+
+class Proposal:
+    """One ask of `count` points (see the module docstring)."""
+
+    def __init__(self, state: OptimizerState, settings: AskSettings, rng: np.random.Generator,
+                 now: float | None, defer_refit: bool = False, with_pending: bool = True) -> None:
+        self.state, self.settings, self.rng = state, settings, rng
+        self.defer_refit = defer_refit  # observations are block-appended, never refit here
+        self.space: Space = state.space
+        self.design_used = state.design_used
+        self.pending = [p.x for p in state.active_pending(now)] if with_pending else []
+        self.model: SurrogateModel = state.synced_model(rng)
+
+    def points(self, count: int) -> list[dict[str, Any]]:
+        out = []
+        try:
+            for _ in range(count):
+                params, x = self._new_point()
+                self.pending.append(x)
+                out.append(params)
+        finally:
+            self.model.clear_fantasies()
+        return out
+
+    def _new_point(self) -> tuple[dict[str, Any], np.ndarray]:
+        """The next point and its canonical encoding.
+
+        Proposals are checked against observed and pending points before
+        decoding; decoding can still land on one of them (a Real narrow next
+        to its magnitude has few floats), so the canonical encoding is checked
+        again and a random new point taken instead. When a finite space has
+        no new point left, this warns once and repeats the best observation.
+        """
+        x = self._propose()
+        for _ in range(8):
+            if x is None:
+                break
+            params = self.space.decode(x)[0]
+            canonical = self.space.encode([params])[0]
+            if not is_near(canonical, self._avoid()):
+                return params, canonical
+            x = self._random_new_point(self._avoid())
+        return self._repeat_point()
+
+    def _propose(self) -> np.ndarray | None:
+        n_ok = self.state.y_ok.shape[0]
+        if n_ok + len(self.pending) < self.settings.n_initial or n_ok == 0:
+            return self._design_point()
+        return self._model_point()
+
+    def _avoid(self) -> np.ndarray:
+        pending = np.reshape(self.pending, (-1, self.space.n_columns))
+        return np.concatenate([self.state.X_all, pending])
+
+    def _design_point(self) -> np.ndarray | None:
+        avoid, design = self._avoid(), self.state.design
+        while self.design_used < design.shape[0]:
+            x: np.ndarray = design[self.design_used]
+            self.design_used += 1
+            if not is_near(x, avoid):
+                return x
+        return self._random_new_point(avoid)
+
+    def _random_new_point(self, avoid: np.ndarray) -> np.ndarray | None:
+        """A uniformly random point not in `avoid`, or None if a finite space has none left."""
+        for _ in range(64):
+            x: np.ndarray = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
+            if not is_near(x, avoid):
+                return x
+        fresh = self._unobserved_points(avoid)
+        if fresh is None:  # a large or continuous space: 64 misses are bad luck, not exhaustion
+            x = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
+            return x
+        return fresh[self.rng.integers(fresh.shape[0])] if fresh.shape[0] else None
+
+    def _repeat_point(self) -> tuple[dict[str, Any], np.ndarray]:
+        warnings.warn(
+            f"search space exhausted: all {self.space.cardinality} points are observed or "
+            "pending; proposing a repeat of an observed point",
+            SpaceExhaustedWarning, stacklevel=6,
+        )
+        best = best_observation(self.state.history, self.state.maximize)
+        avoid = self._avoid()
+        params = best.params if best is not None else self.space.decode(
+            avoid[self.rng.integers(len(avoid))])[0]
+        return dict(params), self.space.encode([params])[0]
+
+    def _unobserved_points(self, avoid: np.ndarray) -> np.ndarray | None:
+        """All encoded points of a small finite space that are not in `avoid`."""
+        size = self.space.cardinality
+        if size is None or size > _ENUMERATION_LIMIT:
+            return None
+        grids = [np.arange(d.cardinality) for d in self.space.dimensions]  # type: ignore[arg-type]
+        index = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
+        cards = np.array([d.cardinality for d in self.space.dimensions], dtype=float)
+        points = self.space.from_unit((index + 0.5) / cards)
+        keep = [not is_near(x, avoid) for x in points]
+        return points[keep]
+
+    def _model_point(self) -> np.ndarray | None:
+        objective = self.acquisition_objective()
+        avoid = self._avoid()
+        proposal = optimize_acquisition(
+            objective, self._domain(), self.rng, self._incumbents(), avoid,
+            self.settings.options.acquisition_optimizer.for_data_size(self.state.y_ok.shape[0]),
+        )
+        return self._random_new_point(avoid) if proposal is None else proposal.x
+
+    def acquisition_objective(self) -> AcquisitionObjective:
+        """What the next ask maximizes: the acquisition of the model conditioned on the
+        pending points (fantasies or local penalties), damped around failures."""
+        X_ok, y_ok = self.state.X_ok, self.state.y_ok
+        if self.model.n_observed != y_ok.shape[0] or self.model.gp is None:
+            self.model.update(X_ok, y_ok, defer_refit=self.defer_refit)
+        self.model.clear_fantasies()
+        pending = np.reshape(self.pending, (-1, self.space.n_columns))
+        if self.model.options.fantasy == "penalize":
+            penalty = self._penalty(self._local_penalty(pending))
+        else:
+            self.model.add_fantasies(pending)
+            penalty = self._penalty(None)
+        # hyperparameters="mcmc": the acquisition averaged over the posterior samples
+        objective = AveragedAcquisitionObjective if self.model.sampled else AcquisitionObjective
+        return objective(self._acquisition_function(), self.model, penalty,
+                         local_search_context=one_blas_thread)
+
+    def _acquisition_function(self) -> AcquisitionFunction:
+        best_f = self.model.incumbent
+        kind = self.settings.acquisition
+        if kind == "logei":
+            return LogExpectedImprovement(best_f)
+        if kind == "ei":
+            return ExpectedImprovement(best_f)
+        if kind == "pi":
+            return ProbabilityOfImprovement(best_f)
+        beta = self.settings.ucb_beta
+        if beta is None:
+            options = self.settings.options
+            t = max(1, self.model.n_observed - self.settings.n_initial + 1)
+            beta = options.ucb_beta_scale * gp_ucb_beta(t, self.space.n_columns, options.ucb_delta)
+        return UpperConfidenceBound(beta)
+
+    def _penalty(self, local: LocalPenalty | None) -> Penalty | None:
+        parts = [p for p in (self._failure_penalty(), local) if p is not None]
+        if len(parts) <= 1:
+            return parts[0] if parts else None
+        return CombinedPenalty(tuple(parts))
+
+    def _failure_penalty(self) -> FailurePenalty | None:
+        X_failed = self.state.X_failed
+        if X_failed.shape[0] == 0:
+            return None
+        widths = np.minimum(self.model.lengthscales, _MAX_FAILURE_WIDTH)
+        return FailurePenalty(X_failed, widths)
+
+    def _local_penalty(self, pending: np.ndarray) -> LocalPenalty | None:
+        """Local penalization of the pending points (González et al. 2016; acquisition.penalty)."""
+        if pending.shape[0] == 0:
+            return None
+        sample = np.concatenate([self.space.sobol(_N_LIPSCHITZ_SAMPLE, self.rng), self.state.X_ok])
+        lipschitz = lipschitz_estimate(self.model.predict_with_gradient(sample)[2])
+        mean, std = self.model.predict(pending)
+        return LocalPenalty(pending, mean, std, self.model.observed_incumbent, lipschitz)
+
+    def _domain(self) -> Domain:
+        space = self.space
+        return Domain(
+            dim=space.n_columns,
+            sample=lambda n, rng: space.candidates(n, rng),
+            project=space.project,
+            categorical_groups=space.categorical_groups,
+            fixed_columns=space.activity_columns,
+        )
+
+    def _incumbents(self) -> np.ndarray:
+        X_ok, y_ok = self.state.X_ok, self.state.y_ok
+        return X_ok[np.argsort(y_ok, kind="stable")[:_N_INCUMBENTS]]
+
+
+def update_after_tell(model: SurrogateModel, X_ok: np.ndarray, y_ok: np.ndarray,
+                      n_initial: int) -> None:
+    """Extend the model to the data after a tell (block append or scheduled refit), once
+    it is in use: X_ok (m, c), y_ok (m,) are the state's arrays with the told points."""
+    if model.gp is None and y_ok.shape[0] < n_initial:
+        return
+    if y_ok.shape[0]:
+        model.update(X_ok, y_ok)
+
+
+def is_near(x: np.ndarray, points: np.ndarray, tol: float = 1e-12) -> bool:
+    return bool(points.shape[0]) and bool(np.min(np.sum((points - x) ** 2, axis=1)) <= tol)

@@ -1,0 +1,281 @@
+"""The optimizer's state, and the one function that changes it: `OptimizerState.apply`.
+
+    history    : [Observation]  every told evaluation, in the order applied
+    pending    : [PendingPoint] asked (or `add_pending`) and not yet told or cancelled
+    X_all      : (n, c)  encoded history, failures included (c = space.n_columns)
+    X_ok, y_ok : (m, c), (m,)  encoded successful observations, their minimization targets
+    X_failed   : (f, c)  encoded failed evaluations
+    rng        : the only random generator; design, design_used: the Sobol initial design
+                 and how much of it was used
+    model      : the surrogate; a cache of `trace` (the record of its last refit and the
+                 block appends since), rebuilt from the record when it does not match it
+
+State as a fold over events (see docs/event-fold.md): every change goes through
+`apply(event)`, which looks up the applier registered for the event's class
+(`APPLIERS`; a new event kind registers its own) and then, for an event of this
+state's own worker that carries a `Checkpoint`, adopts the generator state,
+design position and surrogate record the event was computed with. Asks and
+hyperparameter fits are computed beforehand on a copy of the generator
+(`fork_rng`) and their outcome is part of the event, so a live optimizer and
+a replay of its log reach the same state by the same function.
+
+Matching a told point to its pending ask (`nearest_match`): categorical and
+integer entries must be equal; a real entry may differ from the asked value by
+`MATCH_RTOL` = 0.5 % of its magnitude, which covers rounding to 3 significant
+digits (an error of at most half a unit in the third digit, ≤ 0.5 % of any
+number with that leading digit) and is relative, so it treats log-scaled
+dimensions alike across decades. Among several matches the nearest in the unit
+cube wins. Pending points older than `pending_timeout` seconds (by the times
+stored in the events, never by the wall clock of the reader) stop being
+pending when a later event is applied, so every replay agrees.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Tell
+from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.result import Observation, Status
+from bayesopt.space import Categorical, Integer, Space
+
+__all__ = ["APPLIERS", "MATCH_RTOL", "ModelTrace", "OptimizerState", "PendingPoint", "applier",
+           "nearest_match"]
+
+MATCH_RTOL = 5e-3  # a told real value within 0.5 % of the asked one matches it
+
+E = TypeVar("E", bound=Event)
+APPLIERS: dict[type[Event], Callable[[OptimizerState, Any], None]] = {}
+
+
+def applier(kind: type[E]) -> Callable[[Callable[[OptimizerState, E], None]],
+                                        Callable[[OptimizerState, E], None]]:
+    """Register the function that applies events of class `kind` (one per class)."""
+    def register(function: Callable[[OptimizerState, E], None]) -> Callable[[OptimizerState, E], None]:
+        assert kind not in APPLIERS, f"an applier for {kind.__name__} exists"
+        APPLIERS[kind] = function
+        return function
+    return register
+
+
+@dataclass(frozen=True)
+class PendingPoint:
+    """A point being evaluated: its parameters, encoding, and the event that made it pending."""
+
+    params: dict[str, Any]
+    x: np.ndarray  # (c,) canonical encoding
+    time: float | None
+    worker: str | None
+
+
+class ModelTrace:
+    """The surrogate's record since its last refit: that refit's state and the sizes
+    reached by block appends after it (what `SurrogateModel.restore` replays)."""
+
+    def __init__(self) -> None:
+        self.refit: dict[str, Any] | None = None
+        self.chunk_ends: list[int] = []
+        self.last: dict[str, Any] | None = None  # the state recorded last
+
+    def record(self, state: Mapping[str, Any]) -> None:
+        self.last = dict(state)
+        if self.refit is None or state["fit_n"] != self.refit["fit_n"]:
+            self.refit, self.chunk_ends = dict(state), []
+        elif state["n"] > max([self.refit["fit_n"], *self.chunk_ends]):
+            self.chunk_ends.append(int(state["n"]))
+
+    @property
+    def fitted(self) -> bool:
+        return self.refit is not None and self.refit["params"] is not None and self.refit["n"] > 0
+
+
+class OptimizerState:
+    """See the module docstring. Fields are read freely; only `apply` changes them."""
+
+    def __init__(self, space: Space, *, seed: int, n_initial: int, maximize: bool,
+                 model_options: ModelOptions, worker: str,
+                 pending_timeout: float | None = None) -> None:
+        self.space, self.maximize, self.worker = space, maximize, worker
+        self.pending_timeout = pending_timeout
+        self.rng = np.random.default_rng(seed)
+        self.design = space.sobol(n_initial, self.rng)
+        self.design_used = 0
+        self.model = SurrogateModel(space.n_columns, model_options, self.rng,
+                                    warp_columns=warp_columns(space), gates=space.gates)
+        self.trace = ModelTrace()
+        self.model_stale = False  # the model does not match `trace` (after a replay)
+        self.history: list[Observation] = []
+        self.pending: list[PendingPoint] = []
+        self.expired: list[PendingPoint] = []  # timed out, still matched by a late tell
+        c = space.n_columns
+        self.X_all, self.X_ok, self.X_failed = np.empty((0, c)), np.empty((0, c)), np.empty((0, c))
+        self.y_ok = np.empty(0)
+        self.clock = -math.inf  # the latest event time applied
+        self.n_applied = 0
+
+    # ------------------------------------------------------------ the fold
+    def apply(self, event: Event) -> None:
+        """Apply one event: its kind's applier, pending expiry, and its checkpoint if ours."""
+        if event.time is not None:
+            self._expire(event.time)
+        APPLIERS[type(event)](self, event)
+        if event.checkpoint is not None and event.worker == self.worker:
+            self._adopt(event.checkpoint)
+        self.n_applied += 1
+
+    def _adopt(self, checkpoint: Checkpoint) -> None:
+        self.rng.bit_generator.state = checkpoint.rng
+        self.design_used = checkpoint.design_used
+        self.trace.record(checkpoint.model)
+        if self.model.state() != checkpoint.model:
+            self.model_stale = True
+
+    def _expire(self, now: float) -> None:
+        self.clock = max(self.clock, now)
+        keep = [p for p in self.pending if not self.is_expired(p, now)]
+        self.expired += [p for p in self.pending if self.is_expired(p, now)]
+        self.pending = keep
+
+    # ------------------------------------------------------------ queries
+    def is_expired(self, point: PendingPoint, now: float) -> bool:
+        timeout = self.pending_timeout
+        return timeout is not None and point.time is not None and now - point.time > timeout
+
+    def active_pending(self, now: float | None) -> list[PendingPoint]:
+        """The pending points that have not timed out at `now` (all of them for None)."""
+        return [p for p in self.pending if now is None or not self.is_expired(p, now)]
+
+    def was_asked(self, params: Mapping[str, Any]) -> bool:
+        """True if `params` matches a pending point or one that timed out."""
+        return any(nearest_match(self.space, params, points) is not None
+                   for points in (self.pending, self.expired))
+
+    def fork_rng(self) -> np.random.Generator:
+        """A generator in the state's generator's state, for computing an event."""
+        rng = np.random.Generator(type(self.rng.bit_generator)())
+        rng.bit_generator.state = self.rng.bit_generator.state
+        return rng
+
+    def checkpoint(self, rng: np.random.Generator, design_used: int) -> Checkpoint:
+        """The checkpoint of a computation that used `rng` and reached `design_used`
+        (the surrogate's record as it stands if the computation did not touch it)."""
+        stale = self.model_stale and self.trace.last is not None
+        model = self.trace.last if stale else self.model.state()
+        return Checkpoint(rng.bit_generator.state, design_used, model)  # type: ignore[arg-type]
+
+    def synced_model(self, rng: np.random.Generator) -> SurrogateModel:
+        """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
+        if self.model_stale:
+            model = SurrogateModel(self.space.n_columns, self.model.options, rng,
+                                   warp_columns=warp_columns(self.space), gates=self.space.gates)
+            if self.trace.fitted:
+                assert self.trace.refit is not None
+                model.restore(self.X_ok, self.y_ok, self.trace.refit, self.trace.chunk_ends)
+            self.model, self.model_stale = model, False
+        self.model.rng = rng
+        return self.model
+
+
+def warp_columns(space: Space) -> tuple[int, ...]:
+    """The encoded columns input warping applies to: all but the categoricals' one-hot ones
+    and a conditional space's activity columns (both 0/1 indicators)."""
+    binary = {int(j) for group in space.categorical_groups for j in group}
+    binary |= {int(j) for j in space.activity_columns}
+    return tuple(j for j in range(space.n_columns) if j not in binary)
+
+
+# ---------------------------------------------------------------- appliers
+@applier(Ask)
+def _apply_ask(state: OptimizerState, event: Ask) -> None:
+    _add_pending(state, event)
+
+
+@applier(Pending)
+def _apply_pending(state: OptimizerState, event: Pending) -> None:
+    _add_pending(state, event)
+
+
+@applier(Cancel)
+def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
+    for params in event.points:
+        _release(state, params)
+
+
+@applier(Tell)
+def _apply_tell(state: OptimizerState, event: Tell) -> None:
+    _observe(state, event, list(event.values), [None] * len(event.points), event.durations)
+
+
+@applier(Failure)
+def _apply_failure(state: OptimizerState, event: Failure) -> None:
+    _observe(state, event, [None] * len(event.points), list(event.errors), event.durations)
+
+
+def _add_pending(state: OptimizerState, event: Event) -> None:
+    X = state.space.encode(list(event.points))
+    state.pending += [PendingPoint(dict(p), x, event.time, event.worker)
+                      for p, x in zip(event.points, X)]
+
+
+def _release(state: OptimizerState, params: Mapping[str, Any]) -> None:
+    """Drop the pending (or timed-out) point `params` matches, if any."""
+    for points in (state.pending, state.expired):
+        index = nearest_match(state.space, params, points)
+        if index is not None:
+            del points[index]
+            return
+
+
+def _observe(state: OptimizerState, event: Event, values: list[float | None],
+             errors: list[str | None], durations: tuple[float | None, ...]) -> None:
+    """Append observations (value None = failed), stamped with the event's time, and
+    release their pending entries."""
+    points = event.points
+    X = state.space.encode(list(points))
+    seconds = durations or (None,) * len(points)
+    for params, value, error, duration in zip(points, values, errors, seconds):
+        status: Status = "failed" if value is None else "ok"
+        state.history.append(Observation(len(state.history), dict(params), value, status, error,
+                                         timestamp=event.time, duration=duration))
+        _release(state, params)
+    ok = np.array([value is not None for value in values], dtype=bool)
+    targets = np.array([v for v in values if v is not None], dtype=float)
+    state.X_all = np.concatenate([state.X_all, X])
+    state.X_ok = np.concatenate([state.X_ok, X[ok]])
+    state.y_ok = np.concatenate([state.y_ok, -targets if state.maximize else targets])
+    state.X_failed = np.concatenate([state.X_failed, X[~ok]])
+
+
+def nearest_match(space: Space, params: Mapping[str, Any], points: list[PendingPoint]) -> int | None:
+    """Index of the nearest point of `points` that `params` matches (module docstring)."""
+    best, best_distance = None, math.inf
+    x = None
+    for index, point in enumerate(points):
+        if not _matches(space, params, point.params):
+            continue
+        if x is None:
+            x = space.encode([params])[0]
+        distance = float(np.sum((point.x - x) ** 2))
+        if distance < best_distance:
+            best, best_distance = index, distance
+    return best
+
+
+def _matches(space: Space, told: Mapping[str, Any], asked: Mapping[str, Any]) -> bool:
+    if told.keys() != asked.keys():  # a conditional space: different active dimensions
+        return False
+    for dim in space.dimensions:
+        if dim.name not in told:
+            continue  # inactive in both
+        a, b = told[dim.name], asked[dim.name]  # type: ignore[index]
+        if isinstance(dim, (Categorical, Integer)):
+            if a != b:
+                return False
+        elif abs(a - b) > MATCH_RTOL * abs(b):
+            return False
+    return True

@@ -1,0 +1,149 @@
+"""Storages: an append-only log of JSON events per study, behind one small protocol.
+
+    study   : a name; a storage holds one (a JSON-lines file) or many (a database)
+    header  : a JSON object stored once per study (the format, the space, the creator's config)
+    event   : a JSON object; the events of a study are numbered 0, 1, 2, ... gaplessly in
+              append order, and `read(study, offset)` returns them from `offset` on
+
+An optimizer's state is a fold over its study's events (`bayesopt.state`), so
+"attach to a study" is "read every event and apply it", and "catch up" is
+"read from the number of events already applied". Asks are serialized under
+`lock(study)`, an exclusive lock across processes that the operating system
+(or the database server) releases when its holder dies.
+
+Storages are named by URL and looked up in a registry, so a new backend is a
+new entry, not a new branch:
+
+    run.jsonl                          -> bayesopt.storage.jsonl.JSONLStorage (one study)
+    sqlite:///study.db                 -> bayesopt.storage.sqlite.SQLiteStorage
+    postgresql://user@host:port/db     -> bayesopt.storage.postgres.PostgresStorage
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["STORAGES", "Backend", "Storage", "StorageError", "open_storage"]
+
+
+class StorageError(ValueError):
+    """A storage cannot be opened or read, or holds no such study."""
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """An append-only log of JSON events per study. Events of a study are numbered
+    0, 1, 2, ... gaplessly in append order."""
+
+    def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
+        """If `study` does not exist, store `header` (a JSON object) and return it;
+        otherwise return the stored header unchanged (the caller compares)."""
+        ...
+
+    def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
+        """The events numbered offset, offset+1, ... (JSON objects, in order).
+        Raises ValueError (not KeyError) for an unknown study."""
+        ...
+
+    def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
+        """Append the events atomically (all or none) and durably (committed/fsync'ed
+        when it returns); return the number of the first. Safe with or without
+        holding lock()."""
+        ...
+
+    def lock(self, study: str) -> AbstractContextManager[None]:
+        """An exclusive lock on the study across processes (and machines, for
+        PostgreSQL); released by the OS/server when the holder dies. Reentrant
+        within one Storage object is not required."""
+        ...
+
+    def studies(self) -> list[str]:
+        """Names of the studies held."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _whole_url(url: str, rest: str) -> str:
+    return url
+
+
+def _file_path(url: str, rest: str) -> str:
+    """``file:///tmp/run.jsonl`` -> ``/tmp/run.jsonl`` (RFC 8089: an absolute path)."""
+    return rest
+
+
+def _sqlite_path(url: str, rest: str) -> str:
+    """``sqlite:///study.db`` -> ``study.db``; ``sqlite:////tmp/study.db`` ->
+    ``/tmp/study.db`` (the convention of SQLAlchemy and Optuna)."""
+    return rest.removeprefix("/")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A storage class named "module:Class", imported only when a URL of its scheme is
+    opened (a database driver is an optional extra), and what its constructor is given:
+    `argument(url, rest)` of the URL and the part after ``scheme://``."""
+
+    target: str
+    argument: Callable[[str, str], str]
+
+
+# URL scheme -> backend. A URL without a scheme is a file path (JSON lines).
+STORAGES: dict[str, Backend] = {
+    "file": Backend("bayesopt.storage.jsonl:JSONLStorage", _file_path),
+    "sqlite": Backend("bayesopt.storage.sqlite:SQLiteStorage", _sqlite_path),
+    "postgresql": Backend("bayesopt.storage.postgres:PostgresStorage", _whole_url),
+    "postgres": Backend("bayesopt.storage.postgres:PostgresStorage", _whole_url),
+}
+
+
+def open_storage(url: str | os.PathLike[str]) -> Storage:
+    """Open the storage a URL names.
+
+    Parameters
+    ----------
+    url : str or path
+        ``run.jsonl`` (or any path) for a JSON-lines file holding one study;
+        ``sqlite:///study.db`` for SQLite; ``postgresql://user@host:port/db``
+        for PostgreSQL.
+
+    Returns
+    -------
+    Storage
+
+    Raises
+    ------
+    ValueError
+        An unknown scheme, or a backend that is not installed.
+    TypeError
+        `url` is not a string or path.
+    """
+    if not isinstance(url, (str, os.PathLike)):
+        raise TypeError(f"storage={url!r} must be a URL string or a path")
+    text = os.fspath(url)
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"storage={url!r} must be a non-empty URL or path")
+    scheme, sep, rest = text.partition("://")
+    if not sep or os.path.exists(text):  # a plain path
+        scheme, rest = "file", text
+    if scheme not in STORAGES:
+        raise ValueError(f"storage={text!r}: unknown scheme {scheme!r}; "
+                         f"expected a file path or one of {sorted(STORAGES)}")
+    backend = STORAGES[scheme]
+    argument = backend.argument(text, rest)
+    if not argument:
+        raise ValueError(f"storage={text!r} names no file")
+    module_name, class_name = backend.target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ValueError(f"storage={text!r}: the {scheme!r} backend cannot be imported "
+                         f"({error})") from None
+    storage: Storage = getattr(module, class_name)(argument)
+    return storage

@@ -1,0 +1,64 @@
+"""Argument checks and JSON encoding shared by the database storages.
+
+A study is named by a non-empty string. A header and each event are JSON objects
+(dicts with string keys) stored as compact JSON text (RFC 8259); NaN and ±inf are not
+JSON numbers and are refused rather than written as the non-standard `NaN`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Container, Mapping, Sequence
+from typing import Any
+
+_SEPARATORS = (",", ":")
+
+
+def check_study(study: Any) -> str:
+    """The study name, or TypeError/ValueError naming the bad value."""
+    if not isinstance(study, str):
+        raise TypeError(f"study={study!r} must be a str")
+    if not study or "\x00" in study:
+        raise ValueError(f"study={study!r} must be a non-empty string without NUL characters")
+    return study
+
+
+def check_not_held(storage: object, study: str, held: Container[str]) -> None:
+    """lock() is not reentrant: a second lock() of one study by one storage would wait for itself."""
+    if study in held:
+        raise RuntimeError(
+            f"study {study!r} is already locked by {storage!r} (lock() is not reentrant)"
+        )
+
+
+def check_process(storage: object, pid: int) -> None:
+    """A storage's connections belong to the process that opened them (`pid`), not to a fork."""
+    if pid != os.getpid():
+        raise RuntimeError(
+            f"{storage!r} was opened in process {pid} and cannot be used in process "
+            f"{os.getpid()} (after fork): open the storage in each process"
+        )
+
+
+def encode_object(key: str, value: Any) -> str:
+    """`value` (a JSON object) as JSON text; `key` names it in the error."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{key}={value!r} must be a dict (a JSON object)")
+    try:
+        return json.dumps(dict(value), allow_nan=False, separators=_SEPARATORS)
+    except (TypeError, ValueError) as error:  # a non-JSON value, a NaN, a non-str key
+        raise type(error)(f"{key}={value!r} is not a JSON object: {error}") from error
+
+
+def encode_events(events: Any) -> list[str]:
+    """A sequence of events (JSON objects) as JSON texts."""
+    if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Sequence):
+        raise TypeError(f"events={events!r} must be a list of dicts")
+    return [encode_object(f"events[{i}]", event) for i, event in enumerate(events)]
+
+
+def decode_object(text: str) -> dict[str, Any]:
+    value = json.loads(text)
+    assert isinstance(value, dict), f"stored JSON is not an object: {text[:80]!r}"
+    return value

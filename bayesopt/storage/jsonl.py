@@ -1,0 +1,298 @@
+"""A JSON-lines file as a storage: one study per file, one JSON object per line.
+
+    line 1      : the study's header, with its name under "study"
+    line k + 2  : event number k
+
+Two locks, both `flock(2)` (LOCK_EX), which the kernel releases when their
+holder dies — a `kill -9` never leaves a lock behind:
+
+- the *study lock* (`lock()`), on the file itself: held by an optimizer
+  while it computes and appends an ask;
+- the *append lock*, on the sidecar file ``<path>.lock``: held only for the
+  few microseconds of one append, so that a tell never waits for another
+  worker's ask to be computed.
+
+An append, under the append lock, truncates a torn tail, then writes whole
+lines in one `write(2)` on a descriptor opened with O_APPEND, then
+`fsync(2)`s: a line is either wholly there or (after a crash in the middle of
+the write) a torn tail. A torn last line is never returned by `read`; it is
+skipped with a `TruncatedJournalWarning` once no writer holds the append lock
+(a writer may be halfway through it), and the next writer truncates it.
+
+Reads are incremental: the byte position of each line already seen is kept,
+so catching up on new events reads only the new bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bayesopt.storage import StorageError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["DEFAULT_STUDY", "JSONLStorage", "TruncatedJournalWarning"]
+
+DEFAULT_STUDY = "journal"  # the name of a file's study when its header names none (format 1)
+
+
+class TruncatedJournalWarning(UserWarning):
+    """The journal's last line was cut off (a crash mid-write) and was skipped."""
+
+
+class JSONLStorage:
+    """One study in one JSON-lines file (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+            raise TypeError(f"path={path!r} must be a non-empty file path")
+        if fcntl is None:  # pragma: no cover
+            raise StorageError("a JSON-lines storage needs fcntl.flock (a POSIX system)")
+        self.path = Path(path)
+        self._fd: int | None = None
+        self._thread_lock = threading.RLock()
+        self._locked = 0  # depth of lock() held by this object
+        self._writing = False  # the append lock is held by this object
+        self._sidecar: int | None = None  # descriptor of <path>.lock
+        self._starts: list[int] = []  # byte position of each line seen (line 0: the header)
+        self._scanned = 0  # bytes up to the end of the last complete line seen
+        self._warned_tail = -1  # the torn tail last warned about (its position)
+        self._header_cache: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------ protocol
+    def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
+        _check_study(study)
+        if not isinstance(header, dict):
+            raise TypeError(f"header={header!r} must be a dict")
+        with self._thread_lock, self._append_lock(create=True):
+            if self._scan():
+                stored = self._header()
+                self._check_name(study, stored)
+                return stored
+            stored = {**header, "study": study}
+            os.ftruncate(self._descriptor(), 0)  # nothing complete: a header torn by a crash
+            self._reset()
+            self._write([stored])
+            _fsync_directory(self.path.parent)
+            self._scan()
+            return stored
+
+    def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
+        _check_study(study)
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise ValueError(f"offset={offset!r} must be a non-negative integer")
+        with self._thread_lock:
+            if not self.path.exists() or not self._scan():
+                raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
+            self._check_name(study, self._header())
+            first = offset + 1
+            if first >= len(self._starts):
+                return []
+            return [self._parse(line, first + i)
+                    for i, line in enumerate(self._lines(self._starts[first]))]
+
+    def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
+        _check_study(study)
+        if isinstance(events, dict) or not all(isinstance(e, dict) for e in events):
+            raise TypeError("events must be a sequence of dicts")
+        with self._thread_lock:
+            if not self.path.exists():
+                raise StorageError(f"{str(self.path)!r} does not exist")
+            with self._append_lock():
+                return self._append_locked(study, events)
+
+    def _append_locked(self, study: str, events: Sequence[dict[str, Any]]) -> int:
+        if not self._scan():
+            raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
+        self._check_name(study, self._header())
+        self._drop_torn_tail()
+        number = len(self._starts) - 1
+        if events:
+            self._write(events)
+        return number
+
+    @contextmanager
+    def lock(self, study: str) -> Iterator[None]:
+        """flock(LOCK_EX) on the file, and a thread lock for the threads of this process."""
+        _check_study(study)
+        with self._thread_lock:
+            if not self.path.exists():
+                raise StorageError(f"{str(self.path)!r} does not exist")
+            fd = self._descriptor()
+            if not self._locked:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            self._locked += 1
+            try:
+                yield
+            finally:
+                self._locked -= 1
+                if not self._locked:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def header(self, study: str) -> dict[str, Any]:
+        """The stored header of `study` (this file's one study), without creating it."""
+        _check_study(study)
+        with self._thread_lock:
+            if not self.path.exists() or not self._scan():
+                raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
+            header = self._header()
+            self._check_name(study, header)
+            return dict(header)
+
+    def studies(self) -> list[str]:
+        with self._thread_lock:
+            if not self.path.exists() or not self._scan():
+                return []
+            return [str(self._header().get("study", DEFAULT_STUDY))]
+
+    def close(self) -> None:
+        with self._thread_lock:
+            for fd in (self._fd, self._sidecar):
+                if fd is not None:
+                    os.close(fd)
+            self._fd = self._sidecar = None
+
+    # ------------------------------------------------------------ the append lock
+    @contextmanager
+    def _append_lock(self, create: bool = False) -> Iterator[None]:
+        """flock(LOCK_EX) on <path>.lock for the duration of one write (thread lock held)."""
+        self._descriptor(create)  # the data file first: a missing file is not created here
+        if self._sidecar is None:
+            self._sidecar = os.open(self._sidecar_path(), os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._sidecar, fcntl.LOCK_EX)
+        self._writing = True
+        try:
+            yield
+        finally:
+            self._writing = False
+            fcntl.flock(self._sidecar, fcntl.LOCK_UN)
+
+    def _sidecar_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    # ------------------------------------------------------------ helpers
+    def _descriptor(self, create: bool = False) -> int:
+        if self._fd is None:
+            flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
+            try:
+                self._fd = os.open(self.path, flags, 0o644)
+            except PermissionError:  # a read-only file can still be read and locked
+                self._fd = os.open(self.path, os.O_RDONLY)
+        return self._fd
+
+    def _reset(self) -> None:
+        self._starts, self._scanned, self._warned_tail = [], 0, -1
+        self._header_cache = None
+
+    def _scan(self) -> int:
+        """Index the complete lines added since the last scan; the number of lines."""
+        size = self.path.stat().st_size
+        if size < self._scanned:  # the file was replaced or shortened below what was seen
+            self._reset()
+        with open(self.path, "rb") as handle:
+            handle.seek(self._scanned)
+            data = handle.read()
+        end = data.rfind(b"\n") + 1
+        position = self._scanned
+        for line in data[:end].split(b"\n")[:-1]:
+            if line.strip():
+                self._starts.append(position)
+            position += len(line) + 1
+        self._scanned += end
+        if data[end:].strip():
+            self._torn_tail(self._scanned)
+        return len(self._starts)
+
+    def _torn_tail(self, position: int) -> None:
+        """Warn once about a torn last line, unless a writer may still be writing it."""
+        if position == self._warned_tail or not (self._writing or self._no_writer()):
+            return
+        self._warned_tail = position
+        warnings.warn(
+            f"journal {str(self.path)!r}: the last line is incomplete (the process was "
+            "probably killed while writing it) and is skipped", TruncatedJournalWarning,
+            stacklevel=5,
+        )
+
+    def _no_writer(self) -> bool:
+        """True if no process holds the append lock (tested by taking and releasing it)."""
+        try:
+            fd = os.open(self._sidecar_path(), os.O_RDONLY)
+        except FileNotFoundError:  # never written by this version: no writer now either
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)  # closing the descriptor also releases a lock taken on it
+        return True
+
+    def _drop_torn_tail(self) -> None:
+        if self.path.stat().st_size > self._scanned:
+            os.ftruncate(self._descriptor(), self._scanned)
+
+    def _lines(self, start: int) -> list[bytes]:
+        with open(self.path, "rb") as handle:
+            handle.seek(start)
+            data = handle.read(self._scanned - start)
+        return [line for line in data.split(b"\n")[:-1] if line.strip()]
+
+    def _header(self) -> dict[str, Any]:
+        if self._header_cache is None:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._starts[0])
+                self._header_cache = self._parse(handle.readline(), 0)
+        return self._header_cache
+
+    def _parse(self, line: bytes, number: int) -> dict[str, Any]:
+        try:
+            value = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise StorageError(f"journal {str(self.path)!r}, line {number + 1}: not valid JSON "
+                               f"({error})") from None
+        if not isinstance(value, dict):
+            raise StorageError(f"journal {str(self.path)!r}, line {number + 1}: "
+                               "expected a JSON object")
+        return value
+
+    def _check_name(self, study: str, header: dict[str, Any]) -> None:
+        stored = header.get("study", DEFAULT_STUDY)
+        if "study" in header and stored != study:
+            raise StorageError(f"{str(self.path)!r} holds the study {stored!r}, not {study!r} "
+                               "(a JSON-lines file holds one study)")
+
+    def _write(self, objects: Sequence[dict[str, Any]]) -> None:
+        text = "".join(json.dumps(o, allow_nan=False, separators=(",", ":")) + "\n"
+                       for o in objects)
+        data = text.encode("utf-8")
+        fd = self._descriptor()
+        written = 0
+        while written < len(data):  # one write(2) in practice; a short write goes on
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+
+
+def _check_study(study: str) -> None:
+    if not isinstance(study, str) or not study:
+        raise ValueError(f"study={study!r} must be a non-empty string")
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a new file's directory entry durable as well as its contents (fsync(2) on
+    the directory, POSIX)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

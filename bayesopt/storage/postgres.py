@@ -1,0 +1,332 @@
+"""PostgreSQL storage: many studies in one database, shared by processes on many machines.
+
+Tables (created if absent, under a transaction-scoped advisory lock, so processes
+starting together do not race on `CREATE TABLE IF NOT EXISTS`)
+    bayesopt_studies(name PRIMARY KEY, header json, next_seq)    next_seq: the next number
+    bayesopt_events(study, seq, uid UNIQUE, body json, PRIMARY KEY (study, seq))
+
+Append. One transaction: `SELECT next_seq ... FOR UPDATE` takes the study's row
+lock, which serializes the appenders of one study, then the events are inserted
+as next_seq, next_seq + 1, ... and next_seq is advanced. A rolled-back append
+leaves no trace, so numbering is gapless. Each event carries a uuid4 made by the
+client before the first attempt. When the connection drops (server restart,
+network), the client reconnects — at most `reconnect_attempts` times, waiting
+0.05 s, 0.1 s, ... (capped at 2 s) — takes the row lock (so a COMMIT still in
+flight on the old session has finished) and looks its first event's uid up:
+found means the COMMIT whose answer was lost had succeeded, and its number is
+returned; otherwise the append is retried. UNIQUE(uid) makes a second copy of an
+event impossible in any case. After the last attempt a ConnectionError says so.
+
+Study lock. `pg_advisory_lock(namespace, key(study))` on a dedicated session
+connection: the server releases it when the holder's session ends (process
+killed, machine lost). A server restart ends the session too, so every read or
+append under the lock first checks that its connection is alive and, if it is
+not, reconnects and re-acquires the lock (with a warning: another worker may have
+held it meanwhile).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+try:
+    import psycopg
+    from psycopg import errors as pg_errors
+    from psycopg.conninfo import conninfo_to_dict
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "PostgresStorage needs psycopg 3: pip install 'bayesopt[postgresql]'"
+    ) from missing
+
+from bayesopt.storage import codec
+from bayesopt.validation import check_count
+
+T = TypeVar("T")
+
+_NAMESPACE = int.from_bytes(b"bayo", "big")  # first key of every study lock (int4)
+_FIRST_WAIT = 0.05  # seconds before the first reconnect; doubles up to _MAX_WAIT
+_MAX_WAIT = 2.0
+_CONNECT_TIMEOUT = 10  # seconds, libpq's connect_timeout where the URL sets none
+# errors after which the session is gone and a new connection may succeed
+_DROPPED = (pg_errors.AdminShutdown, pg_errors.CrashShutdown, pg_errors.CannotConnectNow)
+
+_SCHEMA = (
+    (
+        "CREATE TABLE IF NOT EXISTS bayesopt_studies ("
+        " name text PRIMARY KEY, header json NOT NULL, next_seq bigint NOT NULL DEFAULT 0)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS bayesopt_events ("
+        " study text NOT NULL REFERENCES bayesopt_studies (name), seq bigint NOT NULL,"
+        " uid uuid NOT NULL UNIQUE, body json NOT NULL, PRIMARY KEY (study, seq))"
+    ),
+)
+
+Connection = psycopg.Connection[Any]
+
+
+def _lock_key(study: str) -> tuple[int, int]:
+    """The advisory-lock key pair of a study: a fixed namespace and 31 bits of sha256(name)."""
+    return _NAMESPACE, int.from_bytes(hashlib.sha256(study.encode()).digest()[:4], "big") >> 1
+
+
+def _parse(url: str) -> dict[str, Any]:
+    """The connection parameters of `url` (a URL or a libpq key=value string)."""
+    try:
+        return conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise ValueError(f"url is not a PostgreSQL connection string: {error}") from error
+
+
+def _describe(parts: dict[str, Any]) -> str:
+    """The connection parameters without the password, for messages."""
+    user, host = parts.get("user", ""), parts.get("host", "")
+    return f"postgresql://{user}@{host}:{parts.get('port', '')}/{parts.get('dbname', '')}"
+
+
+class PostgresStorage:
+    """Studies in the PostgreSQL database at `url` (`postgresql://user@host:port/db`).
+
+    A dropped connection is re-established up to `reconnect_attempts` times per
+    operation before a ConnectionError is raised. A connection attempt gives up
+    after 10 s, unless the URL sets its own `connect_timeout`.
+    """
+
+    def __init__(self, url: str, *, reconnect_attempts: int = 8) -> None:
+        if not isinstance(url, str):
+            raise TypeError(f"url={url!r} must be a str")
+        parts = _parse(url)
+        self._name = _describe(parts)
+        self._url = url
+        self._timeout = None if "connect_timeout" in parts else _CONNECT_TIMEOUT  # None: the URL's
+        self._attempts = check_count("reconnect_attempts", reconnect_attempts)
+        self._mutex = threading.RLock()
+        self._pid = os.getpid()
+        self._closed = False
+        self._data: Connection | None = None
+        self._locks: Connection | None = None  # the session holding the advisory locks
+        self._held: dict[str, tuple[int, int]] = {}
+        self._run(self._create_schema, "creating the schema")
+
+    def __repr__(self) -> str:
+        return f"PostgresStorage({self._name!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its arguments: the copy opens its own connections."""
+        return (_reopen, (self._url, self._attempts))
+
+    # --- the Storage protocol ---
+
+    def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
+        """Store `header` for a new `study` and return it, or return the stored header."""
+        name, text = codec.check_study(study), codec.encode_object("header", header)
+
+        def create(conn: Connection, retry: bool) -> str:
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO bayesopt_studies (name, header) VALUES (%s, %s::json)"
+                    " ON CONFLICT (name) DO NOTHING",
+                    (name, text),
+                )
+                row = conn.execute(
+                    "SELECT header::text FROM bayesopt_studies WHERE name = %s", (name,)
+                ).fetchone()
+            assert row is not None, "the study row vanished inside its transaction"
+            return str(row[0])
+
+        return codec.decode_object(self._run(create, f"creating study {name!r}"))
+
+    def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
+        """Events number `offset`, `offset + 1`, ... of `study`, in order."""
+        name, first = codec.check_study(study), check_count("offset", offset)
+
+        def fetch(conn: Connection, retry: bool) -> list[tuple[int, str]]:
+            rows = conn.execute(
+                "SELECT seq, body::text FROM bayesopt_events"
+                " WHERE study = %s AND seq >= %s ORDER BY seq",
+                (name, first),
+            ).fetchall()
+            if not rows:
+                _require_study(conn, name)
+            return rows
+
+        self._keep_lock(name)
+        rows = self._run(fetch, f"reading study {name!r}")
+        assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
+        return [codec.decode_object(body) for _, body in rows]
+
+    def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
+        """Append `events` in one transaction; return the number of the first.
+
+        An empty `events` appends nothing and returns the number the next event gets.
+        """
+        name, bodies = codec.check_study(study), codec.encode_events(events)
+        uids = [uuid.uuid4() for _ in bodies]
+
+        def insert(conn: Connection, retry: bool) -> int:
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT next_seq FROM bayesopt_studies WHERE name = %s FOR UPDATE", (name,)
+                ).fetchone()  # waits for an append still committing on a dropped session
+                if row is None:
+                    _require_study(conn, name)
+                if retry and uids:  # did the attempt whose connection dropped commit?
+                    done = conn.execute(
+                        "SELECT seq FROM bayesopt_events WHERE uid = %s", (uids[0],)
+                    ).fetchone()
+                    if done is not None:
+                        return int(done[0])
+                first = int(row[0]) if row else 0
+                with conn.cursor() as cursor:
+                    cursor.executemany(
+                        "INSERT INTO bayesopt_events (study, seq, uid, body)"
+                        " VALUES (%s, %s, %s, %s::json)",
+                        [(name, first + i, u, b) for i, (u, b) in enumerate(zip(uids, bodies))],
+                    )
+                conn.execute(
+                    "UPDATE bayesopt_studies SET next_seq = %s WHERE name = %s",
+                    (first + len(bodies), name),
+                )
+            return first
+
+        self._keep_lock(name)
+        return self._run(insert, f"appending to study {name!r}")
+
+    @contextmanager
+    def lock(self, study: str) -> Iterator[None]:
+        """Exclusive lock on `study` across machines: a session advisory lock."""
+        name = codec.check_study(study)
+        codec.check_not_held(self, name, self._held)
+        key = _lock_key(name)
+        self._run(
+            lambda conn, retry: self._acquire(conn, key), f"locking study {name!r}", locks=True
+        )
+        self._held[name] = key
+        try:
+            yield
+        finally:
+            del self._held[name]
+            self._release(key)
+
+    def studies(self) -> list[str]:
+        """Names of the studies in the database, sorted."""
+
+        def names(conn: Connection, retry: bool) -> list[str]:
+            rows = conn.execute("SELECT name FROM bayesopt_studies ORDER BY name").fetchall()
+            return [str(row[0]) for row in rows]
+
+        return self._run(names, "listing studies")
+
+    def close(self) -> None:
+        """Close both connections (idempotent), releasing any lock still held."""
+        with self._mutex:
+            self._closed = True
+            if self._pid == os.getpid():
+                for conn in (self._data, self._locks):
+                    if conn is not None:
+                        conn.close()
+            self._data = self._locks = None
+
+    # --- connections, retries and locks ---
+
+    def _run(self, body: Callable[[Connection, bool], T], what: str, *, locks: bool = False) -> T:
+        """`body(connection, retry)`, reconnecting after a dropped connection (bounded)."""
+        wait, last = _FIRST_WAIT, None
+        for attempt in range(self._attempts + 1):
+            with self._mutex:
+                try:
+                    return body(self._connection(locks=locks), attempt > 0)
+                except psycopg.OperationalError as error:
+                    if not self._dropped(error, locks=locks):
+                        raise
+                    last = error
+            if attempt < self._attempts:
+                time.sleep(wait)
+                wait = min(2 * wait, _MAX_WAIT)
+        raise ConnectionError(
+            f"{self!r}: {what} failed; the connection to the server was lost and "
+            f"reconnect_attempts={self._attempts} reconnections failed (last error: {last})"
+        ) from last
+
+    def _connection(self, *, locks: bool) -> Connection:
+        codec.check_process(self, self._pid)
+        if self._closed:
+            raise ValueError(f"operation on a closed {self!r}")
+        conn = self._locks if locks else self._data
+        if conn is None:
+            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout)
+            if not locks:
+                self._data = conn
+            else:
+                self._locks = conn
+                if self._held:
+                    self._reacquire(conn)
+        return conn
+
+    def _dropped(self, error: psycopg.OperationalError, *, locks: bool) -> bool:
+        """True if `error` lost the session; the dead connection is then forgotten."""
+        conn = self._locks if locks else self._data
+        if conn is not None and not conn.broken and not isinstance(error, _DROPPED):
+            return False  # a live session: an error of the statement, not of the link
+        if conn is not None:
+            conn.close()
+        if locks:
+            self._locks = None
+        else:
+            self._data = None
+        return True
+
+    @staticmethod
+    def _acquire(conn: Connection, *keys: tuple[int, int]) -> None:
+        for key in keys:
+            conn.execute("SELECT pg_advisory_lock(%s, %s)", key)
+
+    def _release(self, key: tuple[int, int]) -> None:
+        with self._mutex:
+            conn = self._locks
+            if conn is None or self._closed or self._pid != os.getpid():
+                return  # no session, no lock
+            try:
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+            except psycopg.OperationalError as error:
+                if not self._dropped(error, locks=True):
+                    raise  # the session is gone with its locks otherwise
+
+    def _keep_lock(self, study: str) -> None:
+        """If `study` is locked here, make sure the session holding the lock is alive."""
+        if study in self._held:
+            self._run(lambda conn, retry: conn.execute("SELECT 1"), "checking the lock", locks=True)
+
+    def _reacquire(self, conn: Connection) -> None:
+        """Take the locks of a lost session again on its replacement `conn`."""
+        warnings.warn(
+            f"{self!r}: the connection holding the study locks dropped; re-acquiring the locks "
+            f"of {sorted(self._held)} (another process may have held them meanwhile)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        self._acquire(conn, *self._held.values())
+
+    @staticmethod
+    def _create_schema(conn: Connection, retry: bool) -> None:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_NAMESPACE,))
+            for statement in _SCHEMA:
+                conn.execute(statement)
+
+
+def _require_study(conn: Connection, name: str) -> None:
+    if conn.execute("SELECT 1 FROM bayesopt_studies WHERE name = %s", (name,)).fetchone() is None:
+        raise ValueError(f"study={name!r} does not exist in this storage")
+
+
+def _reopen(url: str, reconnect_attempts: int) -> PostgresStorage:
+    return PostgresStorage(url, reconnect_attempts=reconnect_attempts)

@@ -1,0 +1,260 @@
+"""SQLite storage: many studies in one database file, shared by the processes of one machine.
+
+Tables
+    studies(name TEXT PRIMARY KEY, header TEXT)         header: a JSON object
+    events(study, seq, body, PRIMARY KEY (study, seq))  seq = 0, 1, 2, ... per study
+
+Transactions. The database runs in WAL mode (readers never block the writer, the
+writer never blocks readers) with `synchronous=FULL`, so the WAL is fsync'ed at every
+commit and an append is durable when it returns. Every write is a `BEGIN IMMEDIATE`
+transaction, which takes the database's write lock before it reads: the next number,
+`max(seq) + 1`, is read and used under one lock, so numbering is gapless and an
+append of several events is all or nothing.
+
+Contention. SQLite's busy handler waits up to `_BUSY_TIMEOUT` for the write lock;
+an operation still refused ("database is locked", SQLITE_BUSY/SQLITE_LOCKED) is
+rolled back and retried with capped exponential backoff and jitter until `timeout`
+seconds have passed, and only then fails, with a TimeoutError naming the file.
+
+Study lock. `flock(2)` on a sidecar file `<db>.locks/<sha256(study)>`. The kernel
+releases it when its holder's process dies (kill -9 included), and it is not a
+database lock, so other processes append while it is held. Lock files are never
+deleted (deleting a lock file others may hold is the classic lock-file race).
+POSIX only (fcntl).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bayesopt.storage import codec
+from bayesopt.validation import check_count, check_nonnegative
+
+T = TypeVar("T")
+
+_BUSY_TIMEOUT = 1.0  # seconds SQLite's own busy handler waits per attempt
+_FIRST_BACKOFF = 0.01  # seconds before the first retry; doubles up to _MAX_BACKOFF
+_MAX_BACKOFF = 0.5
+_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS studies (name TEXT PRIMARY KEY, header TEXT NOT NULL)",
+    (
+        "CREATE TABLE IF NOT EXISTS events ("
+        " study TEXT NOT NULL REFERENCES studies(name), seq INTEGER NOT NULL, body TEXT NOT NULL,"
+        " PRIMARY KEY (study, seq)) WITHOUT ROWID"
+    ),
+)
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """True for SQLITE_BUSY/SQLITE_LOCKED (extended codes included), the retryable errors."""
+    code = getattr(error, "sqlite_errorcode", None)  # Python >= 3.11
+    if code is not None:
+        return code & 0xFF in _BUSY_CODES
+    message = str(error)
+    return "locked" in message or "busy" in message
+
+
+def _check_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path={path!r} must be a str or os.PathLike")
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text or text == ":memory:" or text.startswith("file:"):
+        raise ValueError(f"path={path!r} must name a database file (shared storage needs a file)")
+    resolved = Path(text).absolute()
+    if not resolved.parent.is_dir():
+        raise ValueError(f"path={path!r}: directory {str(resolved.parent)!r} does not exist")
+    return resolved
+
+
+class SQLiteStorage:
+    """Studies in the SQLite database file `path` (created if absent).
+
+    `timeout` is how long, in seconds, an operation keeps retrying while other
+    processes hold the database before a TimeoutError is raised.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 120.0) -> None:
+        self._path = _check_path(path)
+        self._timeout = check_nonnegative("timeout", timeout)
+        self._mutex = threading.Lock()  # one connection, used by one thread at a time
+        self._held: set[str] = set()
+        self._pid = os.getpid()
+        self._conn: sqlite3.Connection | None = None
+        self._conn = self._retrying(self._open)
+
+    def __repr__(self) -> str:
+        return f"SQLiteStorage({str(self._path)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its arguments: the copy opens its own connection."""
+        return (_reopen, (str(self._path), self._timeout))
+
+    # --- the Storage protocol ---
+
+    def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
+        """Store `header` for a new `study` and return it, or return the stored header."""
+        name, text = codec.check_study(study), codec.encode_object("header", header)
+
+        def create(conn: sqlite3.Connection) -> str:
+            row = conn.execute("SELECT header FROM studies WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                return str(row[0])
+            conn.execute("INSERT INTO studies (name, header) VALUES (?, ?)", (name, text))
+            return text
+
+        return codec.decode_object(self._transaction(create, write=True))
+
+    def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
+        """Events number `offset`, `offset + 1`, ... of `study`, in order."""
+        name, first = codec.check_study(study), check_count("offset", offset)
+
+        def fetch(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+            self._require_study(conn, name)
+            return conn.execute(
+                "SELECT seq, body FROM events WHERE study = ? AND seq >= ? ORDER BY seq",
+                (name, first),
+            ).fetchall()
+
+        rows = self._transaction(fetch, write=False)
+        assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
+        return [codec.decode_object(body) for _, body in rows]
+
+    def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
+        """Append `events` in one transaction; return the number of the first.
+
+        An empty `events` appends nothing and returns the number the next event gets.
+        """
+        name, bodies = codec.check_study(study), codec.encode_events(events)
+
+        def insert(conn: sqlite3.Connection) -> int:
+            self._require_study(conn, name)
+            (first,) = conn.execute(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE study = ?", (name,)
+            ).fetchone()
+            conn.executemany(
+                "INSERT INTO events (study, seq, body) VALUES (?, ?, ?)",
+                [(name, first + i, body) for i, body in enumerate(bodies)],
+            )
+            return int(first)
+
+        return self._transaction(insert, write=True)
+
+    @contextmanager
+    def lock(self, study: str) -> Iterator[None]:
+        """Exclusive lock on `study` across processes: flock on its sidecar file."""
+        name = codec.check_study(study)
+        codec.check_not_held(self, name, self._held)
+        self._connection()  # refuses a closed or inherited storage
+        folder = self._path.with_name(self._path.name + ".locks")
+        folder.mkdir(exist_ok=True)
+        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+        fd = os.open(folder / digest, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._held.add(name)
+            try:
+                yield
+            finally:
+                self._held.discard(name)
+        finally:
+            os.close(fd)  # closing the only descriptor releases the flock
+
+    def studies(self) -> list[str]:
+        """Names of the studies in the database, sorted."""
+
+        def names(conn: sqlite3.Connection) -> list[str]:
+            return [row[0] for row in conn.execute("SELECT name FROM studies ORDER BY name")]
+
+        return self._transaction(names, write=False)
+
+    def close(self) -> None:
+        """Close the connection (idempotent); the storage cannot be used afterwards."""
+        with self._mutex:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    # --- connection and transactions ---
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            if mode != "wal":
+                raise ValueError(f"path={str(self._path)!r}: SQLite cannot use WAL here ({mode!r})")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        codec.check_process(self, self._pid)
+        if self._conn is None:
+            raise ValueError(f"operation on a closed {self!r}")
+        return self._conn
+
+    def _transaction(self, body: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+        """Run `body` in one transaction (IMMEDIATE when it writes), retried while busy."""
+
+        def once() -> T:
+            with self._mutex:
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    result = body(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.rollback()
+                    raise
+                return result
+
+        return self._retrying(once)
+
+    def _retrying(self, operation: Callable[[], T]) -> T:
+        """`operation()`, retried with capped exponential backoff while the database is busy."""
+        deadline = time.monotonic() + self._timeout
+        backoff = _FIRST_BACKOFF
+        while True:
+            try:
+                return operation()
+            except sqlite3.OperationalError as error:
+                remaining = deadline - time.monotonic()
+                if not _is_busy(error):
+                    raise
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"{self!r}: the database stayed locked by other processes for "
+                        f"timeout={self._timeout} s ({error})"
+                    ) from error
+            time.sleep(min(remaining, backoff * random.uniform(0.5, 1.0)))
+            backoff = min(2 * backoff, _MAX_BACKOFF)
+
+    @staticmethod
+    def _require_study(conn: sqlite3.Connection, name: str) -> None:
+        if conn.execute("SELECT 1 FROM studies WHERE name = ?", (name,)).fetchone() is None:
+            raise ValueError(f"study={name!r} does not exist in this storage")
+
+
+def _reopen(path: str, timeout: float) -> SQLiteStorage:
+    return SQLiteStorage(path, timeout=timeout)

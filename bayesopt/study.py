@@ -1,0 +1,143 @@
+"""An optimizer's link to its study in a storage: create or attach, catch up, append.
+
+    storage : a `bayesopt.storage.Storage` (a JSON-lines file, SQLite, PostgreSQL)
+    study   : the study's name in it
+    seen    : how many of the study's events this optimizer's state has applied
+
+Catching up reads the events numbered `seen`, `seen + 1`, ... and applies
+each through `OptimizerState.apply`; committing an event of one's own
+appends it and applies it the same way (after any events another writer
+appended first), so the state always equals the fold of the study's events
+in storage order. A journal (``journal=path``) is a link with one writer,
+which never reads back (the events are its own), and which also stores each
+event's checkpoint, so that `Optimizer.resume` restores the generator and the
+surrogate instead of recomputing them; a shared study stores facts only,
+since every worker keeps its own generator and surrogate.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from bayesopt.events import Event, from_record, to_record
+from bayesopt.journal import (
+    JOURNAL_FORMAT,
+    JOURNAL_VERSION,
+    JournalError,
+    check_header,
+    first_difference,
+    space_to_json,
+)
+from bayesopt.space import Space
+from bayesopt.state import OptimizerState
+from bayesopt.storage import Storage, StorageError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["StudyLink", "apply_record", "last_writer", "make_header"]
+
+
+def make_header(space: Space, config: Mapping[str, Any],
+                extras: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A new study's header: format, version, library version, space, creator's settings,
+    and `extras` for readers (the creator's fingerprint and resolved settings)."""
+    from bayesopt import __version__
+
+    return {"journal": JOURNAL_FORMAT, "version": JOURNAL_VERSION, "library": __version__,
+            "space": space_to_json(space), "config": dict(config), **(extras or {})}
+
+
+class StudyLink:
+    """See the module docstring."""
+
+    def __init__(self, storage: Storage, study: str, name: str, *, with_state: bool) -> None:
+        self.storage, self.study, self.name = storage, study, name
+        self.with_state = with_state
+        self.seen = 0
+
+    @classmethod
+    def attach(cls, storage: Storage, study: str, space: Space, config: Mapping[str, Any],
+               name: str, *, with_state: bool,
+               extras: Mapping[str, Any] | None = None) -> StudyLink:
+        """Create `study` with this space, or attach to it if its space is equal."""
+        header = wrap_errors(name, lambda: storage.create_or_attach(
+            study, make_header(space, config, extras)))
+        check_header(header, name)
+        difference = first_difference(header["space"], space)
+        if difference is not None:
+            raise JournalError(f"{name} was written for another space: {difference}")
+        stored = header["config"]["maximize"]
+        if stored != config["maximize"]:  # the direction belongs to the study, like its space
+            raise JournalError(f"{name} {'maximizes' if stored else 'minimizes'} its objective; "
+                               f"attach with maximize={stored}, not {config['maximize']}")
+        return cls(storage, study, name, with_state=with_state)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        with self.storage.lock(self.study):
+            yield
+
+    def catch_up(self, state: OptimizerState, until: int | None = None) -> int:
+        """Apply the study's events from `seen` on (up to number `until`, excluded);
+        the number applied. A journal has one writer, whose events are all applied
+        already: it reads nothing."""
+        if self.with_state:
+            return 0
+        records = wrap_errors(self.name, lambda: self.storage.read(self.study, self.seen))
+        if until is not None:
+            records = records[: max(0, until - self.seen)]
+        for record in records:
+            apply_record(state, record, self.name, self.seen)
+            self.seen += 1
+        return len(records)
+
+    def commit(self, state: OptimizerState, event: Event) -> None:
+        """Append `event` and apply it after any events appended before it."""
+        record = to_record(event, state.space, self.with_state)
+        number = wrap_errors(self.name, lambda: self.storage.append(self.study, [record]))
+        self.catch_up(state, until=number)  # a shared study: what others appended first
+        state.apply(event)
+        self.seen = number + 1
+
+    def close(self) -> None:
+        self.storage.close()
+
+
+def apply_record(state: OptimizerState, record: Mapping[str, Any], name: str, number: int) -> None:
+    """Parse one stored event and apply it; any defect raises JournalError naming the event."""
+    try:
+        state.apply(from_record(record, state.space))
+    except JournalError as error:
+        raise JournalError(f"{name}, event {number}: {error}") from None
+    except (KeyError, TypeError, ValueError, OverflowError, IndexError) as error:
+        raise JournalError(f"{name} is corrupt at event {number}: "
+                           f"{type(error).__name__}: {error}") from None
+
+
+def last_writer(records: list[dict[str, Any]]) -> str | None:
+    """The worker of the last event that stored a checkpoint (whose state a resume adopts)."""
+    for record in reversed(records):
+        if record.get("state") is not None:
+            worker = record.get("worker")
+            return worker if isinstance(worker, str) else None
+    return None
+
+
+def wrap_errors(name: str, call: Callable[[], Any]) -> Any:
+    """Run a storage call; its StorageError (or OSError) becomes a JournalError naming `name`."""
+    try:
+        return call()
+    except JournalError:
+        raise
+    except (StorageError, OSError) as error:
+        raise JournalError(f"{name}: {error}") from None
+
+
+def describe(path_or_url: str | os.PathLike[str], study: str | None = None) -> str:
+    """How messages name a storage: "journal 'run.jsonl'" or "study 'a' in 'sqlite:///x'"."""
+    where = repr(os.fspath(path_or_url))
+    return f"journal {where}" if study is None else f"study {study!r} in {where}"

@@ -1,0 +1,77 @@
+"""CPU cost of one ask with the model options of issue 17, against the MAP default.
+
+    python -m bench.model_options_cost [--sizes 50,100] [--steps 3] [--out FILE]
+
+For Hartmann-6 (d = 6) and each n: tell n random observations at once, then
+time `--steps` consecutive ask+tell steps in CPU seconds (`time.process_time`,
+one BLAS and one Numba thread). Below n = 200 the hyperparameters are refit
+after every tell (`ModelOptions.refit_every_step_until`), so a step is one
+refit (MAP fit, or a slice-sampling chain) plus one acquisition optimization.
+Variants: the default (MAP), `hyperparameters="mcmc"` with its default chain
+(20 burn-in sweeps, 10 samples one every 2 sweeps), `input_warping=True`, and
+both. The table is printed and written to `--out` (default: none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bayesopt import Optimizer, OptimizerOptions
+from bayesopt.model import ModelOptions
+from bayesopt.test_functions import Hartmann6
+from bench.arguments import positive_int
+from kernels.threads import numeric_threads
+
+VARIANTS = {
+    "map (default)": ModelOptions(),
+    "mcmc": ModelOptions(hyperparameters="mcmc"),
+    "input warping": ModelOptions(input_warping=True),
+    "mcmc + warping": ModelOptions(hyperparameters="mcmc", input_warping=True),
+}
+
+
+def step_seconds(model: ModelOptions, n: int, steps: int, seed: int = 0) -> float:
+    """Mean CPU seconds of an ask+tell step after n random observations."""
+    f = Hartmann6()
+    opt = Optimizer(f.space, seed=seed, options=OptimizerOptions(model=model))
+    X = np.random.default_rng(seed).random((n, 6))
+    opt.tell([dict(zip(f.names, map(float, x))) for x in X], [float(v) for v in f(X)])
+    start = time.process_time()
+    for _ in range(steps):
+        params = opt.ask()
+        opt.tell(params, float(f(params)))
+    return (time.process_time() - start) / steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="50,100", help="observations before timing")
+    parser.add_argument("--steps", type=positive_int, default=3, help="timed steps per size")
+    parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    args = parser.parse_args(argv)
+    sizes = [positive_int(s) for s in args.sizes.split(",")]
+    lines = ["| variant | " + " | ".join(f"n = {n}: s/step (× MAP)" for n in sizes) + " |",
+             "|---|" + "---:|" * len(sizes)]
+    base: dict[int, float] = {}
+    with numeric_threads(0):  # single-threaded Numba and BLAS for small n
+        for name, model in VARIANTS.items():
+            cells = []
+            for n in sizes:
+                seconds = step_seconds(model, n, args.steps)
+                base.setdefault(n, seconds)
+                cells.append(f"{seconds:.2f} ({seconds / base[n]:.1f}×)")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            print(lines[-1], flush=True)
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""A throwaway PostgreSQL server for the tests and the storage bench, and a TCP fault injector.
+
+`PostgresServer.start()` runs Debian's (or PATH's) `initdb` into a temporary folder and
+`pg_ctl start` on a free port of 127.0.0.1 (its Unix socket in that folder too), as
+an unprivileged user when run as root (initdb refuses root). Nothing outside the
+folder is touched; `stop()` removes it.
+
+`DropAfterCommit` is a TCP proxy in front of the server that forwards everything, but
+when armed, lets one COMMIT through, waits for the server's answer and then closes
+the client's connection instead of delivering it: the commit happened, the client
+cannot know.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+
+def find_binaries() -> tuple[Path | None, str]:
+    """The folder holding initdb and pg_ctl, or None and where it was looked for."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version, reverse=True)
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(str(Path(on_path).parent))
+    for folder in candidates:
+        if all((Path(folder) / tool).is_file() for tool in ("initdb", "pg_ctl")):
+            return Path(folder), folder
+    return None, "no initdb and pg_ctl in /usr/lib/postgresql/*/bin or on PATH"
+
+
+def _version(folder: str) -> int:
+    name = Path(folder).parent.name
+    return int(name) if name.isdigit() else 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PostgresServer:
+    """One PostgreSQL cluster in a temporary folder, on 127.0.0.1:`port`."""
+
+    def __init__(self, binaries: Path, *, durable: bool = False) -> None:
+        self.binaries = binaries
+        self.durable = durable  # fsync on; off for tests, where only clean restarts happen
+        self.root = Path(tempfile.mkdtemp(prefix="bayesopt-pg-"))
+        self.port = _free_port()
+        self._user = self._unprivileged_user()
+        if self._user is not None:
+            os.chown(self.root, pwd.getpwnam(self._user).pw_uid, -1)
+        self._run(
+            "initdb",
+            "-D",
+            str(self.root / "data"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+
+    @staticmethod
+    def _unprivileged_user() -> str | None:
+        if os.geteuid() != 0:
+            return None
+        for name in ("postgres", "nobody"):
+            try:
+                pwd.getpwnam(name)
+                return name
+            except KeyError:
+                continue
+        raise RuntimeError("running as root without a 'postgres' or 'nobody' user for initdb")
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.binaries / tool), *args]
+        if self._user is not None:
+            command = ["runuser", "-u", self._user, "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            log = self.root / "server.log"
+            tail = log.read_text()[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}{tail}")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            options += " -c fsync=off"
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.root / "data"),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+
+    def restart(self) -> None:
+        """Stop (fast: every client session is ended) and start again on the same port."""
+        self.stop()
+        self.start()
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class DropAfterCommit:
+    """A TCP proxy to 127.0.0.1:`target`; `arm()` makes it swallow the next COMMIT's answer."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.armed = threading.Event()
+        self.dropped = threading.Event()  # set once a commit's answer was swallowed
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def arm(self) -> None:
+        self.dropped.clear()
+        self.armed.set()
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._upstream, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
+
+    def _upstream(self, client: socket.socket, server: socket.socket) -> None:
+        """Client to server; after an armed COMMIT, await the answer and cut the client off."""
+        while data := _receive(client):
+            server.sendall(data)
+            if self.armed.is_set() and b"COMMIT" in data:
+                self.armed.clear()
+                self.dropped.set()
+                _close(client)  # the server's answer (sent to a closed socket) is lost
+                return
+        _close(server)
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        while data := _receive(source):
+            try:
+                sink.sendall(data)
+            except OSError:
+                break
+        _close(sink)
+
+
+def _receive(sock: socket.socket) -> bytes:
+    try:
+        return sock.recv(65536)
+    except OSError:
+        return b""
+
+
+def _close(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()

@@ -1,0 +1,191 @@
+"""Conditional spaces everywhere a space goes: BayesSearchCV, plots, export (issue 15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pytest
+
+from bayesopt import Categorical, Integer, Real, minimize, plots
+
+matplotlib.use("Agg")
+
+
+def _space() -> dict[str, Any]:
+    return {"model": Categorical(["a", "b"]), "x": Real(0, 1, when={"model": "a"}),
+            "y": Real(0, 1, when={"model": "b"}), "z": Real(0, 1)}
+
+
+def _objective(p: dict[str, Any]) -> float:
+    if p["model"] == "a":
+        return float((p["x"] - 0.2) ** 2 + 0.1 * p["z"])
+    return float(100.0 + (p["y"] - 0.7) ** 2 + 0.1 * p["z"])
+
+
+@pytest.fixture(scope="module")
+def result() -> Any:
+    return minimize(_objective, _space(), n_calls=18, seed=0, progress=False)
+
+
+def test_partial_dependence_of_a_conditional_dimension_stays_in_its_branch(result) -> None:
+    """Branch b sits near 100; x exists only in branch a, whose values are below 1.5."""
+    values, pd = plots.partial_dependence_1d(result, "x", n_points=5)
+    assert values == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert np.all(pd < 10.0)
+    _, pd_y = plots.partial_dependence_1d(result, "y", n_points=5)
+    assert np.all(pd_y > 50.0)
+    choices, pd_model = plots.partial_dependence_1d(result, "model")
+    assert choices == ["a", "b"] and pd_model[0] < 10.0 and pd_model[1] > 50.0
+
+
+def test_plots_of_a_conditional_result(result) -> None:
+    _, axes = plots.objective(result)
+    texts = [t.get_text() for ax in axes.flat for t in ax.texts]
+    assert "never active\ntogether" in texts  # the (x, y) panel
+    plots.evaluations(result)
+    assert set(plots.relevance(result)) == {"model", "x", "y", "z"}
+    _, ax = plots.importance(result)
+    labels = [label.get_text() for label in ax.get_xticklabels()]
+    assert labels == ["model", "x\nmodel=a", "y\nmodel=b", "z"]
+
+
+def test_to_pandas_leaves_inactive_parameters_empty(result) -> None:
+    frame = result.to_pandas()
+    branch_b = frame["model"] == "b"
+    assert frame.loc[branch_b, "x"].isna().all() and frame.loc[~branch_b, "y"].isna().all()
+    assert frame.loc[~branch_b, "x"].notna().all()
+
+
+def test_bayes_search_cv_chooses_among_pipeline_steps() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from bayesopt.sklearn import BayesSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    svc, knn = SVC(), KNeighborsClassifier()
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", svc)])
+    spaces = {"clf": Categorical({svc: {"clf__C": Real(1e-3, 1e3, log=True)},
+                                  knn: {"clf__n_neighbors": Integer(1, 30)}})}
+    search = BayesSearchCV(pipe, spaces, n_iter=8, cv=3, random_state=0).fit(X, y)
+    for params in search.cv_results_["params"]:
+        expected = {"clf", "clf__C"} if params["clf"] is svc else {"clf", "clf__n_neighbors"}
+        assert set(params) == expected
+    assert {type(p["clf"]) for p in search.cv_results_["params"]} == {SVC, KNeighborsClassifier}
+    assert search.best_score_ > 0.9
+
+
+CLI_SPACE = '''
+[model]
+type = "categorical"
+choices = ["a", "b"]
+
+[x]
+type = "real"
+low = 0.0
+high = 1.0
+when = { model = "a" }
+
+[n]
+type = "integer"
+low = 1
+high = 5
+when = { model = ["b"] }
+'''
+
+CLI_OBJECTIVE = '''
+import json, sys
+args = dict(arg.split("=", 1) for arg in sys.argv[1:])
+with open("calls.log", "a") as log:
+    log.write(json.dumps(args) + "\\n")
+value = (float(args["x"]) - 0.3) ** 2 if args["model"] == "a" else 1.0 + int(args["n"])
+print(f"objective: {value}")
+'''
+
+
+def test_cli_space_file_with_when_runs_only_active_placeholders(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "space.toml").write_text(CLI_SPACE)
+    (tmp_path / "objective.py").write_text(CLI_OBJECTIVE)
+    done = subprocess.run(
+        [sys.executable, "-m", "bayesopt", "run", "--space", "space.toml", "--n-calls", "8",
+         "--seed", "0", "--journal", "run.jsonl", "--", sys.executable, "objective.py",
+         "model={model}", "x={x}", "n={n}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    shown = subprocess.run([sys.executable, "-m", "bayesopt", "show", "run.jsonl"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = [cells for cells in map(str.split, shown.splitlines()) if cells and cells[0].isdigit()]
+    assert rows and all(("-" in row) for row in rows)  # x or n is inactive in every row
+    calls = [json.loads(line) for line in (tmp_path / "calls.log").read_text().splitlines()]
+    assert len(calls) == 8
+    for call in calls:
+        assert set(call) == ({"model", "x"} if call["model"] == "a" else {"model", "n"})
+    assert {call["model"] for call in calls} == {"a", "b"}
+
+
+def test_resume_of_a_conditional_study_asks_the_same(tmp_path) -> None:
+    import shutil
+
+    from bayesopt import Optimizer
+
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(_space(), seed=3, n_initial=5, journal=path)
+    for _ in range(8):
+        params = live.ask()
+        live.tell(params, _objective(params))
+    live.tell_failure(live.ask(), "crashed")
+    live.ask(2)  # two pending points
+    copy = tmp_path / "copy.jsonl"
+    shutil.copy(path, copy)
+    resumed = Optimizer.resume(copy)
+    assert [o.params for o in resumed.history] == [o.params for o in live.history]
+    assert resumed.pending == live.pending
+    assert any(set(o.params) == {"model", "y", "z"} for o in live.history)
+    for _ in range(3):
+        a, b = live.ask(), resumed.ask()
+        assert a == b
+        live.tell(a, _objective(a))
+        resumed.tell(b, _objective(b))
+
+
+def test_result_json_round_trip_of_a_conditional_run(result) -> None:
+    from bayesopt import OptimizeResult
+
+    again = OptimizeResult.from_json(result.to_json())
+    assert [o.params for o in again.history] == [o.params for o in result.history]
+
+
+def test_parallel_minimize_on_a_conditional_space() -> None:
+    from bayesopt.space import Space
+    from parallel_objectives import branches
+
+    space = {"model": Categorical(["a", "b"]), "x": Real(0, 1, when={"model": "a"}),
+             "y": Real(0, 1, when={"model": "b"})}
+    result = minimize(branches, space, n_calls=12, seed=0, progress=False, n_workers=2)
+    assert len(result.history) == 12 and all(o.ok for o in result.history)
+    for o in result.history:
+        assert Space(space).validate(o.params) == o.params
+
+
+def test_shared_sqlite_study_on_a_conditional_space(tmp_path) -> None:
+    from bayesopt import Optimizer
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    first = Optimizer(_space(), seed=0, storage=url, study="s")
+    second = Optimizer(_space(), seed=1, storage=url, study="s")
+    for _ in range(5):
+        for opt in (first, second):
+            params = opt.ask()
+            opt.tell(params, _objective(params))
+    assert len(first.history) == len(second.history) == 10
+    assert [o.params for o in first.history] == [o.params for o in second.history]
+    assert {o.params["model"] for o in first.history} == {"a", "b"}

@@ -1,0 +1,274 @@
+"""Conditional search spaces: `when=`, the nested form, validation, encoding (issue 15).
+
+    A : (n, n_dims) activity of each dimension at n points
+    U : (n, n_columns) encoded rows = [dimension columns | one activity column per
+        conditional dimension]; inactive columns sit at INACTIVE_VALUE
+
+Property tests (hypothesis) draw random condition trees: a chain of
+Categorical/Integer parents, each dimension conditioned on an earlier one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from bayesopt import Categorical, Integer, Real
+from bayesopt.space import Space
+from kernels.kernel import INACTIVE_VALUE
+
+PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def issue_space() -> dict[str, Any]:
+    """The example of issue 15."""
+    return {
+        "model": Categorical(["svm", "forest", "knn"]),
+        "C": Real(1e-3, 1e3, log=True, when={"model": "svm"}),
+        "kernel": Categorical(["rbf", "linear"], when={"model": "svm"}),
+        "gamma": Real(1e-4, 1.0, log=True, when={"kernel": "rbf"}),
+        "n_estimators": Integer(10, 500, log=True, when={"model": "forest"}),
+        "k": Integer(1, 50, when={"model": ["knn"]}),
+    }
+
+
+# ------------------------------------------------------------ construction
+@pytest.mark.parametrize("build, error, match", [
+    (lambda: Space({"a": Real(0, 1, when={"b": 1}), "b": Categorical([1, 2], when={"a": 1})}),
+     TypeError, r"'b'.*parent 'a' is a Real"),
+    (lambda: Space({"a": Categorical([1, 2], when={"b": 1}),
+                    "b": Categorical([1, 2], when={"a": 1})}),
+     ValueError, r"cycle: a -> b -> a|cycle: b -> a -> b"),
+    (lambda: Space({"a": Categorical([1, 2], when={"a": 1})}), ValueError, r"cycle: a -> a"),
+    (lambda: Space({"x": Real(0, 1, when={"model": "svm"})}),
+     ValueError, r"'x': when= names an unknown parent 'model'"),
+    (lambda: Space({"m": Categorical(["svm"]), "x": Real(0, 1, when={"m": "forest"})}),
+     ValueError, r"'x': when=\{'m': 'forest'\} is a value 'm' cannot take"),
+    (lambda: Space({"n": Integer(1, 3), "x": Real(0, 1, when={"n": [2, 7]})}),
+     ValueError, r"'x': when=\{'n': 7\} is a value 'n' cannot take"),
+    (lambda: Space({"n": Integer(1, 3), "x": Real(0, 1, when={"n": 1.5})}),
+     ValueError, r"'x': when=\{'n': 1.5\}"),
+    (lambda: Space({"r": Real(0, 1), "x": Real(0, 1, when={"r": 0.5})}),
+     TypeError, r"'x': when= parent 'r' is a Real; a condition needs a Categorical or Integer"),
+    (lambda: Real(0, 1, name="x", when="svm"), TypeError, r"'x': when='svm' must be a dict"),
+    (lambda: Real(0, 1, name="x", when={}), ValueError, r"'x': when=\{\} is empty"),
+    (lambda: Integer(0, 1, name="x", when={"m": []}), ValueError, r"'x'.*allows no value"),
+    (lambda: Categorical([1], name="x", when={"m": [[1]]}), TypeError, r"'x'.*not hashable"),
+    (lambda: Real(0, 1, name="x", when={3: "a"}), TypeError, r"'x': when= key 3"),
+    (lambda: Space({"m": Categorical({"a": {"x": Real(0, 1)}, "b": {"x": Real(0, 2)}})}),
+     ValueError, r"\['x'\] appear more than once"),
+    (lambda: Categorical({"a": [Real(0, 1)]}, name="m"), TypeError,
+     r"'m': the sub-space of choice 'a' must be a dict"),
+])
+def test_malformed_conditions_raise_naming_them(build, error, match) -> None:
+    with pytest.raises(error, match=match):
+        build()
+
+
+def test_nested_form_builds_the_same_conditions_as_when() -> None:
+    nested = Space({
+        "model": Categorical({
+            "svm": {"C": Real(1e-3, 1e3, log=True),
+                    "kernel": Categorical({"rbf": {"gamma": Real(1e-4, 1.0, log=True)},
+                                           "linear": None})},
+            "forest": {"n_estimators": Integer(10, 500, log=True)},
+            "knn": {"k": Integer(1, 50)},
+        }),
+    })
+    assert nested == Space(issue_space())
+    assert nested.to_dict() == Space(issue_space()).to_dict()
+
+
+def test_nested_form_merges_a_name_shared_by_sibling_choices() -> None:
+    space = Space({"opt": Categorical({"sgd": {"lr": Real(1e-4, 1.0, log=True),
+                                               "momentum": Real(0, 1)},
+                                       "adam": {"lr": Real(1e-4, 1.0, log=True)}})})
+    assert space["lr"].when == {"opt": ("sgd", "adam")}
+    assert space.validate({"opt": "adam", "lr": 0.01}) == {"opt": "adam", "lr": 0.01}
+
+
+def test_definition_round_trips_through_to_dict() -> None:
+    space = Space(issue_space())
+    spec = space.to_dict()
+    assert spec["gamma"]["when"] == {"kernel": ["rbf"]}
+    assert "when" not in spec["model"]
+    assert Space.from_dict(spec) == space
+
+
+# --------------------------------------------------------------- validate
+def test_validate_requires_exactly_the_active_keys() -> None:
+    space = Space(issue_space())
+    assert space.validate({"model": "knn", "k": 3}) == {"model": "knn", "k": 3}
+    point = {"model": "svm", "C": 1.0, "kernel": "rbf", "gamma": 0.1}
+    assert space.validate(point) == point
+    with pytest.raises(ValueError, match=r"missing parameter\(s\) \['gamma'\].*active"):
+        space.validate({"model": "svm", "C": 1.0, "kernel": "rbf"})
+    with pytest.raises(ValueError, match=r"'gamma' \(needs \{'kernel': \['rbf'\]\}\) are inactive"):
+        space.validate({"model": "svm", "C": 1.0, "kernel": "linear", "gamma": 0.1})
+    with pytest.raises(ValueError, match=r"'k' \(needs \{'model': \['knn'\]\}\) are inactive"):
+        space.validate({"model": "forest", "n_estimators": 20, "k": 3})
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['depth'\]"):
+        space.validate({"model": "knn", "k": 3, "depth": 2})
+
+
+def test_integer_parent_and_several_conditions() -> None:
+    space = Space({
+        "layers": Integer(1, 3),
+        "opt": Categorical(["sgd", "adam"]),
+        "lr2": Real(0, 1, when={"layers": [2, 3]}),
+        "momentum2": Real(0, 1, when={"layers": [2, 3], "opt": "sgd"}),
+    })
+    assert space.validate({"layers": 1, "opt": "sgd"}) == {"layers": 1, "opt": "sgd"}
+    assert set(space.validate({"layers": 3, "opt": "sgd", "lr2": 0.5, "momentum2": 0.1})) == {
+        "layers", "opt", "lr2", "momentum2"}
+    with pytest.raises(ValueError, match="momentum2"):
+        space.validate({"layers": 2, "opt": "adam", "lr2": 0.5, "momentum2": 0.1})
+
+
+# ----------------------------------------------------------------- encoding
+def test_encode_imputes_inactive_columns_and_sets_activity_columns() -> None:
+    space = Space(issue_space())
+    U = space.encode([{"model": "knn", "k": 50}, {"model": "svm", "C": 1e3, "kernel": "linear"}])
+    assert U.shape == (2, space.n_columns)
+    c, gamma, k = space.slices[1], space.slices[3], space.slices[5]
+    assert_array_equal(U[0, c], INACTIVE_VALUE)
+    assert_array_equal(U[1, gamma], INACTIVE_VALUE)
+    assert space.decode(U[:1])[0]["k"] == 50 and 0.9 < U[0, k][0] < 1.0
+    # activity columns, one per conditional dimension: C, kernel, gamma, n_estimators, k
+    assert_array_equal(U[:, space.activity_columns], [[0, 0, 0, 0, 1], [1, 1, 0, 0, 0]])
+    assert space.gates is not None and space.gates[c.start] == space.activity_columns[0]
+
+
+def test_decode_returns_only_the_active_keys() -> None:
+    space = Space(issue_space())
+    U = np.full((1, space.n_columns), 0.9)
+    U[0, space.slices[0]] = [0.0, 0.2, 0.1]  # model = forest
+    assert space.decode(U) == [{"model": "forest", "n_estimators": space.decode(U)[0]["n_estimators"]}]
+    assert set(space.decode(U)[0]) == {"model", "n_estimators"}
+
+
+def test_unconditional_space_has_no_activity_columns() -> None:
+    space = Space({"x": Real(0, 1), "c": Categorical(["a", "b"])})
+    assert not space.conditional and space.gates is None and space.n_columns == 3
+
+
+def test_cardinality_counts_distinct_conditional_points() -> None:
+    space = Space({"m": Categorical(["a", "b"]), "k": Integer(1, 3, when={"m": "a"})})
+    assert space.cardinality == 4  # (a, 1), (a, 2), (a, 3), (b)
+
+
+@st.composite
+def condition_trees(draw: st.DrawFn) -> Space:
+    """A random space: each dimension may be conditioned on one or two earlier discrete ones."""
+    n = draw(st.integers(2, 7))
+    dims: dict[str, Any] = {}
+    discrete: list[str] = []
+    for i in range(n):
+        when = None
+        if discrete and draw(st.booleans()):
+            when = {}
+            for parent in draw(st.lists(st.sampled_from(discrete), min_size=1, max_size=2,
+                                        unique=True)):
+                values = _values(dims[parent])
+                when[parent] = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
+        kind = draw(st.sampled_from(["real", "integer", "categorical"]))
+        name = f"d{i}"
+        if kind == "real":
+            dims[name] = Real(0.1, 10.0, log=draw(st.booleans()), when=when)
+        elif kind == "integer":
+            dims[name] = Integer(0, draw(st.integers(0, 5)), when=when)
+            discrete.append(name)
+        else:
+            dims[name] = Categorical([f"c{j}" for j in range(draw(st.integers(1, 4)))], when=when)
+            discrete.append(name)
+    return Space(dims)
+
+
+def _values(dim: Any) -> list[Any]:
+    return list(dim.choices) if isinstance(dim, Categorical) else list(range(dim.low, dim.high + 1))
+
+
+@PROPERTY
+@given(condition_trees(), st.integers(0, 2**32 - 1))
+def test_every_decoded_point_is_valid_and_round_trips(space: Space, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    U = rng.random((16, space.n_columns))  # arbitrary relaxed rows, activity columns included
+    points = space.decode(U)
+    for point in points:
+        assert space.validate(point) == point  # exactly the active keys
+    encoded = space.encode(points)
+    assert np.all((encoded >= 0) & (encoded <= 1))
+    for again, point in zip(space.decode(encoded), points):
+        assert again.keys() == point.keys()
+        for name, value in point.items():
+            assert again[name] == (pytest.approx(value, rel=1e-12) if isinstance(value, float)
+                                   else value)
+    assert_allclose(space.project(U), encoded)  # project = encode ∘ decode
+    feasible = space.from_unit(rng.random((8, space.n_dims)))
+    assert_allclose(space.encode(space.decode(feasible)), feasible, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------- candidates by pattern
+def _deep_tree() -> dict[str, Any]:
+    """A chain of 4 binary choices: the deepest leaf has 1/16 of the volume."""
+    space: dict[str, Any] = {"c0": Categorical(["a", "b"])}
+    for level in range(1, 4):
+        space[f"c{level}"] = Categorical(["a", "b"], when={f"c{level - 1}": "a"})
+    space["leaf"] = Real(0, 1, when={"c3": "a"})
+    return space
+
+
+def test_candidates_spread_over_the_activity_patterns() -> None:
+    space = Space(_deep_tree())
+    U = space.candidates(1000, np.random.default_rng(0))
+    assert U.shape == (1000, space.n_columns)
+    assert_allclose(space.project(U), U)  # feasible
+    A = space.activity(U)
+    patterns, counts = np.unique(A, axis=0, return_counts=True)
+    assert len(patterns) == 5  # c0=b; c0=a,c1=b; …; the leaf
+    leaf = A[:, space.names.index("leaf")]
+    assert leaf.sum() >= 500 // 5  # uniform sampling would give it ~1000/16
+    assert counts.min() >= 100
+
+
+def test_candidates_of_many_patterns_are_sobol() -> None:
+    """Nine independent switches give 512 patterns: more than enumerated; plain Sobol."""
+    space_def: dict[str, Any] = {}
+    for i in range(9):
+        space_def[f"s{i}"] = Categorical([0, 1])
+        space_def[f"x{i}"] = Real(0, 1, when={f"s{i}": 1})
+    space = Space(space_def)
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    assert_array_equal(space.candidates(64, rng_a), space.sobol(64, rng_b))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(condition_trees(), st.integers(0, 2**16))
+def test_every_ask_on_a_random_condition_tree_is_valid_and_round_trips(space: Space,
+                                                                       seed: int) -> None:
+    """Design and model asks (n_initial=3), single and batched."""
+    import warnings
+
+    from bayesopt import Optimizer
+
+    opt = Optimizer(space, seed=seed, n_initial=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a tiny finite space may be exhausted: it warns
+        for step in range(5):
+            batch = opt.ask(2) if step == 3 else [opt.ask()]
+            for params in batch:
+                assert space.validate(params) == params
+                again = space.decode(space.encode([params]))[0]
+                assert again.keys() == params.keys()
+                opt.tell(params, float(len(params)) + float(step))
+
+
+def test_candidates_with_a_huge_integer_parent_are_sobol() -> None:
+    space = Space({"n": Integer(0, 10**7), "x": Real(0, 1, when={"n": [0, 1]})})
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    assert_array_equal(space.candidates(32, rng_a), space.sobol(32, rng_b))

@@ -1,0 +1,230 @@
+"""Fully Bayesian hyperparameters (ModelOptions(hyperparameters="mcmc")) and the default path.
+
+- the default asks exactly the points it asked before these options existed (pinned);
+- the value-only log posterior the sampler uses is −(negative log posterior) up to a constant;
+- the mixture's moments follow the law of total variance, with finite-difference gradients;
+- the averaged acquisition is the mean of the samples' acquisitions (log-mean-exp for LogEI)
+  and its gradient matches central finite differences;
+- the option runs end to end, validates its settings, and resumes from a journal.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from acquisition.averaging import AveragedAcquisitionObjective
+from acquisition.functions import (
+    AcquisitionFunction,
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    UpperConfidenceBound,
+)
+from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
+from bayesopt.fitting import FitOptions, log_posterior, negative_log_posterior, parameter_bounds
+from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.priors import HyperparameterPriors
+from bayesopt.sampling import GaussianProcessMixture
+
+SPACE = {"x": Real(-5.0, 10.0), "lr": Real(1e-4, 1e-1, log=True), "n": Integer(1, 8),
+         "act": Categorical(["relu", "tanh", "gelu"])}
+
+
+def _objective(p: dict[str, Any]) -> float:
+    return ((p["x"] - 2.0) ** 2 + (math.log10(p["lr"]) + 2.5) ** 2 + 0.3 * abs(p["n"] - 5)
+            + {"relu": 0.0, "tanh": 0.5, "gelu": 1.0}[p["act"]])
+
+
+# Optimizer(SPACE, seed=3) on _objective, as main asked before the options were added
+# (commit 24eb87c): the first five are the Sobol design, the others the model's.
+PINNED_ASKS = [
+    (9.02431667316705, 0.041412795232960875, 2, "relu"),
+    (2.0506934449076653, 0.001585483613757167, 8, "gelu"),
+    (-3.51093256380409, 0.005277998583125224, 4, "relu"),
+    (3.3432097919285297, 0.00032581958810416295, 6, "gelu"),
+    (5.513980053365231, 0.009337315541379072, 7, "tanh"),
+    (-5.0, 0.03590988295399624, 8, "gelu"),
+    (4.0400389675567485, 0.011965791053884256, 8, "gelu"),
+    (2.2035856869881005, 0.0001, 8, "gelu"),
+    (1.8105070773714154, 0.009635332734769847, 2, "gelu"),
+    (1.522413569271876, 0.1, 8, "gelu"),
+    (1.8381878842536779, 0.0018034405896888998, 3, "gelu"),
+    (0.9328046456819852, 0.0001, 1, "tanh"),
+    (1.9692123796640812, 0.0012490105212300622, 1, "relu"),
+    (1.6690150494090865, 0.003328407679073315, 8, "relu"),
+]
+
+
+def _asks(opt: Optimizer, n: int) -> list[tuple[Any, ...]]:
+    asks = []
+    for _ in range(n):
+        p = opt.ask()
+        asks.append((p["x"], p["lr"], p["n"], p["act"]))
+        opt.tell(p, _objective(p))
+    return asks
+
+
+@pytest.mark.parametrize("options", [None, OptimizerOptions(model=ModelOptions(
+    hyperparameters="map", input_warping=False))], ids=["default", "explicit"])
+def test_the_default_asks_bit_for_bit_what_it_asked_before(options: OptimizerOptions | None) -> None:
+    kwargs = {} if options is None else {"options": options}
+    assert _asks(Optimizer(SPACE, seed=3, **kwargs), len(PINNED_ASKS)) == PINNED_ASKS
+
+
+# ------------------------------------------------------------------ posterior
+def _data(n: int = 12, d: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d))
+    y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2 - 0.5 * X[:, 2] + 0.05 * rng.standard_normal(n)
+    return X, (y - y.mean()) / y.std()
+
+
+def test_log_posterior_is_the_negative_objective_up_to_a_constant() -> None:
+    X, y = _data()
+    d = X.shape[1]
+    priors = HyperparameterPriors.default(d)
+    bounds = np.array(parameter_bounds(d, FitOptions()))
+    rng = np.random.default_rng(1)
+    differences = []
+    for _ in range(5):
+        theta = priors.sample(rng, d).clip(bounds[:, 0], bounds[:, 1])
+        value = log_posterior(theta, "matern52", X, y, priors, None, bounds)
+        differences.append(value + negative_log_posterior(theta, "matern52", X, y, priors)[0])
+    np.testing.assert_allclose(differences, 0.5 * len(y) * math.log(2 * math.pi), rtol=1e-10)
+    outside = bounds[:, 1] + 1.0
+    assert log_posterior(outside, "matern52", X, y, priors, None, bounds) == -math.inf
+
+
+def _mcmc_model(seed: int = 0, **options: Any) -> SurrogateModel:
+    X, y = _data(seed=seed)
+    model = SurrogateModel(X.shape[1], ModelOptions(hyperparameters="mcmc", mcmc_samples=6,
+                                                    mcmc_burn_in=5, **options),
+                           np.random.default_rng(seed))
+    model.update(X, y)
+    return model
+
+
+def test_the_model_holds_distinct_posterior_samples_within_the_bounds() -> None:
+    model = _mcmc_model()
+    assert model.samples is not None and model.samples.shape == (6, 3 + 2)
+    assert isinstance(model.gp, GaussianProcessMixture) and len(model.gp.members) == 6
+    assert len({tuple(s) for s in model.samples}) == 6
+    bounds = np.array(parameter_bounds(3, FitOptions()))
+    assert np.all((model.samples >= bounds[:, 0]) & (model.samples <= bounds[:, 1]))
+    np.testing.assert_allclose(model.params, model.samples.mean(axis=0))
+
+
+def test_the_mixture_moments_follow_the_law_of_total_variance() -> None:
+    model = _mcmc_model()
+    Xq = np.random.default_rng(5).random((7, 3))
+    means, stds = model.predict_samples(Xq)  # (S, m)
+    mean, std = model.predict(Xq)
+    np.testing.assert_allclose(mean, means.mean(axis=0), rtol=1e-12)
+    total = np.mean(stds**2, axis=0) + np.var(means, axis=0)
+    np.testing.assert_allclose(std**2, total, rtol=1e-9)
+
+
+def _central_differences(f: Any, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    grad = np.zeros_like(X)
+    for j in range(X.shape[1]):
+        step = np.zeros_like(X)
+        step[:, j] = h
+        grad[:, j] = (f(X + step) - f(X - step)) / (2 * h)
+    return grad
+
+
+def test_the_mixture_gradients_match_finite_differences() -> None:
+    model = _mcmc_model()
+    Xq = 0.1 + 0.8 * np.random.default_rng(6).random((5, 3))
+    _, _, d_mean, d_std = model.predict_with_gradient(Xq)
+    np.testing.assert_allclose(d_mean, _central_differences(lambda X: model.predict(X)[0], Xq),
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(d_std, _central_differences(lambda X: model.predict(X)[1], Xq),
+                               rtol=1e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------- acquisition
+def _acquisitions(model: SurrogateModel) -> list[AcquisitionFunction]:
+    return [LogExpectedImprovement(model.incumbent), ExpectedImprovement(model.incumbent),
+            UpperConfidenceBound(2.0)]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["logei", "ei", "ucb"])
+def test_the_averaged_acquisition_is_the_mean_over_samples(which: int) -> None:
+    model = _mcmc_model()
+    acquisition = _acquisitions(model)[which]
+    Xq = np.random.default_rng(7).random((9, 3))
+    means, stds = model.predict_samples(Xq)
+    per_sample = np.stack([acquisition(m, s) for m, s in zip(means, stds)])  # (S, m)
+    value = AveragedAcquisitionObjective(acquisition, model).values(Xq)
+    if acquisition.log_space:  # log of the average EI, computed without the shift
+        np.testing.assert_allclose(value, np.log(np.mean(np.exp(per_sample), axis=0)), rtol=1e-10)
+    else:
+        np.testing.assert_allclose(value, per_sample.mean(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["logei", "ei", "ucb"])
+def test_the_averaged_acquisition_gradient_matches_finite_differences(which: int) -> None:
+    model = _mcmc_model()
+    objective = AveragedAcquisitionObjective(_acquisitions(model)[which], model)
+    Xq = 0.1 + 0.8 * np.random.default_rng(8).random((6, 3))
+    value, grad = objective.values_and_gradients(Xq)
+    np.testing.assert_allclose(value, objective.values(Xq), rtol=1e-12)
+    np.testing.assert_allclose(grad, _central_differences(objective.values, Xq),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_log_mean_exp_keeps_samples_far_below_the_best() -> None:
+    """Where one sample's LogEI is −800 and another's −900, exp underflows; the shifted
+    log-mean-exp still returns log((e^−800 + e^−900)/2) = −800 − log 2 and a finite gradient."""
+    model = _mcmc_model()
+    objective = AveragedAcquisitionObjective(LogExpectedImprovement(model.incumbent - 60.0), model)
+    Xq = np.random.default_rng(9).random((4, 3))
+    means, stds = model.predict_samples(Xq)
+    per_sample = np.stack([objective.acquisition(m, s) for m, s in zip(means, stds)])
+    assert np.all(per_sample < -700)  # exp of every sample underflows
+    value, grad = objective.values_and_gradients(Xq)
+    np.testing.assert_allclose(value, logsumexp(per_sample, axis=0) - math.log(len(per_sample)))
+    assert np.all(np.isfinite(value)) and np.all(np.isfinite(grad))
+
+
+# ------------------------------------------------------------------- end to end
+def _mcmc_options(**model: Any) -> OptimizerOptions:
+    return OptimizerOptions(model=ModelOptions(hyperparameters="mcmc", mcmc_samples=4,
+                                               mcmc_burn_in=4, mcmc_thin=1, **model))
+
+
+def test_mcmc_runs_and_differs_from_map() -> None:
+    asks = _asks(Optimizer(SPACE, seed=3, options=_mcmc_options()), 8)
+    assert asks[:5] == PINNED_ASKS[:5]  # the same Sobol design
+    assert asks[5:] != PINNED_ASKS[5:8]
+    opt = Optimizer(SPACE, seed=3, options=_mcmc_options())
+    _asks(opt, 7)
+    with pytest.raises(ValueError, match="hyperparameters='mcmc'"):
+        opt.surrogate().evidence()
+    assert opt.surrogate().hyperparameters().noise_variance > 0  # at the samples' mean θ
+
+
+def test_mcmc_resumes_from_a_journal(tmp_path: Any) -> None:
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer(SPACE, seed=3, options=_mcmc_options(), journal=str(journal))
+    _asks(opt, 7)
+    opt.close()
+    resumed = Optimizer.resume(str(journal))
+    assert resumed.ask() == opt.ask()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"mcmc_samples": 5}, r"mcmc_samples=5 is not used with hyperparameters='map'"),
+    ({"mcmc_burn_in": 0}, r"mcmc_burn_in=0 is not used"),
+    ({"mcmc_thin": 3}, r"mcmc_thin=3 is not used"),
+    ({"hyperparameters": "mcmc", "priors": False}, r"hyperparameters='mcmc'.*needs priors=True"),
+    ({"hyperparameters": "nuts"}, r"hyperparameters='nuts' must be one of \['map', 'mcmc'\]"),
+])
+def test_sampling_settings_are_checked(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ModelOptions(**kwargs)

@@ -1,0 +1,264 @@
+"""Shared studies: several optimizers attached to one study in one storage.
+
+    study   : `Optimizer(space, storage=url, study=name, seed=...)` on a JSON-lines file and
+              on SQLite (`url`, a parametrized fixture)
+    worker  : one attached optimizer — in this process, or a separate Python process
+              running WORKER (ask, evaluate, tell, a fixed number of times)
+    replay  : a fresh optimizer attached afterwards, which applies every event
+
+Checked: an attached optimizer sees the others' asks as pending and their tells as
+observations and never asks a pending point again; attaching needs the same space
+(the error names the first differing dimension); several processes on one JSON-lines
+file make a study whose trials are numbered without gaps, whose asked points are all
+distinct, and whose replay equals every worker's live history; `pending_timeout`
+drops a dead worker's point by the stored event times, the same for every replay;
+`minimize(storage=, study=)` counts the study's evaluations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt import Integer, Optimizer, Real, minimize
+from bayesopt.fitting import FitOptions
+from bayesopt.journal import JournalError
+from bayesopt.model import ModelOptions
+from bayesopt.options import OptimizerOptions
+from bayesopt.storage import open_storage
+from bayesopt.storage.jsonl import TruncatedJournalWarning
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = OptimizerOptions(
+    model=ModelOptions(n_restarts=1, fit=FitOptions(maxiter=50)),
+    acquisition_optimizer=AcquisitionOptimizerOptions(
+        n_candidates=256, n_local_candidates=64, n_restarts=2, maxiter=30),
+)
+SPACE = {"x": Real(-2.0, 2.0), "y": Real(1e-3, 10.0, log=True), "k": Integer(0, 3)}
+
+
+@pytest.fixture(params=["jsonl", "sqlite"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new study's storage: a JSON-lines file, or an SQLite database."""
+    if request.param == "jsonl":
+        return str(tmp_path / "study.jsonl")
+    return f"sqlite:///{tmp_path / 'study.db'}"
+
+
+def objective(p: dict[str, Any]) -> float:
+    return (p["x"] - 0.3) ** 2 + np.log10(p["y"]) ** 2 + 0.1 * p["k"]
+
+
+def test_attached_optimizers_see_each_others_asks_and_tells(url, tmp_path):
+    a = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    b = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    p = a.ask()
+    assert b.pending == [p]
+    q = b.ask()
+    assert q != p  # the same seed, but p is pending
+    a.tell(p, objective(p))
+    assert [o.params for o in b.history] == [p] and b.pending == [q]
+    b.tell(q, objective(q))
+    assert a.history == b.history and a.pending == b.pending == []
+    assert a.best == b.best and len(a.result().history) == 2
+    late = Optimizer(SPACE, storage=url, study="s", seed=2)
+    assert late.history == a.history  # a new attacher shows the whole study at once
+    for opt in (a, b, late):
+        opt.close()
+
+
+def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):
+    path = tmp_path / "study.jsonl"
+    Optimizer(SPACE, storage=path, study="s").close()
+    other = {**SPACE, "y": Real(1e-3, 100.0, log=True)}
+    with pytest.raises(JournalError, match=r"dimension 1 is 'y'.*'high': 10\.0.*'high': 100\.0"):
+        Optimizer(other, storage=path, study="s")
+    with pytest.raises(JournalError, match="minimizes its objective; attach with maximize=False"):
+        Optimizer(SPACE, storage=path, study="s", maximize=True)
+    with pytest.raises(ValueError, match="needs study="):
+        Optimizer(SPACE, storage=path)
+    with pytest.raises(ValueError, match="needs storage="):
+        Optimizer(SPACE, study="s")
+    with pytest.raises(ValueError, match="not both"):
+        Optimizer(SPACE, storage=path, study="s", journal=tmp_path / "j.jsonl")
+    with pytest.raises(ValueError, match="holds the study 's', not 't'"):
+        Optimizer(SPACE, storage=path, study="t")
+
+
+WORKER = """
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[4])
+from test_shared import FAST, SPACE, objective
+from bayesopt import Optimizer
+
+path, seed, cycles = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+opt = Optimizer(SPACE, storage=path, study="s", seed=seed, n_initial=4, options=FAST)
+for _ in range(cycles):
+    p = opt.ask()
+    opt.tell(p, objective(p))
+out = [[o.index, o.params, o.value] for o in opt.history]
+print(json.dumps(out))
+"""
+
+
+def test_several_processes_share_one_study(url, tmp_path):
+    n_workers, cycles = 3, 5
+    Optimizer(SPACE, storage=url, study="s").close()  # created before the workers start
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    workers = [subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, str(seed), str(cycles), str(REPO / "tests")],
+        stdout=subprocess.PIPE, env=env, text=True) for seed in range(n_workers)]
+    outputs = [w.communicate(timeout=600)[0] for w in workers]
+    assert all(w.returncode == 0 for w in workers)
+    replay = Optimizer(SPACE, storage=url, study="s", seed=99)
+    history = replay.history
+    assert [o.index for o in history] == list(range(n_workers * cycles))
+    X = replay.space.encode([o.params for o in history])
+    gaps = np.sum((X[:, None, :] - X[None, :, :]) ** 2, axis=-1) + np.eye(len(X))
+    assert np.min(np.sqrt(gaps)) > 1e-6  # no point asked twice
+    assert replay.pending == []
+    final = [[o.index, o.params, o.value] for o in history]
+    last = max(outputs, key=lambda text: len(json.loads(text)))  # the worker that finished last
+    assert json.loads(last) == json.loads(json.dumps(final))
+    for text in outputs:  # and every worker's view is a prefix of the study
+        seen = json.loads(text)
+        assert seen == json.loads(json.dumps(final[: len(seen)]))
+    replay.close()
+
+
+def _dead_ask(url: str, params: dict[str, Any], age: float) -> None:
+    """An ask event of a worker that died `age` seconds ago, without a tell."""
+    storage = open_storage(url)
+    storage.append("s", [{"event": "ask", "points": [[params["x"], params["y"], params["k"]]],
+                          "time": time.time() - age, "worker": "dead", "state": None}])
+    storage.close()
+
+
+def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(url, tmp_path):
+    Optimizer(SPACE, storage=url, study="s").close()
+    dead = {"x": 0.5, "y": 1.0, "k": 1}
+    _dead_ask(url, dead, age=3600.0)
+    patient = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3)
+    hasty = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, pending_timeout=60.0)
+    assert hasty.pending == [dead]  # nothing has happened since the dead ask
+    asked = hasty.ask()  # an event an hour later: the dead point expires
+    assert hasty.pending == [asked]
+    assert patient.pending == [dead, asked]
+    again = Optimizer(SPACE, storage=url, study="s", pending_timeout=60.0)
+    assert again.pending == hasty.pending  # every replay agrees
+    hasty.tell(dead, 1.0)  # a late result of the expired point is still welcome, quietly
+    assert patient.pending == [asked] and len(patient.history) == 1
+    with pytest.raises(ValueError, match="pending_timeout"):
+        Optimizer(SPACE, pending_timeout=-1.0)
+    for opt in (patient, hasty, again):
+        opt.close()
+
+
+def test_minimize_counts_the_studys_evaluations(url, tmp_path):
+    first = minimize(objective, SPACE, n_calls=4, seed=0, storage=url, study="s",
+                     progress=False, n_initial=3, options=FAST)
+    assert len(first.history) == 4
+    second = minimize(objective, SPACE, n_calls=7, seed=1, storage=url, study="s",
+                      progress=False, n_initial=3, options=FAST)
+    assert len(second.history) == 7 and second.history[:4] == first.history
+    with pytest.raises(ValueError, match="needs storage="):
+        minimize(objective, SPACE, n_calls=2, study="s", progress=False)
+
+
+VICTIM = """
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from test_shared import FAST, SPACE, objective
+from bayesopt import Optimizer
+
+opt = Optimizer(SPACE, storage=sys.argv[1], study="s", seed=7, n_initial=4, options=FAST)
+while True:
+    p = opt.ask()
+    opt.tell(p, objective(p))
+    print(json.dumps(p), flush=True)  # told: it must survive the kill
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs POSIX SIGKILL")
+def test_a_worker_killed_mid_study_loses_nothing_and_blocks_no_one(url, tmp_path):
+    import random
+    import signal
+
+    Optimizer(SPACE, storage=url, study="s").close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    victim = subprocess.Popen([sys.executable, "-c", VICTIM, url, str(REPO / "tests")],
+                              stdout=subprocess.PIPE, env=env, text=True)
+    assert victim.stdout is not None
+    told = [json.loads(victim.stdout.readline()) for _ in range(3)]
+    time.sleep(random.Random(0).uniform(0.0, 0.3))  # land anywhere: asking, appending, telling
+    victim.send_signal(signal.SIGKILL)
+    told += [json.loads(line) for line in victim.stdout.read().splitlines() if line.strip()]
+    victim.wait()
+    survivors = [subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, str(seed), "4", str(REPO / "tests")],
+        stdout=subprocess.PIPE, env=env, text=True) for seed in (1, 2)]
+    for worker in survivors:
+        worker.communicate(timeout=600)  # they finish: no lock was left held
+        assert worker.returncode == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TruncatedJournalWarning)  # the kill may tear a line
+        replay = Optimizer(SPACE, storage=url, study="s", seed=0)
+        history = replay.history
+    assert [o.index for o in history] == list(range(len(history)))
+    values = {json.dumps(o.params, sort_keys=True): o.value for o in history}
+    for params in told:
+        assert values[json.dumps(params, sort_keys=True)] == objective(params)
+    assert len(history) >= len(told) + 8
+    replay.close()
+
+
+HOLDER = """
+import sys, time
+from bayesopt.storage import open_storage
+storage = open_storage(sys.argv[1])
+with storage.lock("s"):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
+
+TELLER = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from test_shared import SPACE
+from bayesopt import Optimizer
+opt = Optimizer(SPACE, storage=sys.argv[1], study="s", seed=0)
+opt.tell({"x": 0.5, "y": 1.0, "k": 1}, 2.0)
+opt.add_pending({"x": 0.25, "y": 1.0, "k": 1})
+print(len(opt.history), len(opt.pending), flush=True)
+"""
+
+
+def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(url, tmp_path):
+    """Only asks are serialized: a worker computing its ask under the study's lock (here a
+    process that holds it and never lets go) does not hold up the others' tells."""
+    Optimizer(SPACE, storage=url, study="s").close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url], stdout=subprocess.PIPE,
+                              env=env, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        teller = subprocess.run([sys.executable, "-c", TELLER, url, str(REPO / "tests")],
+                                check=False, capture_output=True, env=env, text=True,
+                                timeout=300)
+        assert teller.returncode == 0, teller.stderr
+        assert teller.stdout.split() == ["1", "1"]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(Optimizer(SPACE, storage=url, study="s").history) == 1

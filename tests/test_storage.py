@@ -1,0 +1,467 @@
+"""Storages against real databases: a SQLite file and the session's PostgreSQL server.
+
+Semantics (create/attach, gapless numbering, atomic batches, many studies, bad
+arguments), 8 processes appending under the study lock, kill -9 of a process in
+the middle of appending or while holding the lock, and for PostgreSQL a server
+restart, a stopped server and a COMMIT whose answer is lost.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bayesopt.storage.sqlite import SQLiteStorage
+from postgres import DropAfterCommit, PostgresServer
+from storage_worker import open_location
+
+WORKER = str(Path(__file__).with_name("storage_worker.py"))
+DATABASES = ["sqlite", "postgresql"]  # many studies per storage
+KINDS = DATABASES
+
+
+def make_location(kind: str, request: pytest.FixtureRequest, folder: Path) -> tuple[str, str]:
+    """(kind, where) of an empty storage of `kind`."""
+    if kind == "sqlite":
+        return "sqlite", str(folder / "studies.db")
+    server = request.getfixturevalue("postgres_server")
+    return "postgresql", server.create_database(f"test_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(params=KINDS)
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    return make_location(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=DATABASES)
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    return make_location(request.param, request, tmp_path)
+
+
+def openers(location: tuple[str, str]) -> Iterator[Callable[[], Any]]:
+    """Opens storage objects at `location`; closes them at the end."""
+    opened: list[Any] = []
+
+    def open_one() -> Any:
+        opened.append(open_location(*location))
+        return opened[-1]
+
+    yield open_one
+    for storage in opened:
+        storage.close()
+
+
+@pytest.fixture
+def opener(location: tuple[str, str]) -> Iterator[Callable[[], Any]]:
+    yield from openers(location)
+
+
+@pytest.fixture
+def db_opener(db_location: tuple[str, str]) -> Iterator[Callable[[], Any]]:
+    yield from openers(db_location)
+
+
+def spawn(
+    location: tuple[str, str], study: str, mode: str, worker: int, count: int = 0, at: float = 0
+) -> Any:
+    command = [sys.executable, WORKER, *location, study, mode, str(worker), str(count), str(at)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+def holds_lock_then_frees(storage: Any, study: str) -> bool:
+    """True if this storage can take the study lock (a hang guard, not a timing claim)."""
+    taken = threading.Event()
+
+    def take() -> None:
+        with storage.lock(study):
+            taken.set()
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    return taken.is_set()
+
+
+# --- semantics ---
+
+
+def test_create_then_attach_returns_the_stored_header(opener: Callable[[], Any]) -> None:
+    first, second = opener(), opener()
+    header = {"space": [["x", {"low": 0.0, "high": 1.0}]], "seed": 3}
+    created = first.create_or_attach("s", header)
+    assert header.items() <= created.items()
+    assert second.create_or_attach("s", {"seed": 4}) == created
+    assert second.read("s") == []
+
+
+def test_numbering_is_gapless_and_read_starts_at_the_offset(opener: Callable[[], Any]) -> None:
+    storage = opener()
+    storage.create_or_attach("s", {})
+    assert storage.append("s", [{"n": 0}, {"n": 1}, {"n": 2}]) == 0
+    assert storage.append("s", [{"n": 3}]) == 3
+    assert opener().append("s", [{"n": 4}, {"n": 5}]) == 4
+    assert storage.read("s") == [{"n": n} for n in range(6)]
+    assert storage.read("s", 4) == [{"n": 4}, {"n": 5}]
+    assert storage.read("s", 6) == [] and storage.read("s", 60) == []
+    assert storage.append("s", []) == 6 and len(storage.read("s")) == 6
+
+
+def test_events_round_trip_exactly(opener: Callable[[], Any]) -> None:
+    storage = opener()
+    storage.create_or_attach("s", {})
+    event = {"b": [1, 2.5, None, True], "a": {"nested": "é"}, "x": 1e-300, "y": 0.1 + 0.2}
+    storage.append("s", [event])
+    (back,) = opener().read("s")
+    assert back == event and list(back) == list(event)
+
+
+def test_a_batch_with_a_bad_event_appends_nothing(db_opener: Callable[[], Any]) -> None:
+    storage = db_opener()
+    storage.create_or_attach("s", {})
+    with pytest.raises(ValueError, match=r"events\[1\]"):
+        storage.append("s", [{"n": 0}, {"n": math.nan}])
+    with pytest.raises(TypeError, match=r"events\[2\]"):
+        storage.append("s", [{"n": 0}, {"n": 1}, {"n": object()}])
+    assert storage.read("s") == []
+    assert storage.append("s", [{"n": 0}]) == 0
+
+
+def test_many_studies_in_one_database(db_opener: Callable[[], Any]) -> None:
+    storage, other = db_opener(), db_opener()
+    for name in ("b", "a", "c"):
+        storage.create_or_attach(name, {"name": name})
+    for round_ in range(3):
+        for name in ("a", "b", "c"):
+            assert storage.append(name, [{"study": name, "round": round_}]) == round_
+    assert other.studies() == ["a", "b", "c"]
+    assert other.read("b") == [{"study": "b", "round": r} for r in range(3)]
+
+
+def test_unknown_study_raises_value_error(db_opener: Callable[[], Any]) -> None:
+    storage = db_opener()
+    storage.create_or_attach("known", {})
+    with pytest.raises(ValueError, match="'unknown'"):
+        storage.read("unknown")
+    with pytest.raises(ValueError, match="'unknown'"):
+        storage.append("unknown", [{"n": 0}])
+    assert storage.studies() == ["known"]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda s: s.read(""), ValueError, "study=''"),
+        (lambda s: s.read(3), TypeError, "study=3"),
+        (lambda s: s.read("s", -1), ValueError, "offset=-1"),
+        (lambda s: s.read("s", 1.0), TypeError, "offset=1.0"),
+        (lambda s: s.read("s", True), TypeError, "offset=True"),
+        (lambda s: s.create_or_attach("t", [1]), TypeError, "header=\\[1\\]"),
+        (lambda s: s.create_or_attach("t", {1: math.inf}), ValueError, "header="),
+        (lambda s: s.append("s", {"n": 1}), TypeError, "events="),
+        (lambda s: s.append("s", ["n"]), TypeError, "events\\[0\\]='n'"),
+    ],
+)
+def test_bad_arguments_are_named(
+    db_opener: Callable[[], Any], call: Callable[[Any], Any], error: type, match: str
+) -> None:
+    storage = db_opener()
+    storage.create_or_attach("s", {})
+    with pytest.raises(error, match=match):
+        call(storage)
+    assert storage.studies() == ["s"]
+
+
+def test_lock_is_not_reentrant_and_does_not_block_appends(db_opener: Callable[[], Any]) -> None:
+    holder, other = db_opener(), db_opener()
+    holder.create_or_attach("s", {})
+    with holder.lock("s"):
+        with pytest.raises(RuntimeError, match="not reentrant"), holder.lock("s"):
+            pass
+        assert other.append("s", [{"by": "other"}]) == 0  # no waiting on the lock
+        assert holder.append("s", [{"by": "holder"}]) == 1
+    assert holds_lock_then_frees(other, "s")
+
+
+def test_locks_of_different_studies_are_independent(db_opener: Callable[[], Any]) -> None:
+    holder, other = db_opener(), db_opener()
+    for name in ("a", "b"):
+        holder.create_or_attach(name, {})
+    with holder.lock("a"):
+        assert holds_lock_then_frees(other, "b")
+
+
+def test_closed_storage_refuses_and_pickled_storage_reopens(db_opener: Callable[[], Any]) -> None:
+    storage = db_opener()
+    storage.create_or_attach("s", {"v": 1})
+    storage.append("s", [{"n": 0}])
+    copy = pickle.loads(pickle.dumps(storage))
+    storage.close()
+    storage.close()
+    with pytest.raises(ValueError, match="closed"):
+        storage.read("s")
+    assert copy.read("s") == [{"n": 0}]
+    copy.close()
+
+
+def test_a_forked_child_is_told_to_open_its_own_storage(db_opener: Callable[[], Any]) -> None:
+    storage = db_opener()
+    storage.create_or_attach("s", {})
+    pid = os.fork()
+    if pid == 0:  # the child: its inherited connections are the parent's
+        try:
+            storage.read("s")
+        except RuntimeError as error:
+            os._exit(0 if "open the storage in each process" in str(error) else 2)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert storage.append("s", [{"n": 0}]) == 0  # the parent's connections are intact
+
+
+# --- processes ---
+
+
+def test_eight_processes_append_under_the_lock(
+    opener: Callable[[], Any], location: tuple[str, str]
+) -> None:
+    """8 × 25 appends, each numbered what its writer read under the lock: exactly 0..199."""
+    storage = opener()
+    storage.create_or_attach("load", {})
+    workers = [spawn(location, "load", "locked", w, 25) for w in range(8)]
+    assert [worker.wait(timeout=300) for worker in workers] == [0] * 8
+    events = storage.read("load")
+    assert [event["seen"] for event in events] == list(range(200))
+    for w in range(8):
+        assert [e["i"] for e in events if e["worker"] == w] == list(range(25))
+
+
+def test_processes_opening_a_fresh_database_at_once_agree(
+    opener: Callable[[], Any], location: tuple[str, str]
+) -> None:
+    """Schema creation and create_or_attach are safe when several processes start together."""
+    at = time.time() + 3.0  # all open the fresh database at this moment
+    workers = [spawn(location, "s", "create", w, at=at) for w in range(6)]
+    outputs = [worker.communicate(timeout=300)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * 6
+    winner = opener().create_or_attach("s", {"worker": -1})["worker"]
+    assert [int(out) for out in outputs] == [winner] * 6
+
+
+def read_batches(events: list[dict[str, Any]]) -> dict[tuple[int, int], int]:
+    """{(worker, batch): number of its first event}, checking that every batch is whole."""
+    assert len(events) % 3 == 0, f"{len(events)} events: a batch was torn"
+    found = {}
+    for first in range(0, len(events), 3):
+        batch = events[first : first + 3]
+        assert [e["part"] for e in batch] == [0, 1, 2]
+        assert len({(e["worker"], e["batch"]) for e in batch}) == 1
+        found[(batch[0]["worker"], batch[0]["batch"])] = first
+    assert len(found) == len(events) // 3, "a batch was appended twice"
+    return found
+
+
+def kill_after(process: Any, lines: int) -> list[int]:
+    """SIGKILL `process` once it has printed `lines` committed numbers; return them all."""
+    numbers = [int(process.stdout.readline()) for _ in range(lines)]
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    numbers += [int(line) for line in process.stdout.read().split()]
+    assert process.returncode == -signal.SIGKILL
+    return numbers
+
+
+@pytest.mark.parametrize("lines", [3, 40])
+def test_kill_9_mid_append_loses_nothing_and_frees_the_lock(
+    opener: Callable[[], Any], location: tuple[str, str], lines: int
+) -> None:
+    storage = opener()
+    storage.create_or_attach("s", {})
+    victim = spawn(location, "s", "batches", 0)
+    survivor = spawn(location, "s", "batches", 1, 30)
+    committed = kill_after(victim, lines)
+    assert survivor.wait(timeout=300) == 0
+    found = read_batches(storage.read("s"))
+    assert all(found[(0, batch)] == first for batch, first in enumerate(committed))
+    assert sum(worker == 1 for worker, _ in found) == 30
+    assert holds_lock_then_frees(storage, "s")
+    assert storage.append("s", [{"after": True}]) == 3 * len(found)
+
+
+def test_kill_9_while_holding_the_lock_frees_it(
+    opener: Callable[[], Any], location: tuple[str, str]
+) -> None:
+    storage = opener()
+    storage.create_or_attach("s", {})
+    holder = spawn(location, "s", "hold", 0)
+    assert holder.stdout.readline().strip() == "locked"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=60)
+    assert holds_lock_then_frees(storage, "s")
+    worker = spawn(location, "s", "locked", 1, 5)
+    assert worker.wait(timeout=120) == 0
+    assert [e["seen"] for e in storage.read("s")] == list(range(5))
+
+
+# --- SQLite: a database held by another writer ---
+
+
+def blocked_database(path: Path, seconds: float) -> None:
+    """Hold SQLite's write lock on `path` for `seconds` (longer than its busy timeout)."""
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    timer = threading.Timer(seconds, lambda: (blocker.execute("COMMIT"), blocker.close()))
+    timer.start()
+
+
+def test_sqlite_waits_out_a_writer_longer_than_its_busy_timeout(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "s.db")
+    storage.create_or_attach("s", {})
+    blocked_database(tmp_path / "s.db", 2.5)
+    assert storage.append("s", [{"n": 0}]) == 0
+    assert storage.read("s") == [{"n": 0}]
+    storage.close()
+
+
+def test_sqlite_gives_up_with_a_timeout_error_naming_the_file(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "s.db", timeout=0.5)
+    storage.create_or_attach("s", {})
+    blocked_database(tmp_path / "s.db", 2.5)
+    with pytest.raises(TimeoutError, match=r"s\.db.*timeout=0\.5"):
+        storage.append("s", [{"n": 0}])
+    storage.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "match"),
+    [
+        (3, TypeError, "path=3"),
+        (":memory:", ValueError, "path=':memory:'"),
+        ("/no/such/folder/s.db", ValueError, "does not exist"),
+    ],
+)
+def test_sqlite_bad_path_is_named(path: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        SQLiteStorage(path)
+
+
+# --- PostgreSQL: restarts, a stopped server, a lost COMMIT answer ---
+
+
+def postgres_storage(url: str, **options: Any) -> Any:
+    """A PostgresStorage (imported here: psycopg is checked by the postgres_server fixture)."""
+    from bayesopt.storage.postgres import PostgresStorage
+
+    return PostgresStorage(url, **options)
+
+
+def advisory_locks(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.fixture
+def pg_database(postgres_server: PostgresServer) -> tuple[PostgresServer, str]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    postgres_server.create_database(name)
+    return postgres_server, name
+
+
+def test_postgres_restart_reconnects_and_reacquires_the_lock(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    server, name = pg_database
+    storage = postgres_storage(server.url(name))
+    storage.create_or_attach("s", {})
+    storage.append("s", [{"n": 0}])
+    with storage.lock("s"):
+        server.restart()
+        with pytest.warns(RuntimeWarning, match="re-acquiring the locks of \\['s'\\]"):
+            assert storage.append("s", [{"n": 1}]) == 1
+        assert advisory_locks(server.url(name)) == 1
+    assert advisory_locks(server.url(name)) == 0
+    server.restart()
+    assert storage.read("s") == [{"n": 0}, {"n": 1}]
+    storage.close()
+
+
+def test_postgres_restarts_under_load_lose_nothing_and_repeat_nothing(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    server, name = pg_database
+    storage = postgres_storage(server.url(name))
+    storage.create_or_attach("s", {})
+    worker = spawn(("postgresql", server.url(name)), "s", "batches", 0, 300)
+    for _ in range(2):
+        int(worker.stdout.readline())  # appending: restart under its feet
+        server.restart()
+    assert worker.wait(timeout=300) == 0
+    found = read_batches(storage.read("s"))
+    assert sorted(found) == [(0, batch) for batch in range(300)]
+    storage.close()
+
+
+def test_postgres_stopped_server_fails_clearly_after_bounded_retries(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    server, name = pg_database
+    storage = postgres_storage(server.url(name), reconnect_attempts=2)
+    storage.create_or_attach("s", {})
+    server.stop()
+    try:
+        with pytest.raises(ConnectionError, match="appending to study 's'.*reconnect_attempts=2"):
+            storage.append("s", [{"n": 0}])
+    finally:
+        server.start()
+    assert storage.append("s", [{"n": 0}]) == 0
+    storage.close()
+
+
+def test_postgres_commit_whose_answer_is_lost_is_not_appended_twice(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name))
+    storage.create_or_attach("s", {})
+    proxy.arm()
+    assert storage.append("s", [{"n": 0}, {"n": 1}]) == 0
+    assert proxy.dropped.is_set()
+    assert storage.append("s", [{"n": 2}]) == 2
+    assert storage.read("s") == [{"n": 0}, {"n": 1}, {"n": 2}]
+    storage.close()
+    proxy.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "attempts", "error", "match"),
+    [
+        (3, 1, TypeError, "url=3"),
+        ("postgresql://x@127.0.0.1/db?bogus=1", 1, ValueError, "connection string"),
+        ("postgresql://127.0.0.1:1/db", -1, ValueError, "reconnect_attempts=-1"),
+        ("postgresql://127.0.0.1:1/db", 1.5, TypeError, "reconnect_attempts=1.5"),
+    ],
+)
+def test_postgres_bad_arguments_are_named(
+    postgres_server: PostgresServer, url: Any, attempts: Any, error: type, match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        postgres_storage(url, reconnect_attempts=attempts)

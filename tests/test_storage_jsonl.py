@@ -1,0 +1,153 @@
+"""The storage protocol and its JSON-lines backend (`bayesopt.storage`).
+
+    storage : `JSONLStorage(path)` — one study per file; `open_storage(url)` by URL
+    writer  : a separate Python process appending to the same file (multiprocessing,
+              spawn), or holding its lock when it is killed with SIGKILL
+
+Checked: the protocol's contract (create or attach, gapless numbering, read from an
+offset, unknown study, one study per file), the URL registry, concurrent appends from
+several processes (every event once, numbered 0..n-1), the lock excluding other
+processes and released by the kernel when its holder is killed, and a torn last line
+skipped with a warning and truncated by the next writer.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from bayesopt.storage import STORAGES, Storage, open_storage
+from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_create_attach_append_read(tmp_path):
+    storage = JSONLStorage(tmp_path / "s.jsonl")
+    assert isinstance(storage, Storage) and storage.studies() == []
+    header = storage.create_or_attach("tune", {"space": {"x": 1}})
+    assert header == {"space": {"x": 1}, "study": "tune"}
+    assert storage.create_or_attach("tune", {"space": {"x": 2}}) == header  # unchanged
+    assert storage.append("tune", [{"a": 0}, {"a": 1}]) == 0
+    assert storage.append("tune", [{"a": 2}]) == 2
+    assert storage.read("tune") == [{"a": 0}, {"a": 1}, {"a": 2}]
+    assert storage.read("tune", 2) == [{"a": 2}] and storage.read("tune", 5) == []
+    assert storage.studies() == ["tune"]
+    other = JSONLStorage(tmp_path / "s.jsonl")  # a second reader sees the same
+    assert other.read("tune", 1) == [{"a": 1}, {"a": 2}]
+    with pytest.raises(ValueError, match="holds the study 'tune', not 'other'"):
+        storage.read("other")
+    with pytest.raises(ValueError, match="holds the study 'tune', not 'other'"):
+        storage.create_or_attach("other", {})
+    with pytest.raises(ValueError, match="holds no study"):
+        JSONLStorage(tmp_path / "missing.jsonl").read("tune")
+    with pytest.raises(ValueError, match="offset"):
+        storage.read("tune", -1)
+    storage.close()
+    other.close()
+
+
+def test_open_storage_by_url(tmp_path):
+    path = tmp_path / "run.jsonl"
+    for url in (str(path), path, f"file://{path}"):
+        storage = open_storage(url)
+        assert isinstance(storage, JSONLStorage) and storage.path == path
+        storage.close()
+    # what each backend's class is given (SQLAlchemy's and Optuna's sqlite convention)
+    given = {url: STORAGES[url.split(":")[0]].argument(url, url.partition("://")[2])
+             for url in ("sqlite:///study.db", "sqlite:////tmp/study.db",
+                         "postgresql://me@db:5432/tune", "file:///tmp/run.jsonl")}
+    assert given == {"sqlite:///study.db": "study.db", "sqlite:////tmp/study.db": "/tmp/study.db",
+                     "postgresql://me@db:5432/tune": "postgresql://me@db:5432/tune",
+                     "file:///tmp/run.jsonl": "/tmp/run.jsonl"}
+    with pytest.raises(ValueError, match="unknown scheme 'mongodb'"):
+        open_storage("mongodb://host/db")
+    with pytest.raises(TypeError, match="storage="):
+        open_storage(3)  # type: ignore[arg-type]
+
+
+def _append_many(path: str, worker: int, n: int) -> None:
+    storage = JSONLStorage(path)
+    storage.create_or_attach("s", {"v": 1})
+    for i in range(n):
+        storage.append("s", [{"worker": worker, "i": i, "pad": "x" * (i * 37 % 900)}])
+    storage.close()
+
+
+def test_several_processes_append_to_one_file(tmp_path):
+    path = tmp_path / "shared.jsonl"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_many, args=(str(path), w, 40)) for w in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+        assert process.exitcode == 0
+    events = JSONLStorage(path).read("s")
+    assert len(events) == 160
+    for w in range(4):
+        assert [e["i"] for e in events if e["worker"] == w] == list(range(40))
+    assert all(json.loads(line) for line in path.read_text().splitlines())
+
+
+HOLD_LOCK = """
+import sys, time
+from bayesopt.storage.jsonl import JSONLStorage
+storage = JSONLStorage(sys.argv[1])
+with storage.lock("s"):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
+def test_the_lock_excludes_other_processes_and_dies_with_its_holder(tmp_path):
+    import fcntl
+
+    path = tmp_path / "s.jsonl"
+    storage = JSONLStorage(path)
+    storage.create_or_attach("s", {})
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": str(REPO)}, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        probe = os.open(path, os.O_RDONLY)
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(30)
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released by the kernel
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        os.close(probe)
+        with storage.lock("s"):
+            assert storage.append("s", [{"after": "kill"}]) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+        storage.close()
+
+
+def test_a_torn_last_line_is_skipped_then_truncated_by_the_next_writer(tmp_path):
+    path = tmp_path / "s.jsonl"
+    storage = JSONLStorage(path)
+    storage.create_or_attach("s", {})
+    storage.append("s", [{"a": 0}, {"a": 1}])
+    storage.close()
+    with open(path, "ab") as handle:
+        handle.write(b'{"a": 2, "tor')  # a writer killed in the middle of its write
+    reader = JSONLStorage(path)
+    with pytest.warns(TruncatedJournalWarning, match="last line is incomplete"):
+        assert reader.read("s") == [{"a": 0}, {"a": 1}]
+    assert reader.append("s", [{"a": 2}]) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedJournalWarning)
+        assert JSONLStorage(path).read("s") == [{"a": 0}, {"a": 1}, {"a": 2}]
+    reader.close()
