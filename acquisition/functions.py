@@ -37,6 +37,7 @@ from scipy.special import erfcx, log_ndtr, ndtr
 __all__ = [
     "AcquisitionFunction",
     "ExpectedImprovement",
+    "Feasibility",
     "LogExpectedImprovement",
     "ProbabilityOfImprovement",
     "UpperConfidenceBound",
@@ -344,6 +345,25 @@ class ProbabilityOfImprovement(_ImprovementBased):
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         return cast(np.ndarray, log_ndtr(self._z(mean, std)))
+
+
+class Feasibility(AcquisitionFunction):
+    """log 1 = 0 everywhere: the objective's share of constrained LogEI before any feasible point.
+
+    With no feasible observation there is no incumbent to improve on, and the
+    constrained acquisition is the probability of feasibility alone (Gelbart,
+    Snoek & Adams 2014, Sec. 4); its terms are added by
+    `acquisition.constrained.FeasibilityTerm`.
+    """
+
+    name = "feasibility"
+    log_space = True
+
+    def value_and_grad(
+        self, mean: ArrayLike, std: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mean, std = _as_mean_std(mean, std)
+        return np.zeros_like(mean), np.zeros_like(mean), np.zeros_like(std)
 
 
 class UpperConfidenceBound(AcquisitionFunction):

@@ -27,6 +27,13 @@ adapted to mixed spaces):
    combination of categoricals is ever enumerated as a whole.
 4. Round integers (`domain.project`), re-score, and return the best point
    that is not within `min_distance` of an observed or pending point.
+
+Input constraints (`Domain.admits`, `Domain.linear`). Candidates and local
+optima the domain does not admit are dropped. Linear inequalities A x ≤ b
+replace L-BFGS-B by SLSQP (Kraft 1988) on the same batched problem, with
+the inequalities of every start stacked block-diagonally, so a local search
+can follow an active constraint to its optimum instead of stopping short
+of it as rejection alone would.
 """
 
 from __future__ import annotations
@@ -58,6 +65,8 @@ class Surrogate(Protocol):
         ...
 
 
+_SLSQP_FEASIBILITY_TOL = 1e-11  # violation of A x ≤ b accepted from SLSQP's result
+
 # X (m, d) → log of a factor in (0, 1] that damps the acquisition, and its gradient (m, d)
 Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -70,6 +79,8 @@ class Domain:
     sample: Callable[[int, np.random.Generator], np.ndarray]  # n feasible points: (n, dim)
     project: Callable[[np.ndarray], np.ndarray]  # relaxed (n, dim) → nearest feasible (n, dim)
     categorical_groups: tuple[np.ndarray, ...] = ()  # column indices of each one-hot group
+    admits: Callable[[np.ndarray], np.ndarray] | None = None  # (n, dim) → (n,) bool; None: all
+    linear: tuple[np.ndarray, np.ndarray] | None = None  # (A (k, dim), b (k,)): A x ≤ b
     # columns set by `project` alone, never moved by L-BFGS-B (a conditional space's
     # activity indicators); non-empty also means a categorical switch changes the
     # active columns, so enumerated trials are projected before they are scored
@@ -191,14 +202,17 @@ def optimize_acquisition(
     incumbents: (k, d) good observed points to search around; avoid: (p, d)
     observed and pending points.
     """
-    candidates = np.concatenate([
+    candidates = _admitted(domain, np.concatenate([
         domain.sample(options.n_candidates, rng),
         _perturbations(incumbents, domain, rng, options),
-    ])
+    ]))
+    if not len(candidates):
+        return None
     values = objective.values(candidates)
     order = np.argsort(-values, kind="stable")
     starts = candidates[_first_distinct(candidates, order, avoid, options)]
-    optima = _local_search(objective, domain, starts, options) if len(starts) else starts
+    optima = _admitted(domain, _local_search(objective, domain, starts, options)
+                       if len(starts) else starts)
     pool = np.concatenate([optima, candidates])
     pool_values = np.concatenate([objective.values(optima), values]) if len(optima) else values
     ranked = np.argsort(-pool_values, kind="stable")
@@ -206,6 +220,11 @@ def optimize_acquisition(
     if not len(chosen):
         return None
     return Proposal(pool[chosen[0]].copy(), float(pool_values[chosen[0]]))
+
+
+def _admitted(domain: Domain, X: np.ndarray) -> np.ndarray:
+    """The rows of X: (n, d) the domain admits (all of them without input constraints)."""
+    return X if domain.admits is None or not len(X) else X[domain.admits(X)]
 
 
 def _perturbations(
@@ -248,13 +267,19 @@ def _local_search(
     objective: AcquisitionObjective, domain: Domain, starts: np.ndarray,
     options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
-    """Alternate batched L-BFGS-B on the continuous columns with categorical enumeration."""
-    X = _batched_lbfgsb(objective, starts, domain.continuous_mask, options)
+    """Alternate batched L-BFGS-B (SLSQP under linear constraints) on the continuous columns
+    with categorical enumeration."""
+    def local(X0: np.ndarray) -> np.ndarray:
+        if domain.linear is None:
+            return _batched_lbfgsb(objective, X0, domain.continuous_mask, options)
+        return _batched_slsqp(objective, X0, domain.continuous_mask, domain.linear, options)
+
+    X = local(starts)
     for _ in range(options.categorical_rounds if domain.categorical_groups else 0):
         X_enumerated = _enumerate_categoricals(objective, X, domain)
         if np.array_equal(X_enumerated, X):
             break
-        X = _batched_lbfgsb(objective, X_enumerated, domain.continuous_mask, options)
+        X = local(X_enumerated)
     return domain.project(X)
 
 
@@ -284,6 +309,38 @@ def _batched_lbfgsb(
     worse = objective.values(X) < objective.values(X0)
     X[worse] = X0[worse]
     return X
+
+
+def _batched_slsqp(
+    objective: AcquisitionObjective, X0: np.ndarray, free: np.ndarray,
+    linear: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
+) -> np.ndarray:
+    """Maximize Σ_i a(x_i) subject to A x_i ≤ b for every start, in one SLSQP run."""
+    if not free.any():
+        return X0
+    r, d = X0.shape
+    A, b = linear
+    A_all = np.kron(np.eye(r), A)  # (r·k, r·d): the inequalities of each start, block-diagonal
+    b_all = np.tile(b, r)
+
+    def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = objective.values_and_gradients(flat.reshape(r, d))
+        return -float(np.sum(value)), -np.where(free, grad, 0.0).ravel()
+
+    lower = np.where(free, 0.0, X0).ravel()
+    upper = np.where(free, 1.0, X0).ravel()
+    result = minimize(
+        negative_sum, X0.ravel(), jac=True, method="SLSQP", bounds=list(zip(lower, upper)),
+        constraints=[{"type": "ineq", "fun": lambda x: b_all - A_all @ x,
+                      "jac": lambda x: -A_all}],
+        options={"maxiter": options.maxiter, "ftol": options.ftol},
+    )
+    X: np.ndarray = np.clip(result.x.reshape(r, d), 0.0, 1.0)
+    # b is tightened by the caller's margin (bayesopt.feasibility); SLSQP's own tolerance
+    # on an active constraint is far below it
+    inside = np.all(X @ A.T <= b + _SLSQP_FEASIBILITY_TOL, axis=1)
+    keep = inside & (objective.values(X) >= objective.values(X0))
+    return np.where(keep[:, None], X, X0)
 
 
 def _enumerate_categoricals(

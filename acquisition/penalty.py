@@ -39,6 +39,7 @@ import numpy as np
 from scipy.special import log_ndtr
 
 from acquisition.functions import inverse_mills_ratio
+from acquisition.optimizer import Penalty
 
 _MIN_HALF_R2 = 1e-12  # keeps log m finite exactly at a failed point (never proposed anyway)
 _MIN_DISTANCE = 1e-12  # ‖x − x_j‖ below this: the gradient of the distance is taken as 0
@@ -90,9 +91,9 @@ class LocalPenalty:
 
 @dataclass(frozen=True)
 class CombinedPenalty:
-    """The product of several damping factors: their logs and gradients add."""
+    """The sum of several log-space terms (a product of factors): their logs and gradients add."""
 
-    parts: tuple[FailurePenalty | LocalPenalty, ...]
+    parts: tuple[Penalty, ...]
 
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         log_mask, grad = np.zeros(X.shape[0]), np.zeros(X.shape)

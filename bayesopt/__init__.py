@@ -41,6 +41,8 @@ _EXPORTS = {
     "Recommendation": "bayesopt.surrogate",
     "Surrogate": "bayesopt.surrogate",
     "baseline_card": "bayesopt.card",
+    "LinearConstraint": "bayesopt.feasibility",
+    "InfeasibleSpaceError": "bayesopt.feasibility",
 }
 
 __all__ = [  # the names of _EXPORTS and __version__, sorted
@@ -49,8 +51,10 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "EvaluationFailed",
     "EvaluationFailedWarning",
     "FitOptions",
+    "InfeasibleSpaceError",
     "Integer",
     "JournalError",
+    "LinearConstraint",
     "ModelFitWarning",
     "ModelOptions",
     "Observation",
@@ -77,6 +81,7 @@ if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.card import baseline_card
     from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
+    from bayesopt.feasibility import InfeasibleSpaceError, LinearConstraint
     from bayesopt.fitting import FitOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning
     from bayesopt.loop import ResumeSettingsWarning, minimize

@@ -17,7 +17,9 @@ JSON form of one event (journal format 2; format 1 lacks "time", "worker" and
      "state": {"rng": ..., "design_used": ..., "model": ...} | null}
 
 "durations" (seconds per evaluation, of tells and failures) is left out when
-none is known; "time" is also each observation's `timestamp`.
+none is known; "time" is also each observation's `timestamp`. A tell may also
+carry "constraints" (one list of outcome-constraint values per point) and
+"costs" (one cost or null per point), each left out when absent.
 
 A point is a list with one entry per dimension in the space's order: numbers
 as they are, the *index* of the choice for categorical dimensions
@@ -33,7 +35,7 @@ from typing import Any, ClassVar
 
 from bayesopt.journal import JournalError, decode_point, encode_point
 from bayesopt.space import Space
-from bayesopt.validation import check_value
+from bayesopt.validation import check_constraint_values, check_costs, check_value
 
 __all__ = ["EVENTS", "Ask", "Cancel", "Checkpoint", "Event", "Failure", "Pending", "Tell",
            "from_record", "to_record"]
@@ -116,9 +118,16 @@ class Tell(Event):
     kind: ClassVar[str] = "tell"
     values: tuple[float, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
+    constraints: tuple[tuple[float, ...], ...] | None = None  # outcome constraints, per point
+    costs: tuple[float | None, ...] = ()  # each evaluation's cost (> 0), if known
 
     def fields(self) -> dict[str, Any]:
-        return {"values": list(self.values), **_durations_field(self.durations)}
+        fields = {"values": list(self.values), **_durations_field(self.durations)}
+        if self.constraints is not None:
+            fields["constraints"] = [list(row) for row in self.constraints]
+        if any(c is not None for c in self.costs):
+            fields["costs"] = list(self.costs)
+        return fields
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -129,7 +138,14 @@ class Tell(Event):
             values = tuple(check_value(v) for v in values)
         except (TypeError, ValueError) as error:
             raise JournalError(f"invalid value in journal: {error}") from None
-        return {"values": values, "durations": _parse_durations(record, n_points)}
+        try:
+            constraints = check_constraint_values(record.get("constraints"), n_points, None)
+            costs = check_costs(record.get("costs"), n_points)
+        except (TypeError, ValueError) as error:
+            raise JournalError(f"invalid constraints or costs in journal: {error}") from None
+        return {"values": values, "durations": _parse_durations(record, n_points),
+                "constraints": None if constraints is None else tuple(constraints),
+                "costs": tuple(costs) if any(c is not None for c in costs) else ()}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,6 +9,9 @@ an optional prefix), then
     error      the error text of a failed evaluation, else None
     timestamp  when the tell happened, datetime64 in UTC (NaT if unknown)
     duration   seconds the evaluation took, float (NaN if unknown)
+    cost       the evaluation's cost as told, float (NaN if unknown)
+    constraint_0, constraint_1, ...   outcome-constraint values (only if any
+               observation has them; NaN where absent)
 
 JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 1:
 
@@ -16,7 +19,10 @@ JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 1:
      "space": {name: Dimension.to_dict(), ...}, "maximize": false,
      "inexact_choices": [names of categorical dimensions JSON cannot carry],
      "history": [{"index": 0, "point": [...], "value": 0.25, "status": "ok",
-                  "error": null, "timestamp": 1.7e9, "duration": 0.5}, ...]}
+                  "error": null, "timestamp": 1.7e9, "duration": 0.5,
+                  "constraints": [-0.1], "cost": 0.5}, ...]}
+
+("constraints" and "cost" are written only for observations that have them.)
 
 A point is a list in the space's order, as in the journal
 (`bayesopt.journal.encode_point`): numbers as they are, a category by the
@@ -39,14 +45,19 @@ from typing import TYPE_CHECKING, Any
 from bayesopt.journal import JournalError, comparable_space, decode_point, encode_point
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Categorical, Dimension, Space
-from bayesopt.validation import check_nonnegative, check_value
+from bayesopt.validation import (
+    check_constraint_values,
+    check_costs,
+    check_nonnegative,
+    check_value,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 RESULT_FORMAT = "bayesopt-result"
 RESULT_VERSION = 1
-RESULT_COLUMNS = ("value", "status", "error", "timestamp", "duration")
+RESULT_COLUMNS = ("value", "status", "error", "timestamp", "duration", "cost")
 
 SpaceLike = Mapping[str, Dimension] | Sequence[Dimension] | Space
 
@@ -71,6 +82,11 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
     columns["error"] = [o.error for o in history]
     columns["timestamp"] = pd.to_datetime([o.timestamp for o in history], unit="s", utc=True)
     columns["duration"] = [math.nan if o.duration is None else o.duration for o in history]
+    columns["cost"] = [math.nan if o.cost is None else o.cost for o in history]
+    k = max((len(o.constraints) for o in history if o.constraints is not None), default=0)
+    for i in range(k):
+        columns[f"constraint_{i}"] = [math.nan if o.constraints is None else o.constraints[i]
+                                      for o in history]
     return pd.DataFrame(columns, index=pd.Index([o.index for o in history], name="index"))
 
 
@@ -100,11 +116,16 @@ def result_to_json(result: OptimizeResult) -> str:
 
 
 def _observation_to_dict(space: Space, obs: Observation) -> dict[str, Any]:
-    return {
+    entry = {
         "index": obs.index, "point": encode_point(space, obs.params), "value": obs.value,
         "status": obs.status, "error": obs.error, "timestamp": obs.timestamp,
         "duration": obs.duration,
     }
+    if obs.constraints is not None:
+        entry["constraints"] = list(obs.constraints)
+    if obs.cost is not None:
+        entry["cost"] = obs.cost
+    return entry
 
 
 def inexact_choices(space: Space) -> list[str]:
@@ -195,10 +216,15 @@ def _observation(space: Space, entry: Any, position: int) -> Observation:
     index = entry.get("index")
     if isinstance(index, bool) or not isinstance(index, int):
         raise TypeError(f"{where}: index={index!r} must be an integer")
+    constraints = entry.get("constraints")
+    checked = None if constraints is None else check_constraint_values(constraints, 1, None)
+    cost = entry.get("cost")
     return Observation(
         index, params, None if value is None else check_value(value, position), status, message,
         timestamp=_optional_number(entry.get("timestamp"), f"{where}.timestamp"),
         duration=_optional_number(entry.get("duration"), f"{where}.duration"),
+        constraints=None if checked is None else checked[0],
+        cost=None if cost is None else check_costs(cost, 1)[0],
     )
 
 

@@ -24,6 +24,7 @@ from bayesopt.optimizer import Optimizer
 from bayesopt.parallel import (
     AsyncLoop,
     Budget,
+    Objective,
     Outcome,
     Report,
     check_picklable,
@@ -36,7 +37,6 @@ from bayesopt.storage import Storage
 from bayesopt.validation import check_count, check_value
 from kernels.threads import single_threaded
 
-Objective = Callable[[dict[str, Any]], float]
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
 Values = float | Sequence[float]  # y0: one value or one per point
 
@@ -55,6 +55,7 @@ def minimize(
     journal: str | os.PathLike[str] | None = None, n_workers: int = 1,
     executor: Executor | Any | None = None, timeout: float | None = None,
     max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    max_cost: float | None = None,
     storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
     **optimizer_options: Any,
 ) -> OptimizeResult:
@@ -63,7 +64,9 @@ def minimize(
     Parameters
     ----------
     func : callable
-        Called with one dict of parameters; returns a number. What a failure
+        Called with one dict of parameters; returns a number, or a pair
+        ``(value, [c1, ..., ck])`` with the values of k outcome constraints
+        (each satisfied when ≤ 0; see `Optimizer.tell`). What a failure
         is and which failures stop the run: see `max_consecutive_failures`.
     space : dict or list
         The search space, as for `Optimizer`.
@@ -111,6 +114,13 @@ def minimize(
         carrying the first traceback (default 5; None never stops). A failure
         that is part of the problem — `func` raises `bayesopt.EvaluationFailed`
         or returns NaN or ±inf — is recorded as failed and does not count.
+    max_cost : float, optional
+        Stop once the summed cost of the evaluations reaches it. Each
+        evaluation's cost is its wall time in seconds (`Observation.cost`).
+        It does not cool ``logei_per_cost``'s α: on the cost bench
+        (bench/results/cost.md) α = 1 throughout reached plain LogEI's median
+        at less cost than α cooled linearly over the budget; pass
+        ``cost_budget=`` (an `Optimizer` option) for the cooling.
     storage, study : optional
         A shared study (`Optimizer`'s ``storage=`` and ``study=``): the same
         call in several processes or machines cooperates on one study.
@@ -135,7 +145,7 @@ def minimize(
         raise TypeError(f"func={func!r} must be callable")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
-    limits = RunLimits(n_calls, timeout, max_consecutive_failures)
+    limits = RunLimits(n_calls, timeout, max_consecutive_failures, max_cost)
     n_workers = check_count("n_workers", n_workers, minimum=1)
     parallel = n_workers > 1 or executor is not None
     if parallel and executor is None:
@@ -151,7 +161,7 @@ def minimize(
         budget = limits.budget(warm.n_told)
         with tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
                   disable=not progress, desc="bayesopt", unit="eval") as bar:
-            report = _reporter(opt, bar, callback, guard)
+            report = _reporter(opt, bar, callback, guard, limits.max_cost)
             if parallel:
                 _run_parallel(opt, func, n_workers, executor, budget, first, report)
             else:
@@ -173,6 +183,7 @@ class RunLimits:
     timeout: float | None = field(default=None, metadata=rule(optional(real(0.0, low_open=True))))
     max_consecutive_failures: int | None = field(
         default=DEFAULT_MAX_CONSECUTIVE_FAILURES, metadata=rule(optional(integer(minimum=1))))
+    max_cost: float | None = field(default=None, metadata=rule(optional(real(0.0, low_open=True))))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -289,8 +300,9 @@ def _optimizer(
 
 
 def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
-              guard: FailureGuard) -> Report:
-    """Tell one outcome, advance the progress bar, run the callback; True means stop."""
+              guard: FailureGuard, max_cost: float | None = None) -> Report:
+    """Tell one outcome, advance the progress bar, run the callback; True means stop
+    (also once the summed cost reaches `max_cost`)."""
 
     def report(params: dict[str, Any], outcome: Outcome) -> bool:
         status, error = _tell_outcome(opt, params, outcome)
@@ -298,6 +310,8 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
         if opt.best is not None:
             bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
         stop = guard.observe(status, params, error)
+        if max_cost is not None and opt.total_cost >= max_cost:
+            stop = True
         return bool(callback is not None and callback(opt.history[-1], opt)) or stop
 
     return report
@@ -325,25 +339,30 @@ def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any
 
 def _tell_outcome(opt: Optimizer, params: dict[str, Any],
                   outcome: Outcome) -> tuple[str, str | None]:
-    """Tell one outcome with its duration; return its status ("ok", "failed" or "error")
-    and error text.
+    """Tell one outcome with its duration, which is also its cost; return its status
+    ("ok", "failed" or "error") and error text.
 
-    A value that is not a number is an error; NaN or ±inf is a failure that
+    The objective returns a value or a pair (value, constraints). A value or a
+    constraint that is not a number is an error; NaN or ±inf is a failure that
     is part of the problem (`bayesopt.failures`).
     """
     status, payload, duration = outcome
     if status != "ok":
         opt.tell_failure(params, payload, duration=duration)
         return status, payload
+    value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
+        payload, None)
     try:
-        number = float(payload)
+        number = float(value)
+        values = None if constraints is None else [float(c) for c in constraints]
     except (TypeError, ValueError):
-        message = f"objective returned {payload!r}, not a number"
+        message = f"objective returned {payload!r}, not a number (or a number and constraints)"
         opt.tell_failure(params, message, duration=duration)
         return "error", message
-    if not math.isfinite(number):
-        message = f"objective returned {number!r}"
+    if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
+        message = f"objective returned {number!r} with constraints {values!r}"
         opt.tell_failure(params, message, duration=duration)
         return "failed", message
-    opt.tell(params, number, duration=duration)
+    cost = duration if duration is not None and duration > 0 else None
+    opt.tell(params, number, duration=duration, constraints=values, cost=cost)
     return "ok", None

@@ -434,6 +434,13 @@ class SurrogateModel:
             self._observed_incumbent = float(np.min(values))
         return self._observed_incumbent
 
+    def incumbent_among(self, rows: np.ndarray) -> float:
+        """`observed_incumbent` restricted to the observed rows where `rows` (n_observed,) is True."""
+        assert self.gp is not None and rows.shape == (self.n_observed,) and rows.any()
+        values = (self.gp.y[: self.n_observed] if self.options.incumbent == "observed"
+                  else self.gp.training_mean()[: self.n_observed])
+        return float(np.min(values[rows]))
+
     @property
     def incumbent(self) -> float:
         """The EI incumbent: the observed one, or lower if a fantasy believed better."""
@@ -479,6 +486,11 @@ class SurrogateModel:
         """
         return self.transform.inverse(self.y_mean + self.y_scale * np.asarray(f, dtype=float),
                                       observed=self.observed_range)
+
+    def to_latent(self, y: np.ndarray) -> np.ndarray:
+        """Objective values y (minimization sign) → the GP's standardized scale, (T(y) − mean(w)) / std(w)."""
+        return cast(np.ndarray, (self.transform(np.asarray(y, dtype=float)) - self.y_mean)
+                    / self.y_scale)
 
     def predict_raw(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Internal: median and half-width of the ±1σ band at ENCODED points, minimization sign.

@@ -37,6 +37,7 @@ import numpy as np
 
 from acquisition.optimizer import AcquisitionObjective
 from bayesopt.events import Ask, Cancel, Event, Failure, Pending, Tell
+from bayesopt.feasibility import InputConstraints
 from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
@@ -52,9 +53,12 @@ from bayesopt.validation import (
     as_batch,
     check_bool,
     check_choice,
+    check_constraint_values,
+    check_costs,
     check_count,
     check_durations,
     check_nonnegative,
+    check_real,
     check_value,
 )
 from kernels import KERNEL_KINDS
@@ -65,7 +69,8 @@ __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning"
 
 logger = logging.getLogger(__name__)
 
-ACQUISITIONS = ("logei", "ei", "pi", "ucb")
+ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost")
+_CONSTRAINED_ACQUISITIONS = ("logei", "ei", "pi", "logei_per_cost")  # a log P(c ≤ 0) term fits
 
 
 class ResumeWarning(UserWarning):
@@ -105,8 +110,10 @@ class Optimizer:
         exists only where its parents take those values (a conditional space,
         `bayesopt.conditions`): asks carry exactly the active keys, and tells
         must.
-    acquisition : {"logei", "ei", "pi", "ucb"}
-        LogEI (Ament et al. 2023) by default.
+    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost"}
+        LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
+        ĉ a GP on the log of the costs told (`tell(..., cost=)`), α = 1 or cooled
+        over `cost_budget` (`acquisition.constrained`).
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
         Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
@@ -127,6 +134,20 @@ class Optimizer:
         shorthand of a study that only this optimizer writes.
     options : OptimizerOptions, optional
         Model, hyperparameter-fit and acquisition-optimizer settings.
+    n_constraints : int, optional
+        Number of outcome constraints every successful `tell` carries
+        (``constraints=[c1, ..., ck]``, each satisfied when ≤ 0); otherwise fixed
+        by the first tell that carries them. The acquisition becomes constrained
+        LogEI, one GP per constraint; `best` is the best feasible observation.
+    feasible : callable, LinearConstraint or list of them, optional
+        Input constraints every ask satisfies (`bayesopt.feasibility`):
+        ``callable(params) -> bool``, or linear inequalities over Real and
+        Integer dimensions that are not log-scaled.
+    cost_budget : float, optional
+        With ``acquisition="logei_per_cost"``: the total cost of the run, over
+        which α cools linearly from 1 to 0 (cost-cooling, Lee et al. 2020).
+        Without it α = 1, EI per unit cost, which reached plain LogEI's result
+        at less cost on the cost bench (README, "Constraints and cost").
     storage : str, path or Storage, optional
         A shared study's storage: a ``.jsonl`` path, ``sqlite:///study.db`` or
         ``postgresql://user@host/db`` (`bayesopt.storage.open_storage`). The
@@ -167,7 +188,8 @@ class Optimizer:
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
-        pending_timeout: float | None = None,
+        pending_timeout: float | None = None, n_constraints: int | None = None,
+        feasible: Any = None, cost_budget: float | None = None,
     ) -> None:
         self.space = space if isinstance(space, Space) else Space(space)
         self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
@@ -180,6 +202,11 @@ class Optimizer:
         self.pending_timeout = (None if pending_timeout is None
                                 else check_nonnegative("pending_timeout", pending_timeout))
         self.options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
+        self.n_constraints = _check_n_constraints(self.acquisition, n_constraints)
+        self.cost_budget = _check_cost_budget(self.acquisition, cost_budget)
+        self.feasible = None if feasible is None else InputConstraints(self.space, feasible)
+        if self.feasible is not None:
+            self.feasible.check_not_empty()
         self._lock = threading.RLock()
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None
@@ -215,7 +242,7 @@ class Optimizer:
         return OptimizerState(
             self.space, seed=self.seed, n_initial=self.n_initial, maximize=self.maximize,
             model_options=self.options.model, worker=worker,  # type: ignore[arg-type]
-            pending_timeout=self.pending_timeout,
+            pending_timeout=self.pending_timeout, n_constraints=self.n_constraints,
         )
 
     def _create_journal(self, path: str | os.PathLike[str]) -> StudyLink:
@@ -258,9 +285,21 @@ class Optimizer:
             self._refresh()
             return [dict(p.params) for p in self._state.pending]
 
+    def _ask_settings(self) -> AskSettings:
+        return AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options,
+                           self.feasible, self.cost_budget)
+
+    @property
+    def total_cost(self) -> float:
+        """The summed cost told so far (`tell(..., cost=)`; wall time under `minimize`)."""
+        with self._lock:
+            self._refresh()
+            return self._state.outcomes.spent
+
     @property
     def best(self) -> Observation | None:
-        """The best successful observation so far, or None (noisy objectives: `recommend`)."""
+        """The best feasible successful observation so far, or None (noisy objectives:
+        `recommend`); feasible means every outcome constraint told with it is ≤ 0."""
         with self._lock:
             self._refresh()
             return best_observation(self._state.history, self.maximize)
@@ -312,7 +351,7 @@ class Optimizer:
         (its own state, model and generator; no study), so nothing here changes."""
         twin = copy.deepcopy(self)
         state = twin._state
-        settings = AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options)
+        settings = self._ask_settings()
         proposal = Proposal(state, settings, state.fork_rng(), time.time(),
                             with_pending=pending)
         return proposal.acquisition_objective()
@@ -378,7 +417,7 @@ class Optimizer:
     def _ask_event(self, count: int, rng: np.random.Generator | None = None) -> Ask:
         now = time.time()
         rng = self._state.fork_rng() if rng is None else rng
-        settings = AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options)
+        settings = self._ask_settings()
         proposal = Proposal(self._state, settings, rng, now, defer_refit=self.shared)
         points = proposal.points(count)
         return Ask(points=tuple(points), time=now, worker=self._state.worker,
@@ -403,7 +442,9 @@ class Optimizer:
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
              value: float | Sequence[float], *,
-             duration: float | Sequence[float | None] | None = None) -> None:
+             duration: float | Sequence[float | None] | None = None,
+             constraints: Sequence[float] | Sequence[Sequence[float]] | None = None,
+             cost: float | Sequence[float | None] | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
@@ -415,6 +456,10 @@ class Optimizer:
         supported: do it while nothing is pending, or ignore the warning).
         `duration` (seconds the evaluation took; one number, or one per point)
         is kept in `Observation.duration`, beside the tell's `timestamp`.
+        `constraints`: the outcome constraints' values [c1, ..., ck] (one list
+        per point for a batch), each satisfied when ≤ 0; required with every
+        tell once the optimizer has constraints. `cost` (> 0; one number, or
+        one per point): what the evaluation cost, modelled by logei_per_cost.
         """
         points, values = as_batch(params, value)
         with self._lock:
@@ -422,12 +467,31 @@ class Optimizer:
             numbers = tuple(check_value(v, i if len(values) > 1 else None)
                             for i, v in enumerate(values))
             seconds = tuple(check_durations(duration, len(points)))
+            self._refresh()
+            outcomes = self._check_outcomes(constraints, cost, len(points))
             with numeric_threads(len(self._state.history)):
-                self._commit(lambda: self._tell_event(canonical, numbers, seconds),
+                self._commit(lambda: self._tell_event(canonical, numbers, seconds, outcomes),
                              computes=not self.shared)
 
+    def _check_outcomes(self, constraints: Any, cost: Any, n_points: int) -> Outcomes:
+        """Validated constraint values (or None) and costs for a tell of n points."""
+        outcomes = self._state.outcomes
+        checked = check_constraint_values(constraints, n_points, outcomes.n_constraints)
+        if checked is not None and not outcomes.constrained:
+            if self.acquisition not in _CONSTRAINED_ACQUISITIONS:
+                raise ValueError(f"constraints need acquisition in {list(_CONSTRAINED_ACQUISITIONS)}"
+                                 f", not {self.acquisition!r}")
+            if self._state.y_ok.shape[0]:
+                raise ValueError(
+                    f"constraints told after {self._state.y_ok.shape[0]} successful "
+                    "observation(s) without them: declare Optimizer(..., n_constraints=k) and "
+                    "tell them with every value")
+        costs = tuple(check_costs(cost, n_points))
+        return (None if checked is None else tuple(checked),
+                costs if any(c is not None for c in costs) else ())
+
     def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
-                    durations: tuple[float | None, ...]) -> Tell:
+                    durations: tuple[float | None, ...], outcomes: Outcomes = (None, ())) -> Tell:
         self._warn_unmatched(points)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
@@ -436,7 +500,8 @@ class Optimizer:
             targets = -np.asarray(values) if self.maximize else np.asarray(values)
             update_after_tell(model, np.concatenate([self._state.X_ok, X]),
                               np.concatenate([self._state.y_ok, targets]), self.n_initial)
-        return Tell(points=points, values=values, durations=durations, time=time.time(),
+        return Tell(points=points, values=values, durations=durations, constraints=outcomes[0],
+                    costs=outcomes[1], time=time.time(),
                     worker=self._state.worker,
                     checkpoint=self._state.checkpoint(rng, self._state.design_used))
 
@@ -518,6 +583,8 @@ class Optimizer:
             "acquisition": self.acquisition, "n_initial": self.n_initial, "seed": self.seed,
             "maximize": self.maximize, "ucb_beta": self.ucb_beta,
             "pending_timeout": self.pending_timeout, "options": self.options.to_dict(),
+            **({} if self.n_constraints is None else {"n_constraints": self.n_constraints}),
+            **({} if self.cost_budget is None else {"cost_budget": self.cost_budget}),
         }
 
     @property
@@ -600,6 +667,7 @@ class Optimizer:
                 seed=config["seed"], maximize=config["maximize"], ucb_beta=config["ucb_beta"],
                 options=OptimizerOptions.from_dict(config["options"]),
                 pending_timeout=config.get("pending_timeout"),
+                n_constraints=config.get("n_constraints"), cost_budget=config.get("cost_budget"),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise JournalError(f"{name} is corrupt: {type(error).__name__}: {error}") from None
@@ -684,6 +752,29 @@ def _announce_resume(name: str, state: OptimizerState) -> None:
     if n or n_pending:
         warnings.warn(f"resumed {name}: {n} evaluations and {n_pending} pending points are "
                       "kept (a new run needs another file)", ResumeWarning, stacklevel=3)
+
+
+Outcomes: TypeAlias = "tuple[tuple[tuple[float, ...], ...] | None, tuple[float | None, ...]]"
+
+
+def _check_n_constraints(acquisition: str, n_constraints: Any) -> int | None:
+    if n_constraints is None:
+        return None
+    count = check_count("n_constraints", n_constraints, minimum=1)
+    if acquisition not in _CONSTRAINED_ACQUISITIONS:
+        raise ValueError(f"n_constraints={count} needs acquisition in "
+                         f"{list(_CONSTRAINED_ACQUISITIONS)}, not {acquisition!r}")
+    return count
+
+
+def _check_cost_budget(acquisition: str, cost_budget: Any) -> float | None:
+    if cost_budget is None:
+        return None
+    if acquisition != "logei_per_cost":
+        raise ValueError(f"cost_budget={cost_budget!r} sets the cost cooling of "
+                         f"acquisition='logei_per_cost' and would be unused with {acquisition!r}"
+                         " (minimize(..., max_cost=) stops any run at a total cost)")
+    return check_real("cost_budget", cost_budget, low=0.0, low_open=True)
 
 
 def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:

@@ -26,7 +26,7 @@ import multiprocessing
 import pickle
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -37,7 +37,8 @@ from bayesopt.failures import EvaluationFailed
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
     from bayesopt.optimizer import Optimizer
 
-Objective = Callable[[dict[str, Any]], float]
+# returns a value, or (value, outcome-constraint values)
+Objective = Callable[[dict[str, Any]], "float | tuple[float, Sequence[float]]"]
 
 
 class Outcome(NamedTuple):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from acquisition.averaging import AveragedAcquisitionObjective
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
+    Feasibility,
     LogExpectedImprovement,
     ProbabilityOfImprovement,
     UpperConfidenceBound,
@@ -33,6 +34,7 @@ from acquisition.functions import (
 )
 from acquisition.optimizer import AcquisitionObjective, Domain, Penalty, optimize_acquisition
 from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
+from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputConstraints
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import best_observation
@@ -43,6 +45,7 @@ from kernels.threads import one_blas_thread
 _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
 _MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
+_REJECTION_BATCH = 256  # random points drawn at once when input constraints reject some
 _N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
 
 
@@ -58,6 +61,8 @@ class AskSettings:
     n_initial: int
     ucb_beta: float | None
     options: OptimizerOptions
+    feasible: InputConstraints | None = None  # input constraints every ask satisfies
+    cost_budget: float | None = None  # logei_per_cost cools α over it (None: α = 1)
 
 
 class Proposal:
@@ -98,7 +103,7 @@ class Proposal:
                 break
             params = self.space.decode(x)[0]
             canonical = self.space.encode([params])[0]
-            if not is_near(canonical, self._avoid()):
+            if not is_near(canonical, self._avoid()) and self._admits(params):
                 return params, canonical
             x = self._random_new_point(self._avoid())
         return self._repeat_point()
@@ -118,12 +123,34 @@ class Proposal:
         while self.design_used < design.shape[0]:
             x: np.ndarray = design[self.design_used]
             self.design_used += 1
-            if not is_near(x, avoid):
+            if not is_near(x, avoid) and self._admits(self.space.decode(x)[0]):
                 return x
         return self._random_new_point(avoid)
 
+    def _admits(self, params: dict[str, Any]) -> bool:
+        """Whether the input constraints (`feasible=`) admit `params`."""
+        return self.settings.feasible is None or self.settings.feasible(params)
+
+    def _random_admitted_point(self, avoid: np.ndarray) -> np.ndarray:
+        """A random point the input constraints admit, not in `avoid`, by rejection.
+
+        Raises InfeasibleSpaceError after `REJECTION_BUDGET` draws without one.
+        """
+        feasible = self.settings.feasible
+        assert feasible is not None
+        for _ in range(REJECTION_BUDGET // _REJECTION_BATCH):
+            X = self.space.from_unit(self.rng.random((_REJECTION_BATCH, self.space.n_dims)))
+            for x in X[feasible.mask(X)]:
+                if not is_near(x, avoid):
+                    return cast(np.ndarray, x)
+        raise InfeasibleSpaceError(
+            f"no new point admitted by feasible= among {REJECTION_BUDGET} random draws: the "
+            "feasible region is too small, or every point of it is observed or pending")
+
     def _random_new_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """A uniformly random point not in `avoid`, or None if a finite space has none left."""
+        if self.settings.feasible is not None:
+            return self._random_admitted_point(avoid)
         for _ in range(64):
             x: np.ndarray = self.space.from_unit(self.rng.random((1, self.space.n_dims)))[0]
             if not is_near(x, avoid):
@@ -174,21 +201,36 @@ class Proposal:
         if self.model.n_observed != y_ok.shape[0] or self.model.gp is None:
             self.model.update(X_ok, y_ok, defer_refit=self.defer_refit)
         self.model.clear_fantasies()
+        feasibility = self.state.outcomes.feasibility_term(self.rng)
+        incumbent = None if feasibility is None else self._feasible_incumbent()
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
         if self.model.options.fantasy == "penalize":
-            penalty = self._penalty(self._local_penalty(pending))
+            penalty = self._penalty(self._local_penalty(pending), feasibility)
         else:
             self.model.add_fantasies(pending)
-            penalty = self._penalty(None)
+            penalty = self._penalty(None, feasibility)
+        if feasibility is None:
+            acquisition = self._acquisition_function()
+        else:
+            acquisition = Feasibility() if incumbent is None else self._acquisition_function(incumbent)
         # hyperparameters="mcmc": the acquisition averaged over the posterior samples
         objective = AveragedAcquisitionObjective if self.model.sampled else AcquisitionObjective
-        return objective(self._acquisition_function(), self.model, penalty,
-                         local_search_context=one_blas_thread)
+        return objective(acquisition, self.model, penalty, local_search_context=one_blas_thread)
 
-    def _acquisition_function(self) -> AcquisitionFunction:
-        best_f = self.model.incumbent
+    def _feasible_incumbent(self) -> float | None:
+        """The EI incumbent among the feasible observations (None while there is none)."""
+        feasible = self.state.feasible_ok
+        return self.model.incumbent_among(feasible) if feasible.any() else None
+
+    def _cost_alpha(self) -> float:
+        """α of logei_per_cost: 1 − spent / cost_budget, floored at 0 (1 without a budget)."""
+        budget = self.settings.cost_budget
+        return 1.0 if budget is None else max(0.0, 1.0 - self.state.outcomes.spent / budget)
+
+    def _acquisition_function(self, best_f: float | None = None) -> AcquisitionFunction:
+        best_f = self.model.incumbent if best_f is None else best_f
         kind = self.settings.acquisition
-        if kind == "logei":
+        if kind in ("logei", "logei_per_cost"):
             return LogExpectedImprovement(best_f)
         if kind == "ei":
             return ExpectedImprovement(best_f)
@@ -201,8 +243,10 @@ class Proposal:
             beta = options.ucb_beta_scale * gp_ucb_beta(t, self.space.n_columns, options.ucb_delta)
         return UpperConfidenceBound(beta)
 
-    def _penalty(self, local: LocalPenalty | None) -> Penalty | None:
-        parts = [p for p in (self._failure_penalty(), local) if p is not None]
+    def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None) -> Penalty | None:
+        cost = (self.state.outcomes.cost_term(self._cost_alpha(), self.rng)
+                if self.settings.acquisition == "logei_per_cost" else None)
+        parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
             return parts[0] if parts else None
         return CombinedPenalty(tuple(parts))
@@ -230,11 +274,16 @@ class Proposal:
             sample=lambda n, rng: space.candidates(n, rng),
             project=space.project,
             categorical_groups=space.categorical_groups,
+            admits=None if self.settings.feasible is None else self.settings.feasible.mask,
+            linear=None if self.settings.feasible is None else self.settings.feasible.system,
             fixed_columns=space.activity_columns,
         )
 
     def _incumbents(self) -> np.ndarray:
+        """The best observations to search around; feasible ones first under outcome constraints."""
         X_ok, y_ok = self.state.X_ok, self.state.y_ok
+        if self.state.outcomes.constrained:
+            return X_ok[np.lexsort((y_ok, ~self.state.feasible_ok))[:_N_INCUMBENTS]]
         return X_ok[np.argsort(y_ok, kind="stable")[:_N_INCUMBENTS]]
 
 

@@ -43,6 +43,13 @@ class Observation:
         `minimize` (in the worker), or given to `tell(..., duration=)`; None
         if unknown.
 
+    constraints : tuple of float or None
+        The outcome constraints told with the value (`tell(..., constraints=)`),
+        each satisfied when ≤ 0; None if the optimizer has none (or failed).
+    cost : float or None
+        The evaluation's cost as told (`tell(..., cost=)`; `minimize` tells the
+        wall time), > 0; None if unknown.
+
     Timing is not part of an observation's identity: observations that
     differ only in `timestamp` or `duration` compare equal. The journal
     carries both (format 2), so `Optimizer.resume` restores them; observations
@@ -56,17 +63,24 @@ class Observation:
     error: str | None = None
     timestamp: float | None = field(default=None, compare=False)
     duration: float | None = field(default=None, compare=False)
+    constraints: tuple[float, ...] | None = None
+    cost: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
 
+    @property
+    def feasible(self) -> bool:
+        """Succeeded and satisfies every outcome constraint (c ≤ 0); True without constraints."""
+        return self.ok and (self.constraints is None or all(c <= 0 for c in self.constraints))
+
 
 def best_observation(history: Sequence[Observation], maximize: bool) -> Observation | None:
-    """The best successful observation (first one on ties), or None."""
+    """The best feasible successful observation (first one on ties), or None."""
     best: Observation | None = None
     for obs in history:
-        if not obs.ok:
+        if not obs.feasible:
             continue
         assert obs.value is not None
         if best is None or (obs.value > best.value if maximize else obs.value < best.value):  # type: ignore[operator]
@@ -81,9 +95,10 @@ class OptimizeResult:
     Attributes
     ----------
     best_params : dict or None
-        The best evaluated point (None if every evaluation failed).
+        The best feasible evaluated point (None if no evaluation succeeded
+        and satisfied its outcome constraints).
     best_value : float
-        Its objective value (nan if every evaluation failed).
+        Its objective value (nan if there is none).
     history : tuple of Observation
         Every evaluation in order, failures included.
     space : Space
@@ -125,7 +140,7 @@ class OptimizeResult:
 
     @property
     def best(self) -> Observation | None:
-        """The best successful observation (with its index), or None."""
+        """The best feasible successful observation (with its index), or None."""
         return best_observation(self.history, self.maximize)
 
     def recommend(self) -> Recommendation:
@@ -144,8 +159,8 @@ class OptimizeResult:
 
     @property
     def best_so_far(self) -> np.ndarray:
-        """Running best value after each evaluation (nan until the first success)."""
-        values = self.values
+        """Running best feasible value after each evaluation (nan until the first one)."""
+        values = np.where([o.feasible for o in self.history], self.values, math.nan)
         filled = np.where(np.isnan(values), -np.inf if self.maximize else np.inf, values)
         running = np.maximum.accumulate(filled) if self.maximize else np.minimum.accumulate(filled)
         return np.where(np.isinf(running), np.nan, running)

@@ -41,6 +41,7 @@ import numpy as np
 
 from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Tell
 from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.outcomes import OutcomeModels
 from bayesopt.result import Observation, Status
 from bayesopt.space import Categorical, Integer, Space
 
@@ -99,7 +100,7 @@ class OptimizerState:
 
     def __init__(self, space: Space, *, seed: int, n_initial: int, maximize: bool,
                  model_options: ModelOptions, worker: str,
-                 pending_timeout: float | None = None) -> None:
+                 pending_timeout: float | None = None, n_constraints: int | None = None) -> None:
         self.space, self.maximize, self.worker = space, maximize, worker
         self.pending_timeout = pending_timeout
         self.rng = np.random.default_rng(seed)
@@ -115,6 +116,10 @@ class OptimizerState:
         c = space.n_columns
         self.X_all, self.X_ok, self.X_failed = np.empty((0, c)), np.empty((0, c)), np.empty((0, c))
         self.y_ok = np.empty(0)
+        # outcome constraints and costs (bayesopt.outcomes): their data, and which
+        # successful observations are feasible
+        self.outcomes = OutcomeModels(c, model_options, n_constraints, warp_columns(space))
+        self.feasible_ok = np.empty(0, dtype=bool)
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
 
@@ -208,7 +213,8 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
 
 @applier(Tell)
 def _apply_tell(state: OptimizerState, event: Tell) -> None:
-    _observe(state, event, list(event.values), [None] * len(event.points), event.durations)
+    _observe(state, event, list(event.values), [None] * len(event.points), event.durations,
+             event.constraints, event.costs)
 
 
 @applier(Failure)
@@ -232,18 +238,25 @@ def _release(state: OptimizerState, params: Mapping[str, Any]) -> None:
 
 
 def _observe(state: OptimizerState, event: Event, values: list[float | None],
-             errors: list[str | None], durations: tuple[float | None, ...]) -> None:
+             errors: list[str | None], durations: tuple[float | None, ...],
+             constraints: tuple[tuple[float, ...], ...] | None = None,
+             costs: tuple[float | None, ...] = ()) -> None:
     """Append observations (value None = failed), stamped with the event's time, and
     release their pending entries."""
     points = event.points
     X = state.space.encode(list(points))
     seconds = durations or (None,) * len(points)
-    for params, value, error, duration in zip(points, values, errors, seconds):
+    rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
+    for params, value, error, duration, row, cost in zip(
+            points, values, errors, seconds, rows, costs or (None,) * len(points)):
         status: Status = "failed" if value is None else "ok"
         state.history.append(Observation(len(state.history), dict(params), value, status, error,
-                                         timestamp=event.time, duration=duration))
+                                         timestamp=event.time, duration=duration,
+                                         constraints=row, cost=cost))
         _release(state, params)
     ok = np.array([value is not None for value in values], dtype=bool)
+    state.feasible_ok = np.concatenate([
+        state.feasible_ok, state.outcomes.add(X[ok], constraints, costs, ok)])
     targets = np.array([v for v in values if v is not None], dtype=float)
     state.X_all = np.concatenate([state.X_all, X])
     state.X_ok = np.concatenate([state.X_ok, X[ok]])

@@ -348,16 +348,22 @@ class Surrogate:
 
     # --------------------------------------------------------- recommendation
     def recommend(self) -> Recommendation:
-        """The observed point whose latent posterior mean is best (first one on ties).
+        """The feasible observed point whose latent posterior mean is best (first one on ties).
 
         On a noisy objective this is what a benchmark should score: the best
-        observed value (`Optimizer.best`) favours lucky noise.
+        observed value (`Optimizer.best`) favours lucky noise. Under outcome
+        constraints only the observations that satisfied them compete; with
+        none, ValueError.
         """
-        X = self.space.encode([o.params for o in self.observed])
+        feasible = [o for o in self.observed if o.feasible]
+        if not feasible:
+            raise ValueError("no observation satisfies the outcome constraints: nothing to "
+                             "recommend yet")
+        X = self.space.encode([o.params for o in feasible])
         mu, _ = self.model.predict(X)
         k = int(np.argmin(mu))  # the model minimizes (−value when maximizing)
         prediction = self._predict(X[k : k + 1], noise=False, level=0.5)
-        chosen = self.observed[k]
+        chosen = feasible[k]
         assert chosen.value is not None
         return Recommendation(chosen.index, dict(chosen.params), float(prediction.mean[0]),
                               float(prediction.median[0]), chosen.value)

@@ -16,8 +16,8 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_real,
 )
 
-__all__ = ["as_batch", "check_bool", "check_choice", "check_count", "check_durations",
-           "check_nonnegative", "check_real", "check_value"]
+__all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
+           "check_count", "check_durations", "check_nonnegative", "check_real", "check_value"]
 
 
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
@@ -65,3 +65,52 @@ def check_durations(duration: Any, n_points: int) -> list[float | None]:
     else:
         durations = [duration] * n_points
     return [None if d is None else check_nonnegative("duration", d) for d in durations]
+
+
+def check_constraint_values(constraints: Any, n_points: int,
+                            expected: int | None) -> list[tuple[float, ...]] | None:
+    """Outcome-constraint values: None, one sequence of k numbers (one point), or one per point.
+
+    `expected` is the optimizer's number of constraints (None: not fixed yet);
+    every point must carry the same number, each finite (c ≤ 0 is satisfied).
+    """
+    if constraints is None:
+        if expected:
+            raise ValueError(f"constraints=None, but this optimizer has {expected} outcome "
+                             "constraint(s): tell their values with every value")
+        return None
+    rows = [constraints] if n_points == 1 and _is_flat(constraints) else constraints
+    if not isinstance(rows, (list, tuple, np.ndarray)) or len(rows) != n_points:
+        raise ValueError(f"constraints={constraints!r}: give one list of constraint values per "
+                         f"told point ({n_points})")
+    checked = []
+    for row in rows:
+        if not _is_flat(row) or len(row) == 0:
+            raise TypeError(f"constraints: {row!r} must be a non-empty list of numbers")
+        values = tuple(check_real("constraint value", v) for v in row)
+        if expected is not None and len(values) != expected:
+            raise ValueError(f"constraints={list(values)} has {len(values)} value(s); this "
+                             f"optimizer has {expected} outcome constraint(s)")
+        expected = len(values)
+        checked.append(values)
+    return checked
+
+
+def check_costs(cost: Any, n_points: int) -> list[float | None]:
+    """Costs per told point (None, one number for every point, or one per point), each > 0."""
+    costs = list(cost) if isinstance(cost, (list, tuple, np.ndarray)) else [cost] * n_points
+    if len(costs) != n_points:
+        raise ValueError(f"got {len(costs)} costs for {n_points} point(s)")
+    checked: list[float | None] = []
+    for c in costs:
+        checked.append(None if c is None else check_real("cost", c, low=0.0, low_open=True))
+    return checked
+
+
+def _is_flat(value: Any) -> bool:
+    """A list, tuple or 1-D array of scalars (not of lists)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 1
+    return isinstance(value, (list, tuple)) and not any(
+        isinstance(v, (list, tuple, np.ndarray)) for v in value)
+

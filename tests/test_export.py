@@ -122,7 +122,8 @@ def test_timing_is_not_part_of_an_observations_identity(tmp_path: Any) -> None:
 def test_to_pandas_has_one_row_per_evaluation() -> None:
     result = mixed_run()
     table = result.to_pandas()
-    assert list(table.columns) == [*SPACE, "value", "status", "error", "timestamp", "duration"]
+    assert list(table.columns) == [*SPACE, "value", "status", "error", "timestamp", "duration",
+                                   "cost"]
     assert list(table.index) == [o.index for o in result.history]
     for (_, row), obs in zip(table.iterrows(), result.history):
         for name in SPACE:  # pandas shows the choice None as missing
@@ -135,6 +136,7 @@ def test_to_pandas_has_one_row_per_evaluation() -> None:
             assert math.isnan(row["value"]) and "diverged" in row["error"]
         assert row["timestamp"] == pd.Timestamp(obs.timestamp, unit="s", tz="UTC")
         assert row["duration"] == obs.duration
+        assert pd.isna(row["cost"]) if obs.cost is None else row["cost"] == obs.cost
     assert table["batch"].dtype == np.int64 and table["lr"].dtype == np.float64
     assert str(table["timestamp"].dtype) == "datetime64[ns, UTC]"
 
@@ -144,8 +146,10 @@ def test_to_pandas_marks_unknown_timing_as_missing() -> None:
     opt.tell({"x": 0.5}, 1.0)
     table = opt.result().to_pandas()
     assert table["duration"].isna().all() and table["timestamp"].notna().all()
+    assert table["cost"].isna().all()
     empty = Optimizer({"x": Real(0, 1)}, seed=0).result().to_pandas()
-    assert list(empty.columns) == ["x", "value", "status", "error", "timestamp", "duration"]
+    assert list(empty.columns) == ["x", "value", "status", "error", "timestamp", "duration",
+                                   "cost"]
     assert len(empty) == 0
 
 

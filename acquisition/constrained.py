@@ -1,0 +1,145 @@
+"""Outcome constraints and evaluation cost as log-space terms of the acquisition.
+
+Notation (minimization; every model works on its own standardized scale):
+
+    X      : (m, d)  points of the unit cube
+    μ_i, σ_i : (m,)  posterior mean and std of constraint i's GP at X
+    t_i    : float   where c_i = 0 lies on that GP's standardized scale
+    k      : number of constraints; c_i(x) ≤ 0 means constraint i is satisfied
+
+Constrained expected improvement (Gardner, Kusner, Xu, Weinberger & Cunningham
+2014, "Bayesian Optimization with Inequality Constraints", ICML, Eq. 5;
+Gelbart, Snoek & Adams 2014, UAI, Sec. 3) weighs EI by the probability that
+every constraint holds, the constraints modelled by independent GPs:
+
+    cEI(x) = EI(x) · Π_i P(c_i(x) ≤ 0),    P(c_i(x) ≤ 0) = Φ((t_i − μ_i) / σ_i).
+
+In log space (Ament et al. 2023, arXiv:2310.20708, Sec. 4.2, "constrained
+LogEI") the product is a sum of log Φ terms, each computed by `log_ndtr`
+with its slope the inverse Mills ratio φ/Φ through `erfcx` — finite with
+a nonzero gradient far into both tails, exactly like log PI:
+
+    log cEI(x) = LogEI(x) + Σ_i log Φ((t_i − μ_i) / σ_i).
+
+EI's incumbent is the best *feasible* observation. While no observation is
+feasible there is no incumbent, and the acquisition is the feasibility term
+alone: maximize Σ_i log P(c_i ≤ 0) (Gelbart et al. 2014, Sec. 4; the
+`Feasibility` acquisition contributes log 1 = 0).
+
+Cost (Snoek, Larochelle & Adams 2012, Sec. 3.2, "EI per second"; Lee, Eriksson,
+Bindel & Wilson 2020, arXiv:2003.10870, "cost-cooling"): with log ĉ(x) the
+posterior mean of a GP on log cost,
+
+    log(EI(x) / ĉ(x)^α) = LogEI(x) − α · log ĉ(x),   α ∈ [0, 1],
+
+where α = 1 is EI per unit cost and α = 0 plain EI.
+
+`FeasibilityTerm` and `CostTerm` have the signature of an
+`acquisition.optimizer.Penalty` (X ↦ a log-space term and its gradient), so
+`AcquisitionObjective` adds them to a log-space acquisition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from acquisition.functions import LogExpectedImprovement, ProbabilityOfImprovement, _as_mean_std
+from acquisition.optimizer import Surrogate
+
+
+def log_feasibility(
+    mean: np.ndarray, std: np.ndarray, thresholds: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Σ_i log Φ((t_i − μ_i) / σ_i) and its partial derivatives.
+
+    mean, std: (m, k) constraint posteriors; thresholds: (k,). Returns the
+    value (m,) and d value / d mean, d value / d std, each (m, k). Each term
+    is log PI with incumbent t_i (`ProbabilityOfImprovement`).
+    """
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    if mean.ndim != 2 or mean.shape != std.shape or mean.shape[1] != len(thresholds):
+        raise ValueError(f"mean and std must have shape (m, {len(thresholds)}), got "
+                         f"{mean.shape} and {std.shape}")
+    value = np.zeros(mean.shape[0])
+    d_mean, d_std = np.empty_like(mean), np.empty_like(std)
+    for i, threshold in enumerate(thresholds):
+        log_p, d_mean[:, i], d_std[:, i] = ProbabilityOfImprovement(threshold).value_and_grad(
+            mean[:, i], std[:, i])
+        value += log_p
+    return value, d_mean, d_std
+
+
+@dataclass(frozen=True)
+class ConstrainedLogEI:
+    """log cEI = LogEI(μ, σ; best_f) + Σ_i log P(c_i ≤ 0); with best_f None, the sum alone.
+
+    `value_and_grad(mean, std, c_mean, c_std)` returns the value (m,) and its
+    partial derivatives with respect to mean (m,), std (m,), c_mean (m, k)
+    and c_std (m, k).
+    """
+
+    best_f: float | None
+    thresholds: tuple[float, ...]
+
+    def value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray, c_mean: np.ndarray, c_std: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        mean, std = _as_mean_std(mean, std)
+        feasible, d_c_mean, d_c_std = log_feasibility(c_mean, c_std, self.thresholds)
+        if self.best_f is None:
+            zero = np.zeros_like(mean)
+            return feasible, zero, zero.copy(), d_c_mean, d_c_std
+        log_ei, d_mean, d_std = LogExpectedImprovement(self.best_f).value_and_grad(mean, std)
+        return log_ei + feasible, d_mean, d_std, d_c_mean, d_c_std
+
+
+@dataclass(frozen=True)
+class FeasibilityTerm:
+    """X ↦ Σ_i log P(c_i(x) ≤ 0) and its gradient (m, d), one surrogate per constraint."""
+
+    models: tuple[Surrogate, ...]
+    thresholds: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        assert len(self.models) == len(self.thresholds) > 0, "one threshold per constraint model"
+
+    def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        value, grad = np.zeros(X.shape[0]), np.zeros(X.shape)
+        for model, threshold in zip(self.models, self.thresholds):
+            mean, std, d_mean, d_std = model.predict_with_gradient(X)
+            log_p, da_dmean, da_dstd = ProbabilityOfImprovement(threshold).value_and_grad(
+                mean, std)
+            value += log_p
+            # std is clamped to a floor inside value_and_grad; its gradient there is that of σ
+            grad += da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
+        return value, grad
+
+
+@dataclass(frozen=True)
+class CostTerm:
+    """X ↦ −α · log ĉ(x) and its gradient, log ĉ = offset + scale · μ(x) from a GP on log cost.
+
+    `offset` and `scale` map the cost GP's standardized mean back to log
+    cost (the GP is fitted without a power transform, so that map is affine).
+    """
+
+    model: Surrogate
+    offset: float
+    scale: float
+    alpha: float
+
+    def __post_init__(self) -> None:
+        assert 0.0 <= self.alpha <= 1.0, f"alpha={self.alpha} must be in [0, 1]"
+        assert self.scale > 0.0, f"scale={self.scale} must be > 0"
+
+    def log_cost(self, X: np.ndarray) -> np.ndarray:
+        """Predicted log cost at X: (m, d) → (m,)."""
+        return self.offset + self.scale * self.model.predict(X)[0]
+
+    def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, _, d_mean, _ = self.model.predict_with_gradient(X)
+        weight = self.alpha * self.scale
+        return -self.alpha * (self.offset + self.scale * mean), -weight * d_mean

@@ -1,0 +1,183 @@
+"""Input constraints: which points of the space may be asked at all (known before evaluating).
+
+    params : dict   a point in user units
+    U      : (n, d) encoded points of the unit cube (``Space.encode``)
+    A, b   : (k, d), (k,)  linear inequalities A u ≤ b in the encoded space
+
+`Optimizer(space, feasible=...)` takes a callable ``params -> bool``, a
+`LinearConstraint`, or a list of them; every ask satisfies all of them,
+the initial design included.
+
+Callables are honoured by rejection: the initial design skips the Sobol
+points they refuse, random points are drawn until one is admitted (at most
+`REJECTION_BUDGET` draws, then `InfeasibleSpaceError`), and the acquisition
+optimizer scores and keeps admitted points only.
+
+Linear constraints Σ_j a_j x_j ≤ b (or ≥ b) over Real and Integer
+dimensions are also given to the acquisition optimizer as linear
+inequalities in the encoded space, so its local search (SLSQP) can walk
+along them and reach an optimum where a constraint is active. On a
+dimension that is not log-scaled the encoding is affine,
+
+    x_j = x0_j + L_j · u_j,   L_j = `unit_length`, x0_j the value at u_j = 0,
+
+so Σ a_j x_j ≤ b is Σ (a_j L_j) u_j ≤ b − Σ a_j x0_j. (For an Integer this is
+the continuous relaxation; the rounded point is checked again in user units.)
+On log-scaled dimensions x = exp(…) is not affine in u, and a categorical has
+no numeric value: a linear constraint over either is refused (a callable
+expresses it, honoured by rejection).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bayesopt.space import Categorical, Integer, Real, Space
+from bayesopt.validation import check_real
+
+__all__ = ["InfeasibleSpaceError", "InputConstraints", "LinearConstraint"]
+
+REJECTION_BUDGET = 100_000  # random draws before a feasible region is declared (nearly) empty
+_CHECK_SAMPLE = 4096  # Sobol points that must contain a feasible one when the optimizer is built
+# The encoded system is tightened by this (relative to the bound's scale), so that a
+# point SLSQP puts on an active constraint still satisfies it exactly in user units.
+_MARGIN = 1e-9
+
+Feasible = Callable[[dict[str, Any]], bool]
+SENSES = ("<=", ">=")
+
+
+class InfeasibleSpaceError(ValueError):
+    """The input constraints admit no point (or too few to find) of the search space."""
+
+
+@dataclass(frozen=True)
+class LinearConstraint:
+    """Σ_name coefficients[name] · params[name]  (sense)  bound, in user units.
+
+    ``LinearConstraint({"a": 1, "b": 1}, "<=", 1)`` means a + b ≤ 1.
+    """
+
+    coefficients: Mapping[str, float]
+    sense: str
+    bound: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.coefficients, Mapping) or not self.coefficients:
+            raise TypeError(f"coefficients={self.coefficients!r} must be a non-empty dict "
+                            "{dimension name: number}")
+        for name, value in self.coefficients.items():
+            if not isinstance(name, str):
+                raise TypeError(f"coefficients: key {name!r} must be a dimension name (str)")
+            check_real(f"coefficients[{name!r}]", value)
+        if self.sense not in SENSES:
+            raise ValueError(f"sense={self.sense!r} must be one of {list(SENSES)}")
+        object.__setattr__(self, "coefficients", {k: float(v) for k, v in self.coefficients.items()})
+        object.__setattr__(self, "bound", check_real("bound", self.bound))
+
+    def lhs(self, params: Mapping[str, Any]) -> float:
+        """Σ a_j · params[j]."""
+        return math.fsum(a * float(params[name]) for name, a in self.coefficients.items())
+
+    def __call__(self, params: Mapping[str, Any]) -> bool:
+        lhs = self.lhs(params)
+        return lhs <= self.bound if self.sense == "<=" else lhs >= self.bound
+
+    def as_upper_bound(self) -> tuple[dict[str, float], float]:
+        """The same constraint as Σ a_j x_j ≤ b (a ≥ constraint negated)."""
+        sign = 1.0 if self.sense == "<=" else -1.0
+        return {k: sign * a for k, a in self.coefficients.items()}, sign * self.bound
+
+
+class InputConstraints:
+    """The `feasible=` argument of an Optimizer, checked against its space."""
+
+    def __init__(self, space: Space, feasible: Any) -> None:
+        items = list(feasible) if isinstance(feasible, (list, tuple)) else [feasible]
+        if not items:
+            raise ValueError("feasible=[] is empty: pass None for no input constraints")
+        self.space = space
+        self.linear: tuple[LinearConstraint, ...] = tuple(
+            item for item in items if isinstance(item, LinearConstraint))
+        self.callables: tuple[Feasible, ...] = tuple(
+            item for item in items if not isinstance(item, LinearConstraint))
+        for item in self.callables:
+            if not callable(item):
+                raise TypeError(f"feasible: {item!r} must be a callable params -> bool or a "
+                                "LinearConstraint")
+        for constraint in self.linear:
+            _check_linear(space, constraint)
+        self.system = self._encoded_system()
+
+    def __call__(self, params: Mapping[str, Any]) -> bool:
+        """True when `params` (valid, user units) satisfies every input constraint."""
+        if not all(constraint(params) for constraint in self.linear):
+            return False
+        for function in self.callables:
+            verdict = function(dict(params))
+            if not isinstance(verdict, (bool, np.bool_)):
+                raise TypeError(f"feasible callable {function!r} returned {verdict!r} for "
+                                f"{dict(params)!r}; it must return True or False")
+            if not verdict:
+                return False
+        return True
+
+    def mask(self, U: np.ndarray) -> np.ndarray:
+        """Which encoded rows U: (n, d) decode to admitted points: (n,) bool."""
+        if U.shape[0] == 0:
+            return np.zeros(0, dtype=bool)
+        return np.array([self(params) for params in self.space.decode(U)], dtype=bool)
+
+    def check_not_empty(self) -> None:
+        """Raise InfeasibleSpaceError unless some of `_CHECK_SAMPLE` Sobol points is admitted."""
+        sample = self.space.sobol(_CHECK_SAMPLE, np.random.default_rng(0))
+        if not self.mask(sample).any():
+            raise InfeasibleSpaceError(
+                f"feasible= admits none of {_CHECK_SAMPLE} quasi-random points of the space: "
+                "the feasible region is empty or too small to search (under ~0.05 % of it)")
+
+    def _encoded_system(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """A u ≤ b in the encoded space for the linear constraints (module docstring)."""
+        if not self.linear:
+            return None
+        index = dict(zip(self.space.names, self.space.slices))
+        dims = dict(zip(self.space.names, self.space.dimensions))
+        A = np.zeros((len(self.linear), self.space.n_columns))
+        b = np.zeros(len(self.linear))
+        for row, constraint in enumerate(self.linear):
+            coefficients, bound = constraint.as_upper_bound()
+            for name, a in coefficients.items():
+                dim = dims[name]
+                assert isinstance(dim, (Real, Integer))
+                origin = float(dim.low) - float(dim.encode([dim.low])[0, 0]) * dim.unit_length
+                A[row, index[name].start] = a * dim.unit_length
+                bound -= a * origin
+            scale = max(abs(bound), float(np.max(np.abs(A[row]))), 1.0)
+            b[row] = bound - _MARGIN * scale
+        return A, b
+
+
+def _check_linear(space: Space, constraint: LinearConstraint) -> None:
+    dims = dict(zip(space.names, space.dimensions))
+    for name in constraint.coefficients:
+        if name not in dims:
+            raise ValueError(f"LinearConstraint: unknown dimension {name!r}; the space has "
+                             f"{list(space.names)}")
+        dim = dims[name]
+        numeric = isinstance(dim, (Real, Integer)) and not isinstance(dim, Categorical)
+        if not numeric:
+            raise ValueError(f"LinearConstraint: dimension {name!r} is {dim!r}, not numeric; "
+                             "express the constraint as a feasible= callable")
+        if dim.when:
+            raise ValueError(f"LinearConstraint: dimension {name!r} is conditional (when="
+                             f"{dict(dim.when)!r}) and absent from some points; express the "
+                             "constraint as a feasible= callable")
+        if dim.log:  # type: ignore[attr-defined]
+            raise ValueError(f"LinearConstraint: dimension {name!r} is log-scaled, where the "
+                             "encoding is not affine; express the constraint as a feasible= "
+                             "callable (honoured by rejection)")

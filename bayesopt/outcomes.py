@@ -1,0 +1,110 @@
+"""GPs of what an evaluation reports besides its value: outcome constraints and cost.
+
+    X_c : (n_c, d)  encoded points whose tells carried constraint values
+    C   : (n_c, k)  their constraint values, c_i ≤ 0 satisfied
+    X_t : (n_t, d)  encoded points whose tells carried a cost
+    log_t : (n_t,)  log of those costs (seconds, or any unit > 0)
+
+One `SurrogateModel` per constraint and one on log cost, each with its own
+standardization and the same kernel and priors as the objective's GP, fitted
+by MAP (even when the objective's is sampled) anew at each ask that needs
+them, with that ask's generator. No power transform: the acquisition needs P(c_i ≤ 0) and
+log ĉ on the GP's scale, and an affine standardization keeps the level c = 0
+and log cost exactly representable there (a Yeo–Johnson map would have to
+be refit with the data and moves the threshold). Costs are modelled on the
+log scale, where a field varying over decades is smooth (Snoek et al. 2012,
+Sec. 3.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from typing import Any, cast
+
+import numpy as np
+
+from acquisition.constrained import CostTerm, FeasibilityTerm
+from bayesopt.model import ModelOptions, SurrogateModel
+
+
+class OutcomeModels:
+    """The data of the constraint and cost GPs, and the GPs fitted on it at each ask.
+
+    The GPs are fitted anew (MAP from the prior's default start, with the
+    generator of the ask) whenever an ask needs them: an ask then depends only
+    on the data and the ask's generator, so a replayed log asks what the live
+    optimizer asked (`bayesopt.state`) without journaling these models.
+    """
+
+    def __init__(self, dim: int, options: ModelOptions, n_constraints: int | None,
+                 warp_columns: tuple[int, ...] | None = None) -> None:
+        self.dim = dim
+        self.options = _outcome_options(options)
+        self.warp_columns = warp_columns
+        self.n_constraints = n_constraints
+        self.X_c = np.empty((0, dim))
+        self.C = np.empty((0, 0 if n_constraints is None else n_constraints))
+        self.X_t = np.empty((0, dim))
+        self.log_t = np.empty(0)
+        self.spent = 0.0  # summed cost told so far
+
+    def add(self, X: np.ndarray, constraints: Sequence[Sequence[float]] | None,
+            costs: Sequence[float | None], ok: np.ndarray) -> np.ndarray:
+        """Record told rows X: (n_ok, d) (the successful ones of a tell whose mask is `ok`)
+        with their constraint values and costs; return which of them are feasible."""
+        if constraints is not None:
+            C = np.array(constraints, dtype=float).reshape(len(constraints), -1)[ok]
+            if self.n_constraints is None:
+                self.n_constraints = C.shape[1]
+                self.C = np.empty((0, C.shape[1]))
+            self.X_c = np.concatenate([self.X_c, X])
+            self.C = np.concatenate([self.C, C])
+            feasible = np.all(C <= 0.0, axis=1)
+        else:
+            feasible = np.ones(X.shape[0], dtype=bool)
+        told = [(i, c) for i, c in enumerate(c for c, good in zip(costs, ok) if good)
+                if c is not None]
+        if told:
+            rows = [i for i, _ in told]
+            values = np.array([c for _, c in told], dtype=float)
+            self.X_t = np.concatenate([self.X_t, X[rows]])
+            self.log_t = np.concatenate([self.log_t, np.log(values)])
+        self.spent += float(sum(c for c in costs if c is not None))
+        return cast(np.ndarray, feasible)
+
+    @property
+    def constrained(self) -> bool:
+        return bool(self.n_constraints)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> SurrogateModel:
+        model = SurrogateModel(self.dim, self.options, rng, self.warp_columns)
+        model.update(X, y)
+        return model
+
+    def feasibility_term(self, rng: np.random.Generator) -> FeasibilityTerm | None:
+        """Σ_i log P(c_i(x) ≤ 0) from the constraint GPs (None before any constraint value)."""
+        if not self.constrained or self.C.shape[0] == 0:
+            return None
+        models = [self._fit(self.X_c, self.C[:, i], rng) for i in range(self.C.shape[1])]
+        thresholds = tuple(float(m.to_latent(np.zeros(1))[0]) for m in models)
+        return FeasibilityTerm(tuple(models), thresholds)
+
+    def cost_term(self, alpha: float, rng: np.random.Generator) -> CostTerm | None:
+        """−α · log ĉ(x) from the GP on log cost (None before any cost is known)."""
+        if self.log_t.shape[0] == 0:
+            return None
+        model = self._fit(self.X_t, self.log_t, rng)
+        # latent = a + s·log c  ⇔  log c = −a/s + latent/s
+        a = float(model.to_latent(np.zeros(1))[0])
+        s = float(model.to_latent(np.ones(1))[0]) - a
+        return CostTerm(model, offset=-a / s, scale=1.0 / s, alpha=alpha)
+
+
+def _outcome_options(options: ModelOptions) -> ModelOptions:
+    """The objective's model options without a power transform and with MAP hyperparameters
+    (the feasibility and cost terms use one posterior, not a mixture over samples)."""
+    mcmc_defaults: dict[str, Any] = {
+        f.name: f.default for f in fields(ModelOptions) if f.name.startswith("mcmc_")}
+    return replace(options, output_transform="none", hyperparameters="map", **mcmc_defaults)
+

@@ -1,0 +1,312 @@
+"""Outcome constraints, input constraints and cost in the Optimizer and minimize (issue 16)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bayesopt import (
+    Categorical,
+    InfeasibleSpaceError,
+    Integer,
+    LinearConstraint,
+    Optimizer,
+    Real,
+    minimize,
+)
+
+UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
+
+
+def gardner(params):
+    """Gardner et al. (2014), Sec. 5.1: min cos(2x)cos(y) + sin(x) s.t. cos(x)cos(y) − sin(x)sin(y) ≤ 0.5."""
+    x, y = params["x"], params["y"]
+    value = math.cos(2 * x) * math.cos(y) + math.sin(x)
+    return value, [math.cos(x) * math.cos(y) - math.sin(x) * math.sin(y) - 0.5]
+
+
+# ------------------------------------------------------------ outcome constraints
+def test_best_and_result_report_the_best_feasible_observation():
+    opt = Optimizer(UNIT2, seed=0, n_constraints=2)
+    opt.tell({"x": 0.1, "y": 0.1}, -5.0, constraints=[0.3, -1.0])  # better but infeasible
+    opt.tell({"x": 0.2, "y": 0.2}, 1.0, constraints=[-0.1, -1.0])
+    opt.tell({"x": 0.3, "y": 0.3}, 0.5, constraints=[0.0, 0.0])  # c = 0 is satisfied
+    assert opt.best.index == 2 and opt.best.value == 0.5
+    result = opt.result()
+    assert result.best_value == 0.5 and result.best_params == {"x": 0.3, "y": 0.3}
+    np.testing.assert_array_equal(result.best_so_far, [np.nan, 1.0, 0.5])
+    assert [o.constraints for o in opt.history] == [(0.3, -1.0), (-0.1, -1.0), (0.0, 0.0)]
+    assert [o.feasible for o in opt.history] == [False, True, True]
+
+
+def test_no_feasible_observation_means_no_best():
+    opt = Optimizer(UNIT2, seed=0)
+    opt.tell({"x": 0.1, "y": 0.1}, 1.0, constraints=[2.0])
+    assert opt.best is None and math.isnan(opt.result().best_value)
+
+
+def test_number_of_constraints_is_fixed_by_the_first_tell_that_carries_them():
+    opt = Optimizer(UNIT2, seed=0)
+    opt.tell({"x": 0.1, "y": 0.1}, 1.0, constraints=[1.0, -1.0])
+    with pytest.raises(ValueError, match="has 1 value"):
+        opt.tell({"x": 0.2, "y": 0.1}, 1.0, constraints=[1.0])
+    with pytest.raises(ValueError, match="constraints=None, but this optimizer has 2"):
+        opt.tell({"x": 0.2, "y": 0.1}, 1.0)
+
+
+@pytest.mark.parametrize(("kwargs", "tell", "error", "match"), [
+    ({"n_constraints": 0}, None, ValueError, "n_constraints=0"),
+    ({"n_constraints": 1.0}, None, TypeError, "n_constraints=1.0"),
+    ({"n_constraints": 1, "acquisition": "ucb"}, None, ValueError, "not 'ucb'"),
+    ({"acquisition": "ucb"}, [0.1], ValueError, "not 'ucb'"),
+    ({}, [math.nan], ValueError, "constraint value=nan"),
+    ({}, ["a"], TypeError, "constraint value='a'"),
+    ({}, [], TypeError, "non-empty list"),
+    ({}, 0.5, ValueError, "one list of constraint values per"),
+    ({"n_constraints": 2}, [0.1], ValueError, "has 1 value"),
+])
+def test_invalid_constraints_raise_naming_the_value(kwargs, tell, error, match):
+    with pytest.raises(error, match=match):
+        opt = Optimizer(UNIT2, seed=0, **kwargs)
+        opt.tell({"x": 0.5, "y": 0.5}, 1.0, constraints=tell)
+
+
+def test_constraints_after_unconstrained_successes_raise():
+    opt = Optimizer(UNIT2, seed=0)
+    opt.tell({"x": 0.5, "y": 0.5}, 1.0)
+    with pytest.raises(ValueError, match="declare Optimizer"):
+        opt.tell({"x": 0.6, "y": 0.5}, 1.0, constraints=[0.0])
+
+
+def test_batch_tell_takes_one_list_of_constraints_per_point():
+    opt = Optimizer(UNIT2, seed=0, n_constraints=1)
+    opt.tell([{"x": 0.1, "y": 0.1}, {"x": 0.2, "y": 0.2}], [1.0, 2.0], constraints=[[1.0], [-1.0]])
+    assert opt.best.value == 2.0
+
+
+def test_without_a_feasible_point_the_ask_seeks_feasibility():
+    """c = x − 0.2 (feasible for x ≤ 0.2): after five infeasible tells at x ≥ 0.5 whose
+    objective favours large x, the next ask moves towards small x, where c is lower."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=5, n_constraints=1)
+    for x in np.linspace(0.5, 0.9, 5):
+        opt.tell({"x": float(x)}, -float(x), constraints=[float(x) - 0.2])
+    assert opt.ask()["x"] < 0.45
+
+
+def test_constrained_logei_finds_the_feasible_optimum_of_gardners_problem():
+    space = {"x": Real(0, 6), "y": Real(0, 6)}
+    opt = Optimizer(space, seed=1, n_initial=5)
+    for _ in range(30):
+        params = opt.ask()
+        value, constraints = gardner(params)
+        opt.tell(params, value, constraints=constraints)
+    assert opt.best.feasible and opt.best.value < -1.99  # f* = −2 at (3π/2, 0)
+
+
+def test_minimize_accepts_an_objective_returning_value_and_constraints():
+    result = minimize(gardner, {"x": Real(0, 6), "y": Real(0, 6)}, n_calls=8, seed=0,
+                      progress=False)
+    assert all(len(o.constraints) == 1 for o in result.history)
+    assert result.best is None or result.best.feasible
+    assert result.best_value == min(o.value for o in result.history if o.feasible)
+
+
+# ------------------------------------------------------------ input constraints
+def test_linear_constraint_validation():
+    space = {"a": Real(0, 1), "b": Real(1e-3, 1, log=True), "c": Categorical(["u", "v"]),
+             "k": Integer(0, 5)}
+    for constraint, match in [
+        (LinearConstraint({"b": 1}, "<=", 1), "'b' is log-scaled"),
+        (LinearConstraint({"c": 1}, "<=", 1), "'c' is .*not numeric"),
+        (LinearConstraint({"z": 1}, "<=", 1), "unknown dimension 'z'"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            Optimizer(space, feasible=constraint)
+    conditional = {"c": Categorical(["u", "v"]), "x": Real(0, 1, when={"c": "u"})}
+    with pytest.raises(ValueError, match="'x' is conditional"):
+        Optimizer(conditional, feasible=LinearConstraint({"x": 1}, "<=", 0.5))
+    with pytest.raises(ValueError, match="sense='<'"):
+        LinearConstraint({"a": 1}, "<", 1)
+    with pytest.raises(ValueError, match="bound=inf"):
+        LinearConstraint({"a": 1}, "<=", math.inf)
+    with pytest.raises(TypeError, match="non-empty dict"):
+        LinearConstraint({}, "<=", 1)
+    with pytest.raises(TypeError, match="must be a callable"):
+        Optimizer(space, feasible=[LinearConstraint({"a": 1, "k": 1}, ">=", 1), 3])
+
+
+def test_an_empty_or_tiny_feasible_region_is_a_clear_error():
+    with pytest.raises(InfeasibleSpaceError, match="empty or too small"):
+        Optimizer(UNIT2, feasible=lambda p: p["x"] + p["y"] > 2.5)
+    with pytest.raises(InfeasibleSpaceError, match="empty or too small"):
+        Optimizer(UNIT2, feasible=LinearConstraint({"x": 1, "y": 1}, ">=", 1.9999))
+
+
+def test_a_callable_that_does_not_return_a_bool_raises():
+    with pytest.raises(TypeError, match="must return True or False"):
+        Optimizer(UNIT2, feasible=lambda p: "yes")
+
+
+def test_a_constraint_active_optimum_is_reached():
+    """min (a − 1)² + (b − 1)² s.t. a + b ≤ 1: the optimum 0.5 lies on the constraint.
+
+    With SLSQP along the constraint the best value is 0.5 + 1.5e-8 after 20 evaluations;
+    by rejection alone (the same run without the linear system) it is 0.5 + 1.5e-4."""
+    opt = Optimizer({"a": Real(0, 1), "b": Real(0, 1)}, seed=1,
+                    feasible=LinearConstraint({"a": 1, "b": 1}, "<=", 1))
+    for _ in range(20):
+        params = opt.ask()
+        opt.tell(params, (params["a"] - 1) ** 2 + (params["b"] - 1) ** 2)
+    assert opt.best.value < 0.5 + 1e-6
+
+
+MIXED = {"a": Real(-2, 3), "k": Integer(0, 6), "lr": Real(1e-4, 1, log=True),
+         "c": Categorical(["u", "v", "w"])}
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), bound=st.floats(-1.0, 6.0), sense=st.sampled_from(["<=", ">="]),
+       coef=st.floats(0.2, 3.0))
+def test_every_ask_honours_the_input_constraints(seed, bound, sense, coef):
+    linear = LinearConstraint({"a": 1.0, "k": coef}, sense, bound)
+    region = (lambda p: p["c"] != "w" or p["lr"] < 0.1)
+    try:
+        opt = Optimizer(MIXED, seed=seed, n_initial=4, feasible=[linear, region])
+    except InfeasibleSpaceError:
+        return
+    asks = []
+    for _ in range(4):
+        batch = opt.ask(2)
+        asks += batch
+        opt.tell(batch, [p["a"] ** 2 + p["k"] + math.log10(p["lr"]) ** 2 for p in batch])
+    assert all(linear(p) and region(p) for p in asks)
+
+
+# ------------------------------------------------------------ cost
+def test_tell_records_costs_and_rejects_nonpositive_ones():
+    opt = Optimizer(UNIT2, seed=0)
+    opt.tell([{"x": 0.1, "y": 0.1}, {"x": 0.2, "y": 0.2}], [1.0, 2.0], cost=[3.0, None])
+    assert [o.cost for o in opt.history] == [3.0, None] and opt.total_cost == 3.0
+    for bad, error in [(0.0, ValueError), (-1.0, ValueError), (math.inf, ValueError),
+                       ("1", TypeError)]:
+        with pytest.raises(error, match="cost="):
+            opt.tell({"x": 0.5, "y": 0.5}, 1.0, cost=bad)
+
+
+def test_cost_budget_only_with_logei_per_cost():
+    with pytest.raises(ValueError, match="cost_budget=10 sets the cost cooling"):
+        Optimizer(UNIT2, cost_budget=10)
+    with pytest.raises(ValueError, match="cost_budget=0"):
+        Optimizer(UNIT2, acquisition="logei_per_cost", cost_budget=0)
+
+
+def _cost(params):
+    """Cost rises a hundredfold from x = 0 to x = 1."""
+    return float(np.exp(math.log(100.0) * params["x"]))
+
+
+def test_the_cost_model_is_a_gp_on_log_cost():
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", n_initial=6)
+    for _ in range(8):
+        params = opt.ask()
+        opt.tell(params, params["y"], cost=_cost(params))
+    term = opt._snapshot_objective(pending=False).penalty  # the cost term alone: no failures, no pending
+    X = opt.space.encode([o.params for o in opt.history])
+    logs = np.log([o.cost for o in opt.history])
+    np.testing.assert_allclose(term.log_cost(X), logs, atol=0.05 * np.ptp(logs))
+    assert term.alpha == 1.0
+
+
+def test_logei_per_cost_asks_cheaper_points_than_logei():
+    """An objective indifferent to x, a cost that grows 100× with x: per-cost asks stay cheap."""
+    spent = {}
+    for acquisition in ("logei", "logei_per_cost"):
+        opt = Optimizer(UNIT2, seed=2, acquisition=acquisition, n_initial=5)
+        for _ in range(15):
+            params = opt.ask()
+            opt.tell(params, (params["y"] - 0.3) ** 2, cost=_cost(params))
+        spent[acquisition] = sum(_cost(o.params) for o in opt.history[5:])
+    assert spent["logei_per_cost"] < 0.5 * spent["logei"]
+
+
+def test_alpha_cools_linearly_with_the_cost_spent():
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", cost_budget=10.0,
+                    n_initial=3)
+    for i, cost in enumerate([1.0, 2.0, 3.0]):
+        opt.tell({"x": 0.1 * (i + 1), "y": 0.5}, float(i), cost=cost)
+    assert opt._snapshot_objective(pending=False).penalty.alpha == pytest.approx(0.4)
+
+
+def test_minimize_records_wall_time_as_cost_and_stops_at_max_cost():
+    import time
+
+    def slow(params):
+        time.sleep(0.02)
+        return params["x"]
+
+    result = minimize(slow, UNIT2, n_calls=30, seed=0, progress=False, max_cost=0.1)
+    assert 1 <= len(result) <= 5  # each evaluation costs at least 0.02 s
+    assert all(o.cost is not None and o.cost >= 0.02 for o in result.history)
+    assert sum(o.cost for o in result.history[:-1]) < 0.1 <= sum(o.cost for o in result.history)
+
+
+# ------------------------------------------------------------ export and journal
+def _constrained_history_optimizer(**kwargs):
+    opt = Optimizer({"x": Real(0, 6), "y": Real(0, 6)}, seed=4, n_initial=4, **kwargs)
+    for i in range(7):
+        params = opt.ask()
+        value, constraints = gardner(params)
+        opt.tell(params, value, constraints=constraints, cost=1.0 + i)
+    return opt
+
+
+def test_json_export_and_pandas_carry_constraints_and_costs():
+    from bayesopt import OptimizeResult
+
+    result = _constrained_history_optimizer().result()
+    back = OptimizeResult.from_json(result.to_json())
+    assert [(o.constraints, o.cost) for o in back.history] == [
+        (o.constraints, o.cost) for o in result.history]
+    assert back.best_value == result.best_value
+    table = result.to_pandas()
+    np.testing.assert_array_equal(table["cost"], np.arange(1.0, 8.0))
+    np.testing.assert_array_equal(table["constraint_0"], [o.constraints[0] for o in result.history])
+
+
+def test_journal_round_trip_keeps_constraints_and_costs_and_the_next_ask(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = _constrained_history_optimizer(journal=path, acquisition="logei_per_cost",
+                                         cost_budget=100.0)
+    resumed = Optimizer.resume(path, append=False)
+    assert resumed.history == opt.history
+    assert [(o.constraints, o.cost) for o in resumed.history] == [
+        (o.constraints, o.cost) for o in opt.history]
+    assert resumed.total_cost == opt.total_cost == 28.0
+    assert resumed.n_constraints is None and resumed.cost_budget == 100.0
+    assert resumed.ask() == opt.ask()
+
+
+def test_recommend_ranks_only_the_feasible_observations():
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=4, n_constraints=1)
+    for x in (0.1, 0.3, 0.6, 0.9):
+        opt.tell({"x": x}, x, constraints=[0.5 - x])  # the lower the value, the less feasible
+    assert opt.recommend().params["x"] == 0.6
+
+
+def test_a_shared_study_carries_constraints_and_costs(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    space = {"x": Real(0, 6), "y": Real(0, 6)}
+    first = Optimizer(space, seed=0, n_initial=3, storage=url, study="s", n_constraints=1)
+    second = Optimizer(space, seed=1, n_initial=3, storage=url, study="s", n_constraints=1)
+    for opt in (first, second, first):
+        params = opt.ask()
+        value, constraints = gardner(params)
+        opt.tell(params, value, constraints=constraints, cost=2.0)
+    assert [(o.constraints, o.cost) for o in second.history] == [
+        (o.constraints, o.cost) for o in first.history]
+    assert len(second.history) == 3 and second.total_cost == 6.0
+    assert second.best == first.best
