@@ -159,6 +159,31 @@ def _by_branch(z: ArrayLike, upper: _Branch, middle: _Branch, tail: _Branch) -> 
     return out
 
 
+def _log_h_and_slope(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log_h(z), d_log_h(z), log phi(z) where z > _Z_UPPER else NaN) in one pass over the masks.
+
+    The same expressions as `log_h` and `d_log_h`, branch by branch, with the
+    factors both need (phi and Phi above -1, erfcx in the middle) computed once.
+    """
+    value, slope, log_pdf = (np.full_like(z, np.nan) for _ in range(3))
+    is_upper, is_tail = z > _Z_UPPER, z < _Z_TAIL
+    is_middle = (z <= _Z_UPPER) & (z >= _Z_TAIL)
+    zu = z[is_upper]
+    log_pdf[is_upper] = lp = _log_phi(zu)
+    cdf = ndtr(zu)
+    h = np.exp(lp) + zu * cdf
+    value[is_upper], slope[is_upper] = np.log(h), cdf / h
+    zm = z[is_middle]
+    scaled = erfcx(-zm * _INV_SQRT_2)
+    log1m = _log1mexp(np.log(scaled * np.abs(zm)) + _LOG_SQRT_PI_DIV_2)
+    value[is_middle] = _log_phi(zm) + log1m
+    slope[is_middle] = np.exp((np.log(scaled) + _LOG_SQRT_PI_DIV_2) - log1m)
+    zt = z[is_tail]
+    value[is_tail] = _log_h_tail(zt)
+    slope[is_tail] = _d_log_h_tail(zt)
+    return value, slope, log_pdf
+
+
 def log_h(z: ArrayLike) -> np.ndarray:
     """log(phi(z) + z Phi(z)), Ament et al. (2023), Eq. (9).
 
@@ -259,13 +284,14 @@ class LogExpectedImprovement(_ImprovementBased):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mean, std = _as_mean_std(mean, std)
         z = self._z(mean, std)
-        value, slope = log_h(z) + np.log(std), d_log_h(z)  # slope = d log_h / dz
+        log_h_z, slope, log_pdf = _log_h_and_slope(z)  # slope = d log_h / dz
+        value = log_h_z + np.log(std)
         # Chain rule with dz/dmean = -1/std and dz/dstd = -z/std:
         # d/dstd = (1 - z slope) / std, and 1 - z Phi/h = phi/h. For z > 0 the
         # difference cancels (phi/h -> 0), so take the ratio phi/h directly there.
         d_std = 1.0 - z * slope
         positive = z > 0.0
-        d_std[positive] = np.exp(_log_phi(z[positive]) - log_h(z[positive]))
+        d_std[positive] = np.exp(log_pdf[positive] - log_h_z[positive])
         return value, -slope / std, d_std / std
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:

@@ -38,7 +38,9 @@ of it as rejection alone would.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -147,6 +149,9 @@ class AcquisitionObjective:
     acquisition: AcquisitionFunction
     surrogate: Surrogate
     penalty: Penalty | None = field(default=None)
+    # the context the batched L-BFGS-B runs in (the engine limits BLAS to one thread there)
+    local_search_context: Callable[[], AbstractContextManager[object]] = field(
+        default=contextlib.nullcontext)
 
     def values(self, X: np.ndarray) -> np.ndarray:
         value = self._undamped(X)
@@ -294,10 +299,11 @@ def _batched_lbfgsb(
 
     lower = np.where(free, 0.0, X0).ravel()
     upper = np.where(free, 1.0, X0).ravel()
-    result = minimize(
-        negative_sum, X0.ravel(), jac=True, method="L-BFGS-B",
-        bounds=list(zip(lower, upper)), options={"maxiter": options.maxiter, "ftol": options.ftol},
-    )
+    with objective.local_search_context():
+        result = minimize(
+            negative_sum, X0.ravel(), jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
+            options={"maxiter": options.maxiter, "ftol": options.ftol},
+        )
     X: np.ndarray = np.clip(result.x.reshape(r, d), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)

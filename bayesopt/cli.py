@@ -3,6 +3,14 @@
     bayesopt run --space space.toml --n-calls 50 --journal tune.jsonl -- python train.py --lr {lr}
     bayesopt show tune.jsonl
     bayesopt plot tune.jsonl -o convergence.png
+    bayesopt run --space space.toml --n-calls 200 --storage sqlite:///tune.db --study s -- ...
+    bayesopt show --storage sqlite:///tune.db --study s
+
+A shared study (``--storage URL --study NAME``, `bayesopt.storage`) lets the
+same ``bayesopt run`` command started on several machines cooperate: each
+copy asks under the study's lock with the others' points pending, and
+``--n-calls`` is the study's total, so the copies together start exactly that
+many evaluations and each stops when none is left to start.
     bayesopt demo
 
 ``run`` evaluates the command once per point, with every ``{name}``
@@ -237,6 +245,68 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
                          len(opt.pending), result.model)
 
 
+def read_study_record(url: str, study: str) -> JournalRecord:
+    """Read a shared study (``--storage URL --study NAME``) without writing to it.
+
+    Raises
+    ------
+    CommandLineError
+        The storage cannot be opened, or holds no study of that name.
+    """
+    from bayesopt.journal import JournalError, space_from_json
+    from bayesopt.optimizer import Optimizer
+    from bayesopt.storage import open_storage
+
+    try:
+        storage = open_storage(url)
+        try:
+            if study not in storage.studies():
+                raise CommandLineError(f"{url} holds no study {study!r} "
+                                       f"(its studies: {sorted(storage.studies())})")
+            header = storage.create_or_attach(study, {})  # exists: the stored header
+        finally:
+            storage.close()
+        space = space_from_json(header["space"], lossy=True)
+        opt = Optimizer(space, storage=url, study=study, maximize=header["config"]["maximize"])
+    except (OSError, JournalError) as error:
+        raise CommandLineError(f"cannot read the study {study!r} in {url}: {error}") from None
+    try:
+        result = opt.result()
+        return JournalRecord(result.space, result.maximize, opt.config, result.history,
+                             len(opt.pending), result.model)
+    finally:
+        opt.close()
+
+
+def _read(args: argparse.Namespace) -> tuple[str, JournalRecord]:
+    """(name, record) of what ``show``/``plot`` look at: a journal, or a shared study."""
+    source = _source(args, "JOURNAL")
+    if args.storage is None:
+        return source, read_record(source)
+    return source, read_study_record(args.storage, args.study)
+
+
+def _source(args: argparse.Namespace, journal_flag: str) -> str:
+    """Check that exactly one of a journal and --storage/--study is given; name it."""
+    if (args.storage is None) != (args.study is None):
+        given, missing = ("--storage", "--study") if args.study is None else ("--study",
+                                                                               "--storage")
+        raise CommandLineError(f"{given} needs {missing}")
+    if args.storage is not None and args.journal is not None:
+        raise CommandLineError(f"give {journal_flag} or --storage/--study, not both")
+    if args.storage is None and args.journal is None and journal_flag == "JOURNAL":
+        raise CommandLineError("give a JOURNAL file, or --storage URL --study NAME")
+    if args.storage is not None:
+        return f"the study {args.study!r} in {args.storage}"
+    return str(args.journal)
+
+
+def _show_hint(args: argparse.Namespace) -> str:
+    if args.storage is not None:
+        return f"bayesopt show --storage {args.storage} --study {args.study}"
+    return f"bayesopt show {args.journal}"
+
+
 # ------------------------------------------------------------------------- table
 def format_table(record: JournalRecord, top: int = 10) -> str:
     """The best successful evaluations as an aligned text table.
@@ -319,6 +389,7 @@ def _message(error: str | None) -> str:
 # ----------------------------------------------------------------- subcommands
 def _run(args: argparse.Namespace) -> int:
     """``bayesopt run``: optimize the objective the command prints; returns the exit status."""
+    _source(args, "--journal")
     space = load_space(args.space)
     template = _template(args.command, space)
     _warn_unused(space, template)
@@ -328,12 +399,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         result = _minimize(objective, space, args)
     except KeyboardInterrupt:
-        _report_interrupt(args.journal)
+        _report_interrupt(args)
         return EXIT_INTERRUPTED
     except TooManyFailuresError as error:
-        _report_stop(args.journal, error)
+        _report_stop(args, error)
         return EXIT_FAILED
-    _report_result(args.journal, result)
+    _report_result(args, result)
     return 0 if result.best is not None else EXIT_FAILED
 
 
@@ -371,7 +442,8 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
             warnings.showwarning = _warning_printer(warnings.showwarning)
             return minimize(
                 objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,
-                journal=args.journal, n_workers=args.workers, executor=executor,
+                journal=args.journal, storage=args.storage, study=args.study,
+                n_workers=args.workers, executor=executor,
                 max_consecutive_failures=args.max_consecutive_failures or None,
                 **_optimizer_options(args),
             )
@@ -439,7 +511,7 @@ def _ignored_settings(args: argparse.Namespace, config: Mapping[str, Any]) -> li
     ]
 
 
-def _report_result(journal: str | None, result: OptimizeResult) -> None:
+def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
     record = JournalRecord(result.space, result.maximize, {}, result.history, 0, result.model)
     print(_counts(record))
     if result.best is None:
@@ -447,12 +519,12 @@ def _report_result(journal: str | None, result: OptimizeResult) -> None:
         return
     print(format_table(record, top=5))
     print(_best_line(record))
-    if journal is not None:
-        print(f"journal: {journal} (`bayesopt show {journal}` for more; run the same command "
-              "with a larger --n-calls to continue)")
+    if args.journal is not None or args.storage is not None:
+        print(f"{_source(args, '--journal')} (`{_show_hint(args)}` for more; run the same "
+              "command with a larger --n-calls to continue)")
 
 
-def _report_stop(journal: str | None, error: TooManyFailuresError) -> None:
+def _report_stop(args: argparse.Namespace, error: TooManyFailuresError) -> None:
     """The run stopped because the command kept failing: say why, with its standard error."""
     assert error.result is not None, "minimize attaches the result"
     result = error.result
@@ -460,12 +532,18 @@ def _report_stop(journal: str | None, error: TooManyFailuresError) -> None:
     print(f"stopped after {error.n_failures} failed evaluations in a row (the command looks "
           "broken; --max-consecutive-failures 0 never stops); the first failed with:\n"
           + _message(error.first_error))
-    if journal is not None:
-        print(f"journal: {journal} (fix the command, then run the same command line to continue)")
+    if args.journal is not None or args.storage is not None:
+        print(f"{_source(args, '--journal')} (fix the command, then run the same command line "
+              "to continue)")
 
 
-def _report_interrupt(journal: str | None) -> None:
+def _report_interrupt(args: argparse.Namespace) -> None:
     print(file=sys.stderr)
+    journal = args.journal
+    if args.storage is not None:
+        print(f"bayesopt: interrupted; {_source(args, '--journal')} keeps every evaluation "
+              "told; the same command joins it again", file=sys.stderr)
+        return
     if journal is None:
         print("bayesopt: interrupted; without --journal this run cannot be resumed",
               file=sys.stderr)
@@ -482,8 +560,8 @@ def _report_interrupt(journal: str | None) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     """``bayesopt show``: the best configurations of a journal as a table."""
-    record = read_record(args.journal)
-    print(f"{args.journal}: {_counts(record)}")
+    name, record = _read(args)
+    print(f"{name}: {_counts(record)}")
     if any(o.ok for o in record.history):
         print(format_table(record, top=args.top))
         print(_best_line(record))
@@ -497,9 +575,10 @@ def _show(args: argparse.Namespace) -> int:
 
 def _plot(args: argparse.Namespace) -> int:
     """``bayesopt plot``: save the convergence plot of a journal (by budget, with a Fidelity)."""
-    result = read_record(args.journal).result()
+    name, record = _read(args)
+    result = record.result()
     if result.best is None:
-        raise CommandLineError(f"{args.journal} has no successful evaluation to plot")
+        raise CommandLineError(f"{name} has no successful evaluation to plot")
     try:
         import matplotlib
 
@@ -580,6 +659,7 @@ def _add_run_parser(commands: Any) -> None:
                      help="total evaluations, failed ones and a resumed run's included (50)")
     run.add_argument("--journal", metavar="FILE",
                      help="append every evaluation here; if it exists, resume that run")
+    _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
     run.add_argument("--workers", type=_positive_int, default=1,
                      help="commands run at once (1)")
     run.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
@@ -606,11 +686,20 @@ def _add_run_parser(commands: Any) -> None:
     run.set_defaults(handler=_run)
 
 
+def _add_study_arguments(parser: argparse.ArgumentParser, purpose: str) -> None:
+    parser.add_argument("--storage", metavar="URL",
+                        help=f"{purpose}: sqlite:///file.db, postgresql://user@host/db or "
+                             "a .jsonl file (with --study)")
+    parser.add_argument("--study", metavar="NAME", help="the study's name in --storage")
+
+
 def _add_show_parser(commands: Any) -> None:
     show = commands.add_parser("show", help="print the best configurations of a journal",
                                description="Print the best configurations of a journal as a "
                                            "table, with counts of ok, failed and pending points.")
-    show.add_argument("journal", help="journal file written by `bayesopt run --journal`")
+    show.add_argument("journal", nargs="?", metavar="JOURNAL",
+                      help="journal file written by `bayesopt run --journal`")
+    _add_study_arguments(show, "show this shared study instead of a journal")
     show.add_argument("--top", type=_positive_int, default=10, help="rows to show (10)")
     show.add_argument("--failed", action="store_true",
                       help="also list the failed evaluations and why they failed")
@@ -621,7 +710,9 @@ def _add_plot_parser(commands: Any) -> None:
     plot = commands.add_parser("plot", help="save the convergence plot of a journal",
                                description="Draw the best value so far against the number of "
                                            "evaluations (needs matplotlib).")
-    plot.add_argument("journal", help="journal file written by `bayesopt run --journal`")
+    plot.add_argument("journal", nargs="?", metavar="JOURNAL",
+                      help="journal file written by `bayesopt run --journal`")
+    _add_study_arguments(plot, "plot this shared study instead of a journal")
     plot.add_argument("-o", "--output", default="convergence.png",
                       help="image file; the format follows its extension (convergence.png)")
     plot.add_argument("--optimum", type=float, help="known optimal value: plot the regret")

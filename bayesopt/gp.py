@@ -158,7 +158,9 @@ class GaussianProcess:
         floor = _VARIANCE_FLOOR * self.kernel.variance
         var = np.maximum(raw_var, floor)
         std = np.sqrt(var)
-        weights = np.stack([np.broadcast_to(self.alpha, Ks.shape), self.factor.solve_upper(V).T])
+        weights = np.empty((2,) + Ks.shape)  # (2, m, n): alpha in every row; K⁻¹K*ᵀ transposed
+        weights[0] = self.alpha
+        weights[1] = self.factor.solve_upper(V).T
         d_mean, d_quad = self.kernel.cross_gradient(Xq, self.X, weights)
         d_std = np.where((raw_var > floor)[:, None], -d_quad / std[:, None], 0.0)  # ∂σ = ∂var / 2σ
         return mean, std, d_mean, d_std

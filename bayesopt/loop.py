@@ -29,6 +29,7 @@ from bayesopt.parallel import (
     Report,
     check_picklable,
     evaluate_in_worker,
+    next_point,
     resolve_executor,
 )
 from bayesopt.result import Observation, OptimizeResult
@@ -124,10 +125,11 @@ def minimize(
     storage, study : optional
         A shared study (`Optimizer`'s ``storage=`` and ``study=``): the same
         call in several processes or machines cooperates on one study.
-        `n_calls` then counts the study's evaluations, every worker's; each
-        worker stops asking once the study has that many (points other
-        workers are still evaluating then finish too, so a study can end with
-        up to one more evaluation per other worker).
+        `n_calls` then counts the study's evaluations, every worker's: a
+        worker asks only while the study's evaluations told and running are
+        fewer (`Optimizer.ask_within`, under the study's lock), so together
+        the workers start exactly `n_calls` evaluations. A dead worker's point
+        counts until ``pending_timeout`` expires it.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
         ignored when a journal is resumed (its own settings apply).
@@ -321,8 +323,8 @@ def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, 
          report: Report) -> None:
     queue = list(first)
     while budget.allows(len(opt.history), 0):
-        params = queue.pop(0) if queue else opt.ask()
-        if report(params, evaluate_in_worker(func, params)):
+        params = queue.pop(0) if queue else next_point(opt, budget)
+        if params is None or report(params, evaluate_in_worker(func, params)):
             break
 
 

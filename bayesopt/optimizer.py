@@ -95,6 +95,10 @@ _PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
 }
 
 
+class _StudyFull(Exception):
+    """Raised under the study's lock by `Optimizer.ask_within` when nothing more may start."""
+
+
 def default_n_initial(space: Space) -> int:
     """d + 1 Sobol points, at least 5 and at most 20 (d: the dimensions besides a Fidelity)."""
     d = space.n_dims - (space.fidelity is not None)
@@ -429,6 +433,36 @@ class Optimizer:
             event = self._commit(lambda: self._ask_event(count, rng), computes=True)
         points = [dict(p) for p in event.points]
         return points[0] if n is None else points
+
+    def ask_within(self, total: int) -> dict[str, Any] | None:
+        """Propose one point, or None if the history and the pending points already
+        number `total` (expired pending points excepted).
+
+        In a shared study the count and the ask happen under the study's lock,
+        so workers that all ask this way never start more than `total`
+        evaluations in all (``minimize(storage=...)`` and ``bayesopt run
+        --storage`` stop so). A worker that dies leaves its point pending
+        until ``pending_timeout`` expires it.
+        """
+        total = check_count("total", total, minimum=1)
+        with self._lock, numeric_threads(len(self._state.history)):
+            self._refresh()
+            if self._is_full(total, time.time()):  # no refit for nothing
+                return None
+            rng = self._prefit() if self.shared else None
+            try:
+                event = self._commit(lambda: self._ask_event_within(total, rng), computes=True)
+            except _StudyFull:
+                return None
+        return dict(event.points[0])
+
+    def _ask_event_within(self, total: int, rng: np.random.Generator | None) -> Ask:
+        if self._is_full(total, time.time()):
+            raise _StudyFull
+        return self._ask_event(1, rng)
+
+    def _is_full(self, total: int, now: float) -> bool:
+        return len(self._state.history) + len(self._state.active_pending(now)) >= total
 
     def _prefit(self) -> np.random.Generator:
         """In a shared study, bring the surrogate up to date (the scheduled refit) before

@@ -75,6 +75,12 @@ class Budget:
         return self.deadline is None or time.monotonic() < self.deadline
 
 
+def next_point(opt: Optimizer, budget: Budget) -> dict[str, Any] | None:
+    """The next point to evaluate; in a shared study, None once the study's evaluations
+    told and running reach the budget (counted under the study's lock)."""
+    return opt.ask_within(budget.total) if opt.shared else opt.ask()
+
+
 def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
     """Run the objective where the executor puts it; never let its exception escape.
 
@@ -150,7 +156,9 @@ class AsyncLoop:
         while not self.stopped and len(self.in_flight) < self.n_workers and (
             self.budget.allows(len(self.opt.history), len(self.in_flight))
         ):
-            params = queue.pop(0) if queue else self.opt.ask()
+            params = queue.pop(0) if queue else next_point(self.opt, self.budget)
+            if params is None:  # a shared study has its evaluations told or running
+                break
             future = self._submit(params)
             if future is None:  # our pool broke before we saw it: this point never ran
                 queue.insert(0, params)

@@ -48,6 +48,7 @@ from bayesopt.options import OptimizerOptions
 from bayesopt.result import best_observation
 from bayesopt.space import Space
 from bayesopt.state import ModelData, OptimizerState, config_key
+from kernels.threads import one_blas_thread
 
 _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
@@ -246,7 +247,7 @@ class Proposal:
             acquisition = Feasibility() if incumbent is None else self._acquisition_function(incumbent)
         # hyperparameters="mcmc": the acquisition averaged over the posterior samples
         objective = AveragedAcquisitionObjective if self.model.sampled else AcquisitionObjective
-        return objective(acquisition, self.model, penalty)
+        return objective(acquisition, self.model, penalty, local_search_context=one_blas_thread)
 
     def _feasible_incumbent(self) -> float | None:
         """The EI incumbent among the feasible observations (None while there is none)."""

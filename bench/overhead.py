@@ -1,7 +1,8 @@
 """Per-step cost of the optimizer as n grows, next to LAPACK and the peers, in one run.
 
     python -m bench.overhead [--sizes 100,250,500,1000,2000] [--steps 20]
-                             [--peers optuna,botorch] [--threads 1] [--out bench/results/overhead.md]
+                             [--peers optuna,botorch] [--threads 1,default]
+                             [--clock cpu] [--out bench/results/overhead.md]
 
 For d = 6 (Hartmann-6) and each n: tell n random observations, then time
 `--steps` consecutive ask+tell steps as a user sees them. Reported per n:
@@ -19,18 +20,22 @@ For d = 6 (Hartmann-6) and each n: tell n random observations, then time
   libraries do. A peer whose steps would exceed `--peer-budget` seconds is
   timed on fewer steps (at least one), and the count is shown.
 
-Everything runs with the same thread budget (`--threads`, default 1: one
-BLAS thread, one Numba thread, one torch thread), as the peers are usually
-measured. The table is printed and written to `--out`.
+Everything runs with the same thread budget: one table per entry of
+`--threads` (an integer: that many BLAS, Numba and torch threads, as the
+peers are usually measured; `default`: whatever the libraries choose). Time
+is the process's CPU time (`--clock cpu`, all threads counted: on a shared,
+loaded machine wall time mostly measures the other processes) or wall time
+(`--clock wall`). The tables are printed and written to `--out`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,6 +48,8 @@ from bench.arguments import positive_float, positive_int
 from kernels import Kernel
 
 DIM = 6
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
+_clock = CLOCKS["cpu"]
 
 
 @dataclass
@@ -77,9 +84,9 @@ def cholesky_seconds(n: int, repeats: int = 3) -> float:
 
 
 def _timed(call: Callable[[], object]) -> float:
-    start = time.perf_counter()
+    start = _clock()
     call()
-    return time.perf_counter() - start
+    return _clock() - start
 
 
 def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
@@ -91,10 +98,10 @@ def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
     plain = []
     for _ in range(steps):
         fits_before = opt._model.n_at_last_fit
-        start = time.perf_counter()
+        start = _clock()
         params = opt.ask()
         opt.tell(params, float(f(np.array(list(params.values())))))
-        elapsed = time.perf_counter() - start
+        elapsed = _clock() - start
         if opt._model.n_at_last_fit == fits_before:
             plain.append(elapsed)
     params = opt.ask()
@@ -109,16 +116,17 @@ def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
 
 
 def _mean_step(opt: Optimizer, f: Hartmann6, steps: int) -> float:
-    start = time.perf_counter()
+    start = _clock()
     for _ in range(steps):
         params = opt.ask()
         opt.tell(params, float(f(np.array(list(params.values())))))
-    return (time.perf_counter() - start) / steps
+    return (_clock() - start) / steps
 
 
 def _refit_interval(opt: Optimizer, n: int) -> int:
+    """Tells per refit for the steps after n observations (the tell of step n + 1 on)."""
     model = opt.options.model
-    if n <= model.refit_every_step_until:
+    if n + 1 <= model.refit_every_step_until:
         return 1
     return max(1, math.ceil(model.refit_growth * n))
 
@@ -230,18 +238,39 @@ def _ms(seconds: float) -> str:
     return f"{1e3 * seconds:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
-def _limit_threads(threads: int) -> object:
+@contextlib.contextmanager
+def _limit_threads(threads: int | None) -> Iterator[None]:
+    """That many BLAS, Numba and torch threads in the block; None: the libraries' defaults."""
     import numba
     from threadpoolctl import threadpool_limits
 
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    previous = numba.get_num_threads()
+    torch_previous = _torch_threads(None)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS if threads is None
+                          else min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        if threads is None:
+            yield
+        else:
+            _torch_threads(threads)
+            with threadpool_limits(threads, user_api="blas"):
+                yield
+    finally:
+        numba.set_num_threads(previous)
+        if torch_previous is not None:
+            _torch_threads(torch_previous)
+
+
+def _torch_threads(threads: int | None) -> int | None:
+    """Set torch's intra-op threads (None: leave them); the count before, None without torch."""
     try:
         import torch
-
-        torch.set_num_threads(threads)
     except ImportError:
-        pass
-    return threadpool_limits(threads, user_api="blas")
+        return None
+    before = int(torch.get_num_threads())
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return before
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -251,27 +280,40 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peers", default="optuna,botorch",
                         help=f"comma-separated, from: {', '.join(PEERS)} ('' for none)")
     parser.add_argument("--peer-budget", type=positive_float, default=120.0)
-    parser.add_argument("--threads", type=positive_int, default=1)
+    parser.add_argument("--threads", default="1",
+                        help="comma-separated thread settings, each an integer or 'default'")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu")
     parser.add_argument("--out", default="bench/results/overhead.md")
     args = parser.parse_args(argv)
     try:
-        sizes, peers = _checked(args)
+        sizes, peers, settings = _checked(args)
     except ValueError as error:
         parser.error(str(error))
-    with _limit_threads(args.threads):  # type: ignore[attr-defined]
+    global _clock
+    _clock = CLOCKS[args.clock]
+    reports = [_report(sizes, peers, threads, args) for threads in settings]
+    with open(args.out, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(reports))
+
+
+def _report(sizes: list[int], peers: list[str], threads: int | None,
+            args: argparse.Namespace) -> str:
+    with _limit_threads(threads):
         rows = [_row(n, args.steps, peers, args.peer_budget) for n in sizes]
+    budget = ("the libraries' default threads" if threads is None
+              else f"{threads} thread(s) for BLAS, Numba and torch")
     report = (f"{table(rows, peers)}\n\nd = {DIM} (Hartmann-6), {args.steps} steps per n, "
-              f"{args.threads} thread(s) for BLAS, Numba and torch; {date.today()}, "
+              f"{budget}, {args.clock} time; {date.today()}, "
               f"{platform.processor() or platform.machine()}, `python -m bench.overhead "
               f"--sizes {args.sizes} --steps {args.steps} --peers {args.peers} "
-              f"--threads {args.threads}`\n")
-    print(report)
-    with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(report)
+              f"--threads {args.threads} --clock {args.clock}`\n")
+    print(report, flush=True)
+    return report
 
 
-def _checked(args: argparse.Namespace) -> tuple[list[int], list[str]]:
-    """The sizes and peers; ValueError naming the first argument that makes no sense."""
+def _checked(args: argparse.Namespace) -> tuple[list[int], list[str], list[int | None]]:
+    """The sizes, peers and thread settings (None: default); ValueError naming the first
+    argument that makes no sense."""
     sizes = [part.strip() for part in args.sizes.split(",")]
     if not all(part.isdigit() and int(part) >= 1 for part in sizes):
         raise ValueError(f"--sizes {args.sizes!r}: expected comma-separated integers >= 1")
@@ -280,7 +322,12 @@ def _checked(args: argparse.Namespace) -> tuple[list[int], list[str]]:
     if unknown:
         raise ValueError(f"--peers {args.peers!r}: unknown peer(s) {', '.join(unknown)}; known: "
                          f"{', '.join(PEERS)} (--peers '' for none)")
-    return [int(part) for part in sizes], peers
+    settings = [part.strip() for part in args.threads.split(",")]
+    if not all(part == "default" or (part.isdigit() and int(part) >= 1) for part in settings):
+        raise ValueError(f"--threads {args.threads!r}: expected comma-separated integers >= 1 "
+                         "or 'default'")
+    threads = [None if part == "default" else int(part) for part in settings]
+    return [int(part) for part in sizes], peers, threads
 
 
 def _row(n: int, steps: int, peers: list[str], budget: float) -> Row:

@@ -2,7 +2,7 @@
 
     python storage_worker.py KIND WHERE STUDY MODE WORKER [COUNT [START_AT]]
 
-KIND is sqlite (WHERE a file) or postgresql (WHERE a URL); the storage is opened at
+KIND is jsonl or sqlite (WHERE a file) or postgresql (WHERE a URL); the storage is opened at
 the time.time() START_AT (so that several workers open it together). MODE:
   locked    COUNT times: under the study lock, read the study and append one event
             {"worker", "i", "seen"}; exits 3 if the event's number is not `seen`
@@ -23,7 +23,12 @@ from typing import Any
 
 
 def open_location(kind: str, where: str) -> Any:
-    """A storage object of `kind` at `where` (a file for sqlite, a URL for postgresql)."""
+    """A storage object of `kind` at `where` (a file for jsonl and sqlite, a URL for
+    postgresql)."""
+    if kind == "jsonl":
+        from bayesopt.storage.jsonl import JSONLStorage
+
+        return JSONLStorage(where)
     if kind == "sqlite":
         from bayesopt.storage.sqlite import SQLiteStorage
 

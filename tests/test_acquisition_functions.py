@@ -365,3 +365,20 @@ def test_gp_ucb_beta_rejects_bad_argument(
 ) -> None:
     with pytest.raises(error, match=match):
         gp_ucb_beta(**kwargs)  # type: ignore[arg-type]
+
+
+def test_fused_log_h_and_slope_equal_the_branchwise_definitions_bit_for_bit() -> None:
+    """LogEI's one-pass helper gives exactly log_h, d_log_h and log phi (where z > -1)."""
+    from acquisition.functions import _log_h_and_slope, _log_phi
+
+    z = np.concatenate([
+        -np.logspace(-3, 160, 400), np.logspace(-3, 160, 400), np.linspace(-40, 40, 801),
+        [0.0, -1.0, _Z_TAIL, np.nextafter(_Z_TAIL, 0), np.nan, -np.inf, np.inf],
+    ])
+    with np.errstate(all="ignore"):
+        value, slope, log_pdf = _log_h_and_slope(z)
+        upper = z > -1.0
+        np.testing.assert_array_equal(value, log_h(z))
+        np.testing.assert_array_equal(slope, d_log_h(z))
+        np.testing.assert_array_equal(log_pdf[upper], _log_phi(z[upper]))
+    assert np.isnan(log_pdf[~upper]).all()

@@ -66,6 +66,9 @@ OBJECTIVE = textwrap.dedent('''
             (here / "sleepers.txt").write_text(f"{os.getpid()} {child.pid}")
             time.sleep(120)
         print(f"objective: {k}")
+    elif mode == "sleepy":  # long enough for two runs sharing a study to overlap
+        time.sleep(0.5)
+        print(f"objective: {value!r}")
     elif mode == "block":
         calls = len((here / "calls.log").read_text().splitlines())
         if calls == 3 and (here / "block").exists():
@@ -513,3 +516,39 @@ def test_choices_match_the_library() -> None:
 
     assert cli.ACQUISITIONS == ACQUISITIONS
     assert {KERNEL_KINDS[name] for name in cli.KERNELS} == set(KERNEL_KINDS.values())  # aliases aside
+
+
+def test_two_runs_share_one_study_and_stop_at_its_total(tmp_path: Path) -> None:
+    """The same `bayesopt run --storage --study` started twice: together they evaluate
+    exactly --n-calls points, none twice; show and plot read the study."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    url = f"sqlite:///{directory / 'tune.db'}"
+    args = [CONSOLE_SCRIPT, "run", "--space", "space.toml", "--n-calls", "8", "--storage", url,
+            "--study", "s", "--no-progress", "--n-initial", "8"]  # Sobol points: no GP fit
+    sleepy = command("sleepy", "x", "n", "act")
+    runs = [subprocess.Popen([*args, "--seed", str(seed), *sleepy], cwd=directory, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for seed in (0, 1)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    log = calls(directory)
+    assert len(log) == 8  # the study's total: no copy started an evaluation too many
+    assert len({json.dumps(c["params"], sort_keys=True) for c in log}) == 8
+    shown = bayesopt("show", "--storage", url, "--study", "s", cwd=directory).stdout
+    assert f"the study 's' in {url}: 8 evaluations" in shown
+    bayesopt("plot", "--storage", url, "--study", "s", "-o", "c.png", cwd=directory)
+    assert (directory / "c.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["show", "--storage", "sqlite:///x.db"], "--storage needs --study"),
+    (["show", "--study", "s"], "--study needs --storage"),
+    (["show", "tune.jsonl", "--storage", "sqlite:///x.db", "--study", "s"], "not both"),
+    (["show"], "give a JOURNAL file, or --storage URL --study NAME"),
+    (["plot", "--storage", "sqlite:///x.db", "--study", "nope"], "holds no study 'nope'"),
+    (["run", "--space", "space.toml", "--journal", "t.jsonl", "--storage", "sqlite:///x.db",
+      "--study", "s", "--", "true"], "give --journal or --storage/--study, not both"),
+])
+def test_study_arguments_are_checked(tmp_path: Path, args: list[str], message: str) -> None:
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    done = bayesopt(*args, cwd=directory, check=False)
+    assert done.returncode == 2 and message in done.stderr, done.stderr

@@ -373,3 +373,15 @@ def test_default_kernel_is_valid() -> None:
 def test_kernel_validation(name: str, dim: int, theta: list[float], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         Kernel(name, dim, np.array(theta))
+
+
+def test_numeric_threads_declares_the_budget_it_sets_and_nothing_outlives_it() -> None:
+    """Dispatch reads the thread count `numeric_threads` declared instead of asking Numba
+    on every call; inside the block that is Numba's own count, after it Numba's again."""
+    from kernels.jit import numba_threads
+    from kernels.threads import PARALLEL_MIN_N, numeric_threads
+
+    for n in (0, PARALLEL_MIN_N):
+        with numeric_threads(n) as budget:
+            assert numba_threads() == budget == numba.get_num_threads()
+        assert numba_threads() == numba.get_num_threads()

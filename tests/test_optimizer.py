@@ -274,3 +274,20 @@ def test_add_pending_validates_and_changes_nothing(params, error, match):
     with pytest.raises(error, match=match):
         opt.add_pending(params)
     assert opt.pending == []
+
+
+def test_acquisition_local_search_runs_with_one_blas_thread() -> None:
+    """L-BFGS-B's tiny BLAS calls on a wide BLAS pool cost ~3 ms each on a busy machine."""
+    import threadpoolctl
+
+    from kernels.threads import one_blas_thread
+
+    opt = Optimizer({"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}, seed=0, n_initial=3)
+    for _ in range(3):
+        p = opt.ask()
+        opt.tell(p, (p["x"] - 0.3) ** 2 + p["y"])
+    objective = opt._snapshot_objective(pending=True)
+    assert objective.local_search_context is one_blas_thread
+    with objective.local_search_context():
+        blas = threadpoolctl.threadpool_info()
+        assert all(lib["num_threads"] == 1 for lib in blas if lib["user_api"] == "blas")

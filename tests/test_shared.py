@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -47,12 +48,16 @@ FAST = OptimizerOptions(
 SPACE = {"x": Real(-2.0, 2.0), "y": Real(1e-3, 10.0, log=True), "k": Integer(0, 3)}
 
 
-@pytest.fixture(params=["jsonl", "sqlite"])
+@pytest.fixture(params=["jsonl", "sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new study's storage: a JSON-lines file, or an SQLite database."""
+    """A new study's storage: a JSON-lines file, an SQLite database, or a new database
+    on the session's PostgreSQL server (tests/postgres.py)."""
     if request.param == "jsonl":
         return str(tmp_path / "study.jsonl")
-    return f"sqlite:///{tmp_path / 'study.db'}"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'study.db'}"
+    server = request.getfixturevalue("postgres_server")
+    return str(server.create_database(f"study_{uuid.uuid4().hex[:12]}"))
 
 
 def objective(p: dict[str, Any]) -> float:
@@ -104,36 +109,49 @@ from bayesopt import Optimizer
 
 path, seed, cycles = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 opt = Optimizer(SPACE, storage=path, study="s", seed=seed, n_initial=4, options=FAST)
+asked = []
 for _ in range(cycles):
     p = opt.ask()
+    asked.append(p)
     opt.tell(p, objective(p))
 out = [[o.index, o.params, o.value] for o in opt.history]
-print(json.dumps(out))
+print(json.dumps({"asked": asked, "history": out}))
+opt.close()
 """
 
 
-def test_several_processes_share_one_study(url, tmp_path):
-    n_workers, cycles = 3, 5
-    Optimizer(SPACE, storage=url, study="s").close()  # created before the workers start
+# The issue's load test: 8 processes x 25 ask/tell cycles on every storage.
+LOAD_WORKERS, LOAD_CYCLES = 8, 25
+
+
+def run_workers(url: str, n_workers: int, cycles: int) -> list[dict[str, Any]]:
+    """Start `n_workers` WORKER processes on the study at once; their outputs, parsed."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     workers = [subprocess.Popen(
         [sys.executable, "-c", WORKER, url, str(seed), str(cycles), str(REPO / "tests")],
         stdout=subprocess.PIPE, env=env, text=True) for seed in range(n_workers)]
-    outputs = [w.communicate(timeout=600)[0] for w in workers]
-    assert all(w.returncode == 0 for w in workers)
+    outputs = [w.communicate(timeout=1800)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0] * n_workers
+    return [json.loads(text) for text in outputs]
+
+
+def test_several_processes_share_one_study(url, tmp_path):
+    Optimizer(SPACE, storage=url, study="s").close()  # created before the workers start
+    outputs = run_workers(url, LOAD_WORKERS, LOAD_CYCLES)
     replay = Optimizer(SPACE, storage=url, study="s", seed=99)
     history = replay.history
-    assert [o.index for o in history] == list(range(n_workers * cycles))
-    X = replay.space.encode([o.params for o in history])
-    gaps = np.sum((X[:, None, :] - X[None, :, :]) ** 2, axis=-1) + np.eye(len(X))
-    assert np.min(np.sqrt(gaps)) > 1e-6  # no point asked twice
+    assert [o.index for o in history] == list(range(LOAD_WORKERS * LOAD_CYCLES))
     assert replay.pending == []
-    final = [[o.index, o.params, o.value] for o in history]
-    last = max(outputs, key=lambda text: len(json.loads(text)))  # the worker that finished last
-    assert json.loads(last) == json.loads(json.dumps(final))
-    for text in outputs:  # and every worker's view is a prefix of the study
-        seen = json.loads(text)
-        assert seen == json.loads(json.dumps(final[: len(seen)]))
+    key = lambda p: json.dumps(p, sort_keys=True)
+    asked = [p for out in outputs for p in out["asked"]]
+    assert sorted(map(key, asked)) == sorted(key(o.params) for o in history)  # each told once
+    X = replay.space.encode([o.params for o in history])  # (200, d), in the unit cube
+    gaps = np.sum((X[:, None, :] - X[None, :, :]) ** 2, axis=-1) + np.eye(len(X))
+    assert np.min(np.sqrt(gaps)) > 1e-6  # no two asked points within 1e-6
+    final = json.loads(json.dumps([[o.index, o.params, o.value] for o in history]))
+    views = [out["history"] for out in outputs]
+    assert max(views, key=len) == final  # the worker that finished last saw the replay
+    assert all(view == final[: len(view)] for view in views)  # every view is a prefix
     replay.close()
 
 
@@ -262,3 +280,18 @@ def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(url, tmp_path):
         holder.kill()
         holder.wait()
     assert len(Optimizer(SPACE, storage=url, study="s").history) == 1
+
+
+def test_ask_within_starts_no_more_than_the_total_across_workers(url, tmp_path):
+    a = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, options=FAST)
+    b = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    p = a.ask_within(2)
+    q = b.ask_within(2)
+    assert p is not None and q is not None and p != q
+    assert a.ask_within(2) is None and b.ask_within(2) is None  # one told + one running = 2
+    a.tell(p, objective(p))
+    assert b.ask_within(2) is None and len(b.ask_within(3) or {}) == 3
+    with pytest.raises(ValueError, match="total"):
+        a.ask_within(0)
+    for opt in (a, b):
+        opt.close()

@@ -1,4 +1,5 @@
-"""Storages against real databases: a SQLite file and the session's PostgreSQL server.
+"""Storages against real databases: a SQLite file and the session's PostgreSQL server
+(and, where a storage of one study behaves alike, a JSON-lines file: KINDS).
 
 Semantics (create/attach, gapless numbering, atomic batches, many studies, bad
 arguments), 8 processes appending under the study lock, kill -9 of a process in
@@ -30,11 +31,13 @@ from storage_worker import open_location
 
 WORKER = str(Path(__file__).with_name("storage_worker.py"))
 DATABASES = ["sqlite", "postgresql"]  # many studies per storage
-KINDS = DATABASES
+KINDS = ["jsonl", *DATABASES]  # a JSON-lines file holds one study
 
 
 def make_location(kind: str, request: pytest.FixtureRequest, folder: Path) -> tuple[str, str]:
     """(kind, where) of an empty storage of `kind`."""
+    if kind == "jsonl":
+        return "jsonl", str(folder / "study.jsonl")
     if kind == "sqlite":
         return "sqlite", str(folder / "studies.db")
     server = request.getfixturevalue("postgres_server")
