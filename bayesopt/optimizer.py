@@ -42,7 +42,13 @@ from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
-from bayesopt.propose import AskSettings, Proposal, SpaceExhaustedWarning, update_after_tell
+from bayesopt.propose import (
+    AskSettings,
+    Proposal,
+    SpaceExhaustedWarning,
+    load_kernels,
+    update_after_tell,
+)
 from bayesopt.result import Observation, OptimizeResult, best_observation
 from bayesopt.space import Dimension, Space
 from bayesopt.state import OptimizerState, nearest_match, point_key
@@ -348,15 +354,19 @@ class Optimizer:
         """
         with self._lock:
             self._refresh()
-            model = self._current_model()
-            if model.gp is None:
-                raise ValueError(
-                    f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
-                    f"have succeeded ({self._state.model_data().y.shape[0]} so far)")
-            observed = self._modelled()
-            acquisitions = (self._snapshot_objective(pending=False),
-                            self._snapshot_objective(pending=True))
-            return Surrogate(self.space, model, self.maximize, observed, acquisitions)
+            with numeric_threads(len(self._state.history)):
+                return self._surrogate()
+
+    def _surrogate(self) -> Surrogate:
+        model = self._current_model()
+        if model.gp is None:
+            raise ValueError(
+                f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
+                f"have succeeded ({self._state.model_data().y.shape[0]} so far)")
+        observed = self._modelled()
+        acquisitions = (self._snapshot_objective(pending=False),
+                        self._snapshot_objective(pending=True))
+        return Surrogate(self.space, model, self.maximize, observed, acquisitions)
 
     def _current_model(self) -> SurrogateModel:
         """A copy of the surrogate conditioned on every successful observation. In a shared
@@ -473,6 +483,8 @@ class Optimizer:
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
         update_after_tell(model, self._state.model_data(), self.n_initial)
+        if model.gp is None:  # the first fit may come under the lock: load its kernels now
+            load_kernels(self._state)
         return rng
 
     def _ask_event(self, count: int, rng: np.random.Generator | None = None) -> Ask:

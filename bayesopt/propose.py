@@ -332,5 +332,27 @@ def update_after_tell(model: SurrogateModel, data: ModelData, n_initial: int) ->
         model.update(data.X, data.y, budget=data.budget)
 
 
+_loaded: set[tuple[Any, ...]] = set()  # the model settings load_kernels has run in this process
+
+
+def load_kernels(state: OptimizerState) -> None:
+    """Fit and query a throwaway surrogate with the state's model settings on random data,
+    once per process and settings, so that Numba loads the compiled kernels its first fit
+    needs (0.1–0.3 s, once). A shared study's ask does this before taking the study's
+    lock; the state and its generator are not touched."""
+    model = state.model
+    key = (model.dim, model.options, model.gates,
+           None if model.warping is None else model.warping.columns)
+    if key in _loaded:
+        return
+    throwaway = SurrogateModel(model.dim, model.options, np.random.default_rng(0),
+                               warp_columns=key[3], gates=model.gates)
+    rng = np.random.default_rng(0)
+    X = rng.random((4, model.dim))
+    throwaway.update(X, rng.standard_normal(4))
+    throwaway.predict(X)
+    _loaded.add(key)
+
+
 def is_near(x: np.ndarray, points: np.ndarray, tol: float = 1e-12) -> bool:
     return bool(points.shape[0]) and bool(np.min(np.sum((points - x) ** 2, axis=1)) <= tol)

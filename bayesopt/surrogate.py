@@ -62,6 +62,7 @@ from bayesopt.space import Categorical, Space
 from bayesopt.transforms import yeo_johnson_derivative
 from bayesopt.validation import as_batch, check_bool
 from bayesopt.warping import WARP_PRIOR, WarpedGaussianProcess
+from kernels.threads import numeric_threads
 
 if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionObjective
@@ -242,8 +243,9 @@ class Surrogate:
         `level` in (0, 1) is the probability of the central interval
         [lower, upper]. Every number is defined in the module docstring.
         """
-        return self._predict(self._encode(params), check_bool("noise", noise),
-                             _check_level(level))
+        X, noise, level = self._encode(params), check_bool("noise", noise), _check_level(level)
+        with numeric_threads(self.model.n_observed):
+            return self._predict(X, noise, level)
 
     def _predict(self, X: np.ndarray, noise: bool, level: float) -> Prediction:
         mu, std = self.model.predict(X)
@@ -338,7 +340,9 @@ class Surrogate:
         was taken, exactly as the next ask would; by default they are left out.
         """
         objective = self._acquisitions[int(check_bool("pending", pending))]
-        raw = objective.values(self._encode(params))
+        X = self._encode(params)
+        with numeric_threads(self.model.n_observed):
+            raw = objective.values(X)
         if objective.acquisition.log_space:
             return AcquisitionValues(objective.acquisition.name, np.exp(raw), raw, pending)
         if isinstance(objective.acquisition, UpperConfidenceBound):
@@ -367,9 +371,10 @@ class Surrogate:
             raise ValueError("no observation satisfies the outcome constraints: nothing to "
                              "recommend yet")
         X = self.space.encode([o.params for o in feasible])
-        mu, _ = self.model.predict(X)
-        k = int(np.argmin(mu))  # the model minimizes (−value when maximizing)
-        prediction = self._predict(X[k : k + 1], noise=False, level=0.5)
+        with numeric_threads(self.model.n_observed):
+            mu, _ = self.model.predict(X)
+            k = int(np.argmin(mu))  # the model minimizes (−value when maximizing)
+            prediction = self._predict(X[k : k + 1], noise=False, level=0.5)
         chosen = feasible[k]
         assert chosen.value is not None
         return Recommendation(chosen.index, dict(chosen.params), float(prediction.mean[0]),
