@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -251,6 +252,35 @@ def test_the_first_round_alone_gets_no_verdict() -> None:
     missing = len(SECOND_ROUND) * len(quality.PROTOCOL_OPTIMIZERS)
     assert f"{missing} of {len(PROBLEM_NAMES) * len(quality.PROTOCOL_OPTIMIZERS)}" in str(
         quality.protocol_gap(cells, _scope()))
+
+
+def _curves_cell(curves: list[list[float]]) -> quality.Cell:
+    """A cell whose seeds' best-so-far regrets are `curves` (seeds × steps)."""
+    c = np.array(curves)
+    empty = np.empty(0)
+    return quality.Cell(final=c[:, -1], recommended=c[:, -1], curves=c, overhead=empty,
+                        model_overhead=empty, eval_seconds=empty, wall=np.ones(len(c)),
+                        has_recommendation=False, stats=Counter(), warnings=Counter())
+
+
+def test_ablation_has_a_section_per_round_and_counts_hartmann6_hits(tmp_path: Path) -> None:
+    """Second-round variants get their own table; Hartmann-6's seeds within 0.05 are counted
+    at 50 and at 80 evaluations where the runs reach them."""
+    at_80 = [[1.0] * 49 + [0.04] * 31, [1.0] * 79 + [0.01], [0.2] * 80]  # hits: 1 at 50, 2 at 80
+    cells: Any = {("hartmann6", "bayesopt"): _curves_cell(at_80),
+                  ("hartmann6", "bayesopt-more-restarts"): _curves_cell([[0.01] * 50] * 3),
+                  ("levy10", "bayesopt"): _curves_cell([[3.0]]),
+                  ("levy10", "bayesopt-more-restarts"): _curves_cell([[2.0]]),
+                  ("levy10", "bayesopt-hvarfner-prior"): _curves_cell([[1.0]])}
+    variants = ["bayesopt", "bayesopt-hvarfner-prior", "bayesopt-more-restarts"]
+    text = quality.write_ablation(tmp_path, cells, ["levy10", "hartmann6"], variants, [0], "c"
+                                  ).read_text()
+    first, second = text.split("## Second round")
+    assert "bayesopt-hvarfner-prior" in first and "bayesopt-more-restarts" not in first
+    assert "bayesopt-more-restarts" in second and "bayesopt-hvarfner-prior" not in second
+    assert "| hartmann6 at 50 | 1/3 | 3/3 |" in second
+    assert "| hartmann6 at 80 | 2/3 | — |" in second
+    assert "| **mean rank** (2 problems) | **2.00** | **1.00** |" in second
 
 
 # ---------------------------------------------------- threads and errors
