@@ -85,6 +85,10 @@ class Domain:
     # activity indicators); non-empty also means a categorical switch changes the
     # active columns, so enumerated trials are projected before they are scored
     fixed_columns: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    # (lower (dim,), upper (dim,)): a box inside the unit cube the search keeps to (a trust
+    # region, bayesopt.trust_region); None: the whole cube. Candidates are drawn in it,
+    # perturbations clipped to it and L-BFGS-B bounded by it; rounding integers may step out
+    box: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def continuous_mask(self) -> np.ndarray:
@@ -94,6 +98,21 @@ class Domain:
             mask[group] = False
         mask[self.fixed_columns] = False
         return mask
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper corners (dim,) of the search: the box, or the unit cube."""
+        if self.box is None:
+            return np.zeros(self.dim), np.ones(self.dim)
+        return self.box
+
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n points of the domain (`sample`) mapped affinely into the box: (n, dim)."""
+        X = self.sample(n, rng)
+        if self.box is None:
+            return X
+        lower, upper = self.box
+        return self.project(lower + (upper - lower) * X)
 
 
 @dataclass(frozen=True)
@@ -203,7 +222,7 @@ def optimize_acquisition(
     observed and pending points.
     """
     candidates = _admitted(domain, np.concatenate([
-        domain.sample(options.n_candidates, rng),
+        domain.draw(options.n_candidates, rng),
         _perturbations(incumbents, domain, rng, options),
     ]))
     if not len(candidates):
@@ -239,7 +258,7 @@ def _perturbations(
         np.arange(options.n_local_candidates) % len(options.local_scales)
     ]
     steps = rng.standard_normal(centers.shape) * scales[:, None]
-    return domain.project(np.clip(centers + steps, 0.0, 1.0))
+    return domain.project(np.clip(centers + steps, *domain.bounds))
 
 
 def _first_distinct(
@@ -271,8 +290,8 @@ def _local_search(
     with categorical enumeration."""
     def local(X0: np.ndarray) -> np.ndarray:
         if domain.linear is None:
-            return _batched_lbfgsb(objective, X0, domain.continuous_mask, options)
-        return _batched_slsqp(objective, X0, domain.continuous_mask, domain.linear, options)
+            return _batched_lbfgsb(objective, X0, domain, options)
+        return _batched_slsqp(objective, X0, domain, domain.linear, options)
 
     X = local(starts)
     for _ in range(options.categorical_rounds if domain.categorical_groups else 0):
@@ -284,10 +303,11 @@ def _local_search(
 
 
 def _batched_lbfgsb(
-    objective: AcquisitionObjective, X0: np.ndarray, free: np.ndarray,
+    objective: AcquisitionObjective, X0: np.ndarray, domain: Domain,
     options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run."""
+    free = domain.continuous_mask
     if not free.any():
         return X0
     r, d = X0.shape
@@ -297,8 +317,7 @@ def _batched_lbfgsb(
         grad = np.where(free, grad, 0.0)
         return -float(np.sum(value)), -grad.ravel()
 
-    lower = np.where(free, 0.0, X0).ravel()
-    upper = np.where(free, 1.0, X0).ravel()
+    lower, upper = _start_bounds(X0, free, domain)
     with objective.local_search_context():
         result = minimize(
             negative_sum, X0.ravel(), jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
@@ -311,11 +330,22 @@ def _batched_lbfgsb(
     return X
 
 
+def _start_bounds(X0: np.ndarray, free: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the batched problem, flat (r·d,): the domain's box on the free columns (a
+    start outside it, e.g. a rounded integer, widens its own bounds to include it), the
+    start itself on the others."""
+    box_lower, box_upper = domain.bounds
+    lower = np.where(free, np.minimum(box_lower, X0), X0).ravel()
+    upper = np.where(free, np.maximum(box_upper, X0), X0).ravel()
+    return lower, upper
+
+
 def _batched_slsqp(
-    objective: AcquisitionObjective, X0: np.ndarray, free: np.ndarray,
+    objective: AcquisitionObjective, X0: np.ndarray, domain: Domain,
     linear: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) subject to A x_i ≤ b for every start, in one SLSQP run."""
+    free = domain.continuous_mask
     if not free.any():
         return X0
     r, d = X0.shape
@@ -327,8 +357,7 @@ def _batched_slsqp(
         value, grad = objective.values_and_gradients(flat.reshape(r, d))
         return -float(np.sum(value)), -np.where(free, grad, 0.0).ravel()
 
-    lower = np.where(free, 0.0, X0).ravel()
-    upper = np.where(free, 1.0, X0).ravel()
+    lower, upper = _start_bounds(X0, free, domain)
     result = minimize(
         negative_sum, X0.ravel(), jac=True, method="SLSQP", bounds=list(zip(lower, upper)),
         constraints=[{"type": "ineq", "fun": lambda x: b_all - A_all @ x,

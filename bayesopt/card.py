@@ -50,7 +50,16 @@ def resolved_config(
         "pending": {"fantasy": options.model.fantasy, "fantasy_noise": model.FANTASY_NOISE,
                     "lipschitz_sample": propose._N_LIPSCHITZ_SAMPLE},
         "failures": {"max_width": propose._MAX_FAILURE_WIDTH},
+        **_trust_region(options),
     }
+
+
+def _trust_region(options: OptimizerOptions) -> dict[str, Any]:
+    """The trust region of the acquisition search, listed only when set (the defaults'
+    fingerprint stays)."""
+    if options.trust_region is None:
+        return {}
+    return {"trust_region": {"kind": "turbo-1", **dataclasses.asdict(options.trust_region)}}
 
 
 def fingerprint(config: dict[str, Any]) -> str:

@@ -437,16 +437,25 @@ class SurrogateModel:
         mean at an observed point, or the best observed value."""
         if self._observed_incumbent is None:
             assert self.gp is not None and self.gp.n == self.n_observed, "clear fantasies first"
-            values = self.gp.y if self.options.incumbent == "observed" else self.gp.training_mean()
-            self._observed_incumbent = float(np.min(values))
+            self._observed_incumbent = float(np.min(self._incumbent_values()))
         return self._observed_incumbent
 
     def incumbent_among(self, rows: np.ndarray) -> float:
         """`observed_incumbent` restricted to the observed rows where `rows` (n_observed,) is True."""
         assert self.gp is not None and rows.shape == (self.n_observed,) and rows.any()
-        values = (self.gp.y[: self.n_observed] if self.options.incumbent == "observed"
-                  else self.gp.training_mean()[: self.n_observed])
-        return float(np.min(values[rows]))
+        return float(np.min(self._incumbent_values()[rows]))
+
+    def incumbent_index(self) -> int:
+        """The observed row `observed_incumbent` is taken at (the first of ties)."""
+        assert self.gp is not None
+        return int(np.argmin(self._incumbent_values()))
+
+    def _incumbent_values(self) -> np.ndarray:
+        """Per observed row (n_observed,), what `ModelOptions.incumbent` ranks them by: the
+        posterior mean there or the observed value (standardized; fantasies left out)."""
+        assert self.gp is not None
+        values = self.gp.y if self.options.incumbent == "observed" else self.gp.training_mean()
+        return values[: self.n_observed]
 
     @property
     def incumbent(self) -> float:

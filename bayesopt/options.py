@@ -6,10 +6,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from acquisition.checks import check_fields, instance, real, rule
+from acquisition.checks import check_fields, instance, optional, real, rule
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
+from bayesopt.trust_region import TrustRegionOptions
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class OptimizerOptions:
                                                               high_open=True)))
     # The theorem's β_t is conservative; Srinivas et al. scale it by 1/5 in their experiments (Sec. 6)
     ucb_beta_scale: float = field(default=0.2, metadata=rule(real(0.0, low_open=True)))
+    # None: the acquisition is searched over the whole box; TrustRegionOptions: inside a
+    # TuRBO-1 trust region around the incumbent (bayesopt.trust_region; an option, not a default)
+    trust_region: TrustRegionOptions | None = field(
+        default=None, metadata=rule(optional(instance(TrustRegionOptions))))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -39,9 +44,11 @@ class OptimizerOptions:
         model = dict(spec["model"])
         fit = FitOptions(**_tuples(model.pop("fit")))
         acq = AcquisitionOptimizerOptions(**_tuples(spec["acquisition_optimizer"]))
+        region = spec.get("trust_region")  # absent from journals written before the option
         return cls(
             model=ModelOptions(**_tuples(model), fit=fit), acquisition_optimizer=acq,
             ucb_delta=spec["ucb_delta"], ucb_beta_scale=spec["ucb_beta_scale"],
+            trust_region=None if region is None else TrustRegionOptions(**region),
         )
 
 

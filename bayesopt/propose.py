@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import numpy as np
@@ -48,6 +48,7 @@ from bayesopt.options import OptimizerOptions
 from bayesopt.result import best_observation
 from bayesopt.space import Space
 from bayesopt.state import ModelData, OptimizerState, config_key
+from bayesopt.trust_region import TrustRegionOptions, box, side_length
 from kernels.threads import one_blas_thread
 
 _N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
@@ -301,7 +302,7 @@ class Proposal:
 
     def _domain(self) -> Domain:
         space = self.space
-        return Domain(
+        domain = Domain(
             dim=space.n_columns,
             sample=lambda n, rng: space.candidates(n, rng),
             project=space.project,
@@ -310,6 +311,18 @@ class Proposal:
             linear=None if self.settings.feasible is None else self.settings.feasible.system,
             fixed_columns=space.activity_columns,
         )
+        region = self.settings.options.trust_region
+        if region is None:
+            return domain
+        return replace(domain, box=self._trust_region(region, domain.continuous_mask))
+
+    def _trust_region(self, options: TrustRegionOptions,
+                      continuous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The TuRBO-1 box around the observation with the best posterior mean (the EI
+        incumbent's row), narrowing the `continuous` (d,) columns (`bayesopt.trust_region`)."""
+        length = side_length(self.data.y, self.settings.n_initial, int(continuous.sum()), options)
+        centre = self.data.X[self.model.incumbent_index()]
+        return box(centre, self.model.lengthscales, length, continuous)
 
     def _incumbents(self) -> np.ndarray:
         """The best observations to search around; feasible ones first under outcome constraints

@@ -106,18 +106,20 @@ class BayesoptAdapter(Adapter):
 
     def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int,
                  acquisition: str | None = None, model: Mapping[str, Any] | None = None,
-                 search: Mapping[str, Any] | None = None) -> None:
+                 search: Mapping[str, Any] | None = None,
+                 options: Mapping[str, Any] | None = None) -> None:
         super().__init__(space, seed, n_initial)
         from dataclasses import replace
 
         from bayesopt import Optimizer, OptimizerOptions
 
         kwargs: dict[str, Any] = {} if acquisition is None else {"acquisition": acquisition}
-        if model or search:  # an ablation: one model or acquisition-search default changed
-            options = OptimizerOptions()
+        if model or search or options:  # an ablation: one default changed
+            default = OptimizerOptions()
             kwargs["options"] = replace(
-                options, model=replace(options.model, **(model or {})),
-                acquisition_optimizer=replace(options.acquisition_optimizer, **(search or {})))
+                default, model=replace(default.model, **(model or {})),
+                acquisition_optimizer=replace(default.acquisition_optimizer, **(search or {})),
+                **(options or {}))
         self.opt = Optimizer(dict(space), seed=seed, **kwargs)
         assert self.opt.n_initial == n_initial, "the protocol's design size is bayesopt's default"
 
@@ -494,10 +496,18 @@ def _fit_options(**kwargs: Any) -> Any:
     return FitOptions(**kwargs)
 
 
+def _trust_region() -> Any:
+    """`bayesopt.trust_region.TrustRegionOptions()`, TuRBO-1's defaults, imported on use."""
+    from bayesopt.trust_region import TrustRegionOptions
+
+    return TrustRegionOptions()
+
+
 # bayesopt with one model default changed; reported in ablation.md, not in the peers' table
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
              "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
-             "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent")
+             "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
+             "bayesopt-trust-region")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -527,6 +537,10 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # the noise-aware (posterior-mean) EI incumbent of the default, replaced by the best observed
     "bayesopt-observed-incumbent": (
         functools.partial(BayesoptAdapter, model={"incumbent": "observed"}), ("bayesopt",)),
+    # the acquisition searched inside a TuRBO-1 trust region (Eriksson et al. 2019)
+    "bayesopt-trust-region": (
+        functools.partial(BayesoptAdapter, options={"trust_region": _trust_region()}),
+        ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),
