@@ -979,19 +979,19 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      ("bayesopt-hvarfner-prior", "bayesopt-shifted-prior", "bayesopt-botorch-noise",
       "bayesopt-no-transform", "bayesopt-noise-floor-1e-6"),
      ("`noise-floor-1e-6` = the noise variance floor of 1e-6 that preceded the current 1e-8; "
-     "`hvarfner-prior` = lengthscale prior LogNormal(√2 + ½ log d, √3) (the published one); "
-     "`shifted-prior` = LogNormal(½ log d − 0.5, 1); `botorch-noise` = noise prior "
+      "`hvarfner-prior` = lengthscale prior LogNormal(√2 + ½ log d, √3) (the published one); "
+      "`shifted-prior` = LogNormal(½ log d − 0.5, 1); `botorch-noise` = noise prior "
       "LogNormal(−4, 1); `no-transform` = no Yeo–Johnson output transform")),
     ("Second round (issue 17): aimed at Levy-10, Hartmann-6 and noisy Hartmann-6",
      ("bayesopt-ucb", "bayesopt-no-transform", "bayesopt-mcmc", "bayesopt-input-warping",
       "bayesopt-more-restarts", "bayesopt-observed-incumbent", "bayesopt-trust-region"),
      ("`ucb` = acquisition UCB (GP-UCB schedule, β × 0.2); `mcmc` = slice-sampled "
-     "hyperparameters, the acquisition averaged over 10 samples; `input-warping` = a "
-     "Kumaraswamy CDF per non-one-hot input (docs/choosing-defaults.md); `more-restarts` = 32 "
-     "L-BFGS-B starts (default 8) and 2048 perturbations of the incumbents (default 512); "
-     "`observed-incumbent` = EI's incumbent the best observed value instead of the default's "
-     "best posterior mean at an observed point (the noise-aware one); `trust-region` = the "
-     "acquisition searched inside a TuRBO-1 trust region around the incumbent (Eriksson et al. "
+      "hyperparameters, the acquisition averaged over 10 samples; `input-warping` = a "
+      "Kumaraswamy CDF per non-one-hot input (docs/choosing-defaults.md); `more-restarts` = 32 "
+      "L-BFGS-B starts (default 8) and 2048 perturbations of the incumbents (default 512); "
+      "`observed-incumbent` = EI's incumbent the best observed value instead of the default's "
+      "best posterior mean at an observed point (the noise-aware one); `trust-region` = the "
+      "acquisition searched inside a TuRBO-1 trust region around the incumbent (Eriksson et al. "
       "2019; `bayesopt.trust_region`)")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
