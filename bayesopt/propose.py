@@ -22,7 +22,6 @@ fantasy: its configuration is already observed.
 
 from __future__ import annotations
 
-import copy
 import warnings
 from dataclasses import dataclass
 from typing import Any, cast
@@ -86,7 +85,7 @@ class Proposal:
                         if with_pending else [])
         self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)
-        self.hyperband: Hyperband | None = copy.deepcopy(state.hyperband)
+        self.hyperband: Hyperband | None = state.hyperband_at(now)
 
     def points(self, count: int) -> list[dict[str, Any]]:
         out = []

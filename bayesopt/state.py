@@ -11,7 +11,8 @@
                  block appends since), rebuilt from the record when it does not match it
     hyperband  : with a `Fidelity` in the space, the trial records of asynchronous
                  Hyperband (`bayesopt.fidelity`); an ask starts one trial per point (the
-                 schedule's next job, a pure function of the trials), a tell finishes it
+                 schedule's next job, a pure function of the trials), a tell finishes it,
+                 a cancel or a timeout releases it (its job is due again)
     budgets_ok : (m,)  the Fidelity budget of each successful observation
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
@@ -42,6 +43,7 @@ pending when a later event is applied, so every replay agrees.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -173,7 +175,10 @@ class OptimizerState:
     def _expire(self, now: float) -> None:
         self.clock = max(self.clock, now)
         keep = [p for p in self.pending if not self.is_expired(p, now)]
-        self.expired += [p for p in self.pending if self.is_expired(p, now)]
+        gone = [p for p in self.pending if self.is_expired(p, now)]
+        if self.hyperband is not None:
+            release_trials(self, self.hyperband, [p.params for p in gone])
+        self.expired += gone
         self.pending = keep
 
     # ------------------------------------------------------------ queries
@@ -215,12 +220,27 @@ class OptimizerState:
         source = self.hyperband.trials[trial].continues
         return None if source is None else self.hyperband.trials[source].observation
 
-    def pending_trial(self, params: Mapping[str, Any]) -> int | None:
+    def pending_trial(self, params: Mapping[str, Any],
+                      hyperband: Hyperband | None = None) -> int | None:
+        """The pending Hyperband trial of the pending point `params` (in `hyperband`,
+        default the state's), or None."""
         fidelity = self.space.fidelity
-        if self.hyperband is None or fidelity is None:
+        hyperband = self.hyperband if hyperband is None else hyperband
+        if hyperband is None or fidelity is None:
             return None
         budget = params[fidelity.name]  # type: ignore[index]
-        return self.hyperband.pending_trial(config_key(self.space, params), budget)
+        return hyperband.pending_trial(config_key(self.space, params), budget)
+
+    def hyperband_at(self, now: float | None) -> Hyperband | None:
+        """A copy of the Hyperband trials as an event at `now` finds them: the trials of
+        pending points timed out by then released (what `apply` does before an ask)."""
+        if self.hyperband is None:
+            return None
+        hyperband = copy.deepcopy(self.hyperband)
+        if now is not None:
+            expired = [p.params for p in self.pending if self.is_expired(p, now)]
+            release_trials(self, hyperband, expired)
+        return hyperband
 
     def asked(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The pending point `params` matches (the rule of a tell), as asked; or None."""
@@ -302,7 +322,20 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
 @applier(Cancel)
 def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
     for params in event.points:
-        _release(state, params)
+        asked = _release(state, params)
+        if asked is not None and state.hyperband is not None:
+            release_trials(state, state.hyperband, [asked])
+
+
+def release_trials(state: OptimizerState, hyperband: Hyperband,
+                   points: Sequence[Mapping[str, Any]]) -> None:
+    """Release the Hyperband trials of pending points that will bring no result
+    (cancelled or timed out): each job is due again (`Hyperband.release`). A late
+    tell of a timed-out point is then an observation outside the schedule."""
+    for params in points:
+        trial = state.pending_trial(params, hyperband)
+        if trial is not None:
+            hyperband.release(trial)
 
 
 @applier(Tell)

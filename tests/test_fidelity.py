@@ -5,6 +5,7 @@ Optimizer that asks budgets (the fold: bayesopt.state, bayesopt.propose)."""
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -112,6 +113,24 @@ def test_new_configurations_follow_the_hyperband_cycle() -> None:
         brackets.append(job.bracket)
         hb.start(job, object())
     assert brackets == [2] * 9 + [1] * 5 + [0] * 3 + [2]
+
+
+def test_a_released_trial_gives_its_job_back() -> None:
+    hb = Hyperband(Fidelity(1, 9, eta=3))
+    base = hb.next_job()
+    _finish(hb, base, [1.0, 0.5, 2.0])
+    promotion = hb.next_job()
+    assert promotion.continues == 1
+    hb.start(promotion, "b")
+    assert hb.next_job().continues is None  # promoted already
+    hb.release(len(hb.trials) - 1)  # cancelled: the promotion is due again
+    assert hb.next_job() == promotion
+    fresh = Hyperband(Fidelity(1, 9, eta=3))
+    for _ in range(9):  # bracket 2's nine new configurations, the last one released
+        fresh.start(fresh.next_job(), object())
+    fresh.release(8)
+    assert fresh.next_job().bracket == 2  # its place in the cycle is free again
+    assert fresh.pending_trial(fresh.trials[8].config, 1) is None
 
 
 def test_model_budget_is_the_largest_with_enough_observations() -> None:
@@ -291,6 +310,54 @@ def test_resume_mid_bracket_asks_the_same(tmp_path: Any) -> None:
     for twin in (opt, resumed):
         twin.tell(mid, [_loss(p) for p in mid])
     assert [opt.ask() for _ in range(4)] == [resumed.ask() for _ in range(4)]
+
+
+def _promotion_due(opt: Optimizer) -> dict[str, Any]:
+    """Ask three base runs and tell them so that the second is due for promotion."""
+    first = [opt.ask() for _ in range(3)]
+    opt.tell(first, [1.0, 0.5, 2.0])
+    return {**first[1], "epochs": 3}
+
+
+def test_a_cancelled_promotion_is_asked_again_and_resume_agrees(tmp_path: Any) -> None:
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, journal=path)
+    due = _promotion_due(opt)
+    assert opt.ask() == due
+    opt.cancel(due)
+    again = opt.ask()
+    assert again == due and opt.continues(again) == 1  # the promotion, not a new configuration
+    fresh = opt.ask()
+    opt.cancel(fresh)  # a new configuration's place in its bracket is free again
+    resumed = Optimizer.resume(path, append=False)
+    assert resumed.pending == opt.pending == [due]
+    assert resumed.continues(due) == 1
+    for twin in (opt, resumed):
+        twin.tell(due, 0.4)
+    assert [opt.ask() for _ in range(4)] == [resumed.ask() for _ in range(4)]
+    assert opt.history[-1].continues == 1
+
+
+def test_a_timed_out_promotion_is_asked_again_by_every_replay(tmp_path: Any) -> None:
+    from bayesopt.storage import open_storage
+
+    url = str(tmp_path / "study.jsonl")
+    live = Optimizer(_fidelity_space(), storage=url, study="s", seed=0, n_initial=3,
+                     pending_timeout=60.0)
+    due = _promotion_due(live)
+    storage = open_storage(url)  # a worker asked for the promotion an hour ago and died
+    storage.append("s", [{"event": "ask", "points": [[due["x"], due["y"], 3]],
+                          "time": time.time() - 3600.0, "worker": "dead", "state": None}])
+    storage.close()
+    asked = live.ask()  # the dead worker's run times out: its promotion is due again
+    assert asked == due and live.continues(asked) == 1
+    replay = Optimizer(_fidelity_space(), storage=url, study="s", pending_timeout=60.0)
+    assert replay.pending == live.pending == [due]
+    assert replay.continues(due) == 1
+    live.tell(due, 0.4)
+    assert live.history[-1].continues == 1
+    for opt in (live, replay):
+        opt.close()
 
 
 def test_minimize_passes_the_budget_to_the_objective() -> None:
