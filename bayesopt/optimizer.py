@@ -157,6 +157,8 @@ class Optimizer:
         (``constraints=[c1, ..., ck]``, each satisfied when ≤ 0); otherwise fixed
         by the first tell that carries them. The acquisition becomes constrained
         LogEI, one GP per constraint; `best` is the best feasible observation.
+        With a `Fidelity` the constraint GPs take the runs the objective's GP
+        takes (one budget), and `best` is the best feasible one at the highest.
     feasible : callable, LinearConstraint or list of them, optional
         Input constraints every ask satisfies (`bayesopt.feasibility`):
         ``callable(params) -> bool``, or linear inequalities over Real and
@@ -233,9 +235,6 @@ class Optimizer:
         if pruner is not None and not isinstance(pruner, SuccessiveHalving):
             raise TypeError(f"pruner={pruner!r} must be a SuccessiveHalving")
         self.pruner = pruner
-        if self.space.fidelity is not None and self.n_constraints is not None:
-            raise ValueError(f"n_constraints={self.n_constraints!r}: outcome constraints with a "
-                             f"Fidelity ({self.space.fidelity.name!r}) are not supported yet")
         self._lock = threading.RLock()
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None

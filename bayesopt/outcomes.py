@@ -82,11 +82,18 @@ class OutcomeModels:
         model.update(X, y)
         return model
 
-    def feasibility_term(self, rng: np.random.Generator) -> FeasibilityTerm | None:
-        """Σ_i log P(c_i(x) ≤ 0) from the constraint GPs (None before any constraint value)."""
-        if not self.constrained or self.C.shape[0] == 0:
+    def feasibility_term(self, rng: np.random.Generator,
+                         rows: np.ndarray | None = None) -> FeasibilityTerm | None:
+        """Σ_i log P(c_i(x) ≤ 0) from the constraint GPs (None before any constraint value),
+        fitted on the rows (n_c,) where `rows` is True (all when None): with a Fidelity,
+        the rows at the budget the objective's GP models."""
+        if not self.constrained:
             return None
-        models = [self._fit(self.X_c, self.C[:, i], rng) for i in range(self.C.shape[1])]
+        assert rows is None or rows.shape == (self.X_c.shape[0],), "one flag per constraint row"
+        X_c, C = (self.X_c, self.C) if rows is None else (self.X_c[rows], self.C[rows])
+        if C.shape[0] == 0:
+            return None
+        models = [self._fit(X_c, C[:, i], rng) for i in range(C.shape[1])]
         thresholds = tuple(float(m.to_latent(np.zeros(1))[0]) for m in models)
         return FeasibilityTerm(tuple(models), thresholds)
 

@@ -232,7 +232,7 @@ class Proposal:
                 or self.model.budget != data.budget):
             self.model.update(data.X, data.y, defer_refit=self.defer_refit, budget=data.budget)
         self.model.clear_fantasies()
-        feasibility = self.state.outcomes.feasibility_term(self.rng)
+        feasibility = self.state.outcomes.feasibility_term(self.rng, self.data.rows)
         incumbent = None if feasibility is None else self._feasible_incumbent()
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
         if self.model.options.fantasy == "penalize":
@@ -250,7 +250,7 @@ class Proposal:
 
     def _feasible_incumbent(self) -> float | None:
         """The EI incumbent among the feasible observations (None while there is none)."""
-        feasible = self.state.feasible_ok
+        feasible = self.data.of(self.state.feasible_ok)
         return self.model.incumbent_among(feasible) if feasible.any() else None
 
     def _cost_alpha(self) -> float:
@@ -311,11 +311,10 @@ class Proposal:
         )
 
     def _incumbents(self) -> np.ndarray:
-        """The best observations to search around; feasible ones first under outcome constraints
-        (which a space with a Fidelity does not take: `Optimizer`)."""
+        """The best observations to search around; feasible ones first under outcome constraints."""
         X, y = self.data.X, self.data.y
         if self.state.outcomes.constrained:
-            return X[np.lexsort((y, ~self.state.feasible_ok))[:_N_INCUMBENTS]]
+            return X[np.lexsort((y, ~self.data.of(self.state.feasible_ok)))[:_N_INCUMBENTS]]
         return X[np.argsort(y, kind="stable")[:_N_INCUMBENTS]]
 
 

@@ -19,7 +19,8 @@
                  "pruned" (its value is data for the GP of a plain space; with a
                  Fidelity only its rung counts, as the worst there)
     model_data : the surrogate's data — every success, or with a Fidelity the successes
-                 at BOHB's budget (`bayesopt.fidelity.model_budget`, Falkner et al. 2018)
+                 at BOHB's budget (`bayesopt.fidelity.model_budget`, Falkner et al. 2018);
+                 the outcome-constraint GPs take the same rows
 
 State as a fold over events (see docs/event-fold.md): every change goes through
 `apply(event)`, which looks up the applier registered for the event's class
@@ -90,12 +91,20 @@ class PendingPoint:
 
 @dataclass(frozen=True)
 class ModelData:
-    """What the surrogate is conditioned on: X (m, c), minimization targets y (m,), and
-    the Fidelity budget they were observed at (None without a Fidelity)."""
+    """What the surrogate is conditioned on: X (m, c), minimization targets y (m,), the
+    Fidelity budget they were observed at (None without a Fidelity), and which of the
+    successful observations (`X_ok`'s rows, then any added points) they are: rows (n,)
+    boolean, None when all of them."""
 
     X: np.ndarray
     y: np.ndarray
     budget: float | None = None
+    rows: np.ndarray | None = None
+
+    def of(self, values: np.ndarray) -> np.ndarray:
+        """The entries of `values` (n,), one per successful observation, for these rows."""
+        assert self.rows is None or self.rows.shape == values.shape, "one entry per success"
+        return values if self.rows is None else values[self.rows]
 
 
 class ModelTrace:
@@ -209,7 +218,7 @@ class OptimizerState:
         budgets = np.concatenate([self.budgets_ok, [float(p[fidelity.name]) for p in points]])  # type: ignore[index]
         budget = model_budget(budgets, MODEL_MIN_FACTOR * self.n_initial)
         keep = budgets == budget
-        return ModelData(X[keep], y[keep], budget)
+        return ModelData(X[keep], y[keep], budget, keep)
 
     def source(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion, the history index of the run it continues, else None."""

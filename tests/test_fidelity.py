@@ -581,6 +581,25 @@ def test_a_conditional_space_with_a_fidelity_runs_its_brackets() -> None:
         Fidelity(1, 9, when={"kind": "a"}, name="epochs")
 
 
-def test_outcome_constraints_with_a_fidelity_are_refused() -> None:
-    with pytest.raises(ValueError, match="n_constraints=1: outcome constraints with a Fidelity"):
-        Optimizer(_fidelity_space(), n_constraints=1, seed=0)
+def _constraint(p: dict[str, Any]) -> float:
+    """Feasible (≤ 0) for x ≥ 0.5 at the full budget (the loss's minimum x = 0.3 is not);
+    at low budgets more points pass."""
+    return 0.5 - p["x"] - 0.3 * (1.0 - p["epochs"] / 9)
+
+
+def test_outcome_constraints_with_a_fidelity_model_one_budget_and_judge_the_highest() -> None:
+    opt = Optimizer(_fidelity_space(), n_constraints=1, seed=0, n_initial=3)
+    for _ in range(40):
+        p = opt.ask()
+        opt.tell(p, _loss(p), constraints=[_constraint(p)])
+    best = opt.best
+    assert best is not None and best.params["epochs"] == 9 and _constraint(best.params) <= 0
+    at_top = [o for o in opt.history if o.params["epochs"] == 9]
+    assert all(o.value >= best.value for o in at_top if o.feasible)  # type: ignore[operator]
+    assert best.value < 0.2  # the constrained minimum is 0.2² + 1/9 ≈ 0.151
+    state = opt._state  # the constraint GP has the objective's rows: one budget's runs
+    data = state.model_data()
+    term = state.outcomes.feasibility_term(state.fork_rng(), data.rows)
+    assert data.budget is not None and data.rows is not None and term is not None
+    assert all(model.n_observed == data.y.shape[0] < state.y_ok.shape[0]
+               for model in term.models)  # type: ignore[attr-defined]
