@@ -42,7 +42,7 @@ import numpy as np
 from acquisition.checks import check_fields, integer, real, rule
 from bayesopt.space import Fidelity
 
-__all__ = ["MODEL_MIN_FACTOR", "Hyperband", "Job", "SuccessiveHalving", "Trial", "bracket_sizes", "max_bracket",
+__all__ = ["MODEL_MIN_FACTOR", "Hyperband", "Job", "SuccessiveHalving", "Trial", "bracket_sizes", "budget_level", "max_bracket",
            "model_budget", "rung_budgets"]
 
 
@@ -187,6 +187,13 @@ def model_budget(budgets: Sequence[float] | np.ndarray, n_min: int) -> float | N
     values, counts = np.unique(np.asarray(budgets, dtype=float), return_counts=True)
     enough = values[counts >= n_min]
     return float(enough[-1]) if enough.size else None
+
+
+def budget_level(fidelity: Fidelity, budgets: np.ndarray) -> np.ndarray:
+    """z = log(b/low)/log(high/low) ∈ [0, 1] of budgets (n,): the budget as a GP input,
+    on the log scale on which Hyperband's rungs are evenly spaced (z = 1 is high)."""
+    span = math.log(float(fidelity.high) / float(fidelity.low))
+    return np.log(np.asarray(budgets, dtype=float) / float(fidelity.low)) / span
 
 
 # ------------------------------------------------------------ early stopping

@@ -383,7 +383,8 @@ class Optimizer:
         """The observations the surrogate is conditioned on (`OptimizerState.model_data`)."""
         budget, fidelity = self._state.model_data().budget, self.space.fidelity
         return [o for o in self._state.history if o.ok and (
-            fidelity is None or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
+            fidelity is None or budget is None  # every budget: the budget is an input
+            or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
 
     def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
         """The acquisition objective the next ask would maximize, computed on a deep copy

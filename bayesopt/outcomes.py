@@ -25,7 +25,7 @@ from typing import Any, cast
 import numpy as np
 
 from acquisition.constrained import CostTerm, FeasibilityTerm
-from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
 
 
 class OutcomeModels:
@@ -82,11 +82,12 @@ class OutcomeModels:
         model.update(X, y)
         return model
 
-    def feasibility_term(self, rng: np.random.Generator,
-                         rows: np.ndarray | None = None) -> FeasibilityTerm | None:
+    def feasibility_term(self, rng: np.random.Generator, rows: np.ndarray | None = None,
+                         top: bool = False) -> FeasibilityTerm | None:
         """Σ_i log P(c_i(x) ≤ 0) from the constraint GPs (None before any constraint value),
         fitted on the rows (n_c,) where `rows` is True (all when None): with a Fidelity,
-        the rows at the budget the objective's GP models."""
+        the rows the objective's GP takes. `top`: the inputs' last column is the budget
+        level, and the term is that of the highest budget (`TopBudget`)."""
         if not self.constrained:
             return None
         assert rows is None or rows.shape == (self.X_c.shape[0],), "one flag per constraint row"
@@ -95,17 +96,20 @@ class OutcomeModels:
             return None
         models = [self._fit(X_c, C[:, i], rng) for i in range(C.shape[1])]
         thresholds = tuple(float(m.to_latent(np.zeros(1))[0]) for m in models)
-        return FeasibilityTerm(tuple(models), thresholds)
+        return FeasibilityTerm(tuple(TopBudget(m) if top else m for m in models), thresholds)
 
-    def cost_term(self, alpha: float, rng: np.random.Generator) -> CostTerm | None:
-        """−α · log ĉ(x) from the GP on log cost (None before any cost is known)."""
+    def cost_term(self, alpha: float, rng: np.random.Generator,
+                  top: bool = False) -> CostTerm | None:
+        """−α · log ĉ(x) from the GP on log cost (None before any cost is known); `top` as
+        in `feasibility_term`."""
         if self.log_t.shape[0] == 0:
             return None
         model = self._fit(self.X_t, self.log_t, rng)
         # latent = a + s·log c  ⇔  log c = −a/s + latent/s
         a = float(model.to_latent(np.zeros(1))[0])
         s = float(model.to_latent(np.ones(1))[0]) - a
-        return CostTerm(model, offset=-a / s, scale=1.0 / s, alpha=alpha)
+        return CostTerm(TopBudget(model) if top else model, offset=-a / s, scale=1.0 / s,
+                        alpha=alpha)
 
 
 def _outcome_options(options: ModelOptions) -> ModelOptions:

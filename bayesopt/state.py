@@ -53,7 +53,14 @@ from typing import Any, TypeVar
 import numpy as np
 
 from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Report, Tell
-from bayesopt.fidelity import MODEL_MIN_FACTOR, Hyperband, Pruning, SuccessiveHalving, model_budget
+from bayesopt.fidelity import (
+    MODEL_MIN_FACTOR,
+    Hyperband,
+    Pruning,
+    SuccessiveHalving,
+    budget_level,
+    model_budget,
+)
 from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.outcomes import OutcomeModels
@@ -64,6 +71,10 @@ __all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState"
            "nearest_match"]
 
 MATCH_RTOL = 5e-3  # a told real value within 0.5 % of the asked one matches it
+# With a Fidelity: one GP on every budget's runs, the budget level an input, asked on the
+# slice of the highest budget (True); or BOHB's GP of one budget (False). Measured in
+# docs/multi-fidelity.md (`python -m bench.fidelity variants`).
+BUDGET_INPUT = True
 
 E = TypeVar("E", bound=Event)
 APPLIERS: dict[type[Event], Callable[[OptimizerState, Any], None]] = {}
@@ -100,6 +111,7 @@ class ModelData:
     y: np.ndarray
     budget: float | None = None
     rows: np.ndarray | None = None
+    budget_input: bool = False  # X's last column is the budget level (BUDGET_INPUT)
 
     def of(self, values: np.ndarray) -> np.ndarray:
         """The entries of `values` (n,), one per successful observation, for these rows."""
@@ -142,8 +154,8 @@ class OptimizerState:
         self.rng = np.random.default_rng(seed)
         self.design = space.sobol(n_initial, self.rng)
         self.design_used = 0
-        self.model = SurrogateModel(space.n_columns, model_options, self.rng,
-                                    warp_columns=warp_columns(space), gates=space.gates)
+        self.model = SurrogateModel(model_columns(space), model_options, self.rng,
+                                    warp_columns=warp_columns(space), gates=model_gates(space))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -159,7 +171,8 @@ class OptimizerState:
                                           else SuccessiveHalving.of(fidelity)))
         # outcome constraints and costs (bayesopt.outcomes): their data, and which
         # successful observations are feasible
-        self.outcomes = OutcomeModels(c, model_options, n_constraints, warp_columns(space))
+        self.outcomes = OutcomeModels(model_columns(space), model_options, n_constraints,
+                                      warp_columns(space))
         self.feasible_ok = np.empty(0, dtype=bool)
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
@@ -216,6 +229,9 @@ class OptimizerState:
         if fidelity is None:
             return ModelData(X, y)
         budgets = np.concatenate([self.budgets_ok, [float(p[fidelity.name]) for p in points]])  # type: ignore[index]
+        if BUDGET_INPUT:
+            return ModelData(np.column_stack([X, budget_level(fidelity, budgets)]), y,
+                             budget_input=True)
         budget = model_budget(budgets, MODEL_MIN_FACTOR * self.n_initial)
         keep = budgets == budget
         return ModelData(X[keep], y[keep], budget, keep)
@@ -272,8 +288,9 @@ class OptimizerState:
     def synced_model(self, rng: np.random.Generator) -> SurrogateModel:
         """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
         if self.model_stale:
-            model = SurrogateModel(self.space.n_columns, self.model.options, rng,
-                                   warp_columns=warp_columns(self.space), gates=self.space.gates)
+            model = SurrogateModel(model_columns(self.space), self.model.options, rng,
+                                   warp_columns=warp_columns(self.space),
+                                   gates=model_gates(self.space))
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
@@ -281,6 +298,33 @@ class OptimizerState:
             self.model, self.model_stale = model, False
         self.model.rng = rng
         return self.model
+
+
+def budget_input(space: Space) -> bool:
+    """Whether the surrogates take the budget level as their last input (BUDGET_INPUT)."""
+    return BUDGET_INPUT and space.fidelity is not None
+
+
+def model_columns(space: Space) -> int:
+    """Input columns of the surrogates: the encoding's, and the budget level's if an input."""
+    return space.n_columns + budget_input(space)
+
+
+def model_gates(space: Space) -> tuple[int, ...] | None:
+    """The kernel's gates (a conditional space's, `kernels.Kernel`): the budget level,
+    if an input, is never inactive."""
+    gates = space.gates
+    return gates if gates is None or not budget_input(space) else (*gates, -1)
+
+
+def model_inputs(space: Space, X: np.ndarray, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Encoded points X (n, c) as the surrogates' inputs: with the budget level appended
+    (n, c + 1) when it is an input."""
+    fidelity = space.fidelity
+    if fidelity is None or not budget_input(space):
+        return X
+    budgets = [float(p[fidelity.name]) for p in points]  # type: ignore[index]
+    return np.column_stack([X, budget_level(fidelity, np.array(budgets))])
 
 
 def config_key(space: Space, params: Mapping[str, Any]) -> Hashable:
@@ -404,8 +448,9 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
                                          step=None if value is None else step))
         modelled.append(status == "ok" or (status == "pruned" and fidelity is None))
     ok = np.array(modelled, dtype=bool)
+    inputs = model_inputs(state.space, X[ok], [p for p, keep in zip(points, ok) if keep])
     state.feasible_ok = np.concatenate([
-        state.feasible_ok, state.outcomes.add(X[ok], constraints, costs, ok)])
+        state.feasible_ok, state.outcomes.add(inputs, constraints, costs, ok)])
     targets = np.array([v for v, keep in zip(values, modelled) if keep], dtype=float)
     state.X_all = np.concatenate([state.X_all, X])
     state.X_ok = np.concatenate([state.X_ok, X[ok]])

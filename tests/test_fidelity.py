@@ -22,6 +22,7 @@ from bayesopt.fidelity import (
     model_budget,
     rung_budgets,
 )
+from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
 from bayesopt.space import Fidelity
 
 
@@ -587,7 +588,7 @@ def _constraint(p: dict[str, Any]) -> float:
     return 0.5 - p["x"] - 0.3 * (1.0 - p["epochs"] / 9)
 
 
-def test_outcome_constraints_with_a_fidelity_model_one_budget_and_judge_the_highest() -> None:
+def test_outcome_constraints_with_a_fidelity_model_every_budget_and_judge_the_highest() -> None:
     opt = Optimizer(_fidelity_space(), n_constraints=1, seed=0, n_initial=3)
     for _ in range(40):
         p = opt.ask()
@@ -597,9 +598,46 @@ def test_outcome_constraints_with_a_fidelity_model_one_budget_and_judge_the_high
     at_top = [o for o in opt.history if o.params["epochs"] == 9]
     assert all(o.value >= best.value for o in at_top if o.feasible)  # type: ignore[operator]
     assert best.value < 0.2  # the constrained minimum is 0.2² + 1/9 ≈ 0.151
-    state = opt._state  # the constraint GP has the objective's rows: one budget's runs
+    state = opt._state  # the constraint GP takes the objective's inputs: the budget level too
     data = state.model_data()
-    term = state.outcomes.feasibility_term(state.fork_rng(), data.rows)
-    assert data.budget is not None and data.rows is not None and term is not None
-    assert all(model.n_observed == data.y.shape[0] < state.y_ok.shape[0]
-               for model in term.models)  # type: ignore[attr-defined]
+    term = state.outcomes.feasibility_term(state.fork_rng(), data.rows, data.budget_input)
+    assert data.budget_input and term is not None
+    assert all(isinstance(m, TopBudget) and m.model.n_observed == data.y.shape[0] == len(at_top)
+               + sum(o.params["epochs"] < 9 for o in opt.history if o.ok) and m.model.dim == 3
+               for m in term.models)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------ the budget as a GP input
+def test_the_top_budget_view_has_the_gradient_of_its_predictions() -> None:
+    rng = np.random.default_rng(0)
+    model = SurrogateModel(3, ModelOptions(), rng)
+    X = rng.random((12, 3))
+    model.update(X, np.sin(4 * X[:, 0]) + X[:, 1] * X[:, 2])
+    top = TopBudget(model)
+    x = rng.random((4, 2))
+    mean, std, d_mean, d_std = top.predict_with_gradient(x)
+    np.testing.assert_allclose(mean, model.predict(np.column_stack([x, np.ones(4)]))[0])
+    step = 1e-6
+    for j in range(2):
+        e = np.zeros(2)
+        e[j] = step
+        (m_hi, s_hi), (m_lo, s_lo) = top.predict(x + e), top.predict(x - e)
+        np.testing.assert_allclose(d_mean[:, j], (m_hi - m_lo) / (2 * step), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(d_std[:, j], (s_hi - s_lo) / (2 * step), rtol=1e-4, atol=1e-6)
+
+
+def test_low_budget_runs_inform_the_surrogate_of_the_highest_budget() -> None:
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    for _ in range(5):  # five new configurations at budget 1, nothing higher yet
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    surrogate = opt.surrogate()  # fitted on budget 1 alone; BOHB needed 2·n_initial there
+    low = [o.params for o in opt.history]
+    np.testing.assert_allclose(surrogate.predict(low).mean, [o.value for o in opt.history],
+                               atol=0.05)
+    top = surrogate.predict([{k: v for k, v in p.items() if k != "epochs"} for p in low])
+    np.testing.assert_array_equal(top.mean, surrogate.predict(
+        [{**p, "epochs": 9} for p in low]).mean)  # no budget given: the highest
+    assert set(surrogate.hyperparameters().lengthscales) == {"x", "y", "epochs"}
+    with pytest.raises(ValueError, match="no .*run at epochs=9"):
+        surrogate.recommend()
