@@ -615,7 +615,7 @@ def test_the_top_budget_view_has_the_gradient_of_its_predictions() -> None:
     model.update(X, np.sin(4 * X[:, 0]) + X[:, 1] * X[:, 2])
     top = TopBudget(model)
     x = rng.random((4, 2))
-    mean, std, d_mean, d_std = top.predict_with_gradient(x)
+    mean, _, d_mean, d_std = top.predict_with_gradient(x)
     np.testing.assert_allclose(mean, model.predict(np.column_stack([x, np.ones(4)]))[0])
     step = 1e-6
     for j in range(2):
