@@ -124,9 +124,9 @@ class Optimizer:
         keys, and tells must. With a `Fidelity` (a training budget)
         asks carry a budget: asynchronous Hyperband (`bayesopt.fidelity`)
         promotes a configuration to a larger budget (`continues(params)` names
-        the run it continues) or starts a new one, proposed by the GP of the
-        largest budget with at least 2·``n_initial`` successes (BOHB's rule;
-        docs/multi-fidelity.md). `best` and `result()` judge the highest
+        the run it continues) or starts a new one, proposed by LogEI at the
+        highest budget of one GP on every run with the budget as an input
+        (docs/multi-fidelity.md). `best` and `result()` judge the highest
         budget only.
     acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),

@@ -16,8 +16,11 @@ state's model record) and the forked generator change while computing.
 With a `Fidelity` in the space each point is the Hyperband schedule's next job
 (`bayesopt.fidelity`, on a copy of the state's trials): a promotion repeats an
 observed configuration at a larger budget; a new configuration comes from the
-design or the GP of the state's `model_data` as above. A promotion is never a
-fantasy: its configuration is already observed.
+design or the GP of the state's `model_data` as above. When that GP takes the
+budget level z as its last input, the acquisition is that of the slice z = 1
+(`TopBudget`: the highest budget), with incumbent the best posterior mean there
+over the observed configurations, and pending points are fantasized at z = 1.
+A promotion is never a fantasy: its configuration is already observed.
 """
 
 from __future__ import annotations

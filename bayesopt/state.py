@@ -18,9 +18,11 @@
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
                  Fidelity only its rung counts, as the worst there)
-    model_data : the surrogate's data — every success, or with a Fidelity the successes
-                 at BOHB's budget (`bayesopt.fidelity.model_budget`, Falkner et al. 2018);
-                 the outcome-constraint GPs take the same rows
+    model_data : the surrogate's data — every success; with a Fidelity every success with
+                 its budget level z (`bayesopt.fidelity.budget_level`) as a last input
+                 column (BUDGET_INPUT), or the successes at BOHB's budget
+                 (`bayesopt.fidelity.model_budget`, Falkner et al. 2018) without it;
+                 the outcome-constraint and cost GPs take the same inputs and rows
 
 State as a fold over events (see docs/event-fold.md): every change goes through
 `apply(event)`, which looks up the applier registered for the event's class
