@@ -641,3 +641,16 @@ def test_low_budget_runs_inform_the_surrogate_of_the_highest_budget() -> None:
     assert set(surrogate.hyperparameters().lengthscales) == {"x", "y", "epochs"}
     with pytest.raises(ValueError, match="no .*run at epochs=9"):
         surrogate.recommend()
+
+
+def test_bohbs_gp_of_one_budget_still_reports_its_hyperparameters(monkeypatch: Any) -> None:
+    import bayesopt.state
+
+    monkeypatch.setattr(bayesopt.state, "BUDGET_INPUT", False)  # the measured alternative
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    for _ in range(8):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    surrogate = opt.surrogate()  # the GP of budget 1 alone (six runs there)
+    assert all(o.params["epochs"] == 1 for o in surrogate.observed)
+    assert set(surrogate.hyperparameters().lengthscales) == {"x", "y"}
