@@ -8,7 +8,13 @@
 One `SurrogateModel` per constraint and one on log cost, each with its own
 standardization and the same kernel and priors as the objective's GP, fitted
 by MAP (even when the objective's is sampled) anew at each ask that needs
-them, with that ask's generator. No power transform: the acquisition needs P(c_i ≤ 0) and
+them, with that ask's generator. Each constraint GP is conditioned on the
+ask's pending points as fantasies valued at its posterior mean (kriging
+believer, Ginsbourger et al. 2010), whatever the objective's `fantasy`
+option: the mean is unchanged and the variance shrinks around them, so the
+points of a batch do not all chase one uncertain stretch of a constraint's
+boundary. The cost GP needs no fantasies: its term uses the mean only,
+which a believer fantasy leaves unchanged. No power transform: the acquisition needs P(c_i ≤ 0) and
 log ĉ on the GP's scale, and an affine standardization keeps the level c = 0
 and log cost exactly representable there (a Yeo–Johnson map would have to
 be refit with the data and moves the threshold). Costs are modelled on the
@@ -82,11 +88,16 @@ class OutcomeModels:
         model.update(X, y)
         return model
 
-    def feasibility_term(self, rng: np.random.Generator) -> FeasibilityTerm | None:
-        """Σ_i log P(c_i(x) ≤ 0) from the constraint GPs (None before any constraint value)."""
+    def feasibility_term(self, rng: np.random.Generator,
+                         X_pending: np.ndarray | None = None) -> FeasibilityTerm | None:
+        """Σ_i log P(c_i(x) ≤ 0) from the constraint GPs (None before any constraint value),
+        each conditioned on the pending points X_pending: (p, d) as fantasies."""
         if not self.constrained or self.C.shape[0] == 0:
             return None
         models = [self._fit(self.X_c, self.C[:, i], rng) for i in range(self.C.shape[1])]
+        for model in models:
+            if X_pending is not None:
+                model.add_fantasies(X_pending)
         thresholds = tuple(float(m.to_latent(np.zeros(1))[0]) for m in models)
         return FeasibilityTerm(tuple(models), thresholds)
 
@@ -103,8 +114,11 @@ class OutcomeModels:
 
 def _outcome_options(options: ModelOptions) -> ModelOptions:
     """The objective's model options without a power transform and with MAP hyperparameters
-    (the feasibility and cost terms use one posterior, not a mixture over samples)."""
+    (the feasibility and cost terms use one posterior, not a mixture over samples), pending
+    points fantasized at their posterior mean (the best value told is no lie for a
+    constraint)."""
     mcmc_defaults: dict[str, Any] = {
         f.name: f.default for f in fields(ModelOptions) if f.name.startswith("mcmc_")}
-    return replace(options, output_transform="none", hyperparameters="map", **mcmc_defaults)
+    return replace(options, output_transform="none", hyperparameters="map",
+                   fantasy="believer", **mcmc_defaults)
 

@@ -233,9 +233,9 @@ class Proposal:
                 or self.model.budget != data.budget):
             self.model.update(data.X, data.y, defer_refit=self.defer_refit, budget=data.budget)
         self.model.clear_fantasies()
-        feasibility = self.state.outcomes.feasibility_term(self.rng)
-        incumbent = None if feasibility is None else self._feasible_incumbent()
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
+        feasibility = self.state.outcomes.feasibility_term(self.rng, pending)
+        incumbent = None if feasibility is None else self._feasible_incumbent()
         if self.model.options.fantasy == "penalize":
             penalty = self._penalty(self._local_penalty(pending), feasibility)
         else:

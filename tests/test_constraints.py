@@ -97,6 +97,39 @@ def test_without_a_feasible_point_the_ask_seeks_feasibility():
     assert opt.ask()["x"] < 0.45
 
 
+def _feasibility_term(opt, pending):
+    """The FeasibilityTerm of the acquisition the optimizer's next ask maximizes."""
+    from acquisition.constrained import FeasibilityTerm
+    from acquisition.penalty import CombinedPenalty
+
+    penalty = opt._snapshot_objective(pending=pending).penalty
+    parts = penalty.parts if isinstance(penalty, CombinedPenalty) else (penalty,)
+    (term,) = [part for part in parts if isinstance(part, FeasibilityTerm)]
+    return term
+
+
+@pytest.mark.parametrize("fantasy", ["believer", "liar", "penalize"])
+def test_pending_points_are_fantasized_in_every_constraint_gp(fantasy):
+    """Kriging believer in the constraint GPs: conditioned on the pending points, their
+    mean is unchanged and their standard deviation there collapses."""
+    from bayesopt import ModelOptions, OptimizerOptions
+
+    options = OptimizerOptions(model=ModelOptions(fantasy=fantasy))
+    opt = Optimizer(UNIT2, seed=1, n_initial=5, n_constraints=2, options=options)
+    for params in opt.ask(8):
+        x, y = params["x"], params["y"]
+        opt.tell(params, x + y, constraints=[0.6 - x - y, x - 0.8 + 0.3 * np.sin(6 * y)])
+    pending = opt.ask(3)
+    X_pending = opt.space.encode(pending)
+    believed, alone = _feasibility_term(opt, True), _feasibility_term(opt, False)
+    for with_, without in zip(believed.models, alone.models):
+        assert with_.gp.n == without.gp.n + 3 == 8 + 3
+        mean, std = with_.predict(X_pending)
+        mean_0, std_0 = without.predict(X_pending)
+        np.testing.assert_allclose(mean, mean_0, atol=1e-6)
+        assert np.all(std < 0.25 * std_0)
+
+
 def test_constrained_logei_finds_the_feasible_optimum_of_gardners_problem():
     space = {"x": Real(0, 6), "y": Real(0, 6)}
     opt = Optimizer(space, seed=1, n_initial=5)
