@@ -295,3 +295,18 @@ def test_ask_within_starts_no_more_than_the_total_across_workers(url, tmp_path):
         a.ask_within(0)
     for opt in (a, b):
         opt.close()
+
+
+def test_loading_the_kernels_before_the_lock_changes_no_ask():
+    """`load_kernels` (a shared study's ask runs it before taking the lock) fits a
+    throwaway model: the optimizer's state and generator, and so its asks, stay as they were."""
+    from bayesopt.propose import load_kernels
+
+    space = {"x": Real(-2.0, 2.0), "k": Integer(0, 3)}
+    plain, loaded = Optimizer(space, seed=4, n_initial=3), Optimizer(space, seed=4, n_initial=3)
+    for step in range(6):
+        load_kernels(loaded._state)
+        a, b = plain.ask(), loaded.ask()
+        assert a == b, step
+        plain.tell(a, a["x"] ** 2 + a["k"])
+        loaded.tell(b, b["x"] ** 2 + b["k"])

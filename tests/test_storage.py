@@ -131,8 +131,8 @@ def test_events_round_trip_exactly(opener: Callable[[], Any]) -> None:
     assert back == event and list(back) == list(event)
 
 
-def test_a_batch_with_a_bad_event_appends_nothing(db_opener: Callable[[], Any]) -> None:
-    storage = db_opener()
+def test_a_batch_with_a_bad_event_appends_nothing(opener: Callable[[], Any]) -> None:
+    storage = opener()
     storage.create_or_attach("s", {})
     with pytest.raises(ValueError, match=r"events\[1\]"):
         storage.append("s", [{"n": 0}, {"n": math.nan}])
@@ -153,8 +153,8 @@ def test_many_studies_in_one_database(db_opener: Callable[[], Any]) -> None:
     assert other.read("b") == [{"study": "b", "round": r} for r in range(3)]
 
 
-def test_unknown_study_raises_value_error(db_opener: Callable[[], Any]) -> None:
-    storage = db_opener()
+def test_unknown_study_raises_value_error(opener: Callable[[], Any]) -> None:
+    storage = opener()
     storage.create_or_attach("known", {})
     with pytest.raises(ValueError, match="'unknown'"):
         storage.read("unknown")
@@ -178,17 +178,17 @@ def test_unknown_study_raises_value_error(db_opener: Callable[[], Any]) -> None:
     ],
 )
 def test_bad_arguments_are_named(
-    db_opener: Callable[[], Any], call: Callable[[Any], Any], error: type, match: str
+    opener: Callable[[], Any], call: Callable[[Any], Any], error: type, match: str
 ) -> None:
-    storage = db_opener()
+    storage = opener()
     storage.create_or_attach("s", {})
     with pytest.raises(error, match=match):
         call(storage)
     assert storage.studies() == ["s"]
 
 
-def test_lock_is_not_reentrant_and_does_not_block_appends(db_opener: Callable[[], Any]) -> None:
-    holder, other = db_opener(), db_opener()
+def test_lock_is_not_reentrant_and_does_not_block_appends(opener: Callable[[], Any]) -> None:
+    holder, other = opener(), opener()
     holder.create_or_attach("s", {})
     with holder.lock("s"):
         with pytest.raises(RuntimeError, match="not reentrant"), holder.lock("s"):
@@ -206,8 +206,8 @@ def test_locks_of_different_studies_are_independent(db_opener: Callable[[], Any]
         assert holds_lock_then_frees(other, "b")
 
 
-def test_closed_storage_refuses_and_pickled_storage_reopens(db_opener: Callable[[], Any]) -> None:
-    storage = db_opener()
+def test_closed_storage_refuses_and_pickled_storage_reopens(opener: Callable[[], Any]) -> None:
+    storage = opener()
     storage.create_or_attach("s", {"v": 1})
     storage.append("s", [{"n": 0}])
     copy = pickle.loads(pickle.dumps(storage))
@@ -219,8 +219,8 @@ def test_closed_storage_refuses_and_pickled_storage_reopens(db_opener: Callable[
     copy.close()
 
 
-def test_a_forked_child_is_told_to_open_its_own_storage(db_opener: Callable[[], Any]) -> None:
-    storage = db_opener()
+def test_a_forked_child_is_told_to_open_its_own_storage(opener: Callable[[], Any]) -> None:
+    storage = opener()
     storage.create_or_attach("s", {})
     pid = os.fork()
     if pid == 0:  # the child: its inherited connections are the parent's
