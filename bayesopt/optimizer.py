@@ -166,6 +166,9 @@ class Optimizer:
         Input constraints every ask satisfies (`bayesopt.feasibility`):
         ``callable(params) -> bool``, or linear inequalities over Real and
         Integer dimensions that are not log-scaled.
+        A journal or study records them in its header (linear ones exactly,
+        callables by number and name); attaching to a study must give
+        matching ones, as must `resume` (ValueError otherwise).
     cost_budget : float, optional
         With ``acquisition="logei_per_cost"``: the total cost of the run, over
         which α cools linearly from 1 to 0 (cost-cooling, Lee et al. 2020).

@@ -385,7 +385,7 @@ def test_the_evidence_of_a_constraint_is_the_density_of_its_values(warp):
 def test_each_constraint_gp_models_the_warp_with_the_larger_evidence(function, chosen):
     from bayesopt.outcomes import CONSTRAINT_WARPS
 
-    models, X, c = _constraint_data(function, n=15)
+    models, _, c = _constraint_data(function, n=15)
     term = models.feasibility_term(np.random.default_rng(0))
     (g,) = [w for w in CONSTRAINT_WARPS if w.name == chosen]
     model = term.models[0]
