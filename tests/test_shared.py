@@ -310,3 +310,34 @@ def test_loading_the_kernels_before_the_lock_changes_no_ask():
         assert a == b, step
         plain.tell(a, a["x"] ** 2 + a["k"])
         loaded.tell(b, b["x"] ** 2 + b["k"])
+
+
+def test_an_ask_whose_postgres_lock_was_lost_is_computed_again(postgres_server, monkeypatch):
+    """The server restarts while a worker computes an ask under the study lock, and
+    another worker takes the freed lock and asks first: the first worker's ask is not
+    appended as computed (it would repeat the other's point: the same seed, the same
+    design point) but computed again after catching up (bayesopt.storage.LockLost)."""
+    from bayesopt.propose import Proposal
+
+    url = str(postgres_server.create_database(f"study_{uuid.uuid4().hex[:12]}"))
+    holder = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    other = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    original, interleaved = Proposal.points, []
+
+    def points(self, count):
+        if not interleaved:  # the first computation of the holder's ask
+            interleaved.append("restarting")
+            postgres_server.restart()
+            interleaved.append(other.ask())
+        return original(self, count)
+
+    monkeypatch.setattr(Proposal, "points", points)
+    with pytest.warns(RuntimeWarning, match="re-acquiring the locks"):
+        mine = holder.ask()
+    theirs = interleaved[1]
+    assert mine != theirs
+    assert holder.pending == [theirs, mine]
+    fresh = Optimizer(SPACE, storage=url, study="s", seed=2)
+    assert fresh.pending == [theirs, mine]
+    for opt in (holder, other, fresh):
+        opt.close()

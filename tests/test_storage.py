@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from bayesopt.storage import LockLost
 from bayesopt.storage.sqlite import SQLiteStorage
 from postgres import DropAfterCommit, PostgresServer
 from storage_worker import open_location
@@ -391,19 +392,46 @@ def pg_database(postgres_server: PostgresServer) -> tuple[PostgresServer, str]:
 def test_postgres_restart_reconnects_and_reacquires_the_lock(
     pg_database: tuple[PostgresServer, str],
 ) -> None:
+    """A lock lost to a restart is taken again; the holder's next append is refused
+    (LockLost, nothing appended) until it has read the study again."""
     server, name = pg_database
     storage = postgres_storage(server.url(name))
     storage.create_or_attach("s", {})
     storage.append("s", [{"n": 0}])
     with storage.lock("s"):
         server.restart()
-        with pytest.warns(RuntimeWarning, match="re-acquiring the locks of \\['s'\\]"):
-            assert storage.append("s", [{"n": 1}]) == 1
+        with pytest.warns(RuntimeWarning, match="re-acquiring the locks of \\['s'\\]"), \
+                pytest.raises(LockLost, match="'s' was lost and re-acquired"):
+            storage.append("s", [{"n": 1}])
         assert advisory_locks(server.url(name)) == 1
+        assert storage.read("s") == [{"n": 0}]  # nothing was appended
+        assert storage.append("s", [{"n": 1}]) == 1
     assert advisory_locks(server.url(name)) == 0
     server.restart()
     assert storage.read("s") == [{"n": 0}, {"n": 1}]
     storage.close()
+
+
+def test_postgres_a_lock_taken_by_another_while_lost_refuses_the_stale_append(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """The window a restart opens: another process takes the lock and appends before
+    the holder notices; the holder's append (computed before) is refused, and after
+    reading the other's event it appends after it."""
+    server, name = pg_database
+    holder, other = postgres_storage(server.url(name)), postgres_storage(server.url(name))
+    holder.create_or_attach("s", {})
+    with holder.lock("s"):
+        assert holder.read("s") == []
+        server.restart()  # both sessions end; the lock is free
+        with other.lock("s"):
+            assert other.append("s", [{"by": "other"}]) == 0
+        with pytest.warns(RuntimeWarning), pytest.raises(LockLost):
+            holder.append("s", [{"by": "holder"}])
+        assert holder.read("s") == [{"by": "other"}]
+        assert holder.append("s", [{"by": "holder"}]) == 1
+    for storage in (holder, other):
+        storage.close()
 
 
 def test_postgres_restarts_under_load_lose_nothing_and_repeat_nothing(
