@@ -28,7 +28,8 @@ no numeric value: a linear constraint over either is refused (a callable
 expresses it, honoured by rejection).
 
 A study records its input constraints in its header (``config["feasible"]``,
-`InputConstraints.to_json`): the linear constraints exactly, the callables —
+`InputConstraints.to_json`, null for none; headers written before have no such
+key and are not checked): the linear constraints exactly, the callables —
 code, which a journal never holds — by their number and names:
 
     {"callables": ["train.fits_in_memory"],
@@ -230,12 +231,16 @@ def recorded_constraints(recorded: Any) -> list[Feasible | LinearConstraint] | N
     return [*map(UnavailableCallable, names), *map(LinearConstraint.from_dict, linear)]
 
 
-def check_recorded(recorded: Any, given: Mapping[str, Any] | None, where: str,
+def check_recorded(config: Mapping[str, Any], given: Mapping[str, Any] | None, where: str,
                    how: str) -> None:
     """Raise ValueError unless the input constraints `given` (`InputConstraints.to_json`,
-    None: none) match those `recorded` in the header of the study `where`: as many
+    None: none) match those recorded in the header config of the study `where`: as many
     callables, and the same linear constraints in the same order. `how` says how to
-    pass them (e.g. "to Optimizer.resume")."""
+    pass them (e.g. "to Optimizer.resume"). A header written before input constraints
+    were recorded (no "feasible" key) cannot tell, and is not checked."""
+    if "feasible" not in config:
+        return
+    recorded = config["feasible"]
     names, linear = _parse_record(recorded) if recorded is not None else ([], [])
     had = recorded is not None
     if given is None and had:

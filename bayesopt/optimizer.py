@@ -710,7 +710,7 @@ class Optimizer:
             **({} if self.n_constraints is None else {"n_constraints": self.n_constraints}),
             **({} if self.cost_budget is None else {"cost_budget": self.cost_budget}),
             **({} if self.pruner is None else {"pruner": asdict(self.pruner)}),
-            **({} if self.feasible is None else {"feasible": self.feasible.to_json()}),
+            "feasible": None if self.feasible is None else self.feasible.to_json(),
         }
 
     @property
@@ -805,7 +805,7 @@ class Optimizer:
             feasible = restored  # data, journaled exactly
         opt = cls._construct(config, space, name)
         opt.feasible = _input_constraints(space, feasible)  # the user's argument: its own errors
-        check_recorded(recorded, opt.config.get("feasible"), name, "to Optimizer.resume")
+        check_recorded(config, opt.config["feasible"], name, "to Optimizer.resume")
         return opt
 
     @classmethod

@@ -75,7 +75,7 @@ class StudyLink:
         if stored != config["maximize"]:  # the direction belongs to the study, like its space
             raise JournalError(f"{name} {'maximizes' if stored else 'minimizes'} its objective; "
                                f"attach with maximize={stored}, not {config['maximize']}")
-        check_recorded(header["config"].get("feasible"), config.get("feasible"), name,
+        check_recorded(header["config"], config.get("feasible"), name,
                        "when attaching (Optimizer(..., feasible=...))")
         return cls(storage, study, name, with_state=with_state)
 

@@ -102,6 +102,21 @@ def test_resume_of_a_malformed_record_is_a_journal_error(tmp_path):
         _resume(path)
 
 
+def test_a_header_without_the_record_takes_feasible_as_given(tmp_path):
+    """Journals written before input constraints were recorded cannot tell: resuming one
+    takes feasible= as given (and none without it)."""
+    path = tmp_path / "run.jsonl"
+    opt = _run(path, below_the_diagonal)
+    assert opt.config["feasible"] is not None and _run(tmp_path / "b.jsonl", None, n=0).config[
+        "feasible"] is None
+    lines = path.read_text().splitlines()
+    header = json.loads(lines[0])
+    del header["config"]["feasible"]
+    path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    assert _resume(path, append=False, feasible=below_the_diagonal).ask() == opt.ask()
+    assert _resume(path, append=False).feasible is None
+
+
 def test_minimize_resuming_a_journal_needs_its_feasible_callable(tmp_path):
     path = tmp_path / "run.jsonl"
 
