@@ -243,8 +243,9 @@ class Proposal:
         self.model.clear_fantasies()
         top = self.data.budget_input
         surrogate: Surrogate = TopBudget(self.model) if top else self.model
-        feasibility = self.state.outcomes.feasibility_term(self.rng, self.data.rows, top)
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
+        feasibility = self.state.outcomes.feasibility_term(
+            self.rng, TopBudget.lift(pending) if top else pending, self.data.rows, top)
         incumbent = self._incumbent(surrogate, pending, feasibility is not None)
         if self.model.options.fantasy == "penalize":
             local = self._local_penalty(surrogate, pending)

@@ -325,10 +325,7 @@ class Surrogate:
                              "ModelOptions(hyperparameters='mcmc') the surrogate averages over "
                              "posterior samples of θ and has no single one")
         assert isinstance(gp, GaussianProcess)
-        t, n = gp.y, gp.n
-        # R&W Eq. 2.30; log det K = 2 Σ log L_ii from the (possibly jittered) factor
-        lml = -0.5 * float(t @ gp.alpha) - 0.5 * gp.factor.log_determinant() \
-            - 0.5 * n * math.log(2.0 * math.pi)
+        lml = gp.log_marginal_likelihood()
         log_params = np.concatenate([gp.kernel.theta, [math.log(gp.noise)]])  # (c + 2,)
         priors = self.model.priors
         blocks = [(log_params[:-2], priors.lengthscale), (log_params[-2:-1], priors.variance),
@@ -336,7 +333,7 @@ class Surrogate:
         if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
             blocks.append((gp.warp_theta, WARP_PRIOR))
         log_prior = sum(_normal_log_density(x, prior) for x, prior in blocks)
-        return Evidence(lml, log_prior, lml + log_prior, n)
+        return Evidence(lml, log_prior, lml + log_prior, gp.n)
 
     # ------------------------------------------------------------ acquisition
     def acquisition(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,

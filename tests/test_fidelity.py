@@ -600,7 +600,8 @@ def test_outcome_constraints_with_a_fidelity_model_every_budget_and_judge_the_hi
     assert best.value < 0.2  # the constrained minimum is 0.2² + 1/9 ≈ 0.151
     state = opt._state  # the constraint GP takes the objective's inputs: the budget level too
     data = state.model_data()
-    term = state.outcomes.feasibility_term(state.fork_rng(), data.rows, data.budget_input)
+    term = state.outcomes.feasibility_term(state.fork_rng(), None, data.rows,
+                                             data.budget_input)
     assert data.budget_input and term is not None
     assert all(isinstance(m, TopBudget) and m.model.n_observed == data.y.shape[0] == len(at_top)
                + sum(o.params["epochs"] < 9 for o in opt.history if o.ok) and m.model.dim == 3
