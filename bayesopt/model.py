@@ -90,6 +90,8 @@ INCUMBENTS = ("posterior_mean", "observed")  # values of ModelOptions.incumbent
 
 HYPERPARAMETERS = ("map", "mcmc")  # values of ModelOptions.hyperparameters
 
+FIDELITY_MODELS = ("budget-input", "bohb")  # values of ModelOptions.fidelity_model
+
 
 @dataclass(frozen=True)
 class ModelOptions:
@@ -141,6 +143,10 @@ class ModelOptions:
     mcmc_thin: int = field(default=2, metadata=rule(integer(minimum=1)))
     # a Kumaraswamy CDF per non-one-hot input, fitted with θ (bayesopt.warping; Snoek et al. 2014)
     input_warping: bool = field(default=False, metadata=rule(boolean()))
+    # with a Fidelity in the space: one GP on every budget's runs, the budget level an
+    # input, asked at the highest budget ("budget-input"); or BOHB's GP of the largest
+    # budget with enough runs ("bohb", Falkner et al. 2018). docs/multi-fidelity.md
+    fidelity_model: str = field(default="budget-input", metadata=rule(choice(FIDELITY_MODELS)))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -548,6 +554,36 @@ def check_encoded(X: np.ndarray, n_columns: int) -> np.ndarray:
                          "encoded (space.encode); for params dicts in user units use "
                          "Optimizer.surrogate().predict")
     return array
+
+
+@dataclass(frozen=True)
+class TopBudget:
+    """A surrogate whose last input column is the budget level z (`bayesopt.fidelity.
+    budget_level`), seen on the slice z = 1, the highest budget: X (m, c) ↦ the model
+    at [X, 1] (m, c + 1); gradients (m, c) drop the z column."""
+
+    model: SurrogateModel
+
+    @staticmethod
+    def lift(X: np.ndarray) -> np.ndarray:
+        """X (m, c) → [X, 1] (m, c + 1)."""
+        return np.column_stack([X, np.ones(X.shape[0])])
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.model.predict(self.lift(X))
+
+    def predict_with_gradient(
+            self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        mean, std, d_mean, d_std = self.model.predict_with_gradient(self.lift(X))
+        return mean, std, d_mean[:, :-1], d_std[:, :-1]
+
+    def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.model.predict_samples(self.lift(X))
+
+    def predict_samples_with_gradient(
+            self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        mean, std, d_mean, d_std = self.model.predict_samples_with_gradient(self.lift(X))
+        return mean, std, d_mean[..., :-1], d_std[..., :-1]
 
 
 def _standardization(y: np.ndarray) -> tuple[float, float]:

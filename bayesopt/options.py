@@ -40,8 +40,13 @@ class OptimizerOptions:
 
     @classmethod
     def from_dict(cls, spec: dict[str, Any]) -> OptimizerOptions:
-        """Inverse of `to_dict` (JSON turns tuples into lists; they are turned back)."""
-        model = dict(spec["model"])
+        """Inverse of `to_dict` (JSON turns tuples into lists; they are turned back).
+
+        A model setting missing from `spec` was written before the setting existed: it
+        takes the value the code that wrote it used (`SETTINGS_BEFORE`), so that a
+        resumed journal asks what its writer would have.
+        """
+        model = {**SETTINGS_BEFORE, **spec["model"]}
         fit = FitOptions(**_tuples(model.pop("fit")))
         acq = AcquisitionOptimizerOptions(**_tuples(spec["acquisition_optimizer"]))
         region = spec.get("trust_region")  # absent from journals written before the option
@@ -50,6 +55,10 @@ class OptimizerOptions:
             ucb_delta=spec["ucb_delta"], ucb_beta_scale=spec["ucb_beta_scale"],
             trust_region=None if region is None else TrustRegionOptions(**region),
         )
+
+
+# ModelOptions fields added after journals were first written, and the behaviour before
+SETTINGS_BEFORE: dict[str, Any] = {"fidelity_model": "bohb"}  # 0.2.0: BOHB's GP
 
 
 def _tuples(spec: dict[str, Any]) -> dict[str, Any]:
