@@ -34,6 +34,7 @@ _EXPORTS = {
     "ModelOptions": "bayesopt.model",
     "ModelFitWarning": "bayesopt.model",
     "FitOptions": "bayesopt.fitting",
+    "TrustRegionOptions": "bayesopt.trust_region",
     "AcquisitionOptimizerOptions": "acquisition.optimizer",
     "JournalError": "bayesopt.journal",
     "TruncatedJournalWarning": "bayesopt.journal",
@@ -75,6 +76,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Surrogate",
     "TooManyFailuresError",
     "TruncatedJournalWarning",
+    "TrustRegionOptions",
     "UnmatchedTellWarning",
     "__version__",
     "baseline_card",
@@ -101,6 +103,7 @@ if TYPE_CHECKING:
     from bayesopt.result import Observation, OptimizeResult
     from bayesopt.space import Categorical, Fidelity, Integer, Real, Space
     from bayesopt.surrogate import Prediction, Recommendation, Surrogate
+    from bayesopt.trust_region import TrustRegionOptions
 
 
 def __getattr__(name: str) -> Any:
