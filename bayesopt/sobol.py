@@ -45,7 +45,7 @@ def _joe_kuo() -> tuple[np.ndarray, np.ndarray] | None:
     locations = None if spec is None else spec.submodule_search_locations
     if not locations:
         return None
-    path = os.path.join(list(locations)[0], _DATA_FILE)
+    path = os.path.join(next(iter(locations)), _DATA_FILE)
     if not os.path.isfile(path):
         return None
     with np.load(path) as data:

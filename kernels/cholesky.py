@@ -35,7 +35,6 @@ import numpy as np
 from numba import njit
 from scipy.linalg import lapack, solve_triangular
 
-
 _JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
 # Up to this many right-hand sides the Numba loops on the buffer beat copying L for
 # BLAS. The choice depends on the shape only, never on the call history, so the same
