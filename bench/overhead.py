@@ -106,8 +106,8 @@ def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
             plain.append(elapsed)
     params = opt.ask()
     tell = _timed(lambda: opt.tell(params, float(f(np.array(list(params.values()))))))
-    X_ok, y_ok = opt._X_ok, opt._y_ok
-    refit = _timed(lambda: opt._model.update(X_ok, y_ok, force_refit=True))
+    data = opt._state.model_data()  # the successful observations, as the model sees them
+    refit = _timed(lambda: opt._model.update(data.X, data.y, force_refit=True))
     interval = _refit_interval(opt, n)
     step = float(np.mean(plain)) if plain else math.nan
     if not plain:  # every step refit (small n): the steps already carry the refits
