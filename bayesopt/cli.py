@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bayesopt import command
+from bayesopt.argtypes import nonnegative_float, nonnegative_int, positive_float, positive_int
 from bayesopt.command import (
     CommandError,
     CommandObjective,
@@ -607,34 +608,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------- parser
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
-    return value
-
-
-def _nonnegative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be >= 0")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
-
-
-def _nonnegative_float(text: str) -> float:
-    value = float(text)
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
-    return value
-
-
 def _objective_help() -> str:
     """The objective convention of `bayesopt.command`, then this module's failed
     evaluations and exit statuses, for ``run --help``."""
@@ -655,30 +628,30 @@ def _add_run_parser(commands: Any) -> None:
     )
     run.add_argument("--space", required=True, metavar="FILE",
                      help="space file: TOML, or JSON if it ends in .json")
-    run.add_argument("--n-calls", type=_positive_int, default=50,
+    run.add_argument("--n-calls", type=positive_int, default=50,
                      help="total evaluations, failed ones and a resumed run's included (50)")
     run.add_argument("--journal", metavar="FILE",
                      help="append every evaluation here; if it exists, resume that run")
     _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
-    run.add_argument("--workers", type=_positive_int, default=1,
+    run.add_argument("--workers", type=positive_int, default=1,
                      help="commands run at once (1)")
-    run.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
+    run.add_argument("--timeout", type=positive_float, metavar="SECONDS",
                      help="kill an evaluation that runs longer (recorded as failed)")
     run.add_argument("--metric", metavar="REGEX",
                      help="read the objective with this regular expression: its named group, "
                           "else its first group, in the last line it matches")
-    run.add_argument("--max-consecutive-failures", type=_nonnegative_int, metavar="N",
+    run.add_argument("--max-consecutive-failures", type=nonnegative_int, metavar="N",
                      default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
                      help="stop after N failed evaluations in a row, timeouts and nan excepted "
                           f"({DEFAULT_MAX_CONSECUTIVE_FAILURES}; 0: never stop)")
     run.add_argument("--maximize", action="store_true", default=None,
                      help="maximize the objective instead of minimizing it")
-    run.add_argument("--seed", type=_nonnegative_int, help="seed for a reproducible run")
+    run.add_argument("--seed", type=nonnegative_int, help="seed for a reproducible run")
     run.add_argument("--acquisition", choices=ACQUISITIONS, help="acquisition function (logei)")
     run.add_argument("--kernel", choices=KERNELS, help="GP covariance (matern52)")
-    run.add_argument("--n-initial", type=_positive_int,
+    run.add_argument("--n-initial", type=positive_int,
                      help="initial Sobol points (number of dimensions + 1, within [5, 20])")
-    run.add_argument("--ucb-beta", type=_nonnegative_float,
+    run.add_argument("--ucb-beta", type=nonnegative_float,
                      help="fixed beta of UCB (default: the GP-UCB schedule)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("command", nargs="+", metavar="COMMAND",
@@ -700,7 +673,7 @@ def _add_show_parser(commands: Any) -> None:
     show.add_argument("journal", nargs="?", metavar="JOURNAL",
                       help="journal file written by `bayesopt run --journal`")
     _add_study_arguments(show, "show this shared study instead of a journal")
-    show.add_argument("--top", type=_positive_int, default=10, help="rows to show (10)")
+    show.add_argument("--top", type=positive_int, default=10, help="rows to show (10)")
     show.add_argument("--failed", action="store_true",
                       help="also list the failed evaluations and why they failed")
     show.set_defaults(handler=_show)
@@ -716,7 +689,7 @@ def _add_plot_parser(commands: Any) -> None:
     plot.add_argument("-o", "--output", default="convergence.png",
                       help="image file; the format follows its extension (convergence.png)")
     plot.add_argument("--optimum", type=float, help="known optimal value: plot the regret")
-    plot.add_argument("--dpi", type=_positive_int, default=120, help="resolution (120)")
+    plot.add_argument("--dpi", type=positive_int, default=120, help="resolution (120)")
     plot.set_defaults(handler=_plot)
 
 

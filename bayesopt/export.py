@@ -45,7 +45,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bayesopt.journal import JournalError, comparable_space, decode_point, encode_point
+from bayesopt.journal import (
+    JournalError,
+    decode_point,
+    encode_point,
+    first_difference,
+)
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Categorical, Dimension, Space
 from bayesopt.validation import (
@@ -188,20 +193,11 @@ def _space(document: dict[str, Any], given: SpaceLike | None) -> Space:
                 "space=...)")
         return Space.from_dict(stored)
     space = given if isinstance(given, Space) else Space(given)
-    mine = comparable_space(space.to_dict())
-    theirs = list(stored.items()) if isinstance(stored, dict) else []
-    if mine != theirs:
-        raise ValueError(f"space= differs from the result's space: {_first_difference(mine, theirs)}")
+    difference = first_difference(stored if isinstance(stored, dict) else {}, space,
+                                  version=1, holder="the result")
+    if difference is not None:
+        raise ValueError(f"space= differs from the result's space: {difference}")
     return space
-
-
-def _first_difference(mine: list[Any], theirs: list[Any]) -> str:
-    for (name, spec), (stored_name, stored_spec) in zip(mine, theirs):
-        if name != stored_name:
-            return f"dimension {name!r} where the result has {stored_name!r}"
-        if spec != stored_spec:
-            return f"dimension {name!r} is {spec}, the result's is {stored_spec}"
-    return f"{len(mine)} dimensions given, the result has {len(theirs)}"
 
 
 def _observation(space: Space, entry: Any, position: int) -> Observation:

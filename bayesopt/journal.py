@@ -152,11 +152,12 @@ def _choice_from_json(name: str, choice: Any, lossy: bool) -> Any:
     return choice
 
 
-def first_difference(stored: Mapping[str, Any], space: Space, version: int = JOURNAL_VERSION
-                     ) -> str | None:
+def first_difference(stored: Mapping[str, Any], space: Space, version: int = JOURNAL_VERSION,
+                     holder: str = "the study") -> str | None:
     """How `space` differs from a stored space definition, naming the first differing
-    dimension (position, name, stored vs given spec); None if they are equal. Format 1
-    stored choices as `json.dumps(..., default=repr)` did (tuples as lists)."""
+    dimension (position, name, stored vs given spec) and `holder`, what stored it; None
+    if they are equal. Format 1 stored choices as `json.dumps(..., default=repr)` did
+    (tuples as lists)."""
     if version == 1:
         given = comparable_space(space.to_dict())
     else:
@@ -164,12 +165,12 @@ def first_difference(stored: Mapping[str, Any], space: Space, version: int = JOU
     old = list(stored.items())
     for position, (before, now) in enumerate(zip(old, given)):
         if before != now:
-            return (f"dimension {position} is {before[0]!r}: {before[1]} in the study, "
+            return (f"dimension {position} is {before[0]!r}: {before[1]} in {holder}, "
                     f"not {now[0]!r}: {now[1]}")
     if len(old) != len(given):
         extra = old[len(given)] if len(old) > len(given) else given[len(old)]
-        where = "only in the study" if len(old) > len(given) else "not in the study"
-        return (f"the study has {len(old)} dimensions, not {len(given)}: dimension "
+        where = f"only in {holder}" if len(old) > len(given) else f"not in {holder}"
+        return (f"{holder} has {len(old)} dimensions, not {len(given)}: dimension "
                 f"{min(len(old), len(given))} {extra[0]!r}: {extra[1]} is {where}")
     return None
 

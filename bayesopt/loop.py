@@ -21,6 +21,7 @@ from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard
 from bayesopt.journal import holds_a_run
 from bayesopt.optimizer import Optimizer
+from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
     AsyncLoop,
     Budget,
@@ -292,6 +293,8 @@ def _optimizer(
     opt = Optimizer.resume(journal, space)  # warns with the count (ResumeWarning)
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
     given = {**options, **({} if seed is None else {"seed": seed})}
+    if isinstance(given.get("options"), OptimizerOptions):  # compared as the journal keeps them
+        given["options"] = given["options"].to_dict()
     ignored = sorted(key for key, value in given.items() if recorded.get(key, value) != value)
     if ignored:
         warnings.warn(

@@ -52,7 +52,7 @@ from bayesopt.propose import (
 from bayesopt.result import Observation, OptimizeResult, best_observation
 from bayesopt.space import Dimension, Space
 from bayesopt.state import OptimizerState, nearest_match, point_key
-from bayesopt.storage import Storage, open_storage
+from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
 from bayesopt.surrogate import Recommendation, Surrogate
@@ -78,6 +78,7 @@ logger = logging.getLogger(__name__)
 
 ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost")
 _CONSTRAINED_ACQUISITIONS = ("logei", "ei", "pi", "logei_per_cost")  # a log P(c ≤ 0) term fits
+_LOCK_ATTEMPTS = 3  # builds of one event whose study lock may be lost (LockLost) before giving up
 
 
 class ResumeWarning(UserWarning):
@@ -507,10 +508,16 @@ class Optimizer:
             self._state.apply(event)
             return event
         with link.lock() if computes else contextlib.nullcontext():
-            link.catch_up(self._state)
-            event = build()
-            link.commit(self._state, event)
-        return event
+            for attempt in range(_LOCK_ATTEMPTS):
+                link.catch_up(self._state)
+                event = build()
+                try:
+                    link.commit(self._state, event)
+                    return event
+                except LockLost as error:  # built on what may be stale: read, build again
+                    lost = error
+        raise JournalError(f"{link.name}: the study's lock was lost {_LOCK_ATTEMPTS} times "
+                           f"in a row ({lost})")
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],

@@ -34,7 +34,7 @@ from bayesopt.journal import (
 )
 from bayesopt.space import Space
 from bayesopt.state import OptimizerState
-from bayesopt.storage import Storage, StorageError
+from bayesopt.storage import LockLost, Storage, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def wrap_errors(name: str, call: Callable[[], Any]) -> Any:
     """Run a storage call; its StorageError (or OSError) becomes a JournalError naming `name`."""
     try:
         return call()
-    except JournalError:
+    except (JournalError, LockLost):
         raise
     except (StorageError, OSError) as error:
         raise JournalError(f"{name}: {error}") from None

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from bayesopt import Optimizer
-from bench.arguments import positive_int
+from bayesopt.argtypes import positive_int
 from bench.problems import make_problem
 
 SEEDS = (0, 1)

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from bayesopt import Optimizer, OptimizerOptions
+from bayesopt.argtypes import positive_int
 from bayesopt.model import ModelOptions
 from bayesopt.test_functions import Hartmann6
-from bench.arguments import positive_int
 from kernels.threads import numeric_threads
 
 VARIANTS = {

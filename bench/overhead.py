@@ -43,8 +43,8 @@ import numpy as np
 import scipy.linalg
 
 from bayesopt import Optimizer
+from bayesopt.argtypes import positive_float, positive_int
 from bayesopt.test_functions import Hartmann6
-from bench.arguments import positive_float, positive_int
 from kernels import Kernel
 
 DIM = 6

@@ -29,8 +29,8 @@ from datetime import date
 import numpy as np
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, minimize
+from bayesopt.argtypes import nonnegative_float, positive_int
 from bayesopt.test_functions import Branin, Hartmann6
-from bench.arguments import nonnegative_float, positive_int
 
 
 def sleeping_sphere(params: dict, sleep: float) -> float:

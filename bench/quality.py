@@ -53,8 +53,8 @@ from typing import Any
 
 import numpy as np
 
+from bayesopt.argtypes import positive_int
 from bench.adapters import ABLATIONS, OPTIMIZERS, missing_reason, run, versions
-from bench.arguments import positive_int
 from bench.problems import ML, NOISY, PROBLEM_NAMES, SYNTHETIC, make_problem
 from bench.protocol import Problem, check_adapter, check_problem, load_optimizer, load_problem
 

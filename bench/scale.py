@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from bench.arguments import positive_int
+from bayesopt.argtypes import positive_int
 
 COLD_START_SCRIPT = """
 import time

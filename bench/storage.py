@@ -4,8 +4,9 @@
 
 For each storage, one process on a fresh study:
   append        `--appends` appends of one tell-sized event; p50 and p99 latency.
-                Each returns only once durable (SQLite: WAL fsync'ed, synchronous=FULL;
-                PostgreSQL: committed on a server with fsync on).
+                Each returns only once durable (JSON lines: the file fsync'ed; SQLite:
+                WAL fsync'ed, synchronous=FULL; PostgreSQL: committed on a server with
+                fsync on).
   lock+append   the same under the study lock (taken and released per append), as an
                 ask pays it.
   read 1,000    read a study of 1,000 events from offset 0 (the catch-up of a freshly
@@ -54,7 +55,10 @@ def timed(action: Callable[[], object], repeats: int) -> list[float]:
     return samples
 
 
-def measure(storage: Any, appends: int) -> dict[str, float]:
+def measure(holding: Callable[[str], Any], appends: int) -> dict[str, float]:
+    """The figures of one storage; `holding(study)` is a storage that can hold `study`
+    (the same database for every study; a file per study for JSON lines)."""
+    storage = holding("bench")
     storage.create_or_attach("bench", {"space": "x"})
     counter = iter(range(10**9))
     plain = timed(lambda: storage.append("bench", [tell_event(next(counter))]), appends)
@@ -64,6 +68,7 @@ def measure(storage: Any, appends: int) -> dict[str, float]:
             storage.append("bench", [tell_event(next(counter))])
 
     under_lock = timed(locked_append, appends)
+    storage = holding("read")
     storage.create_or_attach("read", {"space": "x"})
     for start in range(0, 1000, 100):
         storage.append("read", [tell_event(i) for i in range(start, start + 100)])
@@ -74,25 +79,43 @@ def measure(storage: Any, appends: int) -> dict[str, float]:
 
 
 @contextmanager
-def sqlite_storage() -> Iterator[Any]:
+def jsonl_storage() -> Iterator[Callable[[str], Any]]:
+    from bayesopt.storage.jsonl import JSONLStorage
+
+    with tempfile.TemporaryDirectory() as folder:
+        opened: list[Any] = []
+
+        def holding(study: str) -> Any:
+            opened.append(JSONLStorage(Path(folder) / f"{study}.jsonl"))
+            return opened[-1]
+
+        try:
+            yield holding
+        finally:
+            for storage in opened:
+                storage.close()
+
+
+@contextmanager
+def sqlite_storage() -> Iterator[Callable[[str], Any]]:
     from bayesopt.storage.sqlite import SQLiteStorage
 
     with tempfile.TemporaryDirectory() as folder:
         storage = SQLiteStorage(Path(folder) / "bench.db")
         try:
-            yield storage
+            yield lambda study: storage
         finally:
             storage.close()
 
 
 @contextmanager
-def postgres_storage(url: str | None) -> Iterator[Any]:
+def postgres_storage(url: str | None) -> Iterator[Callable[[str], Any]]:
     from bayesopt.storage.postgres import PostgresStorage
 
     if url is not None:
         storage = PostgresStorage(url)
         try:
-            yield storage
+            yield lambda study: storage
         finally:
             storage.close()
         return
@@ -107,7 +130,7 @@ def postgres_storage(url: str | None) -> Iterator[Any]:
         server.start()
         storage = PostgresStorage(server.create_database("bench"))
         try:
-            yield storage
+            yield lambda study: storage
         finally:
             storage.close()
             server.stop()
@@ -117,6 +140,7 @@ def postgres_storage(url: str | None) -> Iterator[Any]:
 
 def run(appends: int, postgres_url: str | None) -> str:
     storages: dict[str, Callable[[], Any]] = {
+        "jsonl": jsonl_storage,
         "sqlite": sqlite_storage,
         "postgresql": lambda: postgres_storage(postgres_url),
     }
@@ -125,8 +149,8 @@ def run(appends: int, postgres_url: str | None) -> str:
     rows = [header, "|---|---:|---:|---:|---:|---:|"]
     for name, opener in storages.items():
         try:
-            with opener() as storage:
-                m = measure(storage, appends)
+            with opener() as holding:
+                m = measure(holding, appends)
         except (ImportError, RuntimeError) as error:
             rows.append(f"| {name} | not run: {error} |||||")
             continue

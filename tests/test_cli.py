@@ -424,8 +424,8 @@ def test_missing_command_and_bad_options_are_usage_errors(tmp_path: Path) -> Non
     setup_dir(tmp_path, SPACE_TOML)
     for args, message in [
         (["run", "--space", "space.toml"], "the following arguments are required: COMMAND"),
-        (["run", "--space", "space.toml", "--workers", "0", "--", "true"], "not a positive integer"),
-        (["run", "--space", "space.toml", "--timeout", "-1", "--", "true"], "not a positive number"),
+        (["run", "--space", "space.toml", "--workers", "0", "--", "true"], "must be an integer ≥ 1"),
+        (["run", "--space", "space.toml", "--timeout", "-1", "--", "true"], "must be a finite number > 0"),
         (["run", "--space", "nope.toml", "--", "true"], "cannot read the space file 'nope.toml'"),
         (["show", "nope.jsonl"], "cannot read the journal 'nope.jsonl'"),
         (["show", "space.toml"], "cannot read the journal 'space.toml'"),

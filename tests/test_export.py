@@ -222,7 +222,7 @@ def test_choices_json_cannot_carry_round_trip_by_index_with_the_space() -> None:
     assert loaded == opt.result()
     assert {p["opt"] for p in (o.params for o in loaded.history)} <= {Adam, "sgd"}
     other = {**space, "shape": Categorical([(1, 2), (5, 6)])}
-    with pytest.raises(ValueError, match=r"dimension 'shape' is .*5, 6.* the result's is"):
+    with pytest.raises(ValueError, match=r"dimension 1 is 'shape': .* in the result, not 'shape': .*5, 6"):
         OptimizeResult.from_json(text, space=other)
 
 

@@ -21,6 +21,7 @@ from bayesopt import (
     EvaluationFailedWarning,
     Optimizer,
     Real,
+    ResumeSettingsWarning,
     TooManyFailuresError,
     minimize,
 )
@@ -190,6 +191,28 @@ def test_resuming_a_journal_does_not_tell_y0_twice(tmp_path):
     run(sphere, x0=x0, y0=y0, n_calls=4, journal=journal)
     result = run(sphere, x0=x0, y0=y0, n_calls=6, journal=journal)
     assert len(result) == 7 and [o.params for o in result.history].count(x0[0]) == 1
+
+
+def test_resuming_with_the_same_settings_does_not_warn_about_settings(tmp_path):
+    """The options given again (an OptimizerOptions; the journal keeps them as a dict)
+    are the journal's own: no ResumeSettingsWarning, only the ResumeWarning with the count."""
+    journal = tmp_path / "run.jsonl"
+    run(sphere, n_calls=4, journal=journal)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run(sphere, n_calls=6, journal=journal)
+    assert len(result) == 6
+    kinds = [type(w.message).__name__ for w in caught]
+    assert "ResumeWarning" in kinds and "ResumeSettingsWarning" not in kinds, kinds
+
+
+def test_resuming_with_other_settings_warns_naming_them(tmp_path):
+    journal = tmp_path / "run.jsonl"
+    run(sphere, n_calls=4, journal=journal)
+    other = OptimizerOptions(model=ModelOptions(fit=FitOptions(maxiter=7)))
+    with pytest.warns(ResumeSettingsWarning, match=r"ignoring \['options', 'seed'\]"):
+        minimize(sphere, SPACE, n_calls=6, seed=1, progress=False, options=other, n_initial=4,
+                 journal=journal)
 
 
 @pytest.mark.parametrize("x0, y0, error, match", [

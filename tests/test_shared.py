@@ -295,3 +295,49 @@ def test_ask_within_starts_no_more_than_the_total_across_workers(url, tmp_path):
         a.ask_within(0)
     for opt in (a, b):
         opt.close()
+
+
+def test_loading_the_kernels_before_the_lock_changes_no_ask():
+    """`load_kernels` (a shared study's ask runs it before taking the lock) fits a
+    throwaway model: the optimizer's state and generator, and so its asks, stay as they were."""
+    from bayesopt.propose import load_kernels
+
+    space = {"x": Real(-2.0, 2.0), "k": Integer(0, 3)}
+    plain, loaded = Optimizer(space, seed=4, n_initial=3), Optimizer(space, seed=4, n_initial=3)
+    for step in range(6):
+        load_kernels(loaded._state)
+        a, b = plain.ask(), loaded.ask()
+        assert a == b, step
+        plain.tell(a, a["x"] ** 2 + a["k"])
+        loaded.tell(b, b["x"] ** 2 + b["k"])
+
+
+def test_an_ask_whose_postgres_lock_was_lost_is_computed_again(postgres_server, monkeypatch):
+    """The server restarts while a worker computes an ask under the study lock, and
+    another worker takes the freed lock and asks first: the first worker's ask is not
+    appended as computed (it would repeat the other's point: the same seed, the same
+    design point) but computed again after catching up (bayesopt.storage.LockLost)."""
+    from bayesopt.propose import Proposal
+
+    url = str(postgres_server.create_database(f"study_{uuid.uuid4().hex[:12]}"))
+    holder = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    other = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST)
+    original, interleaved = Proposal.points, []
+
+    def points(self, count):
+        if not interleaved:  # the first computation of the holder's ask
+            interleaved.append("restarting")
+            postgres_server.restart()
+            interleaved.append(other.ask())
+        return original(self, count)
+
+    monkeypatch.setattr(Proposal, "points", points)
+    with pytest.warns(RuntimeWarning, match="re-acquiring the locks"):
+        mine = holder.ask()
+    theirs = interleaved[1]
+    assert mine != theirs
+    assert holder.pending == [theirs, mine]
+    fresh = Optimizer(SPACE, storage=url, study="s", seed=2)
+    assert fresh.pending == [theirs, mine]
+    for opt in (holder, other, fresh):
+        opt.close()

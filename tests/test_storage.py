@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from bayesopt.storage import LockLost
 from bayesopt.storage.sqlite import SQLiteStorage
 from postgres import DropAfterCommit, PostgresServer
 from storage_worker import open_location
@@ -131,8 +132,8 @@ def test_events_round_trip_exactly(opener: Callable[[], Any]) -> None:
     assert back == event and list(back) == list(event)
 
 
-def test_a_batch_with_a_bad_event_appends_nothing(db_opener: Callable[[], Any]) -> None:
-    storage = db_opener()
+def test_a_batch_with_a_bad_event_appends_nothing(opener: Callable[[], Any]) -> None:
+    storage = opener()
     storage.create_or_attach("s", {})
     with pytest.raises(ValueError, match=r"events\[1\]"):
         storage.append("s", [{"n": 0}, {"n": math.nan}])
@@ -153,8 +154,8 @@ def test_many_studies_in_one_database(db_opener: Callable[[], Any]) -> None:
     assert other.read("b") == [{"study": "b", "round": r} for r in range(3)]
 
 
-def test_unknown_study_raises_value_error(db_opener: Callable[[], Any]) -> None:
-    storage = db_opener()
+def test_unknown_study_raises_value_error(opener: Callable[[], Any]) -> None:
+    storage = opener()
     storage.create_or_attach("known", {})
     with pytest.raises(ValueError, match="'unknown'"):
         storage.read("unknown")
@@ -178,17 +179,17 @@ def test_unknown_study_raises_value_error(db_opener: Callable[[], Any]) -> None:
     ],
 )
 def test_bad_arguments_are_named(
-    db_opener: Callable[[], Any], call: Callable[[Any], Any], error: type, match: str
+    opener: Callable[[], Any], call: Callable[[Any], Any], error: type, match: str
 ) -> None:
-    storage = db_opener()
+    storage = opener()
     storage.create_or_attach("s", {})
     with pytest.raises(error, match=match):
         call(storage)
     assert storage.studies() == ["s"]
 
 
-def test_lock_is_not_reentrant_and_does_not_block_appends(db_opener: Callable[[], Any]) -> None:
-    holder, other = db_opener(), db_opener()
+def test_lock_is_not_reentrant_and_does_not_block_appends(opener: Callable[[], Any]) -> None:
+    holder, other = opener(), opener()
     holder.create_or_attach("s", {})
     with holder.lock("s"):
         with pytest.raises(RuntimeError, match="not reentrant"), holder.lock("s"):
@@ -206,8 +207,8 @@ def test_locks_of_different_studies_are_independent(db_opener: Callable[[], Any]
         assert holds_lock_then_frees(other, "b")
 
 
-def test_closed_storage_refuses_and_pickled_storage_reopens(db_opener: Callable[[], Any]) -> None:
-    storage = db_opener()
+def test_closed_storage_refuses_and_pickled_storage_reopens(opener: Callable[[], Any]) -> None:
+    storage = opener()
     storage.create_or_attach("s", {"v": 1})
     storage.append("s", [{"n": 0}])
     copy = pickle.loads(pickle.dumps(storage))
@@ -219,8 +220,8 @@ def test_closed_storage_refuses_and_pickled_storage_reopens(db_opener: Callable[
     copy.close()
 
 
-def test_a_forked_child_is_told_to_open_its_own_storage(db_opener: Callable[[], Any]) -> None:
-    storage = db_opener()
+def test_a_forked_child_is_told_to_open_its_own_storage(opener: Callable[[], Any]) -> None:
+    storage = opener()
     storage.create_or_attach("s", {})
     pid = os.fork()
     if pid == 0:  # the child: its inherited connections are the parent's
@@ -391,19 +392,46 @@ def pg_database(postgres_server: PostgresServer) -> tuple[PostgresServer, str]:
 def test_postgres_restart_reconnects_and_reacquires_the_lock(
     pg_database: tuple[PostgresServer, str],
 ) -> None:
+    """A lock lost to a restart is taken again; the holder's next append is refused
+    (LockLost, nothing appended) until it has read the study again."""
     server, name = pg_database
     storage = postgres_storage(server.url(name))
     storage.create_or_attach("s", {})
     storage.append("s", [{"n": 0}])
     with storage.lock("s"):
         server.restart()
-        with pytest.warns(RuntimeWarning, match="re-acquiring the locks of \\['s'\\]"):
-            assert storage.append("s", [{"n": 1}]) == 1
+        with pytest.warns(RuntimeWarning, match="re-acquiring the locks of \\['s'\\]"), \
+                pytest.raises(LockLost, match="'s' was lost and re-acquired"):
+            storage.append("s", [{"n": 1}])
         assert advisory_locks(server.url(name)) == 1
+        assert storage.read("s") == [{"n": 0}]  # nothing was appended
+        assert storage.append("s", [{"n": 1}]) == 1
     assert advisory_locks(server.url(name)) == 0
     server.restart()
     assert storage.read("s") == [{"n": 0}, {"n": 1}]
     storage.close()
+
+
+def test_postgres_a_lock_taken_by_another_while_lost_refuses_the_stale_append(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """The window a restart opens: another process takes the lock and appends before
+    the holder notices; the holder's append (computed before) is refused, and after
+    reading the other's event it appends after it."""
+    server, name = pg_database
+    holder, other = postgres_storage(server.url(name)), postgres_storage(server.url(name))
+    holder.create_or_attach("s", {})
+    with holder.lock("s"):
+        assert holder.read("s") == []
+        server.restart()  # both sessions end; the lock is free
+        with other.lock("s"):
+            assert other.append("s", [{"by": "other"}]) == 0
+        with pytest.warns(RuntimeWarning), pytest.raises(LockLost):
+            holder.append("s", [{"by": "holder"}])
+        assert holder.read("s") == [{"by": "other"}]
+        assert holder.append("s", [{"by": "holder"}]) == 1
+    for storage in (holder, other):
+        storage.close()
 
 
 def test_postgres_restarts_under_load_lose_nothing_and_repeat_nothing(

@@ -336,3 +336,35 @@ def test_acquisition_validates_its_arguments(gaussian):
 def test_predict_raw_takes_only_encoded_points(gaussian, X, match):
     with pytest.raises(ValueError, match=match):
         gaussian.result().model.predict_raw(X)
+
+
+def test_snapshots_run_single_threaded_at_small_n_like_ask_and_tell(monkeypatch):
+    """surrogate(), result() and a Surrogate's queries use `numeric_threads`, as ask and
+    tell do: at small n one Numba thread, so that a fit or a query never fights other
+    processes (a shared study's workers) for cores in parallel loops."""
+    import numba
+
+    from bayesopt.model import SurrogateModel
+    from kernels.jit import declared_threads, numba_threads
+
+    opt = run(BRANIN_SPACE, branin, 12)
+    seen = []
+    for name in ("update", "predict"):
+        original = getattr(SurrogateModel, name)
+
+        def spy(self, *args, _original=original, **kwargs):
+            seen.append(numba_threads())
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(SurrogateModel, name, spy)
+    widest = numba.config.NUMBA_NUM_THREADS
+    numba.set_num_threads(widest)  # as outside the tests' one-thread fixture
+    with declared_threads(widest):
+        opt.tell(opt.ask(), 1.0)  # the model's copy in surrogate() then updates
+        seen.clear()
+        surrogate = opt.surrogate()
+        surrogate.predict({"x0": 0.0, "x1": 1.0})
+        surrogate.acquisition({"x0": 0.0, "x1": 1.0})
+        surrogate.recommend()
+        opt.result()
+    assert seen and set(seen) == {1}, seen

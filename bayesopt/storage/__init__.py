@@ -28,11 +28,17 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["STORAGES", "Backend", "Storage", "StorageError", "open_storage"]
+__all__ = ["STORAGES", "Backend", "LockLost", "Storage", "StorageError", "open_storage"]
 
 
 class StorageError(ValueError):
     """A storage cannot be opened or read, or holds no such study."""
+
+
+class LockLost(StorageError):
+    """`append` under `lock(study)` refused: the lock was lost while held (a database
+    session that dropped) and taken again, so another process may have appended in
+    between. Nothing was appended; the lock is held again: read, recompute, append."""
 
 
 @runtime_checkable
@@ -53,7 +59,8 @@ class Storage(Protocol):
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append the events atomically (all or none) and durably (committed/fsync'ed
         when it returns); return the number of the first. Safe with or without
-        holding lock()."""
+        holding lock(). Under lock(), raises LockLost (appending nothing) if the lock
+        was lost and re-acquired since the holder's last read of the study."""
         ...
 
     def lock(self, study: str) -> AbstractContextManager[None]:

@@ -6,8 +6,9 @@
 Two locks, both `flock(2)` (LOCK_EX), which the kernel releases when their
 holder dies — a `kill -9` never leaves a lock behind:
 
-- the *study lock* (`lock()`), on the file itself: held by an optimizer
-  while it computes and appends an ask;
+- the *study lock* (`lock()`), on the file itself through a descriptor of its
+  own per `lock()` (so that threads exclude each other as processes do; not
+  reentrant): held by an optimizer while it computes and appends an ask;
 - the *append lock*, on the sidecar file ``<path>.lock``: held only for the
   few microseconds of one append, so that a tell never waits for another
   worker's ask to be computed.
@@ -21,6 +22,10 @@ skipped with a `TruncatedJournalWarning` once no writer holds the append lock
 
 Reads are incremental: the byte position of each line already seen is kept,
 so catching up on new events reads only the new bytes.
+
+Arguments are checked, and events encoded, as by the database storages
+(`bayesopt.storage.codec`); like them a storage object belongs to the process
+that opened it, refuses use after `close()`, and pickles as its path.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bayesopt.storage import StorageError
+from bayesopt.storage import StorageError, codec
+from bayesopt.validation import check_count
 
 try:
     import fcntl
@@ -61,7 +67,9 @@ class JSONLStorage:
         self.path = Path(path)
         self._fd: int | None = None
         self._thread_lock = threading.RLock()
-        self._locked = 0  # depth of lock() held by this object
+        self._held: set[str] = set()  # the study while lock() is held by this object
+        self._pid = os.getpid()
+        self._closed = False
         self._writing = False  # the append lock is held by this object
         self._sidecar: int | None = None  # descriptor of <path>.lock
         self._starts: list[int] = []  # byte position of each line seen (line 0: the header)
@@ -69,11 +77,18 @@ class JSONLStorage:
         self._warned_tail = -1  # the torn tail last warned about (its position)
         self._header_cache: dict[str, Any] | None = None
 
+    def __repr__(self) -> str:
+        return f"JSONLStorage({str(self.path)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its path: the copy opens its own descriptors."""
+        return (JSONLStorage, (str(self.path),))
+
     # ------------------------------------------------------------ protocol
     def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
-        _check_study(study)
-        if not isinstance(header, dict):
-            raise TypeError(f"header={header!r} must be a dict")
+        codec.check_study(study)
+        codec.encode_object("header", header)
+        self._check_usable()
         with self._thread_lock, self._append_lock(create=True):
             if self._scan():
                 stored = self._header()
@@ -82,15 +97,15 @@ class JSONLStorage:
             stored = {**header, "study": study}
             os.ftruncate(self._descriptor(), 0)  # nothing complete: a header torn by a crash
             self._reset()
-            self._write([stored])
+            self._write([codec.encode_object("header", stored)])
             _fsync_directory(self.path.parent)
             self._scan()
             return stored
 
     def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
-        _check_study(study)
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise ValueError(f"offset={offset!r} must be a non-negative integer")
+        codec.check_study(study)
+        check_count("offset", offset)
+        self._check_usable()
         with self._thread_lock:
             if not self.path.exists() or not self._scan():
                 raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
@@ -102,46 +117,49 @@ class JSONLStorage:
                     for i, line in enumerate(self._lines(self._starts[first]))]
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
-        _check_study(study)
-        if isinstance(events, dict) or not all(isinstance(e, dict) for e in events):
-            raise TypeError("events must be a sequence of dicts")
+        codec.check_study(study)
+        lines = codec.encode_events(events)  # every event checked before anything is written
+        self._check_usable()
         with self._thread_lock:
             if not self.path.exists():
                 raise StorageError(f"{str(self.path)!r} does not exist")
             with self._append_lock():
-                return self._append_locked(study, events)
+                return self._append_locked(study, lines)
 
-    def _append_locked(self, study: str, events: Sequence[dict[str, Any]]) -> int:
+    def _append_locked(self, study: str, lines: Sequence[str]) -> int:
         if not self._scan():
             raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
         self._check_name(study, self._header())
         self._drop_torn_tail()
         number = len(self._starts) - 1
-        if events:
-            self._write(events)
+        if lines:
+            self._write(lines)
         return number
 
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
-        """flock(LOCK_EX) on the file, and a thread lock for the threads of this process."""
-        _check_study(study)
-        with self._thread_lock:
-            if not self.path.exists():
-                raise StorageError(f"{str(self.path)!r} does not exist")
-            fd = self._descriptor()
-            if not self._locked:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            self._locked += 1
+        """flock(LOCK_EX) on the file through a descriptor of this call's own, so that
+        another thread's lock() waits as another process's does; not reentrant."""
+        codec.check_study(study)
+        codec.check_not_held(self, study, self._held)
+        self._check_usable()
+        if not self.path.exists():
+            raise StorageError(f"{str(self.path)!r} does not exist")
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._held.add(study)
             try:
                 yield
             finally:
-                self._locked -= 1
-                if not self._locked:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                self._held.discard(study)
+        finally:
+            os.close(fd)  # closing the only descriptor of this lock releases it
 
     def header(self, study: str) -> dict[str, Any]:
         """The stored header of `study` (this file's one study), without creating it."""
-        _check_study(study)
+        codec.check_study(study)
+        self._check_usable()
         with self._thread_lock:
             if not self.path.exists() or not self._scan():
                 raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
@@ -150,17 +168,28 @@ class JSONLStorage:
             return dict(header)
 
     def studies(self) -> list[str]:
+        self._check_usable()
         with self._thread_lock:
             if not self.path.exists() or not self._scan():
                 return []
             return [str(self._header().get("study", DEFAULT_STUDY))]
 
     def close(self) -> None:
+        """Close the descriptors (idempotent); the storage cannot be used afterwards."""
         with self._thread_lock:
-            for fd in (self._fd, self._sidecar):
-                if fd is not None:
-                    os.close(fd)
+            if self._pid == os.getpid():
+                for fd in (self._fd, self._sidecar):
+                    if fd is not None:
+                        os.close(fd)
             self._fd = self._sidecar = None
+            self._closed = True
+
+    def _check_usable(self) -> None:
+        """Refuse a closed storage, or one inherited through fork (whose descriptors, and
+        so whose flocks, are shared with the parent)."""
+        codec.check_process(self, self._pid)
+        if self._closed:
+            raise ValueError(f"operation on a closed {self!r}")
 
     # ------------------------------------------------------------ the append lock
     @contextmanager
@@ -272,20 +301,13 @@ class JSONLStorage:
             raise StorageError(f"{str(self.path)!r} holds the study {stored!r}, not {study!r} "
                                "(a JSON-lines file holds one study)")
 
-    def _write(self, objects: Sequence[dict[str, Any]]) -> None:
-        text = "".join(json.dumps(o, allow_nan=False, separators=(",", ":")) + "\n"
-                       for o in objects)
-        data = text.encode("utf-8")
+    def _write(self, lines: Sequence[str]) -> None:
+        data = "".join(line + "\n" for line in lines).encode("utf-8")
         fd = self._descriptor()
         written = 0
         while written < len(data):  # one write(2) in practice; a short write goes on
             written += os.write(fd, data[written:])
         os.fsync(fd)
-
-
-def _check_study(study: str) -> None:
-    if not isinstance(study, str) or not study:
-        raise ValueError(f"study={study!r} must be a non-empty string")
 
 
 def _fsync_directory(directory: Path) -> None:

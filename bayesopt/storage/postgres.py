@@ -22,7 +22,9 @@ connection: the server releases it when the holder's session ends (process
 killed, machine lost). A server restart ends the session too, so every read or
 append under the lock first checks that its connection is alive and, if it is
 not, reconnects and re-acquires the lock (with a warning: another worker may have
-held it meanwhile).
+held it meanwhile). What the holder computed from its reads may then be stale: an
+append under a lock re-acquired since the holder's last read of the study raises
+`LockLost` and appends nothing; the next read clears the mark.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
         "PostgresStorage needs psycopg 3: pip install 'bayesopt[postgresql]'"
     ) from missing
 
-from bayesopt.storage import codec
+from bayesopt.storage import LockLost, codec
 from bayesopt.validation import check_count
 
 T = TypeVar("T")
@@ -114,6 +116,7 @@ class PostgresStorage:
         self._data: Connection | None = None
         self._locks: Connection | None = None  # the session holding the advisory locks
         self._held: dict[str, tuple[int, int]] = {}
+        self._lost: set[str] = set()  # locks re-acquired since the holder last read the study
         self._run(self._create_schema, "creating the schema")
 
     def __repr__(self) -> str:
@@ -160,6 +163,7 @@ class PostgresStorage:
 
         self._keep_lock(name)
         rows = self._run(fetch, f"reading study {name!r}")
+        self._lost.discard(name)  # the reader has seen everything appended meanwhile
         assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
         return [codec.decode_object(body) for _, body in rows]
 
@@ -198,6 +202,11 @@ class PostgresStorage:
             return first
 
         self._keep_lock(name)
+        if name in self._lost:
+            self._lost.discard(name)
+            raise LockLost(f"{self!r}: the lock of study {name!r} was lost and re-acquired "
+                           "while held, so another process may have appended meanwhile: "
+                           "nothing appended; read the study and append again")
         return self._run(insert, f"appending to study {name!r}")
 
     @contextmanager
@@ -214,6 +223,7 @@ class PostgresStorage:
             yield
         finally:
             del self._held[name]
+            self._lost.discard(name)
             self._release(key)
 
     def studies(self) -> list[str]:
@@ -314,6 +324,7 @@ class PostgresStorage:
             stacklevel=2,
         )
         self._acquire(conn, *self._held.values())
+        self._lost.update(self._held)
 
     @staticmethod
     def _create_schema(conn: Connection, retry: bool) -> None:

@@ -1,4 +1,5 @@
-"""argparse types shared by the bench commands: a value that makes no sense is a usage error.
+"""argparse types of the command line and the bench commands: a value that makes no sense
+is a usage error.
 
 argparse turns the `ArgumentTypeError` these raise into its usage message
 naming the option, and exit status 2, before anything runs.
@@ -15,6 +16,14 @@ def positive_int(text: str) -> int:
     digits = text.strip().removeprefix("+")
     if not digits.isdigit() or int(digits) < 1:
         raise argparse.ArgumentTypeError(f"must be an integer ≥ 1, got {text!r}")
+    return int(digits)
+
+
+def nonnegative_int(text: str) -> int:
+    """An integer ≥ 0 ("0", "+3"); not "-1", "2.5" or "x"."""
+    digits = text.strip().removeprefix("+")
+    if not digits.isdigit():
+        raise argparse.ArgumentTypeError(f"must be an integer ≥ 0, got {text!r}")
     return int(digits)
 
 
