@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import wilcoxon
 
-from bench.arguments import positive_int
+from bayesopt.argtypes import positive_int
 from bench.quality import collect
 
 DEFAULT_PROBLEMS = ("branin,six_hump_camel,hartmann3,hartmann6,ackley5,rosenbrock4,michalewicz5,"
