@@ -224,12 +224,8 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
     CommandLineError
         The file cannot be read or is not a valid journal.
     """
-    from bayesopt.journal import (
-        JournalError,
-        TruncatedJournalWarning,
-        read_journal,
-        space_from_json,
-    )
+    from bayesopt.feasibility import recorded_constraints
+    from bayesopt.journal import TruncatedJournalWarning, read_journal, space_from_json
     from bayesopt.optimizer import Optimizer
 
     try:
@@ -238,8 +234,9 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
         space = space_from_json(header["space"], lossy=True)
         with warnings.catch_warnings():  # read_journal already warned about a torn line
             warnings.simplefilter("ignore", TruncatedJournalWarning)
-            opt = Optimizer.resume(path, space=space, append=False)
-    except (OSError, JournalError) as error:
+            opt = Optimizer.resume(path, space=space, append=False,
+                                   feasible=recorded_constraints(header["config"].get("feasible")))
+    except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
     result = opt.result()
     return JournalRecord(result.space, result.maximize, opt.config, result.history,
@@ -254,7 +251,8 @@ def read_study_record(url: str, study: str) -> JournalRecord:
     CommandLineError
         The storage cannot be opened, or holds no study of that name.
     """
-    from bayesopt.journal import JournalError, space_from_json
+    from bayesopt.feasibility import recorded_constraints
+    from bayesopt.journal import space_from_json
     from bayesopt.optimizer import Optimizer
     from bayesopt.storage import open_storage
 
@@ -268,8 +266,9 @@ def read_study_record(url: str, study: str) -> JournalRecord:
         finally:
             storage.close()
         space = space_from_json(header["space"], lossy=True)
-        opt = Optimizer(space, storage=url, study=study, maximize=header["config"]["maximize"])
-    except (OSError, JournalError) as error:
+        opt = Optimizer(space, storage=url, study=study, maximize=header["config"]["maximize"],
+                        feasible=recorded_constraints(header["config"].get("feasible")))
+    except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the study {study!r} in {url}: {error}") from None
     try:
         result = opt.result()

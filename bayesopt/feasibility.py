@@ -26,6 +26,19 @@ the continuous relaxation; the rounded point is checked again in user units.)
 On log-scaled dimensions x = exp(…) is not affine in u, and a categorical has
 no numeric value: a linear constraint over either is refused (a callable
 expresses it, honoured by rejection).
+
+A study records its input constraints in its header (``config["feasible"]``,
+`InputConstraints.to_json`, null for none; headers written before have no such
+key and are not checked): the linear constraints exactly, the callables —
+code, which a journal never holds — by their number and names:
+
+    {"callables": ["train.fits_in_memory"],
+     "linear": [{"coefficients": {"a": 1.0, "b": 1.0}, "sense": "<=", "bound": 1.0}]}
+
+Resuming or attaching must give input constraints that match it
+(`check_recorded`): as many callables, the same linear constraints. A
+reader that only looks at a study (``bayesopt show``) stands in for the
+callables with `UnavailableCallable`, which refuses to judge a point.
 """
 
 from __future__ import annotations
@@ -40,7 +53,8 @@ import numpy as np
 from bayesopt.space import Categorical, Integer, Real, Space
 from bayesopt.validation import check_real
 
-__all__ = ["InfeasibleSpaceError", "InputConstraints", "LinearConstraint"]
+__all__ = ["InfeasibleSpaceError", "InputConstraints", "LinearConstraint",
+           "UnavailableCallable", "check_recorded", "recorded_constraints"]
 
 REJECTION_BUDGET = 100_000  # random draws before a feasible region is declared (nearly) empty
 _CHECK_SAMPLE = 4096  # Sobol points that must contain a feasible one when the optimizer is built
@@ -93,6 +107,43 @@ class LinearConstraint:
         sign = 1.0 if self.sense == "<=" else -1.0
         return {k: sign * a for k, a in self.coefficients.items()}, sign * self.bound
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: {"coefficients": {...}, "sense": ..., "bound": ...} (exact floats)."""
+        return {"coefficients": dict(self.coefficients), "sense": self.sense,
+                "bound": self.bound}
+
+    @classmethod
+    def from_dict(cls, spec: Any) -> LinearConstraint:
+        """Inverse of `to_dict`; raises ValueError/TypeError for a malformed spec."""
+        if not isinstance(spec, Mapping) or set(spec) != {"coefficients", "sense", "bound"}:
+            raise ValueError(f"linear constraint {spec!r} is not a table of coefficients, "
+                             "sense and bound")
+        return cls(spec["coefficients"], spec["sense"], spec["bound"])
+
+    def __str__(self) -> str:
+        terms = " + ".join(f"{a:g}·{name}" for name, a in self.coefficients.items())
+        return f"{terms} {self.sense} {self.bound:g}"
+
+
+@dataclass(frozen=True)
+class UnavailableCallable:
+    """Stands in for a study's `feasible=` callable that was not given (code is never
+    journaled): a reader can replay the study, but judging a point raises."""
+
+    name: str
+
+    def __call__(self, params: Mapping[str, Any]) -> bool:
+        raise ValueError(f"the study's feasible= callable {self.name!r} was not given; "
+                         "pass it (feasible=) to ask for points")
+
+
+def _callable_name(function: Feasible) -> str:
+    if isinstance(function, UnavailableCallable):
+        return function.name
+    module = getattr(function, "__module__", None) or type(function).__module__
+    name = getattr(function, "__qualname__", None) or type(function).__qualname__
+    return f"{module}.{name}"
+
 
 class InputConstraints:
     """The `feasible=` argument of an Optimizer, checked against its space."""
@@ -113,6 +164,12 @@ class InputConstraints:
         for constraint in self.linear:
             _check_linear(space, constraint)
         self.system = self._encoded_system()
+
+    def to_json(self) -> dict[str, Any]:
+        """What a study's header records (module docstring): callables by name, linear
+        constraints exactly."""
+        return {"callables": [_callable_name(f) for f in self.callables],
+                "linear": [c.to_dict() for c in self.linear]}
 
     def __call__(self, params: Mapping[str, Any]) -> bool:
         """True when `params` (valid, user units) satisfies every input constraint."""
@@ -135,6 +192,8 @@ class InputConstraints:
 
     def check_not_empty(self) -> None:
         """Raise InfeasibleSpaceError unless some of `_CHECK_SAMPLE` Sobol points is admitted."""
+        if any(isinstance(f, UnavailableCallable) for f in self.callables):
+            return  # a study's recorded constraints, checked when it was created
         sample = self.space.sobol(_CHECK_SAMPLE, np.random.default_rng(0))
         if not self.mask(sample).any():
             raise InfeasibleSpaceError(
@@ -160,6 +219,60 @@ class InputConstraints:
             scale = max(abs(bound), float(np.max(np.abs(A[row]))), 1.0)
             b[row] = bound - _MARGIN * scale
         return A, b
+
+
+def recorded_constraints(recorded: Any) -> list[Feasible | LinearConstraint] | None:
+    """The input constraints a study's header records (`InputConstraints.to_json`), its
+    callables stood in for by `UnavailableCallable`; None for a study without any.
+    Raises ValueError for a malformed record."""
+    if recorded is None:
+        return None
+    names, linear = _parse_record(recorded)
+    return [*map(UnavailableCallable, names), *map(LinearConstraint.from_dict, linear)]
+
+
+def check_recorded(config: Mapping[str, Any], given: Mapping[str, Any] | None, where: str,
+                   how: str) -> None:
+    """Raise ValueError unless the input constraints `given` (`InputConstraints.to_json`,
+    None: none) match those recorded in the header config of the study `where`: as many
+    callables, and the same linear constraints in the same order. `how` says how to
+    pass them (e.g. "to Optimizer.resume"). A header written before input constraints
+    were recorded (no "feasible" key) cannot tell, and is not checked."""
+    if "feasible" not in config:
+        return
+    recorded = config["feasible"]
+    names, linear = _parse_record(recorded) if recorded is not None else ([], [])
+    had = recorded is not None
+    if given is None and had:
+        raise ValueError(
+            f"{where} has input constraints ({_summary(names, linear)}), and a callable is "
+            f"never journaled: pass feasible= with the same constraints {how}")
+    if given is not None and not had:
+        raise ValueError(f"{where} has no input constraints; feasible= would change which "
+                         "points it asks: leave it out, or start a new study")
+    if given is None:
+        return
+    if len(given["callables"]) != len(names) or given["linear"] != linear:
+        raise ValueError(
+            f"feasible= ({_summary(given['callables'], given['linear'])}) differs from the "
+            f"input constraints of {where} ({_summary(names, linear)}); pass the same "
+            f"constraints {how}")
+
+
+def _parse_record(recorded: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    if (not isinstance(recorded, Mapping) or set(recorded) != {"callables", "linear"}
+            or not isinstance(recorded["callables"], list)
+            or not all(isinstance(n, str) for n in recorded["callables"])
+            or not isinstance(recorded["linear"], list)):
+        raise ValueError(f"the recorded input constraints {recorded!r} are malformed")
+    linear = [LinearConstraint.from_dict(spec).to_dict() for spec in recorded["linear"]]
+    return list(recorded["callables"]), linear
+
+
+def _summary(names: list[str], linear: list[dict[str, Any]]) -> str:
+    parts = [f"{len(names)} callable(s) {names}"] if names else []
+    parts += [str(LinearConstraint.from_dict(spec)) for spec in linear]
+    return "; ".join(parts)
 
 
 def _check_linear(space: Space, constraint: LinearConstraint) -> None:

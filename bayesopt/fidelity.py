@@ -14,7 +14,10 @@ promotion whenever some configuration is in the best ⌊m/η⌋ of the m results
 of its rung and not promoted yet (highest budget first); otherwise a new
 configuration starts at the base rung of the next bracket in the Hyperband
 cycle (n_{s_max} times bracket s_max, then n_{s_max−1} times s_max − 1, …).
-A failed or pruned run counts in its rung's size and ranks last.
+A failed or pruned run counts in its rung's size and ranks last. A run that
+is cancelled or times out before its result (`release`) is as if never
+started: its job (the promotion, or the new configuration's place in the
+cycle) is due again.
 
 Every decision is a pure function of the trial records, which only ask and
 tell change, so replaying the same events gives the same decisions.
@@ -39,7 +42,7 @@ import numpy as np
 from acquisition.checks import check_fields, integer, real, rule
 from bayesopt.space import Fidelity
 
-__all__ = ["MODEL_MIN_FACTOR", "Hyperband", "Job", "SuccessiveHalving", "Trial", "bracket_sizes", "max_bracket",
+__all__ = ["MODEL_MIN_FACTOR", "Hyperband", "Job", "SuccessiveHalving", "Trial", "bracket_sizes", "budget_level", "max_bracket",
            "model_budget", "rung_budgets"]
 
 
@@ -77,7 +80,8 @@ class Trial:
     """One run of a configuration at one rung of one bracket.
 
     `loss` is the minimization value (inf for a failed or pruned run, None
-    while pending); `continues` is the trial it was promoted from.
+    while pending); `continues` is the trial it was promoted from; `released`
+    marks a run cancelled or timed out while pending, which no rule counts.
     """
 
     config: Hashable
@@ -87,6 +91,7 @@ class Trial:
     loss: float | None = None
     continues: int | None = None
     observation: int | None = None  # history index once told
+    released: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ class Hyperband:
         """The best finished trial of rung k of bracket s within the top ⌊m/η⌋, not yet promoted."""
         done = [i for i, t in enumerate(self.trials)
                 if t.bracket == s and t.rung == k and t.loss is not None]
-        promoted = {t.continues for t in self.trials if t.continues is not None}
+        promoted = {t.continues for t in self.trials if t.continues is not None and not t.released}
         ranked = sorted(done, key=lambda i: (self.trials[i].loss, i))
         for i in ranked[: len(done) // self.fidelity.eta]:
             if i not in promoted and math.isfinite(self.trials[i].loss):  # type: ignore[arg-type]
@@ -137,7 +142,7 @@ class Hyperband:
 
     def _next_bracket(self) -> int:
         """Bracket of the next new configuration: position in the Hyperband cycle."""
-        started = sum(t.rung == 0 and t.continues is None for t in self.trials)
+        started = sum(t.rung == 0 and t.continues is None and not t.released for t in self.trials)
         sizes = bracket_sizes(self.s_max, self.fidelity.eta)
         position = started % sum(sizes)
         for s in range(self.s_max, -1, -1):
@@ -153,9 +158,15 @@ class Hyperband:
     def pending_trial(self, config: Hashable, budget: float) -> int | None:
         """The pending trial of `config` at `budget`, or None."""
         for i, t in enumerate(self.trials):
-            if t.loss is None and t.budget == budget and t.config == config:
+            if t.loss is None and not t.released and t.budget == budget and t.config == config:
                 return i
         return None
+
+    def release(self, trial: int) -> None:
+        """Drop a pending trial that will bring no result (cancelled, timed out): its job
+        is due again — the promotion, or a new configuration in the same bracket."""
+        assert self.trials[trial].loss is None, f"trial {trial} is already finished"
+        self.trials[trial].released = True
 
     def finish(self, trial: int, loss: float, observation: int) -> None:
         """Record the result of a pending trial (inf for a failed or pruned run)."""
@@ -164,9 +175,10 @@ class Hyperband:
         self.trials[trial].observation = observation
 
 
-# The GP models the largest budget with at least MODEL_MIN_FACTOR·n_initial successes.
-# BOHB's n_min (Falkner et al. 2018) with a factor measured against 1 (BOHB as written),
-# 3 and "always the lowest budget" on the bench problems (docs/multi-fidelity.md).
+# Without the budget as a GP input (`bayesopt.state.BUDGET_INPUT`, the default), the GP
+# models the largest budget with at least MODEL_MIN_FACTOR·n_initial successes: BOHB's
+# n_min (Falkner et al. 2018) with a factor measured against 1 (BOHB as written), 3 and
+# "always the lowest budget" on the bench problems (docs/multi-fidelity.md).
 MODEL_MIN_FACTOR = 2
 
 
@@ -176,6 +188,13 @@ def model_budget(budgets: Sequence[float] | np.ndarray, n_min: int) -> float | N
     values, counts = np.unique(np.asarray(budgets, dtype=float), return_counts=True)
     enough = values[counts >= n_min]
     return float(enough[-1]) if enough.size else None
+
+
+def budget_level(fidelity: Fidelity, budgets: np.ndarray) -> np.ndarray:
+    """z = log(b/low)/log(high/low) ∈ [0, 1] of budgets (n,): the budget as a GP input,
+    on the log scale on which Hyperband's rungs are evenly spaced (z = 1 is high)."""
+    span = math.log(float(fidelity.high) / float(fidelity.low))
+    return np.log(np.asarray(budgets, dtype=float) / float(fidelity.low)) / span
 
 
 # ------------------------------------------------------------ early stopping

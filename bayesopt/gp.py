@@ -30,6 +30,7 @@ first needs it. So a tell costs one O(n²k) factor append and nothing else.
 
 from __future__ import annotations
 
+import math
 from typing import cast
 
 import numpy as np
@@ -104,6 +105,13 @@ class GaussianProcess:
             z_t = (self._z[0, : self._n] - self.offset * self._z[1, : self._n]) / self.scale
             self._alpha = self.factor.solve_upper(z_t)
         return self._alpha
+
+    def log_marginal_likelihood(self) -> float:
+        """log p(t | θ) = −½ tᵀα − ½ log det K − (n/2) log 2π (R&W Eq. 2.30), log det K
+        = 2 Σ log L_ii from the (possibly jittered) factor."""
+        n = self._n
+        return (-0.5 * float(self.y @ self.alpha) - 0.5 * self.factor.log_determinant()
+                - 0.5 * n * math.log(2.0 * math.pi))
 
     def set_standardization(self, offset: float, scale: float) -> None:
         """New (offset, scale) for the targets; K and L do not depend on them."""

@@ -133,7 +133,10 @@ def minimize(
         counts until ``pending_timeout`` expires it.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
-        ignored when a journal is resumed (its own settings apply).
+        ignored when a journal is resumed (its own settings apply, and a
+        `ResumeSettingsWarning` names those that differ), except ``feasible=``,
+        which must match the journal's input constraints
+        (`Optimizer.resume`).
 
     Returns
     -------
@@ -290,9 +293,11 @@ def _optimizer(
                          **options)
     if journal is None or not holds_a_run(journal):
         return Optimizer(space, seed=seed, journal=journal, **options)
-    opt = Optimizer.resume(journal, space)  # warns with the count (ResumeWarning)
+    # warns with the count (ResumeWarning); feasible= must match the journal's record
+    opt = Optimizer.resume(journal, space, feasible=options.get("feasible"))
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
-    given = {**options, **({} if seed is None else {"seed": seed})}
+    given = {key: value for key, value in options.items() if key != "feasible"}
+    given.update({} if seed is None else {"seed": seed})
     if isinstance(given.get("options"), OptimizerOptions):  # compared as the journal keeps them
         given["options"] = given["options"].to_dict()
     ignored = sorted(key for key, value in given.items() if recorded.get(key, value) != value)

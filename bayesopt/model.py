@@ -554,6 +554,36 @@ def check_encoded(X: np.ndarray, n_columns: int) -> np.ndarray:
     return array
 
 
+@dataclass(frozen=True)
+class TopBudget:
+    """A surrogate whose last input column is the budget level z (`bayesopt.fidelity.
+    budget_level`), seen on the slice z = 1, the highest budget: X (m, c) ↦ the model
+    at [X, 1] (m, c + 1); gradients (m, c) drop the z column."""
+
+    model: SurrogateModel
+
+    @staticmethod
+    def lift(X: np.ndarray) -> np.ndarray:
+        """X (m, c) → [X, 1] (m, c + 1)."""
+        return np.column_stack([X, np.ones(X.shape[0])])
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.model.predict(self.lift(X))
+
+    def predict_with_gradient(
+            self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        mean, std, d_mean, d_std = self.model.predict_with_gradient(self.lift(X))
+        return mean, std, d_mean[:, :-1], d_std[:, :-1]
+
+    def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.model.predict_samples(self.lift(X))
+
+    def predict_samples_with_gradient(
+            self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        mean, std, d_mean, d_std = self.model.predict_samples_with_gradient(self.lift(X))
+        return mean, std, d_mean[..., :-1], d_std[..., :-1]
+
+
 def _standardization(y: np.ndarray) -> tuple[float, float]:
     """Mean and scale; a constant (or single) target gets scale 1 (nothing to learn yet)."""
     mean = float(np.mean(y))

@@ -37,7 +37,12 @@ import numpy as np
 
 from acquisition.optimizer import AcquisitionObjective
 from bayesopt.events import Ask, Cancel, Event, Failure, Pending, Report, Tell
-from bayesopt.feasibility import InputConstraints
+from bayesopt.feasibility import (
+    InputConstraints,
+    LinearConstraint,
+    check_recorded,
+    recorded_constraints,
+)
 from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
 from bayesopt.model import SurrogateModel
@@ -125,9 +130,9 @@ class Optimizer:
         keys, and tells must. With a `Fidelity` (a training budget)
         asks carry a budget: asynchronous Hyperband (`bayesopt.fidelity`)
         promotes a configuration to a larger budget (`continues(params)` names
-        the run it continues) or starts a new one, proposed by the GP of the
-        largest budget with at least 2·``n_initial`` successes (BOHB's rule;
-        docs/multi-fidelity.md). `best` and `result()` judge the highest
+        the run it continues) or starts a new one, proposed by LogEI at the
+        highest budget of one GP on every run with the budget as an input
+        (docs/multi-fidelity.md). `best` and `result()` judge the highest
         budget only.
     acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
@@ -158,10 +163,15 @@ class Optimizer:
         (``constraints=[c1, ..., ck]``, each satisfied when ≤ 0); otherwise fixed
         by the first tell that carries them. The acquisition becomes constrained
         LogEI, one GP per constraint; `best` is the best feasible observation.
+        With a `Fidelity` the constraint GPs take the runs the objective's GP
+        takes (one budget), and `best` is the best feasible one at the highest.
     feasible : callable, LinearConstraint or list of them, optional
         Input constraints every ask satisfies (`bayesopt.feasibility`):
         ``callable(params) -> bool``, or linear inequalities over Real and
         Integer dimensions that are not log-scaled.
+        A journal or study records them in its header (linear ones exactly,
+        callables by number and name); attaching to a study must give
+        matching ones, as must `resume` (ValueError otherwise).
     cost_budget : float, optional
         With ``acquisition="logei_per_cost"``: the total cost of the run, over
         which α cools linearly from 1 to 0 (cost-cooling, Lee et al. 2020).
@@ -228,15 +238,10 @@ class Optimizer:
         self.options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         self.n_constraints = _check_n_constraints(self.acquisition, n_constraints)
         self.cost_budget = _check_cost_budget(self.acquisition, cost_budget)
-        self.feasible = None if feasible is None else InputConstraints(self.space, feasible)
-        if self.feasible is not None:
-            self.feasible.check_not_empty()
+        self.feasible = _input_constraints(self.space, feasible)
         if pruner is not None and not isinstance(pruner, SuccessiveHalving):
             raise TypeError(f"pruner={pruner!r} must be a SuccessiveHalving")
         self.pruner = pruner
-        if self.space.fidelity is not None and self.n_constraints is not None:
-            raise ValueError(f"n_constraints={self.n_constraints!r}: outcome constraints with a "
-                             f"Fidelity ({self.space.fidelity.name!r}) are not supported yet")
         self._lock = threading.RLock()
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None
@@ -385,7 +390,8 @@ class Optimizer:
         """The observations the surrogate is conditioned on (`OptimizerState.model_data`)."""
         budget, fidelity = self._state.model_data().budget, self.space.fidelity
         return [o for o in self._state.history if o.ok and (
-            fidelity is None or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
+            fidelity is None or budget is None  # every budget: the budget is an input
+            or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
 
     def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
         """The acquisition objective the next ask would maximize, computed on a deep copy
@@ -704,6 +710,7 @@ class Optimizer:
             **({} if self.n_constraints is None else {"n_constraints": self.n_constraints}),
             **({} if self.cost_budget is None else {"cost_budget": self.cost_budget}),
             **({} if self.pruner is None else {"pruner": asdict(self.pruner)}),
+            "feasible": None if self.feasible is None else self.feasible.to_json(),
         }
 
     @property
@@ -729,7 +736,7 @@ class Optimizer:
 
     @classmethod
     def resume(cls, journal: str | os.PathLike[str], space: SpaceLike | None = None,
-               *, append: bool = True) -> Optimizer:
+               *, append: bool = True, feasible: Any = None) -> Optimizer:
         """Rebuild an optimizer from its journal and keep journaling to it.
 
         The events are applied to a fresh optimizer built from the header's
@@ -742,11 +749,18 @@ class Optimizer:
         written to it and a torn last line is left alone (for looking at a run
         still going on). With ``append=True`` a journal that holds evaluations
         says so: a `ResumeWarning` and an INFO log record with the counts.
+
+        `feasible`: the run's input constraints (`Optimizer`'s ``feasible=``),
+        which must match those the journal records — as many callables (code is
+        never journaled), the same linear constraints. Without it, a run whose
+        input constraints are all `LinearConstraint`s gets them back from the
+        journal; a run with a callable raises ValueError, as does feasible= for
+        a run that had none.
         """
         name = describe(journal)
         storage = wrap_errors(name, lambda: JSONLStorage(journal))
         try:
-            opt = cls._replay_journal(storage, space, name)
+            opt = cls._replay_journal(storage, space, name, feasible)
         except BaseException:
             storage.close()
             raise
@@ -760,7 +774,7 @@ class Optimizer:
 
     @classmethod
     def _replay_journal(cls, storage: JSONLStorage, space: SpaceLike | None,
-                        name: str) -> Optimizer:
+                        name: str, feasible: Any = None) -> Optimizer:
         from bayesopt.journal import check_header
 
         def read() -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -771,15 +785,31 @@ class Optimizer:
 
         header, records = wrap_errors(name, read)
         check_header(header, name)
-        opt = cls._from_header(header, _journal_space(header, space, name), name)
+        opt = cls._from_header(header, _journal_space(header, space, name), name, feasible)
         opt._state = opt._new_state(last_writer(records))
         for number, record in enumerate(records):
             apply_record(opt._state, record, name, number)
         return opt
 
     @classmethod
-    def _from_header(cls, header: Mapping[str, Any], space: Space, name: str) -> Optimizer:
+    def _from_header(cls, header: Mapping[str, Any], space: Space, name: str,
+                     feasible: Any = None) -> Optimizer:
         config = header["config"]
+        recorded = config.get("feasible")
+        try:
+            restored = recorded_constraints(recorded)
+        except (TypeError, ValueError) as error:
+            raise JournalError(f"{name} is corrupt: {error}") from None
+        if feasible is None and restored is not None and all(
+                isinstance(c, LinearConstraint) for c in restored):
+            feasible = restored  # data, journaled exactly
+        opt = cls._construct(config, space, name)
+        opt.feasible = _input_constraints(space, feasible)  # the user's argument: its own errors
+        check_recorded(config, opt.config["feasible"], name, "to Optimizer.resume")
+        return opt
+
+    @classmethod
+    def _construct(cls, config: Mapping[str, Any], space: Space, name: str) -> Optimizer:
         try:
             return cls(
                 space, acquisition=config["acquisition"], n_initial=config["n_initial"],
@@ -840,6 +870,15 @@ def _unused_settings(
          acquisition == "ucb" and model.fantasy != "penalize"),
     )
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
+
+
+def _input_constraints(space: Space, feasible: Any) -> InputConstraints | None:
+    """`feasible=` checked against the space and for an admitted point (None: none)."""
+    if feasible is None:
+        return None
+    constraints = InputConstraints(space, feasible)
+    constraints.check_not_empty()
+    return constraints
 
 
 def _check_destination(journal: Any, storage: Any, study: Any) -> None:

@@ -16,13 +16,15 @@ state's model record) and the forked generator change while computing.
 With a `Fidelity` in the space each point is the Hyperband schedule's next job
 (`bayesopt.fidelity`, on a copy of the state's trials): a promotion repeats an
 observed configuration at a larger budget; a new configuration comes from the
-design or the GP of the state's `model_data` as above. A promotion is never a
-fantasy: its configuration is already observed.
+design or the GP of the state's `model_data` as above. When that GP takes the
+budget level z as its last input, the acquisition is that of the slice z = 1
+(`TopBudget`: the highest budget), with incumbent the best posterior mean there
+over the observed configurations, and pending points are fantasized at z = 1.
+A promotion is never a fantasy: its configuration is already observed.
 """
 
 from __future__ import annotations
 
-import copy
 import warnings
 from dataclasses import dataclass
 from typing import Any, cast
@@ -39,11 +41,17 @@ from acquisition.functions import (
     UpperConfidenceBound,
     gp_ucb_beta,
 )
-from acquisition.optimizer import AcquisitionObjective, Domain, Penalty, optimize_acquisition
+from acquisition.optimizer import (
+    AcquisitionObjective,
+    Domain,
+    Penalty,
+    Surrogate,
+    optimize_acquisition,
+)
 from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
 from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputConstraints
 from bayesopt.fidelity import Hyperband
-from bayesopt.model import SurrogateModel
+from bayesopt.model import SurrogateModel, TopBudget
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import best_observation
 from bayesopt.space import Space
@@ -86,7 +94,7 @@ class Proposal:
                         if with_pending else [])
         self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)
-        self.hyperband: Hyperband | None = copy.deepcopy(state.hyperband)
+        self.hyperband: Hyperband | None = state.hyperband_at(now)
 
     def points(self, count: int) -> list[dict[str, Any]]:
         out = []
@@ -233,25 +241,45 @@ class Proposal:
                 or self.model.budget != data.budget):
             self.model.update(data.X, data.y, defer_refit=self.defer_refit, budget=data.budget)
         self.model.clear_fantasies()
-        feasibility = self.state.outcomes.feasibility_term(self.rng)
-        incumbent = None if feasibility is None else self._feasible_incumbent()
+        top = self.data.budget_input
+        surrogate: Surrogate = TopBudget(self.model) if top else self.model
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
+        feasibility = self.state.outcomes.feasibility_term(
+            self.rng, TopBudget.lift(pending) if top else pending, self.data.rows, top)
+        incumbent = self._incumbent(surrogate, pending, feasibility is not None)
         if self.model.options.fantasy == "penalize":
-            penalty = self._penalty(self._local_penalty(pending), feasibility)
+            local = self._local_penalty(surrogate, pending)
+            penalty = self._penalty(local, feasibility, top)
         else:
-            self.model.add_fantasies(pending)
-            penalty = self._penalty(None, feasibility)
+            self.model.add_fantasies(TopBudget.lift(pending) if top else pending)
+            penalty = self._penalty(None, feasibility, top)
         if feasibility is None:
-            acquisition = self._acquisition_function()
+            acquisition = self._acquisition_function(incumbent)
         else:
             acquisition = Feasibility() if incumbent is None else self._acquisition_function(incumbent)
         # hyperparameters="mcmc": the acquisition averaged over the posterior samples
         objective = AveragedAcquisitionObjective if self.model.sampled else AcquisitionObjective
-        return objective(acquisition, self.model, penalty, local_search_context=one_blas_thread)
+        return objective(acquisition, surrogate, penalty, local_search_context=one_blas_thread)
+
+    def _incumbent(self, surrogate: Surrogate, pending: np.ndarray,
+                   constrained: bool) -> float | None:
+        """The EI incumbent (standardized; None: no feasible observation yet, or the model's
+        own with its fantasies). With the budget as an input: the best posterior mean at
+        the highest budget over the observed configurations (the feasible ones under
+        outcome constraints) and the pending ones, whose believed values are those means."""
+        if not self.data.budget_input:
+            return self._feasible_incumbent() if constrained else None
+        X = self.data.X[:, : self.space.n_columns]
+        if constrained:
+            X = X[self.data.of(self.state.feasible_ok)]
+            if X.shape[0] == 0:
+                return None
+        candidates = np.concatenate([X, pending]) if not constrained else X
+        return float(np.min(surrogate.predict(candidates)[0]))
 
     def _feasible_incumbent(self) -> float | None:
         """The EI incumbent among the feasible observations (None while there is none)."""
-        feasible = self.state.feasible_ok
+        feasible = self.data.of(self.state.feasible_ok)
         return self.model.incumbent_among(feasible) if feasible.any() else None
 
     def _cost_alpha(self) -> float:
@@ -275,8 +303,9 @@ class Proposal:
             beta = options.ucb_beta_scale * gp_ucb_beta(t, self.space.n_columns, options.ucb_delta)
         return UpperConfidenceBound(beta)
 
-    def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None) -> Penalty | None:
-        cost = (self.state.outcomes.cost_term(self._cost_alpha(), self.rng)
+    def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None,
+                 top: bool) -> Penalty | None:
+        cost = (self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top)
                 if self.settings.acquisition == "logei_per_cost" else None)
         parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
@@ -287,17 +316,20 @@ class Proposal:
         X_failed = self.state.X_failed
         if X_failed.shape[0] == 0:
             return None
-        widths = np.minimum(self.model.lengthscales, _MAX_FAILURE_WIDTH)
+        widths = np.minimum(self.model.lengthscales[: self.space.n_columns], _MAX_FAILURE_WIDTH)
         return FailurePenalty(X_failed, widths)
 
-    def _local_penalty(self, pending: np.ndarray) -> LocalPenalty | None:
+    def _local_penalty(self, surrogate: Surrogate, pending: np.ndarray) -> LocalPenalty | None:
         """Local penalization of the pending points (González et al. 2016; acquisition.penalty)."""
         if pending.shape[0] == 0:
             return None
-        sample = np.concatenate([self.space.sobol(_N_LIPSCHITZ_SAMPLE, self.rng), self.data.X])
-        lipschitz = lipschitz_estimate(self.model.predict_with_gradient(sample)[2])
-        mean, std = self.model.predict(pending)
-        return LocalPenalty(pending, mean, std, self.model.observed_incumbent, lipschitz)
+        observed = self.data.X[:, : self.space.n_columns]
+        sample = np.concatenate([self.space.sobol(_N_LIPSCHITZ_SAMPLE, self.rng), observed])
+        lipschitz = lipschitz_estimate(surrogate.predict_with_gradient(sample)[2])
+        mean, std = surrogate.predict(pending)
+        best = (float(np.min(surrogate.predict(observed)[0])) if self.data.budget_input
+                else self.model.observed_incumbent)
+        return LocalPenalty(pending, mean, std, best, lipschitz)
 
     def _domain(self) -> Domain:
         space = self.space
@@ -312,11 +344,10 @@ class Proposal:
         )
 
     def _incumbents(self) -> np.ndarray:
-        """The best observations to search around; feasible ones first under outcome constraints
-        (which a space with a Fidelity does not take: `Optimizer`)."""
-        X, y = self.data.X, self.data.y
+        """The best observations to search around; feasible ones first under outcome constraints."""
+        X, y = self.data.X[:, : self.space.n_columns], self.data.y
         if self.state.outcomes.constrained:
-            return X[np.lexsort((y, ~self.state.feasible_ok))[:_N_INCUMBENTS]]
+            return X[np.lexsort((y, ~self.data.of(self.state.feasible_ok)))[:_N_INCUMBENTS]]
         return X[np.argsort(y, kind="stable")[:_N_INCUMBENTS]]
 
 

@@ -11,14 +11,18 @@
                  block appends since), rebuilt from the record when it does not match it
     hyperband  : with a `Fidelity` in the space, the trial records of asynchronous
                  Hyperband (`bayesopt.fidelity`); an ask starts one trial per point (the
-                 schedule's next job, a pure function of the trials), a tell finishes it
+                 schedule's next job, a pure function of the trials), a tell finishes it,
+                 a cancel or a timeout releases it (its job is due again)
     budgets_ok : (m,)  the Fidelity budget of each successful observation
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
                  Fidelity only its rung counts, as the worst there)
-    model_data : the surrogate's data — every success, or with a Fidelity the successes
-                 at BOHB's budget (`bayesopt.fidelity.model_budget`, Falkner et al. 2018)
+    model_data : the surrogate's data — every success; with a Fidelity every success with
+                 its budget level z (`bayesopt.fidelity.budget_level`) as a last input
+                 column (BUDGET_INPUT), or the successes at BOHB's budget
+                 (`bayesopt.fidelity.model_budget`, Falkner et al. 2018) without it;
+                 the outcome-constraint and cost GPs take the same inputs and rows
 
 State as a fold over events (see docs/event-fold.md): every change goes through
 `apply(event)`, which looks up the applier registered for the event's class
@@ -42,6 +46,7 @@ pending when a later event is applied, so every replay agrees.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,7 +55,14 @@ from typing import Any, TypeVar
 import numpy as np
 
 from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Report, Tell
-from bayesopt.fidelity import MODEL_MIN_FACTOR, Hyperband, Pruning, SuccessiveHalving, model_budget
+from bayesopt.fidelity import (
+    MODEL_MIN_FACTOR,
+    Hyperband,
+    Pruning,
+    SuccessiveHalving,
+    budget_level,
+    model_budget,
+)
 from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.outcomes import OutcomeModels
@@ -61,6 +73,10 @@ __all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState"
            "nearest_match"]
 
 MATCH_RTOL = 5e-3  # a told real value within 0.5 % of the asked one matches it
+# With a Fidelity: one GP on every budget's runs, the budget level an input, asked on the
+# slice of the highest budget (True); or BOHB's GP of one budget (False). Measured in
+# docs/multi-fidelity.md (`python -m bench.fidelity variants`).
+BUDGET_INPUT = True
 
 E = TypeVar("E", bound=Event)
 APPLIERS: dict[type[Event], Callable[[OptimizerState, Any], None]] = {}
@@ -88,12 +104,21 @@ class PendingPoint:
 
 @dataclass(frozen=True)
 class ModelData:
-    """What the surrogate is conditioned on: X (m, c), minimization targets y (m,), and
-    the Fidelity budget they were observed at (None without a Fidelity)."""
+    """What the surrogate is conditioned on: X (m, c), minimization targets y (m,), the
+    Fidelity budget they were observed at (None without a Fidelity), and which of the
+    successful observations (`X_ok`'s rows, then any added points) they are: rows (n,)
+    boolean, None when all of them."""
 
     X: np.ndarray
     y: np.ndarray
     budget: float | None = None
+    rows: np.ndarray | None = None
+    budget_input: bool = False  # X's last column is the budget level (BUDGET_INPUT)
+
+    def of(self, values: np.ndarray) -> np.ndarray:
+        """The entries of `values` (n,), one per successful observation, for these rows."""
+        assert self.rows is None or self.rows.shape == values.shape, "one entry per success"
+        return values if self.rows is None else values[self.rows]
 
 
 class ModelTrace:
@@ -131,8 +156,8 @@ class OptimizerState:
         self.rng = np.random.default_rng(seed)
         self.design = space.sobol(n_initial, self.rng)
         self.design_used = 0
-        self.model = SurrogateModel(space.n_columns, model_options, self.rng,
-                                    warp_columns=warp_columns(space), gates=space.gates)
+        self.model = SurrogateModel(model_columns(space), model_options, self.rng,
+                                    warp_columns=warp_columns(space), gates=model_gates(space))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -148,7 +173,8 @@ class OptimizerState:
                                           else SuccessiveHalving.of(fidelity)))
         # outcome constraints and costs (bayesopt.outcomes): their data, and which
         # successful observations are feasible
-        self.outcomes = OutcomeModels(c, model_options, n_constraints, warp_columns(space))
+        self.outcomes = OutcomeModels(model_columns(space), model_options, n_constraints,
+                                      warp_columns(space))
         self.feasible_ok = np.empty(0, dtype=bool)
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
@@ -173,7 +199,10 @@ class OptimizerState:
     def _expire(self, now: float) -> None:
         self.clock = max(self.clock, now)
         keep = [p for p in self.pending if not self.is_expired(p, now)]
-        self.expired += [p for p in self.pending if self.is_expired(p, now)]
+        gone = [p for p in self.pending if self.is_expired(p, now)]
+        if self.hyperband is not None:
+            release_trials(self, self.hyperband, [p.params for p in gone])
+        self.expired += gone
         self.pending = keep
 
     # ------------------------------------------------------------ queries
@@ -202,9 +231,12 @@ class OptimizerState:
         if fidelity is None:
             return ModelData(X, y)
         budgets = np.concatenate([self.budgets_ok, [float(p[fidelity.name]) for p in points]])  # type: ignore[index]
+        if BUDGET_INPUT:
+            return ModelData(np.column_stack([X, budget_level(fidelity, budgets)]), y,
+                             budget_input=True)
         budget = model_budget(budgets, MODEL_MIN_FACTOR * self.n_initial)
         keep = budgets == budget
-        return ModelData(X[keep], y[keep], budget)
+        return ModelData(X[keep], y[keep], budget, keep)
 
     def source(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion, the history index of the run it continues, else None."""
@@ -215,12 +247,27 @@ class OptimizerState:
         source = self.hyperband.trials[trial].continues
         return None if source is None else self.hyperband.trials[source].observation
 
-    def pending_trial(self, params: Mapping[str, Any]) -> int | None:
+    def pending_trial(self, params: Mapping[str, Any],
+                      hyperband: Hyperband | None = None) -> int | None:
+        """The pending Hyperband trial of the pending point `params` (in `hyperband`,
+        default the state's), or None."""
         fidelity = self.space.fidelity
-        if self.hyperband is None or fidelity is None:
+        hyperband = self.hyperband if hyperband is None else hyperband
+        if hyperband is None or fidelity is None:
             return None
         budget = params[fidelity.name]  # type: ignore[index]
-        return self.hyperband.pending_trial(config_key(self.space, params), budget)
+        return hyperband.pending_trial(config_key(self.space, params), budget)
+
+    def hyperband_at(self, now: float | None) -> Hyperband | None:
+        """A copy of the Hyperband trials as an event at `now` finds them: the trials of
+        pending points timed out by then released (what `apply` does before an ask)."""
+        if self.hyperband is None:
+            return None
+        hyperband = copy.deepcopy(self.hyperband)
+        if now is not None:
+            expired = [p.params for p in self.pending if self.is_expired(p, now)]
+            release_trials(self, hyperband, expired)
+        return hyperband
 
     def asked(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The pending point `params` matches (the rule of a tell), as asked; or None."""
@@ -243,8 +290,9 @@ class OptimizerState:
     def synced_model(self, rng: np.random.Generator) -> SurrogateModel:
         """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
         if self.model_stale:
-            model = SurrogateModel(self.space.n_columns, self.model.options, rng,
-                                   warp_columns=warp_columns(self.space), gates=self.space.gates)
+            model = SurrogateModel(model_columns(self.space), self.model.options, rng,
+                                   warp_columns=warp_columns(self.space),
+                                   gates=model_gates(self.space))
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
@@ -252,6 +300,33 @@ class OptimizerState:
             self.model, self.model_stale = model, False
         self.model.rng = rng
         return self.model
+
+
+def budget_input(space: Space) -> bool:
+    """Whether the surrogates take the budget level as their last input (BUDGET_INPUT)."""
+    return BUDGET_INPUT and space.fidelity is not None
+
+
+def model_columns(space: Space) -> int:
+    """Input columns of the surrogates: the encoding's, and the budget level's if an input."""
+    return space.n_columns + budget_input(space)
+
+
+def model_gates(space: Space) -> tuple[int, ...] | None:
+    """The kernel's gates (a conditional space's, `kernels.Kernel`): the budget level,
+    if an input, is never inactive."""
+    gates = space.gates
+    return gates if gates is None or not budget_input(space) else (*gates, -1)
+
+
+def model_inputs(space: Space, X: np.ndarray, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Encoded points X (n, c) as the surrogates' inputs: with the budget level appended
+    (n, c + 1) when it is an input."""
+    fidelity = space.fidelity
+    if fidelity is None or not budget_input(space):
+        return X
+    budgets = [float(p[fidelity.name]) for p in points]  # type: ignore[index]
+    return np.column_stack([X, budget_level(fidelity, np.array(budgets))])
 
 
 def config_key(space: Space, params: Mapping[str, Any]) -> Hashable:
@@ -302,7 +377,20 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
 @applier(Cancel)
 def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
     for params in event.points:
-        _release(state, params)
+        asked = _release(state, params)
+        if asked is not None and state.hyperband is not None:
+            release_trials(state, state.hyperband, [asked])
+
+
+def release_trials(state: OptimizerState, hyperband: Hyperband,
+                   points: Sequence[Mapping[str, Any]]) -> None:
+    """Release the Hyperband trials of pending points that will bring no result
+    (cancelled or timed out): each job is due again (`Hyperband.release`). A late
+    tell of a timed-out point is then an observation outside the schedule."""
+    for params in points:
+        trial = state.pending_trial(params, hyperband)
+        if trial is not None:
+            hyperband.release(trial)
 
 
 @applier(Tell)
@@ -362,8 +450,9 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
                                          step=None if value is None else step))
         modelled.append(status == "ok" or (status == "pruned" and fidelity is None))
     ok = np.array(modelled, dtype=bool)
+    inputs = model_inputs(state.space, X[ok], [p for p, keep in zip(points, ok) if keep])
     state.feasible_ok = np.concatenate([
-        state.feasible_ok, state.outcomes.add(X[ok], constraints, costs, ok)])
+        state.feasible_ok, state.outcomes.add(inputs, constraints, costs, ok)])
     targets = np.array([v for v, keep in zip(values, modelled) if keep], dtype=float)
     state.X_all = np.concatenate([state.X_all, X])
     state.X_ok = np.concatenate([state.X_ok, X[ok]])

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bayesopt.events import Event, from_record, to_record
+from bayesopt.feasibility import check_recorded
 from bayesopt.journal import (
     JOURNAL_FORMAT,
     JOURNAL_VERSION,
@@ -74,6 +75,8 @@ class StudyLink:
         if stored != config["maximize"]:  # the direction belongs to the study, like its space
             raise JournalError(f"{name} {'maximizes' if stored else 'minimizes'} its objective; "
                                f"attach with maximize={stored}, not {config['maximize']}")
+        check_recorded(header["config"], config.get("feasible"), name,
+                       "when attaching (Optimizer(..., feasible=...))")
         return cls(storage, study, name, with_state=with_state)
 
     @contextmanager

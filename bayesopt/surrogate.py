@@ -58,7 +58,8 @@ from acquisition.functions import UpperConfidenceBound
 from bayesopt.gp import GaussianProcess
 from bayesopt.priors import LogNormalPrior
 from bayesopt.result import Observation
-from bayesopt.space import Categorical, Space
+from bayesopt.space import Categorical, Fidelity, Space
+from bayesopt.state import model_inputs
 from bayesopt.transforms import yeo_johnson_derivative
 from bayesopt.validation import as_batch, check_bool
 from bayesopt.warping import WARP_PRIOR, WarpedGaussianProcess
@@ -120,7 +121,9 @@ class Hyperparameters:
     lengthscales : dict
         ``{name: l}`` in the dimension's units (decades of log10 when
         log=True); a categorical gives ``{choice: l}`` per category, on the
-        one-hot 0–1 scale.
+        one-hot 0–1 scale. A `Fidelity` the model takes as an input gives its
+        lengthscale in decades of log10 of the budget (unit cube: of the budget
+        level z = log(b/low)/log(high/low)).
     lengthscales_unit_cube : dict
         The same on the encoded unit cube (what the kernel uses).
     signal_variance, noise_variance : float
@@ -285,7 +288,11 @@ class Surrogate:
         user: dict[str, Lengthscale] = {}
         for dim, cols in zip(self.space.dimensions, self.space.slices):
             name = str(dim.name)
-            if isinstance(dim, Categorical):
+            if isinstance(dim, Fidelity):
+                if unit.shape[0] > self.space.n_columns:  # the budget level, the last input
+                    level = float(unit[-1])
+                    cube[name], user[name] = level, level * math.log10(dim.high / dim.low)
+            elif isinstance(dim, Categorical):
                 cube[name] = user[name] = {c: float(l) for c, l in zip(dim.choices, unit[cols])}
             else:
                 cube[name] = float(unit[cols][0])
@@ -318,10 +325,7 @@ class Surrogate:
                              "ModelOptions(hyperparameters='mcmc') the surrogate averages over "
                              "posterior samples of θ and has no single one")
         assert isinstance(gp, GaussianProcess)
-        t, n = gp.y, gp.n
-        # R&W Eq. 2.30; log det K = 2 Σ log L_ii from the (possibly jittered) factor
-        lml = -0.5 * float(t @ gp.alpha) - 0.5 * gp.factor.log_determinant() \
-            - 0.5 * n * math.log(2.0 * math.pi)
+        lml = gp.log_marginal_likelihood()
         log_params = np.concatenate([gp.kernel.theta, [math.log(gp.noise)]])  # (c + 2,)
         priors = self.model.priors
         blocks = [(log_params[:-2], priors.lengthscale), (log_params[-2:-1], priors.variance),
@@ -329,7 +333,7 @@ class Surrogate:
         if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
             blocks.append((gp.warp_theta, WARP_PRIOR))
         log_prior = sum(_normal_log_density(x, prior) for x, prior in blocks)
-        return Evidence(lml, log_prior, lml + log_prior, n)
+        return Evidence(lml, log_prior, lml + log_prior, gp.n)
 
     # ------------------------------------------------------------ acquisition
     def acquisition(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
@@ -361,16 +365,18 @@ class Surrogate:
         recommends (ValueError otherwise).
         """
         fidelity = self.space.fidelity
-        if fidelity is not None and any(o.params[fidelity.name] != fidelity.high  # type: ignore[index]
-                                        for o in self.observed):
-            raise ValueError(
-                f"the surrogate models a budget below {fidelity.name}={fidelity.high!r} (too few "
-                "evaluations at the highest budget yet): nothing to recommend; see `best`")
         feasible = [o for o in self.observed if o.feasible]
+        if fidelity is not None:
+            feasible = [o for o in feasible
+                        if o.params[fidelity.name] == fidelity.high]  # type: ignore[index]
+            if not feasible:
+                raise ValueError(
+                    f"the surrogate models no (feasible) run at {fidelity.name}={fidelity.high!r}"
+                    " yet: nothing to recommend; see `best`")
         if not feasible:
             raise ValueError("no observation satisfies the outcome constraints: nothing to "
                              "recommend yet")
-        X = self.space.encode([o.params for o in feasible])
+        X = self._encode([o.params for o in feasible])
         with numeric_threads(self.model.n_observed):
             mu, _ = self.model.predict(X)
             k = int(np.argmin(mu))  # the model minimizes (−value when maximizing)
@@ -381,10 +387,17 @@ class Surrogate:
                               float(prediction.median[0]), chosen.value)
 
     def _encode(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """The model's inputs at params dicts; a model with the budget as an input is asked
+        at each dict's budget, the highest where a dict gives none."""
         points, _ = as_batch(params, None)
         if not points:
             raise ValueError("params is an empty list: give at least one params dict")
-        return self.space.encode(points)
+        fidelity = self.space.fidelity
+        if fidelity is None or self.model.dim == self.space.n_columns:
+            return self.space.encode(points)
+        name = str(fidelity.name)
+        full = [{**p, name: p.get(name, fidelity.high)} for p in points]
+        return model_inputs(self.space, self.space.encode(full), full)
 
 
 def _check_level(level: Any) -> float:

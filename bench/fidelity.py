@@ -3,7 +3,7 @@
     python -m bench.fidelity run --seeds 0-9            one JSON per (problem, optimizer, seed)
     python -m bench.fidelity report                     bench/results/fidelity.md
     python -m bench.fidelity overhead                   ask() with and without a Fidelity
-    python -m bench.fidelity variants --seeds 0-3       which budget the GP models (the docs)
+    python -m bench.fidelity variants --seeds 0-3       which data the GP models (the docs)
 
 Problems (`PROBLEMS`), each a minimization over a configuration and a budget
 b ∈ [1, R] with R = 27 and η = 3:
@@ -406,18 +406,27 @@ def _lowest_budget(budgets: Any, n_min: int) -> float | None:
     return float(values.min()) if values.size >= n_min else None
 
 
-def variants(problems: list[str], seeds: list[int]) -> str:
-    """Median final regret (f* or 0 as reference) of bayesopt-fidelity when the GP models the
-    largest budget with k·n_initial successes (k = 1: BOHB as written), or always the lowest."""
+# label → (the budget as a GP input, BOHB's factor k, the budget rule; None: model_budget)
+VARIANTS: dict[str, tuple[bool, int, Callable[..., float | None] | None]] = {
+    "budget-input": (True, 2, None), "k=1": (False, 1, None), "k=2": (False, 2, None),
+    "k=3": (False, 3, None), "lowest": (False, 1, _lowest_budget)}
+
+
+def variants(problems: list[str], seeds: list[int], labels: list[str] | None = None) -> str:
+    """Median final regret (f* or 0 as reference) of bayesopt-fidelity when one GP takes every
+    budget's runs with the budget as an input (the default), or when the GP models the
+    largest budget with k·n_initial successes (BOHB; k = 1 as written), or the lowest."""
     import bayesopt.state as engine
     from bayesopt.fidelity import MODEL_MIN_FACTOR, model_budget
 
-    choices: dict[str, tuple[int, Callable[..., float | None]]] = {
-        "k=1": (1, model_budget), "k=2": (2, model_budget), "k=3": (3, model_budget),
-        "lowest": (1, _lowest_budget)}
+    choices = {label: (joint, factor, model_budget if rule_ is None else rule_)
+               for label, (joint, factor, rule_) in VARIANTS.items()}
     lines = []
+    default = engine.BUDGET_INPUT
     try:
-        for label, (factor, rule_) in choices.items():
+        for label in labels or list(choices):
+            joint, factor, rule_ = choices[label]
+            engine.BUDGET_INPUT = joint
             engine.MODEL_MIN_FACTOR, engine.model_budget = factor, rule_  # type: ignore[attr-defined]
             for name in problems:
                 problem, regrets = PROBLEMS[name], []
@@ -428,6 +437,7 @@ def variants(problems: list[str], seeds: list[int]) -> str:
                 lines.append(f"{label} {name}: median {np.median(regrets):.4g} "
                              f"({', '.join(f'{r:.3g}' for r in regrets)})")
     finally:
+        engine.BUDGET_INPUT = default
         engine.MODEL_MIN_FACTOR, engine.model_budget = MODEL_MIN_FACTOR, model_budget  # type: ignore[attr-defined]
     return "\n".join(lines) + "\n"
 
@@ -444,13 +454,19 @@ def main() -> None:
     chooser = sub.add_parser("variants")
     chooser.add_argument("--problems", default=",".join(PROBLEMS))
     chooser.add_argument("--seeds", default="0-3")
+    chooser.add_argument("--variants", default=None,
+                         help="comma-separated: budget-input, k=1, k=2, k=3, lowest (default: all)")
     args = parser.parse_args()
     if args.command == "run":
         run(args.problems.split(","), args.optimizers.split(","), _seeds(args.seeds))
     elif args.command == "report":
         print(report(), end="")
     elif args.command == "variants":
-        print(variants(args.problems.split(","), _seeds(args.seeds)), end="")
+        labels = None if args.variants is None else args.variants.split(",")
+        unknown = sorted(set(labels or ()) - set(VARIANTS))
+        if unknown:
+            parser.error(f"--variants: unknown {unknown}; choose from {list(VARIANTS)}")
+        print(variants(args.problems.split(","), _seeds(args.seeds), labels), end="")
     else:
         print(overhead(), end="")
 

@@ -97,6 +97,39 @@ def test_without_a_feasible_point_the_ask_seeks_feasibility():
     assert opt.ask()["x"] < 0.45
 
 
+def _feasibility_term(opt, pending):
+    """The FeasibilityTerm of the acquisition the optimizer's next ask maximizes."""
+    from acquisition.constrained import FeasibilityTerm
+    from acquisition.penalty import CombinedPenalty
+
+    penalty = opt._snapshot_objective(pending=pending).penalty
+    parts = penalty.parts if isinstance(penalty, CombinedPenalty) else (penalty,)
+    (term,) = [part for part in parts if isinstance(part, FeasibilityTerm)]
+    return term
+
+
+@pytest.mark.parametrize("fantasy", ["believer", "liar", "penalize"])
+def test_pending_points_are_fantasized_in_every_constraint_gp(fantasy):
+    """Kriging believer in the constraint GPs: conditioned on the pending points, their
+    mean is unchanged and their standard deviation there collapses."""
+    from bayesopt import ModelOptions, OptimizerOptions
+
+    options = OptimizerOptions(model=ModelOptions(fantasy=fantasy))
+    opt = Optimizer(UNIT2, seed=1, n_initial=5, n_constraints=2, options=options)
+    for params in opt.ask(8):
+        x, y = params["x"], params["y"]
+        opt.tell(params, x + y, constraints=[0.6 - x - y, x - 0.8 + 0.3 * np.sin(6 * y)])
+    pending = opt.ask(3)
+    X_pending = opt.space.encode(pending)
+    believed, alone = _feasibility_term(opt, True), _feasibility_term(opt, False)
+    for with_, without in zip(believed.models, alone.models):
+        assert with_.gp.n == without.gp.n + 3 == 8 + 3
+        mean, std = with_.predict(X_pending)
+        mean_0, std_0 = without.predict(X_pending)
+        np.testing.assert_allclose(mean, mean_0, atol=1e-6)
+        assert np.all(std < 0.25 * std_0)
+
+
 def test_constrained_logei_finds_the_feasible_optimum_of_gardners_problem():
     space = {"x": Real(0, 6), "y": Real(0, 6)}
     opt = Optimizer(space, seed=1, n_initial=5)
@@ -310,3 +343,52 @@ def test_a_shared_study_carries_constraints_and_costs(tmp_path):
         (o.constraints, o.cost) for o in first.history]
     assert len(second.history) == 3 and second.total_cost == 6.0
     assert second.best == first.best
+
+
+# ------------------------------------------------------------ constraint warps
+
+
+def _constraint_data(function, n=12, seed=0):
+    from bayesopt.model import ModelOptions
+    from bayesopt.outcomes import OutcomeModels
+
+    X = np.random.default_rng(seed).random((n, 2))
+    models = OutcomeModels(2, ModelOptions(), n_constraints=1)
+    models.add(X, [[function(x)] for x in X], [None] * n, np.ones(n, dtype=bool))
+    return models, X, models.C[:, 0]
+
+
+@pytest.mark.parametrize("warp", ["identity", "bilog"])
+def test_the_evidence_of_a_constraint_is_the_density_of_its_values(warp):
+    """log p(c) by the change of variables equals the Gaussian density of g(c) under the
+    fitted GP in g's units (mean and covariance of the standardization undone) times g'."""
+    from scipy.stats import multivariate_normal
+
+    from bayesopt.outcomes import CONSTRAINT_WARPS, _log_evidence
+
+    (g,) = [w for w in CONSTRAINT_WARPS if w.name == warp]
+    models, X, c = _constraint_data(lambda x: np.exp(4 * x[0]) - 3 + x[1])
+    model = models._fit(X, g.forward(c), np.random.default_rng(0))
+    gp = model.gp
+    offset = float(model.to_objective(np.zeros(1))[0])  # g-value of latent 0
+    scale = float(model.to_objective(np.ones(1))[0]) - offset
+    K = gp.kernel.matrix(X, gp.noise) + gp.jitter * np.eye(len(c))
+    reference = multivariate_normal(np.full(len(c), offset), scale**2 * K).logpdf(g.forward(c))
+    reference += float(np.sum(g.log_slope(c)))
+    assert _log_evidence(model, g.log_slope(c)) == pytest.approx(reference, rel=1e-9)
+
+
+@pytest.mark.parametrize("function, chosen", [
+    (lambda x: np.exp(8 * x[0]) - 3.0, "bilog"),  # violations over three decades
+    (lambda x: 100 * ((x[0] - 0.5) ** 2 + (x[1] - 0.5) ** 2) - 10, "identity"),  # a disk
+])
+def test_each_constraint_gp_models_the_warp_with_the_larger_evidence(function, chosen):
+    from bayesopt.outcomes import CONSTRAINT_WARPS
+
+    models, _, c = _constraint_data(function, n=15)
+    term = models.feasibility_term(np.random.default_rng(0))
+    (g,) = [w for w in CONSTRAINT_WARPS if w.name == chosen]
+    model = term.models[0]
+    np.testing.assert_allclose(model.to_objective(model.gp.y), g.forward(c), atol=1e-12)
+    # the threshold c = 0 is g(0) = 0 on the GP's scale
+    assert model.to_objective(np.array(term.thresholds))[0] == pytest.approx(0, abs=1e-12)

@@ -5,6 +5,7 @@ Optimizer that asks budgets (the fold: bayesopt.state, bayesopt.propose)."""
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from bayesopt.fidelity import (
     model_budget,
     rung_budgets,
 )
+from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
 from bayesopt.space import Fidelity
 
 
@@ -112,6 +114,24 @@ def test_new_configurations_follow_the_hyperband_cycle() -> None:
         brackets.append(job.bracket)
         hb.start(job, object())
     assert brackets == [2] * 9 + [1] * 5 + [0] * 3 + [2]
+
+
+def test_a_released_trial_gives_its_job_back() -> None:
+    hb = Hyperband(Fidelity(1, 9, eta=3))
+    base = hb.next_job()
+    _finish(hb, base, [1.0, 0.5, 2.0])
+    promotion = hb.next_job()
+    assert promotion.continues == 1
+    hb.start(promotion, "b")
+    assert hb.next_job().continues is None  # promoted already
+    hb.release(len(hb.trials) - 1)  # cancelled: the promotion is due again
+    assert hb.next_job() == promotion
+    fresh = Hyperband(Fidelity(1, 9, eta=3))
+    for _ in range(9):  # bracket 2's nine new configurations, the last one released
+        fresh.start(fresh.next_job(), object())
+    fresh.release(8)
+    assert fresh.next_job().bracket == 2  # its place in the cycle is free again
+    assert fresh.pending_trial(fresh.trials[8].config, 1) is None
 
 
 def test_model_budget_is_the_largest_with_enough_observations() -> None:
@@ -291,6 +311,54 @@ def test_resume_mid_bracket_asks_the_same(tmp_path: Any) -> None:
     for twin in (opt, resumed):
         twin.tell(mid, [_loss(p) for p in mid])
     assert [opt.ask() for _ in range(4)] == [resumed.ask() for _ in range(4)]
+
+
+def _promotion_due(opt: Optimizer) -> dict[str, Any]:
+    """Ask three base runs and tell them so that the second is due for promotion."""
+    first = [opt.ask() for _ in range(3)]
+    opt.tell(first, [1.0, 0.5, 2.0])
+    return {**first[1], "epochs": 3}
+
+
+def test_a_cancelled_promotion_is_asked_again_and_resume_agrees(tmp_path: Any) -> None:
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, journal=path)
+    due = _promotion_due(opt)
+    assert opt.ask() == due
+    opt.cancel(due)
+    again = opt.ask()
+    assert again == due and opt.continues(again) == 1  # the promotion, not a new configuration
+    fresh = opt.ask()
+    opt.cancel(fresh)  # a new configuration's place in its bracket is free again
+    resumed = Optimizer.resume(path, append=False)
+    assert resumed.pending == opt.pending == [due]
+    assert resumed.continues(due) == 1
+    for twin in (opt, resumed):
+        twin.tell(due, 0.4)
+    assert [opt.ask() for _ in range(4)] == [resumed.ask() for _ in range(4)]
+    assert opt.history[-1].continues == 1
+
+
+def test_a_timed_out_promotion_is_asked_again_by_every_replay(tmp_path: Any) -> None:
+    from bayesopt.storage import open_storage
+
+    url = str(tmp_path / "study.jsonl")
+    live = Optimizer(_fidelity_space(), storage=url, study="s", seed=0, n_initial=3,
+                     pending_timeout=60.0)
+    due = _promotion_due(live)
+    storage = open_storage(url)  # a worker asked for the promotion an hour ago and died
+    storage.append("s", [{"event": "ask", "points": [[due["x"], due["y"], 3]],
+                          "time": time.time() - 3600.0, "worker": "dead", "state": None}])
+    storage.close()
+    asked = live.ask()  # the dead worker's run times out: its promotion is due again
+    assert asked == due and live.continues(asked) == 1
+    replay = Optimizer(_fidelity_space(), storage=url, study="s", pending_timeout=60.0)
+    assert replay.pending == live.pending == [due]
+    assert replay.continues(due) == 1
+    live.tell(due, 0.4)
+    assert live.history[-1].continues == 1
+    for opt in (live, replay):
+        opt.close()
 
 
 def test_minimize_passes_the_budget_to_the_objective() -> None:
@@ -514,6 +582,76 @@ def test_a_conditional_space_with_a_fidelity_runs_its_brackets() -> None:
         Fidelity(1, 9, when={"kind": "a"}, name="epochs")
 
 
-def test_outcome_constraints_with_a_fidelity_are_refused() -> None:
-    with pytest.raises(ValueError, match="n_constraints=1: outcome constraints with a Fidelity"):
-        Optimizer(_fidelity_space(), n_constraints=1, seed=0)
+def _constraint(p: dict[str, Any]) -> float:
+    """Feasible (≤ 0) for x ≥ 0.5 at the full budget (the loss's minimum x = 0.3 is not);
+    at low budgets more points pass."""
+    return 0.5 - p["x"] - 0.3 * (1.0 - p["epochs"] / 9)
+
+
+def test_outcome_constraints_with_a_fidelity_model_every_budget_and_judge_the_highest() -> None:
+    opt = Optimizer(_fidelity_space(), n_constraints=1, seed=0, n_initial=3)
+    for _ in range(40):
+        p = opt.ask()
+        opt.tell(p, _loss(p), constraints=[_constraint(p)])
+    best = opt.best
+    assert best is not None and best.params["epochs"] == 9 and _constraint(best.params) <= 0
+    at_top = [o for o in opt.history if o.params["epochs"] == 9]
+    assert all(o.value >= best.value for o in at_top if o.feasible)  # type: ignore[operator]
+    assert best.value < 0.2  # the constrained minimum is 0.2² + 1/9 ≈ 0.151
+    state = opt._state  # the constraint GP takes the objective's inputs: the budget level too
+    data = state.model_data()
+    term = state.outcomes.feasibility_term(state.fork_rng(), None, data.rows,
+                                             data.budget_input)
+    assert data.budget_input and term is not None
+    assert all(isinstance(m, TopBudget) and m.model.n_observed == data.y.shape[0] == len(at_top)
+               + sum(o.params["epochs"] < 9 for o in opt.history if o.ok) and m.model.dim == 3
+               for m in term.models)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------ the budget as a GP input
+def test_the_top_budget_view_has_the_gradient_of_its_predictions() -> None:
+    rng = np.random.default_rng(0)
+    model = SurrogateModel(3, ModelOptions(), rng)
+    X = rng.random((12, 3))
+    model.update(X, np.sin(4 * X[:, 0]) + X[:, 1] * X[:, 2])
+    top = TopBudget(model)
+    x = rng.random((4, 2))
+    mean, _, d_mean, d_std = top.predict_with_gradient(x)
+    np.testing.assert_allclose(mean, model.predict(np.column_stack([x, np.ones(4)]))[0])
+    step = 1e-6
+    for j in range(2):
+        e = np.zeros(2)
+        e[j] = step
+        (m_hi, s_hi), (m_lo, s_lo) = top.predict(x + e), top.predict(x - e)
+        np.testing.assert_allclose(d_mean[:, j], (m_hi - m_lo) / (2 * step), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(d_std[:, j], (s_hi - s_lo) / (2 * step), rtol=1e-4, atol=1e-6)
+
+
+def test_low_budget_runs_inform_the_surrogate_of_the_highest_budget() -> None:
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    for _ in range(5):  # five new configurations at budget 1, nothing higher yet
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    surrogate = opt.surrogate()  # fitted on budget 1 alone; BOHB needed 2·n_initial there
+    low = [o.params for o in opt.history]
+    np.testing.assert_allclose(surrogate.predict(low).mean, [o.value for o in opt.history],
+                               atol=0.05)
+    top = surrogate.predict([{k: v for k, v in p.items() if k != "epochs"} for p in low])
+    np.testing.assert_array_equal(top.mean, surrogate.predict(
+        [{**p, "epochs": 9} for p in low]).mean)  # no budget given: the highest
+    assert set(surrogate.hyperparameters().lengthscales) == {"x", "y", "epochs"}
+    with pytest.raises(ValueError, match="no .*run at epochs=9"):
+        surrogate.recommend()
+
+
+def test_bohbs_gp_of_one_budget_still_reports_its_hyperparameters(monkeypatch: Any) -> None:
+    import bayesopt.state
+
+    monkeypatch.setattr(bayesopt.state, "BUDGET_INPUT", False)  # the measured alternative
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    for _ in range(8):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    surrogate = opt.surrogate()  # the GP of budget 1 alone (six runs there)
+    assert all(o.params["epochs"] == 1 for o in surrogate.observed)
+    assert set(surrogate.hyperparameters().lengthscales) == {"x", "y"}
