@@ -175,7 +175,7 @@ class Hyperband:
         self.trials[trial].observation = observation
 
 
-# Without the budget as a GP input (`bayesopt.state.BUDGET_INPUT`, the default), the GP
+# Without the budget as a GP input (`ModelOptions.fidelity_model="bohb"`), the GP
 # models the largest budget with at least MODEL_MIN_FACTOR·n_initial successes: BOHB's
 # n_min (Falkner et al. 2018) with a factor measured against 1 (BOHB as written), 3 and
 # "always the lowest budget" on the bench problems (docs/multi-fidelity.md).

@@ -92,6 +92,8 @@ INCUMBENTS = ("posterior_mean", "observed")  # values of ModelOptions.incumbent
 
 HYPERPARAMETERS = ("map", "mcmc")  # values of ModelOptions.hyperparameters
 
+FIDELITY_MODELS = ("budget-input", "bohb")  # values of ModelOptions.fidelity_model
+
 
 @dataclass(frozen=True)
 class ModelOptions:
@@ -148,6 +150,10 @@ class ModelOptions:
     mcmc_thin: int = field(default=2, metadata=rule(integer(minimum=1)))
     # a Kumaraswamy CDF per non-one-hot input, fitted with θ (bayesopt.warping; Snoek et al. 2014)
     input_warping: bool = field(default=False, metadata=rule(boolean()))
+    # with a Fidelity in the space: one GP on every budget's runs, the budget level an
+    # input, asked at the highest budget ("budget-input"); or BOHB's GP of the largest
+    # budget with enough runs ("bohb", Falkner et al. 2018). docs/multi-fidelity.md
+    fidelity_model: str = field(default="budget-input", metadata=rule(choice(FIDELITY_MODELS)))
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -35,14 +35,23 @@ class OptimizerOptions:
 
     @classmethod
     def from_dict(cls, spec: dict[str, Any]) -> OptimizerOptions:
-        """Inverse of `to_dict` (JSON turns tuples into lists; they are turned back)."""
-        model = dict(spec["model"])
+        """Inverse of `to_dict` (JSON turns tuples into lists; they are turned back).
+
+        A model setting missing from `spec` was written before the setting existed: it
+        takes the value the code that wrote it used (`SETTINGS_BEFORE`), so that a
+        resumed journal asks what its writer would have.
+        """
+        model = {**SETTINGS_BEFORE, **spec["model"]}
         fit = FitOptions(**_tuples(model.pop("fit")))
         acq = AcquisitionOptimizerOptions(**_tuples(spec["acquisition_optimizer"]))
         return cls(
             model=ModelOptions(**_tuples(model), fit=fit), acquisition_optimizer=acq,
             ucb_delta=spec["ucb_delta"], ucb_beta_scale=spec["ucb_beta_scale"],
         )
+
+
+# ModelOptions fields added after journals were first written, and the behaviour before
+SETTINGS_BEFORE: dict[str, Any] = {"fidelity_model": "bohb"}  # 0.2.0: BOHB's GP
 
 
 def _tuples(spec: dict[str, Any]) -> dict[str, Any]:

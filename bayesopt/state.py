@@ -20,7 +20,7 @@
                  Fidelity only its rung counts, as the worst there)
     model_data : the surrogate's data — every success; with a Fidelity every success with
                  its budget level z (`bayesopt.fidelity.budget_level`) as a last input
-                 column (BUDGET_INPUT), or the successes at BOHB's budget
+                 column (ModelOptions.fidelity_model), or the successes at BOHB's budget
                  (`bayesopt.fidelity.model_budget`, Falkner et al. 2018) without it;
                  the outcome-constraint and cost GPs take the same inputs and rows
 
@@ -73,10 +73,6 @@ __all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState"
            "nearest_match"]
 
 MATCH_RTOL = 5e-3  # a told real value within 0.5 % of the asked one matches it
-# With a Fidelity: one GP on every budget's runs, the budget level an input, asked on the
-# slice of the highest budget (True); or BOHB's GP of one budget (False). Measured in
-# docs/multi-fidelity.md (`python -m bench.fidelity variants`).
-BUDGET_INPUT = True
 
 E = TypeVar("E", bound=Event)
 APPLIERS: dict[type[Event], Callable[[OptimizerState, Any], None]] = {}
@@ -113,7 +109,7 @@ class ModelData:
     y: np.ndarray
     budget: float | None = None
     rows: np.ndarray | None = None
-    budget_input: bool = False  # X's last column is the budget level (BUDGET_INPUT)
+    budget_input: bool = False  # X's last column is the budget level (ModelOptions.fidelity_model)
 
     def of(self, values: np.ndarray) -> np.ndarray:
         """The entries of `values` (n,), one per successful observation, for these rows."""
@@ -156,8 +152,9 @@ class OptimizerState:
         self.rng = np.random.default_rng(seed)
         self.design = space.sobol(n_initial, self.rng)
         self.design_used = 0
-        self.model = SurrogateModel(model_columns(space), model_options, self.rng,
-                                    warp_columns=warp_columns(space), gates=model_gates(space))
+        self.model = SurrogateModel(model_columns(space, model_options), model_options, self.rng,
+                                    warp_columns=warp_columns(space),
+                                    gates=model_gates(space, model_options))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -173,7 +170,8 @@ class OptimizerState:
                                           else SuccessiveHalving.of(fidelity)))
         # outcome constraints and costs (bayesopt.outcomes): their data, and which
         # successful observations are feasible
-        self.outcomes = OutcomeModels(model_columns(space), model_options, n_constraints,
+        self.outcomes = OutcomeModels(model_columns(space, model_options), model_options,
+                                      n_constraints,
                                       warp_columns(space))
         self.feasible_ok = np.empty(0, dtype=bool)
         self.clock = -math.inf  # the latest event time applied
@@ -231,7 +229,7 @@ class OptimizerState:
         if fidelity is None:
             return ModelData(X, y)
         budgets = np.concatenate([self.budgets_ok, [float(p[fidelity.name]) for p in points]])  # type: ignore[index]
-        if BUDGET_INPUT:
+        if budget_input(self.space, self.model.options):
             return ModelData(np.column_stack([X, budget_level(fidelity, budgets)]), y,
                              budget_input=True)
         budget = model_budget(budgets, MODEL_MIN_FACTOR * self.n_initial)
@@ -290,9 +288,10 @@ class OptimizerState:
     def synced_model(self, rng: np.random.Generator) -> SurrogateModel:
         """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
         if self.model_stale:
-            model = SurrogateModel(model_columns(self.space), self.model.options, rng,
+            options = self.model.options
+            model = SurrogateModel(model_columns(self.space, options), options, rng,
                                    warp_columns=warp_columns(self.space),
-                                   gates=model_gates(self.space))
+                                   gates=model_gates(self.space, options))
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
@@ -302,28 +301,30 @@ class OptimizerState:
         return self.model
 
 
-def budget_input(space: Space) -> bool:
-    """Whether the surrogates take the budget level as their last input (BUDGET_INPUT)."""
-    return BUDGET_INPUT and space.fidelity is not None
+def budget_input(space: Space, options: ModelOptions) -> bool:
+    """Whether the surrogates take the budget level as their last input
+    (`ModelOptions.fidelity_model`, with a Fidelity in the space)."""
+    return space.fidelity is not None and options.fidelity_model == "budget-input"
 
 
-def model_columns(space: Space) -> int:
+def model_columns(space: Space, options: ModelOptions) -> int:
     """Input columns of the surrogates: the encoding's, and the budget level's if an input."""
-    return space.n_columns + budget_input(space)
+    return space.n_columns + budget_input(space, options)
 
 
-def model_gates(space: Space) -> tuple[int, ...] | None:
+def model_gates(space: Space, options: ModelOptions) -> tuple[int, ...] | None:
     """The kernel's gates (a conditional space's, `kernels.Kernel`): the budget level,
     if an input, is never inactive."""
     gates = space.gates
-    return gates if gates is None or not budget_input(space) else (*gates, -1)
+    return gates if gates is None or not budget_input(space, options) else (*gates, -1)
 
 
-def model_inputs(space: Space, X: np.ndarray, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
+def model_inputs(space: Space, options: ModelOptions, X: np.ndarray,
+                 points: Sequence[Mapping[str, Any]]) -> np.ndarray:
     """Encoded points X (n, c) as the surrogates' inputs: with the budget level appended
     (n, c + 1) when it is an input."""
     fidelity = space.fidelity
-    if fidelity is None or not budget_input(space):
+    if fidelity is None or not budget_input(space, options):
         return X
     budgets = [float(p[fidelity.name]) for p in points]  # type: ignore[index]
     return np.column_stack([X, budget_level(fidelity, np.array(budgets))])
@@ -450,7 +451,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
                                          step=None if value is None else step))
         modelled.append(status == "ok" or (status == "pruned" and fidelity is None))
     ok = np.array(modelled, dtype=bool)
-    inputs = model_inputs(state.space, X[ok], [p for p, keep in zip(points, ok) if keep])
+    inputs = model_inputs(state.space, state.model.options, X[ok], [p for p, keep in zip(points, ok) if keep])
     state.feasible_ok = np.concatenate([
         state.feasible_ok, state.outcomes.add(inputs, constraints, costs, ok)])
     targets = np.array([v for v, keep in zip(values, modelled) if keep], dtype=float)

@@ -397,7 +397,7 @@ class Surrogate:
             return self.space.encode(points)
         name = str(fidelity.name)
         full = [{**p, name: p.get(name, fidelity.high)} for p in points]
-        return model_inputs(self.space, self.space.encode(full), full)
+        return model_inputs(self.space, self.model.options, self.space.encode(full), full)
 
 
 def _check_level(level: Any) -> float:

@@ -46,8 +46,9 @@ from typing import Any
 
 import numpy as np
 
-from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.fidelity import bracket_sizes, max_bracket, rung_budgets
+from bayesopt.model import ModelOptions
 from bayesopt.space import Dimension, Fidelity
 from bayesopt.test_functions import Hartmann6
 from bench.conditional import _suggest as suggest  # one Optuna translation of a dimension
@@ -207,8 +208,11 @@ class Ledger:
         return value
 
 
-def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger) -> None:
-    opt = Optimizer({**problem.space, "budget": Fidelity(1, R, eta=ETA)}, seed=seed)
+def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger,
+                       fidelity_model: str = "budget-input") -> None:
+    options = OptimizerOptions(model=ModelOptions(fidelity_model=fidelity_model))
+    opt = Optimizer({**problem.space, "budget": Fidelity(1, R, eta=ETA)}, seed=seed,
+                    options=options)
     while not ledger.done:
         params = opt.ask()
         budget = params.pop("budget")
@@ -422,22 +426,20 @@ def variants(problems: list[str], seeds: list[int], labels: list[str] | None = N
     choices = {label: (joint, factor, model_budget if rule_ is None else rule_)
                for label, (joint, factor, rule_) in VARIANTS.items()}
     lines = []
-    default = engine.BUDGET_INPUT
     try:
         for label in labels or list(choices):
             joint, factor, rule_ = choices[label]
-            engine.BUDGET_INPUT = joint
             engine.MODEL_MIN_FACTOR, engine.model_budget = factor, rule_  # type: ignore[attr-defined]
             for name in problems:
                 problem, regrets = PROBLEMS[name], []
                 for seed in seeds:
                     ledger = Ledger(problem)
-                    _bayesopt_fidelity(problem, seed, ledger)
+                    _bayesopt_fidelity(problem, seed, ledger,
+                                       "budget-input" if joint else "bohb")
                     regrets.append(_best_by(ledger.trace, ledger.total) - (problem.optimum or 0.0))
                 lines.append(f"{label} {name}: median {np.median(regrets):.4g} "
                              f"({', '.join(f'{r:.3g}' for r in regrets)})")
     finally:
-        engine.BUDGET_INPUT = default
         engine.MODEL_MIN_FACTOR, engine.model_budget = MODEL_MIN_FACTOR, model_budget  # type: ignore[attr-defined]
     return "\n".join(lines) + "\n"
 

@@ -11,15 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bayesopt import (
-    Categorical,
-    Integer,
-    Optimizer,
-    OptimizeResult,
-    OptimizerOptions,
-    Real,
-    Space,
-)
+from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, OptimizerOptions, Real, Space
 from bayesopt.fidelity import (
     Hyperband,
     Job,
@@ -655,14 +647,30 @@ def test_low_budget_runs_inform_the_surrogate_of_the_highest_budget() -> None:
         surrogate.recommend()
 
 
-def test_bohbs_gp_of_one_budget_still_reports_its_hyperparameters(monkeypatch: Any) -> None:
-    import bayesopt.state
-
-    monkeypatch.setattr(bayesopt.state, "BUDGET_INPUT", False)  # the measured alternative
-    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+def test_bohbs_gp_of_one_budget_still_reports_its_hyperparameters() -> None:
+    options = OptimizerOptions(model=ModelOptions(fidelity_model="bohb"))  # the alternative
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, options=options)
     for _ in range(8):
         p = opt.ask()
         opt.tell(p, _loss(p))
     surrogate = opt.surrogate()  # the GP of budget 1 alone (six runs there)
     assert all(o.params["epochs"] == 1 for o in surrogate.observed)
     assert set(surrogate.hyperparameters().lengthscales) == {"x", "y"}
+
+
+def test_a_journal_written_by_0_2_0_resumes_with_bohbs_gp_and_asks_what_it_would_have(
+        tmp_path: Any) -> None:
+    """tests/data/journal-0.2.0-fidelity.jsonl: 14 evaluations with a Fidelity, written by
+    version 0.2.0 (BOHB's GP of one budget; its options have no fidelity_model). The
+    resume takes the model it was written with (`options.SETTINGS_BEFORE`) and asks what
+    0.2.0 asked next, recorded when the journal was made."""
+    import shutil
+    from pathlib import Path
+
+    journal = tmp_path / "run.jsonl"
+    shutil.copy(Path(__file__).parent / "data" / "journal-0.2.0-fidelity.jsonl", journal)
+    space = {"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(1, 9)}
+    with pytest.warns(UserWarning, match="14 evaluations"):
+        opt = Optimizer.resume(journal, space)
+    assert opt.options.model.fidelity_model == "bohb"
+    assert opt.ask() == {"x": 0.2577938745571792, "y": 0.7870978633240304, "epochs": 9}
