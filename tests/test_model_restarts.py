@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.options import OptimizerOptions
 
 DIM = 3
 
@@ -44,3 +45,12 @@ def test_a_batch_that_jumps_over_a_multiple_still_restarts() -> None:
 
 def test_restart_every_1_restarts_at_every_refit() -> None:
     assert _restarted_at(ModelOptions(restart_every=1), range(5, 10)) == [5, 6, 7, 8, 9]
+
+
+def test_a_journal_written_before_restart_every_resumes_with_restarts_at_every_refit() -> None:
+    """Options read from a journal that has no restart_every (written before 0.3.0) take the
+    behaviour of the code that wrote it, so the resumed run asks what its writer would have."""
+    spec = OptimizerOptions().to_dict()
+    del spec["model"]["restart_every"]
+    assert OptimizerOptions.from_dict(spec).model.restart_every == 1
+    assert OptimizerOptions.from_dict(OptimizerOptions().to_dict()).model.restart_every == 4
