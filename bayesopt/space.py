@@ -54,7 +54,6 @@ from bayesopt.conditions import (
     normalize_when,
     parent_classes_by_pattern,
 )
-from bayesopt.sobol import sobol_points
 from kernels.kernel import INACTIVE_VALUE
 
 __all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space"]
@@ -749,19 +748,20 @@ class Space:
         return U
 
     def sobol(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """The first n points of a scrambled Sobol sequence (scipy.stats.qmc's, drawn by
-        `bayesopt.sobol`), encoded: (n, n_columns).
+        """The first n points of a scrambled Sobol sequence (scipy.stats.qmc), encoded: (n, n_columns).
 
         Drawn as the smallest power of two ≥ n (Sobol's balance properties
         hold for powers of two) and truncated.
         """
         if n <= 0:
             return np.empty((0, self.n_columns))
+        from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when sampling
+
         # An integer seed, not the generator itself: scipy would spawn a child from the
         # generator's SeedSequence, and that spawn count is not part of the generator's
         # state — a journal could not restore it and resumed runs would diverge.
-        seed = int(rng.integers(2**63 - 1))
-        u = sobol_points(self.n_dims, max(0, math.ceil(math.log2(n))), seed)[:n]
+        sampler = qmc.Sobol(self.n_dims, scramble=True, seed=int(rng.integers(2**63 - 1)))
+        u = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
         return self.from_unit(u)
 
     def candidates(self, n: int, rng: np.random.Generator) -> np.ndarray:
