@@ -164,15 +164,16 @@ def _log_h_and_slope(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
     The same expressions as `log_h` and `d_log_h`, branch by branch, with the
     factors both need (phi and Phi above -1, erfcx in the middle) computed once.
+    When every z is on the upper branch (the usual case in a local search) the
+    masks are skipped: the same expressions on the same numbers.
     """
+    is_upper = z > _Z_UPPER
+    if is_upper.all():
+        return _upper_log_h_and_slope(z)
     value, slope, log_pdf = (np.full_like(z, np.nan) for _ in range(3))
-    is_upper, is_tail = z > _Z_UPPER, z < _Z_TAIL
+    is_tail = z < _Z_TAIL
     is_middle = (z <= _Z_UPPER) & (z >= _Z_TAIL)
-    zu = z[is_upper]
-    log_pdf[is_upper] = lp = _log_phi(zu)
-    cdf = ndtr(zu)
-    h = np.exp(lp) + zu * cdf
-    value[is_upper], slope[is_upper] = np.log(h), cdf / h
+    value[is_upper], slope[is_upper], log_pdf[is_upper] = _upper_log_h_and_slope(z[is_upper])
     zm = z[is_middle]
     scaled = erfcx(-zm * _INV_SQRT_2)
     log1m = _log1mexp(np.log(scaled * np.abs(zm)) + _LOG_SQRT_PI_DIV_2)
@@ -182,6 +183,14 @@ def _log_h_and_slope(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     value[is_tail] = _log_h_tail(zt)
     slope[is_tail] = _d_log_h_tail(zt)
     return value, slope, log_pdf
+
+
+def _upper_log_h_and_slope(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log_h, d_log_h, log phi) on the upper branch z > _Z_UPPER: h = phi + z Phi directly."""
+    log_pdf = _log_phi(z)
+    cdf = ndtr(z)
+    h = np.exp(log_pdf) + z * cdf
+    return np.log(h), cdf / h, log_pdf
 
 
 def log_h(z: ArrayLike) -> np.ndarray:

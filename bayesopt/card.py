@@ -101,6 +101,7 @@ def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
         },
         "fit": {"method": "L-BFGS-B", "maxiter": options.fit.maxiter,
                 "n_restarts": options.n_restarts, "restarts_until": options.restarts_until,
+                "restart_every": options.restart_every,
                 "max_fit_points": options.max_fit_points},
         "refit": {"every_step_until": options.refit_every_step_until,
                   "growth": options.refit_growth},
@@ -188,9 +189,10 @@ def _model_entries(m: model.ModelOptions, d: int | None) -> dict[str, dict[str, 
         "fit": _entry(
             f"MAP (log marginal likelihood + log priors) over log-parameters, L-BFGS-B with "
             f"analytic gradients, maxiter {m.fit.maxiter}; warm start plus {m.n_restarts} "
-            f"random restarts from the priors while n <= {m.restarts_until}; a random subset "
-            f"of {m.max_fit_points} points beyond that many",
-            "Rasmussen & Williams (2006), Eq. 5.8, 5.9"),
+            f"random restarts from the priors once every {m.restart_every} observations while "
+            f"n <= {m.restarts_until}; a random subset of {m.max_fit_points} points beyond "
+            "that many",
+            "Rasmussen & Williams (2006), Eq. 5.8, 5.9; bench/results/restart_every.md"),
         "refit_schedule": _entry(
             f"hyperparameters refit after every tell while n <= {m.refit_every_step_until}, "
             f"then when n has grown by {m.refit_growth:.0%}; block Cholesky appends between",

@@ -112,7 +112,8 @@ def negative_log_posterior(
     X_in = X if warping is None else warping.apply(X, params[d + 2:])
     kernel = Kernel(kernel_name, d, params[: d + 1], gates)
     noise = math.exp(params[d + 1])
-    L = cholesky_lower(kernel.matrix(X_in, noise))
+    Z = kernel.scale(X_in)
+    L = cholesky_lower(kernel.matrix_scaled(Z, noise))
     if L is None:
         return math.inf, np.zeros_like(params)
     alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
@@ -120,7 +121,7 @@ def negative_log_posterior(
     K_inv = inverse_from_factor(L)
     nll = 0.5 * float(y @ alpha) + float(np.sum(np.log(np.diag(L)))) + 0.5 * n * math.log(2 * math.pi)
     grad = np.empty_like(params)
-    grad[: d + 1] = -kernel.theta_gradient(X_in, alpha, K_inv)
+    grad[: d + 1] = -kernel.theta_gradient_scaled(Z, alpha, K_inv)
     grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
     if warping is not None:
         G = lml_input_gradient(kernel, X_in, alpha, K_inv)  # (n, d)

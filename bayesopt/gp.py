@@ -59,12 +59,15 @@ class GaussianProcess:
         n = X.shape[0]
         capacity = n + max(64, n // 4)  # room for appends until the next refit
         self._X = np.zeros((capacity, X.shape[1]))
+        self._Z = np.zeros((capacity, X.shape[1]))  # kernel.scale(X), row by row
         self._v = np.zeros(capacity)
         self._z = np.zeros((2, capacity))  # rows: L⁻¹v and L⁻¹1
         self._diag = np.zeros(capacity)  # what each row has on K's diagonal besides s2
         self._n: int = n
         self._X[:n], self._v[:n] = X, values
-        self.factor = CholeskyFactor.factorize(kernel.matrix(X, noise), capacity=capacity)
+        self._Z[:n] = kernel.scale(X)
+        self.factor = CholeskyFactor.factorize(kernel.matrix_scaled(self.Z, noise),
+                                               capacity=capacity)
         self._diag[:n] = noise + self.factor.jitter
         self._z[:, :n] = self.factor.solve_lower(np.stack([values, np.ones(n)], axis=1)).T
         self._alpha: np.ndarray | None = None
@@ -76,6 +79,11 @@ class GaussianProcess:
     @property
     def X(self) -> np.ndarray:
         return self._X[: self._n]
+
+    @property
+    def Z(self) -> np.ndarray:
+        """The training inputs as the kernel's loops take them, kernel.scale(X): (n, d)."""
+        return self._Z[: self._n]
 
     @property
     def values(self) -> np.ndarray:
@@ -121,10 +129,12 @@ class GaussianProcess:
         n, k = self._n, X_new.shape[0]
         noise = self.noise if noise is None else noise
         cross = self.kernel.cross(self.X, X_new)  # (n, k)
-        extra = self.factor.append(cross, self.kernel.matrix(X_new, noise))
+        Z_new = self.kernel.scale(X_new)
+        extra = self.factor.append(cross, self.kernel.matrix_scaled(Z_new, noise))
         self._reserve(n + k)
         self._diag[n : n + k] = noise + self.factor.jitter + extra
         self._X[n : n + k], self._v[n : n + k] = X_new, values
+        self._Z[n : n + k] = Z_new
         self._z[0, n : n + k] = self.factor.forward_tail(self._z[0, :n], values)
         self._z[1, n : n + k] = self.factor.forward_tail(self._z[1, :n], np.ones(k))
         self._n = n + k
@@ -143,13 +153,14 @@ class GaussianProcess:
         if size > capacity:
             grow = max(size, int(1.5 * capacity)) - capacity
             self._X = np.concatenate([self._X, np.zeros((grow, self._X.shape[1]))])
+            self._Z = np.concatenate([self._Z, np.zeros((grow, self._Z.shape[1]))])
             self._v = np.concatenate([self._v, np.zeros(grow)])
             self._z = np.concatenate([self._z, np.zeros((2, grow))], axis=1)
             self._diag = np.concatenate([self._diag, np.zeros(grow)])
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at Xq: (m, d) → (m,), (m,)."""
-        Ks = self.kernel.cross(Xq, self.X)  # (m, n)
+        Ks = self.kernel.cross_scaled(Xq, self.Z)  # (m, n)
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)  # (n, m)
         var = self.kernel.variance - np.einsum("ij,ij->j", V, V)
@@ -159,7 +170,7 @@ class GaussianProcess:
         self, Xq: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, standard deviation and their gradients in x*: (m,), (m,), (m, d), (m, d)."""
-        Ks = self.kernel.cross(Xq, self.X)
+        Ks = self.kernel.cross_scaled(Xq, self.Z)
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)
         raw_var = self.kernel.variance - np.einsum("ij,ij->j", V, V)
@@ -169,7 +180,7 @@ class GaussianProcess:
         weights = np.empty((2,) + Ks.shape)  # (2, m, n): alpha in every row; K⁻¹K*ᵀ transposed
         weights[0] = self.alpha
         weights[1] = self.factor.solve_upper(V).T
-        d_mean, d_quad = self.kernel.cross_gradient(Xq, self.X, weights)
+        d_mean, d_quad = self.kernel.cross_gradient_scaled(Xq, self.Z, weights)
         d_std = np.where((raw_var > floor)[:, None], -d_quad / std[:, None], 0.0)  # ∂σ = ∂var / 2σ
         return mean, std, d_mean, d_std
 

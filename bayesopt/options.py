@@ -58,7 +58,10 @@ class OptimizerOptions:
 
 
 # ModelOptions fields added after journals were first written, and the behaviour before
-SETTINGS_BEFORE: dict[str, Any] = {"fidelity_model": "bohb"}  # 0.2.0: BOHB's GP
+SETTINGS_BEFORE: dict[str, Any] = {
+    "fidelity_model": "bohb",  # 0.2.0: BOHB's GP
+    "restart_every": 1,  # before 0.3.0: the prior restarts at every refit
+}
 
 
 def _tuples(spec: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ in the indicators, so ∂k_gated/∂x_j = [j active at x]·∂k/∂x_j, and the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -83,13 +84,17 @@ class Kernel:
     def kind(self) -> int:
         return KERNEL_KINDS[self.name]
 
-    @property
+    @functools.cached_property
     def lengthscales(self) -> np.ndarray:
         return cast(np.ndarray, np.exp(self.theta[:-1]))
 
-    @property
+    @functools.cached_property
     def variance(self) -> float:
         return float(np.exp(self.theta[-1]))
+
+    @functools.cached_property
+    def _inverse_lengthscales(self) -> np.ndarray:
+        return cast(np.ndarray, 1.0 / self.lengthscales)
 
     def with_theta(self, theta: np.ndarray) -> Kernel:
         return Kernel(self.name, self.dim, theta, self.gates)
@@ -110,27 +115,44 @@ class Kernel:
             return X
         return np.where(self.active(X), X, INACTIVE_VALUE)
 
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
+    def scale(self, X: np.ndarray) -> np.ndarray:
+        """Z = φ(X) / l: (n, dim), C-contiguous — what the Numba loops take. Row i of Z
+        depends on row i of X only, so the Z of appended rows can be appended; the
+        `*_scaled` methods take Z of the training inputs instead of X."""
         return np.ascontiguousarray(self.impute(X) / self.lengthscales)
 
     def matrix(self, X: np.ndarray, diag_add: float = 0.0) -> np.ndarray:
         """K(X, X) + diag_add·I: (n, n)."""
-        return stationary.kernel_matrix(self.kind, self._scaled(X), self.variance, diag_add)
+        return self.matrix_scaled(self.scale(X), diag_add)
+
+    def matrix_scaled(self, Z: np.ndarray, diag_add: float = 0.0) -> np.ndarray:
+        """`matrix` of Z = scale(X)."""
+        return stationary.kernel_matrix(self.kind, Z, self.variance, diag_add)
 
     def cross(self, Xq: np.ndarray, X: np.ndarray) -> np.ndarray:
         """K(X*, X): (m, n)."""
-        return stationary.cross_kernel(self.kind, self._scaled(Xq), self._scaled(X), self.variance)
+        return self.cross_scaled(Xq, self.scale(X))
+
+    def cross_scaled(self, Xq: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        """`cross` with the training inputs given as Z = scale(X)."""
+        return stationary.cross_kernel(self.kind, self.scale(Xq), Z, self.variance)
 
     def theta_gradient(self, X: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
         """½·tr((ααᵀ − K⁻¹)·∂K/∂θ): (d + 1,). K_inv: lower triangle read."""
-        return stationary.lml_gradient_contraction(
-            self.kind, self._scaled(X), self.variance, alpha, K_inv
-        )
+        return self.theta_gradient_scaled(self.scale(X), alpha, K_inv)
+
+    def theta_gradient_scaled(self, Z: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
+        """`theta_gradient` of Z = scale(X)."""
+        return stationary.lml_gradient_contraction(self.kind, Z, self.variance, alpha, K_inv)
 
     def cross_gradient(self, Xq: np.ndarray, X: np.ndarray, W: np.ndarray) -> np.ndarray:
         """Σ_b W_cib ∂k(x*_i, x_b)/∂x*_ij for W: (c, m, n) → (c, m, d); 0 where x*_ij is inactive."""
+        return self.cross_gradient_scaled(Xq, self.scale(X), W)
+
+    def cross_gradient_scaled(self, Xq: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
+        """`cross_gradient` with the training inputs given as Z = scale(X)."""
         grad: np.ndarray = stationary.cross_gradient_contraction(
-            self.kind, self._scaled(Xq), self._scaled(X), 1.0 / self.lengthscales,
+            self.kind, self.scale(Xq), Z, self._inverse_lengthscales,
             self.variance, np.ascontiguousarray(W),
         )
         if self.gates is not None:

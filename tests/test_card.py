@@ -44,6 +44,7 @@ REFERENCE_SPACE = {
 # version -> fingerprint of Optimizer(REFERENCE_SPACE)'s defaults; add a line with each version
 DEFAULTS_FINGERPRINTS = {
     "0.2.0": "7c6c0023b798ef75",
+    "0.3.0": "1cbcd64b61e60d5b",  # ModelOptions.restart_every = 4
 }
 
 
@@ -57,13 +58,14 @@ def test_a_default_changes_only_with_the_version():
 
 
 def test_the_version_has_one_source():
-    assert bayesopt.__version__ == "0.2.0"
+    assert bayesopt.__version__ == "0.3.0"
     assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "bayesopt.__version__"}
 
 
 OPTION_CHANGES = {
     "n_restarts": OptimizerOptions(model=ModelOptions(n_restarts=3)),
+    "restart every": OptimizerOptions(model=ModelOptions(restart_every=1)),
     "noise floor": OptimizerOptions(model=ModelOptions(fit=FitOptions(noise_bounds=(1e-6, 10.0)))),
     "fit maxiter": OptimizerOptions(model=ModelOptions(fit=FitOptions(maxiter=199))),
     "lengthscale prior": OptimizerOptions(model=ModelOptions(lengthscale_prior="hvarfner")),
@@ -118,7 +120,7 @@ def test_journal_header_holds_version_fingerprint_and_resolved_config(tmp_path):
     opt = Optimizer(REFERENCE_SPACE, seed=0, journal=path)
     opt.close()
     header = json.loads(path.read_text().splitlines()[0])
-    assert header["library"] == "0.2.0"
+    assert header["library"] == "0.3.0"
     assert header["fingerprint"] == opt.fingerprint
     assert header["resolved_config"] == opt.resolved_config
     assert Optimizer.resume(path, append=False).fingerprint == opt.fingerprint
@@ -138,7 +140,7 @@ CARD_ITEMS = ("encoding", "initial_design", "output_transform", "kernel", "prior
 
 def test_the_card_states_every_default_with_a_citation():
     card = baseline_card()
-    assert card["identity"] == {"version": "0.2.0", "encoded_columns": None, "fingerprint": None}
+    assert card["identity"] == {"version": "0.3.0", "encoded_columns": None, "fingerprint": None}
     for item in CARD_ITEMS:
         assert card[item]["default"] and card[item]["citation"], item
     assert "LogNormal(½·log d − 1, 1)" in card["priors"]["default"]

@@ -122,7 +122,7 @@ def _factor_under_test(n: int, built_by: str) -> tuple[CholeskyFactor, np.ndarra
     return _grown_factor(A, n // 2, 3), A
 
 
-RHS_SHAPES = [(), (1,), (4,), (_FEW_RHS,), (_FEW_RHS + 1,), (40,)]  # ≤ 16: Numba loops; > 16: BLAS
+RHS_SHAPES = [(), (1,), (4,), (6,), (_FEW_RHS,), (_FEW_RHS + 1,), (40,)]  # ≤ 16: Numba loops; > 16: BLAS
 rhs_param = pytest.mark.parametrize("rhs", RHS_SHAPES, ids=lambda s: f"rhs{s}")
 built_param = pytest.mark.parametrize("built_by", ("factorize", "append"))
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
+from bayesopt.model import ModelOptions
+
+EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
 
 SPACE = {
     "x": Real(-2.0, 3.0), "lr": Real(1e-4, 1.0, log=True), "n": Integer(1, 9),
@@ -34,7 +37,8 @@ def _objective(p: dict[str, Any]) -> float:
 
 
 def test_unconditional_mixed_space_asks_the_pinned_points() -> None:
-    opt = Optimizer(SPACE, seed=3, n_initial=5)
+    # pinned with the prior restarts at every refit (restart_every=1, the default until 0.3.0)
+    opt = Optimizer(SPACE, seed=3, n_initial=5, options=EVERY_REFIT)
     asks = []
     for i in range(9):
         batch = opt.ask(2) if i == 7 else [opt.ask()]

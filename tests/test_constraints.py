@@ -15,9 +15,11 @@ from bayesopt import (
     Integer,
     LinearConstraint,
     Optimizer,
+    OptimizerOptions,
     Real,
     minimize,
 )
+from bayesopt.model import ModelOptions
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
 
@@ -189,8 +191,11 @@ def test_a_constraint_active_optimum_is_reached():
 
     With SLSQP along the constraint the best value is 0.5 + 1.5e-8 after 20 evaluations;
     by rejection alone (the same run without the linear system) it is 0.5 + 1.5e-4."""
+    # the seed and figures above were measured with restarts at every refit (restart_every=1,
+    # the default until 0.3.0); over seeds 0–9 the median gap is 1.2e-5 with it, 2.0e-5 with 4
     opt = Optimizer({"a": Real(0, 1), "b": Real(0, 1)}, seed=1,
-                    feasible=LinearConstraint({"a": 1, "b": 1}, "<=", 1))
+                    feasible=LinearConstraint({"a": 1, "b": 1}, "<=", 1),
+                    options=OptimizerOptions(model=ModelOptions(restart_every=1)))
     for _ in range(20):
         params = opt.ask()
         opt.tell(params, (params["a"] - 1) ** 2 + (params["b"] - 1) ** 2)

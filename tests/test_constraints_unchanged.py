@@ -10,7 +10,10 @@ import math
 
 import pytest
 
-from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
+from bayesopt.model import ModelOptions
+
+EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
 
 
 def _objective(p: dict) -> float:
@@ -32,7 +35,8 @@ PINNED = [
 def test_unconstrained_asks_are_pinned():
     space = {"x": Real(-5, 10), "y": Real(0, 15), "n": Integer(1, 8),
              "c": Categorical(["a", "b"])}
-    opt = Optimizer(space, seed=3, n_initial=5)
+    # pinned with the prior restarts at every refit (restart_every=1, the default until 0.3.0)
+    opt = Optimizer(space, seed=3, n_initial=5, options=EVERY_REFIT)
     asks = []
     for _ in range(9):
         params = opt.ask()

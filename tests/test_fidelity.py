@@ -25,6 +25,8 @@ from bayesopt.fidelity import (
 from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
 from bayesopt.space import Fidelity
 
+EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
+
 
 # ------------------------------------------------------------ bracket arithmetic
 def test_hyperband_brackets_for_81_and_eta_3() -> None:
@@ -387,7 +389,8 @@ def test_a_space_without_a_fidelity_asks_the_points_pinned_before_multi_fidelity
     """Asks recorded on main before bayesopt.fidelity existed (same platform class)."""
     space = {"lr": Real(1e-4, 1e-1, log=True), "width": Integer(16, 512, log=True),
              "act": Categorical(["relu", "tanh"])}
-    opt = Optimizer(space, seed=3, n_initial=4)
+    # pinned with the prior restarts at every refit (restart_every=1, the default until 0.3.0)
+    opt = Optimizer(space, seed=3, n_initial=4, options=EVERY_REFIT)
     asks = []
     for i in range(7):
         p = opt.ask()
