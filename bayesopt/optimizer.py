@@ -48,6 +48,7 @@ from bayesopt.journal import JournalError, first_difference, holds_a_run, space_
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import (
+    ACQUISITION_KINDS,
     AskSettings,
     Proposal,
     SpaceExhaustedWarning,
@@ -81,8 +82,9 @@ __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning"
 
 logger = logging.getLogger(__name__)
 
-ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost")
-_CONSTRAINED_ACQUISITIONS = ("logei", "ei", "pi", "logei_per_cost")  # a log P(c ≤ 0) term fits
+ACQUISITIONS = tuple(ACQUISITION_KINDS)
+_CONSTRAINED_ACQUISITIONS = tuple(name for name, kind in ACQUISITION_KINDS.items()
+                                  if kind.constrained)  # a log P(c ≤ 0) term fits
 _LOCK_ATTEMPTS = 3  # builds of one event whose study lock may be lost (LockLost) before giving up
 
 
@@ -929,7 +931,7 @@ def _check_n_constraints(acquisition: str, n_constraints: Any) -> int | None:
 def _check_cost_budget(acquisition: str, cost_budget: Any) -> float | None:
     if cost_budget is None:
         return None
-    if acquisition != "logei_per_cost":
+    if not ACQUISITION_KINDS[acquisition].per_cost:
         raise ValueError(f"cost_budget={cost_budget!r} sets the cost cooling of "
                          f"acquisition='logei_per_cost' and would be unused with {acquisition!r}"
                          " (minimize(..., max_cost=) stops any run at a total cost)")

@@ -26,6 +26,7 @@ A promotion is never a fantasy: its configuration is already observed.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -64,6 +65,28 @@ _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated whe
 _MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
 _REJECTION_BATCH = 256  # random points drawn at once when input constraints reject some
 _N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
+
+
+@dataclass(frozen=True)
+class AcquisitionKind:
+    """An acquisition the optimizer can maximize: how a proposal builds it from the
+    incumbent, whether a log P(c ≤ 0) term of outcome constraints fits it, and whether
+    it weighs by the modelled cost (LogEI − α·log ĉ, `bayesopt.outcomes`)."""
+
+    build: Callable[[Proposal, float], AcquisitionFunction]
+    constrained: bool = True
+    per_cost: bool = False
+
+
+ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
+    "logei": AcquisitionKind(lambda proposal, best_f: LogExpectedImprovement(best_f)),
+    "ei": AcquisitionKind(lambda proposal, best_f: ExpectedImprovement(best_f)),
+    "pi": AcquisitionKind(lambda proposal, best_f: ProbabilityOfImprovement(best_f)),
+    "ucb": AcquisitionKind(lambda proposal, best_f: UpperConfidenceBound(proposal.ucb_beta()),
+                           constrained=False),
+    "logei_per_cost": AcquisitionKind(lambda proposal, best_f: LogExpectedImprovement(best_f),
+                                      per_cost=True),
+}
 
 
 class SpaceExhaustedWarning(UserWarning):
@@ -290,24 +313,20 @@ class Proposal:
 
     def _acquisition_function(self, best_f: float | None = None) -> AcquisitionFunction:
         best_f = self.model.incumbent if best_f is None else best_f
-        kind = self.settings.acquisition
-        if kind in ("logei", "logei_per_cost"):
-            return LogExpectedImprovement(best_f)
-        if kind == "ei":
-            return ExpectedImprovement(best_f)
-        if kind == "pi":
-            return ProbabilityOfImprovement(best_f)
-        beta = self.settings.ucb_beta
-        if beta is None:
-            options = self.settings.options
-            t = max(1, self.model.n_observed - self.settings.n_initial + 1)
-            beta = options.ucb_beta_scale * gp_ucb_beta(t, self.space.n_columns, options.ucb_delta)
-        return UpperConfidenceBound(beta)
+        return ACQUISITION_KINDS[self.settings.acquisition].build(self, best_f)
+
+    def ucb_beta(self) -> float:
+        """UCB's β: the given one, else the GP-UCB schedule (Srinivas et al. 2010) scaled."""
+        if self.settings.ucb_beta is not None:
+            return self.settings.ucb_beta
+        options = self.settings.options
+        t = max(1, self.model.n_observed - self.settings.n_initial + 1)
+        return options.ucb_beta_scale * gp_ucb_beta(t, self.space.n_columns, options.ucb_delta)
 
     def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None,
                  top: bool) -> Penalty | None:
         cost = (self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top)
-                if self.settings.acquisition == "logei_per_cost" else None)
+                if ACQUISITION_KINDS[self.settings.acquisition].per_cost else None)
         parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
             return parts[0] if parts else None
