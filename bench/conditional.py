@@ -207,14 +207,14 @@ class OptunaRunner:
         for i in self.space.parents_first:
             dim = self.space.dimensions[i]
             if all(params.get(p) in values for p, values in (dim.when or {}).items()):
-                params[dim.name] = _suggest(self.trial, dim)  # type: ignore[index]
+                params[dim.name] = suggest(self.trial, dim)  # type: ignore[index]
         return self.space.validate(params)
 
     def tell(self, params: Params, value: float) -> None:
         self.study.tell(self.trial, value)
 
 
-def _suggest(trial: Any, dim: Dimension) -> Any:
+def suggest(trial: Any, dim: Dimension) -> Any:
     name = dim.name
     if isinstance(dim, Real):
         return trial.suggest_float(name, dim.low, dim.high, log=dim.log)

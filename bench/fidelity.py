@@ -51,7 +51,7 @@ from bayesopt.fidelity import bracket_sizes, max_bracket, rung_budgets
 from bayesopt.model import ModelOptions
 from bayesopt.space import Dimension, Fidelity
 from bayesopt.test_functions import Hartmann6
-from bench.conditional import _suggest as suggest  # one Optuna translation of a dimension
+from bench.conditional import suggest  # one Optuna translation of a dimension
 
 R, ETA = 27, 3
 N_FULL = 20  # the total budget: N_FULL evaluations at R
