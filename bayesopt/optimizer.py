@@ -30,7 +30,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
@@ -48,7 +48,6 @@ from bayesopt.journal import JournalError, first_difference, holds_a_run, space_
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import (
-    ACQUISITION_KINDS,
     AskSettings,
     Proposal,
     SpaceExhaustedWarning,
@@ -56,6 +55,14 @@ from bayesopt.propose import (
     update_after_tell,
 )
 from bayesopt.result import Observation, OptimizeResult, best_observation
+from bayesopt.settings import (
+    ACQUISITIONS,
+    CONSTRAINED_ACQUISITIONS,
+    check_cost_budget,
+    check_destination,
+    check_n_constraints,
+    resolve_options,
+)
 from bayesopt.space import Dimension, Space
 from bayesopt.state import OptimizerState, nearest_match, point_key
 from bayesopt.storage import LockLost, Storage, open_storage
@@ -74,7 +81,6 @@ from bayesopt.validation import (
     check_real,
     check_value,
 )
-from kernels import KERNEL_KINDS
 from kernels.threads import numeric_threads
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
@@ -82,9 +88,6 @@ __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning"
 
 logger = logging.getLogger(__name__)
 
-ACQUISITIONS = tuple(ACQUISITION_KINDS)
-_CONSTRAINED_ACQUISITIONS = tuple(name for name, kind in ACQUISITION_KINDS.items()
-                                  if kind.constrained)  # a log P(c ≤ 0) term fits
 _LOCK_ATTEMPTS = 3  # builds of one event whose study lock may be lost (LockLost) before giving up
 
 
@@ -237,9 +240,9 @@ class Optimizer:
                      else check_count("seed", seed))
         self.pending_timeout = (None if pending_timeout is None
                                 else check_nonnegative("pending_timeout", pending_timeout))
-        self.options = _resolve_options(self.acquisition, kernel, self.ucb_beta, options)
-        self.n_constraints = _check_n_constraints(self.acquisition, n_constraints)
-        self.cost_budget = _check_cost_budget(self.acquisition, cost_budget)
+        self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
+        self.n_constraints = check_n_constraints(self.acquisition, n_constraints)
+        self.cost_budget = check_cost_budget(self.acquisition, cost_budget)
         self.feasible = _input_constraints(self.space, feasible)
         if pruner is not None and not isinstance(pruner, SuccessiveHalving):
             raise TypeError(f"pruner={pruner!r} must be a SuccessiveHalving")
@@ -247,7 +250,7 @@ class Optimizer:
         self._lock = threading.RLock()
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None
-        _check_destination(journal, storage, study)
+        check_destination(journal, storage, study)
         if journal is not None:
             self._link = self._create_journal(journal)
         elif storage is not None:
@@ -566,8 +569,8 @@ class Optimizer:
         outcomes = self._state.outcomes
         checked = check_constraint_values(constraints, n_points, outcomes.n_constraints)
         if checked is not None and not outcomes.constrained:
-            if self.acquisition not in _CONSTRAINED_ACQUISITIONS:
-                raise ValueError(f"constraints need acquisition in {list(_CONSTRAINED_ACQUISITIONS)}"
+            if self.acquisition not in CONSTRAINED_ACQUISITIONS:
+                raise ValueError(f"constraints need acquisition in {list(CONSTRAINED_ACQUISITIONS)}"
                                  f", not {self.acquisition!r}")
             if self._state.y_ok.shape[0]:
                 raise ValueError(
@@ -832,48 +835,6 @@ class Optimizer:
                 self._link = None
 
 
-def _resolve_options(
-    acquisition: str, kernel: str | None, ucb_beta: float | None,
-    options: OptimizerOptions | None,
-) -> OptimizerOptions:
-    """The options with `kernel=` applied; a setting the other arguments would leave
-    unused, or a kernel given twice and differently, raises naming both."""
-    if options is not None and not isinstance(options, OptimizerOptions):
-        raise TypeError(f"options={options!r} must be an OptimizerOptions")
-    given = options is not None
-    options = options or OptimizerOptions()
-    if kernel is not None:
-        check_choice("kernel", kernel, KERNEL_KINDS)
-        if given and KERNEL_KINDS[kernel] != KERNEL_KINDS[options.model.kernel]:
-            raise ValueError(f"kernel={kernel!r} conflicts with options.model.kernel="
-                             f"{options.model.kernel!r}; give the kernel in one place")
-        options = replace(options, model=replace(options.model, kernel=kernel))
-    unused = _unused_settings(acquisition, ucb_beta, options)
-    if unused:
-        settings = ", ".join(f"{key}={value!r}" for key, value in unused.items())
-        raise ValueError(f"{settings}: not used with acquisition={acquisition!r}"
-                         + ("" if ucb_beta is None or "ucb_beta" in unused
-                            else f" and ucb_beta={ucb_beta!r}"))
-    return options
-
-
-def _unused_settings(
-    acquisition: str, ucb_beta: float | None, options: OptimizerOptions
-) -> dict[str, Any]:
-    """Settings that differ from their defaults but that nothing would read."""
-    default, model = OptimizerOptions(), options.model
-    schedule = acquisition == "ucb" and ucb_beta is None  # the GP-UCB β schedule is used
-    rows = (  # key, value, default, unused
-        ("ucb_beta", ucb_beta, None, acquisition != "ucb"),
-        ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
-        ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
-        # UCB has no incumbent (local penalization still uses one)
-        ("options.model.incumbent", model.incumbent, default.model.incumbent,
-         acquisition == "ucb" and model.fantasy != "penalize"),
-    )
-    return {key: value for key, value, usual, idle in rows if idle and value != usual}
-
-
 def _input_constraints(space: Space, feasible: Any) -> InputConstraints | None:
     """`feasible=` checked against the space and for an admitted point (None: none)."""
     if feasible is None:
@@ -881,16 +842,6 @@ def _input_constraints(space: Space, feasible: Any) -> InputConstraints | None:
     constraints = InputConstraints(space, feasible)
     constraints.check_not_empty()
     return constraints
-
-
-def _check_destination(journal: Any, storage: Any, study: Any) -> None:
-    if journal is not None and storage is not None:
-        raise ValueError("give journal= (one optimizer's file) or storage= with study= "
-                         "(a shared study), not both")
-    if storage is not None and (not isinstance(study, str) or not study):
-        raise ValueError(f"storage={storage!r} needs study= (a non-empty name), got {study!r}")
-    if storage is None and study is not None:
-        raise ValueError(f"study={study!r} needs storage=")
 
 
 def _journal_space(header: Mapping[str, Any], given: SpaceLike | None, name: str) -> Space:
@@ -916,26 +867,6 @@ def _announce_resume(name: str, state: OptimizerState) -> None:
 
 
 Outcomes: TypeAlias = "tuple[tuple[tuple[float, ...], ...] | None, tuple[float | None, ...]]"
-
-
-def _check_n_constraints(acquisition: str, n_constraints: Any) -> int | None:
-    if n_constraints is None:
-        return None
-    count = check_count("n_constraints", n_constraints, minimum=1)
-    if acquisition not in _CONSTRAINED_ACQUISITIONS:
-        raise ValueError(f"n_constraints={count} needs acquisition in "
-                         f"{list(_CONSTRAINED_ACQUISITIONS)}, not {acquisition!r}")
-    return count
-
-
-def _check_cost_budget(acquisition: str, cost_budget: Any) -> float | None:
-    if cost_budget is None:
-        return None
-    if not ACQUISITION_KINDS[acquisition].per_cost:
-        raise ValueError(f"cost_budget={cost_budget!r} sets the cost cooling of "
-                         f"acquisition='logei_per_cost' and would be unused with {acquisition!r}"
-                         " (minimize(..., max_cost=) stops any run at a total cost)")
-    return check_real("cost_budget", cost_budget, low=0.0, low_open=True)
 
 
 def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str | None]:

@@ -1,0 +1,101 @@
+"""The optimizer's settings, checked and resolved before anything is built.
+
+    acquisition : a key of `bayesopt.propose.ACQUISITION_KINDS` (ACQUISITIONS)
+    options     : `OptimizerOptions`, with `kernel=` applied; a setting that the
+                  acquisition would leave unused is an error, not ignored
+    destination : a journal, or a storage with a study name, or neither
+
+Each check raises TypeError/ValueError naming the argument and its value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bayesopt.options import OptimizerOptions
+from bayesopt.propose import ACQUISITION_KINDS
+from bayesopt.validation import check_choice, check_count, check_real
+from kernels import KERNEL_KINDS
+
+__all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_destination",
+           "check_n_constraints", "resolve_options"]
+
+ACQUISITIONS = tuple(ACQUISITION_KINDS)
+CONSTRAINED_ACQUISITIONS = tuple(name for name, kind in ACQUISITION_KINDS.items()
+                                 if kind.constrained)  # a log P(c ≤ 0) term fits
+
+
+def resolve_options(
+    acquisition: str, kernel: str | None, ucb_beta: float | None,
+    options: OptimizerOptions | None,
+) -> OptimizerOptions:
+    """The options with `kernel=` applied; a setting the other arguments would leave
+    unused, or a kernel given twice and differently, raises naming both."""
+    if options is not None and not isinstance(options, OptimizerOptions):
+        raise TypeError(f"options={options!r} must be an OptimizerOptions")
+    given = options is not None
+    options = options or OptimizerOptions()
+    if kernel is not None:
+        check_choice("kernel", kernel, KERNEL_KINDS)
+        if given and KERNEL_KINDS[kernel] != KERNEL_KINDS[options.model.kernel]:
+            raise ValueError(f"kernel={kernel!r} conflicts with options.model.kernel="
+                             f"{options.model.kernel!r}; give the kernel in one place")
+        options = replace(options, model=replace(options.model, kernel=kernel))
+    unused = unused_settings(acquisition, ucb_beta, options)
+    if unused:
+        settings = ", ".join(f"{key}={value!r}" for key, value in unused.items())
+        raise ValueError(f"{settings}: not used with acquisition={acquisition!r}"
+                         + ("" if ucb_beta is None or "ucb_beta" in unused
+                            else f" and ucb_beta={ucb_beta!r}"))
+    return options
+
+
+def unused_settings(
+    acquisition: str, ucb_beta: float | None, options: OptimizerOptions
+) -> dict[str, Any]:
+    """Settings that differ from their defaults but that nothing would read."""
+    default, model = OptimizerOptions(), options.model
+    schedule = acquisition == "ucb" and ucb_beta is None  # the GP-UCB β schedule is used
+    rows = (  # key, value, default, unused
+        ("ucb_beta", ucb_beta, None, acquisition != "ucb"),
+        ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
+        ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
+        # UCB has no incumbent (local penalization still uses one)
+        ("options.model.incumbent", model.incumbent, default.model.incumbent,
+         acquisition == "ucb" and model.fantasy != "penalize"),
+    )
+    return {key: value for key, value, usual, idle in rows if idle and value != usual}
+
+
+def check_destination(journal: Any, storage: Any, study: Any) -> None:
+    """One place to write to: a journal, or a storage with a study name, or neither."""
+    if journal is not None and storage is not None:
+        raise ValueError("give journal= (one optimizer's file) or storage= with study= "
+                         "(a shared study), not both")
+    if storage is not None and (not isinstance(study, str) or not study):
+        raise ValueError(f"storage={storage!r} needs study= (a non-empty name), got {study!r}")
+    if storage is None and study is not None:
+        raise ValueError(f"study={study!r} needs storage=")
+
+
+def check_n_constraints(acquisition: str, n_constraints: Any) -> int | None:
+    """`n_constraints=` (None: not declared), for an acquisition that outcome constraints fit."""
+    if n_constraints is None:
+        return None
+    count = check_count("n_constraints", n_constraints, minimum=1)
+    if acquisition not in CONSTRAINED_ACQUISITIONS:
+        raise ValueError(f"n_constraints={count} needs acquisition in "
+                         f"{list(CONSTRAINED_ACQUISITIONS)}, not {acquisition!r}")
+    return count
+
+
+def check_cost_budget(acquisition: str, cost_budget: Any) -> float | None:
+    """`cost_budget=` (None: α = 1), for an acquisition that weighs by cost."""
+    if cost_budget is None:
+        return None
+    if not ACQUISITION_KINDS[acquisition].per_cost:
+        raise ValueError(f"cost_budget={cost_budget!r} sets the cost cooling of "
+                         f"acquisition='logei_per_cost' and would be unused with {acquisition!r}"
+                         " (minimize(..., max_cost=) stops any run at a total cost)")
+    return check_real("cost_budget", cost_budget, low=0.0, low_open=True)
