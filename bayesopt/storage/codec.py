@@ -1,4 +1,4 @@
-"""Argument checks and JSON encoding shared by the database storages.
+"""Argument checks, JSON encoding and the file lock shared by the storages.
 
 A study is named by a non-empty string. A header and each event are JSON objects
 (dicts with string keys) stored as compact JSON text (RFC 8259); NaN and ±inf are not
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, MutableSet, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 _SEPARATORS = (",", ":")
@@ -30,6 +32,25 @@ def check_not_held(storage: object, study: str, held: Container[str]) -> None:
         raise RuntimeError(
             f"study {study!r} is already locked by {storage!r} (lock() is not reentrant)"
         )
+
+
+@contextmanager
+def file_lock(path: Path, study: str, held: MutableSet[str], *, create: bool) -> Iterator[None]:
+    """flock(LOCK_EX) on `path` through a descriptor of this call's own, so that another
+    thread's lock waits as another process's does; `study` is in `held` meanwhile. The
+    kernel releases the lock when the descriptor is closed, or its process dies."""
+    import fcntl  # POSIX: imported here, so that importing a storage module never needs it
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT if create else os.O_RDONLY, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(study)
+        try:
+            yield
+        finally:
+            held.discard(study)
+    finally:
+        os.close(fd)  # closing the only descriptor of this lock releases it
 
 
 def check_process(storage: object, pid: int) -> None:

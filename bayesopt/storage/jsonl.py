@@ -145,16 +145,8 @@ class JSONLStorage:
         self._check_usable()
         if not self.path.exists():
             raise StorageError(f"{str(self.path)!r} does not exist")
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self._held.add(study)
-            try:
-                yield
-            finally:
-                self._held.discard(study)
-        finally:
-            os.close(fd)  # closing the only descriptor of this lock releases it
+        with codec.file_lock(self.path, study, self._held, create=False):
+            yield
 
     def header(self, study: str) -> dict[str, Any]:
         """The stored header of `study` (this file's one study), without creating it."""

@@ -25,7 +25,6 @@ POSIX only (fcntl).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import random
@@ -160,16 +159,8 @@ class SQLiteStorage:
         folder = self._path.with_name(self._path.name + ".locks")
         folder.mkdir(exist_ok=True)
         digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-        fd = os.open(folder / digest, os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self._held.add(name)
-            try:
-                yield
-            finally:
-                self._held.discard(name)
-        finally:
-            os.close(fd)  # closing the only descriptor releases the flock
+        with codec.file_lock(folder / digest, name, self._held, create=True):
+            yield
 
     def studies(self) -> list[str]:
         """Names of the studies in the database, sorted."""
