@@ -8,8 +8,8 @@ the time.time() START_AT (so that several workers open it together). MODE:
             {"worker", "i", "seen"}; exits 3 if the event's number is not `seen`
             (someone appended while this process held the lock).
   batches   COUNT times (forever if COUNT is 0): under the lock append a batch of three
-            events {"worker", "batch", "part"}; prints the batch's first number once
-            the append has returned.
+            events {"worker", "batch", "part"} (after a LockLost, reading the study and
+            appending again); prints the batch's first number once the append has returned.
   hold      take the lock, print "locked", sleep until killed.
   create    create the study with header {"worker": WORKER} or attach to it; print the
             stored header's worker (opening a fresh database creates its schema).
@@ -54,10 +54,22 @@ def batches(storage: Any, study: str, worker: int, count: int) -> int:
     while count == 0 or batch < count:
         events = [{"worker": worker, "batch": batch, "part": part} for part in range(3)]
         with storage.lock(study):
-            first = storage.append(study, events)
+            first = _append_under_lock(storage, study, events)
         print(first, flush=True)
         batch += 1
     return 0
+
+
+def _append_under_lock(storage: Any, study: str, events: list[dict[str, Any]]) -> int:
+    """Append as the protocol asks of a lock holder: a lock lost to a server restart
+    (LockLost, nothing appended) means read what was appended meanwhile, then again."""
+    from bayesopt.storage import LockLost
+
+    while True:
+        try:
+            return int(storage.append(study, events))
+        except LockLost:
+            storage.read(study)
 
 
 def hold(storage: Any, study: str) -> int:
