@@ -40,6 +40,13 @@ _JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean di
 # BLAS. The choice depends on the shape only, never on the call history, so the same
 # sequence of appends and solves rounds the same way in every run (resume relies on it).
 _FEW_RHS = 16
+# From this many rows on, L (8·n² bytes) no longer stays in cache and the Numba loops,
+# which sweep it once per block of right-hand sides, are bound by memory: LAPACK's
+# blocked trsm on the cached contiguous copy is then faster for 2 to 16 right-hand sides
+# too (at n = 2000 with 8, 3.7 ms against 5.6 ms for a forward and a backward solve, one
+# thread; `python -m bench.profile_step`). One right-hand side (a tell's append) keeps
+# the loops, which need no copy of a factor that has just changed.
+_LAPACK_MIN_N = 1000
 # Right-hand sides the Numba solves sweep together over each row of L; 4 to 8 ran about
 # alike at n = 1000–2000 (half the time of one sweep per right-hand side).
 _RHS_BLOCK = 4
@@ -128,6 +135,12 @@ def _backward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
                     Bt[c, j] -= L[i, j] * x
 
 
+def _uses_lapack(n: int, n_rhs: int) -> bool:
+    """Whether a solve with n rows and n_rhs right-hand sides goes to LAPACK (else the Numba
+    loops): many right-hand sides, or a factor too large for the cache and more than one."""
+    return n_rhs > _FEW_RHS or (n >= _LAPACK_MIN_N and n_rhs > 1)
+
+
 class CholeskyFactor:
     """Lower Cholesky factor with in-place block append and free truncation."""
 
@@ -180,7 +193,7 @@ class CholeskyFactor:
         B = np.asarray(B, dtype=np.float64)
         assert B.shape[0] == self._n, f"right-hand side has {B.shape[0]} rows, factor has {self._n}"
         columns = B.reshape(self._n, -1)
-        if columns.shape[1] > _FEW_RHS:
+        if _uses_lapack(self._n, columns.shape[1]):
             out = solve_triangular(self.contiguous(), columns, lower=True,
                                    trans=0 if lower else 1, check_finite=False)
         else:

@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.linalg import solve_triangular
 
 from kernels import CholeskyError, CholeskyFactor, Kernel, cholesky_with_jitter, inverse_from_factor
-from kernels.cholesky import _FEW_RHS
+from kernels.cholesky import _FEW_RHS, _LAPACK_MIN_N
 
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 
@@ -219,6 +219,21 @@ def test_truncate_invalidates_the_contiguous_copy() -> None:
     assert_array_equal(factor.contiguous(), factor.L)
     B = np.ones((4, _FEW_RHS + 3))  # BLAS path reads contiguous()
     assert_allclose(factor.solve(B), np.linalg.solve(A[:4, :4], B), **TIGHT)
+
+
+@pytest.mark.parametrize("n_rhs", (2, 8, _FEW_RHS))
+@pytest.mark.parametrize("lower", (True, False))
+def test_large_factor_solves_few_right_hand_sides_by_lapack(n_rhs: int, lower: bool) -> None:
+    """From _LAPACK_MIN_N rows on, 2 to 16 right-hand sides take LAPACK's trsm on the
+    contiguous copy (the Numba loops are bound by memory there): bit for bit what
+    scipy's solve_triangular gives on the same factor."""
+    n = _LAPACK_MIN_N
+    factor = _grown_factor(_spd(n, 12), n - 3, 3)
+    B = np.random.default_rng(13).standard_normal((n, n_rhs))
+    got = factor.solve_lower(B) if lower else factor.solve_upper(B)
+    expected = solve_triangular(np.ascontiguousarray(factor.L), B, lower=True,
+                                trans=0 if lower else 1, check_finite=False)
+    assert_array_equal(got, expected)
 
 
 # ----------------------------------------------------------- jitter and failures
