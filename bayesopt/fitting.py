@@ -13,7 +13,9 @@ Gradient (R&W Eq. 5.9), with W = alpha alphaᵀ − K⁻¹:
     ∂/∂log σ² = −½ σ² tr(W) = −½ σ² (alphaᵀalpha − tr K⁻¹)
 
 The kernel part of tr(W ∂K/∂θ) is one Numba pass over the pairs of points
-(`Kernel.theta_gradient`); K⁻¹ comes from LAPACK potri on L. A failed
+(`Kernel.theta_gradient`), reading the radial profile (κ, κ'/r) of each pair
+that the pass building K stored (`Kernel.matrix_and_profile_scaled`) instead
+of evaluating it again; K⁻¹ comes from LAPACK potri on L. A failed
 Cholesky at a trial point returns +inf so the line search backs off.
 
 With input warping (`bayesopt.warping`) the parameters gain (log a, log b)
@@ -113,7 +115,8 @@ def negative_log_posterior(
     kernel = Kernel(kernel_name, d, params[: d + 1], gates)
     noise = math.exp(params[d + 1])
     Z = kernel.scale(X_in)
-    L = cholesky_lower(kernel.matrix_scaled(Z, noise))
+    K, profile = kernel.matrix_and_profile_scaled(Z, noise)
+    L = cholesky_lower(K)
     if L is None:
         return math.inf, np.zeros_like(params)
     alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
@@ -121,7 +124,7 @@ def negative_log_posterior(
     K_inv = inverse_from_factor(L)
     nll = 0.5 * float(y @ alpha) + float(np.sum(np.log(np.diag(L)))) + 0.5 * n * math.log(2 * math.pi)
     grad = np.empty_like(params)
-    grad[: d + 1] = -kernel.theta_gradient_scaled(Z, alpha, K_inv)
+    grad[: d + 1] = -kernel.theta_gradient_scaled(Z, alpha, K_inv, profile)
     grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
     if warping is not None:
         G = lml_input_gradient(kernel, X_in, alpha, K_inv)  # (n, d)

@@ -129,6 +129,14 @@ class Kernel:
         """`matrix` of Z = scale(X)."""
         return stationary.kernel_matrix(self.kind, Z, self.variance, diag_add)
 
+    def matrix_and_profile_scaled(
+        self, Z: np.ndarray, diag_add: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`matrix_scaled`, and the profile (κ, g) of each pair below the diagonal,
+        (n(n − 1)/2, 2), that `theta_gradient_scaled` takes (`kernels.stationary`)."""
+        K, profile = stationary.kernel_matrix_with_profile(self.kind, Z, self.variance, diag_add)
+        return K, profile
+
     def cross(self, Xq: np.ndarray, X: np.ndarray) -> np.ndarray:
         """K(X*, X): (m, n)."""
         return self.cross_scaled(Xq, self.scale(X))
@@ -141,9 +149,13 @@ class Kernel:
         """½·tr((ααᵀ − K⁻¹)·∂K/∂θ): (d + 1,). K_inv: lower triangle read."""
         return self.theta_gradient_scaled(self.scale(X), alpha, K_inv)
 
-    def theta_gradient_scaled(self, Z: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
-        """`theta_gradient` of Z = scale(X)."""
-        return stationary.lml_gradient_contraction(self.kind, Z, self.variance, alpha, K_inv)
+    def theta_gradient_scaled(self, Z: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray,
+                              profile: np.ndarray | None = None) -> np.ndarray:
+        """`theta_gradient` of Z = scale(X); `profile` as `matrix_and_profile_scaled` returns
+        it for these Z (computed here when None)."""
+        if profile is None:
+            profile = self.matrix_and_profile_scaled(Z)[1]
+        return stationary.lml_gradient_contraction(Z, self.variance, alpha, K_inv, profile)
 
     def cross_gradient(self, Xq: np.ndarray, X: np.ndarray, W: np.ndarray) -> np.ndarray:
         """Σ_b W_cib ∂k(x*_i, x_b)/∂x*_ij for W: (c, m, n) → (c, m, d); 0 where x*_ij is inactive."""

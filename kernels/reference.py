@@ -44,6 +44,15 @@ def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.nd
     return K + diag_add * np.eye(Z.shape[0])
 
 
+def kernel_matrix_with_profile(
+    kind: int, Z: np.ndarray, s2: float, diag_add: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """K and the (κ, g) of each pair (a, b < a), packed row by row: (n(n − 1)/2, 2)."""
+    rows, cols = np.tril_indices(Z.shape[0], -1)  # row-major: a ascending, then b < a
+    k, g = radial_profile(kind, np.sum((Z[rows] - Z[cols]) ** 2, axis=-1))
+    return kernel_matrix(kind, Z, s2, diag_add), np.stack([k, g], axis=1)
+
+
 def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndarray:
     r2 = np.sum(_pairwise_differences(Zq, Z) ** 2, axis=-1)
     return s2 * radial_profile(kind, r2)[0]

@@ -80,22 +80,55 @@ def _balanced_row(t: int, half: int, n: int) -> int:
     return partner if partner != row else np.int64(-1)
 
 
+@njit(cache=True, inline="always")
+def _kernel_row(
+    kind: int, Z: np.ndarray, s2: float, diag_add: float, a: int, K: np.ndarray,
+    P: np.ndarray, with_profile: bool,
+) -> None:
+    """Row a of K (and its mirror column); with_profile also (κ, g) of each pair (a, b < a)
+    into P at the packed index a(a − 1)/2 + b."""
+    base = a * (a - 1) // 2
+    for b in range(a):
+        k, g = radial_profile(kind, _squared_distance(Z[a], Z[b]))
+        K[a, b] = s2 * k
+        K[b, a] = s2 * k
+        if with_profile:
+            P[base + b, 0] = k
+            P[base + b, 1] = g
+    K[a, a] = s2 + diag_add
+
+
 @serial_and_parallel()
 def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.ndarray:
     """K_ab = s2·κ(|z_a - z_b|) + diag_add·[a == b];  Z: (n, d) → K: (n, n)."""
     n = Z.shape[0]
     K = np.empty((n, n))
+    P = np.empty((0, 2))
     for t in prange((n + 1) // 2):
         for half in range(2):
             a = _balanced_row(t, half, n)
-            if a < 0:
-                continue
-            for b in range(a):
-                k, _ = radial_profile(kind, _squared_distance(Z[a], Z[b]))
-                K[a, b] = s2 * k
-                K[b, a] = s2 * k
-            K[a, a] = s2 + diag_add
+            if a >= 0:
+                _kernel_row(kind, Z, s2, diag_add, a, K, P, False)
     return K
+
+
+@serial_and_parallel()
+def kernel_matrix_with_profile(
+    kind: int, Z: np.ndarray, s2: float, diag_add: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """`kernel_matrix`, and P: (n(n − 1)/2, 2), the (κ(r), g(r)) of each pair (a, b < a)
+    row by row (packed index a(a − 1)/2 + b), which `lml_gradient_contraction` reads
+    instead of evaluating the profile (a square root and an exponential) a second time.
+    Packed, P is written and read in order, which keeps it cheap where K leaves the cache."""
+    n = Z.shape[0]
+    K = np.empty((n, n))
+    P = np.empty((n * (n - 1) // 2, 2))
+    for t in prange((n + 1) // 2):
+        for half in range(2):
+            a = _balanced_row(t, half, n)
+            if a >= 0:
+                _kernel_row(kind, Z, s2, diag_add, a, K, P, True)
+    return K, P
 
 
 @serial_and_parallel()
@@ -112,15 +145,16 @@ def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndar
 
 @njit(cache=True, inline="always")
 def _contract_row(
-    kind: int, Z: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray, a: int, out: np.ndarray
+    Z: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray, P: np.ndarray, a: int, out: np.ndarray
 ) -> None:
     """Row a's share of the contraction: pairs (a, b < a) twice (2·½) and (a, a) once."""
     d = Z.shape[1]
+    base = a * (a - 1) // 2
     by_lengthscale = np.zeros(d)  # local accumulators keep the inner loop in registers
     by_variance = 0.5 * (alpha[a] * alpha[a] - K_inv[a, a])  # ∂K_aa/∂log s2 = s2
     for b in range(a):
         w = alpha[a] * alpha[b] - K_inv[a, b]
-        k, g = radial_profile(kind, _squared_distance(Z[a], Z[b]))
+        k, g = P[base + b, 0], P[base + b, 1]
         wg = w * g
         for j in range(d):
             diff = Z[a, j] - Z[b, j]
@@ -132,13 +166,14 @@ def _contract_row(
 
 @serial_and_parallel()
 def lml_gradient_contraction(
-    kind: int, Z: np.ndarray, s2: float, alpha: np.ndarray, K_inv: np.ndarray
+    Z: np.ndarray, s2: float, alpha: np.ndarray, K_inv: np.ndarray, P: np.ndarray
 ) -> np.ndarray:
     """½·Σ_ab W_ab ∂K_ab/∂θ with W = ααᵀ − K⁻¹ (R&W Eq. 5.9), θ = (log l_1..l_d, log s2).
 
     Z: (n, d), alpha: (n,), K_inv: (n, n) of which only the lower triangle is
-    read (LAPACK potri fills one triangle). Returns (d + 1,). W is formed one
-    entry at a time, so no (n, n, d) tensor and no second n×n matrix exist.
+    read (LAPACK potri fills one triangle), P: the pairs' profile from
+    `kernel_matrix_with_profile`. Returns (d + 1,). W is formed one entry at a
+    time, so no (n, n, d) tensor and no second n×n matrix exist.
     """
     n, d = Z.shape
     partial = np.zeros((n, d + 1))  # per-row sums, reduced in a fixed order below
@@ -146,7 +181,7 @@ def lml_gradient_contraction(
         for half in range(2):
             a = _balanced_row(t, half, n)
             if a >= 0:
-                _contract_row(kind, Z, alpha, K_inv, a, partial[a])
+                _contract_row(Z, alpha, K_inv, P, a, partial[a])
     grad = np.zeros(d + 1)
     for a in range(n):
         grad += partial[a]

@@ -18,7 +18,7 @@ import math
 import numba
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from kernels import KERNEL_KINDS, Kernel, inverse_from_factor, reference, stationary
 from kernels.cholesky import cholesky_lower
@@ -140,7 +140,8 @@ def test_lml_gradient_contraction_matches_reference(
     rng = _rng(kind, n, d, scale, 2)
     Z = _inputs(rng, n, d) / _lengthscales(rng, d, scale)
     alpha, K_inv_lower, K_inv_full = _posterior_pieces(kind, Z, s2)
-    got = _build(stationary.lml_gradient_contraction, build)(kind, Z, s2, alpha, K_inv_lower)
+    profile = reference.kernel_matrix_with_profile(kind, Z, s2, 0.0)[1]
+    got = _build(stationary.lml_gradient_contraction, build)(Z, s2, alpha, K_inv_lower, profile)
     expected = reference.lml_gradient_contraction(kind, Z, s2, alpha, K_inv_full)
     size = s2 * n * (np.max(np.abs(alpha)) ** 2 + np.max(np.abs(K_inv_full)))  # scale of the sum
     assert got.shape == (d + 1,)
@@ -156,10 +157,29 @@ def test_lml_gradient_contraction_reads_only_the_lower_triangle(kind: int, n: in
     alpha, K_inv_lower, _ = _posterior_pieces(kind, Z, 1.3)
     poisoned = K_inv_lower.copy()
     poisoned[np.triu_indices(n, 1)] = np.nan
-    expected = stationary.lml_gradient_contraction(kind, Z, 1.3, alpha, K_inv_lower)
+    profile = stationary.kernel_matrix_with_profile(kind, Z, 1.3, 0.0)[1]
+    expected = stationary.lml_gradient_contraction(Z, 1.3, alpha, K_inv_lower, profile)
     assert_allclose(
-        stationary.lml_gradient_contraction(kind, Z, 1.3, alpha, poisoned), expected, rtol=0
+        stationary.lml_gradient_contraction(Z, 1.3, alpha, poisoned, profile), expected, rtol=0
     )
+
+
+@kind_param
+@n_param
+@d_param
+@hyper_param
+@build_param
+def test_kernel_matrix_with_profile_matches_reference(
+    kind: int, n: int, d: int, scale: float, s2: float, build: str
+) -> None:
+    """K bit for bit as `kernel_matrix` builds it; the pairs' (κ, κ'/r) as the numpy twin."""
+    rng = _rng(kind, n, d, scale, 5)
+    Z = _inputs(rng, n, d) / _lengthscales(rng, d, scale)
+    K, profile = _build(stationary.kernel_matrix_with_profile, build)(kind, Z, s2, 0.01)
+    assert_array_equal(K, _build(stationary.kernel_matrix, build)(kind, Z, s2, 0.01))
+    expected = reference.kernel_matrix_with_profile(kind, Z, s2, 0.01)[1]
+    assert profile.shape == (n * (n - 1) // 2, 2)
+    assert_allclose(profile, expected, rtol=1e-12, atol=1e-14)
 
 
 @kind_param
