@@ -152,7 +152,7 @@ def table(rows: list[Profile]) -> str:
     for r in rows:
         counted = sum(v for k, v in r.phases.items() if k != "polish: objective")
         cells = [_cell(r.phases[k], r.total) for k in names]
-        refit = " (1/%d)" % r.refit_interval if r.refit_interval > 1 else ""
+        refit = f" (1/{r.refit_interval})" if r.refit_interval > 1 else ""
         cells[0] += refit
         lines.append(f"| {r.n} | {_ms(r.plain)} | {_ms(r.total)} | " + " | ".join(cells)
                      + f" | {_cell(r.total - counted, r.total)} |")
