@@ -71,8 +71,10 @@ _Z_TAIL = -((3.0 / np.finfo(np.float64).eps) ** 0.25)
 
 def _log_phi(z: np.ndarray) -> np.ndarray:
     """log phi(z) = -z**2/2 - log(2 pi)/2, and -inf (without overflow) where z**2 overflows."""
-    out = np.full_like(z, -np.inf)
     ok = np.abs(z) < _SQRT_FLOAT_MAX
+    if ok.all():  # the usual case: the same expression without the masks
+        return cast(np.ndarray, -0.5 * np.square(z) - _LOG_SQRT_2PI)
+    out = np.full_like(z, -np.inf)
     out[ok] = -0.5 * np.square(z[ok]) - _LOG_SQRT_2PI
     return out
 

@@ -118,11 +118,7 @@ def yeo_johnson_log_likelihood(z: np.ndarray, lmbda: float) -> float:
     Yeo & Johnson (2000), Sec. 3: −(n/2)·log σ̂²(λ) + (λ − 1)·Σ sign(z_i)·log(1 + |z_i|),
     with σ̂²(λ) the maximum-likelihood variance of yeo_johnson(z, λ).
     """
-    variance = float(np.var(yeo_johnson(z, lmbda)))
-    if not variance > 0:
-        return -math.inf
-    log_jacobian = float(np.sum(np.sign(z) * np.log1p(np.abs(z))))
-    return -0.5 * int(z.shape[0]) * math.log(variance) + (lmbda - 1.0) * log_jacobian
+    return _YeoJohnsonLogs.of(z).log_likelihood(lmbda)
 
 
 def maximum_likelihood_lambda(z: np.ndarray) -> float:
@@ -131,30 +127,61 @@ def maximum_likelihood_lambda(z: np.ndarray) -> float:
     A bounded Brent search, which never evaluates the bounds themselves, then
     the bounds: the likelihood is unimodal in λ, so a maximum beyond the
     interval (often λ > 1 for left-skewed values) lands exactly on its edge.
+    The logarithms that do not depend on λ are taken once for the whole search.
     """
+    logs = _YeoJohnsonLogs.of(z)
     result = scipy.optimize.minimize_scalar(
-        lambda lmbda: -yeo_johnson_log_likelihood(z, lmbda), bounds=_LAMBDA_BOUNDS,
+        lambda lmbda: -logs.log_likelihood(lmbda), bounds=_LAMBDA_BOUNDS,
         method="bounded", options={"xatol": 1e-6})
     best, best_value = float(result.x), -float(result.fun)
     for edge in _LAMBDA_BOUNDS:
-        if (value := yeo_johnson_log_likelihood(z, edge)) > best_value:
+        if (value := logs.log_likelihood(edge)) > best_value:
             best, best_value = edge, value
     return best
 
 
 def yeo_johnson(z: np.ndarray, lmbda: float) -> np.ndarray:
     """Yeo & Johnson (2000), Eq. 2.1."""
-    out = np.empty_like(z)
-    pos = z >= 0
-    if abs(lmbda) > 1e-12:
-        out[pos] = np.expm1(lmbda * np.log1p(z[pos])) / lmbda
-    else:
-        out[pos] = np.log1p(z[pos])
-    if abs(lmbda - 2.0) > 1e-12:
-        out[~pos] = -np.expm1((2.0 - lmbda) * np.log1p(-z[~pos])) / (2.0 - lmbda)
-    else:
-        out[~pos] = -np.log1p(-z[~pos])
-    return out
+    return _YeoJohnsonLogs.of(z).transform(lmbda)
+
+
+@dataclass(frozen=True)
+class _YeoJohnsonLogs:
+    """What Eq. 2.1 and the profile likelihood of z: (n,) take from z whatever λ is:
+    the sign mask, log(1 + z) where z ≥ 0, log(1 − z) where z < 0, and the log-Jacobian."""
+
+    positive: np.ndarray  # (n,) bool, z ≥ 0
+    log_positive: np.ndarray  # log1p(z) on the positive entries
+    log_negative: np.ndarray  # log1p(−z) on the others
+    log_jacobian: float  # Σ sign(z_i)·log(1 + |z_i|)
+    n: int
+
+    @classmethod
+    def of(cls, z: np.ndarray) -> _YeoJohnsonLogs:
+        positive = z >= 0
+        return cls(positive, np.log1p(z[positive]), np.log1p(-z[~positive]),
+                   float(np.sum(np.sign(z) * np.log1p(np.abs(z)))), int(z.shape[0]))
+
+    def transform(self, lmbda: float) -> np.ndarray:
+        """Eq. 2.1: ((1 + z)^λ − 1)/λ for z ≥ 0, −((1 − z)^(2 − λ) − 1)/(2 − λ) for z < 0."""
+        out = np.empty(self.positive.shape)
+        pos = self.positive
+        if abs(lmbda) > 1e-12:
+            out[pos] = np.expm1(lmbda * self.log_positive) / lmbda
+        else:
+            out[pos] = self.log_positive
+        if abs(lmbda - 2.0) > 1e-12:
+            out[~pos] = -np.expm1((2.0 - lmbda) * self.log_negative) / (2.0 - lmbda)
+        else:
+            out[~pos] = -self.log_negative
+        return out
+
+    def log_likelihood(self, lmbda: float) -> float:
+        """`yeo_johnson_log_likelihood` of these z."""
+        variance = float(np.var(self.transform(lmbda)))
+        if not variance > 0:
+            return -math.inf
+        return -0.5 * self.n * math.log(variance) + (lmbda - 1.0) * self.log_jacobian
 
 
 def yeo_johnson_inverse(w: np.ndarray, lmbda: float) -> np.ndarray:
