@@ -28,12 +28,15 @@ only if even that fails, which for a finite kernel matrix does not happen.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import cast
 
 import numpy as np
 from numba import njit
 from scipy.linalg import lapack, solve_triangular
+
+from kernels.threads import one_blas_thread
 
 _JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
 # Up to this many right-hand sides the Numba loops on the buffer beat copying L for
@@ -194,8 +197,12 @@ class CholeskyFactor:
         assert B.shape[0] == self._n, f"right-hand side has {B.shape[0]} rows, factor has {self._n}"
         columns = B.reshape(self._n, -1)
         if _uses_lapack(self._n, columns.shape[1]):
-            out = solve_triangular(self.contiguous(), columns, lower=True,
-                                   trans=0 if lower else 1, check_finite=False)
+            # a few right-hand sides are too little work to share: a second BLAS thread
+            # would only spin (kernels.threads)
+            few = columns.shape[1] <= _FEW_RHS
+            with one_blas_thread() if few else contextlib.nullcontext():
+                out = solve_triangular(self.contiguous(), columns, lower=True,
+                                       trans=0 if lower else 1, check_finite=False)
         else:
             Bt = np.array(columns.T, order="C", copy=True)  # solved in place; never touch B
             (_forward_substitution if lower else _backward_substitution)(self._buffer, Bt)
