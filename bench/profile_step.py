@@ -174,6 +174,19 @@ def top_functions(stats: pstats.Stats, k: int) -> str:
     return out.getvalue()
 
 
+def _checked(args: argparse.Namespace) -> tuple[list[int], int | None]:
+    """The sizes and the thread setting (None: default); ValueError naming the first
+    argument that makes no sense."""
+    sizes = [part.strip() for part in args.sizes.split(",")]
+    if not all(part.isdigit() and int(part) >= 2 for part in sizes):
+        raise ValueError(f"--sizes {args.sizes!r}: expected comma-separated integers >= 2")
+    if not (args.threads == "default" or (args.threads.isdigit() and int(args.threads) >= 1)):
+        raise ValueError(f"--threads {args.threads!r}: expected an integer >= 1 or 'default'")
+    if args.top < 0:
+        raise ValueError(f"--top {args.top}: expected an integer >= 0")
+    return [int(part) for part in sizes], None if args.threads == "default" else int(args.threads)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100,1000,2000")
@@ -182,8 +195,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=0)
     parser.add_argument("--out", default="bench/results/profile_step.md")
     args = parser.parse_args(argv)
-    sizes = [int(part) for part in args.sizes.split(",")]
-    threads = None if args.threads == "default" else int(args.threads)
+    try:
+        sizes, threads = _checked(args)
+    except ValueError as error:
+        parser.error(str(error))
     with _limit_threads(threads):
         rows = [profile_size(n, args.steps) for n in sizes]
     report = (f"{table(rows)}\n\nd = {DIM} (Hartmann-6), {args.steps} steps per n, per step, "

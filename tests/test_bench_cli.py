@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the re
     sys.path.insert(0, str(ROOT))
 
 from bayesopt.space import Real
-from bench import overhead, parallel, quality, scale
+from bench import overhead, parallel, profile_step, quality, scale
 from bench.adapters import OPTIMIZERS, run
 from bench.problems import PROBLEM_NAMES, SECOND_ROUND, make_problem
 from bench.protocol import check_adapter, check_problem
@@ -54,6 +54,29 @@ def usage_error(capsys: pytest.CaptureFixture[str], main: Any, argv: list[str]) 
         main(argv)
     assert exit_info.value.code == 2, argv
     return capsys.readouterr().err
+
+
+# ------------------------------------------------------------- profile_step
+@pytest.mark.parametrize("argv", [["--sizes", "0"], ["--sizes", "a,100"], ["--sizes", ""],
+                                  ["--threads", "0"], ["--threads", "many"], ["--top", "-1"]])
+def test_profile_step_nonsense_arguments_are_usage_errors(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]) -> None:
+    err = usage_error(capsys, profile_step.main, [*argv, "--out", str(tmp_path / "p.md")])
+    assert argv[0] in err
+    assert not (tmp_path / "p.md").exists()
+
+
+def test_profile_step_splits_the_steps_into_phases() -> None:
+    """At n = 20 every tell refits: the refit and the acquisition's phases get time, and
+    the phases (the polish's objective is part of the polish) add up to at most the total."""
+    row = profile_step.profile_size(20, 2)
+    assert row.refit_interval == 1
+    for phase in ("refit", "candidate scoring", "polish", "polish: objective"):
+        assert row.phases[phase] > 0, phase
+    assert row.phases["polish: objective"] <= row.phases["polish"]
+    counted = sum(v for k, v in row.phases.items() if k != "polish: objective")
+    assert counted <= row.total
+    assert "| 20 |" in profile_step.table([row])
 
 
 # ------------------------------------------------------------- arguments
