@@ -33,6 +33,7 @@ from typing import Any, cast
 import numpy as np
 
 from acquisition.averaging import AveragedAcquisitionObjective
+from acquisition.constrained import cost_cooling
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
@@ -307,9 +308,15 @@ class Proposal:
         return self.model.incumbent_among(feasible) if feasible.any() else None
 
     def _cost_alpha(self) -> float:
-        """α of logei_per_cost: 1 − spent / cost_budget, floored at 0 (1 without a budget)."""
+        """α of logei_per_cost: 1 without a budget; with one, cost-cooling from the end of the
+        initial design (`acquisition.constrained.cost_cooling`), whose cost is that told
+        with the first `n_initial` evaluations."""
         budget = self.settings.cost_budget
-        return 1.0 if budget is None else max(0.0, 1.0 - self.state.outcomes.spent / budget)
+        if budget is None:
+            return 1.0
+        design = self.state.history[: self.settings.n_initial]
+        design_spent = sum(o.cost for o in design if o.cost is not None)
+        return cost_cooling(budget, self.state.outcomes.spent, design_spent)
 
     def _acquisition_function(self, best_f: float | None = None) -> AcquisitionFunction:
         best_f = self.model.incumbent if best_f is None else best_f
