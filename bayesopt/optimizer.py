@@ -142,7 +142,7 @@ class Optimizer:
     acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
         ĉ a GP on the log of the costs told (`tell(..., cost=)`), α = 1 or cooled
-        over `cost_budget` (`acquisition.constrained`).
+        over `cost_budget` (`acquisition.constrained.cost_cooling`).
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
         Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
@@ -179,9 +179,10 @@ class Optimizer:
         matching ones, as must `resume` (ValueError otherwise).
     cost_budget : float, optional
         With ``acquisition="logei_per_cost"``: the total cost of the run, over
-        which α cools linearly from 1 to 0 (cost-cooling, Lee et al. 2020).
-        Without it α = 1, EI per unit cost, which reached plain LogEI's result
-        at less cost on the cost bench (README, "Constraints and cost").
+        which α cools from 1 at the end of the initial design to 0 when it is
+        spent (cost-cooling, Lee et al. 2020). Without it α = 1, EI per unit
+        cost, which reached plain LogEI's result at less cost than the cooling
+        on the cost bench (docs/choosing-defaults.md, "Cost").
     storage : str, path or Storage, optional
         A shared study's storage: a ``.jsonl`` path, ``sqlite:///study.db`` or
         ``postgresql://user@host/db`` (`bayesopt.storage.open_storage`). The

@@ -65,6 +65,8 @@ RUNS = OUT / "constraints_runs"
 BUDGET = 30
 N_INITIAL = 5
 SVC_MAX_SUPPORT = 40.0
+NEAR = 5e-3  # a cost run is in the global basin once its best value is within this of f*
+# (below Hartmann-3's local minimum, 0.0079 above f*)
 
 
 # ------------------------------------------------------------------ problems
@@ -406,7 +408,48 @@ def cost_report(seeds: list[int]) -> str:
             reach = next((lv for lv in levels if _median_best_at(runs, lv) <= target), math.inf)
             lines.append(f"| {name} | {target:.5g} | {total:.4g} | {method} | "
                          f"{_median_best_at(runs, total):.5g} | {reach / total:.2f} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + ["", *cost_phases(seeds)]) + "\n"
+
+
+def _phases(record: Record, optimum: float, target: float) -> tuple[float, float | None, float | None]:
+    """The cost of a run's initial design, the cost spent when its best value first came
+    within NEAR of the optimum, and when it first reached the target (None: never)."""
+    spent, best, near, reach = 0.0, math.inf, None, None
+    for value, cost in record:
+        spent += cost
+        best = min(best, value)
+        near = spent if near is None and best - optimum <= NEAR else near
+        reach = spent if reach is None and best <= target else reach
+    return sum(c for _, c in record[:N_INITIAL]), near, reach
+
+
+def cost_phases(seeds: list[int]) -> list[str]:
+    """Where the budget goes on the problems with a known optimum: the medians over seeds
+    of the design's cost, the cost to come within NEAR of f*, and the cost from there to
+    logei's median (the final refinement), each over logei's median total cost."""
+    intro = ("Where the budget goes (fractions of logei's median total cost; medians over the "
+             "seeds that get there, their number in parentheses): the initial design, the "
+             f"cost until the best value is within {NEAR:g} of f*, and the cost from there "
+             "until it reaches logei's median (the final refinement).")
+    lines = [intro, "",
+             f"| problem | method | design | within {NEAR:g} of f* | refinement to the target |",
+             "|---|---|---|---|---|"]
+    for name, problem in COST_PROBLEMS.items():
+        base = [r["record"] for r in (_load("cost", name, "logei", s) for s in seeds) if r]
+        if problem.optimum is None or not base:
+            continue
+        target = float(np.median([min(v for v, _ in rec) for rec in base]))
+        total = float(np.median([sum(c for _, c in rec) for rec in base]))
+        for method in COST_METHODS:
+            runs = [r["record"] for r in (_load("cost", name, method, s) for s in seeds) if r]
+            phases = [_phases(rec, problem.optimum, target) for rec in runs]
+            near = [n for _, n, _ in phases if n is not None]
+            refine = [r - n for _, n, r in phases if n is not None and r is not None]
+            cells = [f"{np.median([d for d, _, _ in phases]) / total:.2f}",
+                     *(f"{np.median(v) / total:.2f} ({len(v)})" if v else "— (0)"
+                       for v in (near, refine))]
+            lines.append(f"| {name} | {method} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _seeds(text: str) -> list[int]:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from acquisition.constrained import cost_cooling
 from bayesopt import (
     Categorical,
     InfeasibleSpaceError,
@@ -19,7 +20,6 @@ from bayesopt import (
     Real,
     minimize,
 )
-from acquisition.constrained import cost_cooling
 from bayesopt.model import ModelOptions
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
