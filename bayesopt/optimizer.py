@@ -506,7 +506,8 @@ class Optimizer:
         proposal = Proposal(self._state, settings, rng, now, defer_refit=self.shared)
         points = proposal.points(count)
         return Ask(points=tuple(points), time=now, worker=self._state.worker,
-                   checkpoint=self._state.checkpoint(rng, proposal.design_used))
+                   checkpoint=self._state.checkpoint(rng, proposal.design_used),
+                   hedge=proposal.hedge_record())
 
     def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
         """Build an event and apply it; in a study, after catching up, and appended to it

@@ -507,7 +507,7 @@ def _trust_region() -> Any:
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
              "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
-             "bayesopt-trust-region")
+             "bayesopt-trust-region", "bayesopt-hedge")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -541,6 +541,8 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt-trust-region": (
         functools.partial(BayesoptAdapter, options={"trust_region": _trust_region()}),
         ("bayesopt",)),
+    # GP-Hedge over LogEI, UCB and PI (Hoffman et al. 2011; bayesopt.hedge), η = 1
+    "bayesopt-hedge": (functools.partial(BayesoptAdapter, acquisition="hedge"), ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),
