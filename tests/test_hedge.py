@@ -81,8 +81,8 @@ def test_each_ask_records_the_nominees_and_asks_the_chosen_one() -> None:
     assert opt._state.hedge is None  # the design makes no record
     params = opt.ask()
     record = opt._state.hedge
-    assert record is not None and record.gains == (0.0, 0.0, 0.0)  # nothing credited yet
-    assert len(record.nominees) == 1 and record.nominees[0].shape == (3, 2)
+    assert record is not None and record.gains == (0.0, 0.0)  # nothing credited yet
+    assert len(record.nominees) == 1 and record.nominees[0].shape == (2, 2)  # LogEI, UCB
     chosen = record.nominees[0][record.chosen[0]]
     assert np.allclose(opt.space.encode([params])[0], chosen)
 
