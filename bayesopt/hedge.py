@@ -141,7 +141,8 @@ def probabilities(gains: np.ndarray, eta: float) -> np.ndarray:
 def choose(gains: np.ndarray, eta: float, rng: np.random.Generator) -> int:
     """A member index drawn from `probabilities(gains, eta)` with one uniform of `rng`."""
     cumulative = np.cumsum(probabilities(gains, eta))
-    return int(min(np.searchsorted(cumulative, rng.random(), side="right"), len(cumulative) - 1))
+    index = int(np.searchsorted(cumulative, rng.random(), side="right"))
+    return min(index, len(cumulative) - 1)  # a rounding shortfall of the last sum
 
 
 def credit(record: HedgeRecord | None, n_members: int,
