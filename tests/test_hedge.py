@@ -1,7 +1,8 @@
 """GP-Hedge (`bayesopt.hedge`, acquisition="hedge"): gains, the choice, replay, validation.
 
 What is checked: the softmax probabilities and the crediting of gains on
-hand-worked numbers; the choice's distribution against the softmax by sampling;
+hand-worked numbers; the choice's distribution against the softmax by sampling,
+of `choose` and of asks computed from one state with different generators;
 in an Optimizer, each model-based ask records every member's nominee and the
 member chosen, the point asked is the chosen nominee, and the next ask's gains
 are the last ones minus the posterior mean at the nominees of the model that
@@ -20,11 +21,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Optimizer, OptimizerOptions, Real
 from bayesopt.events import Ask, from_record, to_record
 from bayesopt.hedge import HedgeOptions, HedgeRecord, choose, credit, probabilities
 from bayesopt.journal import JournalError
 from bayesopt.optimizer import ResumeWarning
+from bayesopt.propose import Proposal
 
 SPACE = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0)}
 
@@ -98,6 +101,36 @@ def test_the_next_ask_credits_the_last_nominees_with_its_model() -> None:
     mean = opt._state.model.predict(before.nominees[0])[0]  # no fantasy is left in the model
     assert np.allclose(after.gains, np.array(before.gains) - mean, rtol=0, atol=1e-12)
     assert any(g != 0.0 for g in after.gains)
+
+
+def test_asks_choose_members_with_the_softmax_of_their_gains() -> None:
+    """400 asks computed from one state with different generators (a cheap acquisition
+    search): every one credits the same gains, and the share of asks that chose UCB is
+    within 4 standard errors of its softmax probability."""
+    cheap = AcquisitionOptimizerOptions(n_candidates=64, n_local_candidates=16, n_restarts=1,
+                                        maxiter=20)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=4, acquisition="hedge",
+                    options=OptimizerOptions(acquisition_optimizer=cheap,
+                                             hedge=HedgeOptions(eta=0.3)))
+    _run_1d(opt, 9)
+    state, settings = opt._state, opt._ask_settings()
+    chosen, gains = [], []
+    for seed in range(400):
+        proposal = Proposal(state, settings, np.random.default_rng(seed), None)
+        proposal.points(1)
+        chosen.append(proposal.hedge_chosen[0])
+        gains.append(proposal.hedge_gains)
+    assert all(np.array_equal(g, gains[0]) for g in gains)
+    p_ucb = probabilities(gains[0], 0.3)[1]
+    assert 0.1 < p_ucb < 0.9, "a test that can tell the softmax from a fixed choice"
+    se = math.sqrt(p_ucb * (1 - p_ucb) / len(chosen))
+    assert abs(np.mean(chosen) - p_ucb) < 4 * se
+
+
+def _run_1d(opt: Optimizer, steps: int) -> None:
+    for _ in range(steps):
+        params = opt.ask()
+        opt.tell(params, float(math.sin(12.0 * params["x"]) + params["x"]))
 
 
 def test_a_batch_shares_its_gains_and_records_each_point() -> None:
