@@ -26,13 +26,18 @@ feasible there is no incumbent, and the acquisition is the feasibility term
 alone: maximize Σ_i log P(c_i ≤ 0) (Gelbart et al. 2014, Sec. 4; the
 `Feasibility` acquisition contributes log 1 = 0).
 
-Cost (Snoek, Larochelle & Adams 2012, Sec. 3.2, "EI per second"; Lee, Eriksson,
-Bindel & Wilson 2020, arXiv:2003.10870, "cost-cooling"): with log ĉ(x) the
+Cost (Snoek, Larochelle & Adams 2012, Sec. 3.2, "EI per second"; Lee, Perrone,
+Archambeau & Seeger 2020, arXiv:2003.10870, CArBO's "cost-cooling"): with log ĉ(x) the
 posterior mean of a GP on log cost,
 
     log(EI(x) / ĉ(x)^α) = LogEI(x) − α · log ĉ(x),   α ∈ [0, 1],
 
-where α = 1 is EI per unit cost and α = 0 plain EI.
+where α = 1 is EI per unit cost and α = 0 plain EI. Cost-cooling (Lee et al.
+2020) lowers α as a budget τ is spent, from 1 once the
+initial design (which cost τ_init) is done to 0 when τ is spent (τ_k: spent
+before step k):
+
+    α_k = (τ − τ_k) / (τ − τ_init),   clipped to [0, 1] (`cost_cooling`).
 
 `FeasibilityTerm` and `CostTerm` have the signature of an
 `acquisition.optimizer.Penalty` (X ↦ a log-space term and its gradient), so
@@ -116,6 +121,15 @@ class FeasibilityTerm:
             # std is clamped to a floor inside value_and_grad; its gradient there is that of σ
             grad += da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
         return value, grad
+
+
+def cost_cooling(budget: float, spent: float, design_spent: float) -> float:
+    """α of cost-cooling (Lee et al. 2020): (budget − spent) / (budget − design_spent)
+    clipped to [0, 1]; 0 once the initial design alone has spent the budget."""
+    assert budget > 0.0 and design_spent >= 0.0, f"budget={budget}, design_spent={design_spent}"
+    if design_spent >= budget:
+        return 0.0
+    return min(1.0, max(0.0, (budget - spent) / (budget - design_spent)))
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ _EXPORTS = {
     "ModelFitWarning": "bayesopt.model",
     "FitOptions": "bayesopt.fitting",
     "TrustRegionOptions": "bayesopt.trust_region",
+    "HedgeOptions": "bayesopt.hedge",
     "AcquisitionOptimizerOptions": "acquisition.optimizer",
     "JournalError": "bayesopt.journal",
     "TruncatedJournalWarning": "bayesopt.journal",
@@ -55,6 +56,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "EvaluationFailedWarning",
     "Fidelity",
     "FitOptions",
+    "HedgeOptions",
     "InfeasibleSpaceError",
     "Integer",
     "JournalError",
@@ -90,6 +92,7 @@ if TYPE_CHECKING:
     from bayesopt.feasibility import InfeasibleSpaceError, LinearConstraint
     from bayesopt.fidelity import SuccessiveHalving
     from bayesopt.fitting import FitOptions
+    from bayesopt.hedge import HedgeOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning
     from bayesopt.loop import ResumeSettingsWarning, minimize
     from bayesopt.model import ModelFitWarning, ModelOptions

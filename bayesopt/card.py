@@ -129,6 +129,10 @@ def _prior(name: str, prior: LogNormalPrior) -> dict[str, Any]:
 
 
 def _acquisition(kind: str, ucb_beta: float | None, options: OptimizerOptions) -> dict[str, Any]:
+    if propose.ACQUISITION_KINDS[kind].portfolio:
+        hedge = options.hedge
+        return {"kind": kind, "eta": hedge.eta, "members": [
+            _acquisition(member, ucb_beta, options) for member in hedge.members]}
     if kind != "ucb":
         return {"kind": kind, "incumbent": options.model.incumbent}
     if ucb_beta is not None:

@@ -85,7 +85,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
-ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost")
+ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost", "hedge")
 KERNELS = ("matern52", "matern32", "matern12", "rbf")
 
 

@@ -19,7 +19,9 @@ JSON form of one event (journal format 2; format 1 lacks "time", "worker" and
 "durations" (seconds per evaluation, of tells and failures) is left out when
 none is known; "time" is also each observation's `timestamp`. A tell may also
 carry "constraints" (one list of outcome-constraint values per point) and
-"costs" (one cost or null per point), each left out when absent.
+"costs" (one cost or null per point), each left out when absent. An ask of
+acquisition="hedge" carries "hedge": {"gains": [...], "nominees": [[[...]]],
+"chosen": [...]} (`bayesopt.hedge.HedgeRecord`; left out otherwise).
 
 A point is a list with one entry per dimension in the space's order: numbers
 as they are, the *index* of the choice for categorical dimensions
@@ -33,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from bayesopt.hedge import HedgeRecord
 from bayesopt.journal import JournalError, decode_point, encode_point
 from bayesopt.space import Space
 from bayesopt.validation import check_constraint_values, check_costs, check_real, check_value
@@ -92,9 +95,28 @@ class Event:
 
 @dataclass(frozen=True, kw_only=True)
 class Ask(Event):
-    """Points handed out by `ask`: pending until told, failed or cancelled."""
+    """Points handed out by `ask`: pending until told, failed or cancelled; with
+    acquisition="hedge" also what the portfolio did (`bayesopt.hedge.HedgeRecord`)."""
 
     kind: ClassVar[str] = "ask"
+    hedge: HedgeRecord | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {} if self.hedge is None else {"hedge": self.hedge.to_dict()}
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        spec = record.get("hedge")
+        if spec is None:
+            return {}
+        try:
+            hedge = HedgeRecord.from_dict(spec)
+        except (TypeError, ValueError) as error:
+            raise JournalError(f"ask event: {error}") from None
+        if len(hedge.chosen) > n_points:
+            raise JournalError(f"ask event has {n_points} points but {len(hedge.chosen)} "
+                               "hedge choices")
+        return {"hedge": hedge}
 
 
 @dataclass(frozen=True, kw_only=True)

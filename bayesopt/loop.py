@@ -121,8 +121,8 @@ def minimize(
         evaluation's cost is its wall time in seconds (`Observation.cost`).
         It does not cool ``logei_per_cost``'s α: on the cost bench
         (bench/results/cost.md) α = 1 throughout reached plain LogEI's median
-        at less cost than α cooled linearly over the budget; pass
-        ``cost_budget=`` (an `Optimizer` option) for the cooling.
+        at less cost than α cooled over the budget; pass ``cost_budget=`` (an
+        `Optimizer` option) for the cooling.
     storage, study : optional
         A shared study (`Optimizer`'s ``storage=`` and ``study=``): the same
         call in several processes or machines cooperates on one study.

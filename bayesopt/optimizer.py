@@ -139,10 +139,11 @@ class Optimizer:
         highest budget of one GP on every run with the budget as an input
         (docs/multi-fidelity.md). `best` and `result()` judge the highest
         budget only.
-    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost"}
+    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
         ĉ a GP on the log of the costs told (`tell(..., cost=)`), α = 1 or cooled
-        over `cost_budget` (`acquisition.constrained`).
+        over `cost_budget` (`acquisition.constrained.cost_cooling`). "hedge" is GP-Hedge
+        (Hoffman et al. 2011), a portfolio of ``options.hedge.members`` (`bayesopt.hedge`).
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
         Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
@@ -179,9 +180,10 @@ class Optimizer:
         matching ones, as must `resume` (ValueError otherwise).
     cost_budget : float, optional
         With ``acquisition="logei_per_cost"``: the total cost of the run, over
-        which α cools linearly from 1 to 0 (cost-cooling, Lee et al. 2020).
-        Without it α = 1, EI per unit cost, which reached plain LogEI's result
-        at less cost on the cost bench (README, "Constraints and cost").
+        which α cools from 1 at the end of the initial design to 0 when it is
+        spent (cost-cooling, Lee et al. 2020). Without it α = 1, EI per unit
+        cost, which reached plain LogEI's result at less cost than the cooling
+        on the cost bench (docs/choosing-defaults.md, "Cost").
     storage : str, path or Storage, optional
         A shared study's storage: a ``.jsonl`` path, ``sqlite:///study.db`` or
         ``postgresql://user@host/db`` (`bayesopt.storage.open_storage`). The
@@ -506,7 +508,8 @@ class Optimizer:
         proposal = Proposal(self._state, settings, rng, now, defer_refit=self.shared)
         points = proposal.points(count)
         return Ask(points=tuple(points), time=now, worker=self._state.worker,
-                   checkpoint=self._state.checkpoint(rng, proposal.design_used))
+                   checkpoint=self._state.checkpoint(rng, proposal.design_used),
+                   hedge=proposal.hedge_record())
 
     def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
         """Build an event and apply it; in a study, after catching up, and appended to it

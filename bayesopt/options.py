@@ -9,6 +9,7 @@ from typing import Any
 from acquisition.checks import check_fields, instance, optional, real, rule
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt.fitting import FitOptions
+from bayesopt.hedge import HedgeOptions
 from bayesopt.model import ModelOptions
 from bayesopt.trust_region import TrustRegionOptions
 
@@ -31,6 +32,8 @@ class OptimizerOptions:
     # TuRBO-1 trust region around the incumbent (bayesopt.trust_region; an option, not a default)
     trust_region: TrustRegionOptions | None = field(
         default=None, metadata=rule(optional(instance(TrustRegionOptions))))
+    # acquisition="hedge": the portfolio's members and Hedge rate (bayesopt.hedge)
+    hedge: HedgeOptions = field(default_factory=HedgeOptions, metadata=rule(instance(HedgeOptions)))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -50,10 +53,12 @@ class OptimizerOptions:
         fit = FitOptions(**_tuples(model.pop("fit")))
         acq = AcquisitionOptimizerOptions(**_tuples(spec["acquisition_optimizer"]))
         region = spec.get("trust_region")  # absent from journals written before the option
+        hedge = spec.get("hedge")  # likewise
         return cls(
             model=ModelOptions(**_tuples(model), fit=fit), acquisition_optimizer=acq,
             ucb_delta=spec["ucb_delta"], ucb_beta_scale=spec["ucb_beta_scale"],
             trust_region=None if region is None else TrustRegionOptions(**region),
+            hedge=HedgeOptions() if hedge is None else HedgeOptions(**_tuples(hedge)),
         )
 
 

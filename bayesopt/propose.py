@@ -33,6 +33,7 @@ from typing import Any, cast
 import numpy as np
 
 from acquisition.averaging import AveragedAcquisitionObjective
+from acquisition.constrained import cost_cooling
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
@@ -52,6 +53,7 @@ from acquisition.optimizer import (
 from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
 from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputConstraints
 from bayesopt.fidelity import Hyperband
+from bayesopt.hedge import HedgeRecord, choose, credit
 from bayesopt.model import SurrogateModel, TopBudget
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import best_observation
@@ -76,6 +78,7 @@ class AcquisitionKind:
     build: Callable[[Proposal, float], AcquisitionFunction]
     constrained: bool = True
     per_cost: bool = False
+    portfolio: bool = False  # GP-Hedge over `OptimizerOptions.hedge.members` (bayesopt.hedge)
 
 
 ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
@@ -86,7 +89,23 @@ ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
                            constrained=False),
     "logei_per_cost": AcquisitionKind(lambda proposal, best_f: LogExpectedImprovement(best_f),
                                       per_cost=True),
+    # GP-Hedge: each point is one member's nominee; as a single function (a snapshot's
+    # `acquisition_objective`) the portfolio is its most probable member
+    "hedge": AcquisitionKind(lambda proposal, best_f: proposal.hedge_favourite(best_f),
+                             constrained=False, portfolio=True),
 }
+
+
+@dataclass(frozen=True)
+class _Conditioned:
+    """An ask's surrogate with the pending points as fantasies, and what every acquisition
+    built on it shares: the EI incumbent (None: no feasible observation yet, or the
+    model's own), the penalty, and whether outcome constraints weigh it."""
+
+    surrogate: Surrogate
+    incumbent: float | None
+    penalty: Penalty | None
+    constrained: bool
 
 
 class SpaceExhaustedWarning(UserWarning):
@@ -119,6 +138,11 @@ class Proposal:
         self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)
         self.hyperband: Hyperband | None = state.hyperband_at(now)
+        # acquisition="hedge": the gains this ask's choices use (credited at its first
+        # model point), every member's nominee of each model point and the member chosen
+        self.hedge_gains: np.ndarray | None = None
+        self.hedge_nominees: list[np.ndarray] = []
+        self.hedge_chosen: list[int] = []
 
     def points(self, count: int) -> list[dict[str, Any]]:
         out = []
@@ -249,7 +273,13 @@ class Proposal:
         return points[keep]
 
     def _model_point(self) -> np.ndarray | None:
-        objective = self.acquisition_objective()
+        if ACQUISITION_KINDS[self.settings.acquisition].portfolio:
+            return self._hedge_point()
+        return self._maximize(self.acquisition_objective())
+
+    def _maximize(self, objective: AcquisitionObjective) -> np.ndarray | None:
+        """The maximizer of `objective` among new points (a random new point if the search
+        finds none; None when a finite space has no new point left)."""
         avoid = self._avoid()
         proposal = optimize_acquisition(
             objective, self._domain(), self.rng, self._incumbents(), avoid,
@@ -257,9 +287,44 @@ class Proposal:
         )
         return self._random_new_point(avoid) if proposal is None else proposal.x
 
+    def _hedge_point(self) -> np.ndarray | None:
+        """GP-Hedge (`bayesopt.hedge`): every member's nominee, then one of them drawn by
+        the softmax of the gains with this proposal's generator."""
+        hedge = self.settings.options.hedge
+        conditioned = self._conditioned()
+        nominees = []
+        for member in hedge.members:
+            x = self._maximize(self._objective(conditioned, member))
+            if x is None:
+                return None
+            nominees.append(x)
+        assert self.hedge_gains is not None, "credited by _conditioned"
+        chosen = choose(self.hedge_gains, hedge.eta, self.rng)
+        self.hedge_nominees.append(np.array(nominees))
+        self.hedge_chosen.append(chosen)
+        return nominees[chosen]
+
+    def hedge_record(self) -> HedgeRecord | None:
+        """What the portfolio did in this ask (None: not a hedge ask, or no model point)."""
+        if self.hedge_gains is None or not self.hedge_chosen:
+            return None
+        return HedgeRecord(tuple(float(g) for g in self.hedge_gains),
+                           tuple(self.hedge_nominees), tuple(self.hedge_chosen))
+
+    def hedge_favourite(self, best_f: float) -> AcquisitionFunction:
+        """The acquisition of the portfolio's most probable member (the first of ties)."""
+        assert self.hedge_gains is not None, "credited by _conditioned"
+        member = self.settings.options.hedge.members[int(np.argmax(self.hedge_gains))]
+        return ACQUISITION_KINDS[member].build(self, best_f)
+
     def acquisition_objective(self) -> AcquisitionObjective:
         """What the next ask maximizes: the acquisition of the model conditioned on the
         pending points (fantasies or local penalties), damped around failures."""
+        return self._objective(self._conditioned(), self.settings.acquisition)
+
+    def _conditioned(self) -> _Conditioned:
+        """The surrogate conditioned on the pending points, the incumbent, the penalty and
+        the feasibility term; a portfolio's gains are credited before any fantasy."""
         data = self.data
         if (self.model.n_observed != data.y.shape[0] or self.model.gp is None
                 or self.model.budget != data.budget):
@@ -267,6 +332,9 @@ class Proposal:
         self.model.clear_fantasies()
         top = self.data.budget_input
         surrogate: Surrogate = TopBudget(self.model) if top else self.model
+        if ACQUISITION_KINDS[self.settings.acquisition].portfolio and self.hedge_gains is None:
+            self.hedge_gains = credit(self.state.hedge, len(self.settings.options.hedge.members),
+                                      lambda X: surrogate.predict(X)[0])
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
         feasibility = self.state.outcomes.feasibility_term(
             self.rng, TopBudget.lift(pending) if top else pending, self.data.rows, top)
@@ -277,13 +345,20 @@ class Proposal:
         else:
             self.model.add_fantasies(TopBudget.lift(pending) if top else pending)
             penalty = self._penalty(None, feasibility, top)
-        if feasibility is None:
-            acquisition = self._acquisition_function(incumbent)
+        return _Conditioned(surrogate, incumbent, penalty, feasibility is not None)
+
+    def _objective(self, conditioned: _Conditioned, acquisition: str) -> AcquisitionObjective:
+        """The objective of acquisition kind `acquisition` on the conditioned surrogate."""
+        incumbent = conditioned.incumbent
+        if not conditioned.constrained:
+            function = self._acquisition_function(acquisition, incumbent)
         else:
-            acquisition = Feasibility() if incumbent is None else self._acquisition_function(incumbent)
+            function = (Feasibility() if incumbent is None
+                        else self._acquisition_function(acquisition, incumbent))
         # hyperparameters="mcmc": the acquisition averaged over the posterior samples
         objective = AveragedAcquisitionObjective if self.model.sampled else AcquisitionObjective
-        return objective(acquisition, surrogate, penalty, local_search_context=one_blas_thread)
+        return objective(function, conditioned.surrogate, conditioned.penalty,
+                         local_search_context=one_blas_thread)
 
     def _incumbent(self, surrogate: Surrogate, pending: np.ndarray,
                    constrained: bool) -> float | None:
@@ -307,13 +382,20 @@ class Proposal:
         return self.model.incumbent_among(feasible) if feasible.any() else None
 
     def _cost_alpha(self) -> float:
-        """α of logei_per_cost: 1 − spent / cost_budget, floored at 0 (1 without a budget)."""
+        """α of logei_per_cost: 1 without a budget; with one, cost-cooling from the end of the
+        initial design (`acquisition.constrained.cost_cooling`), whose cost is that told
+        with the first `n_initial` evaluations."""
         budget = self.settings.cost_budget
-        return 1.0 if budget is None else max(0.0, 1.0 - self.state.outcomes.spent / budget)
+        if budget is None:
+            return 1.0
+        design = self.state.history[: self.settings.n_initial]
+        design_spent = sum(o.cost for o in design if o.cost is not None)
+        return cost_cooling(budget, self.state.outcomes.spent, design_spent)
 
-    def _acquisition_function(self, best_f: float | None = None) -> AcquisitionFunction:
+    def _acquisition_function(self, acquisition: str,
+                              best_f: float | None = None) -> AcquisitionFunction:
         best_f = self.model.incumbent if best_f is None else best_f
-        return ACQUISITION_KINDS[self.settings.acquisition].build(self, best_f)
+        return ACQUISITION_KINDS[acquisition].build(self, best_f)
 
     def ucb_beta(self) -> float:
         """UCB's β: the given one, else the GP-UCB schedule (Srinivas et al. 2010) scaled."""

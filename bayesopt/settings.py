@@ -56,14 +56,18 @@ def unused_settings(
 ) -> dict[str, Any]:
     """Settings that differ from their defaults but that nothing would read."""
     default, model = OptimizerOptions(), options.model
-    schedule = acquisition == "ucb" and ucb_beta is None  # the GP-UCB β schedule is used
+    hedge = ACQUISITION_KINDS[acquisition].portfolio
+    # the acquisitions asked: the portfolio's members with acquisition="hedge"
+    used = set(options.hedge.members) if hedge else {acquisition}
+    schedule = "ucb" in used and ucb_beta is None  # the GP-UCB β schedule is used
     rows = (  # key, value, default, unused
-        ("ucb_beta", ucb_beta, None, acquisition != "ucb"),
+        ("ucb_beta", ucb_beta, None, "ucb" not in used),
         ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
         ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
         # UCB has no incumbent (local penalization still uses one)
         ("options.model.incumbent", model.incumbent, default.model.incumbent,
-         acquisition == "ucb" and model.fantasy != "penalize"),
+         used == {"ucb"} and model.fantasy != "penalize"),
+        ("options.hedge", options.hedge, default.hedge, not hedge),
     )
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
 

@@ -14,6 +14,8 @@
                  schedule's next job, a pure function of the trials), a tell finishes it,
                  a cancel or a timeout releases it (its job is due again)
     budgets_ok : (m,)  the Fidelity budget of each successful observation
+    hedge      : acquisition="hedge": the portfolio record of the last ask that made one
+                 (`bayesopt.hedge`); the next ask credits its nominees
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
@@ -63,6 +65,7 @@ from bayesopt.fidelity import (
     budget_level,
     model_budget,
 )
+from bayesopt.hedge import HedgeRecord
 from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.outcomes import OutcomeModels
@@ -174,6 +177,7 @@ class OptimizerState:
                                       n_constraints,
                                       warp_columns(space))
         self.feasible_ok = np.empty(0, dtype=bool)
+        self.hedge: HedgeRecord | None = None  # the last ask's portfolio record (acquisition="hedge")
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
 
@@ -353,6 +357,12 @@ def warp_columns(space: Space) -> tuple[int, ...]:
 @applier(Ask)
 def _apply_ask(state: OptimizerState, event: Ask) -> None:
     _add_pending(state, event)
+    if event.hedge is not None:
+        widths = {n.shape[1] for n in event.hedge.nominees}
+        if widths - {state.space.n_columns}:
+            raise JournalError(f"ask event's hedge nominees have {sorted(widths)} columns, "
+                               f"the space encodes {state.space.n_columns}")
+        state.hedge = event.hedge
     if state.hyperband is not None:
         _start_trials(state, state.hyperband, event)
 

@@ -503,11 +503,18 @@ def _trust_region() -> Any:
     return TrustRegionOptions()
 
 
+def _hedge(members: tuple[str, ...], eta: float) -> Any:
+    """`bayesopt.hedge.HedgeOptions(members, eta)`, imported on use."""
+    from bayesopt.hedge import HedgeOptions
+
+    return HedgeOptions(members=members, eta=eta)
+
+
 # bayesopt with one model default changed; reported in ablation.md, not in the peers' table
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
              "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
-             "bayesopt-trust-region")
+             "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -540,6 +547,13 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # the acquisition searched inside a TuRBO-1 trust region (Eriksson et al. 2019)
     "bayesopt-trust-region": (
         functools.partial(BayesoptAdapter, options={"trust_region": _trust_region()}),
+        ("bayesopt",)),
+    # GP-Hedge (Hoffman et al. 2011; bayesopt.hedge): LogEI and UCB, η = 0.1 (HedgeOptions())
+    "bayesopt-hedge": (functools.partial(BayesoptAdapter, acquisition="hedge"), ("bayesopt",)),
+    # the paper's portfolio with PI (LogEI for EI), η = 1 as in scikit-optimize's gp_hedge
+    "bayesopt-hedge-pi": (
+        functools.partial(BayesoptAdapter, acquisition="hedge",
+                          options={"hedge": _hedge(("logei", "ucb", "pi"), 1.0)}),
         ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),

@@ -993,6 +993,11 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "best posterior mean at an observed point (the noise-aware one); `trust-region` = the "
       "acquisition searched inside a TuRBO-1 trust region around the incumbent (Eriksson et al. "
       "2019; `bayesopt.trust_region`)")),
+    ("Third round (issue 17): GP-Hedge, an acquisition portfolio",
+     ("bayesopt-ucb", "bayesopt-hedge", "bayesopt-hedge-pi"),
+     ("`ucb` as above; `hedge` = acquisition='hedge': GP-Hedge (Hoffman et al. 2011; "
+      "`bayesopt.hedge`) over LogEI and UCB, η = 0.1; `hedge-pi` = GP-Hedge over LogEI, UCB "
+      "and PI, η = 1 (the paper's portfolio, scikit-optimize's η)")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from acquisition.constrained import cost_cooling
 from bayesopt import (
     Categorical,
     InfeasibleSpaceError,
@@ -271,12 +272,24 @@ def test_logei_per_cost_asks_cheaper_points_than_logei():
     assert spent["logei_per_cost"] < 0.5 * spent["logei"]
 
 
-def test_alpha_cools_linearly_with_the_cost_spent():
-    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", cost_budget=10.0,
+def test_alpha_cools_from_the_end_of_the_initial_design_over_the_budget():
+    """Lee et al. (2020): α = 1 once the design is done, (τ − τ_k)/(τ − τ_init) after."""
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", cost_budget=16.0,
                     n_initial=3)
-    for i, cost in enumerate([1.0, 2.0, 3.0]):
+    alphas = []
+    for i, cost in enumerate([1.0, 2.0, 3.0, 5.0, 20.0]):
         opt.tell({"x": 0.1 * (i + 1), "y": 0.5}, float(i), cost=cost)
-    assert opt._snapshot_objective(pending=False).penalty.alpha == pytest.approx(0.4)
+        if i >= 2:
+            alphas.append(opt._snapshot_objective(pending=False).penalty.alpha)
+    # design spent 6 of 16; then 11 (α = 5/10); then 31, past the budget (α = 0)
+    assert alphas == pytest.approx([1.0, 0.5, 0.0])
+
+
+@pytest.mark.parametrize(("budget", "spent", "design", "alpha"), [
+    (10.0, 4.0, 4.0, 1.0), (10.0, 7.0, 4.0, 0.5), (10.0, 12.0, 4.0, 0.0),
+    (10.0, 12.0, 12.0, 0.0), (10.0, 3.0, 3.0 + 1e-15, 1.0)])
+def test_cost_cooling_is_clipped_to_zero_one(budget, spent, design, alpha):
+    assert cost_cooling(budget, spent, design) == pytest.approx(alpha)
 
 
 def test_minimize_records_wall_time_as_cost_and_stops_at_max_cost():
