@@ -1014,10 +1014,10 @@ def write_ablation(out: Path, cells: dict[tuple[str, str], Cell], problems: list
     lines = ["# Ablation: bayesopt's defaults, one at a time", "",
              f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; command: `{command}`",
              f"- seeds: {_seed_text(seeds)}; same problems, budgets and judging as quality.md",
-             "- the default's column is its committed runs, which follow the current version; "
-             "a variant's runs keep the version they were recorded with (`git log` of "
-             "bench/results/runs/<problem>/<variant>), so a round older than the default's "
-             "runs compares across a change of version (bench/results/restart_every.md)"]
+             ("- the default's column is its committed runs, which follow the current version; "
+              "a variant's runs keep the version they were recorded with (`git log` of "
+              "bench/results/runs/<problem>/<variant>), so a round older than the default's "
+              "runs compares across a change of version (bench/results/restart_every.md)")]
     for title, members, legend in ABLATION_ROUNDS:
         present = [v for v in members if v in variants[1:]]
         if present:
