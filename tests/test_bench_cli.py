@@ -194,10 +194,22 @@ def test_a_third_party_optimizer_that_breaks_the_protocol_is_a_usage_error(
     (scale.main, ["big", "--n", "0"], "--n"),
     (scale.main, ["big", "--dim", "-2"], "--dim"),
     (scale.main, ["big", "--steps", "0"], "--steps"),
+    (scale.main, ["cold-start", "--repeat", "0"], "--repeat"),
 ])
 def test_other_bench_commands_reject_nonsense(capsys: pytest.CaptureFixture[str], main: Any,
                                               argv: list[str], message: str) -> None:
     assert f"argument {message}: must be" in usage_error(capsys, main, argv)
+
+
+def test_cold_start_caches_bytecode_outside_the_tree_or_never_writes_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # as in a shell that never caches
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    cached = scale._bytecode_env(str(tmp_path), "cached")
+    assert cached["PYTHONPYCACHEPREFIX"] == str(tmp_path)
+    assert "PYTHONDONTWRITEBYTECODE" not in cached
+    none = scale._bytecode_env(str(tmp_path), "none")
+    assert none["PYTHONDONTWRITEBYTECODE"] == "1" and "PYTHONPYCACHEPREFIX" not in none
 
 
 def test_help_lists_every_built_in_name(capsys: pytest.CaptureFixture[str]) -> None:
