@@ -1,7 +1,8 @@
 """Large problems and first-use cost.
 
     python -m bench.scale big [--n 5000] [--dim 10] [--steps 3]
-    python -m bench.scale cold-start
+    python -m bench.scale cold-start [--repeat 3] [--bytecode cached|none]
+    python -m bench.scale cold-start-phases [--repeat 3] [--bytecode cached|none]
 
 big: tell n random observations of a d-dimensional Ackley function at once,
 then time a few ask+tell steps; prints the wall time of each phase and the
@@ -15,6 +16,12 @@ mostly measures the other processes) —
 first run on a machine), and `--repeat` times with an empty cache directory
 (`NUMBA_CACHE_DIR`), which is what the very first run pays for compiling
 the kernels; medians and ranges, with the load average before and after.
+
+cold-start-phases: the same first ask, warm Numba cache, split into phases —
+each dependency's import in the order the engine needs them, bayesopt's own
+modules, the initial design, the tells (the first fit loads Numba's target
+context with the first cached kernel), the model-based ask: a markdown table
+of median CPU and wall seconds per phase.
 
 Python's bytecode is cached too (`--bytecode cached`, the default), in a
 temporary `PYTHONPYCACHEPREFIX` filled by a first run, as an installed package
@@ -48,6 +55,30 @@ for _ in range(8):
     opt.tell(p, sum((v - 0.3) ** 2 for v in p.values()))
 opt.ask()
 print(f"{time.perf_counter() - start:.3f} {time.process_time() - cpu:.3f}")
+"""
+
+PHASES_SCRIPT = """
+import time
+marks = [("start", time.process_time(), time.perf_counter())]
+def mark(label):
+    marks.append((label, time.process_time(), time.perf_counter()))
+import numpy; mark("import numpy")
+import numba; mark("import numba")
+import scipy.linalg; mark("import scipy.linalg")
+import scipy.special; mark("import scipy.special")
+import scipy.optimize; mark("import scipy.optimize")
+import scipy.stats; mark("import scipy.stats (Sobol: scipy.stats.qmc)")
+from bayesopt import Optimizer, Real; mark("import bayesopt, kernels, acquisition")
+opt = Optimizer({f"x{i}": Real(0.0, 1.0) for i in range(6)}, seed=0, n_initial=8)
+mark("Optimizer(space) and its Sobol design")
+for _ in range(8):
+    p = opt.ask()
+    opt.tell(p, sum((v - 0.3) ** 2 for v in p.values()))
+mark("8 design asks and tells (first fit: Numba loads)")
+opt.ask(); mark("first model-based ask")
+for (_, c0, w0), (label, c1, w1) in zip(marks, marks[1:]):
+    print(f"{label}\t{c1 - c0:.4f}\t{w1 - w0:.4f}")
+print(f"total\t{marks[-1][1] - marks[0][1]:.4f}\t{marks[-1][2] - marks[0][2]:.4f}")
 """
 
 
@@ -91,6 +122,22 @@ def cold_start(repeat: int, bytecode: str) -> str:
             f"{load_before[0]:.1f} before, {load_after[0]:.1f} after")
 
 
+def cold_start_phases(repeat: int, bytecode: str) -> str:
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as pycache:
+        env = _bytecode_env(pycache, bytecode)
+        _run(COLD_START_SCRIPT, env)  # fills the Numba and bytecode caches if empty
+        runs = [[line.split("\t") for line in _run(PHASES_SCRIPT, env).splitlines()]
+                for _ in range(repeat)]
+    rows = [f"| {label} | {statistics.median(float(r[i][1]) for r in runs):.3f} | "
+            f"{statistics.median(float(r[i][2]) for r in runs):.3f} |"
+            for i, (label, _, _) in enumerate(runs[0])]
+    load_after = os.getloadavg()
+    header = (f"medians of {repeat} runs, bytecode {bytecode}, warm Numba cache; "
+              f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    return "\n".join([header, "", "| phase | CPU s | wall s |", "|---|---:|---:|", *rows])
+
+
 def _bytecode_env(pycache: str, bytecode: str) -> dict[str, str]:
     """The subprocesses' environment: bytecode cached under `pycache`, or never written."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -107,15 +154,19 @@ def _summary(runs: list[tuple[float, float]]) -> str:
 
 def _first_ask_seconds(env: dict[str, str]) -> tuple[float, float]:
     """(wall, CPU) seconds from the import to the first model-based ask in a new process."""
-    out = subprocess.run([sys.executable, "-c", COLD_START_SCRIPT], env=env,
-                         capture_output=True, text=True, check=True)
-    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    wall, cpu = _run(COLD_START_SCRIPT, env).strip().splitlines()[-1].split()
     return float(wall), float(cpu)
+
+
+def _run(script: str, env: dict[str, str]) -> str:
+    """The standard output of `script` run in a new Python process with `env`."""
+    return subprocess.run([sys.executable, "-c", script], env=env,
+                          capture_output=True, text=True, check=True).stdout
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=["big", "cold-start"])
+    parser.add_argument("what", choices=["big", "cold-start", "cold-start-phases"])
     parser.add_argument("--n", type=positive_int, default=5000)
     parser.add_argument("--dim", type=positive_int, default=10)
     parser.add_argument("--steps", type=positive_int, default=3)
@@ -126,8 +177,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.what == "big":
         print(big(args.n, args.dim, args.steps))
-    else:
+    elif args.what == "cold-start":
         print(cold_start(args.repeat, args.bytecode))
+    else:
+        print(cold_start_phases(args.repeat, args.bytecode))
 
 
 if __name__ == "__main__":
