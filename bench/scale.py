@@ -33,6 +33,7 @@ of bayesopt, kernels and acquisition again (~0.2 s of CPU).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -40,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -107,9 +109,7 @@ def big(n: int, dim: int, steps: int) -> str:
 
 def cold_start(repeat: int, bytecode: str) -> str:
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as pycache:
-        env = _bytecode_env(pycache, bytecode)
-        _first_ask_seconds(env)  # fills the default Numba cache and the bytecode cache if empty
+    with _warmed_env(bytecode) as env:
         warm = [_first_ask_seconds(env) for _ in range(repeat)]
         cold = []
         for _ in range(repeat):
@@ -124,9 +124,7 @@ def cold_start(repeat: int, bytecode: str) -> str:
 
 def cold_start_phases(repeat: int, bytecode: str) -> str:
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as pycache:
-        env = _bytecode_env(pycache, bytecode)
-        _run(COLD_START_SCRIPT, env)  # fills the Numba and bytecode caches if empty
+    with _warmed_env(bytecode) as env:
         runs = [[line.split("\t") for line in _run(PHASES_SCRIPT, env).splitlines()]
                 for _ in range(repeat)]
     rows = [f"| {label} | {statistics.median(float(r[i][1]) for r in runs):.3f} | "
@@ -136,6 +134,16 @@ def cold_start_phases(repeat: int, bytecode: str) -> str:
     header = (f"medians of {repeat} runs, bytecode {bytecode}, warm Numba cache; "
               f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
     return "\n".join([header, "", "| phase | CPU s | wall s |", "|---|---:|---:|", *rows])
+
+
+@contextlib.contextmanager
+def _warmed_env(bytecode: str) -> Iterator[dict[str, str]]:
+    """The subprocesses' environment, after one run filled the default Numba cache (if it
+    was empty) and, with `bytecode` "cached", a temporary bytecode cache."""
+    with tempfile.TemporaryDirectory() as pycache:
+        env = _bytecode_env(pycache, bytecode)
+        _run(COLD_START_SCRIPT, env)
+        yield env
 
 
 def _bytecode_env(pycache: str, bytecode: str) -> dict[str, str]:
