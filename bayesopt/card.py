@@ -46,10 +46,10 @@ def resolved_config(
         "acquisition_optimizer": {
             **dataclasses.asdict(options.acquisition_optimizer), "method": "L-BFGS-B",
             "local_scales": list(options.acquisition_optimizer.local_scales),
-            "n_incumbents": propose._N_INCUMBENTS},
+            "n_incumbents": propose.N_INCUMBENTS},
         "pending": {"fantasy": options.model.fantasy, "fantasy_noise": model.FANTASY_NOISE,
-                    "lipschitz_sample": propose._N_LIPSCHITZ_SAMPLE},
-        "failures": {"max_width": propose._MAX_FAILURE_WIDTH},
+                    "lipschitz_sample": propose.N_LIPSCHITZ_SAMPLE},
+        "failures": {"max_width": propose.MAX_FAILURE_WIDTH},
         **_trust_region(options),
     }
 
@@ -79,7 +79,7 @@ def _rounded(value: Any) -> Any:
 
 
 def _output_transform(options: model.ModelOptions) -> dict[str, Any]:
-    lambda_bounds = list(transforms._LAMBDA_BOUNDS) if options.output_transform != "none" else None
+    lambda_bounds = list(transforms.LAMBDA_BOUNDS) if options.output_transform != "none" else None
     return {"kind": options.output_transform, "lambda_bounds": lambda_bounds,
             "then": "standardize (mean 0, std 1)"}
 
@@ -92,7 +92,7 @@ def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
         "signal_variance_bounds": list(fitting.VARIANCE_BOUNDS),
         "noise_bounds_standardized": list(options.fit.noise_bounds),
         "noise_variance_objective_units": options.noise_variance,
-        "posterior_variance_floor": gp._VARIANCE_FLOOR,
+        "posterior_variance_floor": gp.VARIANCE_FLOOR,
         "objective": "map" if options.priors else "maximum-likelihood",
         "priors": {
             "lengthscale": _prior(options.lengthscale_prior, priors.lengthscale),
@@ -177,7 +177,7 @@ def _model_entries(m: model.ModelOptions, d: int | None) -> dict[str, dict[str, 
             "within [5, 20]", "Owen (1998), scrambled nets; Loeppky, Sacks & Welch (2009)"),
         "output_transform": _entry(
             f"{m.output_transform}, λ by maximum likelihood within "
-            f"{list(transforms._LAMBDA_BOUNDS)}, refit with the hyperparameters; then "
+            f"{list(transforms.LAMBDA_BOUNDS)}, refit with the hyperparameters; then "
             "standardization", "Yeo & Johnson (2000); Cowen-Rivers et al. (2022), HEBO"),
         "kernel": _entry(
             f"{m.kernel}, ARD (one lengthscale per encoded column), signal variance; "
@@ -214,7 +214,7 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
             "Ament et al. (2023), arXiv:2310.20708, Eq. 9; Picheny, Wagner & Ginsbourger (2013)"),
         "acquisition_optimizer": _entry(
             f"{a.n_candidates} scrambled-Sobol candidates + {a.n_local_candidates} Gaussian "
-            f"perturbations (sd {list(a.local_scales)}) of the {propose._N_INCUMBENTS} best "
+            f"perturbations (sd {list(a.local_scales)}) of the {propose.N_INCUMBENTS} best "
             f"points; L-BFGS-B from the best {a.n_restarts} (maxiter {a.maxiter}, ftol "
             f"{a.ftol:g}); {a.categorical_rounds} rounds of categorical enumeration; candidate "
             f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}",
@@ -225,7 +225,7 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
             "Ginsbourger, Le Riche & Carraro (2010)"),
         "failures": _entry(
             "not in the GP; the acquisition damped by a Gaussian hole of width "
-            f"min(lengthscale, {propose._MAX_FAILURE_WIDTH:g}) around each",
+            f"min(lengthscale, {propose.MAX_FAILURE_WIDTH:g}) around each",
             "acquisition/penalty.py"),
     }
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from kernels import CholeskyFactor, Kernel
 
-_VARIANCE_FLOOR = 1e-12  # relative to s2; the posterior variance is clamped here
+VARIANCE_FLOOR = 1e-12  # relative to s2; the posterior variance is clamped here
 
 
 class GaussianProcess:
@@ -164,7 +164,7 @@ class GaussianProcess:
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)  # (n, m)
         var = self.kernel.variance - np.einsum("ij,ij->j", V, V)
-        return mean, np.maximum(var, _VARIANCE_FLOOR * self.kernel.variance)
+        return mean, np.maximum(var, VARIANCE_FLOOR * self.kernel.variance)
 
     def predict_with_gradient(
         self, Xq: np.ndarray
@@ -174,7 +174,7 @@ class GaussianProcess:
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)
         raw_var = self.kernel.variance - np.einsum("ij,ij->j", V, V)
-        floor = _VARIANCE_FLOOR * self.kernel.variance
+        floor = VARIANCE_FLOOR * self.kernel.variance
         var = np.maximum(raw_var, floor)
         std = np.sqrt(var)
         weights = np.empty((2,) + Ks.shape)  # (2, m, n): alpha in every row; K⁻¹K*ᵀ transposed

@@ -62,11 +62,11 @@ from bayesopt.state import ModelData, OptimizerState, config_key
 from bayesopt.trust_region import TrustRegionOptions, box, side_length
 from kernels.threads import one_blas_thread
 
-_N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
+N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
-_MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
+MAX_FAILURE_WIDTH = 0.1  # widest hole a failed evaluation digs into the acquisition (unit cube)
 _REJECTION_BATCH = 256  # random points drawn at once when input constraints reject some
-_N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
+N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penalization estimates L
 
 
 @dataclass(frozen=True)
@@ -418,7 +418,7 @@ class Proposal:
         X_failed = self.state.X_failed
         if X_failed.shape[0] == 0:
             return None
-        widths = np.minimum(self.model.lengthscales[: self.space.n_columns], _MAX_FAILURE_WIDTH)
+        widths = np.minimum(self.model.lengthscales[: self.space.n_columns], MAX_FAILURE_WIDTH)
         return FailurePenalty(X_failed, widths)
 
     def _local_penalty(self, surrogate: Surrogate, pending: np.ndarray) -> LocalPenalty | None:
@@ -426,7 +426,7 @@ class Proposal:
         if pending.shape[0] == 0:
             return None
         observed = self.data.X[:, : self.space.n_columns]
-        sample = np.concatenate([self.space.sobol(_N_LIPSCHITZ_SAMPLE, self.rng), observed])
+        sample = np.concatenate([self.space.sobol(N_LIPSCHITZ_SAMPLE, self.rng), observed])
         lipschitz = lipschitz_estimate(surrogate.predict_with_gradient(sample)[2])
         mean, std = surrogate.predict(pending)
         best = (float(np.min(surrogate.predict(observed)[0])) if self.data.budget_input
@@ -461,8 +461,8 @@ class Proposal:
         """The best observations to search around; feasible ones first under outcome constraints."""
         X, y = self.data.X[:, : self.space.n_columns], self.data.y
         if self.state.outcomes.constrained:
-            return X[np.lexsort((y, ~self.data.of(self.state.feasible_ok)))[:_N_INCUMBENTS]]
-        return X[np.argsort(y, kind="stable")[:_N_INCUMBENTS]]
+            return X[np.lexsort((y, ~self.data.of(self.state.feasible_ok)))[:N_INCUMBENTS]]
+        return X[np.argsort(y, kind="stable")[:N_INCUMBENTS]]
 
 
 def update_after_tell(model: SurrogateModel, data: ModelData, n_initial: int) -> None:
