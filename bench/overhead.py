@@ -108,14 +108,8 @@ def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
             plain.append(elapsed)
     params = opt.ask()
     tell = _timed(lambda: opt.tell(params, float(f(np.array(list(params.values()))))))
-    data = opt._state.model_data()  # the successful observations, as the model sees them
-
-    def refit_once() -> None:  # under the thread policy every tell runs with
-        with numeric_threads(data.y.shape[0]):
-            opt._model.update(data.X, data.y, force_refit=True)
-
-    refit = _timed(refit_once)
-    interval = _refit_interval(opt, n)
+    refit = _timed(forced_refit(opt))
+    interval = refit_interval(opt, n)
     step = float(np.mean(plain)) if plain else math.nan
     if not plain:  # every step refit (small n): the steps already carry the refits
         step, refit, interval = _mean_step(opt, f, steps), 0.0, 1
@@ -130,7 +124,18 @@ def _mean_step(opt: Optimizer, f: Hartmann6, steps: int) -> float:
     return (_clock() - start) / steps
 
 
-def _refit_interval(opt: Optimizer, n: int) -> int:
+def forced_refit(opt: Optimizer) -> Callable[[], None]:
+    """One MAP refit of `opt`'s model on its data, under the thread policy every tell
+    runs with."""
+    data = opt._state.model_data()  # the successful observations, as the model sees them
+
+    def refit() -> None:
+        with numeric_threads(data.y.shape[0]):
+            opt._model.update(data.X, data.y, force_refit=True)
+    return refit
+
+
+def refit_interval(opt: Optimizer, n: int) -> int:
     """Tells per refit for the steps after n observations (the tell of step n + 1 on)."""
     model = opt.options.model
     if n + 1 <= model.refit_every_step_until:

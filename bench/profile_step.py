@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import math
 import pstats
 import time
 from collections.abc import Callable
@@ -47,8 +46,7 @@ import numpy as np
 from bayesopt import Optimizer
 from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann6
-from bench.overhead import DIM, _limit_threads, _observations, _params
-from kernels.threads import numeric_threads
+from bench.overhead import DIM, _limit_threads, _observations, _params, forced_refit, refit_interval
 
 # phase → (file suffix, function name, caller's function name or None for any caller)
 PHASES: dict[str, tuple[str, str, str | None]] = {
@@ -116,16 +114,10 @@ def profile_size(n: int, steps: int) -> Profile:
     total = _cpu(lambda: profiler.runcall(_steps(opt, f, steps))) / steps
     stats = pstats.Stats(profiler)
     phases = {name: _cumulative(stats, where) / steps for name, where in PHASES.items()}
-    interval = _refit_interval(opt, n)
+    interval = refit_interval(opt, n)
     if interval > 1:  # no timed step refit: profile one refit, amortized
         refit_profiler = cProfile.Profile(time.process_time)
-        data = opt._state.model_data()
-
-        def refit() -> None:
-            with numeric_threads(data.y.shape[0]):
-                opt._model.update(data.X, data.y, force_refit=True)
-
-        refit_profiler.runcall(refit)
+        refit_profiler.runcall(forced_refit(opt))
         refit_stats = pstats.Stats(refit_profiler)
         phases["refit"] = _cumulative(refit_stats, PHASES["refit"]) / interval
         stats.add(refit_stats)
@@ -135,13 +127,6 @@ def profile_size(n: int, steps: int) -> Profile:
     if interval > 1:
         plain += phases["refit"]
     return Profile(n, steps, total, plain, phases, interval, stats)
-
-
-def _refit_interval(opt: Optimizer, n: int) -> int:
-    model = opt.options.model
-    if n + 1 <= model.refit_every_step_until:
-        return 1
-    return max(1, math.ceil(model.refit_growth * n))
 
 
 def table(rows: list[Profile]) -> str:
