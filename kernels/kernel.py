@@ -134,8 +134,7 @@ class Kernel:
     ) -> tuple[np.ndarray, np.ndarray]:
         """`matrix_scaled`, and the profile (κ, g) of each pair below the diagonal,
         (n(n − 1)/2, 2), that `theta_gradient_scaled` takes (`kernels.stationary`)."""
-        K, profile = stationary.kernel_matrix_with_profile(self.kind, Z, self.variance, diag_add)
-        return K, profile
+        return stationary.kernel_matrix_with_profile(self.kind, Z, self.variance, diag_add)
 
     def cross(self, Xq: np.ndarray, X: np.ndarray) -> np.ndarray:
         """K(X*, X): (m, n)."""
