@@ -1,24 +1,24 @@
 """Quality and step time of acquisition-optimizer settings that differ only at large n.
 
     python -m bench.large_n run [--problems ...] [--seeds 6] [--prefix 200] [--budget 600]
-                                [--arms default,fcu200] [--out DIR]
+                                [--arms fcu400,fcu200] [--out DIR]
     python -m bench.large_n report [--problems ...] [--seeds 6] [--checkpoints 300,400,600]
-                                   [--arms default,fcu200] [--out DIR]
+                                   [--arms fcu400,fcu200] [--out DIR]
     python -m bench.large_n step-time [--n 1000] [--steps 10] [--rounds 3] [--arms ...]
 
 The quality suite stops at 100 evaluations, so it says nothing about a setting
 that changes the asks only beyond n = 200 (`AcquisitionOptimizerOptions.
 full_candidates_until`). Here every arm shares one prefix:
 
-    prefix   the default optimizer runs `--prefix` evaluations of (problem, seed)
-             and journals them (once, cached under DIR/prefix/);
+    prefix   the first arm's optimizer runs `--prefix` evaluations of (problem,
+             seed) and journals them (once, cached under DIR/prefix/);
     arm      a copy of that journal whose header carries the arm's acquisition-
              optimizer options is resumed (`Optimizer.resume`, so the random
              generator and the model continue exactly where the prefix stopped)
              and run on to `--budget` evaluations (DIR/ARM/problem-seed.json).
 
-The arms ask identically up to the prefix when each arm's full_candidates_until
-is ≥ the prefix (checked), so the comparison is paired by seed: same initial
+The arms ask identically up to the prefix when they differ only in
+full_candidates_until and each arm's is ≥ the prefix (checked), so the comparison is paired by seed: same initial
 design, same first `--prefix` points, same noise stream (the problem is fresh
 in each process; the prefix's evaluations are replayed to advance its noise,
 and must reproduce the journal's values). The score is the quality suite's
@@ -55,9 +55,10 @@ from bench.problems import NOISY, SYNTHETIC, make_problem
 from bench.protocol import Problem
 from bench.quality import SCRATCH, one_thread, score_curve
 
-# arm name -> the acquisition-optimizer options it changes (the first listed is the reference)
+# arm name -> the acquisition-optimizer options it sets (the first listed is the reference);
+# stated in full, so an arm means the same after a default changes (fcu400: 0.3.0's default)
 ARMS: dict[str, dict[str, Any]] = {
-    "default": {},
+    "fcu400": {"full_candidates_until": 400},
     "fcu200": {"full_candidates_until": 200},
 }
 DEFAULT_PROBLEMS = "levy10,ackley10,rosenbrock10,styblinski_tang8"
@@ -65,7 +66,7 @@ DEFAULT_OUT = SCRATCH / "large_n"
 
 
 def arm_options(arm: str) -> AcquisitionOptimizerOptions:
-    """The default acquisition-optimizer options with the arm's changes."""
+    """The default acquisition-optimizer options with the arm's settings."""
     if arm not in ARMS:
         raise ValueError(f"unknown arm {arm!r}; known: {', '.join(ARMS)}")
     return replace(AcquisitionOptimizerOptions(), **ARMS[arm])
@@ -87,15 +88,16 @@ def _prefix_paths(out: Path, problem: str, seed: int) -> tuple[Path, Path]:
     return stem.with_suffix(".jsonl"), stem.with_suffix(".json")
 
 
-def run_prefix(out: Path, problem: str, seed: int, prefix: int) -> None:
-    """The default optimizer's first `prefix` evaluations, journaled (skipped when cached)."""
+def run_prefix(out: Path, problem: str, seed: int, prefix: int, arm: str) -> None:
+    """The first `prefix` evaluations under `arm`'s options, journaled (skipped when cached)."""
     journal, steps_path = _prefix_paths(out, problem, seed)
     if steps_path.exists():
         return
     journal.parent.mkdir(parents=True, exist_ok=True)
     journal.unlink(missing_ok=True)
     instance = make_problem(problem, seed)
-    opt = Optimizer(dict(instance.space), seed=seed, journal=journal)
+    options = OptimizerOptions(acquisition_optimizer=arm_options(arm))
+    opt = Optimizer(dict(instance.space), seed=seed, journal=journal, options=options)
     steps = [_step(opt, instance) for _ in range(prefix)]
     opt.close()
     steps_path.write_text(json.dumps({"prefix": prefix, "steps": steps}))
@@ -140,13 +142,20 @@ def run_arm(out: Path, problem: str, seed: int, arm: str, budget: int) -> None:
 
 
 def _check_prefix(prefix: int, arms: list[str], budget: int) -> None:
+    """The arms must ask alike for the first `prefix` evaluations: they may differ only in
+    full_candidates_until, and not below the prefix."""
     if prefix >= budget:
         raise ValueError(f"--prefix={prefix} must be smaller than --budget={budget}")
+    reference = replace(arm_options(arms[0]), full_candidates_until=1)
     for arm in arms:
-        until = arm_options(arm).full_candidates_until
-        if until < prefix:
-            raise ValueError(f"arm {arm!r} has full_candidates_until={until} < --prefix={prefix}: "
-                             "its asks would differ inside the shared prefix")
+        options = arm_options(arm)
+        if options.full_candidates_until < prefix:
+            raise ValueError(f"arm {arm!r} has full_candidates_until="
+                             f"{options.full_candidates_until} < --prefix={prefix}: its asks "
+                             "would differ inside the shared prefix")
+        if replace(options, full_candidates_until=1) != reference:
+            raise ValueError(f"arm {arm!r} differs from {arms[0]!r} in more than "
+                             "full_candidates_until: it cannot share the prefix")
 
 
 def run(out: Path, problems: list[str], seeds: list[int], prefix: int, budget: int,
@@ -157,7 +166,7 @@ def run(out: Path, problems: list[str], seeds: list[int], prefix: int, budget: i
         for seed in seeds:  # seed-major: an interrupted run leaves whole seeds of every problem
             for problem in problems:
                 start = time.process_time()
-                run_prefix(out, problem, seed, prefix)
+                run_prefix(out, problem, seed, prefix, arms[0])
                 for arm in arms:
                     run_arm(out, problem, seed, arm, budget)
                 print(f"{problem} seed {seed}: {time.process_time() - start:.0f} s CPU", flush=True)
@@ -244,7 +253,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--prefix", type=positive_int, default=200)
     parser.add_argument("--budget", type=positive_int, default=600)
     parser.add_argument("--checkpoints", type=_positive_ints, default="300,400,600")
-    parser.add_argument("--arms", default="default,fcu200")
+    parser.add_argument("--arms", default="fcu400,fcu200")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--n", type=positive_int, default=1000)
     parser.add_argument("--steps", type=positive_int, default=10)
