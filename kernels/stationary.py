@@ -21,10 +21,12 @@ parallel over *balanced* row pairs (row t with row n-1-t), because row a of a
 triangular loop does a units of work. `kernels.reference` holds a plain-numpy
 twin of each function, which the tests compare against.
 
-The loops index arrays element by element and use no array expression
-(`out[:d] = v`, `grad += row`, `grad * s2`): Numba compiles each of those
-through its broadcasting machinery, which costs far more compile time on a
-machine's first run than the loop it replaces (bench/results/cold_start.md).
+What a machine's first run compiles (bench/results/cold_start.md) is kept
+small: the loops index arrays element by element and use no array expression
+(`out[:d] = v`, `grad += row`, `grad * s2`), each of which Numba compiles
+through its broadcasting machinery; and they allocate with `np.empty` and
+zero by loop, because every distinct `np.zeros` call signature compiles an
+implementation of its own.
 """
 
 from __future__ import annotations
@@ -180,13 +182,18 @@ def lml_gradient_contraction(
     time, so no (n, n, d) tensor and no second n×n matrix exist.
     """
     n, d = Z.shape
-    partial = np.zeros((n, d + 1))  # per-row sums, reduced in a fixed order below
+    partial = np.empty((n, d + 1))  # per-row sums, reduced in a fixed order below
+    for a in range(n):
+        for j in range(d + 1):
+            partial[a, j] = 0.0
     for t in prange((n + 1) // 2):
         for half in range(2):
             a = _balanced_row(t, half, n)
             if a >= 0:
                 _contract_row(Z, alpha, K_inv, P, a, partial[a])
-    grad = np.zeros(d + 1)
+    grad = np.empty(d + 1)
+    for j in range(d + 1):
+        grad[j] = 0.0
     for a in range(n):
         for j in range(d + 1):
             grad[j] += partial[a, j]
