@@ -1,9 +1,9 @@
 """What a first model-based ask compiles: Numba loops without array expressions.
 
 Numba compiles a slice assignment (`out[:d] = v`) or an operator on whole
-arrays (`grad += row`, `grad * s2`) through its broadcasting machinery; one
-such line in the marginal-likelihood gradient cost ~1.8 s of a machine's first
-run (bench/results/cold_start.md). The check reads the typed IR Numba keeps
+arrays (`grad += row`, `grad * s2`) through its broadcasting machinery, and
+one such line can cost more compilation than all the kernels' loops together
+(bench/results/cold_start.md). The check reads the typed IR Numba keeps
 for each loop it compiled (`type_annotation.calltypes`), which exists only
 when Numba compiles — not with NUMBA_DISABLE_JIT=1, nor for a loop loaded
 from the on-disk cache — so it runs in a new process with the JIT on and an
