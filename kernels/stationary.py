@@ -24,9 +24,10 @@ twin of each function, which the tests compare against.
 What a machine's first run compiles (bench/results/cold_start.md) is kept
 small: the loops index arrays element by element and use no array expression
 (`out[:d] = v`, `grad += row`, `grad * s2`), each of which Numba compiles
-through its broadcasting machinery; and they allocate with `np.empty` and
-zero by loop, because every distinct `np.zeros` call signature compiles an
-implementation of its own.
+through its broadcasting machinery; and every distinct `np.zeros` or
+`np.empty` call signature (rank, dtype argument) compiles an implementation
+of its own, so the loops share a few (the gradient contraction zeroes
+`np.empty` arrays by loop rather than adding two `np.zeros` signatures).
 """
 
 from __future__ import annotations
