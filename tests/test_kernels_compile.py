@@ -18,21 +18,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.scale import FIRST_ASK
+
 ROOT = Path(__file__).resolve().parents[1]
 
-# Run a first model-based ask (bench.scale's cold start), then list every whole-array
-# operation in the typed IR of each loop of kernels/, acquisition/ and bayesopt/ it compiled.
-SCRIPT = """
+# Run bench.scale's first model-based ask, then list every whole-array operation in the
+# typed IR of each loop of kernels/, acquisition/ and bayesopt/ it compiled.
+SCRIPT = FIRST_ASK + """
 import gc, json
 from numba.core import ir, types
 from numba.core.dispatcher import Dispatcher
-from bayesopt import Optimizer, Real
-
-opt = Optimizer({f"x{i}": Real(0.0, 1.0) for i in range(6)}, seed=0, n_initial=8)
-for _ in range(8):
-    p = opt.ask()
-    opt.tell(p, sum((v - 0.3) ** 2 for v in p.values()))
-opt.ask()
 
 def whole_array(node, sig):
     if isinstance(node, (ir.SetItem, ir.StaticSetItem)):
