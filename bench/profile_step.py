@@ -46,7 +46,15 @@ import numpy as np
 from bayesopt import Optimizer
 from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann6
-from bench.overhead import DIM, _limit_threads, _observations, _params, forced_refit, refit_interval
+from bench.overhead import (
+    DIM,
+    _limit_threads,
+    _observations,
+    _params,
+    forced_refit,
+    refit_interval,
+    refits_in_steps,
+)
 
 # phase → (file suffix, function name, caller's function name or None for any caller)
 PHASES: dict[str, tuple[str, str, str | None]] = {
@@ -114,8 +122,9 @@ def profile_size(n: int, steps: int) -> Profile:
     total = _cpu(lambda: profiler.runcall(_steps(opt, f, steps))) / steps
     stats = pstats.Stats(profiler)
     phases = {name: _cumulative(stats, where) / steps for name, where in PHASES.items()}
-    interval = refit_interval(opt, n)
-    if interval > 1:  # no timed step refit: profile one refit, amortized
+    amortized = not refits_in_steps(opt, n)
+    interval = refit_interval(opt, n) if amortized else 1  # 1: the timed steps carry refits
+    if amortized:  # no timed step refits: profile one refit, amortized
         refit_profiler = cProfile.Profile(time.process_time)
         refit_profiler.runcall(forced_refit(opt))
         refit_stats = pstats.Stats(refit_profiler)
@@ -124,7 +133,7 @@ def profile_size(n: int, steps: int) -> Profile:
         total += phases["refit"]
     fresh, f = _fill(n)
     plain = _cpu(_steps(fresh, f, steps)) / steps
-    if interval > 1:
+    if amortized:
         plain += phases["refit"]
     return Profile(n, steps, total, plain, phases, interval, stats)
 
