@@ -105,9 +105,6 @@ class ModelOptions:
     kernel: str = field(default="matern52", metadata=rule(choice(KERNEL_KINDS)))
     refit_every_step_until: int = field(default=200, metadata=rule(integer(minimum=0)))
     refit_growth: float = field(default=0.1, metadata=rule(real(0.0, low_open=True)))
-    # while n <= refit_every_step_until the refit runs only when n has crossed a multiple of
-    # refit_every since the last fit (1: after every tell); block appends in between
-    refit_every: int = field(default=1, metadata=rule(integer(minimum=1)))
     # random restarts drawn from the prior, besides the warm start
     n_restarts: int = field(default=2, metadata=rule(integer(minimum=0)))
     # no random restarts beyond this many observations
@@ -297,12 +294,8 @@ class SurrogateModel:
         self._fantasy_incumbent = math.inf
 
     def _refit_due(self, n: int) -> bool:
-        """Whether the tell that brings the data to n observations refits (the module
-        docstring's schedule); `update` asks only when n has changed."""
         opts = self.options
-        if n <= opts.refit_every_step_until:
-            return n // opts.refit_every != self.n_at_last_fit // opts.refit_every
-        return n >= (1 + opts.refit_growth) * self.n_at_last_fit
+        return n <= opts.refit_every_step_until or n >= (1 + opts.refit_growth) * self.n_at_last_fit
 
     def _refit(self, X: np.ndarray, y: np.ndarray) -> None:
         X_fit, y_fit = self._fit_subset(X, (y - self.y_mean) / self.y_scale)

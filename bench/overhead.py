@@ -92,28 +92,36 @@ def _timed(call: Callable[[], object]) -> float:
 
 
 def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
-    """(mean step without refit, one warm refit, tells per refit, one append tell); while
-    n is in the schedule's per-step regime (`refit_interval`) the timed steps carry their
-    own refits: (mean step, 0, tells per refit, one tell)."""
+    """(mean step without refit, one warm refit, tells per refit, one append tell)."""
     f = Hartmann6()
     opt = Optimizer(f.search_space(), seed=0)
     X, y = _observations(n, 0)
     opt.tell([_params(x) for x in X], [float(v) for v in y])
-    every, plain = [], []
+    plain = []
     for _ in range(steps):
         fits_before = opt._model.n_at_last_fit
         start = _clock()
         params = opt.ask()
         opt.tell(params, float(f(np.array(list(params.values())))))
-        every.append(_clock() - start)
+        elapsed = _clock() - start
         if opt._model.n_at_last_fit == fits_before:
-            plain.append(every[-1])
+            plain.append(elapsed)
     params = opt.ask()
     tell = _timed(lambda: opt.tell(params, float(f(np.array(list(params.values()))))))
+    refit = _timed(forced_refit(opt))
     interval = refit_interval(opt, n)
-    if refits_in_steps(opt, n):
-        return float(np.mean(every)), 0.0, interval, tell
-    return float(np.mean(plain)), _timed(forced_refit(opt)), interval, tell
+    step = float(np.mean(plain)) if plain else math.nan
+    if not plain:  # every step refit (small n): the steps already carry the refits
+        step, refit, interval = _mean_step(opt, f, steps), 0.0, 1
+    return step, refit, interval, tell
+
+
+def _mean_step(opt: Optimizer, f: Hartmann6, steps: int) -> float:
+    start = _clock()
+    for _ in range(steps):
+        params = opt.ask()
+        opt.tell(params, float(f(np.array(list(params.values())))))
+    return (_clock() - start) / steps
 
 
 def forced_refit(opt: Optimizer) -> Callable[[], None]:
@@ -127,17 +135,11 @@ def forced_refit(opt: Optimizer) -> Callable[[], None]:
     return refit
 
 
-def refits_in_steps(opt: Optimizer, n: int) -> bool:
-    """Whether the steps after n observations refit on the schedule's per-tell rule
-    (every `refit_every`-th tell), so that timed steps carry their own refits."""
-    return n + 1 <= opt.options.model.refit_every_step_until
-
-
 def refit_interval(opt: Optimizer, n: int) -> int:
     """Tells per refit for the steps after n observations (the tell of step n + 1 on)."""
     model = opt.options.model
-    if refits_in_steps(opt, n):
-        return model.refit_every
+    if n + 1 <= model.refit_every_step_until:
+        return 1
     return max(1, math.ceil(model.refit_growth * n))
 
 
@@ -231,14 +233,14 @@ def table(rows: list[Row], peers: list[str]) -> str:
 
 
 def _refit_cell(r: Row) -> str:
-    if r.refit == 0.0:  # the timed steps already include their refits
-        return "in every step" if r.refit_interval == 1 else f"in every {r.refit_interval}th step"
+    if r.refit_interval == 1:  # the timed steps already include their refits
+        return "in every step"
     return f"{_ms(r.refit)} (1/{r.refit_interval})"
 
 
 def _tell_cells(r: Row) -> str:
-    if r.refit == 0.0:  # tells refit on the per-tell rule: the append path is not apart
-        return f"{_ms(r.tell)} (refits) | – " if r.refit_interval == 1 else f"{_ms(r.tell)} | – "
+    if r.refit_interval == 1:  # every tell refits at this n: there is no append path to time
+        return f"{_ms(r.tell)} (refits) | – "
     return f"{_ms(r.tell)} | {r.cholesky / r.tell:.1f}×"
 
 

@@ -46,15 +46,7 @@ import numpy as np
 from bayesopt import Optimizer
 from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann6
-from bench.overhead import (
-    DIM,
-    _limit_threads,
-    _observations,
-    _params,
-    forced_refit,
-    refit_interval,
-    refits_in_steps,
-)
+from bench.overhead import DIM, _limit_threads, _observations, _params, forced_refit, refit_interval
 
 # phase → (file suffix, function name, caller's function name or None for any caller)
 PHASES: dict[str, tuple[str, str, str | None]] = {
@@ -122,9 +114,8 @@ def profile_size(n: int, steps: int) -> Profile:
     total = _cpu(lambda: profiler.runcall(_steps(opt, f, steps))) / steps
     stats = pstats.Stats(profiler)
     phases = {name: _cumulative(stats, where) / steps for name, where in PHASES.items()}
-    amortized = not refits_in_steps(opt, n)
-    interval = refit_interval(opt, n) if amortized else 1  # 1: the timed steps carry refits
-    if amortized:  # no timed step refits: profile one refit, amortized
+    interval = refit_interval(opt, n)
+    if interval > 1:  # no timed step refit: profile one refit, amortized
         refit_profiler = cProfile.Profile(time.process_time)
         refit_profiler.runcall(forced_refit(opt))
         refit_stats = pstats.Stats(refit_profiler)
@@ -133,7 +124,7 @@ def profile_size(n: int, steps: int) -> Profile:
         total += phases["refit"]
     fresh, f = _fill(n)
     plain = _cpu(_steps(fresh, f, steps)) / steps
-    if amortized:
+    if interval > 1:
         plain += phases["refit"]
     return Profile(n, steps, total, plain, phases, interval, stats)
 
