@@ -89,11 +89,16 @@ class HedgeRecord:
     chosen: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        """The record's invariants, whoever builds it (an ask or a journal's `from_dict`)."""
         k = len(self.gains)
-        assert all(math.isfinite(g) for g in self.gains), "gains are finite"
-        assert len(self.nominees) == len(self.chosen), "one choice per point"
-        assert all(n.ndim == 2 and n.shape[0] == k for n in self.nominees), "K nominees each"
-        assert all(0 <= c < k for c in self.chosen), "a member index"
+        columns = {n.shape[-1] for n in self.nominees if n.ndim == 2}
+        if (k < 2 or not all(math.isfinite(g) for g in self.gains)
+                or len(self.nominees) != len(self.chosen) or len(columns) > 1
+                or any(n.ndim != 2 or n.shape[0] != k for n in self.nominees)
+                or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < k
+                       for c in self.chosen)):
+            raise ValueError(f"invalid hedge record: gains={self.gains!r}, nominee shapes="
+                             f"{[n.shape for n in self.nominees]!r}, chosen={self.chosen!r}")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, HedgeRecord):
@@ -120,13 +125,7 @@ class HedgeRecord:
             raise ValueError(f"hedge record {dict(spec)!r} has non-numeric gains or nominees"
                              ) from None
         chosen = spec["chosen"]
-        k = gains.shape[0] if gains.ndim == 1 else -1
-        columns = nominees[0].shape[-1] if nominees else 0
-        if (k < 2 or not np.all(np.isfinite(gains)) or not isinstance(chosen, list)
-                or len(chosen) != len(nominees)
-                or any(n.shape != (k, columns) for n in nominees)
-                or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < k
-                       for c in chosen)):
+        if gains.ndim != 1 or not isinstance(chosen, list):
             raise ValueError(f"invalid hedge record {dict(spec)!r}")
         return cls(tuple(float(g) for g in gains), tuple(nominees), tuple(chosen))
 

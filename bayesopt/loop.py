@@ -119,10 +119,9 @@ def minimize(
     max_cost : float, optional
         Stop once the summed cost of the evaluations reaches it. Each
         evaluation's cost is its wall time in seconds (`Observation.cost`).
-        It does not cool ``logei_per_cost``'s α: on the cost bench
-        (bench/results/cost.md) α = 1 throughout reached plain LogEI's median
-        at less cost than α cooled over the budget; pass ``cost_budget=`` (an
-        `Optimizer` option) for the cooling.
+        It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
+        "Cost", says why); pass ``cost_budget=`` (an `Optimizer` option) for
+        the cooling.
     storage, study : optional
         A shared study (`Optimizer`'s ``storage=`` and ``study=``): the same
         call in several processes or machines cooperates on one study.

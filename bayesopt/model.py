@@ -32,18 +32,9 @@ of the factor. The value they are given is their posterior mean ("kriging
 believer") by default, or the best value observed so far ("constant liar",
 CL-min). `fantasy="penalize"` appends nothing and has the optimizer damp
 the acquisition around pending points instead (local penalization,
-`acquisition.penalty.LocalPenalty`). Batches of 4 on Branin, Hartmann-6 and
-a mixed-space Branin, 10 seeds (`python -m bench.parallel batches`, results
-in bench/results/batches.md), evaluations needed to reach the sequential
-median regret at N: believer 1.30×, 1.16× and 1.20× N; liar not within 1.5 N
-on Branin and Hartmann-6, 1.24× on the mixed problem; local penalization
-1.45×, not within 1.5 N, 1.30×. The liar finds Hartmann-6's global basin as
-often (8 of 10 seeds against the believer's 7) but refines the incumbent
-about ten times less closely (at 120 evaluations the seeds ranked 2nd–5th
-end at 1.7e-5–2.7e-5, the believer's at 1.6e-6–9.6e-6). The
-believer became the default with the noise floor of 1e-8 (bayesopt.fitting);
-at the earlier floor of 1e-6 no strategy reached the sequential run on
-Hartmann-6, and the liar was the default.
+`acquisition.penalty.LocalPenalty`). The believer is the default: in
+batches it reaches the sequential run's regret in the fewest evaluations
+(docs/choosing-defaults.md, "Batches and pending points").
 """
 
 from __future__ import annotations

@@ -25,10 +25,8 @@ their transform by likelihood:
     log p(c) = log p(t | θ) + Σ_i log |dt/dc|(c_i),
     dt/dc = g'(c) · (slope of the affine standardization),  g'(c) = 1/(1 + |c|) (bilog).
 
-On the constrained bench (bench/results/constraint_warps.md; counted once
-over its 10 seeds) the choice went to the bilog in 158 of 250 fits on the
-SVC size limit and to the identity in 247 of 250 on the disk of the
-constrained Branin.
+How often each warp is chosen on the constrained bench is in
+bench/results/constraint_warps.md.
 
 Pending points. Each constraint GP is conditioned on the ask's pending
 points as fantasies valued at its posterior mean (kriging believer,

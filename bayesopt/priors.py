@@ -11,25 +11,16 @@ Defaults:
   Hvarfner, Hellsten & Nardi (2024), "Vanilla Bayesian Optimization Performs
   Great in High Dimensions", arXiv:2402.02229, Sec. 4 (the prior median grows
   as √d, so the model does not assume more structure than d points can
-  reveal), re-centred and narrowed for the budgets this library is used at.
-  Their LogNormal(√2 + ½·log d, √3) puts the median lengthscale at 10 for
-  d = 6 — a nearly linear model of the unit cube — and the MAP fit jumped
-  between that and short-lengthscale modes from one refit to the next; the
-  search piled onto the box's corners. Over 10–20 seeds (50 evaluations;
-  100 for d ≥ 8) the re-centred prior took the median regret on Hartmann-6
-  from 0.25 to 0.004 (runs reaching the global basin: 5/20 → 15/20), on
-  Styblinski-Tang-8 from 114 to 43, Rosenbrock-4 117 → 21, Ackley-5
-  7.2 → 3.7, Michalewicz-5 2.2 → 1.8, Hartmann-3 4e-3 → 3e-6, with Branin and
-  Six-Hump Camel unchanged (~1e-5) and Levy-10 worse (2.2 → 3.2);
+  reveal), re-centred and narrowed for the budgets this library is used at:
+  their LogNormal(√2 + ½·log d, √3) puts the median lengthscale at 10 for
+  d = 6, a nearly linear model of the unit cube (the evidence for the change
+  is in docs/choosing-defaults.md, "Kernel");
 - signal variance: LogNormal(0, 1.5) — weak, centred on the unit variance of
   standardized targets;
-- noise variance: LogNormal(−8, 2) — weak and low. BoTorch's LogNormal(−4, 1)
-  (median noise std 0.14 of the output std) kept the noise of deterministic
-  objectives near that median for the first few dozen points and smoothed
-  over the optimum; on 20 seeds this prior lowered the median regret on
-  Branin (40 evaluations) from 7.6e-4 to 1.8e-4 and raised the Hartmann-6
-  runs (80 evaluations) that reach the global basin from 15 to 17. Noisy
-  objectives still fit their noise: the prior is two log-units wide.
+- noise variance: LogNormal(−8, 2) — weak and low, so that a deterministic
+  objective is not smoothed over near its optimum, and two log-units wide, so
+  that a noisy objective still fits its noise (the comparison with BoTorch's
+  LogNormal(−4, 1) is in docs/choosing-defaults.md, "Noise").
 """
 
 from __future__ import annotations

@@ -514,7 +514,8 @@ def _hedge(members: tuple[str, ...], eta: float) -> Any:
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
              "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
-             "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi")
+             "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi",
+             "bayesopt-refit-until-30")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -555,6 +556,10 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
         functools.partial(BayesoptAdapter, acquisition="hedge",
                           options={"hedge": _hedge(("logei", "ucb", "pi"), 1.0)}),
         ("bayesopt",)),
+    # issue 18: a cheaper refit schedule, the per-tell refits only while n <= 30, then at 10 %
+    # growth (bench/results/refit_schedule.md)
+    "bayesopt-refit-until-30": (
+        functools.partial(BayesoptAdapter, model={"refit_every_step_until": 30}), ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

@@ -998,6 +998,11 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      ("`ucb` as above; `hedge` = acquisition='hedge': GP-Hedge (Hoffman et al. 2011; "
       "`bayesopt.hedge`) over LogEI and UCB, η = 0.1; `hedge-pi` = GP-Hedge over LogEI, UCB "
       "and PI, η = 1 (the paper's portfolio, scikit-optimize's η)")),
+    ("Fourth round (issue 18): a cheaper refit schedule",
+     ("bayesopt-refit-until-30",),
+     ("`refit-until-30` = `ModelOptions(refit_every_step_until=30)`: the MAP refit after every "
+      "tell only while n <= 30 (default 200), then whenever the data grew by 10 %, block "
+      "Cholesky appends between (bench/results/refit_schedule.md)")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

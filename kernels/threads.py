@@ -1,13 +1,11 @@
 """Share the cores between BLAS and Numba instead of oversubscribing them.
 
-Measured on 2 cores (see bench/): OpenBLAS worker threads spin after each
-call and Numba's OpenMP workers spin after each parallel region, so when the
-GP alternates between LAPACK (Cholesky, potri) and Numba loops with both
-pools as wide as the machine, each waits for cores the other is spinning
-on — one marginal-likelihood evaluation at n = 20 took 20 ms instead of
-0.1 ms. With another process busy on one core it is worse: a 2-thread potri
-of a 20×20 matrix took 39 ms instead of 3 µs, and a 2-thread Numba loop at
-n = 1000 took 1 s instead of 13 ms.
+OpenBLAS worker threads spin after each call and Numba's OpenMP workers spin
+after each parallel region, so when the GP alternates between LAPACK
+(Cholesky, potri) and Numba loops with both pools as wide as the machine,
+each waits for cores the other is spinning on, and with another process busy
+on a core every parallel region waits at its barrier for the thread that
+shares it (measurements: bench/results/threads_contention.md).
 
 Policy of `numeric_threads(n)`, entered around every ask and tell:
 

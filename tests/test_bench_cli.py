@@ -430,3 +430,18 @@ def test_an_adapter_without_a_protocol_method_is_named() -> None:
 
     with pytest.raises(TypeError, match="lacks method.*tell, recommend, stats"):
         check_adapter(AskOnly(), "test")
+
+
+def test_the_refit_schedule_ablation_changes_the_schedule_and_nothing_else() -> None:
+    """bayesopt-refit-until-30 (bench/results/refit_schedule.md): the growth rule from n = 30."""
+    from dataclasses import replace
+
+    from bayesopt import Optimizer
+
+    space = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0)}
+    default = Optimizer(space, seed=0)
+    factory, _ = OPTIMIZERS["bayesopt-refit-until-30"]
+    adapter: Any = factory(space, 0, default.n_initial)
+    assert adapter.opt.options == replace(
+        default.options, model=replace(default.options.model, refit_every_step_until=30))
+    assert "bayesopt-refit-until-30" in quality.ABLATIONS

@@ -64,6 +64,21 @@ def test_credit_subtracts_the_posterior_mean_at_each_nominee() -> None:
     assert np.array_equal(credit(None, 3, lambda X: X[:, 0]), np.zeros(3))
 
 
+@pytest.mark.parametrize("gains, nominees, chosen", [
+    ((0.0,), (), ()),  # one member
+    ((0.0, math.nan), (), ()),
+    ((0.0, 1.0), (np.zeros((2, 3)),), ()),  # a point without a choice
+    ((0.0, 1.0), (np.zeros((3, 3)),), (0,)),  # three nominees, two members
+    ((0.0, 1.0), (np.zeros((2, 3)), np.zeros((2, 4))), (0, 1)),  # columns differ
+    ((0.0, 1.0), (np.zeros((2, 3)),), (2,)),
+    ((0.0, 1.0), (np.zeros((2, 3)),), (True,)),
+])
+def test_the_record_checks_its_invariants_where_it_is_built(
+        gains: tuple[float, ...], nominees: tuple[np.ndarray, ...], chosen: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match="invalid hedge record"):
+        HedgeRecord(gains, nominees, chosen)
+
+
 def test_choices_follow_the_softmax() -> None:
     """20 000 draws against p = (0.1, 0.3, 0.6): each frequency within 4 standard errors,
     and Pearson's χ² (2 degrees of freedom) below its 0.999 quantile, 13.8."""
