@@ -1,4 +1,4 @@
-"""Quality and step time of acquisition-optimizer settings that differ only at large n.
+"""Quality and step time of optimizer settings that differ only at large n.
 
     python -m bench.large_n run [--problems ...] [--seeds 6] [--prefix 200] [--budget 600]
                                 [--arms fcu400,fcu200] [--out DIR]
@@ -7,18 +7,24 @@
     python -m bench.large_n step-time [--n 1000] [--steps 10] [--rounds 3] [--arms ...]
 
 The quality suite stops at 100 evaluations, so it says nothing about a setting
-that changes the asks only beyond n = 200 (`AcquisitionOptimizerOptions.
-full_candidates_until`). Here every arm shares one prefix:
+that changes the asks only beyond n = 200: the candidate counts'
+`AcquisitionOptimizerOptions.full_candidates_until` and the refit schedule's
+`ModelOptions.refit_growth` (`ARM_SETTINGS`; an arm, `ARMS`, pins both and is
+named after their values). Here every arm shares one prefix:
 
     prefix   the first arm's optimizer runs `--prefix` evaluations of (problem,
              seed) and journals them (once, cached under DIR/prefix/);
-    arm      a copy of that journal whose header carries the arm's acquisition-
-             optimizer options is resumed (`Optimizer.resume`, so the random
-             generator and the model continue exactly where the prefix stopped)
-             and run on to `--budget` evaluations (DIR/ARM/problem-seed.json).
+    arm      a copy of that journal whose header carries the arm's settings is
+             resumed (`Optimizer.resume`, so the random generator and the model
+             continue exactly where the prefix stopped) and run on to `--budget`
+             evaluations (DIR/ARM/problem-seed.json; a run already there with that
+             budget is kept, not rerun).
 
-The arms ask identically up to the prefix when they differ only in
-full_candidates_until and each arm's is ≥ the prefix (checked), so the comparison is paired by seed: same initial
+The arms, and the cached prefix journal, ask identically up to the prefix when
+they differ only in `ARM_SETTINGS` and, for each setting they differ in, the n
+up to which it changes no ask is ≥ the prefix for every one of them
+(full_candidates_until itself; refit_every_step_until for refit_growth, since
+until then every tell refits) — checked. So the comparison is paired by seed: same initial
 design, same first `--prefix` points, same noise stream (the problem is fresh
 in each process; the prefix's evaluations are replayed to advance its noise,
 and must reproduce the journal's values). The score is the quality suite's
@@ -27,9 +33,10 @@ and must reproduce the journal's values). The score is the quality suite's
 `bench.compare_runs`'s statistics (bootstrap interval of the median
 difference, paired Wilcoxon).
 
-step-time: CPU time per ask+tell at n random Hartmann-6 observations (as
-`bench.overhead` fills the optimizer), one thread, the arms alternated for
-`--rounds` rounds in this process; no timed step refits at n ≥ 250.
+step-time: CPU time per ask+tell at n random Hartmann-6 observations, one
+thread, the arms alternated for `--rounds` rounds in this process, measured as
+`bench.overhead` does: the mean step without a refit, one warm refit, and the
+amortized step that pays a refit's share under the arm's schedule.
 """
 
 from __future__ import annotations
@@ -39,37 +46,95 @@ import json
 import sys
 import time
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Optimizer, OptimizerOptions, ResumeWarning
 from bayesopt.argtypes import positive_int
-from bayesopt.test_functions import Hartmann6
 from bench.compare_runs import report as compare_report
-from bench.overhead import _observations, _params
+from bench.overhead import bayesopt_row
 from bench.problems import NOISY, SYNTHETIC, make_problem
 from bench.protocol import Problem
 from bench.quality import SCRATCH, one_thread, score_curve
 
-# arm name -> the acquisition-optimizer options it sets (the first listed is the reference);
-# stated in full, so an arm means the same after a default changes (fcu400: 0.3.0's default)
+
+@dataclass(frozen=True)
+class ArmSetting:
+    """A setting an arm may change: the `OptimizerOptions` field (`section`) holding it, and
+    the field of that section (`inert_until`) up to whose value of n it changes no ask."""
+
+    section: str
+    inert_until: str
+
+
+# the settings arms may differ in; arms differing in one share a prefix no longer than
+# its `inert_until` (checked): the candidate counts shrink only beyond full_candidates_until,
+# and the hyperparameters are refit after every tell (whatever refit_growth) up to
+# refit_every_step_until
+ARM_SETTINGS: dict[str, ArmSetting] = {
+    "full_candidates_until": ArmSetting("acquisition_optimizer", "full_candidates_until"),
+    "refit_growth": ArmSetting("model", "refit_every_step_until"),
+}
+
+# arm name -> the settings it pins (the first listed is the reference); stated in full, so
+# an arm means the same after a default changes: fcu400 is 0.3.0's default, and an arm
+# without "-growth" refits at 10 % growth (0.3.0's and 0.4.0's refit_growth)
 ARMS: dict[str, dict[str, Any]] = {
-    "fcu400": {"full_candidates_until": 400},
-    "fcu200": {"full_candidates_until": 200},
+    "fcu400": {"full_candidates_until": 400, "refit_growth": 0.1},
+    "fcu200": {"full_candidates_until": 200, "refit_growth": 0.1},
+    "fcu200-growth0.2": {"full_candidates_until": 200, "refit_growth": 0.2},
 }
 DEFAULT_PROBLEMS = "levy10,ackley10,rosenbrock10,styblinski_tang8"
 DEFAULT_OUT = SCRATCH / "large_n"
 
 
-def arm_options(arm: str) -> AcquisitionOptimizerOptions:
-    """The default acquisition-optimizer options with the arm's settings."""
+def _with_settings(options: OptimizerOptions, settings: dict[str, Any]) -> OptimizerOptions:
+    """`options` with each of `settings` (names of `ARM_SETTINGS`) replaced in its section."""
+    sections: dict[str, Any] = {}
+    for name, value in settings.items():
+        section = ARM_SETTINGS[name].section
+        sections[section] = replace(sections.get(section, getattr(options, section)),
+                                    **{name: value})
+    return replace(options, **sections)
+
+
+def arm_options(arm: str) -> OptimizerOptions:
+    """The default optimizer options with the arm's settings."""
     if arm not in ARMS:
         raise ValueError(f"unknown arm {arm!r}; known: {', '.join(ARMS)}")
-    return replace(AcquisitionOptimizerOptions(), **ARMS[arm])
+    unknown = [name for name in ARMS[arm] if name not in ARM_SETTINGS]
+    if unknown:
+        raise ValueError(f"arm {arm!r} sets {', '.join(unknown)}; an arm may set only "
+                         f"{', '.join(ARM_SETTINGS)}")
+    return _with_settings(OptimizerOptions(), ARMS[arm])
+
+
+def _setting(options: OptimizerOptions, section: str, name: str) -> Any:
+    return getattr(getattr(options, section), name)
+
+
+def _check_shared(prefix: int, runs: dict[str, OptimizerOptions]) -> None:
+    """Runs with these options (keyed by how an error names them; the first is the reference)
+    ask alike for the first `prefix` evaluations: they differ only in `ARM_SETTINGS`, and
+    where they differ in one, each run's `inert_until` of it is ≥ the prefix."""
+    (first, reference), *_ = runs.items()
+    as_reference = {name: _setting(reference, s.section, name) for name, s in ARM_SETTINGS.items()}
+    for label, options in runs.items():
+        if _with_settings(options, as_reference) != reference:
+            raise ValueError(f"{label} differs from {first} in more than "
+                             f"{', '.join(ARM_SETTINGS)}: it cannot share the prefix")
+    for name, setting in ARM_SETTINGS.items():
+        if len({_setting(options, setting.section, name) for options in runs.values()}) == 1:
+            continue
+        for label, options in runs.items():
+            bound = _setting(options, setting.section, setting.inert_until)
+            if bound < prefix:
+                raise ValueError(f"{label} has {setting.inert_until}={bound} < --prefix={prefix}"
+                                 f": with {name} differing, its asks would differ inside the "
+                                 "shared prefix")
 
 
 def _step(opt: Optimizer, problem: Problem) -> dict[str, Any]:
@@ -96,26 +161,34 @@ def run_prefix(out: Path, problem: str, seed: int, prefix: int, arm: str) -> Non
     journal.parent.mkdir(parents=True, exist_ok=True)
     journal.unlink(missing_ok=True)
     instance = make_problem(problem, seed)
-    options = OptimizerOptions(acquisition_optimizer=arm_options(arm))
-    opt = Optimizer(dict(instance.space), seed=seed, journal=journal, options=options)
+    opt = Optimizer(dict(instance.space), seed=seed, journal=journal, options=arm_options(arm))
     steps = [_step(opt, instance) for _ in range(prefix)]
     opt.close()
     steps_path.write_text(json.dumps({"prefix": prefix, "steps": steps}))
 
 
 def _arm_journal(source: Path, target: Path, arm: str) -> None:
-    """A copy of the prefix journal whose header carries the arm's acquisition-optimizer options."""
+    """A copy of the prefix journal whose header carries the arm's settings."""
     lines = source.read_text().splitlines(keepends=True)
     header = json.loads(lines[0])
-    header["config"]["options"]["acquisition_optimizer"].update(ARMS[arm])
+    for name, value in ARMS[arm].items():
+        header["config"]["options"][ARM_SETTINGS[name].section][name] = value
     for key in ("fingerprint", "resolved_config"):  # the resumed optimizer states its own
         header.pop(key, None)
     target.write_text(json.dumps(header) + "\n" + "".join(lines[1:]))
 
 
+def _journal_options(journal: Path) -> OptimizerOptions:
+    with journal.open() as lines:
+        return OptimizerOptions.from_dict(json.loads(next(lines))["config"]["options"])
+
+
 def _resumed(out: Path, problem: str, seed: int, arm: str) -> tuple[Optimizer, Problem, list[dict[str, Any]]]:
     journal, steps_path = _prefix_paths(out, problem, seed)
     prefix_steps = json.loads(steps_path.read_text())["steps"]
+    # the cached prefix may come from another arm: it must ask as this one does
+    _check_shared(len(prefix_steps), {f"the prefix journal {journal}": _journal_options(journal),
+                                      f"arm {arm!r}": arm_options(arm)})
     copy = out / arm / f"{problem}-{seed}.jsonl"
     copy.parent.mkdir(parents=True, exist_ok=True)
     _arm_journal(journal, copy, arm)
@@ -123,7 +196,7 @@ def _resumed(out: Path, problem: str, seed: int, arm: str) -> tuple[Optimizer, P
         warnings.simplefilter("ignore", ResumeWarning)  # it holds evaluations: that is the point
         opt = Optimizer.resume(copy, append=False)
     copy.unlink()
-    assert opt.options.acquisition_optimizer == arm_options(arm), "the arm's options were not read"
+    assert opt.options == arm_options(arm), "the arm's options were not read"
     instance = make_problem(problem, seed)
     for step in prefix_steps:  # advance the noise stream as the prefix did
         assert instance.evaluate(step["params"]) == step["value"], "the prefix does not replay"
@@ -142,20 +215,10 @@ def run_arm(out: Path, problem: str, seed: int, arm: str, budget: int) -> None:
 
 
 def _check_prefix(prefix: int, arms: list[str], budget: int) -> None:
-    """The arms must ask alike for the first `prefix` evaluations: they may differ only in
-    full_candidates_until, and not below the prefix."""
+    """The arms must ask alike for the first `prefix` evaluations (`_check_shared`)."""
     if prefix >= budget:
         raise ValueError(f"--prefix={prefix} must be smaller than --budget={budget}")
-    reference = replace(arm_options(arms[0]), full_candidates_until=1)
-    for arm in arms:
-        options = arm_options(arm)
-        if options.full_candidates_until < prefix:
-            raise ValueError(f"arm {arm!r} has full_candidates_until="
-                             f"{options.full_candidates_until} < --prefix={prefix}: its asks "
-                             "would differ inside the shared prefix")
-        if replace(options, full_candidates_until=1) != reference:
-            raise ValueError(f"arm {arm!r} differs from {arms[0]!r} in more than "
-                             "full_candidates_until: it cannot share the prefix")
+    _check_shared(prefix, {f"arm {arm!r}": arm_options(arm) for arm in arms})
 
 
 def run(out: Path, problems: list[str], seeds: list[int], prefix: int, budget: int,
@@ -208,28 +271,30 @@ def report(out: Path, problems: list[str], seeds: list[int], checkpoints: list[i
     return "\n".join(lines)
 
 
-def step_times(n: int, steps: int, rounds: int, arms: list[str]) -> dict[str, list[float]]:
-    """CPU ms per ask+tell at n Hartmann-6 observations, per arm and round (one thread)."""
-    times: dict[str, list[float]] = {arm: [] for arm in arms}
-    X, y = _observations(n, 0)
-    f = Hartmann6()
+def step_times(n: int, steps: int, rounds: int, arms: list[str]) -> dict[str, list[StepTime]]:
+    """Per arm and round, the CPU time of an ask+tell at n Hartmann-6 observations (one
+    thread): `bench.overhead.bayesopt_row`'s step without a refit, one warm refit, and the
+    tells per refit under the arm's schedule."""
+    times: dict[str, list[StepTime]] = {arm: [] for arm in arms}
     with one_thread():
         for _ in range(rounds):
             for arm in arms:
-                opt = Optimizer(f.search_space(), seed=0,
-                                options=OptimizerOptions(acquisition_optimizer=arm_options(arm)))
-                opt.tell([_params(x) for x in X], [float(v) for v in y])
-                _hartmann_steps(opt, f, 1)  # the first model-based ask (a refit) untimed
-                start = time.process_time()
-                _hartmann_steps(opt, f, steps)
-                times[arm].append((time.process_time() - start) / steps * 1e3)
+                step, refit, interval, _ = bayesopt_row(n, steps, arm_options(arm))
+                times[arm].append(StepTime(step, refit, interval))
     return times
 
 
-def _hartmann_steps(opt: Optimizer, f: Hartmann6, steps: int) -> None:
-    for _ in range(steps):
-        params = opt.ask()
-        opt.tell(params, float(f(np.array(list(params.values())))))
+@dataclass(frozen=True)
+class StepTime:
+    """CPU seconds of one round of `step_times`; the amortized step pays its share of a refit."""
+
+    step: float
+    refit: float
+    refit_interval: int
+
+    @property
+    def amortized(self) -> float:
+        return self.step + self.refit / self.refit_interval
 
 
 def _names(parser: argparse.ArgumentParser, text: str, known: Any, option: str) -> list[str]:
@@ -276,8 +341,10 @@ def main(argv: list[str] | None = None) -> None:
             print(problem, *(f"{arm} {1e3 * _step_cpu(args.out, problem, seeds, arm, args.prefix):.1f}"
                              for arm in arms))
     else:
-        for arm, ms in step_times(args.n, args.steps, args.rounds, arms).items():
-            print(f"{arm}: median {np.median(ms):.1f} ms; rounds " + ", ".join(f"{m:.1f}" for m in ms))
+        for arm, rounds in step_times(args.n, args.steps, args.rounds, arms).items():
+            print(f"{arm}: amortized median {1e3 * np.median([r.amortized for r in rounds]):.1f} ms;"
+                  " rounds (step without refit + refit / tells per refit): " + ", ".join(
+                      f"{1e3 * r.step:.1f} + {1e3 * r.refit:.0f} / {r.refit_interval}" for r in rounds))
     sys.stdout.flush()
 
 

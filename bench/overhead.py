@@ -43,7 +43,7 @@ from datetime import date
 import numpy as np
 import scipy.linalg
 
-from bayesopt import Optimizer
+from bayesopt import Optimizer, OptimizerOptions
 from bayesopt.argtypes import positive_float, positive_int
 from bayesopt.test_functions import Hartmann6
 from kernels import Kernel
@@ -91,10 +91,12 @@ def _timed(call: Callable[[], object]) -> float:
     return _clock() - start
 
 
-def bayesopt_row(n: int, steps: int) -> tuple[float, float, int, float]:
-    """(mean step without refit, one warm refit, tells per refit, one append tell)."""
+def bayesopt_row(n: int, steps: int, options: OptimizerOptions | None = None,
+                 ) -> tuple[float, float, int, float]:
+    """(mean step without refit, one warm refit, tells per refit, one append tell), with
+    `options` (None: the defaults)."""
     f = Hartmann6()
-    opt = Optimizer(f.search_space(), seed=0)
+    opt = Optimizer(f.search_space(), seed=0, options=options)
     X, y = _observations(n, 0)
     opt.tell([_params(x) for x in X], [float(v) for v in y])
     plain = []
