@@ -23,7 +23,7 @@ def _record(out: Path, arm: str, problem: str, seed: int) -> dict:
 
 def test_the_arms_continue_the_shared_prefix_as_an_uninterrupted_run(tmp_path: Path) -> None:
     large_n.run(tmp_path, ["hartmann3_noisy"], [1], prefix=8, budget=11,
-                arms=["fcu400", "fcu200"])
+                arms=["fcu400", "fcu200", "fcu200-growth0.2"])
     prefix = json.loads((tmp_path / "prefix" / "hartmann3_noisy-1.json").read_text())["steps"]
     problem = make_problem("hartmann3_noisy", 1)
     opt = Optimizer(dict(problem.space), seed=1)
@@ -33,20 +33,25 @@ def test_the_arms_continue_the_shared_prefix_as_an_uninterrupted_run(tmp_path: P
         value = problem.evaluate(params)
         opt.tell(params, value)
         straight.append((params, value))
-    for arm in ("fcu400", "fcu200"):
+    for arm in ("fcu400", "fcu200", "fcu200-growth0.2"):
         steps = _record(tmp_path, arm, "hartmann3_noisy", 1)["steps"]
         assert len(steps) == 11
         assert [s["params"] for s in steps[:8]] == [s["params"] for s in prefix]
-        # below full_candidates_until both arms ask as the default: the resumed journal asks
+        # below full_candidates_until and refit_every_step_until the arms ask as the default:
+        # the resumed journal asks
         # what the uninterrupted run asked, and the replayed noise stream goes on as its did
         assert [(s["params"], s["value"]) for s in steps] == straight
     assert not list((tmp_path / "fcu400").glob("*.jsonl")), "the arm's journal copy is removed"
 
 
-def test_the_arm_options_reach_the_resumed_optimizer(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("arm", "full_candidates_until", "refit_growth"),
+                         [("fcu200", 200, 0.1), ("fcu200-growth0.2", 200, 0.2)])
+def test_the_arm_options_reach_the_resumed_optimizer(
+        tmp_path: Path, arm: str, full_candidates_until: int, refit_growth: float) -> None:
     large_n.run_prefix(tmp_path, "branin", 0, 6, "fcu400")
-    opt, _, steps = large_n._resumed(tmp_path, "branin", 0, "fcu200")
-    assert opt.options.acquisition_optimizer.full_candidates_until == 200
+    opt, _, steps = large_n._resumed(tmp_path, "branin", 0, arm)
+    assert opt.options.acquisition_optimizer.full_candidates_until == full_candidates_until
+    assert opt.options.model.refit_growth == refit_growth
     assert len(steps) == 6 and len(opt.history) == 6
 
 
@@ -59,11 +64,54 @@ def test_a_prefix_beyond_an_arms_full_candidates_until_is_refused(tmp_path: Path
         large_n.arm_options("fcu100")
 
 
-def test_an_arm_that_changes_more_than_the_schedule_cannot_share_the_prefix(
+def test_arms_differing_in_refit_growth_share_no_prefix_beyond_the_every_step_refits(
+        tmp_path: Path) -> None:
+    # until refit_every_step_until (200) every tell refits, whatever refit_growth
+    with pytest.raises(ValueError, match=r"arm 'fcu200' has refit_every_step_until=200 < "
+                                         r"--prefix=201: with refit_growth differing"):
+        large_n.run(tmp_path, ["branin"], [0], prefix=201, budget=600,
+                    arms=["fcu200", "fcu200-growth0.2"])
+    assert not (tmp_path / "prefix").exists(), "refused before any evaluation"
+
+
+def test_an_arm_may_set_only_the_large_n_settings(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(large_n.ARMS, "restarts4", {"full_candidates_until": 400, "n_restarts": 4})
-    with pytest.raises(ValueError, match="'restarts4' differs from 'fcu400' in more than"):
-        large_n.run(tmp_path, ["branin"], [0], prefix=20, budget=30, arms=["fcu400", "restarts4"])
+    with pytest.raises(ValueError, match="arm 'restarts4' sets n_restarts; an arm may set only "
+                                         "full_candidates_until, refit_growth"):
+        large_n.run(tmp_path, ["branin"], [0], prefix=20, budget=30,
+                    arms=["fcu400", "restarts4"])
+
+
+def _edit_header(journal: Path, section: str, name: str, value: object) -> None:
+    lines = journal.read_text().splitlines(keepends=True)
+    header = json.loads(lines[0])
+    header["config"]["options"][section][name] = value
+    journal.write_text(json.dumps(header) + "\n" + "".join(lines[1:]))
+
+
+@pytest.mark.parametrize(("section", "name", "value", "message"), [
+    ("model", "n_restarts", 3, (r"arm 'fcu200' differs from the prefix journal .* in more "
+                                r"than full_candidates_until, refit_growth")),
+    ("acquisition_optimizer", "full_candidates_until", 5,
+     r"the prefix journal .* has full_candidates_until=5 < --prefix=6"),
+])
+def test_a_cached_prefix_that_asks_unlike_the_arm_is_refused(
+        tmp_path: Path, section: str, name: str, value: int, message: str) -> None:
+    """The cached prefix may have been run by another arm's options: they must ask alike."""
+    large_n.run_prefix(tmp_path, "branin", 0, 6, "fcu400")
+    _edit_header(tmp_path / "prefix" / "branin-0.jsonl", section, name, value)
+    with pytest.raises(ValueError, match=message):
+        large_n._resumed(tmp_path, "branin", 0, "fcu200")
+
+
+def test_step_time_pays_the_refit_share_of_the_arms_schedule() -> None:
+    times = large_n.step_times(n=230, steps=1, rounds=1, arms=["fcu200", "fcu200-growth0.2"])
+    # after 230 observations a refit comes every ceil(0.1 · 230) = 23 or ceil(0.2 · 230) = 46 tells
+    assert [t.refit_interval for t in times["fcu200"]] == [23]
+    assert [t.refit_interval for t in times["fcu200-growth0.2"]] == [46]
+    for t in times["fcu200"] + times["fcu200-growth0.2"]:
+        assert t.refit > 0 and t.amortized == t.step + t.refit / t.refit_interval
 
 
 @pytest.mark.parametrize("argv", [["run", "--arms", "fcu400,nope"], ["run", "--arms", ""],
