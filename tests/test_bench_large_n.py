@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,6 +104,16 @@ def test_a_cached_prefix_that_asks_unlike_the_arm_is_refused(
     _edit_header(tmp_path / "prefix" / "branin-0.jsonl", section, name, value)
     with pytest.raises(ValueError, match=message):
         large_n._resumed(tmp_path, "branin", 0, "fcu200")
+
+
+def test_the_report_counts_worse_and_better_over_all_rows_with_a_sign_test() -> None:
+    before = {"a @ 300": np.array([1.0, 2.0, 3.0]), "b @ 300": np.array([1.0, 1.0, 1.0])}
+    after = {"a @ 300": np.array([2.0, 3.0, 4.0]), "b @ 300": np.array([2.0, 2.0, 1.0])}
+    # 5 of 5 untied worse: p = 2 · 0.5⁵
+    assert large_n.sign_test(before, after) == ("Over all rows: 5 worse / 0 better / 1 equal; "
+                                                "two-sided sign test on the untied, p = 0.062.")
+    assert large_n.sign_test(before, before).endswith("0 worse / 0 better / 6 equal; "
+                                                      "two-sided sign test on the untied, p = 1.")
 
 
 def test_step_time_pays_the_refit_share_of_the_arms_schedule() -> None:
