@@ -82,7 +82,7 @@ ARM_SETTINGS: dict[str, ArmSetting] = {
 
 # arm name -> the settings it pins (the first listed is the reference); stated in full, so
 # an arm means the same after a default changes: fcu400 is 0.3.0's default, and an arm
-# without "-growth" refits at 10 % growth (0.3.0's and 0.4.0's refit_growth)
+# without "-growth" refits at 10 % growth (0.3.0's refit_growth)
 ARMS: dict[str, dict[str, Any]] = {
     "fcu400": {"full_candidates_until": 400, "refit_growth": 0.1},
     "fcu200": {"full_candidates_until": 200, "refit_growth": 0.1},
