@@ -200,7 +200,7 @@ def _model_entries(m: model.ModelOptions, d: int | None) -> dict[str, dict[str, 
         "refit_schedule": _entry(
             f"hyperparameters refit after every tell while n <= {m.refit_every_step_until}, "
             f"then when n has grown by {m.refit_growth:.0%}; block Cholesky appends between",
-            "bayesopt/model.py"),
+            "bayesopt/model.py; bench/results/large_n_quality.md"),
     }
 
 

@@ -47,7 +47,8 @@ REFERENCE_SPACE = {
 DEFAULTS_FINGERPRINTS = {
     "0.2.0": "7c6c0023b798ef75",
     "0.3.0": "1cbcd64b61e60d5b",  # ModelOptions.restart_every = 4
-    "0.4.0": "91ae88101eb41839",  # AcquisitionOptimizerOptions.full_candidates_until = 200
+    # AcquisitionOptimizerOptions.full_candidates_until = 200, ModelOptions.refit_growth = 0.2
+    "0.4.0": "13e2eecdaf9f9519",
 }
 
 
@@ -75,7 +76,7 @@ OPTION_CHANGES = {
     "priors": OptimizerOptions(model=ModelOptions(priors=False)),
     "incumbent": OptimizerOptions(model=ModelOptions(incumbent="observed")),
     "fantasy": OptimizerOptions(model=ModelOptions(fantasy="liar")),
-    "refit growth": OptimizerOptions(model=ModelOptions(refit_growth=0.2)),
+    "refit growth": OptimizerOptions(model=ModelOptions(refit_growth=0.1)),
     "mcmc": OptimizerOptions(model=ModelOptions(hyperparameters="mcmc")),
     "mcmc samples": OptimizerOptions(model=ModelOptions(hyperparameters="mcmc", mcmc_samples=9)),
     "input warping": OptimizerOptions(model=ModelOptions(input_warping=True)),
@@ -143,13 +144,15 @@ def _bumpy(x: np.ndarray) -> float:
 
 
 def test_a_journal_written_by_0_3_0_resumes_with_its_candidate_schedule(tmp_path):
-    """A journal stores every option's value, so 0.3.0's full_candidates_until = 400 comes back
-    with it and the resumed run asks what 0.3.0 asked next (recorded when the journal was
-    made) — not what today's default, told the same 201 observations, asks."""
+    """A journal stores every option's value, so 0.3.0's full_candidates_until = 400 and
+    refit_growth = 0.1 come back with it and the resumed run asks what 0.3.0 asked next
+    (recorded when the journal was made) — not what today's default, told the same 201
+    observations, asks."""
     journal = tmp_path / "run.jsonl"
     shutil.copy(JOURNAL_0_3_0, journal)
     resumed = Optimizer.resume(journal, append=False)
     assert resumed.options.acquisition_optimizer.full_candidates_until == 400
+    assert resumed.options.model.refit_growth == 0.1
     assert resumed.ask() == ASKED_BY_0_3_0
     X = np.random.default_rng(0).random((201, 4))  # the journal's observations
     today = Optimizer(JOURNAL_SPACE, seed=0)
@@ -157,6 +160,32 @@ def test_a_journal_written_by_0_3_0_resumes_with_its_candidate_schedule(tmp_path
     assert today.history == resumed.history[:201]
     asked = today.ask()
     assert max(abs(asked[k] - ASKED_BY_0_3_0[k]) for k in asked) > 1e-9
+
+
+def test_a_journal_written_by_0_3_0_refits_on_its_writers_schedule(tmp_path):
+    """Beyond n = 200 the resumed run refits where 0.3.0 did (at 10 % growth, 201 -> 222), not
+    at today's 20 % (242): after 21 more tells (its ask and 20 others) it asks what an optimizer with 0.3.0's options
+    asks, which is not what one with today's refit_growth asks."""
+    journal = tmp_path / "run.jsonl"
+    shutil.copy(JOURNAL_0_3_0, journal)
+    resumed = Optimizer.resume(journal, append=False)
+    X = np.random.default_rng(0).random((201, 4))  # the journal's observations
+    twins = {}
+    for growth in (0.1, 0.2):
+        twins[growth] = Optimizer(JOURNAL_SPACE, seed=0, options=OptimizerOptions(
+            model=ModelOptions(refit_growth=growth),
+            acquisition_optimizer=AcquisitionOptimizerOptions(full_candidates_until=400)))
+        twins[growth].tell([dict(zip(JOURNAL_SPACE, map(float, x))) for x in X],
+                           [_bumpy(x) for x in X])
+    more = [dict(zip(JOURNAL_SPACE, map(float, x))) for x in np.random.default_rng(1).random((20, 4))]
+    asks = []
+    for opt in (resumed, twins[0.1], twins[0.2]):
+        assert opt.ask() == ASKED_BY_0_3_0  # n = 201: the refits have not diverged yet
+        for told in ([ASKED_BY_0_3_0], more):  # the pending point first, then 20 others: n = 222
+            opt.tell(told, [_bumpy(np.array(list(p.values()))) for p in told])
+        asks.append(opt.ask())
+    assert asks[0] == asks[1]
+    assert asks[1] != asks[2], "the schedules should differ at n = 222"
 
 
 def test_benchmark_records_carry_version_and_fingerprint():
