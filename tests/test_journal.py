@@ -324,10 +324,12 @@ def test_resume_during_the_initial_design_with_pending_design_points(tmp_path):
 
 def test_resume_past_200_observations_restores_the_appended_model(tmp_path):
     """Bulk tells to n = 210 (refits at 150 and 210), then single tells appended to the factor
-    without refitting (n < 1.1 · 210); resume there, and continue past the next refit (at n ≥ 1.1 · 210)."""
+    without refitting (n < 1.1 · 210); resume there, and continue past the next refit (at n ≥ 1.1 · 210).
+    refit_growth is pinned at 0.1 (the default until 0.4.0) so the boundary is 18 tells away."""
     path = tmp_path / "run.jsonl"
     space = {"x": Real(0, 1), "y": Real(0, 1)}
-    live = Optimizer(space, seed=0, n_initial=5, options=FAST, journal=path)
+    options = replace(FAST, model=replace(FAST.model, refit_growth=0.1))
+    live = Optimizer(space, seed=0, n_initial=5, options=options, journal=path)
     rng = np.random.default_rng(0)
 
     def value(p):
