@@ -180,9 +180,16 @@ class CholeskyFactor:
         """log det(A) = 2 Σ log L_ii."""
         return 2.0 * float(np.sum(np.log(np.diag(self.L))))
 
-    def solve_lower(self, B: np.ndarray) -> np.ndarray:
-        """L⁻¹ B for B: (n,) or (n, k)."""
-        return self._solve(B, lower=True)
+    def solve_lower(self, B: np.ndarray, batch: int | None = None) -> np.ndarray:
+        """L⁻¹ B for B: (n,) or (n, k).
+
+        `batch`: solve the k columns as they are solved within a batch of that many
+        (default k). The path (Numba loops or LAPACK) is chosen by the batch; each path
+        solves every column by the same operations whatever the other columns are (the
+        Numba loops by construction, OpenBLAS's trsm as tests/test_cholesky.py checks),
+        so columns taken out of a batch round exactly as inside it.
+        """
+        return self._solve(B, lower=True, batch=batch)
 
     def solve_upper(self, B: np.ndarray) -> np.ndarray:
         """L⁻ᵀ B for B: (n,) or (n, k)."""
@@ -192,11 +199,12 @@ class CholeskyFactor:
         """A⁻¹ B = L⁻ᵀ (L⁻¹ B)  (R&W Alg. 2.1, line 3)."""
         return self.solve_upper(self.solve_lower(B))
 
-    def _solve(self, B: np.ndarray, lower: bool) -> np.ndarray:
+    def _solve(self, B: np.ndarray, lower: bool, batch: int | None = None) -> np.ndarray:
         B = np.asarray(B, dtype=np.float64)
         assert B.shape[0] == self._n, f"right-hand side has {B.shape[0]} rows, factor has {self._n}"
         columns = B.reshape(self._n, -1)
-        if _uses_lapack(self._n, columns.shape[1]):
+        assert batch is None or batch >= columns.shape[1], f"batch={batch} < {columns.shape[1]} columns"
+        if _uses_lapack(self._n, columns.shape[1] if batch is None else batch):
             # a few right-hand sides are too little work to share: a second BLAS thread
             # would only spin (kernels.threads)
             few = columns.shape[1] <= _FEW_RHS
