@@ -181,8 +181,11 @@ class GaussianProcess:
         Ks = self.kernel.cross_scaled(Xq, self.Z)  # (m, n)
         return Ks @ self.alpha, self._variance(Ks, Ks.shape[0])
 
-    def posterior(self, Xq: np.ndarray) -> Posterior:
-        """The mean at every row of Xq: (m, d), the variance of any rows on demand."""
+    def posterior(self, Xq: np.ndarray) -> Posterior | None:
+        """The mean at every row of Xq: (m, d), the variance of any rows on demand; None
+        where the factor cannot solve rows of the batch alike (`CholeskyFactor.solves_alike`)."""
+        if not self.factor.solves_alike(Xq.shape[0]):
+            return None
         Ks = self.kernel.cross_scaled(Xq, self.Z)
         return Posterior(self, Ks, Ks @ self.alpha)
 

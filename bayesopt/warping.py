@@ -124,7 +124,7 @@ class WarpedGaussianProcess(GaussianProcess):
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return super().predict(self._warp(Xq))
 
-    def posterior(self, Xq: np.ndarray) -> Posterior:
+    def posterior(self, Xq: np.ndarray) -> Posterior | None:
         return super().posterior(self._warp(Xq))
 
     def predict_with_gradient(
