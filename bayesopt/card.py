@@ -218,7 +218,8 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
             f"points; L-BFGS-B from the best {a.n_restarts} (maxiter {a.maxiter}, ftol "
             f"{a.ftol:g}); {a.categorical_rounds} rounds of categorical enumeration; candidate "
             f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}",
-            "Snoek, Larochelle & Adams (2012); Balandat et al. (2020), BoTorch optimize_acqf"),
+            "Snoek, Larochelle & Adams (2012); Balandat et al. (2020), BoTorch optimize_acqf; "
+            "bench/results/large_n_quality.md"),
         "fantasies": _entry(
             f"pending points: {m.fantasy} (kriging believer: conditioned on at their "
             f"posterior mean, with noise {model.FANTASY_NOISE:g} of the signal variance)",

@@ -3,6 +3,7 @@
     python -m bench.scale big [--n 5000] [--dim 10] [--steps 3]
     python -m bench.scale cold-start [--repeat 3] [--bytecode cached|none]
     python -m bench.scale cold-start-phases [--repeat 3] [--bytecode cached|none]
+    python -m bench.scale cold-start-compile [--repeat 3]
 
 big: tell n random observations of a d-dimensional Ackley function at once,
 then time a few ask+tell steps; prints the wall time of each phase and the
@@ -22,6 +23,13 @@ each dependency's import in the order the engine needs them, bayesopt's own
 modules, the initial design, the tells (the first fit loads Numba's target
 context with the first cached kernel), the model-based ask: a markdown table
 of median CPU and wall seconds per phase.
+
+cold-start-compile: the same first ask with an empty Numba cache, each Numba
+function's first call timed (its compilation, and the compilation of the
+helpers inlined into it) with the signatures it was compiled for: a markdown
+table of median CPU seconds per function, in the order of the first calls. A
+trivial jitted function is called first so Numba's once-per-process target
+initialization gets its own row instead of landing in the first kernel's.
 
 Python's bytecode is cached too (`--bytecode cached`, the default), in a
 temporary `PYTHONPYCACHEPREFIX` filled by a first run, as an installed package
@@ -47,15 +55,21 @@ import numpy as np
 
 from bayesopt.argtypes import positive_int
 
-COLD_START_SCRIPT = """
-import time
-start, cpu = time.perf_counter(), time.process_time()
+# The first model-based ask of a new process: 6 continuous dimensions, an 8-point
+# Sobol design told, one ask.
+FIRST_ASK = """
 from bayesopt import Optimizer, Real
 opt = Optimizer({f"x{i}": Real(0.0, 1.0) for i in range(6)}, seed=0, n_initial=8)
 for _ in range(8):
     p = opt.ask()
     opt.tell(p, sum((v - 0.3) ** 2 for v in p.values()))
 opt.ask()
+"""
+
+COLD_START_SCRIPT = """
+import time
+start, cpu = time.perf_counter(), time.process_time()
+""" + FIRST_ASK + """
 print(f"{time.perf_counter() - start:.3f} {time.process_time() - cpu:.3f}")
 """
 
@@ -81,6 +95,35 @@ opt.ask(); mark("first model-based ask")
 for (_, c0, w0), (label, c1, w1) in zip(marks, marks[1:]):
     print(f"{label}\t{c1 - c0:.4f}\t{w1 - w0:.4f}")
 print(f"total\t{marks[-1][1] - marks[0][1]:.4f}\t{marks[-1][2] - marks[0][2]:.4f}")
+"""
+
+
+COMPILE_SCRIPT = """
+import gc, time
+from numba import njit
+from numba.core.dispatcher import Dispatcher
+first_calls = {}
+compile_for_args = Dispatcher._compile_for_args
+def timed(self, *args, **kws):
+    start = time.process_time()
+    try:
+        return compile_for_args(self, *args, **kws)
+    finally:
+        name = f"{self.py_func.__module__}.{self.py_func.__qualname__}"
+        first_calls[name] = first_calls.get(name, 0.0) + time.process_time() - start
+Dispatcher._compile_for_args = timed
+start = time.process_time()
+njit(lambda: 0)()
+init = time.process_time() - start
+""" + FIRST_ASK + """
+total = time.process_time() - start
+signatures = {f"{d.py_func.__module__}.{d.py_func.__qualname__}": len(d.signatures)
+              for d in gc.get_objects() if type(d).__name__ == "CPUDispatcher"}
+print(f"Numba target initialization (a trivial function)\t{init:.4f}\t")
+for name, seconds in first_calls.items():
+    if not name.endswith("<lambda>"):
+        print(f"{name}\t{seconds:.4f}\t{signatures.get(name, 0)}")
+print(f"total: import to first model-based ask\t{total:.4f}\t")
 """
 
 
@@ -136,6 +179,25 @@ def cold_start_phases(repeat: int, bytecode: str) -> str:
     return "\n".join([header, "", "| phase | CPU s | wall s |", "|---|---:|---:|", *rows])
 
 
+def cold_start_compile(repeat: int) -> str:
+    load_before = os.getloadavg()
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as empty:
+            env = {**os.environ, "NUMBA_CACHE_DIR": empty}
+            runs.append([line.split("\t") for line in _run(COMPILE_SCRIPT, env).splitlines()])
+    load_after = os.getloadavg()
+    rows = []
+    for i, (label, _, count) in enumerate(runs[0]):
+        cpu = sorted(float(r[i][1]) for r in runs)
+        rows.append(f"| {label} | {statistics.median(cpu):.3f} [{cpu[0]:.3f}–{cpu[-1]:.3f}] "
+                    f"| {count} |")
+    header = (f"first calls with an empty Numba cache, medians [ranges] of {repeat} runs; "
+              f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    return "\n".join([header, "", "| first call | CPU s | signatures |", "|---|---:|---:|",
+                      *rows])
+
+
 @contextlib.contextmanager
 def _warmed_env(bytecode: str) -> Iterator[dict[str, str]]:
     """The subprocesses' environment, after one run filled the default Numba cache (if it
@@ -174,7 +236,8 @@ def _run(script: str, env: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=["big", "cold-start", "cold-start-phases"])
+    parser.add_argument("what", choices=["big", "cold-start", "cold-start-phases",
+                                         "cold-start-compile"])
     parser.add_argument("--n", type=positive_int, default=5000)
     parser.add_argument("--dim", type=positive_int, default=10)
     parser.add_argument("--steps", type=positive_int, default=3)
@@ -187,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
         print(big(args.n, args.dim, args.steps))
     elif args.what == "cold-start":
         print(cold_start(args.repeat, args.bytecode))
+    elif args.what == "cold-start-compile":
+        print(cold_start_compile(args.repeat))
     else:
         print(cold_start_phases(args.repeat, args.bytecode))
 

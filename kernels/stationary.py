@@ -20,6 +20,14 @@ single compiled loop serves all kernels. Loops over pairs of rows are
 parallel over *balanced* row pairs (row t with row n-1-t), because row a of a
 triangular loop does a units of work. `kernels.reference` holds a plain-numpy
 twin of each function, which the tests compare against.
+
+What a machine's first run compiles (bench/results/cold_start.md) is kept
+small: the loops index arrays element by element and use no array expression
+(`out[:d] = v`, `grad += row`, `grad * s2`), each of which Numba compiles
+through its broadcasting machinery; and every distinct `np.zeros` or
+`np.empty` call signature (rank, dtype argument) compiles an implementation
+of its own, so the loops share a few (the gradient contraction zeroes
+`np.empty` arrays by loop rather than adding two `np.zeros` signatures).
 """
 
 from __future__ import annotations
@@ -147,10 +155,10 @@ def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndar
 def _contract_row(
     Z: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray, P: np.ndarray, a: int, out: np.ndarray
 ) -> None:
-    """Row a's share of the contraction: pairs (a, b < a) twice (2·½) and (a, a) once."""
+    """Row a's share of the contraction: pairs (a, b < a) twice (2·½) and (a, a) once,
+    summed into out: (d + 1,), zero on entry."""
     d = Z.shape[1]
     base = a * (a - 1) // 2
-    by_lengthscale = np.zeros(d)  # local accumulators keep the inner loop in registers
     by_variance = 0.5 * (alpha[a] * alpha[a] - K_inv[a, a])  # ∂K_aa/∂log s2 = s2
     for b in range(a):
         w = alpha[a] * alpha[b] - K_inv[a, b]
@@ -158,9 +166,8 @@ def _contract_row(
         wg = w * g
         for j in range(d):
             diff = Z[a, j] - Z[b, j]
-            by_lengthscale[j] -= wg * diff * diff
+            out[j] -= wg * diff * diff
         by_variance += w * k
-    out[:d] = by_lengthscale
     out[d] = by_variance
 
 
@@ -176,16 +183,24 @@ def lml_gradient_contraction(
     time, so no (n, n, d) tensor and no second n×n matrix exist.
     """
     n, d = Z.shape
-    partial = np.zeros((n, d + 1))  # per-row sums, reduced in a fixed order below
+    partial = np.empty((n, d + 1))  # per-row sums, reduced in a fixed order below
+    for a in range(n):
+        for j in range(d + 1):
+            partial[a, j] = 0.0
     for t in prange((n + 1) // 2):
         for half in range(2):
             a = _balanced_row(t, half, n)
             if a >= 0:
                 _contract_row(Z, alpha, K_inv, P, a, partial[a])
-    grad = np.zeros(d + 1)
+    grad = np.empty(d + 1)
+    for j in range(d + 1):
+        grad[j] = 0.0
     for a in range(n):
-        grad += partial[a]
-    return grad * s2
+        for j in range(d + 1):
+            grad[j] += partial[a, j]
+    for j in range(d + 1):
+        grad[j] *= s2
+    return grad
 
 
 @serial_and_parallel()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import bayesopt
@@ -45,6 +47,7 @@ REFERENCE_SPACE = {
 DEFAULTS_FINGERPRINTS = {
     "0.2.0": "7c6c0023b798ef75",
     "0.3.0": "1cbcd64b61e60d5b",  # ModelOptions.restart_every = 4
+    "0.4.0": "91ae88101eb41839",  # AcquisitionOptimizerOptions.full_candidates_until = 200
 }
 
 
@@ -58,7 +61,7 @@ def test_a_default_changes_only_with_the_version():
 
 
 def test_the_version_has_one_source():
-    assert bayesopt.__version__ == "0.3.0"
+    assert bayesopt.__version__ == "0.4.0"
     assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "bayesopt.__version__"}
 
@@ -80,6 +83,8 @@ OPTION_CHANGES = {
         acquisition_optimizer=AcquisitionOptimizerOptions(local_scales=(0.01, 0.05))),
     "candidates": OptimizerOptions(
         acquisition_optimizer=AcquisitionOptimizerOptions(n_candidates=2047)),
+    "full candidates until": OptimizerOptions(
+        acquisition_optimizer=AcquisitionOptimizerOptions(full_candidates_until=400)),
 }
 
 
@@ -120,10 +125,38 @@ def test_journal_header_holds_version_fingerprint_and_resolved_config(tmp_path):
     opt = Optimizer(REFERENCE_SPACE, seed=0, journal=path)
     opt.close()
     header = json.loads(path.read_text().splitlines()[0])
-    assert header["library"] == "0.3.0"
+    assert header["library"] == "0.4.0"
     assert header["fingerprint"] == opt.fingerprint
     assert header["resolved_config"] == opt.resolved_config
     assert Optimizer.resume(path, append=False).fingerprint == opt.fingerprint
+
+
+# written by 0.3.0: 201 observations of _bumpy told at once to Optimizer(JOURNAL_SPACE, seed=0)
+JOURNAL_0_3_0 = ROOT / "tests" / "data" / "journal-0.3.0.jsonl"
+JOURNAL_SPACE = {f"x{i}": Real(0.0, 1.0) for i in range(4)}
+ASKED_BY_0_3_0 = {"x0": 0.07044685376360767, "x1": 0.23367506742607658,
+                  "x2": 0.630208610720264, "x3": 0.5705913866014054}
+
+
+def _bumpy(x: np.ndarray) -> float:
+    return float(np.sum(np.sin(9 * x) * np.cos(5 * x[::-1])))
+
+
+def test_a_journal_written_by_0_3_0_resumes_with_its_candidate_schedule(tmp_path):
+    """A journal stores every option's value, so 0.3.0's full_candidates_until = 400 comes back
+    with it and the resumed run asks what 0.3.0 asked next (recorded when the journal was
+    made) — not what today's default, told the same 201 observations, asks."""
+    journal = tmp_path / "run.jsonl"
+    shutil.copy(JOURNAL_0_3_0, journal)
+    resumed = Optimizer.resume(journal, append=False)
+    assert resumed.options.acquisition_optimizer.full_candidates_until == 400
+    assert resumed.ask() == ASKED_BY_0_3_0
+    X = np.random.default_rng(0).random((201, 4))  # the journal's observations
+    today = Optimizer(JOURNAL_SPACE, seed=0)
+    today.tell([dict(zip(JOURNAL_SPACE, map(float, x))) for x in X], [_bumpy(x) for x in X])
+    assert today.history == resumed.history[:201]
+    asked = today.ask()
+    assert max(abs(asked[k] - ASKED_BY_0_3_0[k]) for k in asked) > 1e-9
 
 
 def test_benchmark_records_carry_version_and_fingerprint():
@@ -140,7 +173,7 @@ CARD_ITEMS = ("encoding", "initial_design", "output_transform", "kernel", "prior
 
 def test_the_card_states_every_default_with_a_citation():
     card = baseline_card()
-    assert card["identity"] == {"version": "0.3.0", "encoded_columns": None, "fingerprint": None}
+    assert card["identity"] == {"version": "0.4.0", "encoded_columns": None, "fingerprint": None}
     for item in CARD_ITEMS:
         assert card[item]["default"] and card[item]["citation"], item
     assert "LogNormal(½·log d − 1, 1)" in card["priors"]["default"]

@@ -1,0 +1,285 @@
+"""Quality and step time of acquisition-optimizer settings that differ only at large n.
+
+    python -m bench.large_n run [--problems ...] [--seeds 6] [--prefix 200] [--budget 600]
+                                [--arms fcu400,fcu200] [--out DIR]
+    python -m bench.large_n report [--problems ...] [--seeds 6] [--checkpoints 300,400,600]
+                                   [--arms fcu400,fcu200] [--out DIR]
+    python -m bench.large_n step-time [--n 1000] [--steps 10] [--rounds 3] [--arms ...]
+
+The quality suite stops at 100 evaluations, so it says nothing about a setting
+that changes the asks only beyond n = 200 (`AcquisitionOptimizerOptions.
+full_candidates_until`). Here every arm shares one prefix:
+
+    prefix   the first arm's optimizer runs `--prefix` evaluations of (problem,
+             seed) and journals them (once, cached under DIR/prefix/);
+    arm      a copy of that journal whose header carries the arm's acquisition-
+             optimizer options is resumed (`Optimizer.resume`, so the random
+             generator and the model continue exactly where the prefix stopped)
+             and run on to `--budget` evaluations (DIR/ARM/problem-seed.json).
+
+The arms ask identically up to the prefix when they differ only in
+full_candidates_until and each arm's is ≥ the prefix (checked), so the comparison is paired by seed: same initial
+design, same first `--prefix` points, same noise stream (the problem is fresh
+in each process; the prefix's evaluations are replayed to advance its noise,
+and must reproduce the journal's values). The score is the quality suite's
+(`bench.quality.score_curve`: noiseless regret of the best observed point);
+`report` compares each arm with the first, at each checkpoint, with
+`bench.compare_runs`'s statistics (bootstrap interval of the median
+difference, paired Wilcoxon).
+
+step-time: CPU time per ask+tell at n random Hartmann-6 observations (as
+`bench.overhead` fills the optimizer), one thread, the arms alternated for
+`--rounds` rounds in this process; no timed step refits at n ≥ 250.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt import Optimizer, OptimizerOptions, ResumeWarning
+from bayesopt.argtypes import positive_int
+from bayesopt.test_functions import Hartmann6
+from bench.compare_runs import report as compare_report
+from bench.overhead import _observations, _params
+from bench.problems import NOISY, SYNTHETIC, make_problem
+from bench.protocol import Problem
+from bench.quality import SCRATCH, one_thread, score_curve
+
+# arm name -> the acquisition-optimizer options it sets (the first listed is the reference);
+# stated in full, so an arm means the same after a default changes (fcu400: 0.3.0's default)
+ARMS: dict[str, dict[str, Any]] = {
+    "fcu400": {"full_candidates_until": 400},
+    "fcu200": {"full_candidates_until": 200},
+}
+DEFAULT_PROBLEMS = "levy10,ackley10,rosenbrock10,styblinski_tang8"
+DEFAULT_OUT = SCRATCH / "large_n"
+
+
+def arm_options(arm: str) -> AcquisitionOptimizerOptions:
+    """The default acquisition-optimizer options with the arm's settings."""
+    if arm not in ARMS:
+        raise ValueError(f"unknown arm {arm!r}; known: {', '.join(ARMS)}")
+    return replace(AcquisitionOptimizerOptions(), **ARMS[arm])
+
+
+def _step(opt: Optimizer, problem: Problem) -> dict[str, Any]:
+    start = time.process_time()
+    params = opt.ask()
+    overhead = time.process_time() - start
+    value = problem.evaluate(params)
+    start = time.process_time()
+    opt.tell(params, value)
+    return {"params": params, "value": value, "true_value": problem.true_value(params),
+            "cpu": overhead + time.process_time() - start}
+
+
+def _prefix_paths(out: Path, problem: str, seed: int) -> tuple[Path, Path]:
+    stem = out / "prefix" / f"{problem}-{seed}"
+    return stem.with_suffix(".jsonl"), stem.with_suffix(".json")
+
+
+def run_prefix(out: Path, problem: str, seed: int, prefix: int, arm: str) -> None:
+    """The first `prefix` evaluations under `arm`'s options, journaled (skipped when cached)."""
+    journal, steps_path = _prefix_paths(out, problem, seed)
+    if steps_path.exists():
+        return
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.unlink(missing_ok=True)
+    instance = make_problem(problem, seed)
+    options = OptimizerOptions(acquisition_optimizer=arm_options(arm))
+    opt = Optimizer(dict(instance.space), seed=seed, journal=journal, options=options)
+    steps = [_step(opt, instance) for _ in range(prefix)]
+    opt.close()
+    steps_path.write_text(json.dumps({"prefix": prefix, "steps": steps}))
+
+
+def _arm_journal(source: Path, target: Path, arm: str) -> None:
+    """A copy of the prefix journal whose header carries the arm's acquisition-optimizer options."""
+    lines = source.read_text().splitlines(keepends=True)
+    header = json.loads(lines[0])
+    header["config"]["options"]["acquisition_optimizer"].update(ARMS[arm])
+    for key in ("fingerprint", "resolved_config"):  # the resumed optimizer states its own
+        header.pop(key, None)
+    target.write_text(json.dumps(header) + "\n" + "".join(lines[1:]))
+
+
+def _resumed(out: Path, problem: str, seed: int, arm: str) -> tuple[Optimizer, Problem, list[dict[str, Any]]]:
+    journal, steps_path = _prefix_paths(out, problem, seed)
+    prefix_steps = json.loads(steps_path.read_text())["steps"]
+    copy = out / arm / f"{problem}-{seed}.jsonl"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    _arm_journal(journal, copy, arm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResumeWarning)  # it holds evaluations: that is the point
+        opt = Optimizer.resume(copy, append=False)
+    copy.unlink()
+    assert opt.options.acquisition_optimizer == arm_options(arm), "the arm's options were not read"
+    instance = make_problem(problem, seed)
+    for step in prefix_steps:  # advance the noise stream as the prefix did
+        assert instance.evaluate(step["params"]) == step["value"], "the prefix does not replay"
+    return opt, instance, prefix_steps
+
+
+def run_arm(out: Path, problem: str, seed: int, arm: str, budget: int) -> None:
+    """Resume the prefix under the arm's options and run on to `budget` evaluations."""
+    path = out / arm / f"{problem}-{seed}.json"
+    if path.exists() and json.loads(path.read_text())["budget"] >= budget:
+        return
+    opt, instance, prefix_steps = _resumed(out, problem, seed, arm)
+    steps = prefix_steps + [_step(opt, instance) for _ in range(budget - len(prefix_steps))]
+    path.write_text(json.dumps({"problem": problem, "seed": seed, "arm": arm, "budget": budget,
+                                "prefix": len(prefix_steps), "steps": steps}))
+
+
+def _check_prefix(prefix: int, arms: list[str], budget: int) -> None:
+    """The arms must ask alike for the first `prefix` evaluations: they may differ only in
+    full_candidates_until, and not below the prefix."""
+    if prefix >= budget:
+        raise ValueError(f"--prefix={prefix} must be smaller than --budget={budget}")
+    reference = replace(arm_options(arms[0]), full_candidates_until=1)
+    for arm in arms:
+        options = arm_options(arm)
+        if options.full_candidates_until < prefix:
+            raise ValueError(f"arm {arm!r} has full_candidates_until="
+                             f"{options.full_candidates_until} < --prefix={prefix}: its asks "
+                             "would differ inside the shared prefix")
+        if replace(options, full_candidates_until=1) != reference:
+            raise ValueError(f"arm {arm!r} differs from {arms[0]!r} in more than "
+                             "full_candidates_until: it cannot share the prefix")
+
+
+def run(out: Path, problems: list[str], seeds: list[int], prefix: int, budget: int,
+        arms: list[str]) -> None:
+    """Every (problem, seed): the prefix, then each arm to `budget`; one thread, in order."""
+    _check_prefix(prefix, arms, budget)
+    with one_thread():
+        for seed in seeds:  # seed-major: an interrupted run leaves whole seeds of every problem
+            for problem in problems:
+                start = time.process_time()
+                run_prefix(out, problem, seed, prefix, arms[0])
+                for arm in arms:
+                    run_arm(out, problem, seed, arm, budget)
+                print(f"{problem} seed {seed}: {time.process_time() - start:.0f} s CPU", flush=True)
+
+
+def _scores(out: Path, problem: str, seeds: list[int], arm: str) -> np.ndarray | None:
+    """Score curves (seeds, budget) of one arm, None if a seed is missing."""
+    optimum = make_problem(problem, 0).optimum
+    paths = [out / arm / f"{problem}-{seed}.json" for seed in seeds]
+    if not all(p.exists() for p in paths):
+        return None
+    curves = [score_curve(json.loads(p.read_text()), optimum) for p in paths]
+    length = min(len(c) for c in curves)
+    return np.array([c[:length] for c in curves])
+
+
+def _step_cpu(out: Path, problem: str, seeds: list[int], arm: str, n: int) -> float:
+    """Median CPU seconds of the steps at n ≥ `n` observations over the seeds."""
+    records = [json.loads((out / arm / f"{problem}-{s}.json").read_text()) for s in seeds]
+    return float(np.median([step["cpu"] for r in records for step in r["steps"][n:]]))
+
+
+def report(out: Path, problems: list[str], seeds: list[int], checkpoints: list[int],
+           arms: list[str]) -> str:
+    """Markdown: each arm against the first, per problem and checkpoint."""
+    reference, lines = arms[0], []
+    for arm in arms[1:]:
+        before: dict[str, np.ndarray] = {}
+        after: dict[str, np.ndarray] = {}
+        for problem in problems:
+            a, b = _scores(out, problem, seeds, reference), _scores(out, problem, seeds, arm)
+            if a is None or b is None:
+                continue
+            for n in checkpoints:
+                if n <= min(a.shape[1], b.shape[1]):
+                    before[f"{problem} @ {n}"], after[f"{problem} @ {n}"] = a[:, n - 1], b[:, n - 1]
+        lines += [f"### {reference} (before) vs {arm} (after), seeds {seeds[0]}–{seeds[-1]}", "",
+                  compare_report(before, after), ""]
+    return "\n".join(lines)
+
+
+def step_times(n: int, steps: int, rounds: int, arms: list[str]) -> dict[str, list[float]]:
+    """CPU ms per ask+tell at n Hartmann-6 observations, per arm and round (one thread)."""
+    times: dict[str, list[float]] = {arm: [] for arm in arms}
+    X, y = _observations(n, 0)
+    f = Hartmann6()
+    with one_thread():
+        for _ in range(rounds):
+            for arm in arms:
+                opt = Optimizer(f.search_space(), seed=0,
+                                options=OptimizerOptions(acquisition_optimizer=arm_options(arm)))
+                opt.tell([_params(x) for x in X], [float(v) for v in y])
+                _hartmann_steps(opt, f, 1)  # the first model-based ask (a refit) untimed
+                start = time.process_time()
+                _hartmann_steps(opt, f, steps)
+                times[arm].append((time.process_time() - start) / steps * 1e3)
+    return times
+
+
+def _hartmann_steps(opt: Optimizer, f: Hartmann6, steps: int) -> None:
+    for _ in range(steps):
+        params = opt.ask()
+        opt.tell(params, float(f(np.array(list(params.values())))))
+
+
+def _names(parser: argparse.ArgumentParser, text: str, known: Any, option: str) -> list[str]:
+    """The comma-separated names of `option`; a usage error (status 2) for unknown or none."""
+    names = [name for name in text.split(",") if name]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        parser.error(f"{option}={text!r}: unknown or none {unknown}; known: {', '.join(known)}")
+    return names
+
+
+def _positive_ints(text: str) -> list[int]:
+    return [positive_int(part) for part in text.split(",")]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("mode", choices=("run", "report", "step-time"))
+    parser.add_argument("--problems", default=DEFAULT_PROBLEMS)
+    parser.add_argument("--seeds", type=positive_int, default=6)
+    parser.add_argument("--prefix", type=positive_int, default=200)
+    parser.add_argument("--budget", type=positive_int, default=600)
+    parser.add_argument("--checkpoints", type=_positive_ints, default="300,400,600")
+    parser.add_argument("--arms", default="fcu400,fcu200")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--n", type=positive_int, default=1000)
+    parser.add_argument("--steps", type=positive_int, default=10)
+    parser.add_argument("--rounds", type=positive_int, default=3)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    arms = _names(parser, args.arms, ARMS, "--arms")
+    problems = _names(parser, args.problems, SYNTHETIC + NOISY, "--problems")
+    seeds = list(range(args.seeds))
+    if args.mode == "run":
+        run(args.out, problems, seeds, args.prefix, args.budget, arms)
+    elif args.mode == "report":
+        print(report(args.out, problems, seeds, args.checkpoints, arms))
+        print(f"\nmedian CPU ms per ask+tell from n = {args.prefix} on:")
+        for problem in problems:
+            print(problem, *(f"{arm} {1e3 * _step_cpu(args.out, problem, seeds, arm, args.prefix):.1f}"
+                             for arm in arms))
+    else:
+        for arm, ms in step_times(args.n, args.steps, args.rounds, arms).items():
+            print(f"{arm}: median {np.median(ms):.1f} ms; rounds " + ", ".join(f"{m:.1f}" for m in ms))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
