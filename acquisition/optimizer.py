@@ -8,7 +8,10 @@ adapted to mixed spaces):
 
 1. Score a few thousand candidates in one vectorized pass: scrambled-Sobol
    points of the domain plus Gaussian perturbations of the incumbents at
-   several scales.
+   several scales. The variance (a triangular solve per candidate) is
+   computed only where the acquisition at the prior's std, an upper bound,
+   can reach the best few (`AcquisitionObjective.screened_values`); the
+   choices below are exactly those of scoring every candidate.
 2. Start L-BFGS-B from the best few. The restarts are independent, so they
    are solved as ONE bound-constrained problem in r·d variables whose
    objective is the sum of the r acquisition values (block-diagonal
@@ -231,6 +234,7 @@ class AcquisitionObjective:
         scored one equals `values(X)`'s bit for bit (`ScreenedPosterior.std`). Without
         a screened posterior, a penalty or such an acquisition: `values(X)`, −inf.
         """
+        assert keep >= 1, f"keep={keep} must be positive"
         posterior = self._screened_posterior(X)
         if posterior is None or X.shape[0] <= keep:
             return self.values(X), -np.inf
