@@ -12,27 +12,32 @@ from typing import cast
 
 import numpy as np
 
-from kernels.stationary import MATERN12, MATERN32, MATERN52, RBF
+from kernels.stationary import EXP_FLUSH, MATERN12, MATERN32, MATERN52, RBF
 
 
 def radial_profile(kind: int, r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(κ(r), κ'(r)/r) elementwise, as `stationary.radial_profile`."""
     r = np.sqrt(r2)
     if kind == RBF:
-        k = np.exp(-0.5 * r2)
+        k = _flushed(np.exp(-0.5 * r2))
         return k, -k
     if kind == MATERN52:
-        e = np.exp(-np.sqrt(5.0) * r)
+        e = _flushed(np.exp(-np.sqrt(5.0) * r))
         return (1 + np.sqrt(5.0) * r + 5.0 / 3.0 * r2) * e, -5.0 / 3.0 * (1 + np.sqrt(5.0) * r) * e
     if kind == MATERN32:
-        e = np.exp(-np.sqrt(3.0) * r)
+        e = _flushed(np.exp(-np.sqrt(3.0) * r))
         return (1 + np.sqrt(3.0) * r) * e, -3.0 * e
     if kind == MATERN12:
-        e = np.exp(-r)
+        e = _flushed(np.exp(-r))
         g = np.zeros_like(r)
         np.divide(-e, r, out=g, where=r > 0)
         return e, g
     raise ValueError(f"unknown kernel kind {kind}")
+
+
+def _flushed(e: np.ndarray) -> np.ndarray:
+    """e with the entries below `EXP_FLUSH` set to 0."""
+    return np.where(e >= EXP_FLUSH, e, 0.0)
 
 
 def _pairwise_differences(Zq: np.ndarray, Z: np.ndarray) -> np.ndarray:

@@ -46,23 +46,34 @@ RBF = 3
 
 _SQRT3 = math.sqrt(3.0)
 _SQRT5 = math.sqrt(5.0)
+# exp(−x) below this is taken as 0, so that κ and κ'/r are either 0 or normal numbers:
+# subnormal operands take a slow path in the floating-point units (a triangular solve
+# whose right-hand sides are candidates far from every observation ran ~18× slower),
+# and a covariance this small changes no sum it enters.
+EXP_FLUSH = 1e-300
 
 
 @njit(cache=True, inline="always")
 def radial_profile(kind: int, r2: float) -> tuple[float, float]:
     """Return (κ(r), κ'(r)/r) for r² = r2 (R&W Eq. 4.14, 4.17 for Matérn; 4.9 for RBF)."""
     if kind == RBF:
-        k = math.exp(-0.5 * r2)
+        k = _flushed(math.exp(-0.5 * r2))
         return k, -k
     r = math.sqrt(r2)
     if kind == MATERN52:
-        e = math.exp(-_SQRT5 * r)
+        e = _flushed(math.exp(-_SQRT5 * r))
         return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * e, -(5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
     if kind == MATERN32:
-        e = math.exp(-_SQRT3 * r)
+        e = _flushed(math.exp(-_SQRT3 * r))
         return (1.0 + _SQRT3 * r) * e, -3.0 * e
-    e = math.exp(-r)  # Matérn-1/2: not differentiable at r = 0; use the zero subgradient there
+    e = _flushed(math.exp(-r))  # Matérn-1/2: not differentiable at r = 0; zero subgradient there
     return e, (-e / r if r > 0.0 else 0.0)
+
+
+@njit(cache=True, inline="always")
+def _flushed(e: float) -> float:
+    """e, or 0 below `EXP_FLUSH`."""
+    return e if e >= EXP_FLUSH else 0.0
 
 
 @njit(cache=True, inline="always")
