@@ -47,6 +47,8 @@ class AveragedAcquisitionObjective(AcquisitionObjective):
     """`AcquisitionObjective` with the acquisition averaged over the surrogate's samples
     (module docstring); the penalty is applied to the average, as to a single one."""
 
+    screens = False  # the average over samples is no acquisition of one (mean, std)
+
     def _sampled(self) -> SampledSurrogate:
         return cast(SampledSurrogate, self.surrogate)
 

@@ -250,6 +250,9 @@ class AcquisitionFunction(abc.ABC):
 
     name: ClassVar[str]
     log_space: ClassVar[bool]  # value is the log of a non-negative quantity
+    # value never decreases as std grows at a fixed mean (for exact candidate screening,
+    # `acquisition.optimizer.AcquisitionObjective.screened_values`)
+    increasing_in_std: ClassVar[bool] = False
 
     @abc.abstractmethod
     def value_and_grad(
@@ -289,6 +292,7 @@ class LogExpectedImprovement(_ImprovementBased):
 
     name = "logei"
     log_space = True
+    increasing_in_std = True  # the log of EI, which is (see ExpectedImprovement)
 
     def value_and_grad(
         self, mean: ArrayLike, std: ArrayLike
@@ -319,6 +323,7 @@ class ExpectedImprovement(_ImprovementBased):
 
     name = "ei"
     log_space = False
+    increasing_in_std = True  # ∂EI/∂std = phi(z) > 0 (Jones et al. 1998)
 
     def value_and_grad(
         self, mean: ArrayLike, std: ArrayLike
@@ -386,6 +391,7 @@ class UpperConfidenceBound(AcquisitionFunction):
 
     name = "ucb"
     log_space = False
+    increasing_in_std = True  # ∂UCB/∂std = sqrt(beta) ≥ 0
 
     def __init__(self, beta: float) -> None:
         beta = _finite_real("beta", beta)

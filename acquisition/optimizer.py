@@ -8,7 +8,10 @@ adapted to mixed spaces):
 
 1. Score a few thousand candidates in one vectorized pass: scrambled-Sobol
    points of the domain plus Gaussian perturbations of the incumbents at
-   several scales.
+   several scales. The variance (a triangular solve per candidate) is
+   computed only where the acquisition at the prior's std, an upper bound,
+   can reach the best few (`AcquisitionObjective.screened_values`); the
+   choices below are exactly those of scoring every candidate.
 2. Start L-BFGS-B from the best few. The restarts are independent, so they
    are solved as ONE bound-constrained problem in r·d variables whose
    objective is the sum of the r acquisition values (block-diagonal
@@ -42,7 +45,7 @@ import contextlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from scipy.optimize import minimize
@@ -65,7 +68,33 @@ class Surrogate(Protocol):
         ...
 
 
+class ScreenedPosterior(Protocol):
+    """A posterior at m points: the mean at all of them, the std only at rows asked for."""
+
+    mean: np.ndarray  # (m,)
+    std_bound: float  # no std at any of the m points exceeds it
+
+    def std(self, rows: np.ndarray) -> np.ndarray:
+        """The std at the given rows, bit for bit the rows of `Surrogate.predict`'s std."""
+        ...
+
+
+@runtime_checkable
+class ScreenedSurrogate(Protocol):
+    """A surrogate that can defer the variance (`AcquisitionObjective.screened_values`)."""
+
+    def posterior(self, X: np.ndarray) -> ScreenedPosterior | None:
+        """The posterior at X: (m, d); None when it cannot be given that way."""
+        ...
+
+
 _SLSQP_FEASIBILITY_TOL = 1e-11  # violation of A x ≤ b accepted from SLSQP's result
+# Candidates of the largest bounds scored before the others are screened
+# (`AcquisitionObjective.screened_values`): enough for a floor near the final one.
+_SCREEN_FIRST = 64
+# Relative margin below the floor within which a bound does not prune: far above the
+# rounding of an acquisition's value (LogEI's branches agree to ~1e-15 relative).
+_SCREEN_MARGIN = 1e-6
 
 # X (m, d) → log of a factor in (0, 1] that damps the acquisition, and its gradient (m, d)
 Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -173,6 +202,9 @@ class AcquisitionObjective:
     local_search_context: Callable[[], AbstractContextManager[object]] = field(
         default=contextlib.nullcontext)
 
+    # `values` is the acquisition of the surrogate's (mean, std), so it can be screened
+    screens: ClassVar[bool] = True
+
     def values(self, X: np.ndarray) -> np.ndarray:
         value = self._undamped(X)
         if self.penalty is None:
@@ -189,6 +221,44 @@ class AcquisitionObjective:
             mask = np.exp(log_mask)
             return value * mask, (grad + value[:, None] * d_log_mask) * mask[:, None]
         return value + log_mask, grad + d_log_mask
+
+    def screened_values(self, X: np.ndarray, keep: int) -> tuple[np.ndarray, float]:
+        """`values(X)` where they can be among the `keep` largest: (values (m,), floor).
+
+        Exact pruning. An acquisition increasing in the std at a fixed mean (EI, LogEI,
+        UCB) is at most its value at the posterior's std bound (the prior's), which
+        needs the mean only — no triangular solve. The rows of the largest bounds are
+        scored first; the keep-th largest of their values is the floor, and a row whose
+        bound is below the floor by more than a rounding margin cannot reach it, so it
+        is not scored (value −inf). Every unscored row's value is below `floor`; every
+        scored one equals `values(X)`'s bit for bit (`ScreenedPosterior.std`). Without
+        a screened posterior, a penalty or such an acquisition: `values(X)`, −inf.
+        """
+        assert keep >= 1, f"keep={keep} must be positive"
+        posterior = self._screened_posterior(X)
+        if posterior is None or X.shape[0] <= keep:
+            return self.values(X), -np.inf
+        mean = posterior.mean
+        bound = self.acquisition(mean, np.full_like(mean, posterior.std_bound))
+        order = np.argsort(-bound, kind="stable")
+        values = np.full(X.shape[0], -np.inf)
+        head = order[: max(keep, _SCREEN_FIRST)]
+        values[head] = self.acquisition(mean[head], posterior.std(head))
+        floor = float(np.partition(values[head], head.size - keep)[head.size - keep])
+        rest = order[head.size :]
+        if np.isfinite(floor):
+            rest = rest[bound[rest] >= floor - _SCREEN_MARGIN * (1.0 + abs(floor))]
+        else:
+            floor = -np.inf
+        if rest.size:
+            values[rest] = self.acquisition(mean[rest], posterior.std(rest))
+        return values, floor
+
+    def _screened_posterior(self, X: np.ndarray) -> ScreenedPosterior | None:
+        if not (self.screens and self.penalty is None and self.acquisition.increasing_in_std
+                and isinstance(self.surrogate, ScreenedSurrogate)):
+            return None
+        return self.surrogate.posterior(X)
 
     @property
     def _multiplicative(self) -> bool:
@@ -228,18 +298,43 @@ def optimize_acquisition(
     ]))
     if not len(candidates):
         return None
-    values = objective.values(candidates)
-    order = np.argsort(-values, kind="stable")
-    starts = candidates[_first_distinct(candidates, order, avoid, options)]
+    scores = _Scores(objective, candidates,
+                     *objective.screened_values(candidates, options.n_restarts))
+    starts = candidates[scores.best_distinct(candidates[:0], np.empty(0), avoid, options)]
     optima = _admitted(domain, _local_search(objective, domain, starts, options)
                        if len(starts) else starts)
-    pool = np.concatenate([optima, candidates])
-    pool_values = np.concatenate([objective.values(optima), values]) if len(optima) else values
-    ranked = np.argsort(-pool_values, kind="stable")
-    chosen = _first_distinct(pool, ranked, avoid, options, limit=1)
+    optima_values = objective.values(optima) if len(optima) else np.empty(0)
+    chosen = scores.best_distinct(optima, optima_values, avoid, options, limit=1)
     if not len(chosen):
         return None
+    pool = np.concatenate([optima, candidates])
+    pool_values = np.concatenate([optima_values, scores.values])
     return Proposal(pool[chosen[0]].copy(), float(pool_values[chosen[0]]))
+
+
+@dataclass
+class _Scores:
+    """The candidates' values as `AcquisitionObjective.screened_values` leaves them (every
+    unscored one is below `floor`), scored in full when a choice needs it."""
+
+    objective: AcquisitionObjective
+    candidates: np.ndarray  # (m, d)
+    values: np.ndarray  # (m,): −inf where unscored
+    floor: float
+
+    def best_distinct(self, head: np.ndarray, head_values: np.ndarray, avoid: np.ndarray,
+                      options: AcquisitionOptimizerOptions, limit: int | None = None) -> list[int]:
+        """`_first_distinct` of [head; candidates] by decreasing value (ties: first row
+        first), as it would be with every candidate scored: if a choice is below the floor
+        (so the walk passed unscored rows), every candidate is scored and the walk redone."""
+        points = np.concatenate([head, self.candidates])
+        while True:
+            values = np.concatenate([head_values, self.values])
+            chosen = _first_distinct(points, np.argsort(-values, kind="stable"), avoid, options,
+                                     limit)
+            if not any(values[i] < self.floor for i in chosen):
+                return chosen
+            self.values, self.floor = self.objective.values(self.candidates), -np.inf
 
 
 def _admitted(domain: Domain, X: np.ndarray) -> np.ndarray:

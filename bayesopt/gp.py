@@ -40,6 +40,24 @@ from kernels import CholeskyFactor, Kernel
 VARIANCE_FLOOR = 1e-12  # relative to s2; the posterior variance is clamped here
 
 
+class Posterior:
+    """The posterior at m query points, its variances computed only where asked for.
+
+    mean: (m,) at every point; `std(rows)` equals, bit for bit, the rows of the std
+    that `predict` gives for all m (the sqrt of its variance), and never exceeds
+    `std_bound` = sqrt(s2), the prior's: the floored s2 − |v|² is at most s2.
+    """
+
+    def __init__(self, gp: GaussianProcess, Ks: np.ndarray, mean: np.ndarray) -> None:
+        self._gp, self._Ks = gp, Ks  # Ks: (m, n)
+        self.mean = mean
+        self.std_bound = math.sqrt(gp.kernel.variance)
+
+    def std(self, rows: np.ndarray) -> np.ndarray:
+        """Standard deviation at the given rows (indices into the m points)."""
+        return cast(np.ndarray, np.sqrt(self._gp._variance(self._Ks[rows], self._Ks.shape[0])))
+
+
 class GaussianProcess:
     """Posterior of a zero-mean GP with fixed hyperparameters.
 
@@ -161,10 +179,22 @@ class GaussianProcess:
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at Xq: (m, d) → (m,), (m,)."""
         Ks = self.kernel.cross_scaled(Xq, self.Z)  # (m, n)
-        mean = Ks @ self.alpha
-        V = self.factor.solve_lower(Ks.T)  # (n, m)
+        return Ks @ self.alpha, self._variance(Ks, Ks.shape[0])
+
+    def posterior(self, Xq: np.ndarray) -> Posterior | None:
+        """The mean at every row of Xq: (m, d), the variance of any rows on demand; None
+        where the factor cannot solve rows of the batch alike (`CholeskyFactor.solves_alike`)."""
+        if not self.factor.solves_alike(Xq.shape[0]):
+            return None
+        Ks = self.kernel.cross_scaled(Xq, self.Z)
+        return Posterior(self, Ks, Ks @ self.alpha)
+
+    def _variance(self, Ks: np.ndarray, batch: int) -> np.ndarray:
+        """s2 − |L⁻¹K*ᵀ|² (R&W Alg. 2.1, lines 5–6) floored, for Ks: (k, n) taken from a
+        batch of `batch` rows, rounded as within that batch (`CholeskyFactor.solve_lower`)."""
+        V = self.factor.solve_lower(Ks.T, batch=batch)  # (n, k)
         var = self.kernel.variance - np.einsum("ij,ij->j", V, V)
-        return mean, np.maximum(var, VARIANCE_FLOOR * self.kernel.variance)
+        return cast(np.ndarray, np.maximum(var, VARIANCE_FLOOR * self.kernel.variance))
 
     def predict_with_gradient(
         self, Xq: np.ndarray

@@ -58,7 +58,7 @@ from acquisition.checks import (
     rule,
 )
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, fit_map, parameter_bounds
-from bayesopt.gp import GaussianProcess
+from bayesopt.gp import GaussianProcess, Posterior
 from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors
 from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
 from bayesopt.slice_sampling import SliceSchedule
@@ -489,6 +489,12 @@ class SurrogateModel:
         assert self.gp is not None
         return self.gp.predict_with_gradient(X)
 
+    def posterior(self, X: np.ndarray) -> Posterior | None:
+        """The standardized mean at every row of X, the std of rows on demand (`bayesopt.gp.
+        Posterior`, equal to `predict`'s); None with hyperparameter samples (a mixture)."""
+        assert self.gp is not None
+        return None if isinstance(self.gp, GaussianProcessMixture) else self.gp.posterior(X)
+
     @property
     def sampled(self) -> bool:
         """Whether the model averages over hyperparameter samples (hyperparameters="mcmc")."""
@@ -577,6 +583,9 @@ class TopBudget:
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.model.predict(self.lift(X))
+
+    def posterior(self, X: np.ndarray) -> Posterior | None:
+        return self.model.posterior(self.lift(X))
 
     def predict_with_gradient(
             self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

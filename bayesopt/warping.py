@@ -34,7 +34,7 @@ from typing import cast
 
 import numpy as np
 
-from bayesopt.gp import GaussianProcess
+from bayesopt.gp import GaussianProcess, Posterior
 from bayesopt.priors import LogNormalPrior
 from kernels import Kernel
 
@@ -123,6 +123,9 @@ class WarpedGaussianProcess(GaussianProcess):
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return super().predict(self._warp(Xq))
+
+    def posterior(self, Xq: np.ndarray) -> Posterior | None:
+        return super().posterior(self._warp(Xq))
 
     def predict_with_gradient(
         self, Xq: np.ndarray

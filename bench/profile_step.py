@@ -15,9 +15,11 @@ split by the cumulative time of the functions each phase runs in:
 - append: `GaussianProcess.append` called by `SurrogateModel.update` (the
   block Cholesky append of a tell between refits);
 - fantasies: `SurrogateModel.add_fantasies` (pending points, batches only);
-- candidate scoring: `AcquisitionObjective.values` called by
-  `optimize_acquisition` (the scrambled-Sobol and perturbed candidates, and
-  the re-scoring of the local optima);
+- candidate scoring: `AcquisitionObjective.screened_values` and `values`
+  called by `optimize_acquisition` (the scrambled-Sobol and perturbed
+  candidates, and the re-scoring of the local optima), and `values` called by
+  `_Scores.best_distinct` (every candidate, when a choice falls below the
+  screening's floor);
 - polish: `_local_search` (batched L-BFGS-B), split into its objective
   (`values_and_gradients`) and the rest (scipy's L-BFGS-B and the Python
   between its calls);
@@ -48,14 +50,18 @@ from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann6
 from bench.overhead import DIM, _limit_threads, _observations, _params, forced_refit, refit_interval
 
-# phase → (file suffix, function name, caller's function name or None for any caller)
-PHASES: dict[str, tuple[str, str, str | None]] = {
-    "refit": ("bayesopt/model.py", "_refit", None),
-    "append": ("bayesopt/gp.py", "append", "update"),
-    "fantasies": ("bayesopt/model.py", "add_fantasies", None),
-    "candidate scoring": ("acquisition/optimizer.py", "values", "optimize_acquisition"),
-    "polish": ("acquisition/optimizer.py", "_local_search", None),
-    "polish: objective": ("acquisition/optimizer.py", "values_and_gradients", None),
+# (file suffix, function name, caller's function name or None for any caller)
+Where = tuple[str, str, str | None]
+# phase → the functions whose cumulative time it is
+PHASES: dict[str, tuple[Where, ...]] = {
+    "refit": (("bayesopt/model.py", "_refit", None),),
+    "append": (("bayesopt/gp.py", "append", "update"),),
+    "fantasies": (("bayesopt/model.py", "add_fantasies", None),),
+    "candidate scoring": (("acquisition/optimizer.py", "screened_values", "optimize_acquisition"),
+                          ("acquisition/optimizer.py", "values", "optimize_acquisition"),
+                          ("acquisition/optimizer.py", "values", "best_distinct")),
+    "polish": (("acquisition/optimizer.py", "_local_search", None),),
+    "polish: objective": (("acquisition/optimizer.py", "values_and_gradients", None),),
 }
 
 
@@ -70,7 +76,11 @@ class Profile:
     stats: pstats.Stats
 
 
-def _cumulative(stats: pstats.Stats, where: tuple[str, str, str | None]) -> float:
+def _cumulative(stats: pstats.Stats, wheres: tuple[Where, ...]) -> float:
+    return sum(_cumulative_one(stats, where) for where in wheres)
+
+
+def _cumulative_one(stats: pstats.Stats, where: Where) -> float:
     suffix, name, caller = where
     total = 0.0
     for (path, _, func), entry in stats.stats.items():  # type: ignore[attr-defined]

@@ -53,6 +53,11 @@ _LAPACK_MIN_N = 1000
 # Right-hand sides the Numba solves sweep together over each row of L; 4 to 8 ran about
 # alike at n = 1000–2000 (half the time of one sweep per right-hand side).
 _RHS_BLOCK = 4
+# Up to this many rows OpenBLAS's trsm (scipy's build, Haswell kernels) solves each of 2
+# or more right-hand sides by the same operations however many there are; above it, its
+# blocking rounds a column differently with other column counts when n % 8 ≠ 0
+# (`CholeskyFactor.solves_alike`).
+_ALIKE_MAX_N = 384
 
 
 class CholeskyError(RuntimeError):
@@ -180,9 +185,22 @@ class CholeskyFactor:
         """log det(A) = 2 Σ log L_ii."""
         return 2.0 * float(np.sum(np.log(np.diag(self.L))))
 
-    def solve_lower(self, B: np.ndarray) -> np.ndarray:
-        """L⁻¹ B for B: (n,) or (n, k)."""
-        return self._solve(B, lower=True)
+    def solve_lower(self, B: np.ndarray, batch: int | None = None) -> np.ndarray:
+        """L⁻¹ B for B: (n,) or (n, k).
+
+        `batch`: solve the k columns as they are solved within a batch of that many
+        (default k): the path (Numba loops or LAPACK) and its threads are the batch's.
+        Where `solves_alike(batch)`, columns taken out of a batch then round exactly as
+        inside it.
+        """
+        return self._solve(B, lower=True, batch=batch)
+
+    def solves_alike(self, batch: int) -> bool:
+        """Whether `solve_lower(B, batch)` of any columns of a batch equals, bit for bit,
+        those columns of the batch solved at once: the Numba loops solve each column by
+        the same operations whatever the others are, OpenBLAS's trsm does up to
+        `_ALIKE_MAX_N` rows (tests/test_cholesky.py checks both)."""
+        return not _uses_lapack(self._n, batch) or self._n <= _ALIKE_MAX_N
 
     def solve_upper(self, B: np.ndarray) -> np.ndarray:
         """L⁻ᵀ B for B: (n,) or (n, k)."""
@@ -192,22 +210,31 @@ class CholeskyFactor:
         """A⁻¹ B = L⁻ᵀ (L⁻¹ B)  (R&W Alg. 2.1, line 3)."""
         return self.solve_upper(self.solve_lower(B))
 
-    def _solve(self, B: np.ndarray, lower: bool) -> np.ndarray:
+    def _solve(self, B: np.ndarray, lower: bool, batch: int | None = None) -> np.ndarray:
         B = np.asarray(B, dtype=np.float64)
         assert B.shape[0] == self._n, f"right-hand side has {B.shape[0]} rows, factor has {self._n}"
         columns = B.reshape(self._n, -1)
-        if _uses_lapack(self._n, columns.shape[1]):
+        width = columns.shape[1] if batch is None else batch
+        assert width >= columns.shape[1], f"batch={batch} < {columns.shape[1]} columns"
+        if _uses_lapack(self._n, width):
             # a few right-hand sides are too little work to share: a second BLAS thread
             # would only spin (kernels.threads)
-            few = columns.shape[1] <= _FEW_RHS
-            with one_blas_thread() if few else contextlib.nullcontext():
-                out = solve_triangular(self.contiguous(), columns, lower=True,
-                                       trans=0 if lower else 1, check_finite=False)
+            with one_blas_thread() if width <= _FEW_RHS else contextlib.nullcontext():
+                out = self._lapack_solve(columns, lower, single=columns.shape[1] == 1 and width > 1)
         else:
             Bt = np.array(columns.T, order="C", copy=True)  # solved in place; never touch B
             (_forward_substitution if lower else _backward_substitution)(self._buffer, Bt)
             out = Bt.T
         return cast(np.ndarray, out.reshape(B.shape))
+
+    def _lapack_solve(self, columns: np.ndarray, lower: bool, single: bool) -> np.ndarray:
+        """trsm on the contiguous copy; `single`: one column of a batch, solved as two
+        (LAPACK's one-column path rounds differently from its many-column one)."""
+        if single:
+            columns = np.repeat(columns, 2, axis=1)
+        out: np.ndarray = solve_triangular(self.contiguous(), columns, lower=True,
+                                           trans=0 if lower else 1, check_finite=False)
+        return out[:, :1] if single else out
 
     def forward_tail(self, z_head: np.ndarray, b_tail: np.ndarray) -> np.ndarray:
         """Finish a forward substitution: given z = L⁻¹b on the first h rows, the rest of it.

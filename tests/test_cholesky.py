@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.linalg import solve_triangular
 
 from kernels import CholeskyError, CholeskyFactor, Kernel, cholesky_with_jitter, inverse_from_factor
-from kernels.cholesky import _FEW_RHS, _LAPACK_MIN_N
+from kernels.cholesky import _ALIKE_MAX_N, _FEW_RHS, _LAPACK_MIN_N
 
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 
@@ -352,3 +352,22 @@ def test_log_determinant_matches_slogdet(n: int, built_by: str) -> None:
     sign, logdet = np.linalg.slogdet(A)
     assert sign == 1.0
     assert factor.log_determinant() == pytest.approx(logdet, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("n, batch", [(40, _FEW_RHS), (_ALIKE_MAX_N + 9, _FEW_RHS), (40, 300),
+                                      (333, 2560), (_ALIKE_MAX_N, 700)])
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 17, 120])
+def test_columns_taken_out_of_a_batch_solve_bit_for_bit_as_inside_it(
+        n: int, batch: int, k: int) -> None:
+    factor = CholeskyFactor.factorize(_spd(n, 5))
+    assert factor.solves_alike(batch)
+    B = np.random.default_rng(n + k).standard_normal((n, batch))
+    rows = np.random.default_rng(k).choice(batch, size=min(k, batch), replace=False)  # any order
+    assert_array_equal(factor.solve_lower(B[:, rows], batch=batch), factor.solve_lower(B)[:, rows])
+
+
+def test_solves_alike_only_where_checked() -> None:
+    """Beyond _ALIKE_MAX_N rows LAPACK's trsm may round a column by the company it keeps."""
+    factor = CholeskyFactor.factorize(_spd(_ALIKE_MAX_N + 1, 5))
+    assert factor.solves_alike(_FEW_RHS)  # the Numba loops
+    assert not factor.solves_alike(_FEW_RHS + 1)

@@ -1,0 +1,150 @@
+"""Exact screening of the acquisition's candidates (`AcquisitionObjective.screened_values`).
+
+What is checked: the GP's lazy posterior gives the mean of every point and the std
+of any rows bit for bit as `predict` gives them for the whole batch, never above its
+bound; screening scores a candidate exactly as `values` does or leaves it out only
+when its value is below the floor; it leaves out most candidates of a fitted model;
+acquisitions not increasing in the std, and penalized ones, are not screened; and
+`optimize_acquisition` proposes the same point, bit for bit, as without screening,
+also when its walk has to go below the floor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from acquisition.functions import (
+    AcquisitionFunction,
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    ProbabilityOfImprovement,
+    UpperConfidenceBound,
+)
+from acquisition.optimizer import (
+    AcquisitionObjective,
+    AcquisitionOptimizerOptions,
+    Domain,
+    _first_distinct,
+    _Scores,
+    optimize_acquisition,
+)
+from acquisition.penalty import FailurePenalty
+from bayesopt.gp import GaussianProcess
+from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.test_functions import Hartmann6
+from kernels import Kernel
+from kernels.cholesky import _ALIKE_MAX_N
+
+DIM = 6
+
+
+def _model(n: int, seed: int = 0) -> SurrogateModel:
+    """A MAP-fitted GP on n random Hartmann-6 observations."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, DIM))
+    model = SurrogateModel(DIM, ModelOptions(), np.random.default_rng(seed))
+    model.update(X, Hartmann6()(X))
+    return model
+
+
+ACQUISITIONS: dict[str, Callable[[SurrogateModel], AcquisitionFunction]] = {
+    "logei": lambda model: LogExpectedImprovement(model.incumbent),
+    "ei": lambda model: ExpectedImprovement(model.incumbent),
+    "ucb": lambda model: UpperConfidenceBound(4.0),
+}
+
+
+@pytest.mark.parametrize("n", [30, 150])
+@pytest.mark.parametrize("k", [1, 7, 40])
+def test_lazy_posterior_equals_predict_bit_for_bit(n: int, k: int) -> None:
+    rng = np.random.default_rng(n)
+    kernel = Kernel("matern52", DIM, np.concatenate([np.log(rng.uniform(0.2, 0.8, DIM)), [0.3]]))
+    X = rng.random((n, DIM))
+    gp = GaussianProcess(kernel, 1e-3, X, Hartmann6()(X))
+    Xq = np.concatenate([rng.random((500, DIM)), X[:3]])  # incl. training inputs (floored)
+    mean, var = gp.predict(Xq)
+    posterior = gp.posterior(Xq)
+    assert posterior is not None
+    rows = rng.choice(Xq.shape[0], size=k, replace=False)
+    assert_array_equal(posterior.mean, mean)
+    assert_array_equal(posterior.std(rows), np.sqrt(var)[rows])
+    assert np.all(np.sqrt(var) <= posterior.std_bound)
+
+
+def test_no_lazy_posterior_where_rows_would_not_solve_alike() -> None:
+    model = _model(_ALIKE_MAX_N + 1)
+    assert model.posterior(np.random.default_rng(0).random((2560, DIM))) is None
+
+
+@pytest.mark.parametrize("acquisition", sorted(ACQUISITIONS))
+@pytest.mark.parametrize("n", [20, 100])
+def test_screened_values_are_exact_and_leave_out_only_values_below_the_floor(
+        acquisition: str, n: int) -> None:
+    model = _model(n)
+    objective = AcquisitionObjective(ACQUISITIONS[acquisition](model), model)
+    X = np.random.default_rng(1).random((2560, DIM))
+    full = objective.values(X)
+    values, floor = objective.screened_values(X, keep=8)
+    scored = values > -np.inf
+    assert_array_equal(values[scored], full[scored])
+    assert np.all(full[~scored] < floor)
+    assert np.sum(full >= floor) >= 8
+    assert scored.sum() < X.shape[0] // 2  # most candidates need no triangular solve
+
+
+@pytest.mark.parametrize("case", ["pi", "penalty"])
+def test_unscreenable_objectives_score_everything(case: str) -> None:
+    model = _model(40)
+    X = np.random.default_rng(2).random((600, DIM))
+    if case == "pi":
+        objective = AcquisitionObjective(ProbabilityOfImprovement(model.incumbent), model)
+    else:
+        objective = AcquisitionObjective(LogExpectedImprovement(model.incumbent), model,
+                                         FailurePenalty(X[:2], np.full(DIM, 0.1)))
+    values, floor = objective.screened_values(X, keep=8)
+    assert_array_equal(values, objective.values(X))
+    assert floor == -np.inf
+
+
+class _Unscreened(AcquisitionObjective):
+    """The same objective with every candidate scored (the code before screening)."""
+
+    screens = False
+
+
+def _domain() -> Domain:
+    return Domain(dim=DIM, sample=lambda n, rng: rng.random((n, DIM)), project=lambda X: X)
+
+
+@pytest.mark.parametrize("acquisition", sorted(ACQUISITIONS))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_optimize_acquisition_proposes_what_it_would_without_screening(
+        acquisition: str, seed: int) -> None:
+    model = _model(60, seed)
+    assert model.gp is not None
+    X, function = model.gp.X, ACQUISITIONS[acquisition](model)
+    proposals = [optimize_acquisition(kind(function, model), _domain(),
+                                      np.random.default_rng(seed), X[:5], X)
+                 for kind in (AcquisitionObjective, _Unscreened)]
+    assert proposals[0] is not None and proposals[1] is not None
+    assert_array_equal(proposals[0].x, proposals[1].x)
+    assert proposals[0].value == proposals[1].value
+
+
+def test_a_walk_below_the_floor_scores_every_candidate_and_chooses_as_without_screening() -> None:
+    model = _model(60)
+    objective = AcquisitionObjective(LogExpectedImprovement(model.incumbent), model)
+    X = np.random.default_rng(3).random((2560, DIM))
+    values, floor = objective.screened_values(X, keep=8)
+    avoid = X[values >= floor]  # every candidate at or above the floor is taken
+    options = AcquisitionOptimizerOptions()
+    scores = _Scores(objective, X, values, floor)
+    chosen = scores.best_distinct(X[:0], np.empty(0), avoid, options)
+    full = objective.values(X)
+    assert chosen == _first_distinct(X, np.argsort(-full, kind="stable"), avoid, options)
+    assert scores.floor == -np.inf
+    assert_array_equal(scores.values, full)
