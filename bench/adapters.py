@@ -41,6 +41,7 @@ import functools
 import importlib
 import importlib.metadata
 import math
+import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -591,13 +592,17 @@ def missing_reason(name: str) -> str | None:
 
 
 def versions(name: str) -> dict[str, str]:
-    """Installed versions of the distributions optimizer `name` (or `module:attribute`) uses."""
+    """Versions of the distributions optimizer `name` (or `module:attribute`) uses: the
+    imported module's `__version__` when it has been imported (the code that ran, also
+    from a checkout on PYTHONPATH), else the installed distribution's."""
     if is_spec(name):
         return _third_party_version(name.partition(":")[0])
     out = {}
     for module in OPTIMIZERS[name][1]:
+        loaded = getattr(sys.modules.get(module), "__version__", None)
         try:
-            out[DISTRIBUTIONS[module]] = importlib.metadata.version(DISTRIBUTIONS[module])
+            out[DISTRIBUTIONS[module]] = (str(loaded) if loaded is not None
+                                          else importlib.metadata.version(DISTRIBUTIONS[module]))
         except importlib.metadata.PackageNotFoundError:
             out[DISTRIBUTIONS[module]] = "not installed"
     return out

@@ -445,3 +445,12 @@ def test_the_refit_schedule_ablation_changes_the_schedule_and_nothing_else() -> 
     assert adapter.opt.options == replace(
         default.options, model=replace(default.options.model, refit_every_step_until=30))
     assert "bayesopt-refit-until-30" in quality.ABLATIONS
+
+
+def test_a_run_records_the_version_of_the_bayesopt_that_ran() -> None:
+    """The imported package's version, not the installed distribution's metadata (which
+    differs when a checkout runs on PYTHONPATH over an older install)."""
+    import bayesopt
+    from bench.adapters import versions
+
+    assert versions("bayesopt") == {"bayesopt": bayesopt.__version__}
