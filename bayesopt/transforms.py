@@ -32,6 +32,7 @@ depend on it.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import cast
@@ -147,19 +148,23 @@ def yeo_johnson(z: np.ndarray, lmbda: float) -> np.ndarray:
 @dataclass(frozen=True)
 class _YeoJohnsonLogs:
     """What Eq. 2.1 and the profile likelihood of z: (n,) take from z whatever λ is:
-    the sign mask, log(1 + z) where z ≥ 0, log(1 − z) where z < 0, and the log-Jacobian."""
+    the sign mask, log(1 + z) where z ≥ 0, log(1 − z) where z < 0, and (only when the
+    likelihood asks for it) the log-Jacobian."""
 
+    z: np.ndarray  # (n,)
     positive: np.ndarray  # (n,) bool, z ≥ 0
     log_positive: np.ndarray  # log1p(z) on the positive entries
     log_negative: np.ndarray  # log1p(−z) on the others
-    log_jacobian: float  # Σ sign(z_i)·log(1 + |z_i|)
-    n: int
 
     @classmethod
     def of(cls, z: np.ndarray) -> _YeoJohnsonLogs:
         positive = z >= 0
-        return cls(positive, np.log1p(z[positive]), np.log1p(-z[~positive]),
-                   float(np.sum(np.sign(z) * np.log1p(np.abs(z)))), int(z.shape[0]))
+        return cls(z, positive, np.log1p(z[positive]), np.log1p(-z[~positive]))
+
+    @functools.cached_property
+    def log_jacobian(self) -> float:
+        """Σ sign(z_i)·log(1 + |z_i|)."""
+        return float(np.sum(np.sign(self.z) * np.log1p(np.abs(self.z))))
 
     def transform(self, lmbda: float) -> np.ndarray:
         """Eq. 2.1: ((1 + z)^λ − 1)/λ for z ≥ 0, −((1 − z)^(2 − λ) − 1)/(2 − λ) for z < 0."""
@@ -180,7 +185,7 @@ class _YeoJohnsonLogs:
         variance = float(np.var(self.transform(lmbda)))
         if not variance > 0:
             return -math.inf
-        return -0.5 * self.n * math.log(variance) + (lmbda - 1.0) * self.log_jacobian
+        return -0.5 * int(self.z.shape[0]) * math.log(variance) + (lmbda - 1.0) * self.log_jacobian
 
 
 def yeo_johnson_inverse(w: np.ndarray, lmbda: float) -> np.ndarray:
