@@ -19,7 +19,10 @@ adapted to mixed spaces):
    Integer columns are relaxed; categorical columns are held fixed.
 3. Categoricals: enumerate each categorical's values coordinate-wise at
    every local optimum, keep the best, and run the continuous step again
-   (a few alternating rounds).
+   (a few alternating rounds). Integers on a lattice (`IntegerLattice`, the
+   kernel on rounded inputs of `bayesopt.rounding`, where the acquisition is
+   flat in a relaxed integer): held fixed in step 2 and stepped coordinate-wise
+   by ±1, ±2, ±4, … values in the same rounds, each keeping its best value.
    Conditional spaces: the domain's `fixed_columns` (activity indicators)
    never move in step 2; a categorical switch can change which columns are
    active, so each enumerated trial is projected (`domain.project`
@@ -101,6 +104,22 @@ Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
+class IntegerLattice:
+    """Integer columns searched on their values instead of relaxed (step 3 of the module)."""
+
+    columns: tuple[int, ...]  # the integer columns
+    sizes: tuple[int, ...]  # the number of values of each
+    # (X (r, dim), column j, offsets (s,)) → (r·s, dim): row i·s + k is row i of X with the
+    # integer of column j moved by offsets[k] values (clipped to its range), feasible
+    shift: Callable[[np.ndarray, int, np.ndarray], np.ndarray]
+
+    def offsets(self, size: int) -> np.ndarray:
+        """0 (first: a tie keeps the current value), then ±1, ±2, ±4, … below `size`."""
+        steps = 2 ** np.arange(max(0, int(np.ceil(np.log2(size)))))
+        return np.concatenate([[0], np.stack([-steps, steps], axis=1).ravel()]).astype(np.int64)
+
+
+@dataclass(frozen=True)
 class Domain:
     """The feasible set, as the engine's search space describes it in the unit cube."""
 
@@ -118,14 +137,18 @@ class Domain:
     # region, bayesopt.trust_region); None: the whole cube. Candidates are drawn in it,
     # perturbations clipped to it and L-BFGS-B bounded by it; rounding integers may step out
     box: tuple[np.ndarray, np.ndarray] | None = None
+    # integer columns stepped on their lattice, never relaxed; None: relaxed like reals
+    lattice: IntegerLattice | None = None
 
     @property
     def continuous_mask(self) -> np.ndarray:
-        """Columns that L-BFGS-B may move (everything but the one-hot and fixed columns)."""
+        """Columns that L-BFGS-B may move (all but the one-hot, fixed and lattice columns)."""
         mask = np.ones(self.dim, dtype=bool)
         for group in self.categorical_groups:
             mask[group] = False
         mask[self.fixed_columns] = False
+        if self.lattice is not None:
+            mask[list(self.lattice.columns)] = False
         return mask
 
     @property
@@ -390,8 +413,10 @@ def _local_search(
         return _batched_slsqp(objective, X0, domain, domain.linear, options)
 
     X = local(starts)
-    for _ in range(options.categorical_rounds if domain.categorical_groups else 0):
-        X_enumerated = _enumerate_categoricals(objective, X, domain)
+    discrete = bool(domain.categorical_groups) or domain.lattice is not None
+    for _ in range(options.categorical_rounds if discrete else 0):
+        X_enumerated = _lattice_steps(objective, _enumerate_categoricals(objective, X, domain),
+                                      domain)
         if np.array_equal(X_enumerated, X):
             break
         X = local(X_enumerated)
@@ -484,4 +509,22 @@ def _enumerate_categoricals(
             X = trials.reshape(X.shape[0], k, -1)[np.arange(X.shape[0]), best]
         else:
             X[:, group] = np.eye(k)[best]
+    return X
+
+
+def _lattice_steps(objective: AcquisitionObjective, X: np.ndarray, domain: Domain) -> np.ndarray:
+    """For each point (r, d) and each lattice column in turn, move to its best value among
+    the `IntegerLattice.offsets` steps (ties: stay); rows the domain does not admit lose."""
+    lattice = domain.lattice
+    if lattice is None:
+        return X
+    r = X.shape[0]
+    for column, size in zip(lattice.columns, lattice.sizes):
+        offsets = lattice.offsets(size)
+        trials = lattice.shift(X, column, offsets)  # (r·s, d)
+        values = objective.values(trials)
+        if domain.admits is not None:
+            values = np.where(domain.admits(trials), values, -np.inf)
+        best = np.argmax(values.reshape(r, offsets.size), axis=1)
+        X = trials.reshape(r, offsets.size, -1)[np.arange(r), best]
     return X

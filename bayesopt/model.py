@@ -60,6 +60,7 @@ from acquisition.checks import (
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
 from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors
+from bayesopt.rounding import INTEGER_KERNELS, InputRounding
 from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
 from bayesopt.slice_sampling import SliceSchedule
 from bayesopt.transforms import OutputTransform
@@ -147,6 +148,10 @@ class ModelOptions:
     # input, asked at the highest budget ("budget-input"); or BOHB's GP of the largest
     # budget with enough runs ("bohb", Falkner et al. 2018). docs/multi-fidelity.md
     fidelity_model: str = field(default="budget-input", metadata=rule(choice(FIDELITY_MODELS)))
+    # "relax": integers relaxed, rounded on decode; "round": the kernel on T(x), integers
+    # rounded and one-hot groups set to their argmax (Garrido-Merchán & Hernández-Lobato
+    # 2020; bayesopt.rounding), integers searched on their lattice by the acquisition optimizer
+    integer_kernel: str = field(default="relax", metadata=rule(choice(INTEGER_KERNELS)))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -190,10 +195,13 @@ class SurrogateModel:
 
     def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
                  warp_columns: tuple[int, ...] | None = None,
-                 gates: tuple[int, ...] | None = None) -> None:
+                 gates: tuple[int, ...] | None = None,
+                 rounding: InputRounding | None = None) -> None:
         """`warp_columns`: the columns `input_warping` warps (default: all of them);
         `gates`: the activity column of each input column of a conditional space
-        (`kernels.Kernel`), None for an unconditional one."""
+        (`kernels.Kernel`), None for an unconditional one; `rounding`: T of
+        `integer_kernel="round"` (`bayesopt.rounding.input_rounding`), None for relaxed inputs."""
+        self.rounding = rounding
         self.dim = dim
         self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
         self.options = options
@@ -230,6 +238,7 @@ class SurrogateModel:
         are a new data set, fitted from scratch.
         """
         assert X.shape[0] == y.shape[0] > 0, "need at least one observation"
+        X = self._inputs(X)
         self.clear_fantasies()
         n = X.shape[0]
         moved, self.budget = budget != self.budget, budget
@@ -271,6 +280,7 @@ class SurrogateModel:
         if "samples" in state:
             self.samples = np.asarray(state["samples"], dtype=float)
         self.n_at_last_fit = fit_n = int(state["fit_n"])
+        X = self._inputs(X)
         self.transform = OutputTransform(**state["transform"])
         values = self.transform(y)
         self.y_mean, self.y_scale = _standardization(values[:fit_n])
@@ -429,6 +439,7 @@ class SurrogateModel:
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
             return
+        X_pending = self._inputs(X_pending)
         observed = self.observed_incumbent  # needs the posterior without fantasies
         if self.options.fantasy == "believer":
             mean, _ = self.gp.predict(X_pending)
@@ -477,23 +488,38 @@ class SurrogateModel:
         return self.observed_incumbent
 
     # ----------------------------------------------------------- prediction
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        """The GP's inputs: T(X) with `integer_kernel="round"` (bayesopt.rounding), else X."""
+        return X if self.rounding is None else self.rounding(X)
+
+    def _chain(
+        self, out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, std and their gradients at T(X) → at X (zero on the discrete columns)."""
+        if self.rounding is None:
+            return out
+        mean, std, d_mean, d_std = out
+        return mean, std, self.rounding.chain(d_mean), self.rounding.chain(d_std)
+
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standardized latent mean and standard deviation: (m,), (m,)."""
         assert self.gp is not None
-        mean, var = self.gp.predict(X)
+        mean, var = self.gp.predict(self._inputs(X))
         return mean, np.sqrt(var)
 
     def predict_with_gradient(
         self, X: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         assert self.gp is not None
-        return self.gp.predict_with_gradient(X)
+        return self._chain(self.gp.predict_with_gradient(self._inputs(X)))
 
     def posterior(self, X: np.ndarray) -> Posterior | None:
         """The standardized mean at every row of X, the std of rows on demand (`bayesopt.gp.
         Posterior`, equal to `predict`'s); None with hyperparameter samples (a mixture)."""
         assert self.gp is not None
-        return None if isinstance(self.gp, GaussianProcessMixture) else self.gp.posterior(X)
+        if isinstance(self.gp, GaussianProcessMixture):
+            return None
+        return self.gp.posterior(self._inputs(X))
 
     @property
     def sampled(self) -> bool:
@@ -503,13 +529,13 @@ class SurrogateModel:
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standardized latent mean and std under each hyperparameter sample: (S, m), (S, m)."""
         assert isinstance(self.gp, GaussianProcessMixture), "only with hyperparameters='mcmc'"
-        return self.gp.predict_samples(X)
+        return self.gp.predict_samples(self._inputs(X))
 
     def predict_samples_with_gradient(
         self, X: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         assert isinstance(self.gp, GaussianProcessMixture), "only with hyperparameters='mcmc'"
-        return self.gp.predict_samples_with_gradient(X)
+        return self._chain(self.gp.predict_samples_with_gradient(self._inputs(X)))
 
     def to_objective(self, f: np.ndarray) -> np.ndarray:
         """Latent values f on the GP's standardized scale → objective units (minimization sign).

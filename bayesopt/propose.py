@@ -46,6 +46,7 @@ from acquisition.functions import (
 from acquisition.optimizer import (
     AcquisitionObjective,
     Domain,
+    IntegerLattice,
     Penalty,
     Surrogate,
     optimize_acquisition,
@@ -445,9 +446,12 @@ class Proposal:
             fixed_columns=space.activity_columns,
         )
         region = self.settings.options.trust_region
-        if region is None:
+        if region is not None:
+            domain = replace(domain, box=self._trust_region(region, domain.continuous_mask))
+        if self.model.rounding is None or not space.integer_columns:  # integers relaxed
             return domain
-        return replace(domain, box=self._trust_region(region, domain.continuous_mask))
+        columns, sizes = zip(*space.integer_columns)
+        return replace(domain, lattice=IntegerLattice(columns, sizes, space.shift_integer))
 
     def _trust_region(self, options: TrustRegionOptions,
                       continuous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -582,6 +582,34 @@ class Space:
             if isinstance(d, Categorical)
         )
 
+    @property
+    def integer_columns(self) -> tuple[tuple[int, int], ...]:
+        """(column, number of values) of each Integer dimension's column."""
+        return tuple((s.start, d.cardinality) for d, s in zip(self.dimensions, self.slices)
+                     if isinstance(d, Integer))
+
+    @property
+    def discrete_columns(self) -> np.ndarray:
+        """The columns `project` makes piecewise constant: every Integer's and one-hot column."""
+        groups = [np.array([j for j, _ in self.integer_columns], dtype=int),
+                  *self.categorical_groups]
+        return np.sort(np.concatenate(groups)).astype(int)
+
+    def shift_integer(self, U: np.ndarray, column: int, offsets: np.ndarray) -> np.ndarray:
+        """Rows U: (r, n_columns) with the Integer of `column` moved by each of `offsets`
+        (s,) values, clipped to its range, and projected: (r·s, n_columns), row i·s + k
+        being row i moved by offsets[k]."""
+        dims = [d for d, s in zip(self.dimensions, self.slices)
+                if isinstance(d, Integer) and s.start == column]
+        assert len(dims) == 1, f"column {column} is not an Integer's"
+        dim = dims[0]
+        assert isinstance(dim, Integer)
+        values = np.asarray(dim.decode(U[:, [column]]), dtype=np.int64)
+        moved = np.clip(values[:, None] + np.asarray(offsets)[None, :], dim.low, dim.high)
+        out = np.repeat(np.asarray(U, dtype=np.float64), len(offsets), axis=0)
+        out[:, column] = dim.encode(moved.ravel())[:, 0]
+        return self.project(out)
+
     @functools.cached_property
     def cardinality(self) -> int | None:
         """Number of distinct points, or None if any dimension is continuous.

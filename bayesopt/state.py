@@ -70,6 +70,7 @@ from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.outcomes import OutcomeModels
 from bayesopt.result import Observation, Status
+from bayesopt.rounding import input_rounding
 from bayesopt.space import Categorical, Integer, Space
 
 __all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState", "PendingPoint", "applier",
@@ -157,7 +158,8 @@ class OptimizerState:
         self.design_used = 0
         self.model = SurrogateModel(model_columns(space, model_options), model_options, self.rng,
                                     warp_columns=warp_columns(space),
-                                    gates=model_gates(space, model_options))
+                                    gates=model_gates(space, model_options),
+                                    rounding=input_rounding(space, model_options.integer_kernel))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -295,7 +297,8 @@ class OptimizerState:
             options = self.model.options
             model = SurrogateModel(model_columns(self.space, options), options, rng,
                                    warp_columns=warp_columns(self.space),
-                                   gates=model_gates(self.space, options))
+                                   gates=model_gates(self.space, options),
+                                   rounding=input_rounding(self.space, options.integer_kernel))
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()

@@ -516,7 +516,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
              "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi",
-             "bayesopt-refit-until-30")
+             "bayesopt-refit-until-30", "bayesopt-integer-round")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -561,6 +561,10 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # growth (bench/results/refit_schedule.md)
     "bayesopt-refit-until-30": (
         functools.partial(BayesoptAdapter, model={"refit_every_step_until": 30}), ("bayesopt",)),
+    # issue 17: the kernel on rounded integers and one-hot argmaxes, integers stepped on
+    # their lattice (Garrido-Merchán & Hernández-Lobato 2020; bayesopt.rounding)
+    "bayesopt-integer-round": (
+        functools.partial(BayesoptAdapter, model={"integer_kernel": "round"}), ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

@@ -1003,6 +1003,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      ("`refit-until-30` = `ModelOptions(refit_every_step_until=30)`: the MAP refit after every "
       "tell only while n <= 30 (default 200), then whenever the data grew by 10 %, block "
       "Cholesky appends between (bench/results/refit_schedule.md)")),
+    ("Fifth round (issue 17): integer- and category-aware inputs",
+     ("bayesopt-integer-round",),
+     ("`integer-round` = `ModelOptions(integer_kernel=\"round\")`: the kernel on T(x), each "
+      "integer rounded and each one-hot group set to its argmax (Garrido-Merchán & "
+      "Hernández-Lobato 2020), integers held fixed in L-BFGS-B and stepped by ±1, ±2, ±4, … "
+      "values instead (`bayesopt.rounding`; bench/results/integer_kernel.md)")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}
