@@ -215,6 +215,16 @@ def _random_forest(params: Mapping[str, Any]) -> Any:
     )
 
 
+def _decision_tree(params: Mapping[str, Any]) -> Any:
+    from sklearn.tree import DecisionTreeClassifier
+
+    return DecisionTreeClassifier(
+        max_depth=params["max_depth"], min_samples_split=params["min_samples_split"],
+        min_samples_leaf=params["min_samples_leaf"], max_features=params["max_features"],
+        max_leaf_nodes=params["max_leaf_nodes"], random_state=0,
+    )
+
+
 def _mlp_schedules(params: Mapping[str, Any]) -> Any:
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
@@ -271,13 +281,23 @@ def _ml_problems() -> dict[str, MLProblem]:
             "schedule": Categorical(["constant", "invscaling", "adaptive"]),
             "learning_rate_init": Real(1e-4, 1.0, log=True),
         }, "breast_cancer", _mlp_schedules),
+        # five integers of one decision tree on ten classes: a piecewise-constant error with
+        # plateaus wider than the forest's (issue 17's worst held-out family)
+        MLProblem("tree_digits", {
+            "max_depth": Integer(1, 20),
+            "min_samples_split": Integer(2, 40),
+            "min_samples_leaf": Integer(1, 30),
+            "max_features": Integer(1, 64),
+            "max_leaf_nodes": Integer(2, 200, log=True),
+        }, "digits600", _decision_tree),
     ]}
 
 
-ML = ("svc_cancer", "hgb_cancer", "mlp_digits", "sgd_cancer", "forest_cancer", "mlp_cancer")
+ML = ("svc_cancer", "hgb_cancer", "mlp_digits", "sgd_cancer", "forest_cancer", "mlp_cancer",
+      "tree_digits")
 # the problems added by issue 17's second round: no committed runs yet (bench/README.md)
 SECOND_ROUND = ("rastrigin5", "schwefel5", "ackley10", "rosenbrock10", "hartmann3_noisy",
-                "forest_cancer", "mlp_cancer")
+                "forest_cancer", "mlp_cancer", "tree_digits")
 NOISY = tuple(f"{name}_noisy" for name in NOISE_STD)
 PROBLEM_NAMES = SYNTHETIC + NOISY + ML
 

@@ -118,6 +118,7 @@ def test_the_second_round_covers_the_weak_families() -> None:
     assert set(SECOND_ROUND) <= set(PROBLEM_NAMES)
     integer_only = [p for p in ML if all(isinstance(d, Integer) for d in _dims(p))]
     assert "forest_cancer" in integer_only and len(_dims("forest_cancer")) == 4
+    assert "tree_digits" in integer_only and len(_dims("tree_digits")) == 5
     assert sum(isinstance(d, Categorical) for d in _dims("mlp_cancer")) == 3
     assert {"rastrigin5", "schwefel5"} <= set(SYNTHETIC)
     assert [p for p in SYNTHETIC if len(make_problem(p).space) == 10] == [
