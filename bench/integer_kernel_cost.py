@@ -1,0 +1,82 @@
+"""CPU cost of one ask+tell step with `ModelOptions(integer_kernel="round")` against "relax".
+
+    python -m bench.integer_kernel_cost [--problems tree_digits,hgb_cancer] [--sizes 20,50]
+                                        [--steps 5] [--out FILE]
+
+For each quality-suite problem and each n: tell n random valid points with their
+objective values at once, then time `--steps` consecutive ask+tell steps in CPU
+seconds (`time.process_time`, one BLAS and one Numba thread), the objective's own
+evaluations left out. Below n = 200 each step is one refit plus one acquisition
+optimization; "round" adds T in every prediction and the lattice steps of the
+integer columns (`bayesopt.rounding`). The table is printed and written to `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bayesopt import Optimizer, OptimizerOptions
+from bayesopt.argtypes import positive_int
+from bayesopt.model import ModelOptions
+from bayesopt.space import Space
+from bench.problems import make_problem
+from kernels.threads import numeric_threads
+
+VARIANTS = ("relax", "round")
+
+
+def step_seconds(problem_name: str, integer_kernel: str, n: int, steps: int) -> float:
+    """Mean CPU seconds of an ask+tell step after n random observations (seed 0)."""
+    problem = make_problem(problem_name)
+    options = OptimizerOptions(model=ModelOptions(integer_kernel=integer_kernel))
+    opt = Optimizer(problem.space, seed=0, options=options)
+    space = Space(problem.space)
+    points = space.decode(space.from_unit(np.random.default_rng(0).random((n, space.n_dims))))
+    opt.tell(points, [problem.evaluate(p) for p in points])
+    cpu = 0.0
+    for _ in range(steps):
+        start = time.process_time()
+        params = opt.ask()
+        cpu += time.process_time() - start
+        value = problem.evaluate(params)
+        start = time.process_time()
+        opt.tell(params, value)
+        cpu += time.process_time() - start
+    return cpu / steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--problems", default="tree_digits,hgb_cancer")
+    parser.add_argument("--sizes", default="20,50", help="observations before timing")
+    parser.add_argument("--steps", type=positive_int, default=5, help="timed steps per size")
+    parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    args = parser.parse_args(argv)
+    sizes = [positive_int(s) for s in args.sizes.split(",")]
+    lines = ["| problem | integer_kernel | " + " | ".join(
+        f"n = {n}: CPU s/step (× relax)" for n in sizes) + " |",
+        "|---|---|" + "---:|" * len(sizes)]
+    with numeric_threads(0):  # single-threaded Numba and BLAS for small n
+        for problem in args.problems.split(","):
+            base: dict[int, float] = {}
+            for variant in VARIANTS:
+                cells = []
+                for n in sizes:
+                    seconds = step_seconds(problem, variant, n, args.steps)
+                    base.setdefault(n, seconds)
+                    cells.append(f"{seconds:.3f} ({seconds / base[n]:.2f}×)")
+                lines.append(f"| {problem} | {variant} | " + " | ".join(cells) + " |")
+                print(lines[-1], flush=True)
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
