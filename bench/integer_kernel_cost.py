@@ -14,6 +14,7 @@ integer columns (`bayesopt.rounding`). The table is printed and written to `--ou
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from bayesopt import Optimizer, OptimizerOptions
 from bayesopt.argtypes import positive_int
 from bayesopt.model import ModelOptions
 from bayesopt.space import Space
+from bench.model_options_cost import emit, ratio_cells
 from bench.problems import make_problem
 from kernels.threads import numeric_threads
 
@@ -64,17 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         for problem in args.problems.split(","):
             base: dict[int, float] = {}
             for variant in VARIANTS:
-                cells = []
-                for n in sizes:
-                    seconds = step_seconds(problem, variant, n, args.steps)
-                    base.setdefault(n, seconds)
-                    cells.append(f"{seconds:.3f} ({seconds / base[n]:.2f}×)")
+                seconds = functools.partial(step_seconds, problem, variant, steps=args.steps)
+                cells = ratio_cells(seconds, sizes, base, digits=(3, 2))
                 lines.append(f"| {problem} | {variant} | " + " | ".join(cells) + " |")
                 print(lines[-1], flush=True)
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text)
+    emit(lines, args.out)
     return 0
 
 

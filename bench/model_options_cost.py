@@ -15,7 +15,9 @@ both. The table is printed and written to `--out` (default: none).
 from __future__ import annotations
 
 import argparse
+import functools
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -59,18 +61,32 @@ def main(argv: list[str] | None = None) -> int:
     base: dict[int, float] = {}
     with numeric_threads(0):  # single-threaded Numba and BLAS for small n
         for name, model in VARIANTS.items():
-            cells = []
-            for n in sizes:
-                seconds = step_seconds(model, n, args.steps)
-                base.setdefault(n, seconds)
-                cells.append(f"{seconds:.2f} ({seconds / base[n]:.1f}×)")
+            cells = ratio_cells(functools.partial(step_seconds, model, steps=args.steps), sizes,
+                                base)
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
             print(lines[-1], flush=True)
+    emit(lines, args.out)
+    return 0
+
+
+def ratio_cells(seconds: Callable[[int], float], sizes: list[int], base: dict[int, float],
+                digits: tuple[int, int] = (2, 1)) -> list[str]:
+    """A cell "s (r×)" per n of `sizes`: `seconds(n)` and its ratio to `base[n]`, which the
+    first variant measured sets; `digits` after the point of s and of r."""
+    cells = []
+    for n in sizes:
+        value = seconds(n)
+        base.setdefault(n, value)
+        cells.append(f"{value:.{digits[0]}f} ({value / base[n]:.{digits[1]}f}×)")
+    return cells
+
+
+def emit(lines: list[str], out: Path | None) -> None:
+    """Print the table and write it to `out` (None: print only)."""
     text = "\n".join(lines) + "\n"
     print(text)
-    if args.out is not None:
-        args.out.write_text(text)
-    return 0
+    if out is not None:
+        out.write_text(text)
 
 
 if __name__ == "__main__":
