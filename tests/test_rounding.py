@@ -20,6 +20,7 @@ from acquisition.optimizer import (
 )
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.optimizer import ResumeWarning
 from bayesopt.rounding import input_rounding
 from bayesopt.space import Space
 
@@ -111,6 +112,13 @@ def test_the_training_inputs_are_fixed_points_of_t_so_the_fit_is_unchanged() -> 
     np.testing.assert_array_equal(rounded.params, plain.params)  # type: ignore[arg-type]
 
 
+def test_the_default_relaxes_integers_without_rounding() -> None:
+    opt = _run("relax", n=7)
+    model = _model(opt)
+    assert ModelOptions().integer_kernel == "relax" and model.rounding is None
+    assert Optimizer(SPACE).options.model.integer_kernel == "relax"
+
+
 def test_round_asks_decode_to_valid_new_points_also_in_batches() -> None:
     opt = _run("round", n=10)
     space = Space(SPACE)
@@ -132,7 +140,8 @@ def test_round_resumes_from_a_journal(tmp_path: Any) -> None:
     journal = str(tmp_path / "run.jsonl")
     opt = _run("round", n=9, journal=journal)
     opt.close()
-    resumed = Optimizer.resume(journal)
+    with pytest.warns(ResumeWarning):  # the journal holds evaluations
+        resumed = Optimizer.resume(journal)
     assert resumed.options.model.integer_kernel == "round"
     assert resumed.ask() == opt.ask()
 
