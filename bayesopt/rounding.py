@@ -9,7 +9,8 @@
 
 Garrido-Merchán & Hernández-Lobato (2020), "Dealing with categorical and
 integer-valued variables in Bayesian optimization with Gaussian processes"
-(Neurocomputing 380; arXiv:1706.03673), Sec. 3: with k_T the GP is constant
+(Neurocomputing 380; arXiv:1805.03463, extending arXiv:1706.03673 on
+integers to categoricals): with k_T the GP is constant
 over each integer's bin and each one-hot group's argmax region, so the
 acquisition sees a plateau where the objective has one, not a slope between
 two evaluated values. k_T is a valid kernel (k on a deterministic map).
