@@ -36,7 +36,7 @@ from scipy.linalg import lapack, solve_triangular
 from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, interval, optional, real, rule
-from bayesopt.priors import HyperparameterPriors
+from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel
 from kernels.cholesky import cholesky_lower, inverse_from_factor
@@ -108,39 +108,66 @@ def negative_log_posterior(
 
     `priors=None` drops the log prior: −log p(y|θ), maximum likelihood (R&W Eq. 5.8).
     `gates`: the activity column of each input column of a conditional space
-    (`kernels.Kernel`), None for an unconditional one.
+    (`kernels.Kernel`), None for an unconditional one. One evaluation of
+    `NegativeLogPosterior`, which `fit_map` builds once per fit.
     """
-    n, d = X.shape
-    X_in = X if warping is None else warping.apply(X, params[d + 2:])
-    kernel = Kernel(kernel_name, d, params[: d + 1], gates)
-    noise = math.exp(params[d + 1])
-    Z = kernel.scale(X_in)
-    K, profile = kernel.matrix_and_profile_scaled(Z, noise)
-    L = cholesky_lower(K)
-    if L is None:
-        return math.inf, np.zeros_like(params)
-    alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
-    assert info == 0, f"potrs failed with info={info} on a valid factor"
-    K_inv = inverse_from_factor(L)
-    nll = 0.5 * float(y @ alpha) + float(np.sum(np.log(np.diag(L)))) + 0.5 * n * math.log(2 * math.pi)
-    grad = np.empty_like(params)
-    grad[: d + 1] = -kernel.theta_gradient_scaled(Z, alpha, K_inv, profile)
-    grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
-    if warping is not None:
-        G = lml_input_gradient(kernel, X_in, alpha, K_inv)  # (n, d)
-        grad[d + 2:] = -warping.theta_gradient(X, params[d + 2:], G)
-    if priors is None:
-        return nll, grad
-    log_prior, prior_grad = _log_prior(params, d, priors, warping)
-    return nll - log_prior, grad - prior_grad
+    return NegativeLogPosterior(kernel_name, X, y, priors, warping, gates)(params)
 
 
-def _log_prior(params: np.ndarray, d: int, priors: HyperparameterPriors,
+class NegativeLogPosterior:
+    """θ ↦ `negative_log_posterior`(θ) on fixed data, the function L-BFGS-B evaluates.
+
+    What is the same at every evaluation is taken once: the priors as one vector
+    per log-parameter (`HyperparameterPriors.stacked`). K is built fresh at each
+    evaluation and read by nothing after its factorization, and L by nothing after
+    alpha and Σ log L_ii, so K is factored in place and L inverted in place: one
+    n×n buffer is K, then L, then K⁻¹ (no copies).
+    """
+
+    def __init__(
+        self, kernel_name: str, X: np.ndarray, y: np.ndarray,
+        priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
+        gates: tuple[int, ...] | None = None,
+    ) -> None:
+        self.kernel_name, self.gates, self.warping = kernel_name, gates, warping
+        self.X, self.y = X, y  # (n, d), (n,)
+        self.prior = None if priors is None else priors.stacked(X.shape[1])
+
+    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        n, d = self.X.shape
+        y, warping = self.y, self.warping
+        X_in = self.X if warping is None else warping.apply(self.X, params[d + 2:])
+        kernel = Kernel(self.kernel_name, d, params[: d + 1], self.gates)
+        noise = math.exp(params[d + 1])
+        Z = kernel.scale(X_in)
+        K, profile = kernel.matrix_and_profile_scaled(Z, noise)
+        L = cholesky_lower(K, overwrite=True)
+        if L is None:
+            return math.inf, np.zeros_like(params)
+        alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
+        assert info == 0, f"potrs failed with info={info} on a valid factor"
+        log_det = float(np.log(L.diagonal()).sum())  # ½ log det K
+        K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
+        nll = 0.5 * float(y @ alpha) + log_det + 0.5 * n * math.log(2 * math.pi)
+        grad = np.empty_like(params)
+        grad[: d + 1] = -kernel.theta_gradient_scaled(Z, alpha, K_inv, profile)
+        grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(K_inv.trace()))
+        if warping is not None:
+            G = lml_input_gradient(kernel, X_in, alpha, K_inv)  # (n, d)
+            grad[d + 2:] = -warping.theta_gradient(self.X, params[d + 2:], G)
+        if self.prior is None:
+            return nll, grad
+        log_prior, prior_grad = _log_prior(params, d, self.prior, warping)
+        grad -= prior_grad
+        return nll - log_prior, grad
+
+
+def _log_prior(params: np.ndarray, d: int, prior: StackedPriors,
                warping: KumaraswamyWarping | None) -> tuple[float, np.ndarray]:
     """log p(θ) and its gradient, the warp's prior included when there is one."""
     if warping is None:
-        return priors.log_density(params)
-    value, grad = priors.log_density(params[: d + 2])
+        return prior.log_density(params)
+    value, grad = prior.log_density(params[: d + 2])
     value_w, grad_w = warping.log_prior(params[d + 2:])
     return value + value_w, np.concatenate([grad, grad_w])
 
@@ -157,12 +184,12 @@ def log_posterior(
     d = X.shape[1]
     X_in = X if warping is None else warping.apply(X, params[d + 2:])
     kernel = Kernel(kernel_name, d, params[: d + 1], gates)
-    L = cholesky_lower(kernel.matrix(X_in, math.exp(params[d + 1])))
+    L = cholesky_lower(kernel.matrix(X_in, math.exp(params[d + 1])), overwrite=True)
     if L is None:
         return -math.inf
     z = solve_triangular(L, y, lower=True, check_finite=False)  # L⁻¹y: yᵀK⁻¹y = |z|²
     lml = -0.5 * float(z @ z) - float(np.sum(np.log(np.diag(L))))
-    return lml + _log_prior(params, d, priors, warping)[0]
+    return lml + _log_prior(params, d, priors.stacked(d), warping)[0]
 
 
 def fit_map(
@@ -177,14 +204,14 @@ def fit_map(
     """
     bounds = parameter_bounds(X.shape[1], options, warping, gates)
     lower, upper = np.array(bounds).T
+    objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates)
     best: FitResult | None = None
     evaluations = 0
     for start in starts:
         x0 = np.clip(start, lower, upper)
         try:
             result = minimize(
-                negative_log_posterior, x0, args=(kernel_name, X, y, priors, warping, gates),
-                jac=True,
+                objective, x0, jac=True,
                 method="L-BFGS-B", bounds=bounds, options={"maxiter": options.maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
