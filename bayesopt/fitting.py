@@ -38,7 +38,7 @@ from scipy.optimize import minimize
 from acquisition.checks import check_fields, integer, interval, optional, real, rule
 from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
-from kernels import Kernel
+from kernels import Kernel, stationary
 from kernels.cholesky import cholesky_lower, inverse_from_factor
 
 logger = logging.getLogger(__name__)
@@ -117,11 +117,15 @@ def negative_log_posterior(
 class NegativeLogPosterior:
     """θ ↦ `negative_log_posterior`(θ) on fixed data, the function L-BFGS-B evaluates.
 
-    What is the same at every evaluation is taken once: the priors as one vector
-    per log-parameter (`HyperparameterPriors.stacked`). K is built fresh at each
-    evaluation and read by nothing after its factorization, and L by nothing after
-    alpha and Σ log L_ii, so K is factored in place and L inverted in place: one
-    n×n buffer is K, then L, then K⁻¹ (no copies).
+    What is the same at every evaluation is taken once: the kernel's name and gates
+    checked (a `Kernel` at θ = 0, whose kind and imputation φ(X) do not depend on θ),
+    φ(X) itself when there is no warping, and the priors as one vector per
+    log-parameter (`HyperparameterPriors.stacked`). An evaluation then does what a
+    `Kernel` at θ would, with the same operations — Z = φ(X) / exp(log l),
+    s2 = exp(log s2), the Numba matrix and gradient loops of `kernels.stationary`
+    — without building one. K is built fresh at each evaluation and read by nothing
+    after its factorization, and L by nothing after alpha and Σ log L_ii, so K is
+    factored in place and L inverted in place: one n×n buffer is K, then L, then K⁻¹.
     """
 
     def __init__(
@@ -129,18 +133,22 @@ class NegativeLogPosterior:
         priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
         gates: tuple[int, ...] | None = None,
     ) -> None:
-        self.kernel_name, self.gates, self.warping = kernel_name, gates, warping
-        self.X, self.y = X, y  # (n, d), (n,)
-        self.prior = None if priors is None else priors.stacked(X.shape[1])
+        d = X.shape[1]
+        self.kernel = Kernel(kernel_name, d, np.zeros(d + 1), gates)
+        self.X, self.y, self.warping = X, y, warping  # (n, d), (n,)
+        self.imputed = self.kernel.impute(X) if warping is None else None  # φ(X): (n, d)
+        self.prior = None if priors is None else priors.stacked(d)
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         n, d = self.X.shape
         y, warping = self.y, self.warping
-        X_in = self.X if warping is None else warping.apply(self.X, params[d + 2:])
-        kernel = Kernel(self.kernel_name, d, params[: d + 1], self.gates)
-        noise = math.exp(params[d + 1])
-        Z = kernel.scale(X_in)
-        K, profile = kernel.matrix_and_profile_scaled(Z, noise)
+        if not np.isfinite(params).all():
+            raise ValueError(f"hyperparameters must be finite log-parameters, got {params!r}")
+        X_warped = self.X if warping is None else warping.apply(self.X, params[d + 2:])
+        imputed = self.imputed if self.imputed is not None else self.kernel.impute(X_warped)
+        Z = np.ascontiguousarray(imputed / np.exp(params[:d]))  # `Kernel.scale`
+        s2, noise = float(np.exp(params[d])), math.exp(params[d + 1])  # `Kernel.variance`
+        K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
         L = cholesky_lower(K, overwrite=True)
         if L is None:
             return math.inf, np.zeros_like(params)
@@ -150,10 +158,11 @@ class NegativeLogPosterior:
         K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
         nll = 0.5 * float(y @ alpha) + log_det + 0.5 * n * math.log(2 * math.pi)
         grad = np.empty_like(params)
-        grad[: d + 1] = -kernel.theta_gradient_scaled(Z, alpha, K_inv, profile)
+        grad[: d + 1] = -stationary.lml_gradient_contraction(Z, s2, alpha, K_inv, profile)
         grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(K_inv.trace()))
         if warping is not None:
-            G = lml_input_gradient(kernel, X_in, alpha, K_inv)  # (n, d)
+            kernel = self.kernel.with_theta(params[: d + 1])
+            G = lml_input_gradient(kernel, X_warped, alpha, K_inv)  # (n, d)
             grad[d + 2:] = -warping.theta_gradient(self.X, params[d + 2:], G)
         if self.prior is None:
             return nll, grad

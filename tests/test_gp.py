@@ -316,12 +316,14 @@ def test_negative_log_posterior_gradient_matches_finite_differences(
 
 
 def _textbook_objective(params: np.ndarray, name: str, X: np.ndarray, y: np.ndarray,
-                        priors: HyperparameterPriors | None) -> tuple[float, np.ndarray]:
-    """R&W Eqs. 5.8–5.9 from the public pieces, each on its own copy: K, L = chol(K), alpha,
-    K⁻¹ = potri(L), the three prior blocks added in order — what the objective computed
-    before it factored and inverted in place and stacked the priors."""
+                        priors: HyperparameterPriors | None,
+                        gates: tuple[int, ...] | None = None) -> tuple[float, np.ndarray]:
+    """R&W Eqs. 5.8–5.9 from the public pieces, each on its own copy: a `Kernel` at θ, K,
+    L = chol(K), alpha, K⁻¹ = potri(L), the three prior blocks added in order — what the
+    objective computed before it factored and inverted in place, stacked the priors and
+    stopped building a `Kernel` per evaluation."""
     n, d = X.shape
-    kernel, noise = Kernel(name, d, params[: d + 1]), math.exp(params[d + 1])
+    kernel, noise = Kernel(name, d, params[: d + 1], gates), math.exp(params[d + 1])
     Z = kernel.scale(X)
     K, profile = kernel.matrix_and_profile_scaled(Z, noise)
     L = cholesky_lower(K)
@@ -343,19 +345,32 @@ def _textbook_objective(params: np.ndarray, name: str, X: np.ndarray, y: np.ndar
 
 @kernel_param
 @pytest.mark.parametrize("with_priors", [True, False], ids=["map", "ml"])
-def test_objective_equals_the_textbook_composition_bit_for_bit(name: str, with_priors: bool) -> None:
-    """In place and stacked, the same floating-point operations: every ask depends on it."""
-    d = 3
+@pytest.mark.parametrize("gates", [None, (-1, 3, 3, -1)], ids=["plain", "gated"])
+def test_objective_equals_the_textbook_composition_bit_for_bit(
+        name: str, with_priors: bool, gates: tuple[int, ...] | None) -> None:
+    """In place, stacked and without a `Kernel` per evaluation, the same floating-point
+    operations: every ask depends on it."""
+    d = 4
     X, y = _data(40, d, seed=21)
+    X[:, 3] = X[:, 3] > 0.5  # the activity indicator of the gated columns 1 and 2
     priors = HyperparameterPriors.default(d) if with_priors else None
-    objective = NegativeLogPosterior(name, X, y, priors)
+    objective = NegativeLogPosterior(name, X, y, priors, gates=gates)
     rng = np.random.default_rng(22)
     for _ in range(4):  # one object, many evaluations: nothing carries over between them
         params = _params(d, seed=int(rng.integers(1000)))
         value, grad = objective(params)
-        expected_value, expected_grad = _textbook_objective(params, name, X, y, priors)
+        expected_value, expected_grad = _textbook_objective(params, name, X, y, priors, gates)
         assert value == expected_value
         assert_array_equal(grad, expected_grad)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_objective_rejects_non_finite_hyperparameters(bad: float) -> None:
+    X, y = _data(10, 2, seed=23)
+    params = _params(2, seed=24)
+    params[1] = bad
+    with pytest.raises(ValueError, match="finite log-parameters"):
+        NegativeLogPosterior("matern52", X, y, HyperparameterPriors.default(2))(params)
 
 
 @pytest.mark.parametrize("d", [1, 2, 6])
