@@ -58,11 +58,16 @@ def usage_error(capsys: pytest.CaptureFixture[str], main: Any, argv: list[str]) 
 
 
 # ------------------------------------------------------------- profile_step
-@pytest.mark.parametrize("argv", [["--sizes", "0"], ["--sizes", "a,100"], ["--sizes", ""],
-                                  ["--threads", "0"], ["--threads", "many"], ["--top", "-1"]])
-def test_profile_step_nonsense_arguments_are_usage_errors(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]) -> None:
-    err = usage_error(capsys, profile_step.main, [*argv, "--out", str(tmp_path / "p.md")])
+@pytest.mark.parametrize(("main", "argv"), [
+    *[(profile_step.main, argv) for argv in (
+        ["--sizes", "0"], ["--sizes", "a,100"], ["--sizes", ""], ["--threads", "0"],
+        ["--threads", "many"], ["--top", "-1"])],
+    *[(refit_cost.main, argv) for argv in (
+        ["--sizes", "1"], ["--sizes", "a,100"], ["--steps", "0"], ["--threads", "0"])],
+])
+def test_step_profilers_nonsense_arguments_are_usage_errors(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, main: Any, argv: list[str]) -> None:
+    err = usage_error(capsys, main, [*argv, "--out", str(tmp_path / "p.md")])
     assert argv[0] in err
     assert not (tmp_path / "p.md").exists()
 
@@ -82,15 +87,6 @@ def test_profile_step_splits_the_steps_into_phases() -> None:
 
 
 # ------------------------------------------------------------- refit_cost
-@pytest.mark.parametrize("argv", [["--sizes", "1"], ["--sizes", "a,100"], ["--steps", "0"],
-                                  ["--threads", "0"]])
-def test_refit_cost_nonsense_arguments_are_usage_errors(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]) -> None:
-    err = usage_error(capsys, refit_cost.main, [*argv, "--out", str(tmp_path / "r.md")])
-    assert argv[0] in err
-    assert not (tmp_path / "r.md").exists()
-
-
 def test_refit_cost_times_every_minimize_call_of_the_refits_and_puts_scipy_back() -> None:
     """At n = 20 every tell refits: each step has at least one L-BFGS-B call, each call
     evaluates the objective, and the times split into the objective's and scipy's."""
