@@ -13,9 +13,10 @@ Gradient (R&W Eq. 5.9), with W = alpha alphaᵀ − K⁻¹:
     ∂/∂log σ² = −½ σ² tr(W) = −½ σ² (alphaᵀalpha − tr K⁻¹)
 
 The kernel part of tr(W ∂K/∂θ) is one Numba pass over the pairs of points
-(`Kernel.theta_gradient`), reading the radial profile (κ, κ'/r) of each pair
-that the pass building K stored (`Kernel.matrix_and_profile_scaled`) instead
-of evaluating it again; K⁻¹ comes from LAPACK potri on L. A failed
+(`kernels.stationary.lml_gradient_contraction`, what `Kernel.theta_gradient`
+runs), reading the radial profile (κ, κ'/r) of each pair that the pass
+building K stored (`kernel_matrix_with_profile`) instead of evaluating it
+again; K⁻¹ comes from LAPACK potri on L. A failed
 Cholesky at a trial point returns +inf so the line search backs off.
 
 With input warping (`bayesopt.warping`) the parameters gain (log a, log b)
