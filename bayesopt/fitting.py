@@ -13,9 +13,10 @@ Gradient (R&W Eq. 5.9), with W = alpha alphaᵀ − K⁻¹:
     ∂/∂log σ² = −½ σ² tr(W) = −½ σ² (alphaᵀalpha − tr K⁻¹)
 
 The kernel part of tr(W ∂K/∂θ) is one Numba pass over the pairs of points
-(`Kernel.theta_gradient`), reading the radial profile (κ, κ'/r) of each pair
-that the pass building K stored (`Kernel.matrix_and_profile_scaled`) instead
-of evaluating it again; K⁻¹ comes from LAPACK potri on L. A failed
+(`kernels.stationary.lml_gradient_contraction`, what `Kernel.theta_gradient`
+runs), reading the radial profile (κ, κ'/r) of each pair that the pass
+building K stored (`kernel_matrix_with_profile`) instead of evaluating it
+again; K⁻¹ comes from LAPACK potri on L. A failed
 Cholesky at a trial point returns +inf so the line search backs off.
 
 With input warping (`bayesopt.warping`) the parameters gain (log a, log b)
@@ -36,9 +37,9 @@ from scipy.linalg import lapack, solve_triangular
 from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, interval, optional, real, rule
-from bayesopt.priors import HyperparameterPriors
+from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
-from kernels import Kernel
+from kernels import Kernel, stationary
 from kernels.cholesky import cholesky_lower, inverse_from_factor
 
 logger = logging.getLogger(__name__)
@@ -108,39 +109,75 @@ def negative_log_posterior(
 
     `priors=None` drops the log prior: −log p(y|θ), maximum likelihood (R&W Eq. 5.8).
     `gates`: the activity column of each input column of a conditional space
-    (`kernels.Kernel`), None for an unconditional one.
+    (`kernels.Kernel`), None for an unconditional one. One evaluation of
+    `NegativeLogPosterior`, which `fit_map` builds once per fit.
     """
-    n, d = X.shape
-    X_in = X if warping is None else warping.apply(X, params[d + 2:])
-    kernel = Kernel(kernel_name, d, params[: d + 1], gates)
-    noise = math.exp(params[d + 1])
-    Z = kernel.scale(X_in)
-    K, profile = kernel.matrix_and_profile_scaled(Z, noise)
-    L = cholesky_lower(K)
-    if L is None:
-        return math.inf, np.zeros_like(params)
-    alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
-    assert info == 0, f"potrs failed with info={info} on a valid factor"
-    K_inv = inverse_from_factor(L)
-    nll = 0.5 * float(y @ alpha) + float(np.sum(np.log(np.diag(L)))) + 0.5 * n * math.log(2 * math.pi)
-    grad = np.empty_like(params)
-    grad[: d + 1] = -kernel.theta_gradient_scaled(Z, alpha, K_inv, profile)
-    grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
-    if warping is not None:
-        G = lml_input_gradient(kernel, X_in, alpha, K_inv)  # (n, d)
-        grad[d + 2:] = -warping.theta_gradient(X, params[d + 2:], G)
-    if priors is None:
-        return nll, grad
-    log_prior, prior_grad = _log_prior(params, d, priors, warping)
-    return nll - log_prior, grad - prior_grad
+    return NegativeLogPosterior(kernel_name, X, y, priors, warping, gates)(params)
 
 
-def _log_prior(params: np.ndarray, d: int, priors: HyperparameterPriors,
+class NegativeLogPosterior:
+    """θ ↦ `negative_log_posterior`(θ) on fixed data, the function L-BFGS-B evaluates.
+
+    What is the same at every evaluation is taken once: the kernel's name and gates
+    checked (a `Kernel` at θ = 0, whose kind and imputation φ(X) do not depend on θ),
+    φ(X) itself when there is no warping, and the priors as one vector per
+    log-parameter (`HyperparameterPriors.stacked`). An evaluation then does what a
+    `Kernel` at θ would, with the same operations — Z = φ(X) / exp(log l),
+    s2 = exp(log s2), the Numba matrix and gradient loops of `kernels.stationary`
+    — without building one. K is built fresh at each evaluation and read by nothing
+    after its factorization, and L by nothing after alpha and Σ log L_ii, so K is
+    factored in place and L inverted in place: one n×n buffer is K, then L, then K⁻¹.
+    """
+
+    def __init__(
+        self, kernel_name: str, X: np.ndarray, y: np.ndarray,
+        priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
+        gates: tuple[int, ...] | None = None,
+    ) -> None:
+        d = X.shape[1]
+        self.kernel = Kernel(kernel_name, d, np.zeros(d + 1), gates)
+        self.X, self.y, self.warping = X, y, warping  # (n, d), (n,)
+        self.imputed = self.kernel.impute(X) if warping is None else None  # φ(X): (n, d)
+        self.prior = None if priors is None else priors.stacked(d)
+
+    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        n, d = self.X.shape
+        y, warping = self.y, self.warping
+        if not np.isfinite(params).all():
+            raise ValueError(f"hyperparameters must be finite log-parameters, got {params!r}")
+        X_warped = self.X if warping is None else warping.apply(self.X, params[d + 2:])
+        imputed = self.imputed if self.imputed is not None else self.kernel.impute(X_warped)
+        Z = np.ascontiguousarray(imputed / np.exp(params[:d]))  # `Kernel.scale`
+        s2, noise = float(np.exp(params[d])), math.exp(params[d + 1])  # `Kernel.variance`
+        K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
+        L = cholesky_lower(K, overwrite=True)
+        if L is None:
+            return math.inf, np.zeros_like(params)
+        alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
+        assert info == 0, f"potrs failed with info={info} on a valid factor"
+        log_det = float(np.log(L.diagonal()).sum())  # ½ log det K
+        K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
+        nll = 0.5 * float(y @ alpha) + log_det + 0.5 * n * math.log(2 * math.pi)
+        grad = np.empty_like(params)
+        grad[: d + 1] = -stationary.lml_gradient_contraction(Z, s2, alpha, K_inv, profile)
+        grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(K_inv.trace()))
+        if warping is not None:
+            kernel = self.kernel.with_theta(params[: d + 1])
+            G = lml_input_gradient(kernel, X_warped, alpha, K_inv)  # (n, d)
+            grad[d + 2:] = -warping.theta_gradient(self.X, params[d + 2:], G)
+        if self.prior is None:
+            return nll, grad
+        log_prior, prior_grad = _log_prior(params, d, self.prior, warping)
+        grad -= prior_grad
+        return nll - log_prior, grad
+
+
+def _log_prior(params: np.ndarray, d: int, prior: StackedPriors,
                warping: KumaraswamyWarping | None) -> tuple[float, np.ndarray]:
     """log p(θ) and its gradient, the warp's prior included when there is one."""
     if warping is None:
-        return priors.log_density(params)
-    value, grad = priors.log_density(params[: d + 2])
+        return prior.log_density(params)
+    value, grad = prior.log_density(params[: d + 2])
     value_w, grad_w = warping.log_prior(params[d + 2:])
     return value + value_w, np.concatenate([grad, grad_w])
 
@@ -157,12 +194,12 @@ def log_posterior(
     d = X.shape[1]
     X_in = X if warping is None else warping.apply(X, params[d + 2:])
     kernel = Kernel(kernel_name, d, params[: d + 1], gates)
-    L = cholesky_lower(kernel.matrix(X_in, math.exp(params[d + 1])))
+    L = cholesky_lower(kernel.matrix(X_in, math.exp(params[d + 1])), overwrite=True)
     if L is None:
         return -math.inf
     z = solve_triangular(L, y, lower=True, check_finite=False)  # L⁻¹y: yᵀK⁻¹y = |z|²
     lml = -0.5 * float(z @ z) - float(np.sum(np.log(np.diag(L))))
-    return lml + _log_prior(params, d, priors, warping)[0]
+    return lml + _log_prior(params, d, priors.stacked(d), warping)[0]
 
 
 def fit_map(
@@ -177,14 +214,14 @@ def fit_map(
     """
     bounds = parameter_bounds(X.shape[1], options, warping, gates)
     lower, upper = np.array(bounds).T
+    objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates)
     best: FitResult | None = None
     evaluations = 0
     for start in starts:
         x0 = np.clip(start, lower, upper)
         try:
             result = minimize(
-                negative_log_posterior, x0, args=(kernel_name, X, y, priors, warping, gates),
-                jac=True,
+                objective, x0, jac=True,
                 method="L-BFGS-B", bounds=bounds, options={"maxiter": options.maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:

@@ -219,9 +219,10 @@ class OptimizerState:
         return [p for p in self.pending if now is None or not self.is_expired(p, now)]
 
     def was_asked(self, params: Mapping[str, Any]) -> bool:
-        """True if `params` matches a pending point or one that timed out."""
-        return any(nearest_match(self.space, params, points) is not None
-                   for points in (self.pending, self.expired))
+        """True if `params` matches a pending point or one that timed out (whether
+        `nearest_match` finds one: which is nearest needs no encoding here)."""
+        return any(_matches(self.space, params, point.params)
+                   for points in (self.pending, self.expired) for point in points)
 
     def model_data(self, points: Sequence[Mapping[str, Any]] = (),
                    values: Sequence[float] = ()) -> ModelData:
@@ -431,10 +432,12 @@ def _add_pending(state: OptimizerState, event: Event) -> None:
                       for p, x in zip(event.points, X)]
 
 
-def _release(state: OptimizerState, params: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Drop the pending (or timed-out) point `params` matches, if any; its params as asked."""
+def _release(state: OptimizerState, params: Mapping[str, Any],
+             x: np.ndarray | None = None) -> dict[str, Any] | None:
+    """Drop the pending (or timed-out) point `params` matches, if any; its params as asked.
+    `x`: `params` encoded, when the caller has it."""
     for points in (state.pending, state.expired):
-        index = nearest_match(state.space, params, points)
+        index = nearest_match(state.space, params, points, x)
         if index is not None:
             return points.pop(index).params
     return None
@@ -452,9 +455,9 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     fidelity = state.space.fidelity
     modelled = []
     rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
-    for params, value, error, duration, row, cost in zip(
-            points, values, errors, seconds, rows, costs or (None,) * len(points)):
-        asked = _release(state, params) or params
+    for params, x, value, error, duration, row, cost in zip(
+            points, X, values, errors, seconds, rows, costs or (None,) * len(points)):
+        asked = _release(state, params, x) or params
         step = state.pruning.close(point_key(state.space, asked))
         status: Status = "failed" if value is None else "ok" if step is None else "pruned"
         continues = _finish_trial(state, asked, None if status == "pruned" else value)
@@ -492,10 +495,11 @@ def _finish_trial(state: OptimizerState, asked: Mapping[str, Any],
     return continues
 
 
-def nearest_match(space: Space, params: Mapping[str, Any], points: list[PendingPoint]) -> int | None:
-    """Index of the nearest point of `points` that `params` matches (module docstring)."""
+def nearest_match(space: Space, params: Mapping[str, Any], points: list[PendingPoint],
+                  x: np.ndarray | None = None) -> int | None:
+    """Index of the nearest point of `points` that `params` matches (module docstring);
+    `x`: `params` encoded, if the caller has it (encoded here when needed otherwise)."""
     best, best_distance = None, math.inf
-    x = None
     for index, point in enumerate(points):
         if not _matches(space, params, point.params):
             continue

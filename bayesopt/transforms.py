@@ -153,13 +153,15 @@ class _YeoJohnsonLogs:
 
     z: np.ndarray  # (n,)
     positive: np.ndarray  # (n,) bool, z ≥ 0
+    negative: np.ndarray  # (n,) bool, the others
     log_positive: np.ndarray  # log1p(z) on the positive entries
     log_negative: np.ndarray  # log1p(−z) on the others
 
     @classmethod
     def of(cls, z: np.ndarray) -> _YeoJohnsonLogs:
         positive = z >= 0
-        return cls(z, positive, np.log1p(z[positive]), np.log1p(-z[~positive]))
+        negative = ~positive
+        return cls(z, positive, negative, np.log1p(z[positive]), np.log1p(-z[negative]))
 
     @functools.cached_property
     def log_jacobian(self) -> float:
@@ -169,23 +171,32 @@ class _YeoJohnsonLogs:
     def transform(self, lmbda: float) -> np.ndarray:
         """Eq. 2.1: ((1 + z)^λ − 1)/λ for z ≥ 0, −((1 − z)^(2 − λ) − 1)/(2 − λ) for z < 0."""
         out = np.empty(self.positive.shape)
-        pos = self.positive
+        pos, neg = self.positive, self.negative
         if abs(lmbda) > 1e-12:
             out[pos] = np.expm1(lmbda * self.log_positive) / lmbda
         else:
             out[pos] = self.log_positive
         if abs(lmbda - 2.0) > 1e-12:
-            out[~pos] = -np.expm1((2.0 - lmbda) * self.log_negative) / (2.0 - lmbda)
+            out[neg] = -np.expm1((2.0 - lmbda) * self.log_negative) / (2.0 - lmbda)
         else:
-            out[~pos] = -self.log_negative
+            out[neg] = -self.log_negative
         return out
 
     def log_likelihood(self, lmbda: float) -> float:
         """`yeo_johnson_log_likelihood` of these z."""
-        variance = float(np.var(self.transform(lmbda)))
+        variance = population_variance(self.transform(lmbda))
         if not variance > 0:
             return -math.inf
         return -0.5 * int(self.z.shape[0]) * math.log(variance) + (lmbda - 1.0) * self.log_jacobian
+
+
+def population_variance(x: np.ndarray) -> float:
+    """np.var(x) of a 1-d float64 array, bit for bit: the same mean, deviations, squares
+    and sums in the same order, without np.var's Python layer (it runs at every step of
+    the λ search of `maximum_likelihood_lambda`)."""
+    n = x.shape[0]
+    deviations = x - np.add.reduce(x) / n
+    return float(np.add.reduce(deviations * deviations) / n)
 
 
 def yeo_johnson_inverse(w: np.ndarray, lmbda: float) -> np.ndarray:

@@ -64,13 +64,14 @@ class CholeskyError(RuntimeError):
     """The matrix could not be factorized even with the largest jitter."""
 
 
-def cholesky_lower(A: np.ndarray) -> np.ndarray | None:
+def cholesky_lower(A: np.ndarray, overwrite: bool = False) -> np.ndarray | None:
     """Lower factor of a C-contiguous SPD matrix via LAPACK potrf, or None if not PD.
 
-    The matrix is copied once; potrf runs on the transposed (Fortran) view of
-    the copy so the result is a C-contiguous lower factor without a second copy.
+    The matrix is copied once (`overwrite`: not at all, A's buffer becomes L, for a
+    C-contiguous float64 A no one reads again); potrf runs on the transposed (Fortran)
+    view so the result is a C-contiguous lower factor without a second copy.
     """
-    work = np.array(A, dtype=np.float64, order="C", copy=True)
+    work = _own_buffer(A) if overwrite else np.array(A, dtype=np.float64, order="C", copy=True)
     # potrf(upper) on the Fortran view Aᵀ = A writes U with UᵀU = A; in C order that is L = Uᵀ.
     _, info = lapack.dpotrf(work.T, lower=0, clean=1, overwrite_a=1)
     return work if info == 0 else None
@@ -99,12 +100,22 @@ def cholesky_with_jitter(
     )
 
 
-def inverse_from_factor(L: np.ndarray) -> np.ndarray:
-    """A⁻¹ from L (LAPACK potri). Only the lower triangle of the result is valid."""
-    work = np.array(L, order="C", copy=True)
+def inverse_from_factor(L: np.ndarray, overwrite: bool = False) -> np.ndarray:
+    """A⁻¹ from L (LAPACK potri). Only the lower triangle of the result is valid.
+
+    `overwrite`: L's buffer becomes A⁻¹ (no copy), for a C-contiguous float64 L that
+    nothing reads again."""
+    work = _own_buffer(L) if overwrite else np.array(L, order="C", copy=True)
     _, info = lapack.dpotri(work.T, lower=0, overwrite_c=1)  # upper of Fortran view = lower in C
     assert info == 0, f"potri failed with info={info} on a valid factor"
     return work
+
+
+def _own_buffer(A: np.ndarray) -> np.ndarray:
+    """A itself, for LAPACK to overwrite: its Fortran view must be what LAPACK works on."""
+    assert A.dtype == np.float64 and A.flags.c_contiguous and A.flags.writeable, \
+        "overwrite=True needs a writeable C-contiguous float64 matrix"
+    return A
 
 
 @njit(cache=True, fastmath=True)

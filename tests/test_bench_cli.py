@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the repository
     sys.path.insert(0, str(ROOT))
 
+import bayesopt.fitting
 from bayesopt.space import Real
-from bench import overhead, parallel, profile_step, quality, scale
+from bench import overhead, parallel, profile_step, quality, refit_cost, scale
 from bench.adapters import OPTIMIZERS, run
 from bench.problems import PROBLEM_NAMES, SECOND_ROUND, make_problem
 from bench.protocol import check_adapter, check_problem
@@ -57,11 +58,16 @@ def usage_error(capsys: pytest.CaptureFixture[str], main: Any, argv: list[str]) 
 
 
 # ------------------------------------------------------------- profile_step
-@pytest.mark.parametrize("argv", [["--sizes", "0"], ["--sizes", "a,100"], ["--sizes", ""],
-                                  ["--threads", "0"], ["--threads", "many"], ["--top", "-1"]])
-def test_profile_step_nonsense_arguments_are_usage_errors(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]) -> None:
-    err = usage_error(capsys, profile_step.main, [*argv, "--out", str(tmp_path / "p.md")])
+@pytest.mark.parametrize(("main", "argv"), [
+    *[(profile_step.main, argv) for argv in (
+        ["--sizes", "0"], ["--sizes", "a,100"], ["--sizes", ""], ["--threads", "0"],
+        ["--threads", "many"], ["--top", "-1"])],
+    *[(refit_cost.main, argv) for argv in (
+        ["--sizes", "1"], ["--sizes", "a,100"], ["--steps", "0"], ["--threads", "0"])],
+])
+def test_step_profilers_nonsense_arguments_are_usage_errors(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, main: Any, argv: list[str]) -> None:
+    err = usage_error(capsys, main, [*argv, "--out", str(tmp_path / "p.md")])
     assert argv[0] in err
     assert not (tmp_path / "p.md").exists()
 
@@ -71,12 +77,27 @@ def test_profile_step_splits_the_steps_into_phases() -> None:
     the phases (the polish's objective is part of the polish) add up to at most the total."""
     row = profile_step.profile_size(20, 2)
     assert row.refit_interval == 1
-    for phase in ("refit", "candidate scoring", "polish", "polish: objective"):
+    for phase in ("refit", "refit: objective", "candidate scoring", "polish", "polish: objective"):
         assert row.phases[phase] > 0, phase
     assert row.phases["polish: objective"] <= row.phases["polish"]
-    counted = sum(v for k, v in row.phases.items() if k != "polish: objective")
+    assert row.phases["refit: objective"] <= row.phases["refit"]
+    counted = sum(v for k, v in row.phases.items() if k not in profile_step.NESTED)
     assert counted <= row.total
     assert "| 20 |" in profile_step.table([row])
+
+
+# ------------------------------------------------------------- refit_cost
+def test_refit_cost_times_every_minimize_call_of_the_refits_and_puts_scipy_back() -> None:
+    """At n = 20 every tell refits: each step has at least one L-BFGS-B call, each call
+    evaluates the objective, and the times split into the objective's and scipy's."""
+    scipy_minimize = bayesopt.fitting.minimize
+    row = refit_cost.measure(20, 2)
+    assert bayesopt.fitting.minimize is scipy_minimize
+    calls = row.calls
+    assert len(calls.evaluations) >= 2 and min(calls.evaluations) >= 1
+    assert min(calls.objective) > 0 and min(calls.between) >= 0 and min(calls.ends) >= 0
+    assert row.ask > 0 and row.tell > sum(calls.objective) / row.steps
+    assert "| 20 |" in refit_cost.table([row])
 
 
 # ------------------------------------------------------------- arguments

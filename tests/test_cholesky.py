@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.linalg import solve_triangular
 
 from kernels import CholeskyError, CholeskyFactor, Kernel, cholesky_with_jitter, inverse_from_factor
-from kernels.cholesky import _ALIKE_MAX_N, _FEW_RHS, _LAPACK_MIN_N
+from kernels.cholesky import _ALIKE_MAX_N, _FEW_RHS, _LAPACK_MIN_N, cholesky_lower
 
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 
@@ -338,6 +338,24 @@ def test_inverse_from_factor_does_not_modify_the_factor() -> None:
     L = factor.L.copy()
     inverse_from_factor(factor.L)
     assert_array_equal(factor.L, L)
+
+
+@pytest.mark.parametrize("n", (1, 7, 60))
+def test_overwrite_factors_and_inverts_in_the_matrix_itself_with_the_same_bits(n: int) -> None:
+    A = _spd(n, 16)
+    L = cholesky_lower(A)
+    work = A.copy()
+    L_in_place = cholesky_lower(work, overwrite=True)
+    assert L is not None and L_in_place is not None and np.shares_memory(L_in_place, work)
+    assert_array_equal(L_in_place, L)
+    inverse = inverse_from_factor(L)
+    inverse_in_place = inverse_from_factor(L_in_place, overwrite=True)
+    assert np.shares_memory(inverse_in_place, work)
+    assert_array_equal(inverse_in_place, inverse)
+
+
+def test_overwrite_returns_none_for_a_matrix_that_is_not_positive_definite() -> None:
+    assert cholesky_lower(-np.eye(3), overwrite=True) is None
 
 
 @pytest.mark.parametrize("n", (1, 4, 30))

@@ -32,7 +32,7 @@ from bayesopt.journal import JournalError, read_journal
 from bayesopt.model import ModelOptions
 from bayesopt.optimizer import ResumeWarning, UnmatchedTellWarning
 from bayesopt.options import OptimizerOptions
-from bayesopt.state import APPLIERS, OptimizerState
+from bayesopt.state import APPLIERS, OptimizerState, PendingPoint, nearest_match
 from bayesopt.study import apply_record
 
 FAST = OptimizerOptions(
@@ -119,6 +119,17 @@ def test_a_tell_matching_no_pending_point_warns_while_points_are_pending():
     with warnings.catch_warnings():  # nothing pending: telling never-asked points is quiet
         warnings.simplefilter("error", UnmatchedTellWarning)
         opt.tell({**asked, "layers": asked["layers"] % 8 + 1}, 3.0)
+
+
+def test_nearest_match_ranks_the_matches_by_the_encoding_it_is_given():
+    """A tell's apply passes the row it has already encoded; without one, the told point is
+    encoded. Both pending points match the told one (0.2 % apart in lr)."""
+    space = Optimizer(SPACE, seed=0).space
+    told = {"lr": 1e-3, "momentum": 0.5, "layers": 3, "act": "relu"}
+    near, far = {**told, "lr": 1.001e-3}, {**told, "lr": 0.998e-3}
+    pending = [PendingPoint(p, space.encode([p])[0], None, None) for p in (far, near)]
+    assert nearest_match(space, told, pending) == 1
+    assert nearest_match(space, told, pending, space.encode([far])[0]) == 0
 
 
 # ============================================================ cancel, pending

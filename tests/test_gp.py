@@ -17,14 +17,22 @@ import math
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.linalg import lapack
 from scipy.stats import multivariate_normal
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, Product
 
-from bayesopt.fitting import FitOptions, fit_map, negative_log_posterior, parameter_bounds
+from bayesopt.fitting import (
+    FitOptions,
+    NegativeLogPosterior,
+    fit_map,
+    negative_log_posterior,
+    parameter_bounds,
+)
 from bayesopt.gp import GaussianProcess
 from bayesopt.priors import HyperparameterPriors
-from kernels import Kernel
+from kernels import Kernel, inverse_from_factor
+from kernels.cholesky import cholesky_lower
 
 KERNELS = ("matern52", "matern32", "matern12", "rbf")
 kernel_param = pytest.mark.parametrize("name", KERNELS)
@@ -305,6 +313,84 @@ def test_negative_log_posterior_gradient_matches_finite_differences(
             - negative_log_posterior(params - step, name, X, y, priors)[0]
         ) / (2 * h)
     assert_allclose(grad, expected, rtol=1e-5, atol=1e-5)
+
+
+def _textbook_objective(params: np.ndarray, name: str, X: np.ndarray, y: np.ndarray,
+                        priors: HyperparameterPriors | None,
+                        gates: tuple[int, ...] | None = None) -> tuple[float, np.ndarray]:
+    """R&W Eqs. 5.8–5.9 from the public pieces, each on its own copy: a `Kernel` at θ, K,
+    L = chol(K), alpha, K⁻¹ = potri(L), the three prior blocks added in order — what the
+    objective computed before it factored and inverted in place, stacked the priors and
+    stopped building a `Kernel` per evaluation."""
+    n, d = X.shape
+    kernel, noise = Kernel(name, d, params[: d + 1], gates), math.exp(params[d + 1])
+    Z = kernel.scale(X)
+    K, profile = kernel.matrix_and_profile_scaled(Z, noise)
+    L = cholesky_lower(K)
+    assert L is not None
+    alpha, _ = lapack.dpotrs(L, y, lower=1)
+    K_inv = inverse_from_factor(L)
+    value = 0.5 * float(y @ alpha) + float(np.sum(np.log(np.diag(L)))) + 0.5 * n * math.log(2 * math.pi)
+    grad = np.empty_like(params)
+    grad[: d + 1] = -kernel.theta_gradient_scaled(Z, alpha, K_inv, profile)
+    grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(np.trace(K_inv)))
+    if priors is None:
+        return value, grad
+    blocks = [(priors.lengthscale, params[:-2]), (priors.variance, params[-2:-1]),
+              (priors.noise, params[-1:])]
+    terms = [prior.log_density(block) for prior, block in blocks]
+    log_prior = terms[0][0] + terms[1][0] + terms[2][0]
+    return value - log_prior, grad - np.concatenate([t[1] for t in terms])
+
+
+@kernel_param
+@pytest.mark.parametrize("with_priors", [True, False], ids=["map", "ml"])
+@pytest.mark.parametrize("gates", [None, (-1, 3, 3, -1)], ids=["plain", "gated"])
+def test_objective_equals_the_textbook_composition_bit_for_bit(
+        name: str, with_priors: bool, gates: tuple[int, ...] | None) -> None:
+    """In place, stacked and without a `Kernel` per evaluation, the same floating-point
+    operations: every ask depends on it."""
+    d = 4
+    X, y = _data(40, d, seed=21)
+    X[:, 3] = X[:, 3] > 0.5  # the activity indicator of the gated columns 1 and 2
+    priors = HyperparameterPriors.default(d) if with_priors else None
+    objective = NegativeLogPosterior(name, X, y, priors, gates=gates)
+    rng = np.random.default_rng(22)
+    for _ in range(4):  # one object, many evaluations: nothing carries over between them
+        params = _params(d, seed=int(rng.integers(1000)))
+        value, grad = objective(params)
+        expected_value, expected_grad = _textbook_objective(params, name, X, y, priors, gates)
+        assert value == expected_value
+        assert_array_equal(grad, expected_grad)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_objective_rejects_non_finite_hyperparameters(bad: float) -> None:
+    X, y = _data(10, 2, seed=23)
+    params = _params(2, seed=24)
+    params[1] = bad
+    with pytest.raises(ValueError, match="finite log-parameters"):
+        NegativeLogPosterior("matern52", X, y, HyperparameterPriors.default(2))(params)
+
+
+@pytest.mark.parametrize("d", [1, 2, 6])
+def test_stacked_priors_equal_the_three_blocks_bit_for_bit(d: int) -> None:
+    priors = HyperparameterPriors.default(d, noise="botorch")
+    stacked = priors.stacked(d)
+    for seed in range(5):
+        params = np.random.default_rng(seed).normal(0.0, 3.0, d + 2)
+        value, grad = stacked.log_density(params)
+        blocks = [(priors.lengthscale, params[:-2]), (priors.variance, params[-2:-1]),
+                  (priors.noise, params[-1:])]
+        terms = [prior.log_density(block) for prior, block in blocks]
+        assert value == terms[0][0] + terms[1][0] + terms[2][0]
+        assert_array_equal(grad, np.concatenate([t[1] for t in terms]))
+
+
+@pytest.mark.parametrize("dim", [0, -1, 2.0, True, "3"])
+def test_stacked_priors_reject_a_dimension_that_is_not_a_positive_integer(dim: object) -> None:
+    with pytest.raises(ValueError, match=f"dim={dim!r}"):
+        HyperparameterPriors.default(2).stacked(dim)  # type: ignore[arg-type]
 
 
 def test_negative_log_posterior_returns_inf_when_not_positive_definite() -> None:

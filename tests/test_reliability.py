@@ -531,17 +531,17 @@ def test_fit_failure_after_a_good_fit_keeps_the_previous_hyperparameters(monkeyp
     np.testing.assert_array_equal(opt._model.params, good)
 
 
-def _nan_objective(params, kernel_name, X, y, priors):
+def _nan_objective(self, params):
     return math.nan, np.full_like(params, math.nan)
 
 
-def _raising_objective(params, kernel_name, X, y, priors):
+def _raising_objective(self, params):
     raise np.linalg.LinAlgError("not positive definite")
 
 
 @pytest.mark.parametrize("objective", [_nan_objective, _raising_objective], ids=["nan", "raises"])
 def test_marginal_likelihood_failures_fall_back_with_a_warning(monkeypatch, objective):
-    monkeypatch.setattr(bayesopt.fitting, "negative_log_posterior", objective)
+    monkeypatch.setattr(bayesopt.fitting.NegativeLogPosterior, "__call__", objective)
     opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3, options=FAST)
     with pytest.warns(ModelFitWarning):
         _run_some(opt, 6)

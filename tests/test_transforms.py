@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose
 from bayesopt.transforms import (
     OutputTransform,
     maximum_likelihood_lambda,
+    population_variance,
     yeo_johnson,
     yeo_johnson_inverse,
     yeo_johnson_log_likelihood,
@@ -21,6 +22,15 @@ def samples(kind: str, n: int, seed: int) -> np.ndarray:
     y = {"lognormal": rng.lognormal(0.0, 1.5, n), "normal": rng.normal(size=n),
          "left-skewed": -rng.lognormal(0.0, 1.0, n), "exponential": rng.exponential(size=n)}[kind]
     return (y - y.mean()) / y.std()
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 8, 9, 50, 129, 300, 1001])
+@pytest.mark.parametrize("kind", ["lognormal", "normal", "left-skewed", "exponential"])
+def test_population_variance_is_numpys_var_bit_for_bit(n: int, kind: str) -> None:
+    """The λ search compares likelihoods, so the variance must round as np.var does."""
+    for seed in range(3):
+        x = 1e3 * samples(kind, n, seed) + 7.0 if n > 1 else np.array([3.25])
+        assert population_variance(x) == float(np.var(x))
 
 
 @pytest.mark.parametrize("lmbda", [-2.0, -0.5, 0.0, 0.5, 1.0, 2.0, 2.5])
