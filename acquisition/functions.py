@@ -42,7 +42,7 @@ from acquisition.logei_kernel import SQRT_FLOAT_MAX as _SQRT_FLOAT_MAX
 from acquisition.logei_kernel import STD_FLOOR as _STD_FLOOR
 from acquisition.logei_kernel import Z_TAIL as _Z_TAIL
 from acquisition.logei_kernel import Z_UPPER as _Z_UPPER
-from acquisition.logei_kernel import logei_value, logei_value_and_grad
+from acquisition.logei_kernel import logei_value, logei_value_and_grad, logei_value_and_x_grad
 
 __all__ = [
     "AcquisitionFunction",
@@ -225,6 +225,20 @@ def _as_mean_std(mean: ArrayLike, std: ArrayLike) -> tuple[np.ndarray, np.ndarra
     return mean, np.maximum(std, _STD_FLOOR)
 
 
+def _as_gradients(
+    mean_grad: ArrayLike, std_grad: ArrayLike, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return C-contiguous float64 (m, d) arrays of (mean_grad, std_grad)."""
+    mean_grad = np.ascontiguousarray(mean_grad, dtype=np.float64)
+    std_grad = np.ascontiguousarray(std_grad, dtype=np.float64)
+    if mean_grad.ndim != 2 or mean_grad.shape != std_grad.shape or mean_grad.shape[0] != m:
+        raise ValueError(
+            f"mean_grad and std_grad must be 2-D arrays of the same shape ({m}, d), "
+            f"got mean_grad.shape={mean_grad.shape} and std_grad.shape={std_grad.shape}"
+        )
+    return mean_grad, std_grad
+
+
 def _finite_real(name: str, value: object) -> float:
     """Return ``value`` as a float; TypeError unless real, ValueError unless finite."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -252,6 +266,17 @@ class AcquisitionFunction(abc.ABC):
         self, mean: ArrayLike, std: ArrayLike
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (value, d value / d mean, d value / d std), each of shape (m,)."""
+
+    def value_and_x_gradient(
+        self, mean: ArrayLike, std: ArrayLike, mean_grad: ArrayLike, std_grad: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(value (m,), gradient in x (m, d)) by the chain rule through (mean, std).
+
+        mean_grad, std_grad: (m, d), the posterior's ∂mean/∂x and ∂std/∂x.
+        """
+        value, da_dmean, da_dstd = self.value_and_grad(mean, std)
+        mean_grad, std_grad = _as_gradients(mean_grad, std_grad, value.shape[0])
+        return value, da_dmean[:, None] * mean_grad + da_dstd[:, None] * std_grad
 
     def __call__(self, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
         """Value only, shape (m,)."""
@@ -292,6 +317,13 @@ class LogExpectedImprovement(_ImprovementBased):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mean, std = _as_mean_std(mean, std)
         return logei_value_and_grad(mean, std, self.best_f)
+
+    def value_and_x_gradient(
+        self, mean: ArrayLike, std: ArrayLike, mean_grad: ArrayLike, std_grad: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray]:
+        mean, std = _as_mean_std(mean, std)
+        mean_grad, std_grad = _as_gradients(mean_grad, std_grad, mean.shape[0])
+        return logei_value_and_x_grad(mean, std, mean_grad, std_grad, self.best_f)
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         return logei_value(mean, std, self.best_f)

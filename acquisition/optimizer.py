@@ -271,9 +271,7 @@ class AcquisitionObjective:
 
     def _undamped_with_gradient(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The acquisition before the penalty and its gradient in x: (m,), (m, d)."""
-        mean, std, d_mean, d_std = self.surrogate.predict_with_gradient(X)
-        value, da_dmean, da_dstd = self.acquisition.value_and_grad(mean, std)
-        return value, da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
+        return self.acquisition.value_and_x_gradient(*self.surrogate.predict_with_gradient(X))
 
 
 @dataclass(frozen=True)
@@ -407,11 +405,13 @@ def _batched_lbfgsb(
     if not free.any():
         return X0
     r, d = X0.shape
+    fixed = not free.all()
 
     def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = objective.values_and_gradients(flat.reshape(r, d))
-        grad = np.where(free, grad, 0.0)
-        return -float(np.sum(value)), -grad.ravel()
+        if fixed:
+            grad = np.where(free, grad, 0.0)
+        return -float(value.sum()), -grad.ravel()
 
     lower, upper = _start_bounds(X0, free, domain)
     with objective.local_search_context():
