@@ -30,7 +30,6 @@ from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann6
 from bench.overhead import _limit_threads, _observations, _params
 
-
 # what the polish's objective calls (before value_and_x_gradient: value_and_grad)
 _ACQUISITION_CALL = ("value_and_x_gradient" if hasattr(LogExpectedImprovement, "value_and_x_gradient")
                      else "value_and_grad")
@@ -93,10 +92,10 @@ def per_evaluation(n: int, steps: int) -> tuple[float, float, float]:
     for _ in range(2):
         _step(opt, f)
     objective, acquisition = _Timer(), _Timer()
-    with objective.wrapped(AcquisitionObjective, "values_and_gradients"):
-        with acquisition.wrapped(LogExpectedImprovement, _ACQUISITION_CALL):
-            for _ in range(steps):
-                _step(opt, f)
+    with (objective.wrapped(AcquisitionObjective, "values_and_gradients"),
+          acquisition.wrapped(LogExpectedImprovement, _ACQUISITION_CALL)):
+        for _ in range(steps):
+            _step(opt, f)
     calls = max(objective.calls, 1)
     return calls / steps, 1e6 * objective.seconds / calls, 1e6 * acquisition.seconds / calls
 

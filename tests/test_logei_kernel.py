@@ -221,8 +221,8 @@ def test_x_gradient_is_the_chain_rule_bit_for_bit(acquisition: AcquisitionFuncti
 def test_x_gradient_accepts_strided_gradients() -> None:
     mean, std = np.array([0.1, -0.4]), np.array([0.5, 2.0])
     wide = np.arange(16.0).reshape(2, 8) / 10.0
-    value, grad = LogExpectedImprovement(0.0).value_and_x_gradient(mean, std, wide[:, ::2],
-                                                                   wide[:, 1::2])
+    _, grad = LogExpectedImprovement(0.0).value_and_x_gradient(mean, std, wide[:, ::2],
+                                                               wide[:, 1::2])
     _, expected = LogExpectedImprovement(0.0).value_and_x_gradient(
         mean, std, wide[:, ::2].copy(), wide[:, 1::2].copy())
     np.testing.assert_array_equal(grad, expected)
