@@ -34,16 +34,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import erfcx, log_ndtr, ndtr
 
-from acquisition.logei_kernel import INV_SQRT_2 as _INV_SQRT_2
-from acquisition.logei_kernel import LOG_2 as _LOG_2
-from acquisition.logei_kernel import LOG_SQRT_2PI as _LOG_SQRT_2PI
-from acquisition.logei_kernel import LOG_SQRT_PI_DIV_2 as _LOG_SQRT_PI_DIV_2
-from acquisition.logei_kernel import SQRT_FLOAT_MAX as _SQRT_FLOAT_MAX
-from acquisition.logei_kernel import STD_FLOOR as _STD_FLOOR
-from acquisition.logei_kernel import Z_TAIL as _Z_TAIL
-from acquisition.logei_kernel import Z_UPPER as _Z_UPPER
-from acquisition.logei_kernel import logei_value, logei_value_and_grad, logei_value_and_x_grad
-
 __all__ = [
     "AcquisitionFunction",
     "ExpectedImprovement",
@@ -56,7 +46,24 @@ __all__ = [
     "log_h",
 ]
 
+_STD_FLOOR = 1e-12
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)  # c1 in Eq. (9)
+_LOG_SQRT_PI_DIV_2 = 0.5 * math.log(math.pi / 2.0)  # c2 in Eq. (9)
 _SQRT_2_DIV_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_LOG_2 = math.log(2.0)
+# Beyond this |z|, z**2 overflows float64 and log phi(z) is -inf.
+_SQRT_FLOAT_MAX = math.sqrt(np.finfo(np.float64).max)
+
+# Branch points of log_h (Eq. 9). Above _Z_UPPER the direct formula is exact enough.
+_Z_UPPER = -1.0
+# Below _Z_TAIL the asymptotic branch is used. Eq. (9) switches at -1/sqrt(eps)
+# (~ -6.7e7), but there |z| m(z) = 1 - 1/z**2 rounds to 1 in float64, so the middle
+# branch has already lost every digit of log(1 - |z| m(z)) (and gives NaN a little
+# further out). The middle branch's rounding error grows like eps * z**2; the
+# asymptotic branch's truncation error is 3 / z**2; they balance at
+# |z| = (3 / eps)**(1/4) ~ 1.08e4, where both are ~3e-8.
+_Z_TAIL = -((3.0 / np.finfo(np.float64).eps) ** 0.25)
 
 
 # ---------------------------------------------------------------- scalar helpers
@@ -225,20 +232,6 @@ def _as_mean_std(mean: ArrayLike, std: ArrayLike) -> tuple[np.ndarray, np.ndarra
     return mean, np.maximum(std, _STD_FLOOR)
 
 
-def _as_gradients(
-    mean_grad: ArrayLike, std_grad: ArrayLike, m: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return C-contiguous float64 (m, d) arrays of (mean_grad, std_grad)."""
-    mean_grad = np.ascontiguousarray(mean_grad, dtype=np.float64)
-    std_grad = np.ascontiguousarray(std_grad, dtype=np.float64)
-    if mean_grad.ndim != 2 or mean_grad.shape != std_grad.shape or mean_grad.shape[0] != m:
-        raise ValueError(
-            f"mean_grad and std_grad must be 2-D arrays of the same shape ({m}, d), "
-            f"got mean_grad.shape={mean_grad.shape} and std_grad.shape={std_grad.shape}"
-        )
-    return mean_grad, std_grad
-
-
 def _finite_real(name: str, value: object) -> float:
     """Return ``value`` as a float; TypeError unless real, ValueError unless finite."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -266,17 +259,6 @@ class AcquisitionFunction(abc.ABC):
         self, mean: ArrayLike, std: ArrayLike
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (value, d value / d mean, d value / d std), each of shape (m,)."""
-
-    def value_and_x_gradient(
-        self, mean: ArrayLike, std: ArrayLike, mean_grad: ArrayLike, std_grad: ArrayLike
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(value (m,), gradient in x (m, d)) by the chain rule through (mean, std).
-
-        mean_grad, std_grad: (m, d), the posterior's ∂mean/∂x and ∂std/∂x.
-        """
-        value, da_dmean, da_dstd = self.value_and_grad(mean, std)
-        mean_grad, std_grad = _as_gradients(mean_grad, std_grad, value.shape[0])
-        return value, da_dmean[:, None] * mean_grad + da_dstd[:, None] * std_grad
 
     def __call__(self, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
         """Value only, shape (m,)."""
@@ -316,41 +298,19 @@ class LogExpectedImprovement(_ImprovementBased):
         self, mean: ArrayLike, std: ArrayLike
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mean, std = _as_mean_std(mean, std)
-        return logei_value_and_grad(mean, std, self.best_f)
-
-    def value_and_x_gradient(
-        self, mean: ArrayLike, std: ArrayLike, mean_grad: ArrayLike, std_grad: ArrayLike
-    ) -> tuple[np.ndarray, np.ndarray]:
-        mean, std = _as_mean_std(mean, std)
-        mean_grad, std_grad = _as_gradients(mean_grad, std_grad, mean.shape[0])
-        return logei_value_and_x_grad(mean, std, mean_grad, std_grad, self.best_f)
+        z = self._z(mean, std)
+        log_h_z, slope, log_pdf = _log_h_and_slope(z)  # slope = d log_h / dz
+        value = log_h_z + np.log(std)
+        # Chain rule with dz/dmean = -1/std and dz/dstd = -z/std:
+        # d/dstd = (1 - z slope) / std, and 1 - z Phi/h = phi/h. For z > 0 the
+        # difference cancels (phi/h -> 0), so take the ratio phi/h directly there.
+        d_std = 1.0 - z * slope
+        positive = z > 0.0
+        d_std[positive] = np.exp(log_pdf[positive] - log_h_z[positive])
+        return value, -slope / std, d_std / std
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-        return logei_value(mean, std, self.best_f)
-
-
-def logei_value_and_grad_numpy(
-    mean: np.ndarray, std: np.ndarray, best_f: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The plain-numpy twin of `acquisition.logei_kernel.logei_value_and_grad` (tests).
-
-    mean, std: (m,) float64, std already at least _STD_FLOOR.
-    """
-    z = (best_f - mean) / std
-    log_h_z, slope, log_pdf = _log_h_and_slope(z)  # slope = d log_h / dz
-    value = log_h_z + np.log(std)
-    # Chain rule with dz/dmean = -1/std and dz/dstd = -z/std:
-    # d/dstd = (1 - z slope) / std, and 1 - z Phi/h = phi/h. For z > 0 the
-    # difference cancels (phi/h -> 0), so take the ratio phi/h directly there.
-    d_std = 1.0 - z * slope
-    positive = z > 0.0
-    d_std[positive] = np.exp(log_pdf[positive] - log_h_z[positive])
-    return value, -slope / std, d_std / std
-
-
-def logei_value_numpy(mean: np.ndarray, std: np.ndarray, best_f: float) -> np.ndarray:
-    """The plain-numpy twin of `acquisition.logei_kernel.logei_value` (tests)."""
-    return cast(np.ndarray, log_h((best_f - mean) / std) + np.log(std))
+        return cast(np.ndarray, log_h(self._z(mean, std)) + np.log(std))
 
 
 class ExpectedImprovement(_ImprovementBased):

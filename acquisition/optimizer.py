@@ -271,7 +271,9 @@ class AcquisitionObjective:
 
     def _undamped_with_gradient(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The acquisition before the penalty and its gradient in x: (m,), (m, d)."""
-        return self.acquisition.value_and_x_gradient(*self.surrogate.predict_with_gradient(X))
+        mean, std, d_mean, d_std = self.surrogate.predict_with_gradient(X)
+        value, da_dmean, da_dstd = self.acquisition.value_and_grad(mean, std)
+        return value, da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ For d = 6 (Hartmann-6) and each n: tell n random observations (as
 tells on the CPU clock (`time.process_time`), one process, the given threads.
 A second optimizer, built the same way, repeats the steps with the polish's
 objective (`AcquisitionObjective.values_and_gradients` as called by L-BFGS-B)
-and LogEI's `value_and_x_gradient` (the default acquisition; `value_and_grad`
-before that existed) timed call by call: how many
+and LogEI's `value_and_grad` (the default acquisition) timed call by call: how many
 evaluations an ask makes and what each costs. The timers add ~1 µs to each
 call they wrap, so the ask time comes from the first, uninstrumented pass.
 """
@@ -29,10 +28,6 @@ from bayesopt import Optimizer
 from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann6
 from bench.overhead import _limit_threads, _observations, _params
-
-# what the polish's objective calls (before value_and_x_gradient: value_and_grad)
-_ACQUISITION_CALL = ("value_and_x_gradient" if hasattr(LogExpectedImprovement, "value_and_x_gradient")
-                     else "value_and_grad")
 
 
 def _optimizer(n: int) -> tuple[Optimizer, Hartmann6]:
@@ -93,7 +88,7 @@ def per_evaluation(n: int, steps: int) -> tuple[float, float, float]:
         _step(opt, f)
     objective, acquisition = _Timer(), _Timer()
     with (objective.wrapped(AcquisitionObjective, "values_and_gradients"),
-          acquisition.wrapped(LogExpectedImprovement, _ACQUISITION_CALL)):
+          acquisition.wrapped(LogExpectedImprovement, "value_and_grad")):
         for _ in range(steps):
             _step(opt, f)
     calls = max(objective.calls, 1)
