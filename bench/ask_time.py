@@ -95,22 +95,35 @@ def per_evaluation(n: int, steps: int) -> tuple[float, float, float]:
     return calls / steps, 1e6 * objective.seconds / calls, 1e6 * acquisition.seconds / calls
 
 
+def _sizes_argument(text: str) -> list[int]:
+    """'50,100' → [50, 100]: each n ≥ 2 (the model needs two observations)."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() and int(part) >= 2 for part in parts):
+        raise argparse.ArgumentTypeError(
+            f"must be comma-separated integers >= 2, got {text!r}")
+    return [int(part) for part in parts]
+
+
+def table(sizes: list[int], steps: int) -> str:
+    """One row per n: ask, tell, polish evaluations per ask, µs per evaluation and in LogEI."""
+    lines = [("| n | ask | tell | polish evaluations per ask | µs per evaluation "
+              "| of which LogEI |"), "|---:|---:|---:|---:|---:|---:|"]
+    for n in sizes:
+        ask, tell = ask_and_tell(n, steps)
+        evaluations, objective_us, acquisition_us = per_evaluation(n, steps)
+        lines.append(f"| {n} | {1e3 * ask:.2f} ms | {1e3 * tell:.2f} ms | {evaluations:.0f} "
+                     f"| {objective_us:.0f} | {acquisition_us:.0f} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="50,100,200")
+    parser.add_argument("--sizes", default=[50, 100, 200], type=_sizes_argument)
     parser.add_argument("--steps", type=positive_int, default=15)
     parser.add_argument("--threads", type=positive_int, default=1)
     args = parser.parse_args(argv)
-    sizes = [positive_int(s) for s in args.sizes.split(",")]
-    print("| n | ask | tell | polish evaluations per ask | µs per evaluation "
-          "| of which the acquisition |")
-    print("|---:|---:|---:|---:|---:|---:|")
     with _limit_threads(args.threads):
-        for n in sizes:
-            ask, tell = ask_and_tell(n, args.steps)
-            evaluations, objective_us, acquisition_us = per_evaluation(n, args.steps)
-            print(f"| {n} | {1e3 * ask:.2f} ms | {1e3 * tell:.2f} ms | {evaluations:.0f} "
-                  f"| {objective_us:.0f} | {acquisition_us:.0f} |", flush=True)
+        print(table(args.sizes, args.steps), flush=True)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the repository
     sys.path.insert(0, str(ROOT))
 
+from acquisition.functions import LogExpectedImprovement
+from acquisition.optimizer import AcquisitionObjective
 from bayesopt.space import Real
-from bench import overhead, parallel, profile_step, quality, scale
+from bench import ask_time, overhead, parallel, profile_step, quality, scale
 from bench.adapters import OPTIMIZERS, run
 from bench.problems import PROBLEM_NAMES, SECOND_ROUND, make_problem
 from bench.protocol import check_adapter, check_problem
@@ -77,6 +79,26 @@ def test_profile_step_splits_the_steps_into_phases() -> None:
     counted = sum(v for k, v in row.phases.items() if k != "polish: objective")
     assert counted <= row.total
     assert "| 20 |" in profile_step.table([row])
+
+
+# ------------------------------------------------------------- ask_time
+@pytest.mark.parametrize("argv", [["--sizes", "1"], ["--sizes", "a,100"], ["--sizes", ""],
+                                  ["--steps", "0"], ["--threads", "0"], ["--threads", "many"]])
+def test_ask_time_nonsense_arguments_are_usage_errors(
+        capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    assert f"argument {argv[0]}: must be" in usage_error(capsys, ask_time.main, argv)
+
+
+def test_ask_time_counts_the_polish_evaluations_and_restores_the_methods() -> None:
+    """At n = 20 an ask polishes: its objective is evaluated and LogEI's share is timed;
+    the timed methods are the classes' own again afterwards."""
+    before = (AcquisitionObjective.values_and_gradients, LogExpectedImprovement.value_and_grad)
+    evaluations, objective_us, acquisition_us = ask_time.per_evaluation(20, 1)
+    assert evaluations >= 1
+    assert objective_us > acquisition_us > 0
+    assert (AcquisitionObjective.values_and_gradients,
+            LogExpectedImprovement.value_and_grad) == before
+    assert "| 20 |" in ask_time.table([20], 1)
 
 
 # ------------------------------------------------------------- arguments
