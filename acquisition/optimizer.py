@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 
 from acquisition.checks import check_fields, integer, real, reals, rule
 from acquisition.functions import AcquisitionFunction
@@ -432,16 +432,18 @@ def _batched_lbfgsb(
     if not free.any():
         return X0
     r, d = X0.shape
+    fixed = not free.all()
 
     def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = objective.values_and_gradients(flat.reshape(r, d))
-        grad = np.where(free, grad, 0.0)
-        return -float(np.sum(value)), -grad.ravel()
+        if fixed:
+            grad = np.where(free, grad, 0.0)
+        return -float(value.sum()), -grad.ravel()
 
     lower, upper = _start_bounds(X0, free, domain)
     with objective.local_search_context():
         result = minimize(
-            negative_sum, X0.ravel(), jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
+            negative_sum, X0.ravel(), jac=True, method="L-BFGS-B", bounds=Bounds(lower, upper),
             options={"maxiter": options.maxiter, "ftol": options.ftol},
         )
     X: np.ndarray = np.clip(result.x.reshape(r, d), 0.0, 1.0)

@@ -24,8 +24,10 @@ if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the re
     sys.path.insert(0, str(ROOT))
 
 import bayesopt.fitting
+from acquisition.functions import LogExpectedImprovement
+from acquisition.optimizer import AcquisitionObjective
 from bayesopt.space import Real
-from bench import overhead, parallel, profile_step, quality, refit_cost, scale
+from bench import ask_time, overhead, parallel, profile_step, quality, refit_cost, scale
 from bench.adapters import OPTIMIZERS, run
 from bench.problems import PROBLEM_NAMES, SECOND_ROUND, make_problem
 from bench.protocol import check_adapter, check_problem
@@ -98,6 +100,26 @@ def test_refit_cost_times_every_minimize_call_of_the_refits_and_puts_scipy_back(
     assert min(calls.objective) > 0 and min(calls.between) >= 0 and min(calls.ends) >= 0
     assert row.ask > 0 and row.tell > sum(calls.objective) / row.steps
     assert "| 20 |" in refit_cost.table([row])
+
+
+# ------------------------------------------------------------- ask_time
+@pytest.mark.parametrize("argv", [["--sizes", "1"], ["--sizes", "a,100"], ["--sizes", ""],
+                                  ["--steps", "0"], ["--threads", "0"], ["--threads", "many"]])
+def test_ask_time_nonsense_arguments_are_usage_errors(
+        capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    assert f"argument {argv[0]}: must be" in usage_error(capsys, ask_time.main, argv)
+
+
+def test_ask_time_counts_the_polish_evaluations_and_restores_the_methods() -> None:
+    """At n = 20 an ask polishes: its objective is evaluated and LogEI's share is timed;
+    the timed methods are the classes' own again afterwards."""
+    before = (AcquisitionObjective.values_and_gradients, LogExpectedImprovement.value_and_grad)
+    evaluations, objective_us, acquisition_us = ask_time.per_evaluation(20, 1)
+    assert evaluations >= 1
+    assert objective_us > acquisition_us > 0
+    assert (AcquisitionObjective.values_and_gradients,
+            LogExpectedImprovement.value_and_grad) == before
+    assert "| 20 |" in ask_time.table([20], 1)
 
 
 # ------------------------------------------------------------- arguments
