@@ -25,6 +25,7 @@ Defaults:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -111,8 +112,7 @@ class HyperparameterPriors:
         """These priors for `dim` lengthscales as vectors over the whole parameter vector."""
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
             raise ValueError(f"dim={dim!r} must be a positive integer")
-        priors = [self.lengthscale] * int(dim) + [self.variance, self.noise]
-        return StackedPriors(np.array([p.loc for p in priors]), np.array([p.scale for p in priors]))
+        return _stacked(self, int(dim))
 
     def sample(self, rng: np.random.Generator, dim: int) -> np.ndarray:
         return np.concatenate([
@@ -125,3 +125,14 @@ class HyperparameterPriors:
         return np.concatenate([
             np.full(dim, self.lengthscale.loc), [self.variance.loc], [self.noise.loc]
         ])
+
+
+@functools.lru_cache(maxsize=64)
+def _stacked(priors: HyperparameterPriors, dim: int) -> StackedPriors:
+    """`HyperparameterPriors.stacked`, built once per (priors, dim): the slice sampler's
+    `log_posterior` asks for it at every evaluation. Read-only, since it is shared."""
+    blocks = [priors.lengthscale] * dim + [priors.variance, priors.noise]
+    loc = np.array([p.loc for p in blocks])
+    scale = np.array([p.scale for p in blocks])
+    loc.flags.writeable = scale.flags.writeable = False
+    return StackedPriors(loc, scale)
