@@ -121,6 +121,8 @@ def _spearmint_options(options: model.ModelOptions) -> dict[str, Any]:
         entries["input_warping"] = {
             "kind": "kumaraswamy", "eps": warping.EPS, "log_bounds": list(warping.WARP_BOUNDS),
             "prior": _prior("identity", warping.WARP_PRIOR)}
+    if options.categorical_kernel != "onehot":  # one lengthscale per categorical
+        entries["categorical_kernel"] = options.categorical_kernel
     return entries
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -167,13 +168,13 @@ class NegativeLogPosterior:
             grad[d + 2:] = -warping.theta_gradient(self.X, params[d + 2:], G)
         if self.prior is None:
             return nll, grad
-        log_prior, prior_grad = _log_prior(params, d, self.prior, warping)
+        prior_value, prior_grad = log_prior(params, d, self.prior, warping)
         grad -= prior_grad
-        return nll - log_prior, grad
+        return nll - prior_value, grad
 
 
-def _log_prior(params: np.ndarray, d: int, prior: StackedPriors,
-               warping: KumaraswamyWarping | None) -> tuple[float, np.ndarray]:
+def log_prior(params: np.ndarray, d: int, prior: StackedPriors,
+              warping: KumaraswamyWarping | None) -> tuple[float, np.ndarray]:
     """log p(θ) and its gradient, the warp's prior included when there is one."""
     if warping is None:
         return prior.log_density(params)
@@ -199,7 +200,7 @@ def log_posterior(
         return -math.inf
     z = solve_triangular(L, y, lower=True, check_finite=False)  # L⁻¹y: yᵀK⁻¹y = |z|²
     lml = -0.5 * float(z @ z) - float(np.sum(np.log(np.diag(L))))
-    return lml + _log_prior(params, d, priors.stacked(d), warping)[0]
+    return lml + log_prior(params, d, priors.stacked(d), warping)[0]
 
 
 def fit_map(
@@ -213,8 +214,17 @@ def fit_map(
     then keeps its previous hyperparameters.
     """
     bounds = parameter_bounds(X.shape[1], options, warping, gates)
-    lower, upper = np.array(bounds).T
     objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates)
+    return minimize_from_starts(objective, bounds, starts, options.maxiter)
+
+
+def minimize_from_starts(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    bounds: list[tuple[float, float]], starts: list[np.ndarray], maxiter: int,
+) -> FitResult:
+    """L-BFGS-B on `objective` (value and gradient) from each start clipped into `bounds`;
+    the best finite optimum, or `success` False and the first start (clipped)."""
+    lower, upper = np.array(bounds).T
     best: FitResult | None = None
     evaluations = 0
     for start in starts:
@@ -222,7 +232,7 @@ def fit_map(
         try:
             result = minimize(
                 objective, x0, jac=True,
-                method="L-BFGS-B", bounds=bounds, options={"maxiter": options.maxiter},
+                method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
             logger.debug("hyperparameter fit from %s failed: %s", x0, error)

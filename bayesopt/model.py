@@ -57,6 +57,7 @@ from acquisition.checks import (
     real,
     rule,
 )
+from bayesopt.categorical import CATEGORICAL_KERNELS, LengthscaleTying, fit_tied
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
 from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors
@@ -152,6 +153,10 @@ class ModelOptions:
     # rounded and one-hot groups set to their argmax (Garrido-Merchán & Hernández-Lobato
     # 2020; bayesopt.rounding), integers searched on their lattice by the acquisition optimizer
     integer_kernel: str = field(default="relax", metadata=rule(choice(INTEGER_KERNELS)))
+    # "onehot": one lengthscale per one-hot column; "hamming": one per categorical, its
+    # columns' lengthscales tied, a Hamming distance term (bayesopt.categorical)
+    categorical_kernel: str = field(
+        default="onehot", metadata=rule(choice(CATEGORICAL_KERNELS)))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -160,8 +165,14 @@ class ModelOptions:
         self._check_sampling()
 
     def _check_sampling(self) -> None:
-        """The chain's settings are read only by hyperparameters="mcmc", which needs priors."""
+        """The chain's settings are read only by hyperparameters="mcmc", which needs priors
+        (and samples θ itself, which tied lengthscales would not be)."""
         if self.hyperparameters == "mcmc":
+            if CATEGORICAL_KERNELS[self.categorical_kernel]:
+                raise ValueError(f"categorical_kernel={self.categorical_kernel!r} ties the "
+                                 "lengthscales of a categorical's columns, which the slice "
+                                 "sampler of hyperparameters='mcmc' does not: use "
+                                 "categorical_kernel='onehot' with it")
             if not self.priors:
                 raise ValueError("hyperparameters='mcmc' samples the posterior p(θ | y), which "
                                  "needs priors=True (priors=False is maximum likelihood)")
@@ -196,12 +207,17 @@ class SurrogateModel:
     def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
                  warp_columns: tuple[int, ...] | None = None,
                  gates: tuple[int, ...] | None = None,
-                 rounding: InputRounding | None = None) -> None:
+                 rounding: InputRounding | None = None,
+                 tying: LengthscaleTying | None = None) -> None:
         """`warp_columns`: the columns `input_warping` warps (default: all of them);
         `gates`: the activity column of each input column of a conditional space
         (`kernels.Kernel`), None for an unconditional one; `rounding`: T of
-        `integer_kernel="round"` (`bayesopt.rounding.input_rounding`), None for relaxed inputs."""
+        `integer_kernel="round"` (`bayesopt.rounding.input_rounding`), None for relaxed inputs;
+        `tying`: the lengthscales fitted as one of `categorical_kernel="hamming"`
+        (`bayesopt.categorical`), None for one per column."""
+        assert tying is None or tying.dim == dim, "the tying must cover the model's columns"
         self.rounding = rounding
+        self.tying = tying
         self.dim = dim
         self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
         self.options = options
@@ -326,8 +342,9 @@ class SurrogateModel:
     def _fit_map(self, X_fit: np.ndarray, y_fit: np.ndarray, n: int) -> None:
         try:
             priors = self.priors if self.options.priors else None  # None: maximum likelihood
-            result = fit_map(self.options.kernel, X_fit, y_fit, priors,
-                             self._starts(n), self._fit_options(), self.warping, self.gates)
+            args = (self.options.kernel, X_fit, y_fit, priors, self._starts(n),
+                    self._fit_options(), self.warping, self.gates)
+            result = fit_map(*args) if self.tying is None else fit_tied(self.tying, *args)
             fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
             logger.warning("hyperparameter fit raised %r", error)

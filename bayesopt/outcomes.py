@@ -50,6 +50,7 @@ from typing import Any, cast
 import numpy as np
 
 from acquisition.constrained import CostTerm, FeasibilityTerm
+from bayesopt.categorical import LengthscaleTying
 from bayesopt.gp import GaussianProcess
 from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
 
@@ -64,8 +65,10 @@ class OutcomeModels:
     """
 
     def __init__(self, dim: int, options: ModelOptions, n_constraints: int | None,
-                 warp_columns: tuple[int, ...] | None = None) -> None:
+                 warp_columns: tuple[int, ...] | None = None,
+                 tying: LengthscaleTying | None = None) -> None:
         self.dim = dim
+        self.tying = tying  # the objective's lengthscale tying (bayesopt.categorical)
         self.options = _outcome_options(options)
         self.warp_columns = warp_columns
         self.n_constraints = n_constraints
@@ -104,7 +107,7 @@ class OutcomeModels:
         return bool(self.n_constraints)
 
     def _fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> SurrogateModel:
-        model = SurrogateModel(self.dim, self.options, rng, self.warp_columns)
+        model = SurrogateModel(self.dim, self.options, rng, self.warp_columns, tying=self.tying)
         model.update(X, y)
         return model
 

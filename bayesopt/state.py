@@ -56,6 +56,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from bayesopt.categorical import LengthscaleTying, lengthscale_tying
 from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Report, Tell
 from bayesopt.fidelity import (
     MODEL_MIN_FACTOR,
@@ -159,7 +160,8 @@ class OptimizerState:
         self.model = SurrogateModel(model_columns(space, model_options), model_options, self.rng,
                                     warp_columns=warp_columns(space),
                                     gates=model_gates(space, model_options),
-                                    rounding=input_rounding(space, model_options.integer_kernel))
+                                    rounding=input_rounding(space, model_options.integer_kernel),
+                                    tying=model_tying(space, model_options))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -177,7 +179,7 @@ class OptimizerState:
         # successful observations are feasible
         self.outcomes = OutcomeModels(model_columns(space, model_options), model_options,
                                       n_constraints,
-                                      warp_columns(space))
+                                      warp_columns(space), model_tying(space, model_options))
         self.feasible_ok = np.empty(0, dtype=bool)
         self.hedge: HedgeRecord | None = None  # the last ask's portfolio record (acquisition="hedge")
         self.clock = -math.inf  # the latest event time applied
@@ -299,7 +301,8 @@ class OptimizerState:
             model = SurrogateModel(model_columns(self.space, options), options, rng,
                                    warp_columns=warp_columns(self.space),
                                    gates=model_gates(self.space, options),
-                                   rounding=input_rounding(self.space, options.integer_kernel))
+                                   rounding=input_rounding(self.space, options.integer_kernel),
+                                   tying=model_tying(self.space, options))
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
@@ -318,6 +321,11 @@ def budget_input(space: Space, options: ModelOptions) -> bool:
 def model_columns(space: Space, options: ModelOptions) -> int:
     """Input columns of the surrogates: the encoding's, and the budget level's if an input."""
     return space.n_columns + budget_input(space, options)
+
+
+def model_tying(space: Space, options: ModelOptions) -> LengthscaleTying | None:
+    """The surrogates' lengthscale tying (`bayesopt.categorical`, categorical_kernel)."""
+    return lengthscale_tying(space, options.categorical_kernel, model_columns(space, options))
 
 
 def model_gates(space: Space, options: ModelOptions) -> tuple[int, ...] | None:

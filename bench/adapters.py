@@ -565,6 +565,10 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # their lattice (Garrido-Merchán & Hernández-Lobato 2020; bayesopt.rounding)
     "bayesopt-integer-round": (
         functools.partial(BayesoptAdapter, model={"integer_kernel": "round"}), ("bayesopt",)),
+    # issue 17: one lengthscale per categorical, its one-hot columns' tied (a Hamming
+    # distance term, as Optuna's GPSampler; bayesopt.categorical)
+    "bayesopt-hamming": (
+        functools.partial(BayesoptAdapter, model={"categorical_kernel": "hamming"}), ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

@@ -1009,6 +1009,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "integer rounded and each one-hot group set to its argmax (Garrido-Merchán & "
       "Hernández-Lobato 2020), integers held fixed in L-BFGS-B and stepped by ±1, ±2, ±4, … "
       "values instead (`bayesopt.rounding`; bench/results/integer_kernel.md)")),
+    ("Sixth round (issue 17): a Hamming kernel term for categoricals",
+     ("bayesopt-hamming",),
+     ("`hamming` = `ModelOptions(categorical_kernel=\"hamming\")`: one lengthscale per "
+      "categorical, its one-hot columns' lengthscales tied, so two choices are at the squared "
+      "distance 2·[a ≠ b]/ℓ² (a Hamming term, as Optuna's GPSampler; `bayesopt.categorical`; "
+      "bench/results/categorical_kernel.md)")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}
