@@ -31,7 +31,9 @@ Hyperparameters in user terms. The kernel works on the unit cube; a
 lengthscale l of an encoded column is l · `unit_length` of its dimension in
 the dimension's units (decades of log10 for log=True). A categorical has one
 one-hot column, hence one lengthscale, per category (reported per category,
-on the one-hot indicator's 0–1 scale). Variances on the GP's scale convert to
+on the one-hot indicator's 0–1 scale); with `categorical_kernel="hamming"` the
+columns share one, reported as one number (two choices at the squared scaled
+distance 2/l², `bayesopt.categorical`). Variances on the GP's scale convert to
 objective units² with the slope c = dg/df: c = scale(T)·std(w) without a power
 transform (exact), and with one the slope at the median of the observations
 (a delta-method conversion: the slope differs elsewhere).
@@ -121,7 +123,8 @@ class Hyperparameters:
     lengthscales : dict
         ``{name: l}`` in the dimension's units (decades of log10 when
         log=True); a categorical gives ``{choice: l}`` per category, on the
-        one-hot 0–1 scale. A `Fidelity` the model takes as an input gives its
+        one-hot 0–1 scale, or with ``categorical_kernel="hamming"`` its one
+        shared l. A `Fidelity` the model takes as an input gives its
         lengthscale in decades of log10 of the budget (unit cube: of the budget
         level z = log(b/low)/log(high/low)).
     lengthscales_unit_cube : dict
@@ -292,6 +295,8 @@ class Surrogate:
                 if unit.shape[0] > self.space.n_columns:  # the budget level, the last input
                     level = float(unit[-1])
                     cube[name], user[name] = level, level * math.log10(dim.high / dim.low)
+            elif isinstance(dim, Categorical) and self.model.tying is not None:
+                cube[name] = user[name] = float(unit[cols][0])  # tied: one per categorical
             elif isinstance(dim, Categorical):
                 cube[name] = user[name] = {c: float(l) for c, l in zip(dim.choices, unit[cols])}
             else:
@@ -327,6 +332,8 @@ class Surrogate:
         assert isinstance(gp, GaussianProcess)
         lml = gp.log_marginal_likelihood()
         log_params = np.concatenate([gp.kernel.theta, [math.log(gp.noise)]])  # (c + 2,)
+        if self.model.tying is not None:  # one lengthscale (and prior) per tied group
+            log_params = self.model.tying.reduce(log_params)
         priors = self.model.priors
         blocks = [(log_params[:-2], priors.lengthscale), (log_params[-2:-1], priors.variance),
                   (log_params[-1:], priors.noise)]

@@ -237,6 +237,17 @@ def _mlp_schedules(params: Mapping[str, Any]) -> Any:
     ))
 
 
+def _sgd_schedules(params: Mapping[str, Any]) -> Any:
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), SGDClassifier(
+        loss=params["loss"], penalty=params["penalty"], learning_rate=params["schedule"],
+        alpha=params["alpha"], eta0=params["eta0"], max_iter=30, random_state=0,
+    ))
+
+
 def _ml_problems() -> dict[str, MLProblem]:
     return {p.name: p for p in [
         # log-scaled reals
@@ -290,11 +301,21 @@ def _ml_problems() -> dict[str, MLProblem]:
             "max_features": Integer(1, 64),
             "max_leaf_nodes": Integer(2, 200, log=True),
         }, "digits600", _decision_tree),
+        # three categoricals of 5, 3 and 4 choices (loss, penalty, step-size schedule) beside
+        # two log-scaled reals, ten classes (issue 17's categorical family)
+        MLProblem("sgd_digits", {
+            "loss": Categorical(["hinge", "log_loss", "modified_huber", "squared_hinge",
+                                 "perceptron"]),
+            "penalty": Categorical(["l2", "l1", "elasticnet"]),
+            "schedule": Categorical(["optimal", "constant", "invscaling", "adaptive"]),
+            "alpha": Real(1e-6, 1.0, log=True),
+            "eta0": Real(1e-4, 1.0, log=True),
+        }, "digits600", _sgd_schedules),
     ]}
 
 
 ML = ("svc_cancer", "hgb_cancer", "mlp_digits", "sgd_cancer", "forest_cancer", "mlp_cancer",
-      "tree_digits")
+      "tree_digits", "sgd_digits")
 # the problems added by issue 17's second round: no committed runs yet (bench/README.md)
 SECOND_ROUND = ("rastrigin5", "schwefel5", "ackley10", "rosenbrock10", "hartmann3_noisy",
                 "forest_cancer", "mlp_cancer", "tree_digits")

@@ -214,3 +214,17 @@ def test_seed_selection() -> None:
     assert parse_seeds("3") == [0, 1, 2]
     assert parse_seeds("5-7") == [5, 6, 7]
     assert parse_seeds("0,4,2-3") == [0, 2, 3, 4]
+
+
+def test_a_categorical_heavy_problem_with_many_choices() -> None:
+    """Issue 17's categorical family: sgd_digits has three categoricals of 5, 3 and 4
+    choices beside two log-scaled reals, and its categoricals change the error a lot."""
+    space = make_problem("sgd_digits").space
+    sizes = [len(d.choices) for d in space.values() if isinstance(d, Categorical)]
+    assert sizes == [5, 3, 4]
+    assert [d.log for d in space.values() if isinstance(d, Real)] == [True, True]
+    problem = make_problem("sgd_digits")
+    good = {"loss": "modified_huber", "penalty": "l1", "schedule": "constant",
+            "alpha": 1e-3, "eta0": 5e-3}
+    assert problem.evaluate(good) < 0.05 < problem.evaluate({**good, "schedule": "invscaling",
+                                                              "alpha": 0.4})
