@@ -24,6 +24,9 @@ estimate by default; with `hyperparameters="mcmc"` slice-sampled posterior
 samples, the GP becoming a mixture over them (`bayesopt.sampling`); with
 `input_warping=True` a Kumaraswamy warp θ_w of the non-one-hot columns
 (`bayesopt.warping`). Both are options, not defaults (docs/choosing-defaults.md).
+With `categorical_kernel="hamming"` θ keeps its d lengthscales but the fit moves
+the one-hot columns of each categorical together (one lengthscale and one prior
+per categorical, `bayesopt.categorical`).
 
 Fantasies (Ginsbourger, Le Riche & Carraro 2010): pending points are
 appended as if observed, which shrinks the variance around them so the

@@ -1,6 +1,7 @@
 """Record the points the optimizer asks on a fixed set of runs, and compare two recordings.
 
-    python -m bench.ask_identity record --out asks.json [--steps 60]
+    python -m bench.ask_identity record --out asks.json [--steps 60] [--problems P,Q]
+                                        [--model KEY=VALUE ...]
     python -m bench.ask_identity compare before.json after.json [--common]
 
 A change meant to be a pure speed-up (same arithmetic, fewer Python calls)
@@ -14,6 +15,10 @@ cover the paths an ask can take:
 - sgd_cancer (two categoricals, a log-scaled real) and hgb_cancer (integers),
   the mixed spaces of the quality suite;
 - every tenth step asks a batch of 3 (pending points as fantasies).
+
+`--model KEY=VALUE` records with `ModelOptions(KEY=VALUE)` (string values), so an
+option meant to change nothing on some spaces (categorical_kernel="hamming" without
+a categorical) can be compared with the default's recording (`compare --common`).
 
 Each run is seeds 0 and 1. Values are stored as JSON numbers, which
 round-trip float64 exactly, so "equal" below means bit-for-bit.
@@ -29,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from bayesopt import Optimizer
+from bayesopt import ModelOptions, Optimizer, OptimizerOptions
 from bayesopt.argtypes import positive_int
 from bench.problems import make_problem
 
@@ -50,10 +55,13 @@ class Case:
 CASES = (Case("branin"), Case("hartmann6", prefill=190), Case("sgd_cancer"), Case("hgb_cancer"))
 
 
-def record_run(case: Case, seed: int, steps: int) -> list[list[dict[str, Any]]]:
-    """The asks of one run: one list of params dicts per step (one dict, or a batch)."""
+def record_run(case: Case, seed: int, steps: int,
+               model: dict[str, str] | None = None) -> list[list[dict[str, Any]]]:
+    """The asks of one run: one list of params dicts per step (one dict, or a batch);
+    `model`: ModelOptions fields to set (None: the default optimizer)."""
     problem = make_problem(case.problem, seed)
-    opt = Optimizer(problem.space, seed=seed)
+    options = None if model is None else OptimizerOptions(model=ModelOptions(**model))
+    opt = Optimizer(problem.space, seed=seed, options=options)
     if case.prefill:
         rng = np.random.default_rng(1000 + seed)
         points = [{name: dim.decode(dim.from_unit(rng.random(1)))[0]
@@ -67,13 +75,14 @@ def record_run(case: Case, seed: int, steps: int) -> list[list[dict[str, Any]]]:
     return asks
 
 
-def record(steps: int, problems: list[str] | None = None) -> dict[str, Any]:
+def record(steps: int, problems: list[str] | None = None,
+           model: dict[str, str] | None = None) -> dict[str, Any]:
     runs = {}
     for case in CASES:
         if problems is not None and case.problem not in problems:
             continue
         for seed in SEEDS:
-            runs[f"{case.label}/seed{seed}"] = record_run(case, seed, steps)
+            runs[f"{case.label}/seed{seed}"] = record_run(case, seed, steps, model)
             print(f"{case.label} seed {seed}: done", file=sys.stderr, flush=True)
     return {"steps": steps, "runs": runs}
 
@@ -95,6 +104,14 @@ def differences(before: dict[str, Any], after: dict[str, Any], common: bool = Fa
     return lines
 
 
+def _setting(text: str) -> tuple[str, str]:
+    """"KEY=VALUE" → (KEY, VALUE)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key, value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     rec.add_argument("--out", required=True)
     rec.add_argument("--steps", type=positive_int, default=60)
     rec.add_argument("--problems", help="comma-separated subset of the cases' problems")
+    rec.add_argument("--model", action="append", default=[], type=_setting,
+                     metavar="KEY=VALUE", help="a ModelOptions field (string value)")
     cmp = commands.add_parser("compare")
     cmp.add_argument("before")
     cmp.add_argument("after")
@@ -110,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "record":
         with open(args.out, "w", encoding="utf-8") as handle:
             problems = None if args.problems is None else args.problems.split(",")
-            json.dump(record(args.steps, problems), handle)
+            json.dump(record(args.steps, problems, dict(args.model) or None), handle)
         return 0
     with open(args.before, encoding="utf-8") as a, open(args.after, encoding="utf-8") as b:
         lines = differences(json.load(a), json.load(b), args.common)

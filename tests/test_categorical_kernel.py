@@ -20,6 +20,7 @@ from bayesopt.optimizer import ResumeWarning
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.space import Space
 from bayesopt.warping import KumaraswamyWarping
+from bench import ask_identity
 
 SPACE = {"x": Real(-2.0, 3.0), "act": Categorical(["relu", "tanh", "logistic", "identity"]),
          "lr": Real(1e-4, 1.0, log=True), "solver": Categorical(["adam", "sgd"])}
@@ -134,11 +135,16 @@ def test_the_tied_objective_gradient_matches_finite_differences(
     phi = np.array([-0.7, 0.3, 0.2, 0.9, 0.1, -4.0]
                    + ([] if warping is None else [0.3, -0.2, -0.4, 0.5]))
     value, grad = objective(phi)
-    h = 1e-6
-    numeric = [(objective(phi + h * e)[0] - objective(phi - h * e)[0]) / (2 * h)
-               for e in np.eye(len(phi))]
-    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
     assert np.isfinite(value)
+    np.testing.assert_allclose(grad, [_central(objective, phi, j) for j in range(len(phi))],
+                               rtol=1e-5, atol=1e-6)
+
+
+def _central(f: Any, x: np.ndarray, j: int, h: float = 1e-6) -> float:
+    """(f(x + h e_j) − f(x − h e_j)) / 2h of the value f returns first."""
+    step = np.zeros_like(x)
+    step[j] = h
+    return float((f(x + step)[0] - f(x - step)[0]) / (2 * h))
 
 
 def test_the_tied_objective_is_the_likelihood_at_e_phi_plus_one_prior_per_group() -> None:
@@ -208,3 +214,12 @@ def _plain(p: dict[str, Any]) -> float:
 def test_without_categoricals_the_asks_are_the_default_ones_bit_for_bit() -> None:
     onehot, hamming = _run("onehot", space=PLAIN), _run("hamming", space=PLAIN)
     assert [o.params for o in hamming.history] == [o.params for o in onehot.history]
+
+
+def test_the_ask_identity_recording_takes_model_options(tmp_path: Any) -> None:
+    """`bench.ask_identity record --model KEY=VALUE` builds its optimizers with the option."""
+    out = str(tmp_path / "asks.json")
+    args = ["record", "--out", out, "--steps", "1", "--problems", "branin", "--model"]
+    with pytest.raises(ValueError, match="categorical_kernel.*'index'"):
+        ask_identity.main([*args, "categorical_kernel=index"])
+    assert ask_identity.main([*args, "categorical_kernel=hamming"]) == 0
