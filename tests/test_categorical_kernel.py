@@ -223,3 +223,27 @@ def test_the_ask_identity_recording_takes_model_options(tmp_path: Any) -> None:
     with pytest.raises(ValueError, match="categorical_kernel.*'index'"):
         ask_identity.main([*args, "categorical_kernel=index"])
     assert ask_identity.main([*args, "categorical_kernel=hamming"]) == 0
+
+
+def test_the_posterior_equals_scikit_learns_gp_with_one_lengthscale_per_categorical() -> None:
+    """scikit-learn's Matérn-5/2 GP on the one-hot encoding, given the fitted lengthscale of
+    each real and one per categorical (repeated over its columns), s2 and σ²."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern
+
+    opt = _run("hamming")
+    gp, hyper = _model(opt).gp, opt.surrogate().hyperparameters()
+    assert gp is not None
+    space = Space(SPACE)
+    lengths = np.concatenate([np.repeat(hyper.lengthscales_unit_cube[name], s.stop - s.start)
+                              for name, s in zip(SPACE, space.slices)])
+    kernel = ConstantKernel(hyper.signal_variance_standardized, "fixed") * Matern(
+        length_scale=lengths, nu=2.5, length_scale_bounds="fixed")
+    reference = GaussianProcessRegressor(kernel, alpha=hyper.noise_variance_standardized,
+                                         optimizer=None).fit(gp.X, gp.y)
+    rng = np.random.default_rng(7)
+    Xq = space.encode(space.decode(space.from_unit(rng.random((9, space.n_dims)))))
+    mean, var = gp.predict(Xq)
+    ref_mean, ref_std = reference.predict(Xq, return_std=True)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(var, ref_std**2, rtol=1e-6, atol=1e-9)
