@@ -9,7 +9,7 @@
     k((x, z), (x′, z′)) = s2·κ(|x − x′|/l) · (1 + τ²·u·u′)          (Eq. 1)
 
 This is the budget kernel of Klein et al. (2017), "Fast Bayesian Optimization of
-Machine Learning Hyperparameters on Large Datasets" (FABOLAS, AISTATS, Sec. 4.2),
+Machine Learning Hyperparameters on Large Datasets" (FABOLAS, AISTATS 2017),
 k_z(z, z′) = φ(z)ᵀΣφ(z′) with the basis φ(z) = (1, (1 − z)²), here with a diagonal
 Σ = diag(1, τ²) (the kernel's signal variance s2 takes Σ's scale). As a model,
 f(x, z) = g₀(x) + (1 − z)²·g₁(x) with g₀, g₁ independent GPs of covariance s2·κ and
