@@ -23,7 +23,7 @@ With input warping (`bayesopt.warping`) the parameters gain (log a, log b)
 per warped column after log σ², the kernel sees w(X), and their gradient and
 prior are added; without it every line below runs exactly as written.
 `log_posterior` is the value alone (no K⁻¹, no gradient), what the slice
-sampler of `bayesopt.sampling` evaluates. With `budget_basis` (a Fidelity's budget
+sampler of `bayesopt.sampling` evaluates. With `budget_power` p (a Fidelity's budget
 level as the last column, `kernels.fidelity`) the kernel's methods build K and its
 gradient, and θ's last lengthscale slot is log τ².
 """
@@ -134,14 +134,14 @@ class NegativeLogPosterior:
     def __init__(
         self, kernel_name: str, X: np.ndarray, y: np.ndarray,
         priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
-        gates: tuple[int, ...] | None = None, budget_basis: bool = False,
+        gates: tuple[int, ...] | None = None, budget_power: int | None = None,
     ) -> None:
         d = X.shape[1]
-        self.kernel = Kernel(kernel_name, d, np.zeros(d + 1), gates, budget_basis)
+        self.kernel = Kernel(kernel_name, d, np.zeros(d + 1), gates, budget_power)
         self.X, self.y, self.warping = X, y, warping  # (n, d), (n,)
         self.imputed = self.kernel.impute(X) if warping is None else None  # φ(X): (n, d)
         self.prior = None if priors is None else priors.stacked(d)
-        self.contraction = (fidelity.theta_gradient if budget_basis  # ½·tr(W·∂K/∂θ)
+        self.contraction = (fidelity.theta_gradient if budget_power is not None  # ½·tr(W·∂K/∂θ)
                             else stationary.lml_gradient_contraction)
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
@@ -179,7 +179,7 @@ class NegativeLogPosterior:
         """Z, s2, K + σ²I and the pairs' profile at the kernel's θ: (d + 1,). The stationary
         loops directly (Z = `Kernel.scale`, s2 = `Kernel.variance`), or the budget basis'
         `Kernel` methods."""
-        if self.kernel.budget_basis:
+        if self.kernel.budget_power is not None:
             kernel = self.kernel.with_theta(theta)
             Z = kernel.scale(imputed)
             return (Z, kernel.variance) + kernel.matrix_and_profile_scaled(Z, noise)
@@ -221,7 +221,7 @@ def log_posterior(
 def fit_map(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors | None,
     starts: list[np.ndarray], options: FitOptions, warping: KumaraswamyWarping | None = None,
-    gates: tuple[int, ...] | None = None, budget_basis: bool = False,
+    gates: tuple[int, ...] | None = None, budget_power: int | None = None,
 ) -> FitResult:
     """Run L-BFGS-B from each start; return the best finite optimum (MAP; ML without priors).
 
@@ -230,7 +230,7 @@ def fit_map(
     """
     bounds = parameter_bounds(X.shape[1], options, warping, gates)
     lower, upper = np.array(bounds).T
-    objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates, budget_basis)
+    objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates, budget_power)
     best: FitResult | None = None
     evaluations = 0
     for start in starts:

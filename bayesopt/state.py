@@ -160,7 +160,7 @@ class OptimizerState:
                                     warp_columns=warp_columns(space),
                                     gates=model_gates(space, model_options),
                                     rounding=input_rounding(space, model_options.integer_kernel),
-                                    budget_basis=budget_basis(space, model_options))
+                                    budget_power=budget_power(space, model_options))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -301,7 +301,7 @@ class OptimizerState:
                                    warp_columns=warp_columns(self.space),
                                    gates=model_gates(self.space, options),
                                    rounding=input_rounding(self.space, options.integer_kernel),
-                                   budget_basis=budget_basis(self.space, options))
+                                   budget_power=budget_power(self.space, options))
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
@@ -317,11 +317,12 @@ def budget_input(space: Space, options: ModelOptions) -> bool:
     return space.fidelity is not None and options.fidelity_model == "budget-input"
 
 
-def budget_basis(space: Space, options: ModelOptions) -> bool:
-    """Whether the objective's kernel takes the budget level in FABOLAS's basis
-    (`ModelOptions.fidelity_kernel`); ValueError when the space has no Fidelity to model."""
+def budget_power(space: Space, options: ModelOptions) -> int | None:
+    """The power p of the basis (1, (1 − z)^p) the objective's kernel takes the budget level
+    in (`ModelOptions.fidelity_kernel`), None for a stationary input; ValueError when the
+    space has no Fidelity to model."""
     basis = FIDELITY_KERNELS[options.fidelity_kernel]
-    if basis and not budget_input(space, options):
+    if basis is not None and not budget_input(space, options):
         raise ValueError(f"fidelity_kernel={options.fidelity_kernel!r} models a Fidelity's "
                          "budget, and the space has no Fidelity")
     return basis

@@ -291,7 +291,7 @@ class Surrogate:
         for dim, cols in zip(self.space.dimensions, self.space.slices):
             name = str(dim.name)
             if isinstance(dim, Fidelity):
-                if unit.shape[0] > self.space.n_columns and not gp.kernel.budget_basis:
+                if unit.shape[0] > self.space.n_columns and gp.kernel.budget_power is None:
                     # the budget level, the last input
                     level = float(unit[-1])
                     cube[name], user[name] = level, level * math.log10(dim.high / dim.low)

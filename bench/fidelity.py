@@ -437,6 +437,7 @@ class Variant:
 VARIANTS: dict[str, Variant] = {
     "budget-input": Variant({}),
     "basis": Variant({"fidelity_kernel": "basis"}),
+    "linear-basis": Variant({"fidelity_kernel": "linear-basis"}),
     "k=1": Variant({"fidelity_model": "bohb"}, 1), "k=2": Variant({"fidelity_model": "bohb"}, 2),
     "k=3": Variant({"fidelity_model": "bohb"}, 3),
     "lowest": Variant({"fidelity_model": "bohb"}, 1, _lowest_budget)}

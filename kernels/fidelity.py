@@ -2,19 +2,23 @@
 
     X  : (n, d) inputs, the last column the budget level z ∈ [0, 1] (1: the top budget)
     x  : the first d − 1 columns (the configuration), l : (d − 1,) their lengthscales
-    u  = (1 − z)²,  v = τ·u                    (the basis' decaying function, scaled)
+    p  : the basis' power (2: FABOLAS's; 1: a bias linear in 1 − z)
+    u  = (1 − z)^p,  v = τ·u                   (the basis' decaying function, scaled)
     θ  = (log l_1 … log l_{d−1}, log τ², log s2)   shape (d + 1,), the slot of z's
                                                     lengthscale holding log τ²
 
     k((x, z), (x′, z′)) = s2·κ(|x − x′|/l) · (1 + τ²·u·u′)          (Eq. 1)
 
-This is the budget kernel of Klein et al. (2017), "Fast Bayesian Optimization of
-Machine Learning Hyperparameters on Large Datasets" (FABOLAS, AISTATS 2017),
-k_z(z, z′) = φ(z)ᵀΣφ(z′) with the basis φ(z) = (1, (1 − z)²), here with a diagonal
-Σ = diag(1, τ²) (the kernel's signal variance s2 takes Σ's scale). As a model,
-f(x, z) = g₀(x) + (1 − z)²·g₁(x) with g₀, g₁ independent GPs of covariance s2·κ and
-τ²·s2·κ: every budget sees the top budget's function g₀ plus a bias that vanishes
-quadratically at z = 1, so f(·, 1) = g₀ is the limit of a decaying learning curve.
+With p = 2 this is the budget kernel of Klein et al. (2017), "Fast Bayesian
+Optimization of Machine Learning Hyperparameters on Large Datasets" (FABOLAS,
+AISTATS 2017), k_z(z, z′) = φ(z)ᵀΣφ(z′) with the basis φ(z) = (1, (1 − z)²), here
+with a diagonal Σ = diag(1, τ²) (the kernel's signal variance s2 takes Σ's scale);
+with p = 1 the bias is that of the linear truncated kernel of Wu et al. (2019,
+"Practical Multi-fidelity Bayesian Optimization for Hyperparameter Tuning"),
+(1 − z)(1 − z′), without its polynomial factor and separate bias kernel. As a
+model, f(x, z) = g₀(x) + (1 − z)^p·g₁(x) with g₀, g₁ independent GPs of covariance
+s2·κ and τ²·s2·κ: every budget sees the top budget's function g₀ plus a bias that
+vanishes at z = 1, so f(·, 1) = g₀ is the limit of a decaying learning curve.
 κ is the stationary profile of `kernels.stationary`.
 
 Scaled inputs (what `Kernel.scale` returns and the `*_scaled` methods take):
@@ -39,9 +43,9 @@ import numpy as np
 from kernels import stationary
 
 
-def budget_weight(z: np.ndarray, tau: float) -> np.ndarray:
-    """v = τ·(1 − z)² for budget levels z: (n,) → (n,)."""
-    return tau * (1.0 - z) ** 2
+def budget_weight(z: np.ndarray, tau: float, power: int) -> np.ndarray:
+    """v = τ·(1 − z)^p for budget levels z: (n,) → (n,)."""
+    return tau * (1.0 - z) ** power
 
 
 def matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float,
@@ -78,22 +82,24 @@ def theta_gradient(Z: np.ndarray, s2: float, alpha: np.ndarray, K_inv: np.ndarra
 
 
 def cross_gradient(kind: int, Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray,
-                   s2: float, tau: float, zq: np.ndarray, W: np.ndarray) -> np.ndarray:
+                   s2: float, tau: float, power: int, zq: np.ndarray,
+                   W: np.ndarray) -> np.ndarray:
     """Σ_b W_cib ∂k(x*_i, x_b)/∂x*_ij: (c, m, d) for W: (c, m, n); zq: (m,) the queries'
-    budget levels, inv_lengthscales: (d − 1,). ∂v*/∂z* = −2τ(1 − z*)."""
+    budget levels, inv_lengthscales: (d − 1,). ∂v*/∂z* = −pτ(1 − z*)^(p−1)."""
     Zqx, Zx = np.ascontiguousarray(Zq[:, :-1]), np.ascontiguousarray(Z[:, :-1])
     C = 1.0 + np.outer(Zq[:, -1], Z[:, -1])  # (m, n)
     out = np.empty(W.shape[:2] + (Z.shape[1],))
     out[..., :-1] = stationary.cross_gradient_contraction(
         kind, Zqx, Zx, inv_lengthscales, s2, np.ascontiguousarray(W * C))
     Kx = stationary.cross_kernel(kind, Zqx, Zx, s2)  # (m, n)
-    out[..., -1] = np.einsum("cib,ib,b->ci", W, Kx, Z[:, -1]) * (-2.0 * tau * (1.0 - zq))
+    dv = -power * tau * (1.0 - zq) ** (power - 1)  # (m,)
+    out[..., -1] = np.einsum("cib,ib,b->ci", W, Kx, Z[:, -1]) * dv
     return out
 
 
-def diagonal_gradient(Xq: np.ndarray, s2: float, tau: float) -> np.ndarray:
+def diagonal_gradient(Xq: np.ndarray, s2: float, tau: float, power: int) -> np.ndarray:
     """∂k(x*, x*)/∂x*: (m, d) of k(x*, x*) = s2·(1 + v*²); only z* contributes:
-    2·s2·v*·∂v*/∂z* = −4·s2·τ²(1 − z*)³."""
+    2·s2·v*·∂v*/∂z* = −2p·s2·τ²(1 − z*)^(2p − 1)."""
     out = np.zeros(Xq.shape)
-    out[:, -1] = -4.0 * s2 * tau**2 * (1.0 - Xq[:, -1]) ** 3
+    out[:, -1] = -2.0 * power * s2 * tau**2 * (1.0 - Xq[:, -1]) ** (2 * power - 1)
     return out
