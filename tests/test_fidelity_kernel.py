@@ -228,3 +228,13 @@ def test_the_basis_without_a_fidelity_is_an_error() -> None:
 def test_kernel_rejects_a_bad_budget_power(dim: int, flag: object) -> None:
     with pytest.raises(ValueError, match="budget_power"):
         Kernel("matern52", dim, np.zeros(dim + 1), budget_power=flag)  # type: ignore[arg-type]
+
+
+def test_the_basis_changes_the_fingerprint_and_the_default_keeps_it() -> None:
+    default = Optimizer(SPACE, seed=0)
+    stationary = Optimizer(SPACE, seed=0, options=OptimizerOptions(
+        model=ModelOptions(fidelity_kernel="stationary")))
+    fingerprints = {Optimizer(SPACE, seed=0, options=OptimizerOptions(
+        model=ModelOptions(fidelity_kernel=kind))).fingerprint for kind in ("basis", "linear-basis")}
+    assert stationary.fingerprint == default.fingerprint
+    assert len(fingerprints) == 2 and default.fingerprint not in fingerprints
