@@ -126,12 +126,13 @@ def fit_tied(
     tying: LengthscaleTying, kernel_name: str, X: np.ndarray, y: np.ndarray,
     priors: HyperparameterPriors | None, starts: list[np.ndarray], options: FitOptions,
     warping: KumaraswamyWarping | None = None, gates: tuple[int, ...] | None = None,
+    budget_power: int | None = None,
 ) -> FitResult:
     """`bayesopt.fitting.fit_map` over φ: L-BFGS-B from each start (θ, reduced to φ), the
     best optimum returned as θ = E φ."""
     bounds = parameter_bounds(X.shape[1], options, warping, gates)
     tied_bounds = [bounds[j] for j in tying.first] + bounds[tying.dim:]
-    likelihood = NegativeLogPosterior(kernel_name, X, y, None, warping, gates)
+    likelihood = NegativeLogPosterior(kernel_name, X, y, None, warping, gates, budget_power)
     objective = TiedNegativeLogPosterior(tying, likelihood, priors, warping)
     result = minimize_from_starts(objective, tied_bounds, [tying.reduce(s) for s in starts],
                                   options.maxiter)
