@@ -280,10 +280,13 @@ class OptimizerState:
         return None if index is None else self.pending[index].params
 
     def fork_rng(self) -> np.random.Generator:
-        """A generator in the state's generator's state, for computing an event."""
-        rng = np.random.Generator(type(self.rng.bit_generator)())
-        rng.bit_generator.state = self.rng.bit_generator.state
-        return rng
+        """A generator in the state's generator's state, for computing an event: a bit
+        generator of the same kind built from the state's own seed sequence (building one
+        without a seed would read OS entropy only to discard it), then set to its state."""
+        bits = self.rng.bit_generator
+        fork = type(bits)(bits.seed_seq)
+        fork.state = bits.state
+        return np.random.Generator(fork)
 
     def checkpoint(self, rng: np.random.Generator, design_used: int) -> Checkpoint:
         """The checkpoint of a computation that used `rng` and reached `design_used`
