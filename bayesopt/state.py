@@ -283,8 +283,9 @@ class OptimizerState:
         """A generator in the state's generator's state, for computing an event: a bit
         generator of the same kind built from the state's own seed sequence (building one
         without a seed would read OS entropy only to discard it), then set to its state."""
-        bits = self.rng.bit_generator
-        fork = type(bits)(bits.seed_seq)
+        bits, seed = self.rng.bit_generator, self.rng.bit_generator.seed_seq
+        assert isinstance(seed, np.random.SeedSequence), "the state's generator is seeded"
+        fork = type(bits)(seed)
         fork.state = bits.state
         return np.random.Generator(fork)
 
