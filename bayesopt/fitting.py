@@ -41,6 +41,7 @@ from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, stationary
 from kernels.cholesky import cholesky_lower, inverse_from_factor
+from kernels.kernel import positive_parameters, scaled_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +123,9 @@ class NegativeLogPosterior:
     checked (a `Kernel` at θ = 0, whose kind and imputation φ(X) do not depend on θ),
     φ(X) itself when there is no warping, and the priors as one vector per
     log-parameter (`HyperparameterPriors.stacked`). An evaluation then does what a
-    `Kernel` at θ would, with the same operations — Z = φ(X) / exp(log l),
-    s2 = exp(log s2), the Numba matrix and gradient loops of `kernels.stationary`
-    — without building one. K is built fresh at each evaluation and read by nothing
+    `Kernel` at θ would, with the same functions — l and s2 from θ
+    (`kernels.kernel.positive_parameters`), Z = φ(X) / l (`scaled_inputs`), the Numba
+    matrix and gradient loops of `kernels.stationary` — without building one. K is built fresh at each evaluation and read by nothing
     after its factorization, and L by nothing after alpha and Σ log L_ii, so K is
     factored in place and L inverted in place: one n×n buffer is K, then L, then K⁻¹.
     """
@@ -147,8 +148,8 @@ class NegativeLogPosterior:
             raise ValueError(f"hyperparameters must be finite log-parameters, got {params!r}")
         X_warped = self.X if warping is None else warping.apply(self.X, params[d + 2:])
         imputed = self.imputed if self.imputed is not None else self.kernel.impute(X_warped)
-        Z = np.ascontiguousarray(imputed / np.exp(params[:d]))  # `Kernel.scale`
-        s2, noise = float(np.exp(params[d])), math.exp(params[d + 1])  # `Kernel.variance`
+        lengthscales, s2 = positive_parameters(params[: d + 1])  # as `Kernel` takes them
+        Z, noise = scaled_inputs(imputed, lengthscales), math.exp(params[d + 1])
         K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
         L = cholesky_lower(K, overwrite=True)
         if L is None:
