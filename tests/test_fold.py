@@ -64,7 +64,7 @@ def test_every_event_kind_has_an_applier():
 def test_fork_rng_continues_the_stream_without_drawing_os_entropy(monkeypatch):
     """The fork draws what the state's generator would draw next, and building it draws
     no OS entropy (numpy's `SeedSequence()` without arguments is the only reader of it)."""
-    import numpy.random.bit_generator as bit_generator
+    from numpy.random import bit_generator
 
     state = Optimizer(SPACE, seed=3)._state
     state.rng.random(5)  # a state other than the seed's
