@@ -100,11 +100,11 @@ class Kernel:
     def _positive(self) -> tuple[np.ndarray, float]:
         return positive_parameters(self.theta)
 
-    @property
+    @functools.cached_property
     def lengthscales(self) -> np.ndarray:
         return self._positive[0]
 
-    @property
+    @functools.cached_property
     def variance(self) -> float:
         return self._positive[1]
 
