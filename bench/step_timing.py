@@ -76,6 +76,7 @@ def timed_method(owner: type, name: str) -> Iterator[TimedCalls]:
     """Inside the block, `owner.name` runs through a TimedCalls (yielded); then it is the
     class's own method again."""
     original: Callable[..., Any] = getattr(owner, name)
+    own = name in vars(owner)  # else inherited: removing the wrapper restores it
     timer = TimedCalls(original)
 
     def timed(*args: Any) -> Any:  # a function, so that the instance is bound as `self`
@@ -85,7 +86,10 @@ def timed_method(owner: type, name: str) -> Iterator[TimedCalls]:
     try:
         yield timer
     finally:
-        setattr(owner, name, original)
+        if own:
+            setattr(owner, name, original)
+        else:
+            delattr(owner, name)
 
 
 def sizes_argument(text: str) -> list[int]:
