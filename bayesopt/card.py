@@ -171,7 +171,7 @@ def _model_entries(m: model.ModelOptions, d: int | None) -> dict[str, dict[str, 
             "space), integers relaxed and rounded on decode, categoricals one-hot "
             "(d = number of encoded columns: a categorical of k choices gives k)",
             "bayesopt/space.py; the relax-and-round baseline of Garrido-Merchán & "
-            "Hernández-Lobato (2020), arXiv:1706.03673"),
+            "Hernández-Lobato (2020, Neurocomputing 380), arXiv:1805.03463"),
         "initial_design": _entry(
             "scrambled Sobol points (scipy.stats.qmc); n_initial = number of dimensions + 1, "
             "within [5, 20]", "Owen (1998), scrambled nets; Loeppky, Sacks & Welch (2009)"),
