@@ -429,11 +429,11 @@ def _local_search(
     return domain.project(X)
 
 
-NegatedSum = Callable[[np.ndarray], tuple[float, np.ndarray]]
+_NegatedSum = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
 def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
-                 free: np.ndarray) -> NegatedSum:
+                 free: np.ndarray) -> _NegatedSum:
     """The batched problem of r starts, shape (r, d), in r·d flat variables: x ↦ −Σ_i a(x_i)
     and its gradient, zero on the columns that are not `free` (d,) — what scipy minimizes."""
     fixed = not free.all()
@@ -448,7 +448,7 @@ def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
 
 
 def _batched_lbfgsb(
-    objective: AcquisitionObjective, negative_sum: NegatedSum, X0: np.ndarray,
+    objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run."""
@@ -475,7 +475,7 @@ def _start_bounds(X0: np.ndarray, free: np.ndarray, domain: Domain) -> tuple[np.
 
 
 def _batched_slsqp(
-    objective: AcquisitionObjective, negative_sum: NegatedSum, X0: np.ndarray,
+    objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray], linear: tuple[np.ndarray, np.ndarray],
     options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
