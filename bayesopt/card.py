@@ -106,7 +106,17 @@ def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
         "refit": {"every_step_until": options.refit_every_step_until,
                   "growth": options.refit_growth},
         **_spearmint_options(options),
+        **_fidelity_kernel(options),
     }
+
+
+def _fidelity_kernel(options: model.ModelOptions) -> dict[str, Any]:
+    """The budget basis of `ModelOptions.fidelity_kernel`, listed only when set (so the
+    defaults' fingerprint stays)."""
+    power = model.FIDELITY_KERNELS[options.fidelity_kernel]
+    if power is None:
+        return {}
+    return {"fidelity_kernel": {"kind": options.fidelity_kernel, "basis_power": power}}
 
 
 def _spearmint_options(options: model.ModelOptions) -> dict[str, Any]:

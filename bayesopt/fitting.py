@@ -23,7 +23,9 @@ With input warping (`bayesopt.warping`) the parameters gain (log a, log b)
 per warped column after log σ², the kernel sees w(X), and their gradient and
 prior are added; without it every line below runs exactly as written.
 `log_posterior` is the value alone (no K⁻¹, no gradient), what the slice
-sampler of `bayesopt.sampling` evaluates.
+sampler of `bayesopt.sampling` evaluates. With `budget_power` p (a Fidelity's budget
+level as the last column, `kernels.fidelity`) the kernel's methods build K and its
+gradient, and θ's last lengthscale slot is log τ².
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from scipy.optimize import minimize
 from acquisition.checks import check_fields, integer, interval, optional, real, rule
 from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
-from kernels import Kernel, stationary
+from kernels import Kernel, fidelity, stationary
 from kernels.cholesky import cholesky_lower, inverse_from_factor
 from kernels.kernel import positive_parameters, scaled_inputs
 
@@ -125,21 +127,24 @@ class NegativeLogPosterior:
     log-parameter (`HyperparameterPriors.stacked`). An evaluation then does what a
     `Kernel` at θ would, with the same functions — l and s2 from θ
     (`kernels.kernel.positive_parameters`), Z = φ(X) / l (`scaled_inputs`), the Numba
-    matrix and gradient loops of `kernels.stationary` — without building one. K is built fresh at each evaluation and read by nothing
-    after its factorization, and L by nothing after alpha and Σ log L_ii, so K is
-    factored in place and L inverted in place: one n×n buffer is K, then L, then K⁻¹.
+    matrix and gradient loops of `kernels.stationary` — without building one. K is
+    built fresh at each evaluation and read by nothing after its factorization, and L
+    by nothing after alpha and Σ log L_ii, so K is factored in place and L inverted in
+    place: one n×n buffer is K, then L, then K⁻¹.
     """
 
     def __init__(
         self, kernel_name: str, X: np.ndarray, y: np.ndarray,
         priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
-        gates: tuple[int, ...] | None = None,
+        gates: tuple[int, ...] | None = None, budget_power: int | None = None,
     ) -> None:
         d = X.shape[1]
-        self.kernel = Kernel(kernel_name, d, np.zeros(d + 1), gates)
+        self.kernel = Kernel(kernel_name, d, np.zeros(d + 1), gates, budget_power)
         self.X, self.y, self.warping = X, y, warping  # (n, d), (n,)
         self.imputed = self.kernel.impute(X) if warping is None else None  # φ(X): (n, d)
         self.prior = None if priors is None else priors.stacked(d)
+        self.contraction = (fidelity.theta_gradient if budget_power is not None  # ½·tr(W·∂K/∂θ)
+                            else stationary.lml_gradient_contraction)
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         n, d = self.X.shape
@@ -148,9 +153,8 @@ class NegativeLogPosterior:
             raise ValueError(f"hyperparameters must be finite log-parameters, got {params!r}")
         X_warped = self.X if warping is None else warping.apply(self.X, params[d + 2:])
         imputed = self.imputed if self.imputed is not None else self.kernel.impute(X_warped)
-        lengthscales, s2 = positive_parameters(params[: d + 1])  # as `Kernel` takes them
-        Z, noise = scaled_inputs(imputed, lengthscales), math.exp(params[d + 1])
-        K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
+        noise = math.exp(params[d + 1])
+        Z, s2, K, profile = self._matrix(params[: d + 1], imputed, noise)
         L = cholesky_lower(K, overwrite=True)
         if L is None:
             return math.inf, np.zeros_like(params)
@@ -160,7 +164,7 @@ class NegativeLogPosterior:
         K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
         nll = 0.5 * float(y @ alpha) + log_det + 0.5 * n * math.log(2 * math.pi)
         grad = np.empty_like(params)
-        grad[: d + 1] = -stationary.lml_gradient_contraction(Z, s2, alpha, K_inv, profile)
+        grad[: d + 1] = -self.contraction(Z, s2, alpha, K_inv, profile)
         grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(K_inv.trace()))
         if warping is not None:
             kernel = self.kernel.with_theta(params[: d + 1])
@@ -171,6 +175,19 @@ class NegativeLogPosterior:
         log_prior, prior_grad = _log_prior(params, d, self.prior, warping)
         grad -= prior_grad
         return nll - log_prior, grad
+
+    def _matrix(self, theta: np.ndarray, imputed: np.ndarray,
+                noise: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+        """Z, s2, K + σ²I and the pairs' profile at the kernel's θ: (d + 1,). The stationary
+        loops directly, on the l, s2 and Z a `Kernel` takes (`kernels.kernel.
+        positive_parameters`, `scaled_inputs`), or the budget basis' `Kernel` methods."""
+        if self.kernel.budget_power is not None:
+            kernel = self.kernel.with_theta(theta)
+            Z = kernel.scale(imputed)
+            return (Z, kernel.variance) + kernel.matrix_and_profile_scaled(Z, noise)
+        lengthscales, s2 = positive_parameters(theta)  # as `Kernel` takes them
+        Z = scaled_inputs(imputed, lengthscales)
+        return (Z, s2) + stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
 
 
 def _log_prior(params: np.ndarray, d: int, prior: StackedPriors,
@@ -206,7 +223,7 @@ def log_posterior(
 def fit_map(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors | None,
     starts: list[np.ndarray], options: FitOptions, warping: KumaraswamyWarping | None = None,
-    gates: tuple[int, ...] | None = None,
+    gates: tuple[int, ...] | None = None, budget_power: int | None = None,
 ) -> FitResult:
     """Run L-BFGS-B from each start; return the best finite optimum (MAP; ML without priors).
 
@@ -215,7 +232,7 @@ def fit_map(
     """
     bounds = parameter_bounds(X.shape[1], options, warping, gates)
     lower, upper = np.array(bounds).T
-    objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates)
+    objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates, budget_power)
     best: FitResult | None = None
     evaluations = 0
     for start in starts:

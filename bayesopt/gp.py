@@ -11,7 +11,10 @@ Notation (Rasmussen & Williams 2006, ch. 2):
     X*     : (m, d)  query points, K* = k(X*, X): (m, n)
 
     mean(x*) = K* alpha                        (R&W Eq. 2.25)
-    var(x*)  = s2 − |L⁻¹ K*ᵀ|²                 (R&W Eq. 2.26, Alg. 2.1 lines 4–6)
+    var(x*)  = k(x*, x*) − |L⁻¹ K*ᵀ|²          (R&W Eq. 2.26, Alg. 2.1 lines 4–6)
+
+k(x*, x*) is s2 for a stationary kernel, and more at a low budget with the
+budget basis (`kernels.Kernel.diagonal`).
 
 These are the moments of the latent f, without observation noise.
 Gradients in x* (for the acquisition optimizer) are contractions of the
@@ -45,17 +48,20 @@ class Posterior:
 
     mean: (m,) at every point; `std(rows)` equals, bit for bit, the rows of the std
     that `predict` gives for all m (the sqrt of its variance), and never exceeds
-    `std_bound` = sqrt(s2), the prior's: the floored s2 − |v|² is at most s2.
+    `std_bound` = sqrt(max k(x*, x*)), the prior's: the floored k(x*, x*) − |v|² is at
+    most k(x*, x*) (s2 for a stationary kernel).
     """
 
-    def __init__(self, gp: GaussianProcess, Ks: np.ndarray, mean: np.ndarray) -> None:
-        self._gp, self._Ks = gp, Ks  # Ks: (m, n)
+    def __init__(self, gp: GaussianProcess, Ks: np.ndarray, mean: np.ndarray,
+                 prior: np.ndarray) -> None:
+        self._gp, self._Ks, self._prior = gp, Ks, prior  # Ks: (m, n), prior: (m,)
         self.mean = mean
-        self.std_bound = math.sqrt(gp.kernel.variance)
+        self.std_bound = math.sqrt(max(gp.kernel.variance, float(np.max(prior, initial=0.0))))
 
     def std(self, rows: np.ndarray) -> np.ndarray:
         """Standard deviation at the given rows (indices into the m points)."""
-        return cast(np.ndarray, np.sqrt(self._gp._variance(self._Ks[rows], self._Ks.shape[0])))
+        return cast(np.ndarray, np.sqrt(self._gp._variance(
+            self._Ks[rows], self._Ks.shape[0], self._prior[rows])))
 
 
 class GaussianProcess:
@@ -179,7 +185,7 @@ class GaussianProcess:
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at Xq: (m, d) → (m,), (m,)."""
         Ks = self.kernel.cross_scaled(Xq, self.Z)  # (m, n)
-        return Ks @ self.alpha, self._variance(Ks, Ks.shape[0])
+        return Ks @ self.alpha, self._variance(Ks, Ks.shape[0], self.kernel.diagonal(Xq))
 
     def posterior(self, Xq: np.ndarray) -> Posterior | None:
         """The mean at every row of Xq: (m, d), the variance of any rows on demand; None
@@ -187,13 +193,14 @@ class GaussianProcess:
         if not self.factor.solves_alike(Xq.shape[0]):
             return None
         Ks = self.kernel.cross_scaled(Xq, self.Z)
-        return Posterior(self, Ks, Ks @ self.alpha)
+        return Posterior(self, Ks, Ks @ self.alpha, self.kernel.diagonal(Xq))
 
-    def _variance(self, Ks: np.ndarray, batch: int) -> np.ndarray:
-        """s2 − |L⁻¹K*ᵀ|² (R&W Alg. 2.1, lines 5–6) floored, for Ks: (k, n) taken from a
-        batch of `batch` rows, rounded as within that batch (`CholeskyFactor.solve_lower`)."""
+    def _variance(self, Ks: np.ndarray, batch: int, prior: np.ndarray) -> np.ndarray:
+        """k(x*, x*) − |L⁻¹K*ᵀ|² (R&W Alg. 2.1, lines 5–6) floored, for Ks: (k, n) taken
+        from a batch of `batch` rows, rounded as within that batch
+        (`CholeskyFactor.solve_lower`); prior: (k,) the k(x*, x*)."""
         V = self.factor.solve_lower(Ks.T, batch=batch)  # (n, k)
-        var = self.kernel.variance - np.einsum("ij,ij->j", V, V)
+        var = prior - np.einsum("ij,ij->j", V, V)
         return cast(np.ndarray, np.maximum(var, VARIANCE_FLOOR * self.kernel.variance))
 
     def predict_with_gradient(
@@ -203,7 +210,7 @@ class GaussianProcess:
         Ks = self.kernel.cross_scaled(Xq, self.Z)
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)
-        raw_var = self.kernel.variance - np.einsum("ij,ij->j", V, V)
+        raw_var = self.kernel.diagonal(Xq) - np.einsum("ij,ij->j", V, V)
         floor = VARIANCE_FLOOR * self.kernel.variance
         var = np.maximum(raw_var, floor)
         std = np.sqrt(var)
@@ -211,7 +218,11 @@ class GaussianProcess:
         weights[0] = self.alpha
         weights[1] = self.factor.solve_upper(V).T
         d_mean, d_quad = self.kernel.cross_gradient_scaled(Xq, self.Z, weights)
-        d_std = np.where((raw_var > floor)[:, None], -d_quad / std[:, None], 0.0)  # ∂σ = ∂var / 2σ
+        d_std = -d_quad / std[:, None]  # ∂σ = ∂var / 2σ
+        d_prior = self.kernel.diagonal_gradient(Xq)
+        if d_prior is not None:  # k(x*, x*) depends on x* (the budget basis)
+            d_std += d_prior / (2.0 * std[:, None])
+        d_std = np.where((raw_var > floor)[:, None], d_std, 0.0)
         return mean, std, d_mean, d_std
 
     def training_mean(self) -> np.ndarray:

@@ -86,6 +86,10 @@ HYPERPARAMETERS = ("map", "mcmc")  # values of ModelOptions.hyperparameters
 
 FIDELITY_MODELS = ("budget-input", "bohb")  # values of ModelOptions.fidelity_model
 
+# ModelOptions.fidelity_kernel → the power p of the basis (1, (1 − z)^p) the kernel takes the
+# budget level z in (`kernels.fidelity`), or None: one more stationary input with a lengthscale
+FIDELITY_KERNELS: dict[str, int | None] = {"stationary": None, "basis": 2, "linear-basis": 1}
+
 
 @dataclass(frozen=True)
 class ModelOptions:
@@ -148,6 +152,12 @@ class ModelOptions:
     # input, asked at the highest budget ("budget-input"); or BOHB's GP of the largest
     # budget with enough runs ("bohb", Falkner et al. 2018). docs/multi-fidelity.md
     fidelity_model: str = field(default="budget-input", metadata=rule(choice(FIDELITY_MODELS)))
+    # with fidelity_model="budget-input": the budget level one more input of the stationary
+    # kernel ("stationary"), or the budget kernel of FABOLAS, k_x·(1 + τ²(1 − z)²(1 − z′)²),
+    # whose top budget is the limit of a decaying bias ("basis", Klein et al. 2017;
+    # kernels.fidelity), or the same with a bias linear in 1 − z ("linear-basis", the
+    # bias term of Wu et al. 2019). docs/multi-fidelity.md
+    fidelity_kernel: str = field(default="stationary", metadata=rule(choice(FIDELITY_KERNELS)))
     # "relax": integers relaxed, rounded on decode; "round": the kernel on T(x), integers
     # rounded and one-hot groups set to their argmax (Garrido-Merchán & Hernández-Lobato
     # 2020; bayesopt.rounding), integers searched on their lattice by the acquisition optimizer
@@ -158,6 +168,20 @@ class ModelOptions:
         if self.noise_variance is not None:
             self._check_fixed_noise()
         self._check_sampling()
+        self._check_fidelity_kernel()
+
+    def _check_fidelity_kernel(self) -> None:
+        """The budget basis models the budget input of fidelity_model="budget-input", with
+        one MAP θ and unwarped inputs (the combinations it is implemented and tested for)."""
+        if FIDELITY_KERNELS[self.fidelity_kernel] is None:
+            return
+        others = {"fidelity_model": (self.fidelity_model, "budget-input"),
+                  "hyperparameters": (self.hyperparameters, "map"),
+                  "input_warping": (self.input_warping, False)}
+        for key, (value, compatible) in others.items():
+            if value != compatible:
+                raise ValueError(f"fidelity_kernel={self.fidelity_kernel!r} needs "
+                                 f"{key}={compatible!r}, got {key}={value!r}")
 
     def _check_sampling(self) -> None:
         """The chain's settings are read only by hyperparameters="mcmc", which needs priors."""
@@ -196,12 +220,15 @@ class SurrogateModel:
     def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
                  warp_columns: tuple[int, ...] | None = None,
                  gates: tuple[int, ...] | None = None,
-                 rounding: InputRounding | None = None) -> None:
+                 rounding: InputRounding | None = None, budget_power: int | None = None) -> None:
         """`warp_columns`: the columns `input_warping` warps (default: all of them);
         `gates`: the activity column of each input column of a conditional space
         (`kernels.Kernel`), None for an unconditional one; `rounding`: T of
-        `integer_kernel="round"` (`bayesopt.rounding.input_rounding`), None for relaxed inputs."""
+        `integer_kernel="round"` (`bayesopt.rounding.input_rounding`), None for relaxed inputs;
+        `budget_power`: p when the last column is a budget level in the basis (1, (1 − z)^p)
+        (`kernels.Kernel`), None for a stationary input."""
         self.rounding = rounding
+        self.budget_power = budget_power
         self.dim = dim
         self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
         self.options = options
@@ -326,8 +353,8 @@ class SurrogateModel:
     def _fit_map(self, X_fit: np.ndarray, y_fit: np.ndarray, n: int) -> None:
         try:
             priors = self.priors if self.options.priors else None  # None: maximum likelihood
-            result = fit_map(self.options.kernel, X_fit, y_fit, priors,
-                             self._starts(n), self._fit_options(), self.warping, self.gates)
+            result = fit_map(self.options.kernel, X_fit, y_fit, priors, self._starts(n),
+                             self._fit_options(), self.warping, self.gates, self.budget_power)
             fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
             logger.warning("hyperparameter fit raised %r", error)
@@ -412,13 +439,14 @@ class SurrogateModel:
         if self.samples is None:
             return self._member(self.params, X, y)
         members = [self._member(theta, X, y) for theta in self.samples]
-        kernel = Kernel(self.options.kernel, self.dim, self.params[: self.dim + 1], self.gates)
+        kernel = Kernel(self.options.kernel, self.dim, self.params[: self.dim + 1], self.gates,
+                        self.budget_power)
         return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.dim + 1])))
 
     def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d)."""
         d = self.dim
-        kernel = Kernel(self.options.kernel, d, theta[: d + 1], self.gates)
+        kernel = Kernel(self.options.kernel, d, theta[: d + 1], self.gates, self.budget_power)
         noise = float(np.exp(theta[d + 1]))
         if self.warping is None:
             return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)

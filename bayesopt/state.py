@@ -67,7 +67,7 @@ from bayesopt.fidelity import (
 )
 from bayesopt.hedge import HedgeRecord
 from bayesopt.journal import JournalError
-from bayesopt.model import ModelOptions, SurrogateModel
+from bayesopt.model import FIDELITY_KERNELS, ModelOptions, SurrogateModel
 from bayesopt.outcomes import OutcomeModels
 from bayesopt.result import Observation, Status
 from bayesopt.rounding import input_rounding
@@ -159,7 +159,8 @@ class OptimizerState:
         self.model = SurrogateModel(model_columns(space, model_options), model_options, self.rng,
                                     warp_columns=warp_columns(space),
                                     gates=model_gates(space, model_options),
-                                    rounding=input_rounding(space, model_options.integer_kernel))
+                                    rounding=input_rounding(space, model_options.integer_kernel),
+                                    budget_power=budget_power(space, model_options))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
@@ -304,7 +305,8 @@ class OptimizerState:
             model = SurrogateModel(model_columns(self.space, options), options, rng,
                                    warp_columns=warp_columns(self.space),
                                    gates=model_gates(self.space, options),
-                                   rounding=input_rounding(self.space, options.integer_kernel))
+                                   rounding=input_rounding(self.space, options.integer_kernel),
+                                   budget_power=budget_power(self.space, options))
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
@@ -318,6 +320,17 @@ def budget_input(space: Space, options: ModelOptions) -> bool:
     """Whether the surrogates take the budget level as their last input
     (`ModelOptions.fidelity_model`, with a Fidelity in the space)."""
     return space.fidelity is not None and options.fidelity_model == "budget-input"
+
+
+def budget_power(space: Space, options: ModelOptions) -> int | None:
+    """The power p of the basis (1, (1 − z)^p) the objective's kernel takes the budget level
+    in (`ModelOptions.fidelity_kernel`), None for a stationary input; ValueError when the
+    space has no Fidelity to model."""
+    basis = FIDELITY_KERNELS[options.fidelity_kernel]
+    if basis is not None and not budget_input(space, options):
+        raise ValueError(f"fidelity_kernel={options.fidelity_kernel!r} models a Fidelity's "
+                         "budget, and the space has no Fidelity")
+    return basis
 
 
 def model_columns(space: Space, options: ModelOptions) -> int:

@@ -123,7 +123,9 @@ class Hyperparameters:
         log=True); a categorical gives ``{choice: l}`` per category, on the
         one-hot 0–1 scale. A `Fidelity` the model takes as an input gives its
         lengthscale in decades of log10 of the budget (unit cube: of the budget
-        level z = log(b/low)/log(high/low)).
+        level z = log(b/low)/log(high/low)); with `ModelOptions(fidelity_kernel=
+        "basis")` it has none (the budget enters through FABOLAS's basis) and is
+        left out.
     lengthscales_unit_cube : dict
         The same on the encoded unit cube (what the kernel uses).
     signal_variance, noise_variance : float
@@ -289,7 +291,8 @@ class Surrogate:
         for dim, cols in zip(self.space.dimensions, self.space.slices):
             name = str(dim.name)
             if isinstance(dim, Fidelity):
-                if unit.shape[0] > self.space.n_columns:  # the budget level, the last input
+                if unit.shape[0] > self.space.n_columns and gp.kernel.budget_power is None:
+                    # the budget level, the last input
                     level = float(unit[-1])
                     cube[name], user[name] = level, level * math.log10(dim.high / dim.low)
             elif isinstance(dim, Categorical):

@@ -3,7 +3,7 @@
     python -m bench.fidelity run --seeds 0-9            one JSON per (problem, optimizer, seed)
     python -m bench.fidelity report                     bench/results/fidelity.md
     python -m bench.fidelity overhead                   ask() with and without a Fidelity
-    python -m bench.fidelity variants --seeds 0-3       which data the GP models (the docs)
+    python -m bench.fidelity variants --seeds 0-3       which GP: the data and the budget kernel
 
 Problems (`PROBLEMS`), each a minimization over a configuration and a budget
 b ∈ [1, R] with R = 27 and η = 3:
@@ -209,8 +209,8 @@ class Ledger:
 
 
 def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger,
-                       fidelity_model: str = "budget-input") -> None:
-    options = OptimizerOptions(model=ModelOptions(fidelity_model=fidelity_model))
+                       model: ModelOptions | None = None) -> None:
+    options = OptimizerOptions(model=model or ModelOptions())
     opt = Optimizer({**problem.space, "budget": Fidelity(1, R, eta=ETA)}, seed=seed,
                     options=options)
     while not ledger.done:
@@ -368,12 +368,18 @@ def report() -> str:
 def _budget_fraction(records: list[dict[str, Any]], name: str, ref: float) -> str:
     full = [r for r in records if r["problem"] == name and r["optimizer"] == "bayesopt-full"]
     fid = [r for r in records if r["problem"] == name and r["optimizer"] == "bayesopt-fidelity"]
-    if not full or not fid:
+    return _fraction_reaching(full, fid, ref)
+
+
+def _fraction_reaching(full: list[dict[str, Any]], runs: list[dict[str, Any]], ref: float) -> str:
+    """The first budget fraction (in steps of R epochs) at which the median regret of `runs`
+    is at most the median final regret of `full` (bayesopt-full's records)."""
+    if not full or not runs:
         return "—"
     total = full[0]["total_budget"]
     target = np.median([_best_by(r["trace"], total) - ref for r in full])
     for step in range(R, total + 1, R):
-        if np.median([_best_by(r["trace"], step) - ref for r in fid]) <= target:
+        if np.median([_best_by(r["trace"], step) - ref for r in runs]) <= target:
             return f"{step / total:.2f}"
     return "not reached"
 
@@ -381,19 +387,22 @@ def _budget_fraction(records: list[dict[str, Any]], name: str, ref: float) -> st
 # ------------------------------------------------------------------ overhead
 def overhead(n_told: int = 60, n_asks: int = 10, seed: int = 0) -> str:
     """Median CPU seconds (`time.process_time`) of one ask() from the same state after
-    `n_told` full-budget tells, with and without a Fidelity (each ask from an untimed
-    deep copy)."""
+    `n_told` full-budget tells, without a Fidelity, with one, and with one modelled by
+    FABOLAS's basis (`ModelOptions(fidelity_kernel="basis")`); each ask from an untimed
+    deep copy."""
     import copy
 
     problem = PROBLEMS["hartmann6_mf"]
+    fidelity = {**problem.space, "budget": Fidelity(1, R, eta=ETA)}
+    setups = (("plain", problem.space, ModelOptions()), ("fidelity", fidelity, ModelOptions()),
+              ("fidelity-basis", fidelity, ModelOptions(fidelity_kernel="basis")))
     rows = []
-    for label, space in (("plain", problem.space),
-                         ("fidelity", {**problem.space, "budget": Fidelity(1, R, eta=ETA)})):
-        rng = np.random.default_rng(seed)  # the same points for both
-        opt = Optimizer(space, seed=seed)
-        for _ in range(n_told):  # full budget everywhere, so both models see n_told points
+    for label, space, model in setups:
+        rng = np.random.default_rng(seed)  # the same points for all
+        opt = Optimizer(space, seed=seed, options=OptimizerOptions(model=model))
+        for _ in range(n_told):  # full budget everywhere, so every model sees n_told points
             params = _random_config(problem, rng)
-            full = {**params, "budget": R} if label == "fidelity" else params
+            full = {**params, "budget": R} if space is fidelity else params
             opt.tell(full, problem.value(params, R))
         times = []
         for _ in range(n_asks):
@@ -402,9 +411,9 @@ def overhead(n_told: int = 60, n_asks: int = 10, seed: int = 0) -> str:
             twin.ask()
             times.append(time.process_time() - start)
         rows.append((label, float(np.median(times))))
-    ratio = rows[1][1] / rows[0][1]
-    return "\n".join(f"{label}: {t * 1e3:.1f} ms CPU per ask" for label, t in rows) + \
-        f"\nratio fidelity/plain: {ratio:.2f}\n"
+    plain = rows[0][1]
+    return "".join(f"{label}: {t * 1e3:.1f} ms CPU per ask, ratio to plain {t / plain:.2f}\n"
+                   for label, t in rows)
 
 
 # ------------------------------------------------------------------ variants
@@ -413,37 +422,83 @@ def _lowest_budget(budgets: Any, n_min: int) -> float | None:
     return float(values.min()) if values.size >= n_min else None
 
 
-# label → (the budget as a GP input, BOHB's factor k, the budget rule; None: model_budget)
-VARIANTS: dict[str, tuple[bool, int, Callable[..., float | None] | None]] = {
-    "budget-input": (True, 2, None), "k=1": (False, 1, None), "k=2": (False, 2, None),
-    "k=3": (False, 3, None), "lowest": (False, 1, _lowest_budget)}
+@dataclass(frozen=True)
+class Variant:
+    """bayesopt-fidelity with other `ModelOptions` fields (`model`); the BOHB variants also
+    set BOHB's factor k (the largest budget with k·n_initial successes) or replace its
+    budget rule, which are module constants of `bayesopt.state`, not options (patched
+    for the run and restored)."""
+
+    model: dict[str, Any]
+    factor: int | None = None
+    rule: Callable[..., float | None] | None = None
 
 
-def variants(problems: list[str], seeds: list[int], labels: list[str] | None = None) -> str:
-    """Median final regret (f* or 0 as reference) of bayesopt-fidelity when one GP takes every
-    budget's runs with the budget as an input (the default), or when the GP models the
-    largest budget with k·n_initial successes (BOHB; k = 1 as written), or the lowest."""
+VARIANTS: dict[str, Variant] = {
+    "budget-input": Variant({}),
+    "basis": Variant({"fidelity_kernel": "basis"}),
+    "linear-basis": Variant({"fidelity_kernel": "linear-basis"}),
+    "k=1": Variant({"fidelity_model": "bohb"}, 1), "k=2": Variant({"fidelity_model": "bohb"}, 2),
+    "k=3": Variant({"fidelity_model": "bohb"}, 3),
+    "lowest": Variant({"fidelity_model": "bohb"}, 1, _lowest_budget)}
+VARIANT_RUNS = RESULTS / "fidelity-variants"  # one JSON per (variant, problem, seed)
+
+
+def _run_variant(variant: Variant, problem: MFProblem, seed: int) -> Ledger:
     import bayesopt.state as engine
     from bayesopt.fidelity import MODEL_MIN_FACTOR, model_budget
 
-    choices = {label: (joint, factor, model_budget if rule_ is None else rule_)
-               for label, (joint, factor, rule_) in VARIANTS.items()}
-    lines = []
+    ledger = Ledger(problem)
     try:
-        for label in labels or list(choices):
-            joint, factor, rule_ = choices[label]
-            engine.MODEL_MIN_FACTOR, engine.model_budget = factor, rule_  # type: ignore[attr-defined]
-            for name in problems:
-                problem, regrets = PROBLEMS[name], []
-                for seed in seeds:
-                    ledger = Ledger(problem)
-                    _bayesopt_fidelity(problem, seed, ledger,
-                                       "budget-input" if joint else "bohb")
-                    regrets.append(_best_by(ledger.trace, ledger.total) - (problem.optimum or 0.0))
-                lines.append(f"{label} {name}: median {np.median(regrets):.4g} "
-                             f"({', '.join(f'{r:.3g}' for r in regrets)})")
+        if variant.factor is not None:
+            engine.MODEL_MIN_FACTOR = variant.factor  # type: ignore[attr-defined]
+            engine.model_budget = variant.rule or model_budget  # type: ignore[attr-defined]
+        _bayesopt_fidelity(problem, seed, ledger, ModelOptions(**variant.model))
     finally:
         engine.MODEL_MIN_FACTOR, engine.model_budget = MODEL_MIN_FACTOR, model_budget  # type: ignore[attr-defined]
+    return ledger
+
+
+def variants(problems: list[str], seeds: list[int], labels: list[str] | None = None) -> str:
+    """Run each variant of bayesopt-fidelity (`VARIANTS`) on the problems and seeds, one
+    JSON per run in `VARIANT_RUNS` (kept runs are not run again), and compare them with the
+    records of bayesopt-full: `variant_report`."""
+    labels = labels or list(VARIANTS)
+    for label in labels:
+        for name in problems:
+            for seed in seeds:
+                path = VARIANT_RUNS / label / f"{name}__{seed:03d}.json"
+                if path.exists():
+                    continue
+                start = time.process_time()
+                ledger = _run_variant(VARIANTS[label], PROBLEMS[name], seed)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps({
+                    "variant": label, "problem": name, "seed": seed, "total_budget": ledger.total,
+                    "spent": ledger.spent, "trace": ledger.trace,
+                    "cpu_seconds": time.process_time() - start}))
+    return variant_report(problems, seeds, labels)
+
+
+def variant_report(problems: list[str], seeds: list[int], labels: list[str]) -> str:
+    """Per variant and problem: the median final regret (the report's reference: f*, or the
+    best full-budget value of any record in `RUNS`), the budget fraction at which the median
+    regret reaches bayesopt-full's final median (its records, same seeds), and the median CPU
+    seconds of a run (the problem's training included)."""
+    records = _load()
+    lines = ["| variant | problem | median final regret | budget fraction | CPU s per run |",
+             "|---|---|---|---|---|"]
+    for label in labels:
+        for name in problems:
+            runs = [json.loads((VARIANT_RUNS / label / f"{name}__{s:03d}.json").read_text())
+                    for s in seeds]
+            ref = _reference(records, name)
+            full = [r for r in records if r["problem"] == name
+                    and r["optimizer"] == "bayesopt-full" and r["seed"] in seeds]
+            final = np.median([_best_by(r["trace"], r["total_budget"]) - ref for r in runs])
+            fraction = _fraction_reaching(full, runs, ref)
+            cpu = np.median([r["cpu_seconds"] for r in runs])
+            lines.append(f"| {label} | {name} | {final:.3g} | {fraction} | {cpu:.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -460,7 +515,7 @@ def main() -> None:
     chooser.add_argument("--problems", default=",".join(PROBLEMS))
     chooser.add_argument("--seeds", default="0-3")
     chooser.add_argument("--variants", default=None,
-                         help="comma-separated: budget-input, k=1, k=2, k=3, lowest (default: all)")
+                         help=f"comma-separated, of {', '.join(VARIANTS)} (default: all)")
     args = parser.parse_args()
     if args.command == "run":
         run(args.problems.split(","), args.optimizers.split(","), _seeds(args.seeds))

@@ -25,6 +25,13 @@ activity patterns, which l_g → 0 recovers). k_gated is a stationary kernel
 of the embedding φ, hence positive semi-definite. φ is piecewise constant
 in the indicators, so ∂k_gated/∂x_j = [j active at x]·∂k/∂x_j, and the
 θ-gradient is the ungated one at φ(X).
+
+Budget basis (`budget_power=p`). The last column is a budget level z ∈ [0, 1]
+(a Fidelity's, `bayesopt.fidelity.budget_level`), modelled by the basis
+(1, (1 − z)^p) instead of a lengthscale: k = s2·κ(r_x)·(1 + τ²(1 − z)^p(1 − z′)^p)
+with r_x over the other columns (p = 2: FABOLAS's), and θ's slot of the last
+lengthscale holds log τ² (`kernels.fidelity`, whose functions the methods below
+forward to).
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from typing import cast
 
 import numpy as np
 
-from kernels import stationary
+from kernels import fidelity, stationary
 
 INACTIVE_VALUE = 0.5  # the imputed value of an inactive coordinate (the unit interval's centre)
 
@@ -68,6 +75,7 @@ class Kernel:
     dim: int
     theta: np.ndarray = field(repr=False)  # (dim + 1,)
     gates: tuple[int, ...] | None = None  # (dim,) activity column of each column, −1: always
+    budget_power: int | None = None  # p: the last column a budget level in the basis (1, (1 − z)^p)
 
     def __post_init__(self) -> None:
         if self.name not in KERNEL_KINDS:
@@ -85,6 +93,11 @@ class Kernel:
                 raise ValueError(f"kernel gates={self.gates!r} must give each of the {self.dim} "
                                  "columns another column's index or -1")
             object.__setattr__(self, "gates", gates)
+        power = self.budget_power
+        if power is not None and (isinstance(power, bool) or not isinstance(power, int)
+                                  or power < 1 or self.dim < 2):
+            raise ValueError(f"kernel budget_power={power!r} must be None or an integer ≥ 1, "
+                             f"with a configuration column besides the budget (dim={self.dim})")
 
     @classmethod
     def default(cls, name: str, dim: int) -> Kernel:
@@ -113,7 +126,7 @@ class Kernel:
         return cast(np.ndarray, 1.0 / self.lengthscales)
 
     def with_theta(self, theta: np.ndarray) -> Kernel:
-        return Kernel(self.name, self.dim, theta, self.gates)
+        return Kernel(self.name, self.dim, theta, self.gates, self.budget_power)
 
     def active(self, X: np.ndarray) -> np.ndarray:
         """Which coordinates of X: (n, dim) are active: (n, dim) bool (all True without gates)."""
@@ -134,8 +147,32 @@ class Kernel:
     def scale(self, X: np.ndarray) -> np.ndarray:
         """Z = φ(X) / l: (n, dim), C-contiguous — what the Numba loops take. Row i of Z
         depends on row i of X only, so the Z of appended rows can be appended; the
-        `*_scaled` methods take Z of the training inputs instead of X."""
-        return scaled_inputs(self.impute(X), self.lengthscales)
+        `*_scaled` methods take Z of the training inputs instead of X. With the budget
+        basis the last column of Z is v = τ(1 − z)² (`kernels.fidelity`)."""
+        if self.budget_power is None:
+            return scaled_inputs(self.impute(X), self.lengthscales)
+        Z = np.array(self.impute(X), dtype=np.float64, order="C")
+        Z[:, :-1] /= self.lengthscales[:-1]
+        Z[:, -1] = fidelity.budget_weight(Z[:, -1], self._tau, self.budget_power)
+        return Z
+
+    @functools.cached_property
+    def _tau(self) -> float:
+        """τ of the budget basis: θ's last lengthscale slot is log τ²."""
+        return float(np.exp(0.5 * self.theta[-2]))
+
+    def diagonal(self, Xq: np.ndarray) -> np.ndarray:
+        """k(x*, x*) at each row of Xq: (m, dim) → (m,): s2, or s2·(1 + v²) with the budget
+        basis."""
+        if self.budget_power is None:
+            return np.full(Xq.shape[0], self.variance)
+        return self.variance * (1.0 + fidelity.budget_weight(Xq[:, -1], self._tau, self.budget_power) ** 2)
+
+    def diagonal_gradient(self, Xq: np.ndarray) -> np.ndarray | None:
+        """∂k(x*, x*)/∂x*: (m, dim), None where it is 0 (a stationary kernel)."""
+        if self.budget_power is None:
+            return None
+        return fidelity.diagonal_gradient(Xq, self.variance, self._tau, self.budget_power)
 
     def matrix(self, X: np.ndarray, diag_add: float = 0.0) -> np.ndarray:
         """K(X, X) + diag_add·I: (n, n)."""
@@ -143,13 +180,20 @@ class Kernel:
 
     def matrix_scaled(self, Z: np.ndarray, diag_add: float = 0.0) -> np.ndarray:
         """`matrix` of Z = scale(X)."""
+        if self.budget_power is not None:
+            return fidelity.matrix(self.kind, Z, self.variance, diag_add, False)[0]
         return stationary.kernel_matrix(self.kind, Z, self.variance, diag_add)
 
     def matrix_and_profile_scaled(
         self, Z: np.ndarray, diag_add: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """`matrix_scaled`, and the profile (κ, g) of each pair below the diagonal,
-        (n(n − 1)/2, 2), that `theta_gradient_scaled` takes (`kernels.stationary`)."""
+        (n(n − 1)/2, 2), that `theta_gradient_scaled` takes (`kernels.stationary`;
+        with the budget basis, that of the configuration's columns)."""
+        if self.budget_power is not None:
+            K, P = fidelity.matrix(self.kind, Z, self.variance, diag_add, True)
+            assert P is not None
+            return K, P
         return stationary.kernel_matrix_with_profile(self.kind, Z, self.variance, diag_add)
 
     def cross(self, Xq: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -158,6 +202,8 @@ class Kernel:
 
     def cross_scaled(self, Xq: np.ndarray, Z: np.ndarray) -> np.ndarray:
         """`cross` with the training inputs given as Z = scale(X)."""
+        if self.budget_power is not None:
+            return fidelity.cross(self.kind, self.scale(Xq), Z, self.variance)
         return stationary.cross_kernel(self.kind, self.scale(Xq), Z, self.variance)
 
     def theta_gradient(self, X: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
@@ -170,6 +216,8 @@ class Kernel:
         it for these Z (computed here when None)."""
         if profile is None:
             profile = self.matrix_and_profile_scaled(Z)[1]
+        if self.budget_power is not None:
+            return fidelity.theta_gradient(Z, self.variance, alpha, K_inv, profile)
         return stationary.lml_gradient_contraction(Z, self.variance, alpha, K_inv, profile)
 
     def cross_gradient(self, Xq: np.ndarray, X: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -178,10 +226,14 @@ class Kernel:
 
     def cross_gradient_scaled(self, Xq: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
         """`cross_gradient` with the training inputs given as Z = scale(X)."""
-        grad: np.ndarray = stationary.cross_gradient_contraction(
-            self.kind, self.scale(Xq), Z, self._inverse_lengthscales,
-            self.variance, np.ascontiguousarray(W),
-        )
+        if self.budget_power is not None:
+            grad: np.ndarray = fidelity.cross_gradient(
+                self.kind, self.scale(Xq), Z, self._inverse_lengthscales[:-1], self.variance,
+                self._tau, self.budget_power, Xq[:, -1], np.ascontiguousarray(W))
+        else:
+            grad = stationary.cross_gradient_contraction(
+                self.kind, self.scale(Xq), Z, self._inverse_lengthscales,
+                self.variance, np.ascontiguousarray(W))
         if self.gates is not None:
             grad *= self.active(Xq)[None]
         return grad

@@ -98,3 +98,34 @@ def impute(X: np.ndarray, gates: tuple[int, ...], value: float) -> np.ndarray:
             if g >= 0 and not X[i, g] > 0.5:
                 out[i, j] = value
     return out
+
+
+def fidelity_cross_kernel(kind: int, Xq: np.ndarray, X: np.ndarray, theta: np.ndarray,
+                          power: int) -> np.ndarray:
+    """The budget-basis kernel (`kernels.fidelity`, Eq. 1) straight from its formula:
+    s2·κ(|x − x′|/l)·(1 + τ²(1 − z)^p(1 − z′)^p), z the last column; θ = (log l, log τ², log s2)."""
+    l, tau2, s2 = np.exp(theta[:-2]), np.exp(theta[-2]), np.exp(theta[-1])
+    r2 = np.sum(_pairwise_differences(Xq[:, :-1] / l, X[:, :-1] / l) ** 2, axis=-1)
+    u = np.outer((1 - Xq[:, -1]) ** power, (1 - X[:, -1]) ** power)
+    return cast(np.ndarray, s2 * radial_profile(kind, r2)[0] * (1 + tau2 * u))
+
+
+def fidelity_theta_jacobian(kind: int, X: np.ndarray, theta: np.ndarray,
+                            power: int) -> np.ndarray:
+    """∂K/∂θ of the budget-basis kernel as a dense (n, n, d + 1) tensor, θ as above."""
+    l, tau2, s2 = np.exp(theta[:-2]), np.exp(theta[-2]), np.exp(theta[-1])
+    diff = _pairwise_differences(X[:, :-1] / l, X[:, :-1] / l)
+    k, g = radial_profile(kind, np.sum(diff**2, axis=-1))
+    u = np.outer((1 - X[:, -1]) ** power, (1 - X[:, -1]) ** power)
+    d_log_l = -s2 * (g * (1 + tau2 * u))[:, :, None] * diff**2
+    d_log_tau2 = s2 * k * tau2 * u
+    d_log_s2 = s2 * k * (1 + tau2 * u)
+    return np.concatenate([d_log_l, d_log_tau2[:, :, None], d_log_s2[:, :, None]], axis=-1)
+
+
+def fidelity_lml_gradient_contraction(kind: int, X: np.ndarray, theta: np.ndarray, power: int,
+                                      alpha: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
+    """½·tr((ααᵀ − K⁻¹)·∂K/∂θ) with the dense tensor; K_inv symmetric."""
+    W = np.outer(alpha, alpha) - K_inv
+    jacobian = fidelity_theta_jacobian(kind, X, theta, power)
+    return cast(np.ndarray, 0.5 * np.einsum("ab,abj->j", W, jacobian))

@@ -19,3 +19,15 @@ def test_optuna_hyperband_runs_the_same_trials_from_the_same_seed() -> None:
     again = run_one("branin_mf", "optuna-tpe-hyperband", 0)
     assert first["trace"] == again["trace"]
     assert first["spent"] == again["spent"] == first["total_budget"]
+
+
+def test_variants_are_declared_through_model_options() -> None:
+    """The "budget-input" variant is bayesopt-fidelity's run (the default options); the
+    "basis" variant asks other points (ModelOptions(fidelity_kernel="basis"))."""
+    from bench.fidelity import PROBLEMS, VARIANTS, _run_variant
+
+    record = run_one("branin_mf", "bayesopt-fidelity", 1)
+    same = _run_variant(VARIANTS["budget-input"], PROBLEMS["branin_mf"], 1)
+    basis = _run_variant(VARIANTS["basis"], PROBLEMS["branin_mf"], 1)
+    assert [list(t) for t in same.trace] == [list(t) for t in record["trace"]]
+    assert basis.spent >= basis.total and basis.trace != same.trace

@@ -1,0 +1,240 @@
+"""The budget-basis kernel (`kernels.fidelity`, `ModelOptions(fidelity_kernel="basis")`
+and `"linear-basis"`).
+
+    X : (n, d) inputs, the last column the budget level z ∈ [0, 1]
+    θ = (log l_1 … log l_{d−1}, log τ², log s2),  p : the basis' power (2 or 1)
+    k((x, z), (x′, z′)) = s2·κ(|x − x′|/l)·(1 + τ²(1 − z)^p(1 − z′)^p)
+
+Against the dense numpy twin (`kernels.reference.fidelity_*`) and finite differences,
+in the GP, in the MAP objective and through the optimizer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.stats import multivariate_normal
+
+from bayesopt import Fidelity, Optimizer, OptimizerOptions, Real
+from bayesopt.fitting import NegativeLogPosterior
+from bayesopt.gp import GaussianProcess
+from bayesopt.model import ModelOptions
+from bayesopt.optimizer import ResumeWarning
+from bayesopt.priors import HyperparameterPriors
+from kernels import KERNEL_KINDS, Kernel, reference
+
+NAMES = ("matern52", "matern32", "matern12", "rbf")
+LEVELS = np.array([0.0, 1 / 3, 2 / 3, 1.0])  # Fidelity(1, 27, eta=3)'s budget levels
+power_param = pytest.mark.parametrize("power", (2, 1))
+
+
+def _inputs(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    """(n, d): configurations in the unit cube, the last column a budget level."""
+    X = rng.uniform(size=(n, d))
+    X[:, -1] = rng.choice(LEVELS, n)
+    return X
+
+
+def _theta(rng: np.random.Generator, d: int) -> np.ndarray:
+    return np.concatenate([np.log(0.5 * np.exp(rng.uniform(-0.5, 0.5, d - 1))),
+                           [rng.uniform(-1.0, 1.0), rng.uniform(-0.5, 0.5)]])
+
+
+@power_param
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n, m, d", [(1, 1, 2), (7, 3, 2), (15, 6, 4)])
+def test_matrix_cross_and_diagonal_match_the_numpy_twin(
+        name: str, n: int, m: int, d: int, power: int) -> None:
+    rng = np.random.default_rng([n, m, d, len(name)])
+    X, Xq, theta = _inputs(rng, n, d), rng.uniform(size=(m, d)), _theta(rng, d)
+    kernel = Kernel(name, d, theta, budget_power=power)
+    kind = KERNEL_KINDS[name]
+    assert_allclose(kernel.matrix(X, 0.1), reference.fidelity_cross_kernel(kind, X, X, theta, power)
+                    + 0.1 * np.eye(n), rtol=1e-12, atol=1e-14)
+    assert_allclose(kernel.cross(Xq, X), reference.fidelity_cross_kernel(kind, Xq, X, theta, power),
+                    rtol=1e-12, atol=1e-14)
+    assert_allclose(kernel.diagonal(Xq),
+                    np.diag(reference.fidelity_cross_kernel(kind, Xq, Xq, theta, power)), rtol=1e-12)
+
+
+@power_param
+def test_at_the_top_budget_it_is_the_stationary_kernel_of_the_configuration(power: int) -> None:
+    """z = z′ = 1: the bias basis vanishes, k = s2·κ(|x − x′|/l) whatever τ."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(size=(6, 3))
+    X[:, -1] = 1.0
+    theta = np.array([-0.4, 0.2, 1.5, 0.3])
+    plain = Kernel("matern52", 2, np.array([-0.4, 0.2, 0.3]))
+    assert_allclose(Kernel("matern52", 3, theta, budget_power=power).matrix(X),
+                    plain.matrix(X[:, :2]), rtol=1e-14)
+
+
+@power_param
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n, d", [(1, 2), (9, 2), (14, 4)])
+def test_theta_gradient_matches_the_twin_and_finite_differences(
+        name: str, n: int, d: int, power: int) -> None:
+    rng = np.random.default_rng([n, d, len(name), 1])
+    X, theta = _inputs(rng, n, d), _theta(rng, d)
+    kernel = Kernel(name, d, theta, budget_power=power)
+    alpha = rng.standard_normal(n)
+    S = rng.standard_normal((n, n))
+    S = S + S.T  # stands in for K⁻¹: the contraction is linear in W
+    got = kernel.theta_gradient(X, alpha, np.tril(S))
+    twin = reference.fidelity_lml_gradient_contraction(KERNEL_KINDS[name], X, theta, power,
+                                                      alpha, S)
+    W = np.outer(alpha, alpha) - S
+    h, expected = 1e-6, np.empty(d + 1)
+    for j in range(d + 1):
+        step = np.zeros(d + 1)
+        step[j] = h
+        plus = 0.5 * np.sum(W * kernel.with_theta(theta + step).matrix(X))
+        minus = 0.5 * np.sum(W * kernel.with_theta(theta - step).matrix(X))
+        expected[j] = (plus - minus) / (2 * h)
+    size = kernel.variance * np.sum(np.abs(W))
+    assert_allclose(got, twin, rtol=1e-10, atol=1e-12 * size)
+    assert_allclose(got, expected, rtol=1e-6, atol=1e-8 * size)
+
+
+@power_param
+@pytest.mark.parametrize("name", ("matern52", "matern32", "rbf"))
+@pytest.mark.parametrize("channels", (1, 2))
+def test_cross_gradient_matches_finite_differences_in_every_column(
+        name: str, channels: int, power: int) -> None:
+    rng = np.random.default_rng([channels, len(name), 2])
+    d, n, m = 3, 8, 4
+    X, theta = _inputs(rng, n, d), _theta(rng, d)
+    Xq = rng.uniform(0.05, 0.95, size=(m, d))  # the budget level of a query too: z < 1
+    kernel = Kernel(name, d, theta, budget_power=power)
+    W = rng.standard_normal((channels, m, n))
+    got = kernel.cross_gradient(Xq, X, W)
+    h, expected = 1e-6, np.empty_like(got)
+    for j in range(d):
+        step = np.zeros(d)
+        step[j] = h
+        diff = kernel.cross(Xq + step, X) - kernel.cross(Xq - step, X)  # (m, n), row i: x*_i
+        expected[:, :, j] = np.einsum("cib,ib->ci", W, diff) / (2 * h)
+    assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+
+
+@power_param
+def test_gp_variance_and_gradients_at_low_budgets(power: int) -> None:
+    """The posterior variance is k(x*, x*) − |L⁻¹k*|² with k(x*, x*) = s2(1 + v*²), and
+    the mean's and std's gradients in x* (z* included) match finite differences."""
+    rng = np.random.default_rng(11)
+    d, n, m = 3, 14, 5
+    X, theta = _inputs(rng, n, d), _theta(rng, d)
+    y = np.sin(4 * X[:, 0]) + X[:, 1] + (1 - X[:, 2]) ** 2
+    kernel = Kernel("matern52", d, theta, budget_power=power)
+    gp = GaussianProcess(kernel, 1e-3, X, y)
+    Xq = rng.uniform(0.05, 0.95, size=(m, d))
+    K = kernel.matrix(X, 1e-3)
+    Ks = kernel.cross(Xq, X)
+    mean, var = gp.predict(Xq)
+    assert_allclose(mean, Ks @ np.linalg.solve(K, y), rtol=1e-9)
+    assert_allclose(var, kernel.diagonal(Xq) - np.einsum("ib,ib->i", Ks, np.linalg.solve(K, Ks.T).T),
+                    rtol=1e-8)
+    posterior = gp.posterior(Xq)
+    assert posterior is not None
+    assert_allclose(posterior.std(np.arange(m)), np.sqrt(var), rtol=1e-12)
+    _, std, d_mean, d_std = gp.predict_with_gradient(Xq)
+    assert_allclose(std, np.sqrt(var), rtol=1e-12)
+    h = 1e-6
+    for j in range(d):
+        step = np.zeros(d)
+        step[j] = h
+        (mp, vp), (mm, vm) = gp.predict(Xq + step), gp.predict(Xq - step)
+        assert_allclose(d_mean[:, j], (mp - mm) / (2 * h), rtol=1e-5, atol=1e-6)
+        assert_allclose(d_std[:, j], (np.sqrt(vp) - np.sqrt(vm)) / (2 * h), rtol=1e-5, atol=1e-6)
+
+
+@power_param
+@pytest.mark.parametrize("name", NAMES)
+def test_map_objective_value_and_gradient(name: str, power: int) -> None:
+    """−log N(y; 0, K + σ²I) − log p(θ) with K from the twin; its gradient by finite
+    differences (the budget slot's prior is the lengthscale prior, on log τ²)."""
+    rng = np.random.default_rng(len(name))
+    d, n = 3, 16
+    X = _inputs(rng, n, d)
+    y = np.cos(3 * X[:, 0]) - X[:, 1] + 0.5 * (1 - X[:, 2]) ** 2
+    y = (y - y.mean()) / y.std()
+    params = np.concatenate([_theta(rng, d), [math.log(1e-2)]])
+    priors = HyperparameterPriors.default(d)
+    objective = NegativeLogPosterior(name, X, y, priors, budget_power=power)
+    value, grad = objective(params)
+    K = reference.fidelity_cross_kernel(KERNEL_KINDS[name], X, X, params[:-1], power)
+    expected = (-multivariate_normal(np.zeros(n), K + 1e-2 * np.eye(n)).logpdf(y)
+                - priors.log_density(params)[0])
+    assert value == pytest.approx(expected, rel=1e-10, abs=1e-10)
+    h, fd = 1e-6, np.empty_like(params)
+    for j in range(params.size):
+        step = np.zeros_like(params)
+        step[j] = h
+        fd[j] = (objective(params + step)[0] - objective(params - step)[0]) / (2 * h)
+    assert_allclose(grad, fd, rtol=1e-5, atol=1e-5)
+
+
+SPACE = {"x1": Real(0.0, 1.0), "x2": Real(0.0, 1.0), "epochs": Fidelity(1, 27)}
+
+
+
+def _loss(params: dict[str, float]) -> float:
+    z = math.log(params["epochs"]) / math.log(27)
+    return (params["x1"] - 0.3) ** 2 + (params["x2"] - 0.7) ** 2 + (1 - z) ** 2 * params["x1"]
+
+
+@pytest.mark.parametrize("fidelity_kernel, power", [("basis", 2), ("linear-basis", 1)])
+def test_the_optimizer_models_the_budget_with_the_basis_and_resumes_the_same(
+        tmp_path, fidelity_kernel: str, power: int) -> None:
+    journal = tmp_path / "run.jsonl"
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel=fidelity_kernel))
+    opt = Optimizer(SPACE, seed=0, options=options, journal=str(journal))
+    for _ in range(30):
+        params = opt.ask()
+        opt.tell(params, _loss(params))
+    gp = opt.surrogate().model.gp
+    assert gp is not None and gp.kernel.budget_power == power and gp.kernel.dim == 3
+    assert "epochs" not in opt.surrogate().hyperparameters().lengthscales  # it has none
+    with pytest.warns(ResumeWarning):  # the journal holds evaluations
+        resumed = Optimizer.resume(str(journal))
+    assert resumed.ask() == opt.ask()
+    plain = Optimizer(SPACE, seed=0)
+    for observation in opt.history:
+        plain.tell(observation.params, observation.value)
+    assert plain.surrogate().model.gp.kernel.budget_power is None
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"fidelity_kernel": "decay"}, "fidelity_kernel='decay' must be one of"),
+    ({"fidelity_kernel": "basis", "fidelity_model": "bohb"}, "needs fidelity_model='budget-input'"),
+    ({"fidelity_kernel": "basis", "hyperparameters": "mcmc"}, "needs hyperparameters='map'"),
+    ({"fidelity_kernel": "basis", "input_warping": True}, "needs input_warping=False"),
+])
+def test_model_options_reject_what_the_basis_cannot_model(options: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        ModelOptions(**options)
+
+
+def test_the_basis_without_a_fidelity_is_an_error() -> None:
+    with pytest.raises(ValueError, match="the space has no Fidelity"):
+        Optimizer({"x": Real(0.0, 1.0)},
+                  options=OptimizerOptions(model=ModelOptions(fidelity_kernel="basis")))
+
+
+@pytest.mark.parametrize("dim, flag", [(1, 2), (3, True), (3, 0), (3, 1.5)])
+def test_kernel_rejects_a_bad_budget_power(dim: int, flag: object) -> None:
+    with pytest.raises(ValueError, match="budget_power"):
+        Kernel("matern52", dim, np.zeros(dim + 1), budget_power=flag)  # type: ignore[arg-type]
+
+
+def test_the_basis_changes_the_fingerprint_and_the_default_keeps_it() -> None:
+    default = Optimizer(SPACE, seed=0)
+    stationary = Optimizer(SPACE, seed=0, options=OptimizerOptions(
+        model=ModelOptions(fidelity_kernel="stationary")))
+    fingerprints = {Optimizer(SPACE, seed=0, options=OptimizerOptions(
+        model=ModelOptions(fidelity_kernel=kind))).fingerprint for kind in ("basis", "linear-basis")}
+    assert stationary.fingerprint == default.fingerprint
+    assert len(fingerprints) == 2 and default.fingerprint not in fingerprints
