@@ -254,20 +254,27 @@ class AcquisitionFunction(abc.ABC):
     # `acquisition.optimizer.AcquisitionObjective.screened_values`)
     increasing_in_std: ClassVar[bool] = False
 
-    @abc.abstractmethod
     def value_and_grad(
         self, mean: ArrayLike, std: ArrayLike
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (value, d value / d mean, d value / d std), each of shape (m,)."""
+        mean, std = _as_mean_std(mean, std)
+        return self._value_and_grad(mean, std)
 
     def __call__(self, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
         """Value only, shape (m,)."""
         mean, std = _as_mean_std(mean, std)
         return self._value(mean, std)
 
+    @abc.abstractmethod
+    def _value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`value_and_grad` on inputs `_as_mean_std` has checked (the one place it runs)."""
+
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         """Value on validated inputs; subclasses override it when that is cheaper."""
-        return self.value_and_grad(mean, std)[0]
+        return self._value_and_grad(mean, std)[0]
 
 
 class _ImprovementBased(AcquisitionFunction):
@@ -294,10 +301,9 @@ class LogExpectedImprovement(_ImprovementBased):
     log_space = True
     increasing_in_std = True  # the log of EI, which is (see ExpectedImprovement)
 
-    def value_and_grad(
-        self, mean: ArrayLike, std: ArrayLike
+    def _value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mean, std = _as_mean_std(mean, std)
         z = self._z(mean, std)
         log_h_z, slope, log_pdf = _log_h_and_slope(z)  # slope = d log_h / dz
         value = log_h_z + np.log(std)
@@ -325,10 +331,9 @@ class ExpectedImprovement(_ImprovementBased):
     log_space = False
     increasing_in_std = True  # ∂EI/∂std = phi(z) > 0 (Jones et al. 1998)
 
-    def value_and_grad(
-        self, mean: ArrayLike, std: ArrayLike
+    def _value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mean, std = _as_mean_std(mean, std)
         z = self._z(mean, std)
         pdf, cdf = np.exp(_log_phi(z)), ndtr(z)
         # d(std h(z))/dmean = -h'(z) = -Phi(z); d/dstd = h(z) - z h'(z) = phi(z).
@@ -351,10 +356,9 @@ class ProbabilityOfImprovement(_ImprovementBased):
     name = "pi"
     log_space = True
 
-    def value_and_grad(
-        self, mean: ArrayLike, std: ArrayLike
+    def _value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mean, std = _as_mean_std(mean, std)
         z = self._z(mean, std)
         slope = inverse_mills_ratio(z)  # d log Phi / dz
         return log_ndtr(z), -slope / std, -z * slope / std
@@ -375,10 +379,9 @@ class Feasibility(AcquisitionFunction):
     name = "feasibility"
     log_space = True
 
-    def value_and_grad(
-        self, mean: ArrayLike, std: ArrayLike
+    def _value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mean, std = _as_mean_std(mean, std)
         return np.zeros_like(mean), np.zeros_like(mean), np.zeros_like(std)
 
 
@@ -403,10 +406,9 @@ class UpperConfidenceBound(AcquisitionFunction):
     def __repr__(self) -> str:
         return f"UpperConfidenceBound(beta={self.beta!r})"
 
-    def value_and_grad(
-        self, mean: ArrayLike, std: ArrayLike
+    def _value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mean, std = _as_mean_std(mean, std)
         return self._value(mean, std), np.full_like(mean, -1.0), np.full_like(std, self._sqrt_beta)
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:

@@ -407,10 +407,16 @@ def _local_search(
 ) -> np.ndarray:
     """Alternate batched L-BFGS-B (SLSQP under linear constraints) on the continuous columns
     with categorical enumeration."""
+    free = domain.continuous_mask
+
     def local(X0: np.ndarray) -> np.ndarray:
+        if not free.any():
+            return X0
+        negative_sum = _negated_sum(objective, X0.shape, free)
+        bounds = _start_bounds(X0, free, domain)
         if domain.linear is None:
-            return _batched_lbfgsb(objective, X0, domain, options)
-        return _batched_slsqp(objective, X0, domain, domain.linear, options)
+            return _batched_lbfgsb(objective, negative_sum, X0, bounds, options)
+        return _batched_slsqp(objective, negative_sum, X0, bounds, domain.linear, options)
 
     X = local(starts)
     discrete = bool(domain.categorical_groups) or domain.lattice is not None
@@ -423,30 +429,35 @@ def _local_search(
     return domain.project(X)
 
 
-def _batched_lbfgsb(
-    objective: AcquisitionObjective, X0: np.ndarray, domain: Domain,
-    options: AcquisitionOptimizerOptions,
-) -> np.ndarray:
-    """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run."""
-    free = domain.continuous_mask
-    if not free.any():
-        return X0
-    r, d = X0.shape
+_NegatedSum = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
+                 free: np.ndarray) -> _NegatedSum:
+    """The batched problem of r starts, shape (r, d), in r·d flat variables: x ↦ −Σ_i a(x_i)
+    and its gradient, zero on the columns that are not `free` (d,) — what scipy minimizes."""
     fixed = not free.all()
 
     def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = objective.values_and_gradients(flat.reshape(r, d))
+        value, grad = objective.values_and_gradients(flat.reshape(shape))
         if fixed:
             grad = np.where(free, grad, 0.0)
         return -float(value.sum()), -grad.ravel()
 
-    lower, upper = _start_bounds(X0, free, domain)
+    return negative_sum
+
+
+def _batched_lbfgsb(
+    objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
+) -> np.ndarray:
+    """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run."""
     with objective.local_search_context():
         result = minimize(
-            negative_sum, X0.ravel(), jac=True, method="L-BFGS-B", bounds=Bounds(lower, upper),
+            negative_sum, X0.ravel(), jac=True, method="L-BFGS-B", bounds=Bounds(*bounds),
             options={"maxiter": options.maxiter, "ftol": options.ftol},
         )
-    X: np.ndarray = np.clip(result.x.reshape(r, d), 0.0, 1.0)
+    X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)
     X[worse] = X0[worse]
@@ -464,30 +475,22 @@ def _start_bounds(X0: np.ndarray, free: np.ndarray, domain: Domain) -> tuple[np.
 
 
 def _batched_slsqp(
-    objective: AcquisitionObjective, X0: np.ndarray, domain: Domain,
-    linear: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
+    objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray], linear: tuple[np.ndarray, np.ndarray],
+    options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) subject to A x_i ≤ b for every start, in one SLSQP run."""
-    free = domain.continuous_mask
-    if not free.any():
-        return X0
-    r, d = X0.shape
+    r = X0.shape[0]
     A, b = linear
     A_all = np.kron(np.eye(r), A)  # (r·k, r·d): the inequalities of each start, block-diagonal
     b_all = np.tile(b, r)
-
-    def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = objective.values_and_gradients(flat.reshape(r, d))
-        return -float(np.sum(value)), -np.where(free, grad, 0.0).ravel()
-
-    lower, upper = _start_bounds(X0, free, domain)
     result = minimize(
-        negative_sum, X0.ravel(), jac=True, method="SLSQP", bounds=list(zip(lower, upper)),
+        negative_sum, X0.ravel(), jac=True, method="SLSQP", bounds=list(zip(*bounds)),
         constraints=[{"type": "ineq", "fun": lambda x: b_all - A_all @ x,
                       "jac": lambda x: -A_all}],
         options={"maxiter": options.maxiter, "ftol": options.ftol},
     )
-    X: np.ndarray = np.clip(result.x.reshape(r, d), 0.0, 1.0)
+    X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
     # b is tightened by the caller's margin (bayesopt.feasibility); SLSQP's own tolerance
     # on an active constraint is far below it
     inside = np.all(X @ A.T <= b + _SLSQP_FEASIBILITY_TOL, axis=1)

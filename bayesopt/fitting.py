@@ -44,6 +44,7 @@ from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, fidelity, stationary
 from kernels.cholesky import cholesky_lower, inverse_from_factor
+from kernels.kernel import positive_parameters, scaled_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +126,12 @@ class NegativeLogPosterior:
     checked (a `Kernel` at θ = 0, whose kind and imputation φ(X) do not depend on θ),
     φ(X) itself when there is no warping, and the priors as one vector per
     log-parameter (`HyperparameterPriors.stacked`). An evaluation then does what a
-    `Kernel` at θ would, with the same operations — Z = φ(X) / exp(log l),
-    s2 = exp(log s2), the Numba matrix and gradient loops of `kernels.stationary`
-    — without building one. K is built fresh at each evaluation and read by nothing
-    after its factorization, and L by nothing after alpha and Σ log L_ii, so K is
-    factored in place and L inverted in place: one n×n buffer is K, then L, then K⁻¹.
+    `Kernel` at θ would, with the same functions — l and s2 from θ
+    (`kernels.kernel.positive_parameters`), Z = φ(X) / l (`scaled_inputs`), the Numba
+    matrix and gradient loops of `kernels.stationary` — without building one. K is
+    built fresh at each evaluation and read by nothing after its factorization, and L
+    by nothing after alpha and Σ log L_ii, so K is factored in place and L inverted in
+    place: one n×n buffer is K, then L, then K⁻¹.
     """
 
     def __init__(
@@ -178,14 +180,14 @@ class NegativeLogPosterior:
     def _matrix(self, theta: np.ndarray, imputed: np.ndarray,
                 noise: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
         """Z, s2, K + σ²I and the pairs' profile at the kernel's θ: (d + 1,). The stationary
-        loops directly (Z = `Kernel.scale`, s2 = `Kernel.variance`), or the budget basis'
-        `Kernel` methods."""
+        loops directly, on the l, s2 and Z a `Kernel` takes (`kernels.kernel.
+        positive_parameters`, `scaled_inputs`), or the budget basis' `Kernel` methods."""
         if self.kernel.budget_power is not None:
             kernel = self.kernel.with_theta(theta)
             Z = kernel.scale(imputed)
             return (Z, kernel.variance) + kernel.matrix_and_profile_scaled(Z, noise)
-        Z = np.ascontiguousarray(imputed / np.exp(theta[:-1]))
-        s2 = float(np.exp(theta[-1]))
+        lengthscales, s2 = positive_parameters(theta)  # as `Kernel` takes them
+        Z = scaled_inputs(imputed, lengthscales)
         return (Z, s2) + stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
 
 

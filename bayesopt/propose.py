@@ -190,7 +190,7 @@ class Proposal:
             if x is None:
                 break
             params = self.space.decode(x)[0]
-            canonical = self.space.encode([params])[0]
+            canonical = self.space.encode_valid([params])[0]
             if not is_near(canonical, self._avoid()) and self._admits(params):
                 return params, canonical
             x = self._random_new_point(self._avoid())
@@ -259,7 +259,7 @@ class Proposal:
         avoid = self._avoid()
         params = best.params if best is not None else self.space.decode(
             avoid[self.rng.integers(len(avoid))])[0]
-        return dict(params), self.space.encode([params])[0]
+        return dict(params), self.space.encode_valid([params])[0]
 
     def _unobserved_points(self, avoid: np.ndarray) -> np.ndarray | None:
         """All encoded points of a small finite space that are not in `avoid`."""

@@ -163,8 +163,9 @@ class _Interval(Dimension):
     def _unwarp(self, w: np.ndarray) -> np.ndarray:
         return np.exp(w) if self.log else w
 
+    @functools.cached_property
     def _span(self) -> tuple[float, float]:
-        """The encoded range [a, b] in warped units."""
+        """The encoded range [a, b] in warped units (fixed by the frozen bounds: once)."""
         lo, hi = self._relaxed_range()
         return float(self._warp(np.float64(lo))), float(self._warp(np.float64(hi)))
 
@@ -175,15 +176,15 @@ class _Interval(Dimension):
     def unit_length(self) -> float:
         """The length the whole encoded column [0, 1] stands for: high − low for a Real,
         high − low + 1 for an Integer (its relaxed range), and in decades (log10) when log=True."""
-        a, b = self._span()
+        a, b = self._span
         return (b - a) / math.log(10.0) if self.log else b - a
 
     def _to_unit(self, x: np.ndarray) -> np.ndarray:
-        a, b = self._span()
+        a, b = self._span
         return np.clip((self._warp(x) - a) / (b - a), 0.0, 1.0)
 
     def _from_unit_relaxed(self, u: np.ndarray) -> np.ndarray:
-        a, b = self._span()
+        a, b = self._span
         return self._unwarp(a + np.asarray(u, dtype=np.float64) * (b - a))
 
     def _check_value(self, value: Any) -> None:
@@ -322,7 +323,7 @@ class Categorical(Dimension):
         """The plain choice, its sub-spaces removed (they become conditional dimensions)."""
         return dataclasses.replace(self, branches=())
 
-    @property
+    @functools.cached_property
     def _index(self) -> dict[Hashable, int]:
         return {choice: i for i, choice in enumerate(self.choices)}
 
@@ -710,8 +711,13 @@ class Space:
         return activity(self.dimensions, self._order, codes, self._allowed)
 
     def encode(self, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        """Valid points → (n, n_columns). Validates every point first."""
-        points = [self.validate(p) for p in points]
+        """Points → (n, n_columns). Validates every point first (`validate`)."""
+        return self.encode_valid([self.validate(p) for p in points])
+
+    def encode_valid(self, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """`encode` of points validated already — `validate`'s or `decode`'s output, or an
+        event's points (`bayesopt.events`: validated when the event is made or read) —
+        which are not checked a second time: (n, n_columns)."""
         if self.conditional:
             return self._encode_conditional(points)
         out = np.empty((len(points), self.n_columns))

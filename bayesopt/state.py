@@ -229,11 +229,12 @@ class OptimizerState:
 
     def model_data(self, points: Sequence[Mapping[str, Any]] = (),
                    values: Sequence[float] = ()) -> ModelData:
-        """The surrogate's data (module docstring), with `points` told `values` added."""
+        """The surrogate's data (module docstring), with the valid `points` (`Space.validate`)
+        told `values` added."""
         X, y = self.X_ok, self.y_ok
         if points:
             targets = np.asarray(values, dtype=float)
-            X = np.concatenate([X, self.space.encode(list(points))])
+            X = np.concatenate([X, self.space.encode_valid(points)])
             y = np.concatenate([y, -targets if self.maximize else targets])
         fidelity = self.space.fidelity
         if fidelity is None:
@@ -283,10 +284,14 @@ class OptimizerState:
         return None if index is None else self.pending[index].params
 
     def fork_rng(self) -> np.random.Generator:
-        """A generator in the state's generator's state, for computing an event."""
-        rng = np.random.Generator(type(self.rng.bit_generator)())
-        rng.bit_generator.state = self.rng.bit_generator.state
-        return rng
+        """A generator in the state's generator's state, for computing an event: a bit
+        generator of the same kind built from the state's own seed sequence (building one
+        without a seed would read OS entropy only to discard it), then set to its state."""
+        bits, seed = self.rng.bit_generator, self.rng.bit_generator.seed_seq
+        assert isinstance(seed, np.random.SeedSequence), "the state's generator is seeded"
+        fork = type(bits)(seed)
+        fork.state = bits.state
+        return np.random.Generator(fork)
 
     def checkpoint(self, rng: np.random.Generator, design_used: int) -> Checkpoint:
         """The checkpoint of a computation that used `rng` and reached `design_used`
@@ -448,7 +453,7 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
 
 
 def _add_pending(state: OptimizerState, event: Event) -> None:
-    X = state.space.encode(list(event.points))
+    X = state.space.encode_valid(event.points)
     state.pending += [PendingPoint(dict(p), x, event.time, event.worker)
                       for p, x in zip(event.points, X)]
 
@@ -471,7 +476,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     """Append observations (value None = failed), stamped with the event's time, and
     release their pending entries."""
     points = event.points
-    X = state.space.encode(list(points))
+    X = state.space.encode_valid(points)
     seconds = durations or (None,) * len(points)
     fidelity = state.space.fidelity
     modelled = []
@@ -518,14 +523,15 @@ def _finish_trial(state: OptimizerState, asked: Mapping[str, Any],
 
 def nearest_match(space: Space, params: Mapping[str, Any], points: list[PendingPoint],
                   x: np.ndarray | None = None) -> int | None:
-    """Index of the nearest point of `points` that `params` matches (module docstring);
-    `x`: `params` encoded, if the caller has it (encoded here when needed otherwise)."""
+    """Index of the nearest point of `points` that the valid point `params` (`Space.validate`)
+    matches (module docstring); `x`: `params` encoded, if the caller has it (encoded here
+    when needed otherwise)."""
     best, best_distance = None, math.inf
     for index, point in enumerate(points):
         if not _matches(space, params, point.params):
             continue
         if x is None:
-            x = space.encode([params])[0]
+            x = space.encode_valid([params])[0]
         distance = float(np.sum((point.x - x) ** 2))
         if distance < best_distance:
             best, best_distance = index, distance

@@ -15,10 +15,6 @@ call they wrap, so the ask time comes from the first, uninstrumented pass.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 
@@ -27,81 +23,34 @@ from acquisition.optimizer import AcquisitionObjective
 from bayesopt import Optimizer
 from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann6
-from bench.overhead import _limit_threads, _observations, _params
+from bench.overhead import _limit_threads
+from bench.step_timing import optimizer_at, sizes_argument, timed_method, timed_step
 
 
-def _optimizer(n: int) -> tuple[Optimizer, Hartmann6]:
-    f = Hartmann6()
-    opt = Optimizer(f.search_space(), seed=0)
-    X, y = _observations(n, 0)
-    opt.tell([_params(x) for x in X], [float(v) for v in y])
+def _warmed_up(n: int) -> tuple[Optimizer, Hartmann6]:
+    """`optimizer_at(n)` after two steps."""
+    opt, f = optimizer_at(n)
+    for _ in range(2):
+        timed_step(opt, f)
     return opt, f
-
-
-def _step(opt: Optimizer, f: Hartmann6) -> tuple[float, float]:
-    """(ask, tell) CPU seconds of one step."""
-    start = time.process_time()
-    params = opt.ask()
-    middle = time.process_time()
-    opt.tell(params, float(f(np.array(list(params.values())))))
-    return middle - start, time.process_time() - middle
 
 
 def ask_and_tell(n: int, steps: int) -> tuple[float, float]:
     """Mean (ask, tell) CPU seconds over `steps` steps after two warm-up steps."""
-    opt, f = _optimizer(n)
-    for _ in range(2):
-        _step(opt, f)
-    times = np.array([_step(opt, f) for _ in range(steps)])
+    opt, f = _warmed_up(n)
+    times = np.array([timed_step(opt, f) for _ in range(steps)])
     return float(times[:, 0].mean()), float(times[:, 1].mean())
-
-
-class _Timer:
-    """Calls and CPU seconds of one method, while `wrapped` is active."""
-
-    def __init__(self) -> None:
-        self.calls, self.seconds = 0, 0.0
-
-    @contextmanager
-    def wrapped(self, owner: type, name: str) -> Iterator[None]:
-        original: Callable[..., Any] = getattr(owner, name)
-
-        def timed(*args: Any) -> Any:
-            start = time.process_time()
-            try:
-                return original(*args)
-            finally:
-                self.seconds += time.process_time() - start
-                self.calls += 1
-
-        setattr(owner, name, timed)
-        try:
-            yield
-        finally:
-            setattr(owner, name, original)
 
 
 def per_evaluation(n: int, steps: int) -> tuple[float, float, float]:
     """(evaluations per ask, µs per objective evaluation, µs of it in value_and_grad)."""
-    opt, f = _optimizer(n)
-    for _ in range(2):
-        _step(opt, f)
-    objective, acquisition = _Timer(), _Timer()
-    with (objective.wrapped(AcquisitionObjective, "values_and_gradients"),
-          acquisition.wrapped(LogExpectedImprovement, "value_and_grad")):
+    opt, f = _warmed_up(n)
+    with (timed_method(AcquisitionObjective, "values_and_gradients") as objective,
+          timed_method(LogExpectedImprovement, "value_and_grad") as acquisition):
         for _ in range(steps):
-            _step(opt, f)
+            timed_step(opt, f)
     calls = max(objective.calls, 1)
-    return calls / steps, 1e6 * objective.seconds / calls, 1e6 * acquisition.seconds / calls
-
-
-def _sizes_argument(text: str) -> list[int]:
-    """'50,100' → [50, 100]: each n ≥ 2 (the model needs two observations)."""
-    parts = [part.strip() for part in text.split(",")]
-    if not all(part.isdigit() and int(part) >= 2 for part in parts):
-        raise argparse.ArgumentTypeError(
-            f"must be comma-separated integers >= 2, got {text!r}")
-    return [int(part) for part in parts]
+    return calls / steps, 1e6 * objective.inside / calls, 1e6 * acquisition.inside / calls
 
 
 def table(sizes: list[int], steps: int) -> str:
@@ -118,7 +67,7 @@ def table(sizes: list[int], steps: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=[50, 100, 200], type=_sizes_argument)
+    parser.add_argument("--sizes", default=[50, 100, 200], type=sizes_argument)
     parser.add_argument("--steps", type=positive_int, default=15)
     parser.add_argument("--threads", type=positive_int, default=1)
     args = parser.parse_args(argv)

@@ -50,7 +50,8 @@ import numpy as np
 from bayesopt import Optimizer
 from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann6
-from bench.overhead import DIM, _limit_threads, _observations, _params, forced_refit, refit_interval
+from bench.overhead import DIM, _limit_threads, forced_refit, refit_interval
+from bench.step_timing import optimizer_at
 
 # (file suffix, function name, caller's function name or None for any caller)
 Where = tuple[str, str, str | None]
@@ -103,10 +104,7 @@ def _cumulative_one(stats: pstats.Stats, where: Where) -> float:
 
 
 def _fill(n: int) -> tuple[Optimizer, Hartmann6]:
-    f = Hartmann6()
-    opt = Optimizer(f.search_space(), seed=0)
-    X, y = _observations(n, 0)
-    opt.tell([_params(x) for x in X], [float(v) for v in y])
+    opt, f = optimizer_at(n)
     _steps(opt, f, 1)()  # the first model-based ask: loads the kernels outside the timing
     return opt, f
 

@@ -38,6 +38,7 @@ import bayesopt.fitting
 from bayesopt.argtypes import positive_int
 from bench.overhead import DIM, _limit_threads
 from bench.profile_step import _fill
+from bench.step_timing import TimedCalls, sizes_argument, timed_step
 
 
 @dataclass
@@ -61,37 +62,13 @@ class Row:
     calls: Calls
 
 
-class _TimedObjective:
-    """`fun` with the CPU time spent in it and between its calls recorded."""
-
-    def __init__(self, fun: Callable[..., Any], entered: float) -> None:
-        self.fun = fun
-        self.inside = self.between = 0.0
-        self.evaluations = 0
-        self.first: float | None = None  # clock at the first evaluation
-        self.last = entered  # clock when the last evaluation returned (or the call began)
-
-    def __call__(self, *args: Any) -> Any:
-        start = time.process_time()
-        if self.first is None:
-            self.first = start
-        else:
-            self.between += start - self.last
-        try:
-            return self.fun(*args)
-        finally:
-            self.last = time.process_time()
-            self.inside += self.last - start
-            self.evaluations += 1
-
-
 @contextmanager
 def _timed_minimize(calls: Calls) -> Iterator[None]:
     scipy_minimize = bayesopt.fitting.minimize
 
     def minimize(fun: Callable[..., Any], x0: np.ndarray, *args: Any, **kwargs: Any) -> Any:
         entered = time.process_time()
-        timed = _TimedObjective(fun, entered)
+        timed = TimedCalls(fun, entered)
         try:
             return scipy_minimize(timed, x0, *args, **kwargs)
         finally:
@@ -100,7 +77,7 @@ def _timed_minimize(calls: Calls) -> Iterator[None]:
             calls.objective.append(timed.inside)
             calls.between.append(timed.between)
             calls.ends.append((first - entered) + (left - timed.last))
-            calls.evaluations.append(timed.evaluations)
+            calls.evaluations.append(timed.calls)
 
     bayesopt.fitting.minimize = minimize  # type: ignore[assignment]
     try:
@@ -111,20 +88,14 @@ def _timed_minimize(calls: Calls) -> Iterator[None]:
 
 def measure(n: int, steps: int) -> Row:
     opt, f = _fill(n)
-    ask = tell = 0.0
-    for _ in range(steps):
-        start = time.process_time()
-        params = opt.ask()
-        middle = time.process_time()
-        opt.tell(params, float(f(np.array(list(params.values())))))
-        ask, tell = ask + middle - start, tell + time.process_time() - middle
+    ask, tell = np.sum([timed_step(opt, f) for _ in range(steps)], axis=0)
     opt, f = _fill(n)
     calls = Calls()
     with _timed_minimize(calls):
         for _ in range(steps):
             params = opt.ask()
             opt.tell(params, float(f(np.array(list(params.values())))))
-    return Row(n, steps, ask / steps, tell / steps, calls)
+    return Row(n, steps, float(ask) / steps, float(tell) / steps, calls)
 
 
 def table(rows: list[Row]) -> str:
@@ -152,29 +123,19 @@ def _us(seconds: float) -> str:
     return f"{1e6 * seconds:.0f} µs"
 
 
-def _sizes(text: str) -> list[int]:
-    parts = [part.strip() for part in text.split(",")]
-    if not all(part.isdigit() and int(part) >= 2 for part in parts):
-        raise ValueError(f"--sizes {text!r}: expected comma-separated integers >= 2")
-    return [int(part) for part in parts]
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="50,100")
+    parser.add_argument("--sizes", default="50,100", type=sizes_argument)
     parser.add_argument("--steps", type=positive_int, default=20)
     parser.add_argument("--threads", type=positive_int, default=1, help="BLAS and Numba threads")
     parser.add_argument("--out", default=None, help="also write the table here")
     args = parser.parse_args(argv)
-    try:
-        sizes = _sizes(args.sizes)
-    except ValueError as error:
-        parser.error(str(error))
     with _limit_threads(args.threads):
-        rows = [measure(n, args.steps) for n in sizes]
+        rows = [measure(n, args.steps) for n in args.sizes]
+    sizes = ",".join(map(str, args.sizes))
     report = (f"{table(rows)}\n\nd = {DIM} (Hartmann-6), {args.steps} steps per n, per step, CPU "
               f"time, threads {args.threads}; {date.today()}; `python -m bench.refit_cost "
-              f"--sizes {args.sizes} --steps {args.steps} --threads {args.threads}`\n")
+              f"--sizes {sizes} --steps {args.steps} --threads {args.threads}`\n")
     print(report)
     if args.out is not None:
         with open(args.out, "w", encoding="utf-8") as handle:

@@ -55,6 +55,18 @@ KERNEL_KINDS: dict[str, int] = {
 }
 
 
+def positive_parameters(theta: np.ndarray) -> tuple[np.ndarray, float]:
+    """(l, s2) = (exp θ[:-1], exp θ[-1]): the lengthscales (d,) and the signal variance of
+    θ: (d + 1,). `Kernel` and the MAP objective (`bayesopt.fitting`) both take them here."""
+    return cast(np.ndarray, np.exp(theta[:-1])), float(np.exp(theta[-1]))
+
+
+def scaled_inputs(imputed: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
+    """Z = φ(X) / l: (n, d), C-contiguous — what the Numba loops take, from the imputed
+    inputs φ(X): (n, d) (`Kernel.impute`) and the lengthscales l: (d,)."""
+    return np.ascontiguousarray(imputed / lengthscales)
+
+
 @dataclass(frozen=True)
 class Kernel:
     """s2 · κ(r) with r² = Σ_j (x_j − y_j)² / l_j²; see `kernels.stationary` for κ."""
@@ -98,12 +110,16 @@ class Kernel:
         return KERNEL_KINDS[self.name]
 
     @functools.cached_property
+    def _positive(self) -> tuple[np.ndarray, float]:
+        return positive_parameters(self.theta)
+
+    @functools.cached_property
     def lengthscales(self) -> np.ndarray:
-        return cast(np.ndarray, np.exp(self.theta[:-1]))
+        return self._positive[0]
 
     @functools.cached_property
     def variance(self) -> float:
-        return float(np.exp(self.theta[-1]))
+        return self._positive[1]
 
     @functools.cached_property
     def _inverse_lengthscales(self) -> np.ndarray:
@@ -134,7 +150,7 @@ class Kernel:
         `*_scaled` methods take Z of the training inputs instead of X. With the budget
         basis the last column of Z is v = τ(1 − z)² (`kernels.fidelity`)."""
         if self.budget_power is None:
-            return np.ascontiguousarray(self.impute(X) / self.lengthscales)
+            return scaled_inputs(self.impute(X), self.lengthscales)
         Z = np.array(self.impute(X), dtype=np.float64, order="C")
         Z[:, :-1] /= self.lengthscales[:-1]
         Z[:, -1] = fidelity.budget_weight(Z[:, -1], self._tau, self.budget_power)

@@ -27,7 +27,7 @@ import bayesopt.fitting
 from acquisition.functions import LogExpectedImprovement
 from acquisition.optimizer import AcquisitionObjective
 from bayesopt.space import Real
-from bench import ask_time, overhead, parallel, profile_step, quality, refit_cost, scale
+from bench import ask_time, overhead, parallel, profile_step, quality, refit_cost, scale, step_split
 from bench.adapters import OPTIMIZERS, run
 from bench.problems import PROBLEM_NAMES, SECOND_ROUND, make_problem
 from bench.protocol import check_adapter, check_problem
@@ -120,6 +120,19 @@ def test_ask_time_counts_the_polish_evaluations_and_restores_the_methods() -> No
     assert (AcquisitionObjective.values_and_gradients,
             LogExpectedImprovement.value_and_grad) == before
     assert "| 20 |" in ask_time.table([20], 1)
+
+
+# ------------------------------------------------------------- step_split
+def test_step_split_accounts_for_the_whole_step_and_restores_the_functions() -> None:
+    """At n = 20 every tell refits: the phases get time, the timed functions account for
+    most of the step, and every wrapped function is its owner's own again afterwards."""
+    before = [vars(owner).get(name) for owner, name, _ in step_split.TIMED]
+    total, own = step_split.split(20, 1)
+    for label in ("phase: refit", "phase: candidate scoring", "phase: polish", "Optimizer.tell"):
+        assert own[label] > 0, label
+    assert -1e-3 < own["untimed"] < 0.5 * total
+    assert [vars(owner).get(name) for owner, name, _ in step_split.TIMED] == before
+    assert "| phase: refit |" in step_split.table(20, total, own, 5)
 
 
 # ------------------------------------------------------------- arguments

@@ -61,6 +61,22 @@ def test_every_event_kind_has_an_applier():
     assert set(APPLIERS) == set(EVENTS.values())
 
 
+def test_fork_rng_continues_the_stream_without_drawing_os_entropy(monkeypatch):
+    """The fork draws what the state's generator would draw next, and building it draws
+    no OS entropy (numpy's `SeedSequence()` without arguments is the only reader of it)."""
+    from numpy.random import bit_generator
+
+    state = Optimizer(SPACE, seed=3)._state
+    state.rng.random(5)  # a state other than the seed's
+    reads: list[int] = []
+    entropy = bit_generator.randbits
+    monkeypatch.setattr(bit_generator, "randbits", lambda bits: reads.append(bits) or entropy(bits))
+    fork = state.fork_rng()
+    assert reads == []
+    assert fork.random(7).tolist() == state.rng.random(7).tolist()
+    assert fork.integers(2**62, size=3).tolist() == state.rng.integers(2**62, size=3).tolist()
+
+
 def test_a_replay_through_apply_equals_the_live_state(tmp_path):
     path = tmp_path / "run.jsonl"
     live = Optimizer(SPACE, seed=1, n_initial=3, options=FAST, journal=path)

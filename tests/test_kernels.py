@@ -22,6 +22,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from kernels import KERNEL_KINDS, Kernel, inverse_from_factor, reference, stationary
 from kernels.cholesky import cholesky_lower
+from kernels.kernel import positive_parameters, scaled_inputs
 
 KINDS = {
     "matern52": stationary.MATERN52,
@@ -376,6 +377,23 @@ def test_kernel_forwards_scaled_inputs(name: str) -> None:
     assert_allclose(
         kernel.cross(Xq, X), reference.cross_kernel(KINDS[name], Xq / ls, X / ls, s2), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("gates", [None, (-1, 2, -1)], ids=["plain", "gated"])
+def test_kernel_scales_with_the_functions_the_map_objective_calls(
+        gates: tuple[int, ...] | None) -> None:
+    """`positive_parameters` and `scaled_inputs` are the kernel's l, s2 and Z, bit for bit
+    (`bayesopt.fitting.NegativeLogPosterior` calls them without building a Kernel)."""
+    rng = _rng(3, 3)
+    X, theta = rng.uniform(size=(6, 3)), rng.normal(size=4)
+    X[:, 2] = X[:, 2] > 0.5
+    kernel = Kernel("matern52", 3, theta, gates)
+    lengthscales, variance = positive_parameters(theta)
+    assert_array_equal(kernel.lengthscales, lengthscales)
+    assert kernel.variance == variance
+    Z = scaled_inputs(kernel.impute(X), lengthscales)
+    assert Z.flags.c_contiguous
+    assert_array_equal(kernel.scale(X), Z)
 
 
 def test_exponential_is_matern12() -> None:

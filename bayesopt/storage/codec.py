@@ -83,3 +83,9 @@ def decode_object(text: str) -> dict[str, Any]:
     value = json.loads(text)
     assert isinstance(value, dict), f"stored JSON is not an object: {text[:80]!r}"
     return value
+
+
+def decode_events(rows: Sequence[tuple[int, str]], first: int) -> list[dict[str, Any]]:
+    """The events of stored rows (number, JSON text), which number `first`, `first + 1`, …"""
+    assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
+    return [decode_object(body) for _, body in rows]

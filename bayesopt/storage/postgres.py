@@ -164,8 +164,7 @@ class PostgresStorage:
         self._keep_lock(name)
         rows = self._run(fetch, f"reading study {name!r}")
         self._lost.discard(name)  # the reader has seen everything appended meanwhile
-        assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
-        return [codec.decode_object(body) for _, body in rows]
+        return codec.decode_events(rows, first)
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append `events` in one transaction; return the number of the first.

@@ -127,8 +127,7 @@ class SQLiteStorage:
             ).fetchall()
 
         rows = self._transaction(fetch, write=False)
-        assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
-        return [codec.decode_object(body) for _, body in rows]
+        return codec.decode_events(rows, first)
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append `events` in one transaction; return the number of the first.
