@@ -1,7 +1,7 @@
 """Where an ask+tell spends its time, phase by phase, from cProfile on the CPU clock.
 
     python -m bench.profile_step [--sizes 100,1000,2000] [--steps 10] [--threads 1]
-                                 [--top 0] [--out bench/results/profile_step.md]
+                                 [--top 0] [--out FILE]
 
 For d = 6 (Hartmann-6) and each n: tell n random observations (as
 `bench.overhead` does), then profile `--steps` consecutive ask+tell steps
@@ -194,7 +194,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=positive_int, default=10)
     parser.add_argument("--threads", default="1", help="an integer or 'default'")
     parser.add_argument("--top", type=int, default=0)
-    parser.add_argument("--out", default="bench/results/profile_step.md")
+    parser.add_argument("--out", default=None,
+                        help="also write the table to this file (bench/results/profile_step.md "
+                             "is a curated write-up: do not point this at it)")
     args = parser.parse_args(argv)
     try:
         sizes, threads = _checked(args)
@@ -208,8 +210,9 @@ def main(argv: list[str] | None = None) -> None:
     print(report)
     for r in rows if args.top else []:
         print(f"n = {r.n}:\n{top_functions(r.stats, args.top)}")
-    with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(report)
+    if args.out is not None:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(report)
 
 
 if __name__ == "__main__":

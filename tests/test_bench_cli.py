@@ -74,6 +74,17 @@ def test_step_profilers_nonsense_arguments_are_usage_errors(
     assert not (tmp_path / "p.md").exists()
 
 
+def test_profile_step_writes_a_file_only_when_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # bench/results/profile_step.md is a curated write-up; the command must not overwrite it.
+    monkeypatch.chdir(tmp_path)
+    profile_step.main(["--sizes", "20", "--steps", "1"])
+    assert "| 20 |" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+    profile_step.main(["--sizes", "20", "--steps", "1", "--out", "p.md"])
+    assert "| 20 |" in (tmp_path / "p.md").read_text(encoding="utf-8")
+
+
 def test_profile_step_splits_the_steps_into_phases() -> None:
     """At n = 20 every tell refits: the refit and the acquisition's phases get time, and
     the phases (the polish's objective is part of the polish) add up to at most the total."""
