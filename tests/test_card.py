@@ -21,7 +21,15 @@ import pytest
 
 import bayesopt
 from acquisition.optimizer import AcquisitionOptimizerOptions
-from bayesopt import Categorical, Fidelity, Integer, Optimizer, OptimizerOptions, Real, baseline_card
+from bayesopt import (
+    Categorical,
+    Fidelity,
+    Integer,
+    Optimizer,
+    OptimizerOptions,
+    Real,
+    baseline_card,
+)
 from bayesopt.card import card_markdown
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
