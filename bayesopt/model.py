@@ -90,9 +90,23 @@ HYPERPARAMETERS = ("map", "mcmc")  # values of ModelOptions.hyperparameters
 
 FIDELITY_MODELS = ("budget-input", "bohb")  # values of ModelOptions.fidelity_model
 
-# ModelOptions.fidelity_kernel → the power p of the basis (1, (1 − z)^p) the kernel takes the
-# budget level z in (`kernels.fidelity`), or None: one more stationary input with a lengthscale
-FIDELITY_KERNELS: dict[str, int | None] = {"stationary": None, "basis": 2, "linear-basis": 1}
+
+
+@dataclass(frozen=True)
+class BudgetBasis:
+    """How the kernel takes a Fidelity's budget level z besides a lengthscale or not
+    (`kernels.fidelity`): the basis (1, (1 − z)^power), and with `lengthscale` z also a
+    stationary input with its own lengthscale (Eq. 3 there)."""
+
+    power: int
+    lengthscale: bool = False
+
+
+# ModelOptions.fidelity_kernel → the budget basis of the kernel, or None: the budget level one
+# more stationary input with a lengthscale
+FIDELITY_KERNELS: dict[str, BudgetBasis | None] = {
+    "stationary": None, "basis": BudgetBasis(2), "linear-basis": BudgetBasis(1),
+    "stationary+basis": BudgetBasis(2, lengthscale=True)}
 
 
 @dataclass(frozen=True)
@@ -234,18 +248,21 @@ class SurrogateModel:
     def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
                  warp_columns: tuple[int, ...] | None = None,
                  gates: tuple[int, ...] | None = None,
-                 rounding: InputRounding | None = None, budget_power: int | None = None,
+                 rounding: InputRounding | None = None, budget_basis: BudgetBasis | None = None,
                  tying: LengthscaleTying | None = None) -> None:
         """`warp_columns`: the columns `input_warping` warps (default: all of them);
         `gates`: the activity column of each input column of a conditional space
         (`kernels.Kernel`), None for an unconditional one; `rounding`: T of
         `integer_kernel="round"` (`bayesopt.rounding.input_rounding`), None for relaxed inputs;
-        `budget_power`: p when the last column is a budget level in the basis (1, (1 − z)^p)
-        (`kernels.Kernel`), None for a stationary input; `tying`: the lengthscales fitted as
+        `budget_basis`: the basis the last column, a budget level, is taken in (`kernels.
+        Kernel`'s budget_power and budget_lengthscale), None for a stationary input; `tying`: the lengthscales fitted as
         one of `categorical_kernel="hamming"` (`bayesopt.categorical`), None for one per column."""
         assert tying is None or tying.dim == dim, "the tying must cover the model's columns"
         self.rounding = rounding
-        self.budget_power = budget_power
+        self.budget_basis = budget_basis
+        self.budget_power = None if budget_basis is None else budget_basis.power
+        self.budget_lengthscale = budget_basis is not None and budget_basis.lengthscale
+        self.slots = dim + self.budget_lengthscale  # θ's lengthscale slots (kernels.kernel)
         self.tying = tying
         self.dim = dim
         self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
@@ -372,7 +389,8 @@ class SurrogateModel:
         try:
             priors = self.priors if self.options.priors else None  # None: maximum likelihood
             args = (self.options.kernel, X_fit, y_fit, priors, self._starts(n),
-                    self._fit_options(), self.warping, self.gates, self.budget_power)
+                    self._fit_options(), self.warping, self.gates, self.budget_power,
+                    self.budget_lengthscale)
             result = fit_map(*args) if self.tying is None else fit_tied(self.tying, *args)
             fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
@@ -416,7 +434,7 @@ class SurrogateModel:
         return k == 1 or self.params is None or n // k != self.n_at_last_fit // k
 
     def _prior_sample(self) -> np.ndarray:
-        theta = self.priors.sample(self.rng, self.dim)
+        theta = self.priors.sample(self.rng, self.slots)
         if self.warping is None:
             return theta
         return np.concatenate([theta, self.warping.sample_prior(self.rng)])
@@ -435,8 +453,8 @@ class SurrogateModel:
 
     def _default_params(self) -> np.ndarray:
         lower, upper = np.array(parameter_bounds(
-            self.dim, self._fit_options(), self.warping, self.gates)).T
-        mode = self.priors.mode(self.dim)
+            self.slots, self._fit_options(), self.warping, self.gates)).T
+        mode = self.priors.mode(self.slots)
         if self.warping is not None:  # the warp's prior is centred at the identity, θ_w = 0
             mode = np.concatenate([mode, np.zeros(self.warping.n_params)])
         return cast(np.ndarray, np.clip(mode, lower, upper))
@@ -458,14 +476,18 @@ class SurrogateModel:
         if self.samples is None:
             return self._member(self.params, X, y)
         members = [self._member(theta, X, y) for theta in self.samples]
-        kernel = Kernel(self.options.kernel, self.dim, self.params[: self.dim + 1], self.gates,
-                        self.budget_power)
-        return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.dim + 1])))
+        kernel = self._kernel(self.params)
+        return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.slots + 1])))
+
+    def _kernel(self, theta: np.ndarray) -> Kernel:
+        """The kernel of θ = (log l, log s2, log σ² [, θ_w])'s first slots + 1 entries."""
+        return Kernel(self.options.kernel, self.dim, theta[: self.slots + 1], self.gates,
+                      self.budget_power, self.budget_lengthscale)
 
     def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d)."""
-        d = self.dim
-        kernel = Kernel(self.options.kernel, d, theta[: d + 1], self.gates, self.budget_power)
+        d = self.slots
+        kernel = self._kernel(theta)
         noise = float(np.exp(theta[d + 1]))
         if self.warping is None:
             return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)
