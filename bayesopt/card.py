@@ -119,6 +119,8 @@ def _fidelity_kernel(options: model.ModelOptions) -> dict[str, Any]:
     entry: dict[str, Any] = {"kind": options.fidelity_kernel, "basis_power": basis.power}
     if basis.lengthscale:
         entry["budget_lengthscale"] = True
+    if basis.bias_prior is not None:
+        entry["bias_prior"] = {"log_normal": [basis.bias_prior.loc, basis.bias_prior.scale]}
     return {"fidelity_kernel": entry}
 
 

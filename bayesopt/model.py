@@ -63,7 +63,7 @@ from acquisition.checks import (
 from bayesopt.categorical import CATEGORICAL_KERNELS, LengthscaleTying, fit_tied
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
-from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors
+from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors, LogNormalPrior
 from bayesopt.rounding import INTEGER_KERNELS, InputRounding
 from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
 from bayesopt.slice_sampling import SliceSchedule
@@ -96,17 +96,27 @@ FIDELITY_MODELS = ("budget-input", "bohb")  # values of ModelOptions.fidelity_mo
 class BudgetBasis:
     """How the kernel takes a Fidelity's budget level z besides a lengthscale or not
     (`kernels.fidelity`): the basis (1, (1 − z)^power), and with `lengthscale` z also a
-    stationary input with its own lengthscale (Eq. 3 there)."""
+    stationary input with its own lengthscale (Eq. 3 there); `bias_prior` the prior of
+    log τ² (None: the lengthscale prior, `bayesopt.priors`)."""
 
     power: int
     lengthscale: bool = False
+    bias_prior: LogNormalPrior | None = None
+
+
+# A small bias a priori: median τ² = 0.01 (the lowest budget's value correlated 0.995 with
+# the top budget's, ρ = 1/√(1 + τ²)) and 3 log-units wide, so τ² from 1e-4 to 1 lies
+# within 1.6σ; Hyperband's premise is that low budgets rank configurations
+# (docs/multi-fidelity.md)
+SMALL_BIAS = LogNormalPrior(math.log(0.01), 3.0)
 
 
 # ModelOptions.fidelity_kernel → the budget basis of the kernel, or None: the budget level one
 # more stationary input with a lengthscale
 FIDELITY_KERNELS: dict[str, BudgetBasis | None] = {
     "stationary": None, "basis": BudgetBasis(2), "linear-basis": BudgetBasis(1),
-    "stationary+basis": BudgetBasis(2, lengthscale=True)}
+    "stationary+basis": BudgetBasis(2, lengthscale=True),
+    "basis-small-bias": BudgetBasis(2, bias_prior=SMALL_BIAS)}
 
 
 @dataclass(frozen=True)
@@ -174,7 +184,9 @@ class ModelOptions:
     # kernel ("stationary"), or the budget kernel of FABOLAS, k_x·(1 + τ²(1 − z)²(1 − z′)²),
     # whose top budget is the limit of a decaying bias ("basis", Klein et al. 2017;
     # kernels.fidelity), or the same with a bias linear in 1 − z ("linear-basis", the
-    # bias term of Wu et al. 2019). docs/multi-fidelity.md
+    # bias term of Wu et al. 2019), FABOLAS's basis beside the stationary budget input
+    # ("stationary+basis"), or FABOLAS's with a prior of small bias on τ²
+    # ("basis-small-bias", SMALL_BIAS). docs/multi-fidelity.md
     fidelity_kernel: str = field(default="stationary", metadata=rule(choice(FIDELITY_KERNELS)))
     # "relax": integers relaxed, rounded on decode; "round": the kernel on T(x), integers
     # rounded and one-hot groups set to their argmax (Garrido-Merchán & Hernández-Lobato
@@ -269,6 +281,8 @@ class SurrogateModel:
         self.options = options
         self.priors = HyperparameterPriors.default(
             dim, options.lengthscale_prior, options.noise_prior)
+        if budget_basis is not None and budget_basis.bias_prior is not None:
+            self.priors = replace(self.priors, budget_bias=budget_basis.bias_prior)
         self.rng = rng
         columns = tuple(range(dim)) if warp_columns is None else tuple(warp_columns)
         self.warping = (KumaraswamyWarping(dim, columns)

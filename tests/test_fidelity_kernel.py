@@ -14,6 +14,7 @@ in the GP, in the MAP objective and through the optimizer.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ from bayesopt import Categorical, Fidelity, Optimizer, OptimizerOptions, Real
 from bayesopt.categorical import TiedNegativeLogPosterior
 from bayesopt.fitting import NegativeLogPosterior
 from bayesopt.gp import GaussianProcess
-from bayesopt.model import ModelOptions
+from bayesopt.model import SMALL_BIAS, ModelOptions
 from bayesopt.optimizer import ResumeWarning
 from bayesopt.priors import HyperparameterPriors
 from kernels import KERNEL_KINDS, Kernel, reference
@@ -215,7 +216,8 @@ def _loss(params: dict[str, float]) -> float:
 
 
 @pytest.mark.parametrize("fidelity_kernel, power, lengthscale", [
-    ("basis", 2, False), ("linear-basis", 1, False), ("stationary+basis", 2, True)])
+    ("basis", 2, False), ("linear-basis", 1, False), ("stationary+basis", 2, True),
+    ("basis-small-bias", 2, False)])
 def test_the_optimizer_models_the_budget_with_the_basis_and_resumes_the_same(
         tmp_path, fidelity_kernel: str, power: int, lengthscale: bool) -> None:
     journal = tmp_path / "run.jsonl"
@@ -314,6 +316,50 @@ def test_the_basis_changes_the_fingerprint_and_the_default_keeps_it() -> None:
         model=ModelOptions(fidelity_kernel="stationary")))
     fingerprints = {Optimizer(SPACE, seed=0, options=OptimizerOptions(
         model=ModelOptions(fidelity_kernel=kind))).fingerprint
-        for kind in ("basis", "linear-basis", "stationary+basis")}
+        for kind in ("basis", "linear-basis", "stationary+basis", "basis-small-bias")}
     assert stationary.fingerprint == default.fingerprint
-    assert len(fingerprints) == 3 and default.fingerprint not in fingerprints
+    assert len(fingerprints) == 4 and default.fingerprint not in fingerprints
+
+
+def test_the_small_bias_prior_is_the_tau_slot_s_and_only_its() -> None:
+    """`budget_bias` replaces the last lengthscale slot's prior (log τ²) in the stacked
+    density, the mode and the restarts' draws; every other slot keeps its block's."""
+    plain = HyperparameterPriors.default(3)
+    priors = replace(plain, budget_bias=SMALL_BIAS)
+    params = np.array([-0.3, 0.4, -3.0, 0.2, -6.0])
+    value, grad = priors.log_density(params)
+    blocks = [plain.lengthscale.log_density(params[:2]), SMALL_BIAS.log_density(params[2:3]),
+              plain.variance.log_density(params[3:4]), plain.noise.log_density(params[4:])]
+    assert value == pytest.approx(sum(b[0] for b in blocks), rel=1e-14)
+    assert_allclose(grad, np.concatenate([b[1] for b in blocks]), rtol=1e-14)
+    assert_allclose(priors.mode(3), [plain.lengthscale.loc] * 2 + [math.log(0.01),
+                                     plain.variance.loc, plain.noise.loc])
+    draws = priors.sample(np.random.default_rng(4), 3)
+    rng = np.random.default_rng(4)
+    expected = np.concatenate([plain.lengthscale.sample(rng, 2), SMALL_BIAS.sample(rng, 1),
+                               plain.variance.sample(rng, 1), plain.noise.sample(rng, 1)])
+    assert_allclose(draws, expected, rtol=0, atol=0)
+
+
+def test_basis_small_bias_fits_tau_under_its_prior() -> None:
+    """The optimizer's GP has the small-bias prior on log τ², and its MAP objective's
+    gradient (prior included) matches finite differences."""
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel="basis-small-bias"))
+    opt = Optimizer(SPACE, seed=2, options=options)
+    for _ in range(12):
+        params = opt.ask()
+        opt.tell(params, _loss(params))
+    model = opt.surrogate().model
+    assert model.priors.budget_bias == SMALL_BIAS and model.gp is not None
+    objective = NegativeLogPosterior("matern52", model.gp.X, model.gp.y, model.priors,
+                                     budget_power=2)
+    params = model.params + np.array([0.2, -0.3, 0.5, 0.1, 0.0])  # off the optimum
+    params[-1] = math.log(1e-2)  # a noise at which finite differences are accurate
+    value, grad = objective(params)
+    h, fd = 1e-6, np.empty_like(params)
+    for j in range(params.size):
+        step = np.zeros_like(params)
+        step[j] = h
+        fd[j] = (objective(params + step)[0] - objective(params - step)[0]) / (2 * h)
+    assert np.isfinite(value)
+    assert_allclose(grad, fd, rtol=1e-4, atol=1e-4)
