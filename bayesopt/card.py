@@ -106,6 +106,7 @@ def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
         "refit": {"every_step_until": options.refit_every_step_until,
                   "growth": options.refit_growth},
         **_spearmint_options(options),
+        **_input_options(options),
         **_fidelity_kernel(options),
     }
 
@@ -136,9 +137,18 @@ def _spearmint_options(options: model.ModelOptions) -> dict[str, Any]:
         entries["input_warping"] = {
             "kind": "kumaraswamy", "eps": warping.EPS, "log_bounds": list(warping.WARP_BOUNDS),
             "prior": _prior("identity", warping.WARP_PRIOR)}
-    if options.categorical_kernel != "onehot":  # one lengthscale per categorical
-        entries["categorical_kernel"] = options.categorical_kernel
     return entries
+
+
+# ModelOptions fields that change how the model sees integers, categoricals and a budget,
+# each listed only when it differs from its default (so the defaults' fingerprint stays)
+_INPUT_OPTIONS = ("integer_kernel", "categorical_kernel", "fidelity_model")
+
+
+def _input_options(options: model.ModelOptions) -> dict[str, Any]:
+    defaults = model.ModelOptions()
+    return {name: getattr(options, name) for name in _INPUT_OPTIONS
+            if getattr(options, name) != getattr(defaults, name)}
 
 
 def _prior(name: str, prior: LogNormalPrior) -> dict[str, Any]:

@@ -7,6 +7,7 @@ too, and the new fingerprint is recorded here under the new version.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -20,7 +21,15 @@ import pytest
 
 import bayesopt
 from acquisition.optimizer import AcquisitionOptimizerOptions
-from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, baseline_card
+from bayesopt import (
+    Categorical,
+    Fidelity,
+    Integer,
+    Optimizer,
+    OptimizerOptions,
+    Real,
+    baseline_card,
+)
 from bayesopt.card import card_markdown
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
@@ -87,6 +96,37 @@ OPTION_CHANGES = {
     "full candidates until": OptimizerOptions(
         acquisition_optimizer=AcquisitionOptimizerOptions(full_candidates_until=400)),
 }
+
+
+def _changed_model_options() -> dict[str, ModelOptions]:
+    """One ModelOptions per field that takes a string from a registry, set to a value
+    other than its default (every such field decides the asks)."""
+    changed = {}
+    for spec in dataclasses.fields(ModelOptions):
+        default = getattr(ModelOptions(), spec.name)
+        if isinstance(default, str) and spec.name != "kernel":
+            other = next(value for value in _registry(spec.name) if value != default)
+            changed[spec.name] = ModelOptions(**{spec.name: other})
+    return changed
+
+
+def _registry(name: str) -> tuple[str, ...]:
+    try:  # a ValueError names the field and lists the allowed values
+        ModelOptions(**{name: "\0"})
+    except ValueError as error:
+        return tuple(re.findall(r"'([^']+)'", str(error).split("must be one of", 1)[-1]))
+    raise AssertionError(f"ModelOptions({name}='\\0') was accepted")
+
+
+FIDELITY_SPACE = {**REFERENCE_SPACE, "epochs": Fidelity(1, 27)}
+
+
+@pytest.mark.parametrize(("name", "options"), _changed_model_options().items())
+def test_every_model_option_changes_the_fingerprint(name: str, options: ModelOptions) -> None:
+    space = FIDELITY_SPACE if name.startswith("fidelity") else REFERENCE_SPACE
+    default = Optimizer(space, seed=0).fingerprint
+    changed = Optimizer(space, seed=0, options=OptimizerOptions(model=options)).fingerprint
+    assert changed != default, name
 
 
 @pytest.mark.parametrize("options", OPTION_CHANGES.values(), ids=OPTION_CHANGES.keys())
