@@ -121,7 +121,7 @@ def _fidelity_kernel(options: model.ModelOptions) -> dict[str, Any]:
     if basis.lengthscale:
         entry["budget_lengthscale"] = True
     if basis.bias_prior is not None:
-        entry["bias_prior"] = {"log_normal": [basis.bias_prior.loc, basis.bias_prior.scale]}
+        entry["bias_prior"] = _prior("small-bias", basis.bias_prior)
     return {"fidelity_kernel": entry}
 
 
