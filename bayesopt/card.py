@@ -114,10 +114,15 @@ def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
 def _fidelity_kernel(options: model.ModelOptions) -> dict[str, Any]:
     """The budget basis of `ModelOptions.fidelity_kernel`, listed only when set (so the
     defaults' fingerprint stays)."""
-    power = model.FIDELITY_KERNELS[options.fidelity_kernel]
-    if power is None:
+    basis = model.FIDELITY_KERNELS[options.fidelity_kernel]
+    if basis is None:
         return {}
-    return {"fidelity_kernel": {"kind": options.fidelity_kernel, "basis_power": power}}
+    entry: dict[str, Any] = {"kind": options.fidelity_kernel, "basis_power": basis.power}
+    if basis.lengthscale:
+        entry["budget_lengthscale"] = True
+    if basis.bias_prior is not None:
+        entry["bias_prior"] = _prior("small-bias", basis.bias_prior)
+    return {"fidelity_kernel": entry}
 
 
 def _spearmint_options(options: model.ModelOptions) -> dict[str, Any]:

@@ -110,15 +110,17 @@ class TiedNegativeLogPosterior:
                  priors: HyperparameterPriors | None,
                  warping: KumaraswamyWarping | None) -> None:
         self.tying, self.likelihood, self.warping = tying, likelihood, warping
+        # the groups' slots, and the budget lengthscale's τ² slot past the columns if any
+        self.slots = tying.n_groups + likelihood.slots - tying.dim
         self.prior: StackedPriors | None = (
-            None if priors is None else priors.stacked(tying.n_groups))
+            None if priors is None else priors.stacked(self.slots))
 
     def __call__(self, phi: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad_theta = self.likelihood(self.tying.expand(phi))
         grad = self.tying.gradient(grad_theta)
         if self.prior is None:
             return value, grad
-        prior_value, prior_grad = log_prior(phi, self.tying.n_groups, self.prior, self.warping)
+        prior_value, prior_grad = log_prior(phi, self.slots, self.prior, self.warping)
         return value - prior_value, grad - prior_grad
 
 
@@ -126,13 +128,14 @@ def fit_tied(
     tying: LengthscaleTying, kernel_name: str, X: np.ndarray, y: np.ndarray,
     priors: HyperparameterPriors | None, starts: list[np.ndarray], options: FitOptions,
     warping: KumaraswamyWarping | None = None, gates: tuple[int, ...] | None = None,
-    budget_power: int | None = None,
+    budget_power: int | None = None, budget_lengthscale: bool = False,
 ) -> FitResult:
     """`bayesopt.fitting.fit_map` over φ: L-BFGS-B from each start (θ, reduced to φ), the
     best optimum returned as θ = E φ."""
-    bounds = parameter_bounds(X.shape[1], options, warping, gates)
+    bounds = parameter_bounds(X.shape[1] + budget_lengthscale, options, warping, gates)
     tied_bounds = [bounds[j] for j in tying.first] + bounds[tying.dim:]
-    likelihood = NegativeLogPosterior(kernel_name, X, y, None, warping, gates, budget_power)
+    likelihood = NegativeLogPosterior(kernel_name, X, y, None, warping, gates, budget_power,
+                                      budget_lengthscale)
     objective = TiedNegativeLogPosterior(tying, likelihood, priors, warping)
     result = minimize_from_starts(objective, tied_bounds, [tying.reduce(s) for s in starts],
                                   options.maxiter)

@@ -25,7 +25,8 @@ prior are added; without it every line below runs exactly as written.
 `log_posterior` is the value alone (no K⁻¹, no gradient), what the slice
 sampler of `bayesopt.sampling` evaluates. With `budget_power` p (a Fidelity's budget
 level as the last column, `kernels.fidelity`) the kernel's methods build K and its
-gradient, and θ's last lengthscale slot is log τ².
+gradient, and θ's last lengthscale slot is log τ²; with `budget_lengthscale` too, θ has
+s = d + 1 lengthscale slots (z's lengthscale, then log τ²) and params (s + 2,).
 """
 
 from __future__ import annotations
@@ -138,17 +139,20 @@ class NegativeLogPosterior:
         self, kernel_name: str, X: np.ndarray, y: np.ndarray,
         priors: HyperparameterPriors | None, warping: KumaraswamyWarping | None = None,
         gates: tuple[int, ...] | None = None, budget_power: int | None = None,
+        budget_lengthscale: bool = False,
     ) -> None:
         d = X.shape[1]
-        self.kernel = Kernel(kernel_name, d, np.zeros(d + 1), gates, budget_power)
+        self.slots = d + budget_lengthscale  # θ's lengthscale slots (module docstring)
+        self.kernel = Kernel(kernel_name, d, np.zeros(self.slots + 1), gates, budget_power,
+                             budget_lengthscale)
         self.X, self.y, self.warping = X, y, warping  # (n, d), (n,)
         self.imputed = self.kernel.impute(X) if warping is None else None  # φ(X): (n, d)
-        self.prior = None if priors is None else priors.stacked(d)
+        self.prior = None if priors is None else priors.stacked(self.slots)
         self.contraction = (fidelity.theta_gradient if budget_power is not None  # ½·tr(W·∂K/∂θ)
                             else stationary.lml_gradient_contraction)
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
-        n, d = self.X.shape
+        n, d = self.X.shape[0], self.slots
         y, warping = self.y, self.warping
         if not np.isfinite(params).all():
             raise ValueError(f"hyperparameters must be finite log-parameters, got {params!r}")
@@ -179,7 +183,7 @@ class NegativeLogPosterior:
 
     def _matrix(self, theta: np.ndarray, imputed: np.ndarray,
                 noise: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-        """Z, s2, K + σ²I and the pairs' profile at the kernel's θ: (d + 1,). The stationary
+        """Z, s2, K + σ²I and the pairs' profile at the kernel's θ: (s + 1,). The stationary
         loops directly, on the l, s2 and Z a `Kernel` takes (`kernels.kernel.
         positive_parameters`, `scaled_inputs`), or the budget basis' `Kernel` methods."""
         if self.kernel.budget_power is not None:
@@ -225,14 +229,16 @@ def fit_map(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors | None,
     starts: list[np.ndarray], options: FitOptions, warping: KumaraswamyWarping | None = None,
     gates: tuple[int, ...] | None = None, budget_power: int | None = None,
+    budget_lengthscale: bool = False,
 ) -> FitResult:
     """Run L-BFGS-B from each start; return the best finite optimum (MAP; ML without priors).
 
     `success` is False when no start produced a finite objective; the caller
     then keeps its previous hyperparameters.
     """
-    bounds = parameter_bounds(X.shape[1], options, warping, gates)
-    objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates, budget_power)
+    bounds = parameter_bounds(X.shape[1] + budget_lengthscale, options, warping, gates)
+    objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates, budget_power,
+                                     budget_lengthscale)
     return minimize_from_starts(objective, bounds, starts, options.maxiter)
 
 

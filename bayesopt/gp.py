@@ -83,7 +83,7 @@ class GaussianProcess:
         n = X.shape[0]
         capacity = n + max(64, n // 4)  # room for appends until the next refit
         self._X = np.zeros((capacity, X.shape[1]))
-        self._Z = np.zeros((capacity, X.shape[1]))  # kernel.scale(X), row by row
+        self._Z = np.zeros((capacity, kernel.scaled_columns))  # kernel.scale(X), row by row
         self._v = np.zeros(capacity)
         self._z = np.zeros((2, capacity))  # rows: L⁻¹v and L⁻¹1
         self._diag = np.zeros(capacity)  # what each row has on K's diagonal besides s2

@@ -63,7 +63,7 @@ from acquisition.checks import (
 from bayesopt.categorical import CATEGORICAL_KERNELS, LengthscaleTying, fit_tied
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
-from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors
+from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors, LogNormalPrior
 from bayesopt.rounding import INTEGER_KERNELS, InputRounding
 from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
 from bayesopt.slice_sampling import SliceSchedule
@@ -90,9 +90,33 @@ HYPERPARAMETERS = ("map", "mcmc")  # values of ModelOptions.hyperparameters
 
 FIDELITY_MODELS = ("budget-input", "bohb")  # values of ModelOptions.fidelity_model
 
-# ModelOptions.fidelity_kernel → the power p of the basis (1, (1 − z)^p) the kernel takes the
-# budget level z in (`kernels.fidelity`), or None: one more stationary input with a lengthscale
-FIDELITY_KERNELS: dict[str, int | None] = {"stationary": None, "basis": 2, "linear-basis": 1}
+
+
+@dataclass(frozen=True)
+class BudgetBasis:
+    """How the kernel takes a Fidelity's budget level z besides a lengthscale or not
+    (`kernels.fidelity`): the basis (1, (1 − z)^power), and with `lengthscale` z also a
+    stationary input with its own lengthscale (Eq. 3 there); `bias_prior` the prior of
+    log τ² (None: the lengthscale prior, `bayesopt.priors`)."""
+
+    power: int
+    lengthscale: bool = False
+    bias_prior: LogNormalPrior | None = None
+
+
+# A small bias a priori: median τ² = 0.01 (the lowest budget's value correlated 0.995 with
+# the top budget's, ρ = 1/√(1 + τ²)) and 3 log-units wide, so τ² from 1e-4 to 1 lies
+# within 1.6σ; Hyperband's premise is that low budgets rank configurations
+# (docs/multi-fidelity.md)
+SMALL_BIAS = LogNormalPrior(math.log(0.01), 3.0)
+
+
+# ModelOptions.fidelity_kernel → the budget basis of the kernel, or None: the budget level one
+# more stationary input with a lengthscale
+FIDELITY_KERNELS: dict[str, BudgetBasis | None] = {
+    "stationary": None, "basis": BudgetBasis(2), "linear-basis": BudgetBasis(1),
+    "stationary+basis": BudgetBasis(2, lengthscale=True),
+    "basis-small-bias": BudgetBasis(2, bias_prior=SMALL_BIAS)}
 
 
 @dataclass(frozen=True)
@@ -160,7 +184,9 @@ class ModelOptions:
     # kernel ("stationary"), or the budget kernel of FABOLAS, k_x·(1 + τ²(1 − z)²(1 − z′)²),
     # whose top budget is the limit of a decaying bias ("basis", Klein et al. 2017;
     # kernels.fidelity), or the same with a bias linear in 1 − z ("linear-basis", the
-    # bias term of Wu et al. 2019). docs/multi-fidelity.md
+    # bias term of Wu et al. 2019), FABOLAS's basis beside the stationary budget input
+    # ("stationary+basis"), or FABOLAS's with a prior of small bias on τ²
+    # ("basis-small-bias", SMALL_BIAS). docs/multi-fidelity.md
     fidelity_kernel: str = field(default="stationary", metadata=rule(choice(FIDELITY_KERNELS)))
     # "relax": integers relaxed, rounded on decode; "round": the kernel on T(x), integers
     # rounded and one-hot groups set to their argmax (Garrido-Merchán & Hernández-Lobato
@@ -234,24 +260,29 @@ class SurrogateModel:
     def __init__(self, dim: int, options: ModelOptions, rng: np.random.Generator,
                  warp_columns: tuple[int, ...] | None = None,
                  gates: tuple[int, ...] | None = None,
-                 rounding: InputRounding | None = None, budget_power: int | None = None,
+                 rounding: InputRounding | None = None, budget_basis: BudgetBasis | None = None,
                  tying: LengthscaleTying | None = None) -> None:
         """`warp_columns`: the columns `input_warping` warps (default: all of them);
         `gates`: the activity column of each input column of a conditional space
         (`kernels.Kernel`), None for an unconditional one; `rounding`: T of
         `integer_kernel="round"` (`bayesopt.rounding.input_rounding`), None for relaxed inputs;
-        `budget_power`: p when the last column is a budget level in the basis (1, (1 − z)^p)
-        (`kernels.Kernel`), None for a stationary input; `tying`: the lengthscales fitted as
+        `budget_basis`: the basis the last column, a budget level, is taken in (`kernels.
+        Kernel`'s budget_power and budget_lengthscale), None for a stationary input; `tying`: the lengthscales fitted as
         one of `categorical_kernel="hamming"` (`bayesopt.categorical`), None for one per column."""
         assert tying is None or tying.dim == dim, "the tying must cover the model's columns"
         self.rounding = rounding
-        self.budget_power = budget_power
+        self.budget_basis = budget_basis
+        self.budget_power = None if budget_basis is None else budget_basis.power
+        self.budget_lengthscale = budget_basis is not None and budget_basis.lengthscale
+        self.slots = dim + self.budget_lengthscale  # θ's lengthscale slots (kernels.kernel)
         self.tying = tying
         self.dim = dim
         self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
         self.options = options
         self.priors = HyperparameterPriors.default(
             dim, options.lengthscale_prior, options.noise_prior)
+        if budget_basis is not None and budget_basis.bias_prior is not None:
+            self.priors = replace(self.priors, budget_bias=budget_basis.bias_prior)
         self.rng = rng
         columns = tuple(range(dim)) if warp_columns is None else tuple(warp_columns)
         self.warping = (KumaraswamyWarping(dim, columns)
@@ -372,7 +403,8 @@ class SurrogateModel:
         try:
             priors = self.priors if self.options.priors else None  # None: maximum likelihood
             args = (self.options.kernel, X_fit, y_fit, priors, self._starts(n),
-                    self._fit_options(), self.warping, self.gates, self.budget_power)
+                    self._fit_options(), self.warping, self.gates, self.budget_power,
+                    self.budget_lengthscale)
             result = fit_map(*args) if self.tying is None else fit_tied(self.tying, *args)
             fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
@@ -416,7 +448,7 @@ class SurrogateModel:
         return k == 1 or self.params is None or n // k != self.n_at_last_fit // k
 
     def _prior_sample(self) -> np.ndarray:
-        theta = self.priors.sample(self.rng, self.dim)
+        theta = self.priors.sample(self.rng, self.slots)
         if self.warping is None:
             return theta
         return np.concatenate([theta, self.warping.sample_prior(self.rng)])
@@ -435,8 +467,8 @@ class SurrogateModel:
 
     def _default_params(self) -> np.ndarray:
         lower, upper = np.array(parameter_bounds(
-            self.dim, self._fit_options(), self.warping, self.gates)).T
-        mode = self.priors.mode(self.dim)
+            self.slots, self._fit_options(), self.warping, self.gates)).T
+        mode = self.priors.mode(self.slots)
         if self.warping is not None:  # the warp's prior is centred at the identity, θ_w = 0
             mode = np.concatenate([mode, np.zeros(self.warping.n_params)])
         return cast(np.ndarray, np.clip(mode, lower, upper))
@@ -458,14 +490,18 @@ class SurrogateModel:
         if self.samples is None:
             return self._member(self.params, X, y)
         members = [self._member(theta, X, y) for theta in self.samples]
-        kernel = Kernel(self.options.kernel, self.dim, self.params[: self.dim + 1], self.gates,
-                        self.budget_power)
-        return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.dim + 1])))
+        kernel = self._kernel(self.params)
+        return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.slots + 1])))
+
+    def _kernel(self, theta: np.ndarray) -> Kernel:
+        """The kernel of θ = (log l, log s2, log σ² [, θ_w])'s first slots + 1 entries."""
+        return Kernel(self.options.kernel, self.dim, theta[: self.slots + 1], self.gates,
+                      self.budget_power, self.budget_lengthscale)
 
     def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d)."""
-        d = self.dim
-        kernel = Kernel(self.options.kernel, d, theta[: d + 1], self.gates, self.budget_power)
+        d = self.slots
+        kernel = self._kernel(theta)
         noise = float(np.exp(theta[d + 1]))
         if self.warping is None:
             return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)

@@ -21,6 +21,10 @@ Defaults:
   objective is not smoothed over near its optimum, and two log-units wide, so
   that a noisy objective still fits its noise (the comparison with BoTorch's
   LogNormal(−4, 1) is in docs/choosing-defaults.md, "Noise").
+
+With a budget basis (`kernels.fidelity`) the last lengthscale slot holds log τ², the
+bias variance relative to s2; it takes the lengthscale prior unless `budget_bias` is
+set (`ModelOptions(fidelity_kernel="basis-small-bias")`, `bayesopt.model.BudgetBasis`).
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ class HyperparameterPriors:
     lengthscale: LogNormalPrior
     variance: LogNormalPrior
     noise: LogNormalPrior
+    budget_bias: LogNormalPrior | None = None  # the last lengthscale slot's (log τ²), if set
 
     @classmethod
     def default(
@@ -115,6 +120,10 @@ class HyperparameterPriors:
         return _stacked(self, int(dim))
 
     def sample(self, rng: np.random.Generator, dim: int) -> np.ndarray:
+        if self.budget_bias is not None:
+            return np.concatenate([self.lengthscale.sample(rng, dim - 1),
+                                   self.budget_bias.sample(rng, 1),
+                                   self.variance.sample(rng, 1), self.noise.sample(rng, 1)])
         return np.concatenate([
             self.lengthscale.sample(rng, dim),
             self.variance.sample(rng, 1),
@@ -122,9 +131,7 @@ class HyperparameterPriors:
         ])
 
     def mode(self, dim: int) -> np.ndarray:
-        return np.concatenate([
-            np.full(dim, self.lengthscale.loc), [self.variance.loc], [self.noise.loc]
-        ])
+        return np.array(_stacked(self, dim).loc)  # (dim + 2,)
 
 
 @functools.lru_cache(maxsize=64)
@@ -132,6 +139,8 @@ def _stacked(priors: HyperparameterPriors, dim: int) -> StackedPriors:
     """`HyperparameterPriors.stacked`, built once per (priors, dim): the slice sampler's
     `log_posterior` asks for it at every evaluation. Read-only, since it is shared."""
     blocks = [priors.lengthscale] * dim + [priors.variance, priors.noise]
+    if priors.budget_bias is not None:
+        blocks[dim - 1] = priors.budget_bias
     loc = np.array([p.loc for p in blocks])
     scale = np.array([p.scale for p in blocks])
     loc.flags.writeable = scale.flags.writeable = False

@@ -491,12 +491,12 @@ def load_kernels(state: OptimizerState) -> None:
     lock; the state and its generator are not touched."""
     model = state.model
     key = (model.dim, model.options, model.gates,
-           None if model.warping is None else model.warping.columns, model.budget_power)
+           None if model.warping is None else model.warping.columns, model.budget_basis)
     if key in _loaded:
         return
     throwaway = SurrogateModel(model.dim, model.options, np.random.default_rng(0),
                                warp_columns=key[3], gates=model.gates,
-                               budget_power=model.budget_power)
+                               budget_basis=model.budget_basis)
     rng = np.random.default_rng(0)
     X = rng.random((4, model.dim))
     throwaway.update(X, rng.standard_normal(4))

@@ -68,7 +68,7 @@ from bayesopt.fidelity import (
 )
 from bayesopt.hedge import HedgeRecord
 from bayesopt.journal import JournalError
-from bayesopt.model import FIDELITY_KERNELS, ModelOptions, SurrogateModel
+from bayesopt.model import FIDELITY_KERNELS, BudgetBasis, ModelOptions, SurrogateModel
 from bayesopt.outcomes import OutcomeModels
 from bayesopt.result import Observation, Status
 from bayesopt.rounding import input_rounding
@@ -161,7 +161,7 @@ class OptimizerState:
                                     warp_columns=warp_columns(space),
                                     gates=model_gates(space, model_options),
                                     rounding=input_rounding(space, model_options.integer_kernel),
-                                    budget_power=budget_power(space, model_options),
+                                    budget_basis=budget_basis(space, model_options),
                                     tying=model_tying(space, model_options))
         self.trace = ModelTrace()
         self.model_stale = False  # the model does not match `trace` (after a replay)
@@ -308,7 +308,7 @@ class OptimizerState:
                                    warp_columns=warp_columns(self.space),
                                    gates=model_gates(self.space, options),
                                    rounding=input_rounding(self.space, options.integer_kernel),
-                                   budget_power=budget_power(self.space, options),
+                                   budget_basis=budget_basis(self.space, options),
                                    tying=model_tying(self.space, options))
             if self.trace.fitted:
                 assert self.trace.refit is not None
@@ -325,10 +325,10 @@ def budget_input(space: Space, options: ModelOptions) -> bool:
     return space.fidelity is not None and options.fidelity_model == "budget-input"
 
 
-def budget_power(space: Space, options: ModelOptions) -> int | None:
-    """The power p of the basis (1, (1 − z)^p) the objective's kernel takes the budget level
-    in (`ModelOptions.fidelity_kernel`), None for a stationary input; ValueError when the
-    space has no Fidelity to model."""
+def budget_basis(space: Space, options: ModelOptions) -> BudgetBasis | None:
+    """The basis the objective's kernel takes the budget level in (`ModelOptions.
+    fidelity_kernel`), None for a stationary input; ValueError when the space has no
+    Fidelity to model."""
     basis = FIDELITY_KERNELS[options.fidelity_kernel]
     if basis is not None and not budget_input(space, options):
         raise ValueError(f"fidelity_kernel={options.fidelity_kernel!r} models a Fidelity's "

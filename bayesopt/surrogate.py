@@ -128,7 +128,7 @@ class Hyperparameters:
         lengthscale in decades of log10 of the budget (unit cube: of the budget
         level z = log(b/low)/log(high/low)); with `ModelOptions(fidelity_kernel=
         "basis")` it has none (the budget enters through FABOLAS's basis) and is
-        left out.
+        left out; `"stationary+basis"` has both, and its lengthscale is listed.
     lengthscales_unit_cube : dict
         The same on the encoded unit cube (what the kernel uses).
     signal_variance, noise_variance : float
@@ -294,9 +294,10 @@ class Surrogate:
         for dim, cols in zip(self.space.dimensions, self.space.slices):
             name = str(dim.name)
             if isinstance(dim, Fidelity):
-                if unit.shape[0] > self.space.n_columns and gp.kernel.budget_power is None:
-                    # the budget level, the last input
-                    level = float(unit[-1])
+                if unit.shape[0] > self.space.n_columns and (gp.kernel.budget_power is None
+                                                              or gp.kernel.budget_lengthscale):
+                    # the budget level, the input after the encoding's columns
+                    level = float(unit[self.space.n_columns])
                     cube[name], user[name] = level, level * math.log10(dim.high / dim.low)
             elif isinstance(dim, Categorical) and self.model.tying is not None:
                 cube[name] = user[name] = float(unit[cols][0])  # tied: one per categorical

@@ -387,15 +387,17 @@ def _fraction_reaching(full: list[dict[str, Any]], runs: list[dict[str, Any]], r
 # ------------------------------------------------------------------ overhead
 def overhead(n_told: int = 60, n_asks: int = 10, seed: int = 0) -> str:
     """Median CPU seconds (`time.process_time`) of one ask() from the same state after
-    `n_told` full-budget tells, without a Fidelity, with one, and with one modelled by
-    FABOLAS's basis (`ModelOptions(fidelity_kernel="basis")`); each ask from an untimed
-    deep copy."""
+    `n_told` full-budget tells, without a Fidelity, with one, with one modelled by
+    FABOLAS's basis (`ModelOptions(fidelity_kernel="basis")`) and by the basis beside the
+    stationary budget input (`"stationary+basis"`); each ask from an untimed deep copy."""
     import copy
 
     problem = PROBLEMS["hartmann6_mf"]
     fidelity = {**problem.space, "budget": Fidelity(1, R, eta=ETA)}
     setups = (("plain", problem.space, ModelOptions()), ("fidelity", fidelity, ModelOptions()),
-              ("fidelity-basis", fidelity, ModelOptions(fidelity_kernel="basis")))
+              ("fidelity-basis", fidelity, ModelOptions(fidelity_kernel="basis")),
+              ("fidelity-stationary+basis", fidelity,
+               ModelOptions(fidelity_kernel="stationary+basis")))
     rows = []
     for label, space, model in setups:
         rng = np.random.default_rng(seed)  # the same points for all
@@ -438,6 +440,8 @@ VARIANTS: dict[str, Variant] = {
     "budget-input": Variant({}),
     "basis": Variant({"fidelity_kernel": "basis"}),
     "linear-basis": Variant({"fidelity_kernel": "linear-basis"}),
+    "stationary+basis": Variant({"fidelity_kernel": "stationary+basis"}),
+    "basis-small-bias": Variant({"fidelity_kernel": "basis-small-bias"}),
     "k=1": Variant({"fidelity_model": "bohb"}, 1), "k=2": Variant({"fidelity_model": "bohb"}, 2),
     "k=3": Variant({"fidelity_model": "bohb"}, 3),
     "lowest": Variant({"fidelity_model": "bohb"}, 1, _lowest_budget)}

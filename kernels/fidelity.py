@@ -21,9 +21,19 @@ s2·κ and τ²·s2·κ: every budget sees the top budget's function g₀ plus a
 vanishes at z = 1, so f(·, 1) = g₀ is the limit of a decaying learning curve.
 κ is the stationary profile of `kernels.stationary`.
 
+With a budget lengthscale l_z (`Kernel(budget_lengthscale=True)`) z is also an input of κ:
+
+    k((x, z), (x′, z′)) = s2·κ(√(|x − x′|²/l² + (z − z′)²/l_z²)) · (1 + τ²·u·u′)   (Eq. 3)
+
+θ = (log l_1 … log l_{d−1}, log l_z, log τ², log s2), shape (d + 2,). τ → 0 gives the
+stationary kernel of (x, z) (the default budget input), l_z → ∞ Eq. 1. This sum-of-
+squares form is chosen over the product k_x(x, x′)·k_z(z, z′)·(1 + τ²uu′) because its
+τ → 0 limit *is* the default ARD kernel (for Matérn-5/2 the product of two Matérns is
+not), and because everything below holds with Z's stationary columns (x/l, z/l_z).
+
 Scaled inputs (what `Kernel.scale` returns and the `*_scaled` methods take):
-Z = (x / l, v), row by row. With D = diag(v) and K_x the stationary matrix of the
-first d − 1 columns of Z, Eq. 1 is
+Z = (x / l, v), or (x / l, z / l_z, v) for Eq. 3, row by row. With D = diag(v) and K_x
+the stationary matrix of all but the last column of Z, Eq. 1 (and Eq. 3) is
 
     K = K_x ∘ (11ᵀ + vvᵀ) = K_x + D·K_x·D                             (Eq. 2)
 
@@ -83,18 +93,22 @@ def theta_gradient(Z: np.ndarray, s2: float, alpha: np.ndarray, K_inv: np.ndarra
 
 def cross_gradient(kind: int, Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray,
                    s2: float, tau: float, power: int, zq: np.ndarray,
-                   W: np.ndarray) -> np.ndarray:
+                   W: np.ndarray, budget_lengthscale: bool = False) -> np.ndarray:
     """Σ_b W_cib ∂k(x*_i, x_b)/∂x*_ij: (c, m, d) for W: (c, m, n); zq: (m,) the queries'
-    budget levels, inv_lengthscales: (d − 1,). ∂v*/∂z* = −pτ(1 − z*)^(p−1)."""
+    budget levels, inv_lengthscales: (k,) of the stationary part's k columns (d − 1, or d
+    with `budget_lengthscale`: z then enters κ too, and its two terms add).
+    ∂v*/∂z* = −pτ(1 − z*)^(p−1)."""
     Zqx, Zx = np.ascontiguousarray(Zq[:, :-1]), np.ascontiguousarray(Z[:, :-1])
     C = 1.0 + np.outer(Zq[:, -1], Z[:, -1])  # (m, n)
-    out = np.empty(W.shape[:2] + (Z.shape[1],))
-    out[..., :-1] = stationary.cross_gradient_contraction(
-        kind, Zqx, Zx, inv_lengthscales, s2, np.ascontiguousarray(W * C))
+    part = stationary.cross_gradient_contraction(
+        kind, Zqx, Zx, inv_lengthscales, s2, np.ascontiguousarray(W * C))  # (c, m, k)
     Kx = stationary.cross_kernel(kind, Zqx, Zx, s2)  # (m, n)
     dv = -power * tau * (1.0 - zq) ** (power - 1)  # (m,)
-    out[..., -1] = np.einsum("cib,ib,b->ci", W, Kx, Z[:, -1]) * dv
-    return out
+    basis = np.einsum("cib,ib,b->ci", W, Kx, Z[:, -1]) * dv  # (c, m)
+    if budget_lengthscale:
+        part[..., -1] += basis
+        return part
+    return np.concatenate([part, basis[..., None]], axis=-1)
 
 
 def diagonal_gradient(Xq: np.ndarray, s2: float, tau: float, power: int) -> np.ndarray:

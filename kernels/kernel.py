@@ -31,7 +31,9 @@ Budget basis (`budget_power=p`). The last column is a budget level z ∈ [0, 1]
 (1, (1 − z)^p) instead of a lengthscale: k = s2·κ(r_x)·(1 + τ²(1 − z)^p(1 − z′)^p)
 with r_x over the other columns (p = 2: FABOLAS's), and θ's slot of the last
 lengthscale holds log τ² (`kernels.fidelity`, whose functions the methods below
-forward to).
+forward to). With `budget_lengthscale=True` z is also a stationary input:
+k = s2·κ(√(r_x² + (z − z′)²/l_z²))·(1 + τ²(1 − z)^p(1 − z′)^p), and θ has one slot
+more, θ = (log l_1 … log l_d, log τ², log s2) (shape (d + 2,); l_d = l_z).
 """
 
 from __future__ import annotations
@@ -76,15 +78,18 @@ class Kernel:
     theta: np.ndarray = field(repr=False)  # (dim + 1,)
     gates: tuple[int, ...] | None = None  # (dim,) activity column of each column, −1: always
     budget_power: int | None = None  # p: the last column a budget level in the basis (1, (1 − z)^p)
+    budget_lengthscale: bool = False  # with budget_power: z a stationary input of its own too
 
     def __post_init__(self) -> None:
         if self.name not in KERNEL_KINDS:
             raise ValueError(f"kernel={self.name!r} is not one of {sorted(KERNEL_KINDS)}")
         if not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
             raise ValueError(f"kernel dim={self.dim!r} must be a positive integer")
+        self._check_budget()
         theta = np.asarray(self.theta, dtype=np.float64)
-        if theta.shape != (self.dim + 1,) or not np.all(np.isfinite(theta)):
-            raise ValueError(f"kernel theta must be {self.dim + 1} finite log-parameters, got {theta!r}")
+        size = self.n_theta
+        if theta.shape != (size,) or not np.all(np.isfinite(theta)):
+            raise ValueError(f"kernel theta must be {size} finite log-parameters, got {theta!r}")
         object.__setattr__(self, "theta", theta)
         if self.gates is not None:
             gates = tuple(int(g) for g in self.gates)
@@ -93,11 +98,29 @@ class Kernel:
                 raise ValueError(f"kernel gates={self.gates!r} must give each of the {self.dim} "
                                  "columns another column's index or -1")
             object.__setattr__(self, "gates", gates)
+
+    def _check_budget(self) -> None:
+        """budget_power: None or p ≥ 1 with a configuration column besides the budget;
+        budget_lengthscale: a bool, True only with a budget_power."""
         power = self.budget_power
         if power is not None and (isinstance(power, bool) or not isinstance(power, int)
                                   or power < 1 or self.dim < 2):
             raise ValueError(f"kernel budget_power={power!r} must be None or an integer ≥ 1, "
                              f"with a configuration column besides the budget (dim={self.dim})")
+        if not isinstance(self.budget_lengthscale, bool) or (
+                self.budget_lengthscale and power is None):
+            raise ValueError(f"kernel budget_lengthscale={self.budget_lengthscale!r} must be a "
+                             "bool, True only with a budget_power")
+
+    @property
+    def scaled_columns(self) -> int:
+        """Columns of Z = scale(X): dim, one more with `budget_lengthscale` (z / l_z and v)."""
+        return self.dim + self.budget_lengthscale
+
+    @property
+    def n_theta(self) -> int:
+        """Size of θ: dim + 1, one more with `budget_lengthscale` (the slot of log τ²)."""
+        return self.dim + 1 + self.budget_lengthscale
 
     @classmethod
     def default(cls, name: str, dim: int) -> Kernel:
@@ -126,7 +149,8 @@ class Kernel:
         return cast(np.ndarray, 1.0 / self.lengthscales)
 
     def with_theta(self, theta: np.ndarray) -> Kernel:
-        return Kernel(self.name, self.dim, theta, self.gates, self.budget_power)
+        return Kernel(self.name, self.dim, theta, self.gates, self.budget_power,
+                      self.budget_lengthscale)
 
     def active(self, X: np.ndarray) -> np.ndarray:
         """Which coordinates of X: (n, dim) are active: (n, dim) bool (all True without gates)."""
@@ -148,12 +172,15 @@ class Kernel:
         """Z = φ(X) / l: (n, dim), C-contiguous — what the Numba loops take. Row i of Z
         depends on row i of X only, so the Z of appended rows can be appended; the
         `*_scaled` methods take Z of the training inputs instead of X. With the budget
-        basis the last column of Z is v = τ(1 − z)² (`kernels.fidelity`)."""
+        basis the last column of Z is v = τ(1 − z)^p (`kernels.fidelity`), after the
+        configuration's scaled columns (and z / l_z with `budget_lengthscale`): (n, k + 1)."""
         if self.budget_power is None:
             return scaled_inputs(self.impute(X), self.lengthscales)
-        Z = np.array(self.impute(X), dtype=np.float64, order="C")
-        Z[:, :-1] /= self.lengthscales[:-1]
-        Z[:, -1] = fidelity.budget_weight(Z[:, -1], self._tau, self.budget_power)
+        imputed = self.impute(X)
+        k = self.n_theta - 2  # the stationary part's columns
+        Z = np.empty((X.shape[0], k + 1))
+        Z[:, :k] = imputed[:, :k] / self.lengthscales[:k]
+        Z[:, k] = fidelity.budget_weight(imputed[:, -1], self._tau, self.budget_power)
         return Z
 
     @functools.cached_property
@@ -229,7 +256,8 @@ class Kernel:
         if self.budget_power is not None:
             grad: np.ndarray = fidelity.cross_gradient(
                 self.kind, self.scale(Xq), Z, self._inverse_lengthscales[:-1], self.variance,
-                self._tau, self.budget_power, Xq[:, -1], np.ascontiguousarray(W))
+                self._tau, self.budget_power, Xq[:, -1], np.ascontiguousarray(W),
+                self.budget_lengthscale)
         else:
             grad = stationary.cross_gradient_contraction(
                 self.kind, self.scale(Xq), Z, self._inverse_lengthscales,

@@ -100,21 +100,29 @@ def impute(X: np.ndarray, gates: tuple[int, ...], value: float) -> np.ndarray:
     return out
 
 
+def _stationary_columns(X: np.ndarray, budget_lengthscale: bool) -> np.ndarray:
+    """The columns κ sees: the configuration's, and the budget level's with its lengthscale."""
+    return X if budget_lengthscale else X[:, :-1]
+
+
 def fidelity_cross_kernel(kind: int, Xq: np.ndarray, X: np.ndarray, theta: np.ndarray,
-                          power: int) -> np.ndarray:
+                          power: int, budget_lengthscale: bool = False) -> np.ndarray:
     """The budget-basis kernel (`kernels.fidelity`, Eq. 1) straight from its formula:
-    s2·κ(|x − x′|/l)·(1 + τ²(1 − z)^p(1 − z′)^p), z the last column; θ = (log l, log τ², log s2)."""
+    s2·κ(|x − x′|/l)·(1 + τ²(1 − z)^p(1 − z′)^p), z the last column; θ = (log l, log τ², log s2),
+    l over the configuration's columns, and z's too with `budget_lengthscale`."""
     l, tau2, s2 = np.exp(theta[:-2]), np.exp(theta[-2]), np.exp(theta[-1])
-    r2 = np.sum(_pairwise_differences(Xq[:, :-1] / l, X[:, :-1] / l) ** 2, axis=-1)
+    Sq, S = _stationary_columns(Xq, budget_lengthscale), _stationary_columns(X, budget_lengthscale)
+    r2 = np.sum(_pairwise_differences(Sq / l, S / l) ** 2, axis=-1)
     u = np.outer((1 - Xq[:, -1]) ** power, (1 - X[:, -1]) ** power)
     return cast(np.ndarray, s2 * radial_profile(kind, r2)[0] * (1 + tau2 * u))
 
 
-def fidelity_theta_jacobian(kind: int, X: np.ndarray, theta: np.ndarray,
-                            power: int) -> np.ndarray:
-    """∂K/∂θ of the budget-basis kernel as a dense (n, n, d + 1) tensor, θ as above."""
+def fidelity_theta_jacobian(kind: int, X: np.ndarray, theta: np.ndarray, power: int,
+                            budget_lengthscale: bool = False) -> np.ndarray:
+    """∂K/∂θ of the budget-basis kernel as a dense (n, n, θ's size) tensor, θ as above."""
     l, tau2, s2 = np.exp(theta[:-2]), np.exp(theta[-2]), np.exp(theta[-1])
-    diff = _pairwise_differences(X[:, :-1] / l, X[:, :-1] / l)
+    S = _stationary_columns(X, budget_lengthscale) / l
+    diff = _pairwise_differences(S, S)
     k, g = radial_profile(kind, np.sum(diff**2, axis=-1))
     u = np.outer((1 - X[:, -1]) ** power, (1 - X[:, -1]) ** power)
     d_log_l = -s2 * (g * (1 + tau2 * u))[:, :, None] * diff**2
@@ -124,8 +132,9 @@ def fidelity_theta_jacobian(kind: int, X: np.ndarray, theta: np.ndarray,
 
 
 def fidelity_lml_gradient_contraction(kind: int, X: np.ndarray, theta: np.ndarray, power: int,
-                                      alpha: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
+                                      alpha: np.ndarray, K_inv: np.ndarray,
+                                      budget_lengthscale: bool = False) -> np.ndarray:
     """½·tr((ααᵀ − K⁻¹)·∂K/∂θ) with the dense tensor; K_inv symmetric."""
     W = np.outer(alpha, alpha) - K_inv
-    jacobian = fidelity_theta_jacobian(kind, X, theta, power)
+    jacobian = fidelity_theta_jacobian(kind, X, theta, power, budget_lengthscale)
     return cast(np.ndarray, 0.5 * np.einsum("ab,abj->j", W, jacobian))

@@ -1,9 +1,11 @@
-"""The budget-basis kernel (`kernels.fidelity`, `ModelOptions(fidelity_kernel="basis")`
-and `"linear-basis"`).
+"""The budget-basis kernel (`kernels.fidelity`, `ModelOptions(fidelity_kernel="basis")`,
+`"linear-basis"` and `"stationary+basis"`).
 
     X : (n, d) inputs, the last column the budget level z ∈ [0, 1]
     θ = (log l_1 … log l_{d−1}, log τ², log s2),  p : the basis' power (2 or 1)
     k((x, z), (x′, z′)) = s2·κ(|x − x′|/l)·(1 + τ²(1 − z)^p(1 − z′)^p)
+    with a budget lengthscale ("stationary+basis"): θ = (log l_1 … log l_{d−1}, log l_z,
+    log τ², log s2) and κ(√(|x − x′|²/l² + (z − z′)²/l_z²))
 
 Against the dense numpy twin (`kernels.reference.fidelity_*`) and finite differences,
 in the GP, in the MAP objective and through the optimizer.
@@ -12,23 +14,28 @@ in the GP, in the MAP objective and through the optimizer.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import multivariate_normal
 
-from bayesopt import Fidelity, Optimizer, OptimizerOptions, Real
+from bayesopt import Categorical, Fidelity, Optimizer, OptimizerOptions, Real
+from bayesopt.categorical import TiedNegativeLogPosterior
 from bayesopt.fitting import NegativeLogPosterior
 from bayesopt.gp import GaussianProcess
-from bayesopt.model import ModelOptions
+from bayesopt.model import SMALL_BIAS, ModelOptions
 from bayesopt.optimizer import ResumeWarning
 from bayesopt.priors import HyperparameterPriors
 from kernels import KERNEL_KINDS, Kernel, reference
 
 NAMES = ("matern52", "matern32", "matern12", "rbf")
 LEVELS = np.array([0.0, 1 / 3, 2 / 3, 1.0])  # Fidelity(1, 27, eta=3)'s budget levels
-power_param = pytest.mark.parametrize("power", (2, 1))
+# (p, budget_lengthscale) of "basis", "linear-basis" and "stationary+basis"
+BASES = ((2, False), (1, False), (2, True))
+power_param = pytest.mark.parametrize("power, lengthscale", BASES)
 
 
 def _inputs(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
@@ -38,8 +45,9 @@ def _inputs(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
     return X
 
 
-def _theta(rng: np.random.Generator, d: int) -> np.ndarray:
-    return np.concatenate([np.log(0.5 * np.exp(rng.uniform(-0.5, 0.5, d - 1))),
+def _theta(rng: np.random.Generator, d: int, lengthscale: bool = False) -> np.ndarray:
+    """(d + 1,), or (d + 2,) with a budget lengthscale (log l_z before log τ²)."""
+    return np.concatenate([np.log(0.5 * np.exp(rng.uniform(-0.5, 0.5, d - 1 + lengthscale))),
                            [rng.uniform(-1.0, 1.0), rng.uniform(-0.5, 0.5)]])
 
 
@@ -47,49 +55,70 @@ def _theta(rng: np.random.Generator, d: int) -> np.ndarray:
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("n, m, d", [(1, 1, 2), (7, 3, 2), (15, 6, 4)])
 def test_matrix_cross_and_diagonal_match_the_numpy_twin(
-        name: str, n: int, m: int, d: int, power: int) -> None:
+        name: str, n: int, m: int, d: int, power: int, lengthscale: bool) -> None:
     rng = np.random.default_rng([n, m, d, len(name)])
-    X, Xq, theta = _inputs(rng, n, d), rng.uniform(size=(m, d)), _theta(rng, d)
-    kernel = Kernel(name, d, theta, budget_power=power)
+    X, Xq, theta = _inputs(rng, n, d), rng.uniform(size=(m, d)), _theta(rng, d, lengthscale)
+    kernel = Kernel(name, d, theta, budget_power=power, budget_lengthscale=lengthscale)
     kind = KERNEL_KINDS[name]
-    assert_allclose(kernel.matrix(X, 0.1), reference.fidelity_cross_kernel(kind, X, X, theta, power)
-                    + 0.1 * np.eye(n), rtol=1e-12, atol=1e-14)
-    assert_allclose(kernel.cross(Xq, X), reference.fidelity_cross_kernel(kind, Xq, X, theta, power),
+    twin = reference.fidelity_cross_kernel(kind, X, X, theta, power, lengthscale)
+    assert_allclose(kernel.matrix(X, 0.1), twin + 0.1 * np.eye(n), rtol=1e-12, atol=1e-14)
+    assert_allclose(kernel.cross(Xq, X),
+                    reference.fidelity_cross_kernel(kind, Xq, X, theta, power, lengthscale),
                     rtol=1e-12, atol=1e-14)
     assert_allclose(kernel.diagonal(Xq),
-                    np.diag(reference.fidelity_cross_kernel(kind, Xq, Xq, theta, power)), rtol=1e-12)
+                    np.diag(reference.fidelity_cross_kernel(kind, Xq, Xq, theta, power,
+                                                                  lengthscale)), rtol=1e-12)
 
 
 @power_param
-def test_at_the_top_budget_it_is_the_stationary_kernel_of_the_configuration(power: int) -> None:
-    """z = z′ = 1: the bias basis vanishes, k = s2·κ(|x − x′|/l) whatever τ."""
+def test_at_the_top_budget_it_is_the_stationary_kernel_of_the_configuration(
+        power: int, lengthscale: bool) -> None:
+    """z = z′ = 1: the bias basis vanishes, k = s2·κ(|x − x′|/l) whatever τ (and l_z)."""
     rng = np.random.default_rng(3)
     X = rng.uniform(size=(6, 3))
     X[:, -1] = 1.0
-    theta = np.array([-0.4, 0.2, 1.5, 0.3])
+    theta = np.array([-0.4, 0.2] + [0.7] * lengthscale + [1.5, 0.3])
     plain = Kernel("matern52", 2, np.array([-0.4, 0.2, 0.3]))
-    assert_allclose(Kernel("matern52", 3, theta, budget_power=power).matrix(X),
-                    plain.matrix(X[:, :2]), rtol=1e-14)
+    kernel = Kernel("matern52", 3, theta, budget_power=power, budget_lengthscale=lengthscale)
+    assert_allclose(kernel.matrix(X), plain.matrix(X[:, :2]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stationary_plus_basis_is_the_stationary_input_at_tau_0_and_the_basis_at_l_z_inf(
+        name: str) -> None:
+    """Eq. 3's two limits: τ → 0 gives the ARD kernel of (x, z) (the default budget input),
+    l_z → ∞ the basis kernel of Eq. 1."""
+    rng = np.random.default_rng([len(name), 5])
+    X, Xq, theta = _inputs(rng, 9, 3), _inputs(rng, 4, 3), _theta(rng, 3, True)
+    combined = Kernel(name, 3, theta, budget_power=2, budget_lengthscale=True)
+    no_bias = combined.with_theta(np.concatenate([theta[:-2], [-80.0], theta[-1:]]))
+    default = Kernel(name, 3, np.delete(theta, -2))
+    assert_allclose(no_bias.matrix(X, 0.1), default.matrix(X, 0.1), rtol=1e-13)
+    assert_allclose(no_bias.cross(Xq, X), default.cross(Xq, X), rtol=1e-13)
+    flat = combined.with_theta(np.concatenate([theta[:2], [40.0], theta[-2:]]))
+    basis = Kernel(name, 3, np.delete(theta, 2), budget_power=2)
+    assert_allclose(flat.matrix(X, 0.1), basis.matrix(X, 0.1), rtol=1e-12)
+    assert_allclose(flat.cross(Xq, X), basis.cross(Xq, X), rtol=1e-12)
 
 
 @power_param
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("n, d", [(1, 2), (9, 2), (14, 4)])
 def test_theta_gradient_matches_the_twin_and_finite_differences(
-        name: str, n: int, d: int, power: int) -> None:
+        name: str, n: int, d: int, power: int, lengthscale: bool) -> None:
     rng = np.random.default_rng([n, d, len(name), 1])
-    X, theta = _inputs(rng, n, d), _theta(rng, d)
-    kernel = Kernel(name, d, theta, budget_power=power)
+    X, theta = _inputs(rng, n, d), _theta(rng, d, lengthscale)
+    kernel = Kernel(name, d, theta, budget_power=power, budget_lengthscale=lengthscale)
     alpha = rng.standard_normal(n)
     S = rng.standard_normal((n, n))
     S = S + S.T  # stands in for K⁻¹: the contraction is linear in W
     got = kernel.theta_gradient(X, alpha, np.tril(S))
     twin = reference.fidelity_lml_gradient_contraction(KERNEL_KINDS[name], X, theta, power,
-                                                      alpha, S)
+                                                      alpha, S, lengthscale)
     W = np.outer(alpha, alpha) - S
-    h, expected = 1e-6, np.empty(d + 1)
-    for j in range(d + 1):
-        step = np.zeros(d + 1)
+    h, expected = 1e-6, np.empty(theta.size)
+    for j in range(theta.size):
+        step = np.zeros(theta.size)
         step[j] = h
         plus = 0.5 * np.sum(W * kernel.with_theta(theta + step).matrix(X))
         minus = 0.5 * np.sum(W * kernel.with_theta(theta - step).matrix(X))
@@ -103,12 +132,12 @@ def test_theta_gradient_matches_the_twin_and_finite_differences(
 @pytest.mark.parametrize("name", ("matern52", "matern32", "rbf"))
 @pytest.mark.parametrize("channels", (1, 2))
 def test_cross_gradient_matches_finite_differences_in_every_column(
-        name: str, channels: int, power: int) -> None:
+        name: str, channels: int, power: int, lengthscale: bool) -> None:
     rng = np.random.default_rng([channels, len(name), 2])
     d, n, m = 3, 8, 4
-    X, theta = _inputs(rng, n, d), _theta(rng, d)
+    X, theta = _inputs(rng, n, d), _theta(rng, d, lengthscale)
     Xq = rng.uniform(0.05, 0.95, size=(m, d))  # the budget level of a query too: z < 1
-    kernel = Kernel(name, d, theta, budget_power=power)
+    kernel = Kernel(name, d, theta, budget_power=power, budget_lengthscale=lengthscale)
     W = rng.standard_normal((channels, m, n))
     got = kernel.cross_gradient(Xq, X, W)
     h, expected = 1e-6, np.empty_like(got)
@@ -121,14 +150,14 @@ def test_cross_gradient_matches_finite_differences_in_every_column(
 
 
 @power_param
-def test_gp_variance_and_gradients_at_low_budgets(power: int) -> None:
+def test_gp_variance_and_gradients_at_low_budgets(power: int, lengthscale: bool) -> None:
     """The posterior variance is k(x*, x*) − |L⁻¹k*|² with k(x*, x*) = s2(1 + v*²), and
     the mean's and std's gradients in x* (z* included) match finite differences."""
     rng = np.random.default_rng(11)
     d, n, m = 3, 14, 5
-    X, theta = _inputs(rng, n, d), _theta(rng, d)
+    X, theta = _inputs(rng, n, d), _theta(rng, d, lengthscale)
     y = np.sin(4 * X[:, 0]) + X[:, 1] + (1 - X[:, 2]) ** 2
-    kernel = Kernel("matern52", d, theta, budget_power=power)
+    kernel = Kernel("matern52", d, theta, budget_power=power, budget_lengthscale=lengthscale)
     gp = GaussianProcess(kernel, 1e-3, X, y)
     Xq = rng.uniform(0.05, 0.95, size=(m, d))
     K = kernel.matrix(X, 1e-3)
@@ -153,7 +182,7 @@ def test_gp_variance_and_gradients_at_low_budgets(power: int) -> None:
 
 @power_param
 @pytest.mark.parametrize("name", NAMES)
-def test_map_objective_value_and_gradient(name: str, power: int) -> None:
+def test_map_objective_value_and_gradient(name: str, power: int, lengthscale: bool) -> None:
     """−log N(y; 0, K + σ²I) − log p(θ) with K from the twin; its gradient by finite
     differences (the budget slot's prior is the lengthscale prior, on log τ²)."""
     rng = np.random.default_rng(len(name))
@@ -161,11 +190,12 @@ def test_map_objective_value_and_gradient(name: str, power: int) -> None:
     X = _inputs(rng, n, d)
     y = np.cos(3 * X[:, 0]) - X[:, 1] + 0.5 * (1 - X[:, 2]) ** 2
     y = (y - y.mean()) / y.std()
-    params = np.concatenate([_theta(rng, d), [math.log(1e-2)]])
+    params = np.concatenate([_theta(rng, d, lengthscale), [math.log(1e-2)]])
     priors = HyperparameterPriors.default(d)
-    objective = NegativeLogPosterior(name, X, y, priors, budget_power=power)
+    objective = NegativeLogPosterior(name, X, y, priors, budget_power=power,
+                                     budget_lengthscale=lengthscale)
     value, grad = objective(params)
-    K = reference.fidelity_cross_kernel(KERNEL_KINDS[name], X, X, params[:-1], power)
+    K = reference.fidelity_cross_kernel(KERNEL_KINDS[name], X, X, params[:-1], power, lengthscale)
     expected = (-multivariate_normal(np.zeros(n), K + 1e-2 * np.eye(n)).logpdf(y)
                 - priors.log_density(params)[0])
     assert value == pytest.approx(expected, rel=1e-10, abs=1e-10)
@@ -186,9 +216,11 @@ def _loss(params: dict[str, float]) -> float:
     return (params["x1"] - 0.3) ** 2 + (params["x2"] - 0.7) ** 2 + (1 - z) ** 2 * params["x1"]
 
 
-@pytest.mark.parametrize("fidelity_kernel, power", [("basis", 2), ("linear-basis", 1)])
+@pytest.mark.parametrize("fidelity_kernel, power, lengthscale", [
+    ("basis", 2, False), ("linear-basis", 1, False), ("stationary+basis", 2, True),
+    ("basis-small-bias", 2, False)])
 def test_the_optimizer_models_the_budget_with_the_basis_and_resumes_the_same(
-        tmp_path, fidelity_kernel: str, power: int) -> None:
+        tmp_path, fidelity_kernel: str, power: int, lengthscale: bool) -> None:
     journal = tmp_path / "run.jsonl"
     options = OptimizerOptions(model=ModelOptions(fidelity_kernel=fidelity_kernel))
     opt = Optimizer(SPACE, seed=0, options=options, journal=str(journal))
@@ -197,7 +229,11 @@ def test_the_optimizer_models_the_budget_with_the_basis_and_resumes_the_same(
         opt.tell(params, _loss(params))
     gp = opt.surrogate().model.gp
     assert gp is not None and gp.kernel.budget_power == power and gp.kernel.dim == 3
-    assert "epochs" not in opt.surrogate().hyperparameters().lengthscales  # it has none
+    assert gp.kernel.budget_lengthscale == lengthscale and gp.kernel.theta.size == 4 + lengthscale
+    listed = opt.surrogate().hyperparameters().lengthscales_unit_cube
+    assert ("epochs" in listed) == lengthscale  # the basis alone has no budget lengthscale
+    if lengthscale:
+        assert listed["epochs"] == pytest.approx(float(np.exp(gp.kernel.theta[2])))
     with pytest.warns(ResumeWarning):  # the journal holds evaluations
         resumed = Optimizer.resume(str(journal))
     assert resumed.ask() == opt.ask()
@@ -212,6 +248,10 @@ def test_the_optimizer_models_the_budget_with_the_basis_and_resumes_the_same(
     ({"fidelity_kernel": "basis", "fidelity_model": "bohb"}, "needs fidelity_model='budget-input'"),
     ({"fidelity_kernel": "basis", "hyperparameters": "mcmc"}, "needs hyperparameters='map'"),
     ({"fidelity_kernel": "basis", "input_warping": True}, "needs input_warping=False"),
+    ({"fidelity_kernel": "stationary+basis", "fidelity_model": "bohb"},
+     "fidelity_kernel='stationary\\+basis' needs fidelity_model='budget-input'"),
+    ({"fidelity_kernel": "stationary+basis", "hyperparameters": "mcmc"},
+     "needs hyperparameters='map'"),
 ])
 def test_model_options_reject_what_the_basis_cannot_model(options: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
@@ -230,11 +270,97 @@ def test_kernel_rejects_a_bad_budget_power(dim: int, flag: object) -> None:
         Kernel("matern52", dim, np.zeros(dim + 1), budget_power=flag)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("power, flag", [(None, True), (2, 1), (2, "yes")])
+def test_kernel_rejects_a_bad_budget_lengthscale(power: int | None, flag: object) -> None:
+    with pytest.raises(ValueError, match="budget_lengthscale"):
+        Kernel("matern52", 3, np.zeros(5), budget_power=power,
+               budget_lengthscale=flag)  # type: ignore[arg-type]
+
+
+def test_the_budget_lengthscale_needs_theta_one_longer() -> None:
+    with pytest.raises(ValueError, match="theta must be 5 finite log-parameters"):
+        Kernel("matern52", 3, np.zeros(4), budget_power=2, budget_lengthscale=True)
+
+
+def test_stationary_plus_basis_with_tied_categorical_lengthscales() -> None:
+    """With categorical_kernel="hamming" the τ² slot past the columns is fitted untied,
+    with its prior, and the tied MAP objective's gradient matches finite differences."""
+    space = {"x": Real(0.0, 1.0), "c": Categorical(["a", "b", "c"]), "epochs": Fidelity(1, 27)}
+    model = ModelOptions(fidelity_kernel="stationary+basis", categorical_kernel="hamming")
+    opt = Optimizer(space, seed=1, options=OptimizerOptions(model=model))
+    for _ in range(14):
+        params = opt.ask()
+        opt.tell(params, (params["x"] - 0.4) ** 2 + (params["c"] == "b")
+                 + (1 - math.log(params["epochs"]) / math.log(27)) ** 2)
+    surrogate = opt.surrogate().model
+    gp = surrogate.gp
+    assert gp is not None and gp.kernel.theta.size == 7  # x, 3 one-hot, z, τ², s2
+    assert np.ptp(gp.kernel.theta[1:4]) == 0.0  # the one-hot columns' lengthscales tied
+    likelihood = NegativeLogPosterior("matern52", gp.X, gp.y, None,
+                                      budget_power=2, budget_lengthscale=True)
+    objective = TiedNegativeLogPosterior(surrogate.tying, likelihood, surrogate.priors, None)
+    phi = surrogate.tying.reduce(surrogate.params)
+    assert phi.size == 6  # x, c, z, τ², s2, σ²
+    phi = phi + np.array([0.2, -0.3, 0.1, 0.5, 0.1, 0.0])  # off the optimum
+    phi[-1] = math.log(1e-2)  # a noise at which finite differences are accurate
+    _assert_gradient_matches_central_differences(objective, phi)
+
+
 def test_the_basis_changes_the_fingerprint_and_the_default_keeps_it() -> None:
     default = Optimizer(SPACE, seed=0)
     stationary = Optimizer(SPACE, seed=0, options=OptimizerOptions(
         model=ModelOptions(fidelity_kernel="stationary")))
     fingerprints = {Optimizer(SPACE, seed=0, options=OptimizerOptions(
-        model=ModelOptions(fidelity_kernel=kind))).fingerprint for kind in ("basis", "linear-basis")}
+        model=ModelOptions(fidelity_kernel=kind))).fingerprint
+        for kind in ("basis", "linear-basis", "stationary+basis", "basis-small-bias")}
     assert stationary.fingerprint == default.fingerprint
-    assert len(fingerprints) == 2 and default.fingerprint not in fingerprints
+    assert len(fingerprints) == 4 and default.fingerprint not in fingerprints
+
+
+def test_the_small_bias_prior_is_the_tau_slot_s_and_only_its() -> None:
+    """`budget_bias` replaces the last lengthscale slot's prior (log τ²) in the stacked
+    density, the mode and the restarts' draws; every other slot keeps its block's."""
+    plain = HyperparameterPriors.default(3)
+    priors = replace(plain, budget_bias=SMALL_BIAS)
+    params = np.array([-0.3, 0.4, -3.0, 0.2, -6.0])
+    value, grad = priors.log_density(params)
+    blocks = [plain.lengthscale.log_density(params[:2]), SMALL_BIAS.log_density(params[2:3]),
+              plain.variance.log_density(params[3:4]), plain.noise.log_density(params[4:])]
+    assert value == pytest.approx(sum(b[0] for b in blocks), rel=1e-14)
+    assert_allclose(grad, np.concatenate([b[1] for b in blocks]), rtol=1e-14)
+    assert_allclose(priors.mode(3), [plain.lengthscale.loc] * 2 + [math.log(0.01),
+                                     plain.variance.loc, plain.noise.loc])
+    draws = priors.sample(np.random.default_rng(4), 3)
+    rng = np.random.default_rng(4)
+    expected = np.concatenate([plain.lengthscale.sample(rng, 2), SMALL_BIAS.sample(rng, 1),
+                               plain.variance.sample(rng, 1), plain.noise.sample(rng, 1)])
+    assert_allclose(draws, expected, rtol=0, atol=0)
+
+
+def test_basis_small_bias_fits_tau_under_its_prior() -> None:
+    """The optimizer's GP has the small-bias prior on log τ², and its MAP objective's
+    gradient (prior included) matches finite differences."""
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel="basis-small-bias"))
+    opt = Optimizer(SPACE, seed=2, options=options)
+    for _ in range(12):
+        params = opt.ask()
+        opt.tell(params, _loss(params))
+    model = opt.surrogate().model
+    assert model.priors.budget_bias == SMALL_BIAS and model.gp is not None
+    objective = NegativeLogPosterior("matern52", model.gp.X, model.gp.y, model.priors,
+                                     budget_power=2)
+    params = model.params + np.array([0.2, -0.3, 0.5, 0.1, 0.0])  # off the optimum
+    params[-1] = math.log(1e-2)  # a noise at which finite differences are accurate
+    _assert_gradient_matches_central_differences(objective, params)
+
+
+def _assert_gradient_matches_central_differences(
+        objective: Callable[[np.ndarray], tuple[float, np.ndarray]], params: np.ndarray) -> None:
+    value, grad = objective(params)
+    h, fd = 1e-6, np.empty_like(params)
+    for j in range(params.size):
+        step = np.zeros_like(params)
+        step[j] = h
+        fd[j] = (objective(params + step)[0] - objective(params - step)[0]) / (2 * h)
+    assert np.isfinite(value)
+    assert_allclose(grad, fd, rtol=1e-4, atol=1e-4)
