@@ -74,7 +74,6 @@ from scipy.special import ndtri
 
 from acquisition.functions import UpperConfidenceBound
 from bayesopt.gp import GaussianProcess
-from bayesopt.priors import LogNormalPrior
 from bayesopt.result import Observation
 from bayesopt.space import Categorical, Fidelity, Space
 from bayesopt.state import model_inputs
@@ -414,12 +413,11 @@ class Surrogate:
         log_params = np.concatenate([gp.kernel.theta, [math.log(gp.noise)]])  # (c + 2,)
         if self.model.tying is not None:  # one lengthscale (and prior) per tied group
             log_params = self.model.tying.reduce(log_params)
-        priors = self.model.priors
-        blocks = [(log_params[:-2], priors.lengthscale), (log_params[-2:-1], priors.variance),
-                  (log_params[-1:], priors.noise)]
+        # the fit's priors slot by slot (log τ² of a budget basis may have its own)
+        stacked = self.model.priors.stacked(log_params.size - 2)
+        log_prior = _normal_log_density(log_params, stacked.loc, stacked.scale)
         if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
-            blocks.append((gp.warp_theta, WARP_PRIOR))
-        log_prior = sum(_normal_log_density(x, prior) for x, prior in blocks)
+            log_prior += _normal_log_density(gp.warp_theta, WARP_PRIOR.loc, WARP_PRIOR.scale)
         return Evidence(lml, log_prior, lml + log_prior, gp.n)
 
     # ------------------------------------------------------------ acquisition
@@ -495,7 +493,7 @@ def _check_level(level: Any) -> float:
     return float(level)
 
 
-def _normal_log_density(x: np.ndarray, prior: LogNormalPrior) -> float:
-    """Σ log N(x_i; loc, scale²), normalized."""
-    z = (x - prior.loc) / prior.scale
-    return float(np.sum(-0.5 * z**2 - math.log(prior.scale) - 0.5 * math.log(2.0 * math.pi)))
+def _normal_log_density(x: np.ndarray, loc: float | np.ndarray, scale: float | np.ndarray) -> float:
+    """Σ log N(x_i; loc_i, scale_i²), normalized (loc and scale scalars or like x)."""
+    z = (x - loc) / scale
+    return float(np.sum(-0.5 * z**2 - np.log(scale) - 0.5 * math.log(2.0 * math.pi)))

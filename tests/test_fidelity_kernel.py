@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy.stats import multivariate_normal
+from scipy.stats import multivariate_normal, norm
 
 from bayesopt import Categorical, Fidelity, Optimizer, OptimizerOptions, Real
 from bayesopt.categorical import TiedNegativeLogPosterior
@@ -271,6 +271,23 @@ def test_hyperparameters_report_the_fitted_budget_kernel_by_name(
     rho = (_matern52(1 / l_z) if l_z else 1.0) / math.sqrt(1.0 + (tau2 or 0.0))
     assert budget.lowest_budget_correlation == pytest.approx(rho, rel=1e-12)
     assert 0.0 < rho < 1.0
+
+
+def test_the_evidence_counts_the_prior_the_fit_puts_on_tau2() -> None:
+    """log p(θ) of `evidence()` with "basis-small-bias": the lengthscale prior on l_x1 and
+    l_x2, SMALL_BIAS (not the lengthscale prior) on log τ², as the MAP fit has."""
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel="basis-small-bias"))
+    opt = Optimizer(SPACE, seed=0, options=options)
+    for _ in range(20):
+        params = opt.ask()
+        opt.tell(params, _loss(params))
+    surrogate = opt.surrogate()
+    model = surrogate.model
+    assert model.params is not None  # (log l_x1, log l_x2, log τ², log s2, log σ²)
+    priors = [model.priors.lengthscale] * 2 + [SMALL_BIAS, model.priors.variance,
+                                                model.priors.noise]
+    expected = sum(norm.logpdf(v, p.loc, p.scale) for v, p in zip(model.params, priors))
+    assert surrogate.evidence().log_prior == pytest.approx(expected, rel=1e-9)
 
 
 def test_hyperparameters_have_no_budget_kernel_without_a_budget_input() -> None:
