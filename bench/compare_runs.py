@@ -36,19 +36,12 @@ def finals(out: Path, problems: list[str], optimizer: str, seeds: list[int]) -> 
     return {problem: cell.final for (problem, _), cell in cells.items()}
 
 
-def interval(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
-    """95 % bootstrap interval of median(after) − median(before): RESAMPLES resamples of
-    each side's seeds (generator seed 0)."""
+def row(problem: str, before: np.ndarray, after: np.ndarray) -> str:
+    worse, better = int(np.sum(after > before)), int(np.sum(after < before))
     rng = np.random.default_rng(0)
     diffs = [np.median(rng.choice(after, after.size)) - np.median(rng.choice(before, before.size))
              for _ in range(RESAMPLES)]
     low, high = np.percentile(diffs, [2.5, 97.5])
-    return float(low), float(high)
-
-
-def row(problem: str, before: np.ndarray, after: np.ndarray) -> str:
-    worse, better = int(np.sum(after > before)), int(np.sum(after < before))
-    low, high = interval(before, after)
     p = float(wilcoxon(after, before).pvalue) if np.any(after != before) else 1.0
     return (f"| {problem} | {np.median(before):.3g} | {np.median(after):.3g} | "
             f"{worse} / {better} / {before.size - worse - better} | [{low:+.3g}, {high:+.3g}] | "
