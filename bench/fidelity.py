@@ -54,7 +54,7 @@ from bayesopt.fidelity import bracket_sizes, max_bracket, rung_budgets
 from bayesopt.model import ModelOptions
 from bayesopt.space import Dimension, Fidelity
 from bayesopt.test_functions import Hartmann6
-from bench.compare_runs import row as compare_row
+from bench import compare_runs
 from bench.conditional import suggest  # one Optuna translation of a dimension
 
 R, ETA = 27, 3
@@ -526,10 +526,8 @@ def paired(problems: list[str], seeds: list[int], before: str, after: str) -> st
     (binomial, p = ½), and each variant's budget fraction against bayesopt-full's median over
     the same seeds (its records in `RUNS`)."""
     records = _load()
-    head = ("| problem | median before | median after | seeds worse / better / equal | "
-            "95 % interval of the median difference | holds 0 | Wilcoxon p | sign test p | "
-            "fraction before | fraction after |")
-    lines = [head, "|---|" + "---:|" * 9]
+    lines = [compare_runs.HEAD + " sign test p | fraction before | fraction after |",
+             compare_runs.HEAD_RULE + "---:|" * 3]
     for name in problems:
         ref = _reference(_complete(records), name)  # the report's, as in `variant_report`
         runs = {label: _variant_runs(label, name, seeds) for label in (before, after)}
@@ -539,7 +537,7 @@ def paired(problems: list[str], seeds: list[int], before: str, after: str) -> st
         full = [r for r in records if r["problem"] == name
                 and r["optimizer"] == "bayesopt-full" and r["seed"] in seeds]
         fractions = [_fraction_reaching(full, runs[label], ref) for label in (before, after)]
-        lines.append(compare_row(name, old, new) + f" {p:.2g} | {' | '.join(fractions)} |")
+        lines.append(compare_runs.row(name, old, new) + f" {p:.2g} | {' | '.join(fractions)} |")
     return "\n".join(lines) + "\n"
 
 

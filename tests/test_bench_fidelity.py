@@ -47,11 +47,12 @@ def test_the_variant_tables_take_the_reports_reference() -> None:
 
 
 def test_paired_compares_two_variants_seed_by_seed() -> None:
-    """A variant against itself: every seed equal, the interval holds 0 (it resamples each
-    side on its own, so it is not [0, 0]), Wilcoxon and sign test p = 1, the same budget
-    fraction on both sides (the report's for seeds 0–9)."""
+    """A variant against itself: every seed equal, the unpaired interval holds 0 (it
+    resamples each side on its own, so it is not [0, 0]), the paired one is [0, 0], Wilcoxon
+    and sign test p = 1, the same budget fraction on both sides (the report's for seeds
+    0–9)."""
     from bench.fidelity import paired, report
 
     line = paired(["hgb_cancer"], list(range(10)), "budget-input", "budget-input").splitlines()[2]
     assert line.startswith("| hgb_cancer | 0.00877 | 0.00877 | 0 / 0 / 10 | [")
-    assert line.endswith("| yes | 1.00 | 1 | 0.40 | 0.40 |") and "- hgb_cancer: 0.40" in report()
+    assert line.endswith("| yes | 1.00 | [+0, +0] | yes | 1 | 0.40 | 0.40 |") and "- hgb_cancer: 0.40" in report()
