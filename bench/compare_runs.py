@@ -32,11 +32,14 @@ units that were sampled; ch. 13, the percentile interval). It gives [0, 0] for
 a variant against itself and [c, c] for a constant shift c, where the unpaired
 interval adds the spread between seeds to the effect. The statistic is the
 median of the differences, not the difference of medians under joint
-resampling: it is the per-seed effect the pairing measures, the quantity the
-signed-rank test beside it is about (a location of the d_i; Wilcoxon 1945),
-and exact under a shift. With 10 seeds a bootstrap median takes few values:
-the ends are order statistics of the d_i or midpoints of two, a coarse
-interval to be read with the sign counts.
+resampling: it is the per-seed effect the pairing measures, the location of
+the d_i that the signed-rank test beside it is about (Wilcoxon 1945), and the
+one-sample median has a distribution-free interval to check against (the sign
+test's). A bootstrap median of 10 seeds takes few values: the ends fall
+between neighbouring order statistics of the d_i, mostly in (d₍₂₎, d₍₃₎] and
+[d₍₈₎, d₍₉₎), and [d₍₃₎, d₍₈₎] holds the median of the differences with
+probability 89 %, [d₍₂₎, d₍₉₎] with 98 % (Bin(10, ½)): read the interval with
+the sign counts (bench/results/paired_intervals.md).
 """
 
 from __future__ import annotations
