@@ -87,3 +87,16 @@ def test_a_committed_table_is_the_new_tables_first_seven_columns() -> None:
 def test_unpaired_arrays_are_refused(before: np.ndarray, after: np.ndarray) -> None:
     with pytest.raises(ValueError, match="paired by seed"):
         paired_interval(before, after)
+
+
+def test_an_ablation_variant_is_compared_with_the_default_in_the_same_directory(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--after-optimizer`: bench/results/categorical_kernel.md's sgd_digits row, from the
+    committed `bayesopt` and `bayesopt-hamming` runs, with the paired interval after it."""
+    compare_runs.main([str(RESULTS), str(RESULTS), "--after-optimizer", "bayesopt-hamming",
+                       "--problems", "sgd_digits"])
+    new = capsys.readouterr().out.splitlines()[2]
+    written = next(line for line in (RESULTS / "categorical_kernel.md").read_text().splitlines()
+                   if line.startswith("| sgd_digits |"))
+    assert _columns(new)[:7] == _columns(written)
+    assert _columns(new)[7:] == ["[-0.0025, +0.00167]", "yes"]
