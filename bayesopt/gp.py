@@ -207,7 +207,7 @@ class GaussianProcess:
         self, Xq: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, standard deviation and their gradients in x*: (m,), (m,), (m, d), (m, d)."""
-        Zq = self.kernel.scale(Xq)  # (m, d): scaled once, for K* and its gradient
+        Zq = self.kernel.scale(Xq)  # (m, kernel.scaled_columns): once, for K* and its gradient
         Ks = self.kernel.cross_both_scaled(Zq, self.Z)
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)
