@@ -86,7 +86,7 @@ def _branin(config: tuple[Any, ...], budget: int) -> float:
     b = 5.1 / (4 * math.pi**2) - 0.01 * (1 - z)
     c = 5 / math.pi - 0.1 * (1 - z)
     t = 1 / (8 * math.pi) + 0.05 * (1 - z)
-    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
+    return float((x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10)
 
 
 def _hartmann6(config: tuple[Any, ...], budget: int) -> float:
@@ -328,7 +328,7 @@ def _reference(records: list[dict[str, Any]], name: str) -> float:
     optimum = PROBLEMS[name].optimum
     if optimum is not None:
         return optimum
-    return min(v for r in records if r["problem"] == name for _, v in r["trace"])
+    return float(min(v for r in records if r["problem"] == name for _, v in r["trace"]))
 
 
 def _best_by(trace: list[list[float]], budget: float) -> float:
