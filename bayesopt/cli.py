@@ -322,19 +322,27 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     -------
     str
         One header line and up to `top` rows: rank, value, one column per
-        dimension, and the evaluation's index in the history (0-based).
+        dimension, "feasible" (with outcome constraints: yes when every c ≤ 0),
+        and the evaluation's index in the history (0-based). The evaluations
+        that compete for `best` (`bayesopt.result.judged`: feasible, and at a
+        Fidelity's highest budget) rank first, so rank 1 is the best line's.
     """
+    from bayesopt.result import judged
     from bayesopt.space import Categorical
 
     ok = [o for o in record.history if o.ok]
     sign = -1.0 if record.maximize else 1.0
-    ok.sort(key=lambda o: (sign * o.value, o.index))  # type: ignore[operator]
-    rows = [["rank", "value", *record.space.names, "index"]]
+    ok.sort(key=lambda o: (not judged(o, record.space), sign * o.value, o.index))  # type: ignore[operator]
+    constrained = any(o.constraints is not None for o in ok)
+    rows = [["rank", "value", *record.space.names, *(["feasible"] if constrained else []),
+             "index"]]
     for rank, obs in enumerate(ok[:top], 1):
         cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive
                  for name in record.space.names]
-        rows.append([str(rank), f"{obs.value:.6g}", *cells, str(obs.index)])
-    left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions), False]
+        feasible = [("yes" if obs.feasible else "no")] if constrained else []
+        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index)])
+    left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions),
+            *([True] if constrained else []), False]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(w) if is_left else cell.rjust(w)

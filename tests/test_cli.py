@@ -347,6 +347,23 @@ def test_show_prints_the_best_configurations(finished_run) -> None:
     assert len(widths) == 1 or max(widths) - min(widths) <= 4  # aligned columns
 
 
+def test_show_ranks_the_feasible_evaluations_first_and_marks_them(tmp_path: Path) -> None:
+    """With outcome constraints, rank 1 is `best` (the best feasible evaluation), never an
+    infeasible one with a lower value; a column says which evaluations are feasible."""
+    from bayesopt import Optimizer, Real
+
+    opt = Optimizer({"x": Real(0, 1)}, n_constraints=1, seed=0, journal=tmp_path / "c.jsonl")
+    for x in (0.1, 0.6, 0.2, 0.8):
+        opt.tell({"x": x}, x, constraints=[0.5 - x])  # x < 0.5 is infeasible
+    opt.close()
+    done = bayesopt("show", "c.jsonl", cwd=tmp_path)
+    header, *rows = table_rows(done.stdout)
+    assert header == ["rank", "value", "x", "feasible", "index"]
+    assert [(row[1], row[3]) for row in rows] == [("0.6", "yes"), ("0.8", "yes"),
+                                                  ("0.1", "no"), ("0.2", "no")]
+    assert "best (exact values, as given to the command): x=0.6" in done.stdout
+
+
 def test_show_never_writes_to_the_journal(finished_run, tmp_path: Path) -> None:
     """A run may still be appending: `show` reads a torn last line without truncating it."""
     directory, _ = finished_run
