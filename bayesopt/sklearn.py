@@ -56,6 +56,9 @@ _RESERVED_OPTIMIZER_KWARGS = {
     "journal": "the search (several subspaces cannot share one journal)",
     "acquisition": "BayesSearchCV(acquisition=...)", "n_initial": "BayesSearchCV(n_initial=...)",
 }
+_UNSUPPORTED_OPTIMIZER_KWARGS = {
+    "n_constraints": "a cross-validated score comes with no outcome constraint values to tell",
+}
 
 
 class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
@@ -90,7 +93,10 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         Further arguments of `bayesopt.Optimizer` (``kernel``, ``ucb_beta``,
         ``options``), checked at ``fit``; ``acquisition`` and ``n_initial``
         are parameters of this class, and the space, seed and direction are
-        set by the search.
+        set by the search. ``n_constraints`` raises (a score has no outcome
+        constraints). Each candidate is told with its cost, the seconds its
+        folds took to fit and score, which ``acquisition="logei_per_cost"``
+        models (and ``cost_budget`` spends).
     n_points : int, default=None
         Candidates asked at once (``Optimizer.ask(n_points)``, the others
         pending) and cross-validated together, ``n_points × n_splits`` fits
@@ -381,8 +387,12 @@ def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None) -> dict[str, A
     kwargs = dict(optimizer_kwargs or {})
     parameters = inspect.signature(Optimizer.__init__).parameters
     accepted = sorted(name for name, p in parameters.items()
-                      if p.kind is p.KEYWORD_ONLY and name not in _RESERVED_OPTIMIZER_KWARGS)
+                      if p.kind is p.KEYWORD_ONLY and name not in _RESERVED_OPTIMIZER_KWARGS
+                      and name not in _UNSUPPORTED_OPTIMIZER_KWARGS)
     for key in kwargs:
+        if key in _UNSUPPORTED_OPTIMIZER_KWARGS:
+            raise ValueError(f"optimizer_kwargs[{key!r}]={kwargs[key]!r} is not supported: "
+                             f"{_UNSUPPORTED_OPTIMIZER_KWARGS[key]}")
         if key in _RESERVED_OPTIMIZER_KWARGS:
             raise ValueError(f"optimizer_kwargs[{key!r}] cannot be given: it is set by "
                              f"{_RESERVED_OPTIMIZER_KWARGS[key]}")
@@ -453,8 +463,10 @@ class _Evaluation:
         scores = np.asarray(results[self.search._score_key(results)], dtype=float)
         self.recorded = True
         self.seen_nan = self.seen_nan or not np.all(np.isfinite(scores))
-        for params, score in zip(candidates, scores[-len(candidates):]):
-            _tell(opt, params, float(score))
+        costs = _costs(results, int(self.search.n_splits_))
+        for params, score, cost in zip(candidates, scores[-len(candidates):],
+                                       costs[-len(candidates):]):
+            _tell(opt, params, float(score), cost)
 
     @staticmethod
     def best_subspace(optimizers: list[Optimizer]) -> int:
@@ -486,8 +498,16 @@ def _evaluate(evaluate_candidates: EvaluateCandidates, candidates: list[dict[str
         return evaluate_candidates(candidates)
 
 
-def _tell(opt: Optimizer, params: dict[str, Any], score: float) -> None:
+def _costs(results: Mapping[str, Any], n_splits: int) -> list[float | None]:
+    """Each candidate's cost: the seconds its `n_splits` folds took to fit and score
+    (scikit-learn's mean timings times the folds), None where no time was measured."""
+    seconds = (np.asarray(results["mean_fit_time"], dtype=float)
+               + np.asarray(results["mean_score_time"], dtype=float)) * n_splits
+    return [float(t) if t > 0 else None for t in seconds]
+
+
+def _tell(opt: Optimizer, params: dict[str, Any], score: float, cost: float | None) -> None:
     if math.isfinite(score):
-        opt.tell(params, score)
+        opt.tell(params, score, cost=cost)
     else:
         opt.tell_failure(params, f"mean test score is {score!r}: a fit or score failed")

@@ -244,6 +244,25 @@ def test_invalid_parameters_are_rejected_in_fit(iris, key, value):
         search.fit(*iris)
 
 
+def test_each_candidate_is_told_with_its_cross_validation_time_as_its_cost(iris):
+    """acquisition="logei_per_cost" models the cost told; each candidate's is the seconds its
+    folds took to fit and score (scikit-learn's own timings), as `minimize` tells wall time."""
+    search = small_search(acquisition="logei_per_cost", optimizer_kwargs={"cost_budget": 1.0})
+    search.fit(*iris)
+    results = search.cv_results_
+    seconds = (np.asarray(results["mean_fit_time"]) + results["mean_score_time"]) * 3
+    costs = [o.cost for o in search.optimize_result_.history]
+    assert costs == pytest.approx(list(seconds), rel=1e-12)
+    assert search.optimizers_[0].total_cost == pytest.approx(seconds.sum())
+
+
+def test_outcome_constraints_are_refused_before_any_fit(iris):
+    search = small_search(optimizer_kwargs={"n_constraints": 1})
+    with pytest.raises(ValueError, match=r"optimizer_kwargs\['n_constraints'\]=1.*score"):
+        search.fit(*iris)
+    assert not hasattr(search, "cv_results_")
+
+
 # ------------------------------------------------- scikit-learn's conventions
 CONVENTIONS = [
     # named explicitly; every one of them is also part of the full suite below
