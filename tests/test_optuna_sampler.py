@@ -232,10 +232,25 @@ def test_multi_objective_studies_raise():
     ({"n_initial": -1}, ValueError, "n_initial=-1"),
     ({"seed": 1.5}, TypeError, "seed=1.5"),
     ({"acqusition": "ei"}, TypeError, "acqusition"),
+    ({"n_constraints": 1}, ValueError, "n_constraints=1.*constraints_func"),
+    ({"feasible": lambda p: True}, ValueError, "feasible=.*relative search space"),
 ])
 def test_invalid_arguments_raise(kwargs, error, match):
     with pytest.raises(error, match=match):
         BayesoptSampler(**kwargs)
+
+
+def test_completed_trials_are_told_with_their_duration_as_cost():
+    """acquisition="logei_per_cost" models the cost told: a trial's wall time (Optuna's
+    `FrozenTrial.duration`), as `minimize` tells each evaluation's."""
+    sampler = BayesoptSampler(seed=0, acquisition="logei_per_cost", n_initial=3)
+    study = run_study(sampler, 6)
+    _suggest_all(study.ask())  # syncs the sixth trial
+    durations = {t.params["x"]: t.duration.total_seconds() for t in study.trials
+                 if t.state == TrialState.COMPLETE}
+    costs = {o.params["x"]: o.cost for o in sampler.optimizer.history}
+    assert costs == durations and len(costs) == 6
+    assert sampler.optimizer.total_cost == pytest.approx(sum(durations.values()))
 
 
 def test_a_sampler_serves_one_study():

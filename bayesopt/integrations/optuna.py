@@ -16,8 +16,9 @@ changed between trials) are sampled by a `RandomSampler`, with one
 The optimizer is kept in step with the study, trial by trial (each trial is
 read once, at the first `sample_relative` after it changes state):
 
-    COMPLETE   tell(params, value); a non-finite value (Optuna allows ±inf)
-               is told as a failure, since the GP needs finite targets
+    COMPLETE   tell(params, value, cost=its wall time), the cost modelled by
+               acquisition="logei_per_cost"; a non-finite value (Optuna allows
+               ±inf) is told as a failure, since the GP needs finite targets
     FAIL       tell_failure(params)
     PRUNED     tell_failure(params, "pruned at step k"): the pruner judged the
                point unpromising, so it is not proposed again and the
@@ -36,8 +37,8 @@ study, which is also what happens when the relative space changes. Up to four
 spaces keep their optimizers, so a study alternating between spaces (as
 `PartialFixedSampler` does) is not replayed from scratch each time.
 
-Unsupported: multi-objective studies and `constraints_func` (a ValueError
-says so). One sampler serves one study.
+Unsupported: multi-objective studies, `constraints_func` and the Optimizer
+arguments `n_constraints` and `feasible` (a ValueError says so). One sampler serves one study.
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ _RESERVED = {  # Optimizer arguments the sampler sets itself
     "maximize": "the study's direction sets it",
     "journal": "the Optuna storage records the study, and the optimizer is rebuilt from it",
 }
+_UNSUPPORTED = {  # Optimizer arguments a study cannot feed
+    "n_constraints": "a trial tells no outcome constraint values (constraints_func is not "
+                     "supported yet)",
+    "feasible": "the relative search space changes during the study and parameters outside "
+                "it are sampled at random, so input constraints could not hold for every trial",
+}
 
 
 class IndependentSamplingWarning(UserWarning):
@@ -88,6 +95,7 @@ class _Batch:
 
     points: list[dict[str, Any]] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    costs: list[float | None] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str | None] = field(default_factory=list)
     running: list[dict[str, Any]] = field(default_factory=list)
@@ -97,6 +105,7 @@ class _Batch:
         if value is not None and np.isfinite(value):
             self.points.append(point)
             self.values.append(float(value))
+            self.costs.append(_seconds(trial))
         else:
             self.failed.append(point)
             self.errors.append(_failure_message(trial))
@@ -109,9 +118,16 @@ class _Batch:
             if self.failed:
                 optimizer.tell_failure(self.failed, self.errors)
             if self.points:
-                optimizer.tell(self.points, self.values)
+                optimizer.tell(self.points, self.values, cost=self.costs)
         if self.running:
             optimizer.add_pending(self.running)
+
+
+def _seconds(trial: FrozenTrial) -> float | None:
+    """The trial's wall time, told as its cost (None when Optuna has no positive one)."""
+    duration = trial.duration
+    seconds = None if duration is None else duration.total_seconds()
+    return seconds if seconds is not None and seconds > 0 else None
 
 
 def _failure_message(trial: FrozenTrial) -> str:
@@ -190,7 +206,8 @@ class BayesoptSampler(BaseSampler):
         Passed to every `Optimizer` (``acquisition``, ``kernel``,
         ``n_initial``, ``ucb_beta``, ``options``); ``maximize`` comes from the
         study's direction and ``journal`` is refused (the storage keeps the
-        study).
+        study), as are ``n_constraints`` and ``feasible`` (ValueError). A
+        completed trial's cost is its wall time (``acquisition="logei_per_cost"``).
 
     See the module docstring for how trials of each state are told.
     """
@@ -319,6 +336,9 @@ def _has_completed(study: Study) -> bool:
 def _check_optimizer_kwargs(kwargs: Mapping[str, Any]) -> None:
     """Refuse the arguments the sampler sets; let `Optimizer` validate the others."""
     for key in kwargs:
+        if key in _UNSUPPORTED:
+            raise ValueError(f"BayesoptSampler does not support {key}={kwargs[key]!r}: "
+                             f"{_UNSUPPORTED[key]}")
         if key in _RESERVED:
             raise TypeError(f"BayesoptSampler got {key}={kwargs[key]!r}: {_RESERVED[key]}")
     Optimizer({"x": Real(0.0, 1.0)}, seed=0, **kwargs)
