@@ -267,6 +267,7 @@ def read_study_record(url: str, study: str) -> JournalRecord:
             storage.close()
         space = space_from_json(header["space"], lossy=True)
         opt = Optimizer(space, storage=url, study=study, maximize=header["config"]["maximize"],
+                        n_constraints=header["config"].get("n_constraints"),
                         feasible=recorded_constraints(header["config"].get("feasible")))
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the study {study!r} in {url}: {error}") from None

@@ -75,6 +75,11 @@ class StudyLink:
         if stored != config["maximize"]:  # the direction belongs to the study, like its space
             raise JournalError(f"{name} {'maximizes' if stored else 'minimizes'} its objective; "
                                f"attach with maximize={stored}, not {config['maximize']}")
+        constraints = header["config"].get("n_constraints")  # like the direction, the study's
+        if constraints != config.get("n_constraints"):
+            raise JournalError(f"{name} has n_constraints={constraints}; attach with "
+                               f"n_constraints={constraints}, not "
+                               f"n_constraints={config.get('n_constraints')}")
         check_recorded(header["config"], config.get("feasible"), name,
                        "when attaching (Optimizer(..., feasible=...))")
         return cls(storage, study, name, with_state=with_state)

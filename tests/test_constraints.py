@@ -412,6 +412,20 @@ def test_a_shared_study_carries_constraints_and_costs(tmp_path):
     assert second.best == first.best
 
 
+@pytest.mark.parametrize("given", [2, None])
+def test_attaching_with_another_number_of_constraints_raises_naming_it(tmp_path, given):
+    """The number of outcome constraints belongs to the study, like its direction: a
+    worker declaring another one (or none) is refused when it attaches, not met later
+    with an error about the study's stored events."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    space = {"x": Real(0, 6), "y": Real(0, 6)}
+    first = Optimizer(space, seed=0, n_initial=3, storage=url, study="s", n_constraints=1)
+    params = first.ask()
+    first.tell(params, 1.0, constraints=[-1.0])
+    with pytest.raises(ValueError, match=rf"n_constraints=1, not n_constraints={given}"):
+        Optimizer(space, seed=1, storage=url, study="s", n_constraints=given)
+
+
 # ------------------------------------------------------------ constraint warps
 
 
