@@ -244,9 +244,9 @@ def check_recorded(config: Mapping[str, Any], given: Mapping[str, Any] | None, w
     names, linear = _parse_record(recorded) if recorded is not None else ([], [])
     had = recorded is not None
     if given is None and had:
-        raise ValueError(
-            f"{where} has input constraints ({_summary(names, linear)}), and a callable is "
-            f"never journaled: pass feasible= with the same constraints {how}")
+        why = ", and a callable is never journaled" if names else ""
+        raise ValueError(f"{where} has input constraints ({_summary(names, linear)}){why}: "
+                         f"pass feasible= with the same constraints {how}")
     if given is not None and not had:
         raise ValueError(f"{where} has no input constraints; feasible= would change which "
                          "points it asks: leave it out, or start a new study")

@@ -166,6 +166,14 @@ def test_attaching_to_a_study_checks_its_input_constraints(sqlite_url):
         opt.close()
 
 
+def test_attaching_without_the_linear_constraints_of_a_study_says_what_to_pass(sqlite_url):
+    """The error names the study's linear constraint and blames no callable it does not have."""
+    Optimizer(UNIT2, seed=0, storage=sqlite_url, study="s", feasible=DIAGONAL).close()
+    with pytest.raises(ValueError, match="has input constraints") as error:
+        Optimizer(UNIT2, seed=1, storage=sqlite_url, study="s")
+    assert "callable" not in str(error.value) and "feasible=" in str(error.value)
+
+
 def test_attaching_with_input_constraints_to_a_study_without_raises(sqlite_url):
     Optimizer(UNIT2, seed=0, storage=sqlite_url, study="s").close()
     with pytest.raises(ValueError, match="has no input constraints"):
