@@ -408,8 +408,11 @@ class Proposal:
 
     def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None,
                  top: bool) -> Penalty | None:
-        cost = (self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top)
-                if ACQUISITION_KINDS[self.settings.acquisition].per_cost else None)
+        per_cost = ACQUISITION_KINDS[self.settings.acquisition].per_cost
+        cost = self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top) if per_cost else None
+        if per_cost and cost is None:
+            warnings.warn("acquisition='logei_per_cost' has no cost told yet (tell(..., cost=)), "
+                          "so this ask maximizes plain LogEI", UserWarning, stacklevel=2)
         parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
             return parts[0] if parts else None

@@ -297,6 +297,26 @@ def _cost(params):
     return float(np.exp(math.log(100.0) * params["x"]))
 
 
+def test_logei_per_cost_warns_when_no_cost_was_told():
+    """Without any cost told the acquisition is plain LogEI: a model-based ask says so
+    rather than ignore `acquisition="logei_per_cost"` silently; with a cost it is quiet."""
+    import warnings
+
+    for cost in (None, 2.0):
+        opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", n_initial=3)
+        for _ in range(3):
+            params = opt.ask()
+            opt.tell(params, params["y"], cost=cost)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            opt.ask()
+        told = [str(w.message) for w in caught if "logei_per_cost" in str(w.message)]
+        if cost is None:
+            assert len(told) == 1 and "tell(..., cost=)" in told[0], told
+        else:
+            assert told == []
+
+
 def test_the_cost_model_is_a_gp_on_log_cost():
     opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", n_initial=6)
     for _ in range(8):
