@@ -91,9 +91,10 @@ def check_graph(dimensions: Sequence[Any]) -> tuple[int, ...]:
     """Validate every condition against its parent; return a topological order of the dimensions.
 
     Raises ValueError for an unknown parent, a value the parent cannot take
-    and a cycle (naming the dimensions on it), TypeError for a Real parent.
+    and a cycle (naming the dimensions on it), TypeError for a Real parent and for a
+    Fidelity parent (a promotion changes a run's budget, never its active keys).
     """
-    from bayesopt.space import Real  # the dimension classes import this module
+    from bayesopt.space import Fidelity, Real  # the dimension classes import this module
 
     index = {d.name: i for i, d in enumerate(dimensions)}
     for d in dimensions:
@@ -102,9 +103,10 @@ def check_graph(dimensions: Sequence[Any]) -> tuple[int, ...]:
                 raise ValueError(f"dimension {d.name!r}: when= names an unknown parent {parent!r}; "
                                  f"the space has {list(index)}")
             parent_dim = dimensions[index[parent]]
-            if isinstance(parent_dim, Real):
-                raise TypeError(f"dimension {d.name!r}: when= parent {parent!r} is a Real; a "
-                                 "condition needs a Categorical or Integer parent")
+            if isinstance(parent_dim, (Real, Fidelity)):
+                raise TypeError(f"dimension {d.name!r}: when= parent {parent!r} is a "
+                                f"{type(parent_dim).__name__}; a condition needs a Categorical "
+                                "or Integer parent")
             for value in values:
                 try:
                     parent_dim.validate(value)

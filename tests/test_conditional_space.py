@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from bayesopt import Categorical, Integer, Real
+from bayesopt import Categorical, Fidelity, Integer, Real
 from bayesopt.space import Space
 from kernels.kernel import INACTIVE_VALUE
 
@@ -55,6 +55,8 @@ def issue_space() -> dict[str, Any]:
      ValueError, r"'x': when=\{'n': 1.5\}"),
     (lambda: Space({"r": Real(0, 1), "x": Real(0, 1, when={"r": 0.5})}),
      TypeError, r"'x': when= parent 'r' is a Real; a condition needs a Categorical or Integer"),
+    (lambda: Space({"ep": Fidelity(1, 9), "x": Real(0, 1, when={"ep": 3})}),
+     TypeError, r"'x': when= parent 'ep' is a Fidelity; a condition needs a Categorical or"),
     (lambda: Real(0, 1, name="x", when="svm"), TypeError, r"'x': when='svm' must be a dict"),
     (lambda: Real(0, 1, name="x", when={}), ValueError, r"'x': when=\{\} is empty"),
     (lambda: Integer(0, 1, name="x", when={"m": []}), ValueError, r"'x'.*allows no value"),
