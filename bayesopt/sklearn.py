@@ -41,7 +41,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.result import OptimizeResult
-from bayesopt.space import Categorical, Dimension, Space
+from bayesopt.space import Categorical, Dimension, Fidelity, Space
 
 __all__ = ["BayesSearchCV"]
 
@@ -332,6 +332,11 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
     """
     dimensions: dict[str, Dimension] = {}
     for name, spec in search_spaces.items():
+        if isinstance(spec, Fidelity):
+            raise TypeError(
+                f"search_spaces[{name!r}] = {spec!r}: a Fidelity's Hyperband schedule needs "
+                "the objective at several budgets, but the search cross-validates every "
+                "candidate once and ranks all of them together; give a Real or Integer")
         if isinstance(spec, Dimension):
             dimensions[name] = spec
         elif isinstance(spec, list):

@@ -21,7 +21,7 @@ from sklearn.svm import SVC
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
-from bayesopt import Categorical, Integer, Real
+from bayesopt import Categorical, Fidelity, Integer, Real
 from bayesopt.sklearn import BayesSearchCV
 
 SVC_SPACE = {"svc__C": Real(1e-3, 1e3, log=True), "svc__gamma": Real(1e-5, 1e1, log=True)}
@@ -226,6 +226,8 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
     ({"C": (0.1, 10.0)}, TypeError, "tuple is ambiguous"),
     ({"C": loguniform(0.1, 10.0)}, TypeError, "Real, Integer or Categorical"),
     ({}, ValueError, "empty"),
+    ({"C": Real(0.1, 10.0), "max_iter": Fidelity(10, 90)}, TypeError,
+     r"search_spaces\['max_iter'\] = Fidelity.*cross-validates every candidate"),
 ])
 def test_invalid_search_spaces_are_rejected_in_fit(iris, space, error, match):
     search = BayesSearchCV(LogisticRegression(), space, n_iter=2)  # construction never validates
