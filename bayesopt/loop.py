@@ -118,7 +118,8 @@ def minimize(
         or returns NaN or ±inf — is recorded as failed and does not count.
     max_cost : float, optional
         Stop once the summed cost of the evaluations reaches it. Each
-        evaluation's cost is its wall time in seconds (`Observation.cost`).
+        evaluation's cost is its wall time in seconds (`Observation.cost`; a
+        failed one's counts too, as its `Observation.duration`).
         It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
         "Cost", says why); pass ``cost_budget=`` (an `Optimizer` option) for
         the cooling.
@@ -319,11 +320,18 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
         if opt.best is not None:
             bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
         stop = guard.observe(status, params, error)
-        if max_cost is not None and opt.total_cost >= max_cost:
+        if max_cost is not None and _spent(opt) >= max_cost:
             stop = True
         return bool(callback is not None and callback(opt.history[-1], opt)) or stop
 
     return report
+
+
+def _spent(opt: Optimizer) -> float:
+    """What the evaluations cost so far: the costs told (each success's wall time) plus the
+    wall time of the failed ones, which carry no cost but took the time all the same."""
+    failed = sum(o.duration for o in opt.history if not o.ok and o.duration is not None)
+    return opt.total_cost + failed
 
 
 def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, Any]],

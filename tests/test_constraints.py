@@ -374,6 +374,18 @@ def test_minimize_records_wall_time_as_cost_and_stops_at_max_cost():
     assert sum(o.cost for o in result.history[:-1]) < 0.1 <= sum(o.cost for o in result.history)
 
 
+def test_max_cost_counts_the_wall_time_of_failed_evaluations():
+    """A failed evaluation took time too: `max_cost` sums every evaluation's wall time
+    (`Observation.duration` of a failure), or a failing objective would run past it."""
+    from bayesopt import EvaluationFailed
+
+    def failing(params):
+        raise EvaluationFailed("diverged")
+
+    result = minimize(failing, UNIT2, n_calls=6, seed=0, progress=False, max_cost=1e-9)
+    assert len(result.history) == 1 and result.history[0].duration > 0
+
+
 # ------------------------------------------------------------ export and journal
 def _constrained_history_optimizer(**kwargs):
     opt = Optimizer({"x": Real(0, 6), "y": Real(0, 6)}, seed=4, n_initial=4, **kwargs)
