@@ -83,6 +83,7 @@ def minimize(
         The objective values at `x0` (one per point; a number for a single
         dict). They are told without calling `func` and do not count toward
         `n_calls`. Points of `x0` already in a resumed journal are skipped.
+        With outcome constraints (``n_constraints``) y0 raises: x0 is evaluated.
     seed : int, optional
         Seed for a reproducible run.
     progress : bool
@@ -241,6 +242,10 @@ class WarmStart:
         new = [i for i, p in enumerate(self.points) if p not in observed]
         if self.values is None:
             return [dict(self.points[i]) for i in new]
+        if opt.n_constraints:
+            raise ValueError(f"y0={list(self.values)!r} gives no values of the "
+                             f"{opt.n_constraints} outcome constraint(s) (n_constraints); "
+                             "leave y0 out and x0 is evaluated")
         if new:
             opt.tell([self.points[i] for i in new], [self.values[i] for i in new])
         return []

@@ -374,6 +374,15 @@ def test_minimize_records_wall_time_as_cost_and_stops_at_max_cost():
     assert sum(o.cost for o in result.history[:-1]) < 0.1 <= sum(o.cost for o in result.history)
 
 
+def test_y0_with_outcome_constraints_raises_naming_y0():
+    def objective(params):
+        return params["x"], [0.5 - params["x"]]
+
+    with pytest.raises(ValueError, match=r"y0=\[1.0\] gives no values of the 1 outcome"):
+        minimize(objective, UNIT2, n_calls=4, seed=0, progress=False, n_constraints=1,
+                 x0=[{"x": 0.9, "y": 0.1}], y0=[1.0])
+
+
 def test_max_cost_counts_the_wall_time_of_failed_evaluations():
     """A failed evaluation took time too: `max_cost` sums every evaluation's wall time
     (`Observation.duration` of a failure), or a failing objective would run past it."""
