@@ -170,7 +170,9 @@ class Optimizer:
         by the first tell that carries them. The acquisition becomes constrained
         LogEI, one GP per constraint; `best` is the best feasible observation.
         With a `Fidelity` the constraint GPs take the runs the objective's GP
-        takes (one budget), and `best` is the best feasible one at the highest.
+        takes (every run, with its budget as an input; the modelled budget's
+        runs with ``fidelity_model="bohb"``), feasibility is judged at the
+        highest budget, and `best` is the best feasible run at the highest.
     feasible : callable, LinearConstraint or list of them, optional
         Input constraints every ask satisfies (`bayesopt.feasibility`):
         ``callable(params) -> bool``, or linear inequalities over Real and
