@@ -394,9 +394,9 @@ def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None) -> dict[str, A
     accepted = sorted(name for name, p in parameters.items()
                       if p.kind is p.KEYWORD_ONLY and name not in _RESERVED_OPTIMIZER_KWARGS
                       and name not in _UNSUPPORTED_OPTIMIZER_KWARGS)
-    for key in kwargs:
+    for key, value in kwargs.items():
         if key in _UNSUPPORTED_OPTIMIZER_KWARGS:
-            raise ValueError(f"optimizer_kwargs[{key!r}]={kwargs[key]!r} is not supported: "
+            raise ValueError(f"optimizer_kwargs[{key!r}]={value!r} is not supported: "
                              f"{_UNSUPPORTED_OPTIMIZER_KWARGS[key]}")
         if key in _RESERVED_OPTIMIZER_KWARGS:
             raise ValueError(f"optimizer_kwargs[{key!r}] cannot be given: it is set by "
