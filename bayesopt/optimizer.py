@@ -59,6 +59,7 @@ from bayesopt.settings import (
     ACQUISITIONS,
     CONSTRAINED_ACQUISITIONS,
     check_cost_budget,
+    check_cost_design,
     check_destination,
     check_n_constraints,
     resolve_options,
@@ -245,6 +246,7 @@ class Optimizer:
         self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         self.n_constraints = check_n_constraints(self.acquisition, n_constraints)
         self.cost_budget = check_cost_budget(self.acquisition, cost_budget)
+        check_cost_design(self.options, self.n_initial)
         self.feasible = _input_constraints(self.space, feasible)
         if pruner is not None and not isinstance(pruner, SuccessiveHalving):
             raise TypeError(f"pruner={pruner!r} must be a SuccessiveHalving")
