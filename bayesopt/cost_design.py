@@ -14,7 +14,7 @@ survivor of an elimination over a discretization of the domain that removes,
 in turn, the most expensive remaining candidate and the remaining candidate
 nearest to the design so far, until one is left. The survivor is both cheap
 and far from the design. With a constant cost the rule is the cost-blind greedy
-maximin design (which removes only the nearest candidates).
+maximin design (the survivor is the candidate farthest from the design).
 
 Here (`OptimizerOptions(cost_design=CostDesignOptions())`, acquisition
 "logei_per_cost" only) the design keeps its `n_initial` points: the first
@@ -53,16 +53,16 @@ class CostDesignOptions:
 def survivor(log_cost: np.ndarray, distance: np.ndarray) -> int:
     """Index of the candidate left after removing, in turn, the most expensive and the
     nearest remaining one (Lee et al. 2020, Algorithm 1); log_cost, distance: (m,).
-    Ties go to the lower index, kept longest, so the result is deterministic."""
+    Ties in cost go to the nearer candidate and ties in distance to the more expensive,
+    so with a constant cost the survivor is the farthest candidate (greedy maximin)."""
     m = log_cost.shape[0]
     assert m >= 1 and distance.shape == (m,), f"{m} costs, distance {distance.shape}"
-    by_cost = np.lexsort((-np.arange(m), -log_cost))  # most expensive first; ties: last first
-    by_distance = np.lexsort((-np.arange(m), distance))  # nearest first; ties: last first
+    orders = (np.lexsort((distance, -log_cost)),  # most expensive first, then nearest
+              np.lexsort((-log_cost, distance)))  # nearest first, then most expensive
     removed = np.zeros(m, dtype=bool)
-    orders, cursors = (by_cost, by_distance), [0, 0]
+    cursors = [0, 0]
     for step in range(m - 1):
-        turn = step % 2
-        order = orders[turn]
+        order, turn = orders[step % 2], step % 2
         while removed[order[cursors[turn]]]:
             cursors[turn] += 1
         removed[order[cursors[turn]]] = True
