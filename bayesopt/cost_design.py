@@ -31,6 +31,7 @@ Sobol design, with or without `cost_budget`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -74,4 +75,5 @@ def nearest_squared_distance(candidates: np.ndarray, design: np.ndarray) -> np.n
     row (n, d); +inf for every candidate when the design is empty."""
     if design.shape[0] == 0:
         return np.full(candidates.shape[0], np.inf)
-    return np.min(np.sum((candidates[:, None, :] - design[None, :, :]) ** 2, axis=2), axis=1)
+    squared: np.ndarray = np.sum((candidates[:, None, :] - design[None, :, :]) ** 2, axis=2)
+    return cast(np.ndarray, np.min(squared, axis=1))

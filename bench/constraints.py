@@ -372,7 +372,16 @@ def constraints_report(seeds: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _median_best_at(runs: list[Record], level: float) -> float:
+def load_cost_run(problem: str, method: str, seed: int) -> list[tuple[float, float]]:
+    """The (value, cost) record of a cached cost run; FileNotFoundError names the command."""
+    result = _load("cost", problem, method, seed)
+    if result is None:
+        raise FileNotFoundError(f"no cached {method} run of {problem}, seed {seed}: run "
+                                "`python -m bench.constraints cost` first")
+    return [(float(v), float(c)) for v, c in result["record"]]
+
+
+def median_best_at(runs: list[Record], level: float) -> float:
     """Median over runs of the best value among the evaluations paid for within `level`."""
     bests = []
     for record in runs:
@@ -411,9 +420,9 @@ def cost_report(seeds: list[int]) -> str:
                 continue
             levels = sorted({sum(c for _, c in rec[: i + 1]) for rec in runs
                              for i in range(len(rec))})
-            reach = next((lv for lv in levels if _median_best_at(runs, lv) <= target), math.inf)
+            reach = next((lv for lv in levels if median_best_at(runs, lv) <= target), math.inf)
             lines.append(f"| {name} | {target:.5g} | {total:.4g} | {method} | "
-                         f"{_median_best_at(runs, total):.5g} | {reach / total:.2f} |")
+                         f"{median_best_at(runs, total):.5g} | {reach / total:.2f} |")
     return "\n".join(lines + ["", *cost_phases(seeds)]) + "\n"
 
 
