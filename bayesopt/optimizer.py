@@ -164,7 +164,10 @@ class Optimizer:
         interrupted run with `Optimizer.resume(journal)`. The single-file
         shorthand of a study that only this optimizer writes.
     options : OptimizerOptions, optional
-        Model, hyperparameter-fit and acquisition-optimizer settings.
+        Model, hyperparameter-fit and acquisition-optimizer settings; with
+        "logei_per_cost", ``cost_design=CostDesignOptions()`` makes the initial
+        design cheap and space-filling (CArBO, Lee et al. 2020;
+        `bayesopt.cost_design`).
     n_constraints : int, optional
         Number of outcome constraints every successful `tell` carries
         (``constraints=[c1, ..., ck]``, each satisfied when ≤ 0); otherwise fixed
