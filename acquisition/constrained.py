@@ -47,7 +47,7 @@ before step k):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -88,16 +88,26 @@ class ConstrainedLogEI:
 
     best_f: float | None
     thresholds: tuple[float, ...]
+    # LogEI of best_f, built (and best_f checked) once; None without an incumbent
+    _log_ei: LogExpectedImprovement | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        log_ei = None if self.best_f is None else LogExpectedImprovement(self.best_f)
+        object.__setattr__(self, "_log_ei", log_ei)
 
     def value_and_grad(
         self, mean: np.ndarray, std: np.ndarray, c_mean: np.ndarray, c_std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         mean, std = _as_mean_std(mean, std)
         feasible, d_c_mean, d_c_std = log_feasibility(c_mean, c_std, self.thresholds)
-        if self.best_f is None:
+        if d_c_mean.shape[0] != mean.shape[0]:
+            raise ValueError(f"c_mean and c_std of shape {d_c_mean.shape} must have one row per "
+                             f"point of mean and std, of shape {mean.shape}")
+        if self._log_ei is None:
             zero = np.zeros_like(mean)
             return feasible, zero, zero.copy(), d_c_mean, d_c_std
-        log_ei, d_mean, d_std = LogExpectedImprovement(self.best_f).value_and_grad(mean, std)
+        # mean and std are checked above: the unchecked entry point (`_as_mean_std` once)
+        log_ei, d_mean, d_std = self._log_ei._value_and_grad(mean, std)
         return log_ei + feasible, d_mean, d_std, d_c_mean, d_c_std
 
 

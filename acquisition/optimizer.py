@@ -45,10 +45,10 @@ of it as rejection alone would.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from scipy.optimize import Bounds, minimize
@@ -221,7 +221,8 @@ class AcquisitionObjective:
     acquisition: AcquisitionFunction
     surrogate: Surrogate
     penalty: Penalty | None = field(default=None)
-    # the context the batched L-BFGS-B runs in (the engine limits BLAS to one thread there)
+    # the context the batched local search (L-BFGS-B, or SLSQP under linear constraints) runs
+    # in: the engine limits BLAS to one thread there
     local_search_context: Callable[[], AbstractContextManager[object]] = field(
         default=contextlib.nullcontext)
 
@@ -452,16 +453,27 @@ def _batched_lbfgsb(
     bounds: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run."""
-    with objective.local_search_context():
-        result = minimize(
-            negative_sum, X0.ravel(), jac=True, method="L-BFGS-B", bounds=Bounds(*bounds),
-            options={"maxiter": options.maxiter, "ftol": options.ftol},
-        )
+    result = _minimize_in_context(objective, negative_sum, X0, options, method="L-BFGS-B",
+                                  bounds=Bounds(*bounds))
     X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)
     X[worse] = X0[worse]
     return X
+
+
+def _minimize_in_context(
+    objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
+    options: AcquisitionOptimizerOptions, method: str, bounds: object,
+    constraints: Sequence[dict[str, object]] = (),
+) -> Any:
+    """scipy's `minimize` of the batched problem from X0 (r, d) by `method`, with `options`'
+    iteration limit and tolerance, run in the objective's `local_search_context` (the
+    engine's one BLAS thread, for L-BFGS-B and SLSQP alike). Returns scipy's result."""
+    with objective.local_search_context():
+        return minimize(negative_sum, X0.ravel(), jac=True, method=method, bounds=bounds,
+                        constraints=constraints,
+                        options={"maxiter": options.maxiter, "ftol": options.ftol})
 
 
 def _start_bounds(X0: np.ndarray, free: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
@@ -484,11 +496,10 @@ def _batched_slsqp(
     A, b = linear
     A_all = np.kron(np.eye(r), A)  # (r·k, r·d): the inequalities of each start, block-diagonal
     b_all = np.tile(b, r)
-    result = minimize(
-        negative_sum, X0.ravel(), jac=True, method="SLSQP", bounds=list(zip(*bounds)),
+    result = _minimize_in_context(
+        objective, negative_sum, X0, options, method="SLSQP", bounds=list(zip(*bounds)),
         constraints=[{"type": "ineq", "fun": lambda x: b_all - A_all @ x,
                       "jac": lambda x: -A_all}],
-        options={"maxiter": options.maxiter, "ftol": options.ftol},
     )
     X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
     # b is tightened by the caller's margin (bayesopt.feasibility); SLSQP's own tolerance

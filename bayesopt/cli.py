@@ -665,13 +665,19 @@ def _add_study_arguments(parser: argparse.ArgumentParser, purpose: str) -> None:
     parser.add_argument("--study", metavar="NAME", help="the study's name in --storage")
 
 
+def _add_journal_or_study_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """What a reading command reads: a JOURNAL, or --storage and --study; `verb`: what
+    it does with it ("show", "plot")."""
+    parser.add_argument("journal", nargs="?", metavar="JOURNAL",
+                        help="journal file written by `bayesopt run --journal`")
+    _add_study_arguments(parser, f"{verb} this shared study instead of a journal")
+
+
 def _add_show_parser(commands: Any) -> None:
     show = commands.add_parser("show", help="print the best configurations of a journal",
                                description="Print the best configurations of a journal as a "
                                            "table, with counts of ok, failed and pending points.")
-    show.add_argument("journal", nargs="?", metavar="JOURNAL",
-                      help="journal file written by `bayesopt run --journal`")
-    _add_study_arguments(show, "show this shared study instead of a journal")
+    _add_journal_or_study_arguments(show, "show")
     show.add_argument("--top", type=positive_int, default=10, help="rows to show (10)")
     show.add_argument("--failed", action="store_true",
                       help="also list the failed evaluations and why they failed")
@@ -682,9 +688,7 @@ def _add_plot_parser(commands: Any) -> None:
     plot = commands.add_parser("plot", help="save the convergence plot of a journal",
                                description="Draw the best value so far against the number of "
                                            "evaluations (needs matplotlib).")
-    plot.add_argument("journal", nargs="?", metavar="JOURNAL",
-                      help="journal file written by `bayesopt run --journal`")
-    _add_study_arguments(plot, "plot this shared study instead of a journal")
+    _add_journal_or_study_arguments(plot, "plot")
     plot.add_argument("-o", "--output", default="convergence.png",
                       help="image file; the format follows its extension (convergence.png)")
     plot.add_argument("--optimum", type=float, help="known optimal value: plot the regret")

@@ -207,7 +207,8 @@ class GaussianProcess:
         self, Xq: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, standard deviation and their gradients in x*: (m,), (m,), (m, d), (m, d)."""
-        Ks = self.kernel.cross_scaled(Xq, self.Z)
+        Zq = self.kernel.scale(Xq)  # (m, kernel.scaled_columns): once, for K* and its gradient
+        Ks = self.kernel.cross_both_scaled(Zq, self.Z)
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)
         raw_var = self.kernel.diagonal(Xq) - np.einsum("ij,ij->j", V, V)
@@ -217,7 +218,7 @@ class GaussianProcess:
         weights = np.empty((2,) + Ks.shape)  # (2, m, n): alpha in every row; K⁻¹K*ᵀ transposed
         weights[0] = self.alpha
         weights[1] = self.factor.solve_upper(V).T
-        d_mean, d_quad = self.kernel.cross_gradient_scaled(Xq, self.Z, weights)
+        d_mean, d_quad = self.kernel.cross_gradient_both_scaled(Xq, Zq, self.Z, weights)
         d_std = -d_quad / std[:, None]  # ∂σ = ∂var / 2σ
         d_prior = self.kernel.diagonal_gradient(Xq)
         if d_prior is not None:  # k(x*, x*) depends on x* (the budget basis)

@@ -168,7 +168,7 @@ class ConstraintWarp:
     log_slope: Callable[[np.ndarray], np.ndarray]
 
 
-CONSTRAINT_WARPS = (
+CONSTRAINT_WARPS: tuple[ConstraintWarp, ...] = (
     ConstraintWarp("identity", lambda c: c, np.zeros_like),
     ConstraintWarp("bilog", lambda c: np.sign(c) * np.log1p(np.abs(c)),
                    lambda c: -np.log1p(np.abs(c))),

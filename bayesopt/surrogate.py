@@ -38,6 +38,22 @@ objective units² with the slope c = dg/df: c = scale(T)·std(w) without a power
 transform (exact), and with one the slope at the median of the observations
 (a delta-method conversion: the slope differs elsewhere).
 
+The budget (`BudgetKernel`). With a `Fidelity` the GP takes the budget level
+z = log(b/low)/log(high/low) ∈ [0, 1] as one more input (`ModelOptions.fidelity_kernel`,
+docs/multi-fidelity.md):
+
+    k((x, z), (x′, z′)) = s2·κ(√(r_x² + (z − z′)²/l_z²)) · (1 + τ²(1 − z)^p(1 − z′)^p)
+
+"stationary" has l_z and no τ² factor, "basis", "linear-basis" and "basis-small-bias"
+τ² and no l_z term, "stationary+basis" both. τ² is the variance of the budget bias
+(1 − z)^p·g₁(x) relative to s2 (Klein et al. 2017, FABOLAS). The prior correlation of
+one configuration's values at the lowest and the highest budget is
+
+    ρ = k((x, 0), (x, 1)) / √(k((x, 0), (x, 0))·k((x, 1), (x, 1))) = κ(1/l_z) / √(1 + τ²)
+
+(a missing term is 1): ρ → 1 says every budget is one function, a small ρ that the
+lowest budget says little about the highest.
+
 Evidence (R&W Eq. 2.30, on the GP's targets t = standardized T(y), n rows):
 
     log p(t | θ) = −½ tᵀK⁻¹t − ½ log det K − (n/2) log 2π
@@ -58,7 +74,6 @@ from scipy.special import ndtri
 
 from acquisition.functions import UpperConfidenceBound
 from bayesopt.gp import GaussianProcess
-from bayesopt.priors import LogNormalPrior
 from bayesopt.result import Observation
 from bayesopt.space import Categorical, Fidelity, Space
 from bayesopt.state import model_inputs
@@ -72,8 +87,8 @@ if TYPE_CHECKING:
     from bayesopt.model import SurrogateModel
 
 __all__ = [
-    "AcquisitionValues", "Evidence", "Hyperparameters", "Prediction", "Recommendation",
-    "Surrogate",
+    "AcquisitionValues", "BudgetKernel", "Evidence", "Hyperparameters", "Prediction",
+    "Recommendation", "Surrogate",
 ]
 
 _NODES = np.linspace(-9.0, 9.0, 801)  # x_k: (q,), in standard deviations
@@ -114,6 +129,42 @@ class Prediction:
 
 
 @dataclass(frozen=True)
+class BudgetKernel:
+    """How the fitted GP takes a `Fidelity`'s budget (module docstring: "The budget").
+
+    Attributes
+    ----------
+    name : str
+        The Fidelity's name.
+    fidelity_kernel : str
+        `ModelOptions.fidelity_kernel`: "stationary", "basis", "linear-basis",
+        "stationary+basis" or "basis-small-bias".
+    lengthscale : float or None
+        l_z in decades of log10 of the budget (`Hyperparameters.lengthscales[name]`);
+        None for a basis alone, which has no budget lengthscale.
+    lengthscale_unit_cube : float or None
+        l_z on the budget level z (`Hyperparameters.lengthscales_unit_cube[name]`).
+    bias_variance : float or None
+        τ², the budget bias' variance relative to the signal variance; None for
+        "stationary", which has no bias term.
+    bias_power : int or None
+        p of the basis (1 − z)^p: 2 (FABOLAS's) or 1 ("linear-basis"); None for
+        "stationary".
+    lowest_budget_correlation : float
+        ρ, the prior correlation of a configuration's values at the lowest and the
+        highest budget: κ(1/l_z)/√(1 + τ²).
+    """
+
+    name: str
+    fidelity_kernel: str
+    lengthscale: float | None
+    lengthscale_unit_cube: float | None
+    bias_variance: float | None
+    bias_power: int | None
+    lowest_budget_correlation: float
+
+
+@dataclass(frozen=True)
 class Hyperparameters:
     """The fitted GP hyperparameters (module docstring: "Hyperparameters in user terms").
 
@@ -127,8 +178,9 @@ class Hyperparameters:
         shared l. A `Fidelity` the model takes as an input gives its
         lengthscale in decades of log10 of the budget (unit cube: of the budget
         level z = log(b/low)/log(high/low)); with `ModelOptions(fidelity_kernel=
-        "basis")` it has none (the budget enters through FABOLAS's basis) and is
-        left out; `"stationary+basis"` has both, and its lengthscale is listed.
+        "basis")` (or "linear-basis", "basis-small-bias") it has none (the budget
+        enters through FABOLAS's basis) and is left out; `"stationary+basis"` has
+        both, and its lengthscale is listed. The whole budget kernel: `budget`.
     lengthscales_unit_cube : dict
         The same on the encoded unit cube (what the kernel uses).
     signal_variance, noise_variance : float
@@ -139,6 +191,10 @@ class Hyperparameters:
         c, objective units per unit of the GP's scale (variances scale by c²).
     output_transform : dict
         The output transform: ``{"mean", "scale", "lmbda"}`` (lmbda None: none).
+    budget : BudgetKernel or None
+        With a `Fidelity` the GP takes as an input: its lengthscale, bias variance τ²
+        and the correlation of the lowest budget with the highest; None without one
+        (and for `fidelity_model="bohb"`'s GP of one budget).
     """
 
     kernel: str
@@ -150,6 +206,7 @@ class Hyperparameters:
     noise_variance_standardized: float
     output_slope: float
     output_transform: dict[str, float | None]
+    budget: BudgetKernel | None = None
 
 
 @dataclass(frozen=True)
@@ -291,14 +348,14 @@ class Surrogate:
         unit = gp.kernel.lengthscales  # (c,)
         cube: dict[str, Lengthscale] = {}
         user: dict[str, Lengthscale] = {}
+        budget = None
         for dim, cols in zip(self.space.dimensions, self.space.slices):
             name = str(dim.name)
             if isinstance(dim, Fidelity):
-                if unit.shape[0] > self.space.n_columns and (gp.kernel.budget_power is None
-                                                              or gp.kernel.budget_lengthscale):
-                    # the budget level, the input after the encoding's columns
-                    level = float(unit[self.space.n_columns])
-                    cube[name], user[name] = level, level * math.log10(dim.high / dim.low)
+                budget = self._budget_kernel(dim)
+                if budget is not None and budget.lengthscale is not None:
+                    assert budget.lengthscale_unit_cube is not None
+                    cube[name], user[name] = budget.lengthscale_unit_cube, budget.lengthscale
             elif isinstance(dim, Categorical) and self.model.tying is not None:
                 cube[name] = user[name] = float(unit[cols][0])  # tied: one per categorical
             elif isinstance(dim, Categorical):
@@ -309,7 +366,25 @@ class Surrogate:
         slope = self._output_slope()
         return Hyperparameters(
             gp.kernel.name, user, cube, gp.kernel.variance * slope**2, gp.noise * slope**2,
-            gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict())
+            gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget)
+
+    def _budget_kernel(self, dim: Fidelity) -> BudgetKernel | None:
+        """The budget's part of the kernel (module docstring: "The budget"); None when the
+        GP has no budget input (BOHB's GP of one budget)."""
+        kernel = self.model.gp.kernel  # type: ignore[union-attr]
+        n = self.space.n_columns  # the budget level is the input after the encoding's columns
+        if kernel.dim == n:
+            return None
+        level = (float(kernel.lengthscales[n])
+                 if kernel.budget_power is None or kernel.budget_lengthscale else None)
+        bias = None if kernel.budget_power is None else float(np.exp(kernel.theta[-2]))
+        ends = np.full((2, kernel.dim), 0.5)  # one configuration at z = 0 and z = 1
+        ends[:, -1] = (0.0, 1.0)
+        K = kernel.cross(ends, ends)  # (2, 2)
+        return BudgetKernel(
+            str(dim.name), self.model.options.fidelity_kernel, None if level is None
+            else level * math.log10(dim.high / dim.low), level, bias, kernel.budget_power,
+            float(K[0, 1] / math.sqrt(K[0, 0] * K[1, 1])))
 
     def _output_slope(self) -> float:
         """c = dg/df, at the median of the observations when there is a power transform."""
@@ -338,12 +413,11 @@ class Surrogate:
         log_params = np.concatenate([gp.kernel.theta, [math.log(gp.noise)]])  # (c + 2,)
         if self.model.tying is not None:  # one lengthscale (and prior) per tied group
             log_params = self.model.tying.reduce(log_params)
-        priors = self.model.priors
-        blocks = [(log_params[:-2], priors.lengthscale), (log_params[-2:-1], priors.variance),
-                  (log_params[-1:], priors.noise)]
+        # the fit's priors slot by slot (log τ² of a budget basis may have its own)
+        stacked = self.model.priors.stacked(log_params.size - 2)
+        log_prior = _normal_log_density(log_params, stacked.loc, stacked.scale)
         if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
-            blocks.append((gp.warp_theta, WARP_PRIOR))
-        log_prior = sum(_normal_log_density(x, prior) for x, prior in blocks)
+            log_prior += _normal_log_density(gp.warp_theta, WARP_PRIOR.loc, WARP_PRIOR.scale)
         return Evidence(lml, log_prior, lml + log_prior, gp.n)
 
     # ------------------------------------------------------------ acquisition
@@ -419,7 +493,7 @@ def _check_level(level: Any) -> float:
     return float(level)
 
 
-def _normal_log_density(x: np.ndarray, prior: LogNormalPrior) -> float:
-    """Σ log N(x_i; loc, scale²), normalized."""
-    z = (x - prior.loc) / prior.scale
-    return float(np.sum(-0.5 * z**2 - math.log(prior.scale) - 0.5 * math.log(2.0 * math.pi)))
+def _normal_log_density(x: np.ndarray, loc: float | np.ndarray, scale: float | np.ndarray) -> float:
+    """Σ log N(x_i; loc_i, scale_i²), normalized (loc and scale scalars or like x)."""
+    z = (x - loc) / scale
+    return float(np.sum(-0.5 * z**2 - np.log(scale) - 0.5 * math.log(2.0 * math.pi)))

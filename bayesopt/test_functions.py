@@ -133,6 +133,16 @@ class TestFunction(abc.ABC):
         """Simple regret of an observed value: value - f* (>= 0 for noiseless values)."""
         return float(value) - self.optimal_value
 
+    def _on_cube(self, prefix: str, dim: int, box: tuple[float, float], optimal_value: float,
+                 x_star: float) -> None:
+        """Set what a function of any dimension declares: name prefix + d, the cube
+        box^d, f* and its one minimizer (x_star, …, x_star); `dim` already checked."""
+        self.dim = dim
+        self.name = f"{prefix}{dim}"
+        self.bounds = (box,) * dim
+        self.optimal_value = optimal_value
+        self.optimizers = ((x_star,) * dim,)
+
     def __repr__(self) -> str:
         free_dim = not hasattr(type(self), "dim")  # set per instance by the constructor
         dim = f"dim={self.dim}, " if free_dim else ""
@@ -321,11 +331,7 @@ class Ackley(TestFunction):
 
     def __init__(self, dim: int = 5, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         super().__init__(noise_std=noise_std, seed=seed)
-        self.dim = _check_dim(dim)
-        self.name = f"ackley{self.dim}"
-        self.bounds = ((-32.768, 32.768),) * self.dim
-        self.optimal_value = 0.0
-        self.optimizers = ((0.0,) * self.dim,)
+        self._on_cube("ackley", _check_dim(dim), (-32.768, 32.768), 0.0, 0.0)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         rms = np.sqrt(np.mean(X**2, axis=1))  # (n,)
@@ -344,11 +350,7 @@ class Rosenbrock(TestFunction):
 
     def __init__(self, dim: int = 4, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         super().__init__(noise_std=noise_std, seed=seed)
-        self.dim = _check_dim(dim, minimum=2)
-        self.name = f"rosenbrock{self.dim}"
-        self.bounds = ((-5.0, 10.0),) * self.dim
-        self.optimal_value = 0.0
-        self.optimizers = ((1.0,) * self.dim,)
+        self._on_cube("rosenbrock", _check_dim(dim, minimum=2), (-5.0, 10.0), 0.0, 1.0)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         head, tail = X[:, :-1], X[:, 1:]  # (n, d-1) each
@@ -363,11 +365,7 @@ class Levy(TestFunction):
 
     def __init__(self, dim: int = 10, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         super().__init__(noise_std=noise_std, seed=seed)
-        self.dim = _check_dim(dim)
-        self.name = f"levy{self.dim}"
-        self.bounds = ((-10.0, 10.0),) * self.dim
-        self.optimal_value = 0.0
-        self.optimizers = ((1.0,) * self.dim,)
+        self._on_cube("levy", _check_dim(dim), (-10.0, 10.0), 0.0, 1.0)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         W = 1 + (X - 1) / 4  # (n, d)
@@ -389,11 +387,8 @@ class StyblinskiTang(TestFunction):
 
     def __init__(self, dim: int = 8, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         super().__init__(noise_std=noise_std, seed=seed)
-        self.dim = _check_dim(dim)
-        self.name = f"styblinski_tang{self.dim}"
-        self.bounds = ((-5.0, 5.0),) * self.dim
-        self.optimal_value = self.F_STAR_PER_DIM * self.dim
-        self.optimizers = ((self.X_STAR,) * self.dim,)
+        dim = _check_dim(dim)
+        self._on_cube("styblinski_tang", dim, (-5.0, 5.0), self.F_STAR_PER_DIM * dim, self.X_STAR)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         return cast(np.ndarray, 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1))
@@ -463,11 +458,7 @@ class Rastrigin(TestFunction):
 
     def __init__(self, dim: int = 5, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         super().__init__(noise_std=noise_std, seed=seed)
-        self.dim = _check_dim(dim)
-        self.name = f"rastrigin{self.dim}"
-        self.bounds = ((-5.12, 5.12),) * self.dim
-        self.optimal_value = 0.0
-        self.optimizers = ((0.0,) * self.dim,)
+        self._on_cube("rastrigin", _check_dim(dim), (-5.12, 5.12), 0.0, 0.0)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         return cast(np.ndarray, 10.0 * self.dim + np.sum(X**2 - 10.0 * np.cos(2 * math.pi * X), axis=1))
@@ -488,11 +479,7 @@ class Schwefel(TestFunction):
 
     def __init__(self, dim: int = 5, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         super().__init__(noise_std=noise_std, seed=seed)
-        self.dim = _check_dim(dim)
-        self.name = f"schwefel{self.dim}"
-        self.bounds = ((-500.0, 500.0),) * self.dim
-        self.optimal_value = 0.0
-        self.optimizers = ((self.X_STAR,) * self.dim,)
+        self._on_cube("schwefel", _check_dim(dim), (-500.0, 500.0), 0.0, self.X_STAR)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         return cast(np.ndarray, self.PEAK * self.dim - np.sum(X * np.sin(np.sqrt(np.abs(X))), axis=1))

@@ -55,6 +55,18 @@ from bench.protocol import OptimizerAdapter, check_adapter, is_spec, load_optimi
 Params = dict[str, Any]
 
 
+def _categorical(dim: Dimension) -> Categorical:
+    """`dim` where only a Categorical is left (the peers take Real, Integer, Categorical)."""
+    assert isinstance(dim, Categorical), f"{dim!r}: the peers take Real, Integer and Categorical"
+    return dim
+
+
+def _interval(dim: Dimension) -> Real | Integer:
+    """`dim` where only a Real or an Integer is left."""
+    assert isinstance(dim, (Real, Integer)), f"{dim!r}: the peers take Real, Integer and Categorical"
+    return dim
+
+
 class Adapter(abc.ABC):
     """One optimizer, minimizing, driven one point at a time (`bench.protocol.OptimizerAdapter`).
 
@@ -175,13 +187,14 @@ class OptunaAdapter(Adapter):
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
         self.distributions: dict[str, Any] = {}
-        for dim in self.space.dimensions:
+        for name, dim in zip(self.space.names, self.space.dimensions):
             if isinstance(dim, Real):
-                self.distributions[dim.name] = FloatDistribution(dim.low, dim.high, log=dim.log)
+                self.distributions[name] = FloatDistribution(dim.low, dim.high, log=dim.log)
             elif isinstance(dim, Integer):
-                self.distributions[dim.name] = IntDistribution(dim.low, dim.high, log=dim.log)
+                self.distributions[name] = IntDistribution(dim.low, dim.high, log=dim.log)
             else:
-                self.distributions[dim.name] = CategoricalDistribution(dim.choices)
+                choices: list[Any] = list(_categorical(dim).choices)  # Optuna's: JSON values
+                self.distributions[name] = CategoricalDistribution(choices)
         self.study = optuna.create_study(
             direction="minimize", sampler=self.make_sampler(sampler, seed, n_initial))
         self.trial: Any = None
@@ -211,8 +224,7 @@ class HyperoptAdapter(Adapter):
         from hyperopt.base import Domain
 
         self.hp_space: dict[str, Any] = {}
-        for dim in self.space.dimensions:
-            name = dim.name
+        for name, dim in zip(self.space.names, self.space.dimensions):
             if isinstance(dim, Real):
                 self.hp_space[name] = (hp.loguniform(name, math.log(dim.low), math.log(dim.high))
                                        if dim.log else hp.uniform(name, dim.low, dim.high))
@@ -221,7 +233,7 @@ class HyperoptAdapter(Adapter):
                     hp.qloguniform(name, math.log(dim.low), math.log(dim.high), 1)
                     if dim.log else hp.uniformint(name, dim.low, dim.high))
             else:
-                self.hp_space[name] = hp.choice(name, list(dim.choices))
+                self.hp_space[name] = hp.choice(name, list(_categorical(dim).choices))
         self.domain = Domain(_never_called, self.hp_space)
         self.trials = Trials()
         self.rstate = np.random.default_rng(seed)  # as fmin(rstate=...) draws the per-step seeds
@@ -268,7 +280,7 @@ class SkoptAdapter(Adapter):
             elif isinstance(dim, Integer):
                 dims.append(sk.Integer(dim.low, dim.high, prior=prior, name=dim.name))
             else:
-                dims.append(sk.Categorical(list(dim.choices), name=dim.name))
+                dims.append(sk.Categorical(list(_categorical(dim).choices), name=dim.name))
         # gp_minimize's defaults (skopt/optimizer/gp.py and base.py, 0.10)
         rng = np.random.RandomState(seed)
         sk_space = normalize_dimensions(dims)
@@ -314,15 +326,17 @@ class BayesOptAdapter(Adapter):
         from bayes_opt import BayesianOptimization
 
         pbounds: dict[str, Any] = {}
-        for dim in self.space.dimensions:
+        for name, dim in zip(self.space.names, self.space.dimensions):
             if isinstance(dim, Categorical):
-                pbounds[dim.name] = list(dim.choices)
-            elif dim.log:  # type: ignore[union-attr]
-                pbounds[dim.name] = (math.log(dim.low), math.log(dim.high))  # type: ignore[union-attr]
-            elif isinstance(dim, Integer):
-                pbounds[dim.name] = (dim.low, dim.high, int)
+                pbounds[name] = list(dim.choices)
+                continue
+            interval = _interval(dim)
+            if interval.log:
+                pbounds[name] = (math.log(interval.low), math.log(interval.high))
+            elif isinstance(interval, Integer):
+                pbounds[name] = (interval.low, interval.high, int)
             else:
-                pbounds[dim.name] = (dim.low, dim.high)
+                pbounds[name] = (interval.low, interval.high)
         with warnings.catch_warnings():  # "Non-float parameters are experimental"
             warnings.simplefilter("ignore", UserWarning)
             self.bo = BayesianOptimization(f=None, pbounds=pbounds, random_state=seed, verbose=0)
@@ -343,7 +357,7 @@ class BayesOptAdapter(Adapter):
 
     @staticmethod
     def _from_raw(dim: Dimension, value: Any) -> Any:
-        if isinstance(dim, Categorical) or not dim.log:  # type: ignore[union-attr]
+        if isinstance(dim, Categorical) or not _interval(dim).log:
             return value
         return math.exp(float(value))
 
@@ -420,21 +434,24 @@ class BoTorchAdapter(Adapter):
     def _encode(dim: Dimension, value: Any) -> float:
         """One dimension's value → its column."""
         if isinstance(dim, Categorical):
-            return float(dim.choices.index(value))
-        w = math.log if dim.log else float  # type: ignore[union-attr]
-        return (w(value) - w(dim.low)) / (w(dim.high) - w(dim.low))  # type: ignore[union-attr]
+            return float(tuple(dim.choices).index(value))  # a Space's choices are a tuple
+        interval = _interval(dim)
+        w: Callable[[float], float] = math.log if interval.log else float
+        return (w(value) - w(interval.low)) / (w(interval.high) - w(interval.low))
 
     def _decode(self, row: list[float]) -> Params:
         params: Params = {}
-        for u, dim in zip(row, self.space.dimensions):
+        for u, name, dim in zip(row, self.space.names, self.space.dimensions):
             if isinstance(dim, Categorical):
                 index = min(max(round(u), 0), len(dim.choices) - 1)
-                params[dim.name] = dim.choices[index]  # type: ignore[index]
+                params[name] = dim.choices[index]
                 continue
             u = min(max(u, 0.0), 1.0)
-            lo, hi = (math.log(dim.low), math.log(dim.high)) if dim.log else (dim.low, dim.high)  # type: ignore[union-attr]
+            interval = _interval(dim)
+            lo, hi = ((math.log(interval.low), math.log(interval.high)) if interval.log
+                      else (interval.low, interval.high))
             x = lo + u * (hi - lo)
-            params[dim.name] = math.exp(x) if dim.log else x  # type: ignore[union-attr, index]
+            params[name] = math.exp(x) if interval.log else x
         return self.canonical(params)
 
     def _fit(self) -> Any:

@@ -60,7 +60,8 @@ def record_run(case: Case, seed: int, steps: int,
     """The asks of one run: one list of params dicts per step (one dict, or a batch);
     `model`: ModelOptions fields to set (None: the default optimizer)."""
     problem = make_problem(case.problem, seed)
-    options = None if model is None else OptimizerOptions(model=ModelOptions(**model))
+    fields: dict[str, Any] | None = model  # string values, which ModelOptions checks
+    options = None if fields is None else OptimizerOptions(model=ModelOptions(**fields))
     opt = Optimizer(problem.space, seed=seed, options=options)
     if case.prefill:
         rng = np.random.default_rng(1000 + seed)

@@ -163,7 +163,8 @@ class BayesoptRunner:
 
         self.space = space
         self.flat = flat
-        dims = {d.name: d.with_when(None) if flat else d for d in space.dimensions}
+        dims = {name: d.with_when(None) if flat else d
+                for name, d in zip(space.names, space.dimensions)}
         options = OptimizerOptions()
         fit = replace(options.model.fit, activity_lengthscale=activity_lengthscale)
         options = replace(options, model=replace(options.model, fit=fit))
@@ -262,21 +263,21 @@ def _hyperopt_subspace(space: Space, parent: tuple[str, Any] | None, path: str) 
     from hyperopt import hp
 
     out: dict[str, Any] = {}
-    for dim in space.dimensions:
+    for name, dim in zip(space.names, space.dimensions):
         when = dict((dim.when or {}).items())
         if (parent is None and when) or (parent is not None and not _allows(when, parent)):
             continue
-        label = f"{path}{dim.name}"
+        label = f"{path}{name}"
         if isinstance(dim, Real):
-            out[dim.name] = (hp.loguniform(label, math.log(dim.low), math.log(dim.high)) if dim.log
+            out[name] = (hp.loguniform(label, math.log(dim.low), math.log(dim.high)) if dim.log
                              else hp.uniform(label, dim.low, dim.high))
         elif isinstance(dim, Integer):
-            out[dim.name] = (hp.qloguniform(label, math.log(dim.low), math.log(dim.high), 1)
+            out[name] = (hp.qloguniform(label, math.log(dim.low), math.log(dim.high), 1)
                              if dim.log else hp.uniformint(label, dim.low, dim.high))
         else:
             assert isinstance(dim, Categorical)
-            out[dim.name] = hp.choice(label, [
-                {"__choice": c, **_hyperopt_subspace(space, (dim.name, c), f"{label}={c}/")}
+            out[name] = hp.choice(label, [
+                {"__choice": c, **_hyperopt_subspace(space, (name, c), f"{label}={c}/")}
                 for c in dim.choices])
     return out
 

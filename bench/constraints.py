@@ -150,6 +150,7 @@ OPTIMIZERS = ("bayesopt", "bayesopt-ignore", "optuna-gp", "optuna-tpe", "random"
 # ------------------------------------------------------------------ runners
 Evaluate = Callable[[Mapping[str, Any]], tuple[float, list[float]]]
 Record = list[tuple[float, list[float]]]
+CostRecord = list[tuple[float, float]]  # (value, cost) of each evaluation
 
 
 def _run_bayesopt(space: dict[str, Dimension], evaluate: Evaluate, seed: int,
@@ -184,8 +185,10 @@ def _run_optuna(space: dict[str, Dimension], evaluate: Evaluate, seed: int, kind
                else optuna.samplers.TPESampler(seed=seed, n_startup_trials=N_INITIAL,
                                                constraints_func=constraints_func))
     study = optuna.create_study(sampler=sampler)
-    distributions = {name: optuna.distributions.FloatDistribution(
-        float(d.low), float(d.high), log=d.log) for name, d in space.items()}  # type: ignore[attr-defined]
+    distributions: dict[str, optuna.distributions.BaseDistribution] = {
+        name: optuna.distributions.FloatDistribution(
+            float(d.low), float(d.high), log=d.log)  # type: ignore[attr-defined]  # all Real
+        for name, d in space.items()}
     record: Record = []
     for _ in range(BUDGET):
         trial = study.ask(distributions)
@@ -372,7 +375,7 @@ def constraints_report(seeds: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_cost_run(problem: str, method: str, seed: int) -> list[tuple[float, float]]:
+def load_cost_run(problem: str, method: str, seed: int) -> CostRecord:
     """The (value, cost) record of a cached cost run; FileNotFoundError names the command."""
     result = _load("cost", problem, method, seed)
     if result is None:
@@ -381,7 +384,7 @@ def load_cost_run(problem: str, method: str, seed: int) -> list[tuple[float, flo
     return [(float(v), float(c)) for v, c in result["record"]]
 
 
-def median_best_at(runs: list[Record], level: float) -> float:
+def median_best_at(runs: list[CostRecord], level: float) -> float:
     """Median over runs of the best value among the evaluations paid for within `level`."""
     bests = []
     for record in runs:
@@ -426,7 +429,7 @@ def cost_report(seeds: list[int]) -> str:
     return "\n".join(lines + ["", *cost_phases(seeds)]) + "\n"
 
 
-def _phases(record: Record, optimum: float, target: float) -> tuple[float, float | None, float | None]:
+def _phases(record: CostRecord, optimum: float, target: float) -> tuple[float, float | None, float | None]:
     """The cost of a run's initial design, the cost spent when its best value first came
     within NEAR of the optimum, and when it first reached the target (None: never)."""
     spent, best, near, reach = 0.0, math.inf, None, None

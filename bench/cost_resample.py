@@ -27,10 +27,9 @@ PAIRS = (("logei_per_cost", "logei_per_cost_cooled"),
          ("logei_per_cost_design", "logei_per_cost"),
          ("logei_per_cost_cooled_design", "logei_per_cost_cooled"))
 OUT = bc.OUT / "cost_resample.md"
-Run = list[tuple[float, float]]
 
 
-def ratio(base: list[Run], runs: list[Run]) -> float:
+def ratio(base: list[bc.CostRecord], runs: list[bc.CostRecord]) -> float:
     """The cost ratio of cost.md: the smallest total cost at which the runs' median best
     reaches the median best of `base`, over the median total cost of `base`."""
     target = float(np.median([min(v for v, _ in r) for r in base]))

@@ -4,6 +4,8 @@
     python -m bench.fidelity report                     bench/results/fidelity.md
     python -m bench.fidelity overhead                   ask() with and without a Fidelity
     python -m bench.fidelity variants --seeds 0-3       which GP: the data and the budget kernel
+    python -m bench.fidelity paired --before budget-input --after stationary+basis --seeds 0-19
+                                                        two variants seed by seed
 
 Problems (`PROBLEMS`), each a minimization over a configuration and a budget
 b ∈ [1, R] with R = 27 and η = 3:
@@ -45,12 +47,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import binomtest
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.fidelity import bracket_sizes, max_bracket, rung_budgets
 from bayesopt.model import ModelOptions
 from bayesopt.space import Dimension, Fidelity
 from bayesopt.test_functions import Hartmann6
+from bench import compare_runs
 from bench.conditional import suggest  # one Optuna translation of a dimension
 
 R, ETA = 27, 3
@@ -82,7 +86,7 @@ def _branin(config: tuple[Any, ...], budget: int) -> float:
     b = 5.1 / (4 * math.pi**2) - 0.01 * (1 - z)
     c = 5 / math.pi - 0.1 * (1 - z)
     t = 1 / (8 * math.pi) + 0.05 * (1 - z)
-    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
+    return float((x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10)
 
 
 def _hartmann6(config: tuple[Any, ...], budget: int) -> float:
@@ -324,7 +328,7 @@ def _reference(records: list[dict[str, Any]], name: str) -> float:
     optimum = PROBLEMS[name].optimum
     if optimum is not None:
         return optimum
-    return min(v for r in records if r["problem"] == name for _, v in r["trace"])
+    return float(min(v for r in records if r["problem"] == name for _, v in r["trace"]))
 
 
 def _best_by(trace: list[list[float]], budget: float) -> float:
@@ -486,23 +490,54 @@ def variants(problems: list[str], seeds: list[int], labels: list[str] | None = N
 
 def variant_report(problems: list[str], seeds: list[int], labels: list[str]) -> str:
     """Per variant and problem: the median final regret (the report's reference: f*, or the
-    best full-budget value of any record in `RUNS`), the budget fraction at which the median
+    best full-budget value of any record in `RUNS` of the seeds every optimizer ran), the budget fraction at which the median
     regret reaches bayesopt-full's final median (its records, same seeds), and the median CPU
     seconds of a run (the problem's training included)."""
     records = _load()
+    complete = _complete(records)  # the report's reference (seeds that every optimizer ran)
     lines = ["| variant | problem | median final regret | budget fraction | CPU s per run |",
              "|---|---|---|---|---|"]
     for label in labels:
         for name in problems:
-            runs = [json.loads((VARIANT_RUNS / label / f"{name}__{s:03d}.json").read_text())
-                    for s in seeds]
-            ref = _reference(records, name)
+            runs = _variant_runs(label, name, seeds)
+            ref = _reference(complete, name)
             full = [r for r in records if r["problem"] == name
                     and r["optimizer"] == "bayesopt-full" and r["seed"] in seeds]
             final = np.median([_best_by(r["trace"], r["total_budget"]) - ref for r in runs])
             fraction = _fraction_reaching(full, runs, ref)
             cpu = np.median([r["cpu_seconds"] for r in runs])
             lines.append(f"| {label} | {name} | {final:.3g} | {fraction} | {cpu:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def _variant_runs(label: str, name: str, seeds: list[int]) -> list[dict[str, Any]]:
+    return [json.loads((VARIANT_RUNS / label / f"{name}__{s:03d}.json").read_text())
+            for s in seeds]
+
+
+def _finals(runs: list[dict[str, Any]], ref: float) -> np.ndarray:
+    """Final regret of each run: (runs,)."""
+    return np.array([_best_by(r["trace"], r["total_budget"]) - ref for r in runs])
+
+
+def paired(problems: list[str], seeds: list[int], before: str, after: str) -> str:
+    """Two variants' runs (`VARIANT_RUNS`) seed by seed, per problem: `bench.compare_runs.row`
+    on the final regrets (after − before), the two-sided sign test on the unequal pairs
+    (binomial, p = ½), and each variant's budget fraction against bayesopt-full's median over
+    the same seeds (its records in `RUNS`)."""
+    records = _load()
+    lines = [compare_runs.HEAD + " sign test p | fraction before | fraction after |",
+             compare_runs.HEAD_RULE + "---:|" * 3]
+    for name in problems:
+        ref = _reference(_complete(records), name)  # the report's, as in `variant_report`
+        runs = {label: _variant_runs(label, name, seeds) for label in (before, after)}
+        old, new = _finals(runs[before], ref), _finals(runs[after], ref)
+        worse, better = int(np.sum(new > old)), int(np.sum(new < old))
+        p = binomtest(worse, worse + better).pvalue if worse + better else 1.0
+        full = [r for r in records if r["problem"] == name
+                and r["optimizer"] == "bayesopt-full" and r["seed"] in seeds]
+        fractions = [_fraction_reaching(full, runs[label], ref) for label in (before, after)]
+        lines.append(compare_runs.row(name, old, new) + f" {p:.2g} | {' | '.join(fractions)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -515,6 +550,11 @@ def main() -> None:
     runner.add_argument("--seeds", default="0-2")
     sub.add_parser("report")
     sub.add_parser("overhead")
+    pairs = sub.add_parser("paired")
+    pairs.add_argument("--problems", default=",".join(PROBLEMS))
+    pairs.add_argument("--seeds", default="0-19")
+    pairs.add_argument("--before", default="budget-input", choices=list(VARIANTS))
+    pairs.add_argument("--after", default="stationary+basis", choices=list(VARIANTS))
     chooser = sub.add_parser("variants")
     chooser.add_argument("--problems", default=",".join(PROBLEMS))
     chooser.add_argument("--seeds", default="0-3")
@@ -525,6 +565,9 @@ def main() -> None:
         run(args.problems.split(","), args.optimizers.split(","), _seeds(args.seeds))
     elif args.command == "report":
         print(report(), end="")
+    elif args.command == "paired":
+        print(paired(args.problems.split(","), _seeds(args.seeds), args.before, args.after),
+              end="")
     elif args.command == "variants":
         labels = None if args.variants is None else args.variants.split(",")
         unknown = sorted(set(labels or ()) - set(VARIANTS))

@@ -21,6 +21,7 @@ import argparse
 import functools
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,8 @@ def step_seconds(problem_name: str, option: str, value: str, n: int, steps: int)
     """Mean CPU seconds of an ask+tell step after n random observations (seed 0), with the
     ModelOptions field `option` set to `value`."""
     problem = make_problem(problem_name)
-    options = OptimizerOptions(model=ModelOptions(**{option: value}))
+    fields: dict[str, Any] = {option: value}  # a string value, which ModelOptions checks
+    options = OptimizerOptions(model=ModelOptions(**fields))
     opt = Optimizer(problem.space, seed=0, options=options)
     space = Space(problem.space)
     points = space.decode(space.from_unit(np.random.default_rng(0).random((n, space.n_dims))))
@@ -50,9 +52,9 @@ def step_seconds(problem_name: str, option: str, value: str, n: int, steps: int)
         start = time.process_time()
         params = opt.ask()
         cpu += time.process_time() - start
-        value = problem.evaluate(params)
+        result = problem.evaluate(params)
         start = time.process_time()
-        opt.tell(params, value)
+        opt.tell(params, result)
         cpu += time.process_time() - start
     return cpu / steps
 

@@ -30,8 +30,8 @@ in each process; the prefix's evaluations are replayed to advance its noise,
 and must reproduce the journal's values). The score is the quality suite's
 (`bench.quality.score_curve`: noiseless regret of the best observed point);
 `report` compares each arm with the first, at each checkpoint, with
-`bench.compare_runs`'s statistics (bootstrap interval of the median
-difference, paired Wilcoxon).
+`bench.compare_runs`'s statistics (unpaired and paired bootstrap intervals
+of the median difference, paired Wilcoxon).
 
 step-time: CPU time per ask+tell at n random Hartmann-6 observations, one
 thread, the arms alternated for `--rounds` rounds in this process, measured as

@@ -41,7 +41,7 @@ def step_seconds(model: ModelOptions, n: int, steps: int, seed: int = 0) -> floa
     f = Hartmann6()
     opt = Optimizer(f.space, seed=seed, options=OptimizerOptions(model=model))
     X = np.random.default_rng(seed).random((n, 6))
-    opt.tell([dict(zip(f.names, map(float, x))) for x in X], [float(v) for v in f(X)])
+    opt.tell([dict(zip(f.names, map(float, x))) for x in X], [float(v) for v in np.asarray(f(X))])
     start = time.process_time()
     for _ in range(steps):
         params = opt.ask()

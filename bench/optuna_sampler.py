@@ -102,7 +102,7 @@ def _same_regret_p(a: list[Run], b: list[Run]) -> float:
 
 
 def _ms(runs: list[Run], which: str) -> float:
-    return 1000 * statistics.median(getattr(r, which) for r in runs)
+    return 1000 * float(statistics.median(getattr(r, which) for r in runs))
 
 
 def report(results: dict[tuple[str, str], list[Run]], arms: list[str], problems: list[str],

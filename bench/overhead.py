@@ -71,7 +71,7 @@ class Row:
 
 def _observations(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     X = np.random.default_rng(seed).random((n, DIM))
-    return X, Hartmann6()(X)
+    return X, np.asarray(Hartmann6()(X))
 
 
 def _params(x: np.ndarray) -> dict[str, float]:
@@ -150,7 +150,8 @@ def optuna_seconds(n: int, steps: int, budget: float) -> tuple[float, int]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    distributions = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(DIM)}
+    distributions: dict[str, optuna.distributions.BaseDistribution] = {
+        f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(DIM)}
     study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
     X, y = _observations(n, 0)
     study.add_trials([
@@ -260,8 +261,8 @@ def _limit_threads(threads: int | None) -> Iterator[None]:
 
     previous = numba.get_num_threads()
     torch_previous = _torch_threads(None)
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS if threads is None
-                          else min(threads, numba.config.NUMBA_NUM_THREADS))
+    most: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at import
+    numba.set_num_threads(most if threads is None else min(threads, most))
     try:
         if threads is None:
             yield

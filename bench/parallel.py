@@ -23,19 +23,22 @@ from __future__ import annotations
 import argparse
 import functools
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
+from typing import Any, Protocol
 
 import numpy as np
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, minimize
 from bayesopt.argtypes import nonnegative_float, positive_int
-from bayesopt.test_functions import Branin, Hartmann6
+from bayesopt.space import Dimension
+from bayesopt.test_functions import Branin, Hartmann6, TestFunction
 
 
-def sleeping_sphere(params: dict, sleep: float) -> float:
+def sleeping_sphere(params: dict[str, Any], sleep: float) -> float:
     time.sleep(sleep)
-    return (params["x"] - 0.3) ** 2 + (params["y"] - 0.6) ** 2
+    return float((params["x"] - 0.3) ** 2 + (params["y"] - 0.6) ** 2)
 
 
 def throughput(n_calls: int, sleep: float) -> str:
@@ -53,6 +56,23 @@ def throughput(n_calls: int, sleep: float) -> str:
 
 
 # ------------------------------------------------------------------ batches
+class BatchProblem(Protocol):
+    """What `run` and `batches` read of a problem."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def optimal_value(self) -> float: ...
+
+    @property
+    def budget(self) -> int: ...
+
+    def space(self) -> Mapping[str, Dimension]: ...
+
+    def __call__(self, p: dict[str, Any]) -> float: ...
+
+
 class MixedBranin:
     """Branin on two reals, plus an integer and a categorical offset; f* = 0.397887."""
 
@@ -60,28 +80,28 @@ class MixedBranin:
     optimal_value = Branin.optimal_value
     budget = 50
 
-    def space(self) -> dict:
+    def space(self) -> dict[str, Dimension]:
         return {"x": Real(-5.0, 10.0), "y": Real(0.0, 15.0), "k": Integer(0, 10),
                 "c": Categorical(["a", "b", "c"])}
 
-    def __call__(self, p: dict) -> float:
-        offset = (p["k"] - 3) ** 2 / 4 + {"a": 1.0, "b": 0.0, "c": 2.0}[p["c"]]
+    def __call__(self, p: dict[str, Any]) -> float:
+        offset: float = (p["k"] - 3) ** 2 / 4 + {"a": 1.0, "b": 0.0, "c": 2.0}[p["c"]]
         return float(Branin()(np.array([p["x"], p["y"]]))) + offset
 
 
 class Synthetic:
-    def __init__(self, problem, budget: int) -> None:
+    def __init__(self, problem: TestFunction, budget: int) -> None:
         self.problem, self.budget = problem, budget
         self.name, self.optimal_value = problem.name, problem.optimal_value
 
-    def space(self) -> dict:
+    def space(self) -> dict[str, Real]:
         return self.problem.search_space()
 
-    def __call__(self, p: dict) -> float:
+    def __call__(self, p: dict[str, Any]) -> float:
         return float(self.problem(np.array(list(p.values()))))
 
 
-def run(problem, seed: int, batch: int, n_evals: int, fantasy: str) -> np.ndarray:
+def run(problem: BatchProblem, seed: int, batch: int, n_evals: int, fantasy: str) -> np.ndarray:
     """Best-so-far regret after each evaluation."""
     options = OptimizerOptions()
     options = replace(options, model=replace(options.model, fantasy=fantasy))
@@ -97,7 +117,8 @@ BASIN_REGRET = 0.05  # a run closer than this to f* has found the global basin
 
 
 def batches(seeds: int, batch: int) -> str:
-    problems = [Synthetic(Branin(), 40), Synthetic(Hartmann6(), 80), MixedBranin()]
+    problems: list[BatchProblem] = [Synthetic(Branin(), 40), Synthetic(Hartmann6(), 80),
+                                    MixedBranin()]
     strategies = [("sequential", 1, "believer"), (f"KB ×{batch}", batch, "believer"),
                   (f"CL ×{batch}", batch, "liar"), (f"LP ×{batch}", batch, "penalize")]
     lines = ["| problem | N | sequential median regret at N | "

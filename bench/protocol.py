@@ -105,8 +105,11 @@ class Problem(Protocol):
     kind: str
     space: dict[str, Dimension]
     budget: int
-    optimum: float | None
     minimize: bool
+
+    @property
+    def optimum(self) -> float | None:  # read only: a problem's own may be float or None
+        ...
 
     def evaluate(self, params: Mapping[str, Any]) -> float:
         """The value the optimizer is told (with the noise of a noisy problem, seeded per run)."""

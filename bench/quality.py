@@ -142,7 +142,7 @@ def load_run(path: Path, budget: int | None = None) -> dict[str, Any] | None:
     A record of a run that raised (it has "error") is never a completed run.
     """
     try:
-        record = json.loads(path.read_text())
+        record: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
     if record.get("format") != FORMAT or "error" in record:
@@ -233,8 +233,8 @@ _COST = {"bayes_opt": 30.0, "botorch": 30.0, "skopt": 15.0, "optuna-gp": 4.0}
 def _expected_cost(task: Task) -> float:
     """Longest first: 100-evaluation runs cost 4–9× a 50-evaluation run; ML runs add evaluations."""
     size = describe(task.problem).budget / 50
-    return (_COST.get(task.optimizer, 2.0) * size**2.5
-            + (5.0 if describe(task.problem).kind == "ml" else 0.0))
+    return float(_COST.get(task.optimizer, 2.0) * size**2.5
+                 + (5.0 if describe(task.problem).kind == "ml" else 0.0))
 
 
 def _progress(counter: str, task: Task, summary: dict[str, Any], start: float) -> int:
@@ -261,8 +261,8 @@ class Cell:
     eval_seconds: np.ndarray  # (seeds * budget,)
     wall: np.ndarray  # (seeds,) seconds per run
     has_recommendation: bool
-    stats: Counter
-    warnings: Counter
+    stats: Counter[str]
+    warnings: Counter[str]
 
     def median(self, which: str = "final") -> float:
         return float(np.median(getattr(self, which)))
@@ -297,14 +297,15 @@ def collect(out: Path, problems: list[str], optimizers: list[str], seeds: list[i
         optimum = describe(problem).optimum
         expected = expected_budget(problem, budget)
         for optimizer in optimizers:
-            records = []
+            records: list[dict[str, Any]] = []
             for seed in seeds:
                 path = run_path(out, problem, optimizer, seed)
                 record = load_run(path, expected)
                 if record is None and _crashed(path):
                     errors.setdefault((problem, optimizer), []).append(seed)
-                records.append(record)
-            if any(r is None for r in records):
+                if record is not None:
+                    records.append(record)
+            if len(records) < len(seeds):  # a seed's run is missing
                 continue
             cells[problem, optimizer] = _cell(records, optimum)
     return cells, errors
@@ -323,8 +324,8 @@ def _cell(records: list[dict[str, Any]], optimum: float | None) -> Cell:
     recommended = np.array([
         final[i] if r["recommended_true_value"] is None
         else r["recommended_true_value"] - (optimum or 0.0) for i, r in enumerate(records)])
-    stats: Counter = Counter()
-    caught: Counter = Counter()
+    stats: Counter[str] = Counter()
+    caught: Counter[str] = Counter()
     for r in records:
         stats.update(r.get("stats", {}))
         caught.update(r.get("warnings", {}))
@@ -511,7 +512,7 @@ def _headline_table(cells: dict[tuple[str, str], Cell], problems: list[str],
 def cells_budget(cells: dict[tuple[str, str], Cell], problem: str, optimizers: list[str]) -> int:
     for o in optimizers:
         if (problem, o) in cells:
-            return cells[problem, o].curves.shape[1]
+            return int(cells[problem, o].curves.shape[1])
     return 0
 
 
@@ -534,8 +535,8 @@ def _rank_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, dict
         not_worse = sum(_key(cells[p, o].median()) <= _key(cells[p, BASELINE].median())
                         for p in versus)
         rows.append((float(np.mean(mine)), o, np.mean(top3), len(mine), not_worse, len(versus)))
-    for mean_rank, o, top3, n, not_worse, n_versus in sorted(rows):
-        lines.append(f"| {o} | {mean_rank:.2f} | {100 * top3:.0f} % | {n} | "
+    for mean_rank, o, top3_share, n, not_worse, n_versus in sorted(rows):
+        lines.append(f"| {o} | {mean_rank:.2f} | {100 * top3_share:.0f} % | {n} | "
                      f"{not_worse}/{n_versus} |")
     return lines + [""]
 
@@ -549,7 +550,7 @@ def _targets_section(cells: dict[tuple[str, str], Cell], rank_table: dict[str, d
     mean = {o: np.mean([rank_table[p][o] for p in problems if o in rank_table.get(p, {})])
             for o in optimizers}
     peers = {o: m for o, m in mean.items() if o != HEADLINE}
-    best_peer = min(peers, key=peers.get) if peers else None
+    best_peer = min(peers, key=lambda o: peers[o]) if peers else None
     top3 = [p for p in ours if n_strictly_better(cells, p, HEADLINE, optimizers) < 3]
     losses = [p for p in ours if (p, BASELINE) in cells
               and _key(cells[p, HEADLINE].median()) > _key(cells[p, BASELINE].median())]
@@ -655,8 +656,8 @@ def _notes_section(cells: dict[tuple[str, str], Cell], problems: list[str],
                    optimizers: list[str]) -> list[str]:
     lines = []
     for o in optimizers:
-        stats: Counter = Counter()
-        caught: Counter = Counter()
+        stats: Counter[str] = Counter()
+        caught: Counter[str] = Counter()
         for p in problems:
             if (p, o) in cells:
                 stats.update(cells[p, o].stats)
@@ -686,7 +687,8 @@ def write_plots(out: Path, cells: dict[tuple[str, str], Cell], problems: list[st
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = dict(zip(OPTIMIZERS, plt.get_cmap("tab10").colors))
+    # tab10 is a ListedColormap, whose colors matplotlib's Colormap type does not declare
+    colors = dict(zip(OPTIMIZERS, plt.get_cmap("tab10").colors))  # type: ignore[attr-defined]
     paths = []
     for problem in problems:
         present = [o for o in optimizers if (problem, o) in cells]

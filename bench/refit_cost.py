@@ -40,6 +40,10 @@ from bench.overhead import DIM, _limit_threads
 from bench.profile_step import _fill
 from bench.step_timing import TimedCalls, sizes_argument, timed_step
 
+# the module whose `minimize` (scipy's, imported there by name) the wrapper replaces; Any,
+# since that name is not part of bayesopt.fitting's interface
+_FITTING: Any = bayesopt.fitting
+
 
 @dataclass
 class Calls:
@@ -64,7 +68,7 @@ class Row:
 
 @contextmanager
 def _timed_minimize(calls: Calls) -> Iterator[None]:
-    scipy_minimize = bayesopt.fitting.minimize
+    scipy_minimize = _FITTING.minimize
 
     def minimize(fun: Callable[..., Any], x0: np.ndarray, *args: Any, **kwargs: Any) -> Any:
         entered = time.process_time()
@@ -79,11 +83,11 @@ def _timed_minimize(calls: Calls) -> Iterator[None]:
             calls.ends.append((first - entered) + (left - timed.last))
             calls.evaluations.append(timed.calls)
 
-    bayesopt.fitting.minimize = minimize  # type: ignore[assignment]
+    _FITTING.minimize = minimize
     try:
         yield
     finally:
-        bayesopt.fitting.minimize = scipy_minimize
+        _FITTING.minimize = scipy_minimize
 
 
 def measure(n: int, steps: int) -> Row:

@@ -136,7 +136,7 @@ def big(n: int, dim: int, steps: int) -> str:
     X = np.random.default_rng(0).uniform(-32.768, 32.768, size=(n, dim))
     names = list(f.search_space())
     start = time.perf_counter()
-    opt.tell([dict(zip(names, map(float, x))) for x in X], [float(v) for v in f(X)])
+    opt.tell([dict(zip(names, map(float, x))) for x in X], [float(v) for v in np.asarray(f(X))])
     told = time.perf_counter() - start
     times = []
     for _ in range(steps):

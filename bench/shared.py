@@ -34,7 +34,7 @@ SPACE = {"x": Real(-2.0, 2.0), "y": Real(1e-3, 10.0, log=True), "k": Integer(0, 
 
 def _objective(params: dict[str, Any], sleep: float = 0.0) -> float:
     time.sleep(sleep)
-    return (params["x"] - 0.3) ** 2 + (params["k"] - 1) ** 2 * 0.1 + abs(params["y"] - 1.0)
+    return float((params["x"] - 0.3) ** 2 + (params["k"] - 1) ** 2 * 0.1 + abs(params["y"] - 1.0))
 
 
 def _place(url: str | None, label: str) -> tuple[str, str]:

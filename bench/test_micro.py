@@ -17,6 +17,9 @@ outside the timed body. BLAS is limited to one thread throughout.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import numba
 import numpy as np
 import pytest
@@ -24,7 +27,7 @@ import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 from acquisition.functions import LogExpectedImprovement
-from acquisition.optimizer import AcquisitionObjective, Domain, optimize_acquisition
+from acquisition.optimizer import AcquisitionObjective, Domain, Proposal, optimize_acquisition
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.space import Real, Space
 from bayesopt.test_functions import Hartmann6
@@ -33,27 +36,35 @@ from kernels.cholesky import cholesky_lower, inverse_from_factor
 
 SIZES = [(250, 2), (1000, 2), (2000, 2), (250, 8), (1000, 8), (2000, 8)]
 MATERN52 = stationary.MATERN52
+Benchmark = Any  # pytest-benchmark's fixture (BenchmarkFixture; its `pedantic` is untyped)
 
 
 @pytest.fixture(autouse=True)
-def one_blas_thread():
+def one_blas_thread() -> Iterator[None]:
     with threadpool_limits(1, user_api="blas"):
         yield
 
 
-def _with_threads(function, threads: int):
-    def run(*args):
+def _build(function: Any, threads: int) -> Callable[..., Any]:
+    """The parallel (threads > 1) or serial build of a `kernels.jit.serial_and_parallel`
+    loop (attributes the decorator adds, which its type does not declare)."""
+    return function.parallel if threads > 1 else function.serial  # type: ignore[no-any-return]
+
+
+def _with_threads(function: Callable[..., Any], threads: int) -> Callable[..., Any]:
+    def run(*args: Any) -> Any:
         previous = numba.get_num_threads()
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        most: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at import
+        numba.set_num_threads(min(threads, most))
         try:
-            return (function.parallel if threads > 1 else function.serial)(*args)
+            return _build(function, threads)(*args)
         finally:
             numba.set_num_threads(previous)
 
     return run
 
 
-IMPLEMENTATIONS = {
+IMPLEMENTATIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
     "numba-1-thread": lambda f: _with_threads(f, 1),
     "numba-2-threads": lambda f: _with_threads(f, 2),
 }
@@ -65,7 +76,7 @@ def _inputs(n: int, d: int) -> np.ndarray:
 
 @pytest.mark.parametrize("impl", ["numpy", *IMPLEMENTATIONS])
 @pytest.mark.parametrize("n, d", SIZES)
-def test_kernel_matrix(benchmark, n, d, impl):
+def test_kernel_matrix(benchmark: Benchmark, n: int, d: int, impl: str) -> None:
     benchmark.group = f"kernel matrix n={n} d={d}"
     Z = _inputs(n, d)
     run = (reference.kernel_matrix if impl == "numpy"
@@ -76,10 +87,11 @@ def test_kernel_matrix(benchmark, n, d, impl):
     assert np.allclose(K[:200, :200], expected, rtol=1e-12, atol=1e-14)
 
 
-def _contraction_inputs(n: int, d: int):
+def _contraction_inputs(n: int, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Z = _inputs(n, d)
-    K = stationary.kernel_matrix.serial(MATERN52, Z, 1.0, 1e-2)
+    K = _build(stationary.kernel_matrix, 1)(MATERN52, Z, 1.0, 1e-2)
     L = cholesky_lower(K)
+    assert L is not None, "K is positive definite (1e-2 on its diagonal)"
     y = np.sin(Z.sum(axis=1))
     alpha = scipy.linalg.cho_solve((L, True), y)
     return Z, alpha, inverse_from_factor(L)
@@ -87,7 +99,7 @@ def _contraction_inputs(n: int, d: int):
 
 @pytest.mark.parametrize("impl", ["numpy-dense-tensor", *IMPLEMENTATIONS])
 @pytest.mark.parametrize("n, d", SIZES)
-def test_gradient_contraction(benchmark, n, d, impl):
+def test_gradient_contraction(benchmark: Benchmark, n: int, d: int, impl: str) -> None:
     benchmark.group = f"gradient contraction n={n} d={d}"
     Z, alpha, K_inv_lower = _contraction_inputs(n, d)
     if impl == "numpy-dense-tensor":
@@ -97,7 +109,7 @@ def test_gradient_contraction(benchmark, n, d, impl):
         benchmark.extra_info["peak_array_bytes"] = int(n * n * (d + 1) * 8)
     else:
         # the pairs' radial profile comes with the kernel matrix the objective builds anyway
-        profile = stationary.kernel_matrix_with_profile.serial(MATERN52, Z, 1.0, 1e-2)[1]
+        profile = _build(stationary.kernel_matrix_with_profile, 1)(MATERN52, Z, 1.0, 1e-2)[1]
         run = IMPLEMENTATIONS[impl](stationary.lml_gradient_contraction)
         grad = benchmark(run, Z, 1.0, alpha, K_inv_lower, profile)
         benchmark.extra_info["peak_array_bytes"] = int(n * (d + 1) * 8 + profile.nbytes)
@@ -109,18 +121,20 @@ def test_gradient_contraction(benchmark, n, d, impl):
 
 @pytest.mark.parametrize("impl", ["block-append", "full-refactor"])
 @pytest.mark.parametrize("n, k", [(1000, 1), (2000, 1), (2000, 10)])
-def test_cholesky_update(benchmark, n, k, impl):
+def test_cholesky_update(benchmark: Benchmark, n: int, k: int, impl: str) -> None:
     benchmark.group = f"cholesky: add {k} rows to n={n}"
     Z = _inputs(n + k, 6)
-    A = stationary.kernel_matrix.serial(MATERN52, Z, 1.0, 1e-4)
+    A = _build(stationary.kernel_matrix, 1)(MATERN52, Z, 1.0, 1e-4)
     if impl == "full-refactor":
         L = benchmark(cholesky_lower, A)
     else:
-        def setup():  # with room for the new rows, as the GP keeps it (growth is amortized)
+        def setup() -> tuple[tuple[CholeskyFactor, np.ndarray, np.ndarray], dict[str, Any]]:
+            # with room for the new rows, as the GP keeps it (growth is amortized)
             factor = CholeskyFactor.factorize(A[:n, :n], capacity=n + k)
             return (factor, A[:n, n:], A[n:, n:]), {}
 
-        def append(factor, cross, block):
+        def append(factor: CholeskyFactor, cross: np.ndarray,
+                   block: np.ndarray) -> CholeskyFactor:
             factor.append(cross, block)
             return factor
 
@@ -131,18 +145,18 @@ def test_cholesky_update(benchmark, n, k, impl):
 
 
 @pytest.mark.parametrize("n", [100, 1000])
-def test_acquisition_optimization(benchmark, n):
+def test_acquisition_optimization(benchmark: Benchmark, n: int) -> None:
     benchmark.group = f"acquisition optimization n={n} d=6"
     space = Space({f"x{i}": Real(0.0, 1.0) for i in range(6)})
     X = np.random.default_rng(0).random((n, 6))
-    y = Hartmann6()(X)
+    y = np.asarray(Hartmann6()(X))
     model = SurrogateModel(6, ModelOptions(), np.random.default_rng(0))
     model.update(X, y)
     domain = Domain(6, space.sobol, space.project)
     objective = AcquisitionObjective(LogExpectedImprovement(model.incumbent), model)
     incumbents = X[np.argsort(y)[:5]]
 
-    def optimize():
+    def optimize() -> Proposal | None:
         return optimize_acquisition(objective, domain, np.random.default_rng(1), incumbents, X)
 
     proposal = benchmark.pedantic(optimize, rounds=5, iterations=1)

@@ -229,9 +229,14 @@ class Kernel:
 
     def cross_scaled(self, Xq: np.ndarray, Z: np.ndarray) -> np.ndarray:
         """`cross` with the training inputs given as Z = scale(X)."""
+        return self.cross_both_scaled(self.scale(Xq), Z)
+
+    def cross_both_scaled(self, Zq: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        """`cross` with the queries given as Zq = scale(X*) too (so a caller that also
+        takes the gradient at X* scales them once)."""
         if self.budget_power is not None:
-            return fidelity.cross(self.kind, self.scale(Xq), Z, self.variance)
-        return stationary.cross_kernel(self.kind, self.scale(Xq), Z, self.variance)
+            return fidelity.cross(self.kind, Zq, Z, self.variance)
+        return stationary.cross_kernel(self.kind, Zq, Z, self.variance)
 
     def theta_gradient(self, X: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
         """½·tr((ααᵀ − K⁻¹)·∂K/∂θ): (d + 1,). K_inv: lower triangle read."""
@@ -253,14 +258,20 @@ class Kernel:
 
     def cross_gradient_scaled(self, Xq: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
         """`cross_gradient` with the training inputs given as Z = scale(X)."""
+        return self.cross_gradient_both_scaled(Xq, self.scale(Xq), Z, W)
+
+    def cross_gradient_both_scaled(self, Xq: np.ndarray, Zq: np.ndarray, Z: np.ndarray,
+                                   W: np.ndarray) -> np.ndarray:
+        """`cross_gradient_scaled` with Zq = scale(Xq) given too (Xq: (m, dim) is still read,
+        for the activity of its coordinates and its budget level)."""
         if self.budget_power is not None:
             grad: np.ndarray = fidelity.cross_gradient(
-                self.kind, self.scale(Xq), Z, self._inverse_lengthscales[:-1], self.variance,
+                self.kind, Zq, Z, self._inverse_lengthscales[:-1], self.variance,
                 self._tau, self.budget_power, Xq[:, -1], np.ascontiguousarray(W),
                 self.budget_lengthscale)
         else:
             grad = stationary.cross_gradient_contraction(
-                self.kind, self.scale(Xq), Z, self._inverse_lengthscales,
+                self.kind, Zq, Z, self._inverse_lengthscales,
                 self.variance, np.ascontiguousarray(W))
         if self.gates is not None:
             grad *= self.active(Xq)[None]

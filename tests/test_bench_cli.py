@@ -347,8 +347,8 @@ def test_verdicts_only_for_the_complete_protocol() -> None:
 
 
 def test_the_first_round_alone_gets_no_verdict() -> None:
-    """The committed runs hold no run of the second-round problems: every optimizer on
-    every first-round problem is still not the complete protocol, so nothing is PASS."""
+    """Every optimizer on every first-round problem, without the second round's runs, is
+    not the complete protocol, so nothing is PASS."""
     cells: Any = {(p, o): _Cell(1.0) for p in PROBLEM_NAMES if p not in SECOND_ROUND
                   for o in quality.PROTOCOL_OPTIMIZERS}
     missing = len(SECOND_ROUND) * len(quality.PROTOCOL_OPTIMIZERS)

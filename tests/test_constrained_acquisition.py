@@ -44,6 +44,20 @@ def test_without_an_incumbent_the_value_is_the_log_probability_of_feasibility():
     assert not d_mean.any() and not d_std.any()
 
 
+@pytest.mark.parametrize("best_f", [None, 0.3])
+def test_objective_and_constraint_posteriors_of_different_lengths_raise(best_f):
+    """mean (1,) against constraints (3, 1) would broadcast to 3 values: refused instead."""
+    with pytest.raises(ValueError, match=r"c_mean.*\(3, 1\).*mean.*\(1,\)"):
+        ConstrainedLogEI(best_f, (0.0,)).value_and_grad(
+            np.zeros(1), np.ones(1), np.zeros((3, 1)), np.ones((3, 1)))
+
+
+@pytest.mark.parametrize("best_f, error", [("0.3", TypeError), (float("nan"), ValueError)])
+def test_a_bad_incumbent_raises_at_construction(best_f, error):
+    with pytest.raises(error, match="best_f"):
+        ConstrainedLogEI(best_f, (0.0,))
+
+
 @pytest.mark.parametrize("exponent", range(9))
 @pytest.mark.parametrize("sign", [-1.0, 1.0])
 def test_finite_with_informative_gradient_far_into_both_tails(exponent, sign):

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_limits
 
 from acquisition.constrained import cost_cooling
+from acquisition.functions import UpperConfidenceBound
+from acquisition.optimizer import (
+    AcquisitionObjective,
+    AcquisitionOptimizerOptions,
+    Domain,
+    optimize_acquisition,
+)
 from bayesopt import (
     Categorical,
     InfeasibleSpaceError,
@@ -21,6 +29,7 @@ from bayesopt import (
     minimize,
 )
 from bayesopt.model import ModelOptions
+from kernels.threads import blas_threads, one_blas_thread
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
 
@@ -201,6 +210,46 @@ def test_a_constraint_active_optimum_is_reached():
         params = opt.ask()
         opt.tell(params, (params["a"] - 1) ** 2 + (params["b"] - 1) ** 2)
     assert opt.best.value < 0.5 + 1e-6
+
+
+class _RecordingBowl:
+    """A deterministic surrogate (mean Σ (x − c)², std 0) that records how many threads BLAS
+    had at each gradient evaluation — those are the local search's."""
+
+    centre = np.array([0.9, 0.9])
+
+    def __init__(self) -> None:
+        self.blas_threads: list[int] = []
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.sum((X - self.centre) ** 2, axis=1), np.zeros(X.shape[0])
+
+    def predict_with_gradient(
+            self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        self.blas_threads.append(blas_threads())
+        mean, std = self.predict(X)
+        return mean, std, 2 * (X - self.centre), np.zeros_like(X)
+
+
+def test_the_slsqp_local_search_runs_in_the_objectives_context():
+    """Under linear constraints (SLSQP) as without them (L-BFGS-B), the local search runs
+    in `local_search_context`: the engine's one BLAS thread."""
+    surrogate = _RecordingBowl()
+    objective = AcquisitionObjective(UpperConfidenceBound(1.0), surrogate,
+                                     local_search_context=one_blas_thread)
+    def sample(n: int, rng: np.random.Generator) -> np.ndarray:
+        X = rng.random((n, 2))
+        return np.where(X.sum(axis=1, keepdims=True) > 1.0, 1.0 - X, X)  # into x + y ≤ 1
+
+    domain = Domain(dim=2, sample=sample, project=lambda X: X,
+                    linear=(np.array([[1.0, 1.0]]), np.array([1.0])))
+    options = AcquisitionOptimizerOptions(n_candidates=64, n_local_candidates=0, n_restarts=2)
+    with threadpool_limits(limits=2, user_api="blas"):  # the tests' fixture has one thread
+        assert blas_threads() == 2
+        proposal = optimize_acquisition(objective, domain, np.random.default_rng(0),
+                                        np.empty((0, 2)), np.empty((0, 2)), options)
+    assert proposal is not None and proposal.x.sum() == pytest.approx(1.0, abs=1e-6)
+    assert surrogate.blas_threads and set(surrogate.blas_threads) == {1}
 
 
 MIXED = {"a": Real(-2, 3), "k": Integer(0, 6), "lr": Real(1e-4, 1, log=True),

@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy.stats import multivariate_normal
+from scipy.stats import multivariate_normal, norm
 
 from bayesopt import Categorical, Fidelity, Optimizer, OptimizerOptions, Real
 from bayesopt.categorical import TiedNegativeLogPosterior
@@ -241,6 +241,64 @@ def test_the_optimizer_models_the_budget_with_the_basis_and_resumes_the_same(
     for observation in opt.history:
         plain.tell(observation.params, observation.value)
     assert plain.surrogate().model.gp.kernel.budget_power is None
+
+
+def _matern52(r: float) -> float:
+    """κ(r) of Matérn-5/2 (R&W Eq. 4.17), written out for the check below."""
+    return (1.0 + math.sqrt(5) * r + 5.0 * r * r / 3.0) * math.exp(-math.sqrt(5) * r)
+
+
+@pytest.mark.parametrize("fidelity_kernel, power, lengthscale", [
+    ("stationary", None, True), ("basis", 2, False), ("linear-basis", 1, False),
+    ("stationary+basis", 2, True), ("basis-small-bias", 2, False)])
+def test_hyperparameters_report_the_fitted_budget_kernel_by_name(
+        fidelity_kernel: str, power: int | None, lengthscale: bool) -> None:
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel=fidelity_kernel))
+    opt = Optimizer(SPACE, seed=0, options=options)
+    for _ in range(20):
+        params = opt.ask()
+        opt.tell(params, _loss(params))
+    surrogate = opt.surrogate()
+    theta = surrogate.model.gp.kernel.theta  # (log l_x1, log l_x2, [log l_z], [log τ²], log s2)
+    budget = surrogate.hyperparameters().budget
+    assert budget is not None and budget.name == "epochs"
+    assert budget.fidelity_kernel == fidelity_kernel and budget.bias_power == power
+    l_z = float(np.exp(theta[2])) if lengthscale else None
+    tau2 = None if power is None else float(np.exp(theta[-2]))
+    assert budget.lengthscale_unit_cube == (None if l_z is None else pytest.approx(l_z))
+    assert budget.lengthscale == (None if l_z is None else pytest.approx(l_z * math.log10(27)))
+    assert budget.bias_variance == (None if tau2 is None else pytest.approx(tau2))
+    rho = (_matern52(1 / l_z) if l_z else 1.0) / math.sqrt(1.0 + (tau2 or 0.0))
+    assert budget.lowest_budget_correlation == pytest.approx(rho, rel=1e-12)
+    assert 0.0 < rho < 1.0
+
+
+def test_the_evidence_counts_the_prior_the_fit_puts_on_tau2() -> None:
+    """log p(θ) of `evidence()` with "basis-small-bias": the lengthscale prior on l_x1 and
+    l_x2, SMALL_BIAS (not the lengthscale prior) on log τ², as the MAP fit has."""
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel="basis-small-bias"))
+    opt = Optimizer(SPACE, seed=0, options=options)
+    for _ in range(20):
+        params = opt.ask()
+        opt.tell(params, _loss(params))
+    surrogate = opt.surrogate()
+    model = surrogate.model
+    assert model.params is not None  # (log l_x1, log l_x2, log τ², log s2, log σ²)
+    priors = [model.priors.lengthscale] * 2 + [SMALL_BIAS, model.priors.variance,
+                                                model.priors.noise]
+    expected = sum(norm.logpdf(v, p.loc, p.scale) for v, p in zip(model.params, priors))
+    assert surrogate.evidence().log_prior == pytest.approx(expected, rel=1e-9)
+
+
+def test_hyperparameters_have_no_budget_kernel_without_a_budget_input() -> None:
+    plain = Optimizer({"x1": Real(0.0, 1.0), "x2": Real(0.0, 1.0)}, seed=0)
+    bohb = Optimizer(SPACE, seed=0, n_initial=3,
+                     options=OptimizerOptions(model=ModelOptions(fidelity_model="bohb")))
+    for opt in (plain, bohb):
+        for _ in range(8):
+            params = opt.ask()
+            opt.tell(params, _loss({"epochs": 27, **params}))
+        assert opt.surrogate().hyperparameters().budget is None
 
 
 @pytest.mark.parametrize("options, match", [

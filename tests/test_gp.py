@@ -29,7 +29,7 @@ from bayesopt.fitting import (
     negative_log_posterior,
     parameter_bounds,
 )
-from bayesopt.gp import GaussianProcess
+from bayesopt.gp import VARIANCE_FLOOR, GaussianProcess
 from bayesopt.priors import HyperparameterPriors
 from kernels import Kernel, inverse_from_factor
 from kernels.cholesky import cholesky_lower
@@ -196,6 +196,61 @@ def test_predict_with_gradient_matches_predict_and_finite_differences(name: str,
     assert d_mean.shape == d_std.shape == (m, d)
     assert_allclose(d_mean, fd_mean, rtol=1e-5, atol=1e-6)
     assert_allclose(d_std, fd_std, rtol=1e-5, atol=1e-6)
+
+
+def _kernel_of_kind(kind: str, d: int) -> Kernel:
+    """A stationary, a gated (column 1 active where column 0 > ½) or a budget-basis kernel."""
+    theta = np.concatenate([np.log(np.linspace(0.3, 0.7, d)), [math.log(1.7)]])
+    if kind == "gated":
+        return Kernel("matern52", d, theta, gates=(-1, 0) + (-1,) * (d - 2))
+    if kind == "budget":
+        return Kernel("matern32", d, theta, budget_power=2)
+    return Kernel("rbf", d, theta)
+
+
+def _gp_of_kind(kind: str, d: int = 3) -> tuple[GaussianProcess, np.ndarray]:
+    """A GP of `_kernel_of_kind` on 15 points, and 40 queries (m > 16: the BLAS solve path)."""
+    rng = np.random.default_rng(7)
+    X, Xq = rng.uniform(size=(15, d)), rng.uniform(size=(40, d))
+    if kind == "gated":
+        X[:, 0], Xq[:, 0] = X[:, 0] > 0.5, Xq[:, 0] > 0.5  # activity indicators
+    return GaussianProcess(_kernel_of_kind(kind, d), 1e-3, X, _objective(X)), Xq
+
+
+def _predict_with_gradient_scaling_twice(gp: GaussianProcess, Xq: np.ndarray) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`GaussianProcess.predict_with_gradient` as it was before it scaled X* once: the
+    kernel scaled X* for K* and again for the gradient."""
+    kernel = gp.kernel
+    Ks = kernel.cross_scaled(Xq, gp.Z)
+    V = gp.factor.solve_lower(Ks.T)
+    raw_var = kernel.diagonal(Xq) - np.einsum("ij,ij->j", V, V)
+    floor = VARIANCE_FLOOR * kernel.variance
+    std = np.sqrt(np.maximum(raw_var, floor))
+    weights = np.stack([np.broadcast_to(gp.alpha, Ks.shape), gp.factor.solve_upper(V).T])
+    d_mean, d_quad = kernel.cross_gradient_scaled(Xq, gp.Z, weights)
+    d_std = -d_quad / std[:, None]
+    d_prior = kernel.diagonal_gradient(Xq)
+    if d_prior is not None:
+        d_std += d_prior / (2.0 * std[:, None])
+    return Ks @ gp.alpha, std, d_mean, np.where((raw_var > floor)[:, None], d_std, 0.0)
+
+
+@pytest.mark.parametrize("kind", ["stationary", "gated", "budget"])
+def test_predict_with_gradient_equals_the_computation_scaling_twice(kind: str) -> None:
+    gp, Xq = _gp_of_kind(kind)
+    for new, old in zip(gp.predict_with_gradient(Xq), _predict_with_gradient_scaling_twice(gp, Xq)):
+        assert_array_equal(new, old)
+
+
+@pytest.mark.parametrize("kind", ["stationary", "gated", "budget"])
+def test_kernel_of_scaled_queries_equals_the_kernel_that_scales_them(kind: str) -> None:
+    gp, Xq = _gp_of_kind(kind)
+    kernel, Zq = gp.kernel, gp.kernel.scale(Xq)
+    assert_array_equal(kernel.cross_both_scaled(Zq, gp.Z), kernel.cross_scaled(Xq, gp.Z))
+    W = np.random.default_rng(8).normal(size=(2, Xq.shape[0], gp.Z.shape[0]))
+    assert_array_equal(kernel.cross_gradient_both_scaled(Xq, Zq, gp.Z, W),
+                       kernel.cross_gradient_scaled(Xq, gp.Z, W))
 
 
 @pytest.mark.parametrize("name", ("matern52", "matern32", "rbf"))

@@ -107,9 +107,7 @@ class JSONLStorage:
         check_count("offset", offset)
         self._check_usable()
         with self._thread_lock:
-            if not self.path.exists() or not self._scan():
-                raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
-            self._check_name(study, self._header())
+            self._study_header(study)
             first = offset + 1
             if first >= len(self._starts):
                 return []
@@ -127,9 +125,7 @@ class JSONLStorage:
                 return self._append_locked(study, lines)
 
     def _append_locked(self, study: str, lines: Sequence[str]) -> int:
-        if not self._scan():
-            raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
-        self._check_name(study, self._header())
+        self._study_header(study)
         self._drop_torn_tail()
         number = len(self._starts) - 1
         if lines:
@@ -153,11 +149,7 @@ class JSONLStorage:
         codec.check_study(study)
         self._check_usable()
         with self._thread_lock:
-            if not self.path.exists() or not self._scan():
-                raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
-            header = self._header()
-            self._check_name(study, header)
-            return dict(header)
+            return dict(self._study_header(study))
 
     def studies(self) -> list[str]:
         self._check_usable()
@@ -286,6 +278,15 @@ class JSONLStorage:
             raise StorageError(f"journal {str(self.path)!r}, line {number + 1}: "
                                "expected a JSON object")
         return value
+
+    def _study_header(self, study: str) -> dict[str, Any]:
+        """The file's header after a scan, checked to be `study`'s; StorageError if the
+        file is gone or holds no complete header line."""
+        if not self.path.exists() or not self._scan():
+            raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
+        header = self._header()
+        self._check_name(study, header)
+        return header
 
     def _check_name(self, study: str, header: dict[str, Any]) -> None:
         stored = header.get("study", DEFAULT_STUDY)
