@@ -502,6 +502,13 @@ def _announce_resume(args: argparse.Namespace) -> None:
     if not holds_a_run(path):  # absent, empty, or killed while writing its header: a new run
         return
     record = read_record(path)
+    constraints = record.config.get("n_constraints") or next(
+        (len(o.constraints) for o in record.history if o.constraints is not None), None)
+    if constraints:
+        raise CommandLineError(
+            f"{args.journal} has outcome constraints (n_constraints={constraints}), whose "
+            "values the command line cannot read from a command's output; continue it from "
+            "Python with Optimizer.resume, or start a new journal")
     print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",
           file=sys.stderr)
     for note in _ignored_settings(args, record.config):

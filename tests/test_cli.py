@@ -364,6 +364,25 @@ def test_show_ranks_the_feasible_evaluations_first_and_marks_them(tmp_path: Path
     assert "best (exact values, as given to the command): x=0.6" in done.stdout
 
 
+def test_run_refuses_a_journal_with_outcome_constraints_before_evaluating(tmp_path: Path) -> None:
+    """The command line reads one number per evaluation: resuming a journal whose tells
+    carry constraint values stops with exit 2 before any command runs (it ran one, then
+    failed telling its value without constraints)."""
+    from bayesopt import Optimizer, Real
+
+    directory = setup_dir(tmp_path, K_SPACE_JSON | {"x": {"type": "real", "low": 0, "high": 1}},
+                          name="space.json")
+    space = {"k": cli.load_space(directory / "space.json").dimensions[0], "x": Real(0, 1)}
+    opt = Optimizer(space, seed=0, n_constraints=1, journal=directory / "tune.jsonl")
+    opt.tell({"k": 1, "x": 0.5}, 1.0, constraints=[-1.0])
+    opt.close()
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "3", "--journal", "tune.jsonl",
+                    *command("objective-line", "k", "x"), cwd=directory, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "n_constraints=1" in done.stderr and "Optimizer.resume" in done.stderr
+    assert calls(directory) == []
+
+
 def test_show_never_writes_to_the_journal(finished_run, tmp_path: Path) -> None:
     """A run may still be appending: `show` reads a torn last line without truncating it."""
     directory, _ = finished_run
