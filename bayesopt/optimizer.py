@@ -54,7 +54,7 @@ from bayesopt.propose import (
     load_kernels,
     update_after_tell,
 )
-from bayesopt.result import Observation, OptimizeResult, best_observation
+from bayesopt.result import Observation, OptimizeResult, best_observation, modelled
 from bayesopt.settings import (
     ACQUISITIONS,
     CONSTRAINED_ACQUISITIONS,
@@ -396,7 +396,7 @@ class Optimizer:
     def _modelled(self) -> list[Observation]:
         """The observations the surrogate is conditioned on (`OptimizerState.model_data`)."""
         budget, fidelity = self._state.model_data().budget, self.space.fidelity
-        return [o for o in self._state.history if o.ok and (
+        return [o for o in self._state.history if modelled(o, self.space) and (
             fidelity is None or budget is None  # every budget: the budget is an input
             or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
 

@@ -93,6 +93,12 @@ def judged(obs: Observation, space: Space | None) -> bool:
     return obs.feasible and (fidelity is None or obs.params[fidelity.name] == fidelity.high)  # type: ignore[index]
 
 
+def modelled(obs: Observation, space: Space) -> bool:
+    """Whether an observation is the surrogate's data: a success, or in a space without
+    a `Fidelity` a pruned run (its last value; with a Fidelity only its rung counts)."""
+    return obs.ok or (obs.status == "pruned" and space.fidelity is None)
+
+
 def best_observation(history: Sequence[Observation], maximize: bool,
                      space: Space | None = None) -> Observation | None:
     """The best judged observation (first one on ties; see `judged`), or None."""

@@ -424,6 +424,20 @@ def test_report_stops_a_bad_run_and_tell_records_it_pruned() -> None:
     assert opt.best is not None and opt.best.params == good
 
 
+def test_a_surrogate_and_result_of_a_plain_space_condition_on_its_pruned_runs() -> None:
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=3, pruner=SuccessiveHalving(1, 3))
+    points = opt.ask(4)
+    for p, value in zip(points, [0.2, 0.3, 0.4, 0.9]):
+        opt.report(p, 1, value)
+    opt.tell(points, [0.2, 0.3, 0.4, 0.9])
+    assert [o.status for o in opt.history] == ["ok", "pruned", "pruned", "pruned"]
+    surrogate = opt.surrogate()  # the pruned runs' last values are the GP's data
+    assert [o.index for o in surrogate.observed] == [0, 1, 2, 3]
+    result = opt.result()
+    assert result.surrogate is not None
+    assert result.recommend().index in (0, 1, 2, 3)
+
+
 def test_report_with_maximize_keeps_the_largest() -> None:
     opt = Optimizer({"x": Real(0, 1)}, seed=0, maximize=True)
     a, b = opt.ask(2)
