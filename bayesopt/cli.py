@@ -193,8 +193,8 @@ class JournalRecord:
 
     @property
     def n_failed(self) -> int:
-        """Number of failed evaluations."""
-        return sum(not o.ok for o in self.history)
+        """Number of failed evaluations (pruned runs are not failures)."""
+        return sum(o.failed for o in self.history)
 
     def result(self) -> OptimizeResult:
         """The record as an `OptimizeResult` (what `Optimizer.result` gives), e.g. for plots."""
@@ -349,7 +349,11 @@ def _cell(value: Any) -> str:
 
 def _counts(record: JournalRecord) -> str:
     n = len(record.history)
-    text = f"{n} evaluation{'s' if n != 1 else ''} ({n - record.n_failed} ok, {record.n_failed} failed"
+    ok = sum(o.ok for o in record.history)
+    pruned = n - ok - record.n_failed
+    text = f"{n} evaluation{'s' if n != 1 else ''} ({ok} ok, "
+    text += f"{pruned} pruned, " if pruned else ""
+    text += f"{record.n_failed} failed"
     text += f", {record.n_pending} pending)" if record.n_pending else ")"
     return text + (", maximizing" if record.maximize else ", minimizing")
 
@@ -366,7 +370,7 @@ def _failure_lines(record: JournalRecord) -> list[str]:
     """Each failed evaluation: its point and reason, then the stored output tail, indented."""
     lines = []
     for obs in record.history:
-        if not obs.ok:
+        if obs.failed:
             params = " ".join(f"{name}={_cell(value)}" for name, value in obs.params.items())
             reason, *tail = _message(obs.error).splitlines()
             lines.append(f"  [{obs.index}] {params}: {reason}")

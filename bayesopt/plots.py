@@ -502,7 +502,7 @@ def _draw_pd_2d(ax: Axes, result: OptimizeResult, x: tuple[int, _Grid], y: tuple
     else:  # one flat cell per category or integer value
         ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap, norm=norm)
     px, py = _sample_positions(result, i), _sample_positions(result, j)
-    ok = np.array([o.ok for o in result.history], dtype=bool)
+    ok = np.array([not o.failed for o in result.history], dtype=bool)
     ax.scatter(px[ok], py[ok], s=10, color="black", zorder=3, label="evaluated")
     _draw_failed_and_best(ax, result, (px, py), ok)
     _style_axis(ax, dx, "x")
@@ -615,7 +615,7 @@ def evaluations(
 def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None:
     dim, name = result.space.dimensions[i], result.space.names[i]
     positions = _positions(dim, [o.params.get(name) for o in result.history])
-    ok = np.array([o.ok for o in result.history], dtype=bool)
+    ok = np.array([not o.failed for o in result.history], dtype=bool)
     active = ~np.isnan(positions)
     positions, ok = positions[active], ok[active]
     edges = _bin_edges(dim, bins)
@@ -641,7 +641,7 @@ def _draw_samples(ax: Axes, result: OptimizeResult, i: int, j: int) -> ScalarMap
     """Dimension i against dimension j, coloured by evaluation number."""
     dx, dy = result.space.dimensions[i], result.space.dimensions[j]
     px, py = _sample_positions(result, i), _sample_positions(result, j)
-    ok = np.array([o.ok for o in result.history], dtype=bool)
+    ok = np.array([not o.failed for o in result.history], dtype=bool)
     order = np.arange(1, len(result) + 1)
     points = ax.scatter(px[ok], py[ok], c=order[ok], cmap="viridis", vmin=1, vmax=len(result),
                         s=22, edgecolors="none", zorder=2)

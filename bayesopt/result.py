@@ -80,6 +80,11 @@ class Observation:
         return self.status == "ok"
 
     @property
+    def failed(self) -> bool:
+        """Told with `tell_failure` (a pruned run is not a failure: it has a value)."""
+        return self.status == "failed"
+
+    @property
     def feasible(self) -> bool:
         """Succeeded and satisfies every outcome constraint (c ≤ 0); True without constraints."""
         return self.ok and (self.constraints is None or all(c <= 0 for c in self.constraints))
@@ -192,7 +197,7 @@ class OptimizeResult:
 
     @property
     def n_failed(self) -> int:
-        return sum(not o.ok for o in self.history)
+        return sum(o.failed for o in self.history)
 
     def __len__(self) -> int:
         return len(self.history)

@@ -489,6 +489,25 @@ def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
     assert loaded.history[-1].continues == 1
 
 
+def test_pruned_runs_are_not_counted_or_shown_as_failed(tmp_path: Any, capsys: Any) -> None:
+    from bayesopt.cli import main
+
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=path, pruner=SuccessiveHalving(1, 3))
+    points = opt.ask(4)
+    for p, value in zip(points[:3], [0.2, 0.8, 0.9]):
+        opt.report(p, 1, value)
+    opt.tell(points[:3], [0.2, 0.8, 0.9])
+    opt.tell_failure(points[3], "out of memory")
+    assert [o.status for o in opt.history] == ["ok", "pruned", "pruned", "failed"]
+    assert opt.result().n_failed == 1
+    assert main(["show", "--failed", str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert "4 evaluations (1 ok, 2 pruned, 1 failed)" in shown
+    assert shown.split("failed evaluations:")[1].strip() == "[3] x=" + \
+        f"{points[3]['x']:.6g}: out of memory"
+
+
 def test_reports_are_journaled_and_resume_keeps_the_stop(tmp_path: Any) -> None:
     path = tmp_path / "run.jsonl"
     opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=path, pruner=SuccessiveHalving(2, 2))
