@@ -545,6 +545,9 @@ class Space:
         if len(fidelities) > 1:
             raise ValueError(f"dimensions {[d.name for d in fidelities]} are each a Fidelity; "
                              "a space has at most one budget")
+        if fidelities and len(self.dimensions) == 1:
+            raise ValueError(f"dimension {fidelities[0].name!r} is a Fidelity and the space has "
+                             "no other dimension: a budget needs a configuration to tune")
         self.fidelity: Fidelity | None = fidelities[0] if fidelities else None
         self._allowed = {  # (child, parent) → the parent's value codes the child needs
             (i, parent): np.array([_code(self[parent], v) for v in values])

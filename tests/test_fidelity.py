@@ -224,6 +224,12 @@ def test_a_space_has_at_most_one_fidelity() -> None:
         Space({"a": Fidelity(1, 9), "b": Fidelity(1, 27), "x": Real(0, 1)})
 
 
+def test_a_space_of_a_fidelity_alone_raises_naming_it() -> None:
+    with pytest.raises(ValueError, match="dimension 'epochs' is a Fidelity and the space has "
+                                         "no other dimension"):
+        Optimizer({"epochs": Fidelity(1, 9)})
+
+
 def test_fidelity_is_not_encoded_and_round_trips_through_a_dict() -> None:
     space = Space({"x": Real(0, 1), "epochs": Fidelity(1, 81), "frac": Integer(1, 3)})
     assert space.n_columns == 2 and space.fidelity is not None
