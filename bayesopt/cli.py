@@ -358,12 +358,26 @@ def _counts(record: JournalRecord) -> str:
     return text + (", maximizing" if record.maximize else ", minimizing")
 
 
-def _best_line(record: JournalRecord) -> str | None:
-    best = record.result().best
+def _best_line(record: JournalRecord) -> str:
+    result = record.result()
+    best = result.best
     if best is None:
-        return None
+        return _no_best(result)
     exact = " ".join(f"{name}={format(value, '')}" for name, value in best.params.items())
     return f"best (exact values, as given to the command): {exact}"
+
+
+def _no_best(result: OptimizeResult) -> str:
+    """Why a result with successful evaluations has no best (`bayesopt.result.judged`)."""
+    fidelity = result.space.fidelity
+    if fidelity is not None and not any(
+            o.ok and o.params[fidelity.name] == fidelity.high for o in result.history):  # type: ignore[index]
+        return f"no run at the highest budget {fidelity.name}={fidelity.high} yet: none is the best"
+    return "no evaluation satisfies the outcome constraints yet: none is the best"
+
+
+def _succeeded(result: OptimizeResult) -> bool:
+    return any(o.ok for o in result.history)
 
 
 def _failure_lines(record: JournalRecord) -> list[str]:
@@ -409,7 +423,7 @@ def _run(args: argparse.Namespace) -> int:
         _report_stop(args, error)
         return EXIT_FAILED
     _report_result(args, result)
-    return 0 if result.best is not None else EXIT_FAILED
+    return 0 if _succeeded(result) else EXIT_FAILED
 
 
 def _metric(pattern: str | None) -> re.Pattern[str] | None:
@@ -518,7 +532,7 @@ def _ignored_settings(args: argparse.Namespace, config: Mapping[str, Any]) -> li
 def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
     record = JournalRecord(result.space, result.maximize, {}, result.history, 0, result.model)
     print(_counts(record))
-    if result.best is None:
+    if not _succeeded(result):
         print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))
         return
     print(format_table(record, top=5))
@@ -581,8 +595,10 @@ def _plot(args: argparse.Namespace) -> int:
     """``bayesopt plot``: save the convergence plot of a journal (by budget, with a Fidelity)."""
     name, record = _read(args)
     result = record.result()
-    if result.best is None:
+    if not _succeeded(result):
         raise CommandLineError(f"{name} has no successful evaluation to plot")
+    if result.best is None and result.space.fidelity is None:
+        raise CommandLineError(f"{name}: {_no_best(result)}")
     try:
         import matplotlib
 

@@ -577,6 +577,33 @@ def test_command_line_passes_the_budget_to_the_command(tmp_path: Any) -> None:
     assert (tmp_path / "b.png").stat().st_size > 0
 
 
+def test_command_line_before_any_run_reaches_the_highest_budget(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "space.toml").write_text(
+        '[x]\ntype = "real"\nlow = 0.0\nhigh = 1.0\n\n'
+        '[epochs]\ntype = "fidelity"\nlow = 1\nhigh = 27\n')
+    (tmp_path / "train.py").write_text("import sys\nprint(float(sys.argv[2]) + 1 / int(sys.argv[4]))\n")
+
+    def bayesopt(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bayesopt", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=600, check=False)
+
+    done = bayesopt("run", "--space", "space.toml", "--n-calls", "4", "--seed", "0",
+                    "--journal", "t.jsonl", "--no-progress", "--", sys.executable, "train.py",
+                    "--x", "{x}", "--epochs", "{epochs}")
+    no_best = "no run at the highest budget epochs=27 yet: none is the best"
+    assert done.returncode == 0, done.stdout + done.stderr  # every evaluation succeeded
+    assert "every evaluation failed" not in done.stdout and no_best in done.stdout
+    shown = bayesopt("show", "t.jsonl")
+    assert shown.returncode == 0 and "4 evaluations (4 ok, 0 failed)" in shown.stdout
+    assert shown.stdout.rstrip().endswith(no_best)
+    plotted = bayesopt("plot", "t.jsonl", "-o", "b.png")  # the budgets plot, no best line yet
+    assert plotted.returncode == 0, plotted.stderr
+    assert (tmp_path / "b.png").stat().st_size > 0
+
+
 def test_a_pruned_run_inside_a_bracket_is_never_promoted() -> None:
     opt = Optimizer(_fidelity_space(), seed=5, n_initial=3)
     first = opt.ask(3)
