@@ -309,7 +309,9 @@ def _show_hint(args: argparse.Namespace) -> str:
 
 # ------------------------------------------------------------------------- table
 def format_table(record: JournalRecord, top: int = 10) -> str:
-    """The best successful evaluations as an aligned text table.
+    """The best successful evaluations as an aligned text table: the runs that compete
+    for the best first (`bayesopt.result.judged`: with a Fidelity those at its highest
+    budget, under outcome constraints the feasible ones), then the others, by value.
 
     Parameters
     ----------
@@ -324,11 +326,12 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
         One header line and up to `top` rows: rank, value, one column per
         dimension, and the evaluation's index in the history (0-based).
     """
+    from bayesopt.result import judged
     from bayesopt.space import Categorical
 
     ok = [o for o in record.history if o.ok]
     sign = -1.0 if record.maximize else 1.0
-    ok.sort(key=lambda o: (sign * o.value, o.index))  # type: ignore[operator]
+    ok.sort(key=lambda o: (not judged(o, record.space), sign * o.value, o.index))  # type: ignore[operator]
     rows = [["rank", "value", *record.space.names, "index"]]
     for rank, obs in enumerate(ok[:top], 1):
         cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive

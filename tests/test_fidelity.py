@@ -604,6 +604,22 @@ def test_command_line_before_any_run_reaches_the_highest_budget(tmp_path: Any) -
     assert (tmp_path / "b.png").stat().st_size > 0
 
 
+def test_show_ranks_the_runs_at_the_highest_budget_first(tmp_path: Any, capsys: Any) -> None:
+    from bayesopt.cli import main
+
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1), "epochs": Fidelity(1, 3)}, seed=0, journal=path)
+    opt.tell(opt.ask(3), [0.1, 0.5, 0.9])  # bracket 1: three runs at epochs=1
+    promoted = opt.ask()
+    assert promoted["epochs"] == 3 and opt.continues(promoted) == 0
+    opt.tell(promoted, 0.4)  # worse than its lucky one-epoch value
+    assert opt.best is not None and opt.best.index == 3
+    assert main(["show", str(path)]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:6]
+    assert [row.split()[0] + " " + row.split()[-1] for row in rows] == \
+        ["1 3", "2 0", "3 1", "4 2"]  # rank, index: the best (epochs=3) first
+
+
 def test_a_pruned_run_inside_a_bracket_is_never_promoted() -> None:
     opt = Optimizer(_fidelity_space(), seed=5, n_initial=3)
     first = opt.ask(3)
