@@ -552,6 +552,32 @@ def test_budgets_plot_draws_one_colour_per_budget() -> None:
         plots.budgets(plain.result())
 
 
+@pytest.mark.parametrize("fidelity_kernel", ["stationary", "basis"])
+def test_objective_and_importance_plots_show_the_highest_budget(fidelity_kernel: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bayesopt import plots
+
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel=fidelity_kernel))
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, options=options)
+    for _ in range(16):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    result = opt.result()
+    _, axes = plots.objective(result, n_points=5, n_samples=1, dimensions=["x"])
+    assert axes.shape == (1, 1)
+    point = {"x": 0.4, "y": 0.6}
+    X = result.space.encode([{**point, "epochs": 9}])
+    assert result.surrogate is not None
+    assert plots._mean(result, X)[0] == pytest.approx(result.surrogate.predict(point).median[0])
+    lengthscales = result.surrogate.hyperparameters().lengthscales_unit_cube
+    assert plots.relevance(result) == pytest.approx(
+        {"x": 1 / lengthscales["x"], "y": 1 / lengthscales["y"]})
+    _, ax = plots.importance(result)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y"]
+
+
 def test_command_line_passes_the_budget_to_the_command(tmp_path: Any) -> None:
     import subprocess
     import sys
