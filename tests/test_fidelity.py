@@ -755,6 +755,25 @@ def test_low_budget_runs_inform_the_surrogate_of_the_highest_budget() -> None:
         surrogate.recommend()
 
 
+@pytest.mark.parametrize("fidelity_model", ["budget-input", "bohb"])
+def test_the_surrogates_acquisition_is_the_asks_at_the_highest_budget(fidelity_model: str) -> None:
+    options = OptimizerOptions(model=ModelOptions(fidelity_model=fidelity_model))
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, options=options)
+    for _ in range(24):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    surrogate = opt.surrogate()
+    points = [{"x": 0.3, "y": 0.7}, {"x": 0.9, "y": 0.1, "epochs": 9}]
+    values = surrogate.acquisition(points).log_value
+    expected = surrogate._acquisitions[0].values(opt.space.encode(
+        [{**p, "epochs": 9} for p in points]))
+    np.testing.assert_array_equal(values, expected)
+    assert values[0] > values[1]
+    with pytest.raises(ValueError, match="epochs=3: the acquisition is that of the highest "
+                                         "budget epochs=9"):
+        surrogate.acquisition({"x": 0.3, "y": 0.7, "epochs": 3})
+
+
 def test_bohbs_gp_of_one_budget_still_reports_its_hyperparameters() -> None:
     options = OptimizerOptions(model=ModelOptions(fidelity_model="bohb"))  # the alternative
     opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, options=options)
