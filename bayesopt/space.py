@@ -391,7 +391,9 @@ class Fidelity(Dimension):
             raise ValueError(f"{label}: when={self.when!r}: a Fidelity is never conditional "
                              "(every run has a budget)")
         _check_finite_bounds(label, self.low, self.high)
-        for key, value in (("low", self.low), ("high", self.high)):
+        for key, value in (("low", self.low), ("high", self.high)):  # numpy scalars: plain
+            plain = int(value) if isinstance(value, numbers.Integral) else float(value)
+            object.__setattr__(self, key, plain)  # numbers, for the journal and Fraction
             if not value > 0:
                 raise ValueError(f"{label}: {key}={value!r} must be > 0")
         if not self.low < self.high:

@@ -219,6 +219,19 @@ def test_fidelity_rejects_bad_definitions(args: tuple[Any, ...], match: str) -> 
         Fidelity(*args, name="epochs")
 
 
+def test_numpy_bounds_are_plain_numbers_so_the_journal_and_brackets_take_them(
+        tmp_path: Any) -> None:
+    integer = Fidelity(np.int64(1), np.int64(9), eta=np.int64(3))
+    real = Fidelity(np.float32(0.25), np.float64(1.0))
+    assert [type(v) for v in (integer.low, integer.high, real.low, real.high)] == \
+        [int, int, float, float]
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1), "epochs": integer}, seed=0, journal=path)
+    opt.tell(opt.ask(), 1.0)
+    assert Optimizer.resume(path, append=False).ask() == opt.ask()
+    assert Optimizer({"x": Real(0, 1), "fraction": real}, seed=0).ask()["fraction"] == 1 / 3
+
+
 def test_a_space_has_at_most_one_fidelity() -> None:
     with pytest.raises(ValueError, match="at most one budget"):
         Space({"a": Fidelity(1, 9), "b": Fidelity(1, 27), "x": Real(0, 1)})
