@@ -211,8 +211,9 @@ class OptimizeResult:
         """The history as a pandas DataFrame, one row per evaluation (needs `bayesopt[pandas]`).
 
         Columns: one per dimension (its name after `params_prefix`), then
-        value (NaN if failed), status, error, timestamp (UTC) and duration
-        (seconds; NaN if unknown). A dimension named like one of those needs
+        value (NaN if failed), status, error, timestamp (UTC), duration
+        (seconds; NaN if unknown) and cost; with a Fidelity or pruning, continues
+        and step (`bayesopt.export`). A dimension named like one of those needs
         a prefix, e.g. ``params_prefix="param_"``.
         """
         from bayesopt.export import result_to_pandas

@@ -527,6 +527,27 @@ def test_pruned_runs_are_not_counted_or_shown_as_failed(tmp_path: Any, capsys: A
         f"{points[3]['x']:.6g}: out of memory"
 
 
+def test_the_pandas_table_says_what_each_run_continues_and_where_it_was_pruned() -> None:
+    import pandas as pd
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    first = opt.ask(3)
+    assert opt.report(first[2], 1, 2.0) is False
+    opt.tell(first, [1.0, 0.5, 2.0])
+    promoted = opt.ask()
+    assert opt.report(promoted, 1, 5.0) is True
+    opt.tell(promoted, 5.0)
+    table = opt.result().to_pandas()
+    assert table["continues"].tolist() == [pd.NA, pd.NA, pd.NA, 1]
+    assert table["step"].tolist()[3] == 1 and table["step"].isna().tolist() == [True] * 3 + [False]
+    with pytest.raises(ValueError, match=r"\['step'\] clash"):
+        plain = Optimizer({"step": Real(0, 1)}, seed=0, pruner=SuccessiveHalving(1, 3))
+        a, b = plain.ask(2)
+        plain.report(a, 1, 0.1)
+        plain.report(b, 1, 0.9)
+        plain.tell([a, b], [0.1, 0.9])
+        plain.result().to_pandas()
+
+
 def test_reports_are_journaled_and_resume_keeps_the_stop(tmp_path: Any) -> None:
     path = tmp_path / "run.jsonl"
     opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=path, pruner=SuccessiveHalving(2, 2))
