@@ -701,11 +701,12 @@ class Optimizer:
     def continues(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion (a space with a `Fidelity`), the history index of the
         run it continues — restart from that run's checkpoint; None for a new
-        configuration, and always None without a Fidelity."""
+        configuration, and always None without a Fidelity. `params` matches its pending
+        point by the rule of a tell (values rounded to 3 significant digits match)."""
         with self._lock:
             canonical = self.space.validate(params)
             self._refresh()
-            return self._state.source(canonical)
+            return self._state.source(self._state.asked(canonical) or canonical)
 
     # ------------------------------------------------------------ journal
     @property

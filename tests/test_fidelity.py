@@ -276,6 +276,20 @@ def test_asks_carry_budgets_and_promotions_say_what_they_continue() -> None:
     assert opt.history[-1].continues == 1 and opt.history[0].continues is None
 
 
+def test_continues_matches_a_rounded_promotion_as_its_tell_does() -> None:
+    def rounded(p: dict[str, Any]) -> dict[str, Any]:
+        return {name: float(f"{value:.3g}") for name, value in p.items()}
+
+    opt = Optimizer({"lr": Real(1e-4, 1e-1, log=True), "fraction": Fidelity(0.1, 1.0)}, seed=0)
+    first = opt.ask(3)
+    opt.tell([rounded(p) for p in first], [0.5, 0.2, 0.9])
+    promoted = opt.ask()
+    assert promoted["fraction"] == pytest.approx(1 / 3) and opt.continues(promoted) == 1
+    assert opt.continues(rounded(promoted)) == 1  # fraction 0.333: the rule of a tell
+    opt.tell(rounded(promoted), 0.1)
+    assert opt.history[-1].continues == 1
+
+
 def test_best_and_result_judge_the_highest_budget_only() -> None:
     opt = Optimizer(_fidelity_space(), seed=0)
     low = {"x": 0.1, "y": 0.1, "epochs": 1}
