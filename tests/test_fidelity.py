@@ -11,7 +11,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, OptimizerOptions, Real, Space
+from bayesopt import (
+    Categorical,
+    Integer,
+    Optimizer,
+    OptimizeResult,
+    OptimizerOptions,
+    Real,
+    Space,
+    minimize,
+)
 from bayesopt.fidelity import (
     Hyperband,
     Job,
@@ -397,8 +406,6 @@ def test_a_timed_out_promotion_is_asked_again_by_every_replay(tmp_path: Any) -> 
 
 
 def test_minimize_passes_the_budget_to_the_objective() -> None:
-    from bayesopt import minimize
-
     seen: list[int] = []
 
     def objective(params: dict[str, Any]) -> float:
@@ -409,6 +416,13 @@ def test_minimize_passes_the_budget_to_the_objective() -> None:
                       seed=0, progress=False)
     assert set(seen) == {1, 3, 9} and seen[0] == 1
     assert result.best_params is not None and result.best_params["epochs"] == 9
+
+
+def test_minimize_refuses_a_pruner_it_would_never_consult() -> None:
+    with pytest.raises(ValueError, match=r"pruner=SuccessiveHalving\(.*\): minimize never "
+                                         "reports"):
+        minimize(lambda p: p["x"], {"x": Real(0, 1)}, n_calls=3, progress=False,
+                 pruner=SuccessiveHalving())
 
 
 def test_add_pending_with_a_fidelity_raises() -> None:
