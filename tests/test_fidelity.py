@@ -272,6 +272,16 @@ def _fidelity_space() -> dict[str, Any]:
     return {"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(1, 9, eta=3)}
 
 
+def _fidelity_run(steps: int, **model: str) -> Optimizer:
+    """`steps` asks and tells of `_loss` with ModelOptions(**model)."""
+    options = OptimizerOptions(model=ModelOptions(**model))  # type: ignore[arg-type]
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, options=options)
+    for _ in range(steps):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    return opt
+
+
 def test_asks_carry_budgets_and_promotions_say_what_they_continue() -> None:
     opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
     first = [opt.ask() for _ in range(3)]
@@ -522,7 +532,8 @@ def test_pruner_must_be_a_successive_halving() -> None:
         Optimizer({"x": Real(0, 1)}, pruner={"min_resource": 1})  # type: ignore[arg-type]
 
 
-def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
+def _a_pruned_promotion() -> Optimizer:
+    """Three runs at epochs=1, then the promotion of the second, pruned at step 1."""
     opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
     first = opt.ask(3)
     assert opt.report(first[2], 1, 2.0) is False
@@ -530,7 +541,11 @@ def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
     promoted = opt.ask()
     assert opt.report(promoted, 1, 5.0) is True  # rung 1: [2.0, 5.0], keep the best one
     opt.tell(promoted, 5.0)
-    result = opt.result()
+    return opt
+
+
+def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
+    result = _a_pruned_promotion().result()
     loaded = OptimizeResult.from_json(result.to_json())
     assert loaded.history[-1].status == "pruned" and loaded.history[-1].step == 1
     assert loaded.history[-1].continues == 1
@@ -557,14 +572,8 @@ def test_pruned_runs_are_not_counted_or_shown_as_failed(tmp_path: Any, capsys: A
 
 def test_the_pandas_table_says_what_each_run_continues_and_where_it_was_pruned() -> None:
     import pandas as pd
-    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
-    first = opt.ask(3)
-    assert opt.report(first[2], 1, 2.0) is False
-    opt.tell(first, [1.0, 0.5, 2.0])
-    promoted = opt.ask()
-    assert opt.report(promoted, 1, 5.0) is True
-    opt.tell(promoted, 5.0)
-    table = opt.result().to_pandas()
+
+    table = _a_pruned_promotion().result().to_pandas()
     assert table["continues"].tolist() == [pd.NA, pd.NA, pd.NA, 1]
     assert table["step"].tolist()[3] == 1 and table["step"].isna().tolist() == [True] * 3 + [False]
     with pytest.raises(ValueError, match=r"\['step'\] clash"):
@@ -621,12 +630,7 @@ def test_objective_and_importance_plots_show_the_highest_budget(fidelity_kernel:
     matplotlib.use("Agg")
     from bayesopt import plots
 
-    options = OptimizerOptions(model=ModelOptions(fidelity_kernel=fidelity_kernel))
-    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, options=options)
-    for _ in range(16):
-        p = opt.ask()
-        opt.tell(p, _loss(p))
-    result = opt.result()
+    result = _fidelity_run(16, fidelity_kernel=fidelity_kernel).result()
     _, axes = plots.objective(result, n_points=5, n_samples=1, dimensions=["x"])
     assert axes.shape == (1, 1)
     point = {"x": 0.4, "y": 0.6}
@@ -819,11 +823,7 @@ def test_low_budget_runs_inform_the_surrogate_of_the_highest_budget() -> None:
 
 @pytest.mark.parametrize("fidelity_model", ["budget-input", "bohb"])
 def test_the_surrogates_acquisition_is_the_asks_at_the_highest_budget(fidelity_model: str) -> None:
-    options = OptimizerOptions(model=ModelOptions(fidelity_model=fidelity_model))
-    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, options=options)
-    for _ in range(24):
-        p = opt.ask()
-        opt.tell(p, _loss(p))
+    opt = _fidelity_run(24, fidelity_model=fidelity_model)
     surrogate = opt.surrogate()
     points = [{"x": 0.3, "y": 0.7}, {"x": 0.9, "y": 0.1, "epochs": 9}]
     values = surrogate.acquisition(points).log_value
