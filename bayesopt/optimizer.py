@@ -515,13 +515,16 @@ class Optimizer:
         """Build an event and apply it; in a study, after catching up, and appended to it
         before it is applied — under the study's lock if building it `computes` (an ask,
         or a tell that refits the surrogate of a journal), so that nothing is appended
-        between the catch-up and the append."""
+        between the catch-up and the append. With a Fidelity every event takes the lock:
+        a tell, failure or cancel moves the Hyperband schedule that an ask's budgets are
+        checked against when applied, so none may land inside an ask's window."""
         link = self._link
         if link is None:
             event = build()
             self._state.apply(event)
             return event
-        with link.lock() if computes else contextlib.nullcontext():
+        serialized = computes or self.space.fidelity is not None
+        with link.lock() if serialized else contextlib.nullcontext():
             for attempt in range(_LOCK_ATTEMPTS):
                 link.catch_up(self._state)
                 event = build()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -743,6 +744,37 @@ def test_two_optimizers_sharing_a_study_follow_one_schedule(tmp_path: Any) -> No
     sources = [o.continues for o in a.history if o.continues is not None]
     assert sources and len(sources) == len(set(sources)), "a run promoted twice"
     assert {o.params["epochs"] for o in a.history} >= {1, 3}
+
+
+def test_a_tell_of_another_worker_never_lands_inside_an_ask(tmp_path: Any) -> None:
+    """b's tell finishes rung 1 while a computes a new configuration at epochs=1 (a's
+    input-constraint callable runs b's tell in a thread). Unlocked, the tell landed between
+    a's catch-up and its append, and the study held an ask against its own schedule: every
+    reader failed on it. Under the study's lock the tell waits for a's ask to be stored."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    during_ask: list[Callable[[], None]] = []
+    workers: list[threading.Thread] = []
+
+    def feasible(params: dict[str, Any]) -> bool:
+        while during_ask:
+            workers.append(threading.Thread(target=during_ask.pop()))
+            workers[-1].start()
+            workers[-1].join(timeout=1.0)  # done at once without the lock; else blocked
+        return True
+
+    a = Optimizer(_fidelity_space(), storage=url, study="s", seed=0, feasible=feasible)
+    b = Optimizer(_fidelity_space(), storage=url, study="s", seed=1, feasible=feasible)
+    first = a.ask(3)
+    a.tell(first[:2], [0.5, 0.2])
+    during_ask.append(lambda: b.tell(first[2], 0.9))  # the third run of rung 1
+    new = a.ask()
+    workers[0].join()
+    assert new["epochs"] == 1 and a.continues(new) is None  # asked before b's tell landed
+    promoted = b.ask()
+    assert promoted["epochs"] == 3 and b.continues(promoted) == 1  # the best of [0.5, 0.2, 0.9]
+    assert a.history == b.history and len(a.history) == 3
 
 
 def test_a_conditional_space_with_a_fidelity_runs_its_brackets() -> None:
