@@ -35,6 +35,7 @@ _EXPORTS = {
     "ModelFitWarning": "bayesopt.model",
     "FitOptions": "bayesopt.fitting",
     "TrustRegionOptions": "bayesopt.trust_region",
+    "CostDesignOptions": "bayesopt.cost_design",
     "HedgeOptions": "bayesopt.hedge",
     "AcquisitionOptimizerOptions": "acquisition.optimizer",
     "JournalError": "bayesopt.journal",
@@ -52,6 +53,7 @@ _EXPORTS = {
 __all__ = [  # the names of _EXPORTS and __version__, sorted
     "AcquisitionOptimizerOptions",
     "Categorical",
+    "CostDesignOptions",
     "EvaluationFailed",
     "EvaluationFailedWarning",
     "Fidelity",
@@ -88,6 +90,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
 if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.card import baseline_card
+    from bayesopt.cost_design import CostDesignOptions
     from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
     from bayesopt.feasibility import InfeasibleSpaceError, LinearConstraint
     from bayesopt.fidelity import SuccessiveHalving

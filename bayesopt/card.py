@@ -39,7 +39,7 @@ def resolved_config(
     return {
         "encoded_columns": d,
         "maximize": maximize,
-        "initial_design": {"kind": "scrambled-sobol", "n_initial": n_initial},
+        "initial_design": _initial_design(n_initial, options),
         "output_transform": _output_transform(options.model),
         "model": _model(options.model, d),
         "acquisition": _acquisition(acquisition, ucb_beta, options),
@@ -52,6 +52,15 @@ def resolved_config(
         "failures": {"max_width": propose.MAX_FAILURE_WIDTH},
         **_trust_region(options),
     }
+
+
+def _initial_design(n_initial: int, options: OptimizerOptions) -> dict[str, Any]:
+    """The design; the cost-effective one's settings listed only when set (the defaults'
+    fingerprint stays)."""
+    design: dict[str, Any] = {"kind": "scrambled-sobol", "n_initial": n_initial}
+    if options.cost_design is None:
+        return design
+    return {**design, "kind": "cost-effective (CArBO)", **dataclasses.asdict(options.cost_design)}
 
 
 def _trust_region(options: OptimizerOptions) -> dict[str, Any]:

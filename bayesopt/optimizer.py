@@ -59,6 +59,7 @@ from bayesopt.settings import (
     ACQUISITIONS,
     CONSTRAINED_ACQUISITIONS,
     check_cost_budget,
+    check_cost_design,
     check_destination,
     check_n_constraints,
     resolve_options,
@@ -163,7 +164,10 @@ class Optimizer:
         interrupted run with `Optimizer.resume(journal)`. The single-file
         shorthand of a study that only this optimizer writes.
     options : OptimizerOptions, optional
-        Model, hyperparameter-fit and acquisition-optimizer settings.
+        Model, hyperparameter-fit and acquisition-optimizer settings; with
+        "logei_per_cost", ``cost_design=CostDesignOptions()`` makes the initial
+        design cheap and space-filling (CArBO, Lee et al. 2020;
+        `bayesopt.cost_design`).
     n_constraints : int, optional
         Number of outcome constraints every successful `tell` carries
         (``constraints=[c1, ..., ck]``, each satisfied when ≤ 0); otherwise fixed
@@ -245,6 +249,7 @@ class Optimizer:
         self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         self.n_constraints = check_n_constraints(self.acquisition, n_constraints)
         self.cost_budget = check_cost_budget(self.acquisition, cost_budget)
+        check_cost_design(self.options, self.n_initial)
         self.feasible = _input_constraints(self.space, feasible)
         if pruner is not None and not isinstance(pruner, SuccessiveHalving):
             raise TypeError(f"pruner={pruner!r} must be a SuccessiveHalving")

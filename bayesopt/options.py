@@ -8,6 +8,7 @@ from typing import Any
 
 from acquisition.checks import check_fields, instance, optional, real, rule
 from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt.cost_design import CostDesignOptions
 from bayesopt.fitting import FitOptions
 from bayesopt.hedge import HedgeOptions
 from bayesopt.model import ModelOptions
@@ -34,6 +35,10 @@ class OptimizerOptions:
         default=None, metadata=rule(optional(instance(TrustRegionOptions))))
     # acquisition="hedge": the portfolio's members and Hedge rate (bayesopt.hedge)
     hedge: HedgeOptions = field(default_factory=HedgeOptions, metadata=rule(instance(HedgeOptions)))
+    # None: the initial design is scrambled Sobol; CostDesignOptions: CArBO's cost-effective
+    # design (Lee et al. 2020; bayesopt.cost_design), with acquisition="logei_per_cost" only
+    cost_design: CostDesignOptions | None = field(
+        default=None, metadata=rule(optional(instance(CostDesignOptions))))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -54,11 +59,13 @@ class OptimizerOptions:
         acq = AcquisitionOptimizerOptions(**_tuples(spec["acquisition_optimizer"]))
         region = spec.get("trust_region")  # absent from journals written before the option
         hedge = spec.get("hedge")  # likewise
+        design = spec.get("cost_design")  # likewise
         return cls(
             model=ModelOptions(**_tuples(model), fit=fit), acquisition_optimizer=acq,
             ucb_delta=spec["ucb_delta"], ucb_beta_scale=spec["ucb_beta_scale"],
             trust_region=None if region is None else TrustRegionOptions(**region),
             hedge=HedgeOptions() if hedge is None else HedgeOptions(**_tuples(hedge)),
+            cost_design=None if design is None else CostDesignOptions(**design),
         )
 
 

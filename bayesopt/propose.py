@@ -52,6 +52,7 @@ from acquisition.optimizer import (
     optimize_acquisition,
 )
 from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
+from bayesopt.cost_design import nearest_squared_distance, survivor
 from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputConstraints
 from bayesopt.fidelity import Hyperband
 from bayesopt.hedge import HedgeRecord, choose, credit
@@ -208,12 +209,35 @@ class Proposal:
 
     def _design_point(self) -> np.ndarray | None:
         avoid, design = self._avoid(), self.state.design
+        cheap = self._cost_effective_point(avoid)
+        if cheap is not None:
+            return cheap
         while self.design_used < design.shape[0]:
             x: np.ndarray = design[self.design_used]
             self.design_used += 1
             if not is_near(x, avoid) and self._admits(self.space.decode(x)[0]):
                 return x
         return self._random_new_point(avoid)
+
+    def _cost_effective_point(self, avoid: np.ndarray) -> np.ndarray | None:
+        """The next point of CArBO's cost-effective design (`bayesopt.cost_design`): None
+        without that option, before its Sobol points are asked, while no cost is told, or
+        when no candidate is new and admitted (the Sobol design then goes on)."""
+        options = self.settings.options.cost_design
+        if options is None or avoid.shape[0] < options.n_space_filling:
+            return None
+        cost = self.state.outcomes.cost_term(1.0, self.rng, self.data.budget_input)
+        if cost is None:
+            return None
+        C = self.space.candidates(options.n_candidates, self.rng)
+        squared = nearest_squared_distance(C, avoid)
+        keep = squared > NEAR
+        if self.settings.feasible is not None:
+            keep &= self.settings.feasible.mask(C)
+        if not keep.any():
+            return None
+        C = C[keep]
+        return cast(np.ndarray, C[survivor(cost.log_cost(C), squared[keep])])
 
     def _admits(self, params: dict[str, Any]) -> bool:
         """Whether the input constraints (`feasible=`) admit `params`."""
@@ -504,5 +528,8 @@ def load_kernels(state: OptimizerState) -> None:
     _loaded.add(key)
 
 
-def is_near(x: np.ndarray, points: np.ndarray, tol: float = 1e-12) -> bool:
+NEAR = 1e-12  # squared distance (unit cube) within which a point repeats another
+
+
+def is_near(x: np.ndarray, points: np.ndarray, tol: float = NEAR) -> bool:
     return bool(points.shape[0]) and bool(np.min(np.sum((points - x) ** 2, axis=1)) <= tol)

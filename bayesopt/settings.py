@@ -18,8 +18,8 @@ from bayesopt.propose import ACQUISITION_KINDS
 from bayesopt.validation import check_choice, check_count, check_real
 from kernels import KERNEL_KINDS
 
-__all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_destination",
-           "check_n_constraints", "resolve_options"]
+__all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_cost_design",
+           "check_destination", "check_n_constraints", "resolve_options"]
 
 ACQUISITIONS = tuple(ACQUISITION_KINDS)
 CONSTRAINED_ACQUISITIONS = tuple(name for name, kind in ACQUISITION_KINDS.items()
@@ -60,6 +60,7 @@ def unused_settings(
     # the acquisitions asked: the portfolio's members with acquisition="hedge"
     used = set(options.hedge.members) if hedge else {acquisition}
     schedule = "ucb" in used and ucb_beta is None  # the GP-UCB β schedule is used
+    per_cost = any(ACQUISITION_KINDS[name].per_cost for name in used)
     rows = (  # key, value, default, unused
         ("ucb_beta", ucb_beta, None, "ucb" not in used),
         ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
@@ -68,6 +69,8 @@ def unused_settings(
         ("options.model.incumbent", model.incumbent, default.model.incumbent,
          used == {"ucb"} and model.fantasy != "penalize"),
         ("options.hedge", options.hedge, default.hedge, not hedge),
+        # the cost-effective design ranks candidates by the cost GP of logei_per_cost
+        ("options.cost_design", options.cost_design, None, not per_cost),
     )
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
 
@@ -103,3 +106,12 @@ def check_cost_budget(acquisition: str, cost_budget: Any) -> float | None:
                          f"acquisition='logei_per_cost' and would be unused with {acquisition!r}"
                          " (minimize(..., max_cost=) stops any run at a total cost)")
     return check_real("cost_budget", cost_budget, low=0.0, low_open=True)
+
+
+def check_cost_design(options: OptimizerOptions, n_initial: int) -> None:
+    """The cost-effective design's Sobol points leave it at least one of its own."""
+    design = options.cost_design
+    if design is not None and design.n_space_filling >= n_initial:
+        raise ValueError(
+            f"options.cost_design.n_space_filling={design.n_space_filling} must be < "
+            f"n_initial={n_initial}: the design would be all Sobol points")

@@ -31,7 +31,9 @@ Cost problems (cost varies ≥ 10× over the space):
 
 logei runs 30 evaluations; logei_per_cost as shipped (α = 1, no budget) and
 logei_per_cost_cooled (cost-cooling over `cost_budget=` logei's median total
-cost) run until they have spent that budget. Reported: the total cost at which
+cost) run until they have spent that budget; the `_design` variants of both
+start from CArBO's cost-effective initial design (`CostDesignOptions()`,
+Lee et al. 2020) instead of the Sobol one. Reported: the total cost at which
 the median best value over seeds first reaches logei's final median, as a
 fraction of logei's median total cost. rf_cost's cost is CPU time, not wall
 time, so that a busy machine does not inflate it.
@@ -57,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from bayesopt import Optimizer, Real
+from bayesopt import CostDesignOptions, Optimizer, OptimizerOptions, Real
 from bayesopt.space import Dimension, Integer, Space
 
 OUT = Path(__file__).parent / "results"
@@ -260,14 +262,17 @@ COST_PROBLEMS = {p.name: p for p in [
                             "max_depth": Integer(1, 12), "max_features": Real(0.05, 1.0)},
                 _rf_cost, None),
 ]}
-COST_METHODS = ("logei", "logei_per_cost", "logei_per_cost_cooled")
+COST_METHODS = ("logei", "logei_per_cost", "logei_per_cost_cooled", "logei_per_cost_design",
+                "logei_per_cost_cooled_design")
 
 
 def run_cost(problem: str, method: str, seed: int, max_cost: float | None) -> dict[str, Any]:
     p = COST_PROBLEMS[problem]
     kwargs: dict[str, Any] = {} if method == "logei" else {"acquisition": "logei_per_cost"}
-    if method == "logei_per_cost_cooled":
+    if "_cooled" in method:
         kwargs["cost_budget"] = max_cost
+    if method.endswith("_design"):  # CArBO's cost-effective initial design
+        kwargs["options"] = OptimizerOptions(cost_design=CostDesignOptions())
     opt = Optimizer(p.space, seed=seed, n_initial=N_INITIAL, **kwargs)
     record, spent = [], 0.0
     with warnings.catch_warnings():
@@ -370,7 +375,16 @@ def constraints_report(seeds: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _median_best_at(runs: list[CostRecord], level: float) -> float:
+def load_cost_run(problem: str, method: str, seed: int) -> CostRecord:
+    """The (value, cost) record of a cached cost run; FileNotFoundError names the command."""
+    result = _load("cost", problem, method, seed)
+    if result is None:
+        raise FileNotFoundError(f"no cached {method} run of {problem}, seed {seed}: run "
+                                "`python -m bench.constraints cost` first")
+    return [(float(v), float(c)) for v, c in result["record"]]
+
+
+def median_best_at(runs: list[CostRecord], level: float) -> float:
     """Median over runs of the best value among the evaluations paid for within `level`."""
     bests = []
     for record in runs:
@@ -389,7 +403,8 @@ def cost_report(seeds: list[int]) -> str:
              "evaluations. Cost ratio: the smallest total cost at which a method's median best "
              "value reaches the target, over logei's median total cost (≤ 0.6 is the issue's "
              "target). logei_per_cost: as shipped, α = 1; logei_per_cost_cooled: cost-cooling "
-             "over the budget (`cost_budget=`, Lee et al. 2020). Command: `python -m bench.constraints cost --seeds "
+             "over the budget (`cost_budget=`, Lee et al. 2020); `_design`: the same from CArBO's "
+             "cost-effective initial design (`CostDesignOptions()`). Command: `python -m bench.constraints cost --seeds "
              f"{len(seeds)}` then `python -m bench.constraints report`.")
     header = ("| problem | logei median best | logei median cost | method | median best at "
               "logei's cost | cost ratio to reach logei's median |")
@@ -408,9 +423,9 @@ def cost_report(seeds: list[int]) -> str:
                 continue
             levels = sorted({sum(c for _, c in rec[: i + 1]) for rec in runs
                              for i in range(len(rec))})
-            reach = next((lv for lv in levels if _median_best_at(runs, lv) <= target), math.inf)
+            reach = next((lv for lv in levels if median_best_at(runs, lv) <= target), math.inf)
             lines.append(f"| {name} | {target:.5g} | {total:.4g} | {method} | "
-                         f"{_median_best_at(runs, total):.5g} | {reach / total:.2f} |")
+                         f"{median_best_at(runs, total):.5g} | {reach / total:.2f} |")
     return "\n".join(lines + ["", *cost_phases(seeds)]) + "\n"
 
 
