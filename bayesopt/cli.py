@@ -193,8 +193,8 @@ class JournalRecord:
 
     @property
     def n_failed(self) -> int:
-        """Number of failed evaluations."""
-        return sum(not o.ok for o in self.history)
+        """Number of failed evaluations (pruned runs are not failures)."""
+        return sum(o.failed for o in self.history)
 
     def result(self) -> OptimizeResult:
         """The record as an `OptimizeResult` (what `Optimizer.result` gives), e.g. for plots."""
@@ -310,7 +310,9 @@ def _show_hint(args: argparse.Namespace) -> str:
 
 # ------------------------------------------------------------------------- table
 def format_table(record: JournalRecord, top: int = 10) -> str:
-    """The best successful evaluations as an aligned text table.
+    """The best successful evaluations as an aligned text table: the runs that compete
+    for the best first (`bayesopt.result.judged`: with a Fidelity those at its highest
+    budget, under outcome constraints the feasible ones), then the others, by value.
 
     Parameters
     ----------
@@ -324,9 +326,7 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     str
         One header line and up to `top` rows: rank, value, one column per
         dimension, "feasible" (with outcome constraints: yes when every c ≤ 0),
-        and the evaluation's index in the history (0-based). The evaluations
-        that compete for `best` (`bayesopt.result.judged`: feasible, and at a
-        Fidelity's highest budget) rank first, so rank 1 is the best line's.
+        and the evaluation's index in the history (0-based).
     """
     from bayesopt.result import judged
     from bayesopt.space import Categorical
@@ -358,24 +358,42 @@ def _cell(value: Any) -> str:
 
 def _counts(record: JournalRecord) -> str:
     n = len(record.history)
-    text = f"{n} evaluation{'s' if n != 1 else ''} ({n - record.n_failed} ok, {record.n_failed} failed"
+    ok = sum(o.ok for o in record.history)
+    pruned = n - ok - record.n_failed
+    text = f"{n} evaluation{'s' if n != 1 else ''} ({ok} ok, "
+    text += f"{pruned} pruned, " if pruned else ""
+    text += f"{record.n_failed} failed"
     text += f", {record.n_pending} pending)" if record.n_pending else ")"
     return text + (", maximizing" if record.maximize else ", minimizing")
 
 
-def _best_line(record: JournalRecord) -> str | None:
-    best = record.result().best
+def _best_line(record: JournalRecord) -> str:
+    result = record.result()
+    best = result.best
     if best is None:
-        return None
+        return _no_best(result)
     exact = " ".join(f"{name}={format(value, '')}" for name, value in best.params.items())
     return f"best (exact values, as given to the command): {exact}"
+
+
+def _no_best(result: OptimizeResult) -> str:
+    """Why a result with successful evaluations has no best (`bayesopt.result.judged`)."""
+    fidelity = result.space.fidelity
+    if fidelity is not None and not any(
+            o.ok and o.params[fidelity.name] == fidelity.high for o in result.history):  # type: ignore[index]
+        return f"no run at the highest budget {fidelity.name}={fidelity.high} yet: none is the best"
+    return "no evaluation satisfies the outcome constraints yet: none is the best"
+
+
+def _succeeded(result: OptimizeResult) -> bool:
+    return any(o.ok for o in result.history)
 
 
 def _failure_lines(record: JournalRecord) -> list[str]:
     """Each failed evaluation: its point and reason, then the stored output tail, indented."""
     lines = []
     for obs in record.history:
-        if not obs.ok:
+        if obs.failed:
             params = " ".join(f"{name}={_cell(value)}" for name, value in obs.params.items())
             reason, *tail = _message(obs.error).splitlines()
             lines.append(f"  [{obs.index}] {params}: {reason}")
@@ -414,7 +432,7 @@ def _run(args: argparse.Namespace) -> int:
         _report_stop(args, error)
         return EXIT_FAILED
     _report_result(args, result)
-    return 0 if result.best is not None else EXIT_FAILED
+    return 0 if _succeeded(result) else EXIT_FAILED
 
 
 def _metric(pattern: str | None) -> re.Pattern[str] | None:
@@ -530,7 +548,7 @@ def _ignored_settings(args: argparse.Namespace, config: Mapping[str, Any]) -> li
 def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
     record = JournalRecord(result.space, result.maximize, {}, result.history, 0, result.model)
     print(_counts(record))
-    if result.best is None:
+    if not _succeeded(result):
         print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))
         return
     print(format_table(record, top=5))
@@ -593,8 +611,10 @@ def _plot(args: argparse.Namespace) -> int:
     """``bayesopt plot``: save the convergence plot of a journal (by budget, with a Fidelity)."""
     name, record = _read(args)
     result = record.result()
-    if result.best is None:
+    if not _succeeded(result):
         raise CommandLineError(f"{name} has no successful evaluation to plot")
+    if result.best is None and result.space.fidelity is None:
+        raise CommandLineError(f"{name}: {_no_best(result)}")
     try:
         import matplotlib
 

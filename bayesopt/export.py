@@ -10,6 +10,10 @@ an optional prefix), then
     timestamp  when the tell happened, datetime64 in UTC (NaT if unknown)
     duration   seconds the evaluation took, float (NaN if unknown)
     cost       the evaluation's cost as told, float (NaN if unknown)
+    continues  with a Fidelity: the index of the run a promotion continues, nullable
+               integer (only if some observation has one; <NA> where absent)
+    step       the step of the report that stopped a pruned run, float (only if
+               some run was pruned; NaN where absent)
     constraint_0, constraint_1, ...   outcome-constraint values (only if any
                observation has them; NaN where absent)
 
@@ -66,6 +70,7 @@ if TYPE_CHECKING:
 RESULT_FORMAT = "bayesopt-result"
 RESULT_VERSION = 1
 RESULT_COLUMNS = ("value", "status", "error", "timestamp", "duration", "cost")
+LINK_COLUMNS = ("continues", "step")  # written only when some observation has one
 
 SpaceLike = Mapping[str, Dimension] | Sequence[Dimension] | Space
 
@@ -81,7 +86,8 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
         # None where a conditional dimension is inactive
         params_prefix + name: [o.params.get(name) for o in history] for name in result.space.names
     }
-    clash = sorted(set(columns) & set(RESULT_COLUMNS))
+    linked = [key for key in LINK_COLUMNS if any(getattr(o, key) is not None for o in history)]
+    clash = sorted(set(columns) & {*RESULT_COLUMNS, *linked})
     if clash:
         raise ValueError(f"dimension column(s) {clash} clash with the result columns "
                          f"{list(RESULT_COLUMNS)}; pass params_prefix=, e.g. 'param_'")
@@ -91,6 +97,10 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
     columns["timestamp"] = pd.to_datetime([o.timestamp for o in history], unit="s", utc=True)
     columns["duration"] = [math.nan if o.duration is None else o.duration for o in history]
     columns["cost"] = [math.nan if o.cost is None else o.cost for o in history]
+    if "continues" in linked:
+        columns["continues"] = pd.array([o.continues for o in history], dtype="Int64")
+    if "step" in linked:
+        columns["step"] = [math.nan if o.step is None else o.step for o in history]
     k = max((len(o.constraints) for o in history if o.constraints is not None), default=0)
     for i in range(k):
         columns[f"constraint_{i}"] = [math.nan if o.constraints is None else o.constraints[i]

@@ -133,7 +133,8 @@ def minimize(
         the workers start exactly `n_calls` evaluations. A dead worker's point
         counts until ``pending_timeout`` expires it.
     **optimizer_options
-        Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...);
+        Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...; not
+        ``pruner=``, which only `Optimizer.report` consults: ValueError);
         ignored when a journal is resumed (its own settings apply, and a
         `ResumeSettingsWarning` names those that differ), except ``feasible=``,
         which must match the journal's input constraints
@@ -152,6 +153,11 @@ def minimize(
         raise TypeError(f"func={func!r} must be callable")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
+    if optimizer_options.get("pruner") is not None:
+        raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
+                         "calls func once per point), so no run would be stopped; call "
+                         "Optimizer.report in your own training loop, or put a Fidelity in "
+                         "the space for Hyperband's budgets")
     limits = RunLimits(n_calls, timeout, max_consecutive_failures, max_cost)
     n_workers = check_count("n_workers", n_workers, minimum=1)
     parallel = n_workers > 1 or executor is not None

@@ -54,7 +54,7 @@ from bayesopt.propose import (
     load_kernels,
     update_after_tell,
 )
-from bayesopt.result import Observation, OptimizeResult, best_observation
+from bayesopt.result import Observation, OptimizeResult, best_observation, modelled
 from bayesopt.settings import (
     ACQUISITIONS,
     CONSTRAINED_ACQUISITIONS,
@@ -403,7 +403,7 @@ class Optimizer:
     def _modelled(self) -> list[Observation]:
         """The observations the surrogate is conditioned on (`OptimizerState.model_data`)."""
         budget, fidelity = self._state.model_data().budget, self.space.fidelity
-        return [o for o in self._state.history if o.ok and (
+        return [o for o in self._state.history if modelled(o, self.space) and (
             fidelity is None or budget is None  # every budget: the budget is an input
             or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
 
@@ -522,13 +522,16 @@ class Optimizer:
         """Build an event and apply it; in a study, after catching up, and appended to it
         before it is applied — under the study's lock if building it `computes` (an ask,
         or a tell that refits the surrogate of a journal), so that nothing is appended
-        between the catch-up and the append."""
+        between the catch-up and the append. With a Fidelity every event takes the lock:
+        a tell, failure or cancel moves the Hyperband schedule that an ask's budgets are
+        checked against when applied, so none may land inside an ask's window."""
         link = self._link
         if link is None:
             event = build()
             self._state.apply(event)
             return event
-        with link.lock() if computes else contextlib.nullcontext():
+        serialized = computes or self.space.fidelity is not None
+        with link.lock() if serialized else contextlib.nullcontext():
             for attempt in range(_LOCK_ATTEMPTS):
                 link.catch_up(self._state)
                 event = build()
@@ -708,11 +711,12 @@ class Optimizer:
     def continues(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion (a space with a `Fidelity`), the history index of the
         run it continues — restart from that run's checkpoint; None for a new
-        configuration, and always None without a Fidelity."""
+        configuration, and always None without a Fidelity. `params` matches its pending
+        point by the rule of a tell (values rounded to 3 significant digits match)."""
         with self._lock:
             canonical = self.space.validate(params)
             self._refresh()
-            return self._state.source(canonical)
+            return self._state.source(self._state.asked(canonical) or canonical)
 
     # ------------------------------------------------------------ journal
     @property

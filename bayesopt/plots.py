@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias, cast
 
 import numpy as np
 
+from bayesopt.fidelity import budget_level
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
 
@@ -375,8 +376,12 @@ def _in_branch(space: Space, samples: np.ndarray, fixed: list[tuple[int, _Grid]]
 
 
 def _mean(result: OptimizeResult, X: np.ndarray) -> np.ndarray:
-    """Surrogate mean at encoded X: (m, c), in the user's units (negated back when maximizing)."""
+    """Surrogate mean at encoded X: (m, c), in the user's units (negated back when maximizing);
+    with a Fidelity as the model's last input, at the highest budget (z = 1)."""
     model = _model(result)
+    fidelity = result.space.fidelity
+    if fidelity is not None and model.dim == X.shape[1] + 1:
+        X = np.column_stack([X, budget_level(fidelity, np.full(X.shape[0], fidelity.high))])
     sign = -1.0 if result.maximize else 1.0  # Optimizer(maximize=True) models −value
     out = np.empty(X.shape[0])
     for start in range(0, X.shape[0], _PREDICT_CHUNK):
@@ -398,7 +403,8 @@ def objective(
     dots, failed ones as black crosses and the best point as a red star.
     Values are in the objective's units (also for ``maximize=True`` runs):
     the surrogate's median, which stays inside the envelope of the observed
-    range (`bayesopt.transforms.saturate`); the 2-D panels share one colour
+    range (`bayesopt.transforms.saturate`), with a `Fidelity` at its highest
+    budget; the 2-D panels share one colour
     scale, shown by a colour bar, that puts good values in yellow. Categoricals are drawn at
     their category positions, log-scaled dimensions on log axes.
 
@@ -502,7 +508,7 @@ def _draw_pd_2d(ax: Axes, result: OptimizeResult, x: tuple[int, _Grid], y: tuple
     else:  # one flat cell per category or integer value
         ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap, norm=norm)
     px, py = _sample_positions(result, i), _sample_positions(result, j)
-    ok = np.array([o.ok for o in result.history], dtype=bool)
+    ok = np.array([not o.failed for o in result.history], dtype=bool)
     ax.scatter(px[ok], py[ok], s=10, color="black", zorder=3, label="evaluated")
     _draw_failed_and_best(ax, result, (px, py), ok)
     _style_axis(ax, dx, "x")
@@ -615,7 +621,7 @@ def evaluations(
 def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None:
     dim, name = result.space.dimensions[i], result.space.names[i]
     positions = _positions(dim, [o.params.get(name) for o in result.history])
-    ok = np.array([o.ok for o in result.history], dtype=bool)
+    ok = np.array([not o.failed for o in result.history], dtype=bool)
     active = ~np.isnan(positions)
     positions, ok = positions[active], ok[active]
     edges = _bin_edges(dim, bins)
@@ -641,7 +647,7 @@ def _draw_samples(ax: Axes, result: OptimizeResult, i: int, j: int) -> ScalarMap
     """Dimension i against dimension j, coloured by evaluation number."""
     dx, dy = result.space.dimensions[i], result.space.dimensions[j]
     px, py = _sample_positions(result, i), _sample_positions(result, j)
-    ok = np.array([o.ok for o in result.history], dtype=bool)
+    ok = np.array([not o.failed for o in result.history], dtype=bool)
     order = np.arange(1, len(result) + 1)
     points = ax.scatter(px[ok], py[ok], c=order[ok], cmap="viridis", vmin=1, vmax=len(result),
                         s=22, edgecolors="none", zorder=2)
@@ -660,7 +666,8 @@ def relevance(result: OptimizeResult) -> dict[str, float]:
     coordinates, so relevances of differently scaled dimensions compare. A
     categorical dimension is one-hot encoded with one lengthscale per
     category; its relevance is the largest of its columns' relevances (the
-    category the surrogate tells apart most sharply).
+    category the surrogate tells apart most sharply). A `Fidelity` has none: its
+    budget kernel is `Optimizer.surrogate().hyperparameters().budget`.
 
     Parameters
     ----------
@@ -672,10 +679,12 @@ def relevance(result: OptimizeResult) -> dict[str, float]:
     dict
         ``{name: relevance}``.
     """
-    columns = 1.0 / _model(result).lengthscales  # (n_columns,)
     space = result.space
-    assert columns.shape == (space.n_columns,), "the surrogate does not match the space"
-    return {name: float(np.max(columns[s])) for name, s in zip(space.names, space.slices)}
+    lengthscales = _model(result).lengthscales  # (n_columns,), then a Fidelity's budget slot
+    assert lengthscales.shape[0] - space.n_columns in (0, 1), "the surrogate does not match the space"
+    columns = 1.0 / lengthscales[: space.n_columns]
+    return {name: float(np.max(columns[s])) for name, s, d in zip(space.names, space.slices,
+            space.dimensions) if not isinstance(d, Fidelity)}
 
 
 def importance(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
@@ -713,9 +722,11 @@ def importance(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figur
 # ----------------------------------------------------------------------- helpers
 def _branch_labels(space: Space) -> list[str]:
     """Each dimension's name, with its condition below it in a conditional space
-    ("gamma\nkernel=rbf"), so the bars read per branch."""
+    ("gamma\nkernel=rbf"), so the bars read per branch; a Fidelity has no bar."""
     labels = []
     for name, dim in zip(space.names, space.dimensions):
+        if isinstance(dim, Fidelity):
+            continue
         conditions = [f"{parent}={'|'.join(map(str, values))}"
                       for parent, values in (dim.when or {}).items()]
         labels.append("\n".join([name, *conditions]))
@@ -751,14 +762,16 @@ def _matrix_figure(k: int) -> tuple[Figure, np.ndarray]:
 
 
 def _selected(space: Space, names: Sequence[str] | None) -> list[int]:
-    """Indices of the named dimensions (default: all but a Fidelity, which the model ignores)."""
+    """Indices of the named dimensions (default: all but a Fidelity: the plots show the
+    configurations, the surrogate at the highest budget)."""
     if names is None:
         return [i for i, d in enumerate(space.dimensions) if not isinstance(d, Fidelity)]
     if isinstance(names, str):
         names = [names]
     if space.fidelity is not None and space.fidelity.name in names:
-        raise ValueError(f"dimension {space.fidelity.name!r} is the Fidelity: the surrogate does "
-                         "not model it; see plots.budgets for the values by budget")
+        raise ValueError(f"dimension {space.fidelity.name!r} is the Fidelity: this plot shows the "
+                         "configurations (the surrogate at the highest budget); see "
+                         "plots.budgets for the values by budget")
     unknown = [name for name in names if name not in space.names]
     if unknown:
         raise ValueError(f"unknown dimension(s) {unknown}; the space has {list(space.names)}")

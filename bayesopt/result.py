@@ -80,6 +80,11 @@ class Observation:
         return self.status == "ok"
 
     @property
+    def failed(self) -> bool:
+        """Told with `tell_failure` (a pruned run is not a failure: it has a value)."""
+        return self.status == "failed"
+
+    @property
     def feasible(self) -> bool:
         """Succeeded and satisfies every outcome constraint (c ≤ 0); True without constraints."""
         return self.ok and (self.constraints is None or all(c <= 0 for c in self.constraints))
@@ -91,6 +96,12 @@ def judged(obs: Observation, space: Space | None) -> bool:
     value never wins)."""
     fidelity = None if space is None else space.fidelity
     return obs.feasible and (fidelity is None or obs.params[fidelity.name] == fidelity.high)  # type: ignore[index]
+
+
+def modelled(obs: Observation, space: Space) -> bool:
+    """Whether an observation is the surrogate's data: a success, or in a space without
+    a `Fidelity` a pruned run (its last value; with a Fidelity only its rung counts)."""
+    return obs.ok or (obs.status == "pruned" and space.fidelity is None)
 
 
 def best_observation(history: Sequence[Observation], maximize: bool,
@@ -186,7 +197,7 @@ class OptimizeResult:
 
     @property
     def n_failed(self) -> int:
-        return sum(not o.ok for o in self.history)
+        return sum(o.failed for o in self.history)
 
     def __len__(self) -> int:
         return len(self.history)
@@ -200,8 +211,9 @@ class OptimizeResult:
         """The history as a pandas DataFrame, one row per evaluation (needs `bayesopt[pandas]`).
 
         Columns: one per dimension (its name after `params_prefix`), then
-        value (NaN if failed), status, error, timestamp (UTC) and duration
-        (seconds; NaN if unknown). A dimension named like one of those needs
+        value (NaN if failed), status, error, timestamp (UTC), duration
+        (seconds; NaN if unknown) and cost; with a Fidelity or pruning, continues
+        and step (`bayesopt.export`). A dimension named like one of those needs
         a prefix, e.g. ``params_prefix="param_"``.
         """
         from bayesopt.export import result_to_pandas

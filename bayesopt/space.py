@@ -391,7 +391,9 @@ class Fidelity(Dimension):
             raise ValueError(f"{label}: when={self.when!r}: a Fidelity is never conditional "
                              "(every run has a budget)")
         _check_finite_bounds(label, self.low, self.high)
-        for key, value in (("low", self.low), ("high", self.high)):
+        for key, value in (("low", self.low), ("high", self.high)):  # numpy scalars: plain
+            plain = int(value) if isinstance(value, numbers.Integral) else float(value)
+            object.__setattr__(self, key, plain)  # numbers, for the journal and Fraction
             if not value > 0:
                 raise ValueError(f"{label}: {key}={value!r} must be > 0")
         if not self.low < self.high:
@@ -545,6 +547,9 @@ class Space:
         if len(fidelities) > 1:
             raise ValueError(f"dimensions {[d.name for d in fidelities]} are each a Fidelity; "
                              "a space has at most one budget")
+        if fidelities and len(self.dimensions) == 1:
+            raise ValueError(f"dimension {fidelities[0].name!r} is a Fidelity and the space has "
+                             "no other dimension: a budget needs a configuration to tune")
         self.fidelity: Fidelity | None = fidelities[0] if fidelities else None
         self._allowed = {  # (child, parent) → the parent's value codes the child needs
             (i, parent): np.array([_code(self[parent], v) for v in values])

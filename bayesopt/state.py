@@ -70,7 +70,7 @@ from bayesopt.hedge import HedgeRecord
 from bayesopt.journal import JournalError
 from bayesopt.model import FIDELITY_KERNELS, BudgetBasis, ModelOptions, SurrogateModel
 from bayesopt.outcomes import OutcomeModels
-from bayesopt.result import Observation, Status
+from bayesopt.result import Observation, Status, modelled
 from bayesopt.rounding import input_rounding
 from bayesopt.space import Categorical, Integer, Space
 
@@ -479,7 +479,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     X = state.space.encode_valid(points)
     seconds = durations or (None,) * len(points)
     fidelity = state.space.fidelity
-    modelled = []
+    data = []
     rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
     for params, x, value, error, duration, row, cost in zip(
             points, X, values, errors, seconds, rows, costs or (None,) * len(points)):
@@ -491,19 +491,19 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
                                          timestamp=event.time, duration=duration,
                                          constraints=row, cost=cost, continues=continues,
                                          step=None if value is None else step))
-        modelled.append(status == "ok" or (status == "pruned" and fidelity is None))
-    ok = np.array(modelled, dtype=bool)
+        data.append(modelled(state.history[-1], state.space))
+    ok = np.array(data, dtype=bool)
     inputs = model_inputs(state.space, state.model.options, X[ok], [p for p, keep in zip(points, ok) if keep])
     state.feasible_ok = np.concatenate([
         state.feasible_ok, state.outcomes.add(inputs, constraints, costs, ok)])
-    targets = np.array([v for v, keep in zip(values, modelled) if keep], dtype=float)
+    targets = np.array([v for v, keep in zip(values, data) if keep], dtype=float)
     state.X_all = np.concatenate([state.X_all, X])
     state.X_ok = np.concatenate([state.X_ok, X[ok]])
     state.y_ok = np.concatenate([state.y_ok, -targets if state.maximize else targets])
     failed = np.array([v is None for v in values], dtype=bool)
     state.X_failed = np.concatenate([state.X_failed, X[failed]])
     if fidelity is not None:
-        budgets = [float(p[fidelity.name]) for p, keep in zip(points, modelled) if keep]  # type: ignore[index]
+        budgets = [float(p[fidelity.name]) for p, keep in zip(points, data) if keep]  # type: ignore[index]
         state.budgets_ok = np.concatenate([state.budgets_ok, budgets])
 
 

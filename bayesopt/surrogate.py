@@ -427,9 +427,19 @@ class Surrogate:
 
         ``pending=True`` conditions on the points pending when the snapshot
         was taken, exactly as the next ask would; by default they are left out.
+        With a `Fidelity` it is the acquisition of the highest budget (the only one
+        an ask maximizes): a dict gives that budget or none, else ValueError.
         """
         objective = self._acquisitions[int(check_bool("pending", pending))]
-        X = self._encode(params)
+        points = self._at_budget(params)
+        fidelity = self.space.fidelity
+        if fidelity is not None:
+            name = str(fidelity.name)
+            for p in points:
+                if p[name] != fidelity.high:
+                    raise ValueError(f"{name}={p[name]!r}: the acquisition is that of the highest "
+                                     f"budget {name}={fidelity.high!r}; give that budget or none")
+        X = self.space.encode(points)  # a Fidelity encodes to no column: asks optimize x
         with numeric_threads(self.model.n_observed):
             raw = objective.values(X)
         if objective.acquisition.log_space:
@@ -474,15 +484,20 @@ class Surrogate:
     def _encode(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> np.ndarray:
         """The model's inputs at params dicts; a model with the budget as an input is asked
         at each dict's budget, the highest where a dict gives none."""
+        points = self._at_budget(params)
+        return model_inputs(self.space, self.model.options, self.space.encode(points), points)
+
+    def _at_budget(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+                   ) -> list[dict[str, Any]]:
+        """The params dicts, each with a Fidelity's highest budget where it gives none."""
         points, _ = as_batch(params, None)
         if not points:
             raise ValueError("params is an empty list: give at least one params dict")
         fidelity = self.space.fidelity
-        if fidelity is None or self.model.dim == self.space.n_columns:
-            return self.space.encode(points)
+        if fidelity is None:
+            return [dict(p) for p in points]
         name = str(fidelity.name)
-        full = [{**p, name: p.get(name, fidelity.high)} for p in points]
-        return model_inputs(self.space, self.model.options, self.space.encode(full), full)
+        return [{**p, name: p.get(name, fidelity.high)} for p in points]
 
 
 def _check_level(level: Any) -> float:

@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, OptimizerOptions, Real, Space
+from bayesopt import (
+    Categorical,
+    Integer,
+    Optimizer,
+    OptimizeResult,
+    OptimizerOptions,
+    Real,
+    Space,
+    minimize,
+)
 from bayesopt.fidelity import (
     Hyperband,
     Job,
@@ -219,9 +229,28 @@ def test_fidelity_rejects_bad_definitions(args: tuple[Any, ...], match: str) -> 
         Fidelity(*args, name="epochs")
 
 
+def test_numpy_bounds_are_plain_numbers_so_the_journal_and_brackets_take_them(
+        tmp_path: Any) -> None:
+    integer = Fidelity(np.int64(1), np.int64(9), eta=np.int64(3))
+    real = Fidelity(np.float32(0.25), np.float64(1.0))
+    assert [type(v) for v in (integer.low, integer.high, real.low, real.high)] == \
+        [int, int, float, float]
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1), "epochs": integer}, seed=0, journal=path)
+    opt.tell(opt.ask(), 1.0)
+    assert Optimizer.resume(path, append=False).ask() == opt.ask()
+    assert Optimizer({"x": Real(0, 1), "fraction": real}, seed=0).ask()["fraction"] == 1 / 3
+
+
 def test_a_space_has_at_most_one_fidelity() -> None:
     with pytest.raises(ValueError, match="at most one budget"):
         Space({"a": Fidelity(1, 9), "b": Fidelity(1, 27), "x": Real(0, 1)})
+
+
+def test_a_space_of_a_fidelity_alone_raises_naming_it() -> None:
+    with pytest.raises(ValueError, match="dimension 'epochs' is a Fidelity and the space has "
+                                         "no other dimension"):
+        Optimizer({"epochs": Fidelity(1, 9)})
 
 
 def test_fidelity_is_not_encoded_and_round_trips_through_a_dict() -> None:
@@ -244,6 +273,16 @@ def _fidelity_space() -> dict[str, Any]:
     return {"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(1, 9, eta=3)}
 
 
+def _fidelity_run(steps: int, **model: str) -> Optimizer:
+    """`steps` asks and tells of `_loss` with ModelOptions(**model)."""
+    options = OptimizerOptions(model=ModelOptions(**model))  # type: ignore[arg-type]
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, options=options)
+    for _ in range(steps):
+        p = opt.ask()
+        opt.tell(p, _loss(p))
+    return opt
+
+
 def test_asks_carry_budgets_and_promotions_say_what_they_continue() -> None:
     opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
     first = [opt.ask() for _ in range(3)]
@@ -255,6 +294,20 @@ def test_asks_carry_budgets_and_promotions_say_what_they_continue() -> None:
     assert opt.continues(promoted) == 1
     opt.tell(promoted, 0.4)
     assert opt.history[-1].continues == 1 and opt.history[0].continues is None
+
+
+def test_continues_matches_a_rounded_promotion_as_its_tell_does() -> None:
+    def rounded(p: dict[str, Any]) -> dict[str, Any]:
+        return {name: float(f"{value:.3g}") for name, value in p.items()}
+
+    opt = Optimizer({"lr": Real(1e-4, 1e-1, log=True), "fraction": Fidelity(0.1, 1.0)}, seed=0)
+    first = opt.ask(3)
+    opt.tell([rounded(p) for p in first], [0.5, 0.2, 0.9])
+    promoted = opt.ask()
+    assert promoted["fraction"] == pytest.approx(1 / 3) and opt.continues(promoted) == 1
+    assert opt.continues(rounded(promoted)) == 1  # fraction 0.333: the rule of a tell
+    opt.tell(rounded(promoted), 0.1)
+    assert opt.history[-1].continues == 1
 
 
 def test_best_and_result_judge_the_highest_budget_only() -> None:
@@ -364,8 +417,6 @@ def test_a_timed_out_promotion_is_asked_again_by_every_replay(tmp_path: Any) -> 
 
 
 def test_minimize_passes_the_budget_to_the_objective() -> None:
-    from bayesopt import minimize
-
     seen: list[int] = []
 
     def objective(params: dict[str, Any]) -> float:
@@ -376,6 +427,13 @@ def test_minimize_passes_the_budget_to_the_objective() -> None:
                       seed=0, progress=False)
     assert set(seen) == {1, 3, 9} and seen[0] == 1
     assert result.best_params is not None and result.best_params["epochs"] == 9
+
+
+def test_minimize_refuses_a_pruner_it_would_never_consult() -> None:
+    with pytest.raises(ValueError, match=r"pruner=SuccessiveHalving\(.*\): minimize never "
+                                         "reports"):
+        minimize(lambda p: p["x"], {"x": Real(0, 1)}, n_calls=3, progress=False,
+                 pruner=SuccessiveHalving())
 
 
 def test_add_pending_with_a_fidelity_raises() -> None:
@@ -424,6 +482,20 @@ def test_report_stops_a_bad_run_and_tell_records_it_pruned() -> None:
     assert opt.best is not None and opt.best.params == good
 
 
+def test_a_surrogate_and_result_of_a_plain_space_condition_on_its_pruned_runs() -> None:
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=3, pruner=SuccessiveHalving(1, 3))
+    points = opt.ask(4)
+    for p, value in zip(points, [0.2, 0.3, 0.4, 0.9]):
+        opt.report(p, 1, value)
+    opt.tell(points, [0.2, 0.3, 0.4, 0.9])
+    assert [o.status for o in opt.history] == ["ok", "pruned", "pruned", "pruned"]
+    surrogate = opt.surrogate()  # the pruned runs' last values are the GP's data
+    assert [o.index for o in surrogate.observed] == [0, 1, 2, 3]
+    result = opt.result()
+    assert result.surrogate is not None
+    assert result.recommend().index in (0, 1, 2, 3)
+
+
 def test_report_with_maximize_keeps_the_largest() -> None:
     opt = Optimizer({"x": Real(0, 1)}, seed=0, maximize=True)
     a, b = opt.ask(2)
@@ -461,7 +533,8 @@ def test_pruner_must_be_a_successive_halving() -> None:
         Optimizer({"x": Real(0, 1)}, pruner={"min_resource": 1})  # type: ignore[arg-type]
 
 
-def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
+def _a_pruned_promotion() -> Optimizer:
+    """Three runs at epochs=1, then the promotion of the second, pruned at step 1."""
     opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
     first = opt.ask(3)
     assert opt.report(first[2], 1, 2.0) is False
@@ -469,10 +542,48 @@ def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
     promoted = opt.ask()
     assert opt.report(promoted, 1, 5.0) is True  # rung 1: [2.0, 5.0], keep the best one
     opt.tell(promoted, 5.0)
-    result = opt.result()
+    return opt
+
+
+def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
+    result = _a_pruned_promotion().result()
     loaded = OptimizeResult.from_json(result.to_json())
     assert loaded.history[-1].status == "pruned" and loaded.history[-1].step == 1
     assert loaded.history[-1].continues == 1
+
+
+def test_pruned_runs_are_not_counted_or_shown_as_failed(tmp_path: Any, capsys: Any) -> None:
+    from bayesopt.cli import main
+
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=path, pruner=SuccessiveHalving(1, 3))
+    points = opt.ask(4)
+    for p, value in zip(points[:3], [0.2, 0.8, 0.9]):
+        opt.report(p, 1, value)
+    opt.tell(points[:3], [0.2, 0.8, 0.9])
+    opt.tell_failure(points[3], "out of memory")
+    assert [o.status for o in opt.history] == ["ok", "pruned", "pruned", "failed"]
+    assert opt.result().n_failed == 1
+    assert main(["show", "--failed", str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert "4 evaluations (1 ok, 2 pruned, 1 failed)" in shown
+    assert shown.split("failed evaluations:")[1].strip() == "[3] x=" + \
+        f"{points[3]['x']:.6g}: out of memory"
+
+
+def test_the_pandas_table_says_what_each_run_continues_and_where_it_was_pruned() -> None:
+    import pandas as pd
+
+    table = _a_pruned_promotion().result().to_pandas()
+    assert table["continues"].tolist() == [pd.NA, pd.NA, pd.NA, 1]
+    assert table["step"].tolist()[3] == 1 and table["step"].isna().tolist() == [True] * 3 + [False]
+    with pytest.raises(ValueError, match=r"\['step'\] clash"):
+        plain = Optimizer({"step": Real(0, 1)}, seed=0, pruner=SuccessiveHalving(1, 3))
+        a, b = plain.ask(2)
+        plain.report(a, 1, 0.1)
+        plain.report(b, 1, 0.9)
+        plain.tell([a, b], [0.1, 0.9])
+        plain.result().to_pandas()
 
 
 def test_reports_are_journaled_and_resume_keeps_the_stop(tmp_path: Any) -> None:
@@ -513,6 +624,27 @@ def test_budgets_plot_draws_one_colour_per_budget() -> None:
         plots.budgets(plain.result())
 
 
+@pytest.mark.parametrize("fidelity_kernel", ["stationary", "basis"])
+def test_objective_and_importance_plots_show_the_highest_budget(fidelity_kernel: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bayesopt import plots
+
+    result = _fidelity_run(16, fidelity_kernel=fidelity_kernel).result()
+    _, axes = plots.objective(result, n_points=5, n_samples=1, dimensions=["x"])
+    assert axes.shape == (1, 1)
+    point = {"x": 0.4, "y": 0.6}
+    X = result.space.encode([{**point, "epochs": 9}])
+    assert result.surrogate is not None
+    assert plots._mean(result, X)[0] == pytest.approx(result.surrogate.predict(point).median[0])
+    lengthscales = result.surrogate.hyperparameters().lengthscales_unit_cube
+    assert plots.relevance(result) == pytest.approx(
+        {"x": 1 / lengthscales["x"], "y": 1 / lengthscales["y"]})
+    _, ax = plots.importance(result)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y"]
+
+
 def test_command_line_passes_the_budget_to_the_command(tmp_path: Any) -> None:
     import subprocess
     import sys
@@ -536,6 +668,49 @@ def test_command_line_passes_the_budget_to_the_command(tmp_path: Any) -> None:
                           cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
     assert plot.returncode == 0, plot.stderr
     assert (tmp_path / "b.png").stat().st_size > 0
+
+
+def test_command_line_before_any_run_reaches_the_highest_budget(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "space.toml").write_text(
+        '[x]\ntype = "real"\nlow = 0.0\nhigh = 1.0\n\n'
+        '[epochs]\ntype = "fidelity"\nlow = 1\nhigh = 27\n')
+    (tmp_path / "train.py").write_text("import sys\nprint(float(sys.argv[2]) + 1 / int(sys.argv[4]))\n")
+
+    def bayesopt(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bayesopt", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=600, check=False)
+
+    done = bayesopt("run", "--space", "space.toml", "--n-calls", "4", "--seed", "0",
+                    "--journal", "t.jsonl", "--no-progress", "--", sys.executable, "train.py",
+                    "--x", "{x}", "--epochs", "{epochs}")
+    no_best = "no run at the highest budget epochs=27 yet: none is the best"
+    assert done.returncode == 0, done.stdout + done.stderr  # every evaluation succeeded
+    assert "every evaluation failed" not in done.stdout and no_best in done.stdout
+    shown = bayesopt("show", "t.jsonl")
+    assert shown.returncode == 0 and "4 evaluations (4 ok, 0 failed)" in shown.stdout
+    assert shown.stdout.rstrip().endswith(no_best)
+    plotted = bayesopt("plot", "t.jsonl", "-o", "b.png")  # the budgets plot, no best line yet
+    assert plotted.returncode == 0, plotted.stderr
+    assert (tmp_path / "b.png").stat().st_size > 0
+
+
+def test_show_ranks_the_runs_at_the_highest_budget_first(tmp_path: Any, capsys: Any) -> None:
+    from bayesopt.cli import main
+
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1), "epochs": Fidelity(1, 3)}, seed=0, journal=path)
+    opt.tell(opt.ask(3), [0.1, 0.5, 0.9])  # bracket 1: three runs at epochs=1
+    promoted = opt.ask()
+    assert promoted["epochs"] == 3 and opt.continues(promoted) == 0
+    opt.tell(promoted, 0.4)  # worse than its lucky one-epoch value
+    assert opt.best is not None and opt.best.index == 3
+    assert main(["show", str(path)]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:6]
+    assert [row.split()[0] + " " + row.split()[-1] for row in rows] == \
+        ["1 3", "2 0", "3 1", "4 2"]  # rank, index: the best (epochs=3) first
 
 
 def test_a_pruned_run_inside_a_bracket_is_never_promoted() -> None:
@@ -569,6 +744,37 @@ def test_two_optimizers_sharing_a_study_follow_one_schedule(tmp_path: Any) -> No
     sources = [o.continues for o in a.history if o.continues is not None]
     assert sources and len(sources) == len(set(sources)), "a run promoted twice"
     assert {o.params["epochs"] for o in a.history} >= {1, 3}
+
+
+def test_a_tell_of_another_worker_never_lands_inside_an_ask(tmp_path: Any) -> None:
+    """b's tell finishes rung 1 while a computes a new configuration at epochs=1 (a's
+    input-constraint callable runs b's tell in a thread). Unlocked, the tell landed between
+    a's catch-up and its append, and the study held an ask against its own schedule: every
+    reader failed on it. Under the study's lock the tell waits for a's ask to be stored."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    during_ask: list[Callable[[], None]] = []
+    workers: list[threading.Thread] = []
+
+    def feasible(params: dict[str, Any]) -> bool:
+        while during_ask:
+            workers.append(threading.Thread(target=during_ask.pop()))
+            workers[-1].start()
+            workers[-1].join(timeout=1.0)  # done at once without the lock; else blocked
+        return True
+
+    a = Optimizer(_fidelity_space(), storage=url, study="s", seed=0, feasible=feasible)
+    b = Optimizer(_fidelity_space(), storage=url, study="s", seed=1, feasible=feasible)
+    first = a.ask(3)
+    a.tell(first[:2], [0.5, 0.2])
+    during_ask.append(lambda: b.tell(first[2], 0.9))  # the third run of rung 1
+    new = a.ask()
+    workers[0].join()
+    assert new["epochs"] == 1 and a.continues(new) is None  # asked before b's tell landed
+    promoted = b.ask()
+    assert promoted["epochs"] == 3 and b.continues(promoted) == 1  # the best of [0.5, 0.2, 0.9]
+    assert a.history == b.history and len(a.history) == 3
 
 
 def test_a_conditional_space_with_a_fidelity_runs_its_brackets() -> None:
@@ -645,6 +851,21 @@ def test_low_budget_runs_inform_the_surrogate_of_the_highest_budget() -> None:
     assert set(surrogate.hyperparameters().lengthscales) == {"x", "y", "epochs"}
     with pytest.raises(ValueError, match="no .*run at epochs=9"):
         surrogate.recommend()
+
+
+@pytest.mark.parametrize("fidelity_model", ["budget-input", "bohb"])
+def test_the_surrogates_acquisition_is_the_asks_at_the_highest_budget(fidelity_model: str) -> None:
+    opt = _fidelity_run(24, fidelity_model=fidelity_model)
+    surrogate = opt.surrogate()
+    points = [{"x": 0.3, "y": 0.7}, {"x": 0.9, "y": 0.1, "epochs": 9}]
+    values = surrogate.acquisition(points).log_value
+    expected = surrogate._acquisitions[0].values(opt.space.encode(
+        [{**p, "epochs": 9} for p in points]))
+    np.testing.assert_array_equal(values, expected)
+    assert values[0] > values[1]
+    with pytest.raises(ValueError, match="epochs=3: the acquisition is that of the highest "
+                                         "budget epochs=9"):
+        surrogate.acquisition({"x": 0.3, "y": 0.7, "epochs": 3})
 
 
 def test_bohbs_gp_of_one_budget_still_reports_its_hyperparameters() -> None:
