@@ -119,8 +119,8 @@ def minimize(
         or returns NaN or ±inf — is recorded as failed and does not count.
     max_cost : float, optional
         Stop once the summed cost of the evaluations reaches it. Each
-        evaluation's cost is its wall time in seconds (`Observation.cost`; a
-        failed one's counts too, as its `Observation.duration`).
+        evaluation's cost is its wall time in seconds (`Observation.cost`,
+        `Optimizer.total_cost`), a failed one's included.
         It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
         "Cost", says why); pass ``cost_budget=`` (an `Optimizer` option) for
         the cooling.
@@ -331,18 +331,13 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
         if opt.best is not None:
             bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
         stop = guard.observe(status, params, error)
-        if max_cost is not None and _spent(opt) >= max_cost:
+        if max_cost is not None and opt.total_cost >= max_cost:
             stop = True
         return bool(callback is not None and callback(opt.history[-1], opt)) or stop
 
     return report
 
 
-def _spent(opt: Optimizer) -> float:
-    """What the evaluations cost so far: the costs told (each success's wall time) plus the
-    wall time of the failed ones, which carry no cost but took the time all the same."""
-    failed = sum(o.duration for o in opt.history if not o.ok and o.duration is not None)
-    return opt.total_cost + failed
 
 
 def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, Any]],
@@ -375,8 +370,9 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
     is part of the problem (`bayesopt.failures`).
     """
     status, payload, duration = outcome
+    cost = duration if duration is not None and duration > 0 else None
     if status != "ok":
-        opt.tell_failure(params, payload, duration=duration)
+        opt.tell_failure(params, payload, duration=duration, cost=cost)
         return status, payload
     value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
         payload, None)
@@ -385,12 +381,11 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         values = None if constraints is None else [float(c) for c in constraints]
     except (TypeError, ValueError):
         message = f"objective returned {payload!r}, not a number (or a number and constraints)"
-        opt.tell_failure(params, message, duration=duration)
+        opt.tell_failure(params, message, duration=duration, cost=cost)
         return "error", message
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
         message = f"objective returned {number!r} with constraints {values!r}"
-        opt.tell_failure(params, message, duration=duration)
+        opt.tell_failure(params, message, duration=duration, cost=cost)
         return "failed", message
-    cost = duration if duration is not None and duration > 0 else None
     opt.tell(params, number, duration=duration, constraints=values, cost=cost)
     return "ok", None

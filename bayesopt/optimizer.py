@@ -608,23 +608,28 @@ class Optimizer:
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: Error | Sequence[Error] = None, *,
-                     duration: float | Sequence[float | None] | None = None) -> None:
+                     duration: float | Sequence[float | None] | None = None,
+                     cost: float | Sequence[float | None] | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed).
 
         `error` (text or an exception) applies to every point; for a list of
-        params it may also be a list with one error per point. `duration` as
-        for `tell`.
+        params it may also be a list with one error per point. `duration` and
+        `cost` (> 0) as for `tell`: a failure's cost counts in `total_cost` and in
+        logei_per_cost's cooling over `cost_budget`, but not in the cost GP
+        (`bayesopt.outcomes`: a crash's time is not what evaluating the point costs).
         """
         points, _ = as_batch(params, None)
         messages = tuple(_error_messages(error, len(points)))
         seconds = tuple(check_durations(duration, len(points)))
+        checked = tuple(check_costs(cost, len(points)))
+        costs = checked if any(c is not None for c in checked) else ()
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
 
             def build() -> Failure:
                 self._warn_unmatched(canonical)
                 return Failure(points=canonical, errors=messages, durations=seconds,
-                               **self._stamp())
+                               costs=costs, **self._stamp())
 
             self._commit(build)
 

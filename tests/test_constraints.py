@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
-from acquisition.constrained import cost_cooling
+from acquisition.constrained import CostTerm, cost_cooling
 from acquisition.functions import UpperConfidenceBound
 from acquisition.optimizer import (
     AcquisitionObjective,
@@ -29,6 +29,7 @@ from bayesopt import (
     minimize,
 )
 from bayesopt.model import ModelOptions
+from bayesopt.optimizer import ResumeWarning
 from kernels.threads import blas_threads, one_blas_thread
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
@@ -393,6 +394,63 @@ def test_max_cost_counts_the_wall_time_of_failed_evaluations():
 
     result = minimize(failing, UNIT2, n_calls=6, seed=0, progress=False, max_cost=1e-9)
     assert len(result.history) == 1 and result.history[0].duration > 0
+
+
+def test_a_failure_cost_counts_in_total_cost_and_cooling_but_not_in_the_cost_gp():
+    """`tell_failure(..., cost=)`: the time was spent (total_cost, cost-cooling's τ_k) but
+    a crash's time is no sample of ĉ(x), so the cost GP keeps the successes' costs only."""
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", cost_budget=16.0,
+                    n_initial=3)
+    for i, cost in enumerate([1.0, 2.0, 3.0]):
+        opt.tell({"x": 0.1 * (i + 1), "y": 0.5}, float(i), cost=cost)
+    opt.tell_failure({"x": 0.9, "y": 0.9}, "crashed", cost=5.0)
+    assert opt.total_cost == pytest.approx(11.0) and opt.history[-1].cost == 5.0
+    # design spent 6 of 16, then 11 with the failure: α = (16 − 11)/(16 − 6)
+    penalty = opt._snapshot_objective(pending=False).penalty  # the cost term and the failure's
+    alphas = [part.alpha for part in penalty.parts if isinstance(part, CostTerm)]
+    assert alphas == pytest.approx([0.5])
+    np.testing.assert_allclose(np.exp(opt._state.outcomes.log_t), [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(("cost", "match"), [
+    (0.0, "cost=0.0 must be"), (-1.0, "cost=-1.0 must be"), (math.nan, "cost=nan must be"),
+    ("1", "cost='1' must be a number"), ([1.0], "1 costs for 2")])
+def test_tell_failure_validates_cost_like_tell(cost, match):
+    opt = Optimizer(UNIT2, seed=0)
+    points = [{"x": 0.1, "y": 0.2}, {"x": 0.3, "y": 0.4}]
+    with pytest.raises((TypeError, ValueError), match=match):
+        opt.tell_failure(points, "boom", cost=cost)
+    assert opt.history == []
+
+
+def test_a_failure_cost_is_journaled_and_resumed(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", journal=path)
+    opt.tell({"x": 0.1, "y": 0.2}, 1.0, cost=2.0)
+    opt.tell_failure([{"x": 0.5, "y": 0.5}, {"x": 0.7, "y": 0.1}], "oom", cost=[3.0, None])
+    opt.close()
+    with pytest.warns(ResumeWarning):
+        resumed = Optimizer.resume(path)
+    assert [o.cost for o in resumed.history] == [2.0, 3.0, None]
+    assert resumed.total_cost == pytest.approx(5.0)
+
+
+def test_minimize_tells_a_failed_evaluation_its_wall_time_as_cost(tmp_path):
+    from bayesopt import EvaluationFailed
+
+    def failing(params):
+        if params["x"] > 0.5:
+            raise EvaluationFailed("diverged")
+        return params["x"]
+
+    path = tmp_path / "run.jsonl"
+    result = minimize(failing, UNIT2, n_calls=6, seed=0, progress=False,
+                      acquisition="logei_per_cost", journal=path)
+    failed = [o for o in result.history if not o.ok]
+    assert failed and all(o.cost == o.duration and o.cost > 0 for o in failed)
+    with pytest.warns(ResumeWarning):
+        resumed = Optimizer.resume(path)
+    assert resumed.total_cost == pytest.approx(sum(o.cost for o in result.history))
 
 
 # ------------------------------------------------------------ export and journal
