@@ -138,7 +138,8 @@ def minimize(
         ignored when a journal is resumed (its own settings apply, and a
         `ResumeSettingsWarning` names those that differ), except ``feasible=``,
         which must match the journal's input constraints
-        (`Optimizer.resume`).
+        (`Optimizer.resume`), and ``n_constraints=``, which must match the
+        journal's number of outcome constraints (ValueError naming both).
 
     Returns
     -------
@@ -306,6 +307,12 @@ def _optimizer(
         return Optimizer(space, seed=seed, journal=journal, **options)
     # warns with the count (ResumeWarning); feasible= must match the journal's record
     opt = Optimizer.resume(journal, space, feasible=options.get("feasible"))
+    if "n_constraints" in options:
+        try:
+            _check_resumed_constraints(opt, options["n_constraints"], journal)
+        except ValueError:
+            opt.close()
+            raise
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
     given = {key: value for key, value in options.items() if key != "feasible"}
     given.update({} if seed is None else {"seed": seed})
@@ -318,6 +325,21 @@ def _optimizer(
             ResumeSettingsWarning, stacklevel=3,
         )
     return opt
+
+
+def _check_resumed_constraints(opt: Optimizer, given: Any,
+                               journal: str | os.PathLike[str]) -> None:
+    """Raise unless ``n_constraints=given`` is the number of outcome constraints of the
+    resumed run: declared in its header, or else that of the values its tells carried
+    (None: none). The objective returns that many values, so another number would
+    fail at the first tell, after an evaluation."""
+    recorded = opt.n_constraints or next(
+        (len(o.constraints) for o in opt.history if o.constraints is not None), None)
+    if (given or None) != recorded:
+        raise ValueError(
+            f"n_constraints={given!r}, but journal {str(journal)!r} was recorded with "
+            f"n_constraints={recorded!r}: pass n_constraints={recorded!r} (and an objective "
+            "returning that many constraint values) to resume it, or use a new journal file")
 
 
 def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
