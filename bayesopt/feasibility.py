@@ -74,7 +74,8 @@ class InfeasibleSpaceError(ValueError):
 class LinearConstraint:
     """Σ_name coefficients[name] · params[name]  (sense)  bound, in user units.
 
-    ``LinearConstraint({"a": 1, "b": 1}, "<=", 1)`` means a + b ≤ 1.
+    ``LinearConstraint({"a": 1, "b": 1}, "<=", 1)`` means a + b ≤ 1. At least one
+    coefficient is non-zero: with none, the constraint does not depend on the point.
     """
 
     coefficients: Mapping[str, float]
@@ -93,6 +94,12 @@ class LinearConstraint:
             raise ValueError(f"sense={self.sense!r} must be one of {list(SENSES)}")
         object.__setattr__(self, "coefficients", {k: float(v) for k, v in self.coefficients.items()})
         object.__setattr__(self, "bound", check_real("bound", self.bound))
+        if not any(self.coefficients.values()):
+            holds = 0.0 <= self.bound if self.sense == "<=" else 0.0 >= self.bound
+            raise ValueError(
+                f"coefficients={self.coefficients!r} are all 0: the constraint reads "
+                f"0 {self.sense} {self.bound:g}, {'always' if holds else 'never'} satisfied "
+                "whatever the point; give a non-zero coefficient (or drop the constraint)")
 
     def lhs(self, params: Mapping[str, Any]) -> float:
         """Σ a_j · params[j]."""

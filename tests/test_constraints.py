@@ -185,6 +185,17 @@ def test_linear_constraint_validation():
         Optimizer(space, feasible=[LinearConstraint({"a": 1, "k": 1}, ">=", 1), 3])
 
 
+@pytest.mark.parametrize(("sense", "bound", "verdict"), [
+    ("<=", 1.0, "always"), ("<=", -1.0, "never"), (">=", 0.0, "always"), (">=", 2.0, "never")])
+def test_a_linear_constraint_with_only_zero_coefficients_raises_naming_them(sense, bound,
+                                                                            verdict):
+    """0·a + 0·b ≤ 1 does not depend on the point: always or never satisfied, a mistake."""
+    with pytest.raises(ValueError, match=rf"coefficients=\{{'a': 0.0, 'b': 0.0\}} are all 0"
+                                         rf".*{verdict} satisfied"):
+        LinearConstraint({"a": 0, "b": 0.0}, sense, bound)
+    LinearConstraint({"a": 0, "b": -1e-9}, sense, bound)  # one non-zero coefficient is enough
+
+
 def test_an_empty_or_tiny_feasible_region_is_a_clear_error():
     with pytest.raises(InfeasibleSpaceError, match="empty or too small"):
         Optimizer(UNIT2, feasible=lambda p: p["x"] + p["y"] > 2.5)
