@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -206,6 +207,44 @@ def test_an_empty_or_tiny_feasible_region_is_a_clear_error():
 def test_a_callable_that_does_not_return_a_bool_raises():
     with pytest.raises(TypeError, match="must return True or False"):
         Optimizer(UNIT2, feasible=lambda p: "yes")
+
+
+class _LookupFailed(KeyError):
+    """A user's own exception type, which an `except` clause of theirs catches."""
+
+
+class _BreaksAfter:
+    """A feasible= callable that raises `_LookupFailed` once it has judged `n` points."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __call__(self, params):
+        self.n -= 1
+        if self.n < 0:
+            raise _LookupFailed("memory table has no row for this point")
+        return True
+
+
+@pytest.mark.parametrize("when", ["construction", "ask"])
+def test_an_exception_of_a_feasible_callable_keeps_its_type_and_names_feasible(when):
+    """Raised deep inside the design or the acquisition optimizer, the user's exception
+    arrives as itself (their `except` still catches it), noted with `feasible=` and the
+    params it was called with."""
+    if when == "construction":
+        with pytest.raises(_LookupFailed) as caught:
+            Optimizer(UNIT2, seed=0, feasible=_BreaksAfter(3))
+    else:
+        opt = Optimizer(UNIT2, seed=0, n_initial=2, feasible=_BreaksAfter(5000))
+        for _ in range(2):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+        with pytest.raises(_LookupFailed) as caught:
+            opt.ask()
+    notes = getattr(caught.value, "__notes__", [])
+    assert len(notes) == 1, notes
+    assert re.fullmatch(r"raised by the feasible= callable \S+_BreaksAfter called with "
+                        r"params=\{'x': [0-9.e-]+, 'y': [0-9.e-]+\}", notes[0]), notes
 
 
 def test_a_constraint_active_optimum_is_reached():
