@@ -204,7 +204,7 @@ def _draw_group(ax: Axes, label: str | None, runs: list[OptimizeResult], optimum
     ax.fill_between(x, q25, q75, step="post", color=line.get_color(), alpha=0.25, linewidth=0)
 
 
-def _draw_evaluations(ax: Axes, run: OptimizeResult, values: np.ndarray, colour: str) -> None:
+def _draw_evaluations(ax: Axes, run: OptimizeResult, values: np.ndarray, colour: Any) -> None:
     """One run's values (n,) as dots: filled when feasible, hollow circles when a success
     violates an outcome constraint (never counted in the best-so-far line)."""
     x = np.arange(1, len(run) + 1)
