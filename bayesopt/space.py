@@ -368,6 +368,9 @@ class Categorical(Dimension):
         return {"type": "categorical", "choices": list(self.choices), **self._when_dict()}
 
 
+MAX_FIRST_BRACKET = 10**6  # configurations Hyperband's first bracket may start (Fidelity)
+
+
 @dataclass(frozen=True)
 class Fidelity(Dimension):
     """The training budget in [low, high] (epochs, boosting rounds, a data fraction).
@@ -377,6 +380,14 @@ class Fidelity(Dimension):
     configurations and trains them η times longer (Li et al., JMLR 2018). At
     most one per space. It encodes to no column, so configurations that
     differ only in their budget are one point of the model's input space.
+
+    Hyperband's most exploratory bracket s_max = ⌊log_η(high/low)⌋ starts
+    η^s_max configurations at the smallest budget before the cycle reaches any
+    other bracket (Li et al. 2018, Alg. 1, line 3; `bayesopt.fidelity`). Bounds
+    with η^s_max > `MAX_FIRST_BRACKET` (10⁶, e.g. ``Fidelity(1, 1e300)``) raise
+    ValueError: no run evaluates a million configurations, so the brackets
+    beyond the first would never start and the smallest budget would be a
+    vanishing fraction of the largest.
     """
 
     low: float
@@ -406,6 +417,20 @@ class Fidelity(Dimension):
             raise ValueError(f"{label}: high={self.high!r} must be >= eta * low = "
                              f"{self.eta * self.low!r} (one halving at least)")
         object.__setattr__(self, "eta", int(self.eta))
+        self._check_brackets(label)
+
+    def _check_brackets(self, label: str) -> None:
+        """The most exploratory bracket starts at most `MAX_FIRST_BRACKET` configurations."""
+        from bayesopt.fidelity import bracket_sizes, max_bracket
+
+        s_max = max_bracket(self.low, self.high, self.eta)
+        first = bracket_sizes(s_max, self.eta)[-1]
+        if first > MAX_FIRST_BRACKET:
+            raise ValueError(
+                f"{label}: low={self.low!r}, high={self.high!r}, eta={self.eta}: "
+                f"high/low ≥ eta^{s_max}, so Hyperband's first bracket (s_max={s_max}) starts "
+                f"{first:.3g} configurations at budget high·eta^-{s_max} before any other "
+                f"(at most {MAX_FIRST_BRACKET:.0e}); raise low, lower high, or raise eta")
 
     @property
     def is_integer(self) -> bool:

@@ -223,10 +223,24 @@ def test_successive_halving_validates_its_fields(kwargs: dict[str, Any], match: 
     ((0, 81), "low=0"), ((1, 1), "low=1 must be < high=1"), ((1, 2), "high=2 must be >= eta"),
     ((1, 81, 1), "eta=1 must be >= 2"), ((1, 81, 2.5), "eta=2.5 must be an integer"),
     ((1, math.inf), "high=inf"), (("1", 81), "low='1'"),
+    ((1, 1e300), r"low=1, high=1e\+300, eta=3: high/low ≥ eta\^628.* starts 4.29e\+299 "
+                 r"configurations"),
+    ((1e-300, 1.0), r"low=1e-300, high=1.0, eta=3: .*s_max=628"),
+    ((1, 2**20, 2), r"high=1048576, eta=2: .*s_max=20\) starts 1.05e\+06 configurations"),
 ])
 def test_fidelity_rejects_bad_definitions(args: tuple[Any, ...], match: str) -> None:
     with pytest.raises((TypeError, ValueError), match=match):
         Fidelity(*args, name="epochs")
+
+
+def test_the_largest_accepted_first_bracket_starts_a_million_configurations() -> None:
+    """The rule's edge: η^s_max ≤ 10⁶ is accepted, the next halving is not."""
+    assert max_bracket(1, 2**19, 2) == 19 and Fidelity(1, 2**19, 2).high == 2**19
+    with pytest.raises(ValueError, match=r"at most 1e\+06"):
+        Fidelity(1, 2**20, 2)
+    assert Fidelity(1, 3**12).high == 3**12  # 531 441 configurations
+    with pytest.raises(ValueError, match="s_max=13"):
+        Fidelity(1, 3**13)
 
 
 def test_numpy_bounds_are_plain_numbers_so_the_journal_and_brackets_take_them(
