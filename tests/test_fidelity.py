@@ -223,8 +223,7 @@ def test_successive_halving_validates_its_fields(kwargs: dict[str, Any], match: 
     ((0, 81), "low=0"), ((1, 1), "low=1 must be < high=1"), ((1, 2), "high=2 must be >= eta"),
     ((1, 81, 1), "eta=1 must be >= 2"), ((1, 81, 2.5), "eta=2.5 must be an integer"),
     ((1, math.inf), "high=inf"), (("1", 81), "low='1'"),
-    ((1, 1e300), r"low=1, high=1e\+300, eta=3: high/low ≥ eta\^628.* starts 4.29e\+299 "
-                 r"configurations"),
+    ((1, 1e300), r"low=1, high=1e\+300, eta=3: high/low ≥ eta\^628.* starts 4.29e\+299 conf"),
     ((1e-300, 1.0), r"low=1e-300, high=1.0, eta=3: .*s_max=628"),
     ((1, 2**20, 2), r"high=1048576, eta=2: .*s_max=20\) starts 1.05e\+06 configurations"),
 ])
