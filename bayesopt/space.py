@@ -513,6 +513,7 @@ _KEYS = {  # (required, optional) keys of each type's definition
     "categorical": ({"choices"}, {"when"}),
     "fidelity": ({"low", "high"}, {"eta"}),
 }
+_EXPLAINED = {"fidelity": {"when"}}  # invalid keys the dimension itself refuses with a reason
 
 
 def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
@@ -528,12 +529,14 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
     args = {key: value for key, value in spec.items() if key != "type"}
     required, optional = _KEYS[kind]
     missing = sorted(required - set(args))
-    unknown = sorted(set(args) - required - optional)
+    unknown = sorted(set(args) - required - optional - _EXPLAINED.get(kind, set()))
     if missing or unknown:
         hints = "".join(_did_you_mean(key, (required | optional) - set(args)) for key in unknown)
+        problems = [f"{what} key(s) {keys}" for what, keys in (("missing", missing),
+                                                               ("unknown", unknown)) if keys]
         raise ValueError(
-            f"dimension {name!r} of type {kind!r}: missing key(s) {missing}, unknown key(s) "
-            f"{unknown}; valid keys are {sorted(required | optional | {'type'})}{hints}"
+            f"dimension {name!r} of type {kind!r}: {', '.join(problems)}; valid keys are "
+            f"{sorted(required | optional | {'type'})}{hints}"
         )
     return _TYPES[kind](**args, name=name)
 
