@@ -30,7 +30,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
@@ -45,7 +45,7 @@ from bayesopt.feasibility import (
 )
 from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
-from bayesopt.model import SurrogateModel
+from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import (
     AskSettings,
@@ -61,6 +61,7 @@ from bayesopt.settings import (
     check_cost_budget,
     check_cost_design,
     check_destination,
+    check_fidelity_model,
     check_n_constraints,
     resolve_options,
 )
@@ -249,6 +250,7 @@ class Optimizer:
         self.pending_timeout = (None if pending_timeout is None
                                 else check_nonnegative("pending_timeout", pending_timeout))
         self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
+        check_fidelity_model(self.space, self.options)
         self.n_constraints = check_n_constraints(self.acquisition, n_constraints)
         self.cost_budget = check_cost_budget(self.acquisition, cost_budget)
         check_cost_design(self.options, self.n_initial)
@@ -834,17 +836,23 @@ class Optimizer:
 
     @classmethod
     def _construct(cls, config: Mapping[str, Any], space: Space, name: str) -> Optimizer:
+        """The optimizer a study's header describes, with the header's options as recorded:
+        a space without a Fidelity may record a fidelity_model (`check_fidelity_model`),
+        inert there, which a new optimizer refuses and a resumed one keeps."""
         try:
-            return cls(
+            options = OptimizerOptions.from_dict(config["options"])
+            opt = cls(
                 space, acquisition=config["acquisition"], n_initial=config["n_initial"],
                 seed=config["seed"], maximize=config["maximize"], ucb_beta=config["ucb_beta"],
-                options=OptimizerOptions.from_dict(config["options"]),
+                options=_accepted_on_resume(space, options),
                 pending_timeout=config.get("pending_timeout"),
                 n_constraints=config.get("n_constraints"), cost_budget=config.get("cost_budget"),
                 pruner=None if "pruner" not in config else SuccessiveHalving(**config["pruner"]),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise JournalError(f"{name} is corrupt: {type(error).__name__}: {error}") from None
+        opt.options = options  # before any state is built from them (`_replay_journal`)
+        return opt
 
     def close(self) -> None:
         """Close the journal or storage (the optimizer stays usable without it)."""
@@ -852,6 +860,15 @@ class Optimizer:
             if self._link is not None:
                 self._link.close()
                 self._link = None
+
+
+def _accepted_on_resume(space: Space, options: OptimizerOptions) -> OptimizerOptions:
+    """`options` that pass `check_fidelity_model`: in a space without a Fidelity, a recorded
+    fidelity_model set to the default (there neither models anything)."""
+    if space.fidelity is not None:
+        return options
+    default = ModelOptions().fidelity_model
+    return replace(options, model=replace(options.model, fidelity_model=default))
 
 
 def _input_constraints(space: Space, feasible: Any) -> InputConstraints | None:

@@ -908,3 +908,35 @@ def test_a_journal_written_by_0_2_0_resumes_with_bohbs_gp_and_asks_what_it_would
         opt = Optimizer.resume(journal, space)
     assert opt.options.model.fidelity_model == "bohb"
     assert opt.ask() == {"x": 0.2577938745571792, "y": 0.7870978633240304, "epochs": 9}
+
+
+def test_fidelity_model_without_a_fidelity_raises_but_a_journal_recording_it_resumes(
+        tmp_path: Any) -> None:
+    """ModelOptions(fidelity_model="bohb") in a space without a Fidelity would be ignored, so
+    a new optimizer refuses it; a journal of such a space may record it (every 0.2.0
+    journal reads as "bohb", `options.SETTINGS_BEFORE`; later ones while it was accepted)
+    and resumes with it, asking what the original asks."""
+    import json
+    import warnings
+
+    plain = {"x": Real(0, 1), "y": Real(0, 1)}
+    bohb = OptimizerOptions(model=ModelOptions(fidelity_model="bohb"))
+    with pytest.raises(ValueError, match=r"options\.model\.fidelity_model='bohb' chooses how "
+                                         r"the GP models a Fidelity's budget, and the space "
+                                         r"has no Fidelity"):
+        Optimizer(plain, seed=0, options=bohb)
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(plain, seed=0, n_initial=3, journal=path)
+    for _ in range(5):
+        p = opt.ask()
+        opt.tell(p, (p["x"] - 0.3) ** 2 + p["y"])
+    opt.close()
+    header, *events = path.read_text().splitlines()
+    record = json.loads(header)
+    record["config"]["options"]["model"]["fidelity_model"] = "bohb"
+    path.write_text("\n".join([json.dumps(record), *events]) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ResumeWarning: the run holds evaluations
+        resumed = Optimizer.resume(path)
+    assert resumed.options.model.fidelity_model == "bohb"
+    assert resumed.ask() == opt.ask()
