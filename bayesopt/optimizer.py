@@ -692,7 +692,11 @@ class Optimizer:
 
         Tell the point afterwards as usual: after a True it is recorded with
         status "pruned" at that step. Raises ValueError for a point that is not
-        pending (never asked, or already told) and for a step not after the last.
+        pending (never asked, or already told), for a step not after the last,
+        and, with a `Fidelity`, for a step beyond the budget the point was asked
+        with (steps count the budget's units, as the rungs do: a run trains to
+        its budget, and its tell is recorded at that budget). Without a Fidelity
+        any step is allowed, as in Optuna.
         """
         with self._lock:
             canonical = self.space.validate(params)
@@ -708,6 +712,7 @@ class Optimizer:
                 if last is not None and number <= last:
                     raise ValueError(f"report: step={step!r} must be after the last reported "
                                      f"step {last!r} of this point")
+                _check_within_budget(self.space, asked, step)
                 return Report(points=(canonical,), steps=(number,), values=(loss,),
                               **self._stamp())
 
@@ -860,6 +865,19 @@ class Optimizer:
             if self._link is not None:
                 self._link.close()
                 self._link = None
+
+
+def _check_within_budget(space: Space, asked: Mapping[str, Any], step: float) -> None:
+    """With a Fidelity, a report's step may not pass the budget the point was asked with."""
+    fidelity = space.fidelity
+    if fidelity is None:
+        return
+    budget = asked[fidelity.name]  # type: ignore[index]
+    if step > budget:
+        raise ValueError(
+            f"report: step={step!r} is beyond the budget {fidelity.name}={budget!r} this point "
+            f"was asked with; train it for {budget!r} at most (steps count the budget's units) "
+            "and tell its value there")
 
 
 def _accepted_on_resume(space: Space, options: OptimizerOptions) -> OptimizerOptions:

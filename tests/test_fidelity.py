@@ -940,3 +940,17 @@ def test_fidelity_model_without_a_fidelity_raises_but_a_journal_recording_it_res
         resumed = Optimizer.resume(path)
     assert resumed.options.model.fidelity_model == "bohb"
     assert resumed.ask() == opt.ask()
+
+
+def test_a_report_beyond_the_asked_budget_raises_naming_step_and_budget() -> None:
+    """With a Fidelity a run trains to the budget it was asked with and is told there: a
+    report past it (a loop that ignores params["epochs"]) is a mistake, not a longer run."""
+    opt = Optimizer(_fidelity_space(), seed=0)
+    p = opt.ask()
+    budget = p["epochs"]
+    assert opt.report(p, budget, 0.5) in (True, False)  # the budget itself is a step
+    with pytest.raises(ValueError, match=rf"step={budget + 1} is beyond the budget "
+                                         rf"epochs={budget} this point was asked with"):
+        opt.report(p, budget + 1, 0.4)
+    opt.tell(p, 0.5)
+    assert [o.params["epochs"] for o in opt.history] == [budget]
