@@ -422,7 +422,7 @@ def _run(args: argparse.Namespace) -> int:
     _warn_unused(space, template)
     if args.journal is not None:
         _announce_resume(args)
-    else:
+    elif args.storage is not None:
         _check_study(args)
     objective = CommandObjective(template, args.timeout, _metric(args.metric))
     try:
