@@ -151,7 +151,7 @@ class BayesoptAdapter(Adapter):
     def identity(self) -> dict[str, Any]:
         from bayesopt import __version__
 
-        identity = {"library": __version__, "fingerprint": self.opt.fingerprint}
+        identity: dict[str, Any] = {"library": __version__, "fingerprint": self.opt.fingerprint}
         if self.opt.n_initial != self.n_initial:  # the record's n_initial: the design it used
             identity["n_initial"] = self.opt.n_initial
         return identity
@@ -553,7 +553,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
              "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi",
              "bayesopt-refit-until-30", "bayesopt-integer-round", "bayesopt-hamming",
-             "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32")
+             "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
+             "bayesopt-interleave-10")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -612,6 +613,9 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
         functools.partial(BayesoptAdapter, design_size=_half_design), ("bayesopt",)),
     "bayesopt-n-initial-2d": (
         functools.partial(BayesoptAdapter, design_size=_double_design), ("bayesopt",)),
+    # every 10th asked point uniformly random (SMAC's interleaving, Hutter et al. 2011)
+    "bayesopt-interleave-10": (
+        functools.partial(BayesoptAdapter, options={"random_interleave": 10}), ("bayesopt",)),
     # a rougher kernel for rugged multimodal objectives: Matérn-3/2 (Stein 1999: a kernel
     # smoother than the function makes overconfident predictions)
     "bayesopt-matern32": (functools.partial(BayesoptAdapter, kernel="matern32"), ("bayesopt",)),
