@@ -1,6 +1,6 @@
 """Compare one optimizer's quality-suite runs in two output directories, seed by seed.
 
-    python -m bench.compare_runs BEFORE AFTER [--optimizer bayesopt] [--seeds 10]
+    python -m bench.compare_runs BEFORE AFTER [--optimizer bayesopt] [--seeds 10 | 10-19]
                                  [--problems ...] [--after-optimizer NAME]
 
 For a change that alters the asked points (a candidate default), BEFORE is
@@ -11,7 +11,8 @@ suite's final score (the noiseless regret of the best observed point,
 `bench.quality.score_curve`): both medians, how many seeds ended worse /
 better / equal (the seeds pair the runs: same problem instance and initial
 design), two 95 % bootstrap intervals and the paired Wilcoxon signed-rank
-p-value. "Within seed noise" was read as the unpaired interval holding 0; the
+p-value; under the table, the pairs of every problem pooled: worse / better / equal
+and the two-sided sign test on the unequal ones (binomial, p = ½; `sign_p`). "Within seed noise" was read as the unpaired interval holding 0; the
 pairing warrants the paired one (bench/results/paired_intervals.md re-reads
 the committed comparisons).
 
@@ -48,10 +49,9 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import wilcoxon
+from scipy.stats import binomtest, wilcoxon
 
-from bayesopt.argtypes import positive_int
-from bench.quality import collect
+from bench.quality import collect, seeds_argument
 
 DEFAULT_PROBLEMS = ("branin,six_hump_camel,hartmann3,hartmann6,ackley5,rosenbrock4,michalewicz5,"
                     "styblinski_tang8,levy10,branin_noisy,hartmann6_noisy,svc_cancer,hgb_cancer,"
@@ -106,9 +106,26 @@ def row(problem: str, before: np.ndarray, after: np.ndarray) -> str:
             f"{_interval(*paired_interval(before, after))} |")
 
 
+def sign_p(worse: int, better: int) -> float:
+    """Two-sided sign test of `worse` against `better` pairs (binomial, p = ½); 1 if none."""
+    return float(binomtest(worse, worse + better).pvalue) if worse + better else 1.0
+
+
+def pooled(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> str:
+    """The seeds of every problem in both, pooled: worse / better / equal and `sign_p`."""
+    both = [p for p in before if p in after]
+    if not both:
+        return "no problem in both"
+    d = np.concatenate([after[p] - before[p] for p in both])  # (problems × seeds,)
+    worse, better = int(np.sum(d > 0)), int(np.sum(d < 0))
+    return (f"all {len(both)} problems pooled: seeds worse / better / equal {worse} / {better} / "
+            f"{d.size - worse - better}; two-sided sign test p = {sign_p(worse, better):.2g}")
+
+
 def report(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> str:
     lines = [HEAD, HEAD_RULE]
     lines += [row(p, before[p], after[p]) for p in before if p in after]
+    lines += ["", pooled(before, after)]
     missing = sorted(set(before) ^ set(after))
     if missing:
         lines.append(f"\nnot in both (some seed missing): {', '.join(missing)}")
@@ -123,10 +140,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--after-optimizer", default=None,
                         help="AFTER's optimizer, e.g. an ablation variant beside the default "
                              "in the same directory (default: --optimizer)")
-    parser.add_argument("--seeds", type=positive_int, default=10)
+    parser.add_argument("--seeds", type=seeds_argument, default=list(range(10)),
+                        help="N for seeds 0..N-1, or a list/range like 10-19 (default 10)")
     parser.add_argument("--problems", default=DEFAULT_PROBLEMS)
     args = parser.parse_args(argv)
-    problems, seeds = args.problems.split(","), list(range(args.seeds))
+    problems, seeds = args.problems.split(","), args.seeds
     print(report(finals(args.before, problems, args.optimizer, seeds),
                  finals(args.after, problems, args.after_optimizer or args.optimizer, seeds)))
 

@@ -100,3 +100,26 @@ def test_an_ablation_variant_is_compared_with_the_default_in_the_same_directory(
                    if line.startswith("| sgd_digits |"))
     assert _columns(new)[:7] == _columns(written)
     assert _columns(new)[7:] == ["[-0.0025, +0.00167]", "yes"]
+
+
+def test_the_pooled_line_counts_every_problems_seeds_and_gives_the_sign_test() -> None:
+    """Two problems: 7 + 2 seeds worse, 1 + 6 better, 2 + 2 equal: 9 worse against 7 better,
+    sign test p = 2·P(Bin(16, ½) ≥ 9) = 0.8036 (scipy.stats.binomtest)."""
+    before = {"a": np.zeros(10), "b": np.zeros(10), "only-before": np.zeros(10)}
+    after = {"a": np.array([1.0] * 7 + [-1.0] + [0.0] * 2),
+             "b": np.array([1.0] * 2 + [-1.0] * 6 + [0.0] * 2)}
+    line = compare_runs.pooled(before, after)
+    assert line == ("all 2 problems pooled: seeds worse / better / equal 9 / 7 / 4; "
+                    "two-sided sign test p = 0.8")
+    assert compare_runs.sign_p(9, 7) == pytest.approx(0.8036, abs=1e-4)
+    assert compare_runs.sign_p(0, 0) == 1.0
+    assert compare_runs.report(before, after).splitlines()[-3] == line
+
+
+def test_seeds_take_a_range_as_in_bench_quality(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--seeds 5-9`: the committed default's Hartmann-6 medians over seeds 5–9 only."""
+    compare_runs.main([str(RESULTS), str(RESULTS), "--problems", "hartmann6", "--seeds", "5-9"])
+    columns = _columns(capsys.readouterr().out.splitlines()[2])
+    scores = finals(RESULTS, ["hartmann6"], "bayesopt", [5, 6, 7, 8, 9])["hartmann6"]
+    assert columns[1] == columns[2] == f"{np.median(scores):.3g}"
+    assert columns[3] == "0 / 0 / 5"
