@@ -1017,6 +1017,15 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "categorical, its one-hot columns' lengthscales tied, so two choices are at the squared "
       "distance 2·[a ≠ b]/ℓ² (a Hamming term, as Optuna's GPSampler; `bayesopt.categorical`; "
       "bench/results/categorical_kernel.md)")),
+    ("Eighth round (issue 17): design size, random interleaving, a rougher kernel",
+     ("bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-interleave-10",
+      "bayesopt-matern32"),
+     ("`n-initial-half` = `n_initial` max(3, ⌈(d + 1)/2⌉) (Bossek et al. 2020: small designs); "
+      "`n-initial-2d` = 2d within [5, 20] (towards EGO's 10d, Jones et al. 1998); "
+      "`interleave-10` = `OptimizerOptions(random_interleave=10)`: every 10th asked point "
+      "uniformly random (SMAC, Hutter et al. 2011); `matern32` = kernel Matérn-3/2 (Stein "
+      "1999: a kernel rougher than the objective errs safe); the rule, written first: "
+      "bench/results/ablation_round8.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}
