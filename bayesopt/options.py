@@ -42,7 +42,7 @@ class OptimizerOptions:
 
     # None: every point after the initial design maximizes the acquisition; k: every k-th
     # point asked (counted over the study's asks) that the model would propose is uniformly
-    # random instead — SMAC's interleaving (Hutter et al. 2011, Sec. 4.2), which keeps the
+    # random instead — SMAC's interleaving (Hutter, Hoos & Leyton-Brown 2011), which keeps the
     # search global; an option, not a default (bench/results/ablation.md, eighth round)
     random_interleave: int | None = field(default=None, metadata=rule(optional(integer(2))))
 
