@@ -44,16 +44,20 @@ def _interleaved_numbers(journal: Path) -> list[int]:
     return numbers
 
 
-def _interleaved(k: int) -> OptimizerOptions:
+def _interleaved(k: int | None) -> OptimizerOptions:
     return OptimizerOptions(random_interleave=k)
+
+
+def _run(opt: Optimizer, steps: int) -> None:
+    for _ in range(steps):
+        params = opt.ask()
+        opt.tell(params, _objective(params))
 
 
 def test_every_kth_asked_point_after_the_design_is_random_and_says_so(tmp_path: Path) -> None:
     journal = tmp_path / "run.jsonl"
     opt = Optimizer(SPACE, seed=0, n_initial=4, options=_interleaved(3), journal=journal)
-    for _ in range(13):
-        params = opt.ask()
-        opt.tell(params, _objective(params))
+    _run(opt, 13)
     assert _interleaved_numbers(journal) == [6, 9, 12]  # 3 is in the design (4 points)
 
 
@@ -70,9 +74,7 @@ def test_until_the_first_multiple_the_asks_are_the_defaults() -> None:
 def test_an_interleaved_point_is_a_uniform_draw_of_the_generator() -> None:
     """The interleaved ask is the first uniform draw of the state's generator, decoded."""
     opt = Optimizer(SPACE, seed=2, n_initial=4, options=_interleaved(5))
-    for _ in range(4):
-        params = opt.ask()
-        opt.tell(params, _objective(params))
+    _run(opt, 4)
     fork = opt._state.fork_rng()  # the generator the fifth ask computes with
     u = fork.random((1, opt.space.n_dims))  # (1, d)
     expected = opt.space.decode(opt.space.from_unit(u))[0]
@@ -92,9 +94,7 @@ def test_a_batch_marks_the_position_of_the_multiple(tmp_path: Path) -> None:
 def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
     journal = tmp_path / "run.jsonl"
     live = Optimizer(SPACE, seed=3, n_initial=4, options=_interleaved(3), journal=journal)
-    for _ in range(7):
-        params = live.ask()
-        live.tell(params, _objective(params))
+    _run(live, 7)
     with pytest.warns(ResumeWarning, match="7 evaluations"):
         resumed = Optimizer.resume(journal)
     assert resumed.fingerprint == live.fingerprint
@@ -131,11 +131,7 @@ def test_the_option_round_trips_and_changes_the_fingerprint() -> None:
     assert OptimizerOptions.from_dict(before).random_interleave is None
     assert (Optimizer(SPACE, options=options).fingerprint
             != Optimizer(SPACE).fingerprint
-            == Optimizer(SPACE, options=_interleaved_none()).fingerprint)
-
-
-def _interleaved_none() -> OptimizerOptions:
-    return OptimizerOptions(random_interleave=None)
+            == Optimizer(SPACE, options=_interleaved(None)).fingerprint)
 
 
 @pytest.mark.parametrize("value, error", [
