@@ -310,6 +310,7 @@ def test_recommend_before_the_surrogate_is_fitted_raises():
     ({"x0": "a", "x1": 2.0}, {}, TypeError, r"'x0'.*'a' must be a number"),
     ([], {}, ValueError, r"params is an empty list"),
     ("x0", {}, TypeError, r"params must be a dict or a list of dicts"),
+    ([[1.0, 2.0]], {}, TypeError, r"list of dicts, got \[1.0, 2.0\] at position 0"),
     ({"x0": 1.0, "x1": 2.0}, {"level": 1.0}, ValueError, r"level=1.0 must be in \(0, 1\)"),
     ({"x0": 1.0, "x1": 2.0}, {"level": "high"}, TypeError, r"level='high'"),
     ({"x0": 1.0, "x1": 2.0}, {"noise": 1}, TypeError, r"noise=1 must be True or False"),
