@@ -11,8 +11,10 @@
     ±         the objective's sign: −1 for maximize=True (the model minimizes −value)
 
 Predictive in objective units. Without observation noise F = f, with it
-F = f + ε, ε ~ N(0, σ²); in both cases F ~ N(μ, v), v = s² or s² + σ². The
-returned numbers are those of Y = ±g(F):
+F = f + ε, ε ~ N(0, σ²); in both cases F ~ N(μ, v), v = s² or s² + σ². With
+hyperparameter samples (`ModelOptions(hyperparameters="mcmc")`) μ and s² are the
+moments of their mixture and σ² is the samples' mean noise variance, so v is the
+mixture's variance (`bayesopt.sampling`). The returned numbers are those of Y = ±g(F):
 
     median        ±g(μ)                      (g is monotone, so quantiles map exactly)
     lower, upper  the (1 ∓ level)/2 quantiles: ±g(μ ∓ z·√v), z = Φ⁻¹((1 + level)/2)
@@ -36,7 +38,10 @@ columns share one, reported as one number (two choices at the squared scaled
 distance 2/l², `bayesopt.categorical`). Variances on the GP's scale convert to
 objective units² with the slope c = dg/df: c = scale(T)·std(w) without a power
 transform (exact), and with one the slope at the median of the observations
-(a delta-method conversion: the slope differs elsewhere).
+(a delta-method conversion: the slope differs elsewhere). With hyperparameter
+samples (`ModelOptions(hyperparameters="mcmc")`) the lengthscales and variances are
+at the samples' mean log-parameters, i.e. their geometric means: the noise a new
+observation adds in `predict` is their arithmetic mean, which is larger.
 
 The budget (`BudgetKernel`). With a `Fidelity` the GP takes the budget level
 z = log(b/low)/log(high/low) ∈ [0, 1] as one more input (`ModelOptions.fidelity_kernel`,
@@ -75,6 +80,7 @@ from scipy.special import ndtri
 from acquisition.functions import UpperConfidenceBound
 from bayesopt.gp import GaussianProcess
 from bayesopt.result import Observation
+from bayesopt.sampling import GaussianProcessMixture
 from bayesopt.space import Categorical, Fidelity, Space
 from bayesopt.state import model_inputs
 from bayesopt.transforms import yeo_johnson_derivative
@@ -167,6 +173,9 @@ class BudgetKernel:
 @dataclass(frozen=True)
 class Hyperparameters:
     """The fitted GP hyperparameters (module docstring: "Hyperparameters in user terms").
+
+    With ``ModelOptions(hyperparameters="mcmc")`` the lengthscales and variances are
+    geometric means over the posterior samples (the kernel at their mean log-parameters).
 
     Attributes
     ----------
@@ -315,7 +324,7 @@ class Surrogate:
     def _predict(self, X: np.ndarray, noise: bool, level: float) -> Prediction:
         mu, std = self.model.predict(X)
         if noise:
-            std = np.sqrt(std**2 + self.model.gp.noise)  # type: ignore[union-attr]
+            std = np.sqrt(std**2 + self._observation_noise())
         mean, sd = self._moments(mu, std)
         z = float(ndtri(0.5 * (1.0 + level)))
         median = self.model.to_objective(mu)
@@ -323,6 +332,15 @@ class Surrogate:
         if self.maximize:
             mean, median, low, high = -mean, -median, -high, -low
         return Prediction(mean, sd, median, low, high, level, noise)
+
+    def _observation_noise(self) -> float:
+        """σ² of a new observation on the GP's scale; over hyperparameter samples, their
+        mean (`bayesopt.sampling`: law of total variance)."""
+        gp = self.model.gp
+        if isinstance(gp, GaussianProcessMixture):
+            return gp.observation_noise
+        assert gp is not None
+        return gp.noise
 
     def _moments(self, mu: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of g(F), F ~ N(mu, std²), minimization sign."""

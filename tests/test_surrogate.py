@@ -224,6 +224,26 @@ def test_predictions_far_from_the_data_stay_in_the_envelope(mixed):
     assert np.all((low <= raw) & (raw <= high)) and np.all(np.isfinite(half))
 
 
+def test_a_new_observations_predictive_over_hyperparameter_samples_is_the_mixtures():
+    """With mcmc, noise=True is the mixture of the samples' N(μ_s, s_s² + σ_s²): the latent
+    mixture's variance plus the samples' mean noise (not the noise at their mean log)."""
+    rng = np.random.default_rng(0)
+    model = ModelOptions(output_transform="none", hyperparameters="mcmc")
+    opt = Optimizer(BRANIN_SPACE, seed=0, options=OptimizerOptions(model=model))
+    for _ in range(12):
+        params = opt.ask()
+        opt.tell(params, branin(params) + 20.0 * rng.standard_normal())
+    surrogate = opt.surrogate()
+    noises = np.array([member.noise for member in surrogate.model.gp.members])  # (S,)
+    assert np.ptp(np.log(noises)) > 1.0  # the samples disagree on the noise
+    points = random_points(BRANIN_SPACE, 5, 3)
+    mu, sd = surrogate.model.predict_samples(surrogate.space.encode(points))  # (S, m) each
+    variance = np.mean(sd**2 + noises[:, None] + mu**2, axis=0) - np.mean(mu, axis=0) ** 2
+    slope = surrogate.hyperparameters().output_slope
+    assert_allclose(surrogate.predict(points, noise=True).std, slope * np.sqrt(variance),
+                    rtol=1e-9)
+
+
 # --------------------------------------------------------------- acquisition
 def test_acquisition_is_what_the_next_ask_maximizes():
     opt = run(BRANIN_SPACE, branin, 12)
