@@ -204,6 +204,12 @@ class Hyperparameters:
         With a `Fidelity` the GP takes as an input: its lengthscale, bias variance τ²
         and the correlation of the lowest budget with the highest; None without one
         (and for `fidelity_model="bohb"`'s GP of one budget).
+    input_warping : dict or None
+        With ``ModelOptions(input_warping=True)``: ``{name: (a, b)}``, the Kumaraswamy
+        CDF w(u) = 1 − (1 − u^a)^b of each warped dimension's unit-cube coordinate u
+        (`bayesopt.warping`); the kernel then sees w(u), so `lengthscales_unit_cube` are
+        on the warped scale and `lengthscales` (their multiple of the dimension's
+        length) hold where dw/du = 1. None without input warping.
     """
 
     kernel: str
@@ -216,6 +222,7 @@ class Hyperparameters:
     output_slope: float
     output_transform: dict[str, float | None]
     budget: BudgetKernel | None = None
+    input_warping: dict[str, tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -384,7 +391,21 @@ class Surrogate:
         slope = self._output_slope()
         return Hyperparameters(
             gp.kernel.name, user, cube, gp.kernel.variance * slope**2, gp.noise * slope**2,
-            gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget)
+            gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget,
+            self._warps())
+
+    def _warps(self) -> dict[str, tuple[float, float]] | None:
+        """(a, b) of each warped dimension by name, at the fitted (with mcmc: the samples'
+        mean) log-parameters θ = (log l, log s2, log σ², log a, log b); None unwarped."""
+        warping, params = self.model.warping, self.model.params
+        if warping is None:
+            return None
+        assert params is not None
+        a, b = np.split(np.exp(params[self.model.slots + 2:]), 2)  # (k,), (k,)
+        owner = {j: str(dim.name) for dim, cols in zip(self.space.dimensions, self.space.slices)
+                 for j in range(cols.start, cols.stop)}
+        return {owner[j]: (float(a_j), float(b_j))
+                for j, a_j, b_j in zip(warping.columns, a, b) if j in owner}
 
     def _budget_kernel(self, dim: Fidelity) -> BudgetKernel | None:
         """The budget's part of the kernel (module docstring: "The budget"); None when the

@@ -192,6 +192,28 @@ def test_lengthscales_by_dimension_name(mixed):
     assert hp.lengthscales["optimizer"] == dict(zip(OPTIMIZER_CHOICES, columns[3:]))
     assert hp.kernel == "matern52"
 
+    assert hp.input_warping is None
+
+
+@pytest.mark.parametrize("hyperparameters", ["map", "mcmc"])
+def test_input_warping_is_reported_by_dimension_name(hyperparameters):
+    """The Kumaraswamy (a, b) the kernel's inputs went through: the GP's own warp (MAP),
+    the samples' geometric mean (mcmc); never on a categorical's one-hot columns."""
+    model = ModelOptions(input_warping=True, hyperparameters=hyperparameters, mcmc_samples=3,
+                         mcmc_burn_in=2) if hyperparameters == "mcmc" else \
+        ModelOptions(input_warping=True)
+    result = minimize(mixed_objective, MIXED_SPACE, n_calls=10, seed=0, progress=False,
+                      options=OptimizerOptions(model=model))
+    warps = result.surrogate.hyperparameters().input_warping
+    assert list(warps) == ["lr", "batch_size", "momentum"]
+    gp = result.model.gp
+    if hyperparameters == "map":
+        theta = gp.warp_theta  # (log a_1 … log a_3, log b_1 … log b_3)
+    else:
+        theta = np.mean([member.warp_theta for member in gp.members], axis=0)
+    assert_allclose([warps[name] for name in warps], np.exp(theta).reshape(2, 3).T, rtol=1e-9)
+    assert len({ab for ab in warps.values()}) == 3  # fitted, not the identity
+
 
 # ------------------------------------------------- issue 12, item 2: sane values
 def _envelope(result):
