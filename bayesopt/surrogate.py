@@ -193,7 +193,7 @@ class Hyperparameters:
     lengthscales_unit_cube : dict
         The same on the encoded unit cube (what the kernel uses).
     signal_variance, noise_variance : float
-        In objective units².
+        In objective units² (inf beyond the float range, for objectives near 1e154).
     signal_variance_standardized, noise_variance_standardized : float
         On the GP's scale (standardized transformed values).
     output_slope : float
@@ -389,8 +389,10 @@ class Surrogate:
                 cube[name] = float(unit[cols][0])
                 user[name] = cube[name] * dim.unit_length  # type: ignore[attr-defined]
         slope = self._output_slope()
+        with np.errstate(over="ignore"):  # objective units² beyond the float range: inf
+            squared = float(np.square(np.float64(slope)))
         return Hyperparameters(
-            gp.kernel.name, user, cube, gp.kernel.variance * slope**2, gp.noise * slope**2,
+            gp.kernel.name, user, cube, gp.kernel.variance * squared, gp.noise * squared,
             gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget,
             self._warps())
 

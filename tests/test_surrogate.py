@@ -266,6 +266,26 @@ def test_a_new_observations_predictive_over_hyperparameter_samples_is_the_mixtur
                     rtol=1e-9)
 
 
+@pytest.mark.parametrize("factor", [1e-300, 1e300])
+def test_objectives_at_extreme_scales_ask_what_unit_scale_asks(factor):
+    """The model sees z-scores: any finite scale of the values asks the same points, and
+    the surrogate answers in the objective's units (variances beyond floats are inf)."""
+    opts = [Optimizer(BRANIN_SPACE, seed=0) for _ in range(2)]
+    asks = [[], []]
+    for _ in range(8):
+        for opt, scale, got in zip(opts, (1.0, factor), asks):
+            params = opt.ask()
+            got.append([params["x0"], params["x1"]])
+            opt.tell(params, scale * branin(params))
+    assert_allclose(asks[1], asks[0], rtol=1e-6)
+    point = random_points(BRANIN_SPACE, 1, 4)
+    reference, scaled = (opt.surrogate() for opt in opts)
+    assert scaled.predict(point).median[0] == pytest.approx(
+        factor * reference.predict(point).median[0], rel=1e-6)
+    variance = scaled.hyperparameters().signal_variance
+    assert variance == (math.inf if factor > 1 else 0.0)
+
+
 # --------------------------------------------------------------- acquisition
 def test_acquisition_is_what_the_next_ask_maximizes():
     opt = run(BRANIN_SPACE, branin, 12)
