@@ -44,7 +44,13 @@ from bayesopt.feasibility import (
     recorded_constraints,
 )
 from bayesopt.fidelity import SuccessiveHalving
-from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
+from bayesopt.journal import (
+    JournalError,
+    check_exists,
+    first_difference,
+    holds_a_run,
+    space_from_json,
+)
 from bayesopt.model import SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import (
@@ -777,6 +783,7 @@ class Optimizer:
         a run that had none.
         """
         name = describe(journal)
+        check_exists(journal, name)
         storage = wrap_errors(name, lambda: JSONLStorage(journal))
         try:
             opt = cls._replay_journal(storage, space, name, feasible)
@@ -797,7 +804,7 @@ class Optimizer:
         from bayesopt.journal import check_header
 
         def read() -> tuple[dict[str, Any], list[dict[str, Any]]]:
-            studies = storage.studies() if storage.path.exists() else []
+            studies = storage.studies()
             if not studies:
                 raise JournalError(f"{name} is empty")
             return storage.header(studies[0]), storage.read(studies[0])

@@ -395,6 +395,12 @@ def test_show_never_writes_to_the_journal(finished_run, tmp_path: Path) -> None:
     assert journal.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["show", "plot"])
+def test_show_and_plot_of_a_missing_journal_say_it_does_not_exist(tmp_path: Path, command) -> None:
+    done = bayesopt(command, "nothere.jsonl", cwd=tmp_path, check=False)
+    assert done.returncode != 0 and "'nothere.jsonl' does not exist" in done.stderr
+
+
 def test_plot_writes_a_png(finished_run) -> None:
     directory, _ = finished_run
     done = bayesopt("plot", "tune.jsonl", "-o", "convergence.png", cwd=directory)

@@ -558,6 +558,18 @@ def test_corrupt_journal_raises_journal_error(tmp_path, corrupt):
     assert path.read_bytes() == before  # a failed resume leaves the file alone
 
 
+def test_a_missing_journal_is_named_missing_not_empty(tmp_path):
+    with pytest.raises(JournalError, match=r"'.*nothere\.jsonl' does not exist$"):
+        Optimizer.resume(tmp_path / "nothere.jsonl")
+    with pytest.raises(JournalError, match=r"does not exist \(it is a directory\)"):
+        Optimizer.resume(tmp_path)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(JournalError, match="is empty"):
+        Optimizer.resume(empty)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl"]
+
+
 def test_values_are_validated_on_load_with_a_message_naming_them(tmp_path):
     lines = _journal_lines(tmp_path)
     lines[2]["values"] = [math.nan]
