@@ -36,7 +36,7 @@ from bayesopt.parallel import (
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
-from bayesopt.validation import check_count, check_value
+from bayesopt.validation import check_bool, check_count, check_value
 from kernels.threads import single_threaded
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
@@ -153,6 +153,7 @@ def minimize(
         raise TypeError(f"func={func!r} must be callable")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
+    progress = check_bool("progress", progress)
     if optimizer_options.get("pruner") is not None:
         raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
                          "calls func once per point), so no run would be stopped; call "
