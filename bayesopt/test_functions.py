@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 
+from bayesopt.validation import check_count
+
 if TYPE_CHECKING:
     from bayesopt.space import Real
 
@@ -91,7 +93,7 @@ class TestFunction(abc.ABC):
 
     def __init__(self, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         self.noise_std = _check_noise_std(noise_std)
-        self.seed = seed
+        self.seed = None if seed is None else check_count("seed", seed)
         self._rng = np.random.default_rng(seed)
 
     @abc.abstractmethod

@@ -220,6 +220,14 @@ def test_non_numeric_noise_std_raises(noise_std: object) -> None:
         Branin(noise_std=noise_std)
 
 
+@pytest.mark.parametrize(("seed", "error"), [
+    (-1, ValueError), (1.5, TypeError), ("0", TypeError), (True, TypeError),
+])
+def test_bad_seed_raises_naming_it(seed: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match=rf"seed={seed!r} must be"):
+        Branin(noise_std=0.1, seed=seed)
+
+
 @pytest.mark.parametrize(
     ("cls", "dim", "error", "match"),
     [
