@@ -51,7 +51,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bayesopt import command
-from bayesopt.argtypes import nonnegative_float, nonnegative_int, positive_float, positive_int
+from bayesopt.argtypes import (
+    finite_float,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+)
 from bayesopt.command import (
     CommandError,
     CommandObjective,
@@ -727,7 +733,7 @@ def _add_plot_parser(commands: Any) -> None:
     _add_journal_or_study_arguments(plot, "plot")
     plot.add_argument("-o", "--output", default="convergence.png",
                       help="image file; the format follows its extension (convergence.png)")
-    plot.add_argument("--optimum", type=float, help="known optimal value: plot the regret")
+    plot.add_argument("--optimum", type=finite_float, help="known optimal value: plot the regret")
     plot.add_argument("--dpi", type=positive_int, default=120, help="resolution (120)")
     plot.set_defaults(handler=_plot)
 

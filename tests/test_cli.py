@@ -471,6 +471,7 @@ def test_missing_command_and_bad_options_are_usage_errors(tmp_path: Path) -> Non
         (["run", "--space", "nope.toml", "--", "true"], "cannot read the space file 'nope.toml'"),
         (["show", "nope.jsonl"], "cannot read the journal 'nope.jsonl'"),
         (["show", "space.toml"], "cannot read the journal 'space.toml'"),
+        (["plot", "nope.jsonl", "--optimum", "nan"], "--optimum: must be a finite number, got 'nan'"),
     ]:
         done = bayesopt(*args, cwd=tmp_path, check=False)
         assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
