@@ -2,7 +2,8 @@
 
 Table (`OptimizeResult.to_pandas`): one row per evaluation, indexed by the
 observation's `index`; one column per dimension (named as the dimension, after
-an optional prefix), then
+an optional prefix; empty where a conditional dimension is inactive, an Integer
+one then as pandas' nullable Int64), then
 
     value      float, NaN for a failed evaluation
     status     "ok", "failed" or "pruned"
@@ -56,7 +57,7 @@ from bayesopt.journal import (
     first_difference,
 )
 from bayesopt.result import Observation, OptimizeResult
-from bayesopt.space import Categorical, Dimension, Space
+from bayesopt.space import Categorical, Dimension, Integer, Space
 from bayesopt.validation import (
     check_constraint_values,
     check_costs,
@@ -82,9 +83,9 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
         raise TypeError(f"params_prefix={params_prefix!r} must be a string")
     pd = _import_pandas()
     history = result.history
-    columns: dict[str, Any] = {
-        # None where a conditional dimension is inactive
-        params_prefix + name: [o.params.get(name) for o in history] for name in result.space.names
+    columns: dict[str, Any] = {  # None where a conditional dimension is inactive
+        params_prefix + name: _parameter_column(pd, dim, [o.params.get(name) for o in history])
+        for name, dim in zip(result.space.names, result.space.dimensions)
     }
     linked = [key for key in LINK_COLUMNS if any(getattr(o, key) is not None for o in history)]
     clash = sorted(set(columns) & {*RESULT_COLUMNS, *linked})
@@ -106,6 +107,14 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
         columns[f"constraint_{i}"] = [math.nan if o.constraints is None else o.constraints[i]
                                       for o in history]
     return pd.DataFrame(columns, index=pd.Index([o.index for o in history], name="index"))
+
+
+def _parameter_column(pd: Any, dim: Dimension, values: list[Any]) -> Any:
+    """An Integer dimension inactive somewhere keeps its integers (nullable Int64, <NA>
+    where inactive) instead of becoming floats around NaN."""
+    if isinstance(dim, Integer) and any(value is None for value in values):
+        return pd.array(values, dtype="Int64")
+    return values
 
 
 def _import_pandas() -> Any:

@@ -8,7 +8,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Real, minimize, plots
+from bayesopt import Categorical, Integer, Optimizer, Real, minimize, plots
 
 matplotlib.use("Agg")
 
@@ -56,6 +56,18 @@ def test_to_pandas_leaves_inactive_parameters_empty(result) -> None:
     branch_b = frame["model"] == "b"
     assert frame.loc[branch_b, "x"].isna().all() and frame.loc[~branch_b, "y"].isna().all()
     assert frame.loc[~branch_b, "x"].notna().all()
+
+
+def test_to_pandas_keeps_an_inactive_integers_column_integer() -> None:
+    space = {"model": Categorical(["knn", "svm"]), "k": Integer(1, 50, when={"model": "knn"})}
+    opt = Optimizer(space, seed=0)
+    for params in opt.ask(6):
+        opt.tell(params, 1.0 if params["model"] == "svm" else abs(params["k"] - 7))
+    frame = opt.result().to_pandas()
+    assert str(frame["k"].dtype) == "Int64"  # was float64: k = 17 shown as 17.0
+    knn = frame["model"] == "knn"
+    assert list(frame.loc[knn, "k"]) == [o.params["k"] for o in opt.history if "k" in o.params]
+    assert frame.loc[~knn, "k"].isna().all() and knn.any() and (~knn).any()
 
 
 def test_bayes_search_cv_chooses_among_pipeline_steps() -> None:
