@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, OptimizeResult, Optimizer, Real, plots
+from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, Real, plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PENALTY = {"relu": 0.0, "tanh": 0.5, "gelu": 0.2}
