@@ -204,6 +204,11 @@ class Hyperparameters:
         With a `Fidelity` the GP takes as an input: its lengthscale, bias variance τ²
         and the correlation of the lowest budget with the highest; None without one
         (and for `fidelity_model="bohb"`'s GP of one budget).
+    activity_lengthscales : dict or None
+        In a conditional space: ``{name: l}`` for each dimension with a ``when=``, the
+        lengthscale of its activity column (1 active, 0 not; `bayesopt.space`), so two
+        points that differ only in whether it is active are 1/l apart in the kernel's
+        scaled distance. None for an unconditional space.
     input_warping : dict or None
         With ``ModelOptions(input_warping=True)``: ``{name: (a, b)}``, the Kumaraswamy
         CDF w(u) = 1 − (1 − u^a)^b of each warped dimension's unit-cube coordinate u
@@ -223,6 +228,7 @@ class Hyperparameters:
     output_transform: dict[str, float | None]
     budget: BudgetKernel | None = None
     input_warping: dict[str, tuple[float, float]] | None = None
+    activity_lengthscales: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -394,7 +400,15 @@ class Surrogate:
         return Hyperparameters(
             gp.kernel.name, user, cube, gp.kernel.variance * squared, gp.noise * squared,
             gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget,
-            self._warps())
+            self._warps(), self._activity_lengthscales(unit))
+
+    def _activity_lengthscales(self, unit: np.ndarray) -> dict[str, float] | None:
+        """The lengthscale of each conditional dimension's activity column, by its name."""
+        space = self.space
+        if not space.conditional:
+            return None
+        return {str(space.names[i]): float(unit[j])
+                for i, j in zip(space.conditional_dims, space.activity_columns)}
 
     def _warps(self) -> dict[str, tuple[float, float]] | None:
         """(a, b) of each warped dimension by name, at the fitted (with mcmc: the samples'

@@ -8,7 +8,17 @@ import matplotlib
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Optimizer, Real, minimize, plots
+from bayesopt import (
+    Categorical,
+    FitOptions,
+    Integer,
+    ModelOptions,
+    Optimizer,
+    OptimizerOptions,
+    Real,
+    minimize,
+    plots,
+)
 
 matplotlib.use("Agg")
 
@@ -49,6 +59,20 @@ def test_plots_of_a_conditional_result(result) -> None:
     _, ax = plots.importance(result)
     labels = [label.get_text() for label in ax.get_xticklabels()]
     assert labels == ["model", "x\nmodel=a", "y\nmodel=b", "z"]
+
+
+def test_hyperparameters_name_each_conditional_dimensions_activity_lengthscale(result) -> None:
+    hp = result.surrogate.hyperparameters()
+    kernel = result.model.gp.kernel.lengthscales  # (7,): model=a, model=b, x, y, z | x?, y?
+    assert hp.activity_lengthscales == {"x": kernel[5], "y": kernel[6]}
+    pinned = minimize(_objective, _space(), n_calls=8, seed=0, progress=False,
+                      options=OptimizerOptions(model=ModelOptions(
+                          fit=FitOptions(activity_lengthscale=1e-3))))
+    assert pinned.surrogate.hyperparameters().activity_lengthscales == \
+        pytest.approx({"x": 1e-3, "y": 1e-3}, rel=1e-12)
+    assert minimize(lambda p: p["z"], {"model": Categorical(["a", "b"]), "z": Real(0, 1)}, n_calls=6,
+                    seed=0, progress=False).surrogate.hyperparameters().activity_lengthscales \
+        is None
 
 
 def test_to_pandas_leaves_inactive_parameters_empty(result) -> None:
