@@ -742,7 +742,7 @@ def _add_demo_parser(commands: Any) -> None:
     demo = commands.add_parser("demo", help="tune an MLPClassifier on the digits data set",
                                description="Tune scikit-learn's MLPClassifier on the bundled "
                                            "digits data set (needs scikit-learn).")
-    demo.add_argument("--seed", type=int, default=0, help="seed (0)")
+    demo.add_argument("--seed", type=nonnegative_int, default=0, help="seed (0)")
     demo.set_defaults(handler=_demo)
 
 

@@ -472,6 +472,7 @@ def test_missing_command_and_bad_options_are_usage_errors(tmp_path: Path) -> Non
         (["show", "nope.jsonl"], "cannot read the journal 'nope.jsonl'"),
         (["show", "space.toml"], "cannot read the journal 'space.toml'"),
         (["plot", "nope.jsonl", "--optimum", "nan"], "--optimum: must be a finite number, got 'nan'"),
+        (["demo", "--seed", "-1"], "--seed: must be an integer ≥ 0, got '-1'"),
     ]:
         done = bayesopt(*args, cwd=tmp_path, check=False)
         assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
