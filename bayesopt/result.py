@@ -235,8 +235,8 @@ class OptimizeResult:
         """A result from `to_json` output (with `model=None`).
 
         `space` is needed when a categorical's choices cannot be stored in
-        JSON exactly (tuples, classes, numpy scalars); it must equal the
-        stored space, dimension by dimension.
+        JSON exactly (classes, enum members, numpy scalars; tuples of numbers and
+        strings can); it must equal the stored space, dimension by dimension.
         """
         from bayesopt.export import result_from_json
 
