@@ -206,7 +206,8 @@ class JournalRecord:
         """The record as an `OptimizeResult` (what `Optimizer.result` gives), e.g. for plots."""
         from bayesopt.result import OptimizeResult
 
-        return OptimizeResult.from_history(self.history, self.space, self.maximize, self.model)
+        return OptimizeResult.from_history(self.history, self.space, self.maximize, self.model,
+                                           seed=self.config.get("seed"))
 
 
 def read_record(path: str | os.PathLike[str]) -> JournalRecord:

@@ -22,6 +22,7 @@ JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 2:
 
     {"format": "bayesopt-result", "version": 2, "library": "0.4.0",
      "space": {name: Dimension.to_dict(), ...}, "maximize": false,
+     "seed": 12345, "fingerprint": "…16 hex…",
      "inexact_choices": [names of categorical dimensions JSON cannot carry],
      "history": [{"index": 0, "point": [...], "value": 0.25, "status": "ok",
                   "error": null, "timestamp": 1.7e9, "duration": 0.5,
@@ -67,6 +68,7 @@ from bayesopt.space import Categorical, Dimension, Integer, Space
 from bayesopt.validation import (
     check_constraint_values,
     check_costs,
+    check_count,
     check_nonnegative,
     check_value,
 )
@@ -143,6 +145,7 @@ def result_to_json(result: OptimizeResult) -> str:
     document = {
         "format": RESULT_FORMAT, "version": RESULT_VERSION, "library": __version__,
         "space": space_to_json(result.space), "maximize": result.maximize,
+        "seed": result.seed, "fingerprint": result.fingerprint,
         "inexact_choices": inexact_choices(result.space),
         "history": [_observation_to_dict(result.space, o) for o in result.history],
     }
@@ -201,7 +204,17 @@ def result_from_json(text: str, space: SpaceLike | None = None) -> OptimizeResul
     maximize = document["maximize"]
     if not isinstance(maximize, bool):
         raise TypeError(f"'maximize' must be true or false, got {maximize!r}")
-    return OptimizeResult.from_history(observations, result_space, maximize)
+    seed, fingerprint = _identity(document)
+    return OptimizeResult.from_history(observations, result_space, maximize, seed=seed,
+                                       fingerprint=fingerprint)
+
+
+def _identity(document: dict[str, Any]) -> tuple[int | None, str | None]:
+    """The run's seed and fingerprint (version 2; None where absent)."""
+    seed, fingerprint = document.get("seed"), document.get("fingerprint")
+    if not (fingerprint is None or isinstance(fingerprint, str)):
+        raise TypeError(f"'fingerprint' must be text or null, got {fingerprint!r}")
+    return None if seed is None else check_count("seed", seed), fingerprint
 
 
 def _check_document(document: Any) -> None:

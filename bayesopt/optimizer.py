@@ -432,7 +432,8 @@ class Optimizer:
             surrogate = self.surrogate() if fitted else None
             return OptimizeResult.from_history(
                 self._state.history, self.space, self.maximize,
-                None if surrogate is None else surrogate.model, surrogate)
+                None if surrogate is None else surrogate.model, surrogate, seed=self.seed,
+                fingerprint=self.fingerprint)
 
     @property
     def shared(self) -> bool:

@@ -196,6 +196,21 @@ def test_json_round_trip_is_lossless(maximize: bool) -> None:
         assert a.error == b.error
 
 
+def test_a_result_carries_its_seed_and_fingerprint_through_json() -> None:
+    """A run without a seed can be repeated from its result; a paper can cite its settings."""
+    def f(p: dict[str, Any]) -> float:
+        return (p["x"] - 0.3) ** 2
+
+    result = minimize(f, {"x": Real(0, 1)}, n_calls=7, progress=False, options=FAST)
+    assert isinstance(result.seed, int)
+    assert result.fingerprint == Optimizer({"x": Real(0, 1)}, options=FAST).fingerprint
+    again = minimize(f, {"x": Real(0, 1)}, n_calls=7, seed=result.seed, progress=False,
+                     options=FAST)
+    assert [o.params for o in again.history] == [o.params for o in result.history]
+    loaded = OptimizeResult.from_json(result.to_json())
+    assert (loaded.seed, loaded.fingerprint) == (result.seed, result.fingerprint)
+
+
 def test_json_round_trip_when_every_evaluation_failed() -> None:
     opt = Optimizer(SPACE, seed=0, options=FAST)
     for params in opt.ask(3):
@@ -269,6 +284,8 @@ def edit(text: str, change: Any) -> str:
     (lambda d: d["history"][1].update(value=None), ValueError, r"history\[1\]: status='ok'"),
     (lambda d: d["history"][1].update(duration=-2), ValueError, r"history\[1\]\.duration=-2"),
     (lambda d: d.update(maximize="yes"), TypeError, "'maximize' must be true or false"),
+    (lambda d: d.update(seed=-3), ValueError, "seed=-3 must be >= 0"),
+    (lambda d: d.update(fingerprint=7), TypeError, "'fingerprint' must be text or null"),
 ])
 def test_a_damaged_json_result_is_refused(change: Any, error: type[Exception], match: str) -> None:
     opt = Optimizer(SPACE, seed=0, options=FAST)
