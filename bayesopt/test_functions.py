@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 
-from bayesopt.validation import check_count
+from bayesopt.validation import check_count, check_real
 
 if TYPE_CHECKING:
     from bayesopt.space import Real
@@ -133,7 +133,7 @@ class TestFunction(abc.ABC):
 
     def regret(self, value: float) -> float:
         """Simple regret of an observed value: value - f* (>= 0 for noiseless values)."""
-        return float(value) - self.optimal_value
+        return check_real("value", value) - self.optimal_value
 
     def _on_cube(self, prefix: str, dim: int, box: tuple[float, float], optimal_value: float,
                  x_star: float) -> None:

@@ -204,6 +204,13 @@ def test_regret(problem: TestFunction) -> None:
     assert all(isinstance(r, float) and r >= 0 for r in regrets)
 
 
+@pytest.mark.parametrize(("value", "error"), [("0.5", TypeError), (None, TypeError),
+                                              (math.nan, ValueError)])
+def test_regret_of_a_value_that_is_not_a_finite_number_raises_naming_it(value, error) -> None:
+    with pytest.raises(error, match=rf"value={value!r} must be"):
+        Branin().regret(value)
+
+
 # --- constructor validation -----------------------------------------------
 
 
