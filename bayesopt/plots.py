@@ -753,7 +753,11 @@ def _single_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Ax
     if ax is None:
         fig, axes = _new_figure(1, 1, size)
         return fig, axes[0, 0]
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax={ax!r} must be a matplotlib Axes (or None for a new figure)")
 
     figure = ax.figure
     return (figure if isinstance(figure, Figure) else figure.figure), ax  # a SubFigure's root

@@ -168,6 +168,12 @@ def test_convergence_rejects_wrong_labels_and_mixed_directions(mixed, maximized)
         plots.convergence([[mixed], [mixed]], labels="ab")  # was split into 'a' and 'b'
 
 
+@pytest.mark.parametrize("draw", [plots.convergence, plots.importance])
+def test_a_plot_given_something_else_than_axes_raises_naming_it(mixed, draw):
+    with pytest.raises(TypeError, match=r"ax=3 must be a matplotlib Axes"):
+        draw(mixed, ax=3)
+
+
 @pytest.mark.parametrize("optimum, error", [("0", TypeError), (math.nan, ValueError),
                                             (math.inf, ValueError)])
 def test_convergence_rejects_an_optimum_that_is_not_a_finite_number(mixed, optimum, error):
