@@ -67,6 +67,7 @@ from bayesopt.settings import (
     check_cost_budget,
     check_cost_design,
     check_destination,
+    check_journal_path,
     check_n_constraints,
     resolve_options,
 )
@@ -783,6 +784,8 @@ class Optimizer:
         journal; a run with a callable raises ValueError, as does feasible= for
         a run that had none.
         """
+        check_journal_path(journal)
+        append = check_bool("append", append)
         name = describe(journal)
         check_exists(journal, name)
         storage = wrap_errors(name, lambda: JSONLStorage(journal))

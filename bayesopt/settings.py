@@ -10,6 +10,7 @@ Each check raises TypeError/ValueError naming the argument and its value.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -75,8 +76,17 @@ def unused_settings(
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
 
 
+def check_journal_path(journal: Any) -> str | os.PathLike[str]:
+    """A journal is named by a file path: str or os.PathLike."""
+    if not isinstance(journal, (str, os.PathLike)):
+        raise TypeError(f"journal={journal!r} must be a file path (str or os.PathLike)")
+    return journal
+
+
 def check_destination(journal: Any, storage: Any, study: Any) -> None:
     """One place to write to: a journal, or a storage with a study name, or neither."""
+    if journal is not None:
+        check_journal_path(journal)
     if journal is not None and storage is not None:
         raise ValueError("give journal= (one optimizer's file) or storage= with study= "
                          "(a shared study), not both")
