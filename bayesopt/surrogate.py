@@ -260,11 +260,14 @@ class AcquisitionValues:
     Attributes
     ----------
     name : str
-        "logei", "ei", "pi" or "ucb".
+        The acquisition function evaluated: "logei", "ei", "pi" or "ucb"
+        ("logei" for acquisition="logei_per_cost"; for acquisition="hedge" the
+        portfolio's most probable member).
     value : ndarray
         EI, PI or UCB (LogEI and PI are optimized as logs; here exponentiated),
-        on the GP's standardized scale, damped around failed evaluations as
-        the optimizer damps it.
+        on the GP's standardized scale, times what the optimizer multiplies it
+        by: the damping around failed evaluations, the probability of
+        feasibility under outcome constraints, and ĉ(x)^−α for logei_per_cost.
     log_value : ndarray or None
         Its natural log (−inf where the value is 0); None for UCB, which can
         be negative.
