@@ -199,7 +199,12 @@ class Hyperparameters:
     output_slope : float
         c, objective units per unit of the GP's scale (variances scale by c²).
     output_transform : dict
-        The output transform: ``{"mean", "scale", "lmbda"}`` (lmbda None: none).
+        The output transform: ``{"mean", "scale", "lmbda"}`` (lmbda None: none):
+        w = T((y − mean)/scale), T Yeo–Johnson with λ = lmbda (`bayesopt.transforms`),
+        y the value minimized (−value with maximize=True).
+    output_standardization : dict
+        ``{"mean", "scale"}`` of the transformed values: the GP's targets are
+        t = (w − mean)/scale, so y ↦ t is fully given by these two dicts.
     budget : BudgetKernel or None
         With a `Fidelity` the GP takes as an input: its lengthscale, bias variance τ²
         and the correlation of the lowest budget with the highest; None without one
@@ -229,6 +234,7 @@ class Hyperparameters:
     budget: BudgetKernel | None = None
     input_warping: dict[str, tuple[float, float]] | None = None
     activity_lengthscales: dict[str, float] | None = None
+    output_standardization: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -403,7 +409,8 @@ class Surrogate:
         return Hyperparameters(
             gp.kernel.name, user, cube, gp.kernel.variance * squared, gp.noise * squared,
             gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget,
-            self._warps(), self._activity_lengthscales(unit))
+            self._warps(), self._activity_lengthscales(unit),
+            {"mean": float(self.model.y_mean), "scale": float(self.model.y_scale)})
 
     def _activity_lengthscales(self, unit: np.ndarray) -> dict[str, float] | None:
         """The lengthscale of each conditional dimension's activity column, by its name."""

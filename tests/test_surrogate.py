@@ -167,6 +167,19 @@ def test_predict_equals_monte_carlo_of_the_back_transformed_gaussian(mixed, nois
     assert np.all(got.lower <= got.median) and np.all(got.median <= got.upper)
 
 
+def test_the_gps_targets_follow_from_the_reported_output_transform(mixed):
+    """y ↦ t, the standardized Yeo–Johnson values the GP regresses on, from hyperparameters()
+    alone: the same numbers as the model's own targets."""
+    hp = mixed.surrogate.hyperparameters()
+    y = mixed.values  # minimizing: the objective's values as they are
+    transform, standardization = hp.output_transform, hp.output_standardization
+    z = (y - transform["mean"]) / transform["scale"]
+    t = (scipy.stats.yeojohnson(z, transform["lmbda"]) - standardization["mean"]) \
+        / standardization["scale"]
+    assert_allclose(t, mixed.model.gp.y, rtol=1e-9, atol=1e-9)
+    assert transform["lmbda"] is not None and abs(standardization["mean"]) > 1e-3
+
+
 def test_output_slope_is_the_back_transforms_derivative_at_the_median(mixed):
     surrogate = mixed.surrogate
     model = surrogate.model
