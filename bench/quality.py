@@ -755,7 +755,7 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(set(seeds))
 
 
-def _seeds_argument(text: str) -> list[int]:
+def seeds_argument(text: str) -> list[int]:
     try:
         return parse_seeds(text)
     except ValueError as error:
@@ -788,7 +788,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--optimizer", action="append", default=[], metavar="MODULE:ATTR",
                         help="a third-party adapter factory, called as factory(space, seed, "
                              "n_initial) (bench.protocol.OptimizerAdapter); repeatable")
-    parser.add_argument("--seeds", default=list(range(DEFAULT_SEEDS)), type=_seeds_argument,
+    parser.add_argument("--seeds", default=list(range(DEFAULT_SEEDS)), type=seeds_argument,
                         help="N for seeds 0..N-1, or a list/range like 0,3 or 5-9 (default 10)")
     parser.add_argument("--out", default=None, type=Path, help=(
         f"the output directory; default: {_relative(RESULTS)} for the complete protocol (or "
