@@ -429,6 +429,8 @@ def _run(args: argparse.Namespace) -> int:
     _warn_unused(space, template)
     if args.journal is not None:
         _announce_resume(args)
+    elif args.storage is not None:
+        _check_study(args)
     objective = CommandObjective(template, args.timeout, _metric(args.metric))
     try:
         result = _minimize(objective, space, args)
@@ -527,17 +529,47 @@ def _announce_resume(args: argparse.Namespace) -> None:
     if not holds_a_run(path):  # absent, empty, or killed while writing its header: a new run
         return
     record = read_record(path)
-    constraints = record.config.get("n_constraints") or next(
-        (len(o.constraints) for o in record.history if o.constraints is not None), None)
-    if constraints:
-        raise CommandLineError(
-            f"{args.journal} has outcome constraints (n_constraints={constraints}), whose "
-            "values the command line cannot read from a command's output; continue it from "
-            "Python with Optimizer.resume, or start a new journal")
+    _refuse_constraints(args.journal, record, "continue it from Python with "
+                        "Optimizer.resume, or start a new journal")
     print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",
           file=sys.stderr)
     for note in _ignored_settings(args, record.config):
         print(f"bayesopt: note: {note}", file=sys.stderr)
+
+
+def _check_study(args: argparse.Namespace) -> None:
+    """Before any command runs: an existing shared study with outcome constraints cannot be
+    served from the command line (a new study is created by the run)."""
+    from bayesopt.storage import open_storage
+
+    try:
+        storage = open_storage(args.storage)
+        try:
+            exists = args.study in storage.studies()
+        finally:
+            storage.close()
+    except (OSError, ValueError) as error:
+        raise CommandLineError(f"cannot open the storage {args.storage}: {error}") from None
+    if exists:
+        _refuse_constraints(
+            f"the study {args.study!r} in {args.storage}",
+            read_study_record(args.storage, args.study),
+            "add workers to it from Python (Optimizer or minimize with storage=, study= and "
+            "n_constraints={n}), or run this command on a new study")
+
+
+def _refuse_constraints(name: str, record: JournalRecord, remedy: str) -> None:
+    """Raise when the run `record` tells outcome constraints (declared in its settings, or
+    carried by its tells): the command line reads one number per evaluation, and there
+    is no option to read constraint values, so `remedy` (its ``{n}``: their number) says
+    what to do instead."""
+    constraints = record.config.get("n_constraints") or next(
+        (len(o.constraints) for o in record.history if o.constraints is not None), None)
+    if constraints:
+        raise CommandLineError(
+            f"{name} has {constraints} outcome constraint(s), whose values the command "
+            f"line cannot read from a command's output (it has no option for them); "
+            + remedy.format(n=constraints))
 
 
 def _ignored_settings(args: argparse.Namespace, config: Mapping[str, Any]) -> list[str]:

@@ -19,7 +19,8 @@ JSON form of one event (journal format 2; format 1 lacks "time", "worker" and
 "durations" (seconds per evaluation, of tells and failures) is left out when
 none is known; "time" is also each observation's `timestamp`. A tell may also
 carry "constraints" (one list of outcome-constraint values per point) and
-"costs" (one cost or null per point), each left out when absent. An ask of
+"costs" (one cost or null per point), each left out when absent; a failure
+may carry "costs" too (journals written before it have none). An ask of
 acquisition="hedge" carries "hedge": {"gains": [...], "nominees": [[[...]]],
 "chosen": [...]} (`bayesopt.hedge.HedgeRecord`; left out otherwise).
 
@@ -162,12 +163,11 @@ class Tell(Event):
             raise JournalError(f"invalid value in journal: {error}") from None
         try:
             constraints = check_constraint_values(record.get("constraints"), n_points, None)
-            costs = check_costs(record.get("costs"), n_points)
         except (TypeError, ValueError) as error:
-            raise JournalError(f"invalid constraints or costs in journal: {error}") from None
+            raise JournalError(f"invalid constraints in journal: {error}") from None
         return {"values": values, "durations": _parse_durations(record, n_points),
                 "constraints": None if constraints is None else tuple(constraints),
-                "costs": tuple(costs) if any(c is not None for c in costs) else ()}
+                "costs": _parse_costs(record, n_points)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,9 +177,13 @@ class Failure(Event):
     kind: ClassVar[str] = "failure"
     errors: tuple[str | None, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
+    costs: tuple[float | None, ...] = ()  # what each failed evaluation cost (> 0), if known
 
     def fields(self) -> dict[str, Any]:
-        return {"errors": list(self.errors), **_durations_field(self.durations)}
+        fields = {"errors": list(self.errors), **_durations_field(self.durations)}
+        if any(c is not None for c in self.costs):
+            fields["costs"] = list(self.costs)
+        return fields
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -188,7 +192,8 @@ class Failure(Event):
             raise JournalError(f"failure event has {n_points} points but errors {errors!r}")
         if not all(error is None or isinstance(error, str) for error in errors):
             raise JournalError(f"failure event has a non-text error in {errors!r}")
-        return {"errors": tuple(errors), "durations": _parse_durations(record, n_points)}
+        return {"errors": tuple(errors), "durations": _parse_durations(record, n_points),
+                "costs": _parse_costs(record, n_points)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,6 +237,16 @@ def _parse_durations(record: Mapping[str, Any], n_points: int) -> tuple[float | 
                               or not math.isfinite(d) or d < 0):
             raise JournalError(f"event has an invalid duration {d!r}")
     return tuple(None if d is None else float(d) for d in durations)
+
+
+def _parse_costs(record: Mapping[str, Any], n_points: int) -> tuple[float | None, ...]:
+    """The "costs" field of a tell or failure: () when absent (journals before it, or none
+    known)."""
+    try:
+        costs = check_costs(record.get("costs"), n_points)
+    except (TypeError, ValueError) as error:
+        raise JournalError(f"invalid costs in journal: {error}") from None
+    return tuple(costs) if any(c is not None for c in costs) else ()
 
 
 def to_record(event: Event, space: Space, with_state: bool) -> dict[str, Any]:

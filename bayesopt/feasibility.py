@@ -11,7 +11,11 @@ the initial design included.
 Callables are honoured by rejection: the initial design skips the Sobol
 points they refuse, random points are drawn until one is admitted (at most
 `REJECTION_BUDGET` draws, then `InfeasibleSpaceError`), and the acquisition
-optimizer scores and keeps admitted points only.
+optimizer scores and keeps admitted points only. An exception a callable
+raises propagates as it is — same object, same type, so ``except`` clauses
+written for it still catch it — with a note (PEP 678, as the traceback shows
+it) naming the callable and the params it was called with; wrapping it in
+another exception ``from`` it would change its type.
 
 Linear constraints Σ_j a_j x_j ≤ b (or ≥ b) over Real and Integer
 dimensions are also given to the acquisition optimizer as linear
@@ -74,7 +78,8 @@ class InfeasibleSpaceError(ValueError):
 class LinearConstraint:
     """Σ_name coefficients[name] · params[name]  (sense)  bound, in user units.
 
-    ``LinearConstraint({"a": 1, "b": 1}, "<=", 1)`` means a + b ≤ 1.
+    ``LinearConstraint({"a": 1, "b": 1}, "<=", 1)`` means a + b ≤ 1. At least one
+    coefficient is non-zero: with none, the constraint does not depend on the point.
     """
 
     coefficients: Mapping[str, float]
@@ -93,6 +98,12 @@ class LinearConstraint:
             raise ValueError(f"sense={self.sense!r} must be one of {list(SENSES)}")
         object.__setattr__(self, "coefficients", {k: float(v) for k, v in self.coefficients.items()})
         object.__setattr__(self, "bound", check_real("bound", self.bound))
+        if not any(self.coefficients.values()):
+            holds = 0.0 <= self.bound if self.sense == "<=" else 0.0 >= self.bound
+            raise ValueError(
+                f"coefficients={self.coefficients!r} are all 0: the constraint reads "
+                f"0 {self.sense} {self.bound:g}, {'always' if holds else 'never'} satisfied "
+                "whatever the point; give a non-zero coefficient (or drop the constraint)")
 
     def lhs(self, params: Mapping[str, Any]) -> float:
         """Σ a_j · params[j]."""
@@ -137,6 +148,15 @@ class UnavailableCallable:
                          "pass it (feasible=) to ask for points")
 
 
+def _add_note(error: BaseException, note: str) -> None:
+    """Add `note` to `error` (PEP 678; Python 3.10, which shows no notes, keeps them in
+    ``__notes__`` all the same)."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:  # pragma: no cover - Python 3.10
+        error.__notes__ = [*getattr(error, "__notes__", []), note]  # type: ignore[attr-defined]
+
+
 def _callable_name(function: Feasible) -> str:
     if isinstance(function, UnavailableCallable):
         return function.name
@@ -176,7 +196,12 @@ class InputConstraints:
         if not all(constraint(params) for constraint in self.linear):
             return False
         for function in self.callables:
-            verdict = function(dict(params))
+            try:
+                verdict = function(dict(params))
+            except Exception as error:
+                _add_note(error, f"raised by the feasible= callable {_callable_name(function)} "
+                                 f"called with params={dict(params)!r}")
+                raise
             if not isinstance(verdict, (bool, np.bool_)):
                 raise TypeError(f"feasible callable {function!r} returned {verdict!r} for "
                                 f"{dict(params)!r}; it must return True or False")

@@ -120,8 +120,8 @@ def minimize(
         or returns NaN or ±inf — is recorded as failed and does not count.
     max_cost : float, optional
         Stop once the summed cost of the evaluations reaches it. Each
-        evaluation's cost is its wall time in seconds (`Observation.cost`; a
-        failed one's counts too, as its `Observation.duration`).
+        evaluation's cost is its wall time in seconds (`Observation.cost`,
+        `Optimizer.total_cost`), a failed one's included.
         It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
         "Cost", says why); pass ``cost_budget=`` (an `Optimizer` option) for
         the cooling.
@@ -139,7 +139,8 @@ def minimize(
         ignored when a journal is resumed (its own settings apply, and a
         `ResumeSettingsWarning` names those that differ), except ``feasible=``,
         which must match the journal's input constraints
-        (`Optimizer.resume`).
+        (`Optimizer.resume`), and ``n_constraints=``, which must match the
+        journal's number of outcome constraints (ValueError naming both).
 
     Returns
     -------
@@ -308,6 +309,12 @@ def _optimizer(
         return Optimizer(space, seed=seed, journal=journal, **options)
     # warns with the count (ResumeWarning); feasible= must match the journal's record
     opt = Optimizer.resume(journal, space, feasible=options.get("feasible"))
+    if "n_constraints" in options:
+        try:
+            _check_resumed_constraints(opt, options["n_constraints"], journal)
+        except ValueError:
+            opt.close()
+            raise
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
     given = {key: value for key, value in options.items() if key != "feasible"}
     given.update({} if seed is None else {"seed": seed})
@@ -322,6 +329,21 @@ def _optimizer(
     return opt
 
 
+def _check_resumed_constraints(opt: Optimizer, given: Any,
+                               journal: str | os.PathLike[str]) -> None:
+    """Raise unless ``n_constraints=given`` is the number of outcome constraints of the
+    resumed run: declared in its header, or else that of the values its tells carried
+    (None: none). The objective returns that many values, so another number would
+    fail at the first tell, after an evaluation."""
+    recorded = opt.n_constraints or next(
+        (len(o.constraints) for o in opt.history if o.constraints is not None), None)
+    if (given or None) != recorded:
+        raise ValueError(
+            f"n_constraints={given!r}, but journal {str(journal)!r} was recorded with "
+            f"n_constraints={recorded!r}: pass n_constraints={recorded!r} (and an objective "
+            "returning that many constraint values) to resume it, or use a new journal file")
+
+
 def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
               guard: FailureGuard, max_cost: float | None = None) -> Report:
     """Tell one outcome, advance the progress bar, run the callback; True means stop
@@ -333,18 +355,13 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
         if opt.best is not None:
             bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
         stop = guard.observe(status, params, error)
-        if max_cost is not None and _spent(opt) >= max_cost:
+        if max_cost is not None and opt.total_cost >= max_cost:
             stop = True
         return bool(callback is not None and callback(opt.history[-1], opt)) or stop
 
     return report
 
 
-def _spent(opt: Optimizer) -> float:
-    """What the evaluations cost so far: the costs told (each success's wall time) plus the
-    wall time of the failed ones, which carry no cost but took the time all the same."""
-    failed = sum(o.duration for o in opt.history if not o.ok and o.duration is not None)
-    return opt.total_cost + failed
 
 
 def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, Any]],
@@ -377,8 +394,9 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
     is part of the problem (`bayesopt.failures`).
     """
     status, payload, duration = outcome
+    cost = duration if duration is not None and duration > 0 else None
     if status != "ok":
-        opt.tell_failure(params, payload, duration=duration)
+        opt.tell_failure(params, payload, duration=duration, cost=cost)
         return status, payload
     value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
         payload, None)
@@ -387,12 +405,11 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         values = None if constraints is None else [float(c) for c in constraints]
     except (TypeError, ValueError):
         message = f"objective returned {payload!r}, not a number (or a number and constraints)"
-        opt.tell_failure(params, message, duration=duration)
+        opt.tell_failure(params, message, duration=duration, cost=cost)
         return "error", message
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
         message = f"objective returned {number!r} with constraints {values!r}"
-        opt.tell_failure(params, message, duration=duration)
+        opt.tell_failure(params, message, duration=duration, cost=cost)
         return "failed", message
-    cost = duration if duration is not None and duration > 0 else None
     opt.tell(params, number, duration=duration, constraints=values, cost=cost)
     return "ok", None

@@ -30,7 +30,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, TypeAlias, cast, overload
 
 import numpy as np
@@ -51,7 +51,7 @@ from bayesopt.journal import (
     holds_a_run,
     space_from_json,
 )
-from bayesopt.model import SurrogateModel
+from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import (
     AskSettings,
@@ -67,6 +67,7 @@ from bayesopt.settings import (
     check_cost_budget,
     check_cost_design,
     check_destination,
+    check_fidelity_model,
     check_journal_path,
     check_n_constraints,
     resolve_options,
@@ -256,6 +257,7 @@ class Optimizer:
         self.pending_timeout = (None if pending_timeout is None
                                 else check_nonnegative("pending_timeout", pending_timeout))
         self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
+        check_fidelity_model(self.space, self.options)
         self.n_constraints = check_n_constraints(self.acquisition, n_constraints)
         self.cost_budget = check_cost_budget(self.acquisition, cost_budget)
         check_cost_design(self.options, self.n_initial)
@@ -616,23 +618,28 @@ class Optimizer:
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: Error | Sequence[Error] = None, *,
-                     duration: float | Sequence[float | None] | None = None) -> None:
+                     duration: float | Sequence[float | None] | None = None,
+                     cost: float | Sequence[float | None] | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed).
 
         `error` (text or an exception) applies to every point; for a list of
-        params it may also be a list with one error per point. `duration` as
-        for `tell`.
+        params it may also be a list with one error per point. `duration` and
+        `cost` (> 0) as for `tell`: a failure's cost counts in `total_cost` and in
+        logei_per_cost's cooling over `cost_budget`, but not in the cost GP
+        (`bayesopt.outcomes`: a crash's time is not what evaluating the point costs).
         """
         points, _ = as_batch(params, None)
         messages = tuple(_error_messages(error, len(points)))
         seconds = tuple(check_durations(duration, len(points)))
+        checked = tuple(check_costs(cost, len(points)))
+        costs = checked if any(c is not None for c in checked) else ()
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
 
             def build() -> Failure:
                 self._warn_unmatched(canonical)
                 return Failure(points=canonical, errors=messages, durations=seconds,
-                               **self._stamp())
+                               costs=costs, **self._stamp())
 
             self._commit(build)
 
@@ -693,7 +700,11 @@ class Optimizer:
 
         Tell the point afterwards as usual: after a True it is recorded with
         status "pruned" at that step. Raises ValueError for a point that is not
-        pending (never asked, or already told) and for a step not after the last.
+        pending (never asked, or already told), for a step not after the last,
+        and, with a `Fidelity`, for a step beyond the budget the point was asked
+        with (steps count the budget's units, as the rungs do: a run trains to
+        its budget, and its tell is recorded at that budget). Without a Fidelity
+        any step is allowed, as in Optuna.
         """
         with self._lock:
             canonical = self.space.validate(params)
@@ -709,6 +720,7 @@ class Optimizer:
                 if last is not None and number <= last:
                     raise ValueError(f"report: step={step!r} must be after the last reported "
                                      f"step {last!r} of this point")
+                _check_within_budget(self.space, asked, step)
                 return Report(points=(canonical,), steps=(number,), values=(loss,),
                               **self._stamp())
 
@@ -840,17 +852,23 @@ class Optimizer:
 
     @classmethod
     def _construct(cls, config: Mapping[str, Any], space: Space, name: str) -> Optimizer:
+        """The optimizer a study's header describes, with the header's options as recorded:
+        a space without a Fidelity may record a fidelity_model (`check_fidelity_model`),
+        inert there, which a new optimizer refuses and a resumed one keeps."""
         try:
-            return cls(
+            options = OptimizerOptions.from_dict(config["options"])
+            opt = cls(
                 space, acquisition=config["acquisition"], n_initial=config["n_initial"],
                 seed=config["seed"], maximize=config["maximize"], ucb_beta=config["ucb_beta"],
-                options=OptimizerOptions.from_dict(config["options"]),
+                options=_accepted_on_resume(space, options),
                 pending_timeout=config.get("pending_timeout"),
                 n_constraints=config.get("n_constraints"), cost_budget=config.get("cost_budget"),
                 pruner=None if "pruner" not in config else SuccessiveHalving(**config["pruner"]),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise JournalError(f"{name} is corrupt: {type(error).__name__}: {error}") from None
+        opt.options = options  # before any state is built from them (`_replay_journal`)
+        return opt
 
     def close(self) -> None:
         """Close the journal or storage (the optimizer stays usable without it)."""
@@ -858,6 +876,28 @@ class Optimizer:
             if self._link is not None:
                 self._link.close()
                 self._link = None
+
+
+def _check_within_budget(space: Space, asked: Mapping[str, Any], step: float) -> None:
+    """With a Fidelity, a report's step may not pass the budget the point was asked with."""
+    fidelity = space.fidelity
+    if fidelity is None:
+        return
+    budget = asked[fidelity.name]  # type: ignore[index]
+    if step > budget:
+        raise ValueError(
+            f"report: step={step!r} is beyond the budget {fidelity.name}={budget!r} this point "
+            f"was asked with; train it for {budget!r} at most (steps count the budget's units) "
+            "and tell its value there")
+
+
+def _accepted_on_resume(space: Space, options: OptimizerOptions) -> OptimizerOptions:
+    """`options` that pass `check_fidelity_model`: in a space without a Fidelity, a recorded
+    fidelity_model set to the default (there neither models anything)."""
+    if space.fidelity is not None:
+        return options
+    default = ModelOptions().fidelity_model
+    return replace(options, model=replace(options.model, fidelity_model=default))
 
 
 def _input_constraints(space: Space, feasible: Any) -> InputConstraints | None:

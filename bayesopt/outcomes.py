@@ -37,7 +37,11 @@ GP needs none: its term uses the mean only, which a believer fantasy leaves
 unchanged.
 
 Costs are modelled on the log scale, where a field varying over decades is
-smooth (Snoek et al. 2012, Sec. 3.2).
+smooth (Snoek et al. 2012, Sec. 3.2). The cost GP sees the costs of successful
+evaluations only. A failed evaluation's cost (`tell_failure(..., cost=)`)
+counts in the summed cost (`Optimizer.total_cost`, cost-cooling's τ_k) — the
+time was spent — but is no sample of ĉ(x): a run that crashes after a second
+would teach the GP that its region is cheap and draw cost-weighted asks to it.
 """
 
 from __future__ import annotations
@@ -81,7 +85,10 @@ class OutcomeModels:
     def add(self, X: np.ndarray, constraints: Sequence[Sequence[float]] | None,
             costs: Sequence[float | None], ok: np.ndarray) -> np.ndarray:
         """Record told rows X: (n_ok, d) (the successful ones of a tell whose mask is `ok`)
-        with their constraint values and costs; return which of them are feasible."""
+        with their constraint values and costs; return which of them are feasible.
+
+        Every cost counts in `spent`; only those of the rows in `ok` enter the cost GP
+        (module docstring: a failure's cost is not the cost of evaluating its point)."""
         if constraints is not None:
             C = np.array(constraints, dtype=float).reshape(len(constraints), -1)[ok]
             if self.n_constraints is None:

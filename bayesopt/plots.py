@@ -95,7 +95,9 @@ def convergence(
         groups); or a dict ``{label: run or list of runs}``. A group of
         several runs (e.g. seeds) is drawn as its median with the
         interquartile range as a band; a single run as a step line with its
-        individual evaluations as dots.
+        individual evaluations as dots — hollow circles for those that
+        violate an outcome constraint, which the best-so-far line (feasible
+        evaluations only, `OptimizeResult.best_so_far`) never counts.
     optimum : float, optional
         The known optimal value. If given, the regret (best so far − optimum
         when minimizing, optimum − best so far when maximizing) is drawn on a
@@ -173,12 +175,14 @@ def _direction(groups: list[_Group]) -> bool:
     return directions.pop()
 
 
-def _regret(values: np.ndarray, optimum: float | None, maximize: bool) -> np.ndarray:
-    """Values, or their distance to the optimum (clipped at a tiny floor) if one is known."""
+def _regret(values: np.ndarray, optimum: float | None, maximize: bool,
+            check: bool = True) -> np.ndarray:
+    """Values, or their distance to the optimum (clipped at a tiny floor) if one is known;
+    `check`: warn when one beats it (meant for judged values: an infeasible one may)."""
     if optimum is None:
         return values
     regret = optimum - values if maximize else values - optimum
-    if np.any(regret < -1e-9 * max(1.0, abs(optimum))):
+    if check and np.any(regret < -1e-9 * max(1.0, abs(optimum))):
         warnings.warn(f"a run beats the given optimum={optimum!r}; is it right?", stacklevel=4)
     return np.maximum(regret, _REGRET_FLOOR)  # NaN (no success yet) stays NaN
 
@@ -193,8 +197,8 @@ def _draw_group(ax: Axes, label: str | None, runs: list[OptimizeResult], optimum
     x = np.arange(1, n + 1)
     if len(runs) == 1:
         (line,) = ax.step(x, curves[0], where="post", label=label)
-        values = _regret(runs[0].values, optimum, maximize)
-        ax.plot(x, values, ".", color=line.get_color(), alpha=0.45, markersize=5)
+        _draw_evaluations(ax, runs[0], _regret(runs[0].values, optimum, maximize, check=False),
+                          line.get_color())
         return
     has = np.any(np.isfinite(curves), axis=0)
     q25, q50, q75 = np.full((3, n), np.nan)
@@ -202,6 +206,18 @@ def _draw_group(ax: Axes, label: str | None, runs: list[OptimizeResult], optimum
     name = f"median of {len(runs)} runs" if label is None else f"{label} (median of {len(runs)})"
     (line,) = ax.step(x, q50, where="post", label=name)
     ax.fill_between(x, q25, q75, step="post", color=line.get_color(), alpha=0.25, linewidth=0)
+
+
+def _draw_evaluations(ax: Axes, run: OptimizeResult, values: np.ndarray, colour: Any) -> None:
+    """One run's values (n,) as dots: filled when feasible, hollow circles when a success
+    violates an outcome constraint (never counted in the best-so-far line)."""
+    x = np.arange(1, len(run) + 1)
+    infeasible = np.array([o.ok and not o.feasible for o in run.history], dtype=bool)
+    ax.plot(x[~infeasible], values[~infeasible], ".", color=colour, alpha=0.45, markersize=5)
+    if infeasible.any():
+        ax.plot(x[infeasible], values[infeasible], "o", markerfacecolor="none",
+                markeredgecolor=colour, alpha=0.6, markersize=5, linestyle="none",
+                label="infeasible (outcome constraints)")
 
 
 def _style_convergence(ax: Axes, groups: list[_Group],
@@ -214,7 +230,7 @@ def _style_convergence(ax: Axes, groups: list[_Group],
         ax.set_ylabel("regret: |optimum − best so far|")
     several = any(len(runs) > 1 for _, runs in groups)
     ax.set_title("Convergence" + (" (median and interquartile range)" if several else ""))
-    if len(groups) > 1 or groups[0][0] is not None or several:
+    if ax.get_legend_handles_labels()[1]:  # labelled groups, medians, infeasible points
         ax.legend()
     ax.grid(True, alpha=0.3)
 

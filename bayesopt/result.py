@@ -54,8 +54,9 @@ class Observation:
         The outcome constraints told with the value (`tell(..., constraints=)`),
         each satisfied when ≤ 0; None if the optimizer has none (or failed).
     cost : float or None
-        The evaluation's cost as told (`tell(..., cost=)`; `minimize` tells the
-        wall time), > 0; None if unknown.
+        The evaluation's cost as told (`tell(..., cost=)` or
+        `tell_failure(..., cost=)`; `minimize` tells the wall time of every
+        evaluation, failed ones included), > 0; None if unknown.
 
     Timing is not part of an observation's identity: observations that
     differ only in `timestamp` or `duration` compare equal. The journal

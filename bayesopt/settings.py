@@ -14,15 +14,19 @@ import os
 from dataclasses import replace
 from typing import Any
 
+from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import ACQUISITION_KINDS
+from bayesopt.space import Space
 from bayesopt.validation import check_choice, check_count, check_real
 from kernels import KERNEL_KINDS
 
 __all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_cost_design",
-           "check_destination", "check_n_constraints", "resolve_options"]
+           "check_destination", "check_fidelity_model", "check_journal_path", "check_n_constraints",
+           "resolve_options"]
 
 ACQUISITIONS = tuple(ACQUISITION_KINDS)
+_DEFAULT_MODEL = ModelOptions()
 CONSTRAINED_ACQUISITIONS = tuple(name for name, kind in ACQUISITION_KINDS.items()
                                  if kind.constrained)  # a log P(c ≤ 0) term fits
 
@@ -81,6 +85,18 @@ def check_journal_path(journal: Any) -> str | os.PathLike[str]:
     if not isinstance(journal, (str, os.PathLike)):
         raise TypeError(f"journal={journal!r} must be a file path (str or os.PathLike)")
     return journal
+
+
+def check_fidelity_model(space: Space, options: OptimizerOptions) -> None:
+    """``options.model.fidelity_model`` chooses how a Fidelity's budget is modelled: set to
+    anything but its default in a space without one, it would be ignored, so it raises.
+    (A journal of such a space may record it — every 0.2.0 journal reads as "bohb",
+    `bayesopt.options.SETTINGS_BEFORE` — and resumes: `Optimizer.resume` skips this.)"""
+    chosen = options.model.fidelity_model
+    if space.fidelity is None and chosen != _DEFAULT_MODEL.fidelity_model:
+        raise ValueError(f"options.model.fidelity_model={chosen!r} chooses how the GP models a "
+                         "Fidelity's budget, and the space has no Fidelity: leave it out, or "
+                         "add a Fidelity to the space")
 
 
 def check_destination(journal: Any, storage: Any, study: Any) -> None:

@@ -96,7 +96,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         set by the search. ``n_constraints`` raises (a score has no outcome
         constraints). Each candidate is told with its cost, the seconds its
         folds took to fit and score, which ``acquisition="logei_per_cost"``
-        models (and ``cost_budget`` spends).
+        models (and ``cost_budget`` spends; a candidate with failed fits counts
+        in the spending, not in the model).
     n_points : int, default=None
         Candidates asked at once (``Optimizer.ask(n_points)``, the others
         pending) and cross-validated together, ``n_points × n_splits`` fits
@@ -515,4 +516,5 @@ def _tell(opt: Optimizer, params: dict[str, Any], score: float, cost: float | No
     if math.isfinite(score):
         opt.tell(params, score, cost=cost)
     else:
-        opt.tell_failure(params, f"mean test score is {score!r}: a fit or score failed")
+        opt.tell_failure(params, f"mean test score is {score!r}: a fit or score failed",
+                         cost=cost)

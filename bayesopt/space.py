@@ -368,6 +368,9 @@ class Categorical(Dimension):
         return {"type": "categorical", "choices": list(self.choices), **self._when_dict()}
 
 
+MAX_FIRST_BRACKET = 10**6  # configurations Hyperband's first bracket may start (Fidelity)
+
+
 @dataclass(frozen=True)
 class Fidelity(Dimension):
     """The training budget in [low, high] (epochs, boosting rounds, a data fraction).
@@ -377,6 +380,14 @@ class Fidelity(Dimension):
     configurations and trains them η times longer (Li et al., JMLR 2018). At
     most one per space. It encodes to no column, so configurations that
     differ only in their budget are one point of the model's input space.
+
+    Hyperband's most exploratory bracket s_max = ⌊log_η(high/low)⌋ starts
+    η^s_max configurations at the smallest budget before the cycle reaches any
+    other bracket (Li et al. 2018, Alg. 1, line 3; `bayesopt.fidelity`). Bounds
+    with η^s_max > `MAX_FIRST_BRACKET` (10⁶, e.g. ``Fidelity(1, 1e300)``) raise
+    ValueError: no run evaluates a million configurations, so the brackets
+    beyond the first would never start and the smallest budget would be a
+    vanishing fraction of the largest.
     """
 
     low: float
@@ -406,6 +417,20 @@ class Fidelity(Dimension):
             raise ValueError(f"{label}: high={self.high!r} must be >= eta * low = "
                              f"{self.eta * self.low!r} (one halving at least)")
         object.__setattr__(self, "eta", int(self.eta))
+        self._check_brackets(label)
+
+    def _check_brackets(self, label: str) -> None:
+        """The most exploratory bracket starts at most `MAX_FIRST_BRACKET` configurations."""
+        from bayesopt.fidelity import bracket_sizes, max_bracket
+
+        s_max = max_bracket(self.low, self.high, self.eta)
+        first = bracket_sizes(s_max, self.eta)[-1]
+        if first > MAX_FIRST_BRACKET:
+            raise ValueError(
+                f"{label}: low={self.low!r}, high={self.high!r}, eta={self.eta}: "
+                f"high/low ≥ eta^{s_max}, so Hyperband's first bracket (s_max={s_max}) starts "
+                f"{first:.3g} configurations at budget high·eta^-{s_max} before any other "
+                f"(at most {MAX_FIRST_BRACKET:.0e}); raise low, lower high, or raise eta")
 
     @property
     def is_integer(self) -> bool:
@@ -488,6 +513,7 @@ _KEYS = {  # (required, optional) keys of each type's definition
     "categorical": ({"choices"}, {"when"}),
     "fidelity": ({"low", "high"}, {"eta"}),
 }
+_EXPLAINED = {"fidelity": {"when"}}  # invalid keys the dimension itself refuses with a reason
 
 
 def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
@@ -503,12 +529,14 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
     args = {key: value for key, value in spec.items() if key != "type"}
     required, optional = _KEYS[kind]
     missing = sorted(required - set(args))
-    unknown = sorted(set(args) - required - optional)
+    unknown = sorted(set(args) - required - optional - _EXPLAINED.get(kind, set()))
     if missing or unknown:
         hints = "".join(_did_you_mean(key, (required | optional) - set(args)) for key in unknown)
+        problems = [f"{what} key(s) {keys}" for what, keys in (("missing", missing),
+                                                               ("unknown", unknown)) if keys]
         raise ValueError(
-            f"dimension {name!r} of type {kind!r}: missing key(s) {missing}, unknown key(s) "
-            f"{unknown}; valid keys are {sorted(required | optional | {'type'})}{hints}"
+            f"dimension {name!r} of type {kind!r}: {', '.join(problems)}; valid keys are "
+            f"{sorted(required | optional | {'type'})}{hints}"
         )
     return _TYPES[kind](**args, name=name)
 

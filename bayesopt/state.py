@@ -442,7 +442,8 @@ def _apply_tell(state: OptimizerState, event: Tell) -> None:
 
 @applier(Failure)
 def _apply_failure(state: OptimizerState, event: Failure) -> None:
-    _observe(state, event, [None] * len(event.points), list(event.errors), event.durations)
+    _observe(state, event, [None] * len(event.points), list(event.errors), event.durations,
+             costs=event.costs)
 
 
 @applier(Report)

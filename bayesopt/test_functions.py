@@ -175,8 +175,10 @@ class TestFunction(abc.ABC):
             unknown = sorted(str(key) for key in params if key not in self.names)
             missing = [name for name in self.names if name not in params]
             if unknown or missing:
+                problems = [f"{what} key(s) {keys}" for what, keys in (
+                    ("unknown", unknown), ("missing", missing)) if keys]
                 raise ValueError(f"{self.name} takes params with keys {list(self.names)}; got "
-                                 f"unknown key(s) {unknown}, missing key(s) {missing}")
+                                 + ", ".join(problems))
             for col, name in enumerate(self.names):
                 value = params[name]
                 if isinstance(value, (bool, np.bool_)) or not isinstance(

@@ -379,7 +379,31 @@ def test_run_refuses_a_journal_with_outcome_constraints_before_evaluating(tmp_pa
     done = bayesopt("run", "--space", "space.json", "--n-calls", "3", "--journal", "tune.jsonl",
                     *command("objective-line", "k", "x"), cwd=directory, check=False)
     assert done.returncode == 2, done.stderr
-    assert "n_constraints=1" in done.stderr and "Optimizer.resume" in done.stderr
+    assert "has 1 outcome constraint(s)" in done.stderr and "Optimizer.resume" in done.stderr
+    assert calls(directory) == []
+
+
+def test_run_refuses_a_shared_study_with_outcome_constraints_naming_no_missing_flag(
+        tmp_path: Path) -> None:
+    """Attaching `bayesopt run --storage` to a constrained study stops with exit 2 before any
+    command runs, and says what works (Python with n_constraints=1, or a new study) — not
+    "attach with n_constraints=1", an option the command line does not have."""
+    from bayesopt import Optimizer, Real
+
+    directory = setup_dir(tmp_path, K_SPACE_JSON | {"x": {"type": "real", "low": 0, "high": 1}},
+                          name="space.json")
+    space = {"k": cli.load_space(directory / "space.json").dimensions[0], "x": Real(0, 1)}
+    url = f"sqlite:///{directory / 'tune.db'}"
+    opt = Optimizer(space, seed=0, n_constraints=1, storage=url, study="s")
+    opt.tell({"k": 1, "x": 0.5}, 1.0, constraints=[-1.0])
+    opt.close()
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "3", "--storage", url,
+                    "--study", "s", *command("objective-line", "k", "x"), cwd=directory,
+                    check=False)
+    assert done.returncode == 2, done.stderr
+    assert "has 1 outcome constraint(s)" in done.stderr, done.stderr
+    assert "from Python" in done.stderr and "n_constraints=1" in done.stderr
+    assert "attach with" not in done.stderr
     assert calls(directory) == []
 
 

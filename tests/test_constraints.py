@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
-from acquisition.constrained import cost_cooling
+from acquisition.constrained import CostTerm, cost_cooling
 from acquisition.functions import UpperConfidenceBound
 from acquisition.optimizer import (
     AcquisitionObjective,
@@ -29,6 +30,7 @@ from bayesopt import (
     minimize,
 )
 from bayesopt.model import ModelOptions
+from bayesopt.optimizer import ResumeWarning
 from kernels.threads import blas_threads, one_blas_thread
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
@@ -184,6 +186,17 @@ def test_linear_constraint_validation():
         Optimizer(space, feasible=[LinearConstraint({"a": 1, "k": 1}, ">=", 1), 3])
 
 
+@pytest.mark.parametrize(("sense", "bound", "verdict"), [
+    ("<=", 1.0, "always"), ("<=", -1.0, "never"), (">=", 0.0, "always"), (">=", 2.0, "never")])
+def test_a_linear_constraint_with_only_zero_coefficients_raises_naming_them(sense, bound,
+                                                                            verdict):
+    """0·a + 0·b ≤ 1 does not depend on the point: always or never satisfied, a mistake."""
+    with pytest.raises(ValueError, match=rf"coefficients=\{{'a': 0.0, 'b': 0.0\}} are all 0"
+                                         rf".*{verdict} satisfied"):
+        LinearConstraint({"a": 0, "b": 0.0}, sense, bound)
+    LinearConstraint({"a": 0, "b": -1e-9}, sense, bound)  # one non-zero coefficient is enough
+
+
 def test_an_empty_or_tiny_feasible_region_is_a_clear_error():
     with pytest.raises(InfeasibleSpaceError, match="empty or too small"):
         Optimizer(UNIT2, feasible=lambda p: p["x"] + p["y"] > 2.5)
@@ -194,6 +207,44 @@ def test_an_empty_or_tiny_feasible_region_is_a_clear_error():
 def test_a_callable_that_does_not_return_a_bool_raises():
     with pytest.raises(TypeError, match="must return True or False"):
         Optimizer(UNIT2, feasible=lambda p: "yes")
+
+
+class _LookupFailed(KeyError):
+    """A user's own exception type, which an `except` clause of theirs catches."""
+
+
+class _BreaksAfter:
+    """A feasible= callable that raises `_LookupFailed` once it has judged `n` points."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __call__(self, params):
+        self.n -= 1
+        if self.n < 0:
+            raise _LookupFailed("memory table has no row for this point")
+        return True
+
+
+@pytest.mark.parametrize("when", ["construction", "ask"])
+def test_an_exception_of_a_feasible_callable_keeps_its_type_and_names_feasible(when):
+    """Raised deep inside the design or the acquisition optimizer, the user's exception
+    arrives as itself (their `except` still catches it), noted with `feasible=` and the
+    params it was called with."""
+    if when == "construction":
+        with pytest.raises(_LookupFailed) as caught:
+            Optimizer(UNIT2, seed=0, feasible=_BreaksAfter(3))
+    else:
+        opt = Optimizer(UNIT2, seed=0, n_initial=2, feasible=_BreaksAfter(5000))
+        for _ in range(2):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+        with pytest.raises(_LookupFailed) as caught:
+            opt.ask()
+    notes = getattr(caught.value, "__notes__", [])
+    assert len(notes) == 1, notes
+    assert re.fullmatch(r"raised by the feasible= callable \S+_BreaksAfter called with "
+                        r"params=\{'x': [0-9.e-]+, 'y': [0-9.e-]+\}", notes[0]), notes
 
 
 def test_a_constraint_active_optimum_is_reached():
@@ -393,6 +444,63 @@ def test_max_cost_counts_the_wall_time_of_failed_evaluations():
 
     result = minimize(failing, UNIT2, n_calls=6, seed=0, progress=False, max_cost=1e-9)
     assert len(result.history) == 1 and result.history[0].duration > 0
+
+
+def test_a_failure_cost_counts_in_total_cost_and_cooling_but_not_in_the_cost_gp():
+    """`tell_failure(..., cost=)`: the time was spent (total_cost, cost-cooling's τ_k) but
+    a crash's time is no sample of ĉ(x), so the cost GP keeps the successes' costs only."""
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", cost_budget=16.0,
+                    n_initial=3)
+    for i, cost in enumerate([1.0, 2.0, 3.0]):
+        opt.tell({"x": 0.1 * (i + 1), "y": 0.5}, float(i), cost=cost)
+    opt.tell_failure({"x": 0.9, "y": 0.9}, "crashed", cost=5.0)
+    assert opt.total_cost == pytest.approx(11.0) and opt.history[-1].cost == 5.0
+    # design spent 6 of 16, then 11 with the failure: α = (16 − 11)/(16 − 6)
+    penalty = opt._snapshot_objective(pending=False).penalty  # the cost term and the failure's
+    alphas = [part.alpha for part in penalty.parts if isinstance(part, CostTerm)]
+    assert alphas == pytest.approx([0.5])
+    np.testing.assert_allclose(np.exp(opt._state.outcomes.log_t), [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(("cost", "match"), [
+    (0.0, "cost=0.0 must be"), (-1.0, "cost=-1.0 must be"), (math.nan, "cost=nan must be"),
+    ("1", "cost='1' must be a number"), ([1.0], "1 costs for 2")])
+def test_tell_failure_validates_cost_like_tell(cost, match):
+    opt = Optimizer(UNIT2, seed=0)
+    points = [{"x": 0.1, "y": 0.2}, {"x": 0.3, "y": 0.4}]
+    with pytest.raises((TypeError, ValueError), match=match):
+        opt.tell_failure(points, "boom", cost=cost)
+    assert opt.history == []
+
+
+def test_a_failure_cost_is_journaled_and_resumed(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", journal=path)
+    opt.tell({"x": 0.1, "y": 0.2}, 1.0, cost=2.0)
+    opt.tell_failure([{"x": 0.5, "y": 0.5}, {"x": 0.7, "y": 0.1}], "oom", cost=[3.0, None])
+    opt.close()
+    with pytest.warns(ResumeWarning):
+        resumed = Optimizer.resume(path)
+    assert [o.cost for o in resumed.history] == [2.0, 3.0, None]
+    assert resumed.total_cost == pytest.approx(5.0)
+
+
+def test_minimize_tells_a_failed_evaluation_its_wall_time_as_cost(tmp_path):
+    from bayesopt import EvaluationFailed
+
+    def failing(params):
+        if params["x"] > 0.5:
+            raise EvaluationFailed("diverged")
+        return params["x"]
+
+    path = tmp_path / "run.jsonl"
+    result = minimize(failing, UNIT2, n_calls=6, seed=0, progress=False,
+                      acquisition="logei_per_cost", journal=path)
+    failed = [o for o in result.history if not o.ok]
+    assert failed and all(o.cost == o.duration and o.cost > 0 for o in failed)
+    with pytest.warns(ResumeWarning):
+        resumed = Optimizer.resume(path)
+    assert resumed.total_cost == pytest.approx(sum(o.cost for o in result.history))
 
 
 # ------------------------------------------------------------ export and journal

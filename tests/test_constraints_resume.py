@@ -178,3 +178,47 @@ def test_attaching_with_input_constraints_to_a_study_without_raises(sqlite_url):
     Optimizer(UNIT2, seed=0, storage=sqlite_url, study="s").close()
     with pytest.raises(ValueError, match="has no input constraints"):
         Optimizer(UNIT2, seed=1, storage=sqlite_url, study="s", feasible=DIAGONAL)
+
+
+# ------------------------------------------------------- outcome constraints on resume
+def _constrained(params):
+    return params["x"], [params["y"] - 0.5]
+
+
+def _two_constraints(params):
+    calls.append(params)
+    return params["x"], [params["y"] - 0.5, params["x"] - 0.5]
+
+
+calls: list[dict] = []
+
+
+@pytest.mark.parametrize(("recorded", "given"), [(1, 2), (None, 1), (1, None)])
+def test_minimize_resuming_with_another_n_constraints_raises_before_evaluating(
+        tmp_path, recorded, given):
+    """The number of outcome constraints is fixed by the journal: another one would fail at
+    the first tell, after an evaluation, leaving its point pending in the journal."""
+    path = tmp_path / "run.jsonl"
+    first = _constrained if recorded else (lambda p: p["x"])
+    minimize(first, UNIT2, n_calls=4, seed=0, progress=False, journal=path,
+             n_constraints=recorded)
+    size = path.stat().st_size
+    calls.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ResumeWarning: the run holds evaluations
+        with pytest.raises(ValueError, match=rf"n_constraints={given}, but journal .* was "
+                                             rf"recorded with n_constraints={recorded}"):
+            minimize(_two_constraints, UNIT2, n_calls=8, seed=0, progress=False,
+                     journal=path, n_constraints=given)
+    assert calls == [] and path.stat().st_size == size
+
+
+def test_minimize_resuming_with_the_same_n_constraints_runs_on(tmp_path):
+    path = tmp_path / "run.jsonl"
+    minimize(_constrained, UNIT2, n_calls=4, seed=0, progress=False, journal=path,
+             n_constraints=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = minimize(_constrained, UNIT2, n_calls=6, seed=0, progress=False,
+                          journal=path, n_constraints=1)
+    assert len(result) == 6 and all(o.constraints is not None for o in result.history)

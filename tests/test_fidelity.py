@@ -223,10 +223,23 @@ def test_successive_halving_validates_its_fields(kwargs: dict[str, Any], match: 
     ((0, 81), "low=0"), ((1, 1), "low=1 must be < high=1"), ((1, 2), "high=2 must be >= eta"),
     ((1, 81, 1), "eta=1 must be >= 2"), ((1, 81, 2.5), "eta=2.5 must be an integer"),
     ((1, math.inf), "high=inf"), (("1", 81), "low='1'"),
+    ((1, 1e300), r"low=1, high=1e\+300, eta=3: high/low ≥ eta\^628.* starts 4.29e\+299 conf"),
+    ((1e-300, 1.0), r"low=1e-300, high=1.0, eta=3: .*s_max=628"),
+    ((1, 2**20, 2), r"high=1048576, eta=2: .*s_max=20\) starts 1.05e\+06 configurations"),
 ])
 def test_fidelity_rejects_bad_definitions(args: tuple[Any, ...], match: str) -> None:
     with pytest.raises((TypeError, ValueError), match=match):
         Fidelity(*args, name="epochs")
+
+
+def test_the_largest_accepted_first_bracket_starts_a_million_configurations() -> None:
+    """The rule's edge: η^s_max ≤ 10⁶ is accepted, the next halving is not."""
+    assert max_bracket(1, 2**19, 2) == 19 and Fidelity(1, 2**19, 2).high == 2**19
+    with pytest.raises(ValueError, match=r"at most 1e\+06"):
+        Fidelity(1, 2**20, 2)
+    assert Fidelity(1, 3**12).high == 3**12  # 531 441 configurations
+    with pytest.raises(ValueError, match="s_max=13"):
+        Fidelity(1, 3**13)
 
 
 def test_numpy_bounds_are_plain_numbers_so_the_journal_and_brackets_take_them(
@@ -895,3 +908,49 @@ def test_a_journal_written_by_0_2_0_resumes_with_bohbs_gp_and_asks_what_it_would
         opt = Optimizer.resume(journal, space)
     assert opt.options.model.fidelity_model == "bohb"
     assert opt.ask() == {"x": 0.2577938745571792, "y": 0.7870978633240304, "epochs": 9}
+
+
+def test_fidelity_model_without_a_fidelity_raises_but_a_journal_recording_it_resumes(
+        tmp_path: Any) -> None:
+    """ModelOptions(fidelity_model="bohb") in a space without a Fidelity would be ignored, so
+    a new optimizer refuses it; a journal of such a space may record it (every 0.2.0
+    journal reads as "bohb", `options.SETTINGS_BEFORE`; later ones while it was accepted)
+    and resumes with it, asking what the original asks."""
+    import json
+    import warnings
+
+    plain = {"x": Real(0, 1), "y": Real(0, 1)}
+    bohb = OptimizerOptions(model=ModelOptions(fidelity_model="bohb"))
+    with pytest.raises(ValueError, match=r"options\.model\.fidelity_model='bohb' chooses how "
+                                         r"the GP models a Fidelity's budget, and the space "
+                                         r"has no Fidelity"):
+        Optimizer(plain, seed=0, options=bohb)
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(plain, seed=0, n_initial=3, journal=path)
+    for _ in range(5):
+        p = opt.ask()
+        opt.tell(p, (p["x"] - 0.3) ** 2 + p["y"])
+    opt.close()
+    header, *events = path.read_text().splitlines()
+    record = json.loads(header)
+    record["config"]["options"]["model"]["fidelity_model"] = "bohb"
+    path.write_text("\n".join([json.dumps(record), *events]) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ResumeWarning: the run holds evaluations
+        resumed = Optimizer.resume(path)
+    assert resumed.options.model.fidelity_model == "bohb"
+    assert resumed.ask() == opt.ask()
+
+
+def test_a_report_beyond_the_asked_budget_raises_naming_step_and_budget() -> None:
+    """With a Fidelity a run trains to the budget it was asked with and is told there: a
+    report past it (a loop that ignores params["epochs"]) is a mistake, not a longer run."""
+    opt = Optimizer(_fidelity_space(), seed=0)
+    p = opt.ask()
+    budget = p["epochs"]
+    assert opt.report(p, budget, 0.5) in (True, False)  # the budget itself is a step
+    with pytest.raises(ValueError, match=rf"step={budget + 1} is beyond the budget "
+                                         rf"epochs={budget} this point was asked with"):
+        opt.report(p, budget + 1, 0.4)
+    opt.tell(p, 0.5)
+    assert [o.params["epochs"] for o in opt.history] == [budget]

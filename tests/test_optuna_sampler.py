@@ -253,6 +253,29 @@ def test_completed_trials_are_told_with_their_duration_as_cost():
     assert sampler.optimizer.total_cost == pytest.approx(sum(durations.values()))
 
 
+def test_failed_trials_count_their_duration_in_total_cost_only():
+    """A failed trial's wall time was spent: it counts in the optimizer's total cost, not in
+    its cost GP (`bayesopt.outcomes`)."""
+    def objective(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        if x > 0.5:
+            raise RuntimeError("diverged")
+        return x
+
+    sampler = BayesoptSampler(seed=0, acquisition="logei_per_cost", n_initial=3)
+    study = optuna.create_study(sampler=sampler)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(objective, n_trials=6, catch=(RuntimeError,))
+    _suggest_all(study.ask())
+    failed = {t.params["x"]: t.duration.total_seconds() for t in study.trials
+              if t.state == TrialState.FAIL}
+    assert failed
+    assert {o.params["x"]: o.cost for o in sampler.optimizer.history if not o.ok} == failed
+    total = sum(t.duration.total_seconds() for t in study.trials if t.duration is not None)
+    assert sampler.optimizer.total_cost == pytest.approx(total)
+
+
 def test_a_sampler_serves_one_study():
     sampler = BayesoptSampler(seed=0)
     run_study(sampler, 2)

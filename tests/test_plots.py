@@ -181,6 +181,30 @@ def test_convergence_rejects_an_optimum_that_is_not_a_finite_number(mixed, optim
         plots.convergence(mixed, optimum=optimum)
 
 
+def test_convergence_marks_infeasible_evaluations_and_judges_best_on_feasible_only():
+    """With outcome constraints an infeasible value (even one below the optimum) is drawn
+    as a hollow circle, never enters the best-so-far line, and raises no "beats the
+    optimum" warning."""
+    import warnings
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_constraints=1)
+    told = [(3.0, -1.0), (1.0, 0.5), (2.0, -1.0), (-3.0, 0.2), (1.5, 0.0)]  # c ≤ 0 feasible
+    for i, (value, c) in enumerate(told):
+        opt.tell({"x": 0.1 * (i + 1)}, value, constraints=[c])
+    result = opt.result()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, ax = plots.convergence(result, optimum=-2.0)
+    step, filled, hollow = ax.get_lines()
+    np.testing.assert_allclose(step.get_ydata(), np.array([3.0, 3.0, 2.0, 2.0, 1.5]) + 2.0)
+    np.testing.assert_array_equal(filled.get_xdata(), [1, 3, 5])
+    np.testing.assert_array_equal(hollow.get_xdata(), [2, 4])
+    np.testing.assert_allclose(hollow.get_ydata(), [3.0, 1e-12])  # -3 beats -2: clipped
+    assert hollow.get_markerfacecolor() == "none" and hollow.get_marker() == "o"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "infeasible (outcome constraints)"]
+
+
 def test_convergence_warns_when_a_run_beats_the_optimum(mixed):
     with pytest.warns(UserWarning, match="beats the given optimum"):
         plots.convergence(mixed, optimum=1.0)

@@ -167,6 +167,24 @@ def test_candidates_with_failed_fits_are_recorded_as_failures(iris):
     assert search.best_params_["C"] <= 1
 
 
+def test_a_candidate_with_failed_fits_counts_its_time_in_total_cost(iris):
+    """A NaN mean score is a failure, but its folds took time: it is told as its cost
+    (`tell_failure(..., cost=)`), counted in total_cost, as `minimize` counts a failure's."""
+    X, y = iris
+    search = BayesSearchCV(FlakyLogisticRegression(max_iter=500), {"C": Real(1e-2, 1e2, log=True)},
+                           n_iter=8, cv=StratifiedKFold(4), random_state=0,
+                           acquisition="logei_per_cost")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y)
+    results = search.cv_results_
+    seconds = (np.asarray(results["mean_fit_time"]) + results["mean_score_time"]) * 4
+    history = search.optimize_result_.history
+    assert any(not o.ok for o in history)
+    assert [o.cost for o in history] == pytest.approx(list(seconds), rel=1e-12)
+    assert search.optimizers_[0].total_cost == pytest.approx(seconds.sum())
+
+
 def test_candidates_whose_every_fit_fails_are_left_out_of_cv_results(iris):
     X, y = iris
     space = {"kernel": ["linear", "no-such-kernel"], "C": Real(1e-2, 1e2, log=True)}

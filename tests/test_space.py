@@ -409,6 +409,20 @@ def test_dimension_from_dict_errors(spec: Any, error: type[Exception], match: st
         dimension_from_dict("x", spec)
 
 
+@pytest.mark.parametrize(("spec", "match"), [
+    ({"type": "fidelity", "low": 1, "high": 9, "when": {"a": 1}},
+     r"^dimension 'x': when=\{'a': 1\}: a Fidelity is never conditional"),
+    ({"type": "real", "low": 0, "high": 1, "lgo": True},
+     r"^dimension 'x' of type 'real': unknown key\(s\) \['lgo'\]; valid keys"),
+    ({"type": "real", "low": 0}, r"^dimension 'x' of type 'real': missing key\(s\) \['high'\]; "),
+])
+def test_dimension_from_dict_names_only_what_is_wrong(spec: Any, match: str) -> None:
+    """No "missing key(s) []" beside an unknown key; a Fidelity with when= says why."""
+    with pytest.raises(ValueError, match=match) as caught:
+        dimension_from_dict("x", spec)
+    assert "[]" not in str(caught.value)
+
+
 # ----------------------------------------------------------- Sobol design
 
 

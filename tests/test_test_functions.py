@@ -300,6 +300,15 @@ def test_minimize_runs_on_a_test_function_and_its_space() -> None:
     assert result.best_value == f(result.best_params)
 
 
+@pytest.mark.parametrize(("params", "match"), [
+    ({"x0": 1.0}, r"got missing key\(s\) \['x1'\]$"),
+    ({"x0": 1.0, "x1": 2.0, "y": 0.0}, r"got unknown key\(s\) \['y'\]$"),
+])
+def test_a_bad_params_dict_names_only_the_keys_that_are_wrong(params: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Branin()(params)
+
+
 @pytest.mark.parametrize(
     ("params", "error", "match"),
     [

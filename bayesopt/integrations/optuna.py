@@ -19,8 +19,9 @@ read once, at the first `sample_relative` after it changes state):
     COMPLETE   tell(params, value, cost=its wall time), the cost modelled by
                acquisition="logei_per_cost"; a non-finite value (Optuna allows
                ±inf) is told as a failure, since the GP needs finite targets
-    FAIL       tell_failure(params)
-    PRUNED     tell_failure(params, "pruned at step k"): the pruner judged the
+    FAIL       tell_failure(params, cost=its wall time): counted in the
+               optimizer's total cost, not in its cost GP (`bayesopt.outcomes`)
+    PRUNED     tell_failure(params, "pruned at step k", cost=its wall time): the pruner judged the
                point unpromising, so it is not proposed again and the
                acquisition is damped around it; its last intermediate value
                measures the learning curve at step k, not the objective, and
@@ -98,6 +99,7 @@ class _Batch:
     costs: list[float | None] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str | None] = field(default_factory=list)
+    failed_costs: list[float | None] = field(default_factory=list)
     running: list[dict[str, Any]] = field(default_factory=list)
 
     def add_finished(self, trial: FrozenTrial, point: dict[str, Any]) -> None:
@@ -109,6 +111,7 @@ class _Batch:
         else:
             self.failed.append(point)
             self.errors.append(_failure_message(trial))
+            self.failed_costs.append(_seconds(trial))
 
     def apply(self, optimizer: Optimizer) -> None:
         # the study's trials include ones this optimizer never asked (enqueued, sampled by
@@ -116,7 +119,7 @@ class _Batch:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UnmatchedTellWarning)
             if self.failed:
-                optimizer.tell_failure(self.failed, self.errors)
+                optimizer.tell_failure(self.failed, self.errors, cost=self.failed_costs)
             if self.points:
                 optimizer.tell(self.points, self.values, cost=self.costs)
         if self.running:
