@@ -34,9 +34,10 @@ from bayesopt.parallel import (
     resolve_executor,
 )
 from bayesopt.result import Observation, OptimizeResult
+from bayesopt.settings import check_journal_path
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
-from bayesopt.validation import check_count, check_value
+from bayesopt.validation import check_bool, check_count, check_value
 from kernels.threads import single_threaded
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
@@ -154,6 +155,7 @@ def minimize(
         raise TypeError(f"func={func!r} must be callable")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
+    progress = check_bool("progress", progress)
     if optimizer_options.get("pruner") is not None:
         raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
                          "calls func once per point), so no run would be stopped; call "
@@ -303,7 +305,7 @@ def _optimizer(
     if storage is not None or study is not None:  # a shared study (Optimizer checks both)
         return Optimizer(space, seed=seed, journal=journal, storage=storage, study=study,
                          **options)
-    if journal is None or not holds_a_run(journal):
+    if journal is None or not holds_a_run(check_journal_path(journal)):
         return Optimizer(space, seed=seed, journal=journal, **options)
     # warns with the count (ResumeWarning); feasible= must match the journal's record
     opt = Optimizer.resume(journal, space, feasible=options.get("feasible"))

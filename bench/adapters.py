@@ -553,6 +553,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
              "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi",
              "bayesopt-refit-until-30", "bayesopt-integer-round", "bayesopt-hamming",
+             "bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search",
              "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
              "bayesopt-interleave-10")
 
@@ -607,6 +608,19 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # distance term, as Optuna's GPSampler; bayesopt.categorical)
     "bayesopt-hamming": (
         functools.partial(BayesoptAdapter, model={"categorical_kernel": "hamming"}), ("bayesopt",)),
+    # issue 18: a cheaper acquisition search, the three that bought the most CPU per step in
+    # the speed screen (bench/results/acq_effort.md); defaults n_restarts=8, maxiter=100,
+    # ftol=1e-9, n_candidates=2048, n_local_candidates=512
+    "bayesopt-restarts-2": (
+        functools.partial(BayesoptAdapter, search={"n_restarts": 2}), ("bayesopt",)),
+    "bayesopt-restarts-4-maxiter-25": (
+        functools.partial(BayesoptAdapter, search={"n_restarts": 4, "maxiter": 25}),
+        ("bayesopt",)),
+    "bayesopt-lean-search": (
+        functools.partial(BayesoptAdapter, search={"n_restarts": 4, "ftol": 1e-6,
+                                                   "n_candidates": 1024,
+                                                   "n_local_candidates": 256}),
+        ("bayesopt",)),
     # issue 17, eighth round: the initial design's size, smaller (Bossek et al. 2020) and
     # larger (towards EGO's 10d; Jones et al. 1998) than the default's d + 1 within [5, 20]
     "bayesopt-n-initial-half": (

@@ -1,7 +1,9 @@
 """Compare one optimizer's quality-suite runs in two output directories, seed by seed.
 
-    python -m bench.compare_runs BEFORE AFTER [--optimizer bayesopt] [--seeds 10 | 10-19]
+    python -m bench.compare_runs BEFORE AFTER [--optimizer bayesopt] [--seeds 10]
                                  [--problems ...] [--after-optimizer NAME]
+
+`--seeds` as `bench.quality`'s: "10" is seeds 0–9, "10-19" a replication's seeds.
 
 For a change that alters the asked points (a candidate default), BEFORE is
 the committed `bench/results` and AFTER a `bench.quality --out` run of the
@@ -11,8 +13,9 @@ suite's final score (the noiseless regret of the best observed point,
 `bench.quality.score_curve`): both medians, how many seeds ended worse /
 better / equal (the seeds pair the runs: same problem instance and initial
 design), two 95 % bootstrap intervals and the paired Wilcoxon signed-rank
-p-value; under the table, the pairs of every problem pooled: worse / better / equal
-and the two-sided sign test on the unequal ones (binomial, p = ½; `sign_p`). "Within seed noise" was read as the unpaired interval holding 0; the
+p-value; after the table, the seeds worse / better / equal summed over the problems
+and the two-sided sign test on the worse and better counts (ties dropped; binomial,
+p = ½). "Within seed noise" was read as the unpaired interval holding 0; the
 pairing warrants the paired one (bench/results/paired_intervals.md re-reads
 the committed comparisons).
 
@@ -106,26 +109,21 @@ def row(problem: str, before: np.ndarray, after: np.ndarray) -> str:
             f"{_interval(*paired_interval(before, after))} |")
 
 
-def sign_p(worse: int, better: int) -> float:
-    """Two-sided sign test of `worse` against `better` pairs (binomial, p = ½); 1 if none."""
-    return float(binomtest(worse, worse + better).pvalue) if worse + better else 1.0
-
-
-def pooled(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> str:
-    """The seeds of every problem in both, pooled: worse / better / equal and `sign_p`."""
-    both = [p for p in before if p in after]
-    if not both:
-        return "no problem in both"
-    d = np.concatenate([after[p] - before[p] for p in both])  # (problems × seeds,)
-    worse, better = int(np.sum(d > 0)), int(np.sum(d < 0))
-    return (f"all {len(both)} problems pooled: seeds worse / better / equal {worse} / {better} / "
-            f"{d.size - worse - better}; two-sided sign test p = {sign_p(worse, better):.2g}")
+def sign_test(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> str:
+    """The paired runs ended worse / better / equal, counted over every row in both, and the
+    two-sided sign test of the untied ones (binomial, p = ½). Rows that share runs (a
+    problem at several checkpoints) are not independent: the p-value then flags a lean, it
+    does not measure one."""
+    diffs = np.concatenate([after[key] - before[key] for key in before if key in after])
+    worse, better = int(np.sum(diffs > 0)), int(np.sum(diffs < 0))
+    p = binomtest(worse, worse + better).pvalue if worse + better else 1.0
+    return (f"Over all rows: {worse} worse / {better} better / {diffs.size - worse - better} "
+            f"equal; two-sided sign test on the untied, p = {p:.2g}.")
 
 
 def report(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> str:
     lines = [HEAD, HEAD_RULE]
     lines += [row(p, before[p], after[p]) for p in before if p in after]
-    lines += ["", pooled(before, after)]
     missing = sorted(set(before) ^ set(after))
     if missing:
         lines.append(f"\nnot in both (some seed missing): {', '.join(missing)}")
@@ -141,12 +139,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="AFTER's optimizer, e.g. an ablation variant beside the default "
                              "in the same directory (default: --optimizer)")
     parser.add_argument("--seeds", type=seeds_argument, default=list(range(10)),
-                        help="N for seeds 0..N-1, or a list/range like 10-19 (default 10)")
+                        help="N (seeds 0..N-1), a range low-high, or a list: as bench.quality")
     parser.add_argument("--problems", default=DEFAULT_PROBLEMS)
     args = parser.parse_args(argv)
     problems, seeds = args.problems.split(","), args.seeds
-    print(report(finals(args.before, problems, args.optimizer, seeds),
-                 finals(args.after, problems, args.after_optimizer or args.optimizer, seeds)))
+    before = finals(args.before, problems, args.optimizer, seeds)
+    after = finals(args.after, problems, args.after_optimizer or args.optimizer, seeds)
+    print(report(before, after) + "\n\n" + sign_test(before, after))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import binomtest
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.fidelity import bracket_sizes, max_bracket, rung_budgets
@@ -532,7 +533,7 @@ def paired(problems: list[str], seeds: list[int], before: str, after: str) -> st
         runs = {label: _variant_runs(label, name, seeds) for label in (before, after)}
         old, new = _finals(runs[before], ref), _finals(runs[after], ref)
         worse, better = int(np.sum(new > old)), int(np.sum(new < old))
-        p = compare_runs.sign_p(worse, better)
+        p = binomtest(worse, worse + better).pvalue if worse + better else 1.0
         full = [r for r in records if r["problem"] == name
                 and r["optimizer"] == "bayesopt-full" and r["seed"] in seeds]
         fractions = [_fraction_reaching(full, runs[label], ref) for label in (before, after)]

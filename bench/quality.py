@@ -1017,6 +1017,13 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "categorical, its one-hot columns' lengthscales tied, so two choices are at the squared "
       "distance 2·[a ≠ b]/ℓ² (a Hamming term, as Optuna's GPSampler; `bayesopt.categorical`; "
       "bench/results/categorical_kernel.md)")),
+    ("Seventh round (issue 18): a cheaper acquisition search",
+     ("bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search"),
+     ("`restarts-2` = `AcquisitionOptimizerOptions(n_restarts=2)` (default 8); "
+      "`restarts-4-maxiter-25` = 4 L-BFGS-B starts of at most 25 iterations (default 100); "
+      "`lean-search` = 4 starts, `ftol=1e-6` (default 1e-9), 1024 Sobol candidates and 256 "
+      "perturbations of the incumbents (default 2048 and 512); decision rule and speed screen "
+      "in bench/results/acq_effort.md")),
     ("Eighth round (issue 17): design size, random interleaving, a rougher kernel",
      ("bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-interleave-10",
       "bayesopt-matern32"),

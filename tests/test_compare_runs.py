@@ -102,24 +102,31 @@ def test_an_ablation_variant_is_compared_with_the_default_in_the_same_directory(
     assert _columns(new)[7:] == ["[-0.0025, +0.00167]", "yes"]
 
 
-def test_the_pooled_line_counts_every_problems_seeds_and_gives_the_sign_test() -> None:
-    """Two problems: 7 + 2 seeds worse, 1 + 6 better, 2 + 2 equal: 9 worse against 7 better,
-    sign test p = 2·P(Bin(16, ½) ≥ 9) = 0.8036 (scipy.stats.binomtest)."""
-    before = {"a": np.zeros(10), "b": np.zeros(10), "only-before": np.zeros(10)}
-    after = {"a": np.array([1.0] * 7 + [-1.0] + [0.0] * 2),
-             "b": np.array([1.0] * 2 + [-1.0] * 6 + [0.0] * 2)}
-    line = compare_runs.pooled(before, after)
-    assert line == ("all 2 problems pooled: seeds worse / better / equal 9 / 7 / 4; "
-                    "two-sided sign test p = 0.8")
-    assert compare_runs.sign_p(9, 7) == pytest.approx(0.8036, abs=1e-4)
-    assert compare_runs.sign_p(0, 0) == 1.0
-    assert compare_runs.report(before, after).splitlines()[-3] == line
-
-
 def test_seeds_take_a_range_as_in_bench_quality(capsys: pytest.CaptureFixture[str]) -> None:
-    """`--seeds 5-9`: the committed default's Hartmann-6 medians over seeds 5–9 only."""
-    compare_runs.main([str(RESULTS), str(RESULTS), "--problems", "hartmann6", "--seeds", "5-9"])
-    columns = _columns(capsys.readouterr().out.splitlines()[2])
-    scores = finals(RESULTS, ["hartmann6"], "bayesopt", [5, 6, 7, 8, 9])["hartmann6"]
-    assert columns[1] == columns[2] == f"{np.median(scores):.3g}"
-    assert columns[3] == "0 / 0 / 5"
+    """`--seeds 5-9` compares seeds 5–9 only (a replication's seeds are not 0..N-1): the
+    row's counts cover five seeds and equal those of the finals of seeds 5–9."""
+    compare_runs.main([str(RESULTS), str(RESULTS), "--after-optimizer", "bayesopt-hamming",
+                       "--problems", "sgd_digits", "--seeds", "5-9"])
+    new = capsys.readouterr().out.splitlines()[2]
+    seeds = list(range(5, 10))
+    before = finals(RESULTS, ["sgd_digits"], "bayesopt", seeds)["sgd_digits"]
+    after = finals(RESULTS, ["sgd_digits"], "bayesopt-hamming", seeds)["sgd_digits"]
+    assert _columns(new) == _columns(row("sgd_digits", before, after))
+    assert sum(int(c) for c in _columns(new)[3].split(" / ")) == 5
+
+
+def test_the_seeds_of_every_problem_are_summed_with_a_sign_test(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The last line sums the rows' seeds worse / better / equal and gives the two-sided
+    sign test of the untied ones (binomial, p = ½)."""
+    from scipy.stats import binomtest
+
+    compare_runs.main([str(RESULTS), str(RESULTS), "--after-optimizer", "bayesopt-hamming",
+                       "--problems", "mlp_digits,sgd_cancer,mlp_cancer,sgd_digits"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    counts = np.array([[int(c) for c in _columns(line)[3].split(" / ")] for line in lines[2:6]])
+    worse, better, equal = counts.sum(axis=0)
+    assert equal + worse + better == 40
+    p = binomtest(int(worse), int(worse + better)).pvalue
+    assert lines[-1] == (f"Over all rows: {worse} worse / {better} better / {equal} equal; "
+                         f"two-sided sign test on the untied, p = {p:.2g}.")
