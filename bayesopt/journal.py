@@ -46,7 +46,9 @@ __all__ = [
     "ChoiceRepr",
     "JournalError",
     "TruncatedJournalWarning",
+    "check_exists",
     "check_header",
+    "check_journal_path",
     "comparable_space",
     "decode_point",
     "encode_point",
@@ -188,18 +190,28 @@ def holds_a_run(path: str | os.PathLike[str]) -> bool:
     return path.exists() and b"\n" in path.read_bytes()
 
 
+def check_journal_path(journal: Any) -> str | os.PathLike[str]:
+    """A journal is named by a file path (str or os.PathLike) that is not a directory:
+    TypeError or ValueError naming ``journal=`` and the path."""
+    if not isinstance(journal, (str, os.PathLike)):
+        raise TypeError(f"journal={journal!r} must be a file path (str or os.PathLike)")
+    if Path(journal).is_dir():
+        raise ValueError(f"journal={os.fspath(journal)!r} is a directory: name a file in it, "
+                         f"e.g. {os.path.join(journal, 'run.jsonl')!r}")
+    return journal
+
+
 def check_exists(path: str | os.PathLike[str], name: str) -> None:
-    """JournalError unless `path` is a file (`name` names it): a missing journal is not an
-    empty one."""
+    """JournalError unless `path` (a `check_journal_path`-checked path, `name` names it)
+    exists: a missing journal is not an empty one."""
     if not Path(path).is_file():
-        raise JournalError(f"{name} does not exist"
-                           + (" (it is a directory)" if Path(path).is_dir() else ""))
+        raise JournalError(f"{name} does not exist")
 
 
 def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, events) of a journal file, read without writing to it; a torn last line
     is skipped with a `TruncatedJournalWarning`."""
-    check_exists(path, f"journal {str(path)!r}")
+    check_exists(check_journal_path(path), f"journal {str(path)!r}")
     storage = JSONLStorage(path)
     try:
         names = storage.studies()

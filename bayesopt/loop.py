@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard
-from bayesopt.journal import holds_a_run
+from bayesopt.journal import check_journal_path, holds_a_run
 from bayesopt.optimizer import Optimizer
 from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
@@ -34,7 +34,6 @@ from bayesopt.parallel import (
     resolve_executor,
 )
 from bayesopt.result import Observation, OptimizeResult
-from bayesopt.settings import check_journal_path
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
 from bayesopt.validation import check_bool, check_count, check_value

@@ -47,6 +47,7 @@ from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.journal import (
     JournalError,
     check_exists,
+    check_journal_path,
     first_difference,
     holds_a_run,
     space_from_json,
@@ -68,7 +69,6 @@ from bayesopt.settings import (
     check_cost_design,
     check_destination,
     check_fidelity_model,
-    check_journal_path,
     check_n_constraints,
     resolve_options,
 )

@@ -10,10 +10,10 @@ Each check raises TypeError/ValueError naming the argument and its value.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from typing import Any
 
+from bayesopt.journal import check_journal_path
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import ACQUISITION_KINDS
@@ -22,7 +22,7 @@ from bayesopt.validation import check_choice, check_count, check_real
 from kernels import KERNEL_KINDS
 
 __all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_cost_design",
-           "check_destination", "check_fidelity_model", "check_journal_path", "check_n_constraints",
+           "check_destination", "check_fidelity_model", "check_n_constraints",
            "resolve_options"]
 
 ACQUISITIONS = tuple(ACQUISITION_KINDS)
@@ -78,13 +78,6 @@ def unused_settings(
         ("options.cost_design", options.cost_design, None, not per_cost),
     )
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
-
-
-def check_journal_path(journal: Any) -> str | os.PathLike[str]:
-    """A journal is named by a file path: str or os.PathLike."""
-    if not isinstance(journal, (str, os.PathLike)):
-        raise TypeError(f"journal={journal!r} must be a file path (str or os.PathLike)")
-    return journal
 
 
 def check_fidelity_model(space: Space, options: OptimizerOptions) -> None:

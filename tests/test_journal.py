@@ -22,6 +22,7 @@ import math
 import os
 import pathlib
 import pickle
+import re
 import shutil
 import stat
 import warnings
@@ -561,8 +562,6 @@ def test_corrupt_journal_raises_journal_error(tmp_path, corrupt):
 def test_a_missing_journal_is_named_missing_not_empty(tmp_path):
     with pytest.raises(JournalError, match=r"'.*nothere\.jsonl' does not exist$"):
         Optimizer.resume(tmp_path / "nothere.jsonl")
-    with pytest.raises(JournalError, match=r"does not exist \(it is a directory\)"):
-        Optimizer.resume(tmp_path)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     with pytest.raises(JournalError, match="is empty"):
@@ -581,6 +580,17 @@ def test_journal_arguments_of_the_wrong_type_raise_naming_them(tmp_path):
                  lambda: minimize(lambda p: p["x"], {"x": Real(0.0, 1.0)}, 3, journal=3)):
         with pytest.raises(TypeError, match=r"journal=3 must be a file path"):
             call()
+
+
+def test_a_directory_as_journal_raises_naming_journal_and_the_path(tmp_path):
+    space = {"x": Real(0.0, 1.0)}
+    calls = (lambda: Optimizer(space, journal=tmp_path), lambda: Optimizer.resume(tmp_path),
+             lambda: minimize(lambda p: p["x"], space, 3, journal=tmp_path))
+    for call in calls:  # Optimizer and minimize raised the raw IsADirectoryError
+        with pytest.raises(ValueError, match=rf"journal='{re.escape(str(tmp_path))}' is a "
+                                             "directory: name a file in it"):
+            call()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_values_are_validated_on_load_with_a_message_naming_them(tmp_path):
