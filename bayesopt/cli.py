@@ -188,6 +188,9 @@ class JournalRecord:
     model : SurrogateModel or None
         The surrogate as it was after the last evaluation (None before the
         first fit).
+    fingerprint : str or None
+        The header's `Optimizer.fingerprint` of the settings that chose the
+        points (None in a header without one: written before 0.2.0, or no header).
     """
 
     space: Space
@@ -196,6 +199,7 @@ class JournalRecord:
     history: tuple[Observation, ...]
     n_pending: int
     model: SurrogateModel | None = field(default=None, repr=False, compare=False)
+    fingerprint: str | None = None
 
     @property
     def n_failed(self) -> int:
@@ -207,7 +211,8 @@ class JournalRecord:
         from bayesopt.result import OptimizeResult
 
         return OptimizeResult.from_history(self.history, self.space, self.maximize, self.model,
-                                           seed=self.config.get("seed"))
+                                           seed=self.config.get("seed"),
+                                           fingerprint=self.fingerprint)
 
 
 def read_record(path: str | os.PathLike[str]) -> JournalRecord:
@@ -247,7 +252,7 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
     result = opt.result()
     return JournalRecord(result.space, result.maximize, opt.config, result.history,
-                         len(opt.pending), result.model)
+                         len(opt.pending), result.model, header.get("fingerprint"))
 
 
 def read_study_record(url: str, study: str) -> JournalRecord:
@@ -281,7 +286,7 @@ def read_study_record(url: str, study: str) -> JournalRecord:
     try:
         result = opt.result()
         return JournalRecord(result.space, result.maximize, opt.config, result.history,
-                             len(opt.pending), result.model)
+                             len(opt.pending), result.model, header.get("fingerprint"))
     finally:
         opt.close()
 

@@ -620,3 +620,21 @@ def test_study_arguments_are_checked(tmp_path: Path, args: list[str], message: s
     directory = setup_dir(tmp_path, SPACE_TOML)
     done = bayesopt(*args, cwd=directory, check=False)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_a_record_result_carries_the_headers_seed_and_fingerprint(tmp_path: Path) -> None:
+    """`JournalRecord.result()` is what `Optimizer.result` gives: with the fingerprint of
+    the settings that chose the points (it carried the seed only)."""
+    from bayesopt import Optimizer, Real
+
+    space = {"x": Real(0, 1)}
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+    writers = (Optimizer(space, seed=3, acquisition="ucb", journal=tmp_path / "run.jsonl"),
+               Optimizer(space, seed=4, acquisition="ei", storage=url, study="s"))
+    for opt in writers:
+        opt.tell(opt.ask(), 0.5)
+        opt.close()
+    journal = cli.read_record(tmp_path / "run.jsonl").result()
+    assert (journal.seed, journal.fingerprint) == (3, writers[0].fingerprint)
+    assert cli.read_study_record(url, "s").result().fingerprint == writers[1].fingerprint
+    assert writers[0].fingerprint != writers[1].fingerprint
