@@ -40,7 +40,7 @@ import numpy as np
 from bayesopt.fidelity import budget_level
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
-from bayesopt.validation import check_real
+from bayesopt.validation import check_count, check_real
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -318,15 +318,14 @@ def _model(result: OptimizeResult) -> SurrogateModel:
 def _samples(space: Space, n_samples: int, seed: int) -> np.ndarray:
     """(S, n_columns) random points; for a conditional space every dimension holds a value
     (none imputed), and _partial_dependence conditions them once the grid is set."""
-    _check_int("n_samples", n_samples, 1)
-    _check_int("seed", seed, 0)
-    rng = np.random.default_rng(seed)
+    n_samples = check_count("n_samples", n_samples, 1)
+    rng = np.random.default_rng(check_count("seed", seed, 0))
     u = rng.random((n_samples * (_OVERSAMPLE if space.conditional else 1), space.n_dims))
     return space.from_unit(u, impute=not space.conditional)
 
 
 def _grid(dim: Dimension, n_points: int) -> _Grid:
-    _check_int("n_points", n_points, 2)
+    n_points = check_count("n_points", n_points, 2)
     if isinstance(dim, Categorical):
         values: list[Any] = list(dim.choices)
     elif isinstance(dim, Integer) and dim.cardinality <= n_points:
@@ -622,7 +621,7 @@ def evaluations(
         (k, k) for k dimensions; the panels above the diagonal are hidden.
     """
     _checked(result)
-    _check_int("bins", bins, 1)
+    bins = check_count("bins", bins, 1)
     if not result.history:
         raise ValueError("result has no evaluations to plot")
     space = result.space
@@ -804,13 +803,6 @@ def _selected(space: Space, names: Sequence[str] | None) -> list[int]:
     if not names or len(set(names)) != len(names):
         raise ValueError(f"dimensions={list(names)!r} must be distinct names, at least one")
     return [space.names.index(name) for name in names]
-
-
-def _check_int(key: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{key}={value!r} must be an integer")
-    if value < minimum:
-        raise ValueError(f"{key}={value!r} must be >= {minimum}")
 
 
 def _limits(dim: Dimension) -> tuple[float, float]:
