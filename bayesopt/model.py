@@ -453,6 +453,15 @@ class SurrogateModel:
             return theta
         return np.concatenate([theta, self.warping.sample_prior(self.rng)])
 
+    def pinned(self) -> np.ndarray:
+        """Which of the log-parameters (log l_1 … log l_slots, log s2, log σ²): (slots + 2,)
+        bool the options fix instead of fitting — equal bounds (`parameter_bounds`): the
+        noise of ``noise_variance=``, the activity columns' lengthscale of
+        ``FitOptions(activity_lengthscale=)``."""
+        lower, upper = np.array(parameter_bounds(
+            self.slots, self._fit_options(), None, self.gates)).T
+        return cast(np.ndarray, lower == upper)
+
     def _fit_options(self) -> FitOptions:
         """The fit's settings; a fixed noise variance (objective units²) becomes equal noise
         bounds on the standardized scale of this refit: σ²_std = σ²_user / (s_T · s_y)²,

@@ -63,8 +63,9 @@ Evidence (R&W Eq. 2.30, on the GP's targets t = standardized T(y), n rows):
 
     log p(t | θ) = −½ tᵀK⁻¹t − ½ log det K − (n/2) log 2π
 
-at the fitted θ; the log prior is the sum of the normal densities on the
-log-parameters (normalized: the MAP objective omits their constants).
+at the fitted θ; the log prior is the sum of the normal densities on the fitted
+log-parameters (normalized: the MAP objective omits their constants; a parameter the
+options pin has none, `Surrogate.evidence`).
 """
 
 from __future__ import annotations
@@ -246,7 +247,8 @@ class Evidence:
     log_marginal_likelihood : float
         log p(t | θ), without the prior (R&W Eq. 2.30).
     log_prior : float
-        log p(θ), the hyperprior's normalized density on the log-parameters.
+        log p(θ), the hyperprior's normalized density on the fitted log-parameters
+        (a parameter the options pin has no prior).
     log_marginal_likelihood_plus_log_prior : float
         Their sum, log p(t | θ) + log p(θ): what the MAP fit maximizes, with constants.
     n : int
@@ -466,7 +468,15 @@ class Surrogate:
 
     # --------------------------------------------------------------- evidence
     def evidence(self) -> Evidence:
-        """log p(t | θ) and log p(θ) at the fitted θ, each named (module docstring)."""
+        """log p(t | θ) and log p(θ) at the fitted θ, each named (module docstring).
+
+        log p(θ) sums the priors of the fitted log-parameters only: a parameter the
+        options pin (the noise of ``ModelOptions(noise_variance=)``, the activity
+        lengthscales of ``FitOptions(activity_lengthscale=)``) is a constant of the
+        model, not a hyperparameter inferred from the data, so it has no prior (R&W
+        Sec. 5.2: the hyperprior is over the hyperparameters being inferred). One rule
+        for every pinned parameter; the GP's likelihood uses them as they are.
+        """
         gp = self.model.gp
         assert gp is not None
         if self.model.sampled:
@@ -476,11 +486,14 @@ class Surrogate:
         assert isinstance(gp, GaussianProcess)
         lml = gp.log_marginal_likelihood()
         log_params = np.concatenate([gp.kernel.theta, [math.log(gp.noise)]])  # (c + 2,)
+        fitted = ~self.model.pinned()  # (c + 2,)
         if self.model.tying is not None:  # one lengthscale (and prior) per tied group
             log_params = self.model.tying.reduce(log_params)
+            fitted = self.model.tying.reduce(fitted)
         # the fit's priors slot by slot (log τ² of a budget basis may have its own)
         stacked = self.model.priors.stacked(log_params.size - 2)
-        log_prior = _normal_log_density(log_params, stacked.loc, stacked.scale)
+        log_prior = _normal_log_density(log_params[fitted], stacked.loc[fitted],
+                                        stacked.scale[fitted])
         if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
             log_prior += _normal_log_density(gp.warp_theta, WARP_PRIOR.loc, WARP_PRIOR.scale)
         return Evidence(lml, log_prior, lml + log_prior, gp.n)

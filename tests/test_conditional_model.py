@@ -217,6 +217,44 @@ def test_a_fixed_activity_lengthscale_pins_only_the_activity_columns(fixed: floa
     assert not np.allclose(others, fixed)
 
 
+@pytest.mark.parametrize("pin", ["activity", "noise", "both", "neither"])
+def test_the_evidence_has_no_prior_on_a_pinned_parameter(pin: str) -> None:
+    """log p(θ) of `evidence()` sums the priors of the fitted log-parameters only: the
+    activity lengthscales of FitOptions(activity_lengthscale=) and the noise of
+    noise_variance= are pinned, one rule for both (it counted their priors)."""
+    from dataclasses import replace
+
+    import scipy.stats
+
+    from bayesopt import ModelOptions, OptimizerOptions
+    from bayesopt.fitting import FitOptions
+
+    fit = FitOptions(activity_lengthscale=1e-3 if pin in ("activity", "both") else None)
+    noise = 1e-4 if pin in ("noise", "both") else None
+    model = ModelOptions(fit=fit, noise_variance=noise, output_transform="none")
+    opt = Optimizer(_space(), seed=2, n_initial=5,
+                    options=replace(OptimizerOptions(), model=model))
+    for _ in range(7):
+        params = opt.ask()
+        opt.tell(params, _objective(params))
+    fitted = opt.result().model
+    assert fitted is not None and fitted.gp is not None
+    log_params = np.concatenate([fitted.gp.kernel.theta, [math.log(fitted.gp.noise)]])
+    priors, space = fitted.priors, Space(_space())
+    terms = [(value, priors.lengthscale) for value in log_params[:-2]]
+    terms += [(log_params[-2], priors.variance), (log_params[-1], priors.noise)]
+    dropped = {"activity": space.activity_columns, "noise": [len(terms) - 1]}
+    dropped["both"] = [*dropped["activity"], *dropped["noise"]]
+    drop = set(dropped.get(pin, []))
+    assert len(drop) == {"activity": 4, "noise": 1, "both": 5, "neither": 0}[pin]  # x, kind, z, w
+    expected = sum(scipy.stats.norm.logpdf(value, prior.loc, prior.scale)
+                   for k, (value, prior) in enumerate(terms) if k not in drop)
+    evidence = opt.surrogate().evidence()
+    assert evidence.log_prior == pytest.approx(expected, rel=1e-12)
+    assert evidence.log_marginal_likelihood_plus_log_prior == pytest.approx(
+        evidence.log_marginal_likelihood + expected, rel=1e-12)
+
+
 def test_activity_lengthscale_is_validated() -> None:
     from bayesopt.fitting import FitOptions
 
