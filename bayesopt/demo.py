@@ -3,9 +3,13 @@
 The model is scikit-learn's `MLPClassifier`, which learns its weights by
 stochastic gradient descent; bayesopt tunes the knobs that are not learned
 from data — learning rate and L2 penalty (log scales), batch size (integer),
-momentum, the solver and the learning-rate schedule (categorical) — to
-maximize 3-fold cross-validated accuracy on the bundled digits data set
-(1,797 8×8 images, no download).
+the solver (categorical), and for solver="sgd" only, momentum and the
+learning-rate schedule (categorical) — to maximize 3-fold cross-validated
+accuracy on the bundled digits data set (1,797 8×8 images, no download).
+
+The space is conditional (``when=``, `bayesopt.conditions`): scikit-learn
+uses momentum and the schedule only with solver="sgd", so an adam
+configuration neither carries them nor is told apart by them.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ DEMO_SPACE = {
     "learning_rate_init": Real(1e-4, 1e-1, log=True),
     "alpha": Real(1e-6, 1e-1, log=True),
     "batch_size": Integer(32, 256, log=True),
-    "momentum": Real(0.5, 0.99),
     "solver": Categorical(["adam", "sgd"]),
-    "learning_rate": Categorical(["constant", "invscaling", "adaptive"]),
+    # MLPClassifier reads these two only when solver="sgd"
+    "momentum": Real(0.5, 0.99, when={"solver": "sgd"}),
+    "learning_rate": Categorical(["constant", "invscaling", "adaptive"],
+                                 when={"solver": "sgd"}),
 }
 N_CALLS = 40
 N_INITIAL = 8
