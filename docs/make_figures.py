@@ -8,7 +8,8 @@ as the median regret with its interquartile band (log axis).
 
 objective.png: `bayesopt.plots.objective` of the demo's run (`python -m
 bayesopt demo`, seed 0: an MLPClassifier on scikit-learn's digits, with
-log-scaled reals, a log-scaled integer and two categoricals).
+log-scaled reals, a log-scaled integer and two categoricals, momentum and the
+schedule conditional on the sgd solver).
 
 Needs the `plot` and `demo` extras (matplotlib, scikit-learn).
 """
