@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from acquisition.checks import check_fields, integer, optional, real, rule
@@ -36,7 +37,7 @@ from bayesopt.parallel import (
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
-from bayesopt.validation import check_count, check_value
+from bayesopt.validation import check_count, check_value, is_value
 from kernels.threads import single_threaded
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
@@ -396,18 +397,29 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
     if status != "ok":
         opt.tell_failure(params, payload, duration=duration, cost=cost)
         return status, payload
-    value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
-        payload, None)
-    try:
-        number = float(value)
-        values = None if constraints is None else [float(c) for c in constraints]
-    except (TypeError, ValueError):
+    returned = _numbers(payload)
+    if returned is None:
         message = f"objective returned {payload!r}, not a number (or a number and constraints)"
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "error", message
+    number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
         message = f"objective returned {number!r} with constraints {values!r}"
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "failed", message
     opt.tell(params, number, duration=duration, constraints=values, cost=cost)
     return "ok", None
+
+
+def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:
+    """An objective's return as (value, constraint values or None); None unless each is a
+    number by the rule of `Optimizer.tell` (`is_value`: a string or a bool is not)."""
+    value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
+        payload, None)
+    if constraints is not None and (isinstance(constraints, (str, bytes)) or not isinstance(
+            constraints, (Sequence, np.ndarray))):
+        return None
+    values = None if constraints is None else list(constraints)
+    if not is_value(value) or not all(is_value(c) for c in values or []):
+        return None
+    return float(value), None if values is None else [float(c) for c in values]
