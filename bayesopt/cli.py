@@ -83,6 +83,7 @@ __all__ = [
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
 ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost", "hedge")
@@ -807,7 +808,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args))
+        status = int(args.handler(args))
+        sys.stdout.flush()  # here, so that a reader that has gone is seen below
+        return status
+    except BrokenPipeError:  # `bayesopt show ... | head`: the reader closed the pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        return EXIT_BROKEN_PIPE
     except CommandLineError as error:
         print(f"bayesopt: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -347,6 +347,20 @@ def test_show_prints_the_best_configurations(finished_run) -> None:
     assert len(widths) == 1 or max(widths) - min(widths) <= 4  # aligned columns
 
 
+def test_show_into_a_pipe_whose_reader_has_gone_exits_quietly(finished_run) -> None:
+    """`bayesopt show tune.jsonl | head -1`: the reader closes the pipe early; the command
+    stops with the status of a program killed by SIGPIPE (141), no traceback."""
+    directory, _ = finished_run
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: every write fails
+    try:
+        done = subprocess.run([*MODULE, "show", "tune.jsonl"], cwd=directory, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=DEADLINE, check=False)
+    finally:
+        os.close(write)
+    assert done.stderr == "" and done.returncode == 141
+
+
 def test_show_ranks_the_feasible_evaluations_first_and_marks_them(tmp_path: Path) -> None:
     """With outcome constraints, rank 1 is `best` (the best feasible evaluation), never an
     infeasible one with a lower value; a column says which evaluations are feasible."""
