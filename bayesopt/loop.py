@@ -37,7 +37,7 @@ from bayesopt.parallel import (
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
-from bayesopt.validation import check_count, check_value, is_value
+from bayesopt.validation import check_bool, check_count, check_value, is_value
 from kernels.threads import single_threaded
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
@@ -153,6 +153,7 @@ def minimize(
     """
     if not callable(func):
         raise TypeError(f"func={func!r} must be callable")
+    check_bool("progress", progress)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
     if optimizer_options.get("pruner") is not None:
