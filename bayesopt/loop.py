@@ -131,8 +131,9 @@ def minimize(
         `n_calls` then counts the study's evaluations, every worker's: a
         worker asks only while the study's evaluations told and running are
         fewer (`Optimizer.ask_within`, under the study's lock), so together
-        the workers start exactly `n_calls` evaluations. A dead worker's point
-        counts until ``pending_timeout`` expires it.
+        the workers start exactly `n_calls` evaluations. A run stopped by an
+        exception (Ctrl-C) cancels the points it was evaluating; a killed
+        worker's point counts until ``pending_timeout`` expires it.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...; not
         ``pruner=``, which only `Optimizer.report` consults: ValueError);
@@ -369,8 +370,14 @@ def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, 
     queue = list(first)
     while budget.allows(len(opt.history), 0):
         params = queue.pop(0) if queue else next_point(opt, budget)
-        if params is None or report(params, evaluate_in_worker(func, params)):
+        if params is None:
             break
+        try:
+            if report(params, evaluate_in_worker(func, params)):
+                break
+        except BaseException:
+            _release(opt, [params])
+            raise
 
 
 def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any,
@@ -380,8 +387,25 @@ def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any
     try:
         with single_threaded():  # the workers hold the cores
             loop.run(first=first)
+    except BaseException:
+        _release(opt, list(loop.in_flight.values()))
+        raise
     finally:
         loop.close()
+
+
+def _release(opt: Optimizer, running: list[dict[str, Any]]) -> None:
+    """A run stopped by an exception (Ctrl-C) in a shared study: cancel the points it was
+    evaluating and will never tell, which would otherwise count as running for every
+    worker (`Optimizer.ask_within`) until `pending_timeout`, or forever. A journal keeps
+    them pending: resuming it evaluates them first."""
+    if not opt.shared:
+        return
+    for params in running:
+        try:
+            opt.cancel(params)
+        except ValueError:  # told before the exception, or cancelled by another worker
+            continue
 
 
 def _tell_outcome(opt: Optimizer, params: dict[str, Any],

@@ -341,3 +341,46 @@ def test_an_ask_whose_postgres_lock_was_lost_is_computed_again(postgres_server, 
     assert fresh.pending == [theirs, mine]
     for opt in (holder, other, fresh):
         opt.close()
+
+
+class _Interrupt:
+    """An objective whose `at`-th call is interrupted (Ctrl-C while it runs)."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.calls = at, 0
+
+    def __call__(self, p: dict[str, Any]) -> float:
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt
+        return objective(p)
+
+
+def _interrupt_after_the_first_tell(observation: Any, opt: Optimizer) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+def test_an_interrupted_worker_cancels_its_points_in_flight(tmp_path, kind, n_workers):
+    """Ctrl-C in a worker of a shared study (`minimize`, and so `bayesopt run --storage`):
+    the points it was evaluating are cancelled, not left pending — they would count as
+    running for every worker forever (no pending_timeout), and the same call joining
+    again would finish the study one evaluation short of n_calls."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = str(tmp_path / "study.jsonl") if kind == "jsonl" else f"sqlite:///{tmp_path / 's.db'}"
+    common: dict[str, Any] = {"storage": url, "study": "s", "progress": False, "n_initial": 3,
+                              "options": FAST}
+    with pytest.raises(KeyboardInterrupt):
+        if n_workers == 1:
+            minimize(_Interrupt(at=3), SPACE, n_calls=6, seed=0, **common)
+        else:  # a second evaluation is in flight when the first tell is interrupted
+            with ThreadPoolExecutor(2) as pool:
+                minimize(objective, SPACE, n_calls=6, seed=0, n_workers=2, executor=pool,
+                         callback=_interrupt_after_the_first_tell, **common)
+    study = Optimizer(SPACE, storage=url, study="s", seed=5)
+    assert study.pending == [] and len(study.history) == 3 - n_workers
+    study.close()
+    result = minimize(objective, SPACE, n_calls=6, seed=1, **common)
+    assert len(result.history) == 6
