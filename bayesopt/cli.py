@@ -42,10 +42,13 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +86,7 @@ __all__ = [
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
@@ -427,15 +431,40 @@ def _run(args: argparse.Namespace) -> int:
         _check_study(args)
     objective = CommandObjective(template, args.timeout, _metric(args.metric))
     try:
-        result = _minimize(objective, space, args)
-    except KeyboardInterrupt:
+        with _sigterm_as_interrupt():
+            result = _minimize(objective, space, args)
+    except KeyboardInterrupt as stop:
         _report_interrupt(args)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
     except TooManyFailuresError as error:
         _report_stop(args, error)
         return EXIT_FAILED
     _report_result(args, result)
     return 0 if _succeeded(result) else EXIT_FAILED
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, docker stop, a scheduler's stop), which stops `bayesopt run` as
+    Ctrl-C does: the running commands' process groups are killed, the journal or study
+    keeps every evaluation told."""
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Raise `_Terminated` in the main thread on SIGTERM (Python's default is to die at
+    once, leaving the running command orphaned); elsewhere (a thread) change nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _metric(pattern: str | None) -> re.Pattern[str] | None:

@@ -329,6 +329,30 @@ def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> 
     assert len(told(directory / "tune.jsonl")) == 5
 
 
+def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> None:
+    """`kill`, `docker stop`, a scheduler's stop: SIGTERM ends `bayesopt run` as Ctrl-C
+    does — its command's process group killed (it ran on, orphaned), the journal
+    resumable — with status 143 (128 + SIGTERM)."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    (directory / "block").touch()  # the third evaluation sleeps until it is killed
+    args = ["run", "--space", "space.toml", "--n-calls", "5", "--journal", "tune.jsonl",
+            "--no-progress", *command("block", "x", "n", "act")]
+    process = subprocess.Popen([CONSOLE_SCRIPT, *args], cwd=directory,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for((directory / "blocked.pid").exists, "the third evaluation", process)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=DEADLINE)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, stderr
+    blocked = int((directory / "blocked.pid").read_text())
+    wait_for(lambda: not is_running(blocked), "the interrupted evaluation to die")
+    assert "Run the same command again to resume" in stderr
+    assert "2 ok, 0 failed, 1 pending" in bayesopt("show", "tune.jsonl", cwd=directory).stdout
+
+
 # ------------------------------------------------------------------- show, plot
 def test_show_prints_the_best_configurations(finished_run) -> None:
     directory, _ = finished_run
