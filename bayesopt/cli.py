@@ -425,6 +425,9 @@ def _run(args: argparse.Namespace) -> int:
     space = load_space(args.space)
     template = _template(args.command, space)
     _warn_unused(space, template)
+    if args.pending_timeout is not None and args.storage is None:
+        raise CommandLineError("--pending-timeout needs --storage (a resumed journal "
+                               "evaluates its pending points again)")
     if args.journal is not None:
         _announce_resume(args)
     elif args.storage is not None:
@@ -534,7 +537,8 @@ def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
 
 def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {"maximize": bool(args.maximize), "acquisition": args.acquisition,
-               "kernel": args.kernel, "n_initial": args.n_initial, "ucb_beta": args.ucb_beta}
+               "kernel": args.kernel, "n_initial": args.n_initial, "ucb_beta": args.ucb_beta,
+               "pending_timeout": args.pending_timeout}
     return {key: value for key, value in options.items() if value is not None}
 
 
@@ -730,6 +734,9 @@ def _add_run_parser(commands: Any) -> None:
     run.add_argument("--journal", metavar="FILE",
                      help="append every evaluation here; if it exists, resume that run")
     _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
+    run.add_argument("--pending-timeout", type=nonnegative_float, metavar="SECONDS",
+                     help="with --storage: a point asked this long ago and never told (its "
+                          "worker was killed) stops counting as running (default: never)")
     run.add_argument("--workers", type=positive_int, default=1,
                      help="commands run at once (1)")
     run.add_argument("--timeout", type=positive_float, metavar="SECONDS",

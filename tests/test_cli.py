@@ -637,7 +637,29 @@ def test_two_runs_share_one_study_and_stop_at_its_total(tmp_path: Path) -> None:
     assert (directory / "c.png").stat().st_size > 0
 
 
+def test_pending_timeout_lets_run_replace_a_killed_workers_point(tmp_path: Path) -> None:
+    """A worker killed (SIGKILL: no cleanup) leaves its point pending; with
+    --pending-timeout the copies still running stop counting it, so the study reaches
+    --n-calls told evaluations instead of stopping one short."""
+    from bayesopt import Optimizer
+
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    url = f"sqlite:///{directory / 'tune.db'}"
+    dead = Optimizer(cli.load_space(directory / "space.toml"), seed=9, storage=url, study="s")
+    dead.ask()  # and never tells
+    dead.close()
+    time.sleep(0.3)
+    bayesopt("run", "--space", "space.toml", "--n-calls", "3", "--storage", url, "--study", "s",
+             "--no-progress", "--pending-timeout", "0.2", *command("objective-line", "x", "n"),
+             cwd=directory)
+    assert len(calls(directory)) == 3
+    shown = bayesopt("show", "--storage", url, "--study", "s", cwd=directory).stdout
+    assert "3 evaluations (3 ok, 0 failed, 1 pending)" in shown
+
+
 @pytest.mark.parametrize(("args", "message"), [
+    (["run", "--space", "space.toml", "--journal", "t.jsonl", "--pending-timeout", "5", "--",
+      "true"], "--pending-timeout needs --storage"),
     (["show", "--storage", "sqlite:///x.db"], "--storage needs --study"),
     (["show", "--study", "s"], "--study needs --storage"),
     (["show", "tune.jsonl", "--storage", "sqlite:///x.db", "--study", "s"], "not both"),
