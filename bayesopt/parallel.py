@@ -16,8 +16,8 @@ Faults:
   re-run one at a time; the one that breaks the pool alone is told as
   failed ("worker process died"), the others complete normally. Executors
   passed in by the caller are not rebuilt: their in-flight evaluations are
-  told as failed and, if the executor refuses new work, the run stops with
-  an error saying so.
+  told as failed and, if the executor refuses new work, the point asked for
+  it is cancelled and the run stops with an error saying so.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ class AsyncLoop:
         except (BrokenProcessPool, RuntimeError) as error:
             if self.owned and isinstance(error, BrokenProcessPool):
                 return None
-            self.opt.tell_failure(params, f"executor refused the evaluation: {error!r}")
+            self.opt.cancel(params)  # never evaluated: not a failure of the objective
             raise RuntimeError(
                 f"the executor {self.executor!r} no longer accepts work ({error}); "
                 "the evaluations so far are in the history (and the journal, if any)"

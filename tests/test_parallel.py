@@ -114,6 +114,21 @@ def test_thread_pool_executor_with_local_function_and_callbacks():
     assert len(result) == 10 and sorted(seen) == list(range(10))
 
 
+def test_an_executor_that_refuses_work_records_no_evaluation(tmp_path):
+    """A shut-down executor (or a closed Dask client) never ran the point asked for it:
+    the run stops with an error naming the executor, and the journal holds neither a
+    failed evaluation (which would damp the acquisition there on resume) nor a pending
+    point."""
+    journal = tmp_path / "run.jsonl"
+    pool = ThreadPoolExecutor(2)
+    pool.shutdown()
+    with pytest.raises(RuntimeError, match="no longer accepts work"):
+        minimize(sphere, SPACE, n_calls=4, seed=0, executor=pool, n_workers=2,
+                 journal=journal, progress=False)
+    run = Optimizer.resume(journal, append=False)
+    assert run.history == [] and run.pending == []
+
+
 def test_callback_stop_still_tells_evaluations_in_flight():
     result = minimize(slow_sphere, SPACE, n_calls=30, seed=0, n_workers=2, progress=False,
                       callback=lambda obs, opt: len(opt.history) >= 5)
