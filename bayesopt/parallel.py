@@ -170,13 +170,14 @@ class AsyncLoop:
         """The evaluation's future; None if our own pool is broken (it is rebuilt)."""
         try:
             return self.executor.submit(evaluate_in_worker, self.func, params)
-        except (BrokenProcessPool, RuntimeError) as error:
+        except Exception as error:  # shut down, closed, broken: any refusal of the work
             if self.owned and isinstance(error, BrokenProcessPool):
                 return None
             self.opt.cancel(params)  # never evaluated: not a failure of the objective
             raise RuntimeError(
-                f"the executor {self.executor!r} no longer accepts work ({error}); "
-                "the evaluations so far are in the history (and the journal, if any)"
+                f"the executor {self.executor!r} refused the evaluation "
+                f"({type(error).__name__}: {error}); it no longer accepts work? The "
+                "evaluations so far are in the history (and the journal, if any)"
             ) from error
 
     def _finish(self, params: dict[str, Any], outcome: Outcome) -> None:

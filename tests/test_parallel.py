@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pytest
@@ -114,16 +115,31 @@ def test_thread_pool_executor_with_local_function_and_callbacks():
     assert len(result) == 10 and sorted(seen) == list(range(10))
 
 
-def test_an_executor_that_refuses_work_records_no_evaluation(tmp_path):
-    """A shut-down executor (or a closed Dask client) never ran the point asked for it:
-    the run stops with an error naming the executor, and the journal holds neither a
-    failed evaluation (which would damp the acquisition there on resume) nor a pending
-    point."""
-    journal = tmp_path / "run.jsonl"
+def _closed_dask_client() -> Any:
+    import distributed
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        client = distributed.Client(cluster)
+        client.close()
+    return client
+
+
+def _shut_down_pool() -> ThreadPoolExecutor:
     pool = ThreadPoolExecutor(2)
     pool.shutdown()
-    with pytest.raises(RuntimeError, match="no longer accepts work"):
-        minimize(sphere, SPACE, n_calls=4, seed=0, executor=pool, n_workers=2,
+    return pool
+
+
+@pytest.mark.parametrize("refusing", [_shut_down_pool, _closed_dask_client])
+def test_an_executor_that_refuses_work_records_no_evaluation(tmp_path, refusing):
+    """A shut-down executor or a closed Dask client never ran the point asked for it:
+    the run stops with an error naming the executor, and the journal holds neither a
+    failed evaluation (which would damp the acquisition there on resume) nor a pending
+    point (which, in a shared study, would count as running forever)."""
+    journal = tmp_path / "run.jsonl"
+    with pytest.raises(RuntimeError, match="refused the evaluation"):
+        minimize(sphere, SPACE, n_calls=4, seed=0, executor=refusing(), n_workers=2,
                  journal=journal, progress=False)
     run = Optimizer.resume(journal, append=False)
     assert run.history == [] and run.pending == []
