@@ -807,7 +807,14 @@ class Optimizer:
             storage.close()
             raise
         if append:
-            opt._link = StudyLink(storage, storage.studies()[0], name, with_state=True)
+            study = storage.studies()[0]
+            if study != DEFAULT_STUDY:  # its workers' events would be neither read nor seen
+                storage.close()
+                raise JournalError(
+                    f"{name} holds the shared study {study!r}, not a journal: attach to it "
+                    f"with Optimizer(space, storage={str(journal)!r}, study={study!r}), or "
+                    "read it with Optimizer.resume(path, append=False)")
+            opt._link = StudyLink(storage, study, name, with_state=True)
             opt._link.seen = opt._state.n_applied
             _announce_resume(name, opt._state)
         else:

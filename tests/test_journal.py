@@ -788,3 +788,19 @@ def test_a_journal_has_one_writer_and_a_stale_resume_never_writes(tmp_path):
     fresh.tell(fresh.ask(), 3.0)  # the writer has finished: the journal is free again
     assert len(fresh.history) == 3
     fresh.close()
+
+
+def test_resuming_a_shared_study_file_as_a_journal_is_refused(tmp_path):
+    """A JSON-lines file holding a shared study (storage=, study=) continued with
+    Optimizer.resume would write as its only writer and never read the other workers'
+    events: it is refused, saying how to attach; reading it stays possible."""
+    path = tmp_path / "study.jsonl"
+    worker = Optimizer({"x": Real(0, 1)}, seed=0, storage=path, study="s")
+    worker.tell(worker.ask(), 1.0)
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match=r"holds the shared study 's', not a journal: "
+                                           r"attach to it with Optimizer\(space, storage="):
+        Optimizer.resume(path)
+    assert path.read_bytes() == before
+    assert len(Optimizer.resume(path, append=False).history) == 1
+    worker.close()
