@@ -94,6 +94,8 @@ def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):
         Optimizer(SPACE, storage=path)
     with pytest.raises(ValueError, match="needs storage="):
         Optimizer(SPACE, study="s")
+    with pytest.raises(TypeError, match="study=3 must be a string"):
+        Optimizer(SPACE, storage=path, study=3)
     with pytest.raises(ValueError, match="not both"):
         Optimizer(SPACE, storage=path, study="s", journal=tmp_path / "j.jsonl")
     with pytest.raises(ValueError, match="holds the study 's', not 't'"):
