@@ -206,6 +206,11 @@ class AsyncLoop:
                 self._finish(params, _outcome(future))
 
     def close(self) -> None:
+        """Cancel what is still in flight (only after an exception: nothing will tell it;
+        on a caller's executor, a queued evaluation would otherwise run for nothing), and
+        shut down our own pool."""
+        for future in self.in_flight:
+            future.cancel()
         if self.owned:
             self.executor.shutdown(wait=True, cancel_futures=True)
 

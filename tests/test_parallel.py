@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -143,6 +144,35 @@ def test_an_executor_that_refuses_work_records_no_evaluation(tmp_path, refusing)
                  journal=journal, progress=False)
     run = Optimizer.resume(journal, append=False)
     assert run.history == [] and run.pending == []
+
+
+class _Counted:
+    """sphere after 0.5 s, counting its calls (the executor's threads share it)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, p: dict) -> float:
+        self.calls += 1
+        time.sleep(0.5)  # the other points (Sobol: no model) are asked and queued meanwhile
+        return sphere(p)
+
+
+def _interrupt(observation: Any, opt: Optimizer) -> None:
+    raise KeyboardInterrupt
+
+
+def test_an_interrupted_run_cancels_the_evaluations_it_queued_on_the_callers_executor():
+    """Ctrl-C: the evaluations submitted to the caller's executor (a thread pool, a Dask
+    client) and not started are cancelled, not run afterwards for nothing — with one
+    thread and three in flight, the third is still queued when the first is told."""
+    objective = _Counted()
+    pool = ThreadPoolExecutor(1)
+    with pytest.raises(KeyboardInterrupt):
+        minimize(objective, SPACE, n_calls=6, seed=0, executor=pool, n_workers=3,
+                 callback=_interrupt, progress=False)
+    pool.shutdown(wait=True)
+    assert objective.calls <= 2
 
 
 def test_callback_stop_still_tells_evaluations_in_flight():
