@@ -29,7 +29,7 @@ def nonnegative_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     """A finite number > 0."""
-    value = _finite(text)
+    value = finite_float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
     return value
@@ -37,13 +37,14 @@ def positive_float(text: str) -> float:
 
 def nonnegative_float(text: str) -> float:
     """A finite number ≥ 0."""
-    value = _finite(text)
+    value = finite_float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {text!r}")
     return value
 
 
-def _finite(text: str) -> float:
+def finite_float(text: str) -> float:
+    """A finite number ("0.1", "-2", "1e-3"); not "nan", "inf" or "x"."""
     try:
         value = float(text)
     except ValueError:

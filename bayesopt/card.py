@@ -22,12 +22,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bayesopt import fitting, gp, model, optimizer, propose, sampling, transforms, warping
 from bayesopt.options import OptimizerOptions
 from bayesopt.priors import HyperparameterPriors, LogNormalPrior
-from bayesopt.space import Space
+from bayesopt.space import Dimension, Space
 
 
 def resolved_config(
@@ -178,15 +179,19 @@ def _acquisition(kind: str, ucb_beta: float | None, options: OptimizerOptions) -
 
 
 # ------------------------------------------------------------------- the card
-def baseline_card(space: Space | None = None) -> dict[str, Any]:
+def baseline_card(
+    space: Space | Mapping[str, Dimension] | Sequence[Dimension] | None = None,
+) -> dict[str, Any]:
     """Every default of `Optimizer(space)` as numbers, each with its citation.
 
     Without a space the priors are stated as functions of d, the number of
-    encoded columns; with one, as the numbers for its d (and its fingerprint).
-    Entries: {"default": text, "citation": text}.
+    encoded columns; with one (a `Space`, or what `Optimizer` takes), as the
+    numbers for its d (and its fingerprint). Entries: {"default": text, "citation": text}.
     """
     from bayesopt import __version__
 
+    if space is not None and not isinstance(space, Space):
+        space = Space(space)
     options = OptimizerOptions()
     d = None if space is None else space.n_columns
     ident = {"version": __version__, "encoded_columns": d,

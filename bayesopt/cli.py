@@ -54,7 +54,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bayesopt import command
-from bayesopt.argtypes import nonnegative_float, nonnegative_int, positive_float, positive_int
+from bayesopt.argtypes import (
+    finite_float,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+)
 from bayesopt.command import (
     CommandError,
     CommandObjective,
@@ -205,7 +211,8 @@ class JournalRecord:
         """The record as an `OptimizeResult` (what `Optimizer.result` gives), e.g. for plots."""
         from bayesopt.result import OptimizeResult
 
-        return OptimizeResult.from_history(self.history, self.space, self.maximize, self.model)
+        return OptimizeResult.from_history(self.history, self.space, self.maximize, self.model,
+                                           seed=self.config.get("seed"))
 
 
 def read_record(path: str | os.PathLike[str]) -> JournalRecord:
@@ -796,7 +803,7 @@ def _add_plot_parser(commands: Any) -> None:
     _add_journal_or_study_arguments(plot, "plot")
     plot.add_argument("-o", "--output", default="convergence.png",
                       help="image file; the format follows its extension (convergence.png)")
-    plot.add_argument("--optimum", type=float, help="known optimal value: plot the regret")
+    plot.add_argument("--optimum", type=finite_float, help="known optimal value: plot the regret")
     plot.add_argument("--dpi", type=positive_int, default=120, help="resolution (120)")
     plot.set_defaults(handler=_plot)
 
@@ -805,7 +812,7 @@ def _add_demo_parser(commands: Any) -> None:
     demo = commands.add_parser("demo", help="tune an MLPClassifier on the digits data set",
                                description="Tune scikit-learn's MLPClassifier on the bundled "
                                            "digits data set (needs scikit-learn).")
-    demo.add_argument("--seed", type=int, default=0, help="seed (0)")
+    demo.add_argument("--seed", type=nonnegative_int, default=0, help="seed (0)")
     demo.set_defaults(handler=_demo)
 
 

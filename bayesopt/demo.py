@@ -85,7 +85,7 @@ def main(seed: int = 0) -> None:
         print(f"  {name:20s} {shown}")
     if initial:
         best_initial = max(initial)
-        print(f"best of the {len(initial)} initial random configurations: {best_initial:.4f}; "
+        print(f"best of the {len(initial)} initial (Sobol) configurations: {best_initial:.4f}; "
               f"Bayesian optimization improved it by {100 * (best.value - best_initial):+.2f} "
               "accuracy points")
     if result.n_failed:

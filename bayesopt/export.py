@@ -2,7 +2,8 @@
 
 Table (`OptimizeResult.to_pandas`): one row per evaluation, indexed by the
 observation's `index`; one column per dimension (named as the dimension, after
-an optional prefix), then
+an optional prefix; empty where a conditional dimension is inactive, an Integer
+one then as pandas' nullable Int64), then
 
     value      float, NaN for a failed evaluation
     status     "ok", "failed" or "pruned"
@@ -17,10 +18,11 @@ an optional prefix), then
     constraint_0, constraint_1, ...   outcome-constraint values (only if any
                observation has them; NaN where absent)
 
-JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 1:
+JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 2:
 
-    {"format": "bayesopt-result", "version": 1, "library": "0.1.0",
+    {"format": "bayesopt-result", "version": 2, "library": "0.4.0",
      "space": {name: Dimension.to_dict(), ...}, "maximize": false,
+     "seed": 12345, "fingerprint": "…16 hex…",
      "inexact_choices": [names of categorical dimensions JSON cannot carry],
      "history": [{"index": 0, "point": [...], "value": 0.25, "status": "ok",
                   "error": null, "timestamp": 1.7e9, "duration": 0.5,
@@ -34,10 +36,14 @@ stopped) in the entries that have them.
 A point is a list in the space's order, as in the journal
 (`bayesopt.journal.encode_point`): numbers as they are, a category by the
 index of its choice — so the history round-trips exactly for any hashable
-choice. A choice that JSON cannot carry exactly (a tuple, a class, a numpy
-scalar) is written as its repr in "space", and its dimension is listed in
-"inexact_choices": loading such a file then needs the space passed in, which
-is checked against the stored one. The surrogate is not exported; a loaded
+choice. The space's choices are written as the journal writes them
+(`bayesopt.journal.space_to_json`): strings, numbers, booleans and None as they
+are, tuples of them as ``{"tuple": [...]}``; a choice JSON cannot carry exactly
+(a class, an enum member, a numpy scalar) is written as its repr, and its
+dimension is listed in "inexact_choices": loading such a file then needs the
+space passed in, which is checked against the stored one. Version 1 (read,
+no longer written) stored tuples as lists and listed their dimensions as
+inexact. The surrogate is not exported; a loaded
 result has `model=None`, and best point and value are recomputed from the
 history.
 """
@@ -54,12 +60,15 @@ from bayesopt.journal import (
     decode_point,
     encode_point,
     first_difference,
+    space_from_json,
+    space_to_json,
 )
 from bayesopt.result import Observation, OptimizeResult
-from bayesopt.space import Categorical, Dimension, Space
+from bayesopt.space import Categorical, Dimension, Integer, Space
 from bayesopt.validation import (
     check_constraint_values,
     check_costs,
+    check_count,
     check_nonnegative,
     check_value,
 )
@@ -68,7 +77,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RESULT_FORMAT = "bayesopt-result"
-RESULT_VERSION = 1
+RESULT_VERSION = 2
+READABLE_RESULT_VERSIONS = (1, 2)
 RESULT_COLUMNS = ("value", "status", "error", "timestamp", "duration", "cost")
 LINK_COLUMNS = ("continues", "step")  # written only when some observation has one
 
@@ -82,9 +92,9 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
         raise TypeError(f"params_prefix={params_prefix!r} must be a string")
     pd = _import_pandas()
     history = result.history
-    columns: dict[str, Any] = {
-        # None where a conditional dimension is inactive
-        params_prefix + name: [o.params.get(name) for o in history] for name in result.space.names
+    columns: dict[str, Any] = {  # None where a conditional dimension is inactive
+        params_prefix + name: _parameter_column(pd, dim, [o.params.get(name) for o in history])
+        for name, dim in zip(result.space.names, result.space.dimensions)
     }
     linked = [key for key in LINK_COLUMNS if any(getattr(o, key) is not None for o in history)]
     clash = sorted(set(columns) & {*RESULT_COLUMNS, *linked})
@@ -108,6 +118,14 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
     return pd.DataFrame(columns, index=pd.Index([o.index for o in history], name="index"))
 
 
+def _parameter_column(pd: Any, dim: Dimension, values: list[Any]) -> Any:
+    """An Integer dimension inactive somewhere keeps its integers (nullable Int64, <NA>
+    where inactive) instead of becoming floats around NaN."""
+    if isinstance(dim, Integer) and any(value is None for value in values):
+        return pd.array(values, dtype="Int64")
+    return values
+
+
 def _import_pandas() -> Any:
     try:
         import pandas
@@ -126,7 +144,8 @@ def result_to_json(result: OptimizeResult) -> str:
 
     document = {
         "format": RESULT_FORMAT, "version": RESULT_VERSION, "library": __version__,
-        "space": result.space.to_dict(), "maximize": result.maximize,
+        "space": space_to_json(result.space), "maximize": result.maximize,
+        "seed": result.seed, "fingerprint": result.fingerprint,
         "inexact_choices": inexact_choices(result.space),
         "history": [_observation_to_dict(result.space, o) for o in result.history],
     }
@@ -150,7 +169,14 @@ def _observation_to_dict(space: Space, obs: Observation) -> dict[str, Any]:
 def inexact_choices(space: Space) -> list[str]:
     """Names of the categorical dimensions with a choice that JSON does not carry exactly."""
     return [d.name for d in space.dimensions  # type: ignore[misc]
-            if isinstance(d, Categorical) and not all(map(_json_exact, d.choices))]
+            if isinstance(d, Categorical) and not all(map(_choice_exact, d.choices))]
+
+
+def _choice_exact(value: object) -> bool:
+    """Whether `space_to_json` stores the choice so that it reads back equal and of its type."""
+    if type(value) is tuple:
+        return all(map(_choice_exact, value))
+    return _json_exact(value)
 
 
 def _json_exact(value: object) -> bool:
@@ -178,15 +204,25 @@ def result_from_json(text: str, space: SpaceLike | None = None) -> OptimizeResul
     maximize = document["maximize"]
     if not isinstance(maximize, bool):
         raise TypeError(f"'maximize' must be true or false, got {maximize!r}")
-    return OptimizeResult.from_history(observations, result_space, maximize)
+    seed, fingerprint = _identity(document)
+    return OptimizeResult.from_history(observations, result_space, maximize, seed=seed,
+                                       fingerprint=fingerprint)
+
+
+def _identity(document: dict[str, Any]) -> tuple[int | None, str | None]:
+    """The run's seed and fingerprint (version 2; None where absent)."""
+    seed, fingerprint = document.get("seed"), document.get("fingerprint")
+    if not (fingerprint is None or isinstance(fingerprint, str)):
+        raise TypeError(f"'fingerprint' must be text or null, got {fingerprint!r}")
+    return None if seed is None else check_count("seed", seed), fingerprint
 
 
 def _check_document(document: Any) -> None:
     if not isinstance(document, dict) or document.get("format") != RESULT_FORMAT:
         raise ValueError("not a bayesopt result (written by OptimizeResult.to_json)")
-    if document.get("version") != RESULT_VERSION:
+    if document.get("version") not in READABLE_RESULT_VERSIONS:
         raise ValueError(f"result format version {document.get('version')!r}; this library "
-                         f"reads version {RESULT_VERSION}")
+                         f"reads versions {list(READABLE_RESULT_VERSIONS)}")
     missing = [key for key in ("space", "maximize", "inexact_choices", "history")
                if key not in document]
     if missing:
@@ -194,17 +230,22 @@ def _check_document(document: Any) -> None:
 
 
 def _space(document: dict[str, Any], given: SpaceLike | None) -> Space:
-    stored = document["space"]
+    stored, version = document["space"], document["version"]
     if given is None:
         if document["inexact_choices"]:
             raise ValueError(
                 f"the choices of dimension(s) {document['inexact_choices']} did not survive "
                 "JSON (stored as their repr); pass the space: OptimizeResult.from_json(text, "
                 "space=...)")
-        return Space.from_dict(stored)
+        if version == 1:
+            return Space.from_dict(stored)
+        try:
+            return space_from_json(stored)
+        except JournalError as error:
+            raise ValueError(f"the result's space: {error}") from None
     space = given if isinstance(given, Space) else Space(given)
     difference = first_difference(stored if isinstance(stored, dict) else {}, space,
-                                  version=1, holder="the result")
+                                  version=version, holder="the result")
     if difference is not None:
         raise ValueError(f"space= differs from the result's space: {difference}")
     return space

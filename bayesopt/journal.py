@@ -188,12 +188,21 @@ def holds_a_run(path: str | os.PathLike[str]) -> bool:
     return path.exists() and b"\n" in path.read_bytes()
 
 
+def check_exists(path: str | os.PathLike[str], name: str) -> None:
+    """JournalError unless `path` is a file (`name` names it): a missing journal is not an
+    empty one."""
+    if not Path(path).is_file():
+        raise JournalError(f"{name} does not exist"
+                           + (" (it is a directory)" if Path(path).is_dir() else ""))
+
+
 def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, events) of a journal file, read without writing to it; a torn last line
     is skipped with a `TruncatedJournalWarning`."""
+    check_exists(path, f"journal {str(path)!r}")
     storage = JSONLStorage(path)
     try:
-        names = storage.studies() if Path(path).exists() else []
+        names = storage.studies()
         if not names:
             raise JournalError(f"journal {str(path)!r} is empty")
         header = storage.header(names[0])

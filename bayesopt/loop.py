@@ -35,6 +35,7 @@ from bayesopt.parallel import (
     resolve_executor,
 )
 from bayesopt.result import Observation, OptimizeResult
+from bayesopt.settings import check_journal_path
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
 from bayesopt.validation import check_bool, check_count, check_value, is_value
@@ -154,9 +155,9 @@ def minimize(
     """
     if not callable(func):
         raise TypeError(f"func={func!r} must be callable")
-    check_bool("progress", progress)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
+    progress = check_bool("progress", progress)
     if optimizer_options.get("pruner") is not None:
         raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
                          "calls func once per point), so no run would be stopped; call "
@@ -306,7 +307,7 @@ def _optimizer(
     if storage is not None or study is not None:  # a shared study (Optimizer checks both)
         return Optimizer(space, seed=seed, journal=journal, storage=storage, study=study,
                          **options)
-    if journal is None or not holds_a_run(journal):
+    if journal is None or not holds_a_run(check_journal_path(journal)):
         return Optimizer(space, seed=seed, journal=journal, **options)
     # warns with the count (ResumeWarning); feasible= must match the journal's record
     opt = Optimizer.resume(journal, space, feasible=options.get("feasible"))

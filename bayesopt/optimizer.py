@@ -44,7 +44,13 @@ from bayesopt.feasibility import (
     recorded_constraints,
 )
 from bayesopt.fidelity import SuccessiveHalving
-from bayesopt.journal import JournalError, first_difference, holds_a_run, space_from_json
+from bayesopt.journal import (
+    JournalError,
+    check_exists,
+    first_difference,
+    holds_a_run,
+    space_from_json,
+)
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import (
@@ -62,6 +68,7 @@ from bayesopt.settings import (
     check_cost_design,
     check_destination,
     check_fidelity_model,
+    check_journal_path,
     check_n_constraints,
     resolve_options,
 )
@@ -428,7 +435,8 @@ class Optimizer:
             surrogate = self.surrogate() if fitted else None
             return OptimizeResult.from_history(
                 self._state.history, self.space, self.maximize,
-                None if surrogate is None else surrogate.model, surrogate)
+                None if surrogate is None else surrogate.model, surrogate, seed=self.seed,
+                fingerprint=self.fingerprint)
 
     @property
     def shared(self) -> bool:
@@ -799,7 +807,10 @@ class Optimizer:
         journal; a run with a callable raises ValueError, as does feasible= for
         a run that had none.
         """
+        check_journal_path(journal)
+        append = check_bool("append", append)
         name = describe(journal)
+        check_exists(journal, name)
         storage = wrap_errors(name, lambda: JSONLStorage(journal))
         try:
             opt = cls._replay_journal(storage, space, name, feasible)
@@ -827,7 +838,7 @@ class Optimizer:
         from bayesopt.journal import check_header
 
         def read() -> tuple[dict[str, Any], list[dict[str, Any]]]:
-            studies = storage.studies() if storage.path.exists() else []
+            studies = storage.studies()
             if not studies:
                 raise JournalError(f"{name} is empty")
             return storage.header(studies[0]), storage.read(studies[0])

@@ -40,6 +40,7 @@ import numpy as np
 from bayesopt.fidelity import budget_level
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
+from bayesopt.validation import check_real
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -115,6 +116,7 @@ def convergence(
     """
     groups = _groups(results, labels)
     maximize = _direction(groups)
+    optimum = None if optimum is None else check_real("optimum", optimum)
     fig, ax = _single_axes(ax, (6.4, 4.2))
     for label, runs in groups:
         _draw_group(ax, label, runs, optimum, maximize)
@@ -130,6 +132,8 @@ def _groups(results: Results, labels: Sequence[str] | None) -> list[_Group]:
         groups = [_runs(runs) for runs in results.values()]
     else:
         groups = _unlabelled_groups(results)
+        if isinstance(labels, str) or not (labels is None or isinstance(labels, Sequence)):
+            raise TypeError(f"labels={labels!r} must be a list of names, one per group")
         if labels is not None and len(labels) != len(groups):
             raise ValueError(f"got {len(labels)} labels for {len(groups)} group(s) of runs")
         default = [None] if len(groups) == 1 else [f"#{i + 1}" for i in range(len(groups))]
@@ -318,7 +322,8 @@ def _model(result: OptimizeResult) -> SurrogateModel:
     if model is None or model.gp is None or model.params is None:
         raise ValueError(
             "result.model is None: the surrogate is fitted only once n_initial evaluations "
-            f"have succeeded ({len(result) - result.n_failed} of {len(result)} did here)"
+            f"have succeeded ({len(result) - result.n_failed} of {len(result)} did here), and "
+            "a result loaded by OptimizeResult.from_json has none (it is not exported)"
         )
     return model
 
@@ -327,6 +332,7 @@ def _samples(space: Space, n_samples: int, seed: int) -> np.ndarray:
     """(S, n_columns) random points; for a conditional space every dimension holds a value
     (none imputed), and _partial_dependence conditions them once the grid is set."""
     _check_int("n_samples", n_samples, 1)
+    _check_int("seed", seed, 0)
     rng = np.random.default_rng(seed)
     u = rng.random((n_samples * (_OVERSAMPLE if space.conditional else 1), space.n_dims))
     return space.from_unit(u, impute=not space.conditional)
@@ -790,7 +796,11 @@ def _single_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Ax
     if ax is None:
         fig, axes = _new_figure(1, 1, size)
         return fig, axes[0, 0]
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax={ax!r} must be a matplotlib Axes (or None for a new figure)")
 
     figure = ax.figure
     return (figure if isinstance(figure, Figure) else figure.figure), ax  # a SubFigure's root

@@ -133,6 +133,12 @@ class OptimizeResult:
         Every evaluation in order, failures included.
     space : Space
     maximize : bool
+    seed : int or None
+        The optimizer's seed (drawn from the OS when none was given): the same seed,
+        settings and values ask the same points. None where unknown (a version-1 JSON).
+    fingerprint : str or None
+        `Optimizer.fingerprint` of the settings that chose the points (report it with
+        `bayesopt.__version__`). None where unknown.
     model : SurrogateModel or None
         The fitted surrogate's internals (encoded inputs, minimization sign).
     surrogate : Surrogate or None
@@ -152,20 +158,23 @@ class OptimizeResult:
     history: tuple[Observation, ...]
     space: Space
     maximize: bool = False
+    seed: int | None = None
+    fingerprint: str | None = None
     model: SurrogateModel | None = field(default=None, repr=False, compare=False)
     surrogate: Surrogate | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_history(
         cls, history: Sequence[Observation], space: Space, maximize: bool,
-        model: SurrogateModel | None = None, surrogate: Surrogate | None = None,
+        model: SurrogateModel | None = None, surrogate: Surrogate | None = None, *,
+        seed: int | None = None, fingerprint: str | None = None,
     ) -> OptimizeResult:
         best = best_observation(history, maximize, space)
         return cls(
             best_params=None if best is None else dict(best.params),
             best_value=math.nan if best is None else float(best.value),  # type: ignore[arg-type]
-            history=tuple(history), space=space, maximize=maximize, model=model,
-            surrogate=surrogate,
+            history=tuple(history), space=space, maximize=maximize, seed=seed,
+            fingerprint=fingerprint, model=model, surrogate=surrogate,
         )
 
     @property
@@ -236,8 +245,8 @@ class OptimizeResult:
         """A result from `to_json` output (with `model=None`).
 
         `space` is needed when a categorical's choices cannot be stored in
-        JSON exactly (tuples, classes, numpy scalars); it must equal the
-        stored space, dimension by dimension.
+        JSON exactly (classes, enum members, numpy scalars; tuples of numbers and
+        strings can); it must equal the stored space, dimension by dimension.
         """
         from bayesopt.export import result_from_json
 

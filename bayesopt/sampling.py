@@ -16,6 +16,10 @@ plots) get the moments of the equal-weight mixture of the S Gaussians:
 
     μ(x)  = (1/S) Σ_s μ_s(x)
     σ²(x) = (1/S) Σ_s (σ_s²(x) + μ_s²(x)) − μ²(x)           (law of total variance)
+
+and a new observation y = f(x) + ε, ε ~ N(0, σ_n,s²) under θ_s, has variance
+σ²(x) + (1/S) Σ_s σ_n,s²: the members' mean noise (`observation_noise`), not the
+noise at the samples' mean log-parameters (`noise`, which is their geometric mean).
 """
 
 from __future__ import annotations
@@ -75,6 +79,11 @@ class GaussianProcessMixture:
     @property
     def n(self) -> int:
         return self.members[0].n
+
+    @property
+    def observation_noise(self) -> float:
+        """(1/S) Σ_s σ_n,s²: what a new observation adds to the mixture's variance."""
+        return float(np.mean([member.noise for member in self.members]))
 
     @property
     def values(self) -> np.ndarray:

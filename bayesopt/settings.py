@@ -10,6 +10,7 @@ Each check raises TypeError/ValueError naming the argument and its value.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -21,7 +22,7 @@ from bayesopt.validation import check_choice, check_count, check_real
 from kernels import KERNEL_KINDS
 
 __all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_cost_design",
-           "check_destination", "check_fidelity_model", "check_n_constraints",
+           "check_destination", "check_fidelity_model", "check_journal_path", "check_n_constraints",
            "resolve_options"]
 
 ACQUISITIONS = tuple(ACQUISITION_KINDS)
@@ -79,6 +80,13 @@ def unused_settings(
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
 
 
+def check_journal_path(journal: Any) -> str | os.PathLike[str]:
+    """A journal is named by a file path: str or os.PathLike."""
+    if not isinstance(journal, (str, os.PathLike)):
+        raise TypeError(f"journal={journal!r} must be a file path (str or os.PathLike)")
+    return journal
+
+
 def check_fidelity_model(space: Space, options: OptimizerOptions) -> None:
     """``options.model.fidelity_model`` chooses how a Fidelity's budget is modelled: set to
     anything but its default in a space without one, it would be ignored, so it raises.
@@ -93,6 +101,8 @@ def check_fidelity_model(space: Space, options: OptimizerOptions) -> None:
 
 def check_destination(journal: Any, storage: Any, study: Any) -> None:
     """One place to write to: a journal, or a storage with a study name, or neither."""
+    if journal is not None:
+        check_journal_path(journal)
     if journal is not None and storage is not None:
         raise ValueError("give journal= (one optimizer's file) or storage= with study= "
                          "(a shared study), not both")

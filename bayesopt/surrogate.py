@@ -11,8 +11,10 @@
     ±         the objective's sign: −1 for maximize=True (the model minimizes −value)
 
 Predictive in objective units. Without observation noise F = f, with it
-F = f + ε, ε ~ N(0, σ²); in both cases F ~ N(μ, v), v = s² or s² + σ². The
-returned numbers are those of Y = ±g(F):
+F = f + ε, ε ~ N(0, σ²); in both cases F ~ N(μ, v), v = s² or s² + σ². With
+hyperparameter samples (`ModelOptions(hyperparameters="mcmc")`) μ and s² are the
+moments of their mixture and σ² is the samples' mean noise variance, so v is the
+mixture's variance (`bayesopt.sampling`). The returned numbers are those of Y = ±g(F):
 
     median        ±g(μ)                      (g is monotone, so quantiles map exactly)
     lower, upper  the (1 ∓ level)/2 quantiles: ±g(μ ∓ z·√v), z = Φ⁻¹((1 + level)/2)
@@ -36,7 +38,10 @@ columns share one, reported as one number (two choices at the squared scaled
 distance 2/l², `bayesopt.categorical`). Variances on the GP's scale convert to
 objective units² with the slope c = dg/df: c = scale(T)·std(w) without a power
 transform (exact), and with one the slope at the median of the observations
-(a delta-method conversion: the slope differs elsewhere).
+(a delta-method conversion: the slope differs elsewhere). With hyperparameter
+samples (`ModelOptions(hyperparameters="mcmc")`) the lengthscales and variances are
+at the samples' mean log-parameters, i.e. their geometric means: the noise a new
+observation adds in `predict` is their arithmetic mean, which is larger.
 
 The budget (`BudgetKernel`). With a `Fidelity` the GP takes the budget level
 z = log(b/low)/log(high/low) ∈ [0, 1] as one more input (`ModelOptions.fidelity_kernel`,
@@ -75,6 +80,7 @@ from scipy.special import ndtri
 from acquisition.functions import UpperConfidenceBound
 from bayesopt.gp import GaussianProcess
 from bayesopt.result import Observation
+from bayesopt.sampling import GaussianProcessMixture
 from bayesopt.space import Categorical, Fidelity, Space
 from bayesopt.state import model_inputs
 from bayesopt.transforms import yeo_johnson_derivative
@@ -168,6 +174,9 @@ class BudgetKernel:
 class Hyperparameters:
     """The fitted GP hyperparameters (module docstring: "Hyperparameters in user terms").
 
+    With ``ModelOptions(hyperparameters="mcmc")`` the lengthscales and variances are
+    geometric means over the posterior samples (the kernel at their mean log-parameters).
+
     Attributes
     ----------
     kernel : str
@@ -184,17 +193,33 @@ class Hyperparameters:
     lengthscales_unit_cube : dict
         The same on the encoded unit cube (what the kernel uses).
     signal_variance, noise_variance : float
-        In objective units².
+        In objective units² (inf beyond the float range, for objectives near 1e154).
     signal_variance_standardized, noise_variance_standardized : float
         On the GP's scale (standardized transformed values).
     output_slope : float
         c, objective units per unit of the GP's scale (variances scale by c²).
     output_transform : dict
-        The output transform: ``{"mean", "scale", "lmbda"}`` (lmbda None: none).
+        The output transform: ``{"mean", "scale", "lmbda"}`` (lmbda None: none):
+        w = T((y − mean)/scale), T Yeo–Johnson with λ = lmbda (`bayesopt.transforms`),
+        y the value minimized (−value with maximize=True).
+    output_standardization : dict
+        ``{"mean", "scale"}`` of the transformed values: the GP's targets are
+        t = (w − mean)/scale, so y ↦ t is fully given by these two dicts.
     budget : BudgetKernel or None
         With a `Fidelity` the GP takes as an input: its lengthscale, bias variance τ²
         and the correlation of the lowest budget with the highest; None without one
         (and for `fidelity_model="bohb"`'s GP of one budget).
+    activity_lengthscales : dict or None
+        In a conditional space: ``{name: l}`` for each dimension with a ``when=``, the
+        lengthscale of its activity column (1 active, 0 not; `bayesopt.space`), so two
+        points that differ only in whether it is active are 1/l apart in the kernel's
+        scaled distance. None for an unconditional space.
+    input_warping : dict or None
+        With ``ModelOptions(input_warping=True)``: ``{name: (a, b)}``, the Kumaraswamy
+        CDF w(u) = 1 − (1 − u^a)^b of each warped dimension's unit-cube coordinate u
+        (`bayesopt.warping`); the kernel then sees w(u), so `lengthscales_unit_cube` are
+        on the warped scale and `lengthscales` (their multiple of the dimension's
+        length) hold where dw/du = 1. None without input warping.
     """
 
     kernel: str
@@ -207,6 +232,9 @@ class Hyperparameters:
     output_slope: float
     output_transform: dict[str, float | None]
     budget: BudgetKernel | None = None
+    input_warping: dict[str, tuple[float, float]] | None = None
+    activity_lengthscales: dict[str, float] | None = None
+    output_standardization: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -238,11 +266,14 @@ class AcquisitionValues:
     Attributes
     ----------
     name : str
-        "logei", "ei", "pi" or "ucb".
+        The acquisition function evaluated: "logei", "ei", "pi" or "ucb"
+        ("logei" for acquisition="logei_per_cost"; for acquisition="hedge" the
+        portfolio's most probable member).
     value : ndarray
         EI, PI or UCB (LogEI and PI are optimized as logs; here exponentiated),
-        on the GP's standardized scale, damped around failed evaluations as
-        the optimizer damps it.
+        on the GP's standardized scale, times what the optimizer multiplies it
+        by: the damping around failed evaluations, the probability of
+        feasibility under outcome constraints, and ĉ(x)^−α for logei_per_cost.
     log_value : ndarray or None
         Its natural log (−inf where the value is 0); None for UCB, which can
         be negative.
@@ -315,7 +346,7 @@ class Surrogate:
     def _predict(self, X: np.ndarray, noise: bool, level: float) -> Prediction:
         mu, std = self.model.predict(X)
         if noise:
-            std = np.sqrt(std**2 + self.model.gp.noise)  # type: ignore[union-attr]
+            std = np.sqrt(std**2 + self._observation_noise())
         mean, sd = self._moments(mu, std)
         z = float(ndtri(0.5 * (1.0 + level)))
         median = self.model.to_objective(mu)
@@ -323,6 +354,15 @@ class Surrogate:
         if self.maximize:
             mean, median, low, high = -mean, -median, -high, -low
         return Prediction(mean, sd, median, low, high, level, noise)
+
+    def _observation_noise(self) -> float:
+        """σ² of a new observation on the GP's scale; over hyperparameter samples, their
+        mean (`bayesopt.sampling`: law of total variance)."""
+        gp = self.model.gp
+        if isinstance(gp, GaussianProcessMixture):
+            return gp.observation_noise
+        assert gp is not None
+        return gp.noise
 
     def _moments(self, mu: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of g(F), F ~ N(mu, std²), minimization sign."""
@@ -364,9 +404,34 @@ class Surrogate:
                 cube[name] = float(unit[cols][0])
                 user[name] = cube[name] * dim.unit_length  # type: ignore[attr-defined]
         slope = self._output_slope()
+        with np.errstate(over="ignore"):  # objective units² beyond the float range: inf
+            squared = float(np.square(np.float64(slope)))
         return Hyperparameters(
-            gp.kernel.name, user, cube, gp.kernel.variance * slope**2, gp.noise * slope**2,
-            gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget)
+            gp.kernel.name, user, cube, gp.kernel.variance * squared, gp.noise * squared,
+            gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget,
+            self._warps(), self._activity_lengthscales(unit),
+            {"mean": float(self.model.y_mean), "scale": float(self.model.y_scale)})
+
+    def _activity_lengthscales(self, unit: np.ndarray) -> dict[str, float] | None:
+        """The lengthscale of each conditional dimension's activity column, by its name."""
+        space = self.space
+        if not space.conditional:
+            return None
+        return {str(space.names[i]): float(unit[j])
+                for i, j in zip(space.conditional_dims, space.activity_columns)}
+
+    def _warps(self) -> dict[str, tuple[float, float]] | None:
+        """(a, b) of each warped dimension by name, at the fitted (with mcmc: the samples'
+        mean) log-parameters θ = (log l, log s2, log σ², log a, log b); None unwarped."""
+        warping, params = self.model.warping, self.model.params
+        if warping is None:
+            return None
+        assert params is not None
+        a, b = np.split(np.exp(params[self.model.slots + 2:]), 2)  # (k,), (k,)
+        owner = {j: str(dim.name) for dim, cols in zip(self.space.dimensions, self.space.slices)
+                 for j in range(cols.start, cols.stop)}
+        return {owner[j]: (float(a_j), float(b_j))
+                for j, a_j, b_j in zip(warping.columns, a, b) if j in owner}
 
     def _budget_kernel(self, dim: Fidelity) -> BudgetKernel | None:
         """The budget's part of the kernel (module docstring: "The budget"); None when the

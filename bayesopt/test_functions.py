@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 
+from bayesopt.validation import check_count, check_real
+
 if TYPE_CHECKING:
     from bayesopt.space import Real
 
@@ -91,7 +93,7 @@ class TestFunction(abc.ABC):
 
     def __init__(self, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         self.noise_std = _check_noise_std(noise_std)
-        self.seed = seed
+        self.seed = None if seed is None else check_count("seed", seed)
         self._rng = np.random.default_rng(seed)
 
     @abc.abstractmethod
@@ -131,7 +133,7 @@ class TestFunction(abc.ABC):
 
     def regret(self, value: float) -> float:
         """Simple regret of an observed value: value - f* (>= 0 for noiseless values)."""
-        return float(value) - self.optimal_value
+        return check_real("value", value) - self.optimal_value
 
     def _on_cube(self, prefix: str, dim: int, box: tuple[float, float], optimal_value: float,
                  x_star: float) -> None:

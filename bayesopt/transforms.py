@@ -58,7 +58,7 @@ class OutputTransform:
 
     @classmethod
     def fit(cls, y: np.ndarray, kind: str) -> OutputTransform:
-        mean, scale = float(np.mean(y)), float(np.std(y))
+        mean, scale = mean_and_std(y)
         if not (np.isfinite(scale) and scale > 0):
             return cls(mean, 1.0, None)
         if kind == "none" or y.shape[0] < 3:
@@ -86,6 +86,23 @@ class OutputTransform:
 
     def to_dict(self) -> dict[str, float | None]:
         return {"mean": self.mean, "scale": self.scale, "lmbda": self.lmbda}
+
+
+def mean_and_std(y: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of y: (n,) at any finite scale.
+
+    np.std squares the deviations, which underflow to 0 below |y| ≈ 1e-162 and overflow
+    above ≈ 1e154; there both are taken of y/m, m = max |y|, and scaled back by m (the
+    same numbers up to rounding, so the direct route is kept wherever it is finite and > 0).
+    """
+    mean, std = float(np.mean(y)), float(np.std(y))
+    if math.isfinite(std) and std > 0:
+        return mean, std
+    m = float(np.max(np.abs(y)))
+    if not (math.isfinite(m) and m > 0):
+        return mean, std
+    u = y / m
+    return m * float(np.mean(u)), m * float(np.std(u))
 
 
 def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:

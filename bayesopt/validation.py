@@ -28,6 +28,10 @@ def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any
     if not isinstance(params, Sequence) or isinstance(params, (str, bytes)):
         raise TypeError(f"params must be a dict or a list of dicts, got {params!r}")
     points = list(params)
+    for position, point in enumerate(points):
+        if not isinstance(point, Mapping):
+            raise TypeError(f"params must be a dict or a list of dicts, got {point!r} at "
+                            f"position {position}")
     if value is None:
         return points, [None] * len(points)
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):

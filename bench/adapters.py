@@ -533,7 +533,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
              "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi",
-             "bayesopt-refit-until-30", "bayesopt-integer-round", "bayesopt-hamming")
+             "bayesopt-refit-until-30", "bayesopt-integer-round", "bayesopt-hamming",
+             "bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -586,6 +587,19 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # distance term, as Optuna's GPSampler; bayesopt.categorical)
     "bayesopt-hamming": (
         functools.partial(BayesoptAdapter, model={"categorical_kernel": "hamming"}), ("bayesopt",)),
+    # issue 18: a cheaper acquisition search, the three that bought the most CPU per step in
+    # the speed screen (bench/results/acq_effort.md); defaults n_restarts=8, maxiter=100,
+    # ftol=1e-9, n_candidates=2048, n_local_candidates=512
+    "bayesopt-restarts-2": (
+        functools.partial(BayesoptAdapter, search={"n_restarts": 2}), ("bayesopt",)),
+    "bayesopt-restarts-4-maxiter-25": (
+        functools.partial(BayesoptAdapter, search={"n_restarts": 4, "maxiter": 25}),
+        ("bayesopt",)),
+    "bayesopt-lean-search": (
+        functools.partial(BayesoptAdapter, search={"n_restarts": 4, "ftol": 1e-6,
+                                                   "n_candidates": 1024,
+                                                   "n_local_candidates": 256}),
+        ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

@@ -3,6 +3,8 @@
     python -m bench.compare_runs BEFORE AFTER [--optimizer bayesopt] [--seeds 10]
                                  [--problems ...] [--after-optimizer NAME]
 
+`--seeds` as `bench.quality`'s: "10" is seeds 0–9, "10-19" a replication's seeds.
+
 For a change that alters the asked points (a candidate default), BEFORE is
 the committed `bench/results` and AFTER a `bench.quality --out` run of the
 candidate; for an ablation variant's committed runs, BEFORE = AFTER =
@@ -11,7 +13,9 @@ suite's final score (the noiseless regret of the best observed point,
 `bench.quality.score_curve`): both medians, how many seeds ended worse /
 better / equal (the seeds pair the runs: same problem instance and initial
 design), two 95 % bootstrap intervals and the paired Wilcoxon signed-rank
-p-value. "Within seed noise" was read as the unpaired interval holding 0; the
+p-value; after the table, the seeds worse / better / equal summed over the problems
+and the two-sided sign test on the worse and better counts (ties dropped; binomial,
+p = ½). "Within seed noise" was read as the unpaired interval holding 0; the
 pairing warrants the paired one (bench/results/paired_intervals.md re-reads
 the committed comparisons).
 
@@ -48,10 +52,9 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import wilcoxon
+from scipy.stats import binomtest, wilcoxon
 
-from bayesopt.argtypes import positive_int
-from bench.quality import collect
+from bench.quality import collect, seeds_argument
 
 DEFAULT_PROBLEMS = ("branin,six_hump_camel,hartmann3,hartmann6,ackley5,rosenbrock4,michalewicz5,"
                     "styblinski_tang8,levy10,branin_noisy,hartmann6_noisy,svc_cancer,hgb_cancer,"
@@ -106,6 +109,18 @@ def row(problem: str, before: np.ndarray, after: np.ndarray) -> str:
             f"{_interval(*paired_interval(before, after))} |")
 
 
+def sign_test(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> str:
+    """The paired runs ended worse / better / equal, counted over every row in both, and the
+    two-sided sign test of the untied ones (binomial, p = ½). Rows that share runs (a
+    problem at several checkpoints) are not independent: the p-value then flags a lean, it
+    does not measure one."""
+    diffs = np.concatenate([after[key] - before[key] for key in before if key in after])
+    worse, better = int(np.sum(diffs > 0)), int(np.sum(diffs < 0))
+    p = binomtest(worse, worse + better).pvalue if worse + better else 1.0
+    return (f"Over all rows: {worse} worse / {better} better / {diffs.size - worse - better} "
+            f"equal; two-sided sign test on the untied, p = {p:.2g}.")
+
+
 def report(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> str:
     lines = [HEAD, HEAD_RULE]
     lines += [row(p, before[p], after[p]) for p in before if p in after]
@@ -123,12 +138,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--after-optimizer", default=None,
                         help="AFTER's optimizer, e.g. an ablation variant beside the default "
                              "in the same directory (default: --optimizer)")
-    parser.add_argument("--seeds", type=positive_int, default=10)
+    parser.add_argument("--seeds", type=seeds_argument, default=list(range(10)),
+                        help="N (seeds 0..N-1), a range low-high, or a list: as bench.quality")
     parser.add_argument("--problems", default=DEFAULT_PROBLEMS)
     args = parser.parse_args(argv)
-    problems, seeds = args.problems.split(","), list(range(args.seeds))
-    print(report(finals(args.before, problems, args.optimizer, seeds),
-                 finals(args.after, problems, args.after_optimizer or args.optimizer, seeds)))
+    problems, seeds = args.problems.split(","), args.seeds
+    before = finals(args.before, problems, args.optimizer, seeds)
+    after = finals(args.after, problems, args.after_optimizer or args.optimizer, seeds)
+    print(report(before, after) + "\n\n" + sign_test(before, after))
 
 
 if __name__ == "__main__":

@@ -51,11 +51,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest
 
 from bayesopt import Optimizer, OptimizerOptions, ResumeWarning
 from bayesopt.argtypes import positive_int
 from bench.compare_runs import report as compare_report
+from bench.compare_runs import sign_test
 from bench.overhead import bayesopt_row
 from bench.problems import NOISY, SYNTHETIC, make_problem
 from bench.protocol import Problem
@@ -270,18 +270,6 @@ def report(out: Path, problems: list[str], seeds: list[int], checkpoints: list[i
         lines += [f"### {reference} (before) vs {arm} (after), seeds {seeds[0]}–{seeds[-1]}", "",
                   compare_report(before, after), "", sign_test(before, after), ""]
     return "\n".join(lines)
-
-
-def sign_test(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> str:
-    """The paired runs ended worse / better / equal, counted over every row (problem and
-    checkpoint), and the two-sided sign test of the untied ones (binomial, p = ½). A run
-    counts once per checkpoint, so the rows are not independent: the p-value flags a lean,
-    it does not measure one."""
-    diffs = np.concatenate([after[key] - before[key] for key in before if key in after])
-    worse, better = int(np.sum(diffs > 0)), int(np.sum(diffs < 0))
-    p = binomtest(worse, worse + better).pvalue if worse + better else 1.0
-    return (f"Over all rows: {worse} worse / {better} better / {diffs.size - worse - better} "
-            f"equal; two-sided sign test on the untied, p = {p:.2g}.")
 
 
 def step_times(n: int, steps: int, rounds: int, arms: list[str]) -> dict[str, list[StepTime]]:

@@ -755,7 +755,7 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(set(seeds))
 
 
-def _seeds_argument(text: str) -> list[int]:
+def seeds_argument(text: str) -> list[int]:
     try:
         return parse_seeds(text)
     except ValueError as error:
@@ -788,7 +788,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--optimizer", action="append", default=[], metavar="MODULE:ATTR",
                         help="a third-party adapter factory, called as factory(space, seed, "
                              "n_initial) (bench.protocol.OptimizerAdapter); repeatable")
-    parser.add_argument("--seeds", default=list(range(DEFAULT_SEEDS)), type=_seeds_argument,
+    parser.add_argument("--seeds", default=list(range(DEFAULT_SEEDS)), type=seeds_argument,
                         help="N for seeds 0..N-1, or a list/range like 0,3 or 5-9 (default 10)")
     parser.add_argument("--out", default=None, type=Path, help=(
         f"the output directory; default: {_relative(RESULTS)} for the complete protocol (or "
@@ -1017,6 +1017,13 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "categorical, its one-hot columns' lengthscales tied, so two choices are at the squared "
       "distance 2·[a ≠ b]/ℓ² (a Hamming term, as Optuna's GPSampler; `bayesopt.categorical`; "
       "bench/results/categorical_kernel.md)")),
+    ("Seventh round (issue 18): a cheaper acquisition search",
+     ("bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search"),
+     ("`restarts-2` = `AcquisitionOptimizerOptions(n_restarts=2)` (default 8); "
+      "`restarts-4-maxiter-25` = 4 L-BFGS-B starts of at most 25 iterations (default 100); "
+      "`lean-search` = 4 starts, `ftol=1e-6` (default 1e-9), 1024 Sobol candidates and 256 "
+      "perturbations of the incumbents (default 2048 and 512); decision rule and speed screen "
+      "in bench/results/acq_effort.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

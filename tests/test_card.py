@@ -259,6 +259,15 @@ def test_the_card_of_a_space_gives_its_numbers():
     assert f"LogNormal({loc:.6g}, 1) on each lengthscale" in card["priors"]["default"]
 
 
+
+def test_the_card_takes_a_space_as_optimizer_takes_it():
+    assert baseline_card(REFERENCE_SPACE) == baseline_card(Space(REFERENCE_SPACE))
+    named = [dim.named(name) for name, dim in REFERENCE_SPACE.items()]
+    assert baseline_card(named)["identity"] == baseline_card(REFERENCE_SPACE)["identity"]
+    with pytest.raises(TypeError, match="space must be a dict of dimensions"):
+        baseline_card(3)
+
+
 def test_the_card_formula_is_the_default_prior():
     options = ModelOptions()
     for d in (1, 3, 20):

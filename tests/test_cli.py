@@ -457,6 +457,12 @@ def test_show_never_writes_to_the_journal(finished_run, tmp_path: Path) -> None:
     assert journal.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["show", "plot"])
+def test_show_and_plot_of_a_missing_journal_say_it_does_not_exist(tmp_path: Path, command) -> None:
+    done = bayesopt(command, "nothere.jsonl", cwd=tmp_path, check=False)
+    assert done.returncode != 0 and "'nothere.jsonl' does not exist" in done.stderr
+
+
 def test_plot_writes_a_png(finished_run) -> None:
     directory, _ = finished_run
     done = bayesopt("plot", "tune.jsonl", "-o", "convergence.png", cwd=directory)
@@ -527,6 +533,8 @@ def test_missing_command_and_bad_options_are_usage_errors(tmp_path: Path) -> Non
         (["run", "--space", "nope.toml", "--", "true"], "cannot read the space file 'nope.toml'"),
         (["show", "nope.jsonl"], "cannot read the journal 'nope.jsonl'"),
         (["show", "space.toml"], "cannot read the journal 'space.toml'"),
+        (["plot", "nope.jsonl", "--optimum", "nan"], "--optimum: must be a finite number, got 'nan'"),
+        (["demo", "--seed", "-1"], "--seed: must be an integer ≥ 0, got '-1'"),
     ]:
         done = bayesopt(*args, cwd=tmp_path, check=False)
         assert done.returncode == 2 and message in done.stderr, (args, done.stderr)

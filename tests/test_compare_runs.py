@@ -100,3 +100,33 @@ def test_an_ablation_variant_is_compared_with_the_default_in_the_same_directory(
                    if line.startswith("| sgd_digits |"))
     assert _columns(new)[:7] == _columns(written)
     assert _columns(new)[7:] == ["[-0.0025, +0.00167]", "yes"]
+
+
+def test_seeds_take_a_range_as_in_bench_quality(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--seeds 5-9` compares seeds 5–9 only (a replication's seeds are not 0..N-1): the
+    row's counts cover five seeds and equal those of the finals of seeds 5–9."""
+    compare_runs.main([str(RESULTS), str(RESULTS), "--after-optimizer", "bayesopt-hamming",
+                       "--problems", "sgd_digits", "--seeds", "5-9"])
+    new = capsys.readouterr().out.splitlines()[2]
+    seeds = list(range(5, 10))
+    before = finals(RESULTS, ["sgd_digits"], "bayesopt", seeds)["sgd_digits"]
+    after = finals(RESULTS, ["sgd_digits"], "bayesopt-hamming", seeds)["sgd_digits"]
+    assert _columns(new) == _columns(row("sgd_digits", before, after))
+    assert sum(int(c) for c in _columns(new)[3].split(" / ")) == 5
+
+
+def test_the_seeds_of_every_problem_are_summed_with_a_sign_test(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The last line sums the rows' seeds worse / better / equal and gives the two-sided
+    sign test of the untied ones (binomial, p = ½)."""
+    from scipy.stats import binomtest
+
+    compare_runs.main([str(RESULTS), str(RESULTS), "--after-optimizer", "bayesopt-hamming",
+                       "--problems", "mlp_digits,sgd_cancer,mlp_cancer,sgd_digits"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    counts = np.array([[int(c) for c in _columns(line)[3].split(" / ")] for line in lines[2:6]])
+    worse, better, equal = counts.sum(axis=0)
+    assert equal + worse + better == 40
+    p = binomtest(int(worse), int(worse + better)).pvalue
+    assert lines[-1] == (f"Over all rows: {worse} worse / {better} better / {equal} equal; "
+                         f"two-sided sign test on the untied, p = {p:.2g}.")

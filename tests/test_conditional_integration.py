@@ -8,7 +8,17 @@ import matplotlib
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Real, minimize, plots
+from bayesopt import (
+    Categorical,
+    FitOptions,
+    Integer,
+    ModelOptions,
+    Optimizer,
+    OptimizerOptions,
+    Real,
+    minimize,
+    plots,
+)
 
 matplotlib.use("Agg")
 
@@ -51,11 +61,37 @@ def test_plots_of_a_conditional_result(result) -> None:
     assert labels == ["model", "x\nmodel=a", "y\nmodel=b", "z"]
 
 
+def test_hyperparameters_name_each_conditional_dimensions_activity_lengthscale(result) -> None:
+    hp = result.surrogate.hyperparameters()
+    kernel = result.model.gp.kernel.lengthscales  # (7,): model=a, model=b, x, y, z | x?, y?
+    assert hp.activity_lengthscales == {"x": kernel[5], "y": kernel[6]}
+    pinned = minimize(_objective, _space(), n_calls=8, seed=0, progress=False,
+                      options=OptimizerOptions(model=ModelOptions(
+                          fit=FitOptions(activity_lengthscale=1e-3))))
+    assert pinned.surrogate.hyperparameters().activity_lengthscales == \
+        pytest.approx({"x": 1e-3, "y": 1e-3}, rel=1e-12)
+    assert minimize(lambda p: p["z"], {"model": Categorical(["a", "b"]), "z": Real(0, 1)}, n_calls=6,
+                    seed=0, progress=False).surrogate.hyperparameters().activity_lengthscales \
+        is None
+
+
 def test_to_pandas_leaves_inactive_parameters_empty(result) -> None:
     frame = result.to_pandas()
     branch_b = frame["model"] == "b"
     assert frame.loc[branch_b, "x"].isna().all() and frame.loc[~branch_b, "y"].isna().all()
     assert frame.loc[~branch_b, "x"].notna().all()
+
+
+def test_to_pandas_keeps_an_inactive_integers_column_integer() -> None:
+    space = {"model": Categorical(["knn", "svm"]), "k": Integer(1, 50, when={"model": "knn"})}
+    opt = Optimizer(space, seed=0)
+    for params in opt.ask(6):
+        opt.tell(params, 1.0 if params["model"] == "svm" else abs(params["k"] - 7))
+    frame = opt.result().to_pandas()
+    assert str(frame["k"].dtype) == "Int64"  # was float64: k = 17 shown as 17.0
+    knn = frame["model"] == "knn"
+    assert list(frame.loc[knn, "k"]) == [o.params["k"] for o in opt.history if "k" in o.params]
+    assert frame.loc[~knn, "k"].isna().all() and knn.any() and (~knn).any()
 
 
 def test_bayes_search_cv_chooses_among_pipeline_steps() -> None:

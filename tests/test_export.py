@@ -196,6 +196,21 @@ def test_json_round_trip_is_lossless(maximize: bool) -> None:
         assert a.error == b.error
 
 
+def test_a_result_carries_its_seed_and_fingerprint_through_json() -> None:
+    """A run without a seed can be repeated from its result; a paper can cite its settings."""
+    def f(p: dict[str, Any]) -> float:
+        return (p["x"] - 0.3) ** 2
+
+    result = minimize(f, {"x": Real(0, 1)}, n_calls=7, progress=False, options=FAST)
+    assert isinstance(result.seed, int)
+    assert result.fingerprint == Optimizer({"x": Real(0, 1)}, options=FAST).fingerprint
+    again = minimize(f, {"x": Real(0, 1)}, n_calls=7, seed=result.seed, progress=False,
+                     options=FAST)
+    assert [o.params for o in again.history] == [o.params for o in result.history]
+    loaded = OptimizeResult.from_json(result.to_json())
+    assert (loaded.seed, loaded.fingerprint) == (result.seed, result.fingerprint)
+
+
 def test_json_round_trip_when_every_evaluation_failed() -> None:
     opt = Optimizer(SPACE, seed=0, options=FAST)
     for params in opt.ask(3):
@@ -216,7 +231,7 @@ def test_choices_json_cannot_carry_round_trip_by_index_with_the_space() -> None:
     for params in opt.ask(4):
         opt.tell(params, params["x"])
     text = opt.result().to_json()
-    with pytest.raises(ValueError, match=r"\['opt', 'shape'\] did not survive JSON.*space="):
+    with pytest.raises(ValueError, match=r"\['opt'\] did not survive JSON.*space="):
         OptimizeResult.from_json(text)
     loaded = OptimizeResult.from_json(text, space=space)
     assert loaded == opt.result()
@@ -224,6 +239,33 @@ def test_choices_json_cannot_carry_round_trip_by_index_with_the_space() -> None:
     other = {**space, "shape": Categorical([(1, 2), (5, 6)])}
     with pytest.raises(ValueError, match=r"dimension 1 is 'shape': .* in the result, not 'shape': .*5, 6"):
         OptimizeResult.from_json(text, space=other)
+
+
+def test_tuple_choices_round_trip_without_the_space() -> None:
+    """As in the journal: a tuple (of JSON values, nested too) is stored tagged, not as a list."""
+    space = {"layers": Categorical([(64,), (64, 32), ("a", (1, None))]), "x": Real(0, 1)}
+    opt = Optimizer(space, seed=0, options=FAST)
+    for params in opt.ask(4):
+        opt.tell(params, params["x"])
+    loaded = OptimizeResult.from_json(opt.result().to_json())
+    assert loaded == opt.result() and loaded.space == opt.result().space
+    assert loaded.space["layers"].choices == ((64,), (64, 32), ("a", (1, None)))
+    assert {type(o.params["layers"]) for o in loaded.history} == {tuple}
+
+
+def test_a_version_1_result_still_loads() -> None:
+    """Version 1 stored tuples as lists and listed them as inexact: it loads with space=."""
+    space = {"shape": Categorical([(1, 2), (3, 4)]), "x": Real(0, 1)}
+    opt = Optimizer(space, seed=0, options=FAST)
+    for params in opt.ask(3):
+        opt.tell(params, params["x"])
+    document = json.loads(opt.result().to_json())
+    document.update(version=1, inexact_choices=["shape"],
+                    space=json.loads(json.dumps(opt.space.to_dict())))  # tuples as lists
+    text = json.dumps(document)
+    with pytest.raises(ValueError, match=r"\['shape'\] did not survive JSON"):
+        OptimizeResult.from_json(text)
+    assert OptimizeResult.from_json(text, space=space) == opt.result()
 
 
 def edit(text: str, change: Any) -> str:
@@ -242,6 +284,8 @@ def edit(text: str, change: Any) -> str:
     (lambda d: d["history"][1].update(value=None), ValueError, r"history\[1\]: status='ok'"),
     (lambda d: d["history"][1].update(duration=-2), ValueError, r"history\[1\]\.duration=-2"),
     (lambda d: d.update(maximize="yes"), TypeError, "'maximize' must be true or false"),
+    (lambda d: d.update(seed=-3), ValueError, "seed=-3 must be >= 0"),
+    (lambda d: d.update(fingerprint=7), TypeError, "'fingerprint' must be text or null"),
 ])
 def test_a_damaged_json_result_is_refused(change: Any, error: type[Exception], match: str) -> None:
     opt = Optimizer(SPACE, seed=0, options=FAST)

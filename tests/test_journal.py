@@ -558,6 +558,31 @@ def test_corrupt_journal_raises_journal_error(tmp_path, corrupt):
     assert path.read_bytes() == before  # a failed resume leaves the file alone
 
 
+def test_a_missing_journal_is_named_missing_not_empty(tmp_path):
+    with pytest.raises(JournalError, match=r"'.*nothere\.jsonl' does not exist$"):
+        Optimizer.resume(tmp_path / "nothere.jsonl")
+    with pytest.raises(JournalError, match=r"does not exist \(it is a directory\)"):
+        Optimizer.resume(tmp_path)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(JournalError, match="is empty"):
+        Optimizer.resume(empty)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl"]
+
+
+def test_journal_arguments_of_the_wrong_type_raise_naming_them(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, journal=path)
+    opt.tell(opt.ask(), 0.5)
+    opt.close()
+    with pytest.raises(TypeError, match=r"append='no' must be True or False"):
+        Optimizer.resume(path, append="no")  # was taken as True: it appended
+    for call in (lambda: Optimizer.resume(3), lambda: Optimizer({"x": Real(0.0, 1.0)}, journal=3),
+                 lambda: minimize(lambda p: p["x"], {"x": Real(0.0, 1.0)}, 3, journal=3)):
+        with pytest.raises(TypeError, match=r"journal=3 must be a file path"):
+            call()
+
+
 def test_values_are_validated_on_load_with_a_message_naming_them(tmp_path):
     lines = _journal_lines(tmp_path)
     lines[2]["values"] = [math.nan]

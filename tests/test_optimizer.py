@@ -239,6 +239,7 @@ def test_minimize_progress_bar_writes_to_stderr(capsys):
     [
         ({"n_calls": 0}, ValueError, "n_calls=0"),
         ({"callback": 3}, TypeError, "callback=3"),
+        ({"progress": "no"}, TypeError, "progress='no' must be True or False"),
     ],
 )
 def test_minimize_validates_arguments(kwargs, error, match):

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Optimizer, Real, plots
+from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, Real, plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PENALTY = {"relu": 0.0, "tanh": 0.5, "gelu": 0.2}
@@ -164,6 +164,21 @@ def test_convergence_rejects_wrong_labels_and_mixed_directions(mixed, maximized)
         plots.convergence({"a": mixed}, labels=["a"])
     with pytest.raises(ValueError, match="mix minimization and maximization"):
         plots.convergence([[mixed], [maximized]])
+    with pytest.raises(TypeError, match="labels='ab' must be a list of names"):
+        plots.convergence([[mixed], [mixed]], labels="ab")  # was split into 'a' and 'b'
+
+
+@pytest.mark.parametrize("draw", [plots.convergence, plots.importance])
+def test_a_plot_given_something_else_than_axes_raises_naming_it(mixed, draw):
+    with pytest.raises(TypeError, match=r"ax=3 must be a matplotlib Axes"):
+        draw(mixed, ax=3)
+
+
+@pytest.mark.parametrize("optimum, error", [("0", TypeError), (math.nan, ValueError),
+                                            (math.inf, ValueError)])
+def test_convergence_rejects_an_optimum_that_is_not_a_finite_number(mixed, optimum, error):
+    with pytest.raises(error, match=rf"optimum={optimum!r} must be"):
+        plots.convergence(mixed, optimum=optimum)
 
 
 def test_convergence_marks_infeasible_evaluations_and_judges_best_on_feasible_only():
@@ -266,6 +281,18 @@ def test_objective_needs_a_fitted_surrogate():
         plots.objective(result)
     with pytest.raises(ValueError, match="result.model is None"):
         plots.importance(result)
+
+
+
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), ("a", TypeError)])
+def test_partial_dependence_rejects_a_bad_seed_naming_it(mixed, seed, error):
+    with pytest.raises(error, match=rf"seed={seed!r} must be"):
+        plots.partial_dependence_1d(mixed, "lr", seed=seed)
+
+
+def test_objective_of_a_result_loaded_from_json_says_it_has_no_surrogate(mixed):
+    with pytest.raises(ValueError, match="loaded by OptimizeResult.from_json has none"):
+        plots.objective(OptimizeResult.from_json(mixed.to_json()))
 
 
 @pytest.mark.parametrize("kwargs, error, match", [

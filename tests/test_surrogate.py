@@ -167,6 +167,19 @@ def test_predict_equals_monte_carlo_of_the_back_transformed_gaussian(mixed, nois
     assert np.all(got.lower <= got.median) and np.all(got.median <= got.upper)
 
 
+def test_the_gps_targets_follow_from_the_reported_output_transform(mixed):
+    """y ↦ t, the standardized Yeo–Johnson values the GP regresses on, from hyperparameters()
+    alone: the same numbers as the model's own targets."""
+    hp = mixed.surrogate.hyperparameters()
+    y = mixed.values  # minimizing: the objective's values as they are
+    transform, standardization = hp.output_transform, hp.output_standardization
+    z = (y - transform["mean"]) / transform["scale"]
+    t = (scipy.stats.yeojohnson(z, transform["lmbda"]) - standardization["mean"]) \
+        / standardization["scale"]
+    assert_allclose(t, mixed.model.gp.y, rtol=1e-9, atol=1e-9)
+    assert transform["lmbda"] is not None and abs(standardization["mean"]) > 1e-3
+
+
 def test_output_slope_is_the_back_transforms_derivative_at_the_median(mixed):
     surrogate = mixed.surrogate
     model = surrogate.model
@@ -191,6 +204,28 @@ def test_lengthscales_by_dimension_name(mixed):
     assert hp.lengthscales["momentum"] == pytest.approx(columns[2] * 0.99)
     assert hp.lengthscales["optimizer"] == dict(zip(OPTIMIZER_CHOICES, columns[3:]))
     assert hp.kernel == "matern52"
+
+    assert hp.input_warping is None
+
+
+@pytest.mark.parametrize("hyperparameters", ["map", "mcmc"])
+def test_input_warping_is_reported_by_dimension_name(hyperparameters):
+    """The Kumaraswamy (a, b) the kernel's inputs went through: the GP's own warp (MAP),
+    the samples' geometric mean (mcmc); never on a categorical's one-hot columns."""
+    model = ModelOptions(input_warping=True, hyperparameters=hyperparameters, mcmc_samples=3,
+                         mcmc_burn_in=2) if hyperparameters == "mcmc" else \
+        ModelOptions(input_warping=True)
+    result = minimize(mixed_objective, MIXED_SPACE, n_calls=10, seed=0, progress=False,
+                      options=OptimizerOptions(model=model))
+    warps = result.surrogate.hyperparameters().input_warping
+    assert list(warps) == ["lr", "batch_size", "momentum"]
+    gp = result.model.gp
+    if hyperparameters == "map":
+        theta = gp.warp_theta  # (log a_1 … log a_3, log b_1 … log b_3)
+    else:
+        theta = np.mean([member.warp_theta for member in gp.members], axis=0)
+    assert_allclose([warps[name] for name in warps], np.exp(theta).reshape(2, 3).T, rtol=1e-9)
+    assert len({ab for ab in warps.values()}) == 3  # fitted, not the identity
 
 
 # ------------------------------------------------- issue 12, item 2: sane values
@@ -222,6 +257,46 @@ def test_predictions_far_from_the_data_stay_in_the_envelope(mixed):
     assert np.all(np.isfinite(got.std)) and np.all(got.std < high - low)
     raw, half = mixed.model.predict_raw(mixed.space.encode(random_points(MIXED_SPACE, 200, 5)))
     assert np.all((low <= raw) & (raw <= high)) and np.all(np.isfinite(half))
+
+
+def test_a_new_observations_predictive_over_hyperparameter_samples_is_the_mixtures():
+    """With mcmc, noise=True is the mixture of the samples' N(μ_s, s_s² + σ_s²): the latent
+    mixture's variance plus the samples' mean noise (not the noise at their mean log)."""
+    rng = np.random.default_rng(0)
+    model = ModelOptions(output_transform="none", hyperparameters="mcmc")
+    opt = Optimizer(BRANIN_SPACE, seed=0, options=OptimizerOptions(model=model))
+    for _ in range(12):
+        params = opt.ask()
+        opt.tell(params, branin(params) + 20.0 * rng.standard_normal())
+    surrogate = opt.surrogate()
+    noises = np.array([member.noise for member in surrogate.model.gp.members])  # (S,)
+    assert np.ptp(np.log(noises)) > 1.0  # the samples disagree on the noise
+    points = random_points(BRANIN_SPACE, 5, 3)
+    mu, sd = surrogate.model.predict_samples(surrogate.space.encode(points))  # (S, m) each
+    variance = np.mean(sd**2 + noises[:, None] + mu**2, axis=0) - np.mean(mu, axis=0) ** 2
+    slope = surrogate.hyperparameters().output_slope
+    assert_allclose(surrogate.predict(points, noise=True).std, slope * np.sqrt(variance),
+                    rtol=1e-9)
+
+
+@pytest.mark.parametrize("factor", [1e-300, 1e300])
+def test_objectives_at_extreme_scales_ask_what_unit_scale_asks(factor):
+    """The model sees z-scores: any finite scale of the values asks the same points, and
+    the surrogate answers in the objective's units (variances beyond floats are inf)."""
+    opts = [Optimizer(BRANIN_SPACE, seed=0) for _ in range(2)]
+    asks = [[], []]
+    for _ in range(8):
+        for opt, scale, got in zip(opts, (1.0, factor), asks):
+            params = opt.ask()
+            got.append([params["x0"], params["x1"]])
+            opt.tell(params, scale * branin(params))
+    assert_allclose(asks[1], asks[0], rtol=1e-6)
+    point = random_points(BRANIN_SPACE, 1, 4)
+    reference, scaled = (opt.surrogate() for opt in opts)
+    assert scaled.predict(point).median[0] == pytest.approx(
+        factor * reference.predict(point).median[0], rel=1e-6)
+    variance = scaled.hyperparameters().signal_variance
+    assert variance == (math.inf if factor > 1 else 0.0)
 
 
 # --------------------------------------------------------------- acquisition
@@ -310,6 +385,7 @@ def test_recommend_before_the_surrogate_is_fitted_raises():
     ({"x0": "a", "x1": 2.0}, {}, TypeError, r"'x0'.*'a' must be a number"),
     ([], {}, ValueError, r"params is an empty list"),
     ("x0", {}, TypeError, r"params must be a dict or a list of dicts"),
+    ([[1.0, 2.0]], {}, TypeError, r"list of dicts, got \[1.0, 2.0\] at position 0"),
     ({"x0": 1.0, "x1": 2.0}, {"level": 1.0}, ValueError, r"level=1.0 must be in \(0, 1\)"),
     ({"x0": 1.0, "x1": 2.0}, {"level": "high"}, TypeError, r"level='high'"),
     ({"x0": 1.0, "x1": 2.0}, {"noise": 1}, TypeError, r"noise=1 must be True or False"),

@@ -204,6 +204,13 @@ def test_regret(problem: TestFunction) -> None:
     assert all(isinstance(r, float) and r >= 0 for r in regrets)
 
 
+@pytest.mark.parametrize(("value", "error"), [("0.5", TypeError), (None, TypeError),
+                                              (math.nan, ValueError)])
+def test_regret_of_a_value_that_is_not_a_finite_number_raises_naming_it(value, error) -> None:
+    with pytest.raises(error, match=rf"value={value!r} must be"):
+        Branin().regret(value)
+
+
 # --- constructor validation -----------------------------------------------
 
 
@@ -218,6 +225,14 @@ def test_bad_noise_std_raises(name: str, noise_std: float) -> None:
 def test_non_numeric_noise_std_raises(noise_std: object) -> None:
     with pytest.raises(TypeError, match="noise_std"):
         Branin(noise_std=noise_std)
+
+
+@pytest.mark.parametrize(("seed", "error"), [
+    (-1, ValueError), (1.5, TypeError), ("0", TypeError), (True, TypeError),
+])
+def test_bad_seed_raises_naming_it(seed: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match=rf"seed={seed!r} must be"):
+        Branin(noise_std=0.1, seed=seed)
 
 
 @pytest.mark.parametrize(

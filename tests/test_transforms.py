@@ -86,6 +86,18 @@ def test_identity_where_no_power_is_fitted(y: np.ndarray, kind: str) -> None:
     assert np.all(np.isfinite(transform(y)))
 
 
+@pytest.mark.parametrize("factor", [1e-300, 1e-170, 1e170, 1e300])
+@pytest.mark.parametrize("kind", ["yeo-johnson", "none"])
+def test_the_transformed_values_do_not_depend_on_the_objectives_scale(factor, kind) -> None:
+    """Where np.std's squares under- or overflow the values were taken as constant."""
+    y = 3.0 + samples("lognormal", 20, 0)
+    reference = OutputTransform.fit(y, kind)
+    scaled = OutputTransform.fit(factor * y, kind)
+    assert scaled.mean == pytest.approx(factor * reference.mean, rel=1e-12)
+    assert scaled.scale == pytest.approx(factor * reference.scale, rel=1e-12)
+    assert_allclose(scaled(factor * y), reference(y), rtol=1e-10, atol=1e-12)
+
+
 # ----------------------------------------------- back to objective units, saturated
 def test_saturate_is_the_identity_on_the_observed_range_and_bounded_beyond() -> None:
     from bayesopt.transforms import ENVELOPE_WIDTH, saturate

@@ -1,0 +1,57 @@
+"""The README's code runs as written, section by section, in one namespace per chain.
+
+    SECTIONS : README headings whose ```python blocks are run, in order
+    train    : the objective the README leaves to the reader (`train(**params)`)
+    SHORTER  : loop lengths cut to keep the test cheap (the only edits to the code)
+
+A section that grows a block needing something undefined fails here first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from bayesopt import Space
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+SHORTER = {"range(50)": "range(8)", "n_calls=50": "n_calls=8"}
+
+
+def blocks(section: str) -> list[str]:
+    """The ```python blocks under the README heading `## section`, in order."""
+    parts = re.split(r"^## ", README.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    (body,) = [part for part in parts if part.splitlines()[0].strip() == section]
+    found = [code for language, code in FENCE.findall(body) if language in ("python", "py")]
+    assert found, f"README section {section!r} has no python block"
+    return found
+
+
+def run(section: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    for code in blocks(section):
+        for long, short in SHORTER.items():
+            code = code.replace(long, short)
+        exec(compile(code, f"README.md: {section}", "exec"), namespace)  # noqa: S102 - the README
+    return namespace
+
+
+def train(lr: float, layers: int, activation: str) -> float:
+    return (math.log10(lr) + 3) ** 2 + 0.1 * (layers - 4) ** 2 + (activation == "tanh")
+
+
+def test_ask_and_tell_then_the_surrogate_in_user_terms() -> None:
+    namespace = run("Ask and tell", {"train": train})
+    assert namespace["same"] == namespace["result"]
+    assert list(namespace["table"].columns[:3]) == ["lr", "layers", "activation"]
+    namespace = run("The surrogate, in user terms", namespace)
+    p = namespace["p"]
+    assert p.lower[0] < p.median[0] < p.upper[0] and p.level == 0.9
+
+
+def test_conditional_spaces_nested_form_is_the_same_space() -> None:
+    namespace = run("Conditional spaces", {})
+    flat = namespace["opt"].space
+    assert Space(namespace["space"]) == flat
