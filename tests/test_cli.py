@@ -298,7 +298,9 @@ def test_resume_runs_only_the_remaining_evaluations(tmp_path: Path) -> None:
     assert len(told(directory / "tune.jsonl")) == 10
 
 
-def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> None:
+def interrupted_run(tmp_path: Path, signum: int) -> tuple[Path, list[str], int, str]:
+    """`bayesopt run` whose third evaluation blocks, sent `signum` while it runs:
+    (directory, the run's arguments, exit status, stderr), once that evaluation has died."""
     directory = setup_dir(tmp_path, SPACE_TOML)
     (directory / "block").touch()  # the third evaluation sleeps until it is killed
     args = ["run", "--space", "space.toml", "--n-calls", "5", "--journal", "tune.jsonl",
@@ -307,15 +309,20 @@ def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> 
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for((directory / "blocked.pid").exists, "the third evaluation", process)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, stderr = process.communicate(timeout=DEADLINE)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130, stderr
-    assert "interrupted" in stderr and "Run the same command again to resume" in stderr
     blocked = int((directory / "blocked.pid").read_text())
     wait_for(lambda: not is_running(blocked), "the interrupted evaluation to die")
+    return directory, args, process.returncode, stderr
+
+
+def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> None:
+    directory, args, status, stderr = interrupted_run(tmp_path, signal.SIGINT)
+    assert status == 130, stderr
+    assert "interrupted" in stderr and "Run the same command again to resume" in stderr
     events = journal_events(directory / "tune.jsonl")  # no torn line
     assert [e["event"] for e in events].count("ask") == 3
     assert len(told(directory / "tune.jsonl")) == 2
@@ -333,22 +340,8 @@ def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> N
     """`kill`, `docker stop`, a scheduler's stop: SIGTERM ends `bayesopt run` as Ctrl-C
     does — its command's process group killed (it ran on, orphaned), the journal
     resumable — with status 143 (128 + SIGTERM)."""
-    directory = setup_dir(tmp_path, SPACE_TOML)
-    (directory / "block").touch()  # the third evaluation sleeps until it is killed
-    args = ["run", "--space", "space.toml", "--n-calls", "5", "--journal", "tune.jsonl",
-            "--no-progress", *command("block", "x", "n", "act")]
-    process = subprocess.Popen([CONSOLE_SCRIPT, *args], cwd=directory,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for((directory / "blocked.pid").exists, "the third evaluation", process)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=DEADLINE)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 143, stderr
-    blocked = int((directory / "blocked.pid").read_text())
-    wait_for(lambda: not is_running(blocked), "the interrupted evaluation to die")
+    directory, _, status, stderr = interrupted_run(tmp_path, signal.SIGTERM)
+    assert status == 143, stderr
     assert "Run the same command again to resume" in stderr
     assert "2 ok, 0 failed, 1 pending" in bayesopt("show", "tune.jsonl", cwd=directory).stdout
 
