@@ -147,8 +147,9 @@ class AsyncLoop:
             done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
             broken = [f for f in done if _is_broken(f)]
             for future in done:
-                if future not in broken:
-                    self._finish(self.in_flight.pop(future), _outcome(future))
+                if future not in broken:  # in flight until told: an exception in the tell
+                    self._finish(self.in_flight[future], _outcome(future))  # leaves it there
+                    del self.in_flight[future]
             if broken:
                 self._recover()
 

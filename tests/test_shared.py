@@ -386,3 +386,26 @@ def test_an_interrupted_worker_cancels_its_points_in_flight(tmp_path, kind, n_wo
     study.close()
     result = minimize(objective, SPACE, n_calls=6, seed=1, **common)
     assert len(result.history) == 6
+
+
+def _with_constraint(p: dict[str, Any]) -> tuple[float, list[float]]:
+    return objective(p), [p["x"]]
+
+
+def test_a_tell_refused_in_a_parallel_worker_leaves_no_point_pending(tmp_path):
+    """The tell of a landed evaluation raises (here: constraints returned to a study told
+    without them): that point, like the one still in flight, is cancelled — a point
+    leaving the evaluations in flight before its tell was recorded stayed pending."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    common: dict[str, Any] = {"storage": url, "study": "s", "progress": False, "n_initial": 3,
+                              "options": FAST}
+    minimize(objective, SPACE, n_calls=2, seed=0, **common)
+    with pytest.raises(ValueError, match="cannot gain outcome constraints"), \
+            ThreadPoolExecutor(2) as pool:
+        minimize(_with_constraint, SPACE, n_calls=6, seed=1, n_workers=2, executor=pool,
+                 **common)
+    study = Optimizer(SPACE, storage=url, study="s", seed=5)
+    assert study.pending == [] and len(study.history) == 2
+    study.close()
