@@ -52,7 +52,14 @@ def resolved_config(
                     "lipschitz_sample": propose.N_LIPSCHITZ_SAMPLE},
         "failures": {"max_width": propose.MAX_FAILURE_WIDTH},
         **_trust_region(options),
+        **_interleave(options),
     }
+
+
+def _interleave(options: OptimizerOptions) -> dict[str, Any]:
+    """SMAC's random interleaving, listed only when set (the defaults' fingerprint stays)."""
+    k = options.random_interleave
+    return {} if k is None else {"random_interleave": {"every": k, "kind": "uniform"}}
 
 
 def _initial_design(n_initial: int, options: OptimizerOptions) -> dict[str, Any]:

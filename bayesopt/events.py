@@ -22,7 +22,9 @@ carry "constraints" (one list of outcome-constraint values per point) and
 "costs" (one cost or null per point), each left out when absent; a failure
 may carry "costs" too (journals written before it have none). An ask of
 acquisition="hedge" carries "hedge": {"gains": [...], "nominees": [[[...]]],
-"chosen": [...]} (`bayesopt.hedge.HedgeRecord`; left out otherwise).
+"chosen": [...]} (`bayesopt.hedge.HedgeRecord`; left out otherwise); an ask with
+`OptimizerOptions.random_interleave` carries "interleaved": [indices of its points drawn
+uniformly at random] when there are any.
 
 A point is a list with one entry per dimension in the space's order: numbers
 as they are, the *index* of the choice for categorical dimensions
@@ -97,27 +99,50 @@ class Event:
 @dataclass(frozen=True, kw_only=True)
 class Ask(Event):
     """Points handed out by `ask`: pending until told, failed or cancelled; with
-    acquisition="hedge" also what the portfolio did (`bayesopt.hedge.HedgeRecord`)."""
+    acquisition="hedge" also what the portfolio did (`bayesopt.hedge.HedgeRecord`); with
+    `OptimizerOptions.random_interleave` the indices of the points drawn uniformly at
+    random in place of the model's (`interleaved`)."""
 
     kind: ClassVar[str] = "ask"
     hedge: HedgeRecord | None = None
+    interleaved: tuple[int, ...] = ()
 
     def fields(self) -> dict[str, Any]:
-        return {} if self.hedge is None else {"hedge": self.hedge.to_dict()}
+        out: dict[str, Any] = {} if self.hedge is None else {"hedge": self.hedge.to_dict()}
+        if self.interleaved:
+            out["interleaved"] = list(self.interleaved)
+        return out
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
-        spec = record.get("hedge")
-        if spec is None:
-            return {}
-        try:
-            hedge = HedgeRecord.from_dict(spec)
-        except (TypeError, ValueError) as error:
-            raise JournalError(f"ask event: {error}") from None
-        if len(hedge.chosen) > n_points:
-            raise JournalError(f"ask event has {n_points} points but {len(hedge.chosen)} "
-                               "hedge choices")
-        return {"hedge": hedge}
+        return {**_parse_hedge(record, n_points), **_parse_interleaved(record, n_points)}
+
+
+def _parse_interleaved(record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+    """An ask's "interleaved": distinct increasing indices of its points, or absent."""
+    spec = record.get("interleaved")
+    if spec is None:
+        return {}
+    if (not isinstance(spec, list) or not all(type(i) is int for i in spec)
+            or any(not 0 <= i < n_points for i in spec) or spec != sorted(set(spec))):
+        raise JournalError(f"ask event has interleaved={spec!r}: expected increasing "
+                           f"indices of its {n_points} point(s)")
+    return {"interleaved": tuple(spec)}
+
+
+def _parse_hedge(record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+    """An ask's "hedge" record (`bayesopt.hedge.HedgeRecord`), or absent."""
+    spec = record.get("hedge")
+    if spec is None:
+        return {}
+    try:
+        hedge = HedgeRecord.from_dict(spec)
+    except (TypeError, ValueError) as error:
+        raise JournalError(f"ask event: {error}") from None
+    if len(hedge.chosen) > n_points:
+        raise JournalError(f"ask event has {n_points} points but {len(hedge.chosen)} "
+                           "hedge choices")
+    return {"hedge": hedge}
 
 
 @dataclass(frozen=True, kw_only=True)

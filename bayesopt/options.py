@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from acquisition.checks import check_fields, instance, optional, real, rule
+from acquisition.checks import check_fields, instance, integer, optional, real, rule
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt.cost_design import CostDesignOptions
 from bayesopt.fitting import FitOptions
@@ -40,6 +40,12 @@ class OptimizerOptions:
     cost_design: CostDesignOptions | None = field(
         default=None, metadata=rule(optional(instance(CostDesignOptions))))
 
+    # None: every point after the initial design maximizes the acquisition; k: every k-th
+    # point asked (counted over the study's asks) that the model would propose is uniformly
+    # random instead — SMAC's interleaving (Hutter, Hoos & Leyton-Brown 2011), which keeps the
+    # search global; an option, not a default (bench/results/ablation.md, eighth round)
+    random_interleave: int | None = field(default=None, metadata=rule(optional(integer(2))))
+
     def __post_init__(self) -> None:
         check_fields(self)
 
@@ -66,6 +72,7 @@ class OptimizerOptions:
             trust_region=None if region is None else TrustRegionOptions(**region),
             hedge=HedgeOptions() if hedge is None else HedgeOptions(**_tuples(hedge)),
             cost_design=None if design is None else CostDesignOptions(**design),
+            random_interleave=spec.get("random_interleave"),  # absent before the option
         )
 
 

@@ -9,7 +9,9 @@
 The first `n_initial` points come from the state's scrambled-Sobol design;
 afterwards each point maximizes the acquisition function of the GP
 conditioned on the successful observations and, as fantasies (kriging
-believer), on the pending points. Failed evaluations damp the acquisition
+believer), on the pending points — except, with `OptimizerOptions.random_interleave`
+= k, a point whose number among the study's asked points is a multiple of k, which is
+uniformly random (SMAC's interleaving). Failed evaluations damp the acquisition
 around them (`acquisition.penalty`). Only the surrogate (a cache of the
 state's model record) and the forked generator change while computing.
 
@@ -145,11 +147,14 @@ class Proposal:
         self.hedge_gains: np.ndarray | None = None
         self.hedge_nominees: list[np.ndarray] = []
         self.hedge_chosen: list[int] = []
+        self.index = 0  # the position in this ask of the point being proposed
+        self.interleaved: list[int] = []  # positions drawn at random (random_interleave)
 
     def points(self, count: int) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         try:
             for _ in range(count):
+                self.index = len(out)
                 params = self._job_point() if self.hyperband is not None else self._new_pending()
                 out.append(params)
         finally:
@@ -201,7 +206,16 @@ class Proposal:
         n_ok = self.data.y.shape[0]
         if n_ok + len(self.pending) < self.settings.n_initial or n_ok == 0:
             return self._design_point()
+        if self._interleaves():
+            self.interleaved.append(self.index)
+            return self._random_new_point(self._avoid())
         return self._model_point()
+
+    def _interleaves(self) -> bool:
+        """Whether this point is SMAC's interleaved random one: its number among every
+        point asked in the study (1-based) is a multiple of `random_interleave`."""
+        k = self.settings.options.random_interleave
+        return k is not None and (self.state.n_asked + self.index + 1) % k == 0
 
     def _avoid(self) -> np.ndarray:
         pending = np.reshape(self.pending, (-1, self.space.n_columns))

@@ -16,6 +16,9 @@
     budgets_ok : (m,)  the Fidelity budget of each successful observation
     hedge      : acquisition="hedge": the portfolio record of the last ask that made one
                  (`bayesopt.hedge`); the next ask credits its nominees
+    n_asked    : the points of every ask event applied; with
+                 `OptimizerOptions.random_interleave` = k, the model's proposal for a
+                 point whose number (1-based) is a multiple of k is a uniformly random one
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
@@ -183,6 +186,7 @@ class OptimizerState:
                                       warp_columns(space), model_tying(space, model_options))
         self.feasible_ok = np.empty(0, dtype=bool)
         self.hedge: HedgeRecord | None = None  # the last ask's portfolio record (acquisition="hedge")
+        self.n_asked = 0  # points of every ask event, every worker's (random_interleave counts them)
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
 
@@ -387,6 +391,7 @@ def warp_columns(space: Space) -> tuple[int, ...]:
 @applier(Ask)
 def _apply_ask(state: OptimizerState, event: Ask) -> None:
     _add_pending(state, event)
+    state.n_asked += len(event.points)
     if event.hedge is not None:
         widths = {n.shape[1] for n in event.hedge.nominees}
         if widths - {state.space.n_columns}:

@@ -120,13 +120,18 @@ class BayesoptAdapter(Adapter):
     def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int,
                  acquisition: str | None = None, model: Mapping[str, Any] | None = None,
                  search: Mapping[str, Any] | None = None,
-                 options: Mapping[str, Any] | None = None) -> None:
+                 options: Mapping[str, Any] | None = None, kernel: str | None = None,
+                 design_size: Callable[[int], int] | None = None) -> None:
         super().__init__(space, seed, n_initial)
         from dataclasses import replace
 
         from bayesopt import Optimizer, OptimizerOptions
 
         kwargs: dict[str, Any] = {} if acquisition is None else {"acquisition": acquisition}
+        if kernel is not None:
+            kwargs["kernel"] = kernel
+        if design_size is not None:  # an ablation of the design size: d -> n_initial
+            kwargs["n_initial"] = design_size(self.space.n_dims - (self.space.fidelity is not None))
         if model or search or options:  # an ablation: one default changed
             default = OptimizerOptions()
             kwargs["options"] = replace(
@@ -134,7 +139,8 @@ class BayesoptAdapter(Adapter):
                 acquisition_optimizer=replace(default.acquisition_optimizer, **(search or {})),
                 **(options or {}))
         self.opt = Optimizer(dict(space), seed=seed, **kwargs)
-        assert self.opt.n_initial == n_initial, "the protocol's design size is bayesopt's default"
+        assert design_size is not None or self.opt.n_initial == n_initial, (
+            "the protocol's design size is bayesopt's default")
 
     def ask(self) -> Params:
         return self.opt.ask()
@@ -145,7 +151,10 @@ class BayesoptAdapter(Adapter):
     def identity(self) -> dict[str, Any]:
         from bayesopt import __version__
 
-        return {"library": __version__, "fingerprint": self.opt.fingerprint}
+        identity: dict[str, Any] = {"library": __version__, "fingerprint": self.opt.fingerprint}
+        if self.opt.n_initial != self.n_initial:  # the record's n_initial: the design it used
+            identity["n_initial"] = self.opt.n_initial
+        return identity
 
     def recommend(self) -> Params | None:
         """The evaluated point with the best posterior mean of the final GP (`Optimizer.recommend`)."""
@@ -521,6 +530,16 @@ def _trust_region() -> Any:
     return TrustRegionOptions()
 
 
+def _half_design(d: int) -> int:
+    """max(3, ⌈(d + 1)/2⌉): half the default's d + 1, unclipped above (Bossek et al. 2020)."""
+    return max(3, -(-(d + 1) // 2))
+
+
+def _double_design(d: int) -> int:
+    """2d clipped to [5, 20], as the default's d + 1 is: twice the default's slope."""
+    return min(max(5, 2 * d), 20)
+
+
 def _hedge(members: tuple[str, ...], eta: float) -> Any:
     """`bayesopt.hedge.HedgeOptions(members, eta)`, imported on use."""
     from bayesopt.hedge import HedgeOptions
@@ -534,7 +553,9 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
              "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi",
              "bayesopt-refit-until-30", "bayesopt-integer-round", "bayesopt-hamming",
-             "bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search")
+             "bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search",
+             "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
+             "bayesopt-interleave-10")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -600,6 +621,18 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
                                                    "n_candidates": 1024,
                                                    "n_local_candidates": 256}),
         ("bayesopt",)),
+    # issue 17, eighth round: the initial design's size, smaller (Bossek et al. 2020) and
+    # larger (towards EGO's 10d; Jones et al. 1998) than the default's d + 1 within [5, 20]
+    "bayesopt-n-initial-half": (
+        functools.partial(BayesoptAdapter, design_size=_half_design), ("bayesopt",)),
+    "bayesopt-n-initial-2d": (
+        functools.partial(BayesoptAdapter, design_size=_double_design), ("bayesopt",)),
+    # every 10th asked point uniformly random (SMAC's interleaving, Hutter et al. 2011)
+    "bayesopt-interleave-10": (
+        functools.partial(BayesoptAdapter, options={"random_interleave": 10}), ("bayesopt",)),
+    # a rougher kernel for rugged multimodal objectives: Matérn-3/2 (Stein 1999: a kernel
+    # smoother than the function makes overconfident predictions)
+    "bayesopt-matern32": (functools.partial(BayesoptAdapter, kernel="matern32"), ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

@@ -1024,6 +1024,15 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "`lean-search` = 4 starts, `ftol=1e-6` (default 1e-9), 1024 Sobol candidates and 256 "
       "perturbations of the incumbents (default 2048 and 512); decision rule and speed screen "
       "in bench/results/acq_effort.md")),
+    ("Eighth round (issue 17): design size, random interleaving, a rougher kernel",
+     ("bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-interleave-10",
+      "bayesopt-matern32"),
+     ("`n-initial-half` = `n_initial` max(3, ⌈(d + 1)/2⌉) (Bossek et al. 2020: small designs); "
+      "`n-initial-2d` = 2d within [5, 20] (towards EGO's 10d, Jones et al. 1998); "
+      "`interleave-10` = `OptimizerOptions(random_interleave=10)`: every 10th asked point "
+      "uniformly random (SMAC, Hutter et al. 2011); `matern32` = kernel Matérn-3/2 (Stein "
+      "1999: a kernel rougher than the objective errs safe); the rule, written first: "
+      "bench/results/ablation_round8.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -521,3 +521,34 @@ def test_a_run_records_the_version_of_the_bayesopt_that_ran() -> None:
     from bench.adapters import versions
 
     assert versions("bayesopt") == {"bayesopt": bayesopt.__version__}
+
+
+@pytest.mark.parametrize("name, d, expected", [
+    ("bayesopt-n-initial-half", 2, 3), ("bayesopt-n-initial-half", 6, 4),
+    ("bayesopt-n-initial-half", 10, 6), ("bayesopt-n-initial-2d", 2, 5),
+    ("bayesopt-n-initial-2d", 6, 12), ("bayesopt-n-initial-2d", 12, 20),
+])
+def test_the_design_size_ablations_use_their_size_and_record_it(name: str, d: int,
+                                                                expected: int) -> None:
+    """The eighth round (bench/results/ablation_round8.md): max(3, ⌈(d + 1)/2⌉) and 2d
+    within [5, 20], everything else the default's; a run records the size it used."""
+    from bayesopt import Optimizer
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(d)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS[name][0](space, 0, default.n_initial)
+    assert adapter.opt.n_initial == expected and adapter.opt.options == default.options
+    assert (adapter.identity().get("n_initial") == expected) == (expected != default.n_initial)
+    assert name in quality.ABLATIONS
+
+
+def test_the_eighth_rounds_other_ablations_change_one_setting() -> None:
+    from bayesopt import Optimizer, OptimizerOptions
+
+    space = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0)}
+    default = Optimizer(space, seed=0)
+    interleave: Any = OPTIMIZERS["bayesopt-interleave-10"][0](space, 0, default.n_initial)
+    assert interleave.opt.options == OptimizerOptions(random_interleave=10)
+    matern: Any = OPTIMIZERS["bayesopt-matern32"][0](space, 0, default.n_initial)
+    assert matern.opt.options.model.kernel == "matern32"
+    assert matern.opt.n_initial == interleave.opt.n_initial == default.n_initial
