@@ -42,10 +42,13 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,6 +92,8 @@ __all__ = [
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
 ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost", "hedge")
@@ -432,21 +437,49 @@ def _run(args: argparse.Namespace) -> int:
     space = load_space(args.space)
     template = _template(args.command, space)
     _warn_unused(space, template)
+    if args.pending_timeout is not None and args.storage is None:
+        raise CommandLineError("--pending-timeout needs --storage (a resumed journal "
+                               "evaluates its pending points again)")
     if args.journal is not None:
         _announce_resume(args)
     elif args.storage is not None:
         _check_study(args)
     objective = CommandObjective(template, args.timeout, _metric(args.metric))
     try:
-        result = _minimize(objective, space, args)
-    except KeyboardInterrupt:
+        with _sigterm_as_interrupt():
+            result = _minimize(objective, space, args)
+    except KeyboardInterrupt as stop:
         _report_interrupt(args)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
     except TooManyFailuresError as error:
         _report_stop(args, error)
         return EXIT_FAILED
     _report_result(args, result)
     return 0 if _succeeded(result) else EXIT_FAILED
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, docker stop, a scheduler's stop), which stops `bayesopt run` as
+    Ctrl-C does: the running commands' process groups are killed, the journal or study
+    keeps every evaluation told."""
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Raise `_Terminated` in the main thread on SIGTERM (Python's default is to die at
+    once, leaving the running command orphaned); elsewhere (a thread) change nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _metric(pattern: str | None) -> re.Pattern[str] | None:
@@ -516,7 +549,8 @@ def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
 
 def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {"maximize": bool(args.maximize), "acquisition": args.acquisition,
-               "kernel": args.kernel, "n_initial": args.n_initial, "ucb_beta": args.ucb_beta}
+               "kernel": args.kernel, "n_initial": args.n_initial, "ucb_beta": args.ucb_beta,
+               "pending_timeout": args.pending_timeout}
     return {key: value for key, value in options.items() if value is not None}
 
 
@@ -712,6 +746,9 @@ def _add_run_parser(commands: Any) -> None:
     run.add_argument("--journal", metavar="FILE",
                      help="append every evaluation here; if it exists, resume that run")
     _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
+    run.add_argument("--pending-timeout", type=nonnegative_float, metavar="SECONDS",
+                     help="with --storage: a point asked this long ago and never told (its "
+                          "worker was killed) stops counting as running (default: never)")
     run.add_argument("--workers", type=positive_int, default=1,
                      help="commands run at once (1)")
     run.add_argument("--timeout", type=positive_float, metavar="SECONDS",
@@ -819,7 +856,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args))
+        status = int(args.handler(args))
+        sys.stdout.flush()  # here, so that a reader that has gone is seen below
+        return status
+    except BrokenPipeError:  # `bayesopt show ... | head`: the reader closed the pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        return EXIT_BROKEN_PIPE
     except CommandLineError as error:
         print(f"bayesopt: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from acquisition.checks import check_fields, integer, optional, real, rule
@@ -36,7 +37,7 @@ from bayesopt.parallel import (
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
-from bayesopt.validation import check_bool, check_count, check_value
+from bayesopt.validation import check_bool, check_count, check_value, is_value
 from kernels.threads import single_threaded
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
@@ -130,8 +131,9 @@ def minimize(
         `n_calls` then counts the study's evaluations, every worker's: a
         worker asks only while the study's evaluations told and running are
         fewer (`Optimizer.ask_within`, under the study's lock), so together
-        the workers start exactly `n_calls` evaluations. A dead worker's point
-        counts until ``pending_timeout`` expires it.
+        the workers start exactly `n_calls` evaluations. A run stopped by an
+        exception (Ctrl-C) cancels the points it was evaluating; a killed
+        worker's point counts until ``pending_timeout`` expires it.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...; not
         ``pruner=``, which only `Optimizer.report` consults: ValueError);
@@ -368,8 +370,14 @@ def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, 
     queue = list(first)
     while budget.allows(len(opt.history), 0):
         params = queue.pop(0) if queue else next_point(opt, budget)
-        if params is None or report(params, evaluate_in_worker(func, params)):
+        if params is None:
             break
+        try:
+            if report(params, evaluate_in_worker(func, params)):
+                break
+        except BaseException:
+            _release(opt, [params])
+            raise
 
 
 def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any,
@@ -379,8 +387,25 @@ def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any
     try:
         with single_threaded():  # the workers hold the cores
             loop.run(first=first)
+    except BaseException:
+        _release(opt, list(loop.in_flight.values()))
+        raise
     finally:
         loop.close()
+
+
+def _release(opt: Optimizer, running: list[dict[str, Any]]) -> None:
+    """A run stopped by an exception (Ctrl-C) in a shared study: cancel the points it was
+    evaluating and will never tell, which would otherwise count as running for every
+    worker (`Optimizer.ask_within`) until `pending_timeout`, or forever. A journal keeps
+    them pending: resuming it evaluates them first."""
+    if not opt.shared:
+        return
+    for params in running:
+        try:
+            opt.cancel(params)
+        except ValueError:  # told before the exception, or cancelled by another worker
+            continue
 
 
 def _tell_outcome(opt: Optimizer, params: dict[str, Any],
@@ -397,18 +422,29 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
     if status != "ok":
         opt.tell_failure(params, payload, duration=duration, cost=cost)
         return status, payload
-    value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
-        payload, None)
-    try:
-        number = float(value)
-        values = None if constraints is None else [float(c) for c in constraints]
-    except (TypeError, ValueError):
+    returned = _numbers(payload)
+    if returned is None:
         message = f"objective returned {payload!r}, not a number (or a number and constraints)"
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "error", message
+    number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
         message = f"objective returned {number!r} with constraints {values!r}"
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "failed", message
     opt.tell(params, number, duration=duration, constraints=values, cost=cost)
     return "ok", None
+
+
+def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:
+    """An objective's return as (value, constraint values or None); None unless each is a
+    number by the rule of `Optimizer.tell` (`is_value`: a string or a bool is not)."""
+    value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
+        payload, None)
+    if constraints is not None and (isinstance(constraints, (str, bytes)) or not isinstance(
+            constraints, (Sequence, np.ndarray))):
+        return None
+    values = None if constraints is None else list(constraints)
+    if not is_value(value) or not all(is_value(c) for c in values or []):
+        return None
+    return float(value), None if values is None else [float(c) for c in values]

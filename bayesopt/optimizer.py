@@ -596,13 +596,24 @@ class Optimizer:
                 raise ValueError(f"constraints need acquisition in {list(CONSTRAINED_ACQUISITIONS)}"
                                  f", not {self.acquisition!r}")
             if self._state.y_ok.shape[0]:
-                raise ValueError(
-                    f"constraints told after {self._state.y_ok.shape[0]} successful "
-                    "observation(s) without them: declare Optimizer(..., n_constraints=k) and "
-                    "tell them with every value")
+                raise ValueError(self._late_constraints(len(checked[0])))
         costs = tuple(check_costs(cost, n_points))
         return (None if checked is None else tuple(checked),
                 costs if any(c is not None for c in costs) else ())
+
+    def _late_constraints(self, k: int) -> str:
+        """Why k constraint values cannot be told to a run whose successes carry none: the
+        number of outcome constraints is fixed before the first success (n_constraints=None
+        here), and a recorded run (journal, study) keeps it."""
+        held = (f"{self._state.y_ok.shape[0]} successful observation(s) told without "
+                "constraints (n_constraints=None)")
+        if self._link is None:
+            return (f"{k} constraint value(s) told after {held}: declare "
+                    f"Optimizer(..., n_constraints={k}) and tell them with every value")
+        return (f"{k} constraint value(s) told to {self._link.name}, which holds {held}: "
+                "a recorded run cannot gain outcome constraints; tell (or have the objective "
+                "return) the value alone to continue it, or start a new journal or study "
+                f"with n_constraints={k}")
 
     def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
                     durations: tuple[float | None, ...], outcomes: Outcomes = (None, ())) -> Tell:
@@ -807,7 +818,14 @@ class Optimizer:
             storage.close()
             raise
         if append:
-            opt._link = StudyLink(storage, storage.studies()[0], name, with_state=True)
+            study = storage.studies()[0]
+            if study != DEFAULT_STUDY:  # its workers' events would be neither read nor seen
+                storage.close()
+                raise JournalError(
+                    f"{name} holds the shared study {study!r}, not a journal: attach to it "
+                    f"with Optimizer(space, storage={str(journal)!r}, study={study!r}), or "
+                    "read it with Optimizer.resume(path, append=False)")
+            opt._link = StudyLink(storage, study, name, with_state=True)
             opt._link.seen = opt._state.n_applied
             _announce_resume(name, opt._state)
         else:

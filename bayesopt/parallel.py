@@ -16,8 +16,8 @@ Faults:
   re-run one at a time; the one that breaks the pool alone is told as
   failed ("worker process died"), the others complete normally. Executors
   passed in by the caller are not rebuilt: their in-flight evaluations are
-  told as failed and, if the executor refuses new work, the run stops with
-  an error saying so.
+  told as failed and, if the executor refuses new work, the point asked for
+  it is cancelled and the run stops with an error saying so.
 """
 
 from __future__ import annotations
@@ -147,8 +147,9 @@ class AsyncLoop:
             done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
             broken = [f for f in done if _is_broken(f)]
             for future in done:
-                if future not in broken:
-                    self._finish(self.in_flight.pop(future), _outcome(future))
+                if future not in broken:  # in flight until told: an exception in the tell
+                    self._finish(self.in_flight[future], _outcome(future))  # leaves it there
+                    del self.in_flight[future]
             if broken:
                 self._recover()
 
@@ -170,13 +171,14 @@ class AsyncLoop:
         """The evaluation's future; None if our own pool is broken (it is rebuilt)."""
         try:
             return self.executor.submit(evaluate_in_worker, self.func, params)
-        except (BrokenProcessPool, RuntimeError) as error:
+        except Exception as error:  # shut down, closed, broken: any refusal of the work
             if self.owned and isinstance(error, BrokenProcessPool):
                 return None
-            self.opt.tell_failure(params, f"executor refused the evaluation: {error!r}")
+            self.opt.cancel(params)  # never evaluated: not a failure of the objective
             raise RuntimeError(
-                f"the executor {self.executor!r} no longer accepts work ({error}); "
-                "the evaluations so far are in the history (and the journal, if any)"
+                f"the executor {self.executor!r} refused the evaluation "
+                f"({type(error).__name__}: {error}); it no longer accepts work? The "
+                "evaluations so far are in the history (and the journal, if any)"
             ) from error
 
     def _finish(self, params: dict[str, Any], outcome: Outcome) -> None:
@@ -205,6 +207,11 @@ class AsyncLoop:
                 self._finish(params, _outcome(future))
 
     def close(self) -> None:
+        """Cancel what is still in flight (only after an exception: nothing will tell it;
+        on a caller's executor, a queued evaluation would otherwise run for nothing), and
+        shut down our own pool."""
+        for future in self.in_flight:
+            future.cancel()
         if self.owned:
             self.executor.shutdown(wait=True, cancel_futures=True)
 

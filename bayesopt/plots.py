@@ -70,6 +70,7 @@ _PREDICT_CHUNK = 65_536  # rows per surrogate call: bounds the memory of the 2-D
 _JITTER = 0.15  # spread of points on a categorical axis, in category widths
 _PANEL = 2.3  # inches per panel of a matrix plot
 _OVERSAMPLE = 8  # conditional spaces: draw this many samples per one kept in a dimension's branch
+_INFEASIBLE = "infeasible (outcome constraints)"  # legend entry of the hollow circles
 
 
 class _Grid(NamedTuple):
@@ -212,12 +213,24 @@ def _draw_evaluations(ax: Axes, run: OptimizeResult, values: np.ndarray, colour:
     """One run's values (n,) as dots: filled when feasible, hollow circles when a success
     violates an outcome constraint (never counted in the best-so-far line)."""
     x = np.arange(1, len(run) + 1)
-    infeasible = np.array([o.ok and not o.feasible for o in run.history], dtype=bool)
+    infeasible = _infeasible(run)
     ax.plot(x[~infeasible], values[~infeasible], ".", color=colour, alpha=0.45, markersize=5)
-    if infeasible.any():
-        ax.plot(x[infeasible], values[infeasible], "o", markerfacecolor="none",
-                markeredgecolor=colour, alpha=0.6, markersize=5, linestyle="none",
-                label="infeasible (outcome constraints)")
+    _draw_infeasible(ax, x[infeasible], values[infeasible], colour)
+
+
+def _infeasible(result: OptimizeResult) -> np.ndarray:
+    """(n,) True where a success violates an outcome constraint (`Observation.feasible`):
+    every plot draws these as hollow circles (`_draw_infeasible`), never as filled points."""
+    return np.array([o.ok and not o.feasible for o in result.history], dtype=bool)
+
+
+def _draw_infeasible(ax: Axes, x: np.ndarray, y: np.ndarray, colour: Any) -> None:
+    """Infeasible evaluations at (x, y) as hollow circles; the legend names them once per axes."""
+    if len(x) == 0:
+        return
+    named = _INFEASIBLE in ax.get_legend_handles_labels()[1]
+    ax.plot(x, y, "o", markerfacecolor="none", markeredgecolor=colour, alpha=0.6, markersize=5,
+            linestyle="none", label="_nolegend_" if named else _INFEASIBLE, zorder=3)
 
 
 def _style_convergence(ax: Axes, groups: list[_Group],
@@ -421,7 +434,8 @@ def objective(
     The diagonal shows the 1-D partial dependence on each dimension, with the
     best point's value as a dashed red line; below the diagonal, the 2-D
     partial dependence on each pair, with the successful evaluations as black
-    dots, failed ones as black crosses and the best point as a red star.
+    dots (hollow circles where they violate an outcome constraint), failed ones
+    as black crosses and the best point as a red star.
     Values are in the objective's units (also for ``maximize=True`` runs):
     the surrogate's median, which stays inside the envelope of the observed
     range (`bayesopt.transforms.saturate`), with a `Fidelity` at its highest
@@ -529,8 +543,10 @@ def _draw_pd_2d(ax: Axes, result: OptimizeResult, x: tuple[int, _Grid], y: tuple
     else:  # one flat cell per category or integer value
         ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap, norm=norm)
     px, py = _sample_positions(result, i), _sample_positions(result, j)
-    ok = np.array([not o.failed for o in result.history], dtype=bool)
-    ax.scatter(px[ok], py[ok], s=10, color="black", zorder=3, label="evaluated")
+    ok, infeasible = np.array([not o.failed for o in result.history], dtype=bool), _infeasible(result)
+    ax.scatter(px[ok & ~infeasible], py[ok & ~infeasible], s=10, color="black", zorder=3,
+               label="evaluated")
+    _draw_infeasible(ax, px[infeasible], py[infeasible], "black")
     _draw_failed_and_best(ax, result, (px, py), ok)
     _style_axis(ax, dx, "x")
     _style_axis(ax, dy, "y")
@@ -564,8 +580,9 @@ def budgets(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, 
     """The values of a multi-fidelity run in order, one colour per budget.
 
     A grey segment joins each promotion to the run it continues
-    (`Observation.continues`); failed and pruned runs are not drawn. The
-    best value at the highest budget so far is the black step line.
+    (`Observation.continues`); failed and pruned runs are not drawn, and runs
+    that violate an outcome constraint are hollow circles. The best feasible
+    value at the highest budget so far is the black step line.
     Raises ValueError for a space without a `Fidelity`.
     """
     _checked(result)
@@ -577,10 +594,13 @@ def budgets(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, 
     ok = [o for o in result.history if o.ok]
     values = result.values  # (n,) nan where failed
     levels = sorted({o.params[name] for o in ok})
+    infeasible = _infeasible(result)
     for colour, level in enumerate(levels):
-        runs = [o.index for o in ok if o.params[name] == level]
-        ax.scatter(runs, values[runs], s=14, color=f"C{colour}", label=f"{name} = {level:g}",
-                   zorder=3)
+        runs = np.array([o.index for o in ok if o.params[name] == level], dtype=int)
+        hollow = infeasible[runs]
+        ax.scatter(runs[~hollow], values[runs[~hollow]], s=14, color=f"C{colour}",
+                   label=f"{name} = {level:g}", zorder=3)
+        _draw_infeasible(ax, runs[hollow], values[runs[hollow]], f"C{colour}")
     for o in ok:
         if o.continues is not None and result.history[o.continues].ok:
             ax.plot([o.continues, o.index], values[[o.continues, o.index]], color="0.75", lw=0.7)
@@ -600,9 +620,10 @@ def evaluations(
     """Where the evaluations fell, and in what order.
 
     The diagonal shows a histogram of the evaluated values of each dimension
-    (successful and failed stacked); below the diagonal, each pair of
-    dimensions as a scatter plot coloured by evaluation number, with failed
-    evaluations as black crosses and the best point as a red star.
+    (successful, infeasible and failed stacked); below the diagonal, each pair
+    of dimensions as a scatter plot coloured by evaluation number, with failed
+    evaluations as black crosses, those that violate an outcome constraint as
+    hollow circles (as in `convergence`) and the best point as a red star.
 
     Parameters
     ----------
@@ -642,13 +663,17 @@ def evaluations(
 def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None:
     dim, name = result.space.dimensions[i], result.space.names[i]
     positions = _positions(dim, [o.params.get(name) for o in result.history])
-    ok = np.array([not o.failed for o in result.history], dtype=bool)
+    failed, infeasible = np.array([o.failed for o in result.history], dtype=bool), _infeasible(result)
     active = ~np.isnan(positions)
-    positions, ok = positions[active], ok[active]
+    positions, failed, infeasible = positions[active], failed[active], infeasible[active]
     edges = _bin_edges(dim, bins)
     one_per_value = isinstance(dim, (Categorical, Integer)) and len(edges) == dim.cardinality + 1
-    ax.hist([positions[ok], positions[~ok]], bins=edges.tolist(), stacked=True,
-            color=["C0", "0.25"], label=["ok", "failed"], rwidth=0.8 if one_per_value else None)
+    layers = [(~failed & ~infeasible, "C0", "ok"), (failed, "0.25", "failed")]
+    if infeasible.any():  # hollow bars between the feasible and the failed ones
+        layers.insert(1, (infeasible, "none", _INFEASIBLE))
+    ax.hist([positions[mask] for mask, _, _ in layers], bins=edges.tolist(), stacked=True,
+            color=[c for _, c, _ in layers], label=[t for _, _, t in layers],
+            edgecolor="C0", rwidth=0.8 if one_per_value else None)
     _style_axis(ax, dim, "x")
     from matplotlib.ticker import MaxNLocator
 
@@ -668,10 +693,12 @@ def _draw_samples(ax: Axes, result: OptimizeResult, i: int, j: int) -> ScalarMap
     """Dimension i against dimension j, coloured by evaluation number."""
     dx, dy = result.space.dimensions[i], result.space.dimensions[j]
     px, py = _sample_positions(result, i), _sample_positions(result, j)
-    ok = np.array([not o.failed for o in result.history], dtype=bool)
+    ok, infeasible = np.array([not o.failed for o in result.history], dtype=bool), _infeasible(result)
     order = np.arange(1, len(result) + 1)
-    points = ax.scatter(px[ok], py[ok], c=order[ok], cmap="viridis", vmin=1, vmax=len(result),
-                        s=22, edgecolors="none", zorder=2)
+    shown = ok & ~infeasible
+    points = ax.scatter(px[shown], py[shown], c=order[shown], cmap="viridis", vmin=1,
+                        vmax=len(result), s=22, edgecolors="none", zorder=2)
+    _draw_infeasible(ax, px[infeasible], py[infeasible], "black")
     _draw_failed_and_best(ax, result, (px, py), ok)
     _style_axis(ax, dx, "x")
     _style_axis(ax, dy, "y")

@@ -99,7 +99,9 @@ def check_destination(journal: Any, storage: Any, study: Any) -> None:
     if journal is not None and storage is not None:
         raise ValueError("give journal= (one optimizer's file) or storage= with study= "
                          "(a shared study), not both")
-    if storage is not None and (not isinstance(study, str) or not study):
+    if study is not None and not isinstance(study, str):
+        raise TypeError(f"study={study!r} must be a string (the study's name)")
+    if storage is not None and not study:
         raise ValueError(f"storage={storage!r} needs study= (a non-empty name), got {study!r}")
     if storage is None and study is not None:
         raise ValueError(f"study={study!r} needs storage=")

@@ -36,6 +36,7 @@ from bayesopt.journal import (
 from bayesopt.space import Space
 from bayesopt.state import OptimizerState
 from bayesopt.storage import LockLost, Storage, StorageError
+from bayesopt.storage.jsonl import JSONLStorage
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class StudyLink:
         self.storage, self.study, self.name = storage, study, name
         self.with_state = with_state
         self.seen = 0
+        self.claimed = False  # a journal: its writer claim is held (`_claim`)
 
     @classmethod
     def attach(cls, storage: Storage, study: str, space: Space, config: Mapping[str, Any],
@@ -105,11 +107,29 @@ class StudyLink:
 
     def commit(self, state: OptimizerState, event: Event) -> None:
         """Append `event` and apply it after any events appended before it."""
+        if self.with_state and not self.claimed:
+            self._claim()
         record = to_record(event, state.space, self.with_state)
         number = wrap_errors(self.name, lambda: self.storage.append(self.study, [record]))
         self.catch_up(state, until=number)  # a shared study: what others appended first
         state.apply(event)
         self.seen = number + 1
+
+    def _claim(self) -> None:
+        """A journal has one writer process: before this optimizer's first append, hold
+        the file's writer claim (`JSONLStorage.claim_writer`, refused while another
+        process writes it); if the process takes it anew, check that the file holds no
+        event this optimizer has not applied — written by another process since it was
+        read — so that two processes' runs are never interleaved."""
+        storage = self.storage
+        assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
+        if wrap_errors(self.name, storage.claim_writer):
+            unread = len(wrap_errors(self.name, lambda: storage.read(self.study, self.seen)))
+            if unread:
+                raise JournalError(f"{self.name} holds {unread} event(s) this optimizer has "
+                                   "not read, written since by another process: resume it "
+                                   "again")
+        self.claimed = True
 
     def close(self) -> None:
         self.storage.close()

@@ -17,7 +17,8 @@ from acquisition.checks import (  # re-exported: one check in one place
 )
 
 __all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
-           "check_count", "check_durations", "check_nonnegative", "check_real", "check_value"]
+           "check_count", "check_durations", "check_nonnegative", "check_real", "check_value",
+           "is_value"]
 
 
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
@@ -41,12 +42,17 @@ def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any
     return points, values
 
 
+def is_value(value: Any) -> bool:
+    """Whether `value` has the type of an objective value: an int, a float or a numpy
+    scalar of either, not a bool (nor a string, which float() would read)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
 def check_value(value: Any, position: int | None = None) -> float:
     """A finite objective value; NaN and ±inf point the caller to `tell_failure`."""
     where = "" if position is None else f" at position {position}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
+    if not is_value(value):
         raise TypeError(f"objective value{where} must be a real number, got {value!r}")
     try:
         number = float(value)

@@ -298,7 +298,9 @@ def test_resume_runs_only_the_remaining_evaluations(tmp_path: Path) -> None:
     assert len(told(directory / "tune.jsonl")) == 10
 
 
-def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> None:
+def interrupted_run(tmp_path: Path, signum: int) -> tuple[Path, list[str], int, str]:
+    """`bayesopt run` whose third evaluation blocks, sent `signum` while it runs:
+    (directory, the run's arguments, exit status, stderr), once that evaluation has died."""
     directory = setup_dir(tmp_path, SPACE_TOML)
     (directory / "block").touch()  # the third evaluation sleeps until it is killed
     args = ["run", "--space", "space.toml", "--n-calls", "5", "--journal", "tune.jsonl",
@@ -307,15 +309,20 @@ def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> 
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for((directory / "blocked.pid").exists, "the third evaluation", process)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, stderr = process.communicate(timeout=DEADLINE)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130, stderr
-    assert "interrupted" in stderr and "Run the same command again to resume" in stderr
     blocked = int((directory / "blocked.pid").read_text())
     wait_for(lambda: not is_running(blocked), "the interrupted evaluation to die")
+    return directory, args, process.returncode, stderr
+
+
+def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> None:
+    directory, args, status, stderr = interrupted_run(tmp_path, signal.SIGINT)
+    assert status == 130, stderr
+    assert "interrupted" in stderr and "Run the same command again to resume" in stderr
     events = journal_events(directory / "tune.jsonl")  # no torn line
     assert [e["event"] for e in events].count("ask") == 3
     assert len(told(directory / "tune.jsonl")) == 2
@@ -327,6 +334,16 @@ def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> 
     assert len(log) == 6  # 2 + the interrupted one + 3 more
     assert log[3]["params"] == log[2]["params"]  # the interrupted point is evaluated first
     assert len(told(directory / "tune.jsonl")) == 5
+
+
+def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> None:
+    """`kill`, `docker stop`, a scheduler's stop: SIGTERM ends `bayesopt run` as Ctrl-C
+    does — its command's process group killed (it ran on, orphaned), the journal
+    resumable — with status 143 (128 + SIGTERM)."""
+    directory, _, status, stderr = interrupted_run(tmp_path, signal.SIGTERM)
+    assert status == 143, stderr
+    assert "Run the same command again to resume" in stderr
+    assert "2 ok, 0 failed, 1 pending" in bayesopt("show", "tune.jsonl", cwd=directory).stdout
 
 
 # ------------------------------------------------------------------- show, plot
@@ -345,6 +362,20 @@ def test_show_prints_the_best_configurations(finished_run) -> None:
     assert f"x={best_x!r}" in done.stdout  # the exact best values, as given to the command
     widths = {len(line) for line in done.stdout.splitlines()[1:5]}
     assert len(widths) == 1 or max(widths) - min(widths) <= 4  # aligned columns
+
+
+def test_show_into_a_pipe_whose_reader_has_gone_exits_quietly(finished_run) -> None:
+    """`bayesopt show tune.jsonl | head -1`: the reader closes the pipe early; the command
+    stops with the status of a program killed by SIGPIPE (141), no traceback."""
+    directory, _ = finished_run
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: every write fails
+    try:
+        done = subprocess.run([*MODULE, "show", "tune.jsonl"], cwd=directory, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=DEADLINE, check=False)
+    finally:
+        os.close(write)
+    assert done.stderr == "" and done.returncode == 141
 
 
 def test_show_ranks_the_feasible_evaluations_first_and_marks_them(tmp_path: Path) -> None:
@@ -607,7 +638,29 @@ def test_two_runs_share_one_study_and_stop_at_its_total(tmp_path: Path) -> None:
     assert (directory / "c.png").stat().st_size > 0
 
 
+def test_pending_timeout_lets_run_replace_a_killed_workers_point(tmp_path: Path) -> None:
+    """A worker killed (SIGKILL: no cleanup) leaves its point pending; with
+    --pending-timeout the copies still running stop counting it, so the study reaches
+    --n-calls told evaluations instead of stopping one short."""
+    from bayesopt import Optimizer
+
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    url = f"sqlite:///{directory / 'tune.db'}"
+    dead = Optimizer(cli.load_space(directory / "space.toml"), seed=9, storage=url, study="s")
+    dead.ask()  # and never tells
+    dead.close()
+    time.sleep(0.3)
+    bayesopt("run", "--space", "space.toml", "--n-calls", "3", "--storage", url, "--study", "s",
+             "--no-progress", "--pending-timeout", "0.2", *command("objective-line", "x", "n"),
+             cwd=directory)
+    assert len(calls(directory)) == 3
+    shown = bayesopt("show", "--storage", url, "--study", "s", cwd=directory).stdout
+    assert "3 evaluations (3 ok, 0 failed, 1 pending)" in shown
+
+
 @pytest.mark.parametrize(("args", "message"), [
+    (["run", "--space", "space.toml", "--journal", "t.jsonl", "--pending-timeout", "5", "--",
+      "true"], "--pending-timeout needs --storage"),
     (["show", "--storage", "sqlite:///x.db"], "--storage needs --study"),
     (["show", "--study", "s"], "--study needs --storage"),
     (["show", "tune.jsonl", "--storage", "sqlite:///x.db", "--study", "s"], "not both"),

@@ -190,6 +190,11 @@ def _two_constraints(params):
     return params["x"], [params["y"] - 0.5, params["x"] - 0.5]
 
 
+def _counted(params):
+    calls.append(params)
+    return _constrained(params)
+
+
 calls: list[dict] = []
 
 
@@ -222,3 +227,30 @@ def test_minimize_resuming_with_the_same_n_constraints_runs_on(tmp_path):
         result = minimize(_constrained, UNIT2, n_calls=6, seed=0, progress=False,
                           journal=path, n_constraints=1)
     assert len(result) == 6 and all(o.constraints is not None for o in result.history)
+
+
+def test_minimize_resuming_a_run_without_constraints_rejects_returned_constraints_clearly(
+        tmp_path):
+    """Resuming a journal recorded without outcome constraints, without n_constraints=, with
+    an objective that returns (value, constraints): the first such return raises a ValueError
+    naming the journal, its successes and n_constraints, before its tell is recorded; the
+    point stays pending, so a corrected resume evaluates it and asks what one run would."""
+    path, straight = tmp_path / "run.jsonl", tmp_path / "straight.jsonl"
+    plain = lambda p: p["x"]
+    minimize(plain, UNIT2, n_calls=4, seed=0, progress=False, journal=path)
+    calls.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ResumeWarning: the run holds evaluations
+        with pytest.raises(ValueError, match=rf"1 constraint value\(s\) told to journal "
+                                             rf"'{path}', which holds 4 successful .* "
+                                             r"\(n_constraints=None\).* new journal or study "
+                                             r"with n_constraints=1"):
+            minimize(_counted, UNIT2, n_calls=8, seed=0, progress=False, journal=path)
+        assert len(calls) == 1
+        resumed = _resume(path)
+        assert len(resumed.history) == 4 and resumed.pending == calls
+        resumed.close()
+        result = minimize(plain, UNIT2, n_calls=8, seed=0, progress=False, journal=path)
+    reference = minimize(plain, UNIT2, n_calls=8, seed=0, progress=False, journal=straight)
+    assert [(o.params, o.value) for o in result.history] == [
+        (o.params, o.value) for o in reference.history]  # cost: the measured seconds

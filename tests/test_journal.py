@@ -765,3 +765,77 @@ def test_a_format_1_journal_resumes_and_asks_what_the_format_1_library_asked(tmp
 
 V1_PENDING = {"lr": 0.006363030192177526, "k": 1, "act": "relu"}
 V1_NEXT = [{"lr": 0.0001, "k": 1, "act": "tanh"}, {"lr": 1.0, "k": 1, "act": "tanh"}]
+
+
+# =========================================================== one writer
+WRITER = """
+import sys
+from bayesopt import Optimizer, Real
+opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=sys.argv[1])
+opt.tell(opt.ask(), 1.0)
+print("written", flush=True)
+sys.stdin.readline()
+opt.tell(opt.ask(), 2.0)
+opt.close()
+"""
+
+
+def test_a_journal_has_one_writer_and_a_stale_resume_never_writes(tmp_path):
+    """Two processes continuing one journal (a script started twice, a cron job
+    overlapping the last one) would interleave two runs — duplicated asks, a journal
+    no replay matches. The second writer is refused at its first write, naming the
+    journal; one resumed before the other's last write is refused once it may write;
+    neither appends anything."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "run.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])}
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], env=env, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "written\n"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ResumeWarning: the run holds evaluations
+            second = Optimizer.resume(path)
+        before = path.read_bytes()
+        with pytest.raises(JournalError, match=rf"journal '{path}'.* written by another"):
+            second.ask()
+        assert path.read_bytes() == before
+        second.close()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stale = Optimizer.resume(path)
+        writer.communicate("go\n", timeout=120)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    assert writer.returncode == 0
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match=r"2 event\(s\) .* not read, written since by "
+                                           r"another process: resume it again"):
+        stale.tell({"x": 0.5}, 3.0)
+    assert path.read_bytes() == before
+    stale.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = Optimizer.resume(path)
+    fresh.tell(fresh.ask(), 3.0)  # the writer has finished: the journal is free again
+    assert len(fresh.history) == 3
+    fresh.close()
+
+
+def test_resuming_a_shared_study_file_as_a_journal_is_refused(tmp_path):
+    """A JSON-lines file holding a shared study (storage=, study=) continued with
+    Optimizer.resume would write as its only writer and never read the other workers'
+    events: it is refused, saying how to attach; reading it stays possible."""
+    path = tmp_path / "study.jsonl"
+    worker = Optimizer({"x": Real(0, 1)}, seed=0, storage=path, study="s")
+    worker.tell(worker.ask(), 1.0)
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match=r"holds the shared study 's', not a journal: "
+                                           r"attach to it with Optimizer\(space, storage="):
+        Optimizer.resume(path)
+    assert path.read_bytes() == before
+    assert len(Optimizer.resume(path, append=False).history) == 1
+    worker.close()

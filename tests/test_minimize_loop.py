@@ -108,6 +108,17 @@ def test_a_return_value_that_is_not_a_number_counts_as_an_error():
         run(lambda p: "0.5 maybe", n_calls=10, max_consecutive_failures=2)
 
 
+@pytest.mark.parametrize("returned", [
+    "0.5", b"0.5", True, (0.5, ["-1"]), (0.5, [True])])
+def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
+    """minimize reads the objective's return by the rule of `Optimizer.tell`: a string or a
+    bool is not a number (float() would read "0.5" as 0.5 and True as 1.0), in the value
+    or among the constraints."""
+    with pytest.warns(EvaluationFailedWarning), pytest.raises(TooManyFailuresError,
+                                                              match="not a number"):
+        run(lambda p: returned, n_calls=6, max_consecutive_failures=2)
+
+
 @pytest.mark.parametrize("objective", [
     pytest.param(lambda p: math.nan, id="nan"),
     pytest.param(lambda p: -math.inf, id="inf"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pytest
@@ -112,6 +114,65 @@ def test_thread_pool_executor_with_local_function_and_callbacks():
                       executor=ThreadPoolExecutor(max_workers=3), n_workers=3,
                       callback=lambda obs, opt: seen.append(obs.index))
     assert len(result) == 10 and sorted(seen) == list(range(10))
+
+
+def _closed_dask_client() -> Any:
+    import distributed
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        client = distributed.Client(cluster)
+        client.close()
+    return client
+
+
+def _shut_down_pool() -> ThreadPoolExecutor:
+    pool = ThreadPoolExecutor(2)
+    pool.shutdown()
+    return pool
+
+
+@pytest.mark.parametrize("refusing", [_shut_down_pool, _closed_dask_client])
+def test_an_executor_that_refuses_work_records_no_evaluation(tmp_path, refusing):
+    """A shut-down executor or a closed Dask client never ran the point asked for it:
+    the run stops with an error naming the executor, and the journal holds neither a
+    failed evaluation (which would damp the acquisition there on resume) nor a pending
+    point (which, in a shared study, would count as running forever)."""
+    journal = tmp_path / "run.jsonl"
+    with pytest.raises(RuntimeError, match="refused the evaluation"):
+        minimize(sphere, SPACE, n_calls=4, seed=0, executor=refusing(), n_workers=2,
+                 journal=journal, progress=False)
+    run = Optimizer.resume(journal, append=False)
+    assert run.history == [] and run.pending == []
+
+
+class _Counted:
+    """sphere after 0.5 s, counting its calls (the executor's threads share it)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, p: dict) -> float:
+        self.calls += 1
+        time.sleep(0.5)  # the other points (Sobol: no model) are asked and queued meanwhile
+        return sphere(p)
+
+
+def _interrupt(observation: Any, opt: Optimizer) -> None:
+    raise KeyboardInterrupt
+
+
+def test_an_interrupted_run_cancels_the_evaluations_it_queued_on_the_callers_executor():
+    """Ctrl-C: the evaluations submitted to the caller's executor (a thread pool, a Dask
+    client) and not started are cancelled, not run afterwards for nothing — with one
+    thread and three in flight, the third is still queued when the first is told."""
+    objective = _Counted()
+    pool = ThreadPoolExecutor(1)
+    with pytest.raises(KeyboardInterrupt):
+        minimize(objective, SPACE, n_calls=6, seed=0, executor=pool, n_workers=3,
+                 callback=_interrupt, progress=False)
+    pool.shutdown(wait=True)
+    assert objective.calls <= 2
 
 
 def test_callback_stop_still_tells_evaluations_in_flight():

@@ -349,3 +349,47 @@ def test_module_imports_without_matplotlib_and_names_the_extra(monkeypatch, mixe
     finally:
         monkeypatch.undo()
         importlib.reload(plots)
+
+
+def _constrained_result(space, points, told):
+    """A result told `told` [(value, c)] at `points` with one outcome constraint (c ≤ 0)."""
+    opt = Optimizer(space, seed=0, n_constraints=1)
+    for params, (value, c) in zip(points, told):
+        opt.tell(params, value, constraints=[c])
+    return opt.result()
+
+
+def _hollow(ax):
+    """The infeasible markers of an axes: hollow circles, the legend naming them once."""
+    lines = [ln for ln in ax.get_lines()
+             if ln.get_marker() == "o" and ln.get_markerfacecolor() == "none"]
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels.count("infeasible (outcome constraints)") == (1 if lines else 0)
+    return lines
+
+
+def test_evaluations_objective_and_budgets_mark_infeasible_evaluations_as_convergence_does():
+    """Every plot that draws observations draws a success violating an outcome constraint
+    as a hollow circle labelled 'infeasible' (not as a filled point), as `convergence` does."""
+    from bayesopt import Fidelity
+
+    told = [(3.0, -1.0), (1.0, 0.5), (2.0, -1.0), (-3.0, 0.2), (1.5, 0.0), (2.5, -0.5)]
+    points = [{"x": 0.1 * (k + 1), "y": 0.9 - 0.1 * k} for k in range(len(told))]
+    result = _constrained_result({"x": Real(0, 1), "y": Real(0, 1)}, points, told)
+    _, axes = plots.evaluations(result)
+    (hollow,) = _hollow(axes[1, 0])
+    np.testing.assert_allclose(hollow.get_xdata(), [0.2, 0.4])  # x of evaluations 2 and 4
+    np.testing.assert_array_equal(axes[1, 0].collections[0].get_array(), [1, 3, 5, 6])
+    heights = [p.get_height() for p in axes[0, 0].patches]  # stacked: feasible, infeasible, ...
+    assert sum(heights[20:40]) == 2 and sum(heights[:20]) == 4
+    _, axes = plots.objective(result, n_points=5, n_samples=10)
+    (hollow,) = _hollow(axes[1, 0])
+    np.testing.assert_allclose(hollow.get_ydata(), [0.8, 0.6])  # y of evaluations 2 and 4
+    assert len(axes[1, 0].collections[-2].get_offsets()) == 4  # feasible black dots
+    space = {"x": Real(0, 1), "epochs": Fidelity(1, 9, eta=3)}
+    budgets = [1, 1, 3, 3, 9, 9]
+    fidelity_points = [{"x": p["x"], "epochs": b} for p, b in zip(points, budgets)]
+    _, ax = plots.budgets(_constrained_result(space, fidelity_points, told))
+    hollow = _hollow(ax)
+    assert [ln.get_xdata().tolist() for ln in hollow] == [[1], [3]]
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 4

@@ -94,6 +94,8 @@ def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):
         Optimizer(SPACE, storage=path)
     with pytest.raises(ValueError, match="needs storage="):
         Optimizer(SPACE, study="s")
+    with pytest.raises(TypeError, match="study=3 must be a string"):
+        Optimizer(SPACE, storage=path, study=3)
     with pytest.raises(ValueError, match="not both"):
         Optimizer(SPACE, storage=path, study="s", journal=tmp_path / "j.jsonl")
     with pytest.raises(ValueError, match="holds the study 's', not 't'"):
@@ -341,3 +343,69 @@ def test_an_ask_whose_postgres_lock_was_lost_is_computed_again(postgres_server, 
     assert fresh.pending == [theirs, mine]
     for opt in (holder, other, fresh):
         opt.close()
+
+
+class _Interrupt:
+    """An objective whose `at`-th call is interrupted (Ctrl-C while it runs)."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.calls = at, 0
+
+    def __call__(self, p: dict[str, Any]) -> float:
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt
+        return objective(p)
+
+
+def _interrupt_after_the_first_tell(observation: Any, opt: Optimizer) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+def test_an_interrupted_worker_cancels_its_points_in_flight(tmp_path, kind, n_workers):
+    """Ctrl-C in a worker of a shared study (`minimize`, and so `bayesopt run --storage`):
+    the points it was evaluating are cancelled, not left pending — they would count as
+    running for every worker forever (no pending_timeout), and the same call joining
+    again would finish the study one evaluation short of n_calls."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = str(tmp_path / "study.jsonl") if kind == "jsonl" else f"sqlite:///{tmp_path / 's.db'}"
+    common: dict[str, Any] = {"storage": url, "study": "s", "progress": False, "n_initial": 3,
+                              "options": FAST}
+    with pytest.raises(KeyboardInterrupt):
+        if n_workers == 1:
+            minimize(_Interrupt(at=3), SPACE, n_calls=6, seed=0, **common)
+        else:  # a second evaluation is in flight when the first tell is interrupted
+            with ThreadPoolExecutor(2) as pool:
+                minimize(objective, SPACE, n_calls=6, seed=0, n_workers=2, executor=pool,
+                         callback=_interrupt_after_the_first_tell, **common)
+    study = Optimizer(SPACE, storage=url, study="s", seed=5)
+    assert study.pending == [] and len(study.history) == 3 - n_workers
+    study.close()
+    result = minimize(objective, SPACE, n_calls=6, seed=1, **common)
+    assert len(result.history) == 6
+
+
+def _with_constraint(p: dict[str, Any]) -> tuple[float, list[float]]:
+    return objective(p), [p["x"]]
+
+
+def test_a_tell_refused_in_a_parallel_worker_leaves_no_point_pending(tmp_path):
+    """The tell of a landed evaluation raises (here: constraints returned to a study told
+    without them): that point, like the one still in flight, is cancelled — a point
+    leaving the evaluations in flight before its tell was recorded stayed pending."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    common: dict[str, Any] = {"storage": url, "study": "s", "progress": False, "n_initial": 3,
+                              "options": FAST}
+    minimize(objective, SPACE, n_calls=2, seed=0, **common)
+    with pytest.raises(ValueError, match="cannot gain outcome constraints"), \
+            ThreadPoolExecutor(2) as pool:
+        minimize(_with_constraint, SPACE, n_calls=6, seed=1, n_workers=2, executor=pool,
+                 **common)
+    study = Optimizer(SPACE, storage=url, study="s", seed=5)
+    assert study.pending == [] and len(study.history) == 2
+    study.close()

@@ -496,3 +496,14 @@ def test_postgres_bad_arguments_are_named(
 ) -> None:
     with pytest.raises(error, match=match):
         postgres_storage(url, reconnect_attempts=attempts)
+
+
+def test_postgres_a_server_that_refuses_the_first_connection_is_not_said_to_drop_it(
+    postgres_server: PostgresServer,
+) -> None:
+    """A database that does not exist (or a role, a port): the error says no connection
+    could be made and why, not that a connection was lost."""
+    url = postgres_server.url(f"missing_{uuid.uuid4().hex[:8]}")
+    with pytest.raises(ConnectionError, match=r"no connection to the server could be made "
+                                              r"in 2 attempts \(last error: .*does not exist"):
+        postgres_storage(url, reconnect_attempts=1)

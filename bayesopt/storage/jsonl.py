@@ -3,7 +3,7 @@
     line 1      : the study's header, with its name under "study"
     line k + 2  : event number k
 
-Two locks, both `flock(2)` (LOCK_EX), which the kernel releases when their
+Three locks, all `flock(2)` (LOCK_EX), which the kernel releases when their
 holder dies — a `kill -9` never leaves a lock behind:
 
 - the *study lock* (`lock()`), on the file itself through a descriptor of its
@@ -11,7 +11,10 @@ holder dies — a `kill -9` never leaves a lock behind:
   reentrant): held by an optimizer while it computes and appends an ask;
 - the *append lock*, on the sidecar file ``<path>.lock``: held only for the
   few microseconds of one append, so that a tell never waits for another
-  worker's ask to be computed.
+  worker's ask to be computed;
+- the *writer claim* (`claim_writer()`), on ``<path>.writer``: taken without
+  waiting by a journal's writer before its first append and held until
+  `close()`, so that a second process continuing the same journal is refused.
 
 An append, under the append lock, truncates a torn tail, then writes whole
 lines in one `write(2)` on a descriptor opened with O_APPEND, then
@@ -72,6 +75,7 @@ class JSONLStorage:
         self._closed = False
         self._writing = False  # the append lock is held by this object
         self._sidecar: int | None = None  # descriptor of <path>.lock
+        self._claim: tuple[int, int] | None = None  # key of this object's writer claim
         self._starts: list[int] = []  # byte position of each line seen (line 0: the header)
         self._scanned = 0  # bytes up to the end of the last complete line seen
         self._warned_tail = -1  # the torn tail last warned about (its position)
@@ -165,8 +169,22 @@ class JSONLStorage:
                 for fd in (self._fd, self._sidecar):
                     if fd is not None:
                         os.close(fd)
-            self._fd = self._sidecar = None
+                if self._claim is not None:
+                    _CLAIMS.release(self._claim)
+            self._fd = self._sidecar = self._claim = None
             self._closed = True
+
+    def claim_writer(self) -> bool:
+        """Make this process the file's only writer until `close()`, as a journal's
+        writer is (`_WriterClaims`); True if the process did not hold the claim before.
+        StorageError while another process holds it. The writers of a shared study
+        never claim it."""
+        self._check_usable()
+        with self._thread_lock:
+            if self._claim is not None:
+                return False
+            self._claim, fresh = _CLAIMS.acquire(self.path.with_name(self.path.name + ".writer"))
+            return fresh
 
     def _check_usable(self) -> None:
         """Refuse a closed storage, or one inherited through fork (whose descriptors, and
@@ -301,6 +319,55 @@ class JSONLStorage:
         while written < len(data):  # one write(2) in practice; a short write goes on
             written += os.write(fd, data[written:])
         os.fsync(fd)
+
+
+class _WriterClaims:
+    """This process's claims on journal files: flock(LOCK_EX | LOCK_NB) on
+    ``<path>.writer``, one descriptor per file however many storage objects of the process
+    hold it (an optimizer dropped without `close()` keeps its own), released with the
+    last holder or by the kernel when the process dies."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[tuple[int, int], list[int]] = {}  # (st_dev, st_ino): [fd, holders]
+        self._pid = os.getpid()
+
+    def acquire(self, path: Path) -> tuple[tuple[int, int], bool]:
+        """(the claim's key, whether the process did not hold it before)."""
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child holds none of its parent's claims
+                self._held, self._pid = {}, os.getpid()
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            status = os.fstat(fd)
+            key = (status.st_dev, status.st_ino)
+            if key in self._held:
+                os.close(fd)
+                self._held[key][1] += 1
+                return key, False
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise StorageError(
+                    "it is being written by another process, and a journal has one writer: "
+                    "read it with Optimizer.resume(path, append=False) or `bayesopt show`, "
+                    "and let several processes share a study with storage= and study="
+                ) from None
+            self._held[key] = [fd, 1]
+            return key, True
+
+    def release(self, key: tuple[int, int]) -> None:
+        with self._lock:
+            held = self._held.get(key)
+            if held is None or self._pid != os.getpid():
+                return
+            held[1] -= 1
+            if held[1] == 0:
+                os.close(held[0])
+                del self._held[key]
+
+
+_CLAIMS = _WriterClaims()
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -117,6 +117,7 @@ class PostgresStorage:
         self._locks: Connection | None = None  # the session holding the advisory locks
         self._held: dict[str, tuple[int, int]] = {}
         self._lost: set[str] = set()  # locks re-acquired since the holder last read the study
+        self._connected = False  # a connection was made once (else none is said to be lost)
         self._run(self._create_schema, "creating the schema")
 
     def __repr__(self) -> str:
@@ -260,10 +261,10 @@ class PostgresStorage:
             if attempt < self._attempts:
                 time.sleep(wait)
                 wait = min(2 * wait, _MAX_WAIT)
-        raise ConnectionError(
-            f"{self!r}: {what} failed; the connection to the server was lost and "
-            f"reconnect_attempts={self._attempts} reconnections failed (last error: {last})"
-        ) from last
+        cause = (f"the connection to the server was lost and reconnect_attempts="
+                 f"{self._attempts} reconnections failed" if self._connected else
+                 f"no connection to the server could be made in {self._attempts + 1} attempts")
+        raise ConnectionError(f"{self!r}: {what} failed; {cause} (last error: {last})") from last
 
     def _connection(self, *, locks: bool) -> Connection:
         codec.check_process(self, self._pid)
@@ -272,6 +273,7 @@ class PostgresStorage:
         conn = self._locks if locks else self._data
         if conn is None:
             conn = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout)
+            self._connected = True
             if not locks:
                 self._data = conn
             else:
