@@ -65,7 +65,8 @@ Evidence (R&W Eq. 2.30, on the GP's targets t = standardized T(y), n rows):
 
 at the fitted θ; the log prior is the sum of the normal densities on the fitted
 log-parameters (normalized: the MAP objective omits their constants; a parameter the
-options pin has none, `Surrogate.evidence`).
+options pin has none, `Surrogate.evidence`), and 0 for a maximum-likelihood fit
+(``priors=False``), whose objective has no prior.
 """
 
 from __future__ import annotations
@@ -248,7 +249,8 @@ class Evidence:
         log p(t | θ), without the prior (R&W Eq. 2.30).
     log_prior : float
         log p(θ), the hyperprior's normalized density on the fitted log-parameters
-        (a parameter the options pin has no prior).
+        (a parameter the options pin has no prior); 0.0 for a maximum-likelihood fit
+        (``ModelOptions(priors=False)``), which has no prior.
     log_marginal_likelihood_plus_log_prior : float
         Their sum, log p(t | θ) + log p(θ): what the MAP fit maximizes, with constants.
     n : int
@@ -475,7 +477,9 @@ class Surrogate:
         lengthscales of ``FitOptions(activity_lengthscale=)``) is a constant of the
         model, not a hyperparameter inferred from the data, so it has no prior (R&W
         Sec. 5.2: the hyperprior is over the hyperparameters being inferred). One rule
-        for every pinned parameter; the GP's likelihood uses them as they are.
+        for every pinned parameter; the GP's likelihood uses them as they are. A
+        maximum-likelihood fit (``ModelOptions(priors=False)``, R&W Sec. 5.4.1) has no
+        prior at all: log p(θ) is 0.0, and the sum is log p(t | θ).
         """
         gp = self.model.gp
         assert gp is not None
@@ -485,6 +489,11 @@ class Surrogate:
                              "posterior samples of θ and has no single one")
         assert isinstance(gp, GaussianProcess)
         lml = gp.log_marginal_likelihood()
+        log_prior = self._log_prior(gp) if self.model.options.priors else 0.0
+        return Evidence(lml, log_prior, lml + log_prior, gp.n)
+
+    def _log_prior(self, gp: GaussianProcess) -> float:
+        """log p(θ) of the MAP fit: the priors of its fitted log-parameters (`evidence`)."""
         log_params = np.concatenate([gp.kernel.theta, [math.log(gp.noise)]])  # (c + 2,)
         fitted = ~self.model.pinned()  # (c + 2,)
         if self.model.tying is not None:  # one lengthscale (and prior) per tied group
@@ -496,7 +505,7 @@ class Surrogate:
                                         stacked.scale[fitted])
         if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
             log_prior += _normal_log_density(gp.warp_theta, WARP_PRIOR.loc, WARP_PRIOR.scale)
-        return Evidence(lml, log_prior, lml + log_prior, gp.n)
+        return log_prior
 
     # ------------------------------------------------------------ acquisition
     def acquisition(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,

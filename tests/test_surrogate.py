@@ -131,6 +131,23 @@ def test_log_marginal_likelihood_equals_sklearn(gaussian):
     assert evidence.n == len(gaussian.history)
 
 
+def test_evidence_of_a_maximum_likelihood_fit_has_no_prior():
+    """With ModelOptions(priors=False) the fit maximizes log p(t | θ) alone (R&W Sec. 5.4.1):
+    log_prior is 0.0 and the sum is the log marginal likelihood, which is scikit-learn's at
+    the fitted θ (the hyperprior's density was reported, from a prior the fit never used)."""
+    options = OptimizerOptions(model=ModelOptions(output_transform="none", priors=False))
+    opt = Optimizer(BRANIN_SPACE, seed=0, options=options)
+    for _ in range(10):
+        params = opt.ask()
+        opt.tell(params, branin(params))
+    _, reference = _sklearn_reference(opt)
+    evidence = opt.surrogate().evidence()
+    assert evidence.log_prior == 0.0 and isinstance(evidence.log_prior, float)
+    assert evidence.log_marginal_likelihood == pytest.approx(
+        reference.log_marginal_likelihood_value_, rel=1e-8, abs=1e-8)
+    assert evidence.log_marginal_likelihood_plus_log_prior == evidence.log_marginal_likelihood
+
+
 def test_noise_and_signal_variance_in_objective_units(gaussian):
     surrogate = gaussian.surrogate()
     hp = surrogate.hyperparameters()
