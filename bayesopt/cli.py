@@ -185,7 +185,8 @@ class JournalRecord:
     space : Space
     maximize : bool
     config : dict
-        The optimizer settings of the journal's header.
+        The optimizer settings of the journal's (or study's) header: the creator's,
+        its seed (None in a header without one) among them.
     history : tuple of Observation
         Every evaluation, in order.
     n_pending : int
@@ -263,6 +264,10 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
 def read_study_record(url: str, study: str) -> JournalRecord:
     """Read a shared study (``--storage URL --study NAME``) without writing to it.
 
+    The record's settings (`JournalRecord.config`, its seed among them) are those of the
+    study's header, the creator's: the optimizer attached here only to read the events
+    has settings (and a drawn seed) of its own, which chose none of the points.
+
     Raises
     ------
     CommandLineError
@@ -290,8 +295,9 @@ def read_study_record(url: str, study: str) -> JournalRecord:
         raise CommandLineError(f"cannot read the study {study!r} in {url}: {error}") from None
     try:
         result = opt.result()
-        return JournalRecord(result.space, result.maximize, opt.config, result.history,
-                             len(opt.pending), result.model, header.get("fingerprint"))
+        return JournalRecord(result.space, result.maximize, dict(header["config"]),
+                             result.history, len(opt.pending), result.model,
+                             header.get("fingerprint"))
     finally:
         opt.close()
 

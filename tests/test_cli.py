@@ -691,3 +691,19 @@ def test_a_record_result_carries_the_headers_seed_and_fingerprint(tmp_path: Path
     assert (journal.seed, journal.fingerprint) == (3, writers[0].fingerprint)
     assert cli.read_study_record(url, "s").result().fingerprint == writers[1].fingerprint
     assert writers[0].fingerprint != writers[1].fingerprint
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "jsonl"])
+def test_a_study_records_seed_is_the_creators(tmp_path: Path, kind: str) -> None:
+    """`read_study_record(...).result().seed` (what `bayesopt show --storage` reads) is the
+    seed in the study's header, the creator's, with its settings; it was the seed the
+    reading Optimizer drew for itself (seed 4 showed a random 9179410…)."""
+    from bayesopt import Optimizer, Real
+
+    url = f"sqlite:///{tmp_path / 'tune.db'}" if kind == "sqlite" else str(tmp_path / "s.jsonl")
+    creator = Optimizer({"x": Real(0, 1)}, seed=4, acquisition="ei", storage=url, study="s")
+    creator.tell(creator.ask(), 0.5)
+    creator.close()
+    record = cli.read_study_record(url, "s")
+    assert record.result().seed == 4
+    assert record.config["seed"] == 4 and record.config["acquisition"] == "ei"
