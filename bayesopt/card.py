@@ -1,7 +1,11 @@
 """What identifies the algorithm: the resolved configuration, its fingerprint, the card.
 
-    d            number of encoded columns of the space (a categorical of k
-                 choices is k one-hot columns), the d of the priors
+    c            number of encoded columns of the space (a categorical of k
+                 choices is k one-hot columns, a conditional dimension adds its
+                 activity column, a Fidelity none)
+    d            number of the GP's input columns, the d of the priors: c, plus the
+                 budget level with a Fidelity and fidelity_model="budget-input"
+                 (`bayesopt.state.model_columns`)
     config       `resolved_config(...)`: every setting that decides which points
                  are asked, as numbers: the priors resolved to their (loc, scale)
                  for this d, the noise floor, restarts, candidate counts, …
@@ -29,6 +33,7 @@ from bayesopt import fitting, gp, model, optimizer, propose, sampling, transform
 from bayesopt.options import OptimizerOptions
 from bayesopt.priors import HyperparameterPriors, LogNormalPrior
 from bayesopt.space import Dimension, Space
+from bayesopt.state import model_columns
 
 
 def resolved_config(
@@ -36,13 +41,13 @@ def resolved_config(
     options: OptimizerOptions,
 ) -> dict[str, Any]:
     """Every setting of an optimizer on `space` that decides its asks, as numbers (JSON-able)."""
-    d = space.n_columns
+    c = space.n_columns
     return {
-        "encoded_columns": d,
+        "encoded_columns": c,
         "maximize": maximize,
         "initial_design": _initial_design(n_initial, options),
         "output_transform": _output_transform(options.model),
-        "model": _model(options.model, d),
+        "model": _model(options.model, model_columns(space, options.model), c),
         "acquisition": _acquisition(acquisition, ucb_beta, options),
         "acquisition_optimizer": {
             **dataclasses.asdict(options.acquisition_optimizer), "method": "L-BFGS-B",
@@ -101,9 +106,12 @@ def _output_transform(options: model.ModelOptions) -> dict[str, Any]:
             "then": "standardize (mean 0, std 1)"}
 
 
-def _model(options: model.ModelOptions, d: int) -> dict[str, Any]:
+def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
+    """The GP's settings; its priors for its d input columns, listed when not the c encoded
+    ones (the budget level: the fingerprint of a space without a Fidelity stays)."""
     priors = HyperparameterPriors.default(d, options.lengthscale_prior, options.noise_prior)
     return {
+        **({} if d == c else {"input_columns": d}),
         "kernel": options.kernel, "ard": True,
         "lengthscale_bounds": list(fitting.LENGTHSCALE_BOUNDS),
         "signal_variance_bounds": list(fitting.VARIANCE_BOUNDS),
@@ -191,19 +199,22 @@ def baseline_card(
 ) -> dict[str, Any]:
     """Every default of `Optimizer(space)` as numbers, each with its citation.
 
-    Without a space the priors are stated as functions of d, the number of
-    encoded columns; with one (a `Space`, or what `Optimizer` takes), as the
-    numbers for its d (and its fingerprint). Entries: {"default": text, "citation": text}.
+    Without a space the priors are stated as functions of d, the number of the GP's
+    input columns (module docstring); with one (a `Space`, or what `Optimizer` takes),
+    as the numbers for its d (and its fingerprint). Entries: {"default": text,
+    "citation": text}.
     """
     from bayesopt import __version__
 
     if space is not None and not isinstance(space, Space):
         space = Space(space)
     options = OptimizerOptions()
-    d = None if space is None else space.n_columns
-    ident = {"version": __version__, "encoded_columns": d,
+    c = None if space is None else space.n_columns
+    ident = {"version": __version__, "encoded_columns": c,
              "fingerprint": None if space is None else _default_fingerprint(space)}
-    return {"identity": ident, **_model_entries(options.model, d), **_search_entries(options)}
+    columns = None if space is None else (model_columns(space, options.model), space.n_columns)
+    return {"identity": ident, **_model_entries(options.model, columns),
+            **_search_entries(options)}
 
 
 def _default_fingerprint(space: Space) -> str:
@@ -211,8 +222,10 @@ def _default_fingerprint(space: Space) -> str:
     return fingerprint(resolved_config(space, "logei", n_initial, False, None, OptimizerOptions()))
 
 
-def _model_entries(m: model.ModelOptions, d: int | None) -> dict[str, dict[str, str]]:
-    """The card's lines from the encoding to the refit schedule."""
+def _model_entries(m: model.ModelOptions,
+                   columns: tuple[int, int] | None) -> dict[str, dict[str, str]]:
+    """The card's lines from the encoding to the refit schedule; `columns`: (d, c) of a
+    space (module docstring), None for the card without one."""
     return {
         "encoding": _entry(
             "each dimension to [0, 1]: reals and integers affinely (log-scaled ones in log "
@@ -232,7 +245,7 @@ def _model_entries(m: model.ModelOptions, d: int | None) -> dict[str, dict[str, 
             f"lengthscales in {list(fitting.LENGTHSCALE_BOUNDS)}, signal variance in "
             f"{list(fitting.VARIANCE_BOUNDS)} (standardized outputs)",
             "Rasmussen & Williams (2006), Sec. 4.2; Snoek, Larochelle & Adams (2012)"),
-        "priors": _entry(_priors_text(m, d), "Hvarfner, Hellsten & Nardi (2024), "
+        "priors": _entry(_priors_text(m, columns), "Hvarfner, Hellsten & Nardi (2024), "
                          "arXiv:2402.02229, Sec. 4, re-centred (bayesopt/priors.py)"),
         "noise": _entry(
             f"Gaussian, variance fitted within {list(m.fit.noise_bounds)} on standardized "
@@ -283,15 +296,22 @@ def _entry(default: str, citation: str) -> dict[str, str]:
     return {"default": default, "citation": citation}
 
 
-def _priors_text(options: model.ModelOptions, d: int | None) -> str:
-    priors = HyperparameterPriors.default(d or 1, options.lengthscale_prior, options.noise_prior)
+def _priors_text(options: model.ModelOptions, columns: tuple[int, int] | None) -> str:
+    d = 1 if columns is None else columns[0]
+    priors = HyperparameterPriors.default(d, options.lengthscale_prior, options.noise_prior)
     variance, noise = priors.variance, priors.noise
-    lengthscale = ("LogNormal(½·log d − 1, 1) on each lengthscale, d = number of encoded columns"
-                   if d is None else
+    lengthscale = ("LogNormal(½·log d − 1, 1) on each lengthscale, d = number of encoded columns "
+                   "(plus one, the budget level, with a Fidelity)"
+                   if columns is None else
                    f"LogNormal({priors.lengthscale.loc:.6g}, {priors.lengthscale.scale:g}) on "
-                   f"each lengthscale (½·log d − 1 for d = {d} encoded columns)")
+                   f"each lengthscale (½·log d − 1 for d = {_columns_text(*columns)})")
     return (f"{lengthscale}; LogNormal({variance.loc:g}, {variance.scale:g}) on the signal "
             f"variance; LogNormal({noise.loc:g}, {noise.scale:g}) on the noise variance")
+
+
+def _columns_text(d: int, c: int) -> str:
+    """The GP's d input columns: the c encoded ones, or those and the budget level."""
+    return f"{d} encoded columns" if d == c else f"{d}: {c} encoded columns + the budget level"
 
 
 def card_markdown(card: dict[str, Any]) -> str:

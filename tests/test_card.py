@@ -260,6 +260,73 @@ def test_the_card_of_a_space_gives_its_numbers():
 
 
 
+TWO_REALS = {"x": Real(0, 1), "y": Real(0, 1)}
+
+
+def _model_prior_loc(opt: Optimizer) -> float:
+    """The lengthscale prior's loc the optimizer's GP fits with (at its first fit)."""
+    for _ in range(30):  # BOHB's GP waits for enough evaluations at one budget
+        params = opt.ask()
+        opt.tell(params, (params["x"] - 0.3) ** 2 + params.get("y", 0.5))
+        model = opt.result().model
+        if model is not None:
+            return model.priors.lengthscale.loc
+    raise AssertionError("no model after 30 evaluations")
+
+
+@pytest.mark.parametrize(("space", "options", "d"), [
+    ({**TWO_REALS, "epochs": Fidelity(1, 9)}, ModelOptions(), 3),  # + the budget level
+    ({**TWO_REALS, "epochs": Fidelity(1, 9)}, ModelOptions(fidelity_model="bohb"), 2),
+    ({**TWO_REALS, "k": Integer(0, 2), "z": Real(0, 1, when={"k": [0, 1]})},
+     ModelOptions(), 5),  # x, y, k, z + z's activity column
+    ({"act": Categorical(["a", "b"]), "x": Real(0, 1), "y": Real(0, 1, when={"act": "a"})},
+     ModelOptions(), 5),  # one-hot 2 + x + y + y's activity column
+], ids=["fidelity", "fidelity-bohb", "conditional", "conditional-categorical"])
+def test_the_card_states_the_prior_the_model_uses(space, options, d):
+    """The card and the resolved configuration state the lengthscale prior of the GP's
+    d, its input columns (the budget level counts with fidelity_model="budget-input",
+    the activity columns of conditional dimensions count); with a Fidelity they stated
+    d = the encoded columns (two reals + a Fidelity: −0.653 for the model's −0.451)."""
+    loc = 0.5 * math.log(d) - 1.0
+    opt = Optimizer(space, seed=0, options=OptimizerOptions(model=options))
+    assert opt.resolved_config["model"]["priors"]["lengthscale"]["loc"] == pytest.approx(loc)
+    if options == ModelOptions():
+        assert f"LogNormal({loc:.6g}, 1) on each lengthscale" in baseline_card(space)[
+            "priors"]["default"]
+        assert baseline_card(space)["identity"]["fingerprint"] == opt.fingerprint
+    assert _model_prior_loc(opt) == pytest.approx(loc, rel=1e-12)
+
+
+# written by 0.4.0 (main at c80ee6c, before the card counted the budget level): 8 evaluations
+# of TWO_REALS + Fidelity(1, 9) each, a journal (seed 0) and a JSON-lines study "fid" (seed 1)
+JOURNAL_FIDELITY = ROOT / "tests" / "data" / "journal-0.4.0-fidelity.jsonl"
+STUDY_FIDELITY = ROOT / "tests" / "data" / "study-0.4.0-fidelity.jsonl"
+FINGERPRINT_BEFORE = "8455d266e8751236"  # their header's, stating d = 2
+ASKED_NEXT = {"x": 0.36083821386442144, "y": 0.8552418995073888, "epochs": 1}
+
+
+def test_fidelity_runs_written_before_the_card_counted_the_budget_resume_and_attach(tmp_path):
+    """The fingerprint is for readers (bayesopt.journal): resume and attach never compare
+    it, so a Fidelity journal and study whose header states the old fingerprint resume
+    (asking what their writer asked next) and attach; their records keep the header's."""
+    from bayesopt import cli
+
+    space = {**TWO_REALS, "epochs": Fidelity(1, 9)}
+    journal, study = tmp_path / "run.jsonl", tmp_path / "study.jsonl"
+    shutil.copy(JOURNAL_FIDELITY, journal)
+    shutil.copy(STUDY_FIDELITY, study)
+    resumed = Optimizer.resume(journal, append=False)
+    assert len(resumed.history) == 8 and resumed.ask() == ASKED_NEXT
+    assert resumed.fingerprint != FINGERPRINT_BEFORE  # states d = 3 now
+    assert cli.read_record(journal).result().fingerprint == FINGERPRINT_BEFORE
+    attached = Optimizer(space, seed=2, storage=str(study), study="fid")
+    assert len(attached.history) == 8
+    attached.tell(attached.ask(), 0.5)
+    attached.close()
+    record = cli.read_study_record(str(study), "fid")
+    assert len(record.history) == 9 and record.result().fingerprint == FINGERPRINT_BEFORE
+
+
 def test_the_card_takes_a_space_as_optimizer_takes_it():
     assert baseline_card(REFERENCE_SPACE) == baseline_card(Space(REFERENCE_SPACE))
     named = [dim.named(name) for name, dim in REFERENCE_SPACE.items()]
