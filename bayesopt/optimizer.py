@@ -75,7 +75,7 @@ from bayesopt.settings import (
 from bayesopt.space import Dimension, Space
 from bayesopt.state import OptimizerState, nearest_match, point_key
 from bayesopt.storage import LockLost, Storage, open_storage
-from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage
+from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
 from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
@@ -208,9 +208,12 @@ class Optimizer:
         applied: their asks become pending points, their tells observations.
         Asks are serialized under the storage's lock, so two workers never get
         the same point. In a shared study the surrogate is brought up to date
-        at the next ask rather than at each tell.
+        at the next ask rather than at each tell. A journal (``journal=``) is
+        no shared study: attaching to one raises `JournalError` (continue it
+        with `Optimizer.resume`).
     study : str, optional
-        The study's name in `storage` (required with it).
+        The study's name in `storage` (required with it; in a ``.jsonl`` file
+        not ``"journal"``, the name of a journal's study).
     pending_timeout : float, optional
         Seconds after which an asked point that was never told stops counting
         as pending (a worker that died). Measured between the times stored in
@@ -317,6 +320,13 @@ class Optimizer:
     def _attach(self, url: str | os.PathLike[str] | Storage, study: str) -> StudyLink:
         name = describe(url if isinstance(url, (str, os.PathLike)) else type(url).__name__, study)
         storage = url if isinstance(url, Storage) else open_storage(url)
+        if isinstance(storage, JSONLStorage):
+            try:
+                _refuse_journal(storage, study)
+            except JournalError:
+                if storage is not url:
+                    storage.close()
+                raise
         link = StudyLink.attach(storage, study, self.space, self.config, name, with_state=False,
                                 extras=self._header_extras())
         link.catch_up(self._state)
@@ -819,7 +829,7 @@ class Optimizer:
             raise
         if append:
             study = storage.studies()[0]
-            if study != DEFAULT_STUDY:  # its workers' events would be neither read nor seen
+            if not is_journal(study):  # its workers' events would be neither read nor seen
                 storage.close()
                 raise JournalError(
                     f"{name} holds the shared study {study!r}, not a journal: attach to it "
@@ -939,6 +949,21 @@ def _journal_space(header: Mapping[str, Any], given: SpaceLike | None, name: str
     if difference is not None:
         raise JournalError(f"{name} was written for another space: {difference}")
     return space
+
+
+def _refuse_journal(storage: JSONLStorage, study: str) -> None:
+    """A JSON-lines file is a journal or a shared study by its study's name (`is_journal`):
+    a shared study refuses a journal, whose one writer's events it would interleave with
+    its workers' (and which `Optimizer.resume` continues), and a new study named as one."""
+    path = str(storage.path)
+    held = storage.studies()
+    if held and is_journal(held[0]):
+        raise JournalError(f"{path!r} is a journal (Optimizer(space, journal=...)), not a "
+                           f"shared study: continue it with Optimizer.resume({path!r})")
+    if not held and is_journal(study):
+        raise JournalError(f"study={study!r}: a JSON-lines file whose study is named "
+                           f"{study!r} is a journal; give the shared study in {path!r} "
+                           "another name, or write a journal with Optimizer(space, journal=...)")
 
 
 def _announce_resume(name: str, state: OptimizerState) -> None:

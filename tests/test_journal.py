@@ -839,3 +839,48 @@ def test_resuming_a_shared_study_file_as_a_journal_is_refused(tmp_path):
     assert path.read_bytes() == before
     assert len(Optimizer.resume(path, append=False).history) == 1
     worker.close()
+
+
+@pytest.mark.parametrize("study", ["journal", "s"])
+def test_attaching_to_a_journal_as_a_shared_study_is_refused(tmp_path, study):
+    """A journal (Optimizer(space, journal=path)) has one writer; attached to with
+    storage=path, study=... (under its own name, "journal", it was attached to) a worker
+    would write into it: refused, naming the file and how to continue it; the file is
+    unchanged and still resumes."""
+    path = tmp_path / "run.jsonl"
+    writer = Optimizer({"x": Real(0, 1)}, seed=0, journal=path)
+    writer.tell(writer.ask(), 1.0)
+    writer.close()
+    before = path.read_bytes()
+    expected = (rf"'{re.escape(str(path))}' is a journal \(Optimizer\(space, journal=\.\.\.\)\), "
+                rf"not a shared study: continue it with Optimizer\.resume\('")
+    with pytest.raises(JournalError, match=expected):
+        Optimizer({"x": Real(0, 1)}, seed=1, storage=path, study=study)
+    assert path.read_bytes() == before
+    resumed = Optimizer.resume(path)
+    assert len(resumed.history) == 1
+    resumed.close()
+
+
+def test_attaching_to_a_format_1_journal_as_a_shared_study_is_refused(tmp_path):
+    """A format-1 journal (tests/data/journal-v1.jsonl, its header naming no study) is a
+    journal too: attaching to it under any study name is refused, the copy unchanged."""
+    path = tmp_path / "run.jsonl"
+    shutil.copy(pathlib.Path(__file__).parent / "data" / "journal-v1.jsonl", path)
+    before = path.read_bytes()
+    space = {"lr": Real(1e-4, 1.0, log=True), "k": Integer(1, 6),
+             "act": Categorical(["relu", "tanh"])}
+    with pytest.raises(JournalError, match=r"is a journal .*, not a shared study: continue "
+                                           r"it with Optimizer\.resume"):
+        Optimizer(space, seed=1, storage=path, study="s")
+    assert path.read_bytes() == before
+
+
+def test_a_json_lines_study_named_as_a_journal_is_refused(tmp_path):
+    """A JSON-lines file whose study is named "journal" reads as a journal (what
+    Optimizer.resume continues): a shared study of that name is refused, nothing written."""
+    path = tmp_path / "study.jsonl"
+    with pytest.raises(JournalError, match=r"study='journal': a JSON-lines file whose study "
+                                           r"is named 'journal' is a journal; give the shared"):
+        Optimizer({"x": Real(0, 1)}, seed=1, storage=path, study="journal")
+    assert not path.exists()

@@ -50,9 +50,17 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["DEFAULT_STUDY", "JSONLStorage", "TruncatedJournalWarning"]
+__all__ = ["DEFAULT_STUDY", "JSONLStorage", "TruncatedJournalWarning", "is_journal"]
 
 DEFAULT_STUDY = "journal"  # the name of a file's study when its header names none (format 1)
+
+
+def is_journal(study: str) -> bool:
+    """Whether a JSON-lines file whose study is `study` is a journal — one optimizer's file,
+    written by ``Optimizer(space, journal=path)`` and continued by ``Optimizer.resume(path)``
+    — rather than a shared study (``Optimizer(space, storage=path, study=name)``): a
+    journal's study is `DEFAULT_STUDY`, the name a format-1 header (which names none) reads as."""
+    return study == DEFAULT_STUDY
 
 
 class TruncatedJournalWarning(UserWarning):
