@@ -884,3 +884,10 @@ def test_a_json_lines_study_named_as_a_journal_is_refused(tmp_path):
                                            r"is named 'journal' is a journal; give the shared"):
         Optimizer({"x": Real(0, 1)}, seed=1, storage=path, study="journal")
     assert not path.exists()
+
+
+def test_tests_data_holds_only_the_committed_runs():
+    """Tests read the runs under tests/data from copies under tmp_path, so no append lock
+    (<path>.lock) or writer claim (<path>.writer) of theirs lands beside the runs."""
+    data = pathlib.Path(__file__).parent / "data"
+    assert sorted(path.name for path in data.iterdir() if path.suffix != ".jsonl") == []
