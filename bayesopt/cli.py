@@ -608,8 +608,9 @@ def _refuse_constraints(name: str, record: JournalRecord, remedy: str) -> None:
     carried by its tells): the command line reads one number per evaluation, and there
     is no option to read constraint values, so `remedy` (its ``{n}``: their number) says
     what to do instead."""
-    constraints = record.config.get("n_constraints") or next(
-        (len(o.constraints) for o in record.history if o.constraints is not None), None)
+    from bayesopt.result import recorded_n_constraints
+
+    constraints = recorded_n_constraints(record.config.get("n_constraints"), record.history)
     if constraints:
         raise CommandLineError(
             f"{name} has {constraints} outcome constraint(s), whose values the command "

@@ -34,7 +34,7 @@ from bayesopt.parallel import (
     next_point,
     resolve_executor,
 )
-from bayesopt.result import Observation, OptimizeResult
+from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
 from bayesopt.validation import check_bool, check_count, check_value, is_value
@@ -336,8 +336,7 @@ def _check_resumed_constraints(opt: Optimizer, given: Any,
     resumed run: declared in its header, or else that of the values its tells carried
     (None: none). The objective returns that many values, so another number would
     fail at the first tell, after an evaluation."""
-    recorded = opt.n_constraints or next(
-        (len(o.constraints) for o in opt.history if o.constraints is not None), None)
+    recorded = recorded_n_constraints(opt.n_constraints, opt.history)
     if (given or None) != recorded:
         raise ValueError(
             f"n_constraints={given!r}, but journal {str(journal)!r} was recorded with "
@@ -361,8 +360,6 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
         return bool(callback is not None and callback(opt.history[-1], opt)) or stop
 
     return report
-
-
 
 
 def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, Any]],

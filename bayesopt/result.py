@@ -105,6 +105,14 @@ def modelled(obs: Observation, space: Space) -> bool:
     return obs.ok or (obs.status == "pruned" and space.fidelity is None)
 
 
+def recorded_n_constraints(declared: int | None,
+                           history: Sequence[Observation]) -> int | None:
+    """The number of outcome constraints of a recorded run: `declared` (its header's
+    ``n_constraints``), or else that of the values its tells carried; None: none."""
+    return declared or next(
+        (len(o.constraints) for o in history if o.constraints is not None), None)
+
+
 def best_observation(history: Sequence[Observation], maximize: bool,
                      space: Space | None = None) -> Observation | None:
     """The best judged observation (first one on ties; see `judged`), or None."""

@@ -54,6 +54,7 @@ from bayesopt.conditions import (
     normalize_when,
     parent_classes_by_pattern,
 )
+from bayesopt.validation import key_problems
 from kernels.kernel import INACTIVE_VALUE
 
 __all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space"]
@@ -532,10 +533,9 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
     unknown = sorted(set(args) - required - optional - _EXPLAINED.get(kind, set()))
     if missing or unknown:
         hints = "".join(_did_you_mean(key, (required | optional) - set(args)) for key in unknown)
-        problems = [f"{what} key(s) {keys}" for what, keys in (("missing", missing),
-                                                               ("unknown", unknown)) if keys]
         raise ValueError(
-            f"dimension {name!r} of type {kind!r}: {', '.join(problems)}; valid keys are "
+            f"dimension {name!r} of type {kind!r}: "
+            f"{key_problems(('missing', missing), ('unknown', unknown))}; valid keys are "
             f"{sorted(required | optional | {'type'})}{hints}"
         )
     return _TYPES[kind](**args, name=name)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 
-from bayesopt.validation import check_count, check_real
+from bayesopt.validation import check_count, check_real, key_problems
 
 if TYPE_CHECKING:
     from bayesopt.space import Real
@@ -175,10 +175,8 @@ class TestFunction(abc.ABC):
             unknown = sorted(str(key) for key in params if key not in self.names)
             missing = [name for name in self.names if name not in params]
             if unknown or missing:
-                problems = [f"{what} key(s) {keys}" for what, keys in (
-                    ("unknown", unknown), ("missing", missing)) if keys]
                 raise ValueError(f"{self.name} takes params with keys {list(self.names)}; got "
-                                 + ", ".join(problems))
+                                 + key_problems(("unknown", unknown), ("missing", missing)))
             for col, name in enumerate(self.names):
                 value = params[name]
                 if isinstance(value, (bool, np.bool_)) or not isinstance(

@@ -18,7 +18,7 @@ from acquisition.checks import (  # re-exported: one check in one place
 
 __all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
            "check_count", "check_durations", "check_nonnegative", "check_real", "check_value",
-           "is_value"]
+           "is_value", "key_problems"]
 
 
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
@@ -40,6 +40,12 @@ def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any
     if len(values) != len(points):
         raise ValueError(f"got {len(points)} params but {len(values)} values")
     return points, values
+
+
+def key_problems(*groups: tuple[str, Sequence[str]]) -> str:
+    """The non-empty groups of wrong keys, in order: e.g. ``("missing", [...]), ("unknown",
+    [...])`` → "missing key(s) ['a'], unknown key(s) ['b']" (an empty group is left out)."""
+    return ", ".join(f"{what} key(s) {list(keys)}" for what, keys in groups if keys)
 
 
 def is_value(value: Any) -> bool:
