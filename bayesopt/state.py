@@ -454,8 +454,14 @@ def _apply_failure(state: OptimizerState, event: Failure) -> None:
 @applier(Report)
 def _apply_report(state: OptimizerState, event: Report) -> None:
     for params, step, value in zip(event.points, event.steps, event.values):
-        key = point_key(state.space, state.asked(params) or params)
-        state.pruning.report(key, step, -value if state.maximize else value)
+        asked = state.asked(params) or params
+        source = state.source(asked)
+        fidelity = state.space.fidelity
+        budget = None if fidelity is None else float(asked[fidelity.name])
+        continued_from = None if source is None or fidelity is None else float(
+            state.history[source].params[fidelity.name])
+        state.pruning.report(point_key(state.space, asked), step,
+                             -value if state.maximize else value, continued_from, budget)
 
 
 def _add_pending(state: OptimizerState, event: Event) -> None:
