@@ -6,6 +6,7 @@ would replace `bayesopt.minimize` (the function) once imported.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import time
@@ -37,7 +38,13 @@ from bayesopt.parallel import (
 from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
-from bayesopt.validation import check_bool, check_count, check_value, is_value
+from bayesopt.validation import (
+    check_bool,
+    check_count,
+    check_value,
+    is_value,
+    unknown_keywords,
+)
 from kernels.threads import single_threaded
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
@@ -136,7 +143,10 @@ def minimize(
         worker's point counts until ``pending_timeout`` expires it.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...; not
-        ``pruner=``, which only `Optimizer.report` consults: ValueError);
+        ``pruner=``, which only `Optimizer.report` consults: ValueError). Another
+        name raises TypeError naming it and, for the peers' names (scikit-optimize's
+        ``n_initial_points``, ``random_state``, …: `bayesopt.validation.PEER_NAMES`),
+        the name here — also when a journal is resumed;
         ignored when a journal is resumed (its own settings apply, and a
         `ResumeSettingsWarning` names those that differ), except ``feasible=``,
         which must match the journal's input constraints
@@ -157,6 +167,7 @@ def minimize(
     if callback is not None and not callable(callback):
         raise TypeError(f"callback={callback!r} must be callable")
     progress = check_bool("progress", progress)
+    unknown_keywords(optimizer_options, _ACCEPTED, "minimize")
     if optimizer_options.get("pruner") is not None:
         raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
                          "calls func once per point), so no run would be stopped; call "
@@ -190,6 +201,15 @@ def minimize(
         error.result = opt.result()
         raise error
     return opt.result()
+
+
+def _keywords(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    return {name: p for name, p in inspect.signature(function).parameters.items()
+            if p.kind is p.KEYWORD_ONLY}
+
+
+_OPTIMIZER_ARGUMENTS = _keywords(Optimizer.__init__)
+_ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(_keywords(minimize)) | {"n_calls"}
 
 
 @dataclass(frozen=True)
@@ -321,7 +341,9 @@ def _optimizer(
     given.update({} if seed is None else {"seed": seed})
     if isinstance(given.get("options"), OptimizerOptions):  # compared as the journal keeps them
         given["options"] = given["options"].to_dict()
-    ignored = sorted(key for key, value in given.items() if recorded.get(key, value) != value)
+    # a setting the journal's header leaves out (cost_budget, pruner, …) has its default
+    ignored = sorted(key for key, value in given.items()
+                     if recorded.get(key, _OPTIMIZER_ARGUMENTS[key].default) != value)
     if ignored:
         warnings.warn(
             f"resuming journal {str(journal)!r} with its own settings; ignoring {ignored}",

@@ -226,6 +226,36 @@ def test_resuming_with_other_settings_warns_naming_them(tmp_path):
                  journal=journal)
 
 
+def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path):
+    """cost_budget= is not in the header of a journal recorded without it: it was ignored
+    without a word when given on resume."""
+    journal = tmp_path / "run.jsonl"
+    run(sphere, n_calls=4, journal=journal)
+    with pytest.warns(ResumeSettingsWarning, match=r"ignoring \['cost_budget'\]"):
+        run(sphere, n_calls=5, journal=journal, cost_budget=3.0)
+
+
+@pytest.mark.parametrize("resume", [False, True])
+@pytest.mark.parametrize("keyword, match", [
+    ("n_initial_points", "n_initial_points=; write n_initial= "),  # scikit-optimize
+    ("n_random_starts", "n_random_starts=; write n_initial= "),
+    ("random_state", "random_state=; write seed= "),
+    ("verbose", "verbose=; write progress= "),
+    ("n_inital", "n_inital=; did you mean n_initial="),
+    ("bogus", r"bogus=; it accepts \['acquisition'"),
+])
+def test_an_unknown_keyword_raises_naming_it_and_the_name_here(tmp_path, resume, keyword, match):
+    """A fresh run raised Python's bare TypeError from Optimizer.__init__; a resumed
+    journal ignored the keyword without a word."""
+    journal = tmp_path / "run.jsonl"
+    if resume:
+        run(sphere, n_calls=3, journal=journal)
+    with pytest.raises(TypeError, match=f"minimize got the unknown keyword argument {match}"):
+        run(sphere, n_calls=5, journal=journal, **{keyword: 2})
+    if resume:
+        assert len(Optimizer.resume(journal, append=False).history) == 3
+
+
 @pytest.mark.parametrize("x0, y0, error, match", [
     (None, [1.0], ValueError, "without x0"),
     ([{"x": 0.1, "y": 0.2}], [1.0, 2.0], ValueError, "2 value"),

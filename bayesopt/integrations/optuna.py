@@ -45,6 +45,7 @@ arguments `n_constraints` and `feasible` (a ValueError says so). One sampler ser
 from __future__ import annotations
 
 import bisect
+import inspect
 import threading
 import warnings
 from collections import OrderedDict
@@ -68,7 +69,7 @@ import numpy as np
 from bayesopt.integrations._optuna_space import SpaceMap, is_supported
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
-from bayesopt.validation import check_count
+from bayesopt.validation import check_count, unknown_keywords
 
 __all__ = ["BayesoptSampler", "IndependentSamplingWarning"]
 
@@ -338,6 +339,11 @@ def _has_completed(study: Study) -> bool:
 
 def _check_optimizer_kwargs(kwargs: Mapping[str, Any]) -> None:
     """Refuse the arguments the sampler sets; let `Optimizer` validate the others."""
+    accepted = {name for name, p in inspect.signature(Optimizer.__init__).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
+    unknown_keywords([key for key in kwargs if key not in _UNSUPPORTED and key not in _RESERVED],
+                     accepted - set(_UNSUPPORTED) - set(_RESERVED) | {"constraints_func"},
+                     "BayesoptSampler")
     for key in kwargs:
         if key in _UNSUPPORTED:
             raise ValueError(f"BayesoptSampler does not support {key}={kwargs[key]!r}: "
