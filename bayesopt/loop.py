@@ -448,7 +448,8 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         return "error", message
     number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
-        message = f"objective returned {number!r} with constraints {values!r}"
+        message = f"objective returned {number!r}" + (
+            "" if values is None else f" with constraints {values!r}")
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "failed", message
     opt.tell(params, number, duration=duration, constraints=values, cost=cost)

@@ -133,6 +133,15 @@ def test_failures_that_are_part_of_the_problem_never_stop_the_run(objective):
     assert all(o.error for o in result.history)
 
 
+@pytest.mark.parametrize("returned, n_constraints, error", [
+    (math.nan, None, "objective returned nan"),  # was "... nan with constraints None"
+    ((0.5, [math.inf]), 1, "objective returned 0.5 with constraints [inf]"),
+])
+def test_a_non_finite_return_is_recorded_as_it_was_returned(returned, n_constraints, error):
+    result = run(lambda p: returned, n_calls=5, n_constraints=n_constraints)
+    assert [o.error for o in result.history] == [error] * 5
+
+
 def test_evaluation_failed_records_its_message_without_a_traceback():
     result = run(diverges_on_the_right, n_calls=10, max_consecutive_failures=1)
     failed = [o for o in result.history if not o.ok]
