@@ -98,7 +98,10 @@ def minimize(
         Show a tqdm progress bar with the best value so far.
     callback : callable, optional
         ``callback(observation, optimizer)`` after every evaluation; return
-        True to stop early (evaluations already running are still told).
+        True to stop early (evaluations already running are still told). One
+        that cannot take these two arguments (scikit-optimize's
+        ``callback(result)``: ``optimizer.result()`` here) raises TypeError
+        before the first evaluation.
     journal : str or path, optional
         Append every event to this file. If it already holds a run, that run
         is resumed — with a `ResumeWarning` giving the count, and the progress
@@ -164,8 +167,7 @@ def minimize(
     """
     if not callable(func):
         raise TypeError(f"func={func!r} must be callable")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback={callback!r} must be callable")
+    _check_callback(callback)
     progress = check_bool("progress", progress)
     unknown_keywords(optimizer_options, _ACCEPTED, "minimize")
     if optimizer_options.get("pruner") is not None:
@@ -201,6 +203,27 @@ def minimize(
         error.result = opt.result()
         raise error
     return opt.result()
+
+
+def _check_callback(callback: Any) -> None:
+    """A callable that takes (observation, optimizer), checked before the first evaluation
+    (scikit-optimize's callbacks take the result, and it takes a list of them)."""
+    if callback is None:
+        return
+    if not callable(callback):
+        raise TypeError(f"callback={callback!r} must be callable (one function; call several "
+                        "from it)")
+    try:
+        signature = inspect.signature(callback)
+    except (TypeError, ValueError):  # no signature to read (some builtins): called as is
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        raise TypeError(f"callback={callback!r} must take two arguments, "
+                        f"callback(observation, optimizer); it takes {signature} "
+                        "(scikit-optimize's callback(result) reads optimizer.result() "
+                        "here)") from None
 
 
 def _keywords(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:

@@ -133,6 +133,25 @@ def test_failures_that_are_part_of_the_problem_never_stop_the_run(objective):
     assert all(o.error for o in result.history)
 
 
+def test_a_one_argument_callback_raises_before_any_evaluation():
+    """scikit-optimize's callback(result): it raised Python's 'takes 1 positional argument
+    but 2 were given' after the first evaluation, ending the run."""
+    calls: list[dict[str, Any]] = []
+    with pytest.raises(TypeError, match=r"callback=.* must take two arguments, "
+                                        r"callback\(observation, optimizer\); it takes \(res\)"):
+        run(lambda p: calls.append(p) or 0.0, callback=lambda res: None)
+    assert calls == []
+    with pytest.raises(TypeError, match="must be callable .one function"):
+        run(sphere, callback=[lambda obs, opt: None])
+
+    class Stop:
+        def __call__(self, obs: Any, opt: Any, *rest: Any) -> bool:
+            return len(opt.history) >= 3
+
+    assert len(run(sphere, callback=Stop())) == 3
+    assert len(run(sphere, n_calls=2, callback=lambda *seen: None)) == 2
+
+
 @pytest.mark.parametrize("returned, n_constraints, error", [
     (math.nan, None, "objective returned nan"),  # was "... nan with constraints None"
     ((0.5, [math.inf]), 1, "objective returned 0.5 with constraints [inf]"),
