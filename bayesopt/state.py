@@ -455,11 +455,14 @@ def _apply_failure(state: OptimizerState, event: Failure) -> None:
 def _apply_report(state: OptimizerState, event: Report) -> None:
     for params, step, value in zip(event.points, event.steps, event.values):
         asked = state.asked(params) or params
-        source = state.source(asked)
-        fidelity = state.space.fidelity
-        budget = None if fidelity is None else float(asked[fidelity.name])
-        continued_from = None if source is None or fidelity is None else float(
-            state.history[source].params[fidelity.name])
+        budget = continued_from = None  # the run's budget, and its source's (a promotion)
+        if state.space.fidelity is not None:
+            name = state.space.fidelity.name
+            assert name is not None, "a space's dimensions are named"
+            budget = float(asked[name])
+            source = state.source(asked)
+            continued_from = None if source is None else float(
+                state.history[source].params[name])
         state.pruning.report(point_key(state.space, asked), step,
                              -value if state.maximize else value, continued_from, budget)
 
