@@ -22,11 +22,13 @@ __all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", 
            "is_value", "key_problems", "unknown_keywords"]
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
-# gp_minimize/Optimizer, Optuna's samplers, scikit-learn's random_state).
+# gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers and study.optimize,
+# scikit-learn's random_state).
 PEER_NAMES = {
     "n_initial_points": "n_initial", "n_random_starts": "n_initial",
-    "n_startup_trials": "n_initial", "random_state": "seed", "acq_func": "acquisition",
-    "verbose": "progress",
+    "n_startup_trials": "n_initial", "random_state": "seed", "rstate": "seed",
+    "acq_func": "acquisition", "verbose": "progress", "max_evals": "n_calls",
+    "n_trials": "n_calls",
 }
 
 

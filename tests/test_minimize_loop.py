@@ -269,6 +269,8 @@ def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path)
     ("n_random_starts", "n_random_starts=; write n_initial= "),
     ("random_state", "random_state=; write seed= "),
     ("verbose", "verbose=; write progress= "),
+    ("max_evals", "max_evals=; write n_calls= "),  # hyperopt
+    ("n_trials", "n_trials=; write n_calls= "),  # Optuna
     ("n_inital", "n_inital=; did you mean n_initial="),
     ("bogus", r"bogus=; it accepts \['acquisition'"),
 ])
