@@ -304,6 +304,17 @@ class WarmStart:
         return []
 
 
+def _as_named(values: Any, space: Space) -> str:
+    """For scikit-optimize's point (a list of values in the order of the dimensions, or
+    one value of a one-dimensional space), the dict it is here, as a hint; else ""."""
+    names = space.names
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        values = [values]
+    if len(values) != len(names) or space.conditional:
+        return ""
+    return f" (scikit-optimize's list of values is {dict(zip(names, values))!r} here)"
+
+
 def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
     if isinstance(x0, Mapping):
         items: list[Any] = [x0]
@@ -314,7 +325,10 @@ def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
     points = []
     for i, point in enumerate(items):
         if not isinstance(point, Mapping):
-            raise TypeError(f"x0[{i}]={point!r} must be a dict of parameters")
+            whole = "" if any(isinstance(item, (Sequence, Mapping)) and not isinstance(
+                item, str) for item in items) else _as_named(items, space)  # one flat point
+            raise TypeError(f"x0[{i}]={point!r} must be a dict of parameters"
+                            + (_as_named(point, space) or whole))
         try:
             points.append(space.validate(point))
         except (TypeError, ValueError) as error:
