@@ -27,7 +27,10 @@ Early stopping inside a loop (`SuccessiveHalving`) follows Optuna's
 s = min_early_stopping_rate; when a trial's reported step reaches it, its
 value is recorded there and the trial stops unless that value is among the
 best max(1, ⌊m/η⌋) of the m values recorded at the rung so far (its own
-included); with at most `bootstrap_count` values it stops.
+included); with at most `bootstrap_count` values it stops. Beside a Fidelity's
+schedule, a run is never stopped at the budget it was asked with, and a promotion
+continued from its source's checkpoint skips the rungs its source passed
+(`Pruning.report`).
 """
 
 from __future__ import annotations
@@ -233,8 +236,30 @@ class Pruning:
     last_step: dict[Hashable, float] = field(default_factory=dict)
     stopped: dict[Hashable, float] = field(default_factory=dict)  # trial → step it stopped at
 
-    def report(self, trial: Hashable, step: float, loss: float) -> bool:
-        """Record a loss at `step`; True when the trial should stop (Optuna's rule)."""
+    def report(self, trial: Hashable, step: float, loss: float,
+               continued_from: float | None = None, budget: float | None = None) -> bool:
+        """Record a loss at `step`; True when the trial should stop (Optuna's rule).
+
+        `budget`: with a Fidelity, the budget the trial was asked with. A report at it
+        is the end of the run: its loss is recorded at the rungs it reaches, but the
+        run is not stopped — it has finished, and the schedule ranks its result in its
+        rung (Hyperband, Li et al. 2018); stopping it there would record a complete
+        run as pruned, which the schedule ranks last and the GP leaves out.
+
+        `continued_from`: for a Hyperband promotion, the budget of the run it continues.
+        When its first report comes after that budget, it trains on from that run's
+        checkpoint: the rungs up to the budget were passed by that run (its reports, or
+        the schedule's ranking that promoted it), so its later, better values are not
+        recorded there — they would raise the bar at those rungs for every new run.
+        A first report at or before that budget (trained again from the start) passes
+        every rung as usual.
+        """
+        if (continued_from is not None and trial not in self.last_step
+                and step > continued_from):
+            k = 0
+            while self.rule.rung_step(k) <= continued_from:
+                k += 1
+            self.passed[trial] = k
         self.last_step[trial] = step
         if trial in self.stopped:
             return True
@@ -243,7 +268,7 @@ class Pruning:
             values = self.rungs.setdefault(k, [])
             values.append(loss)
             self.passed[trial] = k = k + 1
-            if not self._survives(loss, values):
+            if not self._survives(loss, values) and (budget is None or step < budget):
                 self.stopped[trial] = step
                 return True
         return False

@@ -6,6 +6,7 @@ would replace `bayesopt.minimize` (the function) once imported.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import time
@@ -37,7 +38,13 @@ from bayesopt.parallel import (
 from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
-from bayesopt.validation import check_bool, check_count, check_value, is_value
+from bayesopt.validation import (
+    check_bool,
+    check_count,
+    check_value,
+    is_value,
+    unknown_keywords,
+)
 from kernels.threads import single_threaded
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
@@ -91,7 +98,10 @@ def minimize(
         Show a tqdm progress bar with the best value so far.
     callback : callable, optional
         ``callback(observation, optimizer)`` after every evaluation; return
-        True to stop early (evaluations already running are still told).
+        True to stop early (evaluations already running are still told). One
+        that cannot take these two arguments (scikit-optimize's
+        ``callback(result)``: ``optimizer.result()`` here) raises TypeError
+        before the first evaluation.
     journal : str or path, optional
         Append every event to this file. If it already holds a run, that run
         is resumed — with a `ResumeWarning` giving the count, and the progress
@@ -136,7 +146,10 @@ def minimize(
         worker's point counts until ``pending_timeout`` expires it.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...; not
-        ``pruner=``, which only `Optimizer.report` consults: ValueError);
+        ``pruner=``, which only `Optimizer.report` consults: ValueError). Another
+        name raises TypeError naming it and, for the peers' names (scikit-optimize's
+        ``n_initial_points``, ``random_state``, …: `bayesopt.validation.PEER_NAMES`),
+        the name here — also when a journal is resumed;
         ignored when a journal is resumed (its own settings apply, and a
         `ResumeSettingsWarning` names those that differ), except ``feasible=``,
         which must match the journal's input constraints
@@ -154,9 +167,9 @@ def minimize(
     """
     if not callable(func):
         raise TypeError(f"func={func!r} must be callable")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback={callback!r} must be callable")
+    _check_callback(callback)
     progress = check_bool("progress", progress)
+    unknown_keywords(optimizer_options, _ACCEPTED, "minimize")
     if optimizer_options.get("pruner") is not None:
         raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
                          "calls func once per point), so no run would be stopped; call "
@@ -190,6 +203,36 @@ def minimize(
         error.result = opt.result()
         raise error
     return opt.result()
+
+
+def _check_callback(callback: Any) -> None:
+    """A callable that takes (observation, optimizer), checked before the first evaluation
+    (scikit-optimize's callbacks take the result, and it takes a list of them)."""
+    if callback is None:
+        return
+    if not callable(callback):
+        raise TypeError(f"callback={callback!r} must be callable (one function; call several "
+                        "from it)")
+    try:
+        signature = inspect.signature(callback)
+    except (TypeError, ValueError):  # no signature to read (some builtins): called as is
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        raise TypeError(f"callback={callback!r} must take two arguments, "
+                        f"callback(observation, optimizer); it takes {signature} "
+                        "(scikit-optimize's callback(result) reads optimizer.result() "
+                        "here)") from None
+
+
+def _keywords(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    return {name: p for name, p in inspect.signature(function).parameters.items()
+            if p.kind is p.KEYWORD_ONLY}
+
+
+_OPTIMIZER_ARGUMENTS = _keywords(Optimizer.__init__)
+_ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(_keywords(minimize)) | {"n_calls"}
 
 
 @dataclass(frozen=True)
@@ -261,6 +304,17 @@ class WarmStart:
         return []
 
 
+def _as_named(values: Any, space: Space) -> str:
+    """For scikit-optimize's point (a list of values in the order of the dimensions, or
+    one value of a one-dimensional space), the dict it is here, as a hint; else ""."""
+    names = space.names
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        values = [values]
+    if len(values) != len(names) or space.conditional:
+        return ""
+    return f" (scikit-optimize's list of values is {dict(zip(names, values))!r} here)"
+
+
 def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
     if isinstance(x0, Mapping):
         items: list[Any] = [x0]
@@ -271,7 +325,10 @@ def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
     points = []
     for i, point in enumerate(items):
         if not isinstance(point, Mapping):
-            raise TypeError(f"x0[{i}]={point!r} must be a dict of parameters")
+            whole = "" if any(isinstance(item, (Sequence, Mapping)) and not isinstance(
+                item, str) for item in items) else _as_named(items, space)  # one flat point
+            raise TypeError(f"x0[{i}]={point!r} must be a dict of parameters"
+                            + (_as_named(point, space) or whole))
         try:
             points.append(space.validate(point))
         except (TypeError, ValueError) as error:
@@ -321,7 +378,9 @@ def _optimizer(
     given.update({} if seed is None else {"seed": seed})
     if isinstance(given.get("options"), OptimizerOptions):  # compared as the journal keeps them
         given["options"] = given["options"].to_dict()
-    ignored = sorted(key for key, value in given.items() if recorded.get(key, value) != value)
+    # a setting the journal's header leaves out (cost_budget, pruner, …) has its default
+    ignored = sorted(key for key, value in given.items()
+                     if recorded.get(key, _OPTIMIZER_ARGUMENTS[key].default) != value)
     if ignored:
         warnings.warn(
             f"resuming journal {str(journal)!r} with its own settings; ignoring {ignored}",
@@ -426,7 +485,8 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         return "error", message
     number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
-        message = f"objective returned {number!r} with constraints {values!r}"
+        message = f"objective returned {number!r}" + (
+            "" if values is None else f" with constraints {values!r}")
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "failed", message
     opt.tell(params, number, duration=duration, constraints=values, cost=cost)

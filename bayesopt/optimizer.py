@@ -725,7 +725,10 @@ class Optimizer:
         and, with a `Fidelity`, for a step beyond the budget the point was asked
         with (steps count the budget's units, as the rungs do: a run trains to
         its budget, and its tell is recorded at that budget). Without a Fidelity
-        any step is allowed, as in Optuna.
+        any step is allowed, as in Optuna. With a Fidelity a report at the asked
+        budget never returns True (the run has finished; the schedule ranks it), and a
+        promotion reporting from after its source's budget is not recorded again at
+        the rungs its source passed (`bayesopt.fidelity.Pruning.report`).
         """
         with self._lock:
             canonical = self.space.validate(params)

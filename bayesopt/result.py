@@ -126,6 +126,18 @@ def best_observation(history: Sequence[Observation], maximize: bool,
     return best
 
 
+# What a user of scikit-optimize (its OptimizeResult) or Optuna (its Study) reads.
+_PEER_ATTRIBUTES = {
+    "x": "scikit-optimize's x (a list) is best_params here (a dict)",
+    "fun": "scikit-optimize's fun is best_value here",
+    "x_iters": "scikit-optimize's x_iters is [o.params for o in history] here",
+    "func_vals": "scikit-optimize's func_vals is values here (nan for a failed evaluation)",
+    "models": "scikit-optimize's models: the fitted surrogate is surrogate here",
+    "best_trial": "Optuna's best_trial is best here (an Observation)",
+    "trials": "Optuna's trials is history here",
+}
+
+
 @dataclass(frozen=True)
 class OptimizeResult:
     """What an optimization produced.
@@ -219,6 +231,14 @@ class OptimizeResult:
 
     def __len__(self) -> int:
         return len(self.history)
+
+    if not TYPE_CHECKING:  # mypy would take every attribute for one of __getattr__'s
+        def __getattr__(self, name: str) -> Any:
+            """Only for a name that is not an attribute: AttributeError, which for
+            scikit-optimize's and Optuna's result attributes says what to read here."""
+            hint = _PEER_ATTRIBUTES.get(name)
+            raise AttributeError(f"'OptimizeResult' object has no attribute {name!r}" + (
+                "" if hint is None else f"; {hint}"))
 
     def __repr__(self) -> str:
         return (f"OptimizeResult(best_value={self.best_value!r}, best_params={self.best_params!r}, "

@@ -923,6 +923,10 @@ def _check_dimension(key: str, dim: object) -> None:
     if not isinstance(key, str) or not key:
         raise TypeError(f"dimension names must be non-empty strings, got {key!r}")
     if not isinstance(dim, Dimension):
+        named = ", name=..." if key.startswith("#") else ""  # a list space names each
+        hint = (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
+                f"Integer(low, high{named}) here, and its list of choices "
+                f"Categorical([...]{named})" if isinstance(dim, (tuple, list)) else "")
         raise TypeError(
-            f"dimension {key!r}: {dim!r} is not a Real, Integer, Categorical or Fidelity"
+            f"dimension {key!r}: {dim!r} is not a Real, Integer, Categorical or Fidelity{hint}"
         )

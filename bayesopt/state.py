@@ -454,8 +454,17 @@ def _apply_failure(state: OptimizerState, event: Failure) -> None:
 @applier(Report)
 def _apply_report(state: OptimizerState, event: Report) -> None:
     for params, step, value in zip(event.points, event.steps, event.values):
-        key = point_key(state.space, state.asked(params) or params)
-        state.pruning.report(key, step, -value if state.maximize else value)
+        asked = state.asked(params) or params
+        budget = continued_from = None  # the run's budget, and its source's (a promotion)
+        if state.space.fidelity is not None:
+            name = state.space.fidelity.name
+            assert name is not None, "a space's dimensions are named"
+            budget = float(asked[name])
+            source = state.source(asked)
+            continued_from = None if source is None else float(
+                state.history[source].params[name])
+        state.pruning.report(point_key(state.space, asked), step,
+                             -value if state.maximize else value, continued_from, budget)
 
 
 def _add_pending(state: OptimizerState, event: Event) -> None:

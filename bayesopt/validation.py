@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,17 @@ from acquisition.checks import (  # re-exported: one check in one place
 
 __all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
            "check_count", "check_durations", "check_nonnegative", "check_real", "check_value",
-           "is_value", "key_problems"]
+           "is_value", "key_problems", "unknown_keywords"]
+
+# What users of the peers write for an argument, and its name here (scikit-optimize's
+# gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers and study.optimize,
+# scikit-learn's random_state).
+PEER_NAMES = {
+    "n_initial_points": "n_initial", "n_random_starts": "n_initial",
+    "n_startup_trials": "n_initial", "random_state": "seed", "rstate": "seed",
+    "acq_func": "acquisition", "verbose": "progress", "max_evals": "n_calls",
+    "n_trials": "n_calls",
+}
 
 
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
@@ -46,6 +57,21 @@ def key_problems(*groups: tuple[str, Sequence[str]]) -> str:
     """The non-empty groups of wrong keys, in order: e.g. ``("missing", [...]), ("unknown",
     [...])`` → "missing key(s) ['a'], unknown key(s) ['b']" (an empty group is left out)."""
     return ", ".join(f"{what} key(s) {list(keys)}" for what, keys in groups if keys)
+
+
+def unknown_keywords(given: Iterable[str], accepted: Iterable[str], where: str) -> None:
+    """Raise TypeError naming the first of `given` not in `accepted`, with the peers'
+    name for it (`PEER_NAMES`) or else the closest accepted name (difflib), if any."""
+    names = sorted(accepted)
+    for key in given:
+        if key in names:
+            continue
+        peer = PEER_NAMES.get(key)
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = (f"; write {peer}= (the name of {key}= here)" if peer in names
+                else f"; did you mean {close[0]}=?" if close else "")
+        raise TypeError(f"{where} got the unknown keyword argument {key}={hint}; it "
+                        f"accepts {names}")
 
 
 def is_value(value: Any) -> bool:

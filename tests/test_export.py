@@ -300,3 +300,24 @@ def test_from_json_needs_json() -> None:
         OptimizeResult.from_json("{")
     with pytest.raises(TypeError, match="must be the JSON string"):
         OptimizeResult.from_json(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("x", r"scikit-optimize's x \(a list\) is best_params here"),
+    ("fun", "fun is best_value here"),
+    ("x_iters", r"\[o.params for o in history\]"),
+    ("func_vals", "func_vals is values here"),
+    ("best_trial", "Optuna's best_trial is best here"),
+    ("trials", "trials is history here"),
+])
+def test_a_peers_result_attribute_says_what_to_read_here(name: str, hint: str) -> None:
+    import copy
+    import pickle
+
+    result = mixed_run()
+    with pytest.raises(AttributeError, match=f"no attribute '{name}'; .*{hint}"):
+        getattr(result, name)
+    assert not hasattr(result, name)
+    with pytest.raises(AttributeError, match=r"no attribute 'nonsense'$"):
+        result.nonsense  # noqa: B018 - the lookup is the test
+    assert pickle.loads(pickle.dumps(result)) == result == copy.deepcopy(result)

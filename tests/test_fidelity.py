@@ -518,10 +518,50 @@ def test_report_with_maximize_keeps_the_largest() -> None:
 
 def test_report_rungs_default_to_the_fidelity() -> None:
     opt = Optimizer({"x": Real(0, 1), "epochs": Fidelity(2, 18, eta=3)}, seed=0)
-    a, b = opt.ask(2)
+    a, b, c = opt.ask(3)
+    assert [p["epochs"] for p in (a, b, c)] == [2, 2, 2]
     assert not opt.report(a, 1, 0.1) and not opt.report(b, 1, 0.9)  # first rung: step 2
     assert not opt.report(a, 2, 0.1)
-    assert opt.report(b, 2, 0.9)
+    assert not opt.report(b, 2, 0.9)  # rung 0 holds [0.1, 0.9], but b ends at step 2
+    opt.tell([a, b, c], [0.1, 0.9, 0.5])
+    promoted = opt.ask()  # a to epochs=6, trained again from the start
+    assert opt.continues(promoted) == 0 and promoted["epochs"] == 6
+    assert not opt.report(promoted, 1, 5.0)  # no rung at step 1
+    assert opt.report(promoted, 2, 5.0)  # rung 0: [0.1, 0.9, 5.0], keep the best one
+
+
+def test_a_run_that_reports_its_last_step_finishes_ok_and_is_modelled() -> None:
+    # A Keras Tuner loop: each run reports every epoch up to the budget it was asked
+    # with. At its budget the run has finished: report says go on, and the tell is
+    # "ok" (ranked by the schedule, data for the GP), even when rung 0 would stop it.
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    runs = opt.ask(3)
+    assert [p["epochs"] for p in runs] == [1, 1, 1]
+    assert [opt.report(p, 1, v) for p, v in zip(runs, [1.0, 0.5, 2.0])] == [False] * 3
+    opt.tell(runs, [1.0, 0.5, 2.0])
+    assert [o.status for o in opt.history] == ["ok", "ok", "ok"]
+    assert [o.index for o in opt.surrogate().observed] == [0, 1, 2]
+
+
+def test_a_promotion_continued_from_its_checkpoint_leaves_the_lower_rungs_alone() -> None:
+    # Rungs every power of 3 from step 1, budgets 2, 6 and 18. A promotion that trains
+    # on from its source's checkpoint (reports from step 3) was judged at rung 0 by its
+    # source; its later, better values must not raise the bar there for new runs.
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(2, 18, eta=3)},
+                    seed=0, n_initial=3, pruner=SuccessiveHalving(1, 3))
+    a, b, c = opt.ask(3)
+    for p, value in zip((a, b, c), [1.0, 0.5, 0.4]):
+        assert not opt.report(p, 1, value)  # rung 0 (step 1): each the best so far
+        assert not opt.report(p, 2, value)
+    opt.tell([a, b, c], [1.0, 0.5, 0.4])
+    promoted = opt.ask()
+    assert opt.continues(promoted) == 2 and promoted["epochs"] == 6
+    for step in range(3, 7):  # from c's checkpoint at step 2
+        assert not opt.report(promoted, step, 0.1)  # rung 1 (step 3): alone
+    fresh = opt.ask()
+    assert opt.continues(fresh) is None and fresh["epochs"] == 2
+    # rung 0 holds [1.0, 0.5, 0.4, 0.3] (not the promotion's 0.1): 0.3 is the best
+    assert not opt.report(fresh, 1, 0.3)
 
 
 def test_report_on_a_point_never_asked_or_already_told_raises() -> None:
@@ -727,14 +767,17 @@ def test_show_ranks_the_runs_at_the_highest_budget_first(tmp_path: Any, capsys: 
 
 
 def test_a_pruned_run_inside_a_bracket_is_never_promoted() -> None:
-    opt = Optimizer(_fidelity_space(), seed=5, n_initial=3)
+    # rungs at steps 0.5, 1.5, …: a run at epochs=1 can be cut before its end
+    opt = Optimizer(_fidelity_space(), seed=5, n_initial=3,
+                    pruner=SuccessiveHalving(min_resource=0.5, reduction_factor=3))
     first = opt.ask(3)
     opt.tell(first, [1.0, 0.01, 2.0])
     promoted = opt.ask()  # the best, to epochs = 3 …
     assert opt.continues(promoted) == 1
-    assert not opt.report(promoted, 1, 5.0)  # alone at its rung … (rung of step 1: [5.0])
+    assert not opt.report(promoted, 1, 5.0)  # alone at its rung … (rung of step 0.5: [5.0])
     other = opt.ask()
-    assert opt.report(other, 1, 9.0)  # … the other is cut at step 1
+    assert other["epochs"] == 1
+    assert opt.report(other, 0.5, 9.0)  # … the other is cut at step 0.5
     opt.tell(other, 0.0)  # told the best value of its rung, yet pruned: ranks last there
     opt.tell(promoted, 0.001)
     pruned = opt.history[-2].index

@@ -133,6 +133,34 @@ def test_failures_that_are_part_of_the_problem_never_stop_the_run(objective):
     assert all(o.error for o in result.history)
 
 
+def test_a_one_argument_callback_raises_before_any_evaluation():
+    """scikit-optimize's callback(result): it raised Python's 'takes 1 positional argument
+    but 2 were given' after the first evaluation, ending the run."""
+    calls: list[dict[str, Any]] = []
+    with pytest.raises(TypeError, match=r"callback=.* must take two arguments, "
+                                        r"callback\(observation, optimizer\); it takes \(res\)"):
+        run(lambda p: calls.append(p) or 0.0, callback=lambda res: None)
+    assert calls == []
+    with pytest.raises(TypeError, match="must be callable .one function"):
+        run(sphere, callback=[lambda obs, opt: None])
+
+    class Stop:
+        def __call__(self, obs: Any, opt: Any, *rest: Any) -> bool:
+            return len(opt.history) >= 3
+
+    assert len(run(sphere, callback=Stop())) == 3
+    assert len(run(sphere, n_calls=2, callback=lambda *seen: None)) == 2
+
+
+@pytest.mark.parametrize("returned, n_constraints, error", [
+    (math.nan, None, "objective returned nan"),  # was "... nan with constraints None"
+    ((0.5, [math.inf]), 1, "objective returned 0.5 with constraints [inf]"),
+])
+def test_a_non_finite_return_is_recorded_as_it_was_returned(returned, n_constraints, error):
+    result = run(lambda p: returned, n_calls=5, n_constraints=n_constraints)
+    assert [o.error for o in result.history] == [error] * 5
+
+
 def test_evaluation_failed_records_its_message_without_a_traceback():
     result = run(diverges_on_the_right, n_calls=10, max_consecutive_failures=1)
     failed = [o for o in result.history if not o.ok]
@@ -226,12 +254,47 @@ def test_resuming_with_other_settings_warns_naming_them(tmp_path):
                  journal=journal)
 
 
+def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path):
+    """cost_budget= is not in the header of a journal recorded without it: it was ignored
+    without a word when given on resume."""
+    journal = tmp_path / "run.jsonl"
+    run(sphere, n_calls=4, journal=journal)
+    with pytest.warns(ResumeSettingsWarning, match=r"ignoring \['cost_budget'\]"):
+        run(sphere, n_calls=5, journal=journal, cost_budget=3.0)
+
+
+@pytest.mark.parametrize("resume", [False, True])
+@pytest.mark.parametrize("keyword, match", [
+    ("n_initial_points", "n_initial_points=; write n_initial= "),  # scikit-optimize
+    ("n_random_starts", "n_random_starts=; write n_initial= "),
+    ("random_state", "random_state=; write seed= "),
+    ("verbose", "verbose=; write progress= "),
+    ("max_evals", "max_evals=; write n_calls= "),  # hyperopt
+    ("n_trials", "n_trials=; write n_calls= "),  # Optuna
+    ("n_inital", "n_inital=; did you mean n_initial="),
+    ("bogus", r"bogus=; it accepts \['acquisition'"),
+])
+def test_an_unknown_keyword_raises_naming_it_and_the_name_here(tmp_path, resume, keyword, match):
+    """A fresh run raised Python's bare TypeError from Optimizer.__init__; a resumed
+    journal ignored the keyword without a word."""
+    journal = tmp_path / "run.jsonl"
+    if resume:
+        run(sphere, n_calls=3, journal=journal)
+    with pytest.raises(TypeError, match=f"minimize got the unknown keyword argument {match}"):
+        run(sphere, n_calls=5, journal=journal, **{keyword: 2})
+    if resume:
+        assert len(Optimizer.resume(journal, append=False).history) == 3
+
+
 @pytest.mark.parametrize("x0, y0, error, match", [
     (None, [1.0], ValueError, "without x0"),
     ([{"x": 0.1, "y": 0.2}], [1.0, 2.0], ValueError, "2 value"),
     ([{"x": 0.1, "y": 0.2}, {"x": 0.2, "y": 0.2}], 1.0, TypeError, "y0="),
     ("x=0.1", None, TypeError, "x0="),
-    ([[0.1, 0.2]], None, TypeError, r"x0\[0\]"),
+    ([[0.1, 0.2]], None, TypeError, (r"x0\[0\]=\[0.1, 0.2\] must be a dict of parameters "
+                                    r"\(scikit-optimize's list of values is \{'x': 0.1, 'y': 0.2\} here")),
+    ([0.1, 0.2], [1.0], TypeError, r"x0\[0\]=0.1 .*list of values is \{'x': 0.1, 'y': 0.2\}"),
+    ([[0.1, 0.2, 0.3]], None, TypeError, r"x0\[0\]=\[0.1, 0.2, 0.3\] must be a dict of parameters$"),
     ([{"x": 0.1, "y": 0.2}, {"x": 1.5, "y": 0.2}], None, ValueError, r"x0\[1\].*x"),
     ([{"x": 0.1, "y": 0.2}, {"x": 0.2}], None, ValueError, r"x0\[1\].*y"),
     ([{"x": 0.1, "y": 0.2}], [math.nan], ValueError, r"y0\[0\]"),

@@ -21,6 +21,7 @@ from bayesopt.integrations._optuna_space import SpaceMap, param_map
 from bayesopt.integrations.optuna import (
     BayesoptSampler,
     IndependentSamplingWarning,
+    TrialOutsideSpaceWarning,
 )
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -231,7 +232,9 @@ def test_multi_objective_studies_raise():
     ({"acquisition": "qei"}, ValueError, "acquisition='qei'"),
     ({"n_initial": -1}, ValueError, "n_initial=-1"),
     ({"seed": 1.5}, TypeError, "seed=1.5"),
-    ({"acqusition": "ei"}, TypeError, "acqusition"),
+    ({"acqusition": "ei"}, TypeError, "acqusition=; did you mean acquisition="),
+    ({"n_startup_trials": 5}, TypeError, "n_startup_trials=; write n_initial="),
+    ({"random_state": 0}, TypeError, "random_state=; write seed="),
     ({"n_constraints": 1}, ValueError, "n_constraints=1.*constraints_func"),
     ({"feasible": lambda p: True}, ValueError, "feasible=.*relative search space"),
 ])
@@ -350,3 +353,28 @@ def test_sampling_a_trial_again_returns_its_point_and_asks_nothing_new():
     again = study.sampler.sample_relative(study, frozen, DISTRIBUTIONS)
     assert again == frozen.params
     assert len(study.sampler.optimizer.pending) == 1
+
+
+def test_an_enqueued_trial_outside_the_space_is_left_out_with_one_warning():
+    """Optuna runs an enqueued trial whose fixed values lie outside their distribution
+    (with its own warning). Telling it raised ValueError in every later trial's
+    sample_relative, so the study could not go on."""
+    def objective(trial: optuna.Trial) -> float:
+        return (trial.suggest_float("x", -5, 5) - 1) ** 2 + trial.suggest_int("n", 1, 9, step=2)
+
+    study = optuna.create_study(sampler=BayesoptSampler(seed=0, n_initial=3))
+    study.enqueue_trial({"x": 7.0, "n": 3})  # x outside [-5, 5]
+    study.enqueue_trial({"x": 0.5, "n": 4})  # n off the grid 1, 3, …, 9
+    study.enqueue_trial({"x": 0.5, "n": 5})  # inside: told
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(objective, n_trials=8)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 8
+    refused = [str(w.message) for w in caught if w.category is TrialOutsideSpaceWarning]
+    assert len(refused) == 2, refused
+    assert refused[0].startswith("BayesoptSampler: trial 0 has {'x': 7.0}, outside the range")
+    assert refused[1].startswith("BayesoptSampler: trial 1 has {'n': 4}, outside the range")
+    optimizer = study.sampler.optimizer
+    assert optimizer is not None
+    told = [o.params for o in optimizer.history]  # trials 2–6 (7 ends after the last sync)
+    assert len(told) == 5 and {"x": 0.5, "n": 2} in told  # n = 5 is index 2 of the grid

@@ -296,7 +296,15 @@ def test_cardinality() -> None:
         (
             lambda: Space({"x": (0.0, 1.0)}),
             TypeError,
-            r"dimension 'x': \(0\.0, 1\.0\) is not a Real",
+            (r"dimension 'x': \(0\.0, 1\.0\) is not a Real, Integer, Categorical or Fidelity; "
+            r"scikit-optimize's \(low, high\) is Real\(low, high\) or Integer\(low, high\) "
+            r"here, and its list of choices Categorical\(\[\.\.\.\]\)$"),
+        ),
+        (
+            lambda: Space([(-2.0, 2.0), ["a", "b"]]),
+            TypeError,
+            (r"dimension '#0': \(-2\.0, 2\.0\) is not .*; scikit-optimize's \(low, high\) is "
+            r"Real\(low, high, name=\.\.\.\) or"),
         ),
         (
             lambda: Space([Real(0.0, 1.0, name="x"), "y"]),

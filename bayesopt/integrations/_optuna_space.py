@@ -121,6 +121,27 @@ class SpaceMap:
                 return None
         return {name: p.to_optimizer(params[name]) for name, p in self.params.items()}
 
+    def outside(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters of the space whose value its distribution does not hold — outside
+        [low, high] or off the step grid; Optuna lets an enqueued trial have such values,
+        with a warning — by name."""
+        return {name: params[name] for name, dist in self.distributions.items()
+                if not _holds(dist, params[name])}
+
     def to_optuna(self, point: Mapping[str, Any]) -> dict[str, Any]:
         """An optimizer point as Optuna parameter values."""
         return {name: p.to_optuna(point[name]) for name, p in self.params.items()}
+
+
+def _holds(distribution: BaseDistribution, value: Any) -> bool:
+    """Whether a float or int distribution holds `value`: low ≤ value ≤ high and, with a
+    step, value = low + k·step for an integer k (to 1e-8 of a step, as Optuna's float
+    grids are); a categorical holds every value Optuna let through."""
+    if not isinstance(distribution, (FloatDistribution, IntDistribution)):
+        return True
+    if not distribution.low <= value <= distribution.high:
+        return False
+    if distribution.step is None:
+        return True
+    k = float((value - distribution.low) / distribution.step)
+    return abs(k - round(k)) <= 1e-8 * max(1.0, abs(k))

@@ -31,6 +31,10 @@ read once, at the first `sample_relative` after it changes state):
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
 
+A trial holding a value its distribution does not (outside [low, high] or off the step
+grid: Optuna lets an enqueued trial have one, with a warning) is left out of the
+optimizer, whose space cannot encode it, with one `TrialOutsideSpaceWarning` per trial.
+
 A trial whose stored parameters differ from what was asked for it (the user
 enqueued part of its parameters, or it ended before suggesting them all)
 leaves an ask that can never be told; the optimizer is then rebuilt from the
@@ -45,6 +49,7 @@ arguments `n_constraints` and `feasible` (a ValueError says so). One sampler ser
 from __future__ import annotations
 
 import bisect
+import inspect
 import threading
 import warnings
 from collections import OrderedDict
@@ -68,9 +73,9 @@ import numpy as np
 from bayesopt.integrations._optuna_space import SpaceMap, is_supported
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
-from bayesopt.validation import check_count
+from bayesopt.validation import check_count, unknown_keywords
 
-__all__ = ["BayesoptSampler", "IndependentSamplingWarning"]
+__all__ = ["BayesoptSampler", "IndependentSamplingWarning", "TrialOutsideSpaceWarning"]
 
 _MAX_SPACES = 4  # relative search spaces whose optimizers are kept
 _RESERVED = {  # Optimizer arguments the sampler sets itself
@@ -88,6 +93,10 @@ _UNSUPPORTED = {  # Optimizer arguments a study cannot feed
 
 class IndependentSamplingWarning(UserWarning):
     """A parameter outside the relative search space is sampled at random."""
+
+
+class TrialOutsideSpaceWarning(UserWarning):
+    """A trial holds a value its distribution does not (an enqueued one): it is not told."""
 
 
 @dataclass
@@ -149,9 +158,10 @@ class _Follower:
     number to the point the optimizer holds as pending for it.
     """
 
-    def __init__(self, space_map: SpaceMap, optimizer: Optimizer) -> None:
+    def __init__(self, space_map: SpaceMap, optimizer: Optimizer, refused: set[int]) -> None:
         self.map = space_map
         self.optimizer = optimizer
+        self.refused = refused  # trials warned about as outside the space (the sampler's)
         self.cursor = 0
         self.settled: set[int] = set()
         self.pending: dict[int, dict[str, Any]] = {}
@@ -167,7 +177,7 @@ class _Follower:
             if trial.state.is_finished():
                 self._settle(trial, batch)
             elif trial.state == TrialState.RUNNING and trial.number not in self.pending:
-                point = self.map.to_optimizer(trial.params, trial.distributions)
+                point = self._point(trial)
                 if point is not None:
                     self.pending[trial.number] = point
                     batch.running.append(point)
@@ -176,8 +186,24 @@ class _Follower:
             self.settled.remove(self.cursor)
             self.cursor += 1
 
-    def _settle(self, trial: FrozenTrial, batch: _Batch) -> None:
+    def _point(self, trial: FrozenTrial) -> dict[str, Any] | None:
+        """The trial's point in the space; None if it lacks a parameter of it or holds a
+        value the space does not (told, it would raise in every later trial)."""
         point = self.map.to_optimizer(trial.params, trial.distributions)
+        outside = None if point is None else self.map.outside(trial.params)
+        if not outside:
+            return point
+        if trial.number not in self.refused:
+            self.refused.add(trial.number)
+            warnings.warn(
+                f"BayesoptSampler: trial {trial.number} has {outside}, outside the range or "
+                f"step of {[self.map.distributions[name] for name in outside]} (Optuna lets "
+                "an enqueued trial have such values): the optimizer leaves it out",
+                TrialOutsideSpaceWarning, stacklevel=2)
+        return None
+
+    def _settle(self, trial: FrozenTrial, batch: _Batch) -> None:
+        point = self._point(trial)
         asked = self.pending.pop(trial.number, None)
         self.settled.add(trial.number)
         if asked is not None and point != asked:
@@ -231,6 +257,7 @@ class BayesoptSampler(BaseSampler):
             OrderedDict())
         self._latest: _Follower | None = None
         self._warned: set[str] = set()
+        self._refused: set[int] = set()  # trials warned about by TrialOutsideSpaceWarning
         self._study_name: str | None = None
         self._lock = threading.Lock()
 
@@ -317,7 +344,7 @@ class BayesoptSampler(BaseSampler):
         optimizer = Optimizer(
             space_map.space, seed=int(self._seeds.integers(2**32)),
             maximize=study.direction == StudyDirection.MAXIMIZE, **self._optimizer_kwargs)
-        return _Follower(space_map, optimizer)
+        return _Follower(space_map, optimizer, self._refused)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the lock and the optimizers, which are rebuilt from the study."""
@@ -338,6 +365,11 @@ def _has_completed(study: Study) -> bool:
 
 def _check_optimizer_kwargs(kwargs: Mapping[str, Any]) -> None:
     """Refuse the arguments the sampler sets; let `Optimizer` validate the others."""
+    accepted = {name for name, p in inspect.signature(Optimizer.__init__).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
+    unknown_keywords([key for key in kwargs if key not in _UNSUPPORTED and key not in _RESERVED],
+                     accepted - set(_UNSUPPORTED) - set(_RESERVED) | {"constraints_func"},
+                     "BayesoptSampler")
     for key in kwargs:
         if key in _UNSUPPORTED:
             raise ValueError(f"BayesoptSampler does not support {key}={kwargs[key]!r}: "
