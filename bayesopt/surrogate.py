@@ -182,6 +182,9 @@ class Hyperparameters:
     Attributes
     ----------
     kernel : str
+        The kernel in use: ``ModelOptions.kernel``, or with ``ModelOptions(
+        kernel_candidates=...)`` the one the last refit selected (the highest log
+        marginal posterior).
     lengthscales : dict
         ``{name: l}`` in the dimension's units (decades of log10 when
         log=True); a categorical gives ``{choice: l}`` per category, on the
