@@ -36,7 +36,7 @@ VARIANTS = {
     "mcmc": ModelOptions(hyperparameters="mcmc"),
     "input warping": ModelOptions(input_warping=True),
     "mcmc + warping": ModelOptions(hyperparameters="mcmc", input_warping=True),
-    "kernel selection (5/2, 3/2)": ModelOptions(kernel_candidates=("matern32",)),
+    "kernel selection 5/2 or 3/2": ModelOptions(kernel_candidates=("matern32",)),
 }
 BASE = "map (default)"
 
