@@ -54,6 +54,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, cast
 
 import numpy as np
+from scipy.special import logsumexp
 
 from acquisition.checks import (
     boolean,
@@ -220,6 +221,11 @@ class ModelOptions:
     # posterior, the MAP objective, is used until the next refit. Kernel selection by the
     # evidence, R&W (2006) Sec. 5.4; Malkomes, Schaff & Garnett (2016). () : `kernel` only
     kernel_candidates: tuple[str, ...] = field(default=(), metadata=rule(_kernel_candidates))
+    # with kernel_candidates: instead of the best kernel alone, the mixture of every fitted
+    # kernel's GP weighted ∝ exp(log marginal posterior at its MAP θ), the acquisition
+    # averaged with those weights (a Bayesian model average over the kernels without a
+    # Laplace correction; acquisition.averaging)
+    kernel_average: bool = field(default=False, metadata=rule(boolean()))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -233,6 +239,9 @@ class ModelOptions:
         """The candidates are kernels other than `kernel`, compared by one MAP fit each:
         not with hyperparameter samples, a warp or a budget basis (untested there)."""
         if not self.kernel_candidates:
+            if self.kernel_average:
+                raise ValueError("kernel_average=True averages over kernel_candidates and "
+                                 "kernel; kernel_candidates=() names none")
             return
         if KERNEL_KINDS[self.kernel] in {KERNEL_KINDS[k] for k in self.kernel_candidates}:
             raise ValueError(f"kernel_candidates={self.kernel_candidates!r} repeats "
@@ -332,8 +341,10 @@ class SurrogateModel:
         self.params: np.ndarray | None = None
         self.samples: np.ndarray | None = None  # (S, d + 2 [+ 2k]) posterior samples (mcmc)
         self.kernel_name = options.kernel  # the kernel in use (`kernel_candidates`: the selected)
-        # with `kernel_candidates`: each kernel's last fitted log-parameters, its warm start
+        # with `kernel_candidates`: each kernel's last fitted log-parameters, its warm start,
+        # and the negative log posterior of the kernels fitted at the last refit
         self.kernel_params: dict[str, np.ndarray] = {}
+        self.kernel_values: dict[str, float] = {}
         self.n_at_last_fit = 0
         self.gp: GaussianProcess | GaussianProcessMixture | None = None
         self.n_observed = 0
@@ -390,6 +401,7 @@ class SurrogateModel:
             state["kernel"] = self.kernel_name
             state["kernel_params"] = {name: [float(p) for p in params]
                                       for name, params in self.kernel_params.items()}
+            state["kernel_values"] = dict(self.kernel_values)
         return state
 
     def restore(
@@ -404,6 +416,7 @@ class SurrogateModel:
         self.kernel_name = state.get("kernel", self.options.kernel)
         self.kernel_params = {name: np.asarray(params, dtype=float)
                               for name, params in state.get("kernel_params", {}).items()}
+        self.kernel_values = {name: float(v) for name, v in state.get("kernel_values", {}).items()}
         if "samples" in state:
             self.samples = np.asarray(state["samples"], dtype=float)
         self.n_at_last_fit = fit_n = int(state["fit_n"])
@@ -489,11 +502,13 @@ class SurrogateModel:
             return lambda: [first] + [self._prior_sample() for _ in range(extra)]
 
         best: tuple[float, str] | None = None
-        for name in (self.options.kernel, *self.options.kernel_candidates):
+        self.kernel_values = {}
+        for name in self._kernel_names():
             result = self._fit_kernel(name, X_fit, y_fit, starts(name))
             if result is None:
                 continue
             self.kernel_params[name] = result.params
+            self.kernel_values[name] = float(result.value)
             if best is None or result.value < best[0]:
                 best = (result.value, name)
         if best is None:
@@ -501,6 +516,9 @@ class SurrogateModel:
             return
         self.kernel_name = best[1]
         self.params = self.kernel_params[self.kernel_name]
+
+    def _kernel_names(self) -> tuple[str, ...]:
+        return (self.options.kernel, *self.options.kernel_candidates)
 
     def _fit_failed(self) -> None:
         """Keep the previous hyperparameters (or take the prior's default ones), loudly."""
@@ -581,27 +599,50 @@ class SurrogateModel:
                           "falling back to the prior's default hyperparameters",
                           ModelFitWarning, stacklevel=5)
             self.params, self.samples = self._default_params(), None
+            self.kernel_values = {}  # no kernel average: one GP at the default θ
             return self._gp_from_params(X, y)
 
     def _gp_from_params(
         self, X: np.ndarray, y: np.ndarray
     ) -> GaussianProcess | GaussianProcessMixture:
         assert self.params is not None
+        if self.options.kernel_average and len(self.kernel_values) > 1:
+            return self._kernel_average(X, y)
         if self.samples is None:
             return self._member(self.params, X, y)
         members = [self._member(theta, X, y) for theta in self.samples]
         kernel = self._kernel(self.params)
         return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.slots + 1])))
 
-    def _kernel(self, theta: np.ndarray) -> Kernel:
-        """The kernel of θ = (log l, log s2, log σ² [, θ_w])'s first slots + 1 entries."""
-        return Kernel(self.kernel_name, self.dim, theta[: self.slots + 1], self.gates,
-                      self.budget_power, self.budget_lengthscale)
+    def _kernel_average(self, X: np.ndarray, y: np.ndarray) -> GaussianProcessMixture:
+        """`kernel_average`: the mixture of the kernels fitted at the last refit, each GP at
+        its MAP θ, weights w_k ∝ exp(−value_k) = p(t | θ_k, k) p(θ_k | k) (the evidence
+        without a Laplace volume term; R&W Sec. 5.4); reports use the heaviest, `params`."""
+        names = [name for name in self._kernel_names() if name in self.kernel_values]
+        log_post = -np.array([self.kernel_values[name] for name in names])  # (K,)
+        log_w = log_post - logsumexp(log_post)
+        members = [self._member(self.kernel_params[name], X, y, name) for name in names]
+        assert self.params is not None
+        return GaussianProcessMixture(members, self._kernel(self.params),
+                                      float(np.exp(self.params[self.slots + 1])), log_w)
 
-    def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
-        """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d)."""
+    def sample_log_weights(self) -> np.ndarray | None:
+        """log w_s of the mixture's members (`kernel_average`), None for equal weights."""
+        return self.gp.log_weights if isinstance(self.gp, GaussianProcessMixture) else None
+
+    def _kernel(self, theta: np.ndarray, name: str | None = None) -> Kernel:
+        """The kernel `name` (default: the one in use) of θ = (log l, log s2, log σ² [, θ_w])'s
+        first slots + 1 entries."""
+        return Kernel(self.kernel_name if name is None else name, self.dim,
+                      theta[: self.slots + 1], self.gates, self.budget_power,
+                      self.budget_lengthscale)
+
+    def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray,
+                name: str | None = None) -> GaussianProcess:
+        """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d), kernel `name`
+        (default: the one in use)."""
         d = self.slots
-        kernel = self._kernel(theta)
+        kernel = self._kernel(theta, name)
         noise = float(np.exp(theta[d + 1]))
         if self.warping is None:
             return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)
@@ -706,18 +747,19 @@ class SurrogateModel:
 
     @property
     def sampled(self) -> bool:
-        """Whether the model averages over hyperparameter samples (hyperparameters="mcmc")."""
+        """Whether the model averages over hyperparameter samples (hyperparameters="mcmc")
+        or over kernels (`kernel_average`)."""
         return isinstance(self.gp, GaussianProcessMixture)
 
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standardized latent mean and std under each hyperparameter sample: (S, m), (S, m)."""
-        assert isinstance(self.gp, GaussianProcessMixture), "only with hyperparameters='mcmc'"
+        assert isinstance(self.gp, GaussianProcessMixture), "only with samples or kernel_average"
         return self.gp.predict_samples(self._inputs(X))
 
     def predict_samples_with_gradient(
         self, X: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        assert isinstance(self.gp, GaussianProcessMixture), "only with hyperparameters='mcmc'"
+        assert isinstance(self.gp, GaussianProcessMixture), "only with samples or kernel_average"
         return self._chain(self.gp.predict_samples_with_gradient(self._inputs(X)))
 
     def to_objective(self, f: np.ndarray) -> np.ndarray:
@@ -803,6 +845,9 @@ class TopBudget:
 
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.model.predict_samples(self.lift(X))
+
+    def sample_log_weights(self) -> np.ndarray | None:
+        return self.model.sample_log_weights()
 
     def predict_samples_with_gradient(
             self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -555,7 +555,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-refit-until-30", "bayesopt-integer-round", "bayesopt-hamming",
              "bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search",
              "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
-             "bayesopt-interleave-10", "bayesopt-smoothness-select")
+             "bayesopt-interleave-10", "bayesopt-smoothness-select",
+             "bayesopt-smoothness-average")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -637,6 +638,11 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # with the higher log marginal posterior used (R&W 2006 Sec. 5.4; Malkomes et al. 2016)
     "bayesopt-smoothness-select": (
         functools.partial(BayesoptAdapter, model={"kernel_candidates": ("matern32",)}),
+        ("bayesopt",)),
+    # the same two fits, the acquisition averaged over both GPs, weights ∝ exp(log posterior)
+    "bayesopt-smoothness-average": (
+        functools.partial(BayesoptAdapter, model={"kernel_candidates": ("matern32",),
+                                                  "kernel_average": True}),
         ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),

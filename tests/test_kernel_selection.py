@@ -6,7 +6,9 @@ posterior, which on hand-made data is the right one (rough draws of a Matérn-1/
 a short lengthscale: the rougher kernel; a smooth quadratic: Matérn-5/2); the kernel in
 use is what `Surrogate.hyperparameters().kernel` reports and what the model's state
 records; a resumed journal and a replayed shared study ask the same; the default's
-model state and fingerprint do not mention the option.
+model state and fingerprint do not mention the option. With `kernel_average=True`: the
+mixture's weights are the normalized posteriors, its moments the weighted mixture's, the
+acquisition the weighted average (finite-difference gradient), and a resume asks the same.
 """
 
 from __future__ import annotations
@@ -17,10 +19,17 @@ from typing import Any
 import numpy as np
 import pytest
 
+from acquisition.averaging import AveragedAcquisitionObjective
+from acquisition.functions import (
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    UpperConfidenceBound,
+)
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.fitting import negative_log_posterior
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.optimizer import ResumeWarning
+from bayesopt.sampling import GaussianProcessMixture
 
 SPACE = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0), "z": Real(0.0, 2.0)}
 
@@ -208,3 +217,87 @@ def test_a_shared_study_asks_the_same_when_run_again(tmp_path: Path) -> None:
     first, second = _shared_run(tmp_path / "a.jsonl"), _shared_run(tmp_path / "b.jsonl")
     assert set(first[1]) == {"matern52", "matern12"}, first[1]
     assert first == second
+
+
+# ------------------------------------------------------------------ kernel average
+def _average_model(seed: int = 4) -> tuple[SurrogateModel, np.ndarray]:
+    X, y = _matern12_draws(25, seed)
+    options = ModelOptions(kernel_candidates=("matern12",), kernel_average=True,
+                           output_transform="none")
+    return _fitted(X, y, options), X
+
+
+def test_kernel_average_needs_candidates() -> None:
+    with pytest.raises(ValueError, match=r"kernel_average=True averages over kernel_candidates"):
+        ModelOptions(kernel_average=True)
+
+
+def test_the_average_weights_are_the_normalized_posteriors() -> None:
+    """w_k = exp(−v_k) / Σ_j exp(−v_j), v_k the negative log posterior of kernel k at its
+    fitted θ, recomputed here from the data; members in the order kernel, candidates."""
+    model, X = _average_model()
+    assert isinstance(model.gp, GaussianProcessMixture)
+    assert [m.kernel.name for m in model.gp.members] == ["matern52", "matern12"]
+    values = np.array([_objective_value(model, k, X) for k in ("matern52", "matern12")])
+    expected = np.exp(-values) / np.exp(-values).sum()
+    np.testing.assert_allclose(np.exp(model.sample_log_weights()), expected, rtol=1e-9)
+    assert 0.0 < expected.min()  # both kernels carry weight on these data
+    heaviest = ("matern52", "matern12")[int(np.argmax(expected))]
+    assert model.gp.kernel.name == heaviest == model.kernel_name
+
+
+def test_the_average_predicts_the_weighted_mixture_moments() -> None:
+    model, _ = _average_model()
+    Xq = np.random.default_rng(5).random((7, 2))  # (m, 2)
+    w = np.exp(model.sample_log_weights())  # (2,)
+    moments = [m.predict(Xq) for m in model.gp.members]  # type: ignore[union-attr]
+    mu = sum(wk * m for wk, (m, _) in zip(w, moments))
+    var = sum(wk * (v + m**2) for wk, (m, v) in zip(w, moments)) - mu**2
+    mean, std = model.predict(Xq)
+    np.testing.assert_allclose(mean, mu, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(std**2, var, rtol=1e-8, atol=1e-12)
+
+
+def _central_differences(f: Any, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    grad = np.zeros_like(X)
+    for j in range(X.shape[1]):
+        step = np.zeros_like(X)
+        step[:, j] = h
+        grad[:, j] = (f(X + step) - f(X - step)) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("kind", ["logei", "ei", "ucb"])
+def test_the_averaged_acquisition_is_the_weighted_one_and_its_gradient_matches(kind: str) -> None:
+    model, _ = _average_model()
+    acquisition = {"logei": LogExpectedImprovement(model.incumbent),
+                   "ei": ExpectedImprovement(model.incumbent),
+                   "ucb": UpperConfidenceBound(2.0)}[kind]
+    objective = AveragedAcquisitionObjective(acquisition, model)
+    Xq = 0.1 + 0.8 * np.random.default_rng(6).random((6, 2))  # (m, 2)
+    means, stds = model.predict_samples(Xq)
+    per_kernel = np.stack([acquisition(m, s) for m, s in zip(means, stds)])  # (2, m)
+    w = np.exp(model.sample_log_weights())
+    expected = (np.log(w @ np.exp(per_kernel)) if acquisition.log_space else w @ per_kernel)
+    value, grad = objective.values_and_gradients(Xq)
+    np.testing.assert_allclose(objective.values(Xq), expected, rtol=1e-10)
+    np.testing.assert_allclose(value, expected, rtol=1e-10)
+    np.testing.assert_allclose(grad, _central_differences(objective.values, Xq),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_a_resumed_journal_with_the_average_asks_the_same(tmp_path: Path) -> None:
+    journal = tmp_path / "run.jsonl"
+    options = OptimizerOptions(model=ModelOptions(kernel_candidates=("matern12",),
+                                                  kernel_average=True))
+    live = Optimizer(SPACE, seed=3, options=options, journal=journal)
+    _run(live, 12)
+    with pytest.warns(ResumeWarning, match="12 evaluations"):
+        resumed = Optimizer.resume(journal)
+    for _ in range(5):
+        a, b = live.ask(), resumed.ask()
+        assert a == b
+        np.testing.assert_array_equal(live._state.model.sample_log_weights(),
+                                      resumed._state.model.sample_log_weights())
+        live.tell(a, _objective(a))
+        resumed.tell(b, _objective(b))
