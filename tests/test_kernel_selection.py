@@ -30,6 +30,7 @@ from bayesopt.fitting import negative_log_posterior
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.optimizer import ResumeWarning
 from bayesopt.sampling import GaussianProcessMixture
+from gradients import central_differences
 
 SPACE = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0), "z": Real(0.0, 2.0)}
 
@@ -258,15 +259,6 @@ def test_the_average_predicts_the_weighted_mixture_moments() -> None:
     np.testing.assert_allclose(std**2, var, rtol=1e-8, atol=1e-12)
 
 
-def _central_differences(f: Any, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    grad = np.zeros_like(X)
-    for j in range(X.shape[1]):
-        step = np.zeros_like(X)
-        step[:, j] = h
-        grad[:, j] = (f(X + step) - f(X - step)) / (2 * h)
-    return grad
-
-
 @pytest.mark.parametrize("kind", ["logei", "ei", "ucb"])
 def test_the_averaged_acquisition_is_the_weighted_one_and_its_gradient_matches(kind: str) -> None:
     model, _ = _average_model()
@@ -282,7 +274,7 @@ def test_the_averaged_acquisition_is_the_weighted_one_and_its_gradient_matches(k
     value, grad = objective.values_and_gradients(Xq)
     np.testing.assert_allclose(objective.values(Xq), expected, rtol=1e-10)
     np.testing.assert_allclose(value, expected, rtol=1e-10)
-    np.testing.assert_allclose(grad, _central_differences(objective.values, Xq),
+    np.testing.assert_allclose(grad, central_differences(objective.values, Xq),
                                rtol=1e-4, atol=1e-6)
 
 
