@@ -15,6 +15,10 @@ average of the samples' gradients:
 Both are computed from the shifted values a_s − max_s a_s, so neither
 overflows nor loses the samples whose LogEI is far below the best one's.
 For EI and UCB, ā and ∇ā are plain means.
+
+With weights w_s (`SampledSurrogate.sample_log_weights`, a Bayesian model average
+over kernels) 1/S becomes w_s: log ā = logsumexp_s(a_s + log w_s),
+∇ log ā = Σ_s softmax(a + log w)_s ∇a_s, and ā = Σ_s w_s a_s.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ class SampledSurrogate(Protocol):
         """Means, stds and their gradients: (S, m), (S, m), (S, m, d), (S, m, d)."""
         ...
 
+    def sample_log_weights(self) -> np.ndarray | None:
+        """log w_s (S,), Σ w_s = 1; None for equal weights 1/S."""
+        ...
+
 
 @dataclass
 class AveragedAcquisitionObjective(AcquisitionObjective):
@@ -55,6 +63,11 @@ class AveragedAcquisitionObjective(AcquisitionObjective):
     def _undamped(self, X: np.ndarray) -> np.ndarray:
         mean, std = self._sampled().predict_samples(X)
         values = np.stack([self.acquisition(m, s) for m, s in zip(mean, std)])  # (S, m)
+        log_w = self._sampled().sample_log_weights()
+        if log_w is not None:
+            if self.acquisition.log_space:
+                return cast(np.ndarray, logsumexp(values + log_w[:, None], axis=0))
+            return cast(np.ndarray, np.exp(log_w) @ values)
         if self.acquisition.log_space:
             return cast(np.ndarray, logsumexp(values, axis=0) - np.log(values.shape[0]))
         return cast(np.ndarray, values.mean(axis=0))
@@ -65,8 +78,21 @@ class AveragedAcquisitionObjective(AcquisitionObjective):
         values = np.stack([value for value, _, _ in parts])  # (S, m)
         grads = np.stack([da_dm[:, None] * dm + da_ds[:, None] * ds
                           for (_, da_dm, da_ds), dm, ds in zip(parts, d_mean, d_std)])  # (S, m, d)
+        log_w = self._sampled().sample_log_weights()
+        if log_w is not None:
+            return self._weighted(values, grads, log_w)
         if self.acquisition.log_space:
             weights = softmax(values, axis=0)  # (S, m)
             value = logsumexp(values, axis=0) - np.log(values.shape[0])
             return value, np.einsum("sm,smd->md", weights, grads)
         return values.mean(axis=0), grads.mean(axis=0)
+
+    def _weighted(self, values: np.ndarray, grads: np.ndarray,
+                  log_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ā and ∇ā with weights w_s (module docstring): values (S, m), grads (S, m, d)."""
+        if self.acquisition.log_space:
+            shifted = values + log_w[:, None]  # (S, m)
+            return (logsumexp(shifted, axis=0),
+                    np.einsum("sm,smd->md", softmax(shifted, axis=0), grads))
+        w = np.exp(log_w)  # (S,)
+        return w @ values, np.einsum("s,smd->md", w, grads)

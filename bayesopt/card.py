@@ -132,6 +132,10 @@ def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
                   "growth": options.refit_growth},
         **_spearmint_options(options),
         **_input_options(options),
+        # listed only when set, so the defaults' fingerprint stays
+        **({"kernel_candidates": list(options.kernel_candidates)}
+           if options.kernel_candidates else {}),
+        **({"kernel_average": True} if options.kernel_average else {}),
         **_fidelity_kernel(options),
     }
 

@@ -24,6 +24,10 @@ estimate by default; with `hyperparameters="mcmc"` slice-sampled posterior
 samples, the GP becoming a mixture over them (`bayesopt.sampling`); with
 `input_warping=True` a Kumaraswamy warp θ_w of the non-one-hot columns
 (`bayesopt.warping`). Both are options, not defaults (docs/choosing-defaults.md).
+With `kernel_candidates` each refit fits `kernel` and every candidate kernel by MAP
+(each warm-started from its own last θ) and uses the one with the highest log marginal
+posterior until the next refit (kernel selection by the evidence, R&W 2006 Sec. 5.4;
+Malkomes, Schaff & Garnett 2016); the model's state records which.
 With `categorical_kernel="hamming"` θ keeps its d lengthscales but the fit moves
 the one-hot columns of each categorical together (one lengthscale and one prior
 per categorical, `bayesopt.categorical`).
@@ -45,10 +49,12 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, cast
 
 import numpy as np
+from scipy.special import logsumexp
 
 from acquisition.checks import (
     boolean,
@@ -61,7 +67,7 @@ from acquisition.checks import (
     rule,
 )
 from bayesopt.categorical import CATEGORICAL_KERNELS, LengthscaleTying, fit_tied
-from bayesopt.fitting import NOISE_BOUNDS, FitOptions, fit_map, parameter_bounds
+from bayesopt.fitting import NOISE_BOUNDS, FitOptions, FitResult, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
 from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors, LogNormalPrior
 from bayesopt.rounding import INTEGER_KERNELS, InputRounding
@@ -89,6 +95,20 @@ INCUMBENTS = ("posterior_mean", "observed")  # values of ModelOptions.incumbent
 HYPERPARAMETERS = ("map", "mcmc")  # values of ModelOptions.hyperparameters
 
 FIDELITY_MODELS = ("budget-input", "bohb")  # values of ModelOptions.fidelity_model
+
+
+def _kernel_candidates(key: str, value: Any) -> tuple[str, ...]:
+    """A tuple (or list) of distinct kernel names of `kernels.KERNEL_KINDS` (aliases of one
+    kernel count as one), possibly empty."""
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{key}={value!r} must be a tuple of kernel names")
+    names = tuple(value)
+    for name in names:
+        if not isinstance(name, str) or name not in KERNEL_KINDS:
+            raise ValueError(f"{key}={value!r}: {name!r} must be one of {sorted(KERNEL_KINDS)}")
+    if len({KERNEL_KINDS[name] for name in names}) != len(names):
+        raise ValueError(f"{key}={value!r} names one kernel twice")
+    return names
 
 
 
@@ -196,6 +216,16 @@ class ModelOptions:
     # columns' lengthscales tied, a Hamming distance term (bayesopt.categorical)
     categorical_kernel: str = field(
         default="onehot", metadata=rule(choice(CATEGORICAL_KERNELS)))
+    # kernels fitted at each MAP refit besides `kernel` (same θ layout, same priors, each
+    # warm-started from its own last fit); the one with the highest log marginal
+    # posterior, the MAP objective, is used until the next refit. Kernel selection by the
+    # evidence, R&W (2006) Sec. 5.4; Malkomes, Schaff & Garnett (2016). () : `kernel` only
+    kernel_candidates: tuple[str, ...] = field(default=(), metadata=rule(_kernel_candidates))
+    # with kernel_candidates: instead of the best kernel alone, the mixture of every fitted
+    # kernel's GP weighted ∝ exp(log marginal posterior at its MAP θ), the acquisition
+    # averaged with those weights (a Bayesian model average over the kernels without a
+    # Laplace correction; acquisition.averaging)
+    kernel_average: bool = field(default=False, metadata=rule(boolean()))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -203,6 +233,26 @@ class ModelOptions:
             self._check_fixed_noise()
         self._check_sampling()
         self._check_fidelity_kernel()
+        self._check_kernel_candidates()
+
+    def _check_kernel_candidates(self) -> None:
+        """The candidates are kernels other than `kernel`, compared by one MAP fit each:
+        not with hyperparameter samples, a warp or a budget basis (untested there)."""
+        if not self.kernel_candidates:
+            if self.kernel_average:
+                raise ValueError("kernel_average=True averages over kernel_candidates and "
+                                 "kernel; kernel_candidates=() names none")
+            return
+        if KERNEL_KINDS[self.kernel] in {KERNEL_KINDS[k] for k in self.kernel_candidates}:
+            raise ValueError(f"kernel_candidates={self.kernel_candidates!r} repeats "
+                             f"kernel={self.kernel!r}: list only the other kernels")
+        others = {"hyperparameters": (self.hyperparameters, "map"),
+                  "input_warping": (self.input_warping, False),
+                  "fidelity_kernel": (self.fidelity_kernel, "stationary")}
+        for key, (value, compatible) in others.items():
+            if value != compatible:
+                raise ValueError(f"kernel_candidates={self.kernel_candidates!r} needs "
+                                 f"{key}={compatible!r}, got {key}={value!r}")
 
     def _check_fidelity_kernel(self) -> None:
         """The budget basis models the budget input of fidelity_model="budget-input", with
@@ -290,6 +340,11 @@ class SurrogateModel:
         # (d + 2 [+ 2k],) last fitted log-parameters; with mcmc the samples' mean
         self.params: np.ndarray | None = None
         self.samples: np.ndarray | None = None  # (S, d + 2 [+ 2k]) posterior samples (mcmc)
+        self.kernel_name = options.kernel  # the kernel in use (`kernel_candidates`: the selected)
+        # with `kernel_candidates`: each kernel's last fitted log-parameters, its warm start,
+        # and the negative log posterior of the kernels fitted at the last refit
+        self.kernel_params: dict[str, np.ndarray] = {}
+        self.kernel_values: dict[str, float] = {}
         self.n_at_last_fit = 0
         self.gp: GaussianProcess | GaussianProcessMixture | None = None
         self.n_observed = 0
@@ -342,6 +397,11 @@ class SurrogateModel:
             state["samples"] = self.samples.tolist()
         if self.budget is not None:
             state["budget"] = self.budget
+        if self.options.kernel_candidates:  # listed only then: the default's state stays
+            state["kernel"] = self.kernel_name
+            state["kernel_params"] = {name: [float(p) for p in params]
+                                      for name, params in self.kernel_params.items()}
+            state["kernel_values"] = dict(self.kernel_values)
         return state
 
     def restore(
@@ -353,6 +413,10 @@ class SurrogateModel:
         `chunk_ends`. Same operations, so the same numbers."""
         self.params = np.asarray(state["params"], dtype=float)
         self.budget = state.get("budget")
+        self.kernel_name = state.get("kernel", self.options.kernel)
+        self.kernel_params = {name: np.asarray(params, dtype=float)
+                              for name, params in state.get("kernel_params", {}).items()}
+        self.kernel_values = {name: float(v) for name, v in state.get("kernel_values", {}).items()}
         if "samples" in state:
             self.samples = np.asarray(state["samples"], dtype=float)
         self.n_at_last_fit = fit_n = int(state["fit_n"])
@@ -378,7 +442,9 @@ class SurrogateModel:
 
     def _refit(self, X: np.ndarray, y: np.ndarray) -> None:
         X_fit, y_fit = self._fit_subset(X, (y - self.y_mean) / self.y_scale)
-        if self.samples is None:  # MAP; with mcmc only to start the first chain
+        if self.options.kernel_candidates:
+            self._select_kernel(X_fit, y_fit, X.shape[0])
+        elif self.samples is None:  # MAP; with mcmc only to start the first chain
             self._fit_map(X_fit, y_fit, X.shape[0])
         if self.options.hyperparameters == "mcmc":
             self._sample(X_fit, y_fit)
@@ -400,27 +466,70 @@ class SurrogateModel:
         self.params = samples.mean(axis=0)
 
     def _fit_map(self, X_fit: np.ndarray, y_fit: np.ndarray, n: int) -> None:
+        result = self._fit_kernel(self.options.kernel, X_fit, y_fit, lambda: self._starts(n))
+        if result is not None:
+            self.params = result.params
+        else:
+            self._fit_failed()
+
+    def _fit_kernel(self, kernel: str, X_fit: np.ndarray, y_fit: np.ndarray,
+                    starts: Callable[[], list[np.ndarray]]) -> FitResult | None:
+        """The MAP fit of `kernel` from `starts()` (drawn inside, so a raise there counts as
+        a failed fit), or None when it failed or is not finite."""
         try:
             priors = self.priors if self.options.priors else None  # None: maximum likelihood
-            args = (self.options.kernel, X_fit, y_fit, priors, self._starts(n),
+            args = (kernel, X_fit, y_fit, priors, starts(),
                     self._fit_options(), self.warping, self.gates, self.budget_power,
                     self.budget_lengthscale)
             result = fit_map(*args) if self.tying is None else fit_tied(self.tying, *args)
-            fitted = result.params if result.success and np.all(np.isfinite(result.params)) else None
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
             logger.warning("hyperparameter fit raised %r", error)
-            fitted = None
-        if fitted is not None:
-            self.params = fitted
-        else:
-            warnings.warn(
-                "hyperparameter fit failed; keeping the previous hyperparameters"
-                if self.params is not None else
-                "hyperparameter fit failed; using the prior's default hyperparameters",
-                ModelFitWarning, stacklevel=5,
-            )
-            if self.params is None:
-                self.params = self._default_params()
+            return None
+        ok = result.success and math.isfinite(result.value) and np.all(np.isfinite(result.params))
+        return result if ok else None
+
+    def _select_kernel(self, X_fit: np.ndarray, y_fit: np.ndarray, n: int) -> None:
+        """`kernel_candidates`: fit `kernel` and each candidate by MAP, each from its own last
+        fit (the prior's mode at first) plus the restarts `_starts` would add; use the one
+        with the lowest negative log posterior (`FitResult.value`; R&W Sec. 5.4: the
+        evidence compares models with equal numbers of hyperparameters), `kernel` on ties."""
+        restarts = n <= self.options.restarts_until and self._restarts_due(n)
+
+        def starts(name: str) -> Callable[[], list[np.ndarray]]:
+            last = self.kernel_params.get(name)
+            first = self._default_params() if last is None else last
+            extra = self.options.n_restarts if restarts else 0
+            return lambda: [first] + [self._prior_sample() for _ in range(extra)]
+
+        best: tuple[float, str] | None = None
+        self.kernel_values = {}
+        for name in self._kernel_names():
+            result = self._fit_kernel(name, X_fit, y_fit, starts(name))
+            if result is None:
+                continue
+            self.kernel_params[name] = result.params
+            self.kernel_values[name] = float(result.value)
+            if best is None or result.value < best[0]:
+                best = (result.value, name)
+        if best is None:
+            self._fit_failed()
+            return
+        self.kernel_name = best[1]
+        self.params = self.kernel_params[self.kernel_name]
+
+    def _kernel_names(self) -> tuple[str, ...]:
+        return (self.options.kernel, *self.options.kernel_candidates)
+
+    def _fit_failed(self) -> None:
+        """Keep the previous hyperparameters (or take the prior's default ones), loudly."""
+        warnings.warn(
+            "hyperparameter fit failed; keeping the previous hyperparameters"
+            if self.params is not None else
+            "hyperparameter fit failed; using the prior's default hyperparameters",
+            ModelFitWarning, stacklevel=6,
+        )
+        if self.params is None:
+            self.params = self._default_params()
 
     def _fit_subset(self, X: np.ndarray, y_std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All observations, or a uniform random subset of `max_fit_points` of them.
@@ -490,27 +599,50 @@ class SurrogateModel:
                           "falling back to the prior's default hyperparameters",
                           ModelFitWarning, stacklevel=5)
             self.params, self.samples = self._default_params(), None
+            self.kernel_values = {}  # no kernel average: one GP at the default θ
             return self._gp_from_params(X, y)
 
     def _gp_from_params(
         self, X: np.ndarray, y: np.ndarray
     ) -> GaussianProcess | GaussianProcessMixture:
         assert self.params is not None
+        if self.options.kernel_average and len(self.kernel_values) > 1:
+            return self._kernel_average(X, y)
         if self.samples is None:
             return self._member(self.params, X, y)
         members = [self._member(theta, X, y) for theta in self.samples]
         kernel = self._kernel(self.params)
         return GaussianProcessMixture(members, kernel, float(np.exp(self.params[self.slots + 1])))
 
-    def _kernel(self, theta: np.ndarray) -> Kernel:
-        """The kernel of θ = (log l, log s2, log σ² [, θ_w])'s first slots + 1 entries."""
-        return Kernel(self.options.kernel, self.dim, theta[: self.slots + 1], self.gates,
-                      self.budget_power, self.budget_lengthscale)
+    def _kernel_average(self, X: np.ndarray, y: np.ndarray) -> GaussianProcessMixture:
+        """`kernel_average`: the mixture of the kernels fitted at the last refit, each GP at
+        its MAP θ, weights w_k ∝ exp(−value_k) = p(t | θ_k, k) p(θ_k | k) (the evidence
+        without a Laplace volume term; R&W Sec. 5.4); reports use the heaviest, `params`."""
+        names = [name for name in self._kernel_names() if name in self.kernel_values]
+        log_post = -np.array([self.kernel_values[name] for name in names])  # (K,)
+        log_w = log_post - logsumexp(log_post)
+        members = [self._member(self.kernel_params[name], X, y, name) for name in names]
+        assert self.params is not None
+        return GaussianProcessMixture(members, self._kernel(self.params),
+                                      float(np.exp(self.params[self.slots + 1])), log_w)
 
-    def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
-        """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d)."""
+    def sample_log_weights(self) -> np.ndarray | None:
+        """log w_s of the mixture's members (`kernel_average`), None for equal weights."""
+        return self.gp.log_weights if isinstance(self.gp, GaussianProcessMixture) else None
+
+    def _kernel(self, theta: np.ndarray, name: str | None = None) -> Kernel:
+        """The kernel `name` (default: the one in use) of θ = (log l, log s2, log σ² [, θ_w])'s
+        first slots + 1 entries."""
+        return Kernel(self.kernel_name if name is None else name, self.dim,
+                      theta[: self.slots + 1], self.gates, self.budget_power,
+                      self.budget_lengthscale)
+
+    def _member(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray,
+                name: str | None = None) -> GaussianProcess:
+        """The GP of one θ = (log l, log s2, log σ² [, θ_w]) on X: (n, d), kernel `name`
+        (default: the one in use)."""
         d = self.slots
-        kernel = self._kernel(theta)
+        kernel = self._kernel(theta, name)
         noise = float(np.exp(theta[d + 1]))
         if self.warping is None:
             return GaussianProcess(kernel, noise, X, y, self.y_mean, self.y_scale)
@@ -615,18 +747,19 @@ class SurrogateModel:
 
     @property
     def sampled(self) -> bool:
-        """Whether the model averages over hyperparameter samples (hyperparameters="mcmc")."""
+        """Whether the model averages over hyperparameter samples (hyperparameters="mcmc")
+        or over kernels (`kernel_average`)."""
         return isinstance(self.gp, GaussianProcessMixture)
 
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standardized latent mean and std under each hyperparameter sample: (S, m), (S, m)."""
-        assert isinstance(self.gp, GaussianProcessMixture), "only with hyperparameters='mcmc'"
+        assert isinstance(self.gp, GaussianProcessMixture), "only with samples or kernel_average"
         return self.gp.predict_samples(self._inputs(X))
 
     def predict_samples_with_gradient(
         self, X: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        assert isinstance(self.gp, GaussianProcessMixture), "only with hyperparameters='mcmc'"
+        assert isinstance(self.gp, GaussianProcessMixture), "only with samples or kernel_average"
         return self._chain(self.gp.predict_samples_with_gradient(self._inputs(X)))
 
     def to_objective(self, f: np.ndarray) -> np.ndarray:
@@ -712,6 +845,9 @@ class TopBudget:
 
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.model.predict_samples(self.lift(X))
+
+    def sample_log_weights(self) -> np.ndarray | None:
+        return self.model.sample_log_weights()
 
     def predict_samples_with_gradient(
             self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

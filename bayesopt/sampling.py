@@ -20,6 +20,10 @@ plots) get the moments of the equal-weight mixture of the S Gaussians:
 and a new observation y = f(x) + ε, ε ~ N(0, σ_n,s²) under θ_s, has variance
 σ²(x) + (1/S) Σ_s σ_n,s²: the members' mean noise (`observation_noise`), not the
 noise at the samples' mean log-parameters (`noise`, which is their geometric mean).
+
+A mixture may also carry weights w_s (Σ w_s = 1) in place of 1/S: the members are
+then GPs of different kernels, each at its MAP θ, weighted by their posterior mass
+(`ModelOptions.kernel_average`); every 1/S above becomes w_s.
 """
 
 from __future__ import annotations
@@ -70,11 +74,22 @@ class GaussianProcessMixture:
     `predict_samples*` give the members' moments for averaging an acquisition.
     """
 
-    def __init__(self, members: Sequence[GaussianProcess], kernel: Kernel, noise: float) -> None:
+    def __init__(self, members: Sequence[GaussianProcess], kernel: Kernel, noise: float,
+                 log_weights: np.ndarray | None = None) -> None:
+        """`log_weights`: (S,) log w_s with Σ w_s = 1 (module docstring); None: 1/S each."""
         assert members, "a mixture needs at least one member"
+        assert log_weights is None or (log_weights.shape == (len(members),) and math.isclose(
+            float(np.exp(log_weights).sum()), 1.0, rel_tol=1e-9)), "normalized log weights"
         self.members = list(members)
         self.kernel = kernel  # at the samples' mean log-parameters: for reports and fantasy noise
         self.noise = noise
+        self.log_weights = log_weights
+
+    def _average(self, values: np.ndarray) -> np.ndarray:
+        """Σ_s w_s values[s] over the first axis (the plain mean with equal weights)."""
+        if self.log_weights is None:
+            return cast(np.ndarray, values.mean(axis=0))
+        return cast(np.ndarray, np.tensordot(np.exp(self.log_weights), values, axes=1))
 
     @property
     def n(self) -> int:
@@ -83,7 +98,7 @@ class GaussianProcessMixture:
     @property
     def observation_noise(self) -> float:
         """(1/S) Σ_s σ_n,s²: what a new observation adds to the mixture's variance."""
-        return float(np.mean([member.noise for member in self.members]))
+        return float(self._average(np.array([member.noise for member in self.members])))
 
     @property
     def values(self) -> np.ndarray:
@@ -106,7 +121,7 @@ class GaussianProcessMixture:
             member.truncate(n)
 
     def training_mean(self) -> np.ndarray:
-        return cast(np.ndarray, np.mean([m.training_mean() for m in self.members], axis=0))
+        return self._average(np.array([m.training_mean() for m in self.members]))
 
     def predict_samples(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each member's latent mean and standard deviation: (S, m), (S, m)."""
@@ -124,8 +139,8 @@ class GaussianProcessMixture:
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mixture's latent mean and variance (module docstring): (m,), (m,)."""
         mean, std = self.predict_samples(Xq)
-        mu = mean.mean(axis=0)
-        var = np.mean(std**2 + mean**2, axis=0) - mu**2
+        mu = self._average(mean)
+        var = self._average(std**2 + mean**2) - mu**2
         return mu, np.maximum(var, np.min(std**2, axis=0))
 
     def predict_with_gradient(
@@ -133,9 +148,9 @@ class GaussianProcessMixture:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The mixture's mean, std and their gradients in x*: (m,), (m,), (m, d), (m, d)."""
         mean, std, d_mean, d_std = self.predict_samples_with_gradient(Xq)
-        mu, d_mu = mean.mean(axis=0), d_mean.mean(axis=0)
-        second = np.mean(std**2 + mean**2, axis=0)
-        d_second = np.mean(2 * std[..., None] * d_std + 2 * mean[..., None] * d_mean, axis=0)
+        mu, d_mu = self._average(mean), self._average(d_mean)
+        second = self._average(std**2 + mean**2)
+        d_second = self._average(2 * std[..., None] * d_std + 2 * mean[..., None] * d_mean)
         var = np.maximum(second - mu**2, np.min(std**2, axis=0))
         sigma = np.sqrt(var)
         d_sigma = (d_second - 2 * mu[:, None] * d_mu) / (2 * sigma[:, None])

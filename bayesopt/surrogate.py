@@ -182,6 +182,10 @@ class Hyperparameters:
     Attributes
     ----------
     kernel : str
+        The kernel in use: ``ModelOptions.kernel``, or with ``ModelOptions(
+        kernel_candidates=...)`` the one the last refit selected (the highest log
+        marginal posterior); with ``kernel_average=True`` too, the heaviest of the
+        averaged kernels, whose hyperparameters are the ones reported.
     lengthscales : dict
         ``{name: l}`` in the dimension's units (decades of log10 when
         log=True); a categorical gives ``{choice: l}`` per category, on the
@@ -485,8 +489,9 @@ class Surrogate:
         assert gp is not None
         if self.model.sampled:
             raise ValueError("evidence() is log p(t | θ) at one θ; with "
-                             "ModelOptions(hyperparameters='mcmc') the surrogate averages over "
-                             "posterior samples of θ and has no single one")
+                             "ModelOptions(hyperparameters='mcmc') or kernel_average=True the "
+                             "surrogate averages over posterior samples of θ or over kernels "
+                             "and has no single one")
         assert isinstance(gp, GaussianProcess)
         lml = gp.log_marginal_likelihood()
         log_prior = self._log_prior(gp) if self.model.options.priors else 0.0

@@ -1033,6 +1033,15 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "uniformly random (SMAC, Hutter et al. 2011); `matern32` = kernel Matérn-3/2 (Stein "
       "1999: a kernel rougher than the objective errs safe); the rule, written first: "
       "bench/results/ablation_round8.md")),
+    ("Ninth round (issue 17): the kernel's smoothness chosen by the evidence at each refit",
+     ("bayesopt-matern32", "bayesopt-smoothness-select", "bayesopt-smoothness-average"),
+     ("`matern32` as in the eighth round; `smoothness-select` = `ModelOptions(kernel_candidates="
+      "(\"matern32\",))`: Matérn-5/2 and Matérn-3/2 both fitted at each MAP refit, the one with "
+      "the higher log marginal posterior used until the next refit (R&W 2006 Sec. 5.4; "
+      "Malkomes, Schaff & Garnett 2016); `smoothness-average` = the same two fits, the "
+      "acquisition averaged over both GPs with weights ∝ exp(log marginal posterior) "
+      "(`kernel_average=True`); the rule, written first: "
+      "bench/results/ablation_round9.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -30,6 +30,7 @@ from bayesopt.fitting import FitOptions, log_posterior, negative_log_posterior, 
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.sampling import GaussianProcessMixture
+from gradients import central_differences
 
 SPACE = {"x": Real(-5.0, 10.0), "lr": Real(1e-4, 1e-1, log=True), "n": Integer(1, 8),
          "act": Categorical(["relu", "tanh", "gelu"])}
@@ -131,22 +132,13 @@ def test_the_mixture_moments_follow_the_law_of_total_variance() -> None:
     np.testing.assert_allclose(std**2, total, rtol=1e-9)
 
 
-def _central_differences(f: Any, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    grad = np.zeros_like(X)
-    for j in range(X.shape[1]):
-        step = np.zeros_like(X)
-        step[:, j] = h
-        grad[:, j] = (f(X + step) - f(X - step)) / (2 * h)
-    return grad
-
-
 def test_the_mixture_gradients_match_finite_differences() -> None:
     model = _mcmc_model()
     Xq = 0.1 + 0.8 * np.random.default_rng(6).random((5, 3))
     _, _, d_mean, d_std = model.predict_with_gradient(Xq)
-    np.testing.assert_allclose(d_mean, _central_differences(lambda X: model.predict(X)[0], Xq),
+    np.testing.assert_allclose(d_mean, central_differences(lambda X: model.predict(X)[0], Xq),
                                rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(d_std, _central_differences(lambda X: model.predict(X)[1], Xq),
+    np.testing.assert_allclose(d_std, central_differences(lambda X: model.predict(X)[1], Xq),
                                rtol=1e-5, atol=1e-7)
 
 
@@ -177,7 +169,7 @@ def test_the_averaged_acquisition_gradient_matches_finite_differences(which: int
     Xq = 0.1 + 0.8 * np.random.default_rng(8).random((6, 3))
     value, grad = objective.values_and_gradients(Xq)
     np.testing.assert_allclose(value, objective.values(Xq), rtol=1e-12)
-    np.testing.assert_allclose(grad, _central_differences(objective.values, Xq),
+    np.testing.assert_allclose(grad, central_differences(objective.values, Xq),
                                rtol=1e-4, atol=1e-6)
 
 

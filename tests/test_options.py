@@ -58,6 +58,8 @@ def bad_values(annotation: Any) -> list[Any]:
         return [NAN, INF, -INF, -1.0, True, "0.1", None]
     if annotation is str:
         return ["no-such-value", 3, None]
+    if origin is tuple and args == (str, Ellipsis):  # names (may be empty: none)
+        return [("no-such-value",), (3,), "no-such-value", None, [None]]
     if origin is tuple and args[-1] is Ellipsis:
         return [(-1.0,), (NAN,), (INF,), (), [0.1], "0.1", (True,)]
     if origin is tuple:
