@@ -24,7 +24,8 @@ terms left out after K are at most |ρ|^{K+1}·√(t_i t_j), t_i = Var g(F_i) �
 where this bound exceeds MEHLER_TOLERANCE·√(Var_i Var_j) (points correlated nearly 1,
 whose series converges slowly at the saturation knee, which is only C¹) the pair is
 integrated directly: the product trapezoid rule on (x_a, y_b), Y = ρX + √(1 − ρ²)Z (the
-Cholesky factor of the 2×2 correlation), q² evaluations of g per pair.
+Cholesky factor of the 2×2 correlation), q² evaluations of g per pair; where
+1 − |ρ| ≤ SAME_POINT (a point given twice), Y = ±X and the pair is one integral over x_a.
 
 Joint draws (`draw`): F = μ_s + L_s z, z ~ N(0, I), L_s the lower Cholesky factor of Σ_s
 (R&W Sec. A.2), member s picked per draw with probability w_s; then Y = ±g(F). A draw is
@@ -46,6 +47,7 @@ Member = tuple[float, np.ndarray, np.ndarray, float]  # (w_s, μ_s (m,), Σ_s (m
 MAX_POINTS = 2048  # an (m, m) float64 matrix of at most 32 MiB
 MEHLER_TERMS = 400  # K: Hermite terms of Mehler's series
 MEHLER_TOLERANCE = 1e-6  # relative bound on the terms left out, else the pair is integrated
+SAME_POINT = 1e-9  # 1 − |ρ| below which Y = ±X is integrated in one dimension (error ~ 1 − |ρ|)
 
 
 def moments(members: Sequence[Member], noise: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -66,6 +68,7 @@ def transformed_covariance(g: Callable[[np.ndarray], np.ndarray], mu: np.ndarray
                            weights: np.ndarray) -> np.ndarray:
     """Cov(g(F)) for F ~ N(mu, cov), std = √diag(cov): (m,) (module docstring); the
     diagonal is left to the caller. nodes, weights: (q,) the trapezoid rule of `predict`."""
+    assert np.allclose(nodes, -nodes[::-1], rtol=0.0, atol=1e-12), "nodes symmetric about 0"
     rho = np.clip(cov / np.outer(std, std), -1.0, 1.0)  # (m, m)
     dev = np.empty((mu.size, nodes.size))  # g(F_i) − E g(F_i) at the nodes: (m, q)
     for start in range(0, mu.size, 1024):
@@ -82,7 +85,11 @@ def transformed_covariance(g: Callable[[np.ndarray], np.ndarray], mu: np.ndarray
     bound = np.abs(power * rho) * np.sqrt(np.outer(tail, tail))
     loose = np.argwhere(np.triu(bound > MEHLER_TOLERANCE * np.sqrt(np.outer(variance, variance)), 1))
     for i, j in loose:
-        out[i, j] = out[j, i] = _pair(g, mu[j], std[j], rho[i, j], dev[i], nodes, weights)
+        if 1.0 - abs(rho[i, j]) <= SAME_POINT:  # Y = ±X: one dimension (a point given twice)
+            other = dev[j] if rho[i, j] > 0 else dev[j, ::-1]  # the nodes are symmetric
+            out[i, j] = out[j, i] = float((dev[i] * weights) @ other)
+        else:
+            out[i, j] = out[j, i] = _pair(g, mu[j], std[j], rho[i, j], dev[i], nodes, weights)
     return out
 
 

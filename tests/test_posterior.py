@@ -178,6 +178,40 @@ def test_mehlers_series_equals_the_bivariate_quadrature_of_every_pair(mixed):  #
     assert sigma[0, -1] / (std[0] * std[-1]) > 0.999  # the pair the series leaves to quadrature
 
 
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_perfectly_correlated_pairs_equal_the_bivariate_quadrature(mixed, sign):  # noqa: F811
+    """ρ = ±1 (Y = ±X, integrated in one dimension) against the product rule at ρ = ±1."""
+    g = mixed.model.to_objective
+    mu, std = np.array([1.9, 0.4]), np.array([0.4, 0.7])
+    cov = np.array([[std[0] ** 2, sign * std[0] * std[1]], [sign * std[0] * std[1], std[1] ** 2]])
+    got = joint.transformed_covariance(g, mu, std, cov, _NODES, _WEIGHTS)
+    values = g(mu[0] + std[0] * _NODES)
+    expected = joint._pair(g, mu[1], std[1], sign, values - values @ _WEIGHTS, _NODES, _WEIGHTS)
+    assert got[0, 1] == pytest.approx(expected, rel=1e-9)
+    assert np.sign(got[0, 1]) == sign
+
+
+@pytest.mark.parametrize("noise", [False, True])
+def test_a_point_given_twice_under_yeo_johnson(mixed, noise):  # noqa: F811
+    """Latent: one value, so the covariance is the variance; noisy: two observations sharing
+    f, the covariance of g(f + ε₁) and g(f + ε₂), against the bivariate quadrature."""
+    surrogate, model = mixed.surrogate, mixed.model
+    point = random_points(MIXED_SPACE, 1, 3)[0]
+    cov = surrogate.covariance([point, point], noise=noise)
+    if not noise:
+        assert cov[0, 1] == pytest.approx(cov[0, 0], rel=1e-9)
+        return
+    X = surrogate._encode([point])
+    mu, std = model.predict(X)
+    total = np.sqrt(std**2 + model.gp.noise)
+    values = model.to_objective(mu[0] + total[0] * _NODES)
+    dev = values - values @ _WEIGHTS
+    rho = float(std[0] ** 2 / total[0] ** 2)
+    expected = joint._pair(model.to_objective, mu[0], total[0], rho, dev, _NODES, _WEIGHTS)
+    assert cov[0, 1] == pytest.approx(expected, rel=1e-6)
+    assert cov[0, 1] < cov[0, 0]
+
+
 # ----------------------------------------------------------------- samples
 @pytest.mark.parametrize("which", ["gaussian", "mixed", "mcmc"])
 def test_sample_moments_are_predicts_and_covariances(request, which):
