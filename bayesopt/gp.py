@@ -187,6 +187,18 @@ class GaussianProcess:
         Ks = self.kernel.cross_scaled(Xq, self.Z)  # (m, n)
         return Ks @ self.alpha, self._variance(Ks, Ks.shape[0], self.kernel.diagonal(Xq))
 
+    def covariance(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Latent mean (m,) and covariance (m, m) at Xq: (m, d), jointly.
+
+        k(X*, X*) − VᵀV with V = L⁻¹K*ᵀ (R&W Eq. 2.24; Alg. 2.1, line 5); its diagonal is
+        `predict`'s variance (floored, the same solve in the same batch), symmetrized."""
+        Ks = self.kernel.cross_scaled(Xq, self.Z)  # (m, n)
+        V = self.factor.solve_lower(Ks.T, batch=Ks.shape[0])  # (n, m)
+        cov = self.kernel.cross(Xq, Xq) - V.T @ V
+        cov = 0.5 * (cov + cov.T)
+        np.fill_diagonal(cov, self._variance(Ks, Ks.shape[0], self.kernel.diagonal(Xq)))
+        return Ks @ self.alpha, cov
+
     def posterior(self, Xq: np.ndarray) -> Posterior | None:
         """The mean at every row of Xq: (m, d), the variance of any rows on demand; None
         where the factor cannot solve rows of the batch alike (`CholeskyFactor.solves_alike`)."""

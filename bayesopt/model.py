@@ -745,6 +745,19 @@ class SurrogateModel:
             return None
         return self.gp.posterior(self._inputs(X))
 
+    def joint(self, X: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray, float]]:
+        """The latent joint posterior at X: (m, c), per member of the model: (w, μ (m,),
+        Σ (m, m), σ²), its weight, standardized mean and covariance (`GaussianProcess.
+        covariance`) and noise variance; one member of weight 1 without a mixture."""
+        gp, inputs = self.gp, self._inputs(X)
+        assert gp is not None
+        if not isinstance(gp, GaussianProcessMixture):
+            return [(1.0, *gp.covariance(inputs), gp.noise)]
+        S = len(gp.members)
+        weights = np.full(S, 1.0 / S) if gp.log_weights is None else np.exp(gp.log_weights)
+        return [(float(w), *member.covariance(inputs), member.noise)
+                for w, member in zip(weights, gp.members)]
+
     @property
     def sampled(self) -> bool:
         """Whether the model averages over hyperparameter samples (hyperparameters="mcmc")

@@ -1,4 +1,5 @@
-"""The fitted surrogate in the user's terms: predictions, hyperparameters, acquisition, evidence.
+"""The fitted surrogate in the user's terms: predictions, hyperparameters, acquisition, evidence,
+and the joint posterior (`Surrogate.covariance`, `Surrogate.sample`; defined in `bayesopt.joint`).
 
     p         a params dict in user units (validated like a tell); X = space.encode(ps): (m, c)
     f         the GP's latent function on its standardized scale; at X it has
@@ -80,13 +81,14 @@ import numpy as np
 from scipy.special import ndtri
 
 from acquisition.functions import UpperConfidenceBound
+from bayesopt import joint
 from bayesopt.gp import GaussianProcess
 from bayesopt.result import Observation
 from bayesopt.sampling import GaussianProcessMixture
 from bayesopt.space import Categorical, Fidelity, Space
 from bayesopt.state import model_inputs
 from bayesopt.transforms import yeo_johnson_derivative
-from bayesopt.validation import as_batch, check_bool
+from bayesopt.validation import as_batch, check_bool, check_count
 from bayesopt.warping import WARP_PRIOR, WarpedGaussianProcess
 from kernels.threads import numeric_threads
 
@@ -388,6 +390,68 @@ class Surrogate:
         """dg/df of the affine part: scale of the z-scores times std of the transformed values."""
         return float(self.model.transform.scale * self.model.y_scale)
 
+    # -------------------------------------------------------- joint posterior
+    def covariance(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
+                   noise: bool = False) -> np.ndarray:
+        """Covariance (m, m) between the objective's values at m params dicts, in the
+        objective's units² (the sign does not change it), of the quantity `predict` describes.
+
+        ``noise=False``: the latent function's values; ``noise=True``: m new observations,
+        each with its own noise, so σ² is added on the diagonal only, and the same point
+        given twice is two observations whose covariance is the latent variance (their
+        correlation below 1). The diagonal is ``predict(params, noise=noise).std ** 2``,
+        bit for bit. Definitions (`bayesopt.joint`): the latent covariance (R&W Eq. 2.24)
+        times the output slope² without a power transform (exact); with one, the covariance
+        of g(F), F ~ N(μ, Σ), by Mehler's series or, for pairs correlated nearly 1, the
+        bivariate trapezoid rule (q² evaluations of g per such pair, q `predict`'s nodes);
+        over hyperparameter samples or `kernel_average`, Σ is the mixture's covariance
+        (law of total covariance, weighted). At most `bayesopt.joint.MAX_POINTS` points.
+        """
+        X, noise = self._joint_inputs(params), check_bool("noise", noise)
+        with numeric_threads(self.model.n_observed):
+            mu, std = self.model.predict(X)
+            if noise:
+                std = np.sqrt(std**2 + self._observation_noise())
+            _, sd = self._moments(mu, std)  # predict's std, the same operations
+            _, cov = joint.moments(self.model.joint(X), noise)
+            if self.model.transform.lmbda is None:
+                out = self._slope_scale() ** 2 * cov
+            else:
+                out = joint.transformed_covariance(self.model.to_objective, mu, std, cov,
+                                                   _NODES, _WEIGHTS)
+        np.fill_diagonal(out, sd**2)
+        return out
+
+    def sample(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], size: int, *,
+               seed: int | np.random.Generator | None = None, noise: bool = False) -> np.ndarray:
+        """`size` joint draws of the objective at m params dicts: (size, m), sign as `predict`.
+
+        Each row is one function drawn from the GP's joint latent posterior at the points
+        (``noise=True``: plus independent observation noise per row entry), mapped through
+        the output transform g, so the draws are exact for the transformed model. Over
+        hyperparameter samples or `kernel_average` each row first picks a member by the
+        mixture's weights (the draws are then from the mixture itself; with a power
+        transform their moments differ slightly from `predict`'s, which maps the mixture's
+        moment-matched Gaussian). The covariance is factorized with the smallest jitter
+        that succeeds (none when it is positive definite); if none does, `kernels.cholesky.
+        CholeskyError`. `seed`: an int, a numpy Generator (advanced) or None (fresh
+        entropy); the same int gives the same draws. At most `bayesopt.joint.MAX_POINTS`
+        points.
+        """
+        X = self._joint_inputs(params)
+        size, noise, rng = check_count("size", size, 1), check_bool("noise", noise), _rng(seed)
+        with numeric_threads(self.model.n_observed):
+            draws = self.model.to_objective(joint.draw(self.model.joint(X), size, noise, rng))
+        return -draws if self.maximize else draws
+
+    def _joint_inputs(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+                      ) -> np.ndarray:
+        X = self._encode(params)
+        if X.shape[0] > joint.MAX_POINTS:
+            raise ValueError(f"params has {X.shape[0]} points: a joint posterior takes at most "
+                             f"{joint.MAX_POINTS} (an m×m matrix); use predict for marginals")
+        return X
+
     # ------------------------------------------------------- hyperparameters
     def hyperparameters(self) -> Hyperparameters:
         """The fitted kernel, noise and output transform, by dimension name (see the class)."""
@@ -590,6 +654,17 @@ class Surrogate:
             return [dict(p) for p in points]
         name = str(fidelity.name)
         return [{**p, name: p.get(name, fidelity.high)} for p in points]
+
+
+def _rng(seed: Any) -> np.random.Generator:
+    """`sample`'s generator: a Generator as it is, an int >= 0 or None seeds a new one."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed={seed!r} must be an int, a numpy Generator or None")
+    return np.random.default_rng(check_count("seed", seed, 0))
 
 
 def _check_level(level: Any) -> float:

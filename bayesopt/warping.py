@@ -124,6 +124,9 @@ class WarpedGaussianProcess(GaussianProcess):
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return super().predict(self._warp(Xq))
 
+    def covariance(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return super().covariance(self._warp(Xq))
+
     def posterior(self, Xq: np.ndarray) -> Posterior | None:
         return super().posterior(self._warp(Xq))
 

@@ -51,6 +51,14 @@ def test_ask_and_tell_then_the_surrogate_in_user_terms() -> None:
     assert p.lower[0] < p.median[0] < p.upper[0] and p.level == 0.9
 
 
+def test_the_baseline_sections_thompson_sampling_runs_on_the_ask_and_tell_study() -> None:
+    import numpy as np
+
+    namespace = run("Using it as a baseline", run("Ask and tell", {"train": train}))
+    assert namespace["paths"].shape == (4, 256) and len(namespace["batch"]) == 4
+    assert np.allclose(np.diag(namespace["corr"]), 1.0)
+
+
 def test_conditional_spaces_nested_form_is_the_same_space() -> None:
     namespace = run("Conditional spaces", {})
     flat = namespace["opt"].space
