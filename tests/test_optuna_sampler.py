@@ -556,6 +556,7 @@ def test_a_conditional_study_runs_on_threads_and_in_a_shared_sqlite_storage(tmp_
     threaded = optuna.create_study(sampler=BayesoptSampler(seed=0))
     threaded.optimize(toy, n_trials=16, n_jobs=2)
     assert [t.state for t in threaded.trials] == [TrialState.COMPLETE] * 16
+    assert threaded.sampler.optimizer.space.conditional
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     a = optuna.create_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=0))
     b = optuna.load_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=1))
