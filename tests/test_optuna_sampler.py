@@ -14,10 +14,12 @@ from optuna.distributions import (
     FloatDistribution,
     IntDistribution,
 )
+from optuna.search_space import intersection_search_space
 from optuna.trial import TrialState, create_trial
 
 from bayesopt import Categorical, Integer, Optimizer, Real
-from bayesopt.integrations._optuna_space import SpaceMap, param_map
+from bayesopt.integrations._optuna_space import SpaceMap, is_supported, param_map
+from bayesopt.integrations._optuna_structure import Condition, Structure, infer_structure
 from bayesopt.integrations.optuna import (
     BayesoptSampler,
     IndependentSamplingWarning,
@@ -203,15 +205,19 @@ def test_maximize_follows_the_study_direction():
 
 # ------------------------------------------------- independent sampling
 def test_parameters_outside_the_relative_space_are_sampled_at_random_and_warned_once():
+    """ya's presence follows a float (no categorical explains it) and yb's range changes
+    with the trial: neither can be modelled, so both are sampled at random."""
     def conditional(trial):
         kind = trial.suggest_categorical("kind", ["a", "b"])
         x = trial.suggest_float("x", 0.0, 1.0)
-        return x + (trial.suggest_float("ya", 0, 1) if kind == "a" else trial.suggest_int("yb", 0, 3))
+        ya = trial.suggest_float("ya", 0, 1) if x > 0.5 else 0.0
+        return x + ya + trial.suggest_int("yb", 0, 3 + trial.number % 2) + (kind == "a")
 
     study = optuna.create_study(sampler=BayesoptSampler(seed=0))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         study.optimize(conditional, n_trials=12)
+    assert {t.params["x"] > 0.5 for t in study.trials} == {True, False}
     messages = [str(w.message) for w in caught if w.category is IndependentSamplingWarning]
     assert sorted(m.split("'")[1] for m in messages) == ["ya", "yb"]
     assert all("RandomSampler" in m for m in messages)
@@ -378,3 +384,250 @@ def test_an_enqueued_trial_outside_the_space_is_left_out_with_one_warning():
     assert optimizer is not None
     told = [o.params for o in optimizer.history]  # trials 2–6 (7 ends after the last sync)
     assert len(told) == 5 and {"x": 0.5, "n": 2} in told  # n = 5 is index 2 of the grid
+
+
+# ------------------------------------------------------ conditional spaces
+MODEL = CategoricalDistribution(["svm", "rf"])
+KERNEL = CategoricalDistribution(["rbf", "linear"])
+C_DIST = FloatDistribution(1e-3, 1e3, log=True)
+GAMMA = FloatDistribution(1e-4, 1.0, log=True)
+DEPTH = IntDistribution(1, 10)
+
+
+def _trial(value=1.0, state=TrialState.COMPLETE, **params):
+    known = {"model": MODEL, "kernel": KERNEL, "C": C_DIST, "gamma": GAMMA, "depth": DEPTH}
+    return create_trial(params=params, distributions={n: known[n] for n in params},
+                        value=value if state == TrialState.COMPLETE else None, state=state)
+
+
+def toy(trial):
+    """Two branches: svm tunes C (best 0.2 at C = 1), rf tunes depth (best 0.1 at 4)."""
+    if trial.suggest_categorical("model", ["svm", "rf"]) == "svm":
+        return abs(math.log10(trial.suggest_float("C", 1e-3, 1e3, log=True))) + 0.2
+    return 0.3 * abs(trial.suggest_int("depth", 1, 10) - 4) + 0.1
+
+
+def nested(trial):
+    """svm with a kernel, gamma only under rbf; rf with a depth."""
+    if trial.suggest_categorical("model", ["svm", "rf"]) == "svm":
+        c = abs(math.log10(trial.suggest_float("C", 1e-3, 1e3, log=True)))
+        if trial.suggest_categorical("kernel", ["rbf", "linear"]) == "rbf":
+            return c + abs(math.log10(trial.suggest_float("gamma", 1e-4, 1.0, log=True)) + 2)
+        return c + 0.5
+    return 0.3 * abs(trial.suggest_int("depth", 1, 10) - 4) + 0.4
+
+
+def test_a_parameter_present_with_one_choice_of_a_categorical_is_conditional_on_it():
+    structure = infer_structure([
+        _trial(model="svm", C=1.0), _trial(model="rf", depth=3), _trial(model="svm", C=5.0),
+        _trial(state=TrialState.FAIL, model="svm"),  # only COMPLETE trials define the space
+    ])
+    assert structure.distributions == {"C": C_DIST, "depth": DEPTH, "model": MODEL}
+    assert structure.conditions == {"C": Condition("model", (0,)),
+                                    "depth": Condition("model", (1,))}
+
+
+def test_a_parameter_under_a_conditional_categorical_is_nested():
+    structure = infer_structure([
+        _trial(model="svm", C=1.0, kernel="rbf", gamma=0.1),
+        _trial(model="svm", C=2.0, kernel="linear"),
+        _trial(model="rf", depth=3),
+    ])
+    assert structure.conditions == {"C": Condition("model", (0,)),
+                                    "kernel": Condition("model", (0,)),
+                                    "gamma": Condition("kernel", (0,)),
+                                    "depth": Condition("model", (1,))}
+    space = SpaceMap.from_distributions(
+        structure.distributions, {n: (c.parent, c.allowed) for n, c in structure.conditions.items()}
+    ).space
+    assert space["gamma"].when == {"kernel": (0,)} and space["model"].when is None
+
+
+@pytest.mark.parametrize("trials, independent", [
+    # C is missing from one svm trial: its presence is no function of model
+    ([_trial(model="svm", C=1.0), _trial(model="svm"), _trial(model="rf", depth=3)], ["C"]),
+    # C's range changed between trials
+    ([_trial(model="svm", C=1.0), _trial(model="rf", depth=3),
+      create_trial(params={"model": "svm", "C": 2.0}, value=1.0,
+                   distributions={"model": MODEL, "C": FloatDistribution(1e-2, 1e2, log=True)})],
+     ["C"]),
+    # no categorical parent at all
+    ([create_trial(params={"x": 0.3}, distributions={"x": FloatDistribution(0, 1)}, value=1.0),
+      create_trial(params={"x": 0.7, "y": 1.0}, value=1.0,
+                   distributions={"x": FloatDistribution(0, 1), "y": FloatDistribution(0, 2)})],
+     ["y"]),
+])
+def test_parameters_no_categorical_explains_stay_out_of_the_space(trials, independent):
+    structure = infer_structure(trials)
+    assert not set(independent) & set(structure.distributions)
+    assert not set(independent) & set(structure.conditions)
+
+
+def test_a_trial_is_told_only_with_exactly_its_active_parameters():
+    mapping = SpaceMap.from_distributions({"C": C_DIST, "depth": DEPTH, "model": MODEL},
+                                          {"C": ("model", (0,)), "depth": ("model", (1,))})
+    dists = {"model": MODEL, "C": C_DIST, "depth": DEPTH}
+    assert mapping.to_optimizer({"model": "svm", "C": 2.0}, dists) == {"C": 2.0, "model": 0}
+    assert mapping.to_optimizer({"model": "rf", "depth": 4}, dists) == {"depth": 4, "model": 1}
+    assert mapping.to_optimizer({"model": "svm"}, dists) is None  # active C missing
+    assert mapping.to_optimizer({"model": "rf", "depth": 4, "C": 2.0}, dists) is None  # inactive C
+    assert mapping.to_optuna({"model": 1, "depth": 4}) == {"model": "rf", "depth": 4}
+    with pytest.raises(ValueError, match="'gamma'"):
+        SpaceMap.from_distributions({"model": MODEL}, {"gamma": ("model", (0,))})
+
+
+class _Recording(BayesoptSampler):
+    """Records, per trial, what sample_relative returned and which names went independent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.relative, self.independent = {}, {}
+
+    def sample_relative(self, study, trial, search_space):
+        self.relative[trial.number] = out = super().sample_relative(study, trial, search_space)
+        return out
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        self.independent.setdefault(trial.number, []).append(param_name)
+        return super().sample_independent(study, trial, param_name, param_distribution)
+
+
+def test_conditional_parameters_are_chosen_by_the_optimizer_in_both_branches():
+    """With the intersection alone (before), C and depth were sampled at random after trial 1
+    and the GP kept choosing one branch: never in sample_relative's output."""
+    sampler = _Recording(seed=0)
+    study = run_study(sampler, 24, func=toy)
+    models = [t.params["model"] for t in study.trials]
+    known = max(models.index("svm"), models.index("rf")) + 1  # both branches completed
+    for trial in study.trials[known + 1:]:
+        assert trial.number not in sampler.independent, trial.number
+        assert trial.params == sampler.relative[trial.number], trial.number
+    later = [sampler.relative[n] for n in range(known + 1, 24)]
+    assert sum("C" in r for r in later) >= 2 and sum("depth" in r for r in later) >= 2
+    optimizer = sampler.optimizer
+    assert optimizer.space["C"].when == {"model": (0,)}
+    assert optimizer.space["depth"].when == {"model": (1,)}
+    pending = optimizer.pending[0]  # the last trial, asked by the optimizer, not yet told
+    assert SpaceMap.from_distributions(
+        {"C": C_DIST, "depth": DEPTH, "model": MODEL},
+        {"C": ("model", (0,)), "depth": ("model", (1,))}).to_optuna(pending) == study.trials[-1].params
+
+
+def test_nested_conditional_parameters_are_modelled():
+    sampler = _Recording(seed=1)
+    study = run_study(sampler, 20, func=nested)
+    assert sampler.optimizer.space["gamma"].when == {"kernel": (0,)}
+    assert any("gamma" in sampler.relative[t.number] for t in study.trials[10:])
+
+
+class _IntersectionOnly(BayesoptSampler):
+    """The sampler before conditions were inferred: Optuna's intersection search space only."""
+
+    @staticmethod
+    def _infer(trials):
+        space = intersection_search_space(list(trials))
+        return Structure({name: d for name, d in space.items() if is_supported(d)})
+
+
+def _changing_range(trial):
+    x = trial.suggest_float("x", -3.0, 3.0)
+    return (x - 1) ** 2 + trial.suggest_float("y", 0.0, 1.0 if trial.number < 5 else 2.0)
+
+
+@pytest.mark.parametrize("func, n_trials", [(mixed_objective, 12), (_changing_range, 10),
+                                            (toy, 2)])
+def test_an_unconditional_study_samples_what_the_intersection_only_sampler_did(func, n_trials):
+    """No parameter is conditional: every suggestion is the intersection-only sampler's."""
+    studies = []
+    for sampler in (BayesoptSampler(seed=4, n_initial=4), _IntersectionOnly(seed=4, n_initial=4)):
+        study = optuna.create_study(sampler=sampler)
+        study.enqueue_trial({"x": 0.5} if func is not toy else {"model": "svm"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IndependentSamplingWarning)
+            study.optimize(func, n_trials=n_trials)
+        studies.append(study)
+    new, old = studies
+    assert [t.params for t in new.trials] == [t.params for t in old.trials]
+    assert [t.value for t in new.trials] == [t.value for t in old.trials]
+    assert not new.sampler.optimizer.space.conditional
+
+
+def test_a_conditional_study_runs_on_threads_and_in_a_shared_sqlite_storage(tmp_path):
+    threaded = optuna.create_study(sampler=BayesoptSampler(seed=0))
+    threaded.optimize(toy, n_trials=16, n_jobs=2)
+    assert [t.state for t in threaded.trials] == [TrialState.COMPLETE] * 16
+    assert threaded.sampler.optimizer.space.conditional
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    a = optuna.create_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=0))
+    b = optuna.load_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=1))
+    for study in (a, b, a, b, a, b):
+        trial = study.ask()
+        study.tell(trial, toy(trial))
+    in_flight = a.ask()
+    toy(in_flight)  # suggests all its active parameters, then stays RUNNING
+    own = b.ask()
+    toy(own)
+    optimizer = b.sampler.optimizer
+    assert optimizer.space.conditional
+    assert len(optimizer.history) == 6 and len(optimizer.pending) == 2
+    mapping = b.sampler._latest.map  # the other worker's running trial is a pending point
+    assert mapping.to_optimizer(in_flight.params, in_flight.distributions) in optimizer.pending
+
+
+def test_a_pickled_or_reseeded_sampler_continues_a_conditional_study():
+    study = run_study(BayesoptSampler(seed=0), 8, func=toy)
+    study.sampler = pickle.loads(pickle.dumps(study.sampler))
+    assert study.sampler.optimizer is None
+    study.optimize(toy, n_trials=2)
+    assert study.sampler.optimizer.space.conditional
+    assert len(study.sampler.optimizer.history) == 9
+    study.sampler.reseed_rng()
+    assert study.sampler.optimizer is None
+    study.optimize(toy, n_trials=2)
+    assert len(study.sampler.optimizer.history) == 11
+    state = study.sampler.__getstate__()  # as pickled before conditions were inferred:
+    del state["_last_structure"]  # an IntersectionSearchSpace, no inferred space
+    state["_intersection"] = optuna.search_space.IntersectionSearchSpace()
+    old = BayesoptSampler.__new__(BayesoptSampler)
+    old.__setstate__(state)
+    study.sampler = old
+    study.optimize(toy, n_trials=1)
+    assert study.sampler.optimizer.space.conditional and not hasattr(old, "_intersection")
+
+
+def test_a_fixed_parent_leaves_its_children_to_independent_sampling():
+    """PartialFixedSampler removes the fixed `model` from the relative space; C and depth,
+    conditional on it, are then sampled independently, not with a dangling condition."""
+    study = run_study(BayesoptSampler(seed=0), 6, func=toy)
+    study.sampler = optuna.samplers.PartialFixedSampler({"model": "rf"}, study.sampler)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IndependentSamplingWarning)
+        study.optimize(toy, n_trials=3)
+    assert [t.params["model"] for t in study.trials[6:]] == ["rf"] * 3
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 9
+
+
+def _toy_with_drift(trial):
+    """toy, plus a parameter whose range changes every trial (never modelled), so Optuna
+    asks for the relative parameters even when an enqueued trial fixes the branch."""
+    return toy(trial) + 0.01 * trial.suggest_float("drift", 0.0, 1.0 + trial.number)
+
+
+def test_an_enqueued_branch_fixing_its_active_parameters_is_not_asked_for():
+    """{"model": "rf", "depth": 4} fixes everything active under it (C is inactive): an ask
+    would go untold and force a rebuild of the optimizer from the study."""
+    sampler = _Recording(seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IndependentSamplingWarning)
+        study = run_study(sampler, 8, func=_toy_with_drift)
+        optimizer = sampler.optimizer
+        study.enqueue_trial({"model": "rf", "depth": 4})
+        study.enqueue_trial({"model": "svm"})  # C is active and not fixed: asked for
+        study.optimize(_toy_with_drift, n_trials=2)
+    assert sampler.relative[8] == {} and sampler.relative[9] != {}
+    assert study.trials[8].params["model"] == "rf" and study.trials[8].params["depth"] == 4
+    assert sampler.optimizer is optimizer  # trial 8 left no untellable ask: no rebuild
+    structure = infer_structure(study.trials)
+    assert structure.covered_by({"model": "rf", "depth": 4})
+    assert not structure.covered_by({"model": "svm"})
+    assert not structure.covered_by({"depth": 4})

@@ -19,7 +19,7 @@ them in itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from optuna.distributions import (
@@ -101,36 +101,68 @@ def param_map(name: str, distribution: BaseDistribution) -> ParamMap:
 
 @dataclass(frozen=True)
 class SpaceMap:
-    """A relative search space of Optuna as a bayesopt `Space`, and points between the two."""
+    """A relative search space of Optuna as a bayesopt `Space`, and points between the two.
+
+    `conditions` maps a conditional parameter to its categorical parent and the parent's
+    choice indices under which it is present (`when={parent: [indices]}` in the space).
+    """
 
     distributions: Mapping[str, BaseDistribution]
     params: Mapping[str, ParamMap]
     space: Space
+    conditions: Mapping[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
 
     @classmethod
-    def from_distributions(cls, distributions: Mapping[str, BaseDistribution]) -> SpaceMap:
+    def from_distributions(
+        cls, distributions: Mapping[str, BaseDistribution],
+        conditions: Mapping[str, tuple[str, tuple[int, ...]]] | None = None,
+    ) -> SpaceMap:
+        conditions = dict(conditions or {})
         params = {name: param_map(name, dist) for name, dist in distributions.items()}
-        space = Space({name: p.dimension for name, p in params.items()})
-        return cls(dict(distributions), params, space)
+        for name, (parent, _) in conditions.items():
+            if name not in params or not isinstance(distributions.get(parent),
+                                                    CategoricalDistribution):
+                raise ValueError(f"condition of {name!r}: {name!r} must be a parameter and "
+                                 f"{parent!r} a categorical one of {list(distributions)}")
+        space = Space({name: p.dimension if name not in conditions else
+                       p.dimension.with_when({conditions[name][0]: list(conditions[name][1])})
+                       for name, p in params.items()})
+        return cls(dict(distributions), params, space, conditions)
 
     def to_optimizer(self, params: Mapping[str, Any],
                      distributions: Mapping[str, BaseDistribution]) -> dict[str, Any] | None:
-        """A trial's parameters as an optimizer point, or None if it lacks one of the space."""
-        for name, dist in self.distributions.items():
-            if distributions.get(name) != dist:
+        """A trial's parameters as an optimizer point, or None if it lacks an active parameter
+        of the space, has an inactive one, or has one with another distribution."""
+        point: dict[str, Any] = {}
+        for i in self.space.parents_first:
+            name = self.space.names[i]
+            present = name in params
+            if present and distributions.get(name) != self.distributions[name]:
                 return None
-        return {name: p.to_optimizer(params[name]) for name, p in self.params.items()}
+            if present != self._active(name, point):
+                return None
+            if present:
+                point[name] = self.params[name].to_optimizer(params[name])
+        return {name: point[name] for name in self.space.names if name in point}
+
+    def _active(self, name: str, point: Mapping[str, Any]) -> bool:
+        """Whether `name` is active given its parent's value in `point` (parents first)."""
+        if name not in self.conditions:
+            return True
+        parent, allowed = self.conditions[name]
+        return parent in point and point[parent] in allowed
 
     def outside(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters of the space whose value its distribution does not hold — outside
         [low, high] or off the step grid; Optuna lets an enqueued trial have such values,
         with a warning — by name."""
         return {name: params[name] for name, dist in self.distributions.items()
-                if not _holds(dist, params[name])}
+                if name in params and not _holds(dist, params[name])}
 
     def to_optuna(self, point: Mapping[str, Any]) -> dict[str, Any]:
-        """An optimizer point as Optuna parameter values."""
-        return {name: p.to_optuna(point[name]) for name, p in self.params.items()}
+        """An optimizer point (its active parameters) as Optuna parameter values."""
+        return {name: p.to_optuna(point[name]) for name, p in self.params.items()
+                if name in point}
 
 
 def _holds(distribution: BaseDistribution, value: Any) -> bool:

@@ -3,15 +3,25 @@
     study = optuna.create_study(sampler=BayesoptSampler(seed=0))
     study.optimize(objective, n_trials=50)
 
-Relative search space: Optuna's `IntersectionSearchSpace` — the parameters
-that every completed trial has, each with one distribution — less those with
-a single value. The GP models one function of all its inputs, so it needs
-every observation to carry every input: the intersection gives exactly that
-(as Optuna's `GPSampler` and `CmaEsSampler` do). A group-decomposed space
-would need one optimizer per group, each treating the other groups as noise.
-Parameters outside the relative space (conditional ones, or ones whose range
-changed between trials) are sampled by a `RandomSampler`, with one
-`IndependentSamplingWarning` per parameter name.
+Relative search space (`bayesopt.integrations._optuna_structure`), read from the
+COMPLETE trials:
+
+    shared       the parameters every completed trial has, each with one distribution
+                 (Optuna's `IntersectionSearchSpace`), less those with a single value
+    conditional  a parameter p that some trials lack, with one distribution wherever it
+                 appears, is modelled as `when={c: S}` if, in every completed trial,
+                 p is present ⇔ the categorical c of the space is present and in S;
+                 c may itself be conditional (nested), and the shared parents are tried
+                 before the conditional ones, each in name order
+
+so a define-by-run branch (`if trial.suggest_categorical("model", ...) == "svm":
+trial.suggest_float("C", ...)`) is one conditional space for the GP, which handles the
+inactive dimensions itself (README, Conditional spaces). A conditional parameter
+whose parent a wrapper (`PartialFixedSampler`) took out of the space leaves with it.
+The other parameters — a distribution that changed between trials, a presence no single
+categorical explains (it follows a float, or two parents at once) — are sampled by a
+`RandomSampler`, with one `IndependentSamplingWarning` per parameter name. Until the
+trials show a branch, its parameters are of this kind.
 
 The optimizer is kept in step with the study, trial by trial (each trial is
 read once, at the first `sample_relative` after it changes state):
@@ -26,7 +36,7 @@ read once, at the first `sample_relative` after it changes state):
                acquisition is damped around it; its last intermediate value
                measures the learning curve at step k, not the objective, and
                would bias the GP if told as a value
-    RUNNING    add_pending(params) once all its relative parameters are set:
+    RUNNING    add_pending(params) once all its active relative parameters are set:
                another worker's point is fantasized, never proposed again
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
@@ -34,6 +44,9 @@ read once, at the first `sample_relative` after it changes state):
 A trial holding a value its distribution does not (outside [low, high] or off the step
 grid: Optuna lets an enqueued trial have one, with a warning) is left out of the
 optimizer, whose space cannot encode it, with one `TrialOutsideSpaceWarning` per trial.
+A trial that lacks an active parameter of the space or holds an inactive one (a failed
+trial stopped early; a completed one that broke the pattern since the space was inferred)
+is left out too, as one lacking a shared parameter always was.
 
 A trial whose stored parameters differ from what was asked for it (the user
 enqueued part of its parameters, or it ended before suggesting them all)
@@ -60,7 +73,6 @@ from typing import Any
 try:
     from optuna.distributions import BaseDistribution
     from optuna.samplers import BaseSampler, RandomSampler
-    from optuna.search_space import IntersectionSearchSpace
     from optuna.study import Study, StudyDirection
     from optuna.trial import FrozenTrial, TrialState
 except ImportError as error:  # pragma: no cover - depends on the environment
@@ -70,7 +82,8 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 import numpy as np
 
-from bayesopt.integrations._optuna_space import SpaceMap, is_supported
+from bayesopt.integrations._optuna_space import SpaceMap
+from bayesopt.integrations._optuna_structure import Structure, infer_structure
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
 from bayesopt.validation import check_count, unknown_keywords
@@ -252,10 +265,9 @@ class BayesoptSampler(BaseSampler):
         seed = None if seed is None else check_count("seed", seed)
         self._seeds = np.random.default_rng(seed)
         self._independent_sampler = RandomSampler(seed=seed)
-        self._intersection = IntersectionSearchSpace()
-        self._followers: OrderedDict[tuple[tuple[str, BaseDistribution], ...], _Follower] = (
-            OrderedDict())
+        self._followers: OrderedDict[tuple[Any, ...], _Follower] = OrderedDict()
         self._latest: _Follower | None = None
+        self._last_structure: tuple[tuple[int, ...], Structure] | None = None
         self._warned: set[str] = set()
         self._refused: set[int] = set()  # trials warned about by TrialOutsideSpaceWarning
         self._study_name: str | None = None
@@ -270,9 +282,7 @@ class BayesoptSampler(BaseSampler):
     def infer_relative_search_space(self, study: Study,
                                     trial: FrozenTrial) -> dict[str, BaseDistribution]:
         self._check_study(study)
-        with self._lock:
-            space = self._intersection.calculate(study)
-        return {name: dist for name, dist in space.items() if is_supported(dist)}
+        return dict(self._structure(study.get_trials(deepcopy=False)).distributions)
 
     def sample_relative(self, study: Study, trial: FrozenTrial,
                         search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
@@ -281,7 +291,11 @@ class BayesoptSampler(BaseSampler):
         if not search_space or all(name in fixed for name in search_space):
             return {}
         with self._lock:
-            follower = self._follower(study, search_space)
+            trials = study.get_trials(deepcopy=False)
+            structure = self._structure(trials).restricted(search_space)
+            if not structure.distributions or structure.covered_by(fixed):
+                return {}  # e.g. an enqueued {"model": "rf", "depth": 4}: C is inactive
+            follower = self._follower(study, structure, trials)
             self._latest = follower
             return follower.ask(trial.number)
 
@@ -296,8 +310,9 @@ class BayesoptSampler(BaseSampler):
             warnings.warn(
                 f"BayesoptSampler: parameter {param_name!r} ({param_distribution!r}) is not in "
                 "the relative search space (the parameters every completed trial has, each "
-                "with one distribution), so it is sampled by RandomSampler; warned once per "
-                "parameter", IndependentSamplingWarning, stacklevel=2)
+                "with one distribution, and those present exactly when a categorical one takes "
+                "some values), so it is sampled by RandomSampler; warned once per parameter",
+                IndependentSamplingWarning, stacklevel=2)
         return self._independent_sampler.sample_independent(
             study, trial, param_name, param_distribution)
 
@@ -322,15 +337,31 @@ class BayesoptSampler(BaseSampler):
                 f"this BayesoptSampler serves study {self._study_name!r}; create another "
                 f"sampler for study {study.study_name!r}")
 
-    def _follower(self, study: Study, search_space: Mapping[str, BaseDistribution]) -> _Follower:
+    def _structure(self, trials: Sequence[FrozenTrial]) -> Structure:
+        """`_infer` of the trials, kept while the set of COMPLETE trials is the same (a
+        completed trial never changes): a trial's two calls infer once."""
+        key = tuple(t.number for t in trials if t.state == TrialState.COMPLETE)
+        cached = self._last_structure
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        structure = self._infer(trials)
+        self._last_structure = (key, structure)
+        return structure
+
+    @staticmethod
+    def _infer(trials: Sequence[FrozenTrial]) -> Structure:
+        """The relative search space of these trials and its conditions (module docstring)."""
+        return infer_structure(trials)
+
+    def _follower(self, study: Study, structure: Structure,
+                  trials: Sequence[FrozenTrial]) -> _Follower:
         """The follower of this space, in step with the study (built or rebuilt as needed)."""
-        key = tuple(sorted(search_space.items(), key=lambda item: item[0]))
-        trials = study.get_trials(deepcopy=False)
+        key = structure.key()
         follower = self._followers.get(key)
         if follower is not None:
             follower.sync(trials)
         if follower is None or follower.stale:
-            follower = self._new_follower(study, search_space)
+            follower = self._new_follower(study, structure)
             follower.sync(trials)
             self._followers[key] = follower
         self._followers.move_to_end(key)
@@ -338,23 +369,28 @@ class BayesoptSampler(BaseSampler):
             self._followers.popitem(last=False)
         return follower
 
-    def _new_follower(self, study: Study,
-                      search_space: Mapping[str, BaseDistribution]) -> _Follower:
-        space_map = SpaceMap.from_distributions(search_space)
+    def _new_follower(self, study: Study, structure: Structure) -> _Follower:
+        space_map = SpaceMap.from_distributions(
+            structure.distributions,
+            {name: (c.parent, c.allowed) for name, c in structure.conditions.items()})
         optimizer = Optimizer(
             space_map.space, seed=int(self._seeds.integers(2**32)),
             maximize=study.direction == StudyDirection.MAXIMIZE, **self._optimizer_kwargs)
         return _Follower(space_map, optimizer, self._refused)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled without the lock and the optimizers, which are rebuilt from the study."""
+        """Pickled without the lock, the optimizers and the inferred space, which are rebuilt
+        from the study."""
         state = dict(self.__dict__)
         del state["_lock"]
         state["_followers"] = OrderedDict()
         state["_latest"] = None
+        state["_last_structure"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.pop("_intersection", None)  # pickled before conditions were inferred
+        state.setdefault("_last_structure", None)
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
