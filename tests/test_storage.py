@@ -450,6 +450,37 @@ def test_postgres_restarts_under_load_lose_nothing_and_repeat_nothing(
     storage.close()
 
 
+def test_postgres_shutdown_inside_a_pipeline_counts_as_a_dropped_connection(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """A restart that lands inside `executemany`'s pipeline: psycopg raised "cannot exit
+    pipeline mode while busy" while handling the server's AdminShutdown, on a connection
+    not yet marked broken (seen in a CI run of the restart test above, which then failed:
+    the append was not retried). The storage must reconnect and retry, not raise."""
+    import psycopg
+    from psycopg import errors as pg_errors
+
+    server, name = pg_database
+    storage = postgres_storage(server.url(name))
+    storage.create_or_attach("s", {})
+    calls: list[bool] = []
+
+    def body(conn: Any, retry: bool) -> int:
+        calls.append(retry)
+        if not retry:
+            assert not conn.broken  # a live session, as in the CI run
+            try:
+                raise pg_errors.AdminShutdown("terminating connection due to administrator command")
+            except pg_errors.AdminShutdown:
+                raise psycopg.OperationalError("cannot exit pipeline mode while busy")
+        return int(conn.execute("SELECT 7").fetchone()[0])
+
+    assert storage._run(body, "appending to study 's'") == 7
+    assert calls == [False, True]
+    assert storage.append("s", [{"after": "reconnect"}]) == 0
+    storage.close()
+
+
 def test_postgres_stopped_server_fails_clearly_after_bounded_retries(
     pg_database: tuple[PostgresServer, str],
 ) -> None:

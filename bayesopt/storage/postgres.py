@@ -60,6 +60,22 @@ _CONNECT_TIMEOUT = 10  # seconds, libpq's connect_timeout where the URL sets non
 # errors after which the session is gone and a new connection may succeed
 _DROPPED = (pg_errors.AdminShutdown, pg_errors.CrashShutdown, pg_errors.CannotConnectNow)
 
+
+def _from_shutdown(error: BaseException) -> bool:
+    """True if `error`, or an error it was raised while handling, is a server shutdown.
+
+    A shutdown that lands inside a pipeline (``executemany``) surfaces as psycopg's
+    "cannot exit pipeline mode while busy", raised while handling the shutdown.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _DROPPED):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
 _SCHEMA = (
     (
         "CREATE TABLE IF NOT EXISTS bayesopt_studies ("
@@ -285,7 +301,7 @@ class PostgresStorage:
     def _dropped(self, error: psycopg.OperationalError, *, locks: bool) -> bool:
         """True if `error` lost the session; the dead connection is then forgotten."""
         conn = self._locks if locks else self._data
-        if conn is not None and not conn.broken and not isinstance(error, _DROPPED):
+        if conn is not None and not conn.broken and not _from_shutdown(error):
             return False  # a live session: an error of the statement, not of the link
         if conn is not None:
             conn.close()
