@@ -41,7 +41,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.result import OptimizeResult
-from bayesopt.space import Categorical, Dimension, Fidelity, Space
+from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
 
 __all__ = ["BayesSearchCV"]
 
@@ -78,8 +78,15 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         The estimator to tune (anything with ``fit``, including a Pipeline).
     search_spaces : dict, list of dict, or list of (dict, int)
         ``{parameter name: dimension}`` with ``Real``, ``Integer`` or
-        ``Categorical`` dimensions from `bayesopt`; a plain list of values
-        is taken as ``Categorical(values)``. Parameter names follow
+        ``Categorical`` dimensions from `bayesopt`; a plain list of values (or
+        a ``range``, or a 1-D array) is taken as ``Categorical(values)``, and
+        RandomizedSearchCV's uniform distributions as the dimension with the same
+        support: ``scipy.stats.loguniform(a, b)`` as ``Real(a, b, log=True)``,
+        ``uniform(loc, scale)`` as ``Real(loc, loc + scale)``, ``randint(a, b)``
+        as ``Integer(a, b - 1)`` (other distributions raise: the optimizer
+        chooses the points, so only a uniform one says what to search). A tuple
+        raises (skopt's ``(low, high, prior)`` is ambiguous with a tuple of
+        choices). Parameter names follow
         ``set_params`` (``"svc__C"`` for a Pipeline step). As in
         scikit-optimize, a list of such dicts is a list of subspaces searched
         one after the other, each by its own optimizer, with ``n_iter``
@@ -325,7 +332,8 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
     Parameters
     ----------
     search_spaces : dict
-        ``{parameter name: Real | Integer | Categorical | list of values}``.
+        ``{parameter name: Real | Integer | Categorical | list, range or 1-D array of
+        values | frozen scipy.stats loguniform, uniform or randint}``.
 
     Returns
     -------
@@ -340,8 +348,11 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
                 "candidate once and ranks all of them together; give a Real or Integer")
         if isinstance(spec, Dimension):
             dimensions[name] = spec
-        elif isinstance(spec, list):
-            dimensions[name] = Categorical(tuple(spec))
+        elif isinstance(spec, (list, range)) or (isinstance(spec, np.ndarray) and spec.ndim == 1):
+            dimensions[name] = Categorical(tuple(spec.tolist() if isinstance(spec, np.ndarray)
+                                                 else spec))
+        elif _is_frozen_distribution(spec):
+            dimensions[name] = _distribution_dimension(name, spec)
         else:
             hint = " (a tuple is ambiguous: use Real/Integer for a range, a list for choices)"
             raise TypeError(
@@ -349,6 +360,36 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
                 f"dimension, or a list of values{hint if isinstance(spec, tuple) else ''}"
             )
     return Space(dimensions)
+
+
+def _is_frozen_distribution(spec: Any) -> bool:
+    """A frozen scipy.stats distribution (``loguniform(1e-3, 1e2)``), as RandomizedSearchCV takes."""
+    return hasattr(spec, "rvs") and hasattr(spec, "support") and hasattr(spec, "dist")
+
+
+def _distribution_dimension(name: str, spec: Any) -> Dimension:
+    """The dimension with the support of a RandomizedSearchCV distribution, when it is uniform.
+
+    ``loguniform`` → ``Real(a, b, log=True)``, ``uniform`` → ``Real(loc, loc + scale)``,
+    ``randint`` → ``Integer(low, high - 1)``: the support scipy reports, and the same
+    distribution, so the search covers what the random search would sample (the
+    optimizer, not the distribution, then chooses the points). Any other
+    distribution, or a shifted loguniform (``loc`` ≠ 0, not log-uniform on its
+    support), has no such dimension and raises.
+    """
+    family = getattr(spec.dist, "name", type(spec.dist).__name__)
+    low, high = (float(bound) for bound in spec.support())
+    if family in ("loguniform", "reciprocal") and low > 0 and math.isclose(
+            float(spec.cdf(math.sqrt(low * high))), 0.5, rel_tol=1e-9):
+        return Real(low, high, log=True)
+    if family == "uniform":
+        return Real(low, high)
+    if family == "randint":
+        return Integer(int(low), int(high))
+    raise TypeError(
+        f"search_spaces[{name!r}] = scipy.stats.{family}{spec.args!r}{spec.kwds or ''}: only "
+        "loguniform (loc=0), uniform and randint have a dimension with the same support and "
+        "distribution; give a Real, Integer or Categorical dimension")
 
 
 def _subspaces(search_spaces: Any, n_iter: int) -> list[tuple[Space, int]]:

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from joblib import parallel_backend
-from scipy.stats import loguniform
+from scipy.stats import loguniform, norm, randint, uniform
 from sklearn.base import clone, is_regressor
 from sklearn.datasets import load_digits, load_iris
 from sklearn.decomposition import PCA
@@ -94,6 +94,32 @@ def test_search_spaces_accept_a_list_of_values_as_a_categorical(iris):
     assert sorted(p["C"] for p in search.cv_results_["params"]) == [0.01, 0.1, 1.0, 10.0]
     assert search.optimize_result_.space.dimensions[0] == Categorical([0.01, 0.1, 1.0, 10.0],
                                                                       name="C")
+
+
+def test_randomized_search_distributions_are_searched_over_their_support(iris):
+    """RandomizedSearchCV's dict of scipy.stats distributions, given unchanged."""
+    X, y = iris
+    distributions = {"C": loguniform(1e-2, 1e2), "degree": randint(1, 4),
+                     "coef0": uniform(0.0, 2.0), "kernel": ["poly"]}
+    search = BayesSearchCV(SVC(), distributions, n_iter=6, cv=3, random_state=0).fit(X, y)
+    assert search.optimize_result_.space.dimensions[:3] == (
+        Real(1e-2, 1e2, log=True, name="C"), Integer(1, 3, name="degree"),
+        Real(0.0, 2.0, name="coef0"))
+    params = search.cv_results_["params"]
+    assert len(params) == 6
+    assert all(1e-2 <= p["C"] <= 1e2 and p["degree"] in (1, 2, 3) and 0 <= p["coef0"] <= 2
+               for p in params)
+
+
+def test_a_range_or_an_array_of_values_is_a_categorical(iris):
+    X, y = iris
+    search = BayesSearchCV(LogisticRegression(max_iter=500),
+                           {"C": np.logspace(-2, 1, 4), "max_iter": range(300, 302)},
+                           n_iter=3, cv=3, random_state=0).fit(X, y)
+    assert search.optimize_result_.space.dimensions == (
+        Categorical(np.logspace(-2, 1, 4).tolist(), name="C"),
+        Categorical([300, 301], name="max_iter"))
+    assert all(type(p["C"]) is float for p in search.cv_results_["params"])
 
 
 def test_clone_and_get_params_round_trip():
@@ -242,7 +268,9 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
 
 @pytest.mark.parametrize("space, error, match", [
     ({"C": (0.1, 10.0)}, TypeError, "tuple is ambiguous"),
-    ({"C": loguniform(0.1, 10.0)}, TypeError, "Real, Integer or Categorical"),
+    ({"C": norm(1.0, 0.1)}, TypeError, r"search_spaces\['C'\] = scipy.stats.norm.*only loguniform"),
+    ({"C": loguniform(0.1, 10.0, loc=1.0)}, TypeError, r"scipy.stats.loguniform.*loc"),
+    ({"C": np.ones((2, 2))}, TypeError, r"search_spaces\['C'\] = array"),
     ({}, ValueError, "empty"),
     ({"C": Real(0.1, 10.0), "max_iter": Fidelity(10, 90)}, TypeError,
      r"search_spaces\['max_iter'\] = Fidelity.*cross-validates every candidate"),
