@@ -354,12 +354,25 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
         elif _is_frozen_distribution(spec):
             dimensions[name] = _distribution_dimension(name, spec)
         else:
-            hint = " (a tuple is ambiguous: use Real/Integer for a range, a list for choices)"
             raise TypeError(
                 f"search_spaces[{name!r}] = {spec!r} must be a Real, Integer or Categorical "
-                f"dimension, or a list of values{hint if isinstance(spec, tuple) else ''}"
+                f"dimension, or a list of values{_tuple_hint(spec)}"
             )
     return Space(dimensions)
+
+
+def _tuple_hint(spec: Any) -> str:
+    """For a tuple, why it is refused and, for skopt's ``(low, high[, prior])``, its equivalent."""
+    if not isinstance(spec, tuple):
+        return ""
+    hint = " (a tuple is ambiguous: use Real/Integer for a range, a list for choices"
+    numbers_ = [v for v in spec[:2] if isinstance(v, numbers.Real) and not isinstance(v, bool)]
+    prior = spec[2] if len(spec) == 3 else "uniform"
+    if len(spec) in (2, 3) and len(numbers_) == 2 and prior in ("uniform", "log-uniform"):
+        kind = "Integer" if all(isinstance(v, numbers.Integral) for v in numbers_) else "Real"
+        log = ", log=True" if prior == "log-uniform" else ""
+        hint += f"; scikit-optimize's {spec!r} is {kind}({spec[0]!r}, {spec[1]!r}{log}) here"
+    return hint + ")"
 
 
 def _is_frozen_distribution(spec: Any) -> bool:

@@ -292,6 +292,9 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
 
 @pytest.mark.parametrize("space, error, match", [
     ({"C": (0.1, 10.0)}, TypeError, "tuple is ambiguous"),
+    ({"C": (1e-2, 1e2, "log-uniform")}, TypeError,
+     r"scikit-optimize's \(0.01, 100.0, 'log-uniform'\) is Real\(0.01, 100.0, log=True\) here"),
+    ({"degree": (1, 5)}, TypeError, r"scikit-optimize's \(1, 5\) is Integer\(1, 5\) here"),
     ({"C": norm(1.0, 0.1)}, TypeError, r"search_spaces\['C'\] = scipy.stats.norm.*only loguniform"),
     ({"C": loguniform(0.1, 10.0, loc=1.0)}, TypeError, r"scipy.stats.loguniform.*loc"),
     ({"C": np.ones((2, 2))}, TypeError, r"search_spaces\['C'\] = array"),
