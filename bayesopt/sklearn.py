@@ -139,7 +139,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         is left out of ``cv_results_`` (which then holds fewer than ``n_iter``
         rows), kept in ``optimize_result_`` with scikit-learn's error report,
         and a ``FitFailedWarning`` is issued. If every candidate fails, ``fit``
-        raises scikit-learn's error.
+        raises scikit-learn's error. Such a candidate is told as a failed
+        evaluation whatever ``error_score`` is.
     return_train_score : bool, default=False
         Also record training scores in ``cv_results_``.
     n_initial : int, default=None
@@ -227,6 +228,12 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     def fit(self, X: Any, y: Any = None, *, callback: Callback | Sequence[Callback] | None = None,
             **params: Any) -> BayesSearchCV:
         """Run the search, then refit the best candidate (``RandomizedSearchCV.fit``).
+
+        Each call starts a new search, as ``RandomizedSearchCV.fit`` and
+        scikit-optimize's ``fit`` do: new optimizers (``optimizers_`` and the
+        results are replaced), the same candidates again with an int
+        ``random_state``, new seeds drawn from a ``RandomState``. To continue a
+        search, ask and tell ``optimizers_[i]`` directly.
 
         Parameters
         ----------

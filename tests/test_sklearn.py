@@ -146,6 +146,15 @@ def test_a_column_transformer_on_a_dataframe_with_categorical_columns():
     assert search.best_score_ == table["mean_test_score"].max()
 
 
+def test_a_second_fit_starts_a_new_search(iris):
+    """What `fit` documents: the second call replaces the optimizers and the results."""
+    search = small_search(n_iter=4).fit(*iris)
+    first, optimizers = search.cv_results_["params"], search.optimizers_
+    search.fit(*iris)
+    assert search.cv_results_["params"] == first  # an int seed: the same candidates again
+    assert search.optimizers_[0] is not optimizers[0] and len(search.optimizers_[0].history) == 4
+
+
 def test_clone_and_get_params_round_trip():
     search = small_search(scoring="accuracy", n_initial=3, acquisition="ucb")
     params = search.get_params(deep=False)
