@@ -79,8 +79,9 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     search_spaces : dict, list of dict, or list of (dict, int)
         ``{parameter name: dimension}`` with ``Real``, ``Integer`` or
         ``Categorical`` dimensions from `bayesopt`; a plain list of values (or
-        a ``range``, or a 1-D array) is taken as ``Categorical(values)``, and
-        RandomizedSearchCV's uniform distributions as the dimension with the same
+        a ``range``, or a 1-D array) is taken as ``Categorical(values)``, where a
+        dict of hashable values (a ``class_weight``) is a choice like any other,
+        and RandomizedSearchCV's uniform distributions as the dimension with the same
         support: ``scipy.stats.loguniform(a, b)`` as ``Real(a, b, log=True)``,
         ``uniform(loc, scale)`` as ``Real(loc, loc + scale)``, ``randint(a, b)``
         as ``Integer(a, b - 1)`` (other distributions raise: the optimizer
@@ -356,8 +357,8 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
         if isinstance(spec, Dimension):
             dimensions[name] = spec
         elif isinstance(spec, (list, range)) or (isinstance(spec, np.ndarray) and spec.ndim == 1):
-            dimensions[name] = Categorical(tuple(spec.tolist() if isinstance(spec, np.ndarray)
-                                                 else spec))
+            values = spec.tolist() if isinstance(spec, np.ndarray) else spec
+            dimensions[name] = Categorical(tuple(_hashable_choice(v) for v in values), name=name)
         elif _is_frozen_distribution(spec):
             dimensions[name] = _distribution_dimension(name, spec)
         else:
@@ -366,6 +367,36 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
                 f"dimension, or a list of values{_tuple_hint(spec)}"
             )
     return Space(dimensions)
+
+
+class _DictChoice(dict):  # type: ignore[type-arg]
+    """A dict among a Categorical's choices (``class_weight={0: 1, 1: 5}``), hashed by its items.
+
+    A Categorical's choices are hashable; a dict of hashable values stands in
+    as this equal dict, which the optimizer keeps, and each candidate is
+    cross-validated (and recorded in ``cv_results_``) with a plain copy.
+    """
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+
+def _hashable_choice(value: Any) -> Any:
+    """`value`, or a `_DictChoice` for a dict whose items are hashable (else the dict, refused
+    by `Categorical` naming it)."""
+    if type(value) is not dict:
+        return value
+    try:
+        hash(frozenset(value.items()))
+    except TypeError:
+        return value
+    return _DictChoice(value)
+
+
+def _plain(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The candidates with each `_DictChoice` as a plain dict, for scikit-learn."""
+    return [{name: dict(v) if isinstance(v, _DictChoice) else v for name, v in p.items()}
+            for p in candidates]
 
 
 def _tuple_hint(spec: Any) -> str:
@@ -522,7 +553,8 @@ class _Evaluation:
 
     def evaluate(self, opt: Optimizer, candidates: list[dict[str, Any]]) -> None:
         try:
-            results = _evaluate(self.evaluate_candidates, candidates, quiet=self.seen_nan)
+            results = _evaluate(self.evaluate_candidates, _plain(candidates),
+                                quiet=self.seen_nan)
         except ValueError as error:
             self.all_failed = self.search._all_fits_failed(error)
             opt.tell_failure(candidates, str(error))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from joblib import parallel_backend
 from scipy.stats import loguniform, norm, randint, uniform
 from sklearn.base import clone, is_regressor
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import load_digits, load_iris
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.decomposition import PCA
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -20,6 +21,7 @@ from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
@@ -144,6 +146,28 @@ def test_a_column_transformer_on_a_dataframe_with_categorical_columns():
     table = pd.DataFrame(search.cv_results_)
     assert len(table) == 6 and table["rank_test_score"].min() == 1
     assert search.best_score_ == table["mean_test_score"].max()
+
+
+def test_a_dict_among_the_choices_is_searched_and_recorded_as_a_plain_dict():
+    """RandomizedSearchCV users' class_weight=[None, "balanced", {0: 1, 1: 5}]."""
+    X, y = load_breast_cancer(return_X_y=True)
+    choices = [None, "balanced", {0: 1, 1: 5}]
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    search = BayesSearchCV(tree, {"class_weight": choices}, n_iter=5, cv=3,
+                           random_state=0).fit(X[:200], y[:200])
+    recorded = [p["class_weight"] for p in search.cv_results_["params"]]
+    assert len(recorded) == 3 and all(choice in recorded for choice in choices)
+    assert all(type(value) is dict for value in recorded if isinstance(value, dict))
+    assert type(search.best_params_["class_weight"]) in (type(None), str, dict)
+    again = pickle.loads(pickle.dumps(search))
+    assert again.cv_results_["params"] == search.cv_results_["params"]
+    assert len(again.optimizers_[0].history) == 3
+
+
+def test_a_dict_choice_with_unhashable_values_is_refused_naming_the_key(iris):
+    search = BayesSearchCV(LogisticRegression(), {"class_weight": [None, {0: [1]}]}, n_iter=2)
+    with pytest.raises(TypeError, match=r"'class_weight': choice \{0: \[1\]\} is not hashable"):
+        search.fit(*iris)
 
 
 def test_a_second_fit_starts_a_new_search(iris):
