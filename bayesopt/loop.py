@@ -78,6 +78,8 @@ def minimize(
         ``(value, [c1, ..., ck])`` with the values of k outcome constraints
         (each satisfied when ≤ 0; see `Optimizer.tell`). What a failure
         is and which failures stop the run: see `max_consecutive_failures`.
+        hyperopt's result dict ``{"loss": x, "status": ...}`` is not read: it
+        is an error whose message says to return ``x`` itself.
     space : dict or list
         The search space, as for `Optimizer`.
     n_calls : int
@@ -481,6 +483,7 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
     returned = _numbers(payload)
     if returned is None:
         message = f"objective returned {payload!r}, not a number (or a number and constraints)"
+        message += _hyperopt_hint(payload)
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "error", message
     number, values = returned
@@ -491,6 +494,19 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         return "failed", message
     opt.tell(params, number, duration=duration, constraints=values, cost=cost)
     return "ok", None
+
+
+def _hyperopt_hint(payload: Any) -> str:
+    """How to return hyperopt's result dict here ("" for any other return).
+
+    A dict is refused rather than read: its other keys would have no place in
+    the history, and nothing a user returns is dropped silently.
+    """
+    if not isinstance(payload, Mapping) or not {"loss", "status"} & set(payload):
+        return ""
+    return ("; hyperopt's result dict is not read here: return the loss itself "
+            "(return result['loss']), raise bayesopt.EvaluationFailed for "
+            "status 'fail', and keep any other keys yourself")
 
 
 def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:

@@ -729,6 +729,11 @@ class Optimizer:
         budget never returns True (the run has finished; the schedule ranks it), and a
         promotion reporting from after its source's budget is not recorded again at
         the rungs its source passed (`bayesopt.fidelity.Pruning.report`).
+
+        `step` counts the units completed (1 after the first epoch): a loop
+        counting from 0, as Keras's ``on_epoch_end(epoch, ...)`` does, reports
+        ``epoch + 1``; reporting ``epoch`` records at each rung the value after
+        one unit more than the rung's step.
         """
         with self._lock:
             canonical = self.space.validate(params)

@@ -41,7 +41,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.result import OptimizeResult
-from bayesopt.space import Categorical, Dimension, Fidelity, Space
+from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
 
 __all__ = ["BayesSearchCV"]
 
@@ -78,8 +78,16 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         The estimator to tune (anything with ``fit``, including a Pipeline).
     search_spaces : dict, list of dict, or list of (dict, int)
         ``{parameter name: dimension}`` with ``Real``, ``Integer`` or
-        ``Categorical`` dimensions from `bayesopt`; a plain list of values
-        is taken as ``Categorical(values)``. Parameter names follow
+        ``Categorical`` dimensions from `bayesopt`; a plain list of values (or
+        a ``range``, or a 1-D array) is taken as ``Categorical(values)``, where a
+        dict of hashable values (a ``class_weight``) is a choice like any other,
+        and RandomizedSearchCV's uniform distributions as the dimension with the same
+        support: ``scipy.stats.loguniform(a, b)`` as ``Real(a, b, log=True)``,
+        ``uniform(loc, scale)`` as ``Real(loc, loc + scale)``, ``randint(a, b)``
+        as ``Integer(a, b - 1)`` (other distributions raise: the optimizer
+        chooses the points, so only a uniform one says what to search). A tuple
+        raises (skopt's ``(low, high, prior)`` is ambiguous with a tuple of
+        choices). Parameter names follow
         ``set_params`` (``"svc__C"`` for a Pipeline step). As in
         scikit-optimize, a list of such dicts is a list of subspaces searched
         one after the other, each by its own optimizer, with ``n_iter``
@@ -132,7 +140,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         is left out of ``cv_results_`` (which then holds fewer than ``n_iter``
         rows), kept in ``optimize_result_`` with scikit-learn's error report,
         and a ``FitFailedWarning`` is issued. If every candidate fails, ``fit``
-        raises scikit-learn's error.
+        raises scikit-learn's error. Such a candidate is told as a failed
+        evaluation whatever ``error_score`` is.
     return_train_score : bool, default=False
         Also record training scores in ``cv_results_``.
     n_initial : int, default=None
@@ -220,6 +229,12 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     def fit(self, X: Any, y: Any = None, *, callback: Callback | Sequence[Callback] | None = None,
             **params: Any) -> BayesSearchCV:
         """Run the search, then refit the best candidate (``RandomizedSearchCV.fit``).
+
+        Each call starts a new search, as ``RandomizedSearchCV.fit`` and
+        scikit-optimize's ``fit`` do: new optimizers (``optimizers_`` and the
+        results are replaced), the same candidates again with an int
+        ``random_state``, new seeds drawn from a ``RandomState``. To continue a
+        search, ask and tell ``optimizers_[i]`` directly.
 
         Parameters
         ----------
@@ -325,7 +340,8 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
     Parameters
     ----------
     search_spaces : dict
-        ``{parameter name: Real | Integer | Categorical | list of values}``.
+        ``{parameter name: Real | Integer | Categorical | list, range or 1-D array of
+        values | frozen scipy.stats loguniform, uniform or randint}``.
 
     Returns
     -------
@@ -340,15 +356,91 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
                 "candidate once and ranks all of them together; give a Real or Integer")
         if isinstance(spec, Dimension):
             dimensions[name] = spec
-        elif isinstance(spec, list):
-            dimensions[name] = Categorical(tuple(spec))
+        elif isinstance(spec, (list, range)) or (isinstance(spec, np.ndarray) and spec.ndim == 1):
+            values = spec.tolist() if isinstance(spec, np.ndarray) else spec
+            dimensions[name] = Categorical(tuple(_hashable_choice(v) for v in values), name=name)
+        elif _is_frozen_distribution(spec):
+            dimensions[name] = _distribution_dimension(name, spec)
         else:
-            hint = " (a tuple is ambiguous: use Real/Integer for a range, a list for choices)"
             raise TypeError(
                 f"search_spaces[{name!r}] = {spec!r} must be a Real, Integer or Categorical "
-                f"dimension, or a list of values{hint if isinstance(spec, tuple) else ''}"
+                f"dimension, or a list of values{_tuple_hint(spec)}"
             )
     return Space(dimensions)
+
+
+class _DictChoice(dict):  # type: ignore[type-arg]
+    """A dict among a Categorical's choices (``class_weight={0: 1, 1: 5}``), hashed by its items.
+
+    A Categorical's choices are hashable; a dict of hashable values stands in
+    as this equal dict, which the optimizer keeps, and each candidate is
+    cross-validated (and recorded in ``cv_results_``) with a plain copy.
+    """
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+
+def _hashable_choice(value: Any) -> Any:
+    """`value`, or a `_DictChoice` for a dict whose items are hashable (else the dict, refused
+    by `Categorical` naming it)."""
+    if type(value) is not dict:
+        return value
+    try:
+        hash(frozenset(value.items()))
+    except TypeError:
+        return value
+    return _DictChoice(value)
+
+
+def _plain(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The candidates with each `_DictChoice` as a plain dict, for scikit-learn."""
+    return [{name: dict(v) if isinstance(v, _DictChoice) else v for name, v in p.items()}
+            for p in candidates]
+
+
+def _tuple_hint(spec: Any) -> str:
+    """For a tuple, why it is refused and, for skopt's ``(low, high[, prior])``, its equivalent."""
+    if not isinstance(spec, tuple):
+        return ""
+    hint = " (a tuple is ambiguous: use Real/Integer for a range, a list for choices"
+    numbers_ = [v for v in spec[:2] if isinstance(v, numbers.Real) and not isinstance(v, bool)]
+    prior = spec[2] if len(spec) == 3 else "uniform"
+    if len(spec) in (2, 3) and len(numbers_) == 2 and prior in ("uniform", "log-uniform"):
+        kind = "Integer" if all(isinstance(v, numbers.Integral) for v in numbers_) else "Real"
+        log = ", log=True" if prior == "log-uniform" else ""
+        hint += f"; scikit-optimize's {spec!r} is {kind}({spec[0]!r}, {spec[1]!r}{log}) here"
+    return hint + ")"
+
+
+def _is_frozen_distribution(spec: Any) -> bool:
+    """A frozen scipy.stats distribution (``loguniform(1e-3, 1e2)``), as RandomizedSearchCV takes."""
+    return hasattr(spec, "rvs") and hasattr(spec, "support") and hasattr(spec, "dist")
+
+
+def _distribution_dimension(name: str, spec: Any) -> Dimension:
+    """The dimension with the support of a RandomizedSearchCV distribution, when it is uniform.
+
+    ``loguniform`` → ``Real(a, b, log=True)``, ``uniform`` → ``Real(loc, loc + scale)``,
+    ``randint`` → ``Integer(low, high - 1)``: the support scipy reports, and the same
+    distribution, so the search covers what the random search would sample (the
+    optimizer, not the distribution, then chooses the points). Any other
+    distribution, or a shifted loguniform (``loc`` ≠ 0, not log-uniform on its
+    support), has no such dimension and raises.
+    """
+    family = getattr(spec.dist, "name", type(spec.dist).__name__)
+    low, high = (float(bound) for bound in spec.support())
+    if family in ("loguniform", "reciprocal") and low > 0 and math.isclose(
+            float(spec.cdf(math.sqrt(low * high))), 0.5, rel_tol=1e-9):
+        return Real(low, high, log=True)
+    if family == "uniform":
+        return Real(low, high)
+    if family == "randint":
+        return Integer(int(low), int(high))
+    raise TypeError(
+        f"search_spaces[{name!r}] = scipy.stats.{family}{spec.args!r}{spec.kwds or ''}: only "
+        "loguniform (loc=0), uniform and randint have a dimension with the same support and "
+        "distribution; give a Real, Integer or Categorical dimension")
 
 
 def _subspaces(search_spaces: Any, n_iter: int) -> list[tuple[Space, int]]:
@@ -461,7 +553,8 @@ class _Evaluation:
 
     def evaluate(self, opt: Optimizer, candidates: list[dict[str, Any]]) -> None:
         try:
-            results = _evaluate(self.evaluate_candidates, candidates, quiet=self.seen_nan)
+            results = _evaluate(self.evaluate_candidates, _plain(candidates),
+                                quiet=self.seen_nan)
         except ValueError as error:
             self.all_failed = self.search._all_fits_failed(error)
             opt.tell_failure(candidates, str(error))

@@ -516,6 +516,16 @@ def test_report_with_maximize_keeps_the_largest() -> None:
     assert opt.report(b, 1, 0.2)
 
 
+def test_a_step_counts_units_completed_so_the_first_rung_is_step_1() -> None:
+    """The rule the README and `report` state for loops counting epochs from 0 (Keras):
+    step 0 is no rung, and the first rung records the value reported at step 1."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    good, bad = opt.ask(2)
+    assert not opt.report(good, 0, 0.2) and not opt.report(bad, 0, 0.9)  # no rung at 0
+    assert not opt.report(good, 1, 0.2)
+    assert opt.report(bad, 1, 0.9)  # first rung: the best third of [0.2, 0.9] goes on
+
+
 def test_report_rungs_default_to_the_fidelity() -> None:
     opt = Optimizer({"x": Real(0, 1), "epochs": Fidelity(2, 18, eta=3)}, seed=0)
     a, b, c = opt.ask(3)

@@ -109,6 +109,17 @@ def test_a_return_value_that_is_not_a_number_counts_as_an_error():
 
 
 @pytest.mark.parametrize("returned", [
+    {"loss": 0.5, "status": "ok"}, {"loss": 0.5, "status": "ok", "model": "kept by hyperopt"},
+    {"status": "fail"}])
+def test_hyperopt_result_dict_is_refused_with_how_to_return_it_here(returned):
+    """hyperopt's {"loss": x, "status": STATUS_OK} is an error whose message says what to
+    return instead (the README's minimize section says the same)."""
+    with pytest.warns(EvaluationFailedWarning, match=r"return result\['loss'\]"), \
+            pytest.raises(TooManyFailuresError, match=r"raise bayesopt.EvaluationFailed"):
+        run(lambda p: returned, n_calls=6, max_consecutive_failures=2)
+
+
+@pytest.mark.parametrize("returned", [
     "0.5", b"0.5", True, (0.5, ["-1"]), (0.5, [True])])
 def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
     """minimize reads the objective's return by the rule of `Optimizer.tell`: a string or a

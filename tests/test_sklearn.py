@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import math
+import pickle
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from joblib import parallel_backend
-from scipy.stats import loguniform
+from scipy.stats import loguniform, norm, randint, uniform
 from sklearn.base import clone, is_regressor
-from sklearn.datasets import load_digits, load_iris
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.decomposition import PCA
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
@@ -94,6 +98,85 @@ def test_search_spaces_accept_a_list_of_values_as_a_categorical(iris):
     assert sorted(p["C"] for p in search.cv_results_["params"]) == [0.01, 0.1, 1.0, 10.0]
     assert search.optimize_result_.space.dimensions[0] == Categorical([0.01, 0.1, 1.0, 10.0],
                                                                       name="C")
+
+
+def test_randomized_search_distributions_are_searched_over_their_support(iris):
+    """RandomizedSearchCV's dict of scipy.stats distributions, given unchanged."""
+    X, y = iris
+    distributions = {"C": loguniform(1e-2, 1e2), "degree": randint(1, 4),
+                     "coef0": uniform(0.0, 2.0), "kernel": ["poly"]}
+    search = BayesSearchCV(SVC(), distributions, n_iter=6, cv=3, random_state=0).fit(X, y)
+    assert search.optimize_result_.space.dimensions[:3] == (
+        Real(1e-2, 1e2, log=True, name="C"), Integer(1, 3, name="degree"),
+        Real(0.0, 2.0, name="coef0"))
+    params = search.cv_results_["params"]
+    assert len(params) == 6
+    assert all(1e-2 <= p["C"] <= 1e2 and p["degree"] in (1, 2, 3) and 0 <= p["coef0"] <= 2
+               for p in params)
+
+
+def test_a_range_or_an_array_of_values_is_a_categorical(iris):
+    X, y = iris
+    search = BayesSearchCV(LogisticRegression(max_iter=500),
+                           {"C": np.logspace(-2, 1, 4), "max_iter": range(300, 302)},
+                           n_iter=3, cv=3, random_state=0).fit(X, y)
+    assert search.optimize_result_.space.dimensions == (
+        Categorical(np.logspace(-2, 1, 4).tolist(), name="C"),
+        Categorical([300, 301], name="max_iter"))
+    assert all(type(p["C"]) is float for p in search.cv_results_["params"])
+
+
+def test_a_column_transformer_on_a_dataframe_with_categorical_columns():
+    """A DataFrame with a pandas categorical and a string column, a ColumnTransformer in a
+    Pipeline, a step replaced through a Categorical of estimators and "passthrough"."""
+    data = load_iris(as_frame=True)
+    frame = data.frame.drop(columns="target")
+    rng = np.random.default_rng(0)
+    frame["colour"] = pd.Categorical(rng.choice(["red", "green", "blue"], len(frame)))
+    frame["size"] = rng.choice(["S", "M", "L"], len(frame))
+    columns = ColumnTransformer([("num", StandardScaler(), list(data.feature_names)),
+                                 ("cat", OneHotEncoder(), ["colour", "size"])])
+    pipe = Pipeline([("columns", columns), ("clf", LogisticRegression(max_iter=1000))])
+    space = {"clf__C": Real(1e-3, 1e2, log=True), "columns__num": [StandardScaler(), "passthrough"],
+             "columns__cat__drop": [None, "first"]}
+    search = BayesSearchCV(pipe, space, n_iter=6, cv=3, random_state=0).fit(frame, data.target)
+    assert list(search.feature_names_in_) == list(frame.columns)
+    assert search.predict(frame.iloc[:5]).shape == (5,)
+    assert search.predict_proba(frame.iloc[:5]).shape == (5, 3)
+    table = pd.DataFrame(search.cv_results_)
+    assert len(table) == 6 and table["rank_test_score"].min() == 1
+    assert search.best_score_ == table["mean_test_score"].max()
+
+
+def test_a_dict_among_the_choices_is_searched_and_recorded_as_a_plain_dict():
+    """RandomizedSearchCV users' class_weight=[None, "balanced", {0: 1, 1: 5}]."""
+    X, y = load_breast_cancer(return_X_y=True)
+    choices = [None, "balanced", {0: 1, 1: 5}]
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    search = BayesSearchCV(tree, {"class_weight": choices}, n_iter=5, cv=3,
+                           random_state=0).fit(X[:200], y[:200])
+    recorded = [p["class_weight"] for p in search.cv_results_["params"]]
+    assert len(recorded) == 3 and all(choice in recorded for choice in choices)
+    assert all(type(value) is dict for value in recorded if isinstance(value, dict))
+    assert type(search.best_params_["class_weight"]) in (type(None), str, dict)
+    again = pickle.loads(pickle.dumps(search))
+    assert again.cv_results_["params"] == search.cv_results_["params"]
+    assert len(again.optimizers_[0].history) == 3
+
+
+def test_a_dict_choice_with_unhashable_values_is_refused_naming_the_key(iris):
+    search = BayesSearchCV(LogisticRegression(), {"class_weight": [None, {0: [1]}]}, n_iter=2)
+    with pytest.raises(TypeError, match=r"'class_weight': choice \{0: \[1\]\} is not hashable"):
+        search.fit(*iris)
+
+
+def test_a_second_fit_starts_a_new_search(iris):
+    """What `fit` documents: the second call replaces the optimizers and the results."""
+    search = small_search(n_iter=4).fit(*iris)
+    first, optimizers = search.cv_results_["params"], search.optimizers_
+    search.fit(*iris)
+    assert search.cv_results_["params"] == first  # an int seed: the same candidates again
+    assert search.optimizers_[0] is not optimizers[0] and len(search.optimizers_[0].history) == 4
 
 
 def test_clone_and_get_params_round_trip():
@@ -242,7 +325,12 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
 
 @pytest.mark.parametrize("space, error, match", [
     ({"C": (0.1, 10.0)}, TypeError, "tuple is ambiguous"),
-    ({"C": loguniform(0.1, 10.0)}, TypeError, "Real, Integer or Categorical"),
+    ({"C": (1e-2, 1e2, "log-uniform")}, TypeError,
+     r"scikit-optimize's \(0.01, 100.0, 'log-uniform'\) is Real\(0.01, 100.0, log=True\) here"),
+    ({"degree": (1, 5)}, TypeError, r"scikit-optimize's \(1, 5\) is Integer\(1, 5\) here"),
+    ({"C": norm(1.0, 0.1)}, TypeError, r"search_spaces\['C'\] = scipy.stats.norm.*only loguniform"),
+    ({"C": loguniform(0.1, 10.0, loc=1.0)}, TypeError, r"scipy.stats.loguniform.*loc"),
+    ({"C": np.ones((2, 2))}, TypeError, r"search_spaces\['C'\] = array"),
     ({}, ValueError, "empty"),
     ({"C": Real(0.1, 10.0), "max_iter": Fidelity(10, 90)}, TypeError,
      r"search_spaces\['max_iter'\] = Fidelity.*cross-validates every candidate"),
@@ -331,13 +419,12 @@ def _expected_failures(estimator):
     return {}
 
 
-# Checks that only exercise input types from optional libraries the test environment does not
-# install (array-API namespaces: torch, cupy, array_api_strict; pandas containers). Input
-# conversion is delegated to the wrapped estimator, which scikit-learn checks itself; left in,
-# scikit-learn would report them as skipped.
+# Checks that only exercise array-API namespaces (torch, cupy, array_api_strict, dpnp) the test
+# environment does not install. Input conversion is delegated to the wrapped estimator, which
+# scikit-learn checks itself; left in, scikit-learn would report them as skipped. (The
+# data-not-an-array checks use pandas, a test dependency, and run.)
 _NEEDS_OPTIONAL_LIBRARIES = {
     "check_array_api_input", "check_array_api_mixed_inputs", "check_array_api_same_namespace",
-    "check_classifier_data_not_an_array", "check_regressor_data_not_an_array",
 }
 
 
