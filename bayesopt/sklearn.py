@@ -11,6 +11,9 @@ subspace semantics are scikit-optimize's ``BayesSearchCV``'s:
         candidates = optimizer.ask(n_points)        # fewer once a finite subspace runs out
         results    = evaluate_candidates(candidates)   # n_points × n_splits fits on n_jobs
         optimizer.tell(candidates, results["mean_test_<metric>"][-n_points:])  # NaN → failure
+        # every fit failed: scikit-learn raised and recorded nothing; the candidates are told
+        # as failures, added to cv_results_ at the end, and max_consecutive_failures of them
+        # in a row (across subspaces) stop the search
         if any(callback(optimizer.result()) for callback in callbacks): next subspace
 
 scikit-learn is an optional dependency: ``pip install 'bayesopt[sklearn]'``.
@@ -39,6 +42,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "bayesopt.sklearn needs scikit-learn; install it with: pip install 'bayesopt[sklearn]'"
     ) from error
 
+from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
@@ -70,7 +74,9 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     one at a time by a GP-based `bayesopt.Optimizer` that maximizes the mean
     test score (the ``refit`` metric when several are given); a candidate
     whose fits fail (score NaN with the default ``error_score``) is recorded
-    as a failed evaluation and never proposed again.
+    as a failed evaluation and never proposed again, one whose every fit
+    failed is kept in ``cv_results_`` as ``RandomizedSearchCV`` keeps it, and
+    ``max_consecutive_failures`` of those in a row stop a misconfigured search.
 
     Parameters
     ----------
@@ -133,15 +139,24 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         ``RandomState`` (or None: numpy's global one) gives one seed per
         subspace drawn from it at each ``fit``.
     error_score : "raise" or float, default=np.nan
-        Score of a failed fit. NaN marks the candidate as failed (told to the
-        optimizer as a failed evaluation, never proposed again); a number is
-        told to the optimizer as that candidate's score. scikit-learn keeps no
-        record of an evaluation in which every fit failed: such a candidate
-        is left out of ``cv_results_`` (which then holds fewer than ``n_iter``
-        rows), kept in ``optimize_result_`` with scikit-learn's error report,
-        and a ``FitFailedWarning`` is issued. If every candidate fails, ``fit``
-        raises scikit-learn's error. Such a candidate is told as a failed
-        evaluation whatever ``error_score`` is.
+        Score of a failed fit, as for ``RandomizedSearchCV``. NaN marks the
+        candidate as failed (told to the optimizer as a failed evaluation,
+        never proposed again); a number is told to the optimizer as that
+        candidate's score. A candidate whose every fit failed is told as a
+        failed evaluation whatever ``error_score`` is, and is recorded in
+        ``cv_results_`` as ``RandomizedSearchCV`` records it: ``error_score``
+        as each split's and the mean test (and train) score, std 0 (NaN when
+        ``error_score`` is NaN), ranked by that score (NaN after every
+        number). scikit-learn raises, and records nothing, when every fit of
+        one evaluation fails, so the search adds these rows itself, in the
+        order evaluated, after choosing ``best_index_`` among the rows it
+        recorded (a numeric ``error_score`` above every real score never makes
+        such a candidate the best); scikit-learn reports no timing for such an
+        evaluation, so their fit and score times are NaN.
+        The first such candidate of a ``fit`` issues a ``FitFailedWarning``
+        with scikit-learn's report; later ones are logged (``bayesopt.sklearn``
+        logger, INFO). If every candidate fails, ``fit`` raises scikit-learn's
+        error. ``"raise"`` raises the first fit's error, as in scikit-learn.
     return_train_score : bool, default=False
         Also record training scores in ``cv_results_``.
     n_initial : int, default=None
@@ -149,12 +164,27 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         number of dimensions + 1, within [5, 20]).
     acquisition : {"logei", "ei", "pi", "ucb"}, default="logei"
         The optimizer's acquisition function.
+    max_consecutive_failures : int or None, default=5
+        Stop rule for a misconfigured search, `bayesopt.minimize`'s rule and
+        default (`bayesopt.failures`): this many candidates in a row whose
+        every fit failed — a misspelt fit parameter, a wrong ``step__`` prefix,
+        an estimator that cannot fit — stop the search with a ValueError
+        giving their number and the first one's scikit-learn report (the
+        tracebacks), as scikit-learn's "All the N fits failed" error does.
+        The count runs over the whole search, across subspaces, in the order
+        evaluated; a candidate with at least one successful fit resets it.
+        A batch of ``n_points`` candidates is cross-validated together and
+        scikit-learn reports its failures together, so it counts as
+        ``n_points`` failures when all its fits failed, else it resets the
+        count. None never stops. Without effect with ``error_score="raise"``
+        (the first failed fit raises).
 
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
         One entry per candidate, in the order evaluated (``params``,
-        ``param_<name>``, ``mean_test_score``, ``rank_test_score``, ...).
+        ``param_<name>``, ``mean_test_score``, ``rank_test_score``, ...),
+        those whose every fit failed included (see ``error_score``).
     best_estimator_ : estimator
         The estimator refit with the best parameters (if ``refit``).
     best_score_ : float
@@ -194,6 +224,9 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     {'C': 3.1}
     """
 
+    cv_results_: dict[str, Any]  # set by BaseSearchCV.fit
+    best_index_: int
+
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **BaseSearchCV._parameter_constraints,
         "search_spaces": [dict, list],
@@ -203,6 +236,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         "random_state": ["random_state"],
         "n_initial": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "acquisition": [StrOptions(set(ACQUISITIONS))],
+        "max_consecutive_failures": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -212,6 +246,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         verbose: int = 0, pre_dispatch: int | str = "2*n_jobs", random_state: Any = None,
         error_score: Any = np.nan, return_train_score: bool = False,
         n_initial: int | None = None, acquisition: str = "logei",
+        max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     ) -> None:
         super().__init__(
             estimator=estimator, scoring=scoring, n_jobs=n_jobs, refit=refit, cv=cv,
@@ -225,6 +260,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         self.random_state = random_state
         self.n_initial = n_initial
         self.acquisition = acquisition
+        self.max_consecutive_failures = max_consecutive_failures
 
     def fit(self, X: Any, y: Any = None, *, callback: Callback | Sequence[Callback] | None = None,
             **params: Any) -> BayesSearchCV:
@@ -251,14 +287,18 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         self
         """
         self._callbacks = _check_callbacks(callback)
+        self._unrecorded: list[tuple[int, dict[str, Any]]] = []  # set by _run_search
         try:
-            return super().fit(X, y, **params)  # type: ignore[no-any-return]
+            super().fit(X, y, **params)
+            self._record_unrecorded()
+            return self
         finally:
-            del self._callbacks
+            del self._callbacks, self._unrecorded
 
     def _run_search(self, evaluate_candidates: EvaluateCandidates) -> None:
         """Search each subspace in turn with its own optimizer."""
         self._check_refit_names_a_metric()
+        _check_limit(self.max_consecutive_failures)
         subspaces = _subspaces(self.search_spaces, self.n_iter)
         kwargs = _optimizer_kwargs(self.optimizer_kwargs)
         seeds = _seeds(self.random_state, len(subspaces))
@@ -274,6 +314,17 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         self.optimizer_results_ = [opt.result() for opt in optimizers]
         self.optimize_result_ = self.optimizer_results_[run.best_subspace(optimizers)]
         run.raise_if_nothing_recorded()
+        self._unrecorded = run.unrecorded
+
+    def _record_unrecorded(self) -> None:
+        """Add the candidates whose every fit failed to ``cv_results_`` (see ``error_score``)."""
+        if not self._unrecorded:
+            return
+        results, rows = _with_failed_rows(self.cv_results_, self._unrecorded,
+                                          float(self.error_score))
+        self.cv_results_ = results
+        if hasattr(self, "best_index_"):
+            self.best_index_ = int(rows[self.best_index_])
 
     def _search(self, opt: Optimizer, n_iter: int, run: _Evaluation,
                 callbacks: list[Callback]) -> None:
@@ -296,19 +347,23 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
             return int(self.n_points)
         return max(1, int(effective_n_jobs(self.n_jobs)) // int(self.n_splits_))
 
-    def _all_fits_failed(self, error: ValueError) -> ValueError:
-        """Warn about an evaluation in which every fit failed; re-raise any other error.
+    def _all_fits_failed(self, error: ValueError, first: bool) -> ValueError:
+        """Report an evaluation in which every fit failed; re-raise any other error.
 
         scikit-learn raises, and records nothing, when every fit of one
         `evaluate_candidates` call fails; a sequential search calls it once per
-        candidate, so one bad candidate would end the search.
+        candidate, so one bad candidate would end the search. The first such
+        evaluation of a search warns, with scikit-learn's report; later ones are logged.
         """
         if self.error_score == "raise" or "fits failed" not in str(error):
             raise error
+        if not first:
+            logger.info("every fit of a candidate failed (recorded with error_score):%s", error)
+            return error
         warnings.warn(
             "every fit of a candidate failed; it is told to the optimizer as a failed "
-            "evaluation and left out of cv_results_ (scikit-learn does not record an "
-            f"evaluation in which all fits failed):{error}",
+            "evaluation and recorded in cv_results_ with error_score as its scores (later "
+            f"ones are logged, not warned):{error}",
             FitFailedWarning, stacklevel=2,
         )
         return error
@@ -538,34 +593,66 @@ def _unevaluated(opt: Optimizer) -> int:
     return 2**62 if size is None else size - len(opt.history)
 
 
+def _check_limit(limit: Any) -> None:
+    """``max_consecutive_failures``: scikit-learn's check takes True for 1; this one refuses it."""
+    if isinstance(limit, bool):
+        raise TypeError(f"max_consecutive_failures={limit!r} must be a positive int or None, "
+                        "not a bool")
+
+
 class _Evaluation:
     """Cross-validates candidates with scikit-learn's `evaluate_candidates` and tells the scores.
 
     Keeps what the whole search needs across subspaces: whether anything was
-    recorded, the last evaluation in which every fit failed, and whether a
-    NaN score was already reported.
+    recorded, the candidates whose every fit failed (which scikit-learn does
+    not record) with the number of rows recorded before each, the current
+    streak of such candidates with its first error, and whether a NaN score
+    was already reported.
     """
 
     def __init__(self, evaluate_candidates: EvaluateCandidates, search: BayesSearchCV) -> None:
         self.evaluate_candidates, self.search = evaluate_candidates, search
         self.all_failed: ValueError | None = None
         self.recorded = self.seen_nan = False
+        self.n_rows = 0  # rows scikit-learn has recorded
+        self.unrecorded: list[tuple[int, dict[str, Any]]] = []
+        self.streak = 0
+        self.first_error: ValueError | None = None  # of the current streak
 
     def evaluate(self, opt: Optimizer, candidates: list[dict[str, Any]]) -> None:
         try:
             results = _evaluate(self.evaluate_candidates, _plain(candidates),
                                 quiet=self.seen_nan)
         except ValueError as error:
-            self.all_failed = self.search._all_fits_failed(error)
+            self.all_failed = self.search._all_fits_failed(error, first=self.all_failed is None)
             opt.tell_failure(candidates, str(error))
+            self._count_failed(candidates, error)
             return
         scores = np.asarray(results[self.search._score_key(results)], dtype=float)
         self.recorded = True
+        self.n_rows = len(results["params"])
+        self.streak, self.first_error = 0, None
         self.seen_nan = self.seen_nan or not np.all(np.isfinite(scores))
         costs = _costs(results, int(self.search.n_splits_))
         for params, score, cost in zip(candidates, scores[-len(candidates):],
                                        costs[-len(candidates):]):
             _tell(opt, params, float(score), cost)
+
+    def _count_failed(self, candidates: list[dict[str, Any]], error: ValueError) -> None:
+        """Keep candidates whose every fit failed for cv_results_; stop after too many in a row."""
+        self.unrecorded.extend((self.n_rows, params) for params in _plain(candidates))
+        if self.first_error is None:
+            self.first_error = error
+        self.streak += len(candidates)
+        limit = self.search.max_consecutive_failures
+        if limit is not None and self.streak >= limit:
+            raise ValueError(
+                f"BayesSearchCV stopped after {self.streak} candidates in a row whose every fit "
+                f"failed (max_consecutive_failures={limit}): the estimator, its fit parameters "
+                "or the search space look misconfigured (error_score='raise' raises the first "
+                "error as it happens; max_consecutive_failures=None searches on). The first of "
+                f"them failed with:{self.first_error}"
+            ) from self.first_error
 
     @staticmethod
     def best_subspace(optimizers: list[Optimizer]) -> int:
@@ -578,6 +665,94 @@ class _Evaluation:
         if not self.recorded:
             assert self.all_failed is not None, "n_iter >= 1 candidates were evaluated"
             raise self.all_failed
+
+
+def _with_failed_rows(results: Mapping[str, Any], unrecorded: list[tuple[int, dict[str, Any]]],
+                      error_score: float) -> tuple[dict[str, Any], np.ndarray]:
+    """``cv_results_`` with a row for each candidate whose every fit failed.
+
+    Such a row is what ``RandomizedSearchCV`` records for a candidate whose fits
+    all failed: `error_score` as each split's score and as the mean, std 0
+    (NaN for a NaN `error_score`, the std of the splits), and the rank of the
+    mean among all rows (``rank_*`` recomputed); no timing was reported, so
+    times are NaN. ``param_*`` columns are rebuilt over all rows.
+
+    Parameters
+    ----------
+    results : dict
+        scikit-learn's ``cv_results_`` (the recorded candidates, in order).
+    unrecorded : list of (int, dict)
+        Each failed candidate's params, after how many recorded rows it was
+        evaluated, in the order evaluated.
+    error_score : float
+
+    Returns
+    -------
+    results : dict
+    rows : ndarray of int, shape (n_recorded,)
+        The new index of each recorded row.
+    """
+    n_total = len(results["params"]) + len(unrecorded)
+    failed = np.zeros(n_total, dtype=bool)
+    failed[[before + i for i, (before, _) in enumerate(unrecorded)]] = True
+    rows = np.flatnonzero(~failed)
+    params: list[dict[str, Any]] = [{}] * n_total
+    for row, recorded in zip(rows, results["params"]):
+        params[row] = recorded
+    for row, (_, candidate) in zip(np.flatnonzero(failed), unrecorded):
+        params[row] = candidate
+    std = 0.0 if math.isfinite(error_score) else math.nan
+    out: dict[str, Any] = {}
+    for key, column in results.items():
+        if key.startswith("param_"):
+            if not any(k.startswith("param_") for k in out):
+                out.update(_param_columns(params))
+        elif key == "params":
+            out[key] = params
+        elif key.startswith("rank_"):
+            out[key] = None  # once every mean is in
+        else:
+            fill = (math.nan if key.endswith("_time") else std if key.startswith("std_")
+                    else error_score)
+            out[key] = np.full(n_total, fill, dtype=np.float64)
+            out[key][rows] = column
+    for key in [k for k in out if k.startswith("rank_")]:
+        out[key] = _rank(out[f"mean_{key[len('rank_'):]}"])
+    return out, rows
+
+
+def _param_columns(params: list[dict[str, Any]]) -> dict[str, np.ma.MaskedArray]:
+    """``param_<name>`` columns, masked where a candidate has no such parameter.
+
+    The dtype is the one numpy infers for the values present when that gives
+    a 1-D array of anything but strings, else object (strings, sequences,
+    dicts), as scikit-learn (>= 1.5) types these columns.
+    """
+    names = list(dict.fromkeys(name for p in params for name in p))
+    columns = {}
+    for name in names:
+        present = [(i, p[name]) for i, p in enumerate(params) if name in p]
+        try:
+            inferred = np.array([value for _, value in present])
+        except ValueError:  # sequences of different lengths
+            inferred = np.array([], dtype=object)
+        dtype = inferred.dtype if inferred.ndim == 1 and inferred.dtype.kind != "U" else object
+        column = np.ma.MaskedArray(np.empty(len(params), dtype=dtype), mask=True)
+        for i, value in present:
+            column[i] = value
+        columns[f"param_{name}"] = column
+    return columns
+
+
+def _rank(means: np.ndarray) -> np.ndarray:
+    """The ranks ``RandomizedSearchCV`` gives: 1 for the highest mean, tied means share the
+    lowest rank, a NaN mean ranks after every number; all 1 if every one is NaN."""
+    if np.isnan(means).all():
+        return np.ones(len(means), dtype=np.int32)
+    filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
+    ascending = np.sort(filled)
+    higher = len(filled) - np.searchsorted(ascending, filled, side="right")
+    return (1 + higher).astype(np.int32)
 
 
 def _evaluate(evaluate_candidates: EvaluateCandidates, candidates: list[dict[str, Any]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import pickle
 import warnings
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from joblib import parallel_backend
+from numpy.testing import assert_array_equal
 from scipy.stats import loguniform, norm, randint, uniform
 from sklearn.base import clone, is_regressor
 from sklearn.compose import ColumnTransformer
@@ -17,7 +19,7 @@ from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.decomposition import PCA
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
@@ -268,20 +270,211 @@ def test_a_candidate_with_failed_fits_counts_its_time_in_total_cost(iris):
     assert search.optimizers_[0].total_cost == pytest.approx(seconds.sum())
 
 
-def test_candidates_whose_every_fit_fails_are_left_out_of_cv_results(iris):
+def test_candidates_whose_every_fit_fails_are_recorded_in_cv_results(iris):
+    """scikit-learn records nothing for an evaluation in which every fit failed; the search
+    records such a candidate itself, in the order evaluated, with NaN scores ranked last."""
     X, y = iris
     space = {"kernel": ["linear", "no-such-kernel"], "C": Real(1e-2, 1e2, log=True)}
     search = BayesSearchCV(SVC(), space, n_iter=8, cv=3, random_state=0)
-    with pytest.warns(FitFailedWarning, match="left out of cv_results_"):
+    with pytest.warns(FitFailedWarning, match="recorded in cv_results_"):
         search.fit(X, y)
-    history = search.optimize_result_
-    failed = [o for o in history.history if not o.ok]
-    assert len(history) == 8 and failed
+    history = search.optimize_result_.history
+    failed = np.array([not o.ok for o in history])
+    assert len(history) == 8 and failed.any() and (~failed).any()
     assert all(o.params["kernel"] == "no-such-kernel" and "All the 3 fits failed" in o.error
-               for o in failed)
-    assert len(search.cv_results_["params"]) == 8 - len(failed)
-    assert all(p["kernel"] == "linear" for p in search.cv_results_["params"])
+               for o in history if not o.ok)
+    results = search.cv_results_
+    assert results["params"] == [o.params for o in history]
+    assert np.all(np.isnan(results["mean_test_score"][failed]))
+    assert np.all(np.isfinite(results["mean_test_score"][~failed]))
+    assert np.all(results["rank_test_score"][failed] == (~failed).sum() + 1)
     assert search.best_params_["kernel"] == "linear"
+    assert results["params"][search.best_index_] == search.best_params_
+    assert results["mean_test_score"][search.best_index_] == search.best_score_
+
+
+class AlwaysFailingLogisticRegression(LogisticRegression):
+    """An estimator that cannot fit (a misconfigured one), whatever its parameters."""
+
+    def fit(self, X, y, sample_weight=None):
+        raise RuntimeError("this estimator is broken")
+
+
+# (estimator, fit parameters, text of the first failure's traceback)
+MISCONFIGURED = {
+    "misspelt fit parameter": (LogisticRegression(), {"sampl_weight": np.ones(150)},
+                               "unexpected keyword argument 'sampl_weight'"),
+    "wrong step prefix": (make_pipeline(StandardScaler(), LogisticRegression()),
+                          {"logisticregresion__sample_weight": np.ones(150)},
+                          "KeyError: 'logisticregresion'"),
+    "estimator that always raises": (AlwaysFailingLogisticRegression(), {},
+                                     "this estimator is broken"),
+}
+C_SPACE = {"C": Real(1e-2, 1e2, log=True)}
+
+
+def _candidates_whose_fits_all_failed(caught, caplog):
+    """The first is warned (FitFailedWarning), the later ones logged at INFO."""
+    warned = [w for w in caught if "every fit of a candidate failed" in str(w.message)]
+    logged = [r for r in caplog.records if "every fit of a candidate failed" in r.getMessage()]
+    assert len(warned) == 1
+    return len(warned) + len(logged)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("error_score", [np.nan, 0.0])
+@pytest.mark.parametrize("case", list(MISCONFIGURED))
+def test_a_misconfigured_search_stops_after_max_consecutive_failures(iris, caplog, case,
+                                                                     error_score, n_jobs):
+    estimator, fit_params, first_error = MISCONFIGURED[case]
+    space = {f"{estimator.steps[-1][0]}__C" if isinstance(estimator, Pipeline) else "C":
+             Real(1e-2, 1e2, log=True)}
+    search = BayesSearchCV(estimator, space, n_iter=12, cv=3, random_state=0,
+                           error_score=error_score, n_jobs=n_jobs)
+    caplog.set_level(logging.INFO, logger="bayesopt.sklearn")
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(ValueError) as raised:
+        warnings.simplefilter("always")
+        search.fit(*iris, **fit_params)
+    message = str(raised.value)
+    assert "stopped after 5 candidates in a row whose every fit failed" in message
+    assert "max_consecutive_failures=5" in message
+    assert "All the 3 fits failed" in message and first_error in message
+    assert _candidates_whose_fits_all_failed(caught, caplog) == 5
+    assert not hasattr(search, "cv_results_")
+
+
+def test_the_failure_count_runs_across_subspaces(iris, caplog):
+    estimator, fit_params, first_error = MISCONFIGURED["misspelt fit parameter"]
+    spaces = [(C_SPACE, 3), ({**C_SPACE, "fit_intercept": [True, False]}, 3)]
+    search = BayesSearchCV(estimator, spaces, cv=3, random_state=0, max_consecutive_failures=4)
+    caplog.set_level(logging.INFO, logger="bayesopt.sklearn")
+    with warnings.catch_warnings(record=True) as caught, \
+            pytest.raises(ValueError, match="stopped after 4 candidates in a row") as raised:
+        warnings.simplefilter("always")
+        search.fit(*iris, **fit_params)
+    assert first_error in str(raised.value)
+    assert _candidates_whose_fits_all_failed(caught, caplog) == 4
+
+
+def test_a_batch_whose_every_fit_fails_counts_each_of_its_candidates(iris, caplog):
+    estimator, fit_params, _ = MISCONFIGURED["misspelt fit parameter"]
+    search = BayesSearchCV(estimator, C_SPACE, n_iter=12, cv=3, random_state=0, n_points=2)
+    caplog.set_level(logging.INFO, logger="bayesopt.sklearn")
+    with warnings.catch_warnings(record=True) as caught, \
+            pytest.raises(ValueError, match="stopped after 6 candidates in a row"):
+        warnings.simplefilter("always")
+        search.fit(*iris, **fit_params)
+    assert _candidates_whose_fits_all_failed(caught, caplog) == 3  # three batches of two
+
+
+def test_max_consecutive_failures_none_tries_every_candidate(iris, caplog):
+    estimator, fit_params, _ = MISCONFIGURED["misspelt fit parameter"]
+    search = BayesSearchCV(estimator, C_SPACE, n_iter=7, cv=3, random_state=0,
+                           max_consecutive_failures=None)
+    caplog.set_level(logging.INFO, logger="bayesopt.sklearn")
+    with warnings.catch_warnings(record=True) as caught, \
+            pytest.raises(ValueError, match="All the 3 fits failed") as raised:
+        warnings.simplefilter("always")
+        search.fit(*iris, **fit_params)
+    assert "stopped after" not in str(raised.value)
+    assert _candidates_whose_fits_all_failed(caught, caplog) == 7
+
+
+def test_error_score_raise_raises_the_first_error_whatever_max_consecutive_failures(iris):
+    estimator, fit_params, _ = MISCONFIGURED["misspelt fit parameter"]
+    search = BayesSearchCV(estimator, C_SPACE, n_iter=7, cv=3, error_score="raise",
+                           max_consecutive_failures=3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'sampl_weight'"):
+        search.fit(*iris, **fit_params)
+
+
+@pytest.mark.parametrize("value, error", [(0, ValueError), (2.5, TypeError), ("5", TypeError),
+                                          (True, TypeError)])
+def test_max_consecutive_failures_is_checked_naming_the_value(iris, value, error):
+    search = small_search(max_consecutive_failures=value)
+    with pytest.raises(error, match=rf"max_consecutive_failures.*{value!r}"):
+        search.fit(*iris)
+
+
+def _rows_by_params(results):
+    return {tuple(sorted(p.items())): i for i, p in enumerate(results["params"])}
+
+
+def _assert_cv_results_match(ours, theirs):
+    """The same keys, dtypes and masks, and for each candidate (matched by its params) the
+    same scores (NaN where theirs is NaN) and rank; times only where a fit succeeded."""
+    assert set(ours) == set(theirs)  # param_ columns follow each search's order of parameters
+    mine, reference = _rows_by_params(ours), _rows_by_params(theirs)
+    assert mine.keys() == reference.keys()
+    order = [mine[key] for key in reference]  # our row of each of their rows
+    failed = np.isnan(np.asarray(ours["mean_fit_time"]))
+    for key, column in theirs.items():
+        if key == "params":
+            continue
+        assert ours[key].dtype == column.dtype, key
+        if key.startswith("param_"):
+            assert type(ours[key]) is type(column), key
+            assert_array_equal(np.ma.getmaskarray(ours[key])[order], np.ma.getmaskarray(column))
+            assert ours[key][order].tolist() == column.tolist(), key  # None where masked
+        elif key.endswith("_time"):
+            assert np.all(np.isnan(ours[key][failed])) and np.all(np.isfinite(ours[key][~failed]))
+        else:
+            assert_array_equal(ours[key][order], column, err_msg=key)
+    return failed
+
+
+@pytest.mark.parametrize("metrics", [
+    {}, {"scoring": ["accuracy", "balanced_accuracy"], "refit": "accuracy",
+         "return_train_score": True}], ids=["one metric", "two metrics and train scores"])
+@pytest.mark.parametrize("error_score", [np.nan, 0.0])
+def test_failed_candidates_rows_match_randomized_search_over_the_same_candidates(
+        iris, error_score, metrics):
+    """A finite space of six points, all evaluated by both searches (in different orders);
+    half of them have a kernel SVC rejects, so every one of their fits fails."""
+    space = {"kernel": ["linear", "no-such-kernel"], "C": [0.1, 1.0, 10.0]}
+    options = {"n_iter": 6, "cv": 3, "random_state": 0, "error_score": error_score, **metrics}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = BayesSearchCV(SVC(), space, **options).fit(*iris)
+        theirs = RandomizedSearchCV(SVC(), space, **options).fit(*iris)
+    failed = _assert_cv_results_match(ours.cv_results_, theirs.cv_results_)
+    assert failed.sum() == 3
+    assert [not o.ok for o in ours.optimize_result_.history] == list(failed)
+    assert ours.best_params_ == theirs.best_params_
+    assert ours.cv_results_["params"][ours.best_index_] == ours.best_params_
+
+
+def test_a_numeric_error_score_above_every_score_never_makes_a_failed_candidate_best(iris):
+    """Scores are negative log-losses, error_score=0 beats all of them: the failed rows rank
+    first, as RandomizedSearchCV ranks them, but the best candidate is one that was fitted."""
+    space = {"solver": ["lbfgs", "no-such-solver"], "C": [0.1, 1.0]}
+    search = BayesSearchCV(LogisticRegression(max_iter=500), space, n_iter=4, cv=3,
+                           random_state=0, scoring="neg_log_loss", error_score=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(*iris)
+    results = search.cv_results_
+    failed = np.array([p["solver"] == "no-such-solver" for p in results["params"]])
+    assert failed.sum() == 2
+    assert np.all(results["mean_test_score"][failed] == 0.0)
+    assert np.all(results["rank_test_score"][failed] == 1)
+    assert search.best_params_["solver"] == "lbfgs"
+    assert results["params"][search.best_index_] == search.best_params_
+    assert search.best_score_ == np.max(results["mean_test_score"][~failed])
+
+
+def test_a_parameter_of_failed_candidates_only_gets_a_masked_column(iris):
+    """Subspaces searched in turn: the second one's every fit fails, and its gamma appears in
+    no recorded row; the rows match GridSearchCV's over the same list of grids."""
+    spaces = [{"kernel": ["linear"], "C": [0.1, 1.0]},
+              {"kernel": ["no-such-kernel"], "gamma": [0.1, 1.0]}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = BayesSearchCV(SVC(), spaces, n_iter=2, cv=3, random_state=0).fit(*iris)
+        theirs = GridSearchCV(SVC(), spaces, cv=3).fit(*iris)
+    failed = _assert_cv_results_match(ours.cv_results_, theirs.cv_results_)
+    assert list(failed) == [False, False, True, True]
+    assert list(np.ma.getmaskarray(ours.cv_results_["param_gamma"])) == [True, True, False, False]
 
 
 def test_a_search_in_which_every_fit_fails_raises(iris):
