@@ -77,15 +77,18 @@ class TooManyFailuresError(RuntimeError):
         Length of the streak.
     result : OptimizeResult or None
         Everything evaluated until the run stopped (set by `minimize`).
+
+    A subclass whose stop is not `minimize`'s (`bayesopt.sklearn`'s search)
+    passes its own `message`.
     """
 
-    def __init__(self, first_error: str, n_failures: int) -> None:
-        super().__init__(
+    def __init__(self, first_error: str, n_failures: int, message: str | None = None) -> None:
+        super().__init__(message if message is not None else (
             f"stopped after {n_failures} failed evaluations in a row: the objective looks "
             "broken (raise bayesopt.EvaluationFailed or return nan for failures that are part "
             "of the problem; set max_consecutive_failures=None to never stop). The first of "
             f"them failed with:\n{first_error}"
-        )
+        ))
         self.first_error = first_error
         self.n_failures = n_failures
         self.result: OptimizeResult | None = None

@@ -31,7 +31,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
-from typing import Any, TypeAlias, cast, overload
+from typing import Any, NoReturn, TypeAlias, cast, overload
 
 import numpy as np
 
@@ -89,6 +89,8 @@ from bayesopt.validation import (
     check_nonnegative,
     check_real,
     check_value,
+    key_names,
+    unknown_keywords,
 )
 from kernels.threads import numeric_threads
 
@@ -223,6 +225,11 @@ class Optimizer:
         The early-stopping rule of `report` (`bayesopt.fidelity`); default: the
         rungs of the space's `Fidelity` (min_resource = low, η = eta), or
         ``SuccessiveHalving()`` (min_resource 1, η 3) without one.
+    **unknown
+        None is accepted: any other keyword raises TypeError naming it and, for
+        a peer's name (scikit-optimize's ``n_initial_points``, ``random_state``,
+        ``acq_func``, …: `bayesopt.validation.PEER_NAMES`), the name here, as
+        `minimize` does. Typed ``NoReturn`` so that type checkers still flag it.
 
     Notes
     -----
@@ -247,8 +254,10 @@ class Optimizer:
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
         pending_timeout: float | None = None, n_constraints: int | None = None,
         feasible: Any = None, cost_budget: float | None = None,
-        pruner: SuccessiveHalving | None = None,
+        pruner: SuccessiveHalving | None = None, **unknown: NoReturn,
     ) -> None:
+        if unknown:
+            unknown_keywords(unknown, key_names(Optimizer), "Optimizer")
         self.space = space if isinstance(space, Space) else Space(space)
         self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
         self.n_initial = (default_n_initial(self.space) if n_initial is None
@@ -804,7 +813,7 @@ class Optimizer:
 
     @classmethod
     def resume(cls, journal: str | os.PathLike[str], space: SpaceLike | None = None,
-               *, append: bool = True, feasible: Any = None) -> Optimizer:
+               *, append: bool = True, feasible: Any = None, **unknown: NoReturn) -> Optimizer:
         """Rebuild an optimizer from its journal and keep journaling to it.
 
         The events are applied to a fresh optimizer built from the header's
@@ -824,7 +833,12 @@ class Optimizer:
         input constraints are all `LinearConstraint`s gets them back from the
         journal; a run with a callable raises ValueError, as does feasible= for
         a run that had none.
+
+        Any other keyword raises TypeError naming it (and a peer's name for it,
+        as `Optimizer` does); the run's settings come from the journal.
         """
+        if unknown:
+            unknown_keywords(unknown, key_names(Optimizer.resume), "Optimizer.resume")
         check_journal_path(journal)
         append = check_bool("append", append)
         name = describe(journal)

@@ -42,12 +42,12 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "bayesopt.sklearn needs scikit-learn; install it with: pip install 'bayesopt[sklearn]'"
     ) from error
 
-from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES
+from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresError
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
 
-__all__ = ["BayesSearchCV"]
+__all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,42 @@ _RESERVED_OPTIMIZER_KWARGS = {
 _UNSUPPORTED_OPTIMIZER_KWARGS = {
     "n_constraints": "a cross-validated score comes with no outcome constraint values to tell",
 }
+
+
+class TooManyFailedCandidatesError(TooManyFailuresError, ValueError):
+    """`BayesSearchCV` stopped after ``max_consecutive_failures`` candidates in a row whose
+    every fit failed.
+
+    Both the error `bayesopt.minimize` raises for the same rule (a
+    `bayesopt.TooManyFailuresError`, with its attributes) and a ValueError, the
+    type of scikit-learn's "All the N fits failed" error.
+
+    Attributes
+    ----------
+    first_error : str
+        scikit-learn's report (the fits' tracebacks) for the first candidate of the streak.
+    n_failures : int
+        Candidates in the streak.
+    result : OptimizeResult
+        The record of the subspace the search stopped in: every candidate its
+        optimizer proposed, in order, a failed one with status ``"failed"`` and
+        scikit-learn's report as its ``error``.
+    results : list of OptimizeResult
+        One record per subspace searched until the stop, in order (what
+        ``optimizer_results_`` holds after a search that finishes); the last is
+        `result`.
+    """
+
+    def __init__(self, first_error: str, n_failures: int, limit: int,
+                 results: list[OptimizeResult]) -> None:
+        super().__init__(first_error, n_failures, message=(
+            f"BayesSearchCV stopped after {n_failures} candidates in a row whose every fit "
+            f"failed (max_consecutive_failures={limit}): the estimator, its fit parameters "
+            "or the search space look misconfigured (error_score='raise' raises the first "
+            "error as it happens; max_consecutive_failures=None searches on). The first of "
+            f"them failed with:{first_error}"))
+        self.results = results
+        self.result = results[-1]
 
 
 class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
@@ -168,9 +204,13 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         Stop rule for a misconfigured search, `bayesopt.minimize`'s rule and
         default (`bayesopt.failures`): this many candidates in a row whose
         every fit failed — a misspelt fit parameter, a wrong ``step__`` prefix,
-        an estimator that cannot fit — stop the search with a ValueError
-        giving their number and the first one's scikit-learn report (the
-        tracebacks), as scikit-learn's "All the N fits failed" error does.
+        an estimator that cannot fit — stop the search with a
+        `TooManyFailedCandidatesError`, a ValueError as scikit-learn's "All the
+        N fits failed" error is and a `bayesopt.TooManyFailuresError` as
+        `minimize`'s is, giving their number and the first one's scikit-learn
+        report (the tracebacks); its ``result`` (``results``: one per subspace
+        searched) holds every candidate tried until then, each failed one with
+        its report, since the search itself is left unfitted.
         The count runs over the whole search, across subspaces, in the order
         evaluated; a candidate with at least one successful fit resets it.
         A batch of ``n_points`` candidates is cross-validated together and
@@ -304,7 +344,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         seeds = _seeds(self.random_state, len(subspaces))
         run = _Evaluation(evaluate_candidates, self)
         callbacks: list[Callback] = getattr(self, "_callbacks", [])  # set by fit
-        optimizers = []
+        optimizers = run.optimizers
         for (space, n_iter), seed in zip(subspaces, seeds):
             opt = Optimizer(space, acquisition=self.acquisition, n_initial=self.n_initial,
                             seed=seed, maximize=True, **kwargs)
@@ -606,8 +646,8 @@ class _Evaluation:
     Keeps what the whole search needs across subspaces: whether anything was
     recorded, the candidates whose every fit failed (which scikit-learn does
     not record) with the number of rows recorded before each, the current
-    streak of such candidates with its first error, and whether a NaN score
-    was already reported.
+    streak of such candidates with its first error, whether a NaN score
+    was already reported, and the optimizers so far (the last one searching).
     """
 
     def __init__(self, evaluate_candidates: EvaluateCandidates, search: BayesSearchCV) -> None:
@@ -618,6 +658,7 @@ class _Evaluation:
         self.unrecorded: list[tuple[int, dict[str, Any]]] = []
         self.streak = 0
         self.first_error: ValueError | None = None  # of the current streak
+        self.optimizers: list[Optimizer] = []  # one per subspace, appended by _run_search
 
     def evaluate(self, opt: Optimizer, candidates: list[dict[str, Any]]) -> None:
         try:
@@ -646,13 +687,9 @@ class _Evaluation:
         self.streak += len(candidates)
         limit = self.search.max_consecutive_failures
         if limit is not None and self.streak >= limit:
-            raise ValueError(
-                f"BayesSearchCV stopped after {self.streak} candidates in a row whose every fit "
-                f"failed (max_consecutive_failures={limit}): the estimator, its fit parameters "
-                "or the search space look misconfigured (error_score='raise' raises the first "
-                "error as it happens; max_consecutive_failures=None searches on). The first of "
-                f"them failed with:{self.first_error}"
-            ) from self.first_error
+            raise TooManyFailedCandidatesError(
+                str(self.first_error), self.streak, limit,
+                [opt.result() for opt in self.optimizers]) from self.first_error
 
     @staticmethod
     def best_subspace(optimizers: list[Optimizer]) -> int:

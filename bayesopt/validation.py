@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from acquisition.checks import (  # re-exported: one check in one place
 
 __all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
            "check_count", "check_durations", "check_nonnegative", "check_real", "check_value",
-           "is_value", "key_problems", "unknown_keywords"]
+           "is_value", "key_names", "key_problems", "unknown_keywords"]
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
 # gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers and study.optimize,
@@ -57,6 +58,13 @@ def key_problems(*groups: tuple[str, Sequence[str]]) -> str:
     """The non-empty groups of wrong keys, in order: e.g. ``("missing", [...]), ("unknown",
     [...])`` → "missing key(s) ['a'], unknown key(s) ['b']" (an empty group is left out)."""
     return ", ".join(f"{what} key(s) {list(keys)}" for what, keys in groups if keys)
+
+
+def key_names(function: Callable[..., Any]) -> set[str]:
+    """The names `function` takes by keyword (``self``, ``cls`` and ``**kwargs`` left out)."""
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {name for name, p in inspect.signature(function).parameters.items()
+            if p.kind in kinds and name not in ("self", "cls")}
 
 
 def unknown_keywords(given: Iterable[str], accepted: Iterable[str], where: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -191,6 +192,53 @@ def test_batch_tell_with_one_bad_point_records_nothing():
 def test_invalid_optimizer_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         Optimizer(mixed_space(), **kwargs)
+
+
+PEER_KEYWORDS = [  # (keyword, what the error says), the peers' names as minimize maps them
+    ("n_initial_points", "n_initial_points=; write n_initial= "),  # scikit-optimize
+    ("random_state", "random_state=; write seed= "),
+    ("acq_func", "acq_func=; write acquisition= "),
+    ("n_startup_trials", "n_startup_trials=; write n_initial= "),  # Optuna
+    ("n_inital", "n_inital=; did you mean n_initial="),
+    ("bogus", r"bogus=; it accepts \['acquisition'"),
+]
+
+
+@pytest.mark.parametrize("keyword, match", PEER_KEYWORDS)
+def test_an_unknown_keyword_raises_naming_it_and_the_name_here(tmp_path, keyword, match):
+    """Optimizer raised Python's bare "unexpected keyword argument" TypeError."""
+    journal = tmp_path / "run.jsonl"
+    with pytest.raises(TypeError, match=f"^Optimizer got the unknown keyword argument {match}"):
+        Optimizer(mixed_space(), journal=journal, **{keyword: 10})
+    assert not journal.exists()  # refused before anything is created
+
+
+@pytest.mark.parametrize("keyword, match", [
+    ("random_state", r"random_state=; it accepts \['append', 'feasible', 'journal', 'space'\]"),
+    ("apend", "apend=; did you mean append="),
+])
+def test_resume_refuses_an_unknown_keyword_naming_it(tmp_path, keyword, match):
+    journal = tmp_path / "run.jsonl"
+    run(Optimizer(mixed_space(), seed=0, journal=journal), quadratic, 3).close()
+    before = journal.read_bytes()
+    with pytest.raises(TypeError, match=f"^Optimizer.resume got the unknown keyword argument "
+                                        f"{match}"):
+        Optimizer.resume(journal, **{keyword: 0})
+    assert journal.read_bytes() == before
+    assert len(Optimizer.resume(journal, append=False).history) == 3
+
+
+def test_the_signature_still_lists_every_parameter():
+    """The catch-all for unknown keywords hides none of the real ones from IDEs."""
+    parameters = inspect.signature(Optimizer).parameters
+    assert list(parameters)[:3] == ["space", "acquisition", "kernel"]
+    assert {"n_initial", "seed", "maximize", "journal", "options", "storage", "study",
+            "pruner"} <= set(parameters)
+    assert all(p.kind is p.KEYWORD_ONLY for name, p in parameters.items()
+               if name not in ("space", "unknown"))
+    assert parameters["unknown"].kind is inspect.Parameter.VAR_KEYWORD
+    resume = inspect.signature(Optimizer.resume).parameters
+    assert list(resume) == ["journal", "space", "append", "feasible", "unknown"]
 
 
 @pytest.mark.parametrize("n, error", [(0, ValueError), (-2, ValueError), (1.5, TypeError)])

@@ -6,6 +6,7 @@ import logging
 import math
 import pickle
 import warnings
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -27,8 +28,8 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
-from bayesopt import Categorical, Fidelity, Integer, Real
-from bayesopt.sklearn import BayesSearchCV
+from bayesopt import Categorical, Fidelity, Integer, Real, TooManyFailuresError
+from bayesopt.sklearn import BayesSearchCV, TooManyFailedCandidatesError
 
 SVC_SPACE = {"svc__C": Real(1e-3, 1e3, log=True), "svc__gamma": Real(1e-5, 1e1, log=True)}
 SVC_DISTRIBUTIONS = {"svc__C": loguniform(1e-3, 1e3), "svc__gamma": loguniform(1e-5, 1e1)}
@@ -340,6 +341,46 @@ def test_a_misconfigured_search_stops_after_max_consecutive_failures(iris, caplo
     assert "max_consecutive_failures=5" in message
     assert "All the 3 fits failed" in message and first_error in message
     assert _candidates_whose_fits_all_failed(caught, caplog) == 5
+    assert not hasattr(search, "cv_results_")
+
+
+class RecordingBrokenLogisticRegression(LogisticRegression):
+    """Cannot fit, and records the parameters of every fit it was asked for."""
+
+    fits: ClassVar[list[dict]] = []
+
+    def fit(self, X, y, sample_weight=None):
+        RecordingBrokenLogisticRegression.fits.append(
+            {"C": self.C, "fit_intercept": self.fit_intercept})
+        raise RuntimeError("this estimator is broken")
+
+
+def test_the_stop_error_carries_every_candidate_tried(iris):
+    """The stop was a bare ValueError with nothing to inspect; now it is also minimize's
+    TooManyFailuresError, with each subspace's record of the candidates tried."""
+    RecordingBrokenLogisticRegression.fits = []
+    spaces = [(C_SPACE, 3), ({**C_SPACE, "fit_intercept": [True, False]}, 6)]
+    search = BayesSearchCV(RecordingBrokenLogisticRegression(), spaces, cv=3, random_state=0,
+                           max_consecutive_failures=5)
+    with warnings.catch_warnings(), pytest.raises(TooManyFailuresError) as raised:
+        warnings.simplefilter("ignore", FitFailedWarning)
+        search.fit(*iris)
+    error = raised.value
+    assert isinstance(error, TooManyFailedCandidatesError) and isinstance(error, ValueError)
+    assert error.n_failures == 5
+    assert "All the 3 fits failed" in error.first_error
+    assert "this estimator is broken" in error.first_error
+    assert isinstance(error.__cause__, ValueError)  # scikit-learn's error, as before
+    assert [len(result.history) for result in error.results] == [3, 2]
+    assert error.result is error.results[-1]
+    tried = [o for result in error.results for o in result.history]
+    assert all(o.failed and "this estimator is broken" in o.error for o in tried)
+    assert [set(o.params) for o in tried] == [{"C"}] * 3 + [{"C", "fit_intercept"}] * 2
+    # what the estimator was fit with, 3 folds per candidate, in the order tried
+    fitted = RecordingBrokenLogisticRegression.fits
+    assert [fit["C"] for fit in fitted] == [o.params["C"] for o in tried for _ in range(3)]
+    assert [fit["fit_intercept"] for fit in fitted[9:]] == [
+        o.params["fit_intercept"] for o in tried[3:] for _ in range(3)]
     assert not hasattr(search, "cv_results_")
 
 
