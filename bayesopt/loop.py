@@ -43,6 +43,7 @@ from bayesopt.validation import (
     check_count,
     check_value,
     is_value,
+    keyword_only,
     unknown_keywords,
 )
 from kernels.threads import single_threaded
@@ -228,13 +229,8 @@ def _check_callback(callback: Any) -> None:
                         "here)") from None
 
 
-def _keywords(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
-    return {name: p for name, p in inspect.signature(function).parameters.items()
-            if p.kind is p.KEYWORD_ONLY}
-
-
-_OPTIMIZER_ARGUMENTS = _keywords(Optimizer.__init__)
-_ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(_keywords(minimize)) | {"n_calls"}
+_OPTIMIZER_ARGUMENTS = keyword_only(Optimizer.__init__)
+_ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(keyword_only(minimize)) | {"n_calls"}
 
 
 @dataclass(frozen=True)

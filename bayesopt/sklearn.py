@@ -21,7 +21,6 @@ scikit-learn is an optional dependency: ``pip install 'bayesopt[sklearn]'``.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 import numbers
@@ -46,6 +45,7 @@ from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresE
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
+from bayesopt.validation import keyword_only
 
 __all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
 
@@ -578,9 +578,8 @@ def _is_count(value: Any) -> bool:
 def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
     """Check the keys of ``optimizer_kwargs`` (their values are checked by `Optimizer`)."""
     kwargs = dict(optimizer_kwargs or {})
-    parameters = inspect.signature(Optimizer.__init__).parameters
-    accepted = sorted(name for name, p in parameters.items()
-                      if p.kind is p.KEYWORD_ONLY and name not in _RESERVED_OPTIMIZER_KWARGS
+    accepted = sorted(name for name in keyword_only(Optimizer.__init__)
+                      if name not in _RESERVED_OPTIMIZER_KWARGS
                       and name not in _UNSUPPORTED_OPTIMIZER_KWARGS)
     for key, value in kwargs.items():
         if key in _UNSUPPORTED_OPTIMIZER_KWARGS:

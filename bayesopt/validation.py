@@ -20,7 +20,7 @@ from acquisition.checks import (  # re-exported: one check in one place
 
 __all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
            "check_count", "check_durations", "check_nonnegative", "check_real", "check_value",
-           "is_value", "key_names", "key_problems", "unknown_keywords"]
+           "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
 # gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers and study.optimize,
@@ -65,6 +65,12 @@ def key_names(function: Callable[..., Any]) -> set[str]:
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     return {name for name, p in inspect.signature(function).parameters.items()
             if p.kind in kinds and name not in ("self", "cls")}
+
+
+def keyword_only(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    """The keyword-only parameters of `function`, by name (with their defaults)."""
+    return {name: p for name, p in inspect.signature(function).parameters.items()
+            if p.kind is p.KEYWORD_ONLY}
 
 
 def unknown_keywords(given: Iterable[str], accepted: Iterable[str], where: str) -> None:

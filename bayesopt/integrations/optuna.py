@@ -62,7 +62,6 @@ arguments `n_constraints` and `feasible` (a ValueError says so). One sampler ser
 from __future__ import annotations
 
 import bisect
-import inspect
 import threading
 import warnings
 from collections import OrderedDict
@@ -86,7 +85,7 @@ from bayesopt.integrations._optuna_space import SpaceMap
 from bayesopt.integrations._optuna_structure import Structure, infer_structure
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
-from bayesopt.validation import check_count, unknown_keywords
+from bayesopt.validation import check_count, keyword_only, unknown_keywords
 
 __all__ = ["BayesoptSampler", "IndependentSamplingWarning", "TrialOutsideSpaceWarning"]
 
@@ -401,8 +400,7 @@ def _has_completed(study: Study) -> bool:
 
 def _check_optimizer_kwargs(kwargs: Mapping[str, Any]) -> None:
     """Refuse the arguments the sampler sets; let `Optimizer` validate the others."""
-    accepted = {name for name, p in inspect.signature(Optimizer.__init__).parameters.items()
-                if p.kind is p.KEYWORD_ONLY}
+    accepted = set(keyword_only(Optimizer.__init__))
     unknown_keywords([key for key in kwargs if key not in _UNSUPPORTED and key not in _RESERVED],
                      accepted - set(_UNSUPPORTED) - set(_RESERVED) | {"constraints_func"},
                      "BayesoptSampler")
