@@ -493,13 +493,10 @@ class SurrogateModel:
         fit (the prior's mode at first) plus the restarts `_starts` would add; use the one
         with the lowest negative log posterior (`FitResult.value`; R&W Sec. 5.4: the
         evidence compares models with equal numbers of hyperparameters), `kernel` on ties."""
-        restarts = n <= self.options.restarts_until and self._restarts_due(n)
-
         def starts(name: str) -> Callable[[], list[np.ndarray]]:
             last = self.kernel_params.get(name)
             first = self._default_params() if last is None else last
-            extra = self.options.n_restarts if restarts else 0
-            return lambda: [first] + [self._prior_sample() for _ in range(extra)]
+            return lambda: self._starts(n, first)
 
         best: tuple[float, str] | None = None
         self.kernel_values = {}
@@ -544,8 +541,12 @@ class SurrogateModel:
         keep = np.sort(self.rng.choice(X.shape[0], size=limit, replace=False))
         return X[keep], y_std[keep]
 
-    def _starts(self, n: int) -> list[np.ndarray]:
-        starts = [self.params] if self.params is not None else [self._default_params()]
+    def _starts(self, n: int, first: np.ndarray | None = None) -> list[np.ndarray]:
+        """`first` (default: the last fitted θ, else the prior's default), then the prior
+        restarts a refit at n observations is due (`restarts_until`, `restart_every`)."""
+        if first is None:
+            first = self.params if self.params is not None else self._default_params()
+        starts = [first]
         if n <= self.options.restarts_until and self._restarts_due(n):
             starts += [self._prior_sample() for _ in range(self.options.n_restarts)]
         return starts
