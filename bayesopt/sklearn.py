@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy.stats import rankdata
 
 try:
     from joblib import effective_n_jobs
@@ -786,9 +787,7 @@ def _rank(means: np.ndarray) -> np.ndarray:
     if np.isnan(means).all():
         return np.ones(len(means), dtype=np.int32)
     filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
-    ascending = np.sort(filled)
-    higher = len(filled) - np.searchsorted(ascending, filled, side="right")
-    return (1 + higher).astype(np.int32)
+    return np.asarray(rankdata(-filled, method="min"), dtype=np.int32)
 
 
 def _evaluate(evaluate_candidates: EvaluateCandidates, candidates: list[dict[str, Any]],
