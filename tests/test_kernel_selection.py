@@ -9,6 +9,8 @@ records; a resumed journal and a replayed shared study ask the same; the default
 model state and fingerprint do not mention the option. With `kernel_average=True`: the
 mixture's weights are the normalized posteriors, its moments the weighted mixture's, the
 acquisition the weighted average (finite-difference gradient), and a resume asks the same.
+With acquisition="hedge" as well: a journal resumed mid-run asks the same and reaches the
+same Hedge gains.
 """
 
 from __future__ import annotations
@@ -293,3 +295,25 @@ def test_a_resumed_journal_with_the_average_asks_the_same(tmp_path: Path) -> Non
                                       resumed._state.model.sample_log_weights())
         live.tell(a, _objective(a))
         resumed.tell(b, _objective(b))
+
+
+def test_a_resumed_journal_with_hedge_asks_the_same(tmp_path: Path) -> None:
+    """Selection with acquisition="hedge": the kernel and the Hedge gains both replay."""
+    journal = tmp_path / "run.jsonl"
+    live = Optimizer(SPACE, seed=3, acquisition="hedge", options=_selecting("matern12"),
+                     journal=journal)
+    used = _run(live, 14)
+    assert set(used) == {"matern52", "matern12"}, used  # the replay crosses both kernels
+    assert live._state.hedge is not None and len(live._state.hedge.nominees[0]) == 2
+    with pytest.warns(ResumeWarning, match="14 evaluations"):
+        resumed = Optimizer.resume(journal)
+    assert resumed.fingerprint == live.fingerprint
+    assert resumed._state.hedge == live._state.hedge
+    for _ in range(6):
+        a, b = live.ask(), resumed.ask()
+        assert a == b
+        assert (live.surrogate().hyperparameters().kernel
+                == resumed.surrogate().hyperparameters().kernel)
+        live.tell(a, _objective(a))
+        resumed.tell(b, _objective(b))
+    assert resumed._state.hedge == live._state.hedge
