@@ -556,7 +556,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search",
              "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
-             "bayesopt-smoothness-average")
+             "bayesopt-smoothness-average", "bayesopt-select-hedge")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -638,6 +638,11 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # with the higher log marginal posterior used (R&W 2006 Sec. 5.4; Malkomes et al. 2016)
     "bayesopt-smoothness-select": (
         functools.partial(BayesoptAdapter, model={"kernel_candidates": ("matern32",)}),
+        ("bayesopt",)),
+    # issue 17, eleventh round: the evidence-chosen kernel above with GP-Hedge's acquisition
+    "bayesopt-select-hedge": (
+        functools.partial(BayesoptAdapter, acquisition="hedge",
+                          model={"kernel_candidates": ("matern32",)}),
         ("bayesopt",)),
     # the same two fits, the acquisition averaged over both GPs, weights ∝ exp(log posterior)
     "bayesopt-smoothness-average": (

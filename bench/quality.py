@@ -1050,6 +1050,13 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "non-one-hot input fitted with the hyperparameters (Snoek et al. 2014); fresh runs of all "
       "24 problems, replacing the second round's partial ones; the rule, written first: "
       "bench/results/ablation_round10.md")),
+    ("Eleventh round (issue 17): GP-Hedge on the whole suite, and with the evidence-chosen kernel",
+     ("bayesopt-hedge", "bayesopt-smoothness-select", "bayesopt-select-hedge"),
+     ("`hedge` as in the third round, fresh runs of all 24 problems replacing its partial ones; "
+      "`smoothness-select` as in the ninth round (shown for comparison, not rerun); "
+      "`select-hedge` = both at once: `acquisition=\"hedge\"` with `ModelOptions("
+      "kernel_candidates=(\"matern32\",))`; the rule, written first: "
+      "bench/results/ablation_round11.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -542,6 +542,23 @@ def test_the_design_size_ablations_use_their_size_and_record_it(name: str, d: in
     assert name in quality.ABLATIONS
 
 
+def test_the_eleventh_rounds_select_hedge_is_hedge_with_the_kernel_selection() -> None:
+    """bench/results/ablation_round11.md: acquisition="hedge" and kernel_candidates=
+    ("matern32",), nothing else; shown in the round's section of ablation.md."""
+    from bayesopt import Optimizer, OptimizerOptions
+    from bayesopt.model import ModelOptions
+
+    space = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS["bayesopt-select-hedge"][0](space, 0, default.n_initial)
+    assert adapter.opt.acquisition == "hedge" and default.acquisition == "logei"
+    assert adapter.opt.options == OptimizerOptions(
+        model=ModelOptions(kernel_candidates=("matern32",)))
+    assert adapter.opt.n_initial == default.n_initial
+    assert "bayesopt-select-hedge" in quality.ABLATIONS
+    assert any("bayesopt-select-hedge" in members for _, members, _ in quality.ABLATION_ROUNDS)
+
+
 def test_the_eighth_rounds_other_ablations_change_one_setting() -> None:
     from bayesopt import Optimizer, OptimizerOptions
 

@@ -9,6 +9,8 @@ records; a resumed journal and a replayed shared study ask the same; the default
 model state and fingerprint do not mention the option. With `kernel_average=True`: the
 mixture's weights are the normalized posteriors, its moments the weighted mixture's, the
 acquisition the weighted average (finite-difference gradient), and a resume asks the same.
+With acquisition="hedge" as well: a journal resumed mid-run asks the same and reaches the
+same Hedge gains.
 """
 
 from __future__ import annotations
@@ -180,21 +182,32 @@ def test_mixed_spaces_with_tied_or_rounded_inputs_select_too(model: dict[str, An
 
 
 # ------------------------------------------------------------------ replay
-def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
+def _resumed_mid_run(tmp_path: Path, **kwargs: Any) -> tuple[Optimizer, Optimizer]:
+    """A selecting run of 14 steps that used both kernels, and its journal resumed."""
     journal = tmp_path / "run.jsonl"
-    live = Optimizer(SPACE, seed=3, options=_selecting("matern12"), journal=journal)
+    live = Optimizer(SPACE, seed=3, options=_selecting("matern12"), journal=journal, **kwargs)
     used = _run(live, 14)
     assert set(used) == {"matern52", "matern12"}, used  # the replay crosses both kernels
     with pytest.warns(ResumeWarning, match="14 evaluations"):
         resumed = Optimizer.resume(journal)
     assert resumed.fingerprint == live.fingerprint
-    for _ in range(6):
+    return live, resumed
+
+
+def _ask_alike(live: Optimizer, resumed: Optimizer, steps: int) -> None:
+    """`steps` asks of both are equal and use the same kernel; each is told the objective."""
+    for _ in range(steps):
         a, b = live.ask(), resumed.ask()
         assert a == b
         assert (live.surrogate().hyperparameters().kernel
                 == resumed.surrogate().hyperparameters().kernel)
         live.tell(a, _objective(a))
         resumed.tell(b, _objective(b))
+
+
+def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
+    live, resumed = _resumed_mid_run(tmp_path)
+    _ask_alike(live, resumed, 6)
 
 
 def _shared_run(url: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -293,3 +306,12 @@ def test_a_resumed_journal_with_the_average_asks_the_same(tmp_path: Path) -> Non
                                       resumed._state.model.sample_log_weights())
         live.tell(a, _objective(a))
         resumed.tell(b, _objective(b))
+
+
+def test_a_resumed_journal_with_hedge_asks_the_same(tmp_path: Path) -> None:
+    """Selection with acquisition="hedge": the kernel and the Hedge gains both replay."""
+    live, resumed = _resumed_mid_run(tmp_path, acquisition="hedge")
+    assert live._state.hedge is not None and len(live._state.hedge.nominees[0]) == 2
+    assert resumed._state.hedge == live._state.hedge
+    _ask_alike(live, resumed, 6)
+    assert resumed._state.hedge == live._state.hedge
