@@ -86,7 +86,7 @@ def _note_fork_in_child() -> None:
     global _inherited_openmp, _fork_warned
     _fork_warned = False  # a new process: it says so once itself
     try:
-        layer = numba.threading_layer()
+        layer = numba.threading_layer()  # type: ignore[attr-defined]  # public, not re-exported
     except ValueError:  # the parent never started a layer: the child starts its own
         return
     _inherited_openmp = _inherited_openmp or layer == "omp"
