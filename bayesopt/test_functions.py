@@ -12,7 +12,11 @@ Calling a problem, ``f(x)``, returns ``f(x) + noise_std * N(0, 1)`` (a float
 for one point, an ``(n,)`` array for a batch); ``f.evaluate_true(x)`` returns
 the noiseless value. x is an array, or the params dict ``{"x0": …, "x1": …}``
 that ``Optimizer.ask()`` returns for ``f.space`` (a list of them for a batch),
-so ``minimize(f, f.space)`` runs as it is. Formulas and optima follow the Virtual Library of
+so ``minimize(f, f.space)`` runs as it is. The noise comes from a generator seeded
+with ``seed``; a copy of a problem (pickled, as a process pool or Dask sends it to
+a worker, or ``copy.deepcopy``) draws from its own child stream
+(``numpy.random.SeedSequence.spawn``), so copies never repeat each other's noise
+and the original's draws do not change. Formulas and optima follow the Virtual Library of
 Simulation Experiments, S. Surjanovic and D. Bingham,
 https://www.sfu.ca/~ssurjano/optimization.html (cited below as "VLSE").
 
@@ -94,7 +98,15 @@ class TestFunction(abc.ABC):
     def __init__(self, *, noise_std: float = 0.0, seed: int | None = None) -> None:
         self.noise_std = _check_noise_std(noise_std)
         self.seed = None if seed is None else check_count("seed", seed)
-        self._rng = np.random.default_rng(seed)
+        self._seed_sequence = np.random.SeedSequence(self.seed)
+        self._rng = np.random.default_rng(self._seed_sequence)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state a copy gets: the noise generator of a new child stream (module docstring)."""
+        state = self.__dict__.copy()
+        child = self._seed_sequence.spawn(1)[0]
+        state["_seed_sequence"], state["_rng"] = child, np.random.default_rng(child)
+        return state
 
     @abc.abstractmethod
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
@@ -156,7 +168,7 @@ class TestFunction(abc.ABC):
             x = self._from_params([x])[0]
         elif _is_list_of_params(x):
             x = self._from_params(cast(Sequence[Mapping[str, Any]], x))
-        X = np.asarray(x, dtype=float)
+        X = self._real_array(x)
         single = X.ndim == 1
         if not (X.ndim in (1, 2) and X.shape[-1] == self.dim):
             raise ValueError(
@@ -167,6 +179,20 @@ class TestFunction(abc.ABC):
             index = tuple(int(i) for i in np.argwhere(~np.isfinite(X))[0])
             raise ValueError(f"{self.name} takes finite x, got {X[index]} at index {index}")
         return (X[None, :] if single else X), single
+
+    def _real_array(self, x: object) -> np.ndarray:
+        """x as a float array; TypeError unless every entry is a real number (not a bool,
+        a string or a complex number, which a float conversion would accept or garble)."""
+        raw = np.asarray(x)
+        if raw.dtype.kind == "O":
+            bad = [v for v in raw.ravel() if isinstance(v, (bool, np.bool_))
+                   or not isinstance(v, (int, float, np.integer, np.floating))]
+        else:
+            bad = [] if raw.dtype.kind in "iuf" else raw.ravel()[:1].tolist()
+        if bad:
+            raise TypeError(f"{self.name} takes x of real numbers, got {bad[0]!r} "
+                            f"(dtype {raw.dtype})")
+        return np.asarray(raw, dtype=float)
 
     def _from_params(self, points: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Params dicts {"x0": …, …} → X: (n, d), checking keys and values."""
@@ -381,7 +407,8 @@ class StyblinskiTang(TestFunction):
     """f(x) = 1/2 sum_i (x_i^4 - 16 x_i^2 + 5 x_i).
 
     VLSE "Styblinski-Tang Function". f* = -39.16616570377142 d at x*_i = -2.903534027771178,
-    on [-5, 5]^d.
+    on [-5, 5]^d. VLSE prints f* = -39.16599 d, which is above f(x*) (its x* gives
+    -39.16617 per dimension), so regrets against it differ by 1.8e-4 d.
     """
 
     X_STAR = -2.903534027771178  # the root of 4 x^3 - 32 x + 5 = 0 in [-5, 0]

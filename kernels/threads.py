@@ -21,6 +21,12 @@ Policy of `numeric_threads(n)`, entered around every ask and tell:
 BLAS widths are read and limited through threadpoolctl when it is installed
 (it comes with scikit-learn); without it BLAS is left alone and its width is
 read from the usual environment variables.
+
+A process forked after its parent started Numba's OpenMP threading layer
+(any ask or tell starts it) cannot enter a parallel region: GNU OpenMP is not
+fork safe, and Numba terminates such a child (Numba's documentation, "The
+Threading Layers", Extra notes). In that child the parallel Numba loops run
+on one thread, with a `RuntimeWarning` once, instead of killing it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import contextlib
 import contextvars
 import functools
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,9 +69,46 @@ def blas_threads() -> int:
     return os.cpu_count() or 1
 
 
+# True in a process forked after its parent had started Numba's OpenMP layer;
+# _fork_warned: that process has said so once.
+_inherited_openmp = False
+_fork_warned = False
+_FORK_WARNING = (
+    "this process was forked after its parent had started Numba's OpenMP threading layer, "
+    "which is not fork safe (Numba terminates a forked child that enters a parallel region); "
+    "parallel Numba loops run on one thread in this process. Start processes with the "
+    "'spawn' or 'forkserver' method, or set NUMBA_THREADING_LAYER=forksafe, to keep them parallel"
+)
+
+
+def _note_fork_in_child() -> None:
+    """After os.fork, in the child: remember whether the parent had started OpenMP."""
+    global _inherited_openmp, _fork_warned
+    _fork_warned = False  # a new process: it says so once itself
+    try:
+        layer = numba.threading_layer()  # type: ignore[attr-defined]  # public, not re-exported
+    except ValueError:  # the parent never started a layer: the child starts its own
+        return
+    _inherited_openmp = _inherited_openmp or layer == "omp"
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_note_fork_in_child)
+
+
 def numba_thread_budget() -> int:
-    """Threads for parallel Numba loops that leave the BLAS threads their cores."""
-    return max(1, numba.get_num_threads() - blas_threads() + 1)
+    """Threads for parallel Numba loops that leave the BLAS threads their cores.
+
+    One in a child forked after its parent started OpenMP (module docstring).
+    """
+    global _fork_warned
+    budget = max(1, numba.get_num_threads() - blas_threads() + 1)
+    if budget > 1 and _inherited_openmp:
+        if not _fork_warned:
+            _fork_warned = True
+            warnings.warn(_FORK_WARNING, RuntimeWarning, stacklevel=2)
+        return 1
+    return budget
 
 
 @contextlib.contextmanager

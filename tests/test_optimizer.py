@@ -109,6 +109,17 @@ def test_same_seed_same_asks():
     assert sequence(7) != sequence(8)
 
 
+def test_minimize_asks_what_the_same_hand_written_loop_asks():
+    """The README's determinism promise: minimize is the ask/tell loop, bit for bit."""
+    from bayesopt import minimize
+
+    opt = Optimizer(mixed_space(), seed=5, n_initial=4)
+    run(opt, quadratic, 12)
+    result = minimize(quadratic, mixed_space(), n_calls=12, seed=5, n_initial=4, progress=False)
+    assert [o.params for o in result.history] == [o.params for o in opt.history]
+    assert [o.value for o in result.history] == [o.value for o in opt.history]
+
+
 def test_failures_are_recorded_and_not_reproposed():
     opt = Optimizer({"x": Integer(0, 5), "c": Categorical(["a", "b"])}, seed=0, n_initial=3)
     for _ in range(12):

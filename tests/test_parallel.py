@@ -196,3 +196,64 @@ def test_interrupted_parallel_run_resumes_without_reevaluating(tmp_path):
     # they land — a point asked after the first one lands may finish before the second.
     resumed = [o.params for o in result.history[calls_before:]]
     assert all(point in resumed for point in in_flight)
+
+
+# A parent that has asked or told has started Numba's OpenMP layer; a child it forks
+# then makes a 510-observation ask, where parallel Numba loops would run on 2 threads.
+FORK_AFTER_USE = """
+import json, multiprocessing, warnings
+import numba, numpy as np
+from bayesopt import Optimizer, Real
+from bayesopt.test_functions import Hartmann6
+from kernels.threads import numba_thread_budget
+
+def big_ask():
+    f = Hartmann6()
+    opt = Optimizer(f.space, seed=0)
+    X = np.random.default_rng(0).uniform(size=(510, 6))
+    opt.tell([dict(zip(f.names, map(float, x))) for x in X], [float(v) for v in f(X)])
+    return opt.ask()
+
+def child(queue):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        params = big_ask()
+    queue.put({"params": params, "warnings": [str(w.message) for w in caught]})
+
+if __name__ == "__main__":
+    Optimizer({"x": Real(0.0, 1.0)}, seed=0).tell({"x": 0.5}, 1.0)
+    assert numba.threading_layer() == "omp" and numba_thread_budget() == 2
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=child, args=(queue,))
+    process.start()
+    report = queue.get(timeout=120)
+    process.join(30)
+    report["exitcode"] = process.exitcode
+    report["parent_params"] = big_ask()  # the same ask with Numba's loops on 2 threads
+    print(json.dumps(report))
+"""
+
+
+def test_a_child_forked_after_use_runs_numba_loops_on_one_thread_with_a_warning() -> None:
+    """GNU OpenMP is not fork safe: before this, Numba terminated the child at its first
+    parallel region and a fork pool waited for it forever. Now the child asks what the
+    parent asks, says once why its loops run on one thread, and exits cleanly."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "NUMBA_THREADING_LAYER": "omp", "NUMBA_NUM_THREADS": "2", "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", FORK_AFTER_USE], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["exitcode"] == 0
+    assert report["params"] == report["parent_params"]
+    assert len(report["warnings"]) == 1
+    assert "forked after its parent had started Numba's OpenMP" in report["warnings"][0]

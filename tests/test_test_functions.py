@@ -188,6 +188,42 @@ def test_same_seed_same_noise() -> None:
     assert not np.array_equal(a(X), c(X))
 
 
+def test_copies_draw_their_own_noise_and_leave_the_originals_alone() -> None:
+    """A process pool pickles the objective for every task: before, each copy started
+    from the original's generator, so every evaluation drew the same noise."""
+    import copy
+    import pickle
+
+    x = np.array([1.0, 2.0])
+    original, twin = Branin(noise_std=1.0, seed=7), Branin(noise_std=1.0, seed=7)
+    copies = [pickle.loads(pickle.dumps(original)) for _ in range(3)]
+    copies.append(copy.deepcopy(original))
+    draws = [c(x) for c in copies]
+    assert len(set(draws)) == 4
+    assert original(x) == twin(x) and original(x) == twin(x)  # unchanged by the copies
+    assert original(x) not in draws
+    fresh = Branin(noise_std=1.0, seed=7)
+    again = [pickle.loads(pickle.dumps(fresh)) for _ in range(3)]
+    assert [c(x) for c in again] == draws[:3]  # the same children for the same seed
+
+
+def test_noise_differs_between_evaluations_on_a_process_pool() -> None:
+    from bayesopt import minimize
+
+    f = Branin(noise_std=1.0, seed=0)
+    result = minimize(f, f.space, n_calls=6, seed=0, progress=False, n_workers=2)
+    noise = [o.value - f.evaluate_true(o.params) for o in result.history]
+    assert len(set(noise)) == 6, noise
+
+
+@pytest.mark.parametrize("x", [["1", "2"], "ab", [True, False], [1 + 1j, 2.0],
+                               np.array([1.0, None], dtype=object)])
+def test_x_that_is_not_real_numbers_raises_naming_it(x: object) -> None:
+    """Before, strings were parsed as numbers and bools taken as 0 and 1."""
+    with pytest.raises(TypeError, match=r"branin takes x of real numbers, got "):
+        Branin()(x)
+
+
 def test_noiseless_call_is_evaluate_true(problem: TestFunction) -> None:
     X = _uniform(problem, 10, np.random.default_rng(4))
     np.testing.assert_array_equal(problem(X), problem.evaluate_true(X))
