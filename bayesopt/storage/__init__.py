@@ -110,6 +110,48 @@ STORAGES: dict[str, Backend] = {
 }
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
+
+
+def _check_plain_path(text: str) -> None:
+    """A path that starts like a URL of a known scheme but lacks its ``//`` (``sqlite:x.db``,
+    ``sqlite:/x.db``, ``postgresql:/host/db``) is a typo, not a JSON-lines file to create."""
+    scheme, colon, rest = text.partition(":")
+    if not colon or os.path.exists(text) or scheme.lower() not in STORAGES:
+        return
+    scheme = scheme.lower()
+    if scheme == "sqlite":
+        path = rest.lstrip("/")
+        hint = _sqlite_url("/" + path if rest.startswith("/") else path)
+    elif scheme == "file":
+        hint = f"the path alone ({rest}) or file://{os.path.abspath(rest)}"
+    else:
+        hint = f"{scheme}://user@host:port/database"
+    raise ValueError(f"storage={text!r} is not a URL: '{scheme}:' must be followed by '//'; "
+                     f"write {hint}")
+
+
+def _sqlite_url(path: str) -> str:
+    """The ``sqlite:///`` URL of a database file, said in words for a relative path."""
+    if os.path.isabs(path):
+        return f"sqlite:///{path}"
+    return (f"sqlite:///{path} (relative to the working directory; "
+            f"sqlite:///{os.path.abspath(path)} from anywhere)")
+
+
+def _check_not_sqlite(text: str, path: str) -> None:
+    """A file path (which names a JSON-lines storage) to an SQLite database is refused, with
+    the ``sqlite:///`` URL to write instead (Optuna takes ``sqlite:///study.db`` too)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(len(_SQLITE_MAGIC))
+    except OSError:  # absent (created as a JSON-lines file), or unreadable: the backend says
+        return
+    if head == _SQLITE_MAGIC:
+        raise ValueError(f"storage={text!r} is an SQLite database, and a file path names a "
+                         f"JSON-lines file: write {_sqlite_url(path)}")
+
+
 def open_storage(url: str | os.PathLike[str]) -> Storage:
     """Open the storage a URL names.
 
@@ -127,7 +169,9 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
     Raises
     ------
     ValueError
-        An unknown scheme, or a backend that is not installed.
+        An unknown scheme, a backend that is not installed, a known scheme without
+        its ``//`` (``sqlite:x.db``), or a file path to an SQLite database; the
+        message gives the URL to write.
     TypeError
         `url` is not a string or path.
     """
@@ -137,7 +181,9 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
     if not isinstance(text, str) or not text:
         raise ValueError(f"storage={url!r} must be a non-empty URL or path")
     scheme, sep, rest = text.partition("://")
+    scheme = scheme.lower()  # RFC 3986, 3.1: schemes are case-insensitive
     if not sep or os.path.exists(text):  # a plain path
+        _check_plain_path(text)
         scheme, rest = "file", text
     if scheme not in STORAGES:
         raise ValueError(f"storage={text!r}: unknown scheme {scheme!r}; "
@@ -146,6 +192,8 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
     argument = backend.argument(text, rest)
     if not argument:
         raise ValueError(f"storage={text!r} names no file")
+    if scheme == "file":
+        _check_not_sqlite(text, argument)
     module_name, class_name = backend.target.split(":")
     try:
         module = importlib.import_module(module_name)
