@@ -346,6 +346,45 @@ def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> N
     assert "2 ok, 0 failed, 1 pending" in bayesopt("show", "tune.jsonl", cwd=directory).stdout
 
 
+
+def test_sighup_stops_like_sigterm_and_kills_the_evaluation(tmp_path: Path) -> None:
+    """The terminal or ssh session closes: SIGHUP reaches `bayesopt run` but not its command
+    (in a session of its own), which used to run on, orphaned, after Python's default
+    SIGHUP ended the run. It stops as SIGTERM does, with status 129 (128 + SIGHUP)."""
+    directory, args, status, stderr = interrupted_run(tmp_path, signal.SIGHUP)
+    assert status == 129, stderr
+    assert "Run the same command again to resume" in stderr
+    assert "2 ok, 0 failed, 1 pending" in bayesopt("show", "tune.jsonl", cwd=directory).stdout
+    (directory / "block").unlink()
+    bayesopt(*args, cwd=directory)
+    log = calls(directory)
+    assert len(log) == 6 and log[3]["params"] == log[2]["params"]  # resumed, running point first
+    assert len(told(directory / "tune.jsonl")) == 5
+
+
+def test_under_nohup_sighup_is_still_ignored(tmp_path: Path) -> None:
+    """`nohup bayesopt run ...` (SIGHUP ignored when the run starts): a SIGHUP changes nothing,
+    and the run finishes every evaluation (the blocked one killed here, so a failed one)."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    (directory / "block").touch()
+    args = ["run", "--space", "space.toml", "--n-calls", "5", "--journal", "tune.jsonl",
+            "--no-progress", *command("block", "x", "n", "act")]
+    nohup = [sys.executable, "-c", ("import os, signal, sys; signal.signal(signal.SIGHUP, "
+                                    "signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])")]
+    process = subprocess.Popen([*nohup, CONSOLE_SCRIPT, *args], cwd=directory,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for((directory / "blocked.pid").exists, "the third evaluation", process)
+        process.send_signal(signal.SIGHUP)  # a handler would stop the run: status 129
+        os.kill(int((directory / "blocked.pid").read_text()), signal.SIGKILL)
+        _, stderr = process.communicate(timeout=DEADLINE)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert [kind for kind, _, _ in told(directory / "tune.jsonl")] == ["ok"] * 2 + ["failed"] + [
+        "ok"] * 2
+
 # ------------------------------------------------------------------- show, plot
 def test_show_prints_the_best_configurations(finished_run) -> None:
     directory, _ = finished_run
