@@ -221,6 +221,9 @@ class Optimizer:
         as pending (a worker that died). Measured between the times stored in
         the events — a point expires when an event at least this much later is
         applied — so every replay of a study agrees. None (default): never.
+        No heartbeat keeps a running point alive: set it above the longest
+        evaluation, or a point still running expires too (and a study run with
+        `ask_within` may start more evaluations than its total).
     pruner : SuccessiveHalving, optional
         The early-stopping rule of `report` (`bayesopt.fidelity`); default: the
         rungs of the space's `Fidelity` (min_resource = low, η = eta), or

@@ -185,6 +185,26 @@ def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(url, tmp_pat
         opt.close()
 
 
+
+def test_any_worker_can_cancel_or_fail_a_dead_workers_point(url, tmp_path):
+    """What the README offers besides pending_timeout (Optuna's fail_stale_trials): any
+    attached optimizer passes a dead worker's pending point to `cancel` or
+    `tell_failure`, and every worker, and every later replay, stops counting it."""
+    Optimizer(SPACE, storage=url, study="s").close()
+    dead = [{"x": 0.5, "y": 1.0, "k": 1}, {"x": 0.25, "y": 2.0, "k": 2}]
+    for params in dead:
+        _dead_ask(url, params, age=60.0)
+    other = Optimizer(SPACE, storage=url, study="s", seed=1)
+    janitor = Optimizer(SPACE, storage=url, study="s", seed=0)
+    assert janitor.pending == dead and other.pending == dead
+    janitor.cancel(janitor.pending[0])
+    janitor.tell_failure(janitor.pending[0], "worker died")
+    assert other.pending == [] and [o.error for o in other.history] == ["worker died"]
+    replay = Optimizer(SPACE, storage=url, study="s", seed=2)
+    assert replay.pending == [] and replay.history == other.history
+    for opt in (other, janitor, replay):
+        opt.close()
+
 def test_minimize_counts_the_studys_evaluations(url, tmp_path):
     first = minimize(objective, SPACE, n_calls=4, seed=0, storage=url, study="s",
                      progress=False, n_initial=3, options=FAST)
