@@ -517,7 +517,7 @@ def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
     """The command, checked against the space and (unless a placeholder names it) its program."""
     try:
         template = CommandTemplate.parse(argv, space)
-        if "{" not in argv[0]:
+        if "{" not in argv[0] or len(argv[0].split()) > 1:  # a placeholder: known at run time
             check_program(argv[0])
     except CommandError as error:
         raise CommandLineError(str(error)) from None
