@@ -281,7 +281,7 @@ def read_study_record(url: str, study: str) -> JournalRecord:
     from bayesopt.storage import open_storage
 
     try:
-        storage = open_storage(url)
+        storage = open_storage(url, create=False)  # a misspelt database is not created
         try:
             if study not in storage.studies():
                 raise CommandLineError(f"{url} holds no study {study!r} "

@@ -707,7 +707,7 @@ def test_pending_timeout_lets_run_replace_a_killed_workers_point(tmp_path: Path)
     (["show", "--study", "s"], "--study needs --storage"),
     (["show", "tune.jsonl", "--storage", "sqlite:///x.db", "--study", "s"], "not both"),
     (["show"], "give a JOURNAL file, or --storage URL --study NAME"),
-    (["plot", "--storage", "sqlite:///x.db", "--study", "nope"], "holds no study 'nope'"),
+    (["plot", "--storage", "sqlite:///x.db", "--study", "nope"], "no such file 'x.db'"),
     (["run", "--space", "space.toml", "--journal", "t.jsonl", "--storage", "sqlite:///x.db",
       "--study", "s", "--", "true"], "give --journal or --storage/--study, not both"),
 ])
@@ -715,6 +715,23 @@ def test_study_arguments_are_checked(tmp_path: Path, args: list[str], message: s
     directory = setup_dir(tmp_path, SPACE_TOML)
     done = bayesopt(*args, cwd=directory, check=False)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("verb", ["show", "plot"])
+def test_reading_a_misspelt_sqlite_study_creates_no_database(tmp_path: Path, verb: str) -> None:
+    """`bayesopt show --storage sqlite:///tnue.db`: the reader says the file does not exist;
+    it used to create an empty database of that name (and say it held no study)."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    done = bayesopt(verb, "--storage", "sqlite:///tnue.db", "--study", "s", cwd=directory,
+                    check=False)
+    assert done.returncode == 2, done.stderr
+    assert "no such file 'tnue.db'" in done.stderr
+    assert not (directory / "tnue.db").exists()
+    bayesopt("run", "--space", "space.toml", "--n-calls", "1", "--storage", "sqlite:///tune.db",
+             "--study", "s", "--no-progress", *command("objective-line", "x", "n"), cwd=directory)
+    done = bayesopt(verb, "--storage", "sqlite:///tune.db", "--study", "nope", cwd=directory,
+                    check=False)
+    assert done.returncode == 2 and "holds no study 'nope' (its studies: ['s'])" in done.stderr
 
 
 def test_a_record_result_carries_the_headers_seed_and_fingerprint(tmp_path: Path) -> None:

@@ -99,12 +99,13 @@ class Backend:
 
     target: str
     argument: Callable[[str, str], str]
+    local_file: bool = False  # the argument is a file path (created on opening if absent)
 
 
 # URL scheme -> backend. A URL without a scheme is a file path (JSON lines).
 STORAGES: dict[str, Backend] = {
-    "file": Backend("bayesopt.storage.jsonl:JSONLStorage", _file_path),
-    "sqlite": Backend("bayesopt.storage.sqlite:SQLiteStorage", _sqlite_path),
+    "file": Backend("bayesopt.storage.jsonl:JSONLStorage", _file_path, local_file=True),
+    "sqlite": Backend("bayesopt.storage.sqlite:SQLiteStorage", _sqlite_path, local_file=True),
     "postgresql": Backend("bayesopt.storage.postgres:PostgresStorage", _whole_url),
     "postgres": Backend("bayesopt.storage.postgres:PostgresStorage", _whole_url),
 }
@@ -152,7 +153,7 @@ def _check_not_sqlite(text: str, path: str) -> None:
                          f"JSON-lines file: write {_sqlite_url(path)}")
 
 
-def open_storage(url: str | os.PathLike[str]) -> Storage:
+def open_storage(url: str | os.PathLike[str], *, create: bool = True) -> Storage:
     """Open the storage a URL names.
 
     Parameters
@@ -161,6 +162,9 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
         ``run.jsonl`` (or any path) for a JSON-lines file holding one study;
         ``sqlite:///study.db`` for SQLite; ``postgresql://user@host:port/db``
         for PostgreSQL.
+    create : bool
+        False: a file the URL names (JSON lines, SQLite) must exist already, so
+        that a reader never leaves an empty database behind a misspelt name.
 
     Returns
     -------
@@ -171,7 +175,8 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
     ValueError
         An unknown scheme, a backend that is not installed, a known scheme without
         its ``//`` (``sqlite:x.db``), or a file path to an SQLite database; the
-        message gives the URL to write.
+        message gives the URL to write. With ``create=False``, a file that does
+        not exist (a `StorageError`).
     TypeError
         `url` is not a string or path.
     """
@@ -194,6 +199,8 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
         raise ValueError(f"storage={text!r} names no file")
     if scheme == "file":
         _check_not_sqlite(text, argument)
+    if not create and backend.local_file and not os.path.exists(argument):
+        raise StorageError(f"storage={text!r}: no such file {argument!r}")
     module_name, class_name = backend.target.split(":")
     try:
         module = importlib.import_module(module_name)
