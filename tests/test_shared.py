@@ -102,6 +102,23 @@ def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):
         Optimizer(SPACE, storage=path, study="t")
 
 
+
+def test_model_settings_are_each_workers_own(tmp_path):
+    """What the README says attaching compares: the space, the direction, n_constraints and
+    the input constraints, not the model's settings: a worker with another acquisition,
+    kernel, n_initial, seed and pending_timeout attaches and shares the history."""
+    path = tmp_path / "study.jsonl"
+    first = Optimizer(SPACE, storage=path, study="s", seed=0, n_initial=3, options=FAST)
+    first.tell(first.ask(), 1.0)
+    other = Optimizer(SPACE, storage=path, study="s", seed=1, n_initial=5, acquisition="ucb",
+                      kernel="rbf", pending_timeout=60.0)
+    point = other.ask()
+    assert other.history == first.history and first.pending == [point]
+    with pytest.raises(JournalError, match="has n_constraints=None; attach with"):
+        Optimizer(SPACE, storage=path, study="s", n_constraints=1, acquisition="logei")
+    for opt in (first, other):
+        opt.close()
+
 WORKER = """
 import json, sys
 import numpy as np
