@@ -222,6 +222,7 @@ def test_run_toml_objective_line(finished_run) -> None:
     best = min(value for _, _, value in history)
     assert "8 evaluations (8 ok, 0 failed)" in done.stdout
     assert table_rows(done.stdout)[1][1] == f"{best:.6g}"
+    assert "epoch 1 loss" not in done.stdout + done.stderr  # the command's output: captured
 
 
 def test_run_json_last_number_via_python_m(tmp_path: Path) -> None:
