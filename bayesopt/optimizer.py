@@ -923,6 +923,15 @@ class Optimizer:
         opt.options = options  # before any state is built from them (`_replay_journal`)
         return opt
 
+    def _claim_journal(self) -> None:
+        """Take the journal's writer claim now rather than at the first write (`StudyLink`):
+        for a caller that will write (`minimize`), so that a journal another process is
+        writing raises `JournalError` before anything is evaluated."""
+        with self._lock:
+            link = self._link
+            if link is not None and link.with_state and not link.claimed:
+                link.claim()
+
     def close(self) -> None:
         """Close the journal or storage (the optimizer stays usable without it)."""
         with self._lock:
