@@ -222,6 +222,20 @@ def test_any_worker_can_cancel_or_fail_a_dead_workers_point(url, tmp_path):
     for opt in (other, janitor, replay):
         opt.close()
 
+
+def test_a_killed_workers_point_counts_toward_the_total_until_it_expires(url, tmp_path):
+    """README: without pending_timeout the study ends one evaluation short for each killed
+    worker's point; with it the point expires and the total is reached."""
+    Optimizer(SPACE, storage=url, study="s").close()
+    dead = {"x": 0.5, "y": 1.0, "k": 1}
+    _dead_ask(url, dead, age=3600.0)
+    short = minimize(objective, SPACE, n_calls=3, seed=0, storage=url, study="s",
+                     progress=False, n_initial=3, options=FAST)
+    assert len(short.history) == 2
+    full = minimize(objective, SPACE, n_calls=3, seed=1, storage=url, study="s",
+                    progress=False, n_initial=3, options=FAST, pending_timeout=60.0)
+    assert len(full.history) == 3 and full.history[:2] == short.history
+
 def test_minimize_counts_the_studys_evaluations(url, tmp_path):
     first = minimize(objective, SPACE, n_calls=4, seed=0, storage=url, study="s",
                      progress=False, n_initial=3, options=FAST)
