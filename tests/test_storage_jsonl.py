@@ -71,6 +71,9 @@ def test_open_storage_by_url(tmp_path):
                      "file:///tmp/run.jsonl": "/tmp/run.jsonl"}
     with pytest.raises(ValueError, match="unknown scheme 'mongodb'"):
         open_storage("mongodb://host/db")
+    with pytest.raises(ValueError, match=r"unknown scheme 'postgresql\+psycopg2'; .*write "
+                                         r"postgresql://\.\.\. \(the driver is chosen here"):
+        open_storage("postgresql+psycopg2://me@db:5432/tune")  # an Optuna (SQLAlchemy) URL
     with pytest.raises(TypeError, match="storage="):
         open_storage(3)  # type: ignore[arg-type]
 

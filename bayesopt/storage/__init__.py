@@ -191,8 +191,11 @@ def open_storage(url: str | os.PathLike[str], *, create: bool = True) -> Storage
         _check_plain_path(text)
         scheme, rest = "file", text
     if scheme not in STORAGES:
+        base, plus, _ = scheme.partition("+")  # SQLAlchemy's (and Optuna's) dialect+driver
+        hint = (f"; write {base}://... (the driver is chosen here: psycopg 3 for PostgreSQL)"
+                if plus and base in STORAGES else "")
         raise ValueError(f"storage={text!r}: unknown scheme {scheme!r}; "
-                         f"expected a file path or one of {sorted(STORAGES)}")
+                         f"expected a file path or one of {sorted(STORAGES)}{hint}")
     backend = STORAGES[scheme]
     argument = backend.argument(text, rest)
     if not argument:
