@@ -30,7 +30,8 @@ failure's reason and standard error.
 Exit status: 0 when the run finished (1 if every evaluation failed or the
 run stopped for failures), 2 for a usage or input error (nothing was run),
 130 after Ctrl-C (running commands are killed, the journal stays valid, and
-the same command line resumes it).
+the same command line resumes it); SIGTERM and SIGHUP (the terminal or ssh
+session closed) stop it the same way, with 143 and 129.
 
 Only the standard library is imported until a subcommand needs more, so
 ``bayesopt --help`` answers without loading numba.
@@ -93,6 +94,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_HANGUP = 129  # 128 + SIGHUP
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
@@ -279,7 +281,7 @@ def read_study_record(url: str, study: str) -> JournalRecord:
     from bayesopt.storage import open_storage
 
     try:
-        storage = open_storage(url)
+        storage = open_storage(url, create=False)  # a misspelt database is not created
         try:
             if study not in storage.studies():
                 raise CommandLineError(f"{url} holds no study {study!r} "
@@ -452,11 +454,14 @@ def _run(args: argparse.Namespace) -> int:
         _check_study(args)
     objective = CommandObjective(template, args.timeout, _metric(args.metric))
     try:
-        with _sigterm_as_interrupt():
+        with _signals_as_interrupt():
             result = _minimize(objective, space, args)
     except KeyboardInterrupt as stop:
-        _report_interrupt(args)
-        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
+        try:
+            _report_interrupt(args)
+        except OSError:  # after SIGHUP the terminal is gone; the run has stopped cleanly
+            pass
+        return stop.status if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
     except TooManyFailuresError as error:
         _report_stop(args, error)
         return EXIT_FAILED
@@ -465,27 +470,38 @@ def _run(args: argparse.Namespace) -> int:
 
 
 class _Terminated(KeyboardInterrupt):
-    """SIGTERM (kill, docker stop, a scheduler's stop), which stops `bayesopt run` as
-    Ctrl-C does: the running commands' process groups are killed, the journal or study
-    keeps every evaluation told."""
+    """SIGTERM (kill, docker stop, a scheduler's stop) or SIGHUP (the terminal or the ssh
+    session closed), which stops `bayesopt run` as Ctrl-C does: the running commands'
+    process groups are killed, the journal or study keeps every evaluation told, and a
+    shared study's running points are cancelled. `status` is the exit status, 128 + the
+    signal's number, as a shell reports a process the signal ended."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.status = EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_HANGUP
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Raise `_Terminated` in the main thread on SIGTERM (Python's default is to die at
-    once, leaving the running command orphaned); elsewhere (a thread) change nothing."""
+def _signals_as_interrupt() -> Iterator[None]:
+    """Raise `_Terminated` in the main thread on SIGTERM and SIGHUP (Python's default is to
+    die at once; the commands run in sessions of their own, so they would run on,
+    orphaned); elsewhere (a thread) change nothing. A signal ignored when the run starts
+    (``nohup bayesopt run ...`` ignores SIGHUP) stays ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def stop(signum: int, frame: object) -> None:
-        raise _Terminated
+        raise _Terminated(signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    names = [name for name in ("SIGTERM", "SIGHUP")  # no SIGHUP on Windows
+             if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) != signal.SIG_IGN]
+    previous = {name: signal.signal(getattr(signal, name), stop) for name in names}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 def _metric(pattern: str | None) -> re.Pattern[str] | None:
@@ -501,7 +517,7 @@ def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
     """The command, checked against the space and (unless a placeholder names it) its program."""
     try:
         template = CommandTemplate.parse(argv, space)
-        if "{" not in argv[0]:
+        if "{" not in argv[0] or len(argv[0].split()) > 1:  # a placeholder: known at run time
             check_program(argv[0])
     except CommandError as error:
         raise CommandLineError(str(error)) from None
@@ -755,7 +771,8 @@ def _add_run_parser(commands: Any) -> None:
     _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
     run.add_argument("--pending-timeout", type=nonnegative_float, metavar="SECONDS",
                      help="with --storage: a point asked this long ago and never told (its "
-                          "worker was killed) stops counting as running (default: never)")
+                          "worker was killed) stops counting as running (default: never); "
+                          "set it above the longest evaluation, which it would expire too")
     run.add_argument("--workers", type=positive_int, default=1,
                      help="commands run at once (1)")
     run.add_argument("--timeout", type=positive_float, metavar="SECONDS",

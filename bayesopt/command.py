@@ -223,7 +223,18 @@ def _sample_point(space: Space) -> dict[str, Any]:
 
 
 def check_program(program: str) -> None:
-    """Raise `CommandError` unless `program` is an executable file or a command on PATH."""
+    """Raise `CommandError` unless `program` is an executable file or a command on PATH.
+
+    A program with spaces that names no file is a whole command line given as one
+    argument (``-- "python train.py --lr {lr}"``), which no shell splits here: the
+    error says to give its words separately.
+    """
+    if len(program.split()) > 1 and not os.path.exists(program) and not shutil.which(program):
+        raise CommandError(
+            f"no program is called {program!r}: the command is run without a shell, so give "
+            "the program and its arguments as separate words after -- (-- python train.py "
+            "--lr {lr}, not -- \"python train.py --lr {lr}\"), or run a shell yourself "
+            "(-- sh -c '...')")
     if os.sep in program or (os.altsep is not None and os.altsep in program):
         if not (os.path.isfile(program) and os.access(program, os.X_OK)):
             raise CommandError(f"{program!r} is not an executable file")

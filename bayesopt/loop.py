@@ -365,12 +365,15 @@ def _optimizer(
         return Optimizer(space, seed=seed, journal=journal, **options)
     # warns with the count (ResumeWarning); feasible= must match the journal's record
     opt = Optimizer.resume(journal, space, feasible=options.get("feasible"))
-    if "n_constraints" in options:
-        try:
+    try:
+        # this run writes: refused now, not after evaluating the interrupted points again,
+        # while another process (the same script started twice) writes the journal
+        opt._claim_journal()
+        if "n_constraints" in options:
             _check_resumed_constraints(opt, options["n_constraints"], journal)
-        except ValueError:
-            opt.close()
-            raise
+    except ValueError:  # JournalError among them
+        opt.close()
+        raise
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
     given = {key: value for key, value in options.items() if key != "feasible"}
     given.update({} if seed is None else {"seed": seed})

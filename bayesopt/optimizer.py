@@ -221,6 +221,9 @@ class Optimizer:
         as pending (a worker that died). Measured between the times stored in
         the events — a point expires when an event at least this much later is
         applied — so every replay of a study agrees. None (default): never.
+        No heartbeat keeps a running point alive: set it above the longest
+        evaluation, or a point still running expires too (and a study run with
+        `ask_within` may start more evaluations than its total).
     pruner : SuccessiveHalving, optional
         The early-stopping rule of `report` (`bayesopt.fidelity`); default: the
         rungs of the space's `Fidelity` (min_resource = low, η = eta), or
@@ -919,6 +922,15 @@ class Optimizer:
             raise JournalError(f"{name} is corrupt: {type(error).__name__}: {error}") from None
         opt.options = options  # before any state is built from them (`_replay_journal`)
         return opt
+
+    def _claim_journal(self) -> None:
+        """Take the journal's writer claim now rather than at the first write (`StudyLink`):
+        for a caller that will write (`minimize`), so that a journal another process is
+        writing raises `JournalError` before anything is evaluated."""
+        with self._lock:
+            link = self._link
+            if link is not None and link.with_state and not link.claimed:
+                link.claim()
 
     def close(self) -> None:
         """Close the journal or storage (the optimizer stays usable without it)."""

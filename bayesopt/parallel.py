@@ -17,7 +17,10 @@ Faults:
   failed ("worker process died"), the others complete normally. Executors
   passed in by the caller are not rebuilt: their in-flight evaluations are
   told as failed and, if the executor refuses new work, the point asked for
-  it is cancelled and the run stops with an error saying so.
+  it is cancelled and the run stops with an error saying so;
+- an evaluation the executor cancels (a Dask cluster that closed) stops the
+  run with a RuntimeError saying so; its point stays pending in a journal
+  (resuming evaluates it first) and is cancelled in a shared study.
 """
 
 from __future__ import annotations
@@ -145,11 +148,14 @@ class AsyncLoop:
             if not self.in_flight:
                 break
             done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
-            broken = [f for f in done if _is_broken(f)]
+            cancelled = [f for f in done if f.cancelled()]
+            broken = [f for f in done if f not in cancelled and _is_broken(f)]
             for future in done:
-                if future not in broken:  # in flight until told: an exception in the tell
-                    self._finish(self.in_flight[future], _outcome(future))  # leaves it there
-                    del self.in_flight[future]
+                if future not in broken and future not in cancelled:  # in flight until told:
+                    self._finish(self.in_flight[future], _outcome(future))  # an exception in
+                    del self.in_flight[future]  # the tell leaves it there
+            if cancelled:
+                self._refuse_cancelled(len(cancelled))
             if broken:
                 self._recover()
 
@@ -180,6 +186,18 @@ class AsyncLoop:
                 f"({type(error).__name__}: {error}); it no longer accepts work? The "
                 "evaluations so far are in the history (and the journal, if any)"
             ) from error
+
+    def _refuse_cancelled(self, n_cancelled: int) -> None:
+        """Evaluations in flight were cancelled by the executor, not by this loop (a Dask
+        cluster closed, or its scheduler lost): they never finished, so they are neither
+        failures nor observations, and an executor that cancels work will not take more."""
+        raise RuntimeError(
+            f"the executor {self.executor!r} cancelled {n_cancelled} evaluation(s) in flight "
+            "(a Dask cluster that closed or lost its scheduler?); no more work can run on "
+            "it. The evaluations told so far are in the history (and the journal, if any: "
+            "resuming it evaluates the cancelled points first; a shared study's are "
+            "cancelled there)"
+        )
 
     def _finish(self, params: dict[str, Any], outcome: Outcome) -> None:
         if self.report(params, outcome):

@@ -60,7 +60,7 @@ class StudyLink:
         self.storage, self.study, self.name = storage, study, name
         self.with_state = with_state
         self.seen = 0
-        self.claimed = False  # a journal: its writer claim is held (`_claim`)
+        self.claimed = False  # a journal: its writer claim is held (`claim`)
 
     @classmethod
     def attach(cls, storage: Storage, study: str, space: Space, config: Mapping[str, Any],
@@ -108,14 +108,14 @@ class StudyLink:
     def commit(self, state: OptimizerState, event: Event) -> None:
         """Append `event` and apply it after any events appended before it."""
         if self.with_state and not self.claimed:
-            self._claim()
+            self.claim()
         record = to_record(event, state.space, self.with_state)
         number = wrap_errors(self.name, lambda: self.storage.append(self.study, [record]))
         self.catch_up(state, until=number)  # a shared study: what others appended first
         state.apply(event)
         self.seen = number + 1
 
-    def _claim(self) -> None:
+    def claim(self) -> None:
         """A journal has one writer process: before this optimizer's first append, hold
         the file's writer claim (`JSONLStorage.claim_writer`, refused while another
         process writes it); if the process takes it anew, check that the file holds no

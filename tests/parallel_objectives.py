@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 
@@ -63,3 +64,13 @@ def branches(params: dict) -> float:
     if params["model"] == "a":
         return (params["x"] - 0.2) ** 2
     return 0.5 + (params["y"] - 0.7) ** 2
+
+
+STARTED = threading.Event()  # set by `signals_its_start` (a thread-based Dask cluster shares it)
+
+
+def signals_its_start(params: dict) -> float:
+    """sphere after 1 s, once STARTED is set: the run is mid-evaluation meanwhile."""
+    STARTED.set()
+    time.sleep(1.0)
+    return sphere(params)

@@ -222,6 +222,7 @@ def test_run_toml_objective_line(finished_run) -> None:
     best = min(value for _, _, value in history)
     assert "8 evaluations (8 ok, 0 failed)" in done.stdout
     assert table_rows(done.stdout)[1][1] == f"{best:.6g}"
+    assert "epoch 1 loss" not in done.stdout + done.stderr  # the command's output: captured
 
 
 def test_run_json_last_number_via_python_m(tmp_path: Path) -> None:
@@ -345,6 +346,45 @@ def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> N
     assert "Run the same command again to resume" in stderr
     assert "2 ok, 0 failed, 1 pending" in bayesopt("show", "tune.jsonl", cwd=directory).stdout
 
+
+
+def test_sighup_stops_like_sigterm_and_kills_the_evaluation(tmp_path: Path) -> None:
+    """The terminal or ssh session closes: SIGHUP reaches `bayesopt run` but not its command
+    (in a session of its own), which used to run on, orphaned, after Python's default
+    SIGHUP ended the run. It stops as SIGTERM does, with status 129 (128 + SIGHUP)."""
+    directory, args, status, stderr = interrupted_run(tmp_path, signal.SIGHUP)
+    assert status == 129, stderr
+    assert "Run the same command again to resume" in stderr
+    assert "2 ok, 0 failed, 1 pending" in bayesopt("show", "tune.jsonl", cwd=directory).stdout
+    (directory / "block").unlink()
+    bayesopt(*args, cwd=directory)
+    log = calls(directory)
+    assert len(log) == 6 and log[3]["params"] == log[2]["params"]  # resumed, running point first
+    assert len(told(directory / "tune.jsonl")) == 5
+
+
+def test_under_nohup_sighup_is_still_ignored(tmp_path: Path) -> None:
+    """`nohup bayesopt run ...` (SIGHUP ignored when the run starts): a SIGHUP changes nothing,
+    and the run finishes every evaluation (the blocked one killed here, so a failed one)."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    (directory / "block").touch()
+    args = ["run", "--space", "space.toml", "--n-calls", "5", "--journal", "tune.jsonl",
+            "--no-progress", *command("block", "x", "n", "act")]
+    nohup = [sys.executable, "-c", ("import os, signal, sys; signal.signal(signal.SIGHUP, "
+                                    "signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])")]
+    process = subprocess.Popen([*nohup, CONSOLE_SCRIPT, *args], cwd=directory,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for((directory / "blocked.pid").exists, "the third evaluation", process)
+        process.send_signal(signal.SIGHUP)  # a handler would stop the run: status 129
+        os.kill(int((directory / "blocked.pid").read_text()), signal.SIGKILL)
+        _, stderr = process.communicate(timeout=DEADLINE)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert [kind for kind, _, _ in told(directory / "tune.jsonl")] == ["ok"] * 2 + ["failed"] + [
+        "ok"] * 2
 
 # ------------------------------------------------------------------- show, plot
 def test_show_prints_the_best_configurations(finished_run) -> None:
@@ -499,7 +539,10 @@ def test_bad_space_file_is_a_clear_error(tmp_path: Path, name: str, text: str, m
     (["--", sys.executable, "objective.py", "{act:.3f}"], "cannot format act='relu'"),
     (["--", "no-such-program-bayesopt", "{x}"], "command not found: 'no-such-program-bayesopt'"),
     (["--", "./missing/run.sh", "{x}"], "'./missing/run.sh' is not an executable file"),
-], ids=["unknown", "positional", "unbalanced", "bad-spec", "not-on-path", "no-file"])
+    (["--", f"{sys.executable} objective.py x={{x}}"], "as separate words after --"),
+    (["--", f"{sys.executable} objective.py", "x={x}"], "as separate words after --"),
+], ids=["unknown", "positional", "unbalanced", "bad-spec", "not-on-path", "no-file",
+        "one-string", "program-and-argument-in-one"])
 def test_bad_command_is_a_clear_error(tmp_path: Path, argv: list[str], message: str) -> None:
     directory = setup_dir(tmp_path, SPACE_TOML)
     done = bayesopt("run", "--space", "space.toml", "--journal", "tune.jsonl", *argv,
@@ -665,7 +708,7 @@ def test_pending_timeout_lets_run_replace_a_killed_workers_point(tmp_path: Path)
     (["show", "--study", "s"], "--study needs --storage"),
     (["show", "tune.jsonl", "--storage", "sqlite:///x.db", "--study", "s"], "not both"),
     (["show"], "give a JOURNAL file, or --storage URL --study NAME"),
-    (["plot", "--storage", "sqlite:///x.db", "--study", "nope"], "holds no study 'nope'"),
+    (["plot", "--storage", "sqlite:///x.db", "--study", "nope"], "no such file 'x.db'"),
     (["run", "--space", "space.toml", "--journal", "t.jsonl", "--storage", "sqlite:///x.db",
       "--study", "s", "--", "true"], "give --journal or --storage/--study, not both"),
 ])
@@ -673,6 +716,23 @@ def test_study_arguments_are_checked(tmp_path: Path, args: list[str], message: s
     directory = setup_dir(tmp_path, SPACE_TOML)
     done = bayesopt(*args, cwd=directory, check=False)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("verb", ["show", "plot"])
+def test_reading_a_misspelt_sqlite_study_creates_no_database(tmp_path: Path, verb: str) -> None:
+    """`bayesopt show --storage sqlite:///tnue.db`: the reader says the file does not exist;
+    it used to create an empty database of that name (and say it held no study)."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    done = bayesopt(verb, "--storage", "sqlite:///tnue.db", "--study", "s", cwd=directory,
+                    check=False)
+    assert done.returncode == 2, done.stderr
+    assert "no such file 'tnue.db'" in done.stderr
+    assert not (directory / "tnue.db").exists()
+    bayesopt("run", "--space", "space.toml", "--n-calls", "1", "--storage", "sqlite:///tune.db",
+             "--study", "s", "--no-progress", *command("objective-line", "x", "n"), cwd=directory)
+    done = bayesopt(verb, "--storage", "sqlite:///tune.db", "--study", "nope", cwd=directory,
+                    check=False)
+    assert done.returncode == 2 and "holds no study 'nope' (its studies: ['s'])" in done.stderr
 
 
 def test_a_record_result_carries_the_headers_seed_and_fingerprint(tmp_path: Path) -> None:

@@ -825,6 +825,52 @@ def test_a_journal_has_one_writer_and_a_stale_resume_never_writes(tmp_path):
     fresh.close()
 
 
+
+ASKER = """
+import sys
+from bayesopt import Optimizer, Real
+opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=sys.argv[1])
+opt.tell(opt.ask(), 1.0)
+opt.ask()  # pending: being evaluated
+print("asked", flush=True)
+sys.stdin.readline()
+opt.close()
+"""
+
+
+def test_minimize_started_twice_on_a_journal_evaluates_nothing(tmp_path):
+    """The same `minimize(..., journal=path)` script (or `bayesopt run --journal`) started
+    while the first still runs: the second resumes the journal, whose running point is
+    pending, and used to evaluate that point again — an evaluation thrown away, since the
+    tell after it was refused. It is refused before evaluating anything."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "run.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])}
+    writer = subprocess.Popen([sys.executable, "-c", ASKER, str(path)], env=env, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    evaluated: list[dict] = []
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "asked\n"
+        before = path.read_bytes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ResumeWarning: the run holds evaluations
+            with pytest.raises(JournalError, match=rf"journal '{path}'.* written by another"):
+                minimize(lambda p: evaluated.append(p) or 0.0, {"x": Real(0, 1)}, n_calls=3,
+                         journal=path, progress=False)
+        assert evaluated == [] and path.read_bytes() == before
+        writer.communicate("go\n", timeout=120)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    assert writer.returncode == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        done = minimize(lambda p: evaluated.append(p) or 0.0, {"x": Real(0, 1)}, n_calls=3,
+                        journal=path, progress=False)  # the first has stopped: it resumes
+    assert len(done.history) == 3 and len(evaluated) == 2  # the pending point, then one more
+
 def test_resuming_a_shared_study_file_as_a_journal_is_refused(tmp_path):
     """A JSON-lines file holding a shared study (storage=, study=) continued with
     Optimizer.resume would write as its only writer and never read the other workers'

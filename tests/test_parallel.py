@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import parallel_objectives
 from bayesopt import Optimizer, OptimizerOptions, Real, minimize
 from bayesopt.model import FANTASIES, ModelOptions
 from parallel_objectives import (
@@ -84,6 +86,54 @@ def test_dask_local_cluster_runs_exactly_n_calls_without_duplicates():
                           progress=False)
     assert len(result) == 12 and distinct_keys(result) == 12
     assert all(o.ok for o in result.history) and result.best_value == min(result.values)
+
+
+
+
+def test_a_killed_dask_worker_counts_no_evaluation_twice():
+    """A Dask worker process killed mid-evaluation: Dask runs the evaluation again on
+    another worker, and one that kills every worker it runs on is failed (KilledWorker,
+    after Dask's allowed failures); every point is told exactly once."""
+    import distributed
+
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                 dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = minimize(kills_its_worker_on_the_right, SPACE, n_calls=12, seed=1,
+                          n_workers=2, executor=client, progress=False)
+    failed = [o for o in result.history if not o.ok]
+    assert len(result) == 12 and distinct_keys(result) == 12
+    assert failed and all(o.params["x"] > 0.75 and "KilledWorker" in o.error for o in failed)
+    assert all(o.params["x"] <= 0.75 for o in result.history if o.ok)
+
+def test_a_dask_cluster_closed_mid_run_stops_it_with_a_clear_error(tmp_path):
+    """The cluster goes away while evaluations run (closed, or its scheduler lost): Dask
+    cancels them. The run used to end with a bare CancelledError (no message); it raises
+    a RuntimeError saying what happened, and the journal keeps the cancelled points
+    pending, so a resume evaluates them first."""
+    import distributed
+
+    journal = tmp_path / "run.jsonl"
+    parallel_objectives.STARTED.clear()
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                 dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        def close_when_started() -> None:
+            parallel_objectives.STARTED.wait(timeout=120)
+            cluster.close()
+
+        closer = threading.Thread(target=close_when_started, daemon=True)
+        closer.start()
+        with pytest.raises(RuntimeError, match=r"cancelled \d evaluation\(s\) in flight"):
+            minimize(parallel_objectives.signals_its_start, SPACE, n_calls=6, seed=0,
+                     n_workers=2, executor=client, journal=journal, progress=False)
+        closer.join(timeout=120)
+    run = Optimizer.resume(journal, append=False)
+    assert run.history == [] and len(run.pending) == 2  # both were running, none told
 
 
 def test_exceptions_in_workers_are_failed_evaluations_with_traceback():

@@ -102,6 +102,23 @@ def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):
         Optimizer(SPACE, storage=path, study="t")
 
 
+
+def test_model_settings_are_each_workers_own(tmp_path):
+    """What the README says attaching compares: the space, the direction, n_constraints and
+    the input constraints, not the model's settings: a worker with another acquisition,
+    kernel, n_initial, seed and pending_timeout attaches and shares the history."""
+    path = tmp_path / "study.jsonl"
+    first = Optimizer(SPACE, storage=path, study="s", seed=0, n_initial=3, options=FAST)
+    first.tell(first.ask(), 1.0)
+    other = Optimizer(SPACE, storage=path, study="s", seed=1, n_initial=5, acquisition="ucb",
+                      kernel="rbf", pending_timeout=60.0)
+    point = other.ask()
+    assert other.history == first.history and first.pending == [point]
+    with pytest.raises(JournalError, match="has n_constraints=None; attach with"):
+        Optimizer(SPACE, storage=path, study="s", n_constraints=1, acquisition="logei")
+    for opt in (first, other):
+        opt.close()
+
 WORKER = """
 import json, sys
 import numpy as np
@@ -184,6 +201,40 @@ def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(url, tmp_pat
     for opt in (patient, hasty, again):
         opt.close()
 
+
+
+def test_any_worker_can_cancel_or_fail_a_dead_workers_point(url, tmp_path):
+    """What the README offers besides pending_timeout (Optuna's fail_stale_trials): any
+    attached optimizer passes a dead worker's pending point to `cancel` or
+    `tell_failure`, and every worker, and every later replay, stops counting it."""
+    Optimizer(SPACE, storage=url, study="s").close()
+    dead = [{"x": 0.5, "y": 1.0, "k": 1}, {"x": 0.25, "y": 2.0, "k": 2}]
+    for params in dead:
+        _dead_ask(url, params, age=60.0)
+    other = Optimizer(SPACE, storage=url, study="s", seed=1)
+    janitor = Optimizer(SPACE, storage=url, study="s", seed=0)
+    assert janitor.pending == dead and other.pending == dead
+    janitor.cancel(janitor.pending[0])
+    janitor.tell_failure(janitor.pending[0], "worker died")
+    assert other.pending == [] and [o.error for o in other.history] == ["worker died"]
+    replay = Optimizer(SPACE, storage=url, study="s", seed=2)
+    assert replay.pending == [] and replay.history == other.history
+    for opt in (other, janitor, replay):
+        opt.close()
+
+
+def test_a_killed_workers_point_counts_toward_the_total_until_it_expires(url, tmp_path):
+    """README: without pending_timeout the study ends one evaluation short for each killed
+    worker's point; with it the point expires and the total is reached."""
+    Optimizer(SPACE, storage=url, study="s").close()
+    dead = {"x": 0.5, "y": 1.0, "k": 1}
+    _dead_ask(url, dead, age=3600.0)
+    short = minimize(objective, SPACE, n_calls=3, seed=0, storage=url, study="s",
+                     progress=False, n_initial=3, options=FAST)
+    assert len(short.history) == 2
+    full = minimize(objective, SPACE, n_calls=3, seed=1, storage=url, study="s",
+                    progress=False, n_initial=3, options=FAST, pending_timeout=60.0)
+    assert len(full.history) == 3 and full.history[:2] == short.history
 
 def test_minimize_counts_the_studys_evaluations(url, tmp_path):
     first = minimize(objective, SPACE, n_calls=4, seed=0, storage=url, study="s",

@@ -529,6 +529,27 @@ def test_postgres_bad_arguments_are_named(
         postgres_storage(url, reconnect_attempts=attempts)
 
 
+
+def test_postgres_a_study_name_too_long_to_index_is_named(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """An incompressible name of 3000 characters (9 kB of UTF-8) used to escape as psycopg's
+    ProgramLimitExceeded ("index row requires 9016 bytes"); it is a ValueError naming the
+    limit, and the longest name allowed works in every operation."""
+    server, database = pg_database
+    storage = postgres_storage(server.url(database))
+    noise = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(3000))  # 3 bytes each
+    with pytest.raises(ValueError, match=r"is 9000 bytes in UTF-8; PostgreSQL indexes study "
+                                         r"names of at most 2048 bytes"):
+        storage.create_or_attach(noise, {"v": 1})
+    longest = noise[:682] + "ab"  # 2048 bytes
+    assert len(longest.encode()) == 2048
+    assert storage.create_or_attach(longest, {"v": 1}) == {"v": 1}
+    with storage.lock(longest):
+        assert storage.append(longest, [{"i": 0}]) == 0
+    assert storage.read(longest) == [{"i": 0}] and storage.studies() == [longest]
+    storage.close()
+
 def test_postgres_a_server_that_refuses_the_first_connection_is_not_said_to_drop_it(
     postgres_server: PostgresServer,
 ) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -70,8 +71,52 @@ def test_open_storage_by_url(tmp_path):
                      "file:///tmp/run.jsonl": "/tmp/run.jsonl"}
     with pytest.raises(ValueError, match="unknown scheme 'mongodb'"):
         open_storage("mongodb://host/db")
+    with pytest.raises(ValueError, match=r"unknown scheme 'postgresql\+psycopg2'; .*write "
+                                         r"postgresql://\.\.\. \(the driver is chosen here"):
+        open_storage("postgresql+psycopg2://me@db:5432/tune")  # an Optuna (SQLAlchemy) URL
     with pytest.raises(TypeError, match="storage="):
         open_storage(3)  # type: ignore[arg-type]
+
+
+
+@pytest.mark.parametrize(("url", "hint"), [
+    ("sqlite:study.db", "write sqlite:///study.db (relative"),
+    ("sqlite:/abs/study.db", "write sqlite:////abs/study.db"),
+    ("SQLite:study.db", "write sqlite:///study.db"),
+    ("postgresql:/db.cluster/studies", "write postgresql://user@host:port/database"),
+    ("file:run.jsonl", "write the path alone (run.jsonl)"),
+])
+def test_a_url_missing_its_slashes_is_refused_with_the_url_to_write(tmp_path, monkeypatch,
+                                                                     url, hint):
+    """`sqlite:study.db` has no `//`: it used to be taken as a file path, creating a JSON-lines
+    file named `sqlite:study.db` (or failing with "No such file or directory" for
+    `sqlite:/...`); now it is refused, naming the URL to write, and nothing is created."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=re.escape(f"storage={url!r} is not a URL: ") + ".*"
+                       + re.escape(hint)):
+        open_storage(url)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_path_to_an_sqlite_database_names_its_sqlite_url(tmp_path, monkeypatch):
+    """A path (`study.db`, or `file:///.../study.db`) names a JSON-lines file; given an SQLite
+    database it used to fail with "line 1: not valid JSON" and a TruncatedJournalWarning.
+    URL schemes are case-insensitive (RFC 3986), so `SQLITE:///` opens it."""
+    monkeypatch.chdir(tmp_path)
+    open_storage("sqlite:///study.db").close()  # the database file exists now
+    before = (tmp_path / "study.db").read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no TruncatedJournalWarning either
+        with pytest.raises(ValueError, match=r"'study.db' is an SQLite database.*"
+                                             r"write sqlite:///study.db \(relative"):
+            open_storage("study.db")
+        absolute = tmp_path / "study.db"
+        with pytest.raises(ValueError, match=f"write sqlite:///{absolute}$"):
+            open_storage(f"file://{absolute}")
+    assert (tmp_path / "study.db").read_bytes() == before
+    storage = open_storage("SQLITE:///study.db")
+    assert type(storage).__name__ == "SQLiteStorage"
+    storage.close()
 
 
 def _append_many(path: str, worker: int, n: int) -> None:

@@ -99,18 +99,61 @@ class Backend:
 
     target: str
     argument: Callable[[str, str], str]
+    local_file: bool = False  # the argument is a file path (created on opening if absent)
 
 
 # URL scheme -> backend. A URL without a scheme is a file path (JSON lines).
 STORAGES: dict[str, Backend] = {
-    "file": Backend("bayesopt.storage.jsonl:JSONLStorage", _file_path),
-    "sqlite": Backend("bayesopt.storage.sqlite:SQLiteStorage", _sqlite_path),
+    "file": Backend("bayesopt.storage.jsonl:JSONLStorage", _file_path, local_file=True),
+    "sqlite": Backend("bayesopt.storage.sqlite:SQLiteStorage", _sqlite_path, local_file=True),
     "postgresql": Backend("bayesopt.storage.postgres:PostgresStorage", _whole_url),
     "postgres": Backend("bayesopt.storage.postgres:PostgresStorage", _whole_url),
 }
 
 
-def open_storage(url: str | os.PathLike[str]) -> Storage:
+_SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
+
+
+def _check_plain_path(text: str) -> None:
+    """A path that starts like a URL of a known scheme but lacks its ``//`` (``sqlite:x.db``,
+    ``sqlite:/x.db``, ``postgresql:/host/db``) is a typo, not a JSON-lines file to create."""
+    scheme, colon, rest = text.partition(":")
+    if not colon or os.path.exists(text) or scheme.lower() not in STORAGES:
+        return
+    scheme = scheme.lower()
+    if scheme == "sqlite":
+        path = rest.lstrip("/")
+        hint = _sqlite_url("/" + path if rest.startswith("/") else path)
+    elif scheme == "file":
+        hint = f"the path alone ({rest}) or file://{os.path.abspath(rest)}"
+    else:
+        hint = f"{scheme}://user@host:port/database"
+    raise ValueError(f"storage={text!r} is not a URL: '{scheme}:' must be followed by '//'; "
+                     f"write {hint}")
+
+
+def _sqlite_url(path: str) -> str:
+    """The ``sqlite:///`` URL of a database file, said in words for a relative path."""
+    if os.path.isabs(path):
+        return f"sqlite:///{path}"
+    return (f"sqlite:///{path} (relative to the working directory; "
+            f"sqlite:///{os.path.abspath(path)} from anywhere)")
+
+
+def _check_not_sqlite(text: str, path: str) -> None:
+    """A file path (which names a JSON-lines storage) to an SQLite database is refused, with
+    the ``sqlite:///`` URL to write instead (Optuna takes ``sqlite:///study.db`` too)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(len(_SQLITE_MAGIC))
+    except OSError:  # absent (created as a JSON-lines file), or unreadable: the backend says
+        return
+    if head == _SQLITE_MAGIC:
+        raise ValueError(f"storage={text!r} is an SQLite database, and a file path names a "
+                         f"JSON-lines file: write {_sqlite_url(path)}")
+
+
+def open_storage(url: str | os.PathLike[str], *, create: bool = True) -> Storage:
     """Open the storage a URL names.
 
     Parameters
@@ -119,6 +162,9 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
         ``run.jsonl`` (or any path) for a JSON-lines file holding one study;
         ``sqlite:///study.db`` for SQLite; ``postgresql://user@host:port/db``
         for PostgreSQL.
+    create : bool
+        False: a file the URL names (JSON lines, SQLite) must exist already, so
+        that a reader never leaves an empty database behind a misspelt name.
 
     Returns
     -------
@@ -127,7 +173,10 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
     Raises
     ------
     ValueError
-        An unknown scheme, or a backend that is not installed.
+        An unknown scheme, a backend that is not installed, a known scheme without
+        its ``//`` (``sqlite:x.db``), or a file path to an SQLite database; the
+        message gives the URL to write. With ``create=False``, a file that does
+        not exist (a `StorageError`).
     TypeError
         `url` is not a string or path.
     """
@@ -137,15 +186,24 @@ def open_storage(url: str | os.PathLike[str]) -> Storage:
     if not isinstance(text, str) or not text:
         raise ValueError(f"storage={url!r} must be a non-empty URL or path")
     scheme, sep, rest = text.partition("://")
+    scheme = scheme.lower()  # RFC 3986, 3.1: schemes are case-insensitive
     if not sep or os.path.exists(text):  # a plain path
+        _check_plain_path(text)
         scheme, rest = "file", text
     if scheme not in STORAGES:
+        base, plus, _ = scheme.partition("+")  # SQLAlchemy's (and Optuna's) dialect+driver
+        hint = (f"; write {base}://... (the driver is chosen here: psycopg 3 for PostgreSQL)"
+                if plus and base in STORAGES else "")
         raise ValueError(f"storage={text!r}: unknown scheme {scheme!r}; "
-                         f"expected a file path or one of {sorted(STORAGES)}")
+                         f"expected a file path or one of {sorted(STORAGES)}{hint}")
     backend = STORAGES[scheme]
     argument = backend.argument(text, rest)
     if not argument:
         raise ValueError(f"storage={text!r} names no file")
+    if scheme == "file":
+        _check_not_sqlite(text, argument)
+    if not create and backend.local_file and not os.path.exists(argument):
+        raise StorageError(f"storage={text!r}: no such file {argument!r}")
     module_name, class_name = backend.target.split(":")
     try:
         module = importlib.import_module(module_name)

@@ -57,6 +57,7 @@ _NAMESPACE = int.from_bytes(b"bayo", "big")  # first key of every study lock (in
 _FIRST_WAIT = 0.05  # seconds before the first reconnect; doubles up to _MAX_WAIT
 _MAX_WAIT = 2.0
 _CONNECT_TIMEOUT = 10  # seconds, libpq's connect_timeout where the URL sets none
+_MAX_NAME_BYTES = 2048  # a study name's UTF-8 size, below btree's index entry limit
 # errors after which the session is gone and a new connection may succeed
 _DROPPED = (pg_errors.AdminShutdown, pg_errors.CrashShutdown, pg_errors.CannotConnectNow)
 
@@ -89,6 +90,19 @@ _SCHEMA = (
 )
 
 Connection = psycopg.Connection[Any]
+
+
+def _check_study(study: Any) -> str:
+    """`codec.check_study`, and a name short enough for a B-tree index entry: PostgreSQL
+    refuses entries over about a third of a page (2.7 kB of an 8 kB page, after
+    compression; "Index Storage Parameters" and btree's limits in its documentation),
+    which a name of `_MAX_NAME_BYTES` stays below whatever its compressibility."""
+    name = codec.check_study(study)
+    size = len(name.encode())
+    if size > _MAX_NAME_BYTES:
+        raise ValueError(f"study={name[:40]!r}... is {size} bytes in UTF-8; PostgreSQL "
+                         f"indexes study names of at most {_MAX_NAME_BYTES} bytes")
+    return name
 
 
 def _lock_key(study: str) -> tuple[int, int]:
@@ -147,7 +161,7 @@ class PostgresStorage:
 
     def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
         """Store `header` for a new `study` and return it, or return the stored header."""
-        name, text = codec.check_study(study), codec.encode_object("header", header)
+        name, text = _check_study(study), codec.encode_object("header", header)
 
         def create(conn: Connection, retry: bool) -> str:
             with conn.transaction():
@@ -166,7 +180,7 @@ class PostgresStorage:
 
     def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
         """Events number `offset`, `offset + 1`, ... of `study`, in order."""
-        name, first = codec.check_study(study), check_count("offset", offset)
+        name, first = _check_study(study), check_count("offset", offset)
 
         def fetch(conn: Connection, retry: bool) -> list[tuple[int, str]]:
             rows = conn.execute(
@@ -188,7 +202,7 @@ class PostgresStorage:
 
         An empty `events` appends nothing and returns the number the next event gets.
         """
-        name, bodies = codec.check_study(study), codec.encode_events(events)
+        name, bodies = _check_study(study), codec.encode_events(events)
         uids = [uuid.uuid4() for _ in bodies]
 
         def insert(conn: Connection, retry: bool) -> int:
@@ -228,7 +242,7 @@ class PostgresStorage:
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
         """Exclusive lock on `study` across machines: a session advisory lock."""
-        name = codec.check_study(study)
+        name = _check_study(study)
         codec.check_not_held(self, name, self._held)
         key = _lock_key(name)
         self._run(
