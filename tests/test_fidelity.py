@@ -442,6 +442,24 @@ def test_minimize_passes_the_budget_to_the_objective() -> None:
     assert result.best_params is not None and result.best_params["epochs"] == 9
 
 
+def test_minimize_too_short_to_reach_the_top_budget_warns_that_there_is_no_best() -> None:
+    import warnings
+
+    from bayesopt import TopBudgetWarning
+
+    space = {"x": Real(0, 1), "epochs": Fidelity(1, 27)}  # first bracket: 27 runs at 1
+    with pytest.warns(TopBudgetWarning, match=r"none of the 12 evaluations ran at the top "
+                      r"budget epochs=27 \(epochs of the successful ones: \{1: \d+, 3: "
+                      r"\d+(, 9: \d+)?\}\).*n_calls counts runs at every budget"):
+        short = minimize(lambda p: p["x"], space, n_calls=12, seed=0, progress=False)
+    assert short.best_params is None
+    with warnings.catch_warnings():  # one run at 9 is enough: no warning
+        warnings.simplefilter("error", TopBudgetWarning)
+        done = minimize(lambda p: p["x"], {"x": Real(0, 1), "epochs": Fidelity(1, 9)},
+                        n_calls=12, seed=0, progress=False)
+    assert done.best_params is not None
+
+
 def test_minimize_refuses_a_pruner_it_would_never_consult() -> None:
     with pytest.raises(ValueError, match=r"pruner=SuccessiveHalving\(.*\): minimize never "
                                          "reports"):
