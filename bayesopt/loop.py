@@ -223,16 +223,16 @@ def _warn_without_top_budget(result: OptimizeResult, space: Space) -> None:
     `n_calls` whatever its budget, and the best is judged at `high` only (Hyperband's
     first bracket starts η^s_max runs at the lowest budget; Li et al. 2018, Alg. 1)."""
     fidelity = space.fidelity
-    ok = [o for o in result.history if o.ok]
-    if fidelity is None or not ok or any(o.params[fidelity.name] == fidelity.high for o in ok):
+    if fidelity is None:
         return
-    counts: dict[Any, int] = {}
-    for o in ok:
-        counts[o.params[fidelity.name]] = counts.get(o.params[fidelity.name], 0) + 1
-    ran = ", ".join(f"{budget!r}: {count}" for budget, count in sorted(counts.items()))
+    name = space.names[space.dimensions.index(fidelity)]
+    budgets = [o.params[name] for o in result.history if o.ok]
+    if not budgets or fidelity.high in budgets:
+        return
+    ran = ", ".join(f"{budget!r}: {budgets.count(budget)}" for budget in sorted(set(budgets)))
     warnings.warn(
         f"none of the {len(result.history)} evaluations ran at the top budget "
-        f"{fidelity.name}={fidelity.high!r} ({fidelity.name} of the successful ones: "
+        f"{name}={fidelity.high!r} ({name} of the successful ones: "
         f"{{{ran}}}), so there is no best point yet (best_params is None): n_calls counts "
         "runs at every budget, and Hyperband's first bracket starts many runs at the "
         f"lowest budget before its survivors reach {fidelity.high!r}; raise n_calls (with "
