@@ -415,10 +415,22 @@ class Fidelity(Dimension):
         if self.eta < 2:
             raise ValueError(f"{label}: eta={self.eta!r} must be >= 2")
         if self.high < self.eta * self.low:
+            from bayesopt.fidelity import _exact
+
             raise ValueError(f"{label}: high={self.high!r} must be >= eta * low = "
-                             f"{self.eta * self.low!r} (one halving at least)")
+                             f"{float(self.eta * _exact(self.low)):g} (one halving at least); "
+                             f"{self._largest_eta_hint()}")
         object.__setattr__(self, "eta", int(self.eta))
         self._check_brackets(label)
+
+    def _largest_eta_hint(self) -> str:
+        """What fits: the largest eta ≤ high/low, or the bounds one halving by 2 needs."""
+        from bayesopt.fidelity import _exact
+
+        largest = math.floor(_exact(self.high) / _exact(self.low))
+        if largest >= 2:
+            return f"eta={largest} fits these bounds"
+        return f"even eta=2 needs high >= {2 * self.low!r}"
 
     def _check_brackets(self, label: str) -> None:
         """The most exploratory bracket starts at most `MAX_FIRST_BRACKET` configurations."""

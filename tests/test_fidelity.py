@@ -220,7 +220,9 @@ def test_successive_halving_validates_its_fields(kwargs: dict[str, Any], match: 
 
 # ------------------------------------------------------------ the Fidelity dimension
 @pytest.mark.parametrize(("args", "match"), [
-    ((0, 81), "low=0"), ((1, 1), "low=1 must be < high=1"), ((1, 2), "high=2 must be >= eta"),
+    ((0, 81), "low=0"), ((1, 1), "low=1 must be < high=1"), ((1, 2), "high=2 must be >= eta.*; eta=2 fits these bounds"),
+    ((1, 1.5), r"; even eta=2 needs high >= 2$"), ((0.1, 0.25), r"eta \* low = 0.3 \(one"),
+    ((1, 8, 9), "eta=8 fits these bounds"),
     ((1, 81, 1), "eta=1 must be >= 2"), ((1, 81, 2.5), "eta=2.5 must be an integer"),
     ((1, math.inf), "high=inf"), (("1", 81), "low='1'"),
     ((1, 1e300), r"low=1, high=1e\+300, eta=3: high/low ≥ eta\^628.* starts 4.29e\+299 conf"),
