@@ -218,6 +218,18 @@ def test_successive_halving_validates_its_fields(kwargs: dict[str, Any], match: 
         SuccessiveHalving(**kwargs)
 
 
+def test_report_rungs_are_the_budgets_only_when_high_over_low_is_a_power_of_eta() -> None:
+    """As README and docs/multi-fidelity.md say: the default pruner's rungs are low·η^k."""
+    def steps(fidelity: Fidelity) -> list[float]:
+        rule = SuccessiveHalving.of(fidelity)
+        return [rule.rung_step(k) for k in range(max_bracket(fidelity.low, fidelity.high,
+                                                             fidelity.eta) + 1)]
+
+    assert steps(Fidelity(1, 27)) == list(rung_budgets(Fidelity(1, 27), 3)) == [1, 3, 9, 27]
+    assert rung_budgets(Fidelity(1, 100), 4) == (1, 4, 11, 33, 100)
+    assert steps(Fidelity(1, 100)) == [1, 3, 9, 27, 81]
+
+
 # ------------------------------------------------------------ the Fidelity dimension
 @pytest.mark.parametrize(("args", "match"), [
     ((0, 81), "low=0"), ((1, 1), "low=1 must be < high=1"), ((1, 2), "high=2 must be >= eta.*; eta=2 fits these bounds"),
