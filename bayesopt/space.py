@@ -485,17 +485,36 @@ class Fidelity(Dimension):
         return {"type": "fidelity", "low": self.low, "high": self.high, "eta": self.eta}
 
 
+_NESTED_FORM = ("A dimension that exists only for some choices needs a conditional space "
+                "(when= on that dimension, or the nested form Categorical({choice: {name: "
+                "dimension}}), which is hyperopt's hp.choice of dicts)")
+
+
 def _check_choice(label: str, choice: object) -> None:
-    """A choice is a plain hashable value, never a dimension or a space."""
+    """A choice is a plain hashable value, never a dimension or a space, nor holds one."""
     if isinstance(choice, (Dimension, Space)):
-        raise TypeError(
-            f"{label}: choice {choice!r} is a search-space object; the choices of a "
-            "Categorical are plain values. A dimension that exists only for some choices "
-            "needs a conditional space (when= on that dimension, or the nested form "
-            "Categorical({choice: {name: dimension}}))"
-        )
-    if not isinstance(choice, Hashable):
-        raise TypeError(f"{label}: choice {choice!r} is not hashable")
+        raise TypeError(f"{label}: choice {choice!r} is a search-space object; the choices of "
+                        f"a Categorical are plain values. {_NESTED_FORM}")
+    if _holds_dimension(choice):
+        raise TypeError(f"{label}: choice {choice!r} holds a search-space object; the choices "
+                        f"of a Categorical are plain values. {_NESTED_FORM}")
+    try:
+        hash(choice)  # a tuple holding a list or dict is a Hashable that does not hash
+    except TypeError:
+        raise TypeError(f"{label}: choice {choice!r} is not hashable") from None
+
+
+def _holds_dimension(value: object, depth: int = 2) -> bool:
+    """Whether a dict, list or tuple holds a dimension or a space (two levels deep)."""
+    if isinstance(value, (Dimension, Space)):
+        return True
+    if depth == 0:
+        return False
+    if isinstance(value, Mapping):
+        return any(_holds_dimension(item, depth - 1) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_dimension(item, depth - 1) for item in value)
+    return False
 
 
 def _branches(
