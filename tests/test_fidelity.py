@@ -614,8 +614,14 @@ def test_report_on_a_point_never_asked_or_already_told_raises() -> None:
     opt.report(p, 1, 0.3)
     with pytest.raises(ValueError, match="step=1 must be after the last reported step 1"):
         opt.report(p, 1, 0.2)
-    with pytest.raises(ValueError, match="objective value is nan"):
+    with pytest.raises(ValueError, match=r"report: value=nan at step=2 is not finite \(a "
+                       r"diverged run\?\): stop training it and tell it with tell_failure"):
         opt.report(p, 2, math.nan)
+    with pytest.raises(ValueError, match=r"value=-inf at step=2.5 is not finite"):
+        opt.report(p, 2.5, -math.inf)
+    opt.tell_failure(p, "diverged")  # what the message says works after reports
+    assert opt.history[-1].status == "failed"
+    p = opt.ask()
     with pytest.raises(TypeError, match="step='2'"):
         opt.report(p, "2", 0.3)  # type: ignore[arg-type]
     opt.tell(p, 0.3)
