@@ -41,6 +41,7 @@ _EXPORTS = {
     "JournalError": "bayesopt.journal",
     "TruncatedJournalWarning": "bayesopt.journal",
     "ResumeSettingsWarning": "bayesopt.loop",
+    "TopBudgetWarning": "bayesopt.loop",
     "minimize": "bayesopt.loop",
     "Prediction": "bayesopt.surrogate",
     "Recommendation": "bayesopt.surrogate",
@@ -79,6 +80,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "SuccessiveHalving",
     "Surrogate",
     "TooManyFailuresError",
+    "TopBudgetWarning",
     "TruncatedJournalWarning",
     "TrustRegionOptions",
     "UnmatchedTellWarning",
@@ -97,7 +99,7 @@ if TYPE_CHECKING:
     from bayesopt.fitting import FitOptions
     from bayesopt.hedge import HedgeOptions
     from bayesopt.journal import JournalError, TruncatedJournalWarning
-    from bayesopt.loop import ResumeSettingsWarning, minimize
+    from bayesopt.loop import ResumeSettingsWarning, TopBudgetWarning, minimize
     from bayesopt.model import ModelFitWarning, ModelOptions
     from bayesopt.optimizer import (
         Optimizer,

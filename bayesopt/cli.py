@@ -526,7 +526,7 @@ def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
 
 def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespace) -> OptimizeResult:
     from bayesopt.journal import JournalError
-    from bayesopt.loop import ResumeSettingsWarning, minimize
+    from bayesopt.loop import ResumeSettingsWarning, TopBudgetWarning, minimize
     from bayesopt.optimizer import ResumeWarning
 
     executor = (ThreadPoolExecutor(args.workers, thread_name_prefix="bayesopt-run")
@@ -535,6 +535,7 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
         with warnings.catch_warnings():  # _announce_resume already said it resumes, and
             warnings.simplefilter("ignore", ResumeSettingsWarning)  # which settings it ignores
             warnings.simplefilter("ignore", ResumeWarning)
+            warnings.simplefilter("ignore", TopBudgetWarning)  # the summary says it, CLI's terms
             warnings.showwarning = _warning_printer(warnings.showwarning)
             return minimize(
                 objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,

@@ -146,7 +146,9 @@ class CommandTemplate:
         ------
         CommandError
             Empty command, malformed braces, a placeholder that names no
-            dimension, or a format spec that does not fit its dimension.
+            dimension, a format spec that does not fit its dimension, or an
+            option split from the placeholder of a conditional dimension
+            (``--k {k}``; write ``--k={k}``).
         """
         if not argv:
             raise CommandError("no command to run: give it after --, e.g. "
@@ -160,7 +162,24 @@ class CommandTemplate:
                 "(write {{ and }} for literal braces)"
             )
         template.render(_sample_point(space))  # a format spec that cannot apply fails here
+        template._check_conditional_options(space)
         return template
+
+    def _check_conditional_options(self, space: Space) -> None:
+        """Refuse an option split from the placeholder of a conditional dimension
+        (``--k {k}``): where the dimension is inactive its placeholder's argument is
+        left out, and the option before it would be left dangling (``--k --lr 0.1``)."""
+        conditional = {name for name, d in zip(space.names, space.dimensions)
+                       if d.when is not None}
+        for before, arg in zip(self.argv, self.argv[1:]):
+            names = sorted(set(_fields(arg)) & conditional)
+            if names and before.startswith("-") and not _fields(before):
+                joined = f"{before}={arg}" if before.startswith("--") else f"{before}{arg}"
+                raise CommandError(
+                    f"command arguments {before!r} {arg!r}: {arg!r} names the conditional "
+                    f"dimension {names[0]!r} (when={space[names[0]].when!r}); where it is "
+                    f"inactive {arg!r} is left out and {before!r} would be left dangling; "
+                    f"write the option and its value as one argument, {joined!r}")
 
     @property
     def placeholders(self) -> set[str]:

@@ -244,10 +244,27 @@ def _add(out: dict[str, Any], name: str, dim: Any) -> None:
     old = out[name]
     merged = _merge_siblings(old, dim)
     if merged is None:
-        raise ValueError(f"dimension name(s) [{name!r}] appear more than once (a nested space "
-                         "may repeat a name only under choices of one parent, with the same "
-                         "definition)")
+        raise ValueError(f"dimension name(s) [{name!r}] appear more than once: {_shown(old)} and "
+                         f"{_shown(dim)} (a nested space may repeat a name only under choices of "
+                         "one parent, with the same definition); give each definition its own "
+                         f"name, e.g. {_branch_name(name, dim)!r}, and map it back in the objective")
     out[name] = merged
+
+
+def _shown(dim: Any) -> str:
+    """A dimension's definition and its condition, for an error message."""
+    spec = dim.to_dict()
+    args = ", ".join(f"{key}={value!r}" for key, value in spec.items() if key not in ("type", "when"))
+    where = "" if dim.when is None else f" under {dim.when!r}"
+    return f"{type(dim).__name__}({args}){where}"
+
+
+def _branch_name(name: str, dim: Any) -> str:
+    """A distinct name for `name` under the branch of `dim`'s last condition: 'lr_C'."""
+    if dim.when is None:
+        return f"{name}_2"
+    values = list(dim.when.values())[-1]
+    return f"{values[0]}_{name}"
 
 
 def _merge_siblings(a: Any, b: Any) -> Any:

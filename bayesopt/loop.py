@@ -56,6 +56,11 @@ class ResumeSettingsWarning(UserWarning):
     """`minimize` resumed a journal and ignored settings that differ from the journal's."""
 
 
+class TopBudgetWarning(UserWarning):
+    """`minimize` with a `Fidelity` ended before any successful run at its top budget,
+    where the best is judged: the result has no best point yet."""
+
+
 Callback = Callable[[Observation, Optimizer], Any]
 
 
@@ -86,6 +91,9 @@ def minimize(
     n_calls : int
         Number of evaluations of `func` (failed ones included). With a
         journal that already holds a run, the total number of evaluations.
+        With a `Fidelity` every run counts once, whatever its budget, and the
+        best is judged at the top budget only: a run too short to reach it
+        returns no best point, with a `TopBudgetWarning`.
     x0 : dict or list of dicts, optional
         Warm start (scikit-optimize's names and semantics): known points. Without
         `y0` they are evaluated first, before any point is asked, and count
@@ -205,7 +213,30 @@ def minimize(
         error = guard.error()
         error.result = opt.result()
         raise error
-    return opt.result()
+    result = opt.result()
+    _warn_without_top_budget(result, space)
+    return result
+
+
+def _warn_without_top_budget(result: OptimizeResult, space: Space) -> None:
+    """Warn when a Fidelity run has successes but none at `high`: every run counts toward
+    `n_calls` whatever its budget, and the best is judged at `high` only (Hyperband's
+    first bracket starts η^s_max runs at the lowest budget; Li et al. 2018, Alg. 1)."""
+    fidelity = space.fidelity
+    if fidelity is None:
+        return
+    name = space.names[space.dimensions.index(fidelity)]
+    budgets = [o.params[name] for o in result.history if o.ok]
+    if not budgets or fidelity.high in budgets:
+        return
+    ran = ", ".join(f"{budget!r}: {budgets.count(budget)}" for budget in sorted(set(budgets)))
+    warnings.warn(
+        f"none of the {len(result.history)} evaluations ran at the top budget "
+        f"{name}={fidelity.high!r} ({name} of the successful ones: "
+        f"{{{ran}}}), so there is no best point yet (best_params is None): n_calls counts "
+        "runs at every budget, and Hyperband's first bracket starts many runs at the "
+        f"lowest budget before its survivors reach {fidelity.high!r}; raise n_calls (with "
+        "journal=, the same call continues the run)", TopBudgetWarning, stacklevel=3)
 
 
 def _check_callback(callback: Any) -> None:

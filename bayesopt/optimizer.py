@@ -750,7 +750,7 @@ class Optimizer:
         with self._lock:
             canonical = self.space.validate(params)
             number = check_real("step", step, 0.0)
-            loss = check_value(value)
+            loss = _check_reported(value, step)
 
             def build() -> Report:
                 asked = self._state.asked(canonical)
@@ -938,6 +938,16 @@ class Optimizer:
             if self._link is not None:
                 self._link.close()
                 self._link = None
+
+
+def _check_reported(value: Any, step: Any) -> float:
+    """A finite reported value; a NaN or infinite loss (a diverged run) points to tell_failure."""
+    try:
+        return check_value(value)
+    except ValueError:
+        raise ValueError(f"report: value={value!r} at step={step!r} is not finite (a diverged "
+                         "run?): stop training it and tell it with tell_failure(params, error)"
+                         ) from None
 
 
 def _check_within_budget(space: Space, asked: Mapping[str, Any], step: float) -> None:

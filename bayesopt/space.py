@@ -415,10 +415,22 @@ class Fidelity(Dimension):
         if self.eta < 2:
             raise ValueError(f"{label}: eta={self.eta!r} must be >= 2")
         if self.high < self.eta * self.low:
+            from bayesopt.fidelity import _exact
+
             raise ValueError(f"{label}: high={self.high!r} must be >= eta * low = "
-                             f"{self.eta * self.low!r} (one halving at least)")
+                             f"{float(self.eta * _exact(self.low)):g} (one halving at least); "
+                             f"{self._largest_eta_hint()}")
         object.__setattr__(self, "eta", int(self.eta))
         self._check_brackets(label)
+
+    def _largest_eta_hint(self) -> str:
+        """What fits: the largest eta ≤ high/low, or the bounds one halving by 2 needs."""
+        from bayesopt.fidelity import _exact
+
+        largest = math.floor(_exact(self.high) / _exact(self.low))
+        if largest >= 2:
+            return f"eta={largest} fits these bounds"
+        return f"even eta=2 needs high >= {2 * self.low!r}"
 
     def _check_brackets(self, label: str) -> None:
         """The most exploratory bracket starts at most `MAX_FIRST_BRACKET` configurations."""
@@ -473,17 +485,36 @@ class Fidelity(Dimension):
         return {"type": "fidelity", "low": self.low, "high": self.high, "eta": self.eta}
 
 
+_NESTED_FORM = ("A dimension that exists only for some choices needs a conditional space "
+                "(when= on that dimension, or the nested form Categorical({choice: {name: "
+                "dimension}}), which is hyperopt's hp.choice of dicts)")
+
+
 def _check_choice(label: str, choice: object) -> None:
-    """A choice is a plain hashable value, never a dimension or a space."""
+    """A choice is a plain hashable value, never a dimension or a space, nor holds one."""
     if isinstance(choice, (Dimension, Space)):
-        raise TypeError(
-            f"{label}: choice {choice!r} is a search-space object; the choices of a "
-            "Categorical are plain values. A dimension that exists only for some choices "
-            "needs a conditional space (when= on that dimension, or the nested form "
-            "Categorical({choice: {name: dimension}}))"
-        )
-    if not isinstance(choice, Hashable):
-        raise TypeError(f"{label}: choice {choice!r} is not hashable")
+        raise TypeError(f"{label}: choice {choice!r} is a search-space object; the choices of "
+                        f"a Categorical are plain values. {_NESTED_FORM}")
+    if _holds_dimension(choice):
+        raise TypeError(f"{label}: choice {choice!r} holds a search-space object; the choices "
+                        f"of a Categorical are plain values. {_NESTED_FORM}")
+    try:
+        hash(choice)  # a tuple holding a list or dict is a Hashable that does not hash
+    except TypeError:
+        raise TypeError(f"{label}: choice {choice!r} is not hashable") from None
+
+
+def _holds_dimension(value: object, depth: int = 2) -> bool:
+    """Whether a dict, list or tuple holds a dimension or a space (two levels deep)."""
+    if isinstance(value, (Dimension, Space)):
+        return True
+    if depth == 0:
+        return False
+    if isinstance(value, Mapping):
+        return any(_holds_dimension(item, depth - 1) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_dimension(item, depth - 1) for item in value)
+    return False
 
 
 def _branches(

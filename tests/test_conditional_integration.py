@@ -225,3 +225,20 @@ def test_shared_sqlite_study_on_a_conditional_space(tmp_path) -> None:
     assert len(first.history) == len(second.history) == 10
     assert [o.params for o in first.history] == [o.params for o in second.history]
     assert {o.params["model"] for o in first.history} == {"a", "b"}
+
+
+@pytest.mark.parametrize(("argv", "joined"), [
+    (["train", "--model", "{model}", "--x", "{x}"], "'--x={x}'"),
+    (["train", "-n", "{n:d}"], "'-n{n:d}'"),
+])
+def test_cli_refuses_an_option_split_from_a_conditional_placeholder(argv, joined) -> None:
+    from bayesopt.command import CommandError, CommandTemplate
+    from bayesopt.space import Space
+
+    space = Space({"model": Categorical(["a", "b"]), "x": Real(0, 1, when={"model": "a"}),
+                   "n": Integer(1, 5, when={"model": "b"})})
+    with pytest.raises(CommandError, match=f"conditional dimension .*{joined}"):
+        CommandTemplate.parse(argv, space)
+    # joined, or split from an unconditional dimension, the template is accepted
+    template = CommandTemplate.parse(["train", "--model", "{model}", "--x={x}", "-n{n}"], space)
+    assert template.render({"model": "b", "n": 3}) == ["train", "--model", "b", "-n3"]

@@ -274,3 +274,18 @@ def test_candidates_with_a_huge_integer_parent_are_sobol() -> None:
     space = Space({"n": Integer(0, 10**7), "x": Real(0, 1, when={"n": [0, 1]})})
     rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
     assert_array_equal(space.candidates(32, rng_a), space.sobol(32, rng_b))
+
+
+def test_a_name_defined_differently_in_two_branches_is_refused_with_both_and_a_new_name() -> None:
+    # hyperopt users write {"svm": {"C": ...}, "lr": {"C": ...}} with two ranges: say how to
+    nested = {"model": Categorical({"svm": {"C": Real(1e-3, 1e3, log=True)},
+                                    "lr": {"C": Real(1e-2, 1e2, log=True)}})}
+    with pytest.raises(ValueError, match=(
+            r"\['C'\] appear more than once: Real\(low=0.001, high=1000.0, log=True\) under "
+            r"\{'model': \['svm'\]\} and Real\(low=0.01, high=100.0, log=True\) under "
+            r"\{'model': \['lr'\]\}.*own name, e.g. 'lr_C'")):
+        Space(nested)
+    # the suggested name builds, and asks carry it only under its branch
+    renamed = {"model": Categorical({"svm": {"C": Real(1e-3, 1e3, log=True)},
+                                     "lr": {"lr_C": Real(1e-2, 1e2, log=True)}})}
+    assert Space(renamed)["lr_C"].when == {"model": ("lr",)}

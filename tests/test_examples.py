@@ -35,6 +35,8 @@ def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     ("parallel_run.py", ["24 evaluations of 0.25 s each, 2 at a time", "the optimum is 0.39789"]),
     ("conditional_model_selection.py", ["20 evaluations over the models",
                                         "best cross-validated accuracy"]),
+    ("fidelity_checkpoints.py", ["80 runs at budgets 1: ", "continued from a checkpoint",
+                                 "best at 27 epochs: validation loss"]),
 ])
 def test_python_example(tmp_path: Path, script: str, summary: list[str]) -> None:
     done = run([sys.executable, str(EXAMPLES / script)], tmp_path)

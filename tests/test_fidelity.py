@@ -218,9 +218,23 @@ def test_successive_halving_validates_its_fields(kwargs: dict[str, Any], match: 
         SuccessiveHalving(**kwargs)
 
 
+def test_report_rungs_are_the_budgets_only_when_high_over_low_is_a_power_of_eta() -> None:
+    """As README and docs/multi-fidelity.md say: the default pruner's rungs are low·η^k."""
+    def steps(fidelity: Fidelity) -> list[float]:
+        rule = SuccessiveHalving.of(fidelity)
+        return [rule.rung_step(k) for k in range(max_bracket(fidelity.low, fidelity.high,
+                                                             fidelity.eta) + 1)]
+
+    assert steps(Fidelity(1, 27)) == list(rung_budgets(Fidelity(1, 27), 3)) == [1, 3, 9, 27]
+    assert rung_budgets(Fidelity(1, 100), 4) == (1, 4, 11, 33, 100)
+    assert steps(Fidelity(1, 100)) == [1, 3, 9, 27, 81]
+
+
 # ------------------------------------------------------------ the Fidelity dimension
 @pytest.mark.parametrize(("args", "match"), [
-    ((0, 81), "low=0"), ((1, 1), "low=1 must be < high=1"), ((1, 2), "high=2 must be >= eta"),
+    ((0, 81), "low=0"), ((1, 1), "low=1 must be < high=1"), ((1, 2), "high=2 must be >= eta.*; eta=2 fits these bounds"),
+    ((1, 1.5), r"; even eta=2 needs high >= 2$"), ((0.1, 0.25), r"eta \* low = 0.3 \(one"),
+    ((1, 8, 9), "eta=8 fits these bounds"),
     ((1, 81, 1), "eta=1 must be >= 2"), ((1, 81, 2.5), "eta=2.5 must be an integer"),
     ((1, math.inf), "high=inf"), (("1", 81), "low='1'"),
     ((1, 1e300), r"low=1, high=1e\+300, eta=3: high/low ≥ eta\^628.* starts 4.29e\+299 conf"),
@@ -442,6 +456,24 @@ def test_minimize_passes_the_budget_to_the_objective() -> None:
     assert result.best_params is not None and result.best_params["epochs"] == 9
 
 
+def test_minimize_too_short_to_reach_the_top_budget_warns_that_there_is_no_best() -> None:
+    import warnings
+
+    from bayesopt import TopBudgetWarning
+
+    space = {"x": Real(0, 1), "epochs": Fidelity(1, 27)}  # first bracket: 27 runs at 1
+    with pytest.warns(TopBudgetWarning, match=r"none of the 12 evaluations ran at the top "
+                      r"budget epochs=27 \(epochs of the successful ones: \{1: \d+, 3: "
+                      r"\d+(, 9: \d+)?\}\).*n_calls counts runs at every budget"):
+        short = minimize(lambda p: p["x"], space, n_calls=12, seed=0, progress=False)
+    assert short.best_params is None
+    with warnings.catch_warnings():  # one run at 9 is enough: no warning
+        warnings.simplefilter("error", TopBudgetWarning)
+        done = minimize(lambda p: p["x"], {"x": Real(0, 1), "epochs": Fidelity(1, 9)},
+                        n_calls=12, seed=0, progress=False)
+    assert done.best_params is not None
+
+
 def test_minimize_refuses_a_pruner_it_would_never_consult() -> None:
     with pytest.raises(ValueError, match=r"pruner=SuccessiveHalving\(.*\): minimize never "
                                          "reports"):
@@ -582,8 +614,14 @@ def test_report_on_a_point_never_asked_or_already_told_raises() -> None:
     opt.report(p, 1, 0.3)
     with pytest.raises(ValueError, match="step=1 must be after the last reported step 1"):
         opt.report(p, 1, 0.2)
-    with pytest.raises(ValueError, match="objective value is nan"):
+    with pytest.raises(ValueError, match=r"report: value=nan at step=2 is not finite \(a "
+                       r"diverged run\?\): stop training it and tell it with tell_failure"):
         opt.report(p, 2, math.nan)
+    with pytest.raises(ValueError, match=r"value=-inf at step=2.5 is not finite"):
+        opt.report(p, 2.5, -math.inf)
+    opt.tell_failure(p, "diverged")  # what the message says works after reports
+    assert opt.history[-1].status == "failed"
+    p = opt.ask()
     with pytest.raises(TypeError, match="step='2'"):
         opt.report(p, "2", 0.3)  # type: ignore[arg-type]
     opt.tell(p, 0.3)

@@ -281,6 +281,17 @@ def test_cardinality() -> None:
             TypeError,
             r"'act'.*choice Space\(.*is a search-space object",
         ),
+        (  # hyperopt's hp.choice of dicts, written as a list of dicts
+            lambda: Categorical([{"type": "svm", "C": Real(0, 1)}, {"type": "nb"}], name="clf"),
+            TypeError,
+            (r"'clf'.*choice \{'type': 'svm', 'C': Real\(.*holds a search-space object.*nested "
+             r"form Categorical\(\{choice: \{name: dimension\}\}\), which is hyperopt's"),
+        ),
+        (  # a tuple is Hashable but does not hash when it holds a dict
+            lambda: Categorical([("svm", {"C": 1.0}), "nb"], name="clf"),
+            TypeError,
+            r"'clf'.*choice \('svm', \{'C': 1.0\}\) is not hashable",
+        ),
         (
             lambda: Space([Real(0.0, 1.0, name="x"), Integer(0, 1, name="x")]),
             ValueError,
