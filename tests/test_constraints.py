@@ -80,7 +80,10 @@ def test_number_of_constraints_is_fixed_by_the_first_tell_that_carries_them():
     ({}, [math.nan], ValueError, "constraint value=nan"),
     ({}, ["a"], TypeError, "constraint value='a'"),
     ({}, [], TypeError, "non-empty list"),
-    ({}, 0.5, ValueError, "one list of constraint values per"),
+    ({}, 0.5, ValueError, re.escape("is one number: give a list with one value per outcome "
+                                    "constraint, constraints=[0.5] for one")),
+    ({"n_constraints": 1}, np.float64(-2), ValueError, re.escape("constraints=[-2.0] for one")),
+    ({"n_constraints": 1}, [[0.1], [0.2]], ValueError, "one list of constraint values per"),
     ({"n_constraints": 2}, [0.1], ValueError, "has 1 value"),
 ])
 def test_invalid_constraints_raise_naming_the_value(kwargs, tell, error, match):
