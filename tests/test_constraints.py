@@ -63,6 +63,21 @@ def test_no_feasible_observation_means_no_best():
     assert opt.best is None and math.isnan(opt.result().best_value)
 
 
+def test_the_result_says_how_many_evaluations_were_infeasible():
+    """A run whose every evaluation violates a constraint has best_value nan and no failure:
+    its repr says why (n_infeasible), which only a constrained run shows."""
+    opt = Optimizer(UNIT2, seed=0, n_constraints=1)
+    opt.tell([{"x": 0.1, "y": 0.1}, {"x": 0.2, "y": 0.1}], [1.0, 0.5], constraints=[[2.0], [0.1]])
+    opt.tell_failure({"x": 0.3, "y": 0.1}, "diverged")
+    result = opt.result()
+    assert result.n_infeasible == 2 and result.n_failed == 1
+    assert repr(result) == ("OptimizeResult(best_value=nan, best_params=None, n_evaluations=3, "
+                            "n_failed=1, n_infeasible=2, maximize=False)")
+    opt.tell({"x": 0.4, "y": 0.1}, 3.0, constraints=[-1.0])
+    assert "n_infeasible=2, " in repr(opt.result()) and opt.result().n_infeasible == 2
+    assert "n_infeasible" not in repr(Optimizer(UNIT2, seed=0).result())
+
+
 def test_number_of_constraints_is_fixed_by_the_first_tell_that_carries_them():
     opt = Optimizer(UNIT2, seed=0)
     opt.tell({"x": 0.1, "y": 0.1}, 1.0, constraints=[1.0, -1.0])
