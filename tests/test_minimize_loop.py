@@ -134,8 +134,8 @@ def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
     ((0.5, -1.0), r"the constraint values are a list: \(value, \[-1\.0\]\) for one"),
     ((0.5, [-1.0], 2.5), r"no cost can be returned: minimize tells each evaluation's wall time"),
     ([0.5, [-1.0]], r"a tuple, not a list: return value, \[c1, \.\.\., ck\]"),
-    ({"value": 0.5, "constraints": [-1.0]}, r"not a number .or a number and constraints.: "
-                                             r"return a number, or a tuple \(value, \[c1"),
+    ({"value": 0.5, "constraints": [-1.0]}, (r"not a number .or a number and constraints.: "
+                                              r"return a number, or a tuple \(value, \[c1")),
 ])
 def test_a_return_of_the_wrong_shape_says_what_to_return(returned, hint):
     """An objective returning a scalar constraint, a cost, a list or a dict is an error
