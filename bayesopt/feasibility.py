@@ -9,7 +9,8 @@
 the initial design included.
 
 Callables are honoured by rejection: the initial design skips the Sobol
-points they refuse, random points are drawn until one is admitted (at most
+points they refuse and goes on along the same sequence past its first
+n_initial points (`OptimizerState.extend_design`), random points are drawn until one is admitted (at most
 `REJECTION_BUDGET` draws, then `InfeasibleSpaceError`), and the acquisition
 optimizer scores and keeps admitted points only. An exception a callable
 raises propagates as it is — same object, same type, so ``except`` clauses
