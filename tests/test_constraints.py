@@ -222,6 +222,20 @@ def test_an_empty_or_tiny_feasible_region_is_a_clear_error():
         Optimizer(UNIT2, feasible=LinearConstraint({"x": 1, "y": 1}, ">=", 1.9999))
 
 
+@pytest.mark.parametrize("pair", [
+    [LinearConstraint({"x": 1, "y": 1}, "<=", 1), LinearConstraint({"x": 1, "y": 1}, ">=", 1)],
+    [LinearConstraint({"x": 2, "y": 2}, "<=", 1), LinearConstraint({"y": -1, "x": -1}, "<=", -0.6)],
+])
+def test_an_equality_written_as_two_linear_constraints_is_named_as_such(pair):
+    """a + b ≤ 1 and a + b ≥ 1 (or a + b ≤ 0.5 and a + b ≥ 0.6) leave no volume: the error
+    names the pair and what to do, not only that sampling found no point."""
+    with pytest.raises(InfeasibleSpaceError, match=r"bounds one linear form from both sides, "
+                                                   r".* which leaves no volume .*one dimension fewer"):
+        Optimizer(UNIT2, feasible=pair)
+    gap = [LinearConstraint({"x": 1, "y": 1}, "<=", 1.1), LinearConstraint({"x": 1, "y": 1}, ">=", 0.9)]
+    assert sum(gap[0](p) and gap[1](p) for p in Optimizer(UNIT2, seed=0, feasible=gap).ask(3)) == 3
+
+
 def test_a_callable_that_does_not_return_a_bool_raises():
     with pytest.raises(TypeError, match="must return True or False"):
         Optimizer(UNIT2, feasible=lambda p: "yes")
