@@ -134,8 +134,10 @@ def minimize(
     max_cost : float, optional
         Stop once the summed cost of the evaluations reaches it. Each
         evaluation's cost is its wall time in seconds (`Observation.cost`,
-        `Optimizer.total_cost`), a failed one's included.
-        It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
+        `Optimizer.total_cost`), a failed one's included. With
+        ``n_workers > 1`` the evaluations in flight when it is reached are
+        finished and told (`bayesopt.parallel.AsyncLoop.run`), so the total
+        may pass it by their cost. It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
         "Cost", says why); pass ``cost_budget=`` (an `Optimizer` option) for
         the cooling.
     storage, study : optional

@@ -476,6 +476,19 @@ def test_minimize_records_wall_time_as_cost_and_stops_at_max_cost():
     assert sum(o.cost for o in result.history[:-1]) < 0.1 <= sum(o.cost for o in result.history)
 
 
+def test_max_cost_with_workers_finishes_and_tells_the_evaluations_in_flight():
+    """With n_workers=2 both first evaluations start together; the first told passes
+    max_cost and stops the asking, and the other, in flight, is still told (as the
+    docstring of minimize's max_cost says)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        result = minimize(lambda p: p["x"], UNIT2, n_calls=30, seed=0, progress=False,
+                          n_workers=2, executor=pool, max_cost=1e-12)
+    assert len(result) == 2 and all(o.ok and o.cost > 0 for o in result.history)
+    assert result.history[0].cost >= 1e-12
+
+
 def test_y0_with_outcome_constraints_raises_naming_y0():
     def objective(params):
         return params["x"], [0.5 - params["x"]]
