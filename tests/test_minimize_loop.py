@@ -145,6 +145,13 @@ def test_a_return_of_the_wrong_shape_says_what_to_return(returned, hint):
         run(lambda p: returned, n_calls=6, max_consecutive_failures=2, n_constraints=1)
 
 
+def test_a_nan_value_alone_in_a_constrained_run_is_a_failure_of_the_problem():
+    """A diverged run returning nan with no constraint values fails like any nan: it does
+    not count toward max_consecutive_failures."""
+    result = run(lambda p: math.nan, n_calls=4, max_consecutive_failures=1, n_constraints=2)
+    assert result.n_failed == 4 and all(o.error == "objective returned nan" for o in result.history)
+
+
 @pytest.mark.parametrize("objective", [
     pytest.param(lambda p: math.nan, id="nan"),
     pytest.param(lambda p: -math.inf, id="inf"),
