@@ -228,7 +228,7 @@ class Proposal:
         if cheap is not None:
             return cheap
         while True:
-            if self.design_used >= design.shape[0]:
+            while self.design_used >= design.shape[0]:  # (a resumed state starts short)
                 # with input constraints the design goes on along its Sobol sequence
                 # (`OptimizerState.extend_design`); without, it is n_initial points
                 if self.settings.feasible is None or not self.state.extend_design():

@@ -354,6 +354,21 @@ def test_the_initial_design_goes_on_along_the_sobol_sequence_past_refused_points
     assert [opt.ask() for _ in range(8)] == expected
 
 
+def test_a_journal_resumed_past_the_first_n_initial_sobol_points_asks_the_same(tmp_path):
+    """The design position a journal restores may lie past the n_initial points a new
+    state draws (a small feasible region skips hundreds of Sobol points): the resumed
+    optimizer extends its design as far and asks what the original asks."""
+    path, small = tmp_path / "run.jsonl", (lambda p: p["x"] < 0.1 and p["y"] < 0.1)
+    opt = Optimizer(UNIT2, seed=4, n_initial=6, feasible=small, journal=path)
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, params["x"])
+    opt.ask()
+    with pytest.warns(ResumeWarning):
+        resumed = Optimizer.resume(path, feasible=small)
+    assert resumed.ask(2) == opt.ask(2)
+
+
 MIXED = {"a": Real(-2, 3), "k": Integer(0, 6), "lr": Real(1e-4, 1, log=True),
          "c": Categorical(["u", "v", "w"])}
 
