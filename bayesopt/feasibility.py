@@ -9,7 +9,8 @@
 the initial design included.
 
 Callables are honoured by rejection: the initial design skips the Sobol
-points they refuse, random points are drawn until one is admitted (at most
+points they refuse and goes on along the same sequence past its first
+n_initial points (`OptimizerState.extend_design`), random points are drawn until one is admitted (at most
 `REJECTION_BUDGET` draws, then `InfeasibleSpaceError`), and the acquisition
 optimizer scores and keeps admitted points only. An exception a callable
 raises propagates as it is — same object, same type, so ``except`` clauses
@@ -219,6 +220,14 @@ class InputConstraints:
         """Raise InfeasibleSpaceError unless some of `_CHECK_SAMPLE` Sobol points is admitted."""
         if any(isinstance(f, UnavailableCallable) for f in self.callables):
             return  # a study's recorded constraints, checked when it was created
+        squeeze = _opposed_pair(self.linear)
+        if squeeze is not None:
+            first, second = squeeze
+            raise InfeasibleSpaceError(
+                f"feasible= bounds one linear form from both sides, {first} and {second}, which "
+                "leaves no volume to sample (an equality, or nothing): fix the equality by "
+                "searching one dimension fewer and computing the last from the others in "
+                "the objective, or give the bounds a gap")
         sample = self.space.sobol(_CHECK_SAMPLE, np.random.default_rng(0))
         if not self.mask(sample).any():
             raise InfeasibleSpaceError(
@@ -244,6 +253,23 @@ class InputConstraints:
             scale = max(abs(bound), float(np.max(np.abs(A[row]))), 1.0)
             b[row] = bound - _MARGIN * scale
         return A, b
+
+
+def _opposed_pair(linear: tuple[LinearConstraint, ...]
+                  ) -> tuple[LinearConstraint, LinearConstraint] | None:
+    """Two linear constraints l ≤ Σ a_j x_j ≤ u on the same form (up to a positive factor)
+    with u ≤ l: the region between them has no volume. None when there is no such pair."""
+    forms = []
+    for constraint in linear:
+        coefficients, bound = constraint.as_upper_bound()
+        scale = max(abs(a) for a in coefficients.values())
+        forms.append(({k: a / scale for k, a in coefficients.items() if a}, bound / scale))
+    for i, (a, b) in enumerate(forms):
+        for j in range(i + 1, len(forms)):
+            c, d = forms[j]
+            if set(c) == set(a) and all(math.isclose(c[k], -a[k]) for k in a) and b + d <= 0:
+                return linear[i], linear[j]
+    return None
 
 
 def recorded_constraints(recorded: Any) -> list[Feasible | LinearConstraint] | None:

@@ -142,8 +142,10 @@ def minimize(
     max_cost : float, optional
         Stop once the summed cost of the evaluations reaches it. Each
         evaluation's cost is its wall time in seconds (`Observation.cost`,
-        `Optimizer.total_cost`), a failed one's included.
-        It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
+        `Optimizer.total_cost`), a failed one's included. With
+        ``n_workers > 1`` the evaluations in flight when it is reached are
+        finished and told (`bayesopt.parallel.AsyncLoop.run`), so the total
+        may pass it by their cost. It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
         "Cost", says why); pass ``cost_budget=`` (an `Optimizer` option) for
         the cooling.
     storage, study : optional
@@ -512,8 +514,10 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         return status, payload
     returned = _numbers(payload)
     if returned is None:
-        message = f"objective returned {payload!r}, not a number (or a number and constraints)"
-        message += _hyperopt_hint(payload)
+        message = (f"objective returned {payload!r}, not a number (or a number and constraints): "
+                   "return a number, or a tuple (value, [c1, ..., ck]) with the outcome "
+                   "constraints' values")
+        message += _hyperopt_hint(payload) or _shape_hint(payload)
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "error", message
     number, values = returned
@@ -537,6 +541,20 @@ def _hyperopt_hint(payload: Any) -> str:
     return ("; hyperopt's result dict is not read here: return the loss itself "
             "(return result['loss']), raise bayesopt.EvaluationFailed for "
             "status 'fail', and keep any other keys yourself")
+
+
+def _shape_hint(payload: Any) -> str:
+    """What is wrong with the shape of a tuple or list return ("" for any other return)."""
+    if isinstance(payload, list) and len(payload) == 2:
+        return "; a tuple, not a list: return value, [c1, ..., ck]"
+    if not isinstance(payload, tuple):
+        return ""
+    if len(payload) == 3:
+        return ("; no cost can be returned: minimize tells each evaluation's wall time as its "
+                "cost (tell another cost with Optimizer.tell(..., cost=) in an ask/tell loop)")
+    if len(payload) == 2 and is_value(payload[1]):
+        return f"; the constraint values are a list: (value, [{float(payload[1])!r}]) for one"
+    return ""
 
 
 def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:

@@ -6,7 +6,8 @@
     pending  : the state's pending points not timed out at the ask's time, plus the
                points of the batch proposed so far
 
-The first `n_initial` points come from the state's scrambled-Sobol design;
+The first `n_initial` points come from the state's scrambled-Sobol design
+(under input constraints, its admitted points, further along the sequence as needed);
 afterwards each point maximizes the acquisition function of the GP
 conditioned on the successful observations and, as fantasies (kriging
 believer), on the pending points — except, with `OptimizerOptions.random_interleave`
@@ -226,12 +227,17 @@ class Proposal:
         cheap = self._cost_effective_point(avoid)
         if cheap is not None:
             return cheap
-        while self.design_used < design.shape[0]:
+        while True:
+            while self.design_used >= design.shape[0]:  # (a resumed state starts short)
+                # with input constraints the design goes on along its Sobol sequence
+                # (`OptimizerState.extend_design`); without, it is n_initial points
+                if self.settings.feasible is None or not self.state.extend_design():
+                    return self._random_new_point(avoid)
+                design = self.state.design
             x: np.ndarray = design[self.design_used]
             self.design_used += 1
             if not is_near(x, avoid) and self._admits(self.space.decode(x)[0]):
                 return x
-        return self._random_new_point(avoid)
 
     def _cost_effective_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """The next point of CArBO's cost-effective design (`bayesopt.cost_design`): None

@@ -240,9 +240,16 @@ class OptimizeResult:
             raise AttributeError(f"'OptimizeResult' object has no attribute {name!r}" + (
                 "" if hint is None else f"; {hint}"))
 
+    @property
+    def n_infeasible(self) -> int:
+        """Successful evaluations that violate an outcome constraint (never the best)."""
+        return sum(o.ok and not o.feasible for o in self.history)
+
     def __repr__(self) -> str:
+        constrained = any(o.constraints is not None for o in self.history)
+        infeasible = f", n_infeasible={self.n_infeasible}" if constrained else ""
         return (f"OptimizeResult(best_value={self.best_value!r}, best_params={self.best_params!r}, "
-                f"n_evaluations={len(self.history)}, n_failed={self.n_failed}, "
+                f"n_evaluations={len(self.history)}, n_failed={self.n_failed}{infeasible}, "
                 f"maximize={self.maximize})")
 
     def to_pandas(self, params_prefix: str = "") -> pd.DataFrame:

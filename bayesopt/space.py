@@ -853,12 +853,17 @@ class Space:
         """
         if n <= 0:
             return np.empty((0, self.n_columns))
-        from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when sampling
-
         # An integer seed, not the generator itself: scipy would spawn a child from the
         # generator's SeedSequence, and that spawn count is not part of the generator's
         # state — a journal could not restore it and resumed runs would diverge.
-        sampler = qmc.Sobol(self.n_dims, scramble=True, seed=int(rng.integers(2**63 - 1)))
+        return self.sobol_seeded(n, int(rng.integers(2**63 - 1)))
+
+    def sobol_seeded(self, n: int, seed: int) -> np.ndarray:
+        """`sobol` with the scramble's integer seed: the first n points of one sequence, so
+        a longer draw with the same seed begins with the points of a shorter one."""
+        from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when sampling
+
+        sampler = qmc.Sobol(self.n_dims, scramble=True, seed=seed)
         u = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
         return self.from_unit(u)
 

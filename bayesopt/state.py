@@ -81,6 +81,7 @@ __all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState"
            "nearest_match"]
 
 MATCH_RTOL = 5e-3  # a told real value within 0.5 % of the asked one matches it
+MAX_DESIGN = 2**16  # Sobol design points an input-constrained design may go through
 
 E = TypeVar("E", bound=Event)
 APPLIERS: dict[type[Event], Callable[[OptimizerState, Any], None]] = {}
@@ -158,7 +159,10 @@ class OptimizerState:
         self.n_initial = n_initial
         self.pending_timeout = pending_timeout
         self.rng = np.random.default_rng(seed)
-        self.design = space.sobol(n_initial, self.rng)
+        # the draw `space.sobol` makes, kept to extend the sequence (`extend_design`)
+        self.design_seed = int(self.rng.integers(2**63 - 1)) if n_initial > 0 else None
+        self.design = (space.sobol_seeded(n_initial, self.design_seed)
+                       if self.design_seed is not None else space.sobol(0, self.rng))
         self.design_used = 0
         self.model = SurrogateModel(model_columns(space, model_options), model_options, self.rng,
                                     warp_columns=warp_columns(space),
@@ -189,6 +193,20 @@ class OptimizerState:
         self.n_asked = 0  # points of every ask event, every worker's (random_interleave counts them)
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
+
+    def extend_design(self) -> bool:
+        """Double the Sobol design (the same sequence, so its points so far keep their
+        places), up to `MAX_DESIGN` points; False when it cannot grow. Under input
+        constraints the design skips the points they refuse and goes on along the
+        sequence, which keeps the points it admits spread out (a scrambled-Sobol sequence
+        restricted to a region fills it more evenly than random points) where the first
+        n_initial points would leave most of a small feasible region to random draws.
+        Only the design's length changes: it is a function of `design_seed`."""
+        n = self.design.shape[0]
+        if self.design_seed is None or n >= MAX_DESIGN:
+            return False
+        self.design = self.space.sobol_seeded(min(2 * n, MAX_DESIGN), self.design_seed)
+        return True
 
     # ------------------------------------------------------------ the fold
     def apply(self, event: Event) -> None:

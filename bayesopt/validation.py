@@ -135,6 +135,10 @@ def check_constraint_values(constraints: Any, n_points: int,
             raise ValueError(f"constraints=None, but this optimizer has {expected} outcome "
                              "constraint(s): tell their values with every value")
         return None
+    if is_value(constraints):
+        raise ValueError(f"constraints={constraints!r} is one number: give a list with one value "
+                         f"per outcome constraint, constraints=[{float(constraints)!r}] for one (and "
+                         "one such list per told point for a batch)")
     rows = [constraints] if n_points == 1 and _is_flat(constraints) else constraints
     if not isinstance(rows, (list, tuple, np.ndarray)) or len(rows) != n_points:
         raise ValueError(f"constraints={constraints!r}: give one list of constraint values per "

@@ -130,6 +130,28 @@ def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
         run(lambda p: returned, n_calls=6, max_consecutive_failures=2)
 
 
+@pytest.mark.parametrize("returned, hint", [
+    ((0.5, -1.0), r"the constraint values are a list: \(value, \[-1\.0\]\) for one"),
+    ((0.5, [-1.0], 2.5), r"no cost can be returned: minimize tells each evaluation's wall time"),
+    ([0.5, [-1.0]], r"a tuple, not a list: return value, \[c1, \.\.\., ck\]"),
+    ({"value": 0.5, "constraints": [-1.0]}, (r"not a number .or a number and constraints.: "
+                                              r"return a number, or a tuple \(value, \[c1")),
+])
+def test_a_return_of_the_wrong_shape_says_what_to_return(returned, hint):
+    """An objective returning a scalar constraint, a cost, a list or a dict is an error
+    whose message names the shapes minimize reads (value, or (value, [c1, ..., ck]))."""
+    with pytest.warns(EvaluationFailedWarning, match=hint), \
+            pytest.raises(TooManyFailuresError, match=hint):
+        run(lambda p: returned, n_calls=6, max_consecutive_failures=2, n_constraints=1)
+
+
+def test_a_nan_value_alone_in_a_constrained_run_is_a_failure_of_the_problem():
+    """A diverged run returning nan with no constraint values fails like any nan: it does
+    not count toward max_consecutive_failures."""
+    result = run(lambda p: math.nan, n_calls=4, max_consecutive_failures=1, n_constraints=2)
+    assert result.n_failed == 4 and all(o.error == "objective returned nan" for o in result.history)
+
+
 @pytest.mark.parametrize("objective", [
     pytest.param(lambda p: math.nan, id="nan"),
     pytest.param(lambda p: -math.inf, id="inf"),
