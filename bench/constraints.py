@@ -180,10 +180,17 @@ def _run_optuna(space: dict[str, Dimension], evaluate: Evaluate, seed: int, kind
     def constraints_func(trial: Any) -> Sequence[float]:
         return list(trial.user_attrs["constraints"])
 
-    sampler = (optuna.samplers.GPSampler(seed=seed, n_startup_trials=N_INITIAL,
-                                         constraints_func=constraints_func) if kind == "gp"
-               else optuna.samplers.TPESampler(seed=seed, n_startup_trials=N_INITIAL,
-                                               constraints_func=constraints_func))
+    sampler: optuna.samplers.BaseSampler
+    if kind == "bayesopt":  # bayesopt's Optuna sampler (bench.optuna_constraints)
+        from bayesopt.integrations.optuna import BayesoptSampler
+
+        sampler = BayesoptSampler(seed, n_initial=N_INITIAL, constraints_func=constraints_func)
+    elif kind == "gp":
+        sampler = optuna.samplers.GPSampler(seed=seed, n_startup_trials=N_INITIAL,
+                                            constraints_func=constraints_func)
+    else:
+        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=N_INITIAL,
+                                             constraints_func=constraints_func)
     study = optuna.create_study(sampler=sampler)
     distributions: dict[str, optuna.distributions.BaseDistribution] = {
         name: optuna.distributions.FloatDistribution(
@@ -204,12 +211,14 @@ def run_constrained(problem: str, optimizer: str, seed: int) -> dict[str, Any]:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if optimizer.startswith("bayesopt"):
+        if optimizer.startswith("optuna-"):
+            record = _run_optuna(p.space, p.evaluate, seed, optimizer.split("-")[1])
+        elif optimizer.startswith("bayesopt"):
             record = _run_bayesopt(p.space, p.evaluate, seed, ignore=optimizer.endswith("ignore"))
         elif optimizer == "random":
             record = _run_random(p.space, p.evaluate, seed)
         else:
-            record = _run_optuna(p.space, p.evaluate, seed, optimizer.split("-")[1])
+            raise ValueError(f"unknown optimizer {optimizer!r}")
     return {"problem": problem, "optimizer": optimizer, "seed": seed, "record": record,
             "seconds": time.perf_counter() - start}
 

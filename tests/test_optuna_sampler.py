@@ -232,7 +232,7 @@ def test_multi_objective_studies_raise():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"constraints_func": lambda trial: [0.0]}, ValueError, "constraints_func"),
+    ({"constraints_func": 0.0}, TypeError, "constraints_func must be a callable.*=0.0"),
     ({"maximize": True}, TypeError, "maximize=True.*direction"),
     ({"journal": "run.jsonl"}, TypeError, "journal='run.jsonl'"),
     ({"acquisition": "qei"}, ValueError, "acquisition='qei'"),

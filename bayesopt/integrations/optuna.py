@@ -41,6 +41,29 @@ read once, at the first `sample_relative` after it changes state):
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
 
+Outcome constraints (c ≤ 0 feasible) come from the trials, under Optuna's key: with
+``constraints_func=f`` the sampler's `after_trial` evaluates f for COMPLETE and PRUNED
+trials and stores the values in ``trial.system_attrs["constraints"]``, exactly as
+Optuna's own samplers do (`optuna.samplers._base._process_constraints_after_trial`: a NaN
+stores None and raises ValueError, a value that is not a list or tuple warns), so
+`Study.best_trial` and `optuna.visualization` see them. With or without f, the optimizer
+models the constraints the study's trials carry (`FrozenTrial.constraints`: that key, or
+`Trial.set_constraint`'s), so a sampler attached to a constrained study, or a second
+process on the same storage, models them too:
+
+    constrained  a study is, from its first COMPLETE trial (by number) that carries
+                 constraint values; their names fix n_constraints (sorted, as
+                 GPSampler sorts them), and the acquisition becomes constrained LogEI
+    COMPLETE     tell(params, value, constraints=its values in that order)
+    without      a COMPLETE trial with no values (added before the constraints, or whose
+                 f returned NaN) or with other names is left out of the optimizer, with
+                 one `MissingConstraintsWarning` per trial; f returning other names than
+                 the first trial's raises ValueError naming both, before storing them
+    infinite     a COMPLETE trial with a ±inf constraint value (Optuna refuses only NaN)
+                 is told as a failure, as one with a ±inf objective value is
+    PRUNED/FAIL  told as failures: the values Optuna stores for a pruned trial are not
+                 modelled (a failure has no value for the constraint GPs either)
+
 A trial holding a value its distribution does not (outside [low, high] or off the step
 grid: Optuna lets an enqueued trial have one, with a warning) is left out of the
 optimizer, whose space cannot encode it, with one `TrialOutsideSpaceWarning` per trial.
@@ -55,8 +78,8 @@ study, which is also what happens when the relative space changes. Up to four
 spaces keep their optimizers, so a study alternating between spaces (as
 `PartialFixedSampler` does) is not replayed from scratch each time.
 
-Unsupported: multi-objective studies, `constraints_func` and the Optimizer
-arguments `n_constraints` and `feasible` (a ValueError says so). One sampler serves one study.
+Unsupported: multi-objective studies and the Optimizer arguments `n_constraints` (the
+trials' constraints set it) and `feasible` (a ValueError says so). One sampler serves one study.
 """
 
 from __future__ import annotations
@@ -72,6 +95,7 @@ from typing import Any
 try:
     from optuna.distributions import BaseDistribution
     from optuna.samplers import BaseSampler, RandomSampler
+    from optuna.samplers._base import _process_constraints_after_trial
     from optuna.study import Study, StudyDirection
     from optuna.trial import FrozenTrial, TrialState
 except ImportError as error:  # pragma: no cover - depends on the environment
@@ -87,7 +111,8 @@ from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
 from bayesopt.validation import check_count, keyword_only, unknown_keywords
 
-__all__ = ["BayesoptSampler", "IndependentSamplingWarning", "TrialOutsideSpaceWarning"]
+__all__ = ["BayesoptSampler", "IndependentSamplingWarning", "MissingConstraintsWarning",
+           "TrialOutsideSpaceWarning"]
 
 _MAX_SPACES = 4  # relative search spaces whose optimizers are kept
 _RESERVED = {  # Optimizer arguments the sampler sets itself
@@ -96,8 +121,8 @@ _RESERVED = {  # Optimizer arguments the sampler sets itself
     "journal": "the Optuna storage records the study, and the optimizer is rebuilt from it",
 }
 _UNSUPPORTED = {  # Optimizer arguments a study cannot feed
-    "n_constraints": "a trial tells no outcome constraint values (constraints_func is not "
-                     "supported yet)",
+    "n_constraints": "the trials' constraint values set it: pass constraints_func= (or "
+                     "call Trial.set_constraint in the objective)",
     "feasible": "the relative search space changes during the study and parameters outside "
                 "it are sampled at random, so input constraints could not hold for every trial",
 }
@@ -111,28 +136,40 @@ class TrialOutsideSpaceWarning(UserWarning):
     """A trial holds a value its distribution does not (an enqueued one): it is not told."""
 
 
+class MissingConstraintsWarning(UserWarning):
+    """A COMPLETE trial of a constrained study lacks its constraint values: it is not told."""
+
+
 @dataclass
 class _Batch:
     """The tells, failures and pending points of one sync, applied in one call each."""
 
     points: list[dict[str, Any]] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    constraints: list[list[float]] = field(default_factory=list)
     costs: list[float | None] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str | None] = field(default_factory=list)
     failed_costs: list[float | None] = field(default_factory=list)
     running: list[dict[str, Any]] = field(default_factory=list)
 
-    def add_finished(self, trial: FrozenTrial, point: dict[str, Any]) -> None:
+    def add_finished(self, trial: FrozenTrial, point: dict[str, Any],
+                     constraints: list[float] | None) -> None:
+        """`constraints`: the trial's values in the follower's order (None: unconstrained)."""
         value = trial.value if trial.state == TrialState.COMPLETE else None
         if value is not None and np.isfinite(value):
             self.points.append(point)
             self.values.append(float(value))
+            if constraints is not None:
+                self.constraints.append(constraints)
             self.costs.append(_seconds(trial))
         else:
-            self.failed.append(point)
-            self.errors.append(_failure_message(trial))
-            self.failed_costs.append(_seconds(trial))
+            self.add_failure(trial, point, _failure_message(trial))
+
+    def add_failure(self, trial: FrozenTrial, point: dict[str, Any], error: str) -> None:
+        self.failed.append(point)
+        self.errors.append(error)
+        self.failed_costs.append(_seconds(trial))
 
     def apply(self, optimizer: Optimizer) -> None:
         # the study's trials include ones this optimizer never asked (enqueued, sampled by
@@ -142,9 +179,28 @@ class _Batch:
             if self.failed:
                 optimizer.tell_failure(self.failed, self.errors, cost=self.failed_costs)
             if self.points:
-                optimizer.tell(self.points, self.values, cost=self.costs)
+                assert not self.constraints or len(self.constraints) == len(self.points)
+                optimizer.tell(self.points, self.values, cost=self.costs,
+                               constraints=self.constraints or None)
         if self.running:
             optimizer.add_pending(self.running)
+
+
+def _warn_once(warned: set[int], number: int, category: type[Warning], what: str) -> None:
+    """Warn that trial `number` (what it holds) is left out, unless already warned."""
+    if number not in warned:
+        warned.add(number)
+        warnings.warn(f"BayesoptSampler: trial {number} {what}: the optimizer leaves it out",
+                      category, stacklevel=3)
+
+
+def _finite(values: list[Any]) -> list[float] | None:
+    """The values as floats, or None if one is not a finite real number."""
+    try:
+        floats = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+    return floats if all(np.isfinite(floats)) else None
 
 
 def _seconds(trial: FrozenTrial) -> float | None:
@@ -170,10 +226,13 @@ class _Follower:
     number to the point the optimizer holds as pending for it.
     """
 
-    def __init__(self, space_map: SpaceMap, optimizer: Optimizer, refused: set[int]) -> None:
+    def __init__(self, space_map: SpaceMap, optimizer: Optimizer, refused: set[int],
+                 constraint_keys: tuple[str, ...] | None, unconstrained: set[int]) -> None:
         self.map = space_map
         self.optimizer = optimizer
         self.refused = refused  # trials warned about as outside the space (the sampler's)
+        self.constraint_keys = constraint_keys  # the study's constraint names, in told order
+        self.unconstrained = unconstrained  # trials warned about by MissingConstraintsWarning
         self.cursor = 0
         self.settled: set[int] = set()
         self.pending: dict[int, dict[str, Any]] = {}
@@ -205,13 +264,10 @@ class _Follower:
         outside = None if point is None else self.map.outside(trial.params)
         if not outside:
             return point
-        if trial.number not in self.refused:
-            self.refused.add(trial.number)
-            warnings.warn(
-                f"BayesoptSampler: trial {trial.number} has {outside}, outside the range or "
-                f"step of {[self.map.distributions[name] for name in outside]} (Optuna lets "
-                "an enqueued trial have such values): the optimizer leaves it out",
-                TrialOutsideSpaceWarning, stacklevel=2)
+        _warn_once(self.refused, trial.number, TrialOutsideSpaceWarning,
+                   f"has {outside}, outside the range or step of "
+                   f"{[self.map.distributions[name] for name in outside]} (Optuna lets an "
+                   "enqueued trial have such values)")
         return None
 
     def _settle(self, trial: FrozenTrial, batch: _Batch) -> None:
@@ -220,8 +276,30 @@ class _Follower:
         self.settled.add(trial.number)
         if asked is not None and point != asked:
             self.stale = True
-        if point is not None:
-            batch.add_finished(trial, point)
+        if point is None:
+            return
+        value = trial.value if trial.state == TrialState.COMPLETE else None
+        if self.constraint_keys is None or value is None or not np.isfinite(value):
+            batch.add_finished(trial, point, None)
+        else:
+            self._add_constrained(trial, point, self.constraint_keys, batch)
+
+    def _add_constrained(self, trial: FrozenTrial, point: dict[str, Any],
+                         keys: tuple[str, ...], batch: _Batch) -> None:
+        """A COMPLETE trial of finite value in a constrained study (module docstring)."""
+        constraints = trial.constraints
+        if sorted(constraints) != list(keys):
+            _warn_once(self.unconstrained, trial.number, MissingConstraintsWarning,
+                       f"is COMPLETE with constraint values {constraints} but the study's "
+                       f"constraints are {list(keys)} (those of its first COMPLETE trial "
+                       "that has any)")
+            return
+        values = _finite([constraints[k] for k in keys])
+        if values is not None:
+            batch.add_finished(trial, point, values)
+        else:  # Optuna stores ±inf (it refuses NaN only): a failure, as a ±inf value is
+            batch.add_failure(trial, point, f"trial {trial.number} has the non-finite "
+                              f"constraint values {constraints}")
 
     def ask(self, number: int) -> dict[str, Any]:
         """The optimizer's next point for trial `number` (the same one if asked again)."""
@@ -241,8 +319,13 @@ class BayesoptSampler(BaseSampler):
         Seeds the optimizers (each takes its seed from a generator seeded
         with this) and the `RandomSampler` of independent parameters: the same
         seed and the same trials give the same suggestions.
-    constraints_func : None
-        Not supported yet; anything but None raises ValueError.
+    constraints_func : callable, optional
+        ``constraints_func(trial) -> Sequence[float]``, each value ≤ 0 when
+        satisfied, evaluated in `after_trial` for COMPLETE and PRUNED trials and
+        stored under Optuna's key, as Optuna's samplers do (module docstring:
+        Outcome constraints). Its first values fix their number; another number
+        raises ValueError. Trials that carry constraint values are modelled
+        with or without it.
     **optimizer_kwargs
         Passed to every `Optimizer` (``acquisition``, ``kernel``,
         ``n_initial``, ``ucb_beta``, ``options``); ``maximize`` comes from the
@@ -256,10 +339,11 @@ class BayesoptSampler(BaseSampler):
     def __init__(self, seed: int | None = None, *,
                  constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
                  **optimizer_kwargs: Any) -> None:
-        if constraints_func is not None:
-            raise ValueError("BayesoptSampler does not support constraints_func yet; "
-                             f"got constraints_func={constraints_func!r}")
-        _check_optimizer_kwargs(optimizer_kwargs)
+        if constraints_func is not None and not callable(constraints_func):
+            raise TypeError("constraints_func must be a callable FrozenTrial -> Sequence[float];"
+                            f" got constraints_func={constraints_func!r}")
+        _check_optimizer_kwargs(optimizer_kwargs, constrained=constraints_func is not None)
+        self._constraints_func = constraints_func
         self._optimizer_kwargs = dict(optimizer_kwargs)
         seed = None if seed is None else check_count("seed", seed)
         self._seeds = np.random.default_rng(seed)
@@ -269,6 +353,7 @@ class BayesoptSampler(BaseSampler):
         self._last_structure: tuple[tuple[int, ...], Structure] | None = None
         self._warned: set[str] = set()
         self._refused: set[int] = set()  # trials warned about by TrialOutsideSpaceWarning
+        self._unconstrained: set[int] = set()  # trials warned about by MissingConstraintsWarning
         self._study_name: str | None = None
         self._lock = threading.Lock()
 
@@ -315,6 +400,31 @@ class BayesoptSampler(BaseSampler):
         return self._independent_sampler.sample_independent(
             study, trial, param_name, param_distribution)
 
+    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState,
+                    values: Sequence[float] | None) -> None:
+        """Evaluate and store `constraints_func` as Optuna's samplers do (module docstring);
+        the optimizer is told at the next `sample_relative`, from the study."""
+        if self._constraints_func is not None:
+            func = self._constraints_func
+            keys = _constraint_keys(study.get_trials(deepcopy=False,
+                                                     states=(TrialState.COMPLETE,)))
+
+            def checked(frozen: FrozenTrial) -> Sequence[float]:
+                values = func(frozen)
+                returned = None if not hasattr(values, "__len__") else tuple(
+                    sorted(str(i) for i in range(len(values))))  # the names Optuna gives them
+                if keys is not None and returned is not None and returned != keys[1]:
+                    raise ValueError(
+                        f"constraints_func returned {len(values)} value(s) for trial "
+                        f"{frozen.number} (Optuna names them {list(returned)}), but the "
+                        "study's constraints are the "
+                        f"{len(keys[1])} of trial {keys[0]} ({list(keys[1])}): it must "
+                        "return as many values for every trial")
+                return values
+
+            _process_constraints_after_trial(checked, study, trial, state)
+        self._independent_sampler.after_trial(study, trial, state, values)
+
     def reseed_rng(self) -> None:
         """Fresh random seeds; the optimizers are rebuilt from the study with new ones."""
         with self._lock:
@@ -356,11 +466,17 @@ class BayesoptSampler(BaseSampler):
                   trials: Sequence[FrozenTrial]) -> _Follower:
         """The follower of this space, in step with the study (built or rebuilt as needed)."""
         key = structure.key()
+        first = _constraint_keys(trials)
+        constraint_keys = None if first is None else first[1]
         follower = self._followers.get(key)
+        seed = None
+        if follower is not None and follower.constraint_keys != constraint_keys:
+            seed = follower.optimizer.seed  # the study became constrained: replay, same seed
+            follower = None
         if follower is not None:
             follower.sync(trials)
         if follower is None or follower.stale:
-            follower = self._new_follower(study, structure)
+            follower = self._new_follower(study, structure, constraint_keys, seed)
             follower.sync(trials)
             self._followers[key] = follower
         self._followers.move_to_end(key)
@@ -368,14 +484,18 @@ class BayesoptSampler(BaseSampler):
             self._followers.popitem(last=False)
         return follower
 
-    def _new_follower(self, study: Study, structure: Structure) -> _Follower:
+    def _new_follower(self, study: Study, structure: Structure,
+                      constraint_keys: tuple[str, ...] | None, seed: int | None) -> _Follower:
         space_map = SpaceMap.from_distributions(
             structure.distributions,
             {name: (c.parent, c.allowed) for name, c in structure.conditions.items()})
         optimizer = Optimizer(
-            space_map.space, seed=int(self._seeds.integers(2**32)),
-            maximize=study.direction == StudyDirection.MAXIMIZE, **self._optimizer_kwargs)
-        return _Follower(space_map, optimizer, self._refused)
+            space_map.space, seed=int(self._seeds.integers(2**32)) if seed is None else seed,
+            maximize=study.direction == StudyDirection.MAXIMIZE,
+            n_constraints=None if constraint_keys is None else len(constraint_keys),
+            **self._optimizer_kwargs)
+        return _Follower(space_map, optimizer, self._refused, constraint_keys,
+                         self._unconstrained)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the lock, the optimizers and the inferred space, which are rebuilt
@@ -390,15 +510,27 @@ class BayesoptSampler(BaseSampler):
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.pop("_intersection", None)  # pickled before conditions were inferred
         state.setdefault("_last_structure", None)
+        state.setdefault("_constraints_func", None)  # pickled before constraints_func
+        state.setdefault("_unconstrained", set())
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+
+def _constraint_keys(trials: Sequence[FrozenTrial]) -> tuple[int, tuple[str, ...]] | None:
+    """The number and sorted constraint names of the first COMPLETE trial that has any."""
+    for trial in trials:
+        if trial.state == TrialState.COMPLETE:
+            constraints = trial.constraints
+            if constraints:
+                return trial.number, tuple(sorted(constraints))
+    return None
 
 
 def _has_completed(study: Study) -> bool:
     return bool(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
 
 
-def _check_optimizer_kwargs(kwargs: Mapping[str, Any]) -> None:
+def _check_optimizer_kwargs(kwargs: Mapping[str, Any], *, constrained: bool) -> None:
     """Refuse the arguments the sampler sets; let `Optimizer` validate the others."""
     accepted = set(keyword_only(Optimizer.__init__))
     unknown_keywords([key for key in kwargs if key not in _UNSUPPORTED and key not in _RESERVED],
@@ -410,5 +542,6 @@ def _check_optimizer_kwargs(kwargs: Mapping[str, Any]) -> None:
                              f"{_UNSUPPORTED[key]}")
         if key in _RESERVED:
             raise TypeError(f"BayesoptSampler got {key}={kwargs[key]!r}: {_RESERVED[key]}")
-    Optimizer({"x": Real(0.0, 1.0)}, seed=0, **kwargs)
+    Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_constraints=1 if constrained else None,
+              **kwargs)
 
