@@ -115,7 +115,9 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
     for i in range(k):
         columns[f"constraint_{i}"] = [math.nan if o.constraints is None else o.constraints[i]
                                       for o in history]
-    return pd.DataFrame(columns, index=pd.Index([o.index for o in history], name="index"))
+    frame = pd.DataFrame(columns, index=pd.Index([o.index for o in history], name="index"))
+    frame.attrs.update(seed=result.seed, fingerprint=result.fingerprint, maximize=result.maximize)
+    return frame
 
 
 def _parameter_column(pd: Any, dim: Dimension, values: list[Any]) -> Any:

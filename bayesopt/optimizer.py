@@ -31,7 +31,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
-from typing import Any, NoReturn, TypeAlias, cast, overload
+from typing import Any, NoReturn, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 
@@ -131,6 +131,9 @@ def default_n_initial(space: Space) -> int:
     """d + 1 Sobol points, at least 5 and at most 20 (d: the dimensions besides a Fidelity)."""
     d = space.n_dims - (space.fidelity is not None)
     return int(min(max(5, d + 1), 20))
+
+
+_Opt = TypeVar("_Opt", bound="Optimizer")  # `with Optimizer(...) as opt`: a subclass stays one
 
 
 class Optimizer:
@@ -236,6 +239,10 @@ class Optimizer:
 
     Notes
     -----
+    An optimizer is a context manager: ``with Optimizer(space, storage=URL,
+    study=name) as opt:`` closes its storage or journal (`close`) when the block
+    ends, however it ends; an exception raised inside still propagates.
+
     `fingerprint` and `resolved_config` identify the algorithm (every setting
     resolved to numbers, see `bayesopt.card`); the journal header holds both.
 
@@ -933,11 +940,22 @@ class Optimizer:
                 link.claim()
 
     def close(self) -> None:
-        """Close the journal or storage (the optimizer stays usable without it)."""
+        """Close the journal or storage (the optimizer stays usable without it).
+
+        ``with Optimizer(...) as opt:`` (or ``with Optimizer.resume(...) as opt:``)
+        calls it on leaving the block, on an exception too, which it lets through.
+        """
         with self._lock:
             if self._link is not None:
                 self._link.close()
                 self._link = None
+
+    def __enter__(self: _Opt) -> _Opt:  # noqa: PYI019 - typing.Self needs Python 3.11
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the journal or storage; an exception raised in the block propagates."""
+        self.close()
 
 
 def _check_reported(value: Any, step: Any) -> float:

@@ -582,7 +582,8 @@ def budgets(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, 
     A grey segment joins each promotion to the run it continues
     (`Observation.continues`); failed and pruned runs are not drawn, and runs
     that violate an outcome constraint are hollow circles. The best feasible
-    value at the highest budget so far is the black step line.
+    value at the highest budget so far is the black step line; before any
+    (feasible) run at the highest budget the legend says so in its place.
     Raises ValueError for a space without a `Fidelity`.
     """
     _checked(result)
@@ -604,8 +605,14 @@ def budgets(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, 
     for o in ok:
         if o.continues is not None and result.history[o.continues].ok:
             ax.plot([o.continues, o.index], values[[o.continues, o.index]], color="0.75", lw=0.7)
-    ax.step(np.arange(len(result)), result.best_so_far, where="post", color="black",
-            label=f"best at {fidelity.name} = {fidelity.high:g}")
+    best = result.best_so_far
+    if np.isfinite(best).any():
+        ax.step(np.arange(len(result)), best, where="post", color="black",
+                label=f"best at {name} = {fidelity.high:g}")
+    else:  # no line to draw: the legend says why instead of naming a line not there
+        top = any(o.params[name] == fidelity.high for o in ok)
+        ax.plot([], [], " ", label=f"no {'feasible ' if top else ''}run at {name} = "
+                                  f"{fidelity.high:g} yet")
     ax.set_xlabel("evaluation")
     ax.set_ylabel("objective")
     ax.legend(fontsize="small")

@@ -259,7 +259,9 @@ class OptimizeResult:
         value (NaN if failed), status, error, timestamp (UTC), duration
         (seconds; NaN if unknown) and cost; with a Fidelity or pruning, continues
         and step (`bayesopt.export`). A dimension named like one of those needs
-        a prefix, e.g. ``params_prefix="param_"``.
+        a prefix, e.g. ``params_prefix="param_"``. The frame's ``attrs`` carry what
+        identifies the run, as `to_json` keeps it: ``seed``, ``fingerprint`` and
+        ``maximize`` (pandas' ``DataFrame.attrs``; some operations drop them).
         """
         from bayesopt.export import result_to_pandas
 

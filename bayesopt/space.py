@@ -42,7 +42,7 @@ import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -54,7 +54,7 @@ from bayesopt.conditions import (
     normalize_when,
     parent_classes_by_pattern,
 )
-from bayesopt.validation import key_problems
+from bayesopt.validation import key_names, key_problems, unknown_keywords
 from kernels.kernel import INACTIVE_VALUE
 
 __all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space"]
@@ -372,6 +372,13 @@ class Categorical(Dimension):
 MAX_FIRST_BRACKET = 10**6  # configurations Hyperband's first bracket may start (Fidelity)
 
 
+_F = TypeVar("_F", bound="Fidelity")
+_FIDELITY_REFUSES = {  # keywords of the other dimensions a Fidelity has no use for, and why
+    "log": "a Fidelity's budgets are already spaced geometrically (Hyperband's rungs "
+           "low·eta^k, Li et al. 2018), so it takes no log=; eta= sets the spacing",
+}
+
+
 @dataclass(frozen=True)
 class Fidelity(Dimension):
     """The training budget in [low, high] (epochs, boosting rounds, a data fraction).
@@ -396,6 +403,14 @@ class Fidelity(Dimension):
     eta: int = 3
     name: str | None = field(default=None, kw_only=True)
     when: Mapping[str, Any] | None = field(default=None, kw_only=True)
+
+    def __new__(  # noqa: PYI019 - typing.Self needs Python 3.11
+        cls: type[_F], *args: Any, **kwargs: Any,
+    ) -> _F:
+        """An unknown keyword raises TypeError naming it (`unknown_keywords`), with the
+        reason for one that Real and Integer take (``log=``)."""
+        unknown_keywords(kwargs, key_names(cls.__init__), "Fidelity", _FIDELITY_REFUSES)
+        return super().__new__(cls)
 
     def __post_init__(self) -> None:
         label = _label(self.name)

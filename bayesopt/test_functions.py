@@ -30,7 +30,7 @@ import abc
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast, overload
 
 import numpy as np
 
@@ -143,8 +143,20 @@ class TestFunction(abc.ABC):
         """The same as `space` (the earlier name)."""
         return self.space
 
-    def regret(self, value: float) -> float:
-        """Simple regret of an observed value: value - f* (>= 0 for noiseless values)."""
+    @overload
+    def regret(self, value: float) -> float: ...
+
+    @overload
+    def regret(self, value: Sequence[float] | np.ndarray) -> np.ndarray: ...
+
+    def regret(self, value: float | Sequence[float] | np.ndarray) -> float | np.ndarray:
+        """Simple regret of an observed value: value - f* (>= 0 for noiseless values).
+
+        A list or array of values gives an array of their regrets, of its shape; every
+        value must be a finite real number, as a single one must.
+        """
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return _finite_values(value) - self.optimal_value
         return check_real("value", value) - self.optimal_value
 
     def _on_cube(self, prefix: str, dim: int, box: tuple[float, float], optimal_value: float,
@@ -210,6 +222,29 @@ class TestFunction(abc.ABC):
                     raise TypeError(f"{self.name}: {name}={value!r} must be a real number")
                 X[row, col] = value
         return X
+
+
+def _finite_values(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """`values` as a float array; TypeError at the first entry that is not a real number
+    (a bool, a string, a complex number), ValueError at the first that is not finite."""
+    raw = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+    if raw.dtype.kind not in "iuf":  # a list's entries as given: True is no number
+        for index in np.ndindex(raw.shape):
+            entry = raw[index]
+            check_real(_entry("value", index), entry.item() if isinstance(entry, np.generic)
+                       else entry)
+    array = raw.astype(float)
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        index = np.unravel_index(bad[0], array.shape)
+        raise ValueError(f"{_entry('value', index)}={float(array[index])!r} must be finite "
+                         "and real")
+    return array
+
+
+def _entry(key: str, index: tuple[Any, ...]) -> str:
+    """``value[1, 2]``: the name of one entry of an array argument."""
+    return f"{key}[{', '.join(str(int(i)) for i in index)}]"
 
 
 def _is_list_of_params(x: object) -> bool:

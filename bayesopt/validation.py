@@ -73,16 +73,19 @@ def keyword_only(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
             if p.kind is p.KEYWORD_ONLY}
 
 
-def unknown_keywords(given: Iterable[str], accepted: Iterable[str], where: str) -> None:
+def unknown_keywords(given: Iterable[str], accepted: Iterable[str], where: str,
+                     reasons: Mapping[str, str] | None = None) -> None:
     """Raise TypeError naming the first of `given` not in `accepted`, with the peers'
-    name for it (`PEER_NAMES`) or else the closest accepted name (difflib), if any."""
+    name for it (`PEER_NAMES`) or else the closest accepted name (difflib), if any;
+    `reasons` says, for a keyword that `where` has no counterpart of, why."""
     names = sorted(accepted)
     for key in given:
         if key in names:
             continue
         peer = PEER_NAMES.get(key)
         close = difflib.get_close_matches(key, names, n=1)
-        hint = (f"; write {peer}= (the name of {key}= here)" if peer in names
+        hint = (f": {reasons[key]}" if reasons and key in reasons
+                else f"; write {peer}= (the name of {key}= here)" if peer in names
                 else f"; did you mean {close[0]}=?" if close else "")
         raise TypeError(f"{where} got the unknown keyword argument {key}={hint}; it "
                         f"accepts {names}")

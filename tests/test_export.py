@@ -141,6 +141,19 @@ def test_to_pandas_has_one_row_per_evaluation() -> None:
     assert str(table["timestamp"].dtype) == "datetime64[ns, UTC]"
 
 
+def test_to_pandas_attrs_carry_what_identifies_the_run() -> None:
+    """A notebook user keeps the run's seed and fingerprint (what `to_json` keeps) with
+    the table: ``DataFrame.attrs``."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=11, options=FAST, maximize=True)
+    opt.tell({"x": 0.5}, 1.0)
+    result = opt.result()
+    table = result.to_pandas()
+    stored = json.loads(result.to_json())
+    assert table.attrs == {"seed": 11, "fingerprint": opt.fingerprint, "maximize": True}
+    assert {key: stored[key] for key in table.attrs} == table.attrs
+    assert Optimizer({"x": Real(0, 1)}, seed=3).result().to_pandas().attrs["seed"] == 3
+
+
 def test_to_pandas_marks_unknown_timing_as_missing() -> None:
     opt = Optimizer({"x": Real(0, 1)}, seed=0, options=FAST)
     opt.tell({"x": 0.5}, 1.0)

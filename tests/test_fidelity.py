@@ -246,6 +246,17 @@ def test_fidelity_rejects_bad_definitions(args: tuple[Any, ...], match: str) -> 
         Fidelity(*args, name="epochs")
 
 
+def test_fidelity_refuses_log_saying_its_budgets_are_already_geometric() -> None:
+    """log= (which Real and Integer take) used to raise Python's bare 'unexpected keyword
+    argument'; it names the key and why, and other unknown keywords get the usual hint."""
+    with pytest.raises(TypeError, match=r"Fidelity got the unknown keyword argument log=: "
+                                        r"a Fidelity's budgets are already spaced geometric"):
+        Fidelity(1, 27, log=True)
+    with pytest.raises(TypeError, match=r"argument lgo=; did you mean low=\?"):
+        Fidelity(1, 27, lgo=True)
+    assert Fidelity(1, 27, eta=3, name="epochs") == Fidelity(low=1, high=27, name="epochs")
+
+
 def test_the_largest_accepted_first_bracket_starts_a_million_configurations() -> None:
     """The rule's edge: η^s_max ≤ 10⁶ is accepted, the next halving is not."""
     assert max_bracket(1, 2**19, 2) == 19 and Fidelity(1, 2**19, 2).high == 2**19

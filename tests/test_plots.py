@@ -393,3 +393,27 @@ def test_evaluations_objective_and_budgets_mark_infeasible_evaluations_as_conver
     hollow = _hollow(ax)
     assert [ln.get_xdata().tolist() for ln in hollow] == [[1], [3]]
     assert sum(len(c.get_offsets()) for c in ax.collections) == 4
+
+
+def test_budgets_legend_names_no_best_line_before_a_run_at_the_top_budget():
+    """With no run at the highest budget there is no best line: the legend says so
+    ("no run at epochs = 9 yet") instead of naming a line that is not drawn; with a
+    top-budget run that violates the constraint it says "no feasible run"."""
+    from bayesopt import Fidelity
+
+    space = {"x": Real(0, 1), "epochs": Fidelity(1, 9, eta=3)}
+    opt = Optimizer(space, seed=0)
+    for k, budget in enumerate([1, 1, 3]):
+        opt.tell({"x": 0.2 * (k + 1), "epochs": budget}, float(k))
+    _, ax = plots.budgets(opt.result())
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["epochs = 1", "epochs = 3", "no run at epochs = 9 yet"]
+    opt.tell({"x": 0.9, "epochs": 9}, 0.5)
+    _, ax = plots.budgets(opt.result())
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "best at epochs = 9"
+    told = [(1.0, -1.0), (2.0, 0.5)]
+    points = [{"x": 0.1, "epochs": 1}, {"x": 0.2, "epochs": 9}]
+    _, ax = plots.budgets(_constrained_result(space, points, told))
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == (
+        "no feasible run at epochs = 9 yet")
+    plt.close("all")

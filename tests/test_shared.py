@@ -17,6 +17,7 @@ drops a dead worker's point by the stored event times, the same for every replay
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -35,6 +36,7 @@ from bayesopt import Integer, Optimizer, Real, minimize
 from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions
+from bayesopt.optimizer import ResumeWarning
 from bayesopt.options import OptimizerOptions
 from bayesopt.storage import open_storage
 from bayesopt.storage.jsonl import TruncatedJournalWarning
@@ -80,6 +82,43 @@ def test_attached_optimizers_see_each_others_asks_and_tells(url, tmp_path):
     assert late.history == a.history  # a new attacher shows the whole study at once
     for opt in (a, b, late):
         opt.close()
+
+
+def test_an_optimizer_in_a_with_block_is_closed_when_the_block_ends(url):
+    """`with Optimizer(...) as opt:` gives the optimizer and closes its storage when the
+    block ends, also on an exception, which it lets through: what the optimizer asks
+    afterwards is no longer stored, and no open connection or file is left to be
+    collected (a ResourceWarning: psycopg's for an unclosed PostgreSQL connection)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with Optimizer(SPACE, storage=url, study="s", seed=0, options=FAST) as opt:
+            assert isinstance(opt, Optimizer)
+            p = opt.ask()
+            opt.tell(p, objective(p))
+        opt.ask()  # the optimizer stays usable, detached
+        failing = Optimizer(SPACE, storage=url, study="s", seed=1, options=FAST)
+        with pytest.raises(RuntimeError, match="diverged"), failing:
+            q = failing.ask()
+            raise RuntimeError("diverged")
+        failing.ask()
+        late = Optimizer(SPACE, storage=url, study="s")
+        assert [o.params for o in late.history] == [p] and late.pending == [q]
+        late.close()
+        del opt, failing, late
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_resumed_optimizer_in_a_with_block_stops_writing_its_journal(tmp_path):
+    path = tmp_path / "run.jsonl"
+    with Optimizer(SPACE, journal=path, seed=0, options=FAST) as opt:
+        opt.tell(opt.ask(), 1.0)
+    with pytest.warns(ResumeWarning, match="1 evaluations"), Optimizer.resume(path) as resumed:
+        resumed.tell(resumed.ask(), 2.0)
+    lines = path.read_text().count("\n")
+    resumed.tell(resumed.ask(), 3.0)
+    assert path.read_text().count("\n") == lines
+    assert len(Optimizer.resume(path, append=False).history) == 2
 
 
 def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):

@@ -530,6 +530,58 @@ def test_postgres_bad_arguments_are_named(
 
 
 
+@pytest.mark.parametrize(("where", "match"), [
+    ("database", r"the database 'no_such_db' does not exist: create it with `createdb no_such_db`"),
+    ("role", r"the role 'no_such_role' does not exist on the server"),
+])
+def test_postgres_a_missing_database_or_role_is_refused_at_once(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch, where: str, match: str,
+) -> None:
+    """No retry makes a missing database or role exist: one connection attempt, then a
+    StorageError saying what is missing (it retried 9 times and said 'no connection to the
+    server could be made'). psycopg gives no sqlstate here; the server's message is read."""
+    import psycopg
+
+    from bayesopt import Optimizer, Real
+    from bayesopt.storage import StorageError
+
+    attempts = []
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        return real_connect(*args, **kwargs)
+
+    real_connect = psycopg.connect
+    monkeypatch.setattr(psycopg, "connect", connect)
+    url = (postgres_server.url("no_such_db") if where == "database" else
+           f"postgresql://no_such_role@127.0.0.1:{postgres_server.port}/postgres")
+    with pytest.raises(StorageError, match=match):
+        postgres_storage(url, reconnect_attempts=8)
+    assert len(attempts) == 1
+    with pytest.raises(StorageError, match=match):  # as the user meets it
+        Optimizer({"x": Real(0, 1)}, storage=url, study="s")
+    assert len(attempts) == 2
+
+
+def test_postgres_a_wrong_password_is_read_from_the_servers_message(
+    postgres_server: PostgresServer,
+) -> None:
+    """The session's server trusts every local connection, so a wrong password is checked
+    on the message libpq reports for it (FATAL 28P01); a refusal of another kind (a
+    server not started yet) is left to the retries."""
+    import psycopg
+
+    from bayesopt.storage.postgres import _refusal
+
+    error = psycopg.OperationalError('connection failed: connection to server at "db", port '
+                                     '5432 failed: FATAL:  password authentication failed for '
+                                     'user "tuner"')
+    assert _refusal(error, {}) == ("authentication failed for user 'tuner': check the "
+                                   "password (in the URL, PGPASSWORD or ~/.pgpass)")
+    starting = psycopg.OperationalError("FATAL:  the database system is starting up")
+    assert _refusal(starting, {"dbname": "studies"}) is None
+
+
 def test_postgres_a_study_name_too_long_to_index_is_named(
     pg_database: tuple[PostgresServer, str],
 ) -> None:
@@ -553,9 +605,12 @@ def test_postgres_a_study_name_too_long_to_index_is_named(
 def test_postgres_a_server_that_refuses_the_first_connection_is_not_said_to_drop_it(
     postgres_server: PostgresServer,
 ) -> None:
-    """A database that does not exist (or a role, a port): the error says no connection
-    could be made and why, not that a connection was lost."""
-    url = postgres_server.url(f"missing_{uuid.uuid4().hex[:8]}")
+    """A port where no server listens: the error says no connection could be made and
+    why, not that a connection was lost. (A database or role that does not exist is
+    refused at once: test_postgres_a_missing_database_or_role_is_refused_at_once.)"""
+    from postgres import _free_port
+
+    url = f"postgresql://postgres@127.0.0.1:{_free_port()}/postgres"
     with pytest.raises(ConnectionError, match=r"no connection to the server could be made "
-                                              r"in 2 attempts \(last error: .*does not exist"):
+                                              r"in 2 attempts \(last error: .*refused"):
         postgres_storage(url, reconnect_attempts=1)

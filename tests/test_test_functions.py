@@ -247,6 +247,29 @@ def test_regret_of_a_value_that_is_not_a_finite_number_raises_naming_it(value, e
         Branin().regret(value)
 
 
+def test_regret_of_an_array_of_values_is_the_array_of_regrets(problem: TestFunction) -> None:
+    X = _uniform(problem, 20, np.random.default_rng(6))
+    values = problem.evaluate_true(X)
+    regrets = problem.regret(values)
+    assert isinstance(regrets, np.ndarray) and regrets.shape == (20,)
+    np.testing.assert_array_equal(regrets, [problem.regret(float(y)) for y in values])
+    listed = problem.regret([problem.optimal_value, problem.optimal_value + 1.5])
+    np.testing.assert_allclose(listed, [0.0, 1.5])
+    assert problem.regret(values.reshape(4, 5)).shape == (4, 5)
+
+
+@pytest.mark.parametrize(("values", "error", "match"), [
+    ([1.0, math.nan], ValueError, r"value\[1\]=nan must be finite"),
+    (np.array([[0.0, 1.0], [math.inf, 2.0]]), ValueError, r"value\[1, 0\]=inf must be finite"),
+    ([0.5, True], TypeError, r"value\[1\]=True must be a number"),
+    (np.array(["0.5"]), TypeError, r"value\[0\]='0.5' must be a number"),
+    ([1.0, None], TypeError, r"value\[1\]=None must be a number"),
+])
+def test_regret_of_an_array_with_a_bad_value_raises_naming_its_index(values, error, match) -> None:
+    with pytest.raises(error, match=match):
+        Branin().regret(values)
+
+
 # --- constructor validation -----------------------------------------------
 
 

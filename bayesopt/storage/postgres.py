@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 import time
 import uuid
@@ -48,7 +49,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
         "PostgresStorage needs psycopg 3: pip install 'bayesopt[postgresql]'"
     ) from missing
 
-from bayesopt.storage import LockLost, codec
+from bayesopt.storage import LockLost, StorageError, codec
 from bayesopt.validation import check_count
 
 T = TypeVar("T")
@@ -91,6 +92,21 @@ _SCHEMA = (
 
 Connection = psycopg.Connection[Any]
 
+# Connection refusals no retry can cure: SQLSTATE, the server's (English) message, whose
+# name it is (a URL part), and what to do. psycopg gives no sqlstate for an error raised
+# while connecting (3.3: `sqlstate` and `diag` are empty), so the message is matched too;
+# a server speaking another language falls back to the bounded retries.
+_REFUSALS = (
+    ("3D000", re.compile(r'database "(.*)" does not exist'), "dbname",
+     "the database {0!r} does not exist: create it with `createdb {0}` (or CREATE DATABASE)"),
+    ("28000", re.compile(r'role "(.*)" does not exist'), "user",
+     ("the role {0!r} does not exist on the server: create it (`createuser {0}`) or fix "
+      "the URL's user")),
+    ("28P01", re.compile(r'password authentication failed for user "(.*)"'), "user",
+     ("authentication failed for user {0!r}: check the password (in the URL, PGPASSWORD "
+      "or ~/.pgpass)")),
+)
+
 
 def _check_study(study: Any) -> str:
     """`codec.check_study`, and a name short enough for a B-tree index entry: PostgreSQL
@@ -118,6 +134,16 @@ def _parse(url: str) -> dict[str, Any]:
         raise ValueError(f"url is not a PostgreSQL connection string: {error}") from error
 
 
+def _refusal(error: psycopg.OperationalError, parts: dict[str, Any]) -> str | None:
+    """What is wrong when the server refused the connection for good (a missing database
+    or role, a wrong password), or None for an error a retry may cure."""
+    for sqlstate, message, part, advice in _REFUSALS:
+        found = message.search(str(error))
+        if error.sqlstate == sqlstate or found is not None:
+            return advice.format(found.group(1) if found else parts.get(part, ""))
+    return None
+
+
 def _describe(parts: dict[str, Any]) -> str:
     """The connection parameters without the password, for messages."""
     user, host = parts.get("user", ""), parts.get("host", "")
@@ -129,7 +155,9 @@ class PostgresStorage:
 
     A dropped connection is re-established up to `reconnect_attempts` times per
     operation before a ConnectionError is raised. A connection attempt gives up
-    after 10 s, unless the URL sets its own `connect_timeout`.
+    after 10 s, unless the URL sets its own `connect_timeout`. A refusal no retry
+    cures — the database or the role does not exist (SQLSTATE 3D000, 28000), the
+    password is wrong (28P01) — raises `StorageError` at once, saying which.
     """
 
     def __init__(self, url: str, *, reconnect_attempts: int = 8) -> None:
@@ -137,6 +165,7 @@ class PostgresStorage:
             raise TypeError(f"url={url!r} must be a str")
         parts = _parse(url)
         self._name = _describe(parts)
+        self._parts = parts
         self._url = url
         self._timeout = None if "connect_timeout" in parts else _CONNECT_TIMEOUT  # None: the URL's
         self._attempts = check_count("reconnect_attempts", reconnect_attempts)
@@ -302,7 +331,14 @@ class PostgresStorage:
             raise ValueError(f"operation on a closed {self!r}")
         conn = self._locks if locks else self._data
         if conn is None:
-            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout)
+            try:
+                conn = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout)
+            except psycopg.OperationalError as error:
+                refusal = _refusal(error, self._parts)
+                if refusal is None:
+                    raise  # perhaps transient: `_run` retries
+                raise StorageError(f"{self!r}: the server refused the connection: {refusal}"
+                                   ) from error
             self._connected = True
             if not locks:
                 self._data = conn
