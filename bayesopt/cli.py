@@ -771,9 +771,10 @@ def _add_run_parser(commands: Any) -> None:
                      help="append every evaluation here; if it exists, resume that run")
     _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
     run.add_argument("--pending-timeout", type=nonnegative_float, metavar="SECONDS",
-                     help="with --storage: a point asked this long ago and never told (its "
-                          "worker was killed) stops counting as running (default: never); "
-                          "set it above the longest evaluation, which it would expire too")
+                     help="with --storage: a point whose worker has sent no heartbeat for "
+                          "this long (it was killed) stops counting as running (default: "
+                          "never); a running command's point gets a heartbeat every third "
+                          "of it, so commands may run longer")
     run.add_argument("--workers", type=positive_int, default=1,
                      help="commands run at once (1)")
     run.add_argument("--timeout", type=positive_float, metavar="SECONDS",

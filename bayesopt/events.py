@@ -43,8 +43,8 @@ from bayesopt.journal import JournalError, decode_point, encode_point
 from bayesopt.space import Space
 from bayesopt.validation import check_constraint_values, check_costs, check_real, check_value
 
-__all__ = ["EVENTS", "Ask", "Cancel", "Checkpoint", "Event", "Failure", "Pending", "Report",
-           "Tell", "from_record", "to_record"]
+__all__ = ["EVENTS", "Ask", "Cancel", "Checkpoint", "Event", "Failure", "Heartbeat", "Pending",
+           "Report", "Tell", "from_record", "to_record"]
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,22 @@ class Cancel(Event):
     """Pending points that will not be evaluated (`cancel`)."""
 
     kind: ClassVar[str] = "cancel"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Heartbeat(Event):
+    """Pending points still being evaluated (`Optimizer.heartbeat`): under `pending_timeout`
+    each one's expiry counts from this event's time. A heartbeat is nothing but its time,
+    so a stored one without a time is refused; it carries no checkpoint (it computes
+    nothing)."""
+
+    kind: ClassVar[str] = "heartbeat"
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        if record.get("time") is None:
+            raise JournalError("heartbeat event has no time (a heartbeat is its time)")
+        return {}
 
 
 @dataclass(frozen=True, kw_only=True)

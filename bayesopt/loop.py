@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard
+from bayesopt.heartbeats import Heartbeats
 from bayesopt.journal import check_journal_path, holds_a_run
 from bayesopt.optimizer import Optimizer
 from bayesopt.options import OptimizerOptions
@@ -157,6 +158,16 @@ def minimize(
         the workers start exactly `n_calls` evaluations. A run stopped by an
         exception (Ctrl-C) cancels the points it was evaluating; a killed
         worker's point counts until ``pending_timeout`` expires it.
+    pending_timeout : float, optional
+        An `Optimizer` option (seconds, > 0 here): a pending point expires this
+        long after its last sign of life. While an evaluation runs, a background
+        thread sends its heartbeats (`Optimizer.heartbeat`) every third of the
+        timeout (`bayesopt.heartbeats` says why), so a slow evaluation stays
+        pending however long it runs and a killed worker's point expires about
+        the timeout after its last heartbeat. The thread stops when the
+        evaluation ends and is joined before `minimize` returns or raises.
+        Without a timeout no heartbeat is sent. In a shared study give every
+        worker the same timeout: each beats by its own.
     **optimizer_options
         Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...; not
         ``pruner=``, which only `Optimizer.report` consults: ValueError). Another
@@ -195,6 +206,9 @@ def minimize(
         check_picklable(func)
     space = space if isinstance(space, Space) else Space(space)
     warm = WarmStart.parse(x0, y0, space, n_calls)
+    if optimizer_options.get("pending_timeout") == 0:
+        raise ValueError("pending_timeout=0 expires a running point at the next event, which "
+                         "no heartbeat can prevent; give the seconds a worker may stay silent")
     opt = _optimizer(space, seed, journal, storage, study, optimizer_options)
     guard = FailureGuard(limits.max_consecutive_failures)
     try:
@@ -205,10 +219,11 @@ def minimize(
         with tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
                   disable=not progress, desc="bayesopt", unit="eval") as bar:
             report = _reporter(opt, bar, callback, guard, limits.max_cost)
-            if parallel:
-                _run_parallel(opt, func, n_workers, executor, budget, first, report)
-            else:
-                _run(opt, func, budget, first, report)
+            with Heartbeats(opt, opt.pending_timeout or None) as beats:
+                if parallel:
+                    _run_parallel(opt, func, n_workers, executor, budget, first, report, beats)
+                else:
+                    _run(opt, func, budget, first, report, beats)
     finally:
         opt.close()
     if guard.tripped:
@@ -456,14 +471,16 @@ def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
 
 
 def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, Any]],
-         report: Report) -> None:
+         report: Report, beats: Heartbeats) -> None:
     queue = list(first)
     while budget.allows(len(opt.history), 0):
         params = queue.pop(0) if queue else next_point(opt, budget)
         if params is None:
             break
         try:
-            if report(params, evaluate_in_worker(func, params)):
+            with beats.evaluating(params):
+                outcome = evaluate_in_worker(func, params)
+            if report(params, outcome):
                 break
         except BaseException:
             _release(opt, [params])
@@ -471,13 +488,15 @@ def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, 
 
 
 def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any,
-                  budget: Budget, first: list[dict[str, Any]], report: Report) -> None:
+                  budget: Budget, first: list[dict[str, Any]], report: Report,
+                  beats: Heartbeats) -> None:
     resolved, owned = resolve_executor(executor, n_workers)
-    loop = AsyncLoop(opt, func, resolved, owned, n_workers, budget, report)
+    loop = AsyncLoop(opt, func, resolved, owned, n_workers, budget, report, beats)
     try:
         with single_threaded():  # the workers hold the cores
             loop.run(first=first)
     except BaseException:
+        beats.finish_all()  # no heartbeat may follow a cancel
         _release(opt, list(loop.in_flight.values()))
         raise
     finally:

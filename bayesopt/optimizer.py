@@ -36,7 +36,7 @@ from typing import Any, NoReturn, TypeAlias, TypeVar, cast, overload
 import numpy as np
 
 from acquisition.optimizer import AcquisitionObjective
-from bayesopt.events import Ask, Cancel, Event, Failure, Pending, Report, Tell
+from bayesopt.events import Ask, Cancel, Event, Failure, Heartbeat, Pending, Report, Tell
 from bayesopt.feasibility import (
     InputConstraints,
     LinearConstraint,
@@ -221,12 +221,15 @@ class Optimizer:
         not ``"journal"``, the name of a journal's study).
     pending_timeout : float, optional
         Seconds after which an asked point that was never told stops counting
-        as pending (a worker that died). Measured between the times stored in
-        the events — a point expires when an event at least this much later is
-        applied — so every replay of a study agrees. None (default): never.
-        No heartbeat keeps a running point alive: set it above the longest
-        evaluation, or a point still running expires too (and a study run with
-        `ask_within` may start more evaluations than its total).
+        as pending (a worker that died), counted from its last sign of life: its
+        ask, or its latest `heartbeat` or `report`. Measured between the times
+        stored in the events — a point expires when an event more than this much
+        later is applied — so every replay of a study agrees. None (default):
+        never. A point still being evaluated stays pending as long as its worker
+        sends heartbeats (`minimize` and ``bayesopt run`` do, every third of the
+        timeout); one evaluated by hand needs `heartbeat` calls, or it expires
+        this long after its ask (and a study run with `ask_within` may then start
+        more evaluations than its total).
     pruner : SuccessiveHalving, optional
         The early-stopping rule of `report` (`bayesopt.fidelity`); default: the
         rungs of the space's `Fidelity` (min_resource = low, η = eta), or
@@ -713,15 +716,60 @@ class Optimizer:
             canonical = tuple(self.space.validate(p) for p in points)
 
             def build() -> Cancel:
-                remaining = list(self._state.pending)
-                for p in canonical:
-                    index = nearest_match(self.space, p, remaining)
-                    if index is None:
-                        raise ValueError(f"cancel: {p} is not a pending point")
-                    del remaining[index]
+                self._check_pending("cancel", canonical)
                 return Cancel(points=canonical, **self._stamp())
 
             self._commit(build)
+
+    def heartbeat(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        """Record that pending point(s) are still being evaluated (journaled; in a shared
+        study every worker reads it).
+
+        With ``pending_timeout`` a pending point expires that many seconds after its
+        last sign of life — its ask, its latest heartbeat or its latest `report` — by
+        the times stored in the events, so a worker that sends heartbeats more often
+        than the timeout keeps its point alive however long it runs, and a killed one's
+        point expires about the timeout after its last heartbeat. `minimize` and
+        ``bayesopt run`` send them by themselves. Each point must match a pending point
+        that has not timed out (the rule of `tell`); otherwise ValueError naming it,
+        and nothing is recorded. A heartbeat is recorded whatever this optimizer's own
+        ``pending_timeout``: in a shared study the other workers' timeouts read it.
+        """
+        points, _ = as_batch(params, None)
+        if not points:
+            raise ValueError("heartbeat: params=[] names no pending point")
+        with self._lock:
+            canonical = tuple(self.space.validate(p) for p in points)
+
+            def build() -> Heartbeat:
+                now = time.time()
+                self._check_pending("heartbeat", canonical, now)
+                return Heartbeat(points=canonical, time=now, worker=self._state.worker)
+
+            self._commit(build)
+
+    def _check_pending(self, verb: str, points: Sequence[Mapping[str, Any]],
+                       now: float | None = None) -> None:
+        """Raise ValueError naming the first of the valid `points` that matches no pending
+        point (the rule of `tell`; each pending point matched once); with `now`, a point
+        timed out by then is not pending."""
+        remaining = self._state.active_pending(now)
+        for p in points:
+            index = nearest_match(self.space, p, remaining)
+            if index is None:
+                raise ValueError(f"{verb}: {p} is not a pending point{self._why_not(p, now)}")
+            del remaining[index]
+
+    def _why_not(self, params: Mapping[str, Any], now: float | None) -> str:
+        """Why `params`, matching no pending point at `now`, is not one: timed out, or
+        never asked, already told or cancelled (or named twice)."""
+        state = self._state
+        timed_out = state.expired + [p for p in state.pending
+                                     if now is not None and state.is_expired(p, now)]
+        if nearest_match(self.space, params, timed_out) is not None:
+            return (f" (it timed out: pending_timeout={self.pending_timeout!r} seconds passed "
+                    "without a sign of life; tell it when it finishes, and it is recorded)")
+        return " (never asked, already told or cancelled, or named twice)"
 
     def add_pending(self, params: dict[str, Any] | list[dict[str, Any]]) -> None:
         """Mark point(s) being evaluated elsewhere as pending (journaled): later asks
@@ -748,6 +796,9 @@ class Optimizer:
         budget never returns True (the run has finished; the schedule ranks it), and a
         promotion reporting from after its source's budget is not recorded again at
         the rungs its source passed (`bayesopt.fidelity.Pruning.report`).
+
+        A report is also a sign of life of the point: with ``pending_timeout`` its
+        expiry counts from the latest report, as from a `heartbeat`.
 
         `step` counts the units completed (1 after the first epoch): a loop
         counting from 0, as Keras's ``on_epoch_end(epoch, ...)`` does, reports

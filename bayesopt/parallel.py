@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from bayesopt.failures import EvaluationFailed
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
+    from bayesopt.heartbeats import Heartbeats
     from bayesopt.optimizer import Optimizer
 
 # returns a value, or (value, outcome-constraint values)
@@ -129,9 +130,11 @@ class AsyncLoop:
     """Keeps `n_workers` evaluations in flight while the budget allows another."""
 
     def __init__(self, opt: Optimizer, func: Objective, executor: Executor, owned: bool,
-                 n_workers: int, budget: Budget, report: Report) -> None:
+                 n_workers: int, budget: Budget, report: Report,
+                 beats: Heartbeats | None = None) -> None:
         self.opt, self.func, self.executor, self.owned = opt, func, executor, owned
         self.n_workers, self.budget, self.report = n_workers, budget, report
+        self.beats = beats  # heartbeats of the points in flight (`bayesopt.heartbeats`)
         self.in_flight: dict[Future[Outcome], dict[str, Any]] = {}
         self.stopped = False
 
@@ -172,6 +175,8 @@ class AsyncLoop:
                 self._recover()
                 continue
             self.in_flight[future] = params
+            if self.beats is not None:
+                self.beats.start(params)
 
     def _submit(self, params: dict[str, Any]) -> Future[Outcome] | None:
         """The evaluation's future; None if our own pool is broken (it is rebuilt)."""
@@ -200,6 +205,8 @@ class AsyncLoop:
         )
 
     def _finish(self, params: dict[str, Any], outcome: Outcome) -> None:
+        if self.beats is not None:  # before its tell: no heartbeat may follow it
+            self.beats.finish(params)
         if self.report(params, outcome):
             self.stopped = True
 

@@ -44,9 +44,14 @@ integer entries must be equal; a real entry may differ from the asked value by
 digits (an error of at most half a unit in the third digit, ≤ 0.5 % of any
 number with that leading digit) and is relative, so it treats log-scaled
 dimensions alike across decades. Among several matches the nearest in the unit
-cube wins. Pending points older than `pending_timeout` seconds (by the times
-stored in the events, never by the wall clock of the reader) stop being
-pending when a later event is applied, so every replay agrees.
+cube wins. A pending point stops being pending when an event stamped more than
+`pending_timeout` seconds after its last sign of life is applied — its ask (or
+`add_pending`), or else the latest heartbeat or report that matched it — by the
+times stored in the events, never by the wall clock of the reader, so every
+replay agrees. A heartbeat or report of a point that is no longer pending (told,
+cancelled or timed out before it, in storage order) changes nothing: in a shared
+study a worker's heartbeat may land after another worker cancelled its point, and
+refusing it would make the whole study unreadable for every worker.
 """
 
 from __future__ import annotations
@@ -54,13 +59,23 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
 
 from bayesopt.categorical import LengthscaleTying, lengthscale_tying
-from bayesopt.events import Ask, Cancel, Checkpoint, Event, Failure, Pending, Report, Tell
+from bayesopt.events import (
+    Ask,
+    Cancel,
+    Checkpoint,
+    Event,
+    Failure,
+    Heartbeat,
+    Pending,
+    Report,
+    Tell,
+)
 from bayesopt.fidelity import (
     MODEL_MIN_FACTOR,
     Hyperband,
@@ -99,12 +114,20 @@ def applier(kind: type[E]) -> Callable[[Callable[[OptimizerState, E], None]],
 
 @dataclass(frozen=True)
 class PendingPoint:
-    """A point being evaluated: its parameters, encoding, and the event that made it pending."""
+    """A point being evaluated: its parameters, encoding, the event that made it pending,
+    and the time of the latest heartbeat or report that matched it (None before any)."""
 
     params: dict[str, Any]
     x: np.ndarray  # (c,) canonical encoding
     time: float | None
     worker: str | None
+    alive: float | None = None
+
+    @property
+    def last_seen(self) -> float | None:
+        """Its last sign of life: the later of its pending time and `alive` (None: unknown)."""
+        times = [t for t in (self.time, self.alive) if t is not None]
+        return max(times) if times else None
 
 
 @dataclass(frozen=True)
@@ -236,8 +259,10 @@ class OptimizerState:
 
     # ------------------------------------------------------------ queries
     def is_expired(self, point: PendingPoint, now: float) -> bool:
-        timeout = self.pending_timeout
-        return timeout is not None and point.time is not None and now - point.time > timeout
+        """Whether `point` has timed out at `now`: more than `pending_timeout` seconds after
+        its last sign of life (module docstring)."""
+        timeout, seen = self.pending_timeout, point.last_seen
+        return timeout is not None and seen is not None and now - seen > timeout
 
     def active_pending(self, now: float | None) -> list[PendingPoint]:
         """The pending points that have not timed out at `now` (all of them for None)."""
@@ -469,8 +494,28 @@ def _apply_failure(state: OptimizerState, event: Failure) -> None:
              costs=event.costs)
 
 
+@applier(Heartbeat)
+def _apply_heartbeat(state: OptimizerState, event: Heartbeat) -> None:
+    for params in event.points:
+        _seen_alive(state, params, event.time)
+
+
+def _seen_alive(state: OptimizerState, params: Mapping[str, Any], time: float | None) -> None:
+    """A sign of life of the pending point `params` matches at `time` (a heartbeat, a
+    report): its expiry counts from then. Nothing for a point not pending (module
+    docstring) or an event without a time."""
+    index = nearest_match(state.space, params, state.pending)
+    if index is None or time is None:
+        return
+    point = state.pending[index]
+    state.pending[index] = replace(point, alive=time if point.alive is None
+                                   else max(point.alive, time))
+
+
 @applier(Report)
 def _apply_report(state: OptimizerState, event: Report) -> None:
+    for params in event.points:
+        _seen_alive(state, params, event.time)
     for params, step, value in zip(event.points, event.steps, event.values):
         asked = state.asked(params) or params
         budget = continued_from = None  # the run's budget, and its source's (a promotion)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,6 +52,19 @@ def postgres_server() -> Iterator[PostgresServer]:
             server.stop()
         finally:
             server.remove()
+
+
+@pytest.fixture(params=["jsonl", "sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new shared study's storage (tests/test_shared.py, tests/test_heartbeat.py): a
+    JSON-lines file, an SQLite database, or a new database on the session's PostgreSQL
+    server (tests/postgres.py)."""
+    if request.param == "jsonl":
+        return str(tmp_path / "study.jsonl")
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'study.db'}"
+    server = request.getfixturevalue("postgres_server")
+    return str(server.create_database(f"study_{uuid.uuid4().hex[:12]}"))
 
 
 @pytest.fixture

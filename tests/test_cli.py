@@ -69,6 +69,9 @@ OBJECTIVE = textwrap.dedent('''
     elif mode == "sleepy":  # long enough for two runs sharing a study to overlap
         time.sleep(0.5)
         print(f"objective: {value!r}")
+    elif mode == "slow":  # longer than the --pending-timeout of the heartbeat test
+        time.sleep(2.0)
+        print(f"objective: {value!r}")
     elif mode == "block":
         calls = len((here / "calls.log").read_text().splitlines())
         if calls == 3 and (here / "block").exists():
@@ -699,6 +702,31 @@ def test_pending_timeout_lets_run_replace_a_killed_workers_point(tmp_path: Path)
     assert len(calls(directory)) == 3
     shown = bayesopt("show", "--storage", url, "--study", "s", cwd=directory).stdout
     assert "3 evaluations (3 ok, 0 failed, 1 pending)" in shown
+
+
+def test_run_sends_heartbeats_so_slow_commands_never_expire(tmp_path: Path) -> None:
+    """--workers 2 --pending-timeout 1 with commands of 2 s: each running command's point
+    gets heartbeats (every third of the timeout), so none expires — checked by folding
+    the study's events with the timeout — and exactly --n-calls commands run."""
+    from bayesopt import Optimizer
+    from bayesopt.storage import open_storage
+    from bayesopt.study import apply_record
+
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    url = f"sqlite:///{directory / 'tune.db'}"
+    bayesopt("run", "--space", "space.toml", "--n-calls", "4", "--workers", "2", "--storage",
+             url, "--study", "s", "--no-progress", "--pending-timeout", "1",
+             *command("slow", "x", "n", "act"), cwd=directory)
+    assert len(calls(directory)) == 4
+    storage = open_storage(url)
+    records = storage.read("s")
+    storage.close()
+    state = Optimizer(cli.load_space(directory / "space.toml"), pending_timeout=1.0)._state
+    for number, record in enumerate(records):
+        apply_record(state, record, "study", number)
+        assert state.expired == [], f"a running point timed out at event {number}"
+    kinds = [r["event"] for r in records]
+    assert kinds.count("tell") == 4 and kinds.count("heartbeat") > 0 and state.pending == []
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -50,18 +50,6 @@ FAST = OptimizerOptions(
 SPACE = {"x": Real(-2.0, 2.0), "y": Real(1e-3, 10.0, log=True), "k": Integer(0, 3)}
 
 
-@pytest.fixture(params=["jsonl", "sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new study's storage: a JSON-lines file, an SQLite database, or a new database
-    on the session's PostgreSQL server (tests/postgres.py)."""
-    if request.param == "jsonl":
-        return str(tmp_path / "study.jsonl")
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'study.db'}"
-    server = request.getfixturevalue("postgres_server")
-    return str(server.create_database(f"study_{uuid.uuid4().hex[:12]}"))
-
-
 def objective(p: dict[str, Any]) -> float:
     return (p["x"] - 0.3) ** 2 + np.log10(p["y"]) ** 2 + 0.1 * p["k"]
 

@@ -1,0 +1,137 @@
+"""Heartbeats of the evaluations a run has in flight, sent from one background thread.
+
+    running  : the pending points this run is evaluating (asked, or resumed from a
+               journal; never a warm-start point, which was never asked)
+    interval : `HEARTBEAT_FRACTION` · pending_timeout seconds between two heartbeats
+
+Rule: with ``pending_timeout`` = s a point expires when more than s seconds pass
+between two of its signs of life (`bayesopt.state`). A heartbeat every s/3 means
+a point survives two heartbeats in a row that are lost or late (a busy storage,
+the optimizer's lock held by an ask in the same process, a paused process) and
+expires only when its worker has been silent for the whole timeout — about s
+after its last heartbeat for a worker that was killed. Without a timeout nothing
+runs: no thread, no events, so a run without one records exactly what it did
+before heartbeats existed.
+
+Thread safety: the thread and the loop share the optimizer's lock. The thread
+holds it from reading `running` to recording the heartbeat, and the loop holds
+it to remove a point, so once `finish` returns no heartbeat of that point can
+follow (its tell comes next). The thread is joined on every way out of the run,
+Ctrl-C included (`close`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, final
+
+from bayesopt.storage import StorageError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from bayesopt.optimizer import Optimizer
+
+__all__ = ["HEARTBEAT_FRACTION", "Heartbeats"]
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_FRACTION = 1 / 3  # of pending_timeout between two heartbeats (module docstring)
+
+
+@final
+class Heartbeats:
+    """See the module docstring; a context manager whose exit stops and joins the thread."""
+
+    def __init__(self, opt: Optimizer, pending_timeout: float | None) -> None:
+        assert pending_timeout is None or pending_timeout > 0, "a positive timeout"
+        self.opt = opt
+        self.running: list[dict[str, Any]] = []
+        self.interval = None if pending_timeout is None else HEARTBEAT_FRACTION * pending_timeout
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Heartbeats:
+        if self.interval is not None:
+            self._thread = threading.Thread(target=self._beat_until_stopped,
+                                            name="bayesopt-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the thread and wait for it; a second Ctrl-C meanwhile is raised after."""
+        self._stop.set()
+        interrupted: KeyboardInterrupt | None = None
+        while self._thread is not None and self._thread.is_alive():
+            try:
+                self._thread.join()
+            except KeyboardInterrupt as again:
+                interrupted = again
+        self._thread = None
+        if interrupted is not None:
+            raise interrupted
+
+    @contextmanager
+    def evaluating(self, params: dict[str, Any]) -> Iterator[None]:
+        """Send heartbeats of `params` while the block runs (`start`, then `finish`)."""
+        self.start(params)
+        try:
+            yield
+        finally:
+            self.finish(params)
+
+    def start(self, params: dict[str, Any]) -> None:
+        """Send heartbeats of `params` from now on, if it is pending (a warm-start point
+        is not: it was never asked)."""
+        if self._thread is None:
+            return
+        with self.opt._lock:
+            if params in self.opt.pending:
+                self.running.append(params)
+
+    def finish(self, params: dict[str, Any]) -> None:
+        """Send no more heartbeats of `params` (its evaluation ended, or was abandoned)."""
+        with self.opt._lock:
+            self.running = [p for p in self.running if p is not params]
+
+    def finish_all(self) -> None:
+        with self.opt._lock:
+            self.running = []
+
+    def _beat_until_stopped(self) -> None:
+        assert self.interval is not None
+        while not self._stop.wait(self.interval):
+            with self.opt._lock:
+                if self.running:
+                    self._beat()
+
+    def _beat(self) -> None:
+        """One heartbeat of every running point; a point that is no longer pending (it
+        timed out while the process was stalled, or another worker cancelled it) is
+        dropped with a warning in the log, and the others are sent without it. A
+        storage that fails is logged and tried again at the next beat."""
+        try:
+            self.opt.heartbeat(self.running)
+            return
+        except StorageError as error:
+            logger.warning("heartbeat of %d running point(s) failed, tried again in %.3g s: "
+                           "%s", len(self.running), self.interval, error)
+            return
+        except ValueError:
+            pass  # one of them is no longer pending: each on its own
+        for params in list(self.running):
+            try:
+                self.opt.heartbeat(params)
+            except StorageError as error:
+                logger.warning("heartbeat of %s failed, tried again in %.3g s: %s", params,
+                               self.interval, error)
+            except ValueError as error:
+                logger.warning("%s; no more heartbeats are sent for it", error)
+                self.finish(params)

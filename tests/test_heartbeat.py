@@ -1,0 +1,392 @@
+"""Heartbeats: a slow live evaluation stays pending, a killed worker's point expires.
+
+    fold      : `OptimizerState.apply` of heartbeat (and report) events with chosen times
+    heartbeat : `Optimizer.heartbeat`, its validation, and its journal/storage round trip
+    minimize  : the background thread of `minimize` (`bayesopt.heartbeats`) in separate
+                Python processes on one shared SQLite study, and a worker killed by SIGKILL
+
+Checked, by the times stored in the events and by counts (never by wall-clock
+durations): a heartbeat or a report moves a point's expiry to pending_timeout after
+it; a point without one expires as before; a heartbeat of a point that is not pending
+changes nothing, and one without a time is a JournalError; `heartbeat` refuses a point
+never asked, told, cancelled or timed out, naming it, and records nothing then; the
+event survives a journal resume and every storage; two `minimize` processes whose
+evaluations last longer than pending_timeout tell exactly n_calls and expire nothing;
+a SIGKILLed worker's point stays pending while it beats and expires at the first
+event more than pending_timeout after its last heartbeat, after which another
+worker's ask takes that point again; without pending_timeout no thread runs and no
+heartbeat is stored; the thread is joined when the run stops on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from acquisition.optimizer import AcquisitionOptimizerOptions
+from bayesopt import Categorical, Optimizer, Real, minimize
+from bayesopt.events import Cancel, Heartbeat, Pending, Report, Tell
+from bayesopt.fitting import FitOptions
+from bayesopt.journal import JournalError
+from bayesopt.model import ModelOptions
+from bayesopt.options import OptimizerOptions
+from bayesopt.state import OptimizerState
+from bayesopt.storage import open_storage
+from bayesopt.study import apply_record
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = OptimizerOptions(
+    model=ModelOptions(n_restarts=1, fit=FitOptions(maxiter=50)),
+    acquisition_optimizer=AcquisitionOptimizerOptions(
+        n_candidates=256, n_local_candidates=64, n_restarts=2, maxiter=30),
+)
+SPACE = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
+P, Q, R = {"x": 0.1, "y": 0.1}, {"x": 0.5, "y": 0.5}, {"x": 0.9, "y": 0.9}
+
+
+# ====================================================================== fold
+
+
+def fresh_state(timeout: float = 10.0) -> OptimizerState:
+    return Optimizer(SPACE, seed=0, pending_timeout=timeout)._state
+
+
+def pending_of(state: OptimizerState) -> list[dict[str, Any]]:
+    return [p.params for p in state.pending]
+
+
+def test_a_heartbeat_moves_the_expiry_and_a_point_without_one_expires_as_before():
+    beaten, plain = fresh_state(), fresh_state()
+    for state in (beaten, plain):
+        state.apply(Pending(points=(P,), time=100.0, worker="w"))
+    beaten.apply(Heartbeat(points=(P,), time=108.0, worker="w"))
+    for state in (beaten, plain):
+        state.apply(Pending(points=(Q,), time=115.0, worker="v"))  # 15 s after the ask
+    assert pending_of(beaten) == [P, Q] and beaten.pending[0].last_seen == 108.0
+    assert pending_of(plain) == [Q] and [p.params for p in plain.expired] == [P]
+    beaten.apply(Pending(points=(R,), time=118.0, worker="v"))  # exactly 10 s: not more
+    assert pending_of(beaten) == [P, Q, R]
+    beaten.apply(Cancel(points=(R,), time=118.5, worker="v"))  # 10.5 s after the heartbeat
+    assert pending_of(beaten) == [Q] and [p.params for p in beaten.expired] == [P]
+
+
+def test_a_report_is_a_sign_of_life_too():
+    state = fresh_state()
+    state.apply(Pending(points=(P,), time=100.0, worker="w"))
+    state.apply(Report(points=(P,), steps=(1.0,), values=(0.5,), time=108.0, worker="w"))
+    state.apply(Pending(points=(Q,), time=115.0, worker="v"))
+    assert pending_of(state) == [P, Q] and state.pending[0].last_seen == 108.0
+
+
+def test_heartbeats_of_points_not_pending_change_nothing():
+    """A heartbeat of a point never asked, already told, or timed out before the heartbeat
+    itself (in storage order) is applied as nothing: in a shared study it can land after
+    another worker's cancel or tell, and a JournalError would make the study unreadable
+    for every worker."""
+    state = fresh_state()
+    state.apply(Pending(points=(P, Q), time=100.0, worker="w"))
+    state.apply(Heartbeat(points=(R,), time=101.0, worker="w"))  # never asked
+    assert [p.last_seen for p in state.pending] == [100.0, 100.0]
+    state.apply(Tell(points=(Q,), values=(1.0,), time=102.0, worker="w"))
+    state.apply(Heartbeat(points=(Q,), time=103.0, worker="w"))  # told
+    assert pending_of(state) == [P] and state.pending[0].last_seen == 100.0
+    state.apply(Heartbeat(points=(P,), time=111.0, worker="w"))  # 11 s late: expired first
+    assert state.pending == [] and [p.last_seen for p in state.expired] == [100.0]
+
+
+def test_a_stored_heartbeat_without_a_time_is_refused():
+    state = fresh_state()
+    record = {"event": "heartbeat", "points": [[0.1, 0.1]], "time": None, "worker": "w",
+              "state": None}
+    with pytest.raises(JournalError, match="event 3: heartbeat event has no time"):
+        apply_record(state, record, "study", 3)
+    apply_record(state, {**record, "time": 5.0}, "study", 3)  # with one: nothing pending
+
+
+# ================================================================ heartbeat()
+
+
+def test_heartbeat_refuses_a_point_that_is_not_pending_naming_it(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(SPACE, seed=0, n_initial=4, options=FAST, journal=path, pending_timeout=60.0)
+    a, b, c = opt.ask(3)
+    opt.tell(a, 1.0)
+    opt.cancel(b)
+    opt.heartbeat(c)
+    for point, why in ((a, "already told"), (b, "or cancelled"), (R, "never asked")):
+        with pytest.raises(ValueError, match=rf"heartbeat: .*{point['x']}.* is not a "
+                                             rf"pending point \(.*{why}"):
+            opt.heartbeat([c, point])  # one bad point: nothing is recorded
+    with pytest.raises(ValueError, match="heartbeat: params=\\[\\] names no pending point"):
+        opt.heartbeat([])
+    with pytest.raises(ValueError, match="'x': value 2.0 is outside"):
+        opt.heartbeat({"x": 2.0, "y": 0.5})
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['z'\]"):
+        opt.heartbeat({**c, "z": 1})
+    with pytest.raises(TypeError, match="params must be a dict or a list of dicts"):
+        opt.heartbeat("x")
+    opt.close()
+    lines = [json.loads(line) for line in path.read_text().splitlines()[1:]]
+    assert [line["event"] for line in lines] == ["ask", "tell", "cancel", "heartbeat"]
+
+
+def test_heartbeat_refuses_a_point_timed_out_by_its_own_time():
+    opt = Optimizer(SPACE, seed=0, n_initial=4, options=FAST, pending_timeout=0.05)
+    point = opt.ask()
+    opt.heartbeat(point)
+    last = opt._state.pending[0].last_seen
+    assert last is not None
+    while time.time() <= last + 0.05:
+        time.sleep(0.01)
+    with pytest.raises(ValueError, match=r"it timed out: pending_timeout=0.05 seconds"):
+        opt.heartbeat(point)
+    assert opt._state.pending[0].last_seen == last  # nothing recorded
+    opt.tell(point, 1.0)  # a late tell is recorded as usual
+    assert len(opt.history) == 1
+
+
+def test_a_heartbeat_survives_a_journal_resume(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(SPACE, seed=0, n_initial=4, options=FAST, journal=path, pending_timeout=60.0)
+    a, b = opt.ask(2)
+    opt.heartbeat([{**a, "x": float(f"{a['x']:.3g}")}, b])  # rounded like a tell may be
+    alive = [p.last_seen for p in opt._state.pending]
+    assert alive[0] == alive[1] and alive[0] > opt._state.pending[0].time  # type: ignore[operator]
+    opt.close()
+    resumed = Optimizer.resume(path, append=False)
+    assert [p.last_seen for p in resumed._state.pending] == alive
+
+
+def _append(url: str, records: list[dict[str, Any]]) -> None:
+    storage = open_storage(url)
+    storage.append("s", records)
+    storage.close()
+
+
+def test_a_stored_heartbeat_keeps_a_point_pending_in_every_storage(url):
+    """A worker asked a point 100 s ago and sent heartbeats 55 s and 5 s ago: a worker with
+    pending_timeout=60 that attaches now and asks keeps that point pending (without the
+    heartbeats its ask would expire it: test_shared.py's dead-worker test), and reads the
+    last heartbeat's time as stored; its own heartbeat reaches another reader."""
+    Optimizer(SPACE, storage=url, study="s").close()
+    now = time.time()
+    ask = {"event": "ask", "points": [[0.25, 0.75]], "time": now - 100.0, "worker": "w",
+           "state": None}
+    beats = [{"event": "heartbeat", "points": [[0.25, 0.75]], "time": now - age, "worker": "w",
+              "state": None} for age in (55.0, 5.0)]
+    _append(url, [ask, *beats])
+    beat = beats[-1]
+    opt = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, options=FAST,
+                    pending_timeout=60.0)
+    asked = opt.ask()
+    assert opt.pending == [{"x": 0.25, "y": 0.75}, asked]
+    reader = Optimizer(SPACE, storage=url, study="s", pending_timeout=60.0)
+    assert reader._state.pending[0].last_seen == beat["time"]  # read back as written
+    storage = open_storage(url)
+    kinds = [record["event"] for record in storage.read("s")]
+    storage.close()
+    assert kinds == ["ask", "heartbeat", "heartbeat", "ask"]
+    opt.heartbeat(asked)  # this worker's own heartbeat, stored and read by the other
+    assert reader.pending == opt.pending  # caught up
+    assert reader._state.pending[1].alive == study_events(url)[-1]["time"]
+    for o in (opt, reader):
+        o.close()
+
+
+# ================================================================== minimize
+
+
+def study_events(url: str) -> list[dict[str, Any]]:
+    storage = open_storage(url)
+    try:
+        return storage.read("s")
+    finally:
+        storage.close()
+
+
+def fold_never_expires(url: str, timeout: float) -> OptimizerState:
+    """Fold the study's events one by one; assert no point ever timed out on the way."""
+    state = Optimizer(SPACE, seed=0, pending_timeout=timeout)._state
+    for number, record in enumerate(study_events(url)):
+        apply_record(state, record, "study", number)
+        assert state.expired == [], f"a point timed out at event {number}: {record}"
+    return state
+
+
+SLOW_WORKER = """
+import sys, time
+sys.path.insert(0, sys.argv[3])
+from test_heartbeat import FAST, SPACE
+from bayesopt import minimize
+
+def slow(p):
+    time.sleep(2.5)
+    return (p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2
+
+minimize(slow, SPACE, n_calls=6, seed=int(sys.argv[2]), storage=sys.argv[1], study="s",
+         progress=False, n_initial=3, options=FAST, pending_timeout=1.0)
+"""
+
+
+def test_minimize_with_evaluations_longer_than_the_timeout_tells_exactly_n_calls(tmp_path):
+    """The audit's case: two workers, evaluations of 2.5 s, pending_timeout=1. Before
+    heartbeats the running points expired and the study told more than n_calls."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    Optimizer(SPACE, storage=url, study="s").close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    workers = [subprocess.Popen([sys.executable, "-c", SLOW_WORKER, url, str(seed),
+                                 str(REPO / "tests")], env=env) for seed in (0, 1)]
+    for worker in workers:
+        assert worker.wait(timeout=600) == 0
+    state = fold_never_expires(url, timeout=1.0)
+    records = study_events(url)
+    kinds = [r["event"] for r in records]
+    assert kinds.count("ask") == 6 and kinds.count("tell") == 6 and len(state.history) == 6
+    assert state.pending == []
+    asked = {tuple(r["points"][0]): r["time"] for r in records if r["event"] == "ask"}
+    told = {tuple(r["points"][0]): r["time"] for r in records if r["event"] == "tell"}
+    assert all(told[p] - asked[p] > 1.0 for p in told)  # each outlived the timeout
+    beaters = {r["worker"] for r in records if r["event"] == "heartbeat"}
+    assert beaters == {r["worker"] for r in records if r["event"] == "ask"} and len(beaters) == 2
+
+
+VICTIM = """
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from test_heartbeat import FAST
+from bayesopt import Categorical, minimize
+
+def forever(p):
+    time.sleep(3600)
+    return 0.0
+
+minimize(forever, {"c": Categorical(["a", "b"])}, n_calls=2, seed=0, storage=sys.argv[1],
+         study="s", progress=False, n_initial=2, options=FAST, pending_timeout=2.0)
+"""
+
+
+def test_a_killed_workers_point_expires_its_timeout_after_its_last_heartbeat(tmp_path):
+    """A worker evaluating a point forever beats; another worker's ask leaves that point
+    alone (a space of two choices: it takes the other), and the study of two evaluations
+    is full while the killed worker's point still counts. After SIGKILL the point expires
+    at the first event more than pending_timeout after its last heartbeat, and the other
+    worker's ask then takes that very point."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    space = {"c": Categorical(["a", "b"])}
+    Optimizer(space, storage=url, study="s").close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    victim = subprocess.Popen([sys.executable, "-c", VICTIM, url, str(REPO / "tests")], env=env)
+    try:
+        records = _wait_for(url, lambda rs: sum(r["event"] == "heartbeat" for r in rs) >= 2)
+        other = Optimizer(space, storage=url, study="s", seed=1, n_initial=2, options=FAST,
+                          pending_timeout=2.0)
+        dead = other.pending[0]
+        mine = other.ask_within(2)
+        assert mine is not None and mine != dead  # the victim's point is pending
+        other.tell(mine, 1.0)
+        # beats spanning more than the timeout since the ask: still counted, study full
+        _wait_for(url, lambda rs: _last_beat(rs) - rs[0]["time"] > 2.0)
+        assert other.ask_within(2) is None
+    finally:
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+    last = _last_beat(study_events(url))
+    while time.time() <= last + 2.0:
+        time.sleep(0.1)
+    again = other.ask_within(2)
+    assert again == dead  # expired: the region is free again
+    records = study_events(url)
+    replay = Optimizer(space, seed=0, pending_timeout=2.0)._state
+    for number, record in enumerate(records):
+        apply_record(replay, record, "study", number)
+        gone = [p.params for p in replay.expired]
+        if gone:
+            break
+    assert gone == [dead] and record["event"] == "ask" and record["time"] - last > 2.0
+    assert records[number - 1]["time"] - last <= 2.0  # the event before kept it pending
+    other.close()
+
+
+def _last_beat(records: list[dict[str, Any]]) -> float:
+    return max(r["time"] for r in records if r["event"] == "heartbeat")
+
+
+def _wait_for(url: str, ready: Any, limit: float = 300.0) -> list[dict[str, Any]]:
+    """The study's events once `ready(events)` holds (polled; `limit` only bounds a hang)."""
+    give_up = time.monotonic() + limit
+    while time.monotonic() < give_up:
+        records = study_events(url)
+        if records and ready(records):
+            return records
+        time.sleep(0.2)
+    raise AssertionError("the worker never got there")
+
+
+def test_without_pending_timeout_no_thread_runs_and_no_heartbeat_is_stored(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    seen: list[list[str]] = []
+
+    def slow(p: dict[str, Any]) -> float:
+        time.sleep(0.3)
+        seen.append([t.name for t in threading.enumerate()])
+        return p["x"]
+
+    minimize(slow, SPACE, n_calls=3, seed=0, storage=url, study="s", progress=False,
+             n_initial=3, options=FAST)
+    assert all("bayesopt-heartbeat" not in names for names in seen) and len(seen) == 3
+    assert "heartbeat" not in [r["event"] for r in study_events(url)]
+    minimize(slow, SPACE, n_calls=5, seed=1, storage=url, study="s", progress=False,
+             n_initial=3, options=FAST, pending_timeout=0.15)
+    assert all("bayesopt-heartbeat" in names for names in seen[3:]) and len(seen) == 5
+    assert "heartbeat" in [r["event"] for r in study_events(url)]
+    assert "bayesopt-heartbeat" not in [t.name for t in threading.enumerate()]
+    with pytest.raises(ValueError, match="pending_timeout=0 expires a running point"):
+        minimize(slow, SPACE, n_calls=6, storage=url, study="s", pending_timeout=0)
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_ctrl_c_joins_the_thread_and_no_heartbeat_follows_the_cancel(tmp_path, n_workers):
+    """Ctrl-C in the objective (one worker: it runs in the main thread) or in the callback
+    (two workers on a thread pool: the other evaluation is in flight): the run cancels
+    its running point, no heartbeat of it is stored after that, and the thread is gone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    calls: list[int] = []
+
+    def slow(p: dict[str, Any]) -> float:
+        calls.append(1)
+        time.sleep(0.4)  # a few heartbeats first
+        if n_workers == 1 and len(calls) == 2:
+            raise KeyboardInterrupt
+        return p["x"]
+
+    def stop(observation: Any, opt: Optimizer) -> bool:
+        raise KeyboardInterrupt
+
+    executor = None if n_workers == 1 else ThreadPoolExecutor(2)
+    with pytest.raises(KeyboardInterrupt):
+        minimize(slow, SPACE, n_calls=5, seed=0, storage=url, study="s", progress=False,
+                 n_initial=3, options=FAST, pending_timeout=0.3, n_workers=n_workers,
+                 executor=executor, callback=None if n_workers == 1 else stop)
+    if executor is not None:
+        executor.shutdown()
+    assert "bayesopt-heartbeat" not in [t.name for t in threading.enumerate()]
+    records = study_events(url)
+    kinds = [r["event"] for r in records]
+    assert "heartbeat" in kinds and kinds.count("cancel") == 1
+    cancelled = [tuple(p) for p in records[kinds.index("cancel")]["points"]]
+    later_beats = {tuple(p) for r in records[kinds.index("cancel"):]
+                   if r["event"] == "heartbeat" for p in r["points"]}
+    assert len(cancelled) == 1 and not set(cancelled) & later_beats
+    assert any(tuple(p) == cancelled[0] for r in records[:kinds.index("cancel")]
+               if r["event"] == "heartbeat" for p in r["points"])  # it was beating
