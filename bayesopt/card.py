@@ -233,19 +233,25 @@ def _model_entries(m: model.ModelOptions,
     return {
         "encoding": _entry(
             "each dimension to [0, 1]: reals and integers affinely (log-scaled ones in log "
-            "space), integers relaxed and rounded on decode, categoricals one-hot "
-            "(d = number of encoded columns: a categorical of k choices gives k)",
+            "space), integers relaxed and rounded on decode (an integer's column spans "
+            "[low − ½, high + ½], in log space when log=True, so each value owns a bin), "
+            "categoricals one-hot (d = number of encoded columns: a categorical of k "
+            "choices gives k)",
             "bayesopt/space.py; the relax-and-round baseline of Garrido-Merchán & "
             "Hernández-Lobato (2020, Neurocomputing 380), arXiv:1805.03463"),
         "initial_design": _entry(
             "scrambled Sobol points (scipy.stats.qmc); n_initial = number of dimensions + 1, "
             "within [5, 20]", "Owen (1998), scrambled nets; Loeppky, Sacks & Welch (2009)"),
         "output_transform": _entry(
-            f"{m.output_transform}, λ by maximum likelihood within "
+            "z-scores of the values (negated with maximize=True), then "
+            f"{m.output_transform} with λ by maximum likelihood within "
             f"{list(transforms.LAMBDA_BOUNDS)}, refit with the hyperparameters; then "
-            "standardization", "Yeo & Johnson (2000); Cowen-Rivers et al. (2022), HEBO"),
+            "standardized again: the GP's targets (Surrogate.hyperparameters() gives "
+            "output_transform and output_standardization)",
+            "Yeo & Johnson (2000); Cowen-Rivers et al. (2022), HEBO"),
         "kernel": _entry(
-            f"{m.kernel}, ARD (one lengthscale per encoded column), signal variance; "
+            f"zero-mean GP, {m.kernel}, ARD (one lengthscale per encoded column), signal "
+            "variance; "
             f"lengthscales in {list(fitting.LENGTHSCALE_BOUNDS)}, signal variance in "
             f"{list(fitting.VARIANCE_BOUNDS)} (standardized outputs)",
             "Rasmussen & Williams (2006), Sec. 4.2; Snoek, Larochelle & Adams (2012)"),

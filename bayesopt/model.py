@@ -518,15 +518,28 @@ class SurrogateModel:
         return (self.options.kernel, *self.options.kernel_candidates)
 
     def _fit_failed(self) -> None:
-        """Keep the previous hyperparameters (or take the prior's default ones), loudly."""
+        """Keep the previous hyperparameters (or take the prior's default ones), loudly; with
+        a noise `noise_variance=` pins, say so: the fit cannot raise it when K + σ²I is too
+        ill-conditioned to factor (close or repeated points of a noiseless objective)."""
         warnings.warn(
-            "hyperparameter fit failed; keeping the previous hyperparameters"
-            if self.params is not None else
-            "hyperparameter fit failed; using the prior's default hyperparameters",
-            ModelFitWarning, stacklevel=6,
+            ("hyperparameter fit failed; keeping the previous hyperparameters"
+             if self.params is not None else
+             "hyperparameter fit failed; using the prior's default hyperparameters")
+            + self._pinned_noise_hint(), ModelFitWarning, stacklevel=6,
         )
         if self.params is None:
             self.params = self._default_params()
+
+    def _pinned_noise_hint(self) -> str:
+        """What a failed fit owes to `noise_variance=` ('' when the noise is fitted)."""
+        if self.options.noise_variance is None:
+            return ""
+        noise = self._fit_options().noise_bounds[0]
+        return (f" (the noise is pinned by ModelOptions(noise_variance="
+                f"{self.options.noise_variance!r}), {noise:.3g} on the GP's standardized "
+                "scale, which can leave the kernel matrix too ill-conditioned to factor: give "
+                "a larger noise_variance; a noiseless objective still wants about 1e-8 times "
+                "the variance of its values, the fitted noise's floor)")
 
     def _fit_subset(self, X: np.ndarray, y_std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All observations, or a uniform random subset of `max_fit_points` of them.

@@ -378,13 +378,17 @@ class Surrogate:
         """Mean and standard deviation of g(F), F ~ N(mu, std²), minimization sign."""
         if self.model.transform.lmbda is None:  # g is affine: exact
             return self.model.to_objective(mu), self._slope_scale() * std
+        # the moments of g(F)/u, u the power of 2 in (scale/2, scale] of the z-scores: the
+        # squares neither overflow nor underflow at any finite scale of the objective (near
+        # 1e300 or 1e-300 the std was inf or 0), and dividing by u is exact
+        u = math.ldexp(1.0, math.frexp(self.model.transform.scale)[1] - 1)
         mean, var = np.empty_like(mu), np.empty_like(mu)
         for start in range(0, mu.shape[0], _CHUNK):
             rows = slice(start, start + _CHUNK)
-            values = self.model.to_objective(mu[rows, None] + std[rows, None] * _NODES)  # (r, q)
-            mean[rows] = values @ _WEIGHTS
+            values = self.model.to_objective(mu[rows, None] + std[rows, None] * _NODES) / u
+            mean[rows] = values @ _WEIGHTS  # values: (r, q)
             var[rows] = ((values - mean[rows, None]) ** 2) @ _WEIGHTS  # two-pass: no cancellation
-        return mean, np.sqrt(np.maximum(var, 0.0))
+        return u * mean, u * np.sqrt(np.maximum(var, 0.0))
 
     def _slope_scale(self) -> float:
         """dg/df of the affine part: scale of the z-scores times std of the transformed values."""

@@ -93,9 +93,11 @@ def mean_and_std(y: np.ndarray) -> tuple[float, float]:
 
     np.std squares the deviations, which underflow to 0 below |y| ≈ 1e-162 and overflow
     above ≈ 1e154; there both are taken of y/m, m = max |y|, and scaled back by m (the
-    same numbers up to rounding, so the direct route is kept wherever it is finite and > 0).
+    same numbers up to rounding, so the direct route is kept wherever it is finite and > 0,
+    and its overflow is not reported: it is what sends y to the other route).
     """
-    mean, std = float(np.mean(y)), float(np.std(y))
+    with np.errstate(over="ignore"):  # an overflow is caught below, not shown to the user
+        mean, std = float(np.mean(y)), float(np.std(y))
     if math.isfinite(std) and std > 0:
         return mean, std
     m = float(np.max(np.abs(y)))

@@ -251,6 +251,19 @@ def test_the_card_states_every_default_with_a_citation():
     assert "incumbent='posterior_mean'" in card["acquisition"]["default"]
 
 
+def test_the_card_says_what_a_reimplementation_needs_to_reproduce_the_gps_targets():
+    """Yeo–Johnson is not shift- or scale-invariant: applied to the raw values (what the
+    card's 'yeo-johnson …; then standardization' read as) it gives another λ and other
+    targets. The card now names the z-scores before it, the zero mean, and an integer's
+    relaxed span (tests/test_surrogate.py rebuilds the targets and the posterior so)."""
+    card = baseline_card()
+    assert card["output_transform"]["default"].startswith("z-scores of the values")
+    assert "then yeo-johnson with λ" in card["output_transform"]["default"]
+    assert "standardized again" in card["output_transform"]["default"]
+    assert card["kernel"]["default"].startswith("zero-mean GP, matern52")
+    assert "[low − ½, high + ½]" in card["encoding"]["default"]
+
+
 def test_the_card_of_a_space_gives_its_numbers():
     card = baseline_card(Space(REFERENCE_SPACE))
     assert card["identity"]["encoded_columns"] == 6

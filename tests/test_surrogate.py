@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import matplotlib
 
@@ -314,6 +315,25 @@ def test_objectives_at_extreme_scales_ask_what_unit_scale_asks(factor):
         factor * reference.predict(point).median[0], rel=1e-6)
     variance = scaled.hyperparameters().signal_variance
     assert variance == (math.inf if factor > 1 else 0.0)
+
+
+@pytest.mark.parametrize("factor", [1e-300, 1e200, 1e300])
+def test_predicts_std_at_extreme_scales_is_the_unit_scales_times_the_factor(factor):
+    """With the power transform the std is a quadrature over g(F)²: at 1e300 (1e200) the
+    squares overflowed and the std was inf, at 1e-300 they underflowed and it was 0; and
+    the tell at 1e200 showed numpy's 'overflow encountered in square'."""
+    opts = [Optimizer(BRANIN_SPACE, seed=0) for _ in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from a tell or a prediction
+        for _ in range(8):
+            for opt, scale in zip(opts, (1.0, factor)):
+                params = opt.ask()
+                opt.tell(params, scale * branin(params))
+        points = random_points(BRANIN_SPACE, 5, 4)
+        reference, scaled = (opt.surrogate().predict(points) for opt in opts)
+    assert opts[1].surrogate().hyperparameters().output_transform["lmbda"] is not None
+    assert_allclose(scaled.std, factor * reference.std, rtol=1e-6)
+    assert_allclose(scaled.mean, factor * reference.mean, rtol=1e-6)
 
 
 # --------------------------------------------------------------- acquisition

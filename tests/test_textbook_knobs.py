@@ -54,6 +54,23 @@ def test_fixed_noise_is_constant_in_objective_units_as_n_grows():
         assert fitted.noise_variance == pytest.approx(NOISE, rel=1e-12)
 
 
+def test_a_fit_failing_under_a_tiny_fixed_noise_says_the_noise_is_pinned():
+    """A noiseless objective told with noise_variance=1e-300 along a fine 1-D grid: at the
+    49th point no start of the MAP fit can factor K + σ²I. The warning said only 'fit
+    failed'; it now names the pinned noise and what to give instead."""
+    from bayesopt.model import ModelFitWarning
+
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, options=OptimizerOptions(
+        model=ModelOptions(noise_variance=1e-300, output_transform="none")))
+    grid = np.linspace(0.0, 1.0, 500)[:49]
+    for u in grid[:-1]:
+        opt.tell({"x": float(u)}, math.sin(6.0 * u))
+    with pytest.warns(ModelFitWarning, match=r"pinned by ModelOptions\(noise_variance=1e-300\)"
+                      r".*give a larger noise_variance"):
+        opt.tell({"x": float(grid[-1])}, math.sin(6.0 * grid[-1]))
+    assert np.isfinite(list(opt.ask().values())).all()  # the run goes on
+
+
 def test_fixed_noise_posterior_equals_sklearn_with_that_alpha():
     opt = told(FIXED, 20, noise_sd=0.5)
     fitted = opt.surrogate().hyperparameters()
