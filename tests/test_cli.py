@@ -177,9 +177,12 @@ def wait_for(condition, what: str, process: subprocess.Popen | None = None) -> N
         time.sleep(0.05)
 
 
-def with_default_sigint(argv: list[str]) -> list[str]:
-    """argv exec'ed with SIGINT at its default: a shell without job control may ignore it."""
+def with_default_signals(argv: list[str]) -> list[str]:
+    """argv exec'ed with SIGINT and SIGHUP at their defaults: a shell without job control
+    ignores SIGINT, and a runner started under nohup (as a CI job may be) ignores SIGHUP,
+    which `bayesopt run` then keeps ignoring (test_under_nohup_sighup_is_still_ignored)."""
     restore = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+               "signal.signal(signal.SIGHUP, signal.SIG_DFL); "
                "os.execv(sys.argv[1], sys.argv[1:])")
     return [sys.executable, "-c", restore, *argv]
 
@@ -309,7 +312,7 @@ def interrupted_run(tmp_path: Path, signum: int) -> tuple[Path, list[str], int, 
     (directory / "block").touch()  # the third evaluation sleeps until it is killed
     args = ["run", "--space", "space.toml", "--n-calls", "5", "--journal", "tune.jsonl",
             "--no-progress", *command("block", "x", "n", "act")]
-    process = subprocess.Popen(with_default_sigint([CONSOLE_SCRIPT, *args]), cwd=directory,
+    process = subprocess.Popen(with_default_signals([CONSOLE_SCRIPT, *args]), cwd=directory,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for((directory / "blocked.pid").exists, "the third evaluation", process)
