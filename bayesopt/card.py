@@ -34,6 +34,7 @@ from bayesopt.options import OptimizerOptions
 from bayesopt.priors import HyperparameterPriors, LogNormalPrior
 from bayesopt.space import Dimension, Space
 from bayesopt.state import model_columns
+from kernels.cholesky import _JITTER_STEPS  # the ladder the card states
 
 
 def resolved_config(
@@ -259,8 +260,11 @@ def _model_entries(m: model.ModelOptions,
                          "arXiv:2402.02229, Sec. 4, re-centred (bayesopt/priors.py)"),
         "noise": _entry(
             f"Gaussian, variance fitted within {list(m.fit.noise_bounds)} on standardized "
-            f"outputs (noise floor {m.fit.noise_bounds[0]:g})",
-            "bench/results/ablation.md (noise-floor-1e-6)"),
+            f"outputs (noise floor {m.fit.noise_bounds[0]:g}); a kernel matrix that does not "
+            f"factorize gets jitter on its diagonal besides the noise: none, then "
+            f"{_JITTER_STEPS[0]:g}, {_JITTER_STEPS[1]:g}, …, {_JITTER_STEPS[-1]:g} of its "
+            "mean diagonal, the first that factorizes (Surrogate.hyperparameters().jitter)",
+            "bench/results/ablation.md (noise-floor-1e-6); kernels/cholesky.py"),
         "fit": _entry(
             f"MAP (log marginal likelihood + log priors) over log-parameters, L-BFGS-B with "
             f"analytic gradients, maxiter {m.fit.maxiter}; warm start plus {m.n_restarts} "

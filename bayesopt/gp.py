@@ -87,12 +87,14 @@ class GaussianProcess:
         self._v = np.zeros(capacity)
         self._z = np.zeros((2, capacity))  # rows: L⁻¹v and L⁻¹1
         self._diag = np.zeros(capacity)  # what each row has on K's diagonal besides s2
+        self._jitter = np.zeros(capacity)  # of it, what the factorization added beyond noise
         self._n: int = n
         self._X[:n], self._v[:n] = X, values
         self._Z[:n] = kernel.scale(X)
         self.factor = CholeskyFactor.factorize(kernel.matrix_scaled(self.Z, noise),
                                                capacity=capacity)
         self._diag[:n] = noise + self.factor.jitter
+        self._jitter[:n] = self.factor.jitter
         self._z[:, :n] = self.factor.solve_lower(np.stack([values, np.ones(n)], axis=1)).T
         self._alpha: np.ndarray | None = None
 
@@ -120,7 +122,14 @@ class GaussianProcess:
 
     @property
     def jitter(self) -> float:
+        """The jitter of the factorization at construction, on every row's diagonal."""
         return self.factor.jitter
+
+    @property
+    def row_jitter(self) -> np.ndarray:
+        """(n,) what the factor has on each row's diagonal beyond its noise variance: `jitter`,
+        plus what a block append's Schur complement needed (`CholeskyFactor.append`)."""
+        return self._jitter[: self._n]
 
     @property
     def alpha(self) -> np.ndarray:
@@ -157,6 +166,7 @@ class GaussianProcess:
         extra = self.factor.append(cross, self.kernel.matrix_scaled(Z_new, noise))
         self._reserve(n + k)
         self._diag[n : n + k] = noise + self.factor.jitter + extra
+        self._jitter[n : n + k] = self.factor.jitter + extra
         self._X[n : n + k], self._v[n : n + k] = X_new, values
         self._Z[n : n + k] = Z_new
         self._z[0, n : n + k] = self.factor.forward_tail(self._z[0, :n], values)
@@ -181,6 +191,7 @@ class GaussianProcess:
             self._v = np.concatenate([self._v, np.zeros(grow)])
             self._z = np.concatenate([self._z, np.zeros((2, grow))], axis=1)
             self._diag = np.concatenate([self._diag, np.zeros(grow)])
+            self._jitter = np.concatenate([self._jitter, np.zeros(grow)])
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at Xq: (m, d) → (m,), (m,)."""

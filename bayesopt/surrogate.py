@@ -64,10 +64,11 @@ Evidence (R&W Eq. 2.30, on the GP's targets t = standardized T(y), n rows):
 
     log p(t | θ) = −½ tᵀK⁻¹t − ½ log det K − (n/2) log 2π
 
-at the fitted θ; the log prior is the sum of the normal densities on the fitted
-log-parameters (normalized: the MAP objective omits their constants; a parameter the
-options pin has none, `Surrogate.evidence`), and 0 for a maximum-likelihood fit
-(``priors=False``), whose objective has no prior.
+at the fitted θ, K = k(X, X) + (σ² + jitter)·I with the jitter the factorization added
+(`Hyperparameters.jitter_standardized`, 0.0 when none); the log prior is the sum of the
+normal densities on the fitted log-parameters (normalized: the MAP objective omits their
+constants; a parameter the options pin has none, `Surrogate.evidence`), and 0 for a
+maximum-likelihood fit (``priors=False``), whose objective has no prior.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from scipy.special import ndtri
@@ -228,6 +229,23 @@ class Hyperparameters:
         (`bayesopt.warping`); the kernel then sees w(u), so `lengthscales_unit_cube` are
         on the warped scale and `lengthscales` (their multiple of the dimension's
         length) hold where dw/du = 1. None without input warping.
+    jitter, jitter_standardized : float
+        What the GP added to every observation's diagonal on top of the noise variance to
+        factorize its kernel matrix, in objective units² (converted as `noise_variance`)
+        and on the GP's scale; 0.0 when the matrix factorized as it was. The first
+        factorization of a refit tries no jitter, then 10⁻¹⁰, 10⁻⁹, …, 10⁻¹ times the mean
+        diagonal of k(X, X) + σ²I, and keeps the first that succeeds (`kernels.cholesky`).
+        The exact posterior is the GP's with noise_variance + jitter on the diagonal
+        (R&W Alg. 2.1 with K + (σ² + jitter)·I); σ² alone gives another one. With
+        ``kernel_average=True``: the heaviest kernel's GP, whose hyperparameters are the
+        ones reported; with ``hyperparameters="mcmc"``, whose reported θ is no sample's,
+        the largest any sample's GP needed (each sample's GP uses its own).
+    jitter_by_observation_standardized : tuple of float or None
+        None when every row has `jitter_standardized`. Otherwise, one per observation the
+        surrogate conditions on (`Surrogate.observed`, in order), on the GP's scale:
+        an observation block-appended since the last refit whose Schur complement did
+        not factorize got more (`kernels.cholesky.CholeskyFactor.append`), and the
+        exact posterior has σ² plus these on the diagonal.
     """
 
     kernel: str
@@ -243,6 +261,9 @@ class Hyperparameters:
     input_warping: dict[str, tuple[float, float]] | None = None
     activity_lengthscales: dict[str, float] | None = None
     output_standardization: dict[str, float] | None = None
+    jitter: float = 0.0
+    jitter_standardized: float = 0.0
+    jitter_by_observation_standardized: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -252,7 +273,9 @@ class Evidence:
     Attributes
     ----------
     log_marginal_likelihood : float
-        log p(t | θ), without the prior (R&W Eq. 2.30).
+        log p(t | θ), without the prior (R&W Eq. 2.30), of the GP as it factorized its
+        kernel matrix: with the jitter (`Hyperparameters.jitter_standardized`) on the
+        diagonal with σ², since tᵀK⁻¹t and log det K come from that factor.
     log_prior : float
         log p(θ), the hyperprior's normalized density on the fitted log-parameters
         (a parameter the options pin has no prior); 0.0 for a maximum-likelihood fit
@@ -482,11 +505,29 @@ class Surrogate:
         slope = self._output_slope()
         with np.errstate(over="ignore"):  # objective units² beyond the float range: inf
             squared = float(np.square(np.float64(slope)))
+        rows = self._row_jitter()  # (n,)
+        jitter = float(np.min(rows))
+        by_row = None if float(np.max(rows)) == jitter else tuple(float(j) for j in rows)
         return Hyperparameters(
             gp.kernel.name, user, cube, gp.kernel.variance * squared, gp.noise * squared,
             gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget,
             self._warps(), self._activity_lengthscales(unit),
-            {"mean": float(self.model.y_mean), "scale": float(self.model.y_scale)})
+            {"mean": float(self.model.y_mean), "scale": float(self.model.y_scale)},
+            jitter * squared, jitter, by_row)
+
+    def _row_jitter(self) -> np.ndarray:
+        """(n,) the jitter on each observation's diagonal, on the GP's scale, of the reported
+        GP (`Hyperparameters.jitter`): the heaviest kernel's with `kernel_average`, the
+        largest of the samples' with mcmc."""
+        gp = self.model.gp
+        if not isinstance(gp, GaussianProcessMixture):
+            assert gp is not None
+            return gp.row_jitter
+        if gp.log_weights is not None:  # kernel_average: the reported kernel's member
+            reported = [m for m in gp.members if m.kernel.name == gp.kernel.name]
+            assert len(reported) == 1, "kernel_average has one member per kernel"
+            return reported[0].row_jitter
+        return cast(np.ndarray, np.max([member.row_jitter for member in gp.members], axis=0))
 
     def _activity_lengthscales(self, unit: np.ndarray) -> dict[str, float] | None:
         """The lengthscale of each conditional dimension's activity column, by its name."""

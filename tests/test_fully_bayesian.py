@@ -201,7 +201,9 @@ def test_mcmc_runs_and_differs_from_map() -> None:
     _asks(opt, 7)
     with pytest.raises(ValueError, match="hyperparameters='mcmc'"):
         opt.surrogate().evidence()
-    assert opt.surrogate().hyperparameters().noise_variance > 0  # at the samples' mean θ
+    hp = opt.surrogate().hyperparameters()
+    assert hp.noise_variance > 0  # at the samples' mean θ
+    assert hp.jitter == 0.0 and hp.jitter_by_observation_standardized is None  # every sample
 
 
 def test_mcmc_resumes_from_a_journal(tmp_path: Any) -> None:

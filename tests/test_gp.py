@@ -492,3 +492,20 @@ def test_fit_map_reports_failure_when_every_start_is_infinite() -> None:
     result = fit_map("rbf", X, np.arange(4.0), HyperparameterPriors.default(1), [start], options)
     assert not result.success
     assert result.value == math.inf
+
+
+def test_row_jitter_is_what_the_factor_has_beyond_the_noise() -> None:
+    """A duplicate appended to a factor that needed no jitter gets its own on its row only:
+    L Lᵀ = k(X, X) + diag(σ² + row_jitter), which Surrogate.hyperparameters() reports."""
+    X = np.random.default_rng(16).uniform(size=(6, 2))
+    X[5] = X[2]
+    y = np.arange(6.0)
+    noise = 1e-16
+    gp = GaussianProcess(Kernel("rbf", 2, np.array([1.0, 1.0, 0.0])), noise, X[:5], y[:5])
+    assert gp.jitter == 0.0 and np.all(gp.row_jitter == 0.0)
+    gp.append(X[5:], y[5:])
+    assert gp.jitter == 0.0 and np.all(gp.row_jitter[:5] == 0.0) and gp.row_jitter[5] > 0.0
+    K = gp.kernel.matrix(gp.X, noise) + np.diag(gp.row_jitter)
+    L = gp.factor.L
+    assert_allclose(L @ L.T, K, rtol=0, atol=1e-12)
+    assert not np.allclose(L @ L.T, gp.kernel.matrix(gp.X, noise), rtol=0, atol=0.1 * gp.row_jitter[5])

@@ -26,7 +26,7 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, minimize, plots
-from bayesopt.model import ModelOptions
+from bayesopt.model import ModelFitWarning, ModelOptions
 from bayesopt.test_functions import Branin
 
 BRANIN_SPACE = {"x0": Real(-5.0, 10.0), "x1": Real(0.0, 15.0)}
@@ -83,7 +83,10 @@ def _sklearn_reference(opt):
     gp = model.gp
     kernel = ConstantKernel(gp.kernel.variance, "fixed") * Matern(
         gp.kernel.lengthscales, "fixed", nu=2.5)
-    reference = GaussianProcessRegressor(kernel, alpha=gp.noise + gp.jitter, optimizer=None)
+    hp = opt.surrogate().hyperparameters()  # the public jitter, not the GP's internals
+    assert hp.jitter_by_observation_standardized is None
+    reference = GaussianProcessRegressor(
+        kernel, alpha=hp.noise_variance_standardized + hp.jitter_standardized, optimizer=None)
     reference.fit(gp.X, gp.y)
     return model, reference
 
@@ -159,6 +162,68 @@ def test_noise_and_signal_variance_in_objective_units(gaussian):
     slope = model.transform.scale * model.y_scale
     assert hp.signal_variance == pytest.approx(model.gp.kernel.variance * slope**2, rel=1e-12)
     assert hp.output_transform["lmbda"] is None
+
+
+# ------------------------------------------------------ jitter (an ill-conditioned K)
+GRID = np.linspace(0.0, 1.0, 500)  # the audit's fine 1-D grid
+
+
+@pytest.fixture(scope="module")
+def ill_conditioned():
+    """The audit's case: 500 points of a smooth 1-D function on a grid, the noise pinned at
+    1e-300, no output transform: K + σ²I does not factorize without jitter."""
+    options = OptimizerOptions(model=ModelOptions(noise_variance=1e-300, output_transform="none"))
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, options=options)
+    with pytest.warns(ModelFitWarning, match="pinned"):  # fits under the pinned noise fail
+        return _told_one_by_one(opt, GRID)
+
+
+def _told_one_by_one(opt, grid):
+    for x in grid:
+        opt.tell({"x": float(x)}, float(np.sin(6 * x) + 0.1 * x))
+    return opt.surrogate()
+
+
+def _rebuilt(surrogate, alpha):
+    """scikit-learn's GP in objective units from the reported hyperparameters alone."""
+    hp = surrogate.hyperparameters()
+    X = surrogate.space.encode([o.params for o in surrogate.observed])
+    y = np.array([o.value for o in surrogate.observed])
+    t, s = hp.output_transform, hp.output_standardization
+    offset = t["mean"] + t["scale"] * s["mean"]  # no power transform: y = offset + c·f
+    kernel = ConstantKernel(hp.signal_variance, "fixed") * Matern(
+        hp.lengthscales_unit_cube["x"], "fixed", nu=2.5)
+    return GaussianProcessRegressor(kernel, alpha=alpha, optimizer=None).fit(X, y - offset), offset
+
+
+def test_the_reported_jitter_rebuilds_the_exact_posterior(ill_conditioned):
+    """noise_variance + jitter on the diagonal gives predict's mean and std; noise_variance
+    alone (what hyperparameters() reported before it had a jitter) does not factorize, and a
+    jitter off by 10× in either direction gives another posterior."""
+    hp = ill_conditioned.hyperparameters()
+    assert hp.jitter_standardized > 1e6 * hp.noise_variance_standardized
+    assert hp.jitter == pytest.approx(hp.jitter_standardized * hp.output_slope**2, rel=1e-12)
+    assert hp.jitter_by_observation_standardized is None  # one factorization: every row alike
+    points = [{"x": float(x)} for x in np.linspace(0.0005, 0.9995, 41)]  # between the grid's
+    got = ill_conditioned.predict(points)
+    X = ill_conditioned.space.encode(points)
+    reference, offset = _rebuilt(ill_conditioned, hp.noise_variance + hp.jitter)
+    mean, std = reference.predict(X, return_std=True)
+    assert_allclose(got.mean, offset + mean, rtol=0, atol=1e-8)
+    # std ~ 1e-5 of a prior std ~ 5: k** − |v|² cancels ~10 digits, so 1e-4 is rounding
+    assert_allclose(got.std, std, rtol=1e-4, atol=0)
+    with pytest.raises(np.linalg.LinAlgError):
+        _rebuilt(ill_conditioned, hp.noise_variance)
+    for wrong in (0.1, 10.0):
+        _, std = _rebuilt(ill_conditioned, hp.noise_variance + wrong * hp.jitter)[0].predict(
+            X, return_std=True)
+        assert np.max(np.abs(std / got.std - 1)) > 0.1
+
+
+def test_an_ordinary_run_reports_no_jitter(gaussian):
+    hp = gaussian.surrogate().hyperparameters()
+    assert hp.jitter == 0.0 and hp.jitter_standardized == 0.0
+    assert hp.jitter_by_observation_standardized is None
 
 
 # ------------------------------------------------------------ Yeo–Johnson case
