@@ -28,12 +28,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, final
 
+from bayesopt.optimizer import Optimizer, optimizer_lock
 from bayesopt.storage import StorageError
 
 if TYPE_CHECKING:
     from types import TracebackType
-
-    from bayesopt.optimizer import Optimizer
 
 __all__ = ["HEARTBEAT_FRACTION", "Heartbeats"]
 
@@ -49,6 +48,7 @@ class Heartbeats:
     def __init__(self, opt: Optimizer, pending_timeout: float | None) -> None:
         assert pending_timeout is None or pending_timeout > 0, "a positive timeout"
         self.opt = opt
+        self.lock = optimizer_lock(opt)  # shared with the loop (module docstring)
         self.running: list[dict[str, Any]] = []
         self.interval = None if pending_timeout is None else HEARTBEAT_FRACTION * pending_timeout
         self._stop = threading.Event()
@@ -92,23 +92,23 @@ class Heartbeats:
         is not: it was never asked)."""
         if self._thread is None:
             return
-        with self.opt._lock:
+        with self.lock:
             if params in self.opt.pending:
                 self.running.append(params)
 
     def finish(self, params: dict[str, Any]) -> None:
         """Send no more heartbeats of `params` (its evaluation ended, or was abandoned)."""
-        with self.opt._lock:
+        with self.lock:
             self.running = [p for p in self.running if p is not params]
 
     def finish_all(self) -> None:
-        with self.opt._lock:
+        with self.lock:
             self.running = []
 
     def _beat_until_stopped(self) -> None:
         assert self.interval is not None
         while not self._stop.wait(self.interval):
-            with self.opt._lock:
+            with self.lock:
                 if self.running:
                     self._beat()
 
