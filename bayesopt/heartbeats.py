@@ -10,8 +10,7 @@ a point survives two heartbeats in a row that are lost or late (a busy storage,
 the optimizer's lock held by an ask in the same process, a paused process) and
 expires only when its worker has been silent for the whole timeout — about s
 after its last heartbeat for a worker that was killed. Without a timeout nothing
-runs: no thread, no events, so a run without one records exactly what it did
-before heartbeats existed.
+runs: no thread, and no heartbeat event in the journal or study.
 
 Thread safety: the thread and the loop share the optimizer's lock. The thread
 holds it from reading `running` to recording the heartbeat, and the loop holds
