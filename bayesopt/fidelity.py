@@ -45,19 +45,19 @@ import numpy as np
 from acquisition.checks import check_fields, integer, real, rule
 from bayesopt.space import Fidelity
 
-__all__ = ["MODEL_MIN_FACTOR", "Hyperband", "Job", "SuccessiveHalving", "Trial", "bracket_sizes", "budget_level", "max_bracket",
-           "model_budget", "rung_budgets"]
+__all__ = ["MODEL_MIN_FACTOR", "Hyperband", "Job", "SuccessiveHalving", "Trial", "bracket_sizes",
+           "budget_level", "exact_fraction", "max_bracket", "model_budget", "rung_budgets"]
 
 
 # ------------------------------------------------------------ bracket arithmetic
-def _exact(value: float) -> Fraction:
+def exact_fraction(value: float) -> Fraction:
     """The number as written: a float by its shortest decimal repr (0.1 is 1/10)."""
     return Fraction(repr(float(value))) if isinstance(value, float) else Fraction(value)
 
 
 def max_bracket(low: float, high: float, eta: int) -> int:
     """s_max = ⌊log_η(high/low)⌋, in exact rational arithmetic (no float log)."""
-    ratio = _exact(high) / _exact(low)
+    ratio = exact_fraction(high) / exact_fraction(low)
     s = 0
     while eta ** (s + 1) <= ratio:
         s += 1
@@ -71,7 +71,7 @@ def bracket_sizes(s_max: int, eta: int) -> tuple[int, ...]:
 
 def rung_budgets(fidelity: Fidelity, s: int) -> tuple[float | int, ...]:
     """Budgets of the rungs k = 0..s of bracket s: R·η^(k−s), rounded for an integer fidelity."""
-    budgets = [_exact(fidelity.high) / fidelity.eta ** (s - k) for k in range(s + 1)]
+    budgets = [exact_fraction(fidelity.high) / fidelity.eta ** (s - k) for k in range(s + 1)]
     if fidelity.is_integer:
         return tuple(max(int(fidelity.low), round(b)) for b in budgets)
     return tuple(max(float(fidelity.low), float(b)) for b in budgets)

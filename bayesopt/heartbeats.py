@@ -10,8 +10,7 @@ a point survives two heartbeats in a row that are lost or late (a busy storage,
 the optimizer's lock held by an ask in the same process, a paused process) and
 expires only when its worker has been silent for the whole timeout — about s
 after its last heartbeat for a worker that was killed. Without a timeout nothing
-runs: no thread, no events, so a run without one records exactly what it did
-before heartbeats existed.
+runs: no thread, and no heartbeat event in the journal or study.
 
 Thread safety: the thread and the loop share the optimizer's lock. The thread
 holds it from reading `running` to recording the heartbeat, and the loop holds
@@ -28,12 +27,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, final
 
+from bayesopt.optimizer import Optimizer, optimizer_lock
 from bayesopt.storage import StorageError
 
 if TYPE_CHECKING:
     from types import TracebackType
-
-    from bayesopt.optimizer import Optimizer
 
 __all__ = ["HEARTBEAT_FRACTION", "Heartbeats"]
 
@@ -49,6 +47,7 @@ class Heartbeats:
     def __init__(self, opt: Optimizer, pending_timeout: float | None) -> None:
         assert pending_timeout is None or pending_timeout > 0, "a positive timeout"
         self.opt = opt
+        self.lock = optimizer_lock(opt)  # shared with the loop (module docstring)
         self.running: list[dict[str, Any]] = []
         self.interval = None if pending_timeout is None else HEARTBEAT_FRACTION * pending_timeout
         self._stop = threading.Event()
@@ -92,23 +91,23 @@ class Heartbeats:
         is not: it was never asked)."""
         if self._thread is None:
             return
-        with self.opt._lock:
+        with self.lock:
             if params in self.opt.pending:
                 self.running.append(params)
 
     def finish(self, params: dict[str, Any]) -> None:
         """Send no more heartbeats of `params` (its evaluation ended, or was abandoned)."""
-        with self.opt._lock:
+        with self.lock:
             self.running = [p for p in self.running if p is not params]
 
     def finish_all(self) -> None:
-        with self.opt._lock:
+        with self.lock:
             self.running = []
 
     def _beat_until_stopped(self) -> None:
         assert self.interval is not None
         while not self._stop.wait(self.interval):
-            with self.opt._lock:
+            with self.lock:
                 if self.running:
                     self._beat()
 

@@ -23,7 +23,7 @@ from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard
 from bayesopt.heartbeats import Heartbeats
 from bayesopt.journal import check_journal_path, holds_a_run
-from bayesopt.optimizer import Optimizer
+from bayesopt.optimizer import Optimizer, claim_journal
 from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
     AsyncLoop,
@@ -416,7 +416,7 @@ def _optimizer(
     try:
         # this run writes: refused now, not after evaluating the interrupted points again,
         # while another process (the same script started twice) writes the journal
-        opt._claim_journal()
+        claim_journal(opt)
         if "n_constraints" in options:
             _check_resumed_constraints(opt, options["n_constraints"], journal)
     except ValueError:  # JournalError among them

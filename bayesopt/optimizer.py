@@ -95,7 +95,7 @@ from bayesopt.validation import (
 from kernels.threads import numeric_threads
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
-           "UnmatchedTellWarning", "default_n_initial"]
+           "UnmatchedTellWarning", "claim_journal", "default_n_initial", "optimizer_lock"]
 
 logger = logging.getLogger(__name__)
 
@@ -981,15 +981,6 @@ class Optimizer:
         opt.options = options  # before any state is built from them (`_replay_journal`)
         return opt
 
-    def _claim_journal(self) -> None:
-        """Take the journal's writer claim now rather than at the first write (`StudyLink`):
-        for a caller that will write (`minimize`), so that a journal another process is
-        writing raises `JournalError` before anything is evaluated."""
-        with self._lock:
-            link = self._link
-            if link is not None and link.with_state and not link.claimed:
-                link.claim()
-
     def close(self) -> None:
         """Close the journal or storage (the optimizer stays usable without it).
 
@@ -1007,6 +998,23 @@ class Optimizer:
     def __exit__(self, *exc_info: object) -> None:
         """Close the journal or storage; an exception raised in the block propagates."""
         self.close()
+
+
+def claim_journal(opt: Optimizer) -> None:
+    """Take the journal's writer claim now rather than at the first write (`StudyLink`):
+    for a caller that will write (`minimize`), so that a journal another process is
+    writing raises `JournalError` before anything is evaluated."""
+    with opt._lock:
+        link = opt._link
+        if link is not None and link.with_state and not link.claimed:
+            link.claim()
+
+
+def optimizer_lock(opt: Optimizer) -> threading.RLock:
+    """The lock under which `opt` asks, tells and records events: a helper of the package
+    that must read its pending points and record an event as one step holds it
+    (`bayesopt.heartbeats`)."""
+    return opt._lock
 
 
 def _check_reported(value: Any, step: Any) -> float:

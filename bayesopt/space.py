@@ -430,19 +430,19 @@ class Fidelity(Dimension):
         if self.eta < 2:
             raise ValueError(f"{label}: eta={self.eta!r} must be >= 2")
         if self.high < self.eta * self.low:
-            from bayesopt.fidelity import _exact
+            from bayesopt.fidelity import exact_fraction
 
             raise ValueError(f"{label}: high={self.high!r} must be >= eta * low = "
-                             f"{float(self.eta * _exact(self.low)):g} (one halving at least); "
-                             f"{self._largest_eta_hint()}")
+                             f"{float(self.eta * exact_fraction(self.low)):g} (one halving at "
+                             f"least); {self._largest_eta_hint()}")
         object.__setattr__(self, "eta", int(self.eta))
         self._check_brackets(label)
 
     def _largest_eta_hint(self) -> str:
         """What fits: the largest eta ≤ high/low, or the bounds one halving by 2 needs."""
-        from bayesopt.fidelity import _exact
+        from bayesopt.fidelity import exact_fraction
 
-        largest = math.floor(_exact(self.high) / _exact(self.low))
+        largest = math.floor(exact_fraction(self.high) / exact_fraction(self.low))
         if largest >= 2:
             return f"eta={largest} fits these bounds"
         return f"even eta=2 needs high >= {2 * self.low!r}"

@@ -402,8 +402,9 @@ class Surrogate:
         if self.model.transform.lmbda is None:  # g is affine: exact
             return self.model.to_objective(mu), self._slope_scale() * std
         # the moments of g(F)/u, u the power of 2 in (scale/2, scale] of the z-scores: the
-        # squares neither overflow nor underflow at any finite scale of the objective (near
-        # 1e300 or 1e-300 the std was inf or 0), and dividing by u is exact
+        # squares neither overflow nor underflow at any finite scale of the objective (those
+        # of g(F) itself overflow near 1e300 and underflow near 1e-300), and dividing by u
+        # is exact
         u = math.ldexp(1.0, math.frexp(self.model.transform.scale)[1] - 1)
         mean, var = np.empty_like(mu), np.empty_like(mu)
         for start in range(0, mu.shape[0], _CHUNK):

@@ -156,10 +156,10 @@ class _Batch:
     def add_finished(self, trial: FrozenTrial, point: dict[str, Any],
                      constraints: list[float] | None) -> None:
         """`constraints`: the trial's values in the follower's order (None: unconstrained)."""
-        value = trial.value if trial.state == TrialState.COMPLETE else None
-        if value is not None and np.isfinite(value):
+        value = _finite_value(trial)
+        if value is not None:
             self.points.append(point)
-            self.values.append(float(value))
+            self.values.append(value)
             if constraints is not None:
                 self.constraints.append(constraints)
             self.costs.append(_seconds(trial))
@@ -192,6 +192,12 @@ def _warn_once(warned: set[int], number: int, category: type[Warning], what: str
         warned.add(number)
         warnings.warn(f"BayesoptSampler: trial {number} {what}: the optimizer leaves it out",
                       category, stacklevel=3)
+
+
+def _finite_value(trial: FrozenTrial) -> float | None:
+    """A COMPLETE trial's value, if finite; None for any other (told as a failure)."""
+    value = trial.value if trial.state == TrialState.COMPLETE else None
+    return float(value) if value is not None and np.isfinite(value) else None
 
 
 def _finite(values: list[Any]) -> list[float] | None:
@@ -278,8 +284,7 @@ class _Follower:
             self.stale = True
         if point is None:
             return
-        value = trial.value if trial.state == TrialState.COMPLETE else None
-        if self.constraint_keys is None or value is None or not np.isfinite(value):
+        if self.constraint_keys is None or _finite_value(trial) is None:
             batch.add_finished(trial, point, None)
         else:
             self._add_constrained(trial, point, self.constraint_keys, batch)
