@@ -323,7 +323,12 @@ class BayesoptSampler(BaseSampler):
     seed : int, optional
         Seeds the optimizers (each takes its seed from a generator seeded
         with this) and the `RandomSampler` of independent parameters: the same
-        seed and the same trials give the same suggestions.
+        seed and the same trials give the same suggestions. A sampler started on
+        a study that already has trials (a restarted process, a second worker on
+        the same storage) tells them all at once, with one refit, and so can
+        suggest slightly differently (in the last digits of the hyperparameters'
+        fit) from the sampler that made them, which refitted after each trial;
+        any two samplers started on the same trials with the same seed agree.
     constraints_func : callable, optional
         ``constraints_func(trial) -> Sequence[float]``, each value ≤ 0 when
         satisfied, evaluated in `after_trial` for COMPLETE and PRUNED trials and
