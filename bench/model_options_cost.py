@@ -13,7 +13,9 @@ Variants: the default (MAP), `hyperparameters="mcmc"` with its default chain
 higher log posterior used), and the same with `kernel_average=True` (the acquisition
 averaged over both GPs); and two that change the acquisition instead, GP-Hedge over LogEI
 and UCB (`acquisition="hedge"`, Hoffman et al. 2011) alone and with the kernel selection
-(`ACQUISITIONS` names them). `--variants` picks some of them by name (the default is
+(`ACQUISITIONS` names them); and one that narrows the acquisition search instead, the
+TuRBO-1 trust region (`OptimizerOptions(trust_region=TrustRegionOptions())`, Eriksson et al.
+2019; `TRUST_REGIONS` names it). `--variants` picks some of them by name (the default is
 always measured first: the ratios are to it). The table is printed and written to
 `--out` (default: none).
 """
@@ -32,6 +34,7 @@ from bayesopt import Optimizer, OptimizerOptions
 from bayesopt.argtypes import positive_int
 from bayesopt.model import ModelOptions
 from bayesopt.test_functions import Hartmann6
+from bayesopt.trust_region import TrustRegionOptions
 from kernels.threads import numeric_threads
 
 VARIANTS = {
@@ -44,18 +47,22 @@ VARIANTS = {
                                                kernel_average=True),
     "hedge (logei + ucb)": ModelOptions(),
     "kernel selection + hedge": ModelOptions(kernel_candidates=("matern32",)),
+    "trust region (turbo-1)": ModelOptions(),
 }
 # variants that ask with another acquisition than the default's "logei"
 ACQUISITIONS = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge"}
+# variants that search the acquisition inside a trust region
+TRUST_REGIONS = {"trust region (turbo-1)": TrustRegionOptions()}
 BASE = "map (default)"
 
 
 def step_seconds(model: ModelOptions, n: int, steps: int, seed: int = 0,
-                 acquisition: str = "logei") -> float:
+                 acquisition: str = "logei",
+                 trust_region: TrustRegionOptions | None = None) -> float:
     """Mean CPU seconds of an ask+tell step after n random observations."""
     f = Hartmann6()
     opt = Optimizer(f.space, seed=seed, acquisition=acquisition,
-                    options=OptimizerOptions(model=model))
+                    options=OptimizerOptions(model=model, trust_region=trust_region))
     X = np.random.default_rng(seed).random((n, 6))
     opt.tell([dict(zip(f.names, map(float, x))) for x in X], [float(v) for v in np.asarray(f(X))])
     start = time.process_time()
@@ -87,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in chosen:
             model = VARIANTS[name]
             acquisition = ACQUISITIONS.get(name, "logei")
-            cells = ratio_cells(functools.partial(step_seconds, model, steps=args.steps,
-                                                  acquisition=acquisition), sizes, base)
+            cells = ratio_cells(functools.partial(
+                step_seconds, model, steps=args.steps, acquisition=acquisition,
+                trust_region=TRUST_REGIONS.get(name)), sizes, base)
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
             print(lines[-1], flush=True)
     emit(lines, args.out)
