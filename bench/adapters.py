@@ -530,6 +530,15 @@ def _trust_region() -> Any:
     return TrustRegionOptions()
 
 
+def _trust_region_from_d10(space: Mapping[str, Dimension], seed: int,
+                           n_initial: int) -> BayesoptAdapter:
+    """TuRBO-1 (`_trust_region()`) when the space has d >= 10 dimensions, else the default.
+
+    Issue 17's rule: "trust regions for d >= 10 (TuRBO, Eriksson et al. 2019)"."""
+    options = {"trust_region": _trust_region()} if len(space) >= 10 else None
+    return BayesoptAdapter(space, seed, n_initial, options=options)
+
+
 def _half_design(d: int) -> int:
     """max(3, ⌈(d + 1)/2⌉): half the default's d + 1, unclipped above (Bossek et al. 2020)."""
     return max(3, -(-(d + 1) // 2))
@@ -551,7 +560,7 @@ def _hedge(members: tuple[str, ...], eta: float) -> Any:
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
              "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
              "bayesopt-input-warping", "bayesopt-more-restarts", "bayesopt-observed-incumbent",
-             "bayesopt-trust-region", "bayesopt-hedge", "bayesopt-hedge-pi",
+             "bayesopt-trust-region", "bayesopt-trust-region-d10", "bayesopt-hedge", "bayesopt-hedge-pi",
              "bayesopt-refit-until-30", "bayesopt-integer-round", "bayesopt-hamming",
              "bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search",
              "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
@@ -590,6 +599,8 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt-trust-region": (
         functools.partial(BayesoptAdapter, options={"trust_region": _trust_region()}),
         ("bayesopt",)),
+    # the same, only where issue 17 proposed it (d >= 10); the default below
+    "bayesopt-trust-region-d10": (_trust_region_from_d10, ("bayesopt",)),
     # GP-Hedge (Hoffman et al. 2011; bayesopt.hedge): LogEI and UCB, η = 0.1 (HedgeOptions())
     "bayesopt-hedge": (functools.partial(BayesoptAdapter, acquisition="hedge"), ("bayesopt",)),
     # the paper's portfolio with PI (LogEI for EI), η = 1 as in scikit-optimize's gp_hedge

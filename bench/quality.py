@@ -1057,6 +1057,14 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "`select-hedge` = both at once: `acquisition=\"hedge\"` with `ModelOptions("
       "kernel_candidates=(\"matern32\",))`; the rule, written first: "
       "bench/results/ablation_round11.md")),
+    ("Thirteenth round (issue 17): the trust region only where the issue proposed it (d ≥ 10)",
+     ("bayesopt-trust-region", "bayesopt-trust-region-d10"),
+     ("`trust-region` as in the second round, the twelfth round's fresh runs of all 24 problems "
+      "(bench/results/ablation_round12.md); `trust-region-d10` = the same trust region when "
+      "the space has d ≥ 10 dimensions (levy10, ackley10, rosenbrock10), the default "
+      "otherwise; its seeds 0–9 are copies of those runs, its fresh runs are seeds 10–19 "
+      "(bench/results/replication); the rule, written first: "
+      "bench/results/ablation_round13.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

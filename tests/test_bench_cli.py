@@ -559,6 +559,23 @@ def test_the_eleventh_rounds_select_hedge_is_hedge_with_the_kernel_selection() -
     assert any("bayesopt-select-hedge" in members for _, members, _ in quality.ABLATION_ROUNDS)
 
 
+@pytest.mark.parametrize("d, region", [(2, False), (9, False), (10, True), (12, True)])
+def test_the_thirteenth_rounds_trust_region_applies_from_d_10(d: int, region: bool) -> None:
+    """bench/results/ablation_round13.md: TrustRegionOptions() when the space has d >= 10
+    dimensions (issue 17's rule), the default's options otherwise; in its round's section."""
+    from bayesopt import Optimizer, OptimizerOptions
+    from bayesopt.trust_region import TrustRegionOptions
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(d)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS["bayesopt-trust-region-d10"][0](space, 0, default.n_initial)
+    expected = OptimizerOptions(trust_region=TrustRegionOptions()) if region else default.options
+    assert adapter.opt.options == expected and adapter.opt.n_initial == default.n_initial
+    assert "bayesopt-trust-region-d10" in quality.ABLATIONS
+    assert any("bayesopt-trust-region-d10" in members
+               for _, members, _ in quality.ABLATION_ROUNDS)
+
+
 def test_the_eighth_rounds_other_ablations_change_one_setting() -> None:
     from bayesopt import Optimizer, OptimizerOptions
 
