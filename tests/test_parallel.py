@@ -90,24 +90,6 @@ def test_dask_local_cluster_runs_exactly_n_calls_without_duplicates():
 
 
 
-def test_a_killed_dask_worker_counts_no_evaluation_twice():
-    """A Dask worker process killed mid-evaluation: Dask runs the evaluation again on
-    another worker, and one that kills every worker it runs on is failed (KilledWorker,
-    after Dask's allowed failures); every point is told exactly once."""
-    import distributed
-
-    with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                 dashboard_address=None) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        result = minimize(kills_its_worker_on_the_right, SPACE, n_calls=12, seed=1,
-                          n_workers=2, executor=client, progress=False)
-    failed = [o for o in result.history if not o.ok]
-    assert len(result) == 12 and distinct_keys(result) == 12
-    assert failed and all(o.params["x"] > 0.75 and "KilledWorker" in o.error for o in failed)
-    assert all(o.params["x"] <= 0.75 for o in result.history if o.ok)
-
 def test_a_dask_cluster_closed_mid_run_stops_it_with_a_clear_error(tmp_path):
     """The cluster goes away while evaluations run (closed, or its scheduler lost): Dask
     cancels them. The run used to end with a bare CancelledError (no message); it raises
