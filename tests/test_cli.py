@@ -26,6 +26,9 @@ from bayesopt import cli
 from bayesopt.command import CommandTemplate, parse_objective
 from bayesopt.journal import read_journal
 
+POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32",
+                                reason="needs POSIX signals and process groups")
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CONSOLE_SCRIPT = shutil.which("bayesopt", path=os.path.dirname(sys.executable))
 MODULE = [sys.executable, "-m", "bayesopt"]
@@ -242,6 +245,7 @@ def test_run_json_last_number_via_python_m(tmp_path: Path) -> None:
         assert value == formula(x, n)  # the last numeric line, not '12.5' nor 'finished'
 
 
+@POSIX_ONLY  # the timed-out command's process group is killed (os.killpg)
 def test_failed_unparsable_and_timed_out_evaluations(tmp_path: Path) -> None:
     """k = 0 ok; 1 exits 3 with 30 stderr lines; 2 prints no number; 3 sleeps past --timeout."""
     directory = setup_dir(tmp_path, K_SPACE_JSON, "k.json")
@@ -326,6 +330,7 @@ def interrupted_run(tmp_path: Path, signum: int) -> tuple[Path, list[str], int, 
     return directory, args, process.returncode, stderr
 
 
+@POSIX_ONLY  # SIGINT sent to a process, SIGHUP reset
 def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> None:
     directory, args, status, stderr = interrupted_run(tmp_path, signal.SIGINT)
     assert status == 130, stderr
@@ -343,6 +348,7 @@ def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> 
     assert len(told(directory / "tune.jsonl")) == 5
 
 
+@POSIX_ONLY  # SIGTERM handled, SIGHUP reset
 def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> None:
     """`kill`, `docker stop`, a scheduler's stop: SIGTERM ends `bayesopt run` as Ctrl-C
     does — its command's process group killed (it ran on, orphaned), the journal
@@ -354,6 +360,7 @@ def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> N
 
 
 
+@POSIX_ONLY  # SIGHUP
 def test_sighup_stops_like_sigterm_and_kills_the_evaluation(tmp_path: Path) -> None:
     """The terminal or ssh session closes: SIGHUP reaches `bayesopt run` but not its command
     (in a session of its own), which used to run on, orphaned, after Python's default
@@ -369,6 +376,7 @@ def test_sighup_stops_like_sigterm_and_kills_the_evaluation(tmp_path: Path) -> N
     assert len(told(directory / "tune.jsonl")) == 5
 
 
+@POSIX_ONLY  # SIGHUP, SIGKILL
 def test_under_nohup_sighup_is_still_ignored(tmp_path: Path) -> None:
     """`nohup bayesopt run ...` (SIGHUP ignored when the run starts): a SIGHUP changes nothing,
     and the run finishes every evaluation (the blocked one killed here, so a failed one)."""

@@ -51,6 +51,7 @@ FAST = OptimizerOptions(
 )
 SPACE = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
 P, Q, R = {"x": 0.1, "y": 0.1}, {"x": 0.5, "y": 0.5}, {"x": 0.9, "y": 0.9}
+NEEDS_SIGKILL = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGKILL (POSIX)")
 
 
 # ====================================================================== fold
@@ -274,6 +275,7 @@ minimize(forever, {"c": Categorical(["a", "b"])}, n_calls=2, seed=0, storage=sys
 """
 
 
+@NEEDS_SIGKILL
 def test_a_killed_workers_point_expires_its_timeout_after_its_last_heartbeat(tmp_path):
     """A worker evaluating a point forever beats; another worker's ask leaves that point
     alone (a space of two choices: it takes the other), and the study of two evaluations
