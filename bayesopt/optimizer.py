@@ -73,7 +73,7 @@ from bayesopt.settings import (
     resolve_options,
 )
 from bayesopt.space import Dimension, Space
-from bayesopt.state import OptimizerState, nearest_match, point_key
+from bayesopt.state import OptimizerState, PendingStatus, nearest_match, point_key
 from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
@@ -375,6 +375,18 @@ class Optimizer:
         with self._lock:
             self._refresh()
             return [dict(p.params) for p in self._state.pending]
+
+    def pending_status(self, now: float | None = None) -> PendingStatus:
+        """The points handed out and not yet told or cancelled, as an ask at `now` counts
+        them (`bayesopt.state.PendingStatus`): those still running, and those that timed
+        out under ``pending_timeout`` — each with its worker and its last sign of life —
+        which the ask does not count. `now`: seconds since the epoch (default: the clock,
+        which an ask reads). Without ``pending_timeout`` nothing times out."""
+        if now is not None:
+            now = check_real("now", now)
+        with self._lock:
+            self._refresh()
+            return self._state.pending_status(time.time() if now is None else now)
 
     def _ask_settings(self) -> AskSettings:
         return AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options,
@@ -763,10 +775,7 @@ class Optimizer:
     def _why_not(self, params: Mapping[str, Any], now: float | None) -> str:
         """Why `params`, matching no pending point at `now`, is not one: timed out, or
         never asked, already told or cancelled (or named twice)."""
-        state = self._state
-        timed_out = state.expired + [p for p in state.pending
-                                     if now is not None and state.is_expired(p, now)]
-        if nearest_match(self.space, params, timed_out) is not None:
+        if nearest_match(self.space, params, self._state.timed_out(now)) is not None:
             return (f" (it timed out: pending_timeout={self.pending_timeout!r} seconds passed "
                     "without a sign of life; tell it when it finishes, and it is recorded)")
         return " (never asked, already told or cancelled, or named twice)"

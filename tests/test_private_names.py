@@ -70,8 +70,8 @@ def cross_module_uses(sources: Mapping[str, str]) -> list[str]:
                                       f"from {node.module} import {alias.name}"))
             elif (isinstance(node, ast.Attribute) and _private(node.attr)
                   and node.attr not in defined[module] and owners.get(node.attr)):
-                found.append((module, node.lineno, f"{ast.unparse(node)} (defined in "
-                                                   f"{', '.join(owners[node.attr])})"))
+                where = ", ".join(owners[node.attr])
+                found.append((module, node.lineno, f"{ast.unparse(node)} (defined in {where})"))
     return [f"{module}:{line}: {what}" for module, line, what in sorted(found)]
 
 
