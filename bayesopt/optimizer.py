@@ -813,6 +813,24 @@ class Optimizer:
         counting from 0, as Keras's ``on_epoch_end(epoch, ...)`` does, reports
         ``epoch + 1``; reporting ``epoch`` records at each rung the value after
         one unit more than the rung's step.
+
+        Rungs: the pruner's, at steps min_resource·η^(min_early_stopping_rate + k)
+        (Optuna's `SuccessiveHalvingPruner`); by default with a Fidelity low·eta^k,
+        k = 0, 1, …, which are the Hyperband schedule's budgets high·eta^−s only
+        when high/low is a power of eta. ``Fidelity(1, 100)`` (eta 3) asks runs at
+        budgets 1, 4, 11, 33 and 100 (100/81, 100/27, … rounded), while reports
+        meet rungs at steps 1, 3, 9, 27 and 81: a run asked at 11 records at 1, 3
+        and 9 and may stop there, never at 11; a promotion from 33 to 100 that
+        trains on from its checkpoint records at 81 only (docs/multi-fidelity.md,
+        section 2, has the rule and why the rungs stay where they are).
+
+        After True, tell the point (its value at that step: recorded "pruned") or
+        `cancel` it. Until then it stays pending — every ask fantasizes it and
+        none proposes it again — and with ``pending_timeout`` it expires that long
+        after this report, its last sign of life; a tell after that is still
+        recorded, as "pruned". The optimizer cannot tell a forgotten tell from a
+        run still finishing (another thread of the same loop, or another worker of
+        a study, may ask between the report and its tell), so it never warns.
         """
         with self._lock:
             canonical = self.space.validate(params)
