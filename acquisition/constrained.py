@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from acquisition.functions import LogExpectedImprovement, ProbabilityOfImprovement, _as_mean_std
+from acquisition.functions import LogExpectedImprovement, ProbabilityOfImprovement, as_mean_std
 from acquisition.optimizer import Surrogate
 
 
@@ -98,7 +98,7 @@ class ConstrainedLogEI:
     def value_and_grad(
         self, mean: np.ndarray, std: np.ndarray, c_mean: np.ndarray, c_std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        mean, std = _as_mean_std(mean, std)
+        mean, std = as_mean_std(mean, std)
         feasible, d_c_mean, d_c_std = log_feasibility(c_mean, c_std, self.thresholds)
         if d_c_mean.shape[0] != mean.shape[0]:
             raise ValueError(f"c_mean and c_std of shape {d_c_mean.shape} must have one row per "
@@ -106,8 +106,8 @@ class ConstrainedLogEI:
         if self._log_ei is None:
             zero = np.zeros_like(mean)
             return feasible, zero, zero.copy(), d_c_mean, d_c_std
-        # mean and std are checked above: the unchecked entry point (`_as_mean_std` once)
-        log_ei, d_mean, d_std = self._log_ei._value_and_grad(mean, std)
+        # the public entry point: `as_mean_std` again is the identity on checked inputs
+        log_ei, d_mean, d_std = self._log_ei.value_and_grad(mean, std)
         return log_ei + feasible, d_mean, d_std, d_c_mean, d_c_std
 
 

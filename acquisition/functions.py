@@ -41,6 +41,7 @@ __all__ = [
     "LogExpectedImprovement",
     "ProbabilityOfImprovement",
     "UpperConfidenceBound",
+    "as_mean_std",
     "d_log_h",
     "gp_ucb_beta",
     "log_h",
@@ -220,8 +221,9 @@ def d_log_h(z: ArrayLike) -> np.ndarray:
 # ---------------------------------------------------------------- validation
 
 
-def _as_mean_std(mean: ArrayLike, std: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Return float64 1-D copies of (mean, std), std clamped to _STD_FLOOR."""
+def as_mean_std(mean: ArrayLike, std: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, std) as float64 1-D arrays of one shape (m,), std clamped to _STD_FLOOR;
+    ValueError naming both shapes otherwise. Idempotent: checked inputs come back equal."""
     mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
     std = np.atleast_1d(np.asarray(std, dtype=np.float64))
     if mean.ndim != 1 or mean.shape != std.shape:
@@ -258,19 +260,19 @@ class AcquisitionFunction(abc.ABC):
         self, mean: ArrayLike, std: ArrayLike
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (value, d value / d mean, d value / d std), each of shape (m,)."""
-        mean, std = _as_mean_std(mean, std)
+        mean, std = as_mean_std(mean, std)
         return self._value_and_grad(mean, std)
 
     def __call__(self, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
         """Value only, shape (m,)."""
-        mean, std = _as_mean_std(mean, std)
+        mean, std = as_mean_std(mean, std)
         return self._value(mean, std)
 
     @abc.abstractmethod
     def _value_and_grad(
         self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`value_and_grad` on inputs `_as_mean_std` has checked (the one place it runs)."""
+        """`value_and_grad` on inputs `as_mean_std` has checked (the one place it runs)."""
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         """Value on validated inputs; subclasses override it when that is cheaper."""

@@ -34,7 +34,7 @@ from bayesopt.options import OptimizerOptions
 from bayesopt.priors import HyperparameterPriors, LogNormalPrior
 from bayesopt.space import Dimension, Space
 from bayesopt.state import model_columns
-from kernels.cholesky import _JITTER_STEPS  # the ladder the card states
+from kernels.cholesky import JITTER_STEPS  # the ladder the card states
 
 
 def resolved_config(
@@ -262,7 +262,7 @@ def _model_entries(m: model.ModelOptions,
             f"Gaussian, variance fitted within {list(m.fit.noise_bounds)} on standardized "
             f"outputs (noise floor {m.fit.noise_bounds[0]:g}); a kernel matrix that does not "
             f"factorize gets jitter on its diagonal besides the noise: none, then "
-            f"{_JITTER_STEPS[0]:g}, {_JITTER_STEPS[1]:g}, …, {_JITTER_STEPS[-1]:g} of its "
+            f"{JITTER_STEPS[0]:g}, {JITTER_STEPS[1]:g}, …, {JITTER_STEPS[-1]:g} of its "
             "mean diagonal, the first that factorizes (Surrogate.hyperparameters().jitter)",
             "bench/results/ablation.md (noise-floor-1e-6); kernels/cholesky.py"),
         "fit": _entry(

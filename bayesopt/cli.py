@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,8 +79,10 @@ from bayesopt.failures import (
 
 if TYPE_CHECKING:
     from bayesopt.model import SurrogateModel
+    from bayesopt.optimizer import Optimizer
     from bayesopt.result import Observation, OptimizeResult
     from bayesopt.space import Space
+    from bayesopt.state import TimedOut
 
 __all__ = [
     "CommandLineError",
@@ -192,13 +195,20 @@ class JournalRecord:
     history : tuple of Observation
         Every evaluation, in order.
     n_pending : int
-        Points asked and never told (running when the run stopped).
+        Points asked and never told that are still running: a point that has timed out
+        (``pending_timeout``) is in `timed_out` instead.
     model : SurrogateModel or None
         The surrogate as it was after the last evaluation (None before the
         first fit).
     fingerprint : str or None
         The header's `Optimizer.fingerprint` of the settings that chose the
         points (None in a header without one: written before 0.2.0, or no header).
+    timed_out : tuple of TimedOut
+        Points asked and never told whose worker has been silent for more than
+        `pending_timeout` seconds when the record was read: an ask then no longer
+        counts them (`Optimizer.pending_status`), and `show` lists them as expired.
+    pending_timeout : float or None
+        The timeout that judged them (None: nothing times out).
     """
 
     space: Space
@@ -208,6 +218,8 @@ class JournalRecord:
     n_pending: int
     model: SurrogateModel | None = field(default=None, repr=False, compare=False)
     fingerprint: str | None = None
+    timed_out: tuple[TimedOut, ...] = ()
+    pending_timeout: float | None = None
 
     @property
     def n_failed(self) -> int:
@@ -223,7 +235,7 @@ class JournalRecord:
                                            fingerprint=self.fingerprint)
 
 
-def read_record(path: str | os.PathLike[str]) -> JournalRecord:
+def read_record(path: str | os.PathLike[str], now: float | None = None) -> JournalRecord:
     """Read a journal without appending to it or truncating it.
 
     The journal may belong to a run still in progress, so it is only read
@@ -234,6 +246,9 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
     ----------
     path : str or path
         A journal written by ``bayesopt run`` or ``Optimizer(journal=...)``.
+    now : float, optional
+        The time (seconds since the epoch) at which pending points are judged under
+        the journal's ``pending_timeout`` (`JournalRecord.timed_out`); default the clock.
 
     Returns
     -------
@@ -258,17 +273,30 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
                                    feasible=recorded_constraints(header["config"].get("feasible")))
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
+    return _record(opt, opt.config, header, now)
+
+
+def _record(opt: Optimizer, config: dict[str, Any], header: Mapping[str, Any],
+            now: float | None) -> JournalRecord:
     result = opt.result()
-    return JournalRecord(result.space, result.maximize, opt.config, result.history,
-                         len(opt.pending), result.model, header.get("fingerprint"))
+    status = opt.pending_status(now)
+    return JournalRecord(result.space, result.maximize, config, result.history,
+                         len(status.running), result.model, header.get("fingerprint"),
+                         status.timed_out, opt.pending_timeout)
 
 
-def read_study_record(url: str, study: str) -> JournalRecord:
+def read_study_record(url: str, study: str, pending_timeout: float | None = None,
+                      now: float | None = None) -> JournalRecord:
     """Read a shared study (``--storage URL --study NAME``) without writing to it.
 
     The record's settings (`JournalRecord.config`, its seed among them) are those of the
     study's header, the creator's: the optimizer attached here only to read the events
     has settings (and a drawn seed) of its own, which chose none of the points.
+
+    Pending points are judged at `now` (default the clock) under `pending_timeout`, as an
+    ask of a worker with that timeout would judge them (`JournalRecord.timed_out`); by
+    default the header's, the creator's (each worker has its own: ``bayesopt run
+    --pending-timeout`` of a worker that did not create the study is not recorded).
 
     Raises
     ------
@@ -290,16 +318,16 @@ def read_study_record(url: str, study: str) -> JournalRecord:
         finally:
             storage.close()
         space = space_from_json(header["space"], lossy=True)
+        timeout = (header["config"].get("pending_timeout") if pending_timeout is None
+                   else pending_timeout)
         opt = Optimizer(space, storage=url, study=study, maximize=header["config"]["maximize"],
                         n_constraints=header["config"].get("n_constraints"),
-                        feasible=recorded_constraints(header["config"].get("feasible")))
+                        feasible=recorded_constraints(header["config"].get("feasible")),
+                        pending_timeout=timeout)
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the study {study!r} in {url}: {error}") from None
     try:
-        result = opt.result()
-        return JournalRecord(result.space, result.maximize, dict(header["config"]),
-                             result.history, len(opt.pending), result.model,
-                             header.get("fingerprint"))
+        return _record(opt, dict(header["config"]), header, now)
     finally:
         opt.close()
 
@@ -307,9 +335,13 @@ def read_study_record(url: str, study: str) -> JournalRecord:
 def _read(args: argparse.Namespace) -> tuple[str, JournalRecord]:
     """(name, record) of what ``show``/``plot`` look at: a journal, or a shared study."""
     source = _source(args, "JOURNAL")
+    timeout = getattr(args, "pending_timeout", None)  # show's option
     if args.storage is None:
+        if timeout is not None:
+            raise CommandLineError("--pending-timeout needs --storage (a journal's own "
+                                   "pending_timeout, recorded in it, judges its points)")
         return source, read_record(source)
-    return source, read_study_record(args.storage, args.study)
+    return source, read_study_record(args.storage, args.study, timeout)
 
 
 def _source(args: argparse.Namespace, journal_flag: str) -> str:
@@ -388,8 +420,26 @@ def _counts(record: JournalRecord) -> str:
     text = f"{n} evaluation{'s' if n != 1 else ''} ({ok} ok, "
     text += f"{pruned} pruned, " if pruned else ""
     text += f"{record.n_failed} failed"
-    text += f", {record.n_pending} pending)" if record.n_pending else ")"
-    return text + (", maximizing" if record.maximize else ", minimizing")
+    text += f", {record.n_pending} pending" if record.n_pending else ""
+    text += f", {len(record.timed_out)} expired" if record.timed_out else ""
+    return text + ")" + (", maximizing" if record.maximize else ", minimizing")
+
+
+def _expired_lines(record: JournalRecord) -> list[str]:
+    """Each expired point: claimed and silent for more than the timeout (`TimedOut`)."""
+    if not record.timed_out:
+        return []
+    head = (f"expired (claimed, no sign of life for more than pending_timeout="
+            f"{record.pending_timeout:g} s; an ask no longer counts them, a late tell is "
+            "still recorded):")
+    lines = [head]
+    for point in record.timed_out:
+        params = " ".join(f"{name}={_cell(value)}" for name, value in point.params.items())
+        since = datetime.fromtimestamp(point.last_seen, timezone.utc)
+        worker = "" if point.worker is None else f" by worker {point.worker}"
+        lines.append(f"  {params}: claimed{worker}, no sign of life since "
+                     f"{since:%Y-%m-%d %H:%M:%S} UTC")
+    return lines
 
 
 def _best_line(record: JournalRecord) -> str:
@@ -698,6 +748,8 @@ def _show(args: argparse.Namespace) -> int:
     """``bayesopt show``: the best configurations of a journal as a table."""
     name, record = _read(args)
     print(f"{name}: {_counts(record)}")
+    for line in _expired_lines(record):
+        print(line)
     if any(o.ok for o in record.history):
         print(format_table(record, top=args.top))
         print(_best_line(record))
@@ -819,11 +871,16 @@ def _add_journal_or_study_arguments(parser: argparse.ArgumentParser, verb: str) 
 def _add_show_parser(commands: Any) -> None:
     show = commands.add_parser("show", help="print the best configurations of a journal",
                                description="Print the best configurations of a journal as a "
-                                           "table, with counts of ok, failed and pending points.")
+                                           "table, with counts of ok, failed, pending and "
+                                           "expired points.")
     _add_journal_or_study_arguments(show, "show")
     show.add_argument("--top", type=positive_int, default=10, help="rows to show (10)")
     show.add_argument("--failed", action="store_true",
                       help="also list the failed evaluations and why they failed")
+    show.add_argument("--pending-timeout", type=positive_float, metavar="SECONDS",
+                      help="with --storage: count a pending point whose worker has been "
+                           "silent this long as expired, as a worker run with this "
+                           "--pending-timeout does (default: the study creator's)")
     show.set_defaults(handler=_show)
 
 

@@ -196,19 +196,34 @@ class InputConstraints:
         """True when `params` (valid, user units) satisfies every input constraint."""
         if not all(constraint(params) for constraint in self.linear):
             return False
+        return all(self._admits(function, params) for function in self.callables)
+
+    @staticmethod
+    def _admits(function: Feasible, params: Mapping[str, Any]) -> bool:
+        """The callable's verdict on `params`; its exception propagates with a note."""
+        try:
+            verdict = function(dict(params))
+        except Exception as error:
+            _add_note(error, f"raised by the feasible= callable {_callable_name(function)} "
+                             f"called with params={dict(params)!r}")
+            raise
+        if not isinstance(verdict, (bool, np.bool_)):
+            raise TypeError(f"feasible callable {function!r} returned {verdict!r} for "
+                            f"{dict(params)!r}; it must return True or False")
+        return bool(verdict)
+
+    def violation(self, params: Mapping[str, Any]) -> str | None:
+        """The first input constraint `params` (valid, user units) violates, described
+        (a linear one with its left side's value, a callable by its name), or None when it
+        satisfies all of them (`__call__` is True)."""
+        for constraint in self.linear:
+            if not constraint(params):
+                return (f"the linear constraint {constraint} (its left side is "
+                        f"{constraint.lhs(params):g} there)")
         for function in self.callables:
-            try:
-                verdict = function(dict(params))
-            except Exception as error:
-                _add_note(error, f"raised by the feasible= callable {_callable_name(function)} "
-                                 f"called with params={dict(params)!r}")
-                raise
-            if not isinstance(verdict, (bool, np.bool_)):
-                raise TypeError(f"feasible callable {function!r} returned {verdict!r} for "
-                                f"{dict(params)!r}; it must return True or False")
-            if not verdict:
-                return False
-        return True
+            if not self._admits(function, params):
+                return f"the feasible= callable {_callable_name(function)} (it returned False)"
+        return None
 
     def mask(self, U: np.ndarray) -> np.ndarray:
         """Which encoded rows U: (n, d) decode to admitted points: (n,) bool."""

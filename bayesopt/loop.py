@@ -98,11 +98,15 @@ def minimize(
     x0 : dict or list of dicts, optional
         Warm start (scikit-optimize's names and semantics): known points. Without
         `y0` they are evaluated first, before any point is asked, and count
-        toward `n_calls` (which must be at least their number).
+        toward `n_calls` (which must be at least their number); under input
+        constraints (``feasible=``) each must satisfy them, as every ask does, or
+        ValueError names its index, its values and the constraint, before
+        anything is evaluated.
     y0 : float or list of floats, optional
         The objective values at `x0` (one per point; a number for a single
         dict). They are told without calling `func` and do not count toward
-        `n_calls`. Points of `x0` already in a resumed journal are skipped.
+        `n_calls`, whatever ``feasible=`` says of them (told values are data).
+        Points of `x0` already in a resumed journal are skipped.
         With outcome constraints (``n_constraints``) y0 raises: x0 is evaluated.
     seed : int, optional
         Seed for a reproducible run.
@@ -340,6 +344,7 @@ class WarmStart:
         observed = [o.params for o in opt.history]
         new = [i for i, p in enumerate(self.points) if p not in observed]
         if self.values is None:
+            self._check_feasible(opt, new)
             return [dict(self.points[i]) for i in new]
         if opt.n_constraints:
             raise ValueError(f"y0={list(self.values)!r} gives no values of the "
@@ -348,6 +353,20 @@ class WarmStart:
         if new:
             opt.tell([self.points[i] for i in new], [self.values[i] for i in new])
         return []
+
+
+    def _check_feasible(self, opt: Optimizer, indices: list[int]) -> None:
+        """Points of x0 to evaluate satisfy the input constraints, as every ask does;
+        ValueError naming the first that does not (told values, y0, are data: accepted)."""
+        if opt.feasible is None:
+            return
+        for i in indices:
+            broken = opt.feasible.violation(self.points[i])
+            if broken is not None:
+                raise ValueError(
+                    f"x0[{i}]={self.points[i]!r} violates {broken}: minimize evaluates only "
+                    "points that satisfy feasible=, as every ask does; to record a value "
+                    "known there, give it as y0 (or opt.tell it): told data are accepted")
 
 
 def _as_named(values: Any, space: Space) -> str:

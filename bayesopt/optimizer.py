@@ -73,7 +73,7 @@ from bayesopt.settings import (
     resolve_options,
 )
 from bayesopt.space import Dimension, Space
-from bayesopt.state import OptimizerState, nearest_match, point_key
+from bayesopt.state import OptimizerState, PendingStatus, nearest_match, point_key
 from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
@@ -375,6 +375,18 @@ class Optimizer:
         with self._lock:
             self._refresh()
             return [dict(p.params) for p in self._state.pending]
+
+    def pending_status(self, now: float | None = None) -> PendingStatus:
+        """The points handed out and not yet told or cancelled, as an ask at `now` counts
+        them (`bayesopt.state.PendingStatus`): those still running, and those that timed
+        out under ``pending_timeout`` — each with its worker and its last sign of life —
+        which the ask does not count. `now`: seconds since the epoch (default: the clock,
+        which an ask reads). Without ``pending_timeout`` nothing times out."""
+        if now is not None:
+            now = check_real("now", now)
+        with self._lock:
+            self._refresh()
+            return self._state.pending_status(time.time() if now is None else now)
 
     def _ask_settings(self) -> AskSettings:
         return AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options,
@@ -763,10 +775,7 @@ class Optimizer:
     def _why_not(self, params: Mapping[str, Any], now: float | None) -> str:
         """Why `params`, matching no pending point at `now`, is not one: timed out, or
         never asked, already told or cancelled (or named twice)."""
-        state = self._state
-        timed_out = state.expired + [p for p in state.pending
-                                     if now is not None and state.is_expired(p, now)]
-        if nearest_match(self.space, params, timed_out) is not None:
+        if nearest_match(self.space, params, self._state.timed_out(now)) is not None:
             return (f" (it timed out: pending_timeout={self.pending_timeout!r} seconds passed "
                     "without a sign of life; tell it when it finishes, and it is recorded)")
         return " (never asked, already told or cancelled, or named twice)"
@@ -804,6 +813,24 @@ class Optimizer:
         counting from 0, as Keras's ``on_epoch_end(epoch, ...)`` does, reports
         ``epoch + 1``; reporting ``epoch`` records at each rung the value after
         one unit more than the rung's step.
+
+        Rungs: the pruner's, at steps min_resource·η^(min_early_stopping_rate + k)
+        (Optuna's `SuccessiveHalvingPruner`); by default with a Fidelity low·eta^k,
+        k = 0, 1, …, which are the Hyperband schedule's budgets high·eta^−s only
+        when high/low is a power of eta. ``Fidelity(1, 100)`` (eta 3) asks runs at
+        budgets 1, 4, 11, 33 and 100 (100/81, 100/27, … rounded), while reports
+        meet rungs at steps 1, 3, 9, 27 and 81: a run asked at 11 records at 1, 3
+        and 9 and may stop there, never at 11; a promotion from 33 to 100 that
+        trains on from its checkpoint records at 81 only (docs/multi-fidelity.md,
+        section 2, has the rule and why the rungs stay where they are).
+
+        After True, tell the point (its value at that step: recorded "pruned") or
+        `cancel` it. Until then it stays pending — every ask fantasizes it and
+        none proposes it again — and with ``pending_timeout`` it expires that long
+        after this report, its last sign of life; a tell after that is still
+        recorded, as "pruned". The optimizer cannot tell a forgotten tell from a
+        run still finishing (another thread of the same loop, or another worker of
+        a study, may ask between the report and its tell), so it never warns.
         """
         with self._lock:
             canonical = self.space.validate(params)

@@ -92,8 +92,8 @@ from bayesopt.result import Observation, Status, modelled
 from bayesopt.rounding import input_rounding
 from bayesopt.space import Categorical, Integer, Space
 
-__all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState", "PendingPoint", "applier",
-           "nearest_match"]
+__all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState", "PendingPoint",
+           "PendingStatus", "TimedOut", "applier", "nearest_match"]
 
 MATCH_RTOL = 5e-3  # a told real value within 0.5 % of the asked one matches it
 MAX_DESIGN = 2**16  # Sobol design points an input-constrained design may go through
@@ -128,6 +128,30 @@ class PendingPoint:
         """Its last sign of life: the later of its pending time and `alive` (None: unknown)."""
         times = [t for t in (self.time, self.alive) if t is not None]
         return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    """A point that was claimed (asked, or `add_pending`) and has timed out: no sign of
+    life from `worker` for more than ``pending_timeout`` seconds since `last_seen` (its
+    ask, or its latest heartbeat or report; seconds since the epoch)."""
+
+    params: dict[str, Any]
+    last_seen: float
+    worker: str | None
+
+
+@dataclass(frozen=True)
+class PendingStatus:
+    """The claimed points as an ask at `now` counts them: `running`, still pending (an
+    ask fantasizes them and never proposes them again), and `timed_out`, which the ask
+    does not count — those a later event released, then those silent for more than
+    ``pending_timeout`` by `now` (`OptimizerState.is_expired`). A late tell of a timed-out
+    point is still recorded."""
+
+    now: float | None
+    running: tuple[dict[str, Any], ...]
+    timed_out: tuple[TimedOut, ...]
 
 
 @dataclass(frozen=True)
@@ -267,6 +291,19 @@ class OptimizerState:
     def active_pending(self, now: float | None) -> list[PendingPoint]:
         """The pending points that have not timed out at `now` (all of them for None)."""
         return [p for p in self.pending if now is None or not self.is_expired(p, now)]
+
+    def timed_out(self, now: float | None) -> list[PendingPoint]:
+        """The points that timed out: released by an event, then those still listed as
+        pending that have timed out by `now` (none of them for None)."""
+        return self.expired + [p for p in self.pending
+                               if now is not None and self.is_expired(p, now)]
+
+    def pending_status(self, now: float | None) -> PendingStatus:
+        """`PendingStatus` at `now`."""
+        timed_out = tuple(TimedOut(dict(p.params), p.last_seen, p.worker)  # type: ignore[arg-type]
+                          for p in self.timed_out(now))  # a point times out only with a time
+        return PendingStatus(now, tuple(dict(p.params) for p in self.active_pending(now)),
+                             timed_out)
 
     def was_asked(self, params: Mapping[str, Any]) -> bool:
         """True if `params` matches a pending point or one that timed out (whether

@@ -38,7 +38,7 @@ from scipy.linalg import lapack, solve_triangular
 
 from kernels.threads import one_blas_thread
 
-_JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
+JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
 # Up to this many right-hand sides the Numba loops on the buffer beat copying L for
 # BLAS. The choice depends on the shape only, never on the call history, so the same
 # sequence of appends and solves rounds the same way in every run (resume relies on it).
@@ -89,7 +89,7 @@ def cholesky_with_jitter(
     if scale is None:
         scale = float(np.mean(np.diag(A)))
     scale = max(scale, np.finfo(float).tiny)
-    candidates = (jitter,) + tuple(step * scale for step in _JITTER_STEPS if step * scale > jitter)
+    candidates = (jitter,) + tuple(step * scale for step in JITTER_STEPS if step * scale > jitter)
     for trial in candidates:
         L = cholesky_lower(A + trial * np.eye(A.shape[0]) if trial > 0 else A)
         if L is not None:

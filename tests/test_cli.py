@@ -18,6 +18,7 @@ import sys
 import textwrap
 import time
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ import pytest
 from bayesopt import cli
 from bayesopt.command import CommandTemplate, parse_objective
 from bayesopt.journal import read_journal
+
+POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32",
+                                reason="needs POSIX signals and process groups")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CONSOLE_SCRIPT = shutil.which("bayesopt", path=os.path.dirname(sys.executable))
@@ -242,6 +246,7 @@ def test_run_json_last_number_via_python_m(tmp_path: Path) -> None:
         assert value == formula(x, n)  # the last numeric line, not '12.5' nor 'finished'
 
 
+@POSIX_ONLY  # the timed-out command's process group is killed (os.killpg)
 def test_failed_unparsable_and_timed_out_evaluations(tmp_path: Path) -> None:
     """k = 0 ok; 1 exits 3 with 30 stderr lines; 2 prints no number; 3 sleeps past --timeout."""
     directory = setup_dir(tmp_path, K_SPACE_JSON, "k.json")
@@ -326,6 +331,7 @@ def interrupted_run(tmp_path: Path, signum: int) -> tuple[Path, list[str], int, 
     return directory, args, process.returncode, stderr
 
 
+@POSIX_ONLY  # SIGINT sent to a process, SIGHUP reset
 def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> None:
     directory, args, status, stderr = interrupted_run(tmp_path, signal.SIGINT)
     assert status == 130, stderr
@@ -343,6 +349,7 @@ def test_ctrl_c_kills_the_evaluation_and_the_journal_resumes(tmp_path: Path) -> 
     assert len(told(directory / "tune.jsonl")) == 5
 
 
+@POSIX_ONLY  # SIGTERM handled, SIGHUP reset
 def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> None:
     """`kill`, `docker stop`, a scheduler's stop: SIGTERM ends `bayesopt run` as Ctrl-C
     does — its command's process group killed (it ran on, orphaned), the journal
@@ -354,6 +361,7 @@ def test_sigterm_stops_like_ctrl_c_and_kills_the_evaluation(tmp_path: Path) -> N
 
 
 
+@POSIX_ONLY  # SIGHUP
 def test_sighup_stops_like_sigterm_and_kills_the_evaluation(tmp_path: Path) -> None:
     """The terminal or ssh session closes: SIGHUP reaches `bayesopt run` but not its command
     (in a session of its own), which used to run on, orphaned, after Python's default
@@ -369,6 +377,7 @@ def test_sighup_stops_like_sigterm_and_kills_the_evaluation(tmp_path: Path) -> N
     assert len(told(directory / "tune.jsonl")) == 5
 
 
+@POSIX_ONLY  # SIGHUP, SIGKILL
 def test_under_nohup_sighup_is_still_ignored(tmp_path: Path) -> None:
     """`nohup bayesopt run ...` (SIGHUP ignored when the run starts): a SIGHUP changes nothing,
     and the run finishes every evaluation (the blocked one killed here, so a failed one)."""
@@ -494,6 +503,50 @@ def test_show_never_writes_to_the_journal(finished_run, tmp_path: Path) -> None:
     assert "8 evaluations (8 ok, 0 failed)" in done.stdout
     assert "last line is incomplete" in done.stderr
     assert journal.read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["sqlite", "journal"])
+def test_show_lists_points_whose_claim_expired_apart_from_the_pending_ones(
+        tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """pending_timeout=0.2: a and b are asked; 0.3 s later c's ask is an event after the
+    timeout, which releases a and b (an ask no longer counts them), and b is told late
+    (recorded). At the clock c is still pending and a expired: `show` counts them apart
+    and lists a with its worker and last sign of life. Judged 1 s later (`now`, no
+    sleeping) c has expired too; with the study's --pending-timeout 100, nothing has."""
+    from bayesopt import Optimizer, Real
+
+    space = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+    place = {"storage": url, "study": "s"} if where == "sqlite" else {
+        "journal": tmp_path / "tune.jsonl"}
+    with Optimizer(space, seed=0, pending_timeout=0.2, **place) as opt:
+        a, b = opt.ask(2)
+        time.sleep(0.3)
+        c = opt.ask()
+        opt.tell(b, 1.0)
+        assert opt.pending == [c]
+        (claimed,) = opt.pending_status().timed_out
+        assert claimed.params == a and claimed.worker is not None
+    source = ["--storage", url, "--study", "s"] if where == "sqlite" else [str(place["journal"])]
+    assert cli.main(["show", *source]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert "1 evaluation (1 ok, 0 failed, 1 pending, 1 expired), minimizing" in shown[0]
+    assert shown[1].startswith("expired (claimed, no sign of life for more than "
+                               "pending_timeout=0.2 s")
+    since = datetime.fromtimestamp(claimed.last_seen, timezone.utc)
+    assert shown[2] == (f"  x={a['x']:.6g} y={a['y']:.6g}: claimed by worker {claimed.worker}, "
+                        f"no sign of life since {since:%Y-%m-%d %H:%M:%S} UTC")
+    assert shown[3].split()[:2] == ["rank", "value"]
+
+    read = (cli.read_study_record(url, "s", now=time.time() + 1.0) if where == "sqlite"
+            else cli.read_record(place["journal"], now=time.time() + 1.0))
+    assert (read.n_pending, [p.params for p in read.timed_out]) == (0, [a, c])
+    if where == "sqlite":
+        assert cli.main(["show", *source, "--pending-timeout", "100"]) == 0
+        assert "(1 ok, 0 failed, 2 pending), minimizing" in capsys.readouterr().out
+    else:
+        assert cli.main(["show", *source, "--pending-timeout", "100"]) == 2
+        assert "--pending-timeout needs --storage" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["show", "plot"])
@@ -704,7 +757,10 @@ def test_pending_timeout_lets_run_replace_a_killed_workers_point(tmp_path: Path)
              cwd=directory)
     assert len(calls(directory)) == 3
     shown = bayesopt("show", "--storage", url, "--study", "s", cwd=directory).stdout
-    assert "3 evaluations (3 ok, 0 failed, 1 pending)" in shown
+    assert "3 evaluations (3 ok, 0 failed, 1 pending)" in shown  # no timeout in the header
+    shown = bayesopt("show", "--storage", url, "--study", "s", "--pending-timeout", "0.2",
+                     cwd=directory).stdout
+    assert "3 evaluations (3 ok, 0 failed, 1 expired)" in shown
 
 
 def test_run_sends_heartbeats_so_slow_commands_never_expire(tmp_path: Path) -> None:

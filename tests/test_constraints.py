@@ -31,6 +31,7 @@ from bayesopt import (
 )
 from bayesopt.model import ModelOptions
 from bayesopt.optimizer import ResumeWarning
+from bayesopt.space import Space
 from kernels.threads import blas_threads, one_blas_thread
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
@@ -392,6 +393,48 @@ def test_every_ask_honours_the_input_constraints(seed, bound, sense, coef):
 
 
 # ------------------------------------------------------------ cost
+def below_diagonal(params):
+    return params["x"] < params["y"]
+
+
+@pytest.mark.parametrize(("feasible", "names"), [
+    (below_diagonal, r"the feasible= callable .*below_diagonal \(it returned False\)"),
+    (LinearConstraint({"x": 1, "y": 1}, "<=", 1),
+     r"the linear constraint 1·x \+ 1·y <= 1 \(its left side is 1\.3 there\)"),
+])
+def test_a_point_of_x0_that_violates_the_input_constraints_raises_before_any_evaluation(
+        feasible, names, tmp_path):
+    """x0[1] = (0.6, 0.7) passes x < y but not x + y ≤ 1, x0[2] = (0.9, 0.4) neither: the
+    first violating point is named, by index, values and constraint, and func never runs.
+    Told with y0 the same points are data, accepted."""
+    calls = []
+
+    def func(params):
+        calls.append(params)
+        return params["x"] + params["y"]
+
+    x0 = [{"x": 0.1, "y": 0.2}, {"x": 0.6, "y": 0.7}, {"x": 0.9, "y": 0.4}]
+    bad = 2 if feasible is below_diagonal else 1
+    match = re.escape(f"x0[{bad}]={x0[bad]!r} violates ") + names
+    with pytest.raises(ValueError, match=match + r".*give it as y0 \(or opt\.tell it\)"):
+        minimize(func, UNIT2, n_calls=4, x0=x0, seed=0, progress=False, feasible=feasible,
+                 journal=tmp_path / "run.jsonl")
+    assert calls == []
+    result = minimize(func, UNIT2, n_calls=2, x0=x0, y0=[0.3, 1.3, 1.3], seed=0, n_initial=2,
+                      progress=False, feasible=feasible)
+    assert [o.params for o in result.history[:3]] == x0 and len(calls) == 2
+    assert all(feasible(p) for p in calls)  # the asks honour the constraint
+
+
+def test_input_constraints_name_the_first_they_find_violated():
+    from bayesopt.feasibility import InputConstraints
+
+    both = InputConstraints(Space(UNIT2), [below_diagonal, LinearConstraint({"x": 1}, ">=", 0.5)])
+    assert both.violation({"x": 0.6, "y": 0.7}) is None
+    assert both.violation({"x": 0.2, "y": 0.7}).startswith("the linear constraint 1·x >= 0.5")
+    assert "below_diagonal (it returned False)" in both.violation({"x": 0.8, "y": 0.7})
+
+
 def test_tell_records_costs_and_rejects_nonpositive_ones():
     opt = Optimizer(UNIT2, seed=0)
     opt.tell([{"x": 0.1, "y": 0.1}, {"x": 0.2, "y": 0.2}], [1.0, 2.0], cost=[3.0, None])

@@ -538,6 +538,24 @@ def test_report_stops_a_bad_run_and_tell_records_it_pruned() -> None:
     assert opt.best is not None and opt.best.params == good
 
 
+
+def test_a_stopped_run_not_yet_told_stays_pending_silently_until_its_tell() -> None:
+    """`report`'s docstring: after True and before the tell (a forgotten tell, or a run
+    still finishing in another thread: the optimizer cannot tell which), the point stays
+    pending, the next asks never propose it, nothing warns, and the tell records it pruned."""
+    import warnings
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, pruner=SuccessiveHalving(1, 3))
+    good, bad = opt.ask(2)
+    assert not opt.report(good, 1, 0.2)
+    assert opt.report(bad, 1, 0.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        later = [opt.ask() for _ in range(3)]
+    assert bad not in later and opt.pending == [good, bad, *later]
+    opt.tell(bad, 0.9)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 1)
+
 def test_a_surrogate_and_result_of_a_plain_space_condition_on_its_pruned_runs() -> None:
     opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=3, pruner=SuccessiveHalving(1, 3))
     points = opt.ask(4)
@@ -1056,3 +1074,21 @@ def test_a_report_beyond_the_asked_budget_raises_naming_step_and_budget() -> Non
         opt.report(p, budget + 1, 0.4)
     opt.tell(p, 0.5)
     assert [o.params["epochs"] for o in opt.history] == [budget]
+
+
+def test_the_worked_example_of_rungs_and_budgets_for_fidelity_1_100():
+    """docs/multi-fidelity.md, section 2, and `Optimizer.report`: Fidelity(1, 100) runs at
+    1, 4, 11, 33, 100 while reports meet rungs at 1, 3, 9, 27, 81; a run asked at 11 records
+    at 1, 3 and 9; promotions trained on from 11 and from 33 record at 27 and at 81 only."""
+    fidelity = Fidelity(1, 100)
+    assert [rung_budgets(fidelity, s) for s in range(5)] == [
+        (100,), (33, 100), (11, 33, 100), (4, 11, 33, 100), (1, 4, 11, 33, 100)]
+    rule = SuccessiveHalving.of(fidelity)
+    assert [rule.rung_step(k) for k in range(5)] == [1, 3, 9, 27, 81]
+    cases = [(11, None, range(1, 12), [1, 3, 9]), (33, 11.0, range(12, 34), [27]),
+             (100, 33.0, range(34, 101), [81])]
+    for budget, source, steps, rungs in cases:
+        pruning = Pruning(rule)
+        for step in steps:
+            assert not pruning.report("run", step, 0.5, continued_from=source, budget=budget)
+        assert [rule.rung_step(k) for k in pruning.rungs] == rungs

@@ -51,6 +51,7 @@ FAST = OptimizerOptions(
 )
 SPACE = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
 P, Q, R = {"x": 0.1, "y": 0.1}, {"x": 0.5, "y": 0.5}, {"x": 0.9, "y": 0.9}
+NEEDS_SIGKILL = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGKILL (POSIX)")
 
 
 # ====================================================================== fold
@@ -274,6 +275,7 @@ minimize(forever, {"c": Categorical(["a", "b"])}, n_calls=2, seed=0, storage=sys
 """
 
 
+@NEEDS_SIGKILL
 def test_a_killed_workers_point_expires_its_timeout_after_its_last_heartbeat(tmp_path):
     """A worker evaluating a point forever beats; another worker's ask leaves that point
     alone (a space of two choices: it takes the other), and the study of two evaluations
@@ -390,3 +392,28 @@ def test_ctrl_c_joins_the_thread_and_no_heartbeat_follows_the_cancel(tmp_path, n
     assert len(cancelled) == 1 and not set(cancelled) & later_beats
     assert any(tuple(p) == cancelled[0] for r in records[:kinds.index("cancel")]
                if r["event"] == "heartbeat" for p in r["points"])  # it was beating
+
+
+def test_pending_status_judges_the_claims_at_the_given_time_as_an_ask_would():
+    """`Optimizer.pending_status(now)`: a point is running until more than pending_timeout
+    after its last sign of life (its ask, then a heartbeat), timed out after, with that
+    time and its worker; without a timeout nothing times out; `now` is checked."""
+    opt = Optimizer(SPACE, seed=0, pending_timeout=10.0)
+    p = opt.ask()
+    asked = opt.pending_status().running
+    assert asked == (p,)
+    (claim,) = opt.pending_status(now=time.time() + 60).timed_out
+    assert claim.params == p and claim.worker is not None and claim.last_seen <= time.time()
+    assert opt.pending_status(now=claim.last_seen + 10.0).running == (p,)  # exactly 10 s: not more
+    later = claim.last_seen + 10.02  # timed out without a heartbeat
+    assert [c.params for c in opt.pending_status(now=later).timed_out] == [p]
+    time.sleep(0.05)
+    opt.heartbeat(p)
+    beat = opt.pending_status(now=time.time() + 60).timed_out[0].last_seen
+    assert beat >= claim.last_seen + 0.05
+    assert opt.pending_status(now=later).running == (p,)  # beaten since
+    assert Optimizer(SPACE, seed=0).pending_status(now=1e12).timed_out == ()
+    with pytest.raises(TypeError, match="now='soon' must be a number"):
+        opt.pending_status(now="soon")
+    with pytest.raises(ValueError, match="now=nan must be finite"):
+        opt.pending_status(now=float("nan"))

@@ -30,6 +30,9 @@ from bayesopt.storage.sqlite import SQLiteStorage
 from postgres import DropAfterCommit, PostgresServer
 from storage_worker import open_location
 
+POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32",
+                                reason="needs POSIX (os.fork, SIGKILL)")
+
 WORKER = str(Path(__file__).with_name("storage_worker.py"))
 DATABASES = ["sqlite", "postgresql"]  # many studies per storage
 KINDS = ["jsonl", *DATABASES]  # a JSON-lines file holds one study
@@ -220,6 +223,7 @@ def test_closed_storage_refuses_and_pickled_storage_reopens(opener: Callable[[],
     copy.close()
 
 
+@POSIX_ONLY  # os.fork
 def test_a_forked_child_is_told_to_open_its_own_storage(opener: Callable[[], Any]) -> None:
     storage = opener()
     storage.create_or_attach("s", {})
@@ -287,6 +291,7 @@ def kill_after(process: Any, lines: int) -> list[int]:
     return numbers
 
 
+@POSIX_ONLY  # SIGKILL
 @pytest.mark.parametrize("lines", [3, 40])
 def test_kill_9_mid_append_loses_nothing_and_frees_the_lock(
     opener: Callable[[], Any], location: tuple[str, str], lines: int
@@ -304,6 +309,7 @@ def test_kill_9_mid_append_loses_nothing_and_frees_the_lock(
     assert storage.append("s", [{"after": True}]) == 3 * len(found)
 
 
+@POSIX_ONLY  # SIGKILL
 def test_kill_9_while_holding_the_lock_frees_it(
     opener: Callable[[], Any], location: tuple[str, str]
 ) -> None:
