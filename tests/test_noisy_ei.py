@@ -238,7 +238,8 @@ def test_a_resumed_run_asks_the_same(tmp_path: Any) -> None:
     opt = Optimizer(SPACE, seed=5, acquisition="lognei", journal=journal)
     _run(opt, 9)
     opt.close()
-    resumed = Optimizer.resume(journal)
+    with pytest.warns(UserWarning, match="9 evaluations and 0 pending points are kept"):
+        resumed = Optimizer.resume(journal)
     assert resumed.ask(3) == opt.ask(3)
 
 
@@ -250,6 +251,18 @@ def test_a_batch_fantasizes_its_pending_points() -> None:
     assert len({tuple(p) for p in points}) == 3
     assert np.min(np.linalg.norm(points[:, None] - points[None], axis=2)
                   + np.eye(3)) > 1e-3
+
+
+def test_local_penalization_and_told_costs_work_with_it() -> None:
+    opt = Optimizer(SPACE, seed=7, acquisition="lognei",
+                    options=OptimizerOptions(model=ModelOptions(fantasy="penalize")))
+    _run(opt, 8)
+    assert len({tuple(p.values()) for p in opt.ask(3)}) == 3
+    costed = Optimizer(SPACE, seed=7, acquisition="lognei")
+    for params in (costed.ask() for _ in range(7)):
+        costed.tell(params, params["x0"] + params["x1"], cost=1.0 + params["x0"])
+    assert [o.cost for o in costed.history] == [1.0 + o.params["x0"] for o in costed.history]
+    assert set(costed.ask()) == set(SPACE)  # a model ask, with costs told
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
