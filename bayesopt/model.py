@@ -739,6 +739,16 @@ class SurrogateModel:
         mean, std, d_mean, d_std = out
         return mean, std, self.rounding.chain(d_mean), self.rounding.chain(d_std)
 
+    def gp_inputs(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) as the GP takes it (`_inputs`), for surrogates built on `gp` (bayesopt.noisy)."""
+        return self._inputs(X)
+
+    def chain_to_inputs(
+        self, out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Gradients at `gp_inputs(X)` → at X (`_chain`), for surrogates built on `gp`."""
+        return self._chain(out)
+
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standardized latent mean and standard deviation: (m,), (m,)."""
         assert self.gp is not None

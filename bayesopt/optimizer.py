@@ -70,6 +70,7 @@ from bayesopt.settings import (
     check_destination,
     check_fidelity_model,
     check_n_constraints,
+    check_noisy,
     resolve_options,
 )
 from bayesopt.space import Dimension, Space
@@ -153,11 +154,16 @@ class Optimizer:
         highest budget of one GP on every run with the budget as an input
         (docs/multi-fidelity.md). `best` and `result()` judge the highest
         budget only.
-    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge"}
+    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "lognei"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
         ĉ a GP on the log of the costs told (`tell(..., cost=)`), α = 1 or cooled
         over `cost_budget` (`acquisition.constrained.cost_cooling`). "hedge" is GP-Hedge
         (Hoffman et al. 2011), a portfolio of ``options.hedge.members`` (`bayesopt.hedge`).
+        "lognei" is noisy EI (Letham et al. 2019) in log space, LogEI averaged over
+        quasi-Monte-Carlo samples of the noise-free values at the observed points
+        (`bayesopt.noisy`): for noisy objectives; no ``options.model.incumbent`` (each
+        sample has its own), no outcome constraints, no ``hyperparameters="mcmc"`` or
+        ``kernel_average``, no Fidelity (each raises ValueError).
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
         Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.
@@ -283,6 +289,7 @@ class Optimizer:
                                 else check_nonnegative("pending_timeout", pending_timeout))
         self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         check_fidelity_model(self.space, self.options)
+        check_noisy(self.acquisition, self.space, self.options)
         self.n_constraints = check_n_constraints(self.acquisition, n_constraints)
         self.cost_budget = check_cost_budget(self.acquisition, cost_budget)
         check_cost_design(self.options, self.n_initial)

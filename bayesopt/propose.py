@@ -60,6 +60,7 @@ from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputCo
 from bayesopt.fidelity import Hyperband
 from bayesopt.hedge import HedgeRecord, choose, credit
 from bayesopt.model import SurrogateModel, TopBudget
+from bayesopt.noisy import NoisyImprovementSurrogate, SampleLogEI
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import best_observation
 from bayesopt.space import Space
@@ -84,6 +85,7 @@ class AcquisitionKind:
     constrained: bool = True
     per_cost: bool = False
     portfolio: bool = False  # GP-Hedge over `OptimizerOptions.hedge.members` (bayesopt.hedge)
+    noisy: bool = False  # averaged over samples of f at the observed points (bayesopt.noisy)
 
 
 ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
@@ -98,6 +100,10 @@ ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
     # `acquisition_objective`) the portfolio is its most probable member
     "hedge": AcquisitionKind(lambda proposal, best_f: proposal.hedge_favourite(best_f),
                              constrained=False, portfolio=True),
+    # noisy EI (Letham et al. 2019) in log space: LogEI of each sample's noise-free posterior,
+    # shifted by its own incumbent, so incumbent 0 (bayesopt.noisy); no single incumbent
+    "lognei": AcquisitionKind(lambda proposal, best_f: SampleLogEI(),
+                              constrained=False, noisy=True),
 }
 
 
@@ -400,6 +406,12 @@ class Proposal:
         else:
             function = (Feasibility() if incumbent is None
                         else self._acquisition_function(acquisition, incumbent))
+        if ACQUISITION_KINDS[acquisition].noisy:  # over noise-free samples of f(X)
+            assert not self.model.sampled and conditioned.surrogate is self.model, (
+                "lognei refuses hyperparameter samples and a Fidelity (bayesopt.settings)")
+            surrogate = NoisyImprovementSurrogate.draw(self.model, self.rng)
+            return AveragedAcquisitionObjective(function, surrogate, conditioned.penalty,
+                                                local_search_context=one_blas_thread)
         # hyperparameters="mcmc": the acquisition averaged over the posterior samples
         objective = AveragedAcquisitionObjective if self.model.sampled else AcquisitionObjective
         return objective(function, conditioned.surrogate, conditioned.penalty,

@@ -22,7 +22,7 @@ from bayesopt.validation import check_choice, check_count, check_real
 from kernels import KERNEL_KINDS
 
 __all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_cost_design",
-           "check_destination", "check_fidelity_model", "check_n_constraints",
+           "check_destination", "check_fidelity_model", "check_n_constraints", "check_noisy",
            "resolve_options"]
 
 ACQUISITIONS = tuple(ACQUISITION_KINDS)
@@ -70,14 +70,39 @@ def unused_settings(
         ("ucb_beta", ucb_beta, None, "ucb" not in used),
         ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
         ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
-        # UCB has no incumbent (local penalization still uses one)
+        # UCB has no incumbent, noisy EI one per sample of f(X) (local penalization still
+        # uses one)
         ("options.model.incumbent", model.incumbent, default.model.incumbent,
-         used == {"ucb"} and model.fantasy != "penalize"),
+         used <= {"ucb", "lognei"} and model.fantasy != "penalize"),
         ("options.hedge", options.hedge, default.hedge, not hedge),
         # the cost-effective design ranks candidates by the cost GP of logei_per_cost
         ("options.cost_design", options.cost_design, None, not per_cost),
     )
     return {key: value for key, value, usual, idle in rows if idle and value != usual}
+
+
+def check_noisy(acquisition: str, space: Space, options: OptimizerOptions) -> None:
+    """acquisition="lognei" (`bayesopt.noisy`) samples f at the observed points of one GP: it
+    refuses what would change that GP or its incumbents — hyperparameter samples or a kernel
+    average (a mixture of GPs) and a Fidelity (observations at several budgets) — naming the
+    combination. Outcome constraints are refused where they are told (not a constrained
+    acquisition, `check_n_constraints`)."""
+    if not ACQUISITION_KINDS[acquisition].noisy:
+        return
+    model = options.model
+    if model.hyperparameters != _DEFAULT_MODEL.hyperparameters:
+        raise ValueError(f"acquisition={acquisition!r} with options.model.hyperparameters="
+                         f"{model.hyperparameters!r} is not supported: noisy EI samples f at the "
+                         "observed points of one GP; use hyperparameters='map' or acquisition="
+                         "'logei'")
+    if model.kernel_average:
+        raise ValueError(f"acquisition={acquisition!r} with options.model.kernel_average=True is "
+                         "not supported: noisy EI samples f at the observed points of one GP; "
+                         "use kernel_average=False or acquisition='logei'")
+    if space.fidelity is not None:
+        raise ValueError(f"acquisition={acquisition!r} with a Fidelity "
+                         f"({space.fidelity.name!r}) in the space is not supported: its "
+                         "observations are at several budgets; use acquisition='logei'")
 
 
 def check_fidelity_model(space: Space, options: OptimizerOptions) -> None:

@@ -299,9 +299,10 @@ class AcquisitionValues:
     Attributes
     ----------
     name : str
-        The acquisition function evaluated: "logei", "ei", "pi" or "ucb"
+        The acquisition function evaluated: "logei", "ei", "pi", "ucb" or "lognei"
         ("logei" for acquisition="logei_per_cost"; for acquisition="hedge" the
-        portfolio's most probable member).
+        portfolio's most probable member; "lognei": noisy EI, the mean of EI over
+        the snapshot's samples of f at the observed points, `bayesopt.noisy`).
     value : ndarray
         EI, PI or UCB (LogEI and PI are optimized as logs; here exponentiated),
         on the GP's standardized scale, times what the optimizer multiplies it

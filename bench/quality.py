@@ -1065,6 +1065,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "otherwise; its seeds 0–9 are copies of those runs, its fresh runs are seeds 10–19 "
       "(bench/results/replication); the rule, written first: "
       "bench/results/ablation_round13.md")),
+    ("Fourteenth round (issue 17): noisy expected improvement",
+     ("bayesopt-lognei",),
+     ("`lognei` = `acquisition=\"lognei\"`: noisy EI (Letham et al. 2019) in log space, LogEI "
+      "averaged over 16 scrambled-Sobol samples of the noise-free values at the observed "
+      "points (`bayesopt.noisy`); fresh runs of all 24 problems; the rule, written first: "
+      "bench/results/ablation_round14.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -1,0 +1,190 @@
+"""Noisy expected improvement: LogEI integrated over the noise-free values at the observed points.
+
+Notation (the GP's standardized units; Rasmussen & Williams 2006, ch. 2):
+
+    X      : (n, d)  the GP's inputs — observations, then any fantasies — as its kernel takes them
+    K_f    : (n, n)  k(X, X), without noise;  K = K_f + D its noisy Gram matrix (`GaussianProcess`)
+    μ_obs  : (n,)    latent posterior mean at X,  Σ_obs : (n, n) its covariance (R&W Eq. 2.24)
+    E      : (n, S)  quasi-random standard normals (scrambled Sobol, inverse normal CDF)
+    F      : (n, S)  samples f_s = μ_obs + L_Σ e_s of f(X), L_Σ the lower Cholesky factor of Σ_obs
+    A      : (n, S)  (K_f + εI)⁻¹ F, ε = `NOISE_FREE`·s2 (as fantasies are conditioned on)
+    b      : (S,)    b_s = min_i F_is, the incumbent of sample s
+
+Noisy EI (Letham, Karrer, Ottoni & Bakshy 2019, "Constrained Bayesian optimization with
+noisy experiments", Bayesian Analysis) is EI integrated over the unknown noise-free values
+at the observed points, NEI(x) = E_f(X)[EI(x | f(X))], estimated by quasi-Monte Carlo:
+
+    NEI(x) ≈ (1/S) Σ_s EI_s(x)
+
+with EI_s the analytic EI of the GP conditioned on f(X) = f_s, incumbent b_s. Given f(X), the
+noisy observations carry nothing more about f, so that posterior is the noise-free GP on
+(X, f_s) (R&W Eqs. 2.19; ε only as a jitter):
+
+    μ_s(x) = k(x, X) A[:, s],   σ²(x) = k(x, x) − k(x, X)(K_f + εI)⁻¹k(X, x)  (one for every s)
+
+EI_s(x) depends on (b_s − μ_s(x))/σ(x) and σ(x) only, so EI_s is EI with incumbent 0 of the
+mean μ_s(x) − b_s: `NoiseFreeSamples` answers with those shifted means, and
+`acquisition.averaging` takes log((1/S) Σ_s exp LogEI_s) with its softmax-weighted gradient
+(LogEI: Ament et al. 2023, arXiv:2310.20708; BoTorch's qLogNoisyExpectedImprovement is the
+Monte-Carlo analogue of the same integral).
+
+S = `N_SAMPLES` = 16. The integrand is smooth in f(X) and the samples are a scrambled Sobol
+net (a power of two keeps its balance), so the error shrinks faster than Monte Carlo's
+S^-1/2; each sample costs one column of A and one row of the mean's gradient contraction,
+while σ(x), the kernel row k(x, X) and its Jacobian are shared — the cost is that of a few
+plain LogEI evaluations, not of 16. The base samples E are drawn from the ask's generator
+once per proposed point (an integer seed for the scramble, as `Space.sobol` does), so the
+acquisition is one deterministic function during its maximization and a resumed run draws
+the same E.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+from scipy.special import ndtri
+
+from acquisition.functions import LogExpectedImprovement
+from bayesopt.gp import VARIANCE_FLOOR, GaussianProcess
+from bayesopt.model import FANTASY_NOISE, SurrogateModel
+from bayesopt.warping import WarpedGaussianProcess
+from kernels import CholeskyFactor
+from kernels.cholesky import cholesky_with_jitter
+
+__all__ = ["NOISE_FREE", "N_SAMPLES", "NoiseFreeSamples", "NoisyImprovementSurrogate",
+           "SampleLogEI", "sobol_normals"]
+
+N_SAMPLES = 16  # S, the quasi-Monte-Carlo samples of f(X) (module docstring)
+NOISE_FREE = FANTASY_NOISE  # ε / s2: the jitter of the noise-free conditioning
+
+
+class SampleLogEI(LogExpectedImprovement):
+    """LogEI with incumbent 0 of a sample's shifted mean μ_s − b_s: EI_s in log space
+    (module docstring); named "lognei", as the average over the samples it enters."""
+
+    name = "lognei"
+
+    def __init__(self) -> None:
+        super().__init__(0.0)
+
+
+def sobol_normals(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """E: (n, count) standard normals from the first `count` points of an n-dimensional
+    scrambled Sobol sequence (inverse CDF), scrambled by an integer seed drawn from `rng`."""
+    from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when used
+
+    seed = int(rng.integers(2**63 - 1))
+    u = qmc.Sobol(n, scramble=True, seed=seed).random(count)  # (count, n), in (0, 1)
+    tiny = np.finfo(float).eps
+    return cast(np.ndarray, ndtri(np.clip(u, tiny, 1.0 - tiny)).T)
+
+
+class NoiseFreeSamples:
+    """The S noise-free posteriors of one GP, shifted by their incumbents (module docstring).
+
+    Queries take the GP's inputs (a `SurrogateModel`'s `_inputs`); a warped GP's
+    warping is applied here and chained out of the gradients as `WarpedGaussianProcess`
+    does.
+    """
+
+    def __init__(self, gp: GaussianProcess, normals: np.ndarray) -> None:
+        assert normals.ndim == 2 and normals.shape[0] == gp.n, "normals: (n, S)"
+        self.gp, kernel = gp, gp.kernel
+        K_f = kernel.matrix_scaled(gp.Z)  # (n, n)
+        # R&W Eq. 2.24 at X* = X: Σ_obs = K_f − K_f K⁻¹ K_f = K_f − VᵀV, V = L⁻¹K_f
+        V = gp.factor.solve_lower(K_f)
+        cov = K_f - V.T @ V
+        L_cov, _ = cholesky_with_jitter(0.5 * (cov + cov.T), scale=kernel.variance)
+        F = gp.training_mean()[:, None] + L_cov @ normals  # (n, S)
+        self.factor = CholeskyFactor.factorize(kernel.matrix_scaled(gp.Z, NOISE_FREE
+                                                                    * kernel.variance))
+        self.weights = self.factor.solve(F)  # A: (n, S)
+        self.incumbents = F.min(axis=0)  # b: (S,)
+        self.values = F
+
+    def _warp(self, Xq: np.ndarray) -> np.ndarray:
+        gp = self.gp
+        return gp.warping.apply(Xq, gp.warp_theta) if isinstance(gp, WarpedGaussianProcess) else Xq
+
+    def _std(self, V: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """σ (m,) from V = L_ε⁻¹ k(X, X*) (n, m) and k(x*, x*) (m,), and the unfloored variance."""
+        raw = prior - np.einsum("ij,ij->j", V, V)
+        return np.sqrt(np.maximum(raw, VARIANCE_FLOOR * self.gp.kernel.variance)), raw
+
+    def predict_samples(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """μ_s − b_s and σ at Xq: (m, d) → (S, m), (S, m)."""
+        Xw = self._warp(Xq)
+        kernel = self.gp.kernel
+        Ks = kernel.cross_scaled(Xw, self.gp.Z)  # (m, n)
+        std, _ = self._std(self.factor.solve_lower(Ks.T), kernel.diagonal(Xw))
+        means = (Ks @ self.weights).T - self.incumbents[:, None]
+        return means, np.broadcast_to(std, means.shape)
+
+    def predict_samples_with_gradient(
+        self, Xq: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """μ_s − b_s, σ and their gradients in x*: (S, m), (S, m), (S, m, d), (S, m, d).
+
+        ∂μ_s/∂x*_j = Σ_b A_bs ∂k(x*, x_b)/∂x*_j and ∂σ²/∂x*_j = −2 Σ_b (K_ε⁻¹k*)_b ∂k/∂x*_j,
+        one kernel contraction with S + 1 channels (as `GaussianProcess.predict_with_gradient`
+        with its two)."""
+        Xw = self._warp(Xq)
+        gp, kernel, S = self.gp, self.gp.kernel, self.weights.shape[1]
+        Zq = kernel.scale(Xw)
+        Ks = kernel.cross_both_scaled(Zq, gp.Z)  # (m, n)
+        V = self.factor.solve_lower(Ks.T)  # (n, m)
+        std, raw = self._std(V, kernel.diagonal(Xw))
+        W = np.empty((S + 1,) + Ks.shape)  # (S + 1, m, n)
+        W[:S] = self.weights.T[:, None, :]
+        W[S] = self.factor.solve_upper(V).T
+        grads = kernel.cross_gradient_both_scaled(Xw, Zq, gp.Z, W)  # (S + 1, m, d)
+        d_std = -grads[S] / std[:, None]  # ∂σ = ∂σ² / 2σ
+        d_prior = kernel.diagonal_gradient(Xw)
+        if d_prior is not None:
+            d_std += d_prior / (2.0 * std[:, None])
+        d_std = np.where((raw > VARIANCE_FLOOR * kernel.variance)[:, None], d_std, 0.0)
+        d_mean = grads[:S]
+        if isinstance(gp, WarpedGaussianProcess):
+            J = gp.warping.jacobian(Xq, gp.warp_theta)  # (m, d)
+            d_mean, d_std = d_mean * J[None], d_std * J
+        means = (Ks @ self.weights).T - self.incumbents[:, None]
+        return (means, np.broadcast_to(std, means.shape), d_mean,
+                np.broadcast_to(d_std, d_mean.shape))
+
+
+@dataclass(frozen=True)
+class NoisyImprovementSurrogate:
+    """A model seen through `NoiseFreeSamples` of its GP, for `acquisition.averaging`:
+    `predict_samples*` answer with the S shifted noise-free posteriors (equal weights);
+    `predict*` are the model's own (penalties and screening read them)."""
+
+    model: SurrogateModel
+    samples: NoiseFreeSamples
+
+    @classmethod
+    def draw(cls, model: SurrogateModel, rng: np.random.Generator,
+             count: int = N_SAMPLES) -> NoisyImprovementSurrogate:
+        """The model's GP (with its fantasies) and `count` base samples drawn from `rng`."""
+        gp = model.gp
+        assert isinstance(gp, GaussianProcess), "one GP: lognei refuses hyperparameter samples"
+        return cls(model, NoiseFreeSamples(gp, sobol_normals(gp.n, count, rng)))
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.model.predict(X)
+
+    def predict_with_gradient(
+            self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.model.predict_with_gradient(X)
+
+    def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.samples.predict_samples(self.model.gp_inputs(X))
+
+    def predict_samples_with_gradient(
+            self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        out = self.samples.predict_samples_with_gradient(self.model.gp_inputs(X))
+        return self.model.chain_to_inputs(out)
+
+    def sample_log_weights(self) -> np.ndarray | None:
+        return None
