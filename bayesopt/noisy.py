@@ -75,6 +75,13 @@ def sobol_normals(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
     scrambled Sobol sequence (inverse CDF), scrambled by an integer seed drawn from `rng`."""
     from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when used
 
+    if n > qmc.Sobol.MAXDIM:  # one dimension per observation; scipy's direction numbers end
+        raise ValueError(
+            f"acquisition='lognei' draws its samples from an n-dimensional Sobol sequence, "
+            f"which scipy provides for n <= {qmc.Sobol.MAXDIM} observations; this model has "
+            f"n={n}: use acquisition='logei' (its incumbent, the best posterior mean, is "
+            f"noise-aware too)"
+        )
     seed = int(rng.integers(2**63 - 1))
     u = qmc.Sobol(n, scramble=True, seed=seed).random(count)  # (count, n), in (0, 1)
     tiny = np.finfo(float).eps

@@ -288,3 +288,12 @@ def test_a_fidelity_or_told_constraints_raise() -> None:
     params = opt.ask()
     with pytest.raises(ValueError, match=r"constraints need acquisition in .*not 'lognei'"):
         opt.tell(params, 1.0, constraints=[0.5])
+
+
+def test_more_observations_than_sobol_dimensions_raise_naming_the_count() -> None:
+    from scipy.stats import qmc
+
+    rng = np.random.default_rng(0)
+    assert sobol_normals(qmc.Sobol.MAXDIM, 2, rng).shape == (qmc.Sobol.MAXDIM, 2)
+    with pytest.raises(ValueError, match=rf"lognei.*n={qmc.Sobol.MAXDIM + 1}.*'logei'"):
+        sobol_normals(qmc.Sobol.MAXDIM + 1, 2, rng)
