@@ -68,8 +68,8 @@ class DaskEvaluation:
         return bool(self.future.done())
 
     def settle(self) -> None:
-        """Read the outcome of a done future; a finished one's result is gathered now."""
-        assert self.done(), f"{self!r} is not done"
+        """Read the outcome of a done future; a finished one's result is gathered now
+        (if it was lost with its worker since, the gather waits for it to run again)."""
         status = self.future.status
         if status == "cancelled":
             self._cancelled = True
