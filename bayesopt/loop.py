@@ -130,7 +130,10 @@ def minimize(
         objective must then be picklable (defined at module level).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
-        `ProcessPoolExecutor` or a Dask client connected to a cluster.
+        `ProcessPoolExecutor` or a Dask client connected to a cluster (waited
+        for on Dask's own futures, `bayesopt.dask_futures`; pass the client,
+        not its `get_executor()`, whose futures a killed worker can leave
+        unresolved).
     timeout : float, optional
         Seconds after which no new evaluation is started (measured from this
         call); evaluations already running are finished and told.

@@ -5,7 +5,9 @@ next point is asked with the others still pending, so the optimizer
 fantasizes them (kriging believer) and never hands out a point that is
 observed or in flight. Nothing here schedules work itself: a process pool
 (the default, with the spawn start method) runs it on one machine, and a
-`dask.distributed.Client` (or its `get_executor()`) runs it on a cluster.
+`dask.distributed.Client` runs it on a cluster, waited for on Dask's own
+futures (`bayesopt.dask_futures`: the futures of `Client.get_executor()` can
+be left unresolved when workers are killed).
 
 Faults:
 - an exception raised by the objective is caught in the worker and told as
@@ -18,6 +20,9 @@ Faults:
   passed in by the caller are not rebuilt: their in-flight evaluations are
   told as failed and, if the executor refuses new work, the point asked for
   it is cancelled and the run stops with an error saying so;
+- on Dask, a worker that dies is Dask's to handle: it runs the evaluations
+  the worker held again elsewhere and fails one whose workers keep dying
+  (`KilledWorker`), which is told as that evaluation's failure;
 - an evaluation the executor cancels (a Dask cluster that closed) stops the
   run with a RuntimeError saying so; its point stays pending in a journal
   (resuming evaluates it first) and is cancelled in a shared study.
@@ -33,8 +38,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from bayesopt.dask_futures import DaskEvaluation, DaskPool
 from bayesopt.failures import EvaluationFailed
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
@@ -55,6 +61,22 @@ class Outcome(NamedTuple):
 
 
 Report = Callable[[dict[str, Any], Outcome], bool]  # tells one outcome; True = stop early
+
+
+class Evaluation(Protocol):
+    """An evaluation in flight, as the loop reads it once it is done: a
+    `concurrent.futures.Future` or a `bayesopt.dask_futures.DaskEvaluation`."""
+
+    def cancelled(self) -> bool: ...
+
+    def exception(self) -> BaseException | None: ...
+
+    def result(self) -> Outcome: ...
+
+    def cancel(self) -> bool: ...
+
+
+Pool = Executor | DaskPool  # where evaluations run
 
 
 @dataclass(frozen=True)
@@ -114,13 +136,13 @@ def check_picklable(func: Objective) -> None:
         ) from None
 
 
-def resolve_executor(executor: Any, n_workers: int) -> tuple[Executor, bool]:
-    """(executor, owned). A dask Client is turned into its concurrent.futures executor."""
+def resolve_executor(executor: Any, n_workers: int) -> tuple[Pool, bool]:
+    """(executor, owned). A dask Client is used through Dask's own futures (`DaskPool`)."""
     if executor is None:
         context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(max_workers=n_workers, mp_context=context), True
     if hasattr(executor, "get_executor") and not isinstance(executor, Executor):
-        return executor.get_executor(), False  # dask.distributed.Client
+        return DaskPool(executor), False  # dask.distributed.Client
     if not isinstance(executor, Executor):
         raise TypeError(f"executor={executor!r} is not a concurrent.futures.Executor")
     return executor, False
@@ -129,13 +151,13 @@ def resolve_executor(executor: Any, n_workers: int) -> tuple[Executor, bool]:
 class AsyncLoop:
     """Keeps `n_workers` evaluations in flight while the budget allows another."""
 
-    def __init__(self, opt: Optimizer, func: Objective, executor: Executor, owned: bool,
+    def __init__(self, opt: Optimizer, func: Objective, executor: Pool, owned: bool,
                  n_workers: int, budget: Budget, report: Report,
                  beats: Heartbeats | None = None) -> None:
         self.opt, self.func, self.executor, self.owned = opt, func, executor, owned
         self.n_workers, self.budget, self.report = n_workers, budget, report
         self.beats = beats  # heartbeats of the points in flight (`bayesopt.heartbeats`)
-        self.in_flight: dict[Future[Outcome], dict[str, Any]] = {}
+        self.in_flight: dict[Evaluation, dict[str, Any]] = {}
         self.stopped = False
 
     def run(self, first: list[dict[str, Any]]) -> None:
@@ -150,7 +172,7 @@ class AsyncLoop:
             self._fill(queue)
             if not self.in_flight:
                 break
-            done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+            done = self._wait_first()
             cancelled = [f for f in done if f.cancelled()]
             broken = [f for f in done if f not in cancelled and _is_broken(f)]
             for future in done:
@@ -161,6 +183,17 @@ class AsyncLoop:
                 self._refuse_cancelled(len(cancelled))
             if broken:
                 self._recover()
+
+    def _wait_first(self) -> set[Evaluation]:
+        """The evaluations in flight that are done, once one is."""
+        if isinstance(self.executor, DaskPool):
+            evaluations = [e for e in self.in_flight if isinstance(e, DaskEvaluation)]
+            assert len(evaluations) == len(self.in_flight), "a Dask run holds Dask futures only"
+            return set(self.executor.wait_first(evaluations))
+        futures = [f for f in self.in_flight if isinstance(f, Future)]
+        assert len(futures) == len(self.in_flight), "an executor's run holds its futures only"
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        return set(done)
 
     def _fill(self, queue: list[dict[str, Any]]) -> None:
         while not self.stopped and len(self.in_flight) < self.n_workers and (
@@ -178,7 +211,7 @@ class AsyncLoop:
             if self.beats is not None:
                 self.beats.start(params)
 
-    def _submit(self, params: dict[str, Any]) -> Future[Outcome] | None:
+    def _submit(self, params: dict[str, Any]) -> Evaluation | None:
         """The evaluation's future; None if our own pool is broken (it is rebuilt)."""
         try:
             return self.executor.submit(evaluate_in_worker, self.func, params)
@@ -218,9 +251,11 @@ class AsyncLoop:
             for params in suspects:
                 self._finish(params, Outcome("error", "worker process died (executor broken)"))
             return
+        assert isinstance(self.executor, Executor), "only our own process pool is rebuilt"
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor, _ = resolve_executor(None, self.n_workers)
         for params in suspects:  # one at a time, so a crash names its culprit
+            assert isinstance(self.executor, Executor)
             future = self.executor.submit(evaluate_in_worker, self.func, params)
             wait([future])
             if _is_broken(future):
@@ -238,14 +273,15 @@ class AsyncLoop:
         for future in self.in_flight:
             future.cancel()
         if self.owned:
+            assert isinstance(self.executor, Executor), "we own process pools only"
             self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _is_broken(future: Future[Outcome]) -> bool:
+def _is_broken(future: Evaluation) -> bool:
     return isinstance(future.exception(), BrokenProcessPool)
 
 
-def _outcome(future: Future[Outcome]) -> Outcome:
+def _outcome(future: Evaluation) -> Outcome:
     error = future.exception()
     if error is None:
         return future.result()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -44,8 +46,12 @@ def as_array(points: list[dict]) -> np.ndarray:
     return np.array([[p["x"], p["y"]] for p in points])
 
 
+def key(params: dict) -> tuple[float, float]:
+    return params["x"], params["y"]
+
+
 def distinct_keys(result) -> int:
-    return len({(o.params["x"], o.params["y"]) for o in result.history})
+    return len({key(o.params) for o in result.history})
 
 
 @pytest.mark.parametrize("fantasy", FANTASIES)
@@ -89,6 +95,63 @@ def test_dask_local_cluster_runs_exactly_n_calls_without_duplicates():
     assert all(o.ok for o in result.history) and result.best_value == min(result.values)
 
 
+HANG_GUARD = 240.0  # seconds; a run takes ~10 s here, and a hang never ends
+
+
+def within(seconds: float, run: Callable[[], Any]) -> Any:
+    """run() in a daemon thread; fail if it has not returned after `seconds` (a hang guard,
+    not a timing claim: the suite has no pytest-timeout)."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = run()
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout=seconds)
+    if thread.is_alive():
+        pytest.fail(f"still running after {seconds} s: hung")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_a_killed_dask_worker_counts_no_evaluation_twice():
+    """A Dask worker process killed mid-evaluation: Dask runs the evaluation again on
+    another worker, and fails one whose workers keep dying (KilledWorker, after Dask's
+    allowed failures); every point is told exactly once, and the run ends. Through
+    Client.get_executor() some runs hung (bench/results/dask_killed_workers.md): the
+    future of an evaluation whose result was lost with its worker, and whose re-run
+    then failed, was never resolved.
+
+    Dask counts a worker's death against every evaluation the worker holds, so one
+    queued behind a killer can be failed with KilledWorker too: every failure is Dask's
+    KilledWorker, some point that kills its worker is among them, and no point that
+    kills its worker succeeds."""
+    import distributed
+
+    def run() -> Any:
+        with (
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            return minimize(kills_its_worker_on_the_right, SPACE, n_calls=12, seed=1,
+                            n_workers=2, executor=client, progress=False,
+                            callback=lambda obs, opt: tells.update([key(obs.params)]))
+
+    tells: Counter[tuple[float, float]] = Counter()
+    result = within(HANG_GUARD, run)
+    failed = [o for o in result.history if not o.ok]
+    assert len(result) == 12 and distinct_keys(result) == 12
+    assert len(tells) == 12 and set(tells.values()) == {1}  # each point told once
+    assert failed and all("KilledWorker" in o.error for o in failed), [
+        (round(o.params["x"], 3), o.error.strip().splitlines()[-1][:80]) for o in failed]
+    assert any(o.params["x"] > 0.75 for o in failed)
+    assert all(o.params["x"] <= 0.75 for o in result.history if o.ok)
 
 
 def test_a_dask_cluster_closed_mid_run_stops_it_with_a_clear_error(tmp_path):
