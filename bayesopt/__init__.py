@@ -18,6 +18,7 @@ _EXPORTS = {
     "Categorical": "bayesopt.space",
     "EvaluationFailed": "bayesopt.failures",
     "EvaluationFailedWarning": "bayesopt.failures",
+    "DaskExecutorWarning": "bayesopt.dask_futures",
     "TooManyFailuresError": "bayesopt.failures",
     "Integer": "bayesopt.space",
     "Real": "bayesopt.space",
@@ -55,6 +56,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "AcquisitionOptimizerOptions",
     "Categorical",
     "CostDesignOptions",
+    "DaskExecutorWarning",
     "EvaluationFailed",
     "EvaluationFailedWarning",
     "Fidelity",
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.card import baseline_card
     from bayesopt.cost_design import CostDesignOptions
+    from bayesopt.dask_futures import DaskExecutorWarning
     from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
     from bayesopt.feasibility import InfeasibleSpaceError, LinearConstraint
     from bayesopt.fidelity import SuccessiveHalving

@@ -31,7 +31,7 @@ keeps any Dask computation.
 
 `Client.get_executor()` passed as `executor=` is a plain
 `concurrent.futures.Executor` and runs through that generic path, wrapper
-and all; pass the client itself.
+and all, with a `DaskExecutorWarning`; pass the client itself.
 """
 
 from __future__ import annotations
@@ -43,6 +43,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bayesopt.parallel import Outcome
+
+
+class DaskExecutorWarning(UserWarning):
+    """`executor=client.get_executor()`: its futures can leave the run waiting forever
+    after a worker is killed (module docstring); pass the client itself."""
+
+
+def is_client_executor(executor: Any) -> bool:
+    """Whether `executor` is a `distributed` ``Client.get_executor()`` (by its class, so
+    that distributed is not imported for a plain executor)."""
+    kind = type(executor)
+    return kind.__name__ == "ClientExecutor" and kind.__module__.startswith("distributed")
 
 
 class DaskEvaluation:

@@ -133,7 +133,7 @@ def minimize(
         `ProcessPoolExecutor` or a Dask client connected to a cluster (waited
         for on Dask's own futures, `bayesopt.dask_futures`; pass the client,
         not its `get_executor()`, whose futures a killed worker can leave
-        unresolved).
+        unresolved: that one runs, with a `DaskExecutorWarning`).
     timeout : float, optional
         Seconds after which no new evaluation is started (measured from this
         call); evaluations already running are finished and told.

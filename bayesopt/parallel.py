@@ -34,13 +34,14 @@ import multiprocessing
 import pickle
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from bayesopt.dask_futures import DaskEvaluation, DaskPool
+from bayesopt.dask_futures import DaskEvaluation, DaskExecutorWarning, DaskPool, is_client_executor
 from bayesopt.failures import EvaluationFailed
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
@@ -145,6 +146,13 @@ def resolve_executor(executor: Any, n_workers: int) -> tuple[Pool, bool]:
         return DaskPool(executor), False  # dask.distributed.Client
     if not isinstance(executor, Executor):
         raise TypeError(f"executor={executor!r} is not a concurrent.futures.Executor")
+    if is_client_executor(executor):
+        warnings.warn(
+            "executor=client.get_executor(): a killed Dask worker can leave one of its "
+            "futures unresolved and the run waiting forever; pass executor=client (the "
+            "dask.distributed.Client itself), which waits on Dask's own futures",
+            DaskExecutorWarning, stacklevel=4,
+        )
     return executor, False
 
 

@@ -354,3 +354,37 @@ def test_a_child_forked_after_use_runs_numba_loops_on_one_thread_with_a_warning(
     assert report["params"] == report["parent_params"]
     assert len(report["warnings"]) == 1
     assert "forked after its parent had started Numba's OpenMP" in report["warnings"][0]
+
+
+def test_a_dask_client_executor_warns_to_pass_the_client_itself():
+    """`client.get_executor()` runs through concurrent.futures' wrapper, whose futures a
+    killed worker can leave unresolved: the run still works here, with one warning that
+    points at the caller's line and says to pass the client."""
+    import distributed
+
+    from bayesopt import DaskExecutorWarning
+
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                 dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+        pytest.warns(DaskExecutorWarning, match=r"pass executor=client") as caught,
+    ):
+        result = minimize(sphere, SPACE, n_calls=6, seed=0, n_workers=2,
+                          executor=client.get_executor(), progress=False)
+    assert len(result) == 6 and distinct_keys(result) == 6
+    assert [w.filename for w in caught if w.category is DaskExecutorWarning] == [__file__]
+
+
+def test_a_plain_executor_or_the_client_itself_does_not_warn():
+    import distributed
+
+    from bayesopt.dask_futures import is_client_executor
+
+    assert not is_client_executor(ThreadPoolExecutor(1))
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                 dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        assert is_client_executor(client.get_executor()) and not is_client_executor(client)
