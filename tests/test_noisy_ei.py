@@ -69,17 +69,23 @@ def _objective(samples: NoiseFreeSamples) -> AveragedAcquisitionObjective:
     return AveragedAcquisitionObjective(LogExpectedImprovement(0.0), _Samples(samples), None)
 
 
+def _epsilon(gp: GaussianProcess) -> float:
+    """ε, the samples' conditioning noise: NOISE_FREE·s2, at most half the GP's noise."""
+    return min(NOISE_FREE * gp.kernel.variance, 0.5 * gp.noise)
+
+
 def _numpy_posterior(gp: GaussianProcess) -> tuple[np.ndarray, np.ndarray]:
-    """μ_obs and Σ_obs at the GP's inputs by dense numpy solves (R&W Eq. 2.24)."""
-    K_f = gp.kernel.matrix(gp.X)
-    K = K_f + gp.noise * np.eye(gp.n)
-    return K_f @ np.linalg.solve(K, gp.y), K_f - K_f @ np.linalg.solve(K, K_f)
+    """μ_z and Σ_z, z = f(X) + √ε·e given y, at the GP's inputs by dense numpy solves (R&W
+    Eq. 2.24 with K_f + εI as z's covariance and as its covariance with y)."""
+    K_z = gp.kernel.matrix(gp.X) + _epsilon(gp) * np.eye(gp.n)
+    K = gp.kernel.matrix(gp.X) + gp.noise * np.eye(gp.n)
+    return K_z @ np.linalg.solve(K, gp.y), K_z - K_z @ np.linalg.solve(K, K_z)
 
 
 def _numpy_conditioned(gp: GaussianProcess, F: np.ndarray,
                        Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Means (S, m) and std (m,) of the GP conditioned on f(X) = F[:, s], noise-free."""
-    K_eps = gp.kernel.matrix(gp.X) + NOISE_FREE * gp.kernel.variance * np.eye(gp.n)
+    """Means (S, m) and std (m,) of the GP conditioned on z = F[:, s] with noise ε."""
+    K_eps = gp.kernel.matrix(gp.X) + _epsilon(gp) * np.eye(gp.n)
     Ks = gp.kernel.cross(Xq, gp.X)
     var = gp.kernel.variance - np.einsum("mn,nm->m", Ks, np.linalg.solve(K_eps, Ks.T))
     return (Ks @ np.linalg.solve(K_eps, F)).T, np.sqrt(var)
@@ -96,6 +102,7 @@ def test_the_samples_posteriors_equal_numpys_conditioning() -> None:
     gp = _gp(noise=0.05)
     E = sobol_normals(gp.n, N_SAMPLES, np.random.default_rng(1))
     samples = NoiseFreeSamples(gp, E)
+    assert samples.epsilon == _epsilon(gp) == NOISE_FREE * gp.kernel.variance
     mu, cov = _numpy_posterior(gp)
     # the same draws: F = μ + L_Σ E, whatever square root numpy would take
     assert_allclose(samples.values.mean(axis=1), mu + np.linalg.cholesky(
@@ -297,3 +304,27 @@ def test_more_observations_than_sobol_dimensions_raise_naming_the_count() -> Non
     assert sobol_normals(qmc.Sobol.MAXDIM, 2, rng).shape == (qmc.Sobol.MAXDIM, 2)
     with pytest.raises(ValueError, match=rf"lognei.*n={qmc.Sobol.MAXDIM + 1}.*'logei'"):
         sobol_normals(qmc.Sobol.MAXDIM + 1, 2, rng)
+
+
+@pytest.mark.parametrize("noise", [1e-8, 1e-4, 0.05])
+def test_the_samples_decompose_the_gps_posterior_exactly(noise: float) -> None:
+    """Given y, f(x) is independent of what the samples condition on, so the GP's posterior
+    is the mixture of the samples' (tower rule, law of total variance): the mean over the
+    samples of μ_s(x) is μ(x), and their variance plus σ_s²(x) is σ²(x) — so no sample's
+    "noise-free" σ_s exceeds the GP's σ. With the normals E = √n·[I, −I] the samples'
+    mean and covariance are the posterior's exactly, so this holds to rounding. Noise 1e-8
+    is the fitted noise's floor (a noiseless objective), below FANTASY_NOISE·s2."""
+    gp = _gp(noise=noise)
+    E = math.sqrt(gp.n) * np.concatenate([np.eye(gp.n), -np.eye(gp.n)], axis=1)
+    samples = NoiseFreeSamples(gp, E)
+    assert samples.epsilon == _epsilon(gp) <= 0.5 * noise
+    rng = np.random.default_rng(12)
+    Xq = np.concatenate([np.clip(gp.X + 1e-3 * rng.standard_normal(gp.X.shape), 0.0, 1.0),
+                         rng.random((10, D))])  # next to each observation, and anywhere
+    shifted, std = samples.predict_samples(Xq)
+    means = shifted + samples.incumbents[:, None]  # μ_s: (2n, m)
+    mean, var = gp.predict(Xq)
+    scale = gp.kernel.variance
+    assert_allclose(means.mean(axis=0), mean, atol=1e-7 * math.sqrt(scale))
+    assert np.all(std[0] ** 2 <= var * (1 + 1e-6) + 1e-12 * scale)
+    assert_allclose(means.var(axis=0) + std[0] ** 2, var, rtol=1e-5, atol=1e-12 * scale)
