@@ -70,10 +70,11 @@ def unused_settings(
         ("ucb_beta", ucb_beta, None, "ucb" not in used),
         ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
         ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
-        # UCB has no incumbent, noisy EI one per sample of f(X) (local penalization still
-        # uses one)
+        # read by the acquisitions with an incumbent (`AcquisitionKind.incumbent`) and by
+        # local penalization
         ("options.model.incumbent", model.incumbent, default.model.incumbent,
-         used <= {"ucb", "lognei"} and model.fantasy != "penalize"),
+         not any(ACQUISITION_KINDS[name].incumbent for name in used)
+         and model.fantasy != "penalize"),
         ("options.hedge", options.hedge, default.hedge, not hedge),
         # the cost-effective design ranks candidates by the cost GP of logei_per_cost
         ("options.cost_design", options.cost_design, None, not per_cost),
