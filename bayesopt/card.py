@@ -29,7 +29,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bayesopt import fitting, gp, model, optimizer, propose, sampling, transforms, warping
+from bayesopt import fitting, gp, model, noisy, optimizer, propose, sampling, transforms, warping
 from bayesopt.options import OptimizerOptions
 from bayesopt.priors import HyperparameterPriors, LogNormalPrior
 from bayesopt.space import Dimension, Space
@@ -190,7 +190,10 @@ def _acquisition(kind: str, ucb_beta: float | None, options: OptimizerOptions) -
         hedge = options.hedge
         return {"kind": kind, "eta": hedge.eta, "members": [
             _acquisition(member, ucb_beta, options) for member in hedge.members]}
-    if kind != "ucb":
+    acquisition = propose.ACQUISITION_KINDS[kind]
+    if acquisition.noisy:  # an incumbent per sample of f(X), not ModelOptions.incumbent
+        return {"kind": kind, "samples": noisy.N_SAMPLES, "noise_free": noisy.NOISE_FREE}
+    if acquisition.incumbent:
         return {"kind": kind, "incumbent": options.model.incumbent}
     if ucb_beta is not None:
         return {"kind": kind, "beta": ucb_beta}
