@@ -282,10 +282,12 @@ def test_local_penalization_and_told_costs_work_with_it() -> None:
     ({"options": OptimizerOptions(model=ModelOptions(incumbent="observed"))},
      r"options.model.incumbent='observed': not used with acquisition='lognei'"),
     ({"options": OptimizerOptions(model=ModelOptions(hyperparameters="mcmc"))},
-     r"acquisition='lognei' with options.model.hyperparameters='mcmc' is not supported"),
+     (r"acquisition='lognei' with options.model.hyperparameters='mcmc' is not supported: "
+      r".*; use hyperparameters='map' or acquisition='logei'$")),
     ({"options": OptimizerOptions(model=ModelOptions(kernel_candidates=("matern32",),
                                                      kernel_average=True))},
-     r"acquisition='lognei' with options.model.kernel_average=True is not supported"),
+     (r"acquisition='lognei' with options.model.kernel_average=True is not supported: "
+      r".*; use kernel_average=False or acquisition='logei'$")),
     ({"n_constraints": 1}, r"n_constraints=1 needs acquisition in .*not 'lognei'"),
     ({"cost_budget": 10.0}, r"cost_budget=10.0 .* unused with 'lognei'"),
 ])
@@ -295,7 +297,8 @@ def test_unsupported_combinations_raise(kwargs: dict[str, Any], message: str) ->
 
 
 def test_a_fidelity_or_told_constraints_raise() -> None:
-    with pytest.raises(ValueError, match=r"acquisition='lognei' with a Fidelity \('epochs'\)"):
+    with pytest.raises(ValueError, match=r"acquisition='lognei' with a Fidelity \('epochs'\) "
+                       r"in the space is not supported: .*; use acquisition='logei'$"):
         Optimizer({**SPACE, "epochs": Fidelity(1, 27)}, acquisition="lognei")
     opt = Optimizer(SPACE, seed=0, acquisition="lognei")
     params = opt.ask()
