@@ -186,18 +186,21 @@ def _prior(name: str, prior: LogNormalPrior) -> dict[str, Any]:
 
 
 def _acquisition(kind: str, ucb_beta: float | None, options: OptimizerOptions) -> dict[str, Any]:
-    if propose.ACQUISITION_KINDS[kind].portfolio:
+    acquisition = propose.ACQUISITION_KINDS[kind]
+    if acquisition.portfolio:
         hedge = options.hedge
         return {"kind": kind, "eta": hedge.eta, "members": [
             _acquisition(member, ucb_beta, options) for member in hedge.members]}
-    acquisition = propose.ACQUISITION_KINDS[kind]
-    if acquisition.noisy:  # an incumbent per sample of f(X), not ModelOptions.incumbent
-        return {"kind": kind, "samples": noisy.N_SAMPLES, "noise_free": noisy.NOISE_FREE}
+    # ModelOptions.incumbent: read by the acquisition, or else by local penalization
+    reads = acquisition.incumbent or options.model.fantasy == "penalize"
+    entry = {"kind": kind, **({"incumbent": options.model.incumbent} if reads else {})}
+    if acquisition.noisy:  # an incumbent per sample of f(X) (bayesopt.noisy)
+        return {**entry, "samples": noisy.N_SAMPLES, "noise_free": noisy.NOISE_FREE}
     if acquisition.incumbent:
-        return {"kind": kind, "incumbent": options.model.incumbent}
+        return entry
     if ucb_beta is not None:
-        return {"kind": kind, "beta": ucb_beta}
-    return {"kind": kind, "beta": "gp-ucb schedule", "delta": options.ucb_delta,
+        return {**entry, "beta": ucb_beta}
+    return {**entry, "beta": "gp-ucb schedule", "delta": options.ucb_delta,
             "scale": options.ucb_beta_scale}
 
 
