@@ -66,6 +66,7 @@ from scipy.special import ndtri
 from acquisition.functions import LogExpectedImprovement
 from bayesopt.gp import VARIANCE_FLOOR, GaussianProcess
 from bayesopt.model import FANTASY_NOISE, SurrogateModel
+from bayesopt.space import scrambled_sobol, sobol_seed
 from bayesopt.warping import WarpedGaussianProcess
 from kernels import CholeskyFactor
 from kernels.cholesky import cholesky_with_jitter
@@ -99,8 +100,7 @@ def sobol_normals(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
             f"n={n}: use acquisition='logei' (its incumbent, the best posterior mean, is "
             f"noise-aware too)"
         )
-    seed = int(rng.integers(2**63 - 1))
-    u = qmc.Sobol(n, scramble=True, seed=seed).random(count)  # (count, n), in (0, 1)
+    u = scrambled_sobol(n, count, sobol_seed(rng))  # (count, n), in (0, 1)
     tiny = np.finfo(float).eps
     return cast(np.ndarray, ndtri(np.clip(u, tiny, 1.0 - tiny)).T)
 
