@@ -33,7 +33,9 @@ from acquisition.optimizer import AcquisitionObjective
 
 
 class SampledSurrogate(Protocol):
-    """A surrogate that answers under each of its S hyperparameter samples."""
+    """A surrogate that answers under each of its S samples: of its hyperparameters, of
+    its kernel (a model average), or of f at the observed points (noisy EI,
+    `bayesopt.noisy`, whose average is the same log-mean-exp)."""
 
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Means and standard deviations: (m, d) → (S, m), (S, m)."""

@@ -29,7 +29,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bayesopt import fitting, gp, model, optimizer, propose, sampling, transforms, warping
+from bayesopt import fitting, gp, model, noisy, optimizer, propose, sampling, transforms, warping
 from bayesopt.options import OptimizerOptions
 from bayesopt.priors import HyperparameterPriors, LogNormalPrior
 from bayesopt.space import Dimension, Space
@@ -186,15 +186,21 @@ def _prior(name: str, prior: LogNormalPrior) -> dict[str, Any]:
 
 
 def _acquisition(kind: str, ucb_beta: float | None, options: OptimizerOptions) -> dict[str, Any]:
-    if propose.ACQUISITION_KINDS[kind].portfolio:
+    acquisition = propose.ACQUISITION_KINDS[kind]
+    if acquisition.portfolio:
         hedge = options.hedge
         return {"kind": kind, "eta": hedge.eta, "members": [
             _acquisition(member, ucb_beta, options) for member in hedge.members]}
-    if kind != "ucb":
-        return {"kind": kind, "incumbent": options.model.incumbent}
+    # ModelOptions.incumbent: read by the acquisition, or else by local penalization
+    reads = acquisition.incumbent or options.model.fantasy == "penalize"
+    entry = {"kind": kind, **({"incumbent": options.model.incumbent} if reads else {})}
+    if acquisition.noisy:  # an incumbent per sample of f(X) (bayesopt.noisy)
+        return {**entry, "samples": noisy.N_SAMPLES, "noise_free": noisy.NOISE_FREE}
+    if acquisition.incumbent:
+        return entry
     if ucb_beta is not None:
-        return {"kind": kind, "beta": ucb_beta}
-    return {"kind": kind, "beta": "gp-ucb schedule", "delta": options.ucb_delta,
+        return {**entry, "beta": ucb_beta}
+    return {**entry, "beta": "gp-ucb schedule", "delta": options.ucb_delta,
             "scale": options.ucb_beta_scale}
 
 

@@ -194,9 +194,18 @@ class InputConstraints:
 
     def __call__(self, params: Mapping[str, Any]) -> bool:
         """True when `params` (valid, user units) satisfies every input constraint."""
-        if not all(constraint(params) for constraint in self.linear):
-            return False
-        return all(self._admits(function, params) for function in self.callables)
+        return self._first_violated(params) is None
+
+    def _first_violated(self, params: Mapping[str, Any]) -> LinearConstraint | Feasible | None:
+        """The first constraint `params` violates — the linear ones in order, then the
+        callables, each called only while the others hold — or None."""
+        for constraint in self.linear:
+            if not constraint(params):
+                return constraint
+        for function in self.callables:
+            if not self._admits(function, params):
+                return function
+        return None
 
     @staticmethod
     def _admits(function: Feasible, params: Mapping[str, Any]) -> bool:
@@ -216,14 +225,13 @@ class InputConstraints:
         """The first input constraint `params` (valid, user units) violates, described
         (a linear one with its left side's value, a callable by its name), or None when it
         satisfies all of them (`__call__` is True)."""
-        for constraint in self.linear:
-            if not constraint(params):
-                return (f"the linear constraint {constraint} (its left side is "
-                        f"{constraint.lhs(params):g} there)")
-        for function in self.callables:
-            if not self._admits(function, params):
-                return f"the feasible= callable {_callable_name(function)} (it returned False)"
-        return None
+        broken = self._first_violated(params)
+        if broken is None:
+            return None
+        if isinstance(broken, LinearConstraint):
+            return (f"the linear constraint {broken} (its left side is "
+                    f"{broken.lhs(params):g} there)")
+        return f"the feasible= callable {_callable_name(broken)} (it returned False)"
 
     def mask(self, U: np.ndarray) -> np.ndarray:
         """Which encoded rows U: (n, d) decode to admitted points: (n,) bool."""

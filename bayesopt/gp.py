@@ -249,10 +249,13 @@ class GaussianProcess:
         d_std = np.where((raw_var > floor)[:, None], d_std, 0.0)
         return mean, std, d_mean, d_std
 
-    def training_mean(self) -> np.ndarray:
-        """Latent posterior mean at the training inputs: K_f K⁻¹ t = t − D·alpha.
+    @property
+    def noise_diagonal(self) -> np.ndarray:
+        """D: (n,) what each row has on K's diagonal besides k(x, x), K = K_f + diag(D): its
+        noise variance (a fantasy's own, `append`) and any jitter the factorization needed."""
+        return self._diag[: self._n]
 
-        D is what each row has on K's diagonal besides s2: its noise variance
-        and any jitter the factorization needed.
-        """
-        return cast(np.ndarray, self.y - self._diag[: self._n] * self.alpha)
+    def training_mean(self) -> np.ndarray:
+        """Latent posterior mean at the training inputs: K_f K⁻¹ t = t − D·alpha
+        (`noise_diagonal`)."""
+        return cast(np.ndarray, self.y - self.noise_diagonal * self.alpha)

@@ -357,7 +357,6 @@ class WarmStart:
             opt.tell([self.points[i] for i in new], [self.values[i] for i in new])
         return []
 
-
     def _check_feasible(self, opt: Optimizer, indices: list[int]) -> None:
         """Points of x0 to evaluate satisfy the input constraints, as every ask does;
         ValueError naming the first that does not (told values, y0, are data: accepted)."""

@@ -3,24 +3,41 @@
 Notation (the GP's standardized units; Rasmussen & Williams 2006, ch. 2):
 
     X      : (n, d)  the GP's inputs — observations, then any fantasies — as its kernel takes them
-    K_f    : (n, n)  k(X, X), without noise;  K = K_f + D its noisy Gram matrix (`GaussianProcess`)
-    μ_obs  : (n,)    latent posterior mean at X,  Σ_obs : (n, n) its covariance (R&W Eq. 2.24)
+    K_f    : (n, n)  k(X, X), without noise;  K = K_f + diag(D) its noisy Gram matrix, D: (n,)
+                     each row's noise variance and jitter (`GaussianProcess.noise_diagonal`)
+    t, α   : (n,)    the GP's targets and α = K⁻¹t
+    ε      :         the samples' conditioning noise, min(`NOISE_FREE`·s2, min(D)/2)
+    G      : (n,)    D − ε, what is left of each row's noise
+    z      : (n,)    f(X) + √ε·e, e ~ N(0, I): what each sample conditions on; y = z + √G·e'
+    μ_z    : (n,)    E[z | y] = (K_f + εI)K⁻¹t = t − G·α
+    Σ_z    : (n, n)  Cov[z | y] = (K_f + εI) − (K_f + εI)K⁻¹(K_f + εI) = diag(G) − G K⁻¹ G
     E      : (n, S)  quasi-random standard normals (scrambled Sobol, inverse normal CDF)
-    F      : (n, S)  samples f_s = μ_obs + L_Σ e_s of f(X), L_Σ the lower Cholesky factor of Σ_obs
-    A      : (n, S)  (K_f + εI)⁻¹ F, ε = `NOISE_FREE`·s2 (as fantasies are conditioned on)
+    F      : (n, S)  samples z_s = μ_z + L_Σ e_s, L_Σ the lower Cholesky factor of Σ_z
+    A      : (n, S)  (K_f + εI)⁻¹ F
     b      : (S,)    b_s = min_i F_is, the incumbent of sample s
 
 Noisy EI (Letham, Karrer, Ottoni & Bakshy 2019, "Constrained Bayesian optimization with
-noisy experiments", Bayesian Analysis) is EI integrated over the unknown noise-free values
-at the observed points, NEI(x) = E_f(X)[EI(x | f(X))], estimated by quasi-Monte Carlo:
+noisy experiments", Bayesian Analysis, Sec. 4) is EI integrated over the unknown noise-free
+values at the observed points, NEI(x) = E_f(X)[EI(x | f(X))], estimated by quasi-Monte Carlo:
 
     NEI(x) ≈ (1/S) Σ_s EI_s(x)
 
-with EI_s the analytic EI of the GP conditioned on f(X) = f_s, incumbent b_s. Given f(X), the
-noisy observations carry nothing more about f, so that posterior is the noise-free GP on
-(X, f_s) (R&W Eqs. 2.19; ε only as a jitter):
+with EI_s the analytic EI of the GP conditioned on the sample s, incumbent b_s (the sample's
+minimum over the observed points, as BoTorch's qNoisyExpectedImprovement takes the best of
+each joint sample at its baseline points). K_f alone is singular to rounding for close
+points, so a sample fixes z = f(X) + √ε·e, f(X) up to a noise ε, rather than f(X) itself.
+Writing y = z + √G·e' (e' independent of e) keeps that exact: given z, y carries nothing more
+about f, so the posterior given z_s is the GP on (X, z_s) with noise ε (R&W Eqs. 2.22–2.24),
 
-    μ_s(x) = k(x, X) A[:, s],   σ²(x) = k(x, x) − k(x, X)(K_f + εI)⁻¹k(X, x)  (one for every s)
+    μ_s(x) = k(x, X) A[:, s],   σ²(x) = k(x, x) − k(x, X)(K_f + εI)⁻¹k(X, x)  (one for every s),
+
+and the GP's own posterior is the mixture of the samples' (tower rule and the law of total
+variance): E_z[μ_s(x)] = μ(x), σ²(x) + Var_z[μ_s(x)] = σ_GP²(x), so σ ≤ σ_GP. That needs
+ε ≤ D: a conditioning noise above the GP's own — a noiseless objective's GP sits at the
+fitted noise's floor, far below `NOISE_FREE`·s2 — would make each "noise-free" sample less
+certain than the GP near the observations. ε ≤ min(D)/2 also keeps G ≥ D/2, so Σ_z is far
+from singular (with equal D, Σ_z ≽ (ε/2)·I), and it is formed from G without the
+cancellation of K_f − K_f K⁻¹K_f; z differs from f(X) by √ε, negligible in b_s.
 
 EI_s(x) depends on (b_s − μ_s(x))/σ(x) and σ(x) only, so EI_s is EI with incumbent 0 of the
 mean μ_s(x) − b_s: `NoiseFreeSamples` answers with those shifted means, and
@@ -49,6 +66,7 @@ from scipy.special import ndtri
 from acquisition.functions import LogExpectedImprovement
 from bayesopt.gp import VARIANCE_FLOOR, GaussianProcess
 from bayesopt.model import FANTASY_NOISE, SurrogateModel
+from bayesopt.space import scrambled_sobol, sobol_seed
 from bayesopt.warping import WarpedGaussianProcess
 from kernels import CholeskyFactor
 from kernels.cholesky import cholesky_with_jitter
@@ -57,7 +75,7 @@ __all__ = ["NOISE_FREE", "N_SAMPLES", "NoiseFreeSamples", "NoisyImprovementSurro
            "SampleLogEI", "sobol_normals"]
 
 N_SAMPLES = 16  # S, the quasi-Monte-Carlo samples of f(X) (module docstring)
-NOISE_FREE = FANTASY_NOISE  # ε / s2: the jitter of the noise-free conditioning
+NOISE_FREE = FANTASY_NOISE  # ε / s2 at most (ε ≤ min(D)/2 too): the samples' conditioning noise
 
 
 class SampleLogEI(LogExpectedImprovement):
@@ -82,8 +100,7 @@ def sobol_normals(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
             f"n={n}: use acquisition='logei' (its incumbent, the best posterior mean, is "
             f"noise-aware too)"
         )
-    seed = int(rng.integers(2**63 - 1))
-    u = qmc.Sobol(n, scramble=True, seed=seed).random(count)  # (count, n), in (0, 1)
+    u = scrambled_sobol(n, count, sobol_seed(rng))  # (count, n), in (0, 1)
     tiny = np.finfo(float).eps
     return cast(np.ndarray, ndtri(np.clip(u, tiny, 1.0 - tiny)).T)
 
@@ -99,14 +116,17 @@ class NoiseFreeSamples:
     def __init__(self, gp: GaussianProcess, normals: np.ndarray) -> None:
         assert normals.ndim == 2 and normals.shape[0] == gp.n, "normals: (n, S)"
         self.gp, kernel = gp, gp.kernel
-        K_f = kernel.matrix_scaled(gp.Z)  # (n, n)
-        # R&W Eq. 2.24 at X* = X: Σ_obs = K_f − K_f K⁻¹ K_f = K_f − VᵀV, V = L⁻¹K_f
-        V = gp.factor.solve_lower(K_f)
-        cov = K_f - V.T @ V
-        L_cov, _ = cholesky_with_jitter(0.5 * (cov + cov.T), scale=kernel.variance)
-        F = gp.training_mean()[:, None] + L_cov @ normals  # (n, S)
-        self.factor = CholeskyFactor.factorize(kernel.matrix_scaled(gp.Z, NOISE_FREE
-                                                                    * kernel.variance))
+        D = gp.noise_diagonal  # (n,)
+        eps = min(NOISE_FREE * kernel.variance, 0.5 * float(np.min(D)))
+        self.factor = CholeskyFactor.factorize(kernel.matrix_scaled(gp.Z, eps))
+        self.epsilon = eps + self.factor.jitter  # ε, with any jitter the factor needed
+        G = np.maximum(D - self.epsilon, 0.0)  # (n,); 0 only if the factor needed ε > D
+        # Σ_z = diag(G) − (L⁻¹G)ᵀ(L⁻¹G), L the GP's factor of K; jitter relative to D, its
+        # scale (0 ≼ Σ_z ≼ diag(G))
+        V = gp.factor.solve_lower(np.diag(G))  # (n, n)
+        cov = np.diag(G) - V.T @ V
+        L_cov, _ = cholesky_with_jitter(0.5 * (cov + cov.T), scale=float(np.mean(D)))
+        F = (gp.y - G * gp.alpha)[:, None] + L_cov @ normals  # μ_z + L_Σ E: (n, S)
         self.weights = self.factor.solve(F)  # A: (n, S)
         self.incumbents = F.min(axis=0)  # b: (S,)
         self.values = F

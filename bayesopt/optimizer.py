@@ -162,8 +162,9 @@ class Optimizer:
         "lognei" is noisy EI (Letham et al. 2019) in log space, LogEI averaged over
         quasi-Monte-Carlo samples of the noise-free values at the observed points
         (`bayesopt.noisy`): for noisy objectives; no ``options.model.incumbent`` (each
-        sample has its own), no outcome constraints, no ``hyperparameters="mcmc"`` or
-        ``kernel_average``, no Fidelity (each raises ValueError).
+        sample has its own; accepted with ``fantasy="penalize"``, whose local penalties
+        read it), no outcome constraints, no ``hyperparameters="mcmc"`` or
+        ``kernel_average``, no Fidelity, no `cost_budget` (each raises ValueError).
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
         Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.

@@ -78,10 +78,12 @@ N_LIPSCHITZ_SAMPLE = 512  # Sobol points (plus the data) on which local penaliza
 @dataclass(frozen=True)
 class AcquisitionKind:
     """An acquisition the optimizer can maximize: how a proposal builds it from the
-    incumbent, whether a log P(c ≤ 0) term of outcome constraints fits it, and whether
-    it weighs by the modelled cost (LogEI − α·log ĉ, `bayesopt.outcomes`)."""
+    incumbent, whether it reads that incumbent (`ModelOptions.incumbent`'s), whether a
+    log P(c ≤ 0) term of outcome constraints fits it, and whether it weighs by the
+    modelled cost (LogEI − α·log ĉ, `bayesopt.outcomes`)."""
 
     build: Callable[[Proposal, float], AcquisitionFunction]
+    incumbent: bool = True  # False: UCB has none, noisy EI one per sample of f(X)
     constrained: bool = True
     per_cost: bool = False
     portfolio: bool = False  # GP-Hedge over `OptimizerOptions.hedge.members` (bayesopt.hedge)
@@ -93,7 +95,7 @@ ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
     "ei": AcquisitionKind(lambda proposal, best_f: ExpectedImprovement(best_f)),
     "pi": AcquisitionKind(lambda proposal, best_f: ProbabilityOfImprovement(best_f)),
     "ucb": AcquisitionKind(lambda proposal, best_f: UpperConfidenceBound(proposal.ucb_beta()),
-                           constrained=False),
+                           incumbent=False, constrained=False),
     "logei_per_cost": AcquisitionKind(lambda proposal, best_f: LogExpectedImprovement(best_f),
                                       per_cost=True),
     # GP-Hedge: each point is one member's nominee; as a single function (a snapshot's
@@ -103,7 +105,7 @@ ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
     # noisy EI (Letham et al. 2019) in log space: LogEI of each sample's noise-free posterior,
     # shifted by its own incumbent, so incumbent 0 (bayesopt.noisy); no single incumbent
     "lognei": AcquisitionKind(lambda proposal, best_f: SampleLogEI(),
-                              constrained=False, noisy=True),
+                              incumbent=False, constrained=False, noisy=True),
 }
 
 

@@ -70,10 +70,11 @@ def unused_settings(
         ("ucb_beta", ucb_beta, None, "ucb" not in used),
         ("options.ucb_delta", options.ucb_delta, default.ucb_delta, not schedule),
         ("options.ucb_beta_scale", options.ucb_beta_scale, default.ucb_beta_scale, not schedule),
-        # UCB has no incumbent, noisy EI one per sample of f(X) (local penalization still
-        # uses one)
+        # read by the acquisitions with an incumbent (`AcquisitionKind.incumbent`) and by
+        # local penalization
         ("options.model.incumbent", model.incumbent, default.model.incumbent,
-         used <= {"ucb", "lognei"} and model.fantasy != "penalize"),
+         not any(ACQUISITION_KINDS[name].incumbent for name in used)
+         and model.fantasy != "penalize"),
         ("options.hedge", options.hedge, default.hedge, not hedge),
         # the cost-effective design ranks candidates by the cost GP of logei_per_cost
         ("options.cost_design", options.cost_design, None, not per_cost),
@@ -89,20 +90,21 @@ def check_noisy(acquisition: str, space: Space, options: OptimizerOptions) -> No
     acquisition, `check_n_constraints`)."""
     if not ACQUISITION_KINDS[acquisition].noisy:
         return
-    model = options.model
-    if model.hyperparameters != _DEFAULT_MODEL.hyperparameters:
-        raise ValueError(f"acquisition={acquisition!r} with options.model.hyperparameters="
-                         f"{model.hyperparameters!r} is not supported: noisy EI samples f at the "
-                         "observed points of one GP; use hyperparameters='map' or acquisition="
-                         "'logei'")
-    if model.kernel_average:
-        raise ValueError(f"acquisition={acquisition!r} with options.model.kernel_average=True is "
-                         "not supported: noisy EI samples f at the observed points of one GP; "
-                         "use kernel_average=False or acquisition='logei'")
-    if space.fidelity is not None:
-        raise ValueError(f"acquisition={acquisition!r} with a Fidelity "
-                         f"({space.fidelity.name!r}) in the space is not supported: its "
-                         "observations are at several budgets; use acquisition='logei'")
+    model, one_gp = options.model, "noisy EI samples f at the observed points of one GP"
+    fidelity = "" if space.fidelity is None else space.fidelity.name
+    refused = (  # the setting, whether it is given, why it is refused, what to use instead
+        (f"options.model.hyperparameters={model.hyperparameters!r}",
+         model.hyperparameters != _DEFAULT_MODEL.hyperparameters, one_gp,
+         "hyperparameters='map' or "),
+        ("options.model.kernel_average=True", model.kernel_average, one_gp,
+         "kernel_average=False or "),
+        (f"a Fidelity ({fidelity!r}) in the space", space.fidelity is not None,
+         "its observations are at several budgets", ""),
+    )
+    for setting, given, why, instead in refused:
+        if given:
+            raise ValueError(f"acquisition={acquisition!r} with {setting} is not supported: "
+                             f"{why}; use {instead}acquisition='logei'")
 
 
 def check_fidelity_model(space: Space, options: OptimizerOptions) -> None:

@@ -57,7 +57,29 @@ from bayesopt.conditions import (
 from bayesopt.validation import key_names, key_problems, unknown_keywords
 from kernels.kernel import INACTIVE_VALUE
 
-__all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space"]
+__all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space", "scrambled_sobol",
+           "sobol_seed"]
+
+
+def sobol_seed(rng: np.random.Generator) -> int:
+    """An integer seed for a Sobol scramble, drawn from `rng`. An integer, not the generator
+    itself: scipy would spawn a child from the generator's SeedSequence, and that spawn count
+    is not part of the generator's state — a journal could not restore it and resumed runs
+    would diverge."""
+    return int(rng.integers(2**63 - 1))
+
+
+def scrambled_sobol(dim: int, n: int, seed: int) -> np.ndarray:
+    """The first n points (n, dim) in [0, 1) of the scrambled Sobol sequence of `seed`
+    (scipy.stats.qmc; Owen 1998), drawn as the smallest power of two ≥ n (Sobol's balance
+    properties hold for powers of two) and truncated, so a longer draw with the same seed
+    begins with the points of a shorter one."""
+    if n <= 0:
+        return np.empty((0, dim))
+    from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when sampling
+
+    sampler = qmc.Sobol(dim, scramble=True, seed=seed)
+    return cast(np.ndarray, sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n])
 
 
 def _is_number(value: object) -> bool:
@@ -868,19 +890,11 @@ class Space:
         """
         if n <= 0:
             return np.empty((0, self.n_columns))
-        # An integer seed, not the generator itself: scipy would spawn a child from the
-        # generator's SeedSequence, and that spawn count is not part of the generator's
-        # state — a journal could not restore it and resumed runs would diverge.
-        return self.sobol_seeded(n, int(rng.integers(2**63 - 1)))
+        return self.sobol_seeded(n, sobol_seed(rng))
 
     def sobol_seeded(self, n: int, seed: int) -> np.ndarray:
-        """`sobol` with the scramble's integer seed: the first n points of one sequence, so
-        a longer draw with the same seed begins with the points of a shorter one."""
-        from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when sampling
-
-        sampler = qmc.Sobol(self.n_dims, scramble=True, seed=seed)
-        u = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
-        return self.from_unit(u)
+        """`sobol` with the scramble's integer seed (`scrambled_sobol`)."""
+        return self.from_unit(scrambled_sobol(self.n_dims, n, seed))
 
     def candidates(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n feasible encoded points (n, n_columns) for the acquisition optimizer to score.

@@ -90,7 +90,7 @@ from bayesopt.model import FIDELITY_KERNELS, BudgetBasis, ModelOptions, Surrogat
 from bayesopt.outcomes import OutcomeModels
 from bayesopt.result import Observation, Status, modelled
 from bayesopt.rounding import input_rounding
-from bayesopt.space import Categorical, Integer, Space
+from bayesopt.space import Categorical, Integer, Space, sobol_seed
 
 __all__ = ["APPLIERS", "MATCH_RTOL", "ModelData", "ModelTrace", "OptimizerState", "PendingPoint",
            "PendingStatus", "TimedOut", "applier", "nearest_match"]
@@ -207,7 +207,7 @@ class OptimizerState:
         self.pending_timeout = pending_timeout
         self.rng = np.random.default_rng(seed)
         # the draw `space.sobol` makes, kept to extend the sequence (`extend_design`)
-        self.design_seed = int(self.rng.integers(2**63 - 1)) if n_initial > 0 else None
+        self.design_seed = sobol_seed(self.rng) if n_initial > 0 else None
         self.design = (space.sobol_seeded(n_initial, self.design_seed)
                        if self.design_seed is not None else space.sobol(0, self.rng))
         self.design_used = 0

@@ -161,6 +161,27 @@ def test_resolved_config_states_the_priors_for_the_encoded_columns(space, d):
     json.dumps(config, allow_nan=False)  # JSON-able
 
 
+@pytest.mark.parametrize("acquisition, fantasy, expected", [
+    ("logei", "believer", {"kind": "logei", "incumbent": "posterior_mean"}),
+    ("ucb", "believer", {"kind": "ucb", "beta": "gp-ucb schedule", "delta": 0.1,
+                         "scale": 0.2}),
+    # noisy EI reads no ModelOptions.incumbent (one per sample of f(X)): its config states
+    # what decides its asks instead, the sample count and the conditioning noise
+    ("lognei", "believer", {"kind": "lognei", "samples": 16, "noise_free": 1e-6}),
+    # local penalization reads the incumbent whatever the acquisition
+    ("ucb", "penalize", {"kind": "ucb", "incumbent": "observed", "beta": "gp-ucb schedule",
+                         "delta": 0.1, "scale": 0.2}),
+    ("lognei", "penalize", {"kind": "lognei", "incumbent": "observed", "samples": 16,
+                            "noise_free": 1e-6}),
+])
+def test_resolved_config_states_what_the_acquisition_reads(acquisition, fantasy, expected):
+    incumbent = "observed" if fantasy == "penalize" else "posterior_mean"
+    options = OptimizerOptions(model=ModelOptions(fantasy=fantasy, incumbent=incumbent))
+    config = Optimizer(REFERENCE_SPACE, seed=0, acquisition=acquisition,
+                       options=options).resolved_config
+    assert config["acquisition"] == expected
+
+
 def test_journal_header_holds_version_fingerprint_and_resolved_config(tmp_path):
     path = tmp_path / "run.jsonl"
     opt = Optimizer(REFERENCE_SPACE, seed=0, journal=path)

@@ -538,7 +538,6 @@ def test_report_stops_a_bad_run_and_tell_records_it_pruned() -> None:
     assert opt.best is not None and opt.best.params == good
 
 
-
 def test_a_stopped_run_not_yet_told_stays_pending_silently_until_its_tell() -> None:
     """`report`'s docstring: after True and before the tell (a forgotten tell, or a run
     still finishing in another thread: the optimizer cannot tell which), the point stays
@@ -555,6 +554,7 @@ def test_a_stopped_run_not_yet_told_stays_pending_silently_until_its_tell() -> N
     assert bad not in later and opt.pending == [good, bad, *later]
     opt.tell(bad, 0.9)
     assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 1)
+
 
 def test_a_surrogate_and_result_of_a_plain_space_condition_on_its_pruned_runs() -> None:
     opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=3, pruner=SuccessiveHalving(1, 3))
