@@ -508,10 +508,11 @@ def test_show_never_writes_to_the_journal(finished_run, tmp_path: Path) -> None:
 @pytest.mark.parametrize("where", ["sqlite", "journal"])
 def test_show_lists_points_whose_claim_expired_apart_from_the_pending_ones(
         tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """pending_timeout=0.2: a and b are asked; 0.3 s later c's ask is an event after the
+    """pending_timeout=2: a and b are asked; 2.1 s later c's ask is an event after the
     timeout, which releases a and b (an ask no longer counts them), and b is told late
-    (recorded). At the clock c is still pending and a expired: `show` counts them apart
-    and lists a with its worker and last sign of life. Judged 1 s later (`now`, no
+    (recorded). At the clock c is still pending (the tell and `show` take far less than
+    the 2 s left, even on a busy machine) and a expired: `show` counts them apart and
+    lists a with its worker and last sign of life. Judged 3 s later (`now`, no
     sleeping) c has expired too; with the study's --pending-timeout 100, nothing has."""
     from bayesopt import Optimizer, Real
 
@@ -519,9 +520,9 @@ def test_show_lists_points_whose_claim_expired_apart_from_the_pending_ones(
     url = f"sqlite:///{tmp_path / 'tune.db'}"
     place = {"storage": url, "study": "s"} if where == "sqlite" else {
         "journal": tmp_path / "tune.jsonl"}
-    with Optimizer(space, seed=0, pending_timeout=0.2, **place) as opt:
+    with Optimizer(space, seed=0, pending_timeout=2.0, **place) as opt:
         a, b = opt.ask(2)
-        time.sleep(0.3)
+        time.sleep(2.1)
         c = opt.ask()
         opt.tell(b, 1.0)
         assert opt.pending == [c]
@@ -532,14 +533,14 @@ def test_show_lists_points_whose_claim_expired_apart_from_the_pending_ones(
     shown = capsys.readouterr().out.splitlines()
     assert "1 evaluation (1 ok, 0 failed, 1 pending, 1 expired), minimizing" in shown[0]
     assert shown[1].startswith("expired (claimed, no sign of life for more than "
-                               "pending_timeout=0.2 s")
+                               "pending_timeout=2 s")
     since = datetime.fromtimestamp(claimed.last_seen, timezone.utc)
     assert shown[2] == (f"  x={a['x']:.6g} y={a['y']:.6g}: claimed by worker {claimed.worker}, "
                         f"no sign of life since {since:%Y-%m-%d %H:%M:%S} UTC")
     assert shown[3].split()[:2] == ["rank", "value"]
 
-    read = (cli.read_study_record(url, "s", now=time.time() + 1.0) if where == "sqlite"
-            else cli.read_record(place["journal"], now=time.time() + 1.0))
+    read = (cli.read_study_record(url, "s", now=time.time() + 3.0) if where == "sqlite"
+            else cli.read_record(place["journal"], now=time.time() + 3.0))
     assert (read.n_pending, [p.params for p in read.timed_out]) == (0, [a, c])
     if where == "sqlite":
         assert cli.main(["show", *source, "--pending-timeout", "100"]) == 0
