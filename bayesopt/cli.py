@@ -78,6 +78,7 @@ from bayesopt.failures import (
 
 if TYPE_CHECKING:
     from bayesopt.model import SurrogateModel
+    from bayesopt.optimizer import Optimizer
     from bayesopt.result import Observation, OptimizeResult
     from bayesopt.space import Space
 
@@ -194,8 +195,11 @@ class JournalRecord:
     n_pending : int
         Points asked and never told (running when the run stopped).
     model : SurrogateModel or None
-        The surrogate as it was after the last evaluation (None before the
-        first fit).
+        The surrogate as it was after the last evaluation, where the caller has it (a
+        run's own result); None before the first fit, and from `read_record` and
+        `read_study_record`, which read the history without fitting a surrogate (a fit
+        takes time cubic and memory quadratic in the number of evaluations, and
+        ``show``, ``plot`` and ``run`` need the history only).
     fingerprint : str or None
         The header's `Optimizer.fingerprint` of the settings that chose the
         points (None in a header without one: written before 0.2.0, or no header).
@@ -258,9 +262,15 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
                                    feasible=recorded_constraints(header["config"].get("feasible")))
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
-    result = opt.result()
-    return JournalRecord(result.space, result.maximize, opt.config, result.history,
-                         len(opt.pending), result.model, header.get("fingerprint"))
+    return _unfitted_record(opt, opt.config, header.get("fingerprint"))
+
+
+def _unfitted_record(opt: Optimizer, config: dict[str, Any],
+                     fingerprint: str | None) -> JournalRecord:
+    """The record of an optimizer's history and pending points, read without fitting its
+    surrogate (`JournalRecord.model` is None)."""
+    return JournalRecord(opt.space, opt.maximize, config, tuple(opt.history),
+                         len(opt.pending), None, fingerprint)
 
 
 def read_study_record(url: str, study: str) -> JournalRecord:
@@ -296,10 +306,7 @@ def read_study_record(url: str, study: str) -> JournalRecord:
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the study {study!r} in {url}: {error}") from None
     try:
-        result = opt.result()
-        return JournalRecord(result.space, result.maximize, dict(header["config"]),
-                             result.history, len(opt.pending), result.model,
-                             header.get("fingerprint"))
+        return _unfitted_record(opt, dict(header["config"]), header.get("fingerprint"))
     finally:
         opt.close()
 
