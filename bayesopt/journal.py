@@ -218,7 +218,7 @@ def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dic
         if not names:
             raise JournalError(f"journal {str(path)!r} is empty")
         header = storage.header(names[0])
-        check_header(header, path)
+        check_header(header, f"journal {str(path)!r}")
         return header, storage.read(names[0])
     except JournalError:
         raise
@@ -228,20 +228,34 @@ def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dic
         storage.close()
 
 
-def check_header(header: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+def check_header(header: Mapping[str, Any], name: str | os.PathLike[str]) -> None:
+    """JournalError naming `name` (how messages name the journal or study, `describe`)
+    unless `header` is one this library reads; a format newer than `JOURNAL_VERSION` is
+    refused with the library version that wrote it and the remedy (upgrade bayesopt)."""
+    where = os.fspath(name)
     if header.get("journal") != JOURNAL_FORMAT:
-        raise JournalError(f"{str(path)!r} is not a bayesopt journal (no header line)")
-    if header.get("version") not in READABLE_VERSIONS:
-        raise JournalError(
-            f"journal {str(path)!r} has format version {header.get('version')!r}; "
-            f"this library reads versions {list(READABLE_VERSIONS)}"
-        )
+        raise JournalError(f"{where} is not a bayesopt journal (no header line)")
+    version = header.get("version")
+    if version not in READABLE_VERSIONS:
+        raise JournalError(f"{where} has format version {version!r}; "
+                           f"{_reader_and_remedy(header, version)}")
     for key in ("space", "config"):
         if not isinstance(header.get(key), dict):
-            raise JournalError(f"journal {str(path)!r}: header has no {key!r} table")
+            raise JournalError(f"{where}: header has no {key!r} table")
     missing = [key for key in CONFIG_KEYS if key not in header["config"]]
     if missing:
-        raise JournalError(f"journal {str(path)!r}: header config lacks {missing}")
+        raise JournalError(f"{where}: header config lacks {missing}")
+
+
+def _reader_and_remedy(header: Mapping[str, Any], version: Any) -> str:
+    """What reads which versions, and, for a version above them, who wrote it and what to do."""
+    from bayesopt import __version__
+
+    text = f"bayesopt {__version__} reads versions {list(READABLE_VERSIONS)}"
+    if isinstance(version, int) and not isinstance(version, bool) and version > JOURNAL_VERSION:
+        text += (f"; it was written by a newer bayesopt ({header.get('library', 'version unknown')})"
+                 ": upgrade bayesopt here to read it")
+    return text
 
 
 CONFIG_KEYS = ("acquisition", "n_initial", "seed", "maximize", "ucb_beta", "options")
