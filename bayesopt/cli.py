@@ -255,7 +255,7 @@ def read_record(path: str | os.PathLike[str]) -> JournalRecord:
     try:
         header, _ = read_journal(path)
         # choices JSON cannot carry (classes) are shown by their stored repr
-        space = space_from_json(header["space"], lossy=True)
+        space = space_from_json(header["space"], lossy=True, version=header["version"])
         with warnings.catch_warnings():  # read_journal already warned about a torn line
             warnings.simplefilter("ignore", TruncatedJournalWarning)
             opt = Optimizer.resume(path, space=space, append=False,

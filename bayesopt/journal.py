@@ -13,7 +13,7 @@ Format (version 2; `bayesopt.events` gives the events' form):
 identify the algorithm; they are for readers and are not needed to resume.
 Version 1 (read, never written) lacks "study", "pending_timeout", and the
 events' "time", "worker" and "durations"; its tuple choices were written as
-lists.
+lists, and are read back as tuples (a list is no choice: it is not hashable).
 
 A point is a list with one entry per dimension, in the space's order: the
 number itself for Real and Integer dimensions, the *index* of the choice for
@@ -125,21 +125,29 @@ def _choice_to_json(choice: Any) -> Any:
     return {"repr": repr(choice)}
 
 
-def space_from_json(spec: Any, *, lossy: bool = False) -> Space:
+def space_from_json(spec: Any, *, lossy: bool = False, version: int = JOURNAL_VERSION) -> Space:
     """Inverse of `space_to_json`. A choice stored only by its repr raises JournalError
-    naming its dimension, unless `lossy` (for display), where it becomes that text."""
+    naming its dimension, unless `lossy` (for display), where it becomes that text.
+    `version` 1: a choice stored as a JSON list was a tuple (format 1 wrote tuples as
+    lists, and a list is no choice: it is not hashable), and is read back as one."""
     if not isinstance(spec, Mapping):
         raise JournalError(f"the header's space {spec!r} is not a table")
     dims = {}
     for name, dim in spec.items():
         if isinstance(dim, Mapping) and dim.get("type") == "categorical" and isinstance(
                 dim.get("choices"), list):
-            dim = {**dim, "choices": [_choice_from_json(name, c, lossy) for c in dim["choices"]]}
+            choices = dim["choices"] if version != 1 else [_tuples(c) for c in dim["choices"]]
+            dim = {**dim, "choices": [_choice_from_json(name, c, lossy) for c in choices]}
         dims[name] = dim
     try:
         return Space.from_dict(dims)
     except (TypeError, ValueError) as error:
         raise JournalError(f"the space cannot be rebuilt from JSON ({error})") from None
+
+
+def _tuples(choice: Any) -> Any:
+    """A format-1 choice with its lists (tuples when written) turned back into tuples."""
+    return tuple(_tuples(c) for c in choice) if isinstance(choice, list) else choice
 
 
 def _choice_from_json(name: str, choice: Any, lossy: bool) -> Any:

@@ -25,6 +25,8 @@ import pickle
 import re
 import shutil
 import stat
+import subprocess
+import sys
 import warnings
 from dataclasses import replace
 from typing import Any
@@ -766,6 +768,27 @@ def test_a_format_1_journal_resumes_and_asks_what_the_format_1_library_asked(tmp
     assert [resumed.ask(), resumed.ask()] == V1_NEXT
     resumed.close()
     assert Optimizer.resume(path, append=False).pending == V1_NEXT  # read back with new lines
+
+
+def test_a_format_1_journal_with_a_tuple_choice_resumes_and_shows_without_space(tmp_path):
+    """tests/data/journal-v1-tuple.jsonl was written by the library of commit 8b726cd0
+    (format 1, which wrote tuple choices as JSON lists) for the choices ["relu", ("a", 1),
+    3]: 9 evaluations (one failed), 2 pending. A list is no choice (not hashable), so each
+    was a tuple: the journal resumes without space= and `bayesopt show` reads it. Both
+    failed with "choice ['a', 1] is not hashable", and show offered no way out (audit 18)."""
+    path = tmp_path / "v1.jsonl"
+    shutil.copy(pathlib.Path(__file__).parent / "data" / "journal-v1-tuple.jsonl", path)
+    space = {"x": Real(-5, 5), "k": Integer(1, 8), "act": Categorical(["relu", ("a", 1), 3])}
+    given = Optimizer.resume(path, space=space, append=False)
+    rebuilt = Optimizer.resume(path, append=False)
+    assert rebuilt.space.to_dict() == given.space.to_dict()
+    assert [o.params for o in rebuilt.history] == [o.params for o in given.history]
+    assert ("a", 1) in {o.params["act"] for o in rebuilt.history}
+    assert rebuilt.pending == given.pending and len(rebuilt.pending) == 2
+    done = subprocess.run([sys.executable, "-m", "bayesopt", "show", str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "9 evaluations (8 ok, 1 failed, 2 pending)" in done.stdout and "('a', 1)" in done.stdout
 
 
 V1_PENDING = {"lr": 0.006363030192177526, "k": 1, "act": "relu"}
