@@ -198,8 +198,11 @@ class JournalRecord:
         Points asked and never told that are still running: a point that has timed out
         (``pending_timeout``) is in `timed_out` instead.
     model : SurrogateModel or None
-        The surrogate as it was after the last evaluation (None before the
-        first fit).
+        The surrogate as it was after the last evaluation, where the caller has it (a
+        run's own result); None before the first fit, and from `read_record` and
+        `read_study_record`, which read the history without fitting a surrogate (a fit
+        takes time cubic and memory quadratic in the number of evaluations, and
+        ``show``, ``plot`` and ``run`` need the history only).
     fingerprint : str or None
         The header's `Optimizer.fingerprint` of the settings that chose the
         points (None in a header without one: written before 0.2.0, or no header).
@@ -266,7 +269,7 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
     try:
         header, _ = read_journal(path)
         # choices JSON cannot carry (classes) are shown by their stored repr
-        space = space_from_json(header["space"], lossy=True)
+        space = space_from_json(header["space"], lossy=True, version=header["version"])
         with warnings.catch_warnings():  # read_journal already warned about a torn line
             warnings.simplefilter("ignore", TruncatedJournalWarning)
             opt = Optimizer.resume(path, space=space, append=False,
@@ -278,10 +281,11 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
 
 def _record(opt: Optimizer, config: dict[str, Any], header: Mapping[str, Any],
             now: float | None) -> JournalRecord:
-    result = opt.result()
+    """The record of an optimizer's history and pending points, read without fitting its
+    surrogate (`JournalRecord.model` is None); pending points judged at `now`."""
     status = opt.pending_status(now)
-    return JournalRecord(result.space, result.maximize, config, result.history,
-                         len(status.running), result.model, header.get("fingerprint"),
+    return JournalRecord(opt.space, opt.maximize, config, tuple(opt.history),
+                         len(status.running), None, header.get("fingerprint"),
                          status.timed_out, opt.pending_timeout)
 
 

@@ -26,6 +26,12 @@ acquisition="hedge" carries "hedge": {"gains": [...], "nominees": [[[...]]],
 `OptimizerOptions.random_interleave` carries "interleaved": [indices of its points drawn
 uniformly at random] when there are any.
 
+A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
+or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
+upgrade), never skipped: the header's format version has stayed 2 while fields were
+added, so a reader that skipped a field would fold the study into another state than
+its writers did.
+
 A point is a list with one entry per dimension in the space's order: numbers
 as they are, the *index* of the choice for categorical dimensions
 (`bayesopt.journal.encode_point`).
@@ -69,6 +75,7 @@ class Checkpoint:
 
 
 EVENTS: dict[str, type[Event]] = {}
+COMMON_KEYS = frozenset({"event", "points", "time", "worker", "state"})  # of every event
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +83,7 @@ class Event:
     """Something that happened to a study; subclasses set `kind` and are registered."""
 
     kind: ClassVar[str]
+    keys: ClassVar[frozenset[str]] = frozenset()  # its JSON fields beyond `COMMON_KEYS`
     points: tuple[dict[str, Any], ...]
     time: float | None = None
     worker: str | None = None
@@ -104,6 +112,7 @@ class Ask(Event):
     random in place of the model's (`interleaved`)."""
 
     kind: ClassVar[str] = "ask"
+    keys: ClassVar[frozenset[str]] = frozenset({"hedge", "interleaved"})
     hedge: HedgeRecord | None = None
     interleaved: tuple[int, ...] = ()
 
@@ -180,6 +189,7 @@ class Tell(Event):
     """Evaluated points and their objective values (as told, maximization not applied)."""
 
     kind: ClassVar[str] = "tell"
+    keys: ClassVar[frozenset[str]] = frozenset({"values", "durations", "constraints", "costs"})
     values: tuple[float, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
     constraints: tuple[tuple[float, ...], ...] | None = None  # outcome constraints, per point
@@ -216,6 +226,7 @@ class Failure(Event):
     """Points whose evaluation failed, with one error text (or None) each."""
 
     kind: ClassVar[str] = "failure"
+    keys: ClassVar[frozenset[str]] = frozenset({"errors", "durations", "costs"})
     errors: tuple[str | None, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
     costs: tuple[float | None, ...] = ()  # what each failed evaluation cost (> 0), if known
@@ -245,6 +256,7 @@ class Report(Event):
     """
 
     kind: ClassVar[str] = "report"
+    keys: ClassVar[frozenset[str]] = frozenset({"steps", "values"})
     steps: tuple[float, ...]
     values: tuple[float, ...]
 
@@ -306,7 +318,11 @@ def from_record(record: Mapping[str, Any], space: Space) -> Event:
     kind = record.get("event")
     cls = EVENTS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise JournalError(f"unknown journal event {kind!r}")
+        raise JournalError(f"unknown journal event {kind!r}; {_newer_writer()}")
+    unknown = sorted(set(record) - COMMON_KEYS - cls.keys)
+    if unknown:  # a newer writer's fact: applying the event without it would misread it
+        raise JournalError(f"{kind} event has the field(s) {unknown}, which this library "
+                           f"does not know; {_newer_writer()}")
     if "state" not in record:
         raise JournalError(f"journal event {kind!r} has no state")
     points = record.get("points")
@@ -319,6 +335,14 @@ def from_record(record: Mapping[str, Any], space: Space) -> Event:
         checkpoint=None if state is None else Checkpoint.from_dict(state),
         **cls.parse_fields(record, len(decoded)),
     )
+
+
+def _newer_writer() -> str:
+    """The remedy for an event this library cannot read, which a newer one wrote."""
+    from bayesopt import __version__
+
+    return (f"if a newer bayesopt wrote it, upgrade bayesopt (this is {__version__}) "
+            "wherever the study is read")
 
 
 def _time(value: Any) -> float | None:

@@ -13,7 +13,7 @@ Format (version 2; `bayesopt.events` gives the events' form):
 identify the algorithm; they are for readers and are not needed to resume.
 Version 1 (read, never written) lacks "study", "pending_timeout", and the
 events' "time", "worker" and "durations"; its tuple choices were written as
-lists.
+lists, and are read back as tuples (a list is no choice: it is not hashable).
 
 A point is a list with one entry per dimension, in the space's order: the
 number itself for Real and Integer dimensions, the *index* of the choice for
@@ -125,21 +125,29 @@ def _choice_to_json(choice: Any) -> Any:
     return {"repr": repr(choice)}
 
 
-def space_from_json(spec: Any, *, lossy: bool = False) -> Space:
+def space_from_json(spec: Any, *, lossy: bool = False, version: int = JOURNAL_VERSION) -> Space:
     """Inverse of `space_to_json`. A choice stored only by its repr raises JournalError
-    naming its dimension, unless `lossy` (for display), where it becomes that text."""
+    naming its dimension, unless `lossy` (for display), where it becomes that text.
+    `version` 1: a choice stored as a JSON list was a tuple (format 1 wrote tuples as
+    lists, and a list is no choice: it is not hashable), and is read back as one."""
     if not isinstance(spec, Mapping):
         raise JournalError(f"the header's space {spec!r} is not a table")
     dims = {}
     for name, dim in spec.items():
         if isinstance(dim, Mapping) and dim.get("type") == "categorical" and isinstance(
                 dim.get("choices"), list):
-            dim = {**dim, "choices": [_choice_from_json(name, c, lossy) for c in dim["choices"]]}
+            choices = dim["choices"] if version != 1 else [_tuples(c) for c in dim["choices"]]
+            dim = {**dim, "choices": [_choice_from_json(name, c, lossy) for c in choices]}
         dims[name] = dim
     try:
         return Space.from_dict(dims)
     except (TypeError, ValueError) as error:
         raise JournalError(f"the space cannot be rebuilt from JSON ({error})") from None
+
+
+def _tuples(choice: Any) -> Any:
+    """A format-1 choice with its lists (tuples when written) turned back into tuples."""
+    return tuple(_tuples(c) for c in choice) if isinstance(choice, list) else choice
 
 
 def _choice_from_json(name: str, choice: Any, lossy: bool) -> Any:
@@ -218,7 +226,7 @@ def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dic
         if not names:
             raise JournalError(f"journal {str(path)!r} is empty")
         header = storage.header(names[0])
-        check_header(header, path)
+        check_header(header, f"journal {str(path)!r}")
         return header, storage.read(names[0])
     except JournalError:
         raise
@@ -228,20 +236,34 @@ def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dic
         storage.close()
 
 
-def check_header(header: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+def check_header(header: Mapping[str, Any], name: str | os.PathLike[str]) -> None:
+    """JournalError naming `name` (how messages name the journal or study, `describe`)
+    unless `header` is one this library reads; a format newer than `JOURNAL_VERSION` is
+    refused with the library version that wrote it and the remedy (upgrade bayesopt)."""
+    where = os.fspath(name)
     if header.get("journal") != JOURNAL_FORMAT:
-        raise JournalError(f"{str(path)!r} is not a bayesopt journal (no header line)")
-    if header.get("version") not in READABLE_VERSIONS:
-        raise JournalError(
-            f"journal {str(path)!r} has format version {header.get('version')!r}; "
-            f"this library reads versions {list(READABLE_VERSIONS)}"
-        )
+        raise JournalError(f"{where} is not a bayesopt journal (no header line)")
+    version = header.get("version")
+    if version not in READABLE_VERSIONS:
+        raise JournalError(f"{where} has format version {version!r}; "
+                           f"{_reader_and_remedy(header, version)}")
     for key in ("space", "config"):
         if not isinstance(header.get(key), dict):
-            raise JournalError(f"journal {str(path)!r}: header has no {key!r} table")
+            raise JournalError(f"{where}: header has no {key!r} table")
     missing = [key for key in CONFIG_KEYS if key not in header["config"]]
     if missing:
-        raise JournalError(f"journal {str(path)!r}: header config lacks {missing}")
+        raise JournalError(f"{where}: header config lacks {missing}")
+
+
+def _reader_and_remedy(header: Mapping[str, Any], version: Any) -> str:
+    """What reads which versions, and, for a version above them, who wrote it and what to do."""
+    from bayesopt import __version__
+
+    text = f"bayesopt {__version__} reads versions {list(READABLE_VERSIONS)}"
+    if isinstance(version, int) and not isinstance(version, bool) and version > JOURNAL_VERSION:
+        text += (f"; it was written by a newer bayesopt ({header.get('library', 'version unknown')})"
+                 ": upgrade bayesopt here to read it")
+    return text
 
 
 CONFIG_KEYS = ("acquisition", "n_initial", "seed", "maximize", "ucb_beta", "options")

@@ -1097,7 +1097,7 @@ def _journal_space(header: Mapping[str, Any], given: SpaceLike | None, name: str
     """The journal's space: rebuilt from its header, or `given` checked against it."""
     if given is None:
         try:
-            return space_from_json(header["space"])
+            return space_from_json(header["space"], version=header["version"])
         except JournalError as error:
             raise JournalError(f"{name}: {error}; pass space= to Optimizer.resume") from None
     space = given if isinstance(given, Space) else Space(given)

@@ -367,6 +367,49 @@ def test_sqlite_bad_path_is_named(path: Any, error: type, match: str) -> None:
         SQLiteStorage(path)
 
 
+@pytest.mark.parametrize("kind", ["not a database", "a directory"])
+def test_sqlite_errors_are_storage_errors_naming_the_file(tmp_path: Path, kind: str) -> None:
+    """An SQLite error that is not contention is a StorageError (a ValueError) naming the
+    file, which `bayesopt show` reports as a one-line error: it was a bare
+    sqlite3.DatabaseError / OperationalError, and `show` printed its traceback (audit 18:
+    the same for a database in a read-only directory)."""
+    from bayesopt.storage import StorageError
+
+    path = tmp_path / "s.db"
+    if kind == "a directory":
+        path.mkdir()
+    else:
+        path.write_text("a text file\n")
+    with pytest.raises(StorageError, match=rf"SQLiteStorage\('{path}'\): "
+                                           "(file is not a database|unable to open)"):
+        SQLiteStorage(path)
+    done = subprocess.run([sys.executable, "-m", "bayesopt", "show", "--storage",
+                           f"sqlite:///{path}", "--study", "s"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"cannot read the study 's' in sqlite:///{path}: SQLiteStorage(" in done.stderr
+
+
+def test_a_full_sqlite_database_fails_a_tell_with_a_journal_error(tmp_path: Path) -> None:
+    """SQLITE_FULL (a full disk; here the page limit of the writer's connection) fails the
+    tell with a JournalError naming the study and records nothing: it was a bare
+    sqlite3.OperationalError (audit 18, on a 300 kB tmpfs)."""
+    from bayesopt import Optimizer, Real
+    from bayesopt.journal import JournalError
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, storage=url, study="s")
+    opt.tell({"x": 0.5}, 1.0)
+    conn = opt._link.storage._conn  # type: ignore[union-attr]
+    (pages,) = conn.execute("PRAGMA page_count").fetchone()
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(JournalError, match=r"study 's' in .*s\.db.*database or disk is full"):
+        opt.tell([{"x": i / 400} for i in range(400)], [1.0] * 400)
+    opt.close()
+    with Optimizer({"x": Real(0, 1)}, storage=url, study="s") as reader:
+        assert [o.params for o in reader.history] == [{"x": 0.5}]
+
+
 # --- PostgreSQL: restarts, a stopped server, a lost COMMIT answer ---
 
 

@@ -32,7 +32,7 @@ __all__ = ["STORAGES", "Backend", "LockLost", "Storage", "StorageError", "open_s
 
 
 class StorageError(ValueError):
-    """A storage cannot be opened or read, or holds no such study."""
+    """A storage cannot be opened, read or written, or holds no such study."""
 
 
 class LockLost(StorageError):

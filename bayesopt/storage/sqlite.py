@@ -14,7 +14,9 @@ append of several events is all or nothing.
 Contention. SQLite's busy handler waits up to `_BUSY_TIMEOUT` for the write lock;
 an operation still refused ("database is locked", SQLITE_BUSY/SQLITE_LOCKED) is
 rolled back and retried with capped exponential backoff and jitter until `timeout`
-seconds have passed, and only then fails, with a TimeoutError naming the file.
+seconds have passed, and only then fails, with a TimeoutError naming the file. Any
+other SQLite error (not a database, a directory it cannot write, a full disk) is a
+`StorageError` naming the file, never a bare `sqlite3` exception.
 
 Study lock. `flock(2)` on a sidecar file `<db>.locks/<sha256(study)>`. The kernel
 releases it when its holder's process dies (kill -9 included), and it is not a
@@ -36,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bayesopt.storage import codec
+from bayesopt.storage import StorageError, codec
 from bayesopt.validation import check_count, check_nonnegative
 
 T = TypeVar("T")
@@ -228,10 +230,10 @@ class SQLiteStorage:
         while True:
             try:
                 return operation()
-            except sqlite3.OperationalError as error:
+            except sqlite3.DatabaseError as error:
                 remaining = deadline - time.monotonic()
-                if not _is_busy(error):
-                    raise
+                if not isinstance(error, sqlite3.OperationalError) or not _is_busy(error):
+                    raise StorageError(f"{self!r}: {error}{self._hint(error)}") from error
                 if remaining <= 0:
                     raise TimeoutError(
                         f"{self!r}: the database stayed locked by other processes for "
@@ -239,6 +241,13 @@ class SQLiteStorage:
                     ) from error
             time.sleep(min(remaining, backoff * random.uniform(0.5, 1.0)))
             backoff = min(2 * backoff, _MAX_BACKOFF)
+
+    def _hint(self, error: sqlite3.DatabaseError) -> str:
+        """What to do about an SQLite error that is not contention."""
+        if "unable to open" in str(error) and self._path.is_file():
+            return (f" (in WAL mode SQLite creates {self._path.name}-wal and "
+                    f"{self._path.name}-shm beside it: its directory must be writable)")
+        return ""
 
     @staticmethod
     def _require_study(conn: sqlite3.Connection, name: str) -> None:
