@@ -1069,8 +1069,9 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      ("bayesopt-lognei",),
      ("`lognei` = `acquisition=\"lognei\"`: noisy EI (Letham et al. 2019) in log space, LogEI "
       "averaged over 16 scrambled-Sobol samples of the noise-free values at the observed "
-      "points (`bayesopt.noisy`); fresh runs of all 24 problems; the rule, written first: "
-      "bench/results/ablation_round14.md")),
+      "points (`bayesopt.noisy`); fresh runs of all 24 problems, rerun after the fix of the "
+      "samples' conditioning noise (review15, 8ca7bd2b; the first runs are in git history at "
+      "4d8c697b); the rule, written first: bench/results/ablation_round14.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}
