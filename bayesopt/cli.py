@@ -5,6 +5,8 @@
     bayesopt plot tune.jsonl -o convergence.png
     bayesopt run --space space.toml --n-calls 200 --storage sqlite:///tune.db --study s -- ...
     bayesopt show --storage sqlite:///tune.db --study s
+    bayesopt studies --storage sqlite:///tune.db
+    bayesopt delete-study --storage sqlite:///tune.db --study s
 
 A shared study (``--storage URL --study NAME``, `bayesopt.storage`) lets the
 same ``bayesopt run`` command started on several machines cooperate: each
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import signal
@@ -792,6 +795,71 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _studies(args: argparse.Namespace) -> int:
+    """``bayesopt studies``: one line per study of a storage, read without fitting a model."""
+    storage = _open_existing(args.storage)
+    try:
+        names = storage.studies()
+    except (OSError, ValueError) as error:
+        raise CommandLineError(f"cannot list the studies of {args.storage}: {error}") from None
+    finally:
+        storage.close()
+    if not names:
+        print(f"{args.storage} holds no study")
+        return 0
+    rows = [["study", "evaluations", "best", "direction", "last tell (UTC)"]]
+    for name in names:
+        record = _study_record(args.storage, name)
+        best = record.result().best_value
+        told = [o.timestamp for o in record.history if o.timestamp is not None]
+        last = (f"{datetime.fromtimestamp(max(told), timezone.utc):%Y-%m-%d %H:%M:%S}"
+                if told else "-")
+        rows.append([name, str(len(record.history)), "-" if math.isnan(best) else f"{best:.6g}",
+                     "maximizing" if record.maximize else "minimizing", last])
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def _study_record(url: str, study: str) -> JournalRecord:
+    """The record of one study of `url`: a JSON-lines journal (one optimizer's file, whose
+    study has the default name) is read as a journal, any other study as a shared one."""
+    from bayesopt.storage.jsonl import is_journal
+
+    scheme = url.partition("://")[0].lower()
+    if is_journal(study) and (scheme == "file" or "://" not in url):
+        return read_record(url.removeprefix("file://") if scheme == "file" else url)
+    return read_study_record(url, study)
+
+
+def _delete_study(args: argparse.Namespace) -> int:
+    """``bayesopt delete-study``: delete a study of a storage, asking nothing."""
+    from bayesopt.storage import DeletableStorage
+
+    storage = _open_existing(args.storage)
+    try:
+        if not isinstance(storage, DeletableStorage):
+            raise CommandLineError(f"{storage!r} cannot delete a study (it has no delete_study)")
+        storage.delete_study(args.study)
+    except (OSError, ValueError) as error:
+        raise CommandLineError(f"cannot delete the study {args.study!r}: {error}") from None
+    finally:
+        storage.close()
+    print(f"deleted the study {args.study!r} from {args.storage}")
+    return 0
+
+
+def _open_existing(url: str) -> Any:
+    """The storage `url` names, which must exist (a misspelt file is not created)."""
+    from bayesopt.storage import open_storage
+
+    try:
+        return open_storage(url, create=False)
+    except (OSError, ValueError) as error:
+        raise CommandLineError(f"cannot open the storage {url}: {error}") from None
+
+
 def _demo(args: argparse.Namespace) -> int:
     """``bayesopt demo``: tune an MLPClassifier on scikit-learn's digits."""
     from bayesopt.demo import main as demo_main
@@ -900,6 +968,28 @@ def _add_plot_parser(commands: Any) -> None:
     plot.set_defaults(handler=_plot)
 
 
+def _add_studies_parser(commands: Any) -> None:
+    studies = commands.add_parser(
+        "studies", help="list the studies of a storage",
+        description="Print one line per study of a storage: its name, evaluations told, "
+                    "best value, direction and the time of its last tell (UTC).")
+    studies.add_argument("--storage", metavar="URL", required=True,
+                         help="sqlite:///file.db, postgresql://user@host/db or a .jsonl file")
+    studies.set_defaults(handler=_studies)
+
+
+def _add_delete_study_parser(commands: Any) -> None:
+    delete = commands.add_parser(
+        "delete-study", help="delete a study of a storage",
+        description="Delete a study, its header and its events, without asking (a JSON-lines "
+                    "file, which holds one study, is removed). Processes still attached to "
+                    "the study fail at their next read or write.")
+    delete.add_argument("--storage", metavar="URL", required=True,
+                        help="sqlite:///file.db, postgresql://user@host/db or a .jsonl file")
+    delete.add_argument("--study", metavar="NAME", required=True, help="the study to delete")
+    delete.set_defaults(handler=_delete_study)
+
+
 def _add_demo_parser(commands: Any) -> None:
     demo = commands.add_parser("demo", help="tune an MLPClassifier on the digits data set",
                                description="Tune scikit-learn's MLPClassifier on the bundled "
@@ -923,7 +1013,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
-    for add in (_add_run_parser, _add_show_parser, _add_plot_parser, _add_demo_parser):
+    for add in (_add_run_parser, _add_show_parser, _add_plot_parser, _add_studies_parser,
+                _add_delete_study_parser, _add_demo_parser):
         add(commands)
     return parser
 

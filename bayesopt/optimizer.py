@@ -61,7 +61,13 @@ from bayesopt.propose import (
     load_kernels,
     update_after_tell,
 )
-from bayesopt.result import Observation, OptimizeResult, best_observation, modelled
+from bayesopt.result import (
+    Observation,
+    OptimizeResult,
+    best_observation,
+    defer_surrogate,
+    modelled,
+)
 from bayesopt.settings import (
     ACQUISITIONS,
     CONSTRAINED_ACQUISITIONS,
@@ -438,15 +444,16 @@ class Optimizer:
             with numeric_threads(len(self._state.history)):
                 return self._surrogate()
 
-    def _surrogate(self) -> Surrogate:
+    def _surrogate(self, now: float | None = None) -> Surrogate:
+        """The snapshot `surrogate()` returns; pending points judged at `now` (the clock)."""
         model = self._current_model()
         if model.gp is None:
             raise ValueError(
                 f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
                 f"have succeeded ({self._state.model_data().y.shape[0]} so far)")
         observed = self._modelled()
-        acquisitions = (self._snapshot_objective(pending=False),
-                        self._snapshot_objective(pending=True))
+        acquisitions = (self._snapshot_objective(pending=False, now=now),
+                        self._snapshot_objective(pending=True, now=now))
         return Surrogate(self.space, model, self.maximize, observed, acquisitions)
 
     def _current_model(self) -> SurrogateModel:
@@ -468,27 +475,42 @@ class Optimizer:
             fidelity is None or budget is None  # every budget: the budget is an input
             or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
 
-    def _snapshot_objective(self, pending: bool) -> AcquisitionObjective:
+    def _snapshot_objective(self, pending: bool, now: float | None = None) -> AcquisitionObjective:
         """The acquisition objective the next ask would maximize, computed on a deep copy
         (its own state, model and generator; no study), so nothing here changes."""
         twin = copy.deepcopy(self)
         state = twin._state
         settings = self._ask_settings()
-        proposal = Proposal(state, settings, state.fork_rng(), time.time(),
-                            with_pending=pending)
+        proposal = Proposal(state, settings, state.fork_rng(),
+                            time.time() if now is None else now, with_pending=pending)
         return proposal.acquisition_objective()
 
     def result(self) -> OptimizeResult:
-        """The history, the best point and a snapshot of the surrogate (`surrogate()`)."""
+        """The history, the best point and a snapshot of the surrogate (`surrogate()`).
+
+        The surrogate is fitted when the result's `model` or `surrogate` is first read
+        (or the result is pickled or copied), not here: the fit costs time cubic and
+        memory quadratic in the number of observations, and `best`, `history` and
+        `to_pandas()` do not read it. What is read is the surrogate as of this call —
+        the optimizer is copied here (its state, its model as it stands, its generator),
+        so later asks and tells do not change it — equal to the one fitted at once.
+        """
         with self._lock:
             self._refresh()
-            fitted = (self._model.gp is not None
-                      or self._state.model_data().y.shape[0] >= self.n_initial)
-            surrogate = self.surrogate() if fitted else None
-            return OptimizeResult.from_history(
-                self._state.history, self.space, self.maximize,
-                None if surrogate is None else surrogate.model, surrogate, seed=self.seed,
+            result = OptimizeResult.from_history(
+                self._state.history, self.space, self.maximize, seed=self.seed,
                 fingerprint=self.fingerprint)
+            fitted = (self._state.model_fitted()
+                      or self._state.model_data().y.shape[0] >= self.n_initial)
+            if not fitted:
+                return result
+            twin, now = copy.deepcopy(self), time.time()
+        return defer_surrogate(result, lambda: twin._fit_snapshot(now))
+
+    def _fit_snapshot(self, now: float) -> Surrogate:
+        """`surrogate()` of this copy made by `result`, pending points judged at `now`."""
+        with self._lock, numeric_threads(len(self._state.history)):
+            return self._surrogate(now)
 
     @property
     def shared(self) -> bool:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -126,6 +127,34 @@ def best_observation(history: Sequence[Observation], maximize: bool,
     return best
 
 
+_DEFERRED_FIELDS = frozenset({"model", "surrogate"})
+
+
+class _DeferredSurrogate:
+    """A surrogate fitted by `compute()` on the first `get()` (once, whatever the threads)."""
+
+    def __init__(self, compute: Callable[[], Surrogate]) -> None:
+        self._compute: Callable[[], Surrogate] | None = compute
+        self._value: Surrogate | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Surrogate:
+        with self._lock:
+            if self._compute is not None:
+                self._value, self._compute = self._compute(), None
+            assert self._value is not None, "a deferred surrogate is computed once"
+            return self._value
+
+
+def defer_surrogate(result: OptimizeResult, compute: Callable[[], Surrogate]) -> OptimizeResult:
+    """`result` (made without a surrogate) with `model` and `surrogate` fitted by `compute()`
+    on the first read of either; `compute` must not depend on anything that changes later
+    (`Optimizer.result` hands it a copy of the optimizer)."""
+    assert object.__getattribute__(result, "surrogate") is None, "the surrogate is deferred"
+    object.__setattr__(result, "_deferred", _DeferredSurrogate(compute))
+    return result
+
+
 # What a user of scikit-optimize (its OptimizeResult) or Optuna (its Study) reads.
 _PEER_ATTRIBUTES = {
     "x": "scikit-optimize's x (a list) is best_params here (a dict)",
@@ -165,7 +194,9 @@ class OptimizeResult:
         The fitted surrogate in user terms (`bayesopt.surrogate.Surrogate`):
         predictions at params dicts, hyperparameters, acquisition, evidence.
         None before the surrogate was fitted, and for a result rebuilt from
-        a journal by the command line or read by `from_json`.
+        a journal by the command line or read by `from_json`. From
+        `Optimizer.result` both are fitted when either is first read (or the
+        result is pickled or copied), as they stood when the result was made.
 
     Export: `to_pandas()` gives one row per evaluation (parameters, value,
     status, error, timestamp, duration); `to_json()` and `from_json(text)`
@@ -196,6 +227,26 @@ class OptimizeResult:
             history=tuple(history), space=space, maximize=maximize, seed=seed,
             fingerprint=fingerprint, model=model, surrogate=surrogate,
         )
+
+    if not TYPE_CHECKING:  # mypy would take every attribute for a deferred one
+        def __getattribute__(self, name: str) -> Any:
+            """`model` and `surrogate` of a deferred fit (`defer_surrogate`): fitted here,
+            on their first read."""
+            if name in _DEFERRED_FIELDS:
+                deferred = object.__getattribute__(self, "__dict__").get("_deferred")
+                if deferred is not None:
+                    surrogate = deferred.get()
+                    object.__setattr__(self, "surrogate", surrogate)
+                    object.__setattr__(self, "model", surrogate.model)
+                    object.__setattr__(self, "_deferred", None)
+            return object.__getattribute__(self, name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A pickle or copy carries the fitted surrogate, not the deferred fit."""
+        self.surrogate  # noqa: B018 - fits a deferred surrogate
+        state = dict(self.__dict__)
+        state.pop("_deferred", None)
+        return state
 
     @property
     def best(self) -> Observation | None:

@@ -384,6 +384,11 @@ class OptimizerState:
         model = self.trace.last if stale else self.model.state()
         return Checkpoint(rng.bit_generator.state, design_used, model)  # type: ignore[arg-type]
 
+    def model_fitted(self) -> bool:
+        """Whether `synced_model` returns a fitted surrogate (its `gp` is not None), told
+        without rebuilding it."""
+        return self.trace.fitted if self.model_stale else self.model.gp is not None
+
     def synced_model(self, rng: np.random.Generator) -> SurrogateModel:
         """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
         if self.model_stale:

@@ -28,7 +28,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["STORAGES", "Backend", "LockLost", "Storage", "StorageError", "open_storage"]
+__all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "Storage", "StorageError",
+           "open_storage"]
 
 
 class StorageError(ValueError):
@@ -74,6 +75,19 @@ class Storage(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class DeletableStorage(Storage, Protocol):
+    """A `Storage` that can also delete a study (every built-in backend can). A separate
+    protocol, so that a storage of one's own without `delete_study` is still a `Storage`
+    an Optimizer takes."""
+
+    def delete_study(self, study: str) -> None:
+        """Delete `study` (its header and its events) atomically. Raises a `StorageError`
+        (a ValueError) naming `study` and the studies held when there is no such study.
+        A process still attached to the study fails at its next read or append."""
+        ...
 
 
 def _whole_url(url: str, rest: str) -> str:

@@ -26,6 +26,15 @@ def check_study(study: Any) -> str:
     return study
 
 
+def no_such_study(storage: object, study: str, existing: Sequence[str]) -> ValueError:
+    """The error for a study that `storage` does not hold: a `StorageError` (a ValueError)
+    naming it and the studies the storage does hold."""
+    from bayesopt.storage import StorageError
+
+    held = ", ".join(repr(name) for name in existing) if existing else "none"
+    return StorageError(f"study={study!r} does not exist in {storage!r} (its studies: {held})")
+
+
 def check_not_held(storage: object, study: str, held: Container[str]) -> None:
     """lock() is not reentrant: a second lock() of one study by one storage would wait for itself."""
     if study in held:

@@ -33,6 +33,7 @@ that opened it, refuses use after `close()`, and pickles as its path.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
@@ -170,6 +171,36 @@ class JSONLStorage:
                 return []
             return [str(self._header().get("study", DEFAULT_STUDY))]
 
+    def delete_study(self, study: str) -> None:
+        """Delete the file's study: remove the file, under the append lock, so that an
+        append of another process either lands before it or finds no study. A
+        StorageError naming `study` and the file's study if it holds another, and while a
+        journal's writer (`claim_writer`, this object's included) holds the file.
+
+        Another process attached to the study fails at its next read or append, also
+        after a new file has been created at the path (`_scan` compares the file's
+        identity). The sidecars ``<path>.lock`` and ``<path>.writer`` stay: deleting a lock
+        file another process may hold would let two holders each lock a file of its own.
+        """
+        codec.check_study(study)
+        self._check_usable()
+        with self._thread_lock:
+            held = self.studies()
+            if study not in held:
+                raise codec.no_such_study(self, study, held)
+            if not _unlocked(self.path.with_name(self.path.name + ".writer")):
+                raise StorageError(f"{str(self.path)!r} is being written by a journal's writer "
+                                   "(an Optimizer with journal=, or `bayesopt run`): close it "
+                                   "or stop it before deleting the study")
+            with self._append_lock():
+                self._study_header(study)  # still this study, still this file
+                self.path.unlink()
+                _fsync_directory(self.path.parent)
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd = None
+            self._reset()
+
     def close(self) -> None:
         """Close the descriptors (idempotent); the storage cannot be used afterwards."""
         with self._thread_lock:
@@ -225,7 +256,9 @@ class JSONLStorage:
             flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
             try:
                 self._fd = os.open(self.path, flags, 0o644)
-            except PermissionError:  # a read-only file can still be read and locked
+            except OSError as error:  # a read-only file or mount can still be read and locked
+                if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise
                 self._fd = os.open(self.path, os.O_RDONLY)
         return self._fd
 
@@ -235,7 +268,15 @@ class JSONLStorage:
 
     def _scan(self) -> int:
         """Index the complete lines added since the last scan; the number of lines."""
-        size = self.path.stat().st_size
+        # The descriptor, open from the first scan on, keeps the file read so far from being
+        # freed: a file created at the path since has another inode (a study deleted and
+        # created again, whose numbering restarts), and this object must not read on.
+        held, status = os.fstat(self._descriptor()), self.path.stat()
+        if held.st_nlink == 0 or (held.st_dev, held.st_ino) != (status.st_dev, status.st_ino):
+            raise StorageError(f"{str(self.path)!r} was deleted or replaced since {self!r} "
+                               "read it (the study deleted, `bayesopt delete-study`): open "
+                               "the storage again")
+        size = status.st_size
         if size < self._scanned:  # the file was replaced or shortened below what was seen
             self._reset()
         with open(self.path, "rb") as handle:
@@ -264,18 +305,8 @@ class JSONLStorage:
         )
 
     def _no_writer(self) -> bool:
-        """True if no process holds the append lock (tested by taking and releasing it)."""
-        try:
-            fd = os.open(self._sidecar_path(), os.O_RDONLY)
-        except FileNotFoundError:  # never written by this version: no writer now either
-            return True
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        finally:
-            os.close(fd)  # closing the descriptor also releases a lock taken on it
-        return True
+        """True if no process holds the append lock."""
+        return _unlocked(self._sidecar_path())
 
     def _drop_torn_tail(self) -> None:
         if self.path.stat().st_size > self._scanned:
@@ -376,6 +407,22 @@ class _WriterClaims:
 
 
 _CLAIMS = _WriterClaims()
+
+
+def _unlocked(path: Path) -> bool:
+    """True if no process holds a flock on `path` (the append lock, a writer claim), tested
+    by taking and releasing it through a descriptor of this call's own."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:  # never locked by this version: not locked now either
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -294,6 +294,32 @@ class PostgresStorage:
 
         return self._run(names, "listing studies")
 
+    def delete_study(self, study: str) -> None:
+        """Delete `study`, its header and its events, in one transaction (all or nothing).
+        A StorageError naming it and the studies held if there is no such study.
+
+        The study's row is locked first (`FOR UPDATE`, as an append does), so an append in
+        flight commits before the deletion or finds no study; another process attached to
+        the study fails at its next read or append. After a dropped connection the retry
+        finds the study gone if the first attempt committed, and does not raise for it.
+        """
+        name = _check_study(study)
+
+        def delete(conn: Connection, retry: bool) -> None:
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT 1 FROM bayesopt_studies WHERE name = %s FOR UPDATE", (name,)
+                ).fetchone()
+                if row is None:
+                    if retry:  # the attempt whose connection dropped may have committed
+                        return
+                    held = conn.execute("SELECT name FROM bayesopt_studies ORDER BY name")
+                    raise codec.no_such_study(self, name, [str(r[0]) for r in held.fetchall()])
+                conn.execute("DELETE FROM bayesopt_events WHERE study = %s", (name,))
+                conn.execute("DELETE FROM bayesopt_studies WHERE name = %s", (name,))
+
+        self._run(delete, f"deleting study {name!r}")
+
     def close(self) -> None:
         """Close both connections (idempotent), releasing any lock still held."""
         with self._mutex:

@@ -171,6 +171,24 @@ class SQLiteStorage:
 
         return self._transaction(names, write=False)
 
+    def delete_study(self, study: str) -> None:
+        """Delete `study`, its header and its events, in one write transaction (all or
+        nothing). A StorageError naming it and the studies held if there is no such study.
+
+        Another process attached to the study is not waited for: its next read or append
+        finds no study and raises. Its lock file stays (see the module docstring).
+        """
+        name = codec.check_study(study)
+
+        def delete(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM studies WHERE name = ?", (name,)).fetchone() is None:
+                held = [row[0] for row in conn.execute("SELECT name FROM studies ORDER BY name")]
+                raise codec.no_such_study(self, name, held)
+            conn.execute("DELETE FROM events WHERE study = ?", (name,))
+            conn.execute("DELETE FROM studies WHERE name = ?", (name,))
+
+        self._transaction(delete, write=True)
+
     def close(self) -> None:
         """Close the connection (idempotent); the storage cannot be used afterwards."""
         with self._mutex:

@@ -1,0 +1,116 @@
+"""`Optimizer.result()` fits its surrogate on the first read of `model` or `surrogate`:
+what is read equals, bit for bit, the surrogate fitted when the result was made, however
+the optimizer goes on; a pickle or a copy carries it; a result changes no later ask."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt.result import OptimizeResult
+from bayesopt.surrogate import Surrogate
+
+SPACE = {"lr": Real(1e-4, 1e-1, log=True), "layers": Integer(1, 8),
+         "act": Categorical(["relu", "tanh"])}
+POINTS = [{"lr": 1e-3, "layers": 2, "act": "relu"}, {"lr": 0.05, "layers": 7, "act": "tanh"},
+          {"lr": 2e-4, "layers": 5, "act": "tanh"}]
+
+
+def objective(p: dict[str, Any]) -> float:
+    return (np.log10(p["lr"]) + 2.5) ** 2 + (p["layers"] - 3) ** 2 / 9 + (p["act"] == "tanh")
+
+
+def told(opt: Optimizer, n: int) -> Optimizer:
+    for _ in range(n):
+        p = opt.ask()
+        opt.tell(p, objective(p))
+    return opt
+
+
+def same(a: Surrogate, b: Surrogate) -> None:
+    """Predictions, acquisitions (with and without the pending points) and hyperparameters
+    at fixed points, bit for bit."""
+    for one, other in ((a.predict(POINTS), b.predict(POINTS)),):
+        assert np.array_equal(one.mean, other.mean) and np.array_equal(one.std, other.std)
+    for pending in (False, True):
+        assert np.array_equal(a.acquisition(POINTS, pending=pending).value,
+                              b.acquisition(POINTS, pending=pending).value)
+    assert repr(a.hyperparameters()) == repr(b.hyperparameters())
+    assert a.model.n_observed == b.model.n_observed
+
+
+def deferred(result: OptimizeResult) -> bool:
+    return object.__getattribute__(result, "__dict__").get("_deferred") is not None
+
+
+def test_the_surrogate_read_later_is_the_one_of_when_the_result_was_made() -> None:
+    opt = told(Optimizer(SPACE, seed=4, n_initial=5), 12)
+    opt.ask()  # a pending point: the acquisition with pending=True conditions on it
+    eager = opt.surrogate()
+    result = opt.result()
+    assert deferred(result)
+    told(opt, 4)  # the optimizer goes on; the result does not
+    assert result.best_value == min(o.value for o in result.history)
+    assert len(result.history) == 12 and deferred(result)  # none of these fitted it
+    assert result.surrogate is not None and not deferred(result)
+    assert result.model is result.surrogate.model
+    same(result.surrogate, eager)
+
+
+def test_a_resumed_optimizers_result_fits_as_surrogate_does(tmp_path: Path) -> None:
+    journal = tmp_path / "run.jsonl"
+    told(Optimizer(SPACE, seed=1, n_initial=5, journal=journal), 11).close()
+    reader = Optimizer.resume(journal, append=False)
+    eager = Optimizer.resume(journal, append=False).surrogate()
+    result = reader.result()
+    assert deferred(result)
+    same(result.surrogate, eager)
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "copy", "replace"])
+def test_a_pickle_or_copy_of_a_result_carries_the_fitted_surrogate(how: str) -> None:
+    opt = told(Optimizer(SPACE, seed=2, n_initial=5), 10)
+    eager, result = opt.surrogate(), opt.result()
+    moved = {"pickle": lambda r: pickle.loads(pickle.dumps(r)), "deepcopy": copy.deepcopy,
+             "copy": copy.copy, "replace": dataclasses.replace}[how](result)
+    assert not deferred(moved) and moved == result
+    assert moved.surrogate is not None
+    same(moved.surrogate, eager)
+
+
+def test_before_n_initial_successes_the_result_has_no_surrogate_and_nothing_deferred() -> None:
+    opt = told(Optimizer(SPACE, seed=0, n_initial=5), 3)
+    result = opt.result()
+    assert not deferred(result) and result.model is None and result.surrogate is None
+    with pytest.raises(ValueError, match="no surrogate"):
+        result.recommend()
+
+
+def test_threads_reading_a_deferred_result_at_once_get_one_surrogate() -> None:
+    result = told(Optimizer(SPACE, seed=5, n_initial=5), 9).result()
+    seen: list[Any] = []
+    threads = [threading.Thread(target=lambda: seen.append(result.surrogate)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 4 and all(s is seen[0] for s in seen)
+
+
+def test_a_result_taken_midway_changes_no_later_ask(tmp_path: Path) -> None:
+    journal = tmp_path / "run.jsonl"
+    told(Optimizer(SPACE, seed=7, n_initial=5, journal=journal), 9).close()
+    plain, probed = (Optimizer.resume(journal, append=False) for _ in range(2))
+    result = probed.result()
+    asks = [plain.ask(2), probed.ask(2)]
+    assert asks[0] == asks[1]
+    assert result.surrogate is not None
+    assert plain.ask() == probed.ask()
