@@ -91,8 +91,10 @@ class GaussianProcess:
         self._n: int = n
         self._X[:n], self._v[:n] = X, values
         self._Z[:n] = kernel.scale(X)
+        # K is built for the factor alone: factored in its own buffer, then copied into
+        # the factor's (a second n×n at the peak, not four)
         self.factor = CholeskyFactor.factorize(kernel.matrix_scaled(self.Z, noise),
-                                               capacity=capacity)
+                                               capacity=capacity, overwrite=True)
         self._diag[:n] = noise + self.factor.jitter
         self._jitter[:n] = self.factor.jitter
         self._z[:, :n] = self.factor.solve_lower(np.stack([values, np.ones(n)], axis=1)).T

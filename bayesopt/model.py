@@ -424,6 +424,7 @@ class SurrogateModel:
         self.transform = OutputTransform(**state["transform"])
         values = self.transform(y)
         self.y_mean, self.y_scale = _standardization(values[:fit_n])
+        self.gp = None  # freed before the new one is built
         self.gp = self._gp_from_params(X[:fit_n], values[:fit_n])
         start = fit_n
         for end in chunk_ends:
@@ -449,6 +450,7 @@ class SurrogateModel:
         if self.options.hyperparameters == "mcmc":
             self._sample(X_fit, y_fit)
         self.n_at_last_fit = X.shape[0]
+        self.gp = None  # the old GP's factor (and its copy for LAPACK) freed before the new one
         self.gp = self._build_gp(X, y)
 
     def _sample(self, X_fit: np.ndarray, y_fit: np.ndarray) -> None:

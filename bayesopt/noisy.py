@@ -118,7 +118,7 @@ class NoiseFreeSamples:
         self.gp, kernel = gp, gp.kernel
         D = gp.noise_diagonal  # (n,)
         eps = min(NOISE_FREE * kernel.variance, 0.5 * float(np.min(D)))
-        self.factor = CholeskyFactor.factorize(kernel.matrix_scaled(gp.Z, eps))
+        self.factor = CholeskyFactor.factorize(kernel.matrix_scaled(gp.Z, eps), overwrite=True)
         self.epsilon = eps + self.factor.jitter  # ε, with any jitter the factor needed
         G = np.maximum(D - self.epsilon, 0.0)  # (n,); 0 only if the factor needed ε > D
         # Σ_z = diag(G) − (L⁻¹G)ᵀ(L⁻¹G), L the GP's factor of K; jitter relative to D, its

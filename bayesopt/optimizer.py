@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any, NoReturn, TypeAlias, TypeVar, cast, overload
 
@@ -99,7 +99,7 @@ from bayesopt.validation import (
     key_names,
     unknown_keywords,
 )
-from kernels.threads import numeric_threads
+from kernels.threads import numeric_threads, single_threaded
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
            "UnmatchedTellWarning", "claim_journal", "default_n_initial", "optimizer_lock"]
@@ -441,7 +441,7 @@ class Optimizer:
         """
         with self._lock:
             self._refresh()
-            with numeric_threads(len(self._state.history)):
+            with self._numeric_threads():
                 return self._surrogate()
 
     def _surrogate(self, now: float | None = None) -> Surrogate:
@@ -512,6 +512,17 @@ class Optimizer:
         with self._lock, numeric_threads(len(self._state.history)):
             return self._surrogate(now)
 
+    @contextlib.contextmanager
+    def _numeric_threads(self) -> Iterator[int]:
+        """`kernels.threads.numeric_threads` for the history's size; in a shared study one
+        BLAS and one Numba thread (`single_threaded`), as `minimize` runs beside its
+        worker processes: the study's other processes hold the cores, and a BLAS pool as
+        wide as the machine in each of them turns every refit's LAPACK calls into waits
+        for descheduled threads (README, "Shared studies"; bench/results/shared_threads.md)."""
+        with (single_threaded() if self.shared else contextlib.nullcontext(),
+              numeric_threads(len(self._state.history)) as threads):
+            yield threads
+
     @property
     def shared(self) -> bool:
         """True when attached to a shared study (``storage=``), False otherwise."""
@@ -543,7 +554,7 @@ class Optimizer:
         others of the batch (unless a finite space is exhausted, which warns).
         """
         count = 1 if n is None else check_count("n", n, minimum=1)
-        with self._lock, numeric_threads(len(self._state.history)):
+        with self._lock, self._numeric_threads():
             rng = self._prefit() if self.shared else None
             event = self._commit(lambda: self._ask_event(count, rng), computes=True)
         points = [dict(p) for p in event.points]
@@ -560,7 +571,7 @@ class Optimizer:
         until ``pending_timeout`` expires it.
         """
         total = check_count("total", total, minimum=1)
-        with self._lock, numeric_threads(len(self._state.history)):
+        with self._lock, self._numeric_threads():
             self._refresh()
             if self._is_full(total, time.time()):  # no refit for nothing
                 return None
@@ -657,7 +668,7 @@ class Optimizer:
             seconds = tuple(check_durations(duration, len(points)))
             self._refresh()
             outcomes = self._check_outcomes(constraints, cost, len(points))
-            with numeric_threads(len(self._state.history)):
+            with self._numeric_threads():
                 self._commit(lambda: self._tell_event(canonical, numbers, seconds, outcomes),
                              computes=not self.shared)
 

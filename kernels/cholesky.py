@@ -29,11 +29,15 @@ only if even that fails, which for a finite kernel matrix does not happen.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import math
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
 from numba import njit
+from numba.extending import get_cython_function_address
 from scipy.linalg import lapack, solve_triangular
 
 from kernels.threads import one_blas_thread
@@ -45,10 +49,9 @@ JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean dia
 _FEW_RHS = 16
 # From this many rows on, L (8·n² bytes) no longer stays in cache and the Numba loops,
 # which sweep it once per block of right-hand sides, are bound by memory: LAPACK's
-# blocked trsm on the cached contiguous copy is then faster for 2 to 16 right-hand sides
-# too (at n = 2000 with 8, 3.7 ms against 5.6 ms for a forward and a backward solve, one
-# thread; `python -m bench.profile_step`). One right-hand side (a tell's append) keeps
-# the loops, which need no copy of a factor that has just changed.
+# blocked trsm is then faster for 2 to 16 right-hand sides too (at n = 2000 with 8,
+# 3.7 ms against 5.6 ms for a forward and a backward solve, one thread;
+# `python -m bench.profile_step`). One right-hand side (a tell's append) keeps the loops.
 _LAPACK_MIN_N = 1000
 # Right-hand sides the Numba solves sweep together over each row of L; 4 to 8 ran about
 # alike at n = 1000–2000 (half the time of one sweep per right-hand side).
@@ -78,11 +81,17 @@ def cholesky_lower(A: np.ndarray, overwrite: bool = False) -> np.ndarray | None:
 
 
 def cholesky_with_jitter(
-    A: np.ndarray, jitter: float = 0.0, scale: float | None = None
+    A: np.ndarray, jitter: float = 0.0, scale: float | None = None, overwrite: bool = False,
 ) -> tuple[np.ndarray, float]:
     """Factor A + jitter·I, escalating the jitter until it succeeds. Returns (L, jitter).
 
     The escalation steps are relative to `scale` (default: the mean diagonal of A).
+    `overwrite`: A's buffer becomes L and no n×n copy is made, for a symmetric
+    C-contiguous float64 A that no one reads again (a kernel matrix built for the
+    factor: its loops write each entry to both triangles). potrf reads and writes only
+    A's lower triangle, so after a failed attempt the lower triangle is put back from
+    the untouched upper one and the saved diagonal, and the next jitter is added to the
+    diagonal in place: the same numbers as A + jitter·I, so the same L.
     """
     if not np.all(np.isfinite(A)):
         raise CholeskyError("matrix has non-finite entries; check the inputs and hyperparameters")
@@ -90,14 +99,53 @@ def cholesky_with_jitter(
         scale = float(np.mean(np.diag(A)))
     scale = max(scale, np.finfo(float).tiny)
     candidates = (jitter,) + tuple(step * scale for step in JITTER_STEPS if step * scale > jitter)
+    factor = _InPlaceAttempts(A) if overwrite else None
     for trial in candidates:
-        L = cholesky_lower(A + trial * np.eye(A.shape[0]) if trial > 0 else A)
+        if factor is not None:
+            L = factor.attempt(trial)
+        else:
+            L = cholesky_lower(A + trial * np.eye(A.shape[0]) if trial > 0 else A)
         if L is not None:
             return L, trial
     raise CholeskyError(
         f"matrix of size {A.shape[0]} is not positive definite even with jitter "
         f"{candidates[-1]:.3g}; the inputs may be degenerate"
     )
+
+
+class _InPlaceAttempts:
+    """Factor attempts of A + trial·I in A's own buffer (`cholesky_with_jitter(overwrite=True)`).
+
+    A: (n, n) symmetric; potrf on the Fortran view's upper triangle reads and writes
+    only C's lower one (diagonal included), so `_restore` rebuilds A from the strict
+    upper triangle (A's, by symmetry) and the diagonal saved at the start.
+    """
+
+    def __init__(self, A: np.ndarray) -> None:
+        self.A = _own_buffer(A)
+        self.diagonal = A.diagonal().copy()  # (n,)
+        self.spoiled = False  # whether a failed potrf left part of L in the lower triangle
+
+    def attempt(self, trial: float) -> np.ndarray | None:
+        A = self.A
+        if self.spoiled:
+            self._restore()
+        if trial > 0:  # a + trial·1 on the diagonal, a + trial·0 = a off it: A + trial·I
+            np.fill_diagonal(A, self.diagonal + trial)
+        # clean=0: a failure must leave the upper triangle for `_restore`
+        _, info = lapack.dpotrf(A.T, lower=0, clean=0, overwrite_a=1)
+        if info != 0:
+            self.spoiled = True
+            return None
+        for i in range(A.shape[0] - 1):  # L is lower: clear what remains of A above it
+            A[i, i + 1:] = 0.0
+        return A
+
+    def _restore(self) -> None:
+        A = self.A
+        for i in range(1, A.shape[0]):
+            A[i, :i] = A[:i, i]
+        np.fill_diagonal(A, self.diagonal)
 
 
 def inverse_from_factor(L: np.ndarray, overwrite: bool = False) -> np.ndarray:
@@ -109,6 +157,39 @@ def inverse_from_factor(L: np.ndarray, overwrite: bool = False) -> np.ndarray:
     _, info = lapack.dpotri(work.T, lower=0, overwrite_c=1)  # upper of Fortran view = lower in C
     assert info == 0, f"potri failed with info={info} on a valid factor"
     return work
+
+
+@functools.lru_cache(maxsize=1)
+def _trtrs() -> Callable[..., None]:
+    """LAPACK dtrtrs of scipy's own LAPACK (`scipy.linalg.cython_lapack`, the routine
+    `solve_triangular` calls), taking a leading dimension, so that L is read where it
+    lies in the factor's buffer."""
+    int_p, double_p = ctypes.POINTER(ctypes.c_int), ctypes.c_void_p
+    prototype = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                                 int_p, int_p, double_p, int_p, double_p, int_p, int_p)
+    return cast(Callable[..., None],
+                prototype(get_cython_function_address("scipy.linalg.cython_lapack", "dtrtrs")))
+
+
+def _trtrs_in_buffer(buffer: np.ndarray, n: int, columns: np.ndarray, lower: bool) -> np.ndarray:
+    """L⁻¹B (`lower`) or L⁻ᵀB for B = columns: (n, k), L the leading n×n of the C-ordered
+    (capacity, capacity) buffer.
+
+    The buffer's Fortran view is Lᵀ, upper triangular with leading dimension capacity:
+    trtrs('U', 'T') on it solves L X = B, trtrs('U', 'N') Lᵀ X = B — the calls
+    `solve_triangular(L, B, lower=True, trans=0 or 1)` makes on a C-contiguous copy of L,
+    with the same operations (trtrs reads a matrix through its leading dimension), and
+    without the n×n copy."""
+    assert buffer.flags.c_contiguous and buffer.dtype == np.float64 and n <= buffer.shape[0]
+    out = np.array(columns, dtype=np.float64, order="F", copy=True)  # solved in place
+    info = ctypes.c_int(0)
+    size, n_rhs = ctypes.c_int(n), ctypes.c_int(out.shape[1])
+    lda, ldb = ctypes.c_int(buffer.shape[0]), ctypes.c_int(max(1, n))
+    _trtrs()(b"U", b"T" if lower else b"N", b"N", ctypes.byref(size), ctypes.byref(n_rhs),
+             buffer.ctypes.data, ctypes.byref(lda), out.ctypes.data, ctypes.byref(ldb),
+             ctypes.byref(info))
+    assert info.value == 0, f"trtrs failed with info={info.value} on a valid factor"
+    return out
 
 
 def _own_buffer(A: np.ndarray) -> np.ndarray:
@@ -163,19 +244,26 @@ def _uses_lapack(n: int, n_rhs: int) -> bool:
 class CholeskyFactor:
     """Lower Cholesky factor with in-place block append and free truncation."""
 
-    def __init__(self, L: np.ndarray, jitter: float = 0.0, capacity: int | None = None) -> None:
+    def __init__(self, L: np.ndarray, jitter: float = 0.0, capacity: int | None = None,
+                 lower: bool = False) -> None:
+        """The factor L: (n, n), of which the lower triangle is read (`lower`: L is zero
+        above its diagonal already, copied as it is without a temporary np.tril(L))."""
         n = L.shape[0]
         capacity = max(capacity or 0, n, 8)
         self._buffer = np.zeros((capacity, capacity))
-        self._buffer[:n, :n] = np.tril(L)
+        self._buffer[:n, :n] = L if lower else np.tril(L)
         self._n: int = n
         self.jitter = jitter  # added to the diagonal of the first factorization
-        self._contiguous: np.ndarray | None = None
 
     @classmethod
-    def factorize(cls, A: np.ndarray, jitter: float = 0.0, capacity: int | None = None) -> CholeskyFactor:
-        L, used = cholesky_with_jitter(A, jitter)
-        return cls(L, used, capacity)
+    def factorize(cls, A: np.ndarray, jitter: float = 0.0, capacity: int | None = None,
+                  overwrite: bool = False) -> CholeskyFactor:
+        """The factor of A + jitter·I (more jitter if needed, `cholesky_with_jitter`).
+
+        `overwrite`: A is factored in its own buffer (`cholesky_with_jitter`), so besides
+        the factor's buffer no n×n matrix is made; A must be symmetric and unread after."""
+        L, used = cholesky_with_jitter(A, jitter, overwrite=overwrite)
+        return cls(L, used, capacity, lower=True)
 
     @property
     def n(self) -> int:
@@ -185,12 +273,6 @@ class CholeskyFactor:
     def L(self) -> np.ndarray:
         """The factor as a (strided) view into the buffer; do not write to it."""
         return self._buffer[: self._n, : self._n]
-
-    def contiguous(self) -> np.ndarray:
-        """A C-contiguous copy of L for BLAS, cached until the factor changes."""
-        if self._contiguous is None:
-            self._contiguous = np.ascontiguousarray(self.L)
-        return self._contiguous
 
     def log_determinant(self) -> float:
         """log det(A) = 2 Σ log L_ii."""
@@ -239,12 +321,12 @@ class CholeskyFactor:
         return cast(np.ndarray, out.reshape(B.shape))
 
     def _lapack_solve(self, columns: np.ndarray, lower: bool, single: bool) -> np.ndarray:
-        """trsm on the contiguous copy; `single`: one column of a batch, solved as two
-        (LAPACK's one-column path rounds differently from its many-column one)."""
+        """LAPACK trtrs on L where it lies in the buffer (`_trtrs_in_buffer`); `single`:
+        one column of a batch, solved as two (LAPACK's one-column path rounds differently
+        from its many-column one)."""
         if single:
             columns = np.repeat(columns, 2, axis=1)
-        out: np.ndarray = solve_triangular(self.contiguous(), columns, lower=True,
-                                           trans=0 if lower else 1, check_finite=False)
+        out = _trtrs_in_buffer(self._buffer, self._n, columns, lower)
         return out[:, :1] if single else out
 
     def forward_tail(self, z_head: np.ndarray, b_tail: np.ndarray) -> np.ndarray:
@@ -276,7 +358,6 @@ class CholeskyFactor:
         self._buffer[n : n + k, :n] = S.T
         self._buffer[n : n + k, n : n + k] = M
         self._n = n + k
-        self._changed()
         return extra
 
     def truncate(self, n: int) -> None:
@@ -284,10 +365,6 @@ class CholeskyFactor:
         assert 0 <= n <= self._n, f"cannot truncate a factor of size {self._n} to {n}"
         if n != self._n:
             self._n = n
-            self._changed()
-
-    def _changed(self) -> None:
-        self._contiguous = None
 
     def _reserve(self, size: int) -> None:
         capacity = self._buffer.shape[0]

@@ -135,7 +135,8 @@ def single_threaded() -> Iterator[None]:
     """Treat every problem as small: one BLAS and one Numba thread.
 
     For when other processes own the cores, e.g. while `minimize` keeps
-    worker processes busy: a multi-threaded region would wait for cores
+    worker processes busy, or in an optimizer attached to a shared study (the
+    study's other workers): a multi-threaded region would wait for cores
     the workers hold.
     """
     token = _single_threaded.set(True)

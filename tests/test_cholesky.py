@@ -78,7 +78,7 @@ def test_block_append_matches_full_factorization(k: int, n0: int) -> None:
         assert factor.n == n
         assert_allclose(factor.L, np.linalg.cholesky(A[:n, :n]), **TIGHT)
     assert_array_equal(np.triu(factor.L, 1), 0.0)
-    assert_allclose(factor.contiguous(), np.linalg.cholesky(A), **TIGHT)
+    assert_allclose(factor.L, np.linalg.cholesky(A), **TIGHT)
 
 
 def test_append_keeps_the_old_rows_bit_for_bit() -> None:
@@ -211,24 +211,24 @@ def test_truncate_to_zero_then_append() -> None:
     assert_allclose(factor.L, np.linalg.cholesky(A), **TIGHT)
 
 
-def test_truncate_invalidates_the_contiguous_copy() -> None:
+def test_lapack_solves_after_truncate_read_only_the_kept_rows() -> None:
     A = _spd(10, 8)
     factor = CholeskyFactor.factorize(A)
-    assert factor.contiguous().shape == (10, 10)
     factor.truncate(4)
-    assert_array_equal(factor.contiguous(), factor.L)
-    B = np.ones((4, _FEW_RHS + 3))  # BLAS path reads contiguous()
+    B = np.ones((4, _FEW_RHS + 3))  # LAPACK path, on the buffer's leading 4×4
     assert_allclose(factor.solve(B), np.linalg.solve(A[:4, :4], B), **TIGHT)
 
 
-@pytest.mark.parametrize("n_rhs", (2, 8, _FEW_RHS))
+@pytest.mark.parametrize("n_rhs", (2, 8, _FEW_RHS, _FEW_RHS + 1, 70))
 @pytest.mark.parametrize("lower", (True, False))
-def test_large_factor_solves_few_right_hand_sides_by_lapack(n_rhs: int, lower: bool) -> None:
-    """From _LAPACK_MIN_N rows on, 2 to 16 right-hand sides take LAPACK's trsm on the
-    contiguous copy (the Numba loops are bound by memory there): bit for bit what
-    scipy's solve_triangular gives on the same factor."""
-    n = _LAPACK_MIN_N
-    factor = _grown_factor(_spd(n, 12), n - 3, 3)
+@pytest.mark.parametrize("n", (_LAPACK_MIN_N, _LAPACK_MIN_N + 3))
+def test_large_factor_solves_by_lapack_in_the_buffer(n_rhs: int, lower: bool, n: int) -> None:
+    """From _LAPACK_MIN_N rows on, 2 to 16 right-hand sides take LAPACK's trtrs (the Numba
+    loops are bound by memory there), and more do at any size; trtrs reads L where it
+    lies in the factor's buffer (capacity > n, a factor grown and then truncated): bit
+    for bit what scipy's solve_triangular gives on a contiguous copy of the same factor."""
+    factor = _grown_factor(_spd(n + 2, 12), n - 3, 3)
+    factor.truncate(n)
     B = np.random.default_rng(13).standard_normal((n, n_rhs))
     got = factor.solve_lower(B) if lower else factor.solve_upper(B)
     expected = solve_triangular(np.ascontiguousarray(factor.L), B, lower=True,
@@ -254,6 +254,41 @@ def test_singular_psd_matrix_factorizes_with_jitter() -> None:
     assert factor.jitter <= 0.1 * np.mean(np.diag(A))
     assert np.all(np.isfinite(factor.L))
     assert_allclose(factor.L @ factor.L.T, A + factor.jitter * np.eye(8), rtol=0, atol=1e-12)
+
+
+def _needs_jitter(n: int, shift: float) -> np.ndarray:
+    """An exactly symmetric (n, n) matrix with eigenvalues down to about −shift·mean diagonal:
+    a rank-3 PSD matrix minus shift·I, so the jitter ladder climbs past `shift`."""
+    B = np.random.default_rng(n).standard_normal((n, 3))
+    A = B @ B.T
+    A = 0.5 * (A + A.T)
+    A -= shift * np.mean(np.diag(A)) * np.eye(n)
+    return A
+
+
+@pytest.mark.parametrize(("n", "shift"), ((6, 0.0), (6, 3e-9), (40, 2e-6), (40, 5e-3), (300, 3e-4)))
+def test_factorize_in_place_gives_the_copying_factor_bit_for_bit(n: int, shift: float) -> None:
+    """overwrite=True factors A in its own buffer, restoring A between failed attempts:
+    the same jitter, the same L to the last bit, and A's buffer is the factor."""
+    A = _needs_jitter(n, shift) if shift else _spd(n, n)
+    expected, expected_jitter = cholesky_with_jitter(A)
+    work = A.copy()
+    L, used = cholesky_with_jitter(work, overwrite=True)
+    assert used == expected_jitter
+    assert (used > 0.0) == (shift > 0.0)
+    assert_array_equal(L, expected)
+    assert np.shares_memory(L, work)
+    factor = CholeskyFactor.factorize(A.copy(), capacity=n + 5, overwrite=True)
+    assert factor.jitter == expected_jitter
+    assert_array_equal(factor.L, expected)
+
+
+def test_factorize_in_place_climbs_several_jitter_steps() -> None:
+    """The case above with shift 5e-3 needs more than one failed attempt, so the restore
+    between attempts is exercised more than once."""
+    A = _needs_jitter(40, 5e-3)
+    _, used = cholesky_with_jitter(A)
+    assert used > 1e-3 * np.mean(np.diag(A))  # past the ladder's first 7 steps
 
 
 def test_cholesky_with_jitter_keeps_a_sufficient_start() -> None:

@@ -487,3 +487,38 @@ def test_a_tell_refused_in_a_parallel_worker_leaves_no_point_pending(tmp_path):
     study = Optimizer(SPACE, storage=url, study="s", seed=5)
     assert study.pending == [] and len(study.history) == 2
     study.close()
+
+
+def test_a_shared_study_computes_on_one_thread_and_a_plain_optimizer_by_the_policy(
+        tmp_path, monkeypatch):
+    """The study's other processes hold the cores: an attached optimizer's asks and tells
+    run under `kernels.threads.single_threaded` (one BLAS, one Numba thread whatever n); a
+    plain optimizer's under `numeric_threads` alone, as before. Read where the work runs:
+    in the acquisition optimizer and in the hyperparameter fit."""
+    import bayesopt.model
+    import bayesopt.propose
+    from kernels import threads
+
+    seen: list[tuple[str, bool]] = []
+
+    def spy(module: Any, name: str) -> None:
+        original = getattr(module, name)
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            seen.append((name, threads._single_threaded.get()))
+            return original(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapped)
+
+    spy(bayesopt.propose, "optimize_acquisition")
+    spy(bayesopt.model, "fit_map")
+    plain = Optimizer(SPACE, seed=1, n_initial=3, options=FAST)
+    shared = Optimizer(SPACE, storage=f"sqlite:///{tmp_path / 's.db'}", study="s", seed=1,
+                       n_initial=3, options=FAST)
+    for opt, expected in ((plain, False), (shared, True)):
+        seen.clear()
+        for _ in range(5):
+            p = opt.ask()
+            opt.tell(p, objective(p))
+        assert {name for name, _ in seen} == {"optimize_acquisition", "fit_map"}, seen
+        assert all(flag is expected for _, flag in seen), seen
+    shared.close()
