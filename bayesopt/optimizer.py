@@ -509,7 +509,7 @@ class Optimizer:
 
     def _fit_snapshot(self, now: float) -> Surrogate:
         """`surrogate()` of this copy made by `result`, pending points judged at `now`."""
-        with self._lock, numeric_threads(len(self._state.history)):
+        with self._lock, self._numeric_threads():
             return self._surrogate(now)
 
     @contextlib.contextmanager
