@@ -155,7 +155,7 @@ def inverse_from_factor(L: np.ndarray, overwrite: bool = False) -> np.ndarray:
     nothing reads again."""
     work = _own_buffer(L) if overwrite else np.array(L, order="C", copy=True)
     _, info = lapack.dpotri(work.T, lower=0, overwrite_c=1)  # upper of Fortran view = lower in C
-    assert info == 0, f"potri failed with info={info} on a valid factor"
+    _check_info("potri", info)
     return work
 
 
@@ -180,7 +180,14 @@ def _trtrs_in_buffer(buffer: np.ndarray, n: int, columns: np.ndarray, lower: boo
     `solve_triangular(L, B, lower=True, trans=0 or 1)` makes on a C-contiguous copy of L,
     with the same operations (trtrs reads a matrix through its leading dimension), and
     without the n×n copy."""
-    assert buffer.flags.c_contiguous and buffer.dtype == np.float64 and n <= buffer.shape[0]
+    # ctypes hands LAPACK a bare pointer: a buffer of another layout would be read out of bounds
+    if not (buffer.flags.c_contiguous and buffer.dtype == np.float64
+            and buffer.ndim == 2 and buffer.shape[0] == buffer.shape[1]):
+        raise ValueError(f"buffer: need a square C-contiguous float64 array, got dtype "
+                         f"{buffer.dtype} shape {buffer.shape}")
+    if not 0 <= n <= buffer.shape[0] or columns.ndim != 2 or columns.shape[0] != n:
+        raise ValueError(f"n={n}, columns of shape {columns.shape}: need 0 <= n <= "
+                         f"{buffer.shape[0]} and (n, k) columns")
     out = np.array(columns, dtype=np.float64, order="F", copy=True)  # solved in place
     info = ctypes.c_int(0)
     size, n_rhs = ctypes.c_int(n), ctypes.c_int(out.shape[1])
@@ -188,14 +195,30 @@ def _trtrs_in_buffer(buffer: np.ndarray, n: int, columns: np.ndarray, lower: boo
     _trtrs()(b"U", b"T" if lower else b"N", b"N", ctypes.byref(size), ctypes.byref(n_rhs),
              buffer.ctypes.data, ctypes.byref(lda), out.ctypes.data, ctypes.byref(ldb),
              ctypes.byref(info))
-    assert info.value == 0, f"trtrs failed with info={info.value} on a valid factor"
+    _check_info("trtrs", info.value)
     return out
+
+
+def _check_info(routine: str, info: int) -> None:
+    """LAPACK's `info` of potri or trtrs on a factor (LAPACK Users' Guide, §4.6): < 0, an
+    illegal argument — none here, every argument is set by this module; > 0, L[info−1,
+    info−1] = 0 — none in a factor of potrf or `CholeskyFactor.append` (its diagonal is
+    the square root of a positive pivot), only in one handed to `CholeskyFactor(L)`.
+    Raised, not asserted: under ``python -O`` an assert would return inf or nan."""
+    if info != 0:
+        raise CholeskyError(f"LAPACK {routine} failed with info={info}: "
+                            + ("an illegal argument" if info < 0 else
+                               f"the factor's diagonal entry {info - 1} is zero"))
 
 
 def _own_buffer(A: np.ndarray) -> np.ndarray:
     """A itself, for LAPACK to overwrite: its Fortran view must be what LAPACK works on."""
-    assert A.dtype == np.float64 and A.flags.c_contiguous and A.flags.writeable, \
-        "overwrite=True needs a writeable C-contiguous float64 matrix"
+    # raised, not asserted: under python -O LAPACK would work on a copy and A would be
+    # returned unfactored
+    if not (A.dtype == np.float64 and A.flags.c_contiguous and A.flags.writeable):
+        raise ValueError(f"overwrite=True needs a writeable C-contiguous float64 matrix, got "
+                         f"dtype {A.dtype}, c_contiguous={A.flags.c_contiguous}, "
+                         f"writeable={A.flags.writeable}")
     return A
 
 
