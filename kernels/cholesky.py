@@ -49,9 +49,9 @@ JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean dia
 _FEW_RHS = 16
 # From this many rows on, L (8·n² bytes) no longer stays in cache and the Numba loops,
 # which sweep it once per block of right-hand sides, are bound by memory: LAPACK's
-# blocked trsm is then faster for 2 to 16 right-hand sides too (at n = 2000 with 8,
-# 3.7 ms against 5.6 ms for a forward and a backward solve, one thread;
-# `python -m bench.profile_step`). One right-hand side (a tell's append) keeps the loops.
+# blocked trsm is then faster for 2 to 16 right-hand sides too (`python -m
+# bench.profile_step`, bench/results/profile_step.md, n = 2000). One right-hand side (a
+# tell's append) keeps the loops.
 _LAPACK_MIN_N = 1000
 # Right-hand sides the Numba solves sweep together over each row of L; 4 to 8 ran about
 # alike at n = 1000–2000 (half the time of one sweep per right-hand side).
