@@ -163,7 +163,13 @@ def inverse_from_factor(L: np.ndarray, overwrite: bool = False) -> np.ndarray:
 def _trtrs() -> Callable[..., None]:
     """LAPACK dtrtrs of scipy's own LAPACK (`scipy.linalg.cython_lapack`, the routine
     `solve_triangular` calls), taking a leading dimension, so that L is read where it
-    lies in the factor's buffer."""
+    lies in the factor's buffer.
+
+    The prototype is the Cython wrapper's C signature in scipy/linalg/cython_lapack.pxd,
+    ``void dtrtrs(char *uplo, char *trans, char *diag, int *n, int *nrhs, d *a, int *lda,
+    d *b, int *ldb, int *info)``: C ``int`` (LP64 in every scipy build, ctypes.c_int),
+    no Fortran string lengths (passing them to LAPACK is the wrapper's business);
+    tests/test_cholesky.py reads the installed .pxd to hold this to it."""
     int_p, double_p = ctypes.POINTER(ctypes.c_int), ctypes.c_void_p
     prototype = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                  int_p, int_p, double_p, int_p, double_p, int_p, int_p)

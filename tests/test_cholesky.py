@@ -415,6 +415,22 @@ def test_trtrs_in_the_buffer_takes_empty_and_strided_shapes(n: int, k: int, lowe
     assert_array_equal(wide[:, ::2], columns)  # the input is left alone
 
 
+def test_the_ctypes_prototype_of_trtrs_is_scipys_cython_signature() -> None:
+    """kernels.cholesky._trtrs calls scipy's cython_lapack dtrtrs through ctypes with three
+    char pointers, C ints and double pointers: the signature the installed scipy declares."""
+    import re
+    from pathlib import Path
+
+    import scipy.linalg
+
+    pxd = Path(scipy.linalg.__file__).parent / "cython_lapack.pxd"
+    declared = re.search(r"cdef void dtrtrs\(([^)]*)\)", pxd.read_text())
+    assert declared is not None, f"no dtrtrs in {pxd}"
+    kinds = [" ".join(arg.split()[:-1]) + arg.split()[-1].count("*") * " *"
+             for arg in declared.group(1).split(",")]
+    assert kinds == ["char *"] * 3 + ["int *"] * 2 + ["d *", "int *", "d *", "int *", "int *"]
+
+
 def test_trtrs_refuses_a_buffer_it_would_read_out_of_bounds() -> None:
     with pytest.raises(ValueError, match="buffer: need a square C-contiguous float64"):
         _trtrs_in_buffer(np.zeros((20, 20), order="F")[:, :10], 5, np.ones((5, 2)), True)
