@@ -705,7 +705,9 @@ def _ignored_settings(args: argparse.Namespace, config: Mapping[str, Any]) -> li
 
 
 def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
-    record = JournalRecord(result.space, result.maximize, {}, result.history, 0, result.model)
+    """The run's counts, top five and best line: the history only, so the result's
+    deferred surrogate (`Optimizer.result`) is never fitted for it."""
+    record = JournalRecord(result.space, result.maximize, {}, result.history, 0)
     print(_counts(record))
     if not _succeeded(result):
         print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))

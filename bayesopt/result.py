@@ -196,7 +196,10 @@ class OptimizeResult:
         None before the surrogate was fitted, and for a result rebuilt from
         a journal by the command line or read by `from_json`. From
         `Optimizer.result` both are fitted when either is first read (or the
-        result is pickled or copied), as they stood when the result was made.
+        result is pickled or copied), as they stood when the result was made;
+        ``dataclasses.replace(result, model=None, surrogate=None)`` keeps the
+        history without them (and fits nothing), e.g. to pickle many results.
+        `==` and `repr` never read them.
 
     Export: `to_pandas()` gives one row per evaluation (parameters, value,
     status, error, timestamp, duration); `to_json()` and `from_json(text)`

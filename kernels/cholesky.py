@@ -49,9 +49,9 @@ JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean dia
 _FEW_RHS = 16
 # From this many rows on, L (8·n² bytes) no longer stays in cache and the Numba loops,
 # which sweep it once per block of right-hand sides, are bound by memory: LAPACK's
-# blocked trsm is then faster for 2 to 16 right-hand sides too (at n = 2000 with 8,
-# 3.7 ms against 5.6 ms for a forward and a backward solve, one thread;
-# `python -m bench.profile_step`). One right-hand side (a tell's append) keeps the loops.
+# blocked trsm is then faster for 2 to 16 right-hand sides too (`python -m
+# bench.profile_step`, bench/results/profile_step.md, n = 2000). One right-hand side (a
+# tell's append) keeps the loops.
 _LAPACK_MIN_N = 1000
 # Right-hand sides the Numba solves sweep together over each row of L; 4 to 8 ran about
 # alike at n = 1000–2000 (half the time of one sweep per right-hand side).
@@ -155,7 +155,7 @@ def inverse_from_factor(L: np.ndarray, overwrite: bool = False) -> np.ndarray:
     nothing reads again."""
     work = _own_buffer(L) if overwrite else np.array(L, order="C", copy=True)
     _, info = lapack.dpotri(work.T, lower=0, overwrite_c=1)  # upper of Fortran view = lower in C
-    assert info == 0, f"potri failed with info={info} on a valid factor"
+    _check_info("potri", info)
     return work
 
 
@@ -163,7 +163,13 @@ def inverse_from_factor(L: np.ndarray, overwrite: bool = False) -> np.ndarray:
 def _trtrs() -> Callable[..., None]:
     """LAPACK dtrtrs of scipy's own LAPACK (`scipy.linalg.cython_lapack`, the routine
     `solve_triangular` calls), taking a leading dimension, so that L is read where it
-    lies in the factor's buffer."""
+    lies in the factor's buffer.
+
+    The prototype is the Cython wrapper's C signature in scipy/linalg/cython_lapack.pxd,
+    ``void dtrtrs(char *uplo, char *trans, char *diag, int *n, int *nrhs, d *a, int *lda,
+    d *b, int *ldb, int *info)``: C ``int`` (LP64 in every scipy build, ctypes.c_int),
+    no Fortran string lengths (passing them to LAPACK is the wrapper's business);
+    tests/test_cholesky.py reads the installed .pxd to hold this to it."""
     int_p, double_p = ctypes.POINTER(ctypes.c_int), ctypes.c_void_p
     prototype = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                  int_p, int_p, double_p, int_p, double_p, int_p, int_p)
@@ -180,7 +186,14 @@ def _trtrs_in_buffer(buffer: np.ndarray, n: int, columns: np.ndarray, lower: boo
     `solve_triangular(L, B, lower=True, trans=0 or 1)` makes on a C-contiguous copy of L,
     with the same operations (trtrs reads a matrix through its leading dimension), and
     without the n×n copy."""
-    assert buffer.flags.c_contiguous and buffer.dtype == np.float64 and n <= buffer.shape[0]
+    # ctypes hands LAPACK a bare pointer: a buffer of another layout would be read out of bounds
+    if not (buffer.flags.c_contiguous and buffer.dtype == np.float64
+            and buffer.ndim == 2 and buffer.shape[0] == buffer.shape[1]):
+        raise ValueError(f"buffer: need a square C-contiguous float64 array, got dtype "
+                         f"{buffer.dtype} shape {buffer.shape}")
+    if not 0 <= n <= buffer.shape[0] or columns.ndim != 2 or columns.shape[0] != n:
+        raise ValueError(f"n={n}, columns of shape {columns.shape}: need 0 <= n <= "
+                         f"{buffer.shape[0]} and (n, k) columns")
     out = np.array(columns, dtype=np.float64, order="F", copy=True)  # solved in place
     info = ctypes.c_int(0)
     size, n_rhs = ctypes.c_int(n), ctypes.c_int(out.shape[1])
@@ -188,14 +201,30 @@ def _trtrs_in_buffer(buffer: np.ndarray, n: int, columns: np.ndarray, lower: boo
     _trtrs()(b"U", b"T" if lower else b"N", b"N", ctypes.byref(size), ctypes.byref(n_rhs),
              buffer.ctypes.data, ctypes.byref(lda), out.ctypes.data, ctypes.byref(ldb),
              ctypes.byref(info))
-    assert info.value == 0, f"trtrs failed with info={info.value} on a valid factor"
+    _check_info("trtrs", info.value)
     return out
+
+
+def _check_info(routine: str, info: int) -> None:
+    """LAPACK's `info` of potri or trtrs on a factor (LAPACK Users' Guide, §4.6): < 0, an
+    illegal argument — none here, every argument is set by this module; > 0, L[info−1,
+    info−1] = 0 — none in a factor of potrf or `CholeskyFactor.append` (its diagonal is
+    the square root of a positive pivot), only in one handed to `CholeskyFactor(L)`.
+    Raised, not asserted: under ``python -O`` an assert would return inf or nan."""
+    if info != 0:
+        raise CholeskyError(f"LAPACK {routine} failed with info={info}: "
+                            + ("an illegal argument" if info < 0 else
+                               f"the factor's diagonal entry {info - 1} is zero"))
 
 
 def _own_buffer(A: np.ndarray) -> np.ndarray:
     """A itself, for LAPACK to overwrite: its Fortran view must be what LAPACK works on."""
-    assert A.dtype == np.float64 and A.flags.c_contiguous and A.flags.writeable, \
-        "overwrite=True needs a writeable C-contiguous float64 matrix"
+    # raised, not asserted: under python -O LAPACK would work on a copy and A would be
+    # returned unfactored
+    if not (A.dtype == np.float64 and A.flags.c_contiguous and A.flags.writeable):
+        raise ValueError(f"overwrite=True needs a writeable C-contiguous float64 matrix, got "
+                         f"dtype {A.dtype}, c_contiguous={A.flags.c_contiguous}, "
+                         f"writeable={A.flags.writeable}")
     return A
 
 

@@ -17,7 +17,14 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.linalg import solve_triangular
 
 from kernels import CholeskyError, CholeskyFactor, Kernel, cholesky_with_jitter, inverse_from_factor
-from kernels.cholesky import _ALIKE_MAX_N, _FEW_RHS, _LAPACK_MIN_N, cholesky_lower
+from kernels.cholesky import (
+    _ALIKE_MAX_N,
+    _FEW_RHS,
+    _LAPACK_MIN_N,
+    JITTER_STEPS,
+    _trtrs_in_buffer,
+    cholesky_lower,
+)
 
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 
@@ -266,29 +273,28 @@ def _needs_jitter(n: int, shift: float) -> np.ndarray:
     return A
 
 
-@pytest.mark.parametrize(("n", "shift"), ((6, 0.0), (6, 3e-9), (40, 2e-6), (40, 5e-3), (300, 3e-4)))
-def test_factorize_in_place_gives_the_copying_factor_bit_for_bit(n: int, shift: float) -> None:
+@pytest.mark.parametrize(("n", "shift", "failures"), (
+    (6, 0.0, 0), (6, 5e-11, 1), (40, 5e-10, 2), (40, 5e-9, 3), (6, 3e-9, 3), (40, 2e-6, 6),
+    (300, 3e-4, 8), (40, 5e-3, 9)))
+def test_factorize_in_place_gives_the_copying_factor_bit_for_bit(
+        n: int, shift: float, failures: int) -> None:
     """overwrite=True factors A in its own buffer, restoring A between failed attempts:
-    the same jitter, the same L to the last bit, and A's buffer is the factor."""
+    the same jitter, the same L to the last bit (bytes, so the sign of a zero too), and A's
+    buffer is the factor — after 0, 1, 2, 3 and more failed attempts (`failures`: the
+    attempt without jitter and the ladder's steps below the one that succeeds)."""
     A = _needs_jitter(n, shift) if shift else _spd(n, n)
     expected, expected_jitter = cholesky_with_jitter(A)
+    scale = float(np.mean(np.diag(A)))
+    ladder = [0.0] + [step * scale for step in JITTER_STEPS]
+    assert ladder.index(expected_jitter) == failures
     work = A.copy()
     L, used = cholesky_with_jitter(work, overwrite=True)
     assert used == expected_jitter
-    assert (used > 0.0) == (shift > 0.0)
-    assert_array_equal(L, expected)
+    assert L.tobytes() == expected.tobytes()
     assert np.shares_memory(L, work)
     factor = CholeskyFactor.factorize(A.copy(), capacity=n + 5, overwrite=True)
     assert factor.jitter == expected_jitter
-    assert_array_equal(factor.L, expected)
-
-
-def test_factorize_in_place_climbs_several_jitter_steps() -> None:
-    """The case above with shift 5e-3 needs more than one failed attempt, so the restore
-    between attempts is exercised more than once."""
-    A = _needs_jitter(40, 5e-3)
-    _, used = cholesky_with_jitter(A)
-    assert used > 1e-3 * np.mean(np.diag(A))  # past the ladder's first 7 steps
+    assert factor.L.tobytes() == expected.tobytes()
 
 
 def test_cholesky_with_jitter_keeps_a_sufficient_start() -> None:
@@ -387,6 +393,69 @@ def test_overwrite_factors_and_inverts_in_the_matrix_itself_with_the_same_bits(n
     inverse_in_place = inverse_from_factor(L_in_place, overwrite=True)
     assert np.shares_memory(inverse_in_place, work)
     assert_array_equal(inverse_in_place, inverse)
+
+
+@pytest.mark.parametrize(("n", "k"), ((0, 3), (5, 0), (7, 5), (7, 20)))
+@pytest.mark.parametrize("lower", (True, False))
+def test_trtrs_in_the_buffer_takes_empty_and_strided_shapes(n: int, k: int, lower: bool) -> None:
+    """LAPACK trtrs through ctypes on a buffer larger than the factor (capacity 20, its
+    leading dimension), right-hand sides given as a strided view: what solve_triangular
+    gives on a contiguous copy of L, bit for bit; n = 0 or k = 0 give an empty (n, k)."""
+    L = np.linalg.cholesky(_spd(n, n)) if n else np.zeros((0, 0))
+    buffer = np.zeros((20, 20))
+    buffer[:n, :n] = L
+    wide = np.random.default_rng(3).standard_normal((n, 2 * k))
+    columns = wide[:, ::2]  # neither C- nor F-contiguous
+    out = _trtrs_in_buffer(buffer, n, columns, lower)
+    assert out.shape == (n, k)
+    if n and k:
+        expected = solve_triangular(np.ascontiguousarray(L), columns, lower=True,
+                                    trans=0 if lower else 1, check_finite=False)
+        assert out.tobytes() == np.asfortranarray(expected).tobytes()
+    assert_array_equal(wide[:, ::2], columns)  # the input is left alone
+
+
+def test_the_ctypes_prototype_of_trtrs_is_scipys_cython_signature() -> None:
+    """kernels.cholesky._trtrs calls scipy's cython_lapack dtrtrs through ctypes with three
+    char pointers, C ints and double pointers: the signature the installed scipy declares."""
+    import re
+    from pathlib import Path
+
+    import scipy.linalg
+
+    pxd = Path(scipy.linalg.__file__).parent / "cython_lapack.pxd"
+    declared = re.search(r"cdef void dtrtrs\(([^)]*)\)", pxd.read_text())
+    assert declared is not None, f"no dtrtrs in {pxd}"
+    kinds = [" ".join(arg.split()[:-1]) + arg.split()[-1].count("*") * " *"
+             for arg in declared.group(1).split(",")]
+    assert kinds == ["char *"] * 3 + ["int *"] * 2 + ["d *", "int *", "d *", "int *", "int *"]
+
+
+def test_trtrs_refuses_a_buffer_it_would_read_out_of_bounds() -> None:
+    with pytest.raises(ValueError, match="buffer: need a square C-contiguous float64"):
+        _trtrs_in_buffer(np.zeros((20, 20), order="F")[:, :10], 5, np.ones((5, 2)), True)
+    with pytest.raises(ValueError, match=r"n=21, columns of shape \(21, 2\)"):
+        _trtrs_in_buffer(np.zeros((20, 20)), 21, np.ones((21, 2)), True)
+
+
+def test_a_zero_on_the_factors_diagonal_raises_cholesky_error_not_inf() -> None:
+    """trtrs's info > 0 (a zero pivot; only a factor handed to CholeskyFactor(L) has one)
+    is raised, as is potri's, rather than asserted (an assert vanishes under python -O)."""
+    L = np.linalg.cholesky(_spd(6, 6))
+    L[2, 2] = 0.0
+    factor = CholeskyFactor(L)
+    with pytest.raises(CholeskyError, match="trtrs failed with info=3: the factor's diagonal "
+                                            "entry 2 is zero"):
+        factor.solve_lower(np.ones((6, _FEW_RHS + 1)))
+    with pytest.raises(CholeskyError, match="potri failed with info=3"):
+        inverse_from_factor(L)
+
+
+def test_overwrite_refuses_a_matrix_it_cannot_factor_in_place() -> None:
+    with pytest.raises(ValueError, match="c_contiguous=False"):
+        cholesky_lower(np.asfortranarray(_spd(4, 4)), overwrite=True)
+    with pytest.raises(ValueError, match="dtype float32"):
+        cholesky_with_jitter(_spd(4, 4).astype(np.float32), overwrite=True)
 
 
 def test_overwrite_returns_none_for_a_matrix_that_is_not_positive_definite() -> None:

@@ -886,3 +886,33 @@ def test_reading_a_record_fits_no_surrogate(tmp_path: Path,
         assert [o.params for o in record.history] == points
         assert record.model is None and record.n_pending == 0
         assert record.result().best_value == min(values)
+
+
+def test_the_summary_after_a_run_fits_no_surrogate(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`bayesopt run`'s closing summary (counts, top five, best line) reads the history
+    only: the deferred surrogate of `Optimizer.result` stays unfitted (it was fitted, for
+    nothing, by reading result.model; review 16). The same result then fits it on demand."""
+    import argparse
+
+    from bayesopt import Optimizer, Real
+
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    points = [{"x": i / 17, "y": (7 * i % 17) / 17} for i in range(12)]
+    opt = Optimizer(space, seed=1)
+    opt.tell(points, [p["x"] + p["y"] for p in points])
+    result = opt.result()
+    fits: list[float] = []
+    fit_snapshot = Optimizer._fit_snapshot  # what the deferred surrogate runs
+
+    def counted(self: Optimizer, now: float) -> object:
+        fits.append(now)
+        return fit_snapshot(self, now)
+
+    monkeypatch.setattr(Optimizer, "_fit_snapshot", counted)
+    cli._report_result(argparse.Namespace(journal=None, storage=None), result)
+    out = capsys.readouterr().out
+    assert "best" in out and "12" in out.splitlines()[0]
+    assert fits == []
+    assert result.model is not None  # the check above could fail: reading fits it here
+    assert fits

@@ -59,6 +59,8 @@ def test_the_surrogate_read_later_is_the_one_of_when_the_result_was_made() -> No
     assert deferred(result)
     told(opt, 4)  # the optimizer goes on; the result does not
     assert result.best_value == min(o.value for o in result.history)
+    assert repr(result).startswith("OptimizeResult(")
+    assert result == dataclasses.replace(result, model=None, surrogate=None)
     assert len(result.history) == 12 and deferred(result)  # none of these fitted it
     assert result.surrogate is not None and not deferred(result)
     assert result.model is result.surrogate.model
@@ -96,6 +98,7 @@ def test_before_n_initial_successes_the_result_has_no_surrogate_and_nothing_defe
 
 def test_threads_reading_a_deferred_result_at_once_get_one_surrogate() -> None:
     result = told(Optimizer(SPACE, seed=5, n_initial=5), 9).result()
+    assert deferred(result)  # else the threads would race over nothing
     seen: list[Any] = []
     threads = [threading.Thread(target=lambda: seen.append(result.surrogate)) for _ in range(4)]
     for thread in threads:
@@ -114,3 +117,25 @@ def test_a_result_taken_midway_changes_no_later_ask(tmp_path: Path) -> None:
     assert asks[0] == asks[1]
     assert result.surrogate is not None
     assert plain.ask() == probed.ask()
+
+
+def test_a_result_without_its_surrogate_pickles_the_history_and_fits_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pickling fits a deferred surrogate (the pickle is then whole, as before the fit was
+    deferred); `dataclasses.replace(result, model=None, surrogate=None)` is the way to keep
+    the history only (many results saved at once), and fits nothing."""
+    opt = told(Optimizer(SPACE, seed=3, n_initial=5), 9)
+    result = opt.result()
+    fits: list[float] = []
+    fit_snapshot = Optimizer._fit_snapshot
+
+    def counted(self: Optimizer, now: float) -> Surrogate:
+        fits.append(now)
+        return fit_snapshot(self, now)
+
+    monkeypatch.setattr(Optimizer, "_fit_snapshot", counted)
+    bare = pickle.loads(pickle.dumps(dataclasses.replace(result, model=None, surrogate=None)))
+    assert fits == [] and deferred(result)
+    assert bare == result and bare.model is None and bare.surrogate is None
+    whole = pickle.loads(pickle.dumps(result))
+    assert len(fits) == 1 and whole.surrogate is not None
