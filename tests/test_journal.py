@@ -962,9 +962,11 @@ def test_a_json_lines_study_named_as_a_journal_is_refused(tmp_path):
 
 def test_tests_data_holds_only_the_committed_runs():
     """Tests read the runs under tests/data from copies under tmp_path, so no append lock
-    (<path>.lock) or writer claim (<path>.writer) of theirs lands beside the runs."""
+    (<path>.lock) or writer claim (<path>.writer) of theirs, nor an SQLite -wal/-shm file
+    or .locks folder, lands beside the runs (JSON-lines files and SQLite databases)."""
     data = pathlib.Path(__file__).parent / "data"
-    assert sorted(path.name for path in data.iterdir() if path.suffix != ".jsonl") == []
+    committed = (".jsonl", ".db")
+    assert sorted(path.name for path in data.iterdir() if path.suffix not in committed) == []
 
 
 NEWER = {  # what a newer bayesopt may write, and the refusal's message
@@ -1008,7 +1010,7 @@ def test_a_newer_format_is_refused_saying_to_upgrade(tmp_path, kind, newer):
 
     SQLiteStorage(tmp_path / "s.db").close()  # the schema
     with sqlite3.connect(tmp_path / "s.db") as db:
-        db.execute("INSERT INTO studies VALUES ('s', ?)", (json.dumps(lines[0]),))
+        db.execute("INSERT INTO studies (name, header) VALUES ('s', ?)", (json.dumps(lines[0]),))
         db.executemany("INSERT INTO events VALUES ('s', ?, ?)",
                        [(i, json.dumps(line)) for i, line in enumerate(lines[1:])])
     space = {"x": Real(0, 1), "k": Integer(0, 3), "c": Categorical(["a", "b", "c"])}

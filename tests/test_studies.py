@@ -17,8 +17,9 @@ from bayesopt.storage import DeletableStorage, StorageError, open_storage
 SPACE = {"x": Real(0, 1)}
 
 
-def fill(url: str, study: str, values: list[float], maximize: bool = False) -> None:
-    with Optimizer(SPACE, storage=url, study=study, seed=0, maximize=maximize) as opt:
+def fill(url: str, study: str, values: list[float], maximize: bool = False,
+         seed: int = 0) -> None:
+    with Optimizer(SPACE, storage=url, study=study, seed=seed, maximize=maximize) as opt:
         for value in values:
             opt.tell(opt.ask(), value)
 
@@ -83,11 +84,11 @@ ATTACHED = textwrap.dedent("""
     opt = Optimizer({"x": Real(0, 1)}, storage=sys.argv[1], study="s", seed=1)
     point = opt.ask()
     print("attached", flush=True)
-    sys.stdin.readline()  # the test deletes the study meanwhile
+    sys.stdin.readline()  # the test deletes the study (and may create it again) meanwhile
     try:
         opt.tell(point, 0.5)
     except ValueError as error:
-        print("refused:", error, flush=True)
+        print("refused:", type(error).__name__, error, flush=True)
         sys.exit(0)
     print("told", flush=True)
     sys.exit(1)

@@ -86,7 +86,10 @@ class DeletableStorage(Storage, Protocol):
     def delete_study(self, study: str) -> None:
         """Delete `study` (its header and its events) atomically. Raises a `StorageError`
         (a ValueError) naming `study` and the studies held when there is no such study.
-        A process still attached to the study fails at its next read or append."""
+        A process still attached to the study fails at its next read or append with a
+        `StorageError` naming it, also once a study of the same name was created again:
+        a storage object reads and appends only the study it attached to (the built-in
+        backends give each study an identity at creation; see their module docstrings)."""
         ...
 
 

@@ -35,6 +35,19 @@ def no_such_study(storage: object, study: str, existing: Sequence[str]) -> Value
     return StorageError(f"study={study!r} does not exist in {storage!r} (its studies: {held})")
 
 
+def study_replaced(storage: object, study: str, *, recreated: bool) -> ValueError:
+    """The error for a study deleted (and perhaps created again under its name) since
+    `storage` attached to it: a `StorageError` naming it. Its events are not read or
+    appended to, whatever study now holds the name."""
+    from bayesopt.storage import StorageError
+
+    now = ("created again: the study of that name is another one" if recreated
+           else "not created again")
+    return StorageError(f"study={study!r} in {storage!r} was deleted since this process "
+                        f"attached to it ({now}); nothing read or appended: attach again "
+                        "(a new Optimizer) to join the study that holds the name now")
+
+
 def check_not_held(storage: object, study: str, held: Container[str]) -> None:
     """lock() is not reentrant: a second lock() of one study by one storage would wait for itself."""
     if study in held:

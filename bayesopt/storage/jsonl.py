@@ -133,7 +133,8 @@ class JSONLStorage:
         self._check_usable()
         with self._thread_lock:
             if not self.path.exists():
-                raise StorageError(f"{str(self.path)!r} does not exist")
+                raise self._replaced() if self._starts else StorageError(
+                    f"{str(self.path)!r} does not exist")
             with self._append_lock():
                 return self._append_locked(study, lines)
 
@@ -273,9 +274,7 @@ class JSONLStorage:
         # created again, whose numbering restarts), and this object must not read on.
         held, status = os.fstat(self._descriptor()), self.path.stat()
         if held.st_nlink == 0 or (held.st_dev, held.st_ino) != (status.st_dev, status.st_ino):
-            raise StorageError(f"{str(self.path)!r} was deleted or replaced since {self!r} "
-                               "read it (the study deleted, `bayesopt delete-study`): open "
-                               "the storage again")
+            raise self._replaced()
         size = status.st_size
         if size < self._scanned:  # the file was replaced or shortened below what was seen
             self._reset()
@@ -292,6 +291,11 @@ class JSONLStorage:
         if data[end:].strip():
             self._torn_tail(self._scanned)
         return len(self._starts)
+
+    def _replaced(self) -> StorageError:
+        return StorageError(f"{str(self.path)!r} was deleted or replaced since {self!r} "
+                            "read it (the study deleted, `bayesopt delete-study`): open "
+                            "the storage again")
 
     def _torn_tail(self, position: int) -> None:
         """Warn once about a torn last line, unless a writer may still be writing it."""
@@ -339,6 +343,8 @@ class JSONLStorage:
     def _study_header(self, study: str) -> dict[str, Any]:
         """The file's header after a scan, checked to be `study`'s; StorageError if the
         file is gone or holds no complete header line."""
+        if not self.path.exists() and self._starts:  # read here before: deleted since
+            raise self._replaced()
         if not self.path.exists() or not self._scan():
             raise StorageError(f"{str(self.path)!r} holds no study (no header line)")
         header = self._header()

@@ -2,8 +2,27 @@
 
 Tables (created if absent, under a transaction-scoped advisory lock, so processes
 starting together do not race on `CREATE TABLE IF NOT EXISTS`)
-    bayesopt_studies(name PRIMARY KEY, header json, next_seq)    next_seq: the next number
+    bayesopt_studies(name PRIMARY KEY, header json, next_seq, study_uid uuid)
     bayesopt_events(study, seq, uid UNIQUE, body json, PRIMARY KEY (study, seq))
+    bayesopt_deletions(token uuid PRIMARY KEY, study, deleted_at)   see Deletion
+
+next_seq is the study's next event number. study_uid is a random uuid4 given to the
+study when it is created: events are keyed by the study's name, so a study deleted
+and created again under its name has the name but not the uid of the old one. A
+storage object remembers the uid of each study it attached to (`create_or_attach`, or
+its first read or append) and every later read and append checks it in the statement
+that reads the events (an EXISTS on the studies' primary key) or in the row lock an
+append takes: a study absent or of another uid raises a `StorageError` naming it, and
+nothing is read or appended. A database made before study_uid existed gets the column
+on its first opening here (`ADD COLUMN IF NOT EXISTS`) and a uid for each study; no
+event changes.
+
+Deletion. One transaction locks the study's row, deletes its events and row, and
+records a uuid4 made by the client before the first attempt in bayesopt_deletions
+(rows older than a day are pruned then). A retry after a dropped connection that
+finds no study looks its token up: found, the lost COMMIT had deleted it and the
+retry returns; not found, there was no such study and it raises as a first attempt
+would.
 
 Append. One transaction: `SELECT next_seq ... FOR UPDATE` takes the study's row
 lock, which serializes the appenders of one study, then the events are inserted
@@ -87,6 +106,16 @@ _SCHEMA = (
         "CREATE TABLE IF NOT EXISTS bayesopt_events ("
         " study text NOT NULL REFERENCES bayesopt_studies (name), seq bigint NOT NULL,"
         " uid uuid NOT NULL UNIQUE, body json NOT NULL, PRIMARY KEY (study, seq))"
+    ),
+    # a database made before study identities: the column, and a uid for each study
+    "ALTER TABLE bayesopt_studies ADD COLUMN IF NOT EXISTS study_uid uuid",
+    (
+        "UPDATE bayesopt_studies SET study_uid = md5(random()::text || clock_timestamp()::text"
+        " || name)::uuid WHERE study_uid IS NULL"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS bayesopt_deletions ("
+        " token uuid PRIMARY KEY, study text NOT NULL, deleted_at timestamptz NOT NULL)"
     ),
 )
 
@@ -177,6 +206,7 @@ class PostgresStorage:
         self._held: dict[str, tuple[int, int]] = {}
         self._lost: set[str] = set()  # locks re-acquired since the holder last read the study
         self._connected = False  # a connection was made once (else none is said to be lost)
+        self._uids: dict[str, uuid.UUID] = {}  # study -> study_uid of the study attached to
         self._run(self._create_schema, "creating the schema")
 
     def __repr__(self) -> str:
@@ -192,17 +222,23 @@ class PostgresStorage:
         """Store `header` for a new `study` and return it, or return the stored header."""
         name, text = _check_study(study), codec.encode_object("header", header)
 
+        new_uid = uuid.uuid4()
+
         def create(conn: Connection, retry: bool) -> str:
             with conn.transaction():
                 conn.execute(
-                    "INSERT INTO bayesopt_studies (name, header) VALUES (%s, %s::json)"
-                    " ON CONFLICT (name) DO NOTHING",
-                    (name, text),
+                    "INSERT INTO bayesopt_studies (name, header, study_uid)"
+                    " VALUES (%s, %s::json, %s) ON CONFLICT (name) DO NOTHING",
+                    (name, text, new_uid),
                 )
                 row = conn.execute(
-                    "SELECT header::text FROM bayesopt_studies WHERE name = %s", (name,)
+                    "SELECT header::text, study_uid FROM bayesopt_studies WHERE name = %s",
+                    (name,),
                 ).fetchone()
-            assert row is not None, "the study row vanished inside its transaction"
+                assert row is not None, "the study row vanished inside its transaction"
+                if row[1] is None:  # created by a process running code older than study_uid
+                    row = (row[0], self._give_uid(conn, name))
+            self._uids[name] = row[1]
             return str(row[0])
 
         return codec.decode_object(self._run(create, f"creating study {name!r}"))
@@ -212,13 +248,15 @@ class PostgresStorage:
         name, first = _check_study(study), check_count("offset", offset)
 
         def fetch(conn: Connection, retry: bool) -> list[tuple[int, str]]:
+            uid = self._uids.get(name) or self._attach(conn, name)
             rows = conn.execute(
                 "SELECT seq, body::text FROM bayesopt_events"
-                " WHERE study = %s AND seq >= %s ORDER BY seq",
-                (name, first),
+                " WHERE study = %s AND seq >= %s AND EXISTS (SELECT 1 FROM bayesopt_studies"
+                " WHERE name = %s AND study_uid = %s) ORDER BY seq",
+                (name, first, name, uid),
             ).fetchall()
-            if not rows:
-                _require_study(conn, name)
+            if not rows:  # none yet, or not the study attached to
+                self._check_uid(conn, name, uid)
             return rows
 
         self._keep_lock(name)
@@ -236,11 +274,13 @@ class PostgresStorage:
 
         def insert(conn: Connection, retry: bool) -> int:
             with conn.transaction():
+                uid = self._uids.get(name) or self._attach(conn, name)
                 row = conn.execute(
-                    "SELECT next_seq FROM bayesopt_studies WHERE name = %s FOR UPDATE", (name,)
+                    "SELECT next_seq, study_uid FROM bayesopt_studies WHERE name = %s"
+                    " FOR UPDATE", (name,)
                 ).fetchone()  # waits for an append still committing on a dropped session
-                if row is None:
-                    _require_study(conn, name)
+                if row is None or row[1] != uid:
+                    raise codec.study_replaced(self, name, recreated=row is not None)
                 if retry and uids:  # did the attempt whose connection dropped commit?
                     done = conn.execute(
                         "SELECT seq FROM bayesopt_events WHERE uid = %s", (uids[0],)
@@ -300,10 +340,13 @@ class PostgresStorage:
 
         The study's row is locked first (`FOR UPDATE`, as an append does), so an append in
         flight commits before the deletion or finds no study; another process attached to
-        the study fails at its next read or append. After a dropped connection the retry
-        finds the study gone if the first attempt committed, and does not raise for it.
+        the study fails at its next read or append, also once a study of the same name
+        was created again (its study_uid differs). After a dropped connection, a retry that
+        finds no study returns only if the first attempt's deletion committed (its token
+        is in bayesopt_deletions, see the module docstring), and raises otherwise.
         """
         name = _check_study(study)
+        token = uuid.uuid4()
 
         def delete(conn: Connection, retry: bool) -> None:
             with conn.transaction():
@@ -311,12 +354,17 @@ class PostgresStorage:
                     "SELECT 1 FROM bayesopt_studies WHERE name = %s FOR UPDATE", (name,)
                 ).fetchone()
                 if row is None:
-                    if retry:  # the attempt whose connection dropped may have committed
-                        return
+                    if retry and conn.execute("SELECT 1 FROM bayesopt_deletions WHERE token = %s",
+                                              (token,)).fetchone() is not None:
+                        return  # the attempt whose connection dropped had committed
                     held = conn.execute("SELECT name FROM bayesopt_studies ORDER BY name")
                     raise codec.no_such_study(self, name, [str(r[0]) for r in held.fetchall()])
                 conn.execute("DELETE FROM bayesopt_events WHERE study = %s", (name,))
                 conn.execute("DELETE FROM bayesopt_studies WHERE name = %s", (name,))
+                conn.execute("DELETE FROM bayesopt_deletions"
+                             " WHERE deleted_at < now() - interval '1 day'")
+                conn.execute("INSERT INTO bayesopt_deletions (token, study, deleted_at)"
+                             " VALUES (%s, %s, now())", (token, name))
 
         self._run(delete, f"deleting study {name!r}")
 
@@ -419,17 +467,40 @@ class PostgresStorage:
         self._acquire(conn, *self._held.values())
         self._lost.update(self._held)
 
+    def _attach(self, conn: Connection, name: str) -> uuid.UUID:
+        """Remember the uid of `name`, the study a first read or append attaches to."""
+        row = conn.execute("SELECT study_uid FROM bayesopt_studies WHERE name = %s",
+                           (name,)).fetchone()
+        if row is None:
+            raise ValueError(f"study={name!r} does not exist in this storage")
+        uid = row[0] if row[0] is not None else self._give_uid(conn, name)
+        self._uids[name] = uid
+        return uid
+
+    def _check_uid(self, conn: Connection, name: str, uid: uuid.UUID) -> None:
+        """Raise unless the study `name` exists with `uid`."""
+        row = conn.execute("SELECT study_uid FROM bayesopt_studies WHERE name = %s",
+                           (name,)).fetchone()
+        if row is None or row[0] != uid:
+            raise codec.study_replaced(self, name, recreated=row is not None)
+
+    @staticmethod
+    def _give_uid(conn: Connection, name: str) -> uuid.UUID:
+        """Give a uid to a study created by code older than study_uid; the uid it has."""
+        conn.execute("UPDATE bayesopt_studies SET study_uid = %s WHERE name = %s"
+                     " AND study_uid IS NULL", (uuid.uuid4(), name))
+        row = conn.execute("SELECT study_uid FROM bayesopt_studies WHERE name = %s",
+                           (name,)).fetchone()
+        if row is None:
+            raise ValueError(f"study={name!r} does not exist in this storage")
+        return uuid.UUID(str(row[0]))
+
     @staticmethod
     def _create_schema(conn: Connection, retry: bool) -> None:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_NAMESPACE,))
             for statement in _SCHEMA:
                 conn.execute(statement)
-
-
-def _require_study(conn: Connection, name: str) -> None:
-    if conn.execute("SELECT 1 FROM bayesopt_studies WHERE name = %s", (name,)).fetchone() is None:
-        raise ValueError(f"study={name!r} does not exist in this storage")
 
 
 def _reopen(url: str, reconnect_attempts: int) -> PostgresStorage:

@@ -1,8 +1,18 @@
 """SQLite storage: many studies in one database file, shared by the processes of one machine.
 
 Tables
-    studies(name TEXT PRIMARY KEY, header TEXT)         header: a JSON object
-    events(study, seq, body, PRIMARY KEY (study, seq))  seq = 0, 1, 2, ... per study
+    studies(name TEXT PRIMARY KEY, header TEXT, uid TEXT)  header: a JSON object
+    events(study, seq, body, PRIMARY KEY (study, seq))     seq = 0, 1, 2, ... per study
+
+Study identity. Events are keyed by the study's name, so a study deleted and created
+again under its name would look like the old one to a process still attached. Each
+study therefore gets `uid`, 128 random bits in hex, when it is created, and a storage
+object remembers the uid of each study it attached to (`create_or_attach`, or its first
+read or append). Every later read and append compares it with the stored one inside
+the same transaction (one primary-key lookup) and raises a `StorageError` naming the
+study when it is absent or differs: the process never reads or appends to a study it
+did not attach to. A database made before `uid` existed gets the column on its first
+opening here (`ALTER TABLE ... ADD COLUMN`) and a uid for each study; no event changes.
 
 Transactions. The database runs in WAL mode (readers never block the writer, the
 writer never blocks readers) with `synchronous=FULL`, so the WAL is fsync'ed at every
@@ -49,13 +59,14 @@ _MAX_BACKOFF = 0.5
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS studies (name TEXT PRIMARY KEY, header TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS studies (name TEXT PRIMARY KEY, header TEXT NOT NULL, uid TEXT)",
     (
         "CREATE TABLE IF NOT EXISTS events ("
         " study TEXT NOT NULL REFERENCES studies(name), seq INTEGER NOT NULL, body TEXT NOT NULL,"
         " PRIMARY KEY (study, seq)) WITHOUT ROWID"
     ),
 )
+_NEW_UID = "lower(hex(randomblob(16)))"  # 128 random bits (SQLite's CSPRNG), in hex
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -91,6 +102,7 @@ class SQLiteStorage:
         self._timeout = check_nonnegative("timeout", timeout)
         self._mutex = threading.Lock()  # one connection, used by one thread at a time
         self._held: set[str] = set()
+        self._uids: dict[str, str | None] = {}  # study -> uid of the study attached to
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = None
         self._conn = self._retrying(self._open)
@@ -110,10 +122,15 @@ class SQLiteStorage:
 
         def create(conn: sqlite3.Connection) -> str:
             row = conn.execute("SELECT header FROM studies WHERE name = ?", (name,)).fetchone()
-            if row is not None:
-                return str(row[0])
-            conn.execute("INSERT INTO studies (name, header) VALUES (?, ?)", (name, text))
-            return text
+            if row is None:
+                conn.execute(f"INSERT INTO studies (name, header, uid) VALUES (?, ?, {_NEW_UID})",
+                             (name, text))
+            else:  # a study created by a process running code older than `uid`
+                conn.execute(f"UPDATE studies SET uid = {_NEW_UID} WHERE name = ? AND uid IS NULL",
+                             (name,))
+            (uid,) = conn.execute("SELECT uid FROM studies WHERE name = ?", (name,)).fetchone()
+            self._uids[name] = str(uid)
+            return text if row is None else str(row[0])
 
         return codec.decode_object(self._transaction(create, write=True))
 
@@ -122,7 +139,7 @@ class SQLiteStorage:
         name, first = codec.check_study(study), check_count("offset", offset)
 
         def fetch(conn: sqlite3.Connection) -> list[tuple[int, str]]:
-            self._require_study(conn, name)
+            self._check_identity(conn, name)
             return conn.execute(
                 "SELECT seq, body FROM events WHERE study = ? AND seq >= ? ORDER BY seq",
                 (name, first),
@@ -139,7 +156,7 @@ class SQLiteStorage:
         name, bodies = codec.check_study(study), codec.encode_events(events)
 
         def insert(conn: sqlite3.Connection) -> int:
-            self._require_study(conn, name)
+            self._check_identity(conn, name)
             (first,) = conn.execute(
                 "SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE study = ?", (name,)
             ).fetchone()
@@ -176,7 +193,8 @@ class SQLiteStorage:
         nothing). A StorageError naming it and the studies held if there is no such study.
 
         Another process attached to the study is not waited for: its next read or append
-        finds no study and raises. Its lock file stays (see the module docstring).
+        raises a StorageError, also once a study of the same name was created again (the
+        uid differs, see the module docstring). Its lock file stays.
         """
         name = codec.check_study(study)
 
@@ -211,6 +229,10 @@ class SQLiteStorage:
             conn.execute("BEGIN IMMEDIATE")
             for statement in _SCHEMA:
                 conn.execute(statement)
+            columns = [row[1] for row in conn.execute("PRAGMA table_info(studies)")]
+            if "uid" not in columns:  # a database made before study identities
+                conn.execute("ALTER TABLE studies ADD COLUMN uid TEXT")
+            conn.execute(f"UPDATE studies SET uid = {_NEW_UID} WHERE uid IS NULL")
             conn.execute("COMMIT")
         except BaseException:
             conn.close()
@@ -267,10 +289,16 @@ class SQLiteStorage:
                     f"{self._path.name}-shm beside it: its directory must be writable)")
         return ""
 
-    @staticmethod
-    def _require_study(conn: sqlite3.Connection, name: str) -> None:
-        if conn.execute("SELECT 1 FROM studies WHERE name = ?", (name,)).fetchone() is None:
-            raise ValueError(f"study={name!r} does not exist in this storage")
+    def _check_identity(self, conn: sqlite3.Connection, name: str) -> None:
+        """Raise unless `name` is the study this object attached to (the first read or
+        append of a study not attached to by `create_or_attach` attaches to it)."""
+        row = conn.execute("SELECT uid FROM studies WHERE name = ?", (name,)).fetchone()
+        if name not in self._uids:
+            if row is None:
+                raise ValueError(f"study={name!r} does not exist in this storage")
+            self._uids[name] = row[0]
+        elif row is None or row[0] != self._uids[name]:
+            raise codec.study_replaced(self, name, recreated=row is not None)
 
 
 def _reopen(path: str, timeout: float) -> SQLiteStorage:
