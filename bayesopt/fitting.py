@@ -44,7 +44,7 @@ from acquisition.checks import check_fields, integer, interval, optional, real, 
 from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, fidelity, stationary
-from kernels.cholesky import cholesky_lower, inverse_from_factor
+from kernels.cholesky import check_info, cholesky_lower, inverse_from_factor
 from kernels.kernel import positive_parameters, scaled_inputs
 
 logger = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ class NegativeLogPosterior:
         if L is None:
             return math.inf, np.zeros_like(params)
         alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
-        assert info == 0, f"potrs failed with info={info} on a valid factor"
+        check_info("potrs", info)
         log_det = float(np.log(L.diagonal()).sum())  # ½ log det K
         K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
         nll = 0.5 * float(y @ alpha) + log_det + 0.5 * n * math.log(2 * math.pi)

@@ -155,7 +155,7 @@ def inverse_from_factor(L: np.ndarray, overwrite: bool = False) -> np.ndarray:
     nothing reads again."""
     work = _own_buffer(L) if overwrite else np.array(L, order="C", copy=True)
     _, info = lapack.dpotri(work.T, lower=0, overwrite_c=1)  # upper of Fortran view = lower in C
-    _check_info("potri", info)
+    check_info("potri", info)
     return work
 
 
@@ -201,16 +201,16 @@ def _trtrs_in_buffer(buffer: np.ndarray, n: int, columns: np.ndarray, lower: boo
     _trtrs()(b"U", b"T" if lower else b"N", b"N", ctypes.byref(size), ctypes.byref(n_rhs),
              buffer.ctypes.data, ctypes.byref(lda), out.ctypes.data, ctypes.byref(ldb),
              ctypes.byref(info))
-    _check_info("trtrs", info.value)
+    check_info("trtrs", info.value)
     return out
 
 
-def _check_info(routine: str, info: int) -> None:
-    """LAPACK's `info` of potri or trtrs on a factor (LAPACK Users' Guide, §4.6): < 0, an
-    illegal argument — none here, every argument is set by this module; > 0, L[info−1,
-    info−1] = 0 — none in a factor of potrf or `CholeskyFactor.append` (its diagonal is
-    the square root of a positive pivot), only in one handed to `CholeskyFactor(L)`.
-    Raised, not asserted: under ``python -O`` an assert would return inf or nan."""
+def check_info(routine: str, info: int) -> None:
+    """LAPACK's `info` of potrs, potri or trtrs on a factor (LAPACK Users' Guide, §4.6):
+    < 0, an illegal argument — none from this library's calls; > 0, L[info−1, info−1] = 0
+    — none in a factor of potrf or `CholeskyFactor.append` (its diagonal is the square
+    root of a positive pivot), only in one handed to `CholeskyFactor(L)`. Raised, not
+    asserted: under ``python -O`` an assert would let a wrong solution through."""
     if info != 0:
         raise CholeskyError(f"LAPACK {routine} failed with info={info}: "
                             + ("an illegal argument" if info < 0 else
