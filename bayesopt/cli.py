@@ -408,6 +408,12 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
         rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index)])
     left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions),
             *([True] if constrained else []), False]
+    return _aligned(rows, left)
+
+
+def _aligned(rows: list[list[str]], left: Sequence[bool]) -> str:
+    """`rows` as lines of columns two spaces apart, each as wide as its widest cell;
+    the columns where `left` is True flush left, the others flush right."""
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(w) if is_left else cell.rjust(w)
@@ -818,9 +824,7 @@ def _studies(args: argparse.Namespace) -> int:
                 if told else "-")
         rows.append([name, str(len(record.history)), "-" if math.isnan(best) else f"{best:.6g}",
                      "maximizing" if record.maximize else "minimizing", last])
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print(_aligned(rows, [True] * len(rows[0])))
     return 0
 
 
