@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from bayesopt.dask_futures import DaskEvaluation, DaskExecutorWarning, DaskPool, is_client_executor
 from bayesopt.failures import EvaluationFailed
@@ -193,14 +193,12 @@ class AsyncLoop:
                 self._recover()
 
     def _wait_first(self) -> set[Evaluation]:
-        """The evaluations in flight that are done, once one is."""
+        """The evaluations in flight that are done, once one is (each pool's futures are
+        its own: Dask's for a `DaskPool`, concurrent.futures' for an executor)."""
+        in_flight = list(self.in_flight)
         if isinstance(self.executor, DaskPool):
-            evaluations = [e for e in self.in_flight if isinstance(e, DaskEvaluation)]
-            assert len(evaluations) == len(self.in_flight), "a Dask run holds Dask futures only"
-            return set(self.executor.wait_first(evaluations))
-        futures = [f for f in self.in_flight if isinstance(f, Future)]
-        assert len(futures) == len(self.in_flight), "an executor's run holds its futures only"
-        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            return set(self.executor.wait_first(cast(list[DaskEvaluation], in_flight)))
+        done, _ = wait(cast(list["Future[Outcome]"], in_flight), return_when=FIRST_COMPLETED)
         return set(done)
 
     def _fill(self, queue: list[dict[str, Any]]) -> None:
