@@ -123,8 +123,9 @@ class NoiseFreeSamples:
         G = np.maximum(D - self.epsilon, 0.0)  # (n,); 0 only if the factor needed ε > D
         # Σ_z = diag(G) − (L⁻¹G)ᵀ(L⁻¹G), L the GP's factor of K; jitter relative to D, its
         # scale (0 ≼ Σ_z ≼ diag(G))
-        V = gp.factor.solve_lower(np.diag(G))  # (n, n)
-        cov = np.diag(G) - V.T @ V
+        diag_G = np.diag(G)  # (n, n)
+        V = gp.factor.solve_lower(diag_G)  # (n, n)
+        cov = diag_G - V.T @ V
         L_cov, _ = cholesky_with_jitter(0.5 * (cov + cov.T), scale=float(np.mean(D)))
         F = (gp.y - G * gp.alpha)[:, None] + L_cov @ normals  # μ_z + L_Σ E: (n, S)
         self.weights = self.factor.solve(F)  # A: (n, S)
