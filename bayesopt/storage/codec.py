@@ -26,6 +26,11 @@ def check_study(study: Any) -> str:
     return study
 
 
+def missing_study(study: str) -> ValueError:
+    """The error for a read or an append naming a study the storage does not hold."""
+    return ValueError(f"study={study!r} does not exist in this storage")
+
+
 def no_such_study(storage: object, study: str, existing: Sequence[str]) -> ValueError:
     """The error for a study that `storage` does not hold: a `StorageError` (a ValueError)
     naming it and the studies the storage does hold."""

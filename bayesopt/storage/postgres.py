@@ -472,7 +472,7 @@ class PostgresStorage:
         row = conn.execute("SELECT study_uid FROM bayesopt_studies WHERE name = %s",
                            (name,)).fetchone()
         if row is None:
-            raise ValueError(f"study={name!r} does not exist in this storage")
+            raise codec.missing_study(name)
         uid = row[0] if row[0] is not None else self._give_uid(conn, name)
         self._uids[name] = uid
         return uid
@@ -492,7 +492,7 @@ class PostgresStorage:
         row = conn.execute("SELECT study_uid FROM bayesopt_studies WHERE name = %s",
                            (name,)).fetchone()
         if row is None:
-            raise ValueError(f"study={name!r} does not exist in this storage")
+            raise codec.missing_study(name)
         return uuid.UUID(str(row[0]))
 
     @staticmethod

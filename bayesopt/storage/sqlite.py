@@ -295,7 +295,7 @@ class SQLiteStorage:
         row = conn.execute("SELECT uid FROM studies WHERE name = ?", (name,)).fetchone()
         if name not in self._uids:
             if row is None:
-                raise ValueError(f"study={name!r} does not exist in this storage")
+                raise codec.missing_study(name)
             self._uids[name] = row[0]
         elif row is None or row[0] != self._uids[name]:
             raise codec.study_replaced(self, name, recreated=row is not None)
