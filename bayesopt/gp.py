@@ -233,7 +233,7 @@ class GaussianProcess:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, standard deviation and their gradients in x*: (m,), (m,), (m, d), (m, d)."""
         Zq = self.kernel.scale(Xq)  # (m, kernel.scaled_columns): once, for K* and its gradient
-        Ks = self.kernel.cross_both_scaled(Zq, self.Z)
+        Ks, profile = self.kernel.cross_and_profile_scaled(Zq, self.Z)  # (m, n), its g(r)
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)
         raw_var = self.kernel.diagonal(Xq) - np.einsum("ij,ij->j", V, V)
@@ -243,7 +243,8 @@ class GaussianProcess:
         weights = np.empty((2,) + Ks.shape)  # (2, m, n): alpha in every row; K⁻¹K*ᵀ transposed
         weights[0] = self.alpha
         weights[1] = self.factor.solve_upper(V).T
-        d_mean, d_quad = self.kernel.cross_gradient_both_scaled(Xq, Zq, self.Z, weights)
+        d_mean, d_quad = self.kernel.cross_gradient_both_scaled(Xq, Zq, self.Z, weights,
+                                                                profile)
         d_std = -d_quad / std[:, None]  # ∂σ = ∂var / 2σ
         d_prior = self.kernel.diagonal_gradient(Xq)
         if d_prior is not None:  # k(x*, x*) depends on x* (the budget basis)

@@ -238,6 +238,17 @@ class Kernel:
             return fidelity.cross(self.kind, Zq, Z, self.variance)
         return stationary.cross_kernel(self.kind, Zq, Z, self.variance)
 
+    def cross_and_profile_scaled(
+        self, Zq: np.ndarray, Z: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """`cross_both_scaled`, and the pairs' g(r) = κ'(r)/r: (m, n) that
+        `cross_gradient_both_scaled` takes as `profile` (`stationary.
+        cross_kernel_with_profile`); None with the budget basis, whose gradient
+        evaluates its own."""
+        if self.budget_power is not None:
+            return self.cross_both_scaled(Zq, Z), None
+        return stationary.cross_kernel_with_profile(self.kind, Zq, Z, self.variance)
+
     def theta_gradient(self, X: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
         """½·tr((ααᵀ − K⁻¹)·∂K/∂θ): (d + 1,). K_inv: lower triangle read."""
         return self.theta_gradient_scaled(self.scale(X), alpha, K_inv)
@@ -261,11 +272,18 @@ class Kernel:
         return self.cross_gradient_both_scaled(Xq, self.scale(Xq), Z, W)
 
     def cross_gradient_both_scaled(self, Xq: np.ndarray, Zq: np.ndarray, Z: np.ndarray,
-                                   W: np.ndarray) -> np.ndarray:
+                                   W: np.ndarray, profile: np.ndarray | None = None) -> np.ndarray:
         """`cross_gradient_scaled` with Zq = scale(Xq) given too (Xq: (m, dim) is still read,
-        for the activity of its coordinates and its budget level)."""
-        if self.budget_power is not None:
-            grad: np.ndarray = fidelity.cross_gradient(
+        for the activity of its coordinates and its budget level); `profile`: the pairs'
+        g(r) as `cross_and_profile_scaled` returns it for these Zq and Z (the same result,
+        without evaluating the profile again), None with the budget basis."""
+        if profile is not None:
+            assert self.budget_power is None, "the budget basis takes no profile"
+            grad: np.ndarray = stationary.cross_gradient_from_profile(
+                Zq, Z, self._inverse_lengthscales, self.variance, np.ascontiguousarray(W),
+                profile)
+        elif self.budget_power is not None:
+            grad = fidelity.cross_gradient(
                 self.kind, Zq, Z, self._inverse_lengthscales[:-1], self.variance,
                 self._tau, self.budget_power, Xq[:, -1], np.ascontiguousarray(W),
                 self.budget_lengthscale)

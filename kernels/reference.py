@@ -63,6 +63,14 @@ def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndar
     return s2 * radial_profile(kind, r2)[0]
 
 
+def cross_kernel_with_profile(
+    kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """K*: (m, n) and g(r) = κ'(r)/r of each pair: (m, n)."""
+    k, g = radial_profile(kind, np.sum(_pairwise_differences(Zq, Z) ** 2, axis=-1))
+    return s2 * k, g
+
+
 def kernel_theta_jacobian(kind: int, Z: np.ndarray, s2: float) -> np.ndarray:
     """∂K/∂θ as a dense (n, n, d + 1) tensor, θ = (log l, log s2)."""
     diff = _pairwise_differences(Z, Z)
@@ -86,6 +94,15 @@ def cross_gradient_contraction(
     diff = _pairwise_differences(Zq, Z)
     _, g = radial_profile(kind, np.sum(diff**2, axis=-1))
     jac = s2 * g[:, :, None] * diff * inv_lengthscales  # ∂k(x*_i, x_b)/∂x*_ij: (m, n, d)
+    return cast(np.ndarray, np.einsum("cib,ibj->cij", W, jac))
+
+
+def cross_gradient_from_profile(
+    Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray, s2: float, W: np.ndarray,
+    G: np.ndarray,
+) -> np.ndarray:
+    """`cross_gradient_contraction` with the pairs' g(r): (m, n) given."""
+    jac = s2 * G[:, :, None] * _pairwise_differences(Zq, Z) * inv_lengthscales  # (m, n, d)
     return cast(np.ndarray, np.einsum("cib,ibj->cij", W, jac))
 
 

@@ -215,6 +215,36 @@ def lml_gradient_contraction(
 
 
 @serial_and_parallel()
+def cross_kernel_with_profile(
+    kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """`cross_kernel`, and G: (m, n), g(r) = κ'(r)/r of each pair, which
+    `cross_gradient_from_profile` reads instead of evaluating the profile (a square root
+    and an exponential) a second time."""
+    m, n = Zq.shape[0], Z.shape[0]
+    out = np.empty((m, n))
+    G = np.empty((m, n))
+    for i in prange(m):
+        for b in range(n):
+            k, g = radial_profile(kind, _squared_distance(Zq[i], Z[b]))
+            out[i, b] = s2 * k
+            G[i, b] = g
+    return out, G
+
+
+@njit(cache=True, inline="always")
+def _add_pair_gradient(
+    Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray, s2: float, W: np.ndarray,
+    i: int, b: int, g: float, out: np.ndarray,
+) -> None:
+    """Add pair (i, b)'s W_cib · ∂k(x*_i, x_b)/∂x*_ij, with g = g(r) of the pair, to out."""
+    for c in range(W.shape[0]):
+        scale = W[c, i, b] * g * s2
+        for j in range(Zq.shape[1]):
+            out[c, i, j] += scale * (Zq[i, j] - Z[b, j]) * inv_lengthscales[j]
+
+
+@serial_and_parallel()
 def cross_gradient_contraction(
     kind: int, Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray, s2: float,
     W: np.ndarray,
@@ -225,14 +255,25 @@ def cross_gradient_contraction(
     up to the factor −2. The (m, n, d) kernel Jacobian is never stored.
     """
     m, d = Zq.shape
-    n = Z.shape[0]
-    channels = W.shape[0]
-    out = np.zeros((channels, m, d))
+    out = np.zeros((W.shape[0], m, d))
     for i in prange(m):
-        for b in range(n):
+        for b in range(Z.shape[0]):
             _, g = radial_profile(kind, _squared_distance(Zq[i], Z[b]))
-            for c in range(channels):
-                scale = W[c, i, b] * g * s2
-                for j in range(d):
-                    out[c, i, j] += scale * (Zq[i, j] - Z[b, j]) * inv_lengthscales[j]
+            _add_pair_gradient(Zq, Z, inv_lengthscales, s2, W, i, b, g, out)
+    return out
+
+
+@serial_and_parallel()
+def cross_gradient_from_profile(
+    Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray, s2: float, W: np.ndarray,
+    G: np.ndarray,
+) -> np.ndarray:
+    """`cross_gradient_contraction` with each pair's g(r) read from G: (m, n), as
+    `cross_kernel_with_profile` returns it for these Zq and Z: the same operations on
+    the same numbers, without the profile's square root and exponential."""
+    m, d = Zq.shape
+    out = np.zeros((W.shape[0], m, d))
+    for i in prange(m):
+        for b in range(Z.shape[0]):
+            _add_pair_gradient(Zq, Z, inv_lengthscales, s2, W, i, b, G[i, b], out)
     return out

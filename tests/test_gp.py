@@ -219,8 +219,9 @@ def _gp_of_kind(kind: str, d: int = 3) -> tuple[GaussianProcess, np.ndarray]:
 
 def _predict_with_gradient_scaling_twice(gp: GaussianProcess, Xq: np.ndarray) -> tuple[
         np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`GaussianProcess.predict_with_gradient` as it was before it scaled X* once: the
-    kernel scaled X* for K* and again for the gradient."""
+    """`GaussianProcess.predict_with_gradient` as it was before it scaled X* once and read
+    the pairs' κ'(r)/r from K*'s pass: the kernel scaled X* for K* and again for the
+    gradient, which evaluated the profile again."""
     kernel = gp.kernel
     Ks = kernel.cross_scaled(Xq, gp.Z)
     V = gp.factor.solve_lower(Ks.T)
@@ -250,6 +251,11 @@ def test_kernel_of_scaled_queries_equals_the_kernel_that_scales_them(kind: str) 
     assert_array_equal(kernel.cross_both_scaled(Zq, gp.Z), kernel.cross_scaled(Xq, gp.Z))
     W = np.random.default_rng(8).normal(size=(2, Xq.shape[0], gp.Z.shape[0]))
     assert_array_equal(kernel.cross_gradient_both_scaled(Xq, Zq, gp.Z, W),
+                       kernel.cross_gradient_scaled(Xq, gp.Z, W))
+    Ks, profile = kernel.cross_and_profile_scaled(Zq, gp.Z)
+    assert_array_equal(Ks, kernel.cross_both_scaled(Zq, gp.Z))
+    assert (profile is None) == (kind == "budget")
+    assert_array_equal(kernel.cross_gradient_both_scaled(Xq, Zq, gp.Z, W, profile),
                        kernel.cross_gradient_scaled(Xq, gp.Z, W))
 
 

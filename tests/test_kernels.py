@@ -205,6 +205,59 @@ def test_cross_gradient_contraction_matches_reference(
     assert_allclose(got, reference.cross_gradient_contraction(*args), rtol=1e-9, atol=1e-12 * size)
 
 
+@kind_param
+@n_param
+@d_param
+@hyper_param
+@build_param
+def test_cross_kernel_with_profile_matches_reference(
+    kind: int, n: int, d: int, scale: float, s2: float, build: str
+) -> None:
+    """K* bit for bit as `cross_kernel` builds it; the pairs' κ'(r)/r as the numpy twin."""
+    rng = _rng(kind, n, d, scale, 6)
+    inv_l = 1.0 / _lengthscales(rng, d, scale)
+    X = _inputs(rng, n, d)
+    Zq = np.vstack([rng.uniform(size=(4, d)), X[:1] + 1e-9, X[:1]]) * inv_l
+    K, G = _build(stationary.cross_kernel_with_profile, build)(kind, Zq, X * inv_l, s2)
+    assert K.shape == G.shape == (6, n)
+    assert_array_equal(K, _build(stationary.cross_kernel, build)(kind, Zq, X * inv_l, s2))
+    K_twin, G_twin = reference.cross_kernel_with_profile(kind, Zq, X * inv_l, s2)
+    assert_allclose(K, K_twin, rtol=1e-12, atol=1e-14 * s2)
+    assert_allclose(G, G_twin, rtol=1e-12, atol=1e-14)
+
+
+@kind_param
+@n_param
+@d_param
+@hyper_param
+@pytest.mark.parametrize("channels", (1, 2))
+@build_param
+def test_cross_gradient_from_profile_equals_the_contraction_bit_for_bit(
+    kind: int, n: int, d: int, scale: float, s2: float, channels: int, build: str
+) -> None:
+    """Reading g(r) from `cross_kernel_with_profile` gives `cross_gradient_contraction`'s
+    numbers exactly (the acquisition optimizer's asks depend on it), and the numpy twin's
+    to rounding, given the twin's profile too."""
+    rng = _rng(kind, n, d, scale, channels + 10)
+    inv_l = 1.0 / _lengthscales(rng, d, scale)
+    X = _inputs(rng, n, d)
+    Xq = np.vstack([rng.uniform(size=(3, d)), X[:1] + 1e-9, X[:1]])  # (5, d)
+    Zq, Z = Xq * inv_l, X * inv_l
+    W = rng.standard_normal((channels, Xq.shape[0], n))
+    G = _build(stationary.cross_kernel_with_profile, build)(kind, Zq, Z, s2)[1]
+    got = _build(stationary.cross_gradient_from_profile, build)(Zq, Z, inv_l, s2, W, G)
+    assert got.shape == (channels, Xq.shape[0], d)
+    assert_array_equal(got, _build(stationary.cross_gradient_contraction, build)(
+        kind, Zq, Z, inv_l, s2, W))
+    G_twin = reference.cross_kernel_with_profile(kind, Zq, Z, s2)[1]
+    size = s2 * np.max(inv_l) * np.sum(np.abs(W), axis=-1).max() * 5.0
+    assert_allclose(got, reference.cross_gradient_from_profile(Zq, Z, inv_l, s2, W, G_twin),
+                    rtol=1e-9, atol=1e-12 * size)
+    assert_allclose(reference.cross_gradient_from_profile(Zq, Z, inv_l, s2, W, G_twin),
+                    reference.cross_gradient_contraction(kind, Zq, Z, inv_l, s2, W), rtol=1e-13,
+                    atol=1e-15 * size)
+
+
 @pytest.mark.parametrize("name", list(KINDS))
 def test_radial_profile_matches_reference(name: str) -> None:
     r2 = np.array([0.0, 1e-18, 1e-6, 0.3, 1.0, 7.5, 40.0])
