@@ -86,6 +86,27 @@ def _squared_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @njit(cache=True, inline="always")
+def _squared_distances(
+    Zq: np.ndarray, i: int, ZT: np.ndarray, count: int, out: np.ndarray
+) -> None:
+    """out[b] = |zq_i − z_b|² for b < count; ZT = Zᵀ: (d, n), C-contiguous.
+
+    The sums of `_squared_distance` (over j in order, from 0.0) for all b at once, with
+    the loop over b innermost so that the compiler runs it in SIMD lanes (~3× faster
+    than pair by pair): the same operations on each pair in the same order, hence the
+    same bits (these loops are compiled without fastmath, so nothing is reassociated
+    or fused).
+    """
+    for b in range(count):
+        out[b] = 0.0
+    for j in range(ZT.shape[0]):
+        q = Zq[i, j]
+        for b in range(count):
+            diff = q - ZT[j, b]
+            out[b] += diff * diff
+
+
+@njit(cache=True, inline="always")
 def _balanced_row(t: int, half: int, n: int) -> int:
     """Row t (half 0) or its partner n-1-t (half 1; -1 if that is t itself).
 
@@ -101,14 +122,16 @@ def _balanced_row(t: int, half: int, n: int) -> int:
 
 @njit(cache=True, inline="always")
 def _kernel_row(
-    kind: int, Z: np.ndarray, s2: float, diag_add: float, a: int, K: np.ndarray,
-    P: np.ndarray, with_profile: bool,
+    kind: int, Z: np.ndarray, ZT: np.ndarray, s2: float, diag_add: float, a: int,
+    K: np.ndarray, P: np.ndarray, with_profile: bool,
 ) -> None:
     """Row a of K (and its mirror column); with_profile also (κ, g) of each pair (a, b < a)
-    into P at the packed index a(a − 1)/2 + b."""
+    into P at the packed index a(a − 1)/2 + b. ZT = Zᵀ: (d, n) C-contiguous; row a's r²
+    are first written where its kernel values go (K[a, :a], read by no other row)."""
     base = a * (a - 1) // 2
+    _squared_distances(Z, a, ZT, a, K[a])
     for b in range(a):
-        k, g = radial_profile(kind, _squared_distance(Z[a], Z[b]))
+        k, g = radial_profile(kind, K[a, b])
         K[a, b] = s2 * k
         K[b, a] = s2 * k
         if with_profile:
@@ -121,13 +144,14 @@ def _kernel_row(
 def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.ndarray:
     """K_ab = s2·κ(|z_a - z_b|) + diag_add·[a == b];  Z: (n, d) → K: (n, n)."""
     n = Z.shape[0]
+    ZT = np.ascontiguousarray(Z.T)
     K = np.empty((n, n))
     P = np.empty((0, 2))
     for t in prange((n + 1) // 2):
         for half in range(2):
             a = _balanced_row(t, half, n)
             if a >= 0:
-                _kernel_row(kind, Z, s2, diag_add, a, K, P, False)
+                _kernel_row(kind, Z, ZT, s2, diag_add, a, K, P, False)
     return K
 
 
@@ -140,13 +164,14 @@ def kernel_matrix_with_profile(
     instead of evaluating the profile (a square root and an exponential) a second time.
     Packed, P is written and read in order, which keeps it cheap where K leaves the cache."""
     n = Z.shape[0]
+    ZT = np.ascontiguousarray(Z.T)
     K = np.empty((n, n))
     P = np.empty((n * (n - 1) // 2, 2))
     for t in prange((n + 1) // 2):
         for half in range(2):
             a = _balanced_row(t, half, n)
             if a >= 0:
-                _kernel_row(kind, Z, s2, diag_add, a, K, P, True)
+                _kernel_row(kind, Z, ZT, s2, diag_add, a, K, P, True)
     return K, P
 
 
@@ -154,10 +179,12 @@ def kernel_matrix_with_profile(
 def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndarray:
     """K*_ib = s2·κ(|zq_i - z_b|);  Zq: (m, d), Z: (n, d) → (m, n)."""
     m, n = Zq.shape[0], Z.shape[0]
+    ZT = np.ascontiguousarray(Z.T)
     out = np.empty((m, n))
     for i in prange(m):
+        _squared_distances(Zq, i, ZT, n, out[i])  # r², then the kernel in its place
         for b in range(n):
-            k, _ = radial_profile(kind, _squared_distance(Zq[i], Z[b]))
+            k, _ = radial_profile(kind, out[i, b])
             out[i, b] = s2 * k
     return out
 
@@ -222,11 +249,13 @@ def cross_kernel_with_profile(
     `cross_gradient_from_profile` reads instead of evaluating the profile (a square root
     and an exponential) a second time."""
     m, n = Zq.shape[0], Z.shape[0]
+    ZT = np.ascontiguousarray(Z.T)
     out = np.empty((m, n))
     G = np.empty((m, n))
     for i in prange(m):
+        _squared_distances(Zq, i, ZT, n, out[i])  # r², then the kernel in its place
         for b in range(n):
-            k, g = radial_profile(kind, _squared_distance(Zq[i], Z[b]))
+            k, g = radial_profile(kind, out[i, b])
             out[i, b] = s2 * k
             G[i, b] = g
     return out, G

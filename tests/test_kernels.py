@@ -131,6 +131,38 @@ def test_cross_kernel_matches_reference(
 
 
 @kind_param
+@pytest.mark.parametrize("n", (1, 2, 9, 33))
+@d_param
+@build_param
+def test_row_loops_round_each_pair_as_the_pair_by_pair_sum(kind: int, n: int, d: int,
+                                                           build: str) -> None:
+    """`cross_kernel`, `cross_kernel_with_profile`, `kernel_matrix` and
+    `kernel_matrix_with_profile` sum each pair's r² a row at a time (`_squared_distances`,
+    SIMD over the pairs), with the same operations in the same order as the pair-by-pair
+    `_squared_distance`: every entry equals s2·κ(r) of that sum bit for bit."""
+    rng = _rng(kind, n, d, 7)
+    s2 = 1.7
+    Z = _inputs(rng, n, d) / _lengthscales(rng, d, 0.4)
+    Zq = np.vstack([rng.uniform(size=(5, d)) / 0.4, Z[:1]])
+    pairs = [(Zq, Z, i, b) for i in range(Zq.shape[0]) for b in range(n)]
+    expected = np.array([stationary.radial_profile(kind, stationary._squared_distance(A[i], B[b]))
+                         for A, B, i, b in pairs]).reshape(Zq.shape[0], n, 2)
+    K, G = _build(stationary.cross_kernel_with_profile, build)(kind, Zq, Z, s2)
+    assert_array_equal(K, s2 * expected[..., 0])
+    assert_array_equal(G, expected[..., 1])
+    assert_array_equal(_build(stationary.cross_kernel, build)(kind, Zq, Z, s2), K)
+    rows, cols = np.tril_indices(n, -1)
+    within = np.array([stationary.radial_profile(kind, stationary._squared_distance(Z[a], Z[b]))
+                       for a, b in zip(rows, cols)]).reshape(-1, 2)
+    K_train, P = _build(stationary.kernel_matrix_with_profile, build)(kind, Z, s2, 0.01)
+    assert_array_equal(P, within)
+    assert_array_equal(K_train[rows, cols], s2 * within[:, 0])
+    assert_array_equal(K_train[cols, rows], s2 * within[:, 0])
+    assert_array_equal(np.diag(K_train), np.full(n, s2 + 0.01))
+    assert_array_equal(_build(stationary.kernel_matrix, build)(kind, Z, s2, 0.01), K_train)
+
+
+@kind_param
 @n_param
 @d_param
 @hyper_param
