@@ -175,17 +175,30 @@ def kernel_matrix_with_profile(
     return K, P
 
 
+@njit(cache=True, inline="always")
+def _cross_row(
+    kind: int, Zq: np.ndarray, ZT: np.ndarray, s2: float, i: int, out: np.ndarray,
+    G: np.ndarray, with_profile: bool,
+) -> None:
+    """Row i of K* = s2·κ into out (its r² first written there, `_squared_distances`);
+    with_profile also g(r) = κ'(r)/r of each pair into G. ZT = Zᵀ: (d, n) C-contiguous."""
+    n = ZT.shape[1]
+    _squared_distances(Zq, i, ZT, n, out[i])
+    for b in range(n):
+        k, g = radial_profile(kind, out[i, b])
+        out[i, b] = s2 * k
+        if with_profile:
+            G[i, b] = g
+
+
 @serial_and_parallel()
 def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndarray:
     """K*_ib = s2·κ(|zq_i - z_b|);  Zq: (m, d), Z: (n, d) → (m, n)."""
-    m, n = Zq.shape[0], Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
-    out = np.empty((m, n))
-    for i in prange(m):
-        _squared_distances(Zq, i, ZT, n, out[i])  # r², then the kernel in its place
-        for b in range(n):
-            k, _ = radial_profile(kind, out[i, b])
-            out[i, b] = s2 * k
+    out = np.empty((Zq.shape[0], Z.shape[0]))
+    G = np.empty((0, 0))
+    for i in prange(Zq.shape[0]):
+        _cross_row(kind, Zq, ZT, s2, i, out, G, False)
     return out
 
 
@@ -248,16 +261,11 @@ def cross_kernel_with_profile(
     """`cross_kernel`, and G: (m, n), g(r) = κ'(r)/r of each pair, which
     `cross_gradient_from_profile` reads instead of evaluating the profile (a square root
     and an exponential) a second time."""
-    m, n = Zq.shape[0], Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
-    out = np.empty((m, n))
-    G = np.empty((m, n))
-    for i in prange(m):
-        _squared_distances(Zq, i, ZT, n, out[i])  # r², then the kernel in its place
-        for b in range(n):
-            k, g = radial_profile(kind, out[i, b])
-            out[i, b] = s2 * k
-            G[i, b] = g
+    out = np.empty((Zq.shape[0], Z.shape[0]))
+    G = np.empty((Zq.shape[0], Z.shape[0]))
+    for i in prange(Zq.shape[0]):
+        _cross_row(kind, Zq, ZT, s2, i, out, G, True)
     return out, G
 
 

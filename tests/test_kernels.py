@@ -68,6 +68,16 @@ def _lengthscales(rng: np.random.Generator, d: int, scale: float) -> np.ndarray:
     return scale * np.exp(rng.uniform(-0.5, 0.5, d))  # (d,)
 
 
+def _gradient_case(rng: np.random.Generator, n: int, d: int, scale: float,
+                   channels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A query-gradient contraction's inputs: 1/l (d,), X (n, d), X* (5, d) with a
+    near-duplicate and a duplicate of x_0, and W (channels, 5, n)."""
+    inv_l = 1.0 / _lengthscales(rng, d, scale)
+    X = _inputs(rng, n, d)
+    Xq = np.vstack([rng.uniform(size=(3, d)), X[:1] + 1e-9, X[:1]])
+    return inv_l, X, Xq, rng.standard_normal((channels, Xq.shape[0], n))
+
+
 def _inputs(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
     """(n, d) points in the unit cube; from n = 7 on, a near-duplicate (1e-9) and a duplicate."""
     X = rng.uniform(size=(n, d))
@@ -224,17 +234,23 @@ def test_kernel_matrix_with_profile_matches_reference(
 def test_cross_gradient_contraction_matches_reference(
     kind: int, n: int, d: int, scale: float, s2: float, channels: int, build: str
 ) -> None:
-    rng = _rng(kind, n, d, scale, channels)
-    inv_l = 1.0 / _lengthscales(rng, d, scale)
-    X = _inputs(rng, n, d)
-    Xq = np.vstack([rng.uniform(size=(3, d)), X[:1] + 1e-9, X[:1]])  # (5, d)
-    W = rng.standard_normal((channels, Xq.shape[0], n))
-    args = (kind, Xq * inv_l, X * inv_l, inv_l, s2, W)
+    """The contraction against its numpy twin; `cross_gradient_from_profile`, reading g(r)
+    from `cross_kernel_with_profile`, equals it bit for bit (the acquisition optimizer's
+    asks depend on it) and its own twin, given the twin's profile, to rounding."""
+    inv_l, X, Xq, W = _gradient_case(_rng(kind, n, d, scale, channels), n, d, scale, channels)
+    Zq, Z = Xq * inv_l, X * inv_l
+    args = (kind, Zq, Z, inv_l, s2, W)
     got = _build(stationary.cross_gradient_contraction, build)(*args)
     assert got.shape == (channels, Xq.shape[0], d)
     assert np.all(np.isfinite(got))
     size = s2 * np.max(inv_l) * np.sum(np.abs(W), axis=-1).max() * 5.0  # |∂k/∂x_j| ≤ ~s2·|g|·r/l
     assert_allclose(got, reference.cross_gradient_contraction(*args), rtol=1e-9, atol=1e-12 * size)
+    G = _build(stationary.cross_kernel_with_profile, build)(kind, Zq, Z, s2)[1]
+    from_profile = _build(stationary.cross_gradient_from_profile, build)
+    assert_array_equal(from_profile(Zq, Z, inv_l, s2, W, G), got)
+    G_twin = reference.cross_kernel_with_profile(kind, Zq, Z, s2)[1]
+    assert_allclose(reference.cross_gradient_from_profile(Zq, Z, inv_l, s2, W, G_twin),
+                    reference.cross_gradient_contraction(*args), rtol=1e-13, atol=1e-15 * size)
 
 
 @kind_param
@@ -256,38 +272,6 @@ def test_cross_kernel_with_profile_matches_reference(
     K_twin, G_twin = reference.cross_kernel_with_profile(kind, Zq, X * inv_l, s2)
     assert_allclose(K, K_twin, rtol=1e-12, atol=1e-14 * s2)
     assert_allclose(G, G_twin, rtol=1e-12, atol=1e-14)
-
-
-@kind_param
-@n_param
-@d_param
-@hyper_param
-@pytest.mark.parametrize("channels", (1, 2))
-@build_param
-def test_cross_gradient_from_profile_equals_the_contraction_bit_for_bit(
-    kind: int, n: int, d: int, scale: float, s2: float, channels: int, build: str
-) -> None:
-    """Reading g(r) from `cross_kernel_with_profile` gives `cross_gradient_contraction`'s
-    numbers exactly (the acquisition optimizer's asks depend on it), and the numpy twin's
-    to rounding, given the twin's profile too."""
-    rng = _rng(kind, n, d, scale, channels + 10)
-    inv_l = 1.0 / _lengthscales(rng, d, scale)
-    X = _inputs(rng, n, d)
-    Xq = np.vstack([rng.uniform(size=(3, d)), X[:1] + 1e-9, X[:1]])  # (5, d)
-    Zq, Z = Xq * inv_l, X * inv_l
-    W = rng.standard_normal((channels, Xq.shape[0], n))
-    G = _build(stationary.cross_kernel_with_profile, build)(kind, Zq, Z, s2)[1]
-    got = _build(stationary.cross_gradient_from_profile, build)(Zq, Z, inv_l, s2, W, G)
-    assert got.shape == (channels, Xq.shape[0], d)
-    assert_array_equal(got, _build(stationary.cross_gradient_contraction, build)(
-        kind, Zq, Z, inv_l, s2, W))
-    G_twin = reference.cross_kernel_with_profile(kind, Zq, Z, s2)[1]
-    size = s2 * np.max(inv_l) * np.sum(np.abs(W), axis=-1).max() * 5.0
-    assert_allclose(got, reference.cross_gradient_from_profile(Zq, Z, inv_l, s2, W, G_twin),
-                    rtol=1e-9, atol=1e-12 * size)
-    assert_allclose(reference.cross_gradient_from_profile(Zq, Z, inv_l, s2, W, G_twin),
-                    reference.cross_gradient_contraction(kind, Zq, Z, inv_l, s2, W), rtol=1e-13,
-                    atol=1e-15 * size)
 
 
 @pytest.mark.parametrize("name", list(KINDS))
