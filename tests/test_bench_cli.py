@@ -590,6 +590,20 @@ def test_the_fourteenth_rounds_variant_asks_by_noisy_ei() -> None:
     assert any("bayesopt-lognei" in members for _, members, _ in quality.ABLATION_ROUNDS)
 
 
+def test_the_fifteenth_rounds_variant_asks_by_mace() -> None:
+    """bench/results/ablation_round15.md: acquisition="mace" with the default's options and
+    design, in its round's section of ablation.md."""
+    from bayesopt import Optimizer
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(3)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS["bayesopt-mace"][0](space, 0, default.n_initial)
+    assert adapter.opt.acquisition == "mace" and default.acquisition == "logei"
+    assert adapter.opt.options == default.options and adapter.opt.n_initial == default.n_initial
+    assert "bayesopt-mace" in quality.ABLATIONS
+    assert any("bayesopt-mace" in members for _, members, _ in quality.ABLATION_ROUNDS)
+
+
 def test_the_eighth_rounds_other_ablations_change_one_setting() -> None:
     from bayesopt import Optimizer, OptimizerOptions
 
