@@ -30,14 +30,17 @@ CHEAP = OptimizerOptions(acquisition_optimizer=AcquisitionOptimizerOptions(
     n_candidates=256, n_local_candidates=64, n_restarts=2, maxiter=30))
 
 
-def _objective(params: dict[str, float]) -> float:
-    return float(math.sin(6.0 * params["x"]) + (params["y"] - 0.3) ** 2)
+def _two_basins(params: dict[str, float]) -> float:
+    """Two basins (x ≈ 0.2 and x ≈ 0.8) of different depths, a valley in y."""
+    x, y = params["x"], params["y"]
+    return float(-math.exp(-30 * (x - 0.2) ** 2) - 0.6 * math.exp(-30 * (x - 0.8) ** 2)
+                 + 0.5 * y**2)
 
 
 def _run(opt: Optimizer, steps: int) -> None:
-    for _ in range(steps):
-        params = opt.ask()
-        opt.tell(params, _objective(params))
+    """`steps` sequential asks, each told its value."""
+    for params in (opt.ask() for _ in range(steps)):
+        opt.tell(params, _two_basins(params))
 
 
 def _brute_force_front(scores: np.ndarray) -> np.ndarray:
@@ -165,8 +168,8 @@ def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
         a, b = live.ask(2), resumed.ask(2)
         assert a == b
         for params in a:
-            live.tell(params, _objective(params))
-            resumed.tell(params, _objective(params))
+            live.tell(params, _two_basins(params))
+            resumed.tell(params, _two_basins(params))
 
 
 def test_a_replayed_shared_study_asks_the_same(tmp_path: Path) -> None:
@@ -178,7 +181,7 @@ def test_a_replayed_shared_study_asks_the_same(tmp_path: Path) -> None:
     for _ in range(4):
         for opt in (a, b):
             params = opt.ask()
-            opt.tell(params, _objective(params))
+            opt.tell(params, _two_basins(params))
     replay = Optimizer(SPACE, storage=url, study="s", seed=6, acquisition="mace", options=CHEAP)
     assert replay.history == b.history
     for opt in (a, b, replay):
