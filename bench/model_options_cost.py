@@ -51,11 +51,11 @@ VARIANTS = {
     "kernel selection + hedge": ModelOptions(kernel_candidates=("matern32",)),
     "trust region (turbo-1)": ModelOptions(),
     "noisy ei (lognei)": ModelOptions(),
-    "mace (logei, pi, ucb front)": ModelOptions(),
+    "mace (logei + pi + ucb front)": ModelOptions(),
 }
 # variants that ask with another acquisition than the default's "logei"
 ACQUISITIONS = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",
-                "noisy ei (lognei)": "lognei", "mace (logei, pi, ucb front)": "mace"}
+                "noisy ei (lognei)": "lognei", "mace (logei + pi + ucb front)": "mace"}
 # variants that search the acquisition inside a trust region
 TRUST_REGIONS = {"trust region (turbo-1)": TrustRegionOptions()}
 BASE = "map (default)"
