@@ -316,10 +316,7 @@ def optimize_acquisition(
     incumbents: (k, d) good observed points to search around; avoid: (p, d)
     observed and pending points.
     """
-    candidates = _admitted(domain, np.concatenate([
-        domain.draw(options.n_candidates, rng),
-        _perturbations(incumbents, domain, rng, options),
-    ]))
+    candidates = candidate_pool(domain, rng, incumbents, options)
     if not len(candidates):
         return None
     scores = _Scores(objective, candidates,
@@ -334,6 +331,19 @@ def optimize_acquisition(
     pool = np.concatenate([optima, candidates])
     pool_values = np.concatenate([optima_values, scores.values])
     return Proposal(pool[chosen[0]].copy(), float(pool_values[chosen[0]]))
+
+
+def candidate_pool(
+    domain: Domain, rng: np.random.Generator, incumbents: np.ndarray,
+    options: AcquisitionOptimizerOptions = AcquisitionOptimizerOptions(),
+) -> np.ndarray:
+    """Step 1's candidates (m, d): `options.n_candidates` points of the domain then
+    `options.n_local_candidates` perturbations of the (k, d) incumbents, those the domain
+    admits, in that order (the generator's draws in that order too)."""
+    return _admitted(domain, np.concatenate([
+        domain.draw(options.n_candidates, rng),
+        _perturbations(incumbents, domain, rng, options),
+    ]))
 
 
 @dataclass

@@ -191,6 +191,9 @@ def _acquisition(kind: str, ucb_beta: float | None, options: OptimizerOptions) -
         hedge = options.hedge
         return {"kind": kind, "eta": hedge.eta, "members": [
             _acquisition(member, ucb_beta, options) for member in hedge.members]}
+    if acquisition.ensemble:  # MACE: a point of the members' Pareto front (bayesopt.mace)
+        return {"kind": kind, "members": [
+            _acquisition(member, ucb_beta, options) for member in acquisition.ensemble]}
     # ModelOptions.incumbent: read by the acquisition, or else by local penalization
     reads = acquisition.incumbent or options.model.fantasy == "penalize"
     entry = {"kind": kind, **({"incumbent": options.model.incumbent} if reads else {})}

@@ -104,7 +104,7 @@ EXIT_HANGUP = 129  # 128 + SIGHUP
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
-ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "lognei")
+ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", "lognei")
 KERNELS = ("matern52", "matern32", "matern12", "rbf")
 
 

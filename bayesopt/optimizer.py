@@ -160,11 +160,15 @@ class Optimizer:
         highest budget of one GP on every run with the budget as an input
         (docs/multi-fidelity.md). `best` and `result()` judge the highest
         budget only.
-    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "lognei"}
+    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", "lognei"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
         ĉ a GP on the log of the costs told (`tell(..., cost=)`), α = 1 or cooled
         over `cost_budget` (`acquisition.constrained.cost_cooling`). "hedge" is GP-Hedge
         (Hoffman et al. 2011), a portfolio of ``options.hedge.members`` (`bayesopt.hedge`).
+        "mace" is HEBO's ensemble (Cowen-Rivers et al. 2022): each point is drawn uniformly
+        from the Pareto front of LogEI, log PI and UCB (`bayesopt.mace`); ``ucb_beta`` and
+        ``options.model.incumbent`` are read by its members; no outcome constraints and no
+        `cost_budget` (each raises ValueError).
         "lognei" is noisy EI (Letham et al. 2019) in log space, LogEI averaged over
         quasi-Monte-Carlo samples of the noise-free values at the observed points
         (`bayesopt.noisy`): for noisy objectives; no ``options.model.incumbent`` (each

@@ -52,6 +52,7 @@ from acquisition.optimizer import (
     IntegerLattice,
     Penalty,
     Surrogate,
+    candidate_pool,
     optimize_acquisition,
 )
 from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
@@ -59,6 +60,7 @@ from bayesopt.cost_design import nearest_squared_distance, survivor
 from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputConstraints
 from bayesopt.fidelity import Hyperband
 from bayesopt.hedge import HedgeRecord, choose, credit
+from bayesopt.mace import MACE_MEMBERS, distinct_rows, non_dominated
 from bayesopt.model import SurrogateModel, TopBudget
 from bayesopt.noisy import NoisyImprovementSurrogate, SampleLogEI
 from bayesopt.options import OptimizerOptions
@@ -87,6 +89,7 @@ class AcquisitionKind:
     constrained: bool = True
     per_cost: bool = False
     portfolio: bool = False  # GP-Hedge over `OptimizerOptions.hedge.members` (bayesopt.hedge)
+    ensemble: tuple[str, ...] = ()  # MACE: the Pareto front of these kinds (bayesopt.mace)
     noisy: bool = False  # averaged over samples of f at the observed points (bayesopt.noisy)
 
 
@@ -102,6 +105,10 @@ ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
     # `acquisition_objective`) the portfolio is its most probable member
     "hedge": AcquisitionKind(lambda proposal, best_f: proposal.hedge_favourite(best_f),
                              constrained=False, portfolio=True),
+    # MACE (HEBO): each point drawn from the Pareto front of LogEI, log PI and UCB; as a
+    # single function (a snapshot's `acquisition_objective`) the ensemble is its first member
+    "mace": AcquisitionKind(lambda proposal, best_f: LogExpectedImprovement(best_f),
+                            constrained=False, ensemble=MACE_MEMBERS),
     # noisy EI (Letham et al. 2019) in log space: LogEI of each sample's noise-free posterior,
     # shifted by its own incumbent, so incumbent 0 (bayesopt.noisy); no single incumbent
     "lognei": AcquisitionKind(lambda proposal, best_f: SampleLogEI(),
@@ -156,6 +163,8 @@ class Proposal:
         self.hedge_gains: np.ndarray | None = None
         self.hedge_nominees: list[np.ndarray] = []
         self.hedge_chosen: list[int] = []
+        # acquisition="mace": the front's points not yet asked in this ask (None: none built)
+        self.mace_front: np.ndarray | None = None
         self.index = 0  # the position in this ask of the point being proposed
         self.interleaved: list[int] = []  # positions drawn at random (random_interleave)
 
@@ -328,6 +337,8 @@ class Proposal:
     def _model_point(self) -> np.ndarray | None:
         if ACQUISITION_KINDS[self.settings.acquisition].portfolio:
             return self._hedge_point()
+        if ACQUISITION_KINDS[self.settings.acquisition].ensemble:
+            return self._mace_point()
         return self._maximize(self.acquisition_objective())
 
     def _maximize(self, objective: AcquisitionObjective) -> np.ndarray | None:
@@ -356,6 +367,56 @@ class Proposal:
         self.hedge_nominees.append(np.array(nominees))
         self.hedge_chosen.append(chosen)
         return nominees[chosen]
+
+    def _mace_point(self) -> np.ndarray | None:
+        """MACE (`bayesopt.mace`): a point drawn uniformly, with this proposal's generator, from
+        the front's points still new; the front is built at the ask's first model point and
+        again, with the batch so far fantasized, only when none of its points is left."""
+        tol = self.settings.options.acquisition_optimizer.min_distance
+        front = self.mace_front
+        if front is not None:
+            front = front[distinct_rows(front, self._avoid(), tol)]
+        if front is None or not len(front):
+            front = self._mace_front()
+            if front is None:
+                return None
+        chosen = int(self.rng.integers(front.shape[0]))
+        self.mace_front = np.delete(front, chosen, axis=0)
+        return cast(np.ndarray, front[chosen])
+
+    def _mace_front(self) -> np.ndarray | None:
+        """The Pareto front (f, c) of the ensemble's members over `_mace_pool`, its points
+        at least `min_distance` apart (None: a finite space has no new point left)."""
+        scored = self._mace_pool()
+        if scored is None:
+            return None
+        pool, scores = scored
+        front = pool[non_dominated(scores)]
+        tol = self.settings.options.acquisition_optimizer.min_distance
+        return cast(np.ndarray, front[distinct_rows(front, pool[:0], tol)])
+
+    def _mace_pool(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The points (m, c) MACE scores — each member's maximizer, then a candidate pool,
+        without points near observed or pending ones — and their scores (m, K), one column
+        per member (None: a finite space has no new point left)."""
+        conditioned = self._conditioned()
+        objectives = [self._objective(conditioned, member)
+                      for member in ACQUISITION_KINDS[self.settings.acquisition].ensemble]
+        maximizers = []
+        for objective in objectives:
+            x = self._maximize(objective)
+            if x is None:
+                return None
+            maximizers.append(x)
+        options = self.settings.options.acquisition_optimizer
+        pool = np.concatenate([np.array(maximizers), candidate_pool(
+            self._domain(), self.rng, self._incumbents(),
+            options.for_data_size(self.data.y.shape[0]))])
+        nearest = np.full(pool.shape[0], np.inf)  # squared distance to the nearest avoided
+        for row in self._avoid():
+            np.minimum(nearest, np.sum((pool - row) ** 2, axis=1), out=nearest)
+        pool = pool[nearest > options.min_distance**2]  # keeps the maximizers: they are new
+        return pool, np.column_stack([objective.values(pool) for objective in objectives])
 
     def hedge_record(self) -> HedgeRecord | None:
         """What the portfolio did in this ask (None: not a hedge ask, or no model point)."""

@@ -62,8 +62,10 @@ def unused_settings(
     """Settings that differ from their defaults but that nothing would read."""
     default, model = OptimizerOptions(), options.model
     hedge = ACQUISITION_KINDS[acquisition].portfolio
-    # the acquisitions asked: the portfolio's members with acquisition="hedge"
-    used = set(options.hedge.members) if hedge else {acquisition}
+    # the acquisitions asked: the portfolio's members with acquisition="hedge", the
+    # ensemble's with acquisition="mace"
+    used = (set(options.hedge.members) if hedge
+            else set(ACQUISITION_KINDS[acquisition].ensemble or (acquisition,)))
     schedule = "ucb" in used and ucb_beta is None  # the GP-UCB β schedule is used
     per_cost = any(ACQUISITION_KINDS[name].per_cost for name in used)
     rows = (  # key, value, default, unused

@@ -565,7 +565,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-restarts-2", "bayesopt-restarts-4-maxiter-25", "bayesopt-lean-search",
              "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
-             "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei")
+             "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
+             "bayesopt-mace")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -663,6 +664,9 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # issue 17, fourteenth round: noisy EI (Letham et al. 2019) in log space, LogEI averaged
     # over QMC samples of the noise-free values at the observed points (acquisition="lognei")
     "bayesopt-lognei": (functools.partial(BayesoptAdapter, acquisition="lognei"), ("bayesopt",)),
+    # issue 17, fifteenth round: HEBO's MACE (Cowen-Rivers et al. 2022), each point drawn from
+    # the Pareto front of LogEI, log PI and UCB (acquisition="mace", bayesopt.mace)
+    "bayesopt-mace": (functools.partial(BayesoptAdapter, acquisition="mace"), ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

@@ -15,7 +15,9 @@ averaged over both GPs); and two that change the acquisition instead, GP-Hedge o
 and UCB (`acquisition="hedge"`, Hoffman et al. 2011) alone and with the kernel selection
 (`ACQUISITIONS` names them); and one that narrows the acquisition search instead, the
 TuRBO-1 trust region (`OptimizerOptions(trust_region=TrustRegionOptions())`, Eriksson et al.
-2019; `TRUST_REGIONS` names it); and noisy EI (`acquisition="lognei"`, Letham et al. 2019). `--variants` picks some of them by name (the default is
+2019; `TRUST_REGIONS` names it); and noisy EI (`acquisition="lognei"`, Letham et al. 2019)
+and HEBO's MACE (`acquisition="mace"`, Cowen-Rivers et al. 2022). `--variants` picks some of
+them by name (the default is
 always measured first: the ratios are to it). The table is printed and written to
 `--out` (default: none).
 """
@@ -49,10 +51,11 @@ VARIANTS = {
     "kernel selection + hedge": ModelOptions(kernel_candidates=("matern32",)),
     "trust region (turbo-1)": ModelOptions(),
     "noisy ei (lognei)": ModelOptions(),
+    "mace (logei + pi + ucb front)": ModelOptions(),
 }
 # variants that ask with another acquisition than the default's "logei"
 ACQUISITIONS = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",
-                "noisy ei (lognei)": "lognei"}
+                "noisy ei (lognei)": "lognei", "mace (logei + pi + ucb front)": "mace"}
 # variants that search the acquisition inside a trust region
 TRUST_REGIONS = {"trust region (turbo-1)": TrustRegionOptions()}
 BASE = "map (default)"

@@ -1072,6 +1072,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "points (`bayesopt.noisy`); fresh runs of all 24 problems, rerun after the fix of the "
       "samples' conditioning noise (review15, 8ca7bd2b; the first runs are in git history at "
       "4d8c697b); the rule, written first: bench/results/ablation_round14.md")),
+    ("Fifteenth round (issue 17): HEBO's MACE acquisition ensemble",
+     ("bayesopt-mace",),
+     ("`mace` = `acquisition=\"mace\"`: each point drawn uniformly from the Pareto front of "
+      "LogEI, log PI and UCB (Cowen-Rivers et al. 2022, HEBO) over the three members' "
+      "maximizers and the acquisition optimizer's candidate pool (`bayesopt.mace`); the rule, "
+      "written first: bench/results/ablation_round15.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

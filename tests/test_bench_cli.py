@@ -576,18 +576,23 @@ def test_the_thirteenth_rounds_trust_region_applies_from_d_10(d: int, region: bo
                for _, members, _ in quality.ABLATION_ROUNDS)
 
 
-def test_the_fourteenth_rounds_variant_asks_by_noisy_ei() -> None:
-    """bench/results/ablation_round14.md: acquisition="lognei" with the default's options and
-    design, in its round's section of ablation.md."""
+@pytest.mark.parametrize("variant, acquisition", [
+    ("bayesopt-lognei", "lognei"),  # bench/results/ablation_round14.md: noisy EI
+    ("bayesopt-mace", "mace"),  # bench/results/ablation_round15.md: HEBO's MACE
+])
+def test_the_acquisition_rounds_variants_change_only_the_acquisition(
+        variant: str, acquisition: str) -> None:
+    """The fourteenth and fifteenth rounds' variants: their acquisition with the default's
+    options and design, each in its round's section of ablation.md."""
     from bayesopt import Optimizer
 
     space = {f"x{i}": Real(0.0, 1.0) for i in range(3)}
     default = Optimizer(space, seed=0)
-    adapter: Any = OPTIMIZERS["bayesopt-lognei"][0](space, 0, default.n_initial)
-    assert adapter.opt.acquisition == "lognei" and default.acquisition == "logei"
+    adapter: Any = OPTIMIZERS[variant][0](space, 0, default.n_initial)
+    assert adapter.opt.acquisition == acquisition and default.acquisition == "logei"
     assert adapter.opt.options == default.options and adapter.opt.n_initial == default.n_initial
-    assert "bayesopt-lognei" in quality.ABLATIONS
-    assert any("bayesopt-lognei" in members for _, members, _ in quality.ABLATION_ROUNDS)
+    assert variant in quality.ABLATIONS
+    assert any(variant in members for _, members, _ in quality.ABLATION_ROUNDS)
 
 
 def test_the_eighth_rounds_other_ablations_change_one_setting() -> None:
