@@ -122,8 +122,9 @@ def minimize(
         Append every event to this file. If it already holds a run, that run
         is resumed — with a `ResumeWarning` giving the count, and the progress
         bar starting there: completed evaluations are kept (never re-run),
-        points that were being evaluated when it stopped are evaluated first,
-        and the run continues until `n_calls` evaluations exist in total.
+        points that were being evaluated when it stopped are evaluated first
+        (those still `Optimizer.pending`: not those timed out under the run's
+        ``pending_timeout``, which are abandoned), and the run continues until `n_calls` evaluations exist in total.
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the
@@ -528,7 +529,7 @@ def _release(opt: Optimizer, running: list[dict[str, Any]]) -> None:
     """A run stopped by an exception (Ctrl-C) in a shared study: cancel the points it was
     evaluating and will never tell, which would otherwise count as running for every
     worker (`Optimizer.ask_within`) until `pending_timeout`, or forever. A journal keeps
-    them pending: resuming it evaluates them first."""
+    them pending: resuming it evaluates them first (unless they timed out by then)."""
     if not opt.shared:
         return
     for params in running:

@@ -385,10 +385,14 @@ class Optimizer:
 
     @property
     def pending(self) -> list[dict[str, Any]]:
-        """Points handed out by `ask` (or marked by `add_pending`) and not yet told or cancelled."""
+        """Points in flight: handed out by `ask` (or marked by `add_pending`), not yet told
+        or cancelled, and not timed out under ``pending_timeout`` by the clock now — the
+        points the next ask counts and never proposes again (``pending_status().running``).
+        A timed-out point leaves this list when its timeout passes, whether or not an event
+        has been applied since; a late tell of it is still recorded."""
         with self._lock:
             self._refresh()
-            return [dict(p.params) for p in self._state.pending]
+            return [dict(p.params) for p in self._state.active_pending(time.time())]
 
     def pending_status(self, now: float | None = None) -> PendingStatus:
         """The points handed out and not yet told or cancelled, as an ask at `now` counts
