@@ -615,7 +615,8 @@ class Optimizer:
         points = proposal.points(count)
         return Ask(points=tuple(points), time=now, worker=self._state.worker,
                    checkpoint=self._state.checkpoint(rng, proposal.design_used),
-                   hedge=proposal.hedge_record(), interleaved=tuple(proposal.interleaved))
+                   hedge=proposal.hedge_record(), interleaved=tuple(proposal.interleaved),
+                   pending_timeout=self.pending_timeout)
 
     def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
         """Build an event and apply it; in a study, after catching up, and appended to it

@@ -545,6 +545,8 @@ CORRUPT = {
     # events and states
     "unknown event": _edit(line=2, path=("event",), value="undo"),
     "event without state": _edit(line=6, path=("state",), delete=True),
+    "ask with a negative pending_timeout": _edit(line=5, path=("pending_timeout",), value=-1.0),
+    "ask with a text pending_timeout": _edit(line=5, path=("pending_timeout",), value="60"),
     "random state garbage": _edit(line=6, path=("state", "rng"), value="PCG64"),
 }
 
@@ -1057,7 +1059,8 @@ def test_every_field_an_event_writes_is_one_it_reads():
     p, q = {"x": 0.25, "c": "b"}, {"x": 0.75, "c": "a"}
     stamp = {"points": (p, q), "time": 1.7e9, "worker": "w"}
     hedge = HedgeRecord((0.5, 1.0), (np.zeros((2, 3)),), (1,))
-    events = [Ask(**stamp, hedge=hedge, interleaved=(1,)), Pending(**stamp), Cancel(**stamp),
+    events = [Ask(**stamp, hedge=hedge, interleaved=(1,), pending_timeout=30.0),
+              Pending(**stamp), Cancel(**stamp),
               Heartbeat(**stamp),
               Tell(**stamp, values=(1.0, 2.0), durations=(3.0, None),
                    constraints=((0.5,), (-1.0,)), costs=(2.0, None)),

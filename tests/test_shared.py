@@ -524,3 +524,26 @@ def test_a_shared_study_computes_on_one_thread_and_a_plain_optimizer_by_the_poli
         assert {name for name, _ in seen} == {"optimize_acquisition", "fit_map"}, seen
         assert all(flag is expected for _, flag in seen), seen
     shared.close()
+
+
+def test_a_workers_pending_timeout_is_recorded_in_its_asks_and_shown(url, tmp_path):
+    """A worker's own pending_timeout (``bayesopt run --pending-timeout``) is recorded in
+    each ask it writes ("pending_timeout", left out without one), read back by every
+    replay, and shown by ``show`` beside each expired point of that worker: the creator's
+    timeout was all the study recorded, so a reader could not tell what a worker used."""
+    from bayesopt.cli import read_study_record
+
+    Optimizer(SPACE, storage=url, study="s").close()  # the creator: no timeout
+    worker = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, pending_timeout=30.0)
+    plain = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3)
+    timed, untimed = worker.ask(), plain.ask()
+    storage = open_storage(url)
+    asks = [e for e in storage.read("s") if e["event"] == "ask"]
+    storage.close()
+    assert [e.get("pending_timeout") for e in asks] == [30.0, None]
+    assert "pending_timeout" not in asks[1]
+    record = read_study_record(url, "s", pending_timeout=10.0, now=time.time() + 60.0)
+    by_point = {tuple(t.params.values()): t.worker_timeout for t in record.timed_out}
+    assert by_point == {tuple(timed.values()): 30.0, tuple(untimed.values()): None}
+    for opt in (worker, plain):
+        opt.close()
