@@ -434,7 +434,8 @@ def _optimizer(
     if journal is None or not holds_a_run(check_journal_path(journal)):
         return Optimizer(space, seed=seed, journal=journal, **options)
     # warns with the count (ResumeWarning); feasible= must match the journal's record
-    opt = Optimizer.resume(journal, space, feasible=options.get("feasible"))
+    opt = Optimizer.resume(journal, space, feasible=options.get("feasible"),
+                           threads=options.get("threads"))
     try:
         # this run writes: refused now, not after evaluating the interrupted points again,
         # while another process (the same script started twice) writes the journal
@@ -445,7 +446,7 @@ def _optimizer(
         opt.close()
         raise
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
-    given = {key: value for key, value in options.items() if key != "feasible"}
+    given = {key: value for key, value in options.items() if key not in ("feasible", "threads")}
     given.update({} if seed is None else {"seed": seed})
     if isinstance(given.get("options"), OptimizerOptions):  # compared as the journal keeps them
         given["options"] = given["options"].to_dict()
