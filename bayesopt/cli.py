@@ -303,7 +303,8 @@ def read_study_record(url: str, study: str, pending_timeout: float | None = None
     Pending points are judged at `now` (default the clock) under `pending_timeout`, as an
     ask of a worker with that timeout would judge them (`JournalRecord.timed_out`); by
     default the header's, the creator's (each worker has its own: ``bayesopt run
-    --pending-timeout`` of a worker that did not create the study is not recorded).
+    --pending-timeout``, which each ask of that worker records, and `TimedOut.worker_timeout`
+    gives for each expired point of that worker).
 
     Raises
     ------
@@ -450,6 +451,8 @@ def _expired_lines(record: JournalRecord) -> list[str]:
         params = " ".join(f"{name}={_cell(value)}" for name, value in point.params.items())
         since = datetime.fromtimestamp(point.last_seen, timezone.utc)
         worker = "" if point.worker is None else f" by worker {point.worker}"
+        if point.worker_timeout is not None:
+            worker += f" (its own pending_timeout={point.worker_timeout:g} s)"
         lines.append(f"  {params}: claimed{worker}, no sign of life since "
                      f"{since:%Y-%m-%d %H:%M:%S} UTC")
     return lines

@@ -24,7 +24,9 @@ may carry "costs" too (journals written before it have none). An ask of
 acquisition="hedge" carries "hedge": {"gains": [...], "nominees": [[[...]]],
 "chosen": [...]} (`bayesopt.hedge.HedgeRecord`; left out otherwise); an ask with
 `OptimizerOptions.random_interleave` carries "interleaved": [indices of its points drawn
-uniformly at random] when there are any.
+uniformly at random] when there are any; an ask of an optimizer with `pending_timeout`
+carries "pending_timeout": its seconds (the asking worker's own, which judged the other
+workers' pending points; left out without one; studies written before have none).
 
 A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
 or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
@@ -112,19 +114,34 @@ class Ask(Event):
     random in place of the model's (`interleaved`)."""
 
     kind: ClassVar[str] = "ask"
-    keys: ClassVar[frozenset[str]] = frozenset({"hedge", "interleaved"})
+    keys: ClassVar[frozenset[str]] = frozenset({"hedge", "interleaved", "pending_timeout"})
     hedge: HedgeRecord | None = None
     interleaved: tuple[int, ...] = ()
+    pending_timeout: float | None = None  # the asking worker's own (recorded, never applied)
 
     def fields(self) -> dict[str, Any]:
         out: dict[str, Any] = {} if self.hedge is None else {"hedge": self.hedge.to_dict()}
         if self.interleaved:
             out["interleaved"] = list(self.interleaved)
+        if self.pending_timeout is not None:
+            out["pending_timeout"] = self.pending_timeout
         return out
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
-        return {**_parse_hedge(record, n_points), **_parse_interleaved(record, n_points)}
+        return {**_parse_hedge(record, n_points), **_parse_interleaved(record, n_points),
+                **_parse_timeout(record)}
+
+
+def _parse_timeout(record: Mapping[str, Any]) -> dict[str, Any]:
+    """An ask's "pending_timeout": seconds (finite, ≥ 0), or absent."""
+    spec = record.get("pending_timeout")
+    if spec is None:
+        return {}
+    try:
+        return {"pending_timeout": check_real("pending_timeout", spec, 0.0)}
+    except (TypeError, ValueError) as error:
+        raise JournalError(f"ask event: {error}") from None
 
 
 def _parse_interleaved(record: Mapping[str, Any], n_points: int) -> dict[str, Any]:

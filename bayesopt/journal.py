@@ -11,6 +11,8 @@ Format (version 2; `bayesopt.events` gives the events' form):
 
 `fingerprint` and `resolved_config` (`Optimizer.fingerprint`, since 0.2.0)
 identify the algorithm; they are for readers and are not needed to resume.
+A header key, config key or option this library does not know is refused
+when read (`check_header`), naming it and the library version that wrote it.
 Version 1 (read, never written) lacks "study", "pending_timeout", and the
 events' "time", "worker" and "durations"; its tuple choices were written as
 lists, and are read back as tuples (a list is no choice: it is not hashable).
@@ -239,7 +241,12 @@ def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dic
 def check_header(header: Mapping[str, Any], name: str | os.PathLike[str]) -> None:
     """JournalError naming `name` (how messages name the journal or study, `describe`)
     unless `header` is one this library reads; a format newer than `JOURNAL_VERSION` is
-    refused with the library version that wrote it and the remedy (upgrade bayesopt)."""
+    refused with the library version that wrote it and the remedy (upgrade bayesopt), and
+    so is a key this library does not know, in the header, its config, or a settings table
+    of the config (`HEADER_KEYS`, `CONFIG_KEYS`, `OPTIONAL_KEYS`, the fields of
+    `OptimizerOptions` and `SuccessiveHalving`): the format version has stayed 2 while
+    settings were added, and a reader that skipped one would run other settings than the
+    study's writers (as `bayesopt.events` refuses an event's unknown field)."""
     where = os.fspath(name)
     if header.get("journal") != JOURNAL_FORMAT:
         raise JournalError(f"{where} is not a bayesopt journal (no header line)")
@@ -253,6 +260,40 @@ def check_header(header: Mapping[str, Any], name: str | os.PathLike[str]) -> Non
     missing = [key for key in CONFIG_KEYS if key not in header["config"]]
     if missing:
         raise JournalError(f"{where}: header config lacks {missing}")
+    unknown = _unknown_keys(header)
+    if unknown:  # a newer writer's setting: running without it would run other settings
+        raise JournalError(f"{where}: header has the key(s) {unknown}, which "
+                           f"{newer_writer(header.get('library'))}")
+
+
+def _unknown_keys(header: Mapping[str, Any]) -> list[str]:
+    """The keys of a header (`check_header`-checked so far) that this library does not
+    know, dotted ("config.options.model.warp"): the header's own, its config's, and
+    those of the settings tables in its config (options, pruner)."""
+    from bayesopt.fidelity import SuccessiveHalving
+    from bayesopt.options import OptimizerOptions, unknown_settings
+
+    config = header["config"]
+    unknown = [key for key in header if key not in HEADER_KEYS]
+    unknown += [f"config.{key}" for key in config if key not in (*CONFIG_KEYS, *OPTIONAL_KEYS)]
+    unknown += unknown_settings(config["options"], OptimizerOptions, "config.options")
+    if "pruner" in config:
+        unknown += unknown_settings(config["pruner"], SuccessiveHalving, "config.pruner")
+    return unknown
+
+
+def newer_writer(library: Any = None) -> str:
+    """The end of a refusal of what this library does not know (a header's key, an event's
+    field or kind): which bayesopt wrote it, if recorded (`library`), and the remedy."""
+    from bayesopt import __version__
+
+    if library == __version__:  # this version never writes what it does not know
+        return (f"bayesopt {__version__} does not know, though this version wrote the study: "
+                "it was edited by hand or is corrupt")
+    wrote = (f"it was written by bayesopt {library}" if isinstance(library, str)
+             else "if a newer bayesopt wrote it")
+    return (f"bayesopt {__version__} does not know; {wrote}: upgrade bayesopt wherever "
+            "the study is read")
 
 
 def _reader_and_remedy(header: Mapping[str, Any], version: Any) -> str:
@@ -267,3 +308,9 @@ def _reader_and_remedy(header: Mapping[str, Any], version: Any) -> str:
 
 
 CONFIG_KEYS = ("acquisition", "n_initial", "seed", "maximize", "ucb_beta", "options")
+# config keys a header may leave out: written only when set, or before they existed
+OPTIONAL_KEYS = ("pending_timeout", "n_constraints", "cost_budget", "pruner", "feasible")
+# a header's own keys: "study" is the JSON-lines file's (`bayesopt.storage.jsonl`);
+# "fingerprint" and "resolved_config" were added in 0.2.0 (for readers)
+HEADER_KEYS = ("journal", "version", "library", "study", "space", "config", "fingerprint",
+               "resolved_config")

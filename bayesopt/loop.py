@@ -122,8 +122,9 @@ def minimize(
         Append every event to this file. If it already holds a run, that run
         is resumed — with a `ResumeWarning` giving the count, and the progress
         bar starting there: completed evaluations are kept (never re-run),
-        points that were being evaluated when it stopped are evaluated first,
-        and the run continues until `n_calls` evaluations exist in total.
+        points that were being evaluated when it stopped are evaluated first
+        (those still `Optimizer.pending`: not those timed out under the run's
+        ``pending_timeout``, which are abandoned), and the run continues until `n_calls` evaluations exist in total.
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the
@@ -433,7 +434,8 @@ def _optimizer(
     if journal is None or not holds_a_run(check_journal_path(journal)):
         return Optimizer(space, seed=seed, journal=journal, **options)
     # warns with the count (ResumeWarning); feasible= must match the journal's record
-    opt = Optimizer.resume(journal, space, feasible=options.get("feasible"))
+    opt = Optimizer.resume(journal, space, feasible=options.get("feasible"),
+                           threads=options.get("threads"))
     try:
         # this run writes: refused now, not after evaluating the interrupted points again,
         # while another process (the same script started twice) writes the journal
@@ -444,7 +446,7 @@ def _optimizer(
         opt.close()
         raise
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
-    given = {key: value for key, value in options.items() if key != "feasible"}
+    given = {key: value for key, value in options.items() if key not in ("feasible", "threads")}
     given.update({} if seed is None else {"seed": seed})
     if isinstance(given.get("options"), OptimizerOptions):  # compared as the journal keeps them
         given["options"] = given["options"].to_dict()
@@ -528,7 +530,7 @@ def _release(opt: Optimizer, running: list[dict[str, Any]]) -> None:
     """A run stopped by an exception (Ctrl-C) in a shared study: cancel the points it was
     evaluating and will never tell, which would otherwise count as running for every
     worker (`Optimizer.ask_within`) until `pending_timeout`, or forever. A journal keeps
-    them pending: resuming it evaluates them first."""
+    them pending: resuming it evaluates them first (unless they timed out by then)."""
     if not opt.shared:
         return
     for params in running:

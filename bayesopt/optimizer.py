@@ -99,7 +99,7 @@ from bayesopt.validation import (
     key_names,
     unknown_keywords,
 )
-from kernels.threads import numeric_threads, single_threaded
+from kernels.threads import check_threads, numeric_threads, single_threaded, thread_count
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
            "UnmatchedTellWarning", "claim_journal", "default_n_initial", "optimizer_lock"]
@@ -251,6 +251,15 @@ class Optimizer:
         The early-stopping rule of `report` (`bayesopt.fidelity`); default: the
         rungs of the space's `Fidelity` (min_resource = low, η = eta), or
         ``SuccessiveHalving()`` (min_resource 1, η 3) without one.
+    threads : int, optional
+        The threads its asks and tells compute on, from 1 to NUMBA_NUM_THREADS:
+        BLAS is limited to that many (through threadpoolctl), and the policy of
+        `kernels.threads` shares them with Numba (one thread below 500
+        observations). None (default): that policy with the machine's threads,
+        except in a shared study (``storage=``) and under ``minimize(n_workers>1)``,
+        which compute on one thread because other processes hold the cores; give
+        ``threads`` there for a worker alone on a machine. Not recorded in a
+        journal or study (a property of the process, not of the run).
     **unknown
         None is accepted: any other keyword raises TypeError naming it and, for
         a peer's name (scikit-optimize's ``n_initial_points``, ``random_state``,
@@ -284,7 +293,8 @@ class Optimizer:
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
         pending_timeout: float | None = None, n_constraints: int | None = None,
         feasible: Any = None, cost_budget: float | None = None,
-        pruner: SuccessiveHalving | None = None, **unknown: NoReturn,
+        pruner: SuccessiveHalving | None = None, threads: int | None = None,
+        **unknown: NoReturn,
     ) -> None:
         if unknown:
             unknown_keywords(unknown, key_names(Optimizer), "Optimizer")
@@ -298,6 +308,7 @@ class Optimizer:
                      else check_count("seed", seed))
         self.pending_timeout = (None if pending_timeout is None
                                 else check_nonnegative("pending_timeout", pending_timeout))
+        self.threads = None if threads is None else check_threads(threads)
         self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         check_fidelity_model(self.space, self.options)
         check_noisy(self.acquisition, self.space, self.options)
@@ -389,10 +400,14 @@ class Optimizer:
 
     @property
     def pending(self) -> list[dict[str, Any]]:
-        """Points handed out by `ask` (or marked by `add_pending`) and not yet told or cancelled."""
+        """Points in flight: handed out by `ask` (or marked by `add_pending`), not yet told
+        or cancelled, and not timed out under ``pending_timeout`` by the clock now — the
+        points the next ask counts and never proposes again (``pending_status().running``).
+        A timed-out point leaves this list when its timeout passes, whether or not an event
+        has been applied since; a late tell of it is still recorded."""
         with self._lock:
             self._refresh()
-            return [dict(p.params) for p in self._state.pending]
+            return [dict(p.params) for p in self._state.active_pending(time.time())]
 
     def pending_status(self, now: float | None = None) -> PendingStatus:
         """The points handed out and not yet told or cancelled, as an ask at `now` counts
@@ -522,9 +537,13 @@ class Optimizer:
         BLAS and one Numba thread (`single_threaded`), as `minimize` runs beside its
         worker processes: the study's other processes hold the cores, and a BLAS pool as
         wide as the machine in each of them turns every refit's LAPACK calls into waits
-        for descheduled threads (README, "Shared studies"; bench/results/shared_threads.md)."""
-        with (single_threaded() if self.shared else contextlib.nullcontext(),
-              numeric_threads(len(self._state.history)) as threads):
+        for descheduled threads (README, "Shared studies"; bench/results/shared_threads.md).
+        ``threads=k`` (the user's choice) replaces both: `kernels.threads.thread_count`."""
+        if self.threads is not None:
+            chosen: contextlib.AbstractContextManager[None] = thread_count(self.threads)
+        else:
+            chosen = single_threaded() if self.shared else contextlib.nullcontext()
+        with chosen, numeric_threads(len(self._state.history)) as threads:
             yield threads
 
     @property
@@ -615,7 +634,8 @@ class Optimizer:
         points = proposal.points(count)
         return Ask(points=tuple(points), time=now, worker=self._state.worker,
                    checkpoint=self._state.checkpoint(rng, proposal.design_used),
-                   hedge=proposal.hedge_record(), interleaved=tuple(proposal.interleaved))
+                   hedge=proposal.hedge_record(), interleaved=tuple(proposal.interleaved),
+                   pending_timeout=self.pending_timeout)
 
     def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
         """Build an event and apply it; in a study, after catching up, and appended to it
@@ -946,7 +966,8 @@ class Optimizer:
 
     @classmethod
     def resume(cls, journal: str | os.PathLike[str], space: SpaceLike | None = None,
-               *, append: bool = True, feasible: Any = None, **unknown: NoReturn) -> Optimizer:
+               *, append: bool = True, feasible: Any = None, threads: int | None = None,
+               **unknown: NoReturn) -> Optimizer:
         """Rebuild an optimizer from its journal and keep journaling to it.
 
         The events are applied to a fresh optimizer built from the header's
@@ -967,6 +988,8 @@ class Optimizer:
         journal; a run with a callable raises ValueError, as does feasible= for
         a run that had none.
 
+        `threads`: as `Optimizer`'s (the process's, not recorded in the journal).
+
         Any other keyword raises TypeError naming it (and a peer's name for it,
         as `Optimizer` does); the run's settings come from the journal.
         """
@@ -974,11 +997,13 @@ class Optimizer:
             unknown_keywords(unknown, key_names(Optimizer.resume), "Optimizer.resume")
         check_journal_path(journal)
         append = check_bool("append", append)
+        threads = None if threads is None else check_threads(threads)
         name = describe(journal)
         check_exists(journal, name)
         storage = wrap_errors(name, lambda: JSONLStorage(journal))
         try:
             opt = cls._replay_journal(storage, space, name, feasible)
+            opt.threads = threads
         except BaseException:
             storage.close()
             raise

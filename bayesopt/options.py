@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,3 +87,22 @@ SETTINGS_BEFORE: dict[str, Any] = {
 
 def _tuples(spec: dict[str, Any]) -> dict[str, Any]:
     return {key: tuple(value) if isinstance(value, list) else value for key, value in spec.items()}
+
+
+def unknown_settings(spec: Any, cls: type, prefix: str) -> list[str]:
+    """The keys of `spec` (the stored `dataclasses.asdict` of a settings dataclass `cls`)
+    that no field of `cls` has, dotted from `prefix` ("config.options.model.warp"), the
+    nested settings dataclasses' (a field typed `X` or `X | None`) included. A stored
+    setting this library does not know was written by a newer one; reading the rest
+    alone would run other settings than its writer's (`bayesopt.journal.check_header`)."""
+    if not isinstance(spec, Mapping):
+        return []  # not a table: the constructor's error says so
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [f"{prefix}.{key}" for key in spec if key not in fields]
+    for name in fields.keys() & spec.keys():
+        nested = [t for t in (hints[name], *typing.get_args(hints[name]))
+                  if dataclasses.is_dataclass(t)]
+        if nested:
+            unknown += unknown_settings(spec[name], nested[0], f"{prefix}.{name}")  # type: ignore[arg-type]
+    return unknown

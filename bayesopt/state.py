@@ -134,11 +134,14 @@ class PendingPoint:
 class TimedOut:
     """A point that was claimed (asked, or `add_pending`) and has timed out: no sign of
     life from `worker` for more than ``pending_timeout`` seconds since `last_seen` (its
-    ask, or its latest heartbeat or report; seconds since the epoch)."""
+    ask, or its latest heartbeat or report; seconds since the epoch). `worker_timeout`:
+    that worker's own ``pending_timeout`` as its latest ask recorded it (None: none
+    recorded — it had none, or its asks were written before the field existed)."""
 
     params: dict[str, Any]
     last_seen: float
     worker: str | None
+    worker_timeout: float | None = None  # the pending_timeout `worker`'s latest ask recorded
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,7 @@ class OptimizerState:
         self.history: list[Observation] = []
         self.pending: list[PendingPoint] = []
         self.expired: list[PendingPoint] = []  # timed out, still matched by a late tell
+        self.timeouts: dict[str, float | None] = {}  # worker -> its latest ask's pending_timeout
         c = space.n_columns
         self.X_all, self.X_ok, self.X_failed = np.empty((0, c)), np.empty((0, c)), np.empty((0, c))
         self.y_ok = np.empty(0)
@@ -300,7 +304,8 @@ class OptimizerState:
 
     def pending_status(self, now: float | None) -> PendingStatus:
         """`PendingStatus` at `now`."""
-        timed_out = tuple(TimedOut(dict(p.params), p.last_seen, p.worker)  # type: ignore[arg-type]
+        timed_out = tuple(TimedOut(dict(p.params), p.last_seen,  # type: ignore[arg-type]
+                                   p.worker, self.timeouts.get(p.worker))  # type: ignore[arg-type]
                           for p in self.timed_out(now))  # a point times out only with a time
         return PendingStatus(now, tuple(dict(p.params) for p in self.active_pending(now)),
                              timed_out)
@@ -477,6 +482,8 @@ def warp_columns(space: Space) -> tuple[int, ...]:
 def _apply_ask(state: OptimizerState, event: Ask) -> None:
     _add_pending(state, event)
     state.n_asked += len(event.points)
+    if event.worker is not None:
+        state.timeouts[event.worker] = event.pending_timeout
     if event.hedge is not None:
         widths = {n.shape[1] for n in event.hedge.nominees}
         if widths - {state.space.n_columns}:

@@ -146,6 +146,40 @@ def single_threaded() -> Iterator[None]:
         _single_threaded.reset(token)
 
 
+def check_threads(threads: Any) -> int:
+    """A thread count the caller chose (an optimizer's ``threads=``): an int from 1 to
+    the threads Numba was started with (NUMBA_NUM_THREADS); TypeError/ValueError naming it."""
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise TypeError(f"threads={threads!r} must be an int")
+    most = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    if not 1 <= threads <= most:
+        raise ValueError(f"threads={threads!r} must be from 1 to {most}, the threads Numba "
+                         "was started with (NUMBA_NUM_THREADS)")
+    return threads
+
+
+@contextlib.contextmanager
+def thread_count(threads: int) -> Iterator[None]:
+    """The caller's choice of `threads` (`check_threads`) over the defaults in the block:
+    BLAS limited to that many threads (through threadpoolctl; without it BLAS is left
+    alone), Numba's budget that many, and an enclosing `single_threaded` lifted;
+    `numeric_threads` inside shares them by its policy (one thread below `PARALLEL_MIN_N`;
+    above, the BLAS threads and max(1, threads − BLAS + 1) Numba threads)."""
+    previous = numba.get_num_threads()
+    token = _single_threaded.set(threads == 1)
+    numba.set_num_threads(threads)
+    controller = _blas_controller()
+    try:
+        if controller is None or not controller.lib_controllers:
+            yield
+        else:
+            with controller.limit(limits=threads):
+                yield
+    finally:
+        numba.set_num_threads(previous)
+        _single_threaded.reset(token)
+
+
 @contextlib.contextmanager
 def numeric_threads(n: int) -> Iterator[int]:
     """Run GP work on n observations with threads that do not fight for cores.

@@ -535,7 +535,8 @@ def test_show_lists_points_whose_claim_expired_apart_from_the_pending_ones(
     assert shown[1].startswith("expired (claimed, no sign of life for more than "
                                "pending_timeout=2 s")
     since = datetime.fromtimestamp(claimed.last_seen, timezone.utc)
-    assert shown[2] == (f"  x={a['x']:.6g} y={a['y']:.6g}: claimed by worker {claimed.worker}, "
+    assert shown[2] == (f"  x={a['x']:.6g} y={a['y']:.6g}: claimed by worker {claimed.worker} "
+                        "(its own pending_timeout=2 s), "  # recorded in its asks (tidy16)
                         f"no sign of life since {since:%Y-%m-%d %H:%M:%S} UTC")
     assert shown[3].split()[:2] == ["rank", "value"]
 

@@ -417,3 +417,44 @@ def test_pending_status_judges_the_claims_at_the_given_time_as_an_ask_would():
         opt.pending_status(now="soon")
     with pytest.raises(ValueError, match="now=nan must be finite"):
         opt.pending_status(now=float("nan"))
+
+
+def test_pending_lists_the_points_an_ask_counts_not_those_timed_out_by_the_clock():
+    """`Optimizer.pending` is what the next ask counts as in flight (README, Shared
+    studies: a point silent for more than the timeout is expired, not pending): a point
+    timed out by the clock leaves it before any event releases it, as `pending_status`
+    already said. It listed the point until a later event was applied (tidy16)."""
+    opt = Optimizer(SPACE, seed=0, pending_timeout=0.05, options=FAST)
+    p = opt.ask()
+    assert opt.pending == [p] == list(opt.pending_status().running)
+    time.sleep(0.1)  # silent for more than the timeout; no event since the ask
+    assert opt.pending == [] == list(opt.pending_status().running)
+    assert [c.params for c in opt.pending_status().timed_out] == [p]
+    q = opt.ask()  # its event releases p in the fold: the same answer as before it
+    assert opt.pending == [q] and q != p
+    opt.tell(p, 1.0)  # a late tell of a timed-out point is still recorded
+    assert [o.params for o in opt.history] == [p] and opt.pending == [q]
+
+
+def test_minimize_resuming_a_journal_does_not_rerun_points_that_timed_out(tmp_path):
+    """minimize on a journal evaluates first the points it had in flight (`pending`), not
+    those that timed out under the journal's pending_timeout: an ask no longer counts
+    them and `heartbeat` refuses them, so they are abandoned, as in a shared study."""
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(SPACE, seed=0, n_initial=3, options=FAST, journal=path,
+                    pending_timeout=0.05)
+    for _ in range(3):
+        p = opt.ask()
+        opt.tell(p, p["x"] + p["y"])
+    abandoned = opt.ask()
+    opt.close()
+    time.sleep(0.1)
+    calls: list[dict[str, Any]] = []
+
+    def f(params: dict[str, Any]) -> float:
+        calls.append(dict(params))
+        return params["x"] + params["y"]
+
+    with pytest.warns(Warning):  # ResumeWarning
+        result = minimize(f, SPACE, n_calls=5, seed=0, journal=path, progress=False)
+    assert len(calls) == 2 and abandoned not in calls and len(result) == 5

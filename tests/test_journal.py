@@ -545,6 +545,8 @@ CORRUPT = {
     # events and states
     "unknown event": _edit(line=2, path=("event",), value="undo"),
     "event without state": _edit(line=6, path=("state",), delete=True),
+    "ask with a negative pending_timeout": _edit(line=5, path=("pending_timeout",), value=-1.0),
+    "ask with a text pending_timeout": _edit(line=5, path=("pending_timeout",), value="60"),
     "random state garbage": _edit(line=6, path=("state", "rng"), value="PCG64"),
 }
 
@@ -984,6 +986,22 @@ NEWER = {  # what a newer bayesopt may write, and the refusal's message
     "ask with an unknown field": (
         _edit(line=5, path=("batch_id",), value=7),
         r"event 4: ask event has the field\(s\) \['batch_id'\]"),
+    "header with an unknown key": (
+        _edit(line=0, path=("objectives",), value=2),
+        (r"header has the key\(s\) \['objectives'\], which bayesopt \S+ does not know; it "
+         r"was written by bayesopt 9\.0\.0: upgrade bayesopt")),
+    "header config with an unknown key": (
+        _edit(line=0, path=("config", "objectives"), value=2),
+        r"header has the key\(s\) \['config\.objectives'\], which bayesopt \S+ does not know"),
+    "header options with an unknown key": (
+        _edit(line=0, path=("config", "options", "batch_size"), value=4),
+        r"header has the key\(s\) \['config\.options\.batch_size'\]"),
+    "header model option with an unknown key": (
+        _edit(line=0, path=("config", "options", "model", "warp"), value=True),
+        r"header has the key\(s\) \['config\.options\.model\.warp'\]"),
+    "header fit option with an unknown key": (
+        _edit(line=0, path=("config", "options", "model", "fit", "tol"), value=1e-3),
+        r"header has the key\(s\) \['config\.options\.model\.fit\.tol'\]"),
 }
 
 
@@ -1041,7 +1059,8 @@ def test_every_field_an_event_writes_is_one_it_reads():
     p, q = {"x": 0.25, "c": "b"}, {"x": 0.75, "c": "a"}
     stamp = {"points": (p, q), "time": 1.7e9, "worker": "w"}
     hedge = HedgeRecord((0.5, 1.0), (np.zeros((2, 3)),), (1,))
-    events = [Ask(**stamp, hedge=hedge, interleaved=(1,)), Pending(**stamp), Cancel(**stamp),
+    events = [Ask(**stamp, hedge=hedge, interleaved=(1,), pending_timeout=30.0),
+              Pending(**stamp), Cancel(**stamp),
               Heartbeat(**stamp),
               Tell(**stamp, values=(1.0, 2.0), durations=(3.0, None),
                    constraints=((0.5,), (-1.0,)), costs=(2.0, None)),
@@ -1051,3 +1070,42 @@ def test_every_field_an_event_writes_is_one_it_reads():
     for event in events:
         record = json.loads(json.dumps(to_record(event, space, with_state=False)))
         assert from_record(record, space) == event
+
+
+def test_every_key_a_header_writes_is_one_it_reads(tmp_path):
+    """The refusal of unknown header keys never refuses this library's own headers: an
+    optimizer with every optional setting set (the config's optional keys, the options'
+    optional tables, a pruner) writes a header that resumes with the same config."""
+    from bayesopt.cost_design import CostDesignOptions
+    from bayesopt.feasibility import LinearConstraint
+    from bayesopt.fidelity import SuccessiveHalving
+    from bayesopt.journal import HEADER_KEYS, OPTIONAL_KEYS
+    from bayesopt.trust_region import TrustRegionOptions
+
+    options = replace(FAST, trust_region=TrustRegionOptions(), cost_design=CostDesignOptions(),
+                      random_interleave=3)
+    path = tmp_path / "every.jsonl"
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, journal=path,
+                    acquisition="logei_per_cost", options=options, pending_timeout=60.0,
+                    n_constraints=1, cost_budget=100.0, pruner=SuccessiveHalving(),
+                    feasible=[LinearConstraint({"x": 1.0, "y": 1.0}, "<=", 1.5)])
+    config = opt.config
+    opt.close()
+    header = json.loads(path.read_text().splitlines()[0])
+    assert set(header) == set(HEADER_KEYS)
+    assert set(OPTIONAL_KEYS) <= set(header["config"])
+    assert all(header["config"]["options"][key] is not None
+               for key in ("trust_region", "cost_design", "random_interleave"))
+    assert Optimizer.resume(path, append=False).config == config
+
+
+def test_a_hand_edited_header_key_is_refused_as_an_edit_not_a_newer_writer(tmp_path):
+    """A key this library does not know, in a header this library version wrote, is no
+    newer writer's: the refusal says the header was edited, not to upgrade."""
+    lines = _edit(line=0, path=("config", "batch"), value=4)(_journal_lines(tmp_path))
+    path = tmp_path / "edited.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    with pytest.raises(JournalError, match=(
+            r"header has the key\(s\) \['config\.batch'\], which bayesopt \S+ does not know, "
+            r"though this version wrote the study: it was edited by hand or is corrupt")):
+        Optimizer.resume(path, append=False)

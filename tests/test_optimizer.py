@@ -225,7 +225,7 @@ def test_an_unknown_keyword_raises_naming_it_and_the_name_here(tmp_path, keyword
 
 
 @pytest.mark.parametrize("keyword, match", [
-    ("random_state", r"random_state=; it accepts \['append', 'feasible', 'journal', 'space'\]"),
+    ("random_state", r"random_state=; it accepts \['append', 'feasible', 'journal', 'space', 'threads'\]"),
     ("apend", "apend=; did you mean append="),
 ])
 def test_resume_refuses_an_unknown_keyword_naming_it(tmp_path, keyword, match):
@@ -249,7 +249,7 @@ def test_the_signature_still_lists_every_parameter():
                if name not in ("space", "unknown"))
     assert parameters["unknown"].kind is inspect.Parameter.VAR_KEYWORD
     resume = inspect.signature(Optimizer.resume).parameters
-    assert list(resume) == ["journal", "space", "append", "feasible", "unknown"]
+    assert list(resume) == ["journal", "space", "append", "feasible", "threads", "unknown"]
 
 
 @pytest.mark.parametrize("n, error", [(0, ValueError), (-2, ValueError), (1.5, TypeError)])

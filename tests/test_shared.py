@@ -35,6 +35,7 @@ from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Integer, Optimizer, Real, minimize
 from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError
+from bayesopt.loop import ResumeSettingsWarning
 from bayesopt.model import ModelOptions
 from bayesopt.optimizer import ResumeWarning
 from bayesopt.options import OptimizerOptions
@@ -215,8 +216,10 @@ def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(url, tmp_pat
     _dead_ask(url, dead, age=3600.0)
     patient = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3)
     hasty = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, pending_timeout=60.0)
-    assert hasty.pending == [dead]  # nothing has happened since the dead ask
-    asked = hasty.ask()  # an event an hour later: the dead point expires
+    # nothing has happened since the dead ask, but the clock says it timed out: not in
+    # flight for an ask (it listed the point until an event released it; tidy16)
+    assert hasty.pending == [] and patient.pending == [dead]
+    asked = hasty.ask()  # an event an hour later: the dead point expires in the fold too
     assert hasty.pending == [asked]
     assert patient.pending == [dead, asked]
     again = Optimizer(SPACE, storage=url, study="s", pending_timeout=60.0)
@@ -522,3 +525,75 @@ def test_a_shared_study_computes_on_one_thread_and_a_plain_optimizer_by_the_poli
         assert {name for name, _ in seen} == {"optimize_acquisition", "fit_map"}, seen
         assert all(flag is expected for _, flag in seen), seen
     shared.close()
+
+
+def test_a_workers_pending_timeout_is_recorded_in_its_asks_and_shown(url, tmp_path):
+    """A worker's own pending_timeout (``bayesopt run --pending-timeout``) is recorded in
+    each ask it writes ("pending_timeout", left out without one), read back by every
+    replay, and shown by ``show`` beside each expired point of that worker: the creator's
+    timeout was all the study recorded, so a reader could not tell what a worker used."""
+    from bayesopt.cli import read_study_record
+
+    Optimizer(SPACE, storage=url, study="s").close()  # the creator: no timeout
+    worker = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, pending_timeout=30.0)
+    plain = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3)
+    timed, untimed = worker.ask(), plain.ask()
+    storage = open_storage(url)
+    asks = [e for e in storage.read("s") if e["event"] == "ask"]
+    storage.close()
+    assert [e.get("pending_timeout") for e in asks] == [30.0, None]
+    assert "pending_timeout" not in asks[1]
+    record = read_study_record(url, "s", pending_timeout=10.0, now=time.time() + 60.0)
+    by_point = {tuple(t.params.values()): t.worker_timeout for t in record.timed_out}
+    assert by_point == {tuple(timed.values()): 30.0, tuple(untimed.values()): None}
+    for opt in (worker, plain):
+        opt.close()
+
+
+def test_threads_chooses_the_thread_count_of_an_optimizer_shared_or_not(tmp_path, monkeypatch):
+    """``Optimizer(threads=k)`` is the user's choice over the one thread a shared study
+    imposes (a lone worker on a big machine): BLAS is limited to k threads inside the fit
+    (read with threadpoolctl) and Numba gets the rest by the policy of kernels/threads.py;
+    default unchanged (one thread in a shared study). Shared optimizers had no opt-out."""
+    import numba
+    from threadpoolctl import threadpool_info
+
+    import bayesopt.model
+    from kernels import threads
+
+    monkeypatch.setattr(threads, "PARALLEL_MIN_N", 0)  # every n is large for the policy
+    seen: list[tuple[int, int]] = []
+    original = bayesopt.model.fit_map
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        blas = max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+        seen.append((blas, numba.get_num_threads()))
+        return original(*args, **kwargs)
+    monkeypatch.setattr(bayesopt.model, "fit_map", spy)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    for threads_given, expected in ((None, (1, 1)), (1, (1, 1)), (2, (2, 1))):
+        seen.clear()
+        with Optimizer(SPACE, storage=url, study=f"s{threads_given}", seed=1, n_initial=3,
+                       options=FAST, threads=threads_given) as opt:
+            for _ in range(4):
+                p = opt.ask()
+                opt.tell(p, objective(p))
+        assert seen and set(seen) == {expected}, (threads_given, seen)
+    path = tmp_path / "run.jsonl"  # a journal: resume and minimize take it too
+    Optimizer(SPACE, seed=1, n_initial=3, options=FAST, journal=path).close()
+    seen.clear()
+    with Optimizer.resume(path, threads=2) as opt:
+        for _ in range(4):
+            p = opt.ask()
+            opt.tell(p, objective(p))
+    assert seen and set(seen) == {(2, 1)}, seen
+    seen.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResumeSettingsWarning)  # threads is not ignored
+        warnings.simplefilter("ignore", ResumeWarning)
+        minimize(objective, SPACE, n_calls=6, journal=path, threads=2, progress=False)
+    assert seen and set(seen) == {(2, 1)}, seen
+    for bad, error, message in ((0, ValueError, "threads=0"), (1.5, TypeError, "threads=1.5"),
+                                (numba.config.NUMBA_NUM_THREADS + 1, ValueError, "NUMBA_NUM_THREADS")):
+        with pytest.raises(error, match=message):
+            Optimizer(SPACE, threads=bad)

@@ -663,3 +663,91 @@ def test_postgres_a_server_that_refuses_the_first_connection_is_not_said_to_drop
     with pytest.raises(ConnectionError, match=r"no connection to the server could be made "
                                               r"in 2 attempts \(last error: .*refused"):
         postgres_storage(url, reconnect_attempts=1)
+
+
+_READ_ONLY_READER = """
+import sys
+from bayesopt import Optimizer, Real
+from bayesopt.storage import StorageError
+url = sys.argv[1]
+with Optimizer({"x": Real(0, 1)}, storage=url, study="s", seed=1) as reader:
+    print(len(reader.history), "evaluations")
+    try:
+        reader.ask()
+    except StorageError as error:
+        print("ask refused:", error)
+"""
+
+
+def _run_read_only(directory: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
+    """`command` run where `directory` is read-only: a read-only bind mount of it in a
+    private mount namespace (unshare -m) as root, whom permissions do not stop; else the
+    directory and its files made unwritable."""
+    if os.geteuid() == 0:
+        mount = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", mount, str(directory), *command]
+    else:
+        for item in directory.iterdir():
+            item.chmod(0o444)
+        directory.chmod(0o555)
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("place", ["read-only directory", "read-only copy"])
+def test_an_sqlite_study_is_read_from_a_read_only_place(tmp_path: Path, place: str) -> None:
+    """`bayesopt show` and an attached reader read a WAL-mode study in a read-only place
+    (a copied file too): SQLite opens it read-only (mode=ro, else immutable=1 when it cannot
+    make its -shm file there); a write is refused with a StorageError saying the database
+    is read-only here. It failed with "unable to open database file" (tidy16)."""
+    import shutil
+
+    from bayesopt import Optimizer, Real
+
+    made = tmp_path / "made"
+    made.mkdir()
+    with Optimizer({"x": Real(0, 1)}, seed=0, storage=f"sqlite:///{made / 's.db'}",
+                   study="s") as opt:
+        for _ in range(3):
+            opt.tell(opt.ask(), 0.5)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if place == "read-only copy":
+        shutil.copy(made / "s.db", folder / "s.db")
+    else:
+        shutil.move(made / "s.db", folder / "s.db")
+    url = f"sqlite:///{folder / 's.db'}"
+    done = _run_read_only(folder, [sys.executable, "-m", "bayesopt", "show", "--storage", url,
+                                   "--study", "s"])
+    assert done.returncode == 0, done.stderr
+    assert "3 evaluations (3 ok, 0 failed), minimizing" in done.stdout
+    done = _run_read_only(folder, [sys.executable, "-c", _READ_ONLY_READER, url])
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "3 evaluations"
+    assert lines[1].startswith("ask refused: ") and "is read-only here" in lines[1], lines
+    assert sorted(p.name for p in folder.iterdir()) == ["s.db"]  # nothing written beside it
+
+
+def test_a_read_only_copy_whose_wal_holds_changes_is_refused_naming_the_wal(
+        tmp_path: Path) -> None:
+    """A copy of a live database (its -wal file holding committed changes, without the
+    -shm file) in a read-only place cannot be read whole: immutable=1 would skip the WAL's
+    events, so `show` refuses it, naming the -wal file and what to do."""
+    import shutil
+
+    from bayesopt import Optimizer, Real
+
+    made, folder = tmp_path / "made", tmp_path / "ro"
+    made.mkdir()
+    folder.mkdir()
+    with Optimizer({"x": Real(0, 1)}, seed=0, storage=f"sqlite:///{made / 's.db'}",
+                   study="s") as opt:
+        opt.tell(opt.ask(), 0.5)
+        for name in ("s.db", "s.db-wal"):  # copied while the writer is attached
+            shutil.copy(made / name, folder / name)
+    assert (folder / "s.db-wal").stat().st_size > 0
+    done = _run_read_only(folder, [sys.executable, "-m", "bayesopt", "show", "--storage",
+                                   f"sqlite:///{folder / 's.db'}", "--study", "s"])
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert ("its changes in s.db-wal cannot be read without SQLite's s.db-shm file"
+            in done.stderr), done.stderr

@@ -196,3 +196,33 @@ def test_a_torn_last_line_is_skipped_then_truncated_by_the_next_writer(tmp_path)
         warnings.simplefilter("error", TruncatedJournalWarning)
         assert JSONLStorage(path).read("s") == [{"a": 0}, {"a": 1}, {"a": 2}]
     reader.close()
+
+
+def test_a_scan_reads_the_file_it_checked_not_one_renamed_over_it_since(tmp_path, monkeypatch):
+    """`_scan` checks that the held descriptor is still the file at the path, then reads:
+    through that descriptor, so a file renamed over the path between the check and the
+    read is not read as this study (it reopened the path and read the new file's lines
+    as this study's events; tidy16). The next read refuses the replaced file."""
+    path, other = tmp_path / "run.jsonl", tmp_path / "other.jsonl"
+    for where, n in ((path, 2), (other, 5)):
+        storage = JSONLStorage(where)
+        storage.create_or_attach("s", {"journal": "bayesopt", "n": n})
+        storage.append("s", [{"event": "tell", "i": i, "of": n} for i in range(n)])
+        storage.close()
+    real_stat, fired = Path.stat, []
+
+    def stat_then_replace(self: Path, *args, **kwargs):
+        status = real_stat(self, *args, **kwargs)
+        if self == path and reader._fd is not None and not fired:  # between check and read
+            fired.append(True)
+            os.replace(other, path)
+        return status
+
+    reader = JSONLStorage(path)
+    monkeypatch.setattr(Path, "stat", stat_then_replace)
+    assert reader.read("s") == [{"event": "tell", "i": i, "of": 2} for i in range(2)]
+    assert fired
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="was deleted or replaced"):
+        reader.read("s")
+    reader.close()

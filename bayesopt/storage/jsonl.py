@@ -271,16 +271,15 @@ class JSONLStorage:
         """Index the complete lines added since the last scan; the number of lines."""
         # The descriptor, open from the first scan on, keeps the file read so far from being
         # freed: a file created at the path since has another inode (a study deleted and
-        # created again, whose numbering restarts), and this object must not read on.
+        # created again, whose numbering restarts), and this object must not read on. The
+        # bytes are read through that descriptor, the file just checked: a file renamed
+        # over the path after the check is not read (the next scan refuses it).
         held, status = os.fstat(self._descriptor()), self.path.stat()
         if held.st_nlink == 0 or (held.st_dev, held.st_ino) != (status.st_dev, status.st_ino):
             raise self._replaced()
-        size = status.st_size
-        if size < self._scanned:  # the file was replaced or shortened below what was seen
+        if held.st_size < self._scanned:  # the file was shortened below what was seen
             self._reset()
-        with open(self.path, "rb") as handle:
-            handle.seek(self._scanned)
-            data = handle.read()
+        data = self._read_at(self._scanned)
         end = data.rfind(b"\n") + 1
         position = self._scanned
         for line in data[:end].split(b"\n")[:-1]:
@@ -313,20 +312,30 @@ class JSONLStorage:
         return _unlocked(self._sidecar_path())
 
     def _drop_torn_tail(self) -> None:
-        if self.path.stat().st_size > self._scanned:
+        if os.fstat(self._descriptor()).st_size > self._scanned:
             os.ftruncate(self._descriptor(), self._scanned)
 
+    def _read_at(self, start: int, end: int | None = None) -> bytes:
+        """The bytes of the held descriptor's file from `start` to `end` (None: its end),
+        read with pread(2): the file `_scan` checked, whatever is at the path now."""
+        fd, chunks = self._descriptor(), []
+        while end is None or start < end:
+            chunk = os.pread(fd, (1 << 24) if end is None else min(1 << 24, end - start), start)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            start += len(chunk)
+        return b"".join(chunks)
+
     def _lines(self, start: int) -> list[bytes]:
-        with open(self.path, "rb") as handle:
-            handle.seek(start)
-            data = handle.read(self._scanned - start)
+        data = self._read_at(start, self._scanned)
         return [line for line in data.split(b"\n")[:-1] if line.strip()]
 
     def _header(self) -> dict[str, Any]:
         if self._header_cache is None:
-            with open(self.path, "rb") as handle:
-                handle.seek(self._starts[0])
-                self._header_cache = self._parse(handle.readline(), 0)
+            first = self._starts[1] if len(self._starts) > 1 else self._scanned
+            line = self._read_at(self._starts[0], first).split(b"\n")[0]
+            self._header_cache = self._parse(line, 0)
         return self._header_cache
 
     def _parse(self, line: bytes, number: int) -> dict[str, Any]:

@@ -28,6 +28,14 @@ seconds have passed, and only then fails, with a TimeoutError naming the file. A
 other SQLite error (not a database, a directory it cannot write, a full disk) is a
 `StorageError` naming the file, never a bare `sqlite3` exception.
 
+Read-only places. A database this process cannot write (a read-only directory or mount,
+a read-only file, a copy on read-only media) is opened to read only: `mode=ro`, or, when
+SQLite cannot make its WAL index (`-shm`) there either, `immutable=1` (the file read as a
+snapshot that nobody changes meanwhile; refused with a StorageError when a `-wal` file
+beside it holds changes that mode would not read). `bayesopt show` and `plot`, and an
+optimizer attached to read, work; a write (a new study, an append, a lock) raises a
+StorageError saying the database is read-only here and why.
+
 Study lock. `flock(2)` on a sidecar file `<db>.locks/<sha256(study)>`. The kernel
 releases it when its holder's process dies (kill -9 included), and it is not a
 database lock, so other processes append while it is held. Lock files are never
@@ -43,6 +51,7 @@ import random
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +66,7 @@ _BUSY_TIMEOUT = 1.0  # seconds SQLite's own busy handler waits per attempt
 _FIRST_BACKOFF = 0.01  # seconds before the first retry; doubles up to _MAX_BACKOFF
 _MAX_BACKOFF = 0.5
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+_READ_ONLY_CODES = (8, 14)  # SQLITE_READONLY, SQLITE_CANTOPEN: the place cannot be written
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS studies (name TEXT PRIMARY KEY, header TEXT NOT NULL, uid TEXT)",
@@ -103,6 +113,8 @@ class SQLiteStorage:
         self._mutex = threading.Lock()  # one connection, used by one thread at a time
         self._held: set[str] = set()
         self._uids: dict[str, str | None] = {}  # study -> uid of the study attached to
+        self._read_only: str | None = None  # why the database is opened to read only
+        self._uid = "uid"  # the uid column ("NULL" in a read-only database made before it)
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = None
         self._conn = self._retrying(self._open)
@@ -119,6 +131,9 @@ class SQLiteStorage:
     def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
         """Store `header` for a new `study` and return it, or return the stored header."""
         name, text = codec.check_study(study), codec.encode_object("header", header)
+        if self._read_only is not None:
+            return codec.decode_object(self._transaction(
+                lambda conn: self._stored_header(conn, name), write=False))
 
         def create(conn: sqlite3.Connection) -> str:
             row = conn.execute("SELECT header FROM studies WHERE name = ?", (name,)).fetchone()
@@ -174,6 +189,7 @@ class SQLiteStorage:
         name = codec.check_study(study)
         codec.check_not_held(self, name, self._held)
         self._connection()  # refuses a closed or inherited storage
+        self._check_writable()
         folder = self._path.with_name(self._path.name + ".locks")
         folder.mkdir(exist_ok=True)
         digest = hashlib.sha256(name.encode()).hexdigest()[:32]
@@ -217,6 +233,61 @@ class SQLiteStorage:
     # --- connection and transactions ---
 
     def _open(self) -> sqlite3.Connection:
+        """A connection that writes; else, where this process cannot write the database,
+        one that only reads (module docstring); else the first error."""
+        try:
+            return self._open_writable()
+        except sqlite3.OperationalError as error:
+            code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+            if code not in _READ_ONLY_CODES or not self._path.is_file():
+                raise
+            try:
+                conn = self._open_read_only()
+            except sqlite3.DatabaseError:
+                raise error from None
+            self._read_only = str(error)
+            return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """`mode=ro`, else `immutable=1` unless a -wal file holds changes it would not read."""
+        path = urllib.parse.quote(str(self._path))
+        wal = self._path.with_name(self._path.name + "-wal")
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            if "immutable" in query and wal.is_file() and wal.stat().st_size > 0:
+                raise StorageError(
+                    f"{self!r}: the database cannot be written here, and its changes in "
+                    f"{wal.name} cannot be read without SQLite's {self._path.name}-shm file, "
+                    "which it cannot create here: copy the database and its -wal file to a "
+                    "writable place to read it")
+            conn = sqlite3.connect(f"file:{path}?{query}", uri=True, timeout=_BUSY_TIMEOUT,
+                                   isolation_level=None, check_same_thread=False)
+            try:
+                columns = [row[1] for row in conn.execute("PRAGMA table_info(studies)")]
+            except sqlite3.OperationalError:
+                conn.close()
+                if "immutable" in query:
+                    raise
+                continue
+            if "uid" not in columns:  # made before study uids: no column to read
+                self._uid = "NULL"
+            return conn
+        raise AssertionError("unreachable: the immutable attempt returns or raises")
+
+    def _check_writable(self) -> None:
+        if self._read_only is not None:
+            raise StorageError(f"{self!r} is read-only here ({self._read_only}): it can be "
+                               "read (bayesopt show, plot), not written")
+
+    def _stored_header(self, conn: sqlite3.Connection, name: str) -> str:
+        """The stored header of `name` (a read-only attach); its uid remembered."""
+        row = conn.execute(f"SELECT header, {self._uid} FROM studies WHERE name = ?",
+                           (name,)).fetchone()
+        if row is None:
+            self._check_writable()  # creating it would write
+        self._uids[name] = row[1]
+        return str(row[0])
+
+    def _open_writable(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self._path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
         )
@@ -247,6 +318,9 @@ class SQLiteStorage:
 
     def _transaction(self, body: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
         """Run `body` in one transaction (IMMEDIATE when it writes), retried while busy."""
+
+        if write:
+            self._check_writable()
 
         def once() -> T:
             with self._mutex:
@@ -292,7 +366,8 @@ class SQLiteStorage:
     def _check_identity(self, conn: sqlite3.Connection, name: str) -> None:
         """Raise unless `name` is the study this object attached to (the first read or
         append of a study not attached to by `create_or_attach` attaches to it)."""
-        row = conn.execute("SELECT uid FROM studies WHERE name = ?", (name,)).fetchone()
+        row = conn.execute(f"SELECT {self._uid} FROM studies WHERE name = ?",
+                           (name,)).fetchone()
         if name not in self._uids:
             if row is None:
                 raise codec.missing_study(name)
