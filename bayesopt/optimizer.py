@@ -1185,11 +1185,18 @@ def _refuse_journal(storage: JSONLStorage, study: str) -> None:
 
 
 def _announce_resume(name: str, state: OptimizerState) -> None:
-    n, n_pending = len(state.history), len(state.pending)
-    logger.info("resumed %s: %d evaluations, %d pending", name, n, n_pending)
-    if n or n_pending:
-        warnings.warn(f"resumed {name}: {n} evaluations and {n_pending} pending points are "
-                      "kept (a new run needs another file)", ResumeWarning, stacklevel=3)
+    """Warn what a resume keeps: the evaluations and the points in flight (`Optimizer.pending`:
+    a point timed out by the clock is counted apart, as an ask no longer counts it)."""
+    now = time.time()
+    n, n_pending = len(state.history), len(state.active_pending(now))
+    n_timed_out = len(state.pending) - n_pending
+    logger.info("resumed %s: %d evaluations, %d pending, %d timed out", name, n, n_pending,
+                n_timed_out)
+    if n or n_pending or n_timed_out:
+        timed_out = f" ({n_timed_out} more timed out)" if n_timed_out else ""
+        warnings.warn(f"resumed {name}: {n} evaluations and {n_pending} pending points"
+                      f"{timed_out} are kept (a new run needs another file)", ResumeWarning,
+                      stacklevel=3)
 
 
 Outcomes: TypeAlias = "tuple[tuple[tuple[float, ...], ...] | None, tuple[float | None, ...]]"

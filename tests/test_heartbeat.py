@@ -458,3 +458,23 @@ def test_minimize_resuming_a_journal_does_not_rerun_points_that_timed_out(tmp_pa
     with pytest.warns(Warning):  # ResumeWarning
         result = minimize(f, SPACE, n_calls=5, seed=0, journal=path, progress=False)
     assert len(calls) == 2 and abandoned not in calls and len(result) == 5
+
+
+def test_the_resume_warning_counts_timed_out_points_apart_from_the_pending_ones(tmp_path):
+    """Optimizer.resume's warning counts the points in flight as `pending` does, and the
+    ones that timed out by the clock apart from them."""
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(SPACE, seed=0, n_initial=3, options=FAST, journal=path,
+                    pending_timeout=2.0)
+    p = opt.ask()
+    opt.tell(p, p["x"] + p["y"])
+    opt.ask()
+    opt.close()
+    with pytest.warns(Warning, match=r"1 evaluations and 1 pending points are kept"):
+        Optimizer.resume(path).close()
+    time.sleep(2.1)
+    with pytest.warns(Warning, match=r"1 evaluations and 0 pending points \(1 more timed "
+                                     r"out\) are kept"):
+        resumed = Optimizer.resume(path)
+    assert resumed.pending == []
+    resumed.close()
