@@ -20,7 +20,7 @@ one then as pandas' nullable Int64), then
 
 JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 2:
 
-    {"format": "bayesopt-result", "version": 2, "library": "0.4.0",
+    {"format": "bayesopt-result", "version": 2, "library": "0.5.0",
      "space": {name: Dimension.to_dict(), ...}, "maximize": false,
      "seed": 12345, "fingerprint": "…16 hex…",
      "inexact_choices": [names of categorical dimensions JSON cannot carry],

@@ -58,6 +58,8 @@ DEFAULTS_FINGERPRINTS = {
     "0.3.0": "1cbcd64b61e60d5b",  # ModelOptions.restart_every = 4
     # AcquisitionOptimizerOptions.full_candidates_until = 200, ModelOptions.refit_growth = 0.2
     "0.4.0": "13e2eecdaf9f9519",
+    # no default changed; the journal's ask gained the optional field pending_timeout
+    "0.5.0": "13e2eecdaf9f9519",
 }
 
 
@@ -71,7 +73,7 @@ def test_a_default_changes_only_with_the_version():
 
 
 def test_the_version_has_one_source():
-    assert bayesopt.__version__ == "0.4.0"
+    assert bayesopt.__version__ == "0.5.0"
     assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "bayesopt.__version__"}
 
@@ -187,7 +189,7 @@ def test_journal_header_holds_version_fingerprint_and_resolved_config(tmp_path):
     opt = Optimizer(REFERENCE_SPACE, seed=0, journal=path)
     opt.close()
     header = json.loads(path.read_text().splitlines()[0])
-    assert header["library"] == "0.4.0"
+    assert header["library"] == "0.5.0"
     assert header["fingerprint"] == opt.fingerprint
     assert header["resolved_config"] == opt.resolved_config
     assert Optimizer.resume(path, append=False).fingerprint == opt.fingerprint
@@ -263,7 +265,7 @@ CARD_ITEMS = ("encoding", "initial_design", "output_transform", "kernel", "prior
 
 def test_the_card_states_every_default_with_a_citation():
     card = baseline_card()
-    assert card["identity"] == {"version": "0.4.0", "encoded_columns": None, "fingerprint": None}
+    assert card["identity"] == {"version": "0.5.0", "encoded_columns": None, "fingerprint": None}
     for item in CARD_ITEMS:
         assert card[item]["default"] and card[item]["citation"], item
     assert "LogNormal(½·log d − 1, 1)" in card["priors"]["default"]
