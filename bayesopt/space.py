@@ -90,6 +90,13 @@ def _label(name: str | None) -> str:
     return f"dimension {name!r}" if name is not None else "dimension"
 
 
+def _check_name(name: object) -> None:
+    """A dimension's name= is None (a dict space names it) or a non-empty string, as a
+    dict space's keys must be: a point is a dict keyed by these names."""
+    if name is not None and (not isinstance(name, str) or not name):
+        raise TypeError(f"dimension: name={name!r} must be a non-empty string (or None)")
+
+
 def _check_finite_bounds(label: str, low: object, high: object) -> None:
     """Both bounds real numbers (not bools) and finite; raises naming the bound."""
     for key, value in (("low", low), ("high", high)):
@@ -147,6 +154,7 @@ class Dimension(abc.ABC):
         return dataclasses.replace(self, when=when)  # type: ignore[type-var]
 
     def _freeze_when(self) -> None:
+        _check_name(self.name)
         object.__setattr__(self, "when", normalize_when(_label(self.name), self.when))
 
     def _when_dict(self) -> dict[str, Any]:
@@ -435,6 +443,7 @@ class Fidelity(Dimension):
         return super().__new__(cls)
 
     def __post_init__(self) -> None:
+        _check_name(self.name)
         label = _label(self.name)
         if self.when is not None:
             raise ValueError(f"{label}: when={self.when!r}: a Fidelity is never conditional "
