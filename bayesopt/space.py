@@ -345,9 +345,9 @@ class Categorical(Dimension):
             _check_choice(label, choice)
         seen: set[Hashable] = set()
         for choice in choices:
-            if choice in seen:
+            if _choice_key(choice) in seen:
                 raise ValueError(f"{label}: choice {choice!r} appears more than once")
-            seen.add(choice)
+            seen.add(_choice_key(choice))
         object.__setattr__(self, "choices", choices)
 
     def without_branches(self) -> Categorical:
@@ -356,7 +356,7 @@ class Categorical(Dimension):
 
     @functools.cached_property
     def _index(self) -> dict[Hashable, int]:
-        return {choice: i for i, choice in enumerate(self.choices)}
+        return {_choice_key(choice): i for i, choice in enumerate(self.choices)}
 
     @property
     def n_columns(self) -> int:
@@ -368,7 +368,7 @@ class Categorical(Dimension):
 
     def validate(self, value: Any) -> Hashable:
         try:
-            index = self._index.get(value)
+            index = self._index.get(_choice_key(value))
         except TypeError:
             index = None
         if index is None:
@@ -378,7 +378,7 @@ class Categorical(Dimension):
     def encode(self, values: Sequence[Any]) -> np.ndarray:
         index = self._index
         out = np.zeros((len(values), self.n_columns))
-        out[np.arange(len(values)), [index[v] for v in values]] = 1.0
+        out[np.arange(len(values)), [index[_choice_key(v)] for v in values]] = 1.0
         return out
 
     def decode(self, columns: np.ndarray) -> list[Any]:
@@ -534,6 +534,24 @@ class Fidelity(Dimension):
 _NESTED_FORM = ("A dimension that exists only for some choices needs a conditional space "
                 "(when= on that dimension, or the nested form Categorical({choice: {name: "
                 "dimension}}), which is hyperopt's hp.choice of dicts)")
+
+
+class _NaN:
+    """The key of a NaN choice: every float NaN is this one choice, though nan != nan (and
+    two NaN objects hash apart), as scikit-learn's ``missing_values=np.nan`` needs."""
+
+    def __repr__(self) -> str:
+        return "nan"
+
+
+_NAN_KEY = _NaN()
+
+
+def _choice_key(value: Any) -> Any:
+    """The key a choice is found by: `_NAN_KEY` for a float NaN, else the value itself."""
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return _NAN_KEY
+    return value
 
 
 def _check_choice(label: str, choice: object) -> None:
@@ -982,7 +1000,7 @@ _PATTERN_LIMIT = 256  # activity patterns are enumerated up to this many parent-
 def _code(dim: Dimension, value: Any) -> int:
     """The integer code of a parent's value: a Categorical's index, an Integer itself."""
     if isinstance(dim, Categorical):
-        return dim._index[dim.validate(value)]
+        return dim._index[_choice_key(dim.validate(value))]
     return int(dim.validate(value))
 
 

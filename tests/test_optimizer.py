@@ -351,3 +351,26 @@ def test_acquisition_local_search_runs_with_one_blas_thread() -> None:
     with objective.local_search_context():
         blas = threadpoolctl.threadpool_info()
         assert all(lib["num_threads"] == 1 for lib in blas if lib["user_api"] == "blas")
+
+
+def test_a_nan_choice_is_told_released_and_reproposed_never():
+    """scikit-learn's missing_values=np.nan is a choice users give: a tell of it with a NaN
+    object other than the one asked (as any computation makes) is that choice and releases
+    its pending ask, and a second NaN is a duplicate choice (before: nan != nan, so each
+    tell warned UnmatchedTellWarning and left its ask pending, and [nan, nan] passed)."""
+    import warnings
+
+    from bayesopt import UnmatchedTellWarning
+
+    opt = Optimizer({"missing": Categorical([np.nan, 0.0, -1.0]), "x": Real(0.0, 1.0)},
+                    seed=0, n_initial=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnmatchedTellWarning)
+        for _ in range(8):
+            params = opt.ask()
+            told = dict(params, missing=float(str(params["missing"])))  # a new NaN object
+            opt.tell(told, params["x"] + (params["missing"] == 0.0))
+    assert opt.pending == []
+    assert sum(math.isnan(o.params["missing"]) for o in opt.history) >= 2
+    with pytest.raises(ValueError, match=r"choice nan appears more than once"):
+        Categorical([np.nan, 0.0, float("nan")])
