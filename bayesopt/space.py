@@ -40,6 +40,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, TypeVar, cast
@@ -338,6 +339,10 @@ class Categorical(Dimension):
             object.__setattr__(self, "choices", tuple(self.choices))
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Iterable):
             raise TypeError(f"{label}: choices={self.choices!r} must be a list or tuple of values")
+        if isinstance(self.choices, AbstractSet):  # its order changes with PYTHONHASHSEED
+            raise TypeError(f"{label}: choices={self.choices!r} is a set, whose order (and so the "
+                            "asks of a seed) changes from one process to the next: give a list, "
+                            "e.g. sorted(choices)")
         choices = tuple(self.choices)
         if not choices:
             raise ValueError(f"{label}: choices must not be empty")

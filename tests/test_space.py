@@ -348,6 +348,10 @@ def test_cardinality() -> None:
         (lambda: Categorical(["a", "b"], name=("c",)), TypeError,
          r"name=\('c',\) must be a non-empty string"),
         (lambda: Fidelity(1, 27, name=1.5), TypeError, r"name=1.5 must be a non-empty string"),
+        # a set's order follows PYTHONHASHSEED: the same seed asked other choices per process
+        (lambda: Categorical({"relu", "tanh"}, name="act"), TypeError,
+         r"'act': choices=\{.*\} is a set, whose order .* give a list, e\.g\. sorted"),
+        (lambda: Categorical(frozenset([1, 2])), TypeError, r"is a set"),
     ],
 )
 def test_invalid_space_raises(build: Any, error: type[Exception], match: str) -> None:
