@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 import numpy as np
 import pytest
@@ -142,6 +143,21 @@ def test_exhausted_finite_space_warns_and_still_answers():
     with pytest.warns(SpaceExhaustedWarning, match="exhausted"):
         params = opt.ask()
     assert params["c"] in ("a", "b", "c")
+    with pytest.warns(SpaceExhaustedWarning, match=r"all 3 points are observed or pending"):
+        opt.ask()
+
+
+def test_a_real_with_few_floats_warns_without_a_count_of_none():
+    """Real(1, 1 + 1e-15) holds five floats: once they are all asked the warning says so,
+    not 'all None points are observed' (its cardinality is None: a continuum)."""
+    from bayesopt import SpaceExhaustedWarning
+
+    opt = Optimizer({"x": Real(1.0, 1.0 + 1e-15)}, seed=0, n_initial=2)
+    with pytest.warns(SpaceExhaustedWarning) as caught:
+        run(opt, lambda p: p["x"] - 1.0, 8)
+    message = str(caught[0].message)
+    assert "None" not in message
+    assert re.search(r"no new point: every point tried .* is observed or pending", message)
 
 
 def test_result_holds_history_and_best():
