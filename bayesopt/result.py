@@ -280,6 +280,12 @@ class OptimizeResult:
         return np.where(np.isinf(running), np.nan, running)
 
     @property
+    def n_evaluations(self) -> int:
+        """Evaluations in the history, failed ones included (``len(result)``), as the
+        repr shows it."""
+        return len(self.history)
+
+    @property
     def n_failed(self) -> int:
         return sum(o.failed for o in self.history)
 

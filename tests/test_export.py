@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -194,6 +195,17 @@ def test_repr_is_short() -> None:
     assert repr(Optimizer({"x": Real(0, 1)}).result()) == (
         "OptimizeResult(best_value=nan, best_params=None, n_evaluations=0, n_failed=0, "
         "maximize=False)")
+
+
+def test_every_name_the_repr_shows_is_an_attribute_with_that_value() -> None:
+    """A user reads `n_evaluations=7` in the repr and types result.n_evaluations: it was
+    an AttributeError."""
+    result = mixed_run()
+    shown = re.findall(r"(\w+)=", repr(result).removeprefix("OptimizeResult("))
+    assert "n_evaluations" in shown
+    for name in shown:
+        assert f"{name}={getattr(result, name)!r}" in repr(result), name
+    assert result.n_evaluations == len(result.history) == len(result)
 
 
 # ----------------------------------------------------------------------- JSON
