@@ -346,3 +346,17 @@ def test_a_peers_result_attribute_says_what_to_read_here(name: str, hint: str) -
     with pytest.raises(AttributeError, match=r"no attribute 'nonsense'$"):
         result.nonsense  # noqa: B018 - the lookup is the test
     assert pickle.loads(pickle.dumps(result)) == result == copy.deepcopy(result)
+
+
+def test_a_nan_choice_round_trips_through_json_without_the_space() -> None:
+    """A NaN choice (missing_values=np.nan) is written as {"float": "nan"} and read back:
+    from_json needs no space= for it (it was listed among the inexact choices)."""
+    opt = Optimizer({"missing": Categorical([np.nan, 0.0]), "x": Real(0, 1)}, seed=0)
+    for _ in range(4):
+        params = opt.ask()
+        opt.tell(params, params["x"])
+    result = opt.result()
+    text = result.to_json()
+    assert json.loads(text)["inexact_choices"] == []
+    back = OptimizeResult.from_json(text)
+    assert [repr(o.params) for o in back.history] == [repr(o.params) for o in result.history]

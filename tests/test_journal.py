@@ -269,6 +269,28 @@ def test_resume_without_the_space_keeps_tuple_choices_as_tuples(tmp_path):
     assert_same_future(resumed, live, steps=3)
 
 
+def test_a_nan_choice_is_journaled_and_resumed_without_the_space(tmp_path):
+    """Categorical([np.nan, ...]) (scikit-learn's missing_values=np.nan) with journal=
+    raised a ValueError quoting the whole header ('Out of range float values are not
+    JSON compliant'); the choice is stored as {"float": "nan"} and read back as NaN."""
+    path = tmp_path / "run.jsonl"
+    space = {"missing": Categorical([np.nan, 0.0, -np.inf]), "x": Real(0.0, 1.0)}
+    live = Optimizer(space, seed=0, n_initial=3, options=FAST, journal=path)
+    for _ in range(6):
+        params = live.ask()
+        live.tell(params, params["x"] + (params["missing"] == 0.0))
+    live.close()
+    header = json.loads(path.read_text().splitlines()[0])
+    assert header["space"]["missing"]["choices"] == [{"float": "nan"}, 0.0, {"float": "-inf"}]
+    resumed = Optimizer.resume(path)
+    assert bayesopt.journal.space_to_json(resumed.space) == bayesopt.journal.space_to_json(
+        live.space)
+    assert [o.params["x"] for o in resumed.history] == [o.params["x"] for o in live.history]
+    assert [repr(o.params["missing"]) for o in resumed.history] == [
+        repr(o.params["missing"]) for o in live.history]
+    assert repr(resumed.ask()) == repr(live.ask())
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
