@@ -240,6 +240,10 @@ class Real(_Interval):
 
     def __post_init__(self) -> None:
         self._check_bounds()
+        for key in ("low", "high"):  # a Fraction or numpy scalar: the float the asks are made of
+            value = getattr(self, key)
+            if type(value) not in (int, float):
+                object.__setattr__(self, key, float(value))
         if not self.low < self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be < high={self.high!r}")
 

@@ -390,3 +390,20 @@ def test_a_nan_choice_is_told_released_and_reproposed_never():
     assert sum(math.isnan(o.params["missing"]) for o in opt.history) >= 2
     with pytest.raises(ValueError, match=r"choice nan appears more than once"):
         Categorical([np.nan, 0.0, float("nan")])
+
+
+def test_a_real_with_fraction_or_numpy_bounds_asks_points_it_accepts():
+    """Real(Fraction(1, 3), 1) was accepted, then its own ask of the low end, the float
+    0.333..., was refused by the tell as outside [1/3, 1]. Its bounds are now the floats
+    the asks are made of (numpy scalars too), so every ask is told back."""
+    from fractions import Fraction
+
+    dim = Real(Fraction(1, 3), Fraction(2, 3))
+    assert (dim.low, dim.high) == (float(Fraction(1, 3)), float(Fraction(2, 3)))
+    assert type(Real(np.float32(0.5), 1).low) is float
+    opt = Optimizer({"x": dim, "y": Real(np.float32(0.1), np.float64(0.9))}, seed=0,
+                    n_initial=2)
+    for _ in range(10):
+        params = opt.ask()
+        opt.tell(params, params["x"] + params["y"])  # minimum at both low ends
+    assert opt.best.params["x"] == dim.low
