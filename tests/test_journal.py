@@ -1073,3 +1073,29 @@ def test_every_field_an_event_writes_is_one_it_reads():
     for event in events:
         record = json.loads(json.dumps(to_record(event, space, with_state=False)))
         assert from_record(record, space) == event
+
+
+def test_two_optimizers_of_one_process_never_interleave_one_journal(tmp_path):
+    """A journal has one writer. Another process is refused by the file's writer claim;
+    a second optimizer of the same process (Optimizer.resume run twice in a notebook,
+    both kept) appended between the first one's events, and the file then held a run
+    neither optimizer had made (3 + 3 + 3 tells read back as 9). The optimizer that is
+    behind the file is now refused before it writes, and the journal stays the other's."""
+    def tell(opt: Optimizer, n: int) -> None:
+        for _ in range(n):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+
+    path = tmp_path / "run.jsonl"
+    first = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=3, options=FAST, journal=path)
+    tell(first, 3)
+    with pytest.warns(bayesopt.optimizer.ResumeWarning):
+        second = Optimizer.resume(path)
+    tell(second, 3)
+    lines = path.read_text()
+    with pytest.raises(JournalError, match=r"holds \d+ event\(s\) this optimizer has not read"):
+        first.ask()
+    assert path.read_text() == lines
+    assert len(first.history) == 3
+    tell(second, 1)
+    assert len(Optimizer.resume(path, append=False).history) == len(second.history) == 7
