@@ -411,3 +411,36 @@ def test_a_real_with_fraction_or_numpy_bounds_asks_points_it_accepts():
         opt.tell(params, params["x"] + params["y"])  # minimum at both low ends
     assert opt.best.params["x"] == dim.low
 
+
+def test_an_observations_params_cannot_be_changed_behind_the_optimizers_back():
+    """cfg = opt.best.params; cfg["x"] = ... (building a final config from the best) wrote
+    into the optimizer's own record: opt.best, opt.history and opt.result() then showed a
+    point never evaluated. An observation's params now refuse changes, naming the copy
+    to make, and stay a dict for everything else (json, dict(), pickle, deepcopy)."""
+    import copy
+    import json
+    import pickle
+
+    opt = Optimizer({"x": Real(0.0, 1.0), "k": Integer(1, 4)}, seed=0)
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, params["x"])
+    best = opt.best.params
+    before = dict(best)
+    for change in (lambda p: p.__setitem__("x", 0.5), lambda p: p.update(epochs=100),
+                   lambda p: p.pop("k"), lambda p: p.setdefault("epochs", 1),
+                   lambda p: p.__delitem__("x"), lambda p: p.clear(), lambda p: p.popitem()):
+        with pytest.raises(TypeError, match=r"read-only.*dict\(observation\.params\)"):
+            change(best)
+    with pytest.raises(TypeError, match="read-only"):
+        opt.history[0].params["x"] = 0.5
+    assert opt.best.params == before and opt.result().best_params == before
+    assert isinstance(best, dict) and json.loads(json.dumps(best)) == before
+    for mine in (dict(best), best.copy(), copy.copy(best)):
+        mine["epochs"] = 100
+        assert type(mine) is dict and {**best, "epochs": 100} == mine
+    assert pickle.loads(pickle.dumps(opt)).best.params == before
+    assert copy.deepcopy(opt.history)[0].params == opt.history[0].params
+    result = opt.result()
+    result.best_params["x"] = 0.5  # the result's best_params is the caller's own copy
+    assert opt.best.params == before
