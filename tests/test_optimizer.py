@@ -185,6 +185,8 @@ def test_result_holds_history_and_best():
         ({"lr": 1e-3, "layers": 2, "activation": "relu"}, float("nan"), ValueError, "tell_failure"),
         ({"lr": 1e-3, "layers": 2, "activation": "relu"}, float("inf"), ValueError, "tell_failure"),
         ({"lr": 1e-3, "layers": 2, "activation": "relu"}, "0.5", TypeError, "real number"),
+        ({"lr": 1e-3, "layers": 2, "activation": "relu"}, np.array(0.5), TypeError,
+         r"real number, got array\(0\.5\) \(a one-number numpy array .* float\(value\)"),
         ([{"lr": 1e-3, "layers": 2, "activation": "relu"}], [1.0, 2.0], ValueError, "1 params but 2 values"),
     ],
 )
