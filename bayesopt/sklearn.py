@@ -591,8 +591,8 @@ def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None) -> dict[str, A
             raise ValueError(f"optimizer_kwargs[{key!r}] cannot be given: it is set by "
                              f"{_RESERVED_OPTIMIZER_KWARGS[key]}")
         if key not in accepted:
-            here = PEER_NAMES.get(key)  # scikit-optimize's acq_func, n_initial_points, ...
-            hint = (f" (scikit-optimize's {key} is set by {_RESERVED_OPTIMIZER_KWARGS[here]})"
+            here = PEER_NAMES.get(key)  # scikit-optimize's acq_func, Optuna's direction, ...
+            hint = (f" ({key} is {here}= here, set by {_RESERVED_OPTIMIZER_KWARGS[here]})"
                     if here in _RESERVED_OPTIMIZER_KWARGS else
                     f" (write {here}= here)" if here in accepted else "")
             raise ValueError(f"optimizer_kwargs has the unknown key {key!r}{hint}; Optimizer "

@@ -23,13 +23,14 @@ __all__ = ["ARRAY_HINT", "as_batch", "check_bool", "check_choice", "check_constr
            "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
-# gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers and study.optimize,
-# scikit-learn's random_state).
+# gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers, create_study and
+# study.optimize, Keras Tuner's max_trials, scikit-learn's random_state).
 PEER_NAMES = {
     "n_initial_points": "n_initial", "n_random_starts": "n_initial",
     "n_startup_trials": "n_initial", "random_state": "seed", "rstate": "seed",
     "acq_func": "acquisition", "verbose": "progress", "max_evals": "n_calls",
-    "n_trials": "n_calls",
+    "n_trials": "n_calls", "max_trials": "n_calls", "n_jobs": "n_workers",
+    "direction": "maximize",
 }
 
 

@@ -308,6 +308,9 @@ def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path)
     ("verbose", "verbose=; write progress= "),
     ("max_evals", "max_evals=; write n_calls= "),  # hyperopt
     ("n_trials", "n_trials=; write n_calls= "),  # Optuna
+    ("direction", "direction=; write maximize= "),  # Optuna's direction="maximize"
+    ("max_trials", "max_trials=; write n_calls= "),  # Keras Tuner
+    ("n_jobs", "n_jobs=; write n_workers= "),  # scikit-optimize
     ("n_inital", "n_inital=; did you mean n_initial="),
     ("bogus", r"bogus=; it accepts \['acquisition'"),
 ])
