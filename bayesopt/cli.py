@@ -651,9 +651,12 @@ def _warn_unused(space: Space, template: CommandTemplate) -> None:
 
 
 def _announce_resume(args: argparse.Namespace) -> None:
-    from bayesopt.journal import holds_a_run
+    from bayesopt.journal import check_journal_path, holds_a_run
 
-    path = Path(args.journal)
+    try:
+        path = Path(check_journal_path(args.journal))
+    except ValueError as error:  # a directory: the optimizer's own message, before any run
+        raise CommandLineError(str(error)) from None
     if not holds_a_run(path):  # absent, empty, or killed while writing its header: a new run
         return
     record = read_record(path)

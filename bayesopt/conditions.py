@@ -63,6 +63,11 @@ class When(Mapping[str, tuple[Hashable, ...]]):
         return {parent: list(values) for parent, values in self._items}
 
 
+def _order_key(value: object) -> tuple[str, str]:
+    """A total order on the values of a set, the same in every process: by type, then repr."""
+    return type(value).__name__, repr(value)
+
+
 def normalize_when(label: str, when: object) -> When | None:
     """Check the form of `when=` (a dict of parent → value or list of values) and freeze it."""
     if when is None:
@@ -77,7 +82,10 @@ def normalize_when(label: str, when: object) -> When | None:
     for parent, allowed in when.items():
         if not isinstance(parent, str) or not parent:
             raise TypeError(f"{label}: when= key {parent!r} must be the name of a dimension")
-        values = tuple(allowed) if isinstance(allowed, (list, set, frozenset)) else (allowed,)
+        if isinstance(allowed, (set, frozenset)):  # one order in every process (not the
+            values = tuple(sorted(allowed, key=_order_key))  # hash seed's): journals match
+        else:
+            values = tuple(allowed) if isinstance(allowed, list) else (allowed,)
         if not values:
             raise ValueError(f"{label}: when={{{parent!r}: []}} allows no value")
         for value in values:

@@ -38,7 +38,8 @@ A point is a list in the space's order, as in the journal
 index of its choice — so the history round-trips exactly for any hashable
 choice. The space's choices are written as the journal writes them
 (`bayesopt.journal.space_to_json`): strings, numbers, booleans and None as they
-are, tuples of them as ``{"tuple": [...]}``; a choice JSON cannot carry exactly
+are, a NaN or infinite float as ``{"float": "nan"}``, tuples of them as
+``{"tuple": [...]}``; a choice JSON cannot carry exactly
 (a class, an enum member, a numpy scalar) is written as its repr, and its
 dimension is listed in "inexact_choices": loading such a file then needs the
 space passed in, which is checked against the stored one. Version 1 (read,
@@ -178,6 +179,8 @@ def _choice_exact(value: object) -> bool:
     """Whether `space_to_json` stores the choice so that it reads back equal and of its type."""
     if type(value) is tuple:
         return all(map(_choice_exact, value))
+    if type(value) is float and not math.isfinite(value):  # stored as {"float": "nan"}
+        return True
     return _json_exact(value)
 
 

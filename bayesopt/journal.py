@@ -23,7 +23,8 @@ Categorical ones, null for a dimension inactive at the point (conditional
 spaces) — so any hashable choice round-trips exactly, and loading never
 executes code (plain JSON, no pickle). The space's categorical choices
 are stored losslessly where JSON allows: strings, numbers, booleans and None
-as they are, tuples as ``{"tuple": [...]}``; any other choice (a class, an
+as they are, a NaN or infinite float (scikit-learn's ``missing_values=np.nan``)
+as ``{"float": "nan"}``, tuples as ``{"tuple": [...]}``; any other choice (a class, an
 enum member) only as ``{"repr": "..."}``, which cannot be turned back into the
 object, so resuming such a journal needs ``space=``.
 
@@ -35,6 +36,7 @@ last line is skipped with a warning when the journal is read.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -120,6 +122,8 @@ class ChoiceRepr(str):
 def _choice_to_json(choice: Any) -> Any:
     if isinstance(choice, ChoiceRepr):
         return {"repr": str(choice)}
+    if isinstance(choice, float) and not math.isfinite(choice):  # JSON has no NaN or inf
+        return {"float": repr(float(choice))}  # 'nan', 'inf', '-inf'
     if choice is None or isinstance(choice, (str, bool, int, float)):
         return choice
     if isinstance(choice, tuple):
@@ -152,9 +156,14 @@ def _tuples(choice: Any) -> Any:
     return tuple(_tuples(c) for c in choice) if isinstance(choice, list) else choice
 
 
+_NONFINITE = ("nan", "inf", "-inf")  # the non-finite float choices, as {"float": "nan"}
+
+
 def _choice_from_json(name: str, choice: Any, lossy: bool) -> Any:
     if isinstance(choice, dict) and set(choice) == {"tuple"} and isinstance(choice["tuple"], list):
         return tuple(_choice_from_json(name, c, lossy) for c in choice["tuple"])
+    if isinstance(choice, dict) and set(choice) == {"float"} and choice["float"] in _NONFINITE:
+        return float(choice["float"])
     if isinstance(choice, dict) and set(choice) == {"repr"} and isinstance(choice["repr"], str):
         if lossy:
             return ChoiceRepr(choice["repr"])

@@ -40,6 +40,7 @@ from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
 from bayesopt.validation import (
+    ARRAY_HINT,
     check_bool,
     check_count,
     check_value,
@@ -587,6 +588,8 @@ def _hyperopt_hint(payload: Any) -> str:
 
 def _shape_hint(payload: Any) -> str:
     """What is wrong with the shape of a tuple or list return ("" for any other return)."""
+    if isinstance(payload, np.ndarray) and payload.size == 1:
+        return "; " + ARRAY_HINT
     if isinstance(payload, list) and len(payload) == 2:
         return "; a tuple, not a list: return value, [c1, ..., ck]"
     if not isinstance(payload, tuple):

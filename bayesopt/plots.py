@@ -734,7 +734,7 @@ def relevance(result: OptimizeResult) -> dict[str, float]:
     dict
         ``{name: relevance}``.
     """
-    space = result.space
+    space = _checked(result).space
     lengthscales = _model(result).lengthscales  # (n_columns,), then a Fidelity's budget slot
     assert lengthscales.shape[0] - space.n_columns in (0, 1), "the surrogate does not match the space"
     columns = 1.0 / lengthscales[: space.n_columns]

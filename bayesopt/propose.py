@@ -311,11 +311,12 @@ class Proposal:
         return fresh[self.rng.integers(fresh.shape[0])] if fresh.shape[0] else None
 
     def _repeat_point(self) -> tuple[dict[str, Any], np.ndarray]:
-        warnings.warn(
-            f"search space exhausted: all {self.space.cardinality} points are observed or "
-            "pending; proposing a repeat of an observed point",
-            SpaceExhaustedWarning, stacklevel=6,
-        )
+        size = self.space.cardinality
+        found = (f"all {size} points are observed or pending" if size is not None else
+                 "no new point: every point tried (a Real whose range holds few floats?) "
+                 "is observed or pending")
+        warnings.warn(f"search space exhausted: {found}; proposing a repeat of an observed point",
+                      SpaceExhaustedWarning, stacklevel=6)
         best = best_observation(self.state.history, self.state.maximize, self.space)
         avoid = self._avoid()
         params = best.params if best is not None else self.space.decode(

@@ -6,7 +6,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import numpy as np
 
@@ -21,6 +21,26 @@ if TYPE_CHECKING:
 Status = Literal["ok", "failed", "pruned"]
 
 
+class Params(dict[str, Any]):
+    """An observation's point: a dict that refuses changes, since it is the optimizer's
+    own record (``cfg = opt.best.params; cfg["epochs"] = 100`` would rewrite the
+    history). ``dict(params)`` or ``{**params, ...}`` is a copy to change."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("an observation's params are read-only (the optimizer's record of "
+                        "the point); change a copy: dict(observation.params)")
+
+    # every method that changes a dict, in place (the signatures differ: one refusal)
+    __setitem__ = __delitem__ = clear = pop = popitem = _refuse
+    setdefault = update = __ior__ = _refuse
+
+    def __reduce__(self) -> tuple[type[Params], tuple[dict[str, Any]]]:
+        return Params, (dict(self),)  # pickle and deepcopy without __setitem__
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)  # copy.copy(params), like params.copy(): a dict to change
+
+
 @dataclass(frozen=True)
 class Observation:
     """One evaluation, in the order it was told.
@@ -30,7 +50,8 @@ class Observation:
     index : int
         Position in the history (0-based).
     params : dict
-        The evaluated point, in user units.
+        The evaluated point, in user units; read-only (`Params`: the optimizer's
+        record), so ``dict(params)`` is the copy to change.
     value : float or None
         The objective value as told (None for a failed evaluation; for a
         pruned one, the value told when the run stopped).
@@ -76,6 +97,10 @@ class Observation:
     step: float | None = None
     constraints: tuple[float, ...] | None = None
     cost: float | None = None
+
+    def __post_init__(self) -> None:
+        if type(self.params) is not Params:
+            object.__setattr__(self, "params", Params(self.params))
 
     @property
     def ok(self) -> bool:
@@ -278,6 +303,12 @@ class OptimizeResult:
         filled = np.where(np.isnan(values), -np.inf if self.maximize else np.inf, values)
         running = np.maximum.accumulate(filled) if self.maximize else np.minimum.accumulate(filled)
         return np.where(np.isinf(running), np.nan, running)
+
+    @property
+    def n_evaluations(self) -> int:
+        """Evaluations in the history, failed ones included (``len(result)``), as the
+        repr shows it."""
+        return len(self.history)
 
     @property
     def n_failed(self) -> int:

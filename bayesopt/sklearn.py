@@ -46,7 +46,7 @@ from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresE
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
-from bayesopt.validation import keyword_only
+from bayesopt.validation import PEER_NAMES, keyword_only
 
 __all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
 
@@ -591,7 +591,11 @@ def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None) -> dict[str, A
             raise ValueError(f"optimizer_kwargs[{key!r}] cannot be given: it is set by "
                              f"{_RESERVED_OPTIMIZER_KWARGS[key]}")
         if key not in accepted:
-            raise ValueError(f"optimizer_kwargs has the unknown key {key!r}; Optimizer "
+            here = PEER_NAMES.get(key)  # scikit-optimize's acq_func, Optuna's direction, ...
+            hint = (f" ({key} is {here}= here, set by {_RESERVED_OPTIMIZER_KWARGS[here]})"
+                    if here in _RESERVED_OPTIMIZER_KWARGS else
+                    f" (write {here}= here)" if here in accepted else "")
+            raise ValueError(f"optimizer_kwargs has the unknown key {key!r}{hint}; Optimizer "
                              f"accepts {accepted}")
     return kwargs
 

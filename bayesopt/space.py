@@ -40,6 +40,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, TypeVar, cast
@@ -88,6 +89,13 @@ def _is_number(value: object) -> bool:
 
 def _label(name: str | None) -> str:
     return f"dimension {name!r}" if name is not None else "dimension"
+
+
+def _check_name(name: object) -> None:
+    """A dimension's name= is None (a dict space names it) or a non-empty string, as a
+    dict space's keys must be: a point is a dict keyed by these names."""
+    if name is not None and (not isinstance(name, str) or not name):
+        raise TypeError(f"dimension: name={name!r} must be a non-empty string (or None)")
 
 
 def _check_finite_bounds(label: str, low: object, high: object) -> None:
@@ -147,6 +155,7 @@ class Dimension(abc.ABC):
         return dataclasses.replace(self, when=when)  # type: ignore[type-var]
 
     def _freeze_when(self) -> None:
+        _check_name(self.name)
         object.__setattr__(self, "when", normalize_when(_label(self.name), self.when))
 
     def _when_dict(self) -> dict[str, Any]:
@@ -231,6 +240,10 @@ class Real(_Interval):
 
     def __post_init__(self) -> None:
         self._check_bounds()
+        for key in ("low", "high"):  # a Fraction or numpy scalar: the float the asks are made of
+            value = getattr(self, key)
+            if type(value) not in (int, float):
+                object.__setattr__(self, key, float(value))
         if not self.low < self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be < high={self.high!r}")
 
@@ -330,6 +343,10 @@ class Categorical(Dimension):
             object.__setattr__(self, "choices", tuple(self.choices))
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Iterable):
             raise TypeError(f"{label}: choices={self.choices!r} must be a list or tuple of values")
+        if isinstance(self.choices, AbstractSet):  # its order changes with PYTHONHASHSEED
+            raise TypeError(f"{label}: choices={self.choices!r} is a set, whose order (and so the "
+                            "asks of a seed) changes from one process to the next: give a list, "
+                            "e.g. sorted(choices)")
         choices = tuple(self.choices)
         if not choices:
             raise ValueError(f"{label}: choices must not be empty")
@@ -337,9 +354,9 @@ class Categorical(Dimension):
             _check_choice(label, choice)
         seen: set[Hashable] = set()
         for choice in choices:
-            if choice in seen:
+            if _choice_key(choice) in seen:
                 raise ValueError(f"{label}: choice {choice!r} appears more than once")
-            seen.add(choice)
+            seen.add(_choice_key(choice))
         object.__setattr__(self, "choices", choices)
 
     def without_branches(self) -> Categorical:
@@ -348,7 +365,7 @@ class Categorical(Dimension):
 
     @functools.cached_property
     def _index(self) -> dict[Hashable, int]:
-        return {choice: i for i, choice in enumerate(self.choices)}
+        return {_choice_key(choice): i for i, choice in enumerate(self.choices)}
 
     @property
     def n_columns(self) -> int:
@@ -360,7 +377,7 @@ class Categorical(Dimension):
 
     def validate(self, value: Any) -> Hashable:
         try:
-            index = self._index.get(value)
+            index = self._index.get(_choice_key(value))
         except TypeError:
             index = None
         if index is None:
@@ -370,7 +387,7 @@ class Categorical(Dimension):
     def encode(self, values: Sequence[Any]) -> np.ndarray:
         index = self._index
         out = np.zeros((len(values), self.n_columns))
-        out[np.arange(len(values)), [index[v] for v in values]] = 1.0
+        out[np.arange(len(values)), [index[_choice_key(v)] for v in values]] = 1.0
         return out
 
     def decode(self, columns: np.ndarray) -> list[Any]:
@@ -435,6 +452,7 @@ class Fidelity(Dimension):
         return super().__new__(cls)
 
     def __post_init__(self) -> None:
+        _check_name(self.name)
         label = _label(self.name)
         if self.when is not None:
             raise ValueError(f"{label}: when={self.when!r}: a Fidelity is never conditional "
@@ -525,6 +543,24 @@ class Fidelity(Dimension):
 _NESTED_FORM = ("A dimension that exists only for some choices needs a conditional space "
                 "(when= on that dimension, or the nested form Categorical({choice: {name: "
                 "dimension}}), which is hyperopt's hp.choice of dicts)")
+
+
+class _NaN:
+    """The key of a NaN choice: every float NaN is this one choice, though nan != nan (and
+    two NaN objects hash apart), as scikit-learn's ``missing_values=np.nan`` needs."""
+
+    def __repr__(self) -> str:
+        return "nan"
+
+
+_NAN_KEY = _NaN()
+
+
+def _choice_key(value: Any) -> Any:
+    """The key a choice is found by: `_NAN_KEY` for a float NaN, else the value itself."""
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return _NAN_KEY
+    return value
 
 
 def _check_choice(label: str, choice: object) -> None:
@@ -973,7 +1009,7 @@ _PATTERN_LIMIT = 256  # activity patterns are enumerated up to this many parent-
 def _code(dim: Dimension, value: Any) -> int:
     """The integer code of a parent's value: a Categorical's index, an Integer itself."""
     if isinstance(dim, Categorical):
-        return dim._index[dim.validate(value)]
+        return dim._index[_choice_key(dim.validate(value))]
     return int(dim.validate(value))
 
 

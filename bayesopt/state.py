@@ -672,7 +672,10 @@ def _matches(space: Space, told: Mapping[str, Any], asked: Mapping[str, Any]) ->
         if dim.name not in told:
             continue  # inactive in both
         a, b = told[dim.name], asked[dim.name]  # type: ignore[index]
-        if isinstance(dim, (Categorical, Integer)):
+        if isinstance(dim, Categorical):
+            if dim.validate(a) is not dim.validate(b):  # the choices themselves: nan is nan
+                return False
+        elif isinstance(dim, Integer):
             if a != b:
                 return False
         elif abs(a - b) > MATCH_RTOL * abs(b):

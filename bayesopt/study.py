@@ -110,10 +110,18 @@ class StudyLink:
         if self.with_state and not self.claimed:
             self.claim()
         record = to_record(event, state.space, self.with_state)
-        number = wrap_errors(self.name, lambda: self.storage.append(self.study, [record]))
+        number = wrap_errors(self.name, lambda: self._append(record))
         self.catch_up(state, until=number)  # a shared study: what others appended first
         state.apply(event)
         self.seen = number + 1
+
+    def _append(self, record: dict[str, Any]) -> int:
+        """Append one record; a journal's only after every event this optimizer applied."""
+        if not self.with_state:
+            return self.storage.append(self.study, [record])
+        storage = self.storage
+        assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
+        return storage.append(self.study, [record], expected=self.seen)
 
     def claim(self) -> None:
         """A journal has one writer process: before this optimizer's first append, hold

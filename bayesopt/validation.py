@@ -18,18 +18,19 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_real,
 )
 
-__all__ = ["as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
+__all__ = ["ARRAY_HINT", "as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
            "check_count", "check_durations", "check_nonnegative", "check_real", "check_value",
            "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
-# gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers and study.optimize,
-# scikit-learn's random_state).
+# gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers, create_study and
+# study.optimize, Keras Tuner's max_trials, scikit-learn's random_state).
 PEER_NAMES = {
     "n_initial_points": "n_initial", "n_random_starts": "n_initial",
     "n_startup_trials": "n_initial", "random_state": "seed", "rstate": "seed",
     "acq_func": "acquisition", "verbose": "progress", "max_evals": "n_calls",
-    "n_trials": "n_calls",
+    "n_trials": "n_calls", "max_trials": "n_calls", "n_jobs": "n_workers",
+    "direction": "maximize",
 }
 
 
@@ -91,6 +92,10 @@ def unknown_keywords(given: Iterable[str], accepted: Iterable[str], where: str,
                         f"accepts {names}")
 
 
+ARRAY_HINT = ("a one-number numpy array is not read as a number: give float(value) "
+              "(a torch or jax scalar tensor: value.item())")
+
+
 def is_value(value: Any) -> bool:
     """Whether `value` has the type of an objective value: an int, a float or a numpy
     scalar of either, not a bool (nor a string, which float() would read)."""
@@ -102,7 +107,8 @@ def check_value(value: Any, position: int | None = None) -> float:
     """A finite objective value; NaN and ±inf point the caller to `tell_failure`."""
     where = "" if position is None else f" at position {position}"
     if not is_value(value):
-        raise TypeError(f"objective value{where} must be a real number, got {value!r}")
+        hint = f" ({ARRAY_HINT})" if isinstance(value, np.ndarray) and value.size == 1 else ""
+        raise TypeError(f"objective value{where} must be a real number, got {value!r}{hint}")
     try:
         number = float(value)
     except OverflowError:  # an int beyond float range

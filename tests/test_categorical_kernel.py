@@ -6,6 +6,7 @@ is validated, reported, journaled, and changes nothing on a space without catego
 from __future__ import annotations
 
 import math
+import shutil
 from typing import Any
 
 import numpy as np
@@ -197,8 +198,9 @@ def test_the_evidence_counts_one_lengthscale_prior_per_categorical() -> None:
 def test_a_journaled_run_resumes_with_the_option(tmp_path: Any) -> None:
     journal = str(tmp_path / "run.jsonl")
     opt = _run("hamming", n=10, journal=journal)
+    copy = shutil.copy(journal, tmp_path / "copy.jsonl")  # one writer per journal: resume a copy
     with pytest.warns(ResumeWarning, match="10 evaluations"):
-        resumed = Optimizer.resume(journal)
+        resumed = Optimizer.resume(copy)
     assert resumed.options.model.categorical_kernel == "hamming"
     assert resumed.fingerprint == opt.fingerprint != _run("onehot", n=1).fingerprint
     assert resumed.ask() == opt.ask()

@@ -917,3 +917,18 @@ def test_the_summary_after_a_run_fits_no_surrogate(monkeypatch: pytest.MonkeyPat
     assert fits == []
     assert result.model is not None  # the check above could fail: reading fits it here
     assert fits
+
+
+def test_run_with_a_directory_as_journal_is_a_usage_error_before_any_evaluation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--journal naming a directory (a first-day slip: --journal runs/) exited 1 with an
+    IsADirectoryError traceback; it is now the optimizer's own message, exit status 2."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    (directory / "runs").mkdir()
+    status = cli.main(["run", "--space", str(directory / "space.toml"), "--n-calls", "2",
+                       "--journal", str(directory / "runs"), "--no-progress",
+                       *command("objective-line", "x", "n", "act")])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert "is a directory: name a file in it, e.g. " in err and "Traceback" not in err
+    assert calls(directory) == []

@@ -10,6 +10,9 @@ Categorical/Integer parents, each dimension conditioned on an earlier one.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -289,3 +292,20 @@ def test_a_name_defined_differently_in_two_branches_is_refused_with_both_and_a_n
     renamed = {"model": Categorical({"svm": {"C": Real(1e-3, 1e3, log=True)},
                                      "lr": {"lr_C": Real(1e-2, 1e2, log=True)}})}
     assert Space(renamed)["lr_C"].when == {"model": ("lr",)}
+
+
+def test_a_set_of_parent_values_is_stored_in_one_order_whatever_the_hash_seed() -> None:
+    """when={"a": {"p", "q", ...}} kept the set's iteration order, which follows
+    PYTHONHASHSEED: a journal written by one process was 'written for another space' to
+    the next (checked with PYTHONHASHSEED 1 against 2-5). The values are now sorted."""
+    script = ("from bayesopt import Categorical, Real, Space\n"
+              "s = Space({'a': Categorical(list('pqrstuvw')),\n"
+              "           'b': Real(0, 1, when={'a': set('wvutsrq')})})\n"
+              "print(s.to_dict()['b']['when']['a'])\n")
+    seen = set()
+    for hash_seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=True)
+        seen.add(done.stdout.strip())
+    assert seen == {str(sorted("wvutsrq"))}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -196,6 +197,17 @@ def test_repr_is_short() -> None:
         "maximize=False)")
 
 
+def test_every_name_the_repr_shows_is_an_attribute_with_that_value() -> None:
+    """A user reads `n_evaluations=7` in the repr and types result.n_evaluations: it was
+    an AttributeError."""
+    result = mixed_run()
+    shown = re.findall(r"(\w+)=", repr(result).removeprefix("OptimizeResult("))
+    assert "n_evaluations" in shown
+    for name in shown:
+        assert f"{name}={getattr(result, name)!r}" in repr(result), name
+    assert result.n_evaluations == len(result.history) == len(result)
+
+
 # ----------------------------------------------------------------------- JSON
 @pytest.mark.parametrize("maximize", [False, True])
 def test_json_round_trip_is_lossless(maximize: bool) -> None:
@@ -334,3 +346,17 @@ def test_a_peers_result_attribute_says_what_to_read_here(name: str, hint: str) -
     with pytest.raises(AttributeError, match=r"no attribute 'nonsense'$"):
         result.nonsense  # noqa: B018 - the lookup is the test
     assert pickle.loads(pickle.dumps(result)) == result == copy.deepcopy(result)
+
+
+def test_a_nan_choice_round_trips_through_json_without_the_space() -> None:
+    """A NaN choice (missing_values=np.nan) is written as {"float": "nan"} and read back:
+    from_json needs no space= for it (it was listed among the inexact choices)."""
+    opt = Optimizer({"missing": Categorical([np.nan, 0.0]), "x": Real(0, 1)}, seed=0)
+    for _ in range(4):
+        params = opt.ask()
+        opt.tell(params, params["x"])
+    result = opt.result()
+    text = result.to_json()
+    assert json.loads(text)["inexact_choices"] == []
+    back = OptimizeResult.from_json(text)
+    assert [repr(o.params) for o in back.history] == [repr(o.params) for o in result.history]

@@ -14,6 +14,7 @@ in the GP, in the MAP objective and through the optimizer.
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -234,8 +235,9 @@ def test_the_optimizer_models_the_budget_with_the_basis_and_resumes_the_same(
     assert ("epochs" in listed) == lengthscale  # the basis alone has no budget lengthscale
     if lengthscale:
         assert listed["epochs"] == pytest.approx(float(np.exp(gp.kernel.theta[2])))
+    copy = shutil.copy(journal, journal.with_name("copy.jsonl"))  # one writer per journal: resume a copy
     with pytest.warns(ResumeWarning):  # the journal holds evaluations
-        resumed = Optimizer.resume(str(journal))
+        resumed = Optimizer.resume(copy)
     assert resumed.ask() == opt.ask()
     plain = Optimizer(SPACE, seed=0)
     for observation in opt.history:

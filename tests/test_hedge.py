@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -164,8 +165,9 @@ def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
     live = Optimizer(SPACE, seed=4, n_initial=4, acquisition="hedge", options=options,
                      journal=journal)
     _run(live, 10)
+    copy = shutil.copy(journal, tmp_path / "copy.jsonl")  # one writer per journal: resume a copy
     with pytest.warns(ResumeWarning, match="10 evaluations"):
-        resumed = Optimizer.resume(journal)
+        resumed = Optimizer.resume(copy)
     assert live._state.hedge is not None and resumed._state.hedge == live._state.hedge
     for _ in range(3):
         a, b = live.ask(), resumed.ask()

@@ -269,6 +269,28 @@ def test_resume_without_the_space_keeps_tuple_choices_as_tuples(tmp_path):
     assert_same_future(resumed, live, steps=3)
 
 
+def test_a_nan_choice_is_journaled_and_resumed_without_the_space(tmp_path):
+    """Categorical([np.nan, ...]) (scikit-learn's missing_values=np.nan) with journal=
+    raised a ValueError quoting the whole header ('Out of range float values are not
+    JSON compliant'); the choice is stored as {"float": "nan"} and read back as NaN."""
+    path = tmp_path / "run.jsonl"
+    space = {"missing": Categorical([np.nan, 0.0, -np.inf]), "x": Real(0.0, 1.0)}
+    live = Optimizer(space, seed=0, n_initial=3, options=FAST, journal=path)
+    for _ in range(6):
+        params = live.ask()
+        live.tell(params, params["x"] + (params["missing"] == 0.0))
+    live.close()
+    header = json.loads(path.read_text().splitlines()[0])
+    assert header["space"]["missing"]["choices"] == [{"float": "nan"}, 0.0, {"float": "-inf"}]
+    resumed = Optimizer.resume(path)
+    assert bayesopt.journal.space_to_json(resumed.space) == bayesopt.journal.space_to_json(
+        live.space)
+    assert [o.params["x"] for o in resumed.history] == [o.params["x"] for o in live.history]
+    assert [repr(o.params["missing"]) for o in resumed.history] == [
+        repr(o.params["missing"]) for o in live.history]
+    assert repr(resumed.ask()) == repr(live.ask())
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -1109,3 +1131,29 @@ def test_a_hand_edited_header_key_is_refused_as_an_edit_not_a_newer_writer(tmp_p
             r"header has the key\(s\) \['config\.batch'\], which bayesopt \S+ does not know, "
             r"though this version wrote the study: it was edited by hand or is corrupt")):
         Optimizer.resume(path, append=False)
+
+
+def test_two_optimizers_of_one_process_never_interleave_one_journal(tmp_path):
+    """A journal has one writer. Another process is refused by the file's writer claim;
+    a second optimizer of the same process (Optimizer.resume run twice in a notebook,
+    both kept) appended between the first one's events, and the file then held a run
+    neither optimizer had made (3 + 3 + 3 tells read back as 9). The optimizer that is
+    behind the file is now refused before it writes, and the journal stays the other's."""
+    def tell(opt: Optimizer, n: int) -> None:
+        for _ in range(n):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+
+    path = tmp_path / "run.jsonl"
+    first = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=3, options=FAST, journal=path)
+    tell(first, 3)
+    with pytest.warns(bayesopt.optimizer.ResumeWarning):
+        second = Optimizer.resume(path)
+    tell(second, 3)
+    lines = path.read_text()
+    with pytest.raises(JournalError, match=r"holds \d+ event\(s\) this optimizer has not read"):
+        first.ask()
+    assert path.read_text() == lines
+    assert len(first.history) == 3
+    tell(second, 1)
+    assert len(Optimizer.resume(path, append=False).history) == len(second.history) == 7

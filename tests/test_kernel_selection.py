@@ -15,6 +15,7 @@ same Hedge gains.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -188,8 +189,9 @@ def _resumed_mid_run(tmp_path: Path, **kwargs: Any) -> tuple[Optimizer, Optimize
     live = Optimizer(SPACE, seed=3, options=_selecting("matern12"), journal=journal, **kwargs)
     used = _run(live, 14)
     assert set(used) == {"matern52", "matern12"}, used  # the replay crosses both kernels
+    copy = shutil.copy(journal, tmp_path / "copy.jsonl")  # one writer per journal: resume a copy
     with pytest.warns(ResumeWarning, match="14 evaluations"):
-        resumed = Optimizer.resume(journal)
+        resumed = Optimizer.resume(copy)
     assert resumed.fingerprint == live.fingerprint
     return live, resumed
 
@@ -297,8 +299,9 @@ def test_a_resumed_journal_with_the_average_asks_the_same(tmp_path: Path) -> Non
                                                   kernel_average=True))
     live = Optimizer(SPACE, seed=3, options=options, journal=journal)
     _run(live, 12)
+    copy = shutil.copy(journal, tmp_path / "copy.jsonl")  # one writer per journal: resume a copy
     with pytest.warns(ResumeWarning, match="12 evaluations"):
-        resumed = Optimizer.resume(journal)
+        resumed = Optimizer.resume(copy)
     for _ in range(5):
         a, b = live.ask(), resumed.ask()
         assert a == b

@@ -13,6 +13,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 import pytest
 
 from acquisition.optimizer import AcquisitionOptimizerOptions
@@ -136,6 +137,9 @@ def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
     ([0.5, [-1.0]], r"a tuple, not a list: return value, \[c1, \.\.\., ck\]"),
     ({"value": 0.5, "constraints": [-1.0]}, (r"not a number .or a number and constraints.: "
                                               r"return a number, or a tuple \(value, \[c1")),
+    # numpy's 0-d result (np.array(...).mean(keepdims=...), a loss turned .numpy())
+    (np.array(0.5), r"one-number numpy array is not read as a number: give float\(value\)"),
+    (np.array([0.5]), r"torch or jax scalar tensor: value\.item\(\)"),
 ])
 def test_a_return_of_the_wrong_shape_says_what_to_return(returned, hint):
     """An objective returning a scalar constraint, a cost, a list or a dict is an error
@@ -304,6 +308,9 @@ def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path)
     ("verbose", "verbose=; write progress= "),
     ("max_evals", "max_evals=; write n_calls= "),  # hyperopt
     ("n_trials", "n_trials=; write n_calls= "),  # Optuna
+    ("direction", "direction=; write maximize= "),  # Optuna's direction="maximize"
+    ("max_trials", "max_trials=; write n_calls= "),  # Keras Tuner
+    ("n_jobs", "n_jobs=; write n_workers= "),  # scikit-optimize
     ("n_inital", "n_inital=; did you mean n_initial="),
     ("bogus", r"bogus=; it accepts \['acquisition'"),
 ])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
+import shutil
 
 import numpy as np
 import pytest
@@ -142,6 +144,21 @@ def test_exhausted_finite_space_warns_and_still_answers():
     with pytest.warns(SpaceExhaustedWarning, match="exhausted"):
         params = opt.ask()
     assert params["c"] in ("a", "b", "c")
+    with pytest.warns(SpaceExhaustedWarning, match=r"all 3 points are observed or pending"):
+        opt.ask()
+
+
+def test_a_real_with_few_floats_warns_without_a_count_of_none():
+    """Real(1, 1 + 1e-15) holds five floats: once they are all asked the warning says so,
+    not 'all None points are observed' (its cardinality is None: a continuum)."""
+    from bayesopt import SpaceExhaustedWarning
+
+    opt = Optimizer({"x": Real(1.0, 1.0 + 1e-15)}, seed=0, n_initial=2)
+    with pytest.warns(SpaceExhaustedWarning) as caught:
+        run(opt, lambda p: p["x"] - 1.0, 8)
+    message = str(caught[0].message)
+    assert "None" not in message
+    assert re.search(r"no new point: every point tried .* is observed or pending", message)
 
 
 def test_result_holds_history_and_best():
@@ -168,6 +185,8 @@ def test_result_holds_history_and_best():
         ({"lr": 1e-3, "layers": 2, "activation": "relu"}, float("nan"), ValueError, "tell_failure"),
         ({"lr": 1e-3, "layers": 2, "activation": "relu"}, float("inf"), ValueError, "tell_failure"),
         ({"lr": 1e-3, "layers": 2, "activation": "relu"}, "0.5", TypeError, "real number"),
+        ({"lr": 1e-3, "layers": 2, "activation": "relu"}, np.array(0.5), TypeError,
+         r"real number, got array\(0\.5\) \(a one-number numpy array .* float\(value\)"),
         ([{"lr": 1e-3, "layers": 2, "activation": "relu"}], [1.0, 2.0], ValueError, "1 params but 2 values"),
     ],
 )
@@ -320,7 +339,9 @@ def test_add_pending_points_are_avoided_fantasized_and_told_like_asks(tmp_path):
     opt.tell(elsewhere[0], 0.0)
     opt.tell_failure(elsewhere[1], "diverged")
     assert opt.pending == batch
-    resumed = Optimizer.resume(journal)
+    twin = tmp_path / "twin.jsonl"  # one writer per journal: the resumed run writes a copy
+    shutil.copy(journal, twin)
+    resumed = Optimizer.resume(twin)
     assert resumed.pending == batch and resumed.ask() == opt.ask()
 
 
@@ -351,3 +372,77 @@ def test_acquisition_local_search_runs_with_one_blas_thread() -> None:
     with objective.local_search_context():
         blas = threadpoolctl.threadpool_info()
         assert all(lib["num_threads"] == 1 for lib in blas if lib["user_api"] == "blas")
+
+
+def test_a_nan_choice_is_told_released_and_reproposed_never():
+    """scikit-learn's missing_values=np.nan is a choice users give: a tell of it with a NaN
+    object other than the one asked (as any computation makes) is that choice and releases
+    its pending ask, and a second NaN is a duplicate choice (before: nan != nan, so each
+    tell warned UnmatchedTellWarning and left its ask pending, and [nan, nan] passed)."""
+    import warnings
+
+    from bayesopt import UnmatchedTellWarning
+
+    opt = Optimizer({"missing": Categorical([np.nan, 0.0, -1.0]), "x": Real(0.0, 1.0)},
+                    seed=0, n_initial=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnmatchedTellWarning)
+        for _ in range(8):
+            params = opt.ask()
+            told = dict(params, missing=float(str(params["missing"])))  # a new NaN object
+            opt.tell(told, params["x"] + (params["missing"] == 0.0))
+    assert opt.pending == []
+    assert sum(math.isnan(o.params["missing"]) for o in opt.history) >= 2
+    with pytest.raises(ValueError, match=r"choice nan appears more than once"):
+        Categorical([np.nan, 0.0, float("nan")])
+
+
+def test_a_real_with_fraction_or_numpy_bounds_asks_points_it_accepts():
+    """Real(Fraction(1, 3), 1) was accepted, then its own ask of the low end, the float
+    0.333..., was refused by the tell as outside [1/3, 1]. Its bounds are now the floats
+    the asks are made of (numpy scalars too), so every ask is told back."""
+    from fractions import Fraction
+
+    dim = Real(Fraction(1, 3), Fraction(2, 3))
+    assert (dim.low, dim.high) == (float(Fraction(1, 3)), float(Fraction(2, 3)))
+    assert type(Real(np.float32(0.5), 1).low) is float
+    opt = Optimizer({"x": dim, "y": Real(np.float32(0.1), np.float64(0.9))}, seed=0,
+                    n_initial=2)
+    for _ in range(10):
+        params = opt.ask()
+        opt.tell(params, params["x"] + params["y"])  # minimum at both low ends
+    assert opt.best.params["x"] == dim.low
+
+
+def test_an_observations_params_cannot_be_changed_behind_the_optimizers_back():
+    """cfg = opt.best.params; cfg["x"] = ... (building a final config from the best) wrote
+    into the optimizer's own record: opt.best, opt.history and opt.result() then showed a
+    point never evaluated. An observation's params now refuse changes, naming the copy
+    to make, and stay a dict for everything else (json, dict(), pickle, deepcopy)."""
+    import copy
+    import json
+    import pickle
+
+    opt = Optimizer({"x": Real(0.0, 1.0), "k": Integer(1, 4)}, seed=0)
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, params["x"])
+    best = opt.best.params
+    before = dict(best)
+    for change in (lambda p: p.__setitem__("x", 0.5), lambda p: p.update(epochs=100),
+                   lambda p: p.pop("k"), lambda p: p.setdefault("epochs", 1),
+                   lambda p: p.__delitem__("x"), lambda p: p.clear(), lambda p: p.popitem()):
+        with pytest.raises(TypeError, match=r"read-only.*dict\(observation\.params\)"):
+            change(best)
+    with pytest.raises(TypeError, match="read-only"):
+        opt.history[0].params["x"] = 0.5
+    assert opt.best.params == before and opt.result().best_params == before
+    assert isinstance(best, dict) and json.loads(json.dumps(best)) == before
+    for mine in (dict(best), best.copy(), copy.copy(best)):
+        mine["epochs"] = 100
+        assert type(mine) is dict and {**best, "epochs": 100} == mine
+    assert pickle.loads(pickle.dumps(opt)).best.params == before
+    assert copy.deepcopy(opt.history)[0].params == opt.history[0].params
+    result = opt.result()
+    result.best_params["x"] = 0.5  # the result's best_params is the caller's own copy
+    assert opt.best.params == before

@@ -174,6 +174,18 @@ def test_a_plot_given_something_else_than_axes_raises_naming_it(mixed, draw):
         draw(mixed, ax=3)
 
 
+@pytest.mark.parametrize("draw", [
+    plots.relevance, plots.importance, plots.objective, plots.evaluations, plots.budgets,
+    lambda result: plots.partial_dependence_1d(result, "x"),
+    lambda result: plots.partial_dependence_2d(result, "x", "y"),
+])
+def test_every_plot_given_something_else_than_a_result_raises_type_error(draw):
+    """relevance and importance raised AttributeError ('int' object has no attribute
+    'space') where the others said what they expected."""
+    with pytest.raises(TypeError, match=r"expected an OptimizeResult, got dict"):
+        draw({"x": 0.5})
+
+
 @pytest.mark.parametrize("optimum, error", [("0", TypeError), (math.nan, ValueError),
                                             (math.inf, ValueError)])
 def test_convergence_rejects_an_optimum_that_is_not_a_finite_number(mixed, optimum, error):

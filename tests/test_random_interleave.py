@@ -13,6 +13,7 @@ journal field is refused.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +96,9 @@ def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
     journal = tmp_path / "run.jsonl"
     live = Optimizer(SPACE, seed=3, n_initial=4, options=_interleaved(3), journal=journal)
     _run(live, 7)
+    copy = shutil.copy(journal, tmp_path / "copy.jsonl")  # one writer per journal: resume a copy
     with pytest.warns(ResumeWarning, match="7 evaluations"):
-        resumed = Optimizer.resume(journal)
+        resumed = Optimizer.resume(copy)
     assert resumed.fingerprint == live.fingerprint
     for _ in range(4):  # asks 8..11, of which 9 is interleaved
         a, b = live.ask(), resumed.ask()

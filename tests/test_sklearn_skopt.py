@@ -107,6 +107,12 @@ def test_optimizer_kwargs_reach_the_optimizer(iris):
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"kernal": "rbf"}, ValueError, "unknown key 'kernal'"),
+    # scikit-optimize's BayesSearchCV(optimizer_kwargs=...) keys say where they go here
+    ({"acq_func": "EI"}, ValueError,
+     (r"unknown key 'acq_func' \(acq_func is acquisition= here, set by "
+      r"BayesSearchCV\(acquisition=\.\.\.\)\)")),
+    ({"direction": "maximize"}, ValueError, r"direction is maximize= here, set by the search"),
+    ({"n_initial_points": 5}, ValueError, r"set by BayesSearchCV\(n_initial=\.\.\.\)"),
     ({"seed": 3}, ValueError, "random_state"),
     ({"maximize": False}, ValueError, "maximize"),
     ({"acquisition": "ei"}, ValueError, "acquisition"),

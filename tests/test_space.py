@@ -20,7 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
-from bayesopt.space import Categorical, Dimension, Integer, Real, Space, dimension_from_dict
+from bayesopt.space import (
+    Categorical,
+    Dimension,
+    Fidelity,
+    Integer,
+    Real,
+    Space,
+    dimension_from_dict,
+)
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -334,6 +342,16 @@ def test_cardinality() -> None:
             r"dimension 'x' has a different name='y'",
         ),
         (lambda: Space("x"), TypeError, r"space must be a dict"),
+        # a list space took any name=, and its points were keyed by it ({3: 0.23})
+        (lambda: Real(0.0, 1.0, name=3), TypeError, r"name=3 must be a non-empty string"),
+        (lambda: Integer(0, 4, name=""), TypeError, r"name='' must be a non-empty string"),
+        (lambda: Categorical(["a", "b"], name=("c",)), TypeError,
+         r"name=\('c',\) must be a non-empty string"),
+        (lambda: Fidelity(1, 27, name=1.5), TypeError, r"name=1.5 must be a non-empty string"),
+        # a set's order follows PYTHONHASHSEED: the same seed asked other choices per process
+        (lambda: Categorical({"relu", "tanh"}, name="act"), TypeError,
+         r"'act': choices=\{.*\} is a set, whose order .* give a list, e\.g\. sorted"),
+        (lambda: Categorical(frozenset([1, 2])), TypeError, r"is a set"),
     ],
 )
 def test_invalid_space_raises(build: Any, error: type[Exception], match: str) -> None:

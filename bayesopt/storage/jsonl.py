@@ -127,7 +127,11 @@ class JSONLStorage:
             return [self._parse(line, first + i)
                     for i, line in enumerate(self._lines(self._starts[first]))]
 
-    def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
+    def append(self, study: str, events: Sequence[dict[str, Any]], *,
+               expected: int | None = None) -> int:
+        """Append `events`; the number of the first. With `expected` (a journal's one
+        writer: the number of events it has applied), refuse to write after events it
+        has not read — another optimizer of this process appended them."""
         codec.check_study(study)
         lines = codec.encode_events(events)  # every event checked before anything is written
         self._check_usable()
@@ -136,12 +140,18 @@ class JSONLStorage:
                 raise self._replaced() if self._starts else StorageError(
                     f"{str(self.path)!r} does not exist")
             with self._append_lock():
-                return self._append_locked(study, lines)
+                return self._append_locked(study, lines, expected)
 
-    def _append_locked(self, study: str, lines: Sequence[str]) -> int:
+    def _append_locked(self, study: str, lines: Sequence[str], expected: int | None) -> int:
         self._study_header(study)
         self._drop_torn_tail()
         number = len(self._starts) - 1
+        if expected is not None and number > expected:
+            raise StorageError(
+                f"holds {number - expected} event(s) this optimizer has not read, appended "
+                "by another optimizer of this process since: a journal has one writer (keep "
+                "one Optimizer per journal; Optimizer.resume the file again to continue it, or "
+                "share a study between optimizers with storage= and study=)")
         if lines:
             self._write(lines)
         return number
