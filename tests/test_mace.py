@@ -114,6 +114,31 @@ def test_every_asked_point_is_non_dominated_among_the_scored_points(seed: int) -
                       & np.any(others > scores[row], axis=1))
 
 
+@pytest.mark.parametrize("batch", (1, 3))
+def test_a_min_distance_that_every_candidate_breaks_still_asks_the_maximizers(
+        batch: int) -> None:
+    """With ``min_distance=0.3`` on [0, 1] three observations leave no point 0.3 from all:
+    every candidate is left out of the pool, but each member's maximizer is the point its
+    own acquisition would ask (`_maximize`: a random new point when the search finds
+    none), so the front is never empty. Every ask raised numpy's "high <= 0" (review18)."""
+    options = OptimizerOptions(acquisition_optimizer=AcquisitionOptimizerOptions(
+        n_candidates=64, n_local_candidates=16, n_restarts=1, maxiter=20, min_distance=0.3))
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=3, acquisition="mace",
+                    options=options)
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, (params["x"] - 0.3) ** 2)
+    state, settings = opt._state, opt._ask_settings()
+    scored = Proposal(state, settings, np.random.default_rng(0), None)._mace_pool()
+    assert scored is not None and scored[0].shape[0] == len(MACE_MEMBERS)  # the maximizers
+    for _ in range(3):
+        asked = opt.ask(batch) if batch > 1 else [opt.ask()]
+        for params in asked:
+            opt.tell(params, (params["x"] - 0.3) ** 2)
+    X = opt.space.encode([o.params for o in opt.history])
+    assert len(distinct_rows(X, X[:0], 1e-9)) == X.shape[0] == 3 + 3 * batch
+
+
 def test_the_draw_depends_on_the_seed_and_only_on_it() -> None:
     opt = _state_after(8)
     state, settings = opt._state, opt._ask_settings()
