@@ -225,6 +225,50 @@ def test_mcmc_hyperparameters_give_a_front_of_the_averaged_members() -> None:
     assert np.min(np.sum((front - opt.space.encode([params])[0]) ** 2, axis=1)) < 1e-18
 
 
+def test_kernel_average_gives_a_front_of_the_averaged_members() -> None:
+    """kernel_average=True (`AveragedAcquisitionObjective` over the kernels' GPs) is
+    accepted: the asked point is on the front of the averaged members (review18)."""
+    options = OptimizerOptions(acquisition_optimizer=CHEAP.acquisition_optimizer,
+                               model=ModelOptions(kernel_candidates=("rbf",),
+                                                  kernel_average=True))
+    opt = Optimizer(SPACE, seed=0, n_initial=4, acquisition="mace", options=options)
+    _run(opt, 6)
+    state, settings = opt._state, opt._ask_settings()
+    assert state.synced_model(np.random.default_rng(0)).sampled  # averaged, not one GP
+    params = Proposal(state, settings, np.random.default_rng(0), None).points(1)[0]
+    front = Proposal(state, settings, np.random.default_rng(0), None)._mace_front()
+    assert front is not None
+    assert np.min(np.sum((front - opt.space.encode([params])[0]) ** 2, axis=1)) < 1e-18
+
+
+def test_a_fidelity_space_builds_its_front_on_the_configuration_columns_and_resumes(
+        tmp_path: Path) -> None:
+    """With a Fidelity, MACE's front (for the schedule's new configurations) is built on
+    the configuration columns (the top budget's surrogate), and a resumed journal asks
+    the same (review18: accepted, untested before)."""
+    from bayesopt.space import Fidelity
+
+    space = {**SPACE, "budget": Fidelity(1, 9, eta=3)}
+    journal = tmp_path / "run.jsonl"
+    live = Optimizer(space, seed=1, n_initial=4, acquisition="mace", options=CHEAP,
+                     journal=journal)
+    for _ in range(12):
+        params = live.ask()
+        live.tell(params, _two_basins(params) / params["budget"])
+    state, settings = live._state, live._ask_settings()
+    front = Proposal(state, settings, np.random.default_rng(0), None)._mace_front()
+    assert front is not None and front.shape[1] == live.space.n_columns
+    live.ask(2)  # pending at the resume
+    with pytest.warns(ResumeWarning):
+        resumed = Optimizer.resume(journal)
+    for _ in range(3):
+        a, b = live.ask(2), resumed.ask(2)
+        assert a == b
+        for params in a:
+            for opt in (live, resumed):
+                opt.tell(params, _two_basins(params) / params["budget"])
+
+
 # ------------------------------------------------------------------ refusals
 def test_settings_the_ensemble_cannot_use_are_refused_naming_them() -> None:
     with pytest.raises(ValueError, match=r"n_constraints=1 needs acquisition in .* not 'mace'"):
