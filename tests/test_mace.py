@@ -12,7 +12,9 @@ the ensemble cannot use raise naming them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -186,6 +188,13 @@ def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
     live = Optimizer(SPACE, seed=4, n_initial=4, acquisition="mace", options=CHEAP,
                      journal=journal)
     _run(live, 8)
+    _assert_resumed_asks_the_same(live, journal, _two_basins)
+
+
+def _assert_resumed_asks_the_same(live: Optimizer, journal: Path,
+                                  value: Callable[[dict[str, Any]], float]) -> None:
+    """With two points pending, `Optimizer.resume(journal)` and `live` ask the same batches
+    of two three times, each told `value`."""
     live.ask(2)  # pending at the resume
     with pytest.warns(ResumeWarning):
         resumed = Optimizer.resume(journal)
@@ -193,8 +202,8 @@ def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
         a, b = live.ask(2), resumed.ask(2)
         assert a == b
         for params in a:
-            live.tell(params, _two_basins(params))
-            resumed.tell(params, _two_basins(params))
+            for opt in (live, resumed):
+                opt.tell(params, value(params))
 
 
 def test_a_replayed_shared_study_asks_the_same(tmp_path: Path) -> None:
@@ -258,15 +267,7 @@ def test_a_fidelity_space_builds_its_front_on_the_configuration_columns_and_resu
     state, settings = live._state, live._ask_settings()
     front = Proposal(state, settings, np.random.default_rng(0), None)._mace_front()
     assert front is not None and front.shape[1] == live.space.n_columns
-    live.ask(2)  # pending at the resume
-    with pytest.warns(ResumeWarning):
-        resumed = Optimizer.resume(journal)
-    for _ in range(3):
-        a, b = live.ask(2), resumed.ask(2)
-        assert a == b
-        for params in a:
-            for opt in (live, resumed):
-                opt.tell(params, _two_basins(params) / params["budget"])
+    _assert_resumed_asks_the_same(live, journal, lambda p: _two_basins(p) / p["budget"])
 
 
 # ------------------------------------------------------------------ refusals
