@@ -31,8 +31,11 @@ What is built here, and how it differs from HEBO:
   three. Why: it reuses the optimizer that handles integers, categoricals, conditional
   spaces and input constraints, and it costs three acquisition searches and one scoring
   pass, with no evolutionary loop to tune.
-- A point within `min_distance` of an observed, pending or earlier-pooled point is left out
-  of the pool, so the front holds distinct new points.
+- A candidate within `min_distance` of an observed or pending point is left out of the
+  pool, and a front point within it of an earlier front point is left out of the front, so
+  the front holds distinct new points. Each member's maximizer stays in the pool whatever
+  its distance: it is the point that member alone would ask (a random new point when its
+  search finds none), so the front is never empty.
 - Batches: the points of one ask are drawn from the same front without replacement. Only
   when the front has fewer new points than the batch needs is a new front built, on the GP
   with the batch's points so far as fantasies (kriging believer, as every other

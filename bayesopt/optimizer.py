@@ -259,7 +259,9 @@ class Optimizer:
         except in a shared study (``storage=``) and under ``minimize(n_workers>1)``,
         which compute on one thread because other processes hold the cores; give
         ``threads`` there for a worker alone on a machine. Not recorded in a
-        journal or study (a property of the process, not of the run).
+        journal or study (a property of the process, not of the run); a pickled copy
+        keeps it, and an ask or tell in a process started with fewer Numba threads
+        raises ValueError naming it.
     **unknown
         None is accepted: any other keyword raises TypeError naming it and, for
         a peer's name (scikit-optimize's ``n_initial_points``, ``random_state``,
@@ -539,7 +541,13 @@ class Optimizer:
         wide as the machine in each of them turns every refit's LAPACK calls into waits
         for descheduled threads (README, "Shared studies"; bench/results/shared_threads.md).
         ``threads=k`` (the user's choice) replaces both: `kernels.threads.thread_count`."""
-        if self.threads is not None:
+        if self.threads is not None:  # checked again: a pickled copy may be in another process
+            try:
+                check_threads(self.threads)
+            except ValueError as error:
+                raise ValueError(f"{error}; this process cannot have the threads the optimizer "
+                                 "was made with (a copy pickled in another process): set "
+                                 "opt.threads = None, or a count from that range") from None
             chosen: contextlib.AbstractContextManager[None] = thread_count(self.threads)
         else:
             chosen = single_threaded() if self.shared else contextlib.nullcontext()

@@ -397,9 +397,9 @@ class Proposal:
         return cast(np.ndarray, front[distinct_rows(front, pool[:0], tol)])
 
     def _mace_pool(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The points (m, c) MACE scores — each member's maximizer, then a candidate pool,
-        without points near observed or pending ones — and their scores (m, K), one column
-        per member (None: a finite space has no new point left)."""
+        """The points (m, c) MACE scores — each member's maximizer, then a candidate pool
+        without points within `min_distance` of observed or pending ones — and their
+        scores (m, K), one column per member (None: a finite space has no new point left)."""
         conditioned = self._conditioned()
         objectives = [self._objective(conditioned, member)
                       for member in ACQUISITION_KINDS[self.settings.acquisition].ensemble]
@@ -416,7 +416,12 @@ class Proposal:
         nearest = np.full(pool.shape[0], np.inf)  # squared distance to the nearest avoided
         for row in self._avoid():
             np.minimum(nearest, np.sum((pool - row) ** 2, axis=1), out=nearest)
-        pool = pool[nearest > options.min_distance**2]  # keeps the maximizers: they are new
+        keep = nearest > options.min_distance**2
+        # the maximizers are kept whatever their distance: each is the point its member
+        # alone would ask (`_maximize`, a random new point when no candidate is far enough),
+        # so the front is never empty
+        keep[: len(maximizers)] = True
+        pool = pool[keep]
         return pool, np.column_stack([objective.values(pool) for objective in objectives])
 
     def hedge_record(self) -> HedgeRecord | None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -115,6 +117,31 @@ def test_every_asked_point_is_non_dominated_among_the_scored_points(seed: int) -
                       & np.any(others > scores[row], axis=1))
 
 
+@pytest.mark.parametrize("batch", (1, 3))
+def test_a_min_distance_that_every_candidate_breaks_still_asks_the_maximizers(
+        batch: int) -> None:
+    """With ``min_distance=0.3`` on [0, 1] three observations leave no point 0.3 from all:
+    every candidate is left out of the pool, but each member's maximizer is the point its
+    own acquisition would ask (`_maximize`: a random new point when the search finds
+    none), so the front is never empty. Every ask raised numpy's "high <= 0" (review18)."""
+    options = OptimizerOptions(acquisition_optimizer=AcquisitionOptimizerOptions(
+        n_candidates=64, n_local_candidates=16, n_restarts=1, maxiter=20, min_distance=0.3))
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=3, acquisition="mace",
+                    options=options)
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, (params["x"] - 0.3) ** 2)
+    state, settings = opt._state, opt._ask_settings()
+    scored = Proposal(state, settings, np.random.default_rng(0), None)._mace_pool()
+    assert scored is not None and scored[0].shape[0] == len(MACE_MEMBERS)  # the maximizers
+    for _ in range(3):
+        asked = opt.ask(batch) if batch > 1 else [opt.ask()]
+        for params in asked:
+            opt.tell(params, (params["x"] - 0.3) ** 2)
+    X = opt.space.encode([o.params for o in opt.history])
+    assert len(distinct_rows(X, X[:0], 1e-9)) == X.shape[0] == 3 + 3 * batch
+
+
 def test_the_draw_depends_on_the_seed_and_only_on_it() -> None:
     opt = _state_after(8)
     state, settings = opt._state, opt._ask_settings()
@@ -162,8 +189,15 @@ def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
     live = Optimizer(SPACE, seed=4, n_initial=4, acquisition="mace", options=CHEAP,
                      journal=journal)
     _run(live, 8)
+    _assert_resumed_asks_the_same(live, journal, _two_basins)
+
+
+def _assert_resumed_asks_the_same(live: Optimizer, journal: Path,
+                                  value: Callable[[dict[str, Any]], float]) -> None:
+    """With two points pending, `Optimizer.resume(journal)` and `live` ask the same batches
+    of two three times, each told `value`."""
     live.ask(2)  # pending at the resume
-    copy = tmp_path / "copy.jsonl"  # a journal has one writer: the resumed one writes a copy
+    copy = journal.with_name("copy.jsonl")  # one writer per journal: the resumed one's copy
     shutil.copy(journal, copy)
     with pytest.warns(ResumeWarning):
         resumed = Optimizer.resume(copy)
@@ -171,8 +205,8 @@ def test_a_resumed_journal_asks_the_same(tmp_path: Path) -> None:
         a, b = live.ask(2), resumed.ask(2)
         assert a == b
         for params in a:
-            live.tell(params, _two_basins(params))
-            resumed.tell(params, _two_basins(params))
+            for opt in (live, resumed):
+                opt.tell(params, value(params))
 
 
 def test_a_replayed_shared_study_asks_the_same(tmp_path: Path) -> None:
@@ -201,6 +235,42 @@ def test_mcmc_hyperparameters_give_a_front_of_the_averaged_members() -> None:
     front = Proposal(state, settings, np.random.default_rng(0), None)._mace_front()
     assert front is not None
     assert np.min(np.sum((front - opt.space.encode([params])[0]) ** 2, axis=1)) < 1e-18
+
+
+def test_kernel_average_gives_a_front_of_the_averaged_members() -> None:
+    """kernel_average=True (`AveragedAcquisitionObjective` over the kernels' GPs) is
+    accepted: the asked point is on the front of the averaged members (review18)."""
+    options = OptimizerOptions(acquisition_optimizer=CHEAP.acquisition_optimizer,
+                               model=ModelOptions(kernel_candidates=("rbf",),
+                                                  kernel_average=True))
+    opt = Optimizer(SPACE, seed=0, n_initial=4, acquisition="mace", options=options)
+    _run(opt, 6)
+    state, settings = opt._state, opt._ask_settings()
+    assert state.synced_model(np.random.default_rng(0)).sampled  # averaged, not one GP
+    params = Proposal(state, settings, np.random.default_rng(0), None).points(1)[0]
+    front = Proposal(state, settings, np.random.default_rng(0), None)._mace_front()
+    assert front is not None
+    assert np.min(np.sum((front - opt.space.encode([params])[0]) ** 2, axis=1)) < 1e-18
+
+
+def test_a_fidelity_space_builds_its_front_on_the_configuration_columns_and_resumes(
+        tmp_path: Path) -> None:
+    """With a Fidelity, MACE's front (for the schedule's new configurations) is built on
+    the configuration columns (the top budget's surrogate), and a resumed journal asks
+    the same (review18: accepted, untested before)."""
+    from bayesopt.space import Fidelity
+
+    space = {**SPACE, "budget": Fidelity(1, 9, eta=3)}
+    journal = tmp_path / "run.jsonl"
+    live = Optimizer(space, seed=1, n_initial=4, acquisition="mace", options=CHEAP,
+                     journal=journal)
+    for _ in range(12):
+        params = live.ask()
+        live.tell(params, _two_basins(params) / params["budget"])
+    state, settings = live._state, live._ask_settings()
+    front = Proposal(state, settings, np.random.default_rng(0), None)._mace_front()
+    assert front is not None and front.shape[1] == live.space.n_columns
+    _assert_resumed_asks_the_same(live, journal, lambda p: _two_basins(p) / p["budget"])
 
 
 # ------------------------------------------------------------------ refusals

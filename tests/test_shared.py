@@ -597,3 +597,44 @@ def test_threads_chooses_the_thread_count_of_an_optimizer_shared_or_not(tmp_path
                                 (numba.config.NUMBA_NUM_THREADS + 1, ValueError, "NUMBA_NUM_THREADS")):
         with pytest.raises(error, match=message):
             Optimizer(SPACE, threads=bad)
+
+
+_UNPICKLE_AND_ASK = """
+import pickle, sys
+opt = pickle.loads(sys.stdin.buffer.read())
+try:
+    opt.ask()
+except ValueError as error:
+    print("ValueError:", error)
+opt.threads = None  # the remedy the message names
+print("asked", sorted(opt.ask()))
+"""
+
+
+def test_threads_a_pickled_optimizer_cannot_have_here_is_refused_naming_it(tmp_path):
+    """``threads`` is pickled with the optimizer; a process started with fewer Numba
+    threads (NUMBA_NUM_THREADS) refuses it at the ask with a ValueError naming threads=
+    and the remedy, instead of Numba's "The number of threads must be between 1 and 1"
+    at every ask (review18)."""
+    import pickle
+
+    made = """
+import pickle, sys
+from bayesopt import Optimizer, Real
+opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=2, threads=2)
+for _ in range(3):
+    opt.tell(opt.ask(), 0.5)
+sys.stdout.buffer.write(pickle.dumps(opt))
+"""
+    env = {**os.environ, "NUMBA_NUM_THREADS": "2", "OMP_NUM_THREADS": "1"}
+    blob = subprocess.run([sys.executable, "-c", made], capture_output=True, env=env,
+                          check=True, timeout=300).stdout
+    assert pickle.loads(blob).threads == 2
+    env["NUMBA_NUM_THREADS"] = "1"
+    done = subprocess.run([sys.executable, "-c", _UNPICKLE_AND_ASK], input=blob,
+                          capture_output=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stdout.decode().splitlines()
+    assert lines[0].startswith("ValueError: threads=2 must be from 1 to 1"), lines
+    assert "opt.threads = None" in lines[0], lines
+    assert lines[1] == "asked ['x']", lines

@@ -751,3 +751,61 @@ def test_a_read_only_copy_whose_wal_holds_changes_is_refused_naming_the_wal(
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert ("its changes in s.db-wal cannot be read without SQLite's s.db-shm file"
             in done.stderr), done.stderr
+
+
+_WATCHING_READER = """
+import sys
+from bayesopt import Optimizer, Real
+with Optimizer({"x": Real(0, 1)}, storage=sys.argv[1], study="s", seed=1) as reader:
+    print(len(reader.history), flush=True)
+    for _ in sys.stdin:  # one line: the writer has told more
+        print(len(reader.history), flush=True)
+"""
+
+
+def test_a_read_only_attach_sees_a_writer_that_starts_after_it(tmp_path: Path) -> None:
+    """A reader that cannot write the database's place opens it with immutable=1 when no
+    writer has it open (no -wal or -shm file); a writer that may (another user, another
+    mount) then appends, and the reader reads the new events instead of its first snapshot
+    for ever (it read 3 of 5 evaluations: review18). Root makes the place read-only for the
+    reader alone in a private mount namespace; another user's permissions are restored once
+    the reader has attached."""
+    from bayesopt import Optimizer, Real
+
+    folder = tmp_path / "db"
+    folder.mkdir()
+    url = f"sqlite:///{folder / 's.db'}"
+    with Optimizer({"x": Real(0, 1)}, seed=0, storage=url, study="s") as opt:
+        for _ in range(3):
+            opt.tell(opt.ask(), 0.5)
+    assert sorted(p.name for p in folder.iterdir()) == ["s.db", "s.db.locks"]
+    command = [sys.executable, "-c", _WATCHING_READER, url]
+    if os.geteuid() == 0:
+        mount = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", mount, str(folder), *command]
+    else:
+        (folder / "s.db").chmod(0o444)
+        folder.chmod(0o555)
+    reader = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdin is not None
+        first = reader.stdout.readline()
+        assert first == "3\n", (first, reader.stderr.read() if reader.stderr else "")
+        folder.chmod(0o755)
+        (folder / "s.db").chmod(0o644)
+        with Optimizer({"x": Real(0, 1)}, seed=0, storage=url, study="s") as writer:
+            for _ in range(2):
+                writer.tell(writer.ask(), 0.25)
+            reader.stdin.write("told\n")
+            reader.stdin.flush()
+            assert reader.stdout.readline() == "5\n"  # the writer still attached
+        reader.stdin.write("told\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline() == "5\n"  # the writer gone, its WAL checkpointed
+        reader.stdin.close()
+        assert reader.wait(timeout=120) == 0, reader.stderr.read() if reader.stderr else ""
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+            reader.wait()

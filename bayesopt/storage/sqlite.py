@@ -32,9 +32,12 @@ Read-only places. A database this process cannot write (a read-only directory or
 a read-only file, a copy on read-only media) is opened to read only: `mode=ro`, or, when
 SQLite cannot make its WAL index (`-shm`) there either, `immutable=1` (the file read as a
 snapshot that nobody changes meanwhile; refused with a StorageError when a `-wal` file
-beside it holds changes that mode would not read). `bayesopt show` and `plot`, and an
-optimizer attached to read, work; a write (a new study, an append, a lock) raises a
-StorageError saying the database is read-only here and why.
+beside it holds changes that mode would not read). Others may still write it (another
+user, another mount): before and after each read in that mode the file and its `-wal` are
+checked, and once they change the database is opened again (`mode=ro` reads a live
+writer's WAL through its `-shm` file), so a reader never keeps a stale or torn snapshot.
+`bayesopt show` and `plot`, and an optimizer attached to read, work; a write (a new study,
+an append, a lock) raises a StorageError saying the database is read-only here and why.
 
 Study lock. `flock(2)` on a sidecar file `<db>.locks/<sha256(study)>`. The kernel
 releases it when its holder's process dies (kill -9 included), and it is not a
@@ -66,6 +69,7 @@ _BUSY_TIMEOUT = 1.0  # seconds SQLite's own busy handler waits per attempt
 _FIRST_BACKOFF = 0.01  # seconds before the first retry; doubles up to _MAX_BACKOFF
 _MAX_BACKOFF = 0.5
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+_IMMUTABLE_READS = 8  # reads of an immutable=1 database that changed before giving up
 _READ_ONLY_CODES = (8, 14)  # SQLITE_READONLY, SQLITE_CANTOPEN: the place cannot be written
 
 _SCHEMA = (
@@ -115,6 +119,8 @@ class SQLiteStorage:
         self._uids: dict[str, str | None] = {}  # study -> uid of the study attached to
         self._read_only: str | None = None  # why the database is opened to read only
         self._uid = "uid"  # the uid column ("NULL" in a read-only database made before it)
+        # opened with immutable=1: the file's state then (`_file_state`); None otherwise
+        self._immutable: tuple[Any, ...] | None = None
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = None
         self._conn = self._retrying(self._open)
@@ -253,6 +259,7 @@ class SQLiteStorage:
         path = urllib.parse.quote(str(self._path))
         wal = self._path.with_name(self._path.name + "-wal")
         for query in ("mode=ro", "mode=ro&immutable=1"):
+            state = self._file_state()  # before the file is read
             if "immutable" in query and wal.is_file() and wal.stat().st_size > 0:
                 raise StorageError(
                     f"{self!r}: the database cannot be written here, and its changes in "
@@ -270,8 +277,32 @@ class SQLiteStorage:
                 continue
             if "uid" not in columns:  # made before study uids: no column to read
                 self._uid = "NULL"
+            self._immutable = state if "immutable" in query else None
             return conn
         raise AssertionError("unreachable: the immutable attempt returns or raises")
+
+    def _file_state(self) -> tuple[Any, ...]:
+        """What changes when a writer (another user's, another mount's) changes the database:
+        its inode, size and modification time, and whether a -wal file is beside it."""
+        try:
+            status = self._path.stat()
+        except OSError:  # gone or unreadable: changed (reopening it says why)
+            return ()
+        wal = self._path.with_name(self._path.name + "-wal").exists()
+        return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, wal
+
+    def _immutable_changed(self) -> bool:
+        """Whether the database opened with immutable=1 changed since (never without it):
+        SQLite reads such a file as one nobody changes, so a writer that appeared since —
+        its -wal file, or its checkpoint into the database — is read only by reopening."""
+        return self._immutable is not None and self._file_state() != self._immutable
+
+    def _reopen_read_only(self) -> None:
+        """A new read-only connection (`_open_read_only`: mode=ro, now that a writer's -shm
+        file may exist, else immutable=1 on the file as it is now). Under `_mutex`."""
+        assert self._conn is not None
+        old, self._conn = self._conn, self._open_read_only()
+        old.close()
 
     def _check_writable(self) -> None:
         if self._read_only is not None:
@@ -324,16 +355,24 @@ class SQLiteStorage:
 
         def once() -> T:
             with self._mutex:
-                conn = self._connection()
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                try:
-                    result = body(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.rollback()
-                    raise
-                return result
+                for _ in range(_IMMUTABLE_READS):
+                    conn = self._connection()
+                    if self._immutable_changed():  # a writer came: read what it wrote
+                        self._reopen_read_only()
+                        conn = self._connection()
+                    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                    try:
+                        result = body(conn)
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.rollback()
+                        raise
+                    if not self._immutable_changed():  # else it may have read a torn file
+                        return result
+                raise StorageError(f"{self!r}: the database changed during each of "
+                                   f"{_IMMUTABLE_READS} reads of it as a file nobody changes "
+                                   "(immutable=1, read-only here): try again")
 
         return self._retrying(once)
 
