@@ -809,3 +809,31 @@ def test_a_read_only_attach_sees_a_writer_that_starts_after_it(tmp_path: Path) -
         if reader.poll() is None:
             reader.kill()
             reader.wait()
+
+
+_ONE_SPARE_DESCRIPTOR = """
+import os, resource, sys
+from bayesopt.storage import StorageError, open_storage
+spare = len(os.listdir("/proc/self/fd")) + 1  # the database file's; none for its -wal
+resource.setrlimit(resource.RLIMIT_NOFILE, (spare, spare))
+try:
+    storage = open_storage(sys.argv[1])
+    print("opened", storage.studies())
+except StorageError as error:
+    print("StorageError", error)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+def test_an_sqlite_error_in_a_writable_place_is_not_taken_for_a_read_only_place(
+        tmp_path: Path) -> None:
+    """SQLite says "unable to open database file" (SQLITE_CANTOPEN) for a place it cannot
+    write and also when the process has no file descriptor left for the -wal file. Only the
+    first opens the database to read: the second is a StorageError naming the file, where it
+    attached read-only and failed at its first write saying the database was read-only."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    SQLiteStorage(tmp_path / "s.db").close()
+    done = subprocess.run([sys.executable, "-c", _ONE_SPARE_DESCRIPTOR, url], check=False,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("StorageError") and "s.db" in done.stdout, done.stdout

@@ -29,7 +29,8 @@ other SQLite error (not a database, a directory it cannot write, a full disk) is
 `StorageError` naming the file, never a bare `sqlite3` exception.
 
 Read-only places. A database this process cannot write (a read-only directory or mount,
-a read-only file, a copy on read-only media) is opened to read only: `mode=ro`, or, when
+a read-only file, a copy on read-only media: SQLite refuses to open it for writing and
+`access(2)` says the file or its directory cannot be written) is opened to read only: `mode=ro`, or, when
 SQLite cannot make its WAL index (`-shm`) there either, `immutable=1` (the file read as a
 snapshot that nobody changes meanwhile; refused with a StorageError when a `-wal` file
 beside it holds changes that mode would not read). Others may still write it (another
@@ -245,14 +246,19 @@ class SQLiteStorage:
             return self._open_writable()
         except sqlite3.OperationalError as error:
             code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-            if code not in _READ_ONLY_CODES or not self._path.is_file():
-                raise
+            if code not in _READ_ONLY_CODES or not self._path.is_file() or self._writable():
+                raise  # not a read-only place (e.g. no file descriptor left): the error
             try:
                 conn = self._open_read_only()
             except sqlite3.DatabaseError:
                 raise error from None
             self._read_only = str(error)
             return conn
+
+    def _writable(self) -> bool:
+        """Whether this process may write the database and create files beside it (its
+        -wal and -shm): `access(2)`, which also says no on a read-only mount."""
+        return os.access(self._path, os.W_OK) and os.access(self._path.parent, os.W_OK)
 
     def _open_read_only(self) -> sqlite3.Connection:
         """`mode=ro`, else `immutable=1` unless a -wal file holds changes it would not read."""
