@@ -98,8 +98,9 @@ def normalize_when(label: str, when: object) -> When | None:
 def check_graph(dimensions: Sequence[Any]) -> tuple[int, ...]:
     """Validate every condition against its parent; return a topological order of the dimensions.
 
-    Raises ValueError for an unknown parent, a value the parent cannot take
-    and a cycle (naming the dimensions on it), TypeError for a Real parent and for a
+    Raises ValueError for an unknown parent, a value the parent cannot take,
+    a cycle (naming the dimensions on it) and a dimension that no point can have
+    active (`_check_can_be_active`), TypeError for a Real parent and for a
     Fidelity parent (a promotion changes a run's budget, never its active keys).
     """
     from bayesopt.space import Fidelity, Real  # the dimension classes import this module
@@ -121,7 +122,37 @@ def check_graph(dimensions: Sequence[Any]) -> tuple[int, ...]:
                 except (TypeError, ValueError) as error:
                     raise ValueError(f"dimension {d.name!r}: when={{{parent!r}: {value!r}}} is a "
                                      f"value {parent!r} cannot take ({error})") from None
-    return _topological_order(dimensions, index)
+    order = _topological_order(dimensions, index)
+    for d in dimensions:
+        _check_can_be_active(d, dimensions, index)
+    return order
+
+
+def _check_can_be_active(dim: Any, dimensions: Sequence[Any], index: Mapping[str, int]) -> None:
+    """Raise ValueError if no point has `dim` active.
+
+    `dim` is active exactly when every condition among it and its ancestors
+    holds (each condition requires its parent active), and each condition
+    restricts one parent's value only: so `dim` can be active iff, for every
+    ancestor, the value sets its conditions within that closure require of it
+    have a common value.
+    """
+    required: dict[str, list[tuple[str, tuple[Hashable, ...]]]] = {}
+    stack, seen = [dim.name], {dim.name}
+    while stack:
+        child = dimensions[index[stack.pop()]]
+        for parent, values in (child.when or {}).items():
+            required.setdefault(parent, []).append((child.name, values))
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    for parent, needs in required.items():
+        common = [v for v in needs[0][1] if all(v in values for _, values in needs[1:])]
+        if not common:
+            shown = "; ".join(f"{child!r} needs {parent}={list(values)}" for child, values in needs)
+            raise ValueError(f"dimension {dim.name!r} can never be active: its conditions require "
+                             f"{parent!r} to take values that exclude one another ({shown}); "
+                             "fix the when= of one of them")
 
 
 def _topological_order(dimensions: Sequence[Any], index: Mapping[str, int]) -> tuple[int, ...]:

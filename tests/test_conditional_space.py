@@ -56,6 +56,9 @@ def issue_space() -> dict[str, Any]:
      ValueError, r"'x': when=\{'n': 7\} is a value 'n' cannot take"),
     (lambda: Space({"n": Integer(1, 3), "x": Real(0, 1, when={"n": 1.5})}),
      ValueError, r"'x': when=\{'n': 1.5\}"),
+    (lambda: Space({"m": Categorical(["a", "b"]), "k": Integer(1, 5, when={"m": "a"}),
+                    "w": Real(0, 1, when={"m": "b", "k": 3})}),
+     ValueError, r"'w' can never be active.*'m'.*'w' needs m=\['b'\]; 'k' needs m=\['a'\]"),
     (lambda: Space({"r": Real(0, 1), "x": Real(0, 1, when={"r": 0.5})}),
      TypeError, r"'x': when= parent 'r' is a Real; a condition needs a Categorical or Integer"),
     (lambda: Space({"ep": Fidelity(1, 9), "x": Real(0, 1, when={"ep": 3})}),
@@ -73,6 +76,14 @@ def issue_space() -> dict[str, Any]:
 def test_malformed_conditions_raise_naming_them(build, error, match) -> None:
     with pytest.raises(error, match=match):
         build()
+
+
+def test_a_dimension_whose_ancestors_need_overlapping_values_is_built() -> None:
+    # w needs k and j active: k needs m in {a, b}, j needs m in {b, c}; m = b does both
+    space = Space({"m": Categorical(["a", "b", "c"]), "k": Integer(1, 5, when={"m": ["a", "b"]}),
+                   "j": Integer(1, 5, when={"m": ["b", "c"]}),
+                   "w": Real(0, 1, when={"k": 3, "j": 2})})
+    space.validate({"m": "b", "k": 3, "j": 2, "w": 0.5})
 
 
 def test_nested_form_builds_the_same_conditions_as_when() -> None:
@@ -183,6 +194,8 @@ def condition_trees(draw: st.DrawFn) -> Space:
                 when[parent] = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
         kind = draw(st.sampled_from(["real", "integer", "categorical"]))
         name = f"d{i}"
+        if when is not None and len(when) == 2 and not _can_be_active(dims, name, when):
+            when = dict([next(iter(when.items()))])  # one parent: always satisfiable
         if kind == "real":
             dims[name] = Real(0.1, 10.0, log=draw(st.booleans()), when=when)
         elif kind == "integer":
@@ -192,6 +205,17 @@ def condition_trees(draw: st.DrawFn) -> Space:
             dims[name] = Categorical([f"c{j}" for j in range(draw(st.integers(1, 4)))], when=when)
             discrete.append(name)
     return Space(dims)
+
+
+def _can_be_active(dims: dict[str, Any], name: str, when: dict[str, Any]) -> bool:
+    """Whether a dimension `name` with `when` could be active (two parents whose own
+    conditions need one ancestor's values that exclude one another: never)."""
+    try:
+        Space({**dims, name: Real(0.1, 10.0, when=when)})
+    except ValueError as error:
+        assert "can never be active" in str(error), error
+        return False
+    return True
 
 
 def _values(dim: Any) -> list[Any]:
