@@ -161,6 +161,16 @@ def test_a_changing_number_of_constraints_raises_naming_both():
     assert study.trials[3].system_attrs[KEY] is None  # stored as Optuna stores a NaN's
 
 
+@pytest.mark.parametrize("returned", [0.3, np.float64(0.3), np.array(0.3), "0.3", [[0.3]]])
+def test_constraints_func_returning_no_sequence_of_numbers_raises_naming_it(returned):
+    sampler = BayesoptSampler(seed=0, constraints_func=lambda trial: returned)
+    study = optuna.create_study(sampler=sampler)
+    with pytest.raises(TypeError, match=r"constraints_func returned .* for trial 0: it must "
+                                        r"return a sequence of numbers, one per constraint"):
+        study.optimize(toy, n_trials=1)
+    assert study.trials[0].system_attrs[KEY] is None  # stored as Optuna stores a NaN's
+
+
 def test_invalid_constraints_arguments_raise():
     with pytest.raises(TypeError, match="constraints_func must be a callable.*got "
                                         "constraints_func=\\[0.0\\]"):

@@ -421,8 +421,12 @@ class BayesoptSampler(BaseSampler):
 
             def checked(frozen: FrozenTrial) -> Sequence[float]:
                 values = func(frozen)
-                returned = None if not hasattr(values, "__len__") else tuple(
-                    sorted(str(i) for i in range(len(values))))  # the names Optuna gives them
+                if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
+                    raise TypeError(
+                        f"constraints_func returned {values!r} for trial {frozen.number}: it "
+                        "must return a sequence of numbers, one per constraint (each ≤ 0 when "
+                        "satisfied): [c] for one")
+                returned = tuple(sorted(str(i) for i in range(len(values))))  # Optuna's names
                 if keys is not None and returned is not None and returned != keys[1]:
                     raise ValueError(
                         f"constraints_func returned {len(values)} value(s) for trial "
