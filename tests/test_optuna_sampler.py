@@ -17,7 +17,7 @@ from optuna.distributions import (
 from optuna.search_space import intersection_search_space
 from optuna.trial import TrialState, create_trial
 
-from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt import Categorical, Integer, Optimizer, Real, SuccessiveHalving
 from bayesopt.integrations._optuna_space import SpaceMap, is_supported, param_map
 from bayesopt.integrations._optuna_structure import Condition, Structure, infer_structure
 from bayesopt.integrations.optuna import (
@@ -235,6 +235,11 @@ def test_multi_objective_studies_raise():
     ({"constraints_func": 0.0}, TypeError, "constraints_func must be a callable.*=0.0"),
     ({"maximize": True}, TypeError, "maximize=True.*direction"),
     ({"journal": "run.jsonl"}, TypeError, "journal='run.jsonl'"),
+    ({"storage": "sqlite:///tune.db", "study": "s"}, TypeError,
+     "storage='sqlite:///tune.db': the Optuna storage records the study"),
+    ({"study": "s"}, TypeError, "study='s': the Optuna storage records the study"),
+    ({"pruner": SuccessiveHalving()}, TypeError,
+     "pruner=SuccessiveHalving.*create_study\\(pruner=.*trial.report never reaches"),
     ({"acquisition": "qei"}, ValueError, "acquisition='qei'"),
     ({"n_initial": -1}, ValueError, "n_initial=-1"),
     ({"seed": 1.5}, TypeError, "seed=1.5"),

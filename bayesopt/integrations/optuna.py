@@ -119,6 +119,12 @@ _RESERVED = {  # Optimizer arguments the sampler sets itself
     "space": "the study's relative search space sets it",
     "maximize": "the study's direction sets it",
     "journal": "the Optuna storage records the study, and the optimizer is rebuilt from it",
+    "storage": "the Optuna storage records the study (create_study(storage=...)), and the "
+               "optimizer is rebuilt from it",
+    "study": "the Optuna storage records the study (create_study(study_name=...)), and the "
+             "optimizer is rebuilt from it",
+    "pruner": "Optuna's pruner prunes the trials (create_study(pruner=...)): trial.report "
+              "never reaches the sampler's optimizer",
 }
 _UNSUPPORTED = {  # Optimizer arguments a study cannot feed
     "n_constraints": "the trials' constraint values set it: pass constraints_func= (or "
@@ -339,8 +345,10 @@ class BayesoptSampler(BaseSampler):
     **optimizer_kwargs
         Passed to every `Optimizer` (``acquisition``, ``kernel``,
         ``n_initial``, ``ucb_beta``, ``options``); ``maximize`` comes from the
-        study's direction and ``journal`` is refused (the storage keeps the
-        study), as are ``n_constraints`` and ``feasible`` (ValueError). A
+        study's direction; ``journal``, ``storage`` and ``study`` are refused (the
+        Optuna storage keeps the study), and so is ``pruner`` (Optuna's pruner sees
+        the reports), each with TypeError, and ``n_constraints`` and ``feasible``
+        with ValueError. A
         completed trial's cost is its wall time (``acquisition="logei_per_cost"``).
 
     See the module docstring for how trials of each state are told.
