@@ -247,15 +247,15 @@ class Pruning:
         run as pruned, which the schedule ranks last and the GP leaves out.
 
         `continued_from`: for a Hyperband promotion, the budget of the run it continues.
-        When its first report comes after that budget, it trains on from that run's
-        checkpoint: the rungs up to the budget were passed by that run (its reports, or
-        the schedule's ranking that promoted it), so its later, better values are not
-        recorded there — they would raise the bar at those rungs for every new run.
-        A first report at or before that budget (trained again from the start) passes
-        every rung as usual.
+        The rungs up to that budget were passed by that run (its reports, or the
+        schedule's ranking that promoted it), so the promotion is neither judged nor
+        recorded there, whether it trains on from that run's checkpoint or again from
+        the start: a checkpoint's later, better values would raise the bar at those
+        rungs for every new run, and judging a retrained promotion again, among runs
+        the schedule has already picked, stops most of them (Hyperband promotes
+        without a second test, Li et al. 2018).
         """
-        if (continued_from is not None and trial not in self.last_step
-                and step > continued_from):
+        if continued_from is not None and trial not in self.last_step:
             k = 0
             while self.rule.rung_step(k) <= continued_from:
                 k += 1

@@ -876,8 +876,9 @@ class Optimizer:
         its budget, and its tell is recorded at that budget). Without a Fidelity
         any step is allowed, as in Optuna. With a Fidelity a report at the asked
         budget never returns True (the run has finished; the schedule ranks it), and a
-        promotion reporting from after its source's budget is not recorded again at
-        the rungs its source passed (`bayesopt.fidelity.Pruning.report`).
+        promotion is neither recorded nor judged again at the rungs its source passed,
+        whether it trains on from the source's checkpoint or again from step 1
+        (`bayesopt.fidelity.Pruning.report`).
 
         A report is also a sign of life of the point: with ``pending_timeout`` its
         expiry counts from the latest report, as from a `heartbeat`.
@@ -893,8 +894,8 @@ class Optimizer:
         when high/low is a power of eta. ``Fidelity(1, 100)`` (eta 3) asks runs at
         budgets 1, 4, 11, 33 and 100 (100/81, 100/27, … rounded), while reports
         meet rungs at steps 1, 3, 9, 27 and 81: a run asked at 11 records at 1, 3
-        and 9 and may stop there, never at 11; a promotion from 33 to 100 that
-        trains on from its checkpoint records at 81 only (docs/multi-fidelity.md,
+        and 9 and may stop there, never at 11; a promotion from 33 to 100 records
+        at 81 only (docs/multi-fidelity.md,
         section 2, has the rule and why the rungs stay where they are).
 
         After True, tell the point (its value at that step: recorded "pruned") or

@@ -598,7 +598,7 @@ def test_report_rungs_default_to_the_fidelity() -> None:
     promoted = opt.ask()  # a to epochs=6, trained again from the start
     assert opt.continues(promoted) == 0 and promoted["epochs"] == 6
     assert not opt.report(promoted, 1, 5.0)  # no rung at step 1
-    assert opt.report(promoted, 2, 5.0)  # rung 0: [0.1, 0.9, 5.0], keep the best one
+    assert not opt.report(promoted, 2, 5.0)  # rung 0 (step 2) was passed by a
 
 
 def test_a_run_that_reports_its_last_step_finishes_ok_and_is_modelled() -> None:
@@ -635,6 +635,35 @@ def test_a_promotion_continued_from_its_checkpoint_leaves_the_lower_rungs_alone(
     assert not opt.report(fresh, 1, 0.3)
 
 
+def test_a_promotion_trained_again_from_the_start_is_not_judged_again_where_its_source_passed(
+) -> None:
+    # A Keras Tuner loop without checkpoints: a promotion retrains from epoch 1 and
+    # reports every epoch. The rungs up to its source's budget were passed by the
+    # source (the schedule promoted it); judging it there again, among runs the schedule
+    # has already picked, stopped most promotions (0-1 runs at the top budget in 80,
+    # against 7-9 with checkpoints; the report of review19). Rungs at steps 1, 3, 9;
+    # budgets 2, 6, 18.
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(2, 18, eta=3)},
+                    seed=0, n_initial=3, pruner=SuccessiveHalving(1, 3))
+    a, b, c = opt.ask(3)
+    for p, value in zip((a, b, c), [1.0, 0.5, 0.4]):
+        assert not opt.report(p, 1, value)  # rung 0 (step 1): each the best so far
+    opt.tell([a, b, c], [1.0, 0.5, 0.4])
+    promoted = opt.ask()
+    assert opt.continues(promoted) == 2 and promoted["epochs"] == 6
+    fresh = opt.ask()
+    assert opt.continues(fresh) is None and fresh["epochs"] == 2
+    assert not opt.report(fresh, 1, 0.2)  # rung 0: [1.0, 0.5, 0.4, 0.2]
+    assert not opt.report(promoted, 1, 0.4)  # c's value again: rung 0 was passed by c
+    assert not opt.report(promoted, 3, 0.35)  # rung 1: alone
+    opt.tell(promoted, 0.3)
+    assert opt.history[-1].status == "ok"
+    new = opt.ask()
+    assert opt.continues(new) is None and new["epochs"] == 2
+    # rung 0 holds [1.0, 0.5, 0.4, 0.2], not the promotion's 0.4 as well: 0.3 stops
+    assert opt.report(new, 1, 0.3)
+
+
 def test_report_on_a_point_never_asked_or_already_told_raises() -> None:
     opt = Optimizer({"x": Real(0, 1)}, seed=0)
     with pytest.raises(ValueError, match="not pending"):
@@ -664,13 +693,17 @@ def test_pruner_must_be_a_successive_halving() -> None:
 
 
 def _a_pruned_promotion() -> Optimizer:
-    """Three runs at epochs=1, then the promotion of the second, pruned at step 1."""
-    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    """Three runs at epochs=1, then the promotion of the second to 3, pruned at step 2
+    (rungs at 2, 6, …: one between its source's budget and its own; the first value
+    at a rung stops under bootstrap_count=1)."""
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3,
+                    pruner=SuccessiveHalving(min_resource=2, reduction_factor=3,
+                                             bootstrap_count=1))
     first = opt.ask(3)
-    assert opt.report(first[2], 1, 2.0) is False
+    assert opt.report(first[2], 1, 2.0) is False  # no rung at step 1
     opt.tell(first, [1.0, 0.5, 2.0])
     promoted = opt.ask()
-    assert opt.report(promoted, 1, 5.0) is True  # rung 1: [2.0, 5.0], keep the best one
+    assert opt.report(promoted, 2, 5.0) is True  # rung 0 (step 2): [5.0], bootstrapping
     opt.tell(promoted, 5.0)
     return opt
 
@@ -678,7 +711,7 @@ def _a_pruned_promotion() -> Optimizer:
 def test_pruned_runs_and_promotions_survive_the_json_export() -> None:
     result = _a_pruned_promotion().result()
     loaded = OptimizeResult.from_json(result.to_json())
-    assert loaded.history[-1].status == "pruned" and loaded.history[-1].step == 1
+    assert loaded.history[-1].status == "pruned" and loaded.history[-1].step == 2
     assert loaded.history[-1].continues == 1
 
 
@@ -706,7 +739,7 @@ def test_the_pandas_table_says_what_each_run_continues_and_where_it_was_pruned()
 
     table = _a_pruned_promotion().result().to_pandas()
     assert table["continues"].tolist() == [pd.NA, pd.NA, pd.NA, 1]
-    assert table["step"].tolist()[3] == 1 and table["step"].isna().tolist() == [True] * 3 + [False]
+    assert table["step"].tolist()[3] == 2 and table["step"].isna().tolist() == [True] * 3 + [False]
     with pytest.raises(ValueError, match=r"\['step'\] clash"):
         plain = Optimizer({"step": Real(0, 1)}, seed=0, pruner=SuccessiveHalving(1, 3))
         a, b = plain.ask(2)
@@ -848,13 +881,14 @@ def test_a_pruned_run_inside_a_bracket_is_never_promoted() -> None:
     opt = Optimizer(_fidelity_space(), seed=5, n_initial=3,
                     pruner=SuccessiveHalving(min_resource=0.5, reduction_factor=3))
     first = opt.ask(3)
+    assert not opt.report(first[1], 0.5, 0.01)  # alone at the rung of step 0.5
     opt.tell(first, [1.0, 0.01, 2.0])
     promoted = opt.ask()  # the best, to epochs = 3 …
     assert opt.continues(promoted) == 1
-    assert not opt.report(promoted, 1, 5.0)  # alone at its rung … (rung of step 0.5: [5.0])
+    assert not opt.report(promoted, 1, 5.0)  # … past the rungs its source passed …
     other = opt.ask()
     assert other["epochs"] == 1
-    assert opt.report(other, 0.5, 9.0)  # … the other is cut at step 0.5
+    assert opt.report(other, 0.5, 9.0)  # … and the other is cut at step 0.5: [0.01, 9.0]
     opt.tell(other, 0.0)  # told the best value of its rung, yet pruned: ranks last there
     opt.tell(promoted, 0.001)
     pruned = opt.history[-2].index
