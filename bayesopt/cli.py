@@ -639,7 +639,7 @@ def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
 def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {"maximize": bool(args.maximize), "acquisition": args.acquisition,
                "kernel": args.kernel, "n_initial": args.n_initial, "ucb_beta": args.ucb_beta,
-               "pending_timeout": args.pending_timeout}
+               "pending_timeout": args.pending_timeout, "threads": args.threads}
     return {key: value for key, value in options.items() if value is not None}
 
 
@@ -913,6 +913,11 @@ def _add_run_parser(commands: Any) -> None:
                           "of it, so commands may run longer")
     run.add_argument("--workers", type=positive_int, default=1,
                      help="commands run at once (1)")
+    run.add_argument("--threads", type=positive_int, metavar="N",
+                     help="threads the optimizer's own computing uses, 1 to NUMBA_NUM_THREADS "
+                          "(Optimizer(threads=); default: the machine's, but one with "
+                          "--storage or --workers above 1, whose cores others hold); not "
+                          "recorded in the journal or study")
     run.add_argument("--timeout", type=positive_float, metavar="SECONDS",
                      help="kill an evaluation that runs longer (recorded as failed)")
     run.add_argument("--metric", metavar="REGEX",

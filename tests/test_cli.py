@@ -621,11 +621,28 @@ def test_options_the_optimizer_refuses_are_usage_errors(tmp_path: Path) -> None:
     assert not (directory / "tune.jsonl").exists() and not calls(directory)
 
 
+def test_threads_reach_the_optimizer(tmp_path: Path) -> None:
+    """``--threads N`` is the optimizer's ``threads=``: a count the process cannot have is the
+    optimizer's own refusal, a usage error before any evaluation, and one it can runs."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    done = bayesopt("run", "--space", "space.toml", "--journal", "tune.jsonl", "--threads",
+                    "100000", "--", sys.executable, "objective.py", "x={x}", cwd=directory,
+                    check=False)
+    assert done.returncode == 2, done.stderr
+    assert "bayesopt: error: threads=100000 must be from 1 to" in done.stderr, done.stderr
+    assert not (directory / "tune.jsonl").exists() and not calls(directory)
+    done = bayesopt("run", "--space", "space.toml", "--journal", "tune.jsonl", "--threads", "1",
+                    "--n-calls", "3", *command("objective-line", "x", "n", "act"),
+                    cwd=directory)
+    assert len(calls(directory)) == 3, done.stderr
+
+
 def test_missing_command_and_bad_options_are_usage_errors(tmp_path: Path) -> None:
     setup_dir(tmp_path, SPACE_TOML)
     for args, message in [
         (["run", "--space", "space.toml"], "the following arguments are required: COMMAND"),
         (["run", "--space", "space.toml", "--workers", "0", "--", "true"], "must be an integer ≥ 1"),
+        (["run", "--space", "space.toml", "--threads", "0", "--", "true"], "must be an integer ≥ 1"),
         (["run", "--space", "space.toml", "--timeout", "-1", "--", "true"], "must be a finite number > 0"),
         (["run", "--space", "nope.toml", "--", "true"], "cannot read the space file 'nope.toml'"),
         (["show", "nope.jsonl"], "cannot read the journal 'nope.jsonl'"),
