@@ -45,7 +45,7 @@ of it as rejection alone would.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -395,10 +395,20 @@ def _first_distinct(
     points: np.ndarray, order: np.ndarray, avoid: np.ndarray,
     options: AcquisitionOptimizerOptions, limit: int | None = None,
 ) -> list[int]:
-    """Indices (in `order`) of points far from `avoid` and from each other, up to a limit."""
-    limit = options.n_restarts if limit is None else limit
+    """`first_distinct` with the options' `min_distance`, up to `limit` points (default
+    `n_restarts`)."""
+    return first_distinct(points, order, avoid, options.min_distance,
+                          options.n_restarts if limit is None else limit)
+
+
+def first_distinct(
+    points: np.ndarray, order: Iterable[int], avoid: np.ndarray, min_distance: float,
+    limit: int | None = None,
+) -> list[int]:
+    """Indices (in `order`) of the points (m, d) farther than `min_distance` from every row
+    of `avoid` (p, d) and from every point chosen before them, up to `limit` (None: all)."""
     chosen: list[int] = []
-    tol2 = options.min_distance**2
+    tol2 = min_distance**2
     for index in order:
         x = points[index]
         taken = points[chosen]

@@ -50,6 +50,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from acquisition.optimizer import first_distinct
+
 __all__ = ["MACE_MEMBERS", "distinct_rows", "non_dominated"]
 
 # acquisition kinds of the ensemble (bayesopt.propose.ACQUISITION_KINDS); "pi" is log PI
@@ -86,13 +88,6 @@ def non_dominated(scores: np.ndarray) -> np.ndarray:
 
 def distinct_rows(X: np.ndarray, avoid: np.ndarray, min_distance: float) -> np.ndarray:
     """Indices (ascending) of the rows of X (m, c) farther than `min_distance` from every row
-    of `avoid` (p, c) and from every earlier row kept."""
-    tol2 = min_distance**2
-    kept: list[int] = []
-    for index, x in enumerate(X):
-        if avoid.shape[0] and np.min(np.sum((avoid - x) ** 2, axis=1)) <= tol2:
-            continue
-        if kept and np.min(np.sum((X[kept] - x) ** 2, axis=1)) <= tol2:
-            continue
-        kept.append(index)
-    return np.array(kept, dtype=np.int64)
+    of `avoid` (p, c) and from every earlier row kept (`acquisition.optimizer.first_distinct`
+    in row order)."""
+    return np.array(first_distinct(X, range(X.shape[0]), avoid, min_distance), dtype=np.int64)
