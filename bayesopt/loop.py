@@ -125,7 +125,8 @@ def minimize(
         bar starting there: completed evaluations are kept (never re-run),
         points that were being evaluated when it stopped are evaluated first
         (those still `Optimizer.pending`: not those timed out under the run's
-        ``pending_timeout``, which are abandoned), and the run continues until `n_calls` evaluations exist in total.
+        ``pending_timeout``, which are abandoned), and the run continues until
+        `n_calls` evaluations exist in total.
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the

@@ -435,7 +435,7 @@ class BayesoptSampler(BaseSampler):
                         "must return a sequence of numbers, one per constraint (each ≤ 0 when "
                         "satisfied): [c] for one")
                 returned = tuple(sorted(str(i) for i in range(len(values))))  # Optuna's names
-                if keys is not None and returned is not None and returned != keys[1]:
+                if keys is not None and returned != keys[1]:
                     raise ValueError(
                         f"constraints_func returned {len(values)} value(s) for trial "
                         f"{frozen.number} (Optuna names them {list(returned)}), but the "

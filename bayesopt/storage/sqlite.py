@@ -30,10 +30,10 @@ other SQLite error (not a database, a directory it cannot write, a full disk) is
 
 Read-only places. A database this process cannot write (a read-only directory or mount,
 a read-only file, a copy on read-only media: SQLite refuses to open it for writing and
-`access(2)` says the file or its directory cannot be written) is opened to read only: `mode=ro`, or, when
-SQLite cannot make its WAL index (`-shm`) there either, `immutable=1` (the file read as a
-snapshot that nobody changes meanwhile; refused with a StorageError when a `-wal` file
-beside it holds changes that mode would not read). Others may still write it (another
+`access(2)` says the file or its directory cannot be written) is opened to read only:
+`mode=ro`, or, when SQLite cannot make its WAL index (`-shm`) there either, `immutable=1`
+(the file read as a snapshot that nobody changes meanwhile; refused with a StorageError
+when a `-wal` file beside it holds changes that mode would not read). Others may still write it (another
 user, another mount): before and after each read in that mode the file and its `-wal` are
 checked, and once they change the database is opened again (`mode=ro` reads a live
 writer's WAL through its `-shm` file), so a reader never keeps a stale or torn snapshot.
