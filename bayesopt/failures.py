@@ -3,7 +3,7 @@
 A failed evaluation is one of two kinds (an `Outcome` status of the loop):
 
 - ``"error"`` — the objective raised an exception (other than
-  `EvaluationFailed`) or returned something that is not a number. This is
+  `EvaluationFailed`). This is
   what a broken objective does (a misspelt key, a missing file, a command
   that cannot start). The first one of a run is reported at once, with its
   traceback, as an `EvaluationFailedWarning` and a WARNING record on the
@@ -16,6 +16,10 @@ A failed evaluation is one of two kinds (an `Outcome` status of the loop):
   It is recorded like any failure (status ``"failed"`` in the history, kept
   out of the GP) but neither counts toward the stop rule nor resets it, and
   it is logged at INFO level only.
+
+A return that is neither (not a number, or constraint values of another shape
+or count than the run's) is no evaluation at all: `minimize` raises at once
+(`bayesopt.loop`), as it would spend the budget recording the same bug again.
 
 Only the standard library is imported: worker processes import this module
 (through `bayesopt.parallel`) to run the objective.

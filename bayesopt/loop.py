@@ -86,8 +86,12 @@ def minimize(
         ``(value, [c1, ..., ck])`` with the values of k outcome constraints
         (each satisfied when ≤ 0; see `Optimizer.tell`). What a failure
         is and which failures stop the run: see `max_consecutive_failures`.
-        hyperopt's result dict ``{"loss": x, "status": ...}`` is not read: it
-        is an error whose message says to return ``x`` itself.
+        Any other return (not a number, another shape, constraint values the
+        run does not have) stops the run with TypeError or ValueError naming
+        it and saying what to return; nothing is told, so a journal keeps the
+        point pending for a corrected resume. hyperopt's result dict
+        ``{"loss": x, "status": ...}`` is not read: the error says to return
+        ``x`` itself.
     space : dict or list
         The search space, as for `Optimizer`.
     n_calls : int
@@ -142,9 +146,8 @@ def minimize(
         call); evaluations already running are finished and told.
     max_consecutive_failures : int or None
         Stop rule for a broken objective (`bayesopt.failures`). An exception
-        raised by `func`, or a return value that is not a number, is an
-        *error*: it is recorded as a failed evaluation, the first one of the
-        run is reported at once with its traceback (`EvaluationFailedWarning`
+        raised by `func` is an *error*: it is recorded as a failed evaluation,
+        the first one of the run is reported at once with its traceback (`EvaluationFailedWarning`
         and a log record), and this many errors in a row — from the start or
         since the last success — stop the run with `TooManyFailuresError`
         carrying the first traceback (default 5; None never stops). A failure
@@ -545,11 +548,14 @@ def _release(opt: Optimizer, running: list[dict[str, Any]]) -> None:
 def _tell_outcome(opt: Optimizer, params: dict[str, Any],
                   outcome: Outcome) -> tuple[str, str | None]:
     """Tell one outcome with its duration, which is also its cost; return its status
-    ("ok", "failed" or "error") and error text.
+    ("ok", "failed", or "error" for an exception the objective raised) and error text.
 
-    The objective returns a value or a pair (value, constraints). A value or a
-    constraint that is not a number is an error; NaN or ±inf is a failure that
-    is part of the problem (`bayesopt.failures`).
+    The objective returns a value or a pair (value, constraints). NaN or ±inf is a
+    failure that is part of the problem (`bayesopt.failures`). Any other return — not a
+    number, another shape, constraint values the run does not have — is a bug in the
+    objective, not a failed evaluation: TypeError or ValueError naming the return, raised
+    before anything is told (the point stays pending in a journal, so a corrected resume
+    evaluates it), where recording it would spend the budget on a broken objective.
     """
     status, payload, duration = outcome
     cost = duration if duration is not None and duration > 0 else None
@@ -558,20 +564,36 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         return status, payload
     returned = _numbers(payload)
     if returned is None:
-        message = (f"objective returned {payload!r}, not a number (or a number and constraints): "
-                   "return a number, or a tuple (value, [c1, ..., ck]) with the outcome "
-                   "constraints' values")
-        message += _hyperopt_hint(payload) or _shape_hint(payload)
-        opt.tell_failure(params, message, duration=duration, cost=cost)
-        return "error", message
+        raise TypeError(
+            f"objective returned {payload!r}, not a number (or a number and constraints): "
+            "return a number, or a tuple (value, [c1, ..., ck]) with the outcome "
+            "constraints' values" + (_hyperopt_hint(payload) or _shape_hint(payload)))
     number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
+        _check_count(opt, payload, values)
         message = f"objective returned {number!r}" + (
             "" if values is None else f" with constraints {values!r}")
         opt.tell_failure(params, message, duration=duration, cost=cost)
         return "failed", message
-    opt.tell(params, number, duration=duration, constraints=values, cost=cost)
+    try:
+        opt.tell(params, number, duration=duration, constraints=values, cost=cost)
+    except (TypeError, ValueError) as error:  # the constraint values do not fit the run
+        raise type(error)(f"objective returned {payload!r}: {error}") from error
     return "ok", None
+
+
+def _check_count(opt: Optimizer, payload: Any, values: list[float] | None) -> None:
+    """A failure's constraint values (None: the value alone, which any run takes) are as
+    many as the run's outcome constraints, as `Optimizer.tell` requires of a success."""
+    if values is None:
+        return
+    expected = recorded_n_constraints(opt.n_constraints, opt.history)
+    if not values:
+        raise TypeError(f"objective returned {payload!r}: its constraint values must be a "
+                        "non-empty list of numbers")
+    if expected is not None and len(values) != expected:
+        raise ValueError(f"objective returned {payload!r}: {len(values)} constraint value(s); "
+                         f"the run has {expected} outcome constraint(s)")
 
 
 def _hyperopt_hint(payload: Any) -> str:

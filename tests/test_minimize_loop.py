@@ -103,10 +103,21 @@ def test_none_disables_the_stop_rule_but_still_warns():
     assert len(result) == 8 and result.n_failed == 8 and result.best_params is None
 
 
-def test_a_return_value_that_is_not_a_number_counts_as_an_error():
-    with pytest.warns(EvaluationFailedWarning), pytest.raises(TooManyFailuresError,
-                                                              match="not a number"):
-        run(lambda p: "0.5 maybe", n_calls=10, max_consecutive_failures=2)
+def counted(returned: Any, calls: list[dict[str, Any]]) -> Any:
+    """An objective returning `returned` and recording its calls."""
+    def objective(params: dict[str, Any]) -> Any:
+        calls.append(params)
+        return returned
+    return objective
+
+
+def test_a_return_value_that_is_not_a_number_stops_the_run_at_once():
+    """A return that is not a number is a bug in the objective, not a failed evaluation:
+    the first one raises (with any stop rule, None included) and nothing is told."""
+    calls: list[dict[str, Any]] = []
+    with pytest.raises(TypeError, match=r"objective returned '0.5 maybe', not a number"):
+        run(counted("0.5 maybe", calls), n_calls=10, max_consecutive_failures=None)
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("returned", [
@@ -115,9 +126,9 @@ def test_a_return_value_that_is_not_a_number_counts_as_an_error():
 def test_hyperopt_result_dict_is_refused_with_how_to_return_it_here(returned):
     """hyperopt's {"loss": x, "status": STATUS_OK} is an error whose message says what to
     return instead (the README's minimize section says the same)."""
-    with pytest.warns(EvaluationFailedWarning, match=r"return result\['loss'\]"), \
-            pytest.raises(TooManyFailuresError, match=r"raise bayesopt.EvaluationFailed"):
-        run(lambda p: returned, n_calls=6, max_consecutive_failures=2)
+    with pytest.raises(TypeError, match=r"return result\['loss'\]\), raise "
+                                        r"bayesopt.EvaluationFailed"):
+        run(lambda p: returned, n_calls=6)
 
 
 @pytest.mark.parametrize("returned", [
@@ -126,27 +137,77 @@ def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
     """minimize reads the objective's return by the rule of `Optimizer.tell`: a string or a
     bool is not a number (float() would read "0.5" as 0.5 and True as 1.0), in the value
     or among the constraints."""
-    with pytest.warns(EvaluationFailedWarning), pytest.raises(TooManyFailuresError,
-                                                              match="not a number"):
-        run(lambda p: returned, n_calls=6, max_consecutive_failures=2)
+    with pytest.raises(TypeError, match="not a number"):
+        run(lambda p: returned, n_calls=6)
 
 
-@pytest.mark.parametrize("returned, hint", [
-    ((0.5, -1.0), r"the constraint values are a list: \(value, \[-1\.0\]\) for one"),
-    ((0.5, [-1.0], 2.5), r"no cost can be returned: minimize tells each evaluation's wall time"),
-    ([0.5, [-1.0]], r"a tuple, not a list: return value, \[c1, \.\.\., ck\]"),
-    ({"value": 0.5, "constraints": [-1.0]}, (r"not a number .or a number and constraints.: "
-                                              r"return a number, or a tuple \(value, \[c1")),
+@pytest.mark.parametrize("returned, n_constraints, error, hint", [
+    ((0.5, -1.0), 1, TypeError, r"the constraint values are a list: \(value, \[-1\.0\]\) for one"),
+    ((0.5, [-1.0], 2.5), 1, TypeError,
+     r"no cost can be returned: minimize tells each evaluation's wall time"),
+    ([0.5, [-1.0]], 1, TypeError, r"a tuple, not a list: return value, \[c1, \.\.\., ck\]"),
+    ({"value": 0.5, "constraints": [-1.0]}, 1, TypeError,
+     r"not a number .or a number and constraints.: return a number, or a tuple \(value, \[c1"),
     # numpy's 0-d result (np.array(...).mean(keepdims=...), a loss turned .numpy())
-    (np.array(0.5), r"one-number numpy array is not read as a number: give float\(value\)"),
-    (np.array([0.5]), r"torch or jax scalar tensor: value\.item\(\)"),
+    (np.array(0.5), 1, TypeError,
+     r"one-number numpy array is not read as a number: give float\(value\)"),
+    (np.array([0.5]), 1, TypeError, r"torch or jax scalar tensor: value\.item\(\)"),
+    # constraint values that do not fit the run: stopped the same way (they raised from
+    # tell with a message that did not name the return)
+    ((0.5, []), 1, TypeError, r"\[\] must be a non-empty list of numbers"),
+    ((0.5, []), None, TypeError, r"\[\] must be a non-empty list of numbers"),
+    ((0.5, [-1.0, 2.0]), 1, ValueError, r"has 2 value\(s\); this optimizer has 1 outcome"),
+    (0.5, 2, ValueError, r"constraints=None, but this optimizer has 2 outcome constraint"),
+    # a failure of the problem (NaN) with constraint values that do not fit the run
+    ((math.nan, []), 1, TypeError, r"constraint values must be a non-empty list of numbers"),
+    ((math.nan, [-1.0, 2.0]), 1, ValueError, r"2 constraint value\(s\); the run has 1 outcome"),
 ])
-def test_a_return_of_the_wrong_shape_says_what_to_return(returned, hint):
-    """An objective returning a scalar constraint, a cost, a list or a dict is an error
-    whose message names the shapes minimize reads (value, or (value, [c1, ..., ck]))."""
-    with pytest.warns(EvaluationFailedWarning, match=hint), \
-            pytest.raises(TooManyFailuresError, match=hint):
-        run(lambda p: returned, n_calls=6, max_consecutive_failures=2, n_constraints=1)
+def test_a_return_of_the_wrong_shape_stops_the_run_naming_it(returned, n_constraints, error,
+                                                            hint):
+    """An objective returning a scalar constraint, a cost, a list, a dict, an empty list of
+    constraints or another number of them than the run has stops the run at its first
+    return with an error naming the return and the shapes minimize reads, whatever the stop
+    rule: nothing is recorded, where a recorded error would spend the budget on the bug."""
+    calls: list[dict[str, Any]] = []
+    kwargs = {} if n_constraints is None else {"n_constraints": n_constraints}
+    with pytest.raises(error, match=hint) as info:
+        run(counted(returned, calls), n_calls=6, max_consecutive_failures=None, **kwargs)
+    assert str(info.value).startswith(f"objective returned {returned!r}")
+    assert len(calls) == 1
+
+
+def test_a_wrong_return_in_a_journal_leaves_its_point_pending_for_a_corrected_resume(tmp_path):
+    """Nothing of a wrong return is recorded: the journal keeps the point pending, and the
+    corrected objective resumed on it evaluates that point first."""
+    path = tmp_path / "run.jsonl"
+    calls: list[dict[str, Any]] = []
+    with pytest.raises(TypeError, match=r"the constraint values are a list"):
+        run(counted((0.5, -1.0), calls), n_calls=6, journal=path, n_constraints=1)
+    fixed: list[dict[str, Any]] = []
+
+    def objective(params: dict[str, Any]) -> Any:
+        fixed.append(params)
+        return sphere(params), [-1.0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ResumeWarning: the journal holds a pending point
+        result = run(objective, n_calls=3, journal=path, n_constraints=1)
+    assert fixed[0] == calls[0] and len(result.history) == 3 and result.n_failed == 0
+
+
+def test_constraint_values_after_successes_told_without_them_stop_the_run():
+    """An objective that starts returning constraints after successes without any
+    (n_constraints=None) has changed shape: the run stops naming the return."""
+    calls: list[int] = []
+
+    def objective(params: dict[str, float]) -> Any:
+        calls.append(1)
+        return sphere(params) if len(calls) <= 2 else (sphere(params), [-1.0])
+
+    with pytest.raises(ValueError, match=r"objective returned \(.*, \[-1.0\]\): 1 constraint "
+                                         r"value\(s\) told after 2 successful observation"):
+        run(objective, n_calls=8)
+    assert len(calls) == 3
 
 
 def test_a_nan_value_alone_in_a_constrained_run_is_a_failure_of_the_problem():
