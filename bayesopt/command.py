@@ -7,7 +7,8 @@ is written exactly, as its ``repr``). In a conditional space an argument that
 names a dimension inactive at the point is left out of the command, so write
 such an option as one argument: ``--gamma={gamma}``. The command is run
 directly (an argv list, no shell), in its own process group, with standard
-input closed.
+input closed. On Linux that group dies with the process that started it, even
+one killed by SIGKILL (`bayesopt.tether`); elsewhere it outlives such a kill.
 
 Objective convention (`parse_objective`): the value is read from the
 command's standard output, in this order:
@@ -43,6 +44,7 @@ import shutil
 import signal
 import string
 import subprocess
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -69,6 +71,7 @@ _STDOUT_TAIL_LINES = 5
 _TAIL_CHARS = 4000  # a tail of very long lines is cut to its last characters
 _DRAIN_SECONDS = 5.0  # reading what a killed command wrote before it died
 
+_TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
 _FORMATTER = string.Formatter()
 
@@ -423,7 +426,8 @@ class CommandObjective:
             if self._stopped:
                 raise EvaluationError("not started: the run is stopping", "")
             process = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                _tethered(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True, encoding="utf-8", errors="replace", start_new_session=True,
             )
             self._running.add(process)
@@ -447,6 +451,14 @@ class CommandObjective:
             with self._lock:
                 self._running.discard(process)
         return process.returncode, stdout, stderr
+
+
+def _tethered(argv: list[str]) -> list[str]:
+    """argv run so that its process group dies with this process, `kill -9` included
+    (`bayesopt.tether`, Linux); elsewhere argv itself (README, Command line)."""
+    if not sys.platform.startswith("linux"):
+        return argv
+    return [sys.executable, "-I", "-S", _TETHER, str(os.getpid()), *argv]
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:

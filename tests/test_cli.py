@@ -70,6 +70,11 @@ OBJECTIVE = textwrap.dedent('''
             (here / "sleepers.txt").write_text(f"{os.getpid()} {child.pid}")
             time.sleep(120)
         print(f"objective: {k}")
+    elif mode == "family":  # starts a child of its own, then runs until killed
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        (here / "family.tmp").write_text(f"{os.getpid()} {child.pid}")
+        os.replace(here / "family.tmp", here / "family.txt")
+        time.sleep(120)
     elif mode == "sleepy":  # long enough for two runs sharing a study to overlap
         time.sleep(0.5)
         print(f"objective: {value!r}")
@@ -375,6 +380,36 @@ def test_sighup_stops_like_sigterm_and_kills_the_evaluation(tmp_path: Path) -> N
     log = calls(directory)
     assert len(log) == 6 and log[3]["params"] == log[2]["params"]  # resumed, running point first
     assert len(told(directory / "tune.jsonl")) == 5
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="prctl(PR_SET_PDEATHSIG) is Linux's; README: a command outlives "
+                           "a killed run elsewhere")
+def test_a_command_and_its_children_die_with_a_run_killed_outright(tmp_path: Path) -> None:
+    """`kill -9` of `bayesopt run` runs no handler: its command (and the child the command
+    started, in its process group) used to run on, orphaned. They die within seconds."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    args = ["run", "--space", "space.toml", "--n-calls", "3", "--no-progress",
+            *command("family", "x", "n", "act")]
+    process = subprocess.Popen([CONSOLE_SCRIPT, *args], cwd=directory,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pids: list[int] = []
+    try:
+        wait_for((directory / "family.txt").exists, "the command to start", process)
+        pids = [int(pid) for pid in (directory / "family.txt").read_text().split()]
+        assert all(is_running(pid) for pid in pids)
+        process.kill()
+        process.communicate(timeout=DEADLINE)
+        deadline = time.monotonic() + 10.0
+        while any(is_running(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in pids if is_running(pid)] == []
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in pids:  # before the fix: the orphans this test started
+            if is_running(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 @POSIX_ONLY  # SIGHUP, SIGKILL
