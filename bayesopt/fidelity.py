@@ -222,6 +222,15 @@ class SuccessiveHalving:
         """The rule whose rungs are the fidelity's: min_resource = low, η = eta."""
         return cls(min_resource=fidelity.low, reduction_factor=fidelity.eta)
 
+    @classmethod
+    def rule_of(cls, pruner: SuccessiveHalving | None,
+                fidelity: Fidelity | None) -> SuccessiveHalving:
+        """The rule `Optimizer.report` follows: `pruner`, by default the fidelity's rungs
+        (`of`), or min_resource 1 and η 3 without a Fidelity."""
+        if pruner is not None:
+            return pruner
+        return cls() if fidelity is None else cls.of(fidelity)
+
     def rung_step(self, k: int) -> float:
         return float(self.min_resource * self.reduction_factor ** (self.min_early_stopping_rate + k))
 

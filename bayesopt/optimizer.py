@@ -250,7 +250,8 @@ class Optimizer:
     pruner : SuccessiveHalving, optional
         The early-stopping rule of `report` (`bayesopt.fidelity`); default: the
         rungs of the space's `Fidelity` (min_resource = low, η = eta), or
-        ``SuccessiveHalving()`` (min_resource 1, η 3) without one.
+        ``SuccessiveHalving()`` (min_resource 1, η 3) without one. A shared study's:
+        attaching with another rule raises `JournalError`.
     threads : int, optional
         The threads its asks and tells compute on, from 1 to NUMBA_NUM_THREADS:
         BLAS is limited to that many (through threadpoolctl), and the policy of

@@ -231,9 +231,7 @@ class OptimizerState:
         self.y_ok = np.empty(0)
         self.hyperband = None if space.fidelity is None else Hyperband(space.fidelity)
         self.budgets_ok = np.empty(0)
-        fidelity = space.fidelity
-        self.pruning = Pruning(pruner or (SuccessiveHalving() if fidelity is None
-                                          else SuccessiveHalving.of(fidelity)))
+        self.pruning = Pruning(SuccessiveHalving.rule_of(pruner, space.fidelity))
         # outcome constraints and costs (bayesopt.outcomes): their data, and which
         # successful observations are feasible
         self.outcomes = OutcomeModels(model_columns(space, model_options), model_options,

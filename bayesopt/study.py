@@ -25,6 +25,7 @@ from typing import Any
 
 from bayesopt.events import Event, from_record, to_record
 from bayesopt.feasibility import check_recorded
+from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.journal import (
     JOURNAL_FORMAT,
     JOURNAL_VERSION,
@@ -84,6 +85,7 @@ class StudyLink:
                                f"n_constraints={config.get('n_constraints')}")
         check_recorded(header["config"], config.get("feasible"), name,
                        "when attaching (Optimizer(..., feasible=...))")
+        _check_pruner(header["config"], config, space, name)
         return cls(storage, study, name, with_state=with_state)
 
     @contextmanager
@@ -152,6 +154,21 @@ def apply_record(state: OptimizerState, record: Mapping[str, Any], name: str, nu
     except (KeyError, TypeError, ValueError, OverflowError, IndexError) as error:
         raise JournalError(f"{name} is corrupt at event {number}: "
                            f"{type(error).__name__}: {error}") from None
+
+
+def _check_pruner(stored: Mapping[str, Any], given: Mapping[str, Any], space: Space,
+                  name: str) -> None:
+    """The study's early-stopping rule, like its direction: each worker applies every
+    report and tell by its own rule, so workers with two rules would record the same run
+    as "ok" and as "pruned". Compared as the rules they stand for (None: the default)."""
+    def rule(config: Mapping[str, Any]) -> SuccessiveHalving:
+        pruner = config.get("pruner")
+        return SuccessiveHalving.rule_of(
+            None if pruner is None else SuccessiveHalving(**pruner), space.fidelity)
+
+    if rule(stored) != rule(given):
+        raise JournalError(f"{name} stops runs early by pruner={rule(stored)!r}; attach with "
+                           f"that pruner, not pruner={rule(given)!r}")
 
 
 def last_writer(records: list[dict[str, Any]]) -> str | None:

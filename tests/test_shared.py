@@ -33,6 +33,7 @@ import pytest
 
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Integer, Optimizer, Real, minimize
+from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError
 from bayesopt.loop import ResumeSettingsWarning
@@ -132,8 +133,8 @@ def test_attaching_needs_the_same_space_and_a_study_name(tmp_path):
 
 
 def test_model_settings_are_each_workers_own(tmp_path):
-    """What the README says attaching compares: the space, the direction, n_constraints and
-    the input constraints, not the model's settings: a worker with another acquisition,
+    """What the README says attaching compares: the space, the direction, n_constraints,
+    the input constraints and the pruner, not the model's settings: a worker with another acquisition,
     kernel, n_initial, seed and pending_timeout attaches and shares the history."""
     path = tmp_path / "study.jsonl"
     first = Optimizer(SPACE, storage=path, study="s", seed=0, n_initial=3, options=FAST)
@@ -146,6 +147,29 @@ def test_model_settings_are_each_workers_own(tmp_path):
         Optimizer(SPACE, storage=path, study="s", n_constraints=1, acquisition="logei")
     for opt in (first, other):
         opt.close()
+
+def test_attaching_needs_the_studys_pruner(url):
+    """Each worker applies every report and tell by its own early-stopping rule, so two
+    rules would record one run as "ok" and as "pruned": the pruner is the study's, like
+    its direction. Compared as rules: the default given explicitly attaches."""
+    first = Optimizer(SPACE, storage=url, study="s", seed=0, pruner=SuccessiveHalving(1, 3))
+    with pytest.raises(JournalError, match=r"stops runs early by pruner=SuccessiveHalving\("
+                                           r"min_resource=1.*attach with that pruner, not "
+                                           r"pruner=SuccessiveHalving\(min_resource=2"):
+        Optimizer(SPACE, storage=url, study="s", seed=1, pruner=SuccessiveHalving(2, 2))
+    with pytest.raises(JournalError, match=r"bootstrap_count=0\); attach with that pruner, "
+                                           r"not .*bootstrap_count=1\)"):
+        Optimizer(SPACE, storage=url, study="s", seed=1,
+                  pruner=SuccessiveHalving(1, 3, bootstrap_count=1))
+    second = Optimizer(SPACE, storage=url, study="s", seed=1)  # None: SuccessiveHalving(1, 3)
+    p, q = first.ask(2)
+    assert not first.report(p, 1, 0.1) and first.report(q, 1, 0.9)
+    first.tell([p, q], [0.1, 0.9])
+    assert [o.status for o in second.history] == [o.status for o in first.history] == [
+        "ok", "pruned"]
+    for opt in (first, second):
+        opt.close()
+
 
 WORKER = """
 import json, sys
