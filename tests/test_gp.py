@@ -502,9 +502,15 @@ def test_fit_map_reports_failure_when_every_start_is_infinite() -> None:
 
 def test_row_jitter_is_what_the_factor_has_beyond_the_noise() -> None:
     """A duplicate appended to a factor that needed no jitter gets its own on its row only:
-    L Lᵀ = k(X, X) + diag(σ² + row_jitter), which Surrogate.hyperparameters() reports."""
+    L Lᵀ = k(X, X) + diag(σ² + row_jitter), which Surrogate.hyperparameters() reports.
+
+    The duplicate is of row 0, whose column of K solves to S = e₀ exactly in any summation
+    order (L[i, 0] = K[i, 0] / 1), so its Schur complement 1 − SᵀS is exactly 0, which
+    potrf refuses, compiled or under NUMBA_DISABLE_JIT. A duplicate of another row leaves
+    rounding noise of either sign there (the fastmath and the interpreted substitution sum
+    in different orders), so whether it needs jitter is not a property of the code."""
     X = np.random.default_rng(16).uniform(size=(6, 2))
-    X[5] = X[2]
+    X[5] = X[0]
     y = np.arange(6.0)
     noise = 1e-16
     gp = GaussianProcess(Kernel("rbf", 2, np.array([1.0, 1.0, 0.0])), noise, X[:5], y[:5])
