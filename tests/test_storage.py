@@ -753,6 +753,75 @@ def test_a_read_only_copy_whose_wal_holds_changes_is_refused_naming_the_wal(
             in done.stderr), done.stderr
 
 
+_JSONL_READER = """
+import os, sys, warnings
+from pathlib import Path
+from bayesopt import Optimizer, Real
+from bayesopt.cli import main
+from bayesopt.journal import JournalError
+
+folder, image = Path(sys.argv[1]), sys.argv[2]
+print("writable:", os.access(folder, os.W_OK))
+warnings.simplefilter("ignore")  # ResumeWarning
+print("resumed:", len(Optimizer.resume(folder / "run.jsonl", append=False).history))
+print("study read:", len(Optimizer.resume(folder / "study.jsonl", append=False).history))
+print("show:", main(["show", str(folder / "run.jsonl")]))
+print("plot:", main(["plot", str(folder / "run.jsonl"), "-o", image]))
+resumed = Optimizer.resume(folder / "run.jsonl")
+for what, write in (
+        ("continue", lambda: resumed.tell(resumed.ask(), 1.0)),
+        ("attach", lambda: Optimizer({"x": Real(0, 1)}, storage=folder / "study.jsonl", study="s")),
+        ("new", lambda: Optimizer({"x": Real(0, 1)}, journal=folder / "new.jsonl").ask())):
+    try:
+        write()
+        print(what, "written")
+    except JournalError as error:
+        print(what, "refused:", error)
+"""
+
+
+@pytest.mark.parametrize("sidecars", ["kept", "removed"])
+def test_a_jsonl_journal_is_read_from_a_read_only_directory(tmp_path: Path,
+                                                            sidecars: str) -> None:
+    """Optimizer.resume(append=False), `bayesopt show` and `bayesopt plot` read a journal
+    and a study file in a directory this process cannot write, with or without the lock
+    files beside them; each write is refused naming the file it could not open and that
+    the place can only be read. A new journal there named a missing file (ENOENT, from the
+    read-only retry) instead of the reason it could not be created."""
+    from bayesopt import Optimizer, Real
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with Optimizer({"x": Real(0, 1)}, seed=0, journal=folder / "run.jsonl") as opt:
+        for _ in range(4):
+            opt.tell(opt.ask(), 0.5)
+    with Optimizer({"x": Real(0, 1)}, seed=0, storage=folder / "study.jsonl",
+                   study="s") as opt:
+        opt.tell(opt.ask(), 0.5)
+    if sidecars == "removed":
+        for item in folder.glob("*.jsonl.*"):
+            item.unlink()
+    before = sorted(p.name for p in folder.iterdir())
+    image = tmp_path / "convergence.png"
+    done = _run_read_only(folder, [sys.executable, "-c", _JSONL_READER, str(folder), str(image)])
+    assert done.returncode == 0, done.stderr
+    out = dict(line.split(" ", 1) for line in done.stdout.splitlines()
+               if line.split(" ", 1)[0] in ("writable:", "resumed:", "study", "show:", "plot:",
+                                            "continue", "attach", "new"))
+    assert out["writable:"] == "False"  # the place is read-only here, root included
+    assert (out["resumed:"], out["study"], out["show:"], out["plot:"]) == (
+        "4", "read: 1", "0", "0")
+    assert "4 evaluations (4 ok, 0 failed)" in done.stdout and image.stat().st_size > 0
+    for what, sidecar in (("continue", "run.jsonl.writer"), ("attach", "study.jsonl.lock")):
+        assert out[what].startswith(f"refused: {'journal' if what == 'continue' else 'study'}")
+        assert (f"cannot open {str(folder / sidecar)!r} for writing" in out[what]
+                and "can only be read" in out[what]), out[what]
+    assert out["new"].startswith(f"refused: journal {str(folder / 'new.jsonl')!r}: ")
+    assert ("Read-only file system" in out["new"] or "Permission denied" in out["new"]) and (
+        "No such file" not in out["new"]), out["new"]
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written there
+
+
 _WATCHING_READER = """
 import sys
 from bayesopt import Optimizer, Real

@@ -53,6 +53,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 __all__ = ["DEFAULT_STUDY", "JSONLStorage", "TruncatedJournalWarning", "is_journal"]
 
+_READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # a file or mount this process cannot write
 DEFAULT_STUDY = "journal"  # the name of a file's study when its header names none (format 1)
 
 
@@ -249,7 +250,7 @@ class JSONLStorage:
         """flock(LOCK_EX) on <path>.lock for the duration of one write (thread lock held)."""
         self._descriptor(create)  # the data file first: a missing file is not created here
         if self._sidecar is None:
-            self._sidecar = os.open(self._sidecar_path(), os.O_RDWR | os.O_CREAT, 0o644)
+            self._sidecar = _open_sidecar(self._sidecar_path(), self.path)
         fcntl.flock(self._sidecar, fcntl.LOCK_EX)
         self._writing = True
         try:
@@ -268,9 +269,12 @@ class JSONLStorage:
             try:
                 self._fd = os.open(self.path, flags, 0o644)
             except OSError as error:  # a read-only file or mount can still be read and locked
-                if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                if error.errno not in _READ_ONLY:
                     raise
-                self._fd = os.open(self.path, os.O_RDONLY)
+                try:
+                    self._fd = os.open(self.path, os.O_RDONLY)
+                except FileNotFoundError:  # nothing to read: why it cannot be created is the error
+                    raise error from None
         return self._fd
 
     def _reset(self) -> None:
@@ -401,7 +405,7 @@ class _WriterClaims:
         with self._lock:
             if self._pid != os.getpid():  # a forked child holds none of its parent's claims
                 self._held, self._pid = {}, os.getpid()
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = _open_sidecar(path, path.with_name(path.name.removesuffix(".writer")))
             status = os.fstat(fd)
             key = (status.st_dev, status.st_ino)
             if key in self._held:
@@ -432,6 +436,22 @@ class _WriterClaims:
 
 
 _CLAIMS = _WriterClaims()
+
+
+def _open_sidecar(path: Path, data: Path) -> int:
+    """A descriptor of the lock file `path` beside the data file `data`, created if missing;
+    StorageError naming both where the directory or the file cannot be written (the lock
+    files are written to, the data file is only read: reading needs no write access)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        if error.errno not in _READ_ONLY:
+            raise
+        raise StorageError(
+            f"cannot open {str(path)!r} for writing ({error.strerror}): writing to "
+            f"{str(data)!r} takes this lock file beside it; a file in a directory this "
+            "process cannot write can only be read (Optimizer.resume(path, append=False), "
+            "`bayesopt show`, `bayesopt plot`)") from None
 
 
 def _unlocked(path: Path) -> bool:
