@@ -188,8 +188,8 @@ class AcquisitionOptimizerOptions:
     min_distance: float = field(default=1e-6, metadata=rule(real(0.0)))
     # Scoring m candidates against n observations costs O(m·n²) (one triangular
     # solve with m right-hand sides); beyond this n the candidate counts shrink
-    # as 1/n so the cost grows as n, not n². 200 since 0.4.0 (400 before): regret
-    # equal within seed noise up to n = 600 (bench/results/large_n_quality.md)
+    # as 1/n so the cost grows as n, not n² (the value: the quality suite's choice,
+    # bench/results/large_n_quality.md)
     full_candidates_until: int = field(default=200, metadata=rule(integer(minimum=1)))
     # L-BFGS-B relative reduction tolerance on the summed acquisition
     ftol: float = field(default=1e-9, metadata=rule(real(0.0, low_open=True)))

@@ -51,10 +51,9 @@ logger = logging.getLogger(__name__)
 
 LENGTHSCALE_BOUNDS = (1e-3, 1e3)
 VARIANCE_BOUNDS = (1e-3, 1e3)
-# On standardized targets; the lower end is the noise floor. At 1e-6 the GP could not
-# resolve the last digits of a deterministic optimum (the noise std, 1e-3 of the
-# outputs' spread, exceeded the regret being refined); 1e-8 is better or equal on
-# 14 of the 15 problems of bench/results/ablation.md (`noise-floor-1e-6` is the old one).
+# On standardized targets; the lower end is the noise floor, low enough that the noise
+# std stays below the regret being refined near a deterministic optimum, so the GP can
+# resolve its last digits (evidence: bench/results/ablation.md, `noise-floor-1e-6`).
 NOISE_BOUNDS = (1e-8, 10.0)
 
 

@@ -9,8 +9,9 @@ Format (version 2; `bayesopt.events` gives the events' form):
     {"event": "ask", "points": [[...], ...], "time": ..., "worker": ..., "state": {...}}
     {"event": "tell", "points": [[...], ...], "values": [...], ...}
 
-`fingerprint` and `resolved_config` (`Optimizer.fingerprint`, since 0.2.0)
-identify the algorithm; they are for readers and are not needed to resume.
+`fingerprint` and `resolved_config` (`Optimizer.fingerprint`; a header written
+before they existed lacks them) identify the algorithm; they are for readers and
+are not needed to resume.
 A header key, config key or option this library does not know is refused
 when read (`check_header`), naming it and the library version that wrote it.
 Version 1 (read, never written) lacks "study", "pending_timeout", and the
@@ -320,6 +321,7 @@ CONFIG_KEYS = ("acquisition", "n_initial", "seed", "maximize", "ucb_beta", "opti
 # config keys a header may leave out: written only when set, or before they existed
 OPTIONAL_KEYS = ("pending_timeout", "n_constraints", "cost_budget", "pruner", "feasible")
 # a header's own keys: "study" is the JSON-lines file's (`bayesopt.storage.jsonl`);
-# "fingerprint" and "resolved_config" were added in 0.2.0 (for readers)
+# "fingerprint" and "resolved_config" are for readers (a header written before they
+# existed lacks them)
 HEADER_KEYS = ("journal", "version", "library", "study", "space", "config", "fingerprint",
                "resolved_config")

@@ -148,17 +148,17 @@ class ModelOptions:
 
     kernel: str = field(default="matern52", metadata=rule(choice(KERNEL_KINDS)))
     refit_every_step_until: int = field(default=200, metadata=rule(integer(minimum=0)))
-    # 0.2 since 0.4.0 (0.1 before): regret equal within seed noise up to n = 600, and the
-    # amortized refit at large n halved (bench/results/large_n_quality.md)
+    # beyond refit_every_step_until, refit when the data set has grown by this fraction since
+    # the last fit, so the amortized cost of a tell stays O(n²) (DESIGN, Cholesky updates);
+    # the value is the quality suite's choice (bench/results/large_n_quality.md)
     refit_growth: float = field(default=0.2, metadata=rule(real(0.0, low_open=True)))
     # random restarts drawn from the prior, besides the warm start
     n_restarts: int = field(default=2, metadata=rule(integer(minimum=0)))
     # no random restarts beyond this many observations
     restarts_until: int = field(default=100, metadata=rule(integer(minimum=0)))
     # the restarts run at a refit only when n has crossed a multiple of restart_every since
-    # the last fit (1: at every refit); the other refits start warm only. 4 costs a quarter
-    # to a third less CPU per step at n <= 100 with the quality suite's medians unchanged
-    # within seed noise (bench/results/restart_every.md)
+    # the last fit (1: at every refit); the other refits start warm only (the value: the
+    # quality suite's choice, bench/results/restart_every.md)
     restart_every: int = field(default=4, metadata=rule(integer(minimum=1)))
     # the MAP fit uses a random subset of this size beyond it
     max_fit_points: int = field(default=1000, metadata=rule(integer(minimum=2)))

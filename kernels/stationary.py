@@ -48,8 +48,8 @@ _SQRT3 = math.sqrt(3.0)
 _SQRT5 = math.sqrt(5.0)
 # exp(−x) below this is taken as 0, so that κ and κ'/r are either 0 or normal numbers:
 # subnormal operands take a slow path in the floating-point units (a triangular solve
-# whose right-hand sides are candidates far from every observation ran ~18× slower),
-# and a covariance this small changes no sum it enters.
+# whose right-hand sides are candidates far from every observation: measured in
+# bench/results/subnormals.md), and a covariance this small changes no sum it enters.
 EXP_FLUSH = 1e-300
 
 
@@ -92,10 +92,10 @@ def _squared_distances(
     """out[b] = |zq_i − z_b|² for b < count; ZT = Zᵀ: (d, n), C-contiguous.
 
     The sums of `_squared_distance` (over j in order, from 0.0) for all b at once, with
-    the loop over b innermost so that the compiler runs it in SIMD lanes (~3× faster
-    than pair by pair): the same operations on each pair in the same order, hence the
-    same bits (these loops are compiled without fastmath, so nothing is reassociated
-    or fused).
+    the loop over b innermost so that the compiler runs it in SIMD lanes (the small-n
+    step it speeds up: bench/results/small_n_step.md): the same operations on each pair
+    in the same order, hence the same bits (these loops are compiled without fastmath,
+    so nothing is reassociated or fused).
     """
     for b in range(count):
         out[b] = 0.0
