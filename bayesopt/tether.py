@@ -12,7 +12,9 @@ SIGKILLs the whole group, as a timeout or an interrupted run already does.
 Without it the command of a killed `bayesopt run` ran on, orphaned, holding
 its GPU. A parent that died before the request is caught by comparing
 ``getppid()`` with PARENT_PID afterwards (prctl(2): the signal is sent only on
-a death after the call).
+a death after the call). Linux sends it when the *thread* that started the
+script ends (prctl(2)); `CommandObjective` waits for the command in that very
+thread, which therefore ends only after the command or with the process.
 
 The script forks the command and waits for it, rather than exec'ing it:
 the request does not survive an exec of a set-user-ID program, and a command
