@@ -30,7 +30,7 @@ from bayesopt import (
     Real,
     baseline_card,
 )
-from bayesopt.card import card_markdown
+from bayesopt.card import card_markdown, resolved_config
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
 from bayesopt.space import Space
@@ -142,6 +142,28 @@ def test_every_setting_changes_the_fingerprint(options):
 def test_every_argument_changes_the_fingerprint(kwargs):
     default = Optimizer(REFERENCE_SPACE, seed=0).fingerprint
     assert Optimizer(REFERENCE_SPACE, seed=0, **kwargs).fingerprint != default
+
+
+def test_the_cost_budget_changes_the_fingerprint_as_it_changes_the_asks():
+    """cost_budget= cools logei_per_cost's α (Lee et al. 2020), so it decides the asks;
+    it was missing from resolved_config, and runs with three budgets shared one
+    fingerprint. Unset, the entry is absent (the fingerprint of logei_per_cost stays)."""
+    def run(budget):
+        opt = Optimizer(REFERENCE_SPACE, seed=0, acquisition="logei_per_cost",
+                        cost_budget=budget, n_initial=5)
+        asked = []
+        for _ in range(8):
+            params = opt.ask()
+            asked.append(params)
+            opt.tell(params, float(params["x"]), cost=2.0 + float(params["x"]) / 5.0)
+        return asked, opt
+    (plain, none), (short, twenty), (_, thousand) = run(None), run(20.0), run(1000.0)
+    assert short != plain  # the budget decides the asks ...
+    assert len({none.fingerprint, twenty.fingerprint, thousand.fingerprint}) == 3  # ... and
+    assert twenty.resolved_config["acquisition"]["cost_budget"] == 20.0  # is stated
+    assert "cost_budget" not in none.resolved_config["acquisition"]
+    assert none.resolved_config == resolved_config(
+        none.space, "logei_per_cost", 5, False, None, OptimizerOptions())
 
 
 def test_the_seed_is_not_part_of_the_fingerprint():
