@@ -31,6 +31,7 @@ from bayesopt.parallel import (
     Objective,
     Outcome,
     Report,
+    check_own_pool,
     check_picklable,
     evaluate_in_worker,
     next_point,
@@ -130,7 +131,9 @@ def minimize(
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the
-        objective must then be picklable (defined at module level).
+        objective must then be picklable (defined at module level), and the
+        caller not a daemonic process such as a `multiprocessing.Pool`'s worker,
+        which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
         `ProcessPoolExecutor` or a Dask client connected to a cluster (waited
@@ -213,6 +216,7 @@ def minimize(
     n_workers = check_count("n_workers", n_workers, minimum=1)
     parallel = n_workers > 1 or executor is not None
     if parallel and executor is None:
+        check_own_pool(n_workers)
         check_picklable(func)
     space = space if isinstance(space, Space) else Space(space)
     warm = WarmStart.parse(x0, y0, space, n_calls)
