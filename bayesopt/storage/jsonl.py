@@ -38,6 +38,7 @@ import json
 import os
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,6 +86,11 @@ class JSONLStorage:
         self._writing = False  # the append lock is held by this object
         self._sidecar: int | None = None  # descriptor of <path>.lock
         self._claim: tuple[int, int] | None = None  # key of this object's writer claim
+        # what close() gives back — the descriptors and the claim above — also when the
+        # object is dropped without close() (an Optimizer never closed): without this its
+        # three descriptors stayed open for the life of the process
+        self._owned: tuple[list[int], list[tuple[int, int]]] = ([], [])
+        self._release = weakref.finalize(self, _release, self._pid, *self._owned)
         self._starts: list[int] = []  # byte position of each line seen (line 0: the header)
         self._scanned = 0  # bytes up to the end of the last complete line seen
         self._warned_tail = -1  # the torn tail last warned about (its position)
@@ -208,6 +214,7 @@ class JSONLStorage:
                 self.path.unlink()
                 _fsync_directory(self.path.parent)
             if self._fd is not None:
+                self._owned[0].remove(self._fd)
                 os.close(self._fd)
             self._fd = None
             self._reset()
@@ -215,12 +222,7 @@ class JSONLStorage:
     def close(self) -> None:
         """Close the descriptors (idempotent); the storage cannot be used afterwards."""
         with self._thread_lock:
-            if self._pid == os.getpid():
-                for fd in (self._fd, self._sidecar):
-                    if fd is not None:
-                        os.close(fd)
-                if self._claim is not None:
-                    _CLAIMS.release(self._claim)
+            self._release()  # once: a second call does nothing
             self._fd = self._sidecar = self._claim = None
             self._closed = True
 
@@ -234,6 +236,7 @@ class JSONLStorage:
             if self._claim is not None:
                 return False
             self._claim, fresh = _CLAIMS.acquire(self.path.with_name(self.path.name + ".writer"))
+            self._owned[1].append(self._claim)
             return fresh
 
     def _check_usable(self) -> None:
@@ -250,6 +253,7 @@ class JSONLStorage:
         self._descriptor(create)  # the data file first: a missing file is not created here
         if self._sidecar is None:
             self._sidecar = os.open(self._sidecar_path(), os.O_RDWR | os.O_CREAT, 0o644)
+            self._owned[0].append(self._sidecar)
         fcntl.flock(self._sidecar, fcntl.LOCK_EX)
         self._writing = True
         try:
@@ -271,6 +275,7 @@ class JSONLStorage:
                 if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                     raise
                 self._fd = os.open(self.path, os.O_RDONLY)
+            self._owned[0].append(self._fd)
         return self._fd
 
     def _reset(self) -> None:
@@ -388,8 +393,8 @@ class JSONLStorage:
 class _WriterClaims:
     """This process's claims on journal files: flock(LOCK_EX | LOCK_NB) on
     ``<path>.writer``, one descriptor per file however many storage objects of the process
-    hold it (an optimizer dropped without `close()` keeps its own), released with the
-    last holder or by the kernel when the process dies."""
+    hold it (an optimizer dropped without `close()` gives its own back when it is garbage
+    collected), released with the last holder or by the kernel when the process dies."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -432,6 +437,19 @@ class _WriterClaims:
 
 
 _CLAIMS = _WriterClaims()
+
+
+def _release(pid: int, descriptors: list[int], claims: list[tuple[int, int]]) -> None:
+    """Close a storage's descriptors and release its writer claims (`JSONLStorage.close`,
+    or its finalizer); in a forked child, which shares them with its parent, only forget
+    them."""
+    if os.getpid() == pid:
+        for fd in descriptors:
+            os.close(fd)
+        for key in claims:
+            _CLAIMS.release(key)
+    descriptors.clear()
+    claims.clear()
 
 
 def _unlocked(path: Path) -> bool:
