@@ -131,7 +131,10 @@ def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
         "fit": {"method": "L-BFGS-B", "maxiter": options.fit.maxiter,
                 "n_restarts": options.n_restarts, "restarts_until": options.restarts_until,
                 "restart_every": options.restart_every,
-                "max_fit_points": options.max_fit_points},
+                "max_fit_points": options.max_fit_points,
+                # a conditional space's activity columns pinned: listed only when set
+                **({} if options.fit.activity_lengthscale is None else
+                   {"activity_lengthscale": options.fit.activity_lengthscale})},
         "refit": {"every_step_until": options.refit_every_step_until,
                   "growth": options.refit_growth},
         **_spearmint_options(options),

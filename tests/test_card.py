@@ -166,6 +166,36 @@ def test_the_cost_budget_changes_the_fingerprint_as_it_changes_the_asks():
         none.space, "logei_per_cost", 5, False, None, OptimizerOptions())
 
 
+def test_a_pinned_activity_lengthscale_changes_the_fingerprint_as_it_changes_the_asks():
+    """FitOptions(activity_lengthscale=) pins the activity columns of a conditional space
+    (README, Conditional spaces: 1e-3 separates the patterns, 1e3 leaves imputation), so
+    it decides the asks; it was missing from resolved_config, and the three settings
+    shared one fingerprint. Unset, the entry is absent (the fingerprint stays)."""
+    space = {"model": Categorical(["a", "b", "c"]), "y": Real(0.0, 1.0),
+             "x": Real(0.0, 1.0, when={"model": ["a", "b"]}),
+             "k": Integer(1, 9, when={"model": "b"})}
+
+    def value(p):
+        return ((p.get("x", 0.5) - 0.3) ** 2 + 0.05 * p.get("k", 3) + math.sin(5.0 * p["y"])
+                + 0.3 * (p["model"] == "c"))
+
+    def run(pinned):
+        options = OptimizerOptions(model=ModelOptions(fit=FitOptions(
+            activity_lengthscale=pinned)))
+        opt = Optimizer(space, seed=0, n_initial=5, options=options)
+        asked = []
+        for _ in range(10):
+            params = opt.ask()
+            asked.append(params)
+            opt.tell(params, value(params))
+        return asked, opt
+    (fitted, free), (separate, low), (_, high) = run(None), run(1e-3), run(1e3)
+    assert separate != fitted  # the pin decides the asks ...
+    assert len({free.fingerprint, low.fingerprint, high.fingerprint}) == 3  # ... and is stated
+    assert low.resolved_config["model"]["fit"]["activity_lengthscale"] == 1e-3
+    assert "activity_lengthscale" not in free.resolved_config["model"]["fit"]
+
+
 def test_the_seed_is_not_part_of_the_fingerprint():
     assert Optimizer(REFERENCE_SPACE, seed=0).fingerprint == Optimizer(
         REFERENCE_SPACE, seed=1).fingerprint
