@@ -6,6 +6,7 @@ would replace `bayesopt.minimize` (the function) once imported.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import os
@@ -230,8 +231,11 @@ def minimize(
         # are other workers' and are left to them)
         first = ([] if opt.shared else opt.pending) + warm.start(opt)
         budget = limits.budget(warm.n_told)
-        with tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
-                  disable=not progress, desc="bayesopt", unit="eval") as bar:
+        # no bar object at all without progress: tqdm's first bar creates a multiprocessing
+        # lock, whose semaphores a Pool's terminated workers leave to resource_tracker
+        shown = (tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
+                      desc="bayesopt", unit="eval") if progress else contextlib.nullcontext())
+        with shown as bar:
             report = _reporter(opt, bar, callback, guard, limits.max_cost)
             with Heartbeats(opt, opt.pending_timeout or None) as beats:
                 if parallel:
@@ -481,16 +485,17 @@ def _check_resumed_constraints(opt: Optimizer, given: Any,
             "returning that many constraint values) to resume it, or use a new journal file")
 
 
-def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
+def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,
               guard: FailureGuard, max_cost: float | None = None) -> Report:
     """Tell one outcome, advance the progress bar, run the callback; True means stop
     (also once the summed cost reaches `max_cost`)."""
 
     def report(params: dict[str, Any], outcome: Outcome) -> bool:
         status, error = _tell_outcome(opt, params, outcome)
-        bar.update(1)
-        if opt.best is not None:
-            bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
+        if bar is not None:
+            bar.update(1)
+            if opt.best is not None:
+                bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
         stop = guard.observe(status, params, error)
         if max_cost is not None and opt.total_cost >= max_cost:
             stop = True
