@@ -144,6 +144,16 @@ def test_every_argument_changes_the_fingerprint(kwargs):
     assert Optimizer(REFERENCE_SPACE, seed=0, **kwargs).fingerprint != default
 
 
+def _asked(opt, steps, value, cost=None):
+    """The points `opt` asks in `steps` ask-tell rounds of `value` (and `cost`, if given)."""
+    asked = []
+    for _ in range(steps):
+        params = opt.ask()
+        asked.append(params)
+        opt.tell(params, value(params), **({} if cost is None else {"cost": cost(params)}))
+    return asked
+
+
 def test_the_cost_budget_changes_the_fingerprint_as_it_changes_the_asks():
     """cost_budget= cools logei_per_cost's α (Lee et al. 2020), so it decides the asks;
     it was missing from resolved_config, and runs with three budgets shared one
@@ -151,12 +161,7 @@ def test_the_cost_budget_changes_the_fingerprint_as_it_changes_the_asks():
     def run(budget):
         opt = Optimizer(REFERENCE_SPACE, seed=0, acquisition="logei_per_cost",
                         cost_budget=budget, n_initial=5)
-        asked = []
-        for _ in range(8):
-            params = opt.ask()
-            asked.append(params)
-            opt.tell(params, float(params["x"]), cost=2.0 + float(params["x"]) / 5.0)
-        return asked, opt
+        return _asked(opt, 8, lambda p: float(p["x"]), lambda p: 2.0 + float(p["x"]) / 5.0), opt
     (plain, none), (short, twenty), (_, thousand) = run(None), run(20.0), run(1000.0)
     assert short != plain  # the budget decides the asks ...
     assert len({none.fingerprint, twenty.fingerprint, thousand.fingerprint}) == 3  # ... and
@@ -183,12 +188,7 @@ def test_a_pinned_activity_lengthscale_changes_the_fingerprint_as_it_changes_the
         options = OptimizerOptions(model=ModelOptions(fit=FitOptions(
             activity_lengthscale=pinned)))
         opt = Optimizer(space, seed=0, n_initial=5, options=options)
-        asked = []
-        for _ in range(10):
-            params = opt.ask()
-            asked.append(params)
-            opt.tell(params, value(params))
-        return asked, opt
+        return _asked(opt, 10, value), opt
     (fitted, free), (separate, low), (_, high) = run(None), run(1e-3), run(1e3)
     assert separate != fitted  # the pin decides the asks ...
     assert len({free.fingerprint, low.fingerprint, high.fingerprint}) == 3  # ... and is stated
