@@ -288,7 +288,8 @@ class Real(_Interval):
 
 @dataclass(frozen=True)
 class Integer(_Interval):
-    """An integer in [low, high], both inclusive; `log=True` for log-spaced integers."""
+    """An integer in [low, high], both inclusive, within ±2**53 (where float64, the
+    encoding's numbers, still holds every integer); `log=True` for log-spaced integers."""
 
     low: int
     high: int
