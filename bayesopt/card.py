@@ -39,9 +39,11 @@ from kernels.cholesky import JITTER_STEPS  # the ladder the card states
 
 def resolved_config(
     space: Space, acquisition: str, n_initial: int, maximize: bool, ucb_beta: float | None,
-    options: OptimizerOptions,
+    options: OptimizerOptions, cost_budget: float | None = None,
 ) -> dict[str, Any]:
-    """Every setting of an optimizer on `space` that decides its asks, as numbers (JSON-able)."""
+    """Every setting of an optimizer on `space` that decides its asks, as numbers (JSON-able).
+    `cost_budget` (logei_per_cost's cooling, `Optimizer`) is listed only when set (the
+    fingerprint without it stays)."""
     c = space.n_columns
     return {
         "encoded_columns": c,
@@ -49,7 +51,8 @@ def resolved_config(
         "initial_design": _initial_design(n_initial, options),
         "output_transform": _output_transform(options.model),
         "model": _model(options.model, model_columns(space, options.model), c),
-        "acquisition": _acquisition(acquisition, ucb_beta, options),
+        "acquisition": {**_acquisition(acquisition, ucb_beta, options),
+                        **({} if cost_budget is None else {"cost_budget": cost_budget})},
         "acquisition_optimizer": {
             **dataclasses.asdict(options.acquisition_optimizer), "method": "L-BFGS-B",
             "local_scales": list(options.acquisition_optimizer.local_scales),
@@ -128,7 +131,10 @@ def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
         "fit": {"method": "L-BFGS-B", "maxiter": options.fit.maxiter,
                 "n_restarts": options.n_restarts, "restarts_until": options.restarts_until,
                 "restart_every": options.restart_every,
-                "max_fit_points": options.max_fit_points},
+                "max_fit_points": options.max_fit_points,
+                # a conditional space's activity columns pinned: listed only when set
+                **({} if options.fit.activity_lengthscale is None else
+                   {"activity_lengthscale": options.fit.activity_lengthscale})},
         "refit": {"every_step_until": options.refit_every_step_until,
                   "growth": options.refit_growth},
         **_spearmint_options(options),

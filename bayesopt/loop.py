@@ -6,6 +6,7 @@ would replace `bayesopt.minimize` (the function) once imported.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import os
@@ -31,6 +32,7 @@ from bayesopt.parallel import (
     Objective,
     Outcome,
     Report,
+    check_own_pool,
     check_picklable,
     evaluate_in_worker,
     next_point,
@@ -134,7 +136,9 @@ def minimize(
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the
-        objective must then be picklable (defined at module level).
+        objective must then be picklable (defined at module level), and the
+        caller not a daemonic process such as a `multiprocessing.Pool`'s worker,
+        which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
         `ProcessPoolExecutor` or a Dask client connected to a cluster (waited
@@ -216,6 +220,7 @@ def minimize(
     n_workers = check_count("n_workers", n_workers, minimum=1)
     parallel = n_workers > 1 or executor is not None
     if parallel and executor is None:
+        check_own_pool(n_workers)
         check_picklable(func)
     space = space if isinstance(space, Space) else Space(space)
     warm = WarmStart.parse(x0, y0, space, n_calls)
@@ -229,8 +234,11 @@ def minimize(
         # are other workers' and are left to them)
         first = ([] if opt.shared else opt.pending) + warm.start(opt)
         budget = limits.budget(warm.n_told)
-        with tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
-                  disable=not progress, desc="bayesopt", unit="eval") as bar:
+        # no bar object at all without progress: tqdm's first bar creates a multiprocessing
+        # lock, whose semaphores a Pool's terminated workers leave to resource_tracker
+        shown = (tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
+                      desc="bayesopt", unit="eval") if progress else contextlib.nullcontext())
+        with shown as bar:
             report = _reporter(opt, bar, callback, guard, limits.max_cost)
             with Heartbeats(opt, opt.pending_timeout or None) as beats:
                 if parallel:
@@ -480,16 +488,17 @@ def _check_resumed_constraints(opt: Optimizer, given: Any,
             "returning that many constraint values) to resume it, or use a new journal file")
 
 
-def _reporter(opt: Optimizer, bar: tqdm, callback: Callback | None,
+def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,
               guard: FailureGuard, max_cost: float | None = None) -> Report:
     """Tell one outcome, advance the progress bar, run the callback; True means stop
     (also once the summed cost reaches `max_cost`)."""
 
     def report(params: dict[str, Any], outcome: Outcome) -> bool:
         status, error = _tell_outcome(opt, params, outcome)
-        bar.update(1)
-        if opt.best is not None:
-            bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
+        if bar is not None:
+            bar.update(1)
+            if opt.best is not None:
+                bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
         stop = guard.observe(status, params, error)
         if max_cost is not None and opt.total_cost >= max_cost:
             stop = True

@@ -961,7 +961,7 @@ class Optimizer:
         from bayesopt.card import resolved_config
 
         return resolved_config(self.space, self.acquisition, self.n_initial, self.maximize,
-                               self.ucb_beta, self.options)
+                               self.ucb_beta, self.options, self.cost_budget)
 
     @property
     def fingerprint(self) -> str:

@@ -126,6 +126,17 @@ def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
     return Outcome("ok", value, time.perf_counter() - start)
 
 
+def check_own_pool(n_workers: int) -> None:
+    """The process pool of ``n_workers`` can be started here: not in a daemonic process (a
+    `multiprocessing.Pool`'s worker), which multiprocessing forbids to have children."""
+    if multiprocessing.current_process().daemon:
+        raise ValueError(
+            f"n_workers={n_workers}: this process is a daemonic multiprocessing worker (a "
+            "multiprocessing.Pool's), which cannot start the process pool of n_workers; "
+            "use n_workers=1 here, pass executor= (e.g. a ThreadPoolExecutor), or run the "
+            "outer jobs on a concurrent.futures.ProcessPoolExecutor, whose workers can")
+
+
 def check_picklable(func: Objective) -> None:
     try:
         pickle.dumps(func)

@@ -61,6 +61,8 @@ from kernels.kernel import INACTIVE_VALUE
 __all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space", "scrambled_sobol",
            "sobol_seed"]
 
+_EXACT_INTEGERS = 2**53  # float64 holds every integer of magnitude up to this one
+
 
 def sobol_seed(rng: np.random.Generator) -> int:
     """An integer seed for a Sobol scramble, drawn from `rng`. An integer, not the generator
@@ -195,6 +197,14 @@ class _Interval(Dimension):
     def _unwarp(self, w: np.ndarray) -> np.ndarray:
         return np.exp(w) if self.log else w
 
+    def _check_span(self) -> None:
+        """The encoded range must have width in float64, or every point encodes as nan."""
+        a, b = self._span
+        if not b > a:
+            raise ValueError(f"{_label(self.name)}: [{self.low!r}, {self.high!r}] is too narrow "
+                             f"to encode in float64{' on a log scale' if self.log else ''}: "
+                             "its ends are one number there; widen it, or drop the dimension")
+
     @functools.cached_property
     def _span(self) -> tuple[float, float]:
         """The encoded range [a, b] in warped units (fixed by the frozen bounds: once)."""
@@ -246,6 +256,7 @@ class Real(_Interval):
                 object.__setattr__(self, key, float(value))
         if not self.low < self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be < high={self.high!r}")
+        self._check_span()
 
     def _relaxed_range(self) -> tuple[float, float]:
         return float(self.low), float(self.high)
@@ -277,7 +288,8 @@ class Real(_Interval):
 
 @dataclass(frozen=True)
 class Integer(_Interval):
-    """An integer in [low, high], both inclusive; `log=True` for log-spaced integers."""
+    """An integer in [low, high], both inclusive, within ±2**53 (where float64, the
+    encoding's numbers, still holds every integer); `log=True` for log-spaced integers."""
 
     low: int
     high: int
@@ -289,8 +301,14 @@ class Integer(_Interval):
             if not float(value).is_integer():
                 raise ValueError(f"{_label(self.name)}: {key}={value!r} must be an integer")
             object.__setattr__(self, key, int(value))
+            if abs(int(value)) > _EXACT_INTEGERS:
+                raise ValueError(
+                    f"{_label(self.name)}: {key}={value!r} is beyond 2**53, where float64 (the "
+                    "encoding's numbers) no longer holds every integer, so asks and tells would "
+                    "not round-trip; give bounds within ±2**53 (e.g. an index into your values)")
         if self.low > self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be <= high={self.high!r}")
+        self._check_span()
 
     def _relaxed_range(self) -> tuple[float, float]:
         return self.low - 0.5, self.high + 0.5

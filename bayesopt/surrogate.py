@@ -402,11 +402,8 @@ class Surrogate:
         """Mean and standard deviation of g(F), F ~ N(mu, std²), minimization sign."""
         if self.model.transform.lmbda is None:  # g is affine: exact
             return self.model.to_objective(mu), self._slope_scale() * std
-        # the moments of g(F)/u, u the power of 2 in (scale/2, scale] of the z-scores: the
-        # squares neither overflow nor underflow at any finite scale of the objective (those
-        # of g(F) itself overflow near 1e300 and underflow near 1e-300), and dividing by u
-        # is exact
-        u = math.ldexp(1.0, math.frexp(self.model.transform.scale)[1] - 1)
+        # the moments of g(F)/u (`_unit`): the squares neither overflow nor underflow
+        u = self._unit()
         mean, var = np.empty_like(mu), np.empty_like(mu)
         for start in range(0, mu.shape[0], _CHUNK):
             rows = slice(start, start + _CHUNK)
@@ -414,6 +411,13 @@ class Surrogate:
             mean[rows] = values @ _WEIGHTS  # values: (r, q)
             var[rows] = ((values - mean[rows, None]) ** 2) @ _WEIGHTS  # two-pass: no cancellation
         return u * mean, u * np.sqrt(np.maximum(var, 0.0))
+
+    def _unit(self) -> float:
+        """u, the power of 2 in (scale/2, scale] of the z-scores: g(F)/u is of the order of
+        the z-scores, so its squares neither overflow nor underflow at any finite scale of
+        the objective (those of g(F) itself overflow near 1e300 and underflow near 1e-300),
+        and dividing or multiplying by u is exact."""
+        return math.ldexp(1.0, math.frexp(self.model.transform.scale)[1] - 1)
 
     def _slope_scale(self) -> float:
         """dg/df of the affine part: scale of the z-scores times std of the transformed values."""
@@ -443,12 +447,17 @@ class Surrogate:
                 std = np.sqrt(std**2 + self._observation_noise())
             _, sd = self._moments(mu, std)  # predict's std, the same operations
             _, cov = joint.moments(self.model.joint(X), noise)
+            # in units of u² (`_unit`), then scaled back: exact, and ±inf only where the
+            # objective's units² are beyond floats
+            u = self._unit()
             if self.model.transform.lmbda is None:
-                out = self._slope_scale() ** 2 * cov
+                out = (self._slope_scale() / u) ** 2 * cov
             else:
-                out = joint.transformed_covariance(self.model.to_objective, mu, std, cov,
-                                                   _NODES, _WEIGHTS)
-        np.fill_diagonal(out, sd**2)
+                out = joint.transformed_covariance(lambda f: self.model.to_objective(f) / u,
+                                                   mu, std, cov, _NODES, _WEIGHTS)
+        with np.errstate(over="ignore", under="ignore"):
+            out = out * u * u
+            np.fill_diagonal(out, sd**2)
         return out
 
     def sample(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], size: int, *,

@@ -74,3 +74,18 @@ def signals_its_start(params: dict) -> float:
     STARTED.set()
     time.sleep(1.0)
     return sphere(params)
+
+
+def minimize_with_two_workers(seed: int) -> str:
+    """minimize(n_workers=2) where this runs (a daemonic multiprocessing worker in
+    tests/test_parallel.py): what it raised, as text, and whether anything was evaluated."""
+    from bayesopt import Real, minimize
+
+    evaluated: list[dict] = []
+    space = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
+    try:
+        minimize(sphere, space, n_calls=4, seed=seed, n_workers=2, progress=False,
+                 callback=lambda observation, opt: evaluated.append(observation.params))
+    except Exception as error:  # noqa: BLE001 - reported to the test
+        return f"{type(error).__name__}: {error} | evaluated {len(evaluated)}"
+    return f"ran | evaluated {len(evaluated)}"

@@ -30,7 +30,7 @@ from bayesopt import (
     Real,
     baseline_card,
 )
-from bayesopt.card import card_markdown
+from bayesopt.card import card_markdown, resolved_config
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
 from bayesopt.space import Space
@@ -142,6 +142,58 @@ def test_every_setting_changes_the_fingerprint(options):
 def test_every_argument_changes_the_fingerprint(kwargs):
     default = Optimizer(REFERENCE_SPACE, seed=0).fingerprint
     assert Optimizer(REFERENCE_SPACE, seed=0, **kwargs).fingerprint != default
+
+
+def _asked(opt, steps, value, cost=None):
+    """The points `opt` asks in `steps` ask-tell rounds of `value` (and `cost`, if given)."""
+    asked = []
+    for _ in range(steps):
+        params = opt.ask()
+        asked.append(params)
+        opt.tell(params, value(params), **({} if cost is None else {"cost": cost(params)}))
+    return asked
+
+
+def test_the_cost_budget_changes_the_fingerprint_as_it_changes_the_asks():
+    """cost_budget= cools logei_per_cost's α (Lee et al. 2020), so it decides the asks;
+    it was missing from resolved_config, and runs with three budgets shared one
+    fingerprint. Unset, the entry is absent (the fingerprint of logei_per_cost stays)."""
+    def run(budget):
+        opt = Optimizer(REFERENCE_SPACE, seed=0, acquisition="logei_per_cost",
+                        cost_budget=budget, n_initial=5)
+        return _asked(opt, 8, lambda p: float(p["x"]), lambda p: 2.0 + float(p["x"]) / 5.0), opt
+    (plain, none), (short, twenty), (_, thousand) = run(None), run(20.0), run(1000.0)
+    assert short != plain  # the budget decides the asks ...
+    assert len({none.fingerprint, twenty.fingerprint, thousand.fingerprint}) == 3  # ... and
+    assert twenty.resolved_config["acquisition"]["cost_budget"] == 20.0  # is stated
+    assert "cost_budget" not in none.resolved_config["acquisition"]
+    assert none.resolved_config == resolved_config(
+        none.space, "logei_per_cost", 5, False, None, OptimizerOptions())
+
+
+def test_a_pinned_activity_lengthscale_changes_the_fingerprint_as_it_changes_the_asks():
+    """FitOptions(activity_lengthscale=) pins the activity columns of a conditional space
+    (README, Conditional spaces: 1e-3 separates the patterns, 1e3 leaves imputation), so
+    it decides the asks; it was missing from resolved_config, and the three settings
+    shared one fingerprint. Unset, the entry is absent (the fingerprint stays)."""
+    space = {"model": Categorical(["a", "b", "c"]), "y": Real(0.0, 1.0),
+             "x": Real(0.0, 1.0, when={"model": ["a", "b"]}),
+             "k": Integer(1, 9, when={"model": "b"})}
+
+    def value(p):
+        return ((p.get("x", 0.5) - 0.3) ** 2 + 0.05 * p.get("k", 3) + math.sin(5.0 * p["y"])
+                + 0.3 * (p["model"] == "c"))
+
+    def run(pinned):
+        options = OptimizerOptions(model=ModelOptions(fit=FitOptions(
+            activity_lengthscale=pinned)))
+        opt = Optimizer(space, seed=0, n_initial=5, options=options)
+        return _asked(opt, 10, value), opt
+    (fitted, free), (separate, low), (_, high) = run(None), run(1e-3), run(1e3)
+    assert separate != fitted  # the pin decides the asks ...
+    assert len({free.fingerprint, low.fingerprint, high.fingerprint}) == 3  # ... and is stated
+    assert low.resolved_config["model"]["fit"]["activity_lengthscale"] == 1e-3
+    assert "activity_lengthscale" not in free.resolved_config["model"]["fit"]
 
 
 def test_the_seed_is_not_part_of_the_fingerprint():

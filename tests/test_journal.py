@@ -1133,6 +1133,45 @@ def test_a_hand_edited_header_key_is_refused_as_an_edit_not_a_newer_writer(tmp_p
         Optimizer.resume(path, append=False)
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")
+def test_an_optimizer_dropped_without_close_gives_its_descriptors_back(tmp_path):
+    """Optimizer(space, journal=path) never closed (many short runs in one process) kept
+    its three descriptors — the journal, <path>.lock, <path>.writer — for the life of the
+    process, 3 per run until the process ran out of them. Dropped, it now closes them
+    and releases its writer claim, as close() does."""
+    import gc
+
+    def ours() -> list[str]:
+        found = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:  # the listing's own descriptor, closed by now
+                continue
+            if target.startswith(str(tmp_path)):
+                found.append(target)
+        return found
+
+    for k in range(20):
+        opt = Optimizer({"x": Real(0.0, 1.0)}, seed=k, journal=tmp_path / f"run{k}.jsonl")
+        opt.tell(opt.ask(), 1.0)
+        assert len(ours()) == 3  # while it lives: the journal, its lock and its writer claim
+        del opt
+        gc.collect()
+    assert ours() == []
+    kept = Optimizer({"x": Real(0.0, 1.0)}, seed=0, journal=tmp_path / "kept.jsonl")
+    kept.tell(kept.ask(), 1.0)
+    kept.close()
+    kept.close()  # idempotent
+    assert ours() == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ResumeWarning: the run holds an evaluation
+        again = Optimizer.resume(tmp_path / "run0.jsonl")  # the claim was given back
+    again.tell(again.ask(), 2.0)
+    assert len(again.history) == 2
+    again.close()
+
+
 def test_two_optimizers_of_one_process_never_interleave_one_journal(tmp_path):
     """A journal has one writer. Another process is refused by the file's writer claim;
     a second optimizer of the same process (Optimizer.resume run twice in a notebook,

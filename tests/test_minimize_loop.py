@@ -451,3 +451,39 @@ def test_timeout_lets_evaluations_in_flight_finish():
 def test_timeout_is_validated(value, error):
     with pytest.raises(error, match="timeout=.* must be"):
         run(sphere, timeout=value)
+
+
+
+
+SEMAPHORES = """
+import multiprocessing.synchronize as synchronize
+import numba
+from bayesopt import Real, minimize
+numba.get_num_threads()  # Numba's own lock (its threading layer's), made once, not counted
+made = []
+original = synchronize.SemLock.__init__
+def counted(self, *args, **kwargs):
+    made.append(args)
+    original(self, *args, **kwargs)
+synchronize.SemLock.__init__ = counted
+minimize(lambda p: p["x"], {"x": Real(0.0, 1.0)}, n_calls=3, seed=0, progress=False)
+print(len(made))
+"""
+
+
+def test_a_run_without_progress_bar_makes_no_multiprocessing_semaphore():
+    """progress=False built a disabled tqdm bar anyway, and tqdm's first bar creates a
+    multiprocessing lock. In the workers of a spawn-started Pool, ended by its `with`
+    block, its semaphores were never unlinked: a script running minimize in two such
+    pools ended with resource_tracker's "There appear to be N leaked semaphore objects to
+    clean up at shutdown" on stderr in 4 of 4 runs before the fix, none of 4 after.
+    Counted in a fresh interpreter (tqdm makes its lock once per process)."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", SEMAPHORES], env=env, capture_output=True,
+                          text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["0"], done.stdout + done.stderr

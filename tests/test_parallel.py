@@ -200,6 +200,19 @@ def test_a_killed_worker_fails_only_its_own_evaluation():
     assert all(o.params["x"] <= 0.75 for o in result.history if o.ok)
 
 
+def test_n_workers_in_a_daemonic_process_is_refused_before_any_evaluation():
+    """A multiprocessing.Pool's workers are daemonic and may not start processes: minimize
+    (n_workers=2) there used to build its pool and fail at the first submit with a
+    RuntimeError wrapping multiprocessing's AssertionError. Now a ValueError naming
+    n_workers and what to use instead, before anything is evaluated."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        (got,) = pool.map(parallel_objectives.minimize_with_two_workers, [0])
+    assert got.startswith("ValueError: n_workers=2"), got
+    assert "daemonic" in got and "ProcessPoolExecutor" in got and got.endswith("evaluated 0")
+
+
 def test_unpicklable_objective_is_refused_with_advice():
     with pytest.raises(TypeError, match="module level"):
         minimize(lambda p: sphere(p), SPACE, n_calls=4, n_workers=2, progress=False)

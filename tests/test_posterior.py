@@ -8,6 +8,8 @@ of many draws against `predict` and `covariance` (standard errors from the draws
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -297,3 +299,33 @@ def test_params_are_validated_like_predicts(gaussian, method):  # noqa: F811
     with pytest.raises(ValueError, match=rf"params has {MAX_POINTS + 1} points: .* at most "
                                          rf"{MAX_POINTS}"):
         call(too_many, *extra)
+
+
+@pytest.mark.parametrize("transform", ["yeo-johnson", "none"])
+@pytest.mark.parametrize("factor", [1e-300, 1e100, 1e200, 1e300])
+def test_covariance_at_extreme_scales_is_the_unit_scales_times_the_factor_squared(
+        transform, factor):
+    """covariance, like predict, at any finite scale of the objective: its entries are the
+    unit scale's times factor², ±inf where that is beyond floats, never nan and without a
+    RuntimeWarning. Before: OverflowError without a transform from 1e200 on; with
+    Yeo–Johnson, nan entries and numpy's overflow warnings, and from 1e100 on the bound
+    that sends nearly-1-correlated pairs to the bivariate quadrature overflowed."""
+    options = OptimizerOptions(model=ModelOptions(output_transform=transform))
+    opts = [Optimizer(BRANIN_SPACE, seed=0, options=options) for _ in range(2)]
+    for _ in range(10):
+        for opt, scale in zip(opts, (1.0, factor)):
+            params = opt.ask()
+            opt.tell(params, scale * branin(params))
+    points = _near_pair(BRANIN_SPACE, random_points(BRANIN_SPACE, 4, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reference, scaled = (opt.surrogate().covariance(points, noise=True) for opt in opts)
+    assert (opts[1].surrogate().hyperparameters().output_transform["lmbda"] is None) == (
+        transform == "none")
+    assert not np.any(np.isnan(scaled))
+    with np.errstate(over="ignore", under="ignore"):
+        expected = reference * factor * factor  # (m, m): ±inf beyond floats, 0 below
+    finite = np.isfinite(expected)
+    assert np.array_equal(scaled[~finite], expected[~finite])
+    assert_allclose(scaled[finite], expected[finite], rtol=1e-6,
+                    atol=1e-6 * np.max(np.abs(expected[finite]), initial=0.0))

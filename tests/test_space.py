@@ -352,6 +352,15 @@ def test_cardinality() -> None:
         (lambda: Categorical({"relu", "tanh"}, name="act"), TypeError,
          r"'act': choices=\{.*\} is a set, whose order .* give a list, e\.g\. sorted"),
         (lambda: Categorical(frozenset([1, 2])), TypeError, r"is a set"),
+        # beyond 2**53 float64 skips integers: these asked nan (a ValueError naming nothing)
+        # or values that a tell's encode and decode did not give back
+        (lambda: Integer(2**60, 2**60 + 3, name="seed"), ValueError,
+         r"'seed': low=1152921504606846976 is beyond 2\*\*53"),
+        (lambda: Integer(0, 2**62, name="n"), ValueError, r"'n': high=.* is beyond 2\*\*53"),
+        (lambda: Integer(-(2**53) - 2, 0), ValueError, r"low=.* is beyond 2\*\*53"),
+        # one number once encoded: every point encoded as nan (numpy's RuntimeWarning)
+        (lambda: Real(1e10, 1e10 + 1e-5, log=True, name="x"), ValueError,
+         r"'x': \[10000000000\.0, 10000000000\.00001\] is too narrow .* on a log scale"),
     ],
 )
 def test_invalid_space_raises(build: Any, error: type[Exception], match: str) -> None:

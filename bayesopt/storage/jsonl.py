@@ -38,6 +38,7 @@ import json
 import os
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,6 +87,11 @@ class JSONLStorage:
         self._writing = False  # the append lock is held by this object
         self._sidecar: int | None = None  # descriptor of <path>.lock
         self._claim: tuple[int, int] | None = None  # key of this object's writer claim
+        # what close() gives back — the descriptors and the claim above — also when the
+        # object is dropped without close() (an Optimizer never closed): without this its
+        # three descriptors stayed open for the life of the process
+        self._owned: tuple[list[int], list[tuple[int, int]]] = ([], [])
+        self._release = weakref.finalize(self, _release, self._pid, *self._owned)
         self._starts: list[int] = []  # byte position of each line seen (line 0: the header)
         self._scanned = 0  # bytes up to the end of the last complete line seen
         self._warned_tail = -1  # the torn tail last warned about (its position)
@@ -209,6 +215,7 @@ class JSONLStorage:
                 self.path.unlink()
                 _fsync_directory(self.path.parent)
             if self._fd is not None:
+                self._owned[0].remove(self._fd)
                 os.close(self._fd)
             self._fd = None
             self._reset()
@@ -216,12 +223,7 @@ class JSONLStorage:
     def close(self) -> None:
         """Close the descriptors (idempotent); the storage cannot be used afterwards."""
         with self._thread_lock:
-            if self._pid == os.getpid():
-                for fd in (self._fd, self._sidecar):
-                    if fd is not None:
-                        os.close(fd)
-                if self._claim is not None:
-                    _CLAIMS.release(self._claim)
+            self._release()  # once: a second call does nothing
             self._fd = self._sidecar = self._claim = None
             self._closed = True
 
@@ -235,6 +237,7 @@ class JSONLStorage:
             if self._claim is not None:
                 return False
             self._claim, fresh = _CLAIMS.acquire(self.path.with_name(self.path.name + ".writer"))
+            self._owned[1].append(self._claim)
             return fresh
 
     def _check_usable(self) -> None:
@@ -251,6 +254,7 @@ class JSONLStorage:
         self._descriptor(create)  # the data file first: a missing file is not created here
         if self._sidecar is None:
             self._sidecar = _open_sidecar(self._sidecar_path(), self.path)
+            self._owned[0].append(self._sidecar)
         fcntl.flock(self._sidecar, fcntl.LOCK_EX)
         self._writing = True
         try:
@@ -275,6 +279,7 @@ class JSONLStorage:
                     self._fd = os.open(self.path, os.O_RDONLY)
                 except FileNotFoundError:  # nothing to read: why it cannot be created is the error
                     raise error from None
+            self._owned[0].append(self._fd)
         return self._fd
 
     def _reset(self) -> None:
@@ -392,8 +397,8 @@ class JSONLStorage:
 class _WriterClaims:
     """This process's claims on journal files: flock(LOCK_EX | LOCK_NB) on
     ``<path>.writer``, one descriptor per file however many storage objects of the process
-    hold it (an optimizer dropped without `close()` keeps its own), released with the
-    last holder or by the kernel when the process dies."""
+    hold it (an optimizer dropped without `close()` gives its own back when it is garbage
+    collected), released with the last holder or by the kernel when the process dies."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -452,6 +457,19 @@ def _open_sidecar(path: Path, data: Path) -> int:
             f"{str(data)!r} takes this lock file beside it; a file in a directory this "
             "process cannot write can only be read (Optimizer.resume(path, append=False), "
             "`bayesopt show`, `bayesopt plot`)") from None
+
+
+def _release(pid: int, descriptors: list[int], claims: list[tuple[int, int]]) -> None:
+    """Close a storage's descriptors and release its writer claims (`JSONLStorage.close`,
+    or its finalizer); in a forked child, which shares them with its parent, only forget
+    them."""
+    if os.getpid() == pid:
+        for fd in descriptors:
+            os.close(fd)
+        for key in claims:
+            _CLAIMS.release(key)
+    descriptors.clear()
+    claims.clear()
 
 
 def _unlocked(path: Path) -> bool:
