@@ -1036,6 +1036,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_command_position(argv: list[str], args: argparse.Namespace, unknown: list[str],
+                            parser: argparse.ArgumentParser) -> None:
+    """Without ``--`` before it, ``run``'s command must be the last words of the line: argparse
+    takes an option written after the command's first word for ``run``'s own (the program's
+    ``--seed 3`` would become the run's seed) and refuses one only the program knows. Other
+    subcommands refuse unknown arguments as `argparse.ArgumentParser.parse_args` does."""
+    if args.subcommand != "run" or "--" in argv:
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return
+    stray = unknown or ([] if argv[len(argv) - len(args.command):] == args.command
+                        else argv[argv.index(args.command[0]) + len(args.command):])
+    if stray:
+        raise CommandLineError(
+            f"{' '.join(stray)!r}, after the command's first word {args.command[0]!r}, would be "
+            "read as bayesopt run's own option(s), not the command's: give the command last, "
+            "after --: bayesopt run --space FILE [options] -- COMMAND [ARG ...]")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayesopt`` console script and ``python -m bayesopt``.
 
@@ -1049,8 +1068,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, unknown = parser.parse_known_args(argv)
     try:
+        _check_command_position(argv, args, unknown, parser)
         status = int(args.handler(args))
         sys.stdout.flush()  # here, so that a reader that has gone is seen below
         return status

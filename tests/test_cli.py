@@ -984,3 +984,23 @@ def test_run_with_a_directory_as_journal_is_a_usage_error_before_any_evaluation(
     assert status == 2, err
     assert "is a directory: name a file in it, e.g. " in err and "Traceback" not in err
     assert calls(directory) == []
+
+
+# ------------------------------------------------ the command after --, or last
+def test_options_after_a_command_given_without_double_dash_are_refused(tmp_path: Path) -> None:
+    """Without ``--``, argparse takes an option written after the command's words for
+    ``bayesopt run``'s own (``--timeout 5`` meant for the program became the run's
+    timeout, unnoticed), and an option only the program knows was an "unrecognized
+    arguments" error with no hint: both are usage errors saying to put the command
+    after ``--``, before anything runs; a command with no option after it still runs."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    base = ["run", "--space", "space.toml", "--journal", "tune.jsonl", "--no-progress"]
+    program = [sys.executable, "objective.py", "objective-line", "x={x}"]
+    for after in (["--seed", "3"], ["--lr", "0.1"]):
+        done = bayesopt(*base, *program, *after, cwd=directory, check=False)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("bayesopt: error: ") and after[0] in done.stderr
+        assert "after --" in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert not (directory / "tune.jsonl").exists() and not calls(directory)
+    bayesopt(*base, "--n-calls", "2", *program, cwd=directory)
+    assert len(calls(directory)) == 2
