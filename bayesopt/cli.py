@@ -161,10 +161,24 @@ def _read_space_file(path: Path) -> Any:
         raise CommandLineError(f"cannot read the space file {str(path)!r}: {error}") from None
     is_json = path.suffix.lower() == ".json"
     try:
-        return json.loads(text) if is_json else _toml_module().loads(text)
+        if is_json:
+            return json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(path, pairs))
+        return _toml_module().loads(text)  # TOML refuses a key defined twice itself
     except ValueError as error:  # JSONDecodeError and TOMLDecodeError are ValueErrors
         kind = "JSON" if is_json else "TOML"
         raise CommandLineError(f"space file {str(path)!r} is not valid {kind}: {error}") from None
+
+
+def _unique_keys(path: Path, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object of the space file as a dict, refusing a key given twice (`json.loads`
+    would keep the last without a word: a dimension defined twice, or a bound)."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise CommandLineError(f"space file {str(path)!r}: the key {key!r} appears twice in "
+                                   "one object; give each dimension, and each of its keys, once")
+        seen[key] = value
+    return seen
 
 
 def _toml_module() -> Any:

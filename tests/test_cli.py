@@ -613,6 +613,11 @@ BAD_SPACES = [
     ("empty.toml", "[act]\ntype = 'categorical'\nchoices = []", "dimension 'act': choices must not be empty"),
     ("nothing.toml", "# no dimensions\n", "space is empty"),
     ("flat.toml", "lr = 0.1", "dimension 'lr': definition must be a table"),
+    # JSON keeps the last of two equal keys without a word (TOML refuses them itself)
+    ("twice.json", ('{"x": {"type": "real", "low": 0, "high": 1}, '
+                    '"x": {"type": "real", "low": 5, "high": 6}}'), "the key 'x' appears twice"),
+    ("key-twice.json", '{"x": {"type": "real", "low": 0, "high": 1, "low": 0.5}}',
+     "the key 'low' appears twice"),
 ]
 
 
