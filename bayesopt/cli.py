@@ -650,6 +650,23 @@ def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
     return show
 
 
+def _command_line_warning() -> Callable[..., None]:
+    """A `warnings.showwarning` for the command line: each warning once, as one
+    ``bayesopt: warning: <message>`` on standard error, without the file, line and source
+    line of this package that Python's format shows (the same message warned from two
+    places, such as a torn journal line read twice, is printed once)."""
+    shown: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        text = str(message)
+        if text not in shown:
+            shown.add(text)
+            print(f"bayesopt: warning: {text}", file=sys.stderr if file is None else file)
+
+    return show
+
+
 def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {"maximize": bool(args.maximize), "acquisition": args.acquisition,
                "kernel": args.kernel, "n_initial": args.n_initial, "ucb_beta": args.ucb_beta,
@@ -1087,7 +1104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     try:
         _check_command_position(argv, args, unknown, parser)
-        status = int(args.handler(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _command_line_warning()
+            status = int(args.handler(args))
         sys.stdout.flush()  # here, so that a reader that has gone is seen below
         return status
     except BrokenPipeError:  # `bayesopt show ... | head`: the reader closed the pipe

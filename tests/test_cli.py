@@ -1009,3 +1009,22 @@ def test_options_after_a_command_given_without_double_dash_are_refused(tmp_path:
         assert not (directory / "tune.jsonl").exists() and not calls(directory)
     bayesopt(*base, "--n-calls", "2", *program, cwd=directory)
     assert len(calls(directory)) == 2
+
+
+@pytest.mark.parametrize("args", [["show", "tune.jsonl"], ["studies", "--storage", "tune.jsonl"]])
+def test_a_warning_is_one_line_of_the_command_line_not_a_python_source_line(
+        finished_run, tmp_path: Path, args: list[str]) -> None:
+    """A journal with a torn last line (a run killed while writing) is read with a warning:
+    printed as Python prints warnings it named a file of this package, its line number and
+    that line of source, and ``studies`` printed it twice; it is now one line
+    ``bayesopt: warning: <message>``."""
+    directory, _ = finished_run
+    text = (directory / "tune.jsonl").read_text()
+    (tmp_path / "tune.jsonl").write_text(text[:-20])  # the last event torn
+    done = bayesopt(*args, cwd=tmp_path)
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("bayesopt: warning: journal 'tune.jsonl': the last line is "
+                               "incomplete"), done.stderr
+    assert ".py:" not in done.stderr and "Warning:" not in done.stderr
+
