@@ -358,11 +358,13 @@ def _read(args: argparse.Namespace) -> tuple[str, JournalRecord]:
     """(name, record) of what ``show``/``plot`` look at: a journal, or a shared study."""
     source = _source(args, "JOURNAL")
     timeout = getattr(args, "pending_timeout", None)  # show's option
-    if args.storage is None:
+    journal = source if args.storage is None else _journal_path(args.storage, args.study)
+    if journal is not None:  # `studies` lists a journal of --storage as one study
         if timeout is not None:
-            raise CommandLineError("--pending-timeout needs --storage (a journal's own "
+            needs = "--storage" if args.storage is None else "a shared study, not a journal"
+            raise CommandLineError(f"--pending-timeout needs {needs} (a journal's own "
                                    "pending_timeout, recorded in it, judges its points)")
-        return source, read_record(source)
+        return source, read_record(journal)
     return source, read_study_record(args.storage, args.study, timeout)
 
 
@@ -868,12 +870,19 @@ def _studies(args: argparse.Namespace) -> int:
 def _study_record(url: str, study: str) -> JournalRecord:
     """The record of one study of `url`: a JSON-lines journal (one optimizer's file, whose
     study has the default name) is read as a journal, any other study as a shared one."""
+    journal = _journal_path(url, study)
+    return read_study_record(url, study) if journal is None else read_record(journal)
+
+
+def _journal_path(url: str, study: str) -> str | None:
+    """The path of the JSON-lines file `url` when `study` is the name its journal is listed
+    under (one optimizer's file, not a shared study), else None."""
     from bayesopt.storage.jsonl import is_journal
 
     scheme = url.partition("://")[0].lower()
     if is_journal(study) and (scheme == "file" or "://" not in url):
-        return read_record(url.removeprefix("file://") if scheme == "file" else url)
-    return read_study_record(url, study)
+        return url.removeprefix("file://") if scheme == "file" else url
+    return None
 
 
 def _delete_study(args: argparse.Namespace) -> int:

@@ -1028,3 +1028,20 @@ def test_a_warning_is_one_line_of_the_command_line_not_a_python_source_line(
                                "incomplete"), done.stderr
     assert ".py:" not in done.stderr and "Warning:" not in done.stderr
 
+
+@pytest.mark.parametrize("verb", ["show", "plot"])
+def test_a_journal_listed_by_studies_is_read_by_show_and_plot_with_storage(
+        finished_run, verb: str) -> None:
+    """``bayesopt studies --storage tune.jsonl`` lists a journal as the study 'journal', yet
+    ``show``/``plot --storage tune.jsonl --study journal`` refused it with a Python remedy
+    (Optimizer.resume); they now read it as ``bayesopt show tune.jsonl`` does."""
+    directory, _ = finished_run
+    listed = bayesopt("studies", "--storage", "tune.jsonl", cwd=directory).stdout
+    name = listed.splitlines()[1].split()[0]
+    extra = ["-o", "via-storage.png"] if verb == "plot" else []
+    done = bayesopt(verb, "--storage", "tune.jsonl", "--study", name, *extra, cwd=directory)
+    if verb == "show":
+        plain = bayesopt("show", "tune.jsonl", cwd=directory).stdout
+        assert done.stdout.splitlines()[1:] == plain.splitlines()[1:], done.stdout
+    else:
+        assert (directory / "via-storage.png").read_bytes()[:8] == PNG_SIGNATURE
