@@ -38,6 +38,7 @@ module without numba.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import shutil
@@ -160,9 +161,10 @@ class CommandTemplate:
         unknown = sorted(template.placeholders - set(space.names))
         if unknown:
             shown = ", ".join("{" + name + "}" for name in unknown)
+            hints = " ".join(filter(None, (_did_you_mean(name, space.names) for name in unknown)))
             raise CommandError(
-                f"unknown placeholder(s) {shown} in the command; the space has {list(space.names)} "
-                "(write {{ and }} for literal braces)"
+                f"unknown placeholder(s) {shown} in the command{f' ({hints})' if hints else ''}; "
+                f"the space has {list(space.names)} (write {{{{ and }}}} for literal braces)"
             )
         template.render(_sample_point(space))  # a format spec that cannot apply fails here
         template._check_conditional_options(space)
@@ -208,6 +210,14 @@ class CommandTemplate:
         """
         return [_render(arg, params) for arg in self.argv
                 if all(name in params for name in _fields(arg))]  # inactive: left out
+
+
+def _did_you_mean(name: str, names: Sequence[str]) -> str:
+    """``{X}: did you mean {x}?`` for the dimension nearest a placeholder that names none
+    (the same name in another case first, else `difflib`'s closest), or ""."""
+    folded = {n.casefold(): n for n in reversed(names)}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1)
+    return f"{{{name}}}: did you mean {{{folded[close[0]]}}}?" if close else ""
 
 
 def _fields(arg: str) -> list[str]:

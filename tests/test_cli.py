@@ -636,13 +636,16 @@ def test_bad_space_file_is_a_clear_error(tmp_path: Path, name: str, text: str, m
 @pytest.mark.parametrize(("argv", "message"), [
     (["--", sys.executable, "objective.py", "x={x}", "lr={lr}"], "unknown placeholder(s) {lr}"),
     (["--", sys.executable, "objective.py", "{}"], "unknown placeholder(s) {}"),
+    (["--", sys.executable, "objective.py", "{acts}", "{X}"],
+     ("unknown placeholder(s) {X}, {acts} in the command ({X}: did you mean {x}? {acts}: did "
+     "you mean {act}?)")),
     (["--", sys.executable, "objective.py", "x={x"], "expected '}' before end of string"),
     (["--", sys.executable, "objective.py", "{act:.3f}"], "cannot format act='relu'"),
     (["--", "no-such-program-bayesopt", "{x}"], "command not found: 'no-such-program-bayesopt'"),
     (["--", "./missing/run.sh", "{x}"], "'./missing/run.sh' is not an executable file"),
     (["--", f"{sys.executable} objective.py x={{x}}"], "as separate words after --"),
     (["--", f"{sys.executable} objective.py", "x={x}"], "as separate words after --"),
-], ids=["unknown", "positional", "unbalanced", "bad-spec", "not-on-path", "no-file",
+], ids=["unknown", "positional", "misspelt", "unbalanced", "bad-spec", "not-on-path", "no-file",
         "one-string", "program-and-argument-in-one"])
 def test_bad_command_is_a_clear_error(tmp_path: Path, argv: list[str], message: str) -> None:
     directory = setup_dir(tmp_path, SPACE_TOML)
