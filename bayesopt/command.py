@@ -71,6 +71,7 @@ STDERR_TAIL_LINES = 20
 _STDOUT_TAIL_LINES = 5
 _TAIL_CHARS = 4000  # a tail of very long lines is cut to its last characters
 _DRAIN_SECONDS = 5.0  # reading what a killed command wrote before it died
+_STDERR_HINT_LINES = 100  # the last lines of stderr searched for a misdirected objective
 
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
@@ -362,6 +363,21 @@ def _metric_value(stdout: str, metric: re.Pattern[str]) -> float:
     raise ValueError(f"no objective in the output: no line matches --metric {metric.pattern!r}")
 
 
+def _objective_on_stderr(reason: str, stderr: str, metric: re.Pattern[str] | None) -> str:
+    """When standard output has no objective and standard error has (a script that logs it:
+    Python's `logging` writes to standard error) in its last lines, the hint saying so;
+    else ""."""
+    if not reason.startswith("no objective"):
+        return ""
+    for line in reversed(stderr.splitlines()[-_STDERR_HINT_LINES:]):
+        try:
+            parse_objective(line, metric)
+        except ValueError:
+            continue
+        return f"; standard error has one ({line.strip()!r}): print it to standard output"
+    return ""
+
+
 def _as_float(text: str) -> float | None:
     try:
         return float(text) if text else None
@@ -420,7 +436,8 @@ class CommandObjective:
         try:
             return parse_objective(stdout, self.metric)
         except ValueError as error:
-            raise EvaluationError(str(error), stderr, stdout) from None
+            raise EvaluationError(str(error) + _objective_on_stderr(str(error), stderr, self.metric),
+                                  stderr, stdout) from None
 
     def stop(self) -> None:
         """Kill the process group of every running command and start no new one."""

@@ -150,3 +150,20 @@ def test_timeouts_are_failures_that_never_stop_the_run() -> None:
                       progress=False, max_consecutive_failures=1)
     assert len(result) == 3 and result.n_failed == 3
     assert all(o.error.startswith("timed out after 0.3 s") for o in result.history)
+
+
+def test_an_objective_printed_to_stderr_only_is_pointed_out_in_the_failure() -> None:
+    """A script that logs its objective (Python's logging writes to standard error) fails
+    for want of an objective on standard output; the reason now says that standard error
+    has one, instead of only asking to print a line that was printed."""
+    from bayesopt.command import CommandObjective, CommandTemplate, EvaluationError
+    from bayesopt.space import Space
+
+    to_stderr = "import sys; print('val 3', file=sys.stderr); print('objective: 0.5', file=sys.stderr)"
+    template = CommandTemplate.parse([sys.executable, "-c", to_stderr, "{x}"],
+                                     Space.from_dict(SPACE))
+    with pytest.raises(EvaluationError) as error:
+        CommandObjective(template)({"x": 0.5, "n": 1})
+    assert error.value.reason.startswith("no objective in the output")
+    assert "standard error has one ('objective: 0.5')" in error.value.reason
+    assert "print it to standard output" in error.value.reason
