@@ -177,6 +177,8 @@ class CommandTemplate:
         left out, and the option before it would be left dangling (``--k --lr 0.1``)."""
         conditional = {name for name, d in zip(space.names, space.dimensions)
                        if d.when is not None}
+        for arg in self.argv:
+            _check_one_condition(arg, conditional, space)
         for before, arg in zip(self.argv, self.argv[1:]):
             names = sorted(set(_fields(arg)) & conditional)
             if names and before.startswith("-") and not _fields(before):
@@ -211,6 +213,21 @@ class CommandTemplate:
         """
         return [_render(arg, params) for arg in self.argv
                 if all(name in params for name in _fields(arg))]  # inactive: left out
+
+
+def _check_one_condition(arg: str, conditional: set[str], space: Space) -> None:
+    """Refuse an argument whose placeholders are not active together (``{act}-{x}`` with x
+    active for one act only): where one of them is inactive the whole argument is left
+    out, and the others' values with it."""
+    names = sorted(set(_fields(arg)))
+    for name in sorted(set(names) & conditional):
+        other = next((o for o in names if space[o].when != space[name].when), None)
+        if other is not None:
+            raise CommandError(
+                f"command argument {arg!r} names {name!r} (when={space[name].when!r}) and "
+                f"{other!r}, which is active where {name!r} is not; there the whole argument "
+                f"is left out of the command, {other!r}'s value with it: give each in an "
+                "argument of its own")
 
 
 def _did_you_mean(name: str, names: Sequence[str]) -> str:

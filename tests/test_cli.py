@@ -1048,3 +1048,25 @@ def test_a_journal_listed_by_studies_is_read_by_show_and_plot_with_storage(
         assert done.stdout.splitlines()[1:] == plain.splitlines()[1:], done.stdout
     else:
         assert (directory / "via-storage.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_an_argument_mixing_a_conditional_placeholder_with_another_is_refused(
+        tmp_path: Path) -> None:
+    """An argument naming an inactive dimension is left out of the command, so in
+    ``{act}-{x}`` with x active only for relu, every tanh run lost its act value without a
+    word (the program was called with no argument at all); such an argument is now a
+    usage error before anything runs, and two placeholders with one condition still share one."""
+    space = {"act": {"type": "categorical", "choices": ["relu", "tanh"]},
+             "x": {"type": "real", "low": 0.0, "high": 1.0, "when": {"act": "relu"}},
+             "n": {"type": "integer", "low": 1, "high": 4, "when": {"act": "relu"}}}
+    directory = setup_dir(tmp_path, space, "space.json")
+    base = ["run", "--space", "space.json", "--journal", "tune.jsonl", "--no-progress"]
+    done = bayesopt(*base, "--", sys.executable, "objective.py", "objective-line", "{act}-{x}",
+                    cwd=directory, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("bayesopt: error: command argument '{act}-{x}'"), done.stderr
+    assert "'act'" in done.stderr and "'x'" in done.stderr
+    assert not (directory / "tune.jsonl").exists() and not calls(directory)
+    bayesopt(*base, "--n-calls", "6", "--seed", "0", "--", sys.executable, "objective.py",
+             "objective-line", "act={act}", "x={x}", "n={n}", "both={x},{n}", cwd=directory)
+    assert len(calls(directory)) == 6
