@@ -283,6 +283,7 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
     from bayesopt.journal import TruncatedJournalWarning, read_journal, space_from_json
     from bayesopt.optimizer import Optimizer
 
+    _refuse_sqlite(path)
     try:
         header, _ = read_journal(path)
         # choices JSON cannot carry (classes) are shown by their stored repr
@@ -294,6 +295,18 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
     return _record(opt, opt.config, header, now)
+
+
+def _refuse_sqlite(path: str | os.PathLike[str]) -> None:
+    """An SQLite database named where a journal is expected (``show FILE``, ``run --journal
+    FILE``) is refused with the options that read it, before it is read as JSON lines."""
+    from bayesopt.storage import is_sqlite_file
+
+    if is_sqlite_file(path):
+        url = f"sqlite:///{os.fspath(path)}"
+        raise CommandLineError(f"{os.fspath(path)!r} is an SQLite database, not a journal: give "
+                               f"--storage {url} --study NAME (`bayesopt studies --storage "
+                               f"{url}` lists its studies)")
 
 
 def _record(opt: Optimizer, config: dict[str, Any], header: Mapping[str, Any],
@@ -690,8 +703,13 @@ def _announce_resume(args: argparse.Namespace) -> None:
         path = Path(check_journal_path(args.journal))
     except ValueError as error:  # a directory: the optimizer's own message, before any run
         raise CommandLineError(str(error)) from None
+    _refuse_sqlite(path)  # before holds_a_run, which could take it for a new journal
     if not holds_a_run(path):  # absent, empty, or killed while writing its header: a new run
         return
+    held = _held_studies(str(path))
+    if held and _journal_path(str(path), held[0]) is None:
+        raise CommandLineError(f"{args.journal!r} holds the shared study {held[0]!r}, not a "
+                               f"journal: join it with --storage {args.journal} --study {held[0]}")
     record = read_record(path)
     _refuse_constraints(args.journal, record, "continue it from Python with "
                         "Optimizer.resume, or start a new journal")
@@ -704,22 +722,31 @@ def _announce_resume(args: argparse.Namespace) -> None:
 def _check_study(args: argparse.Namespace) -> None:
     """Before any command runs: an existing shared study with outcome constraints cannot be
     served from the command line (a new study is created by the run)."""
-    from bayesopt.storage import open_storage
-
-    try:
-        storage = open_storage(args.storage)
-        try:
-            exists = args.study in storage.studies()
-        finally:
-            storage.close()
-    except (OSError, ValueError) as error:
-        raise CommandLineError(f"cannot open the storage {args.storage}: {error}") from None
-    if exists:
+    held = _held_studies(args.storage)
+    journal = _journal_path(args.storage, held[0]) if held else None
+    if journal is not None:
+        raise CommandLineError(f"{journal!r} is a journal (one run's file), not a shared study: "
+                               f"continue it with --journal {journal}")
+    if args.study in held:
         _refuse_constraints(
             f"the study {args.study!r} in {args.storage}",
             read_study_record(args.storage, args.study),
             "add workers to it from Python (Optimizer or minimize with storage=, study= and "
             "n_constraints={n}), or run this command on a new study")
+
+
+def _held_studies(url: str) -> list[str]:
+    """The studies of the storage `url` (created if absent, as a run creates it)."""
+    from bayesopt.storage import open_storage
+
+    try:
+        storage = open_storage(url)
+        try:
+            return storage.studies()
+        finally:
+            storage.close()
+    except (OSError, ValueError) as error:
+        raise CommandLineError(f"cannot open the storage {url}: {error}") from None
 
 
 def _refuse_constraints(name: str, record: JournalRecord, remedy: str) -> None:

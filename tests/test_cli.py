@@ -1070,3 +1070,47 @@ def test_an_argument_mixing_a_conditional_placeholder_with_another_is_refused(
     bayesopt(*base, "--n-calls", "6", "--seed", "0", "--", sys.executable, "objective.py",
              "objective-line", "act={act}", "x={x}", "n={n}", "both={x},{n}", cwd=directory)
     assert len(calls(directory)) == 6
+
+
+def _one_told_study(url: str) -> None:
+    from bayesopt import Optimizer
+    from bayesopt.space import Space
+
+    with Optimizer(Space.from_dict(json.loads(json.dumps(SPACE_JSON))), storage=url,
+                   study="resnet", seed=0) as opt:
+        params = opt.ask()
+        opt.tell(params, 1.0)
+
+
+@pytest.mark.parametrize("case", ["run-journal-sqlite", "show-sqlite", "run-journal-shared",
+                                  "run-storage-journal"])
+def test_a_journal_and_a_study_mistaken_for_each_other_get_the_option_to_write(
+        finished_run, tmp_path: Path, case: str) -> None:
+    """An SQLite file given as a journal was read as a torn JSON-lines file (a warning about
+    an incomplete last line, then 'not valid JSON ... utf-8 codec'); a shared study's file
+    given as --journal, or a journal as --storage, was refused with a Python remedy
+    (Optimizer(storage=...), Optimizer.resume) after 'resuming ...'. Each now names the
+    option to write instead, before anything runs."""
+    directory, _ = finished_run
+    setup_dir(tmp_path, SPACE_JSON, "space.json")
+    shutil.copy(directory / "tune.jsonl", tmp_path / "tune.jsonl")
+    run = ["run", "--space", "space.json", "--n-calls", "3", "--no-progress"]
+    if case in ("run-journal-sqlite", "show-sqlite"):
+        _one_told_study(f"sqlite:///{tmp_path / 'study.db'}")
+        args = ([*run, "--journal", "study.db"] if case == "run-journal-sqlite"
+                else ["show", "study.db"])
+        expected = "--storage sqlite:///study.db --study NAME"
+    elif case == "run-journal-shared":
+        _one_told_study(str(tmp_path / "shared.jsonl"))
+        args, expected = [*run, "--journal", "shared.jsonl"], "--storage shared.jsonl --study resnet"
+    else:
+        args, expected = [*run, "--storage", "tune.jsonl", "--study", "resnet"], "--journal tune.jsonl"
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    argv = [*args, *command("objective-line", "x", "n")] if args[0] == "run" else args
+    done = bayesopt(*argv, cwd=tmp_path, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("bayesopt: error: ") and len(done.stderr.splitlines()) == 1
+    assert expected in done.stderr, done.stderr
+    assert "Optimizer" not in done.stderr and "JSON" not in done.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    assert not calls(tmp_path)

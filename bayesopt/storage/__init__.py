@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "Storage", "StorageError",
-           "open_storage"]
+           "is_sqlite_file", "open_storage"]
 
 
 class StorageError(ValueError):
@@ -157,15 +157,20 @@ def _sqlite_url(path: str) -> str:
             f"sqlite:///{os.path.abspath(path)} from anywhere)")
 
 
+def is_sqlite_file(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` is an SQLite 3 database file (by its first 16 bytes); False for a file
+    that is absent or cannot be read, which whoever opens it reports."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
 def _check_not_sqlite(text: str, path: str) -> None:
     """A file path (which names a JSON-lines storage) to an SQLite database is refused, with
     the ``sqlite:///`` URL to write instead (Optuna takes ``sqlite:///study.db`` too)."""
-    try:
-        with open(path, "rb") as file:
-            head = file.read(len(_SQLITE_MAGIC))
-    except OSError:  # absent (created as a JSON-lines file), or unreadable: the backend says
-        return
-    if head == _SQLITE_MAGIC:
+    if is_sqlite_file(path):  # absent: created as a JSON-lines file
         raise ValueError(f"storage={text!r} is an SQLite database, and a file path names a "
                          f"JSON-lines file: write {_sqlite_url(path)}")
 
