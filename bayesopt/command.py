@@ -5,7 +5,9 @@ placeholder is replaced by the value of that dimension (``str.format`` rules:
 ``{lr:.3g}`` formats, ``{{`` is a literal brace; without a format spec a float
 is written exactly, as its ``repr``). In a conditional space an argument that
 names a dimension inactive at the point is left out of the command, so write
-such an option as one argument: ``--gamma={gamma}``. The command is run
+such an option as one argument: ``--gamma={gamma}``; an argument that mixes such a
+placeholder with one active where it is not (``{kernel}-{gamma}``) is refused, as
+the other value would be left out with it. The command is run
 directly (an argv list, no shell), in its own process group, with standard
 input closed. On Linux that group dies with the process that started it, even
 one killed by SIGKILL (`bayesopt.tether`); elsewhere it outlives such a kill.
