@@ -720,19 +720,25 @@ def _announce_resume(args: argparse.Namespace) -> None:
 
 
 def _check_study(args: argparse.Namespace) -> None:
-    """Before any command runs: an existing shared study with outcome constraints cannot be
-    served from the command line (a new study is created by the run)."""
+    """Before any command runs, in the command line's terms: a journal is no shared study, an
+    existing study is joined in its direction (``--maximize`` or not), and one with outcome
+    constraints cannot be served from the command line (a new study is created by the run)."""
     held = _held_studies(args.storage)
     journal = _journal_path(args.storage, held[0]) if held else None
     if journal is not None:
         raise CommandLineError(f"{journal!r} is a journal (one run's file), not a shared study: "
                                f"continue it with --journal {journal}")
-    if args.study in held:
-        _refuse_constraints(
-            f"the study {args.study!r} in {args.storage}",
-            read_study_record(args.storage, args.study),
-            "add workers to it from Python (Optimizer or minimize with storage=, study= and "
-            "n_constraints={n}), or run this command on a new study")
+    if args.study not in held:
+        return
+    name = f"the study {args.study!r} in {args.storage}"
+    record = read_study_record(args.storage, args.study)
+    if record.maximize != bool(args.maximize):
+        direction, remedy = (("maximizes", "add") if record.maximize else ("minimizes", "drop"))
+        raise CommandLineError(f"{name} {direction} its objective: {remedy} --maximize to join it")
+    _refuse_constraints(
+        name, record,
+        "add workers to it from Python (Optimizer or minimize with storage=, study= and "
+        "n_constraints={n}), or run this command on a new study")
 
 
 def _held_studies(url: str) -> list[str]:

@@ -1072,12 +1072,12 @@ def test_an_argument_mixing_a_conditional_placeholder_with_another_is_refused(
     assert len(calls(directory)) == 6
 
 
-def _one_told_study(url: str) -> None:
+def _one_told_study(url: str, maximize: bool = False) -> None:
     from bayesopt import Optimizer
     from bayesopt.space import Space
 
     with Optimizer(Space.from_dict(json.loads(json.dumps(SPACE_JSON))), storage=url,
-                   study="resnet", seed=0) as opt:
+                   study="resnet", seed=0, maximize=maximize) as opt:
         params = opt.ask()
         opt.tell(params, 1.0)
 
@@ -1114,3 +1114,21 @@ def test_a_journal_and_a_study_mistaken_for_each_other_get_the_option_to_write(
     assert "Optimizer" not in done.stderr and "JSON" not in done.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
     assert not calls(tmp_path)
+
+
+@pytest.mark.parametrize("maximize", [True, False])
+def test_joining_a_study_of_the_other_direction_names_the_flag(tmp_path: Path,
+                                                               maximize: bool) -> None:
+    """A run joining a study that maximizes, without --maximize (or one that minimizes,
+    with it), was refused in Python's terms ('attach with maximize=True, not False'); the
+    refusal now says to add or drop --maximize, before anything runs."""
+    setup_dir(tmp_path, SPACE_JSON, "space.json")
+    _one_told_study(f"sqlite:///{tmp_path / 'study.db'}", maximize=maximize)
+    flag = [] if maximize else ["--maximize"]
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "3", "--no-progress", *flag,
+                    "--storage", "sqlite:///study.db", "--study", "resnet",
+                    *command("objective-line", "x", "n"), cwd=tmp_path, check=False)
+    assert done.returncode == 2, done.stderr
+    remedy = "add --maximize" if maximize else "drop --maximize"
+    assert done.stderr.startswith("bayesopt: error: ") and remedy in done.stderr, done.stderr
+    assert "maximize=" not in done.stderr and not calls(tmp_path)
