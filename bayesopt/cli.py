@@ -717,6 +717,19 @@ def _announce_resume(args: argparse.Namespace) -> None:
           file=sys.stderr)
     for note in _ignored_settings(args, record.config):
         print(f"bayesopt: note: {note}", file=sys.stderr)
+    _note_nothing_to_run(str(args.journal), record, args.n_calls, running=False)
+
+
+def _note_nothing_to_run(name: str, record: JournalRecord, n_calls: int, running: bool) -> None:
+    """Say so when the journal or study `name` already has `n_calls` evaluations (told, and
+    with `running`, a study's, running): the run then starts none, and its summary is of the
+    evaluations already there. A journal's running points are evaluated again, so count
+    only in a study."""
+    started = len(record.history) + (record.n_pending if running else 0)
+    if started >= n_calls:
+        print(f"bayesopt: note: {name} already has {started} evaluation{'s' * (started != 1)}, "
+              f"--n-calls {n_calls}: none is run (a larger --n-calls continues it)",
+              file=sys.stderr)
 
 
 def _check_study(args: argparse.Namespace) -> None:
@@ -739,6 +752,7 @@ def _check_study(args: argparse.Namespace) -> None:
         name, record,
         "add workers to it from Python (Optimizer or minimize with storage=, study= and "
         "n_constraints={n}), or run this command on a new study")
+    _note_nothing_to_run(name, record, args.n_calls, running=True)
 
 
 def _held_studies(url: str) -> list[str]:

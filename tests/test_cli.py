@@ -1132,3 +1132,17 @@ def test_joining_a_study_of_the_other_direction_names_the_flag(tmp_path: Path,
     remedy = "add --maximize" if maximize else "drop --maximize"
     assert done.stderr.startswith("bayesopt: error: ") and remedy in done.stderr, done.stderr
     assert "maximize=" not in done.stderr and not calls(tmp_path)
+
+
+def test_a_run_with_nothing_left_to_evaluate_says_so(finished_run, tmp_path: Path) -> None:
+    """Resuming an 8-evaluation journal with --n-calls 5 evaluates nothing, and printed only
+    the journal's summary, as if this run had produced it; it now says that nothing was run
+    and how to continue (a larger --n-calls)."""
+    directory, _ = finished_run
+    setup_dir(tmp_path, SPACE_TOML)
+    shutil.copy(directory / "tune.jsonl", tmp_path / "tune.jsonl")
+    done = bayesopt("run", "--space", "space.toml", "--journal", "tune.jsonl", "--n-calls", "5",
+                    "--no-progress", *command("objective-line", "x", "n", "act"), cwd=tmp_path)
+    assert not calls(tmp_path)
+    assert ("bayesopt: note: tune.jsonl already has 8 evaluations, --n-calls 5: none is run "
+            "(a larger --n-calls continues it)") in done.stderr, done.stderr
