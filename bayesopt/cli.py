@@ -870,6 +870,9 @@ def _plot(args: argparse.Namespace) -> int:
         raise CommandLineError(f"{name} has no successful evaluation to plot")
     if result.best is None and result.space.fidelity is None:
         raise CommandLineError(f"{name}: {_no_best(result)}")
+    if result.space.fidelity is not None and args.optimum is not None:
+        raise CommandLineError(f"--optimum: {name} has a Fidelity and is drawn by budget, "
+                               "with no regret; plot it without --optimum")
     try:
         import matplotlib
 
@@ -1067,7 +1070,8 @@ def _add_plot_parser(commands: Any) -> None:
     _add_journal_or_study_arguments(plot, "plot")
     plot.add_argument("-o", "--output", default="convergence.png",
                       help="image file; the format follows its extension (convergence.png)")
-    plot.add_argument("--optimum", type=finite_float, help="known optimal value: plot the regret")
+    plot.add_argument("--optimum", type=finite_float, help="known optimal value: plot the regret (not for a run with a "
+                           "Fidelity, drawn by budget)")
     plot.add_argument("--dpi", type=positive_int, default=120, help="resolution (120)")
     plot.set_defaults(handler=_plot)
 

@@ -1146,3 +1146,25 @@ def test_a_run_with_nothing_left_to_evaluate_says_so(finished_run, tmp_path: Pat
     assert not calls(tmp_path)
     assert ("bayesopt: note: tune.jsonl already has 8 evaluations, --n-calls 5: none is run "
             "(a larger --n-calls continues it)") in done.stderr, done.stderr
+
+
+def test_plot_optimum_of_a_run_with_a_fidelity_is_refused(tmp_path: Path) -> None:
+    """A run with a Fidelity is drawn by budget (`bayesopt.plots.budgets`), which has no
+    regret: ``plot --optimum`` was silently ignored there; it is now a usage error naming the
+    option, and nothing is written."""
+    from bayesopt import Optimizer
+    from bayesopt.space import Space
+
+    space = Space.from_dict({"x": {"type": "real", "low": 0.0, "high": 1.0},
+                             "epochs": {"type": "fidelity", "low": 1, "high": 9, "eta": 3}})
+    with Optimizer(space, journal=tmp_path / "fid.jsonl", seed=0) as opt:
+        for _ in range(3):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+    done = bayesopt("plot", "fid.jsonl", "-o", "fid.png", "--optimum", "0.0", cwd=tmp_path,
+                    check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("bayesopt: error: ") and "--optimum" in done.stderr
+    assert not (tmp_path / "fid.png").exists()
+    bayesopt("plot", "fid.jsonl", "-o", "fid.png", cwd=tmp_path)
+    assert (tmp_path / "fid.png").read_bytes()[:8] == PNG_SIGNATURE
