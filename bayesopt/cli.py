@@ -994,7 +994,8 @@ def _add_run_parser(commands: Any) -> None:
     run.add_argument("--n-calls", type=positive_int, default=50,
                      help="total evaluations, failed ones and a resumed run's included (50)")
     run.add_argument("--journal", metavar="FILE",
-                     help="append every evaluation here; if it exists, resume that run")
+                     help="append every evaluation here; if it exists, resume that run "
+                          "(default: none, and the run cannot be resumed)")
     _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
     run.add_argument("--pending-timeout", type=nonnegative_float, metavar="SECONDS",
                      help="with --storage: a point whose worker has sent no heartbeat for "
@@ -1009,17 +1010,21 @@ def _add_run_parser(commands: Any) -> None:
                           "--storage or --workers above 1, whose cores others hold); not "
                           "recorded in the journal or study")
     run.add_argument("--timeout", type=positive_float, metavar="SECONDS",
-                     help="kill an evaluation that runs longer (recorded as failed)")
+                     help="kill an evaluation that runs longer (recorded as failed; "
+                          "default: no limit)")
     run.add_argument("--metric", metavar="REGEX",
                      help="read the objective with this regular expression: its named group, "
-                          "else its first group, in the last line it matches")
+                          "else its first group, in the last line it matches (default: the "
+                          "objective convention below)")
     run.add_argument("--max-consecutive-failures", type=nonnegative_int, metavar="N",
                      default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
                      help="stop after N failed evaluations in a row, timeouts and nan excepted "
                           f"({DEFAULT_MAX_CONSECUTIVE_FAILURES}; 0: never stop)")
     run.add_argument("--maximize", action="store_true", default=None,
                      help="maximize the objective instead of minimizing it")
-    run.add_argument("--seed", type=nonnegative_int, help="seed for a reproducible run")
+    run.add_argument("--seed", type=nonnegative_int,
+                     help="seed for a reproducible run (default: one drawn at random, which a "
+                          "journal records)")
     run.add_argument("--acquisition", choices=ACQUISITIONS, help="acquisition function (logei)")
     run.add_argument("--kernel", choices=KERNELS, help="GP covariance (matern52)")
     run.add_argument("--n-initial", type=positive_int,
@@ -1070,7 +1075,8 @@ def _add_plot_parser(commands: Any) -> None:
     _add_journal_or_study_arguments(plot, "plot")
     plot.add_argument("-o", "--output", default="convergence.png",
                       help="image file; the format follows its extension (convergence.png)")
-    plot.add_argument("--optimum", type=finite_float, help="known optimal value: plot the regret (not for a run with a "
+    plot.add_argument("--optimum", type=finite_float,
+                      help="known optimal value: plot the regret (not for a run with a "
                            "Fidelity, drawn by budget)")
     plot.add_argument("--dpi", type=positive_int, default=120, help="resolution (120)")
     plot.set_defaults(handler=_plot)
