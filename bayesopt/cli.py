@@ -544,7 +544,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandLineError("--pending-timeout needs --storage (a resumed journal "
                                "evaluates its pending points again)")
     if args.journal is not None:
-        _announce_resume(args)
+        _announce_resume(args, space)
     elif args.storage is not None:
         _check_study(args)
     objective = CommandObjective(template, args.timeout, _metric(args.metric))
@@ -696,8 +696,10 @@ def _warn_unused(space: Space, template: CommandTemplate) -> None:
               "command, so the program never sees them", file=sys.stderr)
 
 
-def _announce_resume(args: argparse.Namespace) -> None:
-    from bayesopt.journal import check_journal_path, holds_a_run
+def _announce_resume(args: argparse.Namespace, space: Space) -> None:
+    """Before any command runs, say that the journal is resumed, after checking that it
+    can be: no SQLite database or shared study, the same space, no outcome constraints."""
+    from bayesopt.journal import check_journal_path, first_difference, holds_a_run, read_journal
 
     try:
         path = Path(check_journal_path(args.journal))
@@ -711,6 +713,11 @@ def _announce_resume(args: argparse.Namespace) -> None:
         raise CommandLineError(f"{args.journal!r} holds the shared study {held[0]!r}, not a "
                                f"journal: join it with --storage {args.journal} --study {held[0]}")
     record = read_record(path)
+    header, _ = read_journal(path)
+    difference = first_difference(header["space"], space, version=header["version"])
+    if difference is not None:
+        raise CommandLineError(f"journal {args.journal!r} was written for another space: "
+                               f"{difference}")
     _refuse_constraints(args.journal, record, "continue it from Python with "
                         "Optimizer.resume, or start a new journal")
     print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",

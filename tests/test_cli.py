@@ -705,6 +705,7 @@ def test_resuming_with_another_space_is_refused(finished_run, tmp_path: Path) ->
     done = bayesopt("run", "--space", "space.json", "--journal", "tune.jsonl", "--n-calls", "9",
                     *command("last-number", "x", "n"), cwd=tmp_path, check=False)
     assert done.returncode == 2 and "was written for another space" in done.stderr, done.stderr
+    assert done.stderr.startswith("bayesopt: error: "), done.stderr  # no 'resuming' before it
     assert (tmp_path / "tune.jsonl").read_bytes() == before and not calls(tmp_path)
 
 
