@@ -169,9 +169,31 @@ class CommandTemplate:
                 f"unknown placeholder(s) {shown} in the command{f' ({hints})' if hints else ''}; "
                 f"the space has {list(space.names)} (write {{{{ and }}}} for literal braces)"
             )
-        template.render(_sample_point(space))  # a format spec that cannot apply fails here
+        sample = _sample_point(space)
+        template.render(sample)  # a format spec that cannot apply fails here
         template._check_conditional_options(space)
+        template._check_distinct_choices(space, sample)
         return template
+
+    def _check_distinct_choices(self, space: Space, sample: Mapping[str, Any]) -> None:
+        """Refuse a command in which two choices of a categorical give the same arguments
+        (1 and "1" both write ``1``): two points to the optimizer, one run to the program."""
+        from bayesopt.space import Categorical
+
+        for name, dimension in zip(space.names, space.dimensions):
+            args = [arg for arg in self.argv if name in _fields(arg)]
+            if not args or not isinstance(dimension, Categorical):
+                continue
+            seen: dict[tuple[str, ...], Any] = {}
+            for choice in dimension.choices:
+                rendered = tuple(_render(arg, {**sample, name: choice}) for arg in args)
+                if rendered in seen:
+                    raise CommandError(
+                        f"choices {seen[rendered]!r} and {choice!r} of {name!r} give the same "
+                        f"command argument(s) {list(rendered)}, so the program could not tell "
+                        f"them apart: make them distinct in the space file, or format them "
+                        f"apart (e.g. {{{name}!r}})")
+                seen[rendered] = choice
 
     def _check_conditional_options(self, space: Space) -> None:
         """Refuse an option split from the placeholder of a conditional dimension

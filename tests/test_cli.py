@@ -1169,3 +1169,21 @@ def test_plot_optimum_of_a_run_with_a_fidelity_is_refused(tmp_path: Path) -> Non
     assert not (tmp_path / "fid.png").exists()
     bayesopt("plot", "fid.jsonl", "-o", "fid.png", cwd=tmp_path)
     assert (tmp_path / "fid.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_categorical_choices_the_command_cannot_tell_apart_are_refused(tmp_path: Path) -> None:
+    """Choices 1 and "1" (or 0.11 and 0.12 under {c:.1f}) are two points to the optimizer
+    and one command to the program, which was run twice with the same arguments and the
+    GP told two different points; such a command is now a usage error naming the choices."""
+    space = {"c": {"type": "categorical", "choices": [1, "1", 2]}}
+    directory = setup_dir(tmp_path, space, "space.json")
+    base = ["run", "--space", "space.json", "--journal", "tune.jsonl", "--no-progress"]
+    done = bayesopt(*base, "--", sys.executable, "objective.py", "objective-line", "c={c}",
+                    cwd=directory, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("bayesopt: error: ") and "1 and '1'" in done.stderr, done.stderr
+    assert "'c=1'" in done.stderr
+    assert not (directory / "tune.jsonl").exists() and not calls(directory)
+    bayesopt(*base, "--n-calls", "3", "--", sys.executable, "objective.py", "objective-line",
+             "c={c!r}", cwd=directory)  # repr tells them apart
+    assert sorted(call["params"]["c"] for call in calls(directory)) == ["'1'", "1", "2"]
