@@ -9,8 +9,11 @@ such an option as one argument: ``--gamma={gamma}``; an argument that mixes such
 placeholder with one active where it is not (``{kernel}-{gamma}``) is refused, as
 the other value would be left out with it. The command is run
 directly (an argv list, no shell), in its own process group, with standard
-input closed. On Linux that group dies with the process that started it, even
-one killed by SIGKILL (`bayesopt.tether`); elsewhere it outlives such a kill.
+input closed; its output is read until it and every process of its group have
+exited (`_collect`: a background process that left the group, such as a server
+in a session of its own, may hold the pipes open for ever and is not waited for).
+On Linux that group dies with the process that started it, even one killed by
+SIGKILL (`bayesopt.tether`); elsewhere it outlives such a kill.
 
 Objective convention (`parse_objective`): the value is read from the
 command's standard output, in this order:
@@ -43,12 +46,14 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import selectors
 import shutil
 import signal
 import string
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -72,7 +77,9 @@ __all__ = [
 STDERR_TAIL_LINES = 20
 _STDOUT_TAIL_LINES = 5
 _TAIL_CHARS = 4000  # a tail of very long lines is cut to its last characters
-_DRAIN_SECONDS = 5.0  # reading what a killed command wrote before it died
+_DRAIN_SECONDS = 1.0  # reading what a command wrote once its processes have exited
+_POLL_SECONDS = 0.1  # how often a running command is checked for its exit while it is silent
+_READ_BYTES = 1 << 16
 _STDERR_HINT_LINES = 100  # the last lines of stderr searched for a misdirected objective
 
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
@@ -450,7 +457,7 @@ class CommandObjective:
         self.timeout = timeout
         self.metric = metric
         self._lock = threading.Lock()
-        self._running: set[subprocess.Popen[str]] = set()
+        self._running: set[subprocess.Popen[bytes]] = set()
         self._stopped = False
 
     def __call__(self, params: dict[str, Any]) -> float:
@@ -489,14 +496,13 @@ class CommandObjective:
             if process.returncode is None:
                 _kill_group(process)
 
-    def _start(self, argv: list[str]) -> subprocess.Popen[str]:
+    def _start(self, argv: list[str]) -> subprocess.Popen[bytes]:
         with self._lock:  # held across Popen, so `stop` cannot miss a process being started
             if self._stopped:
                 raise EvaluationError("not started: the run is stopping", "")
             process = subprocess.Popen(
                 _tethered(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True, encoding="utf-8", errors="replace", start_new_session=True,
+                stderr=subprocess.PIPE, start_new_session=True,
             )
             self._running.add(process)
         return process
@@ -505,17 +511,17 @@ class CommandObjective:
         """(exit status, stdout, stderr) of one run; the process group dies with a timeout."""
         process = self._start(argv)
         try:
-            stdout, stderr = process.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            raise EvaluationTimeout(
-                f"timed out after {self.timeout:g} s (its process group was killed)",
-                _drain(process),
-            ) from None
+            stdout, stderr, timed_out = _collect(process, self.timeout)
+            if timed_out:
+                raise EvaluationTimeout(
+                    f"timed out after {self.timeout:g} s (its process group was killed)", stderr)
         finally:
             if process.returncode is None:  # interrupted while waiting (KeyboardInterrupt)
                 _kill_group(process)
                 process.wait()
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
             with self._lock:
                 self._running.discard(process)
         return process.returncode, stdout, stderr
@@ -529,8 +535,72 @@ def _tethered(argv: list[str]) -> list[str]:
     return [sys.executable, "-I", "-S", _TETHER, str(os.getpid()), *argv]
 
 
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    """SIGKILL the process group of a command that has not been reaped (so its pid is ours)."""
+def _collect(process: subprocess.Popen[bytes], timeout: float | None) -> tuple[str, str, bool]:
+    """(stdout, stderr, timed out) of a started command, decoded as UTF-8 (bad bytes replaced).
+
+    Its output is read until both pipes have ended, but for at most `_DRAIN_SECONDS` once
+    the command and every process of its group have exited: a background process started
+    in a session of its own (a server, a logger) inherits the pipes and may hold them open
+    for ever, and whatever the command's processes wrote is in the pipes when they have all
+    exited. After `timeout` seconds the command's process group is killed and what it wrote
+    is drained the same way.
+    """
+    chunks: dict[int, list[bytes]] = {}
+    deadline = None if timeout is None else time.monotonic() + timeout
+    drain_until: float | None = None  # set once the command has exited or been killed
+    timed_out = False
+    with selectors.DefaultSelector() as selector:
+        for stream in (process.stdout, process.stderr):
+            assert stream is not None, "started with stdout=PIPE, stderr=PIPE"
+            selector.register(stream, selectors.EVENT_READ)
+            chunks[stream.fileno()] = []
+        while selector.get_map():
+            now = time.monotonic()
+            if drain_until is None and process.poll() is not None and not _group_alive(process):
+                drain_until = now + _DRAIN_SECONDS
+            elif drain_until is None and deadline is not None and now >= deadline:
+                _kill_group(process)  # running, or its group is: the group id is still taken
+                timed_out, drain_until = True, now + _DRAIN_SECONDS
+            if drain_until is not None and now >= drain_until:
+                break  # the pipes are held by a process that left the command's group
+            wait = _POLL_SECONDS if drain_until is None else drain_until - now
+            if drain_until is None and deadline is not None:
+                wait = min(wait, deadline - now)
+            for key, _ in selector.select(max(wait, 0.0)):
+                data = os.read(key.fd, _READ_BYTES)
+                if data:
+                    chunks[key.fd].append(data)
+                else:  # end of file
+                    selector.unregister(key.fileobj)
+    if drain_until is None:  # both pipes ended while the command runs on
+        try:
+            process.wait(None if deadline is None else max(deadline - time.monotonic(), 0.0))
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            timed_out = True
+    process.wait()
+    assert process.stdout is not None and process.stderr is not None
+    out, err = (b"".join(chunks[stream.fileno()]).decode("utf-8", "replace")
+                for stream in (process.stdout, process.stderr))
+    return out, err, timed_out
+
+
+def _group_alive(process: subprocess.Popen[bytes]) -> bool:
+    """Whether a process of the command's group (its id is the command's pid) still runs."""
+    if not hasattr(os, "killpg"):  # pragma: no cover - Windows: no process groups of this kind
+        return False
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member that changed its user: alive
+        pass
+    return True
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group of a command that has not been reaped, or whose group still
+    has a member (either way the group id is still the command's)."""
     try:
         if hasattr(os, "killpg"):
             os.killpg(process.pid, signal.SIGKILL)  # start_new_session: pgid == pid
@@ -538,15 +608,6 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
             process.kill()
     except ProcessLookupError:
         pass
-
-
-def _drain(process: subprocess.Popen[str]) -> str:
-    """The standard error of a killed command."""
-    try:
-        return process.communicate(timeout=_DRAIN_SECONDS)[1]
-    except subprocess.TimeoutExpired:  # a descendant left the group and holds the pipes open
-        process.wait()
-        return ""
 
 
 def _exit_reason(returncode: int) -> str:

@@ -4,9 +4,12 @@ space-file typos, driven through the real console script (helpers from test_cli)
 from __future__ import annotations
 
 import math
+import os
 import re
+import signal
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -167,3 +170,45 @@ def test_an_objective_printed_to_stderr_only_is_pointed_out_in_the_failure() -> 
     assert error.value.reason.startswith("no objective in the output")
     assert "standard error has one ('objective: 0.5')" in error.value.reason
     assert "print it to standard output" in error.value.reason
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX sessions")
+@pytest.mark.parametrize("timeout", [None, 30.0])
+def test_a_command_whose_background_process_keeps_its_output_open_is_not_waited_for(
+        tmp_path: Path, timeout: float | None) -> None:
+    """A command that starts a background process of its own session (a server, a logger)
+    and exits: the background process inherits the output pipes, and the evaluation waited
+    until it closed them, for ever without --timeout, and with one until it expired, when
+    the evaluation that had succeeded was recorded as timed out. The command's exit now ends
+    the evaluation once its output has been drained (a few seconds at most)."""
+    from bayesopt.command import CommandObjective, CommandTemplate
+    from bayesopt.space import Space
+
+    pid_file = tmp_path / "daemon.pid"
+    script = ("import subprocess, sys; "
+              "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], "
+              "start_new_session=True); "
+              f"open({str(pid_file)!r}, 'w').write(str(p.pid)); "
+              "print('objective: 0.25')")
+    template = CommandTemplate.parse([sys.executable, "-c", script, "{x}"],
+                                     Space.from_dict(SPACE))
+    objective = CommandObjective(template, timeout=timeout)
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(objective, {"x": 0.5, "n": 1})
+        try:
+            assert future.result(timeout=20) == 0.25
+        finally:
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX process groups")
+def test_a_process_of_the_commands_group_that_outlives_it_is_still_read() -> None:
+    """The other side of the test above: a process left in the command's own group (a
+    shell's background job) is part of the command, and what it prints after the command
+    has exited is its output, read to the end."""
+    from bayesopt.command import CommandObjective, CommandTemplate
+    from bayesopt.space import Space
+
+    template = CommandTemplate.parse(["sh", "-c", "(sleep 2; echo 'objective: 2.5') & echo {x}"],
+                                     Space.from_dict(SPACE))
+    assert CommandObjective(template)({"x": 0.5, "n": 1}) == 2.5
