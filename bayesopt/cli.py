@@ -156,7 +156,7 @@ def load_space(path: str | os.PathLike[str]) -> Space:
 
 def _read_space_file(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte order mark (Notepad's) is dropped
     except (OSError, UnicodeDecodeError) as error:
         raise CommandLineError(f"cannot read the space file {str(path)!r}: {error}") from None
     is_json = path.suffix.lower() == ".json"

@@ -1187,3 +1187,17 @@ def test_categorical_choices_the_command_cannot_tell_apart_are_refused(tmp_path:
     bayesopt(*base, "--n-calls", "3", "--", sys.executable, "objective.py", "objective-line",
              "c={c!r}", cwd=directory)  # repr tells them apart
     assert sorted(call["params"]["c"] for call in calls(directory)) == ["'1'", "1", "2"]
+
+
+@pytest.mark.parametrize("name", ["space.toml", "space.json"])
+def test_a_space_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path, name: str) -> None:
+    """Editors on Windows (Notepad) save UTF-8 with a byte order mark; such a space file was
+    'not valid TOML: Invalid statement (at line 1, column 1)' (or JSON: 'Unexpected UTF-8
+    BOM'), and is now read as the same file without it."""
+    text = (SPACE_TOML if name.endswith(".toml")
+            else json.dumps({"x": {"type": "real", "low": 0.0, "high": 1.0}}))
+    (tmp_path / "plain").write_text(text, encoding="utf-8")
+    (tmp_path / name).write_text(text, encoding="utf-8-sig")
+    assert (tmp_path / name).read_bytes().startswith(b"\xef\xbb\xbf")
+    plain = cli.load_space(shutil.copy(tmp_path / "plain", tmp_path / f"plain-{name}"))
+    assert cli.load_space(tmp_path / name).to_dict() == plain.to_dict()
