@@ -316,10 +316,17 @@ def check_program(program: str) -> None:
             "the program and its arguments as separate words after -- (-- python train.py "
             "--lr {lr}, not -- \"python train.py --lr {lr}\"), or run a shell yourself "
             "(-- sh -c '...')")
+    interpreter = (f"name its interpreter first (-- python {program} ..., -- bash {program} "
+                   "...)")
     if os.sep in program or (os.altsep is not None and os.altsep in program):
+        if os.path.isfile(program) and not os.access(program, os.X_OK):
+            raise CommandError(f"{program!r} is not executable: chmod +x it, or {interpreter}")
         if not (os.path.isfile(program) and os.access(program, os.X_OK)):
             raise CommandError(f"{program!r} is not an executable file")
     elif shutil.which(program) is None:
+        if os.path.isfile(program):  # a script beside the space file, named without ./
+            raise CommandError(f"{program!r} is a file in the working directory, not a program "
+                               f"on PATH: {interpreter}, or run it as ./{program} (executable)")
         raise CommandError(f"command not found: {program!r} (not on PATH)")
 
 

@@ -643,10 +643,13 @@ def test_bad_space_file_is_a_clear_error(tmp_path: Path, name: str, text: str, m
     (["--", sys.executable, "objective.py", "{act:.3f}"], "cannot format act='relu'"),
     (["--", "no-such-program-bayesopt", "{x}"], "command not found: 'no-such-program-bayesopt'"),
     (["--", "./missing/run.sh", "{x}"], "'./missing/run.sh' is not an executable file"),
+    (["--", "objective.py", "{x}"], ("'objective.py' is a file in the working directory, not a "
+                                    "program on PATH: name its interpreter first")),
+    (["--", "./objective.py", "{x}"], "'./objective.py' is not executable: chmod +x it"),
     (["--", f"{sys.executable} objective.py x={{x}}"], "as separate words after --"),
     (["--", f"{sys.executable} objective.py", "x={x}"], "as separate words after --"),
 ], ids=["unknown", "positional", "misspelt", "unbalanced", "bad-spec", "not-on-path", "no-file",
-        "one-string", "program-and-argument-in-one"])
+        "a-file-here", "not-executable", "one-string", "program-and-argument-in-one"])
 def test_bad_command_is_a_clear_error(tmp_path: Path, argv: list[str], message: str) -> None:
     directory = setup_dir(tmp_path, SPACE_TOML)
     done = bayesopt("run", "--space", "space.toml", "--journal", "tune.jsonl", *argv,
