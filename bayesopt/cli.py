@@ -712,6 +712,7 @@ def _announce_resume(args: argparse.Namespace, space: Space) -> None:
     if held and _journal_path(str(path), held[0]) is None:
         raise CommandLineError(f"{args.journal!r} holds the shared study {held[0]!r}, not a "
                                f"journal: join it with --storage {args.journal} --study {held[0]}")
+    _refuse_another_writer(path, args.journal)
     record = read_record(path)
     header, _ = read_journal(path)
     difference = first_difference(header["space"], space, version=header["version"])
@@ -760,6 +761,24 @@ def _check_study(args: argparse.Namespace) -> None:
         "add workers to it from Python (Optimizer or minimize with storage=, study= and "
         "n_constraints={n}), or run this command on a new study")
     _note_nothing_to_run(name, record, args.n_calls, running=True)
+
+
+def _refuse_another_writer(path: Path, journal: str) -> None:
+    """Refuse, in the command line's terms, a journal another process is writing (a journal
+    has one writer: `JSONLStorage.claim_writer`), before anything runs."""
+    from bayesopt.storage import StorageError
+    from bayesopt.storage.jsonl import JSONLStorage
+
+    storage = JSONLStorage(path)
+    try:
+        storage.claim_writer()  # released by close(), for the run to claim it again
+    except StorageError:
+        raise CommandLineError(
+            f"journal {journal!r} is being written by another process (a journal has one "
+            f"writer): read it with `bayesopt show {journal}`, or let several processes share "
+            "a study with --storage URL --study NAME") from None
+    finally:
+        storage.close()
 
 
 def _held_studies(url: str) -> list[str]:

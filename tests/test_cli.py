@@ -1204,3 +1204,31 @@ def test_a_space_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path, name:
     assert (tmp_path / name).read_bytes().startswith(b"\xef\xbb\xbf")
     plain = cli.load_space(shutil.copy(tmp_path / "plain", tmp_path / f"plain-{name}"))
     assert cli.load_space(tmp_path / name).to_dict() == plain.to_dict()
+
+
+def test_a_second_run_on_a_journal_being_written_names_the_options_to_share(
+        tmp_path: Path) -> None:
+    """The same ``bayesopt run --journal`` started twice: the second is refused (a journal
+    has one writer) before it evaluates anything, and the refusal now says how to do it from
+    the shell (``bayesopt show``, ``--storage``/``--study``), where it named Python's
+    Optimizer.resume(path, append=False) and storage= and study=."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    (directory / "block").touch()
+    args = ["run", "--space", "space.toml", "--journal", "tune.jsonl", "--n-calls", "5",
+            "--no-progress", *command("block", "x", "n", "act")]
+    first = subprocess.Popen([CONSOLE_SCRIPT, *args], cwd=directory, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: (directory / "blocked.pid").exists(), "the third evaluation", first)
+        n_calls = len(calls(directory))
+        done = bayesopt(*args, cwd=directory, check=False)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("bayesopt: error: journal 'tune.jsonl' is being written "
+                                      "by another process"), done.stderr
+        assert "bayesopt show tune.jsonl" in done.stderr and "--storage" in done.stderr
+        assert "Optimizer" not in done.stderr and "storage=" not in done.stderr
+        assert len(calls(directory)) == n_calls
+    finally:
+        first.kill()
+        first.communicate()
+        os.kill(int((directory / "blocked.pid").read_text()), signal.SIGKILL)
