@@ -42,6 +42,7 @@ Only the standard library is imported until a subcommand needs more, so
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
@@ -102,6 +103,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_HANGUP = 129  # 128 + SIGHUP
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})  # writing stdout
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
 ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", "lognei")
@@ -1178,6 +1180,11 @@ def _check_command_position(argv: list[str], args: argparse.Namespace, unknown: 
             "after --: bayesopt run --space FILE [options] -- COMMAND [ARG ...]")
 
 
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so that the flush at exit cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayesopt`` console script and ``python -m bayesopt``.
 
@@ -1199,11 +1206,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _command_line_warning()
             status = int(args.handler(args))
-        sys.stdout.flush()  # here, so that a reader that has gone is seen below
+        if sys.stdout is not None:  # None: started with standard output closed (>&-)
+            sys.stdout.flush()  # here, so that a reader that has gone is seen below
         return status
     except BrokenPipeError:  # `bayesopt show ... | head`: the reader closed the pipe
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            raise
+        _discard_stdout()  # a full disk under `> out.txt`: the handlers wrap their own files'
+        print(f"bayesopt: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILED
     except CommandLineError as error:
         print(f"bayesopt: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -1232,3 +1232,23 @@ def test_a_second_run_on_a_journal_being_written_names_the_options_to_share(
         first.kill()
         first.communicate()
         os.kill(int((directory / "blocked.pid").read_text()), signal.SIGKILL)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_a_one_line_error(finished_run) -> None:
+    """``bayesopt show tune.jsonl > out.txt`` on a full disk (here /dev/full) ended in a
+    Python traceback (OSError: No space left on device), and with standard output closed
+    (``>&-``) in one from sys.stdout being None; the first is now one line and exit status
+    1, the second exits quietly (there is nowhere to write)."""
+    directory, _ = finished_run
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([CONSOLE_SCRIPT, "show", "tune.jsonl"], cwd=directory,
+                              stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=DEADLINE, check=False)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("bayesopt: error: cannot write the output: ")
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+    closed = subprocess.run(f"exec {CONSOLE_SCRIPT} show tune.jsonl >&-", shell=True,
+                            cwd=directory, stderr=subprocess.PIPE, text=True,
+                            timeout=DEADLINE, check=False)
+    assert "Traceback" not in closed.stderr, closed.stderr
