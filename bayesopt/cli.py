@@ -1198,6 +1198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status.
     """
+    for stream in ("stdout", "stderr"):
+        if getattr(sys, stream) is None:  # started with it closed (>&-, 2>&-): write nowhere
+            setattr(sys, stream, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args, unknown = parser.parse_known_args(argv)
@@ -1206,8 +1209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _command_line_warning()
             status = int(args.handler(args))
-        if sys.stdout is not None:  # None: started with standard output closed (>&-)
-            sys.stdout.flush()  # here, so that a reader that has gone is seen below
+        sys.stdout.flush()  # here, so that a reader that has gone is seen below
         return status
     except BrokenPipeError:  # `bayesopt show ... | head`: the reader closed the pipe
         _discard_stdout()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -1251,4 +1252,18 @@ def test_output_that_cannot_be_written_is_a_one_line_error(finished_run) -> None
     closed = subprocess.run(f"exec {CONSOLE_SCRIPT} show tune.jsonl >&-", shell=True,
                             cwd=directory, stderr=subprocess.PIPE, text=True,
                             timeout=DEADLINE, check=False)
-    assert "Traceback" not in closed.stderr, closed.stderr
+    assert closed.returncode == 0 and "Traceback" not in closed.stderr, closed.stderr
+
+
+def test_a_run_started_with_standard_error_closed_runs(tmp_path: Path) -> None:
+    """``bayesopt run ... 2>&-`` (standard error closed) died at once, before any evaluation,
+    in the progress bar's write to sys.stderr, which Python sets to None (exit 1, and its
+    traceback had nowhere to go); it now runs, writing its messages nowhere."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    argv = [CONSOLE_SCRIPT, "run", "--space", "space.toml", "--journal", "tune.jsonl",
+            "--n-calls", "3", *command("objective-line", "x", "n", "act")]
+    done = subprocess.run(" ".join(map(shlex.quote, argv)) + " 2>&-", shell=True,
+                          cwd=directory, stdout=subprocess.PIPE, text=True, timeout=DEADLINE,
+                          check=False)
+    assert done.returncode == 0, done.stdout
+    assert len(calls(directory)) == 3 and len(told(directory / "tune.jsonl")) == 3
