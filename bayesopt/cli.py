@@ -892,6 +892,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _plot(args: argparse.Namespace) -> int:
     """``bayesopt plot``: save the convergence plot of a journal (by budget, with a Fidelity)."""
+    output = _plot_output(args.output)
     name, record = _read(args)
     result = record.result()
     if not _succeeded(result):
@@ -913,11 +914,20 @@ def _plot(args: argparse.Namespace) -> int:
     else:
         fig, _ = convergence(result, optimum=args.optimum)
     try:
-        fig.savefig(args.output, dpi=args.dpi)
+        fig.savefig(output, dpi=args.dpi)
     except (OSError, ValueError) as error:
-        raise CommandLineError(f"cannot write {args.output!r}: {error}") from None
-    print(f"wrote {args.output}")
+        raise CommandLineError(f"cannot write {output!r}: {error}") from None
+    print(f"wrote {output}")
     return 0
+
+
+def _plot_output(output: str) -> str:
+    """The file ``plot -o`` writes: a name without extension gets ``.png`` (as matplotlib
+    would add, unsaid); a directory is refused (matplotlib would write DIR.png beside it)."""
+    if os.path.isdir(output):
+        raise CommandLineError(f"-o {output!r} is a directory: name a file in it, e.g. "
+                               f"{os.path.join(output, 'convergence.png')!r}")
+    return output if Path(output).suffix else output + ".png"
 
 
 def _studies(args: argparse.Namespace) -> int:
@@ -1102,7 +1112,8 @@ def _add_plot_parser(commands: Any) -> None:
                                            "evaluations (needs matplotlib).")
     _add_journal_or_study_arguments(plot, "plot")
     plot.add_argument("-o", "--output", default="convergence.png",
-                      help="image file; the format follows its extension (convergence.png)")
+                      help="image file; the format follows its extension, .png if it has none "
+                           "(convergence.png)")
     plot.add_argument("--optimum", type=finite_float,
                       help="known optimal value: plot the regret (not for a run with a "
                            "Fidelity, drawn by budget)")

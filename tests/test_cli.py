@@ -1267,3 +1267,20 @@ def test_a_run_started_with_standard_error_closed_runs(tmp_path: Path) -> None:
                           check=False)
     assert done.returncode == 0, done.stdout
     assert len(calls(directory)) == 3 and len(told(directory / "tune.jsonl")) == 3
+
+
+def test_plot_names_the_file_it_writes(finished_run, tmp_path: Path) -> None:
+    """``plot -o conv`` (no extension) wrote conv.png and said 'wrote conv'; ``plot -o DIR``
+    wrote DIR.png beside the directory and said 'wrote DIR'. A name without extension now
+    gets .png and is reported as written; a directory is a usage error naming a file in it."""
+    directory, _ = finished_run
+    shutil.copy(directory / "tune.jsonl", tmp_path / "tune.jsonl")
+    done = bayesopt("plot", "tune.jsonl", "-o", "conv", cwd=tmp_path)
+    assert done.stdout == "wrote conv.png\n", done.stdout
+    assert (tmp_path / "conv.png").read_bytes()[:8] == PNG_SIGNATURE
+    (tmp_path / "figures").mkdir()
+    done = bayesopt("plot", "tune.jsonl", "-o", "figures", cwd=tmp_path, check=False)
+    assert done.returncode == 2, done.stdout
+    assert done.stderr.startswith("bayesopt: error: -o 'figures' is a directory"), done.stderr
+    assert os.path.join("figures", "convergence.png") in done.stderr
+    assert not (tmp_path / "figures.png").exists() and not any((tmp_path / "figures").iterdir())
