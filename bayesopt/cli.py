@@ -103,6 +103,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_HANGUP = 129  # 128 + SIGHUP
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
+MAX_DPI = 2400  # plot --dpi: a 6.4 x 4 inch figure is then 15360 x 9600 pixels, 590 MB
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})  # writing stdout
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
@@ -893,6 +894,9 @@ def _show(args: argparse.Namespace) -> int:
 def _plot(args: argparse.Namespace) -> int:
     """``bayesopt plot``: save the convergence plot of a journal (by budget, with a Fidelity)."""
     output = _plot_output(args.output)
+    if args.dpi > MAX_DPI:  # matplotlib would try to allocate the canvas, tens of GB
+        raise CommandLineError(f"--dpi {args.dpi}: at most {MAX_DPI} (print resolutions are "
+                               "300 to 1200)")
     name, record = _read(args)
     result = record.result()
     if not _succeeded(result):
@@ -1117,7 +1121,8 @@ def _add_plot_parser(commands: Any) -> None:
     plot.add_argument("--optimum", type=finite_float,
                       help="known optimal value: plot the regret (not for a run with a "
                            "Fidelity, drawn by budget)")
-    plot.add_argument("--dpi", type=positive_int, default=120, help="resolution (120)")
+    plot.add_argument("--dpi", type=positive_int, default=120,
+                      help=f"resolution, at most {MAX_DPI} (120)")
     plot.set_defaults(handler=_plot)
 
 

@@ -1284,3 +1284,17 @@ def test_plot_names_the_file_it_writes(finished_run, tmp_path: Path) -> None:
     assert done.stderr.startswith("bayesopt: error: -o 'figures' is a directory"), done.stderr
     assert os.path.join("figures", "convergence.png") in done.stderr
     assert not (tmp_path / "figures.png").exists() and not any((tmp_path / "figures").iterdir())
+
+
+def test_plot_dpi_beyond_any_print_resolution_is_a_usage_error(finished_run,
+                                                               tmp_path: Path) -> None:
+    """``plot --dpi 100000`` asked matplotlib for a canvas of tens of gigabytes and ended in
+    a MemoryError traceback (or the kernel's OOM killer); a --dpi above 2400 is now a usage
+    error naming it, before anything is read."""
+    directory, _ = finished_run
+    shutil.copy(directory / "tune.jsonl", tmp_path / "tune.jsonl")
+    done = bayesopt("plot", "tune.jsonl", "-o", "big.png", "--dpi", "100000", cwd=tmp_path,
+                    check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("bayesopt: error: --dpi 100000") and "2400" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "big.png").exists()
