@@ -49,6 +49,9 @@ from kernels.kernel import positive_parameters, scaled_inputs
 
 logger = logging.getLogger(__name__)
 
+# (alpha (n,), diag L (n,), K⁻¹ (n, n) lower triangle valid, ½·tr(W·∂K/∂θ) (s + 1,))
+LikelihoodTerms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
 LENGTHSCALE_BOUNDS = (1e-3, 1e3)
 VARIANCE_BOUNDS = (1e-3, 1e3)
 # On standardized targets; the lower end is the noise floor. At 1e-6 the GP could not
@@ -150,6 +153,8 @@ class NegativeLogPosterior:
         self.prior = None if priors is None else priors.stacked(self.slots)
         self.contraction = (fidelity.theta_gradient if budget_power is not None  # ½·tr(W·∂K/∂θ)
                             else stationary.lml_gradient_contraction)
+        self.y_contiguous = np.ascontiguousarray(y, dtype=np.float64)  # what lml_terms reads
+        self._terms = self._separate_terms if budget_power is not None else self._compiled_terms
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         n, d = self.X.shape[0], self.slots
@@ -159,17 +164,14 @@ class NegativeLogPosterior:
         X_warped = self.X if warping is None else warping.apply(self.X, params[d + 2:])
         imputed = self.imputed if self.imputed is not None else self.kernel.impute(X_warped)
         noise = math.exp(params[d + 1])
-        Z, s2, K, profile = self._matrix(params[: d + 1], imputed, noise)
-        L = cholesky_lower(K, overwrite=True)
-        if L is None:
+        terms = self._terms(params[: d + 1], imputed, noise)
+        if terms is None:
             return math.inf, np.zeros_like(params)
-        alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
-        check_info("potrs", info)
-        log_det = float(np.log(L.diagonal()).sum())  # ½ log det K
-        K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
+        alpha, diagonal, K_inv, contraction = terms
+        log_det = float(np.log(diagonal).sum())  # ½ log det K
         nll = 0.5 * float(y @ alpha) + log_det + 0.5 * n * math.log(2 * math.pi)
         grad = np.empty_like(params)
-        grad[: d + 1] = -self.contraction(Z, s2, alpha, K_inv, profile)
+        grad[: d + 1] = -contraction
         grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(K_inv.trace()))
         if warping is not None:
             kernel = self.kernel.with_theta(params[: d + 1])
@@ -181,18 +183,45 @@ class NegativeLogPosterior:
         grad -= prior_grad
         return nll - prior_value, grad
 
-    def _matrix(self, theta: np.ndarray, imputed: np.ndarray,
-                noise: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-        """Z, s2, K + σ²I and the pairs' profile at the kernel's θ: (s + 1,). The stationary
-        loops directly, on the l, s2 and Z a `Kernel` takes (`kernels.kernel.
-        positive_parameters`, `scaled_inputs`), or the budget basis' `Kernel` methods."""
+    def _compiled_terms(self, theta: np.ndarray, imputed: np.ndarray,
+                        noise: float) -> LikelihoodTerms | None:
+        """`_separate_terms` of a stationary kernel in one compiled call
+        (`kernels.stationary.lml_terms`: the same loops and LAPACK routines on the same
+        numbers, so the same bits, without the Python between them)."""
+        lengthscales, s2 = positive_parameters(theta)  # as `Kernel` takes them
+        Z = scaled_inputs(imputed, lengthscales)
+        stage, info, alpha, diagonal, K_inv, contraction = stationary.lml_terms(
+            self.kernel.kind, Z, s2, noise, self.y_contiguous)
+        if stage == 1:
+            return None
+        if stage != 0:
+            check_info("potrs" if stage == 2 else "potri", int(info))
+        return alpha, diagonal, K_inv, contraction
+
+    def _separate_terms(self, theta: np.ndarray, imputed: np.ndarray,
+                        noise: float) -> LikelihoodTerms | None:
+        """(alpha, diag L, K⁻¹ (lower triangle valid), ½·tr(W·∂K/∂θ)) at the kernel's θ:
+        (s + 1,), or None if K + σ²I is not positive definite. K and its profile by the
+        stationary loops, on the l, s2 and Z a `Kernel` takes (`kernels.kernel.
+        positive_parameters`, `scaled_inputs`), or by the budget basis' `Kernel` methods;
+        then scipy's LAPACK wrappers, each on the buffer the call before wrote."""
         if self.kernel.budget_power is not None:
             kernel = self.kernel.with_theta(theta)
             Z = kernel.scale(imputed)
-            return (Z, kernel.variance) + kernel.matrix_and_profile_scaled(Z, noise)
-        lengthscales, s2 = positive_parameters(theta)  # as `Kernel` takes them
-        Z = scaled_inputs(imputed, lengthscales)
-        return (Z, s2) + stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
+            s2 = kernel.variance
+            K, profile = kernel.matrix_and_profile_scaled(Z, noise)
+        else:
+            lengthscales, s2 = positive_parameters(theta)
+            Z = scaled_inputs(imputed, lengthscales)
+            K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
+        L = cholesky_lower(K, overwrite=True)
+        if L is None:
+            return None
+        alpha, info = lapack.dpotrs(L, self.y, lower=1)  # R&W Alg. 2.1, line 3 (cho_solve's call)
+        check_info("potrs", info)
+        diagonal = L.diagonal().copy()
+        K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
+        return alpha, diagonal, K_inv, self.contraction(Z, s2, alpha, K_inv, profile)
 
 
 def log_prior(params: np.ndarray, d: int, prior: StackedPriors,
