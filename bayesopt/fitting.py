@@ -45,6 +45,7 @@ from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, fidelity, stationary
 from kernels.cholesky import check_info, cholesky_lower, inverse_from_factor
+from kernels.jit import numba_threads
 from kernels.kernel import positive_parameters, scaled_inputs
 
 logger = logging.getLogger(__name__)
@@ -154,7 +155,6 @@ class NegativeLogPosterior:
         self.contraction = (fidelity.theta_gradient if budget_power is not None  # ½·tr(W·∂K/∂θ)
                             else stationary.lml_gradient_contraction)
         self.y_contiguous = np.ascontiguousarray(y, dtype=np.float64)  # what lml_terms reads
-        self._terms = self._separate_terms if budget_power is not None else self._compiled_terms
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         n, d = self.X.shape[0], self.slots
@@ -182,6 +182,14 @@ class NegativeLogPosterior:
         prior_value, prior_grad = log_prior(params, d, self.prior, warping)
         grad -= prior_grad
         return nll - prior_value, grad
+
+    def _terms(self, theta: np.ndarray, imputed: np.ndarray,
+               noise: float) -> LikelihoodTerms | None:
+        """`_compiled_terms` for a stationary kernel on one Numba thread (the small problems
+        of `kernels.threads`); `_separate_terms` otherwise, with their parallel loops."""
+        if self.kernel.budget_power is None and numba_threads() == 1:
+            return self._compiled_terms(theta, imputed, noise)
+        return self._separate_terms(theta, imputed, noise)
 
     def _compiled_terms(self, theta: np.ndarray, imputed: np.ndarray,
                         noise: float) -> LikelihoodTerms | None:

@@ -271,7 +271,7 @@ def _contraction(
     return grad
 
 
-@serial_and_parallel()
+@njit(cache=True)
 def lml_terms(
     kind: int, Z: np.ndarray, s2: float, diag_add: float, y: np.ndarray
 ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -281,6 +281,9 @@ def lml_terms(
     the Fortran view's upper triangle; alpha = K⁻¹y by potrs('L') on a Fortran copy of L
     and a copy of y (what the wrapper of `scipy.linalg.lapack.dpotrs` passes; R&W Alg. 2.1,
     line 3); K⁻¹ by potri in L's place — and the loops of `lml_gradient_contraction`.
+    Serial only (its `prange` loops run as `range`): with parallel Numba loops, OpenMP
+    workers left spinning would share the cores with LAPACK, so the MAP objective calls
+    the separate functions then (`bayesopt.fitting.NegativeLogPosterior`).
 
     Returns (stage, info, alpha (n,), diag L (n,), K⁻¹ (n, n), contraction (d + 1,)):
     stage 0 when every routine succeeded (only K⁻¹'s lower triangle is valid), else the

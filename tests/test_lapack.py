@@ -8,8 +8,8 @@ Notation as in `bayesopt.fitting` and `kernels.stationary`:
 scipy's potrf / potrs / potri (`kernels.lapack`, from `scipy.linalg.cython_lapack`);
 `NegativeLogPosterior._separate_terms` runs the same loops as separate Numba calls and
 LAPACK through `scipy.linalg.lapack`'s wrappers. Every result must be bit for bit the
-same (np.array_equal), in both builds, and under NUMBA_DISABLE_JIT=1, where the
-routines are called through ctypes.
+same (np.array_equal), and under NUMBA_DISABLE_JIT=1, where the routines are called
+through ctypes.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from bayesopt.fitting import FitOptions, NegativeLogPosterior, fit_map, paramete
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.warping import KumaraswamyWarping
 from kernels import CholeskyError, stationary
+from kernels.jit import declared_threads
 from kernels.kernel import positive_parameters, scaled_inputs
 
 KINDS = ("matern52", "matern32", "matern12", "rbf")
@@ -35,28 +36,12 @@ KINDS = ("matern52", "matern32", "matern12", "rbf")
 
 def _pair(kernel: str, X: np.ndarray, y: np.ndarray, **options: object
           ) -> tuple[NegativeLogPosterior, NegativeLogPosterior]:
-    """The objective as fitting builds it (compiled terms) and the same on the separate calls."""
+    """The objective on the compiled terms and the same on the separate calls."""
     compiled = NegativeLogPosterior(kernel, X, y, **options)  # type: ignore[arg-type]
+    compiled._terms = compiled._compiled_terms
     separate = NegativeLogPosterior(kernel, X, y, **options)  # type: ignore[arg-type]
     separate._terms = separate._separate_terms
     return compiled, separate
-
-
-def _build(function, build: str):
-    """The serial or parallel build of a `serial_and_parallel` loop (parallel on two threads)."""
-    compiled = getattr(function, build)
-    if build == "serial":
-        return compiled
-
-    def run_with_two_threads(*args):
-        previous = numba.get_num_threads()
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        try:
-            return compiled(*args)
-        finally:
-            numba.set_num_threads(previous)
-
-    return run_with_two_threads
 
 
 @pytest.mark.parametrize("kernel", KINDS)
@@ -74,8 +59,7 @@ def test_the_objective_is_bit_for_bit_the_separate_calls(kernel: str, n: int) ->
         assert_array_equal(grad, expected_grad)
 
 
-@pytest.mark.parametrize("build", ["serial", "parallel"])
-def test_each_term_is_the_separate_calls_in_both_builds(build: str) -> None:
+def test_each_term_is_the_separate_calls() -> None:
     rng = np.random.default_rng(5)
     n, d = 30, 4
     X, y = rng.uniform(size=(n, d)), rng.normal(size=n)
@@ -83,7 +67,7 @@ def test_each_term_is_the_separate_calls_in_both_builds(build: str) -> None:
     theta = rng.normal(scale=0.5, size=d + 1)
     lengthscales, s2 = positive_parameters(theta)
     Z = scaled_inputs(objective.imputed, lengthscales)
-    stage, info, alpha, diagonal, K_inv, contraction = _build(stationary.lml_terms, build)(
+    stage, info, alpha, diagonal, K_inv, contraction = stationary.lml_terms(
         stationary.MATERN52, Z, s2, 0.01, y)
     assert (stage, info) == (0, 0)
     expected = objective._separate_terms(theta, objective.imputed, 0.01)
@@ -92,6 +76,32 @@ def test_each_term_is_the_separate_calls_in_both_builds(build: str) -> None:
     assert_array_equal(diagonal, expected[1])
     assert_array_equal(np.tril(K_inv), np.tril(expected[2]))  # potri fills the lower triangle
     assert_array_equal(contraction, expected[3])
+
+
+@pytest.mark.parametrize("threads, compiled_calls", [(1, 1), (2, 0)])
+def test_one_numba_thread_takes_the_compiled_terms_more_take_the_parallel_loops(
+        monkeypatch, threads: int, compiled_calls: int) -> None:
+    """The choice of `NegativeLogPosterior._terms`, and the same numbers either way (the
+    parallel loops on two threads give the serial loops' bits)."""
+    rng = np.random.default_rng(8)
+    X, y = rng.uniform(size=(20, 3)), rng.normal(size=20)
+    calls = []
+    original = stationary.lml_terms
+    monkeypatch.setattr(stationary, "lml_terms", lambda *args: calls.append(1) or original(*args))
+    params = rng.normal(scale=0.5, size=5)
+    with declared_threads(1):
+        expected = NegativeLogPosterior("matern52", X, y, None)(params)
+    calls.clear()
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        with declared_threads(threads):
+            got = NegativeLogPosterior("matern52", X, y, None)(params)
+    finally:
+        numba.set_num_threads(previous)
+    assert len(calls) == compiled_calls
+    assert got[0] == expected[0]
+    assert_array_equal(got[1], expected[1])
 
 
 def test_with_warping_the_objective_is_the_separate_calls() -> None:
@@ -125,6 +135,7 @@ def test_a_failed_solve_raises_what_the_separate_calls_raise(monkeypatch) -> Non
     wrappers — never a LinAlgError, never a silent value."""
     X, y = np.random.default_rng(0).uniform(size=(4, 2)), np.arange(4.0)
     objective = NegativeLogPosterior("matern52", X, y, None)
+    objective._terms = objective._compiled_terms
     failing = stationary.lml_terms
     for stage, routine in ((2, "potrs"), (3, "potri")):
         monkeypatch.setattr(stationary, "lml_terms",
@@ -138,10 +149,11 @@ def test_a_fit_is_bit_for_bit_the_fit_on_the_separate_calls(monkeypatch) -> None
     X, y = rng.uniform(size=(25, 3)), rng.normal(size=25)
     priors, options = HyperparameterPriors.default(3), FitOptions()
     starts = [np.zeros(5), rng.normal(size=5)]
-    fitted = fit_map("matern52", X, y, priors, starts, options)
-    monkeypatch.setattr(NegativeLogPosterior, "_compiled_terms",
-                        NegativeLogPosterior._separate_terms)
-    expected = fit_map("matern52", X, y, priors, starts, options)
+    with declared_threads(1):  # the compiled terms (one Numba thread)
+        fitted = fit_map("matern52", X, y, priors, starts, options)
+        monkeypatch.setattr(NegativeLogPosterior, "_compiled_terms",
+                            NegativeLogPosterior._separate_terms)
+        expected = fit_map("matern52", X, y, priors, starts, options)
     assert len(parameter_bounds(3, options)) == 5
     assert_array_equal(fitted.params, expected.params)
     assert fitted.value == expected.value
