@@ -55,6 +55,7 @@ from scipy.optimize import Bounds, minimize
 
 from acquisition.checks import check_fields, integer, real, reals, rule
 from acquisition.functions import AcquisitionFunction
+from acquisition.memo import ValueAndGradient
 
 
 class Surrogate(Protocol):
@@ -490,8 +491,9 @@ def _minimize_in_context(
     """scipy's `minimize` of the batched problem from X0 (r, d) by `method`, with `options`'
     iteration limit and tolerance, run in the objective's `local_search_context` (the
     engine's one BLAS thread, for L-BFGS-B and SLSQP alike). Returns scipy's result."""
+    memo = ValueAndGradient(negative_sum)  # jac=True's MemoizeJac, cheaper
     with objective.local_search_context():
-        return minimize(negative_sum, X0.ravel(), jac=True, method=method, bounds=bounds,
+        return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method, bounds=bounds,
                         constraints=constraints,
                         options={"maxiter": options.maxiter, "ftol": options.ftol})
 

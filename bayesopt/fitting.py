@@ -41,6 +41,7 @@ from scipy.linalg import lapack, solve_triangular
 from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, interval, optional, real, rule
+from acquisition.memo import ValueAndGradient
 from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, fidelity, stationary
@@ -291,8 +292,9 @@ def minimize_from_starts(
     for start in starts:
         x0 = np.clip(start, lower, upper)
         try:
+            memo = ValueAndGradient(objective)  # jac=True's MemoizeJac, cheaper
             result = minimize(
-                objective, x0, jac=True,
+                memo.value, x0, jac=memo.gradient,
                 method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
