@@ -382,3 +382,47 @@ def test_fused_log_h_and_slope_equal_the_branchwise_definitions_bit_for_bit() ->
         np.testing.assert_array_equal(slope, d_log_h(z))
         np.testing.assert_array_equal(log_pdf[upper], _log_phi(z[upper]))
     assert np.isnan(log_pdf[~upper]).all()
+
+
+# ---------------------------------------------------------------- compiled upper branch
+# acquisition.logei_loops does LogEI's arithmetic in Numba loops when every z > -1; numpy
+# and scipy still do every exp, log and ndtr. The result must be numpy's bit for bit.
+
+
+def _logei_batches(seed: int, count: int):
+    """(best_f, mean (m,), std (m,)) batches like the polish's, over many scales of z."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        m = int(rng.integers(1, 12))
+        mean = rng.normal(size=m) * rng.choice([1e-3, 0.1, 1.0, 10.0])
+        std = np.abs(rng.normal(size=m)) * rng.choice([1e-9, 1e-3, 0.1, 1.0, 10.0])
+        yield float(rng.normal()), mean, np.maximum(std, 1e-12)
+
+
+def test_compiled_upper_branch_is_the_numpy_code_bit_for_bit() -> None:
+    upper = 0
+    for best_f, mean, std in _logei_batches(0, 3000):
+        acq = LogExpectedImprovement(best_f)
+        got = acq.value_and_grad(mean, std)
+        expected = acq.numpy_value_and_grad(mean, std)
+        upper += bool(np.all((best_f - mean) / std > -1.0))
+        for a, b in zip(got, expected):
+            assert np.array_equal(a, b), (best_f, mean, std)
+    assert upper > 500  # the compiled branch ran (the others took numpy's code)
+
+
+@pytest.mark.parametrize("z", [-1.0, np.nextafter(-1.0, 0.0), -0.0, 0.0, 5e-324, 1e154, 1.4e154])
+def test_compiled_upper_branch_at_its_edges(z: float) -> None:
+    """z = -1 is the middle branch (numpy's code); just above it, at 0 and at the largest z
+    whose square is finite, the compiled branch; beyond it, numpy's masked _log_phi."""
+    mean, std = np.array([0.0, -z, 0.3]), np.array([1.0, 1.0, 0.5])
+    acq = LogExpectedImprovement(0.0)
+    for a, b in zip(acq.value_and_grad(mean, std), acq.numpy_value_and_grad(mean, std)):
+        assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_compiled_upper_branch_takes_nan_to_numpy() -> None:
+    acq = LogExpectedImprovement(0.5)
+    mean, std = np.array([0.1, np.nan]), np.array([1.0, 1.0])
+    for a, b in zip(acq.value_and_grad(mean, std), acq.numpy_value_and_grad(mean, std)):
+        assert np.array_equal(a, b, equal_nan=True)
