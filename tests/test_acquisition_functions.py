@@ -426,3 +426,20 @@ def test_compiled_upper_branch_takes_nan_to_numpy() -> None:
     mean, std = np.array([0.1, np.nan]), np.array([1.0, 1.0])
     for a, b in zip(acq.value_and_grad(mean, std), acq.numpy_value_and_grad(mean, std)):
         assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_compiled_chain_rule_is_the_numpy_expression_bit_for_bit() -> None:
+    """acquisition.optimizer.chain_rule: ∂a/∂x = ∂a/∂μ·∂μ/∂x + ∂a/∂σ·∂σ/∂x as numpy's
+    da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std (no fused multiply-add)."""
+    from acquisition.optimizer import chain_rule
+
+    rng = np.random.default_rng(9)
+    for m, d in [(1, 1), (8, 6), (5, 13)]:
+        for _ in range(50):
+            scales = np.exp(rng.normal(size=4) * 10)
+            a, b = rng.normal(size=m) * scales[0], rng.normal(size=m) * scales[1]
+            dm, ds = rng.normal(size=(m, d)) * scales[2], rng.normal(size=(m, d)) * scales[3]
+            expected = a[:, None] * dm + b[:, None] * ds
+            assert np.array_equal(chain_rule(a, dm, b, ds), expected)
+            assert np.array_equal(chain_rule(a, dm[:, ::-1], b, ds[:, ::-1]),
+                                  a[:, None] * dm[:, ::-1] + b[:, None] * ds[:, ::-1])
