@@ -45,8 +45,8 @@ from acquisition.memo import ValueAndGradient
 from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, fidelity, stationary
+from kernels import lapack as kernels_lapack
 from kernels.cholesky import check_info, cholesky_lower, inverse_from_factor
-from kernels.jit import numba_threads
 from kernels.kernel import positive_parameters, scaled_inputs
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,8 @@ class NegativeLogPosterior:
         self.prior = None if priors is None else priors.stacked(self.slots)
         self.contraction = (fidelity.theta_gradient if budget_power is not None  # ½·tr(W·∂K/∂θ)
                             else stationary.lml_gradient_contraction)
-        self.y_contiguous = np.ascontiguousarray(y, dtype=np.float64)  # what lml_terms reads
+        self.y_contiguous = np.ascontiguousarray(y, dtype=np.float64)  # (n,) for LAPACK
+        self.workspace = kernels_lapack.workspace(X.shape[0])
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         n, d = self.X.shape[0], self.slots
@@ -186,26 +187,26 @@ class NegativeLogPosterior:
 
     def _terms(self, theta: np.ndarray, imputed: np.ndarray,
                noise: float) -> LikelihoodTerms | None:
-        """`_compiled_terms` for a stationary kernel on one Numba thread (the small problems
-        of `kernels.threads`); `_separate_terms` otherwise, with their parallel loops."""
-        if self.kernel.budget_power is None and numba_threads() == 1:
+        """`_compiled_terms` for a stationary kernel, `_separate_terms` for the budget basis."""
+        if self.kernel.budget_power is None:
             return self._compiled_terms(theta, imputed, noise)
         return self._separate_terms(theta, imputed, noise)
 
     def _compiled_terms(self, theta: np.ndarray, imputed: np.ndarray,
                         noise: float) -> LikelihoodTerms | None:
-        """`_separate_terms` of a stationary kernel in one compiled call
-        (`kernels.stationary.lml_terms`: the same loops and LAPACK routines on the same
-        numbers, so the same bits, without the Python between them)."""
+        """`_separate_terms` of a stationary kernel with its three LAPACK calls in one
+        compiled one (`kernels.lapack.factor_solve_invert`: the same routines on the same
+        arguments, so the same numbers, without scipy's wrappers and the Python between)."""
         lengthscales, s2 = positive_parameters(theta)  # as `Kernel` takes them
         Z = scaled_inputs(imputed, lengthscales)
-        stage, info, alpha, diagonal, K_inv, contraction = stationary.lml_terms(
-            self.kernel.kind, Z, s2, noise, self.y_contiguous)
+        K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
+        stage, info, alpha, diagonal = kernels_lapack.factor_solve_invert(
+            K, self.y_contiguous, self.workspace, kernels_lapack.UPLO)
         if stage == 1:
             return None
         if stage != 0:
             check_info("potrs" if stage == 2 else "potri", int(info))
-        return alpha, diagonal, K_inv, contraction
+        return alpha, diagonal, K, self.contraction(Z, s2, alpha, K, profile)
 
     def _separate_terms(self, theta: np.ndarray, imputed: np.ndarray,
                         noise: float) -> LikelihoodTerms | None:

@@ -28,7 +28,8 @@ from typing import cast
 
 import llvmlite.binding
 import numba
-from numba import types
+import numpy as np
+from numba import njit, types
 from numba.extending import get_cython_function_address
 
 # (routine, number of pointer arguments) as declared in cython_lapack.pxd:
@@ -53,5 +54,46 @@ potrf = _declare("dpotrf", _ROUTINES["dpotrf"])  # Cholesky factor, in place
 potri = _declare("dpotri", _ROUTINES["dpotri"])  # A⁻¹ from the factor, in place
 potrs = _declare("dpotrs", _ROUTINES["dpotrs"])  # A⁻¹B from the factor, B in place
 
-UPPER = 85  # ord("U"): LAPACK's uplo argument, one byte
-LOWER = 76  # ord("L")
+# LAPACK's uplo arguments, one byte each: "U" then "L" (read only)
+UPLO = np.frombuffer(b"UL", dtype=np.uint8)
+
+
+def workspace(n: int) -> np.ndarray:
+    """The integer arguments of `factor_solve_invert` for an n×n matrix: (n, nrhs = 1, info),
+    C int (int32). Reused call after call: LAPACK writes info on every call."""
+    return np.array([n, 1, 0], dtype=np.int32)
+
+
+@njit(cache=True)
+def factor_solve_invert(
+    K: np.ndarray, y: np.ndarray, ints: np.ndarray, uplo: np.ndarray
+) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """L = chol(K), alpha = K⁻¹y and K⁻¹ in K's place, as the MAP objective called them
+    through scipy's wrappers (`bayesopt.fitting.NegativeLogPosterior`): potrf on the
+    Fortran view's upper triangle (`kernels.cholesky.cholesky_lower`); potrs('L') on a
+    Fortran copy of L and a copy of y (what `scipy.linalg.lapack.dpotrs` passes LAPACK for
+    a C-ordered L; R&W Alg. 2.1, line 3); potri on the factor in place
+    (`kernels.cholesky.inverse_from_factor`). K: (n, n) C-contiguous, symmetric;
+    y: (n,); ints: `workspace(n)`; uplo: `UPLO`.
+
+    Returns (stage, info, alpha (n,), diag L (n,)): stage 0 when every routine succeeded
+    (K then holds K⁻¹ in its lower triangle), else the routine that failed (1 potrf: K is
+    not positive definite; 2 potrs; 3 potri) with LAPACK's info, and arrays not to read.
+    """
+    n = K.shape[0]
+    size, rhs, info = ints[0:1].ctypes, ints[1:2].ctypes, ints[2:3].ctypes
+    potrf(uplo[0:1].ctypes, size, K.ctypes, size, info)
+    if ints[2] != 0:
+        return 1, ints[2], y, y
+    LF = np.empty((n, n))  # C view of the Fortran copy: LF[j, i] = L[i, j]; lower part read
+    diagonal = np.empty(n)
+    for i in range(n):
+        diagonal[i] = K[i, i]
+        for j in range(i + 1):
+            LF[j, i] = K[i, j]
+    alpha = y.copy()
+    potrs(uplo[1:2].ctypes, size, rhs, LF.ctypes, size, alpha.ctypes, size, info)
+    if ints[2] != 0:
+        return 2, ints[2], y, y
+    potri(uplo[0:1].ctypes, size, K.ctypes, size, info)
+    return (0 if ints[2] == 0 else 3), ints[2], alpha, diagonal

@@ -37,7 +37,6 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from kernels import lapack
 from kernels.jit import serial_and_parallel
 
 MATERN52 = 0
@@ -164,14 +163,6 @@ def kernel_matrix_with_profile(
     row by row (packed index a(a − 1)/2 + b), which `lml_gradient_contraction` reads
     instead of evaluating the profile (a square root and an exponential) a second time.
     Packed, P is written and read in order, which keeps it cheap where K leaves the cache."""
-    return _matrix_with_profile(kind, Z, s2, diag_add)
-
-
-@njit(cache=True, inline="always")
-def _matrix_with_profile(
-    kind: int, Z: np.ndarray, s2: float, diag_add: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The body of `kernel_matrix_with_profile`, which `lml_terms` runs too."""
     n = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     K = np.empty((n, n))
@@ -242,14 +233,6 @@ def lml_gradient_contraction(
     `kernel_matrix_with_profile`. Returns (d + 1,). W is formed one entry at a
     time, so no (n, n, d) tensor and no second n×n matrix exist.
     """
-    return _contraction(Z, s2, alpha, K_inv, P)
-
-
-@njit(cache=True, inline="always")
-def _contraction(
-    Z: np.ndarray, s2: float, alpha: np.ndarray, K_inv: np.ndarray, P: np.ndarray
-) -> np.ndarray:
-    """The body of `lml_gradient_contraction`, which `lml_terms` runs too."""
     n, d = Z.shape
     partial = np.empty((n, d + 1))  # per-row sums, reduced in a fixed order below
     for a in range(n):
@@ -260,60 +243,15 @@ def _contraction(
             a = _balanced_row(t, half, n)
             if a >= 0:
                 _contract_row(Z, alpha, K_inv, P, a, partial[a])
-    grad = np.empty(partial.shape[1])
-    for j in range(partial.shape[1]):
+    grad = np.empty(d + 1)
+    for j in range(d + 1):
         grad[j] = 0.0
-    for a in range(partial.shape[0]):
-        for j in range(partial.shape[1]):
+    for a in range(n):
+        for j in range(d + 1):
             grad[j] += partial[a, j]
-    for j in range(partial.shape[1]):
+    for j in range(d + 1):
         grad[j] *= s2
     return grad
-
-
-@njit(cache=True)
-def lml_terms(
-    kind: int, Z: np.ndarray, s2: float, diag_add: float, y: np.ndarray
-) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """What the MAP objective needs of K = s2·κ + diag_add·I at Z: (n, d), y: (n,), in one
-    call: the loops of `kernel_matrix_with_profile`, then scipy's LAPACK (`kernels.lapack`)
-    as `bayesopt.fitting` called it through scipy's wrappers — L = chol(K) by potrf on
-    the Fortran view's upper triangle; alpha = K⁻¹y by potrs('L') on a Fortran copy of L
-    and a copy of y (what the wrapper of `scipy.linalg.lapack.dpotrs` passes; R&W Alg. 2.1,
-    line 3); K⁻¹ by potri in L's place — and the loops of `lml_gradient_contraction`.
-    Serial only (its `prange` loops run as `range`): with parallel Numba loops, OpenMP
-    workers left spinning would share the cores with LAPACK, so the MAP objective calls
-    the separate functions then (`bayesopt.fitting.NegativeLogPosterior`).
-
-    Returns (stage, info, alpha (n,), diag L (n,), K⁻¹ (n, n), contraction (d + 1,)):
-    stage 0 when every routine succeeded (only K⁻¹'s lower triangle is valid), else the
-    routine that failed (1 potrf: K not positive definite; 2 potrs; 3 potri) with its
-    LAPACK info, and arrays not to be read.
-    """
-    n = Z.shape[0]
-    K, P = _matrix_with_profile(kind, Z, s2, diag_add)
-    ints = np.empty(3, np.int32)  # n, one right-hand side, info
-    ints[0], ints[1], ints[2] = n, 1, 0
-    uplo = np.empty(2, np.uint8)
-    uplo[0], uplo[1] = lapack.UPPER, lapack.LOWER
-    size, rhs, info = ints[0:1].ctypes, ints[1:2].ctypes, ints[2:3].ctypes
-    lapack.potrf(uplo[0:1].ctypes, size, K.ctypes, size, info)
-    if ints[2] != 0:
-        return 1, ints[2], y, y, K, y
-    LF = np.empty((n, n))  # C view of the Fortran copy: LF[j, i] = L[i, j]; lower part read
-    diagonal = np.empty(n)
-    for i in range(n):
-        diagonal[i] = K[i, i]
-        for j in range(i + 1):
-            LF[j, i] = K[i, j]
-    alpha = y.copy()
-    lapack.potrs(uplo[1:2].ctypes, size, rhs, LF.ctypes, size, alpha.ctypes, size, info)
-    if ints[2] != 0:
-        return 2, ints[2], y, y, K, y
-    lapack.potri(uplo[0:1].ctypes, size, K.ctypes, size, info)  # K holds K⁻¹ from here on
-    if ints[2] != 0:
-        return 3, ints[2], y, y, K, y
-    return 0, ints[2], alpha, diagonal, K, _contraction(Z, s2, alpha, K, P)
 
 
 @serial_and_parallel()

@@ -60,5 +60,5 @@ def test_first_ask_compiles_no_array_expression(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "kernels.stationary.lml_terms" in report["compiled"]
+    assert "kernels.stationary.lml_gradient_contraction_serial" in report["compiled"]
     assert report["found"] == []

@@ -4,10 +4,10 @@ Notation as in `bayesopt.fitting` and `kernels.stationary`:
 
     Z = φ(X) / l: (n, d),  K = s2·κ + σ²I: (n, n),  L = chol(K),  alpha = K⁻¹y
 
-`kernels.stationary.lml_terms` runs the kernel-matrix and contraction loops and
-scipy's potrf / potrs / potri (`kernels.lapack`, from `scipy.linalg.cython_lapack`);
-`NegativeLogPosterior._separate_terms` runs the same loops as separate Numba calls and
-LAPACK through `scipy.linalg.lapack`'s wrappers. Every result must be bit for bit the
+`NegativeLogPosterior._compiled_terms` calls scipy's potrf / potrs / potri in one
+compiled function (`kernels.lapack.factor_solve_invert`, from `scipy.linalg.cython_lapack`);
+`NegativeLogPosterior._separate_terms` calls them through `scipy.linalg.lapack`'s
+wrappers. Every result must be bit for bit the
 same (np.array_equal), and under NUMBA_DISABLE_JIT=1, where the routines are called
 through ctypes.
 """
@@ -27,9 +27,9 @@ from numpy.testing import assert_array_equal
 from bayesopt.fitting import FitOptions, NegativeLogPosterior, fit_map, parameter_bounds
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.warping import KumaraswamyWarping
-from kernels import CholeskyError, stationary
+from kernels import CholeskyError, inverse_from_factor, lapack, stationary
+from kernels.cholesky import cholesky_lower
 from kernels.jit import declared_threads
-from kernels.kernel import positive_parameters, scaled_inputs
 
 KINDS = ("matern52", "matern32", "matern12", "rbf")
 
@@ -59,47 +59,44 @@ def test_the_objective_is_bit_for_bit_the_separate_calls(kernel: str, n: int) ->
         assert_array_equal(grad, expected_grad)
 
 
-def test_each_term_is_the_separate_calls() -> None:
+def test_factor_solve_invert_is_scipys_wrappers_bit_for_bit() -> None:
+    """kernels.lapack.factor_solve_invert against cholesky_lower, scipy.linalg.lapack.dpotrs
+    and inverse_from_factor, what the objective called before, on kernel matrices of
+    several sizes (the lower triangle of K⁻¹ is what potri fills)."""
     rng = np.random.default_rng(5)
-    n, d = 30, 4
-    X, y = rng.uniform(size=(n, d)), rng.normal(size=n)
-    objective = NegativeLogPosterior("matern52", X, y, None)
-    theta = rng.normal(scale=0.5, size=d + 1)
-    lengthscales, s2 = positive_parameters(theta)
-    Z = scaled_inputs(objective.imputed, lengthscales)
-    stage, info, alpha, diagonal, K_inv, contraction = stationary.lml_terms(
-        stationary.MATERN52, Z, s2, 0.01, y)
-    assert (stage, info) == (0, 0)
-    expected = objective._separate_terms(theta, objective.imputed, 0.01)
-    assert expected is not None
-    assert_array_equal(alpha, expected[0])
-    assert_array_equal(diagonal, expected[1])
-    assert_array_equal(np.tril(K_inv), np.tril(expected[2]))  # potri fills the lower triangle
-    assert_array_equal(contraction, expected[3])
+    for n in (1, 2, 3, 17, 64, 130):
+        Z = rng.uniform(size=(n, 3)) * 2.0
+        K, _ = stationary.kernel_matrix_with_profile(stationary.MATERN52, Z, 1.3, 0.01)
+        y = rng.normal(size=n)
+        L = cholesky_lower(K.copy())
+        assert L is not None
+        expected_alpha, info = scipy.linalg.lapack.dpotrs(L, y, lower=1)
+        assert info == 0
+        expected_diagonal = L.diagonal().copy()
+        expected_inverse = inverse_from_factor(L)
+        work = K.copy()
+        stage, info, alpha, diagonal = lapack.factor_solve_invert(
+            work, y, lapack.workspace(n), lapack.UPLO)
+        assert (stage, info) == (0, 0)
+        assert_array_equal(alpha, expected_alpha)
+        assert_array_equal(diagonal, expected_diagonal)
+        assert_array_equal(np.tril(work), np.tril(expected_inverse))
 
 
-@pytest.mark.parametrize("threads, compiled_calls", [(1, 1), (2, 0)])
-def test_one_numba_thread_takes_the_compiled_terms_more_take_the_parallel_loops(
-        monkeypatch, threads: int, compiled_calls: int) -> None:
-    """The choice of `NegativeLogPosterior._terms`, and the same numbers either way (the
-    parallel loops on two threads give the serial loops' bits)."""
+def test_on_two_numba_threads_the_objective_is_the_same() -> None:
+    """The kernel loops' parallel builds around the compiled LAPACK call: the same bits."""
     rng = np.random.default_rng(8)
-    X, y = rng.uniform(size=(20, 3)), rng.normal(size=20)
-    calls = []
-    original = stationary.lml_terms
-    monkeypatch.setattr(stationary, "lml_terms", lambda *args: calls.append(1) or original(*args))
+    X, y = rng.uniform(size=(40, 3)), rng.normal(size=40)
     params = rng.normal(scale=0.5, size=5)
     with declared_threads(1):
         expected = NegativeLogPosterior("matern52", X, y, None)(params)
-    calls.clear()
     previous = numba.get_num_threads()
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
     try:
-        with declared_threads(threads):
+        with declared_threads(2):
             got = NegativeLogPosterior("matern52", X, y, None)(params)
     finally:
         numba.set_num_threads(previous)
-    assert len(calls) == compiled_calls
     assert got[0] == expected[0]
     assert_array_equal(got[1], expected[1])
 
@@ -136,9 +133,9 @@ def test_a_failed_solve_raises_what_the_separate_calls_raise(monkeypatch) -> Non
     X, y = np.random.default_rng(0).uniform(size=(4, 2)), np.arange(4.0)
     objective = NegativeLogPosterior("matern52", X, y, None)
     objective._terms = objective._compiled_terms
-    failing = stationary.lml_terms
+    failing = lapack.factor_solve_invert
     for stage, routine in ((2, "potrs"), (3, "potri")):
-        monkeypatch.setattr(stationary, "lml_terms",
+        monkeypatch.setattr(lapack, "factor_solve_invert",
                             lambda *args, s=stage: (s, 2) + failing(*args)[2:])
         with pytest.raises(CholeskyError, match=f"LAPACK {routine} failed with info=2"):
             objective(np.zeros(4))
@@ -149,11 +146,10 @@ def test_a_fit_is_bit_for_bit_the_fit_on_the_separate_calls(monkeypatch) -> None
     X, y = rng.uniform(size=(25, 3)), rng.normal(size=25)
     priors, options = HyperparameterPriors.default(3), FitOptions()
     starts = [np.zeros(5), rng.normal(size=5)]
-    with declared_threads(1):  # the compiled terms (one Numba thread)
-        fitted = fit_map("matern52", X, y, priors, starts, options)
-        monkeypatch.setattr(NegativeLogPosterior, "_compiled_terms",
-                            NegativeLogPosterior._separate_terms)
-        expected = fit_map("matern52", X, y, priors, starts, options)
+    fitted = fit_map("matern52", X, y, priors, starts, options)
+    monkeypatch.setattr(NegativeLogPosterior, "_compiled_terms",
+                        NegativeLogPosterior._separate_terms)
+    expected = fit_map("matern52", X, y, priors, starts, options)
     assert len(parameter_bounds(3, options)) == 5
     assert_array_equal(fitted.params, expected.params)
     assert fitted.value == expected.value
@@ -173,3 +169,13 @@ def test_the_declared_routines_are_scipys_cython_signatures(routine: str, arity:
     kinds = [kind for kind, _ in arguments]
     assert kinds[0] == "char" and kinds.count("d") == (1 if arity == 5 else 2)
     assert set(kinds[1:]) == {"int", "d"}
+
+
+def test_a_stationary_kernel_takes_the_compiled_call(monkeypatch) -> None:
+    calls = []
+    original = lapack.factor_solve_invert
+    monkeypatch.setattr(lapack, "factor_solve_invert",
+                        lambda *args: calls.append(1) or original(*args))
+    X = np.random.default_rng(1).uniform(size=(6, 2))
+    NegativeLogPosterior("matern32", X, np.arange(6.0), None)(np.zeros(4))
+    assert calls == [1]
