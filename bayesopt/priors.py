@@ -34,7 +34,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 
 @dataclass(frozen=True)
@@ -66,17 +65,6 @@ class StackedPriors:
     scale: np.ndarray  # (d + 2,)
 
     def log_density(self, params: np.ndarray) -> tuple[float, np.ndarray]:
-        """`numpy_log_density` in one compiled loop (`_stacked_log_density`): the same
-        numbers, without a dozen small numpy calls per evaluation of the MAP objective."""
-        params = np.asarray(params, dtype=np.float64)
-        if params.shape != self.loc.shape:
-            raise ValueError(f"params of shape {params.shape}, need {self.loc.shape}")
-        if params.shape[0] - 2 > _PAIRWISE_BLOCK:  # np.sum splits the sum: its own code
-            return self.numpy_log_density(params)
-        value, grad = _stacked_log_density(params, self.loc, self.scale)
-        return float(value), grad
-
-    def numpy_log_density(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         """`LogNormalPrior.log_density` of the lengthscale, variance and noise blocks, summed,
         and the gradient: (d + 2,). Bit for bit the three blocks': z and the gradient are
         elementwise, and the value adds the lengthscales' sum, then the variance's term, then
@@ -86,55 +74,6 @@ class StackedPriors:
         value = (-0.5 * float(np.sum(squares[:-2])) + -0.5 * float(squares[-2])
                  + -0.5 * float(squares[-1]))
         return value, -z / self.scale
-
-
-@njit(cache=True)
-def _stacked_log_density(
-    params: np.ndarray, loc: np.ndarray, scale: np.ndarray
-) -> tuple[float, np.ndarray]:
-    """`StackedPriors.numpy_log_density` as a loop: z = (params − loc)/scale and z² = z·z
-    elementwise, the gradient −z/scale, and the lengthscales' z² summed as np.sum does."""
-    p = params.shape[0]
-    squares, grad = np.empty(p), np.empty(p)
-    for i in range(p):
-        z = (params[i] - loc[i]) / scale[i]
-        squares[i] = z * z
-        grad[i] = -z / scale[i]
-    lengthscales = 0.0 + _pairwise_sum(squares, 0, p - 2)
-    return -0.5 * lengthscales + -0.5 * squares[p - 2] + -0.5 * squares[p - 1], grad
-
-
-# numpy's pairwise summation sums up to this many terms in one block
-_PAIRWISE_BLOCK = 128
-
-
-@njit(cache=True)
-def _pairwise_sum(a: np.ndarray, start: int, n: int) -> float:
-    """Σ a[start:start + n] for n ≤ 128 in numpy's order for a contiguous float64 sum (its
-    pairwise summation, numpy/_core/src/umath/loops_utils.h.src, read and rewritten here):
-    below 8 terms one after the other from −0.0; else eight running sums over the terms in
-    steps of 8, combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the
-    remaining terms. (Above 128 numpy sums two halves apart: not done here, the caller
-    takes np.sum; a recursive loop would not load from Numba's cache.) np.sum adds the
-    result to its identity 0.0; tests/test_gp.py compares with np.sum."""
-    assert n <= _PAIRWISE_BLOCK
-    if n < 8:
-        res = -0.0
-        for i in range(start, start + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
-    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
-    i = 8
-    while i < n - n % 8:
-        j = start + i
-        r0, r1, r2, r3 = r0 + a[j], r1 + a[j + 1], r2 + a[j + 2], r3 + a[j + 3]
-        r4, r5, r6, r7 = r4 + a[j + 4], r5 + a[j + 5], r6 + a[j + 6], r7 + a[j + 7]
-        i += 8
-    total: float = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for k in range(start + i, start + n):
-        total += a[k]
-    return total
 
 
 # name → lengthscale prior for dimension d: the √d scaling of Hvarfner et al. (2024) at

@@ -30,7 +30,7 @@ from bayesopt.fitting import (
     parameter_bounds,
 )
 from bayesopt.gp import VARIANCE_FLOOR, GaussianProcess, _std_and_gradient
-from bayesopt.priors import HyperparameterPriors, StackedPriors, _pairwise_sum
+from bayesopt.priors import HyperparameterPriors
 from kernels import Kernel, inverse_from_factor
 from kernels.cholesky import cholesky_lower
 
@@ -446,33 +446,6 @@ def test_stacked_priors_equal_the_three_blocks_bit_for_bit(d: int) -> None:
         terms = [prior.log_density(block) for prior, block in blocks]
         assert value == terms[0][0] + terms[1][0] + terms[2][0]
         assert_array_equal(grad, np.concatenate([t[1] for t in terms]))
-
-
-@pytest.mark.parametrize("d", [1, 5, 6, 7, 8, 15, 16, 17, 130, 300])
-def test_compiled_stacked_priors_are_the_numpy_twin_bit_for_bit(d: int) -> None:
-    """`StackedPriors.log_density` (one Numba loop) against `numpy_log_density`, over
-    lengthscale counts on each side of the pairwise sum's 8 and 128 (numpy's np.sum)."""
-    rng = np.random.default_rng(d)
-    for _ in range(20):
-        stacked = StackedPriors(rng.normal(size=d + 2), np.exp(rng.normal(size=d + 2)))
-        params = rng.normal(size=d + 2) * rng.choice([0.01, 1.0, 100.0])
-        value, grad = stacked.log_density(params)
-        expected_value, expected_grad = stacked.numpy_log_density(params)
-        assert value == expected_value
-        assert_array_equal(grad, expected_grad)
-
-
-def test_pairwise_sum_is_np_sum_bit_for_bit() -> None:
-    rng = np.random.default_rng(3)
-    for n in range(129):
-        a = rng.normal(size=n) * np.exp(rng.normal(size=n) * 8)
-        assert 0.0 + _pairwise_sum(a, 0, n) == float(np.sum(a)), n
-        assert 0.0 + _pairwise_sum(a, 3, max(n - 5, 0)) == float(np.sum(a[3:max(n - 2, 3)])), n
-
-
-def test_stacked_priors_refuse_params_of_another_shape() -> None:
-    with pytest.raises(ValueError, match=r"params of shape \(4,\), need \(5,\)"):
-        HyperparameterPriors.default(3).stacked(3).log_density(np.zeros(4))
 
 
 def test_compiled_std_and_gradient_are_the_numpy_expressions_bit_for_bit() -> None:
