@@ -96,6 +96,10 @@ def upper_value_and_grad(
     """(log EI, ∂/∂mean, ∂/∂std): (m,) each, when every z > z_upper and |z| < abs_max (the
     masks of `acquisition.functions._log_h_and_slope` and `_log_phi` all true); None
     otherwise, for the numpy code to take. mean, std: (m,) float64, std floored."""
+    if not (mean.dtype == std.dtype == np.float64 and mean.ndim == 1
+            and mean.shape == std.shape):
+        raise ValueError(f"mean and std must be float64 arrays of one shape (m,), got "
+                         f"{mean.dtype} {mean.shape} and {std.dtype} {std.shape}")
     z, log_pdf, upper = _z_and_log_pdf(best_f, mean, std, z_upper, abs_max, log_sqrt_2pi)
     if not upper:
         return None

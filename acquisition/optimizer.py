@@ -299,11 +299,11 @@ class AcquisitionObjective:
         """The acquisition before the penalty and its gradient in x: (m,), (m, d)."""
         mean, std, d_mean, d_std = self.surrogate.predict_with_gradient(X)
         value, da_dmean, da_dstd = self.acquisition.value_and_grad(mean, std)
-        return value, chain_rule(da_dmean, d_mean, da_dstd, d_std)
+        return value, _chain_rule(da_dmean, d_mean, da_dstd, d_std)
 
 
 @njit(cache=True)
-def chain_rule(
+def _chain_rule(
     da_dmean: np.ndarray, d_mean: np.ndarray, da_dstd: np.ndarray, d_std: np.ndarray
 ) -> np.ndarray:
     """∂a/∂x = ∂a/∂μ·∂μ/∂x + ∂a/∂σ·∂σ/∂x: (m,), (m, d), (m,), (m, d) → (m, d); the numpy

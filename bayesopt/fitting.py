@@ -201,7 +201,7 @@ class NegativeLogPosterior:
         Z = scaled_inputs(imputed, lengthscales)
         K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
         stage, info, alpha, diagonal = kernels_lapack.factor_solve_invert(
-            K, self.y_contiguous, self.workspace, kernels_lapack.UPLO)
+            K, self.y_contiguous, self.workspace)
         if stage == 1:
             return None
         if stage != 0:

@@ -64,8 +64,25 @@ def workspace(n: int) -> np.ndarray:
     return np.array([n, 1, 0], dtype=np.int32)
 
 
-@njit(cache=True)
 def factor_solve_invert(
+    K: np.ndarray, y: np.ndarray, ints: np.ndarray
+) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """`_factor_solve_invert` on arrays checked first: LAPACK gets bare pointers, and an
+    array of another layout, type or size would be read or written out of bounds."""
+    n = K.shape[0]
+    if not (K.dtype == np.float64 and K.shape == (n, n) and K.flags.c_contiguous
+            and K.flags.writeable and y.dtype == np.float64 and y.shape == (n,)
+            and y.flags.c_contiguous and ints.dtype == np.int32 and ints.shape == (3,)
+            and ints[0] == n and ints[1] == 1):
+        raise ValueError(
+            f"factor_solve_invert needs a writeable C-contiguous float64 K: (n, n), a "
+            f"C-contiguous float64 y: (n,) and ints = workspace(n); got K {K.dtype} "
+            f"{K.shape}, y {y.dtype} {y.shape}, ints {ints!r}")
+    return _factor_solve_invert(K, y, ints, UPLO)
+
+
+@njit(cache=True)
+def _factor_solve_invert(
     K: np.ndarray, y: np.ndarray, ints: np.ndarray, uplo: np.ndarray
 ) -> tuple[int, int, np.ndarray, np.ndarray]:
     """L = chol(K), alpha = K⁻¹y and K⁻¹ in K's place, as the MAP objective called them

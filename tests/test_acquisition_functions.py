@@ -429,9 +429,9 @@ def test_compiled_upper_branch_takes_nan_to_numpy() -> None:
 
 
 def test_compiled_chain_rule_is_the_numpy_expression_bit_for_bit() -> None:
-    """acquisition.optimizer.chain_rule: ∂a/∂x = ∂a/∂μ·∂μ/∂x + ∂a/∂σ·∂σ/∂x as numpy's
+    """acquisition.optimizer._chain_rule: ∂a/∂x = ∂a/∂μ·∂μ/∂x + ∂a/∂σ·∂σ/∂x as numpy's
     da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std (no fused multiply-add)."""
-    from acquisition.optimizer import chain_rule
+    from acquisition.optimizer import _chain_rule as chain_rule
 
     rng = np.random.default_rng(9)
     for m, d in [(1, 1), (8, 6), (5, 13)]:
@@ -443,3 +443,10 @@ def test_compiled_chain_rule_is_the_numpy_expression_bit_for_bit() -> None:
             assert np.array_equal(chain_rule(a, dm, b, ds), expected)
             assert np.array_equal(chain_rule(a, dm[:, ::-1], b, ds[:, ::-1]),
                                   a[:, None] * dm[:, ::-1] + b[:, None] * ds[:, ::-1])
+
+
+def test_compiled_upper_branch_refuses_mismatched_inputs() -> None:
+    from acquisition.logei_loops import upper_value_and_grad
+
+    with pytest.raises(ValueError, match=r"one shape \(m,\), got float64 \(3,\) and float64 \(2,\)"):
+        upper_value_and_grad(0.0, np.zeros(3), np.ones(2), -1.0, 1e154, 0.9)

@@ -75,8 +75,7 @@ def test_factor_solve_invert_is_scipys_wrappers_bit_for_bit() -> None:
         expected_diagonal = L.diagonal().copy()
         expected_inverse = inverse_from_factor(L)
         work = K.copy()
-        stage, info, alpha, diagonal = lapack.factor_solve_invert(
-            work, y, lapack.workspace(n), lapack.UPLO)
+        stage, info, alpha, diagonal = lapack.factor_solve_invert(work, y, lapack.workspace(n))
         assert (stage, info) == (0, 0)
         assert_array_equal(alpha, expected_alpha)
         assert_array_equal(diagonal, expected_diagonal)
@@ -179,3 +178,25 @@ def test_a_stationary_kernel_takes_the_compiled_call(monkeypatch) -> None:
     X = np.random.default_rng(1).uniform(size=(6, 2))
     NegativeLogPosterior("matern32", X, np.arange(6.0), None)(np.zeros(4))
     assert calls == [1]
+
+
+@pytest.mark.parametrize("case", ["fortran", "float32", "short y", "ints of another n",
+                                  "ints int64", "read-only"])
+def test_factor_solve_invert_refuses_arrays_lapack_would_misread(case: str) -> None:
+    K = stationary.kernel_matrix(stationary.RBF, np.random.default_rng(0).uniform(size=(5, 2)),
+                                 1.0, 0.1)
+    y, ints = np.ones(5), lapack.workspace(5)
+    if case == "fortran":
+        K = np.asfortranarray(K)
+    elif case == "float32":
+        K = K.astype(np.float32)
+    elif case == "short y":
+        y = np.ones(4)
+    elif case == "ints of another n":
+        ints = lapack.workspace(6)
+    elif case == "ints int64":
+        ints = ints.astype(np.int64)
+    else:
+        K.flags.writeable = False
+    with pytest.raises(ValueError, match="factor_solve_invert needs a writeable C-contiguous"):
+        lapack.factor_solve_invert(K, y, ints)
