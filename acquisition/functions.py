@@ -34,6 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import erfcx, log_ndtr, ndtr
 
+from acquisition.logei_loops import upper_value_and_grad
+
 __all__ = [
     "AcquisitionFunction",
     "ExpectedImprovement",
@@ -306,6 +308,17 @@ class LogExpectedImprovement(_ImprovementBased):
     def _value_and_grad(
         self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # every z on the upper branch (the usual case in a local search): the same numbers
+        # with the arithmetic in Numba loops (`acquisition.logei_loops`)
+        upper = upper_value_and_grad(self.best_f, mean, std, _Z_UPPER, _SQRT_FLOAT_MAX,
+                                     _LOG_SQRT_2PI)
+        return upper if upper is not None else self.numpy_value_and_grad(mean, std)
+
+    def numpy_value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`value_and_grad` on checked inputs in numpy: every branch; the twin of the
+        compiled upper branch."""
         z = self._z(mean, std)
         log_h_z, slope, log_pdf = _log_h_and_slope(z)  # slope = d log_h / dz
         value = log_h_z + np.log(std)

@@ -41,13 +41,18 @@ from scipy.linalg import lapack, solve_triangular
 from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, interval, optional, real, rule
+from acquisition.memo import ValueAndGradient
 from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, fidelity, stationary
+from kernels import lapack as kernels_lapack
 from kernels.cholesky import check_info, cholesky_lower, inverse_from_factor
 from kernels.kernel import positive_parameters, scaled_inputs
 
 logger = logging.getLogger(__name__)
+
+# (alpha (n,), diag L (n,), K⁻¹ (n, n) lower triangle valid, ½·tr(W·∂K/∂θ) (s + 1,))
+LikelihoodTerms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 LENGTHSCALE_BOUNDS = (1e-3, 1e3)
 VARIANCE_BOUNDS = (1e-3, 1e3)
@@ -149,6 +154,8 @@ class NegativeLogPosterior:
         self.prior = None if priors is None else priors.stacked(self.slots)
         self.contraction = (fidelity.theta_gradient if budget_power is not None  # ½·tr(W·∂K/∂θ)
                             else stationary.lml_gradient_contraction)
+        self.y_contiguous = np.ascontiguousarray(y, dtype=np.float64)  # (n,) for LAPACK
+        self.workspace = kernels_lapack.workspace(X.shape[0])
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         n, d = self.X.shape[0], self.slots
@@ -158,17 +165,14 @@ class NegativeLogPosterior:
         X_warped = self.X if warping is None else warping.apply(self.X, params[d + 2:])
         imputed = self.imputed if self.imputed is not None else self.kernel.impute(X_warped)
         noise = math.exp(params[d + 1])
-        Z, s2, K, profile = self._matrix(params[: d + 1], imputed, noise)
-        L = cholesky_lower(K, overwrite=True)
-        if L is None:
+        terms = self._terms(params[: d + 1], imputed, noise)
+        if terms is None:
             return math.inf, np.zeros_like(params)
-        alpha, info = lapack.dpotrs(L, y, lower=1)  # R&W Alg. 2.1, line 3 (what cho_solve calls)
-        check_info("potrs", info)
-        log_det = float(np.log(L.diagonal()).sum())  # ½ log det K
-        K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
+        alpha, diagonal, K_inv, contraction = terms
+        log_det = float(np.log(diagonal).sum())  # ½ log det K
         nll = 0.5 * float(y @ alpha) + log_det + 0.5 * n * math.log(2 * math.pi)
         grad = np.empty_like(params)
-        grad[: d + 1] = -self.contraction(Z, s2, alpha, K_inv, profile)
+        grad[: d + 1] = -contraction
         grad[d + 1] = -0.5 * noise * (float(alpha @ alpha) - float(K_inv.trace()))
         if warping is not None:
             kernel = self.kernel.with_theta(params[: d + 1])
@@ -180,18 +184,53 @@ class NegativeLogPosterior:
         grad -= prior_grad
         return nll - prior_value, grad
 
-    def _matrix(self, theta: np.ndarray, imputed: np.ndarray,
-                noise: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-        """Z, s2, K + σ²I and the pairs' profile at the kernel's θ: (s + 1,). The stationary
-        loops directly, on the l, s2 and Z a `Kernel` takes (`kernels.kernel.
-        positive_parameters`, `scaled_inputs`), or the budget basis' `Kernel` methods."""
+    def _terms(self, theta: np.ndarray, imputed: np.ndarray,
+               noise: float) -> LikelihoodTerms | None:
+        """`_compiled_terms` for a stationary kernel, `_separate_terms` for the budget basis."""
+        if self.kernel.budget_power is None:
+            return self._compiled_terms(theta, imputed, noise)
+        return self._separate_terms(theta, imputed, noise)
+
+    def _compiled_terms(self, theta: np.ndarray, imputed: np.ndarray,
+                        noise: float) -> LikelihoodTerms | None:
+        """`_separate_terms` of a stationary kernel with its three LAPACK calls in one
+        compiled one (`kernels.lapack.factor_solve_invert`: the same routines on the same
+        arguments, so the same numbers, without scipy's wrappers and the Python between)."""
+        lengthscales, s2 = positive_parameters(theta)  # as `Kernel` takes them
+        Z = scaled_inputs(imputed, lengthscales)
+        K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
+        stage, info, alpha, diagonal = kernels_lapack.factor_solve_invert(
+            K, self.y_contiguous, self.workspace)
+        if stage == 1:
+            return None
+        if stage != 0:
+            check_info("potrs" if stage == 2 else "potri", int(info))
+        return alpha, diagonal, K, self.contraction(Z, s2, alpha, K, profile)
+
+    def _separate_terms(self, theta: np.ndarray, imputed: np.ndarray,
+                        noise: float) -> LikelihoodTerms | None:
+        """(alpha, diag L, K⁻¹ (lower triangle valid), ½·tr(W·∂K/∂θ)) at the kernel's θ:
+        (s + 1,), or None if K + σ²I is not positive definite. K and its profile by the
+        stationary loops, on the l, s2 and Z a `Kernel` takes (`kernels.kernel.
+        positive_parameters`, `scaled_inputs`), or by the budget basis' `Kernel` methods;
+        then scipy's LAPACK wrappers, each on the buffer the call before wrote."""
         if self.kernel.budget_power is not None:
             kernel = self.kernel.with_theta(theta)
             Z = kernel.scale(imputed)
-            return (Z, kernel.variance) + kernel.matrix_and_profile_scaled(Z, noise)
-        lengthscales, s2 = positive_parameters(theta)  # as `Kernel` takes them
-        Z = scaled_inputs(imputed, lengthscales)
-        return (Z, s2) + stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
+            s2 = kernel.variance
+            K, profile = kernel.matrix_and_profile_scaled(Z, noise)
+        else:
+            lengthscales, s2 = positive_parameters(theta)
+            Z = scaled_inputs(imputed, lengthscales)
+            K, profile = stationary.kernel_matrix_with_profile(self.kernel.kind, Z, s2, noise)
+        L = cholesky_lower(K, overwrite=True)
+        if L is None:
+            return None
+        alpha, info = lapack.dpotrs(L, self.y, lower=1)  # R&W Alg. 2.1, line 3 (cho_solve's call)
+        check_info("potrs", info)
+        diagonal = L.diagonal().copy()
+        K_inv = inverse_from_factor(L, overwrite=True)  # L is gone from here on
+        return alpha, diagonal, K_inv, self.contraction(Z, s2, alpha, K_inv, profile)
 
 
 def log_prior(params: np.ndarray, d: int, prior: StackedPriors,
@@ -253,8 +292,9 @@ def minimize_from_starts(
     for start in starts:
         x0 = np.clip(start, lower, upper)
         try:
+            memo = ValueAndGradient(objective)  # jac=True's MemoizeJac, cheaper
             result = minimize(
-                objective, x0, jac=True,
+                memo.value, x0, jac=memo.gradient,
                 method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:

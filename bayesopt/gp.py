@@ -37,10 +37,30 @@ import math
 from typing import cast
 
 import numpy as np
+from numba import njit
 
 from kernels import CholeskyFactor, Kernel
 
 VARIANCE_FLOOR = 1e-12  # relative to s2; the posterior variance is clamped here
+
+
+@njit(cache=True)
+def _std_and_gradient(
+    prior: float, quadratic: np.ndarray, floor: float, d_quad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """σ = √max(s2 − k*ᵀK⁻¹k*, floor): (m,) and ∂σ/∂x* = −∂(k*ᵀK⁻¹k*)/∂x*·½/σ, 0 where the
+    variance is floored: (m, d), with d_quad = ½·∂(k*ᵀK⁻¹k*)/∂x*. The numpy expressions of
+    `GaussianProcess.predict_with_gradient` (np.full(m, s2) − quadratic, np.maximum — NaN
+    kept —, np.sqrt, −d_quad / σ, np.where) as one loop: the same IEEE operations, so the
+    same numbers (tests/test_gp.py holds it to them)."""
+    m, d = d_quad.shape
+    std, d_std = np.empty(m), np.empty((m, d))
+    for i in range(m):
+        raw = prior - quadratic[i]
+        std[i] = math.sqrt(raw if raw >= floor or math.isnan(raw) else floor)
+        for j in range(d):
+            d_std[i, j] = -d_quad[i, j] / std[i] if raw > floor else 0.0
+    return std, d_std
 
 
 class Posterior:
@@ -236,19 +256,21 @@ class GaussianProcess:
         Ks, profile = self.kernel.cross_and_profile_scaled(Zq, self.Z)  # (m, n), its g(r)
         mean = Ks @ self.alpha
         V = self.factor.solve_lower(Ks.T)
-        raw_var = self.kernel.diagonal(Xq) - np.einsum("ij,ij->j", V, V)
-        floor = VARIANCE_FLOOR * self.kernel.variance
-        var = np.maximum(raw_var, floor)
-        std = np.sqrt(var)
+        quadratic = np.einsum("ij,ij->j", V, V)  # k*ᵀK⁻¹k*
         weights = np.empty((2,) + Ks.shape)  # (2, m, n): alpha in every row; K⁻¹K*ᵀ transposed
         weights[0] = self.alpha
         weights[1] = self.factor.solve_upper(V).T
         d_mean, d_quad = self.kernel.cross_gradient_both_scaled(Xq, Zq, self.Z, weights,
                                                                 profile)
-        d_std = -d_quad / std[:, None]  # ∂σ = ∂var / 2σ
+        floor = VARIANCE_FLOOR * self.kernel.variance
         d_prior = self.kernel.diagonal_gradient(Xq)
-        if d_prior is not None:  # k(x*, x*) depends on x* (the budget basis)
-            d_std += d_prior / (2.0 * std[:, None])
+        if d_prior is None:  # a stationary kernel: k(x*, x*) = s2
+            std, d_std = _std_and_gradient(self.kernel.variance, quadratic, floor, d_quad)
+            return mean, std, d_mean, d_std
+        raw_var = self.kernel.diagonal(Xq) - quadratic
+        std = np.sqrt(np.maximum(raw_var, floor))
+        d_std = -d_quad / std[:, None]  # ∂σ = ∂var / 2σ
+        d_std += d_prior / (2.0 * std[:, None])  # k(x*, x*) depends on x* (the budget basis)
         d_std = np.where((raw_var > floor)[:, None], d_std, 0.0)
         return mean, std, d_mean, d_std
 

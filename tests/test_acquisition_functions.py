@@ -382,3 +382,71 @@ def test_fused_log_h_and_slope_equal_the_branchwise_definitions_bit_for_bit() ->
         np.testing.assert_array_equal(slope, d_log_h(z))
         np.testing.assert_array_equal(log_pdf[upper], _log_phi(z[upper]))
     assert np.isnan(log_pdf[~upper]).all()
+
+
+# ---------------------------------------------------------------- compiled upper branch
+# acquisition.logei_loops does LogEI's arithmetic in Numba loops when every z > -1; numpy
+# and scipy still do every exp, log and ndtr. The result must be numpy's bit for bit.
+
+
+def _logei_batches(seed: int, count: int):
+    """(best_f, mean (m,), std (m,)) batches like the polish's, over many scales of z."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        m = int(rng.integers(1, 12))
+        mean = rng.normal(size=m) * rng.choice([1e-3, 0.1, 1.0, 10.0])
+        std = np.abs(rng.normal(size=m)) * rng.choice([1e-9, 1e-3, 0.1, 1.0, 10.0])
+        yield float(rng.normal()), mean, np.maximum(std, 1e-12)
+
+
+def test_compiled_upper_branch_is_the_numpy_code_bit_for_bit() -> None:
+    upper = 0
+    for best_f, mean, std in _logei_batches(0, 3000):
+        acq = LogExpectedImprovement(best_f)
+        got = acq.value_and_grad(mean, std)
+        expected = acq.numpy_value_and_grad(mean, std)
+        upper += bool(np.all((best_f - mean) / std > -1.0))
+        for a, b in zip(got, expected):
+            assert np.array_equal(a, b), (best_f, mean, std)
+    assert upper > 500  # the compiled branch ran (the others took numpy's code)
+
+
+@pytest.mark.parametrize("z", [-1.0, np.nextafter(-1.0, 0.0), -0.0, 0.0, 5e-324, 1e154, 1.4e154])
+def test_compiled_upper_branch_at_its_edges(z: float) -> None:
+    """z = -1 is the middle branch (numpy's code); just above it, at 0 and at the largest z
+    whose square is finite, the compiled branch; beyond it, numpy's masked _log_phi."""
+    mean, std = np.array([0.0, -z, 0.3]), np.array([1.0, 1.0, 0.5])
+    acq = LogExpectedImprovement(0.0)
+    for a, b in zip(acq.value_and_grad(mean, std), acq.numpy_value_and_grad(mean, std)):
+        assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_compiled_upper_branch_takes_nan_to_numpy() -> None:
+    acq = LogExpectedImprovement(0.5)
+    mean, std = np.array([0.1, np.nan]), np.array([1.0, 1.0])
+    for a, b in zip(acq.value_and_grad(mean, std), acq.numpy_value_and_grad(mean, std)):
+        assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_compiled_chain_rule_is_the_numpy_expression_bit_for_bit() -> None:
+    """acquisition.optimizer._chain_rule: ∂a/∂x = ∂a/∂μ·∂μ/∂x + ∂a/∂σ·∂σ/∂x as numpy's
+    da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std (no fused multiply-add)."""
+    from acquisition.optimizer import _chain_rule as chain_rule
+
+    rng = np.random.default_rng(9)
+    for m, d in [(1, 1), (8, 6), (5, 13)]:
+        for _ in range(50):
+            scales = np.exp(rng.normal(size=4) * 10)
+            a, b = rng.normal(size=m) * scales[0], rng.normal(size=m) * scales[1]
+            dm, ds = rng.normal(size=(m, d)) * scales[2], rng.normal(size=(m, d)) * scales[3]
+            expected = a[:, None] * dm + b[:, None] * ds
+            assert np.array_equal(chain_rule(a, dm, b, ds), expected)
+            assert np.array_equal(chain_rule(a, dm[:, ::-1], b, ds[:, ::-1]),
+                                  a[:, None] * dm[:, ::-1] + b[:, None] * ds[:, ::-1])
+
+
+def test_compiled_upper_branch_refuses_mismatched_inputs() -> None:
+    from acquisition.logei_loops import upper_value_and_grad
+
+    with pytest.raises(ValueError, match=r"one shape \(m,\), got float64 \(3,\) and float64 \(2,\)"):
+        upper_value_and_grad(0.0, np.zeros(3), np.ones(2), -1.0, 1e154, 0.9)

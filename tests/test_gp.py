@@ -29,7 +29,7 @@ from bayesopt.fitting import (
     negative_log_posterior,
     parameter_bounds,
 )
-from bayesopt.gp import VARIANCE_FLOOR, GaussianProcess
+from bayesopt.gp import VARIANCE_FLOOR, GaussianProcess, _std_and_gradient
 from bayesopt.priors import HyperparameterPriors
 from kernels import Kernel, inverse_from_factor
 from kernels.cholesky import cholesky_lower
@@ -446,6 +446,26 @@ def test_stacked_priors_equal_the_three_blocks_bit_for_bit(d: int) -> None:
         terms = [prior.log_density(block) for prior, block in blocks]
         assert value == terms[0][0] + terms[1][0] + terms[2][0]
         assert_array_equal(grad, np.concatenate([t[1] for t in terms]))
+
+
+def test_compiled_std_and_gradient_are_the_numpy_expressions_bit_for_bit() -> None:
+    """bayesopt.gp._std_and_gradient against the numpy lines it replaces in
+    `predict_with_gradient`, with variances above, at and below the floor, and NaN."""
+    rng = np.random.default_rng(12)
+    s2, floor = 1.7, 1.7e-12
+    for _ in range(200):
+        m, d = int(rng.integers(1, 10)), int(rng.integers(1, 8))
+        quadratic = s2 * (1.0 - np.exp(rng.normal(size=m) * 10.0))
+        quadratic[rng.uniform(size=m) < 0.2] = s2 - floor
+        quadratic[rng.uniform(size=m) < 0.2] = s2 + rng.uniform()
+        quadratic[rng.uniform(size=m) < 0.05] = np.nan
+        d_quad = rng.normal(size=(m, d)) * np.exp(rng.normal() * 5)
+        raw_var = np.full(m, s2) - quadratic
+        std = np.sqrt(np.maximum(raw_var, floor))
+        d_std = np.where((raw_var > floor)[:, None], -d_quad / std[:, None], 0.0)
+        got_std, got_d_std = _std_and_gradient(s2, quadratic, floor, d_quad)
+        assert np.array_equal(got_std, std, equal_nan=True)
+        assert np.array_equal(got_d_std, d_std, equal_nan=True)
 
 
 @pytest.mark.parametrize("dim", [0, -1, 2.0, True, "3"])
