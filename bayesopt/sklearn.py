@@ -340,7 +340,7 @@ default="logei"
     def _run_search(self, evaluate_candidates: EvaluateCandidates) -> None:
         """Search each subspace in turn with its own optimizer."""
         self._check_refit_names_a_metric()
-        _check_limit(self.max_consecutive_failures)
+        _check_no_bool_counts(self)
         subspaces = _subspaces(self.search_spaces, self.n_iter)
         kwargs = _optimizer_kwargs(self.optimizer_kwargs)
         seeds = _seeds(self.random_state, len(subspaces))
@@ -638,11 +638,14 @@ def _unevaluated(opt: Optimizer) -> int:
     return 2**62 if size is None else size - len(opt.history)
 
 
-def _check_limit(limit: Any) -> None:
-    """``max_consecutive_failures``: scikit-learn's check takes True for 1; this one refuses it."""
-    if isinstance(limit, bool):
-        raise TypeError(f"max_consecutive_failures={limit!r} must be a positive int or None, "
-                        "not a bool")
+def _check_no_bool_counts(search: BayesSearchCV) -> None:
+    """``n_iter``, ``n_points``, ``max_consecutive_failures``: scikit-learn's check takes True
+    for 1 (a bool is an int); this one refuses it, naming the parameter."""
+    for key in ("n_iter", "n_points", "max_consecutive_failures"):
+        value = getattr(search, key)
+        if isinstance(value, (bool, np.bool_)):
+            optional = "" if key == "n_iter" else " or None"
+            raise TypeError(f"{key}={value!r} must be a positive int{optional}, not a bool")
 
 
 class _Evaluation:

@@ -437,6 +437,16 @@ def test_max_consecutive_failures_is_checked_naming_the_value(iris, value, error
         search.fit(*iris)
 
 
+@pytest.mark.parametrize("key", ["n_iter", "n_points"])
+def test_a_bool_count_is_refused_naming_it(iris, key):
+    """scikit-learn's Interval check takes True for 1 (bool is an int); n_iter=True was searched
+    as one candidate, n_points=True as batches of one."""
+    search = small_search(**{key: True})
+    with pytest.raises(TypeError, match=rf"{key}=True must be a positive int"):
+        search.fit(*iris)
+    assert not hasattr(search, "cv_results_")
+
+
 def _rows_by_params(results):
     return {tuple(sorted(p.items())): i for i, p in enumerate(results["params"])}
 
