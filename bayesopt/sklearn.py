@@ -148,7 +148,9 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         constraints). Each candidate is told with its cost, the seconds its
         folds took to fit and score, which ``acquisition="logei_per_cost"``
         models (and ``cost_budget`` spends; a candidate with failed fits counts
-        in the spending, not in the model).
+        in the spending, not in the model). ``storage`` and ``study`` attach
+        the optimizer to a shared study (one subspace only: a study has one
+        space), so a second ``fit`` continues that study.
     n_points : int, default=None
         Candidates asked at once (``Optimizer.ask(n_points)``, the others
         pending) and cross-validated together, ``n_points × n_splits`` fits
@@ -312,7 +314,10 @@ default="logei"
         scikit-optimize's ``fit`` do: new optimizers (``optimizers_`` and the
         results are replaced), the same candidates again with an int
         ``random_state``, new seeds drawn from a ``RandomState``. To continue a
-        search, ask and tell ``optimizers_[i]`` directly.
+        search, ask and tell ``optimizers_[i]`` directly. The exception: with
+        ``optimizer_kwargs`` ``storage`` and ``study``, each ``fit`` attaches
+        to the stored study and continues it (``cv_results_`` holds this
+        ``fit``'s candidates only).
 
         Parameters
         ----------
@@ -342,7 +347,7 @@ default="logei"
         self._check_refit_names_a_metric()
         _check_no_bool_counts(self)
         subspaces = _subspaces(self.search_spaces, self.n_iter)
-        kwargs = _optimizer_kwargs(self.optimizer_kwargs)
+        kwargs = _optimizer_kwargs(self.optimizer_kwargs, len(subspaces))
         seeds = _seeds(self.random_state, len(subspaces))
         run = _Evaluation(evaluate_candidates, self)
         callbacks: list[Callback] = getattr(self, "_callbacks", [])  # set by fit
@@ -577,9 +582,18 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= 1
 
 
-def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Check the keys of ``optimizer_kwargs`` (their values are checked by `Optimizer`)."""
+def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None,
+                      n_subspaces: int) -> dict[str, Any]:
+    """Check the keys of ``optimizer_kwargs`` (their values are checked by `Optimizer`).
+
+    ``storage`` holds one study, which has one space, so it needs a single subspace.
+    """
     kwargs = dict(optimizer_kwargs or {})
+    if kwargs.get("storage") is not None and n_subspaces > 1:
+        raise ValueError(
+            f"optimizer_kwargs['storage']={kwargs['storage']!r} with {n_subspaces} subspaces: "
+            "a study holds one space, so the subspaces cannot share it; search one dict of "
+            "dimensions per study")
     accepted = sorted(name for name in keyword_only(Optimizer.__init__)
                       if name not in _RESERVED_OPTIMIZER_KWARGS
                       and name not in _UNSUPPORTED_OPTIMIZER_KWARGS)

@@ -125,6 +125,27 @@ def test_optimizer_kwargs_are_validated(iris, kwargs, error, match):
         svc_search(RBF, optimizer_kwargs=kwargs).fit(*iris)
 
 
+def test_a_study_storage_with_several_subspaces_is_refused_before_any_fit(iris, tmp_path):
+    """One study holds one space: the second subspace's optimizer could not attach, and the
+    JournalError came only after the first subspace had been cross-validated."""
+    storage = f"sqlite:///{tmp_path / 'search.db'}"
+    search = svc_search([LINEAR, RBF], optimizer_kwargs={"storage": storage, "study": "svc"})
+    with pytest.raises(ValueError, match=r"optimizer_kwargs\['storage'\].*2 subspaces"):
+        search.fit(*iris)
+    assert not (tmp_path / "search.db").exists()  # nothing was attached, nothing evaluated
+
+
+def test_with_a_study_storage_a_second_fit_continues_the_study(iris, tmp_path):
+    """What the docstring of fit says: the optimizer attaches to the stored study."""
+    storage = f"sqlite:///{tmp_path / 'search.db'}"
+    search = svc_search(RBF, optimizer_kwargs={"storage": storage, "study": "svc"})
+    first = search.fit(*iris).cv_results_["params"]
+    second = search.fit(*iris).cv_results_["params"]
+    assert len(first) == len(second) == 3
+    history = search.optimizers_[0].history
+    assert [o.params for o in history[:3]] == first and [o.params for o in history[3:]] == second
+
+
 # -------------------------------------------------------------------- callback
 def test_fit_callback_gets_the_result_after_each_step_and_can_stop(iris):
     seen: list[int] = []
