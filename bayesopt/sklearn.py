@@ -150,7 +150,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         models (and ``cost_budget`` spends; a candidate with failed fits counts
         in the spending, not in the model). ``storage`` and ``study`` attach
         the optimizer to a shared study (one subspace only: a study has one
-        space), so a second ``fit`` continues that study.
+        space), so a second ``fit`` continues that study; ``pruner`` is
+        taken only with them (the search reports no intermediate scores).
     n_points : int, default=None
         Candidates asked at once (``Optimizer.ask(n_points)``, the others
         pending) and cross-validated together, ``n_points × n_splits`` fits
@@ -586,7 +587,10 @@ def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None,
                       n_subspaces: int) -> dict[str, Any]:
     """Check the keys of ``optimizer_kwargs`` (their values are checked by `Optimizer`).
 
-    ``storage`` holds one study, which has one space, so it needs a single subspace.
+    Two keys depend on the search: ``storage`` holds one study, which has one
+    space, so it needs a single subspace; ``pruner`` is the rule of
+    `Optimizer.report`, which the search never calls, so it is taken only
+    with ``storage`` (attaching to a study checks the study's rule).
     """
     kwargs = dict(optimizer_kwargs or {})
     if kwargs.get("storage") is not None and n_subspaces > 1:
@@ -594,6 +598,11 @@ def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None,
             f"optimizer_kwargs['storage']={kwargs['storage']!r} with {n_subspaces} subspaces: "
             "a study holds one space, so the subspaces cannot share it; search one dict of "
             "dimensions per study")
+    if kwargs.get("pruner") is not None and kwargs.get("storage") is None:
+        raise ValueError(
+            f"optimizer_kwargs['pruner']={kwargs['pruner']!r} would be unused: the search "
+            "cross-validates every candidate once and reports no intermediate scores (a "
+            "pruner is taken with storage=, to attach to a study that has one)")
     accepted = sorted(name for name in keyword_only(Optimizer.__init__)
                       if name not in _RESERVED_OPTIMIZER_KWARGS
                       and name not in _UNSUPPORTED_OPTIMIZER_KWARGS)

@@ -20,7 +20,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
-from bayesopt import Real, SpaceExhaustedWarning
+from bayesopt import Real, SpaceExhaustedWarning, SuccessiveHalving
 from bayesopt.result import OptimizeResult
 from bayesopt.sklearn import BayesSearchCV
 
@@ -144,6 +144,15 @@ def test_with_a_study_storage_a_second_fit_continues_the_study(iris, tmp_path):
     assert len(first) == len(second) == 3
     history = search.optimizers_[0].history
     assert [o.params for o in history[:3]] == first and [o.params for o in history[3:]] == second
+
+
+def test_a_pruner_without_a_shared_study_is_refused(iris):
+    """The search reports no intermediate scores, so a pruner's rule would be unused; it is
+    taken with storage= only, where attaching to a study checks the study's rule."""
+    search = svc_search(RBF, optimizer_kwargs={"pruner": SuccessiveHalving()})
+    with pytest.raises(ValueError, match=r"optimizer_kwargs\['pruner'\]=SuccessiveHalving"):
+        search.fit(*iris)
+    assert not hasattr(search, "cv_results_")
 
 
 # -------------------------------------------------------------------- callback
