@@ -202,8 +202,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     n_initial : int, default=None
         Size of the optimizer's scrambled-Sobol initial design (default:
         number of dimensions + 1, within [5, 20]).
-    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "lognei"}, \
-default="logei"
+    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", \
+"lognei"}, default="logei"
         The optimizer's acquisition function (`bayesopt.Optimizer`'s).
     max_consecutive_failures : int or None, default=5
         Stop rule for a misconfigured search, `bayesopt.minimize`'s rule and

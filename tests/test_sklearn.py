@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import pickle
+import re
 import warnings
 from typing import ClassVar
 
@@ -594,6 +595,13 @@ def test_invalid_parameters_are_rejected_in_fit(iris, key, value):
     search.set_params(**{key: value})
     with pytest.raises(ValueError, match=key):  # sklearn's InvalidParameterError is a ValueError
         search.fit(*iris)
+
+
+def test_the_docstring_lists_every_acquisition_the_search_accepts():
+    from bayesopt.optimizer import ACQUISITIONS
+    documented = re.search(r"acquisition : \{(.*?)\}", BayesSearchCV.__doc__,
+                           re.DOTALL).group(1)
+    assert sorted(re.findall(r'"(\w+)"', documented)) == sorted(ACQUISITIONS)
 
 
 def test_each_candidate_is_told_with_its_cross_validation_time_as_its_cost(iris):
