@@ -250,7 +250,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         One optimizer's record per subspace, in order (``maximize=True``,
         values are the optimized mean test scores), e.g. for `bayesopt.plots`.
     optimize_result_ : OptimizeResult
-        The record of the subspace that holds the best candidate.
+        The record of the subspace that holds the best candidate
+        (``best_index_``, which a callable ``refit`` chooses).
     optimizers_ : list of Optimizer
         One optimizer per subspace, as scikit-optimize keeps them (e.g. to
         continue a subspace's search with ask/tell).
@@ -336,12 +337,14 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         """
         self._callbacks = _check_callbacks(callback)
         self._unrecorded: list[tuple[int, dict[str, Any]]] = []  # set by _run_search
+        self._rows_per_subspace: list[int] = []  # set by _run_search
         try:
             super().fit(X, y, **params)
             self._record_unrecorded()
+            self._choose_optimize_result()
             return self
         finally:
-            del self._callbacks, self._unrecorded
+            del self._callbacks, self._unrecorded, self._rows_per_subspace
 
     def _run_search(self, evaluate_candidates: EvaluateCandidates) -> None:
         """Search each subspace in turn with its own optimizer."""
@@ -357,12 +360,26 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
             opt = Optimizer(space, acquisition=self.acquisition, n_initial=self.n_initial,
                             seed=seed, maximize=True, **kwargs)
             optimizers.append(opt)
+            run.rows_per_subspace.append(0)
             self._search(opt, n_iter, run, callbacks)
         self.optimizers_ = optimizers
         self.optimizer_results_ = [opt.result() for opt in optimizers]
         self.optimize_result_ = self.optimizer_results_[run.best_subspace(optimizers)]
         run.raise_if_nothing_recorded()
         self._unrecorded = run.unrecorded
+        self._rows_per_subspace = run.rows_per_subspace
+
+    def _choose_optimize_result(self) -> None:
+        """``optimize_result_``: the subspace of row ``best_index_`` of ``cv_results_``.
+
+        That is the subspace of the best score, unless a callable ``refit`` chose
+        another row. Rows are in the order evaluated, subspace after subspace,
+        those whose every fit failed included.
+        """
+        if hasattr(self, "best_index_"):
+            ends = np.cumsum(self._rows_per_subspace)
+            subspace = int(np.searchsorted(ends, self.best_index_, side="right"))
+            self.optimize_result_ = self.optimizer_results_[subspace]
 
     def _record_unrecorded(self) -> None:
         """Add the candidates whose every fit failed to ``cv_results_`` (see ``error_score``)."""
@@ -690,8 +707,10 @@ class _Evaluation:
         self.streak = 0
         self.first_error: ValueError | None = None  # of the current streak
         self.optimizers: list[Optimizer] = []  # one per subspace, appended by _run_search
+        self.rows_per_subspace: list[int] = []  # candidates evaluated in each, appended with it
 
     def evaluate(self, opt: Optimizer, candidates: list[dict[str, Any]]) -> None:
+        self.rows_per_subspace[-1] += len(candidates)
         try:
             results = _evaluate(self.evaluate_candidates, _plain(candidates),
                                 quiet=self.seen_nan)

@@ -55,6 +55,20 @@ def test_a_list_of_dicts_is_searched_one_subspace_after_the_other(iris):
     assert search.optimize_result_ is search.optimizer_results_[best_space]
 
 
+@pytest.mark.parametrize("choose, subspace", [(lambda results: 0, 0),
+                                              (lambda results: len(results["params"]) - 1, 1)],
+                         ids=["first row", "last row"])
+def test_optimize_result_is_the_subspace_of_the_candidate_refit_chose(iris, choose, subspace):
+    """With a callable refit, best_index_ is the callable's row, not the best score's: the
+    record of the subspace holding the best score was returned whatever the callable chose."""
+    poor, good = {"C": Real(1e-5, 1e-4, log=True)}, {"C": Real(1.0, 10.0, log=True)}
+    search = BayesSearchCV(LogisticRegression(max_iter=500), [poor, good], n_iter=2, cv=2,
+                           random_state=0, refit=choose).fit(*iris)
+    assert search.best_index_ == 2 * subspace + (0 if subspace == 0 else 1)
+    assert search.optimize_result_ is search.optimizer_results_[subspace]
+    assert search.best_params_ in [o.params for o in search.optimize_result_.history]
+
+
 def test_dict_and_count_pairs_give_each_subspace_its_own_budget(iris):
     search = svc_search([(LINEAR, 2), RBF, (RBF, 1)], n_iter=4).fit(*iris)
     kernels = [p["kernel"] for p in search.cv_results_["params"]]
