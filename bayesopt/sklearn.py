@@ -448,9 +448,11 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
             return "mean_test_score"
         if isinstance(self.refit, str) and f"mean_test_{self.refit}" in results:
             return f"mean_test_{self.refit}"
+        metrics = sorted(key[len("mean_test_"):] for key in results
+                         if key.startswith("mean_test_"))
         raise ValueError(
-            "the scorer returns several metrics; set refit to the name of the one "
-            f"BayesSearchCV optimizes (got refit={self.refit!r})"
+            f"refit={self.refit!r} names none of the metrics: the scorer returns the metrics "
+            f"{metrics}; set refit to the name of the one BayesSearchCV optimizes"
         )
 
 

@@ -560,6 +560,19 @@ def test_multimetric_scoring_optimizes_the_refit_metric(iris):
         small_search(scoring=["accuracy", "f1_macro"], refit=False).fit(*iris)
 
 
+@pytest.mark.parametrize("refit", ["acuracy", True])
+def test_a_callable_scorer_of_several_metrics_names_them_when_refit_does_not(iris, refit):
+    """A callable returning a dict is known to give several metrics only once a candidate is
+    scored; the error names the metrics it returned, so a misspelt refit is seen as one."""
+    def scorer(estimator, X, y):
+        return {"accuracy": estimator.score(X, y), "one": 1.0}
+
+    search = small_search(n_iter=2, cv=2, scoring=scorer, refit=refit)
+    with pytest.raises(ValueError, match=(rf"refit={refit!r}.*returns the metrics "
+                                          r"\['accuracy', 'one'\]")):
+        search.fit(*iris)
+
+
 def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches):
     with parallel_backend("threading"):
         search = small_search(n_iter=7, cv=2, n_jobs=4).fit(*iris)
