@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 EvaluateCandidates = Callable[[list[dict[str, Any]]], dict[str, Any]]
 Callback = Callable[[OptimizeResult], Any]
+_ENUMERATION_LIMIT = 100_000  # finite spaces with feasible= up to this many points are counted
 _SEED_BOUND = 2**31 - 1  # seeds drawn from a RandomState are in [0, _SEED_BOUND)
 # Optimizer arguments BayesSearchCV sets itself (or takes as its own parameters)
 _RESERVED_OPTIMIZER_KWARGS = {
@@ -139,7 +140,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     n_iter : int, default=50
         Number of candidates evaluated per subspace (unless its pair gives
         another count). A finite subspace stops early once every one of its
-        points has been evaluated: no candidate is cross-validated twice.
+        points (with ``optimizer_kwargs`` ``feasible``, every admitted one) has
+        been evaluated: no candidate is cross-validated twice.
     optimizer_kwargs : dict, default=None
         Further arguments of `bayesopt.Optimizer` (``kernel``, ``ucb_beta``,
         ``options``), checked at ``fit``; ``acquisition`` and ``n_initial``
@@ -395,9 +397,10 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
                 callbacks: list[Callback]) -> None:
         """Up to `n_iter` candidates, `_batch_size` at a time, until a callback says stop."""
         batch = self._batch_size()
+        size = _askable_points(opt)
         done = 0
         while done < n_iter:
-            count = min(batch, n_iter - done, _unevaluated(opt))
+            count = min(batch, n_iter - done, _unevaluated(opt, size))
             if count < 1:
                 logger.info("subspace %s exhausted after %d candidates", opt.space, done)
                 return
@@ -674,10 +677,31 @@ def _stop(callbacks: list[Callback], result: OptimizeResult) -> bool:
     return any(bool(decision) for decision in decisions if decision is not None)
 
 
-def _unevaluated(opt: Optimizer) -> int:
-    """Points of a finite space not evaluated yet (a large number for a continuous one)."""
-    size = opt.space.cardinality
+def _unevaluated(opt: Optimizer, size: int | None) -> int:
+    """Points of a finite space of `size` askable points not evaluated yet (a large number
+    for a continuous one)."""
     return 2**62 if size is None else size - len(opt.history)
+
+
+def _askable_points(opt: Optimizer) -> int | None:
+    """Distinct points of a finite space the optimizer may ask, None for a continuous one.
+
+    Without input constraints, the space's cardinality. With ``feasible=``, the
+    admitted points among all of them, counted when there are at most
+    `_ENUMERATION_LIMIT` combinations (every grid point decoded and checked, as
+    `Space.cardinality` counts a conditional space); beyond, the cardinality, an
+    upper bound (the optimizer then raises its InfeasibleSpaceError on exhaustion).
+    """
+    size = opt.space.cardinality
+    if size is None or opt.feasible is None:
+        return size
+    sizes = [int(d.cardinality) for d in opt.space.dimensions]  # type: ignore[arg-type]
+    if math.prod(sizes) > _ENUMERATION_LIMIT:
+        return size
+    grids = [(np.arange(k) + 0.5) / k for k in sizes]
+    unit = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
+    points = np.unique(opt.space.from_unit(unit), axis=0)
+    return int(opt.feasible.mask(points).sum())
 
 
 def _check_no_bool_counts(search: BayesSearchCV) -> None:

@@ -209,3 +209,16 @@ def test_an_exhausted_finite_space_stops_instead_of_cross_validating_again(iris,
     assert len(params) == 6 and len({tuple(sorted(p.items())) for p in params}) == 6
     expected = [1] * 6 if n_points is None else [2, 2, 2]
     assert candidate_batches == expected
+
+
+@pytest.mark.parametrize("n_points", [None, 2])
+def test_a_finite_space_stops_once_every_point_feasible_admits_is_evaluated(iris, n_points):
+    """With optimizer_kwargs feasible=, a finite space holds fewer askable points than its
+    size: the optimizer's InfeasibleSpaceError ended the whole search (and its results)."""
+    space = {"C": [0.01, 0.1, 1.0, 10.0], "fit_intercept": [True, False]}
+    search = BayesSearchCV(LogisticRegression(max_iter=500), space, n_iter=8, cv=2,
+                           n_points=n_points, random_state=0,
+                           optimizer_kwargs={"feasible": lambda p: p["C"] < 0.5})
+    params = search.fit(*iris).cv_results_["params"]
+    assert len(params) == 4 and len({tuple(sorted(p.items())) for p in params}) == 4
+    assert all(p["C"] < 0.5 for p in params)
