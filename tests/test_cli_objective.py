@@ -308,3 +308,25 @@ def _children(pid: int) -> list[str]:
         except OSError:
             pass
     return children
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bayesopt.tether is Linux's")
+def test_the_tether_dumps_no_core_of_its_own_for_a_command_that_crashed(tmp_path: Path) -> None:
+    """A command killed by SIGSEGV (a crashing extension, CUDA): the tether ends by the same
+    signal so that the run sees the command's own exit, and with core dumps enabled it
+    wrote a core of its Python interpreter (megabytes, in the command's directory) — even
+    for a command that dumps none itself. It still ends by the signal, and dumps nothing."""
+    import bayesopt.command
+
+    tether = bayesopt.command._TETHER
+    crash = "ulimit -c 0; kill -SEGV $$"  # the command itself dumps no core
+    script = (f'cd "$3" && ulimit -c unlimited 2>/dev/null || exit 3; '
+              f'exec "$0" -I -S {tether} "$1" sh -c "$2"')
+    pid = os.posix_spawn("/bin/sh", ["sh", "-c", script, sys.executable, str(os.getpid()), crash,
+                                     str(tmp_path)], dict(os.environ), setsid=True)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
+        pytest.fail("could not raise RLIMIT_CORE for the test")
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSEGV
+    assert not os.WCOREDUMP(status)
+    assert not list(tmp_path.glob("core*"))
