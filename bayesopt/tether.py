@@ -40,7 +40,7 @@ import sys
 from types import FrameType
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-_RESTORED = ("SIGPIPE", "SIGXFSZ", "SIGXFZ")
+_RESTORED = ("SIGPIPE", "SIGXFSZ")
 
 
 def _kill_group(signum: int = 0, frame: FrameType | None = None) -> None:

@@ -330,3 +330,17 @@ def test_the_tether_dumps_no_core_of_its_own_for_a_command_that_crashed(tmp_path
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSEGV
     assert not os.WCOREDUMP(status)
     assert not list(tmp_path.glob("core*"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the tether is Linux's")
+def test_a_command_starts_with_sigpipe_and_sigxfsz_at_their_defaults() -> None:
+    """Python ignores SIGPIPE and SIGXFSZ; the tether restores them in the command, as
+    `subprocess.Popen(restore_signals=True)` does, so that `cmd | head` in a command's shell
+    ends as in a terminal. The objective printed is the ignored mask of those two: 0."""
+    from bayesopt.command import CommandObjective, CommandTemplate
+    from bayesopt.space import Space
+
+    mask = (1 << (signal.SIGPIPE - 1)) | (1 << (signal.SIGXFSZ - 1))
+    probe = f'm=$(grep SigIgn /proc/self/status | cut -f2); echo $(( 0x$m & {mask} ))  # {{x}}'
+    template = CommandTemplate.parse(["sh", "-c", probe], Space.from_dict(SPACE))
+    assert CommandObjective(template)({"x": 0.5, "n": 1}) == 0.0
