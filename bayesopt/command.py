@@ -500,8 +500,7 @@ class CommandObjective:
             self._stopped = True
             running = list(self._running)
         for process in running:
-            if process.returncode is None:
-                _kill_group(process)
+            _kill_if_running(process)
 
     def _start(self, argv: list[str]) -> subprocess.Popen[bytes]:
         with self._lock:  # held across Popen, so `stop` cannot miss a process being started
@@ -519,18 +518,19 @@ class CommandObjective:
         process = self._start(argv)
         try:
             stdout, stderr, timed_out = _collect(process, self.timeout)
-            if timed_out:
-                raise EvaluationTimeout(
-                    f"timed out after {self.timeout:g} s (its process group was killed)", stderr)
+        except BaseException:  # interrupted while waiting (KeyboardInterrupt)
+            _kill_if_running(process)
+            process.wait()
+            raise
         finally:
-            if process.returncode is None:  # interrupted while waiting (KeyboardInterrupt)
-                _kill_group(process)
-                process.wait()
             for stream in (process.stdout, process.stderr):
                 if stream is not None:
                     stream.close()
             with self._lock:
                 self._running.discard(process)
+        if timed_out:
+            raise EvaluationTimeout(
+                f"timed out after {self.timeout:g} s (its process group was killed)", stderr)
         return process.returncode, stdout, stderr
 
 
@@ -603,6 +603,13 @@ def _group_alive(process: subprocess.Popen[bytes]) -> bool:
     except PermissionError:  # a member that changed its user: alive
         pass
     return True
+
+
+def _kill_if_running(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group of a command that runs, or that has exited and left a
+    process in its group (whose output `_collect` still reads)."""
+    if process.returncode is None or _group_alive(process):
+        _kill_group(process)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -19,10 +19,10 @@ thread, which therefore ends only after the command or with the process.
 The script forks the command and waits for it, rather than exec'ing it:
 the request does not survive an exec of a set-user-ID program, and a command
 that itself exits would leave its own children out of the request. The script
-then exits as the command did — its status, or the signal that killed it — so
-the caller sees the command's own exit. Signals the interpreter ignores at
-start-up (SIGPIPE, SIGXFSZ) are restored to their defaults in the command, as
-`subprocess.Popen(restore_signals=True)` does.
+then exits as the command did — its status, or the signal that killed it, without
+a core dump of its own — so the caller sees the command's own exit. Signals the
+interpreter ignores at start-up (SIGPIPE, SIGXFSZ) are restored to their defaults
+in the command, as `subprocess.Popen(restore_signals=True)` does.
 
 Run with ``-I -S``: only the standard library, no site, no ``PYTHON*``
 variables, so it starts in milliseconds and never imports the package.
@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import ctypes
 import os
+import resource
 import signal
 import sys
 from types import FrameType
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-_RESTORED = ("SIGPIPE", "SIGXFSZ", "SIGXFZ")
+_RESTORED = ("SIGPIPE", "SIGXFSZ")
 
 
 def _kill_group(signum: int = 0, frame: FrameType | None = None) -> None:
@@ -80,6 +81,8 @@ def main(args: list[str]) -> None:
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
+        # a core the command dumped is its own: none of this interpreter beside it
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
     os._exit(os.waitstatus_to_exitcode(status))

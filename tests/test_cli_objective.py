@@ -212,3 +212,135 @@ def test_a_process_of_the_commands_group_that_outlives_it_is_still_read() -> Non
     template = CommandTemplate.parse(["sh", "-c", "(sleep 2; echo 'objective: 2.5') & echo {x}"],
                                      Space.from_dict(SPACE))
     assert CommandObjective(template)({"x": 0.5, "n": 1}) == 2.5
+
+
+# A command that starts a background job in its own process group and exits: the job
+# holds the output pipes, so the evaluation goes on reading until the job ends.
+LINGERING = ["sh", "-c", "sleep 600 & echo $! > bg.pid; echo $$ > sh.pid; echo {x}"]
+
+
+def _wait_until(condition, what: str, seconds: float = 30.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX process groups")
+def test_stop_kills_a_group_whose_command_has_exited(tmp_path: Path) -> None:
+    """`stop()` (Ctrl-C of `bayesopt run --workers 2`) killed only the groups of commands
+    still running: a command that had exited, leaving a background job of its group that
+    holds its output open, was left alone, so the worker thread went on waiting for that
+    job (600 s here, for ever for a server) and the run did not stop. It is killed now."""
+    from bayesopt.command import CommandObjective, CommandTemplate, EvaluationError
+    from bayesopt.space import Space
+    from test_cli import is_running
+
+    template = CommandTemplate.parse(LINGERING, Space.from_dict(SPACE))
+    objective = CommandObjective(template)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(objective, {"x": 0.5, "n": 1})
+            _wait_until(lambda: (tmp_path / "sh.pid").exists() and objective._running
+                        and all(p.returncode is not None for p in objective._running),
+                        "the command to exit, its background job running")
+            background = int((tmp_path / "bg.pid").read_text())
+            try:
+                assert is_running(background)
+                objective.stop()
+                _wait_until(future.done, "the evaluation to end after stop()")
+                _wait_until(lambda: not is_running(background), "the background job to die")
+            finally:
+                if is_running(background):
+                    os.kill(background, signal.SIGKILL)
+            # the command itself had exited 0 with its objective: whichever way it is
+            # recorded, nothing but an evaluation's own outcome comes out
+            assert future.exception() is None or isinstance(future.exception(), EvaluationError)
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals and process groups")
+def test_ctrl_c_kills_a_group_whose_command_has_exited(tmp_path: Path) -> None:
+    """Ctrl-C of `bayesopt run` while it reads the output of a command that has exited but
+    left a background job in its group: the run stopped and the job ran on, orphaned (only
+    a command still running had its group killed). The group is killed now."""
+    import subprocess
+
+    from test_cli import CONSOLE_SCRIPT, is_running, with_default_signals
+
+    directory = setup_dir(tmp_path, SPACE, "space.json")
+    process = subprocess.Popen(
+        with_default_signals([CONSOLE_SCRIPT, "run", "--space", "space.json", "--n-calls", "2",
+                              "--no-progress", "--", *LINGERING]),
+        cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    background = None
+    try:
+        _wait_until(lambda: (directory / "bg.pid").exists() and (directory / "sh.pid").exists()
+                    and (directory / "sh.pid").read_text().strip() != "", "the command to start")
+        background = int((directory / "bg.pid").read_text())
+        _wait_until(lambda: not is_running(int((directory / "sh.pid").read_text())),
+                    "the command to exit")
+        # the run's poll reaps the command's first process (zombie until then) at once
+        _wait_until(lambda: not _children(process.pid), "the run to reap the command")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, stderr
+        _wait_until(lambda: not is_running(background), "the background job to die")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if background is not None and is_running(background):
+            os.kill(background, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[str]:
+    """The pids of `pid`'s children, started by any of its threads (Linux /proc; none
+    elsewhere, where the test may pass without having sent its signal at the right time)."""
+    children: list[str] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += (task / "children").read_text().split()
+        except OSError:
+            pass
+    return children
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bayesopt.tether is Linux's")
+def test_the_tether_dumps_no_core_of_its_own_for_a_command_that_crashed(tmp_path: Path) -> None:
+    """A command killed by SIGSEGV (a crashing extension, CUDA): the tether ends by the same
+    signal so that the run sees the command's own exit, and with core dumps enabled it
+    wrote a core of its Python interpreter (megabytes, in the command's directory) — even
+    for a command that dumps none itself. It still ends by the signal, and dumps nothing."""
+    import bayesopt.command
+
+    tether = bayesopt.command._TETHER
+    crash = "ulimit -c 0; kill -SEGV $$"  # the command itself dumps no core
+    script = (f'cd "$3" && ulimit -c unlimited 2>/dev/null || exit 3; '
+              f'exec "$0" -I -S {tether} "$1" sh -c "$2"')
+    pid = os.posix_spawn("/bin/sh", ["sh", "-c", script, sys.executable, str(os.getpid()), crash,
+                                     str(tmp_path)], dict(os.environ), setsid=True)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
+        pytest.fail("could not raise RLIMIT_CORE for the test")
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSEGV
+    assert not os.WCOREDUMP(status)
+    assert not list(tmp_path.glob("core*"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the tether is Linux's")
+def test_a_command_starts_with_sigpipe_and_sigxfsz_at_their_defaults() -> None:
+    """Python ignores SIGPIPE and SIGXFSZ; the tether restores them in the command, as
+    `subprocess.Popen(restore_signals=True)` does, so that `cmd | head` in a command's shell
+    ends as in a terminal. The objective printed is the ignored mask of those two: 0."""
+    from bayesopt.command import CommandObjective, CommandTemplate
+    from bayesopt.space import Space
+
+    mask = (1 << (signal.SIGPIPE - 1)) | (1 << (signal.SIGXFSZ - 1))
+    probe = f'm=$(grep SigIgn /proc/self/status | cut -f2); echo $(( 0x$m & {mask} ))  # {{x}}'
+    template = CommandTemplate.parse(["sh", "-c", probe], Space.from_dict(SPACE))
+    assert CommandObjective(template)({"x": 0.5, "n": 1}) == 0.0

@@ -1172,6 +1172,41 @@ def test_an_optimizer_dropped_without_close_gives_its_descriptors_back(tmp_path)
     again.close()
 
 
+GC_INSIDE_THE_CLAIM_LOCK = """
+import gc, sys
+from pathlib import Path
+from bayesopt import Optimizer, Real
+import bayesopt.storage.jsonl as jsonl
+d = Path(sys.argv[1])
+gc.disable()  # the collection comes where the script says, not earlier
+dropped = Optimizer({"x": Real(0.0, 1.0)}, seed=0, journal=d / "a.jsonl")
+dropped.tell(dropped.ask(), 1.0)
+dropped.cycle = [dropped]  # in a reference cycle (a traceback, a callback): freed by a collection
+del dropped
+opened = jsonl._open_sidecar
+def collecting(*args):
+    if sys._getframe(1).f_code is jsonl._WriterClaims.acquire.__code__:  # under its lock,
+        # where any allocation may start a collection
+        gc.collect()
+    return opened(*args)
+jsonl._open_sidecar = collecting
+opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, journal=d / "b.jsonl")
+opt.tell(opt.ask(), 1.0)
+print("told")
+"""
+
+
+def test_a_dropped_journal_collected_while_another_is_opened_does_not_deadlock(tmp_path):
+    """An optimizer in a reference cycle is freed by the cyclic collector, which runs at any
+    allocation of any thread — also inside the process's writer-claim lock while another
+    journal is opened. Its finalizer gives its claim back through that lock, which was not
+    reentrant: the process hung for ever. The script times out if it does."""
+    done = subprocess.run([sys.executable, "-c", GC_INSIDE_THE_CLAIM_LOCK, str(tmp_path)],
+                          check=False, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0 and done.stdout.strip() == "told", done.stderr
+
+
 def test_two_optimizers_of_one_process_never_interleave_one_journal(tmp_path):
     """A journal has one writer. Another process is refused by the file's writer claim;
     a second optimizer of the same process (Optimizer.resume run twice in a notebook,

@@ -401,7 +401,10 @@ class _WriterClaims:
     collected), released with the last holder or by the kernel when the process dies."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # reentrant: a dropped storage's finalizer calls `release`, and the cyclic collector
+        # that runs it may start at any allocation, `acquire`'s under this lock included;
+        # neither method allocates between reading and updating an entry
+        self._lock = threading.RLock()
         self._held: dict[tuple[int, int], list[int]] = {}  # (st_dev, st_ino): [fd, holders]
         self._pid = os.getpid()
 
