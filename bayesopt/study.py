@@ -166,8 +166,13 @@ def _check_pruner(stored: Mapping[str, Any], given: Mapping[str, Any], space: Sp
         return SuccessiveHalving.rule_of(
             None if pruner is None else SuccessiveHalving(**pruner), space.fidelity)
 
-    if rule(stored) != rule(given):
-        raise JournalError(f"{name} stops runs early by pruner={rule(stored)!r}; attach with "
+    try:
+        study_rule = rule(stored)
+    except (TypeError, ValueError) as error:  # a header edited by hand or corrupt
+        raise JournalError(f"{name} is corrupt: its header's pruner "
+                           f"{stored.get('pruner')!r} is not a rule: {error}") from None
+    if study_rule != rule(given):
+        raise JournalError(f"{name} stops runs early by pruner={study_rule!r}; attach with "
                            f"that pruner, not pruner={rule(given)!r}")
 
 

@@ -171,6 +171,20 @@ def test_attaching_needs_the_studys_pruner(url):
         opt.close()
 
 
+def test_a_stored_pruner_that_is_no_rule_is_a_corrupt_study(tmp_path):
+    """A header whose pruner values no SuccessiveHalving takes (edited by hand) is a
+    JournalError naming the study and the stored pruner, not a bare ValueError."""
+    path = tmp_path / "s.jsonl"
+    Optimizer(SPACE, storage=str(path), study="s", seed=0, pruner=SuccessiveHalving(1, 3)).close()
+    lines = path.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["config"]["pruner"]["min_resource"] = -5
+    path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    with pytest.raises(JournalError, match=r"is corrupt: its header's pruner .*'min_resource': "
+                                           r"-5.* is not a rule: min_resource=-5"):
+        Optimizer(SPACE, storage=str(path), study="s", seed=1)
+
+
 WORKER = """
 import json, sys
 import numpy as np
