@@ -474,6 +474,9 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
     """
     dimensions: dict[str, Dimension] = {}
     for name, spec in search_spaces.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"search_spaces: key {name!r} must be a non-empty string, the name "
+                            "of a parameter of the estimator")
         if isinstance(spec, Fidelity):
             raise TypeError(
                 f"search_spaces[{name!r}] = {spec!r}: a Fidelity's Hyperband schedule needs "
@@ -483,6 +486,7 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
             dimensions[name] = spec
         elif isinstance(spec, (list, range)) or (isinstance(spec, np.ndarray) and spec.ndim == 1):
             values = spec.tolist() if isinstance(spec, np.ndarray) else spec
+            _check_no_list_choice(name, values)
             dimensions[name] = Categorical(tuple(_hashable_choice(v) for v in values), name=name)
         elif _is_frozen_distribution(spec):
             dimensions[name] = _distribution_dimension(name, spec)
@@ -522,6 +526,16 @@ def _plain(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The candidates with each `_DictChoice` as a plain dict, for scikit-learn."""
     return [{name: dict(v) if isinstance(v, _DictChoice) else v for name, v in p.items()}
             for p in candidates]
+
+
+def _check_no_list_choice(name: str, values: Sequence[Any]) -> None:
+    """A list among the choices (``hidden_layer_sizes=[[10], [20]]``) is not hashable, so no
+    Categorical choice; the estimator takes the equal tuple, which is."""
+    for value in values:
+        if type(value) is list:
+            raise TypeError(
+                f"search_spaces[{name!r}]: choice {value!r} is a list, which is not hashable: "
+                f"give it as a tuple, {tuple(value)!r} (a Categorical's choices are hashable)")
 
 
 def _tuple_hint(spec: Any) -> str:
