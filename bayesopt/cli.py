@@ -1201,6 +1201,12 @@ def _discard_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _one_line(message: str) -> str:
+    """`message` on one line: a driver's message may hold several (psycopg's "connection
+    failed: ...\n\tIs the server running ..."), joined with a space."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayesopt`` console script and ``python -m bayesopt``.
 
@@ -1237,7 +1243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bayesopt: error: cannot write the output: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED
     except CommandLineError as error:
-        print(f"bayesopt: error: {error}", file=sys.stderr)
+        print(f"bayesopt: error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # before or after the optimization loop: nothing to clean up
         print("\nbayesopt: interrupted", file=sys.stderr)

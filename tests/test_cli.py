@@ -1298,3 +1298,15 @@ def test_plot_dpi_beyond_any_print_resolution_is_a_usage_error(finished_run,
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("bayesopt: error: --dpi 100000") and "2400" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "big.png").exists()
+
+
+def test_an_unreachable_postgresql_server_is_a_one_line_error(capsys) -> None:
+    """psycopg's connection message holds a newline ('... Connection refused\\n\\tIs the
+    server running ...'), which split ``bayesopt: error:`` over two lines; its lines are
+    now joined into one."""
+    status = cli.main(["studies", "--storage", "postgresql://nobody@127.0.0.1:1/db"])
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.startswith("bayesopt: error: cannot open the storage postgresql://"), error
+    assert error.count("\n") == 1 and error.endswith("\n"), repr(error)
+    assert "Connection refused" in error and "Is the server running" in error
