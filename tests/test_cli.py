@@ -741,6 +741,10 @@ def test_help_does_not_import_numba() -> None:
     ("loss 3\n12.5\n0.125\nfinished\n", 0.125),  # else the last line that is a number
     ("  7  \n\n", 7.0),
     ("objective: nan\n", math.nan),  # parsed; minimize records a non-finite value as failed
+    # coloured output (rich, colorama): ANSI CSI sequences are stripped before matching
+    ("\x1b[32mobjective: 0.5\x1b[0m\n", 0.5),
+    ("\x1b[1;32mobjective:\x1b[0m \x1b[33m-2.5\x1b[0m\nnext\n", -2.5),
+    ("\x1b[2K\x1b[36m0.75\x1b[0m\n", 0.75),
 ])
 def test_parse_objective(stdout: str, expected: float) -> None:
     value = parse_objective(stdout)
@@ -751,6 +755,9 @@ def test_parse_objective(stdout: str, expected: float) -> None:
     ("", "no objective in the output"),
     ("loss: 0.3\nepoch 3\n", "no objective in the output"),
     ("objective: 0.3\nobjective: high\n0.2\n", "the last 'objective:' line holds 'high'"),
+    # stripping the escape sequences leaves garbage around the number: still refused
+    ("\x1b[32mobjective: 0.5 ok\x1b[0m\n", "the last 'objective:' line holds '0.5 ok'"),
+    ("\x1b[32mobjective: \x1b]0;title\x070.5\x1b[0m\n", "the last 'objective:' line holds"),
 ])
 def test_parse_objective_errors(stdout: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
