@@ -1317,3 +1317,32 @@ def test_an_unreachable_postgresql_server_is_a_one_line_error(capsys) -> None:
     assert error.startswith("bayesopt: error: cannot open the storage postgresql://"), error
     assert error.count("\n") == 1 and error.endswith("\n"), repr(error)
     assert "Connection refused" in error and "Is the server running" in error
+
+
+@POSIX_ONLY
+def test_a_study_deleted_under_a_running_run_ends_it_in_the_command_lines_words(
+        tmp_path: Path) -> None:
+    """``bayesopt delete-study`` while ``bayesopt run --storage sqlite:///…`` uses the
+    study: the run ends with exit 2 saying the study was deleted and to start a new run; it
+    ended with the Python remedy 'attach again (a new Optimizer)'."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    url = f"sqlite:///{directory / 'tune.db'}"
+    (directory / "block").touch()  # the third evaluation blocks until killed
+    run = subprocess.Popen(
+        [CONSOLE_SCRIPT, "run", "--space", "space.toml", "--n-calls", "6", "--seed", "0",
+         "--storage", url, "--study", "s", "--no-progress", *command("block", "x", "n", "act")],
+        cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: (directory / "blocked.pid").exists(), "the third evaluation", run)
+        bayesopt("delete-study", "--storage", url, "--study", "s", cwd=directory)
+        os.kill(int((directory / "blocked.pid").read_text()), signal.SIGKILL)
+        _, err = run.communicate(timeout=DEADLINE)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode == 2, err
+    lines = err.splitlines()
+    assert lines[-1].startswith("bayesopt: error: the study 's' was deleted from "), err
+    assert "start a new run" in lines[-1], err
+    assert "Optimizer" not in err and "attach again" not in err, err
