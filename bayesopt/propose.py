@@ -182,6 +182,9 @@ class Proposal:
         # acquisition="mace": the front's points not yet asked in this ask (None: none built)
         self.mace_front: np.ndarray | None = None
         self.index = 0  # the position in this ask of the point being proposed
+        # model points replaced by a random new point because no candidate was farther than
+        # a min_distance above the repeat tolerance from the observed and pending points
+        self.spread_out = 0
         self.interleaved: list[int] = []  # positions drawn at random (random_interleave)
 
     def points(self, count: int) -> list[dict[str, Any]]:
@@ -394,11 +397,17 @@ class Proposal:
         """The maximizer of `objective` among new points (a random new point if the search
         finds none; None when a finite space has no new point left)."""
         avoid = self._avoid()
+        options = self.settings.options.acquisition_optimizer
         proposal = optimize_acquisition(
             objective, self._domain(), self.rng, self._incumbents(), avoid,
-            self.settings.options.acquisition_optimizer.for_data_size(self.data.y.shape[0]),
+            options.for_data_size(self.data.y.shape[0]),
         )
-        return self._random_new_point(avoid) if proposal is None else proposal.x
+        if proposal is not None:
+            return proposal.x
+        x = self._random_new_point(avoid)
+        if x is not None and options.min_distance**2 > NEAR:
+            self.spread_out += 1  # min_distance, not mere repeats, emptied the search
+        return x
 
     def _hedge_point(self) -> np.ndarray | None:
         """GP-Hedge (`bayesopt.hedge`): every member's nominee, then one of them drawn by
