@@ -186,7 +186,8 @@ class AcquisitionOptimizerOptions:
     maxiter: int = field(default=100, metadata=rule(integer(minimum=1)))
     # continuous ↔ enumeration alternations
     categorical_rounds: int = field(default=3, metadata=rule(integer(minimum=1)))
-    # closer than this to an observed/pending point is a duplicate
+    # closer than this to an observed/pending point is a duplicate (when no candidate is
+    # farther, bayesopt asks a uniformly random new point instead, and says so once a run)
     min_distance: float = field(default=1e-6, metadata=rule(real(0.0)))
     # Scoring m candidates against n observations costs O(m·n²) (one triangular
     # solve with m right-hand sides); beyond this n the candidate counts shrink

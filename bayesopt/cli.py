@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     from bayesopt.result import Observation, OptimizeResult
     from bayesopt.space import Space
     from bayesopt.state import TimedOut
+    from bayesopt.study import StudyDeletedError
 
 __all__ = [
     "CommandLineError",
@@ -626,6 +627,7 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
     from bayesopt.journal import JournalError
     from bayesopt.loop import ResumeSettingsWarning, TopBudgetWarning, minimize
     from bayesopt.optimizer import ResumeWarning
+    from bayesopt.study import StudyDeletedError
 
     executor = (ThreadPoolExecutor(args.workers, thread_name_prefix="bayesopt-run")
                 if args.workers > 1 else None)
@@ -642,6 +644,8 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
                 max_consecutive_failures=args.max_consecutive_failures or None,
                 **_optimizer_options(args),
             )
+    except StudyDeletedError as error:
+        raise CommandLineError(_study_deleted(args, error)) from None
     except (JournalError, OSError) as error:
         raise CommandLineError(str(error)) from None
     except ValueError as error:  # settings the optimizer refuses, e.g. --ucb-beta without ucb
@@ -650,6 +654,16 @@ def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespac
         objective.stop()  # after Ctrl-C: kill what still runs, so the threads can finish
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _study_deleted(args: argparse.Namespace, error: StudyDeletedError) -> str:
+    """The command line's words for a study deleted under a running ``bayesopt run`` (the
+    Python message says to attach a new Optimizer)."""
+    again = (" (a study of that name was created again: another one)"
+             if error.recreated else "")
+    return (f"the study {args.study!r} was deleted from {args.storage} while this run used "
+            f"it{again}; the run stopped, nothing more was recorded: start a new run "
+            f"(bayesopt run --storage {args.storage} --study NAME)")
 
 
 def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
@@ -1201,6 +1215,12 @@ def _discard_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _one_line(message: str) -> str:
+    """`message` on one line: a driver's message may hold several (psycopg's "connection
+    failed: ...\n\tIs the server running ..."), joined with a space."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayesopt`` console script and ``python -m bayesopt``.
 
@@ -1237,7 +1257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bayesopt: error: cannot write the output: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED
     except CommandLineError as error:
-        print(f"bayesopt: error: {error}", file=sys.stderr)
+        print(f"bayesopt: error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # before or after the optimization loop: nothing to clean up
         print("\nbayesopt: interrupted", file=sys.stderr)

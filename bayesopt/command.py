@@ -20,7 +20,11 @@ command's standard output, in this order:
 
 1. the last line of the form ``objective: <number>`` (case-insensitive,
    spaces allowed around the colon);
-2. otherwise, the last line that is a number and nothing else.
+2. otherwise, the last line that is a number and nothing else;
+
+both after ANSI CSI escape sequences (ECMA-48 §5.4: ``ESC [`` … final byte,
+the colours of rich or colorama loggers) are removed; anything else left
+around the number is not a number.
 
 With ``--metric REGEX`` instead: the last line in which the regular
 expression matches (``re.search``, so it may match anywhere in the line)
@@ -84,6 +88,9 @@ _STDERR_HINT_LINES = 100  # the last lines of stderr searched for a misdirected 
 
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
+# an ANSI/ECMA-48 CSI sequence: ESC [, parameter bytes 0x30-0x3F, intermediate bytes
+# 0x20-0x2F, one final byte 0x40-0x7E (colours, cursor moves of rich or colorama loggers)
+_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _FORMATTER = string.Formatter()
 
 
@@ -387,7 +394,7 @@ def parse_objective(stdout: str, metric: re.Pattern[str] | None = None) -> float
     """
     if metric is not None:
         return _metric_value(stdout, metric)
-    lines = stdout.splitlines()
+    lines = _CSI.sub("", stdout).splitlines()
     tagged = [match.group(1).strip() for match in map(_OBJECTIVE_LINE.match, lines) if match]
     if tagged:
         number = _as_float(tagged[-1])

@@ -11,7 +11,10 @@ the initial design included.
 Callables are honoured by rejection: the initial design skips the Sobol
 points they refuse and goes on along the same sequence past its first
 n_initial points (`OptimizerState.extend_design`), random points are drawn until one is admitted (at most
-`REJECTION_BUDGET` draws, then `InfeasibleSpaceError`), and the acquisition
+`REJECTION_BUDGET` draws; then, in a finite space small enough to enumerate,
+the new admitted points are listed, and when none is left the space is
+exhausted as one without constraints is: `SpaceExhaustedWarning` and a
+repeat of an admitted point; otherwise `InfeasibleSpaceError`), and the acquisition
 optimizer scores and keeps admitted points only. An exception a callable
 raises propagates as it is — same object, same type, so ``except`` clauses
 written for it still catch it — with a note (PEP 678, as the traceback shows

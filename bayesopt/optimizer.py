@@ -323,6 +323,7 @@ class Optimizer:
             raise TypeError(f"pruner={pruner!r} must be a SuccessiveHalving")
         self.pruner = pruner
         self._lock = threading.RLock()
+        self._spread_warned = False  # `_warn_spread_out` warns once per optimizer
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None
         check_destination(journal, storage, study)
@@ -641,10 +642,26 @@ class Optimizer:
         settings = self._ask_settings()
         proposal = Proposal(self._state, settings, rng, now, defer_refit=self.shared)
         points = proposal.points(count)
+        self._warn_spread_out(proposal.spread_out)
         return Ask(points=tuple(points), time=now, worker=self._state.worker,
                    checkpoint=self._state.checkpoint(rng, proposal.design_used),
                    hedge=proposal.hedge_record(), interleaved=tuple(proposal.interleaved),
                    pending_timeout=self.pending_timeout)
+
+    def _warn_spread_out(self, replaced: int) -> None:
+        """Once per optimizer: `replaced` model points of an ask were uniformly random new
+        points because no candidate of the acquisition optimizer was farther than its
+        min_distance from every observed and pending point (the asked points stand)."""
+        if not replaced or getattr(self, "_spread_warned", False):
+            return
+        self._spread_warned = True
+        distance = self.options.acquisition_optimizer.min_distance
+        warnings.warn(
+            f"AcquisitionOptimizerOptions(min_distance={distance!r}): no candidate of the "
+            "acquisition optimizer was farther than that from every observed or pending "
+            f"point, so {replaced} model point(s) of this ask were replaced by uniformly "
+            "random new points; later asks may be too, without another warning (a smaller "
+            "min_distance keeps the model's choice)", SpaceExhaustedWarning, stacklevel=3)
 
     def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
         """Build an event and apply it; in a study, after catching up, and appended to it

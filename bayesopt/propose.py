@@ -28,6 +28,7 @@ A promotion is never a fantasy: its configuration is already observed.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -128,6 +129,21 @@ class _Conditioned:
     constrained: bool
 
 
+def admitted_count(space: Space, feasible: InputConstraints | None) -> int | None:
+    """Distinct points of a finite space that the input constraints admit (all of them
+    without constraints), counted when its grid of combinations holds at most
+    `_ENUMERATION_LIMIT` points (every one decoded and checked; a conditional space
+    decodes several to one); None for a larger or continuous space."""
+    cards = [d.cardinality for d in space.dimensions]
+    sizes = [int(k) for k in cards if k is not None]
+    if len(sizes) < len(cards) or math.prod(sizes) > _ENUMERATION_LIMIT:
+        return None
+    grids = [(np.arange(k) + 0.5) / k for k in sizes]
+    unit = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
+    points = np.unique(space.from_unit(unit), axis=0)
+    return int(points.shape[0] if feasible is None else feasible.mask(points).sum())
+
+
 class SpaceExhaustedWarning(UserWarning):
     """Every point of a finite space has been observed or is pending."""
 
@@ -166,6 +182,9 @@ class Proposal:
         # acquisition="mace": the front's points not yet asked in this ask (None: none built)
         self.mace_front: np.ndarray | None = None
         self.index = 0  # the position in this ask of the point being proposed
+        # model points replaced by a random new point because no candidate was farther than
+        # a min_distance above the repeat tolerance from the observed and pending points
+        self.spread_out = 0
         self.interleaved: list[int] = []  # positions drawn at random (random_interleave)
 
     def points(self, count: int) -> list[dict[str, Any]]:
@@ -280,11 +299,10 @@ class Proposal:
         """Whether the input constraints (`feasible=`) admit `params`."""
         return self.settings.feasible is None or self.settings.feasible(params)
 
-    def _random_admitted_point(self, avoid: np.ndarray) -> np.ndarray:
-        """A random point the input constraints admit, not in `avoid`, by rejection.
-
-        Raises InfeasibleSpaceError after `REJECTION_BUDGET` draws without one.
-        """
+    def _random_admitted_point(self, avoid: np.ndarray) -> np.ndarray | None:
+        """A random point the input constraints admit, not in `avoid`, by rejection; after
+        `REJECTION_BUDGET` draws without one, `_enumerated_admitted_point` (None: every
+        admitted point of a small finite space is observed or pending)."""
         feasible = self.settings.feasible
         assert feasible is not None
         for _ in range(REJECTION_BUDGET // _REJECTION_BATCH):
@@ -292,9 +310,28 @@ class Proposal:
             for x in X[feasible.mask(X)]:
                 if not is_near(x, avoid):
                     return cast(np.ndarray, x)
+        return self._enumerated_admitted_point(avoid)
+
+    def _enumerated_admitted_point(self, avoid: np.ndarray) -> np.ndarray | None:
+        """After `REJECTION_BUDGET` draws found no new admitted point: in a finite space of
+        at most `_ENUMERATION_LIMIT` points, a random one of the new admitted points, or None
+        when every admitted point is observed or pending (exhausted, as a finite space
+        without constraints: `_repeat_point`). Otherwise InfeasibleSpaceError."""
+        feasible = self.settings.feasible
+        assert feasible is not None
+        fresh = self._unobserved_points(avoid)
+        if fresh is not None:
+            fresh = fresh[feasible.mask(fresh)]
+            if fresh.shape[0]:
+                return cast(np.ndarray, fresh[self.rng.integers(fresh.shape[0])])
+            if self._admitted_count():
+                return None
         raise InfeasibleSpaceError(
             f"no new point admitted by feasible= among {REJECTION_BUDGET} random draws: the "
             "feasible region is too small, or every point of it is observed or pending")
+
+    def _admitted_count(self) -> int | None:
+        return admitted_count(self.space, self.settings.feasible)
 
     def _random_new_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """A uniformly random point not in `avoid`, or None if a finite space has none left."""
@@ -311,16 +348,30 @@ class Proposal:
         return fresh[self.rng.integers(fresh.shape[0])] if fresh.shape[0] else None
 
     def _repeat_point(self) -> tuple[dict[str, Any], np.ndarray]:
+        """Warn that no new point is left, and repeat the best observation the input
+        constraints admit (a random admitted observed or pending point if none is best)."""
         size = self.space.cardinality
-        found = (f"all {size} points are observed or pending" if size is not None else
-                 "no new point: every point tried (a Real whose range holds few floats?) "
-                 "is observed or pending")
+        admitted = self._admitted_count() if self.settings.feasible is not None else None
+        if admitted is not None:
+            found = f"all {admitted} points feasible= admits (of {size}) are observed or pending"
+        elif size is not None:
+            found = f"all {size} points are observed or pending"
+        else:
+            found = ("no new point: every point tried (a Real whose range holds few floats?) "
+                     "is observed or pending")
         warnings.warn(f"search space exhausted: {found}; proposing a repeat of an observed point",
                       SpaceExhaustedWarning, stacklevel=6)
-        best = best_observation(self.state.history, self.state.maximize, self.space)
-        avoid = self._avoid()
-        params = best.params if best is not None else self.space.decode(
-            avoid[self.rng.integers(len(avoid))])[0]
+        history = self.state.history
+        if self.settings.feasible is not None:
+            history = [o for o in history if self._admits(o.params)]
+        best = best_observation(history, self.state.maximize, self.space)
+        if best is not None:
+            params = dict(best.params)
+        else:
+            avoid = self._avoid()
+            if self.settings.feasible is not None:
+                avoid = avoid[self.settings.feasible.mask(avoid)]
+            params = self.space.decode(avoid[self.rng.integers(len(avoid))])[0]
         return dict(params), self.space.encode_valid([params])[0]
 
     def _unobserved_points(self, avoid: np.ndarray) -> np.ndarray | None:
@@ -346,11 +397,17 @@ class Proposal:
         """The maximizer of `objective` among new points (a random new point if the search
         finds none; None when a finite space has no new point left)."""
         avoid = self._avoid()
+        options = self.settings.options.acquisition_optimizer
         proposal = optimize_acquisition(
             objective, self._domain(), self.rng, self._incumbents(), avoid,
-            self.settings.options.acquisition_optimizer.for_data_size(self.data.y.shape[0]),
+            options.for_data_size(self.data.y.shape[0]),
         )
-        return self._random_new_point(avoid) if proposal is None else proposal.x
+        if proposal is not None:
+            return proposal.x
+        x = self._random_new_point(avoid)
+        if x is not None and options.min_distance**2 > NEAR:
+            self.spread_out += 1  # min_distance, not mere repeats, emptied the search
+        return x
 
     def _hedge_point(self) -> np.ndarray | None:
         """GP-Hedge (`bayesopt.hedge`): every member's nominee, then one of them drawn by

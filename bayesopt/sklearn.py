@@ -44,6 +44,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresError
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
+from bayesopt.propose import admitted_count
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
 from bayesopt.validation import PEER_NAMES, keyword_only
@@ -54,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 EvaluateCandidates = Callable[[list[dict[str, Any]]], dict[str, Any]]
 Callback = Callable[[OptimizeResult], Any]
-_ENUMERATION_LIMIT = 100_000  # finite spaces with feasible= up to this many points are counted
 _SEED_BOUND = 2**31 - 1  # seeds drawn from a RandomState are in [0, _SEED_BOUND)
 # Optimizer arguments BayesSearchCV sets itself (or takes as its own parameters)
 _RESERVED_OPTIMIZER_KWARGS = {
@@ -474,6 +474,9 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
     """
     dimensions: dict[str, Dimension] = {}
     for name, spec in search_spaces.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"search_spaces: key {name!r} must be a non-empty string, the name "
+                            "of a parameter of the estimator")
         if isinstance(spec, Fidelity):
             raise TypeError(
                 f"search_spaces[{name!r}] = {spec!r}: a Fidelity's Hyperband schedule needs "
@@ -483,6 +486,7 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
             dimensions[name] = spec
         elif isinstance(spec, (list, range)) or (isinstance(spec, np.ndarray) and spec.ndim == 1):
             values = spec.tolist() if isinstance(spec, np.ndarray) else spec
+            _check_no_list_choice(name, values)
             dimensions[name] = Categorical(tuple(_hashable_choice(v) for v in values), name=name)
         elif _is_frozen_distribution(spec):
             dimensions[name] = _distribution_dimension(name, spec)
@@ -522,6 +526,16 @@ def _plain(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The candidates with each `_DictChoice` as a plain dict, for scikit-learn."""
     return [{name: dict(v) if isinstance(v, _DictChoice) else v for name, v in p.items()}
             for p in candidates]
+
+
+def _check_no_list_choice(name: str, values: Sequence[Any]) -> None:
+    """A list among the choices (``hidden_layer_sizes=[[10], [20]]``) is not hashable, so no
+    Categorical choice; the estimator takes the equal tuple, which is."""
+    for value in values:
+        if type(value) is list:
+            raise TypeError(
+                f"search_spaces[{name!r}]: choice {value!r} is a list, which is not hashable: "
+                f"give it as a tuple, {tuple(value)!r} (a Categorical's choices are hashable)")
 
 
 def _tuple_hint(spec: Any) -> str:
@@ -687,21 +701,16 @@ def _askable_points(opt: Optimizer) -> int | None:
     """Distinct points of a finite space the optimizer may ask, None for a continuous one.
 
     Without input constraints, the space's cardinality. With ``feasible=``, the
-    admitted points among all of them, counted when there are at most
-    `_ENUMERATION_LIMIT` combinations (every grid point decoded and checked, as
-    `Space.cardinality` counts a conditional space); beyond, the cardinality, an
-    upper bound (the optimizer then raises its InfeasibleSpaceError on exhaustion).
+    admitted points among all of them (`bayesopt.propose.admitted_count`, the count
+    after which the optimizer warns that the space is exhausted and repeats a point);
+    beyond its enumeration limit, the cardinality, an upper bound (the optimizer then
+    raises its InfeasibleSpaceError on exhaustion).
     """
     size = opt.space.cardinality
     if size is None or opt.feasible is None:
         return size
-    sizes = [int(d.cardinality) for d in opt.space.dimensions]  # type: ignore[arg-type]
-    if math.prod(sizes) > _ENUMERATION_LIMIT:
-        return size
-    grids = [(np.arange(k) + 0.5) / k for k in sizes]
-    unit = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
-    points = np.unique(opt.space.from_unit(unit), axis=0)
-    return int(opt.feasible.mask(points).sum())
+    admitted = admitted_count(opt.space, opt.feasible)
+    return size if admitted is None else admitted
 
 
 def _check_no_bool_counts(search: BayesSearchCV) -> None:

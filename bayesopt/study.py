@@ -36,7 +36,7 @@ from bayesopt.journal import (
 )
 from bayesopt.space import Space
 from bayesopt.state import OptimizerState
-from bayesopt.storage import LockLost, Storage, StorageError
+from bayesopt.storage import LockLost, Storage, StorageError, StudyDeleted
 from bayesopt.storage.jsonl import JSONLStorage
 
 logger = logging.getLogger(__name__)
@@ -185,12 +185,24 @@ def last_writer(records: list[dict[str, Any]]) -> str | None:
     return None
 
 
+class StudyDeletedError(JournalError):
+    """The shared study was deleted since this optimizer attached to it (`StudyDeleted`
+    from the storage, named as `wrap_errors` names its errors); `recreated` as there."""
+
+    def __init__(self, message: str, *, recreated: bool) -> None:
+        super().__init__(message)
+        self.recreated = recreated
+
+
 def wrap_errors(name: str, call: Callable[[], Any]) -> Any:
-    """Run a storage call; its StorageError (or OSError) becomes a JournalError naming `name`."""
+    """Run a storage call; its StorageError (or OSError) becomes a JournalError naming `name`
+    (a `StudyDeletedError` for a study deleted since it was attached)."""
     try:
         return call()
     except (JournalError, LockLost):
         raise
+    except StudyDeleted as error:
+        raise StudyDeletedError(f"{name}: {error}", recreated=error.recreated) from None
     except (StorageError, OSError) as error:
         raise JournalError(f"{name}: {error}") from None
 

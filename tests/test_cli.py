@@ -741,6 +741,10 @@ def test_help_does_not_import_numba() -> None:
     ("loss 3\n12.5\n0.125\nfinished\n", 0.125),  # else the last line that is a number
     ("  7  \n\n", 7.0),
     ("objective: nan\n", math.nan),  # parsed; minimize records a non-finite value as failed
+    # coloured output (rich, colorama): ANSI CSI sequences are stripped before matching
+    ("\x1b[32mobjective: 0.5\x1b[0m\n", 0.5),
+    ("\x1b[1;32mobjective:\x1b[0m \x1b[33m-2.5\x1b[0m\nnext\n", -2.5),
+    ("\x1b[2K\x1b[36m0.75\x1b[0m\n", 0.75),
 ])
 def test_parse_objective(stdout: str, expected: float) -> None:
     value = parse_objective(stdout)
@@ -751,6 +755,9 @@ def test_parse_objective(stdout: str, expected: float) -> None:
     ("", "no objective in the output"),
     ("loss: 0.3\nepoch 3\n", "no objective in the output"),
     ("objective: 0.3\nobjective: high\n0.2\n", "the last 'objective:' line holds 'high'"),
+    # stripping the escape sequences leaves garbage around the number: still refused
+    ("\x1b[32mobjective: 0.5 ok\x1b[0m\n", "the last 'objective:' line holds '0.5 ok'"),
+    ("\x1b[32mobjective: \x1b]0;title\x070.5\x1b[0m\n", "the last 'objective:' line holds"),
 ])
 def test_parse_objective_errors(stdout: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -1298,3 +1305,44 @@ def test_plot_dpi_beyond_any_print_resolution_is_a_usage_error(finished_run,
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("bayesopt: error: --dpi 100000") and "2400" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "big.png").exists()
+
+
+def test_an_unreachable_postgresql_server_is_a_one_line_error(capsys) -> None:
+    """psycopg's connection message holds a newline ('... Connection refused\\n\\tIs the
+    server running ...'), which split ``bayesopt: error:`` over two lines; its lines are
+    now joined into one."""
+    status = cli.main(["studies", "--storage", "postgresql://nobody@127.0.0.1:1/db"])
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.startswith("bayesopt: error: cannot open the storage postgresql://"), error
+    assert error.count("\n") == 1 and error.endswith("\n"), repr(error)
+    assert "Connection refused" in error and "Is the server running" in error
+
+
+@POSIX_ONLY
+def test_a_study_deleted_under_a_running_run_ends_it_in_the_command_lines_words(
+        tmp_path: Path) -> None:
+    """``bayesopt delete-study`` while ``bayesopt run --storage sqlite:///…`` uses the
+    study: the run ends with exit 2 saying the study was deleted and to start a new run; it
+    ended with the Python remedy 'attach again (a new Optimizer)'."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    url = f"sqlite:///{directory / 'tune.db'}"
+    (directory / "block").touch()  # the third evaluation blocks until killed
+    run = subprocess.Popen(
+        [CONSOLE_SCRIPT, "run", "--space", "space.toml", "--n-calls", "6", "--seed", "0",
+         "--storage", url, "--study", "s", "--no-progress", *command("block", "x", "n", "act")],
+        cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: (directory / "blocked.pid").exists(), "the third evaluation", run)
+        bayesopt("delete-study", "--storage", url, "--study", "s", cwd=directory)
+        os.kill(int((directory / "blocked.pid").read_text()), signal.SIGKILL)
+        _, err = run.communicate(timeout=DEADLINE)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode == 2, err
+    lines = err.splitlines()
+    assert lines[-1].startswith("bayesopt: error: the study 's' was deleted from "), err
+    assert "start a new run" in lines[-1], err
+    assert "Optimizer" not in err and "attach again" not in err, err

@@ -747,3 +747,32 @@ def test_each_constraint_gp_models_the_warp_with_the_larger_evidence(function, c
     np.testing.assert_allclose(model.to_objective(model.gp.y), g.forward(c), atol=1e-12)
     # the threshold c = 0 is g(0) = 0 on the GP's scale
     assert model.to_objective(np.array(term.thresholds))[0] == pytest.approx(0, abs=1e-12)
+
+
+def test_exhausting_the_admitted_points_of_a_finite_space_warns_and_repeats_one():
+    """A finite space whose admitted points are all evaluated behaves like an exhausted
+    space (SpaceExhaustedWarning, then a repeat of an admitted point); it raised
+    InfeasibleSpaceError once the one admitted point was evaluated."""
+    from bayesopt import SpaceExhaustedWarning
+
+    space = {"C": Categorical([0.1, 1.0, 10.0])}
+    with pytest.warns(SpaceExhaustedWarning, match=r"all 1 points feasible= admits"):
+        result = minimize(lambda p: p["C"], space, n_calls=3, seed=0, progress=False,
+                          feasible=lambda p: p["C"] < 1)
+    assert [o.params for o in result.history] == [{"C": 0.1}] * 3
+    opt = Optimizer({"C": Categorical([0.1, 1.0, 10.0]), "k": Integer(0, 1)}, seed=1,
+                    n_initial=2, feasible=lambda p: p["C"] != 10.0)
+    asked = []
+    for _ in range(4):
+        params = opt.ask()
+        asked.append(params)
+        opt.tell(params, params["C"] + params["k"])
+    assert len({tuple(sorted(p.items())) for p in asked}) == 4  # every admitted point once
+    with pytest.warns(SpaceExhaustedWarning, match=r"all 4 points feasible= admits"):
+        again = opt.ask()
+    assert again["C"] != 10.0 and again in asked
+
+
+def test_a_feasible_region_that_admits_nothing_still_raises():
+    with pytest.raises(InfeasibleSpaceError, match="admits none"):
+        Optimizer({"C": Categorical([0.1, 1.0, 10.0])}, feasible=lambda p: p["C"] > 100)

@@ -446,3 +446,39 @@ def test_an_observations_params_cannot_be_changed_behind_the_optimizers_back():
     result = opt.result()
     result.best_params["x"] = 0.5  # the result's best_params is the caller's own copy
     assert opt.best.params == before
+
+
+def _branin_asks(min_distance: float | None, n: int = 10) -> list[dict]:
+    from acquisition.optimizer import AcquisitionOptimizerOptions
+    from bayesopt import OptimizerOptions
+
+    f = Branin()
+    options = None if min_distance is None else OptimizerOptions(
+        acquisition_optimizer=AcquisitionOptimizerOptions(min_distance=min_distance))
+    opt = Optimizer(f.space, seed=0, n_initial=5, options=options)
+    asked = []
+    for _ in range(n):
+        params = opt.ask()
+        asked.append(params)
+        opt.tell(params, float(f(params)))
+    return asked
+
+
+def test_a_min_distance_that_empties_the_search_is_warned_once_per_run():
+    """min_distance=0.5 on Branin: after the design no candidate is 0.5 from every
+    observation, so each model point is a uniformly random new point; that was silent. It
+    is now one SpaceExhaustedWarning naming min_distance and its value, for the whole run;
+    at the default min_distance none."""
+    from bayesopt import SpaceExhaustedWarning
+
+    with pytest.warns(SpaceExhaustedWarning) as caught:
+        _branin_asks(0.5)
+    messages = [str(w.message) for w in caught if issubclass(w.category, SpaceExhaustedWarning)]
+    assert len(messages) == 1, messages  # five model asks, one warning
+    assert messages[0].startswith("AcquisitionOptimizerOptions(min_distance=0.5): no candidate")
+    assert "replaced by uniformly random new points" in messages[0]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpaceExhaustedWarning)
+        _branin_asks(None)

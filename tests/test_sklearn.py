@@ -592,6 +592,12 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
     ({}, ValueError, "empty"),
     ({"C": Real(0.1, 10.0), "max_iter": Fidelity(10, 90)}, TypeError,
      r"search_spaces\['max_iter'\] = Fidelity.*cross-validates every candidate"),
+    ({"hidden_layer_sizes": [[10], [20]]}, TypeError,
+     (r"search_spaces\['hidden_layer_sizes'\]: choice \[10\] is a list, which is not hashable: "
+      r"give it as a tuple, \(10,\)")),
+    ({1: [0.1, 1.0]}, TypeError,
+     r"search_spaces: key 1 must be a non-empty string, the name of a parameter"),
+    ({"": [0.1, 1.0]}, TypeError, r"search_spaces: key '' must be a non-empty string"),
 ])
 def test_invalid_search_spaces_are_rejected_in_fit(iris, space, error, match):
     search = BayesSearchCV(LogisticRegression(), space, n_iter=2)  # construction never validates

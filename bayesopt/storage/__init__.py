@@ -29,11 +29,21 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "Storage", "StorageError",
-           "is_sqlite_file", "open_storage"]
+           "StudyDeleted", "is_sqlite_file", "open_storage"]
 
 
 class StorageError(ValueError):
     """A storage cannot be opened, read or written, or holds no such study."""
+
+
+class StudyDeleted(StorageError):
+    """A read or an append naming a study deleted (and perhaps created again under its
+    name) since this storage attached to it; nothing was read or appended.
+    `recreated`: whether a study of that name exists again (another one)."""
+
+    def __init__(self, message: str, *, recreated: bool) -> None:
+        super().__init__(message)
+        self.recreated = recreated
 
 
 class LockLost(StorageError):

@@ -42,15 +42,16 @@ def no_such_study(storage: object, study: str, existing: Sequence[str]) -> Value
 
 def study_replaced(storage: object, study: str, *, recreated: bool) -> ValueError:
     """The error for a study deleted (and perhaps created again under its name) since
-    `storage` attached to it: a `StorageError` naming it. Its events are not read or
-    appended to, whatever study now holds the name."""
-    from bayesopt.storage import StorageError
+    `storage` attached to it: a `StudyDeleted` (a `StorageError`) naming it. Its events
+    are not read or appended to, whatever study now holds the name."""
+    from bayesopt.storage import StudyDeleted
 
     now = ("created again: the study of that name is another one" if recreated
            else "not created again")
-    return StorageError(f"study={study!r} in {storage!r} was deleted since this process "
+    return StudyDeleted(f"study={study!r} in {storage!r} was deleted since this process "
                         f"attached to it ({now}); nothing read or appended: attach again "
-                        "(a new Optimizer) to join the study that holds the name now")
+                        "(a new Optimizer) to join the study that holds the name now",
+                        recreated=recreated)
 
 
 def check_not_held(storage: object, study: str, held: Container[str]) -> None:
