@@ -26,7 +26,8 @@ both after ANSI CSI escape sequences (ECMA-48 §5.4: ``ESC [`` … final byte,
 the colours of rich or colorama loggers) are removed; anything else left
 around the number is not a number.
 
-With ``--metric REGEX`` instead: the last line in which the regular
+With ``--metric REGEX`` instead (on the output with the same sequences
+removed): the last line in which the regular
 expression matches (``re.search``, so it may match anywhere in the line)
 gives the number, from the named group if the expression has one (it may
 have only one), else from its first group; e.g.
@@ -392,9 +393,10 @@ def parse_objective(stdout: str, metric: re.Pattern[str] | None = None) -> float
     ValueError
         No objective in the output, or the text found is not a number.
     """
+    text = _CSI.sub("", stdout)
     if metric is not None:
-        return _metric_value(stdout, metric)
-    lines = _CSI.sub("", stdout).splitlines()
+        return _metric_value(text, metric)
+    lines = text.splitlines()
     tagged = [match.group(1).strip() for match in map(_OBJECTIVE_LINE.match, lines) if match]
     if tagged:
         number = _as_float(tagged[-1])

@@ -51,6 +51,9 @@ def test_metric_reads_the_last_matching_line(tmp_path: Path) -> None:
     (r"val_loss: ([0-9.eE+-]+)", "val_loss: 0.9\nval_loss: 1e-3\nsaved\n", 1e-3),
     (r"acc=(\S+) loss=(?P<loss>\S+)", "acc=0.9 loss=0.25\n", 0.25),
     (r"loss (\S+)", "step 3 loss nan\n", math.nan),
+    # coloured output (rich, colorama): ANSI CSI sequences are stripped before matching
+    (r"val_loss: ([0-9.eE+-]+)", "\x1b[1mval_loss:\x1b[0m \x1b[32m0.65\x1b[0m\n", 0.65),
+    (r"loss=(\S+)", "\x1b[36mloss=0.125\x1b[0m\n", 0.125),
 ])
 def test_parse_objective_with_a_metric(pattern: str, text: str, expected: float) -> None:
     value = parse_objective(text, compile_metric(pattern))
