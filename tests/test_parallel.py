@@ -7,7 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -216,6 +216,18 @@ def test_n_workers_in_a_daemonic_process_is_refused_before_any_evaluation():
 def test_unpicklable_objective_is_refused_with_advice():
     with pytest.raises(TypeError, match="module level"):
         minimize(lambda p: sphere(p), SPACE, n_calls=4, n_workers=2, progress=False)
+
+
+def test_an_unpicklable_objective_on_a_callers_process_pool_is_refused_before_any_evaluation(
+        tmp_path):
+    """executor=ProcessPoolExecutor(...) pickles the objective as n_workers=2's own pool
+    does: a lambda is the same TypeError with the same advice, raised before anything is
+    evaluated — not one failed evaluation per point until TooManyFailuresError."""
+    journal = tmp_path / "run.jsonl"
+    with ProcessPoolExecutor(2) as pool, pytest.raises(TypeError, match="module level"):
+        minimize(lambda p: sphere(p), SPACE, n_calls=6, executor=pool, n_workers=2,
+                 journal=journal, progress=False)
+    assert not journal.exists()  # refused before the run began
 
 
 def test_thread_pool_executor_with_local_function_and_callbacks():
