@@ -13,6 +13,8 @@ Faults:
 - an exception raised by the objective is caught in the worker and told as
   a failed evaluation with its traceback (an `EvaluationFailed` with its
   message only: `bayesopt.failures` says which failures stop a run);
+- a KeyboardInterrupt or SystemExit raised by the objective stops the run,
+  as with ``n_workers=1`` (its point stays pending in a journal);
 - a worker process that dies breaks a `ProcessPoolExecutor` and every
   evaluation in flight with it. The pool is rebuilt and the suspects are
   re-run one at a time; the one that breaks the pool alone is told as
@@ -299,8 +301,14 @@ def _is_broken(future: Evaluation) -> bool:
 
 
 def _outcome(future: Evaluation) -> Outcome:
+    """The evaluation's outcome; an exception the executor caught (a pickling error, a
+    `KilledWorker`) is an error outcome. A KeyboardInterrupt or SystemExit the objective
+    raised (no `Exception`, so `evaluate_in_worker` let it through) is raised here: it
+    stops the run as it does with ``n_workers=1``, its point told nothing."""
     error = future.exception()
     if error is None:
         return future.result()
+    if not isinstance(error, Exception):
+        raise error
     return Outcome("error", "".join(
         traceback.format_exception(type(error), error, error.__traceback__)))

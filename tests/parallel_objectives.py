@@ -89,3 +89,10 @@ def minimize_with_two_workers(seed: int) -> str:
     except Exception as error:  # noqa: BLE001 - reported to the test
         return f"{type(error).__name__}: {error} | evaluated {len(evaluated)}"
     return f"ran | evaluated {len(evaluated)}"
+
+
+def interrupts_on_the_right(params: dict) -> float:
+    """Ctrl-C inside the objective (a KeyboardInterrupt it raises) for x > 0.5."""
+    if params["x"] > 0.5:
+        raise KeyboardInterrupt
+    return sphere(params)

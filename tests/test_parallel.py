@@ -230,6 +230,22 @@ def test_an_unpicklable_objective_on_a_callers_process_pool_is_refused_before_an
     assert not journal.exists()  # refused before the run began
 
 
+@pytest.mark.parametrize("workers", ["threads", "processes"])
+def test_a_keyboard_interrupt_raised_by_the_objective_stops_a_parallel_run(tmp_path, workers):
+    """The objective's KeyboardInterrupt stops minimize as it does with n_workers=1, on a
+    thread or a process pool alike, instead of being told as a failed evaluation; the
+    point stays pending in the journal, so a resume evaluates it."""
+    journal = tmp_path / "run.jsonl"
+    executor = ThreadPoolExecutor(2) if workers == "threads" else None
+    with pytest.raises(KeyboardInterrupt):
+        minimize(parallel_objectives.interrupts_on_the_right, SPACE, n_calls=12, seed=0,
+                 n_workers=2, executor=executor, journal=journal, progress=False,
+                 max_consecutive_failures=None)
+    run = Optimizer.resume(journal, append=False)
+    assert all(o.ok for o in run.history), [o.error for o in run.history if not o.ok]
+    assert any(p["x"] > 0.5 for p in run.pending), run.pending
+
+
 def test_thread_pool_executor_with_local_function_and_callbacks():
     seen = []
     result = minimize(lambda p: sphere(p), SPACE, n_calls=10, seed=2, progress=True,
