@@ -140,7 +140,8 @@ def minimize(
         caller not a daemonic process such as a `multiprocessing.Pool`'s worker,
         which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
-        Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
+        Where to run the evaluations (`n_workers` of them at once, whatever the
+        executor's size: with the default 1, one at a time), e.g. a `ThreadPoolExecutor`, a
         `ProcessPoolExecutor` (which, like the default pool, needs a picklable
         objective: TypeError before any evaluation) or a Dask client connected to
         a cluster (waited
