@@ -238,11 +238,26 @@ class AsyncLoop:
             if self.owned and isinstance(error, BrokenProcessPool):
                 return None
             self.opt.cancel(params)  # never evaluated: not a failure of the objective
+            if isinstance(error, BrokenProcessPool):
+                self._settle_broken()
             raise RuntimeError(
                 f"the executor {self.executor!r} refused the evaluation "
                 f"({type(error).__name__}: {error}); it no longer accepts work? The "
                 "evaluations so far are in the history (and the journal, if any)"
             ) from error
+
+    def _settle_broken(self) -> None:
+        """A caller's process pool broke before its failed futures were read: tell each
+        evaluation in flight, as `run` would have (a broken pool fails every future it
+        still held, so the wait ends): the one whose worker died as failed, not left
+        pending for a resume to run first on the next pool and break it again."""
+        in_flight = cast(list["Future[Outcome]"], list(self.in_flight))
+        wait(in_flight)
+        for future in in_flight:  # in flight until told, as in `run`
+            self._finish(self.in_flight[future], Outcome(
+                "error", "worker process died (executor broken)")
+                if _is_broken(future) else _outcome(future))
+            del self.in_flight[future]
 
     def _refuse_cancelled(self, n_cancelled: int) -> None:
         """Evaluations in flight were cancelled by the executor, not by this loop (a Dask

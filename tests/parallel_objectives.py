@@ -96,3 +96,12 @@ def interrupts_on_the_right(params: dict) -> float:
     if params["x"] > 0.5:
         raise KeyboardInterrupt
     return sphere(params)
+
+
+def kills_its_worker_on_the_right_late(params: dict) -> float:
+    """After 0.2 s, SIGKILL its own process for x > 0.75 (while the other worker's
+    evaluation ends and the loop submits the next point to the broken pool)."""
+    time.sleep(0.2)
+    if params["x"] > 0.75:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return sphere(params)

@@ -200,6 +200,23 @@ def test_a_killed_worker_fails_only_its_own_evaluation():
     assert all(o.params["x"] <= 0.75 for o in result.history if o.ok)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_worker_killed_on_a_callers_process_pool_is_told_failed_not_left_pending(
+        tmp_path, seed):
+    """A caller's ProcessPoolExecutor is not rebuilt: once a worker dies the run stops with
+    the executor's refusal, and the point that killed it is told as failed ("worker
+    process died"), so a resume does not evaluate it first and kill the new pool again."""
+    journal = tmp_path / "run.jsonl"
+    with ProcessPoolExecutor(2) as pool, pytest.raises(RuntimeError, match="refused"):
+        minimize(parallel_objectives.kills_its_worker_on_the_right_late, SPACE, n_calls=14,
+                 seed=seed, n_workers=2, executor=pool, journal=journal, progress=False)
+    run = Optimizer.resume(journal, append=False)
+    assert not [p for p in run.pending if p["x"] > 0.75], run.pending
+    failed = [o for o in run.history if not o.ok]
+    assert failed and all("died" in o.error for o in failed), [o.error for o in failed]
+    assert all(o.params["x"] <= 0.75 for o in run.history if o.ok)
+
+
 def test_n_workers_in_a_daemonic_process_is_refused_before_any_evaluation():
     """A multiprocessing.Pool's workers are daemonic and may not start processes: minimize
     (n_workers=2) there used to build its pool and fail at the first submit with a
