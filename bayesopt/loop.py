@@ -13,7 +13,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,8 +140,11 @@ def minimize(
         caller not a daemonic process such as a `multiprocessing.Pool`'s worker,
         which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
-        Where to run the evaluations, e.g. a `ThreadPoolExecutor`, a
-        `ProcessPoolExecutor` or a Dask client connected to a cluster (waited
+        Where to run the evaluations (`n_workers` of them at once, whatever the
+        executor's size: with the default 1, one at a time), e.g. a `ThreadPoolExecutor`, a
+        `ProcessPoolExecutor` (which, like the default pool, needs a picklable
+        objective: TypeError before any evaluation) or a Dask client connected to
+        a cluster (waited
         for on Dask's own futures, `bayesopt.dask_futures`; pass the client,
         not its `get_executor()`, whose futures a killed worker can leave
         unresolved: that one runs, with a `DaskExecutorWarning`).
@@ -221,7 +224,8 @@ def minimize(
     parallel = n_workers > 1 or executor is not None
     if parallel and executor is None:
         check_own_pool(n_workers)
-        check_picklable(func)
+    if parallel and (executor is None or isinstance(executor, ProcessPoolExecutor)):
+        check_picklable(func)  # a caller's process pool pickles it as our own does
     space = space if isinstance(space, Space) else Space(space)
     warm = WarmStart.parse(x0, y0, space, n_calls)
     if optimizer_options.get("pending_timeout") == 0:

@@ -13,6 +13,8 @@ Faults:
 - an exception raised by the objective is caught in the worker and told as
   a failed evaluation with its traceback (an `EvaluationFailed` with its
   message only: `bayesopt.failures` says which failures stop a run);
+- a KeyboardInterrupt or SystemExit raised by the objective stops the run,
+  as with ``n_workers=1`` (its point stays pending in a journal);
 - a worker process that dies breaks a `ProcessPoolExecutor` and every
   evaluation in flight with it. The pool is rebuilt and the suspects are
   re-run one at a time; the one that breaks the pool alone is told as
@@ -236,11 +238,26 @@ class AsyncLoop:
             if self.owned and isinstance(error, BrokenProcessPool):
                 return None
             self.opt.cancel(params)  # never evaluated: not a failure of the objective
+            if isinstance(error, BrokenProcessPool):
+                self._settle_broken()
             raise RuntimeError(
                 f"the executor {self.executor!r} refused the evaluation "
                 f"({type(error).__name__}: {error}); it no longer accepts work? The "
                 "evaluations so far are in the history (and the journal, if any)"
             ) from error
+
+    def _settle_broken(self) -> None:
+        """A caller's process pool broke before its failed futures were read: tell each
+        evaluation in flight, as `run` would have (a broken pool fails every future it
+        still held, so the wait ends): the one whose worker died as failed, not left
+        pending for a resume to run first on the next pool and break it again."""
+        in_flight = cast(list["Future[Outcome]"], list(self.in_flight))
+        wait(in_flight)
+        for future in in_flight:  # in flight until told, as in `run`
+            self._finish(self.in_flight[future], Outcome(
+                "error", "worker process died (executor broken)")
+                if _is_broken(future) else _outcome(future))
+            del self.in_flight[future]
 
     def _refuse_cancelled(self, n_cancelled: int) -> None:
         """Evaluations in flight were cancelled by the executor, not by this loop (a Dask
@@ -299,8 +316,14 @@ def _is_broken(future: Evaluation) -> bool:
 
 
 def _outcome(future: Evaluation) -> Outcome:
+    """The evaluation's outcome; an exception the executor caught (a pickling error, a
+    `KilledWorker`) is an error outcome. A KeyboardInterrupt or SystemExit the objective
+    raised (no `Exception`, so `evaluate_in_worker` let it through) is raised here: it
+    stops the run as it does with ``n_workers=1``, its point told nothing."""
     error = future.exception()
     if error is None:
         return future.result()
+    if not isinstance(error, Exception):
+        raise error
     return Outcome("error", "".join(
         traceback.format_exception(type(error), error, error.__traceback__)))

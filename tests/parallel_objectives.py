@@ -89,3 +89,19 @@ def minimize_with_two_workers(seed: int) -> str:
     except Exception as error:  # noqa: BLE001 - reported to the test
         return f"{type(error).__name__}: {error} | evaluated {len(evaluated)}"
     return f"ran | evaluated {len(evaluated)}"
+
+
+def interrupts_on_the_right(params: dict) -> float:
+    """Ctrl-C inside the objective (a KeyboardInterrupt it raises) for x > 0.5."""
+    if params["x"] > 0.5:
+        raise KeyboardInterrupt
+    return sphere(params)
+
+
+def kills_its_worker_on_the_right_late(params: dict) -> float:
+    """After 0.2 s, SIGKILL its own process for x > 0.75 (while the other worker's
+    evaluation ends and the loop submits the next point to the broken pool)."""
+    time.sleep(0.2)
+    if params["x"] > 0.75:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return sphere(params)

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -200,6 +200,23 @@ def test_a_killed_worker_fails_only_its_own_evaluation():
     assert all(o.params["x"] <= 0.75 for o in result.history if o.ok)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_worker_killed_on_a_callers_process_pool_is_told_failed_not_left_pending(
+        tmp_path, seed):
+    """A caller's ProcessPoolExecutor is not rebuilt: once a worker dies the run stops with
+    the executor's refusal, and the point that killed it is told as failed ("worker
+    process died"), so a resume does not evaluate it first and kill the new pool again."""
+    journal = tmp_path / "run.jsonl"
+    with ProcessPoolExecutor(2) as pool, pytest.raises(RuntimeError, match="refused"):
+        minimize(parallel_objectives.kills_its_worker_on_the_right_late, SPACE, n_calls=14,
+                 seed=seed, n_workers=2, executor=pool, journal=journal, progress=False)
+    run = Optimizer.resume(journal, append=False)
+    assert not [p for p in run.pending if p["x"] > 0.75], run.pending
+    failed = [o for o in run.history if not o.ok]
+    assert failed and all("died" in o.error for o in failed), [o.error for o in failed]
+    assert all(o.params["x"] <= 0.75 for o in run.history if o.ok)
+
+
 def test_n_workers_in_a_daemonic_process_is_refused_before_any_evaluation():
     """A multiprocessing.Pool's workers are daemonic and may not start processes: minimize
     (n_workers=2) there used to build its pool and fail at the first submit with a
@@ -216,6 +233,34 @@ def test_n_workers_in_a_daemonic_process_is_refused_before_any_evaluation():
 def test_unpicklable_objective_is_refused_with_advice():
     with pytest.raises(TypeError, match="module level"):
         minimize(lambda p: sphere(p), SPACE, n_calls=4, n_workers=2, progress=False)
+
+
+def test_an_unpicklable_objective_on_a_callers_process_pool_is_refused_before_any_evaluation(
+        tmp_path):
+    """executor=ProcessPoolExecutor(...) pickles the objective as n_workers=2's own pool
+    does: a lambda is the same TypeError with the same advice, raised before anything is
+    evaluated — not one failed evaluation per point until TooManyFailuresError."""
+    journal = tmp_path / "run.jsonl"
+    with ProcessPoolExecutor(2) as pool, pytest.raises(TypeError, match="module level"):
+        minimize(lambda p: sphere(p), SPACE, n_calls=6, executor=pool, n_workers=2,
+                 journal=journal, progress=False)
+    assert not journal.exists()  # refused before the run began
+
+
+@pytest.mark.parametrize("workers", ["threads", "processes"])
+def test_a_keyboard_interrupt_raised_by_the_objective_stops_a_parallel_run(tmp_path, workers):
+    """The objective's KeyboardInterrupt stops minimize as it does with n_workers=1, on a
+    thread or a process pool alike, instead of being told as a failed evaluation; the
+    point stays pending in the journal, so a resume evaluates it."""
+    journal = tmp_path / "run.jsonl"
+    executor = ThreadPoolExecutor(2) if workers == "threads" else None
+    with pytest.raises(KeyboardInterrupt):
+        minimize(parallel_objectives.interrupts_on_the_right, SPACE, n_calls=12, seed=0,
+                 n_workers=2, executor=executor, journal=journal, progress=False,
+                 max_consecutive_failures=None)
+    run = Optimizer.resume(journal, append=False)
+    assert all(o.ok for o in run.history), [o.error for o in run.history if not o.ok]
+    assert any(p["x"] > 0.5 for p in run.pending), run.pending
 
 
 def test_thread_pool_executor_with_local_function_and_callbacks():
