@@ -138,10 +138,18 @@ def admitted_count(space: Space, feasible: InputConstraints | None) -> int | Non
     sizes = [int(k) for k in cards if k is not None]
     if len(sizes) < len(cards) or math.prod(sizes) > _ENUMERATION_LIMIT:
         return None
-    grids = [(np.arange(k) + 0.5) / k for k in sizes]
-    unit = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
-    points = np.unique(space.from_unit(unit), axis=0)
+    points = np.unique(grid_points(space), axis=0)
     return int(points.shape[0] if feasible is None else feasible.mask(points).sum())
+
+
+def grid_points(space: Space) -> np.ndarray:
+    """Every combination of a finite space's values, encoded, in `meshgrid`'s "ij" order:
+    each dimension at the centres (i + ½)/k of its k cells of the unit cube (a conditional
+    space decodes several combinations to one point). The caller bounds the size."""
+    cards = np.array([d.cardinality for d in space.dimensions], dtype=float)
+    grids = [np.arange(d.cardinality) for d in space.dimensions]  # type: ignore[arg-type]
+    index = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
+    return space.from_unit((index + 0.5) / cards)
 
 
 class SpaceExhaustedWarning(UserWarning):
@@ -379,10 +387,7 @@ class Proposal:
         size = self.space.cardinality
         if size is None or size > _ENUMERATION_LIMIT:
             return None
-        grids = [np.arange(d.cardinality) for d in self.space.dimensions]  # type: ignore[arg-type]
-        index = np.stack(np.meshgrid(*grids, indexing="ij"), axis=-1).reshape(-1, len(grids))
-        cards = np.array([d.cardinality for d in self.space.dimensions], dtype=float)
-        points = self.space.from_unit((index + 0.5) / cards)
+        points = grid_points(self.space)
         keep = [not is_near(x, avoid) for x in points]
         return points[keep]
 
