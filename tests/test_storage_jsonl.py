@@ -226,3 +226,29 @@ def test_a_scan_reads_the_file_it_checked_not_one_renamed_over_it_since(tmp_path
     with pytest.raises(ValueError, match="was deleted or replaced"):
         reader.read("s")
     reader.close()
+
+
+_OPTUNA_JOURNAL = (  # the first lines of an Optuna JournalStorage file (JournalFileBackend)
+    '{"op_code":0,"worker_id":"w-1","study_name":"o","directions":[1]}\n'
+    '{"op_code":4,"worker_id":"w-1","study_id":0,"datetime_start":"2026-12-05T05:45:07"}\n'
+)
+
+
+def test_another_programs_json_lines_file_is_refused_and_never_deleted(tmp_path):
+    """A JSON-lines file whose first line is no bayesopt header (neither "study" nor
+    "journal": here Optuna's JournalStorage) is not a study: listing, attaching, reading
+    and `bayesopt delete-study` raise a StorageError naming the file, which is left
+    byte for byte as it was (delete-study --study journal removed it)."""
+    path = tmp_path / "optuna_journal.log"
+    path.write_text(_OPTUNA_JOURNAL)
+    storage = JSONLStorage(path)
+    for operation in (storage.studies, lambda: storage.delete_study("journal"),
+                      lambda: storage.create_or_attach("journal", {"v": 1}),
+                      lambda: storage.read("journal"), lambda: storage.header("o")):
+        with pytest.raises(ValueError, match="optuna_journal.log.*no bayesopt header"):
+            operation()
+    done = subprocess.run([sys.executable, "-m", "bayesopt", "delete-study", "--storage",
+                           str(path), "--study", "journal"], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
+    assert done.returncode == 2 and "no bayesopt header" in done.stderr, done.stderr
+    assert path.read_text() == _OPTUNA_JOURNAL
