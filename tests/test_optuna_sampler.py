@@ -248,6 +248,9 @@ def test_multi_objective_studies_raise():
     ({"random_state": 0}, TypeError, "random_state=; write seed="),
     ({"n_constraints": 1}, ValueError, "n_constraints=1.*constraints_func"),
     ({"feasible": lambda p: True}, ValueError, "feasible=.*relative search space"),
+    # the sampler sends no heartbeats, so it expired trials still running: Optuna's does it
+    ({"pending_timeout": 60}, TypeError,
+     "pending_timeout=60: .*RDBStorage\\(url, heartbeat_interval=.*FAIL"),
 ])
 def test_invalid_arguments_raise(kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -37,7 +37,10 @@ read once, at the first `sample_relative` after it changes state):
                measures the learning curve at step k, not the objective, and
                would bias the GP if told as a value
     RUNNING    add_pending(params) once all its active relative parameters are set:
-               another worker's point is fantasized, never proposed again
+               another worker's point is fantasized, never proposed again, until the
+               trial ends (a worker killed outright leaves it RUNNING, hence pending,
+               unless the storage's heartbeat, `RDBStorage(heartbeat_interval=...)`,
+               marks it FAIL)
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
 
@@ -125,6 +128,10 @@ _RESERVED = {  # Optimizer arguments the sampler sets itself
              "optimizer is rebuilt from it",
     "pruner": "Optuna's pruner prunes the trials (create_study(pruner=...)): trial.report "
               "never reaches the sampler's optimizer",
+    "pending_timeout": "the sampler sends no heartbeats, so it would expire trials still "
+                       "running; Optuna's storage expires a dead worker's trials: "
+                       "RDBStorage(url, heartbeat_interval=..., grace_period=...) marks them "
+                       "FAIL, and the sampler tells them as failures",
 }
 _UNSUPPORTED = {  # Optimizer arguments a study cannot feed
     "n_constraints": "the trials' constraint values set it: pass constraints_func= (or "
@@ -346,9 +353,10 @@ class BayesoptSampler(BaseSampler):
         Passed to every `Optimizer` (``acquisition``, ``kernel``,
         ``n_initial``, ``ucb_beta``, ``options``); ``maximize`` comes from the
         study's direction; ``journal``, ``storage`` and ``study`` are refused (the
-        Optuna storage keeps the study), and so is ``pruner`` (Optuna's pruner sees
-        the reports), each with TypeError, and ``n_constraints`` and ``feasible``
-        with ValueError. A
+        Optuna storage keeps the study), and so are ``pruner`` (Optuna's pruner sees
+        the reports) and ``pending_timeout`` (no heartbeats reach the optimizer; Optuna's
+        storage heartbeat fails a dead worker's trials), each with TypeError, and
+        ``n_constraints`` and ``feasible`` with ValueError. A
         completed trial's cost is its wall time (``acquisition="logei_per_cost"``).
 
     See the module docstring for how trials of each state are told.
