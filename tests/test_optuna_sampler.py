@@ -243,6 +243,7 @@ def test_multi_objective_studies_raise():
     ({"acquisition": "qei"}, ValueError, "acquisition='qei'"),
     ({"n_initial": -1}, ValueError, "n_initial=-1"),
     ({"seed": 1.5}, TypeError, "seed=1.5"),
+    ({"seed": 2**32}, ValueError, "seed=4294967296 must be below 2\\*\\*32"),
     ({"acqusition": "ei"}, TypeError, "acqusition=; did you mean acquisition="),
     ({"n_startup_trials": 5}, TypeError, "n_startup_trials=; write n_initial="),
     ({"random_state": 0}, TypeError, "random_state=; write seed="),

@@ -334,7 +334,7 @@ class BayesoptSampler(BaseSampler):
     Parameters
     ----------
     seed : int, optional
-        Seeds the optimizers (each takes its seed from a generator seeded
+        0 ≤ seed < 2**32, as Optuna's samplers take. Seeds the optimizers (each takes its seed from a generator seeded
         with this) and the `RandomSampler` of independent parameters: the same
         seed and the same trials give the same suggestions. A sampler started on
         a study that already has trials (a restarted process, a second worker on
@@ -372,6 +372,10 @@ class BayesoptSampler(BaseSampler):
         self._constraints_func = constraints_func
         self._optimizer_kwargs = dict(optimizer_kwargs)
         seed = None if seed is None else check_count("seed", seed)
+        if seed is not None and seed >= 2**32:  # numpy's RandomState said "Seed must be ..."
+            raise ValueError(f"seed={seed} must be below 2**32: Optuna's RandomSampler, which "
+                             "samples the parameters outside the relative search space, takes "
+                             "32-bit seeds")
         self._seeds = np.random.default_rng(seed)
         self._independent_sampler = RandomSampler(seed=seed)
         self._followers: OrderedDict[tuple[Any, ...], _Follower] = OrderedDict()
