@@ -294,11 +294,21 @@ def test_failed_trials_count_their_duration_in_total_cost_only():
     assert sampler.optimizer.total_cost == pytest.approx(total)
 
 
-def test_a_sampler_serves_one_study():
-    sampler = BayesoptSampler(seed=0)
-    run_study(sampler, 2)
-    with pytest.raises(ValueError, match="serves study"):
-        run_study(sampler, 1)
+@pytest.mark.parametrize("name", ["same", "other"])
+def test_a_sampler_reused_on_another_study_models_that_study_only(name):
+    """A sampler given a second study (as Optuna's samplers may be) models that study's
+    trials only: with the first study's name it went on modelling the first study's
+    trials and never told the second's (all 8 of its trials asked near the first's
+    optimum, 0.5), and with another name it raised ValueError in the second's trial."""
+    sampler = BayesoptSampler(seed=0, n_initial=3)
+    first = optuna.create_study(study_name="exp", sampler=sampler)
+    first.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.5) ** 2, n_trials=6)
+    second = optuna.create_study(study_name="exp" if name == "same" else "exp2",
+                                 sampler=sampler)
+    second.optimize(lambda t: (t.suggest_float("x", -1, 1) + 0.5) ** 2, n_trials=8)
+    second.ask().suggest_float("x", -1, 1)  # syncs the last trial
+    told = [o.params["x"] for o in sampler.optimizer.history]
+    assert told == [t.params["x"] for t in second.trials if t.state == TrialState.COMPLETE]
 
 
 # --------------------------------------------------------- reproducibility

@@ -82,7 +82,13 @@ spaces keep their optimizers, so a study alternating between spaces (as
 `PartialFixedSampler` does) is not replayed from scratch each time.
 
 Unsupported: multi-objective studies and the Optimizer arguments `n_constraints` (the
-trials' constraints set it) and `feasible` (a ValueError says so). One sampler serves one study.
+trials' constraints set it) and `feasible` (a ValueError says so).
+
+A sampler given another study (Optuna's samplers may be reused, e.g. one per loop of fresh
+studies) serves it from its trials alone: the study it serves is its storage object and its
+study id (not its name, which a new in-memory study or one created again may share), and on
+a change the optimizers, the inferred space and the warnings given are dropped, as if the
+sampler were new; its random generators go on.
 """
 
 from __future__ import annotations
@@ -90,6 +96,7 @@ from __future__ import annotations
 import bisect
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -384,7 +391,7 @@ class BayesoptSampler(BaseSampler):
         self._warned: set[str] = set()
         self._refused: set[int] = set()  # trials warned about by TrialOutsideSpaceWarning
         self._unconstrained: set[int] = set()  # trials warned about by MissingConstraintsWarning
-        self._study_name: str | None = None
+        self._served: tuple[Any, ...] | None = None  # `_study_key` of the study served
         self._lock = threading.Lock()
 
     @property
@@ -405,6 +412,7 @@ class BayesoptSampler(BaseSampler):
         if not search_space or all(name in fixed for name in search_space):
             return {}
         with self._lock:
+            self._serve(study)  # another thread's study may have been served since
             trials = study.get_trials(deepcopy=False)
             structure = self._structure(trials).restricted(search_space)
             if not structure.distributions or structure.covered_by(fixed):
@@ -473,12 +481,22 @@ class BayesoptSampler(BaseSampler):
             raise ValueError(
                 "BayesoptSampler supports single-objective studies only; this study has "
                 f"directions {[d.name.lower() for d in study.directions]}")
-        if self._study_name is None:
-            self._study_name = study.study_name
-        elif study.study_name != self._study_name:
-            raise ValueError(
-                f"this BayesoptSampler serves study {self._study_name!r}; create another "
-                f"sampler for study {study.study_name!r}")
+        if not _is_study(self._served, study):
+            with self._lock:
+                self._serve(study)
+
+    def _serve(self, study: Study) -> None:
+        """Serve `study` from its trials alone (module docstring), unless it is the study
+        served; under `_lock`."""
+        if _is_study(self._served, study):
+            return
+        self._served = _study_key(study)
+        self._followers.clear()
+        self._latest = None
+        self._last_structure = None
+        self._warned = set()
+        self._refused = set()
+        self._unconstrained = set()
 
     def _structure(self, trials: Sequence[FrozenTrial]) -> Structure:
         """`_infer` of the trials, kept while the set of COMPLETE trials is the same (a
@@ -539,6 +557,7 @@ class BayesoptSampler(BaseSampler):
         state["_followers"] = OrderedDict()
         state["_latest"] = None
         state["_last_structure"] = None
+        state["_served"] = None  # holds a weak reference; the copy serves the next study given
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -546,6 +565,8 @@ class BayesoptSampler(BaseSampler):
         state.setdefault("_last_structure", None)
         state.setdefault("_constraints_func", None)  # pickled before constraints_func
         state.setdefault("_unconstrained", set())
+        state.pop("_study_name", None)  # pickled before samplers could be reused
+        state.setdefault("_served", None)
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
@@ -558,6 +579,22 @@ def _constraint_keys(trials: Sequence[FrozenTrial]) -> tuple[int, tuple[str, ...
             if constraints:
                 return trial.number, tuple(sorted(constraints))
     return None
+
+
+def _study_key(study: Study) -> tuple[Any, ...]:
+    """What tells a study from another: its storage object (weakly held where it can be)
+    and its id in it, and its name."""
+    storage = study._storage
+    try:
+        ref: Callable[[], Any] = weakref.ref(storage)
+    except TypeError:  # pragma: no cover - Optuna's storages take weak references
+        ref = lambda: storage  # noqa: E731
+    return ref, study._study_id, study.study_name
+
+
+def _is_study(key: tuple[Any, ...] | None, study: Study) -> bool:
+    return (key is not None and key[0]() is study._storage and key[1] == study._study_id
+            and key[2] == study.study_name)
 
 
 def _has_completed(study: Study) -> bool:
