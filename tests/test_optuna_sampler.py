@@ -247,6 +247,12 @@ def test_multi_objective_studies_raise():
     ({"acqusition": "ei"}, TypeError, "acqusition=; did you mean acquisition="),
     ({"n_startup_trials": 5}, TypeError, "n_startup_trials=; write n_initial="),
     ({"random_state": 0}, TypeError, "random_state=; write seed="),
+    # GPSampler's other arguments: why there is none here, and what to do instead
+    ({"deterministic_objective": True}, TypeError,
+     "deterministic_objective=: .*ModelOptions\\(noise_variance="),
+    ({"independent_sampler": None}, TypeError, "independent_sampler=: .*RandomSampler"),
+    ({"warn_independent_sampling": False}, TypeError,
+     "warn_independent_sampling=: .*IndependentSamplingWarning"),
     ({"n_constraints": 1}, ValueError, "n_constraints=1.*constraints_func"),
     ({"feasible": lambda p: True}, ValueError, "feasible=.*relative search space"),
     # the sampler sends no heartbeats, so it expired trials still running: Optuna's does it

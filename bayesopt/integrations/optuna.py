@@ -148,6 +148,19 @@ _UNSUPPORTED = {  # Optimizer arguments a study cannot feed
 }
 
 
+_GP_SAMPLER = {  # optuna.samplers.GPSampler's arguments that have no counterpart here
+    "deterministic_objective": "the GP fits its observation noise from the trials (small for "
+                               "a deterministic objective); to fix it instead, pass "
+                               "options=OptimizerOptions(model=ModelOptions(noise_variance=v, "
+                               "output_transform='none')), v in the objective's units squared",
+    "independent_sampler": "the parameters outside the relative search space are sampled by "
+                           "Optuna's RandomSampler, seeded by seed=",
+    "warn_independent_sampling": "silence the warning with warnings.filterwarnings('ignore', "
+                                 "category=bayesopt.integrations.optuna."
+                                 "IndependentSamplingWarning)",
+}
+
+
 class IndependentSamplingWarning(UserWarning):
     """A parameter outside the relative search space is sampled at random."""
 
@@ -606,7 +619,7 @@ def _check_optimizer_kwargs(kwargs: Mapping[str, Any], *, constrained: bool) -> 
     accepted = set(keyword_only(Optimizer.__init__))
     unknown_keywords([key for key in kwargs if key not in _UNSUPPORTED and key not in _RESERVED],
                      accepted - set(_UNSUPPORTED) - set(_RESERVED) | {"constraints_func"},
-                     "BayesoptSampler")
+                     "BayesoptSampler", _GP_SAMPLER)
     for key in kwargs:
         if key in _UNSUPPORTED:
             raise ValueError(f"BayesoptSampler does not support {key}={kwargs[key]!r}: "
