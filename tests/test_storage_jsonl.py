@@ -79,6 +79,23 @@ def test_open_storage_by_url(tmp_path):
 
 
 
+@pytest.mark.parametrize("suffix", ["?timeout=30", "?mode=ro&uri=true", "#main"])
+@pytest.mark.parametrize("scheme", ["sqlite", "file"])
+def test_a_file_url_with_a_query_or_fragment_is_refused(tmp_path, monkeypatch, scheme, suffix):
+    """SQLAlchemy's (Optuna's) ``sqlite:///tune.db?timeout=30`` is refused naming the
+    part this library does not read, and no file is made: it opened a database file
+    named ``tune.db?timeout=30``, so the workers that wrote sqlite:///tune.db shared
+    another study."""
+    monkeypatch.chdir(tmp_path)
+    name = "tune.db" if scheme == "sqlite" else "tune.jsonl"
+    url = f"{scheme}:///{tmp_path / name}{suffix}"
+    with pytest.raises(ValueError, match=re.escape(f"storage={url!r}: ") + ".*"
+                       + re.escape(f"{suffix!r} is not read here (no driver options); write "
+                                   f"{scheme}:///{tmp_path / name}") + "$"):
+        open_storage(url)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(("url", "hint"), [
     ("sqlite:study.db", "write sqlite:///study.db (relative"),
     ("sqlite:/abs/study.db", "write sqlite:////abs/study.db"),
