@@ -391,10 +391,10 @@ def test_sqlite_errors_are_storage_errors_naming_the_file(tmp_path: Path, kind: 
 
 
 _OPTUNA_TABLES = (  # the start of the schema Optuna's RDBStorage makes in an SQLite file
-    "CREATE TABLE studies (study_id INTEGER NOT NULL PRIMARY KEY,"
-    " study_name VARCHAR(512) NOT NULL UNIQUE)",
-    "CREATE TABLE trials (trial_id INTEGER NOT NULL PRIMARY KEY, number INTEGER,"
-    " study_id INTEGER REFERENCES studies (study_id), state VARCHAR(8) NOT NULL)",
+    ("CREATE TABLE studies (study_id INTEGER NOT NULL PRIMARY KEY,"
+     " study_name VARCHAR(512) NOT NULL UNIQUE)"),
+    ("CREATE TABLE trials (trial_id INTEGER NOT NULL PRIMARY KEY, number INTEGER,"
+     " study_id INTEGER REFERENCES studies (study_id), state VARCHAR(8) NOT NULL)"),
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
     "INSERT INTO studies VALUES (1, 'optuna-study')",
 )

@@ -601,7 +601,10 @@ def _study_key(study: Study) -> tuple[Any, ...]:
     try:
         ref: Callable[[], Any] = weakref.ref(storage)
     except TypeError:  # pragma: no cover - Optuna's storages take weak references
-        ref = lambda: storage  # noqa: E731
+
+        def ref() -> Any:
+            return storage
+
     return ref, study._study_id, study.study_name
 
 
