@@ -58,7 +58,8 @@ def test_create_attach_append_read(tmp_path):
 
 def test_open_storage_by_url(tmp_path):
     path = tmp_path / "run.jsonl"
-    for url in (str(path), path, f"file://{path}"):
+    for url in (str(path), path, f"file://{path}", f"file://localhost{path}",
+                f"FILE://LocalHost{path}"):  # RFC 8089: localhost is this machine
         storage = open_storage(url)
         assert isinstance(storage, JSONLStorage) and storage.path == path
         storage.close()

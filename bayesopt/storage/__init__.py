@@ -108,8 +108,10 @@ def _whole_url(url: str, rest: str) -> str:
 
 
 def _file_path(url: str, rest: str) -> str:
-    """``file:///tmp/run.jsonl`` -> ``/tmp/run.jsonl`` (RFC 8089: an absolute path)."""
-    return rest
+    """``file:///tmp/run.jsonl`` -> ``/tmp/run.jsonl`` (RFC 8089: an absolute path), and
+    so does ``file://localhost/tmp/run.jsonl`` (RFC 8089, 2: "localhost" is this machine)."""
+    host, slash, path = rest.partition("/")
+    return slash + path if slash and host.lower() == "localhost" else rest
 
 
 def _sqlite_path(url: str, rest: str) -> str:
