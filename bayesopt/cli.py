@@ -967,7 +967,8 @@ def _studies(args: argparse.Namespace) -> int:
         told = [o.timestamp for o in record.history if o.timestamp is not None]
         last = (f"{datetime.fromtimestamp(max(told), timezone.utc):%Y-%m-%d %H:%M:%S}"
                 if told else "-")
-        rows.append([name, str(len(record.history)), "-" if math.isnan(best) else f"{best:.6g}",
+        shown = name if name.isprintable() and name.strip() == name else repr(name)  # one row
+        rows.append([shown, str(len(record.history)), "-" if math.isnan(best) else f"{best:.6g}",
                      "maximizing" if record.maximize else "minimizing", last])
     print(_aligned(rows, [True] * len(rows[0])))
     return 0

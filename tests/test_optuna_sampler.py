@@ -243,11 +243,21 @@ def test_multi_objective_studies_raise():
     ({"acquisition": "qei"}, ValueError, "acquisition='qei'"),
     ({"n_initial": -1}, ValueError, "n_initial=-1"),
     ({"seed": 1.5}, TypeError, "seed=1.5"),
+    ({"seed": 2**32}, ValueError, "seed=4294967296 must be below 2\\*\\*32"),
     ({"acqusition": "ei"}, TypeError, "acqusition=; did you mean acquisition="),
     ({"n_startup_trials": 5}, TypeError, "n_startup_trials=; write n_initial="),
     ({"random_state": 0}, TypeError, "random_state=; write seed="),
+    # GPSampler's other arguments: why there is none here, and what to do instead
+    ({"deterministic_objective": True}, TypeError,
+     "deterministic_objective=: .*ModelOptions\\(noise_variance="),
+    ({"independent_sampler": None}, TypeError, "independent_sampler=: .*RandomSampler"),
+    ({"warn_independent_sampling": False}, TypeError,
+     "warn_independent_sampling=: .*IndependentSamplingWarning"),
     ({"n_constraints": 1}, ValueError, "n_constraints=1.*constraints_func"),
     ({"feasible": lambda p: True}, ValueError, "feasible=.*relative search space"),
+    # the sampler sends no heartbeats, so it expired trials still running: Optuna's does it
+    ({"pending_timeout": 60}, TypeError,
+     "pending_timeout=60: .*RDBStorage\\(url, heartbeat_interval=.*FAIL"),
 ])
 def test_invalid_arguments_raise(kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -290,11 +300,21 @@ def test_failed_trials_count_their_duration_in_total_cost_only():
     assert sampler.optimizer.total_cost == pytest.approx(total)
 
 
-def test_a_sampler_serves_one_study():
-    sampler = BayesoptSampler(seed=0)
-    run_study(sampler, 2)
-    with pytest.raises(ValueError, match="serves study"):
-        run_study(sampler, 1)
+@pytest.mark.parametrize("name", ["same", "other"])
+def test_a_sampler_reused_on_another_study_models_that_study_only(name):
+    """A sampler given a second study (as Optuna's samplers may be) models that study's
+    trials only: with the first study's name it went on modelling the first study's
+    trials and never told the second's (all 8 of its trials asked near the first's
+    optimum, 0.5), and with another name it raised ValueError in the second's trial."""
+    sampler = BayesoptSampler(seed=0, n_initial=3)
+    first = optuna.create_study(study_name="exp", sampler=sampler)
+    first.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.5) ** 2, n_trials=6)
+    second = optuna.create_study(study_name="exp" if name == "same" else "exp2",
+                                 sampler=sampler)
+    second.optimize(lambda t: (t.suggest_float("x", -1, 1) + 0.5) ** 2, n_trials=8)
+    second.ask().suggest_float("x", -1, 1)  # syncs the last trial
+    told = [o.params["x"] for o in sampler.optimizer.history]
+    assert told == [t.params["x"] for t in second.trials if t.state == TrialState.COMPLETE]
 
 
 # --------------------------------------------------------- reproducibility

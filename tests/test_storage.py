@@ -390,6 +390,43 @@ def test_sqlite_errors_are_storage_errors_naming_the_file(tmp_path: Path, kind: 
     assert f"cannot read the study 's' in sqlite:///{path}: SQLiteStorage(" in done.stderr
 
 
+_OPTUNA_TABLES = (  # the start of the schema Optuna's RDBStorage makes in an SQLite file
+    ("CREATE TABLE studies (study_id INTEGER NOT NULL PRIMARY KEY,"
+     " study_name VARCHAR(512) NOT NULL UNIQUE)"),
+    ("CREATE TABLE trials (trial_id INTEGER NOT NULL PRIMARY KEY, number INTEGER,"
+     " study_id INTEGER REFERENCES studies (study_id), state VARCHAR(8) NOT NULL)"),
+    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+    "INSERT INTO studies VALUES (1, 'optuna-study')",
+)
+
+
+def test_another_programs_sqlite_database_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    """An SQLite file whose `studies` table is not bayesopt's (Optuna's RDBStorage makes one)
+    is refused with a StorageError naming the file and the table, by `bayesopt studies`
+    too, before anything changes: it was given an `events` table, a `uid` column in its
+    `studies` table and WAL mode, then failed with "no such column: name"."""
+    from bayesopt import Optimizer, Real
+    from bayesopt.storage import StorageError
+
+    path = tmp_path / "optuna.db"
+    with sqlite3.connect(path) as conn:
+        for statement in _OPTUNA_TABLES:
+            conn.execute(statement)
+    conn.close()
+    before = path.read_bytes()
+    match = r"optuna.db'\) is not a bayesopt database: its table studies\(study_id, study_name\)"
+    with pytest.raises(StorageError, match=match):
+        SQLiteStorage(path)
+    with pytest.raises(StorageError, match=match):
+        Optimizer({"x": Real(0.0, 1.0)}, storage=f"sqlite:///{path}", study="optuna-study")
+    done = subprocess.run([sys.executable, "-m", "bayesopt", "studies", "--storage",
+                           f"sqlite:///{path}"], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 2 and "is not a bayesopt database" in done.stderr, done.stderr
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["optuna.db"]  # no -wal, no -shm
+
+
 def test_a_full_sqlite_database_fails_a_tell_with_a_journal_error(tmp_path: Path) -> None:
     """SQLITE_FULL (a full disk; here the page limit of the writer's connection) fails the
     tell with a JournalError naming the study and records nothing: it was a bare

@@ -58,7 +58,8 @@ def test_create_attach_append_read(tmp_path):
 
 def test_open_storage_by_url(tmp_path):
     path = tmp_path / "run.jsonl"
-    for url in (str(path), path, f"file://{path}"):
+    for url in (str(path), path, f"file://{path}", f"file://localhost{path}",
+                f"FILE://LocalHost{path}"):  # RFC 8089: localhost is this machine
         storage = open_storage(url)
         assert isinstance(storage, JSONLStorage) and storage.path == path
         storage.close()
@@ -77,6 +78,23 @@ def test_open_storage_by_url(tmp_path):
     with pytest.raises(TypeError, match="storage="):
         open_storage(3)  # type: ignore[arg-type]
 
+
+
+@pytest.mark.parametrize("suffix", ["?timeout=30", "?mode=ro&uri=true", "#main"])
+@pytest.mark.parametrize("scheme", ["sqlite", "file"])
+def test_a_file_url_with_a_query_or_fragment_is_refused(tmp_path, monkeypatch, scheme, suffix):
+    """SQLAlchemy's (Optuna's) ``sqlite:///tune.db?timeout=30`` is refused naming the
+    part this library does not read, and no file is made: it opened a database file
+    named ``tune.db?timeout=30``, so the workers that wrote sqlite:///tune.db shared
+    another study."""
+    monkeypatch.chdir(tmp_path)
+    name = "tune.db" if scheme == "sqlite" else "tune.jsonl"
+    url = f"{scheme}:///{tmp_path / name}{suffix}"
+    with pytest.raises(ValueError, match=re.escape(f"storage={url!r}: ") + ".*"
+                       + re.escape(f"{suffix!r} is not read here (no driver options); write "
+                                   f"{scheme}:///{tmp_path / name}") + "$"):
+        open_storage(url)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(("url", "hint"), [
@@ -226,3 +244,29 @@ def test_a_scan_reads_the_file_it_checked_not_one_renamed_over_it_since(tmp_path
     with pytest.raises(ValueError, match="was deleted or replaced"):
         reader.read("s")
     reader.close()
+
+
+_OPTUNA_JOURNAL = (  # the first lines of an Optuna JournalStorage file (JournalFileBackend)
+    '{"op_code":0,"worker_id":"w-1","study_name":"o","directions":[1]}\n'
+    '{"op_code":4,"worker_id":"w-1","study_id":0,"datetime_start":"2026-12-05T05:45:07"}\n'
+)
+
+
+def test_another_programs_json_lines_file_is_refused_and_never_deleted(tmp_path):
+    """A JSON-lines file whose first line is no bayesopt header (neither "study" nor
+    "journal": here Optuna's JournalStorage) is not a study: listing, attaching, reading
+    and `bayesopt delete-study` raise a StorageError naming the file, which is left
+    byte for byte as it was (delete-study --study journal removed it)."""
+    path = tmp_path / "optuna_journal.log"
+    path.write_text(_OPTUNA_JOURNAL)
+    storage = JSONLStorage(path)
+    for operation in (storage.studies, lambda: storage.delete_study("journal"),
+                      lambda: storage.create_or_attach("journal", {"v": 1}),
+                      lambda: storage.read("journal"), lambda: storage.header("o")):
+        with pytest.raises(ValueError, match="optuna_journal.log.*no bayesopt header"):
+            operation()
+    done = subprocess.run([sys.executable, "-m", "bayesopt", "delete-study", "--storage",
+                           str(path), "--study", "journal"], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
+    assert done.returncode == 2 and "no bayesopt header" in done.stderr, done.stderr
+    assert path.read_text() == _OPTUNA_JOURNAL

@@ -159,6 +159,19 @@ def test_studies_prints_one_line_per_study(url: str, capsys: pytest.CaptureFixtu
     assert all(len(row) == 5 for row in rows.values())  # the date and time of the last tell
 
 
+def test_studies_shows_a_name_that_is_not_one_printable_line_quoted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A study named with a newline or a tab is one row, its name quoted as Python writes
+    it: it was printed raw, as two rows ("a" and "b") naming no study that exists."""
+    url = f"sqlite:///{tmp_path / 'names.db'}"
+    fill(url, "a\nb", [1.0])
+    fill(url, "tab\there", [2.0])
+    assert cli.main(["studies", "--storage", url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert [line.split()[0] for line in lines[1:]] == ["'a\\nb'", "'tab\\there'"]
+
+
 def test_studies_of_an_empty_or_missing_storage(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"

@@ -37,7 +37,10 @@ read once, at the first `sample_relative` after it changes state):
                measures the learning curve at step k, not the objective, and
                would bias the GP if told as a value
     RUNNING    add_pending(params) once all its active relative parameters are set:
-               another worker's point is fantasized, never proposed again
+               another worker's point is fantasized, never proposed again, until the
+               trial ends (a worker killed outright leaves it RUNNING, hence pending,
+               unless the storage's heartbeat, `RDBStorage(heartbeat_interval=...)`,
+               marks it FAIL)
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
 
@@ -79,7 +82,13 @@ spaces keep their optimizers, so a study alternating between spaces (as
 `PartialFixedSampler` does) is not replayed from scratch each time.
 
 Unsupported: multi-objective studies and the Optimizer arguments `n_constraints` (the
-trials' constraints set it) and `feasible` (a ValueError says so). One sampler serves one study.
+trials' constraints set it) and `feasible` (a ValueError says so).
+
+A sampler given another study (Optuna's samplers may be reused, e.g. one per loop of fresh
+studies) serves it from its trials alone: the study it serves is its storage object and its
+study id (not its name, which a new in-memory study or one created again may share), and on
+a change the optimizers, the inferred space and the warnings given are dropped, as if the
+sampler were new; its random generators go on.
 """
 
 from __future__ import annotations
@@ -87,6 +96,7 @@ from __future__ import annotations
 import bisect
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -125,12 +135,29 @@ _RESERVED = {  # Optimizer arguments the sampler sets itself
              "optimizer is rebuilt from it",
     "pruner": "Optuna's pruner prunes the trials (create_study(pruner=...)): trial.report "
               "never reaches the sampler's optimizer",
+    "pending_timeout": "the sampler sends no heartbeats, so it would expire trials still "
+                       "running; Optuna's storage expires a dead worker's trials: "
+                       "RDBStorage(url, heartbeat_interval=..., grace_period=...) marks them "
+                       "FAIL, and the sampler tells them as failures",
 }
 _UNSUPPORTED = {  # Optimizer arguments a study cannot feed
     "n_constraints": "the trials' constraint values set it: pass constraints_func= (or "
                      "call Trial.set_constraint in the objective)",
     "feasible": "the relative search space changes during the study and parameters outside "
                 "it are sampled at random, so input constraints could not hold for every trial",
+}
+
+
+_GP_SAMPLER = {  # optuna.samplers.GPSampler's arguments that have no counterpart here
+    "deterministic_objective": "the GP fits its observation noise from the trials (small for "
+                               "a deterministic objective); to fix it instead, pass "
+                               "options=OptimizerOptions(model=ModelOptions(noise_variance=v, "
+                               "output_transform='none')), v in the objective's units squared",
+    "independent_sampler": "the parameters outside the relative search space are sampled by "
+                           "Optuna's RandomSampler, seeded by seed=",
+    "warn_independent_sampling": "silence the warning with warnings.filterwarnings('ignore', "
+                                 "category=bayesopt.integrations.optuna."
+                                 "IndependentSamplingWarning)",
 }
 
 
@@ -327,7 +354,7 @@ class BayesoptSampler(BaseSampler):
     Parameters
     ----------
     seed : int, optional
-        Seeds the optimizers (each takes its seed from a generator seeded
+        0 ≤ seed < 2**32, as Optuna's samplers take. Seeds the optimizers (each takes its seed from a generator seeded
         with this) and the `RandomSampler` of independent parameters: the same
         seed and the same trials give the same suggestions. A sampler started on
         a study that already has trials (a restarted process, a second worker on
@@ -346,9 +373,10 @@ class BayesoptSampler(BaseSampler):
         Passed to every `Optimizer` (``acquisition``, ``kernel``,
         ``n_initial``, ``ucb_beta``, ``options``); ``maximize`` comes from the
         study's direction; ``journal``, ``storage`` and ``study`` are refused (the
-        Optuna storage keeps the study), and so is ``pruner`` (Optuna's pruner sees
-        the reports), each with TypeError, and ``n_constraints`` and ``feasible``
-        with ValueError. A
+        Optuna storage keeps the study), and so are ``pruner`` (Optuna's pruner sees
+        the reports) and ``pending_timeout`` (no heartbeats reach the optimizer; Optuna's
+        storage heartbeat fails a dead worker's trials), each with TypeError, and
+        ``n_constraints`` and ``feasible`` with ValueError. A
         completed trial's cost is its wall time (``acquisition="logei_per_cost"``).
 
     See the module docstring for how trials of each state are told.
@@ -364,6 +392,10 @@ class BayesoptSampler(BaseSampler):
         self._constraints_func = constraints_func
         self._optimizer_kwargs = dict(optimizer_kwargs)
         seed = None if seed is None else check_count("seed", seed)
+        if seed is not None and seed >= 2**32:  # numpy's RandomState said "Seed must be ..."
+            raise ValueError(f"seed={seed} must be below 2**32: Optuna's RandomSampler, which "
+                             "samples the parameters outside the relative search space, takes "
+                             "32-bit seeds")
         self._seeds = np.random.default_rng(seed)
         self._independent_sampler = RandomSampler(seed=seed)
         self._followers: OrderedDict[tuple[Any, ...], _Follower] = OrderedDict()
@@ -372,7 +404,7 @@ class BayesoptSampler(BaseSampler):
         self._warned: set[str] = set()
         self._refused: set[int] = set()  # trials warned about by TrialOutsideSpaceWarning
         self._unconstrained: set[int] = set()  # trials warned about by MissingConstraintsWarning
-        self._study_name: str | None = None
+        self._served: tuple[Any, ...] | None = None  # `_study_key` of the study served
         self._lock = threading.Lock()
 
     @property
@@ -393,6 +425,7 @@ class BayesoptSampler(BaseSampler):
         if not search_space or all(name in fixed for name in search_space):
             return {}
         with self._lock:
+            self._serve(study)  # another thread's study may have been served since
             trials = study.get_trials(deepcopy=False)
             structure = self._structure(trials).restricted(search_space)
             if not structure.distributions or structure.covered_by(fixed):
@@ -461,12 +494,22 @@ class BayesoptSampler(BaseSampler):
             raise ValueError(
                 "BayesoptSampler supports single-objective studies only; this study has "
                 f"directions {[d.name.lower() for d in study.directions]}")
-        if self._study_name is None:
-            self._study_name = study.study_name
-        elif study.study_name != self._study_name:
-            raise ValueError(
-                f"this BayesoptSampler serves study {self._study_name!r}; create another "
-                f"sampler for study {study.study_name!r}")
+        if not _is_study(self._served, study):
+            with self._lock:
+                self._serve(study)
+
+    def _serve(self, study: Study) -> None:
+        """Serve `study` from its trials alone (module docstring), unless it is the study
+        served; under `_lock`."""
+        if _is_study(self._served, study):
+            return
+        self._served = _study_key(study)
+        self._followers.clear()
+        self._latest = None
+        self._last_structure = None
+        self._warned = set()
+        self._refused = set()
+        self._unconstrained = set()
 
     def _structure(self, trials: Sequence[FrozenTrial]) -> Structure:
         """`_infer` of the trials, kept while the set of COMPLETE trials is the same (a
@@ -527,6 +570,7 @@ class BayesoptSampler(BaseSampler):
         state["_followers"] = OrderedDict()
         state["_latest"] = None
         state["_last_structure"] = None
+        state["_served"] = None  # holds a weak reference; the copy serves the next study given
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -534,6 +578,8 @@ class BayesoptSampler(BaseSampler):
         state.setdefault("_last_structure", None)
         state.setdefault("_constraints_func", None)  # pickled before constraints_func
         state.setdefault("_unconstrained", set())
+        state.pop("_study_name", None)  # pickled before samplers could be reused
+        state.setdefault("_served", None)
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
@@ -548,6 +594,25 @@ def _constraint_keys(trials: Sequence[FrozenTrial]) -> tuple[int, tuple[str, ...
     return None
 
 
+def _study_key(study: Study) -> tuple[Any, ...]:
+    """What tells a study from another: its storage object (weakly held where it can be)
+    and its id in it, and its name."""
+    storage = study._storage
+    try:
+        ref: Callable[[], Any] = weakref.ref(storage)
+    except TypeError:  # pragma: no cover - Optuna's storages take weak references
+
+        def ref() -> Any:
+            return storage
+
+    return ref, study._study_id, study.study_name
+
+
+def _is_study(key: tuple[Any, ...] | None, study: Study) -> bool:
+    return (key is not None and key[0]() is study._storage and key[1] == study._study_id
+            and key[2] == study.study_name)
+
+
 def _has_completed(study: Study) -> bool:
     return bool(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
 
@@ -557,7 +622,7 @@ def _check_optimizer_kwargs(kwargs: Mapping[str, Any], *, constrained: bool) -> 
     accepted = set(keyword_only(Optimizer.__init__))
     unknown_keywords([key for key in kwargs if key not in _UNSUPPORTED and key not in _RESERVED],
                      accepted - set(_UNSUPPORTED) - set(_RESERVED) | {"constraints_func"},
-                     "BayesoptSampler")
+                     "BayesoptSampler", _GP_SAMPLER)
     for key in kwargs:
         if key in _UNSUPPORTED:
             raise ValueError(f"BayesoptSampler does not support {key}={kwargs[key]!r}: "

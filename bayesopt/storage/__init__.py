@@ -108,8 +108,10 @@ def _whole_url(url: str, rest: str) -> str:
 
 
 def _file_path(url: str, rest: str) -> str:
-    """``file:///tmp/run.jsonl`` -> ``/tmp/run.jsonl`` (RFC 8089: an absolute path)."""
-    return rest
+    """``file:///tmp/run.jsonl`` -> ``/tmp/run.jsonl`` (RFC 8089: an absolute path), and
+    so does ``file://localhost/tmp/run.jsonl`` (RFC 8089, 2: "localhost" is this machine)."""
+    host, slash, path = rest.partition("/")
+    return slash + path if slash and host.lower() == "localhost" else rest
 
 
 def _sqlite_path(url: str, rest: str) -> str:
@@ -177,6 +179,20 @@ def is_sqlite_file(path: str | os.PathLike[str]) -> bool:
         return False
 
 
+def _check_no_query(text: str, scheme: str, path: str) -> None:
+    """A file URL names a file and nothing else: SQLAlchemy's (Optuna's) query options
+    (``sqlite:///tune.db?timeout=30``) and a fragment are refused, since the file opened
+    would be named with them, apart from the workers' that wrote the URL without them."""
+    cut = min((path.index(mark) for mark in "?#" if mark in path), default=None)
+    if cut is None:
+        return
+    there = (f" (a file named {path!r} exists: a study written through this URL is there; "
+             "rename the file)" if os.path.exists(path) else "")
+    raise ValueError(f"storage={text!r}: a {scheme}:// URL names a file only, and "
+                     f"{path[cut:]!r} is not read here (no driver options); write "
+                     f"{text[:len(text) - len(path) + cut]}{there}")
+
+
 def _check_not_sqlite(text: str, path: str) -> None:
     """A file path (which names a JSON-lines storage) to an SQLite database is refused, with
     the ``sqlite:///`` URL to write instead (Optuna takes ``sqlite:///study.db`` too)."""
@@ -206,8 +222,9 @@ def open_storage(url: str | os.PathLike[str], *, create: bool = True) -> Storage
     ------
     ValueError
         An unknown scheme, a backend that is not installed, a known scheme without
-        its ``//`` (``sqlite:x.db``), or a file path to an SQLite database; the
-        message gives the URL to write. With ``create=False``, a file that does
+        its ``//`` (``sqlite:x.db``), a file path to an SQLite database, or an
+        ``sqlite://`` or ``file://`` URL with a query or fragment (``?timeout=30``);
+        the message gives the URL to write. With ``create=False``, a file that does
         not exist (a `StorageError`).
     TypeError
         `url` is not a string or path.
@@ -232,6 +249,8 @@ def open_storage(url: str | os.PathLike[str], *, create: bool = True) -> Storage
     argument = backend.argument(text, rest)
     if not argument:
         raise ValueError(f"storage={text!r} names no file")
+    if sep and backend.local_file:
+        _check_no_query(text, scheme, argument)
     if scheme == "file":
         _check_not_sqlite(text, argument)
     if not create and backend.local_file and not os.path.exists(argument):

@@ -3,6 +3,11 @@
     line 1      : the study's header, with its name under "study"
     line k + 2  : event number k
 
+A file whose first line is a JSON object naming neither "study" nor "journal" (what a
+journal of format 1 has instead) was written by another program (Optuna's
+JournalStorage writes JSON lines too): every operation, deletion included, refuses it
+with a StorageError and leaves it as it is.
+
 Three locks, all `flock(2)` (LOCK_EX), which the kernel releases when their
 holder dies — a `kill -9` never leaves a lock behind:
 
@@ -354,7 +359,15 @@ class JSONLStorage:
         if self._header_cache is None:
             first = self._starts[1] if len(self._starts) > 1 else self._scanned
             line = self._read_at(self._starts[0], first).split(b"\n")[0]
-            self._header_cache = self._parse(line, 0)
+            header = self._parse(line, 0)
+            if "study" not in header and "journal" not in header:
+                raise StorageError(
+                    f"{str(self.path)!r} is not a bayesopt study or journal: its first line "
+                    f"(keys {sorted(header)[:6]}) is no bayesopt header, which names its "
+                    '"study" (or "journal", before format 2); another program wrote it (an '
+                    "Optuna JournalStorage file?), so it is neither read nor written nor "
+                    "deleted: give bayesopt a file of its own")
+            self._header_cache = header
         return self._header_cache
 
     def _parse(self, line: bytes, number: int) -> dict[str, Any]:

@@ -40,6 +40,10 @@ writer's WAL through its `-shm` file), so a reader never keeps a stale or torn s
 `bayesopt show` and `plot`, and an optimizer attached to read, work; a write (a new study,
 an append, a lock) raises a StorageError saying the database is read-only here and why.
 
+Another program's database. A file whose `studies` or `events` table lacks the columns
+above (Optuna's RDBStorage has a `studies` table of its own) is refused with a
+StorageError before anything in it changes (its journal mode included).
+
 Study lock. `flock(2)` on a sidecar file `<db>.locks/<sha256(study)>`. The kernel
 releases it when its holder's process dies (kill -9 included), and it is not a
 database lock, so other processes append while it is held. Lock files are never
@@ -81,6 +85,7 @@ _SCHEMA = (
         " PRIMARY KEY (study, seq)) WITHOUT ROWID"
     ),
 )
+_COLUMNS = {"studies": {"name", "header"}, "events": {"study", "seq", "body"}}  # of _SCHEMA
 _NEW_UID = "lower(hex(randomblob(16)))"  # 128 random bits (SQLite's CSPRNG), in hex
 
 
@@ -276,11 +281,15 @@ class SQLiteStorage:
                                    isolation_level=None, check_same_thread=False)
             try:
                 columns = [row[1] for row in conn.execute("PRAGMA table_info(studies)")]
+                self._check_tables(conn)
             except sqlite3.OperationalError:
                 conn.close()
                 if "immutable" in query:
                     raise
                 continue
+            except StorageError:
+                conn.close()
+                raise
             if "uid" not in columns:  # made before study uids: no column to read
                 self._uid = "NULL"
             self._immutable = state if "immutable" in query else None
@@ -310,6 +319,20 @@ class SQLiteStorage:
         old, self._conn = self._conn, self._open_read_only()
         old.close()
 
+    def _check_tables(self, conn: sqlite3.Connection) -> None:
+        """StorageError unless the tables named `studies` and `events`, where they exist, have
+        this module's columns: another program's database (Optuna's RDBStorage has a
+        `studies` table too) is neither read nor changed."""
+        for table, needed in _COLUMNS.items():
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            if columns and not needed <= set(columns):
+                raise StorageError(
+                    f"{self!r} is not a bayesopt database: its table {table}({', '.join(columns)})"
+                    f" lacks the columns {sorted(needed - set(columns))} of bayesopt's; another "
+                    "program made it (Optuna's RDBStorage keeps its studies in a table of that "
+                    "name), so it is neither read nor changed: give bayesopt a database file of "
+                    "its own (sqlite:///another.db)")
+
     def _check_writable(self) -> None:
         if self._read_only is not None:
             raise StorageError(f"{self!r} is read-only here ({self._read_only}): it can be "
@@ -329,6 +352,7 @@ class SQLiteStorage:
             self._path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
         )
         try:
+            self._check_tables(conn)  # before anything is changed, the journal mode included
             (mode,) = conn.execute("PRAGMA journal_mode=WAL").fetchone()
             if mode != "wal":
                 raise ValueError(f"path={str(self._path)!r}: SQLite cannot use WAL here ({mode!r})")
