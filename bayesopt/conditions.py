@@ -68,6 +68,12 @@ def _order_key(value: object) -> tuple[str, str]:
     return type(value).__name__, repr(value)
 
 
+def plain(value: object) -> object:
+    """A numpy scalar as the Python number or bool it holds (what a journal's JSON carries);
+    any other value as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def normalize_when(label: str, when: object) -> When | None:
     """Check the form of `when=` (a dict of parent → value or list of values) and freeze it."""
     if when is None:
@@ -86,6 +92,7 @@ def normalize_when(label: str, when: object) -> When | None:
             values = tuple(sorted(allowed, key=_order_key))  # hash seed's): journals match
         else:
             values = tuple(allowed) if isinstance(allowed, list) else (allowed,)
+        values = tuple(map(plain, values))
         if not values:
             raise ValueError(f"{label}: when={{{parent!r}: []}} allows no value")
         for value in values:
@@ -271,7 +278,7 @@ def _expand(name: str, dim: Any) -> Iterator[tuple[str, Any]]:
             if name in conditions:
                 raise ValueError(f"dimension {sub_name!r} under {name}={choice!r} already has a "
                                  f"condition on {name!r}")
-            conditions[name] = (choice,)
+            conditions[name] = (plain(choice),)
             yield sub_name, sub_dim.with_when(When(list(conditions.items())))
 
 

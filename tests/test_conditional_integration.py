@@ -242,3 +242,35 @@ def test_cli_refuses_an_option_split_from_a_conditional_placeholder(argv, joined
     # joined, or split from an unconditional dimension, the template is accepted
     template = CommandTemplate.parse(["train", "--model", "{model}", "--x={x}", "-n{n}"], space)
     assert template.render({"model": "b", "n": 3}) == ["train", "--model", "b", "-n3"]
+
+
+@pytest.mark.parametrize(("parent", "value", "other"), [
+    (Categorical([(1, 2), (3, 4)]), (1, 2), (3, 4)),                      # tuple choices
+    (Categorical([float("nan"), "mean"]), float("nan"), "mean"),         # scikit-learn's nan
+    (Integer(1, 3), np.int64(2), 1),                                     # a numpy integer
+    (Categorical([True, False]), np.True_, False),                       # a numpy bool
+], ids=["tuple", "nan", "numpy-int", "numpy-bool"])
+def test_a_when_value_json_carries_survives_journal_study_and_result_json(
+        tmp_path, parent, value, other) -> None:
+    import shutil
+
+    from bayesopt import OptimizeResult
+
+    def space() -> dict[str, Any]:
+        return {"p": parent, "x": Real(0, 1, when={"p": value}), "z": Real(0, 1)}
+
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(space(), seed=0, n_initial=3, journal=path)
+    for params in ({"p": value, "x": 0.2, "z": 0.5}, {"p": other, "z": 0.1}):
+        live.tell(params, params["z"])
+    shutil.copy(path, tmp_path / "copy.jsonl")
+    resumed = Optimizer.resume(tmp_path / "copy.jsonl")  # the space from the header alone
+    assert repr(resumed.ask(2)) == repr(live.ask(2))  # repr: nan != nan
+    assert repr([o.params for o in resumed.history]) == repr([o.params for o in live.history])
+    again = OptimizeResult.from_json(live.result().to_json())
+    assert [set(o.params) for o in again.history] == [{"p", "x", "z"}, {"p", "z"}]
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    first = Optimizer(space(), seed=0, storage=url, study="s")
+    first.tell({"p": value, "x": 0.3, "z": 0.4}, 0.4)
+    second = Optimizer(space(), seed=1, storage=url, study="s")  # attaches to the same space
+    assert [set(o.params) for o in second.history] == [{"p", "x", "z"}]
