@@ -94,6 +94,23 @@ def test_to_pandas_keeps_an_inactive_integers_column_integer() -> None:
     assert frame.loc[~knn, "k"].isna().all() and knn.any() and (~knn).any()
 
 
+def test_to_pandas_keeps_a_conditional_categoricals_choices_and_tells_none_from_inactive() -> None:
+    import pandas as pd
+
+    space = {"model": Categorical(["tree", "linear"]),
+             "depth": Categorical([None, 3, 10], when={"model": "tree"})}  # None: unlimited
+    opt = Optimizer(space, seed=0)
+    told = [{"model": "tree", "depth": None}, {"model": "tree", "depth": 3},
+            {"model": "linear"}, {"model": "tree", "depth": 10}]
+    for params in told:
+        opt.tell(params, 1.0)
+    depth = opt.result().to_pandas()["depth"]
+    # was float64 [nan, 3.0, nan, 10.0]: the None choice looked inactive and 3 became 3.0
+    assert depth.dtype == object
+    assert [type(v) for v in depth] == [type(None), int, type(pd.NA), int]
+    assert list(depth)[1:4:2] == [3, 10] and depth.isna().tolist() == [True, False, True, False]
+
+
 def test_bayes_search_cv_chooses_among_pipeline_steps() -> None:
     from sklearn.datasets import load_iris
     from sklearn.neighbors import KNeighborsClassifier
