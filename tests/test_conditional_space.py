@@ -108,6 +108,29 @@ def test_nested_form_merges_a_name_shared_by_sibling_choices() -> None:
     assert space.validate({"opt": "adam", "lr": 0.01}) == {"opt": "adam", "lr": 0.01}
 
 
+def test_a_space_file_may_write_the_nested_form() -> None:
+    """A space file (TOML or JSON: `Space.from_dict`) writes a choice's sub-space as a table
+    of dimension tables, an empty table (or JSON null) for a choice without parameters; it
+    was refused with "{'type': 'real', ...} is not a Real, Integer, Categorical or Fidelity"."""
+    spec = {"model": {"type": "categorical", "choices": {
+        "svm": {"C": {"type": "real", "low": 1e-3, "high": 1e3, "log": True},
+                "kernel": {"type": "categorical", "choices": {
+                    "rbf": {"gamma": {"type": "real", "low": 1e-4, "high": 1.0, "log": True}},
+                    "linear": {}}}},
+        "forest": {"n_estimators": {"type": "integer", "low": 10, "high": 500, "log": True}},
+        "knn": {"k": {"type": "integer", "low": 1, "high": 50}},
+    }}}
+    assert Space.from_dict(spec) == Space(issue_space())
+    spec["model"]["choices"]["knn"] = None
+    assert Space.from_dict(spec)["model"].choices == ("svm", "forest", "knn")
+    spec["model"]["choices"]["knn"] = 3
+    with pytest.raises(TypeError, match=r"dimension 'model': the sub-space of choice 'knn'.* 3"):
+        Space.from_dict(spec)
+    spec["model"]["choices"]["knn"] = {"k": {"type": "integer", "low": 1, "hihg": 50}}
+    with pytest.raises(ValueError, match=r"dimension 'k' of type 'integer'.*'hihg'"):
+        Space.from_dict(spec)
+
+
 def test_definition_round_trips_through_to_dict() -> None:
     space = Space(issue_space())
     spec = space.to_dict()
