@@ -1062,6 +1062,10 @@ def _check_dimension(key: str, dim: object) -> None:
         hint = (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
                 f"Integer(low, high{named}) here, and its list of choices "
                 f"Categorical([...]{named})" if isinstance(dim, (tuple, list)) else "")
+        if isinstance(dim, list) and not named:  # a dict of lists: Talos', a grid search's
+            hint = (f"; a list of values to choose from is Categorical({dim!r}) here (a dict "
+                    "of lists, Talos' params: {name: Categorical(values) for name, values in "
+                    "params.items()})")
         raise TypeError(
             f"dimension {key!r}: {dim!r} is not a Real, Integer, Categorical or Fidelity{hint}"
         )
