@@ -356,3 +356,28 @@ def test_a_set_of_parent_values_is_stored_in_one_order_whatever_the_hash_seed() 
                               text=True, check=True)
         seen.add(done.stdout.strip())
     assert seen == {str(sorted("wvutsrq"))}
+
+
+def test_an_exhausted_finite_conditional_space_warns_at_the_callers_line_and_repeats() -> None:
+    """The warning was attributed to bayesopt/optimizer.py (a fixed stacklevel, one frame
+    short), so it named no line of the user's and showed once per process at most."""
+    import warnings
+
+    from bayesopt import Optimizer, SpaceExhaustedWarning, minimize
+
+    def space() -> dict[str, Any]:
+        return {"m": Categorical({"a": {"k": Integer(1, 2)}, "b": None})}  # 3 points
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = minimize(lambda p: p.get("k", 3), space(), n_calls=5, seed=0, progress=False)
+        opt = Optimizer(space(), seed=0)
+        for params in [{"m": "a", "k": 1}, {"m": "a", "k": 2}, {"m": "b"}]:
+            opt.tell(params, 1.0)
+        again = opt.ask()
+    exhausted = [w for w in caught if w.category is SpaceExhaustedWarning]
+    assert len(exhausted) == 3 and all("all 3 points" in str(w.message) for w in exhausted)
+    assert [w.filename for w in exhausted] == [__file__] * 3
+    keys = [tuple(sorted(o.params.items())) for o in result.history]
+    assert len(set(keys)) == 3 and len(keys) == 5
+    assert again in [{"m": "a", "k": 1}, {"m": "a", "k": 2}, {"m": "b"}]
