@@ -291,3 +291,34 @@ def test_a_when_value_json_carries_survives_journal_study_and_result_json(
     first.tell({"p": value, "x": 0.3, "z": 0.4}, 0.4)
     second = Optimizer(space(), seed=1, storage=url, study="s")  # attaches to the same space
     assert [set(o.params) for o in second.history] == [{"p", "x", "z"}]
+
+
+def test_a_nested_space_over_object_choices_journals_and_resumes_given_the_space(tmp_path) -> None:
+    """Estimators as choices (BayesSearchCV's pipeline steps) with sub-spaces: the header's
+    conditions stored them as themselves, and the journal refused to open with "Object of
+    type ... is not JSON serializable"; they are stored by repr, as the choices are."""
+    import shutil
+
+    from bayesopt.journal import JournalError
+
+    class Model:
+        def __init__(self, kind: str) -> None:
+            self.kind = kind
+
+        def __repr__(self) -> str:
+            return f"Model({self.kind!r})"
+
+    svm, knn = Model("svm"), Model("knn")
+
+    def space() -> dict[str, Any]:
+        return {"clf": Categorical({svm: {"C": Real(1e-2, 1e2, log=True)},
+                                    knn: {"k": Integer(1, 20)}})}
+
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(space(), seed=0, n_initial=3, journal=path)
+    live.tell([{"clf": svm, "C": 1.0}, {"clf": knn, "k": 5}], [0.3, 0.2])
+    shutil.copy(path, tmp_path / "copy.jsonl")
+    with pytest.raises(JournalError, match=r"choice Model\('svm'\).*pass space="):
+        Optimizer.resume(tmp_path / "copy.jsonl")
+    resumed = Optimizer.resume(tmp_path / "copy.jsonl", space=space())
+    assert resumed.ask(2) == live.ask(2)
