@@ -30,7 +30,7 @@ PEER_NAMES = {
     "n_startup_trials": "n_initial", "random_state": "seed", "rstate": "seed",
     "acq_func": "acquisition", "verbose": "progress", "max_evals": "n_calls",
     "n_trials": "n_calls", "max_trials": "n_calls", "n_jobs": "n_workers",
-    "direction": "maximize",
+    "direction": "maximize", "points_to_evaluate": "x0",
 }
 
 
