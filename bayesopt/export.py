@@ -4,7 +4,7 @@ Table (`OptimizeResult.to_pandas`): one row per evaluation, indexed by the
 observation's `index`; one column per dimension (named as the dimension, after
 an optional prefix; empty where a conditional dimension is inactive: NaN for a Real,
 <NA> for an Integer (then pandas' nullable Int64) and for a Categorical (then dtype
-object, each choice as itself, so a None choice stays None)), then
+object, each choice as itself, as is a Categorical with a None choice: None stays None)), then
 
     value      float, NaN for a failed evaluation
     status     "ok", "failed" or "pruned"
@@ -125,18 +125,18 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
 
 def _parameter_column(pd: Any, dim: Dimension, name: str, history: Sequence[Observation],
                       index: Any) -> Any:
-    """A dimension's values; one inactive somewhere keeps its values' types: an Integer
-    as nullable Int64 (<NA> where inactive) instead of floats around NaN, a Categorical
-    as dtype object holding each choice itself (3 stays 3, a None choice stays None),
-    pd.NA where inactive — not pandas' inference, which turns [None, 3] into [NaN, 3.0]."""
+    """A dimension's values, keeping their types where pandas' inference would not (it
+    turns [None, 3] into [NaN, 3.0]): an Integer inactive somewhere as nullable Int64
+    (<NA> where inactive) instead of floats around NaN; a Categorical inactive somewhere
+    or with a None choice as dtype object holding each choice itself (3 stays 3, None
+    stays None), pd.NA where inactive."""
     values = [o.params.get(name) for o in history]
-    if all(name in o.params for o in history):
-        return values
-    if isinstance(dim, Integer):
-        return pd.array(values, dtype="Int64")
-    if isinstance(dim, Categorical):
+    always = all(name in o.params for o in history)
+    if isinstance(dim, Categorical) and not (always and None not in dim.choices):
         return pd.Series([o.params.get(name, pd.NA) for o in history],
                          index=index, dtype=object)
+    if isinstance(dim, Integer) and not always:
+        return pd.array(values, dtype="Int64")
     return values  # a Real: NaN where inactive
 
 

@@ -142,6 +142,18 @@ def test_to_pandas_has_one_row_per_evaluation() -> None:
     assert str(table["timestamp"].dtype) == "datetime64[ns, UTC]"
 
 
+@pytest.mark.parametrize("choices", [[None, 5, 10], [None, "balanced"]])
+def test_to_pandas_keeps_a_none_choice_and_the_others_types(choices) -> None:
+    """scikit-learn's max_depth=[None, 5, 10] was shown as [NaN, 5.0, 10.0] (float64), and
+    class_weight=[None, "balanced"] as NaN in a string column: None read as missing."""
+    opt = Optimizer({"c": Categorical(choices), "x": Real(0, 1)}, seed=0)
+    for i, choice in enumerate(choices):
+        opt.tell({"c": choice, "x": 0.1 * i}, float(i))
+    column = opt.result().to_pandas()["c"]
+    assert column.dtype == object
+    assert [(type(v), v) for v in column] == [(type(c), c) for c in choices]
+
+
 def test_to_pandas_attrs_carry_what_identifies_the_run() -> None:
     """A notebook user keeps the run's seed and fingerprint (what `to_json` keeps) with
     the table: ``DataFrame.attrs``."""
