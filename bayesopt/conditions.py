@@ -14,7 +14,8 @@ The nested form (hyperopt's `hp.choice` of sub-spaces) is a Categorical
 whose choices are a dict `{choice: {name: dimension, ...}}`; `flatten`
 turns it into the same flat dimensions with `when={parent: choice}`. A name
 that appears under several choices of one parent with the same definition
-becomes one dimension active under all of them.
+becomes one dimension active under all of them (a whole sub-tree so repeated
+becomes one sub-tree).
 """
 
 from __future__ import annotations
@@ -255,9 +256,11 @@ def flatten(items: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """Expand nested Categoricals (choices given as `{choice: {name: dimension}}`) into
     flat dimensions with `when=`; other dimensions pass through unchanged."""
     out: dict[str, Any] = {}
+    tree: dict[str, str] = {}  # the item each flat name came from
     for name, dim in items:
         for flat_name, flat_dim in _expand(name, dim):
-            _add(out, flat_name, flat_dim)
+            inside = flat_name != name and tree.setdefault(flat_name, name) == name
+            _add(out, flat_name, flat_dim, repeated=inside)
     return list(out.items())
 
 
@@ -282,12 +285,16 @@ def _expand(name: str, dim: Any) -> Iterator[tuple[str, Any]]:
             yield sub_name, sub_dim.with_when(When(list(conditions.items())))
 
 
-def _add(out: dict[str, Any], name: str, dim: Any) -> None:
-    """Insert a flat dimension; the same definition under sibling choices is merged."""
+def _add(out: dict[str, Any], name: str, dim: Any, repeated: bool) -> None:
+    """Insert a flat dimension; the same definition under sibling choices is merged, and
+    so is an identical copy from the same nested item (`repeated`: a sub-tree given under
+    several choices, whose deeper dimensions keep their conditions on its merged parent)."""
     if name not in out:
         out[name] = dim
         return
     old = out[name]
+    if repeated and old == dim:
+        return
     merged = _merge_siblings(old, dim)
     if merged is None:
         raise ValueError(f"dimension name(s) [{name!r}] appear more than once: {_shown(old)} and "

@@ -131,6 +131,30 @@ def test_a_space_file_may_write_the_nested_form() -> None:
         Space.from_dict(spec)
 
 
+def test_nested_form_merges_a_sub_tree_repeated_under_sibling_choices() -> None:
+    """hyperopt users repeat a sub-space under several choices: the repeated schedule's own
+    child T was refused as "appear more than once" although both copies were identical."""
+    def schedule() -> Categorical:
+        return Categorical({"cosine": {"T": Integer(1, 10)}, "constant": None})
+
+    space = Space({"opt": Categorical({"sgd": {"sched": schedule(), "mom": Real(0, 1)},
+                                       "adam": {"sched": schedule()}, "rms": None})})
+    assert space["sched"].when == {"opt": ("sgd", "adam")}
+    assert space["T"].when == {"sched": ("cosine",)}
+    assert space.validate({"opt": "adam", "sched": "cosine", "T": 3}) == {
+        "opt": "adam", "sched": "cosine", "T": 3}
+    assert space.validate({"opt": "rms"}) == {"opt": "rms"}
+    # a copy that differs is still refused, naming both definitions
+    with pytest.raises(ValueError, match=r"\['T'\] appear more than once: Integer\(low=1, "
+                                         r"high=10.*Integer\(low=1, high=20"):
+        Space({"opt": Categorical({"sgd": {"sched": schedule()}, "adam": {"sched": Categorical(
+            {"cosine": {"T": Integer(1, 20)}, "constant": None})}})})
+    # and so is a name given twice in a flat list, identical or not
+    with pytest.raises(ValueError, match=r"\['x'\] appear more than once"):
+        Space([Categorical(["a", "b"], name="m"), Real(0, 1, name="x", when={"m": "a"}),
+               Real(0, 1, name="x", when={"m": "a"})])
+
+
 def test_definition_round_trips_through_to_dict() -> None:
     space = Space(issue_space())
     spec = space.to_dict()
