@@ -70,9 +70,9 @@ def _order_key(value: object) -> tuple[str, str]:
 
 
 def plain(value: object) -> object:
-    """A numpy scalar as the Python number or bool it holds (what a journal's JSON carries);
+    """A numpy number or bool as the Python one it holds (what a journal's JSON carries);
     any other value as it is."""
-    return value.item() if isinstance(value, np.generic) else value
+    return value.item() if isinstance(value, (np.number, np.bool_)) else value
 
 
 def normalize_when(label: str, when: object) -> When | None:

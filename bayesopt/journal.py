@@ -23,11 +23,12 @@ number itself for Real and Integer dimensions, the *index* of the choice for
 Categorical ones, null for a dimension inactive at the point (conditional
 spaces) — so any hashable choice round-trips exactly, and loading never
 executes code (plain JSON, no pickle). The space's categorical choices, and the
-parent values its conditions (``when=``) name, are stored losslessly where JSON allows: strings, numbers, booleans and None
-as they are, a NaN or infinite float (scikit-learn's ``missing_values=np.nan``)
-as ``{"float": "nan"}``, tuples as ``{"tuple": [...]}``; any other choice (a class, an
-enum member) only as ``{"repr": "..."}``, which cannot be turned back into the
-object, so resuming such a journal needs ``space=``.
+parent values its conditions (``when=``) name, are stored losslessly where JSON
+allows: strings, numbers, booleans and None as they are, a NaN or infinite float
+(scikit-learn's ``missing_values=np.nan``) as ``{"float": "nan"}``, tuples as
+``{"tuple": [...]}``; any other choice (a class, an enum member) only as
+``{"repr": "..."}``, which cannot be turned back into the object, so resuming such
+a journal needs ``space=``.
 
 The file itself is a `bayesopt.storage.jsonl.JSONLStorage`: every line is
 flushed and fsync'ed before the call that wrote it returns, and a truncated
