@@ -346,6 +346,9 @@ def test_from_json_needs_json() -> None:
     ("func_vals", "func_vals is values here"),
     ("best_trial", "Optuna's best_trial is best here"),
     ("trials", "trials is history here"),
+    ("results", r"hyperopt's trials\.results is history here"),
+    ("losses", r"hyperopt's trials\.losses\(\) is values here"),
+    ("argmin", "hyperopt's argmin is best_params here"),
 ])
 def test_a_peers_result_attribute_says_what_to_read_here(name: str, hint: str) -> None:
     import copy
