@@ -14,7 +14,8 @@ The nested form (hyperopt's `hp.choice` of sub-spaces) is a Categorical
 whose choices are a dict `{choice: {name: dimension, ...}}`; `flatten`
 turns it into the same flat dimensions with `when={parent: choice}`. A name
 that appears under several choices of one parent with the same definition
-becomes one dimension active under all of them.
+becomes one dimension active under all of them (a whole sub-tree so repeated
+becomes one sub-tree).
 """
 
 from __future__ import annotations
@@ -68,6 +69,12 @@ def _order_key(value: object) -> tuple[str, str]:
     return type(value).__name__, repr(value)
 
 
+def plain(value: object) -> object:
+    """A numpy number or bool as the Python one it holds (what a journal's JSON carries);
+    any other value as it is."""
+    return value.item() if isinstance(value, (np.number, np.bool_)) else value
+
+
 def normalize_when(label: str, when: object) -> When | None:
     """Check the form of `when=` (a dict of parent → value or list of values) and freeze it."""
     if when is None:
@@ -86,6 +93,7 @@ def normalize_when(label: str, when: object) -> When | None:
             values = tuple(sorted(allowed, key=_order_key))  # hash seed's): journals match
         else:
             values = tuple(allowed) if isinstance(allowed, list) else (allowed,)
+        values = tuple(map(plain, values))
         if not values:
             raise ValueError(f"{label}: when={{{parent!r}: []}} allows no value")
         for value in values:
@@ -248,9 +256,11 @@ def flatten(items: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """Expand nested Categoricals (choices given as `{choice: {name: dimension}}`) into
     flat dimensions with `when=`; other dimensions pass through unchanged."""
     out: dict[str, Any] = {}
+    tree: dict[str, str] = {}  # the item each flat name came from
     for name, dim in items:
         for flat_name, flat_dim in _expand(name, dim):
-            _add(out, flat_name, flat_dim)
+            inside = flat_name != name and tree.setdefault(flat_name, name) == name
+            _add(out, flat_name, flat_dim, repeated=inside)
     return list(out.items())
 
 
@@ -271,16 +281,20 @@ def _expand(name: str, dim: Any) -> Iterator[tuple[str, Any]]:
             if name in conditions:
                 raise ValueError(f"dimension {sub_name!r} under {name}={choice!r} already has a "
                                  f"condition on {name!r}")
-            conditions[name] = (choice,)
+            conditions[name] = (plain(choice),)
             yield sub_name, sub_dim.with_when(When(list(conditions.items())))
 
 
-def _add(out: dict[str, Any], name: str, dim: Any) -> None:
-    """Insert a flat dimension; the same definition under sibling choices is merged."""
+def _add(out: dict[str, Any], name: str, dim: Any, repeated: bool) -> None:
+    """Insert a flat dimension; the same definition under sibling choices is merged, and
+    so is an identical copy from the same nested item (`repeated`: a sub-tree given under
+    several choices, whose deeper dimensions keep their conditions on its merged parent)."""
     if name not in out:
         out[name] = dim
         return
     old = out[name]
+    if repeated and old == dim:
+        return
     merged = _merge_siblings(old, dim)
     if merged is None:
         raise ValueError(f"dimension name(s) [{name!r}] appear more than once: {_shown(old)} and "

@@ -2,8 +2,9 @@
 
 Table (`OptimizeResult.to_pandas`): one row per evaluation, indexed by the
 observation's `index`; one column per dimension (named as the dimension, after
-an optional prefix; empty where a conditional dimension is inactive, an Integer
-one then as pandas' nullable Int64), then
+an optional prefix; empty where a conditional dimension is inactive: NaN for a Real,
+<NA> for an Integer (then pandas' nullable Int64) and for a Categorical (then dtype
+object, each choice as itself, as is a Categorical with a None choice: None stays None)), then
 
     value      float, NaN for a failed evaluation
     status     "ok", "failed" or "pruned"
@@ -93,8 +94,9 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
         raise TypeError(f"params_prefix={params_prefix!r} must be a string")
     pd = _import_pandas()
     history = result.history
-    columns: dict[str, Any] = {  # None where a conditional dimension is inactive
-        params_prefix + name: _parameter_column(pd, dim, [o.params.get(name) for o in history])
+    index = pd.Index([o.index for o in history], name="index")
+    columns: dict[str, Any] = {  # empty where a conditional dimension is inactive
+        params_prefix + name: _parameter_column(pd, dim, name, history, index)
         for name, dim in zip(result.space.names, result.space.dimensions)
     }
     linked = [key for key in LINK_COLUMNS if any(getattr(o, key) is not None for o in history)]
@@ -116,17 +118,26 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
     for i in range(k):
         columns[f"constraint_{i}"] = [math.nan if o.constraints is None else o.constraints[i]
                                       for o in history]
-    frame = pd.DataFrame(columns, index=pd.Index([o.index for o in history], name="index"))
+    frame = pd.DataFrame(columns, index=index)
     frame.attrs.update(seed=result.seed, fingerprint=result.fingerprint, maximize=result.maximize)
     return frame
 
 
-def _parameter_column(pd: Any, dim: Dimension, values: list[Any]) -> Any:
-    """An Integer dimension inactive somewhere keeps its integers (nullable Int64, <NA>
-    where inactive) instead of becoming floats around NaN."""
-    if isinstance(dim, Integer) and any(value is None for value in values):
+def _parameter_column(pd: Any, dim: Dimension, name: str, history: Sequence[Observation],
+                      index: Any) -> Any:
+    """A dimension's values, keeping their types where pandas' inference would not (it
+    turns [None, 3] into [NaN, 3.0]): an Integer inactive somewhere as nullable Int64
+    (<NA> where inactive) instead of floats around NaN; a Categorical inactive somewhere
+    or with a None choice as dtype object holding each choice itself (3 stays 3, None
+    stays None), pd.NA where inactive."""
+    values = [o.params.get(name) for o in history]
+    always = all(name in o.params for o in history)
+    if isinstance(dim, Categorical) and not (always and None not in dim.choices):
+        return pd.Series([o.params.get(name, pd.NA) for o in history],
+                         index=index, dtype=object)
+    if isinstance(dim, Integer) and not always:
         return pd.array(values, dtype="Int64")
-    return values
+    return values  # a Real: NaN where inactive
 
 
 def _import_pandas() -> Any:

@@ -133,7 +133,7 @@ class FailureGuard:
             self.warned = True
             message = f"evaluation at {params!r} failed:\n{error}"
             logger.warning(message)
-            warnings.warn(message, EvaluationFailedWarning, stacklevel=_caller_level())
+            warnings.warn(message, EvaluationFailedWarning, stacklevel=caller_level())
         else:
             logger.info("evaluation at %r failed: %s", params, error)
         if self.limit is not None and self.streak >= self.limit:
@@ -145,8 +145,9 @@ class FailureGuard:
         return TooManyFailuresError(self.first_error, self.streak)
 
 
-def _caller_level() -> int:
-    """The `stacklevel` of the first frame outside this package (the user's `minimize` call)."""
+def caller_level() -> int:
+    """The `stacklevel` of the first frame outside this package (the user's call: `minimize`,
+    `ask`), for a warning raised however deep inside it."""
     package = os.path.dirname(os.path.abspath(__file__))
     frame, level = sys._getframe(1), 1  # level 1 is the function calling warnings.warn
     while frame.f_back is not None and frame.f_code.co_filename.startswith(package):

@@ -22,12 +22,13 @@ A point is a list with one entry per dimension, in the space's order: the
 number itself for Real and Integer dimensions, the *index* of the choice for
 Categorical ones, null for a dimension inactive at the point (conditional
 spaces) — so any hashable choice round-trips exactly, and loading never
-executes code (plain JSON, no pickle). The space's categorical choices
-are stored losslessly where JSON allows: strings, numbers, booleans and None
-as they are, a NaN or infinite float (scikit-learn's ``missing_values=np.nan``)
-as ``{"float": "nan"}``, tuples as ``{"tuple": [...]}``; any other choice (a class, an
-enum member) only as ``{"repr": "..."}``, which cannot be turned back into the
-object, so resuming such a journal needs ``space=``.
+executes code (plain JSON, no pickle). The space's categorical choices, and the
+parent values its conditions (``when=``) name, are stored losslessly where JSON
+allows: strings, numbers, booleans and None as they are, a NaN or infinite float
+(scikit-learn's ``missing_values=np.nan``) as ``{"float": "nan"}``, tuples as
+``{"tuple": [...]}``; any other choice (a class, an enum member) only as
+``{"repr": "..."}``, which cannot be turned back into the object, so resuming such
+a journal needs ``space=``.
 
 The file itself is a `bayesopt.storage.jsonl.JSONLStorage`: every line is
 flushed and fsync'ed before the call that wrote it returns, and a truncated
@@ -111,6 +112,9 @@ def space_to_json(space: Space) -> dict[str, Any]:
     for name, spec in space.to_dict().items():
         if spec.get("type") == "categorical":
             spec = {**spec, "choices": [_choice_to_json(c) for c in spec["choices"]]}
+        if "when" in spec:  # a condition's values are its parent's: stored as its choices are
+            spec = {**spec, "when": {parent: [_choice_to_json(v) for v in values]
+                                     for parent, values in spec["when"].items()}}
         out[name] = spec
     return out
 
@@ -145,11 +149,22 @@ def space_from_json(spec: Any, *, lossy: bool = False, version: int = JOURNAL_VE
                 dim.get("choices"), list):
             choices = dim["choices"] if version != 1 else [_tuples(c) for c in dim["choices"]]
             dim = {**dim, "choices": [_choice_from_json(name, c, lossy) for c in choices]}
+        if isinstance(dim, Mapping) and isinstance(dim.get("when"), Mapping) and version != 1:
+            dim = {**dim, "when": {parent: _when_from_json(name, values, lossy)
+                                   for parent, values in dim["when"].items()}}
         dims[name] = dim
     try:
         return Space.from_dict(dims)
     except (TypeError, ValueError) as error:
         raise JournalError(f"the space cannot be rebuilt from JSON ({error})") from None
+
+
+def _when_from_json(name: str, values: Any, lossy: bool) -> Any:
+    """A stored condition's list of parent values, each read back as a choice is."""
+    if not isinstance(values, list):
+        return values  # not written by space_to_json: Space.from_dict names what is wrong
+    # a list is no value (not hashable): one is a tuple stored as a list before 0.5.0 did not
+    return [_choice_from_json(name, _tuples(v), lossy) for v in values]
 
 
 def _tuples(choice: Any) -> Any:

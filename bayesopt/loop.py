@@ -213,7 +213,7 @@ def minimize(
         raise TypeError(f"func={func!r} must be callable")
     _check_callback(callback)
     progress = check_bool("progress", progress)
-    unknown_keywords(optimizer_options, _ACCEPTED, "minimize")
+    unknown_keywords(optimizer_options, _ACCEPTED, "minimize", _FMIN_REASONS)
     if optimizer_options.get("pruner") is not None:
         raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
                          "calls func once per point), so no run would be stopped; call "
@@ -304,6 +304,16 @@ def _check_callback(callback: Any) -> None:
 
 _OPTIMIZER_ARGUMENTS = keyword_only(Optimizer.__init__)
 _ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(keyword_only(minimize)) | {"n_calls"}
+_FMIN_REASONS = {  # hyperopt's fmin keywords without a counterpart here, and what to write
+    "trials": "hyperopt's Trials has no counterpart; the evaluations are the returned "
+              "result's: result.history (trials.results), result.best (trials.best_trial), "
+              "and journal= keeps them on disk",
+    "algo": "there is one algorithm, a GP whose acquisition function acquisition= chooses "
+            "(hyperopt's tpe.suggest or rand.suggest has no counterpart)",
+    "early_stop_fn": "return True from callback(observation, optimizer) to stop early",
+    "loss_threshold": "stop at a value with callback=lambda o, opt: o.ok and o.value <= "
+                      "threshold",
+}
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ import numpy as np
 
 from acquisition.optimizer import AcquisitionObjective
 from bayesopt.events import Ask, Cancel, Event, Failure, Heartbeat, Pending, Report, Tell
+from bayesopt.failures import caller_level
 from bayesopt.feasibility import (
     InputConstraints,
     LinearConstraint,
@@ -661,7 +662,8 @@ class Optimizer:
             "acquisition optimizer was farther than that from every observed or pending "
             f"point, so {replaced} model point(s) of this ask were replaced by uniformly "
             "random new points; later asks may be too, without another warning (a smaller "
-            "min_distance keeps the model's choice)", SpaceExhaustedWarning, stacklevel=3)
+            "min_distance keeps the model's choice)", SpaceExhaustedWarning,
+            stacklevel=caller_level())
 
     def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
         """Build an event and apply it; in a study, after catching up, and appended to it

@@ -58,6 +58,7 @@ from acquisition.optimizer import (
 )
 from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
 from bayesopt.cost_design import nearest_squared_distance, survivor
+from bayesopt.failures import caller_level
 from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputConstraints
 from bayesopt.fidelity import Hyperband
 from bayesopt.hedge import HedgeRecord, choose, credit
@@ -368,7 +369,7 @@ class Proposal:
             found = ("no new point: every point tried (a Real whose range holds few floats?) "
                      "is observed or pending")
         warnings.warn(f"search space exhausted: {found}; proposing a repeat of an observed point",
-                      SpaceExhaustedWarning, stacklevel=6)
+                      SpaceExhaustedWarning, stacklevel=caller_level())
         history = self.state.history
         if self.settings.feasible is not None:
             history = [o for o in history if self._admits(o.params)]

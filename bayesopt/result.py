@@ -180,7 +180,8 @@ def defer_surrogate(result: OptimizeResult, compute: Callable[[], Surrogate]) ->
     return result
 
 
-# What a user of scikit-optimize (its OptimizeResult) or Optuna (its Study) reads.
+# What a user of scikit-optimize (its OptimizeResult), Optuna (its Study) or hyperopt
+# (its Trials) reads.
 _PEER_ATTRIBUTES = {
     "x": "scikit-optimize's x (a list) is best_params here (a dict)",
     "fun": "scikit-optimize's fun is best_value here",
@@ -189,6 +190,11 @@ _PEER_ATTRIBUTES = {
     "models": "scikit-optimize's models: the fitted surrogate is surrogate here",
     "best_trial": "Optuna's best_trial is best here (an Observation)",
     "trials": "Optuna's trials is history here",
+    "results": "hyperopt's trials.results is history here (an Observation per evaluation, "
+               "its value the loss, its status 'ok' or 'failed')",
+    "losses": "hyperopt's trials.losses() is values here (nan for a failed evaluation)",
+    "argmin": "hyperopt's argmin is best_params here, with the values themselves (no "
+              "space_eval)",
 }
 
 
@@ -320,7 +326,8 @@ class OptimizeResult:
     if not TYPE_CHECKING:  # mypy would take every attribute for one of __getattr__'s
         def __getattr__(self, name: str) -> Any:
             """Only for a name that is not an attribute: AttributeError, which for
-            scikit-optimize's and Optuna's result attributes says what to read here."""
+            scikit-optimize's, Optuna's and hyperopt's result attributes says what to read
+            here."""
             hint = _PEER_ATTRIBUTES.get(name)
             raise AttributeError(f"'OptimizeResult' object has no attribute {name!r}" + (
                 "" if hint is None else f"; {hint}"))

@@ -640,7 +640,9 @@ _EXPLAINED = {"fidelity": {"when"}}  # invalid keys the dimension itself refuses
 
 
 def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
-    """Build a dimension from `Dimension.to_dict()` output (journal, CLI space files)."""
+    """Build a dimension from `Dimension.to_dict()` output (journal, CLI space files); a
+    categorical's `choices` may also be a table `{choice: {name: definition}}`, the nested
+    form (`Categorical`'s dict of sub-spaces)."""
     if not isinstance(spec, Mapping):
         raise TypeError(f"dimension {name!r}: definition must be a table/dict, got {spec!r}")
     kind = spec.get("type")
@@ -660,7 +662,21 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
             f"{key_problems(('missing', missing), ('unknown', unknown))}; valid keys are "
             f"{sorted(required | optional | {'type'})}{hints}"
         )
+    if kind == "categorical" and isinstance(args["choices"], Mapping):  # the nested form
+        args["choices"] = {choice: _subspace_from_dict(name, choice, sub)
+                           for choice, sub in args["choices"].items()}
     return _TYPES[kind](**args, name=name)
+
+
+def _subspace_from_dict(name: str, choice: Any, sub: Any) -> dict[str, Dimension] | None:
+    """One choice's sub-space in a space file's nested form: a table of dimension tables,
+    empty (or JSON null) for a choice without parameters."""
+    if sub is None:
+        return None
+    if not isinstance(sub, Mapping):
+        raise TypeError(f"dimension {name!r}: the sub-space of choice {choice!r} must be a table "
+                        f"of dimensions (an empty one for none), got {sub!r}")
+    return {sub_name: dimension_from_dict(sub_name, spec) for sub_name, spec in sub.items()}
 
 
 def _did_you_mean(word: Any, valid: Iterable[str]) -> str:
@@ -1046,6 +1062,10 @@ def _check_dimension(key: str, dim: object) -> None:
         hint = (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
                 f"Integer(low, high{named}) here, and its list of choices "
                 f"Categorical([...]{named})" if isinstance(dim, (tuple, list)) else "")
+        if isinstance(dim, list) and not named:  # a dict of lists: Talos', a grid search's
+            hint = (f"; a list of values to choose from is Categorical({dim!r}) here (a dict "
+                    "of lists, Talos' params: {name: Categorical(values) for name, values in "
+                    "params.items()})")
         raise TypeError(
             f"dimension {key!r}: {dim!r} is not a Real, Integer, Categorical or Fidelity{hint}"
         )

@@ -30,7 +30,7 @@ PEER_NAMES = {
     "n_startup_trials": "n_initial", "random_state": "seed", "rstate": "seed",
     "acq_func": "acquisition", "verbose": "progress", "max_evals": "n_calls",
     "n_trials": "n_calls", "max_trials": "n_calls", "n_jobs": "n_workers",
-    "direction": "maximize",
+    "direction": "maximize", "points_to_evaluate": "x0",
 }
 
 
@@ -108,6 +108,9 @@ def check_value(value: Any, position: int | None = None) -> float:
     where = "" if position is None else f" at position {position}"
     if not is_value(value):
         hint = f" ({ARRAY_HINT})" if isinstance(value, np.ndarray) and value.size == 1 else ""
+        if isinstance(value, Mapping) and {"loss", "status"} & set(value):
+            hint = (" (hyperopt's result dict is not read here: tell result['loss'], and "
+                    "tell_failure(params, error) for status 'fail')")
         raise TypeError(f"objective value{where} must be a real number, got {value!r}{hint}")
     try:
         number = float(value)

@@ -94,6 +94,23 @@ def test_to_pandas_keeps_an_inactive_integers_column_integer() -> None:
     assert frame.loc[~knn, "k"].isna().all() and knn.any() and (~knn).any()
 
 
+def test_to_pandas_keeps_a_conditional_categoricals_choices_and_tells_none_from_inactive() -> None:
+    import pandas as pd
+
+    space = {"model": Categorical(["tree", "linear"]),
+             "depth": Categorical([None, 3, 10], when={"model": "tree"})}  # None: unlimited
+    opt = Optimizer(space, seed=0)
+    told = [{"model": "tree", "depth": None}, {"model": "tree", "depth": 3},
+            {"model": "linear"}, {"model": "tree", "depth": 10}]
+    for params in told:
+        opt.tell(params, 1.0)
+    depth = opt.result().to_pandas()["depth"]
+    # was float64 [nan, 3.0, nan, 10.0]: the None choice looked inactive and 3 became 3.0
+    assert depth.dtype == object
+    assert [type(v) for v in depth] == [type(None), int, type(pd.NA), int]
+    assert list(depth)[1:4:2] == [3, 10] and depth.isna().tolist() == [True, False, True, False]
+
+
 def test_bayes_search_cv_chooses_among_pipeline_steps() -> None:
     from sklearn.datasets import load_iris
     from sklearn.neighbors import KNeighborsClassifier
@@ -242,3 +259,66 @@ def test_cli_refuses_an_option_split_from_a_conditional_placeholder(argv, joined
     # joined, or split from an unconditional dimension, the template is accepted
     template = CommandTemplate.parse(["train", "--model", "{model}", "--x={x}", "-n{n}"], space)
     assert template.render({"model": "b", "n": 3}) == ["train", "--model", "b", "-n3"]
+
+
+@pytest.mark.parametrize(("parent", "value", "other"), [
+    (Categorical([(1, 2), (3, 4)]), (1, 2), (3, 4)),                      # tuple choices
+    (Categorical([float("nan"), "mean"]), float("nan"), "mean"),         # scikit-learn's nan
+    (Integer(1, 3), np.int64(2), 1),                                     # a numpy integer
+    (Categorical([True, False]), np.True_, False),                       # a numpy bool
+], ids=["tuple", "nan", "numpy-int", "numpy-bool"])
+def test_a_when_value_json_carries_survives_journal_study_and_result_json(
+        tmp_path, parent, value, other) -> None:
+    import shutil
+
+    from bayesopt import OptimizeResult
+
+    def space() -> dict[str, Any]:
+        return {"p": parent, "x": Real(0, 1, when={"p": value}), "z": Real(0, 1)}
+
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(space(), seed=0, n_initial=3, journal=path)
+    for params in ({"p": value, "x": 0.2, "z": 0.5}, {"p": other, "z": 0.1}):
+        live.tell(params, params["z"])
+    shutil.copy(path, tmp_path / "copy.jsonl")
+    resumed = Optimizer.resume(tmp_path / "copy.jsonl")  # the space from the header alone
+    assert repr(resumed.ask(2)) == repr(live.ask(2))  # repr: nan != nan
+    assert repr([o.params for o in resumed.history]) == repr([o.params for o in live.history])
+    again = OptimizeResult.from_json(live.result().to_json())
+    assert [set(o.params) for o in again.history] == [{"p", "x", "z"}, {"p", "z"}]
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    first = Optimizer(space(), seed=0, storage=url, study="s")
+    first.tell({"p": value, "x": 0.3, "z": 0.4}, 0.4)
+    second = Optimizer(space(), seed=1, storage=url, study="s")  # attaches to the same space
+    assert [set(o.params) for o in second.history] == [{"p", "x", "z"}]
+
+
+def test_a_nested_space_over_object_choices_journals_and_resumes_given_the_space(tmp_path) -> None:
+    """Estimators as choices (BayesSearchCV's pipeline steps) with sub-spaces: the header's
+    conditions stored them as themselves, and the journal refused to open with "Object of
+    type ... is not JSON serializable"; they are stored by repr, as the choices are."""
+    import shutil
+
+    from bayesopt.journal import JournalError
+
+    class Model:
+        def __init__(self, kind: str) -> None:
+            self.kind = kind
+
+        def __repr__(self) -> str:
+            return f"Model({self.kind!r})"
+
+    svm, knn = Model("svm"), Model("knn")
+
+    def space() -> dict[str, Any]:
+        return {"clf": Categorical({svm: {"C": Real(1e-2, 1e2, log=True)},
+                                    knn: {"k": Integer(1, 20)}})}
+
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(space(), seed=0, n_initial=3, journal=path)
+    live.tell([{"clf": svm, "C": 1.0}, {"clf": knn, "k": 5}], [0.3, 0.2])
+    shutil.copy(path, tmp_path / "copy.jsonl")
+    with pytest.raises(JournalError, match=r"choice Model\('svm'\).*pass space="):
+        Optimizer.resume(tmp_path / "copy.jsonl")
+    resumed = Optimizer.resume(tmp_path / "copy.jsonl", space=space())
+    assert resumed.ask(2) == live.ask(2)

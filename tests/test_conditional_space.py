@@ -108,6 +108,53 @@ def test_nested_form_merges_a_name_shared_by_sibling_choices() -> None:
     assert space.validate({"opt": "adam", "lr": 0.01}) == {"opt": "adam", "lr": 0.01}
 
 
+def test_a_space_file_may_write_the_nested_form() -> None:
+    """A space file (TOML or JSON: `Space.from_dict`) writes a choice's sub-space as a table
+    of dimension tables, an empty table (or JSON null) for a choice without parameters; it
+    was refused with "{'type': 'real', ...} is not a Real, Integer, Categorical or Fidelity"."""
+    spec = {"model": {"type": "categorical", "choices": {
+        "svm": {"C": {"type": "real", "low": 1e-3, "high": 1e3, "log": True},
+                "kernel": {"type": "categorical", "choices": {
+                    "rbf": {"gamma": {"type": "real", "low": 1e-4, "high": 1.0, "log": True}},
+                    "linear": {}}}},
+        "forest": {"n_estimators": {"type": "integer", "low": 10, "high": 500, "log": True}},
+        "knn": {"k": {"type": "integer", "low": 1, "high": 50}},
+    }}}
+    assert Space.from_dict(spec) == Space(issue_space())
+    spec["model"]["choices"]["knn"] = None
+    assert Space.from_dict(spec)["model"].choices == ("svm", "forest", "knn")
+    spec["model"]["choices"]["knn"] = 3
+    with pytest.raises(TypeError, match=r"dimension 'model': the sub-space of choice 'knn'.* 3"):
+        Space.from_dict(spec)
+    spec["model"]["choices"]["knn"] = {"k": {"type": "integer", "low": 1, "hihg": 50}}
+    with pytest.raises(ValueError, match=r"dimension 'k' of type 'integer'.*'hihg'"):
+        Space.from_dict(spec)
+
+
+def test_nested_form_merges_a_sub_tree_repeated_under_sibling_choices() -> None:
+    """hyperopt users repeat a sub-space under several choices: the repeated schedule's own
+    child T was refused as "appear more than once" although both copies were identical."""
+    def schedule() -> Categorical:
+        return Categorical({"cosine": {"T": Integer(1, 10)}, "constant": None})
+
+    space = Space({"opt": Categorical({"sgd": {"sched": schedule(), "mom": Real(0, 1)},
+                                       "adam": {"sched": schedule()}, "rms": None})})
+    assert space["sched"].when == {"opt": ("sgd", "adam")}
+    assert space["T"].when == {"sched": ("cosine",)}
+    assert space.validate({"opt": "adam", "sched": "cosine", "T": 3}) == {
+        "opt": "adam", "sched": "cosine", "T": 3}
+    assert space.validate({"opt": "rms"}) == {"opt": "rms"}
+    # a copy that differs is still refused, naming both definitions
+    with pytest.raises(ValueError, match=r"\['T'\] appear more than once: Integer\(low=1, "
+                                         r"high=10.*Integer\(low=1, high=20"):
+        Space({"opt": Categorical({"sgd": {"sched": schedule()}, "adam": {"sched": Categorical(
+            {"cosine": {"T": Integer(1, 20)}, "constant": None})}})})
+    # and so is a name given twice in a flat list, identical or not
+    with pytest.raises(ValueError, match=r"\['x'\] appear more than once"):
+        Space([Categorical(["a", "b"], name="m"), Real(0, 1, name="x", when={"m": "a"}),
+               Real(0, 1, name="x", when={"m": "a"})])
+
+
 def test_definition_round_trips_through_to_dict() -> None:
     space = Space(issue_space())
     spec = space.to_dict()
@@ -333,3 +380,28 @@ def test_a_set_of_parent_values_is_stored_in_one_order_whatever_the_hash_seed() 
                               text=True, check=True)
         seen.add(done.stdout.strip())
     assert seen == {str(sorted("wvutsrq"))}
+
+
+def test_an_exhausted_finite_conditional_space_warns_at_the_callers_line_and_repeats() -> None:
+    """The warning was attributed to bayesopt/optimizer.py (a fixed stacklevel, one frame
+    short), so it named no line of the user's and showed once per process at most."""
+    import warnings
+
+    from bayesopt import Optimizer, SpaceExhaustedWarning, minimize
+
+    def space() -> dict[str, Any]:
+        return {"m": Categorical({"a": {"k": Integer(1, 2)}, "b": None})}  # 3 points
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = minimize(lambda p: p.get("k", 3), space(), n_calls=5, seed=0, progress=False)
+        opt = Optimizer(space(), seed=0)
+        for params in [{"m": "a", "k": 1}, {"m": "a", "k": 2}, {"m": "b"}]:
+            opt.tell(params, 1.0)
+        again = opt.ask()
+    exhausted = [w for w in caught if w.category is SpaceExhaustedWarning]
+    assert len(exhausted) == 3 and all("all 3 points" in str(w.message) for w in exhausted)
+    assert [w.filename for w in exhausted] == [__file__] * 3
+    keys = [tuple(sorted(o.params.items())) for o in result.history]
+    assert len(set(keys)) == 3 and len(keys) == 5
+    assert again in [{"m": "a", "k": 1}, {"m": "a", "k": 2}, {"m": "b"}]

@@ -142,6 +142,18 @@ def test_to_pandas_has_one_row_per_evaluation() -> None:
     assert str(table["timestamp"].dtype) == "datetime64[ns, UTC]"
 
 
+@pytest.mark.parametrize("choices", [[None, 5, 10], [None, "balanced"]])
+def test_to_pandas_keeps_a_none_choice_and_the_others_types(choices) -> None:
+    """scikit-learn's max_depth=[None, 5, 10] was shown as [NaN, 5.0, 10.0] (float64), and
+    class_weight=[None, "balanced"] as NaN in a string column: None read as missing."""
+    opt = Optimizer({"c": Categorical(choices), "x": Real(0, 1)}, seed=0)
+    for i, choice in enumerate(choices):
+        opt.tell({"c": choice, "x": 0.1 * i}, float(i))
+    column = opt.result().to_pandas()["c"]
+    assert column.dtype == object
+    assert [(type(v), v) for v in column] == [(type(c), c) for c in choices]
+
+
 def test_to_pandas_attrs_carry_what_identifies_the_run() -> None:
     """A notebook user keeps the run's seed and fingerprint (what `to_json` keeps) with
     the table: ``DataFrame.attrs``."""
@@ -334,6 +346,9 @@ def test_from_json_needs_json() -> None:
     ("func_vals", "func_vals is values here"),
     ("best_trial", "Optuna's best_trial is best here"),
     ("trials", "trials is history here"),
+    ("results", r"hyperopt's trials\.results is history here"),
+    ("losses", r"hyperopt's trials\.losses\(\) is values here"),
+    ("argmin", "hyperopt's argmin is best_params here"),
 ])
 def test_a_peers_result_attribute_says_what_to_read_here(name: str, hint: str) -> None:
     import copy

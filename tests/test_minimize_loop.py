@@ -368,6 +368,11 @@ def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path)
     ("random_state", "random_state=; write seed= "),
     ("verbose", "verbose=; write progress= "),
     ("max_evals", "max_evals=; write n_calls= "),  # hyperopt
+    ("points_to_evaluate", "points_to_evaluate=; write x0= "),  # hyperopt's fmin
+    ("trials", r"trials=: hyperopt's Trials .* result\.history"),  # was "did you mean threads="
+    ("algo", r"algo=: .*acquisition="),
+    ("early_stop_fn", r"early_stop_fn=: .*callback"),
+    ("loss_threshold", r"loss_threshold=: .*callback"),
     ("n_trials", "n_trials=; write n_calls= "),  # Optuna
     ("direction", "direction=; write maximize= "),  # Optuna's direction="maximize"
     ("max_trials", "max_trials=; write n_calls= "),  # Keras Tuner

@@ -475,6 +475,9 @@ def test_a_min_distance_that_empties_the_search_is_warned_once_per_run():
         _branin_asks(0.5)
     messages = [str(w.message) for w in caught if issubclass(w.category, SpaceExhaustedWarning)]
     assert len(messages) == 1, messages  # five model asks, one warning
+    # at the caller's line (opt.ask in _branin_asks), not bayesopt/optimizer.py's
+    assert [w.filename for w in caught if issubclass(w.category, SpaceExhaustedWarning)] == [
+        __file__]
     assert messages[0].startswith("AcquisitionOptimizerOptions(min_distance=0.5): no candidate")
     assert "replaced by uniformly random new points" in messages[0]
     import warnings

@@ -151,6 +151,9 @@ BAD_TELLS = [
         r"missing parameter\(s\) \['lr', 'activation'\]"),
     bad("value None", "tell", GOOD, None, TypeError,
         r"objective value must be a real number, got None"),
+    bad("value hyperopt's result dict", "tell", GOOD, {"loss": 0.3, "status": "ok"}, TypeError,
+        r"got \{'loss': 0\.3, 'status': 'ok'\} \(hyperopt's result dict is not read here: "
+        r"tell result\['loss'\].*tell_failure\(params, error\) for status 'fail'"),
     bad("value a bool", "tell", GOOD, True, TypeError,
         r"objective value must be a real number, got True"),
     bad("value a list for one point", "tell", GOOD, [1.0], TypeError,

@@ -319,6 +319,14 @@ def test_cardinality() -> None:
             r"scikit-optimize's \(low, high\) is Real\(low, high\) or Integer\(low, high\) "
             r"here, and its list of choices Categorical\(\[\.\.\.\]\)$"),
         ),
+        (  # Talos' (and a grid search's) dict of lists of values
+            lambda: Space({"lr": [0.1, 0.01], "units": [32, 64]}),
+            TypeError,
+            (r"dimension 'lr': \[0\.1, 0\.01\] is not a Real, Integer, Categorical or Fidelity; "
+             r"a list of values to choose from is Categorical\(\[0\.1, 0\.01\]\) here "
+             r"\(a dict of lists, Talos' params: \{name: Categorical\(values\) for name, "
+             r"values in params\.items\(\)\}\)$"),
+        ),
         (
             lambda: Space([(-2.0, 2.0), ["a", "b"]]),
             TypeError,
