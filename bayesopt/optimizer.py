@@ -755,8 +755,9 @@ class Optimizer:
         self._warn_unmatched(points)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
-        if self._link is None or self._link.with_state:  # a shared study fits at the next ask
-            update_after_tell(model, self._state.model_data(points, values), self.n_initial)
+        data = self._state.told_model_data(points, values)
+        if data is not None and (self._link is None or self._link.with_state):
+            update_after_tell(model, data, self.n_initial)  # a shared study fits at its next ask
         return Tell(points=points, values=values, durations=durations, constraints=outcomes[0],
                     costs=outcomes[1], time=time.time(),
                     worker=self._state.worker,

@@ -334,6 +334,27 @@ class OptimizerState:
         keep = budgets == budget
         return ModelData(X[keep], y[keep], budget, keep)
 
+    def told_model_data(self, points: Sequence[Mapping[str, Any]],
+                        values: Sequence[float]) -> ModelData | None:
+        """`model_data` with the told `points` (valid, `Space.validate`) that their tell will
+        add to it, as `_observe` decides (`result.modelled`): with a Fidelity, not a run
+        `report` stopped, which the tell records "pruned" and leaves out; None when the
+        tell adds none (the surrogate has nothing new, as after `tell_failure`)."""
+        kept = [(p, v) for p, v in zip(points, values)
+                if self.space.fidelity is None or not self._stopped(p)]
+        if not kept:
+            return None
+        return self.model_data([p for p, _ in kept], [v for _, v in kept])
+
+    def _stopped(self, params: Mapping[str, Any]) -> bool:
+        """Whether the told point `params` releases a run `report` stopped (the pending or
+        timed-out point `_release` would drop)."""
+        for points in (self.pending, self.expired):
+            index = nearest_match(self.space, params, points)
+            if index is not None:
+                return point_key(self.space, points[index].params) in self.pruning.stopped
+        return False
+
     def source(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion, the history index of the run it continues, else None."""
         trial = self.pending_trial(params)

@@ -763,6 +763,40 @@ def test_reports_are_journaled_and_resume_keeps_the_stop(tmp_path: Any) -> None:
     assert [o.status for o in resumed.history] == ["ok", "pruned"]
 
 
+def _keras_tuner_run(opt: Optimizer, p: dict[str, Any]) -> None:
+    """Run the asked `p` as a Keras Tuner loop does: report every epoch, from the epochs
+    of the run a promotion continues + 1 up to its own; tell the last value."""
+    source = opt.continues(p)
+    start = 0 if source is None else opt.history[source].params["epochs"]
+    for epoch in range(start + 1, p["epochs"] + 1):
+        value = ((p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2 + 1.0 / epoch
+                 + 0.3 * math.sin(7 * p["x"]) / epoch)
+        if opt.report(p, epoch, value):
+            break
+    opt.tell(p, value)
+
+
+def test_a_pruned_run_beside_a_fidelity_leaves_the_surrogate_as_it_was() -> None:
+    # With a Fidelity a run report stopped is left out of the GP (only its rung counts).
+    # Its tell fed the live GP its value at the budget it was asked with all the same, a
+    # row the state's data (and a replay of the journal) leave out: the GP was refitted
+    # to it, and the next success was not appended. Here runs 41-45 are pruned.
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(1, 27)}, seed=0)
+    points = [{"x": 0.1, "y": 0.2, "epochs": 27}, {"x": 0.5, "y": 0.5, "epochs": 1}]
+    pruned = 0
+    for _ in range(45):
+        p = opt.ask()
+        before = opt.surrogate() if len(opt.history) >= 40 else None
+        _keras_tuner_run(opt, p)
+        if before is not None and opt.history[-1].status == "pruned":
+            after = opt.surrogate()
+            assert after.hyperparameters() == before.hyperparameters()
+            np.testing.assert_array_equal(after.predict(points).mean,
+                                          before.predict(points).mean)
+            pruned += 1
+    assert pruned == 5
+
+
 def test_budgets_plot_draws_one_colour_per_budget() -> None:
     import matplotlib
 
