@@ -4,7 +4,8 @@
     pending    : [PendingPoint] asked (or `add_pending`) and not yet told or cancelled
     X_all      : (n, c)  encoded history, failures included (c = space.n_columns)
     X_ok, y_ok : (m, c), (m,)  encoded successful observations, their minimization targets
-    X_failed   : (f, c)  encoded failed evaluations
+    X_failed   : (f, c)  encoded evaluations the acquisition is damped around: the failed
+                 ones and, with a Fidelity, the runs `report` stopped (left out of the GP)
     rng        : the only random generator; design, design_used: the Sobol initial design
                  and how much of it was used
     model      : the surrogate; a cache of `trace` (the record of its last refit and the
@@ -22,7 +23,7 @@
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
-                 Fidelity only its rung counts, as the worst there)
+                 Fidelity only its rung counts, as the worst there, and it is in X_failed)
     model_data : the surrogate's data — every success; with a Fidelity every success with
                  its budget level z (`bayesopt.fidelity.budget_level`) as a last input
                  column (ModelOptions.fidelity_model), or the successes at BOHB's budget
@@ -646,8 +647,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     state.X_all = np.concatenate([state.X_all, X])
     state.X_ok = np.concatenate([state.X_ok, X[ok]])
     state.y_ok = np.concatenate([state.y_ok, -targets if state.maximize else targets])
-    failed = np.array([v is None for v in values], dtype=bool)
-    state.X_failed = np.concatenate([state.X_failed, X[failed]])
+    state.X_failed = np.concatenate([state.X_failed, X[~ok]])  # failed, or pruned beside a Fidelity
     if fidelity is not None:
         budgets = [float(p[fidelity.name]) for p, keep in zip(points, data) if keep]  # type: ignore[index]
         state.budgets_ok = np.concatenate([state.budgets_ok, budgets])
