@@ -534,9 +534,15 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
 
 @applier(Cancel)
 def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
+    """Drop each cancelled point, release its Hyperband trial, and forget its reports'
+    running state (last step, stop): a released promotion is asked again with the same
+    params, a new run whose reports start over. Values it recorded at rungs stay there."""
     for params in event.points:
         asked = _release(state, params)
-        if asked is not None and state.hyperband is not None:
+        if asked is None:
+            continue
+        state.pruning.close(point_key(state.space, asked))
+        if state.hyperband is not None:
             release_trials(state, state.hyperband, [asked])
 
 

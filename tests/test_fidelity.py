@@ -813,6 +813,26 @@ def test_a_pruning_loop_beside_a_fidelity_asks_no_near_copy_of_a_pruned_run() ->
     assert copies == []
 
 
+def test_a_cancelled_promotion_asked_again_reports_and_is_told_as_a_new_run() -> None:
+    # A cancelled promotion is asked again with the same params (its job is due again),
+    # but the reports of the cancelled attempt stayed with those params: the new
+    # attempt's first report raised "step=2 must be after the last reported step 2.0",
+    # and its tell was recorded "pruned" at the cancelled attempt's stop.
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3,
+                    pruner=SuccessiveHalving(min_resource=2, reduction_factor=3,
+                                             bootstrap_count=1))
+    first = opt.ask(3)
+    opt.tell(first, [1.0, 0.5, 2.0])
+    promoted = opt.ask()
+    assert opt.report(promoted, 2, 5.0)  # rung 0 (step 2): [5.0], bootstrapping: stop
+    opt.cancel(promoted)
+    again = opt.ask()
+    assert again == promoted and opt.continues(again) == 1
+    assert not opt.report(again, 2, 0.1)  # rung 0: [5.0, 0.1], 0.1 the best
+    opt.tell(again, 0.1)
+    assert opt.history[-1].status == "ok" and opt.history[-1].step is None
+
+
 def test_budgets_plot_draws_one_colour_per_budget() -> None:
     import matplotlib
 
