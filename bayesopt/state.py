@@ -501,6 +501,8 @@ def warp_columns(space: Space) -> tuple[int, ...]:
 @applier(Ask)
 def _apply_ask(state: OptimizerState, event: Ask) -> None:
     _add_pending(state, event)
+    for params in event.points:  # a new run: reports start over (a timed-out run asked
+        state.pruning.close(point_key(state.space, params))  # again has its params)
     state.n_asked += len(event.points)
     if event.worker is not None:
         state.timeouts[event.worker] = event.pending_timeout

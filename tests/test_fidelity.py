@@ -833,6 +833,25 @@ def test_a_cancelled_promotion_asked_again_reports_and_is_told_as_a_new_run() ->
     assert opt.history[-1].status == "ok" and opt.history[-1].step is None
 
 
+def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypatch: Any
+                                                                        ) -> None:
+    # A promotion that timed out is asked again with the same params; the reports of the
+    # timed-out attempt stayed with them, so the new attempt could not report before
+    # the old one's last step ("step=1 must be after the last reported step 2.0").
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, pending_timeout=60)
+    first = opt.ask(3)
+    opt.tell(first, [1.0, 0.5, 2.0])
+    promoted = opt.ask()
+    assert not opt.report(promoted, 2, 0.4)
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)  # the promotion's worker died
+    again = opt.ask()
+    assert again == promoted and opt.continues(again) == 1
+    assert not opt.report(again, 1, 0.4)
+    opt.tell(again, 0.3)
+    assert opt.history[-1].status == "ok" and opt.history[-1].continues == 1
+
+
 def test_budgets_plot_draws_one_colour_per_budget() -> None:
     import matplotlib
 
