@@ -210,7 +210,10 @@ class Optimizer:
     feasible : callable, LinearConstraint or list of them, optional
         Input constraints every ask satisfies (`bayesopt.feasibility`):
         ``callable(params) -> bool``, or linear inequalities over Real and
-        Integer dimensions that are not log-scaled.
+        Integer dimensions that are not log-scaled. With a `Fidelity` they judge
+        a configuration for every budget (the schedule sets the budgets): a
+        callable is called with the Fidelity at its highest budget, and a
+        LinearConstraint naming it raises ValueError.
         A journal or study records them in its header (linear ones exactly,
         callables by number and name); attaching to a study must give
         matching ones, as must `resume` (ValueError otherwise).

@@ -852,6 +852,24 @@ def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypat
     assert opt.history[-1].status == "ok" and opt.history[-1].continues == 1
 
 
+def test_input_constraints_on_the_fidelity_say_that_they_judge_a_configuration() -> None:
+    # A LinearConstraint naming the Fidelity was refused as "not numeric; express the
+    # constraint as a feasible= callable", but a callable never sees the asked budget:
+    # it judges a configuration with the Fidelity at its highest budget.
+    from bayesopt import LinearConstraint
+    from bayesopt.feasibility import InfeasibleSpaceError
+
+    with pytest.raises(ValueError, match="'epochs' is the Fidelity: the Hyperband schedule "
+                       "sets every run's budget"):
+        Optimizer(_fidelity_space(), feasible=LinearConstraint({"x": 1, "epochs": 0.1}, "<=", 1))
+    with pytest.raises(InfeasibleSpaceError, match="the points carry the Fidelity at its "
+                       "highest budget, epochs=9"):
+        Optimizer(_fidelity_space(), feasible=lambda p: p["epochs"] < 5)
+    seen: list[int] = []
+    opt = Optimizer(_fidelity_space(), seed=0, feasible=lambda p: seen.append(p["epochs"]) or True)
+    assert [p["epochs"] for p in opt.ask(3)] == [1, 1, 1] and set(seen) == {9}
+
+
 def test_budgets_plot_draws_one_colour_per_budget() -> None:
     import matplotlib
 
