@@ -1149,6 +1149,9 @@ def _check_reported(value: Any, step: Any) -> float:
     """A finite reported value; a NaN or infinite loss (a diverged run) points to tell_failure."""
     try:
         return check_value(value)
+    except TypeError as error:  # the message names report's argument, not a tell's
+        raise TypeError(f"report: value={value!r} at step={step!r} must be a real number"
+                        + str(error).partition(repr(value))[2]) from None
     except ValueError:
         raise ValueError(f"report: value={value!r} at step={step!r} is not finite (a diverged "
                          "run?): stop training it and tell it with tell_failure(params, error)"

@@ -687,6 +687,15 @@ def test_report_on_a_point_never_asked_or_already_told_raises() -> None:
         opt.report(p, 3, 0.3)
 
 
+@pytest.mark.parametrize("value", ["0.3", None, [0.3]])
+def test_a_report_of_a_value_that_is_no_number_names_reports_value(value: Any) -> None:
+    # It said "objective value must be a real number", a tell's words, not report's.
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    p = opt.ask()
+    with pytest.raises(TypeError, match=r"^report: value=.* at step=1 must be a real number"):
+        opt.report(p, 1, value)
+
+
 def test_pruner_must_be_a_successive_halving() -> None:
     with pytest.raises(TypeError, match="pruner="):
         Optimizer({"x": Real(0, 1)}, pruner={"min_resource": 1})  # type: ignore[arg-type]
