@@ -867,13 +867,13 @@ class Optimizer:
                 raise ValueError(f"{verb}: {p} is not a pending point{self._why_not(p, now)}")
             del remaining[index]
 
-    def _why_not(self, params: Mapping[str, Any], now: float | None) -> str:
+    def _why_not(self, params: Mapping[str, Any], now: float | None, batch: bool = True) -> str:
         """Why `params`, matching no pending point at `now`, is not one: timed out, or
-        never asked, already told or cancelled (or named twice)."""
+        never asked, already told or cancelled (or, in a `batch`, named twice)."""
         if nearest_match(self.space, params, self._state.timed_out(now)) is not None:
             return (f" (it timed out: pending_timeout={self.pending_timeout!r} seconds passed "
                     "without a sign of life; tell it when it finishes, and it is recorded)")
-        return " (never asked, already told or cancelled, or named twice)"
+        return f" (never asked, already told or cancelled{', or named twice' if batch else ''})"
 
     def add_pending(self, params: dict[str, Any] | list[dict[str, Any]]) -> None:
         """Mark point(s) being evaluated elsewhere as pending (journaled): later asks
@@ -939,8 +939,9 @@ class Optimizer:
             def build() -> Report:
                 asked = self._state.asked(canonical)
                 if asked is None:
-                    raise ValueError(f"report: {canonical!r} is not pending (never asked, or "
-                                     "already told); report only points asked and not yet told")
+                    raise ValueError(f"report: {canonical!r} is not pending"
+                                     f"{self._why_not(canonical, None, batch=False)}; report only "
+                                     "points asked and not yet told")
                 last = self._state.pruning.last_step.get(point_key(self.space, asked))
                 if last is not None and number <= last:
                     raise ValueError(f"report: step={step!r} must be after the last reported "

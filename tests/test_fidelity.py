@@ -696,6 +696,22 @@ def test_a_report_of_a_value_that_is_no_number_names_reports_value(value: Any) -
         opt.report(p, 1, value)
 
 
+def test_a_report_of_a_timed_out_point_says_that_it_timed_out(monkeypatch: Any) -> None:
+    # It said "not pending (never asked, or already told)", as for a point never asked;
+    # heartbeat says why, and so does report now.
+    opt = Optimizer(_fidelity_space(), seed=0, pending_timeout=60)
+    p = opt.ask()
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)  # a slow worker, no heartbeat
+    opt.ask()  # an event after the timeout: p is no longer pending
+    with pytest.raises(ValueError, match=r"is not pending \(it timed out: pending_timeout=60.0 "
+                       r"seconds passed without a sign of life"):
+        opt.report(p, 1, 0.5)
+    with pytest.raises(ValueError, match=r"is not pending \(never asked, already told or "
+                       r"cancelled\); report only points asked"):
+        opt.report({**p, "x": 0.5}, 1, 0.5)
+
+
 def test_pruner_must_be_a_successive_halving() -> None:
     with pytest.raises(TypeError, match="pruner="):
         Optimizer({"x": Real(0, 1)}, pruner={"min_resource": 1})  # type: ignore[arg-type]
