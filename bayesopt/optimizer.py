@@ -892,7 +892,8 @@ class Optimizer:
 
         Tell the point afterwards as usual: after a True it is recorded with
         status "pruned" at that step. Raises ValueError for a point that is not
-        pending (never asked, or already told), for a step not after the last,
+        pending (never asked, already told, or timed out by ``pending_timeout``, as
+        for `heartbeat`), for a step not after the last,
         and, with a `Fidelity`, for a step beyond the budget the point was asked
         with (steps count the budget's units, as the rungs do: a run trains to
         its budget, and its tell is recorded at that budget). Without a Fidelity
@@ -937,10 +938,12 @@ class Optimizer:
             loss = _check_reported(value, step)
 
             def build() -> Report:
+                now = time.time()  # a point timed out by now is refused, as by heartbeat
                 asked = self._state.asked(canonical)
-                if asked is None:
+                if asked is None or nearest_match(
+                        self.space, canonical, self._state.active_pending(now)) is None:
                     raise ValueError(f"report: {canonical!r} is not pending"
-                                     f"{self._why_not(canonical, None, batch=False)}; report only "
+                                     f"{self._why_not(canonical, now, batch=False)}; report only "
                                      "points asked and not yet told")
                 last = self._state.pruning.last_step.get(point_key(self.space, asked))
                 if last is not None and number <= last:

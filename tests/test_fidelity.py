@@ -712,6 +712,21 @@ def test_a_report_of_a_timed_out_point_says_that_it_timed_out(monkeypatch: Any) 
         opt.report({**p, "x": 0.5}, 1, 0.5)
 
 
+def test_a_report_of_a_point_timed_out_by_the_clock_is_refused_and_records_nothing(
+        monkeypatch: Any) -> None:
+    # With no event since the timeout the point was still listed as pending: report took
+    # it, the event expired it and recorded its value at rung 0 all the same (heartbeat
+    # refuses such a point). The value raised the bar for every later run.
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, pending_timeout=60)
+    p = opt.ask()
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(ValueError, match=r"is not pending \(it timed out"):
+        opt.report(p, 1, 0.5)
+    q = opt.ask()
+    assert not opt.report(q, 1, 0.9)  # rung 0 holds [0.9], not [0.5, 0.9]
+
+
 def test_pruner_must_be_a_successive_halving() -> None:
     with pytest.raises(TypeError, match="pruner="):
         Optimizer({"x": Real(0, 1)}, pruner={"min_resource": 1})  # type: ignore[arg-type]
