@@ -1257,6 +1257,21 @@ def test_a_report_beyond_the_asked_budget_raises_naming_step_and_budget() -> Non
     assert [o.params["epochs"] for o in opt.history] == [budget]
 
 
+def test_a_data_fraction_trained_on_a_rounded_count_of_samples_reports_its_last_step() -> None:
+    # Budget 1/9 of 1797 samples is 199.67: a loop training on round(...) = 200 samples
+    # reported step 200/1797 = 0.1113 and was told it passed the budget 0.1111. A step
+    # within the tolerance a tell is matched with (0.5 %) is the budget; beyond, ValueError.
+    opt = Optimizer({"x": Real(0, 1), "fraction": Fidelity(0.1, 1.0)}, seed=0)
+    p = opt.ask()
+    assert p["fraction"] == pytest.approx(1 / 9)
+    assert not opt.report(p, 200 / 1797, 0.3)
+    with pytest.raises(ValueError, match=r"is beyond the budget fraction=0.111.* this point "
+                       r"was asked with \(by more than 0.5%\)"):
+        opt.report(p, 0.112, 0.3)
+    opt.tell(p, 0.3)
+    assert opt.history[-1].status == "ok"
+
+
 def test_the_worked_example_of_rungs_and_budgets_for_fidelity_1_100():
     """docs/multi-fidelity.md, section 2, and `Optimizer.report`: Fidelity(1, 100) runs at
     1, 4, 11, 33, 100 while reports meet rungs at 1, 3, 9, 27, 81; a run asked at 11 records
