@@ -1272,6 +1272,25 @@ def test_a_data_fraction_trained_on_a_rounded_count_of_samples_reports_its_last_
     assert opt.history[-1].status == "ok"
 
 
+def test_rungs_of_a_real_fidelity_are_its_budgets_exactly() -> None:
+    # Rung steps were the float product 0.1·3 = 0.30000000000000004, not the budget 0.3
+    # of Fidelity(0.1, 0.9): a promotion from 0.3 to 0.9 had not passed rung 1 by that
+    # reckoning, and was judged there again (stopped here at step 0.4, the first value
+    # at a rung stopping under bootstrap_count=1).
+    fidelity = Fidelity(0.1, 0.9)
+    assert [SuccessiveHalving.of(fidelity).rung_step(k) for k in range(3)] == [0.1, 0.3, 0.9]
+    opt = Optimizer({"x": Real(0, 1), "fraction": fidelity}, seed=0,
+                    pruner=SuccessiveHalving(0.1, 3, bootstrap_count=1))
+    for _ in range(30):
+        p = opt.ask()
+        if p["fraction"] == 0.9 and opt.continues(p) is not None:
+            assert opt.history[opt.continues(p)].params["fraction"] == 0.3  # type: ignore[index]
+            assert not opt.report(p, 0.4, 0.1)  # rung 1 (0.3) was passed by its source
+            return
+        opt.tell(p, (p["x"] - 0.3) ** 2 + 0.1 / p["fraction"])
+    raise AssertionError("no promotion to 0.9 in 30 runs")
+
+
 def test_the_worked_example_of_rungs_and_budgets_for_fidelity_1_100():
     """docs/multi-fidelity.md, section 2, and `Optimizer.report`: Fidelity(1, 100) runs at
     1, 4, 11, 33, 100 while reports meet rungs at 1, 3, 9, 27, 81; a run asked at 11 records
