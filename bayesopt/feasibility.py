@@ -256,9 +256,14 @@ class InputConstraints:
                 "the objective, or give the bounds a gap")
         sample = self.space.sobol(_CHECK_SAMPLE, np.random.default_rng(0))
         if not self.mask(sample).any():
+            fidelity = self.space.fidelity
             raise InfeasibleSpaceError(
                 f"feasible= admits none of {_CHECK_SAMPLE} quasi-random points of the space: "
-                "the feasible region is empty or too small to search (under ~0.05 % of it)")
+                "the feasible region is empty or too small to search (under ~0.05 % of it)"
+                + ("" if fidelity is None else
+                   f"; the points carry the Fidelity at its highest budget, {fidelity.name}="
+                   f"{fidelity.high!r}: input constraints judge a configuration for every "
+                   "budget, which the Hyperband schedule sets"))
 
     def _encoded_system(self) -> tuple[np.ndarray, np.ndarray] | None:
         """A u ≤ b in the encoded space for the linear constraints (module docstring)."""
@@ -359,6 +364,11 @@ def _check_linear(space: Space, constraint: LinearConstraint) -> None:
             raise ValueError(f"LinearConstraint: unknown dimension {name!r}; the space has "
                              f"{list(space.names)}")
         dim = dims[name]
+        if dim is space.fidelity:
+            raise ValueError(f"LinearConstraint: dimension {name!r} is the Fidelity: the "
+                             "Hyperband schedule sets every run's budget, and input "
+                             "constraints judge a configuration for every budget; constrain "
+                             "the other dimensions")
         numeric = isinstance(dim, (Real, Integer)) and not isinstance(dim, Categorical)
         if not numeric:
             raise ValueError(f"LinearConstraint: dimension {name!r} is {dim!r}, not numeric; "

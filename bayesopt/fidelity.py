@@ -232,7 +232,11 @@ class SuccessiveHalving:
         return cls() if fidelity is None else cls.of(fidelity)
 
     def rung_step(self, k: int) -> float:
-        return float(self.min_resource * self.reduction_factor ** (self.min_early_stopping_rate + k))
+        """min_resource·η^(s+k) in exact rational arithmetic, as the schedule's budgets
+        (`rung_budgets`): 0.1·3 is 0.3, the budget high/3 of `Fidelity(0.1, 0.9)`, where
+        a float product is 0.30000000000000004 and a step at the budget missed the rung."""
+        factor = self.reduction_factor ** (self.min_early_stopping_rate + k)
+        return float(exact_fraction(self.min_resource) * factor)
 
 
 @dataclass

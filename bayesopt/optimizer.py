@@ -81,7 +81,7 @@ from bayesopt.settings import (
     resolve_options,
 )
 from bayesopt.space import Dimension, Space
-from bayesopt.state import OptimizerState, PendingStatus, nearest_match, point_key
+from bayesopt.state import MATCH_RTOL, OptimizerState, PendingStatus, nearest_match, point_key
 from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
@@ -211,7 +211,10 @@ class Optimizer:
     feasible : callable, LinearConstraint or list of them, optional
         Input constraints every ask satisfies (`bayesopt.feasibility`):
         ``callable(params) -> bool``, or linear inequalities over Real and
-        Integer dimensions that are not log-scaled.
+        Integer dimensions that are not log-scaled. With a `Fidelity` they judge
+        a configuration for every budget (the schedule sets the budgets): a
+        callable is called with the Fidelity at its highest budget, and a
+        LinearConstraint naming it raises ValueError.
         A journal or study records them in its header (linear ones exactly,
         callables by number and name); attaching to a study must give
         matching ones, as must `resume` (ValueError otherwise).
@@ -757,8 +760,9 @@ class Optimizer:
         self._warn_unmatched(points)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
-        if self._link is None or self._link.with_state:  # a shared study fits at the next ask
-            update_after_tell(model, self._state.model_data(points, values), self.n_initial)
+        data = self._state.told_model_data(points, values)
+        if data is not None and (self._link is None or self._link.with_state):
+            update_after_tell(model, data, self.n_initial)  # a shared study fits at its next ask
         return Tell(points=points, values=values, durations=durations, constraints=outcomes[0],
                     costs=outcomes[1], time=time.time(),
                     worker=self._state.worker,
@@ -865,13 +869,13 @@ class Optimizer:
                 raise ValueError(f"{verb}: {p} is not a pending point{self._why_not(p, now)}")
             del remaining[index]
 
-    def _why_not(self, params: Mapping[str, Any], now: float | None) -> str:
+    def _why_not(self, params: Mapping[str, Any], now: float | None, batch: bool = True) -> str:
         """Why `params`, matching no pending point at `now`, is not one: timed out, or
-        never asked, already told or cancelled (or named twice)."""
+        never asked, already told or cancelled (or, in a `batch`, named twice)."""
         if nearest_match(self.space, params, self._state.timed_out(now)) is not None:
             return (f" (it timed out: pending_timeout={self.pending_timeout!r} seconds passed "
                     "without a sign of life; tell it when it finishes, and it is recorded)")
-        return " (never asked, already told or cancelled, or named twice)"
+        return f" (never asked, already told or cancelled{', or named twice' if batch else ''})"
 
     def add_pending(self, params: dict[str, Any] | list[dict[str, Any]]) -> None:
         """Mark point(s) being evaluated elsewhere as pending (journaled): later asks
@@ -890,9 +894,10 @@ class Optimizer:
 
         Tell the point afterwards as usual: after a True it is recorded with
         status "pruned" at that step. Raises ValueError for a point that is not
-        pending (never asked, or already told), for a step not after the last,
+        pending (never asked, already told, or timed out by ``pending_timeout``, as
+        for `heartbeat`), for a step not after the last,
         and, with a `Fidelity`, for a step beyond the budget the point was asked
-        with (steps count the budget's units, as the rungs do: a run trains to
+        with by more than 0.5 %, a tell's matching tolerance (steps count the budget's units, as the rungs do: a run trains to
         its budget, and its tell is recorded at that budget). Without a Fidelity
         any step is allowed, as in Optuna. With a Fidelity a report at the asked
         budget never returns True (the run has finished; the schedule ranks it), and a
@@ -922,9 +927,12 @@ class Optimizer:
         `cancel` it. Until then it stays pending — every ask fantasizes it and
         none proposes it again — and with ``pending_timeout`` it expires that long
         after this report, its last sign of life; a tell after that is still
-        recorded, as "pruned". The optimizer cannot tell a forgotten tell from a
-        run still finishing (another thread of the same loop, or another worker of
-        a study, may ask between the report and its tell), so it never warns.
+        recorded, as "pruned" (unless its params were asked again meanwhile, as a
+        timed-out promotion is: the tell is then the new run's, whose reports
+        started afresh). A cancel forgets the reports. The optimizer cannot tell a
+        forgotten tell from a run still finishing (another thread of the same loop,
+        or another worker of a study, may ask between the report and its tell), so
+        it never warns.
         """
         with self._lock:
             canonical = self.space.validate(params)
@@ -932,10 +940,13 @@ class Optimizer:
             loss = _check_reported(value, step)
 
             def build() -> Report:
+                now = time.time()  # a point timed out by now is refused, as by heartbeat
                 asked = self._state.asked(canonical)
-                if asked is None:
-                    raise ValueError(f"report: {canonical!r} is not pending (never asked, or "
-                                     "already told); report only points asked and not yet told")
+                if asked is None or nearest_match(
+                        self.space, canonical, self._state.active_pending(now)) is None:
+                    raise ValueError(f"report: {canonical!r} is not pending"
+                                     f"{self._why_not(canonical, now, batch=False)}; report only "
+                                     "points asked and not yet told")
                 last = self._state.pruning.last_step.get(point_key(self.space, asked))
                 if last is not None and number <= last:
                     raise ValueError(f"report: step={step!r} must be after the last reported "
@@ -1147,6 +1158,9 @@ def _check_reported(value: Any, step: Any) -> float:
     """A finite reported value; a NaN or infinite loss (a diverged run) points to tell_failure."""
     try:
         return check_value(value)
+    except TypeError as error:  # the message names report's argument, not a tell's
+        raise TypeError(f"report: value={value!r} at step={step!r} must be a real number"
+                        + str(error).partition(repr(value))[2]) from None
     except ValueError:
         raise ValueError(f"report: value={value!r} at step={step!r} is not finite (a diverged "
                          "run?): stop training it and tell it with tell_failure(params, error)"
@@ -1154,16 +1168,18 @@ def _check_reported(value: Any, step: Any) -> float:
 
 
 def _check_within_budget(space: Space, asked: Mapping[str, Any], step: float) -> None:
-    """With a Fidelity, a report's step may not pass the budget the point was asked with."""
+    """With a Fidelity, a report's step may not pass the budget the point was asked with
+    by more than the tolerance a tell's values are matched with (`MATCH_RTOL`): a data
+    fraction of 1/9 trained on round(N/9) samples reports a step a little above it."""
     fidelity = space.fidelity
     if fidelity is None:
         return
     budget = asked[fidelity.name]  # type: ignore[index]
-    if step > budget:
+    if step > budget + MATCH_RTOL * abs(budget):
         raise ValueError(
             f"report: step={step!r} is beyond the budget {fidelity.name}={budget!r} this point "
-            f"was asked with; train it for {budget!r} at most (steps count the budget's units) "
-            "and tell its value there")
+            f"was asked with (by more than {MATCH_RTOL:.1%}); train it for {budget!r} at most "
+            "(steps count the budget's units) and tell its value there")
 
 
 def _accepted_on_resume(space: Space, options: OptimizerOptions) -> OptimizerOptions:

@@ -13,7 +13,8 @@ conditioned on the successful observations and, as fantasies (kriging
 believer), on the pending points — except, with `OptimizerOptions.random_interleave`
 = k, a point whose number among the study's asked points is a multiple of k, which is
 uniformly random (SMAC's interleaving). Failed evaluations damp the acquisition
-around them (`acquisition.penalty`). Only the surrogate (a cache of the
+around them (`acquisition.penalty`), and so do, beside a Fidelity, the runs `report`
+stopped, which the GP leaves out. Only the surrogate (a cache of the
 state's model record) and the forked generator change while computing.
 
 With a `Fidelity` in the space each point is the Hyperband schedule's next job

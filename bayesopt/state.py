@@ -4,7 +4,8 @@
     pending    : [PendingPoint] asked (or `add_pending`) and not yet told or cancelled
     X_all      : (n, c)  encoded history, failures included (c = space.n_columns)
     X_ok, y_ok : (m, c), (m,)  encoded successful observations, their minimization targets
-    X_failed   : (f, c)  encoded failed evaluations
+    X_failed   : (f, c)  encoded evaluations the acquisition is damped around: the failed
+                 ones and, with a Fidelity, the runs `report` stopped (left out of the GP)
     rng        : the only random generator; design, design_used: the Sobol initial design
                  and how much of it was used
     model      : the surrogate; a cache of `trace` (the record of its last refit and the
@@ -22,7 +23,7 @@
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
-                 Fidelity only its rung counts, as the worst there)
+                 Fidelity only its rung counts, as the worst there, and it is in X_failed)
     model_data : the surrogate's data — every success; with a Fidelity every success with
                  its budget level z (`bayesopt.fidelity.budget_level`) as a last input
                  column (ModelOptions.fidelity_model), or the successes at BOHB's budget
@@ -334,6 +335,27 @@ class OptimizerState:
         keep = budgets == budget
         return ModelData(X[keep], y[keep], budget, keep)
 
+    def told_model_data(self, points: Sequence[Mapping[str, Any]],
+                        values: Sequence[float]) -> ModelData | None:
+        """`model_data` with the told `points` (valid, `Space.validate`) that their tell will
+        add to it, as `_observe` decides (`result.modelled`): with a Fidelity, not a run
+        `report` stopped, which the tell records "pruned" and leaves out; None when the
+        tell adds none (the surrogate has nothing new, as after `tell_failure`)."""
+        kept = [(p, v) for p, v in zip(points, values)
+                if self.space.fidelity is None or not self._stopped(p)]
+        if not kept:
+            return None
+        return self.model_data([p for p, _ in kept], [v for _, v in kept])
+
+    def _stopped(self, params: Mapping[str, Any]) -> bool:
+        """Whether the told point `params` releases a run `report` stopped (the pending or
+        timed-out point `_release` would drop)."""
+        for points in (self.pending, self.expired):
+            index = nearest_match(self.space, params, points)
+            if index is not None:
+                return point_key(self.space, points[index].params) in self.pruning.stopped
+        return False
+
     def source(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion, the history index of the run it continues, else None."""
         trial = self.pending_trial(params)
@@ -479,6 +501,8 @@ def warp_columns(space: Space) -> tuple[int, ...]:
 @applier(Ask)
 def _apply_ask(state: OptimizerState, event: Ask) -> None:
     _add_pending(state, event)
+    for params in event.points:  # a new run: reports start over (a timed-out run asked
+        state.pruning.close(point_key(state.space, params))  # again has its params)
     state.n_asked += len(event.points)
     if event.worker is not None:
         state.timeouts[event.worker] = event.pending_timeout
@@ -512,9 +536,15 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
 
 @applier(Cancel)
 def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
+    """Drop each cancelled point, release its Hyperband trial, and forget its reports'
+    running state (last step, stop): a released promotion is asked again with the same
+    params, a new run whose reports start over. Values it recorded at rungs stay there."""
     for params in event.points:
         asked = _release(state, params)
-        if asked is not None and state.hyperband is not None:
+        if asked is None:
+            continue
+        state.pruning.close(point_key(state.space, asked))
+        if state.hyperband is not None:
             release_trials(state, state.hyperband, [asked])
 
 
@@ -625,8 +655,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     state.X_all = np.concatenate([state.X_all, X])
     state.X_ok = np.concatenate([state.X_ok, X[ok]])
     state.y_ok = np.concatenate([state.y_ok, -targets if state.maximize else targets])
-    failed = np.array([v is None for v in values], dtype=bool)
-    state.X_failed = np.concatenate([state.X_failed, X[failed]])
+    state.X_failed = np.concatenate([state.X_failed, X[~ok]])  # failed, or pruned beside a Fidelity
     if fidelity is not None:
         budgets = [float(p[fidelity.name]) for p, keep in zip(points, data) if keep]  # type: ignore[index]
         state.budgets_ok = np.concatenate([state.budgets_ok, budgets])

@@ -687,6 +687,46 @@ def test_report_on_a_point_never_asked_or_already_told_raises() -> None:
         opt.report(p, 3, 0.3)
 
 
+@pytest.mark.parametrize("value", ["0.3", None, [0.3]])
+def test_a_report_of_a_value_that_is_no_number_names_reports_value(value: Any) -> None:
+    # It said "objective value must be a real number", a tell's words, not report's.
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    p = opt.ask()
+    with pytest.raises(TypeError, match=r"^report: value=.* at step=1 must be a real number"):
+        opt.report(p, 1, value)
+
+
+def test_a_report_of_a_timed_out_point_says_that_it_timed_out(monkeypatch: Any) -> None:
+    # It said "not pending (never asked, or already told)", as for a point never asked;
+    # heartbeat says why, and so does report now.
+    opt = Optimizer(_fidelity_space(), seed=0, pending_timeout=60)
+    p = opt.ask()
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)  # a slow worker, no heartbeat
+    opt.ask()  # an event after the timeout: p is no longer pending
+    with pytest.raises(ValueError, match=r"is not pending \(it timed out: pending_timeout=60.0 "
+                       r"seconds passed without a sign of life"):
+        opt.report(p, 1, 0.5)
+    with pytest.raises(ValueError, match=r"is not pending \(never asked, already told or "
+                       r"cancelled\); report only points asked"):
+        opt.report({**p, "x": 0.5}, 1, 0.5)
+
+
+def test_a_report_of_a_point_timed_out_by_the_clock_is_refused_and_records_nothing(
+        monkeypatch: Any) -> None:
+    # With no event since the timeout the point was still listed as pending: report took
+    # it, the event expired it and recorded its value at rung 0 all the same (heartbeat
+    # refuses such a point). The value raised the bar for every later run.
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, pending_timeout=60)
+    p = opt.ask()
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(ValueError, match=r"is not pending \(it timed out"):
+        opt.report(p, 1, 0.5)
+    q = opt.ask()
+    assert not opt.report(q, 1, 0.9)  # rung 0 holds [0.9], not [0.5, 0.9]
+
+
 def test_pruner_must_be_a_successive_halving() -> None:
     with pytest.raises(TypeError, match="pruner="):
         Optimizer({"x": Real(0, 1)}, pruner={"min_resource": 1})  # type: ignore[arg-type]
@@ -761,6 +801,113 @@ def test_reports_are_journaled_and_resume_keeps_the_stop(tmp_path: Any) -> None:
     assert resumed.report(c, 2, 0.5)  # rung at step 2 holds 0.1 and 0.9 from before
     resumed.tell([a, b], [0.1, 0.9])
     assert [o.status for o in resumed.history] == ["ok", "pruned"]
+
+
+def _keras_tuner_run(opt: Optimizer, p: dict[str, Any]) -> None:
+    """Run the asked `p` as a Keras Tuner loop does: report every epoch, from the epochs
+    of the run a promotion continues + 1 up to its own; tell the last value."""
+    source = opt.continues(p)
+    start = 0 if source is None else opt.history[source].params["epochs"]
+    for epoch in range(start + 1, p["epochs"] + 1):
+        value = ((p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2 + 1.0 / epoch
+                 + 0.3 * math.sin(7 * p["x"]) / epoch)
+        if opt.report(p, epoch, value):
+            break
+    opt.tell(p, value)
+
+
+def test_a_pruned_run_beside_a_fidelity_leaves_the_surrogate_as_it_was() -> None:
+    # With a Fidelity a run report stopped is left out of the GP (only its rung counts).
+    # Its tell fed the live GP its value at the budget it was asked with all the same, a
+    # row the state's data (and a replay of the journal) leave out: the GP was refitted
+    # to it, and the next success was not appended. Here runs 41-45 are pruned.
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(1, 27)}, seed=0)
+    points = [{"x": 0.1, "y": 0.2, "epochs": 27}, {"x": 0.5, "y": 0.5, "epochs": 1}]
+    pruned = 0
+    for _ in range(45):
+        p = opt.ask()
+        before = opt.surrogate() if len(opt.history) >= 40 else None
+        _keras_tuner_run(opt, p)
+        if before is not None and opt.history[-1].status == "pruned":
+            after = opt.surrogate()
+            assert after.hyperparameters() == before.hyperparameters()
+            np.testing.assert_array_equal(after.predict(points).mean,
+                                          before.predict(points).mean)
+            pruned += 1
+    assert pruned == 5
+
+
+def test_a_pruning_loop_beside_a_fidelity_asks_no_near_copy_of_a_pruned_run() -> None:
+    # A run report stopped is left out of the GP (only its rung counts), so the GP did
+    # not know it and asked its configuration again (within 1e-3 in the unit cube) as a
+    # new one, which report stopped again: 13 of the 60 runs of this loop. The
+    # acquisition is now damped around it as around a failure.
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(1, 27)}, seed=0)
+    for _ in range(60):
+        _keras_tuner_run(opt, opt.ask())
+    X = opt.space.encode([o.params for o in opt.history])
+    pruned = [o.index for o in opt.history if o.status == "pruned"]
+    assert len(pruned) >= 10
+    copies = [(o.index, j) for o in opt.history for j in pruned if j < o.index
+              and o.continues is None and np.sum((X[o.index] - X[j]) ** 2) < 1e-6]
+    assert copies == []
+
+
+def test_a_cancelled_promotion_asked_again_reports_and_is_told_as_a_new_run() -> None:
+    # A cancelled promotion is asked again with the same params (its job is due again),
+    # but the reports of the cancelled attempt stayed with those params: the new
+    # attempt's first report raised "step=2 must be after the last reported step 2.0",
+    # and its tell was recorded "pruned" at the cancelled attempt's stop.
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3,
+                    pruner=SuccessiveHalving(min_resource=2, reduction_factor=3,
+                                             bootstrap_count=1))
+    first = opt.ask(3)
+    opt.tell(first, [1.0, 0.5, 2.0])
+    promoted = opt.ask()
+    assert opt.report(promoted, 2, 5.0)  # rung 0 (step 2): [5.0], bootstrapping: stop
+    opt.cancel(promoted)
+    again = opt.ask()
+    assert again == promoted and opt.continues(again) == 1
+    assert not opt.report(again, 2, 0.1)  # rung 0: [5.0, 0.1], 0.1 the best
+    opt.tell(again, 0.1)
+    assert opt.history[-1].status == "ok" and opt.history[-1].step is None
+
+
+def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypatch: Any
+                                                                        ) -> None:
+    # A promotion that timed out is asked again with the same params; the reports of the
+    # timed-out attempt stayed with them, so the new attempt could not report before
+    # the old one's last step ("step=1 must be after the last reported step 2.0").
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, pending_timeout=60)
+    first = opt.ask(3)
+    opt.tell(first, [1.0, 0.5, 2.0])
+    promoted = opt.ask()
+    assert not opt.report(promoted, 2, 0.4)
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)  # the promotion's worker died
+    again = opt.ask()
+    assert again == promoted and opt.continues(again) == 1
+    assert not opt.report(again, 1, 0.4)
+    opt.tell(again, 0.3)
+    assert opt.history[-1].status == "ok" and opt.history[-1].continues == 1
+
+
+def test_input_constraints_on_the_fidelity_say_that_they_judge_a_configuration() -> None:
+    # A LinearConstraint naming the Fidelity was refused as "not numeric; express the
+    # constraint as a feasible= callable", but a callable never sees the asked budget:
+    # it judges a configuration with the Fidelity at its highest budget.
+    from bayesopt import LinearConstraint
+    from bayesopt.feasibility import InfeasibleSpaceError
+
+    with pytest.raises(ValueError, match="'epochs' is the Fidelity: the Hyperband schedule "
+                       "sets every run's budget"):
+        Optimizer(_fidelity_space(), feasible=LinearConstraint({"x": 1, "epochs": 0.1}, "<=", 1))
+    with pytest.raises(InfeasibleSpaceError, match="the points carry the Fidelity at its "
+                       "highest budget, epochs=9"):
+        Optimizer(_fidelity_space(), feasible=lambda p: p["epochs"] < 5)
+    seen: list[int] = []
+    opt = Optimizer(_fidelity_space(), seed=0, feasible=lambda p: seen.append(p["epochs"]) or True)
+    assert [p["epochs"] for p in opt.ask(3)] == [1, 1, 1] and set(seen) == {9}
 
 
 def test_budgets_plot_draws_one_colour_per_budget() -> None:
@@ -1108,6 +1255,40 @@ def test_a_report_beyond_the_asked_budget_raises_naming_step_and_budget() -> Non
         opt.report(p, budget + 1, 0.4)
     opt.tell(p, 0.5)
     assert [o.params["epochs"] for o in opt.history] == [budget]
+
+
+def test_a_data_fraction_trained_on_a_rounded_count_of_samples_reports_its_last_step() -> None:
+    # Budget 1/9 of 1797 samples is 199.67: a loop training on round(...) = 200 samples
+    # reported step 200/1797 = 0.1113 and was told it passed the budget 0.1111. A step
+    # within the tolerance a tell is matched with (0.5 %) is the budget; beyond, ValueError.
+    opt = Optimizer({"x": Real(0, 1), "fraction": Fidelity(0.1, 1.0)}, seed=0)
+    p = opt.ask()
+    assert p["fraction"] == pytest.approx(1 / 9)
+    assert not opt.report(p, 200 / 1797, 0.3)
+    with pytest.raises(ValueError, match=r"is beyond the budget fraction=0.111.* this point "
+                       r"was asked with \(by more than 0.5%\)"):
+        opt.report(p, 0.112, 0.3)
+    opt.tell(p, 0.3)
+    assert opt.history[-1].status == "ok"
+
+
+def test_rungs_of_a_real_fidelity_are_its_budgets_exactly() -> None:
+    # Rung steps were the float product 0.1·3 = 0.30000000000000004, not the budget 0.3
+    # of Fidelity(0.1, 0.9): a promotion from 0.3 to 0.9 had not passed rung 1 by that
+    # reckoning, and was judged there again (stopped here at step 0.4, the first value
+    # at a rung stopping under bootstrap_count=1).
+    fidelity = Fidelity(0.1, 0.9)
+    assert [SuccessiveHalving.of(fidelity).rung_step(k) for k in range(3)] == [0.1, 0.3, 0.9]
+    opt = Optimizer({"x": Real(0, 1), "fraction": fidelity}, seed=0,
+                    pruner=SuccessiveHalving(0.1, 3, bootstrap_count=1))
+    for _ in range(30):
+        p = opt.ask()
+        if p["fraction"] == 0.9 and opt.continues(p) is not None:
+            assert opt.history[opt.continues(p)].params["fraction"] == 0.3  # type: ignore[index]
+            assert not opt.report(p, 0.4, 0.1)  # rung 1 (0.3) was passed by its source
+            return
+        opt.tell(p, (p["x"] - 0.3) ** 2 + 0.1 / p["fraction"])
+    raise AssertionError("no promotion to 0.9 in 30 runs")
 
 
 def test_the_worked_example_of_rungs_and_budgets_for_fidelity_1_100():
