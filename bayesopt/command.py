@@ -41,6 +41,14 @@ that is part of the problem (`EvaluationTimeout` is a
 `bayesopt.EvaluationFailed`) and does not count toward the stop rule for a
 broken objective; the other failures do.
 
+The output is read in bounded memory, however much a command writes
+(`_StreamReader`): each line is scanned for the objective as it arrives, and
+only the last `OUTPUT_TAIL_BYTES` bytes of each stream are kept, for the error
+message, which says how much it shows of how much was written. A line longer
+than `LINE_BYTES` bytes (an endless one without a newline included) is kept by
+its last `LINE_BYTES` bytes: it is never an ``objective:`` or number line (its
+start is gone), and ``--metric`` searches what is kept of it.
+
 Only the standard library is imported at module level (numpy only when a
 template is checked against a space), so the command line can load this
 module without numba.
@@ -85,10 +93,14 @@ _TAIL_CHARS = 4000  # a tail of very long lines is cut to its last characters
 _DRAIN_SECONDS = 1.0  # reading what a command wrote once its processes have exited
 _POLL_SECONDS = 0.1  # how often a running command is checked for its exit while it is silent
 _READ_BYTES = 1 << 16
+OUTPUT_TAIL_BYTES = 1 << 16  # the last bytes of each stream kept for an error message
+LINE_BYTES = 1 << 20  # a longer line is kept by its last LINE_BYTES bytes only
 _STDERR_HINT_LINES = 100  # the last lines of stderr searched for a misdirected objective
 
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
+_TAG_WORD = re.compile("objective", re.IGNORECASE)  # in every line _OBJECTIVE_LINE matches
+_NUMBER_SIGN = re.compile(r"\d|inf|nan", re.IGNORECASE)  # in every text float() reads
 # an ANSI/ECMA-48 CSI sequence: ESC [, parameter bytes 0x30-0x3F, intermediate bytes
 # 0x20-0x2F, one final byte 0x40-0x7E (colours, cursor moves of rich or colorama loggers)
 _CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
@@ -114,12 +126,17 @@ class EvaluationError(RuntimeError):
         Everything the command wrote to standard error.
     stdout : str, optional
         Its standard output, when that is where the problem is.
+    stderr_bytes, stdout_bytes : int, optional
+        How many bytes the command wrote to each stream; beyond
+        `OUTPUT_TAIL_BYTES`, `stderr` and `stdout` are the last
+        `OUTPUT_TAIL_BYTES` of them, and the message says so.
     """
 
-    def __init__(self, reason: str, stderr: str, stdout: str | None = None) -> None:
-        parts = [reason, _tail_block("stderr", stderr, STDERR_TAIL_LINES)]
+    def __init__(self, reason: str, stderr: str, stdout: str | None = None, *,
+                 stderr_bytes: int | None = None, stdout_bytes: int | None = None) -> None:
+        parts = [reason, _tail_block("stderr", stderr, STDERR_TAIL_LINES, stderr_bytes)]
         if stdout is not None:
-            parts.append(_tail_block("stdout", stdout, _STDOUT_TAIL_LINES))
+            parts.append(_tail_block("stdout", stdout, _STDOUT_TAIL_LINES, stdout_bytes))
         super().__init__("\n".join(parts))
         self.reason = reason
 
@@ -128,12 +145,19 @@ class EvaluationTimeout(EvaluationError, EvaluationFailed):
     """The command ran longer than its timeout: a failed evaluation that is part of the problem."""
 
 
-def _tail_block(stream: str, text: str, n_lines: int) -> str:
+def _tail_block(stream: str, text: str, n_lines: int, written: int | None = None) -> str:
+    """The last `n_lines` lines of `text` (at most `_TAIL_CHARS` characters), under a
+    header that says how much of the stream they are: `text` is the last
+    `OUTPUT_TAIL_BYTES` of `written` bytes when there were more (`_StreamReader.text`)."""
     lines = text.rstrip().splitlines()[-n_lines:]
+    of = (f" (of its last {OUTPUT_TAIL_BYTES} bytes of {written} written)"
+          if written is not None and written > OUTPUT_TAIL_BYTES else "")
     if not lines:
-        return f"--- {stream} was empty ---"
-    tail = "\n".join(lines)[-_TAIL_CHARS:]
-    return f"--- last {len(lines)} line(s) of {stream} ---\n{tail}"
+        return f"--- {stream} was empty ---" if not of else f"--- {stream} was blank{of} ---"
+    joined = "\n".join(lines)
+    tail = joined[-_TAIL_CHARS:]
+    cut = f", their last {_TAIL_CHARS} characters" if len(joined) > _TAIL_CHARS else ""
+    return f"--- last {len(lines)} line(s) of {stream}{cut}{of} ---\n{tail}"
 
 
 # ------------------------------------------------------------- command template
@@ -393,30 +417,69 @@ def parse_objective(stdout: str, metric: re.Pattern[str] | None = None) -> float
     ValueError
         No objective in the output, or the text found is not a number.
     """
-    text = _CSI.sub("", stdout)
-    if metric is not None:
-        return _metric_value(text, metric)
-    lines = text.splitlines()
-    tagged = [match.group(1).strip() for match in map(_OBJECTIVE_LINE.match, lines) if match]
-    if tagged:
-        number = _as_float(tagged[-1])
-        if number is None:
-            raise ValueError(f"the last 'objective:' line holds {tagged[-1]!r}, not a number")
-        return number
-    for line in reversed(lines):
-        number = _as_float(line.strip())
-        if number is not None:
+    scanner = _ObjectiveScanner(metric)
+    scanner.scan(_CSI.sub("", stdout))
+    return scanner.value()
+
+
+class _ObjectiveScanner:
+    """The objective of an output read line by line, keeping only the lines that decide it
+    (the module docstring's convention): the last ``objective:`` line, the last number
+    line, or with a metric the last line it matches."""
+
+    def __init__(self, metric: re.Pattern[str] | None) -> None:
+        self.metric = metric
+        self._tagged: str | None = None  # what follows the colon of the last objective: line
+        self._number: float | None = None  # the last line that is a number
+        self._matched: tuple[str, re.Match[str]] | None = None  # the metric's last line
+
+    def scan(self, text: str, cut_first: bool = False) -> None:
+        """Take the next whole lines of the output (CSI sequences removed); with `cut_first`,
+        the first of them lost its start (`LINE_BYTES`), so only a metric may match it."""
+        lines = text.splitlines()
+        if self.metric is not None:
+            for index in range(len(lines) - 1, -1, -1):
+                match = self.metric.search(lines[index])
+                if match is not None:
+                    self._matched = lines[index], match
+                    return
+            return
+        # a line holds neither unless the text does somewhere (skips pages of progress logs)
+        may_tag = _TAG_WORD.search(text) is not None
+        number_found = self._tagged is not None or _NUMBER_SIGN.search(text) is None
+        if not (may_tag or not number_found):
+            return
+        for index in range(len(lines) - 1, 0 if cut_first else -1, -1):
+            tagged = _OBJECTIVE_LINE.match(lines[index])
+            if tagged is not None:
+                self._tagged = tagged.group(1).strip()
+                return
+            if not number_found:
+                number = _as_float(lines[index].strip())
+                if number is not None:
+                    self._number, number_found = number, True
+
+    def value(self) -> float:
+        """The objective of the lines scanned; ValueError as `parse_objective` says."""
+        if self.metric is not None:
+            return self._metric_value(self.metric)
+        if self._tagged is not None:
+            number = _as_float(self._tagged)
+            if number is None:
+                raise ValueError(f"the last 'objective:' line holds {self._tagged!r}, "
+                                 "not a number")
             return number
-    raise ValueError("no objective in the output: print a line 'objective: <number>' "
-                     "(or the number alone on a line, last)")
+        if self._number is not None:
+            return self._number
+        raise ValueError("no objective in the output: print a line 'objective: <number>' "
+                         "(or the number alone on a line, last)")
 
-
-def _metric_value(stdout: str, metric: re.Pattern[str]) -> float:
-    """The number `metric` captures in the last line it matches."""
-    for line in reversed(stdout.splitlines()):
-        match = metric.search(line)
-        if match is None:
-            continue
+    def _metric_value(self, metric: re.Pattern[str]) -> float:
+        """The number `metric` captures in the last line it matches."""
+        if self._matched is None:
+            raise ValueError("no objective in the output: no line matches "
+                             f"--metric {metric.pattern!r}")
+        line, match = self._matched
         group = next(iter(metric.groupindex), 1)
         text = (match.group(group) or "").strip()
         number = _as_float(text)
@@ -424,7 +487,77 @@ def _metric_value(stdout: str, metric: re.Pattern[str]) -> float:
             raise ValueError(f"--metric {metric.pattern!r} captured {text!r} in {line!r}, "
                              "not a number")
         return number
-    raise ValueError(f"no objective in the output: no line matches --metric {metric.pattern!r}")
+
+
+class _StreamReader:
+    """One output stream of a command, read as it arrives in bounded memory.
+
+    Keeps the last `OUTPUT_TAIL_BYTES` bytes (`text`) and, for standard output, hands
+    each complete line to an `_ObjectiveScanner`. Lines end at ``\\n``; a line still
+    open beyond `LINE_BYTES` bytes is first split after its last ``\\r`` (a progress
+    bar redrawing itself), then cut to its last `LINE_BYTES` bytes. Between reads at most
+    ``2 * OUTPUT_TAIL_BYTES + LINE_BYTES`` bytes are held (`retained`).
+    Bytes are decoded as UTF-8 (bad ones replaced) a line at a time, which equals
+    decoding the whole output: no multi-byte sequence holds a newline byte.
+    """
+
+    def __init__(self, scanner: _ObjectiveScanner | None = None) -> None:
+        self.scanner = scanner
+        self.written = 0  # bytes the command wrote to the stream
+        self._tail = bytearray()
+        self._open = bytearray()  # the current line, not ended yet
+        self._open_cut = False  # whether it lost its start
+
+    @property
+    def retained(self) -> int:
+        """Bytes held now: the tail kept for messages and the line still open."""
+        return len(self._tail) + len(self._open)
+
+    @property
+    def text(self) -> str:
+        """The last `OUTPUT_TAIL_BYTES` bytes written, decoded."""
+        return bytes(self._tail[-OUTPUT_TAIL_BYTES:]).decode("utf-8", "replace")
+
+    def feed(self, data: bytes) -> None:
+        """Take the next bytes the command wrote."""
+        self.written += len(data)
+        self._tail += data
+        if len(self._tail) > 2 * OUTPUT_TAIL_BYTES:
+            del self._tail[:-OUTPUT_TAIL_BYTES]
+        if self.scanner is None:
+            return
+        end = data.rfind(b"\n")
+        if end < 0:
+            self._open += data
+            self._bound_open_line()
+            return
+        self._scan(bytes(self._open) + data[:end + 1])
+        self._open = bytearray(data[end + 1:])
+        self._open_cut = False
+        self._bound_open_line()
+
+    def close(self) -> None:
+        """The stream ended: scan its last line, if it had no newline."""
+        if self.scanner is not None and self._open:
+            self._scan(bytes(self._open))
+            self._open = bytearray()
+
+    def _bound_open_line(self) -> None:
+        if len(self._open) <= LINE_BYTES:
+            return
+        redraw = self._open.rfind(b"\r", 0, len(self._open) - 1)  # never a \r of a \r\n
+        if redraw >= 0:
+            self._scan(bytes(self._open[:redraw + 1]))
+            del self._open[:redraw + 1]
+            self._open_cut = False
+        if len(self._open) > LINE_BYTES:
+            del self._open[:-LINE_BYTES]
+            self._open_cut = True
+
+    def _scan(self, data: bytes) -> None:
+        assert self.scanner is not None, "only a stream with a scanner keeps lines"
+        self.scanner.scan(_CSI.sub("", data.decode("utf-8", "replace")), self._open_cut)
+        self._open_cut = False
 
 
 def _objective_on_stderr(reason: str, stderr: str, metric: re.Pattern[str] | None) -> str:
@@ -496,12 +629,16 @@ class CommandObjective:
         """
         returncode, stdout, stderr = self._execute(self.template.render(params))
         if returncode != 0:
-            raise EvaluationError(f"the command {_exit_reason(returncode)}", stderr)
+            raise EvaluationError(f"the command {_exit_reason(returncode)}", stderr.text,
+                                  stderr_bytes=stderr.written)
+        assert stdout.scanner is not None, "standard output is scanned (_execute)"
         try:
-            return parse_objective(stdout, self.metric)
+            return stdout.scanner.value()
         except ValueError as error:
-            raise EvaluationError(str(error) + _objective_on_stderr(str(error), stderr, self.metric),
-                                  stderr, stdout) from None
+            hint = _objective_on_stderr(str(error), stderr.text, self.metric)
+            raise EvaluationError(str(error) + hint, stderr.text, stdout.text,
+                                  stderr_bytes=stderr.written,
+                                  stdout_bytes=stdout.written) from None
 
     def stop(self) -> None:
         """Kill the process group of every running command and start no new one."""
@@ -522,11 +659,12 @@ class CommandObjective:
             self._running.add(process)
         return process
 
-    def _execute(self, argv: list[str]) -> tuple[int, str, str]:
+    def _execute(self, argv: list[str]) -> tuple[int, _StreamReader, _StreamReader]:
         """(exit status, stdout, stderr) of one run; the process group dies with a timeout."""
         process = self._start(argv)
+        stdout, stderr = _StreamReader(_ObjectiveScanner(self.metric)), _StreamReader()
         try:
-            stdout, stderr, timed_out = _collect(process, self.timeout)
+            timed_out = _collect(process, self.timeout, stdout, stderr)
         except BaseException:  # interrupted while waiting (KeyboardInterrupt)
             _kill_if_running(process)
             process.wait()
@@ -539,7 +677,8 @@ class CommandObjective:
                 self._running.discard(process)
         if timed_out:
             raise EvaluationTimeout(
-                f"timed out after {self.timeout:g} s (its process group was killed)", stderr)
+                f"timed out after {self.timeout:g} s (its process group was killed)",
+                stderr.text, stderr_bytes=stderr.written)
         return process.returncode, stdout, stderr
 
 
@@ -551,8 +690,9 @@ def _tethered(argv: list[str]) -> list[str]:
     return [sys.executable, "-I", "-S", _TETHER, str(os.getpid()), *argv]
 
 
-def _collect(process: subprocess.Popen[bytes], timeout: float | None) -> tuple[str, str, bool]:
-    """(stdout, stderr, timed out) of a started command, decoded as UTF-8 (bad bytes replaced).
+def _collect(process: subprocess.Popen[bytes], timeout: float | None,
+             stdout: _StreamReader, stderr: _StreamReader) -> bool:
+    """Read a started command's output into `stdout` and `stderr`; whether it timed out.
 
     Its output is read until both pipes have ended, but for at most `_DRAIN_SECONDS` once
     the command and every process of its group have exited: a background process started
@@ -561,15 +701,15 @@ def _collect(process: subprocess.Popen[bytes], timeout: float | None) -> tuple[s
     exited. After `timeout` seconds the command's process group is killed and what it wrote
     is drained the same way.
     """
-    chunks: dict[int, list[bytes]] = {}
+    readers: dict[int, _StreamReader] = {}
     deadline = None if timeout is None else time.monotonic() + timeout
     drain_until: float | None = None  # set once the command has exited or been killed
     timed_out = False
     with selectors.DefaultSelector() as selector:
-        for stream in (process.stdout, process.stderr):
+        for stream, reader in ((process.stdout, stdout), (process.stderr, stderr)):
             assert stream is not None, "started with stdout=PIPE, stderr=PIPE"
             selector.register(stream, selectors.EVENT_READ)
-            chunks[stream.fileno()] = []
+            readers[stream.fileno()] = reader
         while selector.get_map():
             now = time.monotonic()
             if drain_until is None and process.poll() is not None and not _group_alive(process):
@@ -585,7 +725,7 @@ def _collect(process: subprocess.Popen[bytes], timeout: float | None) -> tuple[s
             for key, _ in selector.select(max(wait, 0.0)):
                 data = os.read(key.fd, _READ_BYTES)
                 if data:
-                    chunks[key.fd].append(data)
+                    readers[key.fd].feed(data)
                 else:  # end of file
                     selector.unregister(key.fileobj)
     if drain_until is None:  # both pipes ended while the command runs on
@@ -595,10 +735,9 @@ def _collect(process: subprocess.Popen[bytes], timeout: float | None) -> tuple[s
             _kill_group(process)
             timed_out = True
     process.wait()
-    assert process.stdout is not None and process.stderr is not None
-    out, err = (b"".join(chunks[stream.fileno()]).decode("utf-8", "replace")
-                for stream in (process.stdout, process.stderr))
-    return out, err, timed_out
+    stdout.close()
+    stderr.close()
+    return timed_out
 
 
 def _group_alive(process: subprocess.Popen[bytes]) -> bool:

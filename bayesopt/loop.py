@@ -44,6 +44,7 @@ from bayesopt.storage import Storage
 from bayesopt.validation import (
     ARRAY_HINT,
     check_bool,
+    check_constraint_row,
     check_count,
     check_value,
     is_value,
@@ -593,7 +594,7 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
             "constraints' values" + (_hyperopt_hint(payload) or _shape_hint(payload)))
     number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
-        _check_count(opt, payload, values)
+        _check_failures_constraints(opt, payload, values)
         message = f"objective returned {number!r}" + (
             "" if values is None else f" with constraints {values!r}")
         opt.tell_failure(params, message, duration=duration, cost=cost)
@@ -605,18 +606,18 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
     return "ok", None
 
 
-def _check_count(opt: Optimizer, payload: Any, values: list[float] | None) -> None:
-    """A failure's constraint values (None: the value alone, which any run takes) are as
-    many as the run's outcome constraints, as `Optimizer.tell` requires of a success."""
+def _check_failures_constraints(opt: Optimizer, payload: Any,
+                                values: list[float] | None) -> None:
+    """A failure's constraint values (None: the value alone, which any run takes) pass the
+    check `Optimizer.tell` makes of a success's (`check_constraint_row`), non-finite
+    ones allowed, with its message after the return's."""
     if values is None:
         return
-    expected = recorded_n_constraints(opt.n_constraints, opt.history)
-    if not values:
-        raise TypeError(f"objective returned {payload!r}: its constraint values must be a "
-                        "non-empty list of numbers")
-    if expected is not None and len(values) != expected:
-        raise ValueError(f"objective returned {payload!r}: {len(values)} constraint value(s); "
-                         f"the run has {expected} outcome constraint(s)")
+    try:
+        check_constraint_row(values, recorded_n_constraints(opt.n_constraints, opt.history),
+                             finite=False)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"objective returned {payload!r}: {error}") from error
 
 
 def _hyperopt_hint(payload: Any) -> str:

@@ -830,7 +830,10 @@ class SurrogateModel:
         X = check_encoded(X, self.dim)
         mean, std = self.predict(X)
         upper, lower = self.to_objective(mean + std), self.to_objective(mean - std)
-        return self.to_objective(mean), 0.5 * (upper - lower)
+        with np.errstate(over="ignore"):  # a band wider than the float range: halved first
+            width = upper - lower
+        half = np.where(np.isfinite(width), 0.5 * width, 0.5 * upper - 0.5 * lower)
+        return self.to_objective(mean), half
 
     @property
     def lengthscales(self) -> np.ndarray:

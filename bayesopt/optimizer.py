@@ -81,7 +81,14 @@ from bayesopt.settings import (
     resolve_options,
 )
 from bayesopt.space import Dimension, Space
-from bayesopt.state import MATCH_RTOL, OptimizerState, PendingStatus, nearest_match, point_key
+from bayesopt.state import (
+    MATCH_RTOL,
+    OptimizerState,
+    PendingPoint,
+    PendingStatus,
+    nearest_match,
+    point_key,
+)
 from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
@@ -877,16 +884,45 @@ class Optimizer:
                     "without a sign of life; tell it when it finishes, and it is recorded)")
         return f" (never asked, already told or cancelled{', or named twice' if batch else ''})"
 
-    def add_pending(self, params: dict[str, Any] | list[dict[str, Any]]) -> None:
+    def add_pending(self, params: dict[str, Any] | list[dict[str, Any]], *,
+                    repeat: bool = False) -> None:
         """Mark point(s) being evaluated elsewhere as pending (journaled): later asks
-        account for them as for asked points, and a tell of them releases them."""
+        account for them as for asked points, and a tell of them releases them.
+
+        A point that is pending already (asked, or added before, and not timed out:
+        matched by the rule of `tell`), or named twice in one call, raises ValueError
+        naming it, and nothing is added: a tell releases one pending entry, so a second
+        one would stay pending, a fantasy counted twice. ``repeat=True`` adds it again:
+        a second evaluation of the same point (a replicate of a noisy objective), which
+        its own tell releases.
+        """
+        repeat = check_bool("repeat", repeat)
         points, _ = as_batch(params, None)
         if self.space.fidelity is not None:
             raise ValueError(f"add_pending: with a Fidelity ({self.space.fidelity.name!r}) the "
                              "Hyperband schedule sets every budget; ask for the points instead")
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
-            self._commit(lambda: Pending(points=canonical, **self._stamp()))
+
+            def build() -> Pending:
+                stamp = self._stamp()
+                if not repeat:
+                    self._check_not_pending(canonical, stamp["time"])
+                return Pending(points=canonical, **stamp)
+
+            self._commit(build)
+
+    def _check_not_pending(self, points: Sequence[Mapping[str, Any]], now: float) -> None:
+        """Raise ValueError naming the first of the valid `points` that matches a point
+        pending at `now` or an earlier one of `points` (the rule of `tell`)."""
+        pending, named = self._state.active_pending(now), list[PendingPoint]()
+        for p, x in zip(points, self.space.encode_valid(points)):
+            if nearest_match(self.space, p, pending, x) is not None:
+                raise ValueError(f"add_pending: {p} is pending already (asked, or added "
+                                 "before, and not yet told, cancelled or timed out)")
+            if nearest_match(self.space, p, named, x) is not None:
+                raise ValueError(f"add_pending: {p} is named twice")
+            named.append(PendingPoint(dict(p), x, now, None))
 
     def report(self, params: Mapping[str, Any], step: float, value: float) -> bool:
         """Report an intermediate value of a pending point at `step` (an epoch, say);

@@ -239,7 +239,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     best_params_ : dict
         The best candidate.
     best_index_ : int
-        Its index in ``cv_results_``.
+        Its index in ``cv_results_``, of GridSearchCV's type: ``numpy.int64`` (the
+        argmin of the ranks), or what a callable ``refit`` returned.
     scorer_ : function or dict
         The scorer(s) used.
     n_splits_ : int
@@ -273,7 +274,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     """
 
     cv_results_: dict[str, Any]  # set by BaseSearchCV.fit
-    best_index_: int
+    best_index_: int | np.integer[Any]
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **BaseSearchCV._parameter_constraints,
@@ -390,8 +391,12 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         results, rows = _with_failed_rows(self.cv_results_, self._unrecorded,
                                           float(self.error_score))
         self.cv_results_ = results
-        if hasattr(self, "best_index_"):
-            self.best_index_ = int(rows[self.best_index_])
+        if hasattr(self, "best_index_"):  # the row it became, of the type it had (GridSearchCV's)
+            best = self.best_index_
+            if isinstance(best, np.integer):
+                self.best_index_ = type(best)(rows[best])
+            else:
+                self.best_index_ = int(rows[best])
 
     def _search(self, opt: Optimizer, n_iter: int, run: _Evaluation,
                 callbacks: list[Callback]) -> None:

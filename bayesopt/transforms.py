@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from dataclasses import dataclass
 from typing import cast
 
@@ -46,6 +47,9 @@ import scipy.optimize
 # λ = 1 is the identity, so left-skewed objectives are left alone.
 LAMBDA_BOUNDS = (-2.0, 1.0)
 ENVELOPE_WIDTH = 1.0  # k: the envelope extends the observed range by k times its width
+# |low| or |high| from which `saturate` works in units of a power of 2: the envelope of a
+# range up to 2**1000 wide, and a query up to the float maximum beyond it, stay finite
+_HUGE = 2.0**1000
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,14 @@ class OutputTransform:
         With `observed` = (y_lo, y_hi), the range of the observed values, the
         inverse of a power transform is `saturate`d into the envelope of that
         range (module docstring); the identity transform (``lmbda is None``)
-        is affine and left exact. Without it, the plain inverse (for round trips).
+        is affine and left exact, but for a value beyond the float range (objective
+        values near ±`sys.float_info.max`), which is clipped to its end. Without
+        `observed`, the plain inverse (for round trips).
         """
         if self.lmbda is None:
-            return self.mean + self.scale * np.asarray(w, dtype=float)
+            with np.errstate(over="ignore"):  # beyond the float range: clipped just below
+                y = self.mean + self.scale * np.asarray(w, dtype=float)
+            return y if observed is None else np.clip(y, -sys.float_info.max, sys.float_info.max)
         with np.errstate(over="ignore"):  # beyond the pole: inf, which saturates to the edge
             y = self.mean + self.scale * yeo_johnson_inverse(np.asarray(w, dtype=float), self.lmbda)
         return y if observed is None else saturate(y, *observed)
@@ -113,10 +121,20 @@ def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:
     m = ENVELOPE_WIDTH · (high − low) (1 if that is 0). Monotone, C¹ at low and
     high (slope 1), bounded by the envelope (low − m, high + m); ±inf map to
     its edges.
+
+    Near the float maximum (max(|low|, |high|) ≥ `_HUGE`) high − low and y − high
+    overflow: there the same formula is taken of y/u, low/u, high/u, u the power of 2 in
+    (c/2, c] for c = max(|low|, |high|) (exact divisions), and scaled back by u, the
+    result clipped to ±`sys.float_info.max`, where an edge of the envelope lies beyond it.
     """
     if not (math.isfinite(low) and math.isfinite(high) and low <= high):
         raise ValueError(f"saturate needs a finite range low <= high, got low={low!r}, high={high!r}")
     y = np.asarray(y, dtype=float)
+    c = max(abs(low), abs(high))
+    if c >= _HUGE:
+        u = math.ldexp(1.0, math.frexp(c)[1] - 1)
+        edge = sys.float_info.max / u  # exact: u is a power of 2
+        return cast(np.ndarray, u * np.clip(saturate(y / u, low / u, high / u), -edge, edge))
     width = ENVELOPE_WIDTH * (high - low) if high > low else 1.0
     above = high + width * np.tanh(np.maximum(y - high, 0.0) / width)
     below = low - width * np.tanh(np.maximum(low - y, 0.0) / width)

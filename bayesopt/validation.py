@@ -18,7 +18,7 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_real,
 )
 
-__all__ = ["ARRAY_HINT", "as_batch", "check_bool", "check_choice", "check_constraint_values", "check_costs",
+__all__ = ["ARRAY_HINT", "as_batch", "check_bool", "check_choice", "check_constraint_row", "check_constraint_values", "check_costs",
            "check_count", "check_durations", "check_nonnegative", "check_real", "check_value",
            "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
@@ -157,15 +157,24 @@ def check_constraint_values(constraints: Any, n_points: int,
                          f"told point ({n_points})")
     checked = []
     for row in rows:
-        if not _is_flat(row) or len(row) == 0:
-            raise TypeError(f"constraints: {row!r} must be a non-empty list of numbers")
-        values = tuple(check_real("constraint value", v) for v in row)
-        if expected is not None and len(values) != expected:
-            raise ValueError(f"constraints={list(values)} has {len(values)} value(s); this "
-                             f"optimizer has {expected} outcome constraint(s)")
+        values = check_constraint_row(row, expected)
         expected = len(values)
         checked.append(values)
     return checked
+
+
+def check_constraint_row(row: Any, expected: int | None, *,
+                         finite: bool = True) -> tuple[float, ...]:
+    """One point's outcome-constraint values: a non-empty list of numbers, `expected` of
+    them (None: any number). With ``finite=False`` a value may be NaN or ±inf (those an
+    objective returned with a failed evaluation, which `minimize` records as text)."""
+    if not _is_flat(row) or len(row) == 0:
+        raise TypeError(f"constraints: {row!r} must be a non-empty list of numbers")
+    values = tuple(check_real("constraint value", v) if finite else float(v) for v in row)
+    if expected is not None and len(values) != expected:
+        raise ValueError(f"constraints={list(values)} has {len(values)} value(s); this "
+                         f"optimizer has {expected} outcome constraint(s)")
+    return values
 
 
 def check_costs(cost: Any, n_points: int) -> list[float | None]:

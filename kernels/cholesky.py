@@ -37,9 +37,9 @@ from typing import cast
 
 import numpy as np
 from numba import njit
-from numba.extending import get_cython_function_address
 from scipy.linalg import lapack, solve_triangular
 
+from kernels.lapack import scipy_lapack_address
 from kernels.threads import one_blas_thread
 
 JITTER_STEPS = tuple(10.0**p for p in range(-10, 0))  # relative to the mean diagonal
@@ -53,8 +53,10 @@ _FEW_RHS = 16
 # bench.profile_step`, bench/results/profile_step.md, n = 2000). One right-hand side (a
 # tell's append) keeps the loops.
 _LAPACK_MIN_N = 1000
-# Right-hand sides the Numba solves sweep together over each row of L; 4 to 8 ran about
-# alike at n = 1000–2000 (half the time of one sweep per right-hand side).
+# Right-hand sides the Numba solves sweep together over each row of L: a few, so that a
+# row is read once per block while it is in cache rather than once per right-hand side,
+# and their running sums stay in registers. Fixed, like _FEW_RHS, so that a solve rounds
+# the same way in every run (each right-hand side sees the same operations in any block).
 _RHS_BLOCK = 4
 # Up to this many rows OpenBLAS's trsm (scipy's build, Haswell kernels) solves each of 2
 # or more right-hand sides by the same operations however many there are; above it, its
@@ -173,8 +175,7 @@ def _trtrs() -> Callable[..., None]:
     int_p, double_p = ctypes.POINTER(ctypes.c_int), ctypes.c_void_p
     prototype = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                  int_p, int_p, double_p, int_p, double_p, int_p, int_p)
-    return cast(Callable[..., None],
-                prototype(get_cython_function_address("scipy.linalg.cython_lapack", "dtrtrs")))
+    return cast(Callable[..., None], prototype(scipy_lapack_address("dtrtrs")))
 
 
 def _trtrs_in_buffer(buffer: np.ndarray, n: int, columns: np.ndarray, lower: bool) -> np.ndarray:

@@ -39,10 +39,18 @@ _ROUTINES = {"dpotrf": 5, "dpotri": 5, "dpotrs": 8}
 _PREFIX = "bayesopt_scipy_lapack_"
 
 
+def scipy_lapack_address(name: str) -> int:
+    """The address of the routine `name` (``"dpotrf"``) of `scipy.linalg.cython_lapack`,
+    whose C signature is the one scipy/linalg/cython_lapack.pxd declares (module
+    docstring): the one place this package looks scipy's LAPACK up (`kernels.cholesky`
+    calls its dtrtrs through ctypes)."""
+    return int(get_cython_function_address("scipy.linalg.cython_lapack", name))
+
+
 def _declare(name: str, arity: int) -> Callable[..., None]:
     """scipy's `name`, taking `arity` pointers: a Numba external function, or a ctypes one
     when the loops run as Python."""
-    address = get_cython_function_address("scipy.linalg.cython_lapack", name)
+    address = scipy_lapack_address(name)
     if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
         return cast(Callable[..., None], ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * arity)(address))
     llvmlite.binding.add_symbol(_PREFIX + name, address)

@@ -347,3 +347,102 @@ def test_a_command_starts_with_sigpipe_and_sigxfsz_at_their_defaults() -> None:
     probe = f'm=$(grep SigIgn /proc/self/status | cut -f2); echo $(( 0x$m & {mask} ))  # {{x}}'
     template = CommandTemplate.parse(["sh", "-c", probe], Space.from_dict(SPACE))
     assert CommandObjective(template)({"x": 0.5, "n": 1}) == 0.0
+
+
+# ------------------------------------------------- output read in bounded memory
+BOUND = 2 * 65536 + (1 << 20)  # _StreamReader: 2 * OUTPUT_TAIL_BYTES + LINE_BYTES
+
+MEMORY_PROBE = textwrap.dedent('''
+    import re, resource, sys
+    from bayesopt.command import CommandObjective, CommandTemplate
+    big = int(sys.argv[1])
+    tagged = CommandTemplate(("sh", "-c", f"yes | head -c {big}; echo objective: 0.5"))
+    endless = CommandTemplate(("sh", "-c", f"head -c {big} /dev/zero; echo ' loss: 0.25'"))
+    values = [CommandObjective(tagged)({}),
+              CommandObjective(endless, metric=re.compile(r"loss: (\\S+)"))({})]
+    print(values, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+''')
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in KiB on Linux")
+def test_a_command_writing_far_more_than_the_bound_is_read_in_bounded_memory() -> None:
+    """64 MB of short lines, then 64 MB of one line without a newline: each objective is
+    read, and the reading process peaks at a fraction of what the command wrote (read
+    whole, the output was held several times over: 406 MB peak for 50 MB)."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    runs = {}
+    for size in (1000, 64_000_000):
+        done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(size)], env=env,
+                              capture_output=True, text=True, check=True)
+        values, peak_kib = done.stdout.rsplit(" ", 1)
+        assert values == "[0.5, 0.25]", done.stdout
+        runs[size] = int(peak_kib) * 1024
+    assert runs[64_000_000] - runs[1000] < 16_000_000, runs
+
+
+def _fed(chunks: list[bytes], metric: re.Pattern[str] | None = None) -> tuple[float, int]:
+    """(objective, most bytes held between reads) of `chunks` fed to a stdout reader."""
+    from bayesopt.command import _ObjectiveScanner, _StreamReader
+
+    reader, held = _StreamReader(_ObjectiveScanner(metric)), 0
+    for chunk in chunks:
+        reader.feed(chunk)
+        held = max(held, reader.retained)
+    reader.close()
+    assert reader.scanner is not None
+    return reader.scanner.value(), held
+
+
+def test_the_reader_holds_a_bounded_buffer_whatever_the_command_writes() -> None:
+    lines = [b"step 1 loss 0.3\n" * 4096] * 256  # 16 MiB of lines
+    assert _fed([*lines, b"objective: 0.5\n", b"done\n"])[0] == 0.5
+    assert _fed([*lines, b"objective: 0.5\n"])[1] <= BOUND
+    endless = [b"x" * 65536] * 256  # a 16 MiB line without a newline
+    metric = compile_metric(r"loss: (\S+)")
+    value, held = _fed([b"loss: 9\n", *endless, b" loss: 0.25"], metric)
+    assert (value, held <= BOUND) == (0.25, True)
+    bar = [b"\r 50%|#####     | 1/2" * 3000] * 200  # a progress bar redrawn, no newline
+    value, held = _fed([*bar, b"\robjective: 0.75\n"])
+    assert (value, held <= BOUND) == (0.75, True)
+    # an endless line kept by its end is no objective line: its start is gone
+    with pytest.raises(ValueError, match="no objective in the output"):
+        _fed([b"objective: 1 ", *endless])
+
+
+@pytest.mark.parametrize("stdout", [
+    "objective: 0.25\n", "Objective : -1e-3\nlater output\n", "objective: 1\nobjective: 2\n3\n",
+    "loss 3\n12.5\n0.125\nfinished\n", "  7  \n\n", "a\r\n4\r\nb\r\n", "5\r6\rx", "\u0663\n",
+    "\x1b[1;32mobjective:\x1b[0m \x1b[33m-2.5\x1b[0m\nnext\n", "caf\u00e9 8\n\u00e9\n9", "",
+    "objective: high\n0.2\n", "no number\n", "inf\n", "NaN\nobjective\n",
+])
+@pytest.mark.parametrize("size", [1, 2, 3, 7])
+def test_the_reader_finds_what_parse_objective_finds_in_any_chunking(stdout: str,
+                                                                      size: int) -> None:
+    """Lines split across reads (multi-byte characters, CSI sequences, \\r\\n included)."""
+    data = stdout.encode()
+    chunks = [data[i:i + size] for i in range(0, len(data), size)]
+    try:
+        expected: float | str = parse_objective(stdout)
+    except ValueError as error:
+        expected = str(error)
+    try:
+        found: float | str = _fed(chunks)[0]
+    except ValueError as error:
+        found = str(error)
+    assert repr(found) == repr(expected)  # nan == nan here
+
+
+def test_a_failure_message_says_how_much_of_a_long_output_it_shows() -> None:
+    from bayesopt.command import CommandObjective, CommandTemplate, EvaluationError
+
+    noisy = CommandTemplate(("sh", "-c", "yes error | head -c 5000000 >&2; yes | head -c 300000"))
+    with pytest.raises(EvaluationError) as failed:
+        CommandObjective(noisy)({})
+    message = str(failed.value)
+    assert "--- last 20 line(s) of stderr (of its last 65536 bytes of 5000000 written) ---" \
+        in message
+    assert "--- last 5 line(s) of stdout (of its last 65536 bytes of 300000 written) ---" \
+        in message
+    assert len(message) < 1000

@@ -159,8 +159,10 @@ def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
     ((0.5, [-1.0, 2.0]), 1, ValueError, r"has 2 value\(s\); this optimizer has 1 outcome"),
     (0.5, 2, ValueError, r"constraints=None, but this optimizer has 2 outcome constraint"),
     # a failure of the problem (NaN) with constraint values that do not fit the run
-    ((math.nan, []), 1, TypeError, r"constraint values must be a non-empty list of numbers"),
-    ((math.nan, [-1.0, 2.0]), 1, ValueError, r"2 constraint value\(s\); the run has 1 outcome"),
+    # (the same check as a success's, in the same words: check_constraint_row)
+    ((math.nan, []), 1, TypeError, r"\[\] must be a non-empty list of numbers"),
+    ((math.nan, [-1.0, 2.0]), 1, ValueError, r"has 2 value\(s\); this optimizer has 1 outcome"),
+    ((0.5, [math.inf, 2.0]), 1, ValueError, r"has 2 value\(s\); this optimizer has 1 outcome"),
 ])
 def test_a_return_of_the_wrong_shape_stops_the_run_naming_it(returned, n_constraints, error,
                                                             hint):

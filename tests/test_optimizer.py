@@ -357,6 +357,53 @@ def test_add_pending_validates_and_changes_nothing(params, error, match):
     assert opt.pending == []
 
 
+def test_add_pending_of_a_point_already_pending_raises_naming_it_and_adds_nothing():
+    """A second entry would outlive the point's tell (a tell releases one entry) and count
+    its fantasy twice."""
+    opt = Optimizer({"k": Integer(0, 4), "x": Real(0, 1)}, seed=0, n_initial=3)
+    opt.add_pending({"k": 1, "x": 0.5})
+    with pytest.raises(ValueError, match=r"add_pending: \{'k': 1, 'x': 0.5\} is pending already"):
+        opt.add_pending({"k": 1, "x": 0.5})
+    with pytest.raises(ValueError, match="is pending already"):  # a tell would match it
+        opt.add_pending([{"k": 2, "x": 0.25}, {"k": 1, "x": 0.5 * (1 + 1e-12)}])
+    asked = opt.ask()
+    with pytest.raises(ValueError, match="is pending already"):
+        opt.add_pending(asked)
+    with pytest.raises(ValueError, match=r"\{'k': 3, 'x': 0.75\} is named twice"):
+        opt.add_pending([{"k": 3, "x": 0.75}, {"k": 3, "x": 0.75}])
+    assert opt.pending == [{"k": 1, "x": 0.5}, asked]
+    opt.tell({"k": 1, "x": 0.5}, 1.0)
+    opt.add_pending({"k": 1, "x": 0.5})  # told, so no longer pending: a new evaluation
+    assert opt.pending == [asked, {"k": 1, "x": 0.5}]
+
+
+def test_add_pending_with_repeat_adds_a_second_evaluation_each_tell_releases_one():
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=3)
+    opt.add_pending({"x": 0.5})
+    opt.add_pending([{"x": 0.5}, {"x": 0.5}], repeat=True)
+    assert opt.pending == [{"x": 0.5}] * 3
+    opt.tell({"x": 0.5}, 1.0)
+    opt.tell({"x": 0.5}, 1.1)
+    assert opt.pending == [{"x": 0.5}]
+    with pytest.raises(TypeError, match="repeat"):
+        opt.add_pending({"x": 0.25}, repeat="yes")
+    assert opt.pending == [{"x": 0.5}]
+
+
+def test_ask_of_more_points_than_a_tiny_space_holds_still_repeats_them():
+    """add_pending's check is its own: an ask on an exhausted space repeats points (with a
+    SpaceExhaustedWarning) and each tell releases one of them."""
+    from bayesopt import SpaceExhaustedWarning
+
+    opt = Optimizer({"k": Integer(0, 2)}, seed=5, n_initial=3)
+    with pytest.warns(SpaceExhaustedWarning):
+        batch = opt.ask(5)
+    assert sorted(p["k"] for p in batch) == [0, 1, 1, 2, 2]
+    for params in batch:
+        opt.tell(params, float(params["k"]))
+    assert opt.pending == []
+
+
 def test_acquisition_local_search_runs_with_one_blas_thread() -> None:
     """L-BFGS-B's tiny BLAS calls on a wide BLAS pool cost ~3 ms each on a busy machine."""
     import threadpoolctl

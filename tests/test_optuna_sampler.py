@@ -191,6 +191,28 @@ def test_enqueued_trials_are_told_and_leave_no_pending_ask():
     assert len(optimizer.pending) == 1  # only the trial just asked
 
 
+def test_two_running_trials_of_one_point_are_two_pending_evaluations():
+    """Enqueued twice and both running: each is its own evaluation (add_pending with
+    repeat=True), so the sampler's next ask neither fails nor counts the point once."""
+    sampler = BayesoptSampler(seed=0)
+    study = run_study(sampler, 4)
+    enqueued = {**_point(0.5), "act": "relu"}
+    study.enqueue_trial(enqueued)
+    study.enqueue_trial(enqueued)
+    first, second = study.ask(), study.ask()
+    assert _suggest_all(first) == _suggest_all(second) == enqueued
+    own = study.ask()
+    _suggest_all(own)
+    pending = sampler.optimizer.pending
+    point = SpaceMap.from_distributions(DISTRIBUTIONS).to_optimizer(enqueued, DISTRIBUTIONS)
+    assert len(pending) == 3 and pending.count(point) == 2
+    study.tell(first, 1.0)
+    study.tell(second, 1.5)
+    study.tell(own, 2.0)
+    _suggest_all(study.ask())
+    assert len(sampler.optimizer.history) == 7 and len(sampler.optimizer.pending) == 1
+
+
 def test_maximize_follows_the_study_direction():
     def peak(trial):
         return -(trial.suggest_float("x", -3.0, 3.0) - 1.2) ** 2

@@ -496,6 +496,30 @@ def test_failed_candidates_rows_match_randomized_search_over_the_same_candidates
     assert ours.cv_results_["params"][ours.best_index_] == ours.best_params_
 
 
+def _nanargmax_int(results):
+    return int(np.nanargmax(results["mean_test_score"]))
+
+
+def _nanargmax_numpy(results):
+    return np.nanargmax(results["mean_test_score"])
+
+
+@pytest.mark.parametrize("refit", [True, _nanargmax_int, _nanargmax_numpy])
+@pytest.mark.parametrize("bad", ["no-such-kernel", "rbf"], ids=["failed rows", "no failures"])
+def test_best_index_has_the_type_grid_search_gives_it_with_or_without_failed_rows(iris, refit,
+                                                                                  bad):
+    """GridSearchCV: numpy.int64 (the argmin of the ranks), or what a callable refit
+    returns; with candidates whose every fit failed the index was a plain int."""
+    space = {"kernel": ["linear", bad], "C": [0.1, 1.0, 10.0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = BayesSearchCV(SVC(), space, n_iter=6, cv=3, random_state=0, refit=refit).fit(*iris)
+        theirs = GridSearchCV(SVC(), space, cv=3, refit=refit).fit(*iris)
+    assert type(ours.best_index_) is type(theirs.best_index_)
+    assert ours.cv_results_["params"][ours.best_index_] == ours.best_params_
+    assert ours.best_params_ == theirs.best_params_
+
+
 def test_a_numeric_error_score_above_every_score_never_makes_a_failed_candidate_best(iris):
     """Scores are negative log-losses, error_score=0 beats all of them: the failed rows rank
     first, as RandomizedSearchCV ranks them, but the best candidate is one that was fitted."""

@@ -147,3 +147,82 @@ def test_saturate_needs_a_finite_ordered_range(low: float, high: float) -> None:
 
     with pytest.raises(ValueError, match=r"finite range low <= high, got low="):
         saturate(np.zeros(3), low, high)
+
+
+# --------------------------------------------- objective values near the float maximum
+BIG = 1.7976931348623157e308  # sys.float_info.max
+
+
+@pytest.mark.parametrize(("low", "high"), [(-1e308, 1e308), (-BIG, BIG), (0.5, BIG),
+                                           (-BIG, -1e307), (1e308, 1e308)])
+def test_saturate_stays_finite_and_monotone_near_the_float_maximum(low: float,
+                                                                   high: float) -> None:
+    import warnings
+
+    from bayesopt.transforms import saturate
+
+    y = np.concatenate([[-np.inf, -BIG, -1e308], np.linspace(-1.0, 1.0, 201) * 1e308,
+                        [low, high, 1e308, BIG, np.inf]])
+    y.sort()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value RuntimeWarning
+        out = saturate(y, low, high)
+    assert np.all(np.isfinite(out)) and np.all(np.diff(out) >= 0)
+    inside = (y >= low) & (y <= high)
+    assert_allclose(out[inside], y[inside], rtol=1e-15, atol=0)  # the identity, to rounding
+
+
+def test_saturate_of_an_ordinary_range_is_the_direct_formula_bit_for_bit() -> None:
+    """The route in units of a power of 2 is taken only near the float maximum."""
+    from bayesopt.transforms import ENVELOPE_WIDTH, saturate
+
+    rng = np.random.default_rng(0)
+    for low, high in [(0.002, 13.4), (-3e200, 5e250), (-1e-300, 1e-300), (7.0, 7.0)]:
+        y = rng.normal(size=200) * (high - low or 1.0) * 3 + low
+        width = ENVELOPE_WIDTH * (high - low) if high > low else 1.0
+        direct = np.where(y > high, high + width * np.tanh(np.maximum(y - high, 0.0) / width),
+                          np.where(y < low, low - width * np.tanh(np.maximum(low - y, 0.0) / width),
+                                   y))
+        assert np.array_equal(saturate(y, low, high), direct)
+
+
+def test_the_affine_inverse_beyond_the_float_range_is_clipped_without_a_warning() -> None:
+    import warnings
+
+    transform = OutputTransform(mean=1.0, scale=1e308, lmbda=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = transform.inverse(np.array([-3.0, 0.5, 3.0]), observed=(-BIG, BIG))
+    assert y.tolist() == [-BIG, 1.0 + 0.5e308, BIG]
+
+
+@pytest.mark.parametrize("values", [
+    [1e308, -1e308, 1.0, 2.0, 3.0, 0.5], [BIG, 0.5, 0.2, 1.0, 3.0, 0.7],
+    [1e308, 1e308, 1.0, 2.0, 0.1, 0.3], [-1e308, 0.5, 1.0, 2.0, 0.3, 0.7],
+    [BIG, -BIG, 0.2, 1.0, 3.0, 0.4],
+])
+@pytest.mark.parametrize("transform", ["yeo-johnson", "none"])
+@pytest.mark.parametrize("maximize", [False, True])
+def test_predictions_stay_finite_when_the_objective_returns_values_near_the_float_maximum(
+        values: list[float], transform: str, maximize: bool) -> None:
+    """A penalty of 1e308 or sys.float_info.max told beside ordinary values: every
+    prediction in objective units is finite, and no RuntimeWarning is raised."""
+    import warnings
+
+    from bayesopt import ModelOptions, Optimizer, OptimizerOptions, Real
+
+    options = OptimizerOptions(model=ModelOptions(output_transform=transform))
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=4, options=options,
+                    maximize=maximize)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for value in values:
+            opt.tell(opt.ask(), value)
+        queries = [opt.ask(), {"x": 0.1, "y": 0.2}, {"x": 0.99, "y": 0.01}, {"x": 0.0, "y": 1.0}]
+        surrogate = opt.surrogate()
+        for noise in (False, True):
+            prediction = surrogate.predict(queries, noise=noise)
+            for name in ("mean", "std", "median", "lower", "upper"):
+                assert np.all(np.isfinite(getattr(prediction, name))), (name, prediction)
+        assert np.all(np.isfinite(surrogate.model.predict_raw(opt.space.encode(queries))))
+        assert np.isfinite(opt.recommend().mean)

@@ -215,8 +215,8 @@ class _Batch:
                 assert not self.constraints or len(self.constraints) == len(self.points)
                 optimizer.tell(self.points, self.values, cost=self.costs,
                                constraints=self.constraints or None)
-        if self.running:
-            optimizer.add_pending(self.running)
+        if self.running:  # each trial its own evaluation, two of one point included
+            optimizer.add_pending(self.running, repeat=True)
 
 
 def _warn_once(warned: set[int], number: int, category: type[Warning], what: str) -> None:
