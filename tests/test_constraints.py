@@ -776,3 +776,19 @@ def test_exhausting_the_admitted_points_of_a_finite_space_warns_and_repeats_one(
 def test_a_feasible_region_that_admits_nothing_still_raises():
     with pytest.raises(InfeasibleSpaceError, match="admits none"):
         Optimizer({"C": Categorical([0.1, 1.0, 10.0])}, feasible=lambda p: p["C"] > 100)
+
+
+@pytest.mark.parametrize(("keyword", "told"), [
+    ("cost", {"cost": np.array(2.0)}), ("constraints", {"constraints": np.array(0.5)}),
+    ("duration", {"duration": np.array(2.0)})])
+def test_a_zero_dimensional_array_as_cost_constraints_or_duration_is_named(keyword, told):
+    """np.array(2.0) is neither a number nor a list: a TypeError naming the keyword and its
+    value, where it raised numpy's 'iteration over a 0-d array' or 'len() of unsized
+    object'; nothing is told."""
+    opt = Optimizer(UNIT2, seed=0, n_constraints=1 if keyword == "constraints" else None)
+    with pytest.raises(TypeError, match=rf"{keyword}=array\(.*\) is a 0-d numpy array"):
+        opt.tell({"x": 0.1, "y": 0.2}, 1.0, **told)
+    if keyword == "cost":
+        with pytest.raises(TypeError, match=r"cost=array\(2\.\) is a 0-d numpy array"):
+            opt.tell_failure({"x": 0.1, "y": 0.2}, "boom", cost=np.array(2.0))
+    assert opt.history == []
