@@ -792,3 +792,24 @@ def test_a_zero_dimensional_array_as_cost_constraints_or_duration_is_named(keywo
         with pytest.raises(TypeError, match=r"cost=array\(2\.\) is a 0-d numpy array"):
             opt.tell_failure({"x": 0.1, "y": 0.2}, "boom", cost=np.array(2.0))
     assert opt.history == []
+
+
+def test_an_equality_over_integers_written_as_two_linear_constraints_is_searched():
+    """k + m ≤ 3 and k + m ≥ 3 over Integer dimensions admit the lattice points with
+    k + m = 3 (a finite set the rounded relaxation reaches), so the optimizer is built and
+    every ask, the design's and the model's, lies on it; before, it was refused as an
+    equality with no volume. Over integers with no lattice point between the bounds, or
+    over a Real, the pair is still refused."""
+    space = {"k": Integer(0, 10), "m": Integer(0, 10), "x": Real(0, 1)}
+    pair = [LinearConstraint({"k": 1, "m": 1}, "<=", 3), LinearConstraint({"k": 1, "m": 1}, ">=", 3)]
+    opt = Optimizer(space, seed=0, n_initial=4, feasible=pair)
+    for _ in range(4):
+        points = opt.ask(2)
+        assert [p["k"] + p["m"] for p in points] == [3, 3]
+        opt.tell(points, [(p["x"] - 0.4) ** 2 + (p["k"] - 1) ** 2 for p in points])
+    assert opt.best.params["k"] + opt.best.params["m"] == 3
+    with pytest.raises(InfeasibleSpaceError):
+        Optimizer(space, feasible=[pair[0], LinearConstraint({"k": 1, "m": 1}, ">=", 3.5)])
+    with pytest.raises(InfeasibleSpaceError, match="bounds one linear form from both sides"):
+        Optimizer(space, feasible=[LinearConstraint({"k": 1, "x": 1}, "<=", 3),
+                                   LinearConstraint({"k": 1, "x": 1}, ">=", 3)])
