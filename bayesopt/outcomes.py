@@ -124,7 +124,10 @@ class OutcomeModels:
         `CONSTRAINT_WARPS` (module docstring); c: (n,) one constraint's values."""
         best: tuple[float, SurrogateModel] | None = None
         for warp in CONSTRAINT_WARPS:
-            model = self._fit(X, warp.forward(c), rng)
+            t = warp.forward(c)
+            if not math.isfinite(float(np.max(t)) - float(np.min(t))):
+                continue  # values spanning past the float range (±1.7e308): the bilog's do not
+            model = self._fit(X, t, rng)
             evidence = _log_evidence(model, warp.log_slope(c))
             if best is None or evidence > best[0]:
                 best = (evidence, model)
@@ -187,8 +190,10 @@ def _log_evidence(model: SurrogateModel, log_slope: np.ndarray) -> float:
     log p(t | θ) plus the log Jacobian of c ↦ t (module docstring)."""
     gp = model.gp
     assert isinstance(gp, GaussianProcess) and model.transform.lmbda is None, "one MAP GP, affine"
-    scale = float(model.to_latent(np.ones(1))[0] - model.to_latent(np.zeros(1))[0])
-    return float(gp.log_marginal_likelihood() + log_slope.shape[0] * math.log(abs(scale))
+    # the slope of the affine t = (c − m)/(s·s'), as logs: the difference to_latent(1) −
+    # to_latent(0) rounds to 0 at |c| ~ 1e300 and overflows for subnormal c
+    log_scale = -(math.log(model.transform.scale) + math.log(model.y_scale))
+    return float(gp.log_marginal_likelihood() + log_slope.shape[0] * log_scale
                  + np.sum(log_slope))
 
 
