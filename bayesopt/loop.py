@@ -161,7 +161,8 @@ def minimize(
         that is part of the problem — `func` raises `bayesopt.EvaluationFailed`
         or returns NaN or ±inf — is recorded as failed and does not count.
     max_cost : float, optional
-        Stop once the summed cost of the evaluations reaches it. Each
+        Stop once the summed cost of the evaluations reaches it (a resumed
+        journal or a study whose told costs reach it evaluates nothing). Each
         evaluation's cost is its wall time in seconds (`Observation.cost`,
         `Optimizer.total_cost`), a failed one's included. With
         ``n_workers > 1`` the evaluations in flight when it is reached are
@@ -245,7 +246,9 @@ def minimize(
         with shown as bar:
             report = _reporter(opt, bar, callback, guard, limits.max_cost)
             with Heartbeats(opt, opt.pending_timeout or None) as beats:
-                if parallel:
+                if limits.cost_spent(opt.total_cost):
+                    pass  # resumed (or attached) with max_cost already spent: start nothing
+                elif parallel:
                     _run_parallel(opt, func, n_workers, executor, budget, first, report, beats)
                 else:
                     _run(opt, func, budget, first, report, beats)
@@ -318,6 +321,10 @@ class RunLimits:
 
     def __post_init__(self) -> None:
         check_fields(self)
+
+    def cost_spent(self, total_cost: float) -> bool:
+        """Whether the summed cost told so far has reached `max_cost`."""
+        return self.max_cost is not None and total_cost >= self.max_cost
 
     def budget(self, n_told: int) -> Budget:
         """The budget of a run that starts now; `n_told` warm-start values come for free."""

@@ -833,3 +833,27 @@ def test_constraint_values_at_the_ends_of_the_float_range_are_modelled_quietly(c
             params = opt.ask()
             opt.tell(params, (params["x"] - 0.3) ** 2, constraints=[constraint(params)])
     assert opt.best is not None and opt.best.params["y"] <= 0.5
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_a_resumed_run_that_has_spent_max_cost_evaluates_nothing(tmp_path, n_workers):
+    """minimize stops once the summed cost reaches max_cost, also when it starts there:
+    resuming a journal whose told costs already reach it evaluates nothing (before, one
+    more evaluation ran on every resume, past the budget)."""
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer(UNIT2, seed=0, journal=journal)
+    opt.tell([{"x": 0.1, "y": 0.2}, {"x": 0.3, "y": 0.4}], [1.0, 2.0], cost=5.0)
+    opt.close()
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = []
+
+    def objective(params):
+        calls.append(params)
+        return params["x"]
+
+    with ThreadPoolExecutor(n_workers) as pool, pytest.warns(ResumeWarning):
+        result = minimize(objective, UNIT2, n_calls=20, seed=0, progress=False,
+                          journal=journal, max_cost=10.0, n_workers=n_workers,
+                          executor=pool if n_workers > 1 else None)
+    assert calls == [] and len(result) == 2 and result.history[-1].cost == 5.0
