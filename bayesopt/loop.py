@@ -640,8 +640,13 @@ def _shape_hint(payload: Any) -> str:
     if len(payload) == 3:
         return ("; no cost can be returned: minimize tells each evaluation's wall time as its "
                 "cost (tell another cost with Optimizer.tell(..., cost=) in an ask/tell loop)")
-    if len(payload) == 2 and is_value(payload[1]):
-        return f"; the constraint values are a list: (value, [{float(payload[1])!r}]) for one"
+    second: Any = payload[1] if len(payload) == 2 else None
+    if is_value(second) or (isinstance(second, np.ndarray) and second.ndim == 0
+                            and second.dtype.kind in "iuf"):
+        return f"; the constraint values are a list: (value, [{float(second)!r}]) for one"
+    if isinstance(second, (list, tuple)) and any(
+            isinstance(c, np.ndarray) and c.size == 1 for c in second):
+        return "; " + ARRAY_HINT
     return ""
 
 
@@ -651,7 +656,7 @@ def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:
     value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
         payload, None)
     if constraints is not None and (isinstance(constraints, (str, bytes)) or not isinstance(
-            constraints, (Sequence, np.ndarray))):
+            constraints, (Sequence, np.ndarray)) or np.ndim(constraints) == 0):
         return None
     values = None if constraints is None else list(constraints)
     if not is_value(value) or not all(is_value(c) for c in values or []):
