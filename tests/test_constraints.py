@@ -857,3 +857,23 @@ def test_a_resumed_run_that_has_spent_max_cost_evaluates_nothing(tmp_path, n_wor
                           journal=journal, max_cost=10.0, n_workers=n_workers,
                           executor=pool if n_workers > 1 else None)
     assert calls == [] and len(result) == 2 and result.history[-1].cost == 5.0
+
+
+def test_logei_per_cost_warning_says_a_failures_cost_is_not_modelled():
+    """With only a failed evaluation's cost told, total_cost is > 0 yet the cost GP has no
+    data: the warning says why (it said 'no cost told yet', which total_cost contradicts)."""
+    import warnings
+
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", n_initial=3)
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, params["y"])
+    with pytest.warns(UserWarning, match="logei_per_cost"):  # a model-based ask, no cost yet
+        failed = opt.ask()
+    opt.tell_failure(failed, "crashed", cost=3.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        opt.ask()
+    told = [str(w.message) for w in caught if "logei_per_cost" in str(w.message)]
+    assert opt.total_cost == 3.0 and len(told) == 1
+    assert "no cost of a successful evaluation" in told[0] and "not modelled" in told[0]
