@@ -25,8 +25,9 @@ their transform by likelihood:
     log p(c) = log p(t | θ) + Σ_i log |dt/dc|(c_i),
     dt/dc = g'(c) · (slope of the affine standardization),  g'(c) = 1/(1 + |c|) (bilog).
 
-How often each warp is chosen on the constrained bench is in
-bench/results/constraint_warps.md.
+A constraint told with a value past ±1e150 is modelled by the bilog alone,
+as squares of such values overflow. How often each warp is chosen on the
+constrained bench is in bench/results/constraint_warps.md.
 
 Pending points. Each constraint GP is conditioned on the ask's pending
 points as fantasies valued at its posterior mean (kriging believer,
@@ -125,8 +126,8 @@ class OutcomeModels:
         best: tuple[float, SurrogateModel] | None = None
         for warp in CONSTRAINT_WARPS:
             t = warp.forward(c)
-            if not math.isfinite(float(np.max(t)) - float(np.min(t))):
-                continue  # values spanning past the float range (±1.7e308): the bilog's do not
+            if float(np.max(np.abs(t))) > _LARGEST_MODELLED:
+                continue  # the bilog's never are (|t| ≤ 710)
             model = self._fit(X, t, rng)
             evidence = _log_evidence(model, warp.log_slope(c))
             if best is None or evidence > best[0]:
@@ -167,6 +168,12 @@ class OutcomeModels:
         s = float(model.to_latent(np.ones(1))[0]) - a
         return CostTerm(TopBudget(model) if top else model, offset=-a / s, scale=1.0 / s,
                         alpha=alpha)
+
+
+# Constraint values a GP models as they are: past ~1e154 their squares overflow (the
+# standardization's variance; log P(c ≤ 0)'s slope, ~z², of a constant constraint), so
+# larger ones are modelled by the bilog alone.
+_LARGEST_MODELLED = 1e150
 
 
 @dataclass(frozen=True)
