@@ -30,7 +30,11 @@ dimension that is not log-scaled the encoding is affine,
     x_j = x0_j + L_j · u_j,   L_j = `unit_length`, x0_j the value at u_j = 0,
 
 so Σ a_j x_j ≤ b is Σ (a_j L_j) u_j ≤ b − Σ a_j x0_j. (For an Integer this is
-the continuous relaxation; the rounded point is checked again in user units.)
+the continuous relaxation; the rounded point is checked again in user units.
+Two constraints that bound one form from both sides with no gap, l ≥ u, leave
+no volume and are refused, unless the form is over Integers only: k + m ≤ 3
+with k + m ≥ 3 is an equality the lattice meets, honoured by rejection alone,
+as the relaxation tightened by the margin below would be empty.)
 On log-scaled dimensions x = exp(…) is not affine in u, and a categorical has
 no numeric value: a linear constraint over either is refused (a callable
 expresses it, honoured by rejection).
@@ -246,9 +250,10 @@ class InputConstraints:
         """Raise InfeasibleSpaceError unless some of `_CHECK_SAMPLE` Sobol points is admitted."""
         if any(isinstance(f, UnavailableCallable) for f in self.callables):
             return  # a study's recorded constraints, checked when it was created
-        squeeze = _opposed_pair(self.linear)
-        if squeeze is not None:
-            first, second = squeeze
+        squeezed = [pair for pair in _opposed_pairs(self.linear)
+                    if not self._over_integers(self.linear[pair[0]])]
+        if squeezed:
+            first, second = (self.linear[i] for i in squeezed[0])
             raise InfeasibleSpaceError(
                 f"feasible= bounds one linear form from both sides, {first} and {second}, which "
                 "leaves no volume to sample (an equality, or nothing): fix the equality by "
@@ -265,15 +270,27 @@ class InputConstraints:
                    f"{fidelity.high!r}: input constraints judge a configuration for every "
                    "budget, which the Hyperband schedule sets"))
 
+    def _over_integers(self, constraint: LinearConstraint) -> bool:
+        """Whether every dimension `constraint` has a non-zero coefficient on is an Integer."""
+        dims = dict(zip(self.space.names, self.space.dimensions))
+        return all(isinstance(dims[name], Integer)
+                   for name, a in constraint.coefficients.items() if a)
+
     def _encoded_system(self) -> tuple[np.ndarray, np.ndarray] | None:
         """A u ≤ b in the encoded space for the linear constraints (module docstring)."""
         if not self.linear:
             return None
         index = dict(zip(self.space.names, self.space.slices))
         dims = dict(zip(self.space.names, self.space.dimensions))
-        A = np.zeros((len(self.linear), self.space.n_columns))
-        b = np.zeros(len(self.linear))
-        for row, constraint in enumerate(self.linear):
+        # a pair squeezing a form over integers to lattice points leaves the relaxation
+        # (tightened by the margin) empty: those rows are honoured by rejection alone
+        squeezed = {i for pair in _opposed_pairs(self.linear) for i in pair}
+        rows = [c for i, c in enumerate(self.linear) if i not in squeezed]
+        if not rows:
+            return None
+        A = np.zeros((len(rows), self.space.n_columns))
+        b = np.zeros(len(rows))
+        for row, constraint in enumerate(rows):
             coefficients, bound = constraint.as_upper_bound()
             for name, a in coefficients.items():
                 dim = dims[name]
@@ -286,21 +303,22 @@ class InputConstraints:
         return A, b
 
 
-def _opposed_pair(linear: tuple[LinearConstraint, ...]
-                  ) -> tuple[LinearConstraint, LinearConstraint] | None:
-    """Two linear constraints l ≤ Σ a_j x_j ≤ u on the same form (up to a positive factor)
-    with u ≤ l: the region between them has no volume. None when there is no such pair."""
+def _opposed_pairs(linear: tuple[LinearConstraint, ...]) -> list[tuple[int, int]]:
+    """The index pairs of linear constraints l ≤ Σ a_j x_j ≤ u on the same form (up to a
+    positive factor) with u ≤ l: over a Real the region between them has no volume; over
+    Integers only, it may still hold lattice points."""
     forms = []
     for constraint in linear:
         coefficients, bound = constraint.as_upper_bound()
         scale = max(abs(a) for a in coefficients.values())
         forms.append(({k: a / scale for k, a in coefficients.items() if a}, bound / scale))
+    pairs = []
     for i, (a, b) in enumerate(forms):
         for j in range(i + 1, len(forms)):
             c, d = forms[j]
             if set(c) == set(a) and all(math.isclose(c[k], -a[k]) for k in a) and b + d <= 0:
-                return linear[i], linear[j]
-    return None
+                pairs.append((i, j))
+    return pairs
 
 
 def recorded_constraints(recorded: Any) -> list[Feasible | LinearConstraint] | None:

@@ -162,7 +162,8 @@ def minimize(
         that is part of the problem — `func` raises `bayesopt.EvaluationFailed`
         or returns NaN or ±inf — is recorded as failed and does not count.
     max_cost : float, optional
-        Stop once the summed cost of the evaluations reaches it. Each
+        Stop once the summed cost of the evaluations reaches it (a resumed
+        journal or a study whose told costs reach it evaluates nothing). Each
         evaluation's cost is its wall time in seconds (`Observation.cost`,
         `Optimizer.total_cost`), a failed one's included. With
         ``n_workers > 1`` the evaluations in flight when it is reached are
@@ -246,7 +247,9 @@ def minimize(
         with shown as bar:
             report = _reporter(opt, bar, callback, guard, limits.max_cost)
             with Heartbeats(opt, opt.pending_timeout or None) as beats:
-                if parallel:
+                if limits.cost_spent(opt.total_cost):
+                    pass  # resumed (or attached) with max_cost already spent: start nothing
+                elif parallel:
                     _run_parallel(opt, func, n_workers, executor, budget, first, report, beats)
                 else:
                     _run(opt, func, budget, first, report, beats)
@@ -329,6 +332,10 @@ class RunLimits:
 
     def __post_init__(self) -> None:
         check_fields(self)
+
+    def cost_spent(self, total_cost: float) -> bool:
+        """Whether the summed cost told so far has reached `max_cost`."""
+        return self.max_cost is not None and total_cost >= self.max_cost
 
     def budget(self, n_told: int) -> Budget:
         """The budget of a run that starts now; `n_told` warm-start values come for free."""
@@ -644,8 +651,13 @@ def _shape_hint(payload: Any) -> str:
     if len(payload) == 3:
         return ("; no cost can be returned: minimize tells each evaluation's wall time as its "
                 "cost (tell another cost with Optimizer.tell(..., cost=) in an ask/tell loop)")
-    if len(payload) == 2 and is_value(payload[1]):
-        return f"; the constraint values are a list: (value, [{float(payload[1])!r}]) for one"
+    second: Any = payload[1] if len(payload) == 2 else None
+    if is_value(second) or (isinstance(second, np.ndarray) and second.ndim == 0
+                            and second.dtype.kind in "iuf"):
+        return f"; the constraint values are a list: (value, [{float(second)!r}]) for one"
+    if isinstance(second, (list, tuple)) and any(
+            isinstance(c, np.ndarray) and c.size == 1 for c in second):
+        return "; " + ARRAY_HINT
     return ""
 
 
@@ -655,7 +667,7 @@ def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:
     value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
         payload, None)
     if constraints is not None and (isinstance(constraints, (str, bytes)) or not isinstance(
-            constraints, (Sequence, np.ndarray))):
+            constraints, (Sequence, np.ndarray)) or np.ndim(constraints) == 0):
         return None
     values = None if constraints is None else list(constraints)
     if not is_value(value) or not all(is_value(c) for c in values or []):

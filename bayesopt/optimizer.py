@@ -719,8 +719,9 @@ class Optimizer:
         is kept in `Observation.duration`, beside the tell's `timestamp`.
         `constraints`: the outcome constraints' values [c1, ..., ck] (one list
         per point for a batch), each satisfied when ≤ 0; required with every
-        tell once the optimizer has constraints. `cost` (> 0; one number, or
-        one per point): what the evaluation cost, modelled by logei_per_cost.
+        tell once the optimizer has constraints. `cost` (> 0; one number, which
+        is then every point's, so a batch adds it to `total_cost` once per point,
+        or one per point): what the evaluation cost, modelled by logei_per_cost.
         """
         points, values = as_batch(params, value)
         with self._lock:

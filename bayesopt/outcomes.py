@@ -25,8 +25,9 @@ their transform by likelihood:
     log p(c) = log p(t | θ) + Σ_i log |dt/dc|(c_i),
     dt/dc = g'(c) · (slope of the affine standardization),  g'(c) = 1/(1 + |c|) (bilog).
 
-How often each warp is chosen on the constrained bench is in
-bench/results/constraint_warps.md.
+A constraint told with a value past ±1e150 is modelled by the bilog alone,
+as squares of such values overflow. How often each warp is chosen on the
+constrained bench is in bench/results/constraint_warps.md.
 
 Pending points. Each constraint GP is conditioned on the ask's pending
 points as fantasies valued at its posterior mean (kriging believer,
@@ -124,7 +125,10 @@ class OutcomeModels:
         `CONSTRAINT_WARPS` (module docstring); c: (n,) one constraint's values."""
         best: tuple[float, SurrogateModel] | None = None
         for warp in CONSTRAINT_WARPS:
-            model = self._fit(X, warp.forward(c), rng)
+            t = warp.forward(c)
+            if float(np.max(np.abs(t))) > _LARGEST_MODELLED:
+                continue  # the bilog's never are (|t| ≤ 710)
+            model = self._fit(X, t, rng)
             evidence = _log_evidence(model, warp.log_slope(c))
             if best is None or evidence > best[0]:
                 best = (evidence, model)
@@ -166,6 +170,12 @@ class OutcomeModels:
                         alpha=alpha)
 
 
+# Constraint values a GP models as they are: past ~1e154 their squares overflow (the
+# standardization's variance; log P(c ≤ 0)'s slope, ~z², of a constant constraint), so
+# larger ones are modelled by the bilog alone.
+_LARGEST_MODELLED = 1e150
+
+
 @dataclass(frozen=True)
 class ConstraintWarp:
     """An increasing map g of constraint values with g(0) = 0, and log g'."""
@@ -187,8 +197,10 @@ def _log_evidence(model: SurrogateModel, log_slope: np.ndarray) -> float:
     log p(t | θ) plus the log Jacobian of c ↦ t (module docstring)."""
     gp = model.gp
     assert isinstance(gp, GaussianProcess) and model.transform.lmbda is None, "one MAP GP, affine"
-    scale = float(model.to_latent(np.ones(1))[0] - model.to_latent(np.zeros(1))[0])
-    return float(gp.log_marginal_likelihood() + log_slope.shape[0] * math.log(abs(scale))
+    # the slope of the affine t = (c − m)/(s·s'), as logs: the difference to_latent(1) −
+    # to_latent(0) rounds to 0 at |c| ~ 1e300 and overflows for subnormal c
+    log_scale = -(math.log(model.transform.scale) + math.log(model.y_scale))
+    return float(gp.log_marginal_likelihood() + log_slope.shape[0] * log_scale
                  + np.sum(log_slope))
 
 

@@ -600,8 +600,10 @@ class Proposal:
         per_cost = ACQUISITION_KINDS[self.settings.acquisition].per_cost
         cost = self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top) if per_cost else None
         if per_cost and cost is None:
-            warnings.warn("acquisition='logei_per_cost' has no cost told yet (tell(..., cost=)), "
-                          "so this ask maximizes plain LogEI", UserWarning, stacklevel=2)
+            warnings.warn("acquisition='logei_per_cost' has no cost of a successful evaluation "
+                          "told yet (tell(..., cost=); a failed one's, tell_failure(..., cost=), "
+                          "counts in total_cost but is not modelled), so this ask maximizes "
+                          "plain LogEI", UserWarning, stacklevel=2)
         parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
             return parts[0] if parts else None

@@ -18,8 +18,9 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_real,
 )
 
-__all__ = ["ARRAY_HINT", "as_batch", "check_bool", "check_choice", "check_constraint_row", "check_constraint_values", "check_costs",
-           "check_count", "check_durations", "check_nonnegative", "check_real", "check_value",
+__all__ = ["ARRAY_HINT", "as_batch", "check_bool", "check_choice", "check_constraint_row",
+           "check_constraint_values", "check_costs", "check_count", "check_durations",
+           "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
            "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
@@ -124,8 +125,17 @@ def check_value(value: Any, position: int | None = None) -> float:
     return number
 
 
+def check_not_zero_d(name: str, value: Any) -> None:
+    """Raise TypeError naming `name` for a 0-d numpy array, which is neither one number
+    (`is_value`) nor a sequence (``len`` and iteration raise numpy's own errors)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        raise TypeError(f"{name}={value!r} is a 0-d numpy array: give float({name}) for one "
+                        "number, or a list")
+
+
 def check_durations(duration: Any, n_points: int) -> list[float | None]:
     """Seconds per evaluated point: None, one number for every point, or a list of one per point."""
+    check_not_zero_d("duration", duration)
     if isinstance(duration, (list, tuple, np.ndarray)):
         durations = list(duration)
         if len(durations) != n_points:
@@ -147,6 +157,7 @@ def check_constraint_values(constraints: Any, n_points: int,
             raise ValueError(f"constraints=None, but this optimizer has {expected} outcome "
                              "constraint(s): tell their values with every value")
         return None
+    check_not_zero_d("constraints", constraints)
     if is_value(constraints):
         raise ValueError(f"constraints={constraints!r} is one number: give a list with one value "
                          f"per outcome constraint, constraints=[{float(constraints)!r}] for one (and "
@@ -179,6 +190,7 @@ def check_constraint_row(row: Any, expected: int | None, *,
 
 def check_costs(cost: Any, n_points: int) -> list[float | None]:
     """Costs per told point (None, one number for every point, or one per point), each > 0."""
+    check_not_zero_d("cost", cost)
     costs = list(cost) if isinstance(cost, (list, tuple, np.ndarray)) else [cost] * n_points
     if len(costs) != n_points:
         raise ValueError(f"got {len(costs)} costs for {n_points} point(s)")

@@ -776,3 +776,107 @@ def test_exhausting_the_admitted_points_of_a_finite_space_warns_and_repeats_one(
 def test_a_feasible_region_that_admits_nothing_still_raises():
     with pytest.raises(InfeasibleSpaceError, match="admits none"):
         Optimizer({"C": Categorical([0.1, 1.0, 10.0])}, feasible=lambda p: p["C"] > 100)
+
+
+@pytest.mark.parametrize(("keyword", "told"), [
+    ("cost", {"cost": np.array(2.0)}), ("constraints", {"constraints": np.array(0.5)}),
+    ("duration", {"duration": np.array(2.0)})])
+def test_a_zero_dimensional_array_as_cost_constraints_or_duration_is_named(keyword, told):
+    """np.array(2.0) is neither a number nor a list: a TypeError naming the keyword and its
+    value, where it raised numpy's 'iteration over a 0-d array' or 'len() of unsized
+    object'; nothing is told."""
+    opt = Optimizer(UNIT2, seed=0, n_constraints=1 if keyword == "constraints" else None)
+    with pytest.raises(TypeError, match=rf"{keyword}=array\(.*\) is a 0-d numpy array"):
+        opt.tell({"x": 0.1, "y": 0.2}, 1.0, **told)
+    if keyword == "cost":
+        with pytest.raises(TypeError, match=r"cost=array\(2\.\) is a 0-d numpy array"):
+            opt.tell_failure({"x": 0.1, "y": 0.2}, "boom", cost=np.array(2.0))
+    assert opt.history == []
+
+
+def test_an_equality_over_integers_written_as_two_linear_constraints_is_searched():
+    """k + m ≤ 3 and k + m ≥ 3 over Integer dimensions admit the lattice points with
+    k + m = 3 (a finite set the rounded relaxation reaches), so the optimizer is built and
+    every ask, the design's and the model's, lies on it; before, it was refused as an
+    equality with no volume. Over integers with no lattice point between the bounds, or
+    over a Real, the pair is still refused."""
+    space = {"k": Integer(0, 10), "m": Integer(0, 10), "x": Real(0, 1)}
+    pair = [LinearConstraint({"k": 1, "m": 1}, "<=", 3), LinearConstraint({"k": 1, "m": 1}, ">=", 3)]
+    opt = Optimizer(space, seed=0, n_initial=4, feasible=pair)
+    for _ in range(4):
+        points = opt.ask(2)
+        assert [p["k"] + p["m"] for p in points] == [3, 3]
+        opt.tell(points, [(p["x"] - 0.4) ** 2 + (p["k"] - 1) ** 2 for p in points])
+    assert opt.best.params["k"] + opt.best.params["m"] == 3
+    with pytest.raises(InfeasibleSpaceError):
+        Optimizer(space, feasible=[pair[0], LinearConstraint({"k": 1, "m": 1}, ">=", 3.5)])
+    with pytest.raises(InfeasibleSpaceError, match="bounds one linear form from both sides"):
+        Optimizer(space, feasible=[LinearConstraint({"k": 1, "x": 1}, "<=", 3),
+                                   LinearConstraint({"k": 1, "x": 1}, ">=", 3)])
+
+
+@pytest.mark.parametrize("constraint", [
+    lambda p: 1e300 * (p["y"] - 0.5),  # a violation told in huge units
+    lambda p: 5e-324 if p["y"] > 0.5 else -5e-324,  # subnormal values, only their sign matters
+    lambda p: 1.7e308 if p["y"] > 0.5 else -1.7e308,  # float max as "diverged": a span past it
+    lambda p: 1e307 * (p["y"] - 0.5),
+    lambda p: 1e200,  # always violated: z·slope ~ 1e400 overflowed
+])
+def test_constraint_values_at_the_ends_of_the_float_range_are_modelled_quietly(constraint):
+    """The model-based asks work and warn nothing, and the best is feasible (None when every
+    value violates). Before: 'math domain error' (the evidence's slope to_latent(1) −
+    to_latent(0) rounded to 0 at 1e300), numpy's overflow RuntimeWarnings (subnormals; a
+    constant 1e200), 'best_f must be finite' (float max)."""
+    import warnings
+
+    opt = Optimizer(UNIT2, seed=0, n_constraints=1, n_initial=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(7):
+            params = opt.ask()
+            opt.tell(params, (params["x"] - 0.3) ** 2, constraints=[constraint(params)])
+    assert opt.best is None if constraint({"y": 0.0}) > 0 else opt.best.params["y"] <= 0.5
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_a_resumed_run_that_has_spent_max_cost_evaluates_nothing(tmp_path, n_workers):
+    """minimize stops once the summed cost reaches max_cost, also when it starts there:
+    resuming a journal whose told costs already reach it evaluates nothing (before, one
+    more evaluation ran on every resume, past the budget)."""
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer(UNIT2, seed=0, journal=journal)
+    opt.tell([{"x": 0.1, "y": 0.2}, {"x": 0.3, "y": 0.4}], [1.0, 2.0], cost=5.0)
+    opt.close()
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = []
+
+    def objective(params):
+        calls.append(params)
+        return params["x"]
+
+    with ThreadPoolExecutor(n_workers) as pool, pytest.warns(ResumeWarning):
+        result = minimize(objective, UNIT2, n_calls=20, seed=0, progress=False,
+                          journal=journal, max_cost=10.0, n_workers=n_workers,
+                          executor=pool if n_workers > 1 else None)
+    assert calls == [] and len(result) == 2 and result.history[-1].cost == 5.0
+
+
+def test_logei_per_cost_warning_says_a_failures_cost_is_not_modelled():
+    """With only a failed evaluation's cost told, total_cost is > 0 yet the cost GP has no
+    data: the warning says why (it said 'no cost told yet', which total_cost contradicts)."""
+    import warnings
+
+    opt = Optimizer(UNIT2, seed=0, acquisition="logei_per_cost", n_initial=3)
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, params["y"])
+    with pytest.warns(UserWarning, match="logei_per_cost"):  # a model-based ask, no cost yet
+        failed = opt.ask()
+    opt.tell_failure(failed, "crashed", cost=3.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        opt.ask()
+    told = [str(w.message) for w in caught if "logei_per_cost" in str(w.message)]
+    assert opt.total_cost == 3.0 and len(told) == 1
+    assert "no cost of a successful evaluation" in told[0] and "not modelled" in told[0]

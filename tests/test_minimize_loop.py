@@ -152,6 +152,11 @@ def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
     (np.array(0.5), 1, TypeError,
      r"one-number numpy array is not read as a number: give float\(value\)"),
     (np.array([0.5]), 1, TypeError, r"torch or jax scalar tensor: value\.item\(\)"),
+    # a 0-d array as the constraints, or among them (numpy's 'iteration over a 0-d array'
+    # escaped for the first; the second named no fix)
+    ((0.5, np.array(-1.0)), 1, TypeError,
+     r"the constraint values are a list: \(value, \[-1\.0\]\) for one"),
+    ((0.5, [np.array(-1.0)]), 1, TypeError, r"one-number numpy array is not read as a number"),
     # constraint values that do not fit the run: stopped the same way (they raised from
     # tell with a message that did not name the return)
     ((0.5, []), 1, TypeError, r"\[\] must be a non-empty list of numbers"),
