@@ -21,7 +21,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from acquisition.checks import check_fields, integer, optional, real, rule
-from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard
+from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard, caller_level
 from bayesopt.heartbeats import Heartbeats
 from bayesopt.journal import check_journal_path, holds_a_run
 from bayesopt.optimizer import Optimizer, claim_journal
@@ -282,7 +282,7 @@ def _warn_without_top_budget(result: OptimizeResult, space: Space) -> None:
         f"{{{ran}}}), so there is no best point yet (best_params is None): n_calls counts "
         "runs at every budget, and Hyperband's first bracket starts many runs at the "
         f"lowest budget before its survivors reach {fidelity.high!r}; raise n_calls (with "
-        "journal=, the same call continues the run)", TopBudgetWarning, stacklevel=3)
+        "journal=, the same call continues the run)", TopBudgetWarning, stacklevel=caller_level())
 
 
 def _check_callback(callback: Any) -> None:
@@ -491,7 +491,7 @@ def _optimizer(
     if ignored:
         warnings.warn(
             f"resuming journal {str(journal)!r} with its own settings; ignoring {ignored}",
-            ResumeSettingsWarning, stacklevel=3,
+            ResumeSettingsWarning, stacklevel=caller_level(),
         )
     return opt
 

@@ -818,7 +818,7 @@ class Optimizer:
                 f"told point {unmatched[0]} matches none of the {len(self._state.pending)} "
                 "pending points (values may be rounded to 3 significant digits); the pending "
                 "points stay pending — drop one with Optimizer.cancel(params)",
-                UnmatchedTellWarning, stacklevel=5,
+                UnmatchedTellWarning, stacklevel=caller_level(),
             )
 
     # ----------------------------------------------------- pending points
@@ -1278,7 +1278,7 @@ def _announce_resume(name: str, state: OptimizerState) -> None:
         timed_out = f" ({n_timed_out} more timed out)" if n_timed_out else ""
         warnings.warn(f"resumed {name}: {n} evaluations and {n_pending} pending points"
                       f"{timed_out} are kept (a new run needs another file)", ResumeWarning,
-                      stacklevel=3)
+                      stacklevel=caller_level())
 
 
 Outcomes: TypeAlias = "tuple[tuple[tuple[float, ...], ...] | None, tuple[float | None, ...]]"

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from bayesopt.dask_futures import DaskEvaluation, DaskExecutorWarning, DaskPool, is_client_executor
-from bayesopt.failures import EvaluationFailed
+from bayesopt.failures import EvaluationFailed, caller_level
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
     from bayesopt.heartbeats import Heartbeats
@@ -164,7 +164,7 @@ def resolve_executor(executor: Any, n_workers: int) -> tuple[Pool, bool]:
             "executor=client.get_executor(): a killed Dask worker can leave one of its "
             "futures unresolved and the run waiting forever; pass executor=client (the "
             "dask.distributed.Client itself), which waits on Dask's own futures",
-            DaskExecutorWarning, stacklevel=4,
+            DaskExecutorWarning, stacklevel=caller_level(),
         )
     return executor, False
 

@@ -603,7 +603,7 @@ class Proposal:
             warnings.warn("acquisition='logei_per_cost' has no cost of a successful evaluation "
                           "told yet (tell(..., cost=); a failed one's, tell_failure(..., cost=), "
                           "counts in total_cost but is not modelled), so this ask maximizes "
-                          "plain LogEI", UserWarning, stacklevel=2)
+                          "plain LogEI", UserWarning, stacklevel=caller_level())
         parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
             return parts[0] if parts else None

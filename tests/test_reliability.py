@@ -506,7 +506,7 @@ def test_next_ask_moves_away_from_a_failure_where_it_would_have_gone(seed):
 # ======================================================= model fit failures
 
 
-def _failed_fit(kernel_name, X, y, priors, starts, options):
+def _failed_fit(kernel_name, X, y, priors, starts, *args, **kwargs):
     return FitResult(np.asarray(starts[0]), math.inf, False, 0)
 
 
@@ -552,7 +552,7 @@ def test_marginal_likelihood_failures_fall_back_with_a_warning(monkeypatch, obje
 
 
 def test_fit_returning_non_finite_hyperparameters_falls_back_to_the_defaults(monkeypatch):
-    def nan_fit(kernel_name, X, y, priors, starts, options):
+    def nan_fit(kernel_name, X, y, priors, starts, *args, **kwargs):
         return FitResult(np.full(X.shape[1] + 2, math.nan), 0.0, True, 1)
 
     monkeypatch.setattr(bayesopt.model, "fit_map", nan_fit)
@@ -563,7 +563,7 @@ def test_fit_returning_non_finite_hyperparameters_falls_back_to_the_defaults(mon
 
 
 def test_fit_that_raises_falls_back_instead_of_escaping_ask_and_tell(monkeypatch):
-    def raising_fit(kernel_name, X, y, priors, starts, options):
+    def raising_fit(kernel_name, X, y, priors, starts, *args, **kwargs):
         raise RuntimeError("L-BFGS-B: ABNORMAL_TERMINATION_IN_LNSRCH")
 
     monkeypatch.setattr(bayesopt.model, "fit_map", raising_fit)

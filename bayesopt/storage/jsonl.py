@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bayesopt.failures import caller_level
 from bayesopt.storage import StorageError, codec
 from bayesopt.validation import check_count
 
@@ -328,7 +329,7 @@ class JSONLStorage:
         warnings.warn(
             f"journal {str(self.path)!r}: the last line is incomplete (the process was "
             "probably killed while writing it) and is skipped", TruncatedJournalWarning,
-            stacklevel=5,
+            stacklevel=caller_level(),
         )
 
     def _no_writer(self) -> bool:

@@ -68,6 +68,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
         "PostgresStorage needs psycopg 3: pip install 'bayesopt[postgresql]'"
     ) from missing
 
+from bayesopt.failures import caller_level
 from bayesopt.storage import LockLost, StorageError, codec
 from bayesopt.validation import check_count
 
@@ -462,7 +463,7 @@ class PostgresStorage:
             f"{self!r}: the connection holding the study locks dropped; re-acquiring the locks "
             f"of {sorted(self._held)} (another process may have held them meanwhile)",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=caller_level(),
         )
         self._acquire(conn, *self._held.values())
         self._lost.update(self._held)
