@@ -112,15 +112,28 @@ def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:
 
     m = ENVELOPE_WIDTH · (high − low) (1 if that is 0). Monotone, C¹ at low and
     high (slope 1), bounded by the envelope (low − m, high + m); ±inf map to
-    its edges.
+    its edges. Where that envelope would leave the floats (ranges near ±1e308, which a
+    tell accepts) each side is narrowed to half the room left, m_hi = min(m, (M − high)/2)
+    and m_lo = min(m, (M + low)/2), M the largest float, so every value stays finite (a
+    side with no room is the constant end of the range). Beyond the range, y − high
+    (low − y) may overflow to +inf, whose tanh is 1: the edge, as the formula says.
     """
     if not (math.isfinite(low) and math.isfinite(high) and low <= high):
         raise ValueError(f"saturate needs a finite range low <= high, got low={low!r}, high={high!r}")
     y = np.asarray(y, dtype=float)
-    width = ENVELOPE_WIDTH * (high - low) if high > low else 1.0
-    above = high + width * np.tanh(np.maximum(y - high, 0.0) / width)
-    below = low - width * np.tanh(np.maximum(low - y, 0.0) / width)
-    return np.where(y > high, above, np.where(y < low, below, y))
+    top = float(np.finfo(float).max)
+    with np.errstate(over="ignore"):  # each overflow is handled as the docstring says
+        width = ENVELOPE_WIDTH * (high - low) if high > low else 1.0
+        above = _saturated_excess(y - high, min(width, 0.5 * (top - high)))
+        below = _saturated_excess(low - y, min(width, 0.5 * (top + low)))
+    return np.where(y > high, high + above, np.where(y < low, low - below, y))
+
+
+def _saturated_excess(excess: np.ndarray, width: float) -> np.ndarray:
+    """width·tanh(max(excess, 0)/width), 0 for width 0 (`saturate`)."""
+    if width <= 0.0:
+        return np.zeros_like(excess)
+    return width * np.tanh(np.maximum(excess, 0.0) / width)
 
 
 def yeo_johnson_derivative(z: np.ndarray, lmbda: float) -> np.ndarray:
