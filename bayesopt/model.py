@@ -67,6 +67,7 @@ from acquisition.checks import (
     rule,
 )
 from bayesopt.categorical import CATEGORICAL_KERNELS, LengthscaleTying, fit_tied
+from bayesopt.failures import caller_level
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, FitResult, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
 from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors, LogNormalPrior
@@ -462,7 +463,8 @@ class SurrogateModel:
             self._fit_options(), self.options.schedule, self.rng, gates=self.gates)
         if samples is None:
             warnings.warn("the hyperparameter posterior is zero at the chain's last state; "
-                          "keeping the previous hyperparameters", ModelFitWarning, stacklevel=5)
+                          "keeping the previous hyperparameters", ModelFitWarning,
+                          stacklevel=caller_level())
             return
         self.samples = samples
         self.params = samples.mean(axis=0)
@@ -527,7 +529,7 @@ class SurrogateModel:
             ("hyperparameter fit failed; keeping the previous hyperparameters"
              if self.params is not None else
              "hyperparameter fit failed; using the prior's default hyperparameters")
-            + self._pinned_noise_hint(), ModelFitWarning, stacklevel=6,
+            + self._pinned_noise_hint(), ModelFitWarning, stacklevel=caller_level(),
         )
         if self.params is None:
             self.params = self._default_params()
@@ -621,7 +623,7 @@ class SurrogateModel:
         except (CholeskyError, ValueError):
             warnings.warn("kernel matrix is singular at the fitted hyperparameters; "
                           "falling back to the prior's default hyperparameters",
-                          ModelFitWarning, stacklevel=5)
+                          ModelFitWarning, stacklevel=caller_level())
             self.params, self.samples = self._default_params(), None
             self.kernel_values = {}  # no kernel average: one GP at the default θ
             return self._gp_from_params(X, y)
