@@ -810,7 +810,7 @@ class Optimizer:
                 f"told point {unmatched[0]} matches none of the {len(self._state.pending)} "
                 "pending points (values may be rounded to 3 significant digits); the pending "
                 "points stay pending — drop one with Optimizer.cancel(params)",
-                UnmatchedTellWarning, stacklevel=5,
+                UnmatchedTellWarning, stacklevel=caller_level(),
             )
 
     # ----------------------------------------------------- pending points

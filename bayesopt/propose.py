@@ -601,7 +601,8 @@ class Proposal:
         cost = self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top) if per_cost else None
         if per_cost and cost is None:
             warnings.warn("acquisition='logei_per_cost' has no cost told yet (tell(..., cost=)), "
-                          "so this ask maximizes plain LogEI", UserWarning, stacklevel=2)
+                          "so this ask maximizes plain LogEI", UserWarning,
+                          stacklevel=caller_level())
         parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
             return parts[0] if parts else None
