@@ -507,7 +507,9 @@ def test_next_ask_moves_away_from_a_failure_where_it_would_have_gone(seed):
 # ======================================================= model fit failures
 
 
-def _failed_fit(kernel_name, X, y, priors, starts, options):
+def _failed_fit(kernel_name, X, y, priors, starts, options, *extra):
+    """fit_map's signature (the model also passes warping, gates and the budget's
+    settings; without *extra the call was a TypeError, a failure of another path)."""
     return FitResult(np.asarray(starts[0]), math.inf, False, 0)
 
 
@@ -542,6 +544,7 @@ def test_a_fit_failure_is_attributed_to_the_callers_tell(monkeypatch):
     fits = [w for w in caught if issubclass(w.category, ModelFitWarning)]
     assert len(fits) == 2
     assert {(w.filename, w.lineno) for w in fits} == {(__file__, line), (__file__, line + 3)}
+
 
 def test_fit_failure_after_a_good_fit_keeps_the_previous_hyperparameters(monkeypatch):
     opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3, options=FAST)

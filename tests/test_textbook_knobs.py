@@ -54,7 +54,6 @@ def test_fixed_noise_is_constant_in_objective_units_as_n_grows():
         assert fitted.noise_variance == pytest.approx(NOISE, rel=1e-12)
 
 
-
 @pytest.mark.parametrize(("factor", "noise"), [(1e200, 1e300), (1e-170, 1e-310)])
 def test_fixed_noise_at_extreme_scales_of_the_objective(factor, noise):
     """noise_variance= with an objective scaled by 1e200 (1e-170): the standardizing
@@ -71,6 +70,7 @@ def test_fixed_noise_at_extreme_scales_of_the_objective(factor, noise):
     fitted = opt.surrogate().hyperparameters()
     assert fitted.noise_variance == pytest.approx(noise, rel=1e-9)
     assert np.isfinite(list(opt.ask().values())).all()
+
 
 def test_a_fit_failing_under_a_tiny_fixed_noise_says_the_noise_is_pinned():
     """A noiseless objective told with noise_variance=1e-300 along a fine 1-D grid: at the
