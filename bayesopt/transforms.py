@@ -133,7 +133,7 @@ def _saturated_excess(excess: np.ndarray, width: float) -> np.ndarray:
     """width·tanh(max(excess, 0)/width), 0 for width 0 (`saturate`)."""
     if width <= 0.0:
         return np.zeros_like(excess)
-    return width * np.tanh(np.maximum(excess, 0.0) / width)
+    return cast(np.ndarray, width * np.tanh(np.maximum(excess, 0.0) / width))
 
 
 def yeo_johnson_derivative(z: np.ndarray, lmbda: float) -> np.ndarray:
