@@ -1241,7 +1241,7 @@ def _announce_resume(name: str, state: OptimizerState) -> None:
         timed_out = f" ({n_timed_out} more timed out)" if n_timed_out else ""
         warnings.warn(f"resumed {name}: {n} evaluations and {n_pending} pending points"
                       f"{timed_out} are kept (a new run needs another file)", ResumeWarning,
-                      stacklevel=3)
+                      stacklevel=caller_level())
 
 
 Outcomes: TypeAlias = "tuple[tuple[tuple[float, ...], ...] | None, tuple[float | None, ...]]"
