@@ -592,12 +592,20 @@ class SurrogateModel:
         """The fit's settings; a fixed noise variance (objective units²) becomes equal noise
         bounds on the standardized scale of this refit: σ²_std = σ²_user / (s_T · s_y)²,
         with s_T the transform's scale and s_y the standardization's (exact for the
-        linear transform `ModelOptions` requires with a fixed noise)."""
+        linear transform `ModelOptions` requires with a fixed noise). Where (s_T · s_y)²
+        is no normal float (objectives beyond about 1e154 or below 1e-154 in scale) it is
+        divided out one factor at a time, which neither overflows nor underflows first."""
         if self.options.noise_variance is None:
             return self.options.fit
-        scale = self.transform.scale * self.y_scale
+        scale = float(self.transform.scale * self.y_scale)
         tiny, huge = np.finfo(float).tiny, np.finfo(float).max  # keep log(σ²) finite
-        noise = float(np.clip(self.options.noise_variance / scale**2, tiny, huge))
+        try:
+            squared = scale**2
+        except OverflowError:  # beyond the floats
+            squared = math.inf
+        nominal = self.options.noise_variance
+        noise = nominal / squared if tiny <= squared <= huge else nominal / scale / scale
+        noise = float(np.clip(noise, tiny, huge))
         return replace(self.options.fit, noise_bounds=(noise, noise))
 
     def _default_params(self) -> np.ndarray:

@@ -519,12 +519,16 @@ class Surrogate:
         rows = self._row_jitter()  # (n,)
         jitter = float(np.min(rows))
         by_row = None if float(np.max(rows)) == jitter else tuple(float(j) for j in rows)
+        def units(variance: float) -> float:  # c²·variance; c² no normal float: c·(c·variance)
+            if np.finfo(float).tiny <= squared < math.inf:
+                return variance * squared
+            return variance * slope * slope  # a Python float: overflow is inf, not an error
         return Hyperparameters(
-            gp.kernel.name, user, cube, gp.kernel.variance * squared, gp.noise * squared,
+            gp.kernel.name, user, cube, units(gp.kernel.variance), units(gp.noise),
             gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget,
             self._warps(), self._activity_lengthscales(unit),
             {"mean": float(self.model.y_mean), "scale": float(self.model.y_scale)},
-            jitter * squared, jitter, by_row)
+            units(jitter), jitter, by_row)
 
     def _row_jitter(self) -> np.ndarray:
         """(n,) the jitter on each observation's diagonal, on the GP's scale, of the reported

@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numba
+import numpy as np
 
 from kernels.jit import declared_threads
 
@@ -155,14 +156,15 @@ def single_threaded() -> Iterator[None]:
 
 def check_threads(threads: Any) -> int:
     """A thread count the caller chose (an optimizer's ``threads=``): an int from 1 to
-    the threads Numba was started with (NUMBA_NUM_THREADS); TypeError/ValueError naming it."""
-    if isinstance(threads, bool) or not isinstance(threads, int):
+    the threads Numba was started with (NUMBA_NUM_THREADS), a numpy integer too (returned
+    as an int); TypeError/ValueError naming it."""
+    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
         raise TypeError(f"threads={threads!r} must be an int")
     most = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     if not 1 <= threads <= most:
         raise ValueError(f"threads={threads!r} must be from 1 to {most}, the threads Numba "
                          "was started with (NUMBA_NUM_THREADS)")
-    return threads
+    return int(threads)
 
 
 @contextlib.contextmanager

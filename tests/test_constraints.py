@@ -473,9 +473,10 @@ def test_logei_per_cost_warns_when_no_cost_was_told():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             opt.ask()
-        told = [str(w.message) for w in caught if "logei_per_cost" in str(w.message)]
+        told = [w for w in caught if "logei_per_cost" in str(w.message)]
         if cost is None:
-            assert len(told) == 1 and "tell(..., cost=)" in told[0], told
+            assert len(told) == 1 and "tell(..., cost=)" in str(told[0].message), told
+            assert told[0].filename == __file__  # the caller's ask, not bayesopt/propose.py
         else:
             assert told == []
 

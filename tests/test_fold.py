@@ -128,8 +128,9 @@ def test_a_tell_matching_no_pending_point_warns_while_points_are_pending():
     opt = Optimizer(SPACE, seed=3, n_initial=4, options=FAST)
     asked = opt.ask()
     other = {**asked, "lr": asked["lr"] * 1.5}
-    with pytest.warns(UnmatchedTellWarning, match="matches none of the 1 pending"):
+    with pytest.warns(UnmatchedTellWarning, match="matches none of the 1 pending") as caught:
         opt.tell(other, 1.0)
+    assert [w.filename for w in caught] == [__file__]  # the caller's tell, not optimizer.py
     assert opt.pending == [asked]
     opt.tell(asked, 2.0)
     with warnings.catch_warnings():  # nothing pending: telling never-asked points is quiet

@@ -348,6 +348,8 @@ def test_resuming_with_the_same_settings_does_not_warn_about_settings(tmp_path):
     assert len(result) == 6
     kinds = [type(w.message).__name__ for w in caught]
     assert "ResumeWarning" in kinds and "ResumeSettingsWarning" not in kinds, kinds
+    # the caller's minimize line (here in `run`), not bayesopt/loop.py
+    assert {w.filename for w in caught} == {__file__}
 
 
 def test_resuming_with_other_settings_warns_naming_them(tmp_path):

@@ -26,6 +26,7 @@ What is checked, by section:
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import warnings
 from typing import Any
@@ -522,6 +523,25 @@ def test_fit_failure_without_previous_fit_uses_the_defaults(monkeypatch):
     with pytest.warns(ModelFitWarning, match="prior's default hyperparameters"):
         _run_some(opt, 6)
     np.testing.assert_array_equal(opt._model.params, opt._model._default_params())
+
+
+
+def test_a_fit_failure_is_attributed_to_the_callers_tell(monkeypatch):
+    """The ModelFitWarning was shown at bayesopt/optimizer.py (a fixed stacklevel that
+    fell short of the user's frame); it names the caller's opt.tell line, for one tell or
+    a list."""
+    monkeypatch.setattr(bayesopt.model, "fit_map", _failed_fit)
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3, options=FAST)
+    points = [opt.ask() for _ in range(3)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        opt.tell(points, [sphere(p) for p in points])
+        line = sys._getframe().f_lineno - 1
+        params = opt.ask()
+        opt.tell(params, sphere(params))
+    fits = [w for w in caught if issubclass(w.category, ModelFitWarning)]
+    assert len(fits) == 2
+    assert {(w.filename, w.lineno) for w in fits} == {(__file__, line), (__file__, line + 3)}
 
 
 def test_fit_failure_after_a_good_fit_keeps_the_previous_hyperparameters(monkeypatch):

@@ -637,6 +637,15 @@ def test_threads_chooses_the_thread_count_of_an_optimizer_shared_or_not(tmp_path
             Optimizer(SPACE, threads=bad)
 
 
+def test_threads_takes_a_numpy_integer_like_every_other_count():
+    """threads=np.int64(1) (from a numpy computation, say) was a TypeError "must be an
+    int" while seed, n and sample's size take numpy integers; it is the int 1 now."""
+    opt = Optimizer(SPACE, threads=np.int64(1))
+    assert opt.threads == 1 and type(opt.threads) is int
+    with pytest.raises(TypeError, match=r"threads=np.True_ must be an int"):
+        Optimizer(SPACE, threads=np.bool_(True))
+
+
 _UNPICKLE_AND_ASK = """
 import pickle, sys
 opt = pickle.loads(sys.stdin.buffer.read())

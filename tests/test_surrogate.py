@@ -401,6 +401,26 @@ def test_predicts_std_at_extreme_scales_is_the_unit_scales_times_the_factor(fact
     assert_allclose(scaled.mean, factor * reference.mean, rtol=1e-6)
 
 
+def test_values_spanning_the_floats_predict_without_runtime_warnings():
+    """Tells of ±1e308 (accepted: finite): the observed range's width overflows, and
+    predict, covariance and sample showed numpy's 'overflow encountered in subtract'
+    from the saturated back-transform; the envelope is then all the floats."""
+    opt = Optimizer(BRANIN_SPACE, seed=0)
+    for value in (1e308, -1e308, 5e307, 0.0, 1.0, -3e307):
+        opt.tell(opt.ask(), value)
+    points = random_points(BRANIN_SPACE, 3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        surrogate = opt.surrogate()
+        prediction = surrogate.predict(points, noise=True)
+        surrogate.covariance(points)
+        draws = surrogate.sample(points, 4, seed=0)
+    assert surrogate.hyperparameters().output_transform["lmbda"] is not None
+    assert np.all(np.isfinite(prediction.median)) and np.all(np.isfinite(draws))
+    assert np.all(prediction.lower <= prediction.median)
+    assert np.all(prediction.median <= prediction.upper)
+
+
 # --------------------------------------------------------------- acquisition
 def test_acquisition_is_what_the_next_ask_maximizes():
     opt = run(BRANIN_SPACE, branin, 12)

@@ -54,6 +54,24 @@ def test_fixed_noise_is_constant_in_objective_units_as_n_grows():
         assert fitted.noise_variance == pytest.approx(NOISE, rel=1e-12)
 
 
+@pytest.mark.parametrize(("factor", "noise"), [(1e200, 1e300), (1e-170, 1e-310)])
+def test_fixed_noise_at_extreme_scales_of_the_objective(factor, noise):
+    """noise_variance= with an objective scaled by 1e200 (1e-170): the standardizing
+    scale squared overflowed (underflowed to 0), and the tell raised OverflowError
+    (ZeroDivisionError) out of the fit's options; and hyperparameters() reported the
+    noise as inf (0.0) through the slope squared. Both now divide or multiply one factor
+    at a time: the tells go on and the noise reported is the noise given."""
+    opt = Optimizer(SPACE, seed=0, n_initial=5, options=OptimizerOptions(
+        model=ModelOptions(noise_variance=noise, output_transform="none")))
+    rng = np.random.default_rng(0)
+    for _ in range(7):
+        p = {"x": float(rng.uniform(-5, 10)), "y": float(rng.uniform(0, 15))}
+        opt.tell(p, factor * branin(p))
+    fitted = opt.surrogate().hyperparameters()
+    assert fitted.noise_variance == pytest.approx(noise, rel=1e-9)
+    assert np.isfinite(list(opt.ask().values())).all()
+
+
 def test_a_fit_failing_under_a_tiny_fixed_noise_says_the_noise_is_pinned():
     """A noiseless objective told with noise_variance=1e-300 along a fine 1-D grid: at the
     49th point no start of the MAP fit can factor K + σ²I. The warning said only 'fit

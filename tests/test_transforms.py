@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -226,3 +228,25 @@ def test_predictions_stay_finite_when_the_objective_returns_values_near_the_floa
                 assert np.all(np.isfinite(getattr(prediction, name))), (name, prediction)
         assert np.all(np.isfinite(surrogate.model.predict_raw(opt.space.encode(queries))))
         assert np.isfinite(opt.recommend().mean)
+def test_saturate_stays_finite_and_quiet_when_the_range_spans_the_floats() -> None:
+    """Observed values ±1e308 (which a tell accepts): r = high − low overflowed, the
+    envelope's width was inf and inf·tanh(0) NaN, and numpy's 'overflow encountered in
+    subtract' reached the user's predict. Each side of the envelope is now narrowed to
+    within the floats: finite, monotone, identity on the range."""
+    from bayesopt.transforms import ENVELOPE_WIDTH, saturate
+
+    top = np.finfo(float).max
+    y = np.concatenate([[-np.inf, -top], 1e308 * np.linspace(-1.7, 1.7, 3401), [top, np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wide = saturate(y, -1e308, 1e308)
+        low, high = -1e308, -0.5e308  # r finite, y − high not
+        edge = saturate(np.array([-np.inf, 1.7e308, np.inf]), low, high)
+        full = saturate(np.array([-np.inf, np.inf]), -top, top)  # no room at all
+    assert np.all(np.isfinite(wide)) and np.all(np.diff(wide) >= 0)
+    inside = np.abs(y) <= 1e308
+    assert_allclose(wide[inside], y[inside], rtol=0, atol=0)
+    assert wide[-1] > 1e308 and wide[0] == -wide[-1]  # beyond the range, still finite
+    assert np.all(np.isfinite(edge)) and edge[0] < low and high < edge[1] <= edge[2]
+    assert edge[2] <= high + ENVELOPE_WIDTH * (high - low)  # never beyond the envelope
+    assert list(full) == [-top, top]
