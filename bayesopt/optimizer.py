@@ -934,8 +934,9 @@ class Optimizer:
         pending (never asked, already told, or timed out by ``pending_timeout``, as
         for `heartbeat`), for a step not after the last,
         and, with a `Fidelity`, for a step beyond the budget the point was asked
-        with by more than 0.5 %, a tell's matching tolerance (steps count the budget's units, as the rungs do: a run trains to
-        its budget, and its tell is recorded at that budget). Without a Fidelity
+        with by more than 0.5 %, a tell's matching tolerance (steps count the
+        budget's units, as the rungs do: a run trains to its budget, and its tell
+        is recorded at that budget). Without a Fidelity
         any step is allowed, as in Optuna. With a Fidelity a report at the asked
         budget never returns True (the run has finished; the schedule ranks it), and a
         promotion is neither recorded nor judged again at the rungs its source passed,
