@@ -42,6 +42,17 @@ from numba import njit
 from kernels import CholeskyFactor, Kernel
 
 VARIANCE_FLOOR = 1e-12  # relative to s2; the posterior variance is clamped here
+# Entries of K* (m·n) beyond which `predict` works on blocks of rows, so its memory stays
+# bounded (K* and L⁻¹K*ᵀ of one block: 2 × 128 MiB) whatever m is. Far above what an ask
+# passes: the acquisition optimizer scores n_candidates + n_local_candidates points (2560)
+# while n ≤ full_candidates_until (200), and that count scaled by 200/n beyond (at least
+# 80), so m·n stays near 2560·200 until n is in the thousands; asks (and `posterior`,
+# which keeps K* whole) take the one-block path, unchanged (bench/ask_identity).
+PREDICT_BLOCK_ENTRIES = 1 << 24
+# Rows per block are a multiple of this: BLAS kernels take rows in groups (of 4 to 16) from
+# the start of a call, and a group cut by a block's end rounds differently from whole
+# (tests/test_gp.py::test_predict_in_blocks_equals_one_pass)
+_BLOCK_ALIGN = 64
 
 
 @njit(cache=True)
@@ -216,9 +227,25 @@ class GaussianProcess:
             self._jitter = np.concatenate([self._jitter, np.zeros(grow)])
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Latent mean and variance at Xq: (m, d) → (m,), (m,)."""
-        Ks = self.kernel.cross_scaled(Xq, self.Z)  # (m, n)
-        return Ks @ self.alpha, self._variance(Ks, Ks.shape[0], self.kernel.diagonal(Xq))
+        """Latent mean and variance at Xq: (m, d) → (m,), (m,).
+
+        Where m·n exceeds `PREDICT_BLOCK_ENTRIES`, on blocks of rows (a multiple of
+        `_BLOCK_ALIGN`): each block's K* is solved as within the whole batch (`_variance`),
+        so where the factor solves alike (`CholeskyFactor.solves_alike`) the numbers are
+        those of one pass, bit for bit."""
+        m = Xq.shape[0]
+        rows = max(_BLOCK_ALIGN, PREDICT_BLOCK_ENTRIES // max(1, self._n)
+                   // _BLOCK_ALIGN * _BLOCK_ALIGN)
+        if m * self._n <= PREDICT_BLOCK_ENTRIES or m <= rows:
+            Ks = self.kernel.cross_scaled(Xq, self.Z)  # (m, n)
+            return Ks @ self.alpha, self._variance(Ks, m, self.kernel.diagonal(Xq))
+        mean, var = np.empty(m), np.empty(m)
+        for start in range(0, m, rows):
+            block = slice(start, start + rows)
+            Ks = self.kernel.cross_scaled(Xq[block], self.Z)  # (rows, n)
+            mean[block] = Ks @ self.alpha
+            var[block] = self._variance(Ks, m, self.kernel.diagonal(Xq[block]))
+        return mean, var
 
     def covariance(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean (m,) and covariance (m, m) at Xq: (m, d), jointly.
@@ -234,8 +261,10 @@ class GaussianProcess:
 
     def posterior(self, Xq: np.ndarray) -> Posterior | None:
         """The mean at every row of Xq: (m, d), the variance of any rows on demand; None
-        where the factor cannot solve rows of the batch alike (`CholeskyFactor.solves_alike`)."""
-        if not self.factor.solves_alike(Xq.shape[0]):
+        where the factor cannot solve rows of the batch alike (`CholeskyFactor.solves_alike`)
+        or K* would exceed `PREDICT_BLOCK_ENTRIES` (it is kept whole; `predict` is not)."""
+        if (Xq.shape[0] * self._n > PREDICT_BLOCK_ENTRIES
+                or not self.factor.solves_alike(Xq.shape[0])):
             return None
         Ks = self.kernel.cross_scaled(Xq, self.Z)
         return Posterior(self, Ks, Ks @ self.alpha, self.kernel.diagonal(Xq))

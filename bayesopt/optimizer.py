@@ -326,7 +326,7 @@ class Optimizer:
         self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         check_fidelity_model(self.space, self.options)
         check_noisy(self.acquisition, self.space, self.options)
-        self.n_constraints = check_n_constraints(self.acquisition, n_constraints)
+        self._n_constraints = check_n_constraints(self.acquisition, n_constraints)  # declared
         self.cost_budget = check_cost_budget(self.acquisition, cost_budget)
         check_cost_design(self.options, self.n_initial)
         self.feasible = _input_constraints(self.space, feasible)
@@ -369,7 +369,7 @@ class Optimizer:
         return OptimizerState(
             self.space, seed=self.seed, n_initial=self.n_initial, maximize=self.maximize,
             model_options=self.options.model, worker=worker,  # type: ignore[arg-type]
-            pending_timeout=self.pending_timeout, n_constraints=self.n_constraints,
+            pending_timeout=self.pending_timeout, n_constraints=self._n_constraints,
             pruner=self.pruner,
         )
 
@@ -439,6 +439,16 @@ class Optimizer:
     def _ask_settings(self) -> AskSettings:
         return AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options,
                            self.feasible, self.cost_budget)
+
+    @property
+    def n_constraints(self) -> int | None:
+        """The number of outcome constraints every successful tell carries: the declared
+        ``n_constraints``, or else the count fixed by the first tell that carried them (on
+        this run, a resumed one or a shared study's); None while neither is known, and for
+        a run whose tells carry none. The journal header keeps what was declared."""
+        with self._lock:
+            self._refresh()
+            return self._state.outcomes.n_constraints
 
     @property
     def total_cost(self) -> float:
@@ -1015,7 +1025,7 @@ class Optimizer:
             "acquisition": self.acquisition, "n_initial": self.n_initial, "seed": self.seed,
             "maximize": self.maximize, "ucb_beta": self.ucb_beta,
             "pending_timeout": self.pending_timeout, "options": self.options.to_dict(),
-            **({} if self.n_constraints is None else {"n_constraints": self.n_constraints}),
+            **({} if self._n_constraints is None else {"n_constraints": self._n_constraints}),
             **({} if self.cost_budget is None else {"cost_budget": self.cost_budget}),
             **({} if self.pruner is None else {"pruner": asdict(self.pruner)}),
             "feasible": None if self.feasible is None else self.feasible.to_json(),

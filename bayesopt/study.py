@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -54,6 +54,37 @@ def make_header(space: Space, config: Mapping[str, Any],
             "space": space_to_json(space), "config": dict(config), **(extras or {})}
 
 
+def _check_constraints(storage: Storage, study: str, header: Mapping[str, Any],
+                       declared: int | None, name: str) -> None:
+    """Raise unless ``n_constraints=declared`` is the study's: like the direction, declared
+    in its header, or — a study created without it — the count its tells fixed (the first
+    tell carrying constraint values fixes it, `bayesopt.outcomes`)."""
+    recorded = header["config"].get("n_constraints")
+    if recorded == declared:
+        return
+    if recorded is None and declared is not None:
+        told = _told_n_constraints(wrap_errors(name, lambda: storage.read(study, 0)))
+        if told == declared:
+            return
+        if told is not None:
+            raise JournalError(f"{name} was created without n_constraints and its tells carry "
+                               f"{told} constraint value(s); attach with n_constraints=None or "
+                               f"{told}, not n_constraints={declared}")
+    raise JournalError(f"{name} has n_constraints={recorded}; attach with "
+                       f"n_constraints={recorded}, not n_constraints={declared}")
+
+
+def _told_n_constraints(records: Sequence[Mapping[str, Any]]) -> int | None:
+    """The number of constraint values per point of the first tell record carrying them;
+    None if none does (a malformed record is left to `apply_record`, which names it)."""
+    for record in records:
+        rows = record.get("constraints")
+        if record.get("event") == "tell" and isinstance(rows, list) and rows \
+                and isinstance(rows[0], list):
+            return len(rows[0])
+    return None
+
+
 class StudyLink:
     """See the module docstring."""
 
@@ -78,11 +109,7 @@ class StudyLink:
         if stored != config["maximize"]:  # the direction belongs to the study, like its space
             raise JournalError(f"{name} {'maximizes' if stored else 'minimizes'} its objective; "
                                f"attach with maximize={stored}, not {config['maximize']}")
-        constraints = header["config"].get("n_constraints")  # like the direction, the study's
-        if constraints != config.get("n_constraints"):
-            raise JournalError(f"{name} has n_constraints={constraints}; attach with "
-                               f"n_constraints={constraints}, not "
-                               f"n_constraints={config.get('n_constraints')}")
+        _check_constraints(storage, study, header, config.get("n_constraints"), name)
         check_recorded(header["config"], config.get("feasible"), name,
                        "when attaching (Optimizer(..., feasible=...))")
         _check_pruner(header["config"], config, space, name)

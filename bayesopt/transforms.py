@@ -67,11 +67,11 @@ class OutputTransform:
             return cls(mean, 1.0, None)
         if kind == "none" or y.shape[0] < 3:
             return cls(mean, scale, None)
-        z = (y - mean) / scale
+        z = z_scores(y, mean, scale)
         return cls(mean, scale, maximum_likelihood_lambda(z))
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
-        z = (np.asarray(y, dtype=float) - self.mean) / self.scale
+        z = z_scores(np.asarray(y, dtype=float), self.mean, self.scale)
         return z if self.lmbda is None else yeo_johnson(z, self.lmbda)
 
     def inverse(self, w: np.ndarray, observed: tuple[float, float] | None = None) -> np.ndarray:
@@ -113,6 +113,22 @@ def mean_and_std(y: np.ndarray) -> tuple[float, float]:
         return mean, std
     u = y / m
     return m * float(np.mean(u)), m * float(np.std(u))
+
+
+def z_scores(y: np.ndarray, mean: float, scale: float) -> np.ndarray:
+    """(y − mean) / scale for y: (n,), finite wherever y is.
+
+    y − mean overflows where y and the mean lie far apart near the float maximum (values
+    of both signs near 1e308). Then, and only then, the quotient of every y is taken in
+    units of u, the power of 2 in (scale/2, scale]: (y/u − mean/u) / (scale/u), divisions
+    by u exact for normal floats; any other y takes the direct route, unchanged.
+    """
+    with np.errstate(over="ignore"):  # an overflow sends y to the scaled route below
+        z = (y - mean) / scale
+    if np.isfinite(z[np.isfinite(y)]).all():
+        return cast(np.ndarray, z)
+    u = math.ldexp(1.0, math.frexp(scale)[1] - 1)
+    return cast(np.ndarray, (y / u - mean / u) / (scale / u))
 
 
 def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -661,8 +662,29 @@ def test_journal_round_trip_keeps_constraints_and_costs_and_the_next_ask(tmp_pat
     assert [(o.constraints, o.cost) for o in resumed.history] == [
         (o.constraints, o.cost) for o in opt.history]
     assert resumed.total_cost == opt.total_cost == 28.0
-    assert resumed.n_constraints is None and resumed.cost_budget == 100.0
+    assert resumed.n_constraints == opt.n_constraints == 1 and resumed.cost_budget == 100.0
     assert resumed.ask() == opt.ask()
+
+
+def test_n_constraints_reports_the_count_the_first_tell_fixed_on_the_run_and_a_resume(tmp_path):
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(UNIT2, seed=0, n_initial=3, journal=path)
+    assert opt.n_constraints is None  # not known before a tell carries constraint values
+    opt.tell(opt.ask(), 0.5, constraints=[0.1, -0.2])
+    assert opt.n_constraints == 2
+    params = opt.ask()
+    with pytest.raises(ValueError, match="has 1 value"):
+        opt.tell(params, 0.4, constraints=[0.3])  # the count in force is 2
+    opt.cancel(params)
+    opt.close()
+    header = json.loads(path.read_text().splitlines()[0])
+    assert "n_constraints" not in header["config"]  # the header keeps what was declared
+    assert Optimizer.resume(path, append=False).n_constraints == 2
+    declared = Optimizer(UNIT2, seed=0, n_constraints=3)
+    assert declared.n_constraints == 3
+    unconstrained = Optimizer(UNIT2, seed=0)
+    unconstrained.tell({"x": 0.5, "y": 0.5}, 1.0)
+    assert unconstrained.n_constraints is None  # its tells carry none
 
 
 def test_recommend_ranks_only_the_feasible_observations():

@@ -22,6 +22,7 @@ from scipy.stats import multivariate_normal
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, Product
 
+import bayesopt.gp as gp_module
 from bayesopt.fitting import (
     FitOptions,
     NegativeLogPosterior,
@@ -541,3 +542,53 @@ def test_row_jitter_is_what_the_factor_has_beyond_the_noise() -> None:
     L = gp.factor.L
     assert_allclose(L @ L.T, K, rtol=0, atol=1e-12)
     assert not np.allclose(L @ L.T, gp.kernel.matrix(gp.X, noise), rtol=0, atol=0.1 * gp.row_jitter[5])
+
+
+# ----------------------------------------------------------- predictions in blocks
+
+
+def _block_calls(monkeypatch: pytest.MonkeyPatch, entries: int) -> list[int]:
+    """Lower `PREDICT_BLOCK_ENTRIES` to `entries` and record the rows of each K* built."""
+    monkeypatch.setattr(gp_module, "PREDICT_BLOCK_ENTRIES", entries)
+    calls: list[int] = []
+    cross = Kernel.cross_scaled
+
+    def spy(kernel: Kernel, Xq: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        calls.append(Xq.shape[0])
+        return cross(kernel, Xq, Z)
+
+    monkeypatch.setattr(Kernel, "cross_scaled", spy)  # a frozen dataclass: patch the class
+    return calls
+
+
+@pytest.mark.parametrize("n", (40, 400))  # Numba solves (alike); LAPACK beyond _ALIKE_MAX_N
+def test_predict_in_blocks_equals_one_pass(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    X, y = _data(n, 3, seed=21)
+    gp = GaussianProcess(_kernel("matern52", 3), 1e-4, X, y)
+    Xq = np.random.default_rng(22).uniform(size=(1001, 3))
+    mean, var = gp.predict(Xq)  # m·n far below the default threshold: one K*
+    head_mean, head_var = gp.predict(Xq[:200])
+    calls = _block_calls(monkeypatch, 130 * n)  # 130 rows, rounded down to a multiple of 64
+    block_mean, block_var = gp.predict(Xq)
+    assert calls == [128] * 7 + [105]
+    assert_array_equal(block_mean, mean)
+    if gp.factor.solves_alike(Xq.shape[0]):
+        assert_array_equal(block_var, var)
+    else:
+        assert_allclose(block_var, var, rtol=1e-12, atol=1e-15)
+    # a threshold below 64 rows still takes blocks of 64
+    calls = _block_calls(monkeypatch, 1)
+    block_mean, block_var = gp.predict(Xq[:200])
+    assert calls == [64, 64, 64, 8]
+    assert_array_equal(block_mean, head_mean)
+    assert_allclose(block_var, head_var, rtol=1e-12, atol=1e-15)
+
+
+def test_posterior_defers_to_predict_above_the_block_threshold(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    X, y = _data(40, 3, seed=23)
+    gp = GaussianProcess(_kernel("matern52", 3), 1e-4, X, y)
+    Xq = np.random.default_rng(24).uniform(size=(50, 3))
+    assert gp.posterior(Xq) is not None
+    monkeypatch.setattr(gp_module, "PREDICT_BLOCK_ENTRIES", 49 * 40)
+    assert gp.posterior(Xq) is None  # the caller's fallback is predict, which works in blocks

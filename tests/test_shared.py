@@ -148,6 +148,26 @@ def test_model_settings_are_each_workers_own(tmp_path):
     for opt in (first, other):
         opt.close()
 
+def test_attaching_with_the_count_of_constraints_the_studys_tells_fixed(url):
+    """A study created without n_constraints whose tells carry 2 constraint values: an
+    attach declaring 2 is the study's count and attaches; another count raises naming
+    both."""
+    first = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=3, options=FAST)
+    first.tell(first.ask(), 1.0, constraints=[0.5, -1.0])
+    second = Optimizer(SPACE, storage=url, study="s", seed=1, n_initial=3, options=FAST,
+                       n_constraints=2)
+    assert second.history == first.history and second.n_constraints == first.n_constraints == 2
+    second.tell(second.ask(), 0.5, constraints=[-0.5, -1.0])
+    assert first.history == second.history
+    with pytest.raises(JournalError, match=r"tells carry 2 constraint value\(s\); attach with "
+                                           r"n_constraints=None or 2, not n_constraints=3"):
+        Optimizer(SPACE, storage=url, study="s", n_constraints=3)
+    third = Optimizer(SPACE, storage=url, study="s", seed=2, options=FAST)
+    assert third.n_constraints == 2  # attached without it: the count the tells fixed
+    for opt in (first, second, third):
+        opt.close()
+
+
 def test_attaching_needs_the_studys_pruner(url):
     """Each worker applies every report and tell by its own early-stopping rule, so two
     rules would record one run as "ok" and as "pruned": the pruner is the study's, like

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from bayesopt.transforms import (
     yeo_johnson,
     yeo_johnson_inverse,
     yeo_johnson_log_likelihood,
+    z_scores,
 )
 
 
@@ -228,6 +230,43 @@ def test_predictions_stay_finite_when_the_objective_returns_values_near_the_floa
                 assert np.all(np.isfinite(getattr(prediction, name))), (name, prediction)
         assert np.all(np.isfinite(surrogate.model.predict_raw(opt.space.encode(queries))))
         assert np.isfinite(opt.recommend().mean)
+
+
+@pytest.mark.parametrize("transform", ["yeo-johnson", "none"])
+@pytest.mark.parametrize("maximize", [False, True])
+def test_asks_continue_when_the_objective_returns_both_signs_near_the_float_maximum(
+        transform: str, maximize: bool) -> None:
+    """±1.7e308 told by turns: the z-scores' y − mean overflowed (best_f = inf, so the ask
+    raised); they are finite now, quietly, and the asks go on."""
+    from bayesopt import ModelOptions, Optimizer, OptimizerOptions, Real
+
+    options = OptimizerOptions(model=ModelOptions(output_transform=transform))
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, options=options,
+                    maximize=maximize)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(12):
+            p = opt.ask()
+            assert 0.0 <= p["x"] <= 1.0 and 0.0 <= p["y"] <= 1.0
+            opt.tell(p, 1.7e308 if p["y"] > 0.5 else -1.7e308)
+        prediction = opt.surrogate().predict([{"x": 0.5, "y": 0.1}, {"x": 0.5, "y": 0.9}])
+    assert np.all(np.isfinite(prediction.mean)) and np.all(np.isfinite(prediction.std))
+    assert prediction.mean[0] < prediction.mean[1]  # −1.7e308 below y = ½, 1.7e308 above
+
+
+def test_z_scores_direct_where_finite_and_exact_in_units_of_a_power_of_two() -> None:
+    y = np.array([1.7e308, -1.7e308, 1.7e308, 1e308, -3.0])
+    mean, scale = -2.4e307, 1.6e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z = z_scores(y, mean, scale)
+        ordinary = np.array([0.25, -1.5, 3.0])
+        direct = z_scores(ordinary, 0.5, 2.0)
+    assert np.array_equal(direct, (ordinary - 0.5) / 2.0)  # the direct route, bit for bit
+    exact = [(Fraction(v) - Fraction(mean)) / Fraction(scale) for v in y]
+    assert_allclose(z, [float(e) for e in exact], rtol=4e-16, atol=0)
+
+
 def test_saturate_stays_finite_and_quiet_when_the_range_spans_the_floats() -> None:
     """Observed values ±1e308 (which a tell accepts): r = high − low overflowed, the
     envelope's width was inf and inf·tanh(0) NaN, and numpy's 'overflow encountered in
