@@ -711,6 +711,10 @@ def _warn_unused(space: Space, template: CommandTemplate) -> None:
     if unused:
         print(f"bayesopt: warning: dimension(s) {unused} appear in no placeholder of the "
               "command, so the program never sees them", file=sys.stderr)
+    if space.fidelity is None and command.CONTINUES_FIELD in template.placeholders:
+        print(f"bayesopt: warning: {{{command.CONTINUES_FIELD}}} names the run a Hyperband "
+              "promotion continues, and the space has no fidelity dimension: no run "
+              "continues another, so its argument is always left out", file=sys.stderr)
 
 
 def _announce_resume(args: argparse.Namespace, space: Space) -> None:
@@ -1043,7 +1047,14 @@ def _add_run_parser(commands: Any) -> None:
         usage="%(prog)s --space FILE [options] -- COMMAND [ARG ...]",
         description="Minimize (or --maximize) the objective a command prints, over the space "
                     "declared in a TOML or JSON file. {name} placeholders in the command are "
-                    "replaced by each point's values.",
+                    "replaced by each point's values; {bayesopt.run} by the run's id and "
+                    "{bayesopt.continues} by the id of the run a Hyperband promotion "
+                    "continues (left out for any other run), e.g.\n\n"
+                    "  bayesopt run --space space.toml --journal tune.jsonl -- python "
+                    "train.py --epochs={epochs} --resume-from=ckpt/{bayesopt.continues} "
+                    "--save=ckpt/{bayesopt.run}\n\n"
+                    "where train.py prints 'report: <epoch> <val_loss>' after each epoch "
+                    "(early stopping, below) and 'objective: <val_loss>' last.",
         epilog=_objective_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--space", required=True, metavar="FILE",

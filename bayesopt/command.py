@@ -7,7 +7,18 @@ is written exactly, as its ``repr``). In a conditional space an argument that
 names a dimension inactive at the point is left out of the command, so write
 such an option as one argument: ``--gamma={gamma}``; an argument that mixes such a
 placeholder with one active where it is not (``{kernel}-{gamma}``) is refused, as
-the other value would be left out with it. The command is run
+the other value would be left out with it.
+
+Run identity (`RUN_FIELD`, `CONTINUES_FIELD`): ``{bayesopt.run}`` is the run's id,
+its place among every point asked in the run (0-based, every worker's asks of a
+shared study counted), known when it starts; ``{bayesopt.continues}`` is, for a
+Hyperband promotion (a space with a Fidelity), the id of the run it continues, and
+where there is none (a new configuration, or no Fidelity) its argument is left out,
+as an inactive dimension's is. Both are functions of the recorded asks, so a
+resumed journal or study gives every run the id it had, and a point that was running
+when the run stopped is run again with its own id: name checkpoints by them, e.g.
+``--resume-from=ckpt/{bayesopt.continues} --save=ckpt/{bayesopt.run}``. Names
+beginning ``bayesopt.`` are reserved: a dimension may not have one. The command is run
 directly (an argv list, no shell), in its own process group, with standard
 input closed; its output is read until it and every process of its group have
 exited (`_collect`: a background process that left the group, such as a server
@@ -32,6 +43,19 @@ expression matches (``re.search``, so it may match anywhere in the line)
 gives the number, from the named group if the expression has one (it may
 have only one), else from its first group; e.g.
 ``--metric "val_loss: ([0-9.eE+-]+)"`` reads ``val_loss: 0.65``.
+
+Early stopping: a line ``report: <step> <value>`` on standard output
+(case-insensitive, spaces allowed around the colon and between the two numbers, ANSI
+CSI sequences removed as above) is passed to ``Optimizer.report(params, step, value)``
+as soon as it is printed: step counts the units completed (an epoch loop from 0 prints
+``epoch + 1``), value is the intermediate objective. When the pruning rule says stop
+(successive halving at the Fidelity's rungs, or at steps 1, 3, 9, ... without a Fidelity:
+``bayesopt.fidelity.SuccessiveHalving``), the command's process group is killed, as a
+timeout kills it, and the evaluation is its last reported value, recorded "pruned".
+A report line that is not two numbers, or that ``Optimizer.report`` refuses (a step
+not after the last one, beyond the budget the point was asked with, a value not
+finite), kills the command too and fails the evaluation with the line in its reason.
+A command that prints no report line runs to its end (`_Reports` reads them).
 
 A non-zero exit status, a run longer than the timeout (its whole process
 group is killed) or an output with no objective raises `EvaluationError`,
@@ -67,16 +91,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bayesopt.failures import EvaluationFailed
+from bayesopt.parallel import AttachedObjective
 
 if TYPE_CHECKING:
+    from bayesopt.optimizer import Optimizer
     from bayesopt.space import Space
 
 __all__ = [
+    "CONTINUES_FIELD",
+    "RUN_FIELD",
     "CommandError",
     "CommandObjective",
     "CommandTemplate",
@@ -100,11 +128,17 @@ _STDERR_HINT_LINES = 100  # the last lines of stderr searched for a misdirected 
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
 _TAG_WORD = re.compile("objective", re.IGNORECASE)  # in every line _OBJECTIVE_LINE matches
+_REPORT_LINE = re.compile(r"^\s*report\s*:(.*)$", re.IGNORECASE)
+_REPORT_WORD = re.compile("report", re.IGNORECASE)  # in every line _REPORT_LINE matches
 _NUMBER_SIGN = re.compile(r"\d|inf|nan", re.IGNORECASE)  # in every text float() reads
 # an ANSI/ECMA-48 CSI sequence: ESC [, parameter bytes 0x30-0x3F, intermediate bytes
 # 0x20-0x2F, one final byte 0x40-0x7E (colours, cursor moves of rich or colorama loggers)
 _CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _FORMATTER = string.Formatter()
+RESERVED_PREFIX = "bayesopt."  # placeholders of the run's identity; no dimension's name
+RUN_FIELD = RESERVED_PREFIX + "run"  # the run's id: its place among the points asked
+CONTINUES_FIELD = RESERVED_PREFIX + "continues"  # a promotion's source run's id
+_IDENTITY_FIELDS = (RUN_FIELD, CONTINUES_FIELD)
 
 
 class CommandError(ValueError):
@@ -199,17 +233,25 @@ class CommandTemplate:
         if not argv:
             raise CommandError("no command to run: give it after --, e.g. "
                                "bayesopt run --space space.toml -- python train.py --lr {lr}")
+        reserved = [name for name in space.names if name.startswith(RESERVED_PREFIX)]
+        if reserved:
+            raise CommandError(
+                f"dimension {reserved[0]!r}: names beginning {RESERVED_PREFIX!r} are reserved "
+                f"for the placeholders of the run's identity ({{{RUN_FIELD}}}, "
+                f"{{{CONTINUES_FIELD}}}); rename it in the space file")
         template = cls(tuple(argv))
-        unknown = sorted(template.placeholders - set(space.names))
+        known = [*space.names, *_IDENTITY_FIELDS]
+        unknown = sorted(template.placeholders - set(known))
         if unknown:
             shown = ", ".join("{" + name + "}" for name in unknown)
-            hints = " ".join(filter(None, (_did_you_mean(name, space.names) for name in unknown)))
+            hints = " ".join(filter(None, (_did_you_mean(name, known) for name in unknown)))
             raise CommandError(
                 f"unknown placeholder(s) {shown} in the command{f' ({hints})' if hints else ''}; "
-                f"the space has {list(space.names)} (write {{{{ and }}}} for literal braces)"
+                f"the space has {list(space.names)}, and {{{RUN_FIELD}}} and "
+                f"{{{CONTINUES_FIELD}}} name the run (write {{{{ and }}}} for literal braces)"
             )
         sample = _sample_point(space)
-        template.render(sample)  # a format spec that cannot apply fails here
+        template.render(sample, 0, 0)  # a format spec that cannot apply fails here
         template._check_conditional_options(space)
         template._check_distinct_choices(space, sample)
         return template
@@ -239,7 +281,7 @@ class CommandTemplate:
         (``--k {k}``): where the dimension is inactive its placeholder's argument is
         left out, and the option before it would be left dangling (``--k --lr 0.1``)."""
         conditional = {name for name, d in zip(space.names, space.dimensions)
-                       if d.when is not None}
+                       if d.when is not None} | {CONTINUES_FIELD}
         for arg in self.argv:
             _check_one_condition(arg, conditional, space)
         for before, arg in zip(self.argv, self.argv[1:]):
@@ -247,23 +289,34 @@ class CommandTemplate:
             if names and before.startswith("-") and not _fields(before):
                 joined = f"{before}={arg}" if before.startswith("--") else f"{before}{arg}"
                 raise CommandError(
-                    f"command arguments {before!r} {arg!r}: {arg!r} names the conditional "
-                    f"dimension {names[0]!r} (when={space[names[0]].when!r}); where it is "
+                    f"command arguments {before!r} {arg!r}: {arg!r} names "
+                    f"{_conditional(names[0], space)}; where it is "
                     f"inactive {arg!r} is left out and {before!r} would be left dangling; "
                     f"write the option and its value as one argument, {joined!r}")
 
     @property
     def placeholders(self) -> set[str]:
-        """The dimension names the command refers to."""
+        """The dimension names (and `RUN_FIELD`, `CONTINUES_FIELD`) the command refers to."""
         return {name for arg in self.argv for name in _fields(arg)}
 
-    def render(self, params: Mapping[str, Any]) -> list[str]:
+    @property
+    def names_runs(self) -> bool:
+        """Whether the command has a placeholder of the run's identity."""
+        return bool(self.placeholders & set(_IDENTITY_FIELDS))
+
+    def render(self, params: Mapping[str, Any], run: int | None = None,
+               continues: int | None = None) -> list[str]:
         """The argv list for one point.
 
         Parameters
         ----------
         params : dict
             A point of the space, in user units.
+        run : int, optional
+            The run's id, for ``{bayesopt.run}`` (required if the command has it).
+        continues : int, optional
+            The id of the run a promotion continues, for ``{bayesopt.continues}``;
+            None leaves its argument out (module docstring).
 
         Returns
         -------
@@ -272,10 +325,29 @@ class CommandTemplate:
         Raises
         ------
         CommandError
-            A format spec that does not fit the value.
+            A format spec that does not fit the value; ``{bayesopt.run}`` without `run`.
         """
-        return [_render(arg, params) for arg in self.argv
-                if all(name in params for name in _fields(arg))]  # inactive: left out
+        if run is None and RUN_FIELD in self.placeholders:
+            raise CommandError(f"the command names {{{RUN_FIELD}}}, and this point was not "
+                               "asked by the run (it has no id)")
+        values = {**params, **({} if run is None else {RUN_FIELD: run}),
+                  **({} if continues is None else {CONTINUES_FIELD: continues})}
+        return [_render(arg, values) for arg in self.argv
+                if all(name in values for name in _fields(arg))]  # inactive: left out
+
+
+def _conditional(name: str, space: Space) -> str:
+    """How an error names the conditional placeholder `name`."""
+    if name == CONTINUES_FIELD:
+        return f"{{{CONTINUES_FIELD}}} (only a Hyperband promotion continues a run)"
+    return f"the conditional dimension {name!r} (when={space[name].when!r})"
+
+
+def _when(name: str, space: Space) -> Any:
+    """The condition under which the placeholder `name` has a value (None: always)."""
+    if name == CONTINUES_FIELD:
+        return CONTINUES_FIELD
+    return None if name == RUN_FIELD else space[name].when
 
 
 def _check_one_condition(arg: str, conditional: set[str], space: Space) -> None:
@@ -284,10 +356,10 @@ def _check_one_condition(arg: str, conditional: set[str], space: Space) -> None:
     out, and the others' values with it."""
     names = sorted(set(_fields(arg)))
     for name in sorted(set(names) & conditional):
-        other = next((o for o in names if space[o].when != space[name].when), None)
+        other = next((o for o in names if _when(o, space) != _when(name, space)), None)
         if other is not None:
             raise CommandError(
-                f"command argument {arg!r} names {name!r} (when={space[name].when!r}) and "
+                f"command argument {arg!r} names {_conditional(name, space)} and "
                 f"{other!r}, which is active where {name!r} is not; there the whole argument "
                 f"is left out of the command, {other!r}'s value with it: give each in an "
                 "argument of its own")
@@ -331,8 +403,9 @@ def _sample_point(space: Space) -> dict[str, Any]:
     present even where a conditional space would leave it inactive."""
     import numpy as np
 
-    return {name: d.decode(np.zeros((1, d.n_columns)))[0]
-            for name, d in zip(space.names, space.dimensions)}
+    return {**{name: d.decode(np.zeros((1, d.n_columns)))[0]
+               for name, d in zip(space.names, space.dimensions)},
+            RUN_FIELD: 0, CONTINUES_FIELD: 0}
 
 
 def check_program(program: str) -> None:
@@ -501,8 +574,10 @@ class _StreamReader:
     decoding the whole output: no multi-byte sequence holds a newline byte.
     """
 
-    def __init__(self, scanner: _ObjectiveScanner | None = None) -> None:
+    def __init__(self, scanner: _ObjectiveScanner | None = None,
+                 reports: _Reports | None = None) -> None:
         self.scanner = scanner
+        self.reports = reports  # report lines, passed on in order (standard output only)
         self.written = 0  # bytes the command wrote to the stream
         self._tail = bytearray()
         self._open = bytearray()  # the current line, not ended yet
@@ -556,8 +631,58 @@ class _StreamReader:
 
     def _scan(self, data: bytes) -> None:
         assert self.scanner is not None, "only a stream with a scanner keeps lines"
-        self.scanner.scan(_CSI.sub("", data.decode("utf-8", "replace")), self._open_cut)
+        text = _CSI.sub("", data.decode("utf-8", "replace"))
+        if self.reports is not None:
+            self.reports.scan(text, self._open_cut)
+        self.scanner.scan(text, self._open_cut)
         self._open_cut = False
+
+
+class _Reports:
+    """The ``report: <step> <value>`` lines of one run, each passed to `Optimizer.report`
+    as it arrives (module docstring); `kill` stops the command's process group when the
+    rule says stop (`stopped`: the step and value it stopped at) or when a line cannot be
+    reported (`error`: why, naming the line). Lines after either are not read."""
+
+    def __init__(self, opt: Optimizer | None, params: Mapping[str, Any],
+                 kill: Callable[[], None]) -> None:
+        self.opt, self.params, self.kill = opt, params, kill
+        self.stopped: tuple[float, float] | None = None
+        self.error: str | None = None
+
+    def scan(self, text: str, cut_first: bool = False) -> None:
+        """Take the next whole lines of the output (CSI sequences removed)."""
+        if _REPORT_WORD.search(text) is None:  # skips pages of progress logs
+            return
+        for index, line in enumerate(text.splitlines()):
+            if self.stopped is not None or self.error is not None:
+                return
+            match = _REPORT_LINE.match(line)
+            if match is not None and not (cut_first and index == 0):
+                self._report(line.strip(), match.group(1).split())
+
+    def _report(self, line: str, words: list[str]) -> None:
+        numbers = [_as_float(word) for word in words]
+        if len(numbers) != 2 or None in numbers:
+            self._fail(f"report line {line!r} is not 'report: <step> <value>' (two numbers)")
+            return
+        if self.opt is None:
+            self._fail(f"report line {line!r}: no run is attached to report to")
+            return
+        step, value = numbers
+        assert step is not None and value is not None
+        try:
+            stop = self.opt.report(self.params, step, value)
+        except (TypeError, ValueError) as error:
+            self._fail(f"report line {line!r}: {error}")
+            return
+        if stop:
+            self.stopped = (step, value)
+            self.kill()
+
+    def _fail(self, reason: str) -> None:
+        self.error = reason
+        self.kill()
 
 
 def _objective_on_stderr(reason: str, stderr: str, metric: re.Pattern[str] | None) -> str:
@@ -582,12 +707,14 @@ def _as_float(text: str) -> float | None:
         return None
 
 
-class CommandObjective:
+class CommandObjective(AttachedObjective):
     """Runs the command for one point and returns the objective it printed.
 
     Holds a lock and the running processes, so it is meant for the calling
     thread or a `ThreadPoolExecutor` (each thread waits on one subprocess),
-    never for a process pool.
+    never for a process pool. `minimize` attaches the optimizer of its run
+    (`attach`), which names each run for ``{bayesopt.run}`` and
+    ``{bayesopt.continues}``.
 
     Parameters
     ----------
@@ -608,6 +735,22 @@ class CommandObjective:
         self._lock = threading.Lock()
         self._running: set[subprocess.Popen[bytes]] = set()
         self._stopped = False
+        self._optimizer: Optimizer | None = None
+
+    def attach(self, opt: Optimizer | None) -> None:
+        """Name runs with `opt`'s ids from now on (None: no optimizer)."""
+        self._optimizer = opt
+
+    def _argv(self, params: dict[str, Any]) -> list[str]:
+        """The command for `params`, with the run's ids if it names them."""
+        if not self.template.names_runs:
+            return self.template.render(params)
+        if self._optimizer is None:
+            raise CommandError(f"the command names the run ({{{RUN_FIELD}}} or "
+                               f"{{{CONTINUES_FIELD}}}) and no run is attached: call it "
+                               "through minimize")
+        run, continues = self._optimizer._run_ids(params)
+        return self.template.render(params, run, continues)
 
     def __call__(self, params: dict[str, Any]) -> float:
         """Run the command for `params`.
@@ -627,7 +770,11 @@ class CommandObjective:
         EvaluationError
             Non-zero exit status, timeout, or no objective in the output.
         """
-        returncode, stdout, stderr = self._execute(self.template.render(params))
+        returncode, stdout, stderr, reports = self._execute(params)
+        if reports.error is not None:
+            raise EvaluationError(reports.error, stderr.text, stderr_bytes=stderr.written)
+        if reports.stopped is not None:  # told at its last report: recorded "pruned"
+            return reports.stopped[1]
         if returncode != 0:
             raise EvaluationError(f"the command {_exit_reason(returncode)}", stderr.text,
                                   stderr_bytes=stderr.written)
@@ -659,10 +806,14 @@ class CommandObjective:
             self._running.add(process)
         return process
 
-    def _execute(self, argv: list[str]) -> tuple[int, _StreamReader, _StreamReader]:
-        """(exit status, stdout, stderr) of one run; the process group dies with a timeout."""
-        process = self._start(argv)
-        stdout, stderr = _StreamReader(_ObjectiveScanner(self.metric)), _StreamReader()
+    def _execute(self, params: dict[str, Any]
+                 ) -> tuple[int, _StreamReader, _StreamReader, _Reports]:
+        """(exit status, stdout, stderr, its reports) of one run; the process group dies
+        with a timeout, or when a report stops it."""
+        process = self._start(self._argv(params))
+        reports = _Reports(self._optimizer, params, lambda: _kill_if_running(process))
+        stdout = _StreamReader(_ObjectiveScanner(self.metric), reports)
+        stderr = _StreamReader()
         try:
             timed_out = _collect(process, self.timeout, stdout, stderr)
         except BaseException:  # interrupted while waiting (KeyboardInterrupt)
@@ -675,11 +826,11 @@ class CommandObjective:
                     stream.close()
             with self._lock:
                 self._running.discard(process)
-        if timed_out:
+        if timed_out and reports.stopped is None and reports.error is None:
             raise EvaluationTimeout(
                 f"timed out after {self.timeout:g} s (its process group was killed)",
                 stderr.text, stderr_bytes=stderr.written)
-        return process.returncode, stdout, stderr
+        return process.returncode, stdout, stderr, reports
 
 
 def _tethered(argv: list[str]) -> list[str]:

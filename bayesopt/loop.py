@@ -28,6 +28,7 @@ from bayesopt.optimizer import Optimizer, claim_journal
 from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
     AsyncLoop,
+    AttachedObjective,
     Budget,
     Objective,
     Outcome,
@@ -235,7 +236,10 @@ def minimize(
                          "no heartbeat can prevent; give the seconds a worker may stay silent")
     opt = _optimizer(space, seed, journal, storage, study, optimizer_options)
     guard = FailureGuard(limits.max_consecutive_failures)
+    attached = func if isinstance(func, AttachedObjective) else None
     try:
+        if attached is not None:
+            attached.attach(opt)
         # interrupted points, then x0 to evaluate (in a shared study, the pending points
         # are other workers' and are left to them)
         first = ([] if opt.shared else opt.pending) + warm.start(opt)
@@ -254,6 +258,8 @@ def minimize(
                 else:
                     _run(opt, func, budget, first, report, beats)
     finally:
+        if attached is not None:
+            attached.attach(None)
         opt.close()
     if guard.tripped:
         error = guard.error()

@@ -1017,6 +1017,17 @@ class Optimizer:
             self._refresh()
             return self._state.source(self._state.asked(canonical) or canonical)
 
+    def _run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
+        """(run, continues) of a pending point, as ``bayesopt run``'s ``{bayesopt.run}``
+        and ``{bayesopt.continues}`` name them (`OptimizerState.run_ids`): its place among
+        every point asked in the run, 0-based, and for a promotion the place of the run it
+        continues (else None); (None, None) for a point not pending. Replays of the journal
+        or study give the same ids, so a resumed run finds the checkpoints it named."""
+        with self._lock:
+            canonical = self.space.validate(params)
+            self._refresh()
+            return self._state.run_ids(canonical)
+
     # ------------------------------------------------------------ journal
     @property
     def config(self) -> dict[str, Any]:

@@ -66,6 +66,19 @@ class Outcome(NamedTuple):
 Report = Callable[[dict[str, Any], Outcome], bool]  # tells one outcome; True = stop early
 
 
+class AttachedObjective:
+    """An objective that uses the optimizer of the run evaluating it: `minimize` calls
+    `attach` with that optimizer before the first evaluation and with None once the
+    run has ended. The command line's `bayesopt.command.CommandObjective` is one: it
+    names each run (`Optimizer._run_ids`) and reports a command's intermediate values
+    (`Optimizer.report`). Its evaluations run in the calling process (threads), never
+    in a process pool, which would copy the optimizer."""
+
+    def attach(self, opt: Optimizer | None) -> None:
+        """Use `opt` for the evaluations to come (None: the run has ended)."""
+        raise NotImplementedError
+
+
 class Evaluation(Protocol):
     """An evaluation in flight, as the loop reads it once it is done: a
     `concurrent.futures.Future` or a `bayesopt.dask_futures.DaskEvaluation`."""

@@ -17,7 +17,8 @@
     budgets_ok : (m,)  the Fidelity budget of each successful observation
     hedge      : acquisition="hedge": the portfolio record of the last ask that made one
                  (`bayesopt.hedge`); the next ask credits its nominees
-    n_asked    : the points of every ask event applied; with
+    n_asked    : the points of every ask event applied (a pending point's `PendingPoint.run`
+                 is its place among them, 0-based: the id ``bayesopt run`` names it by); with
                  `OptimizerOptions.random_interleave` = k, the model's proposal for a
                  point whose number (1-based) is a multiple of k is a uniformly random one
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
@@ -123,6 +124,7 @@ class PendingPoint:
     time: float | None
     worker: str | None
     alive: float | None = None
+    run: int | None = None  # an asked point's place among all points asked (n_asked), 0-based
 
     @property
     def last_seen(self) -> float | None:
@@ -392,6 +394,24 @@ class OptimizerState:
         index = nearest_match(self.space, params, self.pending)
         return None if index is None else self.pending[index].params
 
+    def run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
+        """(run, continues) of the pending point `params` matches (the rule of a tell): its
+        place among every point asked (`PendingPoint.run`, 0-based), and for a Hyperband
+        promotion that of the run it continues, else None. Both are functions of the
+        ask events, so every replay of the journal or study gives the same ids. With a
+        Fidelity each asked point starts one trial, so a trial's index is its run's id
+        and a promotion's source trial is the id of the run it continues."""
+        index = nearest_match(self.space, params, self.pending)
+        if index is None:
+            return None, None
+        point = self.pending[index]
+        trial = self.pending_trial(point.params)
+        if trial is None:
+            return point.run, None
+        assert trial == point.run, f"trial {trial} of the asked point {point.run}"
+        assert self.hyperband is not None
+        return point.run, self.hyperband.trials[trial].continues
+
     def fork_rng(self) -> np.random.Generator:
         """A generator in the state's generator's state, for computing an event: a bit
         generator of the same kind built from the state's own seed sequence (building one
@@ -608,9 +628,12 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
 
 
 def _add_pending(state: OptimizerState, event: Event) -> None:
+    """Make the event's points pending; an ask's are numbered from `n_asked` on."""
     X = state.space.encode_valid(event.points)
-    state.pending += [PendingPoint(dict(p), x, event.time, event.worker)
-                      for p, x in zip(event.points, X)]
+    first = state.n_asked if isinstance(event, Ask) else None
+    state.pending += [PendingPoint(dict(p), x, event.time, event.worker,
+                                   run=None if first is None else first + i)
+                      for i, (p, x) in enumerate(zip(event.points, X))]
 
 
 def _release(state: OptimizerState, params: Mapping[str, Any],

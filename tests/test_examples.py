@@ -56,3 +56,16 @@ def test_command_line_example(tmp_path: Path) -> None:
     # the same command again resumes from the journal: nothing is left to run
     again = run(["sh", "run.sh"], directory)
     assert "resuming tune.jsonl: 16 evaluations" in again.stderr
+
+
+def test_command_line_fidelity_example(tmp_path: Path) -> None:
+    """Hyperband from the command line: every run saves ckpt/<its id>, promotions resume
+    from the run they continue, and reports stop poor runs early (recorded pruned)."""
+    directory = tmp_path / "command_line_fidelity"
+    shutil.copytree(EXAMPLES / "command_line_fidelity", directory,
+                    ignore=shutil.ignore_patterns("tune.jsonl", "ckpt"))
+    done = run(["sh", "run.sh"], directory)
+    assert "60 evaluations (" in done.stdout and " pruned, 0 failed)" in done.stdout, done.stdout
+    assert "best (exact values, as given to the command): lr=" in done.stdout
+    saved = {path.name for path in (directory / "ckpt").iterdir()}
+    assert saved == {f"{run_id}.npz" for run_id in range(60)}
