@@ -187,8 +187,10 @@ def _log_evidence(model: SurrogateModel, log_slope: np.ndarray) -> float:
     log p(t | θ) plus the log Jacobian of c ↦ t (module docstring)."""
     gp = model.gp
     assert isinstance(gp, GaussianProcess) and model.transform.lmbda is None, "one MAP GP, affine"
-    scale = float(model.to_latent(np.ones(1))[0] - model.to_latent(np.zeros(1))[0])
-    return float(gp.log_marginal_likelihood() + log_slope.shape[0] * math.log(abs(scale))
+    # the slope of c ↦ t = ((c − mean) / scale − y_mean) / y_scale, taken from its factors:
+    # to_latent(1) − to_latent(0) rounds to 0 (values spanning 1e300) or overflows (1e-320)
+    log_scale = -math.log(model.transform.scale) - math.log(model.y_scale)
+    return float(gp.log_marginal_likelihood() + log_slope.shape[0] * log_scale
                  + np.sum(log_slope))
 
 
