@@ -763,6 +763,18 @@ def test_an_ask_after_constraint_values_at_the_ends_of_the_float_range(values):
     assert 0.0 <= point["x"] <= 1.0
 
 
+@pytest.mark.filterwarnings("error")  # numpy's 'overflow encountered in multiply'
+def test_an_ask_after_one_constraint_value_of_1e300_shows_no_overflow_warning():
+    """One constraint value of 1e300 puts the threshold c = 0 some 1e300 standard deviations
+    below the constraint GP's mean: log PI's gradient in σ, −z·φ(z)/Φ(z)/σ ≈ z²/σ, is
+    beyond the float range there (inf), and numpy's overflow warning reached the ask
+    (fuzz finding, review 30)."""
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=1, n_constraints=1)
+    opt.tell(opt.ask(), 0.0, constraints=[1e300])
+    points = opt.ask(2)
+    assert all(0.0 <= p["x"] <= 1.0 for p in points)
+
+
 def test_exhausting_the_admitted_points_of_a_finite_space_warns_and_repeats_one():
     """A finite space whose admitted points are all evaluated behaves like an exhausted
     space (SpaceExhaustedWarning, then a repeat of an admitted point); it raised
