@@ -376,7 +376,9 @@ class ProbabilityOfImprovement(_ImprovementBased):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         z = self._z(mean, std)
         slope = inverse_mills_ratio(z)  # d log Phi / dz
-        return log_ndtr(z), -slope / std, -z * slope / std
+        with np.errstate(over="ignore"):  # z·slope ≈ z² beyond 1.8e308 (z < −1.3e154): ±inf
+            d_std = -z * slope / std
+        return log_ndtr(z), -slope / std, d_std
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         return cast(np.ndarray, log_ndtr(self._z(mean, std)))

@@ -45,6 +45,7 @@ _MIN_HALF_R2 = 1e-12  # keeps log m finite exactly at a failed point (never prop
 _MIN_DISTANCE = 1e-12  # ‖x − x_j‖ below this: the gradient of the distance is taken as 0
 _MIN_STD = 1e-9  # floor on σ_j (standardized units): a pending point exactly on data
 _MIN_LIPSCHITZ = 1e-7  # a flat posterior mean: González et al. fall back to a constant too
+_MAX_EXP = float(np.log(np.finfo(float).max))  # ≈ 709.78: np.expm1 overflows beyond it
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ class FailurePenalty:
         half_r2 = np.maximum(0.5 * np.sum(scaled**2, axis=-1), _MIN_HALF_R2)  # (m, p)
         log_mask = np.sum(np.log(-np.expm1(-half_r2)), axis=1)
         # d/dq log(1 − e^{−q}) = 1 / (e^q − 1);  dq/dx_j = (x_j − f_j) / w_j²
-        weight = 1.0 / np.expm1(half_r2)  # (m, p)
+        # e^q overflows beyond q = log(max float), where the weight is 0 (below 1e-308)
+        near = half_r2 < _MAX_EXP  # (m, p)
+        weight = np.zeros(half_r2.shape)  # (m, p)
+        weight[near] = 1.0 / np.expm1(half_r2[near])
         grad = np.einsum("mp,mpd->md", weight, scaled) / self.widths
         return log_mask, grad
 

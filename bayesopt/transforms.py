@@ -63,7 +63,9 @@ class OutputTransform:
     @classmethod
     def fit(cls, y: np.ndarray, kind: str) -> OutputTransform:
         mean, scale = mean_and_std(y)
-        if not (np.isfinite(scale) and scale > 0):
+        # Equal values are constant even when their mean rounds off them by an ulp (np.std
+        # then > 0): z-scored they would all be equal, and no λ has a likelihood.
+        if not (np.isfinite(scale) and scale > 0) or bool(np.all(y == y[0])):
             return cls(mean, 1.0, None)
         if kind == "none" or y.shape[0] < 3:
             return cls(mean, scale, None)

@@ -772,6 +772,32 @@ def test_each_constraint_gp_models_the_warp_with_the_larger_evidence(function, c
     assert model.to_objective(np.array(term.thresholds))[0] == pytest.approx(0, abs=1e-12)
 
 
+@pytest.mark.filterwarnings("error")  # the subnormal case warned 'overflow encountered in divide'
+@pytest.mark.parametrize("values", [(1e300, 0.5, 0.2), (1e-320, 0.0, 2e-320)])
+def test_an_ask_after_constraint_values_at_the_ends_of_the_float_range(values):
+    """The evidence's Jacobian of the constraint GP's affine standardization was taken as
+    to_latent(1) − to_latent(0), which is 0 when the values span 1e300 (every ask raised
+    'ValueError: math domain error' from math.log) and overflows when they span 1e-320
+    (fuzz finding, review 30). The slope is 1 / (transform scale · y_scale), exactly."""
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=3, n_constraints=1)
+    for i, c in enumerate(values):
+        opt.tell(opt.ask(), float(i), constraints=[c])
+    point = opt.ask()
+    assert 0.0 <= point["x"] <= 1.0
+
+
+@pytest.mark.filterwarnings("error")  # numpy's 'overflow encountered in multiply'
+def test_an_ask_after_one_constraint_value_of_1e300_shows_no_overflow_warning():
+    """One constraint value of 1e300 puts the threshold c = 0 some 1e300 standard deviations
+    below the constraint GP's mean: log PI's gradient in σ, −z·φ(z)/Φ(z)/σ ≈ z²/σ, is
+    beyond the float range there (inf), and numpy's overflow warning reached the ask
+    (fuzz finding, review 30)."""
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=1, n_constraints=1)
+    opt.tell(opt.ask(), 0.0, constraints=[1e300])
+    points = opt.ask(2)
+    assert all(0.0 <= p["x"] <= 1.0 for p in points)
+
+
 def test_exhausting_the_admitted_points_of_a_finite_space_warns_and_repeats_one():
     """A finite space whose admitted points are all evaluated behaves like an exhausted
     space (SpaceExhaustedWarning, then a repeat of an admitted point); it raised

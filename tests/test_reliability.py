@@ -462,6 +462,19 @@ def test_failure_penalty_is_a_hole_of_documented_depth():
     assert along_y[0] > log_m[2]
 
 
+@pytest.mark.filterwarnings("error")  # np.expm1's overflow reached the user's ask
+def test_failure_penalty_far_beyond_its_width_is_exactly_zero_without_a_warning():
+    """Beyond ½ r² ≈ 709.8 (here 40 widths of 0.001) e^{½r²} − 1 overflows: the gradient's
+    weight 1/(e^{½r²} − 1) is 0 there, and numpy's 'overflow encountered in expm1' was
+    shown by an ask after a failure once a lengthscale was small (fuzz finding, review 30)."""
+    penalty = FailurePenalty(np.array([[0.5]]), np.array([1e-3]))
+    X = np.array([[0.5005], [0.54], [1.0]])  # ½ r² = 0.125, 800, 125000
+    log_m, grad = penalty(X)
+    assert np.all(np.isfinite(log_m)) and np.all(np.isfinite(grad))
+    assert grad[0, 0] > 0 and grad[1, 0] == 0.0 and grad[2, 0] == 0.0
+    assert log_m[1] == 0.0 and log_m[2] == 0.0
+
+
 @pytest.mark.parametrize("acquisition", [LogExpectedImprovement, ExpectedImprovement])
 def test_acquisition_is_damped_near_a_failure_and_untouched_far_away(acquisition):
     opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=4, options=FAST)

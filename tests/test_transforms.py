@@ -90,6 +90,20 @@ def test_identity_where_no_power_is_fitted(y: np.ndarray, kind: str) -> None:
     assert np.all(np.isfinite(transform(y)))
 
 
+@pytest.mark.filterwarnings("error")  # scipy's Brent search warned on a flat likelihood
+@pytest.mark.parametrize("value, n", [(0.1, 3), (0.1, 6), (1.1, 7), (0.6 / 7, 3)])
+def test_equal_values_whose_mean_rounds_off_fit_no_power(value: float, n: int) -> None:
+    """n equal values whose mean is not exactly the value (np.std > 0 by one ulp) are as
+    constant as np.full(6, 3.0): z-scored they are all equal, every λ has the same zero
+    variance, and the λ search reached the user's tell as 'invalid value encountered in
+    scalar subtract' from scipy (fuzz finding, review 30)."""
+    y = np.full(n, value)
+    assert np.std(y) > 0  # the case: not caught by the zero-spread check
+    transform = OutputTransform.fit(y, "yeo-johnson")
+    assert transform.lmbda is None and transform.scale == 1.0
+    assert np.all(np.isfinite(transform(y)))
+
+
 @pytest.mark.filterwarnings("error")  # np.std's overflow is handled, not shown to the user
 @pytest.mark.parametrize("factor", [1e-300, 1e-170, 1e170, 1e300])
 @pytest.mark.parametrize("kind", ["yeo-johnson", "none"])
