@@ -189,9 +189,12 @@ class ModelTrace:
         self.last: dict[str, Any] | None = None  # the state recorded last
 
     def record(self, state: Mapping[str, Any]) -> None:
+        """Take the surrogate's state after an event: a refit when anything but its size
+        `n` differs from the last refit's (a block append changes only `n`; a refit on as
+        many observations as the last one keeps `fit_n` but not θ), else a block append
+        when it grew."""
         self.last = dict(state)
-        if (self.refit is None or state["fit_n"] != self.refit["fit_n"]
-                or state.get("budget") != self.refit.get("budget")):
+        if self.refit is None or _fit_of(state) != _fit_of(self.refit):
             self.refit, self.chunk_ends = dict(state), []
         elif state["n"] > max([self.refit["fit_n"], *self.chunk_ends]):
             self.chunk_ends.append(int(state["n"]))
@@ -199,6 +202,11 @@ class ModelTrace:
     @property
     def fitted(self) -> bool:
         return self.refit is not None and self.refit["params"] is not None and self.refit["n"] > 0
+
+
+def _fit_of(state: Mapping[str, Any]) -> dict[str, Any]:
+    """What a surrogate's state (`SurrogateModel.state`) holds of its last refit: all but `n`."""
+    return {key: value for key, value in state.items() if key != "n"}
 
 
 class OptimizerState:

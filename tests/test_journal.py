@@ -17,6 +17,7 @@ invalid values raising `JournalError`; loading never unpickling anything; and
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -43,6 +44,7 @@ from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError, TruncatedJournalWarning
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
+from bayesopt.state import ModelTrace
 
 FAST = OptimizerOptions(
     model=ModelOptions(n_restarts=1, fit=FitOptions(maxiter=50)),
@@ -383,6 +385,45 @@ def test_resume_past_200_observations_restores_the_appended_model(tmp_path):
 
 def space_points(opt: Optimizer, rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     return opt.space.decode(opt.space.from_unit(rng.random((n, opt.space.n_dims))))
+
+
+def test_trace_takes_a_refit_on_as_many_observations_as_the_last_one():
+    """A refit that keeps the size (fit_n) but not θ is a refit, not a block append: the
+    replay rebuilds the surrogate from its θ (it kept the previous refit's before)."""
+    trace = ModelTrace()
+    first = {"n": 8, "fit_n": 8, "params": [0.1, -1.0], "transform": {"mean": 0.0}}
+    again = {"n": 8, "fit_n": 8, "params": [0.2, -1.0], "transform": {"mean": 0.0}}
+    trace.record(first)
+    trace.record(again)
+    assert trace.refit == again and trace.chunk_ends == []
+    trace.record({**again, "n": 9})  # a block append changes only n
+    assert trace.refit == again and trace.chunk_ends == [9]
+    trace.record({**again, "n": 9})  # nothing new
+    assert trace.refit == again and trace.chunk_ends == [9]
+
+
+JOURNAL_REFIT_SAME_SIZE = pathlib.Path(__file__).parent / "data" / "journal-0.5.0-refit-same-size.jsonl"
+
+
+def test_resume_after_a_tell_that_refits_at_the_same_size_asks_the_same(tmp_path):
+    """A journal (API fuzz, Fidelity, 2 outcome constraints, logei_per_cost, maximize, a
+    conditional dimension) whose surrogate record reaches 8 observations before its last
+    tell, which refits on 8 again: a live optimizer that asks and tells that last step
+    and a replay of its journal ask the same."""
+    lines = JOURNAL_REFIT_SAME_SIZE.read_text().splitlines()
+    asked, told = json.loads(lines[-2]), json.loads(lines[-1])
+    path = tmp_path / "live.jsonl"
+    path.write_text("\n".join(lines[:-2]) + "\n")
+    with pytest.warns(bayesopt.optimizer.ResumeWarning, match="11 evaluations and 3 pending"):
+        live = Optimizer.resume(path)
+    params = live.ask()
+    assert asked["points"] == [[3, 0, 0.0, 0.5]]  # the journal's last ask, asked again
+    assert params == {"x0": 3, "x1": None, "x2": 0.0, "budget": 0.5}
+    live.tell(params, told["values"][0], constraints=told["constraints"][0], cost=told["costs"][0])
+    assert live._state.model.state() == events(path)[-1]["state"]["model"]
+    replay = Optimizer.resume(path, append=False)
+    assert replay._state.synced_model(replay._state.fork_rng()).state() == live._model.state()
+    assert replay.ask() == copy.deepcopy(live).ask()
 
 
 def test_a_resumed_optimizer_can_be_resumed_again(tmp_path):
