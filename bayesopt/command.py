@@ -749,7 +749,7 @@ class CommandObjective(AttachedObjective):
             raise CommandError(f"the command names the run ({{{RUN_FIELD}}} or "
                                f"{{{CONTINUES_FIELD}}}) and no run is attached: call it "
                                "through minimize")
-        run, continues = self._optimizer._run_ids(params)
+        run, continues = self._optimizer.run_ids(params)
         return self.template.render(params, run, continues)
 
     def __call__(self, params: dict[str, Any]) -> float:

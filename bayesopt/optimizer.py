@@ -1017,12 +1017,15 @@ class Optimizer:
             self._refresh()
             return self._state.source(self._state.asked(canonical) or canonical)
 
-    def _run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
-        """(run, continues) of a pending point, as ``bayesopt run``'s ``{bayesopt.run}``
-        and ``{bayesopt.continues}`` name them (`OptimizerState.run_ids`): its place among
-        every point asked in the run, 0-based, and for a promotion the place of the run it
-        continues (else None); (None, None) for a point not pending. Replays of the journal
-        or study give the same ids, so a resumed run finds the checkpoints it named."""
+    def run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
+        """(run, continues) of a pending point: ids to name checkpoints by, as ``bayesopt
+        run``'s ``{bayesopt.run}`` and ``{bayesopt.continues}`` do (`OptimizerState.run_ids`).
+        run is the point's place among every point asked in the run (0-based, every worker
+        of a study counted); continues, for a Hyperband promotion (a space with a
+        `Fidelity`), the id of the run it continues, else None; (None, None) for a point
+        not pending. Replays of the journal or study give the same ids, so a resumed run
+        finds the checkpoints it named. Unlike `continues`, which gives a history index
+        once the earlier run is told, both are known when the point is asked."""
         with self._lock:
             canonical = self.space.validate(params)
             self._refresh()

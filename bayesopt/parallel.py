@@ -70,7 +70,7 @@ class AttachedObjective:
     """An objective that uses the optimizer of the run evaluating it: `minimize` calls
     `attach` with that optimizer before the first evaluation and with None once the
     run has ended. The command line's `bayesopt.command.CommandObjective` is one: it
-    names each run (`Optimizer._run_ids`) and reports a command's intermediate values
+    names each run (`Optimizer.run_ids`) and reports a command's intermediate values
     (`Optimizer.report`). Its evaluations run in the calling process (threads), never
     in a process pool, which would copy the optimizer."""
 

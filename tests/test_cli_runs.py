@@ -198,7 +198,7 @@ def test_run_help_shows_the_identity_placeholders_and_report_lines(tmp_path: Pat
     assert "Early stopping: a line 'report: <step> <value>' on standard output" in text
 
 
-def test_run_ids_follow_the_asks_and_survive_a_cancel_and_a_resume(tmp_path: Path) -> None:
+def testrun_ids_follow_the_asks_and_survive_a_cancel_and_a_resume(tmp_path: Path) -> None:
     """The ids `bayesopt run` fills in, from the optimizer: a run's is its place among the
     points asked; a promotion's source is the run whose params and smaller budget it
     continues; a cancelled promotion asked again is a new run continuing the same one;
@@ -210,7 +210,7 @@ def test_run_ids_follow_the_asks_and_survive_a_cancel_and_a_resume(tmp_path: Pat
     asked: list[dict] = []
     while True:
         params = opt.ask()
-        run, continues = opt._run_ids(params)
+        run, continues = opt.run_ids(params)
         assert run == len(asked)
         asked.append(params)
         if continues is not None:
@@ -221,8 +221,8 @@ def test_run_ids_follow_the_asks_and_survive_a_cancel_and_a_resume(tmp_path: Pat
     assert opt.history[opt.continues(params)].params == source
     opt.cancel(params)
     again = opt.ask()
-    assert again == params and opt._run_ids(again) == (run + 1, continues)
+    assert again == params and opt.run_ids(again) == (run + 1, continues)
     opt.close()
     resumed = Optimizer.resume(journal, append=False)
-    assert resumed._run_ids(again) == (run + 1, continues)
-    assert resumed._run_ids({"x": 0.123, "epochs": 1}) == (None, None)  # not pending
+    assert resumed.run_ids(again) == (run + 1, continues)
+    assert resumed.run_ids({"x": 0.123, "epochs": 1}) == (None, None)  # not pending

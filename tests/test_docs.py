@@ -30,7 +30,8 @@ FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 SPAN = re.compile(r"`([^`\n]+)`")
 IMPORT = re.compile(r"\bfrom\s+([\w.]+)\s+import\s+(?:\(([\w\s,]+)\)|([\w \t,]+))")
 IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
-DOTTED = re.compile(r"(?<![\w./])((?:" + "|".join(PACKAGES) + r")(?:\.\w+)+)")
+# a dotted name of the project's packages; not a command-line placeholder {bayesopt.run}
+DOTTED = re.compile(r"(?<![\w./{])((?:" + "|".join(PACKAGES) + r")(?:\.\w+)+)")
 
 
 def project_classes() -> set[str]:
