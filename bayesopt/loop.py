@@ -249,7 +249,7 @@ def minimize(
         shown = (tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
                       desc="bayesopt", unit="eval") if progress else contextlib.nullcontext())
         with shown as bar:
-            report = _reporter(opt, bar, callback, guard, limits.max_cost)
+            report = _reporter(opt, bar, callback, guard, limits)
             with Heartbeats(opt, opt.pending_timeout or None) as beats:
                 if limits.cost_spent(opt.total_cost):
                     pass  # resumed (or attached) with max_cost already spent: start nothing
@@ -517,9 +517,9 @@ def _check_resumed_constraints(opt: Optimizer, given: Any,
 
 
 def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,
-              guard: FailureGuard, max_cost: float | None = None) -> Report:
+              guard: FailureGuard, limits: RunLimits) -> Report:
     """Tell one outcome, advance the progress bar, run the callback; True means stop
-    (also once the summed cost reaches `max_cost`)."""
+    (also once the summed cost reaches `limits.max_cost`)."""
 
     def report(params: dict[str, Any], outcome: Outcome) -> bool:
         status, error = _tell_outcome(opt, params, outcome)
@@ -528,7 +528,7 @@ def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,
             if opt.best is not None:
                 bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
         stop = guard.observe(status, params, error)
-        if max_cost is not None and opt.total_cost >= max_cost:
+        if limits.cost_spent(opt.total_cost):
             stop = True
         return bool(callback is not None and callback(opt.history[-1], opt)) or stop
 

@@ -88,7 +88,7 @@ from bayesopt.result import Observation
 from bayesopt.sampling import GaussianProcessMixture
 from bayesopt.space import Categorical, Fidelity, Space
 from bayesopt.state import model_inputs
-from bayesopt.transforms import yeo_johnson_derivative
+from bayesopt.transforms import power_of_two_unit, yeo_johnson_derivative
 from bayesopt.validation import as_batch, check_bool, check_count
 from bayesopt.warping import WARP_PRIOR, WarpedGaussianProcess
 from kernels.threads import numeric_threads
@@ -417,7 +417,7 @@ class Surrogate:
         the z-scores, so its squares neither overflow nor underflow at any finite scale of
         the objective (those of g(F) itself overflow near 1e300 and underflow near 1e-300),
         and dividing or multiplying by u is exact."""
-        return math.ldexp(1.0, math.frexp(self.model.transform.scale)[1] - 1)
+        return power_of_two_unit(self.model.transform.scale)
 
     def _slope_scale(self) -> float:
         """dg/df of the affine part: scale of the z-scores times std of the transformed values."""

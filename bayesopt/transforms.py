@@ -117,6 +117,13 @@ def mean_and_std(y: np.ndarray) -> tuple[float, float]:
     return m * float(np.mean(u)), m * float(np.std(u))
 
 
+def power_of_two_unit(c: float) -> float:
+    """u, the power of 2 in (c/2, c] for a positive normal c: dividing or multiplying a
+    float by it is exact, and c/u lies in (1/2, 1], so sums and squares taken in units
+    of u neither overflow nor underflow where those of c's own order would."""
+    return math.ldexp(1.0, math.frexp(c)[1] - 1)
+
+
 def z_scores(y: np.ndarray, mean: float, scale: float) -> np.ndarray:
     """(y − mean) / scale for y: (n,), finite wherever y is.
 
@@ -129,7 +136,7 @@ def z_scores(y: np.ndarray, mean: float, scale: float) -> np.ndarray:
         z = (y - mean) / scale
     if np.isfinite(z[np.isfinite(y)]).all():
         return cast(np.ndarray, z)
-    u = math.ldexp(1.0, math.frexp(scale)[1] - 1)
+    u = power_of_two_unit(scale)
     return cast(np.ndarray, (y / u - mean / u) / (scale / u))
 
 
@@ -150,7 +157,7 @@ def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:
     y = np.asarray(y, dtype=float)
     c = max(abs(low), abs(high))
     if c >= _HUGE:
-        u = math.ldexp(1.0, math.frexp(c)[1] - 1)
+        u = power_of_two_unit(c)
         edge = sys.float_info.max / u  # exact: u is a power of 2
         return cast(np.ndarray, u * np.clip(saturate(y / u, low / u, high / u), -edge, edge))
     width = ENVELOPE_WIDTH * (high - low) if high > low else 1.0
