@@ -212,8 +212,10 @@ class Ledger:
         return value
 
 
-def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger,
-                       model: ModelOptions | None = None) -> None:
+def fidelity_run(problem: MFProblem, seed: int, ledger: Ledger,
+                 model: ModelOptions | None = None) -> Optimizer:
+    """bayesopt with a Fidelity named "budget" until the ledger's budget is spent; the
+    optimizer at the end (bench.fidelity_lengthscale reads its fitted GP)."""
     options = OptimizerOptions(model=model or ModelOptions())
     opt = Optimizer({**problem.space, "budget": Fidelity(1, R, eta=ETA)}, seed=seed,
                     options=options)
@@ -221,6 +223,12 @@ def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger,
         params = opt.ask()
         budget = params.pop("budget")
         opt.tell({**params, "budget": budget}, ledger.run(params, budget))
+    return opt
+
+
+def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger,
+                       model: ModelOptions | None = None) -> None:
+    fidelity_run(problem, seed, ledger, model)
 
 
 def _bayesopt_full(problem: MFProblem, seed: int, ledger: Ledger) -> None:
