@@ -143,7 +143,9 @@ def minimize(
         which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Where to run the evaluations (`n_workers` of them at once, whatever the
-        executor's size: with the default 1, one at a time), e.g. a `ThreadPoolExecutor`, a
+        executor's size: with the default 1, one at a time, and a UserWarning saying to
+        pass ``n_workers=k``; the signature cannot tell ``n_workers=1`` given from the
+        default, so an explicit 1 warns too), e.g. a `ThreadPoolExecutor`, a
         `ProcessPoolExecutor` (which, like the default pool, needs a picklable
         objective: TypeError before any evaluation) or a Dask client connected to
         a cluster (waited
@@ -225,6 +227,8 @@ def minimize(
     limits = RunLimits(n_calls, timeout, max_consecutive_failures, max_cost)
     n_workers = check_count("n_workers", n_workers, minimum=1)
     parallel = n_workers > 1 or executor is not None
+    if executor is not None and n_workers == 1:
+        _warn_one_at_a_time(executor)
     if parallel and executor is None:
         check_own_pool(n_workers)
     if parallel and (executor is None or isinstance(executor, ProcessPoolExecutor)):
@@ -268,6 +272,15 @@ def minimize(
     result = opt.result()
     _warn_without_top_budget(result, space)
     return result
+
+
+def _warn_one_at_a_time(executor: Any) -> None:
+    """An executor with ``n_workers=1`` runs one evaluation at a time: `n_workers`, not the
+    executor's size, is how many are in flight (`bayesopt.parallel.AsyncLoop`)."""
+    warnings.warn(
+        f"n_workers=1 with executor={executor!r}: minimize keeps n_workers evaluations in "
+        "flight, not the executor's size, so they run one at a time; pass n_workers=k to "
+        "run k at once", UserWarning, stacklevel=caller_level())
 
 
 def _warn_without_top_budget(result: OptimizeResult, space: Space) -> None:

@@ -290,6 +290,24 @@ def test_thread_pool_counts_evaluation_failed_as_part_of_the_problem():
     assert len(result) == 12
 
 
+def test_an_executor_with_one_worker_warns_once_that_it_runs_one_at_a_time():
+    with ThreadPoolExecutor(4) as pool, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = minimize(sphere, SPACE, n_calls=4, seed=0, executor=pool, progress=False,
+                          options=FAST)
+    said = [str(w.message) for w in caught if w.category is UserWarning]
+    assert len(result) == 4 and len(said) == 1, said
+    assert "n_workers=1" in said[0] and "executor=" in said[0] and "n_workers=k" in said[0]
+
+
+def test_an_executor_with_several_workers_does_not_warn():
+    with ThreadPoolExecutor(2) as pool, warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        result = minimize(sphere, SPACE, n_calls=4, seed=0, executor=pool, n_workers=2,
+                          progress=False, options=FAST)
+    assert len(result) == 4
+
+
 @pytest.mark.parametrize("value, error", [
     (0, ValueError), (-1, ValueError), (2.5, TypeError), ("5", TypeError), (True, TypeError),
 ])
