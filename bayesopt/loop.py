@@ -7,6 +7,7 @@ would replace `bayesopt.minimize` (the function) once imported.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import math
 import os
@@ -15,7 +16,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -68,8 +69,24 @@ class TopBudgetWarning(UserWarning):
 
 
 Callback = Callable[[Observation, Optimizer], Any]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
+def _hint_hyperopt_fn(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`function` with hyperopt's ``fmin(fn=..., space=...)`` refused by the same hint as
+    hyperopt's other keywords (`unknown_keywords`), not by Python's missing-argument error,
+    which comes before the body runs. `inspect.signature` sees `function`'s own
+    (functools.wraps sets ``__wrapped__``)."""
+    @functools.wraps(function)
+    def hinted(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not args and "fn" in kwargs and "func" not in kwargs:
+            unknown_keywords(["fn"], _ACCEPTED, "minimize", _FMIN_REASONS)
+        return function(*args, **kwargs)
+    return hinted
+
+
+@_hint_hyperopt_fn
 def minimize(
     func: Objective, space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
     n_calls: int = 50, *, x0: Points | None = None, y0: Values | None = None,
@@ -328,6 +345,8 @@ def _check_callback(callback: Any) -> None:
 _OPTIMIZER_ARGUMENTS = keyword_only(Optimizer.__init__)
 _ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(keyword_only(minimize)) | {"n_calls"}
 _FMIN_REASONS = {  # hyperopt's fmin keywords without a counterpart here, and what to write
+    "fn": "hyperopt's fn= is func here, minimize's first argument: minimize(func, space, "
+          "n_calls=...)",
     "trials": "hyperopt's Trials has no counterpart; the evaluations are the returned "
               "result's: result.history (trials.results), result.best (trials.best_trial), "
               "and journal= keeps them on disk",

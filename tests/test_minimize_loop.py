@@ -6,6 +6,7 @@ objective and checks how many evaluations started, with wide margins.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import threading
@@ -417,6 +418,27 @@ def test_an_unknown_keyword_raises_naming_it_and_the_name_here(tmp_path, resume,
         run(sphere, n_calls=5, journal=journal, **{keyword: 2})
     if resume:
         assert len(Optimizer.resume(journal, append=False).history) == 3
+
+
+@pytest.mark.parametrize("call", [
+    lambda: minimize(fn=sphere, space=SPACE, max_evals=5),  # hyperopt's fmin, keywords only
+    lambda: minimize(space=SPACE, fn=sphere, n_calls=5),
+    lambda: minimize(sphere, SPACE, 5, fn=sphere, progress=False),  # both: fn= is unknown
+])
+def test_hyperopts_fn_keyword_gets_the_hint_not_pythons_missing_argument(call):
+    """minimize(fn=f, space=s) raised "missing 1 required positional argument: 'func'"
+    before the hyperopt hints (max_evals=, trials=, ...) could run."""
+    with pytest.raises(TypeError, match=r"minimize got the unknown keyword argument fn=: "
+                                        r"hyperopt's fn= is func here"):
+        call()
+
+
+def test_the_signature_of_minimize_is_its_own_not_the_hints_wrapper():
+    parameters = inspect.signature(minimize).parameters
+    assert list(parameters)[:3] == ["func", "space", "n_calls"] and "fn" not in parameters
+    assert parameters["func"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert parameters["func"].default is inspect.Parameter.empty
+    assert parameters["n_workers"].default == 1 and parameters["executor"].default is None
 
 
 @pytest.mark.parametrize("x0, y0, error, match", [
