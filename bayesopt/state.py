@@ -455,7 +455,9 @@ class OptimizerState:
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
-                model.restore(data.X, data.y, self.trace.refit, self.trace.chunk_ends)
+                phantoms = (0 if self.space.fidelity is None
+                            else sum(o.status == "pruned" for o in self.history))
+                model.restore(data.X, data.y, self.trace.refit, self.trace.chunk_ends, phantoms)
             self.model, self.model_stale = model, False
         self.model.rng = rng
         return self.model
