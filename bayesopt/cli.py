@@ -988,11 +988,12 @@ def _study_record(url: str, study: str) -> JournalRecord:
 def _journal_path(url: str, study: str) -> str | None:
     """The path of the JSON-lines file `url` when `study` is the name its journal is listed
     under (one optimizer's file, not a shared study), else None."""
+    from bayesopt.storage import STORAGES
     from bayesopt.storage.jsonl import is_journal
 
-    scheme = url.partition("://")[0].lower()
-    if is_journal(study) and (scheme == "file" or "://" not in url):
-        return url.removeprefix("file://") if scheme == "file" else url
+    scheme, sep, rest = url.partition("://")
+    if is_journal(study) and (scheme.lower() == "file" or not sep):
+        return STORAGES["file"].argument(url, rest) if sep else url  # file://localhost/...
     return None
 
 

@@ -1062,6 +1062,19 @@ def test_a_journal_listed_by_studies_is_read_by_show_and_plot_with_storage(
         assert (directory / "via-storage.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
+@pytest.mark.parametrize("prefix", ["file://", "file://localhost", "FILE://LocalHost"])
+def test_a_journal_named_by_a_file_url_is_listed_and_shown(finished_run, prefix: str) -> None:
+    """RFC 8089's spellings of a local file: the command line stripped "file://" alone
+    and looked for the journal 'localhost/...' (or 'FILE:///...')."""
+    directory, _ = finished_run
+    url = f"{prefix}{directory / 'tune.jsonl'}"
+    listed = bayesopt("studies", "--storage", url, cwd=directory).stdout
+    assert listed.splitlines()[1].split()[:2] == ["journal", "8"], listed
+    done = bayesopt("show", "--storage", url, "--study", "journal", cwd=directory)
+    plain = bayesopt("show", "tune.jsonl", cwd=directory).stdout
+    assert done.stdout.splitlines()[1:] == plain.splitlines()[1:], done.stdout
+
+
 def test_an_argument_mixing_a_conditional_placeholder_with_another_is_refused(
         tmp_path: Path) -> None:
     """An argument naming an inactive dimension is left out of the command, so in
