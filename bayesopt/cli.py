@@ -424,7 +424,9 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     str
         One header line and up to `top` rows: rank, value, one column per
         dimension, "feasible" (with outcome constraints: yes when every c ≤ 0),
-        and the evaluation's index in the history (0-based).
+        the evaluation's index in the history (0-based) and its run id
+        (`Observation.run`, what ``{bayesopt.run}`` named its checkpoints by;
+        "-" for a point told without being asked).
     """
     from bayesopt.result import judged
     from bayesopt.space import Categorical
@@ -434,14 +436,15 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     ok.sort(key=lambda o: (not judged(o, record.space), sign * o.value, o.index))  # type: ignore[operator]
     constrained = any(o.constraints is not None for o in ok)
     rows = [["rank", "value", *record.space.names, *(["feasible"] if constrained else []),
-             "index"]]
+             "index", "run"]]
     for rank, obs in enumerate(ok[:top], 1):
         cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive
                  for name in record.space.names]
         feasible = [("yes" if obs.feasible else "no")] if constrained else []
-        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index)])
+        run = "-" if obs.run is None else str(obs.run)
+        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index), run])
     left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions),
-            *([True] if constrained else []), False]
+            *([True] if constrained else []), False, False]
     return _aligned(rows, left)
 
 
