@@ -51,9 +51,15 @@ cube wins. A pending point stops being pending when an event stamped more than
 `add_pending`), or else the latest heartbeat or report that matched it — by the
 times stored in the events, never by the wall clock of the reader, so every
 replay agrees. A heartbeat or report of a point that is no longer pending (told,
-cancelled or timed out before it, in storage order) changes nothing: in a shared
-study a worker's heartbeat may land after another worker cancelled its point, and
-refusing it would make the whole study unreadable for every worker.
+cancelled or timed out before it, in storage order, or never asked) is not refused:
+in a shared study a worker's heartbeat may land after another worker cancelled its
+point, and refusing it would make the whole study unreadable for every worker. Such
+a heartbeat changes nothing. Such a report moves no expiry and changes no pending
+point or observation, but its values are still recorded at the successive-halving
+rungs its steps reach (`bayesopt.fidelity.Pruning.report`), under the params as
+reported, as a run of its own (no promotion's source, so from the first rung), and
+later reports are judged against them. Journals and studies hold such reports, and
+their replays go through this rule, so it stays as it is.
 """
 
 from __future__ import annotations
