@@ -29,6 +29,7 @@ from typing import Protocol, cast
 import numpy as np
 from scipy.special import logsumexp, softmax
 
+from acquisition.functions import ExpectedImprovement
 from acquisition.optimizer import AcquisitionObjective
 
 
@@ -73,6 +74,16 @@ class AveragedAcquisitionObjective(AcquisitionObjective):
         if self.acquisition.log_space:
             return cast(np.ndarray, logsumexp(values, axis=0) - np.log(values.shape[0]))
         return cast(np.ndarray, values.mean(axis=0))
+
+    def _undamped_log_ei(self, X: np.ndarray, ei: ExpectedImprovement) -> np.ndarray:
+        """log of the (weighted) mean of EI over the samples, from each sample's log EI
+        (`ExpectedImprovement.log_value`) by logsumexp, as the log-space average."""
+        mean, std = self._sampled().predict_samples(X)
+        logs = np.stack([ei.log_value(m, s) for m, s in zip(mean, std)])  # (S, m)
+        log_w = self._sampled().sample_log_weights()
+        if log_w is not None:
+            return cast(np.ndarray, logsumexp(logs + log_w[:, None], axis=0))
+        return cast(np.ndarray, logsumexp(logs, axis=0) - np.log(logs.shape[0]))
 
     def _undamped_with_gradient(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, std, d_mean, d_std = self._sampled().predict_samples_with_gradient(X)

@@ -358,6 +358,11 @@ class ExpectedImprovement(_ImprovementBased):
         z = self._z(mean, std)
         return cast(np.ndarray, std * _h(z, np.exp(_log_phi(z)), ndtr(z)))
 
+    def log_value(self, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
+        """log EI computed in log space, as `LogExpectedImprovement` computes it (Ament
+        et al. 2023, Eq. 9): finite where EI itself underflows to 0."""
+        return LogExpectedImprovement(self.best_f)(mean, std)
+
 
 class ProbabilityOfImprovement(_ImprovementBased):
     """log PI = log Phi(z) (Kushner, 1964), returned in log space.

@@ -55,7 +55,7 @@ from numba import njit
 from scipy.optimize import Bounds, minimize
 
 from acquisition.checks import check_fields, integer, real, reals, rule
-from acquisition.functions import AcquisitionFunction
+from acquisition.functions import AcquisitionFunction, ExpectedImprovement
 from acquisition.memo import ValueAndGradient
 
 
@@ -248,6 +248,23 @@ class AcquisitionObjective:
             mask = np.exp(log_mask)
             return value * mask, (grad + value[:, None] * d_log_mask) * mask[:, None]
         return value + log_mask, grad + d_log_mask
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """log `values(X)` computed in log space: a log-space acquisition's values as they
+        are; for EI, log EI as LogEI computes it (`ExpectedImprovement.log_value`) plus
+        the penalty's log m(x), finite where EI·m underflows to 0. Only these two kinds
+        are positive (UCB can be negative: TypeError)."""
+        if self.acquisition.log_space:
+            return self.values(X)
+        if not isinstance(self.acquisition, ExpectedImprovement):
+            raise TypeError(f"{self.acquisition!r} has no logarithm (it can be negative)")
+        log_value = self._undamped_log_ei(X, self.acquisition)
+        return log_value if self.penalty is None else log_value + self.penalty(X)[0]
+
+    def _undamped_log_ei(self, X: np.ndarray, ei: ExpectedImprovement) -> np.ndarray:
+        """log EI before the penalty, in log space: (m,)."""
+        mean, std = self.surrogate.predict(X)
+        return ei.log_value(mean, std)
 
     def screened_values(self, X: np.ndarray, keep: int) -> tuple[np.ndarray, float]:
         """`values(X)` where they can be among the `keep` largest: (values (m,), floor).

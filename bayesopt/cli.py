@@ -424,7 +424,9 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     str
         One header line and up to `top` rows: rank, value, one column per
         dimension, "feasible" (with outcome constraints: yes when every c ≤ 0),
-        and the evaluation's index in the history (0-based).
+        the evaluation's index in the history (0-based) and its run id
+        (`Observation.run`, what ``{bayesopt.run}`` named its checkpoints by;
+        "-" for a point told without being asked).
     """
     from bayesopt.result import judged
     from bayesopt.space import Categorical
@@ -434,14 +436,15 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     ok.sort(key=lambda o: (not judged(o, record.space), sign * o.value, o.index))  # type: ignore[operator]
     constrained = any(o.constraints is not None for o in ok)
     rows = [["rank", "value", *record.space.names, *(["feasible"] if constrained else []),
-             "index"]]
+             "index", "run"]]
     for rank, obs in enumerate(ok[:top], 1):
         cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive
                  for name in record.space.names]
         feasible = [("yes" if obs.feasible else "no")] if constrained else []
-        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index)])
+        run = "-" if obs.run is None else str(obs.run)
+        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index), run])
     left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions),
-            *([True] if constrained else []), False]
+            *([True] if constrained else []), False, False]
     return _aligned(rows, left)
 
 
@@ -988,11 +991,12 @@ def _study_record(url: str, study: str) -> JournalRecord:
 def _journal_path(url: str, study: str) -> str | None:
     """The path of the JSON-lines file `url` when `study` is the name its journal is listed
     under (one optimizer's file, not a shared study), else None."""
+    from bayesopt.storage import STORAGES
     from bayesopt.storage.jsonl import is_journal
 
-    scheme = url.partition("://")[0].lower()
-    if is_journal(study) and (scheme == "file" or "://" not in url):
-        return url.removeprefix("file://") if scheme == "file" else url
+    scheme, sep, rest = url.partition("://")
+    if is_journal(study) and (scheme.lower() == "file" or not sep):
+        return STORAGES["file"].argument(url, rest) if sep else url  # file://localhost/...
     return None
 
 

@@ -7,6 +7,7 @@ would replace `bayesopt.minimize` (the function) once imported.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import math
 import os
@@ -15,7 +16,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -68,8 +69,24 @@ class TopBudgetWarning(UserWarning):
 
 
 Callback = Callable[[Observation, Optimizer], Any]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
+def _hint_hyperopt_fn(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`function` with hyperopt's ``fmin(fn=..., space=...)`` refused by the same hint as
+    hyperopt's other keywords (`unknown_keywords`), not by Python's missing-argument error,
+    which comes before the body runs. `inspect.signature` sees `function`'s own
+    (functools.wraps sets ``__wrapped__``)."""
+    @functools.wraps(function)
+    def hinted(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not args and "fn" in kwargs and "func" not in kwargs:
+            unknown_keywords(["fn"], _ACCEPTED, "minimize", _FMIN_REASONS)
+        return function(*args, **kwargs)
+    return hinted
+
+
+@_hint_hyperopt_fn
 def minimize(
     func: Objective, space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
     n_calls: int = 50, *, x0: Points | None = None, y0: Values | None = None,
@@ -143,7 +160,9 @@ def minimize(
         which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Where to run the evaluations (`n_workers` of them at once, whatever the
-        executor's size: with the default 1, one at a time), e.g. a `ThreadPoolExecutor`, a
+        executor's size: with the default 1, one at a time, and a UserWarning saying to
+        pass ``n_workers=k``; the signature cannot tell ``n_workers=1`` given from the
+        default, so an explicit 1 warns too), e.g. a `ThreadPoolExecutor`, a
         `ProcessPoolExecutor` (which, like the default pool, needs a picklable
         objective: TypeError before any evaluation) or a Dask client connected to
         a cluster (waited
@@ -225,6 +244,8 @@ def minimize(
     limits = RunLimits(n_calls, timeout, max_consecutive_failures, max_cost)
     n_workers = check_count("n_workers", n_workers, minimum=1)
     parallel = n_workers > 1 or executor is not None
+    if executor is not None and n_workers == 1:
+        _warn_one_at_a_time(executor)
     if parallel and executor is None:
         check_own_pool(n_workers)
     if parallel and (executor is None or isinstance(executor, ProcessPoolExecutor)):
@@ -268,6 +289,15 @@ def minimize(
     result = opt.result()
     _warn_without_top_budget(result, space)
     return result
+
+
+def _warn_one_at_a_time(executor: Any) -> None:
+    """An executor with ``n_workers=1`` runs one evaluation at a time: `n_workers`, not the
+    executor's size, is how many are in flight (`bayesopt.parallel.AsyncLoop`)."""
+    warnings.warn(
+        f"n_workers=1 with executor={executor!r}: minimize keeps n_workers evaluations in "
+        "flight, not the executor's size, so they run one at a time; pass n_workers=k to "
+        "run k at once", UserWarning, stacklevel=caller_level())
 
 
 def _warn_without_top_budget(result: OptimizeResult, space: Space) -> None:
@@ -315,6 +345,8 @@ def _check_callback(callback: Any) -> None:
 _OPTIMIZER_ARGUMENTS = keyword_only(Optimizer.__init__)
 _ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(keyword_only(minimize)) | {"n_calls"}
 _FMIN_REASONS = {  # hyperopt's fmin keywords without a counterpart here, and what to write
+    "fn": "hyperopt's fn= is func here, minimize's first argument: minimize(func, space, "
+          "n_calls=...)",
     "trials": "hyperopt's Trials has no counterpart; the evaluations are the returned "
               "result's: result.history (trials.results), result.best (trials.best_trial), "
               "and journal= keeps them on disk",

@@ -70,6 +70,7 @@ from bayesopt.categorical import CATEGORICAL_KERNELS, LengthscaleTying, fit_tied
 from bayesopt.failures import caller_level
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, FitResult, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
+from bayesopt.journal import JournalError
 from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors, LogNormalPrior
 from bayesopt.rounding import INTEGER_KERNELS, InputRounding
 from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
@@ -406,12 +407,21 @@ class SurrogateModel:
         return state
 
     def restore(
-        self, X: np.ndarray, y: np.ndarray, state: dict[str, Any], chunk_ends: list[int]
+        self, X: np.ndarray, y: np.ndarray, state: dict[str, Any], chunk_ends: list[int],
+        phantoms: int = 0,
     ) -> None:
         """Rebuild the model a run had without refitting: the GP it built at its last
         refit (on the first `fit_n` observations, with `params` and the output
         transform of that refit), then the same block appends up to each of
-        `chunk_ends`. Same operations, so the same numbers."""
+        `chunk_ends`. Same operations, so the same numbers.
+
+        A record that counts more observations than the rows given plus `phantoms` (its
+        `fit_n`, its `n` or a chunk end: an edited or corrupt journal) raises JournalError
+        naming both numbers; slicing would build the GP on fewer rows than the record
+        says. `phantoms` is how many rows the writer may have counted that the data leave
+        out: with a Fidelity, the library before 9bfb2dba fed its live GP each run a
+        report stopped (recorded "pruned"), and its journals resume as they did."""
+        _check_record_rows(state, chunk_ends, X.shape[0], phantoms)
         self.params = np.asarray(state["params"], dtype=float)
         self.budget = state.get("budget")
         self.kernel_name = state.get("kernel", self.options.kernel)
@@ -913,3 +923,17 @@ def _standardization(y: np.ndarray) -> tuple[float, float]:
     if not (np.isfinite(scale) and scale > 0):
         scale = 1.0
     return mean, scale
+
+
+def _check_record_rows(state: dict[str, Any], chunk_ends: list[int], n_rows: int,
+                       phantoms: int) -> None:
+    """Raise JournalError when the surrogate's record (`SurrogateModel.state`) counts more
+    observations than the `n_rows` a restore is given and the `phantoms` it may count."""
+    for key, count in (("fit_n", state["fit_n"]), ("n", state["n"]),
+                       ("n", max(chunk_ends, default=0))):
+        if int(count) > n_rows + phantoms:
+            pruned = f" (and {phantoms} pruned run(s) it may count)" if phantoms else ""
+            raise JournalError(
+                f"the surrogate's record has {key}={int(count)} observations but the journal "
+                f"holds {n_rows} for it{pruned}: the journal was edited or is corrupt (its "
+                "model states do not match its tells)")

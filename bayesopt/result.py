@@ -79,6 +79,12 @@ class Observation:
         The evaluation's cost as told (`tell(..., cost=)` or
         `tell_failure(..., cost=)`; `minimize` tells the wall time of every
         evaluation, failed ones included), > 0; None if unknown.
+    run : int or None
+        The id of the asked point this evaluation answers (`Optimizer.run_ids`: its
+        place among every point asked, 0-based; ``bayesopt run``'s ``{bayesopt.run}``),
+        so a checkpoint named by it is found; None for a point told without being
+        asked. Like the timing, not part of an observation's identity (the exports
+        do not carry it).
 
     Timing is not part of an observation's identity: observations that
     differ only in `timestamp` or `duration` compare equal. The journal
@@ -97,6 +103,7 @@ class Observation:
     step: float | None = None
     constraints: tuple[float, ...] | None = None
     cost: float | None = None
+    run: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if type(self.params) is not Params:

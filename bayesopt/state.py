@@ -51,9 +51,15 @@ cube wins. A pending point stops being pending when an event stamped more than
 `add_pending`), or else the latest heartbeat or report that matched it — by the
 times stored in the events, never by the wall clock of the reader, so every
 replay agrees. A heartbeat or report of a point that is no longer pending (told,
-cancelled or timed out before it, in storage order) changes nothing: in a shared
-study a worker's heartbeat may land after another worker cancelled its point, and
-refusing it would make the whole study unreadable for every worker.
+cancelled or timed out before it, in storage order, or never asked) is not refused:
+in a shared study a worker's heartbeat may land after another worker cancelled its
+point, and refusing it would make the whole study unreadable for every worker. Such
+a heartbeat changes nothing. Such a report moves no expiry and changes no pending
+point or observation, but its values are still recorded at the successive-halving
+rungs its steps reach (`bayesopt.fidelity.Pruning.report`), under the params as
+reported, as a run of its own (no promotion's source, so from the first rung), and
+later reports are judged against them. Journals and studies hold such reports, and
+their replays go through this rule, so it stays as it is.
 """
 
 from __future__ import annotations
@@ -455,7 +461,9 @@ class OptimizerState:
             if self.trace.fitted:
                 assert self.trace.refit is not None
                 data = self.model_data()
-                model.restore(data.X, data.y, self.trace.refit, self.trace.chunk_ends)
+                phantoms = (0 if self.space.fidelity is None
+                            else sum(o.status == "pruned" for o in self.history))
+                model.restore(data.X, data.y, self.trace.refit, self.trace.chunk_ends, phantoms)
             self.model, self.model_stale = model, False
         self.model.rng = rng
         return self.model
@@ -568,9 +576,10 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
     running state (last step, stop): a released promotion is asked again with the same
     params, a new run whose reports start over. Values it recorded at rungs stay there."""
     for params in event.points:
-        asked = _release(state, params)
-        if asked is None:
+        released = _release(state, params)
+        if released is None:
             continue
+        asked = released.params
         state.pruning.close(point_key(state.space, asked))
         if state.hyperband is not None:
             release_trials(state, state.hyperband, [asked])
@@ -645,13 +654,13 @@ def _add_pending(state: OptimizerState, event: Event) -> None:
 
 
 def _release(state: OptimizerState, params: Mapping[str, Any],
-             x: np.ndarray | None = None) -> dict[str, Any] | None:
-    """Drop the pending (or timed-out) point `params` matches, if any; its params as asked.
+             x: np.ndarray | None = None) -> PendingPoint | None:
+    """Drop the pending (or timed-out) point `params` matches, if any, and return it.
     `x`: `params` encoded, when the caller has it."""
     for points in (state.pending, state.expired):
         index = nearest_match(state.space, params, points, x)
         if index is not None:
-            return points.pop(index).params
+            return points.pop(index)
     return None
 
 
@@ -669,14 +678,16 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
     for params, x, value, error, duration, row, cost in zip(
             points, X, values, errors, seconds, rows, costs or (None,) * len(points)):
-        asked = _release(state, params, x) or params
+        released = _release(state, params, x)
+        asked = params if released is None else released.params
         step = state.pruning.close(point_key(state.space, asked))
         status: Status = "failed" if value is None else "ok" if step is None else "pruned"
         continues = _finish_trial(state, asked, None if status == "pruned" else value)
         state.history.append(Observation(len(state.history), dict(params), value, status, error,
                                          timestamp=event.time, duration=duration,
                                          constraints=row, cost=cost, continues=continues,
-                                         step=None if value is None else step))
+                                         step=None if value is None else step,
+                                         run=None if released is None else released.run))
         data.append(modelled(state.history[-1], state.space))
     ok = np.array(data, dtype=bool)
     inputs = model_inputs(state.space, state.model.options, X[ok], [p for p, keep in zip(points, ok) if keep])

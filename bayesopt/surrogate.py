@@ -309,8 +309,9 @@ class AcquisitionValues:
         by: the damping around failed evaluations, the probability of
         feasibility under outcome constraints, and ĉ(x)^−α for logei_per_cost.
     log_value : ndarray or None
-        Its natural log (−inf where the value is 0); None for UCB, which can
-        be negative.
+        Its natural log, computed in log space (for EI, log EI as LogEI computes
+        it plus the log of each factor), so it is finite where the value
+        underflows to 0; None for UCB, which can be negative.
     pending : bool
         Whether the pending points were conditioned on (as the next ask does).
     """
@@ -662,8 +663,9 @@ class Surrogate:
             return AcquisitionValues(objective.acquisition.name, np.exp(raw), raw, pending)
         if isinstance(objective.acquisition, UpperConfidenceBound):
             return AcquisitionValues(objective.acquisition.name, raw, None, pending)
-        with np.errstate(divide="ignore"):
-            return AcquisitionValues(objective.acquisition.name, raw, np.log(raw), pending)
+        with numeric_threads(self.model.n_observed):  # EI: its log in log space (LogEI's)
+            log_value = objective.log_values(X)
+        return AcquisitionValues(objective.acquisition.name, raw, log_value, pending)
 
     # --------------------------------------------------------- recommendation
     def recommend(self) -> Recommendation:

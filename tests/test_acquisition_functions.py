@@ -160,6 +160,68 @@ def test_log_ei_equals_log_of_ei() -> None:
     np.testing.assert_allclose(log_ei[representable], np.log(ei[representable]), rtol=1e-10)
 
 
+def test_ei_log_value_matches_quadrature_far_into_the_tail() -> None:
+    """EI underflows to 0 below z ≈ −38, and its log was −inf there; `log_value` computes
+    log EI as LogEI does: log h(z) + log std against the quadrature reference, down to
+    z = −1e6, where EI itself is 0."""
+    best_f, std = 0.3, np.full(61, 0.7)
+    z = -np.logspace(0.0, 6.0, 61)
+    mean = best_f - z * std
+    log_std = math.log(0.7)
+    reference = np.array([_quadrature_log_h_and_slope(v)[0] for v in z]) + log_std
+    ei = ExpectedImprovement(best_f)
+    got = ei.log_value(mean, std)
+    assert np.all(np.isfinite(got)) and np.all(ei(mean, std)[z < -40.0] == 0.0)
+    np.testing.assert_allclose(got, reference, rtol=1e-14)
+    # the correction log h − log φ ~ −2 log|z|, checked absolutely (−z²/2 would hide it)
+    near = z > -10**2.5
+    log_phi = -0.5 * z[near] ** 2 - LOG_SQRT_2PI
+    np.testing.assert_allclose(got[near] - log_std - log_phi,
+                               reference[near] - log_std - log_phi, rtol=0.0, atol=1e-10)
+    representable = ei(mean, std) > 1e-300
+    assert representable.sum() >= 15
+    np.testing.assert_allclose(got[representable], np.log(ei(mean, std)[representable]),
+                               rtol=1e-10)
+
+
+class _FixedPosterior:
+    """A surrogate whose posterior at row i of X is (mean[i], std[i])."""
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray) -> None:
+        self.mean, self.std = mean, std
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = X[:, 0].astype(int)
+        return self.mean[rows], self.std[rows]
+
+
+def test_ei_objective_log_values_add_the_penalty_in_log_space() -> None:
+    """`AcquisitionObjective.log_values` for EI: log EI (LogEI's) + log m(x), finite where
+    EI·m underflows; `values` is still EI·m."""
+    from acquisition.optimizer import AcquisitionObjective
+
+    best_f, z = 0.0, np.array([2.0, 0.0, -5.0, -45.0, -1e3, -1e5])
+    std = np.array([1.0, 0.5, 2.0, 1.0, 0.1, 3.0])
+    mean = best_f - z * std
+    X = np.arange(len(z), dtype=float)[:, None]
+    log_mask = np.array([0.0, -1.0, -700.0, -2.0, -30.0, 0.0])
+
+    def penalty(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return log_mask[X[:, 0].astype(int)], np.zeros_like(X)
+
+    ei = ExpectedImprovement(best_f)
+    objective = AcquisitionObjective(ei, _FixedPosterior(mean, std), penalty)
+    reference = np.array([_quadrature_log_h_and_slope(v)[0] if v <= -1.0
+                          else _float64_log_h(np.array([v]))[0] for v in z])
+    reference += np.log(std) + log_mask
+    got = objective.log_values(X)
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, reference, rtol=1e-13)
+    np.testing.assert_array_equal(objective.values(X), ei(mean, std) * np.exp(log_mask))
+    with pytest.raises(TypeError, match="no logarithm"):
+        AcquisitionObjective(UpperConfidenceBound(2.0), _FixedPosterior(mean, std)).log_values(X)
+
+
 def test_known_values_at_z_zero() -> None:
     # z = 0, std = 2: EI = 2 phi(0), PI = 1/2.
     mean, std = np.array([1.5]), np.array([2.0])

@@ -444,15 +444,39 @@ def test_show_prints_the_best_configurations(finished_run) -> None:
     history = told(directory / "tune.jsonl")
     assert done.stdout.splitlines()[0] == "tune.jsonl: 8 evaluations (8 ok, 0 failed), minimizing"
     header, *rows = table_rows(done.stdout)
-    assert header == ["rank", "value", "x", "n", "act", "index"]
+    assert header == ["rank", "value", "x", "n", "act", "index", "run"]
     order = sorted(range(len(history)), key=lambda i: history[i][2])[:3]
     assert [row[0] for row in rows] == ["1", "2", "3"]
-    assert [int(row[-1]) for row in rows] == order
+    assert [int(row[-2]) for row in rows] == order
+    assert [row[-1] for row in rows] == [str(i) for i in order]  # one at a time: run = index
     assert [row[1] for row in rows] == [f"{history[i][2]:.6g}" for i in order]
     best_x = history[order[0]][1][0]
     assert f"x={best_x!r}" in done.stdout  # the exact best values, as given to the command
     widths = {len(line) for line in done.stdout.splitlines()[1:5]}
     assert len(widths) == 1 or max(widths) - min(widths) <= 4  # aligned columns
+
+
+def test_show_gives_each_row_the_run_id_its_checkpoints_were_named_by(tmp_path: Path) -> None:
+    """A batch told out of order: history indexes and run ids ({bayesopt.run},
+    Optimizer.run_ids) differ, and `show` lists both, so a row's checkpoint is found."""
+    from bayesopt import Optimizer, Real
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=tmp_path / "b.jsonl")
+    first, batch = opt.ask(), opt.ask(3)
+    ids = {p["x"]: opt.run_ids(p)[0] for p in [first, *batch]}
+    assert sorted(ids.values()) == [0, 1, 2, 3]
+    for p in [batch[2], first, batch[0], batch[1]]:  # runs 3, 0, 1, 2
+        opt.tell(p, p["x"])
+    opt.tell({"x": 0.999}, 0.999)  # never asked
+    opt.close()
+    done = bayesopt("show", "b.jsonl", cwd=tmp_path)
+    header, *rows = table_rows(done.stdout)
+    assert header == ["rank", "value", "x", "index", "run"]
+    history = Optimizer.resume(tmp_path / "b.jsonl", append=False).history
+    expected = {o.index: "-" if o.params["x"] == 0.999 else str(ids[o.params["x"]])
+                for o in history}
+    assert [o.run for o in history] == [3, 0, 1, 2, None]
+    assert {int(row[-2]): row[-1] for row in rows} == expected
 
 
 def test_show_into_a_pipe_whose_reader_has_gone_exits_quietly(finished_run) -> None:
@@ -480,9 +504,10 @@ def test_show_ranks_the_feasible_evaluations_first_and_marks_them(tmp_path: Path
     opt.close()
     done = bayesopt("show", "c.jsonl", cwd=tmp_path)
     header, *rows = table_rows(done.stdout)
-    assert header == ["rank", "value", "x", "feasible", "index"]
+    assert header == ["rank", "value", "x", "feasible", "index", "run"]
     assert [(row[1], row[3]) for row in rows] == [("0.6", "yes"), ("0.8", "yes"),
                                                   ("0.1", "no"), ("0.2", "no")]
+    assert {row[-1] for row in rows} == {"-"}  # told without being asked: no run id
     assert "best (exact values, as given to the command): x=0.6" in done.stdout
 
 
@@ -1060,6 +1085,19 @@ def test_a_journal_listed_by_studies_is_read_by_show_and_plot_with_storage(
         assert done.stdout.splitlines()[1:] == plain.splitlines()[1:], done.stdout
     else:
         assert (directory / "via-storage.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+@pytest.mark.parametrize("prefix", ["file://", "file://localhost", "FILE://LocalHost"])
+def test_a_journal_named_by_a_file_url_is_listed_and_shown(finished_run, prefix: str) -> None:
+    """RFC 8089's spellings of a local file: the command line stripped "file://" alone
+    and looked for the journal 'localhost/...' (or 'FILE:///...')."""
+    directory, _ = finished_run
+    url = f"{prefix}{directory / 'tune.jsonl'}"
+    listed = bayesopt("studies", "--storage", url, cwd=directory).stdout
+    assert listed.splitlines()[1].split()[:2] == ["journal", "8"], listed
+    done = bayesopt("show", "--storage", url, "--study", "journal", cwd=directory)
+    plain = bayesopt("show", "tune.jsonl", cwd=directory).stdout
+    assert done.stdout.splitlines()[1:] == plain.splitlines()[1:], done.stdout
 
 
 def test_an_argument_mixing_a_conditional_placeholder_with_another_is_refused(

@@ -4,8 +4,10 @@ real subprocesses of a tiny training script that logs the arguments it was given
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -226,3 +228,107 @@ def testrun_ids_follow_the_asks_and_survive_a_cancel_and_a_resume(tmp_path: Path
     resumed = Optimizer.resume(journal, append=False)
     assert resumed.run_ids(again) == (run + 1, continues)
     assert resumed.run_ids({"x": 0.123, "epochs": 1}) == (None, None)  # not pending
+
+
+# ----------------------------------------------------- a shared study, a killed run
+BLOCKING = textwrap.dedent('''
+    import json, os, sys, time
+    args = dict(a.split("=", 1) for a in sys.argv[1:])
+    with open("calls.log", "a") as log:  # one short line per call, appended (O_APPEND)
+        log.write(json.dumps({**args, "pid": os.getpid()}) + "\\n")
+    if os.path.exists("block") and args["--save"] == "2":
+        with open("blocked.pid", "w") as pid:
+            pid.write(str(os.getpid()))
+        time.sleep(600)  # killed with the run
+    x, epochs = float(args["--x"]), int(args["--epochs"])
+    print(f"objective: {(x - 0.3) ** 2 + 1.0 / epochs}")
+''')
+
+
+def _shown_rows(stdout: str) -> list[dict[str, str]]:
+    """`bayesopt show`'s table as dicts by column name."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["rank", "value"])
+    header = lines[start].split()
+    rows = []
+    for line in lines[start + 1:]:
+        if not line.strip() or not line.split()[0].isdigit():
+            break
+        rows.append(dict(zip(header, line.split())))
+    return rows
+
+
+def test_two_runs_on_one_sqlite_study_give_every_run_its_own_id(tmp_path: Path) -> None:
+    """Two `bayesopt run --storage sqlite:/// --study s` processes at once: {bayesopt.run}
+    numbers every point the study asked, both workers' together (no id twice, none
+    skipped); a promotion's {bayesopt.continues} names a run of either worker that saved
+    the same configuration at a smaller budget; `bayesopt show` gives each row the id
+    its command was given."""
+    directory = _directory(tmp_path, FIDELITY_SPACE)
+    (directory / "train.py").write_text(BLOCKING)  # "block" absent: never blocks
+    url = f"sqlite:///{directory / 'tune.db'}"
+    args = [sys.executable, "-m", "bayesopt", "run", "--space", "space.json", "--n-calls", "12",
+            "--storage", url, "--study", "s", "--no-progress"]
+    runs = [subprocess.Popen([*args, "--seed", str(seed), *KERAS_LIKE], cwd=directory,
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for seed in (0, 1)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    calls = [json.loads(line) for line in (directory / "calls.log").read_text().splitlines()]
+    assert sorted(int(c["--save"]) for c in calls) == list(range(12))
+    by_id = {c["--save"]: c for c in calls}
+    promotions = [c for c in calls if "--resume-from" in c]
+    assert promotions, "Hyperband promoted no run in 12 (raise --n-calls)"
+    for call in promotions:
+        source = by_id[call["--resume-from"]]
+        assert source["--x"] == call["--x"] and int(source["--epochs"]) < int(call["--epochs"])
+    shown = bayesopt("show", "--storage", url, "--study", "s", "--top", "12", cwd=directory)
+    rows = _shown_rows(shown.stdout)
+    assert len(rows) == 12
+    for row in rows:
+        call = by_id[row["run"]]
+        assert float(row["x"]) == pytest.approx(float(call["--x"]), rel=1e-5)
+        assert row["epochs"] == call["--epochs"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="the command dies with a killed run by prctl(PR_SET_PDEATHSIG)")
+def test_a_killed_runs_interrupted_point_keeps_its_run_id_on_resume(tmp_path: Path) -> None:
+    """`kill -9` of `bayesopt run --journal` while run 2 is evaluated: the same command
+    line evaluates that point first, under the id its checkpoints were named by, and
+    numbers the later runs on from there."""
+    directory = _directory(tmp_path, FIDELITY_SPACE)
+    (directory / "train.py").write_text(BLOCKING)
+    (directory / "block").touch()
+    args = [sys.executable, "-m", "bayesopt", "run", "--space", "space.json", "--n-calls", "6",
+            "--seed", "1", "--no-progress", "--journal", "tune.jsonl", *KERAS_LIKE]
+    process = subprocess.Popen(args, cwd=directory, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    blocked = directory / "blocked.pid"
+    try:
+        deadline = time.monotonic() + 120
+        while not blocked.exists() or not blocked.read_text():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "run 2 never started"
+            time.sleep(0.05)
+        process.kill()  # SIGKILL: no handler runs, nothing is cancelled
+        process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    pid = int(blocked.read_text())
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists(), "the killed run's command lived on"
+    (directory / "block").unlink()
+    before = [json.loads(line) for line in (directory / "calls.log").read_text().splitlines()]
+    assert [c["--save"] for c in before] == ["0", "1", "2"]
+    bayesopt(*args[3:], cwd=directory)
+    calls = [json.loads(line) for line in (directory / "calls.log").read_text().splitlines()]
+    interrupted, resumed = before[2], calls[3]
+    assert {k: v for k, v in resumed.items() if k != "pid"} == {
+        k: v for k, v in interrupted.items() if k != "pid"}  # same point, same ids
+    assert [c["--save"] for c in calls[3:]] == ["2", "3", "4", "5"]
+    rows = _shown_rows(bayesopt("show", "tune.jsonl", "--top", "6", cwd=directory).stdout)
+    assert sorted(row["run"] for row in rows) == ["0", "1", "2", "3", "4", "5"]

@@ -173,6 +173,23 @@ def test_the_averaged_acquisition_gradient_matches_finite_differences(which: int
                                rtol=1e-4, atol=1e-6)
 
 
+def test_the_averaged_eis_log_is_the_log_mean_exp_of_each_samples_log_ei() -> None:
+    """EI 60 standard units below the best underflows in every sample (values 0); its
+    log (`log_values`, what Surrogate.acquisition reports) is log((Σ_s EI_s)/S) from each
+    sample's LogEI, finite."""
+    model = _mcmc_model()
+    objective = AveragedAcquisitionObjective(ExpectedImprovement(model.incumbent - 60.0), model)
+    Xq = np.random.default_rng(9).random((4, 3))
+    means, stds = model.predict_samples(Xq)
+    per_sample = np.stack([LogExpectedImprovement(model.incumbent - 60.0)(m, s)
+                           for m, s in zip(means, stds)])
+    assert np.all(per_sample < -700) and np.all(objective.values(Xq) == 0.0)
+    got = objective.log_values(Xq)
+    np.testing.assert_allclose(got, logsumexp(per_sample, axis=0) - math.log(len(per_sample)),
+                               rtol=1e-14)
+    assert np.all(np.isfinite(got))
+
+
 def test_log_mean_exp_keeps_samples_far_below_the_best() -> None:
     """Where one sample's LogEI is −800 and another's −900, exp underflows; the shifted
     log-mean-exp still returns log((e^−800 + e^−900)/2) = −800 − log 2 and a finite gradient."""

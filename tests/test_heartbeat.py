@@ -8,7 +8,8 @@
 Checked, by the times stored in the events and by counts (never by wall-clock
 durations): a heartbeat or a report moves a point's expiry to pending_timeout after
 it; a point without one expires as before; a heartbeat of a point that is not pending
-changes nothing, and one without a time is a JournalError; `heartbeat` refuses a point
+changes nothing (a report of one records its rung values only), and one without a
+time is a JournalError; `heartbeat` refuses a point
 never asked, told, cancelled or timed out, naming it, and records nothing then; the
 event survives a journal resume and every storage; two `minimize` processes whose
 evaluations last longer than pending_timeout tell exactly n_calls and expire nothing;
@@ -102,6 +103,24 @@ def test_heartbeats_of_points_not_pending_change_nothing():
     assert pending_of(state) == [P] and state.pending[0].last_seen == 100.0
     state.apply(Heartbeat(points=(P,), time=111.0, worker="w"))  # 11 s late: expired first
     assert state.pending == [] and [p.last_seen for p in state.expired] == [100.0]
+
+
+def test_a_report_of_a_point_not_pending_records_its_rung_values_and_nothing_else():
+    """What bayesopt/state.py's docstring says of a report that lands after its point was
+    told (or of a point never asked): no expiry moves and no point or observation
+    changes, but its values are recorded at the rungs its step reaches (steps 1, 3, ...
+    without a Fidelity), as a run of its own, and a later run's report meets them there."""
+    state = fresh_state()
+    state.apply(Pending(points=(P, Q), time=100.0, worker="w"))
+    state.apply(Tell(points=(Q,), values=(1.0,), time=102.0, worker="w"))
+    history = list(state.history)
+    state.apply(Report(points=(Q,), steps=(3.0,), values=(0.25,), time=103.0, worker="w"))
+    state.apply(Report(points=(R,), steps=(1.0,), values=(0.75,), time=104.0, worker="w"))
+    assert pending_of(state) == [P] and state.pending[0].last_seen == 100.0
+    assert state.history == history
+    assert state.pruning.rungs == {0: [0.25, 0.75], 1: [0.25]}  # step 3 reaches rungs 0 and 1
+    state.apply(Report(points=(P,), steps=(1.0,), values=(0.5,), time=105.0, worker="w"))
+    assert state.pruning.rungs[0] == [0.25, 0.75, 0.5] and state.pending[0].last_seen == 105.0
 
 
 def test_a_stored_heartbeat_without_a_time_is_refused():

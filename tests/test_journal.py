@@ -426,6 +426,27 @@ def test_resume_after_a_tell_that_refits_at_the_same_size_asks_the_same(tmp_path
     assert replay.ask() == copy.deepcopy(live).ask()
 
 
+@pytest.mark.parametrize("key", ["fit_n", "n"])
+def test_a_surrogate_record_counting_more_rows_than_the_journal_holds_is_refused(tmp_path, key):
+    """SurrogateModel.restore sliced X[:fit_n] and appended X[start:n]: a record claiming
+    more observations than the tells built the GP on fewer rows than it said, silently."""
+    path = tmp_path / "run.jsonl"
+    live = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3, options=FAST,
+                     journal=path)
+    for _ in range(6):
+        params = live.ask()
+        live.tell(params, (params["x"] - 0.3) ** 2 + params["y"])
+    live.close()
+    lines = path.read_text().splitlines()
+    last = json.loads(lines[-1])
+    assert last["event"] == "tell" and last["state"]["model"]["n"] == 6
+    last["state"]["model"][key] = 9
+    path.write_text("\n".join([*lines[:-1], json.dumps(last)]) + "\n")
+    replay = Optimizer.resume(path, append=False)
+    with pytest.raises(JournalError, match=f"{key}=9 observations but the journal holds 6"):
+        replay.ask()
+
+
 def test_a_resumed_optimizer_can_be_resumed_again(tmp_path):
     path = tmp_path / "run.jsonl"
     live = Optimizer(mixed_space(), seed=5, n_initial=4, options=FAST, journal=path)

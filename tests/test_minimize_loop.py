@@ -6,6 +6,7 @@ objective and checks how many evaluations started, with wide margins.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import threading
@@ -290,6 +291,24 @@ def test_thread_pool_counts_evaluation_failed_as_part_of_the_problem():
     assert len(result) == 12
 
 
+def test_an_executor_with_one_worker_warns_once_that_it_runs_one_at_a_time():
+    with ThreadPoolExecutor(4) as pool, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = minimize(sphere, SPACE, n_calls=4, seed=0, executor=pool, progress=False,
+                          options=FAST)
+    said = [str(w.message) for w in caught if w.category is UserWarning]
+    assert len(result) == 4 and len(said) == 1, said
+    assert "n_workers=1" in said[0] and "executor=" in said[0] and "n_workers=k" in said[0]
+
+
+def test_an_executor_with_several_workers_does_not_warn():
+    with ThreadPoolExecutor(2) as pool, warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        result = minimize(sphere, SPACE, n_calls=4, seed=0, executor=pool, n_workers=2,
+                          progress=False, options=FAST)
+    assert len(result) == 4
+
+
 @pytest.mark.parametrize("value, error", [
     (0, ValueError), (-1, ValueError), (2.5, TypeError), ("5", TypeError), (True, TypeError),
 ])
@@ -399,6 +418,27 @@ def test_an_unknown_keyword_raises_naming_it_and_the_name_here(tmp_path, resume,
         run(sphere, n_calls=5, journal=journal, **{keyword: 2})
     if resume:
         assert len(Optimizer.resume(journal, append=False).history) == 3
+
+
+@pytest.mark.parametrize("call", [
+    lambda: minimize(fn=sphere, space=SPACE, max_evals=5),  # hyperopt's fmin, keywords only
+    lambda: minimize(space=SPACE, fn=sphere, n_calls=5),
+    lambda: minimize(sphere, SPACE, 5, fn=sphere, progress=False),  # both: fn= is unknown
+])
+def test_hyperopts_fn_keyword_gets_the_hint_not_pythons_missing_argument(call):
+    """minimize(fn=f, space=s) raised "missing 1 required positional argument: 'func'"
+    before the hyperopt hints (max_evals=, trials=, ...) could run."""
+    with pytest.raises(TypeError, match=r"minimize got the unknown keyword argument fn=: "
+                                        r"hyperopt's fn= is func here"):
+        call()
+
+
+def test_the_signature_of_minimize_is_its_own_not_the_hints_wrapper():
+    parameters = inspect.signature(minimize).parameters
+    assert list(parameters)[:3] == ["func", "space", "n_calls"] and "fn" not in parameters
+    assert parameters["func"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert parameters["func"].default is inspect.Parameter.empty
+    assert parameters["n_workers"].default == 1 and parameters["executor"].default is None
 
 
 @pytest.mark.parametrize("x0, y0, error, match", [

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from bayesopt import Optimizer, Real
 from bayesopt.storage import STORAGES, Storage, open_storage
 from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
 
@@ -54,6 +55,33 @@ def test_create_attach_append_read(tmp_path):
         storage.read("tune", -1)
     storage.close()
     other.close()
+
+
+@pytest.mark.parametrize("url", ["file://otherhost/run.jsonl", "file://run.jsonl",
+                                 "FILE://db.example.org/tmp/run.jsonl"])
+def test_a_file_url_on_another_host_is_refused_not_read_as_a_relative_path(
+        tmp_path, monkeypatch, url):
+    """RFC 8089: the authority of a file URL is a host; only an empty one or localhost is
+    this machine. file://otherhost/run.jsonl opened ./otherhost/run.jsonl."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "otherhost").mkdir()
+    with pytest.raises(ValueError, match=re.escape(f"storage={url!r} names a file on the host")):
+        open_storage(url)
+    with pytest.raises(ValueError, match=re.escape(f"storage={url!r}")):
+        Optimizer({"x": Real(0, 1)}, storage=url, study="s")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["otherhost"]  # nothing created
+
+
+@pytest.mark.parametrize("path", ["localhost/run.jsonl", "otherhost/run.jsonl", "run.jsonl"])
+def test_a_plain_relative_path_is_kept_whole(tmp_path, monkeypatch, path):
+    """Only a file:// URL has a host: the relative path localhost/run.jsonl opened
+    /run.jsonl (its first directory read as the URL's localhost)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "localhost").mkdir()
+    (tmp_path / "otherhost").mkdir()
+    storage = open_storage(path)
+    assert isinstance(storage, JSONLStorage) and storage.path == Path(path)
+    storage.close()
 
 
 def test_open_storage_by_url(tmp_path):

@@ -449,9 +449,30 @@ def test_acquisition_values_and_logs(acquisition):
     if acquisition == "ucb":
         assert got.log_value is None
     else:
-        assert np.all(got.value >= 0)
-        with np.errstate(divide="ignore"):
-            assert_allclose(got.log_value, np.log(got.value), rtol=1e-9)
+        assert np.all(got.value >= 0) and np.all(np.isfinite(got.log_value))
+        representable = got.value > 1e-300
+        assert_allclose(got.log_value[representable], np.log(got.value[representable]),
+                        rtol=1e-9)
+
+
+def test_ei_log_value_is_logeis_where_ei_underflows():
+    """acquisition="ei": log_value was −inf wherever EI underflowed to 0, where LogEI's is
+    finite (about −1e4 to −1e5 next to the observed points of a steep quadratic). Both
+    optimizers are told the same points, so both surrogates are the same GP with the same
+    incumbent: EI's log_value is LogEI's, its value still EI."""
+    space = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
+    points = [{"x": x, "y": y} for x, y in np.random.default_rng(4).random((12, 2))]
+    values = [100 * (p["x"] - 0.3) ** 2 + 100 * (p["y"] - 0.6) ** 2 for p in points]
+    got = {}
+    for acquisition in ("ei", "logei"):
+        opt = Optimizer(space, seed=0, acquisition=acquisition)
+        opt.tell(points, values)
+        got[acquisition] = opt.surrogate().acquisition(points + [{"x": 1.0, "y": 0.0}])
+    ei, logei = got["ei"], got["logei"]
+    assert np.sum(ei.value == 0.0) >= 3  # EI underflows there
+    assert np.all(np.isfinite(logei.log_value)) and np.all(np.isfinite(ei.log_value))
+    assert_allclose(ei.log_value, logei.log_value, rtol=1e-12)
+    assert_allclose(ei.value, logei.value, rtol=1e-9, atol=1e-300)
 
 
 @pytest.mark.parametrize("fantasy", ["believer", "penalize"])

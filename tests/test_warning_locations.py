@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,11 @@ def _per_cost_without_a_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     opt.ask()
 
 
+def _executor_with_one_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        minimize(_quadratic, SPACE, n_calls=2, seed=0, executor=pool, progress=False)
+
+
 def _failed_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def failing(kernel_name, X, y, priors, starts, *args, **kwargs):
         return FitResult(np.asarray(starts[0]), math.inf, False, 0)  # did not converge
@@ -91,6 +97,7 @@ CASES: dict[str, tuple[Callable[[Path, pytest.MonkeyPatch], None], type[Warning]
     "minimize short of the top budget": (_minimize_short_of_the_top_budget, TopBudgetWarning),
     "logei_per_cost without a cost": (_per_cost_without_a_cost, UserWarning),
     "a failed fit": (_failed_fit, ModelFitWarning),
+    "an executor with one worker": (_executor_with_one_worker, UserWarning),
 }
 
 

@@ -109,9 +109,22 @@ def _whole_url(url: str, rest: str) -> str:
 
 def _file_path(url: str, rest: str) -> str:
     """``file:///tmp/run.jsonl`` -> ``/tmp/run.jsonl`` (RFC 8089: an absolute path), and
-    so does ``file://localhost/tmp/run.jsonl`` (RFC 8089, 2: "localhost" is this machine)."""
+    so does ``file://localhost/tmp/run.jsonl`` (RFC 8089, 2: "localhost" is this machine).
+    Any other host (``file://otherhost/path``, ``file://run.jsonl``) names a file on
+    another machine (RFC 8089, 2 and 3): ValueError naming the URL, not a relative path.
+    A plain path (`open_storage` passes it as `rest` too) has no host: it is kept whole
+    (``localhost/run.jsonl`` is a relative path, not ``/run.jsonl``)."""
+    if not url.lower().startswith("file://"):
+        return rest
     host, slash, path = rest.partition("/")
-    return slash + path if slash and host.lower() == "localhost" else rest
+    if not host:
+        return rest
+    if host.lower() != "localhost":
+        raise ValueError(
+            f"storage={url!r} names a file on the host {host!r}: a file:// URL's host must "
+            "be empty or localhost (RFC 8089), as no remote file is opened; write "
+            "file:///absolute/path, or the path alone for a relative one")
+    return slash + path
 
 
 def _sqlite_path(url: str, rest: str) -> str:
