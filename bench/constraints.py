@@ -48,7 +48,7 @@ import concurrent.futures
 import functools
 import json
 import math
-import os
+import multiprocessing
 import sys
 import time
 import warnings
@@ -61,6 +61,7 @@ import numpy as np
 
 from bayesopt import CostDesignOptions, Optimizer, OptimizerOptions, Real
 from bayesopt.space import Dimension, Integer, Space
+from bench.quality import worker_environment
 
 OUT = Path(__file__).parent / "results"
 RUNS = OUT / "constraints_runs"
@@ -302,12 +303,6 @@ def _path(kind: str, problem: str, optimizer: str, seed: int) -> Path:
     return RUNS / kind / problem / optimizer / f"seed{seed:03d}.json"
 
 
-def _single_thread() -> None:
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                     "NUMBA_NUM_THREADS"):
-        os.environ[variable] = "1"
-
-
 def _save(kind: str, result: dict[str, Any]) -> None:
     path = _path(kind, result["problem"], result["optimizer"], result["seed"])
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -321,7 +316,9 @@ def _load(kind: str, problem: str, optimizer: str, seed: int) -> dict[str, Any] 
 
 def _execute(jobs: int, tasks: list[tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]],
              kind: str) -> None:
-    with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_single_thread) as pool:
+    context = multiprocessing.get_context("spawn")  # fresh interpreters read the thread variables
+    with worker_environment(), concurrent.futures.ProcessPoolExecutor(
+            jobs, mp_context=context) as pool:
         futures = [pool.submit(function, *args) for function, args in tasks]
         for future in concurrent.futures.as_completed(futures):
             result = future.result()
