@@ -692,6 +692,19 @@ class Optimizer:
         between the catch-up and the append. With a Fidelity every event takes the lock:
         a tell, failure or cancel moves the Hyperband schedule that an ask's budgets are
         checked against when applied, so none may land inside an ask's window."""
+        try:
+            return self._commit_built(build, computes)
+        except BaseException:
+            if computes and not self.shared:
+                # building moved the surrogate on (a tell's refit, an ask's appends) for an
+                # event that was not applied (a full disk, Ctrl-C): rebuilt from the applied
+                # events' record at its next use, as a resume rebuilds it, so that no later
+                # event depends on one that was never recorded. A shared study's surrogate
+                # is its worker's own, brought up to date at each ask (`_prefit`)
+                self._state.model_stale = True
+            raise
+
+    def _commit_built(self, build: Callable[[], Event], computes: bool) -> Event:
         link = self._link
         if link is None:
             event = build()

@@ -15,6 +15,11 @@ Faults:
   message only: `bayesopt.failures` says which failures stop a run);
 - a KeyboardInterrupt or SystemExit raised by the objective stops the run,
   as with ``n_workers=1`` (its point stays pending in a journal);
+- the run's own process pool ends with its run: a worker whose parent is gone
+  (the run killed with SIGKILL, its node lost) exits (`exit_with_parent`);
+  a worker never sees that by itself, since it holds its call queue's pipe
+  open at both ends, and would idle, or go on evaluating a point whose result
+  can no longer be told, for ever;
 - a worker process that dies breaks a `ProcessPoolExecutor` and every
   evaluation in flight with it. The pool is rebuilt and the suspects are
   re-run one at a time; the one that breaks the pool alone is told as
@@ -33,7 +38,9 @@ Faults:
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
+import threading
 import time
 import traceback
 import warnings
@@ -167,7 +174,8 @@ def resolve_executor(executor: Any, n_workers: int) -> tuple[Pool, bool]:
     """(executor, owned). A dask Client is used through Dask's own futures (`DaskPool`)."""
     if executor is None:
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=n_workers, mp_context=context), True
+        return ProcessPoolExecutor(max_workers=n_workers, mp_context=context,
+                                   initializer=exit_with_parent, initargs=(os.getpid(),)), True
     if hasattr(executor, "get_executor") and not isinstance(executor, Executor):
         return DaskPool(executor), False  # dask.distributed.Client
     if not isinstance(executor, Executor):
@@ -180,6 +188,24 @@ def resolve_executor(executor: Any, n_workers: int) -> tuple[Pool, bool]:
             DaskExecutorWarning, stacklevel=caller_level(),
         )
     return executor, False
+
+
+PARENT_POLL = 1.0  # seconds between two looks of a pool worker at its parent
+
+
+def exit_with_parent(parent: int) -> None:
+    """Initializer of the own pool's workers: a daemon thread that ends the worker (exit
+    status 1) once its parent process `parent` is gone, seen as ``os.getppid()`` no longer
+    being `parent` (the orphan was adopted by init or a subreaper; POSIX getppid(2)),
+    looked at every `PARENT_POLL` seconds. Not prctl(PR_SET_PDEATHSIG) (Linux only), which
+    fires when the *thread* that started the worker ends (prctl(2)): the executor starts
+    workers from whichever thread submits."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)  # nothing of the worker's can reach a dead run: no cleanup to run
+
+    threading.Thread(target=watch, name="bayesopt-exit-with-parent", daemon=True).start()
 
 
 class AsyncLoop:

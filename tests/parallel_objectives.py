@@ -105,3 +105,13 @@ def kills_its_worker_on_the_right_late(params: dict) -> float:
     if params["x"] > 0.75:
         os.kill(os.getpid(), signal.SIGKILL)
     return sphere(params)
+
+
+def records_its_pid_and_sleeps(params: dict) -> float:
+    """Write this worker's pid into the folder named by $BAYESOPT_TEST_PIDS, then sleep
+    for two minutes: an evaluation still running when its run is killed."""
+    folder = os.environ["BAYESOPT_TEST_PIDS"]
+    with open(os.path.join(folder, str(os.getpid())), "w") as handle:
+        handle.write("started")
+    time.sleep(120.0)
+    return sphere(params)

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -446,3 +447,63 @@ def test_a_plain_executor_or_the_client_itself_does_not_warn():
         distributed.Client(cluster) as client,
     ):
         assert is_client_executor(client.get_executor()) and not is_client_executor(client)
+
+
+_KILLED_RUN = """
+import sys
+from bayesopt import Real, minimize
+from parallel_objectives import records_its_pid_and_sleeps
+
+if __name__ == "__main__":
+    minimize(records_its_pid_and_sleeps, {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)},
+             n_calls=4, seed=0, n_workers=2, progress=False)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to see a process")
+def test_the_pool_workers_of_a_run_killed_with_sigkill_exit(tmp_path):
+    """minimize(n_workers=2) killed with SIGKILL mid-evaluation: its pool's workers, whose
+    results can no longer be told, exit (`parallel.exit_with_parent`) instead of running
+    on for ever — each one held its call queue's pipe open at both ends, so it never saw
+    its parent go (review33: two workers of every killed run were left, idle or
+    evaluating, holding their memory and any GPU)."""
+    import os
+    import signal
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    pids_folder = tmp_path / "pids"
+    pids_folder.mkdir()
+    env = {**os.environ, "BAYESOPT_TEST_PIDS": str(pids_folder),
+           "PYTHONPATH": os.pathsep.join([str(root), str(root / "tests")])}
+    run = subprocess.Popen([sys.executable, "-c", _KILLED_RUN], cwd=tmp_path, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120.0  # for both evaluations to start (spawn, imports)
+        while len(workers) < 2 and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = [int(path.name) for path in pids_folder.iterdir()]
+        assert len(workers) == 2, run.stderr.read().decode() if run.poll() is not None else ""
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        deadline = time.monotonic() + 30.0  # they were still evaluating after 100 s
+        while any(map(_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _running(pid)]
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -298,3 +298,62 @@ def test_another_programs_json_lines_file_is_refused_and_never_deleted(tmp_path)
                           cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
     assert done.returncode == 2 and "no bayesopt header" in done.stderr, done.stderr
     assert path.read_text() == _OPTUNA_JOURNAL
+
+
+_WRITE_A_READ_ONLY_FILE = """
+import sys
+import warnings
+from bayesopt import Optimizer, Real
+from bayesopt.journal import JournalError
+
+warnings.simplefilter("ignore")  # ResumeWarning
+journal, study = sys.argv[1], sys.argv[2]
+resumed = Optimizer.resume(journal)
+print("resumed", len(resumed.history))
+for what, write in (
+        ("continue", lambda: resumed.tell(resumed.ask(), 1.0)),
+        ("attach", lambda: Optimizer({"x": Real(0, 1)}, storage=study, study="s").ask())):
+    try:
+        write()
+        print(what, "written")
+    except JournalError as error:
+        print(what, "refused:", error)
+"""
+
+
+def test_a_read_only_file_in_a_writable_directory_is_refused_saying_it_can_only_be_read(
+        tmp_path):
+    """A journal or study file this process cannot write, in a directory it can (another
+    user's file, a chmod 444, a read-only bind mount: here the file alone is mounted
+    read-only as root, whom permissions do not stop): resuming and attaching read it, and
+    the first write is refused naming the file and the reason it cannot be written and that
+    it can only be read. It failed with "[Errno 9] Bad file descriptor" (the descriptor
+    opened read-only to read it, then written to; review33)."""
+    from bayesopt import Optimizer, Real
+
+    journal, study = tmp_path / "run.jsonl", tmp_path / "study.jsonl"
+    with Optimizer({"x": Real(0, 1)}, seed=0, journal=journal) as opt:
+        for _ in range(3):
+            opt.tell(opt.ask(), 0.5)
+    with Optimizer({"x": Real(0, 1)}, seed=0, storage=study, study="s") as opt:
+        opt.tell(opt.ask(), 0.5)
+    before = {path: path.read_bytes() for path in (journal, study)}
+    command = [sys.executable, "-c", _WRITE_A_READ_ONLY_FILE, str(journal), str(study)]
+    if os.geteuid() == 0:
+        mount = ('for f in "$0" "$1"; do mount --bind "$f" "$f" && '
+                 'mount -o remount,bind,ro "$f" || exit 9; done; shift; exec "$@"')
+        command = ["unshare", "-m", "sh", "-c", mount, str(journal), str(study), *command]
+    else:
+        journal.chmod(0o444)
+        study.chmod(0o444)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
+    assert done.returncode == 0, done.stderr
+    out = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert out["resumed"] == "3"
+    for what, path in (("continue", journal), ("attach", study)):
+        assert out[what].startswith("refused: "), out[what]
+        assert f"cannot write {str(path)!r}" in out[what] and "can only be read" in out[what], (
+            out[what])
+        assert "Bad file descriptor" not in out[what], out[what]
+    assert {path: path.read_bytes() for path in (journal, study)} == before

@@ -86,6 +86,7 @@ class JSONLStorage:
             raise StorageError("a JSON-lines storage needs fcntl.flock (a POSIX system)")
         self.path = Path(path)
         self._fd: int | None = None
+        self._read_only: OSError | None = None  # why `_fd` was opened read-only, if it was
         self._thread_lock = threading.RLock()
         self._held: set[str] = set()  # the study while lock() is held by this object
         self._pid = os.getpid()
@@ -121,6 +122,7 @@ class JSONLStorage:
                 self._check_name(study, stored)
                 return stored
             stored = {**header, "study": study}
+            self._check_writable()
             os.ftruncate(self._descriptor(), 0)  # nothing complete: a header torn by a crash
             self._reset()
             self._write([codec.encode_object("header", stored)])
@@ -157,6 +159,7 @@ class JSONLStorage:
 
     def _append_locked(self, study: str, lines: Sequence[str], expected: int | None) -> int:
         self._study_header(study)
+        self._check_writable()
         self._drop_torn_tail()
         number = len(self._starts) - 1
         if expected is not None and number > expected:
@@ -285,8 +288,19 @@ class JSONLStorage:
                     self._fd = os.open(self.path, os.O_RDONLY)
                 except FileNotFoundError:  # nothing to read: why it cannot be created is the error
                     raise error from None
+                self._read_only = error
             self._owned[0].append(self._fd)
         return self._fd
+
+    def _check_writable(self) -> None:
+        """StorageError naming the file and why, if `_descriptor` could only open it to read
+        (another user's file, a chmod 444, a read-only mount): writing through that
+        descriptor failed with EBADF, which named neither."""
+        if self._read_only is not None:
+            raise StorageError(
+                f"cannot write {str(self.path)!r} ({self._read_only.strerror}): a file this "
+                "process cannot write can only be read (Optimizer.resume(path, append=False), "
+                "`bayesopt show`, `bayesopt plot`)")
 
     def _reset(self) -> None:
         self._starts, self._scanned, self._warned_tail = [], 0, -1
