@@ -920,6 +920,10 @@ class Optimizer:
         one would stay pending, a fantasy counted twice. ``repeat=True`` adds it again:
         a second evaluation of the same point (a replicate of a noisy objective), which
         its own tell releases.
+
+        Each added point is a new run: its `report` steps start over, whatever an
+        earlier run of the same params (cancelled, timed out or told) reported — except
+        a replicate of a run still pending, which shares its reports (`bayesopt.state`).
         """
         repeat = check_bool("repeat", repeat)
         points, _ = as_batch(params, None)
@@ -990,8 +994,8 @@ class Optimizer:
         none proposes it again — and with ``pending_timeout`` it expires that long
         after this report, its last sign of life; a tell after that is still
         recorded, as "pruned" (unless its params were asked again meanwhile, as a
-        timed-out promotion is: the tell is then the new run's, whose reports
-        started afresh). A cancel forgets the reports. The optimizer cannot tell a
+        timed-out promotion is, or added again with `add_pending`: the tell is then
+        the new run's, whose reports started afresh). A cancel forgets the reports. The optimizer cannot tell a
         forgotten tell from a run still finishing (another thread of the same loop,
         or another worker of a study, may ask between the report and its tell), so
         it never warns.
