@@ -115,6 +115,18 @@ __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning"
 logger = logging.getLogger(__name__)
 
 _LOCK_ATTEMPTS = 3  # builds of one event whose study lock may be lost (LockLost) before giving up
+_IN_PARALLEL = ("ask(k) returns k distinct points to evaluate at once; submit them to your "
+                "pool and tell each result as it lands (the next ask counts the others as "
+                "pending)")
+_MINIMIZE_ONLY = {  # minimize's keywords an Optimizer has no counterpart of, and what to write
+    "executor": "executor= is minimize's (minimize(func, space, n_calls, n_workers=k, "
+                "executor=pool) evaluates on the pool); an Optimizer evaluates nothing: "
+                f"{_IN_PARALLEL}",
+    "n_workers": "n_workers= is minimize's (minimize(func, space, n_calls, n_workers=k) keeps "
+                 f"k evaluations in flight); an Optimizer evaluates nothing: {_IN_PARALLEL}",
+    "n_jobs": "n_jobs= is minimize's n_workers= (minimize(func, space, n_calls, n_workers=k) "
+              f"keeps k evaluations in flight); an Optimizer evaluates nothing: {_IN_PARALLEL}",
+}
 
 
 class ResumeWarning(UserWarning):
@@ -278,7 +290,9 @@ class Optimizer:
         None is accepted: any other keyword raises TypeError naming it and, for
         a peer's name (scikit-optimize's ``n_initial_points``, ``random_state``,
         ``acq_func``, …: `bayesopt.validation.PEER_NAMES`), the name here, as
-        `minimize` does. Typed ``NoReturn`` so that type checkers still flag it.
+        `minimize` does; for ``executor``, ``n_workers`` and ``n_jobs``, that they
+        are `minimize`'s and how to evaluate in parallel with `ask`. Typed
+        ``NoReturn`` so that type checkers still flag it.
 
     Notes
     -----
@@ -311,7 +325,7 @@ class Optimizer:
         **unknown: NoReturn,
     ) -> None:
         if unknown:
-            unknown_keywords(unknown, key_names(Optimizer), "Optimizer")
+            unknown_keywords(unknown, key_names(Optimizer), "Optimizer", _MINIMIZE_ONLY)
         self.space = space if isinstance(space, Space) else Space(space)
         self.acquisition = check_choice("acquisition", acquisition, ACQUISITIONS)
         self.n_initial = (default_n_initial(self.space) if n_initial is None
@@ -919,6 +933,10 @@ class Optimizer:
         one would stay pending, a fantasy counted twice. ``repeat=True`` adds it again:
         a second evaluation of the same point (a replicate of a noisy objective), which
         its own tell releases.
+
+        Each added point is a new run: its `report` steps start over, whatever an
+        earlier run of the same params (cancelled, timed out or told) reported — except
+        a replicate of a run still pending, which shares its reports (`bayesopt.state`).
         """
         repeat = check_bool("repeat", repeat)
         points, _ = as_batch(params, None)
@@ -989,8 +1007,8 @@ class Optimizer:
         none proposes it again — and with ``pending_timeout`` it expires that long
         after this report, its last sign of life; a tell after that is still
         recorded, as "pruned" (unless its params were asked again meanwhile, as a
-        timed-out promotion is: the tell is then the new run's, whose reports
-        started afresh). A cancel forgets the reports. The optimizer cannot tell a
+        timed-out promotion is, or added again with `add_pending`: the tell is then
+        the new run's, whose reports started afresh). A cancel forgets the reports. The optimizer cannot tell a
         forgotten tell from a run still finishing (another thread of the same loop,
         or another worker of a study, may ask between the report and its tell), so
         it never warns.

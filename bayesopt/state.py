@@ -59,7 +59,10 @@ point or observation, but its values are still recorded at the successive-halvin
 rungs its steps reach (`bayesopt.fidelity.Pruning.report`), under the params as
 reported, as a run of its own (no promotion's source, so from the first rung), and
 later reports are judged against them. Journals and studies hold such reports, and
-their replays go through this rule, so it stays as it is.
+their replays go through this rule, so it stays as it is. A point made pending again
+(an ask, or `add_pending`) is a new run whose reports start over: the steps and stop an
+earlier run of the same params left, or such a late report, are forgotten (not while a
+replicate of the same params is still pending, which shares them).
 """
 
 from __future__ import annotations
@@ -567,6 +570,16 @@ def _start_trials(state: OptimizerState, hyperband: Hyperband, event: Ask) -> No
 
 @applier(Pending)
 def _apply_pending(state: OptimizerState, event: Pending) -> None:
+    """Make the points pending, each a new run whose reports start over (as an ask's):
+    the running state a cancelled, timed-out or told run of the same params left — or a
+    report that landed after it (module docstring) — is forgotten, unless a run of the
+    same params is still pending (an ``add_pending(repeat=True)`` replicate, whose reports
+    share its params). Values recorded at rungs stay there."""
+    running = {point_key(state.space, p.params) for p in state.pending}
+    for params in event.points:
+        key = point_key(state.space, params)
+        if key not in running:
+            state.pruning.close(key)
     _add_pending(state, event)
 
 

@@ -5,6 +5,8 @@ Optimizer that asks budgets (the fold: bayesopt.state, bayesopt.propose)."""
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -890,6 +892,76 @@ def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypat
     assert not opt.report(again, 1, 0.4)
     opt.tell(again, 0.3)
     assert opt.history[-1].status == "ok" and opt.history[-1].continues == 1
+
+
+def test_a_timed_out_point_added_again_reports_and_is_told_as_a_new_run(monkeypatch: Any
+                                                                       ) -> None:
+    # add_pending made the params pending again but kept the timed-out run's reports:
+    # the new run's first report raised "step=1 must be after the last reported step
+    # 3.0", and its tell was recorded "pruned" at the old run's stop.
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, pending_timeout=60,
+                    pruner=SuccessiveHalving(min_resource=1, reduction_factor=3,
+                                             bootstrap_count=1))
+    point = {"x": 0.1, "y": 0.1}
+    opt.add_pending(point)
+    assert opt.report(point, 3, 5.0)  # rungs 0 and 1 (steps 1, 3): [5.0], bootstrapping: stop
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)  # its worker died
+    opt.ask()  # an event after the timeout: the point timed out
+    opt.add_pending(point)  # evaluated again elsewhere: a new run
+    assert not opt.report(point, 1, 0.1)  # rung 0: [5.0, 0.1], 0.1 the best
+    opt.tell(point, 0.1)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("ok", None)
+
+
+def test_a_replicate_added_beside_a_stopped_run_leaves_its_stop() -> None:
+    # A new run of pending params forgets their reports, but not while a run of them is
+    # still pending: an add_pending(repeat=True) replicate shares its reports, and
+    # forgetting them would record the stopped run "ok".
+    opt = Optimizer({"x": Real(0, 1)}, seed=0,
+                    pruner=SuccessiveHalving(min_resource=1, reduction_factor=3,
+                                             bootstrap_count=1))
+    point = {"x": 0.3}
+    opt.add_pending(point)
+    assert opt.report(point, 1, 5.0)
+    opt.add_pending(point, repeat=True)
+    opt.tell(point, 5.0)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 1)
+
+
+def test_a_report_landing_after_another_workers_cancel_leaves_a_new_run_free_to_report(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    # In a shared study a report is not built under the study's lock (without a
+    # Fidelity): worker a's report of p landed after worker b's cancel of p. Stored,
+    # it recorded its values at the rungs (bayesopt/state.py's docstring) and left its
+    # step with p's params, so when b evaluated p again (add_pending), b's first report
+    # raised "step=1 must be after the last reported step 3.0". The race is forced: b
+    # cancels while a builds its report (a's clock read, after a read the study).
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    a = Optimizer(space, seed=0, storage=url, study="s")
+    b = Optimizer(space, seed=1, storage=url, study="s")
+    point = {"x": 0.1, "y": 0.1}
+    a.add_pending(point)
+    clock, armed = time.time, [True]
+
+    def cancel_first() -> float:
+        caller = sys._getframe(1).f_code.co_filename
+        if armed[0] and caller.endswith(os.path.join("bayesopt", "optimizer.py")):
+            armed[0] = False
+            b.cancel(point)
+        return clock()
+
+    monkeypatch.setattr(time, "time", cancel_first)
+    assert not a.report(point, 3, 0.5)
+    assert not armed[0] and a.pending == [] and b.pending == []
+    monkeypatch.setattr(time, "time", clock)
+    b.add_pending(point)
+    assert not b.report(point, 1, 0.4)
+    b.tell(point, 0.4)
+    assert [(o.status, o.step) for o in b.history] == [("ok", None)]
+    a.close()
+    b.close()
 
 
 def test_input_constraints_on_the_fidelity_say_that_they_judge_a_configuration() -> None:

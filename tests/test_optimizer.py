@@ -6,6 +6,7 @@ import inspect
 import math
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -241,6 +242,24 @@ def test_an_unknown_keyword_raises_naming_it_and_the_name_here(tmp_path, keyword
     with pytest.raises(TypeError, match=f"^Optimizer got the unknown keyword argument {match}"):
         Optimizer(mixed_space(), journal=journal, **{keyword: 10})
     assert not journal.exists()  # refused before anything is created
+
+
+@pytest.mark.parametrize("keyword, match", [
+    ("executor", "executor=: executor= is minimize's"),
+    ("n_workers", "n_workers=: n_workers= is minimize's"),
+    ("n_jobs", "n_jobs=: n_jobs= is minimize's n_workers="),
+])
+def test_minimizes_parallel_keywords_say_they_are_minimizes_and_how_to_ask_in_parallel(
+        tmp_path, keyword, match):
+    """Optimizer(space, executor=pool) raised the bare unknown-keyword error (n_jobs=, a
+    peer's n_workers=, not even a hint): they are minimize's, and an Optimizer runs in
+    parallel by ask(k)."""
+    journal = tmp_path / "run.jsonl"
+    with ThreadPoolExecutor(2) as pool, pytest.raises(
+            TypeError, match=f"^Optimizer got the unknown keyword argument {match}"
+                             r".*ask\(k\) returns k distinct points to evaluate at once"):
+        Optimizer(mixed_space(), journal=journal, **{keyword: pool if keyword == "executor" else 2})
+    assert not journal.exists()
 
 
 @pytest.mark.parametrize("keyword, match", [
