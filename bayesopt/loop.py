@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -45,6 +45,7 @@ from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
 from bayesopt.validation import (
     ARRAY_HINT,
+    Number,
     check_bool,
     check_constraint_row,
     check_count,
@@ -56,7 +57,7 @@ from bayesopt.validation import (
 from kernels.threads import single_threaded
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
-Values = float | Sequence[float]  # y0: one value or one per point
+Values: TypeAlias = "Number | Sequence[Number]"  # y0: one value or one per point (a list)
 
 
 class ResumeSettingsWarning(UserWarning):

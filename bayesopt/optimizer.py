@@ -94,6 +94,7 @@ from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
 from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
+    Number,
     as_batch,
     check_bool,
     check_choice,
@@ -127,6 +128,8 @@ class UnmatchedTellWarning(UserWarning):
 
 Error: TypeAlias = "str | BaseException | None"  # what a failed evaluation is told with
 SpaceLike: TypeAlias = "Mapping[str, Dimension] | Sequence[Dimension] | Space"
+# a tell's outcome-constraint values: one row [c1, ..., ck], or one row per point of a batch
+Constraints: TypeAlias = "Sequence[Number] | Sequence[Sequence[Number] | np.ndarray] | np.ndarray"
 
 
 # Attributes a pickled or deep-copied Optimizer does not carry over, each with the value
@@ -712,10 +715,10 @@ class Optimizer:
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-             value: float | Sequence[float], *,
-             duration: float | Sequence[float | None] | None = None,
-             constraints: Sequence[float] | Sequence[Sequence[float]] | None = None,
-             cost: float | Sequence[float | None] | None = None) -> None:
+             value: Number | Sequence[Number] | np.ndarray, *,
+             duration: Number | Sequence[Number | None] | np.ndarray | None = None,
+             constraints: Constraints | None = None,
+             cost: Number | Sequence[Number | None] | np.ndarray | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
@@ -788,8 +791,8 @@ class Optimizer:
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: Error | Sequence[Error] = None, *,
-                     duration: float | Sequence[float | None] | None = None,
-                     cost: float | Sequence[float | None] | None = None) -> None:
+                     duration: Number | Sequence[Number | None] | np.ndarray | None = None,
+                     cost: Number | Sequence[Number | None] | np.ndarray | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed).
 
         `error` (text or an exception) applies to every point; for a list of
@@ -935,7 +938,7 @@ class Optimizer:
                 raise ValueError(f"add_pending: {p} is named twice")
             named.append(PendingPoint(dict(p), x, now, None))
 
-    def report(self, params: Mapping[str, Any], step: float, value: float) -> bool:
+    def report(self, params: Mapping[str, Any], step: Number, value: Number) -> bool:
         """Report an intermediate value of a pending point at `step` (an epoch, say);
         True when the run should stop now (successive halving, `bayesopt.fidelity`).
 
@@ -1229,7 +1232,7 @@ def _check_reported(value: Any, step: Any) -> float:
                          ) from None
 
 
-def _check_within_budget(space: Space, asked: Mapping[str, Any], step: float) -> None:
+def _check_within_budget(space: Space, asked: Mapping[str, Any], step: Number) -> None:
     """With a Fidelity, a report's step may not pass the budget the point was asked with
     by more than the tolerance a tell's values are matched with (`MATCH_RTOL`): a data
     fraction of 1/9 trained on round(N/9) samples reports a step a little above it."""

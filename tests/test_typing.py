@@ -1,0 +1,141 @@
+"""A type-checked user's view: `mypy --strict` over user code that imports bayesopt.
+
+    USER_CODE : one user module, run through mypy once (module fixture); each line is
+                one of three kinds, by its trailing comment:
+                ``# refused`` — mypy must report an error on that line (the library
+                raises at run time, and its annotations say so);
+                ``# reveals: T`` — the line is ``reveal_type(...)`` and mypy must
+                reveal exactly T;
+                no marker — mypy must report no error (README-correct code, which a
+                user must not have to ``# type: ignore``).
+
+mypy reads the package from this checkout (``mypy_path``), not an installed copy, with
+a cache in the test's temporary directory; `follow_imports = silent` keeps the library's
+own errors (the repository's ``mypy`` run checks those) out of the user's report.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+ROOT = Path(__file__).resolve().parents[1]
+
+USER_CODE = textwrap.dedent('''
+    from typing import Any
+
+    import numpy as np
+
+    from bayesopt import (Categorical, Integer, Observation, OptimizeResult, Optimizer, Real,
+                          minimize)
+
+    space = {"lr": Real(1e-5, 1e-1, log=True), "layers": Integer(1, 8),
+             "act": Categorical(["relu", "tanh", 1, None])}
+    opt = Optimizer(space, seed=0)
+    reveal_type(opt.ask())  # reveals: dict[str, Any]
+    reveal_type(opt.ask(4))  # reveals: list[dict[str, Any]]
+    reveal_type(opt.best)  # reveals: bayesopt.result.Observation | None
+    reveal_type(opt.history)  # reveals: list[bayesopt.result.Observation]
+    reveal_type(opt.result())  # reveals: bayesopt.result.OptimizeResult
+    reveal_type(Optimizer.resume("run.jsonl"))  # reveals: bayesopt.optimizer.Optimizer
+
+    # tell: numpy's scalars and arrays, which a training loop's losses often are
+    params = opt.ask()
+    opt.tell(params, 0.5)
+    opt.tell(params, 3)
+    opt.tell(params, np.float32(0.5))
+    opt.tell(params, np.int64(3))
+    opt.tell(params, np.mean(np.array([0.1, 0.2]), dtype=np.float64))
+    opt.tell(opt.ask(2), np.array([0.1, 0.2]))
+    opt.tell(opt.ask(2), [np.float32(0.1), 0.2], duration=np.array([1.0, 2.0]),
+             cost=np.float32(2.0))
+    opt.tell(params, "0.5")  # refused
+    opt.report(params, np.int64(1), np.float32(0.3))
+    constrained = Optimizer(space, n_constraints=1)
+    constrained.tell(params, 0.3, constraints=np.array([-0.2]))
+    constrained.tell(opt.ask(2), [0.3, 0.4], constraints=[np.array([-0.2]), np.array([0.1])])
+    constrained.tell(params, 0.3, constraints=["-0.2"])  # refused
+
+    # minimize: every objective form the README shows, with numpy numbers too
+    def loss(p: dict[str, Any]) -> float:
+        return float(p["lr"])
+
+    def loss_np(p: dict[str, Any]) -> np.float32:
+        return np.float32(p["lr"])
+
+    def with_constraints(p: dict[str, Any]) -> tuple[float, list[float]]:
+        return 1.0, [p["lr"] - 0.01]
+
+    def with_array(p: dict[str, Any]) -> tuple[np.float64, np.ndarray]:
+        return np.float64(1.0), np.zeros(1)
+
+    def hyperopt_style(p: dict[str, Any]) -> dict[str, Any]:
+        return {"loss": 1.0, "status": "ok"}
+
+    def callback(observation: Observation, optimizer: Optimizer) -> bool:
+        return observation.value is not None and observation.value < 0.1
+
+    result = minimize(loss, space, n_calls=10, seed=0, callback=callback)
+    reveal_type(result.best_params)  # reveals: dict[str, Any] | None
+    minimize(lambda p: p["lr"], space, n_calls=10)
+    minimize(loss_np, space, n_calls=10, x0=[{"lr": 0.01, "layers": 2, "act": 1}],
+             y0=[np.float32(0.3)])
+    minimize(with_constraints, space, n_constraints=1)
+    minimize(with_array, space, n_constraints=1)
+    minimize(hyperopt_style, space)  # refused
+    same = OptimizeResult.from_json(result.to_json())
+''')
+
+MARKER = re.compile(r"#\s*(refused|reveals:\s*(?P<type>.+))\s*$")
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The user module and mypy's report on it."""
+    where = tmp_path_factory.mktemp("typing")
+    config = where / "mypy.ini"
+    config.write_text(f"[mypy]\nmypy_path = {ROOT}\nfollow_imports = silent\n")
+    user = where / "user_code.py"
+    user.write_text(USER_CODE)
+    stdout, stderr, _ = api.run(["--strict", "--config-file", str(config), "--cache-dir",
+                                 str(where / "cache"), "--no-error-summary",
+                                 "--show-error-codes", str(user)])
+    assert not stderr, stderr
+    return user, stdout
+
+
+def _report_by_line(user: Path, stdout: str) -> dict[int, list[str]]:
+    """mypy's messages about the user module, by line number."""
+    lines: dict[int, list[str]] = {}
+    for message in stdout.splitlines():
+        _, _, rest = message.partition(f"{user.name}:")
+        if not rest:
+            continue
+        number, _, text = rest.partition(":")
+        lines.setdefault(int(number), []).append(text.strip())
+    return lines
+
+
+def test_readme_code_passes_and_refused_code_is_reported(checked: tuple[Path, str]) -> None:
+    user, stdout = checked
+    report = _report_by_line(user, stdout)
+    problems = []
+    for number, line in enumerate(USER_CODE.splitlines(), start=1):
+        errors = [m for m in report.get(number, []) if m.startswith("error:")]
+        notes = [m for m in report.get(number, []) if m.startswith("note: Revealed type is")]
+        marker = MARKER.search(line)
+        if marker is None or marker["type"] is not None:
+            if errors:
+                problems.append(f"line {number} {line.strip()!r}: unexpected {errors}")
+        else:
+            if not errors:
+                problems.append(f"line {number} {line.strip()!r}: no error reported")
+        if marker is not None and marker["type"] is not None:
+            wanted = f'note: Revealed type is "{marker["type"].strip()}"'
+            if notes != [wanted]:
+                problems.append(f"line {number}: revealed {notes}, wanted [{wanted!r}]")
+    assert not problems, "\n".join(problems) + "\n--- mypy said:\n" + stdout
