@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from mypy import api
 
+import bayesopt
+
 ROOT = Path(__file__).resolve().parents[1]
 
 USER_CODE = textwrap.dedent('''
@@ -88,7 +90,14 @@ USER_CODE = textwrap.dedent('''
     minimize(with_array, space, n_constraints=1)
     minimize(hyperopt_style, space)  # refused
     same = OptimizeResult.from_json(result.to_json())
-''')
+
+    # the public names as a checker sees them: each one its own type, a misspelt one an error
+    import bayesopt
+    from bayesopt import Optimiser  # refused
+    bayesopt.minimise(loss, space)  # refused
+    reveal_type(bayesopt.Optimizer(space))  # reveals: bayesopt.optimizer.Optimizer
+    reveal_type(bayesopt.__version__)  # reveals: str
+''') + f"from bayesopt import {', '.join(n for n in bayesopt.__all__ if n != '__version__')}\n"
 
 MARKER = re.compile(r"#\s*(refused|reveals:\s*(?P<type>.+))\s*$")
 
