@@ -39,6 +39,7 @@ from acquisition.optimizer import AcquisitionObjective
 from bayesopt.events import Ask, Cancel, Event, Failure, Heartbeat, Pending, Report, Tell
 from bayesopt.failures import caller_level
 from bayesopt.feasibility import (
+    FeasibleArgument,
     InputConstraints,
     LinearConstraint,
     check_recorded,
@@ -309,7 +310,7 @@ class Optimizer:
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
         pending_timeout: float | None = None, n_constraints: int | None = None,
-        feasible: Any = None, cost_budget: float | None = None,
+        feasible: FeasibleArgument | None = None, cost_budget: float | None = None,
         pruner: SuccessiveHalving | None = None, threads: int | None = None,
         **unknown: NoReturn,
     ) -> None:
@@ -1071,8 +1072,8 @@ class Optimizer:
 
     @classmethod
     def resume(cls, journal: str | os.PathLike[str], space: SpaceLike | None = None,
-               *, append: bool = True, feasible: Any = None, threads: int | None = None,
-               **unknown: NoReturn) -> Optimizer:
+               *, append: bool = True, feasible: FeasibleArgument | None = None,
+               threads: int | None = None, **unknown: NoReturn) -> Optimizer:
         """Rebuild an optimizer from its journal and keep journaling to it.
 
         The events are applied to a fresh optimizer built from the header's

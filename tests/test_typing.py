@@ -32,8 +32,8 @@ USER_CODE = textwrap.dedent('''
 
     import numpy as np
 
-    from bayesopt import (Categorical, Integer, Observation, OptimizeResult, Optimizer, Real,
-                          minimize)
+    from bayesopt import (Categorical, Integer, LinearConstraint, Observation, OptimizeResult,
+                          Optimizer, Real, minimize)
 
     space = {"lr": Real(1e-5, 1e-1, log=True), "layers": Integer(1, 8),
              "act": Categorical(["relu", "tanh", 1, None])}
@@ -90,6 +90,17 @@ USER_CODE = textwrap.dedent('''
     minimize(with_array, space, n_constraints=1)
     minimize(hyperopt_style, space)  # refused
     same = OptimizeResult.from_json(result.to_json())
+
+    # input constraints: a callable (a numpy comparison's bool too), LinearConstraints, lists
+    def small(p: dict[str, Any]) -> np.bool_:
+        return np.float64(p["lr"]) < 0.05
+
+    linear = [LinearConstraint({"layers": 1}, "<=", 6), LinearConstraint({"layers": 1}, ">=", 2)]
+    Optimizer(space, feasible=linear)
+    Optimizer(space, feasible=(small, linear[0]))
+    Optimizer(space, feasible=[LinearConstraint({"layers": 1}, "<=", 6), lambda p: p["lr"] > 1e-4])
+    Optimizer.resume("run.jsonl", feasible=small)
+    Optimizer(space, feasible="layers <= 6")  # refused
 
     # the public names as a checker sees them: each one its own type, a misspelt one an error
     import bayesopt
