@@ -32,8 +32,8 @@ USER_CODE = textwrap.dedent('''
 
     import numpy as np
 
-    from bayesopt import (Categorical, Integer, LinearConstraint, Observation, OptimizeResult,
-                          Optimizer, Real, minimize)
+    from bayesopt import (Categorical, Fidelity, Integer, LinearConstraint, Observation,
+                          OptimizeResult, Optimizer, Real, minimize)
 
     space = {"lr": Real(1e-5, 1e-1, log=True), "layers": Integer(1, 8),
              "act": Categorical(["relu", "tanh", 1, None])}
@@ -44,6 +44,29 @@ USER_CODE = textwrap.dedent('''
     reveal_type(opt.history)  # reveals: list[bayesopt.result.Observation]
     reveal_type(opt.result())  # reveals: bayesopt.result.OptimizeResult
     reveal_type(Optimizer.resume("run.jsonl"))  # reveals: bayesopt.optimizer.Optimizer
+
+    # every dimension type: int bounds, mixed choices, conditions, the nested form, a budget
+    conditional = {
+        "model": Categorical(["svm", "forest", "knn"]),
+        "C": Real(1e-3, 1e3, log=True, when={"model": "svm"}),
+        "kernel": Categorical(["rbf", "linear"], when={"model": "svm"}),
+        "gamma": Real(1e-4, 1.0, log=True, when={"kernel": "rbf"}),
+        "n_estimators": Integer(10, 500, log=True, when={"model": "forest"}),
+        "k": Integer(1, 50, when={"model": ["knn"]}),
+        "x": Real(0, 6),
+        "epochs": Fidelity(1, 81, eta=3),
+    }
+    Optimizer(conditional)
+    nested = {"model": Categorical({
+        "svm": {"C": Real(1e-3, 1e3, log=True),
+                "kernel": Categorical({"rbf": {"gamma": Real(1e-4, 1.0, log=True)},
+                                       "linear": None})},
+        "knn": {"k": Integer(1, 50)}})}
+    Optimizer(nested)
+    Optimizer([Real(0, 1, name="x"), Integer(1, 3, name="n")])
+    Fidelity(1, 81, when={"model": "svm"})  # refused
+    Integer(1.5, 8)  # refused
+    Real(0, 1, log="yes")  # refused
 
     # tell: numpy's scalars and arrays, which a training loop's losses often are
     params = opt.ask()
