@@ -16,6 +16,7 @@ own errors (the repository's ``mypy`` run checks those) out of the user's report
 
 from __future__ import annotations
 
+import ast
 import re
 import textwrap
 from pathlib import Path
@@ -24,6 +25,9 @@ import pytest
 from mypy import api
 
 import bayesopt
+from bayesopt.loop import minimize
+from bayesopt.optimizer import Optimizer
+from bayesopt.validation import keyword_only
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,6 +116,12 @@ USER_CODE = textwrap.dedent('''
     minimize(with_constraints, space, n_constraints=1)
     minimize(with_array, space, n_constraints=1)
     minimize(hyperopt_style, space)  # refused
+    minimize(loss, space, acquisition="ucb", ucb_beta=2.0, n_initial=5, maximize=False)
+    settings: dict[str, Any] = {"acquisition": "ei", "n_initial": 4}
+    minimize(loss, space, n_calls=20, **settings)
+    minimize(loss, space, accquisition="ucb")  # refused
+    minimize(loss, space, n_initial="5")  # refused
+    minimize(loss, space, max_evals=50)  # refused
     same = OptimizeResult.from_json(result.to_json())
 
     # input constraints: a callable (a numpy comparison's bool too), LinearConstraints, lists
@@ -182,3 +192,14 @@ def test_readme_code_passes_and_refused_code_is_reported(checked: tuple[Path, st
             if notes != [wanted]:
                 problems.append(f"line {number}: revealed {notes}, wanted [{wanted!r}]")
     assert not problems, "\n".join(problems) + "\n--- mypy said:\n" + stdout
+
+
+def test_minimize_types_every_optimizer_keyword_it_passes_on() -> None:
+    """`minimize`'s ``**optimizer_options`` TypedDict (defined for type checkers only, so
+    read from the source) names exactly `Optimizer`'s keywords that minimize lacks."""
+    tree = ast.parse((ROOT / "bayesopt" / "loop.py").read_text())
+    typed = next(node for node in ast.walk(tree)
+                 if isinstance(node, ast.ClassDef) and node.name == "_OptimizerKeywords")
+    names = {item.target.id for item in typed.body
+             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
+    assert names == set(keyword_only(Optimizer.__init__)) - set(keyword_only(minimize))
