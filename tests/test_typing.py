@@ -11,7 +11,9 @@
 
 mypy reads the package from this checkout (``mypy_path``), not an installed copy, with
 a cache in the test's temporary directory; `follow_imports = silent` keeps the library's
-own errors (the repository's ``mypy`` run checks those) out of the user's report.
+own errors (the repository's ``mypy`` run checks those) out of the user's report, and the
+host libraries of the integrations (Optuna, scikit-learn, ...) are skipped (their names
+are Any), which keeps the run to seconds.
 """
 
 from __future__ import annotations
@@ -135,6 +137,12 @@ USER_CODE = textwrap.dedent('''
     Optimizer.resume("run.jsonl", feasible=small)
     Optimizer(space, feasible="layers <= 6")  # refused
 
+    # the Optuna sampler's options: Optimizer's, less those it sets or refuses
+    from bayesopt.integrations.optuna import BayesoptSampler
+    BayesoptSampler(seed=0, n_initial=8, acquisition="ucb", ucb_beta=2.0)
+    BayesoptSampler(n_startup_trials=8)  # refused
+    BayesoptSampler(maximize=True)  # refused
+
     # the public names as a checker sees them: each one its own type, a misspelt one an error
     import bayesopt
     from bayesopt import Optimiser  # refused
@@ -151,7 +159,10 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The user module and mypy's report on it."""
     where = tmp_path_factory.mktemp("typing")
     config = where / "mypy.ini"
-    config.write_text(f"[mypy]\nmypy_path = {ROOT}\nfollow_imports = silent\n")
+    config.write_text(f"[mypy]\nmypy_path = {ROOT}\nfollow_imports = silent\n"
+                      # the host libraries' own types are not under test: skipped, for speed
+                      "[mypy-optuna.*,sklearn.*,matplotlib.*,pandas.*,distributed.*,dask.*]\n"
+                      "follow_imports = skip\n")
     user = where / "user_code.py"
     user.write_text(USER_CODE)
     stdout, stderr, _ = api.run(["--strict", "--config-file", str(config), "--cache-dir",
@@ -203,3 +214,18 @@ def test_minimize_types_every_optimizer_keyword_it_passes_on() -> None:
     names = {item.target.id for item in typed.body
              if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
     assert names == set(keyword_only(Optimizer.__init__)) - set(keyword_only(minimize))
+
+
+def test_the_sampler_types_every_optimizer_keyword_it_passes_on() -> None:
+    """`BayesoptSampler`'s ``**optimizer_kwargs`` TypedDict (for type checkers only, so read
+    from the source) names exactly the `Optimizer` keywords it neither sets nor refuses."""
+    from bayesopt.integrations import optuna
+
+    tree = ast.parse((ROOT / "bayesopt" / "integrations" / "optuna.py").read_text())
+    typed = next(node for node in ast.walk(tree)
+                 if isinstance(node, ast.ClassDef) and node.name == "_SamplerKeywords")
+    names = {item.target.id for item in typed.body
+             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
+    passed_on = (set(keyword_only(Optimizer.__init__)) - {"seed"} - set(optuna._UNSUPPORTED)
+                 - set(optuna._RESERVED))
+    assert names == passed_on
