@@ -46,6 +46,11 @@ USER_CODE = textwrap.dedent('''
     opt = Optimizer(space, seed=0)
     reveal_type(opt.ask())  # reveals: dict[str, Any]
     reveal_type(opt.ask(4))  # reveals: list[dict[str, Any]]
+    reveal_type(opt.ask(None))  # reveals: dict[str, Any]
+
+    def ask_some(batch: int | None) -> None:
+        reveal_type(opt.ask(batch))  # reveals: dict[str, Any] | list[dict[str, Any]]
+
     reveal_type(opt.best)  # reveals: bayesopt.result.Observation | None
     reveal_type(opt.history)  # reveals: list[bayesopt.result.Observation]
     reveal_type(opt.result())  # reveals: bayesopt.result.OptimizeResult
