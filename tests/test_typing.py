@@ -210,14 +210,20 @@ def test_readme_code_passes_and_refused_code_is_reported(checked: tuple[Path, st
     assert not problems, "\n".join(problems) + "\n--- mypy said:\n" + stdout
 
 
+def _typed_dict_keys(source: Path, name: str) -> set[str]:
+    """The keys of the class `name` in `source` (a TypedDict under TYPE_CHECKING, which the
+    running test cannot import)."""
+    tree = ast.parse(source.read_text())
+    typed = next(node for node in ast.walk(tree)
+                 if isinstance(node, ast.ClassDef) and node.name == name)
+    return {item.target.id for item in typed.body
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
+
+
 def test_minimize_types_every_optimizer_keyword_it_passes_on() -> None:
     """`minimize`'s ``**optimizer_options`` TypedDict (defined for type checkers only, so
     read from the source) names exactly `Optimizer`'s keywords that minimize lacks."""
-    tree = ast.parse((ROOT / "bayesopt" / "loop.py").read_text())
-    typed = next(node for node in ast.walk(tree)
-                 if isinstance(node, ast.ClassDef) and node.name == "_OptimizerKeywords")
-    names = {item.target.id for item in typed.body
-             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
+    names = _typed_dict_keys(ROOT / "bayesopt" / "loop.py", "_OptimizerKeywords")
     assert names == set(keyword_only(Optimizer.__init__)) - set(keyword_only(minimize))
 
 
@@ -226,11 +232,7 @@ def test_the_sampler_types_every_optimizer_keyword_it_passes_on() -> None:
     from the source) names exactly the `Optimizer` keywords it neither sets nor refuses."""
     from bayesopt.integrations import optuna
 
-    tree = ast.parse((ROOT / "bayesopt" / "integrations" / "optuna.py").read_text())
-    typed = next(node for node in ast.walk(tree)
-                 if isinstance(node, ast.ClassDef) and node.name == "_SamplerKeywords")
-    names = {item.target.id for item in typed.body
-             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
+    names = _typed_dict_keys(ROOT / "bayesopt" / "integrations" / "optuna.py", "_SamplerKeywords")
     passed_on = (set(keyword_only(Optimizer.__init__)) - {"seed"} - set(optuna._UNSUPPORTED)
                  - set(optuna._RESERVED))
     assert names == passed_on
