@@ -117,12 +117,13 @@ if TYPE_CHECKING:
     from bayesopt.trust_region import TrustRegionOptions
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'bayesopt' has no attribute {name!r}")
+if not TYPE_CHECKING:  # a checker would take every name, a misspelt one too, for Any
+    def __getattr__(name: str) -> Any:
+        if name in _EXPORTS:
+            value = getattr(importlib.import_module(_EXPORTS[name]), name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module 'bayesopt' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -56,16 +56,16 @@ callables with `UnavailableCallable`, which refuses to judge a point.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from bayesopt.space import Categorical, Integer, Real, Space
 from bayesopt.validation import check_real
 
-__all__ = ["InfeasibleSpaceError", "InputConstraints", "LinearConstraint",
+__all__ = ["FeasibleArgument", "InfeasibleSpaceError", "InputConstraints", "LinearConstraint",
            "UnavailableCallable", "check_recorded", "recorded_constraints"]
 
 REJECTION_BUDGET = 100_000  # random draws before a feasible region is declared (nearly) empty
@@ -74,7 +74,10 @@ _CHECK_SAMPLE = 4096  # Sobol points that must contain a feasible one when the o
 # point SLSQP puts on an active constraint still satisfies it exactly in user units.
 _MARGIN = 1e-9
 
-Feasible = Callable[[dict[str, Any]], bool]
+Feasible = Callable[[dict[str, Any]], "bool | np.bool_"]  # a numpy comparison's bool too
+# what `Optimizer(feasible=...)` takes: one input constraint, or a list or tuple of them
+# (Sequence, which is covariant, so that a list[LinearConstraint] passes)
+FeasibleArgument: TypeAlias = "Feasible | LinearConstraint | Sequence[Feasible | LinearConstraint]"
 SENSES = ("<=", ">=")
 
 

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypedDict, TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -45,6 +45,7 @@ from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
 from bayesopt.validation import (
     ARRAY_HINT,
+    Number,
     check_bool,
     check_constraint_row,
     check_count,
@@ -55,8 +56,32 @@ from bayesopt.validation import (
 )
 from kernels.threads import single_threaded
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing's from Python 3.11
+
+    from bayesopt.feasibility import FeasibleArgument
+
+    class _OptimizerKeywords(TypedDict, total=False):
+        """`minimize`'s ``**optimizer_options`` as a type checker sees them: `Optimizer`'s
+        keyword arguments that `minimize` does not take itself, so that a misspelt or
+        mistyped one is reported before the run raises (tests/test_typing.py keeps the
+        two lists equal); ``pruner`` only as None, all that `minimize` accepts."""
+
+        acquisition: str
+        kernel: str | None
+        n_initial: int | None
+        maximize: bool
+        ucb_beta: float | None
+        options: OptimizerOptions | None
+        pending_timeout: float | None
+        n_constraints: int | None
+        feasible: FeasibleArgument | None
+        cost_budget: float | None
+        pruner: None
+        threads: int | None
+
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
-Values = float | Sequence[float]  # y0: one value or one per point
+Values: TypeAlias = "Number | Sequence[Number]"  # y0: one value or one per point (a list)
 
 
 class ResumeSettingsWarning(UserWarning):
@@ -96,7 +121,7 @@ def minimize(
     max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     max_cost: float | None = None,
     storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
-    **optimizer_options: Any,
+    **optimizer_options: Unpack[_OptimizerKeywords],
 ) -> OptimizeResult:
     """Minimize `func(params)` over `space` with Bayesian optimization.
 
@@ -499,7 +524,7 @@ def _warm_values(y0: Values, n_points: int, single: bool) -> tuple[float, ...]:
 def _optimizer(
     space: Mapping[str, Dimension] | Sequence[Dimension] | Space, seed: int | None,
     journal: str | os.PathLike[str] | None, storage: str | os.PathLike[str] | Storage | None,
-    study: str | None, options: dict[str, Any],
+    study: str | None, options: _OptimizerKeywords,
 ) -> Optimizer:
     if storage is not None or study is not None:  # a shared study (Optimizer checks both)
         return Optimizer(space, seed=seed, journal=journal, storage=storage, study=study,
@@ -519,7 +544,8 @@ def _optimizer(
         opt.close()
         raise
     recorded = {**opt.config, "kernel": opt.options.model.kernel}
-    given = {key: value for key, value in options.items() if key not in ("feasible", "threads")}
+    given: dict[str, Any] = {key: value for key, value in options.items()
+                             if key not in ("feasible", "threads")}
     given.update({} if seed is None else {"seed": seed})
     if isinstance(given.get("options"), OptimizerOptions):  # compared as the journal keeps them
         given["options"] = given["options"].to_dict()

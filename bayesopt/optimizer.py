@@ -39,6 +39,7 @@ from acquisition.optimizer import AcquisitionObjective
 from bayesopt.events import Ask, Cancel, Event, Failure, Heartbeat, Pending, Report, Tell
 from bayesopt.failures import caller_level
 from bayesopt.feasibility import (
+    FeasibleArgument,
     InputConstraints,
     LinearConstraint,
     check_recorded,
@@ -94,6 +95,7 @@ from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
 from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
 from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
+    Number,
     as_batch,
     check_bool,
     check_choice,
@@ -139,6 +141,8 @@ class UnmatchedTellWarning(UserWarning):
 
 Error: TypeAlias = "str | BaseException | None"  # what a failed evaluation is told with
 SpaceLike: TypeAlias = "Mapping[str, Dimension] | Sequence[Dimension] | Space"
+# a tell's outcome-constraint values: one row [c1, ..., ck], or one row per point of a batch
+Constraints: TypeAlias = "Sequence[Number] | Sequence[Sequence[Number] | np.ndarray] | np.ndarray"
 
 
 # Attributes a pickled or deep-copied Optimizer does not carry over, each with the value
@@ -320,7 +324,7 @@ class Optimizer:
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
         pending_timeout: float | None = None, n_constraints: int | None = None,
-        feasible: Any = None, cost_budget: float | None = None,
+        feasible: FeasibleArgument | None = None, cost_budget: float | None = None,
         pruner: SuccessiveHalving | None = None, threads: int | None = None,
         **unknown: NoReturn,
     ) -> None:
@@ -611,9 +615,11 @@ class Optimizer:
 
     # ---------------------------------------------------------------- ask
     @overload
-    def ask(self) -> dict[str, Any]: ...
+    def ask(self, n: None = None) -> dict[str, Any]: ...
     @overload
     def ask(self, n: int) -> list[dict[str, Any]]: ...
+    @overload  # an n that may be None, as the signature allows: either
+    def ask(self, n: int | None) -> dict[str, Any] | list[dict[str, Any]]: ...
 
     def ask(self, n: int | None = None) -> dict[str, Any] | list[dict[str, Any]]:
         """Propose one point (a dict), or a list of n points to evaluate in parallel.
@@ -739,10 +745,10 @@ class Optimizer:
 
     # --------------------------------------------------------------- tell
     def tell(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-             value: float | Sequence[float], *,
-             duration: float | Sequence[float | None] | None = None,
-             constraints: Sequence[float] | Sequence[Sequence[float]] | None = None,
-             cost: float | Sequence[float | None] | None = None) -> None:
+             value: Number | Sequence[Number] | np.ndarray, *,
+             duration: Number | Sequence[Number | None] | np.ndarray | None = None,
+             constraints: Constraints | None = None,
+             cost: Number | Sequence[Number | None] | np.ndarray | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
@@ -815,8 +821,8 @@ class Optimizer:
 
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: Error | Sequence[Error] = None, *,
-                     duration: float | Sequence[float | None] | None = None,
-                     cost: float | Sequence[float | None] | None = None) -> None:
+                     duration: Number | Sequence[Number | None] | np.ndarray | None = None,
+                     cost: Number | Sequence[Number | None] | np.ndarray | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed).
 
         `error` (text or an exception) applies to every point; for a list of
@@ -966,7 +972,7 @@ class Optimizer:
                 raise ValueError(f"add_pending: {p} is named twice")
             named.append(PendingPoint(dict(p), x, now, None))
 
-    def report(self, params: Mapping[str, Any], step: float, value: float) -> bool:
+    def report(self, params: Mapping[str, Any], step: Number, value: Number) -> bool:
         """Report an intermediate value of a pending point at `step` (an epoch, say);
         True when the run should stop now (successive halving, `bayesopt.fidelity`).
 
@@ -1099,8 +1105,8 @@ class Optimizer:
 
     @classmethod
     def resume(cls, journal: str | os.PathLike[str], space: SpaceLike | None = None,
-               *, append: bool = True, feasible: Any = None, threads: int | None = None,
-               **unknown: NoReturn) -> Optimizer:
+               *, append: bool = True, feasible: FeasibleArgument | None = None,
+               threads: int | None = None, **unknown: NoReturn) -> Optimizer:
         """Rebuild an optimizer from its journal and keep journaling to it.
 
         The events are applied to a fresh optimizer built from the header's
@@ -1260,7 +1266,7 @@ def _check_reported(value: Any, step: Any) -> float:
                          ) from None
 
 
-def _check_within_budget(space: Space, asked: Mapping[str, Any], step: float) -> None:
+def _check_within_budget(space: Space, asked: Mapping[str, Any], step: Number) -> None:
     """With a Fidelity, a report's step may not pass the budget the point was asked with
     by more than the tolerance a tell's values are matched with (`MATCH_RTOL`): a data
     fraction of 1/9 trained on round(N/9) samples reports a step a little above it."""

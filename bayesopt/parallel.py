@@ -48,17 +48,21 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias, cast
 
 from bayesopt.dask_futures import DaskEvaluation, DaskExecutorWarning, DaskPool, is_client_executor
 from bayesopt.failures import EvaluationFailed, caller_level
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
+    import numpy as np
+
     from bayesopt.heartbeats import Heartbeats
     from bayesopt.optimizer import Optimizer
+    from bayesopt.validation import Number
 
-# returns a value, or (value, outcome-constraint values)
-Objective = Callable[[dict[str, Any]], "float | tuple[float, Sequence[float]]"]
+# returns a value, or (value, outcome-constraint values); numbers as `tell` takes them
+Objective: TypeAlias = (
+    "Callable[[dict[str, Any]], Number | tuple[Number, Sequence[Number] | np.ndarray]]")
 
 
 class Outcome(NamedTuple):

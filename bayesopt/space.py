@@ -459,7 +459,8 @@ class Fidelity(Dimension):
     high: float
     eta: int = 3
     name: str | None = field(default=None, kw_only=True)
-    when: Mapping[str, Any] | None = field(default=None, kw_only=True)
+    # never conditional: typed None so a checker refuses when= as __post_init__ does
+    when: None = field(default=None, kw_only=True)
 
     def __new__(  # noqa: PYI019 - typing.Self needs Python 3.11
         cls: type[_F], *args: Any, **kwargs: Any,

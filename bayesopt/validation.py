@@ -6,7 +6,7 @@ import difflib
 import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -18,10 +18,15 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_real,
 )
 
-__all__ = ["ARRAY_HINT", "as_batch", "check_bool", "check_choice", "check_constraint_row",
+__all__ = ["ARRAY_HINT", "Number", "as_batch", "check_bool", "check_choice", "check_constraint_row",
            "check_constraint_values", "check_costs", "check_count", "check_durations",
            "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
            "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
+
+# One number a user tells or an objective returns, as `is_value` accepts it: a Python or
+# numpy int or float (a bool is refused at run time, which no static type can say: bool is
+# an int). numpy's own scalars are not subclasses of float in its stubs, except float64.
+Number: TypeAlias = "float | np.floating[Any] | np.integer[Any]"
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
 # gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers, create_study and

@@ -100,7 +100,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 try:
     from optuna.distributions import BaseDistribution
@@ -120,6 +120,25 @@ from bayesopt.integrations._optuna_structure import Structure, infer_structure
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
 from bayesopt.validation import check_count, keyword_only, unknown_keywords
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing's from Python 3.11
+
+    from bayesopt.options import OptimizerOptions
+
+    class _SamplerKeywords(TypedDict, total=False):
+        """`BayesoptSampler`'s ``**optimizer_kwargs`` as a type checker sees them: the
+        `Optimizer` keywords it passes on (not those it sets or refuses, `_RESERVED` and
+        `_UNSUPPORTED`; tests/test_typing.py keeps the lists in step), so a misspelt or
+        mistyped one is reported before the sampler raises."""
+
+        acquisition: str
+        kernel: str | None
+        n_initial: int | None
+        ucb_beta: float | None
+        options: OptimizerOptions | None
+        cost_budget: float | None
+        threads: int | None
 
 __all__ = ["BayesoptSampler", "IndependentSamplingWarning", "MissingConstraintsWarning",
            "TrialOutsideSpaceWarning"]
@@ -384,13 +403,13 @@ class BayesoptSampler(BaseSampler):
 
     def __init__(self, seed: int | None = None, *,
                  constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
-                 **optimizer_kwargs: Any) -> None:
+                 **optimizer_kwargs: Unpack[_SamplerKeywords]) -> None:
         if constraints_func is not None and not callable(constraints_func):
             raise TypeError("constraints_func must be a callable FrozenTrial -> Sequence[float];"
                             f" got constraints_func={constraints_func!r}")
         _check_optimizer_kwargs(optimizer_kwargs, constrained=constraints_func is not None)
         self._constraints_func = constraints_func
-        self._optimizer_kwargs = dict(optimizer_kwargs)
+        self._optimizer_kwargs: dict[str, Any] = dict(optimizer_kwargs)
         seed = None if seed is None else check_count("seed", seed)
         if seed is not None and seed >= 2**32:  # numpy's RandomState said "Seed must be ..."
             raise ValueError(f"seed={seed} must be below 2**32: Optuna's RandomSampler, which "

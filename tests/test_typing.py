@@ -1,0 +1,238 @@
+"""A type-checked user's view: `mypy --strict` over user code that imports bayesopt.
+
+    USER_CODE : one user module, run through mypy once (module fixture); each line is
+                one of three kinds, by its trailing comment:
+                ``# refused`` — mypy must report an error on that line (the library
+                raises at run time, and its annotations say so);
+                ``# reveals: T`` — the line is ``reveal_type(...)`` and mypy must
+                reveal exactly T;
+                no marker — mypy must report no error (README-correct code, which a
+                user must not have to ``# type: ignore``).
+
+mypy reads the package from this checkout (``mypy_path``), not an installed copy, with
+a cache in the test's temporary directory; `follow_imports = silent` keeps the library's
+own errors (the repository's ``mypy`` run checks those) out of the user's report, and the
+host libraries of the integrations (Optuna, scikit-learn, ...) are skipped (their names
+are Any), which keeps the run to seconds.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+import bayesopt
+from bayesopt.loop import minimize
+from bayesopt.optimizer import Optimizer
+from bayesopt.validation import keyword_only
+
+ROOT = Path(__file__).resolve().parents[1]
+
+USER_CODE = textwrap.dedent('''
+    from typing import Any
+
+    import numpy as np
+
+    from bayesopt import (Categorical, Fidelity, Integer, LinearConstraint, Observation,
+                          OptimizeResult, Optimizer, Real, minimize)
+
+    space = {"lr": Real(1e-5, 1e-1, log=True), "layers": Integer(1, 8),
+             "act": Categorical(["relu", "tanh", 1, None])}
+    opt = Optimizer(space, seed=0)
+    reveal_type(opt.ask())  # reveals: dict[str, Any]
+    reveal_type(opt.ask(4))  # reveals: list[dict[str, Any]]
+    reveal_type(opt.ask(None))  # reveals: dict[str, Any]
+
+    def ask_some(batch: int | None) -> None:
+        reveal_type(opt.ask(batch))  # reveals: dict[str, Any] | list[dict[str, Any]]
+
+    reveal_type(opt.best)  # reveals: bayesopt.result.Observation | None
+    reveal_type(opt.history)  # reveals: list[bayesopt.result.Observation]
+    reveal_type(opt.result())  # reveals: bayesopt.result.OptimizeResult
+    reveal_type(Optimizer.resume("run.jsonl"))  # reveals: bayesopt.optimizer.Optimizer
+
+    # every dimension type: int bounds, mixed choices, conditions, the nested form, a budget
+    conditional = {
+        "model": Categorical(["svm", "forest", "knn"]),
+        "C": Real(1e-3, 1e3, log=True, when={"model": "svm"}),
+        "kernel": Categorical(["rbf", "linear"], when={"model": "svm"}),
+        "gamma": Real(1e-4, 1.0, log=True, when={"kernel": "rbf"}),
+        "n_estimators": Integer(10, 500, log=True, when={"model": "forest"}),
+        "k": Integer(1, 50, when={"model": ["knn"]}),
+        "x": Real(0, 6),
+        "epochs": Fidelity(1, 81, eta=3),
+    }
+    Optimizer(conditional)
+    nested = {"model": Categorical({
+        "svm": {"C": Real(1e-3, 1e3, log=True),
+                "kernel": Categorical({"rbf": {"gamma": Real(1e-4, 1.0, log=True)},
+                                       "linear": None})},
+        "knn": {"k": Integer(1, 50)}})}
+    Optimizer(nested)
+    Optimizer([Real(0, 1, name="x"), Integer(1, 3, name="n")])
+    Fidelity(1, 81, when={"model": "svm"})  # refused
+    Integer(1.5, 8)  # refused
+    Real(0, 1, log="yes")  # refused
+
+    # tell: numpy's scalars and arrays, which a training loop's losses often are
+    params = opt.ask()
+    opt.tell(params, 0.5)
+    opt.tell(params, 3)
+    opt.tell(params, np.float32(0.5))
+    opt.tell(params, np.int64(3))
+    opt.tell(params, np.mean(np.array([0.1, 0.2]), dtype=np.float64))
+    opt.tell(opt.ask(2), np.array([0.1, 0.2]))
+    opt.tell(opt.ask(2), [np.float32(0.1), 0.2], duration=np.array([1.0, 2.0]),
+             cost=np.float32(2.0))
+    opt.tell(params, "0.5")  # refused
+    opt.report(params, np.int64(1), np.float32(0.3))
+    constrained = Optimizer(space, n_constraints=1)
+    constrained.tell(params, 0.3, constraints=np.array([-0.2]))
+    constrained.tell(opt.ask(2), [0.3, 0.4], constraints=[np.array([-0.2]), np.array([0.1])])
+    constrained.tell(params, 0.3, constraints=["-0.2"])  # refused
+
+    # minimize: every objective form the README shows, with numpy numbers too
+    def loss(p: dict[str, Any]) -> float:
+        return float(p["lr"])
+
+    def loss_np(p: dict[str, Any]) -> np.float32:
+        return np.float32(p["lr"])
+
+    def with_constraints(p: dict[str, Any]) -> tuple[float, list[float]]:
+        return 1.0, [p["lr"] - 0.01]
+
+    def with_array(p: dict[str, Any]) -> tuple[np.float64, np.ndarray]:
+        return np.float64(1.0), np.zeros(1)
+
+    def hyperopt_style(p: dict[str, Any]) -> dict[str, Any]:
+        return {"loss": 1.0, "status": "ok"}
+
+    def callback(observation: Observation, optimizer: Optimizer) -> bool:
+        return observation.value is not None and observation.value < 0.1
+
+    result = minimize(loss, space, n_calls=10, seed=0, callback=callback)
+    reveal_type(result.best_params)  # reveals: dict[str, Any] | None
+    minimize(lambda p: p["lr"], space, n_calls=10)
+    minimize(loss_np, space, n_calls=10, x0=[{"lr": 0.01, "layers": 2, "act": 1}],
+             y0=[np.float32(0.3)])
+    minimize(with_constraints, space, n_constraints=1)
+    minimize(with_array, space, n_constraints=1)
+    minimize(hyperopt_style, space)  # refused
+    minimize(loss, space, acquisition="ucb", ucb_beta=2.0, n_initial=5, maximize=False)
+    settings: dict[str, Any] = {"acquisition": "ei", "n_initial": 4}
+    minimize(loss, space, n_calls=20, **settings)
+    minimize(loss, space, accquisition="ucb")  # refused
+    minimize(loss, space, n_initial="5")  # refused
+    minimize(loss, space, max_evals=50)  # refused
+    same = OptimizeResult.from_json(result.to_json())
+
+    # input constraints: a callable (a numpy comparison's bool too), LinearConstraints, lists
+    def small(p: dict[str, Any]) -> np.bool_:
+        return np.float64(p["lr"]) < 0.05
+
+    linear = [LinearConstraint({"layers": 1}, "<=", 6), LinearConstraint({"layers": 1}, ">=", 2)]
+    Optimizer(space, feasible=linear)
+    Optimizer(space, feasible=(small, linear[0]))
+    Optimizer(space, feasible=[LinearConstraint({"layers": 1}, "<=", 6), lambda p: p["lr"] > 1e-4])
+    Optimizer.resume("run.jsonl", feasible=small)
+    Optimizer(space, feasible="layers <= 6")  # refused
+
+    # the Optuna sampler's options: Optimizer's, less those it sets or refuses
+    from bayesopt.integrations.optuna import BayesoptSampler
+    BayesoptSampler(seed=0, n_initial=8, acquisition="ucb", ucb_beta=2.0)
+    BayesoptSampler(n_startup_trials=8)  # refused
+    BayesoptSampler(maximize=True)  # refused
+
+    # the public names as a checker sees them: each one its own type, a misspelt one an error
+    import bayesopt
+    from bayesopt import Optimiser  # refused
+    bayesopt.minimise(loss, space)  # refused
+    reveal_type(bayesopt.Optimizer(space))  # reveals: bayesopt.optimizer.Optimizer
+    reveal_type(bayesopt.__version__)  # reveals: str
+''') + f"from bayesopt import {', '.join(n for n in bayesopt.__all__ if n != '__version__')}\n"
+
+MARKER = re.compile(r"#\s*(refused|reveals:\s*(?P<type>.+))\s*$")
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The user module and mypy's report on it."""
+    where = tmp_path_factory.mktemp("typing")
+    config = where / "mypy.ini"
+    config.write_text(f"[mypy]\nmypy_path = {ROOT}\nfollow_imports = silent\n"
+                      # the host libraries' own types are not under test: skipped, for speed
+                      "[mypy-optuna.*,sklearn.*,matplotlib.*,pandas.*,distributed.*,dask.*]\n"
+                      "follow_imports = skip\n")
+    user = where / "user_code.py"
+    user.write_text(USER_CODE)
+    stdout, stderr, _ = api.run(["--strict", "--config-file", str(config), "--cache-dir",
+                                 str(where / "cache"), "--no-error-summary",
+                                 "--show-error-codes", str(user)])
+    assert not stderr, stderr
+    return user, stdout
+
+
+def _report_by_line(user: Path, stdout: str) -> dict[int, list[str]]:
+    """mypy's messages about the user module, by line number."""
+    lines: dict[int, list[str]] = {}
+    for message in stdout.splitlines():
+        _, _, rest = message.partition(f"{user.name}:")
+        if not rest:
+            continue
+        number, _, text = rest.partition(":")
+        lines.setdefault(int(number), []).append(text.strip())
+    return lines
+
+
+def test_readme_code_passes_and_refused_code_is_reported(checked: tuple[Path, str]) -> None:
+    user, stdout = checked
+    report = _report_by_line(user, stdout)
+    problems = []
+    for number, line in enumerate(USER_CODE.splitlines(), start=1):
+        errors = [m for m in report.get(number, []) if m.startswith("error:")]
+        notes = [m for m in report.get(number, []) if m.startswith("note: Revealed type is")]
+        marker = MARKER.search(line)
+        if marker is None or marker["type"] is not None:
+            if errors:
+                problems.append(f"line {number} {line.strip()!r}: unexpected {errors}")
+        else:
+            if not errors:
+                problems.append(f"line {number} {line.strip()!r}: no error reported")
+        if marker is not None and marker["type"] is not None:
+            wanted = f'note: Revealed type is "{marker["type"].strip()}"'
+            if notes != [wanted]:
+                problems.append(f"line {number}: revealed {notes}, wanted [{wanted!r}]")
+    assert not problems, "\n".join(problems) + "\n--- mypy said:\n" + stdout
+
+
+def _typed_dict_keys(source: Path, name: str) -> set[str]:
+    """The keys of the class `name` in `source` (a TypedDict under TYPE_CHECKING, which the
+    running test cannot import)."""
+    tree = ast.parse(source.read_text())
+    typed = next(node for node in ast.walk(tree)
+                 if isinstance(node, ast.ClassDef) and node.name == name)
+    return {item.target.id for item in typed.body
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
+
+
+def test_minimize_types_every_optimizer_keyword_it_passes_on() -> None:
+    """`minimize`'s ``**optimizer_options`` TypedDict (defined for type checkers only, so
+    read from the source) names exactly `Optimizer`'s keywords that minimize lacks."""
+    names = _typed_dict_keys(ROOT / "bayesopt" / "loop.py", "_OptimizerKeywords")
+    assert names == set(keyword_only(Optimizer.__init__)) - set(keyword_only(minimize))
+
+
+def test_the_sampler_types_every_optimizer_keyword_it_passes_on() -> None:
+    """`BayesoptSampler`'s ``**optimizer_kwargs`` TypedDict (for type checkers only, so read
+    from the source) names exactly the `Optimizer` keywords it neither sets nor refuses."""
+    from bayesopt.integrations import optuna
+
+    names = _typed_dict_keys(ROOT / "bayesopt" / "integrations" / "optuna.py", "_SamplerKeywords")
+    passed_on = (set(keyword_only(Optimizer.__init__)) - {"seed"} - set(optuna._UNSUPPORTED)
+                 - set(optuna._RESERVED))
+    assert names == passed_on
