@@ -205,7 +205,7 @@ class SQLiteStorage:
         folder = self._path.with_name(self._path.name + ".locks")
         folder.mkdir(exist_ok=True)
         digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-        with codec.file_lock(folder / digest, name, self._held, create=True):
+        with codec.file_lock(folder / digest, name, self._held, create=True, owner=self):
             yield
 
     def studies(self) -> list[str]:
