@@ -339,7 +339,7 @@ def kill_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None
 
 @POSIX_ONLY  # SIGSTOP, SIGKILL
 @pytest.mark.parametrize("kind, mode", [("jsonl", "hold"), ("sqlite", "hold"),
-                                        ("jsonl", "hold-append")])
+                                        ("postgresql", "hold"), ("jsonl", "hold-append")])
 def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
     kind: str, mode: str, request: pytest.FixtureRequest, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -348,7 +348,7 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
     lock) waiting for it warns once, at the user's line, naming the storage, the study
     and the stopped holder, keeps waiting, and completes once the holder is gone."""
     location = make_location(kind, request, tmp_path)
-    url = location[1] if kind == "jsonl" else f"sqlite:///{location[1]}"
+    url = {"jsonl": location[1], "sqlite": f"sqlite:///{location[1]}"}.get(kind, location[1])
     opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=2, storage=url, study="s")
     for _ in range(3):  # past the initial design: the next ask computes under the study lock
         params = opt.ask()
@@ -372,8 +372,14 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
     assert len(waits) == 1, [str(w.message) for w in caught]
     message = str(waits[0].message)
     lock = "append lock" if mode == "hold-append" else "lock"
-    assert f"('{location[1]}'): the {lock} of study 's'" in message
-    assert f"held by process {holder.pid} (python" in message and "stopped)" in message
+    if kind == "postgresql":  # the server names its session, not the client's process
+        named = open_location(*location)
+        assert f"{named!r}: the lock of study 's': still waiting" in message
+        named.close()
+        assert "held by server process " in message
+    else:
+        assert f"('{location[1]}'): the {lock} of study 's'" in message
+        assert f"held by process {holder.pid} (python" in message and "stopped)" in message
     assert "still waiting" in message
     assert waits[0].filename == __file__
     if mode == "hold":

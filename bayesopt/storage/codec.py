@@ -165,9 +165,9 @@ def watch_lock_wait(waiting: LockWait, what: Callable[[], str], holder: Callable
     try:
         if waiting.wait(LOCK_WAIT_WARNING):
             return
-        warnings.warn(f"{what()} has been waited for for {time.monotonic() - start:.1f} s: "
-                      f"{holder()}; still waiting (a stopped holder may resume, so the lock "
-                      "is not broken)", LockWaitWarning, stacklevel=caller_level())
+        warnings.warn(f"{what()}: still waiting for it after {time.monotonic() - start:.1f} s; "
+                      f"{holder()} (a stopped holder may resume, so the lock is not broken)",
+                      LockWaitWarning, stacklevel=caller_level())
         waiting.wait(None)
     except BaseException:
         waiting.abandon()
