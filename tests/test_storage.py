@@ -389,6 +389,40 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
     opt.close()
 
 
+FILE_SIZE_LIMITED = """
+import os, resource, signal, sys
+from bayesopt.storage import StorageError
+from bayesopt.storage.sqlite import SQLiteStorage
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+path = sys.argv[1]
+storage = SQLiteStorage(path)
+storage.create_or_attach("s", {})
+storage.append("s", [{"i": 0}])
+limit = max(os.path.getsize(path + suffix) for suffix in ("", "-wal"))
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+try:
+    storage.append("s", [{"padding": "x" * 200_000}])
+except StorageError as error:
+    print(error)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE and SIGXFSZ are POSIX")
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="sqlite_errorcode is Python >= 3.11's")
+def test_an_sqlite_write_past_the_file_size_limit_says_which_write_failed_and_why(tmp_path):
+    """SQLite reports a write refused by the system (EFBIG past RLIMIT_FSIZE, ENOSPC) as
+    "disk I/O error" only; its extended code names the failed write, and the error says
+    it with the file and the likely causes."""
+    path = tmp_path / "studies.db"
+    child = subprocess.run([sys.executable, "-c", FILE_SIZE_LIMITED, str(path)],
+                           check=False, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == (
+        f"SQLiteStorage({str(path)!r}): disk I/O error (the write of {str(path)!r} or its "
+        "studies.db-wal failed, SQLITE_IOERR_WRITE: disk full or file size limit?)")
+
+
 # --- SQLite: a database held by another writer ---
 
 
