@@ -27,6 +27,7 @@ Only the standard library is imported: worker processes import this module
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -147,9 +148,11 @@ class FailureGuard:
 
 def caller_level() -> int:
     """The `stacklevel` of the first frame outside this package (the user's call: `minimize`,
-    `ask`), for a warning raised however deep inside it."""
+    `ask`), for a warning raised however deep inside it; `contextlib`'s frames (the package's
+    context managers entered on the way) are passed over as the package's are."""
     package = os.path.dirname(os.path.abspath(__file__))
     frame, level = sys._getframe(1), 1  # level 1 is the function calling warnings.warn
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+    while frame.f_back is not None and (frame.f_code.co_filename.startswith(package)
+                                        or frame.f_code.co_filename == contextlib.__file__):
         frame, level = frame.f_back, level + 1
     return level

@@ -71,7 +71,18 @@ READABLE_VERSIONS = (1, 2)
 
 
 class JournalError(StorageError):
-    """The journal cannot be read or does not belong to this optimizer."""
+    """The journal cannot be read or does not belong to this optimizer.
+
+    Raised by `minimize` for a tell the journal or study refused to record, it also says
+    what was not recorded, to tell by hand once the storage is fixed (None otherwise):
+    `params` (the point), `run` (its run id, `Optimizer.run_ids`), `value` and
+    `constraints` (a success's), `failure` (a failed evaluation's error text)."""
+
+    params: dict[str, Any] | None = None
+    run: int | None = None
+    value: float | None = None
+    constraints: list[float] | None = None
+    failure: str | None = None
 
 
 def encode_point(space: Space, params: Mapping[str, Any]) -> list[Any]:

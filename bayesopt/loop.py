@@ -13,7 +13,7 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypedDict, TypeVar
@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard, caller_level
 from bayesopt.heartbeats import Heartbeats
-from bayesopt.journal import check_journal_path, holds_a_run
+from bayesopt.journal import JournalError, check_journal_path, holds_a_run
 from bayesopt.optimizer import Optimizer, claim_journal
 from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
@@ -655,7 +655,8 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
     status, payload, duration = outcome
     cost = duration if duration is not None and duration > 0 else None
     if status != "ok":
-        opt.tell_failure(params, payload, duration=duration, cost=cost)
+        with _unrecorded(opt, params, failure=payload):
+            opt.tell_failure(params, payload, duration=duration, cost=cost)
         return status, payload
     returned = _numbers(payload)
     if returned is None:
@@ -668,13 +669,41 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         _check_failures_constraints(opt, payload, values)
         message = f"objective returned {number!r}" + (
             "" if values is None else f" with constraints {values!r}")
-        opt.tell_failure(params, message, duration=duration, cost=cost)
+        with _unrecorded(opt, params, number, values, failure=message):
+            opt.tell_failure(params, message, duration=duration, cost=cost)
         return "failed", message
     try:
-        opt.tell(params, number, duration=duration, constraints=values, cost=cost)
+        with _unrecorded(opt, params, number, values):
+            opt.tell(params, number, duration=duration, constraints=values, cost=cost)
+    except JournalError:  # the storage refused the write: `_unrecorded` said what it was
+        raise
     except (TypeError, ValueError) as error:  # the constraint values do not fit the run
         raise type(error)(f"objective returned {payload!r}: {error}") from error
     return "ok", None
+
+
+@contextlib.contextmanager
+def _unrecorded(opt: Optimizer, params: dict[str, Any], value: float | None = None,
+                constraints: list[float] | None = None, *,
+                failure: str | None = None) -> Iterator[None]:
+    """A tell that the journal or study refused to record (a `JournalError`: a full disk, a
+    file size limit, a deleted study) is raised with what was not recorded — the point,
+    its run id (`Optimizer.run_ids`), its value and constraints, or its failure's text —
+    in its message and as its attributes (`JournalError.params`, …), so that the user can
+    tell it by hand once the storage is fixed; the error is otherwise the storage's."""
+    try:
+        yield
+    except JournalError as error:
+        run = opt._state.run_ids(opt.space.validate(params))[0]  # no storage read
+        told = ("tell_failure(error.params, error.failure)" if failure is not None
+                else f"tell(error.params, {value!r}" + ("" if constraints is None else
+                                                         f", constraints={constraints!r}") + ")")
+        error.args = (f"{error}; not recorded: the evaluation of params={params!r}"
+                      + ("" if run is None else f" (run {run})")
+                      + f" — once the storage is fixed, {told} records it",)
+        error.params, error.run, error.value = dict(params), run, value
+        error.constraints, error.failure = constraints, failure
+        raise
 
 
 def _check_failures_constraints(opt: Optimizer, payload: Any,

@@ -11,6 +11,7 @@ the time.time() START_AT (so that several workers open it together). MODE:
             events {"worker", "batch", "part"} (after a LockLost, reading the study and
             appending again); prints the batch's first number once the append has returned.
   hold      take the lock, print "locked", sleep until killed.
+  hold-append  (jsonl) take the file's append lock, print "locked", sleep until killed.
   create    create the study with header {"worker": WORKER} or attach to it; print the
             stored header's worker (opening a fresh database creates its schema).
 """
@@ -79,6 +80,13 @@ def hold(storage: Any, study: str) -> int:
     return 0
 
 
+def hold_append(storage: Any, study: str) -> int:
+    with storage._append_lock(study):
+        print("locked", flush=True)
+        time.sleep(600)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     kind, where, study, mode, worker = argv[:5]
     count = int(argv[5]) if len(argv) > 5 else 0
@@ -92,6 +100,8 @@ def main(argv: list[str]) -> int:
             return batches(storage, study, int(worker), count)
         if mode == "hold":
             return hold(storage, study)
+        if mode == "hold-append":
+            return hold_append(storage, study)
         if mode == "create":
             print(storage.create_or_attach(study, {"worker": int(worker)})["worker"], flush=True)
             return 0

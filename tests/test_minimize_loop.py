@@ -6,6 +6,7 @@ objective and checks how many evaluations started, with wide margins.
 
 from __future__ import annotations
 
+import errno
 import inspect
 import logging
 import math
@@ -28,8 +29,10 @@ from bayesopt import (
     minimize,
 )
 from bayesopt.fitting import FitOptions
+from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
+from bayesopt.storage.jsonl import JSONLStorage
 from parallel_objectives import diverges_on_the_right, misspelt_key, sleepy_sphere, sphere
 
 FAST = OptimizerOptions(
@@ -45,6 +48,59 @@ LR_SPACE = {"lr": Real(1e-5, 1e-1, log=True)}
 def run(func: Any, space: Any = SPACE, n_calls: int = 8, **kwargs: Any) -> Any:
     return minimize(func, space, n_calls=n_calls, seed=0, progress=False, options=FAST,
                     n_initial=4, **kwargs)
+
+
+class FillingDisk(JSONLStorage):
+    """A JSON-lines storage whose appends fail as a full disk's do (EFBIG) once `full`."""
+
+    full = False
+
+    def append(self, study: str, events: Any, **kwargs: Any) -> int:
+        if self.full:
+            raise OSError(errno.EFBIG, "File too large")
+        return super().append(study, events, **kwargs)
+
+
+@pytest.mark.parametrize("returns", ["value", "nan", "error"])
+def test_a_tell_the_storage_refuses_stops_the_run_naming_the_point_to_tell_by_hand(
+        tmp_path, returns):
+    """minimize stopped by a tell its storage refused (a full disk) raises the storage's
+    error naming what was not recorded — the point, its run id, the value (or the
+    failure) — in its message and attributes; told by hand once the disk has room, it is
+    recorded as the run would have recorded it."""
+    storage = FillingDisk(tmp_path / "study.jsonl")
+    evaluated: list[dict[str, Any]] = []
+
+    def objective(params: dict[str, Any]) -> float:
+        evaluated.append(params)
+        storage.full = len(evaluated) == 3
+        if storage.full and returns == "error":
+            raise RuntimeError("out of memory")
+        return math.nan if storage.full and returns == "nan" else params["x"] + params["y"]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvaluationFailedWarning)
+        with pytest.raises(JournalError, match="File too large; not recorded") as info:
+            run(objective, storage=storage, study="s")
+    error, point = info.value, evaluated[-1]
+    assert len(evaluated) == 3 and error.params == point and error.run == 2
+    assert f"the evaluation of params={point!r} (run 2)" in str(error)
+    if returns == "value":
+        assert error.value == point["x"] + point["y"] and error.failure is None
+        assert f"tell(error.params, {error.value!r}) records it" in str(error)
+    else:
+        assert (error.failure == "objective returned nan" if returns == "nan"
+                else error.failure.endswith("RuntimeError: out of memory\n"))
+        assert "tell_failure(error.params, error.failure) records it" in str(error)
+    # the disk has room again (minimize closed its storage: the user opens it again)
+    opt = Optimizer(SPACE, seed=0, options=FAST, n_initial=4, storage=tmp_path / "study.jsonl",
+                    study="s")
+    if error.failure is None:
+        opt.tell(error.params, error.value)
+    else:
+        opt.tell_failure(error.params, error.failure)
+    assert opt.history[-1].params == point and len(opt.history) == 3
+    opt.close()
 
 
 # ------------------------------------------------------------ failure stop rule

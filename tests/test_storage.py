@@ -19,13 +19,15 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bayesopt.storage import LockLost
+from bayesopt import Optimizer, Real
+from bayesopt.storage import LockLost, LockWaitWarning, codec
 from bayesopt.storage.sqlite import SQLiteStorage
 from postgres import DropAfterCommit, PostgresServer
 from storage_worker import open_location
@@ -323,6 +325,102 @@ def test_kill_9_while_holding_the_lock_frees_it(
     worker = spawn(location, "s", "locked", 1, 5)
     assert worker.wait(timeout=120) == 0
     assert [e["seen"] for e in storage.read("s")] == list(range(5))
+
+
+def kill_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None:
+    """SIGKILL `holder` once a LockWaitWarning is among `caught` (or after a hang guard of
+    60 s without one, so that a missing warning fails the test instead of hanging it)."""
+    guard = time.monotonic() + 60
+    while time.monotonic() < guard and not any(
+            issubclass(w.category, LockWaitWarning) for w in list(caught)):
+        time.sleep(0.01)
+    holder.send_signal(signal.SIGKILL)
+
+
+@POSIX_ONLY  # SIGSTOP, SIGKILL
+@pytest.mark.parametrize("kind, mode", [("jsonl", "hold"), ("sqlite", "hold"),
+                                        ("postgresql", "hold"), ("jsonl", "hold-append")])
+def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
+    kind: str, mode: str, request: pytest.FixtureRequest, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lock held by a stopped process (SIGSTOP): the ask (study lock) or tell (append
+    lock) waiting for it warns once, at the user's line, naming the storage, the study
+    and the stopped holder, keeps waiting, and completes once the holder is gone."""
+    location = make_location(kind, request, tmp_path)
+    url = {"jsonl": location[1], "sqlite": f"sqlite:///{location[1]}"}.get(kind, location[1])
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=2, storage=url, study="s")
+    for _ in range(3):  # past the initial design: the next ask computes under the study lock
+        params = opt.ask()
+        opt.tell(params, (params["x"] - 0.3) ** 2)
+    pending = opt.ask()
+    holder = spawn(location, "s", mode, 0)
+    assert holder.stdout.readline().strip() == "locked"
+    holder.send_signal(signal.SIGSTOP)
+    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        killer = threading.Thread(target=kill_once_warned, args=(caught, holder), daemon=True)
+        killer.start()
+        if mode == "hold":
+            asked = opt.ask()
+        else:
+            opt.tell(pending, 0.5)
+    killer.join(timeout=60)
+    holder.wait(timeout=60)
+    waits = [w for w in caught if issubclass(w.category, LockWaitWarning)]
+    assert len(waits) == 1, [str(w.message) for w in caught]
+    message = str(waits[0].message)
+    lock = "append lock" if mode == "hold-append" else "lock"
+    if kind == "postgresql":  # the server names its session, not the client's process
+        named = open_location(*location)
+        assert f"{named!r}: the lock of study 's': still waiting" in message
+        named.close()
+        assert "held by server process " in message
+    else:
+        assert f"('{location[1]}'): the {lock} of study 's'" in message
+        assert f"held by process {holder.pid} (python" in message and "stopped)" in message
+    assert "still waiting" in message
+    assert waits[0].filename == __file__
+    if mode == "hold":
+        assert set(asked) == {"x"} and asked in opt.pending
+    else:
+        assert [h.value for h in opt.history][-1] == 0.5
+    opt.close()
+
+
+FILE_SIZE_LIMITED = """
+import os, resource, signal, sys
+from bayesopt.storage import StorageError
+from bayesopt.storage.sqlite import SQLiteStorage
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+path = sys.argv[1]
+storage = SQLiteStorage(path)
+storage.create_or_attach("s", {})
+storage.append("s", [{"i": 0}])
+limit = max(os.path.getsize(path + suffix) for suffix in ("", "-wal"))
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+try:
+    storage.append("s", [{"padding": "x" * 200_000}])
+except StorageError as error:
+    print(error)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE and SIGXFSZ are POSIX")
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="sqlite_errorcode is Python >= 3.11's")
+def test_an_sqlite_write_past_the_file_size_limit_says_which_write_failed_and_why(tmp_path):
+    """SQLite reports a write refused by the system (EFBIG past RLIMIT_FSIZE, ENOSPC) as
+    "disk I/O error" only; its extended code names the failed write, and the error says
+    it with the file and the likely causes."""
+    path = tmp_path / "studies.db"
+    child = subprocess.run([sys.executable, "-c", FILE_SIZE_LIMITED, str(path)],
+                           check=False, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == (
+        f"SQLiteStorage({str(path)!r}): disk I/O error (the write of {str(path)!r} or its "
+        "studies.db-wal failed, SQLITE_IOERR_WRITE: disk full or file size limit?)")
 
 
 # --- SQLite: a database held by another writer ---

@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "Storage", "StorageError",
+__all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "LockWaitWarning", "Storage", "StorageError",
            "StudyDeleted", "is_sqlite_file", "open_storage"]
 
 
@@ -50,6 +50,13 @@ class LockLost(StorageError):
     """`append` under `lock(study)` refused: the lock was lost while held (a database
     session that dropped) and taken again, so another process may have appended in
     between. Nothing was appended; the lock is held again: read, recompute, append."""
+
+
+class LockWaitWarning(UserWarning):
+    """A lock (a study's, or a JSON-lines file's append lock) has been waited for longer
+    than `bayesopt.storage.codec.LOCK_WAIT_WARNING` seconds; the message names the
+    storage, the study, the time waited and, where the system tells, the holder. The
+    wait goes on: a holder that is stopped, not dead, may resume."""
 
 
 @runtime_checkable

@@ -1,4 +1,4 @@
-"""Argument checks, JSON encoding and the file lock shared by the storages.
+"""Argument checks, JSON encoding, the file lock and the watched lock wait shared by the storages.
 
 A study is named by a non-empty string. A header and each event are JSON objects
 (dicts with string keys) stored as compact JSON text (RFC 8259); NaN and ±inf are not
@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Container, Iterator, Mapping, MutableSet, Sequence
+import threading
+import time
+import warnings
+from collections.abc import Callable, Container, Iterator, Mapping, MutableSet, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 _SEPARATORS = (",", ":")
+LOCK_WAIT_WARNING = 10.0  # seconds a lock is waited for before a LockWaitWarning says so
 
 
 def check_study(study: Any) -> str:
@@ -63,15 +67,15 @@ def check_not_held(storage: object, study: str, held: Container[str]) -> None:
 
 
 @contextmanager
-def file_lock(path: Path, study: str, held: MutableSet[str], *, create: bool) -> Iterator[None]:
+def file_lock(path: Path, study: str, held: MutableSet[str], *, create: bool,
+              owner: object) -> Iterator[None]:
     """flock(LOCK_EX) on `path` through a descriptor of this call's own, so that another
     thread's lock waits as another process's does; `study` is in `held` meanwhile. The
-    kernel releases the lock when the descriptor is closed, or its process dies."""
-    import fcntl  # POSIX: imported here, so that importing a storage module never needs it
-
+    kernel releases the lock when the descriptor is closed, or its process dies. A wait
+    is watched as `flock_exclusive` says (`owner`, the storage, names it)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT if create else os.O_RDONLY, 0o666)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        flock_exclusive(fd, lambda: f"{owner!r}: the lock of study {study!r} ({str(path)!r})")
         held.add(study)
         try:
             yield
@@ -79,6 +83,131 @@ def file_lock(path: Path, study: str, held: MutableSet[str], *, create: bool) ->
             held.discard(study)
     finally:
         os.close(fd)  # closing the only descriptor of this lock releases it
+
+
+def flock_exclusive(fd: int, what: Callable[[], str]) -> None:
+    """flock(fd, LOCK_EX), waiting as long as it takes, with one `LockWaitWarning` naming
+    `what()` and the holder if the wait passes `LOCK_WAIT_WARNING` seconds. Uncontended it
+    is one flock(LOCK_EX | LOCK_NB); contended, the blocking flock runs in a thread of its
+    own (on a dup of `fd`: flock locks belong to the open file description, so the lock
+    is `fd`'s) while this thread waits for it with a timeout (`watch_lock_wait`)."""
+    import fcntl  # POSIX: imported here, so that importing a storage module never needs it
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    watch_lock_wait(_FlockWait(fd), what, lambda: _flock_holders(fd))
+
+
+class _FlockWait:
+    """A blocking flock(LOCK_EX) on a dup of `fd`, in a daemon thread. `abandon()` (the
+    waiter interrupted) releases the lock when the thread takes it, or at once if taken."""
+
+    def __init__(self, fd: int) -> None:
+        import fcntl
+
+        self._fcntl, self._fd, self._dup = fcntl, fd, os.dup(fd)
+        self._done = threading.Event()
+        self._mutex = threading.Lock()
+        self._abandoned = False
+        self._error: OSError | None = None
+        threading.Thread(target=self._take, name="bayesopt-lock-wait", daemon=True).start()
+
+    def _take(self) -> None:
+        try:
+            self._fcntl.flock(self._dup, self._fcntl.LOCK_EX)
+        except OSError as error:  # pragma: no cover - flock(LOCK_EX) fails only on a bad fd
+            self._error = error
+        with self._mutex:
+            if self._abandoned and self._error is None:
+                self._fcntl.flock(self._dup, self._fcntl.LOCK_UN)
+            os.close(self._dup)
+            self._done.set()
+
+    def wait(self, timeout: float | None) -> bool:
+        """True once the lock is taken; False if `timeout` seconds passed first."""
+        if not self._done.wait(timeout):
+            return False
+        if self._error is not None:  # pragma: no cover
+            raise self._error
+        return True
+
+    def abandon(self) -> None:
+        with self._mutex:
+            if not self._done.is_set():
+                self._abandoned = True
+            elif self._error is None:
+                self._fcntl.flock(self._fd, self._fcntl.LOCK_UN)
+
+
+class LockWait(Protocol):
+    """A lock being waited for: `wait(timeout)` is True once it is held (False if
+    `timeout` seconds passed first; None waits forever); `abandon()` gives it up (the
+    waiter was interrupted), releasing it if it was or will be taken."""
+
+    def wait(self, timeout: float | None) -> bool: ...
+
+    def abandon(self) -> None: ...
+
+
+def watch_lock_wait(waiting: LockWait, what: Callable[[], str], holder: Callable[[], str]) -> None:
+    """Wait for a lock until it is held, however long that is: a holder that is stopped
+    (SIGSTOP, a debugger, a frozen NFS client) may resume, so the lock is never broken.
+    After `LOCK_WAIT_WARNING` seconds one `LockWaitWarning` says so, naming `what()`, the
+    time waited and `holder()` (who holds the lock, where that can be told), at the
+    user's line (`bayesopt.failures.caller_level`). Interrupted, the wait is abandoned."""
+    from bayesopt.failures import caller_level
+    from bayesopt.storage import LockWaitWarning
+
+    start = time.monotonic()
+    try:
+        if waiting.wait(LOCK_WAIT_WARNING):
+            return
+        warnings.warn(f"{what()}: still waiting for it after {time.monotonic() - start:.1f} s; "
+                      f"{holder()} (a stopped holder may resume, so the lock is not broken)",
+                      LockWaitWarning, stacklevel=caller_level())
+        waiting.wait(None)
+    except BaseException:
+        waiting.abandon()
+        raise
+
+
+def _flock_holders(fd: int) -> str:
+    """Who holds a flock on `fd`'s file, as /proc/locks (Linux) tells: its FLOCK entries
+    with the file's device and inode that are held, not waited for ("->"), with each
+    holder's state from /proc/<pid>/stat (T: stopped, t: stopped by a debugger)."""
+    status = os.fstat(fd)
+    device = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as table:
+            lines = table.read().splitlines()
+    except OSError:
+        return "its holder cannot be told here (no /proc/locks)"
+    pids = sorted({int(fields[4]) for fields in (line.split() for line in lines)
+                   if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device})
+    if not pids:
+        return "its holder cannot be told (/proc/locks lists none)"
+    return "held by " + ", ".join(_process(pid) for pid in pids)
+
+
+_STATES = {"T": "stopped", "t": "stopped by a debugger", "D": "in uninterruptible I/O",
+           "Z": "a zombie"}
+
+
+def _process(pid: int) -> str:
+    """'process <pid> (<command>, <state>)', from /proc/<pid>/stat where it can be read."""
+    if pid == os.getpid():
+        return f"process {pid} (this process)"
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as stat:
+            text = stat.read()
+    except OSError:
+        return f"process {pid}"
+    command, _, rest = text.partition(" (")[2].rpartition(") ")
+    state = rest.split(" ", 1)[0]
+    return f"process {pid} ({command}" + (f", {_STATES[state]})" if state in _STATES else ")")
 
 
 def check_process(storage: object, pid: int) -> None:

@@ -116,7 +116,7 @@ class JSONLStorage:
         codec.check_study(study)
         codec.encode_object("header", header)
         self._check_usable()
-        with self._thread_lock, self._append_lock(create=True):
+        with self._thread_lock, self._append_lock(study, create=True):
             if self._scan():
                 stored = self._header()
                 self._check_name(study, stored)
@@ -154,7 +154,7 @@ class JSONLStorage:
             if not self.path.exists():
                 raise self._replaced() if self._starts else StorageError(
                     f"{str(self.path)!r} does not exist")
-            with self._append_lock():
+            with self._append_lock(study):
                 return self._append_locked(study, lines, expected)
 
     def _append_locked(self, study: str, lines: Sequence[str], expected: int | None) -> int:
@@ -181,7 +181,7 @@ class JSONLStorage:
         self._check_usable()
         if not self.path.exists():
             raise StorageError(f"{str(self.path)!r} does not exist")
-        with codec.file_lock(self.path, study, self._held, create=False):
+        with codec.file_lock(self.path, study, self._held, create=False, owner=self):
             yield
 
     def header(self, study: str) -> dict[str, Any]:
@@ -219,7 +219,7 @@ class JSONLStorage:
                 raise StorageError(f"{str(self.path)!r} is being written by a journal's writer "
                                    "(an Optimizer with journal=, or `bayesopt run`): close it "
                                    "or stop it before deleting the study")
-            with self._append_lock():
+            with self._append_lock(study):
                 self._study_header(study)  # still this study, still this file
                 self.path.unlink()
                 _fsync_directory(self.path.parent)
@@ -258,13 +258,14 @@ class JSONLStorage:
 
     # ------------------------------------------------------------ the append lock
     @contextmanager
-    def _append_lock(self, create: bool = False) -> Iterator[None]:
+    def _append_lock(self, study: str, create: bool = False) -> Iterator[None]:
         """flock(LOCK_EX) on <path>.lock for the duration of one write (thread lock held)."""
         self._descriptor(create)  # the data file first: a missing file is not created here
         if self._sidecar is None:
             self._sidecar = _open_sidecar(self._sidecar_path(), self.path)
             self._owned[0].append(self._sidecar)
-        fcntl.flock(self._sidecar, fcntl.LOCK_EX)
+        codec.flock_exclusive(self._sidecar, lambda: f"{self!r}: the append lock of study "
+                              f"{study!r} ({str(self._sidecar_path())!r})")
         self._writing = True
         try:
             yield

@@ -151,6 +151,54 @@ def _check_study(study: Any) -> str:
     return name
 
 
+class _AdvisoryWait:
+    """A wait for the advisory lock `key` on `conn` (`codec.LockWait`): pg_advisory_lock
+    under a statement-local lock_timeout (a wait that passes it raises LockNotAvailable:
+    not taken), or without one. An interrupted wait is cancelled by psycopg, taking
+    nothing, so `abandon` has nothing to give back."""
+
+    def __init__(self, conn: Connection, key: tuple[int, int]) -> None:
+        self._conn, self._key = conn, key
+
+    def wait(self, timeout: float | None) -> bool:
+        if timeout is None:
+            self._conn.execute("SELECT pg_advisory_lock(%s, %s)", self._key)
+            return True
+        with self._conn.transaction():  # set_config(..., true): until the end of it
+            self._conn.execute("SELECT set_config('lock_timeout', %s, true)",
+                               (f"{max(1, round(timeout * 1000))}ms",))
+            try:
+                with self._conn.transaction():  # a savepoint: the refusal leaves the lock
+                    self._conn.execute("SELECT pg_advisory_lock(%s, %s)", self._key)
+            except pg_errors.LockNotAvailable:
+                return False
+        return True
+
+    def abandon(self) -> None:
+        pass
+
+
+def _advisory_holders(conn: Connection, key: tuple[int, int]) -> str:
+    """The server sessions that hold the advisory lock `key` (pg_locks), with their client
+    address and state (pg_stat_activity; NULL where this role may not see them)."""
+    try:
+        rows = conn.execute(
+            "SELECT l.pid, a.client_addr, a.client_port, a.state,"
+            " extract(epoch FROM now() - a.state_change)"
+            " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+            " AND l.classid::bigint = %s AND l.objid::bigint = %s", key).fetchall()
+    except psycopg.Error as error:
+        return f"its holder cannot be told ({error})"
+    if not rows:
+        return "its holder cannot be told (pg_locks lists none)"
+    return "held by " + ", ".join(
+        f"server process {pid} (client {addr or 'local'}"
+        + (f":{port}" if port else "") + (f", {state}" if state else "")
+        + ("" if since is None else f" for {float(since):.0f} s") + ")"
+        for pid, addr, port, state, since in rows)
+
+
 def _lock_key(study: str) -> tuple[int, int]:
     """The advisory-lock key pair of a study: a fixed namespace and 31 bits of sha256(name)."""
     return _NAMESPACE, int.from_bytes(hashlib.sha256(study.encode()).digest()[:4], "big") >> 1
@@ -316,7 +364,8 @@ class PostgresStorage:
         codec.check_not_held(self, name, self._held)
         key = _lock_key(name)
         self._run(
-            lambda conn, retry: self._acquire(conn, key), f"locking study {name!r}", locks=True
+            lambda conn, retry: self._acquire(conn, (name, key)), f"locking study {name!r}",
+            locks=True
         )
         self._held[name] = key
         try:
@@ -436,10 +485,19 @@ class PostgresStorage:
             self._data = None
         return True
 
-    @staticmethod
-    def _acquire(conn: Connection, *keys: tuple[int, int]) -> None:
-        for key in keys:
-            conn.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    def _acquire(self, conn: Connection, *locks: tuple[str, tuple[int, int]]) -> None:
+        """Take the advisory lock of each (study, key): at once if it is free, else waited
+        for as `codec.watch_lock_wait` waits (a warning naming the holder's session after
+        `codec.LOCK_WAIT_WARNING` seconds, however long it takes)."""
+        for name, key in locks:
+            self._take(conn, name, key)
+
+    def _take(self, conn: Connection, name: str, key: tuple[int, int]) -> None:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", key).fetchone()
+        if not (row and row[0]):
+            codec.watch_lock_wait(_AdvisoryWait(conn, key),
+                                  lambda: f"{self!r}: the lock of study {name!r}",
+                                  lambda: _advisory_holders(conn, key))
 
     def _release(self, key: tuple[int, int]) -> None:
         with self._mutex:
@@ -465,7 +523,7 @@ class PostgresStorage:
             RuntimeWarning,
             stacklevel=caller_level(),
         )
-        self._acquire(conn, *self._held.values())
+        self._acquire(conn, *self._held.items())
         self._lost.update(self._held)
 
     def _attach(self, conn: Connection, name: str) -> uuid.UUID:

@@ -75,6 +75,7 @@ _FIRST_BACKOFF = 0.01  # seconds before the first retry; doubles up to _MAX_BACK
 _MAX_BACKOFF = 0.5
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 _IMMUTABLE_READS = 8  # reads of an immutable=1 database that changed before giving up
+_WRITE_FAILURES = {778: "SQLITE_IOERR_WRITE", 13: "SQLITE_FULL"}  # extended result codes
 _READ_ONLY_CODES = (8, 14)  # SQLITE_READONLY, SQLITE_CANTOPEN: the place cannot be written
 
 _SCHEMA = (
@@ -205,7 +206,7 @@ class SQLiteStorage:
         folder = self._path.with_name(self._path.name + ".locks")
         folder.mkdir(exist_ok=True)
         digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-        with codec.file_lock(folder / digest, name, self._held, create=True):
+        with codec.file_lock(folder / digest, name, self._held, create=True, owner=self):
             yield
 
     def studies(self) -> list[str]:
@@ -426,7 +427,15 @@ class SQLiteStorage:
             backoff = min(2 * backoff, _MAX_BACKOFF)
 
     def _hint(self, error: sqlite3.DatabaseError) -> str:
-        """What to do about an SQLite error that is not contention."""
+        """What to do about an SQLite error that is not contention. A write refused by the
+        system (SQLITE_IOERR_WRITE, SQLITE_FULL: the extended result code of Python >= 3.11,
+        https://www.sqlite.org/rescode.html) says only "disk I/O error": named here, with
+        the usual causes (ENOSPC, or EFBIG past RLIMIT_FSIZE) and the files written."""
+        code = getattr(error, "sqlite_errorcode", None)
+        if code in _WRITE_FAILURES:
+            return (f" (the write of {str(self._path)!r} or its {self._path.name}-wal failed, "
+                    f"{getattr(error, 'sqlite_errorname', _WRITE_FAILURES[code])}: disk full "
+                    "or file size limit?)")
         if "unable to open" in str(error) and self._path.is_file():
             return (f" (in WAL mode SQLite creates {self._path.name}-wal and "
                     f"{self._path.name}-shm beside it: its directory must be writable)")
