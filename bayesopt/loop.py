@@ -694,7 +694,10 @@ def _unrecorded(opt: Optimizer, params: dict[str, Any], value: float | None = No
     try:
         yield
     except JournalError as error:
-        run = opt._state.run_ids(opt.space.validate(params))[0]  # no storage read
+        try:
+            run = opt.run_ids(params)[0]
+        except JournalError:  # the storage cannot be read either (a deleted study)
+            run = None
         told = ("tell_failure(error.params, error.failure)" if failure is not None
                 else f"tell(error.params, {value!r}" + ("" if constraints is None else
                                                          f", constraints={constraints!r}") + ")")
