@@ -138,7 +138,9 @@ def minimize(
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the
-        objective must then be picklable (defined at module level), and the
+        objective must then be picklable and importable by the workers (defined at
+        module level in a file: one defined in a notebook or the REPL is refused, TypeError
+        before any evaluation, `bayesopt.parallel.check_picklable`), and the
         caller not a daemonic process such as a `multiprocessing.Pool`'s worker,
         which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
@@ -228,7 +230,7 @@ def minimize(
     if parallel and executor is None:
         check_own_pool(n_workers)
     if parallel and (executor is None or isinstance(executor, ProcessPoolExecutor)):
-        check_picklable(func)  # a caller's process pool pickles it as our own does
+        check_picklable(func, executor)  # a caller's process pool pickles it as our own does
     space = space if isinstance(space, Space) else Space(space)
     warm = WarmStart.parse(x0, y0, space, n_calls)
     if optimizer_options.get("pending_timeout") == 0:
