@@ -10,6 +10,7 @@ import contextlib
 import inspect
 import math
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -259,6 +260,9 @@ def minimize(
                     _run_parallel(opt, func, n_workers, executor, budget, first, report, beats)
                 else:
                     _run(opt, func, budget, first, report, beats)
+    except KeyboardInterrupt as stop:
+        _keep_on_interrupt(stop, opt, journal)
+        raise
     finally:
         if attached is not None:
             attached.attach(None)
@@ -270,6 +274,26 @@ def minimize(
     result = opt.result()
     _warn_without_top_budget(result, space)
     return result
+
+
+def _keep_on_interrupt(stop: KeyboardInterrupt, opt: Optimizer,
+                       journal: str | os.PathLike[str] | None) -> None:
+    """Ctrl-C (a notebook's stop button) or the objective's own KeyboardInterrupt: the
+    interrupt goes on, carrying what was evaluated as ``stop.result`` (as
+    `TooManyFailuresError.result`), since `minimize` returns nothing and, without a journal
+    or a study, nothing else keeps it; a note (Python 3.11+, shown under the traceback) says
+    where it is and how the run continues."""
+    stop.result = opt.result()  # type: ignore[attr-defined]
+    if sys.version_info < (3, 11):
+        return
+    kept = "in this exception's .result (in Jupyter or IPython: sys.last_value.result)"
+    if journal is not None or opt.shared:
+        where = "the same minimize call continues the run (its journal or study keeps them)"
+    else:
+        where = ("nothing else keeps them: pass journal='run.jsonl' to keep a run on disk and "
+                 "continue it with the same call")
+    stop.add_note(f"bayesopt.minimize was interrupted after {len(opt.history)} evaluations; "
+                  f"they are {kept}; {where}")
 
 
 def _warn_without_top_budget(result: OptimizeResult, space: Space) -> None:
