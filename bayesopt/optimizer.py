@@ -400,6 +400,21 @@ class Optimizer:
                     len(self._state.history), len(self._state.pending))
         return link
 
+    def __repr__(self) -> str:
+        """What a notebook shows for ``opt``: the space's names, the acquisition and seed,
+        the counts of evaluations, failures and pending points, the best value (as `best`
+        judges it), and the journal or study it writes to."""
+        with self._lock:
+            history, pending, best = self.history, self.pending, self.best
+            where = "" if self._link is None else f"; {self._link.name}"
+        n_failed = sum(o.failed for o in history)
+        found = ("no best yet" if best is None
+                 else f"best value {best.value:.6g} at index {best.index}")
+        sense = ", maximizing" if self.maximize else ""
+        return (f"<Optimizer over {list(self.space.names)} ({self.acquisition}, "
+                f"seed={self.seed}{sense}): {len(history)} evaluations ({n_failed} failed), "
+                f"{len(pending)} pending, {found}{where}>")
+
     # ------------------------------------------------------------ queries
     def _refresh(self) -> None:
         """Apply the events other optimizers added to the shared study since the last look."""

@@ -532,3 +532,34 @@ def test_a_min_distance_that_empties_the_search_is_warned_once_per_run():
     with warnings.catch_warnings():
         warnings.simplefilter("error", SpaceExhaustedWarning)
         _branin_asks(None)
+
+
+def test_repr_shows_what_a_notebook_user_looks_for(tmp_path):
+    """``opt`` in a notebook cell: the space's names, acquisition and seed, the counts of
+    evaluations, failures and pending points, the best value and the journal; reading it
+    changes no ask."""
+    space = {"lr": Real(1e-5, 1e-1, log=True), "layers": Integer(1, 8)}
+    opt = Optimizer(space, seed=3, journal=tmp_path / "run.jsonl")
+    twin = Optimizer(space, seed=3)
+    assert repr(opt) == ("<Optimizer over ['lr', 'layers'] (logei, seed=3): 0 evaluations "
+                         "(0 failed), 0 pending, no best yet; journal "
+                         f"{str(tmp_path / 'run.jsonl')!r}>")
+    for i, value in enumerate([4.0, None, 2.5, 3.0, 7.0, 1.25]):
+        p, q = opt.ask(), twin.ask()
+        assert p == q
+        if value is None:
+            opt.tell_failure(p, "diverged")
+            twin.tell_failure(q, "diverged")
+        else:
+            opt.tell(p, value)
+            twin.tell(q, value)
+        repr(opt)
+    opt.ask()
+    twin.ask()
+    assert repr(opt).startswith("<Optimizer over ['lr', 'layers'] (logei, seed=3): "
+                                "6 evaluations (1 failed), 1 pending, best value 1.25 at index 5")
+    assert opt.ask() == twin.ask()
+    opt.close()
+    flipped = Optimizer(space, seed=0, maximize=True, acquisition="ucb")
+    assert repr(flipped).startswith("<Optimizer over ['lr', 'layers'] (ucb, seed=0, maximizing)")
+    assert repr(flipped).endswith("no best yet>")  # no journal, no study
