@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Optimizer, Real, minimize
+from bayesopt import Categorical, Integer, Observation, Optimizer, Real, minimize
 from bayesopt.test_functions import Branin
 
 
@@ -563,3 +563,20 @@ def test_repr_shows_what_a_notebook_user_looks_for(tmp_path):
     flipped = Optimizer(space, seed=0, maximize=True, acquisition="ucb")
     assert repr(flipped).startswith("<Optimizer over ['lr', 'layers'] (ucb, seed=0, maximizing)")
     assert repr(flipped).endswith("no best yet>")  # no journal, no study
+
+
+def test_observation_repr_shows_its_identity_without_defaults_or_timing():
+    """``opt.best`` in a notebook: the point, its value and what is particular to it (a
+    failure's status and error, constraints, cost), not eleven fields of which most are
+    None; timing, which is not identity, is left to the attributes. The repr still
+    rebuilds an equal observation."""
+    plain = Observation(7, {"lr": 0.01, "layers": 3}, 0.25, timestamp=1.7e9, duration=2.0)
+    assert repr(plain) == "Observation(index=7, params={'lr': 0.01, 'layers': 3}, value=0.25)"
+    failed = Observation(2, {"lr": 0.1, "layers": 8}, None, status="failed", error="boom",
+                         timestamp=1.7e9, constraints=None, cost=3.5)
+    assert repr(failed) == ("Observation(index=2, params={'lr': 0.1, 'layers': 8}, value=None, "
+                            "status='failed', error='boom', cost=3.5)")
+    pruned = Observation(4, {"lr": 0.1, "epochs": 9}, 0.5, status="pruned", continues=1, step=3.0,
+                         constraints=(-1.0, 0.5))
+    for observation in (plain, failed, pruned):
+        assert eval(repr(observation), {"Observation": Observation}) == observation
