@@ -232,6 +232,12 @@ def minimize(
         check_own_pool(n_workers)
     if parallel and (executor is None or isinstance(executor, ProcessPoolExecutor)):
         check_picklable(func, executor)  # a caller's process pool pickles it as our own does
+    if isinstance(space, Optimizer):
+        raise TypeError(
+            f"space={space!r} is an Optimizer, and minimize builds its own: pass its space "
+            "(minimize(func, opt.space, ...)) for a new run; to go on with this optimizer, ask "
+            "and tell it in a loop, or give minimize the past evaluations as x0= and y0= "
+            "(a run started with journal= is continued by the same call)")
     space = space if isinstance(space, Space) else Space(space)
     warm = WarmStart.parse(x0, y0, space, n_calls)
     if optimizer_options.get("pending_timeout") == 0:

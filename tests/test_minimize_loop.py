@@ -527,3 +527,12 @@ def test_an_interrupted_run_carries_what_it_evaluated(tmp_path, journaled):
         (note,) = stop.value.__notes__
         assert "interrupted after 4 evaluations" in note and "sys.last_value.result" in note
         assert ("same minimize call continues" if journaled else "pass journal=") in note
+
+
+def test_an_optimizer_passed_as_the_space_says_how_to_go_on_with_it():
+    """Re-running a cell as minimize(func, opt): the error says minimize builds its own
+    optimizer and how to go on with this one's evaluations, not only that it is no space."""
+    opt = Optimizer(SPACE, seed=0)
+    with pytest.raises(TypeError, match=r"is an Optimizer, and minimize builds its own: pass "
+                                        r"its space \(minimize\(func, opt.space.*x0= and y0="):
+        run(sphere, space=opt)
