@@ -298,7 +298,7 @@ def _keep_on_interrupt(stop: KeyboardInterrupt, opt: Optimizer,
     else:
         where = ("nothing else keeps them: pass journal='run.jsonl' to keep a run on disk and "
                  "continue it with the same call")
-    stop.add_note(f"bayesopt.minimize was interrupted after {len(opt.history)} evaluations; "
+    stop.add_note(f"bayesopt.minimize was interrupted after {len(opt.history)} evaluation(s); "
                   f"they are {kept}; {where}")
 
 

@@ -525,7 +525,7 @@ def test_an_interrupted_run_carries_what_it_evaluated(tmp_path, journaled):
     assert [o.value for o in result.history] == [sphere(p) for p in calls[:4]]
     if sys.version_info >= (3, 11):
         (note,) = stop.value.__notes__
-        assert "interrupted after 4 evaluations" in note and "sys.last_value.result" in note
+        assert "interrupted after 4 evaluation(s)" in note and "sys.last_value.result" in note
         assert ("same minimize call continues" if journaled else "pass journal=") in note
 
 
