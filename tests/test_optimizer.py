@@ -12,6 +12,7 @@ import pytest
 
 from bayesopt import Categorical, Integer, Observation, Optimizer, Real, minimize
 from bayesopt.test_functions import Branin
+from kernels.cholesky import CholeskyFactor
 
 
 def mixed_space():
@@ -580,3 +581,30 @@ def test_observation_repr_shows_its_identity_without_defaults_or_timing():
                          constraints=(-1.0, 0.5))
     for observation in (plain, failed, pruned):
         assert eval(repr(observation), {"Observation": Observation}) == observation
+
+
+def test_an_ask_interrupted_inside_the_gp_asks_next_what_an_uninterrupted_one_asks(monkeypatch):
+    """Ctrl-C in a notebook during opt.ask(3), inside the block append of its fantasies
+    (after the Cholesky factor grew): the optimizer stays whole, and its next asks are
+    those of a twin never interrupted; before, every later ask failed an assertion."""
+    space = mixed_space()
+    opt, twin = Optimizer(space, seed=5), Optimizer(space, seed=5)
+    for _ in range(8):
+        p, q = opt.ask(), twin.ask()
+        opt.tell(p, quadratic(p))
+        twin.tell(q, quadratic(q))
+    forward_tail = CholeskyFactor.forward_tail
+
+    def interrupted(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(CholeskyFactor, "forward_tail", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        opt.ask(3)
+    monkeypatch.setattr(CholeskyFactor, "forward_tail", forward_tail)
+    assert opt.pending == []  # the interrupted ask asked nothing
+    for _ in range(3):
+        batch = opt.ask(3)
+        assert batch == twin.ask(3)
+        opt.tell(batch, [quadratic(p) for p in batch])
+        twin.tell(batch, [quadratic(p) for p in batch])
