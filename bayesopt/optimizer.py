@@ -91,7 +91,14 @@ from bayesopt.state import (
 )
 from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
-from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
+from bayesopt.study import (
+    StudyLink,
+    apply_record,
+    describe,
+    held_interrupts,
+    last_writer,
+    wrap_errors,
+)
 from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
     as_batch,
@@ -710,7 +717,8 @@ class Optimizer:
         link = self._link
         if link is None:
             event = build()
-            self._state.apply(event)
+            with held_interrupts():  # Ctrl-C in a notebook: the event applies whole
+                self._state.apply(event)
             return event
         serialized = computes or self.space.fidelity is not None
         with link.lock() if serialized else contextlib.nullcontext():
