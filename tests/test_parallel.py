@@ -18,6 +18,7 @@ import pytest
 import parallel_objectives
 from bayesopt import Optimizer, OptimizerOptions, Real, minimize
 from bayesopt.model import FANTASIES, ModelOptions
+from bayesopt.parallel import check_picklable
 from parallel_objectives import (
     branin_unit,
     kills_its_worker_on_the_right,
@@ -257,8 +258,8 @@ def test_an_objective_defined_in_a_notebook_is_refused_before_any_evaluation(
         tmp_path, monkeypatch):
     """A notebook's (IPython's, the REPL's) __main__ is no file, so workers started with
     spawn cannot import a function defined there: minimize(n_workers=2) refuses it with
-    what to do before anything is evaluated, not with one dead worker per point. A pool
-    that forks copies the session and takes it."""
+    what to do before anything is evaluated, not with one dead worker per point. A
+    caller's pool is judged by its start method: one that forks copies the session."""
     session = types.ModuleType("__main__")  # as IPython's user module: no __file__, no spec
     # a function whose globals are the session's, as a cell's `def objective(p): ...` is
     session.objective = types.FunctionType(_in_a_cell.__code__, session.__dict__, "objective")
@@ -270,11 +271,15 @@ def test_an_objective_defined_in_a_notebook_is_refused_before_any_evaluation(
         minimize(session.objective, SPACE, n_calls=4, seed=0, n_workers=2, journal=journal,
                  progress=False)
     assert not journal.exists()  # refused before the run began
-    if "fork" in multiprocessing.get_all_start_methods():
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-            result = minimize(session.objective, SPACE, n_calls=4, seed=0, n_workers=2,
-                              executor=pool, progress=False)
-        assert [o.status for o in result.history] == ["ok"] * 4
+    for method in set(multiprocessing.get_all_start_methods()) - {"fork"}:
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(method))
+        with pytest.raises(TypeError, match="interactive session"):
+            check_picklable(session.objective, pool)  # a caller's pool, started no process
+        pool.shutdown()
+    if "fork" in multiprocessing.get_all_start_methods():  # a forked worker has the session
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        check_picklable(session.objective, pool)
+        pool.shutdown()
 
 
 @pytest.mark.parametrize("workers", ["threads", "processes"])
