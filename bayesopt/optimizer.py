@@ -418,8 +418,9 @@ class Optimizer:
         found = ("no best yet" if best is None
                  else f"best value {best.value:.6g} at index {best.index}")
         sense = ", maximizing" if self.maximize else ""
+        evaluations = f"{len(history)} evaluation{'' if len(history) == 1 else 's'}"
         return (f"<Optimizer over {list(self.space.names)} ({self.acquisition}, "
-                f"seed={self.seed}{sense}): {len(history)} evaluations ({n_failed} failed), "
+                f"seed={self.seed}{sense}): {evaluations} ({n_failed} failed), "
                 f"{len(pending)} pending, {found}{where}>")
 
     # ------------------------------------------------------------ queries

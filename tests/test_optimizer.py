@@ -564,6 +564,8 @@ def test_repr_shows_what_a_notebook_user_looks_for(tmp_path):
     flipped = Optimizer(space, seed=0, maximize=True, acquisition="ucb")
     assert repr(flipped).startswith("<Optimizer over ['lr', 'layers'] (ucb, seed=0, maximizing)")
     assert repr(flipped).endswith("no best yet>")  # no journal, no study
+    flipped.tell({"lr": 1e-3, "layers": 2}, 0.5)
+    assert ": 1 evaluation (0 failed), 0 pending, best value 0.5 at index 0>" in repr(flipped)
 
 
 def test_observation_repr_shows_its_identity_without_defaults_or_timing():
