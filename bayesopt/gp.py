@@ -197,13 +197,19 @@ class GaussianProcess:
         cross = self.kernel.cross(self.X, X_new)  # (n, k)
         Z_new = self.kernel.scale(X_new)
         extra = self.factor.append(cross, self.kernel.matrix_scaled(Z_new, noise))
-        self._reserve(n + k)
-        self._diag[n : n + k] = noise + self.factor.jitter + extra
-        self._jitter[n : n + k] = self.factor.jitter + extra
-        self._X[n : n + k], self._v[n : n + k] = X_new, values
-        self._Z[n : n + k] = Z_new
-        self._z[0, n : n + k] = self.factor.forward_tail(self._z[0, :n], values)
-        self._z[1, n : n + k] = self.factor.forward_tail(self._z[1, :n], np.ones(k))
+        try:
+            self._reserve(n + k)
+            self._diag[n : n + k] = noise + self.factor.jitter + extra
+            self._jitter[n : n + k] = self.factor.jitter + extra
+            self._X[n : n + k], self._v[n : n + k] = X_new, values
+            self._Z[n : n + k] = Z_new
+            self._z[0, n : n + k] = self.factor.forward_tail(self._z[0, :n], values)
+            self._z[1, n : n + k] = self.factor.forward_tail(self._z[1, :n], np.ones(k))
+        except BaseException:
+            # Ctrl-C (KeyboardInterrupt) after the factor grew: the factor shrinks back, so
+            # the GP still holds n rows in both and the next append or ask finds it whole
+            self.factor.truncate(n)
+            raise
         self._n = n + k
         self._alpha = None
 

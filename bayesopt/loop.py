@@ -11,6 +11,7 @@ import functools
 import inspect
 import math
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -180,7 +181,9 @@ def minimize(
     n_workers : int
         Evaluations kept in flight at once. With n_workers > 1 and no
         executor, a process pool (spawn start method) runs them; the
-        objective must then be picklable (defined at module level), and the
+        objective must then be picklable and importable by the workers (defined at
+        module level in a file: one defined in a notebook or the REPL is refused, TypeError
+        before any evaluation, `bayesopt.parallel.check_picklable`), and the
         caller not a daemonic process such as a `multiprocessing.Pool`'s worker,
         which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
@@ -274,7 +277,13 @@ def minimize(
     if parallel and executor is None:
         check_own_pool(n_workers)
     if parallel and (executor is None or isinstance(executor, ProcessPoolExecutor)):
-        check_picklable(func)  # a caller's process pool pickles it as our own does
+        check_picklable(func, executor)  # a caller's process pool pickles it as our own does
+    if isinstance(space, Optimizer):
+        raise TypeError(
+            f"space={space!r} is an Optimizer, and minimize builds its own: pass its space "
+            "(minimize(func, opt.space, ...)) for a new run; to go on with this optimizer, ask "
+            "and tell it in a loop, or give minimize the past evaluations as x0= and y0= "
+            "(a run started with journal= is continued by the same call)")
     space = space if isinstance(space, Space) else Space(space)
     warm = WarmStart.parse(x0, y0, space, n_calls)
     if optimizer_options.get("pending_timeout") == 0:
@@ -303,6 +312,9 @@ def minimize(
                     _run_parallel(opt, func, n_workers, executor, budget, first, report, beats)
                 else:
                     _run(opt, func, budget, first, report, beats)
+    except KeyboardInterrupt as stop:
+        _keep_on_interrupt(stop, opt, journal)
+        raise
     finally:
         if attached is not None:
             attached.attach(None)
@@ -323,6 +335,26 @@ def _warn_one_at_a_time(executor: Any) -> None:
         f"n_workers=1 with executor={executor!r}: minimize keeps n_workers evaluations in "
         "flight, not the executor's size, so they run one at a time; pass n_workers=k to "
         "run k at once", UserWarning, stacklevel=caller_level())
+
+
+def _keep_on_interrupt(stop: KeyboardInterrupt, opt: Optimizer,
+                       journal: str | os.PathLike[str] | None) -> None:
+    """Ctrl-C (a notebook's stop button) or the objective's own KeyboardInterrupt: the
+    interrupt goes on, carrying what was evaluated as ``stop.result`` (as
+    `TooManyFailuresError.result`), since `minimize` returns nothing and, without a journal
+    or a study, nothing else keeps it; a note (Python 3.11+, shown under the traceback) says
+    where it is and how the run continues."""
+    stop.result = opt.result()  # type: ignore[attr-defined]
+    if sys.version_info < (3, 11):
+        return
+    kept = "in this exception's .result (in Jupyter or IPython: sys.last_value.result)"
+    if journal is not None or opt.shared:
+        where = "the same minimize call continues the run (its journal or study keeps them)"
+    else:
+        where = ("nothing else keeps them: pass journal='run.jsonl' to keep a run on disk and "
+                 "continue it with the same call")
+    stop.add_note(f"bayesopt.minimize was interrupted after {len(opt.history)} evaluation(s); "
+                  f"they are {kept}; {where}")
 
 
 def _warn_without_top_budget(result: OptimizeResult, space: Space) -> None:

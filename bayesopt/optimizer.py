@@ -92,7 +92,14 @@ from bayesopt.state import (
 )
 from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
-from bayesopt.study import StudyLink, apply_record, describe, last_writer, wrap_errors
+from bayesopt.study import (
+    StudyLink,
+    apply_record,
+    describe,
+    held_interrupts,
+    last_writer,
+    wrap_errors,
+)
 from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.validation import (
     Number,
@@ -418,6 +425,22 @@ class Optimizer:
                     len(self._state.history), len(self._state.pending))
         return link
 
+    def __repr__(self) -> str:
+        """What a notebook shows for ``opt``: the space's names, the acquisition and seed,
+        the counts of evaluations, failures and pending points, the best value (as `best`
+        judges it), and the journal or study it writes to."""
+        with self._lock:
+            history, pending, best = self.history, self.pending, self.best
+            where = "" if self._link is None else f"; {self._link.name}"
+        n_failed = sum(o.failed for o in history)
+        found = ("no best yet" if best is None
+                 else f"best value {best.value:.6g} at index {best.index}")
+        sense = ", maximizing" if self.maximize else ""
+        evaluations = f"{len(history)} evaluation{'' if len(history) == 1 else 's'}"
+        return (f"<Optimizer over {list(self.space.names)} ({self.acquisition}, "
+                f"seed={self.seed}{sense}): {evaluations} ({n_failed} failed), "
+                f"{len(pending)} pending, {found}{where}>")
+
     # ------------------------------------------------------------ queries
     def _refresh(self) -> None:
         """Apply the events other optimizers added to the shared study since the last look."""
@@ -728,7 +751,8 @@ class Optimizer:
         link = self._link
         if link is None:
             event = build()
-            self._state.apply(event)
+            with held_interrupts():  # Ctrl-C in a notebook: the event applies whole
+                self._state.apply(event)
             return event
         serialized = computes or self.space.fidelity is not None
         with link.lock() if serialized else contextlib.nullcontext():

@@ -37,12 +37,15 @@ Faults:
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import time
 import traceback
+import types
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -163,15 +166,68 @@ def check_own_pool(n_workers: int) -> None:
             "outer jobs on a concurrent.futures.ProcessPoolExecutor, whose workers can")
 
 
-def check_picklable(func: Objective) -> None:
+def check_picklable(func: Objective, executor: Any = None) -> None:
+    """Refuse, before any evaluation, an objective that worker processes cannot receive:
+    one that does not pickle (a lambda, a local function), or one that names a function or
+    class of an interactive ``__main__`` (a Jupyter notebook, IPython, the REPL) when the
+    workers start with spawn or forkserver (our own pool; `executor`, a caller's
+    `ProcessPoolExecutor`, by its start method). pickle stores such names by reference,
+    and a spawned worker rebuilds ``__main__`` only from its file or its module name
+    (`multiprocessing.spawn.get_preparation_data`), which an interactive session has not:
+    every evaluation would die in the worker."""
+    references = _MainReferences(io.BytesIO())
     try:
-        pickle.dumps(func)
+        references.dump(func)
     except Exception as error:  # noqa: BLE001 - pickle raises many types
         raise TypeError(
             f"the objective {func!r} cannot be sent to worker processes ({error}); "
             "define it at module level (not a lambda or a local function), or pass "
             "executor=concurrent.futures.ThreadPoolExecutor(...) to run it in threads"
         ) from None
+    if references.names and _spawns(executor) and not _importable_main():
+        name = references.names[0]
+        raise TypeError(
+            f"the objective {func!r} needs {name!r}, defined in this interactive session "
+            "(a notebook, IPython or the REPL, whose __main__ is not a file), which worker "
+            "processes started with spawn cannot import: every evaluation would fail. Move "
+            f"it to a module file (objective.py, then `from objective import {name}`), or "
+            "pass executor=concurrent.futures.ThreadPoolExecutor(...) to run it in threads"
+        )
+
+
+class _MainReferences(pickle.Pickler):
+    """A pickler that records the functions and classes of ``__main__`` it stores by
+    reference (`reducer_override` sees every function and class before it is saved)."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.names: list[str] = []
+
+    def reducer_override(self, obj: Any) -> Any:
+        if (isinstance(obj, (type, types.FunctionType))
+                and getattr(obj, "__module__", None) == "__main__"):
+            self.names.append(obj.__qualname__)
+        return NotImplemented
+
+
+def _spawns(executor: Any) -> bool:
+    """Whether the workers start without a copy of this process (spawn or forkserver):
+    our own pool (executor None) always; a caller's ProcessPoolExecutor by its context."""
+    if executor is None:
+        return True
+    context = getattr(executor, "_mp_context", None) or multiprocessing  # ProcessPoolExecutor's
+    # allow_none: asking must not fix the default start method (set_start_method would raise);
+    # unset, it is the first of get_all_start_methods
+    method = (context.get_start_method(allow_none=True)
+              or multiprocessing.get_all_start_methods()[0])
+    return method != "fork"
+
+
+def _importable_main() -> bool:
+    """Whether a spawned worker can rebuild ``__main__``: it has a module name or a file."""
+    main = sys.modules.get("__main__")
+    return bool(getattr(getattr(main, "__spec__", None), "name", None)
+                or getattr(main, "__file__", None))
 
 
 def resolve_executor(executor: Any, n_workers: int) -> tuple[Pool, bool]:

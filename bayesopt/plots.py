@@ -71,6 +71,7 @@ _JITTER = 0.15  # spread of points on a categorical axis, in category widths
 _PANEL = 2.3  # inches per panel of a matrix plot
 _OVERSAMPLE = 8  # conditional spaces: draw this many samples per one kept in a dimension's branch
 _INFEASIBLE = "infeasible (outcome constraints)"  # legend entry of the hollow circles
+_FAILED = "failed (no value)"  # legend entry of convergence's crosses
 
 
 class _Grid(NamedTuple):
@@ -98,7 +99,8 @@ def convergence(
         interquartile range as a band; a single run as a step line with its
         individual evaluations as dots — hollow circles for those that
         violate an outcome constraint, which the best-so-far line (feasible
-        evaluations only, `OptimizeResult.best_so_far`) never counts.
+        evaluations only, `OptimizeResult.best_so_far`) never counts, and
+        crosses on the bottom edge for failed ones, which have no value.
     optimum : float, optional
         The known optimal value. If given, the regret (best so far − optimum
         when minimizing, optimum − best so far when maximizing) is drawn on a
@@ -211,11 +213,19 @@ def _draw_group(ax: Axes, label: str | None, runs: list[OptimizeResult], optimum
 
 def _draw_evaluations(ax: Axes, run: OptimizeResult, values: np.ndarray, colour: Any) -> None:
     """One run's values (n,) as dots: filled when feasible, hollow circles when a success
-    violates an outcome constraint (never counted in the best-so-far line)."""
+    violates an outcome constraint (never counted in the best-so-far line), and failed
+    evaluations, which have no value, as crosses on the bottom edge."""
     x = np.arange(1, len(run) + 1)
     infeasible = _infeasible(run)
     ax.plot(x[~infeasible], values[~infeasible], ".", color=colour, alpha=0.45, markersize=5)
     _draw_infeasible(ax, x[infeasible], values[infeasible], colour)
+    failed = np.array([o.failed for o in run.history], dtype=bool)
+    if failed.any():
+        named = _FAILED in ax.get_legend_handles_labels()[1]
+        # x in evaluations, y in axes coordinates: the edge whatever the values' scale
+        ax.plot(x[failed], np.full(int(failed.sum()), 0.02), "x", color="black",
+                markersize=5, linestyle="none", transform=ax.get_xaxis_transform(),
+                label="_nolegend_" if named else _FAILED, zorder=3)
 
 
 def _infeasible(result: OptimizeResult) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import numpy as np
@@ -108,6 +108,15 @@ class Observation:
     def __post_init__(self) -> None:
         if type(self.params) is not Params:
             object.__setattr__(self, "params", Params(self.params))
+
+    def __repr__(self) -> str:
+        """The fields that identify the observation and differ from their defaults: what a
+        notebook shows for ``opt.best`` or ``result.history`` is the point, its value and
+        what is particular to it. Timing is not identity (see above): `timestamp` and
+        `duration` are read as attributes or in `OptimizeResult.to_pandas`."""
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                 if f.compare and (f.default is MISSING or getattr(self, f.name) != f.default)]
+        return f"Observation({', '.join(shown)})"
 
     @property
     def ok(self) -> bool:

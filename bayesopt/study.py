@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -41,7 +44,7 @@ from bayesopt.storage.jsonl import JSONLStorage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["StudyLink", "apply_record", "last_writer", "make_header"]
+__all__ = ["StudyLink", "apply_record", "held_interrupts", "last_writer", "make_header"]
 
 
 def make_header(space: Space, config: Mapping[str, Any],
@@ -83,6 +86,41 @@ def _told_n_constraints(records: Sequence[Mapping[str, Any]]) -> int | None:
                 and isinstance(rows[0], list):
             return len(rows[0])
     return None
+
+
+@contextmanager
+def held_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block ends, then deliver it to the handler that was
+    in place: an event is applied to the optimizer's state whole, and one appended to a
+    journal or study is applied too (a KeyboardInterrupt between the two left a journal
+    that its own optimizer then refused as another writer's). Signals reach only the main
+    thread, which alone may set their handlers; elsewhere, or under a handler not set
+    from Python, nothing is held."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is None):
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            _deliver_held()
+
+
+def _deliver_held() -> None:
+    """Raise the held SIGINT (`signal.raise_signal` runs its handler before returning);
+    a KeyboardInterrupt it raises says (Python 3.11+) that the call it stopped is done."""
+    try:
+        signal.raise_signal(signal.SIGINT)
+    except KeyboardInterrupt as stop:
+        if sys.version_info >= (3, 11):
+            stop.add_note("bayesopt held this Ctrl-C until the optimizer had recorded the "
+                          "ask or tell under way: that call is done (opt.history and "
+                          "opt.pending show it), so do not repeat a tell")
+        raise
 
 
 class StudyLink:
@@ -139,10 +177,11 @@ class StudyLink:
         if self.with_state and not self.claimed:
             self.claim()
         record = to_record(event, state.space, self.with_state)
-        number = wrap_errors(self.name, lambda: self._append(record))
-        self.catch_up(state, until=number)  # a shared study: what others appended first
-        state.apply(event)
-        self.seen = number + 1
+        with held_interrupts():  # appended, then applied: never the one without the other
+            number = wrap_errors(self.name, lambda: self._append(record))
+            self.catch_up(state, until=number)  # a shared study: what others appended first
+            state.apply(event)
+            self.seen = number + 1
 
     def _append(self, record: dict[str, Any]) -> int:
         """Append one record; a journal's only after every event this optimizer applied."""

@@ -147,6 +147,29 @@ def test_truncate_then_append_other_points_equals_rebuild(name: str) -> None:
     _assert_same_posterior(gp, GaussianProcess(kernel, 1e-3, X[rows], y[rows]), Xq)
 
 
+def test_an_append_interrupted_after_the_factor_grew_leaves_the_gp_whole(monkeypatch) -> None:
+    """Ctrl-C in a notebook lands between the factor's growth and the GP's (a
+    KeyboardInterrupt from `forward_tail`): the GP keeps its n rows in the factor too, so
+    the same append then equals a rebuild, where the factor used to keep the extra rows and
+    every later append or solve failed an assertion."""
+    X, y = _data(14, 2, seed=7)
+    kernel = _kernel("matern52", 2)
+    gp = GaussianProcess(kernel, 1e-3, X[:10], y[:10])
+    forward_tail = type(gp.factor).forward_tail
+
+    def interrupted(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(gp.factor), "forward_tail", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        gp.append(X[10:14], y[10:14])
+    monkeypatch.setattr(type(gp.factor), "forward_tail", forward_tail)
+    assert gp.n == gp.factor.L.shape[0] == 10
+    gp.append(X[10:14], y[10:14])
+    Xq = np.random.default_rng(8).uniform(size=(5, 2))
+    _assert_same_posterior(gp, GaussianProcess(kernel, 1e-3, X, y), Xq)
+
+
 @kernel_param
 @pytest.mark.parametrize("appended", (False, True))
 def test_set_standardization_equals_rebuild(name: str, appended: bool) -> None:

@@ -25,6 +25,7 @@ import pathlib
 import pickle
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -38,6 +39,8 @@ import pytest
 import bayesopt
 import bayesopt.journal
 import bayesopt.optimizer
+import bayesopt.state
+import bayesopt.study
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Categorical, Integer, Optimizer, Real, minimize
 from bayesopt.fitting import FitOptions
@@ -1354,3 +1357,71 @@ def test_a_tell_refused_by_a_full_disk_and_told_again_asks_what_an_uninterrupted
     out = json.loads(done.stdout.splitlines()[-1])
     assert len(out["errors"]) == 3 and all("File too large" in e for e in out["errors"]), out
     assert out["n"] == 11 and out["same"], out
+def _ctrl_c_after(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> None:
+    """Ctrl-C (a real SIGINT) arriving once, right after `owner.name` did its work."""
+    original = getattr(owner, name)
+
+    def then_interrupted(self: Any, *args: Any) -> Any:
+        monkeypatch.setattr(owner, name, original)
+        done = original(self, *args)
+        signal.raise_signal(signal.SIGINT)
+        return done
+
+    monkeypatch.setattr(owner, name, then_interrupted)
+
+
+@pytest.mark.parametrize("call", ["tell", "ask"])
+def test_ctrl_c_during_a_journal_write_leaves_the_optimizer_writing(tmp_path, monkeypatch, call):
+    """Ctrl-C in a notebook while a journaled tell or ask is written (during the fsync):
+    the event was appended but not applied, and the optimizer then refused every write,
+    taking its own event for another optimizer's. Ctrl-C is held until the event is applied
+    too: the KeyboardInterrupt comes after, says the call is done, and the run goes on as an
+    uninterrupted twin's does."""
+    space = {"x": Real(-2.0, 2.0), "n": Integer(0, 5)}
+    opt = Optimizer(space, seed=0, journal=tmp_path / "run.jsonl", options=FAST)
+    twin = Optimizer(space, seed=0, options=FAST)
+    for _ in range(6):
+        p, q = opt.ask(), twin.ask()
+        opt.tell(p, p["x"] ** 2 + p["n"])
+        twin.tell(q, q["x"] ** 2 + q["n"])
+    p = opt.ask() if call == "tell" else None
+    _ctrl_c_after(monkeypatch, bayesopt.study.StudyLink, "_append")
+    with pytest.raises(KeyboardInterrupt) as stop:
+        if p is None:
+            opt.ask()
+        else:
+            opt.tell(p, p["x"] ** 2 + p["n"])
+    if sys.version_info >= (3, 11):
+        assert "that call is done" in stop.value.__notes__[0]
+    if call == "ask":
+        (p,) = opt.pending  # the interrupted ask's point: asked, recorded, pending
+    q = twin.ask()
+    assert p == q
+    if call == "tell":
+        twin.tell(q, q["x"] ** 2 + q["n"])
+        assert len(opt.history) == 7 and opt.pending == []
+    else:
+        assert len(opt.history) == 6 and opt.pending == [p]
+        opt.tell(p, p["x"] ** 2 + p["n"])
+        twin.tell(q, q["x"] ** 2 + q["n"])
+    for _ in range(2):
+        p, q = opt.ask(), twin.ask()
+        assert p == q
+        opt.tell(p, p["x"] ** 2 + p["n"])
+        twin.tell(q, q["x"] ** 2 + q["n"])
+    opt.close()
+    with pytest.warns(bayesopt.ResumeWarning):
+        assert Optimizer.resume(tmp_path / "run.jsonl").history == opt.history
+
+
+def test_ctrl_c_while_an_event_is_applied_applies_it_whole(monkeypatch):
+    """Without a journal too: Ctrl-C between an ask's pending point and its random state
+    (the checkpoint adopted after it) is held until both are in, so the next ask is an
+    uninterrupted twin's, not one drawn again from the old random state."""
+    space = {"x": Real(-2.0, 2.0), "n": Integer(0, 5)}
+    opt, twin = Optimizer(space, seed=0, options=FAST), Optimizer(space, seed=0, options=FAST)
+    _ctrl_c_after(monkeypatch, bayesopt.state.OptimizerState, "_expire")
+    with pytest.raises(KeyboardInterrupt):
+        opt.ask()
+    twin.ask()
+    assert opt.ask() == twin.ask()

@@ -10,6 +10,7 @@ import errno
 import inspect
 import logging
 import math
+import sys
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -597,3 +598,37 @@ def test_a_run_without_progress_bar_makes_no_multiprocessing_semaphore():
     done = subprocess.run([sys.executable, "-c", SEMAPHORES], env=env, capture_output=True,
                           text=True, timeout=300, check=True)
     assert done.stdout.split() == ["0"], done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("journaled", [False, True])
+def test_an_interrupted_run_carries_what_it_evaluated(tmp_path, journaled):
+    """Ctrl-C in a notebook (the objective's KeyboardInterrupt, at the 5th call) stops
+    minimize, which returns nothing: the interrupt carries the evaluations told before it as
+    ``.result``, and (Python 3.11+) a note says where they are and how the run goes on."""
+    calls: list[dict[str, Any]] = []
+
+    def interrupted_at_the_fifth(params: dict[str, Any]) -> float:
+        calls.append(params)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return sphere(params)
+
+    journal = tmp_path / "run.jsonl" if journaled else None
+    with pytest.raises(KeyboardInterrupt) as stop:
+        run(interrupted_at_the_fifth, n_calls=8, journal=journal)
+    result = stop.value.result
+    assert [o.params for o in result.history] == calls[:4]
+    assert [o.value for o in result.history] == [sphere(p) for p in calls[:4]]
+    if sys.version_info >= (3, 11):
+        (note,) = stop.value.__notes__
+        assert "interrupted after 4 evaluation(s)" in note and "sys.last_value.result" in note
+        assert ("same minimize call continues" if journaled else "pass journal=") in note
+
+
+def test_an_optimizer_passed_as_the_space_says_how_to_go_on_with_it():
+    """Re-running a cell as minimize(func, opt): the error says minimize builds its own
+    optimizer and how to go on with this one's evaluations, not only that it is no space."""
+    opt = Optimizer(SPACE, seed=0)
+    with pytest.raises(TypeError, match=r"is an Optimizer, and minimize builds its own: pass "
+                                        r"its space \(minimize\(func, opt.space.*x0= and y0="):
+        run(sphere, space=opt)

@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Optimizer, Real, minimize
+from bayesopt import Categorical, Integer, Observation, Optimizer, Real, minimize
 from bayesopt.test_functions import Branin
+from kernels.cholesky import CholeskyFactor
 
 
 def mixed_space():
@@ -551,3 +552,80 @@ def test_a_min_distance_that_empties_the_search_is_warned_once_per_run():
     with warnings.catch_warnings():
         warnings.simplefilter("error", SpaceExhaustedWarning)
         _branin_asks(None)
+
+
+def test_repr_shows_what_a_notebook_user_looks_for(tmp_path):
+    """``opt`` in a notebook cell: the space's names, acquisition and seed, the counts of
+    evaluations, failures and pending points, the best value and the journal; reading it
+    changes no ask."""
+    space = {"lr": Real(1e-5, 1e-1, log=True), "layers": Integer(1, 8)}
+    opt = Optimizer(space, seed=3, journal=tmp_path / "run.jsonl")
+    twin = Optimizer(space, seed=3)
+    assert repr(opt) == ("<Optimizer over ['lr', 'layers'] (logei, seed=3): 0 evaluations "
+                         "(0 failed), 0 pending, no best yet; journal "
+                         f"{str(tmp_path / 'run.jsonl')!r}>")
+    for i, value in enumerate([4.0, None, 2.5, 3.0, 7.0, 1.25]):
+        p, q = opt.ask(), twin.ask()
+        assert p == q
+        if value is None:
+            opt.tell_failure(p, "diverged")
+            twin.tell_failure(q, "diverged")
+        else:
+            opt.tell(p, value)
+            twin.tell(q, value)
+        repr(opt)
+    opt.ask()
+    twin.ask()
+    assert repr(opt).startswith("<Optimizer over ['lr', 'layers'] (logei, seed=3): "
+                                "6 evaluations (1 failed), 1 pending, best value 1.25 at index 5")
+    assert opt.ask() == twin.ask()
+    opt.close()
+    flipped = Optimizer(space, seed=0, maximize=True, acquisition="ucb")
+    assert repr(flipped).startswith("<Optimizer over ['lr', 'layers'] (ucb, seed=0, maximizing)")
+    assert repr(flipped).endswith("no best yet>")  # no journal, no study
+    flipped.tell({"lr": 1e-3, "layers": 2}, 0.5)
+    assert ": 1 evaluation (0 failed), 0 pending, best value 0.5 at index 0>" in repr(flipped)
+
+
+def test_observation_repr_shows_its_identity_without_defaults_or_timing():
+    """``opt.best`` in a notebook: the point, its value and what is particular to it (a
+    failure's status and error, constraints, cost), not eleven fields of which most are
+    None; timing, which is not identity, is left to the attributes. The repr still
+    rebuilds an equal observation."""
+    plain = Observation(7, {"lr": 0.01, "layers": 3}, 0.25, timestamp=1.7e9, duration=2.0)
+    assert repr(plain) == "Observation(index=7, params={'lr': 0.01, 'layers': 3}, value=0.25)"
+    failed = Observation(2, {"lr": 0.1, "layers": 8}, None, status="failed", error="boom",
+                         timestamp=1.7e9, constraints=None, cost=3.5)
+    assert repr(failed) == ("Observation(index=2, params={'lr': 0.1, 'layers': 8}, value=None, "
+                            "status='failed', error='boom', cost=3.5)")
+    pruned = Observation(4, {"lr": 0.1, "epochs": 9}, 0.5, status="pruned", continues=1, step=3.0,
+                         constraints=(-1.0, 0.5))
+    for observation in (plain, failed, pruned):
+        assert eval(repr(observation), {"Observation": Observation}) == observation
+
+
+def test_an_ask_interrupted_inside_the_gp_asks_next_what_an_uninterrupted_one_asks(monkeypatch):
+    """Ctrl-C in a notebook during opt.ask(3), inside the block append of its fantasies
+    (after the Cholesky factor grew): the optimizer stays whole, and its next asks are
+    those of a twin never interrupted; before, every later ask failed an assertion."""
+    space = mixed_space()
+    opt, twin = Optimizer(space, seed=5), Optimizer(space, seed=5)
+    for _ in range(8):
+        p, q = opt.ask(), twin.ask()
+        opt.tell(p, quadratic(p))
+        twin.tell(q, quadratic(q))
+    forward_tail = CholeskyFactor.forward_tail
+
+    def interrupted(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(CholeskyFactor, "forward_tail", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        opt.ask(3)
+    monkeypatch.setattr(CholeskyFactor, "forward_tail", forward_tail)
+    assert opt.pending == []  # the interrupted ask asked nothing
+    for _ in range(3):
+        batch = opt.ask(3)
+        assert batch == twin.ask(3)
+        opt.tell(batch, [quadratic(p) for p in batch])
+        twin.tell(batch, [quadratic(p) for p in batch])

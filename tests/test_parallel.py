@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import threading
 import time
+import types
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -17,6 +19,7 @@ import pytest
 import parallel_objectives
 from bayesopt import Optimizer, OptimizerOptions, Real, minimize
 from bayesopt.model import FANTASIES, ModelOptions
+from bayesopt.parallel import check_picklable
 from parallel_objectives import (
     branin_unit,
     kills_its_worker_on_the_right,
@@ -246,6 +249,38 @@ def test_an_unpicklable_objective_on_a_callers_process_pool_is_refused_before_an
         minimize(lambda p: sphere(p), SPACE, n_calls=6, executor=pool, n_workers=2,
                  journal=journal, progress=False)
     assert not journal.exists()  # refused before the run began
+
+
+def _in_a_cell(p: dict) -> float:
+    return p["x"] ** 2 + p["y"]
+
+
+def test_an_objective_defined_in_a_notebook_is_refused_before_any_evaluation(
+        tmp_path, monkeypatch):
+    """A notebook's (IPython's, the REPL's) __main__ is no file, so workers started with
+    spawn cannot import a function defined there: minimize(n_workers=2) refuses it with
+    what to do before anything is evaluated, not with one dead worker per point. A
+    caller's pool is judged by its start method: one that forks copies the session."""
+    session = types.ModuleType("__main__")  # as IPython's user module: no __file__, no spec
+    # a function whose globals are the session's, as a cell's `def objective(p): ...` is
+    session.objective = types.FunctionType(_in_a_cell.__code__, session.__dict__, "objective")
+    session.objective.__qualname__ = "objective"
+    monkeypatch.setitem(sys.modules, "__main__", session)
+    journal = tmp_path / "run.jsonl"
+    with pytest.raises(TypeError, match=r"'objective', defined in this interactive session"
+                                        r".*from objective import objective"):
+        minimize(session.objective, SPACE, n_calls=4, seed=0, n_workers=2, journal=journal,
+                 progress=False)
+    assert not journal.exists()  # refused before the run began
+    for method in set(multiprocessing.get_all_start_methods()) - {"fork"}:
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(method))
+        with pytest.raises(TypeError, match="interactive session"):
+            check_picklable(session.objective, pool)  # a caller's pool, started no process
+        pool.shutdown()
+    if "fork" in multiprocessing.get_all_start_methods():  # a forked worker has the session
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        check_picklable(session.objective, pool)
+        pool.shutdown()
 
 
 @pytest.mark.parametrize("workers", ["threads", "processes"])

@@ -217,6 +217,28 @@ def test_convergence_marks_infeasible_evaluations_and_judges_best_on_feasible_on
         "infeasible (outcome constraints)"]
 
 
+def test_convergence_marks_failed_evaluations_on_the_bottom_edge():
+    """A failed evaluation has no value, so it had no dot: a run whose evaluations all
+    failed drew an empty axes around x = 0. Each is a cross at its evaluation number on
+    the bottom edge (axes coordinates, so also on a regret's log axis), named once."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    opt.tell_failure({"x": 0.1}, "diverged")
+    opt.tell_failure({"x": 0.2}, "diverged")
+    _, ax = plots.convergence(opt.result())
+    (crosses,) = [line for line in ax.get_lines() if line.get_marker() == "x"]
+    np.testing.assert_array_equal(crosses.get_xdata(), [1, 2])
+    assert ax.get_xlim()[0] <= 1 and ax.get_xlim()[1] >= 2
+    opt.tell({"x": 0.3}, 0.5)
+    opt.tell_failure({"x": 0.4}, "diverged")
+    _, ax = plots.convergence([[opt.result()], [opt.result()]], optimum=0.0)
+    crosses = [line for line in ax.get_lines() if line.get_marker() == "x"]
+    assert [list(line.get_xdata()) for line in crosses] == [[1, 2, 4], [1, 2, 4]]
+    np.testing.assert_allclose(crosses[0].get_ydata(), 0.02)
+    assert crosses[0].get_transform() == ax.get_xaxis_transform()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels.count("failed (no value)") == 1
+
+
 def test_convergence_warns_when_a_run_beats_the_optimum(mixed):
     with pytest.warns(UserWarning, match="beats the given optimum"):
         plots.convergence(mixed, optimum=1.0)
