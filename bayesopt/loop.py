@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypedDict, TypeVar
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard, caller_level
@@ -58,6 +57,7 @@ from bayesopt.validation import (
 from kernels.threads import single_threaded
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
     from typing_extensions import Unpack  # typing's from Python 3.11
 
     from bayesopt.feasibility import FeasibleArgument
@@ -301,8 +301,8 @@ def minimize(
         budget = limits.budget(warm.n_told)
         # no bar object at all without progress: tqdm's first bar creates a multiprocessing
         # lock, whose semaphores a Pool's terminated workers leave to resource_tracker
-        shown = (tqdm(total=budget.total, initial=min(len(opt.history), budget.total),
-                      desc="bayesopt", unit="eval") if progress else contextlib.nullcontext())
+        shown = (_progress_bar(total=budget.total, initial=min(len(opt.history), budget.total))
+                 if progress else contextlib.nullcontext())
         with shown as bar:
             report = _reporter(opt, bar, callback, guard, limits)
             with Heartbeats(opt, opt.pending_timeout or None) as beats:
@@ -604,6 +604,16 @@ def _check_resumed_constraints(opt: Optimizer, given: Any,
             f"n_constraints={given!r}, but journal {str(journal)!r} was recorded with "
             f"n_constraints={recorded!r}: pass n_constraints={recorded!r} (and an objective "
             "returning that many constraint values) to resume it, or use a new journal file")
+
+
+def _progress_bar(total: int, initial: int) -> tqdm:
+    """tqdm's bar for the notebook or the terminal (`tqdm.auto`), imported only when a run
+    shows one: in a notebook without ipywidgets importing `tqdm.auto` warns, which a run
+    with ``progress=False`` must not."""
+    from tqdm.auto import tqdm as auto_tqdm
+
+    bar: tqdm = auto_tqdm(total=total, initial=initial, desc="bayesopt", unit="eval")
+    return bar
 
 
 def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,

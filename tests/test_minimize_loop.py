@@ -600,6 +600,28 @@ def test_a_run_without_progress_bar_makes_no_multiprocessing_semaphore():
     assert done.stdout.split() == ["0"], done.stdout + done.stderr
 
 
+NO_BAR = """
+import sys
+from bayesopt import Real, minimize
+minimize(lambda p: p["x"], {"x": Real(0.0, 1.0)}, n_calls=3, seed=0, progress=False)
+print("tqdm.auto" in sys.modules)
+"""
+
+
+def test_a_run_without_progress_bar_does_not_import_tqdm_auto():
+    """In a notebook without ipywidgets, importing `tqdm.auto` warns ("IProgress not
+    found"): imported with bayesopt's run loop, the warning appeared under every cell that
+    imported `minimize`, progress=False or not (review32). Checked in a fresh interpreter."""
+    import os
+    import pathlib
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", NO_BAR], env=env, capture_output=True,
+                          text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["False"], done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("journaled", [False, True])
 def test_an_interrupted_run_carries_what_it_evaluated(tmp_path, journaled):
     """Ctrl-C in a notebook (the objective's KeyboardInterrupt, at the 5th call) stops
