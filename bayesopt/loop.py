@@ -647,8 +647,8 @@ def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, 
                 outcome = evaluate_in_worker(func, params)
             if report(params, outcome):
                 break
-        except BaseException:
-            _release(opt, [params])
+        except BaseException as error:
+            _release(opt, [params], error)
             raise
 
 
@@ -660,26 +660,31 @@ def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any
     try:
         with single_threaded():  # the workers hold the cores
             loop.run(first=first)
-    except BaseException:
+    except BaseException as error:
         beats.finish_all()  # no heartbeat may follow a cancel
-        _release(opt, list(loop.in_flight.values()))
+        _release(opt, list(loop.in_flight.values()), error)
         raise
     finally:
         loop.close()
 
 
-def _release(opt: Optimizer, running: list[dict[str, Any]]) -> None:
-    """A run stopped by an exception (Ctrl-C) in a shared study: cancel the points it was
+def _release(opt: Optimizer, running: list[dict[str, Any]], error: BaseException) -> None:
+    """A run stopped by `error` (Ctrl-C) in a shared study: cancel the points it was
     evaluating and will never tell, which would otherwise count as running for every
     worker (`Optimizer.ask_within`) until `pending_timeout`, or forever. A journal keeps
-    them pending: resuming it evaluates them first (unless they timed out by then)."""
+    them pending: resuming it evaluates them first (unless they timed out by then).
+    A refused tell's point (`_unrecorded`) whose cancel the storage took after all is
+    no longer pending, and the error's advice says so (`_advice`)."""
     if not opt.shared:
         return
     for params in running:
         try:
             opt.cancel(params)
-        except ValueError:  # told before the exception, or cancelled by another worker
-            continue
+        except ValueError:  # told before the exception, cancelled by another worker, or
+            continue  # refused as the tell was (JournalError): the point stays pending
+        if isinstance(error, JournalError) and error.params == params and error.args:
+            text = str(error.args[0]).rpartition(" — ")[0]
+            error.args = (f"{text} — {_advice(error, cancelled=True)}",)
 
 
 def _tell_outcome(opt: Optimizer, params: dict[str, Any],
@@ -740,15 +745,29 @@ def _unrecorded(opt: Optimizer, params: dict[str, Any], value: float | None = No
             run = opt.run_ids(params)[0]
         except JournalError:  # the storage cannot be read either (a deleted study)
             run = None
-        told = ("tell_failure(error.params, error.failure)" if failure is not None
-                else f"tell(error.params, {value!r}" + ("" if constraints is None else
-                                                         f", constraints={constraints!r}") + ")")
-        error.args = (f"{error}; not recorded: the evaluation of params={params!r}"
-                      + ("" if run is None else f" (run {run})")
-                      + f" — once the storage is fixed, {told} records it",)
         error.params, error.run, error.value = dict(params), run, value
         error.constraints, error.failure = constraints, failure
+        error.args = (f"{error}; not recorded: the evaluation of params={params!r}"
+                      + ("" if run is None else f" (run {run})")
+                      + f" — {_advice(error, cancelled=False)}",)
         raise
+
+
+def _advice(error: JournalError, *, cancelled: bool) -> str:
+    """What records a refused tell's evaluation by hand. Still pending (the point's cancel
+    was refused too, or not tried), the tell releases its pending point as the run's would.
+    Cancelled (the storage came back between the refused tell and `_release`'s cancel),
+    the point is pending no more: a tell of it is recorded as of a point never asked
+    (`Optimizer.tell`: no run id, and an UnmatchedTellWarning while others are pending)."""
+    told = ("tell_failure(error.params, error.failure)" if error.failure is not None
+            else f"tell(error.params, {error.value!r}" + (
+                "" if error.constraints is None else f", constraints={error.constraints!r}")
+            + ")")
+    if not cancelled:
+        return f"once the storage is fixed, {told} records it"
+    return (f"the point was then cancelled in the study (the storage took that write), so "
+            f"it is no longer pending: {told} records the evaluation as a point never "
+            "asked (no run id; an UnmatchedTellWarning while other points are pending)")
 
 
 def _check_failures_constraints(opt: Optimizer, payload: Any,

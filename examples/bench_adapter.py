@@ -45,8 +45,8 @@ class OnePlusOne(Adapter):
         if self.best is None or self.told < self.n_initial:  # the initial design: uniform
             u = self.rng.random((1, self.space.n_dims))  # (1, d)
             return self.space.decode(self.space.from_unit(u))[0]
-        return self.canonical({dim.name: self._mutate(dim, self.best[0][dim.name])
-                               for dim in self.space.dimensions})
+        return self.canonical({name: self._mutate(dim, self.best[0][name])
+                               for name, dim in zip(self.space.names, self.space.dimensions)})
 
     def _mutate(self, dim: Dimension, value: Any) -> Any:
         if isinstance(dim, Categorical):

@@ -55,8 +55,10 @@ def main() -> None:
     result = minimize(error, SPACE, n_calls=20, seed=0, progress=False)
     tried = sorted({o.params["model"] for o in result.history})
     print(f"20 evaluations over the models {tried}")
-    print(f"best model: {result.best.params}")
-    print(f"best cross-validated accuracy: {1.0 - result.best.value:.3f}")
+    best = result.best
+    assert best is not None and best.value is not None, "every evaluation failed"
+    print(f"best model: {best.params}")
+    print(f"best cross-validated accuracy: {1.0 - best.value:.3f}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def main() -> None:
                       progress=False)
     elapsed = time.perf_counter() - start
     best = result.best
-    assert best is not None, "every evaluation failed"
+    assert best is not None and best.value is not None, "every evaluation failed"
     print(f"{len(result)} evaluations of {SECONDS_PER_EVALUATION} s each, 2 at a time, "
           f"in {elapsed:.1f} s (worker start-up included)")
     print(f"best value {best.value:.5f} at x0={best.params['x0']:.4f}, x1={best.params['x1']:.4f} "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,7 @@ def gradients(weights: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> list[n
     return [X.T @ dH, dH.sum(axis=0), H.T @ dlogits, dlogits.sum(axis=0)]
 
 
-def train(params: dict, data: Data, seed: int = 0) -> tuple[float, float]:
+def train(params: dict[str, Any], data: Data, seed: int = 0) -> tuple[float, float]:
     """Train from a fixed initialization; return (validation loss, validation accuracy)."""
     rng = np.random.default_rng(seed)  # same initialization and batches for every configuration
     n_classes = int(data.y_train.max()) + 1
@@ -129,7 +130,7 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     best = opt.best
     assert best is not None, "every configuration diverged"
-    initial = min(o.value for o in opt.history[:opt.n_initial] if o.ok)
+    initial = min(o.value for o in opt.history[:opt.n_initial] if o.value is not None)
     print(f"{N_CALLS} training runs in {elapsed:.0f} s "
           f"({sum(not o.ok for o in opt.history)} diverged)")
     print(f"best of the {opt.n_initial} initial Sobol configurations: validation loss {initial:.4f}")

@@ -104,6 +104,58 @@ def test_a_tell_the_storage_refuses_stops_the_run_naming_the_point_to_tell_by_ha
     opt.close()
 
 
+class FailingOnce(JSONLStorage):
+    """A JSON-lines storage whose next append fails as a full disk's does once `full`, and
+    whose later appends go through (the disk had room again before the cancel)."""
+
+    full = False
+
+    def append(self, study: str, events: Any, **kwargs: Any) -> int:
+        if self.full:
+            self.full = False
+            raise OSError(errno.EFBIG, "File too large")
+        return super().append(study, events, **kwargs)
+
+
+@pytest.mark.parametrize("cancel", ["refused", "taken"])
+def test_a_refused_tell_says_whether_its_point_is_still_pending_or_was_cancelled(
+        tmp_path, cancel):
+    """minimize in a shared study stopped by a refused tell cancels the point. If the
+    storage refuses the cancel too, the point is still pending and the error says to tell
+    it, which records it as its run; if the cancel goes through, the error says the point
+    was cancelled, and telling it records it as a point never asked (no run id)."""
+    storage = (FillingDisk if cancel == "refused" else FailingOnce)(tmp_path / "study.jsonl")
+    evaluated: list[dict[str, Any]] = []
+
+    def objective(params: dict[str, Any]) -> float:
+        evaluated.append(params)
+        storage.full = len(evaluated) == 3
+        return params["x"] + params["y"]
+
+    with pytest.raises(JournalError, match="File too large; not recorded") as info:
+        run(objective, storage=storage, study="s")
+    error, point = info.value, evaluated[-1]
+    assert error.params == point and error.run == 2 and error.value == point["x"] + point["y"]
+    told = f"tell(error.params, {error.value!r})"
+    if cancel == "refused":
+        assert str(error).endswith(f" (run 2) — once the storage is fixed, {told} records it")
+    else:
+        assert str(error).endswith(
+            f" (run 2) — the point was then cancelled in the study (the storage took that "
+            f"write), so it is no longer pending: {told} records the evaluation as a point "
+            "never asked (no run id; an UnmatchedTellWarning while other points are pending)")
+    opt = Optimizer(SPACE, seed=0, options=FAST, n_initial=4, storage=tmp_path / "study.jsonl",
+                    study="s")
+    assert (point in opt.pending) == (cancel == "refused")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing else is pending: no UnmatchedTellWarning
+        opt.tell(error.params, error.value)
+    told_point = opt.history[-1]
+    assert told_point.params == point and len(opt.history) == 3 and opt.pending == []
+    assert told_point.run == (2 if cancel == "refused" else None)
+    opt.close()
+
+
 # ------------------------------------------------------------ failure stop rule
 def test_broken_objective_warns_at_once_and_stops_with_the_first_traceback(caplog):
     seen_at_first_callback: list[int] = []

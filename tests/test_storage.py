@@ -389,6 +389,63 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
     opt.close()
 
 
+def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None:
+    """Close the connection `holder` (its transaction, and the row lock, end) once a
+    LockWaitWarning is among `caught`, or after a hang guard of 60 s without one."""
+    guard = time.monotonic() + 60
+    while time.monotonic() < guard and not any(
+            issubclass(w.category, LockWaitWarning) for w in list(caught)):
+        time.sleep(0.01)
+    holder.close()
+
+
+@pytest.mark.parametrize("operation", ["tell", "delete_study"])
+def test_a_wait_for_a_postgres_study_row_held_by_another_session_is_warned_about(
+    operation: str, pg_database: tuple[PostgresServer, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A study's row locked by another session (`SELECT ... FOR UPDATE` in an open
+    transaction): the append of a tell, or delete_study, waiting for it warns once, at the
+    user's line, naming the storage, the study and the holding server session, keeps
+    waiting, and completes once the holder's transaction ends."""
+    import psycopg
+
+    server, name = pg_database
+    url = server.url(name)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=2, storage=url, study="s")
+    params = opt.ask()
+    storage = postgres_storage(url)  # opened first: its schema check would wait for the holder
+    named = storage if operation == "delete_study" else postgres_storage(url)
+    holder = psycopg.connect(url)  # not autocommit: the row lock lasts until it closes
+    holder.execute("SELECT 1 FROM bayesopt_studies WHERE name = 's' FOR UPDATE")
+    session = holder.info.backend_pid
+    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        releaser = threading.Thread(target=release_once_warned, args=(caught, holder),
+                                    daemon=True)
+        releaser.start()
+        if operation == "tell":
+            opt.tell(params, 0.25)
+        else:
+            storage.delete_study("s")
+    releaser.join(timeout=60)
+    waits = [w for w in caught if issubclass(w.category, LockWaitWarning)]
+    assert len(waits) == 1, [str(w.message) for w in caught]
+    message = str(waits[0].message)
+    assert f"{named!r}: the row lock of study 's': still waiting" in message, message
+    assert f"held by server process {session} (client 127.0.0.1:" in message, message
+    assert waits[0].filename == __file__
+    if operation == "tell":
+        assert [h.value for h in opt.history] == [0.25]
+        assert len(storage.read("s")) == 2  # the ask and the tell
+    else:
+        assert storage.studies() == []
+    if named is not storage:
+        named.close()
+    storage.close()
+    opt.close()
+
+
 FILE_SIZE_LIMITED = """
 import os, resource, signal, sys
 from bayesopt.storage import StorageError

@@ -8,6 +8,7 @@
                 reveal exactly T;
                 no marker — mypy must report no error (README-correct code, which a
                 user must not have to ``# type: ignore``).
+    EXAMPLES  : the scripts in examples/, checked in the same mypy run: no error.
 
 mypy reads the package from this checkout (``mypy_path``), not an installed copy, with
 a cache in the test's temporary directory; `follow_imports = silent` keeps the library's
@@ -32,6 +33,7 @@ from bayesopt.optimizer import Optimizer
 from bayesopt.validation import keyword_only
 
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 USER_CODE = textwrap.dedent('''
     from typing import Any
@@ -167,12 +169,12 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     config.write_text(f"[mypy]\nmypy_path = {ROOT}\nfollow_imports = silent\n"
                       # the host libraries' own types are not under test: skipped, for speed
                       "[mypy-optuna.*,sklearn.*,matplotlib.*,pandas.*,distributed.*,dask.*]\n"
-                      "follow_imports = skip\n")
+                      "follow_imports = skip\nignore_missing_imports = True\n")
     user = where / "user_code.py"
     user.write_text(USER_CODE)
     stdout, stderr, _ = api.run(["--strict", "--config-file", str(config), "--cache-dir",
                                  str(where / "cache"), "--no-error-summary",
-                                 "--show-error-codes", str(user)])
+                                 "--show-error-codes", str(user), *map(str, EXAMPLES)])
     assert not stderr, stderr
     return user, stdout
 
@@ -208,6 +210,16 @@ def test_readme_code_passes_and_refused_code_is_reported(checked: tuple[Path, st
             if notes != [wanted]:
                 problems.append(f"line {number}: revealed {notes}, wanted [{wanted!r}]")
     assert not problems, "\n".join(problems) + "\n--- mypy said:\n" + stdout
+
+
+def test_the_examples_pass_mypy_strict(checked: tuple[Path, str]) -> None:
+    """Each example reads an Observation's `value` (float | None: None for a failed
+    evaluation) the way a type-checked user must, after a check that it is a number."""
+    _, stdout = checked
+    assert len(EXAMPLES) >= 5, EXAMPLES
+    errors = [line for line in stdout.splitlines()  # a path under the cwd is printed relative
+              if Path(line.partition(":")[0]).resolve() in EXAMPLES and ": error:" in line]
+    assert not errors, "\n".join(errors)
 
 
 def _typed_dict_keys(source: Path, name: str) -> set[str]:

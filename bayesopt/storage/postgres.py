@@ -25,7 +25,9 @@ retry returns; not found, there was no such study and it raises as a first attem
 would.
 
 Append. One transaction: `SELECT next_seq ... FOR UPDATE` takes the study's row
-lock, which serializes the appenders of one study, then the events are inserted
+lock, which serializes the appenders of one study (a wait for it, as for the study
+lock, warns once after `codec.LOCK_WAIT_WARNING` seconds naming the session holding
+it, and goes on waiting), then the events are inserted
 as next_seq, next_seq + 1, ... and next_seq is advanced. A rolled-back append
 leaves no trace, so numbering is gapless. Each event carries a uuid4 made by the
 client before the first attempt. When the connection drops (server restart,
@@ -151,52 +153,90 @@ def _check_study(study: Any) -> str:
     return name
 
 
-class _AdvisoryWait:
-    """A wait for the advisory lock `key` on `conn` (`codec.LockWait`): pg_advisory_lock
-    under a statement-local lock_timeout (a wait that passes it raises LockNotAvailable:
-    not taken), or without one. An interrupted wait is cancelled by psycopg, taking
-    nothing, so `abandon` has nothing to give back."""
+class _StatementWait:
+    """A statement that waits for a lock (`codec.LockWait`): pg_advisory_lock, or a
+    `SELECT ... FOR UPDATE` inside the caller's transaction. A timed wait runs it in a
+    transaction of its own, or a savepoint of the caller's, under a local lock_timeout
+    (a wait that passes it raises LockNotAvailable: rolled back, nothing taken, the
+    setting undone with it; once taken, the previous setting is put back); `row` is the
+    statement's first row. An interrupted wait is cancelled by psycopg, taking nothing,
+    so `abandon` has nothing to give back."""
 
-    def __init__(self, conn: Connection, key: tuple[int, int]) -> None:
-        self._conn, self._key = conn, key
+    def __init__(self, conn: Connection, query: str, params: tuple[Any, ...]) -> None:
+        self._conn, self._query, self._params = conn, query, params
+        self.row: tuple[Any, ...] | None = None
 
     def wait(self, timeout: float | None) -> bool:
         if timeout is None:
-            self._conn.execute("SELECT pg_advisory_lock(%s, %s)", self._key)
+            self.row = self._conn.execute(self._query, self._params).fetchone()
             return True
-        with self._conn.transaction():  # set_config(..., true): until the end of it
-            self._conn.execute("SELECT set_config('lock_timeout', %s, true)",
-                               (f"{max(1, round(timeout * 1000))}ms",))
-            try:
-                with self._conn.transaction():  # a savepoint: the refusal leaves the lock
-                    self._conn.execute("SELECT pg_advisory_lock(%s, %s)", self._key)
-            except pg_errors.LockNotAvailable:
-                return False
+        try:
+            with self._conn.transaction():  # set_config(..., true): until the end of it
+                before = self._conn.execute("SELECT current_setting('lock_timeout')").fetchone()
+                self._conn.execute("SELECT set_config('lock_timeout', %s, true)",
+                                   (f"{max(1, round(timeout * 1000))}ms",))
+                self.row = self._conn.execute(self._query, self._params).fetchone()
+                self._conn.execute("SELECT set_config('lock_timeout', %s, true)",
+                                   (before[0] if before else "0",))
+        except pg_errors.LockNotAvailable:
+            return False
         return True
 
     def abandon(self) -> None:
         pass
 
 
-def _advisory_holders(conn: Connection, key: tuple[int, int]) -> str:
-    """The server sessions that hold the advisory lock `key` (pg_locks), with their client
-    address and state (pg_stat_activity; NULL where this role may not see them)."""
+def _sessions(conn: Connection, query: str, params: tuple[Any, ...], where: str) -> str:
+    """The server sessions holding a lock, as `query` finds them (rows of pid, client
+    address and port, state, seconds in that state: pg_stat_activity, NULL where this role
+    may not see them); `where` names the catalog asked when it lists none."""
     try:
-        rows = conn.execute(
-            "SELECT l.pid, a.client_addr, a.client_port, a.state,"
-            " extract(epoch FROM now() - a.state_change)"
-            " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
-            " AND l.classid::bigint = %s AND l.objid::bigint = %s", key).fetchall()
+        rows = conn.execute(query, params).fetchall()
     except psycopg.Error as error:
         return f"its holder cannot be told ({error})"
     if not rows:
-        return "its holder cannot be told (pg_locks lists none)"
+        return f"its holder cannot be told ({where} lists none)"
     return "held by " + ", ".join(
         f"server process {pid} (client {addr or 'local'}"
         + (f":{port}" if port else "") + (f", {state}" if state else "")
         + ("" if since is None else f" for {float(since):.0f} s") + ")"
         for pid, addr, port, state, since in rows)
+
+
+_SESSION = ("SELECT l.pid, a.client_addr, a.client_port, a.state,"
+            " extract(epoch FROM now() - a.state_change)"
+            " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted AND ")
+
+
+def _advisory_holders(conn: Connection, key: tuple[int, int]) -> str:
+    """The server sessions that hold the advisory lock `key` (pg_locks)."""
+    return _sessions(conn, _SESSION + "l.locktype = 'advisory' AND l.objsubid = 2"
+                     " AND l.classid::bigint = %s AND l.objid::bigint = %s", key, "pg_locks")
+
+
+def _row_holders(conn: Connection, name: str) -> str:
+    """The server session whose transaction locks the row of study `name`: the one holding
+    the lock on the transaction id in the row's xmax (pg_locks; a row lock shared by
+    several transactions, a multixact, names none)."""
+    return _sessions(conn, _SESSION + "l.locktype = 'transactionid' AND l.transactionid ="
+                     " (SELECT xmax FROM bayesopt_studies WHERE name = %s)", (name,),
+                     "pg_locks for the row's xmax")
+
+
+def _lock_row(storage: PostgresStorage, conn: Connection, columns: str,
+              name: str) -> tuple[Any, ...] | None:
+    """`SELECT columns FROM bayesopt_studies WHERE name = name FOR UPDATE` in the caller's
+    transaction: the row, or None if there is no such study. At once if the row is free
+    (SKIP LOCKED finds it); else waited for as `codec.watch_lock_wait` waits (a warning
+    naming the holding session after `codec.LOCK_WAIT_WARNING` seconds, however long)."""
+    query = f"SELECT {columns} FROM bayesopt_studies WHERE name = %s FOR UPDATE"
+    row: tuple[Any, ...] | None = conn.execute(query + " SKIP LOCKED", (name,)).fetchone()
+    if row is None:  # locked by another transaction, or no such study
+        waiting = _StatementWait(conn, query, (name,))
+        codec.watch_lock_wait(waiting, lambda: f"{storage!r}: the row lock of study {name!r}",
+                              lambda: _row_holders(conn, name))
+        row = waiting.row
+    return row
 
 
 def _lock_key(study: str) -> tuple[int, int]:
@@ -324,10 +364,8 @@ class PostgresStorage:
         def insert(conn: Connection, retry: bool) -> int:
             with conn.transaction():
                 uid = self._uids.get(name) or self._attach(conn, name)
-                row = conn.execute(
-                    "SELECT next_seq, study_uid FROM bayesopt_studies WHERE name = %s"
-                    " FOR UPDATE", (name,)
-                ).fetchone()  # waits for an append still committing on a dropped session
+                # waits for an append still committing on a dropped session
+                row = _lock_row(self, conn, "next_seq, study_uid", name)
                 if row is None or row[1] != uid:
                     raise codec.study_replaced(self, name, recreated=row is not None)
                 if retry and uids:  # did the attempt whose connection dropped commit?
@@ -400,10 +438,7 @@ class PostgresStorage:
 
         def delete(conn: Connection, retry: bool) -> None:
             with conn.transaction():
-                row = conn.execute(
-                    "SELECT 1 FROM bayesopt_studies WHERE name = %s FOR UPDATE", (name,)
-                ).fetchone()
-                if row is None:
+                if _lock_row(self, conn, "1", name) is None:
                     if retry and conn.execute("SELECT 1 FROM bayesopt_deletions WHERE token = %s",
                                               (token,)).fetchone() is not None:
                         return  # the attempt whose connection dropped had committed
@@ -495,7 +530,7 @@ class PostgresStorage:
     def _take(self, conn: Connection, name: str, key: tuple[int, int]) -> None:
         row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", key).fetchone()
         if not (row and row[0]):
-            codec.watch_lock_wait(_AdvisoryWait(conn, key),
+            codec.watch_lock_wait(_StatementWait(conn, "SELECT pg_advisory_lock(%s, %s)", key),
                                   lambda: f"{self!r}: the lock of study {name!r}",
                                   lambda: _advisory_holders(conn, key))
 
