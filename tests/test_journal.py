@@ -30,6 +30,7 @@ import stat
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -1357,6 +1358,18 @@ def test_a_tell_refused_by_a_full_disk_and_told_again_asks_what_an_uninterrupted
     out = json.loads(done.stdout.splitlines()[-1])
     assert len(out["errors"]) == 3 and all("File too large" in e for e in out["errors"]), out
     assert out["n"] == 11 and out["same"], out
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """Python's own SIGINT handler (KeyboardInterrupt), as in a terminal or a notebook: a
+    process started in the background by a shell without job control (a CI job may be)
+    inherits SIGINT ignored, and Python then leaves it ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _ctrl_c_after(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> None:
     """Ctrl-C (a real SIGINT) arriving once, right after `owner.name` did its work."""
     original = getattr(owner, name)
@@ -1371,6 +1384,7 @@ def _ctrl_c_after(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> No
 
 
 @pytest.mark.parametrize("call", ["tell", "ask"])
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_during_a_journal_write_leaves_the_optimizer_writing(tmp_path, monkeypatch, call):
     """Ctrl-C in a notebook while a journaled tell or ask is written (during the fsync):
     the event was appended but not applied, and the optimizer then refused every write,
@@ -1414,6 +1428,7 @@ def test_ctrl_c_during_a_journal_write_leaves_the_optimizer_writing(tmp_path, mo
         assert Optimizer.resume(tmp_path / "run.jsonl").history == opt.history
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_while_an_event_is_applied_applies_it_whole(monkeypatch):
     """Without a journal too: Ctrl-C between an ask's pending point and its random state
     (the checkpoint adopted after it) is held until both are in, so the next ask is an
