@@ -516,7 +516,7 @@ def test_a_blas_limit_to_the_width_blas_has_calls_no_library(
 ) -> None:
     """Each triangular solve of the acquisition's local search enters `one_blas_thread`
     inside the search's own: there it calls nothing (threadpoolctl's limit and restore
-    cost ~60 µs a solve at n = 1000) and BLAS keeps one thread; where BLAS is wider,
+    cost, bench/results/large_n_step.md) and BLAS keeps one thread; where BLAS is wider,
     even if widened by threadpoolctl inside such a block, it still limits and restores.
     (This test runs inside conftest's `numeric_threads(0)`, one BLAS thread.)"""
     from typing import Any
