@@ -307,10 +307,18 @@ def cross_gradient_from_profile(
 ) -> np.ndarray:
     """`cross_gradient_contraction` with each pair's g(r) read from G: (m, n), as
     `cross_kernel_with_profile` returns it for these Zq and Z: the same operations on
-    the same numbers, without the profile's square root and exponential."""
+    the same numbers, without the profile's square root and exponential.
+
+    Each entry's sum over b runs in a local accumulator (the pairs in the same order,
+    each term W_cib·g·s2·(z*_ij − z_bj)·(1/l_j) rounded as `_add_pair_gradient` rounds it), so
+    the loop does not load and store `out` once per pair."""
     m, d = Zq.shape
-    out = np.zeros((W.shape[0], m, d))
+    out = np.empty((W.shape[0], m, d))
     for i in prange(m):
-        for b in range(Z.shape[0]):
-            _add_pair_gradient(Zq, Z, inv_lengthscales, s2, W, i, b, G[i, b], out)
+        for c in range(W.shape[0]):
+            for j in range(d):
+                acc = 0.0
+                for b in range(Z.shape[0]):
+                    acc += W[c, i, b] * G[i, b] * s2 * (Zq[i, j] - Z[b, j]) * inv_lengthscales[j]
+                out[c, i, j] = acc
     return out

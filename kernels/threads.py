@@ -126,9 +126,15 @@ def one_blas_thread() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _blas_limited(threads: int) -> Iterator[None]:
-    """BLAS limited to `threads` in the block (through threadpoolctl; without it, a no-op)."""
+    """BLAS limited to `threads` in the block (through threadpoolctl; without it, a no-op).
+
+    Where every BLAS library is at that width already, nothing is called: threadpoolctl's
+    limit would set each to the width it has and restore the same (each triangular
+    solve of the acquisition's local search enters `one_blas_thread` inside the search's
+    own, and the limit and restore cost more than reading the widths)."""
     controller = _blas_controller()
-    if controller is None or not controller.lib_controllers:
+    if controller is None or not controller.lib_controllers or all(
+            lib.get_num_threads() == threads for lib in controller.lib_controllers):
         yield
         return
     with controller.limit(limits=threads):

@@ -509,3 +509,41 @@ def test_numeric_threads_declares_the_budget_it_sets_and_nothing_outlives_it() -
         with numeric_threads(n) as budget:
             assert numba_threads() == budget == numba.get_num_threads()
         assert numba_threads() == numba.get_num_threads()
+
+
+def test_a_blas_limit_to_the_width_blas_has_calls_no_library(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each triangular solve of the acquisition's local search enters `one_blas_thread`
+    inside the search's own: there it calls nothing (threadpoolctl's limit and restore
+    cost, bench/results/large_n_step.md) and BLAS keeps one thread; where BLAS is wider,
+    even if widened by threadpoolctl inside such a block, it still limits and restores.
+    (This test runs inside conftest's `numeric_threads(0)`, one BLAS thread.)"""
+    from typing import Any
+
+    from threadpoolctl import threadpool_limits
+
+    from kernels import threads
+
+    controller = threads._blas_controller()
+    assert controller is not None and controller.lib_controllers, "threadpoolctl sees no BLAS"
+    limits: list[int] = []
+    real_limit = type(controller).limit
+
+    def counted_limit(self: Any, **kwargs: Any) -> Any:
+        limits.append(kwargs["limits"])
+        return real_limit(self, **kwargs)
+
+    monkeypatch.setattr(type(controller), "limit", counted_limit)
+    assert threads.blas_threads() == 1
+    with threads.one_blas_thread():
+        assert threads.blas_threads() == 1
+    assert limits == [] and threads.blas_threads() == 1
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert threads.blas_threads() == 2
+        with threads.one_blas_thread():
+            assert threads.blas_threads() == 1
+        assert threads.blas_threads() == 2
+        with threads._blas_limited(2):
+            assert threads.blas_threads() == 2
+    assert limits == [1] and threads.blas_threads() == 1
