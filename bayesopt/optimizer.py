@@ -728,15 +728,19 @@ class Optimizer:
             "min_distance keeps the model's choice)", SpaceExhaustedWarning,
             stacklevel=caller_level())
 
-    def _commit(self, build: Callable[[], Event], *, computes: bool = False) -> Event:
+    def _commit(self, build: Callable[[], Event], *, computes: bool = False,
+                checks_pending: bool = False) -> Event:
         """Build an event and apply it; in a study, after catching up, and appended to it
         before it is applied — under the study's lock if building it `computes` (an ask,
         or a tell that refits the surrogate of a journal), so that nothing is appended
         between the catch-up and the append. With a Fidelity every event takes the lock:
         a tell, failure or cancel moves the Hyperband schedule that an ask's budgets are
-        checked against when applied, so none may land inside an ask's window."""
+        checked against when applied, so none may land inside an ask's window. So does an
+        event whose building `checks_pending` (`add_pending` without repeat): another
+        worker's ask or add_pending of the same point must not land between the check that
+        it is not pending and the append."""
         try:
-            return self._commit_built(build, computes)
+            return self._commit_built(build, computes or checks_pending)
         except BaseException:
             if computes and not self.shared:
                 # building moved the surrogate on (a tell's refit, an ask's appends) for an
@@ -962,7 +966,9 @@ class Optimizer:
         naming it, and nothing is added: a tell releases one pending entry, so a second
         one would stay pending, a fantasy counted twice. ``repeat=True`` adds it again:
         a second evaluation of the same point (a replicate of a noisy objective), which
-        its own tell releases.
+        its own tell releases. In a shared study the check and the append happen under
+        the study's lock (not with ``repeat=True``), so that another worker's ask or
+        add_pending of the same point cannot land between them.
 
         Each added point is a new run: its `report` steps start over, whatever an
         earlier run of the same params (cancelled, timed out or told) reported — except
@@ -982,7 +988,7 @@ class Optimizer:
                     self._check_not_pending(canonical, stamp["time"])
                 return Pending(points=canonical, **stamp)
 
-            self._commit(build)
+            self._commit(build, checks_pending=not repeat)
 
     def _check_not_pending(self, points: Sequence[Mapping[str, Any]], now: float) -> None:
         """Raise ValueError naming the first of the valid `points` that matches a point

@@ -291,6 +291,53 @@ def test_pending_timeout_drops_a_dead_workers_point_by_stored_times(url, tmp_pat
 
 
 
+def test_two_workers_adding_the_same_point_at_once_leave_it_pending_once(tmp_path):
+    """b's add_pending of a point lands while a's add_pending of the same point is
+    between its check and its append (a's storage runs b's call, in a thread, just before
+    a's append). Unlocked, both checks passed and the study held the point pending twice
+    without repeat=True: a fantasy counted twice, and one entry left pending after its
+    tell. Under the study's lock b's check waits for a's append, and refuses the point."""
+    import threading
+
+    from bayesopt.storage.sqlite import SQLiteStorage
+
+    during_append: list[Any] = []
+    workers: list[threading.Thread] = []
+    refused: list[BaseException] = []
+
+    class Interleaving(SQLiteStorage):
+        def append(self, study: str, events: Any) -> int:
+            while during_append:
+                workers.append(threading.Thread(target=during_append.pop()))
+                workers[-1].start()
+                workers[-1].join(timeout=1.0)  # done at once without the lock; else blocked
+            return super().append(study, events)
+
+    path = tmp_path / "study.db"
+    a = Optimizer(SPACE, storage=Interleaving(path), study="s", seed=0)
+    b = Optimizer(SPACE, storage=f"sqlite:///{path}", study="s", seed=1)
+    point = {"x": 0.5, "y": 1.0, "k": 1}
+
+    def b_adds() -> None:
+        try:
+            b.add_pending(point)
+        except ValueError as error:
+            refused.append(error)
+
+    during_append.append(b_adds)
+    a.add_pending(point)
+    workers[0].join()
+    assert len(refused) == 1 and "pending already" in str(refused[0])
+    assert a.pending == b.pending == [point]
+    b.tell(point, 1.0)
+    assert a.pending == [] and len(a.history) == 1
+    b.add_pending(point, repeat=True)  # a replicate still needs no lock and may repeat
+    a.add_pending(point, repeat=True)
+    assert b.pending == [point, point]
+    for opt in (a, b):
+        opt.close()
+
+
 def test_any_worker_can_cancel_or_fail_a_dead_workers_point(url, tmp_path):
     """What the README offers besides pending_timeout (Optuna's fail_stale_trials): any
     attached optimizer passes a dead worker's pending point to `cancel` or
@@ -398,14 +445,16 @@ from test_shared import SPACE
 from bayesopt import Optimizer
 opt = Optimizer(SPACE, storage=sys.argv[1], study="s", seed=0)
 opt.tell({"x": 0.5, "y": 1.0, "k": 1}, 2.0)
-opt.add_pending({"x": 0.25, "y": 1.0, "k": 1})
+opt.add_pending({"x": 0.25, "y": 1.0, "k": 1}, repeat=True)
 print(len(opt.history), len(opt.pending), flush=True)
 """
 
 
 def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(url, tmp_path):
     """Only asks are serialized: a worker computing its ask under the study's lock (here a
-    process that holds it and never lets go) does not hold up the others' tells."""
+    process that holds it and never lets go) does not hold up the others' tells, nor an
+    add_pending(repeat=True). A plain add_pending checks under the lock that its point is
+    not pending already, and waits for it (test_two_workers_adding_the_same_point_...)."""
     Optimizer(SPACE, storage=url, study="s").close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, url], stdout=subprocess.PIPE,
