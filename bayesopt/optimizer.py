@@ -1044,10 +1044,10 @@ class Optimizer:
         after this report, its last sign of life; a tell after that is still
         recorded, as "pruned" (unless its params were asked again meanwhile, as a
         timed-out promotion is, or added again with `add_pending`: the tell is then
-        the new run's, whose reports started afresh). A cancel forgets the reports. The optimizer cannot tell a
-        forgotten tell from a run still finishing (another thread of the same loop,
-        or another worker of a study, may ask between the report and its tell), so
-        it never warns.
+        the new run's, whose reports started afresh). A cancel forgets the reports.
+        The optimizer cannot tell a forgotten tell from a run still finishing
+        (another thread of the same loop, or another worker of a study, may ask
+        between the report and its tell), so it never warns.
         """
         with self._lock:
             canonical = self.space.validate(params)
