@@ -673,18 +673,17 @@ def _release(opt: Optimizer, running: list[dict[str, Any]], error: BaseException
     evaluating and will never tell, which would otherwise count as running for every
     worker (`Optimizer.ask_within`) until `pending_timeout`, or forever. A journal keeps
     them pending: resuming it evaluates them first (unless they timed out by then).
-    A refused tell's point (`_unrecorded`) whose cancel the storage took after all is
-    no longer pending, and the error's advice says so (`_advice`)."""
-    if not opt.shared:
-        return
-    for params in running:
+    A refused tell (`_unrecorded`) gets its advice here, once it is known whether its
+    point is still pending (`_advice`)."""
+    cancelled: list[dict[str, Any]] = []
+    for params in running if opt.shared else ():
         try:
             opt.cancel(params)
         except ValueError:  # told before the exception, cancelled by another worker, or
             continue  # refused as the tell was (JournalError): the point stays pending
-        if isinstance(error, JournalError) and error.params == params and error.args:
-            text = str(error.args[0]).rpartition(" — ")[0]
-            error.args = (f"{text} — {_advice(error, cancelled=True)}",)
+        cancelled.append(params)
+    if isinstance(error, JournalError) and error.params is not None:
+        error.args = (f"{error} — {_advice(error, cancelled=error.params in cancelled)}",)
 
 
 def _tell_outcome(opt: Optimizer, params: dict[str, Any],
@@ -737,7 +736,8 @@ def _unrecorded(opt: Optimizer, params: dict[str, Any], value: float | None = No
     file size limit, a deleted study) is raised with what was not recorded — the point,
     its run id (`Optimizer.run_ids`), its value and constraints, or its failure's text —
     in its message and as its attributes (`JournalError.params`, …), so that the user can
-    tell it by hand once the storage is fixed; the error is otherwise the storage's."""
+    tell it by hand once the storage is fixed (`_release`, which every run's stop passes,
+    adds how); the error is otherwise the storage's."""
     try:
         yield
     except JournalError as error:
@@ -748,8 +748,7 @@ def _unrecorded(opt: Optimizer, params: dict[str, Any], value: float | None = No
         error.params, error.run, error.value = dict(params), run, value
         error.constraints, error.failure = constraints, failure
         error.args = (f"{error}; not recorded: the evaluation of params={params!r}"
-                      + ("" if run is None else f" (run {run})")
-                      + f" — {_advice(error, cancelled=False)}",)
+                      + ("" if run is None else f" (run {run})"),)  # `_release` adds the advice
         raise
 
 
