@@ -399,6 +399,33 @@ def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> N
     holder.close()
 
 
+def test_a_postgres_storage_opens_while_another_session_holds_a_study_row(
+    pg_database: tuple[PostgresServer, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Opening a storage checks the schema, whose `ALTER TABLE ... ADD COLUMN IF NOT
+    EXISTS` took the table's ACCESS EXCLUSIVE lock even where the column exists, so it
+    waited, silently and without end, for any session holding a study's row (an append in
+    progress; a session left idle in its transaction). The new storage's sessions get a
+    lock_timeout (PGOPTIONS), which turns such a wait into an error instead of a hang."""
+    import psycopg
+
+    server, name = pg_database
+    url = server.url(name)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=2, storage=url, study="s")
+    opt.tell(opt.ask(), 0.25)
+    holder = psycopg.connect(url)  # not autocommit: the row lock lasts until it closes
+    holder.execute("SELECT 1 FROM bayesopt_studies WHERE name = 's' FOR UPDATE")
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=5000")
+    try:
+        storage = postgres_storage(url)
+        assert storage.studies() == ["s"]
+        assert len(storage.read("s")) == 2
+        storage.close()
+    finally:
+        holder.close()
+        opt.close()
+
+
 @pytest.mark.parametrize("operation", ["tell", "delete_study"])
 def test_a_wait_for_a_postgres_study_row_held_by_another_session_is_warned_about(
     operation: str, pg_database: tuple[PostgresServer, str], monkeypatch: pytest.MonkeyPatch,

@@ -100,6 +100,12 @@ def _from_shutdown(error: BaseException) -> bool:
         current = current.__cause__ or current.__context__
     return False
 
+# ALTER TABLE takes its ACCESS EXCLUSIVE lock before IF NOT EXISTS is looked at, so it
+# would wait for every transaction holding a study's row (an append; a session left idle
+# in one): it runs only where the column is missing (`_create_schema`)
+_ADD_STUDY_UID = "ALTER TABLE bayesopt_studies ADD COLUMN IF NOT EXISTS study_uid uuid"
+_HAS_STUDY_UID = ("SELECT 1 FROM pg_attribute WHERE attrelid = 'bayesopt_studies'::regclass"
+                  " AND attname = 'study_uid' AND NOT attisdropped")
 _SCHEMA = (
     (
         "CREATE TABLE IF NOT EXISTS bayesopt_studies ("
@@ -111,7 +117,7 @@ _SCHEMA = (
         " uid uuid NOT NULL UNIQUE, body json NOT NULL, PRIMARY KEY (study, seq))"
     ),
     # a database made before study identities: the column, and a uid for each study
-    "ALTER TABLE bayesopt_studies ADD COLUMN IF NOT EXISTS study_uid uuid",
+    _ADD_STUDY_UID,
     (
         "UPDATE bayesopt_studies SET study_uid = md5(random()::text || clock_timestamp()::text"
         " || name)::uuid WHERE study_uid IS NULL"
@@ -594,6 +600,8 @@ class PostgresStorage:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_NAMESPACE,))
             for statement in _SCHEMA:
+                if statement is _ADD_STUDY_UID and conn.execute(_HAS_STUDY_UID).fetchone():
+                    continue
                 conn.execute(statement)
 
 
