@@ -183,7 +183,9 @@ def minimize(
         executor, a process pool (spawn start method) runs them; the
         objective must then be picklable and importable by the workers (defined at
         module level in a file: one defined in a notebook or the REPL is refused, TypeError
-        before any evaluation, `bayesopt.parallel.check_picklable`), and the
+        before any evaluation, `bayesopt.parallel.check_picklable`), a script must start
+        the run under ``if __name__ == "__main__":`` (the workers run the script again;
+        RuntimeError before any evaluation otherwise), and the
         caller not a daemonic process such as a `multiprocessing.Pool`'s worker,
         which may not start one (ValueError before any evaluation).
     executor : concurrent.futures.Executor or dask.distributed.Client, optional

@@ -164,6 +164,48 @@ def check_own_pool(n_workers: int) -> None:
             "multiprocessing.Pool's), which cannot start the process pool of n_workers; "
             "use n_workers=1 here, pass executor= (e.g. a ThreadPoolExecutor), or run the "
             "outer jobs on a concurrent.futures.ProcessPoolExecutor, whose workers can")
+    _check_main_guarded(n_workers)
+
+
+def _check_main_guarded(n_workers: int) -> None:
+    """Refuse a run whose own (spawn) pool would start from a script's unguarded top level:
+    each spawned worker runs the main script again (as ``__mp_main__``), so a `minimize`
+    reached from a top-level statement not under ``if __name__ == "__main__":`` runs again
+    in every worker, which multiprocessing stops there ("An attempt has been made to start
+    a new process before the current process has finished its bootstrapping phase"): every
+    evaluation would end as "worker process died" under a screen of tracebacks. The
+    statement is the one the ``__main__`` module's frame is executing, read from the
+    script's syntax tree; any ``if`` testing ``__name__`` around it counts as the guard,
+    and nothing is refused where the script cannot be read (no file, no source)."""
+    import ast
+    import inspect
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    frame, top = inspect.currentframe(), None
+    while frame is not None:  # the outermost frame of __main__'s own top-level code
+        if main is not None and frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
+            top = frame
+        frame = frame.f_back
+    if path is None or top is None:
+        return
+    try:
+        with open(path, encoding="utf-8") as source:
+            tree = ast.parse(source.read(), path)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return
+    line = top.f_lineno
+    if any(isinstance(node, ast.If) and node.lineno <= line <= (node.end_lineno or line)
+           and any(isinstance(name, ast.Name) and name.id == "__name__"
+                   for name in ast.walk(node.test))
+           for node in ast.walk(tree)):
+        return  # under a test of __name__ (`if __name__ == "__main__":`, or any other)
+    raise RuntimeError(
+        f"n_workers={n_workers}: this run starts from line {line} of {path!r}, a "
+        "top-level statement not under `if __name__ == \"__main__\":`; the worker "
+        "processes (spawn) each run the script again, so they would start it again and "
+        "die. Put the script's run under `if __name__ == \"__main__\":` (multiprocessing's "
+        "'Safe importing of main module'), or pass executor=ThreadPoolExecutor(...)")
 
 
 def check_picklable(func: Objective, executor: Any = None) -> None:

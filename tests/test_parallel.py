@@ -255,6 +255,52 @@ def _in_a_cell(p: dict) -> float:
     return p["x"] ** 2 + p["y"]
 
 
+SCRIPT = """
+from bayesopt import Real, minimize
+def f(p):
+    return (p["x"] - 0.3) ** 2
+def run():
+    result = minimize(f, {"x": Real(0.0, 1.0)}, n_calls=4, n_workers=2, progress=False, seed=0)
+    print("told", len(result.history))
+"""
+
+
+GUARDS = {
+    "none": "run()\n",
+    "guarded": 'if __name__ == "__main__":\n    run()\n',
+    "nested": 'try:\n    if __name__ == "__main__" and True:\n        run()\n'
+              'except KeyboardInterrupt:\n    pass\n',
+}
+
+
+@pytest.mark.parametrize("guard", list(GUARDS))
+def test_a_script_running_workers_from_its_unguarded_top_level_is_refused(tmp_path, guard):
+    """A script whose top level calls minimize(n_workers=2) without
+    ``if __name__ == "__main__":``: each spawned worker runs the script again and
+    multiprocessing stops it there, so every evaluation ended as "worker process died" and
+    the run as TooManyFailuresError ("the objective looks broken") under some 1,200 lines
+    of tracebacks. It is refused before any worker starts, naming the line and the guard;
+    a guarded script runs, also with the guard inside a try and testing more than
+    __name__."""
+    import os
+    import subprocess
+
+    script = tmp_path / "tune.py"
+    script.write_text(SCRIPT + GUARDS[guard])
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    if guard != "none":
+        assert done.returncode == 0 and done.stdout.split() == ["told", "4"], done.stderr
+    else:
+        assert done.returncode == 1
+        line = len(SCRIPT.splitlines()) + 1  # the unguarded run()
+        assert (f"this run starts from line {line} of {str(script)!r}, a top-level statement not "
+                'under `if __name__ == "__main__":`') in done.stderr, done.stderr
+        assert "worker process died" not in done.stderr
+
+
 def test_an_objective_defined_in_a_notebook_is_refused_before_any_evaluation(
         tmp_path, monkeypatch):
     """A notebook's (IPython's, the REPL's) __main__ is no file, so workers started with
