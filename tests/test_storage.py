@@ -327,13 +327,18 @@ def test_kill_9_while_holding_the_lock_frees_it(
     assert [e["seen"] for e in storage.read("s")] == list(range(5))
 
 
-def kill_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None:
-    """SIGKILL `holder` once a LockWaitWarning is among `caught` (or after a hang guard of
-    60 s without one, so that a missing warning fails the test instead of hanging it)."""
+def wait_for_lock_warning(caught: list[warnings.WarningMessage]) -> None:
+    """Return once a LockWaitWarning is among `caught`, or after a hang guard of 60 s
+    without one, so that a missing warning fails the test instead of hanging it."""
     guard = time.monotonic() + 60
     while time.monotonic() < guard and not any(
             issubclass(w.category, LockWaitWarning) for w in list(caught)):
         time.sleep(0.01)
+
+
+def kill_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None:
+    """SIGKILL `holder` once a LockWaitWarning is among `caught` (`wait_for_lock_warning`)."""
+    wait_for_lock_warning(caught)
     holder.send_signal(signal.SIGKILL)
 
 
@@ -391,11 +396,8 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
 
 def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None:
     """Close the connection `holder` (its transaction, and the row lock, end) once a
-    LockWaitWarning is among `caught`, or after a hang guard of 60 s without one."""
-    guard = time.monotonic() + 60
-    while time.monotonic() < guard and not any(
-            issubclass(w.category, LockWaitWarning) for w in list(caught)):
-        time.sleep(0.01)
+    LockWaitWarning is among `caught` (`wait_for_lock_warning`)."""
+    wait_for_lock_warning(caught)
     holder.close()
 
 
