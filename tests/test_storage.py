@@ -394,6 +394,53 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
     opt.close()
 
 
+def storage_url(location: tuple[str, str]) -> str:
+    """The `storage=` of an Optimizer for `location` (`make_location`)."""
+    kind, where = location
+    return {"jsonl": where, "sqlite": f"sqlite:///{where}"}.get(kind, where)
+
+
+def test_a_report_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Worker a's report of p is built while p is a's pending run, and stored after worker
+    b cancelled p and added it again (a new run, whose reports start over). Matched by its
+    params, the report counted as the new run's: b's first report raised "step=1 must be
+    after the last reported step 3.0". It carries its run's claim now: every worker's fold
+    leaves it out (the run it was of is over), a.report says so, and b's run reports from
+    step 1. The race is forced: b cancels and adds p while a builds its report."""
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    url = storage_url(location)
+    a = Optimizer(space, seed=0, storage=url, study="s")
+    b = Optimizer(space, seed=1, storage=url, study="s")
+    point = {"x": 0.1, "y": 0.1}
+    a.add_pending(point)
+    clock, armed = time.time, [True]
+
+    def claim_again_first() -> float:  # a's clock read, after a read the study
+        caller = sys._getframe(1).f_code.co_filename
+        if armed[0] and caller.endswith(os.path.join("bayesopt", "optimizer.py")):
+            armed[0] = False
+            b.cancel(point)
+            b.add_pending(point)
+        return clock()
+
+    monkeypatch.setattr(time, "time", claim_again_first)
+    with pytest.raises(ValueError, match=r"report: the run of \{'x': 0.1, 'y': 0.1\} stopped "
+                       r"being pending while this report was stored .* not recorded; stop"):
+        a.report(point, 3, 0.5)
+    monkeypatch.setattr(time, "time", clock)
+    assert not armed[0] and a.pending == b.pending == [point]
+    assert not b.report(point, 1, 0.4)
+    assert not a.report(point, 2, 0.3)  # the same run, named by params, from a
+    b.tell(point, 0.3)
+    reader = Optimizer(space, seed=2, storage=url, study="s")  # a fold from scratch
+    for opt in (a, b, reader):
+        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.3)]
+        assert opt._state.pruning.rungs == {0: [0.4]}
+        opt.close()
+
+
 def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None:
     """Close the connection `holder` (its transaction, and the row lock, end) once a
     LockWaitWarning is among `caught` (`wait_for_lock_warning`)."""
