@@ -36,6 +36,7 @@ from typing import Any, NoReturn, TypeAlias, TypeVar, cast, overload
 import numpy as np
 
 from acquisition.optimizer import AcquisitionObjective
+from bayesopt.choices import AcquisitionName, KernelName
 from bayesopt.events import Ask, Cancel, Event, Failure, Heartbeat, Pending, Report, Tell
 from bayesopt.failures import caller_level
 from bayesopt.feasibility import (
@@ -326,7 +327,8 @@ class Optimizer:
 
     def __init__(
         self, space: SpaceLike, *,
-        acquisition: str = "logei", kernel: str | None = None, n_initial: int | None = None,
+        acquisition: AcquisitionName = "logei", kernel: KernelName | None = None,
+        n_initial: int | None = None,
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
