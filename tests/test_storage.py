@@ -567,6 +567,73 @@ def blocked_database(path: Path, seconds: float) -> None:
     timer.start()
 
 
+HOLD_WRITE = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="names the holder from /proc/locks")
+@pytest.mark.parametrize("holder", ["another process", "this process"])
+def test_an_sqlite_write_waiting_for_another_transaction_is_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, holder: str,
+) -> None:
+    """SQLite's busy wait is bounded (timeout=, then a TimeoutError) but said nothing before:
+    a tell waiting for another connection's BEGIN IMMEDIATE warns once, at the user's line,
+    naming the file, the process holding the write lock and the timeout, as the other
+    storages warn of a lock wait; it goes on waiting and completes once the transaction
+    ends (the holder killed, or its transaction committed)."""
+    path = tmp_path / "s.db"
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=2, storage=f"sqlite:///{path}",
+                    study="s")
+    params = opt.ask()
+    release: Callable[[], Any]
+    if holder == "another process":
+        blocker = subprocess.Popen([sys.executable, "-c", HOLD_WRITE, str(path)],
+                                   stdout=subprocess.PIPE, text=True)
+        assert blocker.stdout is not None and blocker.stdout.readline().strip() == "locked"
+        named, release = f"process {blocker.pid} (python", blocker.kill
+    else:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute("BEGIN IMMEDIATE")
+        named = f"process {os.getpid()} (this process)"
+        release = lambda: (connection.execute("COMMIT"), connection.close())
+    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        releaser = threading.Thread(target=lambda: (wait_for_lock_warning(caught), release()),
+                                    daemon=True)
+        releaser.start()
+        opt.tell(params, 0.5)
+    releaser.join(timeout=60)
+    waits = [w for w in caught if issubclass(w.category, LockWaitWarning)]
+    assert len(waits) == 1, [str(w.message) for w in caught]
+    message = str(waits[0].message)
+    assert message.startswith(f"SQLiteStorage('{path}'): the database's write lock: still "
+                              "waiting for it after "), message
+    assert f"; held by {named}" in message
+    assert ", as the lock on s.db-shm tells (SQLite itself does not name the holder)" in message
+    assert message.endswith("the wait ends with a TimeoutError after timeout=120.0 s")
+    assert waits[0].filename == __file__
+    assert [o.value for o in opt.history] == [0.5]
+    opt.close()
+    if holder == "another process":
+        blocker.wait(timeout=60)
+
+
+def test_a_lock_holder_not_in_proc_locks_is_said_to_be_unknown(tmp_path: Path) -> None:
+    """`codec.posix_lock_holders` names no process it cannot read the lock of."""
+    assert (codec.posix_lock_holders(tmp_path / "gone.db-shm", 120)
+            == "its holder cannot be told (gone.db-shm cannot be read)")
+    (tmp_path / "free.db-shm").write_bytes(b"\0" * 256)
+    assert codec.posix_lock_holders(tmp_path / "free.db-shm", 120) in (
+        "its holder cannot be told (/proc/locks lists none)",
+        "its holder cannot be told here (no /proc/locks)")
+
+
 def test_sqlite_waits_out_a_writer_longer_than_its_busy_timeout(tmp_path: Path) -> None:
     storage = SQLiteStorage(tmp_path / "s.db")
     storage.create_or_attach("s", {})
