@@ -26,7 +26,9 @@ acquisition="hedge" carries "hedge": {"gains": [...], "nominees": [[[...]]],
 `OptimizerOptions.random_interleave` carries "interleaved": [indices of its points drawn
 uniformly at random] when there are any; an ask of an optimizer with `pending_timeout`
 carries "pending_timeout": its seconds (the asking worker's own, which judged the other
-workers' pending points; left out without one; studies written before have none).
+workers' pending points; left out without one; studies written before have none). A
+report carries "claims": the claim of the run each of its points reports on (`Report`;
+reports written before 0.6.0 have none).
 
 A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
 or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
@@ -267,18 +269,29 @@ class Failure(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Report(Event):
-    """Intermediate values of pending points at a step (`Optimizer.report`, early stopping):
+    """Intermediate values of pending points at a step (`Optimizer.report`, early stopping),
+    and the claim each is of — the reported run's place among every point made pending
+    (asked or `add_pending`, every worker's), 0-based (`bayesopt.state.PendingPoint.claim`):
 
-        {"event": "report", "points": [[...]], "steps": [...], "values": [...], ...}
+        {"event": "report", "points": [[...]], "steps": [...], "values": [...],
+         "claims": [...], ...}
+
+    A report is applied to the run its claim names, and to nothing once that run is no
+    longer pending (`bayesopt.state`). "claims" is left out when none is known: reports
+    written before it (bayesopt 0.5.0 and earlier) are matched by their params, as then.
     """
 
     kind: ClassVar[str] = "report"
-    keys: ClassVar[frozenset[str]] = frozenset({"steps", "values"})
+    keys: ClassVar[frozenset[str]] = frozenset({"steps", "values", "claims"})
     steps: tuple[float, ...]
     values: tuple[float, ...]
+    claims: tuple[int | None, ...] = ()  # the reported runs' claims; () when unknown
 
     def fields(self) -> dict[str, Any]:
-        return {"steps": list(self.steps), "values": list(self.values)}
+        fields: dict[str, Any] = {"steps": list(self.steps), "values": list(self.values)}
+        if any(c is not None for c in self.claims):
+            fields["claims"] = list(self.claims)
+        return fields
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -286,11 +299,25 @@ class Report(Event):
         for key, items in (("steps", steps), ("values", values)):
             if not isinstance(items, list) or len(items) != n_points:
                 raise JournalError(f"report event has {n_points} points but {key} {items!r}")
+        claims = _parse_claims(record, n_points)
         try:
             return {"steps": tuple(check_real("step", s, 0.0) for s in steps),  # type: ignore[union-attr]
-                    "values": tuple(check_value(v) for v in values)}  # type: ignore[union-attr]
+                    "values": tuple(check_value(v) for v in values),  # type: ignore[union-attr]
+                    "claims": claims}
         except (TypeError, ValueError) as error:
             raise JournalError(f"invalid report in journal: {error}") from None
+
+
+def _parse_claims(record: Mapping[str, Any], n_points: int) -> tuple[int | None, ...]:
+    """A report's "claims": one integer ≥ 0 (or null) per point; () when absent."""
+    claims = record.get("claims")
+    if claims is None:
+        return ()
+    if (not isinstance(claims, list) or len(claims) != n_points
+            or not all(c is None or (type(c) is int and c >= 0) for c in claims)):
+        raise JournalError(f"report event has {n_points} point(s) but claims {claims!r}: "
+                           "expected one integer ≥ 0 (or null) per point")
+    return tuple(claims)
 
 
 def _durations_field(durations: tuple[float | None, ...]) -> dict[str, Any]:

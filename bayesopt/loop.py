@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from tqdm import tqdm
     from typing_extensions import Unpack  # typing's from Python 3.11
 
+    from bayesopt.choices import AcquisitionName, KernelName
     from bayesopt.feasibility import FeasibleArgument
 
     class _OptimizerKeywords(TypedDict, total=False):
@@ -68,8 +69,8 @@ if TYPE_CHECKING:
         mistyped one is reported before the run raises (tests/test_typing.py keeps the
         two lists equal); ``pruner`` only as None, all that `minimize` accepts."""
 
-        acquisition: str
-        kernel: str | None
+        acquisition: AcquisitionName
+        kernel: KernelName | None
         n_initial: int | None
         maximize: bool
         ucb_beta: float | None

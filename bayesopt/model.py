@@ -67,6 +67,19 @@ from acquisition.checks import (
     rule,
 )
 from bayesopt.categorical import CATEGORICAL_KERNELS, LengthscaleTying, fit_tied
+from bayesopt.choices import (
+    CategoricalKernelName,
+    FantasyName,
+    FidelityKernelName,
+    FidelityModelName,
+    HyperparameterFitName,
+    IncumbentName,
+    IntegerKernelName,
+    KernelName,
+    LengthscalePriorName,
+    NoisePriorName,
+    OutputTransformName,
+)
 from bayesopt.failures import caller_level
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, FitResult, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
@@ -148,7 +161,7 @@ class ModelOptions:
     See the module docstring for the refit schedule and the fantasies.
     """
 
-    kernel: str = field(default="matern52", metadata=rule(choice(KERNEL_KINDS)))
+    kernel: KernelName = field(default="matern52", metadata=rule(choice(KERNEL_KINDS)))
     refit_every_step_until: int = field(default=200, metadata=rule(integer(minimum=0)))
     # beyond refit_every_step_until, refit when the data set has grown by this fraction since
     # the last fit, so the amortized cost of a tell stays O(n²) (DESIGN, Cholesky updates);
@@ -168,15 +181,15 @@ class ModelOptions:
     # kriging believer) or at the best observed value ("liar", constant liar CL-min),
     # Ginsbourger et al. (2010); or not fantasized, the acquisition damped around them
     # instead ("penalize", local penalization, González et al. 2016)
-    fantasy: str = field(default="believer", metadata=rule(choice(FANTASIES)))
+    fantasy: FantasyName = field(default="believer", metadata=rule(choice(FANTASIES)))
     # "yeo-johnson": a power transform of the objective refit with the hyperparameters
     # (see bayesopt.transforms); "none": standardization only
-    output_transform: str = field(
+    output_transform: OutputTransformName = field(
         default="yeo-johnson", metadata=rule(choice(("yeo-johnson", "none"))))
     # a key of bayesopt.priors.LENGTHSCALE_PRIORS
-    lengthscale_prior: str = field(default="recentred", metadata=rule(choice(LENGTHSCALE_PRIORS)))
+    lengthscale_prior: LengthscalePriorName = field(default="recentred", metadata=rule(choice(LENGTHSCALE_PRIORS)))
     # a key of bayesopt.priors.NOISE_PRIORS
-    noise_prior: str = field(default="low", metadata=rule(choice(NOISE_PRIORS)))
+    noise_prior: NoisePriorName = field(default="low", metadata=rule(choice(NOISE_PRIORS)))
     # False: maximum likelihood (type-II ML, R&W Sec. 5.4.1); the priors then only draw
     # the restarts' starting points and the fallback hyperparameters
     priors: bool = field(default=True, metadata=rule(boolean()))
@@ -186,13 +199,13 @@ class ModelOptions:
         default=None, metadata=rule(optional(real(0.0, low_open=True))))
     # the EI/PI incumbent: the best posterior mean at an observed point ("posterior_mean",
     # the plug-in of Picheny et al. 2013) or the best observed value ("observed", Jones 1998)
-    incumbent: str = field(default="posterior_mean", metadata=rule(choice(INCUMBENTS)))
+    incumbent: IncumbentName = field(default="posterior_mean", metadata=rule(choice(INCUMBENTS)))
     fit: FitOptions = field(default_factory=FitOptions, metadata=rule(instance(FitOptions)))
     # "map": one θ maximizing marginal likelihood × priors; "mcmc": samples of the posterior
     # p(θ | y) by slice sampling, the acquisition averaged over them (bayesopt.sampling;
     # Snoek et al. 2012). At each refit the chain runs mcmc_burn_in sweeps, then keeps
     # mcmc_samples states one every mcmc_thin sweeps
-    hyperparameters: str = field(default="map", metadata=rule(choice(HYPERPARAMETERS)))
+    hyperparameters: HyperparameterFitName = field(default="map", metadata=rule(choice(HYPERPARAMETERS)))
     mcmc_samples: int = field(default=10, metadata=rule(integer(minimum=1)))
     mcmc_burn_in: int = field(default=20, metadata=rule(integer(minimum=0)))
     mcmc_thin: int = field(default=2, metadata=rule(integer(minimum=1)))
@@ -201,7 +214,7 @@ class ModelOptions:
     # with a Fidelity in the space: one GP on every budget's runs, the budget level an
     # input, asked at the highest budget ("budget-input"); or BOHB's GP of the largest
     # budget with enough runs ("bohb", Falkner et al. 2018). docs/multi-fidelity.md
-    fidelity_model: str = field(default="budget-input", metadata=rule(choice(FIDELITY_MODELS)))
+    fidelity_model: FidelityModelName = field(default="budget-input", metadata=rule(choice(FIDELITY_MODELS)))
     # with fidelity_model="budget-input": the budget level one more input of the stationary
     # kernel ("stationary"), or the budget kernel of FABOLAS, k_x·(1 + τ²(1 − z)²(1 − z′)²),
     # whose top budget is the limit of a decaying bias ("basis", Klein et al. 2017;
@@ -209,20 +222,20 @@ class ModelOptions:
     # bias term of Wu et al. 2019), FABOLAS's basis beside the stationary budget input
     # ("stationary+basis"), or FABOLAS's with a prior of small bias on τ²
     # ("basis-small-bias", SMALL_BIAS). docs/multi-fidelity.md
-    fidelity_kernel: str = field(default="stationary", metadata=rule(choice(FIDELITY_KERNELS)))
+    fidelity_kernel: FidelityKernelName = field(default="stationary", metadata=rule(choice(FIDELITY_KERNELS)))
     # "relax": integers relaxed, rounded on decode; "round": the kernel on T(x), integers
     # rounded and one-hot groups set to their argmax (Garrido-Merchán & Hernández-Lobato
     # 2020; bayesopt.rounding), integers searched on their lattice by the acquisition optimizer
-    integer_kernel: str = field(default="relax", metadata=rule(choice(INTEGER_KERNELS)))
+    integer_kernel: IntegerKernelName = field(default="relax", metadata=rule(choice(INTEGER_KERNELS)))
     # "onehot": one lengthscale per one-hot column; "hamming": one per categorical, its
     # columns' lengthscales tied, a Hamming distance term (bayesopt.categorical)
-    categorical_kernel: str = field(
+    categorical_kernel: CategoricalKernelName = field(
         default="onehot", metadata=rule(choice(CATEGORICAL_KERNELS)))
     # kernels fitted at each MAP refit besides `kernel` (same θ layout, same priors, each
     # warm-started from its own last fit); the one with the highest log marginal
     # posterior, the MAP objective, is used until the next refit. Kernel selection by the
     # evidence, R&W (2006) Sec. 5.4; Malkomes, Schaff & Garnett (2016). () : `kernel` only
-    kernel_candidates: tuple[str, ...] = field(default=(), metadata=rule(_kernel_candidates))
+    kernel_candidates: tuple[KernelName, ...] = field(default=(), metadata=rule(_kernel_candidates))
     # with kernel_candidates: instead of the best kernel alone, the mixture of every fitted
     # kernel's GP weighted ∝ exp(log marginal posterior at its MAP θ), the acquisition
     # averaged with those weights (a Bayesian model average over the kernels without a
@@ -342,7 +355,7 @@ class SurrogateModel:
         # (d + 2 [+ 2k],) last fitted log-parameters; with mcmc the samples' mean
         self.params: np.ndarray | None = None
         self.samples: np.ndarray | None = None  # (S, d + 2 [+ 2k]) posterior samples (mcmc)
-        self.kernel_name = options.kernel  # the kernel in use (`kernel_candidates`: the selected)
+        self.kernel_name: str = options.kernel  # the kernel in use (`kernel_candidates`: the selected)
         # with `kernel_candidates`: each kernel's last fitted log-parameters, its warm start,
         # and the negative log posterior of the kernels fitted at the last refit
         self.kernel_params: dict[str, np.ndarray] = {}
@@ -527,7 +540,7 @@ class SurrogateModel:
         self.kernel_name = best[1]
         self.params = self.kernel_params[self.kernel_name]
 
-    def _kernel_names(self) -> tuple[str, ...]:
+    def _kernel_names(self) -> tuple[KernelName, ...]:
         return (self.options.kernel, *self.options.kernel_candidates)
 
     def _fit_failed(self) -> None:

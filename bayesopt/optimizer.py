@@ -36,6 +36,7 @@ from typing import Any, NoReturn, TypeAlias, TypeVar, cast, overload
 import numpy as np
 
 from acquisition.optimizer import AcquisitionObjective
+from bayesopt.choices import AcquisitionName, KernelName
 from bayesopt.events import Ask, Cancel, Event, Failure, Heartbeat, Pending, Report, Tell
 from bayesopt.failures import caller_level
 from bayesopt.feasibility import (
@@ -326,7 +327,8 @@ class Optimizer:
 
     def __init__(
         self, space: SpaceLike, *,
-        acquisition: str = "logei", kernel: str | None = None, n_initial: int | None = None,
+        acquisition: AcquisitionName = "logei", kernel: KernelName | None = None,
+        n_initial: int | None = None,
         seed: int | None = None, maximize: bool = False, ucb_beta: float | None = None,
         journal: str | os.PathLike[str] | None = None, options: OptimizerOptions | None = None,
         storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
@@ -1023,6 +1025,13 @@ class Optimizer:
         A report is also a sign of life of the point: with ``pending_timeout`` its
         expiry counts from the latest report, as from a `heartbeat`.
 
+        A report belongs to the run it was made for (the pending point `params` matched
+        when it was built; `bayesopt.state`). In a shared study another worker may tell,
+        cancel or time out that run, or cancel it and claim the same params again, while
+        the report is stored: the report is then recorded for no run, and this raises
+        ValueError saying so (naming the run id, for an asked point) — the late worker's
+        run is over, and the params' new run reports from its own first step.
+
         `step` counts the units completed (1 after the first epoch): a loop
         counting from 0, as Keras's ``on_epoch_end(epoch, ...)`` does, reports
         ``epoch + 1``; reporting ``epoch`` records at each rung the value after
@@ -1054,25 +1063,34 @@ class Optimizer:
             number = check_real("step", step, 0.0)
             loss = _check_reported(value, step)
 
+            reported: list[PendingPoint] = []  # the run reported on, as the event was built
+
             def build() -> Report:
                 now = time.time()  # a point timed out by now is refused, as by heartbeat
-                asked = self._state.asked(canonical)
-                if asked is None or nearest_match(
+                point = self._state.pending_point(canonical)
+                if point is None or nearest_match(
                         self.space, canonical, self._state.active_pending(now)) is None:
                     raise ValueError(f"report: {canonical!r} is not pending"
                                      f"{self._why_not(canonical, now, batch=False)}; report only "
                                      "points asked and not yet told")
-                last = self._state.pruning.last_step.get(point_key(self.space, asked))
+                last = self._state.pruning.last_step.get(point_key(self.space, point.params))
                 if last is not None and number <= last:
                     raise ValueError(f"report: step={step!r} must be after the last reported "
                                      f"step {last!r} of this point")
-                _check_within_budget(self.space, asked, step)
+                _check_within_budget(self.space, point.params, step)
+                reported[:] = [point]
                 return Report(points=(canonical,), steps=(number,), values=(loss,),
-                              **self._stamp())
+                              claims=(point.claim,), **self._stamp())
 
             self._commit(build)
-            key = point_key(self.space, self._state.asked(canonical) or canonical)
-            return key in self._state.pruning.stopped
+            point = reported[0]
+            if point.claim is not None and not self._state.claimed(point.claim):
+                run = "" if point.run is None else f" (run {point.run})"
+                raise ValueError(f"report: the run of {canonical!r}{run} stopped being pending "
+                                 "while this report was stored (another worker told or "
+                                 "cancelled it, or it timed out), so the report is not "
+                                 "recorded; stop this run")
+            return point_key(self.space, point.params) in self._state.pruning.stopped
 
     def continues(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion (a space with a `Fidelity`), the history index of the

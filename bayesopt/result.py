@@ -6,6 +6,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, field, fields
+from html import escape
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import numpy as np
@@ -360,6 +361,14 @@ class OptimizeResult:
                 f"n_evaluations={len(self.history)}, n_failed={self.n_failed}{infeasible}, "
                 f"maximize={self.maximize})")
 
+    def _repr_html_(self) -> str:
+        """What a notebook (Jupyter's rich display) shows for ``result``: the best value
+        and its params, the evaluations counted by status, and the best few judged
+        evaluations (`judged`; best first, ties by index) as a table, up to
+        `HTML_BEST_ROWS`. Built with `html.escape` alone, so it needs no pandas (an
+        optional extra): `to_pandas()` has every row."""
+        return result_html(self)
+
     def to_pandas(self, params_prefix: str = "") -> pd.DataFrame:
         """The history as a pandas DataFrame, one row per evaluation (needs `bayesopt[pandas]`).
 
@@ -396,3 +405,48 @@ class OptimizeResult:
         from bayesopt.export import result_from_json
 
         return result_from_json(text, space)
+
+
+HTML_BEST_ROWS = 5  # evaluations in the table of `OptimizeResult._repr_html_`
+
+
+def result_html(result: OptimizeResult) -> str:
+    """`OptimizeResult._repr_html_`: a summary line, then a table of the best few."""
+    history, space = result.history, result.space
+    counts = {status: sum(o.status == status for o in history) for status in ("ok", "failed", "pruned")}
+    parts = [f"{counts['ok']} ok", f"{counts['failed']} failed"]
+    if counts["pruned"]:
+        parts.append(f"{counts['pruned']} pruned")
+    if any(o.constraints is not None for o in history):
+        parts.append(f"{result.n_infeasible} infeasible")
+    sense = "maximizing" if result.maximize else "minimizing"
+    best = result.best
+    found = ("no best yet (no judged evaluation)" if best is None else
+             f"best value <b>{_html_cell(best.value)}</b> at index {best.index}")
+    ranked = sorted((o for o in history if judged(o, space)),
+                    key=lambda o: (-o.value if result.maximize else o.value, o.index))  # type: ignore[operator]
+    names = [str(name) for name in space.names]
+    head = "".join(f"<th>{escape(name)}</th>" for name in ["index", "value", *names])
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_html_cell(v)}</td>" for v in [
+            o.index, o.value, *(o.params.get(name, _INACTIVE) for name in names)]) + "</tr>"
+        for o in ranked[:HTML_BEST_ROWS])
+    table = (f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+             if rows else "")
+    shown = f"best {min(len(ranked), HTML_BEST_ROWS)} of {len(ranked)} judged" if rows else ""
+    return (f"<div><p><b>OptimizeResult</b> ({sense}): {len(history)} evaluation"
+            f"{'' if len(history) == 1 else 's'} ({', '.join(parts)}); {found}"
+            f"{'; ' + shown if shown else ''}</p>{table}</div>")
+
+
+_INACTIVE = object()  # a dimension a conditional point leaves out
+
+
+def _html_cell(value: Any) -> str:
+    """One escaped table cell: numbers to 6 significant digits, an inactive dimension as
+    a dash, anything else as its str."""
+    if value is _INACTIVE:
+        return "&mdash;"
+    if isinstance(value, (float, np.floating)):
+        return escape(f"{float(value):.6g}")
+    return escape(str(value))

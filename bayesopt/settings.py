@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from bayesopt.choices import KernelName
 from bayesopt.journal import check_journal_path
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
@@ -32,7 +33,7 @@ CONSTRAINED_ACQUISITIONS = tuple(name for name, kind in ACQUISITION_KINDS.items(
 
 
 def resolve_options(
-    acquisition: str, kernel: str | None, ucb_beta: float | None,
+    acquisition: str, kernel: KernelName | None, ucb_beta: float | None,
     options: OptimizerOptions | None,
 ) -> OptimizerOptions:
     """The options with `kernel=` applied; a setting the other arguments would leave

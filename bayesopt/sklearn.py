@@ -42,6 +42,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "bayesopt.sklearn needs scikit-learn; install it with: pip install 'bayesopt[sklearn]'"
     ) from error
 
+from bayesopt.choices import AcquisitionName
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresError
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.propose import admitted_count
@@ -294,7 +295,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         scoring: Any = None, n_jobs: int | None = None, refit: Any = True, cv: Any = None,
         verbose: int = 0, pre_dispatch: int | str = "2*n_jobs", random_state: Any = None,
         error_score: Any = np.nan, return_train_score: bool = False,
-        n_initial: int | None = None, acquisition: str = "logei",
+        n_initial: int | None = None, acquisition: AcquisitionName = "logei",
         max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     ) -> None:
         super().__init__(

@@ -43,7 +43,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, SupportsFloat, SupportsIndex, TypeVar, cast
 
 import numpy as np
 
@@ -87,6 +87,9 @@ def scrambled_sobol(dim: int, n: int, seed: int) -> np.ndarray:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+_H = TypeVar("_H", bound=Hashable)  # a Categorical's choice, as its constructor's types say
 
 
 def _label(name: str | None) -> str:
@@ -248,6 +251,10 @@ class _Interval(Dimension):
 class Real(_Interval):
     """A real number in [low, high]; `log=True` searches log(x) uniformly."""
 
+    if TYPE_CHECKING:  # bounds: any real number (a numpy scalar too); `low`, `high` read float
+        def __init__(self, low: SupportsFloat, high: SupportsFloat, log: bool = False, *,
+                     name: str | None = None, when: Mapping[str, Any] | None = None) -> None: ...
+
     def __post_init__(self) -> None:
         self._check_bounds()
         for key in ("low", "high"):  # a Fraction or numpy scalar: the float the asks are made of
@@ -293,6 +300,10 @@ class Integer(_Interval):
 
     low: int
     high: int
+
+    if TYPE_CHECKING:  # bounds: any integer (a numpy one too); `low`, `high` read int
+        def __init__(self, low: SupportsIndex, high: SupportsIndex, log: bool = False, *,
+                     name: str | None = None, when: Mapping[str, Any] | None = None) -> None: ...
 
     def __post_init__(self) -> None:
         self._check_bounds()
@@ -353,6 +364,14 @@ class Categorical(Dimension):
     branches: tuple[tuple[Hashable, tuple[tuple[str, Dimension], ...]], ...] = field(
         default=(), kw_only=True, repr=False)
 
+    if TYPE_CHECKING:  # choices: a list, tuple or range — a str, a Sequence of its letters, is
+        # refused (a type error here, a TypeError at run time); `choices` reads a tuple
+        def __init__(self, choices: list[_H] | tuple[_H, ...] | range
+                     | Mapping[_H, Mapping[str, Dimension] | None], *, name: str | None = None,
+                     when: Mapping[str, Any] | None = None,
+                     branches: tuple[tuple[Hashable, tuple[tuple[str, Dimension], ...]], ...] = (),
+                     ) -> None: ...
+
     def __post_init__(self) -> None:
         self._freeze_when()
         label = _label(self.name)
@@ -360,7 +379,11 @@ class Categorical(Dimension):
             object.__setattr__(self, "branches", _branches(label, self.choices))
             object.__setattr__(self, "choices", tuple(self.choices))
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Iterable):
-            raise TypeError(f"{label}: choices={self.choices!r} must be a list or tuple of values")
+            hint = ("" if not isinstance(self.choices, (str, bytes)) else
+                    f" (a {type(self.choices).__name__} is one value: [{self.choices!r}] is "
+                    "a list of one choice)")
+            raise TypeError(f"{label}: choices={self.choices!r} must be a list or tuple of "
+                            f"values{hint}")
         if isinstance(self.choices, AbstractSet):  # its order changes with PYTHONHASHSEED
             raise TypeError(f"{label}: choices={self.choices!r} is a set, whose order (and so the "
                             "asks of a seed) changes from one process to the next: give a list, "

@@ -63,6 +63,17 @@ their replays go through this rule, so it stays as it is. A point made pending a
 (an ask, or `add_pending`) is a new run whose reports start over: the steps and stop an
 earlier run of the same params left, or such a late report, are forgotten (not while a
 replicate of the same params is still pending, which shares them).
+
+Every point made pending (by an ask or a pending event) gets a claim, its place among all
+of them (`n_claimed`, 0-based; a function of the events, so every replay agrees), and a
+report written since 0.6.0 names the claim of the run it reported on (`Report.claims`). It
+is applied to that run, whatever else matches its params; once that run is no longer
+pending (told, cancelled or timed out before the report was stored: another worker's event
+landed between the report's build and its append) the report is applied to nothing — no
+rung value, no step, no sign of life. Matched by params it would count as the report of
+whichever run holds them now: a new run of the same params would find a step it never
+reported (`Optimizer.report` raises for the late report instead, saying it was not
+recorded). Reports without a claim (0.5.0 and earlier) keep the rule above.
 """
 
 from __future__ import annotations
@@ -134,6 +145,7 @@ class PendingPoint:
     worker: str | None
     alive: float | None = None
     run: int | None = None  # an asked point's place among all points asked (n_asked), 0-based
+    claim: int | None = None  # its place among all points made pending (n_claimed), 0-based
 
     @property
     def last_seen(self) -> float | None:
@@ -260,6 +272,7 @@ class OptimizerState:
         self.feasible_ok = np.empty(0, dtype=bool)
         self.hedge: HedgeRecord | None = None  # the last ask's portfolio record (acquisition="hedge")
         self.n_asked = 0  # points of every ask event, every worker's (random_interleave counts them)
+        self.n_claimed = 0  # points of every ask and pending event (a report names its run's claim)
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
 
@@ -410,6 +423,15 @@ class OptimizerState:
         """The pending point `params` matches (the rule of a tell), as asked; or None."""
         index = nearest_match(self.space, params, self.pending)
         return None if index is None else self.pending[index].params
+
+    def pending_point(self, params: Mapping[str, Any]) -> PendingPoint | None:
+        """The pending point `params` matches (the rule of a tell), or None."""
+        index = nearest_match(self.space, params, self.pending)
+        return None if index is None else self.pending[index]
+
+    def claimed(self, claim: int) -> bool:
+        """Whether the point made pending with this claim (`PendingPoint.claim`) still is."""
+        return any(point.claim == claim for point in self.pending)
 
     def run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
         """(run, continues) of the pending point `params` matches (the rule of a tell): its
@@ -624,14 +646,13 @@ def _apply_failure(state: OptimizerState, event: Failure) -> None:
 @applier(Heartbeat)
 def _apply_heartbeat(state: OptimizerState, event: Heartbeat) -> None:
     for params in event.points:
-        _seen_alive(state, params, event.time)
+        _seen_alive(state, nearest_match(state.space, params, state.pending), event.time)
 
 
-def _seen_alive(state: OptimizerState, params: Mapping[str, Any], time: float | None) -> None:
-    """A sign of life of the pending point `params` matches at `time` (a heartbeat, a
-    report): its expiry counts from then. Nothing for a point not pending (module
-    docstring) or an event without a time."""
-    index = nearest_match(state.space, params, state.pending)
+def _seen_alive(state: OptimizerState, index: int | None, time: float | None) -> None:
+    """A sign of life at `time` of the pending point at `index` (a heartbeat's, a report's
+    match): its expiry counts from then. Nothing for a point not pending (index None,
+    module docstring) or an event without a time."""
     if index is None or time is None:
         return
     point = state.pending[index]
@@ -639,12 +660,29 @@ def _seen_alive(state: OptimizerState, params: Mapping[str, Any], time: float | 
                                    else max(point.alive, time))
 
 
+def _reported(state: OptimizerState, params: Mapping[str, Any],
+              claim: int | None) -> tuple[int | None, bool]:
+    """(index of the pending point a report of `params` is of, or None; whether to apply
+    the report): by its claim, and not at all once that run is no longer pending (told,
+    cancelled or timed out before the report was stored; module docstring); a report
+    without a claim (written before 0.6.0) by its params, the rule of a tell."""
+    if claim is None:
+        return nearest_match(state.space, params, state.pending), True
+    index = next((i for i, p in enumerate(state.pending) if p.claim == claim), None)
+    return index, index is not None
+
+
 @applier(Report)
 def _apply_report(state: OptimizerState, event: Report) -> None:
-    for params in event.points:
-        _seen_alive(state, params, event.time)
-    for params, step, value in zip(event.points, event.steps, event.values):
-        asked = state.asked(params) or params
+    claims = event.claims or (None,) * len(event.points)
+    matches = [_reported(state, params, claim) for params, claim in zip(event.points, claims)]
+    for index, _ in matches:
+        _seen_alive(state, index, event.time)
+    for params, step, value, (index, applies) in zip(event.points, event.steps, event.values,
+                                                     matches):
+        if not applies:
+            continue
+        asked = params if index is None else state.pending[index].params
         budget = continued_from = None  # the run's budget, and its source's (a promotion)
         if state.space.fidelity is not None:
             name = state.space.fidelity.name
@@ -658,12 +696,15 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
 
 
 def _add_pending(state: OptimizerState, event: Event) -> None:
-    """Make the event's points pending; an ask's are numbered from `n_asked` on."""
+    """Make the event's points pending, claimed from `n_claimed` on; an ask's are also
+    numbered (run ids) from `n_asked` on."""
     X = state.space.encode_valid(event.points)
     first = state.n_asked if isinstance(event, Ask) else None
     state.pending += [PendingPoint(dict(p), x, event.time, event.worker,
-                                   run=None if first is None else first + i)
+                                   run=None if first is None else first + i,
+                                   claim=state.n_claimed + i)
                       for i, (p, x) in enumerate(zip(event.points, X))]
+    state.n_claimed += len(event.points)
 
 
 def _release(state: OptimizerState, params: Mapping[str, Any],

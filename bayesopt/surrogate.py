@@ -364,6 +364,24 @@ class Surrogate:
         self.observed = tuple(observed)
         self._acquisitions = acquisitions  # (without pending points, with them)
 
+    def __repr__(self) -> str:
+        """One line for a notebook: the kernel, how its hyperparameters were fitted, the
+        observations n it conditions on and the dimensions d of the space (c encoded
+        columns when they differ). A Surrogate is always fitted (a snapshot of a fitted
+        GP); before the first fit `Optimizer.surrogate()` raises and
+        `OptimizeResult.surrogate` is None. The numbers are `hyperparameters()`."""
+        gp = self.model.gp
+        assert gp is not None, "a Surrogate is fitted"
+        kernel, fit = f"{gp.kernel.name} GP", "MAP" if self.model.options.priors else "maximum-likelihood"
+        if isinstance(gp, GaussianProcessMixture) and gp.log_weights is not None:
+            kernel += f" (heaviest of {len(gp.members)} averaged kernels)"
+        elif isinstance(gp, GaussianProcessMixture):
+            fit = f"MCMC ({len(gp.members)} samples)"
+        d, c, n = len(self.space.dimensions), self.space.n_columns, len(self.observed)
+        columns = "" if c == d else f" ({c} encoded columns)"
+        return (f"<Surrogate: {kernel}, {fit} fit on n={n} observation{'' if n == 1 else 's'}, "
+                f"d={d}{columns}>")
+
     # ------------------------------------------------------------ prediction
     def predict(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
                 noise: bool = False, level: float = 0.9) -> Prediction:

@@ -34,6 +34,7 @@ import numpy as np
 
 from bayesopt import Optimizer, OptimizerOptions
 from bayesopt.argtypes import positive_int
+from bayesopt.choices import AcquisitionName
 from bayesopt.model import ModelOptions
 from bayesopt.test_functions import Hartmann6
 from bayesopt.trust_region import TrustRegionOptions
@@ -54,7 +55,7 @@ VARIANTS = {
     "mace (logei + pi + ucb front)": ModelOptions(),
 }
 # variants that ask with another acquisition than the default's "logei"
-ACQUISITIONS = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",
+ACQUISITIONS: dict[str, AcquisitionName] = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",
                 "noisy ei (lognei)": "lognei", "mace (logei + pi + ucb front)": "mace"}
 # variants that search the acquisition inside a trust region
 TRUST_REGIONS = {"trust region (turbo-1)": TrustRegionOptions()}
@@ -62,7 +63,7 @@ BASE = "map (default)"
 
 
 def step_seconds(model: ModelOptions, n: int, steps: int, seed: int = 0,
-                 acquisition: str = "logei",
+                 acquisition: AcquisitionName = "logei",
                  trust_region: TrustRegionOptions | None = None) -> float:
     """Mean CPU seconds of an ask+tell step after n random observations."""
     f = Hartmann6()

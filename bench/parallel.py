@@ -32,6 +32,7 @@ import numpy as np
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, minimize
 from bayesopt.argtypes import nonnegative_float, positive_int
+from bayesopt.choices import FantasyName
 from bayesopt.space import Dimension
 from bayesopt.test_functions import Branin, Hartmann6, TestFunction
 
@@ -101,7 +102,7 @@ class Synthetic:
         return float(self.problem(np.array(list(p.values()))))
 
 
-def run(problem: BatchProblem, seed: int, batch: int, n_evals: int, fantasy: str) -> np.ndarray:
+def run(problem: BatchProblem, seed: int, batch: int, n_evals: int, fantasy: FantasyName) -> np.ndarray:
     """Best-so-far regret after each evaluation."""
     options = OptimizerOptions()
     options = replace(options, model=replace(options.model, fantasy=fantasy))
@@ -119,7 +120,7 @@ BASIN_REGRET = 0.05  # a run closer than this to f* has found the global basin
 def batches(seeds: int, batch: int) -> str:
     problems: list[BatchProblem] = [Synthetic(Branin(), 40), Synthetic(Hartmann6(), 80),
                                     MixedBranin()]
-    strategies = [("sequential", 1, "believer"), (f"KB ×{batch}", batch, "believer"),
+    strategies: list[tuple[str, int, FantasyName]] = [("sequential", 1, "believer"), (f"KB ×{batch}", batch, "believer"),
                   (f"CL ×{batch}", batch, "liar"), (f"LP ×{batch}", batch, "penalize")]
     lines = ["| problem | N | sequential median regret at N | "
              + " | ".join(f"{name}: evaluations to reach it (× N)" for name, _, _ in strategies[1:])

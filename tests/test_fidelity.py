@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -936,7 +938,10 @@ def test_a_report_landing_after_another_workers_cancel_leaves_a_new_run_free_to_
     # it recorded its values at the rungs (bayesopt/state.py's docstring) and left its
     # step with p's params, so when b evaluated p again (add_pending), b's first report
     # raised "step=1 must be after the last reported step 3.0". The race is forced: b
-    # cancels while a builds its report (a's clock read, after a read the study).
+    # cancels while a builds its report (a's clock read, after a read the study). Since
+    # reports carry their run's claim (0.6.0) the late report is left out of the fold
+    # altogether, and a.report says so (tests/test_storage.py has the report stored after
+    # b's add_pending too).
     url = f"sqlite:///{tmp_path / 'study.db'}"
     space = {"x": Real(0, 1), "y": Real(0, 1)}
     a = Optimizer(space, seed=0, storage=url, study="s")
@@ -953,15 +958,44 @@ def test_a_report_landing_after_another_workers_cancel_leaves_a_new_run_free_to_
         return clock()
 
     monkeypatch.setattr(time, "time", cancel_first)
-    assert not a.report(point, 3, 0.5)
+    with pytest.raises(ValueError, match="stopped being pending while this report was stored"):
+        a.report(point, 3, 0.5)
     assert not armed[0] and a.pending == [] and b.pending == []
     monkeypatch.setattr(time, "time", clock)
+    assert a._state.pruning.rungs == b._state.pruning.rungs == {}
     b.add_pending(point)
     assert not b.report(point, 1, 0.4)
     b.tell(point, 0.4)
     assert [(o.status, o.step) for o in b.history] == [("ok", None)]
     a.close()
     b.close()
+
+
+STUDY_LATE_REPORT = Path(__file__).parent / "data" / "study-0.5.0-late-report.jsonl"
+
+
+def test_a_late_report_of_a_study_written_before_claims_is_still_matched_by_its_params(
+        tmp_path: Any) -> None:
+    # A JSON-lines study written by 0.5.0 (the race of
+    # tests/test_storage.py::test_a_report_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs):
+    # worker a added p, worker b cancelled and added p again, then a's report of p at step
+    # 3 was stored. Its report carries no claim, so it is matched by its params, as its
+    # writers folded it: its values at rungs 0 and 1, and step 3 as the new run's last.
+    study = tmp_path / "study.jsonl"
+    shutil.copy(STUDY_LATE_REPORT, study)
+    assert '"claims"' not in study.read_text()
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    point = {"x": 0.1, "y": 0.1}
+    with Optimizer(space, seed=2, storage=str(study), study="late") as reader:
+        assert reader.pending == [point]
+        assert reader._state.pruning.rungs == {0: [0.5], 1: [0.5]}
+        assert reader._state.pruning.last_step == {(("x", 0.1), ("y", 0.1)): 3.0}
+        with pytest.raises(ValueError, match="step=1 must be after the last reported step 3.0"):
+            reader.report(point, 1, 0.4)
+        assert not reader.report(point, 4, 0.4)  # now with its claim: the pending run's
+        reader.tell(point, 0.4)
+        assert [(o.status, o.value) for o in reader.history] == [("ok", 0.4)]
+    assert study.read_text().count('"claims":[1]') == 1  # the new run's claim (a's was 0)
 
 
 def test_input_constraints_on_the_fidelity_say_that_they_judge_a_configuration() -> None:

@@ -587,6 +587,64 @@ def test_repr_shows_what_a_notebook_user_looks_for(tmp_path):
     assert ": 1 evaluation (0 failed), 0 pending, best value 0.5 at index 0>" in repr(flipped)
 
 
+def test_surrogate_repr_is_one_line_naming_kernel_fit_n_and_d():
+    """``opt.surrogate()`` in a notebook showed ``<bayesopt.surrogate.Surrogate object at
+    0x...>``: now the kernel, how it was fitted, n and d (and the encoded columns)."""
+    from bayesopt import OptimizerOptions
+    from bayesopt.model import ModelOptions
+
+    space = {"lr": Real(1e-5, 1e-1, log=True), "layers": Integer(1, 8),
+             "act": Categorical(["relu", "tanh"])}
+    shown = []
+    for model in (ModelOptions(), ModelOptions(priors=False), ModelOptions(kernel="rbf"),
+                  ModelOptions(kernel_candidates=("rbf",), kernel_average=True)):
+        opt = Optimizer(space, seed=0, n_initial=4, options=OptimizerOptions(model=model))
+        for _ in range(5):
+            params = opt.ask()
+            opt.tell(params, params["lr"] * 10 + params["layers"])
+        shown.append(repr(opt.surrogate()))
+    tail = "fit on n=5 observations, d=3 (4 encoded columns)>"
+    assert shown[:3] == [f"<Surrogate: matern52 GP, MAP {tail}",
+                         f"<Surrogate: matern52 GP, maximum-likelihood {tail}",
+                         f"<Surrogate: rbf GP, MAP {tail}"]
+    assert re.fullmatch(r"<Surrogate: (matern52|rbf) GP \(heaviest of 2 averaged kernels\), "
+                        rf"MAP {re.escape(tail)}", shown[3]), shown[3]
+    one = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=1)
+    one.tell({"x": 0.5}, 1.0)
+    assert repr(one.surrogate()) == "<Surrogate: matern52 GP, MAP fit on n=1 observation, d=1>"
+
+
+def test_result_html_shows_the_best_few_escaped_and_needs_no_pandas(monkeypatch):
+    """A notebook showed an OptimizeResult as its repr, one long line; `to_pandas()`
+    needs pandas, an optional extra. `_repr_html_`: the best value and where, the counts
+    by status, and a table of the best 5 judged evaluations, every text escaped."""
+    import html
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas fails
+    space = {"x": Real(0, 1), "act": Categorical(["relu", "<b>&tanh"])}
+    opt = Optimizer(space, seed=0, maximize=True)
+    assert opt.result()._repr_html_() == (
+        "<div><p><b>OptimizeResult</b> (maximizing): 0 evaluations (0 ok, 0 failed); "
+        "no best yet (no judged evaluation)</p></div>")
+    values = [0.5, None, 2.0, 0.25, 3.0, 1.0, 2.0, 0.75]
+    for i, value in enumerate(values):
+        params = {"x": i / 10, "act": "<b>&tanh" if i % 2 else "relu"}
+        if value is None:
+            opt.tell_failure(params, "<boom>")
+        else:
+            opt.tell(params, value)
+    page = opt.result()._repr_html_()
+    assert page.startswith("<div><p><b>OptimizeResult</b> (maximizing): 8 evaluations (7 ok, "
+                           "1 failed); best value <b>3</b> at index 4; best 5 of 7 judged</p>")
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>",
+                      page)
+    assert rows == [("4", "3", "0.4", "relu"), ("2", "2", "0.2", "relu"),
+                    ("6", "2", "0.6", "relu"), ("5", "1", "0.5", html.escape("<b>&tanh")),
+                    ("7", "0.75", "0.7", html.escape("<b>&tanh"))]
+    assert "<th>act</th>" in page and "<b>&tanh" not in page and "boom" not in page
+
+
 def test_observation_repr_shows_its_identity_without_defaults_or_timing():
     """``opt.best`` in a notebook: the point, its value and what is particular to it (a
     failure's status and error, constraints, cost), not eleven fields of which most are

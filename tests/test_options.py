@@ -56,9 +56,10 @@ def bad_values(annotation: Any) -> list[Any]:
         return [1.5, 2.0, True, -1, "3", None]
     if annotation is float:
         return [NAN, INF, -INF, -1.0, True, "0.1", None]
-    if annotation is str:
+    if annotation is str or origin is typing.Literal:  # a Literal of names is a str at run time
         return ["no-such-value", 3, None]
-    if origin is tuple and args == (str, Ellipsis):  # names (may be empty: none)
+    if origin is tuple and (args == (str, Ellipsis) or (  # names (may be empty: none)
+            typing.get_origin(args[0]) is typing.Literal and args[1:] == (Ellipsis,))):
         return [("no-such-value",), (3,), "no-such-value", None, [None]]
     if origin is tuple and args[-1] is Ellipsis:
         return [(-1.0,), (NAN,), (INF,), (), [0.1], "0.1", (True,)]

@@ -267,7 +267,8 @@ def test_cardinality() -> None:
         (
             lambda: Categorical("relu", name="act"),
             TypeError,
-            r"'act'.*choices='relu' must be a list",
+            (r"'act'.*choices='relu' must be a list or tuple of values \(a str is one value: "
+             r"\['relu'\] is a list of one choice\)"),
         ),
         (
             lambda: Categorical([[1], [2]], name="act"),

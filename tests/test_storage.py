@@ -394,6 +394,53 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
     opt.close()
 
 
+def storage_url(location: tuple[str, str]) -> str:
+    """The `storage=` of an Optimizer for `location` (`make_location`)."""
+    kind, where = location
+    return {"jsonl": where, "sqlite": f"sqlite:///{where}"}.get(kind, where)
+
+
+def test_a_report_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Worker a's report of p is built while p is a's pending run, and stored after worker
+    b cancelled p and added it again (a new run, whose reports start over). Matched by its
+    params, the report counted as the new run's: b's first report raised "step=1 must be
+    after the last reported step 3.0". It carries its run's claim now: every worker's fold
+    leaves it out (the run it was of is over), a.report says so, and b's run reports from
+    step 1. The race is forced: b cancels and adds p while a builds its report."""
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    url = storage_url(location)
+    a = Optimizer(space, seed=0, storage=url, study="s")
+    b = Optimizer(space, seed=1, storage=url, study="s")
+    point = {"x": 0.1, "y": 0.1}
+    a.add_pending(point)
+    clock, armed = time.time, [True]
+
+    def claim_again_first() -> float:  # a's clock read, after a read the study
+        caller = sys._getframe(1).f_code.co_filename
+        if armed[0] and caller.endswith(os.path.join("bayesopt", "optimizer.py")):
+            armed[0] = False
+            b.cancel(point)
+            b.add_pending(point)
+        return clock()
+
+    monkeypatch.setattr(time, "time", claim_again_first)
+    with pytest.raises(ValueError, match=r"report: the run of \{'x': 0.1, 'y': 0.1\} stopped "
+                       r"being pending while this report was stored .* not recorded; stop"):
+        a.report(point, 3, 0.5)
+    monkeypatch.setattr(time, "time", clock)
+    assert not armed[0] and a.pending == b.pending == [point]
+    assert not b.report(point, 1, 0.4)
+    assert not a.report(point, 2, 0.3)  # the same run, named by params, from a
+    b.tell(point, 0.3)
+    reader = Optimizer(space, seed=2, storage=url, study="s")  # a fold from scratch
+    for opt in (a, b, reader):
+        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.3)]
+        assert opt._state.pruning.rungs == {0: [0.4]}
+        opt.close()
+
+
 def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None:
     """Close the connection `holder` (its transaction, and the row lock, end) once a
     LockWaitWarning is among `caught` (`wait_for_lock_warning`)."""
@@ -518,6 +565,73 @@ def blocked_database(path: Path, seconds: float) -> None:
     blocker.execute("BEGIN IMMEDIATE")
     timer = threading.Timer(seconds, lambda: (blocker.execute("COMMIT"), blocker.close()))
     timer.start()
+
+
+HOLD_WRITE = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="names the holder from /proc/locks")
+@pytest.mark.parametrize("holder", ["another process", "this process"])
+def test_an_sqlite_write_waiting_for_another_transaction_is_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, holder: str,
+) -> None:
+    """SQLite's busy wait is bounded (timeout=, then a TimeoutError) but said nothing before:
+    a tell waiting for another connection's BEGIN IMMEDIATE warns once, at the user's line,
+    naming the file, the process holding the write lock and the timeout, as the other
+    storages warn of a lock wait; it goes on waiting and completes once the transaction
+    ends (the holder killed, or its transaction committed)."""
+    path = tmp_path / "s.db"
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=2, storage=f"sqlite:///{path}",
+                    study="s")
+    params = opt.ask()
+    release: Callable[[], Any]
+    if holder == "another process":
+        blocker = subprocess.Popen([sys.executable, "-c", HOLD_WRITE, str(path)],
+                                   stdout=subprocess.PIPE, text=True)
+        assert blocker.stdout is not None and blocker.stdout.readline().strip() == "locked"
+        named, release = f"process {blocker.pid} (python", blocker.kill
+    else:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute("BEGIN IMMEDIATE")
+        named = f"process {os.getpid()} (this process)"
+        release = lambda: (connection.execute("COMMIT"), connection.close())
+    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        releaser = threading.Thread(target=lambda: (wait_for_lock_warning(caught), release()),
+                                    daemon=True)
+        releaser.start()
+        opt.tell(params, 0.5)
+    releaser.join(timeout=60)
+    waits = [w for w in caught if issubclass(w.category, LockWaitWarning)]
+    assert len(waits) == 1, [str(w.message) for w in caught]
+    message = str(waits[0].message)
+    assert message.startswith(f"SQLiteStorage('{path}'): the database's write lock: still "
+                              "waiting for it after "), message
+    assert f"; held by {named}" in message
+    assert ", as the lock on s.db-shm tells (SQLite itself does not name the holder)" in message
+    assert message.endswith("the wait ends with a TimeoutError after timeout=120.0 s")
+    assert waits[0].filename == __file__
+    assert [o.value for o in opt.history] == [0.5]
+    opt.close()
+    if holder == "another process":
+        blocker.wait(timeout=60)
+
+
+def test_a_lock_holder_not_in_proc_locks_is_said_to_be_unknown(tmp_path: Path) -> None:
+    """`codec.posix_lock_holders` names no process it cannot read the lock of."""
+    assert (codec.posix_lock_holders(tmp_path / "gone.db-shm", 120)
+            == "its holder cannot be told (gone.db-shm cannot be read)")
+    (tmp_path / "free.db-shm").write_bytes(b"\0" * 256)
+    assert codec.posix_lock_holders(tmp_path / "free.db-shm", 120) in (
+        "its holder cannot be told (/proc/locks lists none)",
+        "its holder cannot be told here (no /proc/locks)")
 
 
 def test_sqlite_waits_out_a_writer_longer_than_its_busy_timeout(tmp_path: Path) -> None:

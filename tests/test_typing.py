@@ -20,6 +20,7 @@ are Any), which keeps the run to seconds.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -144,6 +145,44 @@ USER_CODE = textwrap.dedent('''
     Optimizer.resume("run.jsonl", feasible=small)
     Optimizer(space, feasible="layers <= 6")  # refused
 
+    # string options with a fixed set of values (bayesopt.choices): a typo is a type error;
+    # a str read from a config file passes once cast (the run-time check stays)
+    from typing import cast
+    from bayesopt import ModelOptions
+    from bayesopt.choices import AcquisitionName, KernelName
+    Optimizer(space, acquisition="ucb", kernel="matern32")
+    Optimizer(space, acquisition="logie")  # refused
+    Optimizer(space, kernel="matern-52")  # refused
+    minimize(loss, space, acquisition="lgei")  # refused
+    minimize(loss, space, kernel="rbf")
+    ModelOptions(kernel="rbf", fantasy="liar", incumbent="observed", hyperparameters="mcmc",
+                 output_transform="none", categorical_kernel="hamming", integer_kernel="round")
+    ModelOptions(fantasy="lier")  # refused
+    ModelOptions(kernel_candidates=("rbf", "matern32"))
+    ModelOptions(kernel_candidates=("rbf", "gauss"))  # refused
+    from_config: str = "ei"
+    Optimizer(space, acquisition=from_config)  # refused
+    Optimizer(space, acquisition=cast(AcquisitionName, from_config))
+    reveal_type(ModelOptions().kernel)  # reveals: Literal['matern52'] | Literal['matern32'] | Literal['matern12'] | Literal['exponential'] | Literal['rbf']
+    kernel_name: KernelName = "rbf"
+    Optimizer(space, kernel=kernel_name)
+
+    # bounds: numpy scalars too; the attributes read float and int
+    reveal_type(Real(np.float32(0.1), 1).low)  # reveals: float
+    reveal_type(Integer(np.int64(1), 8).high)  # reveals: int
+    Real(np.float64(0.0), np.float32(1.0), log=False, name="x")
+    Integer(np.int32(1), np.int64(8), log=True, when={"model": "svm"})
+    Real("0.1", 1)  # refused
+    Integer(np.float64(1.0), 8)  # refused
+
+    # choices: a list, tuple or range; a str is one value, not a list of them
+    Categorical("abc")  # refused
+    Categorical(("a", "b"))
+    Categorical(range(4))
+    activations = ["relu", "tanh"]
+    Categorical(activations, name="act")
+    reveal_type(Categorical(["a", "b"]).choices)  # reveals: typing.Sequence[typing.Hashable] | typing.Mapping[typing.Hashable, typing.Mapping[str, bayesopt.space.Dimension] | None]
+
     # the Optuna sampler's options: Optimizer's, less those it sets or refuses
     from bayesopt.integrations.optuna import BayesoptSampler
     BayesoptSampler(seed=0, n_initial=8, acquisition="ucb", ucb_beta=2.0)
@@ -248,3 +287,45 @@ def test_the_sampler_types_every_optimizer_keyword_it_passes_on() -> None:
     passed_on = (set(keyword_only(Optimizer.__init__)) - {"seed"} - set(optuna._UNSUPPORTED)
                  - set(optuna._RESERVED))
     assert names == passed_on
+
+
+def test_each_choice_type_lists_exactly_the_values_its_check_accepts() -> None:
+    """`bayesopt.choices`: each Literal names exactly the values the run-time check of its
+    option accepts, so a value the checker passes never raises and the reverse; a plain str
+    is still accepted at run time (and a wrong one named)."""
+    from typing import get_args
+
+    from bayesopt import ModelOptions, Real, choices
+    from bayesopt.categorical import CATEGORICAL_KERNELS
+    from bayesopt.model import (
+        FANTASIES,
+        FIDELITY_KERNELS,
+        FIDELITY_MODELS,
+        HYPERPARAMETERS,
+        INCUMBENTS,
+    )
+    from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS
+    from bayesopt.rounding import INTEGER_KERNELS
+    from bayesopt.settings import ACQUISITIONS
+    from kernels import KERNEL_KINDS
+
+    expected = {
+        choices.AcquisitionName: ACQUISITIONS, choices.KernelName: KERNEL_KINDS,
+        choices.FantasyName: FANTASIES, choices.LengthscalePriorName: LENGTHSCALE_PRIORS,
+        choices.NoisePriorName: NOISE_PRIORS, choices.IncumbentName: INCUMBENTS,
+        choices.HyperparameterFitName: HYPERPARAMETERS,
+        choices.FidelityModelName: FIDELITY_MODELS, choices.FidelityKernelName: FIDELITY_KERNELS,
+        choices.IntegerKernelName: INTEGER_KERNELS,
+        choices.CategoricalKernelName: CATEGORICAL_KERNELS,
+    }
+    for alias, accepted in expected.items():
+        assert list(get_args(alias)) == list(accepted), alias
+    for value in get_args(choices.OutputTransformName):
+        assert ModelOptions(output_transform=value).output_transform == value
+    with pytest.raises(ValueError, match="output_transform='box-cox'"):
+        ModelOptions(output_transform="box-cox")  # type: ignore[arg-type]
+    read_from_a_file = json.loads('{"acquisition": "ucb"}')["acquisition"]  # a plain str
+    space = {"x": Real(0, 1)}
+    assert Optimizer(space, acquisition=read_from_a_file).acquisition == "ucb"  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="acquisition='logie'"):
+        Optimizer(space, acquisition="logie")  # type: ignore[arg-type]

@@ -124,6 +124,7 @@ from bayesopt.validation import check_count, keyword_only, unknown_keywords
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing's from Python 3.11
 
+    from bayesopt.choices import AcquisitionName, KernelName
     from bayesopt.options import OptimizerOptions
 
     class _SamplerKeywords(TypedDict, total=False):
@@ -132,8 +133,8 @@ if TYPE_CHECKING:
         `_UNSUPPORTED`; tests/test_typing.py keeps the lists in step), so a misspelt or
         mistyped one is reported before the sampler raises."""
 
-        acquisition: str
-        kernel: str | None
+        acquisition: AcquisitionName
+        kernel: KernelName | None
         n_initial: int | None
         ucb_beta: float | None
         options: OptimizerOptions | None

@@ -53,10 +53,12 @@ class LockLost(StorageError):
 
 
 class LockWaitWarning(UserWarning):
-    """A lock (a study's, or a JSON-lines file's append lock) has been waited for longer
-    than `bayesopt.storage.codec.LOCK_WAIT_WARNING` seconds; the message names the
-    storage, the study, the time waited and, where the system tells, the holder. The
-    wait goes on: a holder that is stopped, not dead, may resume."""
+    """A lock (a study's, a JSON-lines file's append lock, a PostgreSQL study's row, an
+    SQLite database's write lock) has been waited for longer than
+    `bayesopt.storage.codec.LOCK_WAIT_WARNING` seconds; the message names the storage,
+    the study (or, for SQLite's write lock, the file), the time waited and, where the
+    system tells, the holder. The wait goes on: a holder that is stopped, not dead, may
+    resume; SQLite's ends after its `timeout` with a TimeoutError."""
 
 
 @runtime_checkable

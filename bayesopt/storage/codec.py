@@ -178,7 +178,29 @@ def _flock_holders(fd: int) -> str:
     """Who holds a flock on `fd`'s file, as /proc/locks (Linux) tells: its FLOCK entries
     with the file's device and inode that are held, not waited for ("->"), with each
     holder's state from /proc/<pid>/stat (T: stopped, t: stopped by a debugger)."""
-    status = os.fstat(fd)
+    return _holders(os.fstat(fd), lambda fields: fields[1] == "FLOCK")
+
+
+def posix_lock_holders(path: Path, offset: int) -> str:
+    """Who holds a POSIX (fcntl) write lock covering byte `offset` of the file at `path`,
+    as /proc/locks (Linux) tells: its POSIX WRITE entries with the file's device and inode
+    whose range [start, end] ("EOF": to the end) holds `offset`, held, not waited for."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return f"its holder cannot be told ({path.name} cannot be read)"
+
+    def covers(fields: list[str]) -> bool:
+        if fields[1] != "POSIX" or fields[3] != "WRITE" or len(fields) < 8:
+            return False
+        return int(fields[6]) <= offset and (fields[7] == "EOF" or offset <= int(fields[7]))
+
+    return _holders(status, covers)
+
+
+def _holders(status: os.stat_result, entry: Callable[[list[str]], bool]) -> str:
+    """'held by process ...' for the /proc/locks entries on the file of `status` (device and
+    inode) that `entry` accepts (each line split into its fields), or why none is named."""
     device = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
     try:
         with open("/proc/locks", encoding="ascii", errors="replace") as table:
@@ -186,7 +208,7 @@ def _flock_holders(fd: int) -> str:
     except OSError:
         return "its holder cannot be told here (no /proc/locks)"
     pids = sorted({int(fields[4]) for fields in (line.split() for line in lines)
-                   if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device})
+                   if len(fields) > 5 and fields[5] == device and entry(fields)})
     if not pids:
         return "its holder cannot be told (/proc/locks lists none)"
     return "held by " + ", ".join(_process(pid) for pid in pids)

@@ -24,7 +24,9 @@ append of several events is all or nothing.
 Contention. SQLite's busy handler waits up to `_BUSY_TIMEOUT` for the write lock;
 an operation still refused ("database is locked", SQLITE_BUSY/SQLITE_LOCKED) is
 rolled back and retried with capped exponential backoff and jitter until `timeout`
-seconds have passed, and only then fails, with a TimeoutError naming the file. Any
+seconds have passed, and only then fails, with a TimeoutError naming the file; once
+the wait passes `codec.LOCK_WAIT_WARNING` seconds one LockWaitWarning says so, naming the
+file and, where Linux's /proc/locks tells, the process holding the write lock. Any
 other SQLite error (not a database, a directory it cannot write, a full disk) is a
 `StorageError` naming the file, never a bare `sqlite3` exception.
 
@@ -60,6 +62,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,6 +80,7 @@ _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 _IMMUTABLE_READS = 8  # reads of an immutable=1 database that changed before giving up
 _WRITE_FAILURES = {778: "SQLITE_IOERR_WRITE", 13: "SQLITE_FULL"}  # extended result codes
 _READ_ONLY_CODES = (8, 14)  # SQLITE_READONLY, SQLITE_CANTOPEN: the place cannot be written
+_WAL_WRITE_LOCK = 120  # the byte of the -shm file whose POSIX lock is the WAL write lock
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS studies (name TEXT PRIMARY KEY, header TEXT NOT NULL, uid TEXT)",
@@ -408,8 +412,11 @@ class SQLiteStorage:
         return self._retrying(once)
 
     def _retrying(self, operation: Callable[[], T]) -> T:
-        """`operation()`, retried with capped exponential backoff while the database is busy."""
-        deadline = time.monotonic() + self._timeout
+        """`operation()`, retried with capped exponential backoff while the database is busy;
+        once busy for `codec.LOCK_WAIT_WARNING` seconds, one LockWaitWarning says so
+        (`_warn_busy`)."""
+        start = time.monotonic()
+        deadline, warned = start + self._timeout, False
         backoff = _FIRST_BACKOFF
         while True:
             try:
@@ -423,8 +430,30 @@ class SQLiteStorage:
                         f"{self!r}: the database stayed locked by other processes for "
                         f"timeout={self._timeout} s ({error})"
                     ) from error
+            if not warned and time.monotonic() - start >= codec.LOCK_WAIT_WARNING:
+                self._warn_busy(time.monotonic() - start)
+                warned = True
             time.sleep(min(remaining, backoff * random.uniform(0.5, 1.0)))
             backoff = min(2 * backoff, _MAX_BACKOFF)
+
+    def _warn_busy(self, waited: float) -> None:
+        """The LockWaitWarning of a write lock waited for `waited` seconds, as the other
+        storages warn (`codec.watch_lock_wait`), at the user's line. SQLite does not say
+        who holds its lock; in WAL mode its unix VFS holds the write lock as a POSIX
+        (fcntl) lock on byte 120 of the -shm file (WAL_WRITE_LOCK, the first of the
+        wal-index locks: https://www.sqlite.org/walformat.html), which /proc/locks lists
+        with the holder's pid (`codec.posix_lock_holders`; Linux)."""
+        from bayesopt.failures import caller_level
+        from bayesopt.storage import LockWaitWarning
+
+        shm = Path(f"{self._path}-shm")
+        holder = codec.posix_lock_holders(shm, _WAL_WRITE_LOCK)
+        source = (f", as the lock on {shm.name} tells" if holder.startswith("held by")
+                  else "")
+        warnings.warn(f"{self!r}: the database's write lock: still waiting for it after "
+                      f"{waited:.1f} s; {holder}{source} (SQLite itself does not name the "
+                      f"holder); the wait ends with a TimeoutError after timeout="
+                      f"{self._timeout} s", LockWaitWarning, stacklevel=caller_level())
 
     def _hint(self, error: sqlite3.DatabaseError) -> str:
         """What to do about an SQLite error that is not contention. A write refused by the
