@@ -52,11 +52,11 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from numba import njit
-from scipy.optimize import Bounds, minimize
+from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, real, reals, rule
 from acquisition.functions import AcquisitionFunction, ExpectedImprovement
-from acquisition.memo import ValueAndGradient
+from acquisition.memo import ValueAndGradient, lbfgsb
 
 
 class Surrogate(Protocol):
@@ -507,9 +507,11 @@ def _batched_lbfgsb(
     objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
-    """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run."""
-    result = _minimize_in_context(objective, negative_sum, X0, options, method="L-BFGS-B",
-                                  bounds=Bounds(*bounds))
+    """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run, in
+    the objective's `local_search_context` (`_minimize_in_context`), as scipy's `minimize`
+    runs it with the options' iteration limit and tolerance (`acquisition.memo.lbfgsb`)."""
+    with objective.local_search_context():
+        result = lbfgsb(negative_sum, X0.ravel(), *bounds, options.maxiter, options.ftol)
     X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)
@@ -522,9 +524,10 @@ def _minimize_in_context(
     options: AcquisitionOptimizerOptions, method: str, bounds: object,
     constraints: Sequence[dict[str, object]] = (),
 ) -> Any:
-    """scipy's `minimize` of the batched problem from X0 (r, d) by `method`, with `options`'
-    iteration limit and tolerance, run in the objective's `local_search_context` (the
-    engine's one BLAS thread, for L-BFGS-B and SLSQP alike). Returns scipy's result."""
+    """scipy's `minimize` of the batched problem from X0 (r, d) by `method` (SLSQP; L-BFGS-B
+    goes through `acquisition.memo.lbfgsb` in the same context), with `options`' iteration
+    limit and tolerance, run in the objective's `local_search_context` (the engine's one
+    BLAS thread). Returns scipy's result."""
     memo = ValueAndGradient(negative_sum)  # jac=True's MemoizeJac, cheaper
     with objective.local_search_context():
         return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method, bounds=bounds,
