@@ -24,7 +24,6 @@ helper ends in is not checked here, so `exp` is `math.exp` itself, as it is with
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import math
 import platform
 from collections.abc import Callable
@@ -38,13 +37,11 @@ _SYMBOL = "bayesopt_libm_exp"
 
 
 def _c_library_exp() -> int | None:
-    """The address of glibc's default `exp`, or None off glibc (or without a libm)."""
+    """The address of glibc's default `exp`, or None off glibc. glibc's libm is libm.so.6
+    (opened by that name: `ctypes.util.find_library` would run ldconfig at import)."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return None
-    name = ctypes.util.find_library("m")
-    if name is None:
-        return None
-    return ctypes.cast(ctypes.CDLL(name).exp, ctypes.c_void_p).value
+    return ctypes.cast(ctypes.CDLL("libm.so.6").exp, ctypes.c_void_p).value
 
 
 def _declare() -> Callable[[float], float]:
