@@ -1,4 +1,4 @@
-"""The C library's exp, called from inside a Numba loop without Numba's two wrappers.
+"""The C library's exp, called from inside a Numba loop without Numba's helper.
 
     exp(x) : float → float, the C library's exponential, the routine `math.exp` reaches
              in compiled code
@@ -6,13 +6,13 @@
 Numba compiles ``math.exp(x)`` to a call of its helper `numba_exp`
 (numba/_helperlib), which calls the C library's `exp` as it was linked when Numba's
 wheel was built. On glibc that is the symbol of glibc 2.2.5, ``exp@GLIBC_2.2.5``: a
-compatibility wrapper (`__exp_compat`, math/w_exp_compat.c: it rechecks the result for
-SVID error handling) around the exponential itself; since glibc 2.29 the default `exp`
-is that exponential with no wrapper (it sets errno itself). Both return the
-exponential's own result (the wrapper only rewrites an overflow or underflow with the
-value it already has, inf or 0), so calling the default `exp` directly gives the same
-bits, two calls fewer per value (bench/results/small_n_step3.md; tests/test_libm.py holds
-it to Numba's ``math.exp`` bit for bit on millions of inputs, edges included).
+compatibility wrapper (math/w_exp_compat.c, SVID error handling) around the
+exponential itself (`__ieee754_exp`); the default `exp` of glibc ≥ 2.29 is a thinner
+wrapper (math/w_exp_template.c, errno only) around the same routine. Neither wrapper
+changes a result (the compatibility one rewrites an overflow or underflow with the value
+it already has, inf or 0), so calling the default `exp` directly gives the same bits
+with one call fewer per value (bench/results/small_n_step3.md; tests/test_libm.py holds
+it to Numba's ``math.exp`` bit for bit on 1.4 M inputs, edges included).
 
 `exp` is a Numba external function resolved by name — the address registered at import
 (`llvmlite.binding.add_symbol`), as `kernels.lapack` does, so the loops calling it are
