@@ -45,18 +45,18 @@ of it as rejection alone would.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from numba import njit
-from scipy.optimize import Bounds, minimize
+from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, real, reals, rule
 from acquisition.functions import AcquisitionFunction, ExpectedImprovement
-from acquisition.memo import ValueAndGradient
+from acquisition.memo import ValueAndGradient, lbfgsb
 
 
 class Surrogate(Protocol):
@@ -100,6 +100,9 @@ _SCREEN_FIRST = 64
 # Relative margin below the floor within which a bound does not prune: far above the
 # rounding of an acquisition's value (LogEI's branches agree to ~1e-15 relative).
 _SCREEN_MARGIN = 1e-6
+# Entries of the descending order a walk for distinct points takes from a partial sort
+# (`_descending_walk`) before it needs the full one
+_WALK_HEAD = 64
 
 # X (m, d) → log of a factor in (0, 1] that damps the acquisition, and its gradient (m, d)
 Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -284,16 +287,15 @@ class AcquisitionObjective:
             return self.values(X), -np.inf
         mean = posterior.mean
         bound = self.acquisition(mean, np.full_like(mean, posterior.std_bound))
-        order = np.argsort(-bound, kind="stable")
         values = np.full(X.shape[0], -np.inf)
-        head = order[: max(keep, _SCREEN_FIRST)]
+        head = _descending_head(bound, max(keep, _SCREEN_FIRST))
         values[head] = self.acquisition(mean[head], posterior.std(head))
         floor = float(np.partition(values[head], head.size - keep)[head.size - keep])
-        rest = order[head.size :]
         if np.isfinite(floor):
-            rest = rest[bound[rest] >= floor - _SCREEN_MARGIN * (1.0 + abs(floor))]
+            rest = _descending_rest(bound, head, floor - _SCREEN_MARGIN * (1.0 + abs(floor)))
         else:
             floor = -np.inf
+            rest = np.argsort(-bound, kind="stable")[head.size :]
         if rest.size:
             values[rest] = self.acquisition(mean[rest], posterior.std(rest))
         return values, floor
@@ -399,11 +401,48 @@ class _Scores:
         points = np.concatenate([head, self.candidates])
         while True:
             values = np.concatenate([head_values, self.values])
-            chosen = _first_distinct(points, np.argsort(-values, kind="stable"), avoid, options,
-                                     limit)
+            chosen = _first_distinct(points, _descending_walk(values), avoid, options, limit)
             if not any(values[i] < self.floor for i in chosen):
                 return chosen
             self.values, self.floor = self.objective.values(self.candidates), -np.inf
+
+
+def _descending_head(values: np.ndarray, k: int) -> np.ndarray:
+    """The first k entries of np.argsort(-values, kind="stable") (m,): the rows of the k
+    largest values, ties in row order, NaN last, without sorting the other rows.
+
+    The k-th smallest of −values, c, is found by partition; the rows with −value ≤ c hold
+    the first k of the order (those below c all of them, those at c in row order), and a
+    stable sort of just those rows, taken in row order, puts them as the full sort does.
+    With fewer than k values that are not NaN (c is NaN), the full sort."""
+    negated = -values
+    if k >= negated.size:
+        return np.argsort(negated, kind="stable")
+    kth = np.partition(negated, k - 1)[k - 1]
+    if np.isnan(kth):
+        return np.argsort(negated, kind="stable")[:k]
+    rows = np.flatnonzero(negated <= kth)
+    return rows[np.argsort(negated[rows], kind="stable")][:k]
+
+
+def _descending_rest(values: np.ndarray, head: np.ndarray, threshold: float) -> np.ndarray:
+    """The rows of np.argsort(-values, kind="stable") after `head` (its first entries, as
+    `_descending_head` gives them) whose value is ≥ threshold, in that order: a stable sort
+    of just those rows, taken in row order."""
+    keep = values >= threshold
+    keep[head] = False
+    rows = np.flatnonzero(keep)
+    return rows[np.argsort(-values[rows], kind="stable")]
+
+
+def _descending_walk(values: np.ndarray) -> Iterator[int]:
+    """np.argsort(-values, kind="stable") (m,) one entry at a time, for a walk that mostly
+    stops early (`first_distinct`): its first `_WALK_HEAD` entries by `_descending_head`,
+    the others from the full sort, made only if the walk gets that far."""
+    head = _descending_head(values, _WALK_HEAD)
+    yield from head
+    if head.size < values.size:
+        yield from np.argsort(-values, kind="stable")[head.size :]
 
 
 def _admitted(domain: Domain, X: np.ndarray) -> np.ndarray:
@@ -427,7 +466,7 @@ def _perturbations(
 
 
 def _first_distinct(
-    points: np.ndarray, order: np.ndarray, avoid: np.ndarray,
+    points: np.ndarray, order: Iterable[int], avoid: np.ndarray,
     options: AcquisitionOptimizerOptions, limit: int | None = None,
 ) -> list[int]:
     """`first_distinct` with the options' `min_distance`, up to `limit` points (default
@@ -507,9 +546,11 @@ def _batched_lbfgsb(
     objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
-    """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run."""
-    result = _minimize_in_context(objective, negative_sum, X0, options, method="L-BFGS-B",
-                                  bounds=Bounds(*bounds))
+    """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run, in
+    the objective's `local_search_context` (`_minimize_in_context`), as scipy's `minimize`
+    runs it with the options' iteration limit and tolerance (`acquisition.memo.lbfgsb`)."""
+    with objective.local_search_context():
+        result = lbfgsb(negative_sum, X0.ravel(), *bounds, options.maxiter, options.ftol)
     X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)
@@ -522,9 +563,10 @@ def _minimize_in_context(
     options: AcquisitionOptimizerOptions, method: str, bounds: object,
     constraints: Sequence[dict[str, object]] = (),
 ) -> Any:
-    """scipy's `minimize` of the batched problem from X0 (r, d) by `method`, with `options`'
-    iteration limit and tolerance, run in the objective's `local_search_context` (the
-    engine's one BLAS thread, for L-BFGS-B and SLSQP alike). Returns scipy's result."""
+    """scipy's `minimize` of the batched problem from X0 (r, d) by `method` (SLSQP; L-BFGS-B
+    goes through `acquisition.memo.lbfgsb` in the same context), with `options`' iteration
+    limit and tolerance, run in the objective's `local_search_context` (the engine's one
+    BLAS thread). Returns scipy's result."""
     memo = ValueAndGradient(negative_sum)  # jac=True's MemoizeJac, cheaper
     with objective.local_search_context():
         return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method, bounds=bounds,

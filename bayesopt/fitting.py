@@ -38,10 +38,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import lapack, solve_triangular
-from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, interval, optional, real, rule
-from acquisition.memo import ValueAndGradient
+from acquisition.memo import lbfgsb
 from bayesopt.priors import HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, fidelity, stationary
@@ -292,17 +291,15 @@ def minimize_from_starts(
     for start in starts:
         x0 = np.clip(start, lower, upper)
         try:
-            memo = ValueAndGradient(objective)  # jac=True's MemoizeJac, cheaper
-            result = minimize(
-                memo.value, x0, jac=memo.gradient,
-                method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter},
-            )
+            # minimize(method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter})'s
+            # result, without minimize's front end (acquisition.memo.lbfgsb)
+            result = lbfgsb(objective, x0, lower, upper, maxiter)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
             logger.debug("hyperparameter fit from %s failed: %s", x0, error)
             continue
         evaluations += int(result.nfev)
         if math.isfinite(result.fun) and (best is None or result.fun < best.value):
-            best = FitResult(np.asarray(result.x), float(result.fun), True, 0)
+            best = FitResult(np.asarray(result.x), result.fun, True, 0)
     if best is None:
         return FitResult(np.clip(starts[0], lower, upper), math.inf, False, evaluations)
     return FitResult(best.params, best.value, True, evaluations)

@@ -8,8 +8,10 @@ For each n, Hartmann-6 after n random observations and one warm-up step (as
 optimizers of the same seed (so both passes ask the same points):
 
 - plain: each `ask` and each `tell` timed, nothing else in the way;
-- instrumented: `bayesopt.fitting.minimize` (scipy's) replaced by a wrapper
-  that times each call and each evaluation of the objective it is given.
+- instrumented: the L-BFGS-B entry point `bayesopt.fitting` calls
+  (`acquisition.memo.lbfgsb`, or scipy's `minimize` in versions before
+  small_n_step3.md) replaced by a wrapper that times each call and each
+  evaluation of the objective it is given.
   Reported per tell: `minimize` calls and evaluations; per evaluation: the
   objective's time, and scipy's between two evaluations (L-BFGS-B's
   iteration and the Python of `ScalarFunction`; the wrapper's clock reads
@@ -40,9 +42,12 @@ from bench.overhead import DIM, _limit_threads
 from bench.profile_step import _fill
 from bench.step_timing import TimedCalls, sizes_argument, timed_step
 
-# the module whose `minimize` (scipy's, imported there by name) the wrapper replaces; Any,
+# the module whose L-BFGS-B entry point (imported there by name) the wrapper replaces; Any,
 # since that name is not part of bayesopt.fitting's interface
 _FITTING: Any = bayesopt.fitting
+# its name: acquisition.memo.lbfgsb, or scipy's minimize in older checkouts; either takes
+# the objective first and x0 second
+_ENTRY = "lbfgsb" if hasattr(_FITTING, "lbfgsb") else "minimize"
 
 
 @dataclass
@@ -68,7 +73,7 @@ class Row:
 
 @contextmanager
 def _timed_minimize(calls: Calls) -> Iterator[None]:
-    scipy_minimize = _FITTING.minimize
+    scipy_minimize = getattr(_FITTING, _ENTRY)
 
     def minimize(fun: Callable[..., Any], x0: np.ndarray, *args: Any, **kwargs: Any) -> Any:
         entered = time.process_time()
@@ -83,11 +88,11 @@ def _timed_minimize(calls: Calls) -> Iterator[None]:
             calls.ends.append((first - entered) + (left - timed.last))
             calls.evaluations.append(timed.calls)
 
-    _FITTING.minimize = minimize
+    setattr(_FITTING, _ENTRY, minimize)
     try:
         yield
     finally:
-        _FITTING.minimize = scipy_minimize
+        setattr(_FITTING, _ENTRY, scipy_minimize)
 
 
 def measure(n: int, steps: int) -> Row:

@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit, prange
 
 from kernels.jit import serial_and_parallel
+from kernels.libm import exp
 
 MATERN52 = 0
 MATERN32 = 1
@@ -55,18 +56,19 @@ EXP_FLUSH = 1e-300
 
 @njit(cache=True, inline="always")
 def radial_profile(kind: int, r2: float) -> tuple[float, float]:
-    """Return (κ(r), κ'(r)/r) for r² = r2 (R&W Eq. 4.14, 4.17 for Matérn; 4.9 for RBF)."""
+    """Return (κ(r), κ'(r)/r) for r² = r2 (R&W Eq. 4.14, 4.17 for Matérn; 4.9 for RBF).
+    The exponential is the C library's, called directly (`kernels.libm.exp`)."""
     if kind == RBF:
-        k = _flushed(math.exp(-0.5 * r2))
+        k = _flushed(exp(-0.5 * r2))
         return k, -k
     r = math.sqrt(r2)
     if kind == MATERN52:
-        e = _flushed(math.exp(-_SQRT5 * r))
+        e = _flushed(exp(-_SQRT5 * r))
         return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * e, -(5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
     if kind == MATERN32:
-        e = _flushed(math.exp(-_SQRT3 * r))
+        e = _flushed(exp(-_SQRT3 * r))
         return (1.0 + _SQRT3 * r) * e, -3.0 * e
-    e = _flushed(math.exp(-r))  # Matérn-1/2: not differentiable at r = 0; zero subgradient there
+    e = _flushed(exp(-r))  # Matérn-1/2: not differentiable at r = 0; zero subgradient there
     return e, (-e / r if r > 0.0 else 0.0)
 
 

@@ -103,9 +103,9 @@ def test_profile_step_splits_the_steps_into_phases() -> None:
 def test_refit_cost_times_every_minimize_call_of_the_refits_and_puts_scipy_back() -> None:
     """At n = 20 every tell refits: each step has at least one L-BFGS-B call, each call
     evaluates the objective, and the times split into the objective's and scipy's."""
-    scipy_minimize = bayesopt.fitting.minimize
+    entry = bayesopt.fitting.lbfgsb
     row = refit_cost.measure(20, 2)
-    assert bayesopt.fitting.minimize is scipy_minimize
+    assert bayesopt.fitting.lbfgsb is entry
     calls = row.calls
     assert len(calls.evaluations) >= 2 and min(calls.evaluations) >= 1
     assert min(calls.objective) > 0 and min(calls.between) >= 0 and min(calls.ends) >= 0

@@ -3,7 +3,8 @@
 What is checked: the GP's lazy posterior gives the mean of every point and the std
 of any rows bit for bit as `predict` gives them for the whole batch, never above its
 bound; screening scores a candidate exactly as `values` does or leaves it out only
-when its value is below the floor; it leaves out most candidates of a fitted model;
+when its value is below the floor; the partial sorts it and the walk take their order
+from are the full stable sort's, ties, NaN and infinities included; it leaves out most candidates of a fitted model;
 acquisitions not increasing in the std, and penalized ones, are not screened; and
 `optimize_acquisition` proposes the same point, bit for bit, as without screening,
 also when its walk has to go below the floor.
@@ -28,6 +29,9 @@ from acquisition.optimizer import (
     AcquisitionObjective,
     AcquisitionOptimizerOptions,
     Domain,
+    _descending_head,
+    _descending_rest,
+    _descending_walk,
     _first_distinct,
     _Scores,
     optimize_acquisition,
@@ -148,3 +152,44 @@ def test_a_walk_below_the_floor_scores_every_candidate_and_chooses_as_without_sc
     assert chosen == _first_distinct(X, np.argsort(-full, kind="stable"), avoid, options)
     assert scores.floor == -np.inf
     assert_array_equal(scores.values, full)
+
+
+def _value_arrays() -> list[np.ndarray]:
+    """Values as screening and the walk see them: random, many ties (rounded, repeated),
+    −inf (unscored), +inf, NaN, ±0.0; sizes around the partial sorts' k."""
+    rng = np.random.default_rng(0)
+    arrays = []
+    for m in (1, 2, 7, 8, 63, 64, 65, 200, 2560):
+        arrays.append(rng.standard_normal(m))
+        tied = np.round(rng.standard_normal(m), 1)
+        tied[rng.random(m) < 0.5] = -np.inf
+        arrays.append(tied)
+        odd = rng.choice([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan], size=m)
+        arrays.append(odd)
+        arrays.append(np.full(m, np.nan))
+        arrays.append(np.full(m, 3.0))
+    return arrays
+
+
+@pytest.mark.parametrize("k", [1, 8, 64, 65, 3000])
+def test_descending_head_is_the_start_of_the_stable_sort(k: int) -> None:
+    for values in _value_arrays():
+        expected = np.argsort(-values, kind="stable")[:k]
+        assert_array_equal(_descending_head(values, k), expected)
+
+
+def test_descending_rest_is_the_stable_sort_after_the_head_above_a_threshold() -> None:
+    for values in _value_arrays():
+        order = np.argsort(-values, kind="stable")
+        for k in (1, 8, 64):
+            head = _descending_head(values, k)
+            rest = order[head.size:]
+            for threshold in (-np.inf, -1.0, 0.0, 0.05, np.inf):
+                expected = rest[values[rest] >= threshold]
+                assert_array_equal(_descending_rest(values, head, threshold), expected)
+
+
+def test_descending_walk_is_the_stable_sort_whole() -> None:
+    for values in _value_arrays():
+        assert_array_equal(np.fromiter(_descending_walk(values), dtype=np.int64),
+                           np.argsort(-values, kind="stable"))
