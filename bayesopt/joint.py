@@ -19,7 +19,9 @@ angew. Math. 66, 1866; Kibble, Proc. Cambridge Philos. Soc. 41, 1945) gives
 h_k = He_k/√k! the orthonormal probabilists' Hermite polynomials (h_{k+1} = (x h_k −
 √k h_{k−1})/√(k+1)). Each term is positive semidefinite in (i, j) (a Schur product of
 the PSD [ρ_ij^k] with c_k c_kᵀ), so the truncated sum is too. c_ik are taken by the same
-trapezoid rule as `predict`'s moments (`bayesopt.surrogate._NODES`). By Cauchy–Schwarz the
+trapezoid rule as `predict`'s moments (`bayesopt.surrogate._NODES`); the K terms are summed
+pair by pair in one Numba loop (`kernels.mehler.mehler_series`; its numpy twin is the m×m
+pass per term this module ran before, `kernels.reference.mehler_series`). By Cauchy–Schwarz the
 terms left out after K are at most |ρ|^{K+1}·√(t_i t_j), t_i = Var g(F_i) − Σ_{k≤K} c_ik²;
 where this bound exceeds MEHLER_TOLERANCE·√(Var_i Var_j) (points correlated nearly 1,
 whose series converges slowly at the saturation knee, which is only C¹) the pair is
@@ -41,6 +43,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from kernels.cholesky import CholeskyError, cholesky_with_jitter
+from kernels.mehler import mehler_series
 
 Member = tuple[float, np.ndarray, np.ndarray, float]  # (w_s, μ_s (m,), Σ_s (m, m), σ_s²)
 
@@ -77,10 +80,7 @@ def transformed_covariance(g: Callable[[np.ndarray], np.ndarray], mu: np.ndarray
         dev[rows] = values - (values @ weights)[:, None]
     variance = (dev**2) @ weights  # (m,)
     coefficients = (dev * weights) @ _hermite(nodes, MEHLER_TERMS)  # c_ik: (m, K)
-    out, power = np.zeros_like(rho), np.ones_like(rho)
-    for k in range(MEHLER_TERMS):
-        power *= rho
-        out += power * np.outer(coefficients[:, k], coefficients[:, k])
+    out, power = mehler_series(rho, coefficients)  # Σ_k ρ^k c_ik c_jk and ρ^K: (m, m) each
     tail = np.maximum(variance - np.sum(coefficients**2, axis=1), 0.0)  # t_i: (m,)
     bound = np.abs(power * rho) * np.sqrt(np.outer(tail, tail))
     loose = np.argwhere(np.triu(bound > MEHLER_TOLERANCE * np.sqrt(np.outer(variance, variance)), 1))

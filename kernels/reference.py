@@ -155,3 +155,13 @@ def fidelity_lml_gradient_contraction(kind: int, X: np.ndarray, theta: np.ndarra
     W = np.outer(alpha, alpha) - K_inv
     jacobian = fidelity_theta_jacobian(kind, X, theta, power, budget_lengthscale)
     return cast(np.ndarray, 0.5 * np.einsum("ab,abj->j", W, jacobian))
+
+
+def mehler_series(rho: np.ndarray, coefficients: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Twin of `kernels.mehler.mehler_series`: Σ_k ρ^k ⊙ c_k c_kᵀ and ρ^K, one (m, m) pass
+    per term (the loop `bayesopt.joint.transformed_covariance` ran before it was jitted)."""
+    out, power = np.zeros_like(rho), np.ones_like(rho)
+    for k in range(coefficients.shape[1]):
+        power *= rho
+        out += power * np.outer(coefficients[:, k], coefficients[:, k])
+    return out, power

@@ -547,3 +547,55 @@ def test_a_blas_limit_to_the_width_blas_has_calls_no_library(
         with threads._blas_limited(2):
             assert threads.blas_threads() == 2
     assert limits == [1] and threads.blas_threads() == 1
+
+
+# ------------------------------------------------------------ Mehler's series
+def _correlations(rng: np.random.Generator, m: int) -> np.ndarray:
+    """(m, m) correlations with every regime of ρ: a random PSD matrix's (small |ρ|, whose
+    powers underflow), a nearly-1 and a −1 pair, an exact duplicate (ρ = 1) and ρ = 0."""
+    A = rng.standard_normal((m, m + 2))
+    A[1] = A[0] + 1e-4 * A[1]  # ρ_01 nearly 1
+    A[2] = -A[0]  # ρ_02 = −1
+    A[3] = A[0]  # ρ_03 = 1
+    A[4] = 0.0
+    A[4, -1] = 1.0
+    A[:4, -1] = 0.0  # ρ_{4,0..3} = 0
+    C = A @ A.T
+    s = np.sqrt(np.diag(C))
+    return np.clip(C / np.outer(s, s), -1.0, 1.0)
+
+
+@pytest.mark.parametrize(("m", "terms"), [(1, 3), (6, 400), (40, 400), (40, 7)])
+@build_param
+def test_mehler_series_matches_reference(m: int, terms: int, build: str) -> None:
+    """Bit for bit where no power of ρ falls below POWER_FLUSH; elsewhere the flushed terms
+    are each below POWER_FLUSH·|c_ik c_jk| (kernels.mehler)."""
+    from kernels import mehler
+
+    rng = np.random.default_rng(m + terms)
+    rho = _correlations(rng, m) if m > 4 else np.ones((m, m))
+    coefficients = rng.standard_normal((m, terms)) / np.arange(1, terms + 1)  # c_ik: (m, K)
+    out, power = _build(mehler.mehler_series, build)(rho, coefficients)
+    expected, expected_power = reference.mehler_series(rho, coefficients)
+    kept = np.abs(rho) ** terms >= 1e3 * mehler.POWER_FLUSH  # no power was flushed
+    assert_array_equal(out[kept], expected[kept])
+    assert_array_equal(power[kept], expected_power[kept])
+    scale = np.sqrt(np.outer(*2 * [np.sum(coefficients**2, axis=1)]))  # Cauchy–Schwarz
+    assert np.all(np.abs(out - expected) <= terms * mehler.POWER_FLUSH * scale)
+    assert np.all(np.abs(power - expected_power) <= mehler.POWER_FLUSH)
+    if m > 4:
+        assert not kept.all()  # the small correlations' powers were flushed
+
+
+@build_param
+def test_mehler_series_keeps_a_nan_correlation_nan(build: str) -> None:
+    """A NaN ρ (0/0 of a zero standard deviation) gives NaN as the twin does, not a flushed 0."""
+    from kernels import mehler
+
+    rho = np.array([[1.0, np.nan], [np.nan, 1.0]])
+    coefficients = np.array([[0.5, 0.1], [0.2, 0.3]])
+    out, power = _build(mehler.mehler_series, build)(rho, coefficients)
+    expected, expected_power = reference.mehler_series(rho, coefficients)
+    assert np.isnan(out[0, 1]) and np.isnan(power[1, 0])
+    assert_array_equal(out, expected)  # NaNs at the same places, the rest equal
+    assert_array_equal(power, expected_power)

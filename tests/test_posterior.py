@@ -21,6 +21,7 @@ from bayesopt.joint import MAX_POINTS
 from bayesopt.model import ModelOptions
 from bayesopt.surrogate import _NODES, _WEIGHTS
 from bayesopt.warping import WarpedGaussianProcess
+from kernels import reference
 from tests.test_surrogate import (  # noqa: F401  (module fixtures)
     BRANIN_SPACE,
     MIXED_SPACE,
@@ -212,6 +213,29 @@ def test_a_point_given_twice_under_yeo_johnson(mixed, noise):  # noqa: F811
     expected = joint._pair(model.to_objective, mu[0], total[0], rho, dev, _NODES, _WEIGHTS)
     assert cov[0, 1] == pytest.approx(expected, rel=1e-6)
     assert cov[0, 1] < cov[0, 0]
+
+
+@pytest.mark.parametrize("noise", [False, True])
+def test_the_jitted_series_gives_the_covariance_of_the_numpy_formula(mixed, monkeypatch, noise):  # noqa: F811
+    """`kernels.mehler.mehler_series` (Numba) against the numpy loop it replaced
+    (`kernels.reference.mehler_series`) through the whole public covariance, at 60 random
+    points, a near pair (integrated) and a point given twice: every entry within 1e-13 of
+    √(Var_i Var_j) (bit for bit where no power of ρ is flushed), the diagonal predict's."""
+    surrogate = mixed.surrogate
+    points = _near_pair(MIXED_SPACE, random_points(MIXED_SPACE, 60, 21))
+    points.append(points[3])
+    calls = []
+    real_pair = joint._pair
+    monkeypatch.setattr(joint, "_pair", lambda *args: calls.append(1) or real_pair(*args))
+    got = surrogate.covariance(points, noise=noise)
+    integrated = len(calls)
+    monkeypatch.setattr(joint, "mehler_series", reference.mehler_series)
+    expected = surrogate.covariance(points, noise=noise)
+    assert len(calls) == 2 * integrated >= 1  # the near pair went to the quadrature both times
+    scale = np.sqrt(np.outer(np.diag(expected), np.diag(expected)))
+    assert np.max(np.abs(got - expected) / scale) <= 1e-13
+    assert np.array_equal(np.diag(got), surrogate.predict(points, noise=noise).std ** 2)
+    assert np.array_equal(got, got.T)
 
 
 # ----------------------------------------------------------------- samples
