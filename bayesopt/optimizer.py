@@ -1015,7 +1015,8 @@ class Optimizer:
         budget's units, as the rungs do: a run trains to its budget, and its tell
         is recorded at that budget). Without a Fidelity
         any step is allowed, as in Optuna. With a Fidelity a report at the asked
-        budget never returns True (the run has finished; the schedule ranks it), and a
+        budget, or within 0.5 % below it, never returns True (the run has finished;
+        the schedule ranks it), and a
         promotion is neither recorded nor judged again at the rungs its source passed,
         whether it trains on from the source's checkpoint or again from step 1
         (`bayesopt.fidelity.Pruning.report`).

@@ -645,11 +645,13 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
         _seen_alive(state, params, event.time)
     for params, step, value in zip(event.points, event.steps, event.values):
         asked = state.asked(params) or params
-        budget = continued_from = None  # the run's budget, and its source's (a promotion)
+        budget = continued_from = None  # where the run's budget starts, and its source's budget
         if state.space.fidelity is not None:
             name = state.space.fidelity.name
             assert name is not None, "a space's dimensions are named"
-            budget = float(asked[name])
+            # the run reached its budget from a step within a tell's matching tolerance
+            # below it on (a data fraction trained on a rounded count of samples)
+            budget = float(asked[name]) * (1 - MATCH_RTOL)
             source = state.source(asked)
             continued_from = None if source is None else float(
                 state.history[source].params[name])

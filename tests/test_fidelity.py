@@ -1344,6 +1344,24 @@ def test_a_data_fraction_trained_on_a_rounded_count_of_samples_reports_its_last_
     assert opt.history[-1].status == "ok"
 
 
+def test_a_data_fraction_reporting_its_last_step_rounded_down_is_not_stopped_there() -> None:
+    # Budget 1/9 of 1797 samples trained on 199 of them reports step 199/1797 = 0.1107,
+    # 0.3 % short of the budget: within the tolerance a tell is matched with, so the run
+    # has finished. It was judged as a run cut short at rung 0.1 and stopped (here the
+    # rung's first value, under bootstrap_count=1), and its tell was recorded "pruned".
+    opt = Optimizer({"x": Real(0, 1), "fraction": Fidelity(0.1, 1.0)}, seed=0,
+                    pruner=SuccessiveHalving(0.1, 3, bootstrap_count=1))
+    p = opt.ask()
+    assert p["fraction"] == pytest.approx(1 / 9)
+    assert not opt.report(p, 199 / 1797, 0.3)
+    opt.tell(p, 0.3)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("ok", None)
+    q = opt.ask()
+    assert opt.report(q, 0.105, 0.4)  # 5.5 % short: cut at rung 0.1, worse than 0.3
+    opt.tell(q, 0.4)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 0.105)
+
+
 def test_rungs_of_a_real_fidelity_are_its_budgets_exactly() -> None:
     # Rung steps were the float product 0.1·3 = 0.30000000000000004, not the budget 0.3
     # of Fidelity(0.1, 0.9): a promotion from 0.3 to 0.9 had not passed rung 1 by that
