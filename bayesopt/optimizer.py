@@ -1083,7 +1083,7 @@ class Optimizer:
         with self._lock:
             canonical = self.space.validate(params)
             self._refresh()
-            return self._state.source(self._state.asked(canonical) or canonical)
+            return self._state.source(self._state.pending_point(canonical))
 
     def run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
         """(run, continues) of a pending point: ids to name checkpoints by, as ``bayesopt

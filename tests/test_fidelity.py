@@ -22,6 +22,7 @@ from bayesopt import (
     OptimizerOptions,
     Real,
     Space,
+    SpaceExhaustedWarning,
     minimize,
 )
 from bayesopt.fidelity import (
@@ -892,6 +893,30 @@ def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypat
     assert not opt.report(again, 1, 0.4)
     opt.tell(again, 0.3)
     assert opt.history[-1].status == "ok" and opt.history[-1].continues == 1
+
+
+def test_a_timed_out_copy_of_pending_params_releases_its_own_trial(monkeypatch: Any) -> None:
+    # In an exhausted space two pending points share their params (runs 0 and 1). A
+    # heartbeat kept run 0 alive and run 1 timed out, but the timeout released the first
+    # pending trial of those params, run 0's: run 0 was pending with its trial released,
+    # run 1's trial pending without its point, and run_ids raised AssertionError.
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    opt = Optimizer({"x": Categorical(["only"]), "epochs": Fidelity(1, 9)}, seed=0,
+                    pending_timeout=10)
+    p = opt.ask()
+    now[0] += 1
+    with pytest.warns(SpaceExhaustedWarning):
+        assert opt.ask() == p
+    now[0] += 7
+    opt.heartbeat(p)  # the first pending point of these params: run 0
+    now[0] += 5  # run 1 silent for 12 s
+    with pytest.warns(SpaceExhaustedWarning):
+        opt.ask()  # run 2
+    assert [t.released for t in opt._state.hyperband.trials] == [False, True, False]
+    assert opt.run_ids(p) == (0, None)
+    opt.tell(p, 0.5)
+    assert opt.history[-1].run == 0 and opt._state.hyperband.trials[0].loss == 0.5
 
 
 def test_a_timed_out_point_added_again_reports_and_is_told_as_a_new_run(monkeypatch: Any
