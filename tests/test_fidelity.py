@@ -895,6 +895,22 @@ def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypat
     assert opt.history[-1].status == "ok" and opt.history[-1].continues == 1
 
 
+def test_runs_of_a_configuration_repeated_in_an_exhausted_space_are_promoted_each() -> None:
+    # docs/multi-fidelity.md: a promotion is of a run. One configuration, six runs at
+    # budget 1 (repeats, after SpaceExhaustedWarning): the best two of six are promoted,
+    # the same params pending twice at budget 3, each continuing its own run; a tell of
+    # those params is the first's.
+    opt = Optimizer({"x": Categorical(["only"]), "epochs": Fidelity(1, 9)}, seed=0)
+    with pytest.warns(SpaceExhaustedWarning):
+        first = opt.ask(6)
+    opt.tell(first, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    a, b = opt.ask(2)
+    assert a == b == {"x": "only", "epochs": 3}
+    assert opt.run_ids(a) == (6, 0) and opt.continues(a) == 0
+    opt.tell(a, 0.05)
+    assert opt.history[-1].continues == 0 and opt.run_ids(b) == (7, 1)
+
+
 def test_a_timed_out_copy_of_pending_params_releases_its_own_trial(monkeypatch: Any) -> None:
     # In an exhausted space two pending points share their params (runs 0 and 1). A
     # heartbeat kept run 0 alive and run 1 timed out, but the timeout released the first
