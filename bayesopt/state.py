@@ -550,9 +550,8 @@ def warp_columns(space: Space) -> tuple[int, ...]:
 # ---------------------------------------------------------------- appliers
 @applier(Ask)
 def _apply_ask(state: OptimizerState, event: Ask) -> None:
+    _start_runs(state, event.points)  # (a timed-out run asked again has its params)
     _add_pending(state, event)
-    for params in event.points:  # a new run: reports start over (a timed-out run asked
-        state.pruning.close(point_key(state.space, params))  # again has its params)
     state.n_asked += len(event.points)
     if event.worker is not None:
         state.timeouts[event.worker] = event.pending_timeout
@@ -586,12 +585,22 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
     report that landed after it (module docstring) — is forgotten, unless a run of the
     same params is still pending (an ``add_pending(repeat=True)`` replicate, whose reports
     share its params). Values recorded at rungs stay there."""
+    _start_runs(state, event.points)
+    _add_pending(state, event)
+
+
+def _start_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]]) -> None:
+    """Each point made pending (an ask, `add_pending`) is a new run whose reports start
+    over: forget the running state (last step, stop) its params' earlier run left, unless
+    a run of the same params is still pending — an ``add_pending(repeat=True)`` replicate,
+    or an exhausted space's repeat of a pending point — which shares its reports
+    (forgetting them recorded a stopped run "ok" at its tell:
+    `tests/test_fidelity.py::test_an_ask_repeating_a_pending_point_leaves_its_stop`)."""
     running = {point_key(state.space, p.params) for p in state.pending}
-    for params in event.points:
+    for params in points:
         key = point_key(state.space, params)
         if key not in running:
             state.pruning.close(key)
-    _add_pending(state, event)
 
 
 @applier(Cancel)

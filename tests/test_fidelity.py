@@ -970,6 +970,21 @@ def test_a_replicate_added_beside_a_stopped_run_leaves_its_stop() -> None:
     assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 1)
 
 
+def test_an_ask_repeating_a_pending_point_leaves_its_stop() -> None:
+    # An exhausted space's ask repeats a pending point: a new run of the same params, as
+    # a replicate is, so it shares the running one's reports. The ask forgot them, and
+    # the stopped run was told "ok" (its value at the stopping step taken as a result).
+    opt = Optimizer({"x": Categorical(["a"])}, seed=0,
+                    pruner=SuccessiveHalving(min_resource=1, reduction_factor=3,
+                                             bootstrap_count=1))
+    point = opt.ask()
+    assert opt.report(point, 1, 5.0)
+    with pytest.warns(SpaceExhaustedWarning):
+        assert opt.ask() == point
+    opt.tell(point, 5.0)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 1)
+
+
 def test_a_report_landing_after_another_workers_cancel_leaves_a_new_run_free_to_report(
         tmp_path: Any, monkeypatch: Any) -> None:
     # In a shared study a report is not built under the study's lock (without a
