@@ -665,7 +665,8 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
     for params, step, value in zip(event.points, event.steps, event.values):
         point = state.pending_point(params)
         asked = params if point is None else point.params
-        budget = continued_from = None  # where the run's budget starts, and its source's budget
+        # the step from which the run is at its budget, and its source's budget (a promotion)
+        budget = continued_from = None
         if state.space.fidelity is not None:
             name = state.space.fidelity.name
             assert name is not None, "a space's dimensions are named"
