@@ -253,8 +253,10 @@ class Pruning:
                continued_from: float | None = None, budget: float | None = None) -> bool:
         """Record a loss at `step`; True when the trial should stop (Optuna's rule).
 
-        `budget`: with a Fidelity, the budget the trial was asked with. A report at it
-        is the end of the run: its loss is recorded at the rungs it reaches, but the
+        `budget`: with a Fidelity, the step from which the trial has reached the budget it
+        was asked with (the budget less the tolerance a tell is matched with, which a
+        data fraction trained on a rounded count of samples stays within). A report from
+        it on is the end of the run: its loss is recorded at the rungs it reaches, but the
         run is not stopped — it has finished, and the schedule ranks its result in its
         rung (Hyperband, Li et al. 2018); stopping it there would record a complete
         run as pruned, which the schedule ranks last and the GP leaves out.

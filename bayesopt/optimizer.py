@@ -1017,7 +1017,8 @@ class Optimizer:
         budget's units, as the rungs do: a run trains to its budget, and its tell
         is recorded at that budget). Without a Fidelity
         any step is allowed, as in Optuna. With a Fidelity a report at the asked
-        budget never returns True (the run has finished; the schedule ranks it), and a
+        budget, or within 0.5 % below it, never returns True (the run has finished;
+        the schedule ranks it), and a
         promotion is neither recorded nor judged again at the rungs its source passed,
         whether it trains on from the source's checkpoint or again from step 1
         (`bayesopt.fidelity.Pruning.report`).
@@ -1100,7 +1101,7 @@ class Optimizer:
         with self._lock:
             canonical = self.space.validate(params)
             self._refresh()
-            return self._state.source(self._state.asked(canonical) or canonical)
+            return self._state.source(self._state.pending_point(canonical))
 
     def run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
         """(run, continues) of a pending point: ids to name checkpoints by, as ``bayesopt

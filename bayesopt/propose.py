@@ -179,7 +179,7 @@ class Proposal:
         self.defer_refit = defer_refit  # observations are block-appended, never refit here
         self.space: Space = state.space
         self.design_used = state.design_used
-        self.pending = ([p.x for p in state.active_pending(now) if state.source(p.params) is None]
+        self.pending = ([p.x for p in state.active_pending(now) if state.source(p) is None]
                         if with_pending else [])
         self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)

@@ -312,7 +312,7 @@ class OptimizerState:
         keep = [p for p in self.pending if not self.is_expired(p, now)]
         gone = [p for p in self.pending if self.is_expired(p, now)]
         if self.hyperband is not None:
-            release_trials(self, self.hyperband, [p.params for p in gone])
+            release_trials(self, self.hyperband, gone)
         self.expired += gone
         self.pending = keep
 
@@ -388,25 +388,32 @@ class OptimizerState:
                 return point_key(self.space, points[index].params) in self.pruning.stopped
         return False
 
-    def source(self, params: Mapping[str, Any]) -> int | None:
+    def source(self, point: PendingPoint | None) -> int | None:
         """For a pending promotion, the history index of the run it continues, else None."""
-        trial = self.pending_trial(params)
+        trial = None if point is None else self.pending_trial(point)
         if trial is None:
             return None
         assert self.hyperband is not None
         source = self.hyperband.trials[trial].continues
         return None if source is None else self.hyperband.trials[source].observation
 
-    def pending_trial(self, params: Mapping[str, Any],
-                      hyperband: Hyperband | None = None) -> int | None:
-        """The pending Hyperband trial of the pending point `params` (in `hyperband`,
-        default the state's), or None."""
+    def pending_trial(self, point: PendingPoint, hyperband: Hyperband | None = None) -> int | None:
+        """The pending Hyperband trial of the pending (or timed-out) `point` (in `hyperband`,
+        default the state's), or None: the trial its ask started, whose index is the
+        point's run (each asked point starts one trial), if not finished or released. Not
+        the first pending trial of its configuration and budget: in an exhausted space
+        several pending points share their params, and a timeout, cancel or tell of one
+        of them is that point's trial's (`tests/test_fidelity.py::
+        test_a_timed_out_copy_of_pending_params_releases_its_own_trial`)."""
         fidelity = self.space.fidelity
         hyperband = self.hyperband if hyperband is None else hyperband
         if hyperband is None or fidelity is None:
             return None
-        budget = params[fidelity.name]  # type: ignore[index]
-        return hyperband.pending_trial(config_key(self.space, params), budget)
+        if point.run is None:  # not asked (no Pending event is made with a Fidelity)
+            budget = point.params[fidelity.name]  # type: ignore[index]
+            return hyperband.pending_trial(config_key(self.space, point.params), budget)
+        trial = hyperband.trials[point.run]
+        return None if trial.loss is not None or trial.released else point.run
 
     def hyperband_at(self, now: float | None) -> Hyperband | None:
         """A copy of the Hyperband trials as an event at `now` finds them: the trials of
@@ -415,14 +422,13 @@ class OptimizerState:
             return None
         hyperband = copy.deepcopy(self.hyperband)
         if now is not None:
-            expired = [p.params for p in self.pending if self.is_expired(p, now)]
-            release_trials(self, hyperband, expired)
+            release_trials(self, hyperband, [p for p in self.pending if self.is_expired(p, now)])
         return hyperband
 
     def asked(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The pending point `params` matches (the rule of a tell), as asked; or None."""
-        index = nearest_match(self.space, params, self.pending)
-        return None if index is None else self.pending[index].params
+        point = self.pending_point(params)
+        return None if point is None else point.params
 
     def pending_point(self, params: Mapping[str, Any]) -> PendingPoint | None:
         """The pending point `params` matches (the rule of a tell), or None."""
@@ -444,7 +450,7 @@ class OptimizerState:
         if index is None:
             return None, None
         point = self.pending[index]
-        trial = self.pending_trial(point.params)
+        trial = self.pending_trial(point)
         if trial is None:
             return point.run, None
         assert trial == point.run, f"trial {trial} of the asked point {point.run}"
@@ -561,9 +567,8 @@ def warp_columns(space: Space) -> tuple[int, ...]:
 # ---------------------------------------------------------------- appliers
 @applier(Ask)
 def _apply_ask(state: OptimizerState, event: Ask) -> None:
+    _start_runs(state, event.points)  # (a timed-out run asked again has its params)
     _add_pending(state, event)
-    for params in event.points:  # a new run: reports start over (a timed-out run asked
-        state.pruning.close(point_key(state.space, params))  # again has its params)
     state.n_asked += len(event.points)
     if event.worker is not None:
         state.timeouts[event.worker] = event.pending_timeout
@@ -597,12 +602,22 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
     report that landed after it (module docstring) — is forgotten, unless a run of the
     same params is still pending (an ``add_pending(repeat=True)`` replicate, whose reports
     share its params). Values recorded at rungs stay there."""
+    _start_runs(state, event.points)
+    _add_pending(state, event)
+
+
+def _start_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]]) -> None:
+    """Each point made pending (an ask, `add_pending`) is a new run whose reports start
+    over: forget the running state (last step, stop) its params' earlier run left, unless
+    a run of the same params is still pending — an ``add_pending(repeat=True)`` replicate,
+    or an exhausted space's repeat of a pending point — which shares its reports
+    (forgetting them recorded a stopped run "ok" at its tell:
+    `tests/test_fidelity.py::test_an_ask_repeating_a_pending_point_leaves_its_stop`)."""
     running = {point_key(state.space, p.params) for p in state.pending}
-    for params in event.points:
+    for params in points:
         key = point_key(state.space, params)
         if key not in running:
             state.pruning.close(key)
-    _add_pending(state, event)
 
 
 @applier(Cancel)
@@ -614,19 +629,18 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
         released = _release(state, params)
         if released is None:
             continue
-        asked = released.params
-        state.pruning.close(point_key(state.space, asked))
+        state.pruning.close(point_key(state.space, released.params))
         if state.hyperband is not None:
-            release_trials(state, state.hyperband, [asked])
+            release_trials(state, state.hyperband, [released])
 
 
 def release_trials(state: OptimizerState, hyperband: Hyperband,
-                   points: Sequence[Mapping[str, Any]]) -> None:
+                   points: Sequence[PendingPoint]) -> None:
     """Release the Hyperband trials of pending points that will bring no result
     (cancelled or timed out): each job is due again (`Hyperband.release`). A late
     tell of a timed-out point is then an observation outside the schedule."""
-    for params in points:
-        trial = state.pending_trial(params, hyperband)
+    for point in points:
+        trial = state.pending_trial(point, hyperband)
         if trial is not None:
             hyperband.release(trial)
 
@@ -682,13 +696,17 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
                                                      matches):
         if not applies:
             continue
-        asked = params if index is None else state.pending[index].params
-        budget = continued_from = None  # the run's budget, and its source's (a promotion)
+        point = None if index is None else state.pending[index]
+        asked = params if point is None else point.params
+        # the step from which the run is at its budget, and its source's budget (a promotion)
+        budget = continued_from = None
         if state.space.fidelity is not None:
             name = state.space.fidelity.name
             assert name is not None, "a space's dimensions are named"
-            budget = float(asked[name])
-            source = state.source(asked)
+            # the run reached its budget from a step within a tell's matching tolerance
+            # below it on (a data fraction trained on a rounded count of samples)
+            budget = float(asked[name]) * (1 - MATCH_RTOL)
+            source = state.source(point)
             continued_from = None if source is None else float(
                 state.history[source].params[name])
         state.pruning.report(point_key(state.space, asked), step,
@@ -736,7 +754,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
         asked = params if released is None else released.params
         step = state.pruning.close(point_key(state.space, asked))
         status: Status = "failed" if value is None else "ok" if step is None else "pruned"
-        continues = _finish_trial(state, asked, None if status == "pruned" else value)
+        continues = _finish_trial(state, released, None if status == "pruned" else value)
         state.history.append(Observation(len(state.history), dict(params), value, status, error,
                                          timestamp=event.time, duration=duration,
                                          constraints=row, cost=cost, continues=continues,
@@ -757,16 +775,17 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
         state.budgets_ok = np.concatenate([state.budgets_ok, budgets])
 
 
-def _finish_trial(state: OptimizerState, asked: Mapping[str, Any],
+def _finish_trial(state: OptimizerState, released: PendingPoint | None,
                   value: float | None) -> int | None:
-    """Finish the Hyperband trial of the pending point `asked` (a failure ranks last);
-    the history index of the run it continues, or None (also when it was never asked)."""
-    trial = state.pending_trial(asked)
+    """Finish the Hyperband trial of the told point's pending (or timed-out) point
+    `released` (a failure ranks last); the history index of the run it continues, or None
+    (also when it was never asked)."""
+    trial = None if released is None else state.pending_trial(released)
     if trial is None:
         return None
     assert state.hyperband is not None
     loss = math.inf if value is None else (-value if state.maximize else value)
-    continues = state.source(asked)
+    continues = state.source(released)
     state.hyperband.finish(trial, loss, len(state.history))
     return continues
 

@@ -24,6 +24,7 @@ from bayesopt import (
     OptimizerOptions,
     Real,
     Space,
+    SpaceExhaustedWarning,
     minimize,
 )
 from bayesopt.fidelity import (
@@ -896,6 +897,46 @@ def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypat
     assert opt.history[-1].status == "ok" and opt.history[-1].continues == 1
 
 
+def test_runs_of_a_configuration_repeated_in_an_exhausted_space_are_promoted_each() -> None:
+    # docs/multi-fidelity.md: a promotion is of a run. One configuration, six runs at
+    # budget 1 (repeats, after SpaceExhaustedWarning): the best two of six are promoted,
+    # the same params pending twice at budget 3, each continuing its own run; a tell of
+    # those params is the first's.
+    opt = Optimizer({"x": Categorical(["only"]), "epochs": Fidelity(1, 9)}, seed=0)
+    with pytest.warns(SpaceExhaustedWarning):
+        first = opt.ask(6)
+    opt.tell(first, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    a, b = opt.ask(2)
+    assert a == b == {"x": "only", "epochs": 3}
+    assert opt.run_ids(a) == (6, 0) and opt.continues(a) == 0
+    opt.tell(a, 0.05)
+    assert opt.history[-1].continues == 0 and opt.run_ids(b) == (7, 1)
+
+
+def test_a_timed_out_copy_of_pending_params_releases_its_own_trial(monkeypatch: Any) -> None:
+    # In an exhausted space two pending points share their params (runs 0 and 1). A
+    # heartbeat kept run 0 alive and run 1 timed out, but the timeout released the first
+    # pending trial of those params, run 0's: run 0 was pending with its trial released,
+    # run 1's trial pending without its point, and run_ids raised AssertionError.
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    opt = Optimizer({"x": Categorical(["only"]), "epochs": Fidelity(1, 9)}, seed=0,
+                    pending_timeout=10)
+    p = opt.ask()
+    now[0] += 1
+    with pytest.warns(SpaceExhaustedWarning):
+        assert opt.ask() == p
+    now[0] += 7
+    opt.heartbeat(p)  # the first pending point of these params: run 0
+    now[0] += 5  # run 1 silent for 12 s
+    with pytest.warns(SpaceExhaustedWarning):
+        opt.ask()  # run 2
+    assert [t.released for t in opt._state.hyperband.trials] == [False, True, False]
+    assert opt.run_ids(p) == (0, None)
+    opt.tell(p, 0.5)
+    assert opt.history[-1].run == 0 and opt._state.hyperband.trials[0].loss == 0.5
+
+
 def test_a_timed_out_point_added_again_reports_and_is_told_as_a_new_run(monkeypatch: Any
                                                                        ) -> None:
     # add_pending made the params pending again but kept the timed-out run's reports:
@@ -927,6 +968,21 @@ def test_a_replicate_added_beside_a_stopped_run_leaves_its_stop() -> None:
     opt.add_pending(point)
     assert opt.report(point, 1, 5.0)
     opt.add_pending(point, repeat=True)
+    opt.tell(point, 5.0)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 1)
+
+
+def test_an_ask_repeating_a_pending_point_leaves_its_stop() -> None:
+    # An exhausted space's ask repeats a pending point: a new run of the same params, as
+    # a replicate is, so it shares the running one's reports. The ask forgot them, and
+    # the stopped run was told "ok" (its value at the stopping step taken as a result).
+    opt = Optimizer({"x": Categorical(["a"])}, seed=0,
+                    pruner=SuccessiveHalving(min_resource=1, reduction_factor=3,
+                                             bootstrap_count=1))
+    point = opt.ask()
+    assert opt.report(point, 1, 5.0)
+    with pytest.warns(SpaceExhaustedWarning):
+        assert opt.ask() == point
     opt.tell(point, 5.0)
     assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 1)
 
@@ -1376,6 +1432,24 @@ def test_a_data_fraction_trained_on_a_rounded_count_of_samples_reports_its_last_
         opt.report(p, 0.112, 0.3)
     opt.tell(p, 0.3)
     assert opt.history[-1].status == "ok"
+
+
+def test_a_data_fraction_reporting_its_last_step_rounded_down_is_not_stopped_there() -> None:
+    # Budget 1/9 of 1797 samples trained on 199 of them reports step 199/1797 = 0.1107,
+    # 0.3 % short of the budget: within the tolerance a tell is matched with, so the run
+    # has finished. It was judged as a run cut short at rung 0.1 and stopped (here the
+    # rung's first value, under bootstrap_count=1), and its tell was recorded "pruned".
+    opt = Optimizer({"x": Real(0, 1), "fraction": Fidelity(0.1, 1.0)}, seed=0,
+                    pruner=SuccessiveHalving(0.1, 3, bootstrap_count=1))
+    p = opt.ask()
+    assert p["fraction"] == pytest.approx(1 / 9)
+    assert not opt.report(p, 199 / 1797, 0.3)
+    opt.tell(p, 0.3)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("ok", None)
+    q = opt.ask()
+    assert opt.report(q, 0.105, 0.4)  # 5.5 % short: cut at rung 0.1, worse than 0.3
+    opt.tell(q, 0.4)
+    assert (opt.history[-1].status, opt.history[-1].step) == ("pruned", 0.105)
 
 
 def test_rungs_of_a_real_fidelity_are_its_budgets_exactly() -> None:
