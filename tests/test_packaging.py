@@ -3,10 +3,13 @@ differently from the source tree."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +59,78 @@ def test_the_package_imports_and_runs_where_numba_has_no_writable_cache_director
     assert len(out["warnings"]) == 1, out["warnings"]
     assert out["warnings"][0].startswith("CompileCacheWarning: Numba cannot cache"), out
     assert "NUMBA_CACHE_DIR" in out["warnings"][0]
+
+
+def _library_files() -> list[Path]:
+    return sorted(path for package in ("bayesopt", "kernels", "acquisition")
+                  for path in (Path(PACKAGES) / package).rglob("*.py"))
+
+
+def _third_party(names: list[str]) -> list[str]:
+    own = {"bayesopt", "kernels", "acquisition", "__future__"}
+    tops = (name.split(".")[0] for name in names)
+    return [top for top in tops if top not in own and top not in sys.stdlib_module_names]
+
+
+def _imported(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return _third_party([alias.name for alias in node.names])
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        return _third_party([node.module])
+    return []
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    caught = handler.type
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(isinstance(name, ast.Name) and name.id in ("ImportError", "ModuleNotFoundError")
+               for name in names)
+
+
+def test_no_import_of_the_library_carries_on_silently_without_its_module() -> None:
+    # `except ImportError` around a third-party import must raise (naming the extra to
+    # install): a handler that carries on makes a plain install behave unlike the tested one.
+    silent = []
+    for path in _library_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Try):
+                continue
+            modules = [m for statement in node.body for m in _imported(statement)]
+            for handler in filter(_catches_import_error, node.handlers):
+                if modules and not any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
+                    silent.append(f"{path.relative_to(PACKAGES)}:{node.lineno} {modules}")
+    assert silent == [], silent
+
+
+def _core_requirements() -> set[str]:
+    """The distributions a plain `pip install bayesopt` brings: pyproject.toml's in a
+    checkout, the installed metadata's otherwise."""
+    pyproject = Path(PACKAGES) / "pyproject.toml"
+    if pyproject.exists():
+        text = pyproject.read_text(encoding="utf-8")
+        if sys.version_info >= (3, 11):
+            import tomllib
+            requirements = tomllib.loads(text)["project"]["dependencies"]
+        else:
+            import tomli
+            requirements = tomli.loads(text)["project"]["dependencies"]
+    else:
+        requirements = [r for r in metadata.requires("bayesopt") or [] if "extra ==" not in r]
+    return {re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0].lower().replace("_", "-")
+            for r in requirements}
+
+
+def test_every_module_the_numeric_core_imports_is_a_dependency_of_a_plain_install() -> None:
+    # kernels/ and acquisition/ run in every ask: nothing they import may be optional.
+    distributions = metadata.packages_distributions()
+    core = _core_requirements()
+    missing = []
+    for path in _library_files():
+        if path.relative_to(PACKAGES).parts[0] == "bayesopt":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for module in _imported(node):
+                names = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+                if not names & core:
+                    missing.append(f"{path.relative_to(PACKAGES)}:{node.lineno} {module}")
+    assert missing == [], f"{missing} are not in [project] dependencies {sorted(core)}"
