@@ -102,28 +102,28 @@ def test_no_import_of_the_library_carries_on_silently_without_its_module() -> No
     assert silent == [], silent
 
 
-def _core_requirements() -> set[str]:
-    """The distributions a plain `pip install bayesopt` brings: pyproject.toml's in a
-    checkout, the installed metadata's otherwise."""
+def _core_requirements() -> list[str]:
+    """The requirements of a plain `pip install bayesopt`: pyproject.toml's in a checkout,
+    the installed metadata's otherwise."""
     pyproject = Path(PACKAGES) / "pyproject.toml"
-    if pyproject.exists():
-        text = pyproject.read_text(encoding="utf-8")
-        if sys.version_info >= (3, 11):
-            import tomllib
-            requirements = tomllib.loads(text)["project"]["dependencies"]
-        else:
-            import tomli
-            requirements = tomli.loads(text)["project"]["dependencies"]
-    else:
-        requirements = [r for r in metadata.requires("bayesopt") or [] if "extra ==" not in r]
-    return {re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0].lower().replace("_", "-")
-            for r in requirements}
+    if not pyproject.exists():
+        return [r for r in metadata.requires("bayesopt") or [] if "extra ==" not in r]
+    text = pyproject.read_text(encoding="utf-8")
+    if sys.version_info >= (3, 11):
+        import tomllib
+        return list(tomllib.loads(text)["project"]["dependencies"])
+    import tomli
+    return list(tomli.loads(text)["project"]["dependencies"])
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
 def test_every_module_the_numeric_core_imports_is_a_dependency_of_a_plain_install() -> None:
     # kernels/ and acquisition/ run in every ask: nothing they import may be optional.
     distributions = metadata.packages_distributions()
-    core = _core_requirements()
+    core = {_name(r) for r in _core_requirements()}
     missing = []
     for path in _library_files():
         if path.relative_to(PACKAGES).parts[0] == "bayesopt":
@@ -134,3 +134,20 @@ def test_every_module_the_numeric_core_imports_is_a_dependency_of_a_plain_instal
                 if not names & core:
                     missing.append(f"{path.relative_to(PACKAGES)}:{node.lineno} {module}")
     assert missing == [], f"{missing} are not in [project] dependencies {sorted(core)}"
+
+
+def _floor(distribution: str) -> tuple[int, ...]:
+    """The lowest version of `distribution` a plain install admits (its `>=` bound)."""
+    for requirement in _core_requirements():
+        found = re.search(r">=\s*([\d.]+)", requirement)
+        if _name(requirement) == distribution and found:
+            return tuple(int(part) for part in found.group(1).split("."))
+    raise AssertionError(f"no {distribution}>= requirement in {_core_requirements()}")
+
+
+def test_the_declared_numpy_floor_has_the_numpy_the_library_calls() -> None:
+    # state.fork_rng reads BitGenerator.seed_seq, public from numpy 1.25 (its release
+    # notes); with numpy 1.24, which numpy>=1.24 admitted, the first ask raised
+    # AttributeError: 'numpy.random._pcg64.PCG64' object has no attribute 'seed_seq'.
+    assert hasattr(np.random.PCG64(0), "seed_seq")
+    assert _floor("numpy") >= (1, 25)
