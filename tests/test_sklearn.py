@@ -743,6 +743,6 @@ def _scikit_learn_checks():
 
 # Every other check scikit-learn selects for these estimators runs; the expected failures above
 # are reported as xfail.
-@pytest.mark.parametrize("estimator, check", _scikit_learn_checks())
+@pytest.mark.parametrize("estimator, check", list(_scikit_learn_checks()))
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
