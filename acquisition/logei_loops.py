@@ -17,11 +17,12 @@ with a row off the upper branch (tests/test_acquisition_functions.py).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from scipy.special import ndtr
 
+from kernels.jit import cached_njit
 
-@njit(cache=True)
+
+@cached_njit()
 def _z_and_log_pdf(
     best_f: float, mean: np.ndarray, std: np.ndarray, z_upper: float, abs_max: float,
     log_sqrt_2pi: float,
@@ -42,7 +43,7 @@ def _z_and_log_pdf(
     return z, log_pdf, upper
 
 
-@njit(cache=True)
+@cached_njit()
 def _h(z: np.ndarray, pdf: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     """h = φ + z·Φ: (m,)."""
     h = np.empty(z.shape[0])
@@ -51,7 +52,7 @@ def _h(z: np.ndarray, pdf: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     return h
 
 
-@njit(cache=True)
+@cached_njit()
 def _value_and_slopes(
     z: np.ndarray, cdf: np.ndarray, h: np.ndarray, log_h: np.ndarray, log_std: np.ndarray,
     log_pdf: np.ndarray, std: np.ndarray,
@@ -77,7 +78,7 @@ def _value_and_slopes(
     return value, d_mean, d_std, ratio_log
 
 
-@njit(cache=True)
+@cached_njit()
 def _std_slope(z: np.ndarray, d_std: np.ndarray, ratio: np.ndarray, std: np.ndarray) -> np.ndarray:
     """∂/∂std = (φ/h where z > 0, else 1 − z·Φ/h) / std, in d_std's place: (m,)."""
     k = 0

@@ -51,12 +51,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
-from numba import njit
 from scipy.optimize import minimize
 
 from acquisition.checks import check_fields, integer, real, reals, rule
 from acquisition.functions import AcquisitionFunction, ExpectedImprovement
 from acquisition.memo import ValueAndGradient, lbfgsb
+from kernels.jit import cached_njit
 
 
 class Surrogate(Protocol):
@@ -322,7 +322,7 @@ class AcquisitionObjective:
         return value, _chain_rule(da_dmean, d_mean, da_dstd, d_std)
 
 
-@njit(cache=True)
+@cached_njit()
 def _chain_rule(
     da_dmean: np.ndarray, d_mean: np.ndarray, da_dstd: np.ndarray, d_std: np.ndarray
 ) -> np.ndarray:

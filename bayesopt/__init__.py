@@ -39,6 +39,7 @@ _EXPORTS = {
     "CostDesignOptions": "bayesopt.cost_design",
     "HedgeOptions": "bayesopt.hedge",
     "AcquisitionOptimizerOptions": "acquisition.optimizer",
+    "CompileCacheWarning": "kernels.jit",
     "JournalError": "bayesopt.journal",
     "TruncatedJournalWarning": "bayesopt.journal",
     "ResumeSettingsWarning": "bayesopt.loop",
@@ -55,6 +56,7 @@ _EXPORTS = {
 __all__ = [  # the names of _EXPORTS and __version__, sorted
     "AcquisitionOptimizerOptions",
     "Categorical",
+    "CompileCacheWarning",
     "CostDesignOptions",
     "DaskExecutorWarning",
     "EvaluationFailed",
@@ -115,6 +117,7 @@ if TYPE_CHECKING:
     from bayesopt.space import Categorical, Fidelity, Integer, Real, Space
     from bayesopt.surrogate import Prediction, Recommendation, Surrogate
     from bayesopt.trust_region import TrustRegionOptions
+    from kernels.jit import CompileCacheWarning
 
 
 if not TYPE_CHECKING:  # a checker would take every name, a misspelt one too, for Any

@@ -37,9 +37,9 @@ import math
 from typing import cast
 
 import numpy as np
-from numba import njit
 
 from kernels import CholeskyFactor, Kernel
+from kernels.jit import cached_njit
 
 VARIANCE_FLOOR = 1e-12  # relative to s2; the posterior variance is clamped here
 # Entries of K* (m·n) beyond which `predict` works on blocks of rows, so its memory stays
@@ -55,7 +55,7 @@ PREDICT_BLOCK_ENTRIES = 1 << 24
 _BLOCK_ALIGN = 64
 
 
-@njit(cache=True)
+@cached_njit()
 def _std_and_gradient(
     prior: float, quadratic: np.ndarray, floor: float, d_quad: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,9 @@ from scipy.stats import rankdata
 
 try:
     from joblib import effective_n_jobs
+    from sklearn.base import is_classifier
     from sklearn.exceptions import FitFailedWarning
+    from sklearn.model_selection import check_cv
     from sklearn.model_selection._search import BaseSearchCV
     from sklearn.utils import check_random_state
     from sklearn.utils._param_validation import Interval, StrOptions
@@ -342,17 +344,24 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         self._callbacks = _check_callbacks(callback)
         self._unrecorded: list[tuple[int, dict[str, Any]]] = []  # set by _run_search
         self._rows_per_subspace: list[int] = []  # set by _run_search
+        self._split_data = (X, y, params.get("groups"))  # for _run_search's _n_splits
         try:
             super().fit(X, y, **params)
             self._record_unrecorded()
             self._choose_optimize_result()
             return self
         finally:
-            del self._callbacks, self._unrecorded, self._rows_per_subspace
+            del self._callbacks, self._unrecorded, self._rows_per_subspace, self._split_data
+            self.__dict__.pop("_n_splits", None)
 
     def _run_search(self, evaluate_candidates: EvaluateCandidates) -> None:
         """Search each subspace in turn with its own optimizer."""
         self._check_refit_names_a_metric()
+        # scikit-learn sets n_splits_ before _run_search from 1.9 on, only after it before
+        # (1.6 to 1.8, which the extras admit): the folds are counted as its fit counts them
+        X, y, groups = self._split_data
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self._n_splits = int(cv.get_n_splits(X, y, groups=groups))
         _check_no_bool_counts(self)
         subspaces = _subspaces(self.search_spaces, self.n_iter)
         kwargs = _optimizer_kwargs(self.optimizer_kwargs, len(subspaces))
@@ -419,7 +428,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
     def _batch_size(self) -> int:
         if self.n_points is not None:
             return int(self.n_points)
-        return max(1, int(effective_n_jobs(self.n_jobs)) // int(self.n_splits_))
+        return max(1, int(effective_n_jobs(self.n_jobs)) // self._n_splits)
 
     def _all_fits_failed(self, error: ValueError, first: bool) -> ValueError:
         """Report an evaluation in which every fit failed; re-raise any other error.
@@ -765,7 +774,7 @@ class _Evaluation:
         self.n_rows = len(results["params"])
         self.streak, self.first_error = 0, None
         self.seen_nan = self.seen_nan or not np.all(np.isfinite(scores))
-        costs = _costs(results, int(self.search.n_splits_))
+        costs = _costs(results, self.search._n_splits)
         for params, score, cost in zip(candidates, scores[-len(candidates):],
                                        costs[-len(candidates):]):
             _tell(opt, params, float(score), cost)

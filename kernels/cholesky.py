@@ -36,9 +36,9 @@ from collections.abc import Callable
 from typing import cast
 
 import numpy as np
-from numba import njit
 from scipy.linalg import lapack, solve_triangular
 
+from kernels.jit import cached_njit
 from kernels.lapack import scipy_lapack_address
 from kernels.threads import one_blas_thread
 
@@ -229,7 +229,7 @@ def _own_buffer(A: np.ndarray) -> np.ndarray:
     return A
 
 
-@njit(cache=True, fastmath=True)
+@cached_njit(fastmath=True)
 def _forward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
     """Solve L X = B in place, B given transposed as Bt: (k, n); L: the leading n×n of a C buffer.
 
@@ -251,7 +251,7 @@ def _forward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
                 Bt[c, i] = acc / L[i, i]
 
 
-@njit(cache=True, fastmath=True)
+@cached_njit(fastmath=True)
 def _backward_substitution(L: np.ndarray, Bt: np.ndarray) -> None:
     """Solve Lᵀ X = B in place (column sweep, reading rows of L), Bt: (k, n); L as above,
     right-hand sides in blocks as in `_forward_substitution`."""

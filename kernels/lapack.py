@@ -29,8 +29,10 @@ from typing import cast
 import llvmlite.binding
 import numba
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.extending import get_cython_function_address
+
+from kernels.jit import cached_njit
 
 # (routine, number of pointer arguments) as declared in cython_lapack.pxd:
 # dpotrf(uplo, n, a, lda, info); dpotri(uplo, n, a, lda, info);
@@ -89,7 +91,7 @@ def factor_solve_invert(
     return _factor_solve_invert(K, y, ints, UPLO)
 
 
-@njit(cache=True)
+@cached_njit()
 def _factor_solve_invert(
     K: np.ndarray, y: np.ndarray, ints: np.ndarray, uplo: np.ndarray
 ) -> tuple[int, int, np.ndarray, np.ndarray]:

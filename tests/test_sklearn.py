@@ -659,6 +659,43 @@ def test_each_candidate_is_told_with_its_cross_validation_time_as_its_cost(iris)
     assert search.optimizers_[0].total_cost == pytest.approx(seconds.sum())
 
 
+class _NSplitsSetAfterTheSearch(BayesSearchCV):
+    """scikit-learn 1.6 to 1.8's order, which the extras admit: `n_splits_` is set only after
+    `_run_search` returns (1.9 sets it before; its evaluate_candidates then reads it)."""
+
+    def _run_search(self, evaluate_candidates):
+        if "n_splits_" not in self.__dict__:  # scikit-learn < 1.9 itself
+            super()._run_search(evaluate_candidates)
+            return
+        n_splits = self.__dict__.pop("n_splits_")
+
+        def evaluate(*args, **kwargs):
+            self.n_splits_ = n_splits
+            try:
+                return evaluate_candidates(*args, **kwargs)
+            finally:
+                del self.n_splits_
+
+        super()._run_search(evaluate)
+        self.n_splits_ = n_splits
+
+
+@pytest.mark.parametrize("n_points", [None, 2])
+def test_a_search_runs_where_scikit_learn_sets_n_splits_only_after_it(iris, n_points):
+    """Before, every BayesSearchCV.fit with scikit-learn < 1.9 (Python 3.10 gets 1.7) raised
+    AttributeError: 'BayesSearchCV' object has no attribute 'n_splits_'."""
+    search = _NSplitsSetAfterTheSearch(
+        LogisticRegression(max_iter=500), {"C": Real(1e-3, 1e2, log=True)}, n_iter=4, cv=3,
+        random_state=0, n_points=n_points, acquisition="logei_per_cost",
+        optimizer_kwargs={"cost_budget": 1.0})
+    search.fit(*iris)
+    results = search.cv_results_
+    assert len(results["params"]) == 4 and search.n_splits_ == 3
+    seconds = (np.asarray(results["mean_fit_time"]) + results["mean_score_time"]) * 3
+    costs = [o.cost for o in search.optimize_result_.history]
+    assert costs == pytest.approx(list(seconds), rel=1e-12)
+
+
 def test_outcome_constraints_are_refused_before_any_fit(iris):
     search = small_search(optimizer_kwargs={"n_constraints": 1})
     with pytest.raises(ValueError, match=r"optimizer_kwargs\['n_constraints'\]=1.*score"):
@@ -743,6 +780,6 @@ def _scikit_learn_checks():
 
 # Every other check scikit-learn selects for these estimators runs; the expected failures above
 # are reported as xfail.
-@pytest.mark.parametrize("estimator, check", _scikit_learn_checks())
+@pytest.mark.parametrize("estimator, check", list(_scikit_learn_checks()))
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)

@@ -1063,6 +1063,42 @@ def test_an_sqlite_study_is_read_from_a_read_only_place(tmp_path: Path, place: s
     assert sorted(p.name for p in folder.iterdir()) == ["s.db"]  # nothing written beside it
 
 
+# Python 3.10's sqlite3 errors carry no SQLite error code (`sqlite_errorcode` is new in 3.11)
+_WITHOUT_ERROR_CODES = """
+import sqlite3
+from bayesopt.storage.sqlite import SQLiteStorage
+open_writable = SQLiteStorage._open_writable
+def as_on_python_3_10(self):
+    try:
+        return open_writable(self)
+    except sqlite3.OperationalError as error:
+        raise sqlite3.OperationalError(*error.args) from None
+SQLiteStorage._open_writable = as_on_python_3_10
+"""
+
+
+def test_an_sqlite_study_in_a_read_only_place_is_read_where_errors_carry_no_code(
+        tmp_path: Path) -> None:
+    """On Python 3.10 (which requires-python admits) a reader of a study in a read-only
+    place failed with "unable to open database file": the read-only fallback looked only
+    at the error's SQLite code, which 3.10 does not give; access(2) decides there."""
+    from bayesopt import Optimizer, Real
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with Optimizer({"x": Real(0, 1)}, seed=0, storage=f"sqlite:///{folder / 's.db'}",
+                   study="s") as opt:
+        for _ in range(3):
+            opt.tell(opt.ask(), 0.5)
+    done = _run_read_only(folder, [sys.executable, "-c",
+                                   _WITHOUT_ERROR_CODES + _READ_ONLY_READER,
+                                   f"sqlite:///{folder / 's.db'}"])
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "3 evaluations"
+    assert lines[1].startswith("ask refused: ") and "is read-only here" in lines[1], lines
+
+
 def test_a_read_only_copy_whose_wal_holds_changes_is_refused_naming_the_wal(
         tmp_path: Path) -> None:
     """A copy of a live database (its -wal file holding committed changes, without the

@@ -255,8 +255,10 @@ class SQLiteStorage:
         try:
             return self._open_writable()
         except sqlite3.OperationalError as error:
-            code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-            if code not in _READ_ONLY_CODES or not self._path.is_file() or self._writable():
+            # the SQLite error code from Python 3.11 on; on 3.10 access(2) alone decides
+            code = getattr(error, "sqlite_errorcode", None)
+            refused = code is None or (code & 0xFF) in _READ_ONLY_CODES
+            if not refused or not self._path.is_file() or self._writable():
                 raise  # not a read-only place (e.g. no file descriptor left): the error
             try:
                 conn = self._open_read_only()
