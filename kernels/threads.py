@@ -18,10 +18,12 @@ Policy of `numeric_threads(n)`, entered around every ask and tell:
   (NUMBA_NUM_THREADS, `numba.set_num_threads`) and B BLAS threads; the
   calling thread is shared.
 
-BLAS widths are read and limited through threadpoolctl (a dependency: without
-it a plain install would leave BLAS at its full width and ask other points than
-the tested one); where threadpoolctl finds no BLAS library, BLAS is left alone
-and its width is read from the usual environment variables.
+BLAS widths are read and limited through threadpoolctl, an optional dependency
+(scikit-learn brings it; ``pip install "bayesopt[threads]"``). Without it, or
+where it finds no BLAS library, the policy leaves BLAS at the width it was
+configured with (read from the usual environment variables), and the last digits
+of an ask can differ from those of an install with it; a caller's explicit
+``threads=`` needs it and is refused without it (`check_threads`).
 
 A process forked after its parent started Numba's OpenMP threading layer
 (any ask or tell starts it) cannot enter a parallel region: GNU OpenMP is not
@@ -51,15 +53,19 @@ _BLAS_ENV = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS", "OMP
 
 @functools.lru_cache(maxsize=1)
 def _blas_controller() -> Any:
-    from threadpoolctl import ThreadpoolController  # on first use: it scans the loaded libraries
-
+    """threadpoolctl's controller of the loaded BLAS libraries, or None without threadpoolctl
+    (module docstring). Made on first use: it scans the loaded libraries."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # optional: the policy leaves BLAS alone, `check_threads` refuses
+        return None
     return ThreadpoolController().select(user_api="blas")
 
 
 def blas_threads() -> int:
     """How many threads BLAS calls use right now."""
     controller = _blas_controller()
-    if controller.lib_controllers:
+    if controller is not None and controller.lib_controllers:
         threads: int = max(lib.num_threads for lib in controller.lib_controllers)
         return max(1, threads)
     for key in _BLAS_ENV:
@@ -113,7 +119,7 @@ def numba_thread_budget() -> int:
 
 @contextlib.contextmanager
 def one_blas_thread() -> Iterator[None]:
-    """BLAS limited to one thread in the block (through threadpoolctl).
+    """BLAS limited to one thread in the block (through threadpoolctl; without it, a no-op).
 
     For loops of tiny BLAS calls, such as L-BFGS-B's own on a few dozen
     variables: with a wider pool each call costs ~3 ms on a busy machine
@@ -125,15 +131,15 @@ def one_blas_thread() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _blas_limited(threads: int) -> Iterator[None]:
-    """BLAS limited to `threads` in the block (through threadpoolctl; a no-op where it finds
-    no BLAS library).
+    """BLAS limited to `threads` in the block (through threadpoolctl; a no-op without it or
+    where it finds no BLAS library).
 
     Where every BLAS library is at that width already, nothing is called: threadpoolctl's
     limit would set each to the width it has and restore the same (each triangular
     solve of the acquisition's local search enters `one_blas_thread` inside the search's
     own, and the limit and restore cost more than reading the widths)."""
     controller = _blas_controller()
-    if not controller.lib_controllers or all(
+    if controller is None or not controller.lib_controllers or all(
             lib.get_num_threads() == threads for lib in controller.lib_controllers):
         yield
         return
@@ -163,20 +169,26 @@ def single_threaded() -> Iterator[None]:
 def check_threads(threads: Any) -> int:
     """A thread count the caller chose (an optimizer's ``threads=``): an int from 1 to
     the threads Numba was started with (NUMBA_NUM_THREADS), a numpy integer too (returned
-    as an int); TypeError/ValueError naming it."""
+    as an int); TypeError/ValueError naming it. BLAS is limited to it through threadpoolctl:
+    without threadpoolctl, ImportError (the choice could not be honoured)."""
     if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
         raise TypeError(f"threads={threads!r} must be an int")
     most = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     if not 1 <= threads <= most:
         raise ValueError(f"threads={threads!r} must be from 1 to {most}, the threads Numba "
                          "was started with (NUMBA_NUM_THREADS)")
+    if _blas_controller() is None:
+        raise ImportError(f"threads={threads!r} limits BLAS through threadpoolctl, which is not "
+                          "installed: pip install threadpoolctl (or \"bayesopt[threads]\"; "
+                          "scikit-learn brings it too)", name="threadpoolctl")
     return int(threads)
 
 
 @contextlib.contextmanager
 def thread_count(threads: int) -> Iterator[None]:
     """The caller's choice of `threads` (`check_threads`) over the defaults in the block:
-    BLAS limited to that many threads (through threadpoolctl), Numba's budget that many, and an enclosing `single_threaded` lifted;
+    BLAS limited to that many threads (through threadpoolctl), Numba's budget that many,
+    and an enclosing `single_threaded` lifted;
     `numeric_threads` inside shares them by its policy (one thread below `PARALLEL_MIN_N`;
     above, the BLAS threads and max(1, threads − BLAS + 1) Numba threads)."""
     previous = numba.get_num_threads()
