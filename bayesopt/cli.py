@@ -434,7 +434,9 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
         dimension, "feasible" (with outcome constraints: yes when every c ≤ 0),
         the evaluation's index in the history (0-based) and its run id
         (`Observation.run`, what ``{bayesopt.run}`` named its checkpoints by;
-        "-" for a point told without being asked).
+        "-" for a point told without being asked), and, with a Fidelity, "continues":
+        the run id of the run a promotion continues (`Observation.continues`' run, what
+        ``{bayesopt.continues}`` gave it; "-" for a run that continues none).
     """
     from bayesopt.result import judged
     from bayesopt.space import Categorical
@@ -443,17 +445,29 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     sign = -1.0 if record.maximize else 1.0
     ok.sort(key=lambda o: (not judged(o, record.space), sign * o.value, o.index))  # type: ignore[operator]
     constrained = any(o.constraints is not None for o in ok)
+    fidelity = record.space.fidelity is not None
     rows = [["rank", "value", *record.space.names, *(["feasible"] if constrained else []),
-             "index", "run"]]
+             "index", "run", *(["continues"] if fidelity else [])]]
     for rank, obs in enumerate(ok[:top], 1):
         cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive
                  for name in record.space.names]
         feasible = [("yes" if obs.feasible else "no")] if constrained else []
-        run = "-" if obs.run is None else str(obs.run)
-        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index), run])
+        continues = [_continued_run(record, obs)] if fidelity else []
+        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index),
+                     _run_id(obs), *continues])
     left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions),
-            *([True] if constrained else []), False, False]
+            *([True] if constrained else []), False, False, *([False] if fidelity else [])]
     return _aligned(rows, left)
+
+
+def _run_id(obs: Observation) -> str:
+    return "-" if obs.run is None else str(obs.run)
+
+
+def _continued_run(record: JournalRecord, obs: Observation) -> str:
+    """The run id of the run `obs` continues ("-": none), as ``{bayesopt.continues}`` gave
+    it: `Observation.continues` is that run's index in the history."""
+    return "-" if obs.continues is None else _run_id(record.history[obs.continues])
 
 
 def _aligned(rows: list[list[str]], left: Sequence[bool]) -> str:
