@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -1384,3 +1385,22 @@ def test_a_study_deleted_under_a_running_run_ends_it_in_the_command_lines_words(
     assert lines[-1].startswith("bayesopt: error: the study 's' was deleted from "), err
     assert "start a new run" in lines[-1], err
     assert "Optimizer" not in err and "attach again" not in err, err
+
+
+def test_an_objective_logged_with_pythons_logging_is_pointed_out(tmp_path: Path) -> None:
+    """A script that logs its objective with Python's `logging` writes it to standard error
+    behind logging's default prefix ("INFO:root:"): the failure says where the objective
+    is and what to print instead, not only to print a line the script printed."""
+    (tmp_path / "space.json").write_text(json.dumps(K_SPACE_JSON))
+    (tmp_path / "logs.py").write_text(textwrap.dedent('''
+        import logging, sys
+        logging.basicConfig(level=logging.INFO)
+        logging.info("training")
+        logging.info(f"objective: {int(sys.argv[1]) + 0.5}")
+    '''))
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "1", "--no-progress",
+                    "--", sys.executable, "logs.py", "{k}", cwd=tmp_path, check=False)
+    assert done.returncode == 1
+    assert "standard error has one inside a longer line ('INFO:root:objective: " in done.stdout
+    assert re.search(r"print 'objective: [0-9.]+' as a line of its own to standard output",
+                     done.stdout)
