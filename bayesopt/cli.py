@@ -1180,7 +1180,10 @@ def _add_run_parser(commands: Any) -> None:
     run.add_argument("--seed", type=nonnegative_int,
                      help="seed for a reproducible run (default: one drawn at random, which a "
                           "journal records)")
-    run.add_argument("--acquisition", choices=ACQUISITIONS, help="acquisition function (logei)")
+    run.add_argument("--acquisition", choices=ACQUISITIONS,
+                     help="acquisition function (logei); logei_per_cost divides by a cost "
+                          "model fitted to each command's wall time, its recorded cost (a "
+                          "cost the command prints is not read)")
     run.add_argument("--kernel", choices=KERNELS, help="GP covariance (matern52)")
     run.add_argument("--n-initial", type=positive_int,
                      help="initial Sobol points (number of dimensions + 1, within [5, 20])")

@@ -1404,3 +1404,12 @@ def test_an_objective_logged_with_pythons_logging_is_pointed_out(tmp_path: Path)
     assert "standard error has one inside a longer line ('INFO:root:objective: " in done.stdout
     assert re.search(r"print 'objective: [0-9.]+' as a line of its own to standard output",
                      done.stdout)
+
+
+def test_run_help_says_which_cost_logei_per_cost_uses(tmp_path: Path) -> None:
+    """A command line user choosing --acquisition logei_per_cost learns that the cost is
+    the command's wall time (what `minimize` tells), not a number the command prints."""
+    done = bayesopt("run", "--help", cwd=tmp_path)
+    text = " ".join(done.stdout.split())
+    assert "logei_per_cost divides by a cost model fitted to each command's wall time" in text
+    assert "a cost the command prints is not read" in text
