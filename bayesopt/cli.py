@@ -618,7 +618,7 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     """Refuse to continue the journal or join the study `name` whose header records
     another command than `record` (unless ``--allow-other-command``); say when it records
     none, or when another command continues it."""
-    from bayesopt.study import command_difference
+    from bayesopt.study import COMMAND_REMEDY, command_difference
 
     if stored is None:
         print(f"bayesopt: note: {name} records no command (written before 0.6.0, or from "
@@ -628,8 +628,7 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     if difference is None:
         return
     if not args.allow_other_command:
-        raise CommandLineError(f"{difference}; start a new journal or study, or add "
-                               "--allow-other-command if both compute the same objective")
+        raise CommandLineError(difference + COMMAND_REMEDY)
     print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
           f"(its header keeps `{shlex.join(stored['argv'])}`)", file=sys.stderr)
 

@@ -70,6 +70,11 @@ def recording_command(record: Mapping[str, Any], *, enforce: bool) -> Iterator[N
         _COMMAND.reset(token)
 
 
+# what to do about a `command_difference` (only `bayesopt run` records commands)
+COMMAND_REMEDY = ("; start a new journal or study, or add --allow-other-command if both "
+                  "compute the same objective")
+
+
 def command_difference(stored: Any, given: Mapping[str, Any], name: str) -> str | None:
     """How the command `given` differs from the "command" `stored` in the header of
     `name`, naming both command lines; None if their "argv" are equal or nothing is stored
@@ -194,7 +199,7 @@ class StudyLink:
         if recorded is not None and recorded[1]:
             difference = command_difference(header.get("command"), recorded[0], name)
             if difference is not None:
-                raise JournalError(difference)
+                raise JournalError(difference + COMMAND_REMEDY)
         return cls(storage, study, name, with_state=with_state)
 
     @contextmanager

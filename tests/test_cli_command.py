@@ -101,8 +101,11 @@ def test_attaching_to_a_study_created_by_another_command_is_refused(tmp_path: Pa
     with recording_command(record, enforce=True):
         Optimizer(space, storage=url, study="s").close()
     other = {**record, "argv": ["python", "b.py"]}
-    with recording_command(other, enforce=True), pytest.raises(JournalError, match="b.py"):
+    with recording_command(other, enforce=True), pytest.raises(JournalError) as refused:
         Optimizer(space, storage=url, study="s")
+    message = str(refused.value)
+    assert "`python a.py`" in message and "`python b.py`" in message
+    assert "--allow-other-command" in message  # the remedy, also when a race meets it here
     with recording_command(other, enforce=False):
         Optimizer(space, storage=url, study="s").close()
     Optimizer(space, storage=url, study="s").close()  # from Python: no command to compare
