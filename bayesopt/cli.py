@@ -539,13 +539,16 @@ def _succeeded(result: OptimizeResult) -> bool:
 
 
 def _failure_lines(record: JournalRecord) -> list[str]:
-    """Each failed evaluation: its point and reason, then the stored output tail, indented."""
+    """Each failed evaluation: its history index, run id (``{bayesopt.run}``; left out for
+    a point told without being asked), point and reason, then the stored output tail,
+    indented."""
     lines = []
     for obs in record.history:
         if obs.failed:
             params = " ".join(f"{name}={_cell(value)}" for name, value in obs.params.items())
             reason, *tail = _message(obs.error).splitlines()
-            lines.append(f"  [{obs.index}] {params}: {reason}")
+            run = "" if obs.run is None else f" run {obs.run}"
+            lines.append(f"  [{obs.index}]{run} {params}: {reason}")
             lines.extend(f"      {line}" for line in tail)
     return lines
 

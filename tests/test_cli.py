@@ -1413,3 +1413,20 @@ def test_run_help_says_which_cost_logei_per_cost_uses(tmp_path: Path) -> None:
     text = " ".join(done.stdout.split())
     assert "logei_per_cost divides by a cost model fitted to each command's wall time" in text
     assert "a cost the command prints is not read" in text
+
+
+def test_show_failed_gives_each_failure_its_run_id(tmp_path: Path) -> None:
+    """Failures told out of order: `show --failed` names each by its history index and
+    its run id ({bayesopt.run}), so the failed run's checkpoint or log is found."""
+    from bayesopt import Optimizer, Real
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=tmp_path / "b.jsonl")
+    first, batch = opt.ask(), opt.ask(2)
+    opt.tell(first, 0.5)
+    opt.tell_failure([batch[1], batch[0]], "out of memory")  # runs 2, 1 at indexes 1, 2
+    opt.tell_failure({"x": 0.999}, "told, never asked")
+    opt.close()
+    shown = bayesopt("show", "b.jsonl", "--failed", cwd=tmp_path).stdout
+    assert re.search(r"^  \[1\] run 2 x=\S+: out of memory$", shown, re.MULTILINE), shown
+    assert re.search(r"^  \[2\] run 1 x=\S+: out of memory$", shown, re.MULTILINE), shown
+    assert re.search(r"^  \[3\] x=0\.999: told, never asked$", shown, re.MULTILINE), shown

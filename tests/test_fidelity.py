@@ -774,7 +774,7 @@ def test_pruned_runs_are_not_counted_or_shown_as_failed(tmp_path: Any, capsys: A
     assert main(["show", "--failed", str(path)]) == 0
     shown = capsys.readouterr().out
     assert "4 evaluations (1 ok, 2 pruned, 1 failed)" in shown
-    assert shown.split("failed evaluations:")[1].strip() == "[3] x=" + \
+    assert shown.split("failed evaluations:")[1].strip() == "[3] run 3 x=" + \
         f"{points[3]['x']:.6g}: out of memory"
 
 
