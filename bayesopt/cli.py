@@ -43,10 +43,12 @@ from __future__ import annotations
 
 import argparse
 import errno
+import hashlib
 import json
 import math
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -233,6 +235,11 @@ class JournalRecord:
         counts them (`Optimizer.pending_status`), and `show` lists them as expired.
     pending_timeout : float or None
         The timeout that judged them (None: nothing times out).
+    command : dict or None
+        The header's record of the ``bayesopt run`` that created the journal or study:
+        "argv" (the command after ``--``), "space_file" and "space_sha256"
+        (`bayesopt.study.recording_command`); None in a header without one (written
+        before 0.6.0, or from Python).
     """
 
     space: Space
@@ -244,6 +251,7 @@ class JournalRecord:
     fingerprint: str | None = None
     timed_out: tuple[TimedOut, ...] = ()
     pending_timeout: float | None = None
+    command: Mapping[str, Any] | None = None
 
     @property
     def n_failed(self) -> int:
@@ -320,7 +328,7 @@ def _record(opt: Optimizer, config: dict[str, Any], header: Mapping[str, Any],
     status = opt.pending_status(now)
     return JournalRecord(opt.space, opt.maximize, config, tuple(opt.history),
                          len(status.running), None, header.get("fingerprint"),
-                         status.timed_out, opt.pending_timeout)
+                         status.timed_out, opt.pending_timeout, header.get("command"))
 
 
 def read_study_record(url: str, study: str, pending_timeout: float | None = None,
@@ -426,7 +434,9 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
         dimension, "feasible" (with outcome constraints: yes when every c ≤ 0),
         the evaluation's index in the history (0-based) and its run id
         (`Observation.run`, what ``{bayesopt.run}`` named its checkpoints by;
-        "-" for a point told without being asked).
+        "-" for a point told without being asked), and, with a Fidelity, "continues":
+        the run id of the run a promotion continues (`Observation.continues`' run, what
+        ``{bayesopt.continues}`` gave it; "-" for a run that continues none).
     """
     from bayesopt.result import judged
     from bayesopt.space import Categorical
@@ -435,17 +445,29 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     sign = -1.0 if record.maximize else 1.0
     ok.sort(key=lambda o: (not judged(o, record.space), sign * o.value, o.index))  # type: ignore[operator]
     constrained = any(o.constraints is not None for o in ok)
+    fidelity = record.space.fidelity is not None
     rows = [["rank", "value", *record.space.names, *(["feasible"] if constrained else []),
-             "index", "run"]]
+             "index", "run", *(["continues"] if fidelity else [])]]
     for rank, obs in enumerate(ok[:top], 1):
         cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive
                  for name in record.space.names]
         feasible = [("yes" if obs.feasible else "no")] if constrained else []
-        run = "-" if obs.run is None else str(obs.run)
-        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index), run])
+        continues = [_continued_run(record, obs)] if fidelity else []
+        rows.append([str(rank), f"{obs.value:.6g}", *cells, *feasible, str(obs.index),
+                     _run_id(obs), *continues])
     left = [False, False, *(isinstance(d, Categorical) for d in record.space.dimensions),
-            *([True] if constrained else []), False, False]
+            *([True] if constrained else []), False, False, *([False] if fidelity else [])]
     return _aligned(rows, left)
+
+
+def _run_id(obs: Observation) -> str:
+    return "-" if obs.run is None else str(obs.run)
+
+
+def _continued_run(record: JournalRecord, obs: Observation) -> str:
+    """The run id of the run `obs` continues ("-": none), as ``{bayesopt.continues}`` gave
+    it: `Observation.continues` is that run's index in the history."""
+    return "-" if obs.continues is None else _run_id(record.history[obs.continues])
 
 
 def _aligned(rows: list[list[str]], left: Sequence[bool]) -> str:
@@ -517,13 +539,16 @@ def _succeeded(result: OptimizeResult) -> bool:
 
 
 def _failure_lines(record: JournalRecord) -> list[str]:
-    """Each failed evaluation: its point and reason, then the stored output tail, indented."""
+    """Each failed evaluation: its history index, run id (``{bayesopt.run}``; left out for
+    a point told without being asked), point and reason, then the stored output tail,
+    indented."""
     lines = []
     for obs in record.history:
         if obs.failed:
             params = " ".join(f"{name}={_cell(value)}" for name, value in obs.params.items())
             reason, *tail = _message(obs.error).splitlines()
-            lines.append(f"  [{obs.index}] {params}: {reason}")
+            run = "" if obs.run is None else f" run {obs.run}"
+            lines.append(f"  [{obs.index}]{run} {params}: {reason}")
             lines.extend(f"      {line}" for line in tail)
     return lines
 
@@ -543,6 +568,8 @@ def _message(error: str | None) -> str:
 # ----------------------------------------------------------------- subcommands
 def _run(args: argparse.Namespace) -> int:
     """``bayesopt run``: optimize the objective the command prints; returns the exit status."""
+    from bayesopt.study import recording_command
+
     _source(args, "--journal")
     space = load_space(args.space)
     template = _template(args.command, space)
@@ -550,13 +577,18 @@ def _run(args: argparse.Namespace) -> int:
     if args.pending_timeout is not None and args.storage is None:
         raise CommandLineError("--pending-timeout needs --storage (a resumed journal "
                                "evaluates its pending points again)")
+    if args.allow_other_command and args.journal is None and args.storage is None:
+        raise CommandLineError("--allow-other-command needs --journal or --storage (it "
+                               "continues a journal or joins a study made by another command)")
+    record = _command_record(args)
     if args.journal is not None:
-        _announce_resume(args, space)
+        _announce_resume(args, space, record)
     elif args.storage is not None:
-        _check_study(args)
+        _check_study(args, record)
     objective = CommandObjective(template, args.timeout, _metric(args.metric))
     try:
-        with _signals_as_interrupt():
+        with _signals_as_interrupt(), recording_command(record,
+                                                        enforce=not args.allow_other_command):
             result = _minimize(objective, space, args)
     except KeyboardInterrupt as stop:
         try:
@@ -569,6 +601,39 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _report_result(args, result)
     return 0 if _succeeded(result) else EXIT_FAILED
+
+
+def _command_record(args: argparse.Namespace) -> dict[str, Any]:
+    """What a journal's or study's header records of the run that creates it: the command
+    after ``--``, the space file's absolute path and the SHA-256 of its contents (the space
+    itself is in the header, and compared on every resume)."""
+    path = Path(args.space).resolve()
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:  # load_space read it a moment ago: removed since
+        raise CommandLineError(f"cannot read the space file {args.space!r}: "
+                               f"{error.strerror}") from None
+    return {"argv": list(args.command), "space_file": str(path), "space_sha256": digest}
+
+
+def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[str, Any],
+                   args: argparse.Namespace) -> None:
+    """Refuse to continue the journal or join the study `name` whose header records
+    another command than `record` (unless ``--allow-other-command``); say when it records
+    none, or when another command continues it."""
+    from bayesopt.study import COMMAND_REMEDY, command_difference
+
+    if stored is None:
+        print(f"bayesopt: note: {name} records no command (written before 0.6.0, or from "
+              "Python): check that this command computes the same objective", file=sys.stderr)
+        return
+    difference = command_difference(stored, record, name)
+    if difference is None:
+        return
+    if not args.allow_other_command:
+        raise CommandLineError(difference + COMMAND_REMEDY)
+    print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
+          f"(its header keeps `{shlex.join(stored['argv'])}`)", file=sys.stderr)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -720,7 +785,7 @@ def _warn_unused(space: Space, template: CommandTemplate) -> None:
               "continues another, so its argument is always left out", file=sys.stderr)
 
 
-def _announce_resume(args: argparse.Namespace, space: Space) -> None:
+def _announce_resume(args: argparse.Namespace, space: Space, command: Mapping[str, Any]) -> None:
     """Before any command runs, say that the journal is resumed, after checking that it
     can be: no SQLite database or shared study, the same space, no outcome constraints."""
     from bayesopt.journal import check_journal_path, first_difference, holds_a_run, read_journal
@@ -745,6 +810,7 @@ def _announce_resume(args: argparse.Namespace, space: Space) -> None:
                                f"{difference}")
     _refuse_constraints(args.journal, record, "continue it from Python with "
                         "Optimizer.resume, or start a new journal")
+    _check_command(f"journal {args.journal!r}", record.command, command, args)
     print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",
           file=sys.stderr)
     for note in _ignored_settings(args, record.config):
@@ -764,7 +830,7 @@ def _note_nothing_to_run(name: str, record: JournalRecord, n_calls: int, running
               file=sys.stderr)
 
 
-def _check_study(args: argparse.Namespace) -> None:
+def _check_study(args: argparse.Namespace, command: Mapping[str, Any]) -> None:
     """Before any command runs, in the command line's terms: a journal is no shared study, an
     existing study is joined in its direction (``--maximize`` or not), and one with outcome
     constraints cannot be served from the command line (a new study is created by the run)."""
@@ -784,6 +850,7 @@ def _check_study(args: argparse.Namespace) -> None:
         name, record,
         "add workers to it from Python (Optimizer or minimize with storage=, study= and "
         "n_constraints={n}), or run this command on a new study")
+    _check_command(name, record.command, command, args)
     _note_nothing_to_run(name, record, args.n_calls, running=True)
 
 
@@ -906,10 +973,24 @@ def _show(args: argparse.Namespace) -> int:
         print(_best_line(record))
     else:
         print("no successful evaluation yet")
+    for line in _command_lines(record.command):
+        print(line)
     if args.failed and record.n_failed:
         print("failed evaluations:")
         print("\n".join(_failure_lines(record)))
     return 0
+
+
+def _command_lines(command: Mapping[str, Any] | None) -> list[str]:
+    """The command and space file a header records (`JournalRecord.command`), if any."""
+    if command is None:
+        return []
+    lines = [f"command: {shlex.join(command['argv'])}"]
+    if command.get("space_file") is not None:
+        digest = command.get("space_sha256")
+        lines.append(f"space file: {command['space_file']}"
+                     + (f" (sha256 {str(digest)[:12]}…)" if digest else ""))
+    return lines
 
 
 def _plot(args: argparse.Namespace) -> int:
@@ -1074,6 +1155,10 @@ def _add_run_parser(commands: Any) -> None:
                           "this long (it was killed) stops counting as running (default: "
                           "never); a running command's point gets a heartbeat every third "
                           "of it, so commands may run longer")
+    run.add_argument("--allow-other-command", action="store_true",
+                     help="continue a journal, or join a study, whose header records another "
+                          "command (default: refused, naming both; the header keeps the "
+                          "first command)")
     run.add_argument("--workers", type=positive_int, default=1,
                      help="commands run at once (1)")
     run.add_argument("--threads", type=positive_int, metavar="N",
@@ -1097,7 +1182,10 @@ def _add_run_parser(commands: Any) -> None:
     run.add_argument("--seed", type=nonnegative_int,
                      help="seed for a reproducible run (default: one drawn at random, which a "
                           "journal records)")
-    run.add_argument("--acquisition", choices=ACQUISITIONS, help="acquisition function (logei)")
+    run.add_argument("--acquisition", choices=ACQUISITIONS,
+                     help="acquisition function (logei); logei_per_cost divides by a cost "
+                          "model fitted to each command's wall time, its recorded cost (a "
+                          "cost the command prints is not read)")
     run.add_argument("--kernel", choices=KERNELS, help="GP covariance (matern52)")
     run.add_argument("--n-initial", type=positive_int,
                      help="initial Sobol points (number of dimensions + 1, within [5, 20])")

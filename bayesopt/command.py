@@ -128,6 +128,8 @@ _STDERR_HINT_LINES = 100  # the last lines of stderr searched for a misdirected 
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
 _TAG_WORD = re.compile("objective", re.IGNORECASE)  # in every line _OBJECTIVE_LINE matches
+# an objective at the end of a longer line (a logging prefix): only for the stderr hint
+_OBJECTIVE_INSIDE = re.compile(r"objective\s*:\s*(\S+)\s*$", re.IGNORECASE)
 _REPORT_LINE = re.compile(r"^\s*report\s*:(.*)$", re.IGNORECASE)
 _REPORT_WORD = re.compile("report", re.IGNORECASE)  # in every line _REPORT_LINE matches
 _NUMBER_SIGN = re.compile(r"\d|inf|nan", re.IGNORECASE)  # in every text float() reads
@@ -688,14 +690,19 @@ class _Reports:
 def _objective_on_stderr(reason: str, stderr: str, metric: re.Pattern[str] | None) -> str:
     """When standard output has no objective and standard error has (a script that logs it:
     Python's `logging` writes to standard error) in its last lines, the hint saying so;
-    else ""."""
+    else "". Without a metric, an ``objective: <number>`` at the end of a longer line
+    (behind a logging format's prefix, ``INFO:root:``) counts too."""
     if not reason.startswith("no objective"):
         return ""
     for line in reversed(stderr.splitlines()[-_STDERR_HINT_LINES:]):
         try:
             parse_objective(line, metric)
         except ValueError:
-            continue
+            inside = None if metric is not None else _OBJECTIVE_INSIDE.search(line)
+            if inside is None or _as_float(inside.group(1)) is None:
+                continue
+            return (f"; standard error has one inside a longer line ({line.strip()!r}): print "
+                    f"'objective: {inside.group(1)}' as a line of its own to standard output")
         return f"; standard error has one ({line.strip()!r}): print it to standard output"
     return ""
 

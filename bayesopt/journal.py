@@ -11,7 +11,10 @@ Format (version 2; `bayesopt.events` gives the events' form):
 
 `fingerprint` and `resolved_config` (`Optimizer.fingerprint`; a header written
 before they existed lacks them) identify the algorithm; they are for readers and
-are not needed to resume.
+are not needed to resume. A header written by `bayesopt run` (since 0.6.0) also
+holds "command": {"argv": [the command template after ``--``], "space_file": its
+absolute path, "space_sha256": its contents' hash} (`bayesopt.study.recording_command`);
+a header written before, or from Python, has none, and is read and continued as before.
 A header key, config key or option this library does not know is refused
 when read (`check_header`), naming it and the library version that wrote it.
 Version 1 (read, never written) lacks "study", "pending_timeout", and the
@@ -296,6 +299,11 @@ def check_header(header: Mapping[str, Any], name: str | os.PathLike[str]) -> Non
     missing = [key for key in CONFIG_KEYS if key not in header["config"]]
     if missing:
         raise JournalError(f"{where}: header config lacks {missing}")
+    command = header.get("command")
+    if command is not None and not (isinstance(command, dict) and isinstance(
+            command.get("argv"), list) and all(isinstance(a, str) for a in command["argv"])):
+        raise JournalError(f"{where}: header's 'command' {command!r} is not a table whose "
+                           "'argv' is a list of strings")
     unknown = _unknown_keys(header)
     if unknown:  # a newer writer's setting: running without it would run other settings
         raise JournalError(f"{where}: header has the key(s) {unknown}, which "
@@ -347,7 +355,7 @@ CONFIG_KEYS = ("acquisition", "n_initial", "seed", "maximize", "ucb_beta", "opti
 # config keys a header may leave out: written only when set, or before they existed
 OPTIONAL_KEYS = ("pending_timeout", "n_constraints", "cost_budget", "pruner", "feasible")
 # a header's own keys: "study" is the JSON-lines file's (`bayesopt.storage.jsonl`);
-# "fingerprint" and "resolved_config" are for readers (a header written before they
-# existed lacks them)
+# "fingerprint", "resolved_config" and "command" (`bayesopt run`'s, since 0.6.0) are for
+# readers (a header written before they existed lacks them)
 HEADER_KEYS = ("journal", "version", "library", "study", "space", "config", "fingerprint",
-               "resolved_config")
+               "resolved_config", "command")

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from bayesopt.events import Event, from_record, to_record
@@ -44,17 +46,59 @@ from bayesopt.storage.jsonl import JSONLStorage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["StudyLink", "apply_record", "held_interrupts", "last_writer", "make_header"]
+__all__ = ["StudyLink", "apply_record", "command_difference", "held_interrupts", "last_writer",
+           "make_header", "recording_command"]
+
+# (the "command" record a new header gets, whether attaching compares it): set by
+# `recording_command`, i.e. by `bayesopt run`; Python callers have no command to record
+_COMMAND: ContextVar[tuple[Mapping[str, Any], bool] | None] = ContextVar(
+    "bayesopt_command", default=None)
+
+
+@contextmanager
+def recording_command(record: Mapping[str, Any], *, enforce: bool) -> Iterator[None]:
+    """Within the block (this thread or task), a study or journal created here records
+    `record` in its header as "command" (`bayesopt run`'s: "argv", the command template
+    after ``--``; "space_file", the space file's absolute path; "space_sha256", its
+    contents' hash), and, with `enforce`, attaching to a study whose header records
+    another "argv" raises JournalError naming both (`command_difference`): two commands
+    in one study are two objectives in one GP."""
+    token = _COMMAND.set((dict(record), enforce))
+    try:
+        yield
+    finally:
+        _COMMAND.reset(token)
+
+
+# what to do about a `command_difference` (only `bayesopt run` records commands)
+COMMAND_REMEDY = ("; start a new journal or study, or add --allow-other-command if both "
+                  "compute the same objective")
+
+
+def command_difference(stored: Any, given: Mapping[str, Any], name: str) -> str | None:
+    """How the command `given` differs from the "command" `stored` in the header of
+    `name`, naming both command lines; None if their "argv" are equal or nothing is stored
+    (a header written before 0.6.0, or by Python, records no command)."""
+    if not isinstance(stored, Mapping) or stored.get("argv") == given["argv"]:
+        return None
+    return (f"{name} was made by the command `{shlex.join(stored['argv'])}` (space file "
+            f"{stored.get('space_file')}), not `{shlex.join(given['argv'])}`: another command "
+            "is another objective, which one GP cannot model with the first")
 
 
 def make_header(space: Space, config: Mapping[str, Any],
                 extras: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A new study's header: format, version, library version, space, creator's settings,
-    and `extras` for readers (the creator's fingerprint and resolved settings)."""
+    `extras` for readers (the creator's fingerprint and resolved settings), and the
+    command that runs it where one is recorded (`recording_command`)."""
     from bayesopt import __version__
 
-    return {"journal": JOURNAL_FORMAT, "version": JOURNAL_VERSION, "library": __version__,
-            "space": space_to_json(space), "config": dict(config), **(extras or {})}
+    header = {"journal": JOURNAL_FORMAT, "version": JOURNAL_VERSION, "library": __version__,
+              "space": space_to_json(space), "config": dict(config), **(extras or {})}
+    recorded = _COMMAND.get()
+    if recorded is not None:
+        header["command"] = dict(recorded[0])
+    return header
 
 
 def _check_constraints(storage: Storage, study: str, header: Mapping[str, Any],
@@ -151,6 +195,11 @@ class StudyLink:
         check_recorded(header["config"], config.get("feasible"), name,
                        "when attaching (Optimizer(..., feasible=...))")
         _check_pruner(header["config"], config, space, name)
+        recorded = _COMMAND.get()
+        if recorded is not None and recorded[1]:
+            difference = command_difference(header.get("command"), recorded[0], name)
+            if difference is not None:
+                raise JournalError(difference + COMMAND_REMEDY)
         return cls(storage, study, name, with_state=with_state)
 
     @contextmanager

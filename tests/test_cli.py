@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -1384,3 +1385,48 @@ def test_a_study_deleted_under_a_running_run_ends_it_in_the_command_lines_words(
     assert lines[-1].startswith("bayesopt: error: the study 's' was deleted from "), err
     assert "start a new run" in lines[-1], err
     assert "Optimizer" not in err and "attach again" not in err, err
+
+
+def test_an_objective_logged_with_pythons_logging_is_pointed_out(tmp_path: Path) -> None:
+    """A script that logs its objective with Python's `logging` writes it to standard error
+    behind logging's default prefix ("INFO:root:"): the failure says where the objective
+    is and what to print instead, not only to print a line the script printed."""
+    (tmp_path / "space.json").write_text(json.dumps(K_SPACE_JSON))
+    (tmp_path / "logs.py").write_text(textwrap.dedent('''
+        import logging, sys
+        logging.basicConfig(level=logging.INFO)
+        logging.info("training")
+        logging.info(f"objective: {int(sys.argv[1]) + 0.5}")
+    '''))
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "1", "--no-progress",
+                    "--", sys.executable, "logs.py", "{k}", cwd=tmp_path, check=False)
+    assert done.returncode == 1
+    assert "standard error has one inside a longer line ('INFO:root:objective: " in done.stdout
+    assert re.search(r"print 'objective: [0-9.]+' as a line of its own to standard output",
+                     done.stdout)
+
+
+def test_run_help_says_which_cost_logei_per_cost_uses(tmp_path: Path) -> None:
+    """A command line user choosing --acquisition logei_per_cost learns that the cost is
+    the command's wall time (what `minimize` tells), not a number the command prints."""
+    done = bayesopt("run", "--help", cwd=tmp_path)
+    text = " ".join(done.stdout.split())
+    assert "logei_per_cost divides by a cost model fitted to each command's wall time" in text
+    assert "a cost the command prints is not read" in text
+
+
+def test_show_failed_gives_each_failure_its_run_id(tmp_path: Path) -> None:
+    """Failures told out of order: `show --failed` names each by its history index and
+    its run id ({bayesopt.run}), so the failed run's checkpoint or log is found."""
+    from bayesopt import Optimizer, Real
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=tmp_path / "b.jsonl")
+    first, batch = opt.ask(), opt.ask(2)
+    opt.tell(first, 0.5)
+    opt.tell_failure([batch[1], batch[0]], "out of memory")  # runs 2, 1 at indexes 1, 2
+    opt.tell_failure({"x": 0.999}, "told, never asked")
+    opt.close()
+    shown = bayesopt("show", "b.jsonl", "--failed", cwd=tmp_path).stdout
+    assert re.search(r"^  \[1\] run 2 x=\S+: out of memory$", shown, re.MULTILINE), shown
+    assert re.search(r"^  \[2\] run 1 x=\S+: out of memory$", shown, re.MULTILINE), shown
+    assert re.search(r"^  \[3\] x=0\.999: told, never asked$", shown, re.MULTILINE), shown

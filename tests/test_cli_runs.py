@@ -332,3 +332,20 @@ def test_a_killed_runs_interrupted_point_keeps_its_run_id_on_resume(tmp_path: Pa
     assert [c["--save"] for c in calls[3:]] == ["2", "3", "4", "5"]
     rows = _shown_rows(bayesopt("show", "tune.jsonl", "--top", "6", cwd=directory).stdout)
     assert sorted(row["run"] for row in rows) == ["0", "1", "2", "3", "4", "5"]
+
+
+def test_show_says_which_run_a_promotion_continues(tmp_path: Path) -> None:
+    """With a Fidelity, `bayesopt show` has a "continues" column: the run id each promotion
+    was given as {bayesopt.continues}, i.e. the checkpoint it started from ("-": none)."""
+    directory = _directory(tmp_path, FIDELITY_SPACE)
+    calls = {c["--save"]: c for c in _run(directory, 14)}
+    shown = bayesopt("show", "tune.jsonl", "--top", "14", cwd=directory).stdout
+    rows = _shown_rows(shown)
+    assert len(rows) == 14
+    assert any(row["continues"] != "-" for row in rows)
+    for row in rows:
+        assert row["continues"] == calls[row["run"]].get("--resume-from", "-")
+    plain = _directory(tmp_path / "plain", {"x": {"type": "real", "low": 0.0, "high": 1.0},
+                                            "epochs": {"type": "integer", "low": 1, "high": 3}})
+    _run(plain, 2)
+    assert "continues" not in _shown_rows(bayesopt("show", "tune.jsonl", cwd=plain).stdout)[0]

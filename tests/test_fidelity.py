@@ -775,7 +775,7 @@ def test_pruned_runs_are_not_counted_or_shown_as_failed(tmp_path: Any, capsys: A
     assert main(["show", "--failed", str(path)]) == 0
     shown = capsys.readouterr().out
     assert "4 evaluations (1 ok, 2 pruned, 1 failed)" in shown
-    assert shown.split("failed evaluations:")[1].strip() == "[3] x=" + \
+    assert shown.split("failed evaluations:")[1].strip() == "[3] run 3 x=" + \
         f"{points[3]['x']:.6g}: out of memory"
 
 
@@ -1163,7 +1163,9 @@ def test_command_line_before_any_run_reaches_the_highest_budget(tmp_path: Any) -
     assert "every evaluation failed" not in done.stdout and no_best in done.stdout
     shown = bayesopt("show", "t.jsonl")
     assert shown.returncode == 0 and "4 evaluations (4 ok, 0 failed)" in shown.stdout
-    assert shown.stdout.rstrip().endswith(no_best)
+    table, command = shown.stdout.split("\ncommand: ")  # the recorded command comes last
+    assert table.rstrip().endswith(no_best)
+    assert command.startswith(f"{sys.executable} train.py --x")
     plotted = bayesopt("plot", "t.jsonl", "-o", "b.png")  # the budgets plot, no best line yet
     assert plotted.returncode == 0, plotted.stderr
     assert (tmp_path / "b.png").stat().st_size > 0
@@ -1181,8 +1183,9 @@ def test_show_ranks_the_runs_at_the_highest_budget_first(tmp_path: Any, capsys: 
     assert opt.best is not None and opt.best.index == 3
     assert main(["show", str(path)]) == 0
     rows = capsys.readouterr().out.splitlines()[2:6]
-    assert [row.split()[0] + " " + row.split()[-1] for row in rows] == \
+    assert [row.split()[0] + " " + row.split()[-3] for row in rows] == \
         ["1 3", "2 0", "3 1", "4 2"]  # rank, index: the best (epochs=3) first
+    assert [row.split()[-1] for row in rows] == ["0", "-", "-", "-"]  # continues: run 0
 
 
 def test_a_pruned_run_inside_a_bracket_is_never_promoted() -> None:

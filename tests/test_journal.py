@@ -1168,15 +1168,19 @@ def test_every_key_a_header_writes_is_one_it_reads(tmp_path):
     from bayesopt.feasibility import LinearConstraint
     from bayesopt.fidelity import SuccessiveHalving
     from bayesopt.journal import HEADER_KEYS, OPTIONAL_KEYS
+    from bayesopt.study import recording_command
     from bayesopt.trust_region import TrustRegionOptions
 
     options = replace(FAST, trust_region=TrustRegionOptions(), cost_design=CostDesignOptions(),
                       random_interleave=3)
     path = tmp_path / "every.jsonl"
-    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, journal=path,
-                    acquisition="logei_per_cost", options=options, pending_timeout=60.0,
-                    n_constraints=1, cost_budget=100.0, pruner=SuccessiveHalving(),
-                    feasible=[LinearConstraint({"x": 1.0, "y": 1.0}, "<=", 1.5)])
+    command = {"argv": ["python", "train.py"], "space_file": "/space.toml",
+               "space_sha256": "0" * 64}  # what `bayesopt run` records
+    with recording_command(command, enforce=True):
+        opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, journal=path,
+                        acquisition="logei_per_cost", options=options, pending_timeout=60.0,
+                        n_constraints=1, cost_budget=100.0, pruner=SuccessiveHalving(),
+                        feasible=[LinearConstraint({"x": 1.0, "y": 1.0}, "<=", 1.5)])
     config = opt.config
     opt.close()
     header = json.loads(path.read_text().splitlines()[0])
