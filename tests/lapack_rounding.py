@@ -8,16 +8,19 @@ factor differently; L-BFGS-B carries such a difference into other hyperparameter
 then into other asks. scipy 1.18.1's wheels (OpenBLAS 0.3.31.dev) round unlike 1.17.1's
 (OpenBLAS 0.3.30) on the same CPU.
 
-So a test that guards "this change did not alter the asks" compares the asks with the
-ones recorded on the same rounding, named by a digest of one Cholesky factor that the two
-builds round differently. A rounding with no recorded asks fails the test with its
-digest, so that the asks are recorded for it (on code known to ask what main asked),
-never compared with another rounding's.
+So a test that guards "this change did not alter the asks" keeps the asks recorded on
+each rounding seen and asks that a run equal one of them bit for bit. A run equal to none
+fails with the digest of this LAPACK's rounding (of one Cholesky factor that the two
+builds round differently): either the change moved the asks, or this LAPACK rounds
+unlike every recorded one, and then its asks are recorded (with code that asks what main
+asks), never compared loosely.
 """
 
 from __future__ import annotations
 
 import hashlib
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -43,11 +46,19 @@ def lapack_rounding() -> str:
     return hashlib.sha256(np.ascontiguousarray(np.tril(L)).tobytes()).hexdigest()[:12]
 
 
-def recorded_for_this_lapack(recorded: dict[str, T]) -> T:
-    """The entry of `recorded` (digest → expected asks) for this LAPACK's rounding; a
-    rounding without one fails the test, naming its digest."""
-    key = lapack_rounding()
-    if key not in recorded:
-        pytest.fail(f"no asks are recorded for this LAPACK's rounding (digest {key}; known: "
-                    f"{KNOWN_ROUNDINGS}): record them with code that asks what main asks")
-    return recorded[key]
+def assert_asks_one_of(asks: Sequence[T], recorded: Mapping[str, Sequence[T]],
+                       equal: Callable[[T, T], bool] = operator.eq) -> None:
+    """`asks` equal one of the `recorded` lists (where they were recorded → asks), ask by
+    ask by `equal`; otherwise the test fails naming the first ask that differs from each
+    record and this LAPACK's rounding digest."""
+    first_difference = {}
+    for where, want in recorded.items():
+        pairs = list(zip(asks, want))
+        if len(asks) == len(want) and all(equal(got, ask) for got, ask in pairs):
+            return
+        first_difference[where] = next(
+            (i for i, (got, ask) in enumerate(pairs) if not equal(got, ask)), len(pairs))
+    pytest.fail(f"the asks equal none of the recorded ones (first differing ask, by record: "
+                f"{first_difference}); this LAPACK's rounding digest is {lapack_rounding()} "
+                f"(known: {KNOWN_ROUNDINGS}): either the change moved the asks, or this "
+                f"LAPACK rounds unlike every recorded one and its asks are to be recorded")

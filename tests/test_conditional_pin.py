@@ -13,7 +13,7 @@ from typing import Any
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.model import ModelOptions
-from lapack_rounding import recorded_for_this_lapack
+from lapack_rounding import assert_asks_one_of
 
 EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
 
@@ -38,7 +38,7 @@ EXPECTED_SCIPY_1_18 = EXPECTED_SCIPY_1_17[:7] + [
     {"x": 0.7805163691151429, "lr": 0.47558409937139334, "n": 6, "c": "c"},
     {"x": 0.6042671272160467, "lr": 0.0001, "n": 2, "c": "b"},
 ]
-EXPECTED = {"139f4735e2b5": EXPECTED_SCIPY_1_17, "e5e94fbf78c2": EXPECTED_SCIPY_1_18}
+EXPECTED = {"scipy 1.17.1": EXPECTED_SCIPY_1_17, "scipy 1.18.1": EXPECTED_SCIPY_1_18}
 
 
 def _objective(p: dict[str, Any]) -> float:
@@ -55,4 +55,4 @@ def test_unconditional_mixed_space_asks_the_pinned_points() -> None:
         asks.extend(batch)
         for p in batch:
             opt.tell(p, _objective(p))
-    assert asks == recorded_for_this_lapack(EXPECTED)
+    assert_asks_one_of(asks, EXPECTED)

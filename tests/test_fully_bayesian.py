@@ -31,7 +31,7 @@ from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.sampling import GaussianProcessMixture
 from gradients import central_differences
-from lapack_rounding import recorded_for_this_lapack
+from lapack_rounding import assert_asks_one_of
 
 SPACE = {"x": Real(-5.0, 10.0), "lr": Real(1e-4, 1e-1, log=True), "n": Integer(1, 8),
          "act": Categorical(["relu", "tanh", "gelu"])}
@@ -72,7 +72,8 @@ PINNED_ASKS_SCIPY_1_18 = PINNED_ASKS_SCIPY_1_17[:6] + [
     (1.9692123799125483, 0.0012490105123744736, 1, "relu"),
     (1.669015048054523, 0.0033284076658619864, 8, "relu"),
 ]
-PINNED_ASKS = {"139f4735e2b5": PINNED_ASKS_SCIPY_1_17, "e5e94fbf78c2": PINNED_ASKS_SCIPY_1_18}
+PINNED_ASKS = {"scipy 1.17.1": PINNED_ASKS_SCIPY_1_17,
+               "scipy 1.18.1": PINNED_ASKS_SCIPY_1_18}
 
 
 def _asks(opt: Optimizer, n: int) -> list[tuple[Any, ...]]:
@@ -90,8 +91,8 @@ def _asks(opt: Optimizer, n: int) -> list[tuple[Any, ...]]:
 def test_the_default_asks_bit_for_bit_what_it_asked_before(options: OptimizerOptions | None) -> None:
     options = replace(options or OptimizerOptions(), model=replace(
         (options or OptimizerOptions()).model, restart_every=1))
-    pinned = recorded_for_this_lapack(PINNED_ASKS)
-    assert _asks(Optimizer(SPACE, seed=3, options=options), len(pinned)) == pinned
+    asks = _asks(Optimizer(SPACE, seed=3, options=options), len(PINNED_ASKS_SCIPY_1_17))
+    assert_asks_one_of(asks, PINNED_ASKS)
 
 
 # ------------------------------------------------------------------ posterior
@@ -227,9 +228,8 @@ def _mcmc_options(**model: Any) -> OptimizerOptions:
 
 def test_mcmc_runs_and_differs_from_map() -> None:
     asks = _asks(Optimizer(SPACE, seed=3, options=_mcmc_options()), 8)
-    pinned = recorded_for_this_lapack(PINNED_ASKS)
-    assert asks[:5] == pinned[:5]  # the same Sobol design
-    assert asks[5:] != pinned[5:8]
+    assert asks[:5] == PINNED_ASKS_SCIPY_1_17[:5]  # the same Sobol design (on every LAPACK)
+    assert all(asks[5:] != pinned[5:8] for pinned in PINNED_ASKS.values())
     opt = Optimizer(SPACE, seed=3, options=_mcmc_options())
     _asks(opt, 7)
     with pytest.raises(ValueError, match="hyperparameters='mcmc'"):
