@@ -20,7 +20,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
-from sgd_training_loop import HIDDEN, Data, cross_entropy, forward, gradients, spirals
+from sgd_training_loop import HIDDEN, Data, FloatArray, cross_entropy, forward, gradients, spirals
 
 from bayesopt import Fidelity, Optimizer, Real
 
@@ -32,7 +32,7 @@ SPACE = {
     "epochs": Fidelity(1, 27),  # eta=3: rungs at 1, 3, 9 and 27 epochs
 }
 
-Weights = list[np.ndarray]  # W1: (2, HIDDEN), b1: (HIDDEN,), W2: (HIDDEN, k), b2: (k,)
+Weights = list[FloatArray]  # W1: (2, HIDDEN), b1: (HIDDEN,), W2: (HIDDEN, k), b2: (k,)
 
 
 def key(params: Mapping[str, Any]) -> Hashable:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bayesopt import Integer, Optimizer, Real
 
@@ -34,6 +35,10 @@ SPACE = {
 }
 
 
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int_]
+
+
 class TrainingDiverged(RuntimeError):
     """The loss overflowed: this configuration cannot be trained."""
 
@@ -42,10 +47,10 @@ class TrainingDiverged(RuntimeError):
 class Data:
     """Inputs X: (n, 2) and integer labels y: (n,) for training and validation."""
 
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_valid: np.ndarray
-    y_valid: np.ndarray
+    X_train: FloatArray
+    y_train: IntArray
+    X_valid: FloatArray
+    y_valid: IntArray
 
 
 def spirals(n_per_class: int = 300, n_classes: int = 3, seed: int = 0) -> Data:
@@ -61,7 +66,7 @@ def spirals(n_per_class: int = 300, n_classes: int = 3, seed: int = 0) -> Data:
     return Data(X[:cut], label[:cut], X[cut:], label[cut:])
 
 
-def forward(weights: list[np.ndarray], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def forward(weights: list[FloatArray], X: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Hidden activations H: (n, HIDDEN) and class probabilities P: (n, k)."""
     W1, b1, W2, b2 = weights
     H = np.maximum(X @ W1 + b1, 0.0)
@@ -71,12 +76,12 @@ def forward(weights: list[np.ndarray], X: np.ndarray) -> tuple[np.ndarray, np.nd
     return H, P / P.sum(axis=1, keepdims=True)
 
 
-def cross_entropy(P: np.ndarray, y: np.ndarray) -> float:
+def cross_entropy(P: FloatArray, y: IntArray) -> float:
     """Mean negative log-probability of the true classes."""
     return float(-np.mean(np.log(P[np.arange(y.size), y] + 1e-12)))
 
 
-def gradients(weights: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+def gradients(weights: list[FloatArray], X: FloatArray, y: IntArray) -> list[FloatArray]:
     """Backpropagation of the mean cross-entropy over the batch."""
     W2 = weights[2]
     H, P = forward(weights, X)

@@ -1,7 +1,10 @@
 """An unconditional space asks exactly the points it asked before conditional spaces existed.
 
 The expected asks were recorded on the code before `when=` was added (commit 955e4b4);
-conditional support must not change a single bit of an unconditional run.
+conditional support must not change a single bit of an unconditional run. Asks are pinned
+per LAPACK rounding (tests/lapack_rounding.py): scipy 1.18.1's wheel moves the last digits
+of the 8th to 10th asks, and its asks were recorded on main (80085e2), which asks the
+955e4b4 points bit for bit under scipy 1.17.1.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.model import ModelOptions
+from lapack_rounding import assert_asks_one_of
 
 EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
 
@@ -17,7 +21,7 @@ SPACE = {
     "x": Real(-2.0, 3.0), "lr": Real(1e-4, 1.0, log=True), "n": Integer(1, 9),
     "c": Categorical(["a", "b", "c"]),
 }
-EXPECTED = [
+EXPECTED_SCIPY_1_17 = [
     {"x": 2.6747722243890166, "lr": 0.30868301015317623, "n": 2, "c": "a"},
     {"x": 0.3502311483025551, "lr": 0.0039830492566234905, "n": 9, "c": "c"},
     {"x": -1.5036441879346967, "lr": 0.019798199327457855, "n": 5, "c": "a"},
@@ -29,6 +33,12 @@ EXPECTED = [
     {"x": 0.7805163690955648, "lr": 0.4755840993719205, "n": 6, "c": "c"},
     {"x": 0.6042671272167346, "lr": 0.0001, "n": 2, "c": "b"},
 ]
+EXPECTED_SCIPY_1_18 = EXPECTED_SCIPY_1_17[:7] + [
+    {"x": 0.6154840560118684, "lr": 0.002175043359221041, "n": 8, "c": "b"},
+    {"x": 0.7805163691151429, "lr": 0.47558409937139334, "n": 6, "c": "c"},
+    {"x": 0.6042671272160467, "lr": 0.0001, "n": 2, "c": "b"},
+]
+EXPECTED = {"scipy 1.17.1": EXPECTED_SCIPY_1_17, "scipy 1.18.1": EXPECTED_SCIPY_1_18}
 
 
 def _objective(p: dict[str, Any]) -> float:
@@ -45,4 +55,4 @@ def test_unconditional_mixed_space_asks_the_pinned_points() -> None:
         asks.extend(batch)
         for p in batch:
             opt.tell(p, _objective(p))
-    assert asks == EXPECTED
+    assert_asks_one_of(asks, EXPECTED)

@@ -31,6 +31,7 @@ from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.priors import HyperparameterPriors
 from bayesopt.sampling import GaussianProcessMixture
 from gradients import central_differences
+from lapack_rounding import assert_asks_one_of
 
 SPACE = {"x": Real(-5.0, 10.0), "lr": Real(1e-4, 1e-1, log=True), "n": Integer(1, 8),
          "act": Categorical(["relu", "tanh", "gelu"])}
@@ -42,8 +43,10 @@ def _objective(p: dict[str, Any]) -> float:
 
 
 # Optimizer(SPACE, seed=3) on _objective, as main asked before the options were added
-# (commit 24eb87c): the first five are the Sobol design, the others the model's.
-PINNED_ASKS = [
+# (commit 24eb87c): the first five are the Sobol design, the others the model's. Pinned per
+# LAPACK rounding (tests/lapack_rounding.py): scipy 1.18.1's wheel moves the model's last
+# digits; its asks were recorded on main (80085e2), which asks these under scipy 1.17.1.
+PINNED_ASKS_SCIPY_1_17 = [
     (9.02431667316705, 0.041412795232960875, 2, "relu"),
     (2.0506934449076653, 0.001585483613757167, 8, "gelu"),
     (-3.51093256380409, 0.005277998583125224, 4, "relu"),
@@ -59,6 +62,18 @@ PINNED_ASKS = [
     (1.9692123796640812, 0.0012490105212300622, 1, "relu"),
     (1.6690150494090865, 0.003328407679073315, 8, "relu"),
 ]
+PINNED_ASKS_SCIPY_1_18 = PINNED_ASKS_SCIPY_1_17[:6] + [
+    (4.040038967556757, 0.01196579105388431, 8, "gelu"),
+    (2.2035856960137936, 0.0001, 8, "gelu"),
+    (1.810507076807288, 0.009635332588061794, 2, "gelu"),
+    (1.522413567131328, 0.1, 8, "gelu"),
+    (1.8381878825314093, 0.0018034405915589408, 3, "gelu"),
+    (0.9328046424108214, 0.0001, 1, "tanh"),
+    (1.9692123799125483, 0.0012490105123744736, 1, "relu"),
+    (1.669015048054523, 0.0033284076658619864, 8, "relu"),
+]
+PINNED_ASKS = {"scipy 1.17.1": PINNED_ASKS_SCIPY_1_17,
+               "scipy 1.18.1": PINNED_ASKS_SCIPY_1_18}
 
 
 def _asks(opt: Optimizer, n: int) -> list[tuple[Any, ...]]:
@@ -76,7 +91,8 @@ def _asks(opt: Optimizer, n: int) -> list[tuple[Any, ...]]:
 def test_the_default_asks_bit_for_bit_what_it_asked_before(options: OptimizerOptions | None) -> None:
     options = replace(options or OptimizerOptions(), model=replace(
         (options or OptimizerOptions()).model, restart_every=1))
-    assert _asks(Optimizer(SPACE, seed=3, options=options), len(PINNED_ASKS)) == PINNED_ASKS
+    asks = _asks(Optimizer(SPACE, seed=3, options=options), len(PINNED_ASKS_SCIPY_1_17))
+    assert_asks_one_of(asks, PINNED_ASKS)
 
 
 # ------------------------------------------------------------------ posterior
@@ -212,8 +228,8 @@ def _mcmc_options(**model: Any) -> OptimizerOptions:
 
 def test_mcmc_runs_and_differs_from_map() -> None:
     asks = _asks(Optimizer(SPACE, seed=3, options=_mcmc_options()), 8)
-    assert asks[:5] == PINNED_ASKS[:5]  # the same Sobol design
-    assert asks[5:] != PINNED_ASKS[5:8]
+    assert asks[:5] == PINNED_ASKS_SCIPY_1_17[:5]  # the same Sobol design (on every LAPACK)
+    assert all(asks[5:] != pinned[5:8] for pinned in PINNED_ASKS.values())
     opt = Optimizer(SPACE, seed=3, options=_mcmc_options())
     _asks(opt, 7)
     with pytest.raises(ValueError, match="hyperparameters='mcmc'"):

@@ -40,6 +40,7 @@ USER_CODE = textwrap.dedent('''
     from typing import Any
 
     import numpy as np
+    import numpy.typing as npt
 
     from bayesopt import (Categorical, Fidelity, Integer, LinearConstraint, Observation,
                           OptimizeResult, Optimizer, Real, minimize)
@@ -109,7 +110,7 @@ USER_CODE = textwrap.dedent('''
     def with_constraints(p: dict[str, Any]) -> tuple[float, list[float]]:
         return 1.0, [p["lr"] - 0.01]
 
-    def with_array(p: dict[str, Any]) -> tuple[np.float64, np.ndarray]:
+    def with_array(p: dict[str, Any]) -> tuple[np.float64, npt.NDArray[np.float64]]:
         return np.float64(1.0), np.zeros(1)
 
     def hyperopt_style(p: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,64 @@
+"""Which LAPACK rounding the tests run on, for the tests that pin asks bit for bit.
+
+Asks are a function of the seed and the tells on one platform (DESIGN.md, "same seed and
+same tells → same asks, on the same platform"). The LAPACK under `scipy.linalg` is part
+of that platform: a scipy wheel bundles its own OpenBLAS, and the fit factors K + σ²I,
+solves and inverts it with those routines. Two builds may round the last bits of a
+factor differently; L-BFGS-B carries such a difference into other hyperparameters and
+then into other asks. scipy 1.18.1's wheels (OpenBLAS 0.3.31.dev) round unlike 1.17.1's
+(OpenBLAS 0.3.30) on the same CPU.
+
+So a test that guards "this change did not alter the asks" keeps the asks recorded on
+each rounding seen and asks that a run equal one of them bit for bit. A run equal to none
+fails with the digest of this LAPACK's rounding (of one Cholesky factor that the two
+builds round differently): either the change moved the asks, or this LAPACK rounds
+unlike every recorded one, and then its asks are recorded (with code that asks what main
+asks), never compared loosely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+import numpy as np
+import pytest
+from scipy.linalg import lapack
+
+T = TypeVar("T")
+
+# digest → where it was seen (the CPU matters too: OpenBLAS picks kernels per CPU)
+KNOWN_ROUNDINGS = {
+    "139f4735e2b5": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), SkylakeX",
+    "e5e94fbf78c2": "scipy 1.18.1 wheel (OpenBLAS 0.3.31.dev), SkylakeX",
+}
+
+
+def lapack_rounding() -> str:
+    """A digest of the lower Cholesky factor (dpotrf) of a 20×20 squared-exponential
+    kernel matrix on a grid plus 1e-6·I: equal digests, equal rounding of that factor."""
+    x = np.linspace(0.0, 1.0, 20)[:, None]  # (20, 1)
+    K = np.exp(-0.5 * ((x - x.T) / 0.3) ** 2) + 1e-6 * np.eye(20)  # (20, 20)
+    L, info = lapack.dpotrf(K, lower=1)
+    assert info == 0, f"dpotrf failed on a positive-definite matrix (info={info})"
+    return hashlib.sha256(np.ascontiguousarray(np.tril(L)).tobytes()).hexdigest()[:12]
+
+
+def assert_asks_one_of(asks: Sequence[T], recorded: Mapping[str, Sequence[T]],
+                       equal: Callable[[T, T], bool] = operator.eq) -> None:
+    """`asks` equal one of the `recorded` lists (where they were recorded → asks), ask by
+    ask by `equal`; otherwise the test fails naming the first ask that differs from each
+    record and this LAPACK's rounding digest."""
+    first_difference = {}
+    for where, want in recorded.items():
+        pairs = list(zip(asks, want))
+        if len(asks) == len(want) and all(equal(got, ask) for got, ask in pairs):
+            return
+        first_difference[where] = next(
+            (i for i, (got, ask) in enumerate(pairs) if not equal(got, ask)), len(pairs))
+    pytest.fail(f"the asks equal none of the recorded ones (first differing ask, by record: "
+                f"{first_difference}); this LAPACK's rounding digest is {lapack_rounding()} "
+                f"(known: {KNOWN_ROUNDINGS}): either the change moved the asks, or this "
+                f"LAPACK rounds unlike every recorded one and its asks are to be recorded")
