@@ -28,7 +28,9 @@ uniformly at random] when there are any; an ask of an optimizer with `pending_ti
 carries "pending_timeout": its seconds (the asking worker's own, which judged the other
 workers' pending points; left out without one; studies written before have none). A
 report carries "claims": the claim of the run each of its points reports on (`Report`;
-reports written before 0.6.0 have none).
+reports written before 0.6.0 have none); so do a tell, a failure and a heartbeat since 0.6.0
+(the run each point is of; left out when none is known, and absent from those written
+before, which are matched by their params).
 
 A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
 or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
@@ -192,27 +194,39 @@ class Heartbeat(Event):
     """Pending points still being evaluated (`Optimizer.heartbeat`): under `pending_timeout`
     each one's expiry counts from this event's time. A heartbeat is nothing but its time,
     so a stored one without a time is refused; it carries no checkpoint (it computes
-    nothing)."""
+    nothing). Since 0.6.0 it carries "claims", the claim of the run each point is of (as a
+    report does): a sign of life of that run only, and of nothing once it is no longer
+    pending; heartbeats written before have none and are matched by their params."""
 
     kind: ClassVar[str] = "heartbeat"
+    keys: ClassVar[frozenset[str]] = frozenset({"claims"})
+    claims: tuple[int | None, ...] = ()  # the runs' claims (as `Report.claims`); () when unknown
+
+    def fields(self) -> dict[str, Any]:
+        return _claims_field(self.claims)
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
         if record.get("time") is None:
             raise JournalError("heartbeat event has no time (a heartbeat is its time)")
-        return {}
+        return {"claims": _parse_claims(record, n_points, cls.kind)}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Tell(Event):
-    """Evaluated points and their objective values (as told, maximization not applied)."""
+    """Evaluated points and their objective values (as told, maximization not applied).
+    Since 0.6.0 a tell carries "claims", the claim of the run each point is of (as a report
+    does): it releases that run, and nothing once that run is no longer pending (its value
+    is still recorded); tells written before have none and are matched by their params."""
 
     kind: ClassVar[str] = "tell"
-    keys: ClassVar[frozenset[str]] = frozenset({"values", "durations", "constraints", "costs"})
+    keys: ClassVar[frozenset[str]] = frozenset({"values", "durations", "constraints", "costs",
+                                                "claims"})
     values: tuple[float, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
     constraints: tuple[tuple[float, ...], ...] | None = None  # outcome constraints, per point
     costs: tuple[float | None, ...] = ()  # each evaluation's cost (> 0), if known
+    claims: tuple[int | None, ...] = ()  # the told runs' claims (as `Report.claims`), if known
 
     def fields(self) -> dict[str, Any]:
         fields = {"values": list(self.values), **_durations_field(self.durations)}
@@ -220,7 +234,7 @@ class Tell(Event):
             fields["constraints"] = [list(row) for row in self.constraints]
         if any(c is not None for c in self.costs):
             fields["costs"] = list(self.costs)
-        return fields
+        return {**fields, **_claims_field(self.claims)}
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -237,7 +251,8 @@ class Tell(Event):
             raise JournalError(f"invalid constraints in journal: {error}") from None
         return {"values": values, "durations": _parse_durations(record, n_points),
                 "constraints": None if constraints is None else tuple(constraints),
-                "costs": _parse_costs(record, n_points)}
+                "costs": _parse_costs(record, n_points),
+                "claims": _parse_claims(record, n_points, cls.kind)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,16 +260,17 @@ class Failure(Event):
     """Points whose evaluation failed, with one error text (or None) each."""
 
     kind: ClassVar[str] = "failure"
-    keys: ClassVar[frozenset[str]] = frozenset({"errors", "durations", "costs"})
+    keys: ClassVar[frozenset[str]] = frozenset({"errors", "durations", "costs", "claims"})
     errors: tuple[str | None, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
     costs: tuple[float | None, ...] = ()  # what each failed evaluation cost (> 0), if known
+    claims: tuple[int | None, ...] = ()  # the failed runs' claims (as `Tell.claims`), if known
 
     def fields(self) -> dict[str, Any]:
         fields = {"errors": list(self.errors), **_durations_field(self.durations)}
         if any(c is not None for c in self.costs):
             fields["costs"] = list(self.costs)
-        return fields
+        return {**fields, **_claims_field(self.claims)}
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -264,7 +280,8 @@ class Failure(Event):
         if not all(error is None or isinstance(error, str) for error in errors):
             raise JournalError(f"failure event has a non-text error in {errors!r}")
         return {"errors": tuple(errors), "durations": _parse_durations(record, n_points),
-                "costs": _parse_costs(record, n_points)}
+                "costs": _parse_costs(record, n_points),
+                "claims": _parse_claims(record, n_points, cls.kind)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,10 +305,8 @@ class Report(Event):
     claims: tuple[int | None, ...] = ()  # the reported runs' claims; () when unknown
 
     def fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"steps": list(self.steps), "values": list(self.values)}
-        if any(c is not None for c in self.claims):
-            fields["claims"] = list(self.claims)
-        return fields
+        return {"steps": list(self.steps), "values": list(self.values),
+                **_claims_field(self.claims)}
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -299,7 +314,7 @@ class Report(Event):
         for key, items in (("steps", steps), ("values", values)):
             if not isinstance(items, list) or len(items) != n_points:
                 raise JournalError(f"report event has {n_points} points but {key} {items!r}")
-        claims = _parse_claims(record, n_points)
+        claims = _parse_claims(record, n_points, cls.kind)
         try:
             return {"steps": tuple(check_real("step", s, 0.0) for s in steps),  # type: ignore[union-attr]
                     "values": tuple(check_value(v) for v in values),  # type: ignore[union-attr]
@@ -308,14 +323,21 @@ class Report(Event):
             raise JournalError(f"invalid report in journal: {error}") from None
 
 
-def _parse_claims(record: Mapping[str, Any], n_points: int) -> tuple[int | None, ...]:
-    """A report's "claims": one integer ≥ 0 (or null) per point; () when absent."""
+def _claims_field(claims: tuple[int | None, ...]) -> dict[str, Any]:
+    """The JSON "claims" field (a report's, tell's, failure's, heartbeat's): left out when
+    no claim is known."""
+    return {"claims": list(claims)} if any(c is not None for c in claims) else {}
+
+
+def _parse_claims(record: Mapping[str, Any], n_points: int,
+                  kind: str) -> tuple[int | None, ...]:
+    """An event's "claims": one integer ≥ 0 (or null) per point; () when absent."""
     claims = record.get("claims")
     if claims is None:
         return ()
     if (not isinstance(claims, list) or len(claims) != n_points
             or not all(c is None or (type(c) is int and c >= 0) for c in claims)):
-        raise JournalError(f"report event has {n_points} point(s) but claims {claims!r}: "
+        raise JournalError(f"{kind} event has {n_points} point(s) but claims {claims!r}: "
                            "expected one integer ≥ 0 (or null) per point")
     return tuple(claims)
 

@@ -788,6 +788,11 @@ class Optimizer:
         (`bayesopt.state`); a point that matches none while others are pending
         warns with `UnmatchedTellWarning` (telling never-asked points is
         supported: do it while nothing is pending, or ignore the warning).
+        In a shared study the tell is of this optimizer's own run of those params,
+        if it has one (`bayesopt.state`): if another worker cancelled that run (and
+        perhaps claimed its params again, a new run) before the tell was stored, the
+        value is recorded as an observation of its params, releases nothing — the new
+        run stays pending — and `UnmatchedTellWarning` says so.
         `duration` (seconds the evaluation took; one number, or one per point)
         is kept in `Observation.duration`, beside the tell's `timestamp`.
         `constraints`: the outcome constraints' values [c1, ..., ck] (one list
@@ -805,8 +810,10 @@ class Optimizer:
             self._refresh()
             outcomes = self._check_outcomes(constraints, cost, len(points))
             with self._numeric_threads():
-                self._commit(lambda: self._tell_event(canonical, numbers, seconds, outcomes),
-                             computes=not self.shared)
+                event = self._commit(lambda: self._tell_event(canonical, numbers, seconds,
+                                                              outcomes),
+                                     computes=not self.shared)
+            self._warn_lost(event)
 
     def _check_outcomes(self, constraints: Any, cost: Any, n_points: int) -> Outcomes:
         """Validated constraint values (or None) and costs for a tell of n points."""
@@ -839,13 +846,14 @@ class Optimizer:
     def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
                     durations: tuple[float | None, ...], outcomes: Outcomes = (None, ())) -> Tell:
         self._warn_unmatched(points)
+        claims = self._claims(points)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
-        data = self._state.told_model_data(points, values)
+        data = self._state.told_model_data(points, values, claims)
         if data is not None and (self._link is None or self._link.with_state):
             update_after_tell(model, data, self.n_initial)  # a shared study fits at its next ask
         return Tell(points=points, values=values, durations=durations, constraints=outcomes[0],
-                    costs=outcomes[1], time=time.time(),
+                    costs=outcomes[1], claims=claims, time=time.time(),
                     worker=self._state.worker,
                     checkpoint=self._state.checkpoint(rng, self._state.design_used))
 
@@ -872,15 +880,39 @@ class Optimizer:
             def build() -> Failure:
                 self._warn_unmatched(canonical)
                 return Failure(points=canonical, errors=messages, durations=seconds,
-                               costs=costs, **self._stamp())
+                               costs=costs, claims=self._claims(canonical), **self._stamp())
 
-            self._commit(build)
+            self._warn_lost(self._commit(build))
 
     def _stamp(self) -> dict[str, Any]:
         """Time, worker and checkpoint of an event that computes nothing."""
         state = self._state
         return {"time": time.time(), "worker": state.worker,
                 "checkpoint": state.checkpoint(state.rng, state.design_used)}
+
+    def _claims(self, points: Sequence[Mapping[str, Any]]) -> tuple[int | None, ...]:
+        """The claims of the runs a tell of the valid `points` is of (`OptimizerState.runs_of`:
+        this worker's own first), () when it is of none."""
+        claims = tuple(None if run is None else run.claim
+                       for run in self._state.runs_of(points))
+        return claims if any(c is not None for c in claims) else ()
+
+    def _warn_lost(self, event: Event) -> None:
+        """Warn (`UnmatchedTellWarning`) when the tell or failure `event`, just applied,
+        named a run that had stopped being pending before it was stored: recorded, and
+        nothing released (`bayesopt.state`)."""
+        lost = self._state.lost_claims
+        if not lost:
+            return
+        claims = list(event.claims)  # type: ignore[attr-defined]
+        params = event.points[claims.index(lost[0])]
+        warnings.warn(
+            f"told point {params}: its run stopped being pending before this tell was stored "
+            "(another worker cancelled it, or it timed out, and its params may be pending "
+            "again as a new run); it is recorded as an observation of its params, "
+            "and every pending point stays pending",
+            UnmatchedTellWarning, stacklevel=caller_level(),
+        )
 
     def _warn_unmatched(self, points: Sequence[Mapping[str, Any]]) -> None:
         if not self._state.pending:
@@ -923,7 +955,10 @@ class Optimizer:
         ``bayesopt run`` send them by themselves. Each point must match a pending point
         that has not timed out (the rule of `tell`); otherwise ValueError naming it,
         and nothing is recorded. A heartbeat is recorded whatever this optimizer's own
-        ``pending_timeout``: in a shared study the other workers' timeouts read it.
+        ``pending_timeout``: in a shared study the other workers' timeouts read it. It
+        is of this optimizer's own run of those params, if it has one (`bayesopt.state`):
+        once that run timed out or another worker cancelled it, ValueError, even if
+        another run of the same params is pending (that run's worker keeps it alive).
         """
         points, _ = as_batch(params, None)
         if not points:
@@ -934,7 +969,15 @@ class Optimizer:
             def build() -> Heartbeat:
                 now = time.time()
                 self._check_pending("heartbeat", canonical, now)
-                return Heartbeat(points=canonical, time=now, worker=self._state.worker)
+                runs = self._state.runs_of(canonical)
+                gone = (*self._state.expired, *self._state.cancelled)
+                for point, run in zip(canonical, runs):  # its own run timed out or cancelled
+                    if (run is None or self._state.is_expired(run, now)
+                            or any(run is p for p in gone)):
+                        raise ValueError(f"heartbeat: {point} is not a pending point"
+                                         f"{self._why_not(point, now)}")
+                return Heartbeat(points=canonical, time=now, worker=self._state.worker,
+                                 claims=tuple(run.claim for run in runs))  # type: ignore[union-attr]
 
             self._commit(build)
 

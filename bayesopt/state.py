@@ -74,6 +74,18 @@ rung value, no step, no sign of life. Matched by params it would count as the re
 whichever run holds them now: a new run of the same params would find a step it never
 reported (`Optimizer.report` raises for the late report instead, saying it was not
 recorded). Reports without a claim (0.5.0 and earlier) keep the rule above.
+
+Tells, failures and heartbeats name their run's claim too (since 0.6.0). The run a worker's
+tell or heartbeat is of (`OptimizerState.runs_of`) is, among the points its params match,
+the nearest of that worker's own pending ones, else of its own timed-out ones, else of its
+own runs another worker cancelled (`cancelled`, kept until told), else, as before, of every
+pending point, then every timed-out one. A tell releases the run its claim names (pending
+or timed out); once that run is neither, its value is recorded as an observation of its
+params outside any run (as a late tell of a timed-out point is: no trial finished, no
+report state closed, so not "pruned") and releases nothing — another run of the same
+params, claimed after a cancel or a timeout, stays pending and keeps its reports. A
+heartbeat is a sign of life of the run its claim names while pending, else nothing. Tells,
+failures and heartbeats without claims (written before) are matched by their params.
 """
 
 from __future__ import annotations
@@ -257,6 +269,7 @@ class OptimizerState:
         self.history: list[Observation] = []
         self.pending: list[PendingPoint] = []
         self.expired: list[PendingPoint] = []  # timed out, still matched by a late tell
+        self.cancelled: list[PendingPoint] = []  # cancelled by another worker, not yet told
         self.timeouts: dict[str, float | None] = {}  # worker -> its latest ask's pending_timeout
         c = space.n_columns
         self.X_all, self.X_ok, self.X_failed = np.empty((0, c)), np.empty((0, c)), np.empty((0, c))
@@ -273,6 +286,7 @@ class OptimizerState:
         self.hedge: HedgeRecord | None = None  # the last ask's portfolio record (acquisition="hedge")
         self.n_asked = 0  # points of every ask event, every worker's (random_interleave counts them)
         self.n_claimed = 0  # points of every ask and pending event (a report names its run's claim)
+        self.lost_claims: tuple[int, ...] = ()  # of the last tell or failure: runs no longer there
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
 
@@ -367,21 +381,24 @@ class OptimizerState:
         keep = budgets == budget
         return ModelData(X[keep], y[keep], budget, keep)
 
-    def told_model_data(self, points: Sequence[Mapping[str, Any]],
-                        values: Sequence[float]) -> ModelData | None:
+    def told_model_data(self, points: Sequence[Mapping[str, Any]], values: Sequence[float],
+                        claims: Sequence[int | None] = ()) -> ModelData | None:
         """`model_data` with the told `points` (valid, `Space.validate`) that their tell will
         add to it, as `_observe` decides (`result.modelled`): with a Fidelity, not a run
         `report` stopped, which the tell records "pruned" and leaves out; None when the
         tell adds none (the surrogate has nothing new, as after `tell_failure`)."""
-        kept = [(p, v) for p, v in zip(points, values)
-                if self.space.fidelity is None or not self._stopped(p)]
+        kept = [(p, v) for p, v, c in zip(points, values, claims or (None,) * len(points))
+                if self.space.fidelity is None or not self._stopped(p, c)]
         if not kept:
             return None
         return self.model_data([p for p, _ in kept], [v for _, v in kept])
 
-    def _stopped(self, params: Mapping[str, Any]) -> bool:
-        """Whether the told point `params` releases a run `report` stopped (the pending or
-        timed-out point `_release` would drop)."""
+    def _stopped(self, params: Mapping[str, Any], claim: int | None = None) -> bool:
+        """Whether the told point `params` (of the run `claim`, if known) releases a run
+        `report` stopped (the pending or timed-out point `_release` would drop)."""
+        if claim is not None:
+            point = _claimed_point(self, claim)
+            return point is not None and point_key(self.space, point.params) in self.pruning.stopped
         for points in (self.pending, self.expired):
             index = nearest_match(self.space, params, points)
             if index is not None:
@@ -434,6 +451,29 @@ class OptimizerState:
         """The pending point `params` matches (the rule of a tell), or None."""
         index = nearest_match(self.space, params, self.pending)
         return None if index is None else self.pending[index]
+
+    def runs_of(self, points: Sequence[Mapping[str, Any]]) -> list[PendingPoint | None]:
+        """The run a tell or heartbeat of each of the valid `points` by this state's worker
+        is of (module docstring), each run named once: the nearest that the point matches
+        of the worker's own pending points, else of its own timed-out ones, else of its own
+        that another worker cancelled, else of every pending point, else of every timed-out
+        one; None when it matches none."""
+        own = self.worker
+        groups = [[p for p in self.pending if p.worker == own],
+                  [p for p in self.expired if p.worker == own],
+                  [p for p in self.cancelled if p.worker == own],
+                  self.pending, self.expired]
+        runs: list[PendingPoint | None] = []
+        for params in points:
+            run = None
+            for group in groups:
+                free = [p for p in group if all(p is not r for r in runs)]
+                index = nearest_match(self.space, params, free)
+                if index is not None:
+                    run = free[index]
+                    break
+            runs.append(run)
+        return runs
 
     def claimed(self, claim: int) -> bool:
         """Whether the point made pending with this claim (`PendingPoint.claim`) still is."""
@@ -629,6 +669,8 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
         released = _release(state, params)
         if released is None:
             continue
+        if released.worker is not None and released.worker != event.worker:
+            state.cancelled.append(released)  # its worker's late tell names it (`runs_of`)
         state.pruning.close(point_key(state.space, released.params))
         if state.hyperband is not None:
             release_trials(state, state.hyperband, [released])
@@ -648,19 +690,25 @@ def release_trials(state: OptimizerState, hyperband: Hyperband,
 @applier(Tell)
 def _apply_tell(state: OptimizerState, event: Tell) -> None:
     _observe(state, event, list(event.values), [None] * len(event.points), event.durations,
-             event.constraints, event.costs)
+             event.constraints, event.costs, event.claims)
 
 
 @applier(Failure)
 def _apply_failure(state: OptimizerState, event: Failure) -> None:
     _observe(state, event, [None] * len(event.points), list(event.errors), event.durations,
-             costs=event.costs)
+             costs=event.costs, claims=event.claims)
 
 
 @applier(Heartbeat)
 def _apply_heartbeat(state: OptimizerState, event: Heartbeat) -> None:
-    for params in event.points:
-        _seen_alive(state, nearest_match(state.space, params, state.pending), event.time)
+    """A sign of life of each point's run: the run its claim names while pending, and
+    nothing once it is not (module docstring); without a claim (written before 0.6.0)
+    the pending point its params match."""
+    claims = event.claims or (None,) * len(event.points)
+    for params, claim in zip(event.points, claims):
+        index = (nearest_match(state.space, params, state.pending) if claim is None
+                 else next((i for i, p in enumerate(state.pending) if p.claim == claim), None))
+        _seen_alive(state, index, event.time)
 
 
 def _seen_alive(state: OptimizerState, index: int | None, time: float | None) -> None:
@@ -736,23 +784,60 @@ def _release(state: OptimizerState, params: Mapping[str, Any],
     return None
 
 
+def _claimed_point(state: OptimizerState, claim: int) -> PendingPoint | None:
+    """The pending (or timed-out) point made pending with `claim`, or None."""
+    return next((p for points in (state.pending, state.expired) for p in points
+                 if p.claim == claim), None)
+
+
+def _release_claim(state: OptimizerState, claim: int) -> PendingPoint | None:
+    """Drop the pending (or timed-out) point made pending with `claim`, if any, and return it."""
+    for points in (state.pending, state.expired):
+        index = next((i for i, p in enumerate(points) if p.claim == claim), None)
+        if index is not None:
+            return points.pop(index)
+    return None
+
+
+def _forget_cancelled(state: OptimizerState, params: Mapping[str, Any],
+                      worker: str | None) -> None:
+    """Drop `worker`'s cancelled run (`OptimizerState.cancelled`) that `params` matches."""
+    own = [p for p in state.cancelled if p.worker == worker]
+    index = nearest_match(state.space, params, own)
+    if index is not None:
+        state.cancelled = [p for p in state.cancelled if p is not own[index]]
+
+
 def _observe(state: OptimizerState, event: Event, values: list[float | None],
              errors: list[str | None], durations: tuple[float | None, ...],
              constraints: tuple[tuple[float, ...], ...] | None = None,
-             costs: tuple[float | None, ...] = ()) -> None:
+             costs: tuple[float | None, ...] = (), claims: tuple[int | None, ...] = ()) -> None:
     """Append observations (value None = failed), stamped with the event's time, and
-    release their pending entries."""
+    release their pending entries: each the run its claim names, and none once that run
+    is neither pending nor timed out (its params' reports are left to the run that holds
+    them now); without a claim the one its params match (module docstring)."""
     points = event.points
     X = state.space.encode_valid(points)
     seconds = durations or (None,) * len(points)
     fidelity = state.space.fidelity
     data = []
+    lost = []
     rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
-    for params, x, value, error, duration, row, cost in zip(
-            points, X, values, errors, seconds, rows, costs or (None,) * len(points)):
-        released = _release(state, params, x)
+    for params, x, value, error, duration, row, cost, claim in zip(
+            points, X, values, errors, seconds, rows, costs or (None,) * len(points),
+            claims or (None,) * len(points)):
+        if claim is None:  # written before claims: by params, and its worker's cancelled run
+            released = _release(state, params, x)  # is told (it names none to match later)
+            _forget_cancelled(state, params, event.worker)
+        else:
+            released = _release_claim(state, claim)
         asked = params if released is None else released.params
-        step = state.pruning.close(point_key(state.space, asked))
+        if released is None and claim is not None:
+            state.cancelled = [p for p in state.cancelled if p.claim != claim]
+            lost.append(claim)
+            step = None  # the run it was of is over: nothing of its params' reports is its
+        else:
+            step = state.pruning.close(point_key(state.space, asked))
         status: Status = "failed" if value is None else "ok" if step is None else "pruned"
         continues = _finish_trial(state, released, None if status == "pruned" else value)
         state.history.append(Observation(len(state.history), dict(params), value, status, error,
@@ -761,6 +846,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
                                          step=None if value is None else step,
                                          run=None if released is None else released.run))
         data.append(modelled(state.history[-1], state.space))
+    state.lost_claims = tuple(lost)
     ok = np.array(data, dtype=bool)
     inputs = model_inputs(state.space, state.model.options, X[ok], [p for p, keep in zip(points, ok) if keep])
     state.feasible_ok = np.concatenate([

@@ -4,6 +4,7 @@ Optimizer that asks budgets (the fold: bayesopt.state, bayesopt.propose)."""
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import shutil
@@ -23,6 +24,7 @@ from bayesopt import (
     OptimizeResult,
     OptimizerOptions,
     Real,
+    ResumeWarning,
     Space,
     SpaceExhaustedWarning,
     minimize,
@@ -1030,6 +1032,14 @@ def test_a_report_landing_after_another_workers_cancel_leaves_a_new_run_free_to_
 STUDY_LATE_REPORT = Path(__file__).parent / "data" / "study-0.5.0-late-report.jsonl"
 
 
+def copied_study(source: Path, folder: Path) -> Path:
+    """A copy of the committed study `source` in `folder`; it holds no claim."""
+    study = folder / "study.jsonl"
+    shutil.copy(source, study)
+    assert '"claims"' not in study.read_text()
+    return study
+
+
 def test_a_late_report_of_a_study_written_before_claims_is_still_matched_by_its_params(
         tmp_path: Any) -> None:
     # A JSON-lines study written by 0.5.0 (the race of
@@ -1037,9 +1047,7 @@ def test_a_late_report_of_a_study_written_before_claims_is_still_matched_by_its_
     # worker a added p, worker b cancelled and added p again, then a's report of p at step
     # 3 was stored. Its report carries no claim, so it is matched by its params, as its
     # writers folded it: its values at rungs 0 and 1, and step 3 as the new run's last.
-    study = tmp_path / "study.jsonl"
-    shutil.copy(STUDY_LATE_REPORT, study)
-    assert '"claims"' not in study.read_text()
+    study = copied_study(STUDY_LATE_REPORT, tmp_path)
     space = {"x": Real(0, 1), "y": Real(0, 1)}
     point = {"x": 0.1, "y": 0.1}
     with Optimizer(space, seed=2, storage=str(study), study="late") as reader:
@@ -1051,7 +1059,51 @@ def test_a_late_report_of_a_study_written_before_claims_is_still_matched_by_its_
         assert not reader.report(point, 4, 0.4)  # now with its claim: the pending run's
         reader.tell(point, 0.4)
         assert [(o.status, o.value) for o in reader.history] == [("ok", 0.4)]
-    assert study.read_text().count('"claims":[1]') == 1  # the new run's claim (a's was 0)
+    # the new run's claim (a's was 0), in its report and its tell
+    assert study.read_text().count('"claims":[1]') == 2
+
+
+STUDY_LATE_TELL = Path(__file__).parent / "data" / "study-0.6.0-late-tell.jsonl"
+
+
+def test_a_late_tell_of_a_study_written_before_tell_claims_is_still_matched_by_its_params(
+        tmp_path: Any) -> None:
+    # A JSON-lines study written by main at 80085e23 (0.6.0 before tells and heartbeats
+    # carried claims; the race of tests/test_storage.py::
+    # test_a_late_tell_and_heartbeat_of_a_run_cancelled_and_claimed_again_are_not_the_new_runs):
+    # w added p, v cancelled and added p again, w's heartbeat and tell of p were stored,
+    # then v's tell. Without claims they are matched by their params, as their writers
+    # folded them: w's tell released v's run, v's tell released nothing.
+    study = copied_study(STUDY_LATE_TELL, tmp_path)
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    with Optimizer(space, seed=2, storage=str(study), study="late") as reader:
+        assert [(o.status, o.value) for o in reader.history] == [("ok", 0.5), ("ok", 0.4)]
+        assert reader.pending == [] and reader._state.n_claimed == 2
+        assert reader._state.cancelled == []  # the cancelled run: w's, told (by params)
+
+
+def test_a_journal_with_tell_and_heartbeat_claims_resumes_to_the_same_asks(tmp_path: Any) -> None:
+    # Tells, failures and heartbeats carry their runs' claims; a resumed journal folds them
+    # (by claim) to the state the original reached, and asks what it would have.
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer(space, seed=3, n_initial=3, journal=journal, pending_timeout=600)
+    for i in range(6):
+        batch = opt.ask(2)
+        opt.heartbeat(batch)
+        opt.tell(batch[0], float(i))
+        opt.tell_failure(batch[1], "crashed")
+    left = opt.ask()
+    opt.heartbeat(left)
+    text = journal.read_text()
+    assert '"event":"tell"' in text and text.count('"claims"') == 6 * 3 + 1
+    twin = copy.deepcopy(opt)  # detached: the journal has one writer
+    opt.close()
+    with pytest.warns(ResumeWarning):
+        resumed = Optimizer.resume(journal)
+    assert resumed.history == twin.history and resumed.pending == twin.pending == [left]
+    assert resumed.ask(2) == twin.ask(2)
+    resumed.close()
 
 
 def test_input_constraints_on_the_fidelity_say_that_they_judge_a_configuration() -> None:

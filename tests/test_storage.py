@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from bayesopt import Optimizer, Real
+from bayesopt.optimizer import UnmatchedTellWarning
 from bayesopt.storage import LockLost, LockWaitWarning, codec
 from bayesopt.storage.sqlite import SQLiteStorage
 from postgres import DropAfterCommit, PostgresServer
@@ -400,6 +401,43 @@ def storage_url(location: tuple[str, str]) -> str:
     return {"jsonl": where, "sqlite": f"sqlite:///{where}"}.get(kind, where)
 
 
+SPACE_XY = {"x": Real(0, 1), "y": Real(0, 1)}
+
+
+def two_workers(location: tuple[str, str], **options: Any,
+                ) -> tuple[Optimizer, Optimizer, dict[str, float]]:
+    """Two optimizers (workers) of study "s" at `location`, and the point the first one
+    has added (`add_pending`)."""
+    url = storage_url(location)
+    first = Optimizer(SPACE_XY, seed=0, storage=url, study="s", **options)
+    second = Optimizer(SPACE_XY, seed=1, storage=url, study="s", **options)
+    point = {"x": 0.1, "y": 0.1}
+    first.add_pending(point)
+    return first, second, point
+
+
+CLOCK = time.time
+
+
+def claim_again_while_built(monkeypatch: pytest.MonkeyPatch, other: Optimizer,
+                            point: dict[str, float]) -> list[bool]:
+    """Force a race: at the first clock read in bayesopt/optimizer.py (as an event is built,
+    after its optimizer read the study), `other` cancels `point` and adds it again (a new
+    run). The list holds True until then; restore the clock with `CLOCK`."""
+    armed = [True]
+
+    def claim_again_first() -> float:
+        caller = sys._getframe(1).f_code.co_filename
+        if armed[0] and caller.endswith(os.path.join("bayesopt", "optimizer.py")):
+            armed[0] = False
+            other.cancel(point)
+            other.add_pending(point)
+        return CLOCK()
+
+    monkeypatch.setattr(time, "time", claim_again_first)
+    return armed
+
+
 def test_a_report_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs(
     location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -409,35 +447,94 @@ def test_a_report_stored_after_its_run_was_cancelled_and_claimed_again_is_not_th
     after the last reported step 3.0". It carries its run's claim now: every worker's fold
     leaves it out (the run it was of is over), a.report says so, and b's run reports from
     step 1. The race is forced: b cancels and adds p while a builds its report."""
-    space = {"x": Real(0, 1), "y": Real(0, 1)}
-    url = storage_url(location)
-    a = Optimizer(space, seed=0, storage=url, study="s")
-    b = Optimizer(space, seed=1, storage=url, study="s")
-    point = {"x": 0.1, "y": 0.1}
-    a.add_pending(point)
-    clock, armed = time.time, [True]
-
-    def claim_again_first() -> float:  # a's clock read, after a read the study
-        caller = sys._getframe(1).f_code.co_filename
-        if armed[0] and caller.endswith(os.path.join("bayesopt", "optimizer.py")):
-            armed[0] = False
-            b.cancel(point)
-            b.add_pending(point)
-        return clock()
-
-    monkeypatch.setattr(time, "time", claim_again_first)
+    a, b, point = two_workers(location)
+    armed = claim_again_while_built(monkeypatch, b, point)
     with pytest.raises(ValueError, match=r"report: the run of \{'x': 0.1, 'y': 0.1\} stopped "
                        r"being pending while this report was stored .* not recorded; stop"):
         a.report(point, 3, 0.5)
-    monkeypatch.setattr(time, "time", clock)
+    monkeypatch.setattr(time, "time", CLOCK)
     assert not armed[0] and a.pending == b.pending == [point]
     assert not b.report(point, 1, 0.4)
     assert not a.report(point, 2, 0.3)  # the same run, named by params, from a
     b.tell(point, 0.3)
-    reader = Optimizer(space, seed=2, storage=url, study="s")  # a fold from scratch
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")  # from scratch
     for opt in (a, b, reader):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.3)]
         assert opt._state.pruning.rungs == {0: [0.4]}
+        opt.close()
+
+
+def test_a_late_tell_and_heartbeat_of_a_run_cancelled_and_claimed_again_are_not_the_new_runs(
+    location: tuple[str, str],
+) -> None:
+    """Worker w added p; worker v cancelled p and added it again (a new run). Matched by
+    params, w's late heartbeat counted as a sign of life of v's run and w's late tell
+    released v's run, so v's own tell found nothing pending. Tells and heartbeats name
+    their run's claim now: w's heartbeat is refused (its run is not pending), w's tell is
+    recorded as an observation without releasing v's run (with an UnmatchedTellWarning),
+    and v's tell releases v's run, in every worker's fold and in a fold from scratch."""
+    w, v, point = two_workers(location, pending_timeout=60)
+    v.cancel(point)
+    v.add_pending(point)
+    with pytest.raises(ValueError, match=r"heartbeat: \{'x': 0.1, 'y': 0.1\} is not a pending"):
+        w.heartbeat(point)
+    with pytest.warns(UnmatchedTellWarning, match="its run stopped being pending before this "
+                      "tell was stored .* every pending point stays pending"):
+        w.tell(point, 0.5)
+    assert w.pending == v.pending == [point]  # v's run is still pending
+    v.heartbeat(point)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v.tell(point, 0.4)
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")  # from scratch
+    for opt in (w, v, reader):
+        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
+        assert opt.pending == [] and opt._state.cancelled == []
+        opt.close()
+
+
+def test_a_late_tell_of_a_timed_out_run_claimed_again_is_not_the_new_runs(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """w added p; p timed out and v added it again (a new run). Matched by params, w's late
+    tell released v's run (pending first) and left w's timed-out run listed. It names w's
+    own run now: that run is released (a late tell of a timed-out point, recorded without
+    a warning), v's run stays pending until v tells it."""
+    w, v, point = two_workers(location, pending_timeout=10)
+    start = time.time()
+    monkeypatch.setattr(time, "time", lambda: start + 60)  # p times out
+    v.add_pending(point)
+    with pytest.raises(ValueError, match="is not a pending point .*it timed out"):
+        w.heartbeat(point)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w.tell(point, 0.5)
+    assert w.pending == v.pending == [point] and w.pending_status().timed_out == ()
+    v.tell(point, 0.4)
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
+    for opt in (w, v, reader):
+        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
+        assert opt.pending == [] and opt.pending_status().timed_out == ()
+        opt.close()
+
+
+def test_a_tell_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the report race: w's tell of p is built while p is w's pending run, and stored
+    after v cancelled p and added it again. It carries w's claim: recorded, with an
+    UnmatchedTellWarning, and v's run stays pending until v tells it."""
+    w, v, point = two_workers(location)
+    armed = claim_again_while_built(monkeypatch, v, point)
+    with pytest.warns(UnmatchedTellWarning, match="its run stopped being pending"):
+        w.tell(point, 0.5)
+    monkeypatch.setattr(time, "time", CLOCK)
+    assert not armed[0] and w.pending == v.pending == [point]
+    v.tell(point, 0.4)
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
+    for opt in (w, v, reader):
+        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
+        assert opt.pending == []
         opt.close()
 
 
