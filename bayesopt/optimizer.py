@@ -1069,8 +1069,11 @@ class Optimizer:
         A report is also a sign of life of the point: with ``pending_timeout`` its
         expiry counts from the latest report, as from a `heartbeat`.
 
-        A report belongs to the run it was made for (the pending point `params` matched
-        when it was built; `bayesopt.state`). In a shared study another worker may tell,
+        A report belongs to the run it was made for: this optimizer's own run of `params`
+        if it has one, else the pending point `params` matches (the rule of a tell and a
+        heartbeat; `bayesopt.state`). Once another worker cancelled this optimizer's own
+        run, or it timed out, ValueError, even if another run of the same params is pending
+        (that run's worker reports on it). In a shared study another worker may tell,
         cancel or time out that run, or cancel it and claim the same params again, while
         the report is stored: the report is then recorded for no run, and this raises
         ValueError saying so (naming the run id, for an asked point) — the late worker's
@@ -1111,9 +1114,10 @@ class Optimizer:
 
             def build() -> Report:
                 now = time.time()  # a point timed out by now is refused, as by heartbeat
-                point = self._state.pending_point(canonical)
-                if point is None or nearest_match(
-                        self.space, canonical, self._state.active_pending(now)) is None:
+                # this worker's own run of the params first, as for a tell or heartbeat
+                point = self._state.runs_of([canonical])[0]
+                if point is None or not any(point is p for p in
+                                            self._state.active_pending(now)):
                     raise ValueError(f"report: {canonical!r} is not pending"
                                      f"{self._why_not(canonical, now, batch=False)}; report only "
                                      "points asked and not yet told")

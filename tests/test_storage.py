@@ -455,11 +455,35 @@ def test_a_report_stored_after_its_run_was_cancelled_and_claimed_again_is_not_th
     monkeypatch.setattr(time, "time", CLOCK)
     assert not armed[0] and a.pending == b.pending == [point]
     assert not b.report(point, 1, 0.4)
-    assert not a.report(point, 2, 0.3)  # the same run, named by params, from a
+    with pytest.raises(ValueError, match=r"report: .* is not pending"):
+        a.report(point, 2, 0.3)  # a's own run was cancelled: b's new run is not a's
     b.tell(point, 0.3)
     reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")  # from scratch
     for opt in (a, b, reader):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.3)]
+        assert opt._state.pruning.rungs == {0: [0.4]}
+        opt.close()
+
+
+def test_a_report_of_a_run_cancelled_and_claimed_again_is_refused_not_the_new_runs(
+    location: tuple[str, str],
+) -> None:
+    """Worker w added p; worker v cancelled p and added it again (a new run), and w has
+    read both events. w's report was built for the pending point p's params matched — v's
+    run — and counted as its report: v's own first report then raised "step=1 must be
+    after the last reported step 3.0". A report is of the worker's own run, as a tell or a
+    heartbeat is: w's is refused (its run is not pending) and v's run reports from step 1."""
+    w, v, point = two_workers(location)
+    v.cancel(point)
+    v.add_pending(point)
+    assert w.pending == [point]  # w has read the cancel and v's new run
+    with pytest.raises(ValueError, match=r"report: \{'x': 0.1, 'y': 0.1\} is not pending"):
+        w.report(point, 3, 0.5)
+    assert not v.report(point, 1, 0.4)
+    v.tell(point, 0.4)
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")  # from scratch
+    for opt in (w, v, reader):
+        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.4)]
         assert opt._state.pruning.rungs == {0: [0.4]}
         opt.close()
 
