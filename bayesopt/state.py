@@ -477,7 +477,7 @@ class OptimizerState:
 
     def claimed(self, claim: int) -> bool:
         """Whether the point made pending with this claim (`PendingPoint.claim`) still is."""
-        return any(point.claim == claim for point in self.pending)
+        return _claim_index(self.pending, claim) is not None
 
     def run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
         """(run, continues) of the pending point `params` matches (the rule of a tell): its
@@ -706,9 +706,7 @@ def _apply_heartbeat(state: OptimizerState, event: Heartbeat) -> None:
     the pending point its params match."""
     claims = event.claims or (None,) * len(event.points)
     for params, claim in zip(event.points, claims):
-        index = (nearest_match(state.space, params, state.pending) if claim is None
-                 else next((i for i, p in enumerate(state.pending) if p.claim == claim), None))
-        _seen_alive(state, index, event.time)
+        _seen_alive(state, _reported(state, params, claim)[0], event.time)
 
 
 def _seen_alive(state: OptimizerState, index: int | None, time: float | None) -> None:
@@ -722,15 +720,20 @@ def _seen_alive(state: OptimizerState, index: int | None, time: float | None) ->
                                    else max(point.alive, time))
 
 
+def _claim_index(points: Sequence[PendingPoint], claim: int) -> int | None:
+    """The index in `points` of the point made pending with `claim`, or None."""
+    return next((i for i, p in enumerate(points) if p.claim == claim), None)
+
+
 def _reported(state: OptimizerState, params: Mapping[str, Any],
               claim: int | None) -> tuple[int | None, bool]:
-    """(index of the pending point a report of `params` is of, or None; whether to apply
-    the report): by its claim, and not at all once that run is no longer pending (told,
-    cancelled or timed out before the report was stored; module docstring); a report
+    """(index of the pending point a report or heartbeat of `params` is of, or None;
+    whether to apply it): by its claim, and not at all once that run is no longer pending
+    (told, cancelled or timed out before the event was stored; module docstring); an event
     without a claim (written before 0.6.0) by its params, the rule of a tell."""
     if claim is None:
         return nearest_match(state.space, params, state.pending), True
-    index = next((i for i, p in enumerate(state.pending) if p.claim == claim), None)
+    index = _claim_index(state.pending, claim)
     return index, index is not None
 
 
@@ -786,14 +789,17 @@ def _release(state: OptimizerState, params: Mapping[str, Any],
 
 def _claimed_point(state: OptimizerState, claim: int) -> PendingPoint | None:
     """The pending (or timed-out) point made pending with `claim`, or None."""
-    return next((p for points in (state.pending, state.expired) for p in points
-                 if p.claim == claim), None)
+    for points in (state.pending, state.expired):
+        index = _claim_index(points, claim)
+        if index is not None:
+            return points[index]
+    return None
 
 
 def _release_claim(state: OptimizerState, claim: int) -> PendingPoint | None:
     """Drop the pending (or timed-out) point made pending with `claim`, if any, and return it."""
     for points in (state.pending, state.expired):
-        index = next((i for i, p in enumerate(points) if p.claim == claim), None)
+        index = _claim_index(points, claim)
         if index is not None:
             return points.pop(index)
     return None
