@@ -28,9 +28,9 @@ uniformly at random] when there are any; an ask of an optimizer with `pending_ti
 carries "pending_timeout": its seconds (the asking worker's own, which judged the other
 workers' pending points; left out without one; studies written before have none). A
 report carries "claims": the claim of the run each of its points reports on (`Report`;
-reports written before 0.6.0 have none); so do a tell, a failure and a heartbeat since 0.6.0
-(the run each point is of; left out when none is known, and absent from those written
-before, which are matched by their params).
+reports written before 0.6.0 have none); so do a tell, a failure and a heartbeat since 0.6.0,
+and a cancel since 0.7.0 (the run each point is of; left out when none is known, and absent
+from those written before, which are matched by their params).
 
 A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
 or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
@@ -184,9 +184,21 @@ class Pending(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Cancel(Event):
-    """Pending points that will not be evaluated (`cancel`)."""
+    """Pending points that will not be evaluated (`cancel`). Since 0.7.0 a cancel carries
+    "claims", the claim of the run each point cancels (as a tell does): it drops that run,
+    and nothing once that run is neither pending nor timed out; cancels written before
+    have none and are matched by their params."""
 
     kind: ClassVar[str] = "cancel"
+    keys: ClassVar[frozenset[str]] = frozenset({"claims"})
+    claims: tuple[int | None, ...] = ()  # the cancelled runs' claims (as `Tell.claims`), if known
+
+    def fields(self) -> dict[str, Any]:
+        return _claims_field(self.claims)
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        return {"claims": _parse_claims(record, n_points, cls.kind)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -324,8 +336,8 @@ class Report(Event):
 
 
 def _claims_field(claims: tuple[int | None, ...]) -> dict[str, Any]:
-    """The JSON "claims" field (a report's, tell's, failure's, heartbeat's): left out when
-    no claim is known."""
+    """The JSON "claims" field (a report's, tell's, failure's, heartbeat's, cancel's): left
+    out when no claim is known."""
     return {"claims": list(claims)} if any(c is not None for c in claims) else {}
 
 

@@ -931,7 +931,17 @@ class Optimizer:
         """Drop pending point(s) that will not be evaluated (journaled).
 
         Each point must match a pending point (the rule of `tell`); otherwise
-        ValueError, and nothing is dropped.
+        ValueError, and nothing is dropped. The run a point cancels is chosen as a tell's
+        (`bayesopt.state`): this optimizer's own run of those params if it has one, else
+        the pending point they match — so any attached optimizer may cancel another
+        worker's point (one whose worker died). Once this optimizer's own run of them
+        timed out or another worker cancelled it, ValueError, and nothing is dropped, even
+        if another run of the same params is pending (that run is its worker's; as for
+        `heartbeat` and `report`). In a shared study another worker may tell or cancel
+        the run, or cancel it and claim the same params again, while the cancel is
+        stored: the cancel then drops nothing for that point (the new run stays pending)
+        and this raises ValueError saying so, after the batch's other points were
+        dropped.
         """
         points, _ = as_batch(params, None)
         with self._lock:
@@ -939,9 +949,20 @@ class Optimizer:
 
             def build() -> Cancel:
                 self._check_pending("cancel", canonical)
-                return Cancel(points=canonical, **self._stamp())
+                runs = self._own_runs("cancel", canonical)
+                return Cancel(points=canonical, claims=tuple(run.claim for run in runs),
+                              **self._stamp())
 
-            self._commit(build)
+            event = self._commit(build)
+            lost = self._state.lost_claims
+            if lost:
+                point = event.points[list(event.claims).index(lost[0])]  # type: ignore[attr-defined]
+                raise ValueError(f"cancel: the run of {point!r} stopped being pending while "
+                                 "this cancel was stored (another worker told or cancelled "
+                                 "it, or claimed its params again), so the cancel dropped "
+                                 "nothing for it" + (f"; the other {len(points) - len(lost)} "
+                                                     "point(s) were dropped"
+                                                     if len(points) > len(lost) else ""))
 
     def heartbeat(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
         """Record that pending point(s) are still being evaluated (journaled; in a shared
@@ -969,17 +990,26 @@ class Optimizer:
             def build() -> Heartbeat:
                 now = time.time()
                 self._check_pending("heartbeat", canonical, now)
-                runs = self._state.runs_of(canonical)
-                gone = (*self._state.expired, *self._state.cancelled)
-                for point, run in zip(canonical, runs):  # its own run timed out or cancelled
-                    if (run is None or self._state.is_expired(run, now)
-                            or any(run is p for p in gone)):
-                        raise ValueError(f"heartbeat: {point} is not a pending point"
-                                         f"{self._why_not(point, now)}")
+                runs = self._own_runs("heartbeat", canonical, now)
                 return Heartbeat(points=canonical, time=now, worker=self._state.worker,
-                                 claims=tuple(run.claim for run in runs))  # type: ignore[union-attr]
+                                 claims=tuple(run.claim for run in runs))
 
             self._commit(build)
+
+    def _own_runs(self, verb: str, points: Sequence[Mapping[str, Any]],
+                  now: float | None = None) -> list[PendingPoint]:
+        """The pending runs a heartbeat or cancel of the valid `points` is of
+        (`OptimizerState.runs_of`: this worker's own first); ValueError naming the first
+        point whose run is not pending: this worker's own timed out (by `now`, with one)
+        or was cancelled by another worker, even if another run of its params is pending."""
+        runs = self._state.runs_of(points)
+        gone = (*self._state.expired, *self._state.cancelled)
+        for point, run in zip(points, runs):
+            if (run is None or (now is not None and self._state.is_expired(run, now))
+                    or any(run is p for p in gone)):
+                raise ValueError(f"{verb}: {point} is not a pending point"
+                                 f"{self._why_not(point, now)}")
+        return runs  # type: ignore[return-value]
 
     def _check_pending(self, verb: str, points: Sequence[Mapping[str, Any]],
                        now: float | None = None) -> None:

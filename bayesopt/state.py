@@ -86,6 +86,14 @@ report state closed, so not "pruned") and releases nothing — another run of th
 params, claimed after a cancel or a timeout, stays pending and keeps its reports. A
 heartbeat is a sign of life of the run its claim names while pending, else nothing. Tells,
 failures and heartbeats without claims (written before) are matched by their params.
+
+Cancels name their run's claim too (since 0.7.0), chosen as a tell's (`runs_of`: the
+worker's own run first, else any pending point its params match — a coordinator cancels
+another worker's straggler). A cancel drops the run its claim names while it is pending or
+timed out, and nothing once it is neither (another worker told or cancelled it before the
+cancel was stored, and may have claimed its params again: that new run stays pending);
+`lost_claims` lists those runs. Cancels without claims (written before) are matched by their
+params, as their writers folded them.
 """
 
 from __future__ import annotations
@@ -286,7 +294,7 @@ class OptimizerState:
         self.hedge: HedgeRecord | None = None  # the last ask's portfolio record (acquisition="hedge")
         self.n_asked = 0  # points of every ask event, every worker's (random_interleave counts them)
         self.n_claimed = 0  # points of every ask and pending event (a report names its run's claim)
-        self.lost_claims: tuple[int, ...] = ()  # of the last tell or failure: runs no longer there
+        self.lost_claims: tuple[int, ...] = ()  # of the last tell, failure or cancel: runs gone
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
 
@@ -662,18 +670,26 @@ def _start_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]]) -> N
 
 @applier(Cancel)
 def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
-    """Drop each cancelled point, release its Hyperband trial, and forget its reports'
+    """Drop each cancelled point — the run its claim names while pending (or timed out),
+    and nothing once it is neither (`lost_claims`); without a claim (written before 0.7.0)
+    the one its params match — release its Hyperband trial, and forget its reports'
     running state (last step, stop): a released promotion is asked again with the same
-    params, a new run whose reports start over. Values it recorded at rungs stay there."""
-    for params in event.points:
-        released = _release(state, params)
+    params, a new run whose reports start over. Values it recorded at rungs stay there.
+    A run that another worker cancelled is kept in `cancelled` (module docstring)."""
+    claims = event.claims or (None,) * len(event.points)
+    lost = []
+    for params, claim in zip(event.points, claims):
+        released = _release(state, params) if claim is None else _release_claim(state, claim)
         if released is None:
+            if claim is not None:
+                lost.append(claim)
             continue
         if released.worker is not None and released.worker != event.worker:
             state.cancelled.append(released)  # its worker's late tell names it (`runs_of`)
         state.pruning.close(point_key(state.space, released.params))
         if state.hyperband is not None:
             release_trials(state, state.hyperband, [released])
+    state.lost_claims = tuple(lost)
 
 
 def release_trials(state: OptimizerState, hyperband: Hyperband,

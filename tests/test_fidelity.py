@@ -1082,6 +1082,29 @@ def test_a_late_tell_of_a_study_written_before_tell_claims_is_still_matched_by_i
         assert reader._state.cancelled == []  # the cancelled run: w's, told (by params)
 
 
+STUDY_LATE_CANCEL = Path(__file__).parent / "data" / "study-0.6.0-late-cancel.jsonl"
+
+
+def test_a_late_cancel_of_a_study_written_before_cancel_claims_is_still_matched_by_its_params(
+        tmp_path: Any) -> None:
+    # A JSON-lines study written by main at 581d2718 (0.6.0, before cancels carried claims;
+    # the race of tests/test_storage.py::
+    # test_a_late_cancel_of_a_timed_out_run_claimed_again_is_refused_not_the_new_runs):
+    # w added p (pending_timeout=10), p timed out, v added p again, w cancelled p, v told
+    # p (its tell names v's run: claims [1]), then w (claims [0]). The cancel has no claim,
+    # so it is matched by its params, as its writers folded it: it cancelled v's run, v's
+    # tell released nothing, w's released w's timed-out run.
+    study = tmp_path / "study.jsonl"
+    shutil.copy(STUDY_LATE_CANCEL, study)
+    assert '"event":"cancel","points":[[0.1,0.1]],"time"' in study.read_text()
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    with Optimizer(space, seed=2, storage=str(study), study="late") as reader:
+        assert [(o.status, o.value, o.run) for o in reader.history] == [("ok", 0.4, None),
+                                                                         ("ok", 0.5, None)]
+        assert reader.pending == [] and reader.pending_status().timed_out == ()
+        assert reader._state.n_claimed == 2 and reader._state.cancelled == []
+
+
 def test_a_journal_with_tell_and_heartbeat_claims_resumes_to_the_same_asks(tmp_path: Any) -> None:
     # Tells, failures and heartbeats carry their runs' claims; a resumed journal folds them
     # (by claim) to the state the original reached, and asks what it would have.

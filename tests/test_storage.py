@@ -562,6 +562,117 @@ def test_a_tell_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_
         opt.close()
 
 
+def test_a_late_cancel_of_a_run_cancelled_and_claimed_again_is_refused_not_the_new_runs(
+    location: tuple[str, str],
+) -> None:
+    """Worker w added p; worker v cancelled p and added it again (a new run). Matched by
+    params, w's late cancel of p cancelled v's run. A cancel is of the worker's own run
+    first, as a tell is: w's is refused (its run is not pending) and v's run stays
+    pending; a third worker with no run of p still cancels v's run (a coordinator
+    cancelling a straggler), in every worker's fold and in a fold from scratch."""
+    w, v, point = two_workers(location)
+    v.cancel(point)
+    v.add_pending(point)
+    with pytest.raises(ValueError, match=r"cancel: \{'x': 0.1, 'y': 0.1\} is not a pending "
+                       r"point \(never asked, already told or cancelled"):
+        w.cancel(point)
+    assert w.pending == v.pending == [point]
+    coordinator = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
+    coordinator.cancel(point)
+    reader = Optimizer(SPACE_XY, seed=3, storage=storage_url(location), study="s")
+    for opt in (w, v, coordinator, reader):
+        assert opt.pending == [] and opt._state.n_claimed == 2 and opt.history == []
+    with pytest.raises(ValueError, match="is not a pending point"):
+        v.cancel(point)
+    for opt in (w, v, coordinator, reader):
+        opt.close()
+
+
+def test_a_cancel_is_of_its_workers_own_run_before_another_of_the_same_params(
+    location: tuple[str, str],
+) -> None:
+    """v added p, then w added it again (a replicate, `repeat=True`). Matched by params,
+    w's cancel of p took the first pending run of p, v's. It takes w's own now."""
+    url = storage_url(location)
+    v = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    w = Optimizer(SPACE_XY, seed=0, storage=url, study="s")
+    point = {"x": 0.1, "y": 0.1}
+    v.add_pending(point)
+    w.add_pending(point, repeat=True)
+    w.cancel(point)
+    for opt in (w, v):
+        assert [p.worker for p in opt._state.pending] == [v._state.worker]
+    v.heartbeat(point)  # v's run is pending
+    w.cancel(point)  # w has no run of p left: it cancels v's, as a coordinator would
+    assert w.pending == v.pending == []
+    w.close()
+    v.close()
+
+
+def test_a_late_cancel_of_a_timed_out_run_claimed_again_is_refused_not_the_new_runs(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """w added p; p timed out and v added it again (a new run). Matched by params, w's
+    cancel of p cancelled v's run (tests/data/study-0.6.0-late-cancel.jsonl, written so).
+    It is of w's own run now, which timed out: refused, as w's heartbeat is; v's run stays
+    pending, w's late tell is recorded as its timed-out run's, v's tell releases v's."""
+    w, v, point = two_workers(location, pending_timeout=10)
+    start = time.time()
+    monkeypatch.setattr(time, "time", lambda: start + 60)  # p times out
+    v.add_pending(point)
+    with pytest.raises(ValueError, match=r"cancel: .* is not a pending point \(it timed out"):
+        w.cancel(point)
+    assert w.pending == v.pending == [point]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w.tell(point, 0.5)
+        v.tell(point, 0.4)
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
+    for opt in (w, v, reader):
+        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
+        assert opt.pending == [] and opt.pending_status().timed_out == ()
+        opt.close()
+
+
+def test_a_cancel_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the report race: w's cancel of p is built while p is w's pending run, and stored
+    after v cancelled p and added it again. It carries w's claim: it drops nothing, says
+    so (ValueError), and v's run stays pending until v tells it."""
+    w, v, point = two_workers(location)
+    armed = claim_again_while_built(monkeypatch, v, point)
+    with pytest.raises(ValueError, match=r"cancel: the run of \{'x': 0.1, 'y': 0.1\} stopped "
+                       r"being pending while this cancel was stored .* dropped nothing for it$"):
+        w.cancel(point)
+    monkeypatch.setattr(time, "time", CLOCK)
+    assert not armed[0] and w.pending == v.pending == [point]
+    v.tell(point, 0.4)
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
+    for opt in (w, v, reader):
+        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.4)]
+        assert opt.pending == [] and opt._state.n_claimed == 2
+        opt.close()
+
+
+def test_a_batch_cancel_drops_its_other_points_when_one_run_was_claimed_again(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch cancel whose first point's run was cancelled and claimed again while it was
+    stored drops its other point and names the first in its ValueError."""
+    w, v, point = two_workers(location)
+    other = {"x": 0.7, "y": 0.7}
+    w.add_pending(other)
+    claim_again_while_built(monkeypatch, v, point)
+    with pytest.raises(ValueError, match=r"dropped nothing for it; the other 1 point\(s\) "
+                       "were dropped"):
+        w.cancel([point, other])
+    monkeypatch.setattr(time, "time", CLOCK)
+    assert w.pending == v.pending == [point]
+    w.close()
+    v.close()
+
+
 def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> None:
     """Close the connection `holder` (its transaction, and the row lock, end) once a
     LockWaitWarning is among `caught` (`wait_for_lock_warning`)."""
