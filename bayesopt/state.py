@@ -78,8 +78,15 @@ recorded). Reports without a claim (0.5.0 and earlier) keep the rule above.
 Tells, failures and heartbeats name their run's claim too (since 0.6.0). The run a worker's
 tell or heartbeat is of (`OptimizerState.runs_of`) is, among the points its params match,
 the nearest of that worker's own pending ones, else of its own timed-out ones, else of its
-own runs another worker cancelled (`cancelled`, kept until told), else, as before, of every
-pending point, then every timed-out one. A tell releases the run its claim names (pending
+own runs another worker cancelled (`cancelled`), else, as before, of every pending point,
+then every timed-out one. Only the state's own worker looks its cancelled runs up, so a
+state keeps only its own worker's there, each until that worker's tell (or failure) names
+it: a worker's fold never holds another's, so a dead worker's cancelled runs are in no live
+fold. A live worker's stay as long as it does not tell them: no event shows that it never
+will (a cancel does not stop an evaluation, and its tell may come at any time, which must
+then name its run rather than release a new run of its params). They play no part in
+applying events (a stored event names its claims), so the folds of two workers, which
+differ in them, apply every event alike. A tell releases the run its claim names (pending
 or timed out); once that run is neither, its value is recorded as an observation of its
 params outside any run (as a late tell of a timed-out point is: no trial finished, no
 report state closed, so not "pruned") and releases nothing — another run of the same
@@ -277,7 +284,7 @@ class OptimizerState:
         self.history: list[Observation] = []
         self.pending: list[PendingPoint] = []
         self.expired: list[PendingPoint] = []  # timed out, still matched by a late tell
-        self.cancelled: list[PendingPoint] = []  # cancelled by another worker, not yet told
+        self.cancelled: list[PendingPoint] = []  # own runs another worker cancelled, not told
         self.timeouts: dict[str, float | None] = {}  # worker -> its latest ask's pending_timeout
         c = space.n_columns
         self.X_all, self.X_ok, self.X_failed = np.empty((0, c)), np.empty((0, c)), np.empty((0, c))
@@ -461,11 +468,11 @@ class OptimizerState:
         return None if index is None else self.pending[index]
 
     def runs_of(self, points: Sequence[Mapping[str, Any]]) -> list[PendingPoint | None]:
-        """The run a tell or heartbeat of each of the valid `points` by this state's worker
-        is of (module docstring), each run named once: the nearest that the point matches
-        of the worker's own pending points, else of its own timed-out ones, else of its own
-        that another worker cancelled, else of every pending point, else of every timed-out
-        one; None when it matches none."""
+        """The run a tell, heartbeat, report or cancel of each of the valid `points` by this
+        state's worker is of (module docstring), each run named once: the nearest that the
+        point matches of the worker's own pending points, else of its own timed-out ones,
+        else of its own that another worker cancelled, else of every pending point, else of
+        every timed-out one; None when it matches none."""
         own = self.worker
         groups = [[p for p in self.pending if p.worker == own],
                   [p for p in self.expired if p.worker == own],
@@ -675,7 +682,8 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
     the one its params match — release its Hyperband trial, and forget its reports'
     running state (last step, stop): a released promotion is asked again with the same
     params, a new run whose reports start over. Values it recorded at rungs stay there.
-    A run that another worker cancelled is kept in `cancelled` (module docstring)."""
+    A run of this state's own worker that another worker cancelled is kept in `cancelled`
+    (module docstring)."""
     claims = event.claims or (None,) * len(event.points)
     lost = []
     for params, claim in zip(event.points, claims):
@@ -684,8 +692,8 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
             if claim is not None:
                 lost.append(claim)
             continue
-        if released.worker is not None and released.worker != event.worker:
-            state.cancelled.append(released)  # its worker's late tell names it (`runs_of`)
+        if released.worker is not None and released.worker == state.worker != event.worker:
+            state.cancelled.append(released)  # its late tell names it (`runs_of`)
         state.pruning.close(point_key(state.space, released.params))
         if state.hyperband is not None:
             release_trials(state, state.hyperband, [released])

@@ -517,6 +517,35 @@ def test_a_late_tell_and_heartbeat_of_a_run_cancelled_and_claimed_again_are_not_
         opt.close()
 
 
+def test_only_a_runs_own_worker_keeps_it_as_cancelled_until_it_tells_it(
+    location: tuple[str, str],
+) -> None:
+    """A coordinator cancels four of worker w's runs. Every fold listed them as cancelled
+    by another worker until w told them, so a worker that died before telling left them
+    in every fold for its life. Only w looks them up (its late tells name them), so only
+    w's fold keeps them now, until it tells them; the coordinator's, another worker's and
+    a fresh reader's hold none, and they all fold w's late tells alike."""
+    url = storage_url(location)
+    w = Optimizer(SPACE_XY, seed=0, storage=url, study="s")
+    coordinator = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    other = Optimizer(SPACE_XY, seed=2, storage=url, study="s")
+    points = [{"x": 0.1 * k, "y": 0.5} for k in range(1, 5)]
+    w.add_pending(points)
+    coordinator.cancel(points)
+    reader = Optimizer(SPACE_XY, seed=3, storage=url, study="s")
+    for opt in (coordinator, other, reader):
+        assert opt.pending == [] and opt._state.cancelled == []
+    assert w.pending == []  # w caught up: its runs are cancelled, and listed as its own
+    assert [p.params for p in w._state.cancelled] == points  # for its late tells
+    for k, point in enumerate(points):
+        with pytest.warns(UnmatchedTellWarning, match="its run stopped being pending"):
+            w.tell(point, float(k))
+    for opt in (w, coordinator, other, reader):
+        assert [o.value for o in opt.history] == [0.0, 1.0, 2.0, 3.0]
+        assert opt.pending == [] and opt._state.cancelled == []
+        opt.close()
+
+
 def test_a_late_tell_of_a_timed_out_run_claimed_again_is_not_the_new_runs(
     location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
