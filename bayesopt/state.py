@@ -90,9 +90,12 @@ differ in them, apply every event alike. A tell releases the run its claim names
 or timed out); once that run is neither, its value is recorded as an observation of its
 params outside any run (as a late tell of a timed-out point is: no trial finished, no
 report state closed, so not "pruned") and releases nothing — another run of the same
-params, claimed after a cancel or a timeout, stays pending and keeps its reports. A
-heartbeat is a sign of life of the run its claim names while pending, else nothing. Tells,
-failures and heartbeats without claims (written before) are matched by their params.
+params, claimed after a cancel or a timeout, stays pending and keeps its reports. A tell of
+a timed-out run whose params a new run holds releases the timed-out run but leaves the
+params' reports (their last step, their stop) to the new run: it is not recorded "pruned"
+at the new run's stop, nor does it clear it. A heartbeat is a sign of life of the run its
+claim names while pending, else nothing. Tells, failures and heartbeats without claims
+(written before) are matched by their params.
 
 Cancels name their run's claim too (since 0.7.0), chosen as a tell's (`runs_of`: the
 worker's own run first, else any pending point its params match — a coordinator cancels
@@ -413,7 +416,8 @@ class OptimizerState:
         `report` stopped (the pending or timed-out point `_release` would drop)."""
         if claim is not None:
             point = _claimed_point(self, claim)
-            return point is not None and point_key(self.space, point.params) in self.pruning.stopped
+            return (point is not None and not _superseded(self, point)
+                    and point_key(self.space, point.params) in self.pruning.stopped)
         for points in (self.pending, self.expired):
             index = nearest_match(self.space, params, points)
             if index is not None:
@@ -829,6 +833,15 @@ def _release_claim(state: OptimizerState, claim: int) -> PendingPoint | None:
     return None
 
 
+def _superseded(state: OptimizerState, point: PendingPoint) -> bool:
+    """Whether the pending or timed-out `point` timed out and its params are pending again
+    (a new run, asked or added after the timeout): the reports' running state of its
+    params is then that run's, which a late tell of `point` leaves alone."""
+    key = point_key(state.space, point.params)
+    return (any(p is point for p in state.expired)
+            and any(point_key(state.space, p.params) == key for p in state.pending))
+
+
 def _forget_cancelled(state: OptimizerState, params: Mapping[str, Any],
                       worker: str | None) -> None:
     """Drop `worker`'s cancelled run (`OptimizerState.cancelled`) that `params` matches."""
@@ -856,16 +869,21 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     for params, x, value, error, duration, row, cost, claim in zip(
             points, X, values, errors, seconds, rows, costs or (None,) * len(points),
             claims or (None,) * len(points)):
+        superseded = False
         if claim is None:  # written before claims: by params, and its worker's cancelled run
             released = _release(state, params, x)  # is told (it names none to match later)
             _forget_cancelled(state, params, event.worker)
         else:
+            point = _claimed_point(state, claim)
+            superseded = point is not None and _superseded(state, point)
             released = _release_claim(state, claim)
         asked = params if released is None else released.params
         if released is None and claim is not None:
             state.cancelled = [p for p in state.cancelled if p.claim != claim]
             lost.append(claim)
             step = None  # the run it was of is over: nothing of its params' reports is its
+        elif superseded:
+            step = None  # its params' reports are the new run's
         else:
             step = state.pruning.close(point_key(state.space, asked))
         status: Status = "failed" if value is None else "ok" if step is None else "pruned"

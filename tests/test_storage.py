@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from bayesopt import Optimizer, Real
+from bayesopt import Fidelity, Optimizer, Real, SuccessiveHalving
 from bayesopt.optimizer import UnmatchedTellWarning
 from bayesopt.storage import LockLost, LockWaitWarning, codec
 from bayesopt.storage.sqlite import SQLiteStorage
@@ -567,6 +567,72 @@ def test_a_late_tell_of_a_timed_out_run_claimed_again_is_not_the_new_runs(
     reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
     for opt in (w, v, reader):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
+        assert opt.pending == [] and opt.pending_status().timed_out == ()
+        opt.close()
+
+
+def test_a_heartbeat_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the report race: w's heartbeat of p is built while p is w's pending run, and
+    stored after v cancelled p and added it again. It carries w's claim: a sign of life of
+    no run (w's is over), so v's run is seen alive only by its own events, and it times
+    out by them in every fold, a fresh reader's too."""
+    w, v, point = two_workers(location, pending_timeout=60)
+    armed = claim_again_while_built(monkeypatch, v, point)
+    w.heartbeat(point)  # stored; applied to nothing
+    monkeypatch.setattr(time, "time", CLOCK)
+    assert not armed[0] and w.pending == v.pending == [point]
+    new_run = v._state.pending[0]
+    assert new_run.worker == v._state.worker and new_run.alive is None
+    late = new_run.time + 61  # v's run silent for 61 s since its add_pending
+    monkeypatch.setattr(time, "time", lambda: late)
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s",
+                       pending_timeout=60)
+    for opt in (w, v, reader):
+        assert [p.alive for p in opt._state.pending] == [None]
+        assert opt.pending == [] and [t.params for t in opt.pending_status().timed_out] == [point]
+        opt.close()
+
+
+FIDELITY_XY = {"x": Real(0, 1), "y": Real(0, 1), "epochs": Fidelity(1, 9, eta=3)}
+
+
+def test_a_late_tell_and_report_of_a_timed_out_promotion_asked_again_are_not_the_new_runs(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Worker w asked a Hyperband promotion and reported on it; it timed out and worker v
+    asked it again (the schedule's job is due again: the same params, a new run). w's late
+    report is refused, v's run reports from its first step and is stopped, w's late tell
+    is recorded as its own timed-out run's, and v's tell as v's run, stopped ("pruned"),
+    in every fold and a fresh reader's."""
+    url = storage_url(location)
+    options = {"n_initial": 3, "pending_timeout": 60,
+               "pruner": SuccessiveHalving(min_resource=2, reduction_factor=3,
+                                           bootstrap_count=1)}
+    w = Optimizer(FIDELITY_XY, seed=0, storage=url, study="s", **options)
+    v = Optimizer(FIDELITY_XY, seed=1, storage=url, study="s", **options)
+    first = w.ask(3)
+    w.tell(first, [1.0, 0.5, 2.0])
+    due = w.ask()
+    assert due == {**first[1], "epochs": 3} and w.run_ids(due) == (3, 1)
+    assert not w.report(due, 1, 0.6)
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)  # w's promotion times out
+    assert v.ask() == due and v.run_ids(due) == (4, 1)
+    with pytest.raises(ValueError, match="report: .* is not pending .*it timed out"):
+        w.report(due, 2, 0.5)
+    assert not v.report(due, 1, 0.9)  # v's run reports from its own first step
+    assert v.report(due, 2, 5.0)  # and is stopped
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w.tell(due, 0.45)  # w's own timed-out run: a late tell, recorded
+    assert w.pending == v.pending == [due]
+    v.tell(due, 5.0)
+    reader = Optimizer(FIDELITY_XY, seed=2, storage=url, study="s", **options)
+    for opt in (w, v, reader):
+        assert [(o.status, o.run, o.step, o.continues) for o in opt.history[3:]] == [
+            ("ok", 3, None, None), ("pruned", 4, 2.0, 1)]
         assert opt.pending == [] and opt.pending_status().timed_out == ()
         opt.close()
 
