@@ -546,6 +546,31 @@ def test_only_a_runs_own_worker_keeps_it_as_cancelled_until_it_tells_it(
         opt.close()
 
 
+def test_a_dispatchers_teller_checks_with_run_ids_that_its_run_is_the_dispatched_one(
+    location: tuple[str, str],
+) -> None:
+    """docs/event-fold.md, "A dispatcher": d asks p and sends it with its run id to a
+    worker whose own optimizer t tells the result. t's run_ids(p) names the dispatched run
+    while it is pending; once v cancelled it and added p again, t's run_ids(p) is no longer
+    the dispatched id (a tell from t would release v's run), while d's own tell still
+    names d's run: recorded, releasing nothing, with an UnmatchedTellWarning."""
+    url = storage_url(location)
+    d = Optimizer(SPACE_XY, seed=0, storage=url, study="s")
+    t = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    v = Optimizer(SPACE_XY, seed=2, storage=url, study="s")
+    p = d.ask()
+    run, _ = d.run_ids(p)
+    assert run == 0 and t.run_ids(p) == (run, None)
+    v.cancel(p)
+    v.add_pending(p)
+    assert t.run_ids(p) == (None, None) != (run, None)  # v's run: added, not asked
+    with pytest.warns(UnmatchedTellWarning, match="its run stopped being pending"):
+        d.tell(p, 0.5)
+    for opt in (d, t, v):
+        assert opt.pending == [p] and [o.value for o in opt.history] == [0.5]
+        opt.close()
+
+
 def test_a_late_tell_of_a_timed_out_run_claimed_again_is_not_the_new_runs(
     location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
