@@ -1089,7 +1089,7 @@ def test_a_late_cancel_of_a_study_written_before_cancel_claims_is_still_matched_
         tmp_path: Any) -> None:
     # A JSON-lines study written by main at 581d2718 (0.6.0, before cancels carried claims;
     # the race of tests/test_storage.py::
-    # test_a_late_cancel_of_a_timed_out_run_claimed_again_is_refused_not_the_new_runs):
+    # test_a_late_tell_or_cancel_of_a_timed_out_run_claimed_again_is_not_the_new_runs):
     # w added p (pending_timeout=10), p timed out, v added p again, w cancelled p, v told
     # p (its tell names v's run: claims [1]), then w (claims [0]). The cancel has no claim,
     # so it is matched by its params, as its writers folded it: it cancelled v's run, v's

@@ -571,19 +571,23 @@ def test_a_dispatchers_teller_checks_with_run_ids_that_its_run_is_the_dispatched
         opt.close()
 
 
-def test_a_late_tell_of_a_timed_out_run_claimed_again_is_not_the_new_runs(
+def test_a_late_tell_or_cancel_of_a_timed_out_run_claimed_again_is_not_the_new_runs(
     location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """w added p; p timed out and v added it again (a new run). Matched by params, w's late
-    tell released v's run (pending first) and left w's timed-out run listed. It names w's
-    own run now: that run is released (a late tell of a timed-out point, recorded without
-    a warning), v's run stays pending until v tells it."""
+    tell released v's run (pending first) and left w's timed-out run listed, and w's
+    cancel of p cancelled v's run (tests/data/study-0.6.0-late-cancel.jsonl, written so).
+    Both name w's own run now: the cancel is refused (it timed out), as w's heartbeat is;
+    the tell releases it (a late tell of a timed-out point, recorded without a warning);
+    v's run stays pending until v tells it."""
     w, v, point = two_workers(location, pending_timeout=10)
     start = time.time()
     monkeypatch.setattr(time, "time", lambda: start + 60)  # p times out
     v.add_pending(point)
     with pytest.raises(ValueError, match="is not a pending point .*it timed out"):
         w.heartbeat(point)
+    with pytest.raises(ValueError, match=r"cancel: .* is not a pending point \(it timed out"):
+        w.cancel(point)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         w.tell(point, 0.5)
@@ -727,31 +731,6 @@ def test_a_cancel_is_of_its_workers_own_run_before_another_of_the_same_params(
     assert w.pending == v.pending == []
     w.close()
     v.close()
-
-
-def test_a_late_cancel_of_a_timed_out_run_claimed_again_is_refused_not_the_new_runs(
-    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """w added p; p timed out and v added it again (a new run). Matched by params, w's
-    cancel of p cancelled v's run (tests/data/study-0.6.0-late-cancel.jsonl, written so).
-    It is of w's own run now, which timed out: refused, as w's heartbeat is; v's run stays
-    pending, w's late tell is recorded as its timed-out run's, v's tell releases v's."""
-    w, v, point = two_workers(location, pending_timeout=10)
-    start = time.time()
-    monkeypatch.setattr(time, "time", lambda: start + 60)  # p times out
-    v.add_pending(point)
-    with pytest.raises(ValueError, match=r"cancel: .* is not a pending point \(it timed out"):
-        w.cancel(point)
-    assert w.pending == v.pending == [point]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        w.tell(point, 0.5)
-        v.tell(point, 0.4)
-    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
-    for opt in (w, v, reader):
-        assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
-        assert opt.pending == [] and opt.pending_status().timed_out == ()
-        opt.close()
 
 
 def test_a_cancel_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs(
