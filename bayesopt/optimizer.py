@@ -957,12 +957,12 @@ class Optimizer:
             lost = self._state.lost_claims
             if lost:
                 point = event.points[list(event.claims).index(lost[0])]  # type: ignore[attr-defined]
+                others = len(points) - len(lost)
                 raise ValueError(f"cancel: the run of {point!r} stopped being pending while "
                                  "this cancel was stored (another worker told or cancelled "
-                                 "it, or claimed its params again), so the cancel dropped "
-                                 "nothing for it" + (f"; the other {len(points) - len(lost)} "
-                                                     "point(s) were dropped"
-                                                     if len(points) > len(lost) else ""))
+                                 "it, and may have claimed its params again), so the cancel "
+                                 "dropped nothing for it" + (f"; the other {others} point(s) "
+                                                             "were dropped" if others else ""))
 
     def heartbeat(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
         """Record that pending point(s) are still being evaluated (journaled; in a shared
