@@ -48,7 +48,6 @@ import json
 import math
 import os
 import re
-import shlex
 import signal
 import sys
 import threading
@@ -76,6 +75,7 @@ from bayesopt.command import (
     EvaluationError,
     check_program,
     compile_metric,
+    shell_join,
 )
 from bayesopt.failures import (
     DEFAULT_MAX_CONSECUTIVE_FAILURES,
@@ -633,7 +633,7 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     if not args.allow_other_command:
         raise CommandLineError(difference + COMMAND_REMEDY)
     print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
-          f"(its header keeps `{shlex.join(stored['argv'])}`)", file=sys.stderr)
+          f"(its header keeps `{shell_join(stored['argv'])}`)", file=sys.stderr)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -985,7 +985,7 @@ def _command_lines(command: Mapping[str, Any] | None) -> list[str]:
     """The command and space file a header records (`JournalRecord.command`), if any."""
     if command is None:
         return []
-    lines = [f"command: {shlex.join(command['argv'])}"]
+    lines = [f"command: {shell_join(command['argv'])}"]
     if command.get("space_file") is not None:
         digest = command.get("space_sha256")
         lines.append(f"space file: {command['space_file']}"

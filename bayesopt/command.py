@@ -84,6 +84,7 @@ import difflib
 import os
 import re
 import selectors
+import shlex
 import shutil
 import signal
 import string
@@ -113,6 +114,7 @@ __all__ = [
     "check_program",
     "compile_metric",
     "parse_objective",
+    "shell_join",
 ]
 
 STDERR_TAIL_LINES = 20
@@ -137,6 +139,10 @@ _NUMBER_SIGN = re.compile(r"\d|inf|nan", re.IGNORECASE)  # in every text float()
 # 0x20-0x2F, one final byte 0x40-0x7E (colours, cursor moves of rich or colorama loggers)
 _CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _FORMATTER = string.Formatter()
+# a word a POSIX shell passes on unchanged: shlex.quote's safe characters and braces,
+# which bash and zsh expand only around a comma or ".." (brace expansion)
+_PLAIN_WORD = re.compile(r"[\w@%+=:,./{}-]+", re.ASCII)
+_BRACE_EXPANSION = re.compile(r"\{[^{}]*(?:,|\.\.)[^{}]*\}")
 RESERVED_PREFIX = "bayesopt."  # placeholders of the run's identity; no dimension's name
 RUN_FIELD = RESERVED_PREFIX + "run"  # the run's id: its place among the points asked
 CONTINUES_FIELD = RESERVED_PREFIX + "continues"  # a promotion's source run's id
@@ -194,6 +200,16 @@ def _tail_block(stream: str, text: str, n_lines: int, written: int | None = None
     tail = joined[-_TAIL_CHARS:]
     cut = f", their last {_TAIL_CHARS} characters" if len(joined) > _TAIL_CHARS else ""
     return f"--- last {len(lines)} line(s) of {stream}{cut}{of} ---\n{tail}"
+
+
+def shell_join(argv: Sequence[str]) -> str:
+    """The command as its user typed it after ``--``: each word bare where a POSIX shell
+    would pass it on unchanged, placeholders' braces included (``--lr {lr}``), else quoted
+    by `shlex.quote` (``'--tag=a b'``, ``'{a,b}'``, which a shell would expand), so that
+    ``shlex.split(shell_join(argv)) == argv`` and the line can be pasted into a shell.
+    `shlex.join` quotes every brace (``--lr '{lr}'``), which no user writes."""
+    return " ".join(word if _PLAIN_WORD.fullmatch(word) and not _BRACE_EXPANSION.search(word)
+                    else shlex.quote(word) for word in argv)
 
 
 # ------------------------------------------------------------- command template

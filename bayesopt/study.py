@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 import signal
 import sys
 import threading
@@ -79,10 +78,12 @@ def command_difference(stored: Any, given: Mapping[str, Any], name: str) -> str 
     """How the command `given` differs from the "command" `stored` in the header of
     `name`, naming both command lines; None if their "argv" are equal or nothing is stored
     (a header written before 0.6.0, or by Python, records no command)."""
+    from bayesopt.command import shell_join
+
     if not isinstance(stored, Mapping) or stored.get("argv") == given["argv"]:
         return None
-    return (f"{name} was made by the command `{shlex.join(stored['argv'])}` (space file "
-            f"{stored.get('space_file')}), not `{shlex.join(given['argv'])}`: another command "
+    return (f"{name} was made by the command `{shell_join(stored['argv'])}` (space file "
+            f"{stored.get('space_file')}), not `{shell_join(given['argv'])}`: another command "
             "is another objective, which one GP cannot model with the first")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bayesopt import Optimizer, Real
+from bayesopt.command import shell_join
 from bayesopt.journal import JournalError, read_journal
 from bayesopt.study import recording_command
 from test_cli import K_SPACE_JSON, bayesopt, command, setup_dir
@@ -35,7 +36,7 @@ def test_a_journal_records_the_command_and_its_space_file_and_show_prints_them(
         "argv": argv[1:], "space_file": str(space_file.resolve()),
         "space_sha256": hashlib.sha256(space_file.read_bytes()).hexdigest()}
     shown = bayesopt("show", "tune.jsonl", cwd=directory).stdout
-    assert f"command: {shlex.join(argv[1:])}" in shown
+    assert f"command: {shell_join(argv[1:])}" in shown
     assert f"space file: {space_file.resolve()}" in shown
 
 
@@ -48,7 +49,7 @@ def test_resuming_a_journal_with_another_command_is_refused_naming_both(tmp_path
     done = _run(directory, 4, other, "--journal", "tune.jsonl", check=False)
     assert done.returncode == 2, done.stderr
     error = done.stderr
-    assert shlex.join(first[1:]) in error and shlex.join(other[1:]) in error
+    assert shell_join(first[1:]) in error and shell_join(other[1:]) in error
     assert "--allow-other-command" in error
     assert (directory / "tune.jsonl").read_bytes() == before  # nothing ran, nothing written
     _run(directory, 2, first, "--journal", "tune.jsonl")  # the same command: fine (a no-op)
@@ -86,9 +87,9 @@ def test_a_worker_with_another_command_is_refused_by_a_shared_study(tmp_path: Pa
     done = _run(directory, 4, other, *study, check=False)
     assert done.returncode == 2, done.stderr
     error = done.stderr
-    assert shlex.join(first[1:]) in error and shlex.join(other[1:]) in error
+    assert shell_join(first[1:]) in error and shell_join(other[1:]) in error
     shown = bayesopt("show", *study, cwd=directory).stdout
-    assert f"command: {shlex.join(first[1:])}" in shown
+    assert f"command: {shell_join(first[1:])}" in shown
     assert "3 evaluations" in shown
     _run(directory, 4, other, *study, "--allow-other-command")
 
@@ -109,3 +110,29 @@ def test_attaching_to_a_study_created_by_another_command_is_refused(tmp_path: Pa
     with recording_command(other, enforce=False):
         Optimizer(space, storage=url, study="s").close()
     Optimizer(space, storage=url, study="s").close()  # from Python: no command to compare
+
+
+def test_show_prints_the_command_as_written_placeholders_unquoted(tmp_path: Path) -> None:
+    """`show` prints ``k={k}`` as the user typed it, not shlex.join's ``'k={k}'``: a word
+    is quoted only where a POSIX shell would change it, so the line pastes back."""
+    directory = setup_dir(tmp_path, K_SPACE_JSON, "space.json")
+    argv = [*command("objective-line", "k"), "tag=a b", "j={k:d}"]
+    _run(directory, 1, argv, "--journal", "tune.jsonl")
+    shown = bayesopt("show", "tune.jsonl", cwd=directory).stdout
+    line = next(line for line in shown.splitlines() if line.startswith("command: "))
+    assert line == f"command: {sys.executable} objective.py objective-line k={{k}} 'tag=a b' j={{k:d}}"
+    assert shlex.split(line.removeprefix("command: ")) == argv[1:]
+
+
+@pytest.mark.parametrize("argv, written", [
+    (["python", "t.py", "--lr", "{lr}"], "python t.py --lr {lr}"),
+    (["python", "t.py", "--lr={lr:.3g}"], "python t.py --lr={lr:.3g}"),
+    (["echo", "{a,b}"], "echo '{a,b}'"),  # a shell would expand it to two words
+    (["echo", "{1..3}"], "echo '{1..3}'"),
+    (["echo", "{{literal}}", ""], "echo {{literal}} ''"),
+    (["sh", "-c", "echo $HOME; ls"], "sh -c 'echo $HOME; ls'"),
+    (["echo", "~/x", "it's"], "echo '~/x' 'it'\"'\"'s'"),
+])
+def test_shell_join_quotes_only_what_a_shell_would_change(argv: list[str], written: str) -> None:
+    assert shell_join(argv) == written
+    assert shlex.split(written) == argv
