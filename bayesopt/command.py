@@ -35,7 +35,11 @@ command's standard output, in this order:
 
 both after ANSI CSI escape sequences (ECMA-48 §5.4: ``ESC [`` … final byte,
 the colours of rich or colorama loggers) are removed; anything else left
-around the number is not a number.
+around the number is not a number. A line that names the objective behind a
+prefix (``INFO:root:objective: 0.25``, a logging format) is not read, as the
+prefix could hold another number; when no objective is found, the message
+shows the last three such lines and, if it reads the last of them, the
+``--metric`` of `SUGGESTED_METRIC`.
 
 With ``--metric REGEX`` instead (on the output with the same sequences
 removed): the last line in which the regular
@@ -92,6 +96,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -106,6 +111,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTINUES_FIELD",
     "RUN_FIELD",
+    "SUGGESTED_METRIC",
     "CommandError",
     "CommandObjective",
     "CommandTemplate",
@@ -126,6 +132,11 @@ _READ_BYTES = 1 << 16
 OUTPUT_TAIL_BYTES = 1 << 16  # the last bytes of each stream kept for an error message
 LINE_BYTES = 1 << 20  # a longer line is kept by its last LINE_BYTES bytes only
 _STDERR_HINT_LINES = 100  # the last lines of stderr searched for a misdirected objective
+_NEAR_LINES = 3  # lines naming the objective that a "no objective" message shows
+_NEAR_CHARS = 200  # each by its last characters at most
+# a --metric that reads an objective behind a prefix (``INFO:root:objective: 0.25``,
+# ``objective=1e-3``): suggested in the message, never applied without being given
+SUGGESTED_METRIC = r"objective\s*[:=]\s*([0-9.eE+-]+)"
 
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
@@ -523,6 +534,9 @@ class _ObjectiveScanner:
         self._tagged: str | None = None  # what follows the colon of the last objective: line
         self._number: float | None = None  # the last line that is a number
         self._matched: tuple[str, re.Match[str]] | None = None  # the metric's last line
+        # the last lines that name the objective without being 'objective: <number>' lines
+        # (each clipped, and whether `SUGGESTED_METRIC` reads a number in it)
+        self._near: deque[tuple[str, bool]] = deque(maxlen=_NEAR_LINES)
 
     def scan(self, text: str, cut_first: bool = False) -> None:
         """Take the next whole lines of the output (CSI sequences removed); with `cut_first`,
@@ -540,6 +554,11 @@ class _ObjectiveScanner:
         number_found = self._tagged is not None or _NUMBER_SIGN.search(text) is None
         if not (may_tag or not number_found):
             return
+        if may_tag and self._tagged is None:
+            self._near.extend((_clip(line.strip()), _suggestable(line))
+                              for index, line in enumerate(lines)
+                              if (index or not cut_first) and _TAG_WORD.search(line)
+                              and _OBJECTIVE_LINE.match(line) is None)
         for index in range(len(lines) - 1, 0 if cut_first else -1, -1):
             tagged = _OBJECTIVE_LINE.match(lines[index])
             if tagged is not None:
@@ -563,7 +582,20 @@ class _ObjectiveScanner:
         if self._number is not None:
             return self._number
         raise ValueError("no objective in the output: print a line 'objective: <number>' "
-                         "(or the number alone on a line, last)")
+                         "(or the number alone on a line, last)" + self._near_hint())
+
+    def _near_hint(self) -> str:
+        """The lines that name the objective without being read (a prefix, ``=``), and a
+        ``--metric`` that reads the last of them, if one does; "" when there are none."""
+        if not self._near:
+            return ""
+        shown = ", ".join(repr(line) for line, _ in self._near)
+        hint = (f"; the output names the objective in {shown}, not read: only a line that "
+                "is 'objective: <number>' and nothing else is, as text before it may hold "
+                "another number")
+        if self._near[-1][1]:
+            hint += f" (print it alone on its line, or read it with --metric '{SUGGESTED_METRIC}')"
+        return hint
 
     def _metric_value(self, metric: re.Pattern[str]) -> float:
         """The number `metric` captures in the last line it matches."""
@@ -721,6 +753,17 @@ def _objective_on_stderr(reason: str, stderr: str, metric: re.Pattern[str] | Non
                     f"'objective: {inside.group(1)}' as a line of its own to standard output")
         return f"; standard error has one ({line.strip()!r}): print it to standard output"
     return ""
+
+
+def _suggestable(line: str) -> bool:
+    """Whether `SUGGESTED_METRIC` reads a number in `line`, as ``--metric`` would."""
+    match = re.search(SUGGESTED_METRIC, line)
+    return match is not None and _as_float(match.group(1).strip()) is not None
+
+
+def _clip(line: str) -> str:
+    """A line shown in a message: its last `_NEAR_CHARS` characters (where a number is)."""
+    return line if len(line) <= _NEAR_CHARS else "…" + line[-(_NEAR_CHARS - 1):]
 
 
 def _as_float(text: str) -> float | None:
