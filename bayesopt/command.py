@@ -9,6 +9,18 @@ such an option as one argument: ``--gamma={gamma}``; an argument that mixes such
 placeholder with one active where it is not (``{kernel}-{gamma}``) is refused, as
 the other value would be left out with it.
 
+Booleans and None (`_check_spellings`): a choice True, False or None has no one
+spelling programs agree on (Python writes ``True``, TOML and JSON ``true``, and
+argparse's ``type=bool`` reads ``"False"`` as true), so a plain ``{flag}`` of a
+dimension with such a choice is refused before anything runs, naming it and the
+value. A switch names the words instead: ``{flag?TEXT}`` is TEXT where flag is
+true and leaves the whole argument out where it is false (a flag passed only when
+true: ``{use_bn?--use-bn}``, argparse's ``store_true``), ``{flag?TEXT:ELSE}`` is
+ELSE where it is false (``--use-bn={use_bn?true:false}``,
+``{use_bn?--bn:--no-bn}``); a switch is for a dimension whose every choice is a
+boolean. Python's own spelling is there when asked for: ``{flag!s}`` (``True``,
+``None``: what bayesopt 0.6.0 passed for ``{flag}``), and ``{flag:d}`` gives 1 or 0.
+
 Run identity (`RUN_FIELD`, `CONTINUES_FIELD`): ``{bayesopt.run}`` is the run's id,
 its place among every point asked in the run (0-based, every worker's asks of a
 shared study counted), known when it starts; ``{bayesopt.continues}`` is, for a
@@ -99,7 +111,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bayesopt.failures import EvaluationFailed
 from bayesopt.parallel import AttachedObjective
@@ -279,11 +291,27 @@ class CommandTemplate:
                 f"the space has {list(space.names)}, and {{{RUN_FIELD}}} and "
                 f"{{{CONTINUES_FIELD}}} name the run (write {{{{ and }}}} for literal braces)"
             )
+        template._check_spellings(space)
         sample = _sample_point(space)
         template.render(sample, 0, 0)  # a format spec that cannot apply fails here
         template._check_conditional_options(space)
         template._check_distinct_choices(space, sample)
         return template
+
+    def _check_spellings(self, space: Space) -> None:
+        """Refuse a plain placeholder (no switch, conversion or format spec) of a dimension
+        with a True, False or None choice, and a switch (``{name?TEXT:ELSE}``) of anything
+        but a boolean dimension (module docstring)."""
+        for arg in self.argv:
+            for field in _placeholders(arg):
+                dimension = space[field.name] if field.name in space.names else None
+                choices = list(getattr(dimension, "choices", None) or [])
+                if field.switch is not None:
+                    _check_switch(arg, field, choices)
+                elif not field.spec and field.conversion is None:
+                    spelled = next((c for c in choices if c is None or _is_bool(c)), _NONE)
+                    if spelled is not _NONE:
+                        raise CommandError(_no_spelling(arg, field.name, spelled))
 
     def _check_distinct_choices(self, space: Space, sample: Mapping[str, Any]) -> None:
         """Refuse a command in which two choices of a categorical give the same arguments
@@ -294,7 +322,7 @@ class CommandTemplate:
             args = [arg for arg in self.argv if name in _fields(arg)]
             if not args or not isinstance(dimension, Categorical):
                 continue
-            seen: dict[tuple[str, ...], Any] = {}
+            seen: dict[tuple[str | None, ...], Any] = {}
             for choice in dimension.choices:
                 rendered = tuple(_render(arg, {**sample, name: choice}) for arg in args)
                 if rendered in seen:
@@ -313,15 +341,17 @@ class CommandTemplate:
                        if d.when is not None} | {CONTINUES_FIELD}
         for arg in self.argv:
             _check_one_condition(arg, conditional, space)
+            _check_one_switch(arg)
         for before, arg in zip(self.argv, self.argv[1:]):
-            names = sorted(set(_fields(arg)) & conditional)
+            names = sorted((set(_fields(arg)) & conditional) | set(_leaving_out(arg)))
             if names and before.startswith("-") and not _fields(before):
                 joined = f"{before}={arg}" if before.startswith("--") else f"{before}{arg}"
+                what = (f"a switch of {names[0]!r} without an ELSE" if names[0] in
+                        _leaving_out(arg) else _conditional(names[0], space))
                 raise CommandError(
-                    f"command arguments {before!r} {arg!r}: {arg!r} names "
-                    f"{_conditional(names[0], space)}; where it is "
-                    f"inactive {arg!r} is left out and {before!r} would be left dangling; "
-                    f"write the option and its value as one argument, {joined!r}")
+                    f"command arguments {before!r} {arg!r}: {arg!r} names {what}; where it "
+                    f"is inactive (or false) {arg!r} is left out and {before!r} would be left "
+                    f"dangling; write the option and its value as one argument, {joined!r}")
 
     @property
     def placeholders(self) -> set[str]:
@@ -361,8 +391,9 @@ class CommandTemplate:
                                "asked by the run (it has no id)")
         values = {**params, **({} if run is None else {RUN_FIELD: run}),
                   **({} if continues is None else {CONTINUES_FIELD: continues})}
-        return [_render(arg, values) for arg in self.argv
-                if all(name in values for name in _fields(arg))]  # inactive: left out
+        rendered = (_render(arg, values) for arg in self.argv
+                    if all(name in values for name in _fields(arg)))  # inactive: left out
+        return [arg for arg in rendered if arg is not None]  # None: a switch left it out
 
 
 def _conditional(name: str, space: Space) -> str:
@@ -402,28 +433,119 @@ def _did_you_mean(name: str, names: Sequence[str]) -> str:
     return f"{{{name}}}: did you mean {{{folded[close[0]]}}}?" if close else ""
 
 
-def _fields(arg: str) -> list[str]:
+class _Field(NamedTuple):
+    """One placeholder of an argument: ``{name?switch:spec!conversion}`` (`str.format`'s
+    parts, the field split at its first ``?``: a switch's ELSE is its spec)."""
+
+    name: str
+    switch: str | None  # TEXT of ``{name?TEXT:ELSE}``; None for a plain placeholder
+    spec: str
+    conversion: str | None
+
+
+_NONE = object()  # no choice of a dimension needs a spelling (`_check_spellings`)
+
+
+def _placeholders(arg: str) -> list[_Field]:
     try:
-        return [field for _, field, _, _ in _FORMATTER.parse(arg) if field is not None]
+        parsed = list(_FORMATTER.parse(arg))
     except ValueError as error:
         raise CommandError(
             f"command argument {arg!r}: {error} (write {{{{ and }}}} for literal braces)"
         ) from None
+    return [_field(field, spec, conversion) for _, field, spec, conversion in parsed
+            if field is not None]
 
 
-def _render(arg: str, params: Mapping[str, Any]) -> str:
-    """Fill one argument. Without a format spec, format(x, "") is str(x): repr-exact for floats."""
+def _field(field: str, spec: str | None, conversion: str | None) -> _Field:
+    name, question, switch = field.partition("?")
+    return _Field(name, switch if question else None, spec or "", conversion)
+
+
+def _fields(arg: str) -> list[str]:
+    return [field.name for field in _placeholders(arg)]
+
+
+def _leaving_out(arg: str) -> list[str]:
+    """The names of `arg`'s switches without an ELSE: where false, `arg` is left out."""
+    return [field.name for field in _placeholders(arg)
+            if field.switch is not None and not field.spec]
+
+
+def _is_bool(value: Any) -> bool:
+    """A Python or numpy boolean."""
+    return isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b"
+
+
+def _no_spelling(arg: str, name: str, value: Any) -> str:
+    """The refusal of a plain placeholder whose dimension has the choice `value` (a boolean
+    or None), with the forms that say how to write it."""
+    if value is None:
+        return (f"command argument {arg!r}: {name!r} takes the value None, which has no "
+                "command-line spelling (Python's 'None' is a word the program cannot tell "
+                "from the string 'None'): make the choice a string the program reads (e.g. "
+                f"\"none\") in the space file, or write {{{name}!s}} to pass Python's None")
+    flag = "--" + name.replace("_", "-")
+    return (f"command argument {arg!r}: {name!r} takes the value {value!r}, which programs "
+            "spell differently (Python True, TOML and JSON true; argparse's type=bool reads "
+            f"'False' as true): write {{{name}?{flag}}} to pass {flag} only where it is true, "
+            f"{{{name}?true:false}} for true or false, {{{name}!s}} for Python's True or False "
+            f"(what bayesopt 0.6.0 passed), or {{{name}:d}} for 1 or 0")
+
+
+def _check_switch(arg: str, field: _Field, choices: list[Any]) -> None:
+    """A switch ``{name?TEXT:ELSE}`` names a dimension whose every choice is a boolean,
+    with no conversion and no braces in its texts."""
+    if not choices or not all(_is_bool(c) for c in choices):
+        kind = f"choices {choices!r}" if choices else "no choices"
+        raise CommandError(f"command argument {arg!r}: {{{field.name}?...}} switches on a "
+                           f"boolean, and {field.name!r} is not a boolean dimension ({kind}); "
+                           f"write {{{field.name}}}")
+    if field.conversion is not None:
+        raise CommandError(f"command argument {arg!r}: a switch takes no conversion "
+                           f"(!{field.conversion}): {{{field.name}?TEXT:ELSE}}")
+    if "{" in field.spec or "}" in field.spec:
+        raise CommandError(f"command argument {arg!r}: a switch's texts hold no placeholder")
+
+
+def _check_one_switch(arg: str) -> None:
+    """Refuse an argument that holds a switch without an ELSE and another placeholder: where
+    the switch is false the whole argument is left out, the other value with it."""
+    leaving = _leaving_out(arg)
+    others = [name for name in _fields(arg) if name not in leaving]
+    if leaving and (others or len(_placeholders(arg)) > 1):
+        other = others[0] if others else leaving[-1]
+        raise CommandError(
+            f"command argument {arg!r} holds a switch of {leaving[0]!r} without an ELSE and "
+            f"{other!r}: where {leaving[0]!r} is false the whole argument is left out of the "
+            f"command, {other!r}'s value with it: give each in an argument of its own")
+
+
+def _render(arg: str, params: Mapping[str, Any]) -> str | None:
+    """Fill one argument; None where a switch without an ELSE leaves it out. Without a
+    format spec, format(x, "") is str(x): repr-exact for floats."""
     parts: list[str] = []
-    for literal, field, spec, conversion in _FORMATTER.parse(arg):
+    for literal, text, spec, conversion in _FORMATTER.parse(arg):
         parts.append(literal)
-        if field is not None:
-            try:
-                value = _FORMATTER.convert_field(params[field], conversion)
-                parts.append(format(value, spec or ""))
-            except (TypeError, ValueError) as error:
-                raise CommandError(
-                    f"command argument {arg!r}: cannot format {field}={params[field]!r} ({error})"
-                ) from None
+        if text is None:
+            continue
+        field = _field(text, spec, conversion)
+        value = params[field.name]
+        if field.switch is not None:
+            if not _is_bool(value):
+                raise CommandError(f"command argument {arg!r}: {field.name}={value!r} is not "
+                                   "a boolean, which a switch needs")
+            chosen = field.switch if value else field.spec
+            if not chosen:
+                return None
+            parts.append(chosen)
+            continue
+        try:
+            parts.append(format(_FORMATTER.convert_field(value, field.conversion), field.spec))
+        except (TypeError, ValueError) as error:
+            raise CommandError(
+                f"command argument {arg!r}: cannot format {field.name}={value!r} ({error})"
+            ) from None
     return "".join(parts)
 
 
