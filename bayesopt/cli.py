@@ -1183,7 +1183,10 @@ def _add_run_parser(commands: Any) -> None:
                     "train.py --epochs={epochs} --resume-from=ckpt/{bayesopt.continues} "
                     "--save=ckpt/{bayesopt.run}\n\n"
                     "where train.py prints 'report: <epoch> <val_loss>' after each epoch "
-                    "(early stopping, below) and 'objective: <val_loss>' last.",
+                    "(early stopping, below) and 'objective: <val_loss>' last. A boolean "
+                    "dimension is written {flag?TEXT} (TEXT where true, the argument left out "
+                    "where false) or {flag?TEXT:ELSE}; a plain {flag} of a boolean or None "
+                    "choice is refused, naming the forms.",
         epilog=_objective_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--space", required=True, metavar="FILE",
