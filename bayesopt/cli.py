@@ -48,7 +48,6 @@ import json
 import math
 import os
 import re
-import shlex
 import signal
 import sys
 import threading
@@ -76,6 +75,7 @@ from bayesopt.command import (
     EvaluationError,
     check_program,
     compile_metric,
+    shell_join,
 )
 from bayesopt.failures import (
     DEFAULT_MAX_CONSECUTIVE_FAILURES,
@@ -84,6 +84,7 @@ from bayesopt.failures import (
 )
 
 if TYPE_CHECKING:
+    from bayesopt.events import RunCommand
     from bayesopt.model import SurrogateModel
     from bayesopt.optimizer import Optimizer
     from bayesopt.result import Observation, OptimizeResult
@@ -238,8 +239,13 @@ class JournalRecord:
     command : dict or None
         The header's record of the ``bayesopt run`` that created the journal or study:
         "argv" (the command after ``--``), "space_file" and "space_sha256"
-        (`bayesopt.study.recording_command`); None in a header without one (written
-        before 0.6.0, or from Python).
+        (`bayesopt.study.recording_command`), and since 0.7.0 "cwd", its working
+        directory; None in a header without one (written before 0.6.0, or from Python).
+    other_commands : tuple of (RunCommand, int)
+        Each other command (or directory) that told evaluations, as the tells and failures
+        it stored record it (`bayesopt.events.RunCommand`; ``--allow-other-command``, a run
+        in another directory, a run continuing a header without a command), with how many
+        evaluations it told, in order of first appearance.
     """
 
     space: Space
@@ -252,6 +258,7 @@ class JournalRecord:
     timed_out: tuple[TimedOut, ...] = ()
     pending_timeout: float | None = None
     command: Mapping[str, Any] | None = None
+    other_commands: tuple[tuple[RunCommand, int], ...] = ()
 
     @property
     def n_failed(self) -> int:
@@ -297,7 +304,7 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
 
     _refuse_sqlite(path)
     try:
-        header, _ = read_journal(path)
+        header, events = read_journal(path)
         # choices JSON cannot carry (classes) are shown by their stored repr
         space = space_from_json(header["space"], lossy=True, version=header["version"])
         with warnings.catch_warnings():  # read_journal already warned about a torn line
@@ -306,7 +313,20 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
                                    feasible=recorded_constraints(header["config"].get("feasible")))
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
-    return _record(opt, opt.config, header, now)
+    return _record(opt, opt.config, header, now, _other_commands(events))
+
+
+def _other_commands(records: Sequence[Mapping[str, Any]]) -> tuple[tuple[RunCommand, int], ...]:
+    """Each command a tell or failure record names (`bayesopt.events.RunCommand`: not the
+    header's), with the number of points it told, in order of first appearance."""
+    from bayesopt.events import RunCommand
+
+    counts: dict[RunCommand, int] = {}
+    for record in records:
+        if record.get("event") in ("tell", "failure") and record.get("command") is not None:
+            command = RunCommand.from_dict(record["command"], record["event"])
+            counts[command] = counts.get(command, 0) + len(record["points"])
+    return tuple(counts.items())
 
 
 def _refuse_sqlite(path: str | os.PathLike[str]) -> None:
@@ -322,13 +342,15 @@ def _refuse_sqlite(path: str | os.PathLike[str]) -> None:
 
 
 def _record(opt: Optimizer, config: dict[str, Any], header: Mapping[str, Any],
-            now: float | None) -> JournalRecord:
+            now: float | None, other_commands: tuple[tuple[RunCommand, int], ...] = ()
+            ) -> JournalRecord:
     """The record of an optimizer's history and pending points, read without fitting its
     surrogate (`JournalRecord.model` is None); pending points judged at `now`."""
     status = opt.pending_status(now)
     return JournalRecord(opt.space, opt.maximize, config, tuple(opt.history),
                          len(status.running), None, header.get("fingerprint"),
-                         status.timed_out, opt.pending_timeout, header.get("command"))
+                         status.timed_out, opt.pending_timeout, header.get("command"),
+                         other_commands)
 
 
 def read_study_record(url: str, study: str, pending_timeout: float | None = None,
@@ -362,6 +384,7 @@ def read_study_record(url: str, study: str, pending_timeout: float | None = None
                 raise CommandLineError(f"{url} holds no study {study!r} "
                                        f"(its studies: {sorted(storage.studies())})")
             header = storage.create_or_attach(study, {})  # exists: the stored header
+            others = _other_commands(storage.read(study, 0))
         finally:
             storage.close()
         space = space_from_json(header["space"], lossy=True)
@@ -374,7 +397,7 @@ def read_study_record(url: str, study: str, pending_timeout: float | None = None
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the study {study!r} in {url}: {error}") from None
     try:
-        return _record(opt, dict(header["config"]), header, now)
+        return _record(opt, dict(header["config"]), header, now, others)
     finally:
         opt.close()
 
@@ -606,14 +629,16 @@ def _run(args: argparse.Namespace) -> int:
 def _command_record(args: argparse.Namespace) -> dict[str, Any]:
     """What a journal's or study's header records of the run that creates it: the command
     after ``--``, the space file's absolute path and the SHA-256 of its contents (the space
-    itself is in the header, and compared on every resume)."""
+    itself is in the header, and compared on every resume), and the working directory, in
+    which the command's relative paths (``python train.py``) are found."""
     path = Path(args.space).resolve()
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as error:  # load_space read it a moment ago: removed since
         raise CommandLineError(f"cannot read the space file {args.space!r}: "
                                f"{error.strerror}") from None
-    return {"argv": list(args.command), "space_file": str(path), "space_sha256": digest}
+    return {"argv": list(args.command), "space_file": str(path), "space_sha256": digest,
+            "cwd": os.getcwd()}
 
 
 def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[str, Any],
@@ -623,17 +648,28 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     none, or when another command continues it."""
     from bayesopt.study import COMMAND_REMEDY, command_difference
 
+    recorded = ("; each evaluation this run tells records its command and directory "
+                "(`bayesopt show` lists them)")
     if stored is None:
         print(f"bayesopt: note: {name} records no command (written before 0.6.0, or from "
-              "Python): check that this command computes the same objective", file=sys.stderr)
+              "Python): check that this command computes the same objective" + recorded,
+              file=sys.stderr)
         return
     difference = command_difference(stored, record, name)
-    if difference is None:
-        return
-    if not args.allow_other_command:
+    if difference is not None and not args.allow_other_command:
         raise CommandLineError(difference + COMMAND_REMEDY)
-    print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
-          f"(its header keeps `{shlex.join(stored['argv'])}`)", file=sys.stderr)
+    kept = f"its header keeps `{shell_join(stored['argv'])}`"
+    if stored.get("cwd") is not None:
+        kept += f" in {stored['cwd']}"
+    if difference is not None:
+        print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
+              f"or directory ({kept}){recorded}", file=sys.stderr)
+    elif stored.get("cwd") is None:
+        print(f"bayesopt: note: {name} records no working directory (written by bayesopt "
+              f"0.6.0): check that this is the directory it ran in{recorded}", file=sys.stderr)
+    elif stored["cwd"] != record["cwd"]:
+        print(f"bayesopt: note: {name} continues in another directory ({kept}; the command "
+              f"names no relative path){recorded}", file=sys.stderr)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -973,7 +1009,7 @@ def _show(args: argparse.Namespace) -> int:
         print(_best_line(record))
     else:
         print("no successful evaluation yet")
-    for line in _command_lines(record.command):
+    for line in _command_lines(record):
         print(line)
     if args.failed and record.n_failed:
         print("failed evaluations:")
@@ -981,15 +1017,23 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _command_lines(command: Mapping[str, Any] | None) -> list[str]:
-    """The command and space file a header records (`JournalRecord.command`), if any."""
-    if command is None:
-        return []
-    lines = [f"command: {shlex.join(command['argv'])}"]
-    if command.get("space_file") is not None:
+def _command_lines(record: JournalRecord) -> list[str]:
+    """The command, working directory and space file a header records
+    (`JournalRecord.command`), if any, then each other command that told evaluations
+    (`JournalRecord.other_commands`)."""
+    command = record.command
+    lines = []
+    if command is not None:
+        lines.append(f"command: {shell_join(command['argv'])}")
+        if command.get("cwd") is not None:
+            lines.append(f"working directory: {command['cwd']}")
+    if command is not None and command.get("space_file") is not None:
         digest = command.get("space_sha256")
         lines.append(f"space file: {command['space_file']}"
                      + (f" (sha256 {str(digest)[:12]}…)" if digest else ""))
+    for other, count in record.other_commands:
+        lines.append(f"also told by `{shell_join(other.argv)}` in {other.cwd}: "
+                     f"{count} evaluation{'s' * (count != 1)}")
     return lines
 
 
@@ -1139,7 +1183,10 @@ def _add_run_parser(commands: Any) -> None:
                     "train.py --epochs={epochs} --resume-from=ckpt/{bayesopt.continues} "
                     "--save=ckpt/{bayesopt.run}\n\n"
                     "where train.py prints 'report: <epoch> <val_loss>' after each epoch "
-                    "(early stopping, below) and 'objective: <val_loss>' last.",
+                    "(early stopping, below) and 'objective: <val_loss>' last. A boolean "
+                    "dimension is written {flag?TEXT} (TEXT where true, the argument left out "
+                    "where false) or {flag?TEXT:ELSE}; a plain {flag} of a boolean or None "
+                    "choice is refused, naming the forms.",
         epilog=_objective_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--space", required=True, metavar="FILE",
@@ -1157,8 +1204,9 @@ def _add_run_parser(commands: Any) -> None:
                           "of it, so commands may run longer")
     run.add_argument("--allow-other-command", action="store_true",
                      help="continue a journal, or join a study, whose header records another "
-                          "command (default: refused, naming both; the header keeps the "
-                          "first command)")
+                          "command, or another directory where the command names a relative "
+                          "path (default: refused, naming both; the header keeps the first "
+                          "command, and each evaluation told records this one)")
     run.add_argument("--workers", type=positive_int, default=1,
                      help="commands run at once (1)")
     run.add_argument("--threads", type=positive_int, metavar="N",

@@ -9,6 +9,18 @@ such an option as one argument: ``--gamma={gamma}``; an argument that mixes such
 placeholder with one active where it is not (``{kernel}-{gamma}``) is refused, as
 the other value would be left out with it.
 
+Booleans and None (`_check_spellings`): a choice True, False or None has no one
+spelling programs agree on (Python writes ``True``, TOML and JSON ``true``, and
+argparse's ``type=bool`` reads ``"False"`` as true), so a plain ``{flag}`` of a
+dimension with such a choice is refused before anything runs, naming it and the
+value. A switch names the words instead: ``{flag?TEXT}`` is TEXT where flag is
+true and leaves the whole argument out where it is false (a flag passed only when
+true: ``{use_bn?--use-bn}``, argparse's ``store_true``), ``{flag?TEXT:ELSE}`` is
+ELSE where it is false (``--use-bn={use_bn?true:false}``,
+``{use_bn?--bn:--no-bn}``); a switch is for a dimension whose every choice is a
+boolean. Python's own spelling is there when asked for: ``{flag!s}`` (``True``,
+``None``: what bayesopt 0.6.0 passed for ``{flag}``), and ``{flag:d}`` gives 1 or 0.
+
 Run identity (`RUN_FIELD`, `CONTINUES_FIELD`): ``{bayesopt.run}`` is the run's id,
 its place among every point asked in the run (0-based, every worker's asks of a
 shared study counted), known when it starts; ``{bayesopt.continues}`` is, for a
@@ -35,7 +47,11 @@ command's standard output, in this order:
 
 both after ANSI CSI escape sequences (ECMA-48 §5.4: ``ESC [`` … final byte,
 the colours of rich or colorama loggers) are removed; anything else left
-around the number is not a number.
+around the number is not a number. A line that names the objective behind a
+prefix (``INFO:root:objective: 0.25``, a logging format) is not read, as the
+prefix could hold another number; when no objective is found, the message
+shows the last three such lines and, if it reads the last of them, the
+``--metric`` of `SUGGESTED_METRIC`.
 
 With ``--metric REGEX`` instead (on the output with the same sequences
 removed): the last line in which the regular
@@ -84,6 +100,7 @@ import difflib
 import os
 import re
 import selectors
+import shlex
 import shutil
 import signal
 import string
@@ -91,9 +108,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bayesopt.failures import EvaluationFailed
 from bayesopt.parallel import AttachedObjective
@@ -105,6 +123,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTINUES_FIELD",
     "RUN_FIELD",
+    "SUGGESTED_METRIC",
     "CommandError",
     "CommandObjective",
     "CommandTemplate",
@@ -113,6 +132,7 @@ __all__ = [
     "check_program",
     "compile_metric",
     "parse_objective",
+    "shell_join",
 ]
 
 STDERR_TAIL_LINES = 20
@@ -124,6 +144,11 @@ _READ_BYTES = 1 << 16
 OUTPUT_TAIL_BYTES = 1 << 16  # the last bytes of each stream kept for an error message
 LINE_BYTES = 1 << 20  # a longer line is kept by its last LINE_BYTES bytes only
 _STDERR_HINT_LINES = 100  # the last lines of stderr searched for a misdirected objective
+_NEAR_LINES = 3  # lines naming the objective that a "no objective" message shows
+_NEAR_CHARS = 200  # each by its last characters at most
+# a --metric that reads an objective behind a prefix (``INFO:root:objective: 0.25``,
+# ``objective=1e-3``): suggested in the message, never applied without being given
+SUGGESTED_METRIC = r"objective\s*[:=]\s*([0-9.eE+-]+)"
 
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
@@ -137,6 +162,10 @@ _NUMBER_SIGN = re.compile(r"\d|inf|nan", re.IGNORECASE)  # in every text float()
 # 0x20-0x2F, one final byte 0x40-0x7E (colours, cursor moves of rich or colorama loggers)
 _CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _FORMATTER = string.Formatter()
+# a word a POSIX shell passes on unchanged: shlex.quote's safe characters and braces,
+# which bash and zsh expand only around a comma or ".." (brace expansion)
+_PLAIN_WORD = re.compile(r"[\w@%+=:,./{}-]+", re.ASCII)
+_BRACE_EXPANSION = re.compile(r"\{[^{}]*(?:,|\.\.)[^{}]*\}")
 RESERVED_PREFIX = "bayesopt."  # placeholders of the run's identity; no dimension's name
 RUN_FIELD = RESERVED_PREFIX + "run"  # the run's id: its place among the points asked
 CONTINUES_FIELD = RESERVED_PREFIX + "continues"  # a promotion's source run's id
@@ -196,6 +225,16 @@ def _tail_block(stream: str, text: str, n_lines: int, written: int | None = None
     return f"--- last {len(lines)} line(s) of {stream}{cut}{of} ---\n{tail}"
 
 
+def shell_join(argv: Sequence[str]) -> str:
+    """The command as its user typed it after ``--``: each word bare where a POSIX shell
+    would pass it on unchanged, placeholders' braces included (``--lr {lr}``), else quoted
+    by `shlex.quote` (``'--tag=a b'``, ``'{a,b}'``, which a shell would expand), so that
+    ``shlex.split(shell_join(argv)) == argv`` and the line can be pasted into a shell.
+    `shlex.join` quotes every brace (``--lr '{lr}'``), which no user writes."""
+    return " ".join(word if _PLAIN_WORD.fullmatch(word) and not _BRACE_EXPANSION.search(word)
+                    else shlex.quote(word) for word in argv)
+
+
 # ------------------------------------------------------------- command template
 @dataclass(frozen=True)
 class CommandTemplate:
@@ -252,11 +291,27 @@ class CommandTemplate:
                 f"the space has {list(space.names)}, and {{{RUN_FIELD}}} and "
                 f"{{{CONTINUES_FIELD}}} name the run (write {{{{ and }}}} for literal braces)"
             )
+        template._check_spellings(space)
         sample = _sample_point(space)
         template.render(sample, 0, 0)  # a format spec that cannot apply fails here
         template._check_conditional_options(space)
         template._check_distinct_choices(space, sample)
         return template
+
+    def _check_spellings(self, space: Space) -> None:
+        """Refuse a plain placeholder (no switch, conversion or format spec) of a dimension
+        with a True, False or None choice, and a switch (``{name?TEXT:ELSE}``) of anything
+        but a boolean dimension (module docstring)."""
+        for arg in self.argv:
+            for field in _placeholders(arg):
+                dimension = space[field.name] if field.name in space.names else None
+                choices = list(getattr(dimension, "choices", None) or [])
+                if field.switch is not None:
+                    _check_switch(arg, field, choices)
+                elif not field.spec and field.conversion is None:
+                    spelled = next((c for c in choices if c is None or _is_bool(c)), _NONE)
+                    if spelled is not _NONE:
+                        raise CommandError(_no_spelling(arg, field.name, spelled))
 
     def _check_distinct_choices(self, space: Space, sample: Mapping[str, Any]) -> None:
         """Refuse a command in which two choices of a categorical give the same arguments
@@ -267,7 +322,7 @@ class CommandTemplate:
             args = [arg for arg in self.argv if name in _fields(arg)]
             if not args or not isinstance(dimension, Categorical):
                 continue
-            seen: dict[tuple[str, ...], Any] = {}
+            seen: dict[tuple[str | None, ...], Any] = {}
             for choice in dimension.choices:
                 rendered = tuple(_render(arg, {**sample, name: choice}) for arg in args)
                 if rendered in seen:
@@ -286,15 +341,17 @@ class CommandTemplate:
                        if d.when is not None} | {CONTINUES_FIELD}
         for arg in self.argv:
             _check_one_condition(arg, conditional, space)
+            _check_one_switch(arg)
         for before, arg in zip(self.argv, self.argv[1:]):
-            names = sorted(set(_fields(arg)) & conditional)
+            names = sorted((set(_fields(arg)) & conditional) | set(_leaving_out(arg)))
             if names and before.startswith("-") and not _fields(before):
                 joined = f"{before}={arg}" if before.startswith("--") else f"{before}{arg}"
+                what = (f"a switch of {names[0]!r} without an ELSE" if names[0] in
+                        _leaving_out(arg) else _conditional(names[0], space))
                 raise CommandError(
-                    f"command arguments {before!r} {arg!r}: {arg!r} names "
-                    f"{_conditional(names[0], space)}; where it is "
-                    f"inactive {arg!r} is left out and {before!r} would be left dangling; "
-                    f"write the option and its value as one argument, {joined!r}")
+                    f"command arguments {before!r} {arg!r}: {arg!r} names {what}; where it "
+                    f"is inactive (or false) {arg!r} is left out and {before!r} would be left "
+                    f"dangling; write the option and its value as one argument, {joined!r}")
 
     @property
     def placeholders(self) -> set[str]:
@@ -334,8 +391,9 @@ class CommandTemplate:
                                "asked by the run (it has no id)")
         values = {**params, **({} if run is None else {RUN_FIELD: run}),
                   **({} if continues is None else {CONTINUES_FIELD: continues})}
-        return [_render(arg, values) for arg in self.argv
-                if all(name in values for name in _fields(arg))]  # inactive: left out
+        rendered = (_render(arg, values) for arg in self.argv
+                    if all(name in values for name in _fields(arg)))  # inactive: left out
+        return [arg for arg in rendered if arg is not None]  # None: a switch left it out
 
 
 def _conditional(name: str, space: Space) -> str:
@@ -375,28 +433,119 @@ def _did_you_mean(name: str, names: Sequence[str]) -> str:
     return f"{{{name}}}: did you mean {{{folded[close[0]]}}}?" if close else ""
 
 
-def _fields(arg: str) -> list[str]:
+class _Field(NamedTuple):
+    """One placeholder of an argument: ``{name?switch:spec!conversion}`` (`str.format`'s
+    parts, the field split at its first ``?``: a switch's ELSE is its spec)."""
+
+    name: str
+    switch: str | None  # TEXT of ``{name?TEXT:ELSE}``; None for a plain placeholder
+    spec: str
+    conversion: str | None
+
+
+_NONE = object()  # no choice of a dimension needs a spelling (`_check_spellings`)
+
+
+def _placeholders(arg: str) -> list[_Field]:
     try:
-        return [field for _, field, _, _ in _FORMATTER.parse(arg) if field is not None]
+        parsed = list(_FORMATTER.parse(arg))
     except ValueError as error:
         raise CommandError(
             f"command argument {arg!r}: {error} (write {{{{ and }}}} for literal braces)"
         ) from None
+    return [_field(field, spec, conversion) for _, field, spec, conversion in parsed
+            if field is not None]
 
 
-def _render(arg: str, params: Mapping[str, Any]) -> str:
-    """Fill one argument. Without a format spec, format(x, "") is str(x): repr-exact for floats."""
+def _field(field: str, spec: str | None, conversion: str | None) -> _Field:
+    name, question, switch = field.partition("?")
+    return _Field(name, switch if question else None, spec or "", conversion)
+
+
+def _fields(arg: str) -> list[str]:
+    return [field.name for field in _placeholders(arg)]
+
+
+def _leaving_out(arg: str) -> list[str]:
+    """The names of `arg`'s switches without an ELSE: where false, `arg` is left out."""
+    return [field.name for field in _placeholders(arg)
+            if field.switch is not None and not field.spec]
+
+
+def _is_bool(value: Any) -> bool:
+    """A Python or numpy boolean."""
+    return isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b"
+
+
+def _no_spelling(arg: str, name: str, value: Any) -> str:
+    """The refusal of a plain placeholder whose dimension has the choice `value` (a boolean
+    or None), with the forms that say how to write it."""
+    if value is None:
+        return (f"command argument {arg!r}: {name!r} takes the value None, which has no "
+                "command-line spelling (Python's 'None' is a word the program cannot tell "
+                "from the string 'None'): make the choice a string the program reads (e.g. "
+                f"\"none\") in the space file, or write {{{name}!s}} to pass Python's None")
+    flag = "--" + name.replace("_", "-")
+    return (f"command argument {arg!r}: {name!r} takes the value {value!r}, which programs "
+            "spell differently (Python True, TOML and JSON true; argparse's type=bool reads "
+            f"'False' as true): write {{{name}?{flag}}} to pass {flag} only where it is true, "
+            f"{{{name}?true:false}} for true or false, {{{name}!s}} for Python's True or False "
+            f"(what bayesopt 0.6.0 passed), or {{{name}:d}} for 1 or 0")
+
+
+def _check_switch(arg: str, field: _Field, choices: list[Any]) -> None:
+    """A switch ``{name?TEXT:ELSE}`` names a dimension whose every choice is a boolean,
+    with no conversion and no braces in its texts."""
+    if not choices or not all(_is_bool(c) for c in choices):
+        kind = f"choices {choices!r}" if choices else "no choices"
+        raise CommandError(f"command argument {arg!r}: {{{field.name}?...}} switches on a "
+                           f"boolean, and {field.name!r} is not a boolean dimension ({kind}); "
+                           f"write {{{field.name}}}")
+    if field.conversion is not None:
+        raise CommandError(f"command argument {arg!r}: a switch takes no conversion "
+                           f"(!{field.conversion}): {{{field.name}?TEXT:ELSE}}")
+    if "{" in field.spec or "}" in field.spec:
+        raise CommandError(f"command argument {arg!r}: a switch's texts hold no placeholder")
+
+
+def _check_one_switch(arg: str) -> None:
+    """Refuse an argument that holds a switch without an ELSE and another placeholder: where
+    the switch is false the whole argument is left out, the other value with it."""
+    leaving = _leaving_out(arg)
+    others = [name for name in _fields(arg) if name not in leaving]
+    if leaving and (others or len(_placeholders(arg)) > 1):
+        other = others[0] if others else leaving[-1]
+        raise CommandError(
+            f"command argument {arg!r} holds a switch of {leaving[0]!r} without an ELSE and "
+            f"{other!r}: where {leaving[0]!r} is false the whole argument is left out of the "
+            f"command, {other!r}'s value with it: give each in an argument of its own")
+
+
+def _render(arg: str, params: Mapping[str, Any]) -> str | None:
+    """Fill one argument; None where a switch without an ELSE leaves it out. Without a
+    format spec, format(x, "") is str(x): repr-exact for floats."""
     parts: list[str] = []
-    for literal, field, spec, conversion in _FORMATTER.parse(arg):
+    for literal, text, spec, conversion in _FORMATTER.parse(arg):
         parts.append(literal)
-        if field is not None:
-            try:
-                value = _FORMATTER.convert_field(params[field], conversion)
-                parts.append(format(value, spec or ""))
-            except (TypeError, ValueError) as error:
-                raise CommandError(
-                    f"command argument {arg!r}: cannot format {field}={params[field]!r} ({error})"
-                ) from None
+        if text is None:
+            continue
+        field = _field(text, spec, conversion)
+        value = params[field.name]
+        if field.switch is not None:
+            if not _is_bool(value):
+                raise CommandError(f"command argument {arg!r}: {field.name}={value!r} is not "
+                                   "a boolean, which a switch needs")
+            chosen = field.switch if value else field.spec
+            if not chosen:
+                return None
+            parts.append(chosen)
+            continue
+        try:
+            parts.append(format(_FORMATTER.convert_field(value, field.conversion), field.spec))
+        except (TypeError, ValueError) as error:
+            raise CommandError(
+                f"command argument {arg!r}: cannot format {field.name}={value!r} ({error})"
+            ) from None
     return "".join(parts)
 
 
@@ -507,6 +656,9 @@ class _ObjectiveScanner:
         self._tagged: str | None = None  # what follows the colon of the last objective: line
         self._number: float | None = None  # the last line that is a number
         self._matched: tuple[str, re.Match[str]] | None = None  # the metric's last line
+        # the last lines that name the objective without being 'objective: <number>' lines
+        # (each clipped, and whether `SUGGESTED_METRIC` reads a number in it)
+        self._near: deque[tuple[str, bool]] = deque(maxlen=_NEAR_LINES)
 
     def scan(self, text: str, cut_first: bool = False) -> None:
         """Take the next whole lines of the output (CSI sequences removed); with `cut_first`,
@@ -524,6 +676,11 @@ class _ObjectiveScanner:
         number_found = self._tagged is not None or _NUMBER_SIGN.search(text) is None
         if not (may_tag or not number_found):
             return
+        if may_tag and self._tagged is None:
+            self._near.extend((_clip(line.strip()), _suggestable(line))
+                              for index, line in enumerate(lines)
+                              if (index or not cut_first) and _TAG_WORD.search(line)
+                              and _OBJECTIVE_LINE.match(line) is None)
         for index in range(len(lines) - 1, 0 if cut_first else -1, -1):
             tagged = _OBJECTIVE_LINE.match(lines[index])
             if tagged is not None:
@@ -547,7 +704,20 @@ class _ObjectiveScanner:
         if self._number is not None:
             return self._number
         raise ValueError("no objective in the output: print a line 'objective: <number>' "
-                         "(or the number alone on a line, last)")
+                         "(or the number alone on a line, last)" + self._near_hint())
+
+    def _near_hint(self) -> str:
+        """The lines that name the objective without being read (a prefix, ``=``), and a
+        ``--metric`` that reads the last of them, if one does; "" when there are none."""
+        if not self._near:
+            return ""
+        shown = ", ".join(repr(line) for line, _ in self._near)
+        hint = (f"; the output names the objective in {shown}, not read: only a line that "
+                "is 'objective: <number>' and nothing else is, as text before it may hold "
+                "another number")
+        if self._near[-1][1]:
+            hint += f" (print it alone on its line, or read it with --metric '{SUGGESTED_METRIC}')"
+        return hint
 
     def _metric_value(self, metric: re.Pattern[str]) -> float:
         """The number `metric` captures in the last line it matches."""
@@ -705,6 +875,17 @@ def _objective_on_stderr(reason: str, stderr: str, metric: re.Pattern[str] | Non
                     f"'objective: {inside.group(1)}' as a line of its own to standard output")
         return f"; standard error has one ({line.strip()!r}): print it to standard output"
     return ""
+
+
+def _suggestable(line: str) -> bool:
+    """Whether `SUGGESTED_METRIC` reads a number in `line`, as ``--metric`` would."""
+    match = re.search(SUGGESTED_METRIC, line)
+    return match is not None and _as_float(match.group(1).strip()) is not None
+
+
+def _clip(line: str) -> str:
+    """A line shown in a message: its last `_NEAR_CHARS` characters (where a number is)."""
+    return line if len(line) <= _NEAR_CHARS else "…" + line[-(_NEAR_CHARS - 1):]
 
 
 def _as_float(text: str) -> float | None:

@@ -30,7 +30,11 @@ workers' pending points; left out without one; studies written before have none)
 report carries "claims": the claim of the run each of its points reports on (`Report`;
 reports written before 0.6.0 have none); so do a tell, a failure and a heartbeat since 0.6.0,
 and a cancel since 0.7.0 (the run each point is of; left out when none is known, and absent
-from those written before, which are matched by their params).
+from those written before, which are matched by their params). Since 0.7.0 a tell or
+failure stored by a ``bayesopt run`` whose command or working directory is not the one its
+study's header records carries "command": {"argv": [...], "cwd": "..."} (`RunCommand`), the
+command that evaluated its points; it is for readers (`bayesopt show`) and plays no part in
+the fold.
 
 A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
 or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
@@ -56,7 +60,7 @@ from bayesopt.space import Space
 from bayesopt.validation import check_constraint_values, check_costs, check_real, check_value
 
 __all__ = ["EVENTS", "Ask", "Cancel", "Checkpoint", "Event", "Failure", "Heartbeat", "Pending",
-           "Report", "Tell", "from_record", "to_record"]
+           "Report", "RunCommand", "Tell", "from_record", "to_record"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,38 @@ class Checkpoint:
         if not isinstance(model, Mapping) or not {"n", "fit_n", "params"} <= set(model):
             raise JournalError(f"journal event has an invalid model state {model!r}")
         return cls(dict(spec["rng"]), int(spec["design_used"]), dict(model))
+
+
+@dataclass(frozen=True)
+class RunCommand:
+    """The command that evaluated a tell's or failure's points, where it is not the one
+    the study's header records (``bayesopt run --allow-other-command``, another working
+    directory): its words after ``--`` and the directory it ran in."""
+
+    argv: tuple[str, ...]
+    cwd: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"argv": list(self.argv), "cwd": self.cwd}
+
+    @classmethod
+    def from_dict(cls, spec: Any, kind: str) -> RunCommand:
+        if (not isinstance(spec, Mapping) or set(spec) != {"argv", "cwd"}
+                or not isinstance(spec["argv"], list) or not spec["argv"]
+                or not all(isinstance(word, str) for word in spec["argv"])
+                or not isinstance(spec["cwd"], str)):
+            raise JournalError(f"{kind} event has command={spec!r}: expected "
+                               '{"argv": [words], "cwd": "directory"}')
+        return cls(tuple(spec["argv"]), spec["cwd"])
+
+
+def _command_field(command: RunCommand | None) -> dict[str, Any]:
+    return {} if command is None else {"command": command.to_dict()}
+
+
+def _parse_command(record: Mapping[str, Any], kind: str) -> RunCommand | None:
+    spec = record.get("command")
+    return None if spec is None else RunCommand.from_dict(spec, kind)
 
 
 EVENTS: dict[str, type[Event]] = {}
@@ -233,12 +269,13 @@ class Tell(Event):
 
     kind: ClassVar[str] = "tell"
     keys: ClassVar[frozenset[str]] = frozenset({"values", "durations", "constraints", "costs",
-                                                "claims"})
+                                                "claims", "command"})
     values: tuple[float, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
     constraints: tuple[tuple[float, ...], ...] | None = None  # outcome constraints, per point
     costs: tuple[float | None, ...] = ()  # each evaluation's cost (> 0), if known
     claims: tuple[int | None, ...] = ()  # the told runs' claims (as `Report.claims`), if known
+    command: RunCommand | None = None  # another command than the header's (since 0.7.0)
 
     def fields(self) -> dict[str, Any]:
         fields = {"values": list(self.values), **_durations_field(self.durations)}
@@ -246,7 +283,7 @@ class Tell(Event):
             fields["constraints"] = [list(row) for row in self.constraints]
         if any(c is not None for c in self.costs):
             fields["costs"] = list(self.costs)
-        return {**fields, **_claims_field(self.claims)}
+        return {**fields, **_claims_field(self.claims), **_command_field(self.command)}
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -264,7 +301,8 @@ class Tell(Event):
         return {"values": values, "durations": _parse_durations(record, n_points),
                 "constraints": None if constraints is None else tuple(constraints),
                 "costs": _parse_costs(record, n_points),
-                "claims": _parse_claims(record, n_points, cls.kind)}
+                "claims": _parse_claims(record, n_points, cls.kind),
+                "command": _parse_command(record, cls.kind)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,17 +310,19 @@ class Failure(Event):
     """Points whose evaluation failed, with one error text (or None) each."""
 
     kind: ClassVar[str] = "failure"
-    keys: ClassVar[frozenset[str]] = frozenset({"errors", "durations", "costs", "claims"})
+    keys: ClassVar[frozenset[str]] = frozenset({"errors", "durations", "costs", "claims",
+                                                "command"})
     errors: tuple[str | None, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
     costs: tuple[float | None, ...] = ()  # what each failed evaluation cost (> 0), if known
     claims: tuple[int | None, ...] = ()  # the failed runs' claims (as `Tell.claims`), if known
+    command: RunCommand | None = None  # another command than the header's (as `Tell.command`)
 
     def fields(self) -> dict[str, Any]:
         fields = {"errors": list(self.errors), **_durations_field(self.durations)}
         if any(c is not None for c in self.costs):
             fields["costs"] = list(self.costs)
-        return {**fields, **_claims_field(self.claims)}
+        return {**fields, **_claims_field(self.claims), **_command_field(self.command)}
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
@@ -293,7 +333,8 @@ class Failure(Event):
             raise JournalError(f"failure event has a non-text error in {errors!r}")
         return {"errors": tuple(errors), "durations": _parse_durations(record, n_points),
                 "costs": _parse_costs(record, n_points),
-                "claims": _parse_claims(record, n_points, cls.kind)}
+                "claims": _parse_claims(record, n_points, cls.kind),
+                "command": _parse_command(record, cls.kind)}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,8 @@ Format (version 2; `bayesopt.events` gives the events' form):
 before they existed lacks them) identify the algorithm; they are for readers and
 are not needed to resume. A header written by `bayesopt run` (since 0.6.0) also
 holds "command": {"argv": [the command template after ``--``], "space_file": its
-absolute path, "space_sha256": its contents' hash} (`bayesopt.study.recording_command`);
+absolute path, "space_sha256": its contents' hash} (`bayesopt.study.recording_command`),
+and since 0.7.0 "cwd", the working directory it ran in (`COMMAND_KEYS`);
 a header written before, or from Python, has none, and is read and continued as before.
 A header key, config key or option this library does not know is refused
 when read (`check_header`), naming it and the library version that wrote it.
@@ -304,6 +305,9 @@ def check_header(header: Mapping[str, Any], name: str | os.PathLike[str]) -> Non
             command.get("argv"), list) and all(isinstance(a, str) for a in command["argv"])):
         raise JournalError(f"{where}: header's 'command' {command!r} is not a table whose "
                            "'argv' is a list of strings")
+    if command is not None and not isinstance(command.get("cwd", ""), str):
+        raise JournalError(f"{where}: header's 'command' has cwd={command['cwd']!r}, not a "
+                           "directory's path")
     unknown = _unknown_keys(header)
     if unknown:  # a newer writer's setting: running without it would run other settings
         raise JournalError(f"{where}: header has the key(s) {unknown}, which "
@@ -319,6 +323,8 @@ def _unknown_keys(header: Mapping[str, Any]) -> list[str]:
 
     config = header["config"]
     unknown = [key for key in header if key not in HEADER_KEYS]
+    unknown += [f"command.{key}" for key in header.get("command") or {}
+                if key not in COMMAND_KEYS]
     unknown += [f"config.{key}" for key in config if key not in (*CONFIG_KEYS, *OPTIONAL_KEYS)]
     unknown += unknown_settings(config["options"], OptimizerOptions, "config.options")
     if "pruner" in config:
@@ -359,3 +365,5 @@ OPTIONAL_KEYS = ("pending_timeout", "n_constraints", "cost_budget", "pruner", "f
 # readers (a header written before they existed lacks them)
 HEADER_KEYS = ("journal", "version", "library", "study", "space", "config", "fingerprint",
                "resolved_config", "command")
+# the keys of a header's "command" ("cwd" since 0.7.0; a command written before lacks it)
+COMMAND_KEYS = ("argv", "space_file", "space_sha256", "cwd")

@@ -99,6 +99,7 @@ from bayesopt.study import (
     describe,
     held_interrupts,
     last_writer,
+    run_command,
     wrap_errors,
 )
 from bayesopt.surrogate import Recommendation, Surrogate
@@ -1280,7 +1281,8 @@ class Optimizer:
                     f"{name} holds the shared study {study!r}, not a journal: attach to it "
                     f"with Optimizer(space, storage={str(journal)!r}, study={study!r}), or "
                     "read it with Optimizer.resume(path, append=False)")
-            opt._link = StudyLink(storage, study, name, with_state=True)
+            opt._link = StudyLink(storage, study, name, with_state=True,
+                                  command=run_command(storage.header(study)))
             opt._link.seen = opt._state.n_applied
             _announce_resume(name, opt._state)
         else:

@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any
 
-from bayesopt.events import Event, from_record, to_record
+from bayesopt.events import Event, Failure, RunCommand, Tell, from_record, to_record
 from bayesopt.feasibility import check_recorded
 from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.journal import (
@@ -47,7 +47,7 @@ from bayesopt.storage.jsonl import JSONLStorage
 logger = logging.getLogger(__name__)
 
 __all__ = ["StudyLink", "apply_record", "command_difference", "held_interrupts", "last_writer",
-           "make_header", "recording_command"]
+           "make_header", "recording_command", "relative_paths", "run_command"]
 
 # (the "command" record a new header gets, whether attaching compares it): set by
 # `recording_command`, i.e. by `bayesopt run`; Python callers have no command to record
@@ -60,9 +60,12 @@ def recording_command(record: Mapping[str, Any], *, enforce: bool) -> Iterator[N
     """Within the block (this thread or task), a study or journal created here records
     `record` in its header as "command" (`bayesopt run`'s: "argv", the command template
     after ``--``; "space_file", the space file's absolute path; "space_sha256", its
-    contents' hash), and, with `enforce`, attaching to a study whose header records
-    another "argv" raises JournalError naming both (`command_difference`): two commands
-    in one study are two objectives in one GP."""
+    contents' hash; "cwd", the working directory, since 0.7.0), and, with `enforce`,
+    attaching to a study whose header records another "argv", or another "cwd" where
+    the command names a relative path, raises JournalError naming both
+    (`command_difference`): two commands in one study are two objectives in one GP.
+    A study or journal attached or resumed here whose header records another command or
+    directory (or none) gets this one on each tell and failure it stores (`run_command`)."""
     token = _COMMAND.set((dict(record), enforce))
     try:
         yield
@@ -77,13 +80,59 @@ COMMAND_REMEDY = ("; start a new journal or study, or add --allow-other-command 
 
 def command_difference(stored: Any, given: Mapping[str, Any], name: str) -> str | None:
     """How the command `given` differs from the "command" `stored` in the header of
-    `name`, naming both command lines; None if their "argv" are equal or nothing is stored
-    (a header written before 0.6.0, or by Python, records no command)."""
-    if not isinstance(stored, Mapping) or stored.get("argv") == given["argv"]:
+    `name`, naming both command lines; None if their "argv" are equal and, where both
+    record a working directory ("cwd") and they differ, the command names no relative path
+    (`relative_paths`); None too if nothing is stored (a header written before 0.6.0, or
+    by Python, records no command)."""
+    from bayesopt.command import shell_join
+
+    if not isinstance(stored, Mapping):
         return None
-    return (f"{name} was made by the command `{shlex.join(stored['argv'])}` (space file "
-            f"{stored.get('space_file')}), not `{shlex.join(given['argv'])}`: another command "
-            "is another objective, which one GP cannot model with the first")
+    if stored.get("argv") != given["argv"]:
+        return (f"{name} was made by the command `{shell_join(stored['argv'])}` (space file "
+                f"{stored.get('space_file')}), not `{shell_join(given['argv'])}`: another "
+                "command is another objective, which one GP cannot model with the first")
+    before, here = stored.get("cwd"), given.get("cwd")
+    if before is None or here is None or before == here:
+        return None
+    relative = relative_paths(given["argv"], (before, here))
+    if not relative:
+        return None
+    return (f"{name} was made by `{shell_join(stored['argv'])}` in the directory {before}, "
+            f"and this run is in {here}: its relative path(s) {relative} name other files "
+            f"here, so the same words may be another objective; run it from {before}, or "
+            "give absolute paths")
+
+
+def relative_paths(argv: Sequence[str], directories: Sequence[str]) -> list[str]:
+    """The words of a command that name a path relative to its working directory: each word
+    (or an option's value after ``=``) that is not absolute, not a URL, and holds a ``/``
+    or names a file or directory in one of `directories` (``train.py``,
+    ``--save=ckpt/{bayesopt.run}``, ``--data .``)."""
+    found = []
+    for word in argv:
+        path = word.split("=", 1)[1] if word.startswith("-") and "=" in word else word
+        if not path or path.startswith("-") or os.path.isabs(path) or "://" in path:
+            continue
+        if "/" in path or any(os.path.lexists(os.path.join(d, path)) for d in directories):
+            found.append(word)
+    return found
+
+
+def run_command(header: Mapping[str, Any]) -> RunCommand | None:
+    """What each tell and failure stored here records of the command that evaluated it
+    (`bayesopt.events.RunCommand`): the command being recorded (`recording_command`),
+    where `header` records none, another "argv", or no or another "cwd"; else None (and
+    None outside `recording_command`, from Python)."""
+    recorded = _COMMAND.get()
+    if recorded is None:
+        return None
+    given = recorded[0]
+    stored = header.get("command")
+    if (isinstance(stored, Mapping) and stored.get("argv") == given["argv"]
+            and stored.get("cwd") == given.get("cwd")):
+        return None
+    return RunCommand(tuple(given["argv"]), str(given.get("cwd", os.getcwd())))
 
 
 def make_header(space: Space, config: Mapping[str, Any],
@@ -170,9 +219,11 @@ def _deliver_held() -> None:
 class StudyLink:
     """See the module docstring."""
 
-    def __init__(self, storage: Storage, study: str, name: str, *, with_state: bool) -> None:
+    def __init__(self, storage: Storage, study: str, name: str, *, with_state: bool,
+                 command: RunCommand | None = None) -> None:
         self.storage, self.study, self.name = storage, study, name
         self.with_state = with_state
+        self.command = command  # recorded on each tell and failure stored (`run_command`)
         self.seen = 0
         self.claimed = False  # a journal: its writer claim is held (`claim`)
 
@@ -200,7 +251,7 @@ class StudyLink:
             difference = command_difference(header.get("command"), recorded[0], name)
             if difference is not None:
                 raise JournalError(difference + COMMAND_REMEDY)
-        return cls(storage, study, name, with_state=with_state)
+        return cls(storage, study, name, with_state=with_state, command=run_command(header))
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -225,6 +276,8 @@ class StudyLink:
         """Append `event` and apply it after any events appended before it."""
         if self.with_state and not self.claimed:
             self.claim()
+        if self.command is not None and isinstance(event, (Tell, Failure)):
+            event = replace(event, command=self.command)
         record = to_record(event, state.space, self.with_state)
         with held_interrupts():  # appended, then applied: never the one without the other
             number = wrap_errors(self.name, lambda: self._append(record))

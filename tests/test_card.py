@@ -62,7 +62,8 @@ DEFAULTS_FINGERPRINTS = {
     "0.5.0": "13e2eecdaf9f9519",
     # no default changed; the journal's report gained the optional field claims
     "0.6.0": "13e2eecdaf9f9519",
-    # no default changed; the journal's cancel gained the optional field claims
+    # no default changed; the journal's cancel gained the optional field claims, a tell or
+    # failure may carry the optional field command, and a header's command its cwd
     "0.7.0": "13e2eecdaf9f9519",
 }
 

@@ -446,3 +446,62 @@ def test_a_failure_message_says_how_much_of_a_long_output_it_shows() -> None:
     assert "--- last 5 line(s) of stdout (of its last 65536 bytes of 300000 written) ---" \
         in message
     assert len(message) < 1000
+
+
+LOGGED_OBJECTIVE = textwrap.dedent('''
+    import logging, sys
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO)
+    logging.info("objective: %r", float(sys.argv[1]) / 4)
+    for epoch in range(8):
+        print(f"epoch {epoch} done")  # the logged line is no longer in the stdout tail
+''')
+
+
+def test_an_objective_behind_a_logging_prefix_is_shown_in_the_failure(tmp_path: Path) -> None:
+    """``INFO:root:objective: 0.25`` is not read (the rule stays strict: a prefix could hold
+    another number), but the failure shows the line it saw and a --metric that reads it,
+    instead of only asking for a line 'objective: <number>'; the line had left the stdout
+    tail the message shows."""
+    directory = setup_dir(tmp_path, {"x": SPACE["x"]}, "space.json")
+    (directory / "logged.py").write_text(LOGGED_OBJECTIVE)
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "2", "--journal", "tune.jsonl",
+                    "--no-progress", "--", sys.executable, "logged.py", "{x}",
+                    cwd=directory, check=False)
+    assert done.returncode == 1, done.stderr
+    shown = bayesopt("show", "tune.jsonl", "--failed", cwd=directory).stdout
+    reason = next(line for line in shown.splitlines() if "no objective in the output" in line)
+    seen = re.search(r"'INFO:root:objective: ([0-9.e-]+)'", reason)
+    assert seen is not None, reason
+    metric = re.search(r"--metric '([^']+)'", reason)
+    assert metric is not None, reason
+    logged = f"INFO:root:objective: {seen.group(1)}\nepoch 7 done\n"
+    assert parse_objective(logged, compile_metric(metric.group(1))) == float(seen.group(1))
+    assert "--- last 5 line(s) of stdout ---\n      epoch 3 done" in shown
+    assert "      INFO:root" not in shown  # not in the tails: only the reason shows it
+
+
+@pytest.mark.parametrize("stdout, shown, metric", [
+    ("INFO:root:objective: 0.25\ndone\n", ["'INFO:root:objective: 0.25'"], True),
+    ("[12:00] objective=1e-3\n", ["'[12:00] objective=1e-3'"], True),
+    ("objective a\nobjective b\nobjective c\nobjective d\n",  # the last three only
+     ["'objective b'", "'objective c'", "'objective d'"], False),
+    ("x objective: " + "9" * 500 + "\n", ["'…" + "9" * 199 + "'"], True),
+])
+def test_lines_naming_the_objective_are_shown_when_none_is_read(stdout: str, shown: list[str],
+                                                                 metric: bool) -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_objective(stdout)
+    message = str(refused.value)
+    assert message.startswith("no objective in the output")
+    assert all(line in message for line in shown), message
+    assert "objective a" not in message
+    assert ("--metric" in message) == metric
+
+
+def test_a_line_naming_the_objective_before_a_read_one_changes_nothing() -> None:
+    assert parse_objective("INFO:root:objective: 9\nobjective: 0.5\n") == 0.5
+    assert parse_objective("INFO:root:objective: 9\n0.5\n") == 0.5  # the documented rule 2
+    with pytest.raises(ValueError, match="^no objective in the output: print a line "
+                                         r"'objective: <number>' \(or the number alone on a "
+                                         r"line, last\)$"):
+        parse_objective("no number\n")
