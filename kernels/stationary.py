@@ -27,12 +27,7 @@ small: the loops index arrays element by element and use no array expression
 through its broadcasting machinery; and every distinct `np.zeros` or
 `np.empty` call signature (rank, dtype argument) compiles an implementation
 of its own, so the loops share a few (the gradient contraction zeroes
-`np.empty` arrays by loop rather than adding two `np.zeros` signatures). The
-helpers are inlined by LLVM (`forceinline=True`: each compiled once, then inlined
-into every loop that calls it), not in Numba's IR (`inline="always"`), which copies
-and types a helper's IR again at every call site; the generated loops run as fast
-(Numba's developer notes, "Notes on Inlining": IR-level inlining serves type
-inference across functions, LLVM's serves performance).
+`np.empty` arrays by loop rather than adding two `np.zeros` signatures).
 """
 
 from __future__ import annotations
@@ -59,7 +54,7 @@ _SQRT5 = math.sqrt(5.0)
 EXP_FLUSH = 1e-300
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def radial_profile(kind: int, r2: float) -> tuple[float, float]:
     """Return (κ(r), κ'(r)/r) for r² = r2 (R&W Eq. 4.14, 4.17 for Matérn; 4.9 for RBF).
     The exponential is the C library's, called directly (`kernels.libm.exp`)."""
@@ -77,13 +72,13 @@ def radial_profile(kind: int, r2: float) -> tuple[float, float]:
     return e, (-e / r if r > 0.0 else 0.0)
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def _flushed(e: float) -> float:
     """e, or 0 below `EXP_FLUSH`."""
     return e if e >= EXP_FLUSH else 0.0
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def _squared_distance(a: np.ndarray, b: np.ndarray) -> float:
     acc = 0.0
     for j in range(a.shape[0]):
@@ -92,7 +87,7 @@ def _squared_distance(a: np.ndarray, b: np.ndarray) -> float:
     return acc
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def _squared_distances(
     Zq: np.ndarray, i: int, ZT: np.ndarray, count: int, out: np.ndarray
 ) -> None:
@@ -113,7 +108,7 @@ def _squared_distances(
             out[b] += diff * diff
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def _balanced_row(t: int, half: int, n: int) -> int:
     """Row t (half 0) or its partner n-1-t (half 1; -1 if that is t itself).
 
@@ -127,7 +122,7 @@ def _balanced_row(t: int, half: int, n: int) -> int:
     return partner if partner != row else np.int64(-1)
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def _kernel_row(
     kind: int, Z: np.ndarray, ZT: np.ndarray, s2: float, diag_add: float, a: int,
     K: np.ndarray, P: np.ndarray, with_profile: bool,
@@ -182,7 +177,7 @@ def kernel_matrix_with_profile(
     return K, P
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def _cross_row(
     kind: int, Zq: np.ndarray, ZT: np.ndarray, s2: float, i: int, out: np.ndarray,
     G: np.ndarray, with_profile: bool,
@@ -209,7 +204,7 @@ def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndar
     return out
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def _contract_row(
     Z: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray, P: np.ndarray, a: int, out: np.ndarray
 ) -> None:
@@ -276,7 +271,7 @@ def cross_kernel_with_profile(
     return out, G
 
 
-@cached_njit(forceinline=True)
+@cached_njit(inline="always")
 def _add_pair_gradient(
     Zq: np.ndarray, Z: np.ndarray, inv_lengthscales: np.ndarray, s2: float, W: np.ndarray,
     i: int, b: int, g: float, out: np.ndarray,
