@@ -27,7 +27,9 @@ of median CPU and wall seconds per phase.
 cold-start-compile: the same first ask with an empty Numba cache, each Numba
 function's first call timed (its compilation, and the compilation of the
 helpers inlined into it) with the signatures it was compiled for: a markdown
-table of median CPU seconds per function, in the order of the first calls. A
+table of median CPU seconds per function, and of them the CPU seconds inside
+Numba's LLVM lock (`numba.core.event`, "numba:llvm_lock": LLVM's optimization and
+code generation; the rest is Numba's own passes), in the order of the first calls. A
 trivial jitted function is called first so Numba's once-per-process target
 initialization gets its own row instead of landing in the first kernel's.
 
@@ -101,16 +103,29 @@ print(f"total\t{marks[-1][1] - marks[0][1]:.4f}\t{marks[-1][2] - marks[0][2]:.4f
 COMPILE_SCRIPT = """
 import gc, time
 from numba import njit
+from numba.core import event
 from numba.core.dispatcher import Dispatcher
-first_calls = {}
+first_calls, llvm = {}, [0.0]
+class LLVMTime(event.Listener):  # CPU time inside Numba's LLVM lock (outermost holds only)
+    depth, since = 0, 0.0
+    def on_start(self, ev):
+        if self.depth == 0:
+            self.since = time.process_time()
+        self.depth += 1
+    def on_end(self, ev):
+        self.depth -= 1
+        if self.depth == 0:
+            llvm[0] += time.process_time() - self.since
+event.register("numba:llvm_lock", LLVMTime())
 compile_for_args = Dispatcher._compile_for_args
 def timed(self, *args, **kws):
-    start = time.process_time()
+    start, llvm_start = time.process_time(), llvm[0]
     try:
         return compile_for_args(self, *args, **kws)
     finally:
         name = f"{self.py_func.__module__}.{self.py_func.__qualname__}"
-        first_calls[name] = first_calls.get(name, 0.0) + time.process_time() - start
+        total, in_llvm = first_calls.get(name, (0.0, 0.0))
+        first_calls[name] = (total + time.process_time() - start, in_llvm + llvm[0] - llvm_start)
 Dispatcher._compile_for_args = timed
 start = time.process_time()
 njit(lambda: 0)()
@@ -119,11 +134,11 @@ init = time.process_time() - start
 total = time.process_time() - start
 signatures = {f"{d.py_func.__module__}.{d.py_func.__qualname__}": len(d.signatures)
               for d in gc.get_objects() if type(d).__name__ == "CPUDispatcher"}
-print(f"Numba target initialization (a trivial function)\t{init:.4f}\t")
-for name, seconds in first_calls.items():
+print(f"Numba target initialization (a trivial function)\t{init:.4f}\t\t")
+for name, (seconds, in_llvm) in first_calls.items():
     if not name.endswith("<lambda>"):
-        print(f"{name}\t{seconds:.4f}\t{signatures.get(name, 0)}")
-print(f"total: import to first model-based ask\t{total:.4f}\t")
+        print(f"{name}\t{seconds:.4f}\t{in_llvm:.4f}\t{signatures.get(name, 0)}")
+print(f"total: import to first model-based ask\t{total:.4f}\t{llvm[0]:.4f}\t")
 """
 
 
@@ -190,14 +205,17 @@ def cold_start_compile(repeat: int) -> str:
             runs.append([line.split("\t") for line in _run(COMPILE_SCRIPT, env).splitlines()])
     load_after = os.getloadavg()
     rows = []
-    for i, (label, _, count) in enumerate(runs[0]):
+    for i, (label, _, _, count) in enumerate(runs[0]):
         cpu = sorted(float(r[i][1]) for r in runs)
+        in_llvm = [r[i][2] for r in runs]
+        llvm = f"{statistics.median(float(s) for s in in_llvm):.3f}" if all(in_llvm) else ""
         rows.append(f"| {label} | {statistics.median(cpu):.3f} [{cpu[0]:.3f}–{cpu[-1]:.3f}] "
-                    f"| {count} |")
-    header = (f"first calls with an empty Numba cache, medians [ranges] of {repeat} runs; "
-              f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
-    return "\n".join([header, "", "| first call | CPU s | signatures |", "|---|---:|---:|",
-                      *rows])
+                    f"| {llvm} | {count} |")
+    header = (f"first calls with an empty Numba cache, medians [ranges] of {repeat} runs "
+              f"(of which in LLVM: CPU time in Numba's \"numba:llvm_lock\" events); load "
+              f"average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    return "\n".join([header, "", "| first call | CPU s | of which LLVM | signatures |",
+                      "|---|---:|---:|---:|", *rows])
 
 
 @contextlib.contextmanager

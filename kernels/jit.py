@@ -37,7 +37,14 @@ def cached_njit(**options: Any) -> Callable[[F], F]:
     ("cannot cache function") when the module defining the loop is imported. The loop
     is then compiled without the cache, in every process on first use, and one
     `CompileCacheWarning` per process names the directory and NUMBA_CACHE_DIR.
+
+    Numba's C-callable wrapper of the loop is not generated (``no_cfunc_wrapper=True``,
+    one of Numba's CPU target options): it serves only to pass the dispatcher as a
+    first-class function value into other jitted code, which this project never does,
+    and it is part of what every loop's first compilation costs
+    (bench/results/cold_start.md). Calls from Python and from other loops do not use it.
     """
+    options = {"no_cfunc_wrapper": True, **options}
 
     def decorate(func: F) -> F:
         try:

@@ -47,6 +47,11 @@ import numpy as np
 from kernels import fidelity, stationary
 
 INACTIVE_VALUE = 0.5  # the imputed value of an inactive coordinate (the unit interval's centre)
+# `Kernel.matrix_scaled` takes K for fewer rows than this from the pass that also writes the
+# pairs' profile, n(n − 1) floats it then drops (under 2 MB here), a cost paid once per
+# factorization, not per marginal-likelihood evaluation (bench/results/cold_start.md); from
+# this size on, where that memory matters, `kernel_matrix` builds K alone.
+MATRIX_FROM_PROFILE_PASS_BELOW = 500
 
 KERNEL_KINDS: dict[str, int] = {
     "matern52": stationary.MATERN52,
@@ -206,9 +211,17 @@ class Kernel:
         return self.matrix_scaled(self.scale(X), diag_add)
 
     def matrix_scaled(self, Z: np.ndarray, diag_add: float = 0.0) -> np.ndarray:
-        """`matrix` of Z = scale(X)."""
+        """`matrix` of Z = scale(X).
+
+        Below `MATRIX_FROM_PROFILE_PASS_BELOW` rows K comes from the pass that also writes
+        the pairs' profile (`stationary.kernel_matrix_with_profile`, the same K bit for bit:
+        tests/test_kernels.py), its profile dropped: the marginal likelihood compiles that
+        loop anyway, so a first run on a machine compiles one loop fewer
+        (bench/results/cold_start.md)."""
         if self.budget_power is not None:
             return fidelity.matrix(self.kind, Z, self.variance, diag_add, False)[0]
+        if Z.shape[0] < MATRIX_FROM_PROFILE_PASS_BELOW:
+            return stationary.kernel_matrix_with_profile(self.kind, Z, self.variance, diag_add)[0]
         return stationary.kernel_matrix(self.kind, Z, self.variance, diag_add)
 
     def matrix_and_profile_scaled(

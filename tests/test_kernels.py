@@ -599,3 +599,30 @@ def test_mehler_series_keeps_a_nan_correlation_nan(build: str) -> None:
     assert np.isnan(out[0, 1]) and np.isnan(power[1, 0])
     assert_array_equal(out, expected)  # NaNs at the same places, the rest equal
     assert_array_equal(power, expected_power)
+
+
+@pytest.mark.parametrize("name", list(KINDS))
+def test_matrix_below_the_profile_pass_limit_is_the_profile_pass_k_bit_for_bit(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Kernel.matrix_scaled` takes K from `kernel_matrix_with_profile` below
+    `MATRIX_FROM_PROFILE_PASS_BELOW` rows (so a first ask compiles one loop fewer) and from
+    `kernel_matrix` from there on: the same K bit for bit either way (limit lowered to 6 so
+    both sides run at sizes the suite also runs without JIT)."""
+    from kernels import kernel as kernel_module
+
+    monkeypatch.setattr(kernel_module, "MATRIX_FROM_PROFILE_PASS_BELOW", 6)
+    built_alone = []
+    real_kernel_matrix = stationary.kernel_matrix
+
+    def kernel_matrix(*args):
+        built_alone.append(args[1].shape[0])
+        return real_kernel_matrix(*args)
+
+    monkeypatch.setattr(stationary, "kernel_matrix", kernel_matrix)
+    kernel = Kernel(name, 3, np.array([-1.0, 0.0, 0.5, 0.7]))
+    for n in (1, 5, 6, 9):
+        Z = kernel.scale(_rng(n, 3).uniform(size=(n, 3)))
+        assert_array_equal(kernel.matrix_scaled(Z, 0.1),
+                           real_kernel_matrix(KINDS[name], Z, kernel.variance, 0.1))
+    assert built_alone == [6, 9]

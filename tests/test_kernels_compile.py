@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.scale import FIRST_ASK
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,11 +39,13 @@ def whole_array(node, sig):
     return (isinstance(node, ir.Expr) and node.op in ("binop", "inplace_binop", "unary", "arrayexpr")
             and isinstance(sig.return_type, types.Array))
 
-found, compiled = [], []
+found, compiled, wrapped = [], [], []
 for d in gc.get_objects():
     if not isinstance(d, Dispatcher) or not d.py_func.__module__.startswith(
             ("kernels", "acquisition", "bayesopt")):
         continue
+    if d.targetoptions.get("no_cfunc_wrapper") is not True:
+        wrapped.append(f"{d.py_func.__module__}.{d.py_func.__qualname__}")
     for cres in d.overloads.values():
         name = f"{d.py_func.__module__}.{d.py_func.__qualname__}"
         compiled.append(name)
@@ -49,16 +53,31 @@ for d in gc.get_objects():
         found += [f"{name} line {node.loc.line}: {sig}"
                   for node, sig in cres.type_annotation.calltypes.items()
                   if sig is not None and whole_array(node, sig)]
-print(json.dumps({"compiled": sorted(compiled), "found": found}))
+print(json.dumps({"compiled": sorted(compiled), "found": found, "wrapped": wrapped}))
 """
 
 
-def test_first_ask_compiles_no_array_expression(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def first_ask_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """SCRIPT's report, from a new process with the JIT on and an empty cache directory."""
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
-    env.update(NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.update(NUMBA_CACHE_DIR=str(tmp_path_factory.mktemp("numba-cache")), PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "kernels.stationary.lml_gradient_contraction_serial" in report["compiled"]
-    assert report["found"] == []
+    report: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_first_ask_compiles_no_array_expression(first_ask_report: dict[str, list[str]]) -> None:
+    assert "kernels.stationary.lml_gradient_contraction_serial" in first_ask_report["compiled"]
+    assert first_ask_report["found"] == []
+
+
+def test_every_loop_is_compiled_without_a_cfunc_wrapper(
+    first_ask_report: dict[str, list[str]]
+) -> None:
+    """`kernels.jit.cached_njit` leaves out Numba's C-callable wrapper of every loop (part of
+    each loop's first compilation, used only for first-class function values)."""
+    assert len(first_ask_report["compiled"]) >= 10, first_ask_report["compiled"]
+    assert first_ask_report["wrapped"] == []
