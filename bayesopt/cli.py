@@ -292,15 +292,15 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
         The file cannot be read or is not a valid journal.
     """
     from bayesopt.feasibility import recorded_constraints
-    from bayesopt.journal import TruncatedJournalWarning, read_journal, space_from_json
+    from bayesopt.journal import TruncatedJournalWarning, read_header, space_from_json
     from bayesopt.optimizer import Optimizer
 
     _refuse_sqlite(path)
     try:
-        header, _ = read_journal(path)
+        header = read_header(path)  # the events are read once, by the replay
         # choices JSON cannot carry (classes) are shown by their stored repr
         space = space_from_json(header["space"], lossy=True, version=header["version"])
-        with warnings.catch_warnings():  # read_journal already warned about a torn line
+        with warnings.catch_warnings():  # read_header already warned about a torn line
             warnings.simplefilter("ignore", TruncatedJournalWarning)
             opt = Optimizer.resume(path, space=space, append=False,
                                    feasible=recorded_constraints(header["config"].get("feasible")))
@@ -788,7 +788,7 @@ def _warn_unused(space: Space, template: CommandTemplate) -> None:
 def _announce_resume(args: argparse.Namespace, space: Space, command: Mapping[str, Any]) -> None:
     """Before any command runs, say that the journal is resumed, after checking that it
     can be: no SQLite database or shared study, the same space, no outcome constraints."""
-    from bayesopt.journal import check_journal_path, first_difference, holds_a_run, read_journal
+    from bayesopt.journal import check_journal_path, first_difference, holds_a_run, read_header
 
     try:
         path = Path(check_journal_path(args.journal))
@@ -803,7 +803,7 @@ def _announce_resume(args: argparse.Namespace, space: Space, command: Mapping[st
                                f"journal: join it with --storage {args.journal} --study {held[0]}")
     _refuse_another_writer(path, args.journal)
     record = read_record(path)
-    header, _ = read_journal(path)
+    header = read_header(path)
     difference = first_difference(header["space"], space, version=header["version"])
     if difference is not None:
         raise CommandLineError(f"journal {args.journal!r} was written for another space: "
