@@ -52,7 +52,7 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -299,24 +299,38 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
         The file cannot be read or is not a valid journal.
     """
     from bayesopt.feasibility import recorded_constraints
-    from bayesopt.journal import TruncatedJournalWarning, read_journal, space_from_json
+    from bayesopt.journal import TruncatedJournalWarning, read_header, space_from_json
     from bayesopt.optimizer import Optimizer
 
     _refuse_sqlite(path)
     try:
-        header, events = read_journal(path)
+        header = read_header(path)  # the events are parsed once, by the replay
         # choices JSON cannot carry (classes) are shown by their stored repr
         space = space_from_json(header["space"], lossy=True, version=header["version"])
-        with warnings.catch_warnings():  # read_journal already warned about a torn line
+        with warnings.catch_warnings():  # read_header already warned about a torn line
             warnings.simplefilter("ignore", TruncatedJournalWarning)
             opt = Optimizer.resume(path, space=space, append=False,
                                    feasible=recorded_constraints(header["config"].get("feasible")))
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
-    return _record(opt, opt.config, header, now, _other_commands(events))
+    return _record(opt, opt.config, header, now, _other_commands(_command_records(path)))
 
 
-def _other_commands(records: Sequence[Mapping[str, Any]]) -> tuple[tuple[RunCommand, int], ...]:
+def _command_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """The journal's event records that may name a command: only lines holding the word
+    "command" are parsed (the replay parsed every line already, and refused a malformed
+    one; a torn last line, which it warned about, is skipped here)."""
+    with open(path, "rb") as file:
+        next(file, None)  # the header
+        for line in file:
+            if b'"command"' in line:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue
+
+
+def _other_commands(records: Iterable[Mapping[str, Any]]) -> tuple[tuple[RunCommand, int], ...]:
     """Each command a tell or failure record names (`bayesopt.events.RunCommand`: not the
     header's), with the number of points it told, in order of first appearance."""
     from bayesopt.events import RunCommand
@@ -376,6 +390,7 @@ def read_study_record(url: str, study: str, pending_timeout: float | None = None
     from bayesopt.journal import space_from_json
     from bayesopt.optimizer import Optimizer
     from bayesopt.storage import open_storage
+    from bayesopt.study import read_pages
 
     try:
         storage = open_storage(url, create=False)  # a misspelt database is not created
@@ -384,7 +399,8 @@ def read_study_record(url: str, study: str, pending_timeout: float | None = None
                 raise CommandLineError(f"{url} holds no study {study!r} "
                                        f"(its studies: {sorted(storage.studies())})")
             header = storage.create_or_attach(study, {})  # exists: the stored header
-            others = _other_commands(storage.read(study, 0))
+            others = _other_commands(record for page in read_pages(storage, study, url)
+                                     for record in page)
         finally:
             storage.close()
         space = space_from_json(header["space"], lossy=True)
@@ -824,7 +840,7 @@ def _warn_unused(space: Space, template: CommandTemplate) -> None:
 def _announce_resume(args: argparse.Namespace, space: Space, command: Mapping[str, Any]) -> None:
     """Before any command runs, say that the journal is resumed, after checking that it
     can be: no SQLite database or shared study, the same space, no outcome constraints."""
-    from bayesopt.journal import check_journal_path, first_difference, holds_a_run, read_journal
+    from bayesopt.journal import check_journal_path, first_difference, holds_a_run, read_header
 
     try:
         path = Path(check_journal_path(args.journal))
@@ -839,7 +855,7 @@ def _announce_resume(args: argparse.Namespace, space: Space, command: Mapping[st
                                f"journal: join it with --storage {args.journal} --study {held[0]}")
     _refuse_another_writer(path, args.journal)
     record = read_record(path)
-    header, _ = read_journal(path)
+    header = read_header(path)
     difference = first_difference(header["space"], space, version=header["version"])
     if difference is not None:
         raise CommandLineError(f"journal {args.journal!r} was written for another space: "

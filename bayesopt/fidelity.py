@@ -35,6 +35,7 @@ continued from its source's checkpoint skips the rungs its source passed
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -248,6 +249,10 @@ class Pruning:
     passed: dict[Hashable, int] = field(default_factory=dict)  # trial → rungs recorded
     last_step: dict[Hashable, float] = field(default_factory=dict)
     stopped: dict[Hashable, float] = field(default_factory=dict)  # trial → step it stopped at
+    # each rung's losses in ascending order (the same values as `rungs`): the rule's
+    # quantile is then one index, where sorting the rung at every report made a study's
+    # replay quadratic in its reports (bench/results/large_study.md)
+    ranked: dict[int, list[float]] = field(default_factory=dict, repr=False, compare=False)
 
     def report(self, trial: Hashable, step: float, loss: float,
                continued_from: float | None = None, budget: float | None = None) -> bool:
@@ -280,19 +285,22 @@ class Pruning:
             return True
         k = self.passed.get(trial, 0)
         while step >= self.rule.rung_step(k):
-            values = self.rungs.setdefault(k, [])
-            values.append(loss)
+            self.rungs.setdefault(k, []).append(loss)
+            ranked = self.ranked.setdefault(k, [])
+            bisect.insort(ranked, loss)
             self.passed[trial] = k = k + 1
-            if not self._survives(loss, values) and (budget is None or step < budget):
+            if not self._survives(loss, ranked) and (budget is None or step < budget):
                 self.stopped[trial] = step
                 return True
         return False
 
-    def _survives(self, loss: float, values: list[float]) -> bool:
-        if len(values) <= self.rule.bootstrap_count:
+    def _survives(self, loss: float, ranked: list[float]) -> bool:
+        """Whether `loss` is within the best 1/η of its rung's losses `ranked` (ascending,
+        `loss` among them): Optuna's rule, after `bootstrap_count` values."""
+        if len(ranked) <= self.rule.bootstrap_count:
             return False
-        keep = max(1, len(values) // self.rule.reduction_factor)
-        return loss <= sorted(values)[keep - 1]
+        keep = max(1, len(ranked) // self.rule.reduction_factor)
+        return loss <= ranked[keep - 1]
 
     def close(self, trial: Hashable) -> float | None:
         """Forget a told trial's running state; the step it was stopped at, or None."""

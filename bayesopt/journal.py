@@ -44,9 +44,10 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bayesopt.space import Categorical, Space
 from bayesopt.storage import StorageError
@@ -64,10 +65,13 @@ __all__ = [
     "encode_point",
     "first_difference",
     "holds_a_run",
+    "read_header",
     "read_journal",
     "space_from_json",
     "space_to_json",
 ]
+
+T = TypeVar("T")
 
 JOURNAL_FORMAT = "bayesopt"
 JOURNAL_VERSION = 2
@@ -261,21 +265,41 @@ def check_exists(path: str | os.PathLike[str], name: str) -> None:
 def read_journal(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, events) of a journal file, read without writing to it; a torn last line
     is skipped with a `TruncatedJournalWarning`."""
+    with _opened(path) as (storage, study, header):
+        return header, _storage_call(lambda: storage.read(study))
+
+
+def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The checked header of a journal file, as `read_journal` gives it, without parsing
+    the events (what ``bayesopt show`` and ``run`` check before replaying them once)."""
+    with _opened(path) as (_, _, header):
+        return header
+
+
+@contextmanager
+def _opened(path: str | os.PathLike[str]) -> Iterator[tuple[JSONLStorage, str, dict[str, Any]]]:
+    """The journal file's storage (closed on exit), its study and its checked header."""
     check_exists(check_journal_path(path), f"journal {str(path)!r}")
     storage = JSONLStorage(path)
     try:
-        names = storage.studies()
+        names = _storage_call(storage.studies)
         if not names:
             raise JournalError(f"journal {str(path)!r} is empty")
-        header = storage.header(names[0])
+        header = _storage_call(lambda: storage.header(names[0]))
         check_header(header, f"journal {str(path)!r}")
-        return header, storage.read(names[0])
+        yield storage, names[0], header
+    finally:
+        storage.close()
+
+
+def _storage_call(call: Callable[[], T]) -> T:
+    """`call()`, its StorageError raised as a JournalError."""
+    try:
+        return call()
     except JournalError:
         raise
     except StorageError as error:
         raise JournalError(str(error)) from None
-    finally:
-        storage.close()
 
 
 def check_header(header: Mapping[str, Any], name: str | os.PathLike[str]) -> None:

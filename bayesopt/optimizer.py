@@ -98,7 +98,8 @@ from bayesopt.study import (
     apply_record,
     describe,
     held_interrupts,
-    last_writer,
+    journal_writer,
+    read_pages,
     run_command,
     wrap_errors,
 )
@@ -1294,18 +1295,21 @@ class Optimizer:
                         name: str, feasible: Any = None) -> Optimizer:
         from bayesopt.journal import check_header
 
-        def read() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        def read() -> tuple[str, dict[str, Any], int]:
             studies = storage.studies()
             if not studies:
                 raise JournalError(f"{name} is empty")
-            return storage.header(studies[0]), storage.read(studies[0])
+            return studies[0], storage.header(studies[0]), storage.count(studies[0])
 
-        header, records = wrap_errors(name, read)
+        study, header, count = wrap_errors(name, read)
         check_header(header, name)
         opt = cls._from_header(header, _journal_space(header, space, name), name, feasible)
-        opt._state = opt._new_state(last_writer(records))
-        for number, record in enumerate(records):
-            apply_record(opt._state, record, name, number)
+        opt._state = opt._new_state(journal_writer(storage, study, name, count))
+        number = 0  # the events counted, read in pages: a line appended since is not read
+        for page in read_pages(storage, study, name, 0, count):
+            for record in page:
+                apply_record(opt._state, record, name, number)
+                number += 1
         return opt
 
     @classmethod

@@ -17,6 +17,7 @@ since every worker keeps its own generator and surrogate.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import signal
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from bayesopt.events import Event, Failure, RunCommand, Tell, from_record, to_record
@@ -46,8 +48,9 @@ from bayesopt.storage.jsonl import JSONLStorage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["StudyLink", "apply_record", "command_difference", "held_interrupts", "last_writer",
-           "make_header", "recording_command", "relative_paths", "run_command"]
+__all__ = ["PAGE", "StudyLink", "apply_record", "command_difference", "held_interrupts",
+           "journal_writer", "last_writer", "make_header", "read_pages", "recording_command",
+           "relative_paths", "run_command"]
 
 # (the "command" record a new header gets, whether attaching compares it): set by
 # `recording_command`, i.e. by `bayesopt run`; Python callers have no command to record
@@ -264,13 +267,12 @@ class StudyLink:
         already: it reads nothing."""
         if self.with_state:
             return 0
-        records = wrap_errors(self.name, lambda: self.storage.read(self.study, self.seen))
-        if until is not None:
-            records = records[: max(0, until - self.seen)]
-        for record in records:
-            apply_record(state, record, self.name, self.seen)
-            self.seen += 1
-        return len(records)
+        start = self.seen
+        for page in read_pages(self.storage, self.study, self.name, self.seen, until):
+            for record in page:
+                apply_record(state, record, self.name, self.seen)
+                self.seen += 1
+        return self.seen - start
 
     def commit(self, state: OptimizerState, event: Event) -> None:
         """Append `event` and apply it after any events appended before it."""
@@ -344,13 +346,54 @@ def _check_pruner(stored: Mapping[str, Any], given: Mapping[str, Any], space: Sp
                            f"that pruner, not pruner={rule(given)!r}")
 
 
-def last_writer(records: list[dict[str, Any]]) -> str | None:
+# Events read, parsed and applied at a time by a replay or a catch-up (`read_pages`): the
+# parsed records of a whole study at once took about 20 times its file's size at the peak
+# of a resume (bench/results/large_study.md)
+PAGE = 1000
+
+
+def read_pages(storage: Storage, study: str, name: str, offset: int = 0,
+               until: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """The events of `study` from number `offset` on (up to `until`, excluded; None: to the
+    end), in pages of at most `PAGE` when the storage's `read` takes ``limit=`` (every
+    built-in one does), else in one list. A StorageError is raised as `wrap_errors` does."""
+    if "limit" not in inspect.signature(storage.read).parameters:
+        records = wrap_errors(name, lambda: storage.read(study, offset))
+        yield records if until is None else records[: max(0, until - offset)]
+        return
+    while until is None or offset < until:
+        limit = PAGE if until is None else min(PAGE, until - offset)
+        page = wrap_errors(name, partial(storage.read, study, offset,
+                                         limit=limit))  # type: ignore[call-arg]
+        if page:
+            yield page
+        if len(page) < limit:
+            return
+        offset += len(page)
+
+
+def last_writer(records: Sequence[Mapping[str, Any]]) -> str | None:
     """The worker of the last event that stored a checkpoint (whose state a resume adopts)."""
-    for record in reversed(records):
-        if record.get("state") is not None:
-            worker = record.get("worker")
-            return worker if isinstance(worker, str) else None
+    record = _last_checkpointed(records)
+    worker = None if record is None else record.get("worker")
+    return worker if isinstance(worker, str) else None
+
+
+def journal_writer(storage: JSONLStorage, study: str, name: str, count: int) -> str | None:
+    """`last_writer` of the journal's first `count` events, read from the end in pages of
+    1, 2, 4, ... up to `PAGE` events (the last event usually holds a checkpoint)."""
+    end, size = count, 1
+    while end > 0:
+        start = max(0, end - size)
+        page = wrap_errors(name, partial(storage.read, study, start, limit=end - start))
+        if _last_checkpointed(page) is not None:
+            return last_writer(page)
+        end, size = start, min(2 * size, PAGE)
     return None
+
+
+def _last_checkpointed(records: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    return next((r for r in reversed(records) if r.get("state") is not None), None)
 
 
 class StudyDeletedError(JournalError):

@@ -22,6 +22,7 @@ import time
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -478,6 +479,33 @@ def test_show_gives_each_row_the_run_id_its_checkpoints_were_named_by(tmp_path: 
                 for o in history}
     assert [o.run for o in history] == [3, 0, 1, 2, None]
     assert {int(row[-2]): row[-1] for row in rows} == expected
+
+
+def test_show_parses_each_event_of_the_journal_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`show` checks the journal's header, then replays its events: each line is parsed
+    once, and the last one again to find the writer whose checkpoints the replay adopts
+    (it read every event to take the header, then again to find the writer and replay)."""
+    from bayesopt import Optimizer, Real
+    from bayesopt.storage.jsonl import JSONLStorage
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=tmp_path / "j.jsonl", n_initial=3)
+    for _ in range(4):
+        point = opt.ask()
+        opt.tell(point, point["x"])
+    opt.close()
+    parsed: list[int] = []
+    parse = JSONLStorage._parse
+
+    def counted(self: JSONLStorage, line: bytes, number: int) -> dict[str, Any]:
+        parsed.append(number)
+        return parse(self, line, number)
+
+    monkeypatch.setattr(JSONLStorage, "_parse", counted)
+    assert cli.main(["show", str(tmp_path / "j.jsonl")]) == 0
+    assert "4 evaluations" in capsys.readouterr().out
+    events = [n for n in parsed if n > 0]  # line 0: a header, parsed by each storage object
+    assert sorted(events) == [*range(1, 9), 8]
 
 
 def test_show_into_a_pipe_whose_reader_has_gone_exits_quietly(finished_run) -> None:

@@ -171,6 +171,47 @@ def test_pruning_rule_on_hand_worked_values() -> None:
     assert pruning.close("b") == 1 and pruning.close("c") is None
 
 
+def _sorting_rule(rule: SuccessiveHalving, rungs: dict[int, list[float]], passed: dict[Any, int],
+                  trial: Any, step: float, loss: float) -> bool:
+    """The rule as written before rungs were kept ranked: sort the rung at each report."""
+    k = passed.get(trial, 0)
+    while step >= rule.rung_step(k):
+        values = rungs.setdefault(k, [])
+        values.append(loss)
+        passed[trial] = k = k + 1
+        keep = max(1, len(values) // rule.reduction_factor)
+        if len(values) <= rule.bootstrap_count or loss > sorted(values)[keep - 1]:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("bootstrap", [0, 4])
+def test_pruning_with_ranked_rungs_decides_as_sorting_each_rung(bootstrap: int) -> None:
+    """Ties and repeated losses included (losses rounded to 0.05), over 600 runs of 9
+    steps: every decision, and every rung's values in the order recorded, are those of
+    sorting the rung at each report."""
+    rule = SuccessiveHalving(min_resource=1, reduction_factor=3, bootstrap_count=bootstrap)
+    pruning = Pruning(rule)
+    rungs: dict[int, list[float]] = {}
+    passed: dict[Any, int] = {}
+    rng = np.random.default_rng(bootstrap)
+    decisions = []
+    for run in range(600):
+        stopped = False
+        for step in range(1, 10):
+            loss = round(float(rng.uniform(0, 1)) * 20) / 20 / step
+            expected = stopped or _sorting_rule(rule, rungs, passed, run, step, loss)
+            stopped = pruning.report(run, step, loss)
+            assert stopped == expected, (run, step)
+            decisions.append(stopped)
+            if stopped:
+                break
+        pruning.close(run)
+        passed.pop(run, None)
+    assert pruning.rungs == rungs and len(rungs) == 3
+    assert any(decisions) and not all(decisions)
+
+
 def _optuna_decisions(curves: list[list[float]], min_resource: int, reduction_factor: int,
                       rate: int) -> list[int | None]:
     """The step at which Optuna's SuccessiveHalvingPruner stops each curve (None: never)."""

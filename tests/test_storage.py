@@ -129,6 +129,129 @@ def test_numbering_is_gapless_and_read_starts_at_the_offset(opener: Callable[[],
     assert storage.append("s", []) == 6 and len(storage.read("s")) == 6
 
 
+def test_read_takes_a_limit_of_events(opener: Callable[[], Any]) -> None:
+    """`read(study, offset, limit)`: at most `limit` events from `offset` (the pages a
+    replay reads, `bayesopt.study.read_pages`); a limit below 1 or not an integer is
+    refused naming it."""
+    storage = opener()
+    storage.create_or_attach("s", {})
+    storage.append("s", [{"n": n} for n in range(7)])
+    assert storage.read("s", 0, limit=3) == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert storage.read("s", 5, limit=3) == [{"n": 5}, {"n": 6}]
+    assert storage.read("s", 3, limit=1) == [{"n": 3}]
+    assert storage.read("s", 7, limit=2) == [] and storage.read("s", 2, limit=None) == [
+        {"n": n} for n in range(2, 7)]
+    with pytest.raises(ValueError, match=r"limit=0 must be >= 1"):
+        storage.read("s", 0, limit=0)
+    with pytest.raises(TypeError, match=r"limit=2.0 must be an integer"):
+        storage.read("s", 0, limit=2.0)
+
+
+def test_read_pages_reads_a_storage_without_limit_in_one_list(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A storage of one's own whose `read` takes no ``limit=`` is read whole, once, and
+    cut at `until`; a built-in one in pages of `PAGE`."""
+    import bayesopt.study
+    from bayesopt.storage.jsonl import JSONLStorage
+    from bayesopt.study import read_pages
+
+    inner = JSONLStorage(tmp_path / "s.jsonl")
+    inner.create_or_attach("s", {})
+    inner.append("s", [{"n": n} for n in range(5)])
+    calls: list[int] = []
+
+    class Plain:
+        def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
+            calls.append(offset)
+            return inner.read(study, offset)
+
+    monkeypatch.setattr(bayesopt.study, "PAGE", 2)
+    assert list(read_pages(Plain(), "s", "s", 1, until=4)) == [[{"n": 1}, {"n": 2}, {"n": 3}]]
+    assert list(read_pages(Plain(), "s", "s")) == [[{"n": n} for n in range(5)]]
+    assert calls == [1, 0]
+    assert list(read_pages(inner, "s", "s", 1)) == [[{"n": 1}, {"n": 2}], [{"n": 3}, {"n": 4}]]
+    assert list(read_pages(inner, "s", "s", 0, until=3)) == [[{"n": 0}, {"n": 1}], [{"n": 2}]]
+    inner.close()
+
+
+def _fold(opt: Optimizer) -> tuple[Any, ...]:
+    """What a replay rebuilds, compared between page sizes."""
+    state = opt._state
+    return ([(o.index, o.params, o.value, o.status, o.run, o.step, o.timestamp)
+             for o in opt.history],
+            [(p.params, p.claim, p.alive) for p in state.pending],
+            [(p.params, p.claim) for p in state.expired], [p.claim for p in state.cancelled],
+            state.pruning.rungs, state.pruning.stopped, state.n_claimed, state.n_applied)
+
+
+def test_a_study_read_in_pages_folds_as_read_whole(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker attaching to a study, and one catching up on another's events before its
+    own append (`StudyLink.commit`, up to its event's number), read it in pages of
+    `bayesopt.study.PAGE` events: with pages of 2 and 3 they fold it into the state of
+    one read of everything."""
+    import bayesopt.study
+
+    url = storage_url(location)
+    a = Optimizer(SPACE_XY, seed=0, storage=url, study="s", pending_timeout=1e6)
+    b = Optimizer(SPACE_XY, seed=1, storage=url, study="s", pending_timeout=1e6)
+    points = [{"x": 0.1 * i, "y": 0.05 + 0.1 * i} for i in range(1, 8)]
+    for i, point in enumerate(points):
+        (a if i % 2 else b).add_pending(point)
+    for i, point in enumerate(points[:5]):
+        worker = a if i % 2 else b
+        worker.heartbeat(point)
+        worker.report(point, 1, 0.5 - 0.01 * i)
+        if i == 3:
+            a.cancel(point)  # another worker's run
+        elif i == 4:
+            worker.tell_failure(point, "NaN loss")
+        else:
+            worker.tell(point, 0.4 - 0.01 * i)
+    monkeypatch.setattr(bayesopt.study, "PAGE", 2)
+    a.tell(points[5], 0.2)  # b's last events are caught up on in pages, up to a's own
+    paged = [_fold(a)]
+    for page in (2, 3, 10**6):
+        monkeypatch.setattr(bayesopt.study, "PAGE", page)
+        reader = Optimizer(SPACE_XY, seed=2, storage=url, study="s", pending_timeout=1e6)
+        paged.append(_fold(reader))
+        reader.close()
+    assert paged[0][0] == paged[3][0] and len(paged[3][0]) == 5
+    assert paged[1:3] == [paged[3]] * 2 and paged[3][7] == 23
+    a.close()
+    b.close()
+
+
+def test_a_journal_resumed_in_pages_is_the_one_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`Optimizer.resume` reads the journal in pages: the writer whose checkpoints it
+    adopts is found from the end, past events that carry none (heartbeats, pages of 2
+    here), and the optimizer asks what the one read whole asks."""
+    import bayesopt.study
+
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(SPACE_XY, seed=0, journal=path, n_initial=4)
+    for _ in range(5):
+        point = opt.ask()
+        opt.tell(point, point["x"] + point["y"])
+    pending = opt.ask()
+    for _ in range(5):
+        opt.heartbeat(pending)
+    worker = opt._state.worker
+    opt.close()
+    asks, folds = [], []
+    for page in (2, 10**6):
+        monkeypatch.setattr(bayesopt.study, "PAGE", page)
+        resumed = Optimizer.resume(path, append=False)
+        assert resumed._state.worker == worker
+        folds.append(_fold(resumed))
+        asks.append(resumed.ask())
+    assert folds[0] == folds[1] and asks[0] == asks[1]
+    assert folds[0][1][0][0] == pending and len(folds[0][0]) == 5
+
+
 def test_events_round_trip_exactly(opener: Callable[[], Any]) -> None:
     storage = opener()
     storage.create_or_attach("s", {})

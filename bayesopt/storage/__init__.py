@@ -73,7 +73,10 @@ class Storage(Protocol):
 
     def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
         """The events numbered offset, offset+1, ... (JSON objects, in order).
-        Raises ValueError (not KeyError) for an unknown study."""
+        Raises ValueError (not KeyError) for an unknown study. A storage whose `read`
+        also takes ``limit=`` (at most that many events; every built-in one does) is
+        read in pages by a replay or a catch-up (`bayesopt.study.read_pages`), which
+        then never holds a whole long study's parsed events at once."""
         ...
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:

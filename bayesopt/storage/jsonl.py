@@ -130,17 +130,24 @@ class JSONLStorage:
             self._scan()
             return stored
 
-    def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
+    def read(self, study: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events number `offset`, `offset + 1`, ... of `study`, in order; at most `limit`
+        of them (None: all), which is how a replay reads a long journal
+        (`bayesopt.study.read_pages`)."""
         codec.check_study(study)
         check_count("offset", offset)
+        if limit is not None:
+            check_count("limit", limit, minimum=1)
         self._check_usable()
         with self._thread_lock:
             self._study_header(study)
             first = offset + 1
             if first >= len(self._starts):
                 return []
+            last = len(self._starts) if limit is None else min(len(self._starts), first + limit)
+            end = self._starts[last] if last < len(self._starts) else self._scanned
             return [self._parse(line, first + i)
-                    for i, line in enumerate(self._lines(self._starts[first]))]
+                    for i, line in enumerate(self._lines(self._starts[first], end))]
 
     def append(self, study: str, events: Sequence[dict[str, Any]], *,
                expected: int | None = None) -> int:
@@ -171,6 +178,14 @@ class JSONLStorage:
         if lines:
             self._write(lines)
         return number
+
+    def count(self, study: str) -> int:
+        """The number of complete events of `study` (this file's one study), not parsed."""
+        codec.check_study(study)
+        self._check_usable()
+        with self._thread_lock:
+            self._study_header(study)
+            return len(self._starts) - 1
 
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
@@ -367,8 +382,8 @@ class JSONLStorage:
             start += len(chunk)
         return b"".join(chunks)
 
-    def _lines(self, start: int) -> list[bytes]:
-        data = self._read_at(start, self._scanned)
+    def _lines(self, start: int, end: int) -> list[bytes]:
+        data = self._read_at(start, end)
         return [line for line in data.split(b"\n")[:-1] if line.strip()]
 
     def _header(self) -> dict[str, Any]:

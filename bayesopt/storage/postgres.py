@@ -338,17 +338,19 @@ class PostgresStorage:
 
         return codec.decode_object(self._run(create, f"creating study {name!r}"))
 
-    def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
-        """Events number `offset`, `offset + 1`, ... of `study`, in order."""
+    def read(self, study: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events number `offset`, `offset + 1`, ... of `study`, in order; at most `limit`
+        of them (None: all; `bayesopt.study.read_pages`)."""
         name, first = _check_study(study), check_count("offset", offset)
+        limit = None if limit is None else check_count("limit", limit, minimum=1)
 
         def fetch(conn: Connection, retry: bool) -> list[tuple[int, str]]:
             uid = self._uids.get(name) or self._attach(conn, name)
             rows = conn.execute(
                 "SELECT seq, body::text FROM bayesopt_events"
                 " WHERE study = %s AND seq >= %s AND EXISTS (SELECT 1 FROM bayesopt_studies"
-                " WHERE name = %s AND study_uid = %s) ORDER BY seq",
-                (name, first, name, uid),
+                " WHERE name = %s AND study_uid = %s) ORDER BY seq LIMIT %s",  # NULL: none
+                (name, first, name, uid, limit),
             ).fetchall()
             if not rows:  # none yet, or not the study attached to
                 self._check_uid(conn, name, uid)
@@ -356,7 +358,8 @@ class PostgresStorage:
 
         self._keep_lock(name)
         rows = self._run(fetch, f"reading study {name!r}")
-        self._lost.discard(name)  # the reader has seen everything appended meanwhile
+        if limit is None or len(rows) < limit:
+            self._lost.discard(name)  # the reader has seen everything appended meanwhile
         return codec.decode_events(rows, first)
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:

@@ -166,15 +166,18 @@ class SQLiteStorage:
 
         return codec.decode_object(self._transaction(create, write=True))
 
-    def read(self, study: str, offset: int = 0) -> list[dict[str, Any]]:
-        """Events number `offset`, `offset + 1`, ... of `study`, in order."""
+    def read(self, study: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events number `offset`, `offset + 1`, ... of `study`, in order; at most `limit`
+        of them (None: all; `bayesopt.study.read_pages`)."""
         name, first = codec.check_study(study), check_count("offset", offset)
+        rows_at_most = -1 if limit is None else check_count("limit", limit, minimum=1)
 
         def fetch(conn: sqlite3.Connection) -> list[tuple[int, str]]:
             self._check_identity(conn, name)
             return conn.execute(
-                "SELECT seq, body FROM events WHERE study = ? AND seq >= ? ORDER BY seq",
-                (name, first),
+                "SELECT seq, body FROM events WHERE study = ? AND seq >= ? ORDER BY seq"
+                " LIMIT ?",  # a negative LIMIT is none (SQLite)
+                (name, first, rows_at_most),
             ).fetchall()
 
         rows = self._transaction(fetch, write=False)
