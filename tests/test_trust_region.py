@@ -20,7 +20,7 @@ import pytest
 
 from acquisition.functions import UpperConfidenceBound
 from acquisition.optimizer import AcquisitionObjective, Domain, optimize_acquisition
-from bayesopt import Optimizer, OptimizerOptions, Real
+from bayesopt import Fidelity, Optimizer, OptimizerOptions, Real
 from bayesopt.optimizer import ResumeWarning
 from bayesopt.trust_region import TrustRegionOptions, box, side_length
 
@@ -154,3 +154,11 @@ def test_bad_settings_raise_naming_them(kwargs: dict[str, float], message: str) 
 def test_trust_region_must_be_trust_region_options() -> None:
     with pytest.raises(TypeError, match="trust_region"):
         OptimizerOptions(trust_region={"initial_length": 0.8})  # type: ignore[arg-type]
+
+
+def test_a_fidelity_is_refused_at_construction_naming_both() -> None:
+    """Before, the first model-based ask raised IndexError inside `box` (the GP's inputs
+    carry a budget column the trust region's mask has not)."""
+    space = {"x": Real(0.0, 1.0), "epochs": Fidelity(1, 9)}
+    with pytest.raises(ValueError, match=r"options.trust_region=.* with a Fidelity \('epochs'\)"):
+        Optimizer(space, options=OptimizerOptions(trust_region=TURBO))
