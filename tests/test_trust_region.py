@@ -114,6 +114,30 @@ def test_an_optimizer_with_a_fixed_region_asks_within_it_of_the_incumbent() -> N
         opt.tell(params, _objective(params))
 
 
+def test_under_outcome_constraints_the_region_is_around_the_best_feasible_observation() -> None:
+    """SCBO's rule (`bayesopt.propose.Proposal._trust_region`): f(x) = x, feasible iff
+    x ≥ 0.6, L fixed at 0.1. While nothing told is feasible the region is the whole cube,
+    so the ask may leave the infeasible corner; once 0.7 and 0.9 are feasible each ask is
+    within 0.05 of the best feasible observation, not of the infeasible 0.02 whose value
+    is lower (before, every ask was there: the box around 0.02 holds no feasible point)."""
+    fixed = TrustRegionOptions(initial_length=0.1, min_length=0.1, max_length=0.1)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=2, n_constraints=1,
+                    options=OptimizerOptions(trust_region=fixed))
+    infeasible = [{"x": 0.02}, {"x": 0.05}]
+    opt.tell(infeasible, [0.02, 0.05], constraints=[[0.58], [0.55]])
+    params = opt.ask()
+    assert params["x"] > 0.1
+    opt.tell(params, params["x"], constraints=[0.6 - params["x"]])
+    feasible = [{"x": 0.7}, {"x": 0.9}]
+    opt.tell(feasible, [0.7, 0.9], constraints=[[-0.1], [-0.3]])
+    for _ in range(3):
+        best = opt.best
+        assert best is not None and best.params["x"] >= 0.6  # noise-free: also the best mean
+        params = opt.ask()
+        assert abs(params["x"] - best.params["x"]) <= 0.05 + 1e-9
+        opt.tell(params, params["x"], constraints=[0.6 - params["x"]])
+
+
 def test_a_resumed_optimizer_with_a_region_asks_the_same(tmp_path: Path) -> None:
     options = OptimizerOptions(trust_region=TrustRegionOptions(initial_length=0.4))
     space = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0)}
