@@ -8,12 +8,13 @@
 One `SurrogateModel` per constraint and one on log cost, each with its own
 standardization and the same kernel and priors as the objective's GP, fitted
 by MAP (even when the objective's is sampled) anew at each ask that needs
-them, with that ask's generator. With ``kernel_average=True`` a constraint GP
-selects its kernel among the candidates by the evidence instead of averaging
-them (the warps below are compared by the evidence of one GP). No power
-transform: the acquisition needs P(c_i ≤ 0) and log ĉ on the GP's scale, and
-an affine standardization keeps the level c = 0 and log cost exactly
-representable there.
+them, with that ask's generator, each fitting its own noise (a fixed
+``noise_variance=`` is in the objective's units). With ``kernel_average=True``
+a constraint GP selects its kernel among the candidates by the evidence
+instead of averaging them (the warps below are compared by the evidence of
+one GP). No power transform: the acquisition needs P(c_i ≤ 0) and log ĉ on
+the GP's scale, and an affine standardization keeps the level c = 0 and log
+cost exactly representable there.
 
 Constraint warps. Feasibility depends only on the sign of c, so each
 constraint GP may model g(c) for any increasing g with g(0) = 0 and keep the
@@ -222,9 +223,10 @@ def _outcome_options(options: ModelOptions) -> ModelOptions:
     """The objective's model options without a power transform and with MAP hyperparameters
     (the feasibility and cost terms use one posterior, not a mixture over samples), pending
     points fantasized at their posterior mean (the best value told is no lie for a
-    constraint)."""
+    constraint), and the noise fitted: ``noise_variance=`` is in the objective's units,
+    not a constraint's or log cost's."""
     mcmc_defaults: dict[str, Any] = {
         f.name: f.default for f in fields(ModelOptions) if f.name.startswith("mcmc_")}
     return replace(options, output_transform="none", hyperparameters="map",
-                   fantasy="believer", **mcmc_defaults)
+                   fantasy="believer", noise_variance=None, **mcmc_defaults)
 
