@@ -186,3 +186,30 @@ def test_a_fidelity_is_refused_at_construction_naming_both() -> None:
     space = {"x": Real(0.0, 1.0), "epochs": Fidelity(1, 9)}
     with pytest.raises(ValueError, match=r"options.trust_region=.* with a Fidelity \('epochs'\)"):
         Optimizer(space, options=OptimizerOptions(trust_region=TURBO))
+
+
+def test_a_point_told_outside_the_input_constraints_is_never_the_centre(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Told data are data, but a box around a point `feasible=` refuses may hold no point
+    an ask could return (before, every ask was then a random new point): the centre is
+    the best observation the input constraints admit."""
+    import bayesopt.propose
+
+    centres: list[np.ndarray] = []
+
+    def spy(centre: np.ndarray, lengthscales: np.ndarray, length: float,
+            continuous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        centres.append(centre.copy())
+        return box(centre, lengthscales, length, continuous)
+
+    monkeypatch.setattr(bayesopt.propose, "box", spy)
+    fixed = TrustRegionOptions(initial_length=0.1, min_length=0.1, max_length=0.1)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=3, feasible=[lambda p: p["x"] <= 0.5],
+                    options=OptimizerOptions(trust_region=fixed))
+    told = [{"x": 0.9}, {"x": 0.2}, {"x": 0.3}, {"x": 0.4}]
+    opt.tell(told, [-5.0, 1.0, 0.9, 0.95])
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, 1.0 - params["x"])
+    assert len(centres) == 3
+    assert all(float(c[0]) <= 0.5 for c in centres)
