@@ -740,10 +740,15 @@ class SurrogateModel:
         assert self.gp is not None and rows.shape == (self.n_observed,) and rows.any()
         return float(np.min(self._incumbent_values()[rows]))
 
-    def incumbent_index(self) -> int:
-        """The observed row `observed_incumbent` is taken at (the first of ties)."""
+    def incumbent_index(self, rows: np.ndarray | None = None) -> int:
+        """The observed row `observed_incumbent` is taken at (the first of ties); with
+        `rows` (n_observed,) the one `incumbent_among(rows)` is taken at."""
         assert self.gp is not None
-        return int(np.argmin(self._incumbent_values()))
+        values = self._incumbent_values()
+        if rows is None:
+            return int(np.argmin(values))
+        assert rows.shape == (self.n_observed,) and rows.any()
+        return int(np.flatnonzero(rows)[np.argmin(values[rows])])
 
     def _incumbent_values(self) -> np.ndarray:
         """Per observed row (n_observed,), what `ModelOptions.incumbent` ranks them by: the

@@ -80,6 +80,7 @@ from bayesopt.settings import (
     check_fidelity_model,
     check_n_constraints,
     check_noisy,
+    check_trust_region,
     resolve_options,
 )
 from bayesopt.space import Dimension, Space
@@ -354,6 +355,7 @@ class Optimizer:
         self.threads = None if threads is None else check_threads(threads)
         self.options = resolve_options(self.acquisition, kernel, self.ucb_beta, options)
         check_fidelity_model(self.space, self.options)
+        check_trust_region(self.space, self.options)
         check_noisy(self.acquisition, self.space, self.options)
         self._n_constraints = check_n_constraints(self.acquisition, n_constraints)  # declared
         self.cost_budget = check_cost_budget(self.acquisition, cost_budget)

@@ -8,9 +8,13 @@
 One `SurrogateModel` per constraint and one on log cost, each with its own
 standardization and the same kernel and priors as the objective's GP, fitted
 by MAP (even when the objective's is sampled) anew at each ask that needs
-them, with that ask's generator. No power transform: the acquisition needs
-P(c_i ≤ 0) and log ĉ on the GP's scale, and an affine standardization keeps
-the level c = 0 and log cost exactly representable there.
+them, with that ask's generator, each fitting its own noise (a fixed
+``noise_variance=`` is in the objective's units). With ``kernel_average=True``
+a constraint GP selects its kernel among the candidates by the evidence
+instead of averaging them (the warps below are compared by the evidence of
+one GP). No power transform: the acquisition needs P(c_i ≤ 0) and log ĉ on
+the GP's scale, and an affine standardization keeps the level c = 0 and log
+cost exactly representable there.
 
 Constraint warps. Feasibility depends only on the sign of c, so each
 constraint GP may model g(c) for any increasing g with g(0) = 0 and keep the
@@ -75,6 +79,7 @@ class OutcomeModels:
         self.dim = dim
         self.tying = tying  # the objective's lengthscale tying (bayesopt.categorical)
         self.options = _outcome_options(options)
+        self.constraint_options = _one_kernel(self.options)
         self.warp_columns = warp_columns
         self.n_constraints = n_constraints
         self.X_c = np.empty((0, dim))
@@ -114,8 +119,10 @@ class OutcomeModels:
     def constrained(self) -> bool:
         return bool(self.n_constraints)
 
-    def _fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> SurrogateModel:
-        model = SurrogateModel(self.dim, self.options, rng, self.warp_columns, tying=self.tying)
+    def _fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+             options: ModelOptions | None = None) -> SurrogateModel:
+        model = SurrogateModel(self.dim, options or self.options, rng, self.warp_columns,
+                               tying=self.tying)
         model.update(X, y)
         return model
 
@@ -128,7 +135,7 @@ class OutcomeModels:
             t = warp.forward(c)
             if float(np.max(np.abs(t))) > _LARGEST_MODELLED:
                 continue  # the bilog's never are (|t| ≤ 710)
-            model = self._fit(X, t, rng)
+            model = self._fit(X, t, rng, self.constraint_options)
             evidence = _log_evidence(model, warp.log_slope(c))
             if best is None or evidence > best[0]:
                 best = (evidence, model)
@@ -204,13 +211,22 @@ def _log_evidence(model: SurrogateModel, log_slope: np.ndarray) -> float:
                  + np.sum(log_slope))
 
 
+def _one_kernel(options: ModelOptions) -> ModelOptions:
+    """A constraint GP's options: with ``kernel_average=True`` the kernel the evidence
+    selects among the candidates, not their mixture, since the warp is chosen by the
+    evidence of one GP (`_log_evidence`; R&W 2006, Sec. 5.4, as `kernel_candidates`
+    selects)."""
+    return replace(options, kernel_average=False) if options.kernel_average else options
+
+
 def _outcome_options(options: ModelOptions) -> ModelOptions:
     """The objective's model options without a power transform and with MAP hyperparameters
     (the feasibility and cost terms use one posterior, not a mixture over samples), pending
     points fantasized at their posterior mean (the best value told is no lie for a
-    constraint)."""
+    constraint), and the noise fitted: ``noise_variance=`` is in the objective's units,
+    not a constraint's or log cost's."""
     mcmc_defaults: dict[str, Any] = {
         f.name: f.default for f in fields(ModelOptions) if f.name.startswith("mcmc_")}
     return replace(options, output_transform="none", hyperparameters="map",
-                   fantasy="believer", **mcmc_defaults)
+                   fantasy="believer", noise_variance=None, **mcmc_defaults)
 

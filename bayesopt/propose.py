@@ -650,9 +650,26 @@ class Proposal:
     def _trust_region(self, options: TrustRegionOptions,
                       continuous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The TuRBO-1 box around the observation with the best posterior mean (the EI
-        incumbent's row), narrowing the `continuous` (d,) columns (`bayesopt.trust_region`)."""
-        length = side_length(self.data.y, self.settings.n_initial, int(continuous.sum()), options)
-        centre = self.data.X[self.model.incumbent_index()]
+        incumbent's row), narrowing the `continuous` (d,) columns (`bayesopt.trust_region`).
+
+        Under outcome constraints, as SCBO (Eriksson & Poloczek 2021, Sec. 3): the box is
+        centred on the best *feasible* observation, an infeasible one counts as a failure
+        (its value never improves the best), and while none is feasible the box is the
+        whole cube (the acquisition then seeks feasibility alone). A point told outside
+        the input constraints (`feasible=`) counts as infeasible: a box around it may
+        hold no point an ask could return."""
+        y, rows = self.data.y, None
+        if self.state.outcomes.constrained:
+            rows = self.data.of(self.state.feasible_ok)
+        if self.settings.feasible is not None:
+            admitted = self.settings.feasible.mask(self.data.X[:, : self.space.n_columns])
+            rows = admitted if rows is None else rows & admitted
+        if rows is not None:
+            if not rows.any():
+                return np.zeros(continuous.shape), np.ones(continuous.shape)
+            y = np.where(rows, y, np.inf)
+        length = side_length(y, self.settings.n_initial, int(continuous.sum()), options)
+        centre = self.data.X[self.model.incumbent_index(rows)]
         return box(centre, self.model.lengthscales, length, continuous)
 
     def _incumbents(self) -> np.ndarray:

@@ -24,7 +24,7 @@ from kernels import KERNEL_KINDS
 
 __all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_cost_design",
            "check_destination", "check_fidelity_model", "check_n_constraints", "check_noisy",
-           "resolve_options"]
+           "check_trust_region", "resolve_options"]
 
 ACQUISITIONS = tuple(ACQUISITION_KINDS)
 _DEFAULT_MODEL = ModelOptions()
@@ -120,6 +120,19 @@ def check_fidelity_model(space: Space, options: OptimizerOptions) -> None:
         raise ValueError(f"options.model.fidelity_model={chosen!r} chooses how the GP models a "
                          "Fidelity's budget, and the space has no Fidelity: leave it out, or "
                          "add a Fidelity to the space")
+
+
+def check_trust_region(space: Space, options: OptimizerOptions) -> None:
+    """``options.trust_region`` (TuRBO-1, `bayesopt.trust_region`) replays its side length
+    from the successive values of one objective and centres its box on one observed
+    point of the GP's inputs: a Fidelity's runs are values at several budgets and carry a
+    budget column, so the two are refused together, naming both."""
+    if options.trust_region is not None and space.fidelity is not None:
+        raise ValueError(f"options.trust_region={options.trust_region!r} with a Fidelity "
+                         f"({space.fidelity.name!r}) in the space is not supported: the trust "
+                         "region's successes compare values of one budget; leave trust_region "
+                         "out (Hyperband's schedule already narrows the search to the best "
+                         "configurations)")
 
 
 def check_destination(journal: Any, storage: Any, study: Any) -> None:

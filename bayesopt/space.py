@@ -1005,7 +1005,9 @@ class Space:
         per_pattern = (n - n // 2) // len(patterns)
         parts = [self.sobol(n - per_pattern * len(patterns), rng)]
         for classes in patterns:
-            U = self.from_unit(rng.random((per_pattern, self.n_dims)))
+            # every dimension drawn (not imputed yet): a child the pattern's parents make
+            # active keeps its draw, where an imputed one would hold no valid value
+            U = self.from_unit(rng.random((per_pattern, self.n_dims)), impute=False)
             for name, members in classes.items():
                 i = self.names.index(name)
                 values = [members[k] for k in rng.integers(len(members), size=per_pattern)]

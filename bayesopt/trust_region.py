@@ -4,7 +4,9 @@
             n0 = n_initial are the initial design
     L     : the region's base side length, in [min_length, max_length]
     ℓ     : (d,) the GP's lengthscales (unit cube); w_i = ℓ_i / (Π_j ℓ_j)^(1/d)
-    x*    : (d,) the centre, the observed point with the best posterior mean
+    x*    : (d,) the centre, the observed point with the best posterior mean (the best
+            feasible one under outcome constraints, whose infeasible values count as
+            failures: `bayesopt.propose`, after SCBO)
     box   : [max(0, x* − w·L/2), min(1, x* + w·L/2)] on the continuous columns, [0, 1]
             on the others (one-hot and activity columns)
 

@@ -312,6 +312,23 @@ def test_candidates_spread_over_the_activity_patterns() -> None:
     assert counts.min() >= 100
 
 
+def test_candidates_give_an_active_child_a_value_of_its_own() -> None:
+    """A child that is no parent (a categorical leaf, a real) is not set by the patterns:
+    where a pattern makes it active it keeps its own draw. Before, a draw whose random
+    parent left it inactive kept the imputed 0.5 in its columns once the pattern's parent
+    made it active: a categorical's one-hot was 0.5 in every column (no choice; an ask
+    there decoded to its first choice), a real sat at the centre of its range."""
+    space = Space({"model": Categorical(["svm", "knn"]),
+                   "C": Real(0, 1, when={"model": "svm"}),
+                   "weights": Categorical(["uniform", "distance", "rank"],
+                                          when={"model": "knn"})})
+    U = space.candidates(1000, np.random.default_rng(0))
+    assert_allclose(space.project(U), U)  # every row a valid encoding
+    active = space.activity(U)
+    C = U[active[:, space.names.index("C")], space.slices[space.names.index("C")]]
+    assert np.count_nonzero(C == 0.5) <= 1
+
+
 def test_candidates_of_many_patterns_are_sobol() -> None:
     """Nine independent switches give 512 patterns: more than enumerated; plain Sobol."""
     space_def: dict[str, Any] = {}

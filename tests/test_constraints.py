@@ -165,6 +165,26 @@ def test_pending_points_are_fantasized_in_every_constraint_gp(fantasy):
         assert np.all(std < 0.25 * std_0)
 
 
+def test_a_fixed_noise_variance_is_the_objectives_and_the_constraint_gps_fit_their_own():
+    """noise_variance= is in the objective's units: a constraint told on a scale of 1e-3
+    (feasible iff x ≤ 0.5) is modelled as with a fitted noise, so the feasibility term
+    equals the default's on the same data and tells x = 0.2 from x = 0.8. Before, the
+    constraint GP's noise was pinned at 0.01 too, explained the constraint away as noise,
+    and log P(c ≤ 0) was one flat value (every model-based ask then infeasible)."""
+    points = [{"x": x, "y": y} for x, y in np.random.default_rng(3).random((8, 2))]
+    terms = []
+    for model in (ModelOptions(noise_variance=0.01, output_transform="none"), ModelOptions()):
+        opt = Optimizer(UNIT2, seed=1, n_initial=5, n_constraints=1,
+                        options=OptimizerOptions(model=model))
+        opt.tell(points, [-p["x"] for p in points],
+                 constraints=[[(p["x"] - 0.5) * 1e-3] for p in points])
+        terms.append(opt._state.outcomes.feasibility_term(np.random.default_rng(0)))
+    X = np.array([[0.2, 0.5], [0.8, 0.5]])  # (2, 2) encoded: x = 0.2 and 0.8
+    (pinned, _), (fitted, _) = terms[0](X), terms[1](X)
+    np.testing.assert_array_equal(pinned, fitted)
+    assert pinned[0] > pinned[1] + 5.0
+
+
 def test_constrained_logei_finds_the_feasible_optimum_of_gardners_problem():
     space = {"x": Real(0, 6), "y": Real(0, 6)}
     opt = Optimizer(space, seed=1, n_initial=5)

@@ -8,7 +8,8 @@ use is what `Surrogate.hyperparameters().kernel` reports and what the model's st
 records; a resumed journal and a replayed shared study ask the same; the default's
 model state and fingerprint do not mention the option. With `kernel_average=True`: the
 mixture's weights are the normalized posteriors, its moments the weighted mixture's, the
-acquisition the weighted average (finite-difference gradient), and a resume asks the same.
+acquisition the weighted average (finite-difference gradient), a resume asks the same, and
+each outcome-constraint GP selects its kernel.
 With acquisition="hedge" as well: a journal resumed mid-run asks the same and reaches the
 same Hedge gains.
 """
@@ -309,6 +310,31 @@ def test_a_resumed_journal_with_the_average_asks_the_same(tmp_path: Path) -> Non
                                       resumed._state.model.sample_log_weights())
         live.tell(a, _objective(a))
         resumed.tell(b, _objective(b))
+
+
+def test_with_the_average_each_constraint_gp_selects_its_kernel() -> None:
+    """kernel_average=True with outcome constraints: the objective's GP is the mixture and
+    each constraint GP the kernel its evidence selects (`bayesopt.outcomes`), so on the
+    same data the feasibility term equals the one of selection alone, from the same
+    generator. Before, every ask once a constraint was told raised AssertionError in the
+    warp's evidence (a mixture is not one GP)."""
+    rng = np.random.default_rng(8)
+    points = [{"x": x, "y": y, "z": z} for x, y, z in rng.random((8, 3))]
+    states = []
+    for average in (True, False):
+        options = OptimizerOptions(model=ModelOptions(kernel_candidates=("matern12",),
+                                                      kernel_average=average))
+        opt = Optimizer(SPACE, seed=4, n_initial=3, n_constraints=1, options=options)
+        opt.tell(points, [_objective(p) for p in points],
+                 constraints=[[p["x"] - 0.5] for p in points])
+        params = opt.ask()  # raised AssertionError before
+        assert opt.space.validate(params) == params
+        assert isinstance(opt._state.model.gp, GaussianProcessMixture) is average
+        states.append(opt._state)
+    Xq = rng.random((9, 3))  # (m, 3) encoded points
+    terms = [state.outcomes.feasibility_term(np.random.default_rng(2)) for state in states]
+    assert terms[0] is not None and terms[1] is not None
+    np.testing.assert_array_equal(terms[0](Xq)[0], terms[1](Xq)[0])
 
 
 def test_a_resumed_journal_with_hedge_asks_the_same(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from acquisition.functions import UpperConfidenceBound
 from acquisition.optimizer import AcquisitionObjective, Domain, optimize_acquisition
-from bayesopt import Optimizer, OptimizerOptions, Real
+from bayesopt import Fidelity, Optimizer, OptimizerOptions, Real
 from bayesopt.optimizer import ResumeWarning
 from bayesopt.trust_region import TrustRegionOptions, box, side_length
 
@@ -114,6 +114,30 @@ def test_an_optimizer_with_a_fixed_region_asks_within_it_of_the_incumbent() -> N
         opt.tell(params, _objective(params))
 
 
+def test_under_outcome_constraints_the_region_is_around_the_best_feasible_observation() -> None:
+    """SCBO's rule (`bayesopt.propose.Proposal._trust_region`): f(x) = x, feasible iff
+    x ≥ 0.6, L fixed at 0.1. While nothing told is feasible the region is the whole cube,
+    so the ask may leave the infeasible corner; once 0.7 and 0.9 are feasible each ask is
+    within 0.05 of the best feasible observation, not of the infeasible 0.02 whose value
+    is lower (before, every ask was there: the box around 0.02 holds no feasible point)."""
+    fixed = TrustRegionOptions(initial_length=0.1, min_length=0.1, max_length=0.1)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=2, n_constraints=1,
+                    options=OptimizerOptions(trust_region=fixed))
+    infeasible = [{"x": 0.02}, {"x": 0.05}]
+    opt.tell(infeasible, [0.02, 0.05], constraints=[[0.58], [0.55]])
+    params = opt.ask()
+    assert params["x"] > 0.1
+    opt.tell(params, params["x"], constraints=[0.6 - params["x"]])
+    feasible = [{"x": 0.7}, {"x": 0.9}]
+    opt.tell(feasible, [0.7, 0.9], constraints=[[-0.1], [-0.3]])
+    for _ in range(3):
+        best = opt.best
+        assert best is not None and best.params["x"] >= 0.6  # noise-free: also the best mean
+        params = opt.ask()
+        assert abs(params["x"] - best.params["x"]) <= 0.05 + 1e-9
+        opt.tell(params, params["x"], constraints=[0.6 - params["x"]])
+
+
 def test_a_resumed_optimizer_with_a_region_asks_the_same(tmp_path: Path) -> None:
     options = OptimizerOptions(trust_region=TrustRegionOptions(initial_length=0.4))
     space = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0)}
@@ -154,3 +178,38 @@ def test_bad_settings_raise_naming_them(kwargs: dict[str, float], message: str) 
 def test_trust_region_must_be_trust_region_options() -> None:
     with pytest.raises(TypeError, match="trust_region"):
         OptimizerOptions(trust_region={"initial_length": 0.8})  # type: ignore[arg-type]
+
+
+def test_a_fidelity_is_refused_at_construction_naming_both() -> None:
+    """Before, the first model-based ask raised IndexError inside `box` (the GP's inputs
+    carry a budget column the trust region's mask has not)."""
+    space = {"x": Real(0.0, 1.0), "epochs": Fidelity(1, 9)}
+    with pytest.raises(ValueError, match=r"options.trust_region=.* with a Fidelity \('epochs'\)"):
+        Optimizer(space, options=OptimizerOptions(trust_region=TURBO))
+
+
+def test_a_point_told_outside_the_input_constraints_is_never_the_centre(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Told data are data, but a box around a point `feasible=` refuses may hold no point
+    an ask could return (before, every ask was then a random new point): the centre is
+    the best observation the input constraints admit."""
+    import bayesopt.propose
+
+    centres: list[np.ndarray] = []
+
+    def spy(centre: np.ndarray, lengthscales: np.ndarray, length: float,
+            continuous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        centres.append(centre.copy())
+        return box(centre, lengthscales, length, continuous)
+
+    monkeypatch.setattr(bayesopt.propose, "box", spy)
+    fixed = TrustRegionOptions(initial_length=0.1, min_length=0.1, max_length=0.1)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=3, feasible=[lambda p: p["x"] <= 0.5],
+                    options=OptimizerOptions(trust_region=fixed))
+    told = [{"x": 0.9}, {"x": 0.2}, {"x": 0.3}, {"x": 0.4}]
+    opt.tell(told, [-5.0, 1.0, 0.9, 0.95])
+    for _ in range(3):
+        params = opt.ask()
+        opt.tell(params, 1.0 - params["x"])
+    assert len(centres) == 3
+    assert all(float(c[0]) <= 0.5 for c in centres)
