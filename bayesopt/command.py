@@ -132,6 +132,7 @@ __all__ = [
     "check_program",
     "compile_metric",
     "parse_objective",
+    "same_command",
     "shell_join",
 ]
 
@@ -233,6 +234,36 @@ def shell_join(argv: Sequence[str]) -> str:
     `shlex.join` quotes every brace (``--lr '{lr}'``), which no user writes."""
     return " ".join(word if _PLAIN_WORD.fullmatch(word) and not _BRACE_EXPANSION.search(word)
                     else shlex.quote(word) for word in argv)
+
+
+def same_command(stored: Sequence[str], given: Sequence[str]) -> bool:
+    """Whether two command templates are the same words once each plain placeholder
+    ``{name}`` (no switch, conversion or format spec) is written ``{name!s}``: without a
+    spec, ``format(x, "")`` is ``str(x)`` for every value (Python's data model,
+    ``object.__format__``), so the two render every point alike. This is how a command of
+    bayesopt 0.6.0 whose ``{flag}`` of a boolean (now refused, `_check_spellings`) passed
+    ``True``/``False`` is the same command as ``{flag!s}``, the form the refusal names."""
+    return len(stored) == len(given) and all(
+        _str_form(a) == _str_form(b) for a, b in zip(stored, given))
+
+
+def _str_form(word: str) -> str:
+    """`word` with each plain placeholder given the ``!s`` conversion (`same_command`); a
+    word that is no template (unbalanced braces) is compared as it is."""
+    try:
+        parsed = list(_FORMATTER.parse(word))
+    except ValueError:
+        return word
+    parts = []
+    for literal, field, spec, conversion in parsed:
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is None:
+            continue
+        if "?" not in field and not spec and conversion is None:
+            conversion = "s"
+        parts.append("{" + field + (f"!{conversion}" if conversion else "")
+                     + (f":{spec}" if spec else "") + "}")
+    return "".join(parts)
 
 
 # ------------------------------------------------------------- command template

@@ -163,6 +163,18 @@ _PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
     "_lock": threading.RLock,
     "_link": lambda: None,
 }
+# the key under which a pickle records the library version that wrote it (not an attribute)
+_PICKLED_BY = "__bayesopt_version__"
+
+
+def _pickle_remedy(what: str) -> str:
+    """The refusal of a pickled Optimizer of another version (`Optimizer.__setstate__`)."""
+    from bayesopt import __version__
+
+    return (f"this Optimizer was {what}, and this is bayesopt {__version__}: a pickle holds "
+            "the optimizer's internal state, which changes between versions; continue the "
+            "run from its journal (Optimizer.resume(path)) or attach to its study, which "
+            "this version reads, or unpickle it with the version that wrote it")
 
 
 class _StudyFull(Exception):
@@ -377,20 +389,50 @@ class Optimizer:
 
     # ------------------------------------------- pickling and deep copies
     def __getstate__(self) -> dict[str, Any]:
-        """The instance's state without its process-local resources, as one consistent snapshot."""
+        """The instance's state without its process-local resources, as one consistent
+        snapshot, with the library version that wrote it (`_PICKLED_BY`)."""
+        from bayesopt import __version__
+
         with self._lock:
-            return copy.deepcopy(self._portable_state())
+            return {**copy.deepcopy(self._portable_state()), _PICKLED_BY: __version__}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickle of this library version. A pickle holds the optimizer's internal
+        state, whose attributes change between versions, so a pickle of another version is
+        refused, saying how to continue the run (its journal or study: `resume`); one
+        written before pickles recorded their version (up to 0.7.0) is refused where its
+        state lacks what this version's has (`_check_unversioned`)."""
+        from bayesopt import __version__
+
+        state = dict(state)
+        version = state.pop(_PICKLED_BY, None)
+        if version is not None and version != __version__:
+            raise ValueError(_pickle_remedy(f"pickled by bayesopt {version!r}"))
+        self._restore(state)
+        if version is None:
+            self._check_unversioned()
+
+    def _restore(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         for name, fresh in _PROCESS_LOCAL.items():
             setattr(self, name, fresh())
+
+    def _check_unversioned(self) -> None:
+        """Refuse a pickle without a version whose state misses an attribute this version's
+        optimizer state has (0.5.0's has no claims): it would fail at its first ask."""
+        try:
+            missing = sorted(set(vars(self._new_state(None))) - set(vars(self._state)))
+        except AttributeError as error:  # an attribute _new_state reads is missing
+            missing = [str(getattr(error, "name", None) or error)]
+        if missing:
+            raise ValueError(_pickle_remedy(
+                f"pickled by an older bayesopt (its state has no {', '.join(missing)})"))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Optimizer:
         with self._lock:
             state = copy.deepcopy(self._portable_state(), memo)
         duplicate = type(self).__new__(type(self))
-        duplicate.__setstate__(state)
+        duplicate._restore(state)
         return duplicate
 
     def _portable_state(self) -> dict[str, Any]:

@@ -87,11 +87,11 @@ def command_difference(stored: Any, given: Mapping[str, Any], name: str) -> str 
     record a working directory ("cwd") and they differ, the command names no relative path
     (`relative_paths`); None too if nothing is stored (a header written before 0.6.0, or
     by Python, records no command)."""
-    from bayesopt.command import shell_join
+    from bayesopt.command import same_command, shell_join
 
     if not isinstance(stored, Mapping):
         return None
-    if stored.get("argv") != given["argv"]:
+    if not same_command(stored["argv"], given["argv"]):
         return (f"{name} was made by the command `{shell_join(stored['argv'])}` (space file "
                 f"{stored.get('space_file')}), not `{shell_join(given['argv'])}`: another "
                 "command is another objective, which one GP cannot model with the first")
@@ -127,12 +127,14 @@ def run_command(header: Mapping[str, Any]) -> RunCommand | None:
     (`bayesopt.events.RunCommand`): the command being recorded (`recording_command`),
     where `header` records none, another "argv", or no or another "cwd"; else None (and
     None outside `recording_command`, from Python)."""
+    from bayesopt.command import same_command
+
     recorded = _COMMAND.get()
     if recorded is None:
         return None
     given = recorded[0]
     stored = header.get("command")
-    if (isinstance(stored, Mapping) and stored.get("argv") == given["argv"]
+    if (isinstance(stored, Mapping) and same_command(stored["argv"], given["argv"])
             and stored.get("cwd") == given.get("cwd")):
         return None
     return RunCommand(tuple(given["argv"]), str(given.get("cwd", os.getcwd())))

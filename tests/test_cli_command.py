@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bayesopt import Optimizer, Real
-from bayesopt.command import shell_join
+from bayesopt.command import same_command, shell_join
 from bayesopt.journal import JournalError, read_journal
 from bayesopt.study import recording_command
 from test_cli import K_SPACE_JSON, bayesopt, command, setup_dir
@@ -222,6 +222,48 @@ def test_a_060_journal_with_a_command_continues_and_records_where(tmp_path: Path
     assert [t.get("command") for t in tells] == [None] * 3 + [
         {"argv": argv[1:], "cwd": os.path.realpath(tmp_path)}]
     assert sum(len(t["values"]) for t in tells) == 4
+
+
+def test_a_060_journal_of_a_plain_boolean_placeholder_continues_with_its_str_form(
+        tmp_path: Path) -> None:
+    """tests/data/journal-0.6.0-boolean-command.jsonl: three evaluations by `bayesopt run`
+    of bayesopt 0.6.0 (main at 581d2718) whose command passed the boolean `flag` as a plain
+    {flag}, which 0.6.0 filled in with Python's str. The refusal of {flag} says {flag!s}
+    passes what 0.6.0 passed, and so that command continues the journal as the same one:
+    no --allow-other-command (before, it was refused as another command)."""
+    shutil.copy(Path(__file__).parent / "data" / "journal-0.6.0-boolean-command.jsonl",
+                tmp_path / "tune.jsonl")
+    (tmp_path / "space.json").write_text(json.dumps(
+        {"k": {"type": "integer", "low": 0, "high": 3},
+         "flag": {"type": "categorical", "choices": [True, False]}}))
+    plain = ["--", "sh", "-c", 'echo "objective: $0"', "{k}", "{flag}"]
+    refused = _run(tmp_path, 4, plain, "--journal", "tune.jsonl", check=False)
+    assert refused.returncode == 2
+    assert "{flag!s} for Python's True or False (what bayesopt 0.6.0 passed)" in refused.stderr
+    same = [*plain[:-1], "{flag!s}"]
+    done = _run(tmp_path, 4, same, "--journal", "tune.jsonl", check=False)
+    assert done.returncode == 0, done.stderr
+    assert "another command" not in done.stderr
+    assert "records no working directory (written by bayesopt 0.6.0)" in done.stderr
+    assert sum(len(e["values"]) for e in read_journal(tmp_path / "tune.jsonl")[1]
+               if e["event"] == "tell") == 4
+    other = _run(tmp_path, 5, [*plain[:-1], "{flag:d}"], "--journal", "tune.jsonl",
+                 check=False)
+    assert other.returncode == 2 and "another command" in other.stderr  # 1/0, not True/False
+
+
+@pytest.mark.parametrize("stored, given, same", [
+    (["p", "--bn={bn}"], ["p", "--bn={bn!s}"], True),
+    (["p", "{bn}", "{{x}}"], ["p", "{bn!s}", "{{x}}"], True),
+    (["p", "{{bn}}"], ["p", "{bn!s}"], False),  # a literal {bn}, not a placeholder
+    (["p", "{bn}"], ["p", "{bn!r}"], False),
+    (["p", "{bn}"], ["p", "{bn:d}"], False),
+    (["p", "{bn}"], ["p", "{bn?--bn}"], False),
+    (["p", "{bn}"], ["p", "{bn!s}", "-v"], False),
+])
+def test_same_command_equates_a_plain_placeholder_with_its_str_form(
+        stored: list[str], given: list[str], same: bool) -> None:
+    assert same_command(stored, given) is same
 
 
 @pytest.mark.parametrize("field, message", [
