@@ -165,6 +165,39 @@ _PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
 }
 
 
+class _Snapshot:
+    """An optimizer as `Optimizer.result` found it, copied as late as possible: just before
+    the optimizer's state next changes (`OptimizerState.watch`) or at the first call of
+    `optimizer()`, whichever comes first; never if neither comes (the result is dropped,
+    or read for its history only). Until then it holds the optimizer's attributes as they
+    were (a shallow copy: the state, unchanged since, and settings a user may reassign)
+    and its generator's state (`Optimizer.rng` is the user's to draw from)."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self._kind = type(optimizer)
+        self._attributes: dict[str, Any] | None = optimizer._portable_state()
+        self._rng = optimizer._state.rng.bit_generator.state
+        self._lock = optimizer._lock  # the copy waits for a change under way to end
+        self._copy: Optimizer | None = None
+        optimizer._state.watch(self)
+
+    def freeze(self) -> None:
+        """Copy the optimizer as it was (once)."""
+        with self._lock:
+            if self._attributes is None:
+                return
+            duplicate = self._kind.__new__(self._kind)
+            duplicate.__setstate__(copy.deepcopy(self._attributes))
+            duplicate._state.rng.bit_generator.state = self._rng
+            self._copy, self._attributes = duplicate, None
+
+    def optimizer(self) -> Optimizer:
+        """The copy (made now if the optimizer has not changed since)."""
+        self.freeze()
+        assert self._copy is not None, "frozen once"
+        return self._copy
+
+
 class _StudyFull(Exception):
     """Raised under the study's lock by `Optimizer.ask_within` when nothing more may start."""
 
@@ -582,9 +615,12 @@ class Optimizer:
         The surrogate is fitted when the result's `model` or `surrogate` is first read
         (or the result is pickled or copied), not here: the fit costs time cubic and
         memory quadratic in the number of observations, and `best`, `history` and
-        `to_pandas()` do not read it. What is read is the surrogate as of this call —
-        the optimizer is copied here (its state, its model as it stands, its generator),
-        so later asks and tells do not change it — equal to the one fitted at once.
+        `to_pandas()` do not read it. What is read is the surrogate as of this call,
+        equal to the one fitted at once: later asks and tells do not change it. For that
+        the optimizer (its state, its model as it stands, its generator as of this call)
+        is copied just before it next changes, or at that first read if it comes sooner
+        (`_Snapshot`); not at all if the result is dropped first or never read for its
+        surrogate, so reading `best` or `history` copies no surrogate.
         """
         with self._lock:
             self._refresh()
@@ -595,8 +631,8 @@ class Optimizer:
                       or self._state.model_data().y.shape[0] >= self.n_initial)
             if not fitted:
                 return result
-            twin, now = copy.deepcopy(self), time.time()
-        return defer_surrogate(result, lambda: twin._fit_snapshot(now))
+            snapshot, now = _Snapshot(self), time.time()
+        return defer_surrogate(result, lambda: snapshot.optimizer()._fit_snapshot(now))
 
     def _fit_snapshot(self, now: float) -> Surrogate:
         """`surrogate()` of this copy made by `result`, pending points judged at `now`."""

@@ -110,9 +110,10 @@ from __future__ import annotations
 
 import copy
 import math
+import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -260,8 +261,20 @@ def _fit_of(state: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in state.items() if key != "n"}
 
 
+class Watcher(Protocol):
+    """What `OptimizerState.watch` calls before the state next changes."""
+
+    def freeze(self) -> None: ...
+
+
+# Attributes of a state that a pickle or a deep copy does not carry, each with the value
+# the copy starts with: the watchers are the original's (`OptimizerState.watch`).
+_TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list}
+
+
 class OptimizerState:
-    """See the module docstring. Fields are read freely; only `apply` changes them."""
+    """See the module docstring. Fields are read freely; only `apply` changes them (and
+    `synced_model` and `extend_design`, which rebuild or extend what the events define)."""
 
     def __init__(self, space: Space, *, seed: int, n_initial: int, maximize: bool,
                  model_options: ModelOptions, worker: str,
@@ -307,6 +320,32 @@ class OptimizerState:
         self.lost_claims: tuple[int, ...] = ()  # of the last tell, failure or cancel: runs gone
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
+        self._watchers: list[weakref.ref[Watcher]] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name not in _TRANSIENT}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name, fresh in _TRANSIENT.items():
+            setattr(self, name, fresh())
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call ``watcher.freeze()`` once, just before this state next changes (an event
+        applied, the surrogate handed out to be changed, the design extended), unless the
+        watcher is gone by then: the state holds it by a weak reference. `Optimizer.result`
+        copies the optimizer this way only when it must."""
+        self._watchers.append(weakref.ref(watcher))
+
+    def _changing(self) -> None:
+        """Freeze the watchers (`watch`) before a change."""
+        if not self._watchers:
+            return
+        watchers, self._watchers = self._watchers, []
+        for ref in watchers:
+            watcher = ref()
+            if watcher is not None:
+                watcher.freeze()
 
     def extend_design(self) -> bool:
         """Double the Sobol design (the same sequence, so its points so far keep their
@@ -319,12 +358,14 @@ class OptimizerState:
         n = self.design.shape[0]
         if self.design_seed is None or n >= MAX_DESIGN:
             return False
+        self._changing()
         self.design = self.space.sobol_seeded(min(2 * n, MAX_DESIGN), self.design_seed)
         return True
 
     # ------------------------------------------------------------ the fold
     def apply(self, event: Event) -> None:
         """Apply one event: its kind's applier, pending expiry, and its checkpoint if ours."""
+        self._changing()
         if event.time is not None:
             self._expire(event.time)
         APPLIERS[type(event)](self, event)
@@ -539,7 +580,10 @@ class OptimizerState:
         return self.trace.fitted if self.model_stale else self.model.gp is not None
 
     def synced_model(self, rng: np.random.Generator) -> SurrogateModel:
-        """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
+        """The surrogate, rebuilt from `trace` first if it does not match it (a replay).
+        The caller may change it (a tell's refit, an ask's fantasies): the watchers are
+        frozen first (`watch`)."""
+        self._changing()
         if self.model_stale:
             options = self.model.options
             model = SurrogateModel(model_columns(self.space, options), options, rng,
