@@ -269,7 +269,36 @@ class Watcher(Protocol):
 
 # Attributes of a state that a pickle or a deep copy does not carry, each with the value
 # the copy starts with: the watchers are the original's (`OptimizerState.watch`).
-_TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list}
+# The growth buffers of `appended` are the state's own too: a copy's arrays are plain ones.
+_TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list, "_buffers": dict}
+
+
+def appended(buffers: dict[str, tuple[np.ndarray, np.ndarray]], name: str,
+             current: np.ndarray, rows: Any) -> np.ndarray:
+    """``np.concatenate([current, rows])``, value for value, in amortized time linear in
+    the rows added: the result is a view of the filled part of a buffer kept in
+    ``buffers[name]`` with the last view handed out, whose capacity doubles when full.
+    `current` is appended to in place only when it is that last view (a deep copy, a
+    pickle or a shallow copy that appended since holds another array); any other array
+    starts a new buffer, as does a change of dtype. The rows a view shows never change
+    later (appends write past them, a doubling copies them to a new buffer), so a view
+    read earlier stays what it was."""
+    rows = np.asarray(rows)
+    dtype = np.result_type(current, rows)
+    n, k = current.shape[0], rows.shape[0]
+    held = buffers.get(name)
+    if held is None or held[1] is not current or held[0].dtype != dtype:
+        buffer = np.empty((max(2 * (n + k), 16), *current.shape[1:]), dtype=dtype)
+        buffer[:n] = current
+    elif held[0].shape[0] < n + k:
+        buffer = np.empty((2 * (n + k), *current.shape[1:]), dtype=dtype)
+        buffer[:n] = held[0][:n]
+    else:
+        buffer = held[0]
+    buffer[n:n + k] = rows
+    view = buffer[:n + k]
+    buffers[name] = (buffer, view)
+    return view
 
 
 class OptimizerState:
@@ -321,6 +350,7 @@ class OptimizerState:
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
         self._watchers: list[weakref.ref[Watcher]] = []
+        self._buffers: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # `appended`'s
 
     def __getstate__(self) -> dict[str, Any]:
         return {name: value for name, value in self.__dict__.items() if name not in _TRANSIENT}
@@ -941,16 +971,17 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     state.lost_claims = tuple(lost)
     ok = np.array(data, dtype=bool)
     inputs = model_inputs(state.space, state.model.options, X[ok], [p for p, keep in zip(points, ok) if keep])
-    state.feasible_ok = np.concatenate([
-        state.feasible_ok, state.outcomes.add(inputs, constraints, costs, ok)])
+    grown = state._buffers  # each array grown in amortized linear time (`appended`)
+    state.feasible_ok = appended(grown, "feasible_ok", state.feasible_ok,
+                                 state.outcomes.add(inputs, constraints, costs, ok))
     targets = np.array([v for v, keep in zip(values, data) if keep], dtype=float)
-    state.X_all = np.concatenate([state.X_all, X])
-    state.X_ok = np.concatenate([state.X_ok, X[ok]])
-    state.y_ok = np.concatenate([state.y_ok, -targets if state.maximize else targets])
-    state.X_failed = np.concatenate([state.X_failed, X[~ok]])  # failed, or pruned beside a Fidelity
+    state.X_all = appended(grown, "X_all", state.X_all, X)
+    state.X_ok = appended(grown, "X_ok", state.X_ok, X[ok])
+    state.y_ok = appended(grown, "y_ok", state.y_ok, -targets if state.maximize else targets)
+    state.X_failed = appended(grown, "X_failed", state.X_failed, X[~ok])  # failed, or pruned beside a Fidelity
     if fidelity is not None:
         budgets = [float(p[fidelity.name]) for p, keep in zip(points, data) if keep]  # type: ignore[index]
-        state.budgets_ok = np.concatenate([state.budgets_ok, budgets])
+        state.budgets_ok = appended(grown, "budgets_ok", state.budgets_ok, budgets)
 
 
 def _finish_trial(state: OptimizerState, released: PendingPoint | None,
