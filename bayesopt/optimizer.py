@@ -1313,20 +1313,35 @@ class Optimizer:
             storage.close()
             raise
         if append:
-            study = storage.studies()[0]
-            if not is_journal(study):  # its workers' events would be neither read nor seen
-                storage.close()
-                raise JournalError(
-                    f"{name} holds the shared study {study!r}, not a journal: attach to it "
-                    f"with Optimizer(space, storage={str(journal)!r}, study={study!r}), or "
-                    "read it with Optimizer.resume(path, append=False)")
-            opt._link = StudyLink(storage, study, name, with_state=True,
-                                  command=run_command(storage.header(study)))
-            opt._link.seen = opt._state.n_applied
-            _announce_resume(name, opt._state)
+            opt._journal_to(storage, journal, name)
         else:
             storage.close()
         return opt
+
+    def _continue_journal(self, journal: str | os.PathLike[str]) -> None:
+        """Journal to `journal` from now on, as `resume` does: this optimizer is its replay
+        read with ``append=False`` (so it is not read again); the events appended since
+        are applied at the next catch-up of the link."""
+        assert self._link is None, "a read-only replay has no link"
+        name = describe(journal)
+        check_exists(journal, name)
+        self._journal_to(wrap_errors(name, lambda: JSONLStorage(journal)), journal, name)
+
+    def _journal_to(self, storage: JSONLStorage, journal: str | os.PathLike[str],
+                    name: str) -> None:
+        """Link to the journal `storage` (`name`) that this optimizer's state was replayed
+        from, and say that it resumes (`ResumeWarning`)."""
+        study = storage.studies()[0]
+        if not is_journal(study):  # its workers' events would be neither read nor seen
+            storage.close()
+            raise JournalError(
+                f"{name} holds the shared study {study!r}, not a journal: attach to it "
+                f"with Optimizer(space, storage={str(journal)!r}, study={study!r}), or "
+                "read it with Optimizer.resume(path, append=False)")
+        self._link = StudyLink(storage, study, name, with_state=True,
+                               command=run_command(storage.header(study)))
+        self._link.seen = self._state.n_applied
+        _announce_resume(name, self._state)
 
     @classmethod
     def _replay_journal(cls, storage: JSONLStorage, space: SpaceLike | None,
