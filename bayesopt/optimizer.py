@@ -186,8 +186,7 @@ class _Snapshot:
         with self._lock:
             if self._attributes is None:
                 return
-            duplicate = self._kind.__new__(self._kind)
-            duplicate.__setstate__(copy.deepcopy(self._attributes))
+            duplicate = self._kind._from_portable(copy.deepcopy(self._attributes))
             duplicate._state.rng.bit_generator.state = self._rng
             self._copy, self._attributes = duplicate, None
 
@@ -422,7 +421,12 @@ class Optimizer:
     def __deepcopy__(self, memo: dict[int, Any]) -> Optimizer:
         with self._lock:
             state = copy.deepcopy(self._portable_state(), memo)
-        duplicate = type(self).__new__(type(self))
+        return type(self)._from_portable(state)
+
+    @classmethod
+    def _from_portable(cls, state: dict[str, Any]) -> Optimizer:
+        """An optimizer of a deep copy of `_portable_state` (`__deepcopy__`, `_Snapshot`)."""
+        duplicate = cls.__new__(cls)
         duplicate.__setstate__(state)
         return duplicate
 
