@@ -27,7 +27,7 @@ from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard, caller_level
 from bayesopt.heartbeats import Heartbeats
 from bayesopt.journal import JournalError, check_journal_path, holds_a_run
-from bayesopt.optimizer import Optimizer, claim_journal
+from bayesopt.optimizer import Optimizer, claim_journal, continue_journal
 from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
     AsyncLoop,
@@ -624,7 +624,7 @@ def _replayed(journal: str | os.PathLike[str], threads: int | None) -> Optimizer
         return None
     replay = held.pop()[1]
     replay.threads = None if threads is None else check_threads(threads)
-    replay._continue_journal(journal)
+    continue_journal(replay, journal)
     return replay
 
 

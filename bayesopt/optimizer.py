@@ -123,7 +123,8 @@ from bayesopt.validation import (
 from kernels.threads import check_threads, numeric_threads, single_threaded, thread_count
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
-           "UnmatchedTellWarning", "claim_journal", "default_n_initial", "optimizer_lock"]
+           "UnmatchedTellWarning", "claim_journal", "continue_journal", "default_n_initial",
+           "optimizer_lock"]
 
 logger = logging.getLogger(__name__)
 
@@ -1322,15 +1323,6 @@ class Optimizer:
             storage.close()
         return opt
 
-    def _continue_journal(self, journal: str | os.PathLike[str]) -> None:
-        """Journal to `journal` from now on, as `resume` does: this optimizer is its replay
-        read with ``append=False`` (so it is not read again); the events appended since
-        are applied at the next catch-up of the link."""
-        assert self._link is None, "a read-only replay has no link"
-        name = describe(journal)
-        check_exists(journal, name)
-        self._journal_to(wrap_errors(name, lambda: JSONLStorage(journal)), journal, name)
-
     def _journal_to(self, storage: JSONLStorage, journal: str | os.PathLike[str],
                     name: str) -> None:
         """Link to the journal `storage` (`name`) that this optimizer's state was replayed
@@ -1423,6 +1415,16 @@ class Optimizer:
     def __exit__(self, *exc_info: object) -> None:
         """Close the journal or storage; an exception raised in the block propagates."""
         self.close()
+
+
+def continue_journal(opt: Optimizer, journal: str | os.PathLike[str]) -> None:
+    """Journal to `journal` from now on, as `Optimizer.resume` does: `opt` is its replay
+    read with ``append=False`` (so it is not read again); the events appended since are
+    applied at the next catch-up of the link."""
+    assert opt._link is None, "a read-only replay has no link"
+    name = describe(journal)
+    check_exists(journal, name)
+    opt._journal_to(wrap_errors(name, lambda: JSONLStorage(journal)), journal, name)
 
 
 def claim_journal(opt: Optimizer) -> None:
