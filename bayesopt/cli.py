@@ -42,6 +42,7 @@ Only the standard library is imported until a subcommand needs more, so
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import hashlib
 import json
@@ -298,6 +299,14 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
     CommandLineError
         The file cannot be read or is not a valid journal.
     """
+    return _read_record(path, now)[0]
+
+
+def _read_record(path: str | os.PathLike[str], now: float | None = None,
+                 space: Space | None = None) -> tuple[JournalRecord, Optimizer]:
+    """`read_record`, with the replay it was read from: of the journal's space (choices JSON
+    cannot carry, such as classes, shown by their stored repr), or of `space` if given, and
+    with the input constraints the journal records."""
     from bayesopt.feasibility import recorded_constraints
     from bayesopt.journal import TruncatedJournalWarning, read_header, space_from_json
     from bayesopt.optimizer import Optimizer
@@ -305,15 +314,15 @@ def read_record(path: str | os.PathLike[str], now: float | None = None) -> Journ
     _refuse_sqlite(path)
     try:
         header = read_header(path)  # the events are parsed once, by the replay
-        # choices JSON cannot carry (classes) are shown by their stored repr
-        space = space_from_json(header["space"], lossy=True, version=header["version"])
+        if space is None:
+            space = space_from_json(header["space"], lossy=True, version=header["version"])
         with warnings.catch_warnings():  # read_header already warned about a torn line
             warnings.simplefilter("ignore", TruncatedJournalWarning)
             opt = Optimizer.resume(path, space=space, append=False,
                                    feasible=recorded_constraints(header["config"].get("feasible")))
     except (OSError, ValueError) as error:  # JournalError, or a malformed record
         raise CommandLineError(f"cannot read the journal {str(path)!r}: {error}") from None
-    return _record(opt, opt.config, header, now, _other_commands(_command_records(path)))
+    return _record(opt, opt.config, header, now, _other_commands(_command_records(path))), opt
 
 
 def _command_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
@@ -607,6 +616,7 @@ def _message(error: str | None) -> str:
 # ----------------------------------------------------------------- subcommands
 def _run(args: argparse.Namespace) -> int:
     """``bayesopt run``: optimize the objective the command prints; returns the exit status."""
+    from bayesopt.loop import replayed_journal
     from bayesopt.study import recording_command
 
     _source(args, "--journal")
@@ -620,14 +630,17 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandLineError("--allow-other-command needs --journal or --storage (it "
                                "continues a journal or joins a study made by another command)")
     record = _command_record(args)
+    replay = None
     if args.journal is not None:
-        _announce_resume(args, space, record)
+        replay = _announce_resume(args, space, record)
     elif args.storage is not None:
         _check_study(args, record)
     objective = CommandObjective(template, args.timeout, _metric(args.metric))
     try:
-        with _signals_as_interrupt(), recording_command(record,
-                                                        enforce=not args.allow_other_command):
+        with _signals_as_interrupt(), recording_command(
+                record, enforce=not args.allow_other_command), (
+                contextlib.nullcontext() if replay is None
+                else replayed_journal(args.journal, replay)):
             result = _minimize(objective, space, args)
     except KeyboardInterrupt as stop:
         try:
@@ -837,9 +850,12 @@ def _warn_unused(space: Space, template: CommandTemplate) -> None:
               "continues another, so its argument is always left out", file=sys.stderr)
 
 
-def _announce_resume(args: argparse.Namespace, space: Space, command: Mapping[str, Any]) -> None:
+def _announce_resume(args: argparse.Namespace, space: Space,
+                     command: Mapping[str, Any]) -> Optimizer | None:
     """Before any command runs, say that the journal is resumed, after checking that it
-    can be: no SQLite database or shared study, the same space, no outcome constraints."""
+    can be: no SQLite database or shared study, the same space, no outcome constraints.
+    Returns the journal's replay (`bayesopt.loop.replayed_journal` hands it to the run,
+    which does not read the journal again), None for a new journal."""
     from bayesopt.journal import check_journal_path, first_difference, holds_a_run, read_header
 
     try:
@@ -848,18 +864,18 @@ def _announce_resume(args: argparse.Namespace, space: Space, command: Mapping[st
         raise CommandLineError(str(error)) from None
     _refuse_sqlite(path)  # before holds_a_run, which could take it for a new journal
     if not holds_a_run(path):  # absent, empty, or killed while writing its header: a new run
-        return
+        return None
     held = _held_studies(str(path))
     if held and _journal_path(str(path), held[0]) is None:
         raise CommandLineError(f"{args.journal!r} holds the shared study {held[0]!r}, not a "
                                f"journal: join it with --storage {args.journal} --study {held[0]}")
     _refuse_another_writer(path, args.journal)
-    record = read_record(path)
     header = read_header(path)
     difference = first_difference(header["space"], space, version=header["version"])
     if difference is not None:
         raise CommandLineError(f"journal {args.journal!r} was written for another space: "
                                f"{difference}")
+    record, replay = _read_record(path, space=space)  # the run's space, as minimize's
     _refuse_constraints(args.journal, record, "continue it from Python with "
                         "Optimizer.resume, or start a new journal")
     _check_command(f"journal {args.journal!r}", record.command, command, args)
@@ -868,6 +884,7 @@ def _announce_resume(args: argparse.Namespace, space: Space, command: Mapping[st
     for note in _ignored_settings(args, record.config):
         print(f"bayesopt: note: {note}", file=sys.stderr)
     _note_nothing_to_run(str(args.journal), record, args.n_calls, running=False)
+    return replay
 
 
 def _note_nothing_to_run(name: str, record: JournalRecord, n_calls: int, running: bool) -> None:

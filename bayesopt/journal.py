@@ -239,9 +239,19 @@ def comparable_space(spec: Mapping[str, Any]) -> list[Any]:
 
 
 def holds_a_run(path: str | os.PathLike[str]) -> bool:
-    """True if the file exists and has at least one complete line (a header)."""
+    """True if the file exists and has at least one complete line (a header): read from
+    its start up to the first newline only, a block at a time."""
     path = Path(path)
-    return path.exists() and b"\n" in path.read_bytes()
+    if not path.exists():
+        return False
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(_HEADER_BLOCK), b""):
+            if b"\n" in block:
+                return True
+    return False
+
+
+_HEADER_BLOCK = 1 << 16  # bytes `holds_a_run` reads at a time (a header is a few kB)
 
 
 def check_journal_path(journal: Any) -> str | os.PathLike[str]:

@@ -16,7 +16,9 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypedDict, TypeVar
 
 import numpy as np
@@ -25,7 +27,7 @@ from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard, caller_level
 from bayesopt.heartbeats import Heartbeats
 from bayesopt.journal import JournalError, check_journal_path, holds_a_run
-from bayesopt.optimizer import Optimizer, claim_journal
+from bayesopt.optimizer import Optimizer, claim_journal, continue_journal
 from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
     AsyncLoop,
@@ -54,7 +56,7 @@ from bayesopt.validation import (
     keyword_only,
     unknown_keywords,
 )
-from kernels.threads import single_threaded
+from kernels.threads import check_threads, single_threaded
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -566,9 +568,10 @@ def _optimizer(
                          **options)
     if journal is None or not holds_a_run(check_journal_path(journal)):
         return Optimizer(space, seed=seed, journal=journal, **options)
-    # warns with the count (ResumeWarning); feasible= must match the journal's record
-    opt = Optimizer.resume(journal, space, feasible=options.get("feasible"),
-                           threads=options.get("threads"))
+    opt = _replayed(journal, options.get("threads"))
+    if opt is None:  # warns with the count (ResumeWarning); feasible= must match the record
+        opt = Optimizer.resume(journal, space, feasible=options.get("feasible"),
+                               threads=options.get("threads"))
     try:
         # this run writes: refused now, not after evaluating the interrupted points again,
         # while another process (the same script started twice) writes the journal
@@ -593,6 +596,36 @@ def _optimizer(
             ResumeSettingsWarning, stacklevel=caller_level(),
         )
     return opt
+
+
+# `replayed_journal`'s: the journal's path and its read-only replay, until minimize takes it
+_REPLAYED: ContextVar[list[tuple[Path, Optimizer]]] = ContextVar("bayesopt_replayed")
+
+
+@contextlib.contextmanager
+def replayed_journal(journal: str | os.PathLike[str], replay: Optimizer) -> Iterator[None]:
+    """Within the block (this thread or task), a `minimize` that continues `journal` takes
+    `replay` — ``Optimizer.resume(journal, space, append=False)`` with the space minimize
+    is given and no ``feasible=``, made by the caller to look at the journal before the
+    run (``bayesopt run``) — and journals to it, instead of reading the journal again.
+    Taken once; the events appended since the replay are applied at its first catch-up."""
+    token = _REPLAYED.set([(Path(journal).resolve(), replay)])
+    try:
+        yield
+    finally:
+        _REPLAYED.reset(token)
+
+
+def _replayed(journal: str | os.PathLike[str], threads: int | None) -> Optimizer | None:
+    """The replay of `journal` handed over by `replayed_journal`, linked to the journal to
+    append to it (with ``threads=``, as `Optimizer.resume` takes them), or None."""
+    held = _REPLAYED.get(None)
+    if not held or held[0][0] != Path(journal).resolve():
+        return None
+    replay = held.pop()[1]
+    replay.threads = None if threads is None else check_threads(threads)
+    continue_journal(replay, journal)
+    return replay
 
 
 def _check_resumed_constraints(opt: Optimizer, given: Any,

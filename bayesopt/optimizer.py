@@ -123,7 +123,8 @@ from bayesopt.validation import (
 from kernels.threads import check_threads, numeric_threads, single_threaded, thread_count
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
-           "UnmatchedTellWarning", "claim_journal", "default_n_initial", "optimizer_lock"]
+           "UnmatchedTellWarning", "claim_journal", "continue_journal", "default_n_initial",
+           "optimizer_lock"]
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +176,38 @@ def _pickle_remedy(what: str) -> str:
             "the optimizer's internal state, which changes between versions; continue the "
             "run from its journal (Optimizer.resume(path)) or attach to its study, which "
             "this version reads, or unpickle it with the version that wrote it")
+
+
+class _Snapshot:
+    """An optimizer as `Optimizer.result` found it, copied as late as possible: just before
+    the optimizer's state next changes (`OptimizerState.watch`) or at the first call of
+    `optimizer()`, whichever comes first; never if neither comes (the result is dropped,
+    or read for its history only). Until then it holds the optimizer's attributes as they
+    were (a shallow copy: the state, unchanged since, and settings a user may reassign)
+    and its generator's state (`Optimizer.rng` is the user's to draw from)."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self._kind = type(optimizer)
+        self._attributes: dict[str, Any] | None = optimizer._portable_state()
+        self._rng = optimizer._state.rng.bit_generator.state
+        self._lock = optimizer._lock  # the copy waits for a change under way to end
+        self._copy: Optimizer | None = None
+        optimizer._state.watch(self)
+
+    def freeze(self) -> None:
+        """Copy the optimizer as it was (once)."""
+        with self._lock:
+            if self._attributes is None:
+                return
+            duplicate = self._kind._from_portable(copy.deepcopy(self._attributes))
+            duplicate._state.rng.bit_generator.state = self._rng
+            self._copy, self._attributes = duplicate, None
+
+    def optimizer(self) -> Optimizer:
+        """The copy (made now if the optimizer has not changed since)."""
+        self.freeze()
+        assert self._copy is not None, "frozen once"
+        return self._copy
 
 
 class _StudyFull(Exception):
@@ -431,7 +464,12 @@ class Optimizer:
     def __deepcopy__(self, memo: dict[int, Any]) -> Optimizer:
         with self._lock:
             state = copy.deepcopy(self._portable_state(), memo)
-        duplicate = type(self).__new__(type(self))
+        return type(self)._from_portable(state)
+
+    @classmethod
+    def _from_portable(cls, state: dict[str, Any]) -> Optimizer:
+        """An optimizer of a deep copy of `_portable_state` (`__deepcopy__`, `_Snapshot`)."""
+        duplicate = cls.__new__(cls)
         duplicate._restore(state)
         return duplicate
 
@@ -624,9 +662,12 @@ class Optimizer:
         The surrogate is fitted when the result's `model` or `surrogate` is first read
         (or the result is pickled or copied), not here: the fit costs time cubic and
         memory quadratic in the number of observations, and `best`, `history` and
-        `to_pandas()` do not read it. What is read is the surrogate as of this call —
-        the optimizer is copied here (its state, its model as it stands, its generator),
-        so later asks and tells do not change it — equal to the one fitted at once.
+        `to_pandas()` do not read it. What is read is the surrogate as of this call,
+        equal to the one fitted at once: later asks and tells do not change it. For that
+        the optimizer (its state, its model as it stands, its generator as of this call)
+        is copied just before it next changes, or at that first read if it comes sooner
+        (`_Snapshot`); not at all if the result is dropped first or never read for its
+        surrogate, so reading `best` or `history` copies no surrogate.
         """
         with self._lock:
             self._refresh()
@@ -637,8 +678,8 @@ class Optimizer:
                       or self._state.model_data().y.shape[0] >= self.n_initial)
             if not fitted:
                 return result
-            twin, now = copy.deepcopy(self), time.time()
-        return defer_surrogate(result, lambda: twin._fit_snapshot(now))
+            snapshot, now = _Snapshot(self), time.time()
+        return defer_surrogate(result, lambda: snapshot.optimizer()._fit_snapshot(now))
 
     def _fit_snapshot(self, now: float) -> Surrogate:
         """`surrogate()` of this copy made by `result`, pending points judged at `now`."""
@@ -1319,20 +1360,26 @@ class Optimizer:
             storage.close()
             raise
         if append:
-            study = storage.studies()[0]
-            if not is_journal(study):  # its workers' events would be neither read nor seen
-                storage.close()
-                raise JournalError(
-                    f"{name} holds the shared study {study!r}, not a journal: attach to it "
-                    f"with Optimizer(space, storage={str(journal)!r}, study={study!r}), or "
-                    "read it with Optimizer.resume(path, append=False)")
-            opt._link = StudyLink(storage, study, name, with_state=True,
-                                  command=run_command(storage.header(study)))
-            opt._link.seen = opt._state.n_applied
-            _announce_resume(name, opt._state)
+            opt._journal_to(storage, journal, name)
         else:
             storage.close()
         return opt
+
+    def _journal_to(self, storage: JSONLStorage, journal: str | os.PathLike[str],
+                    name: str) -> None:
+        """Link to the journal `storage` (`name`) that this optimizer's state was replayed
+        from, and say that it resumes (`ResumeWarning`)."""
+        study = storage.studies()[0]
+        if not is_journal(study):  # its workers' events would be neither read nor seen
+            storage.close()
+            raise JournalError(
+                f"{name} holds the shared study {study!r}, not a journal: attach to it "
+                f"with Optimizer(space, storage={str(journal)!r}, study={study!r}), or "
+                "read it with Optimizer.resume(path, append=False)")
+        self._link = StudyLink(storage, study, name, with_state=True,
+                               command=run_command(storage.header(study)))
+        self._link.seen = self._state.n_applied
+        _announce_resume(name, self._state)
 
     @classmethod
     def _replay_journal(cls, storage: JSONLStorage, space: SpaceLike | None,
@@ -1410,6 +1457,16 @@ class Optimizer:
     def __exit__(self, *exc_info: object) -> None:
         """Close the journal or storage; an exception raised in the block propagates."""
         self.close()
+
+
+def continue_journal(opt: Optimizer, journal: str | os.PathLike[str]) -> None:
+    """Journal to `journal` from now on, as `Optimizer.resume` does: `opt` is its replay
+    read with ``append=False`` (so it is not read again); the events appended since are
+    applied at the next catch-up of the link."""
+    assert opt._link is None, "a read-only replay has no link"
+    name = describe(journal)
+    check_exists(journal, name)
+    opt._journal_to(wrap_errors(name, lambda: JSONLStorage(journal)), journal, name)
 
 
 def claim_journal(opt: Optimizer) -> None:

@@ -110,9 +110,10 @@ from __future__ import annotations
 
 import copy
 import math
+import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -260,8 +261,49 @@ def _fit_of(state: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in state.items() if key != "n"}
 
 
+class Watcher(Protocol):
+    """What `OptimizerState.watch` calls before the state next changes."""
+
+    def freeze(self) -> None: ...
+
+
+# Attributes of a state that a pickle or a deep copy does not carry, each with the value
+# the copy starts with: the watchers are the original's (`OptimizerState.watch`).
+# The growth buffers of `appended` are the state's own too: a copy's arrays are plain ones.
+_TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list, "_buffers": dict}
+
+
+def appended(buffers: dict[str, tuple[np.ndarray, np.ndarray]], name: str,
+             current: np.ndarray, rows: Any) -> np.ndarray:
+    """``np.concatenate([current, rows])``, value for value, in amortized time linear in
+    the rows added: the result is a view of the filled part of a buffer kept in
+    ``buffers[name]`` with the last view handed out, whose capacity doubles when full.
+    `current` is appended to in place only when it is that last view (a deep copy, a
+    pickle or a shallow copy that appended since holds another array); any other array
+    starts a new buffer, as does a change of dtype. The rows a view shows never change
+    later (appends write past them, a doubling copies them to a new buffer), so a view
+    read earlier stays what it was."""
+    rows = np.asarray(rows)
+    dtype = np.result_type(current, rows)
+    n, k = current.shape[0], rows.shape[0]
+    held = buffers.get(name)
+    if held is None or held[1] is not current or held[0].dtype != dtype:
+        buffer = np.empty((max(2 * (n + k), 16), *current.shape[1:]), dtype=dtype)
+        buffer[:n] = current
+    elif held[0].shape[0] < n + k:
+        buffer = np.empty((2 * (n + k), *current.shape[1:]), dtype=dtype)
+        buffer[:n] = held[0][:n]
+    else:
+        buffer = held[0]
+    buffer[n:n + k] = rows
+    view = buffer[:n + k]
+    buffers[name] = (buffer, view)
+    return view
+
+
 class OptimizerState:
-    """See the module docstring. Fields are read freely; only `apply` changes them."""
+    """See the module docstring. Fields are read freely; only `apply` changes them (and
+    `synced_model` and `extend_design`, which rebuild or extend what the events define)."""
 
     def __init__(self, space: Space, *, seed: int, n_initial: int, maximize: bool,
                  model_options: ModelOptions, worker: str,
@@ -307,6 +349,33 @@ class OptimizerState:
         self.lost_claims: tuple[int, ...] = ()  # of the last tell, failure or cancel: runs gone
         self.clock = -math.inf  # the latest event time applied
         self.n_applied = 0
+        self._watchers: list[weakref.ref[Watcher]] = []
+        self._buffers: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # `appended`'s
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name not in _TRANSIENT}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name, fresh in _TRANSIENT.items():
+            setattr(self, name, fresh())
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call ``watcher.freeze()`` once, just before this state next changes (an event
+        applied, the surrogate handed out to be changed, the design extended), unless the
+        watcher is gone by then: the state holds it by a weak reference. `Optimizer.result`
+        copies the optimizer this way only when it must."""
+        self._watchers.append(weakref.ref(watcher))
+
+    def _changing(self) -> None:
+        """Freeze the watchers (`watch`) before a change."""
+        if not self._watchers:
+            return
+        watchers, self._watchers = self._watchers, []
+        for ref in watchers:
+            watcher = ref()
+            if watcher is not None:
+                watcher.freeze()
 
     def extend_design(self) -> bool:
         """Double the Sobol design (the same sequence, so its points so far keep their
@@ -319,12 +388,14 @@ class OptimizerState:
         n = self.design.shape[0]
         if self.design_seed is None or n >= MAX_DESIGN:
             return False
+        self._changing()
         self.design = self.space.sobol_seeded(min(2 * n, MAX_DESIGN), self.design_seed)
         return True
 
     # ------------------------------------------------------------ the fold
     def apply(self, event: Event) -> None:
         """Apply one event: its kind's applier, pending expiry, and its checkpoint if ours."""
+        self._changing()
         if event.time is not None:
             self._expire(event.time)
         APPLIERS[type(event)](self, event)
@@ -539,7 +610,10 @@ class OptimizerState:
         return self.trace.fitted if self.model_stale else self.model.gp is not None
 
     def synced_model(self, rng: np.random.Generator) -> SurrogateModel:
-        """The surrogate, rebuilt from `trace` first if it does not match it (a replay)."""
+        """The surrogate, rebuilt from `trace` first if it does not match it (a replay).
+        The caller may change it (a tell's refit, an ask's fantasies): the watchers are
+        frozen first (`watch`)."""
+        self._changing()
         if self.model_stale:
             options = self.model.options
             model = SurrogateModel(model_columns(self.space, options), options, rng,
@@ -897,16 +971,17 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     state.lost_claims = tuple(lost)
     ok = np.array(data, dtype=bool)
     inputs = model_inputs(state.space, state.model.options, X[ok], [p for p, keep in zip(points, ok) if keep])
-    state.feasible_ok = np.concatenate([
-        state.feasible_ok, state.outcomes.add(inputs, constraints, costs, ok)])
+    grown = state._buffers  # each array grown in amortized linear time (`appended`)
+    state.feasible_ok = appended(grown, "feasible_ok", state.feasible_ok,
+                                 state.outcomes.add(inputs, constraints, costs, ok))
     targets = np.array([v for v, keep in zip(values, data) if keep], dtype=float)
-    state.X_all = np.concatenate([state.X_all, X])
-    state.X_ok = np.concatenate([state.X_ok, X[ok]])
-    state.y_ok = np.concatenate([state.y_ok, -targets if state.maximize else targets])
-    state.X_failed = np.concatenate([state.X_failed, X[~ok]])  # failed, or pruned beside a Fidelity
+    state.X_all = appended(grown, "X_all", state.X_all, X)
+    state.X_ok = appended(grown, "X_ok", state.X_ok, X[ok])
+    state.y_ok = appended(grown, "y_ok", state.y_ok, -targets if state.maximize else targets)
+    state.X_failed = appended(grown, "X_failed", state.X_failed, X[~ok])  # failed, or pruned beside a Fidelity
     if fidelity is not None:
         budgets = [float(p[fidelity.name]) for p, keep in zip(points, data) if keep]  # type: ignore[index]
-        state.budgets_ok = np.concatenate([state.budgets_ok, budgets])
+        state.budgets_ok = appended(grown, "budgets_ok", state.budgets_ok, budgets)
 
 
 def _finish_trial(state: OptimizerState, released: PendingPoint | None,

@@ -481,19 +481,10 @@ def test_show_gives_each_row_the_run_id_its_checkpoints_were_named_by(tmp_path: 
     assert {int(row[-2]): row[-1] for row in rows} == expected
 
 
-def test_show_parses_each_event_of_the_journal_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """`show` checks the journal's header, then replays its events: each line is parsed
-    once, and the last one again to find the writer whose checkpoints the replay adopts
-    (it read every event to take the header, then again to find the writer and replay)."""
-    from bayesopt import Optimizer, Real
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The line numbers of every journal line parsed from now on, in order."""
     from bayesopt.storage.jsonl import JSONLStorage
 
-    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=tmp_path / "j.jsonl", n_initial=3)
-    for _ in range(4):
-        point = opt.ask()
-        opt.tell(point, point["x"])
-    opt.close()
     parsed: list[int] = []
     parse = JSONLStorage._parse
 
@@ -502,10 +493,47 @@ def test_show_parses_each_event_of_the_journal_once(
         return parse(self, line, number)
 
     monkeypatch.setattr(JSONLStorage, "_parse", counted)
+    return parsed
+
+
+def test_show_parses_each_event_of_the_journal_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`show` checks the journal's header, then replays its events: each line is parsed
+    once, and the last one again to find the writer whose checkpoints the replay adopts
+    (it read every event to take the header, then again to find the writer and replay)."""
+    from bayesopt import Optimizer, Real
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=tmp_path / "j.jsonl", n_initial=3)
+    for _ in range(4):
+        point = opt.ask()
+        opt.tell(point, point["x"])
+    opt.close()
+    parsed = count_parses(monkeypatch)
     assert cli.main(["show", str(tmp_path / "j.jsonl")]) == 0
     assert "4 evaluations" in capsys.readouterr().out
     events = [n for n in parsed if n > 0]  # line 0: a header, parsed by each storage object
     assert sorted(events) == [*range(1, 9), 8]
+
+
+def test_run_continuing_a_journal_parses_each_event_of_it_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``bayesopt run --journal`` on a journal holding a run reads it once: the replay that
+    checks it and says what it resumes is the one the run continues (it was read for the
+    announcement, then again by the run). Each event line is parsed once, and the last
+    one again to find its writer, as by `show`; the run then goes on as a resume does."""
+    directory = setup_dir(tmp_path, SPACE_TOML)
+    monkeypatch.chdir(directory)
+    argv = ["run", "--space", "space.toml", "--journal", "tune.jsonl", "--seed", "0",
+            "--no-progress", *command("objective-line", "x", "n", "act")]
+    assert cli.main([*argv[:1], "--n-calls", "3", *argv[1:]]) == 0
+    lines = (directory / "tune.jsonl").read_text().count("\n")
+    parsed = count_parses(monkeypatch)
+    capsys.readouterr()
+    assert cli.main([*argv[:1], "--n-calls", "5", *argv[1:]]) == 0
+    assert "resuming tune.jsonl: 3 evaluations" in capsys.readouterr().err
+    old = [n for n in parsed if 0 < n < lines]  # line 0: a header, parsed by each storage
+    assert sorted(old) == [*range(1, lines), lines - 1]
+    assert len(told(directory / "tune.jsonl")) == 5 and len(calls(directory)) == 5
 
 
 def test_show_into_a_pipe_whose_reader_has_gone_exits_quietly(finished_run) -> None:

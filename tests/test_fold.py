@@ -289,3 +289,59 @@ def test_a_resume_after_any_event_asks_what_the_uninterrupted_run_asks(tmp_path)
             p = resumed.ask()
             assert p == asked[len(resumed.history)], f"cut after line {cut}"
             step(resumed, p)
+
+
+def test_appended_equals_concatenate_and_earlier_views_stay_what_they_were():
+    """`bayesopt.state.appended` (how `_observe` grows the state's arrays): each result
+    equals np.concatenate of the same arrays, value, dtype and shape; a view handed out
+    earlier keeps its rows through later appends and doublings; a copy of the last view
+    (a deep copy or pickle of the state) and an array from elsewhere start a buffer of
+    their own, leaving the first one's views alone."""
+    import copy as copying
+
+    import numpy as np
+
+    from bayesopt.state import appended
+
+    rng = np.random.default_rng(0)
+    buffers: dict = {}
+    grown = expected = np.empty((0, 3))
+    views = []
+    for k in [0, 1, 2, 0, 5, 1, 17, 3, 40, 2]:
+        rows = rng.random((k, 3))
+        grown, expected = appended(buffers, "X", grown, rows), np.concatenate([expected, rows])
+        assert grown.dtype == expected.dtype and np.array_equal(grown, expected)
+        views.append((grown, expected.copy()))
+    assert all(np.array_equal(view, value) for view, value in views)
+    copied = copying.deepcopy(grown)
+    other = appended(buffers, "X", copied, rng.random((2, 3)))
+    assert not np.shares_memory(other, grown)
+    again = appended(buffers, "X", grown, rng.random((1, 3)))  # the old buffer was let go:
+    assert not np.shares_memory(again, other)                  # a new one, not `other`'s
+    assert np.array_equal(again[:-1], grown) and np.array_equal(other[:-2], grown)
+    flags = appended({}, "f", np.empty(0, dtype=bool), np.array([True, False]))
+    assert flags.dtype == bool and flags.tolist() == [True, False]
+    floats = appended({}, "b", np.empty(0), [])
+    assert floats.dtype == np.concatenate([np.empty(0), []]).dtype and floats.shape == (0,)
+
+
+def test_a_state_grown_in_place_pickles_and_copies_without_its_buffers():
+    """A deep copy or pickle of a state carries its arrays, not `appended`'s buffers, and
+    grows apart from the original."""
+    import copy as copying
+    import pickle
+
+    import numpy as np
+
+    from bayesopt.events import Tell
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=3, options=FAST)
+    for i in range(6):
+        opt.tell({"x": i / 10}, float(i))
+    state = opt._state
+    assert state.X_all.shape == (6, 1) and state._buffers
+    for twin in (copying.deepcopy(state), pickle.loads(pickle.dumps(state))):
+        assert twin._buffers == {} and np.array_equal(twin.X_ok, state.X_ok)
+        twin.apply(Tell(points=({"x": 0.95},), values=(9.0,), worker=twin.worker))
+        assert twin.X_ok.shape == (7, 1) and twin.X_ok[-1, 0] == 0.95
+        assert state.X_ok.shape == (6, 1) and state.y_ok.tolist() == [0, 1, 2, 3, 4, 5]

@@ -1444,3 +1444,41 @@ def test_ctrl_c_while_an_event_is_applied_applies_it_whole(monkeypatch):
         opt.ask()
     twin.ask()
     assert opt.ask() == twin.ask()
+
+
+def test_holds_a_run_reads_up_to_the_first_newline_only(tmp_path, monkeypatch):
+    """A journal holds a run once its first line (the header) is complete; `holds_a_run`
+    finds that newline reading blocks from the start, and reads no further (it read the
+    whole file)."""
+    from bayesopt import journal as journal_module
+
+    path = tmp_path / "run.jsonl"
+    assert not journal_module.holds_a_run(path)  # absent
+    path.write_bytes(b"")
+    assert not journal_module.holds_a_run(path)
+    block = journal_module._HEADER_BLOCK
+    path.write_bytes(b"x" * (2 * block + 5))  # a header torn while written
+    assert not journal_module.holds_a_run(path)
+    path.write_bytes(b"x" * (block + 3) + b"\n" + b"y" * (10 * block))
+    reads: list[int] = []
+    open_path = pathlib.Path.open
+
+    class Counted:
+        def __init__(self, file: Any) -> None:
+            self.file = file
+
+        def __enter__(self) -> Any:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+        def read(self, size: int = -1) -> bytes:
+            data = self.file.read(size)
+            reads.append(len(data))
+            return data
+
+    monkeypatch.setattr(pathlib.Path, "open",
+                        lambda self, *args, **kwargs: Counted(open_path(self, *args, **kwargs)))
+    assert journal_module.holds_a_run(path)
+    assert sum(reads) == 2 * block  # the first two blocks, not the 11 the file has

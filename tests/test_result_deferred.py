@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt.model import SurrogateModel
 from bayesopt.result import OptimizeResult
 from bayesopt.surrogate import Surrogate
 
@@ -139,3 +140,70 @@ def test_a_result_without_its_surrogate_pickles_the_history_and_fits_nothing(
     assert bare == result and bare.model is None and bare.surrogate is None
     whole = pickle.loads(pickle.dumps(result))
     assert len(fits) == 1 and whole.surrogate is not None
+
+
+@pytest.fixture
+def model_copies(monkeypatch: pytest.MonkeyPatch) -> list[SurrogateModel]:
+    """Every deep copy of a `SurrogateModel` made from now on (its factor is the bulk of
+    an optimizer's memory), counted; the copy is the one `copy.deepcopy` makes."""
+    copies: list[SurrogateModel] = []
+
+    def counted(self: SurrogateModel, memo: dict[int, Any]) -> SurrogateModel:
+        copies.append(self)
+        duplicate = SurrogateModel.__new__(SurrogateModel)
+        memo[id(self)] = duplicate
+        duplicate.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return duplicate
+
+    monkeypatch.setattr(SurrogateModel, "__deepcopy__", counted, raising=False)
+    return copies
+
+
+def test_reading_a_results_history_and_best_copies_no_surrogate(
+        model_copies: list[SurrogateModel]) -> None:
+    opt = told(Optimizer(SPACE, seed=6, n_initial=5), 10)
+    told(opt, 1)
+    assert model_copies == []  # an ask and a tell copy none: what follows is the result's
+    result = opt.result()
+    assert result.best is not None and len(result.history) == 11
+    assert result.best_value == min(result.values) and result.to_json()
+    assert model_copies == [] and deferred(result)
+    assert result.surrogate is not None and model_copies  # the first read copies
+
+
+def test_a_result_dropped_before_the_optimizer_goes_on_is_never_copied(
+        model_copies: list[SurrogateModel]) -> None:
+    opt = told(Optimizer(SPACE, seed=6, n_initial=5), 10)
+    assert opt.result().best is not None
+    told(opt, 2)
+    assert model_copies == []
+
+
+def test_a_result_kept_while_the_optimizer_goes_on_is_copied_once_before_it_changes(
+        model_copies: list[SurrogateModel]) -> None:
+    opt = told(Optimizer(SPACE, seed=8, n_initial=5), 10)
+    opt.ask()
+    eager = opt.surrogate()
+    model_copies.clear()
+    result = opt.result()
+    opt.rng.random(3)  # the user's draws from the generator are not the result's either
+    told(opt, 3)
+    assert len(model_copies) == 1 and deferred(result)
+    assert len(result.history) == 10
+    same(result.surrogate, eager)
+
+
+def test_a_shared_studys_result_is_as_of_the_call_after_another_worker_tells(
+        tmp_path: Path) -> None:
+    url = tmp_path / "study.jsonl"
+    mine = Optimizer(SPACE, seed=9, n_initial=5, storage=url, study="s")
+    other = Optimizer(SPACE, seed=10, n_initial=5, storage=url, study="s")
+    told(mine, 8)
+    eager = mine.surrogate()
+    result = mine.result()
+    told(other, 2)
+    assert len(mine.history) == 10  # the catch-up applies the other worker's tells
+    assert len(result.history) == 8
+    same(result.surrogate, eager)
+    mine.close()
+    other.close()
