@@ -1053,9 +1053,10 @@ def test_a_json_lines_study_named_as_a_journal_is_refused(tmp_path):
 def test_tests_data_holds_only_the_committed_runs():
     """Tests read the runs under tests/data from copies under tmp_path, so no append lock
     (<path>.lock) or writer claim (<path>.writer) of theirs, nor an SQLite -wal/-shm file
-    or .locks folder, lands beside the runs (JSON-lines files and SQLite databases)."""
+    or .locks folder, lands beside the runs (JSON-lines files and SQLite databases, and
+    the pickles of older versions, tests/test_pickling.py)."""
     data = pathlib.Path(__file__).parent / "data"
-    committed = (".jsonl", ".db")
+    committed = (".jsonl", ".db", ".pkl")
     assert sorted(path.name for path in data.iterdir() if path.suffix not in committed) == []
 
 
