@@ -542,6 +542,15 @@ def two_workers(location: tuple[str, str], **options: Any,
 CLOCK = time.time
 
 
+def every_fold(location: tuple[str, str], *workers: Optimizer) -> Iterator[Optimizer]:
+    """Each of the `workers`, then a reader that folds the study "s" from scratch, for a
+    test to check alike; each closed once its checks passed."""
+    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
+    for opt in (*workers, reader):
+        yield opt
+        opt.close()
+
+
 def claim_again_while_built(monkeypatch: pytest.MonkeyPatch, other: Optimizer,
                             point: dict[str, float]) -> list[bool]:
     """Force a race: at the first clock read in bayesopt/optimizer.py (as an event is built,
@@ -581,11 +590,9 @@ def test_a_report_stored_after_its_run_was_cancelled_and_claimed_again_is_not_th
     with pytest.raises(ValueError, match=r"report: .* is not pending"):
         a.report(point, 2, 0.3)  # a's own run was cancelled: b's new run is not a's
     b.tell(point, 0.3)
-    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")  # from scratch
-    for opt in (a, b, reader):
+    for opt in every_fold(location, a, b):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.3)]
         assert opt._state.pruning.rungs == {0: [0.4]}
-        opt.close()
 
 
 def test_a_report_of_a_run_cancelled_and_claimed_again_is_refused_not_the_new_runs(
@@ -604,11 +611,9 @@ def test_a_report_of_a_run_cancelled_and_claimed_again_is_refused_not_the_new_ru
         w.report(point, 3, 0.5)
     assert not v.report(point, 1, 0.4)
     v.tell(point, 0.4)
-    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")  # from scratch
-    for opt in (w, v, reader):
+    for opt in every_fold(location, w, v):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.4)]
         assert opt._state.pruning.rungs == {0: [0.4]}
-        opt.close()
 
 
 def test_a_late_tell_and_heartbeat_of_a_run_cancelled_and_claimed_again_are_not_the_new_runs(
@@ -633,11 +638,9 @@ def test_a_late_tell_and_heartbeat_of_a_run_cancelled_and_claimed_again_are_not_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         v.tell(point, 0.4)
-    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")  # from scratch
-    for opt in (w, v, reader):
+    for opt in every_fold(location, w, v):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
         assert opt.pending == [] and opt._state.cancelled == []
-        opt.close()
 
 
 def test_only_a_runs_own_worker_keeps_it_as_cancelled_until_it_tells_it(
@@ -716,11 +719,9 @@ def test_a_late_tell_or_cancel_of_a_timed_out_run_claimed_again_is_not_the_new_r
         w.tell(point, 0.5)
     assert w.pending == v.pending == [point] and w.pending_status().timed_out == ()
     v.tell(point, 0.4)
-    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
-    for opt in (w, v, reader):
+    for opt in every_fold(location, w, v):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
         assert opt.pending == [] and opt.pending_status().timed_out == ()
-        opt.close()
 
 
 def test_a_heartbeat_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_new_runs(
@@ -802,11 +803,9 @@ def test_a_tell_stored_after_its_run_was_cancelled_and_claimed_again_is_not_the_
     monkeypatch.setattr(time, "time", CLOCK)
     assert not armed[0] and w.pending == v.pending == [point]
     v.tell(point, 0.4)
-    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
-    for opt in (w, v, reader):
+    for opt in every_fold(location, w, v):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.5), ("ok", 0.4)]
         assert opt.pending == []
-        opt.close()
 
 
 def test_a_late_cancel_of_a_run_cancelled_and_claimed_again_is_refused_not_the_new_runs(
@@ -870,11 +869,9 @@ def test_a_cancel_stored_after_its_run_was_cancelled_and_claimed_again_is_not_th
     monkeypatch.setattr(time, "time", CLOCK)
     assert not armed[0] and w.pending == v.pending == [point]
     v.tell(point, 0.4)
-    reader = Optimizer(SPACE_XY, seed=2, storage=storage_url(location), study="s")
-    for opt in (w, v, reader):
+    for opt in every_fold(location, w, v):
         assert [(o.status, o.value) for o in opt.history] == [("ok", 0.4)]
         assert opt.pending == [] and opt._state.n_claimed == 2
-        opt.close()
 
 
 def test_a_batch_cancel_drops_its_other_points_when_one_run_was_claimed_again(
