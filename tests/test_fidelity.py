@@ -1645,3 +1645,29 @@ def test_asked_replicates_of_an_exhausted_space_report_each_on_the_run_named() -
     assert [(o.status, o.value, o.run, o.step) for o in opt.history] == [
         ("ok", 1.0, 1, None), ("pruned", 5.0, 0, 1.0)]
     assert opt.pending == [] and opt._state.pruning.stopped == {}
+
+
+def test_a_timed_out_replicates_stop_is_forgotten_when_its_params_start_again(
+        monkeypatch: Any) -> None:
+    # A replicate's reports are its own (bayesopt/state.py, run_key); a run that starts
+    # while no run of its params is pending forgets every earlier run's state of them, a
+    # timed-out replicate's too, as it forgot their shared state before: the replicate's
+    # late tell is then recorded "ok", like any late tell of a run whose params were asked
+    # again meanwhile, not "pruned" at a stop its params' new run started after.
+    opt = Optimizer({"c": Categorical(["a"])}, seed=0, pending_timeout=10,
+                    pruner=SuccessiveHalving(min_resource=1, reduction_factor=3,
+                                             bootstrap_count=1))
+    point = opt.ask()
+    with pytest.warns(SpaceExhaustedWarning):
+        opt.ask()
+    assert opt.report(point, 1, 5.0, run=1)  # the replicate, stopped
+    later = time.time() + 60
+    monkeypatch.setattr(time, "time", lambda: later)  # both runs time out
+    opt.tell(point, 1.0, run=0)
+    with pytest.warns(SpaceExhaustedWarning):
+        assert opt.ask() == point and opt.run_ids(point) == (2, None)
+    opt.tell(point, 2.0, run=2)
+    opt.tell(point, 5.0, run=1)  # the timed-out replicate's late tell
+    assert [(o.status, o.run, o.step) for o in opt.history] == [
+        ("ok", 0, None), ("ok", 2, None), ("ok", 1, None)]
+    assert opt._state.pruning.stopped == {} and opt._state.pruning.last_step == {}
