@@ -27,12 +27,13 @@ from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard, caller_level
 from bayesopt.heartbeats import Heartbeats
 from bayesopt.journal import JournalError, check_journal_path, holds_a_run
-from bayesopt.optimizer import Optimizer, claim_journal, continue_journal
+from bayesopt.optimizer import Optimizer, claim_journal, continue_journal, pending_runs
 from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
     AsyncLoop,
     AttachedObjective,
     Budget,
+    Dispatch,
     Objective,
     Outcome,
     Report,
@@ -302,7 +303,8 @@ def minimize(
             attached.attach(opt)
         # interrupted points, then x0 to evaluate (in a shared study, the pending points
         # are other workers' and are left to them)
-        first = ([] if opt.shared else opt.pending) + warm.start(opt)
+        first = ([] if opt.shared else [Dispatch(*run) for run in pending_runs(opt)]) + [
+            Dispatch(point, None) for point in warm.start(opt)]
         budget = limits.budget(warm.n_told)
         # no bar object at all without progress: tqdm's first bar creates a multiprocessing
         # lock, whose semaphores a Pool's terminated workers leave to resource_tracker
@@ -657,8 +659,9 @@ def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,
     """Tell one outcome, advance the progress bar, run the callback; True means stop
     (also once the summed cost reaches `limits.max_cost`)."""
 
-    def report(params: dict[str, Any], outcome: Outcome) -> bool:
-        status, error = _tell_outcome(opt, params, outcome)
+    def report(dispatch: Dispatch, outcome: Outcome) -> bool:
+        params = dispatch.params
+        status, error = _tell_outcome(opt, params, outcome, dispatch.run)
         if bar is not None:
             bar.update(1)
             if opt.best is not None:
@@ -671,25 +674,25 @@ def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,
     return report
 
 
-def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[dict[str, Any]],
+def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[Dispatch],
          report: Report, beats: Heartbeats) -> None:
     queue = list(first)
     while budget.allows(len(opt.history), 0):
-        params = queue.pop(0) if queue else next_point(opt, budget)
-        if params is None:
+        dispatch = queue.pop(0) if queue else next_point(opt, budget)
+        if dispatch is None:
             break
         try:
-            with beats.evaluating(params):
-                outcome = evaluate_in_worker(func, params)
-            if report(params, outcome):
+            with beats.evaluating(dispatch.params):
+                outcome = evaluate_in_worker(func, dispatch.params)
+            if report(dispatch, outcome):
                 break
         except BaseException as error:
-            _release(opt, [params], error)
+            _release(opt, [dispatch], error)
             raise
 
 
 def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any,
-                  budget: Budget, first: list[dict[str, Any]], report: Report,
+                  budget: Budget, first: list[Dispatch], report: Report,
                   beats: Heartbeats) -> None:
     resolved, owned = resolve_executor(executor, n_workers)
     loop = AsyncLoop(opt, func, resolved, owned, n_workers, budget, report, beats)
@@ -704,7 +707,7 @@ def _run_parallel(opt: Optimizer, func: Objective, n_workers: int, executor: Any
         loop.close()
 
 
-def _release(opt: Optimizer, running: list[dict[str, Any]], error: BaseException) -> None:
+def _release(opt: Optimizer, running: list[Dispatch], error: BaseException) -> None:
     """A run stopped by `error` (Ctrl-C) in a shared study: cancel the points it was
     evaluating and will never tell, which would otherwise count as running for every
     worker (`Optimizer.ask_within`) until `pending_timeout`, or forever. A journal keeps
@@ -712,9 +715,9 @@ def _release(opt: Optimizer, running: list[dict[str, Any]], error: BaseException
     A refused tell (`_unrecorded`) gets its advice here, once it is known whether its
     point is still pending (`_advice`)."""
     cancelled: list[dict[str, Any]] = []
-    for params in running if opt.shared else ():
+    for params, run in running if opt.shared else ():
         try:
-            opt.cancel(params)
+            opt.cancel(params, run=run)
         except ValueError:  # told before the exception, cancelled by another worker, or
             continue  # refused as the tell was (JournalError): the point stays pending
         cancelled.append(params)
@@ -722,10 +725,11 @@ def _release(opt: Optimizer, running: list[dict[str, Any]], error: BaseException
         error.args = (f"{error} — {_advice(error, cancelled=error.params in cancelled)}",)
 
 
-def _tell_outcome(opt: Optimizer, params: dict[str, Any],
-                  outcome: Outcome) -> tuple[str, str | None]:
-    """Tell one outcome with its duration, which is also its cost; return its status
-    ("ok", "failed", or "error" for an exception the objective raised) and error text.
+def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
+                  run: int | None = None) -> tuple[str, str | None]:
+    """Tell one outcome of the run `run` (its id, None for a point told by its params:
+    `Dispatch`) with its duration, which is also its cost; return its status ("ok",
+    "failed", or "error" for an exception the objective raised) and error text.
 
     The objective returns a value or a pair (value, constraints). NaN or ±inf is a
     failure that is part of the problem (`bayesopt.failures`). Any other return — not a
@@ -738,7 +742,7 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
     cost = duration if duration is not None and duration > 0 else None
     if status != "ok":
         with _unrecorded(opt, params, failure=payload):
-            opt.tell_failure(params, payload, duration=duration, cost=cost)
+            opt.tell_failure(params, payload, duration=duration, cost=cost, run=run)
         return status, payload
     returned = _numbers(payload)
     if returned is None:
@@ -752,11 +756,12 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any],
         message = f"objective returned {number!r}" + (
             "" if values is None else f" with constraints {values!r}")
         with _unrecorded(opt, params, number, values, failure=message):
-            opt.tell_failure(params, message, duration=duration, cost=cost)
+            opt.tell_failure(params, message, duration=duration, cost=cost, run=run)
         return "failed", message
     try:
         with _unrecorded(opt, params, number, values):
-            opt.tell(params, number, duration=duration, constraints=values, cost=cost)
+            opt.tell(params, number, duration=duration, constraints=values, cost=cost,
+                     run=run)
     except JournalError:  # the storage refused the write: `_unrecorded` said what it was
         raise
     except (TypeError, ValueError) as error:  # the constraint values do not fit the run

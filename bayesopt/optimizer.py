@@ -90,7 +90,7 @@ from bayesopt.state import (
     PendingPoint,
     PendingStatus,
     nearest_match,
-    point_key,
+    run_key,
 )
 from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
@@ -123,8 +123,8 @@ from bayesopt.validation import (
 from kernels.threads import check_threads, numeric_threads, single_threaded, thread_count
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
-           "UnmatchedTellWarning", "claim_journal", "continue_journal", "default_n_initial",
-           "optimizer_lock"]
+           "UnmatchedTellWarning", "ask_run", "claim_journal", "continue_journal",
+           "default_n_initial", "optimizer_lock", "pending_runs"]
 
 logger = logging.getLogger(__name__)
 
@@ -740,10 +740,9 @@ class Optimizer:
         others of the batch (unless a finite space is exhausted, which warns).
         """
         count = 1 if n is None else check_count("n", n, minimum=1)
-        with self._lock, self._numeric_threads():
-            rng = self._prefit() if self.shared else None
-            event = self._commit(lambda: self._ask_event(count, rng), computes=True)
-        points = [dict(p) for p in event.points]
+        asked = self._asked(count)
+        assert asked is not None, "only an ask within a total finds the study full"
+        points = [point for point, _ in asked]
         return points[0] if n is None else points
 
     def ask_within(self, total: int) -> dict[str, Any] | None:
@@ -757,16 +756,28 @@ class Optimizer:
         until ``pending_timeout`` expires it.
         """
         total = check_count("total", total, minimum=1)
+        asked = self._asked(1, total)
+        return None if asked is None else asked[0][0]
+
+    def _asked(self, count: int, total: int | None = None) -> list[tuple[dict[str, Any], int]] | None:
+        """`ask(count)` (or, with `total`, `ask_within(total)`): each point asked with its
+        run id (`run_ids`); None when the study is full (`ask_within`)."""
         with self._lock, self._numeric_threads():
-            self._refresh()
-            if self._is_full(total, time.time()):  # no refit for nothing
-                return None
+            if total is not None:
+                self._refresh()
+                if self._is_full(total, time.time()):  # no refit for nothing
+                    return None
             rng = self._prefit() if self.shared else None
+            build = ((lambda: self._ask_event(count, rng)) if total is None
+                     else (lambda: self._ask_event_within(total, rng)))
             try:
-                event = self._commit(lambda: self._ask_event_within(total, rng), computes=True)
+                event = self._commit(build, computes=True)
             except _StudyFull:
                 return None
-        return dict(event.points[0])
+            # the ask was applied last (`_commit`), so its points are the last pending ones
+            runs = self._state.pending[len(self._state.pending) - len(event.points):]
+            assert all(r.run is not None for r in runs), "an ask's points are pending last"
+            return [(dict(p), cast(int, r.run)) for p, r in zip(event.points, runs)]
 
     def _ask_event_within(self, total: int, rng: np.random.Generator | None) -> Ask:
         if self._is_full(total, time.time()):
@@ -865,7 +876,8 @@ class Optimizer:
              value: Number | Sequence[Number] | np.ndarray, *,
              duration: Number | Sequence[Number | None] | np.ndarray | None = None,
              constraints: Constraints | None = None,
-             cost: Number | Sequence[Number | None] | np.ndarray | None = None) -> None:
+             cost: Number | Sequence[Number | None] | np.ndarray | None = None,
+             run: int | Sequence[int] | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         Everything is validated before anything is recorded. A non-finite
@@ -887,8 +899,20 @@ class Optimizer:
         tell once the optimizer has constraints. `cost` (> 0; one number, which
         is then every point's, so a batch adds it to `total_cost` once per point,
         or one per point): what the evaluation cost, modelled by logei_per_cost.
+
+        `run`: the run the tell is of, by the id `run_ids(params)` gave while it was
+        pending (a list of ids, one per point, for a list of params) — for several runs of
+        the same params, which the params alone cannot tell apart: a run that timed out
+        or was cancelled and whose params were asked again, or replicates. Without it the
+        tell is of the run its params name (`bayesopt.state`: this optimizer's own nearest
+        pending run, the earliest of equally near ones, then timed-out ones). A run that
+        is not in flight (never asked, told, cancelled, or added by `add_pending`, which
+        has no id), or a run of other params, raises ValueError naming it, and nothing is
+        recorded. A run that timed out is told as a late tell of a timed-out point; this
+        optimizer's own run that another worker cancelled as above.
         """
         points, values = as_batch(params, value)
+        runs = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
             numbers = tuple(check_value(v, i if len(values) > 1 else None)
@@ -896,9 +920,10 @@ class Optimizer:
             seconds = tuple(check_durations(duration, len(points)))
             self._refresh()
             outcomes = self._check_outcomes(constraints, cost, len(points))
+            self._runs("tell", canonical, runs)  # refused before a refit is computed
             with self._numeric_threads():
                 event = self._commit(lambda: self._tell_event(canonical, numbers, seconds,
-                                                              outcomes),
+                                                              outcomes, runs),
                                      computes=not self.shared)
             self._warn_lost(event)
 
@@ -931,9 +956,10 @@ class Optimizer:
                 f"with n_constraints={k}")
 
     def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
-                    durations: tuple[float | None, ...], outcomes: Outcomes = (None, ())) -> Tell:
+                    durations: tuple[float | None, ...], outcomes: Outcomes = (None, ()),
+                    runs: tuple[int, ...] | None = None) -> Tell:
         self._warn_unmatched(points)
-        claims = self._claims(points)
+        claims = self._claims("tell", points, runs)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
         data = self._state.told_model_data(points, values, claims)
@@ -947,7 +973,8 @@ class Optimizer:
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: Error | Sequence[Error] = None, *,
                      duration: Number | Sequence[Number | None] | np.ndarray | None = None,
-                     cost: Number | Sequence[Number | None] | np.ndarray | None = None) -> None:
+                     cost: Number | Sequence[Number | None] | np.ndarray | None = None,
+                     run: int | Sequence[int] | None = None) -> None:
         """Record that evaluating `params` failed (kept in the history, never re-proposed).
 
         `error` (text or an exception) applies to every point; for a list of
@@ -955,8 +982,10 @@ class Optimizer:
         `cost` (> 0) as for `tell`: a failure's cost counts in `total_cost` and in
         logei_per_cost's cooling over `cost_budget`, but not in the cost GP
         (`bayesopt.outcomes`: a crash's time is not what evaluating the point costs).
+        `run`: the run it is of, by its id, as for `tell`.
         """
         points, _ = as_batch(params, None)
+        runs = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
         messages = tuple(_error_messages(error, len(points)))
         seconds = tuple(check_durations(duration, len(points)))
         checked = tuple(check_costs(cost, len(points)))
@@ -967,7 +996,8 @@ class Optimizer:
             def build() -> Failure:
                 self._warn_unmatched(canonical)
                 return Failure(points=canonical, errors=messages, durations=seconds,
-                               costs=costs, claims=self._claims(canonical), **self._stamp())
+                               costs=costs, claims=self._claims("tell_failure", canonical, runs),
+                               **self._stamp())
 
             self._warn_lost(self._commit(build))
 
@@ -977,12 +1007,37 @@ class Optimizer:
         return {"time": time.time(), "worker": state.worker,
                 "checkpoint": state.checkpoint(state.rng, state.design_used)}
 
-    def _claims(self, points: Sequence[Mapping[str, Any]]) -> tuple[int | None, ...]:
-        """The claims of the runs a tell of the valid `points` is of (`OptimizerState.runs_of`:
-        this worker's own first), () when it is of none."""
+    def _claims(self, verb: str, points: Sequence[Mapping[str, Any]],
+                runs: tuple[int, ...] | None = None) -> tuple[int | None, ...]:
+        """The claims of the runs a tell of the valid `points` is of (`_runs`), () when it
+        is of none."""
         claims = tuple(None if run is None else run.claim
-                       for run in self._state.runs_of(points))
+                       for run in self._runs(verb, points, runs))
         return claims if any(c is not None for c in claims) else ()
+
+    def _runs(self, verb: str, points: Sequence[Mapping[str, Any]],
+              runs: tuple[int, ...] | None) -> list[PendingPoint | None]:
+        """The runs an event of the valid `points` is of: by their params
+        (`OptimizerState.runs_of`: this worker's own first), or each named by its run id
+        (`runs`, `_check_runs`) — a pending or timed-out run, or one of this worker's own
+        that another worker cancelled (`OptimizerState.cancelled`); ValueError naming the
+        id when it is none of them, or is the run of other params."""
+        if runs is None:
+            return self._state.runs_of(points)
+        state = self._state
+        found: list[PendingPoint | None] = []
+        for params, run in zip(points, runs):
+            point = next((p for group in (state.pending, state.expired, state.cancelled)
+                          for p in group if p.run == run), None)
+            if point is None:
+                raise ValueError(f"{verb}: run={run!r} is not a run in flight (never asked, "
+                                 "already told or cancelled); a run's id is run_ids(params)[0] "
+                                 "while it is pending")
+            if nearest_match(self.space, params, [point]) is None:
+                raise ValueError(f"{verb}: run={run!r} is the run of {point.params!r}, not of "
+                                 f"{dict(params)!r}")
+            found.append(point)
+        return found
 
     def _warn_lost(self, event: Event) -> None:
         """Warn (`UnmatchedTellWarning`) when the tell or failure `event`, just applied,
@@ -1014,7 +1069,8 @@ class Optimizer:
             )
 
     # ----------------------------------------------------- pending points
-    def cancel(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+    def cancel(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
+               run: int | Sequence[int] | None = None) -> None:
         """Drop pending point(s) that will not be evaluated (journaled).
 
         Each point must match a pending point (the rule of `tell`); otherwise
@@ -1028,15 +1084,16 @@ class Optimizer:
         the run, or cancel it and claim the same params again, while the cancel is
         stored: the cancel then drops nothing for that point (the new run stays pending)
         and this raises ValueError saying so, after the batch's other points were
-        dropped.
+        dropped. `run`: the run to cancel, by its id, as for `tell` (it must be pending).
         """
         points, _ = as_batch(params, None)
+        ids = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
 
             def build() -> Cancel:
                 self._check_pending("cancel", canonical)
-                runs = self._own_runs("cancel", canonical)
+                runs = self._own_runs("cancel", canonical, runs=ids)
                 return Cancel(points=canonical, claims=tuple(run.claim for run in runs),
                               **self._stamp())
 
@@ -1051,7 +1108,8 @@ class Optimizer:
                                  "dropped nothing for it" + (f"; the other {others} point(s) "
                                                              "were dropped" if others else ""))
 
-    def heartbeat(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+    def heartbeat(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
+                  run: int | Sequence[int] | None = None) -> None:
         """Record that pending point(s) are still being evaluated (journaled; in a shared
         study every worker reads it).
 
@@ -1067,36 +1125,45 @@ class Optimizer:
         is of this optimizer's own run of those params, if it has one (`bayesopt.state`):
         once that run timed out or another worker cancelled it, ValueError, even if
         another run of the same params is pending (that run's worker keeps it alive).
+        `run`: the run it is of, by its id, as for `tell` (it must be pending).
         """
         points, _ = as_batch(params, None)
         if not points:
             raise ValueError("heartbeat: params=[] names no pending point")
+        ids = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
         with self._lock:
             canonical = tuple(self.space.validate(p) for p in points)
 
             def build() -> Heartbeat:
                 now = time.time()
                 self._check_pending("heartbeat", canonical, now)
-                runs = self._own_runs("heartbeat", canonical, now)
+                runs = self._own_runs("heartbeat", canonical, now, ids)
                 return Heartbeat(points=canonical, time=now, worker=self._state.worker,
                                  claims=tuple(run.claim for run in runs))
 
             self._commit(build)
 
     def _own_runs(self, verb: str, points: Sequence[Mapping[str, Any]],
-                  now: float | None = None) -> list[PendingPoint]:
-        """The pending runs a heartbeat or cancel of the valid `points` is of
-        (`OptimizerState.runs_of`: this worker's own first); ValueError naming the first
-        point whose run is not pending: this worker's own timed out (by `now`, with one)
-        or was cancelled by another worker, even if another run of its params is pending."""
-        runs = self._state.runs_of(points)
+                  now: float | None = None, runs: tuple[int, ...] | None = None,
+                  batch: bool = True) -> list[PendingPoint]:
+        """The pending runs a heartbeat, cancel or report of the valid `points` is of
+        (`_runs`: by params, this worker's own first, or by run id); ValueError naming the
+        first point whose run is not pending: none, or this worker's own (or the one named)
+        timed out (by `now`, with one) or was cancelled by another worker, even if another
+        run of its params is pending. `batch`: the message of a method of one point
+        (`report`)."""
+        found = self._runs(verb, points, runs)
         gone = (*self._state.expired, *self._state.cancelled)
-        for point, run in zip(points, runs):
+        for point, run in zip(points, found):
             if (run is None or (now is not None and self._state.is_expired(run, now))
                     or any(run is p for p in gone)):
-                raise ValueError(f"{verb}: {point} is not a pending point"
-                                 f"{self._why_not(point, now)}")
-        return runs  # type: ignore[return-value]
+                if batch:
+                    raise ValueError(f"{verb}: {point} is not a pending point"
+                                     f"{self._why_not(point, now)}")
+                raise ValueError(f"{verb}: {point!r} is not pending"
+                                 f"{self._why_not(point, now, batch=False)}; {verb} only "
+                                 "points asked and not yet told")
+        return found  # type: ignore[return-value]
 
     def _check_pending(self, verb: str, points: Sequence[Mapping[str, Any]],
                        now: float | None = None) -> None:
@@ -1133,8 +1200,11 @@ class Optimizer:
         add_pending of the same point cannot land between them.
 
         Each added point is a new run: its `report` steps start over, whatever an
-        earlier run of the same params (cancelled, timed out or told) reported — except
-        a replicate of a run still pending, which shares its reports (`bayesopt.state`).
+        earlier run of the same params (cancelled, timed out or told) reported; a
+        replicate has its own reports too (`bayesopt.state`). An added point has no run id
+        (`run_ids`): a report, tell or cancel of its params is of this optimizer's
+        earliest pending run of them (`report`), so a replicate added here is reported
+        on once the runs of its params added before it are told.
         """
         repeat = check_bool("repeat", repeat)
         points, _ = as_batch(params, None)
@@ -1164,7 +1234,8 @@ class Optimizer:
                 raise ValueError(f"add_pending: {p} is named twice")
             named.append(PendingPoint(dict(p), x, now, None))
 
-    def report(self, params: Mapping[str, Any], step: Number, value: Number) -> bool:
+    def report(self, params: Mapping[str, Any], step: Number, value: Number, *,
+               run: int | None = None) -> bool:
         """Report an intermediate value of a pending point at `step` (an epoch, say);
         True when the run should stop now (successive halving, `bayesopt.fidelity`).
 
@@ -1186,11 +1257,17 @@ class Optimizer:
         A report is also a sign of life of the point: with ``pending_timeout`` its
         expiry counts from the latest report, as from a `heartbeat`.
 
-        A report belongs to the run it was made for: this optimizer's own run of `params`
-        if it has one, else the pending point `params` matches (the rule of a tell and a
-        heartbeat; `bayesopt.state`). Once another worker cancelled this optimizer's own
+        A report belongs to the run it was made for: the one `run` names (its id,
+        `run_ids(params)[0]`, as for `tell`), else this optimizer's own run of `params` if
+        it has one — the nearest, the earliest of equally near ones — else the pending
+        point `params` matches (the rule of a tell and a heartbeat; `bayesopt.state`). Each
+        run has its own reports (steps, stop), replicates of one point too (several runs of
+        it pending at once: `add_pending(repeat=True)`, or an exhausted space's repeated
+        ask); by params every report goes to the earliest of them until it is told, so
+        name each asked replicate's run to report on it. Once another worker cancelled the
         run, or it timed out, ValueError, even if another run of the same params is pending
-        (that run's worker reports on it). In a shared study another worker may tell,
+        (that run's worker reports on it); so for a `run` that is not in flight or is of
+        other params, and nothing is recorded. In a shared study another worker may tell,
         cancel or time out that run, or cancel it and claim the same params again, while
         the report is stored: the report is then recorded for no run, and this raises
         ValueError saying so (naming the run id, for an asked point) — the late worker's
@@ -1222,6 +1299,7 @@ class Optimizer:
         (another thread of the same loop, or another worker of a study, may ask
         between the report and its tell), so it never warns.
         """
+        runs = _check_runs(run, 1, batch=False)
         with self._lock:
             canonical = self.space.validate(params)
             number = check_real("step", step, 0.0)
@@ -1231,14 +1309,9 @@ class Optimizer:
 
             def build() -> Report:
                 now = time.time()  # a point timed out by now is refused, as by heartbeat
-                # this worker's own run of the params first, as for a tell or heartbeat
-                point = self._state.runs_of([canonical])[0]
-                if point is None or not any(point is p for p in
-                                            self._state.active_pending(now)):
-                    raise ValueError(f"report: {canonical!r} is not pending"
-                                     f"{self._why_not(canonical, now, batch=False)}; report only "
-                                     "points asked and not yet told")
-                last = self._state.pruning.last_step.get(point_key(self.space, point.params))
+                # the run named, or this worker's own run of the params first, as for a tell
+                point = self._own_runs("report", [canonical], now, runs, batch=False)[0]
+                last = self._state.pruning.last_step.get(run_key(self.space, point))
                 if last is not None and number <= last:
                     raise ValueError(f"report: step={step!r} must be after the last reported "
                                      f"step {last!r} of this point")
@@ -1250,12 +1323,12 @@ class Optimizer:
             self._commit(build)
             point = reported[0]
             if point.claim is not None and not self._state.claimed(point.claim):
-                run = "" if point.run is None else f" (run {point.run})"
-                raise ValueError(f"report: the run of {canonical!r}{run} stopped being pending "
+                named = "" if point.run is None else f" (run {point.run})"
+                raise ValueError(f"report: the run of {canonical!r}{named} stopped being pending "
                                  "while this report was stored (another worker told or "
                                  "cancelled it, or it timed out), so the report is not "
                                  "recorded; stop this run")
-            return point_key(self.space, point.params) in self._state.pruning.stopped
+            return run_key(self.space, point) in self._state.pruning.stopped
 
     def continues(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion (a space with a `Fidelity`), the history index of the
@@ -1275,7 +1348,10 @@ class Optimizer:
         `Fidelity`), the id of the run it continues, else None; (None, None) for a point
         not pending. Replays of the journal or study give the same ids, so a resumed run
         finds the checkpoints it named. Unlike `continues`, which gives a history index
-        once the earlier run is told, both are known when the point is asked."""
+        once the earlier run is told, both are known when the point is asked. `tell`,
+        `tell_failure`, `report`, `heartbeat` and `cancel` take run as ``run=``, to name
+        this run when several runs of its params are in flight (here, of the pending runs
+        `params` matches, the nearest, the earliest of equally near ones)."""
         with self._lock:
             canonical = self.space.validate(params)
             self._refresh()
@@ -1479,6 +1555,22 @@ def claim_journal(opt: Optimizer) -> None:
             link.claim()
 
 
+def ask_run(opt: Optimizer, total: int | None = None) -> tuple[dict[str, Any], int] | None:
+    """`opt.ask()` (or, with `total`, `opt.ask_within(total)`) and the asked point's run
+    id, for a caller that tells by run (`minimize`'s loop: several runs of the same params
+    may be in flight, `Optimizer.tell`'s ``run=``); None when the study is full."""
+    asked = opt._asked(1, total)
+    return None if asked is None else asked[0]
+
+
+def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:
+    """`opt.pending`, each point with its run id (None for a point added by `add_pending`):
+    the points an interrupted run resumes by evaluating them first (`minimize`)."""
+    with opt._lock:
+        opt._refresh()
+        return [(dict(p.params), p.run) for p in opt._state.active_pending(time.time())]
+
+
 def optimizer_lock(opt: Optimizer) -> threading.RLock:
     """The lock under which `opt` asks, tells and records events: a helper of the package
     that must read its pending points and record an event as one step holds it
@@ -1497,6 +1589,24 @@ def _check_reported(value: Any, step: Any) -> float:
         raise ValueError(f"report: value={value!r} at step={step!r} is not finite (a diverged "
                          "run?): stop training it and tell it with tell_failure(params, error)"
                          ) from None
+
+
+def _check_runs(run: Any, n_points: int, *, batch: bool) -> tuple[int, ...] | None:
+    """The run ids `run=` names (`Optimizer.tell`): None (the runs the params name), one id
+    for one point given as a dict, or one per point for a list of params."""
+    if run is None:
+        return None
+    if not batch:
+        return (check_count("run", run),)
+    if isinstance(run, (str, bytes, Mapping)) or not isinstance(run, (Sequence, np.ndarray)):
+        raise TypeError(f"run={run!r}: a list of {n_points} params takes a list of "
+                        f"{n_points} run ids")
+    ids = tuple(check_count(f"run[{i}]", r) for i, r in enumerate(run))
+    if len(ids) != n_points:
+        raise ValueError(f"run={run!r}: {len(ids)} run id(s) for {n_points} params")
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"run={run!r} names a run twice")
+    return ids
 
 
 def _check_within_budget(space: Space, asked: Mapping[str, Any], step: Number) -> None:

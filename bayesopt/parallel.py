@@ -77,7 +77,17 @@ class Outcome(NamedTuple):
     duration: float | None = None  # seconds the objective ran, timed in the worker
 
 
-Report = Callable[[dict[str, Any], Outcome], bool]  # tells one outcome; True = stop early
+class Dispatch(NamedTuple):
+    """A point handed to an evaluation, and the run it is of: its id (`Optimizer.run_ids`)
+    for an asked point, which its tell names (several runs of the same params may be in
+    flight: one timed out and asked again), None for a point never asked (a warm start)
+    or added by `add_pending`, told by its params."""
+
+    params: dict[str, Any]
+    run: int | None
+
+
+Report = Callable[[Dispatch, Outcome], bool]  # tells one outcome; True = stop early
 
 
 class AttachedObjective:
@@ -131,10 +141,14 @@ class Budget:
         return self.deadline is None or time.monotonic() < self.deadline
 
 
-def next_point(opt: Optimizer, budget: Budget) -> dict[str, Any] | None:
-    """The next point to evaluate; in a shared study, None once the study's evaluations
-    told and running reach the budget (counted under the study's lock)."""
-    return opt.ask_within(budget.total) if opt.shared else opt.ask()
+def next_point(opt: Optimizer, budget: Budget) -> Dispatch | None:
+    """The next point to evaluate, with its run id; in a shared study, None once the
+    study's evaluations told and running reach the budget (counted under the study's
+    lock)."""
+    from bayesopt.optimizer import ask_run
+
+    asked = ask_run(opt, budget.total if opt.shared else None)
+    return None if asked is None else Dispatch(*asked)
 
 
 def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
@@ -319,10 +333,10 @@ class AsyncLoop:
         self.opt, self.func, self.executor, self.owned = opt, func, executor, owned
         self.n_workers, self.budget, self.report = n_workers, budget, report
         self.beats = beats  # heartbeats of the points in flight (`bayesopt.heartbeats`)
-        self.in_flight: dict[Evaluation, dict[str, Any]] = {}
+        self.in_flight: dict[Evaluation, Dispatch] = {}
         self.stopped = False
 
-    def run(self, first: list[dict[str, Any]]) -> None:
+    def run(self, first: list[Dispatch]) -> None:
         """Evaluate `first` (points pending from an interrupted run, warm-start points to
         evaluate), then keep asking.
 
@@ -355,30 +369,31 @@ class AsyncLoop:
         done, _ = wait(cast(list["Future[Outcome]"], in_flight), return_when=FIRST_COMPLETED)
         return set(done)
 
-    def _fill(self, queue: list[dict[str, Any]]) -> None:
+    def _fill(self, queue: list[Dispatch]) -> None:
         while not self.stopped and len(self.in_flight) < self.n_workers and (
             self.budget.allows(len(self.opt.history), len(self.in_flight))
         ):
-            params = queue.pop(0) if queue else next_point(self.opt, self.budget)
-            if params is None:  # a shared study has its evaluations told or running
+            dispatch = queue.pop(0) if queue else next_point(self.opt, self.budget)
+            if dispatch is None:  # a shared study has its evaluations told or running
                 break
-            future = self._submit(params)
+            future = self._submit(dispatch)
             if future is None:  # our pool broke before we saw it: this point never ran
-                queue.insert(0, params)
+                queue.insert(0, dispatch)
                 self._recover()
                 continue
-            self.in_flight[future] = params
+            self.in_flight[future] = dispatch
             if self.beats is not None:
-                self.beats.start(params)
+                self.beats.start(dispatch.params)
 
-    def _submit(self, params: dict[str, Any]) -> Evaluation | None:
+    def _submit(self, dispatch: Dispatch) -> Evaluation | None:
         """The evaluation's future; None if our own pool is broken (it is rebuilt)."""
         try:
-            return self.executor.submit(evaluate_in_worker, self.func, params)
+            return self.executor.submit(evaluate_in_worker, self.func, dispatch.params)
         except Exception as error:  # shut down, closed, broken: any refusal of the work
             if self.owned and isinstance(error, BrokenProcessPool):
                 return None
-            self.opt.cancel(params)  # never evaluated: not a failure of the objective
+            # never evaluated: not a failure of the objective
+            self.opt.cancel(dispatch.params, run=dispatch.run)
             if isinstance(error, BrokenProcessPool):
                 self._settle_broken()
             raise RuntimeError(
@@ -412,10 +427,10 @@ class AsyncLoop:
             "cancelled there)"
         )
 
-    def _finish(self, params: dict[str, Any], outcome: Outcome) -> None:
+    def _finish(self, dispatch: Dispatch, outcome: Outcome) -> None:
         if self.beats is not None:  # before its tell: no heartbeat may follow it
-            self.beats.finish(params)
-        if self.report(params, outcome):
+            self.beats.finish(dispatch.params)
+        if self.report(dispatch, outcome):
             self.stopped = True
 
     def _recover(self) -> None:
@@ -423,23 +438,23 @@ class AsyncLoop:
         suspects = list(self.in_flight.values())
         self.in_flight.clear()
         if not self.owned:
-            for params in suspects:
-                self._finish(params, Outcome("error", "worker process died (executor broken)"))
+            for dispatch in suspects:
+                self._finish(dispatch, Outcome("error", "worker process died (executor broken)"))
             return
         assert isinstance(self.executor, Executor), "only our own process pool is rebuilt"
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor, _ = resolve_executor(None, self.n_workers)
-        for params in suspects:  # one at a time, so a crash names its culprit
+        for dispatch in suspects:  # one at a time, so a crash names its culprit
             assert isinstance(self.executor, Executor)
-            future = self.executor.submit(evaluate_in_worker, self.func, params)
+            future = self.executor.submit(evaluate_in_worker, self.func, dispatch.params)
             wait([future])
             if _is_broken(future):
-                self._finish(params, Outcome(
+                self._finish(dispatch, Outcome(
                     "error", "worker process died while evaluating this point"))
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 self.executor, _ = resolve_executor(None, self.n_workers)
             else:
-                self._finish(params, _outcome(future))
+                self._finish(dispatch, _outcome(future))
 
     def close(self) -> None:
         """Cancel what is still in flight (only after an exception: nothing will tell it;

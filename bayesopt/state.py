@@ -61,8 +61,20 @@ reported, as a run of its own (no promotion's source, so from the first rung), a
 later reports are judged against them. Journals and studies hold such reports, and
 their replays go through this rule, so it stays as it is. A point made pending again
 (an ask, or `add_pending`) is a new run whose reports start over: the steps and stop an
-earlier run of the same params left, or such a late report, are forgotten (not while a
-replicate of the same params is still pending, which shares them).
+earlier run of the same params left, or such a late report, are forgotten.
+
+Each run has its own reports' running state (last step, stop; `Pruning`), kept under a key
+(`run_key`): a run made pending while no run of its params is pending takes its params' key
+(`point_key`), as every run did before; one made pending while another run of its params
+is — a replicate: ``add_pending(repeat=True)``, an exhausted space's ask repeating a
+pending point — takes one of its own, its params' key and its claim (`RunKey`), so the
+replicates' learning curves are not one, and its tell is recorded with its own stop. Which
+key is a function of the events (the pending points when its ask or pending event is
+applied), so every replay agrees; a study without replicates folds as before. Before this,
+replicates shared their params' key: a study of a replicate's reports folds into the
+replicates' own curves now (a second replicate's first report, refused then, is accepted).
+A run that starts while no run of its params is pending forgets every earlier run's state
+of those params, a replicate's too (`_forget_runs`).
 
 Every point made pending (by an ask or a pending event) gets a claim, its place among all
 of them (`n_claimed`, 0-based; a function of the events, so every replay agrees), and a
@@ -177,6 +189,9 @@ class PendingPoint:
     alive: float | None = None
     run: int | None = None  # an asked point's place among all points asked (n_asked), 0-based
     claim: int | None = None  # its place among all points made pending (n_claimed), 0-based
+    # made pending while another run of its params was (a replicate): its reports are its own
+    # (`run_key`), where the first run's are its params'
+    replicate: bool = False
 
     @property
     def last_seen(self) -> float | None:
@@ -488,11 +503,11 @@ class OptimizerState:
         if claim is not None:
             point = _claimed_point(self, claim)
             return (point is not None and not _superseded(self, point)
-                    and point_key(self.space, point.params) in self.pruning.stopped)
+                    and run_key(self.space, point) in self.pruning.stopped)
         for points in (self.pending, self.expired):
             index = nearest_match(self.space, params, points)
             if index is not None:
-                return point_key(self.space, points[index].params) in self.pruning.stopped
+                return run_key(self.space, points[index]) in self.pruning.stopped
         return False
 
     def source(self, point: PendingPoint | None) -> int | None:
@@ -689,6 +704,22 @@ def point_key(space: Space, params: Mapping[str, Any]) -> Hashable:
     return tuple((name, params[name]) for name in space.names if name in params)
 
 
+@dataclass(frozen=True)
+class RunKey:
+    """The key of a replicate's reports (`PendingPoint.replicate`): its params' key and
+    its claim."""
+
+    point: Hashable
+    claim: int | None
+
+
+def run_key(space: Space, point: PendingPoint) -> Hashable:
+    """The key of a run's reports (`Pruning`): its params' key (`point_key`), or for a
+    replicate, made pending while another run of its params was, one of its own."""
+    key = point_key(space, point.params)
+    return RunKey(key, point.claim) if point.replicate else key
+
+
 def warp_columns(space: Space) -> tuple[int, ...]:
     """The encoded columns input warping applies to: all but the categoricals' one-hot ones
     and a conditional space's activity columns (both 0/1 indicators)."""
@@ -741,16 +772,28 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
 
 def _start_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]]) -> None:
     """Each point made pending (an ask, `add_pending`) is a new run whose reports start
-    over: forget the running state (last step, stop) its params' earlier run left, unless
-    a run of the same params is still pending — an ``add_pending(repeat=True)`` replicate,
-    or an exhausted space's repeat of a pending point — which shares its reports
-    (forgetting them recorded a stopped run "ok" at its tell:
+    over. A point whose params no pending run holds takes its params' key (`run_key`):
+    the running state (last step, stop) their earlier runs left is forgotten. A point
+    whose params a pending run holds — an ``add_pending(repeat=True)`` replicate, or an
+    exhausted space's repeat of a pending point — is a replicate with a key of its own
+    (`_add_pending`), and the running run keeps its reports (forgetting them recorded a
+    stopped run "ok" at its tell:
     `tests/test_fidelity.py::test_an_ask_repeating_a_pending_point_leaves_its_stop`)."""
     running = {point_key(state.space, p.params) for p in state.pending}
     for params in points:
         key = point_key(state.space, params)
         if key not in running:
-            state.pruning.close(key)
+            _forget_runs(state, key)
+
+
+def _forget_runs(state: OptimizerState, key: Hashable) -> None:
+    """Forget the running state of every run of the params `key` (none of them pending):
+    their key's, and each timed-out replicate's (`RunKey`; a replicate told, cancelled or
+    superseded closed its own)."""
+    state.pruning.close(key)
+    for point in state.expired:
+        if point.replicate and point_key(state.space, point.params) == key:
+            state.pruning.close(run_key(state.space, point))
 
 
 @applier(Cancel)
@@ -772,7 +815,7 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
             continue
         if released.worker is not None and released.worker == state.worker != event.worker:
             state.cancelled.append(released)  # its late tell names it (`runs_of`)
-        state.pruning.close(point_key(state.space, released.params))
+        state.pruning.close(run_key(state.space, released))
         if state.hyperband is not None:
             release_trials(state, state.hyperband, [released])
     state.lost_claims = tuple(lost)
@@ -862,7 +905,8 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
             source = state.source(point)
             continued_from = None if source is None else float(
                 state.history[source].params[name])
-        state.pruning.report(point_key(state.space, asked), step,
+        key = point_key(state.space, asked) if point is None else run_key(state.space, point)
+        state.pruning.report(key, step,
                              -value if state.maximize else value, continued_from, budget)
 
 
@@ -871,10 +915,13 @@ def _add_pending(state: OptimizerState, event: Event) -> None:
     numbered (run ids) from `n_asked` on."""
     X = state.space.encode_valid(event.points)
     first = state.n_asked if isinstance(event, Ask) else None
-    state.pending += [PendingPoint(dict(p), x, event.time, event.worker,
-                                   run=None if first is None else first + i,
-                                   claim=state.n_claimed + i)
-                      for i, (p, x) in enumerate(zip(event.points, X))]
+    held = {point_key(state.space, p.params) for p in state.pending}
+    for i, (p, x) in enumerate(zip(event.points, X)):
+        key = point_key(state.space, p)
+        state.pending.append(PendingPoint(dict(p), x, event.time, event.worker,
+                                          run=None if first is None else first + i,
+                                          claim=state.n_claimed + i, replicate=key in held))
+        held.add(key)
     state.n_claimed += len(event.points)
 
 
@@ -958,8 +1005,11 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
             step = None  # the run it was of is over: nothing of its params' reports is its
         elif superseded:
             step = None  # its params' reports are the new run's
+            if released is not None and released.replicate:  # closed: no run reads them
+                state.pruning.close(run_key(state.space, released))
         else:
-            step = state.pruning.close(point_key(state.space, asked))
+            step = state.pruning.close(point_key(state.space, asked) if released is None
+                                       else run_key(state.space, released))
         status: Status = "failed" if value is None else "ok" if step is None else "pruned"
         continues = _finish_trial(state, released, None if status == "pruned" else value)
         state.history.append(Observation(len(state.history), dict(params), value, status, error,

@@ -1606,3 +1606,68 @@ def test_the_worked_example_of_rungs_and_budgets_for_fidelity_1_100():
         for step in steps:
             assert not pruning.report("run", step, 0.5, continued_from=source, budget=budget)
         assert [rule.rung_step(k) for k in pruning.rungs] == rungs
+
+
+def test_a_report_by_params_of_replicates_is_of_the_earliest_pending_run_until_it_is_told() -> None:
+    # The rule of a report, tell or cancel by params when several runs of one point are
+    # pending (Optimizer.report, docs/event-fold.md): this optimizer's own nearest pending
+    # run, the earliest of equally near ones. Pinned here: it held before runs had reports
+    # of their own, and still does.
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    point = {"x": 0.5}
+    opt.add_pending(point)
+    opt.add_pending(point, repeat=True)
+    assert not opt.report(point, 1, 0.3)
+    assert not opt.report(point, 2, 0.2)
+    with pytest.raises(ValueError, match=r"step=2 must be after the last reported step 2.0"):
+        opt.report(point, 2, 0.1)  # the same run: the earliest
+    opt.tell(point, 0.2)  # releases the earliest
+    assert [p.claim for p in opt._state.pending] == [1]
+    assert not opt.report(point, 1, 0.25)  # the other replicate, from its own first step
+    opt.tell(point, 0.4)
+    assert [o.value for o in opt.history] == [0.2, 0.4] and opt.pending == []
+
+
+def test_asked_replicates_of_an_exhausted_space_report_each_on_the_run_named() -> None:
+    # An exhausted space's ask repeats a pending point: two runs of it pending at once.
+    # By params every report was the first run's, one learning curve for both (a second
+    # report at step 1 refused); each is reported, stopped and told by its run id now.
+    opt = Optimizer({"c": Categorical(["a"])}, seed=0,
+                    pruner=SuccessiveHalving(min_resource=1, reduction_factor=3,
+                                             bootstrap_count=1))
+    point = opt.ask()
+    with pytest.warns(SpaceExhaustedWarning):
+        assert opt.ask() == point
+    assert opt.report(point, 1, 5.0, run=0)  # alone at its rung: stopped
+    assert not opt.report(point, 1, 1.0, run=1)  # run 1's own first step
+    opt.tell(point, 1.0, run=1)
+    opt.tell(point, 5.0, run=0)
+    assert [(o.status, o.value, o.run, o.step) for o in opt.history] == [
+        ("ok", 1.0, 1, None), ("pruned", 5.0, 0, 1.0)]
+    assert opt.pending == [] and opt._state.pruning.stopped == {}
+
+
+def test_a_timed_out_replicates_stop_is_forgotten_when_its_params_start_again(
+        monkeypatch: Any) -> None:
+    # A replicate's reports are its own (bayesopt/state.py, run_key); a run that starts
+    # while no run of its params is pending forgets every earlier run's state of them, a
+    # timed-out replicate's too, as it forgot their shared state before: the replicate's
+    # late tell is then recorded "ok", like any late tell of a run whose params were asked
+    # again meanwhile, not "pruned" at a stop its params' new run started after.
+    opt = Optimizer({"c": Categorical(["a"])}, seed=0, pending_timeout=10,
+                    pruner=SuccessiveHalving(min_resource=1, reduction_factor=3,
+                                             bootstrap_count=1))
+    point = opt.ask()
+    with pytest.warns(SpaceExhaustedWarning):
+        opt.ask()
+    assert opt.report(point, 1, 5.0, run=1)  # the replicate, stopped
+    later = time.time() + 60
+    monkeypatch.setattr(time, "time", lambda: later)  # both runs time out
+    opt.tell(point, 1.0, run=0)
+    with pytest.warns(SpaceExhaustedWarning):
+        assert opt.ask() == point and opt.run_ids(point) == (2, None)
+    opt.tell(point, 2.0, run=2)
+    opt.tell(point, 5.0, run=1)  # the timed-out replicate's late tell
+    assert [(o.status, o.run, o.step) for o in opt.history] == [
+        ("ok", 0, None), ("ok", 2, None), ("ok", 1, None)]
+    assert opt._state.pruning.stopped == {} and opt._state.pruning.last_step == {}

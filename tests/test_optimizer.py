@@ -7,6 +7,7 @@ import math
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pytest
@@ -687,3 +688,34 @@ def test_an_ask_interrupted_inside_the_gp_asks_next_what_an_uninterrupted_one_as
         assert batch == twin.ask(3)
         opt.tell(batch, [quadratic(p) for p in batch])
         twin.tell(batch, [quadratic(p) for p in batch])
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda o, p, q: o.tell(p, 1.0, run="0"), TypeError, r"run='0' must be an integer"),
+    (lambda o, p, q: o.tell(p, 1.0, run=True), TypeError, r"run=True must be an integer"),
+    (lambda o, p, q: o.tell(p, 1.0, run=-1), ValueError, r"run=-1 must be >= 0"),
+    (lambda o, p, q: o.tell(p, 1.0, run=7), ValueError,
+     r"tell: run=7 is not a run in flight \(never asked, already told or cancelled\)"),
+    (lambda o, p, q: o.tell(p, 1.0, run=1), ValueError, r"tell: run=1 is the run of .*, not of"),
+    (lambda o, p, q: o.tell([p, q], [1.0, 2.0], run=0), TypeError,
+     r"run=0: a list of 2 params takes a list of 2 run ids"),
+    (lambda o, p, q: o.tell([p, q], [1.0, 2.0], run=[0]), ValueError,
+     r"run=\[0\]: 1 run id\(s\) for 2 params"),
+    (lambda o, p, q: o.tell([p, p], [1.0, 2.0], run=[0, 0]), ValueError,
+     r"run=\[0, 0\] names a run twice"),
+    (lambda o, p, q: o.tell([p, q], [1.0, 2.0], run=[0, "1"]), TypeError,
+     r"run\[1\]='1' must be an integer"),
+    (lambda o, p, q: o.tell_failure(p, "x", run=7), ValueError, r"tell_failure: run=7 is not"),
+    (lambda o, p, q: o.report(p, 1, 0.5, run=1), ValueError, r"report: run=1 is the run of"),
+    (lambda o, p, q: o.report(p, 1, 0.5, run=[0]), TypeError, r"run=\[0\] must be an integer"),
+    (lambda o, p, q: o.heartbeat(p, run=7), ValueError, r"heartbeat: run=7 is not a run"),
+    (lambda o, p, q: o.cancel(p, run=1), ValueError, r"cancel: run=1 is the run of"),
+])
+def test_a_run_named_that_is_not_the_params_run_in_flight_is_refused_and_nothing_is_stored(
+        call: Any, error: type[Exception], message: str) -> None:
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    p, q = opt.ask(2)
+    before = opt._state.n_applied
+    with pytest.raises(error, match=message):
+        call(opt, p, q)
+    assert opt._state.n_applied == before and opt.pending == [p, q] and opt.history == []

@@ -21,12 +21,13 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bayesopt import Fidelity, Optimizer, Real, SuccessiveHalving
+from bayesopt import Fidelity, Integer, Optimizer, Real, SuccessiveHalving, minimize
 from bayesopt.optimizer import UnmatchedTellWarning
 from bayesopt.storage import LockLost, LockWaitWarning, codec
 from bayesopt.storage.sqlite import SQLiteStorage
@@ -694,6 +695,186 @@ def test_a_dispatchers_teller_checks_with_run_ids_that_its_run_is_the_dispatched
         d.tell(p, 0.5)
     for opt in (d, t, v):
         assert opt.pending == [p] and [o.value for o in opt.history] == [0.5]
+        opt.close()
+
+
+SPACE_K = {"k": Integer(0, 1)}  # two points: a run timed out is asked again
+
+
+def runs_of_history(opt: Optimizer) -> list[tuple[Any, float | None, int | None]]:
+    """(k, value, run) of each observation."""
+    return [(o.params["k"], o.value, o.run) for o in opt.history]
+
+
+def test_minimize_tells_each_evaluation_as_the_run_it_dispatched(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """minimize(n_workers=2): run R of p timed out while it was evaluated, and the loop
+    asked p again (run R2). All the loop's tells come from one optimizer, so told by params
+    R's result released R2 (this worker's own pending run first) and R2's the timed-out R:
+    each value recorded under the other's run id. The loop tells by run id now. Forced on
+    threads: evaluating q moves the clock 120 s on (R times out when q is told, and the next
+    ask repeats p), R ends after R2 started, and R2 after R was told."""
+    first = Optimizer(SPACE_K, seed=0, n_initial=2).ask()
+    offset = [0.0]
+    monkeypatch.setattr(time, "time", lambda: CLOCK() + offset[0])
+    r2_started, r_told = threading.Event(), threading.Event()
+    seen: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def objective(p: dict[str, Any]) -> float:
+        with lock:
+            seen.append(p)
+            nth = seen.count(first)
+        if p != first:
+            offset[0] = 120.0  # R, still running, times out (no heartbeat in 10 s)
+            return 5.0
+        if nth == 1:  # R
+            assert r2_started.wait(60)
+            return 1.0
+        r2_started.set()  # R2
+        assert r_told.wait(60)
+        return 2.0
+
+    def callback(observation: Any, opt: Optimizer) -> None:
+        if observation.value == 1.0:
+            r_told.set()
+
+    url = storage_url(location)
+    with ThreadPoolExecutor(2) as pool:
+        result = minimize(objective, SPACE_K, n_calls=3, seed=0, n_initial=2, n_workers=2,
+                          executor=pool, pending_timeout=30, progress=False, callback=callback,
+                          storage=url, study="s")
+    k = first["k"]
+    expected = [(1 - k, 5.0, 1), (k, 1.0, 0), (k, 2.0, 2)]
+    assert runs_of_history(result) == expected  # type: ignore[arg-type]
+    reader = Optimizer(SPACE_K, seed=0, n_initial=2, pending_timeout=30, storage=url, study="s")
+    assert runs_of_history(reader) == expected
+    assert reader._state.pending == reader._state.expired == []
+    reader.close()
+
+
+def test_a_late_tell_report_or_failure_names_its_run_not_the_run_of_its_params_asked_again(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Worker w asked p (run R); R timed out and w asked p again (run R2). Told by params,
+    w's late tell of R released R2 (its own pending run first) and left R timed out, and a
+    report of R was R2's. With run=, each names its run: R's late tell releases R (a late
+    tell of a timed-out point, no warning), its report is refused, and R2 reports from its
+    own first step and is told as R2, in w's fold and a reader's from scratch."""
+    url = storage_url(location)
+    w = Optimizer(SPACE_K, seed=0, n_initial=2, pending_timeout=10, storage=url, study="s")
+    p, q = w.ask(2)
+    (r, _), start = w.run_ids(p), time.time()
+    monkeypatch.setattr(time, "time", lambda: start + 60)  # p and q time out
+    w.tell(q, 5.0)
+    assert w.ask() == p
+    r2, _ = w.run_ids(p)
+    assert (r, r2) == (0, 2)
+    with pytest.raises(ValueError, match=r"report: \{'k': \d\} is not pending \(it timed out"):
+        w.report(p, 1, 0.5, run=r)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w.tell(p, 1.0, run=r)
+    assert w.pending == [p] and w.run_ids(p) == (r2, None)
+    assert not w.report(p, 1, 0.7, run=r2)
+    w.tell_failure(p, "diverged", run=r2)
+    reader = Optimizer(SPACE_K, seed=0, n_initial=2, pending_timeout=10, storage=url, study="s")
+    for opt in (w, reader):
+        assert runs_of_history(opt) == [(1 - p["k"], 5.0, 1), (p["k"], 1.0, r),
+                                        (p["k"], None, r2)]
+        assert opt._state.pending == opt._state.expired == []
+        opt.close()
+
+
+def test_a_late_tell_of_a_run_another_worker_cancelled_names_it_when_its_params_are_asked_again(
+    location: tuple[str, str],
+) -> None:
+    """v cancelled w's run R of p, and w asked p again (run R2). Told by params, w's late
+    tell of R released R2. With run=, it names R: recorded outside any run with an
+    UnmatchedTellWarning, R2 stays pending; a late report or failure of R is refused and
+    stores nothing."""
+    url = storage_url(location)
+    w = Optimizer(SPACE_K, seed=0, n_initial=2, storage=url, study="s")
+    v = Optimizer(SPACE_K, seed=1, n_initial=2, storage=url, study="s")
+    p, q = w.ask(2)
+    r, _ = w.run_ids(p)
+    v.cancel(p)
+    assert w.ask() == p  # the point not observed nor pending
+    r2, _ = w.run_ids(p)
+    n_events = w._state.n_applied
+    with pytest.raises(ValueError, match=r"report: \{'k': \d\} is not pending"):
+        w.report(p, 1, 0.5, run=r)
+    with pytest.raises(ValueError, match=r"tell_failure: run=99 is not a run in flight"):
+        w.tell_failure(p, "late", run=99)
+    assert w._state.n_applied == n_events  # nothing stored
+    with pytest.warns(UnmatchedTellWarning, match="its run stopped being pending"):
+        w.tell(p, 1.0, run=r)
+    assert w.pending == v.pending == [q, p] and w.run_ids(p) == (r2, None)
+    w.tell(p, 2.0, run=r2)
+    for opt in (w, v):
+        assert [(o.value, o.run) for o in opt.history] == [(1.0, None), (2.0, r2)]
+        assert opt.pending == [q]
+        opt.close()
+
+
+def test_a_dispatchers_teller_tells_the_dispatched_run_by_its_id(
+    location: tuple[str, str],
+) -> None:
+    """docs/event-fold.md, "A dispatcher": d asks points and sends each with its run id; t,
+    the worker's own optimizer, tells them. By params t's tell was of the run the params
+    matched as it was built: v's new run of a point once v had cancelled the dispatched one
+    (the window the docs described). Told with run=, it releases the dispatched run while
+    it is in flight, a replicate of its params pending or not, and is refused (nothing
+    stored) once it is not."""
+    url = storage_url(location)
+    d = Optimizer(SPACE_XY, seed=0, storage=url, study="s")
+    t = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    v = Optimizer(SPACE_XY, seed=2, storage=url, study="s")
+    p, later = d.ask(2)
+    run, _ = d.run_ids(p)
+    v.add_pending(p, repeat=True)  # a replicate: the same params
+    t.tell(p, 0.5, run=run)
+    assert [(o.value, o.run) for o in t.history] == [(0.5, run)]
+    assert t.pending == [later, p] and t.run_ids(p) == (None, None)  # v's replicate
+    late, _ = d.run_ids(later)
+    v.cancel(later)
+    v.add_pending(later)
+    assert t.pending == [p, later]  # read: v's runs of both
+    n_events = t._state.n_applied
+    with pytest.raises(ValueError, match=rf"tell: run={late} is not a run in flight"):
+        t.tell(later, 0.7, run=late)
+    assert t._state.n_applied == n_events and t.pending == [p, later]
+    for opt in every_fold(location, d, t, v):
+        assert [(o.value, o.run) for o in opt.history] == [(0.5, run)]
+        assert opt.pending == [p, later]
+
+
+def test_replicates_of_one_point_report_each_on_its_own_run(
+    location: tuple[str, str],
+) -> None:
+    """w added p and v added it again (repeat=True: two runs of p pending at once). Their
+    reports were kept by params, one learning curve for both: v's first report raised
+    "step=1 must be after the last reported step 1.0", and w's run's stop would have been
+    v's. Each run has its reports now: v reports from its own first step, only w's run is
+    stopped, and each tell is recorded with its own run's stop, in every fold."""
+    url = storage_url(location)
+    pruner = SuccessiveHalving(min_resource=1, reduction_factor=3, bootstrap_count=1)
+    w = Optimizer(SPACE_XY, seed=0, storage=url, study="s", pruner=pruner)
+    v = Optimizer(SPACE_XY, seed=1, storage=url, study="s", pruner=pruner)
+    point = {"x": 0.1, "y": 0.1}
+    w.add_pending(point)
+    v.add_pending(point, repeat=True)
+    assert w.report(point, 1, 5.0)  # alone at its rung: stopped
+    assert not v.report(point, 1, 1.0)  # v's own run: the best at the rung
+    assert not v.report(point, 2, 0.9)
+    w.tell(point, 5.0)
+    v.tell(point, 0.9)
+    reader = Optimizer(SPACE_XY, seed=2, storage=url, study="s", pruner=pruner)
+    for opt in (w, v, reader):
+        assert [(o.status, o.value, o.step) for o in opt.history] == [
+            ("pruned", 5.0, 1.0), ("ok", 0.9, None)]
+        assert opt.pending == [] and opt._state.pruning.rungs == {0: [5.0, 1.0]}
         opt.close()
 
 
