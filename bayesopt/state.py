@@ -137,6 +137,7 @@ from bayesopt.fidelity import (
     budget_level,
     model_budget,
 )
+from bayesopt.growth import appended
 from bayesopt.hedge import HedgeRecord
 from bayesopt.journal import JournalError
 from bayesopt.model import FIDELITY_KERNELS, BudgetBasis, ModelOptions, SurrogateModel
@@ -269,36 +270,8 @@ class Watcher(Protocol):
 
 # Attributes of a state that a pickle or a deep copy does not carry, each with the value
 # the copy starts with: the watchers are the original's (`OptimizerState.watch`).
-# The growth buffers of `appended` are the state's own too: a copy's arrays are plain ones.
+# The growth buffers of `appended` (`bayesopt.growth`) are the state's own too: a copy's arrays are plain ones.
 _TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list, "_buffers": dict}
-
-
-def appended(buffers: dict[str, tuple[np.ndarray, np.ndarray]], name: str,
-             current: np.ndarray, rows: Any) -> np.ndarray:
-    """``np.concatenate([current, rows])``, value for value, in amortized time linear in
-    the rows added: the result is a view of the filled part of a buffer kept in
-    ``buffers[name]`` with the last view handed out, whose capacity doubles when full.
-    `current` is appended to in place only when it is that last view (a deep copy, a
-    pickle or a shallow copy that appended since holds another array); any other array
-    starts a new buffer, as does a change of dtype. The rows a view shows never change
-    later (appends write past them, a doubling copies them to a new buffer), so a view
-    read earlier stays what it was."""
-    rows = np.asarray(rows)
-    dtype = np.result_type(current, rows)
-    n, k = current.shape[0], rows.shape[0]
-    held = buffers.get(name)
-    if held is None or held[1] is not current or held[0].dtype != dtype:
-        buffer = np.empty((max(2 * (n + k), 16), *current.shape[1:]), dtype=dtype)
-        buffer[:n] = current
-    elif held[0].shape[0] < n + k:
-        buffer = np.empty((2 * (n + k), *current.shape[1:]), dtype=dtype)
-        buffer[:n] = held[0][:n]
-    else:
-        buffer = held[0]
-    buffer[n:n + k] = rows
-    view = buffer[:n + k]
-    buffers[name] = (buffer, view)
-    return view
 
 
 class OptimizerState:
