@@ -385,8 +385,9 @@ class OptimizerState:
 
     def _expire(self, now: float) -> None:
         self.clock = max(self.clock, now)
-        keep = [p for p in self.pending if not self.is_expired(p, now)]
-        gone = [p for p in self.pending if self.is_expired(p, now)]
+        expired = [self.is_expired(p, now) for p in self.pending]  # once per point and event
+        keep = [p for p, out in zip(self.pending, expired) if not out]
+        gone = [p for p, out in zip(self.pending, expired) if out]
         if self.hyperband is not None:
             release_trials(self, self.hyperband, gone)
         self.expired += gone
