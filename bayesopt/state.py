@@ -882,12 +882,15 @@ def _release_claim(state: OptimizerState, claim: int) -> PendingPoint | None:
 
 
 def _superseded(state: OptimizerState, point: PendingPoint) -> bool:
-    """Whether the pending or timed-out `point` timed out and its params are pending again
-    (a new run, asked or added after the timeout): the reports' running state of its
-    params is then that run's, which a late tell of `point` leaves alone."""
+    """Whether the pending or timed-out `point` (`_claimed_point`'s: in exactly one of the
+    two lists) timed out and its params are pending again (a new run, asked or added after
+    the timeout): the reports' running state of its params is then that run's, which a
+    late tell of `point` leaves alone. Timed out is not pending: the few pending points
+    are scanned, not the timed-out ones, which a long study piles up."""
+    if any(p is point for p in state.pending):
+        return False
     key = point_key(state.space, point.params)
-    return (any(p is point for p in state.expired)
-            and any(point_key(state.space, p.params) == key for p in state.pending))
+    return any(point_key(state.space, p.params) == key for p in state.pending)
 
 
 def _forget_cancelled(state: OptimizerState, params: Mapping[str, Any],
