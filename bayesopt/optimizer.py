@@ -61,6 +61,7 @@ from bayesopt.propose import (
     AskSettings,
     Proposal,
     SpaceExhaustedWarning,
+    fitted_after_tell,
     load_kernels,
     update_after_tell,
 )
@@ -615,29 +616,28 @@ class Optimizer:
             with self._numeric_threads():
                 return self._surrogate()
 
-    def _surrogate(self, now: float | None = None) -> Surrogate:
-        """The snapshot `surrogate()` returns; pending points judged at `now` (the clock)."""
-        model = self._current_model()
-        if model.gp is None:
+    def _surrogate(self, now: float | None = None, own: bool = False) -> Surrogate:
+        """The snapshot `surrogate()` returns; pending points judged at `now` (the clock).
+
+        Its model is the twin's on which the acquisition without pending points is built
+        (`_snapshot_objective`): conditioned on every successful observation — in a shared
+        study the others' tells since this optimizer's last ask added as its next ask
+        would add them — and on no fantasy, so the two share it. The acquisition with the
+        pending points is built on a second twin, or, when `own` (this optimizer is a copy
+        made for the snapshot, read by nothing else: `Optimizer.result`), on this optimizer
+        itself. So the snapshot holds two models, not three, and this optimizer is left
+        unchanged unless `own`."""
+        if not fitted_after_tell(self._model, self._state.model_data(), self.n_initial):
             raise ValueError(
                 f"no surrogate yet: it is fitted once n_initial={self.n_initial} evaluations "
                 f"have succeeded ({self._state.model_data().y.shape[0]} so far)")
         observed = self._modelled()
-        acquisitions = (self._snapshot_objective(pending=False, now=now),
-                        self._snapshot_objective(pending=True, now=now))
-        return Surrogate(self.space, model, self.maximize, observed, acquisitions)
-
-    def _current_model(self) -> SurrogateModel:
-        """A copy of the surrogate conditioned on every successful observation. In a shared
-        study the others' tells since this optimizer's last ask are added to the copy (on a
-        copy of the generator), as its next ask would; the optimizer is left unchanged."""
-        model = copy.deepcopy(self._model)
-        model.clear_fantasies()
-        data = self._state.model_data()
-        if model.n_observed != data.y.shape[0] or model.budget != data.budget:
-            model.rng = self._state.fork_rng()
-            update_after_tell(model, data, self.n_initial)
-        return model
+        twin = copy.deepcopy(self)
+        without = twin._snapshot_objective(pending=False, now=now, copy_first=False)
+        model = twin._state.model
+        with_pending = (self if own else copy.deepcopy(self))._snapshot_objective(
+            pending=True, now=now, copy_first=False)
+        return Surrogate(self.space, model, self.maximize, observed, (without, with_pending))
 
     def _modelled(self) -> list[Observation]:
         """The observations the surrogate is conditioned on (`OptimizerState.model_data`)."""
@@ -646,10 +646,13 @@ class Optimizer:
             fidelity is None or budget is None  # every budget: the budget is an input
             or float(o.params[fidelity.name]) == budget)]  # type: ignore[index]
 
-    def _snapshot_objective(self, pending: bool, now: float | None = None) -> AcquisitionObjective:
+    def _snapshot_objective(self, pending: bool, now: float | None = None,
+                            copy_first: bool = True) -> AcquisitionObjective:
         """The acquisition objective the next ask would maximize, computed on a deep copy
-        (its own state, model and generator; no study), so nothing here changes."""
-        twin = copy.deepcopy(self)
+        (its own state, model and generator; no study), so nothing here changes; without
+        `copy_first`, on this optimizer itself (a copy already), whose surrogate it
+        conditions (`_surrogate`)."""
+        twin = copy.deepcopy(self) if copy_first else self
         state = twin._state
         settings = self._ask_settings()
         proposal = Proposal(state, settings, state.fork_rng(),
@@ -684,7 +687,7 @@ class Optimizer:
     def _fit_snapshot(self, now: float) -> Surrogate:
         """`surrogate()` of this copy made by `result`, pending points judged at `now`."""
         with self._lock, self._numeric_threads():
-            return self._surrogate(now)
+            return self._surrogate(now, own=True)
 
     @contextlib.contextmanager
     def _numeric_threads(self) -> Iterator[int]:

@@ -61,6 +61,7 @@ import numpy as np
 from acquisition.constrained import CostTerm, FeasibilityTerm
 from bayesopt.categorical import LengthscaleTying
 from bayesopt.gp import GaussianProcess
+from bayesopt.growth import appended
 from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
 
 
@@ -87,6 +88,15 @@ class OutcomeModels:
         self.X_t = np.empty((0, dim))
         self.log_t = np.empty(0)
         self.spent = 0.0  # summed cost told so far
+        self._buffers: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # `appended`'s
+
+    def __getstate__(self) -> dict[str, Any]:
+        """All but the growth buffers: a pickle or a deep copy holds plain arrays."""
+        return {name: value for name, value in self.__dict__.items() if name != "_buffers"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._buffers = {}
 
     def add(self, X: np.ndarray, constraints: Sequence[Sequence[float]] | None,
             costs: Sequence[float | None], ok: np.ndarray) -> np.ndarray:
@@ -100,8 +110,8 @@ class OutcomeModels:
             if self.n_constraints is None:
                 self.n_constraints = C.shape[1]
                 self.C = np.empty((0, C.shape[1]))
-            self.X_c = np.concatenate([self.X_c, X])
-            self.C = np.concatenate([self.C, C])
+            self.X_c = appended(self._buffers, "X_c", self.X_c, X)  # amortized linear
+            self.C = appended(self._buffers, "C", self.C, C)
             feasible = np.all(C <= 0.0, axis=1)
         else:
             feasible = np.ones(X.shape[0], dtype=bool)
@@ -110,8 +120,8 @@ class OutcomeModels:
         if told:
             rows = [i for i, _ in told]
             values = np.array([c for _, c in told], dtype=float)
-            self.X_t = np.concatenate([self.X_t, X[rows]])
-            self.log_t = np.concatenate([self.log_t, np.log(values)])
+            self.X_t = appended(self._buffers, "X_t", self.X_t, X[rows])
+            self.log_t = appended(self._buffers, "log_t", self.log_t, np.log(values))
         self.spent += float(sum(c for c in costs if c is not None))
         return cast(np.ndarray, feasible)
 

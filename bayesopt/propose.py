@@ -680,10 +680,17 @@ class Proposal:
         return X[np.argsort(y, kind="stable")[:N_INCUMBENTS]]
 
 
+def fitted_after_tell(model: SurrogateModel, data: ModelData, n_initial: int) -> bool:
+    """Whether the model is fitted after `update_after_tell(model, data, n_initial)`: it
+    was, or there are observations and at least n_initial of them."""
+    n = data.y.shape[0]
+    return model.gp is not None or (n > 0 and n >= n_initial)
+
+
 def update_after_tell(model: SurrogateModel, data: ModelData, n_initial: int) -> None:
     """Extend the model to the data after a tell (block append or scheduled refit), once
     it is in use: `data` is the state's `model_data` with the told points."""
-    if model.gp is None and data.y.shape[0] < n_initial:
+    if not fitted_after_tell(model, data, n_initial):
         return
     unchanged = model.n_observed == data.y.shape[0] and model.budget == data.budget
     if data.budget is not None and unchanged:  # told runs at budgets the model leaves out

@@ -149,6 +149,7 @@ from bayesopt.fidelity import (
     budget_level,
     model_budget,
 )
+from bayesopt.growth import appended
 from bayesopt.hedge import HedgeRecord
 from bayesopt.journal import JournalError
 from bayesopt.model import FIDELITY_KERNELS, BudgetBasis, ModelOptions, SurrogateModel
@@ -284,36 +285,8 @@ class Watcher(Protocol):
 
 # Attributes of a state that a pickle or a deep copy does not carry, each with the value
 # the copy starts with: the watchers are the original's (`OptimizerState.watch`).
-# The growth buffers of `appended` are the state's own too: a copy's arrays are plain ones.
+# The growth buffers of `appended` (`bayesopt.growth`) are the state's own too: a copy's arrays are plain ones.
 _TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list, "_buffers": dict}
-
-
-def appended(buffers: dict[str, tuple[np.ndarray, np.ndarray]], name: str,
-             current: np.ndarray, rows: Any) -> np.ndarray:
-    """``np.concatenate([current, rows])``, value for value, in amortized time linear in
-    the rows added: the result is a view of the filled part of a buffer kept in
-    ``buffers[name]`` with the last view handed out, whose capacity doubles when full.
-    `current` is appended to in place only when it is that last view (a deep copy, a
-    pickle or a shallow copy that appended since holds another array); any other array
-    starts a new buffer, as does a change of dtype. The rows a view shows never change
-    later (appends write past them, a doubling copies them to a new buffer), so a view
-    read earlier stays what it was."""
-    rows = np.asarray(rows)
-    dtype = np.result_type(current, rows)
-    n, k = current.shape[0], rows.shape[0]
-    held = buffers.get(name)
-    if held is None or held[1] is not current or held[0].dtype != dtype:
-        buffer = np.empty((max(2 * (n + k), 16), *current.shape[1:]), dtype=dtype)
-        buffer[:n] = current
-    elif held[0].shape[0] < n + k:
-        buffer = np.empty((2 * (n + k), *current.shape[1:]), dtype=dtype)
-        buffer[:n] = held[0][:n]
-    else:
-        buffer = held[0]
-    buffer[n:n + k] = rows
-    view = buffer[:n + k]
-    buffers[name] = (buffer, view)
-    return view
 
 
 class OptimizerState:
@@ -427,8 +400,9 @@ class OptimizerState:
 
     def _expire(self, now: float) -> None:
         self.clock = max(self.clock, now)
-        keep = [p for p in self.pending if not self.is_expired(p, now)]
-        gone = [p for p in self.pending if self.is_expired(p, now)]
+        expired = [self.is_expired(p, now) for p in self.pending]  # once per point and event
+        keep = [p for p, out in zip(self.pending, expired) if not out]
+        gone = [p for p, out in zip(self.pending, expired) if out]
         if self.hyperband is not None:
             release_trials(self, self.hyperband, gone)
         self.expired += gone
@@ -955,12 +929,15 @@ def _release_claim(state: OptimizerState, claim: int) -> PendingPoint | None:
 
 
 def _superseded(state: OptimizerState, point: PendingPoint) -> bool:
-    """Whether the pending or timed-out `point` timed out and its params are pending again
-    (a new run, asked or added after the timeout): the reports' running state of its
-    params is then that run's, which a late tell of `point` leaves alone."""
+    """Whether the pending or timed-out `point` (`_claimed_point`'s: in exactly one of the
+    two lists) timed out and its params are pending again (a new run, asked or added after
+    the timeout): the reports' running state of its params is then that run's, which a
+    late tell of `point` leaves alone. Timed out is not pending: the few pending points
+    are scanned, not the timed-out ones, which a long study piles up."""
+    if any(p is point for p in state.pending):
+        return False
     key = point_key(state.space, point.params)
-    return (any(p is point for p in state.expired)
-            and any(point_key(state.space, p.params) == key for p in state.pending))
+    return any(point_key(state.space, p.params) == key for p in state.pending)
 
 
 def _forget_cancelled(state: OptimizerState, params: Mapping[str, Any],

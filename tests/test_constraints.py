@@ -958,3 +958,46 @@ def test_logei_per_cost_warning_says_a_failures_cost_is_not_modelled():
     told = [str(w.message) for w in caught if "logei_per_cost" in str(w.message)]
     assert opt.total_cost == 3.0 and len(told) == 1
     assert "no cost of a successful evaluation" in told[0] and "not modelled" in told[0]
+
+
+def test_outcome_data_grown_tell_by_tell_equals_concatenating_and_copies_grow_apart():
+    """`OutcomeModels.add` grows the constraint and cost data in amortized linear time
+    (`bayesopt.growth.appended`): after tells one at a time (some without a cost, some
+    failed, one batch) X_c, C, X_t and log_t equal the concatenation of each tell's rows,
+    an array read earlier keeps its rows, and a deep copy or pickle holds plain arrays
+    that grow apart from the original's."""
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(3)
+    opt = Optimizer(UNIT2, seed=0, n_initial=50)  # the design only: no fit needed
+    outcomes = opt._state.outcomes
+    X_c, C, X_t, log_t = np.empty((0, 2)), np.empty((0, 2)), np.empty((0, 2)), np.empty(0)
+    earlier = []
+    for i in range(40):
+        k = 3 if i == 17 else 1
+        points = [{"x": float(a), "y": float(b)} for a, b in rng.random((k, 2))]
+        if i % 9 == 4:
+            opt.tell_failure(points, "crashed", cost=[2.0] * k)
+            continue
+        constraints = rng.standard_normal((k, 2))
+        costs = [None if i % 4 == 1 else float(c) for c in rng.uniform(1, 9, k)]
+        opt.tell(points, rng.random(k).tolist(), constraints=constraints.tolist(), cost=costs)
+        X = opt.space.encode_valid([opt.space.validate(p) for p in points])
+        X_c, C = np.concatenate([X_c, X]), np.concatenate([C, constraints])
+        timed = [j for j, c in enumerate(costs) if c is not None]
+        X_t = np.concatenate([X_t, X[timed]])
+        log_t = np.concatenate([log_t, np.log([costs[j] for j in timed])])
+        earlier.append((outcomes.C, C.copy()))
+        for got, want in [(outcomes.X_c, X_c), (outcomes.C, C), (outcomes.X_t, X_t),
+                          (outcomes.log_t, log_t)]:
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert np.array_equal(got, want)
+    assert all(np.array_equal(view, value) for view, value in earlier)
+    assert outcomes.X_c.base is not None  # a view of a buffer: grown in place
+    for twin in (copy.deepcopy(outcomes), pickle.loads(pickle.dumps(outcomes))):
+        assert twin._buffers == {} and twin.C.base is None
+        assert np.array_equal(twin.C, outcomes.C)
+        twin.add(np.full((1, 2), 0.5), [[5.0, 5.0]], [1.0], np.array([True]))
+        assert twin.C.shape[0] == outcomes.C.shape[0] + 1
+    assert np.array_equal(outcomes.C, C) and np.array_equal(outcomes.log_t, log_t)

@@ -292,7 +292,7 @@ def test_a_resume_after_any_event_asks_what_the_uninterrupted_run_asks(tmp_path)
 
 
 def test_appended_equals_concatenate_and_earlier_views_stay_what_they_were():
-    """`bayesopt.state.appended` (how `_observe` grows the state's arrays): each result
+    """`bayesopt.growth.appended` (how `_observe` grows the state's arrays): each result
     equals np.concatenate of the same arrays, value, dtype and shape; a view handed out
     earlier keeps its rows through later appends and doublings; a copy of the last view
     (a deep copy or pickle of the state) and an array from elsewhere start a buffer of
@@ -301,7 +301,7 @@ def test_appended_equals_concatenate_and_earlier_views_stay_what_they_were():
 
     import numpy as np
 
-    from bayesopt.state import appended
+    from bayesopt.growth import appended
 
     rng = np.random.default_rng(0)
     buffers: dict = {}

@@ -207,3 +207,55 @@ def test_a_shared_studys_result_is_as_of_the_call_after_another_worker_tells(
     same(result.surrogate, eager)
     mine.close()
     other.close()
+
+
+def test_a_surrogate_holds_two_models_equal_to_ones_built_apart_and_later_tells_leave_it(
+        tmp_path: Path, model_copies: list[SurrogateModel]) -> None:
+    """`surrogate()` deep copies the model twice (the twins of its two acquisitions, the
+    one without pending points sharing its model with the snapshot), and a result's
+    surrogate once besides its snapshot (whose copy builds the acquisition with the
+    pending points); they were three and four copies. What they hold equals, bit for bit,
+    the model and acquisitions built apart as before (the model copied and brought up to
+    the others' tells, each acquisition on a twin of its own) — in a shared study whose
+    other worker told since this one's last ask, with outcome constraints, so the model
+    is refit on the twin. Later tells and asks change neither surrogate."""
+    from bayesopt.propose import update_after_tell
+
+    url = tmp_path / "study.jsonl"
+    mine = Optimizer(SPACE, seed=9, n_initial=5, storage=url, study="s")
+    other = Optimizer(SPACE, seed=10, n_initial=5, storage=url, study="s")
+
+    def tell(opt: Optimizer, n: int) -> None:
+        for _ in range(n):
+            p = opt.ask()
+            opt.tell(p, objective(p), constraints=[p["layers"] - 6.0])
+
+    tell(mine, 8)
+    mine.ask()  # pending: the acquisition with pending=True conditions on it
+    tell(other, 3)  # told since: `surrogate()` adds them to the model
+    model_copies.clear()
+    eager = mine.surrogate()
+    assert len(model_copies) == 2
+    result = mine.result()
+    assert result.surrogate is not None and len(model_copies) == 4
+
+    model = copy.deepcopy(mine._model)  # as `surrogate()` built its model before
+    model.clear_fantasies()
+    data = mine._state.model_data()
+    assert model.n_observed != data.y.shape[0]  # the other worker's tells: a refit
+    model.rng = mine._state.fork_rng()
+    update_after_tell(model, data, mine.n_initial)
+    apart = Surrogate(mine.space, model, mine.maximize, mine._modelled(),
+                      (mine._snapshot_objective(pending=False),
+                       mine._snapshot_objective(pending=True)))
+    same(eager, apart)
+    same(result.surrogate, apart)
+
+    held = pickle.loads(pickle.dumps(eager))
+    tell(mine, 2)
+    tell(other, 1)
+    mine.ask()
+    same(eager, held)
+    same(result.surrogate, held)
+    mine.close()
+    other.close()

@@ -754,3 +754,44 @@ sys.stdout.buffer.write(pickle.dumps(opt))
     assert lines[0].startswith("ValueError: threads=2 must be from 1 to 1"), lines
     assert "opt.threads = None" in lines[0], lines
     assert lines[1] == "asked ['x']", lines
+
+
+def test_a_new_members_first_ask_fits_its_model_from_scratch_on_the_study(tmp_path: Path) -> None:
+    """A worker attaching to a long study (300 tells of four workers, written by
+    bench/large_study.py: reports, heartbeats, failures, cancels, timeouts) stores no
+    model, so its first ask fits one: the model it then holds is, bit for bit, a
+    surrogate fitted from scratch on the state's data with the generator as the ask forks
+    it (the θ, the factor, predictions), and a second new member of a copy of the study
+    asks the same three points. Fails if the path of a new member's first ask changes its
+    model (bench/results/large_study.md, scale30)."""
+    import copy
+    import shutil
+
+    from bench.large_study import space, write
+
+    path = tmp_path / "study.jsonl"
+    write("jsonl", str(path), "large", 300)
+    twin_path = tmp_path / "twin.jsonl"
+    shutil.copy(path, twin_path)
+    member = Optimizer(space(), storage=path, study="large", pending_timeout=600, seed=5)
+    assert len(member.history) >= 300
+    state = member._state
+    reference = copy.deepcopy(state.model)  # unfitted: a new member has none
+    assert reference.gp is None
+    data = state.model_data()
+    reference.rng = state.fork_rng()
+    reference.update(data.X, data.y)
+    asks = [member.ask()]
+    fitted = copy.deepcopy(state.model)
+    fitted.clear_fantasies()  # the ask's fantasies of the others' pending points
+    assert np.array_equal(fitted.params, reference.params)
+    assert fitted.n_observed == reference.n_observed == data.y.shape[0]
+    assert np.array_equal(fitted.gp.factor.L, reference.gp.factor.L)
+    X = np.random.default_rng(0).random((64, data.X.shape[1]))
+    for one, other in zip(fitted.predict(X), reference.predict(X)):
+        assert np.array_equal(one, other)
+    asks += [member.ask(), member.ask()]
+    second = Optimizer(space(), storage=twin_path, study="large", pending_timeout=600, seed=5)
+    assert [second.ask() for _ in range(3)] == asks
+    member.close()
+    second.close()
