@@ -12,11 +12,27 @@ Policy of `numeric_threads(n)`, entered around every ask and tell:
 - small problems (n < `PARALLEL_MIN_N`): one thread for both BLAS and
   Numba. Threads cannot pay for themselves there, and one thread is immune
   to a busy machine;
-- large problems: BLAS keeps its width (limits set with
+- a process that may run on fewer than `PARALLEL_MIN_CORES` cores
+  (`usable_cores`: its CPU affinity, else the machine's count): one thread
+  too, whatever n. On 2 cores the parallel path costs more than it saves
+  even on an idle machine (its refit is faster, its ask slower), and with
+  another process on one core every parallel region waits at its barrier
+  for the thread sharing that core;
+- large problems on more cores: BLAS keeps its width (limits set with
   `threadpoolctl.threadpool_limits` are respected) and parallel Numba loops
   get the cores BLAS does not use, max(1, T − B + 1) for a Numba budget T
   (NUMBA_NUM_THREADS, `numba.set_num_threads`) and B BLAS threads; the
-  calling thread is shared.
+  calling thread is shared. (Measured on 2 cores only: whether it pays on
+  more is not known.)
+
+A caller's explicit ``threads=k`` (`thread_count`) is obeyed on any machine:
+the core rule is not applied to it, and the size rule is (one thread below
+`PARALLEL_MIN_N`; above, k BLAS threads and max(1, k − B + 1) Numba threads).
+The load average is not read: it changes from moment to moment, and a policy
+following it would make the thread count, and with it the last digits of an
+ask where BLAS rounds differently at different widths, depend on the other
+processes. Which widths round alike, and so which asks agree across machines:
+bench/results/threads_contention.md (2026-12-05).
 
 BLAS widths are read and limited through threadpoolctl, an optional dependency
 (scikit-learn brings it; ``pip install "bayesopt[threads]"``). Without it, or
@@ -48,6 +64,7 @@ import numpy as np
 from kernels.jit import declared_threads
 
 PARALLEL_MIN_N = 500
+PARALLEL_MIN_CORES = 3
 _BLAS_ENV = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS", "OMP_NUM_THREADS")
 
 
@@ -72,6 +89,14 @@ def blas_threads() -> int:
         value = os.environ.get(key, "").strip()
         if value.isdigit() and int(value) > 0:
             return int(value)
+    return os.cpu_count() or 1
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (`os.sched_getaffinity`, where
+    the platform has it), else `os.cpu_count()`."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
 
 
@@ -148,6 +173,8 @@ def _blas_limited(threads: int) -> Iterator[None]:
 
 
 _single_threaded = contextvars.ContextVar("single_threaded", default=False)
+# True inside `thread_count`: the caller chose the width, the core rule does not apply.
+_chosen = contextvars.ContextVar("threads_chosen", default=False)
 
 
 @contextlib.contextmanager
@@ -188,17 +215,19 @@ def check_threads(threads: Any) -> int:
 def thread_count(threads: int) -> Iterator[None]:
     """The caller's choice of `threads` (`check_threads`) over the defaults in the block:
     BLAS limited to that many threads (through threadpoolctl), Numba's budget that many,
-    and an enclosing `single_threaded` lifted;
+    and an enclosing `single_threaded` and the core rule lifted;
     `numeric_threads` inside shares them by its policy (one thread below `PARALLEL_MIN_N`;
     above, the BLAS threads and max(1, threads − BLAS + 1) Numba threads)."""
     previous = numba.get_num_threads()
     token = _single_threaded.set(threads == 1)
+    chosen = _chosen.set(True)
     numba.set_num_threads(threads)
     try:
         with _blas_limited(threads):
             yield
     finally:
         numba.set_num_threads(previous)
+        _chosen.reset(chosen)
         _single_threaded.reset(token)
 
 
@@ -209,7 +238,8 @@ def numeric_threads(n: int) -> Iterator[int]:
     Yields the number of threads parallel Numba loops will use.
     """
     previous = numba.get_num_threads()
-    small = n < PARALLEL_MIN_N or _single_threaded.get()
+    small = n < PARALLEL_MIN_N or _single_threaded.get() or (
+        not _chosen.get() and usable_cores() < PARALLEL_MIN_CORES)
     budget = 1 if small else numba_thread_budget()
     numba.set_num_threads(budget)
     try:

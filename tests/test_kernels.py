@@ -511,6 +511,46 @@ def test_numeric_threads_declares_the_budget_it_sets_and_nothing_outlives_it() -
         assert numba_threads() == numba.get_num_threads()
 
 
+def test_below_parallel_min_cores_every_n_runs_on_one_thread_unless_the_caller_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On fewer than `PARALLEL_MIN_CORES` usable cores the parallel path costs more than it
+    saves (bench/results/threads_contention.md, 2026-12-05), so `numeric_threads` runs
+    n ≥ `PARALLEL_MIN_N` on one BLAS and one Numba thread too; before, a 2-core machine
+    gave BLAS both cores there. A caller's `thread_count` is obeyed whatever the cores.
+    The one-core case is real (this process's affinity narrowed to one CPU); more cores
+    than this machine has can only be pretended."""
+    import os
+
+    from threadpoolctl import threadpool_limits
+
+    from kernels import threads
+
+    large = threads.PARALLEL_MIN_N
+    allowed = os.sched_getaffinity(0)
+    with threadpool_limits(limits=2, user_api="blas"):  # as wide as a 2-core machine's
+        try:
+            os.sched_setaffinity(0, {min(allowed)})
+            assert threads.usable_cores() == 1
+            with threads.numeric_threads(large) as budget:
+                assert (budget, threads.blas_threads(), numba.get_num_threads()) == (1, 1, 1)
+        finally:
+            os.sched_setaffinity(0, allowed)
+        assert threads.usable_cores() == len(allowed)
+        assert threads.blas_threads() == 2
+        monkeypatch.setattr(threads, "usable_cores", lambda: threads.PARALLEL_MIN_CORES - 1)
+        with threads.numeric_threads(large) as budget:
+            assert (budget, threads.blas_threads()) == (1, 1)
+        with threads.thread_count(2), threads.numeric_threads(large) as budget:
+            assert (budget, threads.blas_threads()) == (1, 2)  # 2 − 2 + 1 Numba threads
+        with threads.thread_count(2), threads.numeric_threads(large - 1) as budget:
+            assert (budget, threads.blas_threads()) == (1, 1)  # the size rule still holds
+        monkeypatch.setattr(threads, "usable_cores", lambda: threads.PARALLEL_MIN_CORES)
+        with threads.numeric_threads(large) as budget:
+            assert threads.blas_threads() == 2  # more cores: BLAS keeps its width
+        assert threads.blas_threads() == 2
+
+
 def test_a_blas_limit_to_the_width_blas_has_calls_no_library(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

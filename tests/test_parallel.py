@@ -436,13 +436,17 @@ def test_interrupted_parallel_run_resumes_without_reevaluating(tmp_path):
 
 
 # A parent that has asked or told has started Numba's OpenMP layer; a child it forks
-# then makes a 510-observation ask, where parallel Numba loops would run on 2 threads.
+# then makes a 510-observation ask, where parallel Numba loops would run on 2 threads
+# (with the core rule of kernels/threads.py lifted: a 2-core machine runs one thread).
 FORK_AFTER_USE = """
 import json, multiprocessing, warnings
 import numba, numpy as np
 from bayesopt import Optimizer, Real
 from bayesopt.test_functions import Hartmann6
+from kernels import threads
 from kernels.threads import numba_thread_budget
+
+threads.PARALLEL_MIN_CORES = 1  # the parallel path at n >= 500 on any machine
 
 def big_ask():
     f = Hartmann6()
