@@ -63,6 +63,12 @@ _RHS_BLOCK = 4
 # blocking rounds a column differently with other column counts when n % 8 ≠ 0
 # (`CholeskyFactor.solves_alike`).
 _ALIKE_MAX_N = 384
+# The column groups `_lapack_column_group` tries: a trsm kernel sweeps the right-hand
+# sides in groups of its unroll width and a remainder narrower than it by another code
+# path (on SkylakeX every column alike, group 1; on AMD EPYC, Haswell kernels, pairs:
+# an odd column out rounds otherwise, group 2).
+_COLUMN_GROUPS = (1, 2, 4, 8)
+_PROBE_ROWS = (40,)
 
 
 class CholeskyError(RuntimeError):
@@ -206,6 +212,45 @@ def _trtrs_in_buffer(buffer: np.ndarray, n: int, columns: np.ndarray, lower: boo
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _lapack_column_group() -> int:
+    """The smallest g of `_COLUMN_GROUPS` for which this machine's trtrs solves any k
+    columns of a batch, padded with copies of the last to a multiple of g (and to at least
+    2), bit for bit as within the batch; 0 if none does.
+
+    A property of the LAPACK build and the CPU (which kernels OpenBLAS picks), so it is
+    probed once per process, on a fixed SPD matrix of 40 rows, every k ≤ 9 of a
+    batch of 64, with one BLAS thread and with the default ones."""
+    batch = 64
+    alike = dict.fromkeys(_COLUMN_GROUPS, True)
+    for n in _PROBE_ROWS:
+        x = np.linspace(0.0, 1.0, n)[:, None]  # (n, 1)
+        L = cholesky_lower(np.exp(-0.5 * ((x - x.T) / 0.3) ** 2) + 1e-2 * np.eye(n))
+        assert L is not None, "the probe's matrix is positive definite"
+        buffer = np.ascontiguousarray(L)
+        B = np.sin(np.arange(n * batch, dtype=np.float64).reshape(n, batch) * 0.37)
+        for context in (one_blas_thread, contextlib.nullcontext):
+            with context():
+                inside = _trtrs_in_buffer(buffer, n, B, True)
+                for k in range(1, 10):
+                    taken = np.arange(k) * 7 % batch  # (k,) columns spread over the batch
+                    for group in _COLUMN_GROUPS:
+                        if alike[group]:
+                            out = _trtrs_in_buffer(buffer, n, _padded(B[:, taken], group), True)
+                            alike[group] = np.array_equal(out[:, :k], inside[:, taken])
+    return next((group for group in _COLUMN_GROUPS if alike[group]), 0)
+
+
+def _padded(columns: np.ndarray, group: int) -> np.ndarray:
+    """columns: (n, k) followed by copies of the last, to a multiple of `group` and at
+    least 2 (trtrs's one-column path rounds otherwise than its many-column one)."""
+    k = columns.shape[1]
+    width = max(2, -(-k // max(1, group)) * max(1, group))
+    if width == k:
+        return columns
+    return np.concatenate([columns, np.repeat(columns[:, -1:], width - k, axis=1)], axis=1)
+
+
 def check_info(routine: str, info: int) -> None:
     """LAPACK's `info` of potrs, potri or trtrs on a factor (LAPACK Users' Guide, §4.6):
     < 0, an illegal argument — none from this library's calls; > 0, L[info−1, info−1] = 0
@@ -322,8 +367,12 @@ class CholeskyFactor:
         """Whether `solve_lower(B, batch)` of any columns of a batch equals, bit for bit,
         those columns of the batch solved at once: the Numba loops solve each column by
         the same operations whatever the others are, OpenBLAS's trsm does up to
-        `_ALIKE_MAX_N` rows (tests/test_cholesky.py checks both)."""
-        return not _uses_lapack(self._n, batch) or self._n <= _ALIKE_MAX_N
+        `_ALIKE_MAX_N` rows for a batch that is a multiple of the machine's column group
+        (`_lapack_column_group`; tests/test_cholesky.py checks both)."""
+        if not _uses_lapack(self._n, batch):
+            return True
+        group = _lapack_column_group()
+        return self._n <= _ALIKE_MAX_N and group > 0 and batch % group == 0
 
     def solve_upper(self, B: np.ndarray) -> np.ndarray:
         """L⁻ᵀ B for B: (n,) or (n, k)."""
@@ -343,21 +392,23 @@ class CholeskyFactor:
             # a few right-hand sides are too little work to share: a second BLAS thread
             # would only spin (kernels.threads)
             with one_blas_thread() if width <= _FEW_RHS else contextlib.nullcontext():
-                out = self._lapack_solve(columns, lower, single=columns.shape[1] == 1 and width > 1)
+                out = self._lapack_solve(columns, lower, taken=columns.shape[1] < width)
         else:
             Bt = np.array(columns.T, order="C", copy=True)  # solved in place; never touch B
             (_forward_substitution if lower else _backward_substitution)(self._buffer, Bt)
             out = Bt.T
         return cast(np.ndarray, out.reshape(B.shape))
 
-    def _lapack_solve(self, columns: np.ndarray, lower: bool, single: bool) -> np.ndarray:
-        """LAPACK trtrs on L where it lies in the buffer (`_trtrs_in_buffer`); `single`:
-        one column of a batch, solved as two (LAPACK's one-column path rounds differently
-        from its many-column one)."""
-        if single:
-            columns = np.repeat(columns, 2, axis=1)
+    def _lapack_solve(self, columns: np.ndarray, lower: bool, taken: bool) -> np.ndarray:
+        """LAPACK trtrs on L where it lies in the buffer (`_trtrs_in_buffer`); `taken`:
+        columns of a larger batch, padded as `_lapack_column_group` found they round as
+        within it (one column at least to two: LAPACK's one-column path rounds
+        differently from its many-column one)."""
+        k = columns.shape[1]
+        if taken:
+            columns = _padded(columns, _lapack_column_group())
         out = _trtrs_in_buffer(self._buffer, self._n, columns, lower)
-        return out[:, :1] if single else out
+        return out[:, :k] if out.shape[1] != k else out
 
     def forward_tail(self, z_head: np.ndarray, b_tail: np.ndarray) -> np.ndarray:
         """Finish a forward substitution: given z = L⁻¹b on the first h rows, the rest of it.

@@ -19,9 +19,12 @@ from scipy.linalg import solve_triangular
 from kernels import CholeskyError, CholeskyFactor, Kernel, cholesky_with_jitter, inverse_from_factor
 from kernels.cholesky import (
     _ALIKE_MAX_N,
+    _COLUMN_GROUPS,
     _FEW_RHS,
     _LAPACK_MIN_N,
     JITTER_STEPS,
+    _lapack_column_group,
+    _padded,
     _trtrs_in_buffer,
     cholesky_lower,
 )
@@ -486,6 +489,47 @@ def test_columns_taken_out_of_a_batch_solve_bit_for_bit_as_inside_it(
     B = np.random.default_rng(n + k).standard_normal((n, batch))
     rows = np.random.default_rng(k).choice(batch, size=min(k, batch), replace=False)  # any order
     assert_array_equal(factor.solve_lower(B[:, rows], batch=batch), factor.solve_lower(B)[:, rows])
+
+
+def _taken_alike(factor: CholeskyFactor, batch: int, group: int, ks: range) -> bool:
+    """Whether k columns of a batch, padded to the group as `solve_lower` pads them, are
+    solved bit for bit as within the batch, for every k of ks (columns spread, any order)."""
+    B = np.random.default_rng(batch).standard_normal((factor.n, batch))
+    inside = _trtrs_in_buffer(factor._buffer, factor.n, B, True)
+    for k in ks:
+        taken = np.random.default_rng(k).choice(batch, size=k, replace=False)
+        out = _trtrs_in_buffer(factor._buffer, factor.n, _padded(B[:, taken], group), True)
+        if not np.array_equal(out[:, :k], inside[:, taken]):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("n", (40, 200, _ALIKE_MAX_N))
+def test_the_column_group_is_the_smallest_that_solves_columns_of_a_batch_alike(n: int) -> None:
+    """The probe's group pads columns taken out of a batch so that they round as inside it
+    on larger factors and batches than its own, and no smaller group does (on SkylakeX
+    every column is alike, group 1; on AMD EPYC, odd columns out differ)."""
+    group = _lapack_column_group()
+    assert group in _COLUMN_GROUPS, f"no column group solves alike on this LAPACK ({group})"
+    factor = CholeskyFactor.factorize(_spd(n, 5))
+    assert _taken_alike(factor, 512, group, range(1, 34))
+    if group > 1:
+        smaller = _COLUMN_GROUPS[_COLUMN_GROUPS.index(group) - 1]
+        assert not _taken_alike(factor, 512, smaller, range(1, 34))
+
+
+@pytest.mark.parametrize("batch", (_FEW_RHS + 1, 63, 64, 301, 302, 2048))
+def test_solves_alike_is_never_wrong(batch: int) -> None:
+    """Where `solves_alike(batch)` says so, any columns of a batch of that size solve as
+    inside it (odd batches too: their last column may take the kernel's remainder path)."""
+    factor = CholeskyFactor.factorize(_spd(60, 3))
+    B = np.random.default_rng(batch).standard_normal((60, batch))
+    whole = factor.solve_lower(B)
+    for k in (1, 2, 3, 5, 8, 13, _FEW_RHS + 1):
+        for taken in (np.arange(k), np.arange(batch - k, batch),
+                      np.random.default_rng(k).choice(batch, size=k, replace=False)):
+            same = np.array_equal(factor.solve_lower(B[:, taken], batch=batch), whole[:, taken])
+            assert same or not factor.solves_alike(batch), (k, taken)
 
 
 def test_solves_alike_only_where_checked() -> None:
