@@ -507,11 +507,11 @@ def _local_search(
     def local(X0: np.ndarray) -> np.ndarray:
         if not free.any():
             return X0
-        negative_sum = _negated_sum(objective, X0.shape, free)
-        bounds = _start_bounds(X0, free, domain)
         if domain.linear is None:
+            negative_sum = _negated_sum(objective, X0.shape, free)
+            bounds = _start_bounds(X0, free, domain)
             return _batched_lbfgsb(objective, negative_sum, X0, bounds, options)
-        return _batched_slsqp(objective, negative_sum, X0, bounds, domain.linear, options)
+        return _batched_slsqp(objective, X0, free, domain, domain.linear, options)
 
     X = local(starts)
     discrete = bool(domain.categorical_groups) or domain.lattice is not None
@@ -585,26 +585,49 @@ def _start_bounds(X0: np.ndarray, free: np.ndarray, domain: Domain) -> tuple[np.
 
 
 def _batched_slsqp(
-    objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
-    bounds: tuple[np.ndarray, np.ndarray], linear: tuple[np.ndarray, np.ndarray],
-    options: AcquisitionOptimizerOptions,
+    objective: AcquisitionObjective, X0: np.ndarray, free: np.ndarray, domain: Domain,
+    linear: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
-    """Maximize Σ_i a(x_i) subject to A x_i ≤ b for every start, in one SLSQP run."""
-    r = X0.shape[0]
+    """Maximize Σ_i a(x_i) subject to A x_i ≤ b for every start, in one SLSQP run over the
+    `free` (d,) columns of the r starts X0: (r, d) only.
+
+    The other columns (categories, fixed ones) keep their start's values, so they are
+    constants of the problem, not variables held by equal bounds: SLSQP's work per
+    iteration is cubic in its number of variables (its dense least-squares subproblem).
+    With x_i = (f_i, c_i) the constraint is A_f f_i ≤ b − A_c c_i."""
+    r, f = X0.shape[0], int(np.count_nonzero(free))
     A, b = linear
-    A_all = np.kron(np.eye(r), A)  # (r·k, r·d): the inequalities of each start, block-diagonal
-    b_all = np.tile(b, r)
+    A_all = np.kron(np.eye(r), A[:, free])  # (r·k, r·f): the inequalities of each start
+    b_all = (b - X0[:, ~free] @ A[:, ~free].T).ravel()  # (r·k,): b less the constant part
+    negative_free = _free_negated_sum(objective, X0, free)
+    lower, upper = _start_bounds(X0, free, domain)
+    on_free = np.tile(free, r)
     result = _minimize_in_context(
-        objective, negative_sum, X0, options, method="SLSQP", bounds=list(zip(*bounds)),
+        objective, negative_free, X0[:, free], options, method="SLSQP",
+        bounds=list(zip(lower[on_free], upper[on_free])),
         constraints=[{"type": "ineq", "fun": lambda x: b_all - A_all @ x,
                       "jac": lambda x: -A_all}],
     )
-    X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
+    X = X0.copy()
+    X[:, free] = np.clip(result.x.reshape(r, f), 0.0, 1.0)
     # b is tightened by the caller's margin (bayesopt.feasibility); SLSQP's own tolerance
     # on an active constraint is far below it
     inside = np.all(X @ A.T <= b + _SLSQP_FEASIBILITY_TOL, axis=1)
     keep = inside & (objective.values(X) >= objective.values(X0))
     return np.where(keep[:, None], X, X0)
+
+
+def _free_negated_sum(objective: AcquisitionObjective, X0: np.ndarray,
+                      free: np.ndarray) -> _NegatedSum:
+    """x ↦ −Σ_i a(x_i) and its gradient in the r·f flat variables of the `free` (d,) columns
+    of r starts, the other columns held at X0's (r, d)."""
+    def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        X = X0.copy()
+        X[:, free] = flat.reshape(X0.shape[0], -1)
+        value, grad = objective.values_and_gradients(X)
+        return -float(value.sum()), -grad[:, free].ravel()
+
+    return negative_sum
 
 
 def _enumerate_categoricals(

@@ -225,15 +225,19 @@ def parent_classes_by_pattern(
     classes = [_value_classes(dimensions[index[p]], p, allowed) for p in parents]
     if math.prod(len(c) for c in classes) > limit:
         return None
-    found: dict[bytes, dict[str, list[Any]]] = {}
+    # each pattern's values of each parent by their codes, in order of first appearance: a
+    # value is never compared with ==, which a numpy scalar answers with an array when
+    # compared with a tuple choice
+    found: dict[bytes, dict[str, dict[int, Any]]] = {}
     for combo in itertools.product(*classes):
         codes = {p: np.array([members[0][0]]) for p, members in zip(parents, combo)}
         key = activity(dimensions, order, codes, allowed)[0]
         # a parent that is inactive here may take any value: its class does not matter
-        entry = found.setdefault(key.tobytes(), {p: [] for p in parents})
+        entry = found.setdefault(key.tobytes(), {p: {} for p in parents})
         for p, members in zip(parents, combo):
-            entry[p].extend(value for _, value in members if value not in entry[p])
-    return list(found.values())
+            for code, value in members:
+                entry[p].setdefault(code, value)
+    return [{p: list(values.values()) for p, values in entry.items()} for entry in found.values()]
 
 
 def _value_classes(

@@ -102,7 +102,7 @@ def encode_point(space: Space, params: Mapping[str, Any]) -> list[Any]:
             row.append(None)
             continue
         value = params[dim.name]  # type: ignore[index]
-        row.append(list(dim.choices).index(value) if isinstance(dim, Categorical) else value)
+        row.append(dim.index_of(value) if isinstance(dim, Categorical) else value)
     return row
 
 

@@ -425,10 +425,15 @@ class Categorical(Dimension):
             raise ValueError(f"{_label(self.name)}: value {value!r} is not one of {list(self.choices)}")
         return self.choices[index]
 
+    def index_of(self, value: Any) -> int:
+        """The position in `choices` of a valid value (as `validate` returns it), found as
+        `validate` finds it — by hash, NaN as NaN — never by a scan with ==, which a numpy
+        scalar answers with an array when compared with a tuple choice."""
+        return self._index[_choice_key(value)]
+
     def encode(self, values: Sequence[Any]) -> np.ndarray:
-        index = self._index
         out = np.zeros((len(values), self.n_columns))
-        out[np.arange(len(values)), [index[_choice_key(v)] for v in values]] = 1.0
+        out[np.arange(len(values)), [self.index_of(v) for v in values]] = 1.0
         return out
 
     def decode(self, columns: np.ndarray) -> list[Any]:

@@ -329,6 +329,18 @@ def test_candidates_give_an_active_child_a_value_of_its_own() -> None:
     assert np.count_nonzero(C == 0.5) <= 1
 
 
+def test_a_parent_mixing_numpy_scalar_and_tuple_choices_spreads_candidates() -> None:
+    """The patterns list each parent's values by their codes: listing them by == had
+    compared np.int64(7) with (1, 2), an array whose truth value raised ValueError."""
+    space = Space({"units": Categorical([(1, 2), np.int64(7), np.float64(0.5), (3,)]),
+                   "x": Real(0, 1, when={"units": [np.int64(7), (1, 2)]}),
+                   "y": Real(0, 1, when={"units": np.float64(0.5)})})
+    U = space.candidates(256, np.random.default_rng(0))
+    assert_allclose(space.project(U), U)
+    patterns = np.unique(space.activity(U), axis=0)
+    assert len(patterns) == 3  # x active, y active, neither (units=(3,))
+
+
 def test_candidates_of_many_patterns_are_sobol() -> None:
     """Nine independent switches give 512 patterns: more than enumerated; plain Sobol."""
     space_def: dict[str, Any] = {}

@@ -43,7 +43,7 @@ import bayesopt.optimizer
 import bayesopt.state
 import bayesopt.study
 from acquisition.optimizer import AcquisitionOptimizerOptions
-from bayesopt import Categorical, Integer, Optimizer, Real, minimize
+from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, Real, minimize
 from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError, TruncatedJournalWarning
 from bayesopt.model import ModelOptions
@@ -772,6 +772,21 @@ def test_space_with_non_json_categories_can_be_journaled_and_resumed(tmp_path, c
         live.tell(p, p["x"] + choices.index(p["act"]))
     resumed = twin(live, path, tmp_path, space=space)
     assert resumed.history == live.history and resumed.ask() == live.ask()
+
+
+def test_numpy_scalar_choices_beside_tuple_choices_are_journaled_and_exported(tmp_path):
+    # np.int64(7) == (64, 32) is an array, whose truth value raised ValueError when the
+    # journal looked the choice up by == (list.index) instead of as the space finds it
+    choices = [(64, 32), (128,), np.int64(7), np.float64(0.5)]
+    space = {"x": Real(0, 1), "units": Categorical(choices)}
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(space, seed=0, journal=path)
+    for i, choice in enumerate(choices):
+        live.tell({"x": 0.1 * i, "units": choice}, float(i))
+    resumed = twin(live, path, tmp_path, space=space)
+    assert [obs.params["units"] for obs in resumed.history] == choices
+    assert resumed.history == live.history and resumed.ask() == live.ask()
+    assert OptimizeResult.from_json(live.result().to_json(), space=space) == live.result()
 
 
 # ================================================================= minimize
