@@ -11,12 +11,17 @@ Each test pins one fault the fuzz found, with numbers at the ends of the float r
   its threshold c = 0 at 1e-300 prior standard deviations, so that P(c ≤ 0) = ½ everywhere
   and the asks of an all-infeasible run no longer sought feasibility); equal values whose
   mean rounds off them by an ulp were standardized by an ulp of that ulp, which made the
-  GP's targets ±1 instead of 0 (a constraint constant at 0.3 or 7.1 asked other points).
+  GP's targets ±1 instead of 0 (a constraint constant at 0.3 or 7.1 asked other points);
+- every real number is an objective value as it is a cost, a constraint or a point's
+  coordinate: a `Fraction` was refused by `tell`, `report` and `minimize` as "not a real
+  number" while `cost=` and `constraints=` took it.
 """
 
 from __future__ import annotations
 
+import re
 import sys
+from fractions import Fraction
 
 import matplotlib
 
@@ -26,7 +31,7 @@ import numpy as np
 import pytest
 
 from acquisition.optimizer import AcquisitionOptimizerOptions
-from bayesopt import Optimizer, Real
+from bayesopt import Fidelity, Optimizer, Real, minimize
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
@@ -80,3 +85,33 @@ def test_a_constant_constraint_asks_the_same_in_any_units(c):
     bit for bit. At c ≤ 1e-6 the threshold lay ~c prior standard deviations from the data,
     log P(c ≤ 0) was flat at log ½ to rounding, and the asks wandered."""
     assert asks_with_constant_constraint(c) == asks_with_constant_constraint(1.0)
+
+
+# ------------------------------------------------------------ a Fraction is a number
+def test_a_fraction_is_an_objective_value_as_it_is_a_cost_or_a_constraint():
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=2, options=FAST, n_constraints=1)
+    opt.tell({"x": 0.5}, Fraction(1, 3), constraints=[Fraction(-1, 3)], cost=Fraction(2, 3))
+    (obs,) = opt.history
+    assert (obs.value, obs.constraints, opt.total_cost) == (1 / 3, (-1 / 3,), 2 / 3)
+    assert type(obs.value) is float
+
+
+def test_minimize_and_report_take_a_fraction():
+    result = minimize(lambda p: Fraction(round(8 * p["x"]), 3), {"x": Real(0, 1)}, n_calls=4,
+                      n_initial=2, seed=0, progress=False, options=FAST)
+    assert [o.status for o in result.history] == ["ok"] * 4
+    assert result.best_value == min(round(8 * o.params["x"]) / 3 for o in result.history)
+    opt = Optimizer({"x": Real(0, 1), "b": Fidelity(1, 9)}, seed=0, n_initial=2, options=FAST)
+    params = opt.ask()
+    assert opt.report(params, 1, Fraction(1, 2)) is False
+
+
+@pytest.mark.parametrize("value, shown", [(True, "True"), ("0.5", "'0.5'")])
+def test_what_is_no_real_number_is_still_refused_naming_it(value, shown):
+    from decimal import Decimal
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=2, options=FAST)
+    for bad, text in ((value, shown), (Decimal("0.5"), "Decimal('0.5')")):
+        with pytest.raises(TypeError, match=re.escape(f"objective value must be a real number, got {text}")):
+            opt.tell({"x": 0.5}, bad)
+    assert opt.history == []
