@@ -14,24 +14,31 @@ Each test pins one fault the fuzz found, with numbers at the ends of the float r
   GP's targets ±1 instead of 0 (a constraint constant at 0.3 or 7.1 asked other points);
 - every real number is an objective value as it is a cost, a constraint or a point's
   coordinate: a `Fraction` was refused by `tell`, `report` and `minimize` as "not a real
-  number" while `cost=` and `constraints=` took it.
+  number" while `cost=` and `constraints=` took it;
+- the plots' numbers at the ends of the float range: a surface flat to the float resolution
+  of its values (1e12 + 1e-4·f, values 1e300 or subnormal) made matplotlib raise 'Contour
+  levels must be increasing', the levels of a surface from −1.8e308 to 1.8e308 were NaN, a
+  partial dependence near the float maximum overflowed in its average (numpy's warning, and
+  inf), and so did the cell edges of a Real(1e307, 1.7e308).
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import warnings
 from fractions import Fraction
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from acquisition.optimizer import AcquisitionOptimizerOptions
-from bayesopt import Fidelity, Optimizer, Real, minimize
+from bayesopt import Fidelity, Optimizer, Real, minimize, plots
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
@@ -115,3 +122,73 @@ def test_what_is_no_real_number_is_still_refused_naming_it(value, shown):
         with pytest.raises(TypeError, match=re.escape(f"objective value must be a real number, got {text}")):
             opt.tell({"x": 0.5}, bad)
     assert opt.history == []
+
+
+# ------------------------------------------------------------ plots at the float ends
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("values", [
+    [1e12 + 1e-4 * k for k in (3, 1, 2, 0)],  # flat to the float resolution of 1e12
+    [1e300] * 4,
+    [5e-324, 1e-323, 0.0, 5e-324],
+], ids=["1e12 offset", "constant 1e300", "subnormal"])
+def test_the_objective_plot_draws_values_at_the_ends_of_the_float_range(values):
+    result = told(values).result()
+    try:
+        _, axes = plots.objective(result, n_points=6, n_samples=16)
+    finally:
+        plt.close("all")
+    assert axes.shape == (2, 2)
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_partial_dependence_near_the_float_maximum_is_finite():
+    """Its average over samples summed past the float range (numpy's overflow warning, and
+    inf). Drawing it is left to matplotlib, whose axis margins overflow there."""
+    result = told([FMAX, 0.5 * FMAX, 0.9 * FMAX, FMAX]).result()
+    _, pd = plots.partial_dependence_1d(result, "x", n_points=6, n_samples=16)
+    _, _, pd_2d = plots.partial_dependence_2d(result, "x", "y", n_points=6, n_samples=16)
+    for surface in (pd, pd_2d):
+        assert np.all(np.isfinite(surface)) and np.all(surface > 0.4 * FMAX)
+
+
+@pytest.mark.filterwarnings("error")
+def test_the_plots_of_a_real_near_the_float_maximum_have_finite_cell_edges():
+    space = {"x": Real(1e307, 1.7e308)}
+    opt = Optimizer(space, seed=0, n_initial=3, options=FAST)
+    for x in (2e307, 8e307, 1.5e308, 5e307):
+        opt.tell({"x": x}, x / 1e308)
+    result = opt.result()
+    try:
+        plots.objective(result, n_points=6, n_samples=16)
+        plots.evaluations(result)
+    finally:
+        plt.close("all")
+
+
+def test_no_warning_escapes_a_flat_objective_plot():
+    """A flat surface (every value 3.25) still gets one unit of colour range, as before."""
+    result = told([3.25] * 4).result()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            _, axes = plots.objective(result, n_points=6, n_samples=16)
+            norm = axes[1, 0].collections[0].norm
+        finally:
+            plt.close("all")
+    assert norm.vmax - norm.vmin >= 1.0
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("low, high", [
+    (3.25, 3.25), (1e12, 1e12 + 1e-4), (1e300, 1e300), (0.0, 1.5e-323), (5e-324, 5e-324),
+    (-FMAX, FMAX), (FMAX, FMAX), (-FMAX, -FMAX), (-1.0, 2.0),
+])
+def test_the_colour_scale_of_any_surface_has_finite_increasing_contour_levels(low, high):
+    """The 2-D panels' levels span the surfaces' range [low, high], widened where 13 levels
+    there would not all differ; from −1.8e308 to 1.8e308 np.linspace's levels were NaN."""
+    vmin, vmax = plots._colour_limits(low, high)
+    levels = plots._contour_levels(vmin, vmax)
+    assert np.all(np.isfinite(levels)) and np.all(np.diff(levels) > 0)
+    assert vmin <= low and high <= vmax
+    if high - low > 1e-6 * max(abs(low), abs(high), 1.0):  # an ordinary range is kept as it is
+        assert (vmin, vmax) == (low, high)
