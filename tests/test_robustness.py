@@ -19,7 +19,9 @@ Each test pins one fault the fuzz found, with numbers at the ends of the float r
   of its values (1e12 + 1e-4·f, values 1e300 or subnormal) made matplotlib raise 'Contour
   levels must be increasing', the levels of a surface from −1.8e308 to 1.8e308 were NaN, a
   partial dependence near the float maximum overflowed in its average (numpy's warning, and
-  inf), and so did the cell edges of a Real(1e307, 1.7e308).
+  inf), and so did the cell edges of a Real(1e307, 1.7e308);
+- `Surrogate.acquisition`'s value, exponentiated from its log, overflowed with numpy's
+  warning for EI per unit cost at subnormal costs.
 """
 
 from __future__ import annotations
@@ -192,3 +194,21 @@ def test_the_colour_scale_of_any_surface_has_finite_increasing_contour_levels(lo
     assert vmin <= low and high <= vmax
     if high - low > 1e-6 * max(abs(low), abs(high), 1.0):  # an ordinary range is kept as it is
         assert (vmin, vmax) == (low, high)
+
+
+# ------------------------------------------------------ the acquisition past the float range
+@pytest.mark.filterwarnings("error")
+def test_the_acquisition_per_cost_at_subnormal_costs_is_inf_where_its_log_is_finite():
+    """EI per unit cost with costs of 5e-324 s is EI·ĉ^−1 ~ e^744, past the float range:
+    `Surrogate.acquisition`'s value exponentiated its log with numpy's overflow warning
+    (fuzz finding, seed 1 of 'cost: subnormal'). The value is inf there, its log finite."""
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3, options=FAST,
+                    acquisition="logei_per_cost")
+    opt.tell(POINTS, [0.3, 0.1, 0.7, 0.2], cost=5e-324)
+    values = opt.surrogate().acquisition([{"x": 0.0, "y": 0.0}, *POINTS])
+    assert np.all(np.isfinite(values.log_value))
+    big = values.log_value > np.log(FMAX)
+    assert big.any()  # the case: some value beyond the float range
+    assert np.all(np.isinf(values.value[big])) and np.all(np.isfinite(values.value[~big]))
+    shown = ~big & (values.value > 0)  # (a tiny one underflows to 0)
+    np.testing.assert_allclose(np.log(values.value[shown]), values.log_value[shown], rtol=1e-12)
