@@ -22,6 +22,8 @@ Each test pins one fault the fuzz found, with numbers at the ends of the float r
   inf), and so did the cell edges of a Real(1e307, 1.7e308);
 - `Surrogate.acquisition`'s value, exponentiated from its log, overflowed with numpy's
   warning for EI per unit cost at subnormal costs.
+
+The last test checks the fuzzer's harness itself (what it counts as a refusal or a fault).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import re
 import sys
 import warnings
 from fractions import Fraction
+from pathlib import Path
 
 import matplotlib
 
@@ -212,3 +215,27 @@ def test_the_acquisition_per_cost_at_subnormal_costs_is_inf_where_its_log_is_fin
     assert np.all(np.isinf(values.value[big])) and np.all(np.isfinite(values.value[~big]))
     shown = ~big & (values.value > 0)  # (a tiny one underflows to 0)
     np.testing.assert_allclose(np.log(values.value[shown]), values.log_value[shown], rtol=1e-12)
+
+
+# ------------------------------------------------------------ the fuzzer's own harness
+def test_the_fuzzers_harness_tells_a_refusal_from_a_fault():
+    """bench.robustness_fuzz counts a step as refused only for a ValueError/TypeError naming
+    the key and the value it expects; anything else there, or an accepted illegal step,
+    or an undocumented warning, is a fault; one scenario runs end to end."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.robustness_fuzz import Refuse, Run, fuzz
+
+    def bad(message: str):
+        def call():
+            raise ValueError(message)
+        return call
+
+    run = Run(timeout=10)
+    run.step("named", bad("cost=-1.0 must be > 0"), refuse=Refuse("cost", "-1.0"))
+    run.step("unnamed", bad("must be > 0"), refuse=Refuse("cost", "-1.0"))
+    run.step("accepted", lambda: None, refuse=Refuse("cost", "-1.0"))
+    run.step("warned", lambda: warnings.warn("overflow", RuntimeWarning))
+    run.step("raised", bad("boom"))
+    assert run.refusals == 1 and len(run.faults) == 4 and run.steps == 5
+    ((_, _, one),) = list(fuzz([0], 60, "value type refused: nan"))
+    assert (one.refusals, one.faults) == (1, [])
