@@ -105,9 +105,8 @@ def constant_scale(mean: float) -> float:
     """The z-scores' scale s of values with no spread (all equal, or one), mean m: |m|, or 1
     for m = 0. The values are then modelled in their own units — their GP's prior spread is
     their magnitude, as a spread s = std(y) is otherwise — so values c·y give predictions c
-    times those of y whatever c > 0 (scale 1 made a constant 1e-300 a prediction of
-    1e-300 ± 1e-3), and a constraint's threshold c = 0 lies one prior std from a constant
-    c ≠ 0 in any units (`bayesopt.outcomes`)."""
+    times those of y whatever c > 0, and a constraint's threshold c = 0 lies one prior std
+    from a constant c ≠ 0 in any units (`bayesopt.outcomes`)."""
     scale = abs(mean)
     return scale if math.isfinite(scale) and scale > 0 else 1.0
 
