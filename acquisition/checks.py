@@ -53,7 +53,9 @@ def _is_integer(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def _is_real(value: Any) -> bool:
+def is_real(value: Any) -> bool:
+    """Whether `value` is a real number: any `numbers.Real` (int, float, Fraction, numpy's
+    integers and floats), not a bool (nor a Decimal or a str, which float() would read)."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
@@ -72,7 +74,7 @@ def check_real(
     low_open: bool = False, high_open: bool = False,
 ) -> float:
     """A finite real number (not a bool) in the interval given by low, high and openness."""
-    if not _is_real(value):
+    if not is_real(value):
         raise TypeError(f"{key}={value!r} must be a number")
     number = float(value)
     above = number > low if low_open else number >= low

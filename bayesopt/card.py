@@ -259,7 +259,8 @@ def _model_entries(m: model.ModelOptions,
             "scrambled Sobol points (scipy.stats.qmc); n_initial = number of dimensions + 1, "
             "within [5, 20]", "Owen (1998), scrambled nets; Loeppky, Sacks & Welch (2009)"),
         "output_transform": _entry(
-            "z-scores of the values (negated with maximize=True), then "
+            "z-scores of the values (negated with maximize=True; equal values, or one, "
+            "have mean their value and scale its magnitude, 1 at 0), then "
             f"{m.output_transform} with λ by maximum likelihood within "
             f"{list(transforms.LAMBDA_BOUNDS)}, refit with the hyperparameters; then "
             "standardized again: the GP's targets (Surrogate.hyperparameters() gives "

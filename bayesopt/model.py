@@ -935,7 +935,14 @@ class TopBudget:
 
 
 def _standardization(y: np.ndarray) -> tuple[float, float]:
-    """Mean and scale; a constant (or single) target gets scale 1 (nothing to learn yet)."""
+    """Mean and scale; a constant (or single) target gets scale 1 (nothing to learn yet).
+
+    Equal values are constant even when their mean rounds off them by an ulp: np.std is
+    then an ulp of that ulp (2.5e-32 for ten values 1.85e-16), and dividing by it made
+    every target ±1 instead of 0; their mean is their value, exactly
+    (`OutputTransform.fit` treats its z-scores alike)."""
+    if bool(np.all(y == y[0])):
+        return float(y[0]), 1.0
     mean = float(np.mean(y))
     scale = float(np.std(y))
     if not (np.isfinite(scale) and scale > 0):

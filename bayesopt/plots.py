@@ -72,6 +72,7 @@ _PANEL = 2.3  # inches per panel of a matrix plot
 _OVERSAMPLE = 8  # conditional spaces: draw this many samples per one kept in a dimension's branch
 _INFEASIBLE = "infeasible (outcome constraints)"  # legend entry of the hollow circles
 _FAILED = "failed (no value)"  # legend entry of convergence's crosses
+_LEVELS = 13  # contour levels of a 2-D partial dependence panel
 
 
 class _Grid(NamedTuple):
@@ -364,7 +365,9 @@ def _cell_edges(dim: Dimension, positions: np.ndarray) -> np.ndarray:
     log = _is_log(dim)
     w = np.log(positions) if log else positions
     low, high = np.log(_limits(dim)) if log else np.array(_limits(dim))
-    edges = np.concatenate([[low], (w[1:] + w[:-1]) / 2, [high]])
+    # halves first: the sum of two values near the float maximum overflows; halving is
+    # exact, so the edges are (a + b) / 2's wherever that is finite and normal
+    edges = np.concatenate([[low], w[1:] / 2 + w[:-1] / 2, [high]])
     return np.asarray(np.exp(edges) if log else edges, dtype=float)
 
 
@@ -386,7 +389,12 @@ def _partial_dependence(result: OptimizeResult, samples: np.ndarray,
     X = space.condition(_with_grid(space, samples, fixed).reshape(-1, space.n_columns))
     shape = tuple(grid.encoded.shape[0] for _, grid in fixed) + (samples.shape[0],)
     mean = _mean(result, X).reshape(shape)
-    return np.asarray(mean.mean(axis=-1), dtype=float)
+    with np.errstate(over="ignore"):  # a sum past the float range: averaged in units below
+        average = mean.mean(axis=-1)
+    if not np.all(np.isfinite(average)):  # means near ±1.8e308: in units of the largest
+        unit = float(np.max(np.abs(mean)))
+        average = unit * (mean / unit).mean(axis=-1)
+    return np.asarray(average, dtype=float)
 
 
 def _with_grid(space: Space, samples: np.ndarray, fixed: list[tuple[int, _Grid]]) -> np.ndarray:
@@ -525,9 +533,33 @@ def _colour_scale(result: OptimizeResult, surfaces: list[np.ndarray]) -> ScalarM
     from matplotlib.colors import Normalize
 
     values = np.concatenate([pd.ravel() for pd in surfaces]) if surfaces else np.zeros(1)
-    low, high = float(np.min(values)), float(np.max(values))
-    norm = Normalize(low, high if high > low else low + 1.0)
+    norm = Normalize(*_colour_limits(float(np.min(values)), float(np.max(values))))
     return ScalarMappable(norm, "viridis" if result.maximize else "viridis_r")
+
+
+def _colour_limits(low: float, high: float) -> tuple[float, float]:
+    """The colour scale's (vmin, vmax) for surfaces spanning [low, high]: that range (one
+    unit from low for a flat surface), but at least 4·`_LEVELS` ulps of the values'
+    magnitude wide, so that the contour levels all differ (matplotlib refuses equal ones:
+    a surface 1e12 + 1e-4·f, or flat at 1e300); widened down from high where up from low
+    would pass the float maximum."""
+    least = 4 * _LEVELS * math.ulp(max(abs(low), abs(high)))
+    if high > low and high - low >= least:  # inf too: a range past the float maximum
+        return low, high
+    if high <= low and least <= 1.0:
+        return low, low + 1.0
+    return (low, low + least) if math.isfinite(low + least) else (high - least, high)
+
+
+def _contour_levels(vmin: float, vmax: float) -> np.ndarray:
+    """`_LEVELS` levels evenly spaced on [vmin, vmax]; in halves where vmax − vmin passes
+    the float maximum (surfaces from −1.8e308 to 1.8e308: np.linspace's levels are NaN)."""
+    if math.isfinite(vmax - vmin):
+        return np.linspace(vmin, vmax, _LEVELS)
+    fractions = np.arange(_LEVELS) / (_LEVELS - 1)  # np.linspace's y·Δ overflows here too
+    levels = 2.0 * (vmin / 2.0 + (vmax / 2.0 - vmin / 2.0) * fractions)
+    levels[[0, -1]] = vmin, vmax
+    return levels
 
 
 def _draw_pd_1d(ax: Axes, result: OptimizeResult, i: int, pd: np.ndarray, grid: _Grid) -> None:
@@ -548,7 +580,7 @@ def _draw_pd_2d(ax: Axes, result: OptimizeResult, x: tuple[int, _Grid], y: tuple
     dx, dy = result.space.dimensions[i], result.space.dimensions[j]
     cmap, norm = colours.get_cmap(), cast("Normalize", colours.norm)
     if isinstance(dx, Real) and isinstance(dy, Real):
-        levels = np.linspace(float(norm.vmin), float(norm.vmax), 13)  # type: ignore[arg-type]
+        levels = _contour_levels(float(norm.vmin), float(norm.vmax))  # type: ignore[arg-type]
         ax.contourf(gx.positions, gy.positions, pd, levels=levels, cmap=cmap, norm=norm)
     else:  # one flat cell per category or integer value
         ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap, norm=norm)

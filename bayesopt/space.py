@@ -55,7 +55,7 @@ from bayesopt.conditions import (
     normalize_when,
     parent_classes_by_pattern,
 )
-from bayesopt.validation import key_names, key_problems, unknown_keywords
+from bayesopt.validation import is_real, key_names, key_problems, unknown_keywords
 from kernels.kernel import INACTIVE_VALUE
 
 __all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space", "scrambled_sobol",
@@ -85,10 +85,6 @@ def scrambled_sobol(dim: int, n: int, seed: int) -> np.ndarray:
     return cast(np.ndarray, sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n])
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
 _H = TypeVar("_H", bound=Hashable)  # a Categorical's choice, as its constructor's types say
 
 
@@ -106,7 +102,7 @@ def _check_name(name: object) -> None:
 def _check_finite_bounds(label: str, low: object, high: object) -> None:
     """Both bounds real numbers (not bools) and finite; raises naming the bound."""
     for key, value in (("low", low), ("high", high)):
-        if not _is_number(value):
+        if not is_real(value):
             raise TypeError(f"{label}: {key}={value!r} must be a real number")
         if not math.isfinite(value):  # type: ignore[arg-type]
             raise ValueError(f"{label}: {key}={value!r} must be finite")
@@ -234,7 +230,7 @@ class _Interval(Dimension):
 
     def _check_value(self, value: Any) -> None:
         label = _label(self.name)
-        if not _is_number(value):
+        if not is_real(value):
             raise TypeError(f"{label}: value {value!r} must be a number in [{self.low}, {self.high}]")
         if not (self.low <= value <= self.high):
             raise ValueError(f"{label}: value {value!r} is outside [{self.low}, {self.high}]")
@@ -561,7 +557,7 @@ class Fidelity(Dimension):
 
     def validate(self, value: Any) -> float | int:
         label = _label(self.name)
-        if not _is_number(value):
+        if not is_real(value):
             raise TypeError(f"{label}: budget {value!r} must be a number in [{self.low}, {self.high}]")
         if not (self.low <= value <= self.high):
             raise ValueError(f"{label}: budget {value!r} is outside [{self.low}, {self.high}]")

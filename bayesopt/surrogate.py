@@ -307,7 +307,8 @@ class AcquisitionValues:
         EI, PI or UCB (LogEI and PI are optimized as logs; here exponentiated),
         on the GP's standardized scale, times what the optimizer multiplies it
         by: the damping around failed evaluations, the probability of
-        feasibility under outcome constraints, and ĉ(x)^−α for logei_per_cost.
+        feasibility under outcome constraints, and ĉ(x)^−α for logei_per_cost
+        (inf where that product passes the float range: costs near 1e-308).
     log_value : ndarray or None
         Its natural log, computed in log space (for EI, log EI as LogEI computes
         it plus the log of each factor), so it is finite where the value
@@ -678,7 +679,9 @@ class Surrogate:
         with numeric_threads(self.model.n_observed):
             raw = objective.values(X)
         if objective.acquisition.log_space:
-            return AcquisitionValues(objective.acquisition.name, np.exp(raw), raw, pending)
+            with np.errstate(over="ignore"):  # inf past the float range; its log is finite
+                value = np.exp(raw)
+            return AcquisitionValues(objective.acquisition.name, value, raw, pending)
         if isinstance(objective.acquisition, UpperConfidenceBound):
             return AcquisitionValues(objective.acquisition.name, raw, None, pending)
         with numeric_threads(self.model.n_observed):  # EI: its log in log space (LogEI's)

@@ -62,11 +62,14 @@ class OutputTransform:
 
     @classmethod
     def fit(cls, y: np.ndarray, kind: str) -> OutputTransform:
-        mean, scale = mean_and_std(y)
         # Equal values are constant even when their mean rounds off them by an ulp (np.std
-        # then > 0): z-scored they would all be equal, and no λ has a likelihood.
-        if not (np.isfinite(scale) and scale > 0) or bool(np.all(y == y[0])):
-            return cls(mean, 1.0, None)
+        # then > 0): z-scored they would all be equal, and no λ has a likelihood. Their
+        # mean is their value, exactly, so that each z-score is 0.
+        if bool(np.all(y == y[0])):
+            return cls(float(y[0]), constant_scale(float(y[0])), None)
+        mean, scale = mean_and_std(y)
+        if not (np.isfinite(scale) and scale > 0):
+            return cls(mean, constant_scale(mean), None)
         if kind == "none" or y.shape[0] < 3:
             return cls(mean, scale, None)
         z = z_scores(y, mean, scale)
@@ -96,6 +99,16 @@ class OutputTransform:
 
     def to_dict(self) -> dict[str, float | None]:
         return {"mean": self.mean, "scale": self.scale, "lmbda": self.lmbda}
+
+
+def constant_scale(mean: float) -> float:
+    """The z-scores' scale s of values with no spread (all equal, or one), mean m: |m|, or 1
+    for m = 0. The values are then modelled in their own units — their GP's prior spread is
+    their magnitude, as a spread s = std(y) is otherwise — so values c·y give predictions c
+    times those of y whatever c > 0, and a constraint's threshold c = 0 lies one prior std
+    from a constant c ≠ 0 in any units (`bayesopt.outcomes`)."""
+    scale = abs(mean)
+    return scale if math.isfinite(scale) and scale > 0 else 1.0
 
 
 def mean_and_std(y: np.ndarray) -> tuple[float, float]:

@@ -16,16 +16,18 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_count,
     check_nonnegative,
     check_real,
+    is_real,
 )
 
 __all__ = ["ARRAY_HINT", "Number", "as_batch", "check_bool", "check_choice", "check_constraint_row",
            "check_constraint_values", "check_costs", "check_count", "check_durations",
            "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
-           "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
+           "is_real", "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
 # One number a user tells or an objective returns, as `is_value` accepts it: a Python or
 # numpy int or float (a bool is refused at run time, which no static type can say: bool is
-# an int). numpy's own scalars are not subclasses of float in its stubs, except float64.
+# an int; a Fraction, a numbers.Real no static type here names, is accepted too). numpy's
+# own scalars are not subclasses of float in its stubs, except float64.
 Number: TypeAlias = "float | np.floating[Any] | np.integer[Any]"
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
@@ -103,10 +105,10 @@ ARRAY_HINT = ("a one-number numpy array is not read as a number: give float(valu
 
 
 def is_value(value: Any) -> bool:
-    """Whether `value` has the type of an objective value: an int, a float or a numpy
-    scalar of either, not a bool (nor a string, which float() would read)."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_))
+    """Whether `value` has the type of an objective value: a real number as a cost, a
+    constraint value or a point's coordinate is (`is_real`: an int, a float, a Fraction, a
+    numpy integer or float), not a bool (nor a Decimal or a string, which float() would read)."""
+    return is_real(value)
 
 
 def check_value(value: Any, position: int | None = None) -> float:

@@ -100,8 +100,10 @@ def test_equal_values_whose_mean_rounds_off_fit_no_power(value: float, n: int) -
     y = np.full(n, value)
     assert np.std(y) > 0  # the case: not caught by the zero-spread check
     transform = OutputTransform.fit(y, "yeo-johnson")
-    assert transform.lmbda is None and transform.scale == 1.0
-    assert np.all(np.isfinite(transform(y)))
+    assert transform.lmbda is None
+    # a constant in its own units (`constant_scale`), its mean exactly its value (review 42)
+    assert (transform.mean, transform.scale) == (value, value)
+    assert np.all(transform(y) == 0.0)
 
 
 @pytest.mark.filterwarnings("error")  # np.std's overflow is handled, not shown to the user
