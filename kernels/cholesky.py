@@ -65,8 +65,9 @@ _RHS_BLOCK = 4
 _ALIKE_MAX_N = 384
 # The column groups `_lapack_column_group` tries: a trsm kernel sweeps the right-hand
 # sides in groups of its unroll width and a remainder narrower than it by another code
-# path (on SkylakeX every column alike, group 1; on AMD EPYC, Haswell kernels, pairs:
-# an odd column out rounds otherwise, group 2).
+# path (on SkylakeX every column alike, group 1; on AMD EPYC, Haswell kernels, an odd
+# column out rounds otherwise with one BLAS thread and a column out of a pair with two:
+# group 4).
 _COLUMN_GROUPS = (1, 2, 4, 8)
 _PROBE_ROWS = (40,)
 
@@ -405,8 +406,8 @@ class CholeskyFactor:
         within it (one column at least to two: LAPACK's one-column path rounds
         differently from its many-column one)."""
         k = columns.shape[1]
-        if taken:
-            columns = _padded(columns, _lapack_column_group())
+        if taken:  # beyond _ALIKE_MAX_N rows no group makes them alike: only the one-column rule
+            columns = _padded(columns, _lapack_column_group() if self._n <= _ALIKE_MAX_N else 1)
         out = _trtrs_in_buffer(self._buffer, self._n, columns, lower)
         return out[:, :k] if out.shape[1] != k else out
 
