@@ -33,6 +33,7 @@ T = TypeVar("T")
 KNOWN_ROUNDINGS = {
     "139f4735e2b5": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), SkylakeX",
     "e5e94fbf78c2": "scipy 1.18.1 wheel (OpenBLAS 0.3.31.dev), SkylakeX",
+    "ae70241127e6": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), AMD EPYC (Haswell kernels)",
 }
 
 

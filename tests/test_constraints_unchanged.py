@@ -3,7 +3,9 @@
 The asks below were recorded on main at 4684cf6, before constraints and cost
 were added (issue 16); any change to the unconstrained path moves them. They are pinned
 per LAPACK rounding (tests/lapack_rounding.py): scipy 1.18.1's wheel moves them, and its
-asks were recorded on main (80085e2), which asks the 4684cf6 points under scipy 1.17.1.
+asks were recorded on main (80085e2), which asks the 4684cf6 points under scipy 1.17.1 on
+SkylakeX; an AMD EPYC's (scipy 1.17.1, OpenBLAS's Haswell kernels) were recorded on main at
+e1290939 there.
 """
 
 from __future__ import annotations
@@ -40,7 +42,15 @@ PINNED_SCIPY_1_18 = [
     {"x": 4.8591452442897385, "y": 1.6107096470253386, "n": 1, "c": "b"},
     {"x": 5.7071989796853195, "y": 0.0, "n": 8, "c": "a"},
 ]
-PINNED = {"scipy 1.17.1": PINNED_SCIPY_1_17, "scipy 1.18.1": PINNED_SCIPY_1_18}
+PINNED_SCIPY_1_17_EPYC = [
+    {"x": 3.626429931465708, "y": 0.0, "n": 8, "c": "b"},
+    {"x": 2.974054080857184, "y": 0.46327297977708587, "n": 1, "c": "b"},
+    {"x": 3.195036023819119, "y": 0.1482240018610798, "n": 2, "c": "a"},
+    {"x": 4.859165467861001, "y": 1.6106986095986306, "n": 1, "c": "b"},
+    {"x": 5.707115949820663, "y": 0.0, "n": 8, "c": "a"},
+]
+PINNED = {"scipy 1.17.1": PINNED_SCIPY_1_17, "scipy 1.18.1": PINNED_SCIPY_1_18,
+          "scipy 1.17.1, AMD EPYC": PINNED_SCIPY_1_17_EPYC}
 
 
 def test_unconstrained_asks_are_pinned():
