@@ -258,10 +258,11 @@ class Kernel:
         column, without gates (an activity column changes φ) or a budget basis."""
         return self.gates is None and self.budget_power is None
 
-    def cross_switching_scaled(self, x: np.ndarray, Z: np.ndarray,
+    def cross_switching_scaled(self, Xq: np.ndarray, Z: np.ndarray,
                                group: np.ndarray) -> np.ndarray:
-        """K(trials, X): (k, n) for the k trials of x: (dim,) with its one-hot columns
-        `group` (k,) set to each unit vector e_c in turn, Z = scale(X): (n, dim).
+        """K(trials, X): (r·k, n) for the r·k trials of Xq: (r, dim), row i·k + c being row
+        i with its one-hot columns `group` (k,) set to the unit vector e_c, Z = scale(X):
+        (n, dim).
 
         Only the group's term of r² depends on c, so each trial's r² is the start's
         over the other columns plus that term, with z_b = Z[b] and S_b = Σ_{j∈group} z_bj²:
@@ -269,18 +270,18 @@ class Kernel:
             r²(x^(c), x_b) = Σ_{j∉group} (x_j/l_j − z_bj)² + Σ_{j∈group} (δ_jc/l_j − z_bj)²
                            = r²_rest(x, x_b) + S_b − z_bc² + (1/l_c − z_bc)²
 
-        O(n·(dim + k)) instead of the O(k·n·dim) of `cross` on k full rows. The sums are
-        taken in another order than `cross`'s (column by column), so the values agree with
-        its to rounding, not bit for bit."""
+        O(r·n·(dim + k)) instead of the O(r·k·n·dim) of `cross` on r·k full rows. The sums
+        are taken in another order than `cross`'s (column by column), so the values agree
+        with its to rounding, not bit for bit."""
         assert self.switches_by_distance, "a kernel with gates or a budget basis"
         rest = np.ones(self.dim, dtype=bool)
         rest[group] = False
-        z = x[rest] / self.lengthscales[rest]
-        r2_rest = cdist(z[None], Z[:, rest], "sqeuclidean")[0]  # (n,)
+        r2_rest = cdist(Xq[:, rest] / self.lengthscales[rest], Z[:, rest], "sqeuclidean")
         Zg = Z[:, group].T  # (k, n)
         inside = np.sum(Zg * Zg, axis=0)  # (n,) S_b
         # S_b − z_bc² first: 0 exactly where X's row b is one-hot at c
-        R2 = r2_rest + ((inside - Zg * Zg) + ((1.0 / self.lengthscales[group])[:, None] - Zg) ** 2)
+        term = (inside - Zg * Zg) + ((1.0 / self.lengthscales[group])[:, None] - Zg) ** 2
+        R2 = (r2_rest[:, None, :] + term[None]).reshape(-1, Z.shape[0])  # (r·k, n)
         return stationary.kernel_of_squared_distances(self.kind, np.maximum(R2, 0.0),
                                                       self.variance)
 
