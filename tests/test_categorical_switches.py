@@ -70,28 +70,28 @@ OPTIONS = [
 ]
 
 
+def _assert_switches_equal_rows(objective: Any, X: np.ndarray, group: np.ndarray) -> None:
+    fast = objective.switch_values(X, group)
+    assert fast is not None, "the model's surrogate gives switches"
+    slow = _trial_values(objective, X, group)
+    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=0)
+    np.testing.assert_array_equal(np.argmax(fast, axis=1), np.argmax(slow, axis=1))
+
+
 @pytest.mark.parametrize("model", OPTIONS, ids=lambda m: ",".join(f"{v}" for v in m.values()))
 def test_switch_values_equal_the_trial_rows(model: dict[str, Any]) -> None:
     opt = _optimizer(**model)
     objective = opt._snapshot_objective(pending=False)
     X = _starts(opt)
     for group in opt.space.categorical_groups:
-        fast = objective.switch_values(X, group)
-        assert fast is not None, f"{model}: the model's surrogate gives switches"
-        slow = _trial_values(objective, X, group)
-        np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=0)
-        np.testing.assert_array_equal(np.argmax(fast, axis=1), np.argmax(slow, axis=1))
+        _assert_switches_equal_rows(objective, X, group)
 
 
 @pytest.mark.parametrize("acquisition", ["ei", "ucb", "pi"])
 def test_switch_values_of_each_acquisition(acquisition: str) -> None:
     opt = _optimizer(acquisition=acquisition)
     objective = opt._snapshot_objective(pending=False)
-    X = _starts(opt)
-    group = opt.space.categorical_groups[0]
-    fast = objective.switch_values(X, group)
-    assert fast is not None
-    np.testing.assert_allclose(fast, _trial_values(objective, X, group), rtol=1e-10, atol=0)
+    _assert_switches_equal_rows(objective, _starts(opt), opt.space.categorical_groups[0])
 
 
 def test_switch_values_with_pending_fantasies() -> None:
@@ -99,11 +99,7 @@ def test_switch_values_with_pending_fantasies() -> None:
     opt = _optimizer()
     opt.ask(3)
     objective = opt._snapshot_objective(pending=True)
-    X = _starts(opt)
-    group = opt.space.categorical_groups[0]
-    fast = objective.switch_values(X, group)
-    assert fast is not None
-    np.testing.assert_allclose(fast, _trial_values(objective, X, group), rtol=1e-10, atol=0)
+    _assert_switches_equal_rows(objective, _starts(opt), opt.space.categorical_groups[0])
 
 
 @pytest.mark.parametrize("model", [{"hyperparameters": "mcmc", "mcmc_samples": 2,
