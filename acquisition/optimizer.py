@@ -19,7 +19,11 @@ adapted to mixed spaces):
    Integer columns are relaxed; categorical columns are held fixed.
 3. Categoricals: enumerate each categorical's values coordinate-wise at
    every local optimum, keep the best, and run the continuous step again
-   (a few alternating rounds). Integers on a lattice (`IntegerLattice`, the
+   (a few alternating rounds). A categorical of more than
+   `SWITCHES_BY_DISTANCE_ABOVE` choices (no fixed columns) is scored from each start's
+   squared distances (`AcquisitionObjective.switch_values`) where the surrogate can:
+   the same values to rounding, not bit for bit, so its choice can differ from scoring
+   the trial rows only between values equal to rounding. Integers on a lattice (`IntegerLattice`, the
    kernel on rounded inputs of `bayesopt.rounding`, where the acquisition is
    flat in a relaxed integer): held fixed in step 2 and stepped coordinate-wise
    by ±1, ±2, ±4, … values in the same rounds, each keeping its best value.

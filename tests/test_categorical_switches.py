@@ -21,7 +21,7 @@ import pytest
 
 import acquisition.optimizer as optimizer_module
 from acquisition.optimizer import Domain, _enumerate_categoricals
-from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt import Categorical, Fidelity, Integer, Optimizer, Real
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
 from kernels import reference, stationary
@@ -161,3 +161,22 @@ def test_kernel_of_squared_distances_equals_its_twin(kind: int) -> None:
     np.testing.assert_allclose(stationary.kernel_of_squared_distances(kind, R2, 1.7),
                                reference.kernel_of_squared_distances(kind, R2, 1.7),
                                rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("fidelity_kernel", ["stationary", "basis"])
+def test_switch_values_at_the_top_budget(fidelity_kernel: str) -> None:
+    """A Fidelity's budget as an input (`TopBudget`): the switches at the highest budget
+    from a stationary budget input; None with FABOLAS's budget basis (trial rows scored)."""
+    space = {"a": Real(0, 1), "b": Categorical([f"c{j}" for j in range(60)]),
+             "budget": Fidelity(1, 27)}
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel=fidelity_kernel))
+    opt = Optimizer(space, seed=0, options=options)
+    rng = np.random.default_rng(0)
+    for _ in range(15):
+        opt.tell(opt.ask(), float(rng.standard_normal()))
+    objective = opt._snapshot_objective(pending=False)
+    X, group = _starts(opt), opt.space.categorical_groups[0]
+    if fidelity_kernel == "stationary":
+        _assert_switches_equal_rows(objective, X, group)
+    else:
+        assert objective.switch_values(X, group) is None
