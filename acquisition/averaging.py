@@ -59,6 +59,7 @@ class AveragedAcquisitionObjective(AcquisitionObjective):
     (module docstring); the penalty is applied to the average, as to a single one."""
 
     screens = False  # the average over samples is no acquisition of one (mean, std)
+    switches = False  # nor are its switches (`AcquisitionObjective.switch_values`)
 
     def _sampled(self) -> SampledSurrogate:
         return cast(SampledSurrogate, self.surrogate)

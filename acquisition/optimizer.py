@@ -19,7 +19,11 @@ adapted to mixed spaces):
    Integer columns are relaxed; categorical columns are held fixed.
 3. Categoricals: enumerate each categorical's values coordinate-wise at
    every local optimum, keep the best, and run the continuous step again
-   (a few alternating rounds). Integers on a lattice (`IntegerLattice`, the
+   (a few alternating rounds). A categorical of more than
+   `SWITCHES_BY_DISTANCE_ABOVE` choices (no fixed columns) is scored from each start's
+   squared distances (`AcquisitionObjective.switch_values`) where the surrogate can:
+   the same values to rounding, not bit for bit, so its choice can differ from scoring
+   the trial rows only between values equal to rounding. Integers on a lattice (`IntegerLattice`, the
    kernel on rounded inputs of `bayesopt.rounding`, where the acquisition is
    flat in a relaxed integer): held fixed in step 2 and stepped coordinate-wise
    by ±1, ±2, ±4, … values in the same rounds, each keeping its best value.
@@ -85,6 +89,18 @@ class ScreenedPosterior(Protocol):
 
 
 @runtime_checkable
+class SwitchingSurrogate(Protocol):
+    """A surrogate that scores a categorical's switches from each start (step 3)."""
+
+    def predict_switches(self, X: np.ndarray,
+                         group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Mean and std (r, k) at the trials of X: (r, d) with the one-hot columns `group`
+        (k,) set to each e_c, equal to `Surrogate.predict`'s to rounding; None when it
+        cannot give them so."""
+        ...
+
+
+@runtime_checkable
 class ScreenedSurrogate(Protocol):
     """A surrogate that can defer the variance (`AcquisitionObjective.screened_values`)."""
 
@@ -93,6 +109,13 @@ class ScreenedSurrogate(Protocol):
         ...
 
 
+# A categorical of more choices than this is enumerated by `AcquisitionObjective.
+# switch_values` where the objective can (its trials' K* from the start's squared distances,
+# O(r·n·(D + k)) instead of O(r·k·n·D) for D encoded columns), values equal to rounding, not
+# bit for bit; up to it, by scoring the r·k trial rows (measured: bench/results/
+# high_dimensional.md, 2026-12-05; above every categorical of bench/problems.py and the
+# ask-identity runs, whose asks stay bit for bit)
+SWITCHES_BY_DISTANCE_ABOVE = 32
 _SLSQP_FEASIBILITY_TOL = 1e-11  # violation of A x ≤ b accepted from SLSQP's result
 # Candidates of the largest bounds scored before the others are screened
 # (`AcquisitionObjective.screened_values`): enough for a floor near the final one.
@@ -234,6 +257,8 @@ class AcquisitionObjective:
 
     # `values` is the acquisition of the surrogate's (mean, std), so it can be screened
     screens: ClassVar[bool] = True
+    # ... and a categorical's switches scored from the surrogate's `predict_switches`
+    switches: ClassVar[bool] = True
 
     def values(self, X: np.ndarray) -> np.ndarray:
         value = self._undamped(X)
@@ -268,6 +293,20 @@ class AcquisitionObjective:
         """log EI before the penalty, in log space: (m,)."""
         mean, std = self.surrogate.predict(X)
         return ei.log_value(mean, std)
+
+    def switch_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
+        """`values` at the r·k trials of X: (r, d) with the one-hot columns `group` (k,) set
+        to each e_c, as (r, k), from `SwitchingSurrogate.predict_switches` (equal to scoring
+        the trial rows to rounding); None when the surrogate cannot, or with a penalty (a
+        function of whole rows)."""
+        if not (self.switches and self.penalty is None
+                and isinstance(self.surrogate, SwitchingSurrogate)):
+            return None
+        moments = self.surrogate.predict_switches(X, group)
+        if moments is None:
+            return None
+        mean, std = moments
+        return self.acquisition(mean.ravel(), std.ravel()).reshape(mean.shape)
 
     def screened_values(self, X: np.ndarray, keep: int) -> tuple[np.ndarray, float]:
         """`values(X)` where they can be among the `keep` largest: (values (m,), floor).
@@ -633,10 +672,20 @@ def _free_negated_sum(objective: AcquisitionObjective, X0: np.ndarray,
 def _enumerate_categoricals(
     objective: AcquisitionObjective, X: np.ndarray, domain: Domain
 ) -> np.ndarray:
-    """For each point and each categorical in turn, switch to its best value."""
+    """For each point and each categorical in turn, switch to its best value.
+
+    A categorical of more than `SWITCHES_BY_DISTANCE_ABOVE` choices in a space without
+    fixed columns is scored by `AcquisitionObjective.switch_values` where the objective
+    can: the same values to rounding, so an argmax between near-equal values may differ
+    from scoring the trial rows in the last bits; otherwise the r·k trial rows are scored."""
     X = domain.project(X)
     for group in domain.categorical_groups:
         k = group.shape[0]
+        if k > SWITCHES_BY_DISTANCE_ABOVE and not domain.fixed_columns.size:
+            values = objective.switch_values(X, group)
+            if values is not None:
+                X[:, group] = np.eye(k)[np.argmax(values, axis=1)]
+                continue
         trials = np.repeat(X, k, axis=0)  # (r·k, d)
         trials[:, group] = np.tile(np.eye(k), (X.shape[0], 1))
         if domain.fixed_columns.size:

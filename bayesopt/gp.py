@@ -253,6 +253,21 @@ class GaussianProcess:
             var[block] = self._variance(Ks, m, self.kernel.diagonal(Xq[block]))
         return mean, var
 
+    def predict_switches(self, Xq: np.ndarray,
+                         group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Latent mean and variance (r, k) at the r·k trials of Xq: (r, d), row i with its
+        one-hot columns `group` (k,) set to e_c at [i, c]; K* from each start's squared
+        distances (`kernels.Kernel.cross_switching_scaled`), never r·k full rows.
+        `predict`'s numbers to rounding (the r² are summed in another order). None where
+        the kernel cannot (gates, a budget basis)."""
+        if not self.kernel.switches_by_distance:
+            return None
+        r, k = Xq.shape[0], group.shape[0]
+        Ks = self.kernel.cross_switching_scaled(Xq, self.Z, group)  # (r·k, n)
+        prior = np.full(r * k, self.kernel.variance)  # k(x*, x*) of a stationary kernel
+        mean, var = Ks @ self.alpha, self._variance(Ks, r * k, prior)
+        return mean.reshape(r, k), var.reshape(r, k)
+
     def covariance(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean (m,) and covariance (m, m) at Xq: (m, d), jointly.
 

@@ -800,6 +800,19 @@ class SurrogateModel:
         assert self.gp is not None
         return self._chain(self.gp.predict_with_gradient(self._inputs(X)))
 
+    def predict_switches(self, X: np.ndarray,
+                         group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Standardized latent mean and std (r, k) at the trials of X: (r, d) with the
+        one-hot columns `group` (k,) set to each e_c (`GaussianProcess.predict_switches`);
+        None with hyperparameter samples (a mixture) or where the GP cannot. T of
+        `integer_kernel="round"` acts on each column group alone and leaves a one-hot
+        group one-hot, so T(trial) is the trial of T(X)."""
+        assert self.gp is not None
+        if isinstance(self.gp, GaussianProcessMixture):
+            return None
+        moments = self.gp.predict_switches(self._inputs(X), group)
+        return None if moments is None else (moments[0], np.sqrt(moments[1]))
+
     def posterior(self, X: np.ndarray) -> Posterior | None:
         """The standardized mean at every row of X, the std of rows on demand (`bayesopt.gp.
         Posterior`, equal to `predict`'s); None with hyperparameter samples (a mixture)."""
@@ -921,6 +934,10 @@ class TopBudget:
             self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         mean, std, d_mean, d_std = self.model.predict_with_gradient(self.lift(X))
         return mean, std, d_mean[:, :-1], d_std[:, :-1]
+
+    def predict_switches(self, X: np.ndarray,
+                         group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        return self.model.predict_switches(self.lift(X), group)
 
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.model.predict_samples(self.lift(X))

@@ -127,6 +127,14 @@ class WarpedGaussianProcess(GaussianProcess):
     def covariance(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return super().covariance(self._warp(Xq))
 
+    def predict_switches(self, Xq: np.ndarray,
+                         group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """`GaussianProcess.predict_switches` at w(Xq): the warp leaves one-hot columns as
+        they are (None if it warped one of `group`'s)."""
+        if set(group.tolist()) & set(self.warping.columns):
+            return None
+        return super().predict_switches(self._warp(Xq), group)
+
     def posterior(self, Xq: np.ndarray) -> Posterior | None:
         return super().posterior(self._warp(Xq))
 

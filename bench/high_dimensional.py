@@ -5,6 +5,7 @@ the quality against random search on a 30-dimensional problem with few relevant 
                                           [--sizes 50,150] [--steps 5] [--skip-above 60]
     python -m bench.high_dimensional quality [--seeds 10] [--budget 100]
     python -m bench.high_dimensional linear D K [--steps 2]
+    python -m bench.high_dimensional switches [--choices 3,8,16,32,64,128] [--n 50]
 
 cost: the space has d dimensions, cycling through Real(1e-8, 1, log=True), Real(0, 1),
 Integer(1, 1000, log=True) and Categorical of k string choices (so d/4 categoricals). For
@@ -17,6 +18,12 @@ or k (its row says so). Run it with OMP_NUM_THREADS=1.
 linear: `cost_space(D, K)` under LinearConstraint({"x1": 1, "x5": 1}, "<=", 1.2), 30
 admitted Sobol points told, then the CPU seconds of each of `--steps` ask+tell steps and
 the last ask's x1 and x5 to 17 digits (to compare two versions' asks).
+
+switches: for each k, `cost_space(8, k)` with n Sobol points told, the CPU time of one
+categorical's enumeration from 8 starts (`AcquisitionObjective.switch_values`, the trials'
+K* from each start's squared distances) against scoring its r·k trial rows (`values`),
+the best of 5 repeats each, and the largest relative difference of the values: where
+the first is cheaper is the threshold `acquisition.optimizer.SWITCHES_BY_DISTANCE_ABOVE`.
 
 quality: `SparseMixed30` — 30 dimensions (log reals, reals, log integers, categoricals of
 10 and 50 choices), of which 6 matter:
@@ -38,7 +45,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -131,6 +138,46 @@ def linear(d: int, k: int, steps: int) -> None:
           f"{params['x1']:.17g} x5={params['x5']:.17g}; load average {os.getloadavg()[0]:.1f}")
 
 
+def switches_one(k: int, n: int) -> tuple[int, float, float, float]:
+    """(encoded columns, CPU seconds of scoring the trial rows, of `switch_values`, largest
+    relative difference) for one categorical of `cost_space(8, k)` from 8 starts."""
+    space = cost_space(8, k)
+    design = Optimizer(space, seed=1, n_initial=n).ask(n)
+    opt = Optimizer(space, seed=0)
+    opt.tell(design, [cost_objective(p) for p in design])
+    objective = opt._snapshot_objective(pending=False)
+    encoded = opt.space
+    X = encoded.project(encoded.candidates(8, np.random.default_rng(0)))
+    group = encoded.categorical_groups[0]
+    trials = np.repeat(X, k, axis=0)
+    trials[:, group] = np.tile(np.eye(k), (X.shape[0], 1))
+    runs: dict[str, Callable[[], Any]] = {"rows": lambda: np.asarray(objective.values(trials)).reshape(X.shape[0], k),
+            "switches": lambda: objective.switch_values(X, group)}
+    seconds: dict[str, float] = {}
+    values: dict[str, Any] = {}
+    for name, run in runs.items():
+        seconds[name] = math.inf
+        for _ in range(5):
+            start = time.process_time()
+            values[name] = run()
+            seconds[name] = min(seconds[name], time.process_time() - start)
+    difference = float(np.max(np.abs(values["switches"] - values["rows"])
+                              / np.abs(values["rows"])))
+    return encoded.n_columns, seconds["rows"], seconds["switches"], difference
+
+
+def switches(choices: list[int], n: int) -> None:
+    """The `switches` table (module docstring)."""
+    print(f"load average before: {os.getloadavg()}")
+    print("| choices | encoded columns | n | trial rows (values) | switch_values | ratio "
+          "| largest relative difference |\n|---:|---:|---:|---:|---:|---:|---:|")
+    for k in choices:
+        columns, rows, fast, difference = switches_one(k, n)
+        print(f"| {k} | {columns} | {n} | {rows * 1e3:.2f} ms | {fast * 1e3:.2f} ms | "
+              f"{rows / fast:.1f} | {difference:.1e} |", flush=True)
+    print(f"load average after: {os.getloadavg()}")
+
+
 ACTIVATIONS = [f"a{i}" for i in range(10)]
 OPTIMIZERS = [f"o{i}" for i in range(50)]
 
@@ -216,12 +263,17 @@ def main(argv: list[str] | None = None) -> None:
     lin.add_argument("d", type=positive_int)
     lin.add_argument("k", type=positive_int)
     lin.add_argument("--steps", type=positive_int, default=2)
+    sw = sub.add_parser("switches")
+    sw.add_argument("--choices", type=_int_list, default=[3, 8, 16, 32, 64, 128])
+    sw.add_argument("--n", type=positive_int, default=50)
     args = parser.parse_args(argv)
     if args.command == "cost":
         cost(args.dims, args.choices, args.sizes, args.steps, args.skip_above)
     elif args.command == "cost-one":
         median, largest, peak = cost_one(args.d, args.k, args.n, args.steps)
         print(median, largest, peak)
+    elif args.command == "switches":
+        switches(args.choices, args.n)
     elif args.command == "linear":
         linear(args.d, args.k, args.steps)
     else:

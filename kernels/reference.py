@@ -63,6 +63,11 @@ def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndar
     return s2 * radial_profile(kind, r2)[0]
 
 
+def kernel_of_squared_distances(kind: int, R2: np.ndarray, s2: float) -> np.ndarray:
+    """s2·κ(r) of each r² of R2: (m, n), as `stationary.kernel_of_squared_distances`."""
+    return s2 * radial_profile(kind, R2)[0]
+
+
 def cross_kernel_with_profile(
     kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -204,6 +204,18 @@ def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndar
     return out
 
 
+@cached_njit()
+def kernel_of_squared_distances(kind: int, R2: np.ndarray, s2: float) -> np.ndarray:
+    """s2·κ(r) for each r² of R2: (m, n) → (m, n), as `cross_kernel` takes each pair's r²
+    (for squared distances computed otherwise: `kernels.kernel.Kernel.cross_switching_scaled`)."""
+    m, n = R2.shape
+    out = np.empty((m, n))
+    for i in range(m):
+        for b in range(n):
+            out[i, b] = s2 * radial_profile(kind, R2[i, b])[0]
+    return out
+
+
 @cached_njit(inline="always")
 def _contract_row(
     Z: np.ndarray, alpha: np.ndarray, K_inv: np.ndarray, P: np.ndarray, a: int, out: np.ndarray

@@ -1,0 +1,182 @@
+"""A large categorical's switches scored from each start's squared distances
+(`AcquisitionObjective.switch_values`, `GaussianProcess.predict_switches`,
+`Kernel.cross_switching_scaled`) against scoring the r·k trial rows (`values`).
+
+    X      : (r, D) starts, feasible encodings
+    group  : (k,)   a categorical's one-hot columns
+    trials : (r·k, D) row i·k + c is X[i] with group set to e_c
+
+The two agree to rounding (rtol 1e-10) for every kernel, categorical kernel, acquisition
+and input option that reaches the enumeration, and the enumeration picks the same
+categories either way; where the surrogate cannot (samples, a penalty), `switch_values`
+says so (None) and the trial rows are scored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import acquisition.optimizer as optimizer_module
+from acquisition.optimizer import Domain, _enumerate_categoricals
+from bayesopt import Categorical, Fidelity, Integer, Optimizer, Real
+from bayesopt.model import ModelOptions
+from bayesopt.options import OptimizerOptions
+from kernels import reference, stationary
+from kernels.kernel import KERNEL_KINDS
+
+R = 6  # starts
+
+
+def _space(k: int) -> dict[str, Any]:
+    return {"a": Real(0, 1), "b": Categorical([f"c{j}" for j in range(k)]),
+            "c": Integer(1, 100, log=True), "d": Categorical([f"d{j}" for j in range(k // 2 + 3)]),
+            "e": Real(1e-3, 1, log=True), "f": Categorical(["x", "y", "z"])}
+
+
+def _optimizer(k: int = 80, n: int = 30, seed: int = 0, acquisition: str = "logei",
+               **model: Any) -> Optimizer:
+    """An optimizer told n Sobol points of `_space(k)` with random values."""
+    space = _space(k)
+    options = OptimizerOptions(model=ModelOptions(**model))
+    design = Optimizer(space, seed=seed + 1, n_initial=n).ask(n)
+    opt = Optimizer(space, seed=seed, options=options, acquisition=acquisition)
+    rng = np.random.default_rng(seed)
+    opt.tell(design, [float(v) for v in rng.standard_normal(n)])
+    return opt
+
+
+def _trial_values(objective: Any, X: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """`values` of the r·k trial rows, (r, k): the enumeration's present path."""
+    k = group.shape[0]
+    trials = np.repeat(X, k, axis=0)
+    trials[:, group] = np.tile(np.eye(k), (X.shape[0], 1))
+    return np.asarray(objective.values(trials)).reshape(X.shape[0], k)
+
+
+def _starts(opt: Optimizer, seed: int = 1) -> np.ndarray:
+    space = opt.space
+    return np.asarray(space.project(space.candidates(R, np.random.default_rng(seed))))
+
+
+OPTIONS = [
+    *({"kernel": kernel, "categorical_kernel": categorical}
+      for kernel in sorted(KERNEL_KINDS) for categorical in ("onehot", "hamming")),
+    {"integer_kernel": "round"},
+    {"input_warping": True},
+    {"output_transform": "none", "incumbent": "observed"},
+]
+
+
+def _assert_switches_equal_rows(objective: Any, X: np.ndarray, group: np.ndarray) -> None:
+    fast = objective.switch_values(X, group)
+    assert fast is not None, "the model's surrogate gives switches"
+    slow = _trial_values(objective, X, group)
+    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=0)
+    np.testing.assert_array_equal(np.argmax(fast, axis=1), np.argmax(slow, axis=1))
+
+
+@pytest.mark.parametrize("model", OPTIONS, ids=lambda m: ",".join(f"{v}" for v in m.values()))
+def test_switch_values_equal_the_trial_rows(model: dict[str, Any]) -> None:
+    opt = _optimizer(**model)
+    objective = opt._snapshot_objective(pending=False)
+    X = _starts(opt)
+    for group in opt.space.categorical_groups:
+        _assert_switches_equal_rows(objective, X, group)
+
+
+@pytest.mark.parametrize("acquisition", ["ei", "ucb", "pi"])
+def test_switch_values_of_each_acquisition(acquisition: str) -> None:
+    opt = _optimizer(acquisition=acquisition)
+    objective = opt._snapshot_objective(pending=False)
+    _assert_switches_equal_rows(objective, _starts(opt), opt.space.categorical_groups[0])
+
+
+def test_switch_values_with_pending_fantasies() -> None:
+    """Pending points appended as fantasies (nearly noise-free rows of the factor)."""
+    opt = _optimizer()
+    opt.ask(3)
+    objective = opt._snapshot_objective(pending=True)
+    _assert_switches_equal_rows(objective, _starts(opt), opt.space.categorical_groups[0])
+
+
+@pytest.mark.parametrize("model", [{"hyperparameters": "mcmc", "mcmc_samples": 2,
+                                    "mcmc_burn_in": 2}, {"fantasy": "penalize"}])
+def test_no_switch_values_where_the_surrogate_cannot(model: dict[str, Any]) -> None:
+    """Samples (an averaged objective) and local penalties (a function of whole rows):
+    None, so the enumeration scores the trial rows."""
+    opt = _optimizer(n=12, **model)
+    if model.get("fantasy") == "penalize":
+        opt.ask(2)
+    objective = opt._snapshot_objective(pending=True)
+    assert objective.switch_values(_starts(opt), opt.space.categorical_groups[0]) is None
+
+
+def _domain(opt: Optimizer) -> Domain:
+    space = opt.space
+    return Domain(dim=space.n_columns, sample=lambda n, rng: space.candidates(n, rng),
+                  project=space.project, categorical_groups=space.categorical_groups)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_enumeration_picks_the_same_categories(seed: int,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The enumeration over all categoricals from random starts, with the threshold path
+    and with every group scored by trial rows: the same points."""
+    opt = _optimizer(k=120, seed=seed)
+    objective = opt._snapshot_objective(pending=False)
+    domain, X = _domain(opt), _starts(opt, seed)
+    assert max(g.shape[0] for g in domain.categorical_groups) > \
+        optimizer_module.SWITCHES_BY_DISTANCE_ABOVE
+    fast = _enumerate_categoricals(objective, X.copy(), domain)
+    monkeypatch.setattr(optimizer_module, "SWITCHES_BY_DISTANCE_ABOVE", 10**9)
+    slow = _enumerate_categoricals(objective, X.copy(), domain)
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_enumeration_below_the_threshold_scores_trial_rows() -> None:
+    """Up to the threshold the trial rows are scored (bit for bit the present path): an
+    objective without `switch_values` support is never asked for it there."""
+    opt = _optimizer(k=optimizer_module.SWITCHES_BY_DISTANCE_ABOVE)
+    objective = opt._snapshot_objective(pending=False)
+    calls: list[int] = []
+    original = objective.switch_values
+
+    def spy(X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
+        calls.append(group.shape[0])
+        return original(X, group)
+
+    objective.switch_values = spy  # type: ignore[method-assign]
+    _enumerate_categoricals(objective, _starts(opt), _domain(opt))
+    assert calls == []
+
+
+@pytest.mark.parametrize("kind", sorted(set(KERNEL_KINDS.values())))
+def test_kernel_of_squared_distances_equals_its_twin(kind: int) -> None:
+    rng = np.random.default_rng(kind)
+    R2 = rng.exponential(3.0, size=(7, 11))
+    R2[0, 0] = 0.0
+    np.testing.assert_allclose(stationary.kernel_of_squared_distances(kind, R2, 1.7),
+                               reference.kernel_of_squared_distances(kind, R2, 1.7),
+                               rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("fidelity_kernel", ["stationary", "basis"])
+def test_switch_values_at_the_top_budget(fidelity_kernel: str) -> None:
+    """A Fidelity's budget as an input (`TopBudget`): the switches at the highest budget
+    from a stationary budget input; None with FABOLAS's budget basis (trial rows scored)."""
+    space = {"a": Real(0, 1), "b": Categorical([f"c{j}" for j in range(60)]),
+             "budget": Fidelity(1, 27)}
+    options = OptimizerOptions(model=ModelOptions(fidelity_kernel=fidelity_kernel))
+    opt = Optimizer(space, seed=0, options=options)
+    rng = np.random.default_rng(0)
+    for _ in range(15):
+        opt.tell(opt.ask(), float(rng.standard_normal()))
+    objective = opt._snapshot_objective(pending=False)
+    X, group = _starts(opt), opt.space.categorical_groups[0]
+    if fidelity_kernel == "stationary":
+        _assert_switches_equal_rows(objective, X, group)
+    else:
+        assert objective.switch_values(X, group) is None
