@@ -1651,7 +1651,8 @@ def _journal_space(header: Mapping[str, Any], given: SpaceLike | None, name: str
         try:
             return space_from_json(header["space"], version=header["version"])
         except JournalError as error:
-            raise JournalError(f"{name}: {error}; pass space= to Optimizer.resume") from None
+            raise JournalError(f"{name}: {error}; pass space= with the original dimensions "
+                               "and choices to Optimizer.resume") from None
     space = given if isinstance(given, Space) else Space(given)
     difference = first_difference(header["space"], space, version=header["version"])
     if difference is not None:
