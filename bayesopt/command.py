@@ -62,8 +62,9 @@ have only one), else from its first group; e.g.
 
 Early stopping: a line ``report: <step> <value>`` on standard output
 (case-insensitive, spaces allowed around the colon and between the two numbers, ANSI
-CSI sequences removed as above) is passed to ``Optimizer.report(params, step, value)``
-as soon as it is printed: step counts the units completed (an epoch loop from 0 prints
+CSI sequences removed as above) is passed to ``Optimizer.report(params, step, value,
+run=run)`` as soon as it is printed, of the run `minimize` dispatched (its id, as
+``{bayesopt.run}`` names it: another run of the same params in flight is not this one's): step counts the units completed (an epoch loop from 0 prints
 ``epoch + 1``), value is the intermediate objective. When the pruning rule says stop
 (successive halving at the Fidelity's rungs, or at steps 1, 3, 9, ... without a Fidelity:
 ``bayesopt.fidelity.SuccessiveHalving``), the command's process group is killed, as a
@@ -847,9 +848,9 @@ class _Reports:
     rule says stop (`stopped`: the step and value it stopped at) or when a line cannot be
     reported (`error`: why, naming the line). Lines after either are not read."""
 
-    def __init__(self, opt: Optimizer | None, params: Mapping[str, Any],
+    def __init__(self, opt: Optimizer | None, params: Mapping[str, Any], run: int | None,
                  kill: Callable[[], None]) -> None:
-        self.opt, self.params, self.kill = opt, params, kill
+        self.opt, self.params, self.run, self.kill = opt, params, run, kill
         self.stopped: tuple[float, float] | None = None
         self.error: str | None = None
 
@@ -875,7 +876,7 @@ class _Reports:
         step, value = numbers
         assert step is not None and value is not None
         try:
-            stop = self.opt.report(self.params, step, value)
+            stop = self.opt.report(self.params, step, value, run=self.run)
         except (TypeError, ValueError) as error:
             self._fail(f"report line {line!r}: {error}")
             return
@@ -960,24 +961,35 @@ class CommandObjective(AttachedObjective):
         """Name runs with `opt`'s ids from now on (None: no optimizer)."""
         self._optimizer = opt
 
-    def _argv(self, params: dict[str, Any]) -> list[str]:
-        """The command for `params`, with the run's ids if it names them."""
+    def _argv(self, params: dict[str, Any], run: int | None) -> list[str]:
+        """The command for `params`, with the ids of the run `run` (of its params' pending
+        run for None: `evaluate`) if it names them."""
         if not self.template.names_runs:
             return self.template.render(params)
         if self._optimizer is None:
             raise CommandError(f"the command names the run ({{{RUN_FIELD}}} or "
                                f"{{{CONTINUES_FIELD}}}) and no run is attached: call it "
                                "through minimize")
-        run, continues = self._optimizer.run_ids(params)
+        run, continues = self._optimizer.run_ids(params, run=run)
         return self.template.render(params, run, continues)
 
     def __call__(self, params: dict[str, Any]) -> float:
-        """Run the command for `params`.
+        """Run the command for `params`, as its pending run (`evaluate` with run None)."""
+        return self.evaluate(params, None)
+
+    def evaluate(self, params: dict[str, Any], run: int | None) -> float:
+        """Run the command for `params` as the run `run`: its ids name that run, and its
+        report lines report on it (`Optimizer.report`'s ``run=``), so that with two runs
+        of the same params in flight (one timed out and asked again, or two workers) each
+        command's names and reports are its own run's. `minimize` passes the run it
+        dispatched; None names the pending run of `params` (`Optimizer.run_ids`).
 
         Parameters
         ----------
         params : dict
             A point of the space.
+        run : int or None
+            The run's id (`Optimizer.run_ids`), or None.
 
         Returns
         -------
@@ -989,7 +1001,7 @@ class CommandObjective(AttachedObjective):
         EvaluationError
             Non-zero exit status, timeout, or no objective in the output.
         """
-        returncode, stdout, stderr, reports = self._execute(params)
+        returncode, stdout, stderr, reports = self._execute(params, run)
         if reports.error is not None:
             raise EvaluationError(reports.error, stderr.text, stderr_bytes=stderr.written)
         if reports.stopped is not None:  # told at its last report: recorded "pruned"
@@ -1025,12 +1037,12 @@ class CommandObjective(AttachedObjective):
             self._running.add(process)
         return process
 
-    def _execute(self, params: dict[str, Any]
+    def _execute(self, params: dict[str, Any], run: int | None
                  ) -> tuple[int, _StreamReader, _StreamReader, _Reports]:
         """(exit status, stdout, stderr, its reports) of one run; the process group dies
         with a timeout, or when a report stops it."""
-        process = self._start(self._argv(params))
-        reports = _Reports(self._optimizer, params, lambda: _kill_if_running(process))
+        process = self._start(self._argv(params, run))
+        reports = _Reports(self._optimizer, params, run, lambda: _kill_if_running(process))
         stdout = _StreamReader(_ObjectiveScanner(self.metric), reports)
         stderr = _StreamReader()
         try:

@@ -258,7 +258,8 @@ def _space(document: dict[str, Any], given: SpaceLike | None) -> Space:
         try:
             return space_from_json(stored)
         except JournalError as error:
-            raise ValueError(f"the result's space: {error}") from None
+            raise ValueError(f"the result's space: {error}; pass the space: "
+                             "OptimizeResult.from_json(text, space=...)") from None
     space = given if isinstance(given, Space) else Space(given)
     difference = first_difference(stored if isinstance(stored, dict) else {}, space,
                                   version=version, holder="the result")

@@ -1,7 +1,8 @@
 """Heartbeats of the evaluations a run has in flight, sent from one background thread.
 
-    running  : the pending points this run is evaluating (asked, or resumed from a
-               journal; never a warm-start point, which was never asked)
+    running  : the runs this run is evaluating (`Dispatch`: asked, or resumed from a
+               journal; never a warm-start point, which was never asked), each beaten
+               by its run id
     interval : `HEARTBEAT_FRACTION` · pending_timeout seconds between two heartbeats
 
 Rule: with ``pending_timeout`` = s a point expires when more than s seconds pass
@@ -25,13 +26,15 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, final
 
 from bayesopt.optimizer import Optimizer, optimizer_lock
 from bayesopt.storage import StorageError
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from bayesopt.parallel import Dispatch
 
 __all__ = ["HEARTBEAT_FRACTION", "Heartbeats"]
 
@@ -48,7 +51,7 @@ class Heartbeats:
         assert pending_timeout is None or pending_timeout > 0, "a positive timeout"
         self.opt = opt
         self.lock = optimizer_lock(opt)  # shared with the loop (module docstring)
-        self.running: list[dict[str, Any]] = []
+        self.running: list[Dispatch] = []
         self.interval = None if pending_timeout is None else HEARTBEAT_FRACTION * pending_timeout
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,27 +81,28 @@ class Heartbeats:
             raise interrupted
 
     @contextmanager
-    def evaluating(self, params: dict[str, Any]) -> Iterator[None]:
-        """Send heartbeats of `params` while the block runs (`start`, then `finish`)."""
-        self.start(params)
+    def evaluating(self, dispatch: Dispatch) -> Iterator[None]:
+        """Send heartbeats of `dispatch`'s run while the block runs (`start`, then `finish`)."""
+        self.start(dispatch)
         try:
             yield
         finally:
-            self.finish(params)
+            self.finish(dispatch)
 
-    def start(self, params: dict[str, Any]) -> None:
-        """Send heartbeats of `params` from now on, if it is pending (a warm-start point
-        is not: it was never asked)."""
+    def start(self, dispatch: Dispatch) -> None:
+        """Send heartbeats of `dispatch`'s run from now on, if it is pending (a warm-start
+        point is not: it was never asked)."""
         if self._thread is None:
             return
         with self.lock:
-            if params in self.opt.pending:
-                self.running.append(params)
+            if dispatch.params in self.opt.pending:
+                self.running.append(dispatch)
 
-    def finish(self, params: dict[str, Any]) -> None:
-        """Send no more heartbeats of `params` (its evaluation ended, or was abandoned)."""
+    def finish(self, dispatch: Dispatch) -> None:
+        """Send no more heartbeats of `dispatch`'s run (its evaluation ended, or was
+        abandoned)."""
         with self.lock:
-            self.running = [p for p in self.running if p is not params]
+            self.running = [d for d in self.running if d is not dispatch]
 
     def finish_all(self) -> None:
         with self.lock:
@@ -112,12 +116,19 @@ class Heartbeats:
                     self._beat()
 
     def _beat(self) -> None:
-        """One heartbeat of every running point; a point that is no longer pending (it
-        timed out while the process was stalled, or another worker cancelled it) is
-        dropped with a warning in the log, and the others are sent without it. A
-        storage that fails is logged and tried again at the next beat."""
+        """One heartbeat of every running point, each of the run it was dispatched as
+        (named by its run id; by its params for a point added by `add_pending`, which has
+        none: `Dispatch`); a point that is no longer pending (it timed out while the
+        process was stalled, or another worker cancelled it) is dropped with a warning in
+        the log, and the others are sent without it. A storage that fails is logged and
+        tried again at the next beat."""
+        named = [(d.params, d.run) for d in self.running if d.run is not None]
+        unnamed = [d for d in self.running if d.run is None]
         try:
-            self.opt.heartbeat(self.running)
+            if named:
+                self.opt.heartbeat([p for p, _ in named], run=[r for _, r in named])
+            if unnamed:
+                self.opt.heartbeat([d.params for d in unnamed])
             return
         except StorageError as error:
             logger.warning("heartbeat of %d running point(s) failed, tried again in %.3g s: "
@@ -125,12 +136,12 @@ class Heartbeats:
             return
         except ValueError:
             pass  # one of them is no longer pending: each on its own
-        for params in list(self.running):
+        for dispatch in list(self.running):
             try:
-                self.opt.heartbeat(params)
+                self.opt.heartbeat(dispatch.params, run=dispatch.run)
             except StorageError as error:
-                logger.warning("heartbeat of %s failed, tried again in %.3g s: %s", params,
-                               self.interval, error)
+                logger.warning("heartbeat of %s failed, tried again in %.3g s: %s",
+                               dispatch.params, self.interval, error)
             except ValueError as error:
                 logger.warning("%s; no more heartbeats are sent for it", error)
-                self.finish(params)
+                self.finish(dispatch)

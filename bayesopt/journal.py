@@ -204,7 +204,7 @@ def _choice_from_json(name: str, choice: Any, lossy: bool) -> Any:
             return ChoiceRepr(choice["repr"])
         raise JournalError(
             f"dimension {name!r} has the choice {choice['repr']}, which JSON cannot carry "
-            "(only its repr was stored); pass space= with the original choices")
+            "(only its repr was stored)")  # the caller says how to pass the space
     return choice
 
 

@@ -682,8 +682,8 @@ def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[Dispatch],
         if dispatch is None:
             break
         try:
-            with beats.evaluating(dispatch.params):
-                outcome = evaluate_in_worker(func, dispatch.params)
+            with beats.evaluating(dispatch):
+                outcome = evaluate_in_worker(func, dispatch.params, dispatch.run)
             if report(dispatch, outcome):
                 break
         except BaseException as error:
@@ -741,7 +741,7 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
     status, payload, duration = outcome
     cost = duration if duration is not None and duration > 0 else None
     if status != "ok":
-        with _unrecorded(opt, params, failure=payload):
+        with _unrecorded(opt, params, failure=payload, run=run):
             opt.tell_failure(params, payload, duration=duration, cost=cost, run=run)
         return status, payload
     returned = _numbers(payload)
@@ -755,11 +755,11 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
         _check_failures_constraints(opt, payload, values)
         message = f"objective returned {number!r}" + (
             "" if values is None else f" with constraints {values!r}")
-        with _unrecorded(opt, params, number, values, failure=message):
+        with _unrecorded(opt, params, number, values, failure=message, run=run):
             opt.tell_failure(params, message, duration=duration, cost=cost, run=run)
         return "failed", message
     try:
-        with _unrecorded(opt, params, number, values):
+        with _unrecorded(opt, params, number, values, run=run):
             opt.tell(params, number, duration=duration, constraints=values, cost=cost,
                      run=run)
     except JournalError:  # the storage refused the write: `_unrecorded` said what it was
@@ -772,10 +772,10 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
 @contextlib.contextmanager
 def _unrecorded(opt: Optimizer, params: dict[str, Any], value: float | None = None,
                 constraints: list[float] | None = None, *,
-                failure: str | None = None) -> Iterator[None]:
+                failure: str | None = None, run: int | None = None) -> Iterator[None]:
     """A tell that the journal or study refused to record (a `JournalError`: a full disk, a
     file size limit, a deleted study) is raised with what was not recorded — the point,
-    its run id (`Optimizer.run_ids`), its value and constraints, or its failure's text —
+    its run id (`run`, the one the tell named, else `Optimizer.run_ids`), its value and constraints, or its failure's text —
     in its message and as its attributes (`JournalError.params`, …), so that the user can
     tell it by hand once the storage is fixed (`_release`, which every run's stop passes,
     adds how); the error is otherwise the storage's."""
@@ -783,7 +783,7 @@ def _unrecorded(opt: Optimizer, params: dict[str, Any], value: float | None = No
         yield
     except JournalError as error:
         try:
-            run = opt.run_ids(params)[0]
+            run = opt.run_ids(params)[0] if run is None else run
         except JournalError:  # the storage cannot be read either (a deleted study)
             run = None
         error.params, error.run, error.value = dict(params), run, value

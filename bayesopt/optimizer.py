@@ -1343,7 +1343,8 @@ class Optimizer:
             self._refresh()
             return self._state.source(self._state.pending_point(canonical))
 
-    def run_ids(self, params: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    def run_ids(self, params: Mapping[str, Any], *,
+                run: int | None = None) -> tuple[int | None, int | None]:
         """(run, continues) of a pending point: ids to name checkpoints by, as ``bayesopt
         run``'s ``{bayesopt.run}`` and ``{bayesopt.continues}`` do (`OptimizerState.run_ids`).
         run is the point's place among every point asked in the run (0-based, every worker
@@ -1354,11 +1355,19 @@ class Optimizer:
         once the earlier run is told, both are known when the point is asked. `tell`,
         `tell_failure`, `report`, `heartbeat` and `cancel` take run as ``run=``, to name
         this run when several runs of its params are in flight (here, of the pending runs
-        `params` matches, the nearest, the earliest of equally near ones)."""
+        `params` matches, the nearest, the earliest of equally near ones). With `run`
+        (a run id), the ids of that run of `params` (its continues: `bayesopt run` names
+        the run it dispatched); ValueError when it is not a run of `params` in flight,
+        as for `tell`."""
+        ids = _check_runs(run, 1, batch=False)
         with self._lock:
             canonical = self.space.validate(params)
             self._refresh()
-            return self._state.run_ids(canonical)
+            if ids is None:
+                return self._state.run_ids(canonical)
+            named = self._runs("run_ids", [canonical], ids)[0]
+            assert named is not None, "a named run is found or refused (_runs)"
+            return self._state.ids_of(named)
 
     # ------------------------------------------------------------ journal
     @property
@@ -1651,7 +1660,8 @@ def _journal_space(header: Mapping[str, Any], given: SpaceLike | None, name: str
         try:
             return space_from_json(header["space"], version=header["version"])
         except JournalError as error:
-            raise JournalError(f"{name}: {error}; pass space= to Optimizer.resume") from None
+            raise JournalError(f"{name}: {error}; pass space= with the original dimensions "
+                               "and choices to Optimizer.resume") from None
     space = given if isinstance(given, Space) else Space(given)
     difference = first_difference(header["space"], space, version=header["version"])
     if difference is not None:

@@ -102,6 +102,13 @@ class AttachedObjective:
         """Use `opt` for the evaluations to come (None: the run has ended)."""
         raise NotImplementedError
 
+    def evaluate(self, params: dict[str, Any], run: int | None) -> Any:
+        """Evaluate `params` as the run `run` (the id `Dispatch` carries; None for a point
+        never asked or added by `add_pending`, named by its params): what the loop calls
+        instead of the objective itself, so that whatever the objective names or reports
+        is of the run the loop dispatched, not of another run of the same params."""
+        raise NotImplementedError
+
 
 class Evaluation(Protocol):
     """An evaluation in flight, as the loop reads it once it is done: a
@@ -151,14 +158,17 @@ def next_point(opt: Optimizer, budget: Budget) -> Dispatch | None:
     return None if asked is None else Dispatch(*asked)
 
 
-def evaluate_in_worker(func: Objective, params: dict[str, Any]) -> Outcome:
-    """Run the objective where the executor puts it; never let its exception escape.
+def evaluate_in_worker(func: Objective, params: dict[str, Any],
+                       run: int | None = None) -> Outcome:
+    """Run the objective where the executor puts it; never let its exception escape. An
+    `AttachedObjective` is evaluated as the run `run` (`AttachedObjective.evaluate`).
 
     The traceback reported starts in the objective (this frame is left out).
     """
     start = time.perf_counter()
     try:
-        value = func(dict(params))
+        value = (func.evaluate(dict(params), run) if isinstance(func, AttachedObjective)
+                 else func(dict(params)))
     except EvaluationFailed as failure:
         message = str(failure) or type(failure).__name__
         return Outcome("failed", message, time.perf_counter() - start)
@@ -383,12 +393,13 @@ class AsyncLoop:
                 continue
             self.in_flight[future] = dispatch
             if self.beats is not None:
-                self.beats.start(dispatch.params)
+                self.beats.start(dispatch)
 
     def _submit(self, dispatch: Dispatch) -> Evaluation | None:
         """The evaluation's future; None if our own pool is broken (it is rebuilt)."""
         try:
-            return self.executor.submit(evaluate_in_worker, self.func, dispatch.params)
+            return self.executor.submit(evaluate_in_worker, self.func, dispatch.params,
+                                        dispatch.run)
         except Exception as error:  # shut down, closed, broken: any refusal of the work
             if self.owned and isinstance(error, BrokenProcessPool):
                 return None
@@ -429,7 +440,7 @@ class AsyncLoop:
 
     def _finish(self, dispatch: Dispatch, outcome: Outcome) -> None:
         if self.beats is not None:  # before its tell: no heartbeat may follow it
-            self.beats.finish(dispatch.params)
+            self.beats.finish(dispatch)
         if self.report(dispatch, outcome):
             self.stopped = True
 
@@ -446,7 +457,8 @@ class AsyncLoop:
         self.executor, _ = resolve_executor(None, self.n_workers)
         for dispatch in suspects:  # one at a time, so a crash names its culprit
             assert isinstance(self.executor, Executor)
-            future = self.executor.submit(evaluate_in_worker, self.func, dispatch.params)
+            future = self.executor.submit(evaluate_in_worker, self.func, dispatch.params,
+                                          dispatch.run)
             wait([future])
             if _is_broken(future):
                 self._finish(dispatch, Outcome(

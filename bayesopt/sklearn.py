@@ -583,18 +583,21 @@ def _distribution_dimension(name: str, spec: Any) -> Dimension:
     support), has no such dimension and raises.
     """
     family = getattr(spec.dist, "name", type(spec.dist).__name__)
+    shown = f"search_spaces[{name!r}] = scipy.stats.{family}{spec.args!r}{spec.kwds or ''}"
     low, high = (float(bound) for bound in spec.support())
+    if math.isnan(low) or math.isnan(high):  # scipy's support of invalid parameters
+        raise ValueError(f"{shown}: its parameters are invalid for scipy (support "
+                         f"[{low}, {high}]), so it has no range to search")
     if family in ("loguniform", "reciprocal") and low > 0 and math.isclose(
             float(spec.cdf(math.sqrt(low * high))), 0.5, rel_tol=1e-9):
-        return Real(low, high, log=True)
+        return Real(low, high, log=True, name=name)
     if family == "uniform":
-        return Real(low, high)
+        return Real(low, high, name=name)
     if family == "randint":
-        return Integer(int(low), int(high))
+        return Integer(int(low), int(high), name=name)
     raise TypeError(
-        f"search_spaces[{name!r}] = scipy.stats.{family}{spec.args!r}{spec.kwds or ''}: only "
-        "loguniform (loc=0), uniform and randint have a dimension with the same support and "
-        "distribution; give a Real, Integer or Categorical dimension")
+        f"{shown}: only loguniform (loc=0), uniform and randint have a dimension with the "
+        "same support and distribution; give a Real, Integer or Categorical dimension")
 
 
 def _subspaces(search_spaces: Any, n_iter: int) -> list[tuple[Space, int]]:

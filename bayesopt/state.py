@@ -568,7 +568,10 @@ class OptimizerState:
         index = nearest_match(self.space, params, self.pending)
         if index is None:
             return None, None
-        point = self.pending[index]
+        return self.ids_of(self.pending[index])
+
+    def ids_of(self, point: PendingPoint) -> tuple[int | None, int | None]:
+        """(run, continues) of the asked point `point` (`run_ids`)."""
         trial = self.pending_trial(point)
         if trial is None:
             return point.run, None

@@ -6,6 +6,7 @@ import difflib
 import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -24,11 +25,11 @@ __all__ = ["ARRAY_HINT", "Number", "as_batch", "check_bool", "check_choice", "ch
            "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
            "is_real", "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
-# One number a user tells or an objective returns, as `is_value` accepts it: a Python or
-# numpy int or float (a bool is refused at run time, which no static type can say: bool is
-# an int; a Fraction, a numbers.Real no static type here names, is accepted too). numpy's
-# own scalars are not subclasses of float in its stubs, except float64.
-Number: TypeAlias = "float | np.floating[Any] | np.integer[Any]"
+# One number a user tells or an objective returns, as `is_value` accepts it (the rule of
+# `acquisition.checks.is_real`): a Python or numpy int or float, or a fractions.Fraction (a
+# bool is refused at run time, which no static type can say: bool is an int). numpy's own
+# scalars are not subclasses of float in its stubs, except float64.
+Number: TypeAlias = "float | Fraction | np.floating[Any] | np.integer[Any]"
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
 # gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers, create_study and

@@ -238,8 +238,12 @@ def test_class_choices_are_refused_at_resume_without_space_and_never_become_text
         p = opt.ask()
         opt.tell(p, p["x"])
     opt.close()
-    with pytest.raises(JournalError, match=r"(?s)dimension 'optimizer'.*Adam.*pass space="):
+    with pytest.raises(JournalError, match=r"(?s)dimension 'optimizer'.*Adam") as caught:
         Optimizer.resume(path)
+    message = str(caught.value)  # the advice once (review42 found it twice)
+    assert message.count("pass space=") == 1 and message.endswith(
+        "which JSON cannot carry (only its repr was stored); pass space= with the original "
+        "dimensions and choices to Optimizer.resume")
     with pytest.warns(ResumeWarning):
         resumed = Optimizer.resume(path, space)
     assert resumed.ask()["optimizer"] in (Adam, SGD)

@@ -710,6 +710,9 @@ def test_an_ask_interrupted_inside_the_gp_asks_next_what_an_uninterrupted_one_as
     (lambda o, p, q: o.report(p, 1, 0.5, run=[0]), TypeError, r"run=\[0\] must be an integer"),
     (lambda o, p, q: o.heartbeat(p, run=7), ValueError, r"heartbeat: run=7 is not a run"),
     (lambda o, p, q: o.cancel(p, run=1), ValueError, r"cancel: run=1 is the run of"),
+    (lambda o, p, q: o.run_ids(p, run="0"), TypeError, r"run='0' must be an integer"),
+    (lambda o, p, q: o.run_ids(p, run=7), ValueError, r"run_ids: run=7 is not a run in flight"),
+    (lambda o, p, q: o.run_ids(p, run=1), ValueError, r"run_ids: run=1 is the run of .*, not of"),
 ])
 def test_a_run_named_that_is_not_the_params_run_in_flight_is_refused_and_nothing_is_stored(
         call: Any, error: type[Exception], message: str) -> None:
@@ -719,3 +722,12 @@ def test_a_run_named_that_is_not_the_params_run_in_flight_is_refused_and_nothing
     with pytest.raises(error, match=message):
         call(opt, p, q)
     assert opt._state.n_applied == before and opt.pending == [p, q] and opt.history == []
+
+
+def test_run_ids_of_a_named_run_are_that_runs() -> None:
+    """run_ids(params, run=r): the ids of run r of params (what `bayesopt run` names the
+    command it dispatched by), equal to the by-params ids when r is its only run."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    p, q = opt.ask(2)
+    assert opt.run_ids(p, run=0) == opt.run_ids(p) == (0, None)
+    assert opt.run_ids(q, run=1) == (1, None)

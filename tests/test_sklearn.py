@@ -613,6 +613,13 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
     ({"C": norm(1.0, 0.1)}, TypeError, r"search_spaces\['C'\] = scipy.stats.norm.*only loguniform"),
     ({"C": loguniform(0.1, 10.0, loc=1.0)}, TypeError, r"scipy.stats.loguniform.*loc"),
     ({"C": np.ones((2, 2))}, TypeError, r"search_spaces\['C'\] = array"),
+    # a distribution whose dimension is invalid names its key (it said "dimension: low=nan")
+    ({"C": uniform(1.0, 0.0)}, ValueError,
+     r"search_spaces\['C'\] = scipy.stats.uniform\(1.0, 0.0\): its parameters are invalid"),
+    ({"degree": randint(3, 3)}, ValueError,
+     r"search_spaces\['degree'\] = scipy.stats.randint\(3, 3\): its parameters are invalid"),
+    ({"C": uniform(0.0, np.inf)}, ValueError, r"uniform\(0.0, inf\): its parameters are invalid"),
+    ({"C": uniform(1.0, 1e-300)}, ValueError, r"^dimension 'C': low=1.0 must be < high=1.0"),
     ({}, ValueError, "empty"),
     ({"C": Real(0.1, 10.0), "max_iter": Fidelity(10, 90)}, TypeError,
      r"search_spaces\['max_iter'\] = Fidelity.*cross-validates every candidate"),

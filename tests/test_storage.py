@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -754,6 +754,91 @@ def test_minimize_tells_each_evaluation_as_the_run_it_dispatched(
     reader.close()
 
 
+_TWO_RUNS_COMMAND = """\
+import pathlib, sys, time
+k, run, here, first = int(sys.argv[1]), int(sys.argv[2]), pathlib.Path(sys.argv[3]), int(sys.argv[4])
+def wait(name):
+    deadline = time.monotonic() + 60
+    while not (here / name).exists():
+        assert time.monotonic() < deadline, name
+        time.sleep(0.01)
+if k != first:
+    print("objective: 5")
+elif run == 0:  # R: reports once R2 runs
+    wait("r2_started")
+    print("report: 1 3", flush=True)
+    print("objective: 1")
+else:  # R2: reports once R was told
+    (here / "r2_started").touch()
+    wait("r_told")
+    print("report: 1 0.5", flush=True)
+    print("objective: 2")
+"""
+
+
+def test_a_commands_reports_are_of_the_run_minimize_dispatched(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """`bayesopt run`'s command objective with two runs of p in flight: R (run 0) timed out
+    while its command ran and the loop asked p again (R2, run 2). The objective reported by
+    params (`report(params, ...)`: this worker's pending run first), so R's late report
+    line was R2's, and R2's own report at step 1 was refused as not after step 1 (R2
+    failed, R was told 1.0). It reports on the run the loop dispatched now: R's late report
+    is refused (R timed out: `Optimizer.report`), which fails R, and R2 reports from its own
+    first step. Forced on threads as in the test above: q's tell moves the clock 120 s on,
+    so R times out and the next ask repeats p; R reports once R2 runs, R2 once R was told."""
+    from bayesopt.command import CommandObjective, CommandTemplate
+    from bayesopt.space import Space
+
+    first = Optimizer(SPACE_K, seed=0, n_initial=2).ask()
+    offset = [0.0]
+    monkeypatch.setattr(time, "time", lambda: CLOCK() + offset[0])
+    script = tmp_path / "two_runs.py"
+    script.write_text(_TWO_RUNS_COMMAND)
+    space = Space(SPACE_K)
+    template = CommandTemplate.parse(
+        [sys.executable, str(script), "{k}", "{bayesopt.run}", str(tmp_path), str(first["k"])],
+        space)
+
+    def callback(observation: Any, opt: Optimizer) -> None:
+        if observation.value == 5.0:
+            offset[0] = 120.0  # R, still running, times out (no heartbeat in 10 s)
+        if observation.run == 0:
+            (tmp_path / "r_told").touch()
+
+    url = storage_url(location)
+    with ThreadPoolExecutor(2) as pool:
+        result = minimize(CommandObjective(template, timeout=120), space, n_calls=3, seed=0,
+                          n_initial=2, n_workers=2, executor=pool, pending_timeout=30,
+                          progress=False, callback=callback, storage=url, study="s",
+                          max_consecutive_failures=3)
+    k = first["k"]
+    expected = [(1 - k, 5.0, 1), (k, None, 0), (k, 2.0, 2)]
+    assert runs_of_history(result) == expected  # type: ignore[arg-type]
+    error = result.history[1].error
+    assert error is not None and (
+        f"report line 'report: 1 3': report: {{'k': {k}}} is not pending (it timed out") in error
+    reader = Optimizer(SPACE_K, seed=0, n_initial=2, pending_timeout=30, storage=url, study="s")
+    assert runs_of_history(reader) == expected
+    assert [o.status for o in reader.history] == ["ok", "failed", "ok"]
+    reader.close()
+
+
+def asked_again(url: str, monkeypatch: pytest.MonkeyPatch
+                ) -> tuple[Optimizer, dict[str, Any], int, int]:
+    """(w, p, r, r2): worker w asked p (run r) and q, both timed out (the clock moved
+    60 s on), q was told and w asked p again (run r2)."""
+    w = Optimizer(SPACE_K, seed=0, n_initial=2, pending_timeout=10, storage=url, study="s")
+    p, q = w.ask(2)
+    (r, _), start = w.run_ids(p), time.time()
+    monkeypatch.setattr(time, "time", lambda: start + 60)  # p and q time out
+    w.tell(q, 5.0)
+    assert w.ask() == p
+    r2, _ = w.run_ids(p)
+    assert (r, r2) == (0, 2)
+    return w, p, r, cast(int, r2)
+
+
 def test_a_late_tell_report_or_failure_names_its_run_not_the_run_of_its_params_asked_again(
     location: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -763,14 +848,7 @@ def test_a_late_tell_report_or_failure_names_its_run_not_the_run_of_its_params_a
     tell of a timed-out point, no warning), its report is refused, and R2 reports from its
     own first step and is told as R2, in w's fold and a reader's from scratch."""
     url = storage_url(location)
-    w = Optimizer(SPACE_K, seed=0, n_initial=2, pending_timeout=10, storage=url, study="s")
-    p, q = w.ask(2)
-    (r, _), start = w.run_ids(p), time.time()
-    monkeypatch.setattr(time, "time", lambda: start + 60)  # p and q time out
-    w.tell(q, 5.0)
-    assert w.ask() == p
-    r2, _ = w.run_ids(p)
-    assert (r, r2) == (0, 2)
+    w, p, r, r2 = asked_again(url, monkeypatch)
     with pytest.raises(ValueError, match=r"report: \{'k': \d\} is not pending \(it timed out"):
         w.report(p, 1, 0.5, run=r)
     with warnings.catch_warnings():
@@ -785,6 +863,31 @@ def test_a_late_tell_report_or_failure_names_its_run_not_the_run_of_its_params_a
                                         (p["k"], None, r2)]
         assert opt._state.pending == opt._state.expired == []
         opt.close()
+
+
+def test_minimizes_heartbeats_name_the_run_dispatched_not_the_run_of_its_params(
+    location: tuple[str, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`minimize`'s heartbeat thread beating run R of p, which timed out while p was asked
+    again (run R2): by params its beats were R2's (this worker's pending run first), so R
+    was beaten on for ever and R2 kept alive by R's worker (checked with e1290939's
+    `Heartbeats.start(p)`: still running after 50 beats). By run id R's beat is refused:
+    R is dropped with a warning in the log."""
+    import logging
+
+    from bayesopt.heartbeats import Heartbeats
+    from bayesopt.parallel import Dispatch
+
+    w, p, r, _ = asked_again(storage_url(location), monkeypatch)
+    caplog.set_level(logging.WARNING, logger="bayesopt.heartbeats")
+    with Heartbeats(w, 0.03) as beats:  # a beat every 0.01 s
+        beats.start(Dispatch(p, r))
+        deadline = time.monotonic() + 10
+        while beats.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert beats.running == []
+    assert any("no more heartbeats are sent for it" in m for m in caplog.messages)
+    w.close()
 
 
 def test_a_late_tell_of_a_run_another_worker_cancelled_names_it_when_its_params_are_asked_again(

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 USER_CODE = textwrap.dedent('''
+    from fractions import Fraction
     from typing import Any
 
     import numpy as np
@@ -95,6 +96,8 @@ USER_CODE = textwrap.dedent('''
              cost=np.float32(2.0))
     opt.tell(params, "0.5")  # refused
     opt.report(params, np.int64(1), np.float32(0.3))
+    opt.tell(params, Fraction(1, 2))  # a Fraction is a real number (acquisition.checks.is_real)
+    opt.report(params, Fraction(2), Fraction(1, 3))
     constrained = Optimizer(space, n_constraints=1)
     constrained.tell(params, 0.3, constraints=np.array([-0.2]))
     constrained.tell(opt.ask(2), [0.3, 0.4], constraints=[np.array([-0.2]), np.array([0.1])])
