@@ -39,7 +39,9 @@ of the factor. The value they are given is their posterior mean ("kriging
 believer") by default, or the best value observed so far ("constant liar",
 CL-min). `fantasy="penalize"` appends nothing and has the optimizer damp
 the acquisition around pending points instead (local penalization,
-`acquisition.penalty.LocalPenalty`). The believer is the default: in
+`acquisition.penalty.LocalPenalty`). Under outcome constraints the liar's
+value and the penalty's best are the best feasible ones, as constrained EI's
+incumbent is (`bayesopt.propose`). The believer is the default: in
 batches it reaches the sequential run's regret in the fewest evaluations
 (docs/choosing-defaults.md, "Batches and pending points").
 """
@@ -698,9 +700,11 @@ class SurrogateModel:
                                      self.warping, theta[d + 2:])
 
     # ------------------------------------------------------------ fantasies
-    def add_fantasies(self, X_pending: np.ndarray) -> None:
+    def add_fantasies(self, X_pending: np.ndarray, rows: np.ndarray | None = None) -> None:
         """Condition on pending points as if observed: valued at their posterior mean
-        (kriging believer, the default) or at the best observation (constant liar).
+        (kriging believer, the default) or at the best observation (constant liar), of
+        the observed `rows` (n_observed,) where given (the feasible ones under outcome
+        constraints), else of all.
 
         A fantasy is treated as observed exactly — without observation noise —
         and its value also counts toward the incumbent. Otherwise a point next
@@ -711,12 +715,15 @@ class SurrogateModel:
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
             return
+        assert rows is None or (rows.shape == (self.n_observed,) and rows.any()), "rows to lie by"
         X_pending = self._inputs(X_pending)
         observed = self.observed_incumbent  # needs the posterior without fantasies
         if self.options.fantasy == "believer":
             mean, _ = self.gp.predict(X_pending)
         else:
-            mean = np.full(X_pending.shape[0], float(np.min(self.gp.y)))
+            observed_y = self.gp.y[: self.n_observed]
+            best = observed_y if rows is None else observed_y[rows]
+            mean = np.full(X_pending.shape[0], float(np.min(best)))
         raw = self.y_mean + self.y_scale * mean
         self.gp.append(X_pending, raw, noise=FANTASY_NOISE * self.gp.kernel.variance)
         self._fantasy_incumbent = min(self._fantasy_incumbent, float(np.min(mean)), observed)
