@@ -90,7 +90,7 @@ from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPrio
 from bayesopt.rounding import INTEGER_KERNELS, InputRounding
 from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
 from bayesopt.slice_sampling import SliceSchedule
-from bayesopt.transforms import OutputTransform
+from bayesopt.transforms import OutputTransform, all_equal, times_square
 from bayesopt.warping import KumaraswamyWarping, WarpedGaussianProcess
 from kernels import KERNEL_KINDS, CholeskyError, Kernel
 
@@ -617,19 +617,13 @@ class SurrogateModel:
         """The fit's settings; a fixed noise variance (objective units²) becomes equal noise
         bounds on the standardized scale of this refit: σ²_std = σ²_user / (s_T · s_y)²,
         with s_T the transform's scale and s_y the standardization's (exact for the
-        linear transform `ModelOptions` requires with a fixed noise). Where (s_T · s_y)²
-        is no normal float (objectives beyond about 1e154 or below 1e-154 in scale) it is
-        divided out one factor at a time, which neither overflows nor underflows first."""
+        linear transform `ModelOptions` requires with a fixed noise), at any scale of the
+        objective (`bayesopt.transforms.times_square`)."""
         if self.options.noise_variance is None:
             return self.options.fit
         scale = float(self.transform.scale * self.y_scale)
         tiny, huge = np.finfo(float).tiny, np.finfo(float).max  # keep log(σ²) finite
-        try:
-            squared = scale**2
-        except OverflowError:  # beyond the floats
-            squared = math.inf
-        nominal = self.options.noise_variance
-        noise = nominal / squared if tiny <= squared <= huge else nominal / scale / scale
+        noise = times_square(self.options.noise_variance, scale, divide=True)
         noise = float(np.clip(noise, tiny, huge))
         return replace(self.options.fit, noise_bounds=(noise, noise))
 
@@ -959,13 +953,9 @@ class TopBudget:
 
 
 def _standardization(y: np.ndarray) -> tuple[float, float]:
-    """Mean and scale; a constant (or single) target gets scale 1 (nothing to learn yet).
-
-    Equal values are constant even when their mean rounds off them by an ulp: np.std is
-    then an ulp of that ulp (2.5e-32 for ten values 1.85e-16), and dividing by it made
-    every target ±1 instead of 0; their mean is their value, exactly
-    (`OutputTransform.fit` treats its z-scores alike)."""
-    if bool(np.all(y == y[0])):
+    """Mean and scale; a constant (or single) target gets scale 1 (nothing to learn yet),
+    its mean its value (`bayesopt.transforms.all_equal`, as `OutputTransform.fit` decides)."""
+    if all_equal(y):
         return float(y[0]), 1.0
     mean = float(np.mean(y))
     scale = float(np.std(y))
