@@ -76,6 +76,7 @@ from bayesopt.command import (
     EvaluationError,
     check_program,
     compile_metric,
+    same_command,
     shell_join,
 )
 from bayesopt.failures import (
@@ -1052,8 +1053,8 @@ def _show(args: argparse.Namespace) -> int:
 
 def _command_lines(record: JournalRecord) -> list[str]:
     """The command, working directory and space file a header records
-    (`JournalRecord.command`), if any, then each other command that told evaluations
-    (`JournalRecord.other_commands`)."""
+    (`JournalRecord.command`), if any, then each command or directory not the header's
+    that told evaluations (`JournalRecord.other_commands`, `_other_command_line`)."""
     command = record.command
     lines = []
     if command is not None:
@@ -1064,10 +1065,24 @@ def _command_lines(record: JournalRecord) -> list[str]:
         digest = command.get("space_sha256")
         lines.append(f"space file: {command['space_file']}"
                      + (f" (sha256 {str(digest)[:12]}…)" if digest else ""))
-    for other, count in record.other_commands:
-        lines.append(f"also told by `{shell_join(other.argv)}` in {other.cwd}: "
-                     f"{count} evaluation{'s' * (count != 1)}")
+    lines += [_other_command_line(command, other, count)
+              for other, count in record.other_commands]
     return lines
+
+
+def _other_command_line(stored: Mapping[str, Any] | None, other: RunCommand,
+                        count: int) -> str:
+    """The line of `show` for `count` evaluations told by `other`: "also told by" its words
+    where it is another command than the header's, `stored`; where it is the same one
+    (`bayesopt.command.same_command`: recorded for its directory, which differs or which a
+    0.6.0 header lacks), "the same command", with its words if they are written otherwise
+    (``{flag!s}`` for 0.6.0's plain ``{flag}``)."""
+    told = f"in {other.cwd}: {count} evaluation{'s' * (count != 1)}"
+    if stored is None or not same_command(stored["argv"], other.argv):
+        return f"also told by `{shell_join(other.argv)}` {told}"
+    if tuple(stored["argv"]) == other.argv:
+        return f"also told by the same command {told}"
+    return f"also told by the same command, written `{shell_join(other.argv)}`, {told}"
 
 
 def _plot(args: argparse.Namespace) -> int:

@@ -64,7 +64,8 @@ Early stopping: a line ``report: <step> <value>`` on standard output
 (case-insensitive, spaces allowed around the colon and between the two numbers, ANSI
 CSI sequences removed as above) is passed to ``Optimizer.report(params, step, value,
 run=run)`` as soon as it is printed, of the run `minimize` dispatched (its id, as
-``{bayesopt.run}`` names it: another run of the same params in flight is not this one's): step counts the units completed (an epoch loop from 0 prints
+``{bayesopt.run}`` names it: another run of the same params in flight is not this
+one's): step counts the units completed (an epoch loop from 0 prints
 ``epoch + 1``), value is the intermediate objective. When the pruning rule says stop
 (successive halving at the Fidelity's rungs, or at steps 1, 3, 9, ... without a Fidelity:
 ``bayesopt.fidelity.SuccessiveHalving``), the command's process group is killed, as a

@@ -53,7 +53,7 @@ from bayesopt.validation import (
     check_constraint_row,
     check_count,
     check_value,
-    is_value,
+    is_real,
     keyword_only,
     unknown_keywords,
 )
@@ -849,7 +849,7 @@ def _shape_hint(payload: Any) -> str:
         return ("; no cost can be returned: minimize tells each evaluation's wall time as its "
                 "cost (tell another cost with Optimizer.tell(..., cost=) in an ask/tell loop)")
     second: Any = payload[1] if len(payload) == 2 else None
-    if is_value(second) or (isinstance(second, np.ndarray) and second.ndim == 0
+    if is_real(second) or (isinstance(second, np.ndarray) and second.ndim == 0
                             and second.dtype.kind in "iuf"):
         return f"; the constraint values are a list: (value, [{float(second)!r}]) for one"
     if isinstance(second, (list, tuple)) and any(
@@ -860,13 +860,13 @@ def _shape_hint(payload: Any) -> str:
 
 def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:
     """An objective's return as (value, constraint values or None); None unless each is a
-    number by the rule of `Optimizer.tell` (`is_value`: a string or a bool is not)."""
+    number by the rule of `Optimizer.tell` (`is_real`: a string or a bool is not)."""
     value, constraints = payload if isinstance(payload, tuple) and len(payload) == 2 else (
         payload, None)
     if constraints is not None and (isinstance(constraints, (str, bytes)) or not isinstance(
             constraints, (Sequence, np.ndarray)) or np.ndim(constraints) == 0):
         return None
     values = None if constraints is None else list(constraints)
-    if not is_value(value) or not all(is_value(c) for c in values or []):
+    if not is_real(value) or not all(is_real(c) for c in values or []):
         return None
     return float(value), None if values is None else [float(c) for c in values]

@@ -39,7 +39,9 @@ of the factor. The value they are given is their posterior mean ("kriging
 believer") by default, or the best value observed so far ("constant liar",
 CL-min). `fantasy="penalize"` appends nothing and has the optimizer damp
 the acquisition around pending points instead (local penalization,
-`acquisition.penalty.LocalPenalty`). The believer is the default: in
+`acquisition.penalty.LocalPenalty`). Under outcome constraints the liar's
+value and the penalty's best are the best feasible ones, as constrained EI's
+incumbent is (`bayesopt.propose`). The believer is the default: in
 batches it reaches the sequential run's regret in the fewest evaluations
 (docs/choosing-defaults.md, "Batches and pending points").
 """
@@ -88,7 +90,7 @@ from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPrio
 from bayesopt.rounding import INTEGER_KERNELS, InputRounding
 from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
 from bayesopt.slice_sampling import SliceSchedule
-from bayesopt.transforms import OutputTransform
+from bayesopt.transforms import OutputTransform, all_equal, times_square
 from bayesopt.warping import KumaraswamyWarping, WarpedGaussianProcess
 from kernels import KERNEL_KINDS, CholeskyError, Kernel
 
@@ -615,19 +617,13 @@ class SurrogateModel:
         """The fit's settings; a fixed noise variance (objective units²) becomes equal noise
         bounds on the standardized scale of this refit: σ²_std = σ²_user / (s_T · s_y)²,
         with s_T the transform's scale and s_y the standardization's (exact for the
-        linear transform `ModelOptions` requires with a fixed noise). Where (s_T · s_y)²
-        is no normal float (objectives beyond about 1e154 or below 1e-154 in scale) it is
-        divided out one factor at a time, which neither overflows nor underflows first."""
+        linear transform `ModelOptions` requires with a fixed noise), at any scale of the
+        objective (`bayesopt.transforms.times_square`)."""
         if self.options.noise_variance is None:
             return self.options.fit
         scale = float(self.transform.scale * self.y_scale)
         tiny, huge = np.finfo(float).tiny, np.finfo(float).max  # keep log(σ²) finite
-        try:
-            squared = scale**2
-        except OverflowError:  # beyond the floats
-            squared = math.inf
-        nominal = self.options.noise_variance
-        noise = nominal / squared if tiny <= squared <= huge else nominal / scale / scale
+        noise = times_square(self.options.noise_variance, scale, divide=True)
         noise = float(np.clip(noise, tiny, huge))
         return replace(self.options.fit, noise_bounds=(noise, noise))
 
@@ -698,9 +694,11 @@ class SurrogateModel:
                                      self.warping, theta[d + 2:])
 
     # ------------------------------------------------------------ fantasies
-    def add_fantasies(self, X_pending: np.ndarray) -> None:
+    def add_fantasies(self, X_pending: np.ndarray, rows: np.ndarray | None = None) -> None:
         """Condition on pending points as if observed: valued at their posterior mean
-        (kriging believer, the default) or at the best observation (constant liar).
+        (kriging believer, the default) or at the best observation (constant liar), of
+        the observed `rows` (n_observed,) where given (the feasible ones under outcome
+        constraints), else of all.
 
         A fantasy is treated as observed exactly — without observation noise —
         and its value also counts toward the incumbent. Otherwise a point next
@@ -711,12 +709,15 @@ class SurrogateModel:
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
             return
+        assert rows is None or (rows.shape == (self.n_observed,) and rows.any()), "rows to lie by"
         X_pending = self._inputs(X_pending)
         observed = self.observed_incumbent  # needs the posterior without fantasies
         if self.options.fantasy == "believer":
             mean, _ = self.gp.predict(X_pending)
         else:
-            mean = np.full(X_pending.shape[0], float(np.min(self.gp.y)))
+            observed_y = self.gp.y[: self.n_observed]
+            best = observed_y if rows is None else observed_y[rows]
+            mean = np.full(X_pending.shape[0], float(np.min(best)))
         raw = self.y_mean + self.y_scale * mean
         self.gp.append(X_pending, raw, noise=FANTASY_NOISE * self.gp.kernel.variance)
         self._fantasy_incumbent = min(self._fantasy_incumbent, float(np.min(mean)), observed)
@@ -952,13 +953,9 @@ class TopBudget:
 
 
 def _standardization(y: np.ndarray) -> tuple[float, float]:
-    """Mean and scale; a constant (or single) target gets scale 1 (nothing to learn yet).
-
-    Equal values are constant even when their mean rounds off them by an ulp: np.std is
-    then an ulp of that ulp (2.5e-32 for ten values 1.85e-16), and dividing by it made
-    every target ±1 instead of 0; their mean is their value, exactly
-    (`OutputTransform.fit` treats its z-scores alike)."""
-    if bool(np.all(y == y[0])):
+    """Mean and scale; a constant (or single) target gets scale 1 (nothing to learn yet),
+    its mean its value (`bayesopt.transforms.all_equal`, as `OutputTransform.fit` decides)."""
+    if all_equal(y):
         return float(y[0]), 1.0
     mean = float(np.mean(y))
     scale = float(np.std(y))

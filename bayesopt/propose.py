@@ -522,12 +522,16 @@ class Proposal:
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
         feasibility = self.state.outcomes.feasibility_term(
             self.rng, TopBudget.lift(pending) if top else pending, self.data.rows, top)
-        incumbent = self._incumbent(surrogate, pending, feasibility is not None)
+        rows = self._incumbent_rows(feasibility is not None)
+        incumbent = self._incumbent(surrogate, pending, rows)
+        # the liar's value and the penalty's best need one even while no observation is
+        # feasible: then over every one (the acquisition, `Feasibility`, reads no objective)
+        best_rows = None if rows is None or not rows.any() else rows
         if self.model.options.fantasy == "penalize":
-            local = self._local_penalty(surrogate, pending)
+            local = self._local_penalty(surrogate, pending, best_rows)
             penalty = self._penalty(local, feasibility, top)
         else:
-            self.model.add_fantasies(TopBudget.lift(pending) if top else pending)
+            self.model.add_fantasies(TopBudget.lift(pending) if top else pending, best_rows)
             penalty = self._penalty(None, feasibility, top)
         return _Conditioned(surrogate, incumbent, penalty, feasibility is not None)
 
@@ -550,26 +554,29 @@ class Proposal:
         return objective(function, conditioned.surrogate, conditioned.penalty,
                          local_search_context=one_blas_thread)
 
-    def _incumbent(self, surrogate: Surrogate, pending: np.ndarray,
-                   constrained: bool) -> float | None:
-        """The EI incumbent (standardized; None: no feasible observation yet, or the model's
-        own with its fantasies). With the budget as an input: the best posterior mean at
-        the highest budget over the observed configurations (the feasible ones under
-        outcome constraints) and the pending ones, whose believed values are those means."""
-        if not self.data.budget_input:
-            return self._feasible_incumbent() if constrained else None
-        X = self.data.X[:, : self.space.n_columns]
-        if constrained:
-            X = X[self.data.of(self.state.feasible_ok)]
-            if X.shape[0] == 0:
-                return None
-        candidates = np.concatenate([X, pending]) if not constrained else X
-        return float(np.min(surrogate.predict(candidates)[0]))
+    def _incumbent_rows(self, constrained: bool) -> np.ndarray | None:
+        """The observed rows (n_observed,) an incumbent is taken over, where not all (None):
+        under outcome constraints the feasible ones, constrained EI's incumbent being the
+        best *feasible* value (Gardner et al. 2014, Sec. 3; Gelbart, Snoek & Adams 2014,
+        Sec. 4). The acquisition's (`_incumbent`), the constant liar's value and the local
+        penalty's best (`_conditioned`) are all taken over them."""
+        return self.data.of(self.state.feasible_ok) if constrained else None
 
-    def _feasible_incumbent(self) -> float | None:
-        """The EI incumbent among the feasible observations (None while there is none)."""
-        feasible = self.data.of(self.state.feasible_ok)
-        return self.model.incumbent_among(feasible) if feasible.any() else None
+    def _incumbent(self, surrogate: Surrogate, pending: np.ndarray,
+                   rows: np.ndarray | None) -> float | None:
+        """The EI incumbent (standardized) over the observed `rows` (`_incumbent_rows`);
+        None while none of them is feasible (the acquisition is then feasibility alone),
+        or where the model's own counts (with its fantasies: no constraints, no budget
+        input). With the budget as an input: the best posterior mean at the highest budget
+        over the observed configurations (of `rows`) and, without outcome constraints,
+        the pending ones, whose believed values are those means."""
+        if rows is not None and not rows.any():
+            return None
+        if not self.data.budget_input:
+            return None if rows is None else self.model.incumbent_among(rows)
+        X = self.data.X[:, : self.space.n_columns]
+        candidates = np.concatenate([X, pending]) if rows is None else X[rows]
+        return float(np.min(surrogate.predict(candidates)[0]))
 
     def _cost_alpha(self) -> float:
         """α of logei_per_cost: 1 without a budget; with one, cost-cooling from the end of the
@@ -616,16 +623,21 @@ class Proposal:
         widths = np.minimum(self.model.lengthscales[: self.space.n_columns], MAX_FAILURE_WIDTH)
         return FailurePenalty(X_failed, widths)
 
-    def _local_penalty(self, surrogate: Surrogate, pending: np.ndarray) -> LocalPenalty | None:
-        """Local penalization of the pending points (González et al. 2016; acquisition.penalty)."""
+    def _local_penalty(self, surrogate: Surrogate, pending: np.ndarray,
+                       rows: np.ndarray | None) -> LocalPenalty | None:
+        """Local penalization of the pending points (González et al. 2016; acquisition.penalty),
+        its best M taken over the observed `rows` (n_observed,; None: all)."""
         if pending.shape[0] == 0:
             return None
         observed = self.data.X[:, : self.space.n_columns]
         sample = np.concatenate([self.space.sobol(N_LIPSCHITZ_SAMPLE, self.rng), observed])
         lipschitz = lipschitz_estimate(surrogate.predict_with_gradient(sample)[2])
         mean, std = surrogate.predict(pending)
-        best = (float(np.min(surrogate.predict(observed)[0])) if self.data.budget_input
-                else self.model.observed_incumbent)
+        if self.data.budget_input:
+            best = float(np.min(surrogate.predict(observed if rows is None else observed[rows])[0]))
+        else:
+            best = (self.model.observed_incumbent if rows is None
+                    else self.model.incumbent_among(rows))
         return LocalPenalty(pending, mean, std, best, lipschitz)
 
     def _domain(self) -> Domain:

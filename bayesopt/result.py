@@ -143,9 +143,14 @@ def judged(obs: Observation, space: Space | None) -> bool:
 
 
 def modelled(obs: Observation, space: Space) -> bool:
-    """Whether an observation is the surrogate's data: a success, or in a space without
-    a `Fidelity` a pruned run (its last value; with a Fidelity only its rung counts)."""
-    return obs.ok or (obs.status == "pruned" and space.fidelity is None)
+    """Whether an observation is the surrogate's data (`status_modelled`)."""
+    return status_modelled(obs.status, space)
+
+
+def status_modelled(status: Status, space: Space) -> bool:
+    """Whether an observation of `status` is the surrogate's data: a success, or in a space
+    without a `Fidelity` a pruned run (its last value; with a Fidelity only its rung counts)."""
+    return status == "ok" or (status == "pruned" and space.fidelity is None)
 
 
 def recorded_n_constraints(declared: int | None,

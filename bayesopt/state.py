@@ -154,7 +154,7 @@ from bayesopt.hedge import HedgeRecord
 from bayesopt.journal import JournalError
 from bayesopt.model import FIDELITY_KERNELS, BudgetBasis, ModelOptions, SurrogateModel
 from bayesopt.outcomes import OutcomeModels
-from bayesopt.result import Observation, Status, modelled
+from bayesopt.result import Observation, Status, modelled, status_modelled
 from bayesopt.rounding import input_rounding
 from bayesopt.space import Categorical, Integer, Space, sobol_seed
 
@@ -462,27 +462,16 @@ class OptimizerState:
     def told_model_data(self, points: Sequence[Mapping[str, Any]], values: Sequence[float],
                         claims: Sequence[int | None] = ()) -> ModelData | None:
         """`model_data` with the told `points` (valid, `Space.validate`) that their tell will
-        add to it, as `_observe` decides (`result.modelled`): with a Fidelity, not a run
-        `report` stopped, which the tell records "pruned" and leaves out; None when the
-        tell adds none (the surrogate has nothing new, as after `tell_failure`)."""
-        kept = [(p, v) for p, v, c in zip(points, values, claims or (None,) * len(points))
-                if self.space.fidelity is None or not self._stopped(p, c)]
+        add to it, as `_observe` decides (`_told_runs`, `result.status_modelled`): with a
+        Fidelity, not a run `report` stopped, which the tell records "pruned" and leaves
+        out; None when the tell adds none (the surrogate has nothing new, as after
+        `tell_failure`)."""
+        told = _told_runs(self, points, None, tuple(claims))
+        kept = [(p, v) for p, v, run in zip(points, values, told)
+                if status_modelled(_told_status(v, run.step), self.space)]
         if not kept:
             return None
         return self.model_data([p for p, _ in kept], [v for _, v in kept])
-
-    def _stopped(self, params: Mapping[str, Any], claim: int | None = None) -> bool:
-        """Whether the told point `params` (of the run `claim`, if known) releases a run
-        `report` stopped (the pending or timed-out point `_release` would drop)."""
-        if claim is not None:
-            point = _claimed_point(self, claim)
-            return (point is not None and not _superseded(self, point)
-                    and run_key(self.space, point) in self.pruning.stopped)
-        for points in (self.pending, self.expired):
-            index = nearest_match(self.space, params, points)
-            if index is not None:
-                return run_key(self.space, points[index]) in self.pruning.stopped
-        return False
 
     def source(self, point: PendingPoint | None) -> int | None:
         """For a pending promotion, the history index of the run it continues, else None."""
@@ -902,36 +891,88 @@ def _add_pending(state: OptimizerState, event: Event) -> None:
     state.n_claimed += len(event.points)
 
 
-def _release(state: OptimizerState, params: Mapping[str, Any],
-             x: np.ndarray | None = None) -> PendingPoint | None:
-    """Drop the pending (or timed-out) point `params` matches, if any, and return it.
+class _Runs(Protocol):
+    """The pending and timed-out points a told or cancelled point is matched among."""
+
+    @property
+    def space(self) -> Space: ...
+    @property
+    def pending(self) -> list[PendingPoint]: ...
+    @property
+    def expired(self) -> list[PendingPoint]: ...
+
+
+class _Unreleased:
+    """The state's pending and timed-out points less those its tell's earlier points
+    release (`released`, by identity): what its next point is matched among
+    (`_told_runs`), the state itself left as it is."""
+
+    def __init__(self, state: OptimizerState) -> None:
+        self.space = state.space
+        self._state = state
+        self.released: list[PendingPoint] = []
+
+    @property
+    def pending(self) -> list[PendingPoint]:
+        return self._less(self._state.pending)
+
+    @property
+    def expired(self) -> list[PendingPoint]:
+        return self._less(self._state.expired)
+
+    def _less(self, points: list[PendingPoint]) -> list[PendingPoint]:
+        if not self.released:
+            return points
+        return [p for p in points if not any(p is r for r in self.released)]
+
+
+def _matched_point(runs: _Runs, params: Mapping[str, Any],
+                   x: np.ndarray | None = None) -> PendingPoint | None:
+    """The pending (else timed-out) point `params` matches (`nearest_match`), or None.
     `x`: `params` encoded, when the caller has it."""
-    for points in (state.pending, state.expired):
-        index = nearest_match(state.space, params, points, x)
+    for points in (runs.pending, runs.expired):
+        index = nearest_match(runs.space, params, points, x)
         if index is not None:
-            return points.pop(index)
+            return points[index]
     return None
 
 
-def _claimed_point(state: OptimizerState, claim: int) -> PendingPoint | None:
+def _claimed_point(runs: _Runs, claim: int) -> PendingPoint | None:
     """The pending (or timed-out) point made pending with `claim`, or None."""
-    for points in (state.pending, state.expired):
+    for points in (runs.pending, runs.expired):
         index = _claim_index(points, claim)
         if index is not None:
             return points[index]
     return None
 
 
+def _drop(state: OptimizerState, point: PendingPoint) -> None:
+    """Remove `point` (by identity) from the pending or timed-out points."""
+    for points in (state.pending, state.expired):
+        for index, held in enumerate(points):
+            if held is point:
+                del points[index]
+                return
+    raise AssertionError("a released point is pending or timed out")
+
+
+def _release(state: OptimizerState, params: Mapping[str, Any]) -> PendingPoint | None:
+    """Drop the pending (or timed-out) point `params` matches, if any, and return it."""
+    point = _matched_point(state, params)
+    if point is not None:
+        _drop(state, point)
+    return point
+
+
 def _release_claim(state: OptimizerState, claim: int) -> PendingPoint | None:
     """Drop the pending (or timed-out) point made pending with `claim`, if any, and return it."""
-    for points in (state.pending, state.expired):
-        index = _claim_index(points, claim)
-        if index is not None:
-            return points.pop(index)
-    return None
+    point = _claimed_point(state, claim)
+    if point is not None:
+        _drop(state, point)
+    return point
 
 
-def _superseded(state: OptimizerState, point: PendingPoint) -> bool:
+def _superseded(state: _Runs, point: PendingPoint) -> bool:
     """Whether the pending or timed-out `point` (`_claimed_point`'s: in exactly one of the
     two lists) timed out and its params are pending again (a new run, asked or added after
     the timeout): the reports' running state of its params is then that run's, which a
@@ -967,36 +1008,27 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     data = []
     lost = []
     rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
-    for params, x, value, error, duration, row, cost, claim in zip(
-            points, X, values, errors, seconds, rows, costs or (None,) * len(points),
-            claims or (None,) * len(points)):
-        superseded = False
-        if claim is None:  # written before claims: by params, and its worker's cancelled run
-            released = _release(state, params, x)  # is told (it names none to match later)
-            _forget_cancelled(state, params, event.worker)
-        else:
-            point = _claimed_point(state, claim)
-            superseded = point is not None and _superseded(state, point)
-            released = _release_claim(state, claim)
-        asked = params if released is None else released.params
-        if released is None and claim is not None:
+    told = _told_runs(state, points, X, claims)
+    for params, value, error, duration, row, cost, claim, run in zip(
+            points, values, errors, seconds, rows, costs or (None,) * len(points),
+            claims or (None,) * len(points), told):
+        if claim is None:  # written before claims: its worker's cancelled run is told
+            _forget_cancelled(state, params, event.worker)  # (it names none to match later)
+        if run.released is not None:
+            _drop(state, run.released)
+        elif claim is not None:  # the run it was of is over
             state.cancelled = [p for p in state.cancelled if p.claim != claim]
             lost.append(claim)
-            step = None  # the run it was of is over: nothing of its params' reports is its
-        elif superseded:
-            step = None  # its params' reports are the new run's
-            if released is not None and released.replicate:  # closed: no run reads them
-                state.pruning.close(run_key(state.space, released))
-        else:
-            step = state.pruning.close(point_key(state.space, asked) if released is None
-                                       else run_key(state.space, released))
-        status: Status = "failed" if value is None else "ok" if step is None else "pruned"
-        continues = _finish_trial(state, released, None if status == "pruned" else value)
+        if run.closes is not None:
+            state.pruning.close(run.closes)
+        status = _told_status(value, run.step)
+        continues = _finish_trial(state, run.released, None if status == "pruned" else value)
         state.history.append(Observation(len(state.history), dict(params), value, status, error,
                                          timestamp=event.time, duration=duration,
                                          constraints=row, cost=cost, continues=continues,
-                                         step=None if value is None else step,
-                                         run=None if released is None else released.run))
+                                         step=None if value is None else run.step,
+                                         run=None if run.released is None
+                                         else run.released.run))
         data.append(modelled(state.history[-1], state.space))
     state.lost_claims = tuple(lost)
     ok = np.array(data, dtype=bool)
@@ -1012,6 +1044,62 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     if fidelity is not None:
         budgets = [float(p[fidelity.name]) for p, keep in zip(points, data) if keep]  # type: ignore[index]
         state.budgets_ok = appended(grown, "budgets_ok", state.budgets_ok, budgets)
+
+
+@dataclass(frozen=True)
+class _ToldRun:
+    """What a tell does to the run of one of its points (`_told_runs`)."""
+
+    released: PendingPoint | None  # the pending or timed-out point it releases, if any
+    closes: Hashable | None  # the reports' running state it closes (`Pruning.close`), if any
+    step: float | None  # the step report stopped its run at (recorded "pruned"), or None
+
+
+def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
+              X: np.ndarray | None = None,
+              claims: Sequence[int | None] = ()) -> list[_ToldRun]:
+    """For each told point in turn (the valid `points`, `X` their encodings if known), what
+    its tell does to its run, the state left as it is (`_observe` applies it,
+    `OptimizerState.told_model_data` reads it): it releases the run its claim names while
+    that run is pending or timed out, and none once it is neither; without a claim the one
+    its params match (module docstring). A run timed out and its params pending again
+    (`_superseded`) leaves its params' reports to the new run; else the tell closes them
+    (the run's own, `run_key`; the params' where no run is released), and the step report
+    stopped them at makes it "pruned"."""
+    runs = _Unreleased(state)
+    closed: set[Hashable] = set()  # a second close of the same reports finds none
+    told = []
+    for i, (params, claim) in enumerate(zip(points, claims or (None,) * len(points))):
+        superseded = False
+        if claim is None:
+            released = _matched_point(runs, params, None if X is None else X[i])
+        else:
+            released = _claimed_point(runs, claim)
+            superseded = released is not None and _superseded(runs, released)
+        closes: Hashable | None = None
+        if released is None and claim is not None:
+            pass  # the run it was of is over: nothing of its params' reports is its
+        elif superseded:  # its params' reports are the new run's; a replicate's its own
+            if released is not None and released.replicate:
+                closes = run_key(state.space, released)
+        else:
+            closes = (point_key(state.space, params) if released is None
+                      else run_key(state.space, released))
+        step = None
+        if closes is not None and not superseded and closes not in closed:
+            step = state.pruning.stopped.get(closes)
+        if closes is not None:
+            closed.add(closes)
+        if released is not None:
+            runs.released.append(released)
+        told.append(_ToldRun(released, closes, step))
+    return told
+
+
+def _told_status(value: float | None, step: float | None) -> Status:
+    """A told point's status: "failed" without a value, "pruned" where report stopped its
+    run (`_ToldRun.step`), else "ok"."""
+    return "failed" if value is None else "ok" if step is None else "pruned"
 
 
 def _finish_trial(state: OptimizerState, released: PendingPoint | None,

@@ -88,7 +88,7 @@ from bayesopt.result import Observation
 from bayesopt.sampling import GaussianProcessMixture
 from bayesopt.space import Categorical, Fidelity, Space
 from bayesopt.state import model_inputs
-from bayesopt.transforms import power_of_two_unit, yeo_johnson_derivative
+from bayesopt.transforms import power_of_two_unit, times_square, yeo_johnson_derivative
 from bayesopt.validation import as_batch, check_bool, check_count
 from bayesopt.warping import WARP_PRIOR, WarpedGaussianProcess
 from kernels.threads import numeric_threads
@@ -534,21 +534,16 @@ class Surrogate:
                 cube[name] = float(unit[cols][0])
                 user[name] = cube[name] * dim.unit_length  # type: ignore[attr-defined]
         slope = self._output_slope()
-        with np.errstate(over="ignore"):  # objective units² beyond the float range: inf
-            squared = float(np.square(np.float64(slope)))
         rows = self._row_jitter()  # (n,)
         jitter = float(np.min(rows))
         by_row = None if float(np.max(rows)) == jitter else tuple(float(j) for j in rows)
-        def units(variance: float) -> float:  # c²·variance; c² no normal float: c·(c·variance)
-            if np.finfo(float).tiny <= squared < math.inf:
-                return variance * squared
-            return variance * slope * slope  # a Python float: overflow is inf, not an error
         return Hyperparameters(
-            gp.kernel.name, user, cube, units(gp.kernel.variance), units(gp.noise),
+            gp.kernel.name, user, cube, times_square(gp.kernel.variance, slope),
+            times_square(gp.noise, slope),
             gp.kernel.variance, gp.noise, slope, self.model.transform.to_dict(), budget,
             self._warps(), self._activity_lengthscales(unit),
             {"mean": float(self.model.y_mean), "scale": float(self.model.y_scale)},
-            units(jitter), jitter, by_row)
+            times_square(jitter, slope), jitter, by_row)
 
     def _row_jitter(self) -> np.ndarray:
         """(n,) the jitter on each observation's diagonal, on the GP's scale, of the reported

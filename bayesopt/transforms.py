@@ -62,10 +62,7 @@ class OutputTransform:
 
     @classmethod
     def fit(cls, y: np.ndarray, kind: str) -> OutputTransform:
-        # Equal values are constant even when their mean rounds off them by an ulp (np.std
-        # then > 0): z-scored they would all be equal, and no λ has a likelihood. Their
-        # mean is their value, exactly, so that each z-score is 0.
-        if bool(np.all(y == y[0])):
+        if all_equal(y):  # no λ has a likelihood; each z-score is 0
             return cls(float(y[0]), constant_scale(float(y[0])), None)
         mean, scale = mean_and_std(y)
         if not (np.isfinite(scale) and scale > 0):
@@ -99,6 +96,15 @@ class OutputTransform:
 
     def to_dict(self) -> dict[str, float | None]:
         return {"mean": self.mean, "scale": self.scale, "lmbda": self.lmbda}
+
+
+def all_equal(y: np.ndarray) -> bool:
+    """Whether the values y: (n,) are constant, to be standardized as such: their mean is
+    then their value, exactly. Decided on the values, not on their spread: the mean of
+    equal values may round off them by an ulp, and np.std is then an ulp of that ulp
+    (2.5e-32 for ten values 1.85e-16), so that dividing by it would z-score every value to
+    ±1 instead of 0."""
+    return bool(np.all(y == y[0]))
 
 
 def constant_scale(mean: float) -> float:
@@ -135,6 +141,22 @@ def power_of_two_unit(c: float) -> float:
     float by it is exact, and c/u lies in (1/2, 1], so sums and squares taken in units
     of u neither overflow nor underflow where those of c's own order would."""
     return math.ldexp(1.0, math.frexp(c)[1] - 1)
+
+
+def times_square(value: float, c: float, *, divide: bool = False) -> float:
+    """value·c², or value/c² with `divide`, for a positive c at any finite scale: a
+    variance carried between the GP's scale and objective units, c the slope between
+    them. c² is no normal float beyond about 1e154 or below about 1e-154 (it overflows
+    or underflows where value·c² may not); there c is applied one factor at a time,
+    value·c·c. A result beyond the floats is inf (Python float arithmetic), not an error."""
+    value, c = float(value), float(c)
+    try:
+        squared = c**2
+    except OverflowError:  # beyond the floats
+        squared = math.inf
+    if sys.float_info.min <= squared < math.inf:
+        return value / squared if divide else value * squared
+    return value / c / c if divide else value * c * c
 
 
 def z_scores(y: np.ndarray, mean: float, scale: float) -> np.ndarray:

@@ -23,10 +23,10 @@ from acquisition.checks import (  # re-exported: one check in one place
 __all__ = ["ARRAY_HINT", "Number", "as_batch", "check_bool", "check_choice", "check_constraint_row",
            "check_constraint_values", "check_costs", "check_count", "check_durations",
            "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
-           "is_real", "is_value", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
+           "is_real", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
-# One number a user tells or an objective returns, as `is_value` accepts it (the rule of
-# `acquisition.checks.is_real`): a Python or numpy int or float, or a fractions.Fraction (a
+# One number a user tells or an objective returns, as `is_real` accepts it
+# (`acquisition.checks`): a Python or numpy int or float, or a fractions.Fraction (a
 # bool is refused at run time, which no static type can say: bool is an int). numpy's own
 # scalars are not subclasses of float in its stubs, except float64.
 Number: TypeAlias = "float | Fraction | np.floating[Any] | np.integer[Any]"
@@ -105,17 +105,10 @@ ARRAY_HINT = ("a one-number numpy array is not read as a number: give float(valu
               "(a torch or jax scalar tensor: value.item())")
 
 
-def is_value(value: Any) -> bool:
-    """Whether `value` has the type of an objective value: a real number as a cost, a
-    constraint value or a point's coordinate is (`is_real`: an int, a float, a Fraction, a
-    numpy integer or float), not a bool (nor a Decimal or a string, which float() would read)."""
-    return is_real(value)
-
-
 def check_value(value: Any, position: int | None = None) -> float:
     """A finite objective value; NaN and ±inf point the caller to `tell_failure`."""
     where = "" if position is None else f" at position {position}"
-    if not is_value(value):
+    if not is_real(value):
         hint = f" ({ARRAY_HINT})" if isinstance(value, np.ndarray) and value.size == 1 else ""
         if isinstance(value, Mapping) and {"loss", "status"} & set(value):
             hint = (" (hyperopt's result dict is not read here: tell result['loss'], and "
@@ -135,7 +128,7 @@ def check_value(value: Any, position: int | None = None) -> float:
 
 def check_not_zero_d(name: str, value: Any) -> None:
     """Raise TypeError naming `name` for a 0-d numpy array, which is neither one number
-    (`is_value`) nor a sequence (``len`` and iteration raise numpy's own errors)."""
+    (`is_real`) nor a sequence (``len`` and iteration raise numpy's own errors)."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         raise TypeError(f"{name}={value!r} is a 0-d numpy array: give float({name}) for one "
                         "number, or a list")
@@ -166,7 +159,7 @@ def check_constraint_values(constraints: Any, n_points: int,
                              "constraint(s): tell their values with every value")
         return None
     check_not_zero_d("constraints", constraints)
-    if is_value(constraints):
+    if is_real(constraints):
         raise ValueError(f"constraints={constraints!r} is one number: give a list with one value "
                          f"per outcome constraint, constraints=[{float(constraints)!r}] for one (and "
                          "one such list per told point for a batch)")

@@ -186,8 +186,9 @@ def test_continuing_from_another_directory_with_a_relative_path_is_refused(
         {"argv": argv[1:], "cwd": os.path.realpath(second)}] * 2]
     shown = bayesopt("show", journal, cwd=first).stdout
     assert f"working directory: {os.path.realpath(first)}" in shown
-    assert f"also told by `{shell_join(argv[1:])}` in {os.path.realpath(second)}: " \
+    assert f"also told by the same command in {os.path.realpath(second)}: " \
         "2 evaluations\n" in shown
+    assert "also told by `" not in shown  # the same words: not listed as another command
 
 
 def test_another_directory_with_absolute_paths_only_continues_with_a_note(
@@ -222,6 +223,10 @@ def test_a_060_journal_with_a_command_continues_and_records_where(tmp_path: Path
     assert [t.get("command") for t in tells] == [None] * 3 + [
         {"argv": argv[1:], "cwd": os.path.realpath(tmp_path)}]
     assert sum(len(t["values"]) for t in tells) == 4
+    shown = bayesopt("show", "tune.jsonl", cwd=tmp_path).stdout
+    assert f"also told by the same command in {os.path.realpath(tmp_path)}: 1 evaluation\n" \
+        in shown
+    assert "also told by `" not in shown
 
 
 def test_a_060_journal_of_a_plain_boolean_placeholder_continues_with_its_str_form(
@@ -247,6 +252,11 @@ def test_a_060_journal_of_a_plain_boolean_placeholder_continues_with_its_str_for
     assert "records no working directory (written by bayesopt 0.6.0)" in done.stderr
     assert sum(len(e["values"]) for e in read_journal(tmp_path / "tune.jsonl")[1]
                if e["event"] == "tell") == 4
+    # recorded for its directory (the 0.6.0 header has none), not as another command
+    shown = bayesopt("show", "tune.jsonl", cwd=tmp_path).stdout
+    assert (f"also told by the same command, written `{shell_join(same[1:])}`, in "
+            f"{os.path.realpath(tmp_path)}: 1 evaluation\n") in shown
+    assert "also told by `" not in shown
     other = _run(tmp_path, 5, [*plain[:-1], "{flag:d}"], "--journal", "tune.jsonl",
                  check=False)
     assert other.returncode == 2 and "another command" in other.stderr  # 1/0, not True/False

@@ -21,6 +21,7 @@ from acquisition.optimizer import (
     Domain,
     optimize_acquisition,
 )
+from acquisition.penalty import LocalPenalty
 from bayesopt import (
     Categorical,
     InfeasibleSpaceError,
@@ -163,6 +164,56 @@ def test_pending_points_are_fantasized_in_every_constraint_gp(fantasy):
         mean_0, std_0 = without.predict(X_pending)
         np.testing.assert_allclose(mean, mean_0, atol=1e-6)
         assert np.all(std < 0.25 * std_0)
+
+
+def _told_with_an_infeasible_best(fantasy, feasible=(False, True, True, True, True, True)):
+    """Six tells on a line whose lowest value (x = 0.1) is told infeasible, then one ask
+    left pending: the optimizer and the acquisition objective its next ask maximizes."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=5, n_constraints=1,
+                    options=OptimizerOptions(model=ModelOptions(fantasy=fantasy)))
+    xs = [0.1, 0.3, 0.5, 0.7, 0.9, 0.6]
+    opt.tell([{"x": x} for x in xs], [x + (x > 0.2) for x in xs],
+             constraints=[[-1.0 if ok else 1.0] for ok in feasible])
+    opt.ask()  # pending
+    return opt, opt._snapshot_objective(pending=True)
+
+
+def test_the_constant_liar_lies_with_the_best_feasible_value():
+    """Constrained EI's incumbent is the best feasible value (Gardner et al. 2014), and
+    so is the liar's: the pending point is fantasized at the best feasible observation
+    (x = 0.3, value 1.3), not at the infeasible x = 0.1's 0.1. Before, at 0.1's."""
+    _, objective = _told_with_an_infeasible_best("liar")
+    gp = objective.surrogate.gp
+    assert gp.n == 7
+    observed = gp.y[:6]
+    np.testing.assert_allclose(gp.y[6], observed[1:].min(), rtol=1e-12, atol=1e-12)
+    assert gp.y[6] > observed[0] + 0.5  # not the infeasible best
+
+
+def test_the_local_penalty_takes_the_incumbent_of_the_constrained_acquisition():
+    """fantasy="penalize": the penalty's best M is the constrained acquisition's own
+    incumbent, the best feasible one. Before, the best over every observation (the
+    infeasible x = 0.1's), a lower M: wider balls around the pending points."""
+    _, objective = _told_with_an_infeasible_best("penalize")
+    (local,) = [p for p in objective.penalty.parts if isinstance(p, LocalPenalty)]
+    assert local.best == objective.acquisition.best_f
+    assert local.best > objective.surrogate.observed_incumbent + 0.5  # of every observation
+
+
+@pytest.mark.parametrize("fantasy", ["liar", "penalize"])
+def test_without_a_feasible_observation_the_fantasies_take_the_best_of_all(fantasy):
+    """While none is feasible the acquisition is feasibility alone (`Feasibility`), as
+    without fantasies; the liar's value and the penalty's best are then the best of all."""
+    from acquisition.functions import Feasibility
+
+    _, objective = _told_with_an_infeasible_best(fantasy, feasible=(False,) * 6)
+    assert isinstance(objective.acquisition, Feasibility)
+    if fantasy == "liar":
+        gp = objective.surrogate.gp
+        assert gp.y[6] == pytest.approx(gp.y[:6].min(), rel=1e-12, abs=1e-12)
+    else:
+        (local,) = [p for p in objective.penalty.parts if isinstance(p, LocalPenalty)]
+        assert local.best == objective.surrogate.observed_incumbent
 
 
 def test_a_fixed_noise_variance_is_the_objectives_and_the_constraint_gps_fit_their_own():

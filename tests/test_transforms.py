@@ -14,6 +14,7 @@ from bayesopt.transforms import (
     OutputTransform,
     maximum_likelihood_lambda,
     population_variance,
+    times_square,
     yeo_johnson,
     yeo_johnson_inverse,
     yeo_johnson_log_likelihood,
@@ -305,3 +306,24 @@ def test_saturate_stays_finite_and_quiet_when_the_range_spans_the_floats() -> No
     assert np.all(np.isfinite(edge)) and edge[0] < low and high < edge[1] <= edge[2]
     assert edge[2] <= high + ENVELOPE_WIDTH * (high - low)  # never beyond the envelope
     assert list(full) == [-top, top]
+
+
+@pytest.mark.filterwarnings("error")  # beyond the floats: inf, with no numpy warning
+@pytest.mark.parametrize("value, c", [
+    (2.0, 3.0), (0.7, 1.3e-3), (0.7, 1e200), (1e-300, 1e160), (5.0, 1e-170),
+    (1e300, 1e-160), (np.float64(0.5), np.float64(1e155)),
+])
+def test_times_square_is_value_times_c_squared_at_any_scale(value: float, c: float) -> None:
+    """value·c² and value/c², within two roundings of the exact products (Fraction), where
+    c² itself is no normal float too; inf or 0 only where the exact result is."""
+    largest, smallest = Fraction(np.finfo(float).max), Fraction(np.finfo(float).tiny)
+    for divide in (False, True):
+        exact = Fraction(value) / Fraction(c) ** 2 if divide else Fraction(value) * Fraction(c) ** 2
+        got = times_square(value, c, divide=divide)
+        assert type(got) is float
+        if exact > largest:
+            assert got == float("inf")
+        elif exact < smallest:
+            assert 0.0 <= got < np.finfo(float).tiny
+        else:
+            assert abs(Fraction(got) - exact) <= 3 * np.finfo(float).eps * exact
