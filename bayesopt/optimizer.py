@@ -883,6 +883,8 @@ class Optimizer:
              run: int | Sequence[int] | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
+        The values (and `duration`, `cost`, `constraints`) of a list may be a numpy array
+        or a pandas Series, read in order (`bayesopt.validation.as_array`).
         Everything is validated before anything is recorded. A non-finite
         value raises: report a failed evaluation with `tell_failure`. A told
         point releases the pending point it was asked as, matched within a
