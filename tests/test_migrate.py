@@ -75,3 +75,95 @@ def test_a_series_of_values_with_an_empty_cell_raises_naming_its_position(
     with pytest.raises(error, match=match):
         opt.tell(points, column)
     assert opt.history == []
+
+
+@pytest.mark.parametrize("row, error, match", [
+    ({"lr": 0.5, "layers": 2, "batch": 32}, ValueError,
+     r"params at position 3: dimension 'lr': value 0.5 is outside"),
+    ({"lr": 0.01, "layers": 2, "batch": "32"}, ValueError,
+     r"position 3: dimension 'batch': value '32' is not one of \[16, 32, 64\] \(the text of "
+     + r"the choice 32, of type int: convert values read as text"),
+    ({"lr": "0.01", "layers": 2, "batch": 32}, TypeError,
+     r"position 3: dimension 'lr': value '0.01' must be a number in .* \(a string: convert "
+     + r".* pandas.to_numeric\)"),
+    ({"lr": 0.01, "layers": 2, "batch": 32, "seed": 7}, ValueError,
+     r"params at position 3: unknown parameter\(s\) \['seed'\]"),
+])
+def test_a_bad_row_of_a_bulk_tell_is_named_by_its_position(
+        row: dict[str, Any], error: type[Exception], match: str) -> None:
+    points, values = history(5)
+    points[3] = row
+    opt = Optimizer(SPACE, seed=0)
+    for verb in (lambda: opt.tell(points, values), lambda: opt.tell_failure(points),
+                 lambda: opt.add_pending(points)):
+        with pytest.raises(error, match=match):
+            verb()
+    assert opt.history == [] and opt.pending == []
+
+
+CONDITIONAL = {"model": Categorical({
+    "svm": {"C": Real(1e-3, 1e3, log=True)},
+    "knn": {"k": Integer(1, 50)},
+    "none": None,
+})}
+
+
+def test_a_dataframe_is_told_row_by_row_as_its_records_are() -> None:
+    points, values = history(40)
+    frame = pd.DataFrame(points, index=range(100, 140))
+    frame["layers"] = frame["layers"].astype(float)  # ints stored as floats: 3.0
+    by_dicts, by_frame = Optimizer(SPACE, seed=0), Optimizer(SPACE, seed=0)
+    by_dicts.tell(points[:30], values[:30])
+    by_dicts.tell_failure(points[30:], "diverged")
+    by_frame.tell(frame.iloc[:30], pd.Series(values[:30]))
+    by_frame.tell_failure(frame.iloc[30:], "diverged")
+    assert told(by_frame) == told(by_dicts)
+    assert [type(o.params["layers"]) for o in by_frame.history] == [int] * 40
+    assert by_frame.ask() == by_dicts.ask()
+
+
+def test_a_conditional_frame_reads_empty_cells_as_inactive_and_raises_where_active() -> None:
+    rows = [{"model": "svm", "C": 0.1}, {"model": "knn", "k": 3}, {"model": "none"},
+            {"model": "knn", "k": 7}]
+    frame = pd.DataFrame(rows)  # k: floats around NaN; C: NaN where inactive
+    assert frame["k"].dtype == float
+    opt = Optimizer(CONDITIONAL, seed=0)
+    opt.tell(frame, [0.3, 0.2, 0.5, 0.1])
+    assert [o.params for o in opt.history] == rows
+    exported = opt.result().to_pandas()[["model", "C", "k"]]  # <NA> for k where inactive
+    again = Optimizer(CONDITIONAL, seed=0)
+    again.tell(exported, opt.result().to_pandas()["value"])
+    assert told(again)[:4] == [(p, v, None, None) for p, v in
+                               zip(rows, [0.3, 0.2, 0.5, 0.1])]
+    frame.loc[1, "k"] = math.nan  # an active dimension left empty
+    with pytest.raises(ValueError, match=r"position 1: missing parameter\(s\) \['k'\]"):
+        opt.tell(frame, [0.3, 0.2, 0.5, 0.1])
+    assert len(opt.history) == 4
+
+
+def test_a_none_or_nan_choice_in_a_frame_is_that_choice_not_an_empty_cell() -> None:
+    space = {"impute": Categorical([None, math.nan, "mean"]), "x": Real(0.0, 1.0)}
+    frame = pd.DataFrame({"impute": pd.Series([None, math.nan, "mean"], dtype=object),
+                          "x": [0.1, 0.2, 0.3]})
+    opt = Optimizer(space, seed=0)
+    opt.tell(frame, [1.0, 2.0, 3.0])
+    got = [o.params["impute"] for o in opt.history]
+    assert got[0] is None and isinstance(got[1], float) and math.isnan(got[1])
+    assert got[2] == "mean"
+
+
+@pytest.mark.parametrize("change, error, match", [
+    (lambda f: f.assign(value=1.0), ValueError, r"position 0: unknown parameter\(s\) \['value'\]"),
+    (lambda f: pd.concat([f, f["lr"]], axis=1), ValueError,
+     r"column\(s\) \['lr'\] appear more than once"),
+    (lambda f: f.drop(columns="batch"), ValueError, r"position 0: missing parameter\(s\) \['batch'\]"),
+    (lambda f: f.assign(lr=f["lr"].where(f.index != 2)), ValueError,
+     r"position 2: missing parameter\(s\) \['lr'\]"),
+])
+def test_a_frame_with_a_column_too_many_or_too_few_raises_naming_it(
+        change: Any, error: type[Exception], match: str) -> None:
+    points, values = history(4)
+    opt = Optimizer(SPACE, seed=0)
+    with pytest.raises(error, match=match):
+        opt.tell(change(pd.DataFrame(points)), values)
+    assert opt.history == []
