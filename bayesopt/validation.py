@@ -188,8 +188,13 @@ def check_constraint_values(constraints: Any, n_points: int,
         raise ValueError(f"constraints={constraints!r}: give one list of constraint values per "
                          f"told point ({n_points})")
     checked = []
-    for row in rows:
-        values = check_constraint_row(row, expected)
+    for position, row in enumerate(rows):
+        try:
+            values = check_constraint_row(row, expected)
+        except (TypeError, ValueError) as error:
+            if n_points == 1:
+                raise
+            raise type(error)(f"constraints at position {position}: {error}") from None
         expected = len(values)
         checked.append(values)
     return checked

@@ -167,3 +167,12 @@ def test_a_frame_with_a_column_too_many_or_too_few_raises_naming_it(
     with pytest.raises(error, match=match):
         opt.tell(change(pd.DataFrame(points)), values)
     assert opt.history == []
+
+
+def test_a_bad_constraint_value_of_a_bulk_tell_is_named_by_its_position() -> None:
+    points, values = history(3)
+    table = pd.DataFrame({"c": [-1.0, math.nan, 0.5]})  # a run whose constraint was not kept
+    opt = Optimizer(SPACE, seed=0, n_constraints=1)
+    with pytest.raises(ValueError, match=r"constraints at position 1: constraint value=.*nan"):
+        opt.tell(points, values, constraints=table)
+    assert opt.history == []
