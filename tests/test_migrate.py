@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt import Categorical, Integer, Optimizer, Real, minimize
 
 pd = pytest.importorskip("pandas")
 
@@ -176,3 +176,18 @@ def test_a_bad_constraint_value_of_a_bulk_tell_is_named_by_its_position() -> Non
     with pytest.raises(ValueError, match=r"constraints at position 1: constraint value=.*nan"):
         opt.tell(points, values, constraints=table)
     assert opt.history == []
+
+
+def test_minimize_warm_starts_from_skopts_numpy_values_and_from_a_frame() -> None:
+    points, values = history(6)
+    frame = pd.DataFrame(points)
+
+    def objective(p: dict[str, Any]) -> float:
+        return (math.log10(p["lr"]) + 3) ** 2 + p["layers"] / 10
+
+    runs = [minimize(objective, SPACE, n_calls=2, x0=x0, y0=y0, seed=0, progress=False)
+            for x0, y0 in [(points, values), (points, np.array(values)),  # res.func_vals
+                           (frame, pd.Series(values))]]
+    histories = [[(o.params, o.value) for o in r.history] for r in runs]
+    assert len(histories[0]) == 8
+    assert histories[1] == histories[0] and histories[2] == histories[0]
