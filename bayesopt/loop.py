@@ -46,9 +46,11 @@ from bayesopt.parallel import (
 from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
+from bayesopt.tables import frame_points, is_frame
 from bayesopt.validation import (
     ARRAY_HINT,
     Number,
+    as_array,
     check_bool,
     check_constraint_row,
     check_count,
@@ -86,7 +88,7 @@ if TYPE_CHECKING:
         threads: int | None
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
-Values: TypeAlias = "Number | Sequence[Number]"  # y0: one value or one per point (a list)
+Values: TypeAlias = "Number | Sequence[Number] | np.ndarray"  # y0: one value or one per point
 
 
 class ResumeSettingsWarning(UserWarning):
@@ -151,14 +153,15 @@ def minimize(
         With a `Fidelity` every run counts once, whatever its budget, and the
         best is judged at the top budget only: a run too short to reach it
         returns no best point, with a `TopBudgetWarning`.
-    x0 : dict or list of dicts, optional
+    x0 : dict or list of dicts (or a pandas DataFrame's rows, as `Optimizer.tell` reads
+        them), optional
         Warm start (scikit-optimize's names and semantics): known points. Without
         `y0` they are evaluated first, before any point is asked, and count
         toward `n_calls` (which must be at least their number); under input
         constraints (``feasible=``) each must satisfy them, as every ask does, or
         ValueError names its index, its values and the constraint, before
         anything is evaluated.
-    y0 : float or list of floats, optional
+    y0 : float or list of floats (a numpy array or pandas Series too), optional
         The objective values at `x0` (one per point; a number for a single
         dict). They are told without calling `func` and do not count toward
         `n_calls`, whatever ``feasible=`` says of them (told values are data).
@@ -523,6 +526,8 @@ def _as_named(values: Any, space: Space) -> str:
 def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
     if isinstance(x0, Mapping):
         items: list[Any] = [x0]
+    elif is_frame(x0):  # a DataFrame's rows, as tell reads them (`bayesopt.tables`)
+        items = frame_points(space, x0)
     elif isinstance(x0, Sequence) and not isinstance(x0, (str, bytes)):
         items = list(x0)
     else:
@@ -543,7 +548,9 @@ def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
 
 def _warm_values(y0: Values, n_points: int, single: bool) -> tuple[float, ...]:
     values: list[Any]
-    if isinstance(y0, Sequence) and not isinstance(y0, (str, bytes)):
+    y0 = as_array(y0)  # a pandas Series: its numpy array
+    if (isinstance(y0, Sequence) and not isinstance(y0, (str, bytes))
+            or isinstance(y0, np.ndarray) and y0.ndim == 1):
         values = list(y0)
     elif single:
         values = [y0]

@@ -106,6 +106,7 @@ from bayesopt.study import (
     wrap_errors,
 )
 from bayesopt.surrogate import Recommendation, Surrogate
+from bayesopt.tables import frame_points, is_frame
 from bayesopt.validation import (
     Number,
     as_batch,
@@ -883,6 +884,10 @@ class Optimizer:
              run: int | Sequence[int] | None = None) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
+        The points of a list may be the rows of a pandas DataFrame, one column per
+        dimension, an empty cell an absent key (a conditional dimension where it is
+        inactive; `bayesopt.tables`); its values (and `duration`, `cost`, `constraints`)
+        a numpy array or a pandas Series, read in order (`bayesopt.validation.as_array`).
         Everything is validated before anything is recorded. A non-finite
         value raises: report a failed evaluation with `tell_failure`. A told
         point releases the pending point it was asked as, matched within a
@@ -914,10 +919,10 @@ class Optimizer:
         recorded. A run that timed out is told as a late tell of a timed-out point; this
         optimizer's own run that another worker cancelled as above.
         """
-        points, values = as_batch(params, value)
+        points, values = self._batch(params, value)
         runs = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
         with self._lock:
-            canonical = tuple(self.space.validate(p) for p in points)
+            canonical = self.space.validate_points(points)
             numbers = tuple(check_value(v, i if len(values) > 1 else None)
                             for i, v in enumerate(values))
             seconds = tuple(check_durations(duration, len(points)))
@@ -973,6 +978,10 @@ class Optimizer:
                     worker=self._state.worker,
                     checkpoint=self._state.checkpoint(rng, self._state.design_used))
 
+    def _batch(self, params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
+        """`as_batch` of the points of a tell, which may be a DataFrame's rows."""
+        return as_batch(frame_points(self.space, params) if is_frame(params) else params, value)
+
     def tell_failure(self, params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                      error: Error | Sequence[Error] = None, *,
                      duration: Number | Sequence[Number | None] | np.ndarray | None = None,
@@ -985,16 +994,17 @@ class Optimizer:
         `cost` (> 0) as for `tell`: a failure's cost counts in `total_cost` and in
         logei_per_cost's cooling over `cost_budget`, but not in the cost GP
         (`bayesopt.outcomes`: a crash's time is not what evaluating the point costs).
-        `run`: the run it is of, by its id, as for `tell`.
+        `run`: the run it is of, by its id, as for `tell`. `params` may be a DataFrame's
+        rows, as for `tell`.
         """
-        points, _ = as_batch(params, None)
+        points, _ = self._batch(params, None)
         runs = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
         messages = tuple(_error_messages(error, len(points)))
         seconds = tuple(check_durations(duration, len(points)))
         checked = tuple(check_costs(cost, len(points)))
         costs = checked if any(c is not None for c in checked) else ()
         with self._lock:
-            canonical = tuple(self.space.validate(p) for p in points)
+            canonical = self.space.validate_points(points)
 
             def build() -> Failure:
                 self._warn_unmatched(canonical)
@@ -1092,7 +1102,7 @@ class Optimizer:
         points, _ = as_batch(params, None)
         ids = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
         with self._lock:
-            canonical = tuple(self.space.validate(p) for p in points)
+            canonical = self.space.validate_points(points)
 
             def build() -> Cancel:
                 self._check_pending("cancel", canonical)
@@ -1135,7 +1145,7 @@ class Optimizer:
             raise ValueError("heartbeat: params=[] names no pending point")
         ids = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
         with self._lock:
-            canonical = tuple(self.space.validate(p) for p in points)
+            canonical = self.space.validate_points(points)
 
             def build() -> Heartbeat:
                 now = time.time()
@@ -1215,7 +1225,7 @@ class Optimizer:
             raise ValueError(f"add_pending: with a Fidelity ({self.space.fidelity.name!r}) the "
                              "Hyperband schedule sets every budget; ask for the points instead")
         with self._lock:
-            canonical = tuple(self.space.validate(p) for p in points)
+            canonical = self.space.validate_points(points)
 
             def build() -> Pending:
                 stamp = self._stamp()

@@ -231,7 +231,10 @@ class _Interval(Dimension):
     def _check_value(self, value: Any) -> None:
         label = _label(self.name)
         if not is_real(value):
-            raise TypeError(f"{label}: value {value!r} must be a number in [{self.low}, {self.high}]")
+            hint = (" (a string: convert numbers read as text, e.g. from a CSV file, with "
+                    "float() or pandas.to_numeric)" if isinstance(value, str) else "")
+            raise TypeError(f"{label}: value {value!r} must be a number in [{self.low}, "
+                            f"{self.high}]{hint}")
         if not (self.low <= value <= self.high):
             raise ValueError(f"{label}: value {value!r} is outside [{self.low}, {self.high}]")
 
@@ -418,8 +421,18 @@ class Categorical(Dimension):
         except TypeError:
             index = None
         if index is None:
-            raise ValueError(f"{_label(self.name)}: value {value!r} is not one of {list(self.choices)}")
+            raise ValueError(f"{_label(self.name)}: value {value!r} is not one of "
+                             f"{list(self.choices)}{self._text_hint(value)}")
         return self.choices[index]
+
+    def _text_hint(self, value: Any) -> str:
+        """For a string that is the text of a choice which is not a string (\"32\" for 32,
+        as a CSV file reads it): the choice, and that the column needs converting."""
+        if not isinstance(value, str):
+            return ""
+        same = [c for c in self.choices if not isinstance(c, str) and str(c) == value]
+        return (f" (the text of the choice {same[0]!r}, of type {type(same[0]).__name__}: convert "
+                "values read as text, e.g. from a CSV file)" if same else "")
 
     def index_of(self, value: Any) -> int:
         """The position in `choices` of a valid value (as `validate` returns it), found as
@@ -851,6 +864,19 @@ class Space:
         if missing:
             raise ValueError(f"missing parameter(s) {missing} in {dict(params)!r}")
         return {name: d.validate(params[name]) for name, d in zip(self.names, self.dimensions)}
+
+    def validate_points(self, points: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
+        """`validate` of each point of a batch; with more than one, an error names the
+        position of the bad point, as one of a bad value does (`validation.check_value`)."""
+        if len(points) == 1:
+            return (self.validate(points[0]),)
+        checked = []
+        for position, point in enumerate(points):
+            try:
+                checked.append(self.validate(point))
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"params at position {position}: {error}") from None
+        return tuple(checked)
 
     def _validate_conditional(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Exactly the active keys, found parents first: a missing active key or a

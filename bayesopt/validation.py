@@ -20,7 +20,7 @@ from acquisition.checks import (  # re-exported: one check in one place
     is_real,
 )
 
-__all__ = ["ARRAY_HINT", "Number", "as_batch", "check_bool", "check_choice", "check_constraint_row",
+__all__ = ["ARRAY_HINT", "Number", "as_array", "as_batch", "check_bool", "check_choice", "check_constraint_row",
            "check_constraint_values", "check_costs", "check_count", "check_durations",
            "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
            "is_real", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
@@ -43,8 +43,18 @@ PEER_NAMES = {
 }
 
 
+def as_array(value: Any) -> Any:
+    """`value` itself, or, for an array-like that is not a number nor a numpy array (a
+    pandas Series or Index: any object with numpy's ``__array__`` protocol), its
+    numpy array, which the checks of a list of values read as they read an array."""
+    if isinstance(value, np.ndarray) or is_real(value) or not hasattr(value, "__array__"):
+        return value
+    return np.asarray(value)
+
+
 def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
-    """One point and one value, or equal-length lists of each, as two lists."""
+    """One point and one value, or equal-length lists of each (a list, tuple, numpy
+    array or array-like: `as_array`), as two lists."""
     if isinstance(params, Mapping):
         return [params], [value]
     if not isinstance(params, Sequence) or isinstance(params, (str, bytes)):
@@ -56,6 +66,7 @@ def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any
                             f"position {position}")
     if value is None:
         return points, [None] * len(points)
+    value = as_array(value)
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
         raise TypeError(f"a list of {len(points)} params needs a list of values, got {value!r}")
     values = list(value)
@@ -136,6 +147,7 @@ def check_not_zero_d(name: str, value: Any) -> None:
 
 def check_durations(duration: Any, n_points: int) -> list[float | None]:
     """Seconds per evaluated point: None, one number for every point, or a list of one per point."""
+    duration = as_array(duration)
     check_not_zero_d("duration", duration)
     if isinstance(duration, (list, tuple, np.ndarray)):
         durations = list(duration)
@@ -158,6 +170,7 @@ def check_constraint_values(constraints: Any, n_points: int,
             raise ValueError(f"constraints=None, but this optimizer has {expected} outcome "
                              "constraint(s): tell their values with every value")
         return None
+    constraints = as_array(constraints)
     check_not_zero_d("constraints", constraints)
     if is_real(constraints):
         raise ValueError(f"constraints={constraints!r} is one number: give a list with one value "
@@ -168,8 +181,13 @@ def check_constraint_values(constraints: Any, n_points: int,
         raise ValueError(f"constraints={constraints!r}: give one list of constraint values per "
                          f"told point ({n_points})")
     checked = []
-    for row in rows:
-        values = check_constraint_row(row, expected)
+    for position, row in enumerate(rows):
+        try:
+            values = check_constraint_row(row, expected)
+        except (TypeError, ValueError) as error:
+            if n_points == 1:
+                raise
+            raise type(error)(f"constraints at position {position}: {error}") from None
         expected = len(values)
         checked.append(values)
     return checked
@@ -191,6 +209,7 @@ def check_constraint_row(row: Any, expected: int | None, *,
 
 def check_costs(cost: Any, n_points: int) -> list[float | None]:
     """Costs per told point (None, one number for every point, or one per point), each > 0."""
+    cost = as_array(cost)
     check_not_zero_d("cost", cost)
     costs = list(cost) if isinstance(cost, (list, tuple, np.ndarray)) else [cost] * n_points
     if len(costs) != n_points:

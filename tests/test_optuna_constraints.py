@@ -256,3 +256,15 @@ def test_an_infinite_constraint_value_is_told_as_a_failure():
     assert failed == [(study.trials[3].params["x"],
                        "trial 3 has the non-finite constraint values {'0': inf}")]
     assert len(sampler.optimizer.history) == 6
+
+
+def test_a_stored_trial_without_constraint_values_warns_how_to_keep_it() -> None:
+    study = optuna.create_study(sampler=BayesoptSampler(seed=0, constraints_func=lambda t: [0.0]))
+    study.add_trial(create_trial(params={"x": 0.5, "y": 0.0}, distributions=DISTRIBUTIONS,
+                                 value=0.25))  # stored before a constraints_func existed
+    study.add_trial(create_trial(params={"x": 0.1, "y": 0.0}, distributions=DISTRIBUTIONS,
+                                 value=0.01, system_attrs={KEY: [-1.0]}))
+    with pytest.warns(MissingConstraintsWarning, match=r"trial 0 is COMPLETE with constraint "
+                      r"values \{\}.*has none, as f runs on new trials only: .*copy them into "
+                      r"a new study with their values"):
+        sync(study)

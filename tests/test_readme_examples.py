@@ -63,3 +63,30 @@ def test_conditional_spaces_nested_form_is_the_same_space() -> None:
     namespace = run("Conditional spaces", {})
     flat = namespace["opt"].space
     assert Space(namespace["space"]) == flat
+
+
+def test_bringing_a_history_in_tells_a_table_and_an_optuna_studys_trials() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+
+    def objective(trial: optuna.Trial) -> float:
+        lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+        if trial.number == 3:
+            raise RuntimeError("crashed before suggesting the rest")  # FAIL, params partial
+        layers = trial.suggest_int("layers", 1, 8)
+        trial.suggest_categorical("batch", [16, 32, 64])
+        trial.report(lr, 0)
+        if trial.number == 5:
+            raise optuna.TrialPruned()
+        if trial.number == 6:
+            raise RuntimeError("diverged")  # FAIL, every param
+        return (math.log10(lr) + 3) ** 2 + layers / 10
+
+    study.optimize(objective, n_trials=10, catch=(RuntimeError,))
+    study.ask().suggest_float("lr", 1e-5, 1e-1, log=True)  # RUNNING: not told
+    namespace = run("Bringing a history in", {"study": study})
+    statuses = [o.status for o in namespace["opt"].history]
+    assert statuses == ["ok"] * 3 + ["failed"] + ["ok"] * 7 + ["failed"] * 2
+    assert namespace["params"].keys() == namespace["space"].keys()

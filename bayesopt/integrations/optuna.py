@@ -347,10 +347,14 @@ class _Follower:
         """A COMPLETE trial of finite value in a constrained study (module docstring)."""
         constraints = trial.constraints
         if sorted(constraints) != list(keys):
+            hint = ("" if constraints else
+                    "; a trial stored before constraints_func was given has none, as f runs "
+                    "on new trials only: to model such trials, copy them into a new study "
+                    "with their values (README, 'Bringing a history in')")
             _warn_once(self.unconstrained, trial.number, MissingConstraintsWarning,
                        f"is COMPLETE with constraint values {constraints} but the study's "
                        f"constraints are {list(keys)} (those of its first COMPLETE trial "
-                       "that has any)")
+                       f"that has any){hint}")
             return
         values = _finite([constraints[k] for k in keys])
         if values is not None:

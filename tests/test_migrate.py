@@ -1,0 +1,193 @@
+"""Bringing a history in: bulk tells from pandas tables, and the errors of a bad row.
+
+    history(n) : n evaluated points of `SPACE` and their values, as a user holds them
+    frame      : the same as a pandas DataFrame (one column per dimension, then "value")
+
+A user arriving from Optuna, scikit-optimize, hyperopt or a spreadsheet tells her
+evaluated trials at once; pandas is real here, never mocked.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bayesopt import Categorical, Integer, Optimizer, Real, minimize
+
+pd = pytest.importorskip("pandas")
+
+SPACE = {
+    "lr": Real(1e-5, 1e-1, log=True),
+    "layers": Integer(1, 8),
+    "batch": Categorical([16, 32, 64]),
+}
+
+
+def history(n: int) -> tuple[list[dict[str, Any]], list[float]]:
+    rng = np.random.default_rng(0)
+    points = [{"lr": float(10 ** rng.uniform(-5, -1)), "layers": int(rng.integers(1, 9)),
+               "batch": [16, 32, 64][int(rng.integers(3))]} for _ in range(n)]
+    values = [(math.log10(p["lr"]) + 3) ** 2 + p["layers"] / 10 for p in points]
+    return points, values
+
+
+def told(opt: Optimizer) -> list[tuple[dict[str, Any], float | None, float | None, float | None]]:
+    return [(o.params, o.value, o.duration, o.cost) for o in opt.history]
+
+
+def test_a_pandas_series_of_values_durations_and_costs_is_told_as_a_list_is() -> None:
+    points, values = history(6)
+    seconds = [1.0 + i for i in range(6)]
+    frame = pd.DataFrame({"value": values, "seconds": seconds}, index=range(10, 16))
+    by_list, by_series = Optimizer(SPACE, seed=0), Optimizer(SPACE, seed=0)
+    by_list.tell(points, values, duration=seconds, cost=seconds)
+    by_series.tell(points, frame["value"], duration=frame["seconds"], cost=frame["seconds"])
+    assert told(by_series) == told(by_list)
+    by_list.tell_failure(points[:2], duration=seconds[:2], cost=seconds[:2])
+    by_series.tell_failure(points[:2], duration=frame["seconds"][:2], cost=frame["seconds"][:2])
+    assert told(by_series) == told(by_list)
+    assert by_series.ask() == by_list.ask()
+
+
+def test_a_series_of_constraint_values_per_point_is_told_as_their_table() -> None:
+    points, values = history(4)
+    table = pd.DataFrame({"c0": [-1.0, 0.5, -0.2, 1.0], "c1": [0.0, -1.0, -2.0, -3.0]})
+    by_list = Optimizer(SPACE, seed=0, n_constraints=2)
+    by_frame = Optimizer(SPACE, seed=0, n_constraints=2)
+    by_list.tell(points, values, constraints=table.to_numpy().tolist())
+    by_frame.tell(points, pd.Series(values), constraints=table)
+    assert [o.constraints for o in by_frame.history] == [o.constraints for o in by_list.history]
+
+
+@pytest.mark.parametrize("column, error, match", [
+    (pd.Series([1.0, math.nan, 2.0]), ValueError, "position 1 is nan.*tell_failure"),
+    (pd.Series([1.0, None, 2.0], dtype=object), TypeError, "position 1 must be a real number, got None"),
+    (pd.Series([1.0, pd.NA, 2.0], dtype="Float64"), ValueError, "position 1 is nan.*tell_failure"),
+    (pd.Series([1.0, 2.0]), ValueError, "3 params but 2 values"),
+])
+def test_a_series_of_values_with_an_empty_cell_raises_naming_its_position(
+        column: Any, error: type[Exception], match: str) -> None:
+    points, _ = history(3)
+    opt = Optimizer(SPACE, seed=0)
+    with pytest.raises(error, match=match):
+        opt.tell(points, column)
+    assert opt.history == []
+
+
+@pytest.mark.parametrize("row, error, match", [
+    ({"lr": 0.5, "layers": 2, "batch": 32}, ValueError,
+     r"params at position 3: dimension 'lr': value 0.5 is outside"),
+    ({"lr": 0.01, "layers": 2, "batch": "32"}, ValueError,
+     r"position 3: dimension 'batch': value '32' is not one of \[16, 32, 64\] \(the text of "
+     + r"the choice 32, of type int: convert values read as text"),
+    ({"lr": "0.01", "layers": 2, "batch": 32}, TypeError,
+     r"position 3: dimension 'lr': value '0.01' must be a number in .* \(a string: convert "
+     + r".* pandas.to_numeric\)"),
+    ({"lr": 0.01, "layers": 2, "batch": 32, "seed": 7}, ValueError,
+     r"params at position 3: unknown parameter\(s\) \['seed'\]"),
+])
+def test_a_bad_row_of_a_bulk_tell_is_named_by_its_position(
+        row: dict[str, Any], error: type[Exception], match: str) -> None:
+    points, values = history(5)
+    points[3] = row
+    opt = Optimizer(SPACE, seed=0)
+    for verb in (lambda: opt.tell(points, values), lambda: opt.tell_failure(points),
+                 lambda: opt.add_pending(points)):
+        with pytest.raises(error, match=match):
+            verb()
+    assert opt.history == [] and opt.pending == []
+
+
+CONDITIONAL = {"model": Categorical({
+    "svm": {"C": Real(1e-3, 1e3, log=True)},
+    "knn": {"k": Integer(1, 50)},
+    "none": None,
+})}
+
+
+def test_a_dataframe_is_told_row_by_row_as_its_records_are() -> None:
+    points, values = history(40)
+    frame = pd.DataFrame(points, index=range(100, 140))
+    frame["layers"] = frame["layers"].astype(float)  # ints stored as floats: 3.0
+    by_dicts, by_frame = Optimizer(SPACE, seed=0), Optimizer(SPACE, seed=0)
+    by_dicts.tell(points[:30], values[:30])
+    by_dicts.tell_failure(points[30:], "diverged")
+    by_frame.tell(frame.iloc[:30], pd.Series(values[:30]))
+    by_frame.tell_failure(frame.iloc[30:], "diverged")
+    assert told(by_frame) == told(by_dicts)
+    assert [type(o.params["layers"]) for o in by_frame.history] == [int] * 40
+    assert by_frame.ask() == by_dicts.ask()
+
+
+def test_a_conditional_frame_reads_empty_cells_as_inactive_and_raises_where_active() -> None:
+    rows = [{"model": "svm", "C": 0.1}, {"model": "knn", "k": 3}, {"model": "none"},
+            {"model": "knn", "k": 7}]
+    frame = pd.DataFrame(rows)  # k: floats around NaN; C: NaN where inactive
+    assert frame["k"].dtype == float
+    opt = Optimizer(CONDITIONAL, seed=0)
+    opt.tell(frame, [0.3, 0.2, 0.5, 0.1])
+    assert [o.params for o in opt.history] == rows
+    exported = opt.result().to_pandas()[["model", "C", "k"]]  # <NA> for k where inactive
+    again = Optimizer(CONDITIONAL, seed=0)
+    again.tell(exported, opt.result().to_pandas()["value"])
+    assert told(again)[:4] == [(p, v, None, None) for p, v in
+                               zip(rows, [0.3, 0.2, 0.5, 0.1])]
+    frame.loc[1, "k"] = math.nan  # an active dimension left empty
+    with pytest.raises(ValueError, match=r"position 1: missing parameter\(s\) \['k'\]"):
+        opt.tell(frame, [0.3, 0.2, 0.5, 0.1])
+    assert len(opt.history) == 4
+
+
+def test_a_none_or_nan_choice_in_a_frame_is_that_choice_not_an_empty_cell() -> None:
+    space = {"impute": Categorical([None, math.nan, "mean"]), "x": Real(0.0, 1.0)}
+    frame = pd.DataFrame({"impute": pd.Series([None, math.nan, "mean"], dtype=object),
+                          "x": [0.1, 0.2, 0.3]})
+    opt = Optimizer(space, seed=0)
+    opt.tell(frame, [1.0, 2.0, 3.0])
+    got = [o.params["impute"] for o in opt.history]
+    assert got[0] is None and isinstance(got[1], float) and math.isnan(got[1])
+    assert got[2] == "mean"
+
+
+@pytest.mark.parametrize("change, error, match", [
+    (lambda f: f.assign(value=1.0), ValueError, r"position 0: unknown parameter\(s\) \['value'\]"),
+    (lambda f: pd.concat([f, f["lr"]], axis=1), ValueError,
+     r"column\(s\) \['lr'\] appear more than once"),
+    (lambda f: f.drop(columns="batch"), ValueError, r"position 0: missing parameter\(s\) \['batch'\]"),
+    (lambda f: f.assign(lr=f["lr"].where(f.index != 2)), ValueError,
+     r"position 2: missing parameter\(s\) \['lr'\]"),
+])
+def test_a_frame_with_a_column_too_many_or_too_few_raises_naming_it(
+        change: Any, error: type[Exception], match: str) -> None:
+    points, values = history(4)
+    opt = Optimizer(SPACE, seed=0)
+    with pytest.raises(error, match=match):
+        opt.tell(change(pd.DataFrame(points)), values)
+    assert opt.history == []
+
+
+def test_a_bad_constraint_value_of_a_bulk_tell_is_named_by_its_position() -> None:
+    points, values = history(3)
+    table = pd.DataFrame({"c": [-1.0, math.nan, 0.5]})  # a run whose constraint was not kept
+    opt = Optimizer(SPACE, seed=0, n_constraints=1)
+    with pytest.raises(ValueError, match=r"constraints at position 1: constraint value=.*nan"):
+        opt.tell(points, values, constraints=table)
+    assert opt.history == []
+
+
+def test_minimize_warm_starts_from_skopts_numpy_values_and_from_a_frame() -> None:
+    points, values = history(6)
+    frame = pd.DataFrame(points)
+
+    def objective(p: dict[str, Any]) -> float:
+        return (math.log10(p["lr"]) + 3) ** 2 + p["layers"] / 10
+
+    runs = [minimize(objective, SPACE, n_calls=2, x0=x0, y0=y0, seed=0, progress=False)
+            for x0, y0 in [(points, values), (points, np.array(values)),  # res.func_vals
+                           (frame, pd.Series(values))]]
+    histories = [[(o.params, o.value) for o in r.history] for r in runs]
+    assert len(histories[0]) == 8
+    assert histories[1] == histories[0] and histories[2] == histories[0]
