@@ -1632,6 +1632,157 @@ def test_postgres_commit_whose_answer_is_lost_is_not_appended_twice(
     proxy.close()
 
 
+def test_postgres_a_commit_whose_answer_is_lost_for_good_says_the_outcome_is_unknown(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """The COMMIT went through and its answer was lost, and no reconnection could look the
+    events up (reconnect_attempts=0 here; a server that stays down after the commit, in
+    production): `OutcomeUnknown`, saying the events may be stored, and they are, once.
+    A connection lost before anything was sent (a stopped server) is a plain
+    ConnectionError: nothing was appended."""
+    from bayesopt.storage import OutcomeUnknown
+
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
+    storage.create_or_attach("s", {})
+    proxy.arm()
+    with pytest.raises(OutcomeUnknown, match=r"whether the 2 event\(s\) were appended is "
+                                             r"unknown \(once or not at all\)"):
+        storage.append("s", [{"n": 0}, {"n": 1}])
+    assert proxy.dropped.is_set()
+    assert storage.read("s") == [{"n": 0}, {"n": 1}]
+    server.stop()
+    try:
+        with pytest.raises(ConnectionError) as refused:
+            storage.append("s", [{"n": 2}])
+        assert not isinstance(refused.value, OutcomeUnknown)
+    finally:
+        server.start()
+    assert storage.read("s") == [{"n": 0}, {"n": 1}]
+    storage.close()
+    proxy.close()
+
+
+def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """A worker's tell whose COMMIT landed but whose answer was lost for good raised; told
+    again, as the error advises, it was stored a second time (two observations of one
+    evaluation). The retell finds the first one stored and records nothing more; a tell
+    of another value afterwards is recorded as usual."""
+    from bayesopt.journal import JournalError
+
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    with Optimizer(space, storage=storage, study="s", seed=0) as opt:
+        for _ in range(2):
+            params = opt.ask()
+            opt.tell(params, params["x"] + params["y"])
+        params = opt.ask()
+        proxy.arm()
+        with pytest.raises(JournalError) as raised:  # the COMMIT's answer lost (or, as the
+            opt.tell(params, 1.0)  # proxy may let it through first, the read after it)
+        assert raised.value.unknown
+        opt.tell(params, 1.0)  # told again: already stored
+        told = [o.params for o in opt.history]
+        assert told.count(params) == 1 and len(told) == 3 and not opt.pending
+        reader = postgres_storage(server.url(name))
+        events = reader.read("s")
+        reader.close()
+        assert [e["event"] for e in events].count("tell") == 3
+        opt.tell(params, 2.0)  # another evaluation of it: a fact of its own
+        assert [o.params for o in opt.history].count(params) == 2
+    proxy.close()
+
+
+def test_postgres_minimize_stopped_by_an_unknown_outcome_says_to_look_before_telling(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """`minimize`'s advice for a refused tell was "once the storage is fixed, tell(...)
+    records it" — a second copy when the refused tell had been stored. With an unknown
+    outcome it says to look the point up in the study first (here it is stored)."""
+    from bayesopt.journal import JournalError
+
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
+    calls = []
+
+    def objective(params: dict[str, float]) -> float:
+        calls.append(params)
+        if len(calls) == 3:
+            proxy.arm()  # the tell of this evaluation loses its COMMIT's answer
+        return params["x"]
+
+    with pytest.raises(JournalError, match=r"whether the tell was stored is unknown .*look "
+                                           r"the point up in the study") as raised:
+        minimize(objective, {"x": Real(0, 1)}, n_calls=5, storage=storage, study="s",
+                 seed=0, progress=False)
+    assert raised.value.unknown and raised.value.params == calls[2]
+    reader = postgres_storage(server.url(name))
+    assert [e["event"] for e in reader.read("s")].count("tell") == 3
+    reader.close()
+    proxy.close()
+
+
+class _ReadFailsOnce:
+    """An SQLite storage whose next append, once armed, lets `before` run first (another
+    worker's append), and whose read after it fails as a server gone away would: the
+    read of the events appended before one's own, which an optimizer makes after its
+    append."""
+
+    def __init__(self, path: Path) -> None:
+        self.inner, self.fail_read = SQLiteStorage(path), False
+        self.before: Callable[[], Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def read(self, study: str, offset: int = 0, limit: int | None = None) -> Any:
+        if self.fail_read:
+            self.fail_read = False
+            raise ConnectionError("the server went away")
+        return self.inner.read(study, offset, limit)
+
+    def append(self, study: str, events: Any) -> int:
+        before, self.before = self.before, None
+        if before is not None:
+            before()
+        number = self.inner.append(study, events)
+        self.fail_read = before is not None
+        return int(number)
+
+
+def test_a_tell_stored_whose_next_read_fails_says_so_and_is_recorded_once(tmp_path: Path) -> None:
+    """A tell appended, then the read of the events before it failed: the tell raised as
+    if nothing were stored, and telling it again stored it twice. It says it was stored,
+    and told again it is recorded once."""
+    from bayesopt.journal import JournalError
+
+    storage = _ReadFailsOnce(tmp_path / "s.db")
+    space = {"x": Real(0, 1)}
+    with Optimizer(space, storage=storage, study="s", seed=0) as opt, \
+            Optimizer(space, storage=f"sqlite:///{tmp_path / 's.db'}", study="s",
+                      seed=1) as other:
+        for _ in range(2):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+        params = opt.ask()
+        storage.before = other.ask  # event 5, then the tell (6), then the read of 5 fails
+        with pytest.raises(JournalError, match=r"the server went away; the tell was stored "
+                                               r"first \(event 6\).*do not repeat") as raised:
+            opt.tell(params, 0.5)
+        assert raised.value.unknown
+        with pytest.warns(UnmatchedTellWarning):  # its run is told: it matches the other's ask
+            opt.tell(params, 0.5)  # no more, and nothing is recorded
+        assert [o.params for o in opt.history].count(params) == 1
+        assert len(opt.pending) == 1  # the other's ask
+        assert [e["event"] for e in storage.inner.read("s")].count("tell") == 3
+
+
 @pytest.mark.parametrize(
     ("url", "attempts", "error", "match"),
     [
@@ -1761,6 +1912,43 @@ def _run_read_only(directory: Path, command: list[str]) -> subprocess.CompletedP
             item.chmod(0o444)
         directory.chmod(0o555)
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_an_sqlite_file_deleted_or_replaced_under_a_worker_is_not_written_on(
+    tmp_path: Path, how: str,
+) -> None:
+    """The database removed (with its -wal and -shm) or replaced by an older copy while a
+    worker had it open: the worker's tell went on into the file the path no longer names
+    (lost when it exits; a new worker saw an empty study). It raises, saying so, and
+    writes nothing; a new worker's storage uses the file at the path."""
+    from bayesopt.journal import JournalError
+
+    path = tmp_path / "s.db"
+    space = {"x": Real(0, 1)}
+    with Optimizer(space, storage=f"sqlite:///{path}", study="s", seed=0) as opt:
+        for _ in range(2):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+        params = opt.ask()
+        if how == "deleted":
+            for suffix in ("", "-wal", "-shm"):
+                (tmp_path / f"s.db{suffix}").unlink(missing_ok=True)
+        else:
+            with sqlite3.connect(path) as source, sqlite3.connect(tmp_path / "old.db") as copy:
+                source.backup(copy)
+            (tmp_path / "old.db").replace(path)
+        now = "no file" if how == "deleted" else "another file"
+        with pytest.raises(JournalError, match=rf"the database file was deleted or replaced "
+                                               rf"since this process opened it \({now} is "
+                                               r"there now\), so nothing was read or written"):
+            opt.tell(params, 0.5)
+    if how == "replaced":
+        again = SQLiteStorage(path)
+        assert [e["event"] for e in again.read("s")] == ["ask", "tell", "ask", "tell", "ask"]
+        again.close()
+    else:
+        assert not path.exists()
 
 
 @pytest.mark.parametrize("place", ["read-only directory", "read-only copy"])
