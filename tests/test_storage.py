@@ -1183,6 +1183,43 @@ def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> N
     holder.close()
 
 
+@pytest.mark.parametrize("holding", ["new study", "schema"])
+def test_a_postgres_creation_waiting_for_another_session_is_warned_about(
+    holding: str, pg_database: tuple[PostgresServer, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another session inserting the same new study, or holding the lock on creating the
+    tables, in a transaction left open (a creator stopped mid-creation): opening the
+    storage or creating the study waited for it without a word (closing-37 left it). The
+    wait warns once, naming the holding session, and completes once the holder ends."""
+    import psycopg
+
+    from bayesopt.storage.postgres import _NAMESPACE
+
+    server, name = pg_database
+    url = server.url(name)
+    postgres_storage(url).close()  # the tables exist
+    holder = psycopg.connect(url)  # not autocommit: its locks last until it closes
+    if holding == "new study":
+        holder.execute("INSERT INTO bayesopt_studies (name, header) VALUES ('s', '{}')")
+    else:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (_NAMESPACE,))
+    session = holder.info.backend_pid
+    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        releaser = threading.Thread(target=release_once_warned, args=(caught, holder),
+                                    daemon=True)
+        releaser.start()
+        storage = postgres_storage(url)
+        assert storage.create_or_attach("s", {"mine": 1}) == {"mine": 1}
+    releaser.join(timeout=60)
+    waits = [str(w.message) for w in caught if issubclass(w.category, LockWaitWarning)]
+    what = "creating study 's'" if holding == "new study" else "the lock on creating the tables"
+    assert len(waits) == 1 and f"{storage!r}: {what}: still waiting" in waits[0], waits
+    assert f"held by server process {session} (client 127.0.0.1:" in waits[0], waits
+    storage.close()
+
+
 def test_a_postgres_storage_opens_while_another_session_holds_a_study_row(
     pg_database: tuple[PostgresServer, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
