@@ -349,12 +349,21 @@ class StudyLink:
         if self.unsure is None:
             return False
         self.catch_up(state)  # raises, the doubt kept, while the study cannot be read
-        stored = self.unsure_stored and _same_fact(record) == self.unsure
+        stored = self._repeats(record)
         self.unsure, self.unsure_stored = None, False
         if stored:
             logger.info("%s: %s event found stored by the append whose outcome was unknown; "
                         "not appended again", self.name, record.get("event"))
         return stored
+
+    def repeats(self, state: OptimizerState, event: Event) -> bool:
+        """Whether committing `event` would append nothing (`_stored_before`): it is the
+        same fact as an append whose outcome was unknown, found stored by a catch-up."""
+        return self._repeats(to_record(event, state.space, self.with_state))
+
+    def _repeats(self, record: dict[str, Any]) -> bool:
+        return (self.unsure is not None and self.unsure_stored
+                and _same_fact(record) == self.unsure)
 
     def _append(self, record: dict[str, Any]) -> int:
         """Append one record; a journal's only after every event this optimizer applied."""
