@@ -81,30 +81,28 @@ def counts(url: str) -> str:
 @contextmanager
 def postgres() -> Iterator[Any]:
     sys.path.insert(0, str(TESTS))
-    from postgres import PostgresServer, find_binaries
+    from postgres import find_binaries, serving
 
     binaries, looked = find_binaries()
     if binaries is None:
         raise SystemExit(f"no PostgreSQL: {looked}")
-    server = PostgresServer(binaries)
-    server.start()
-    try:
+    with serving(binaries) as server:
         yield server
-    finally:
-        try:
-            server.stop()
-        finally:
-            server.remove()
+
+
+def running(opt: Optimizer, told: int) -> dict[str, Any]:
+    """Tell `told` asked points, then ask one more: the point a worker is evaluating."""
+    for _ in range(told):
+        params = opt.ask()
+        opt.tell(params, params["x"])
+    return opt.ask()
 
 
 def pg_restart() -> None:
     with postgres() as server:
         url = server.create_database("ops")
         opt = Optimizer(SPACE, storage=url, study="s", seed=0)
-        for _ in range(3):
-            params = opt.ask()
-            opt.tell(params, params["x"])
-        params = opt.ask()
+        params = running(opt, 3)
         server.restart()
         say("restart between ask and tell: tell", outcome(lambda: opt.tell(params, 1.0)),
             "| study:", counts(url), "| pending", len(opt.pending))
@@ -147,10 +145,7 @@ def pg_lost_commit() -> None:
         proxy = DropAfterCommit(server.port)
         storage = PostgresStorage(proxy.url("ops"), reconnect_attempts=0)
         opt = Optimizer(SPACE, storage=storage, study="s", seed=0)
-        for _ in range(3):
-            params = opt.ask()
-            opt.tell(params, params["x"])
-        params = opt.ask()
+        params = running(opt, 3)
         proxy.arm()
         say("COMMIT's answer lost: tell", outcome(lambda: opt.tell(params, 1.0)))
         say("  told again:", outcome(lambda: opt.tell(params, 1.0)), "| study:",
@@ -206,17 +201,14 @@ def sqlite_file() -> None:
             path = Path(folder) / f"{how}.db"
             url = f"sqlite:///{path}"
             opt = Optimizer(SPACE, storage=url, study="s", seed=0)
-            for _ in range(2):
-                params = opt.ask()
-                opt.tell(params, params["x"])
-            params = opt.ask()
-            if how == "deleted":
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
-            else:
+            params = running(opt, 2)
+            if how == "replaced":
                 with sqlite3.connect(path) as source, sqlite3.connect(f"{path}.old") as copy:
                     source.backup(copy)
                 os.replace(f"{path}.old", path)
+            else:
+                for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    file.unlink(missing_ok=True)
             result = outcome(partial(opt.tell, params, 0.25))
             opt.close()
             fresh = Optimizer(SPACE, storage=url, study="s", seed=1)
@@ -270,10 +262,7 @@ def clock_skew() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/s.db"
         opt = Optimizer(SPACE, storage=url, study="s", seed=0, pending_timeout=60)
-        for _ in range(3):
-            params = opt.ask()
-            opt.tell(params, params["x"])
-        opt.ask()
+        running(opt, 3)
         seen = subprocess.run([sys.executable, "-c", _SKEWED, url], capture_output=True,
                               text=True, check=True).stdout.split()[0]
         with warnings.catch_warnings(record=True) as caught:

@@ -21,6 +21,8 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -132,6 +134,20 @@ class PostgresServer:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def serving(binaries: Path) -> Iterator[PostgresServer]:
+    """A started `PostgresServer`, stopped and removed when the block ends."""
+    server = PostgresServer(binaries)
+    try:
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop()
+        finally:
+            server.remove()
 
 
 class DropAfterCommit:

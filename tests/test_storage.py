@@ -22,6 +22,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -1183,6 +1184,21 @@ def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> N
     holder.close()
 
 
+def waiting_for(holder: Any, monkeypatch: pytest.MonkeyPatch,
+                action: Callable[[], Any]) -> list[warnings.WarningMessage]:
+    """The LockWaitWarnings of `action()`, which waits for the session `holder` (a psycopg
+    connection in an open transaction), closed once the first is warned (after 0.05 s)."""
+    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        releaser = threading.Thread(target=release_once_warned, args=(caught, holder),
+                                    daemon=True)
+        releaser.start()
+        action()
+    releaser.join(timeout=60)
+    return [w for w in caught if issubclass(w.category, LockWaitWarning)]
+
+
 @pytest.mark.parametrize("holding", ["new study", "schema"])
 def test_a_postgres_creation_waiting_for_another_session_is_warned_about(
     holding: str, pg_database: tuple[PostgresServer, str], monkeypatch: pytest.MonkeyPatch,
@@ -1204,16 +1220,14 @@ def test_a_postgres_creation_waiting_for_another_session_is_warned_about(
     else:
         holder.execute("SELECT pg_advisory_xact_lock(%s)", (_NAMESPACE,))
     session = holder.info.backend_pid
-    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        releaser = threading.Thread(target=release_once_warned, args=(caught, holder),
-                                    daemon=True)
-        releaser.start()
-        storage = postgres_storage(url)
-        assert storage.create_or_attach("s", {"mine": 1}) == {"mine": 1}
-    releaser.join(timeout=60)
-    waits = [str(w.message) for w in caught if issubclass(w.category, LockWaitWarning)]
+    opened: list[Any] = []
+
+    def attach() -> None:
+        opened.append(postgres_storage(url))
+        assert opened[0].create_or_attach("s", {"mine": 1}) == {"mine": 1}
+
+    waits = [str(w.message) for w in waiting_for(holder, monkeypatch, attach)]
+    storage = opened[0]
     what = "creating study 's'" if holding == "new study" else "the lock on creating the tables"
     assert len(waits) == 1 and f"{storage!r}: {what}: still waiting" in waits[0], waits
     assert f"held by server process {session} (client 127.0.0.1:" in waits[0], waits
@@ -1266,19 +1280,10 @@ def test_a_wait_for_a_postgres_study_row_held_by_another_session_is_warned_about
     holder = psycopg.connect(url)  # not autocommit: the row lock lasts until it closes
     holder.execute("SELECT 1 FROM bayesopt_studies WHERE name = 's' FOR UPDATE")
     session = holder.info.backend_pid
-    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        releaser = threading.Thread(target=release_once_warned, args=(caught, holder),
-                                    daemon=True)
-        releaser.start()
-        if operation == "tell":
-            opt.tell(params, 0.25)
-        else:
-            storage.delete_study("s")
-    releaser.join(timeout=60)
-    waits = [w for w in caught if issubclass(w.category, LockWaitWarning)]
-    assert len(waits) == 1, [str(w.message) for w in caught]
+    waits = waiting_for(holder, monkeypatch, (partial(opt.tell, params, 0.25)
+                                              if operation == "tell" else
+                                              partial(storage.delete_study, "s")))
+    assert len(waits) == 1, [str(w.message) for w in waits]
     message = str(waits[0].message)
     assert f"{named!r}: the row lock of study 's': still waiting" in message, message
     assert f"held by server process {session} (client 127.0.0.1:" in message, message
