@@ -84,8 +84,12 @@ class JournalError(StorageError):
     Raised by `minimize` for a tell the journal or study refused to record, it also says
     what was not recorded, to tell by hand once the storage is fixed (None otherwise):
     `params` (the point), `run` (its run id, `Optimizer.run_ids`), `value` and
-    `constraints` (a success's), `failure` (a failed evaluation's error text)."""
+    `constraints` (a success's), `failure` (a failed evaluation's error text).
+    `unknown`: the write may have been stored, and which is unknown until the study is
+    read again (`bayesopt.storage.OutcomeUnknown`: a connection that dropped after the
+    COMMIT was sent)."""
 
+    unknown: bool = False
     params: dict[str, Any] | None = None
     run: int | None = None
     value: float | None = None

@@ -805,11 +805,18 @@ def _advice(error: JournalError, *, cancelled: bool) -> str:
     was refused too, or not tried), the tell releases its pending point as the run's would.
     Cancelled (the storage came back between the refused tell and `_release`'s cancel),
     the point is pending no more: a tell of it is recorded as of a point never asked
-    (`Optimizer.tell`: no run id, and an UnmatchedTellWarning while others are pending)."""
+    (`Optimizer.tell`: no run id, and an UnmatchedTellWarning while others are pending).
+    Unknown (`JournalError.unknown`: the connection dropped after the COMMIT was sent),
+    the tell may be stored already: the study says, and telling it again would tell twice."""
     told = ("tell_failure(error.params, error.failure)" if error.failure is not None
             else f"tell(error.params, {error.value!r}" + (
                 "" if error.constraints is None else f", constraints={error.constraints!r}")
             + ")")
+    if error.unknown:
+        return ("whether the tell was stored is unknown (the connection dropped after its "
+                "COMMIT was sent): once the storage is reachable, look the point up in the "
+                "study (`bayesopt show`, or `history` of an optimizer attached to it); if it "
+                f"is not there, {told} records it")
     if not cancelled:
         return f"once the storage is fixed, {told} records it"
     return (f"the point was then cancelled in the study (the storage took that write), so "

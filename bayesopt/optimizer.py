@@ -223,6 +223,7 @@ def default_n_initial(space: Space) -> int:
 
 
 _Opt = TypeVar("_Opt", bound="Optimizer")  # `with Optimizer(...) as opt`: a subclass stays one
+TellOrFailure = TypeVar("TellOrFailure", Tell, Failure)  # `Optimizer._unmatched_warned`
 
 
 class Optimizer:
@@ -966,17 +967,24 @@ class Optimizer:
     def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
                     durations: tuple[float | None, ...], outcomes: Outcomes = (None, ()),
                     runs: tuple[int, ...] | None = None) -> Tell:
-        self._warn_unmatched(points)
         claims = self._claims("tell", points, runs)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
         data = self._state.told_model_data(points, values, claims)
         if data is not None and (self._link is None or self._link.with_state):
             update_after_tell(model, data, self.n_initial)  # a shared study fits at its next ask
-        return Tell(points=points, values=values, durations=durations, constraints=outcomes[0],
-                    costs=outcomes[1], claims=claims, time=time.time(),
-                    worker=self._state.worker,
-                    checkpoint=self._state.checkpoint(rng, self._state.design_used))
+        return self._unmatched_warned(Tell(
+            points=points, values=values, durations=durations, constraints=outcomes[0],
+            costs=outcomes[1], claims=claims, time=time.time(), worker=self._state.worker,
+            checkpoint=self._state.checkpoint(rng, self._state.design_used)))
+
+    def _unmatched_warned(self, event: TellOrFailure) -> TellOrFailure:
+        """`event`, its points passed to `_warn_unmatched` unless it repeats a tell or
+        failure stored by a call whose outcome was unknown (`StudyLink.repeats`), which
+        records nothing: the stored one released the points it ran."""
+        if self._link is None or not self._link.repeats(self._state, event):
+            self._warn_unmatched(event.points)
+        return event
 
     def _batch(self, params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any]]:
         """`as_batch` of the points of a tell, which may be a DataFrame's rows."""
@@ -1007,10 +1015,9 @@ class Optimizer:
             canonical = self.space.validate_points(points)
 
             def build() -> Failure:
-                self._warn_unmatched(canonical)
-                return Failure(points=canonical, errors=messages, durations=seconds,
-                               costs=costs, claims=self._claims("tell_failure", canonical, runs),
-                               **self._stamp())
+                return self._unmatched_warned(Failure(
+                    points=canonical, errors=messages, durations=seconds, costs=costs,
+                    claims=self._claims("tell_failure", canonical, runs), **self._stamp()))
 
             self._warn_lost(self._commit(build))
 

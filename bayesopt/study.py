@@ -18,11 +18,14 @@ since every worker keeps its own generator and surrogate.
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import os
 import signal
 import sys
 import threading
+import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +34,7 @@ from functools import partial
 from typing import Any
 
 from bayesopt.events import Event, Failure, RunCommand, Tell, from_record, to_record
+from bayesopt.failures import caller_level
 from bayesopt.feasibility import check_recorded
 from bayesopt.fidelity import SuccessiveHalving
 from bayesopt.journal import (
@@ -43,12 +47,12 @@ from bayesopt.journal import (
 )
 from bayesopt.space import Space
 from bayesopt.state import OptimizerState
-from bayesopt.storage import LockLost, Storage, StorageError, StudyDeleted
+from bayesopt.storage import LockLost, OutcomeUnknown, Storage, StorageError, StudyDeleted
 from bayesopt.storage.jsonl import JSONLStorage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PAGE", "StudyLink", "apply_record", "command_difference", "held_interrupts",
+__all__ = ["CLOCK_SKEW_WARNING", "PAGE", "ClockSkewWarning", "StudyLink", "apply_record", "command_difference", "held_interrupts",
            "journal_writer", "last_writer", "make_header", "read_pages", "recording_command",
            "relative_paths", "run_command"]
 
@@ -74,6 +78,17 @@ def recording_command(record: Mapping[str, Any], *, enforce: bool) -> Iterator[N
         yield
     finally:
         _COMMAND.reset(token)
+
+
+CLOCK_SKEW_WARNING = 5.0  # seconds an event read may be stamped ahead of the reader's clock
+
+
+class ClockSkewWarning(UserWarning):
+    """An event of a shared study read here is stamped more than `CLOCK_SKEW_WARNING`
+    seconds after this machine's clock says it is now: its worker's clock is ahead of
+    this one's (or this one's behind). ``pending_timeout`` compares the times the events
+    carry, so a point is judged timed out (or alive) that much too early (or too late):
+    a running point may be asked again. The message names the worker and the gap."""
 
 
 # what to do about a `command_difference` (only `bayesopt run` records commands)
@@ -231,6 +246,11 @@ class StudyLink:
         self.command = command  # recorded on each tell and failure stored (`run_command`)
         self.seen = 0
         self.claimed = False  # a journal: its writer claim is held (`claim`)
+        # the record of the last append whose outcome is unknown (`OutcomeUnknown`), as
+        # `_same_fact` compares records, and whether a catch-up has read it since
+        self.unsure: str | None = None
+        self.unsure_stored = False
+        self.skewed: set[str] = set()  # workers whose clock skew was warned about
 
     @classmethod
     def attach(cls, storage: Storage, study: str, space: Space, config: Mapping[str, Any],
@@ -271,10 +291,31 @@ class StudyLink:
             return 0
         start = self.seen
         for page in read_pages(self.storage, self.study, self.name, self.seen, until):
+            now = time.time()  # after the page was read: no event of it is stamped later
             for record in page:
+                self._check_clock(record, now)
                 apply_record(state, record, self.name, self.seen)
                 self.seen += 1
+                if self.unsure is not None and _same_fact(record) == self.unsure:
+                    self.unsure_stored = True
         return self.seen - start
+
+    def _check_clock(self, record: Mapping[str, Any], now: float) -> None:
+        """`ClockSkewWarning`, once per worker, for an event stamped ahead of `now` by more
+        than `CLOCK_SKEW_WARNING` seconds: it was stamped before it was read, so only a
+        clock ahead of this machine's can date it later."""
+        stamped, worker = record.get("time"), record.get("worker")
+        if (not isinstance(stamped, (int, float)) or isinstance(stamped, bool)
+                or stamped - now <= CLOCK_SKEW_WARNING or worker in self.skewed):
+            return
+        self.skewed.add(str(worker))
+        warnings.warn(
+            f"{self.name}: event {self.seen}, of worker {worker!r}, is stamped "
+            f"{stamped - now:.0f} s ahead of this machine's clock: the workers' clocks "
+            "differ, and pending_timeout compares the times the events carry, so points "
+            "are judged timed out (or alive) that much too early (or late), and a running "
+            "point may be asked again; synchronize the machines' clocks (NTP)",
+            ClockSkewWarning, stacklevel=caller_level())
 
     def commit(self, state: OptimizerState, event: Event) -> None:
         """Append `event` and apply it after any events appended before it."""
@@ -283,16 +324,55 @@ class StudyLink:
         if self.command is not None and isinstance(event, (Tell, Failure)):
             event = replace(event, command=self.command)
         record = to_record(event, state.space, self.with_state)
+        if self._stored_before(state, record):
+            return
         with held_interrupts():  # appended, then applied: never the one without the other
             number = wrap_errors(self.name, lambda: self._append(record))
-            self.catch_up(state, until=number)  # a shared study: what others appended first
+            try:
+                self.catch_up(state, until=number)  # a shared study: what others appended first
+            except JournalError as error:  # stored, not applied: applied when read back
+                self.unsure, self.unsure_stored = _same_fact(record), False
+                stored = JournalError(
+                    f"{error}; the {record['event']} was stored first (event {number}), and "
+                    "this optimizer applies it when it reads the study again: do not repeat "
+                    "the call (repeated, it is recorded once)")
+                stored.unknown = True
+                raise stored from None
             state.apply(event)
             self.seen = number + 1
+
+    def _stored_before(self, state: OptimizerState, record: dict[str, Any]) -> bool:
+        """After an append whose outcome was unknown (`OutcomeUnknown`), whether `record`
+        is the same fact, which that append stored after all: the study, read to its end,
+        holds it, and it is applied already. So telling again, as the error advises, records
+        the tell once. Any other event, or none stored, clears the doubt."""
+        if self.unsure is None:
+            return False
+        self.catch_up(state)  # raises, the doubt kept, while the study cannot be read
+        stored = self._repeats(record)
+        self.unsure, self.unsure_stored = None, False
+        if stored:
+            logger.info("%s: %s event found stored by the append whose outcome was unknown; "
+                        "not appended again", self.name, record.get("event"))
+        return stored
+
+    def repeats(self, state: OptimizerState, event: Event) -> bool:
+        """Whether committing `event` would append nothing (`_stored_before`): it is the
+        same fact as an append whose outcome was unknown, found stored by a catch-up."""
+        return self._repeats(to_record(event, state.space, self.with_state))
+
+    def _repeats(self, record: dict[str, Any]) -> bool:
+        return (self.unsure is not None and self.unsure_stored
+                and _same_fact(record) == self.unsure)
 
     def _append(self, record: dict[str, Any]) -> int:
         """Append one record; a journal's only after every event this optimizer applied."""
         if not self.with_state:
-            return self.storage.append(self.study, [record])
+            try:
+                return self.storage.append(self.study, [record])
+            except OutcomeUnknown:
+                self.unsure, self.unsure_stored = _same_fact(record), False
+                raise
         storage = self.storage
         assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
         return storage.append(self.study, [record], expected=self.seen)
@@ -315,6 +395,15 @@ class StudyLink:
 
     def close(self) -> None:
         self.storage.close()
+
+
+def _same_fact(record: Mapping[str, Any]) -> str:
+    """A record as JSON without what a second attempt at the same fact changes: the time
+    it was made, the pending runs it released ("claims": none once the first attempt's is
+    applied) and a checkpoint."""
+    kept = {key: value for key, value in record.items()
+            if key not in ("time", "claims", "state")}
+    return json.dumps(kept, sort_keys=True)
 
 
 def apply_record(state: OptimizerState, record: Mapping[str, Any], name: str, number: int) -> None:
@@ -416,6 +505,10 @@ def wrap_errors(name: str, call: Callable[[], Any]) -> Any:
         raise
     except StudyDeleted as error:
         raise StudyDeletedError(f"{name}: {error}", recreated=error.recreated) from None
+    except OutcomeUnknown as error:
+        unknown = JournalError(f"{name}: {error}")
+        unknown.unknown = True
+        raise unknown from None
     except (StorageError, OSError) as error:
         raise JournalError(f"{name}: {error}") from None
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from kernels.threads import numeric_threads
-from postgres import PostgresServer, find_binaries
+from postgres import PostgresServer, find_binaries, serving
 
 
 @pytest.fixture(autouse=True)
@@ -43,15 +43,8 @@ def postgres_server() -> Iterator[PostgresServer]:
             pytest.fail(f"{reason}; CI is set, so the PostgreSQL tests must not be skipped")
         pytest.skip(reason)
     assert binaries is not None
-    server = PostgresServer(binaries)
-    try:
-        server.start()
+    with serving(binaries) as server:
         yield server
-    finally:
-        try:
-            server.stop()
-        finally:
-            server.remove()
 
 
 @pytest.fixture(params=["jsonl", "sqlite", "postgresql"])

@@ -21,6 +21,8 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -134,6 +136,20 @@ class PostgresServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+@contextmanager
+def serving(binaries: Path) -> Iterator[PostgresServer]:
+    """A started `PostgresServer`, stopped and removed when the block ends."""
+    server = PostgresServer(binaries)
+    try:
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop()
+        finally:
+            server.remove()
+
+
 class DropAfterCommit:
     """A TCP proxy to 127.0.0.1:`target`; `arm()` makes it swallow the next COMMIT's answer."""
 
@@ -162,23 +178,33 @@ class DropAfterCommit:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._upstream, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
+            cut = threading.Event()  # set: nothing more reaches the client
+            threading.Thread(target=self._upstream, args=(client, server, cut),
+                             daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, cut), daemon=True).start()
 
-    def _upstream(self, client: socket.socket, server: socket.socket) -> None:
-        """Client to server; after an armed COMMIT, await the answer and cut the client off."""
+    def _upstream(self, client: socket.socket, server: socket.socket,
+                  cut: threading.Event) -> None:
+        """Client to server; an armed COMMIT reaches the server, its answer never the client
+        (`cut` is set before the COMMIT is sent: the answer could otherwise be piped to
+        the client before it is cut off)."""
         while data := _receive(client):
+            commit = self.armed.is_set() and b"COMMIT" in data
+            if commit:
+                cut.set()
             server.sendall(data)
-            if self.armed.is_set() and b"COMMIT" in data:
+            if commit:
                 self.armed.clear()
                 self.dropped.set()
-                _close(client)  # the server's answer (sent to a closed socket) is lost
+                _close(client)
                 return
         _close(server)
 
     @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(source: socket.socket, sink: socket.socket, cut: threading.Event) -> None:
         while data := _receive(source):
+            if cut.is_set():
+                break
             try:
                 sink.sendall(data)
             except OSError:

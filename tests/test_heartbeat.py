@@ -497,3 +497,37 @@ def test_the_resume_warning_counts_timed_out_points_apart_from_the_pending_ones(
         resumed = Optimizer.resume(path)
     assert resumed.pending == []
     resumed.close()
+
+
+_SKEWED_WORKER = """
+import sys, time
+real = time.time
+time.time = lambda: real() + float(sys.argv[2])  # this machine's clock, 10 min ahead
+from bayesopt import Optimizer, Real
+with Optimizer({"x": Real(0, 1)}, storage=sys.argv[1], study="s", seed=1,
+               pending_timeout=60) as worker:
+    worker.ask()
+"""
+
+
+def test_a_worker_whose_clock_is_ahead_is_warned_about(tmp_path: Path) -> None:
+    """A worker whose clock runs 10 min ahead stamps its ask 600 s late, and that event's
+    time expires every other running point in the fold (pending_timeout=60): another
+    worker's live point is then asked again, silently. It cannot be told from the times
+    alone which clock is right, but an event stamped after the moment it is read is a
+    clock ahead of the reader's: `ClockSkewWarning`, naming the worker and the gap, once."""
+    from bayesopt.study import ClockSkewWarning
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with Optimizer({"x": Real(0, 1)}, storage=url, study="s", seed=0,
+                   pending_timeout=60) as opt:
+        running = opt.ask()
+        subprocess.run([sys.executable, "-c", _SKEWED_WORKER, url, "600"], check=True,
+                       timeout=120)
+        with pytest.warns(ClockSkewWarning, match=r"event 1, of worker '\w+', is stamped "
+                                                  r"(59\d|600) s ahead of this machine's "
+                                                  r"clock.*synchronize") as caught:
+            status = opt.pending_status()
+        assert len(caught) == 1
+        assert [t.params for t in status.timed_out] == [running]  # what the warning is about
+        opt.tell(running, 0.5)  # no second warning for the same worker

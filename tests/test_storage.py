@@ -22,6 +22,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -1183,6 +1184,56 @@ def release_once_warned(caught: list[warnings.WarningMessage], holder: Any) -> N
     holder.close()
 
 
+def waiting_for(holder: Any, monkeypatch: pytest.MonkeyPatch,
+                action: Callable[[], Any]) -> list[warnings.WarningMessage]:
+    """The LockWaitWarnings of `action()`, which waits for the session `holder` (a psycopg
+    connection in an open transaction), closed once the first is warned (after 0.05 s)."""
+    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        releaser = threading.Thread(target=release_once_warned, args=(caught, holder),
+                                    daemon=True)
+        releaser.start()
+        action()
+    releaser.join(timeout=60)
+    return [w for w in caught if issubclass(w.category, LockWaitWarning)]
+
+
+@pytest.mark.parametrize("holding", ["new study", "schema"])
+def test_a_postgres_creation_waiting_for_another_session_is_warned_about(
+    holding: str, pg_database: tuple[PostgresServer, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another session inserting the same new study, or holding the lock on creating the
+    tables, in a transaction left open (a creator stopped mid-creation): opening the
+    storage or creating the study waited for it without a word (closing-37 left it). The
+    wait warns once, naming the holding session, and completes once the holder ends."""
+    import psycopg
+
+    from bayesopt.storage.postgres import _NAMESPACE
+
+    server, name = pg_database
+    url = server.url(name)
+    postgres_storage(url).close()  # the tables exist
+    holder = psycopg.connect(url)  # not autocommit: its locks last until it closes
+    if holding == "new study":
+        holder.execute("INSERT INTO bayesopt_studies (name, header) VALUES ('s', '{}')")
+    else:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (_NAMESPACE,))
+    session = holder.info.backend_pid
+    opened: list[Any] = []
+
+    def attach() -> None:
+        opened.append(postgres_storage(url))
+        assert opened[0].create_or_attach("s", {"mine": 1}) == {"mine": 1}
+
+    waits = [str(w.message) for w in waiting_for(holder, monkeypatch, attach)]
+    storage = opened[0]
+    what = "creating study 's'" if holding == "new study" else "the lock on creating the tables"
+    assert len(waits) == 1 and f"{storage!r}: {what}: still waiting" in waits[0], waits
+    assert f"held by server process {session} (client 127.0.0.1:" in waits[0], waits
+    storage.close()
+
+
 def test_a_postgres_storage_opens_while_another_session_holds_a_study_row(
     pg_database: tuple[PostgresServer, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -1229,19 +1280,10 @@ def test_a_wait_for_a_postgres_study_row_held_by_another_session_is_warned_about
     holder = psycopg.connect(url)  # not autocommit: the row lock lasts until it closes
     holder.execute("SELECT 1 FROM bayesopt_studies WHERE name = 's' FOR UPDATE")
     session = holder.info.backend_pid
-    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        releaser = threading.Thread(target=release_once_warned, args=(caught, holder),
-                                    daemon=True)
-        releaser.start()
-        if operation == "tell":
-            opt.tell(params, 0.25)
-        else:
-            storage.delete_study("s")
-    releaser.join(timeout=60)
-    waits = [w for w in caught if issubclass(w.category, LockWaitWarning)]
-    assert len(waits) == 1, [str(w.message) for w in caught]
+    waits = waiting_for(holder, monkeypatch, (partial(opt.tell, params, 0.25)
+                                              if operation == "tell" else
+                                              partial(storage.delete_study, "s")))
+    assert len(waits) == 1, [str(w.message) for w in waits]
     message = str(waits[0].message)
     assert f"{named!r}: the row lock of study 's': still waiting" in message, message
     assert f"held by server process {session} (client 127.0.0.1:" in message, message
@@ -1632,6 +1674,158 @@ def test_postgres_commit_whose_answer_is_lost_is_not_appended_twice(
     proxy.close()
 
 
+def test_postgres_a_commit_whose_answer_is_lost_for_good_says_the_outcome_is_unknown(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """The COMMIT went through and its answer was lost, and no reconnection could look the
+    events up (reconnect_attempts=0 here; a server that stays down after the commit, in
+    production): `OutcomeUnknown`, saying the events may be stored, and they are, once.
+    A connection lost before anything was sent (a stopped server) is a plain
+    ConnectionError: nothing was appended."""
+    from bayesopt.storage import OutcomeUnknown
+
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
+    storage.create_or_attach("s", {})
+    proxy.arm()
+    with pytest.raises(OutcomeUnknown, match=r"whether the 2 event\(s\) were appended is "
+                                             r"unknown \(once or not at all\)"):
+        storage.append("s", [{"n": 0}, {"n": 1}])
+    assert proxy.dropped.is_set()
+    assert storage.read("s") == [{"n": 0}, {"n": 1}]
+    server.stop()
+    try:
+        with pytest.raises(ConnectionError) as refused:
+            storage.append("s", [{"n": 2}])
+        assert not isinstance(refused.value, OutcomeUnknown)
+    finally:
+        server.start()
+    assert storage.read("s") == [{"n": 0}, {"n": 1}]
+    storage.close()
+    proxy.close()
+
+
+def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """A worker's tell whose COMMIT landed but whose answer was lost for good raised; told
+    again, as the error advises, it was stored a second time (two observations of one
+    evaluation). The retell finds the first one stored and records nothing more; a tell
+    of another value afterwards is recorded as usual."""
+    from bayesopt.journal import JournalError
+
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    with Optimizer(space, storage=storage, study="s", seed=0) as opt:
+        for _ in range(2):
+            params = opt.ask()
+            opt.tell(params, params["x"] + params["y"])
+        params = opt.ask()
+        proxy.arm()
+        with pytest.raises(JournalError) as raised:  # the COMMIT's answer lost (or, as the
+            opt.tell(params, 1.0)  # proxy may let it through first, the read after it)
+        assert raised.value.unknown
+        opt.tell(params, 1.0)  # told again: already stored
+        told = [o.params for o in opt.history]
+        assert told.count(params) == 1 and len(told) == 3 and not opt.pending
+        reader = postgres_storage(server.url(name))
+        events = reader.read("s")
+        reader.close()
+        assert [e["event"] for e in events].count("tell") == 3
+        opt.tell(params, 2.0)  # another evaluation of it: a fact of its own
+        assert [o.params for o in opt.history].count(params) == 2
+    proxy.close()
+
+
+def test_postgres_minimize_stopped_by_an_unknown_outcome_says_to_look_before_telling(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """`minimize`'s advice for a refused tell was "once the storage is fixed, tell(...)
+    records it" — a second copy when the refused tell had been stored. With an unknown
+    outcome it says to look the point up in the study first (here it is stored)."""
+    from bayesopt.journal import JournalError
+
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
+    calls = []
+
+    def objective(params: dict[str, float]) -> float:
+        calls.append(params)
+        if len(calls) == 3:
+            proxy.arm()  # the tell of this evaluation loses its COMMIT's answer
+        return params["x"]
+
+    with pytest.raises(JournalError, match=r"whether the tell was stored is unknown .*look "
+                                           r"the point up in the study") as raised:
+        minimize(objective, {"x": Real(0, 1)}, n_calls=5, storage=storage, study="s",
+                 seed=0, progress=False)
+    assert raised.value.unknown and raised.value.params == calls[2]
+    reader = postgres_storage(server.url(name))
+    assert [e["event"] for e in reader.read("s")].count("tell") == 3
+    reader.close()
+    proxy.close()
+
+
+class _ReadFailsOnce:
+    """An SQLite storage whose next append, once armed, lets `before` run first (another
+    worker's append), and whose read after it fails as a server gone away would: the
+    read of the events appended before one's own, which an optimizer makes after its
+    append."""
+
+    def __init__(self, path: Path) -> None:
+        self.inner, self.fail_read = SQLiteStorage(path), False
+        self.before: Callable[[], Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def read(self, study: str, offset: int = 0, limit: int | None = None) -> Any:
+        if self.fail_read:
+            self.fail_read = False
+            raise ConnectionError("the server went away")
+        return self.inner.read(study, offset, limit)
+
+    def append(self, study: str, events: Any) -> int:
+        before, self.before = self.before, None
+        if before is not None:
+            before()
+        number = self.inner.append(study, events)
+        self.fail_read = before is not None
+        return int(number)
+
+
+def test_a_tell_stored_whose_next_read_fails_says_so_and_is_recorded_once(tmp_path: Path) -> None:
+    """A tell appended, then the read of the events before it failed: the tell raised as
+    if nothing were stored, and telling it again stored it twice. It says it was stored,
+    and told again it is recorded once."""
+    from bayesopt.journal import JournalError
+
+    storage = _ReadFailsOnce(tmp_path / "s.db")
+    space = {"x": Real(0, 1)}
+    with Optimizer(space, storage=storage, study="s", seed=0) as opt, \
+            Optimizer(space, storage=f"sqlite:///{tmp_path / 's.db'}", study="s",
+                      seed=1) as other:
+        for _ in range(2):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+        params = opt.ask()
+        storage.before = other.ask  # event 5, then the tell (6), then the read of 5 fails
+        with pytest.raises(JournalError, match=r"the server went away; the tell was stored "
+                                               r"first \(event 6\).*do not repeat") as raised:
+            opt.tell(params, 0.5)
+        assert raised.value.unknown
+        with warnings.catch_warnings():  # nothing recorded, so nothing left unmatched
+            warnings.simplefilter("error", UnmatchedTellWarning)
+            opt.tell(params, 0.5)
+        assert [o.params for o in opt.history].count(params) == 1
+        assert len(opt.pending) == 1  # the other's ask
+        assert [e["event"] for e in storage.inner.read("s")].count("tell") == 3
+
+
 @pytest.mark.parametrize(
     ("url", "attempts", "error", "match"),
     [
@@ -1761,6 +1955,43 @@ def _run_read_only(directory: Path, command: list[str]) -> subprocess.CompletedP
             item.chmod(0o444)
         directory.chmod(0o555)
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_an_sqlite_file_deleted_or_replaced_under_a_worker_is_not_written_on(
+    tmp_path: Path, how: str,
+) -> None:
+    """The database removed (with its -wal and -shm) or replaced by an older copy while a
+    worker had it open: the worker's tell went on into the file the path no longer names
+    (lost when it exits; a new worker saw an empty study). It raises, saying so, and
+    writes nothing; a new worker's storage uses the file at the path."""
+    from bayesopt.journal import JournalError
+
+    path = tmp_path / "s.db"
+    space = {"x": Real(0, 1)}
+    with Optimizer(space, storage=f"sqlite:///{path}", study="s", seed=0) as opt:
+        for _ in range(2):
+            params = opt.ask()
+            opt.tell(params, params["x"])
+        params = opt.ask()
+        if how == "deleted":
+            for suffix in ("", "-wal", "-shm"):
+                (tmp_path / f"s.db{suffix}").unlink(missing_ok=True)
+        else:
+            with sqlite3.connect(path) as source, sqlite3.connect(tmp_path / "old.db") as copy:
+                source.backup(copy)
+            (tmp_path / "old.db").replace(path)
+        now = "no file" if how == "deleted" else "another file"
+        with pytest.raises(JournalError, match=rf"the database file was deleted or replaced "
+                                               rf"since this process opened it \({now} is "
+                                               r"there now\), so nothing was read or written"):
+            opt.tell(params, 0.5)
+    if how == "replaced":
+        again = SQLiteStorage(path)
+        assert [e["event"] for e in again.read("s")] == ["ask", "tell", "ask", "tell", "ask"]
+        again.close()
+    else:
+        assert not path.exists()
 
 
 @pytest.mark.parametrize("place", ["read-only directory", "read-only copy"])

@@ -28,8 +28,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "LockWaitWarning", "Storage", "StorageError",
-           "StudyDeleted", "is_sqlite_file", "open_storage"]
+__all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "LockWaitWarning", "OutcomeUnknown",
+           "Storage", "StorageError", "StudyDeleted", "is_sqlite_file", "open_storage"]
 
 
 class StorageError(ValueError):
@@ -50,6 +50,13 @@ class LockLost(StorageError):
     """`append` under `lock(study)` refused: the lock was lost while held (a database
     session that dropped) and taken again, so another process may have appended in
     between. Nothing was appended; the lock is held again: read, recompute, append."""
+
+
+class OutcomeUnknown(ConnectionError):
+    """An `append` whose connection dropped after its COMMIT was sent and whose bounded
+    reconnections all failed: the events were stored once or not at all, and which one is
+    known only by reading the study again once the server is reachable. (A connection
+    that drops before the COMMIT is sent raises a plain ConnectionError: nothing stored.)"""
 
 
 class LockWaitWarning(UserWarning):

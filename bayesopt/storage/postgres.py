@@ -36,7 +36,9 @@ network), the client reconnects — at most `reconnect_attempts` times, waiting
 flight on the old session has finished) and looks its first event's uid up:
 found means the COMMIT whose answer was lost had succeeded, and its number is
 returned; otherwise the append is retried. UNIQUE(uid) makes a second copy of an
-event impossible in any case. After the last attempt a ConnectionError says so.
+event impossible in any case. After the last attempt a ConnectionError says so: an
+`OutcomeUnknown` (a ConnectionError) when an attempt had sent its COMMIT and no later
+attempt could look its uid up, since the events may then be stored (once) or not.
 
 Study lock. `pg_advisory_lock(namespace, key(study))` on a dedicated session
 connection: the server releases it when the holder's session ends (process
@@ -71,7 +73,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
     ) from missing
 
 from bayesopt.failures import caller_level
-from bayesopt.storage import LockLost, StorageError, codec
+from bayesopt.storage import LockLost, OutcomeUnknown, StorageError, codec
 from bayesopt.validation import check_count
 
 T = TypeVar("T")
@@ -229,6 +231,14 @@ def _row_holders(conn: Connection, name: str) -> str:
                      "pg_locks for the row's xmax")
 
 
+def _studies_writers(conn: Connection) -> str:
+    """The other server sessions whose open transaction wrote the studies' table (a
+    creation, an append, a deletion): those holding its RowExclusiveLock (pg_locks)."""
+    return _sessions(conn, _SESSION + "l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'"
+                     " AND l.relation = 'bayesopt_studies'::regclass AND l.pid <> pg_backend_pid()",
+                     (), "pg_locks")
+
+
 def _lock_row(storage: PostgresStorage, conn: Connection, columns: str,
               name: str) -> tuple[Any, ...] | None:
     """`SELECT columns FROM bayesopt_studies WHERE name = name FOR UPDATE` in the caller's
@@ -321,11 +331,9 @@ class PostgresStorage:
 
         def create(conn: Connection, retry: bool) -> str:
             with conn.transaction():
-                conn.execute(
-                    "INSERT INTO bayesopt_studies (name, header, study_uid)"
-                    " VALUES (%s, %s::json, %s) ON CONFLICT (name) DO NOTHING",
-                    (name, text, new_uid),
-                )
+                if conn.execute("SELECT 1 FROM bayesopt_studies WHERE name = %s",
+                                (name,)).fetchone() is None:
+                    self._insert_study(conn, name, text, new_uid)
                 row = conn.execute(
                     "SELECT header::text, study_uid FROM bayesopt_studies WHERE name = %s",
                     (name,),
@@ -369,6 +377,7 @@ class PostgresStorage:
         """
         name, bodies = _check_study(study), codec.encode_events(events)
         uids = [uuid.uuid4() for _ in bodies]
+        committing = [False]  # an attempt sent its COMMIT, and no retry has looked it up since
 
         def insert(conn: Connection, retry: bool) -> int:
             with conn.transaction():
@@ -383,6 +392,7 @@ class PostgresStorage:
                     ).fetchone()
                     if done is not None:
                         return int(done[0])
+                committing[0] = False  # under the row lock: that COMMIT did not happen
                 first = int(row[0]) if row else 0
                 with conn.cursor() as cursor:
                     cursor.executemany(
@@ -394,6 +404,7 @@ class PostgresStorage:
                     "UPDATE bayesopt_studies SET next_seq = %s WHERE name = %s",
                     (first + len(bodies), name),
                 )
+                committing[0] = True  # leaving the block sends the COMMIT
             return first
 
         self._keep_lock(name)
@@ -402,7 +413,15 @@ class PostgresStorage:
             raise LockLost(f"{self!r}: the lock of study {name!r} was lost and re-acquired "
                            "while held, so another process may have appended meanwhile: "
                            "nothing appended; read the study and append again")
-        return self._run(insert, f"appending to study {name!r}")
+        try:
+            return self._run(insert, f"appending to study {name!r}")
+        except ConnectionError as error:
+            if not committing[0]:
+                raise  # every attempt dropped before its COMMIT: nothing appended
+            raise OutcomeUnknown(
+                f"{error}; the connection dropped after the COMMIT was sent, so whether the "
+                f"{len(bodies)} event(s) were appended is unknown (once or not at all): read "
+                "the study once the server is reachable") from error.__cause__
 
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
@@ -570,6 +589,16 @@ class PostgresStorage:
         self._acquire(conn, *self._held.items())
         self._lost.update(self._held)
 
+    def _insert_study(self, conn: Connection, name: str, text: str, uid: uuid.UUID) -> None:
+        """Insert the study's row unless it exists. Another session's transaction that
+        inserted the name and has not ended (a creator stopped mid-creation) is waited for
+        as `codec.watch_lock_wait` waits, naming the sessions writing the studies' table."""
+        waiting = _StatementWait(conn, "INSERT INTO bayesopt_studies (name, header, study_uid)"
+                                 " VALUES (%s, %s::json, %s) ON CONFLICT (name) DO NOTHING"
+                                 " RETURNING 1", (name, text, uid))
+        codec.watch_lock_wait(waiting, lambda: f"{self!r}: creating study {name!r}",
+                              lambda: _studies_writers(conn))
+
     def _attach(self, conn: Connection, name: str) -> uuid.UUID:
         """Remember the uid of `name`, the study a first read or append attaches to."""
         row = conn.execute("SELECT study_uid FROM bayesopt_studies WHERE name = %s",
@@ -598,10 +627,18 @@ class PostgresStorage:
             raise codec.missing_study(name)
         return uuid.UUID(str(row[0]))
 
-    @staticmethod
-    def _create_schema(conn: Connection, retry: bool) -> None:
+    def _create_schema(self, conn: Connection, retry: bool) -> None:
+        """Create the tables, under a transaction-scoped advisory lock: at once if it is
+        free, else waited for as `codec.watch_lock_wait` waits, naming its holder."""
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_NAMESPACE,))
+            taken = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_NAMESPACE,)).fetchone()
+            if not (taken and taken[0]):
+                codec.watch_lock_wait(
+                    _StatementWait(conn, "SELECT pg_advisory_xact_lock(%s)", (_NAMESPACE,)),
+                    lambda: f"{self!r}: the lock on creating the tables",
+                    lambda: _sessions(conn, _SESSION + "l.locktype = 'advisory' AND l.objsubid"
+                                      " = 1 AND l.classid::bigint = 0 AND l.objid::bigint = %s",
+                                      (_NAMESPACE,), "pg_locks"))
             for statement in _SCHEMA:
                 if statement is _ADD_STUDY_UID and conn.execute(_HAS_STUDY_UID).fetchone():
                     continue

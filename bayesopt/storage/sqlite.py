@@ -42,6 +42,13 @@ writer's WAL through its `-shm` file), so a reader never keeps a stale or torn s
 `bayesopt show` and `plot`, and an optimizer attached to read, work; a write (a new study,
 an append, a lock) raises a StorageError saying the database is read-only here and why.
 
+A file deleted or replaced under a running study. A connection keeps the file it opened,
+deleted or renamed over or not, so a worker would go on writing into a file that the path
+no longer names (lost at its exit) while the others open the one now there. Each read
+and append therefore checks, inside its transaction before its COMMIT, that the path
+still names the file opened (its device and inode), and otherwise rolls back and raises
+a StorageError saying so.
+
 Another program's database. A file whose `studies` or `events` table lacks the columns
 above (Optuna's RDBStorage has a `studies` table of its own) is refused with a
 StorageError before anything in it changes (its journal mode included).
@@ -135,6 +142,7 @@ class SQLiteStorage:
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = None
         self._conn = self._retrying(self._open)
+        self._opened = self._file_state()[:2]  # the file the connection has open (module doc)
 
     def __repr__(self) -> str:
         return f"SQLiteStorage({str(self._path)!r})"
@@ -316,6 +324,22 @@ class SQLiteStorage:
         wal = self._path.with_name(self._path.name + "-wal").exists()
         return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, wal
 
+    def _check_same_file(self) -> None:
+        """StorageError unless the path still names the file this storage opened. A database
+        deleted or replaced (by a copy, a restore) under an open connection goes on being
+        written, through it, in a file nobody else sees (SQLite's "How To Corrupt An SQLite
+        Database File", 2.4: unlinking or renaming a database file while in use), while the
+        other workers open the file now at the path. A read-only one is reopened instead
+        (`_immutable_changed`)."""
+        if self._read_only is not None or self._file_state()[:2] == self._opened:
+            return
+        now = "another file is there now" if self._path.exists() else "no file is there now"
+        raise StorageError(
+            f"{self!r}: the database file was deleted or replaced since this process opened "
+            f"it ({now}), so nothing was read or written: writing on would "
+            "store into a file that no other process sees. Put the file back, or attach "
+            "again (a new Optimizer) to the database now at the path")
+
     def _immutable_changed(self) -> bool:
         """Whether the database opened with immutable=1 changed since (never without it):
         SQLite reads such a file as one nobody changes, so a writer that appeared since —
@@ -403,6 +427,7 @@ class SQLiteStorage:
                     conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                     try:
                         result = body(conn)
+                        self._check_same_file()
                         conn.execute("COMMIT")
                     except BaseException:
                         if conn.in_transaction:
