@@ -112,6 +112,12 @@ class TestFunction(abc.ABC):
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         """Noiseless values at the rows of X: (n, d) -> (n,)."""
 
+    @overload
+    def __call__(self, x: Mapping[str, float]) -> float: ...
+
+    @overload
+    def __call__(self, x: Point) -> float | np.ndarray: ...
+
     def __call__(self, x: Point) -> float | np.ndarray:
         """f(x) plus Gaussian noise of std `noise_std`: x: (d,) or a params dict -> float,
         (n, d) or a list of params dicts -> (n,)."""
@@ -120,6 +126,12 @@ class TestFunction(abc.ABC):
         if self.noise_std > 0:
             y = y + self.noise_std * self._rng.standard_normal(y.shape)
         return float(y[0]) if single else y
+
+    @overload
+    def evaluate_true(self, x: Mapping[str, float]) -> float: ...
+
+    @overload
+    def evaluate_true(self, x: Point) -> float | np.ndarray: ...
 
     def evaluate_true(self, x: Point) -> float | np.ndarray:
         """The noiseless f(x): x: (d,) or a params dict -> float, (n, d) or a list -> (n,)."""

@@ -30,7 +30,7 @@ import pytest
 
 from bayesopt import Fidelity, Integer, Optimizer, Real, SuccessiveHalving, minimize
 from bayesopt.optimizer import UnmatchedTellWarning
-from bayesopt.storage import LockLost, LockWaitWarning, codec
+from bayesopt.storage import LockLost, LockWaitWarning, StorageError, codec
 from bayesopt.storage.sqlite import SQLiteStorage
 from postgres import DropAfterCommit, PostgresServer
 from storage_worker import open_location
@@ -283,6 +283,52 @@ def test_many_studies_in_one_database(db_opener: Callable[[], Any]) -> None:
             assert storage.append(name, [{"study": name, "round": round_}]) == round_
     assert other.studies() == ["a", "b", "c"]
     assert other.read("b") == [{"study": "b", "round": r} for r in range(3)]
+
+
+# Another program's damage to a database, as SQL on (table, column) of each backend.
+DAMAGE = {
+    "an event that is no object": (
+        "UPDATE {events} SET body = '[1, 2]' WHERE seq = 1", r"event 1: stored JSON '\[1, ?2\]' is not an object"),
+    "a header that is no object": (
+        "UPDATE {studies} SET header = '\"text\"'", "header: stored JSON '\"text\"' is not an object"),
+    "a deleted event": (
+        "DELETE FROM {events} WHERE seq = 1", "event 1 is missing .*next stored event is number 2"),
+}
+
+
+def damage(location: tuple[str, str], sql: str) -> None:
+    """Run `sql` on the database at `location` as another program would."""
+    kind, where = location
+    if kind == "sqlite":
+        with sqlite3.connect(where) as conn:
+            conn.execute(sql.format(events="events", studies="studies"))
+        return
+    import psycopg
+
+    with psycopg.connect(where) as conn:
+        conn.execute(sql.format(events="bayesopt_events", studies="bayesopt_studies"))
+
+
+@pytest.mark.parametrize("what", list(DAMAGE))
+def test_a_database_damaged_by_another_program_raises_storage_error_naming_the_row(
+        db_location: tuple[str, str], what: str) -> None:
+    """A row that is no JSON object, or a gap in the event numbers, raised AssertionError
+    (and under ``python -O``, which strips asserts, a gap was folded over as if the study
+    had no such event, and a non-object failed later with AttributeError). Now a
+    StorageError names the storage, the study and the row."""
+    storage = open_location(*db_location)
+    storage.create_or_attach("s", {"n": 0})
+    storage.append("s", [{"n": n} for n in range(3)])
+    sql, match = DAMAGE[what]
+    damage(db_location, sql)
+    other = open_location(*db_location)
+    try:
+        with pytest.raises(StorageError, match=f"study 's'.*{match}"):
+            other.create_or_attach("s", {"n": 0})  # the header
+            other.read("s")  # the events
+    finally:
+        storage.close()
+        other.close()
 
 
 def test_unknown_study_raises_value_error(opener: Callable[[], Any]) -> None:

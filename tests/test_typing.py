@@ -45,6 +45,7 @@ USER_CODE = textwrap.dedent('''
 
     from bayesopt import (Categorical, Fidelity, Integer, LinearConstraint, Observation,
                           OptimizeResult, Optimizer, Real, minimize)
+    from bayesopt.test_functions import Branin
 
     space = {"lr": Real(1e-5, 1e-1, log=True), "layers": Integer(1, 8),
              "act": Categorical(["relu", "tanh", 1, None])}
@@ -130,6 +131,11 @@ USER_CODE = textwrap.dedent('''
     minimize(with_constraints, space, n_constraints=1)
     minimize(with_array, space, n_constraints=1)
     minimize(hyperopt_style, space)  # refused
+    # a standard problem runs as it is (README, "Many runs"): a params dict gives a float
+    branin = Branin()
+    minimize(branin, branin.space, n_calls=10, seed=0)
+    reveal_type(branin({"x1": 0.0, "x2": 0.0}))  # reveals: float
+    reveal_type(branin.evaluate_true({"x1": 0.0, "x2": 0.0}))  # reveals: float
     minimize(loss, space, acquisition="ucb", ucb_beta=2.0, n_initial=5, maximize=False)
     settings: dict[str, Any] = {"acquisition": "ei", "n_initial": 4}
     minimize(loss, space, n_calls=20, **settings)

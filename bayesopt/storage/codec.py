@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from bayesopt.storage import StorageError
+
 _SEPARATORS = (",", ":")
 LOCK_WAIT_WARNING = 10.0  # seconds a lock is waited for before a LockWaitWarning says so
 
@@ -38,8 +40,6 @@ def missing_study(study: str) -> ValueError:
 def no_such_study(storage: object, study: str, existing: Sequence[str]) -> ValueError:
     """The error for a study that `storage` does not hold: a `StorageError` (a ValueError)
     naming it and the studies the storage does hold."""
-    from bayesopt.storage import StorageError
-
     held = ", ".join(repr(name) for name in existing) if existing else "none"
     return StorageError(f"study={study!r} does not exist in {storage!r} (its studies: {held})")
 
@@ -258,13 +258,28 @@ def encode_events(events: Any) -> list[str]:
     return [encode_object(f"events[{i}]", event) for i, event in enumerate(events)]
 
 
-def decode_object(text: str) -> dict[str, Any]:
-    value = json.loads(text)
-    assert isinstance(value, dict), f"stored JSON is not an object: {text[:80]!r}"
+def decode_object(text: str, where: str) -> dict[str, Any]:
+    """A stored header or event: the JSON object `text`, else StorageError naming `where`
+    (a row that another program wrote or damaged; a check, not an assert, so that
+    ``python -O`` does not read such a row as an event)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StorageError(f"{where}: stored text {text[:80]!r} is not valid JSON "
+                           f"({error})") from None
+    if not isinstance(value, dict):
+        raise StorageError(f"{where}: stored JSON {text[:80]!r} is not an object")
     return value
 
 
-def decode_events(rows: Sequence[tuple[int, str]], first: int) -> list[dict[str, Any]]:
-    """The events of stored rows (number, JSON text), which number `first`, `first + 1`, …"""
-    assert all(seq == first + i for i, (seq, _) in enumerate(rows)), "gap in event numbers"
-    return [decode_object(body) for _, body in rows]
+def decode_events(rows: Sequence[tuple[int, str]], first: int,
+                  where: str) -> list[dict[str, Any]]:
+    """The events of stored rows (number, JSON text), which number `first`, `first + 1`, …;
+    StorageError naming `where` and the first missing number if they do not (rows deleted
+    by another program: a fold over the rest would be another study's state)."""
+    for i, (seq, _) in enumerate(rows):
+        if seq != first + i:
+            raise StorageError(f"{where}: event {first + i} is missing (the next stored "
+                               f"event is number {seq}); events are numbered without gaps, "
+                               "so rows were deleted or renumbered by another program")
+    return [decode_object(body, f"{where}, event {seq}") for seq, body in rows]

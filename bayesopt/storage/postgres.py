@@ -344,7 +344,8 @@ class PostgresStorage:
             self._uids[name] = row[1]
             return str(row[0])
 
-        return codec.decode_object(self._run(create, f"creating study {name!r}"))
+        return codec.decode_object(self._run(create, f"creating study {name!r}"),
+                                   f"{self!r}, study {name!r}, header")
 
     def read(self, study: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Events number `offset`, `offset + 1`, ... of `study`, in order; at most `limit`
@@ -368,7 +369,7 @@ class PostgresStorage:
         rows = self._run(fetch, f"reading study {name!r}")
         if limit is None or len(rows) < limit:
             self._lost.discard(name)  # the reader has seen everything appended meanwhile
-        return codec.decode_events(rows, first)
+        return codec.decode_events(rows, first, f"{self!r}, study {name!r}")
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append `events` in one transaction; return the number of the first.

@@ -158,7 +158,8 @@ class SQLiteStorage:
         name, text = codec.check_study(study), codec.encode_object("header", header)
         if self._read_only is not None:
             return codec.decode_object(self._transaction(
-                lambda conn: self._stored_header(conn, name), write=False))
+                lambda conn: self._stored_header(conn, name), write=False),
+                f"{self!r}, study {name!r}, header")
 
         def create(conn: sqlite3.Connection) -> str:
             row = conn.execute("SELECT header FROM studies WHERE name = ?", (name,)).fetchone()
@@ -172,7 +173,8 @@ class SQLiteStorage:
             self._uids[name] = str(uid)
             return text if row is None else str(row[0])
 
-        return codec.decode_object(self._transaction(create, write=True))
+        return codec.decode_object(self._transaction(create, write=True),
+                                   f"{self!r}, study {name!r}, header")
 
     def read(self, study: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Events number `offset`, `offset + 1`, ... of `study`, in order; at most `limit`
@@ -189,7 +191,7 @@ class SQLiteStorage:
             ).fetchall()
 
         rows = self._transaction(fetch, write=False)
-        return codec.decode_events(rows, first)
+        return codec.decode_events(rows, first, f"{self!r}, study {name!r}")
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append `events` in one transaction; return the number of the first.
