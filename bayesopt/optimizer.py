@@ -31,7 +31,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, replace
-from typing import Any, NoReturn, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 
@@ -105,7 +105,6 @@ from bayesopt.study import (
     run_command,
     wrap_errors,
 )
-from bayesopt.surrogate import Recommendation, Surrogate
 from bayesopt.tables import frame_points, is_frame
 from bayesopt.validation import (
     Number,
@@ -123,6 +122,9 @@ from bayesopt.validation import (
     unknown_keywords,
 )
 from kernels.threads import check_threads, numeric_threads, single_threaded, thread_count
+
+if TYPE_CHECKING:  # imported where a snapshot is made: no ask or tell needs the module
+    from bayesopt.surrogate import Recommendation, Surrogate
 
 __all__ = ["ACQUISITIONS", "Optimizer", "ResumeWarning", "SpaceExhaustedWarning",
            "UnmatchedTellWarning", "ask_run", "claim_journal", "continue_journal",
@@ -639,6 +641,8 @@ class Optimizer:
         model = twin._state.model
         with_pending = (self if own else copy.deepcopy(self))._snapshot_objective(
             pending=True, now=now, copy_first=False)
+        from bayesopt.surrogate import Surrogate
+
         return Surrogate(self.space, model, self.maximize, observed, (without, with_pending))
 
     def _modelled(self) -> list[Observation]:

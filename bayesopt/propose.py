@@ -33,11 +33,10 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from acquisition.averaging import AveragedAcquisitionObjective
 from acquisition.constrained import cost_cooling
 from acquisition.functions import (
     AcquisitionFunction,
@@ -57,7 +56,6 @@ from acquisition.optimizer import (
     candidate_pool,
     optimize_acquisition,
 )
-from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
 from bayesopt.cost_design import nearest_squared_distance, survivor
 from bayesopt.failures import caller_level
 from bayesopt.feasibility import REJECTION_BUDGET, InfeasibleSpaceError, InputConstraints
@@ -65,13 +63,15 @@ from bayesopt.fidelity import Hyperband
 from bayesopt.hedge import HedgeRecord, choose, credit
 from bayesopt.mace import MACE_MEMBERS, distinct_rows, non_dominated
 from bayesopt.model import SurrogateModel, TopBudget
-from bayesopt.noisy import NoisyImprovementSurrogate, SampleLogEI
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import best_observation
 from bayesopt.space import Space
 from bayesopt.state import ModelData, OptimizerState, config_key
 from bayesopt.trust_region import TrustRegionOptions, box, side_length
 from kernels.threads import one_blas_thread
+
+if TYPE_CHECKING:  # the penalties are imported where one is built (pending points, failures)
+    from acquisition.penalty import FailurePenalty, LocalPenalty
 
 N_INCUMBENTS = 5  # best observations the acquisition optimizer searches around
 _ENUMERATION_LIMIT = 100_000  # finite spaces up to this size are enumerated when nearly exhausted
@@ -96,6 +96,14 @@ class AcquisitionKind:
     noisy: bool = False  # averaged over samples of f at the observed points (bayesopt.noisy)
 
 
+def _sample_log_ei() -> AcquisitionFunction:
+    """noisy EI's acquisition (`bayesopt.noisy.SampleLogEI`), its module imported by the
+    first lognei ask."""
+    from bayesopt.noisy import SampleLogEI
+
+    return SampleLogEI()
+
+
 ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
     "logei": AcquisitionKind(lambda proposal, best_f: LogExpectedImprovement(best_f)),
     "ei": AcquisitionKind(lambda proposal, best_f: ExpectedImprovement(best_f)),
@@ -114,7 +122,7 @@ ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
                             constrained=False, ensemble=MACE_MEMBERS),
     # noisy EI (Letham et al. 2019) in log space: LogEI of each sample's noise-free posterior,
     # shifted by its own incumbent, so incumbent 0 (bayesopt.noisy); no single incumbent
-    "lognei": AcquisitionKind(lambda proposal, best_f: SampleLogEI(),
+    "lognei": AcquisitionKind(lambda proposal, best_f: _sample_log_ei(),
                               incumbent=False, constrained=False, noisy=True),
 }
 
@@ -544,15 +552,22 @@ class Proposal:
             function = (Feasibility() if incumbent is None
                         else self._acquisition_function(acquisition, incumbent))
         if ACQUISITION_KINDS[acquisition].noisy:  # over noise-free samples of f(X)
+            from acquisition.averaging import AveragedAcquisitionObjective
+            from bayesopt.noisy import NoisyImprovementSurrogate
+
             assert not self.model.sampled and conditioned.surrogate is self.model, (
                 "lognei refuses hyperparameter samples and a Fidelity (bayesopt.settings)")
             surrogate = NoisyImprovementSurrogate.draw(self.model, self.rng)
             return AveragedAcquisitionObjective(function, surrogate, conditioned.penalty,
                                                 local_search_context=one_blas_thread)
-        # hyperparameters="mcmc": the acquisition averaged over the posterior samples
-        objective = AveragedAcquisitionObjective if self.model.sampled else AcquisitionObjective
-        return objective(function, conditioned.surrogate, conditioned.penalty,
-                         local_search_context=one_blas_thread)
+        if self.model.sampled:  # hyperparameters="mcmc": averaged over the posterior samples
+            from acquisition.averaging import AveragedAcquisitionObjective
+
+            return AveragedAcquisitionObjective(function, conditioned.surrogate,
+                                                conditioned.penalty,
+                                                local_search_context=one_blas_thread)
+        return AcquisitionObjective(function, conditioned.surrogate, conditioned.penalty,
+                                    local_search_context=one_blas_thread)
 
     def _incumbent_rows(self, constrained: bool) -> np.ndarray | None:
         """The observed rows (n_observed,) an incumbent is taken over, where not all (None):
@@ -614,6 +629,8 @@ class Proposal:
         parts = [p for p in (self._failure_penalty(), local, feasibility, cost) if p is not None]
         if len(parts) <= 1:
             return parts[0] if parts else None
+        from acquisition.penalty import CombinedPenalty
+
         return CombinedPenalty(tuple(parts))
 
     def _failure_penalty(self) -> FailurePenalty | None:
@@ -621,6 +638,8 @@ class Proposal:
         if X_failed.shape[0] == 0:
             return None
         widths = np.minimum(self.model.lengthscales[: self.space.n_columns], MAX_FAILURE_WIDTH)
+        from acquisition.penalty import FailurePenalty
+
         return FailurePenalty(X_failed, widths)
 
     def _local_penalty(self, surrogate: Surrogate, pending: np.ndarray,
@@ -629,6 +648,8 @@ class Proposal:
         its best M taken over the observed `rows` (n_observed,; None: all)."""
         if pending.shape[0] == 0:
             return None
+        from acquisition.penalty import LocalPenalty, lipschitz_estimate
+
         observed = self.data.X[:, : self.space.n_columns]
         sample = np.concatenate([self.space.sobol(N_LIPSCHITZ_SAMPLE, self.rng), observed])
         lipschitz = lipschitz_estimate(surrogate.predict_with_gradient(sample)[2])
