@@ -1107,6 +1107,38 @@ def _codes(dim: Dimension, columns: np.ndarray) -> np.ndarray:
     return np.array(dim.decode(columns), dtype=np.int64)
 
 
+def _foreign_dimension(dim: object, named: str) -> str | None:
+    """This library's dimension for another library's (scikit-optimize's `Real`, `Integer`,
+    `Categorical`; Optuna's `FloatDistribution`, `IntDistribution`,
+    `CategoricalDistribution`), written out from its attributes, or None. Read by class
+    and module name: neither library is imported for it."""
+    module, kind = type(dim).__module__.split(".")[0], type(dim).__name__
+    fields = vars(dim) if hasattr(dim, "__dict__") else {}
+    if module == "skopt" and kind in ("Real", "Integer") and {"low", "high"} <= fields.keys():
+        log = ", log=True" if fields.get("prior") == "log-uniform" else ""
+        return f"{kind}({fields['low']!r}, {fields['high']!r}{log}{named})"
+    if module == "skopt" and kind == "Categorical" and "categories" in fields:
+        return f"Categorical({list(fields['categories'])!r}{named})"
+    if (module == "optuna" and kind in ("FloatDistribution", "IntDistribution")
+            and {"low", "high"} <= fields.keys()):
+        ours = "Real" if kind == "FloatDistribution" else "Integer"
+        log = ", log=True" if fields.get("log") else ""
+        step = fields.get("step")
+        steps = ("" if step is None or (ours == "Integer" and step == 1) else
+                 f" (its step={step!r} has no counterpart: an Integer of the step's count "
+                 "mapped in the objective)")
+        return f"{ours}({fields['low']!r}, {fields['high']!r}{log}{named}){steps}"
+    if module == "optuna" and kind == "CategoricalDistribution" and "choices" in fields:
+        return f"Categorical({list(fields['choices'])!r}{named})"
+    return None
+
+
+_HYPEROPT_HINT = ("; hyperopt's hp.uniform(label, a, b) is Real(a, b) here, "
+                  "hp.loguniform(label, log(a), log(b)) Real(a, b, log=True), "
+                  "hp.quniform(label, a, b, 1) Integer(a, b) and hp.choice(label, options) "
+                  "Categorical(options) (see Conditional spaces for hp.choice of dicts)")
+
+
 def _check_dimension(key: str, dim: object) -> None:
     if not isinstance(key, str) or not key:
         raise TypeError(f"dimension names must be non-empty strings, got {key!r}")
@@ -1119,6 +1151,11 @@ def _check_dimension(key: str, dim: object) -> None:
             hint = (f"; a list of values to choose from is Categorical({dim!r}) here (a dict "
                     "of lists, Talos' params: {name: Categorical(values) for name, values in "
                     "params.items()})")
+        ours = _foreign_dimension(dim, named)
+        if ours is not None:
+            hint = f"; here it is {ours}"
+        elif type(dim).__module__.split(".")[0] == "hyperopt":
+            hint = _HYPEROPT_HINT
         raise TypeError(
             f"dimension {key!r}: {dim!r} is not a Real, Integer, Categorical or Fidelity{hint}"
         )

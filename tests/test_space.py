@@ -14,8 +14,11 @@ import json
 import math
 from typing import Any
 
+import hyperopt
 import numpy as np
+import optuna
 import pytest
+import skopt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
@@ -319,6 +322,41 @@ def test_cardinality() -> None:
             (r"dimension 'x': \(0\.0, 1\.0\) is not a Real, Integer, Categorical or Fidelity; "
             r"scikit-optimize's \(low, high\) is Real\(low, high\) or Integer\(low, high\) "
             r"here, and its list of choices Categorical\(\[\.\.\.\]\)$"),
+        ),
+        (  # an Optuna study's distributions (trial.distributions), read by class name
+            lambda: Space({"lr": optuna.distributions.FloatDistribution(1e-5, 0.1, log=True)}),
+            TypeError,
+            (r"dimension 'lr': FloatDistribution\(.*\) is not a Real, Integer, Categorical or "
+             r"Fidelity; here it is Real\(1e-05, 0\.1, log=True\)$"),
+        ),
+        (
+            lambda: Space([optuna.distributions.IntDistribution(2, 8, step=2)]),
+            TypeError,
+            (r"dimension '#0': IntDistribution\(.*\) is not .*; here it is Integer\(2, 8, "
+             r"name=\.\.\.\) \(its step=2 has no counterpart"),
+        ),
+        (
+            lambda: Space({"act": optuna.distributions.CategoricalDistribution(["relu", None])}),
+            TypeError,
+            r"; here it is Categorical\(\['relu', None\]\)$",
+        ),
+        (  # scikit-optimize's dimensions, read by class name
+            lambda: Space({"lr": skopt.space.Real(1e-5, 0.1, prior="log-uniform"),
+                           "units": skopt.space.Integer(16, 512)}),
+            TypeError,
+            (r"dimension 'lr': Real\(.*\) is not a Real, Integer, Categorical or Fidelity; "
+             r"here it is Real\(1e-05, 0\.1, log=True\)$"),
+        ),
+        (
+            lambda: Space([skopt.space.Categorical(["adam", "sgd"], name="opt")]),
+            TypeError,
+            r"dimension '#0': .*; here it is Categorical\(\['adam', 'sgd'\], name=\.\.\.\)$",
+        ),
+        (  # hyperopt's hp.* expressions
+            lambda: Space({"lr": hyperopt.hp.loguniform("lr", -9.0, -2.0)}),
+            TypeError,
+            (r"dimension 'lr': .* is not a Real, Integer, Categorical or Fidelity; hyperopt's "
+             r"hp\.uniform\(label, a, b\) is Real\(a, b\) here, hp\.loguniform"),
         ),
         (  # Talos' (and a grid search's) dict of lists of values
             lambda: Space({"lr": [0.1, 0.01], "units": [32, 64]}),
