@@ -304,11 +304,11 @@ class StudyLink:
         """`ClockSkewWarning`, once per worker, for an event stamped ahead of `now` by more
         than `CLOCK_SKEW_WARNING` seconds: it was stamped before it was read, so only a
         clock ahead of this machine's can date it later."""
-        stamped, worker = record.get("time"), record.get("worker")
+        stamped, worker = record.get("time"), str(record.get("worker"))
         if (not isinstance(stamped, (int, float)) or isinstance(stamped, bool)
                 or stamped - now <= CLOCK_SKEW_WARNING or worker in self.skewed):
             return
-        self.skewed.add(str(worker))
+        self.skewed.add(worker)
         warnings.warn(
             f"{self.name}: event {self.seen}, of worker {worker!r}, is stamped "
             f"{stamped - now:.0f} s ahead of this machine's clock: the workers' clocks "
