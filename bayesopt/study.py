@@ -52,9 +52,9 @@ from bayesopt.storage.jsonl import JSONLStorage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CLOCK_SKEW_WARNING", "PAGE", "ClockSkewWarning", "StudyLink", "apply_record", "command_difference", "held_interrupts",
-           "journal_writer", "last_writer", "make_header", "read_pages", "recording_command",
-           "relative_paths", "run_command"]
+__all__ = ["CLOCK_SKEW_WARNING", "PAGE", "ClockSkewWarning", "StudyLink", "apply_record",
+           "command_difference", "held_interrupts", "journal_writer", "last_writer", "make_header",
+           "read_pages", "recording_command", "relative_paths", "run_command"]
 
 # (the "command" record a new header gets, whether attaching compares it): set by
 # `recording_command`, i.e. by `bayesopt run`; Python callers have no command to record

@@ -20,9 +20,9 @@ from acquisition.checks import (  # re-exported: one check in one place
     is_real,
 )
 
-__all__ = ["ARRAY_HINT", "Number", "as_array", "as_batch", "check_bool", "check_choice", "check_constraint_row",
-           "check_constraint_values", "check_costs", "check_count", "check_durations",
-           "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
+__all__ = ["ARRAY_HINT", "Number", "as_array", "as_batch", "check_bool", "check_choice",
+           "check_constraint_row", "check_constraint_values", "check_costs", "check_count",
+           "check_durations", "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
            "is_real", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
 
 # One number a user tells or an objective returns, as `is_real` accepts it

@@ -142,7 +142,7 @@ class SQLiteStorage:
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = None
         self._conn = self._retrying(self._open)
-        self._opened = self._file_state()[:2]  # the file the connection has open (module doc)
+        self._opened = self._file_identity()  # the file the connection has open (module doc)
 
     def __repr__(self) -> str:
         return f"SQLiteStorage({str(self._path)!r})"
@@ -319,12 +319,23 @@ class SQLiteStorage:
     def _file_state(self) -> tuple[Any, ...]:
         """What changes when a writer (another user's, another mount's) changes the database:
         its inode, size and modification time, and whether a -wal file is beside it."""
-        try:
-            status = self._path.stat()
-        except OSError:  # gone or unreadable: changed (reopening it says why)
+        status = self._stat()
+        if status is None:  # gone or unreadable: changed (reopening it says why)
             return ()
         wal = self._path.with_name(self._path.name + "-wal").exists()
         return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, wal
+
+    def _file_identity(self) -> tuple[int, ...]:
+        """The file the path names, its device and inode (() if none): one stat, which every
+        transaction pays (`_check_same_file`)."""
+        status = self._stat()
+        return () if status is None else (status.st_dev, status.st_ino)
+
+    def _stat(self) -> os.stat_result | None:
+        try:
+            return self._path.stat()
+        except OSError:
+            return None
 
     def _check_same_file(self) -> None:
         """StorageError unless the path still names the file this storage opened. A database
@@ -333,7 +344,7 @@ class SQLiteStorage:
         Database File", 2.4: unlinking or renaming a database file while in use), while the
         other workers open the file now at the path. A read-only one is reopened instead
         (`_immutable_changed`)."""
-        if self._read_only is not None or self._file_state()[:2] == self._opened:
+        if self._read_only is not None or self._file_identity() == self._opened:
             return
         now = "another file is there now" if self._path.exists() else "no file is there now"
         raise StorageError(
