@@ -13,11 +13,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bayesopt import Categorical, Integer, Optimizer, Real, minimize
-
-pd = pytest.importorskip("pandas")
 
 SPACE = {
     "lr": Real(1e-5, 1e-1, log=True),
