@@ -61,6 +61,24 @@ def test_best_and_result_report_the_best_feasible_observation():
     assert [o.feasible for o in opt.history] == [False, True, True]
 
 
+@pytest.mark.parametrize(("values", "expected"), [
+    ([0.0], True), ([-0.0, -1e300], True), ([5e-324], False), ([-1.0, 1e-12], False),
+    (None, True)])
+def test_one_rule_of_feasibility_for_best_and_the_models_rows(values, expected):
+    """c_i ≤ 0 for every i (`bayesopt.result.satisfied`): `Observation.feasible` (what `best`
+    ranks) and the rows the constrained acquisition, the trust region and the search's
+    incumbents take as feasible (`OutcomeModels.add`'s flags) apply the same function."""
+    from bayesopt.outcomes import OutcomeModels
+    from bayesopt.result import Observation, satisfied
+
+    assert satisfied(values) is expected
+    assert Observation(0, {"x": 0.5}, 1.0, "ok", None, constraints=values).feasible is expected
+    rows = None if values is None else [values]
+    models = OutcomeModels(1, ModelOptions(), n_constraints=None if values is None else len(values))
+    np.testing.assert_array_equal(
+        models.add(np.full((1, 1), 0.5), rows, [None], np.array([True])), [expected])
+
+
 def test_no_feasible_observation_means_no_best():
     opt = Optimizer(UNIT2, seed=0)
     opt.tell({"x": 0.1, "y": 0.1}, 1.0, constraints=[2.0])
