@@ -40,10 +40,10 @@ believer") by default, or the best value observed so far ("constant liar",
 CL-min). `fantasy="penalize"` appends nothing and has the optimizer damp
 the acquisition around pending points instead (local penalization,
 `acquisition.penalty.LocalPenalty`). Under outcome constraints the liar's
-value and the penalty's best are the best feasible ones, as constrained EI's
-incumbent is (`bayesopt.propose`). The believer is the default: in
-batches it reaches the sequential run's regret in the fewest evaluations
-(docs/choosing-defaults.md, "Batches and pending points").
+value, the penalty's best and the incumbent counting fantasies are taken over
+the feasible observations, as constrained EI's incumbent is (`bayesopt.propose`).
+The believer is the default: in batches it reaches the sequential run's regret
+in the fewest evaluations (docs/choosing-defaults.md, "Batches and pending points").
 """
 
 from __future__ import annotations
@@ -701,7 +701,8 @@ class SurrogateModel:
         constraints), else of all.
 
         A fantasy is treated as observed exactly — without observation noise —
-        and its value also counts toward the incumbent. Otherwise a point next
+        and its value also counts toward the incumbent, which is then the lower of the
+        fantasies' values and the best over the same `rows`. Otherwise a point next
         to a fantasy keeps both a variance of about the noise level and an
         improvement of about (best − mean), and the points of a batch collapse
         onto one spot whenever the fitted noise is not tiny.
@@ -711,7 +712,8 @@ class SurrogateModel:
             return
         assert rows is None or (rows.shape == (self.n_observed,) and rows.any()), "rows to lie by"
         X_pending = self._inputs(X_pending)
-        observed = self.observed_incumbent  # needs the posterior without fantasies
+        # both need the posterior without fantasies
+        observed = self.observed_incumbent if rows is None else self.incumbent_among(rows)
         if self.options.fantasy == "believer":
             mean, _ = self.gp.predict(X_pending)
         else:

@@ -208,6 +208,23 @@ def test_the_constant_liar_lies_with_the_best_feasible_value():
     assert gp.y[6] > observed[0] + 0.5  # not the infeasible best
 
 
+@pytest.mark.parametrize("fantasy", ["believer", "liar"])
+def test_the_fantasy_incumbent_counts_feasible_rows_only(fantasy):
+    """The model's incumbent with fantasies (`SurrogateModel.incumbent`) is the lower of the
+    fantasies' values and the best over the rows `add_fantasies` is given, the feasible
+    ones under outcome constraints: the constrained acquisition's own incumbent, never the
+    infeasible x = 0.1's. Nothing reads it under constraints today (the acquisition takes
+    its incumbent over the feasible rows itself); before, it was over every row."""
+    _, objective = _told_with_an_infeasible_best(fantasy)
+    model = objective.surrogate
+    assert model.gp.n == 7
+    best_feasible, infeasible = objective.acquisition.best_f, float(model.gp.y[0])
+    assert best_feasible > infeasible + 0.5  # x = 0.1's standardized value is the lowest
+    assert model.incumbent == min(float(model.gp.y[6]), best_feasible)
+    if fantasy == "liar":  # the lie is the best feasible observed value
+        assert model.incumbent > infeasible + 0.5
+
+
 def test_the_local_penalty_takes_the_incumbent_of_the_constrained_acquisition():
     """fantasy="penalize": the penalty's best M is the constrained acquisition's own
     incumbent, the best feasible one. Before, the best over every observation (the
