@@ -624,7 +624,8 @@ class Proposal:
     def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None,
                  top: bool) -> Penalty | None:
         per_cost = ACQUISITION_KINDS[self.settings.acquisition].per_cost
-        cost = self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top) if per_cost else None
+        cost = (self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top)
+                if per_cost else None)
         if per_cost and cost is None:
             warnings.warn("acquisition='logei_per_cost' has no cost of a successful evaluation "
                           "told yet (tell(..., cost=); a failed one's, tell_failure(..., cost=), "

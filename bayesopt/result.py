@@ -426,7 +426,8 @@ HTML_BEST_ROWS = 5  # evaluations in the table of `OptimizeResult._repr_html_`
 def result_html(result: OptimizeResult) -> str:
     """`OptimizeResult._repr_html_`: a summary line, then a table of the best few."""
     history, space = result.history, result.space
-    counts = {status: sum(o.status == status for o in history) for status in ("ok", "failed", "pruned")}
+    counts = {status: sum(o.status == status for o in history)
+              for status in ("ok", "failed", "pruned")}
     parts = [f"{counts['ok']} ok", f"{counts['failed']} failed"]
     if counts["pruned"]:
         parts.append(f"{counts['pruned']} pruned")
