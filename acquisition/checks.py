@@ -80,7 +80,8 @@ def check_real(
     above = number > low if low_open else number >= low
     below = number < high if high_open else number <= high
     if not (math.isfinite(number) and above and below):
-        raise ValueError(f"{key}={value!r} must be finite and {_range(low, high, low_open, high_open)}")
+        raise ValueError(
+            f"{key}={value!r} must be finite and {_range(low, high, low_open, high_open)}")
     return number
 
 

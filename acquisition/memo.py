@@ -74,9 +74,10 @@ def lbfgsb(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.nd
     gradient); `fmin_l_bfgs_b` calls the same `_minimize_lbfgsb` with the pairs. Its
     tolerance is factr = ftol / eps, which it multiplies back by eps and the solver divides
     by eps again: eps is a power of 2, so the solver gets the factr `minimize` gives it
-    (exactly, for any positive ftol: both overflow to inf alike). Same solver, same arguments: the same points evaluated,
-    the same result (tests/test_memo.py), ~50 µs less a call. Where every variable is
-    fixed, `minimize` answers without running the solver: that case is left to it.
+    (exactly, for any positive ftol: both overflow to inf alike). Same solver, same
+    arguments: the same points evaluated, the same result (tests/test_memo.py), ~50 µs
+    less a call. Where every variable is fixed, `minimize` answers without running the
+    solver: that case is left to it.
     """
     memo = ValueAndGradient(objective)
     if bool(np.all(lower == upper)):

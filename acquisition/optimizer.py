@@ -23,8 +23,8 @@ adapted to mixed spaces):
    `SWITCHES_BY_DISTANCE_ABOVE` choices (no fixed columns) is scored from each start's
    squared distances (`AcquisitionObjective.switch_values`) where the surrogate can:
    the same values to rounding, not bit for bit, so its choice can differ from scoring
-   the trial rows only between values equal to rounding. Integers on a lattice (`IntegerLattice`, the
-   kernel on rounded inputs of `bayesopt.rounding`, where the acquisition is
+   the trial rows only between values equal to rounding. Integers on a lattice
+   (`IntegerLattice`, the kernel on rounded inputs of `bayesopt.rounding`, where the acquisition is
    flat in a relaxed integer): held fixed in step 2 and stepped coordinate-wise
    by ±1, ±2, ±4, … values in the same rounds, each keeping its best value.
    Conditional spaces: the domain's `fixed_columns` (activity indicators)
@@ -227,7 +227,8 @@ class AcquisitionOptimizerOptions:
         check_fields(self)
 
     def for_data_size(self, n: int) -> AcquisitionOptimizerOptions:
-        """These options with candidate counts scaled down by full_candidates_until / n for large n."""
+        """These options with candidate counts scaled down by full_candidates_until / n for
+        large n."""
         if n <= self.full_candidates_until:
             return self
         scale = self.full_candidates_until / n
@@ -613,7 +614,8 @@ def _minimize_in_context(
                         options={"maxiter": options.maxiter, "ftol": options.ftol})
 
 
-def _start_bounds(X0: np.ndarray, free: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
+def _start_bounds(X0: np.ndarray, free: np.ndarray,
+                  domain: Domain) -> tuple[np.ndarray, np.ndarray]:
     """Bounds of the batched problem, flat (r·d,): the domain's box on the free columns (a
     start outside it, e.g. a rounded integer, widens its own bounds to include it), the
     start itself on the others."""

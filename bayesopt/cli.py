@@ -757,7 +757,8 @@ def _template(argv: Sequence[str], space: Space) -> CommandTemplate:
     return template
 
 
-def _minimize(objective: CommandObjective, space: Space, args: argparse.Namespace) -> OptimizeResult:
+def _minimize(objective: CommandObjective, space: Space,
+              args: argparse.Namespace) -> OptimizeResult:
     from bayesopt.journal import JournalError
     from bayesopt.loop import ResumeSettingsWarning, TopBudgetWarning, minimize
     from bayesopt.optimizer import ResumeWarning
@@ -1212,8 +1213,10 @@ def _demo(args: argparse.Namespace) -> int:
 def _objective_help() -> str:
     """The objective convention of `bayesopt.command`, then this module's failed
     evaluations and exit statuses, for ``run --help``."""
-    convention = (command.__doc__ or "").split("(`parse_objective`):", 1)[1].split("A non-zero", 1)[0]
-    outcomes = "A non-zero" + (__doc__ or "").split("A non-zero", 1)[1].split("Only the standard", 1)[0]
+    convention = (command.__doc__ or "").split("(`parse_objective`):", 1)[1]
+    convention = convention.split("A non-zero", 1)[0]
+    outcomes = (__doc__ or "").split("A non-zero", 1)[1].split("Only the standard", 1)[0]
+    outcomes = "A non-zero" + outcomes
     text = "objective convention:" + convention + outcomes
     return text.replace("``", "'").replace("*", "").rstrip()
 

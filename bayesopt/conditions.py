@@ -84,7 +84,8 @@ def normalize_when(label: str, when: object) -> When | None:
     if not isinstance(when, Mapping):
         raise TypeError(f"{label}: when={when!r} must be a dict {{parent: value or [values]}}")
     if not when:
-        raise ValueError(f"{label}: when={{}} is empty; leave when= out for an unconditional dimension")
+        raise ValueError(f"{label}: when={{}} is empty; leave when= out for an unconditional "
+                         "dimension")
     items = []
     for parent, allowed in when.items():
         if not isinstance(parent, str) or not parent:
@@ -243,7 +244,8 @@ def parent_classes_by_pattern(
 def _value_classes(
     dim: Any, name: str, allowed: Mapping[tuple[int, str], np.ndarray],
 ) -> list[list[tuple[int, Any]]]:
-    """The parent's values grouped by the set of conditions on it they satisfy: [[(code, value)]]."""
+    """The parent's values grouped by the set of conditions on it they satisfy:
+    [[(code, value)]]."""
     if hasattr(dim, "choices"):
         pairs = list(enumerate(dim.choices))
     else:
@@ -304,14 +306,16 @@ def _add(out: dict[str, Any], name: str, dim: Any, repeated: bool) -> None:
         raise ValueError(f"dimension name(s) [{name!r}] appear more than once: {_shown(old)} and "
                          f"{_shown(dim)} (a nested space may repeat a name only under choices of "
                          "one parent, with the same definition); give each definition its own "
-                         f"name, e.g. {_branch_name(name, dim)!r}, and map it back in the objective")
+                         f"name, e.g. {_branch_name(name, dim)!r}, and map it back in the "
+                         "objective")
     out[name] = merged
 
 
 def _shown(dim: Any) -> str:
     """A dimension's definition and its condition, for an error message."""
     spec = dim.to_dict()
-    args = ", ".join(f"{key}={value!r}" for key, value in spec.items() if key not in ("type", "when"))
+    args = ", ".join(f"{key}={value!r}" for key, value in spec.items()
+                     if key not in ("type", "when"))
     where = "" if dim.when is None else f" under {dim.when!r}"
     return f"{type(dim).__name__}({args}){where}"
 

@@ -171,7 +171,8 @@ def _observation_to_dict(space: Space, obs: Observation) -> dict[str, Any]:
         "index": obs.index, "point": encode_point(space, obs.params), "value": obs.value,
         "status": obs.status, "error": obs.error, "timestamp": obs.timestamp,
         "duration": obs.duration,
-        **{key: getattr(obs, key) for key in ("continues", "step") if getattr(obs, key) is not None},
+        **{key: getattr(obs, key) for key in ("continues", "step")
+           if getattr(obs, key) is not None},
     }
     if obs.constraints is not None:
         entry["constraints"] = list(obs.constraints)

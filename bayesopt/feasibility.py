@@ -10,8 +10,8 @@ the initial design included.
 
 Callables are honoured by rejection: the initial design skips the Sobol
 points they refuse and goes on along the same sequence past its first
-n_initial points (`OptimizerState.extend_design`), random points are drawn until one is admitted (at most
-`REJECTION_BUDGET` draws; then, in a finite space small enough to enumerate,
+n_initial points (`OptimizerState.extend_design`), random points are drawn until one
+is admitted (at most `REJECTION_BUDGET` draws; then, in a finite space small enough to enumerate,
 the new admitted points are listed, and when none is left the space is
 exhausted as one without constraints is: `SpaceExhaustedWarning` and a
 repeat of an admitted point; otherwise `InfeasibleSpaceError`), and the acquisition
@@ -107,7 +107,8 @@ class LinearConstraint:
             check_real(f"coefficients[{name!r}]", value)
         if self.sense not in SENSES:
             raise ValueError(f"sense={self.sense!r} must be one of {list(SENSES)}")
-        object.__setattr__(self, "coefficients", {k: float(v) for k, v in self.coefficients.items()})
+        object.__setattr__(self, "coefficients",
+                           {k: float(v) for k, v in self.coefficients.items()})
         object.__setattr__(self, "bound", check_real("bound", self.bound))
         if not any(self.coefficients.values()):
             holds = 0.0 <= self.bound if self.sense == "<=" else 0.0 >= self.bound

@@ -106,7 +106,8 @@ class GaussianProcess:
         self, kernel: Kernel, noise: float, X: np.ndarray, values: np.ndarray,
         offset: float = 0.0, scale: float = 1.0,
     ) -> None:
-        assert X.ndim == 2 and X.shape[0] == values.shape[0], "X: (n, d) and values: (n,) must agree"
+        assert X.ndim == 2 and X.shape[0] == values.shape[0], (
+            "X: (n, d) and values: (n,) must agree")
         assert noise > 0 and scale > 0, f"noise={noise} and scale={scale} must be positive"
         self.kernel = kernel
         self.noise = float(noise)

@@ -83,7 +83,8 @@ def transformed_covariance(g: Callable[[np.ndarray], np.ndarray], mu: np.ndarray
     out, power = mehler_series(rho, coefficients)  # Σ_k ρ^k c_ik c_jk and ρ^K: (m, m) each
     tail = np.maximum(variance - np.sum(coefficients**2, axis=1), 0.0)  # t_i: (m,)
     bound = np.abs(power * rho) * np.sqrt(np.outer(tail, tail))
-    loose = np.argwhere(np.triu(bound > MEHLER_TOLERANCE * np.sqrt(np.outer(variance, variance)), 1))
+    scale = np.sqrt(np.outer(variance, variance))
+    loose = np.argwhere(np.triu(bound > MEHLER_TOLERANCE * scale, 1))
     for i, j in loose:
         if 1.0 - abs(rho[i, j]) <= SAME_POINT:  # Y = ±X: one dimension (a point given twice)
             other = dev[j] if rho[i, j] > 0 else dev[j, ::-1]  # the nodes are symmetric

@@ -390,7 +390,8 @@ def _reader_and_remedy(header: Mapping[str, Any], version: Any) -> str:
 
     text = f"bayesopt {__version__} reads versions {list(READABLE_VERSIONS)}"
     if isinstance(version, int) and not isinstance(version, bool) and version > JOURNAL_VERSION:
-        text += (f"; it was written by a newer bayesopt ({header.get('library', 'version unknown')})"
+        library = header.get("library", "version unknown")
+        text += (f"; it was written by a newer bayesopt ({library})"
                  ": upgrade bayesopt here to read it")
     return text
 

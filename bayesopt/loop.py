@@ -225,9 +225,9 @@ def minimize(
         `Optimizer.total_cost`), a failed one's included. With
         ``n_workers > 1`` the evaluations in flight when it is reached are
         finished and told (`bayesopt.parallel.AsyncLoop.run`), so the total
-        may pass it by their cost. It does not cool ``logei_per_cost``'s α (docs/choosing-defaults.md,
-        "Cost", says why); pass ``cost_budget=`` (an `Optimizer` option) for
-        the cooling.
+        may pass it by their cost. It does not cool ``logei_per_cost``'s α
+        (docs/choosing-defaults.md, "Cost", says why); pass ``cost_budget=`` (an
+        `Optimizer` option) for the cooling.
     storage, study : optional
         A shared study (`Optimizer`'s ``storage=`` and ``study=``): the same
         call in several processes or machines cooperates on one study.
@@ -782,10 +782,11 @@ def _unrecorded(opt: Optimizer, params: dict[str, Any], value: float | None = No
                 failure: str | None = None, run: int | None = None) -> Iterator[None]:
     """A tell that the journal or study refused to record (a `JournalError`: a full disk, a
     file size limit, a deleted study) is raised with what was not recorded — the point,
-    its run id (`run`, the one the tell named, else `Optimizer.run_ids`), its value and constraints, or its failure's text —
-    in its message and as its attributes (`JournalError.params`, …), so that the user can
-    tell it by hand once the storage is fixed (`_release`, which every run's stop passes,
-    adds how); the error is otherwise the storage's."""
+    its run id (`run`, the one the tell named, else `Optimizer.run_ids`), its value and
+    constraints, or its failure's text — in its message and as its attributes
+    (`JournalError.params`, …), so that the user can tell it by hand once the storage is
+    fixed (`_release`, which every run's stop passes, adds how); the error is otherwise
+    the storage's."""
     try:
         yield
     except JournalError as error:

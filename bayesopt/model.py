@@ -15,8 +15,8 @@ after every tell while n ≤ `refit_every_step_until`, and afterwards only
 when the data set has grown by the fraction `refit_growth` since the last
 fit. Each refit starts from the last hyperparameters; while n ≤
 `restarts_until` it also starts from `n_restarts` draws of the prior, once
-every `restart_every` observations. Between refits new observations are added by a block Cholesky append
-(O(n²) per point), so the amortized cost of a tell is O(n²) for large n:
+every `restart_every` observations. Between refits new observations are added by a
+block Cholesky append (O(n²) per point), so the amortized cost of a tell is O(n²) for large n:
 a refit costs O(n³) and happens once per `refit_growth · n` tells.
 
 Hyperparameters θ = (log l_1 … log l_d, log s2, log σ² [, θ_w]): one MAP
@@ -40,10 +40,10 @@ believer") by default, or the best value observed so far ("constant liar",
 CL-min). `fantasy="penalize"` appends nothing and has the optimizer damp
 the acquisition around pending points instead (local penalization,
 `acquisition.penalty.LocalPenalty`). Under outcome constraints the liar's
-value and the penalty's best are the best feasible ones, as constrained EI's
-incumbent is (`bayesopt.propose`). The believer is the default: in
-batches it reaches the sequential run's regret in the fewest evaluations
-(docs/choosing-defaults.md, "Batches and pending points").
+value, the penalty's best and the incumbent counting fantasies are taken over
+the feasible observations, as constrained EI's incumbent is (`bayesopt.propose`).
+The believer is the default: in batches it reaches the sequential run's regret
+in the fewest evaluations (docs/choosing-defaults.md, "Batches and pending points").
 """
 
 from __future__ import annotations
@@ -189,7 +189,8 @@ class ModelOptions:
     output_transform: OutputTransformName = field(
         default="yeo-johnson", metadata=rule(choice(("yeo-johnson", "none"))))
     # a key of bayesopt.priors.LENGTHSCALE_PRIORS
-    lengthscale_prior: LengthscalePriorName = field(default="recentred", metadata=rule(choice(LENGTHSCALE_PRIORS)))
+    lengthscale_prior: LengthscalePriorName = field(
+        default="recentred", metadata=rule(choice(LENGTHSCALE_PRIORS)))
     # a key of bayesopt.priors.NOISE_PRIORS
     noise_prior: NoisePriorName = field(default="low", metadata=rule(choice(NOISE_PRIORS)))
     # False: maximum likelihood (type-II ML, R&W Sec. 5.4.1); the priors then only draw
@@ -207,7 +208,8 @@ class ModelOptions:
     # p(θ | y) by slice sampling, the acquisition averaged over them (bayesopt.sampling;
     # Snoek et al. 2012). At each refit the chain runs mcmc_burn_in sweeps, then keeps
     # mcmc_samples states one every mcmc_thin sweeps
-    hyperparameters: HyperparameterFitName = field(default="map", metadata=rule(choice(HYPERPARAMETERS)))
+    hyperparameters: HyperparameterFitName = field(
+        default="map", metadata=rule(choice(HYPERPARAMETERS)))
     mcmc_samples: int = field(default=10, metadata=rule(integer(minimum=1)))
     mcmc_burn_in: int = field(default=20, metadata=rule(integer(minimum=0)))
     mcmc_thin: int = field(default=2, metadata=rule(integer(minimum=1)))
@@ -216,7 +218,8 @@ class ModelOptions:
     # with a Fidelity in the space: one GP on every budget's runs, the budget level an
     # input, asked at the highest budget ("budget-input"); or BOHB's GP of the largest
     # budget with enough runs ("bohb", Falkner et al. 2018). docs/multi-fidelity.md
-    fidelity_model: FidelityModelName = field(default="budget-input", metadata=rule(choice(FIDELITY_MODELS)))
+    fidelity_model: FidelityModelName = field(
+        default="budget-input", metadata=rule(choice(FIDELITY_MODELS)))
     # with fidelity_model="budget-input": the budget level one more input of the stationary
     # kernel ("stationary"), or the budget kernel of FABOLAS, k_x·(1 + τ²(1 − z)²(1 − z′)²),
     # whose top budget is the limit of a decaying bias ("basis", Klein et al. 2017;
@@ -224,11 +227,13 @@ class ModelOptions:
     # bias term of Wu et al. 2019), FABOLAS's basis beside the stationary budget input
     # ("stationary+basis"), or FABOLAS's with a prior of small bias on τ²
     # ("basis-small-bias", SMALL_BIAS). docs/multi-fidelity.md
-    fidelity_kernel: FidelityKernelName = field(default="stationary", metadata=rule(choice(FIDELITY_KERNELS)))
+    fidelity_kernel: FidelityKernelName = field(
+        default="stationary", metadata=rule(choice(FIDELITY_KERNELS)))
     # "relax": integers relaxed, rounded on decode; "round": the kernel on T(x), integers
     # rounded and one-hot groups set to their argmax (Garrido-Merchán & Hernández-Lobato
     # 2020; bayesopt.rounding), integers searched on their lattice by the acquisition optimizer
-    integer_kernel: IntegerKernelName = field(default="relax", metadata=rule(choice(INTEGER_KERNELS)))
+    integer_kernel: IntegerKernelName = field(
+        default="relax", metadata=rule(choice(INTEGER_KERNELS)))
     # "onehot": one lengthscale per one-hot column; "hamming": one per categorical, its
     # columns' lengthscales tied, a Hamming distance term (bayesopt.categorical)
     categorical_kernel: CategoricalKernelName = field(
@@ -334,8 +339,9 @@ class SurrogateModel:
         (`kernels.Kernel`), None for an unconditional one; `rounding`: T of
         `integer_kernel="round"` (`bayesopt.rounding.input_rounding`), None for relaxed inputs;
         `budget_basis`: the basis the last column, a budget level, is taken in (`kernels.
-        Kernel`'s budget_power and budget_lengthscale), None for a stationary input; `tying`: the lengthscales fitted as
-        one of `categorical_kernel="hamming"` (`bayesopt.categorical`), None for one per column."""
+        Kernel`'s budget_power and budget_lengthscale), None for a stationary input;
+        `tying`: the lengthscales fitted as one of `categorical_kernel="hamming"`
+        (`bayesopt.categorical`), None for one per column."""
         assert tying is None or tying.dim == dim, "the tying must cover the model's columns"
         self.rounding = rounding
         self.budget_basis = budget_basis
@@ -357,7 +363,8 @@ class SurrogateModel:
         # (d + 2 [+ 2k],) last fitted log-parameters; with mcmc the samples' mean
         self.params: np.ndarray | None = None
         self.samples: np.ndarray | None = None  # (S, d + 2 [+ 2k]) posterior samples (mcmc)
-        self.kernel_name: str = options.kernel  # the kernel in use (`kernel_candidates`: the selected)
+        # the kernel in use (`kernel_candidates`: the selected one)
+        self.kernel_name: str = options.kernel
         # with `kernel_candidates`: each kernel's last fitted log-parameters, its warm start,
         # and the negative log posterior of the kernels fitted at the last refit
         self.kernel_params: dict[str, np.ndarray] = {}
@@ -408,8 +415,8 @@ class SurrogateModel:
     def state(self) -> dict[str, Any]:
         """What `restore` needs (JSON-able): sizes now and at the last refit, θ, the transform."""
         params = None if self.params is None else [float(p) for p in self.params]
-        state: dict[str, Any] = {"n": self.n_observed, "fit_n": self.n_at_last_fit, "params": params,
-                 "transform": self.transform.to_dict()}
+        state: dict[str, Any] = {"n": self.n_observed, "fit_n": self.n_at_last_fit,
+                                 "params": params, "transform": self.transform.to_dict()}
         if self.samples is not None:
             state["samples"] = self.samples.tolist()
         if self.budget is not None:
@@ -488,7 +495,8 @@ class SurrogateModel:
             self._fit_options(), self.options.schedule, self.rng, gates=self.gates)
         if samples is None:
             warnings.warn("the hyperparameter posterior is zero at the chain's last state; "
-                          "keeping the previous hyperparameters", ModelFitWarning, stacklevel=caller_level())
+                          "keeping the previous hyperparameters", ModelFitWarning,
+                          stacklevel=caller_level())
             return
         self.samples = samples
         self.params = samples.mean(axis=0)
@@ -701,7 +709,8 @@ class SurrogateModel:
         constraints), else of all.
 
         A fantasy is treated as observed exactly — without observation noise —
-        and its value also counts toward the incumbent. Otherwise a point next
+        and its value also counts toward the incumbent, which is then the lower of the
+        fantasies' values and the best over the same `rows`. Otherwise a point next
         to a fantasy keeps both a variance of about the noise level and an
         improvement of about (best − mean), and the points of a batch collapse
         onto one spot whenever the fitted noise is not tiny.
@@ -711,7 +720,8 @@ class SurrogateModel:
             return
         assert rows is None or (rows.shape == (self.n_observed,) and rows.any()), "rows to lie by"
         X_pending = self._inputs(X_pending)
-        observed = self.observed_incumbent  # needs the posterior without fantasies
+        # both need the posterior without fantasies
+        observed = self.observed_incumbent if rows is None else self.incumbent_among(rows)
         if self.options.fantasy == "believer":
             mean, _ = self.gp.predict(X_pending)
         else:
@@ -737,7 +747,8 @@ class SurrogateModel:
         return self._observed_incumbent
 
     def incumbent_among(self, rows: np.ndarray) -> float:
-        """`observed_incumbent` restricted to the observed rows where `rows` (n_observed,) is True."""
+        """`observed_incumbent` restricted to the observed rows where `rows` (n_observed,)
+        is True."""
         assert self.gp is not None and rows.shape == (self.n_observed,) and rows.any()
         return float(np.min(self._incumbent_values()[rows]))
 
@@ -780,7 +791,8 @@ class SurrogateModel:
         return mean, std, self.rounding.chain(d_mean), self.rounding.chain(d_std)
 
     def gp_inputs(self, X: np.ndarray) -> np.ndarray:
-        """X: (m, d) as the GP takes it (`_inputs`), for surrogates built on `gp` (bayesopt.noisy)."""
+        """X: (m, d) as the GP takes it (`_inputs`), for surrogates built on `gp`
+        (bayesopt.noisy)."""
         return self._inputs(X)
 
     def chain_to_inputs(
@@ -863,7 +875,8 @@ class SurrogateModel:
                                       observed=self.observed_range)
 
     def to_latent(self, y: np.ndarray) -> np.ndarray:
-        """Objective values y (minimization sign) → the GP's standardized scale, (T(y) − mean(w)) / std(w)."""
+        """Objective values y (minimization sign) → the GP's standardized scale,
+        (T(y) − mean(w)) / std(w)."""
         return cast(np.ndarray, (self.transform(np.asarray(y, dtype=float)) - self.y_mean)
                     / self.y_scale)
 

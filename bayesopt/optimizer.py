@@ -768,7 +768,8 @@ class Optimizer:
         asked = self._asked(1, total)
         return None if asked is None else asked[0][0]
 
-    def _asked(self, count: int, total: int | None = None) -> list[tuple[dict[str, Any], int]] | None:
+    def _asked(self, count: int,
+               total: int | None = None) -> list[tuple[dict[str, Any], int]] | None:
         """`ask(count)` (or, with `total`, `ask_within(total)`): each point asked with its
         run id (`run_ids`); None when the study is full (`ask_within`)."""
         with self._lock, self._numeric_threads():

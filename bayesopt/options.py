@@ -29,7 +29,8 @@ class OptimizerOptions:
     # δ of the GP-UCB β schedule (Srinivas et al. 2010)
     ucb_delta: float = field(default=0.1, metadata=rule(real(0.0, 1.0, low_open=True,
                                                               high_open=True)))
-    # The theorem's β_t is conservative; Srinivas et al. scale it by 1/5 in their experiments (Sec. 6)
+    # The theorem's β_t is conservative; Srinivas et al. scale it by 1/5 in their
+    # experiments (Sec. 6)
     ucb_beta_scale: float = field(default=0.2, metadata=rule(real(0.0, low_open=True)))
     # None: the acquisition is searched over the whole box; TrustRegionOptions: inside a
     # TuRBO-1 trust region around the incumbent (bayesopt.trust_region; an option, not a default)

@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +63,7 @@ from bayesopt.categorical import LengthscaleTying
 from bayesopt.gp import GaussianProcess
 from bayesopt.growth import appended
 from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
+from bayesopt.result import satisfied
 
 
 class OutcomeModels:
@@ -112,7 +113,7 @@ class OutcomeModels:
                 self.C = np.empty((0, C.shape[1]))
             self.X_c = appended(self._buffers, "X_c", self.X_c, X)  # amortized linear
             self.C = appended(self._buffers, "C", self.C, C)
-            feasible = np.all(C <= 0.0, axis=1)
+            feasible = np.array([satisfied(row) for row in C], dtype=bool)
         else:
             feasible = np.ones(X.shape[0], dtype=bool)
         told = [(i, c) for i, c in enumerate(c for c, good in zip(costs, ok) if good)
@@ -123,7 +124,7 @@ class OutcomeModels:
             self.X_t = appended(self._buffers, "X_t", self.X_t, X[rows])
             self.log_t = appended(self._buffers, "log_t", self.log_t, np.log(values))
         self.spent += float(sum(c for c in costs if c is not None))
-        return cast(np.ndarray, feasible)
+        return feasible
 
     @property
     def constrained(self) -> bool:

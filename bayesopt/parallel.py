@@ -208,7 +208,8 @@ def _check_main_guarded(n_workers: int) -> None:
     path = getattr(main, "__file__", None)
     frame, top = inspect.currentframe(), None
     while frame is not None:  # the outermost frame of __main__'s own top-level code
-        if main is not None and frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
+        module_level = frame.f_code.co_name == "<module>"
+        if main is not None and frame.f_globals is vars(main) and module_level:
             top = frame
         frame = frame.f_back
     if path is None or top is None:

@@ -415,7 +415,8 @@ def _in_branch(space: Space, samples: np.ndarray, fixed: list[tuple[int, _Grid]]
     activity, so the grids of the other fixed dimensions are cut to one value here."""
     parents = {parent for d in space.dimensions for parent in d.when or {}}
     cut = [(i, grid if space.names[i] in parents else _Grid(
-        grid.values[:1], grid.encoded[:1], grid.positions[:1], grid.edges[:2])) for i, grid in fixed]
+        grid.values[:1], grid.encoded[:1], grid.positions[:1], grid.edges[:2]))
+        for i, grid in fixed]
     X = _with_grid(space, samples, cut)
     shape = X.shape
     active = space.activity(space.condition(X.reshape(-1, shape[-1])))
@@ -585,7 +586,8 @@ def _draw_pd_2d(ax: Axes, result: OptimizeResult, x: tuple[int, _Grid], y: tuple
     else:  # one flat cell per category or integer value
         ax.pcolormesh(gx.edges, gy.edges, pd, shading="flat", cmap=cmap, norm=norm)
     px, py = _sample_positions(result, i), _sample_positions(result, j)
-    ok, infeasible = np.array([not o.failed for o in result.history], dtype=bool), _infeasible(result)
+    ok = np.array([not o.failed for o in result.history], dtype=bool)
+    infeasible = _infeasible(result)
     ax.scatter(px[ok & ~infeasible], py[ok & ~infeasible], s=10, color="black", zorder=3,
                label="evaluated")
     _draw_infeasible(ax, px[infeasible], py[infeasible], "black")
@@ -712,7 +714,8 @@ def evaluations(
 def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None:
     dim, name = result.space.dimensions[i], result.space.names[i]
     positions = _positions(dim, [o.params.get(name) for o in result.history])
-    failed, infeasible = np.array([o.failed for o in result.history], dtype=bool), _infeasible(result)
+    failed = np.array([o.failed for o in result.history], dtype=bool)
+    infeasible = _infeasible(result)
     active = ~np.isnan(positions)
     positions, failed, infeasible = positions[active], failed[active], infeasible[active]
     edges = _bin_edges(dim, bins)
@@ -742,7 +745,8 @@ def _draw_samples(ax: Axes, result: OptimizeResult, i: int, j: int) -> ScalarMap
     """Dimension i against dimension j, coloured by evaluation number."""
     dx, dy = result.space.dimensions[i], result.space.dimensions[j]
     px, py = _sample_positions(result, i), _sample_positions(result, j)
-    ok, infeasible = np.array([not o.failed for o in result.history], dtype=bool), _infeasible(result)
+    ok = np.array([not o.failed for o in result.history], dtype=bool)
+    infeasible = _infeasible(result)
     order = np.arange(1, len(result) + 1)
     shown = ok & ~infeasible
     points = ax.scatter(px[shown], py[shown], c=order[shown], cmap="viridis", vmin=1,
@@ -778,7 +782,8 @@ def relevance(result: OptimizeResult) -> dict[str, float]:
     """
     space = _checked(result).space
     lengthscales = _model(result).lengthscales  # (n_columns,), then a Fidelity's budget slot
-    assert lengthscales.shape[0] - space.n_columns in (0, 1), "the surrogate does not match the space"
+    assert lengthscales.shape[0] - space.n_columns in (0, 1), (
+        "the surrogate does not match the space")
     columns = 1.0 / lengthscales[: space.n_columns]
     return {name: float(np.max(columns[s])) for name, s, d in zip(space.names, space.slices,
             space.dimensions) if not isinstance(d, Fidelity)}

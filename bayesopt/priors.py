@@ -45,7 +45,8 @@ class LogNormalPrior:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.loc) and math.isfinite(self.scale) and self.scale > 0):
-            raise ValueError(f"prior needs finite loc and scale > 0, got loc={self.loc}, scale={self.scale}")
+            raise ValueError(f"prior needs finite loc and scale > 0, got loc={self.loc}, "
+                             f"scale={self.scale}")
 
     def log_density(self, log_value: np.ndarray) -> tuple[float, np.ndarray]:
         """Σ log N(log_value; loc, scale²) and its gradient, up to a constant."""

@@ -530,7 +530,7 @@ class Proposal:
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
         feasibility = self.state.outcomes.feasibility_term(
             self.rng, TopBudget.lift(pending) if top else pending, self.data.rows, top)
-        rows = self._incumbent_rows(feasibility is not None)
+        rows = self._feasible_rows()
         incumbent = self._incumbent(surrogate, pending, rows)
         # the liar's value and the penalty's best need one even while no observation is
         # feasible: then over every one (the acquisition, `Feasibility`, reads no objective)
@@ -569,17 +569,21 @@ class Proposal:
         return AcquisitionObjective(function, conditioned.surrogate, conditioned.penalty,
                                     local_search_context=one_blas_thread)
 
-    def _incumbent_rows(self, constrained: bool) -> np.ndarray | None:
-        """The observed rows (n_observed,) an incumbent is taken over, where not all (None):
-        under outcome constraints the feasible ones, constrained EI's incumbent being the
-        best *feasible* value (Gardner et al. 2014, Sec. 3; Gelbart, Snoek & Adams 2014,
-        Sec. 4). The acquisition's (`_incumbent`), the constant liar's value and the local
-        penalty's best (`_conditioned`) are all taken over them."""
-        return self.data.of(self.state.feasible_ok) if constrained else None
+    def _feasible_rows(self) -> np.ndarray | None:
+        """The model's observed rows (n_observed,) that are feasible under outcome
+        constraints — every constraint value c_i ≤ 0 (`bayesopt.result.satisfied`, the
+        rule of `best`) — or None without outcome constraints (every row counts).
+        Constrained EI's incumbent is the best *feasible* value (Gardner et al. 2014,
+        Sec. 3; Gelbart, Snoek & Adams 2014, Sec. 4), and so is everything ranked by value
+        here: the acquisition's incumbent (`_incumbent`), the constant liar's value, the
+        fantasy incumbent and the local penalty's best (`_conditioned`), the trust
+        region's centre and length (`_trust_region`) and the search's incumbents
+        (`_incumbents`) all take these rows."""
+        return self.data.of(self.state.feasible_ok) if self.state.outcomes.constrained else None
 
     def _incumbent(self, surrogate: Surrogate, pending: np.ndarray,
                    rows: np.ndarray | None) -> float | None:
-        """The EI incumbent (standardized) over the observed `rows` (`_incumbent_rows`);
+        """The EI incumbent (standardized) over the observed `rows` (`_feasible_rows`);
         None while none of them is feasible (the acquisition is then feasibility alone),
         or where the model's own counts (with its fantasies: no constraints, no budget
         input). With the budget as an input: the best posterior mean at the highest budget
@@ -620,7 +624,8 @@ class Proposal:
     def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None,
                  top: bool) -> Penalty | None:
         per_cost = ACQUISITION_KINDS[self.settings.acquisition].per_cost
-        cost = self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top) if per_cost else None
+        cost = (self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top)
+                if per_cost else None)
         if per_cost and cost is None:
             warnings.warn("acquisition='logei_per_cost' has no cost of a successful evaluation "
                           "told yet (tell(..., cost=); a failed one's, tell_failure(..., cost=), "
@@ -686,14 +691,13 @@ class Proposal:
         incumbent's row), narrowing the `continuous` (d,) columns (`bayesopt.trust_region`).
 
         Under outcome constraints, as SCBO (Eriksson & Poloczek 2021, Sec. 3): the box is
-        centred on the best *feasible* observation, an infeasible one counts as a failure
-        (its value never improves the best), and while none is feasible the box is the
-        whole cube (the acquisition then seeks feasibility alone). A point told outside
-        the input constraints (`feasible=`) counts as infeasible: a box around it may
-        hold no point an ask could return."""
-        y, rows = self.data.y, None
-        if self.state.outcomes.constrained:
-            rows = self.data.of(self.state.feasible_ok)
+        centred on the best *feasible* observation (`_feasible_rows`), an infeasible one
+        counts as a failure (its value never improves the best), and while none is
+        feasible the box is the whole cube (the acquisition then seeks feasibility alone).
+        A point told outside the input constraints (`feasible=`) is also left out here,
+        for the box's own reason: a box around it may hold no point an ask could return
+        (the incumbent and `best` still count it: it was observed)."""
+        y, rows = self.data.y, self._feasible_rows()
         if self.settings.feasible is not None:
             admitted = self.settings.feasible.mask(self.data.X[:, : self.space.n_columns])
             rows = admitted if rows is None else rows & admitted
@@ -706,10 +710,12 @@ class Proposal:
         return box(centre, self.model.lengthscales, length, continuous)
 
     def _incumbents(self) -> np.ndarray:
-        """The best observations to search around; feasible ones first under outcome constraints."""
+        """The best observations to search around; the feasible ones (`_feasible_rows`) first
+        under outcome constraints."""
         X, y = self.data.X[:, : self.space.n_columns], self.data.y
-        if self.state.outcomes.constrained:
-            return X[np.lexsort((y, ~self.data.of(self.state.feasible_ok)))[:N_INCUMBENTS]]
+        rows = self._feasible_rows()
+        if rows is not None:
+            return X[np.lexsort((y, ~rows))[:N_INCUMBENTS]]
         return X[np.argsort(y, kind="stable")[:N_INCUMBENTS]]
 
 

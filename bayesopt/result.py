@@ -130,8 +130,16 @@ class Observation:
 
     @property
     def feasible(self) -> bool:
-        """Succeeded and satisfies every outcome constraint (c ≤ 0); True without constraints."""
-        return self.ok and (self.constraints is None or all(c <= 0 for c in self.constraints))
+        """Succeeded and satisfies every outcome constraint (`satisfied`); True without
+        constraints."""
+        return self.ok and satisfied(self.constraints)
+
+
+def satisfied(constraints: Sequence[float] | None) -> bool:
+    """Whether outcome-constraint values satisfy every constraint, c_i ≤ 0 (none told:
+    True). The one rule of feasibility: `Observation.feasible` (`best`) and the model's
+    feasible rows (`OutcomeModels.add`, read by the constrained acquisition) both apply it."""
+    return constraints is None or all(c <= 0.0 for c in constraints)
 
 
 def judged(obs: Observation, space: Space | None) -> bool:
@@ -418,7 +426,8 @@ HTML_BEST_ROWS = 5  # evaluations in the table of `OptimizeResult._repr_html_`
 def result_html(result: OptimizeResult) -> str:
     """`OptimizeResult._repr_html_`: a summary line, then a table of the best few."""
     history, space = result.history, result.space
-    counts = {status: sum(o.status == status for o in history) for status in ("ok", "failed", "pruned")}
+    counts = {status: sum(o.status == status for o in history)
+              for status in ("ok", "failed", "pruned")}
     parts = [f"{counts['ok']} ok", f"{counts['failed']} failed"]
     if counts["pruned"]:
         parts.append(f"{counts['pruned']} pruned")

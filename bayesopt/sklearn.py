@@ -568,7 +568,8 @@ def _tuple_hint(spec: Any) -> str:
 
 
 def _is_frozen_distribution(spec: Any) -> bool:
-    """A frozen scipy.stats distribution (``loguniform(1e-3, 1e2)``), as RandomizedSearchCV takes."""
+    """A frozen scipy.stats distribution (``loguniform(1e-3, 1e2)``), as RandomizedSearchCV
+    takes."""
     return hasattr(spec, "rvs") and hasattr(spec, "support") and hasattr(spec, "dist")
 
 

@@ -571,7 +571,8 @@ class Fidelity(Dimension):
     def validate(self, value: Any) -> float | int:
         label = _label(self.name)
         if not is_real(value):
-            raise TypeError(f"{label}: budget {value!r} must be a number in [{self.low}, {self.high}]")
+            raise TypeError(f"{label}: budget {value!r} must be a number in "
+                            f"[{self.low}, {self.high}]")
         if not (self.low <= value <= self.high):
             raise ValueError(f"{label}: budget {value!r} is outside [{self.low}, {self.high}]")
         if self.is_integer:
@@ -994,7 +995,8 @@ class Space:
         return self._impute(np.array(U, dtype=np.float64)) if self.conditional else U
 
     def _impute(self, U: np.ndarray) -> np.ndarray:
-        """Set the activity columns from the rows' parents and impute inactive columns (in place)."""
+        """Set the activity columns from the rows' parents and impute inactive columns (in
+        place)."""
         if not self.conditional:
             return U
         A = self.activity(U)
@@ -1004,7 +1006,8 @@ class Space:
         return U
 
     def sobol(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """The first n points of a scrambled Sobol sequence (scipy.stats.qmc), encoded: (n, n_columns).
+        """The first n points of a scrambled Sobol sequence (scipy.stats.qmc), encoded:
+        (n, n_columns).
 
         Drawn as the smallest power of two ≥ n (Sobol's balance properties
         hold for powers of two) and truncated.
@@ -1079,7 +1082,8 @@ def _named_dimensions(
                 raise ValueError(f"dimension #{i} ({dim!r}) needs a name= when the space is a list")
         named = [dim for _, dim in flatten([(d.name, d) for d in named])]
     else:
-        raise TypeError(f"space must be a dict of dimensions or a list of named dimensions, got {dimensions!r}")
+        raise TypeError("space must be a dict of dimensions or a list of named dimensions, "
+                        f"got {dimensions!r}")
     if not named:
         raise ValueError("space is empty: give at least one dimension")
     names = [d.name for d in named]

@@ -171,7 +171,8 @@ APPLIERS: dict[type[Event], Callable[[OptimizerState, Any], None]] = {}
 def applier(kind: type[E]) -> Callable[[Callable[[OptimizerState, E], None]],
                                         Callable[[OptimizerState, E], None]]:
     """Register the function that applies events of class `kind` (one per class)."""
-    def register(function: Callable[[OptimizerState, E], None]) -> Callable[[OptimizerState, E], None]:
+    def register(
+            function: Callable[[OptimizerState, E], None]) -> Callable[[OptimizerState, E], None]:
         assert kind not in APPLIERS, f"an applier for {kind.__name__} exists"
         APPLIERS[kind] = function
         return function
@@ -285,7 +286,8 @@ class Watcher(Protocol):
 
 # Attributes of a state that a pickle or a deep copy does not carry, each with the value
 # the copy starts with: the watchers are the original's (`OptimizerState.watch`).
-# The growth buffers of `appended` (`bayesopt.growth`) are the state's own too: a copy's arrays are plain ones.
+# The growth buffers of `appended` (`bayesopt.growth`) are the state's own too: a copy's
+# arrays are plain ones.
 _TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list, "_buffers": dict}
 
 
@@ -331,8 +333,10 @@ class OptimizerState:
                                       n_constraints,
                                       warp_columns(space), model_tying(space, model_options))
         self.feasible_ok = np.empty(0, dtype=bool)
-        self.hedge: HedgeRecord | None = None  # the last ask's portfolio record (acquisition="hedge")
-        self.n_asked = 0  # points of every ask event, every worker's (random_interleave counts them)
+        # the last ask's portfolio record (acquisition="hedge")
+        self.hedge: HedgeRecord | None = None
+        # points of every ask event, every worker's (random_interleave counts them)
+        self.n_asked = 0
         self.n_claimed = 0  # points of every ask and pending event (a report names its run's claim)
         self.lost_claims: tuple[int, ...] = ()  # of the last tell, failure or cancel: runs gone
         self.clock = -math.inf  # the latest event time applied
@@ -1032,7 +1036,8 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
         data.append(modelled(state.history[-1], state.space))
     state.lost_claims = tuple(lost)
     ok = np.array(data, dtype=bool)
-    inputs = model_inputs(state.space, state.model.options, X[ok], [p for p, keep in zip(points, ok) if keep])
+    inputs = model_inputs(state.space, state.model.options, X[ok],
+                          [p for p, keep in zip(points, ok) if keep])
     grown = state._buffers  # each array grown in amortized linear time (`appended`)
     state.feasible_ok = appended(grown, "feasible_ok", state.feasible_ok,
                                  state.outcomes.add(inputs, constraints, costs, ok))
@@ -1040,7 +1045,8 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     state.X_all = appended(grown, "X_all", state.X_all, X)
     state.X_ok = appended(grown, "X_ok", state.X_ok, X[ok])
     state.y_ok = appended(grown, "y_ok", state.y_ok, -targets if state.maximize else targets)
-    state.X_failed = appended(grown, "X_failed", state.X_failed, X[~ok])  # failed, or pruned beside a Fidelity
+    # failed, or pruned beside a Fidelity
+    state.X_failed = appended(grown, "X_failed", state.X_failed, X[~ok])
     if fidelity is not None:
         budgets = [float(p[fidelity.name]) for p, keep in zip(points, data) if keep]  # type: ignore[index]
         state.budgets_ok = appended(grown, "budgets_ok", state.budgets_ok, budgets)

@@ -373,7 +373,8 @@ class Surrogate:
         `OptimizeResult.surrogate` is None. The numbers are `hyperparameters()`."""
         gp = self.model.gp
         assert gp is not None, "a Surrogate is fitted"
-        kernel, fit = f"{gp.kernel.name} GP", "MAP" if self.model.options.priors else "maximum-likelihood"
+        kernel = f"{gp.kernel.name} GP"
+        fit = "MAP" if self.model.options.priors else "maximum-likelihood"
         if isinstance(gp, GaussianProcessMixture) and gp.log_weights is not None:
             kernel += f" (heaviest of {len(gp.members)} averaged kernels)"
         elif isinstance(gp, GaussianProcessMixture):

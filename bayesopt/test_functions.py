@@ -39,7 +39,8 @@ from bayesopt.validation import check_count, check_real, key_problems
 if TYPE_CHECKING:
     from bayesopt.space import Real
 
-Point: TypeAlias = "np.ndarray | Sequence[float] | Mapping[str, float] | Sequence[Mapping[str, float]]"
+Point: TypeAlias = (
+    "np.ndarray | Sequence[float] | Mapping[str, float] | Sequence[Mapping[str, float]]")
 
 __all__ = [
     "PROBLEMS",
@@ -537,7 +538,8 @@ class Rastrigin(TestFunction):
         self._on_cube("rastrigin", _check_dim(dim), (-5.12, 5.12), 0.0, 0.0)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
-        return cast(np.ndarray, 10.0 * self.dim + np.sum(X**2 - 10.0 * np.cos(2 * math.pi * X), axis=1))
+        return cast(np.ndarray,
+                    10.0 * self.dim + np.sum(X**2 - 10.0 * np.cos(2 * math.pi * X), axis=1))
 
 
 class Schwefel(TestFunction):
@@ -558,7 +560,8 @@ class Schwefel(TestFunction):
         self._on_cube("schwefel", _check_dim(dim), (-500.0, 500.0), 0.0, self.X_STAR)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
-        return cast(np.ndarray, self.PEAK * self.dim - np.sum(X * np.sin(np.sqrt(np.abs(X))), axis=1))
+        return cast(np.ndarray,
+                    self.PEAK * self.dim - np.sum(X * np.sin(np.sqrt(np.abs(X))), axis=1))
 
 
 PROBLEMS: dict[str, Callable[..., TestFunction]] = {

@@ -8,9 +8,9 @@ its mean; objectives like Rosenbrock or a training loss that explodes for
 bad hyperparameters have a long right tail that dominates the fit and
 flattens the region that matters. A Yeo–Johnson power transform (Yeo &
 Johnson 2000), with λ chosen by maximum likelihood, pulls that tail
-in (only that tail: λ is capped at 1, see below); HEBO (Cowen-Rivers et al. 2022, arXiv:2012.03826), winner of the
-NeurIPS 2020 black-box optimization challenge, does the same. Monotone, so
-the order of the points — and the incumbent — is kept.
+in (only that tail: λ is capped at 1, see below); HEBO (Cowen-Rivers et al. 2022,
+arXiv:2012.03826), winner of the NeurIPS 2020 black-box optimization challenge, does
+the same. Monotone, so the order of the points — and the incumbent — is kept.
 
 The transform is refit with the GP hyperparameters and held fixed between
 refits, so the values the GP sees for old points never change and new
@@ -188,7 +188,8 @@ def saturate(y: np.ndarray, low: float, high: float) -> np.ndarray:
     result clipped to ±`sys.float_info.max`, where an edge of the envelope lies beyond it.
     """
     if not (math.isfinite(low) and math.isfinite(high) and low <= high):
-        raise ValueError(f"saturate needs a finite range low <= high, got low={low!r}, high={high!r}")
+        raise ValueError(f"saturate needs a finite range low <= high, got low={low!r}, "
+                         f"high={high!r}")
     y = np.asarray(y, dtype=float)
     c = max(abs(low), abs(high))
     if c >= _HUGE:

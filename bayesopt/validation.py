@@ -174,7 +174,8 @@ def check_constraint_values(constraints: Any, n_points: int,
     check_not_zero_d("constraints", constraints)
     if is_real(constraints):
         raise ValueError(f"constraints={constraints!r} is one number: give a list with one value "
-                         f"per outcome constraint, constraints=[{float(constraints)!r}] for one (and "
+                         "per outcome constraint, "
+                         f"constraints=[{float(constraints)!r}] for one (and "
                          "one such list per told point for a batch)")
     rows = [constraints] if n_points == 1 and _is_flat(constraints) else constraints
     if not isinstance(rows, (list, tuple, np.ndarray)) or len(rows) != n_points:

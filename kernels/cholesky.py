@@ -435,15 +435,18 @@ class CholeskyFactor:
         self._reserve(n + k)
         S = self.solve_lower(cross) if n else np.empty((0, k))  # (n, k): L S = B
         schur = block - S.T @ S + self.jitter * np.eye(k)
-        # a Schur complement near 0 (new rows ≈ old ones) needs jitter on the scale of A, not of itself
-        M, extra = cholesky_with_jitter(0.5 * (schur + schur.T), scale=float(np.mean(np.diag(block))))
+        # a Schur complement near 0 (new rows ≈ old ones) needs jitter on the scale of A,
+        # not of itself
+        M, extra = cholesky_with_jitter(0.5 * (schur + schur.T),
+                                        scale=float(np.mean(np.diag(block))))
         self._buffer[n : n + k, :n] = S.T
         self._buffer[n : n + k, n : n + k] = M
         self._n = n + k
         return extra
 
     def truncate(self, n: int) -> None:
-        """Drop every row after the first n (the leading block of L is L of the leading block of A)."""
+        """Drop every row after the first n (the leading block of L is L of the leading block
+        of A)."""
         assert 0 <= n <= self._n, f"cannot truncate a factor of size {self._n} to {n}"
         if n != self._n:
             self._n = n

@@ -199,7 +199,8 @@ class Kernel:
         basis."""
         if self.budget_power is None:
             return np.full(Xq.shape[0], self.variance)
-        return self.variance * (1.0 + fidelity.budget_weight(Xq[:, -1], self._tau, self.budget_power) ** 2)
+        weight = fidelity.budget_weight(Xq[:, -1], self._tau, self.budget_power)
+        return self.variance * (1.0 + weight**2)
 
     def diagonal_gradient(self, Xq: np.ndarray) -> np.ndarray | None:
         """∂k(x*, x*)/∂x*: (m, dim), None where it is 0 (a stationary kernel)."""
@@ -311,7 +312,8 @@ class Kernel:
         return stationary.lml_gradient_contraction(Z, self.variance, alpha, K_inv, profile)
 
     def cross_gradient(self, Xq: np.ndarray, X: np.ndarray, W: np.ndarray) -> np.ndarray:
-        """Σ_b W_cib ∂k(x*_i, x_b)/∂x*_ij for W: (c, m, n) → (c, m, d); 0 where x*_ij is inactive."""
+        """Σ_b W_cib ∂k(x*_i, x_b)/∂x*_ij for W: (c, m, n) → (c, m, d); 0 where x*_ij is
+        inactive."""
         return self.cross_gradient_scaled(Xq, self.scale(X), W)
 
     def cross_gradient_scaled(self, Xq: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:

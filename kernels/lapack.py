@@ -54,7 +54,8 @@ def _declare(name: str, arity: int) -> Callable[..., None]:
     when the loops run as Python."""
     address = scipy_lapack_address(name)
     if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
-        return cast(Callable[..., None], ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * arity)(address))
+        prototype = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * arity)
+        return cast(Callable[..., None], prototype(address))
     llvmlite.binding.add_symbol(_PREFIX + name, address)
     return cast(Callable[..., None],
                 types.ExternalFunction(_PREFIX + name, types.void(*[types.voidptr] * arity)))

@@ -61,6 +61,24 @@ def test_best_and_result_report_the_best_feasible_observation():
     assert [o.feasible for o in opt.history] == [False, True, True]
 
 
+@pytest.mark.parametrize(("values", "expected"), [
+    ([0.0], True), ([-0.0, -1e300], True), ([5e-324], False), ([-1.0, 1e-12], False),
+    (None, True)])
+def test_one_rule_of_feasibility_for_best_and_the_models_rows(values, expected):
+    """c_i ≤ 0 for every i (`bayesopt.result.satisfied`): `Observation.feasible` (what `best`
+    ranks) and the rows the constrained acquisition, the trust region and the search's
+    incumbents take as feasible (`OutcomeModels.add`'s flags) apply the same function."""
+    from bayesopt.outcomes import OutcomeModels
+    from bayesopt.result import Observation, satisfied
+
+    assert satisfied(values) is expected
+    assert Observation(0, {"x": 0.5}, 1.0, "ok", None, constraints=values).feasible is expected
+    rows = None if values is None else [values]
+    models = OutcomeModels(1, ModelOptions(), n_constraints=None if values is None else len(values))
+    np.testing.assert_array_equal(
+        models.add(np.full((1, 1), 0.5), rows, [None], np.array([True])), [expected])
+
+
 def test_no_feasible_observation_means_no_best():
     opt = Optimizer(UNIT2, seed=0)
     opt.tell({"x": 0.1, "y": 0.1}, 1.0, constraints=[2.0])
@@ -188,6 +206,23 @@ def test_the_constant_liar_lies_with_the_best_feasible_value():
     observed = gp.y[:6]
     np.testing.assert_allclose(gp.y[6], observed[1:].min(), rtol=1e-12, atol=1e-12)
     assert gp.y[6] > observed[0] + 0.5  # not the infeasible best
+
+
+@pytest.mark.parametrize("fantasy", ["believer", "liar"])
+def test_the_fantasy_incumbent_counts_feasible_rows_only(fantasy):
+    """The model's incumbent with fantasies (`SurrogateModel.incumbent`) is the lower of the
+    fantasies' values and the best over the rows `add_fantasies` is given, the feasible
+    ones under outcome constraints: the constrained acquisition's own incumbent, never the
+    infeasible x = 0.1's. Nothing reads it under constraints today (the acquisition takes
+    its incumbent over the feasible rows itself); before, it was over every row."""
+    _, objective = _told_with_an_infeasible_best(fantasy)
+    model = objective.surrogate
+    assert model.gp.n == 7
+    best_feasible, infeasible = objective.acquisition.best_f, float(model.gp.y[0])
+    assert best_feasible > infeasible + 0.5  # x = 0.1's standardized value is the lowest
+    assert model.incumbent == min(float(model.gp.y[6]), best_feasible)
+    if fantasy == "liar":  # the lie is the best feasible observed value
+        assert model.incumbent > infeasible + 0.5
 
 
 def test_the_local_penalty_takes_the_incumbent_of_the_constrained_acquisition():

@@ -44,11 +44,18 @@ import bayesopt.state
 import bayesopt.study
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Categorical, Integer, Optimizer, OptimizeResult, Real, minimize
+from bayesopt.failures import EvaluationFailedWarning
 from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError, TruncatedJournalWarning
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
 from bayesopt.state import ModelTrace
+
+# Resuming a journal or study that holds evaluations warns (ResumeWarning), and so does an
+# evaluation that raises in minimize (EvaluationFailedWarning): a test that does either says
+# so with pytest.warns, and any other such warning fails it.
+pytestmark = [pytest.mark.filterwarnings("error::bayesopt.optimizer.ResumeWarning"),
+              pytest.mark.filterwarnings("error::bayesopt.failures.EvaluationFailedWarning")]
 
 FAST = OptimizerOptions(
     model=ModelOptions(n_restarts=1, fit=FitOptions(maxiter=50)),
@@ -104,10 +111,18 @@ def drive(opt: Optimizer, steps: int) -> None:
             report(opt, opt.ask(), failure_every=4)
 
 
+def resumes(n: int, pending: int = 0) -> pytest.WarningsRecorder:
+    """The `ResumeWarning` of resuming a journal of n evaluations and `pending` points in
+    flight (module's pytestmark: any other one fails the test)."""
+    return pytest.warns(bayesopt.optimizer.ResumeWarning,
+                        match=rf": {n} evaluations and {pending} pending points")
+
+
 def twin(opt: Optimizer, path: pathlib.Path, tmp_path: pathlib.Path, **kwargs: Any) -> Optimizer:
     copy = tmp_path / f"twin-{len(list(tmp_path.iterdir()))}.jsonl"
     shutil.copy(path, copy)
-    return Optimizer.resume(copy, **kwargs)
+    with resumes(len(opt.history), len(opt.pending)):
+        return Optimizer.resume(copy, **kwargs)
 
 
 def assert_same_state(resumed: Optimizer, live: Optimizer) -> None:
@@ -288,7 +303,8 @@ def test_a_nan_choice_is_journaled_and_resumed_without_the_space(tmp_path):
     live.close()
     header = json.loads(path.read_text().splitlines()[0])
     assert header["space"]["missing"]["choices"] == [{"float": "nan"}, 0.0, {"float": "-inf"}]
-    resumed = Optimizer.resume(path)
+    with resumes(6):
+        resumed = Optimizer.resume(path)
     assert bayesopt.journal.space_to_json(resumed.space) == bayesopt.journal.space_to_json(
         live.space)
     assert [o.params["x"] for o in resumed.history] == [o.params["x"] for o in live.history]
@@ -461,7 +477,8 @@ def test_a_resumed_optimizer_can_be_resumed_again(tmp_path):
     drive(first, 3)
     assert_same_state(first, live)
     first.close()
-    second = Optimizer.resume(first_path, space=mixed_space())
+    with resumes(len(first.history), len(first.pending)):
+        second = Optimizer.resume(first_path, space=mixed_space())
     assert_same_state(second, live)
     assert_same_future(second, live, steps=5)
 
@@ -476,7 +493,9 @@ def test_resume_needs_no_journal_to_equal_a_run_without_one(tmp_path):
         assert with_journal.ask() == p
         report(without, p)
         report(with_journal, p)
-    assert_same_state(Optimizer.resume(path, space=mixed_space()), without)
+    with resumes(len(without.history), len(without.pending)):
+        resumed = Optimizer.resume(path, space=mixed_space())
+    assert_same_state(resumed, without)
 
 
 # =========================================================== torn last line
@@ -492,7 +511,8 @@ def test_truncated_last_line_is_skipped_and_the_journal_stays_valid(tmp_path):
     data = path.read_bytes()
     last_line = data[: -1].rsplit(b"\n", 1)[1]
     torn.write_bytes(data[: len(data) - len(last_line) // 2 - 1])  # killed mid-write
-    with pytest.warns(TruncatedJournalWarning, match="last line is incomplete"):
+    with (resumes(len(live.history) - 1, 1),
+          pytest.warns(TruncatedJournalWarning, match="last line is incomplete")):
         resumed = Optimizer.resume(torn, space=mixed_space())
     assert resumed.history == live.history[:-1] and resumed.pending == [asked]
     report(resumed, asked)  # told again, as minimize would after a crash
@@ -501,7 +521,7 @@ def test_truncated_last_line_is_skipped_and_the_journal_stays_valid(tmp_path):
     resumed.close()
     lines = torn.read_bytes().split(b"\n")
     assert lines[-1] == b"" and all(json.loads(line) for line in lines[:-1])
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), resumes(len(resumed.history), len(resumed.pending)):
         warnings.simplefilter("error", TruncatedJournalWarning)
         assert_same_state(Optimizer.resume(torn, space=mixed_space()), resumed)
 
@@ -517,7 +537,7 @@ def test_torn_ask_line_is_asked_again_identically(tmp_path):
     asked = live.ask()
     torn = tmp_path / "torn.jsonl"
     torn.write_bytes(path.read_bytes()[: len(before_ask) + 25])
-    with pytest.warns(TruncatedJournalWarning):
+    with resumes(6), pytest.warns(TruncatedJournalWarning):
         resumed = Optimizer.resume(torn)
     assert resumed.pending == [] and resumed.ask() == asked
 
@@ -815,10 +835,12 @@ FLAKY_SPACE = {"x": Real(0, 1), "k": Integer(0, 4)}
 def test_minimize_with_a_journal_continues_to_the_total_without_re_evaluating(tmp_path):
     path = tmp_path / "run.jsonl"
     f = counted(flaky)
-    first = minimize(f, FLAKY_SPACE, n_calls=7, seed=0, n_initial=4, options=FAST,
-                     journal=path, progress=False)
+    with pytest.warns(EvaluationFailedWarning, match="diverged"):  # flaky's k = 3
+        first = minimize(f, FLAKY_SPACE, n_calls=7, seed=0, n_initial=4, options=FAST,
+                         journal=path, progress=False)
     assert len(first) == len(f.calls) == 7
-    second = minimize(f, FLAKY_SPACE, n_calls=15, seed=0, journal=path, progress=False)
+    with resumes(7):
+        second = minimize(f, FLAKY_SPACE, n_calls=15, seed=0, journal=path, progress=False)
     assert len(second) == 15 and len(f.calls) == 15
     assert second.history[:7] == first.history
     keys = [tuple(sorted(p.items())) for p in f.calls]
@@ -826,17 +848,23 @@ def test_minimize_with_a_journal_continues_to_the_total_without_re_evaluating(tm
     assert [o.params for o in second.history] == f.calls
     assert second.n_failed == sum(p["k"] == 3 for p in f.calls)
     # asking for fewer than are done evaluates nothing
-    third = minimize(f, FLAKY_SPACE, n_calls=10, seed=0, journal=path, progress=False)
+    with resumes(15):
+        third = minimize(f, FLAKY_SPACE, n_calls=10, seed=0, journal=path, progress=False)
     assert len(f.calls) == 15 and third.history == second.history
 
 
 def test_interrupted_minimize_evaluates_what_the_uninterrupted_one_does(tmp_path):
     path = tmp_path / "run.jsonl"
-    for n_calls in (5, 9, 15):  # two interruptions
-        resumed = minimize(flaky, FLAKY_SPACE, n_calls=n_calls, seed=0, n_initial=4,
-                           options=FAST, journal=path, progress=False)
-    whole = minimize(flaky, FLAKY_SPACE, n_calls=15, seed=0, n_initial=4, options=FAST,
-                     journal=tmp_path / "whole.jsonl", progress=False)
+    with pytest.warns(EvaluationFailedWarning, match="diverged"):  # flaky's k = 3
+        minimize(flaky, FLAKY_SPACE, n_calls=5, seed=0, n_initial=4, options=FAST,
+                 journal=path, progress=False)
+    for n_calls, done in ((9, 5), (15, 9)):  # two interruptions
+        with resumes(done):
+            resumed = minimize(flaky, FLAKY_SPACE, n_calls=n_calls, seed=0, n_initial=4,
+                               options=FAST, journal=path, progress=False)
+    with pytest.warns(EvaluationFailedWarning, match="diverged"):
+        whole = minimize(flaky, FLAKY_SPACE, n_calls=15, seed=0, n_initial=4, options=FAST,
+                         journal=tmp_path / "whole.jsonl", progress=False)
     assert [(o.params, o.value, o.status) for o in resumed.history] == [
         (o.params, o.value, o.status) for o in whole.history]
 
@@ -850,10 +878,12 @@ def test_minimize_evaluates_the_points_pending_in_the_journal_first(tmp_path):
     in_flight = opt.ask(2)  # handed to workers, then the process died
     opt.close()
     f = counted(flaky)
-    result = minimize(f, FLAKY_SPACE, n_calls=9, seed=1, journal=path, progress=False)
+    with resumes(4, 2):
+        result = minimize(f, FLAKY_SPACE, n_calls=9, seed=1, journal=path, progress=False)
     assert f.calls[:2] == in_flight and len(f.calls) == 5
     assert len(result) == 9 and [o.params for o in result.history[4:6]] == in_flight
-    assert Optimizer.resume(path).pending == []
+    with resumes(9):
+        assert Optimizer.resume(path).pending == []
 
 
 # ============================================================ format 1
@@ -1036,7 +1066,8 @@ def test_attaching_to_a_journal_as_a_shared_study_is_refused(tmp_path, study):
     with pytest.raises(JournalError, match=expected):
         Optimizer({"x": Real(0, 1)}, seed=1, storage=path, study=study)
     assert path.read_bytes() == before
-    resumed = Optimizer.resume(path)
+    with resumes(1):
+        resumed = Optimizer.resume(path)
     assert len(resumed.history) == 1
     resumed.close()
 

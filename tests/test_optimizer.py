@@ -13,8 +13,16 @@ import numpy as np
 import pytest
 
 from bayesopt import Categorical, Integer, Observation, Optimizer, Real, minimize
+from bayesopt.failures import EvaluationFailedWarning
+from bayesopt.optimizer import ResumeWarning
 from bayesopt.test_functions import Branin
 from kernels.cholesky import CholeskyFactor
+
+# Resuming a journal or study that holds evaluations warns (ResumeWarning), and so does an
+# evaluation that raises in minimize (EvaluationFailedWarning): a test that does either says
+# so with pytest.warns, and any other such warning fails it.
+pytestmark = [pytest.mark.filterwarnings("error::bayesopt.optimizer.ResumeWarning"),
+              pytest.mark.filterwarnings("error::bayesopt.failures.EvaluationFailedWarning")]
 
 
 def mixed_space():
@@ -307,7 +315,8 @@ def test_minimize_records_exceptions_and_keeps_going():
             return float("nan")
         return quadratic(params)
 
-    result = minimize(flaky, mixed_space(), n_calls=20, seed=0, progress=False)
+    with pytest.warns(EvaluationFailedWarning, match="out of memory"):
+        result = minimize(flaky, mixed_space(), n_calls=20, seed=0, progress=False)
     assert len(result) == 20
     failed = [o for o in result.history if not o.ok]
     assert all(o.params["layers"] in (3, 5) for o in failed)
@@ -362,7 +371,8 @@ def test_add_pending_points_are_avoided_fantasized_and_told_like_asks(tmp_path):
     assert opt.pending == batch
     twin = tmp_path / "twin.jsonl"  # one writer per journal: the resumed run writes a copy
     shutil.copy(journal, twin)
-    resumed = Optimizer.resume(twin)
+    with pytest.warns(ResumeWarning, match=": 8 evaluations and 3 pending points"):
+        resumed = Optimizer.resume(twin)
     assert resumed.pending == batch and resumed.ask() == opt.ask()
 
 

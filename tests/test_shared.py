@@ -44,6 +44,12 @@ from bayesopt.storage import open_storage
 from bayesopt.storage.jsonl import TruncatedJournalWarning
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Resuming a journal or study that holds evaluations warns (ResumeWarning), and so does an
+# evaluation that raises in minimize (EvaluationFailedWarning): a test that does either says
+# so with pytest.warns, and any other such warning fails it.
+pytestmark = [pytest.mark.filterwarnings("error::bayesopt.optimizer.ResumeWarning"),
+              pytest.mark.filterwarnings("error::bayesopt.failures.EvaluationFailedWarning")]
 FAST = OptimizerOptions(
     model=ModelOptions(n_restarts=1, fit=FitOptions(maxiter=50)),
     acquisition_optimizer=AcquisitionOptimizerOptions(

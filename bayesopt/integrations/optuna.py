@@ -379,11 +379,11 @@ class BayesoptSampler(BaseSampler):
     ----------
     seed : int, optional
         0 ≤ seed < 2**32, as Optuna's samplers take. Seeds the optimizers
-        (each takes its seed from a generator seeded with this) and the `RandomSampler` of independent parameters: the same
-        seed and the same trials give the same suggestions. A sampler started on
-        a study that already has trials (a restarted process, a second worker on
-        the same storage) tells them all at once, with one refit, and so can
-        suggest slightly differently (in the last digits of the hyperparameters'
+        (each takes its seed from a generator seeded with this) and the `RandomSampler`
+        of independent parameters: the same seed and the same trials give the same
+        suggestions. A sampler started on a study that already has trials (a restarted
+        process, a second worker on the same storage) tells them all at once, with one
+        refit, and so can suggest slightly differently (in the last digits of the hyperparameters'
         fit) from the sampler that made them, which refitted after each trial;
         any two samplers started on the same trials with the same seed agree.
     constraints_func : callable, optional

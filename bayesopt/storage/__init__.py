@@ -28,8 +28,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "LockWaitWarning", "OutcomeUnknown",
-           "Storage", "StorageError", "StudyDeleted", "is_sqlite_file", "open_storage"]
+__all__ = ["STORAGES", "Backend", "DeletableStorage", "LockLost", "LockWaitWarning",
+           "OutcomeUnknown", "Storage", "StorageError", "StudyDeleted", "is_sqlite_file",
+           "open_storage"]
 
 
 class StorageError(ValueError):

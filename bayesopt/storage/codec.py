@@ -59,7 +59,8 @@ def study_replaced(storage: object, study: str, *, recreated: bool) -> ValueErro
 
 
 def check_not_held(storage: object, study: str, held: Container[str]) -> None:
-    """lock() is not reentrant: a second lock() of one study by one storage would wait for itself."""
+    """lock() is not reentrant: a second lock() of one study by one storage would wait for
+    itself."""
     if study in held:
         raise RuntimeError(
             f"study {study!r} is already locked by {storage!r} (lock() is not reentrant)"

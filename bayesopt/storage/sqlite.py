@@ -35,12 +35,13 @@ a read-only file, a copy on read-only media: SQLite refuses to open it for writi
 `access(2)` says the file or its directory cannot be written) is opened to read only:
 `mode=ro`, or, when SQLite cannot make its WAL index (`-shm`) there either, `immutable=1`
 (the file read as a snapshot that nobody changes meanwhile; refused with a StorageError
-when a `-wal` file beside it holds changes that mode would not read). Others may still write it (another
-user, another mount): before and after each read in that mode the file and its `-wal` are
-checked, and once they change the database is opened again (`mode=ro` reads a live
-writer's WAL through its `-shm` file), so a reader never keeps a stale or torn snapshot.
-`bayesopt show` and `plot`, and an optimizer attached to read, work; a write (a new study,
-an append, a lock) raises a StorageError saying the database is read-only here and why.
+when a `-wal` file beside it holds changes that mode would not read). Others may still
+write it (another user, another mount): before and after each read in that mode the
+file and its `-wal` are checked, and once they change the database is opened again
+(`mode=ro` reads a live writer's WAL through its `-shm` file), so a reader never keeps
+a stale or torn snapshot. `bayesopt show` and `plot`, and an optimizer attached to read,
+work; a write (a new study, an append, a lock) raises a StorageError saying the database
+is read-only here and why.
 
 A file deleted or replaced under a running study. A connection keeps the file it opened,
 deleted or renamed over or not, so a worker would go on writing into a file that the path
