@@ -175,6 +175,36 @@ def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
     assert len(optimizer.history) == 5 and len(optimizer.pending) == 1
 
 
+def test_a_worker_s_sampled_point_is_pending_elsewhere_before_its_objective_suggests_it(
+        tmp_path):
+    """Two processes of one script (the same seed) on one SQLite study: the point worker A
+    sampled is another worker's pending point from the moment it is sampled, not once the
+    objective has suggested all of it, so worker B does not draw the same point."""
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    worker_a = optuna.create_study(study_name="s", storage=storage,
+                                   sampler=BayesoptSampler(seed=0))
+    worker_b = optuna.load_study(study_name="s", storage=storage,
+                                 sampler=BayesoptSampler(seed=0))
+    for _ in range(3):
+        trial = worker_a.ask()
+        worker_a.tell(trial, _value(_suggest_all(trial)))
+    in_flight = worker_a.ask()
+    in_flight.suggest_float("x", -5.0, 5.0)  # samples the whole point; the rest not yet set
+    sampled = {**_point(0.0), **in_flight.relative_params}
+    own = worker_b.ask()
+    assert _suggest_all(own) != sampled
+    mapping = SpaceMap.from_distributions(DISTRIBUTIONS)
+    optimizer = worker_b.sampler.optimizer
+    assert mapping.to_optimizer(sampled, DISTRIBUTIONS) in optimizer.pending
+    assert _suggest_all(in_flight) == sampled  # the point it went on to suggest
+    worker_a.tell(in_flight, 0.25)
+    worker_b.tell(own, 1.0)
+    _suggest_all(worker_b.ask())
+    assert worker_b.sampler.optimizer is optimizer  # told where it was pending: no rebuild
+    assert 0.25 in [o.value for o in optimizer.history]
+    assert len(optimizer.history) == 5 and len(optimizer.pending) == 1
+
+
 def test_enqueued_trials_are_told_and_leave_no_pending_ask():
     sampler = BayesoptSampler(seed=0)
     study = run_study(sampler, 4)

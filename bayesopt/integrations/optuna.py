@@ -36,11 +36,19 @@ read once, at the first `sample_relative` after it changes state):
                acquisition is damped around it; its last intermediate value
                measures the learning curve at step k, not the objective, and
                would bias the GP if told as a value
-    RUNNING    add_pending(params) once all its active relative parameters are set:
+    RUNNING    add_pending(params) once all its active relative parameters are known:
                another worker's point is fantasized, never proposed again, until the
                trial ends (a worker killed outright leaves it RUNNING, hence pending,
                unless the storage's heartbeat, `RDBStorage(heartbeat_interval=...)`,
-               marks it FAIL)
+               marks it FAIL); known are the parameters the trial has set, and before
+               that the point its sampler drew for it, which `sample_relative` stores
+               in the trial's system attributes as soon as it is asked (key
+               "bayesopt:relative_params:<i>", JSON in chunks of 2,045 characters, the
+               limit of RDBStorage; Optuna's GPSampler and TPESampler(constant_liar=True)
+               share their relative samples the same way), so two processes on one
+               storage do not draw the same point while the first one's objective has
+               not yet suggested it; a trial whose sampler is still fitting is unknown
+               to the others, as in Optuna's samplers
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
 
@@ -94,6 +102,7 @@ sampler were new; its random generators go on.
 from __future__ import annotations
 
 import bisect
+import json
 import threading
 import warnings
 import weakref
@@ -103,7 +112,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
 try:
-    from optuna.distributions import BaseDistribution
+    from optuna.distributions import (
+        BaseDistribution,
+        distribution_to_json,
+        json_to_distribution,
+    )
     from optuna.samplers import BaseSampler, RandomSampler
     from optuna.samplers._base import _process_constraints_after_trial
     from optuna.study import Study, StudyDirection
@@ -145,6 +158,8 @@ __all__ = ["BayesoptSampler", "IndependentSamplingWarning", "MissingConstraintsW
            "TrialOutsideSpaceWarning"]
 
 _MAX_SPACES = 4  # relative search spaces whose optimizers are kept
+_SAMPLED_KEY = "bayesopt:relative_params"  # a RUNNING trial's sampled point, in its system_attrs
+_ATTR_LENGTH = 2045  # the longest system attribute value RDBStorage stores
 _RESERVED = {  # Optimizer arguments the sampler sets itself
     "space": "the study's relative search space sets it",
     "maximize": "the study's direction sets it",
@@ -307,7 +322,7 @@ class _Follower:
             if trial.state.is_finished():
                 self._settle(trial, batch)
             elif trial.state == TrialState.RUNNING and trial.number not in self.pending:
-                point = self._point(trial)
+                point = self._point(trial, *_known_params(trial))
                 if point is not None:
                     self.pending[trial.number] = point
                     batch.running.append(point)
@@ -316,11 +331,16 @@ class _Follower:
             self.settled.remove(self.cursor)
             self.cursor += 1
 
-    def _point(self, trial: FrozenTrial) -> dict[str, Any] | None:
-        """The trial's point in the space; None if it lacks a parameter of it or holds a
-        value the space does not (told, it would raise in every later trial)."""
-        point = self.map.to_optimizer(trial.params, trial.distributions)
-        outside = None if point is None else self.map.outside(trial.params)
+    def _point(self, trial: FrozenTrial, params: Mapping[str, Any] | None = None,
+               distributions: Mapping[str, BaseDistribution] | None = None,
+               ) -> dict[str, Any] | None:
+        """The trial's point in the space (of `params`, by default its own); None if it lacks
+        a parameter of it or holds a value the space does not (told, it would raise in every
+        later trial)."""
+        if params is None or distributions is None:
+            params, distributions = trial.params, trial.distributions
+        point = self.map.to_optimizer(params, distributions)
+        outside = None if point is None else self.map.outside(params)
         if not outside:
             return point
         _warn_once(self.refused, trial.number, TrialOutsideSpaceWarning,
@@ -456,7 +476,9 @@ class BayesoptSampler(BaseSampler):
                 return {}  # e.g. an enqueued {"model": "rf", "depth": 4}: C is inactive
             follower = self._follower(study, structure, trials)
             self._latest = follower
-            return follower.ask(trial.number)
+            sampled = follower.ask(trial.number)
+            _publish(study, trial, sampled, structure.distributions, fixed)
+            return sampled
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
@@ -606,6 +628,41 @@ class BayesoptSampler(BaseSampler):
         state.setdefault("_served", None)
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+
+def _publish(study: Study, trial: FrozenTrial, sampled: Mapping[str, Any],
+             distributions: Mapping[str, BaseDistribution], fixed: Mapping[str, Any]) -> None:
+    """Store the point sampled for `trial` in its system attributes for the other workers
+    (module docstring, RUNNING); once per trial, and not for an enqueued trial that fixes
+    a parameter of the space (its stored values, which may lie outside their distributions,
+    make it pending once set, as before).
+
+    Optuna has no public way for a sampler to write a trial's attributes (`sample_relative`
+    is given a `FrozenTrial`, and Optuna 5's `Trial` has no `set_system_attr`): this writes
+    through `Study._storage` to `FrozenTrial._trial_id`, as GPSampler and TPESampler do."""
+    if f"{_SAMPLED_KEY}:0" in trial.system_attrs or any(name in fixed for name in sampled):
+        return
+    text = json.dumps({name: [distribution_to_json(distributions[name]),
+                              distributions[name].to_internal_repr(value)]
+                       for name, value in sampled.items()})
+    for i in range(0, len(text), _ATTR_LENGTH):
+        study._storage.set_trial_system_attr(trial._trial_id,
+                                             f"{_SAMPLED_KEY}:{i // _ATTR_LENGTH}",
+                                             text[i:i + _ATTR_LENGTH])
+
+
+def _known_params(trial: FrozenTrial) -> tuple[dict[str, Any], dict[str, BaseDistribution]]:
+    """A RUNNING trial's parameters and their distributions: those it has set, over the
+    point its sampler stored (`_publish`), if any."""
+    chunks: list[str] = []
+    while (chunk := trial.system_attrs.get(f"{_SAMPLED_KEY}:{len(chunks)}")) is not None:
+        chunks.append(chunk)
+    params: dict[str, Any] = {}
+    distributions: dict[str, BaseDistribution] = {}
+    for name, (text, internal) in json.loads("".join(chunks) or "{}").items():
+        distributions[name] = json_to_distribution(text)
+        params[name] = distributions[name].to_external_repr(internal)
+    return {**params, **trial.params}, {**distributions, **trial.distributions}
 
 
 def _constraint_keys(trials: Sequence[FrozenTrial]) -> tuple[int, tuple[str, ...]] | None:
