@@ -97,6 +97,22 @@ studies) serves it from its trials alone: the study it serves is its storage obj
 study id (not its name, which a new in-memory study or one created again may share), and on
 a change the optimizers, the inferred space and the warnings given are dropped, as if the
 sampler were new; its random generators go on.
+
+Optuna's non-public names used, each where Optuna has no public API for it (checked
+against Optuna 5.1; its own samplers use the same ones), and nowhere else:
+
+    Study._storage, Study._study_id      `_storage_of`: what tells one stored study from
+                                         another (a Study exposes neither; its name is not
+                                         unique), and the storage a trial's sampled point
+                                         is written to
+    FrozenTrial._trial_id                `_publish`: `sample_relative` gets a FrozenTrial,
+                                         and Optuna 5's Trial has no `set_system_attr`
+    samplers._base._process_constraints_after_trial
+                                         `after_trial`: stores constraints_func's values
+                                         exactly as Optuna's samplers do
+    system_attrs["fixed_params"]         `sample_relative`: the values `enqueue_trial` fixed
+
+The trials themselves are read with the public `Study.get_trials(deepcopy=False)`.
 """
 
 from __future__ import annotations
@@ -119,6 +135,7 @@ try:
     )
     from optuna.samplers import BaseSampler, RandomSampler
     from optuna.samplers._base import _process_constraints_after_trial
+    from optuna.storages import BaseStorage
     from optuna.study import Study, StudyDirection
     from optuna.trial import FrozenTrial, TrialState
 except ImportError as error:  # pragma: no cover - depends on the environment
@@ -637,16 +654,17 @@ def _publish(study: Study, trial: FrozenTrial, sampled: Mapping[str, Any],
     a parameter of the space (its stored values, which may lie outside their distributions,
     make it pending once set, as before).
 
-    Optuna has no public way for a sampler to write a trial's attributes (`sample_relative`
-    is given a `FrozenTrial`, and Optuna 5's `Trial` has no `set_system_attr`): this writes
-    through `Study._storage` to `FrozenTrial._trial_id`, as GPSampler and TPESampler do."""
+    Optuna has no public way for a sampler to write a trial's attributes (module docstring,
+    non-public names): this writes to the study's storage by `FrozenTrial._trial_id`, as
+    GPSampler and TPESampler do."""
     if f"{_SAMPLED_KEY}:0" in trial.system_attrs or any(name in fixed for name in sampled):
         return
     text = json.dumps({name: [distribution_to_json(distributions[name]),
                               distributions[name].to_internal_repr(value)]
                        for name, value in sampled.items()})
+    storage, _ = _storage_of(study)
     for i in range(0, len(text), _ATTR_LENGTH):
-        study._storage.set_trial_system_attr(trial._trial_id,
+        storage.set_trial_system_attr(trial._trial_id,
                                              f"{_SAMPLED_KEY}:{i // _ATTR_LENGTH}",
                                              text[i:i + _ATTR_LENGTH])
 
@@ -675,10 +693,16 @@ def _constraint_keys(trials: Sequence[FrozenTrial]) -> tuple[int, tuple[str, ...
     return None
 
 
+def _storage_of(study: Study) -> tuple[BaseStorage, int]:
+    """The study's storage and its id there: Optuna has no public accessor for either
+    (module docstring, non-public names)."""
+    return study._storage, study._study_id
+
+
 def _study_key(study: Study) -> tuple[Any, ...]:
     """What tells a study from another: its storage object (weakly held where it can be)
     and its id in it, and its name."""
-    storage = study._storage
+    storage, study_id = _storage_of(study)
     try:
         ref: Callable[[], Any] = weakref.ref(storage)
     except TypeError:  # pragma: no cover - Optuna's storages take weak references
@@ -686,12 +710,11 @@ def _study_key(study: Study) -> tuple[Any, ...]:
         def ref() -> Any:
             return storage
 
-    return ref, study._study_id, study.study_name
+    return ref, study_id, study.study_name
 
 
 def _is_study(key: tuple[Any, ...] | None, study: Study) -> bool:
-    return (key is not None and key[0]() is study._storage and key[1] == study._study_id
-            and key[2] == study.study_name)
+    return key is not None and (key[0](), *key[1:]) == (*_storage_of(study), study.study_name)
 
 
 def _has_completed(study: Study) -> bool:
