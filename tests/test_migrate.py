@@ -10,11 +10,14 @@ evaluated trials at once; pandas is real here, never mocked.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
+import hyperopt
 import numpy as np
 import pandas as pd
 import pytest
+from hyperopt import hp
 
 from bayesopt import Categorical, Integer, Optimizer, Real, minimize
 
@@ -190,3 +193,38 @@ def test_minimize_warm_starts_from_skopts_numpy_values_and_from_a_frame() -> Non
     histories = [[(o.params, o.value) for o in r.history] for r in runs]
     assert len(histories[0]) == 8
     assert histories[1] == histories[0] and histories[2] == histories[0]
+
+
+def test_an_hp_choice_index_from_hyperopts_misc_vals_points_to_space_eval() -> None:
+    hspace = {"batch": hp.choice("batch", [16, 32, 64]),
+              "lr": hp.loguniform("lr", math.log(1e-5), math.log(1e-1))}
+    trials = hyperopt.Trials()
+    hyperopt.fmin(lambda p: (math.log10(p["lr"]) + 3) ** 2 + p["batch"] / 100, hspace,
+                  algo=hyperopt.rand.suggest, max_evals=4, trials=trials,
+                  rstate=np.random.default_rng(0), show_progressbar=False)
+    raw = [{k: v[0] for k, v in t["misc"]["vals"].items() if v} for t in trials.trials]
+    losses = [t["result"]["loss"] for t in trials.trials]
+    opt = Optimizer({"lr": Real(1e-5, 1e-1, log=True), "batch": Categorical([16, 32, 64])},
+                    seed=0)
+    index = raw[0]["batch"]
+    with pytest.raises(ValueError, match=(
+            rf"'batch': value {re.escape(repr(index))} is not one of \[16, 32, 64\] \(an index\? it is choice "
+            rf"{[16, 32, 64][index]}: hyperopt's misc.vals holds an hp.choice's index, "
+            r"hyperopt.space_eval\(space, vals\) its value\)")):
+        opt.tell(raw, losses)
+    assert not opt.history  # nothing told
+    opt.tell([hyperopt.space_eval(hspace, r) for r in raw], losses)
+    assert [o.value for o in opt.history] == losses
+
+
+@pytest.mark.parametrize("choices, value", [
+    (["relu", "tanh"], 2),  # no choice at that index
+    (["relu", "tanh"], -1),
+    ([16, 32, 64], True),  # a bool is no index
+    ([16, 32, 64], 1.0),
+])
+def test_a_value_that_cannot_be_an_index_gets_no_index_hint(choices: list[Any],
+                                                            value: Any) -> None:
+    with pytest.raises(ValueError, match="is not one of") as error:
+        Categorical(choices, name="c").validate(value)
+    assert "index" not in str(error.value)
