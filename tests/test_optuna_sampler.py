@@ -152,15 +152,21 @@ def test_trials_of_every_state_are_told_once():
     assert len(optimizer.history) == 4 and len(optimizer.pending) == 3
 
 
-def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
+def _two_workers(tmp_path, seed_b):
+    """Workers A (seed 0) and B on one SQLite study, after three trials of A."""
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     worker_a = optuna.create_study(study_name="s", storage=storage,
                                    sampler=BayesoptSampler(seed=0))
     worker_b = optuna.load_study(study_name="s", storage=storage,
-                                 sampler=BayesoptSampler(seed=1))
+                                 sampler=BayesoptSampler(seed=seed_b))
     for _ in range(3):
         trial = worker_a.ask()
         worker_a.tell(trial, _value(_suggest_all(trial)))
+    return worker_a, worker_b
+
+
+def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
+    worker_a, worker_b = _two_workers(tmp_path, seed_b=1)
     in_flight = worker_a.ask()
     in_flight_params = _suggest_all(in_flight)
     own = worker_b.ask()
@@ -180,17 +186,10 @@ def test_a_worker_s_sampled_point_is_pending_elsewhere_before_its_objective_sugg
     """Two processes of one script (the same seed) on one SQLite study: the point worker A
     sampled is another worker's pending point from the moment it is sampled, not once the
     objective has suggested all of it, so worker B does not draw the same point."""
-    storage = f"sqlite:///{tmp_path / 'study.db'}"
-    worker_a = optuna.create_study(study_name="s", storage=storage,
-                                   sampler=BayesoptSampler(seed=0))
-    worker_b = optuna.load_study(study_name="s", storage=storage,
-                                 sampler=BayesoptSampler(seed=0))
-    for _ in range(3):
-        trial = worker_a.ask()
-        worker_a.tell(trial, _value(_suggest_all(trial)))
+    worker_a, worker_b = _two_workers(tmp_path, seed_b=0)
     in_flight = worker_a.ask()
     in_flight.suggest_float("x", -5.0, 5.0)  # samples the whole point; the rest not yet set
-    sampled = {**_point(0.0), **in_flight.relative_params}
+    sampled = dict(in_flight.relative_params)
     own = worker_b.ask()
     assert _suggest_all(own) != sampled
     mapping = SpaceMap.from_distributions(DISTRIBUTIONS)
