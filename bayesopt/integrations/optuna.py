@@ -664,9 +664,8 @@ def _publish(study: Study, trial: FrozenTrial, sampled: Mapping[str, Any],
                        for name, value in sampled.items()})
     storage, _ = _storage_of(study)
     for i in range(0, len(text), _ATTR_LENGTH):
-        storage.set_trial_system_attr(trial._trial_id,
-                                             f"{_SAMPLED_KEY}:{i // _ATTR_LENGTH}",
-                                             text[i:i + _ATTR_LENGTH])
+        storage.set_trial_system_attr(trial._trial_id, f"{_SAMPLED_KEY}:{i // _ATTR_LENGTH}",
+                                      text[i:i + _ATTR_LENGTH])
 
 
 def _known_params(trial: FrozenTrial) -> tuple[dict[str, Any], dict[str, BaseDistribution]]:
@@ -714,7 +713,10 @@ def _study_key(study: Study) -> tuple[Any, ...]:
 
 
 def _is_study(key: tuple[Any, ...] | None, study: Study) -> bool:
-    return key is not None and (key[0](), *key[1:]) == (*_storage_of(study), study.study_name)
+    if key is None:
+        return False
+    storage, study_id = _storage_of(study)
+    return key[0]() is storage and key[1] == study_id and key[2] == study.study_name
 
 
 def _has_completed(study: Study) -> bool:
