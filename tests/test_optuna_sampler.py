@@ -204,6 +204,40 @@ def test_a_worker_s_sampled_point_is_pending_elsewhere_before_its_objective_sugg
     assert len(optimizer.history) == 5 and len(optimizer.pending) == 1
 
 
+class _OtherSamplesMeanwhile(BayesoptSampler):
+    """A sampler during whose sampling, after it read the study and before it asks, another
+    worker samples (two processes fitting at once): `meanwhile` runs there once."""
+
+    def __init__(self, meanwhile, **kwargs):
+        super().__init__(**kwargs)
+        self.meanwhile = [meanwhile]
+
+    def _follower(self, *args):
+        follower = super()._follower(*args)
+        while self.meanwhile:
+            self.meanwhile.pop()()
+        return follower
+
+
+def test_two_workers_sampling_at_once_do_not_suggest_the_same_point(tmp_path):
+    """Worker A samples and stores its point while worker B (the same seed) is sampling,
+    from the same trials: B draws that point too, finds it stored on A's trial before
+    storing its own, and asks again with it pending."""
+    worker_a, _ = _two_workers(tmp_path, seed_b=0)
+    in_flight = worker_a.ask()
+    worker_b = optuna.load_study(
+        study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}",
+        sampler=_OtherSamplesMeanwhile(lambda: in_flight.suggest_float("x", -5.0, 5.0),
+                                       seed=0))
+    own = worker_b.ask()
+    mine = _suggest_all(own)
+    sampled = dict(in_flight.relative_params)
+    assert mine != sampled
+    mapping = SpaceMap.from_distributions(DISTRIBUTIONS)
+    pending = worker_b.sampler.optimizer.pending
+    assert pending == [mapping.to_optimizer(p, DISTRIBUTIONS) for p in (sampled, mine)]
+
+
 def test_enqueued_trials_are_told_and_leave_no_pending_ask():
     sampler = BayesoptSampler(seed=0)
     study = run_study(sampler, 4)

@@ -47,8 +47,12 @@ read once, at the first `sample_relative` after it changes state):
                limit of RDBStorage; Optuna's GPSampler and TPESampler(constant_liar=True)
                share their relative samples the same way), so two processes on one
                storage do not draw the same point while the first one's objective has
-               not yet suggested it; a trial whose sampler is still fitting is unknown
-               to the others, as in Optuna's samplers
+               not yet suggested it. A trial whose sampler is still fitting is unknown
+               to the others, so two workers sampling at once can draw the same point:
+               before storing its point a sampler reads the RUNNING trials again, and
+               if another holds that point it cancels its ask and asks again with that
+               one pending (up to 3 times), which leaves two workers a window of one
+               storage read and write, not of a fit
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
 
@@ -177,6 +181,7 @@ __all__ = ["BayesoptSampler", "IndependentSamplingWarning", "MissingConstraintsW
 _MAX_SPACES = 4  # relative search spaces whose optimizers are kept
 _SAMPLED_KEY = "bayesopt:relative_params"  # a RUNNING trial's sampled point, in its system_attrs
 _ATTR_LENGTH = 2045  # the longest system attribute value RDBStorage stores
+_CLASH_RETRIES = 3  # asks again for a trial whose point another worker stored meanwhile
 _RESERVED = {  # Optimizer arguments the sampler sets itself
     "space": "the study's relative search space sets it",
     "maximize": "the study's direction sets it",
@@ -400,6 +405,17 @@ class _Follower:
             batch.add_failure(trial, point, f"trial {trial.number} has the non-finite "
                               f"constraint values {constraints}")
 
+    def clashes(self, number: int, running: Sequence[FrozenTrial]) -> bool:
+        """Whether another of the `running` trials, not pending here, holds the point asked
+        for trial `number` (its worker sampled it while this one did)."""
+        asked = self.pending[number]
+        return any(t.number != number and t.number not in self.pending
+                   and self._point(t, *_known_params(t)) == asked for t in running)
+
+    def withdraw(self, number: int) -> None:
+        """Cancel the point asked for trial `number`."""
+        self.optimizer.cancel(self.pending.pop(number))
+
     def ask(self, number: int) -> dict[str, Any]:
         """The optimizer's next point for trial `number` (the same one if asked again)."""
         point = self.pending.get(number)
@@ -494,6 +510,13 @@ class BayesoptSampler(BaseSampler):
             follower = self._follower(study, structure, trials)
             self._latest = follower
             sampled = follower.ask(trial.number)
+            for _ in range(_CLASH_RETRIES):
+                running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                if not follower.clashes(trial.number, running):
+                    break
+                follower.withdraw(trial.number)
+                follower.sync(running)  # the other trial's point is pending now
+                sampled = follower.ask(trial.number)
             _publish(study, trial, sampled, structure.distributions, fixed)
             return sampled
 
