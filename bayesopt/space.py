@@ -422,8 +422,19 @@ class Categorical(Dimension):
             index = None
         if index is None:
             raise ValueError(f"{_label(self.name)}: value {value!r} is not one of "
-                             f"{list(self.choices)}{self._text_hint(value)}")
+                             f"{list(self.choices)}{self._text_hint(value)}"
+                             f"{self._index_hint(value)}")
         return self.choices[index]
+
+    def _index_hint(self, value: Any) -> str:
+        """For an int that is no choice but an index into the choices (hyperopt's
+        ``misc.vals`` holds an `hp.choice`'s index, not its value): the choice it indexes,
+        and `hyperopt.space_eval`, which turns the indices into the values."""
+        if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                or not 0 <= value < len(self.choices)):
+            return ""
+        return (f" (an index? it is choice {self.choices[int(value)]!r}: hyperopt's misc.vals "
+                "holds an hp.choice's index, hyperopt.space_eval(space, vals) its value)")
 
     def _text_hint(self, value: Any) -> str:
         """For a string that is the text of a choice which is not a string (\"32\" for 32,

@@ -10,13 +10,17 @@ evaluated trials at once; pandas is real here, never mocked.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
+import hyperopt
 import numpy as np
+import optuna
 import pandas as pd
 import pytest
+from hyperopt import hp
 
-from bayesopt import Categorical, Integer, Optimizer, Real, minimize
+from bayesopt import Categorical, Integer, Optimizer, Real, SuccessiveHalving, minimize
 
 SPACE = {
     "lr": Real(1e-5, 1e-1, log=True),
@@ -190,3 +194,110 @@ def test_minimize_warm_starts_from_skopts_numpy_values_and_from_a_frame() -> Non
     histories = [[(o.params, o.value) for o in r.history] for r in runs]
     assert len(histories[0]) == 8
     assert histories[1] == histories[0] and histories[2] == histories[0]
+
+
+def test_an_hp_choice_index_from_hyperopts_misc_vals_points_to_space_eval() -> None:
+    hspace = {"batch": hp.choice("batch", [16, 32, 64]),
+              "lr": hp.loguniform("lr", math.log(1e-5), math.log(1e-1))}
+    trials = hyperopt.Trials()
+    hyperopt.fmin(lambda p: (math.log10(p["lr"]) + 3) ** 2 + p["batch"] / 100, hspace,
+                  algo=hyperopt.rand.suggest, max_evals=4, trials=trials,
+                  rstate=np.random.default_rng(0), show_progressbar=False)
+    raw = [{k: v[0] for k, v in t["misc"]["vals"].items() if v} for t in trials.trials]
+    losses = [t["result"]["loss"] for t in trials.trials]
+    opt = Optimizer({"lr": Real(1e-5, 1e-1, log=True), "batch": Categorical([16, 32, 64])},
+                    seed=0)
+    index = raw[0]["batch"]
+    with pytest.raises(ValueError, match=(
+            rf"'batch': value {re.escape(repr(index))} is not one of \[16, 32, 64\] \(an index\? it is choice "
+            rf"{[16, 32, 64][index]}: hyperopt's misc.vals holds an hp.choice's index, "
+            r"hyperopt.space_eval\(space, vals\) its value\)")):
+        opt.tell(raw, losses)
+    assert not opt.history  # nothing told
+    opt.tell([hyperopt.space_eval(hspace, r) for r in raw], losses)
+    assert [o.value for o in opt.history] == losses
+
+
+@pytest.mark.parametrize("choices, value", [
+    (["relu", "tanh"], 2),  # no choice at that index
+    (["relu", "tanh"], -1),
+    ([16, 32, 64], True),  # a bool is no index
+    ([16, 32, 64], 1.0),
+])
+def test_a_value_that_cannot_be_an_index_gets_no_index_hint(choices: list[Any],
+                                                            value: Any) -> None:
+    with pytest.raises(ValueError, match="is not one of") as error:
+        Categorical(choices, name="c").validate(value)
+    assert "index" not in str(error.value)
+
+
+def _import_curves(opt: Optimizer, trials: list[Any]) -> dict[int, int | None]:
+    """The README's import of Optuna trials with their intermediate values (Bringing a
+    history in); for each trial, the step this optimizer's reports stopped it at."""
+    state = optuna.trial.TrialState
+    stopped_at: dict[int, int | None] = {}
+    for t in trials:
+        opt.add_pending(t.params)
+        stops = [step for step, v in sorted(t.intermediate_values.items())
+                 if opt.report(t.params, step, v)]
+        stopped_at[t.number] = stops[0] if stops else None
+        if t.state == state.COMPLETE:
+            opt.tell(t.params, t.value)
+        elif t.state == state.PRUNED and stops:
+            opt.tell(t.params, t.intermediate_values[t.last_step])
+        else:
+            opt.tell_failure(t.params, f"trial {t.number}: {t.state.name}")
+    return stopped_at
+
+
+def _curve(x: float, step: int) -> float:
+    return (x - 0.3) ** 2 + 1.0 / (step + 1)
+
+
+def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_path: Any) -> None:
+    """Optuna's SuccessiveHalvingPruner and `SuccessiveHalving` with the same fields follow
+    one rule: the trials of a study on SQLite, imported with their intermediate values, are
+    stopped at the steps Optuna pruned them, recorded "pruned", and a new curve is then
+    stopped where Optuna's pruner stops it on that study."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    fields = {"min_resource": 1, "reduction_factor": 3, "min_early_stopping_rate": 0,
+              "bootstrap_count": 0}
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'study.db'}",
+                                sampler=optuna.samplers.RandomSampler(seed=0),
+                                pruner=optuna.pruners.SuccessiveHalvingPruner(**fields))
+
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        for step in range(10):
+            trial.report(_curve(x, step), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return _curve(x, 9)
+
+    study.optimize(objective, n_trials=15)
+    pruned = {t.number: t.last_step for t in study.trials
+              if t.state == optuna.trial.TrialState.PRUNED}
+    assert 0 < len(pruned) < 15
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, pruner=SuccessiveHalving(**fields))
+    stopped_at = _import_curves(opt, study.trials)
+    assert {n: s for n, s in stopped_at.items() if s is not None} == pruned
+    assert [o.status for o in opt.history] == [
+        "pruned" if t.number in pruned else "ok" for t in study.trials]
+    ended = []
+    for x in (0.95, 0.31, 0.6):  # new runs, judged against the imported rungs
+        study.enqueue_trial({"x": x})
+        trial = study.ask()
+        trial.suggest_float("x", 0.0, 1.0)
+        opt.add_pending({"x": x})
+        for step in range(10):
+            trial.report(_curve(x, step), step)
+            optuna_stops = trial.should_prune()
+            assert opt.report({"x": x}, step, _curve(x, step)) == optuna_stops, (x, step)
+            if optuna_stops:
+                break
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED) if optuna_stops else (
+            study.tell(trial, _curve(x, 9)))
+        opt.tell({"x": x}, _curve(x, step))
+        ended.append(optuna_stops)
+    assert ended == [True, False, True]
+    assert [o.status for o in opt.history[-3:]] == ["pruned", "ok", "pruned"]

@@ -152,15 +152,21 @@ def test_trials_of_every_state_are_told_once():
     assert len(optimizer.history) == 4 and len(optimizer.pending) == 3
 
 
-def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
+def _two_workers(tmp_path, seed_b):
+    """Workers A (seed 0) and B on one SQLite study, after three trials of A."""
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     worker_a = optuna.create_study(study_name="s", storage=storage,
                                    sampler=BayesoptSampler(seed=0))
     worker_b = optuna.load_study(study_name="s", storage=storage,
-                                 sampler=BayesoptSampler(seed=1))
+                                 sampler=BayesoptSampler(seed=seed_b))
     for _ in range(3):
         trial = worker_a.ask()
         worker_a.tell(trial, _value(_suggest_all(trial)))
+    return worker_a, worker_b
+
+
+def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
+    worker_a, worker_b = _two_workers(tmp_path, seed_b=1)
     in_flight = worker_a.ask()
     in_flight_params = _suggest_all(in_flight)
     own = worker_b.ask()
@@ -173,6 +179,63 @@ def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
     _suggest_all(worker_b.ask())
     assert 0.25 in [o.value for o in optimizer.history]
     assert len(optimizer.history) == 5 and len(optimizer.pending) == 1
+
+
+def test_a_worker_s_sampled_point_is_pending_elsewhere_before_its_objective_suggests_it(
+        tmp_path):
+    """Two processes of one script (the same seed) on one SQLite study: the point worker A
+    sampled is another worker's pending point from the moment it is sampled, not once the
+    objective has suggested all of it, so worker B does not draw the same point."""
+    worker_a, worker_b = _two_workers(tmp_path, seed_b=0)
+    in_flight = worker_a.ask()
+    in_flight.suggest_float("x", -5.0, 5.0)  # samples the whole point; the rest not yet set
+    sampled = dict(in_flight.relative_params)
+    own = worker_b.ask()
+    assert _suggest_all(own) != sampled
+    mapping = SpaceMap.from_distributions(DISTRIBUTIONS)
+    optimizer = worker_b.sampler.optimizer
+    assert mapping.to_optimizer(sampled, DISTRIBUTIONS) in optimizer.pending
+    assert _suggest_all(in_flight) == sampled  # the point it went on to suggest
+    worker_a.tell(in_flight, 0.25)
+    worker_b.tell(own, 1.0)
+    _suggest_all(worker_b.ask())
+    assert worker_b.sampler.optimizer is optimizer  # told where it was pending: no rebuild
+    assert 0.25 in [o.value for o in optimizer.history]
+    assert len(optimizer.history) == 5 and len(optimizer.pending) == 1
+
+
+class _OtherSamplesMeanwhile(BayesoptSampler):
+    """A sampler during whose sampling, after it read the study and before it asks, another
+    worker samples (two processes fitting at once): `meanwhile` runs there once."""
+
+    def __init__(self, meanwhile, **kwargs):
+        super().__init__(**kwargs)
+        self.meanwhile = [meanwhile]
+
+    def _follower(self, *args):
+        follower = super()._follower(*args)
+        while self.meanwhile:
+            self.meanwhile.pop()()
+        return follower
+
+
+def test_two_workers_sampling_at_once_do_not_suggest_the_same_point(tmp_path):
+    """Worker A samples and stores its point while worker B (the same seed) is sampling,
+    from the same trials: B draws that point too, finds it stored on A's trial before
+    storing its own, and asks again with it pending."""
+    worker_a, _ = _two_workers(tmp_path, seed_b=0)
+    in_flight = worker_a.ask()
+    worker_b = optuna.load_study(
+        study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}",
+        sampler=_OtherSamplesMeanwhile(lambda: in_flight.suggest_float("x", -5.0, 5.0),
+                                       seed=0))
+    own = worker_b.ask()
+    mine = _suggest_all(own)
+    sampled = dict(in_flight.relative_params)
+    assert mine != sampled
+    mapping = SpaceMap.from_distributions(DISTRIBUTIONS)
+    pending = worker_b.sampler.optimizer.pending
+    assert pending == [mapping.to_optimizer(p, DISTRIBUTIONS) for p in (sampled, mine)]
 
 
 def test_enqueued_trials_are_told_and_leave_no_pending_ask():

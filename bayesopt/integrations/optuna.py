@@ -36,11 +36,23 @@ read once, at the first `sample_relative` after it changes state):
                acquisition is damped around it; its last intermediate value
                measures the learning curve at step k, not the objective, and
                would bias the GP if told as a value
-    RUNNING    add_pending(params) once all its active relative parameters are set:
+    RUNNING    add_pending(params) once all its active relative parameters are known:
                another worker's point is fantasized, never proposed again, until the
                trial ends (a worker killed outright leaves it RUNNING, hence pending,
                unless the storage's heartbeat, `RDBStorage(heartbeat_interval=...)`,
-               marks it FAIL)
+               marks it FAIL); known are the parameters the trial has set, and before
+               that the point its sampler drew for it, which `sample_relative` stores
+               in the trial's system attributes as soon as it is asked (key
+               "bayesopt:relative_params:<i>", JSON in chunks of 2,045 characters, the
+               limit of RDBStorage; Optuna's GPSampler and TPESampler(constant_liar=True)
+               share their relative samples the same way), so two processes on one
+               storage do not draw the same point while the first one's objective has
+               not yet suggested it. A trial whose sampler is still fitting is unknown
+               to the others, so two workers sampling at once can draw the same point:
+               before storing its point a sampler reads the RUNNING trials again, and
+               if another holds that point it cancels its ask and asks again with that
+               one pending (up to 3 times), which leaves two workers a window of one
+               storage read and write, not of a fit
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
 
@@ -89,11 +101,28 @@ studies) serves it from its trials alone: the study it serves is its storage obj
 study id (not its name, which a new in-memory study or one created again may share), and on
 a change the optimizers, the inferred space and the warnings given are dropped, as if the
 sampler were new; its random generators go on.
+
+Optuna's non-public names used, each where Optuna has no public API for it (checked
+against Optuna 5.1; its own samplers use the same ones), and nowhere else:
+
+    Study._storage, Study._study_id      `_storage_of`: what tells one stored study from
+                                         another (a Study exposes neither; its name is not
+                                         unique), and the storage a trial's sampled point
+                                         is written to
+    FrozenTrial._trial_id                `_publish`: `sample_relative` gets a FrozenTrial,
+                                         and Optuna 5's Trial has no `set_system_attr`
+    samplers._base._process_constraints_after_trial
+                                         `after_trial`: stores constraints_func's values
+                                         exactly as Optuna's samplers do
+    system_attrs["fixed_params"]         `sample_relative`: the values `enqueue_trial` fixed
+
+The trials themselves are read with the public `Study.get_trials(deepcopy=False)`.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import threading
 import warnings
 import weakref
@@ -103,9 +132,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
 try:
-    from optuna.distributions import BaseDistribution
+    from optuna.distributions import (
+        BaseDistribution,
+        distribution_to_json,
+        json_to_distribution,
+    )
     from optuna.samplers import BaseSampler, RandomSampler
     from optuna.samplers._base import _process_constraints_after_trial
+    from optuna.storages import BaseStorage
     from optuna.study import Study, StudyDirection
     from optuna.trial import FrozenTrial, TrialState
 except ImportError as error:  # pragma: no cover - depends on the environment
@@ -145,6 +179,9 @@ __all__ = ["BayesoptSampler", "IndependentSamplingWarning", "MissingConstraintsW
            "TrialOutsideSpaceWarning"]
 
 _MAX_SPACES = 4  # relative search spaces whose optimizers are kept
+_SAMPLED_KEY = "bayesopt:relative_params"  # a RUNNING trial's sampled point, in its system_attrs
+_ATTR_LENGTH = 2045  # the longest system attribute value RDBStorage stores
+_CLASH_RETRIES = 3  # asks again for a trial whose point another worker stored meanwhile
 _RESERVED = {  # Optimizer arguments the sampler sets itself
     "space": "the study's relative search space sets it",
     "maximize": "the study's direction sets it",
@@ -307,7 +344,7 @@ class _Follower:
             if trial.state.is_finished():
                 self._settle(trial, batch)
             elif trial.state == TrialState.RUNNING and trial.number not in self.pending:
-                point = self._point(trial)
+                point = self._point(trial, *_known_params(trial))
                 if point is not None:
                     self.pending[trial.number] = point
                     batch.running.append(point)
@@ -316,11 +353,16 @@ class _Follower:
             self.settled.remove(self.cursor)
             self.cursor += 1
 
-    def _point(self, trial: FrozenTrial) -> dict[str, Any] | None:
-        """The trial's point in the space; None if it lacks a parameter of it or holds a
-        value the space does not (told, it would raise in every later trial)."""
-        point = self.map.to_optimizer(trial.params, trial.distributions)
-        outside = None if point is None else self.map.outside(trial.params)
+    def _point(self, trial: FrozenTrial, params: Mapping[str, Any] | None = None,
+               distributions: Mapping[str, BaseDistribution] | None = None,
+               ) -> dict[str, Any] | None:
+        """The trial's point in the space (of `params`, by default its own); None if it lacks
+        a parameter of it or holds a value the space does not (told, it would raise in every
+        later trial)."""
+        if params is None or distributions is None:
+            params, distributions = trial.params, trial.distributions
+        point = self.map.to_optimizer(params, distributions)
+        outside = None if point is None else self.map.outside(params)
         if not outside:
             return point
         _warn_once(self.refused, trial.number, TrialOutsideSpaceWarning,
@@ -362,6 +404,17 @@ class _Follower:
         else:  # Optuna stores ±inf (it refuses NaN only): a failure, as a ±inf value is
             batch.add_failure(trial, point, f"trial {trial.number} has the non-finite "
                               f"constraint values {constraints}")
+
+    def clashes(self, number: int, running: Sequence[FrozenTrial]) -> bool:
+        """Whether another of the `running` trials, not pending here, holds the point asked
+        for trial `number` (its worker sampled it while this one did)."""
+        asked = self.pending[number]
+        return any(t.number != number and t.number not in self.pending
+                   and self._point(t, *_known_params(t)) == asked for t in running)
+
+    def withdraw(self, number: int) -> None:
+        """Cancel the point asked for trial `number`."""
+        self.optimizer.cancel(self.pending.pop(number))
 
     def ask(self, number: int) -> dict[str, Any]:
         """The optimizer's next point for trial `number` (the same one if asked again)."""
@@ -456,7 +509,16 @@ class BayesoptSampler(BaseSampler):
                 return {}  # e.g. an enqueued {"model": "rf", "depth": 4}: C is inactive
             follower = self._follower(study, structure, trials)
             self._latest = follower
-            return follower.ask(trial.number)
+            sampled = follower.ask(trial.number)
+            for _ in range(_CLASH_RETRIES):
+                running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                if not follower.clashes(trial.number, running):
+                    break
+                follower.withdraw(trial.number)
+                follower.sync(running)  # the other trial's point is pending now
+                sampled = follower.ask(trial.number)
+            _publish(study, trial, sampled, structure.distributions, fixed)
+            return sampled
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
@@ -608,6 +670,41 @@ class BayesoptSampler(BaseSampler):
         self._lock = threading.Lock()
 
 
+def _publish(study: Study, trial: FrozenTrial, sampled: Mapping[str, Any],
+             distributions: Mapping[str, BaseDistribution], fixed: Mapping[str, Any]) -> None:
+    """Store the point sampled for `trial` in its system attributes for the other workers
+    (module docstring, RUNNING); once per trial, and not for an enqueued trial that fixes
+    a parameter of the space (its stored values, which may lie outside their distributions,
+    make it pending once set, as before).
+
+    Optuna has no public way for a sampler to write a trial's attributes (module docstring,
+    non-public names): this writes to the study's storage by `FrozenTrial._trial_id`, as
+    GPSampler and TPESampler do."""
+    if f"{_SAMPLED_KEY}:0" in trial.system_attrs or any(name in fixed for name in sampled):
+        return
+    text = json.dumps({name: [distribution_to_json(distributions[name]),
+                              distributions[name].to_internal_repr(value)]
+                       for name, value in sampled.items()})
+    storage, _ = _storage_of(study)
+    for i in range(0, len(text), _ATTR_LENGTH):
+        storage.set_trial_system_attr(trial._trial_id, f"{_SAMPLED_KEY}:{i // _ATTR_LENGTH}",
+                                      text[i:i + _ATTR_LENGTH])
+
+
+def _known_params(trial: FrozenTrial) -> tuple[dict[str, Any], dict[str, BaseDistribution]]:
+    """A RUNNING trial's parameters and their distributions: those it has set, over the
+    point its sampler stored (`_publish`), if any."""
+    chunks: list[str] = []
+    while (chunk := trial.system_attrs.get(f"{_SAMPLED_KEY}:{len(chunks)}")) is not None:
+        chunks.append(chunk)
+    params: dict[str, Any] = {}
+    distributions: dict[str, BaseDistribution] = {}
+    for name, (text, internal) in json.loads("".join(chunks) or "{}").items():
+        distributions[name] = json_to_distribution(text)
+        params[name] = distributions[name].to_external_repr(internal)
+    return {**params, **trial.params}, {**distributions, **trial.distributions}
+
+
 def _constraint_keys(trials: Sequence[FrozenTrial]) -> tuple[int, tuple[str, ...]] | None:
     """The number and sorted constraint names of the first COMPLETE trial that has any."""
     for trial in trials:
@@ -618,10 +715,16 @@ def _constraint_keys(trials: Sequence[FrozenTrial]) -> tuple[int, tuple[str, ...
     return None
 
 
+def _storage_of(study: Study) -> tuple[BaseStorage, int]:
+    """The study's storage and its id there: Optuna has no public accessor for either
+    (module docstring, non-public names)."""
+    return study._storage, study._study_id
+
+
 def _study_key(study: Study) -> tuple[Any, ...]:
     """What tells a study from another: its storage object (weakly held where it can be)
     and its id in it, and its name."""
-    storage = study._storage
+    storage, study_id = _storage_of(study)
     try:
         ref: Callable[[], Any] = weakref.ref(storage)
     except TypeError:  # pragma: no cover - Optuna's storages take weak references
@@ -629,12 +732,14 @@ def _study_key(study: Study) -> tuple[Any, ...]:
         def ref() -> Any:
             return storage
 
-    return ref, study._study_id, study.study_name
+    return ref, study_id, study.study_name
 
 
 def _is_study(key: tuple[Any, ...] | None, study: Study) -> bool:
-    return (key is not None and key[0]() is study._storage and key[1] == study._study_id
-            and key[2] == study.study_name)
+    if key is None:
+        return False
+    storage, study_id = _storage_of(study)
+    return key[0]() is storage and key[1] == study_id and key[2] == study.study_name
 
 
 def _has_completed(study: Study) -> bool:
