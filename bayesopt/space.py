@@ -39,6 +39,7 @@ import difflib
 import functools
 import math
 import numbers
+import reprlib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -1139,6 +1140,52 @@ _HYPEROPT_HINT = ("; hyperopt's hp.uniform(label, a, b) is Real(a, b) here, "
                   "Categorical(options) (see Conditional spaces for hp.choice of dicts)")
 
 
+_SHORT = reprlib.Repr()  # a grid's values, in a message: 6 items of a list, then "..."
+
+
+def _values_hint(values: list[Any] | range | np.ndarray) -> str:
+    """The hint for values given as a dimension (Talos' `params`, sklearn-deap's, a grid
+    search's dict of lists, `np.logspace(...)`, a `range`): their Categorical, written out
+    for a list, and, for numbers, the range they span, which a Categorical does not order."""
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            return ""
+        ours = "Categorical(values.tolist())"
+    else:
+        ours = f"Categorical({values!r})" if len(repr(values)) <= 80 else "Categorical(values)"
+    hint = (f"; a list of values to choose from is {ours} here (a dict of lists, Talos' "
+            "params: {name: Categorical(values) for name, values in params.items()})")
+    ends = isinstance(values, range) and len(values) > 0  # a range's own ends, not its items
+    numbers_ = ([values[0], values[-1]] if ends else
+                values.tolist() if isinstance(values, np.ndarray) else list(values))
+    if (len(numbers_) < 2 or not all(is_real(v) and math.isfinite(v) for v in numbers_)
+            or min(numbers_) == max(numbers_)):
+        return hint
+    low, high = min(numbers_), max(numbers_)
+    whole = all(isinstance(v, (int, np.integer)) for v in numbers_)
+    span = (f"Integer({int(low)!r}, {int(high)!r}" if whole else
+            f"Real({float(low)!r}, {float(high)!r}")
+    log = ", log=True" if not ends and _log_spaced(numbers_) else ""
+    return (f"{hint}; a Categorical keeps exactly these {len(values)} numbers but not their "
+            f"order, and {span}{log}) searches the range they span")
+
+
+def _log_spaced(numbers_: list[Any]) -> bool:
+    """Whether positive numbers read better on a log scale: more evenly spaced in log than
+    linearly (`np.logspace`, [16, 32, 64, 128]), or, two of them, a ratio of 10 or more."""
+    v = np.unique(np.asarray(numbers_, dtype=float))  # sorted, distinct
+    if v[0] <= 0:
+        return False
+    if len(v) < 3:
+        return bool(v[-1] >= 10 * v[0])
+
+    def unevenness(w: np.ndarray) -> float:  # (k,) sorted → spread of its steps
+        steps = np.diff(w)
+        return float(np.ptp(steps) / steps.mean())
+
+    return unevenness(np.log(v)) < unevenness(v)
+
+
 def _check_dimension(key: str, dim: object) -> None:
     if not isinstance(key, str) or not key:
         raise TypeError(f"dimension names must be non-empty strings, got {key!r}")
@@ -1147,15 +1194,15 @@ def _check_dimension(key: str, dim: object) -> None:
         hint = (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
                 f"Integer(low, high{named}) here, and its list of choices "
                 f"Categorical([...]{named})" if isinstance(dim, (tuple, list)) else "")
-        if isinstance(dim, list) and not named:  # a dict of lists: Talos', a grid search's
-            hint = (f"; a list of values to choose from is Categorical({dim!r}) here (a dict "
-                    "of lists, Talos' params: {name: Categorical(values) for name, values in "
-                    "params.items()})")
+        if isinstance(dim, (list, range, np.ndarray)) and not named:
+            hint = _values_hint(dim)  # a dict of lists: Talos', sklearn-deap's, a grid's
         ours = _foreign_dimension(dim, named)
         if ours is not None:
             hint = f"; here it is {ours}"
         elif type(dim).__module__.split(".")[0] == "hyperopt":
             hint = _HYPEROPT_HINT
+        shown = (f"array({_SHORT.repr(dim.tolist())})" if isinstance(dim, np.ndarray) else
+                 _SHORT.repr(dim) if isinstance(dim, (list, tuple)) else repr(dim))
         raise TypeError(
-            f"dimension {key!r}: {dim!r} is not a Real, Integer, Categorical or Fidelity{hint}"
+            f"dimension {key!r}: {shown} is not a Real, Integer, Categorical or Fidelity{hint}"
         )

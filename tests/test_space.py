@@ -364,7 +364,45 @@ def test_cardinality() -> None:
             (r"dimension 'lr': \[0\.1, 0\.01\] is not a Real, Integer, Categorical or Fidelity; "
              r"a list of values to choose from is Categorical\(\[0\.1, 0\.01\]\) here "
              r"\(a dict of lists, Talos' params: \{name: Categorical\(values\) for name, "
-             r"values in params\.items\(\)\}\)$"),
+             r"values in params\.items\(\)\}\); a Categorical keeps exactly these 2 numbers "
+             r"but not their order, and Real\(0\.01, 0\.1, log=True\) searches the range they "
+             r"span$"),
+        ),
+        (  # sklearn-deap's np.logspace: was the whole array, and no hint
+            lambda: Space({"C": np.logspace(-9, 9, 25), "kernel": ["rbf"]}),
+            TypeError,
+            (r"dimension 'C': array\(\[1e-09, 5\.623413251903491e-09, .*, \.\.\.\]\) is not "
+             r"a Real, .*; a list of values to choose from is Categorical\(values\.tolist\(\)\) "
+             r"here .*these 25 numbers but not their order, and Real\(1e-09, 1000000000\.0, "
+             r"log=True\) searches the range they span$"),
+        ),
+        (  # an evenly spaced array, and powers of two
+            lambda: Space({"units": np.arange(16, 257, 16)}),
+            TypeError,
+            r"these 16 numbers but not their order, and Integer\(16, 256\) searches",
+        ),
+        (
+            lambda: Space({"batch": [16, 32, 64, 128]}),
+            TypeError,
+            r"Categorical\(\[16, 32, 64, 128\]\) here .* Integer\(16, 128, log=True\) searches",
+        ),
+        (  # a range: linear, whatever its ends
+            lambda: Space({"layers": range(1, 100)}),
+            TypeError,
+            (r"'layers': range\(1, 100\) is not .*; a list of values to choose from is "
+             r"Categorical\(range\(1, 100\)\) here .* these 99 numbers .* Integer\(1, 99\) "
+             r"searches the range they span$"),
+        ),
+        (  # no range for values that are not all numbers, nor for a 2-D array
+            lambda: Space({"act": ["relu", "elu"]}),
+            TypeError,
+            r"is Categorical\(\['relu', 'elu'\]\) here \(a dict of lists.*\)$",
+        ),
+        (
+            lambda: Space({"w": np.zeros((2, 2))}),
+            TypeError,
+            (r"dimension 'w': array\(\[\[0\.0, 0\.0\], \[0\.0, 0\.0\]\]\) is not a Real, "
+             r"Integer, Categorical or Fidelity$"),
         ),
         (
             lambda: Space([(-2.0, 2.0), ["a", "b"]]),
