@@ -113,7 +113,7 @@ def _hint_hyperopt_fn(function: Callable[_P, _R]) -> Callable[_P, _R]:
     @functools.wraps(function)
     def hinted(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         if not args and "fn" in kwargs and "func" not in kwargs:
-            unknown_keywords(["fn"], _ACCEPTED, "minimize", _FMIN_REASONS)
+            unknown_keywords(["fn"], _ACCEPTED, "minimize", _PEER_REASONS)
         return function(*args, **kwargs)
     return hinted
 
@@ -272,7 +272,7 @@ def minimize(
         raise TypeError(f"func={func!r} must be callable")
     _check_callback(callback)
     progress = check_bool("progress", progress)
-    unknown_keywords(optimizer_options, _ACCEPTED, "minimize", _FMIN_REASONS)
+    unknown_keywords(optimizer_options, _ACCEPTED, "minimize", _PEER_REASONS)
     if optimizer_options.get("pruner") is not None:
         raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
                          "calls func once per point), so no run would be stopped; call "
@@ -411,7 +411,7 @@ def _check_callback(callback: Any) -> None:
 
 _OPTIMIZER_ARGUMENTS = keyword_only(Optimizer.__init__)
 _ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(keyword_only(minimize)) | {"n_calls"}
-_FMIN_REASONS = {  # hyperopt's fmin keywords without a counterpart here, and what to write
+_PEER_REASONS = {  # hyperopt's fmin and Talos' Scan keywords without a counterpart here
     "fn": "hyperopt's fn= is func here, minimize's first argument: minimize(func, space, "
           "n_calls=...)",
     "trials": "hyperopt's Trials has no counterpart; the evaluations are the returned "
@@ -422,6 +422,13 @@ _FMIN_REASONS = {  # hyperopt's fmin keywords without a counterpart here, and wh
     "early_stop_fn": "return True from callback(observation, optimizer) to stop early",
     "loss_threshold": "stop at a value with callback=lambda o, opt: o.ok and o.value <= "
                       "threshold",
+    # Talos' Scan (its round_limit is n_calls: PEER_NAMES)
+    "fraction_limit": "Talos' fraction of a grid has no counterpart, as the space is no grid: "
+                      "n_calls= counts the evaluations (a grid's size times the fraction)",
+    "time_limit": "Talos' time_limit (a date and time to stop at) is timeout= here, in "
+                  "seconds from the start",
+    "reduction_method": "Talos' reduction of a grid has no counterpart: the GP chooses each "
+                        "point from every earlier evaluation",
 }
 
 

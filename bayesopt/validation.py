@@ -33,13 +33,14 @@ Number: TypeAlias = "float | Fraction | np.floating[Any] | np.integer[Any]"
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
 # gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers, create_study and
-# study.optimize, Keras Tuner's max_trials, scikit-learn's random_state).
+# study.optimize, Keras Tuner's max_trials, scikit-learn's random_state, Talos'
+# round_limit).
 PEER_NAMES = {
     "n_initial_points": "n_initial", "n_random_starts": "n_initial",
     "n_startup_trials": "n_initial", "random_state": "seed", "rstate": "seed",
     "acq_func": "acquisition", "verbose": "progress", "max_evals": "n_calls",
     "n_trials": "n_calls", "max_trials": "n_calls", "n_jobs": "n_workers",
-    "direction": "maximize", "points_to_evaluate": "x0",
+    "direction": "maximize", "points_to_evaluate": "x0", "round_limit": "n_calls",
 }
 
 

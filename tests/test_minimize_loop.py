@@ -514,6 +514,10 @@ def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path)
     ("direction", "direction=; write maximize= "),  # Optuna's direction="maximize"
     ("max_trials", "max_trials=; write n_calls= "),  # Keras Tuner
     ("n_jobs", "n_jobs=; write n_workers= "),  # scikit-optimize
+    ("round_limit", "round_limit=; write n_calls= "),  # Talos' Scan
+    ("fraction_limit", r"fraction_limit=: Talos' fraction of a grid .* n_calls= counts"),
+    ("time_limit", r"time_limit=: Talos' time_limit .* is timeout= here"),
+    ("reduction_method", r"reduction_method=: Talos' reduction of a grid has no counterpart"),
     ("n_inital", "n_inital=; did you mean n_initial="),
     ("bogus", r"bogus=; it accepts \['acquisition'"),
 ])
