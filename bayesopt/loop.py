@@ -55,6 +55,7 @@ from bayesopt.validation import (
     check_constraint_row,
     check_count,
     check_value,
+    history_hint,
     is_real,
     keyword_only,
     unknown_keywords,
@@ -763,7 +764,8 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
         raise TypeError(
             f"objective returned {payload!r}, not a number (or a number and constraints): "
             "return a number, or a tuple (value, [c1, ..., ck]) with the outcome "
-            "constraints' values" + (_hyperopt_hint(payload) or _shape_hint(payload)))
+            "constraints' values" + (_history_hint(payload) or _hyperopt_hint(payload)
+                                     or _shape_hint(payload)))
     number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
         _check_failures_constraints(opt, payload, values)
@@ -843,6 +845,13 @@ def _check_failures_constraints(opt: Optimizer, payload: Any,
                              finite=False)
     except (TypeError, ValueError) as error:
         raise type(error)(f"objective returned {payload!r}: {error}") from error
+
+
+def _history_hint(payload: Any) -> str:
+    """How to return one number from a training history (`history_hint`; "" for any other
+    return): a Keras History, its dict of per-epoch lists, Talos' (history, model)."""
+    hint = history_hint(payload, "return")
+    return hint and "; " + hint
 
 
 def _hyperopt_hint(payload: Any) -> str:

@@ -10,6 +10,7 @@ import errno
 import inspect
 import logging
 import math
+import re
 import sys
 import threading
 import warnings
@@ -239,6 +240,33 @@ def test_hyperopt_result_dict_is_refused_with_how_to_return_it_here(returned):
     with pytest.raises(TypeError, match=r"return result\['loss'\]\), raise "
                                         r"bayesopt.EvaluationFailed"):
         run(lambda p: returned, n_calls=6)
+
+
+class History:
+    """What Keras' model.fit returns: per-epoch metrics in `.history` (no TensorFlow here)."""
+
+    def __init__(self) -> None:
+        self.history = {"loss": [0.9, 0.6], "val_loss": [1.0, 0.8], "val_accuracy": [0.5, 0.7]}
+
+
+@pytest.mark.parametrize("returned, where", [
+    (History().history, "history"),  # was pointed at hyperopt's result['loss'], a list here
+    ({"loss": np.array([0.9, 0.6])}, "history"),
+    (History(), "history.history"),
+    ((History(), "a model"), "history.history"),  # a Talos model function's (history, model)
+])
+def test_a_training_history_is_refused_with_how_to_return_one_number(returned, where):
+    """A Keras History, its dict of per-epoch lists, or Talos' (history, model) got the
+    generic message, and the dict hyperopt's `return result['loss']`, whose 'loss' is the
+    list of training losses."""
+    key = "val_loss" if "val_loss" in getattr(returned[0] if isinstance(returned, tuple)
+                                               else returned, "history", returned) else "loss"
+    with pytest.raises(TypeError, match=(
+            r"a training history \(per-epoch metrics \[.*\], a Keras History's or a Talos "
+            rf"model's\) is not read here: return one number from it, e\.g\. "
+            rf"{re.escape(where)}\['{key}'\]\[-1\]")) as caught:
+        run(lambda p: returned, n_calls=6)
+    assert "hyperopt" not in str(caught.value)
 
 
 @pytest.mark.parametrize("returned", [
