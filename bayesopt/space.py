@@ -1140,6 +1140,10 @@ _HYPEROPT_HINT = ("; hyperopt's hp.uniform(label, a, b) is Real(a, b) here, "
                   "Categorical(options) (see Conditional spaces for hp.choice of dicts)")
 
 
+_GROUP_HINT = ("; a space is flat, its dimensions not grouped (kopt's and hyperopt's "
+               "{'model': {...}, 'fit': {...}}): name each one, {'model.lr': Real(...)}, and "
+               "group the values in the objective; a choice between sub-spaces is "
+               "Categorical({choice: {name: dimension}}) (Conditional spaces)")
 _SHORT = reprlib.Repr()  # a grid's values, in a message: 6 items of a list, then "..."
 
 
@@ -1196,6 +1200,14 @@ def _check_dimension(key: str, dim: object) -> None:
                 f"Categorical([...]{named})" if isinstance(dim, (tuple, list)) else "")
         if isinstance(dim, (list, range, np.ndarray)) and not named:
             hint = _values_hint(dim)  # a dict of lists: Talos', sklearn-deap's, a grid's
+        elif isinstance(dim, Mapping):
+            hint = _GROUP_HINT if "type" not in dim else (
+                "; a dimension's table, as a space file writes it, is read by "
+                "Space.from_dict({name: table})")
+        elif dim is None or isinstance(dim, (str, bytes, bool, numbers.Number)):
+            merge = "" if named else f" ({{**params, {key!r}: {dim!r}}})"
+            hint = (f"; a fixed value is no dimension: give it to the objective yourself"
+                    f"{merge}, or keep it in every point as Categorical([{dim!r}]{named})")
         ours = _foreign_dimension(dim, named)
         if ours is not None:
             hint = f"; here it is {ours}"

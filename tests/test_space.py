@@ -404,16 +404,38 @@ def test_cardinality() -> None:
             (r"dimension 'w': array\(\[\[0\.0, 0\.0\], \[0\.0, 0\.0\]\]\) is not a Real, "
              r"Integer, Categorical or Fidelity$"),
         ),
+        (  # kopt's (and hyperopt's) grouped space: was no hint
+            lambda: Space({"model": {"lr": Real(1e-4, 0.1, log=True)}, "fit": {"epochs": 50}}),
+            TypeError,
+            (r"dimension 'model': \{'lr': Real\(.*\)\} is not a Real, Integer, Categorical or "
+             r"Fidelity; a space is flat, its dimensions not grouped .*name each one, "
+             r"\{'model\.lr': Real\(\.\.\.\)\}, and group the values in the objective; a "
+             r"choice between sub-spaces is Categorical\(\{choice: \{name: dimension\}\}\)"),
+        ),
+        (
+            lambda: Space({"x": {"type": "real", "low": 0.0, "high": 1.0}}),
+            TypeError,
+            r"; a dimension's table, as a space file writes it, is read by Space\.from_dict",
+        ),
+        (  # a fixed value (kopt's "fit": {"epochs": 50}, a Talos constant): was no hint
+            lambda: Space({"lr": Real(1e-4, 0.1), "epochs": 50}),
+            TypeError,
+            (r"dimension 'epochs': 50 is not a Real, Integer, Categorical or Fidelity; a fixed "
+             r"value is no dimension: give it to the objective yourself \(\{\*\*params, "
+             r"'epochs': 50\}\), or keep it in every point as Categorical\(\[50\]\)$"),
+        ),
+        (
+            lambda: Space([Real(0.0, 1.0, name="x"), "relu"]),
+            TypeError,
+            (r"dimension '#1': 'relu' is not .*; a fixed value is no dimension: give it to the "
+             r"objective yourself, or keep it in every point as Categorical\(\['relu'\], "
+             r"name=\.\.\.\)$"),
+        ),
         (
             lambda: Space([(-2.0, 2.0), ["a", "b"]]),
             TypeError,
             (r"dimension '#0': \(-2\.0, 2\.0\) is not .*; scikit-optimize's \(low, high\) is "
             r"Real\(low, high, name=\.\.\.\) or"),
-        ),
-        (
-            lambda: Space([Real(0.0, 1.0, name="x"), "y"]),
-            TypeError,
-            r"dimension '#1': 'y' is not a Real",
         ),
         (lambda: Space({1: Real(0.0, 1.0)}), TypeError, r"names must be non-empty strings, got 1"),
         (
