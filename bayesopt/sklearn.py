@@ -51,7 +51,15 @@ from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresE
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.propose import admitted_count
 from bayesopt.result import OptimizeResult
-from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
+from bayesopt.space import (
+    Categorical,
+    Dimension,
+    Fidelity,
+    Integer,
+    Real,
+    Space,
+    tuple_dimension,
+)
 from bayesopt.validation import PEER_NAMES, keyword_only, unknown_keywords
 
 __all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
@@ -589,17 +597,13 @@ def _check_no_list_choice(name: str, values: Sequence[Any]) -> None:
 
 
 def _tuple_hint(spec: Any) -> str:
-    """For a tuple, why it is refused and, for skopt's ``(low, high[, prior])``, its equivalent."""
+    """For a tuple, why it is refused and, for skopt's ``(low, high[, prior])`` or Talos'
+    ``(min, max, steps)``, its equivalent (`bayesopt.space.tuple_dimension`)."""
     if not isinstance(spec, tuple):
         return ""
-    hint = " (a tuple is ambiguous: use Real/Integer for a range, a list for choices"
-    numbers_ = [v for v in spec[:2] if isinstance(v, numbers.Real) and not isinstance(v, bool)]
-    prior = spec[2] if len(spec) == 3 else "uniform"
-    if len(spec) in (2, 3) and len(numbers_) == 2 and prior in ("uniform", "log-uniform"):
-        kind = "Integer" if all(isinstance(v, numbers.Integral) for v in numbers_) else "Real"
-        log = ", log=True" if prior == "log-uniform" else ""
-        hint += f"; scikit-optimize's {spec!r} is {kind}({spec[0]!r}, {spec[1]!r}{log}) here"
-    return hint + ")"
+    ours = tuple_dimension(spec)
+    return (" (a tuple is ambiguous: use Real/Integer for a range, a list for choices"
+            + ("" if ours is None else f"; {ours}") + ")")
 
 
 def _is_frozen_distribution(spec: Any) -> bool:

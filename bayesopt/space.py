@@ -1144,6 +1144,25 @@ _GROUP_HINT = ("; a space is flat, its dimensions not grouped (kopt's and hypero
                "{'model': {...}, 'fit': {...}}): name each one, {'model.lr': Real(...)}, and "
                "group the values in the objective; a choice between sub-spaces is "
                "Categorical({choice: {name: dimension}}) (Conditional spaces)")
+def tuple_dimension(spec: tuple[Any, ...], named: str = "") -> str | None:
+    """This library's dimension for scikit-optimize's ``(low, high[, prior])`` or Talos'
+    ``(min, max, steps)``, written out as a clause ("... is Real(0.01, 1.0) here"), or
+    None for another tuple; `named` is inserted as its last argument (", name=...")."""
+    if len(spec) not in (2, 3) or not (is_real(spec[0]) and is_real(spec[1])):
+        return None
+    low, high = spec[:2]
+    whole = all(isinstance(v, numbers.Integral) for v in (low, high))
+    ours = f"{'Integer' if whole else 'Real'}({low!r}, {high!r}"
+    third = spec[2] if len(spec) == 3 else "uniform"
+    if isinstance(third, str) and third in ("uniform", "log-uniform"):
+        log = ", log=True" if third == "log-uniform" else ""
+        return f"scikit-optimize's {spec!r} is {ours}{log}{named}) here"
+    if isinstance(third, numbers.Integral) and not isinstance(third, bool) and int(third) > 1:
+        return (f"Talos' (min, max, steps) {spec!r} is {ours}{named}) here, which searches "
+                f"the whole range, not {third} steps of it")
+    return None
+
+
 _SHORT = reprlib.Repr()  # a grid's values, in a message: 6 items of a list, then "..."
 
 
@@ -1198,6 +1217,9 @@ def _check_dimension(key: str, dim: object) -> None:
         hint = (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
                 f"Integer(low, high{named}) here, and its list of choices "
                 f"Categorical([...]{named})" if isinstance(dim, (tuple, list)) else "")
+        if isinstance(dim, tuple) and len(dim) == 3:  # a pair keeps the general hint above
+            ours = tuple_dimension(dim, named)
+            hint = hint if ours is None else f"; {ours}"
         if isinstance(dim, (list, range, np.ndarray)) and not named:
             hint = _values_hint(dim)  # a dict of lists: Talos', sklearn-deap's, a grid's
         elif isinstance(dim, Mapping):

@@ -431,6 +431,29 @@ def test_cardinality() -> None:
              r"objective yourself, or keep it in every point as Categorical\(\['relu'\], "
              r"name=\.\.\.\)$"),
         ),
+        (  # Talos' (min, max, steps): was scikit-optimize's (low, high) hint
+            lambda: Space({"dropout": (0, 0.5, 5), "units": (16, 256, 4)}),
+            TypeError,
+            (r"dimension 'dropout': \(0, 0\.5, 5\) is not .*; Talos' \(min, max, steps\) "
+             r"\(0, 0\.5, 5\) is Real\(0, 0\.5\) here, which searches the whole range, not 5 "
+             r"steps of it$"),
+        ),
+        (
+            lambda: Space([(16, 256, 4)]),
+            TypeError,
+            r"'#0': .*; Talos' \(min, max, steps\) .* is Integer\(16, 256, name=\.\.\.\) here",
+        ),
+        (  # scikit-optimize's (low, high, prior)
+            lambda: Space({"lr": (1e-5, 0.1, "log-uniform")}),
+            TypeError,
+            (r"dimension 'lr': .*; scikit-optimize's \(1e-05, 0\.1, 'log-uniform'\) is "
+             r"Real\(1e-05, 0\.1, log=True\) here$"),
+        ),
+        (  # another triple keeps the general hint (an array third item is not compared)
+            lambda: Space({"x": (0.0, 1.0, np.array([1, 2]))}),
+            TypeError,
+            r"; scikit-optimize's \(low, high\) is Real\(low, high\) or Integer",
+        ),
         (
             lambda: Space([(-2.0, 2.0), ["a", "b"]]),
             TypeError,
