@@ -37,6 +37,7 @@ import abc
 import dataclasses
 import difflib
 import functools
+import json
 import math
 import numbers
 import reprlib
@@ -683,7 +684,8 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
     categorical's `choices` may also be a table `{choice: {name: definition}}`, the nested
     form (`Categorical`'s dict of sub-spaces)."""
     if not isinstance(spec, Mapping):
-        raise TypeError(f"dimension {name!r}: definition must be a table/dict, got {spec!r}")
+        raise TypeError(f"dimension {name!r}: definition must be a table/dict, got "
+                        f"{spec!r}{_table_hint(spec)}")
     kind = spec.get("type")
     if kind not in _TYPES:
         hint = (_did_you_mean(kind, _TYPES) if "type" in spec
@@ -705,6 +707,25 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
         args["choices"] = {choice: _subspace_from_dict(name, choice, sub)
                            for choice, sub in args["choices"].items()}
     return _TYPES[kind](**args, name=name)
+
+
+def _table_hint(spec: Any) -> str:
+    """For a list of values where a space file needs a table (Talos' params saved as JSON):
+    the categorical's table and, for numbers, the table of the range they span."""
+    if not isinstance(spec, list):
+        return ""
+    try:
+        choices = json.dumps(spec)
+    except (TypeError, ValueError):
+        choices = "[...]"
+    hint = (f' (a list of values to choose from is {{"type": "categorical", "choices": '
+            f'{choices}}}, the same keys in TOML')
+    span = _numeric_span(spec)
+    if span is None:
+        return hint + ")"
+    kind, low, high, log = span
+    table = {"type": kind, "low": low, "high": high, **({"log": True} if log else {})}
+    return f"{hint}; for the range they span, in order, {json.dumps(table)})"
 
 
 def _subspace_from_dict(name: str, choice: Any, sub: Any) -> dict[str, Dimension] | None:
@@ -1178,19 +1199,28 @@ def _values_hint(values: list[Any] | range | np.ndarray) -> str:
         ours = f"Categorical({values!r})" if len(repr(values)) <= 80 else "Categorical(values)"
     hint = (f"; a list of values to choose from is {ours} here (a dict of lists, Talos' "
             "params: {name: Categorical(values) for name, values in params.items()})")
+    span = _numeric_span(values)
+    if span is None:
+        return hint
+    kind, low, high, log = span
+    return (f"{hint}; a Categorical keeps exactly these {len(values)} numbers but not their "
+            f"order, and {kind.capitalize()}({low!r}, {high!r}{', log=True' if log else ''}) "
+            "searches the range they span")
+
+
+def _numeric_span(values: Sequence[Any] | np.ndarray) -> tuple[str, Any, Any, bool] | None:
+    """("integer" or "real", low, high, log) of the range that values span: None unless
+    they are finite real numbers, two different ones at least (a range is linear)."""
     ends = isinstance(values, range) and len(values) > 0  # a range's own ends, not its items
     numbers_ = ([values[0], values[-1]] if ends else
                 values.tolist() if isinstance(values, np.ndarray) else list(values))
     if (len(numbers_) < 2 or not all(is_real(v) and math.isfinite(v) for v in numbers_)
             or min(numbers_) == max(numbers_)):
-        return hint
-    low, high = min(numbers_), max(numbers_)
-    whole = all(isinstance(v, (int, np.integer)) for v in numbers_)
-    span = (f"Integer({int(low)!r}, {int(high)!r}" if whole else
-            f"Real({float(low)!r}, {float(high)!r}")
-    log = ", log=True" if not ends and _log_spaced(numbers_) else ""
-    return (f"{hint}; a Categorical keeps exactly these {len(values)} numbers but not their "
-            f"order, and {span}{log}) searches the range they span")
+        return None
+    low, high, log = min(numbers_), max(numbers_), not ends and _log_spaced(numbers_)
+    if all(isinstance(v, (int, np.integer)) for v in numbers_):
+        return "integer", int(low), int(high), log
+    return "real", float(low), float(high), log
 
 
 def _log_spaced(numbers_: list[Any]) -> bool:

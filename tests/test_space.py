@@ -578,6 +578,14 @@ def test_to_dict_is_json_and_round_trips() -> None:
         ),
         ({"type": "real", "low": 2.0, "high": 1.0}, ValueError, r"'x'.*low=2\.0 must be < high"),
         ([0, 1], TypeError, r"'x': definition must be a table/dict"),
+        (["relu", "elu"], TypeError,
+         (r"'x': definition must be a table/dict, got \['relu', 'elu'\] \(a list of values to "
+          r"choose from is \{\"type\": \"categorical\", \"choices\": \[\"relu\", \"elu\"\]\}, "
+          r"the same keys in TOML\)$")),
+        ([16, 32, 64, 128], TypeError,
+         (r'for the range they span, in order, \{"type": "integer", "low": 16, "high": 128, '
+          r'"log": true\}\)$')),
+        (0.1, TypeError, r"'x': definition must be a table/dict, got 0\.1$"),
     ],
 )
 def test_dimension_from_dict_errors(spec: Any, error: type[Exception], match: str) -> None:
