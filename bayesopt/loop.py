@@ -871,6 +871,11 @@ def _shape_hint(payload: Any) -> str:
     """What is wrong with the shape of a tuple or list return ("" for any other return)."""
     if isinstance(payload, np.ndarray) and payload.size == 1:
         return "; " + ARRAY_HINT
+    if len(scores := _scores(payload)) > 0:  # Keras' model.evaluate: [loss, *metrics]
+        return ("; a list of numbers is not one value (Keras' model.evaluate returns [loss, "
+                "*metrics]): return the one to minimize, e.g. scores[0] (maximize=True for "
+                "an accuracy)" if len(scores) > 1 else
+                "; a list of one number is not a number: return its item, scores[0]")
     if isinstance(payload, list) and len(payload) == 2:
         return "; a tuple, not a list: return value, [c1, ..., ck]"
     if not isinstance(payload, tuple):
@@ -881,11 +886,20 @@ def _shape_hint(payload: Any) -> str:
     second: Any = payload[1] if len(payload) == 2 else None
     if is_real(second) or (isinstance(second, np.ndarray) and second.ndim == 0
                             and second.dtype.kind in "iuf"):
-        return f"; the constraint values are a list: (value, [{float(second)!r}]) for one"
+        return (f"; the constraint values are a list: (value, [{float(second)!r}]) for one "
+                "outcome constraint, feasible where <= 0 (a metric returned beside the value, "
+                "an accuracy, is no constraint: return the value alone)")
     if isinstance(second, (list, tuple)) and any(
             isinstance(c, np.ndarray) and c.size == 1 for c in second):
         return "; " + ARRAY_HINT
     return ""
+
+
+def _scores(payload: Any) -> list[Any]:
+    """The numbers of a list or 1-D numeric array of numbers, else []."""
+    if isinstance(payload, np.ndarray):
+        return payload.tolist() if payload.ndim == 1 and payload.dtype.kind in "iuf" else []
+    return payload if isinstance(payload, list) and all(is_real(v) for v in payload) else []
 
 
 def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:

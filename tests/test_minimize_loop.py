@@ -284,6 +284,17 @@ def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
     ((0.5, [-1.0], 2.5), 1, TypeError,
      r"no cost can be returned: minimize tells each evaluation's wall time"),
     ([0.5, [-1.0]], 1, TypeError, r"a tuple, not a list: return value, \[c1, \.\.\., ck\]"),
+    # Keras' model.evaluate, [loss, *metrics]: was told to return a tuple, whose second
+    # number the next message made a constraint
+    ([0.35, 0.88], None, TypeError,
+     (r"a list of numbers is not one value \(Keras' model\.evaluate returns \[loss, "
+      r"\*metrics\]\): return the one to minimize, e\.g\. scores\[0\] \(maximize=True for "
+      r"an accuracy\)$")),
+    (np.array([0.35, 0.88, 0.1]), None, TypeError, r"a list of numbers is not one value"),
+    ([0.35], None, TypeError, r"a list of one number is not a number: return its item"),
+    ((0.35, 0.88), None, TypeError,
+     (r"\(value, \[0\.88\]\) for one outcome constraint, feasible where <= 0 \(a metric "
+      r"returned beside the value, an accuracy, is no constraint: return the value alone\)$")),
     ({"value": 0.5, "constraints": [-1.0]}, 1, TypeError,
      r"not a number .or a number and constraints.: return a number, or a tuple \(value, \[c1"),
     # numpy's 0-d result (np.array(...).mean(keepdims=...), a loss turned .numpy())
