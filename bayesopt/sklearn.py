@@ -51,15 +51,7 @@ from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresE
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.propose import admitted_count
 from bayesopt.result import OptimizeResult
-from bayesopt.space import (
-    Categorical,
-    Dimension,
-    Fidelity,
-    Integer,
-    Real,
-    Space,
-    tuple_dimension,
-)
+from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space, tuple_dimension
 from bayesopt.validation import PEER_NAMES, keyword_only, unknown_keywords
 
 __all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
