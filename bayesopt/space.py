@@ -1203,7 +1203,9 @@ def _values_hint(values: list[Any] | range | np.ndarray) -> str:
     if span is None:
         return hint
     kind, low, high, log = span
-    return (f"{hint}; a Categorical keeps exactly these {len(values)} numbers but not their "
+    count = len(values) if isinstance(values, range) else len(
+        set(values.tolist() if isinstance(values, np.ndarray) else values))  # distinct
+    return (f"{hint}; a Categorical keeps exactly these {count} numbers but not their "
             f"order, and {kind.capitalize()}({low!r}, {high!r}{', log=True' if log else ''}) "
             "searches the range they span")
 
@@ -1243,30 +1245,51 @@ def _check_dimension(key: str, dim: object) -> None:
     if not isinstance(key, str) or not key:
         raise TypeError(f"dimension names must be non-empty strings, got {key!r}")
     if not isinstance(dim, Dimension):
-        named = ", name=..." if key.startswith("#") else ""  # a list space names each
-        hint = (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
-                f"Integer(low, high{named}) here, and its list of choices "
-                f"Categorical([...]{named})" if isinstance(dim, (tuple, list)) else "")
-        if isinstance(dim, tuple) and len(dim) == 3:  # a pair keeps the general hint above
-            ours = tuple_dimension(dim, named)
-            hint = hint if ours is None else f"; {ours}"
-        if isinstance(dim, (list, range, np.ndarray)) and not named:
-            hint = _values_hint(dim)  # a dict of lists: Talos', sklearn-deap's, a grid's
-        elif isinstance(dim, Mapping):
-            hint = _GROUP_HINT if "type" not in dim else (
-                "; a dimension's table, as a space file writes it, is read by "
-                "Space.from_dict({name: table})")
-        elif dim is None or isinstance(dim, (str, bytes, bool, numbers.Number)):
-            merge = "" if named else f" ({{**params, {key!r}: {dim!r}}})"
-            hint = (f"; a fixed value is no dimension: give it to the objective yourself"
-                    f"{merge}, or keep it in every point as Categorical([{dim!r}]{named})")
-        ours = _foreign_dimension(dim, named)
+        raise TypeError(f"dimension {key!r}: {_shown(dim)} is not a Real, Integer, Categorical "
+                        f"or Fidelity{_dimension_hint(key, dim)}")
+
+
+def _array_like(dim: object) -> bool:
+    """A numpy array, or an object numpy reads as one (a pandas Series or Index)."""
+    return isinstance(dim, np.ndarray) or (
+        hasattr(dim, "__array__") and not isinstance(dim, (str, bytes, numbers.Number)))
+
+
+def _shown(dim: object) -> str:
+    """`dim` in a message: a list's, tuple's or array's first items, else its repr."""
+    if isinstance(dim, (list, tuple)):
+        return _SHORT.repr(dim)
+    if _array_like(dim):
+        kind = "array" if isinstance(dim, np.ndarray) else type(dim).__name__
+        return f"{kind}({_SHORT.repr(np.asarray(dim).tolist())})"
+    return repr(dim)
+
+
+def _dimension_hint(key: str, dim: object) -> str:
+    """What to write for `dim`, given where a dimension belongs ("" if nothing is known)."""
+    named = ", name=..." if key.startswith("#") else ""  # a list space names each
+    ours = _foreign_dimension(dim, named)
+    if ours is not None:
+        return f"; here it is {ours}"
+    if type(dim).__module__.split(".")[0] == "hyperopt":
+        return _HYPEROPT_HINT
+    if isinstance(dim, tuple) and len(dim) == 3:  # a pair keeps the general hint below
+        ours = tuple_dimension(dim, named)
         if ours is not None:
-            hint = f"; here it is {ours}"
-        elif type(dim).__module__.split(".")[0] == "hyperopt":
-            hint = _HYPEROPT_HINT
-        shown = (f"array({_SHORT.repr(dim.tolist())})" if isinstance(dim, np.ndarray) else
-                 _SHORT.repr(dim) if isinstance(dim, (list, tuple)) else repr(dim))
-        raise TypeError(
-            f"dimension {key!r}: {shown} is not a Real, Integer, Categorical or Fidelity{hint}"
-        )
+            return f"; {ours}"
+    if not named and (isinstance(dim, (list, range)) or _array_like(dim)):
+        # a dict of lists: Talos', sklearn-deap's, a grid's; a pandas column's values
+        return _values_hint(dim if isinstance(dim, (list, range)) else np.asarray(dim))
+    if isinstance(dim, (tuple, list)):
+        return (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
+                f"Integer(low, high{named}) here, and its list of choices "
+                f"Categorical([...]{named})")
+    if isinstance(dim, Mapping):
+        return _GROUP_HINT if "type" not in dim else (
+            "; a dimension's table, as a space file writes it, is read by "
+            "Space.from_dict({name: table})")
+    if dim is None or isinstance(dim, (str, bytes, bool, numbers.Number)):
+        merge = "" if named else f" ({{**params, {key!r}: {dim!r}}})"
+        return (f"; a fixed value is no dimension: give it to the objective yourself"
+                f"{merge}, or keep it in every point as Categorical([{dim!r}]{named})")
+    return ""

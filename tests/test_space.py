@@ -17,6 +17,7 @@ from typing import Any
 import hyperopt
 import numpy as np
 import optuna
+import pandas as pd
 import pytest
 import skopt
 from hypothesis import HealthCheck, given, settings
@@ -392,6 +393,13 @@ def test_cardinality() -> None:
             (r"'layers': range\(1, 100\) is not .*; a list of values to choose from is "
              r"Categorical\(range\(1, 100\)\) here .* these 99 numbers .* Integer\(1, 99\) "
              r"searches the range they span$"),
+        ),
+        (  # a pandas column (Talos' Scan(...).data): was its multi-line repr and no hint
+            lambda: Space({"lr": pd.Series([0.1, 0.01, 0.1], name="lr")}),
+            TypeError,
+            (r"dimension 'lr': Series\(\[0\.1, 0\.01, 0\.1\]\) is not .*; a list of values to "
+             r"choose from is Categorical\(values\.tolist\(\)\) here .*these 2 numbers but not "
+             r"their order, and Real\(0\.01, 0\.1, log=True\) searches the range they span$"),
         ),
         (  # no range for values that are not all numbers, nor for a 2-D array
             lambda: Space({"act": ["relu", "elu"]}),
