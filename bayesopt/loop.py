@@ -55,6 +55,7 @@ from bayesopt.validation import (
     check_constraint_row,
     check_count,
     check_value,
+    history_hint,
     is_real,
     keyword_only,
     unknown_keywords,
@@ -113,7 +114,7 @@ def _hint_hyperopt_fn(function: Callable[_P, _R]) -> Callable[_P, _R]:
     @functools.wraps(function)
     def hinted(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         if not args and "fn" in kwargs and "func" not in kwargs:
-            unknown_keywords(["fn"], _ACCEPTED, "minimize", _FMIN_REASONS)
+            unknown_keywords(["fn"], _ACCEPTED, "minimize", _PEER_REASONS)
         return function(*args, **kwargs)
     return hinted
 
@@ -272,7 +273,7 @@ def minimize(
         raise TypeError(f"func={func!r} must be callable")
     _check_callback(callback)
     progress = check_bool("progress", progress)
-    unknown_keywords(optimizer_options, _ACCEPTED, "minimize", _FMIN_REASONS)
+    unknown_keywords(optimizer_options, _ACCEPTED, "minimize", _PEER_REASONS)
     if optimizer_options.get("pruner") is not None:
         raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
                          "calls func once per point), so no run would be stopped; call "
@@ -411,7 +412,7 @@ def _check_callback(callback: Any) -> None:
 
 _OPTIMIZER_ARGUMENTS = keyword_only(Optimizer.__init__)
 _ACCEPTED = set(_OPTIMIZER_ARGUMENTS) | set(keyword_only(minimize)) | {"n_calls"}
-_FMIN_REASONS = {  # hyperopt's fmin keywords without a counterpart here, and what to write
+_PEER_REASONS = {  # hyperopt's fmin and Talos' Scan keywords without a counterpart here
     "fn": "hyperopt's fn= is func here, minimize's first argument: minimize(func, space, "
           "n_calls=...)",
     "trials": "hyperopt's Trials has no counterpart; the evaluations are the returned "
@@ -422,6 +423,13 @@ _FMIN_REASONS = {  # hyperopt's fmin keywords without a counterpart here, and wh
     "early_stop_fn": "return True from callback(observation, optimizer) to stop early",
     "loss_threshold": "stop at a value with callback=lambda o, opt: o.ok and o.value <= "
                       "threshold",
+    # Talos' Scan (its round_limit is n_calls: PEER_NAMES)
+    "fraction_limit": "Talos' fraction of a grid has no counterpart, as the space is no grid: "
+                      "n_calls= counts the evaluations (a grid's size times the fraction)",
+    "time_limit": "Talos' time_limit (a date and time to stop at) is timeout= here, in "
+                  "seconds from the start",
+    "reduction_method": "Talos' reduction of a grid has no counterpart: the GP chooses each "
+                        "point from every earlier evaluation",
 }
 
 
@@ -756,7 +764,8 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
         raise TypeError(
             f"objective returned {payload!r}, not a number (or a number and constraints): "
             "return a number, or a tuple (value, [c1, ..., ck]) with the outcome "
-            "constraints' values" + (_hyperopt_hint(payload) or _shape_hint(payload)))
+            "constraints' values" + (_history_hint(payload) or _hyperopt_hint(payload)
+                                     or _shape_hint(payload)))
     number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
         _check_failures_constraints(opt, payload, values)
@@ -839,6 +848,13 @@ def _check_failures_constraints(opt: Optimizer, payload: Any,
         raise type(error)(f"objective returned {payload!r}: {error}") from error
 
 
+def _history_hint(payload: Any) -> str:
+    """How to return one number from a training history (`history_hint`; "" for any other
+    return): a Keras History, its dict of per-epoch lists, Talos' (history, model)."""
+    hint = history_hint(payload, "return")
+    return hint and "; " + hint
+
+
 def _hyperopt_hint(payload: Any) -> str:
     """How to return hyperopt's result dict here ("" for any other return).
 
@@ -856,6 +872,11 @@ def _shape_hint(payload: Any) -> str:
     """What is wrong with the shape of a tuple or list return ("" for any other return)."""
     if isinstance(payload, np.ndarray) and payload.size == 1:
         return "; " + ARRAY_HINT
+    if len(scores := _scores(payload)) > 0:  # Keras' model.evaluate: [loss, *metrics]
+        return ("; a list of numbers is not one value (Keras' model.evaluate returns [loss, "
+                "*metrics]): return the one to minimize, e.g. scores[0] (maximize=True for "
+                "an accuracy)" if len(scores) > 1 else
+                "; a list of one number is not a number: return its item, scores[0]")
     if isinstance(payload, list) and len(payload) == 2:
         return "; a tuple, not a list: return value, [c1, ..., ck]"
     if not isinstance(payload, tuple):
@@ -866,11 +887,20 @@ def _shape_hint(payload: Any) -> str:
     second: Any = payload[1] if len(payload) == 2 else None
     if is_real(second) or (isinstance(second, np.ndarray) and second.ndim == 0
                             and second.dtype.kind in "iuf"):
-        return f"; the constraint values are a list: (value, [{float(second)!r}]) for one"
+        return (f"; the constraint values are a list: (value, [{float(second)!r}]) for one "
+                "outcome constraint, feasible where <= 0 (a metric returned beside the value, "
+                "an accuracy, is no constraint: return the value alone)")
     if isinstance(second, (list, tuple)) and any(
             isinstance(c, np.ndarray) and c.size == 1 for c in second):
         return "; " + ARRAY_HINT
     return ""
+
+
+def _scores(payload: Any) -> list[Any]:
+    """The numbers of a list or 1-D numeric array of numbers, else []."""
+    if isinstance(payload, np.ndarray):
+        return payload.tolist() if payload.ndim == 1 and payload.dtype.kind in "iuf" else []
+    return payload if isinstance(payload, list) and all(is_real(v) for v in payload) else []
 
 
 def _numbers(payload: Any) -> tuple[float, list[float] | None] | None:

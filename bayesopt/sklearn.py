@@ -21,12 +21,14 @@ scikit-learn is an optional dependency: ``pip install 'bayesopt[sklearn]'``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import math
 import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, ParamSpec
 
 import numpy as np
 from scipy.stats import rankdata
@@ -49,8 +51,8 @@ from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresE
 from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.propose import admitted_count
 from bayesopt.result import OptimizeResult
-from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space
-from bayesopt.validation import PEER_NAMES, keyword_only
+from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space, tuple_dimension
+from bayesopt.validation import PEER_NAMES, keyword_only, unknown_keywords
 
 __all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
 
@@ -68,6 +70,38 @@ _RESERVED_OPTIMIZER_KWARGS = {
 _UNSUPPORTED_OPTIMIZER_KWARGS = {
     "n_constraints": "a cross-validated score comes with no outcome constraint values to tell",
 }
+
+
+# the peers' search keywords, and what to write here (scikit-learn's own searches,
+# sklearn-deap's EvolutionaryAlgorithmSearchCV)
+_SPACE_KEYWORD = "{} is search_spaces= here (a list, range or 1-D array of values is a Categorical)"
+_PEER_SEARCH_REASONS = {
+    "param_distributions": _SPACE_KEYWORD.format("RandomizedSearchCV's param_distributions="),
+    "param_grid": _SPACE_KEYWORD.format("GridSearchCV's param_grid="),
+    "params": _SPACE_KEYWORD.format("sklearn-deap's params="),
+    **dict.fromkeys(
+        ["population_size", "generations_number", "gene_mutation_prob", "gene_crossover_prob",
+         "tournament_size"],
+        "sklearn-deap's evolution has no counterpart: n_iter= counts the candidates "
+        "(population_size × generations_number), n_points= how many are asked at once"),
+    "seed": "seed= is random_state= here, scikit-learn's name",
+    "n_calls": "minimize's n_calls= is n_iter= here, scikit-learn's name",
+}
+_P = ParamSpec("_P")
+
+
+def _hint_peer_keywords(init: Callable[_P, None]) -> Callable[_P, None]:
+    """`init` with an unknown keyword (RandomizedSearchCV's param_distributions=,
+    sklearn-deap's params=, ...) refused by `unknown_keywords`' hint, not by Python's bare
+    TypeError. `inspect.signature`, and so scikit-learn's `get_params`, sees `init`'s own
+    (functools.wraps sets ``__wrapped__``)."""
+    accepted = [name for name in inspect.signature(init).parameters if name != "self"]
+
+    @functools.wraps(init)
+    def hinted(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        unknown_keywords(kwargs, accepted, "BayesSearchCV", _PEER_SEARCH_REASONS)
+        init(*args, **kwargs)
+    return hinted
 
 
 class TooManyFailedCandidatesError(TooManyFailuresError, ValueError):
@@ -291,6 +325,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         "max_consecutive_failures": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
+    @_hint_peer_keywords
     def __init__(
         self, estimator: Any, search_spaces: dict[str, Any] | list[Any], n_iter: int = 50, *,
         optimizer_kwargs: dict[str, Any] | None = None, n_points: int | None = None,
@@ -554,17 +589,13 @@ def _check_no_list_choice(name: str, values: Sequence[Any]) -> None:
 
 
 def _tuple_hint(spec: Any) -> str:
-    """For a tuple, why it is refused and, for skopt's ``(low, high[, prior])``, its equivalent."""
+    """For a tuple, why it is refused and, for skopt's ``(low, high[, prior])`` or Talos'
+    ``(min, max, steps)``, its equivalent (`bayesopt.space.tuple_dimension`)."""
     if not isinstance(spec, tuple):
         return ""
-    hint = " (a tuple is ambiguous: use Real/Integer for a range, a list for choices"
-    numbers_ = [v for v in spec[:2] if isinstance(v, numbers.Real) and not isinstance(v, bool)]
-    prior = spec[2] if len(spec) == 3 else "uniform"
-    if len(spec) in (2, 3) and len(numbers_) == 2 and prior in ("uniform", "log-uniform"):
-        kind = "Integer" if all(isinstance(v, numbers.Integral) for v in numbers_) else "Real"
-        log = ", log=True" if prior == "log-uniform" else ""
-        hint += f"; scikit-optimize's {spec!r} is {kind}({spec[0]!r}, {spec[1]!r}{log}) here"
-    return hint + ")"
+    ours = tuple_dimension(spec)
+    return (" (a tuple is ambiguous: use Real/Integer for a range, a list for choices"
+            + ("" if ours is None else f"; {ours}") + ")")
 
 
 def _is_frozen_distribution(spec: Any) -> bool:

@@ -37,8 +37,10 @@ import abc
 import dataclasses
 import difflib
 import functools
+import json
 import math
 import numbers
+import reprlib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -694,7 +696,8 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
     categorical's `choices` may also be a table `{choice: {name: definition}}`, the nested
     form (`Categorical`'s dict of sub-spaces)."""
     if not isinstance(spec, Mapping):
-        raise TypeError(f"dimension {name!r}: definition must be a table/dict, got {spec!r}")
+        raise TypeError(f"dimension {name!r}: definition must be a table/dict, got "
+                        f"{spec!r}{_table_hint(spec)}")
     kind = spec.get("type")
     if kind not in _TYPES:
         hint = (_did_you_mean(kind, _TYPES) if "type" in spec
@@ -716,6 +719,25 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
         args["choices"] = {choice: _subspace_from_dict(name, choice, sub)
                            for choice, sub in args["choices"].items()}
     return _TYPES[kind](**args, name=name)
+
+
+def _table_hint(spec: Any) -> str:
+    """For a list of values where a space file needs a table (Talos' params saved as JSON):
+    the categorical's table and, for numbers, the table of the range they span."""
+    if not isinstance(spec, list):
+        return ""
+    try:
+        choices = json.dumps(spec)
+    except (TypeError, ValueError):
+        choices = "[...]"
+    hint = (f' (a list of values to choose from is {{"type": "categorical", "choices": '
+            f'{choices}}}, the same keys in TOML')
+    span = _numeric_span(spec)
+    if span is None:
+        return hint + ")"
+    kind, low, high, log = span
+    table = {"type": kind, "low": low, "high": high, **({"log": True} if log else {})}
+    return f"{hint}; for the range they span, in order, {json.dumps(table)})"
 
 
 def _subspace_from_dict(name: str, choice: Any, sub: Any) -> dict[str, Dimension] | None:
@@ -1154,23 +1176,135 @@ _HYPEROPT_HINT = ("; hyperopt's hp.uniform(label, a, b) is Real(a, b) here, "
                   "Categorical(options) (see Conditional spaces for hp.choice of dicts)")
 
 
+_GROUP_HINT = ("; a space is flat, its dimensions not grouped (kopt's and hyperopt's "
+               "{'model': {...}, 'fit': {...}}): name each one, {'model.lr': Real(...)}, and "
+               "group the values in the objective; a choice between sub-spaces is "
+               "Categorical({choice: {name: dimension}}) (Conditional spaces)")
+def tuple_dimension(spec: tuple[Any, ...], named: str = "") -> str | None:
+    """This library's dimension for scikit-optimize's ``(low, high[, prior])`` or Talos'
+    ``(min, max, steps)``, written out as a clause ("... is Real(0.01, 1.0) here"), or
+    None for another tuple; `named` is inserted as its last argument (", name=...")."""
+    if len(spec) not in (2, 3) or not (is_real(spec[0]) and is_real(spec[1])):
+        return None
+    low, high = spec[:2]
+    whole = all(isinstance(v, numbers.Integral) for v in (low, high))
+    ours = f"{'Integer' if whole else 'Real'}({low!r}, {high!r}"
+    third = spec[2] if len(spec) == 3 else "uniform"
+    if isinstance(third, str) and third in ("uniform", "log-uniform"):
+        log = ", log=True" if third == "log-uniform" else ""
+        return f"scikit-optimize's {spec!r} is {ours}{log}{named}) here"
+    if isinstance(third, numbers.Integral) and not isinstance(third, bool) and int(third) > 1:
+        return (f"Talos' (min, max, steps) {spec!r} is {ours}{named}) here, which searches "
+                f"the whole range, not {third} steps of it")
+    return None
+
+
+_SHORT = reprlib.Repr()  # a grid's values, in a message: 6 items of a list, then "..."
+
+
+def _values_hint(values: list[Any] | range | np.ndarray) -> str:
+    """The hint for values given as a dimension (Talos' `params`, sklearn-deap's, a grid
+    search's dict of lists, `np.logspace(...)`, a `range`): their Categorical, written out
+    for a list, and, for numbers, the range they span, which a Categorical does not order."""
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            return ""
+        ours = "Categorical(values.tolist())"
+    else:
+        ours = f"Categorical({values!r})" if len(repr(values)) <= 80 else "Categorical(values)"
+    hint = (f"; a list of values to choose from is {ours} here (a dict of lists, Talos' "
+            "params: {name: Categorical(values) for name, values in params.items()})")
+    span = _numeric_span(values)
+    if span is None:
+        return hint
+    kind, low, high, log = span
+    count = len(values) if isinstance(values, range) else len(
+        set(values.tolist() if isinstance(values, np.ndarray) else values))  # distinct
+    return (f"{hint}; a Categorical keeps exactly these {count} numbers but not their "
+            f"order, and {kind.capitalize()}({low!r}, {high!r}{', log=True' if log else ''}) "
+            "searches the range they span")
+
+
+def _numeric_span(values: Sequence[Any] | np.ndarray) -> tuple[str, Any, Any, bool] | None:
+    """("integer" or "real", low, high, log) of the range that values span: None unless
+    they are finite real numbers, two different ones at least (a range is linear)."""
+    ends = isinstance(values, range) and len(values) > 0  # a range's own ends, not its items
+    numbers_ = ([values[0], values[-1]] if ends else
+                values.tolist() if isinstance(values, np.ndarray) else list(values))
+    if (len(numbers_) < 2 or not all(is_real(v) and math.isfinite(v) for v in numbers_)
+            or min(numbers_) == max(numbers_)):
+        return None
+    low, high, log = min(numbers_), max(numbers_), not ends and _log_spaced(numbers_)
+    if all(isinstance(v, (int, np.integer)) for v in numbers_):
+        return "integer", int(low), int(high), log
+    return "real", float(low), float(high), log
+
+
+def _log_spaced(numbers_: list[Any]) -> bool:
+    """Whether positive numbers read better on a log scale: more evenly spaced in log than
+    linearly (`np.logspace`, [16, 32, 64, 128]), or, two of them, a ratio of 10 or more."""
+    v = np.unique(np.asarray(numbers_, dtype=float))  # sorted, distinct
+    if v[0] <= 0:
+        return False
+    if len(v) < 3:
+        return bool(v[-1] >= 10 * v[0])
+
+    def unevenness(w: np.ndarray) -> float:  # (k,) sorted → spread of its steps
+        steps = np.diff(w)
+        return float(np.ptp(steps) / steps.mean())
+
+    return unevenness(np.log(v)) < unevenness(v)
+
+
 def _check_dimension(key: str, dim: object) -> None:
     if not isinstance(key, str) or not key:
         raise TypeError(f"dimension names must be non-empty strings, got {key!r}")
     if not isinstance(dim, Dimension):
-        named = ", name=..." if key.startswith("#") else ""  # a list space names each
-        hint = (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
-                f"Integer(low, high{named}) here, and its list of choices "
-                f"Categorical([...]{named})" if isinstance(dim, (tuple, list)) else "")
-        if isinstance(dim, list) and not named:  # a dict of lists: Talos', a grid search's
-            hint = (f"; a list of values to choose from is Categorical({dim!r}) here (a dict "
-                    "of lists, Talos' params: {name: Categorical(values) for name, values in "
-                    "params.items()})")
-        ours = _foreign_dimension(dim, named)
+        raise TypeError(f"dimension {key!r}: {_shown(dim)} is not a Real, Integer, Categorical "
+                        f"or Fidelity{_dimension_hint(key, dim)}")
+
+
+def _array_like(dim: object) -> bool:
+    """A numpy array, or an object numpy reads as one (a pandas Series or Index)."""
+    return isinstance(dim, np.ndarray) or (
+        hasattr(dim, "__array__") and not isinstance(dim, (str, bytes, numbers.Number)))
+
+
+def _shown(dim: object) -> str:
+    """`dim` in a message: a list's, tuple's or array's first items, else its repr."""
+    if isinstance(dim, (list, tuple)):
+        return _SHORT.repr(dim)
+    if _array_like(dim):
+        kind = "array" if isinstance(dim, np.ndarray) else type(dim).__name__
+        return f"{kind}({_SHORT.repr(np.asarray(dim).tolist())})"
+    return repr(dim)
+
+
+def _dimension_hint(key: str, dim: object) -> str:
+    """What to write for `dim`, given where a dimension belongs ("" if nothing is known)."""
+    named = ", name=..." if key.startswith("#") else ""  # a list space names each
+    ours = _foreign_dimension(dim, named)
+    if ours is not None:
+        return f"; here it is {ours}"
+    if type(dim).__module__.split(".")[0] == "hyperopt":
+        return _HYPEROPT_HINT
+    if isinstance(dim, tuple) and len(dim) == 3:  # a pair keeps the general hint below
+        ours = tuple_dimension(dim, named)
         if ours is not None:
-            hint = f"; here it is {ours}"
-        elif type(dim).__module__.split(".")[0] == "hyperopt":
-            hint = _HYPEROPT_HINT
-        raise TypeError(
-            f"dimension {key!r}: {dim!r} is not a Real, Integer, Categorical or Fidelity{hint}"
-        )
+            return f"; {ours}"
+    if not named and (isinstance(dim, (list, range)) or _array_like(dim)):
+        # a dict of lists: Talos', sklearn-deap's, a grid's; a pandas column's values
+        return _values_hint(dim if isinstance(dim, (list, range)) else np.asarray(dim))
+    if isinstance(dim, (tuple, list)):
+        return (f"; scikit-optimize's (low, high) is Real(low, high{named}) or "
+                f"Integer(low, high{named}) here, and its list of choices "
+                f"Categorical([...]{named})")
+    if isinstance(dim, Mapping):
+        return _GROUP_HINT if "type" not in dim else (
+            "; a dimension's table, as a space file writes it, is read by "
+            "Space.from_dict({name: table})")
+    if dim is None or isinstance(dim, (str, bytes, bool, numbers.Number)):
+        merge = "" if named else f" ({{**params, {key!r}: {dim!r}}})"
+        return (f"; a fixed value is no dimension: give it to the objective yourself"
+                f"{merge}, or keep it in every point as Categorical([{dim!r}]{named})")
+    return ""

@@ -23,7 +23,8 @@ from acquisition.checks import (  # re-exported: one check in one place
 __all__ = ["ARRAY_HINT", "Number", "as_array", "as_batch", "check_bool", "check_choice",
            "check_constraint_row", "check_constraint_values", "check_costs", "check_count",
            "check_durations", "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
-           "is_real", "key_names", "key_problems", "keyword_only", "unknown_keywords"]
+           "history_hint", "is_real", "key_names", "key_problems", "keyword_only",
+           "metrics_history", "unknown_keywords"]
 
 # One number a user tells or an objective returns, as `is_real` accepts it
 # (`acquisition.checks`): a Python or numpy int or float, or a fractions.Fraction (a
@@ -33,13 +34,14 @@ Number: TypeAlias = "float | Fraction | np.floating[Any] | np.integer[Any]"
 
 # What users of the peers write for an argument, and its name here (scikit-optimize's
 # gp_minimize/Optimizer, hyperopt's fmin, Optuna's samplers, create_study and
-# study.optimize, Keras Tuner's max_trials, scikit-learn's random_state).
+# study.optimize, Keras Tuner's max_trials, scikit-learn's random_state, Talos'
+# round_limit).
 PEER_NAMES = {
     "n_initial_points": "n_initial", "n_random_starts": "n_initial",
     "n_startup_trials": "n_initial", "random_state": "seed", "rstate": "seed",
     "acq_func": "acquisition", "verbose": "progress", "max_evals": "n_calls",
     "n_trials": "n_calls", "max_trials": "n_calls", "n_jobs": "n_workers",
-    "direction": "maximize", "points_to_evaluate": "x0",
+    "direction": "maximize", "points_to_evaluate": "x0", "round_limit": "n_calls",
 }
 
 
@@ -116,6 +118,38 @@ ARRAY_HINT = ("a one-number numpy array is not read as a number: give float(valu
               "(a torch or jax scalar tensor: value.item())")
 
 
+def metrics_history(value: Any) -> Mapping[str, Any] | None:
+    """The per-epoch metrics of a Keras-style training history, or None: a Keras
+    ``History`` (its ``.history``), a ``(history, model)`` pair (what a Talos model
+    function returns), or a dict whose values are all lists or 1-D arrays of numbers
+    (``History.history``, ``{"loss": [0.9, 0.6], "val_loss": [1.0, 0.8]}``)."""
+    if isinstance(value, tuple) and len(value) == 2:
+        value = value[0]
+    value = getattr(value, "history", value)
+    if not isinstance(value, Mapping) or not value:
+        return None
+    for series in value.values():
+        if isinstance(series, (str, bytes)) or not isinstance(series, (Sequence, np.ndarray)):
+            return None
+        if np.ndim(series) != 1 or not all(is_real(v) for v in series):
+            return None
+    return value
+
+
+def history_hint(value: Any, verb: str) -> str:
+    """The hint for a training history returned or told (`metrics_history`): one number
+    from it, which `verb` ("return" or "tell") names; "" for any other value."""
+    metrics = metrics_history(value)
+    if metrics is None:
+        return ""
+    key = next((k for k in ("val_loss", "loss") if k in metrics), next(iter(metrics)))
+    where = "history" if isinstance(value, Mapping) else "history.history"
+    return (f"a training history (per-epoch metrics {sorted(metrics)}, a Keras History's "
+            f"or a Talos model's) is not read here: {verb} one number from it, e.g. "
+            f"{where}[{key!r}][-1] (with maximize=True for an accuracy), and keep the "
+            "model yourself")
+
+
 def check_value(value: Any, position: int | None = None) -> float:
     """A finite objective value; NaN and ±inf point the caller to `tell_failure`."""
     where = "" if position is None else f" at position {position}"
@@ -124,6 +158,8 @@ def check_value(value: Any, position: int | None = None) -> float:
         if isinstance(value, Mapping) and {"loss", "status"} & set(value):
             hint = (" (hyperopt's result dict is not read here: tell result['loss'], and "
                     "tell_failure(params, error) for status 'fail')")
+        if metrics_history(value) is not None:
+            hint = f" ({history_hint(value, 'tell')})"
         raise TypeError(f"objective value{where} must be a real number, got {value!r}{hint}")
     try:
         number = float(value)

@@ -696,6 +696,12 @@ BAD_SPACES = [
     ("empty.toml", "[act]\ntype = 'categorical'\nchoices = []", "dimension 'act': choices must not be empty"),
     ("nothing.toml", "# no dimensions\n", "space is empty"),
     ("flat.toml", "lr = 0.1", "dimension 'lr': definition must be a table"),
+    # Talos' params saved as JSON: was no hint of the table to write
+    ("talos.json", json.dumps({"lr": [0.1, 0.01]}),
+     ("dimension 'lr': definition must be a table/dict, got [0.1, 0.01] (a list of values to "
+      'choose from is {"type": "categorical", "choices": [0.1, 0.01]}, the same keys in TOML; '
+      'for the range they span, in order, {"type": "real", "low": 0.01, "high": 0.1, '
+      '"log": true})')),
     # JSON keeps the last of two equal keys without a word (TOML refuses them itself)
     ("twice.json", ('{"x": {"type": "real", "low": 0, "high": 1}, '
                     '"x": {"type": "real", "low": 5, "high": 6}}'), "the key 'x' appears twice"),

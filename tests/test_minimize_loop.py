@@ -10,6 +10,7 @@ import errno
 import inspect
 import logging
 import math
+import re
 import sys
 import threading
 import warnings
@@ -241,6 +242,33 @@ def test_hyperopt_result_dict_is_refused_with_how_to_return_it_here(returned):
         run(lambda p: returned, n_calls=6)
 
 
+class History:
+    """What Keras' model.fit returns: per-epoch metrics in `.history` (no TensorFlow here)."""
+
+    def __init__(self) -> None:
+        self.history = {"loss": [0.9, 0.6], "val_loss": [1.0, 0.8], "val_accuracy": [0.5, 0.7]}
+
+
+@pytest.mark.parametrize("returned, where", [
+    (History().history, "history"),  # was pointed at hyperopt's result['loss'], a list here
+    ({"loss": np.array([0.9, 0.6])}, "history"),
+    (History(), "history.history"),
+    ((History(), "a model"), "history.history"),  # a Talos model function's (history, model)
+])
+def test_a_training_history_is_refused_with_how_to_return_one_number(returned, where):
+    """A Keras History, its dict of per-epoch lists, or Talos' (history, model) got the
+    generic message, and the dict hyperopt's `return result['loss']`, whose 'loss' is the
+    list of training losses."""
+    key = "val_loss" if "val_loss" in getattr(returned[0] if isinstance(returned, tuple)
+                                               else returned, "history", returned) else "loss"
+    with pytest.raises(TypeError, match=(
+            r"a training history \(per-epoch metrics \[.*\], a Keras History's or a Talos "
+            rf"model's\) is not read here: return one number from it, e\.g\. "
+            rf"{re.escape(where)}\['{key}'\]\[-1\]")) as caught:
+        run(lambda p: returned, n_calls=6)
+    assert "hyperopt" not in str(caught.value)
+
+
 @pytest.mark.parametrize("returned", [
     "0.5", b"0.5", True, (0.5, ["-1"]), (0.5, [True])])
 def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
@@ -256,6 +284,17 @@ def test_a_return_that_tell_would_refuse_is_not_read_as_a_number(returned):
     ((0.5, [-1.0], 2.5), 1, TypeError,
      r"no cost can be returned: minimize tells each evaluation's wall time"),
     ([0.5, [-1.0]], 1, TypeError, r"a tuple, not a list: return value, \[c1, \.\.\., ck\]"),
+    # Keras' model.evaluate, [loss, *metrics]: was told to return a tuple, whose second
+    # number the next message made a constraint
+    ([0.35, 0.88], None, TypeError,
+     (r"a list of numbers is not one value \(Keras' model\.evaluate returns \[loss, "
+      r"\*metrics\]\): return the one to minimize, e\.g\. scores\[0\] \(maximize=True for "
+      r"an accuracy\)$")),
+    (np.array([0.35, 0.88, 0.1]), None, TypeError, r"a list of numbers is not one value"),
+    ([0.35], None, TypeError, r"a list of one number is not a number: return its item"),
+    ((0.35, 0.88), None, TypeError,
+     (r"\(value, \[0\.88\]\) for one outcome constraint, feasible where <= 0 \(a metric "
+      r"returned beside the value, an accuracy, is no constraint: return the value alone\)$")),
     ({"value": 0.5, "constraints": [-1.0]}, 1, TypeError,
      r"not a number .or a number and constraints.: return a number, or a tuple \(value, \[c1"),
     # numpy's 0-d result (np.array(...).mean(keepdims=...), a loss turned .numpy())
@@ -514,6 +553,10 @@ def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path)
     ("direction", "direction=; write maximize= "),  # Optuna's direction="maximize"
     ("max_trials", "max_trials=; write n_calls= "),  # Keras Tuner
     ("n_jobs", "n_jobs=; write n_workers= "),  # scikit-optimize
+    ("round_limit", "round_limit=; write n_calls= "),  # Talos' Scan
+    ("fraction_limit", r"fraction_limit=: Talos' fraction of a grid .* n_calls= counts"),
+    ("time_limit", r"time_limit=: Talos' time_limit .* is timeout= here"),
+    ("reduction_method", r"reduction_method=: Talos' reduction of a grid has no counterpart"),
     ("n_inital", "n_inital=; did you mean n_initial="),
     ("bogus", r"bogus=; it accepts \['acquisition'"),
 ])

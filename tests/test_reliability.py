@@ -155,6 +155,9 @@ BAD_TELLS = [
     bad("value hyperopt's result dict", "tell", GOOD, {"loss": 0.3, "status": "ok"}, TypeError,
         r"got \{'loss': 0\.3, 'status': 'ok'\} \(hyperopt's result dict is not read here: "
         r"tell result\['loss'\].*tell_failure\(params, error\) for status 'fail'"),
+    bad("value a Keras History's dict", "tell", GOOD, {"loss": [0.9, 0.6]}, TypeError,
+        r"got \{'loss': \[0\.9, 0\.6\]\} \(a training history .* is not read here: tell one "
+        r"number from it, e\.g\. history\['loss'\]\[-1\]"),
     bad("value a bool", "tell", GOOD, True, TypeError,
         r"objective value must be a real number, got True"),
     bad("value a list for one point", "tell", GOOD, [1.0], TypeError,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import pickle
@@ -198,6 +199,33 @@ def test_clone_and_get_params_round_trip():
     fresh = clone(search).set_params(estimator__C=3.0, n_iter=9)
     assert fresh.get_params()["estimator__C"] == 3.0 and fresh.n_iter == 9
     assert search.get_params()["estimator__C"] == 1.0  # clone copied the inner estimator
+
+
+@pytest.mark.parametrize("keyword, match", [
+    ("params", r"params=: sklearn-deap's params= is search_spaces= here"),
+    ("param_distributions", r"param_distributions=: RandomizedSearchCV's .* search_spaces= here"),
+    ("param_grid", r"param_grid=: GridSearchCV's param_grid= is search_spaces= here"),
+    ("population_size", r"population_size=: sklearn-deap's evolution .* n_iter= counts"),
+    ("generations_number", r"generations_number=: sklearn-deap's evolution has no counterpart"),
+    ("seed", r"seed=: seed= is random_state= here"),
+    ("n_iters", r"n_iters=; did you mean n_iter=\?"),
+])
+def test_a_peers_keyword_gets_the_name_here(keyword, match):
+    """BayesSearchCV(SVC(), params={...}), sklearn-deap's call, raised Python's bare
+    "__init__() got an unexpected keyword argument 'params'"."""
+    with pytest.raises(TypeError, match=f"BayesSearchCV got the unknown keyword argument {match}"):
+        BayesSearchCV(SVC(), **{keyword: {"C": np.logspace(-2, 2, 5)}})
+    with pytest.raises(TypeError, match=f"unknown keyword argument {keyword}="):
+        BayesSearchCV(SVC(), {"C": [1.0]}, **{keyword: 10})
+
+
+def test_the_hints_leave_the_signature_and_params_scikit_learn_reads():
+    parameters = inspect.signature(BayesSearchCV).parameters
+    assert list(parameters)[:3] == ["estimator", "search_spaces", "n_iter"]
+    assert all(p.kind is not p.VAR_KEYWORD for p in parameters.values())
+    search = BayesSearchCV(SVC(), {"C": [1.0, 2.0]}, n_iter=3, n_points=2)
+    assert set(search.get_params(deep=False)) == set(parameters)
+    assert pickle.loads(pickle.dumps(search)).get_params(deep=False)["n_points"] == 2
 
 
 def test_clone_of_a_fitted_search_is_unfitted(iris):
@@ -610,6 +638,10 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
     ({"C": (1e-2, 1e2, "log-uniform")}, TypeError,
      r"scikit-optimize's \(0.01, 100.0, 'log-uniform'\) is Real\(0.01, 100.0, log=True\) here"),
     ({"degree": (1, 5)}, TypeError, r"scikit-optimize's \(1, 5\) is Integer\(1, 5\) here"),
+    ({"C": (0.1, 10.0, 5)}, TypeError,  # Talos' (min, max, steps): was no equivalent
+     (r"Talos' \(min, max, steps\) \(0\.1, 10\.0, 5\) is Real\(0\.1, 10\.0\) here, which "
+      r"searches the whole range, not 5 steps of it\)")),
+    ({"C": (0.1, 10.0, np.array([1, 2]))}, TypeError, r"tuple is ambiguous: .* for choices\)$"),
     ({"C": norm(1.0, 0.1)}, TypeError, r"search_spaces\['C'\] = scipy.stats.norm.*only loguniform"),
     ({"C": loguniform(0.1, 10.0, loc=1.0)}, TypeError, r"scipy.stats.loguniform.*loc"),
     ({"C": np.ones((2, 2))}, TypeError, r"search_spaces\['C'\] = array"),

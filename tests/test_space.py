@@ -17,6 +17,7 @@ from typing import Any
 import hyperopt
 import numpy as np
 import optuna
+import pandas as pd
 import pytest
 import skopt
 from hypothesis import HealthCheck, given, settings
@@ -364,18 +365,108 @@ def test_cardinality() -> None:
             (r"dimension 'lr': \[0\.1, 0\.01\] is not a Real, Integer, Categorical or Fidelity; "
              r"a list of values to choose from is Categorical\(\[0\.1, 0\.01\]\) here "
              r"\(a dict of lists, Talos' params: \{name: Categorical\(values\) for name, "
-             r"values in params\.items\(\)\}\)$"),
+             r"values in params\.items\(\)\}\); a Categorical keeps exactly these 2 numbers "
+             r"but not their order, and Real\(0\.01, 0\.1, log=True\) searches the range they "
+             r"span$"),
+        ),
+        (  # sklearn-deap's np.logspace: was the whole array, and no hint
+            lambda: Space({"C": np.logspace(-9, 9, 25), "kernel": ["rbf"]}),
+            TypeError,
+            (r"dimension 'C': array\(\[1e-09, 5\.623413251903491e-09, .*, \.\.\.\]\) is not "
+             r"a Real, .*; a list of values to choose from is Categorical\(values\.tolist\(\)\) "
+             r"here .*these 25 numbers but not their order, and Real\(1e-09, 1000000000\.0, "
+             r"log=True\) searches the range they span$"),
+        ),
+        (  # an evenly spaced array, and powers of two
+            lambda: Space({"units": np.arange(16, 257, 16)}),
+            TypeError,
+            r"these 16 numbers but not their order, and Integer\(16, 256\) searches",
+        ),
+        (
+            lambda: Space({"batch": [16, 32, 64, 128]}),
+            TypeError,
+            r"Categorical\(\[16, 32, 64, 128\]\) here .* Integer\(16, 128, log=True\) searches",
+        ),
+        (  # a range: linear, whatever its ends
+            lambda: Space({"layers": range(1, 100)}),
+            TypeError,
+            (r"'layers': range\(1, 100\) is not .*; a list of values to choose from is "
+             r"Categorical\(range\(1, 100\)\) here .* these 99 numbers .* Integer\(1, 99\) "
+             r"searches the range they span$"),
+        ),
+        (  # a pandas column (Talos' Scan(...).data): was its multi-line repr and no hint
+            lambda: Space({"lr": pd.Series([0.1, 0.01, 0.1], name="lr")}),
+            TypeError,
+            (r"dimension 'lr': Series\(\[0\.1, 0\.01, 0\.1\]\) is not .*; a list of values to "
+             r"choose from is Categorical\(values\.tolist\(\)\) here .*these 2 numbers but not "
+             r"their order, and Real\(0\.01, 0\.1, log=True\) searches the range they span$"),
+        ),
+        (  # no range for values that are not all numbers, nor for a 2-D array
+            lambda: Space({"act": ["relu", "elu"]}),
+            TypeError,
+            r"is Categorical\(\['relu', 'elu'\]\) here \(a dict of lists.*\)$",
+        ),
+        (
+            lambda: Space({"w": np.zeros((2, 2))}),
+            TypeError,
+            (r"dimension 'w': array\(\[\[0\.0, 0\.0\], \[0\.0, 0\.0\]\]\) is not a Real, "
+             r"Integer, Categorical or Fidelity$"),
+        ),
+        (  # kopt's (and hyperopt's) grouped space: was no hint
+            lambda: Space({"model": {"lr": Real(1e-4, 0.1, log=True)}, "fit": {"epochs": 50}}),
+            TypeError,
+            (r"dimension 'model': \{'lr': Real\(.*\)\} is not a Real, Integer, Categorical or "
+             r"Fidelity; a space is flat, its dimensions not grouped .*name each one, "
+             r"\{'model\.lr': Real\(\.\.\.\)\}, and group the values in the objective; a "
+             r"choice between sub-spaces is Categorical\(\{choice: \{name: dimension\}\}\)"),
+        ),
+        (
+            lambda: Space({"x": {"type": "real", "low": 0.0, "high": 1.0}}),
+            TypeError,
+            r"; a dimension's table, as a space file writes it, is read by Space\.from_dict",
+        ),
+        (  # a fixed value (kopt's "fit": {"epochs": 50}, a Talos constant): was no hint
+            lambda: Space({"lr": Real(1e-4, 0.1), "epochs": 50}),
+            TypeError,
+            (r"dimension 'epochs': 50 is not a Real, Integer, Categorical or Fidelity; a fixed "
+             r"value is no dimension: give it to the objective yourself \(\{\*\*params, "
+             r"'epochs': 50\}\), or keep it in every point as Categorical\(\[50\]\)$"),
+        ),
+        (
+            lambda: Space([Real(0.0, 1.0, name="x"), "relu"]),
+            TypeError,
+            (r"dimension '#1': 'relu' is not .*; a fixed value is no dimension: give it to the "
+             r"objective yourself, or keep it in every point as Categorical\(\['relu'\], "
+             r"name=\.\.\.\)$"),
+        ),
+        (  # Talos' (min, max, steps): was scikit-optimize's (low, high) hint
+            lambda: Space({"dropout": (0, 0.5, 5), "units": (16, 256, 4)}),
+            TypeError,
+            (r"dimension 'dropout': \(0, 0\.5, 5\) is not .*; Talos' \(min, max, steps\) "
+             r"\(0, 0\.5, 5\) is Real\(0, 0\.5\) here, which searches the whole range, not 5 "
+             r"steps of it$"),
+        ),
+        (
+            lambda: Space([(16, 256, 4)]),
+            TypeError,
+            r"'#0': .*; Talos' \(min, max, steps\) .* is Integer\(16, 256, name=\.\.\.\) here",
+        ),
+        (  # scikit-optimize's (low, high, prior)
+            lambda: Space({"lr": (1e-5, 0.1, "log-uniform")}),
+            TypeError,
+            (r"dimension 'lr': .*; scikit-optimize's \(1e-05, 0\.1, 'log-uniform'\) is "
+             r"Real\(1e-05, 0\.1, log=True\) here$"),
+        ),
+        (  # another triple keeps the general hint (an array third item is not compared)
+            lambda: Space({"x": (0.0, 1.0, np.array([1, 2]))}),
+            TypeError,
+            r"; scikit-optimize's \(low, high\) is Real\(low, high\) or Integer",
         ),
         (
             lambda: Space([(-2.0, 2.0), ["a", "b"]]),
             TypeError,
             (r"dimension '#0': \(-2\.0, 2\.0\) is not .*; scikit-optimize's \(low, high\) is "
             r"Real\(low, high, name=\.\.\.\) or"),
-        ),
-        (
-            lambda: Space([Real(0.0, 1.0, name="x"), "y"]),
-            TypeError,
-            r"dimension '#1': 'y' is not a Real",
         ),
         (lambda: Space({1: Real(0.0, 1.0)}), TypeError, r"names must be non-empty strings, got 1"),
         (
@@ -495,6 +586,14 @@ def test_to_dict_is_json_and_round_trips() -> None:
         ),
         ({"type": "real", "low": 2.0, "high": 1.0}, ValueError, r"'x'.*low=2\.0 must be < high"),
         ([0, 1], TypeError, r"'x': definition must be a table/dict"),
+        (["relu", "elu"], TypeError,
+         (r"'x': definition must be a table/dict, got \['relu', 'elu'\] \(a list of values to "
+          r"choose from is \{\"type\": \"categorical\", \"choices\": \[\"relu\", \"elu\"\]\}, "
+          r"the same keys in TOML\)$")),
+        ([16, 32, 64, 128], TypeError,
+         (r'for the range they span, in order, \{"type": "integer", "low": 16, "high": 128, '
+          r'"log": true\}\)$')),
+        (0.1, TypeError, r"'x': definition must be a table/dict, got 0\.1$"),
     ],
 )
 def test_dimension_from_dict_errors(spec: Any, error: type[Exception], match: str) -> None:
