@@ -1752,6 +1752,37 @@ def test_postgres_a_commit_whose_answer_is_lost_for_good_says_the_outcome_is_unk
     proxy.close()
 
 
+def test_postgres_a_deletion_whose_commit_answer_is_lost_for_good_says_the_outcome_is_unknown(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """delete_study's COMMIT went through, its answer was lost and no reconnection could
+    look the deletion up: a plain ConnectionError, worded as if nothing were deleted (the
+    study was). It is an `OutcomeUnknown` saying what to check; the study is gone."""
+    from bayesopt.storage import OutcomeUnknown
+
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
+    storage.create_or_attach("s", {})
+    storage.create_or_attach("kept", {})
+    proxy.arm()
+    with pytest.raises(OutcomeUnknown, match=r"(?s)deleting study 's' failed.*whether study 's' "
+                                             r"was deleted is unknown.*lists 's' if it was not"):
+        storage.delete_study("s")
+    assert proxy.dropped.is_set()
+    assert storage.studies() == ["kept"]  # it was deleted
+    server.stop()
+    try:
+        with pytest.raises(ConnectionError) as refused:  # before any COMMIT: nothing deleted
+            storage.delete_study("kept")
+        assert not isinstance(refused.value, OutcomeUnknown)
+    finally:
+        server.start()
+    assert storage.studies() == ["kept"]
+    storage.close()
+    proxy.close()
+
+
 def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
     pg_database: tuple[PostgresServer, str],
 ) -> None:

@@ -53,10 +53,12 @@ class LockLost(StorageError):
 
 
 class OutcomeUnknown(ConnectionError):
-    """An `append` whose connection dropped after its COMMIT was sent and whose bounded
-    reconnections all failed: the events were stored once or not at all, and which one is
-    known only by reading the study again once the server is reachable. (A connection
-    that drops before the COMMIT is sent raises a plain ConnectionError: nothing stored.)"""
+    """An `append` (or a `delete_study`) whose connection dropped after its COMMIT was sent
+    and whose bounded reconnections all failed: the events were stored once or not at all
+    (the study deleted or not), and which one is known only by reading the study again
+    (listing the studies) once the server is reachable; the message says what to check.
+    (A connection that drops before the COMMIT is sent raises a plain ConnectionError:
+    nothing stored.)"""
 
 
 class LockWaitWarning(UserWarning):

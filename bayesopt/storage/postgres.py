@@ -22,7 +22,8 @@ records a uuid4 made by the client before the first attempt in bayesopt_deletion
 (rows older than a day are pruned then). A retry after a dropped connection that
 finds no study looks its token up: found, the lost COMMIT had deleted it and the
 retry returns; not found, there was no such study and it raises as a first attempt
-would.
+would. When no retry could look (every reconnection failed) after a COMMIT was sent,
+the deletion's outcome is unknown: an `OutcomeUnknown`, as for an append.
 
 Append. One transaction: `SELECT next_seq ... FOR UPDATE` takes the study's row
 lock, which serializes the appenders of one study (a wait for it, as for the study
@@ -159,6 +160,14 @@ def _check_study(study: Any) -> str:
         raise ValueError(f"study={name[:40]!r}... is {size} bytes in UTF-8; PostgreSQL "
                          f"indexes study names of at most {_MAX_NAME_BYTES} bytes")
     return name
+
+
+class _Sent:
+    """A write's attempts: `unresolved` while an attempt has sent its COMMIT and no later
+    attempt has found out, under the study's row lock, whether it took effect."""
+
+    def __init__(self) -> None:
+        self.unresolved = False
 
 
 class _StatementWait:
@@ -378,7 +387,7 @@ class PostgresStorage:
         """
         name, bodies = _check_study(study), codec.encode_events(events)
         uids = [uuid.uuid4() for _ in bodies]
-        committing = [False]  # an attempt sent its COMMIT, and no retry has looked it up since
+        sent = _Sent()
 
         def insert(conn: Connection, retry: bool) -> int:
             with conn.transaction():
@@ -393,7 +402,7 @@ class PostgresStorage:
                     ).fetchone()
                     if done is not None:
                         return int(done[0])
-                committing[0] = False  # under the row lock: that COMMIT did not happen
+                sent.unresolved = False  # under the row lock: that COMMIT did not happen
                 first = int(row[0]) if row else 0
                 with conn.cursor() as cursor:
                     cursor.executemany(
@@ -405,7 +414,7 @@ class PostgresStorage:
                     "UPDATE bayesopt_studies SET next_seq = %s WHERE name = %s",
                     (first + len(bodies), name),
                 )
-                committing[0] = True  # leaving the block sends the COMMIT
+                sent.unresolved = True  # leaving the block sends the COMMIT
             return first
 
         self._keep_lock(name)
@@ -414,15 +423,10 @@ class PostgresStorage:
             raise LockLost(f"{self!r}: the lock of study {name!r} was lost and re-acquired "
                            "while held, so another process may have appended meanwhile: "
                            "nothing appended; read the study and append again")
-        try:
-            return self._run(insert, f"appending to study {name!r}")
-        except ConnectionError as error:
-            if not committing[0]:
-                raise  # every attempt dropped before its COMMIT: nothing appended
-            raise OutcomeUnknown(
-                f"{error}; the connection dropped after the COMMIT was sent, so whether the "
-                f"{len(bodies)} event(s) were appended is unknown (once or not at all): read "
-                "the study once the server is reachable") from error.__cause__
+        return self._write(insert, f"appending to study {name!r}", sent,
+                           f"whether the {len(bodies)} event(s) were appended is unknown (once "
+                           "or not at all)",
+                           "read the study once the server is reachable")
 
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
@@ -464,6 +468,7 @@ class PostgresStorage:
         """
         name = _check_study(study)
         token = uuid.uuid4()
+        sent = _Sent()
 
         def delete(conn: Connection, retry: bool) -> None:
             with conn.transaction():
@@ -473,14 +478,19 @@ class PostgresStorage:
                         return  # the attempt whose connection dropped had committed
                     held = conn.execute("SELECT name FROM bayesopt_studies ORDER BY name")
                     raise codec.no_such_study(self, name, [str(r[0]) for r in held.fetchall()])
+                sent.unresolved = False  # the study is there: no earlier attempt deleted it
                 conn.execute("DELETE FROM bayesopt_events WHERE study = %s", (name,))
                 conn.execute("DELETE FROM bayesopt_studies WHERE name = %s", (name,))
                 conn.execute("DELETE FROM bayesopt_deletions"
                              " WHERE deleted_at < now() - interval '1 day'")
                 conn.execute("INSERT INTO bayesopt_deletions (token, study, deleted_at)"
                              " VALUES (%s, %s, now())", (token, name))
+                sent.unresolved = True  # leaving the block sends the COMMIT
 
-        self._run(delete, f"deleting study {name!r}")
+        self._write(delete, f"deleting study {name!r}", sent,
+                    f"whether study {name!r} was deleted is unknown",
+                    f"once the server is reachable, `studies()` (or `bayesopt show`) lists "
+                    f"{name!r} if it was not; delete_study it again then")
 
     def close(self) -> None:
         """Close both connections (idempotent), releasing any lock still held."""
@@ -512,6 +522,20 @@ class PostgresStorage:
                  f"{self._attempts} reconnections failed" if self._connected else
                  f"no connection to the server could be made in {self._attempts + 1} attempts")
         raise ConnectionError(f"{self!r}: {what} failed; {cause} (last error: {last})") from last
+
+    def _write(self, body: Callable[[Connection, bool], T], what: str, sent: _Sent,
+               unknown: str, check: str) -> T:
+        """`_run(body, what)` for a write whose `body` keeps `sent` (`_Sent`): when every
+        attempt failed with an attempt's COMMIT left unresolved, an `OutcomeUnknown` saying
+        `unknown` (what is unknown) and `check` (how to find out)."""
+        try:
+            return self._run(body, what)
+        except ConnectionError as error:
+            if not sent.unresolved:
+                raise  # every attempt dropped before its COMMIT: nothing written
+            raise OutcomeUnknown(
+                f"{error}; the connection dropped after the COMMIT was sent, so {unknown}: "
+                f"{check}") from error.__cause__
 
     def _connection(self, *, locks: bool) -> Connection:
         codec.check_process(self, self._pid)
