@@ -251,6 +251,9 @@ class StudyLink:
         self.unsure: str | None = None
         self.unsure_stored = False
         self.skewed: set[str] = set()  # workers whose clock skew was warned about
+        # appends that stored, or may have stored, something: each `_append` called, less
+        # those whose storage says their error appended nothing (`recording`)
+        self.written = 0
 
     @classmethod
     def attach(cls, storage: Storage, study: str, space: Space, config: Mapping[str, Any],
@@ -367,15 +370,40 @@ class StudyLink:
 
     def _append(self, record: dict[str, Any]) -> int:
         """Append one record; a journal's only after every event this optimizer applied."""
-        if not self.with_state:
-            try:
-                return self.storage.append(self.study, [record])
-            except OutcomeUnknown:
-                self.unsure, self.unsure_stored = _same_fact(record), False
-                raise
         storage = self.storage
-        assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
-        return storage.append(self.study, [record], expected=self.seen)
+        try:
+            if not self.with_state:
+                number = storage.append(self.study, [record])
+            else:
+                assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
+                number = storage.append(self.study, [record], expected=self.seen)
+        except OutcomeUnknown:
+            self.written += 1
+            self.unsure, self.unsure_stored = _same_fact(record), False
+            raise
+        except BaseException as error:
+            nothing = getattr(storage, "appended_nothing", None)
+            if nothing is None or not nothing(error):
+                self.written += 1
+            raise
+        self.written += 1
+        return number
+
+    @contextmanager
+    def recording(self, what: str) -> Iterator[None]:
+        """A JournalError raised in the block by a call that appended nothing — it failed
+        before its append (a read, the lock), or its append failed and the storage says
+        nothing was appended (``storage.appended_nothing(error)``: SQLite, PostgreSQL) —
+        says so: "nothing was recorded; the `what` can be repeated". Not for a study
+        deleted meanwhile (repeating cannot help), nor an outcome unknown."""
+        written = self.written
+        try:
+            yield
+        except JournalError as error:
+            if self.written == written and not error.unknown \
+                    and not isinstance(error, StudyDeletedError):
+                error.args = (f"{error}; nothing was recorded; the {what} can be repeated",)
+            raise
 
     def claim(self) -> None:
         """A journal has one writer process: before this optimizer's first append, hold

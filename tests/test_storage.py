@@ -1561,8 +1561,10 @@ def test_a_full_sqlite_database_fails_a_tell_with_a_journal_error(tmp_path: Path
     conn = opt._link.storage._conn  # type: ignore[union-attr]
     (pages,) = conn.execute("PRAGMA page_count").fetchone()
     conn.execute(f"PRAGMA max_page_count = {pages}")
-    with pytest.raises(JournalError, match=r"study 's' in .*s\.db.*database or disk is full"):
+    with pytest.raises(JournalError, match=r"study 's' in .*s\.db.*database or disk is full") \
+            as raised:
         opt.tell([{"x": i / 400} for i in range(400)], [1.0] * 400)
+    assert "nothing was recorded" not in str(raised.value)  # SQLite's I/O: not claimed
     opt.close()
     with Optimizer({"x": Real(0, 1)}, storage=url, study="s") as reader:
         assert [o.params for o in reader.history] == [{"x": 0.5}]
@@ -1704,6 +1706,63 @@ def test_postgres_stopped_server_fails_clearly_after_bounded_retries(
     storage.close()
 
 
+def test_postgres_a_tell_while_the_server_is_down_says_nothing_was_recorded(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """The server stopped between an ask and its tell, for longer than the reconnections:
+    the tell's error did not say whether anything was recorded. Nothing was (it failed
+    before any COMMIT was sent), and it says so; told again once the server is back, the
+    tell is recorded once. The storage's own error says that nothing was written."""
+    from bayesopt.journal import JournalError
+
+    server, name = pg_database
+    storage = postgres_storage(server.url(name), reconnect_attempts=1)
+    with Optimizer({"x": Real(0, 1)}, storage=storage, study="s", seed=0) as opt:
+        params = opt.ask()
+        server.stop()
+        try:
+            with pytest.raises(JournalError, match=r"(?s)reconnect_attempts=1.*nothing was "
+                                                   r"recorded; the tell can be repeated"):
+                opt.tell(params, 0.5)
+            with pytest.raises(ConnectionError, match=r"(?s)appending to study 's'.*nothing "
+                                                      r"was written .*can be repeated"):
+                storage.append("s", [{"n": 0}])
+        finally:
+            server.start()
+        opt.tell(params, 0.5)
+        assert [(o.params, o.value) for o in opt.history] == [(params, 0.5)]
+        assert not opt.pending
+    reader = postgres_storage(server.url(name))
+    assert [e["event"] for e in reader.read("s")] == ["ask", "tell"]
+    reader.close()
+
+
+def test_an_sqlite_tell_refused_by_a_locked_database_says_nothing_was_recorded(
+    tmp_path: Path,
+) -> None:
+    """A tell that cannot take SQLite's write lock within `timeout` (another connection's
+    transaction holds it) raised a TimeoutError-born JournalError without saying whether
+    anything was recorded. It says nothing was; told again, it is recorded once."""
+    from bayesopt.journal import JournalError
+
+    path = tmp_path / "s.db"
+    with Optimizer({"x": Real(0, 1)}, storage=SQLiteStorage(path, timeout=0.3), study="s",
+                   seed=0) as opt:
+        params = opt.ask()
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(JournalError, match=r"(?s)stayed locked.*nothing was recorded; "
+                                                   r"the tell can be repeated"):
+                opt.tell(params, 0.5)
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        opt.tell(params, 0.5)
+        assert [(o.params, o.value) for o in opt.history] == [(params, 0.5)]
+    assert [e["event"] for e in SQLiteStorage(path).read("s")] == ["ask", "tell"]
+
+
 def test_postgres_commit_whose_answer_is_lost_is_not_appended_twice(
     pg_database: tuple[PostgresServer, str],
 ) -> None:
@@ -1804,7 +1863,7 @@ def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
         proxy.arm()
         with pytest.raises(JournalError) as raised:  # the COMMIT's answer lost (or, as the
             opt.tell(params, 1.0)  # proxy may let it through first, the read after it)
-        assert raised.value.unknown
+        assert raised.value.unknown and "nothing was recorded" not in str(raised.value)
         opt.tell(params, 1.0)  # told again: already stored
         told = [o.params for o in opt.history]
         assert told.count(params) == 1 and len(told) == 3 and not opt.pending

@@ -92,7 +92,10 @@ class Storage(Protocol):
         """Append the events atomically (all or none) and durably (committed/fsync'ed
         when it returns); return the number of the first. Safe with or without
         holding lock(). Under lock(), raises LockLost (appending nothing) if the lock
-        was lost and re-acquired since the holder's last read of the study."""
+        was lost and re-acquired since the holder's last read of the study. A storage
+        that can tell whether a failed append appended nothing also has
+        ``appended_nothing(error) -> bool`` (SQLite, PostgreSQL): a tell that failed
+        then says that nothing was recorded (`bayesopt.study.StudyLink.recording`)."""
         ...
 
     def lock(self, study: str) -> AbstractContextManager[None]:

@@ -428,6 +428,12 @@ class PostgresStorage:
                            "or not at all)",
                            "read the study once the server is reachable")
 
+    def appended_nothing(self, error: BaseException) -> bool:
+        """Whether `error`, raised by `append`, appended nothing: every error but an
+        `OutcomeUnknown` (an attempt's transaction rolled back, or its COMMIT never sent,
+        or found not to have committed under the study's row lock)."""
+        return not isinstance(error, OutcomeUnknown)
+
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
         """Exclusive lock on `study` across machines: a session advisory lock."""
@@ -525,14 +531,16 @@ class PostgresStorage:
 
     def _write(self, body: Callable[[Connection, bool], T], what: str, sent: _Sent,
                unknown: str, check: str) -> T:
-        """`_run(body, what)` for a write whose `body` keeps `sent` (`_Sent`): when every
-        attempt failed with an attempt's COMMIT left unresolved, an `OutcomeUnknown` saying
-        `unknown` (what is unknown) and `check` (how to find out)."""
+        """`_run(body, what)` for a write whose `body` keeps `sent` (`_Sent`). When every
+        attempt failed: with an attempt's COMMIT left unresolved, an `OutcomeUnknown`
+        saying `unknown` (what is unknown) and `check` (how to find out); else a
+        ConnectionError saying that nothing was written."""
         try:
             return self._run(body, what)
         except ConnectionError as error:
-            if not sent.unresolved:
-                raise  # every attempt dropped before its COMMIT: nothing written
+            if not sent.unresolved:  # every attempt dropped before its COMMIT
+                raise ConnectionError(f"{error}; nothing was written (no attempt's COMMIT was "
+                                      "sent), so it can be repeated") from error.__cause__
             raise OutcomeUnknown(
                 f"{error}; the connection dropped after the COMMIT was sent, so {unknown}: "
                 f"{check}") from error.__cause__
