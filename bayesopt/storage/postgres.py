@@ -14,8 +14,9 @@ its first read or append) and every later read and append checks it in the state
 that reads the events (an EXISTS on the studies' primary key) or in the row lock an
 append takes: a study absent or of another uid raises a `StorageError` naming it, and
 nothing is read or appended. A database made before study_uid existed gets the column
-on its first opening here (`ADD COLUMN IF NOT EXISTS`) and a uid for each study; no
-event changes.
+on its first opening here (`ADD COLUMN IF NOT EXISTS`; a wait for the sessions using the
+table warns as a wait for a lock does, naming them) and a uid for each study; no event
+changes.
 
 Deletion. One transaction locks the study's row, deletes its events and row, and
 records a uuid4 made by the client before the first attempt in bayesopt_deletions
@@ -185,14 +186,14 @@ class _StatementWait:
 
     def wait(self, timeout: float | None) -> bool:
         if timeout is None:
-            self.row = self._conn.execute(self._query, self._params).fetchone()
+            self.row = self._run()
             return True
         try:
             with self._conn.transaction():  # set_config(..., true): until the end of it
                 before = self._conn.execute("SELECT current_setting('lock_timeout')").fetchone()
                 self._conn.execute("SELECT set_config('lock_timeout', %s, true)",
                                    (f"{max(1, round(timeout * 1000))}ms",))
-                self.row = self._conn.execute(self._query, self._params).fetchone()
+                self.row = self._run()
                 self._conn.execute("SELECT set_config('lock_timeout', %s, true)",
                                    (before[0] if before else "0",))
         except pg_errors.LockNotAvailable:
@@ -201,6 +202,11 @@ class _StatementWait:
 
     def abandon(self) -> None:
         pass
+
+    def _run(self) -> tuple[Any, ...] | None:
+        """The statement's first row; None for a statement without rows (ALTER TABLE)."""
+        cursor = self._conn.execute(self._query, self._params)
+        return cursor.fetchone() if cursor.description is not None else None
 
 
 def _sessions(conn: Connection, query: str, params: tuple[Any, ...], where: str) -> str:
@@ -240,12 +246,13 @@ def _row_holders(conn: Connection, name: str) -> str:
                      "pg_locks for the row's xmax")
 
 
-def _studies_writers(conn: Connection) -> str:
-    """The other server sessions whose open transaction wrote the studies' table (a
-    creation, an append, a deletion): those holding its RowExclusiveLock (pg_locks)."""
-    return _sessions(conn, _SESSION + "l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'"
-                     " AND l.relation = 'bayesopt_studies'::regclass AND l.pid <> pg_backend_pid()",
-                     (), "pg_locks")
+def _studies_holders(conn: Connection, mode: str | None = None) -> str:
+    """The other server sessions holding a lock on the studies' table in `mode` (pg_locks):
+    RowExclusiveLock, those whose open transaction wrote it (a creation, an append, a
+    deletion); None, any mode (a reader's transaction too)."""
+    return _sessions(conn, _SESSION + "l.locktype = 'relation' AND (%s::text IS NULL OR l.mode"
+                     " = %s) AND l.relation = 'bayesopt_studies'::regclass AND l.pid <>"
+                     " pg_backend_pid()", (mode, mode), "pg_locks")
 
 
 def _lock_row(storage: PostgresStorage, conn: Connection, columns: str,
@@ -630,7 +637,7 @@ class PostgresStorage:
                                  " VALUES (%s, %s::json, %s) ON CONFLICT (name) DO NOTHING"
                                  " RETURNING 1", (name, text, uid))
         codec.watch_lock_wait(waiting, lambda: f"{self!r}: creating study {name!r}",
-                              lambda: _studies_writers(conn))
+                              lambda: _studies_holders(conn, "RowExclusiveLock"))
 
     def _attach(self, conn: Connection, name: str) -> uuid.UUID:
         """Remember the uid of `name`, the study a first read or append attaches to."""
@@ -662,7 +669,9 @@ class PostgresStorage:
 
     def _create_schema(self, conn: Connection, retry: bool) -> None:
         """Create the tables, under a transaction-scoped advisory lock: at once if it is
-        free, else waited for as `codec.watch_lock_wait` waits, naming its holder."""
+        free, else waited for as `codec.watch_lock_wait` waits, naming its holder; so is
+        the ALTER TABLE of a database made before study uids, naming the sessions using
+        the table."""
         with conn.transaction():
             taken = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_NAMESPACE,)).fetchone()
             if not (taken and taken[0]):
@@ -673,9 +682,15 @@ class PostgresStorage:
                                       " = 1 AND l.classid::bigint = 0 AND l.objid::bigint = %s",
                                       (_NAMESPACE,), "pg_locks"))
             for statement in _SCHEMA:
-                if statement is _ADD_STUDY_UID and conn.execute(_HAS_STUDY_UID).fetchone():
-                    continue
-                conn.execute(statement)
+                if statement is not _ADD_STUDY_UID:
+                    conn.execute(statement)
+                elif conn.execute(_HAS_STUDY_UID).fetchone() is None:
+                    # its ACCESS EXCLUSIVE lock waits for every session using the table
+                    codec.watch_lock_wait(
+                        _StatementWait(conn, statement, ()),
+                        lambda: (f"{self!r}: adding the column study_uid to the table "
+                                 "bayesopt_studies (a database made before study uids)"),
+                        lambda: _studies_holders(conn))
 
 
 def _reopen(url: str, reconnect_attempts: int) -> PostgresStorage:
