@@ -86,9 +86,13 @@ CLOCK_SKEW_WARNING = 5.0  # seconds an event read may be stamped ahead of the re
 class ClockSkewWarning(UserWarning):
     """An event of a shared study read here is stamped more than `CLOCK_SKEW_WARNING`
     seconds after this machine's clock says it is now: its worker's clock is ahead of
-    this one's (or this one's behind). ``pending_timeout`` compares the times the events
-    carry, so a point is judged timed out (or alive) that much too early (or too late):
-    a running point may be asked again. The message names the worker and the gap."""
+    this one's (or this one's behind). Or, the mirror image, an event stored after one of
+    this worker's own is stamped more than that before it: its worker's clock is behind
+    this one's (or this one's ahead; or that event waited as long between being made and
+    being stored: a lock, the reconnections after a server restart). ``pending_timeout``
+    compares the times the events carry, so a point is judged timed out (or alive) that
+    much too early (or too late): a running point may be asked again. The message names
+    the worker and the gap; each worker is warned about once."""
 
 
 # what to do about a `command_difference` (only `bayesopt run` records commands)
@@ -251,6 +255,8 @@ class StudyLink:
         self.unsure: str | None = None
         self.unsure_stored = False
         self.skewed: set[str] = set()  # workers whose clock skew was warned about
+        # (number, time) of the last event of this worker stored (`_check_clock`)
+        self.own: tuple[int, float] | None = None
         # appends that stored, or may have stored, something: each `_append` called, less
         # those whose storage says their error appended nothing (`recording`)
         self.written = 0
@@ -296,28 +302,45 @@ class StudyLink:
         for page in read_pages(self.storage, self.study, self.name, self.seen, until):
             now = time.time()  # after the page was read: no event of it is stamped later
             for record in page:
-                self._check_clock(record, now)
+                self._check_clock(record, now, state.worker)
                 apply_record(state, record, self.name, self.seen)
                 self.seen += 1
                 if self.unsure is not None and _same_fact(record) == self.unsure:
                     self.unsure_stored = True
         return self.seen - start
 
-    def _check_clock(self, record: Mapping[str, Any], now: float) -> None:
-        """`ClockSkewWarning`, once per worker, for an event stamped ahead of `now` by more
-        than `CLOCK_SKEW_WARNING` seconds: it was stamped before it was read, so only a
-        clock ahead of this machine's can date it later."""
+    def _check_clock(self, record: Mapping[str, Any], now: float, own: str | None) -> None:
+        """`ClockSkewWarning`, once per worker, for an event of another worker than `own`
+        (this one) stamped
+        ahead of `now` by more than `CLOCK_SKEW_WARNING` seconds (it was stamped before it
+        was read, so only a clock ahead of this machine's can date it later), or stamped
+        more than that before this worker's own last event (`own`), which was stored
+        before it (so only a clock behind this machine's, or a wait between making and
+        storing the event that long, can date it earlier): each side of a skew learns it
+        from the other's events."""
         stamped, worker = record.get("time"), str(record.get("worker"))
-        if (not isinstance(stamped, (int, float)) or isinstance(stamped, bool)
-                or stamped - now <= CLOCK_SKEW_WARNING or worker in self.skewed):
+        if not isinstance(stamped, (int, float)) or isinstance(stamped, bool):
+            return
+        if own is not None and record.get("worker") == own:
+            self.own = (self.seen, float(stamped))
+            return
+        if worker in self.skewed:
+            return
+        if stamped - now > CLOCK_SKEW_WARNING:
+            gap = f"is stamped {stamped - now:.0f} s ahead of this machine's clock"
+        elif self.own is not None and self.own[1] - stamped > CLOCK_SKEW_WARNING:
+            gap = (f"is stamped {self.own[1] - stamped:.0f} s before event {self.own[0]}, "
+                   "this worker's own, which was stored before it: that worker's clock is "
+                   "behind this machine's (or this one's ahead), or its event waited as long "
+                   "to be stored")
+        else:
             return
         self.skewed.add(worker)
         warnings.warn(
-            f"{self.name}: event {self.seen}, of worker {worker!r}, is stamped "
-            f"{stamped - now:.0f} s ahead of this machine's clock: the workers' clocks "
-            "differ, and pending_timeout compares the times the events carry, so points "
-            "are judged timed out (or alive) that much too early (or late), and a running "
-            "point may be asked again; synchronize the machines' clocks (NTP)",
+            f"{self.name}: event {self.seen}, of worker {worker!r}, {gap}: the workers' "
+            "clocks differ, and pending_timeout compares the times the events carry, so "
+            "points are judged timed out (or alive) that much too early (or late), and a "
+            "running point may be asked again; synchronize the machines' clocks (NTP)",
             ClockSkewWarning, stacklevel=caller_level())
 
     def commit(self, state: OptimizerState, event: Event) -> None:
@@ -342,6 +365,7 @@ class StudyLink:
                 stored.unknown = True
                 raise stored from None
             state.apply(event)
+            self._check_clock(record, time.time(), state.worker)  # its own: remembered
             self.seen = number + 1
 
     def _stored_before(self, state: OptimizerState, record: dict[str, Any]) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -508,6 +509,58 @@ with Optimizer({"x": Real(0, 1)}, storage=sys.argv[1], study="s", seed=1,
                pending_timeout=60) as worker:
     worker.ask()
 """
+
+
+_SKEWED_READER = """
+import sys, time, warnings
+real = time.time
+time.time = lambda: real() + float(sys.argv[2])  # this machine's clock, 10 min ahead
+from bayesopt import Optimizer, Real
+from bayesopt.study import ClockSkewWarning
+with Optimizer({"x": Real(0, 1)}, storage=sys.argv[1], study="s", seed=1,
+               pending_timeout=60) as worker:
+    worker.ask()
+    print("asked", flush=True)
+    sys.stdin.readline()  # the other worker tells meanwhile
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        worker.pending_status()
+        worker.history
+    for warning in caught:
+        if issubclass(warning.category, ClockSkewWarning):
+            print("warned:", warning.message, flush=True)
+"""
+
+
+def test_the_worker_whose_clock_is_ahead_is_warned_about_too(tmp_path: Path) -> None:
+    """Only the worker whose clock is behind was warned (it reads events stamped in its
+    future); the worker whose clock runs ahead, whose events time the others' points out,
+    was told nothing. It reads the other's tell, stored after its own ask yet stamped
+    600 s before it: a `ClockSkewWarning` too, once, naming the other worker and the gap."""
+    from bayesopt.study import ClockSkewWarning
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with Optimizer({"x": Real(0, 1)}, storage=url, study="s", seed=0,
+                   pending_timeout=60) as opt:
+        running = opt.ask()
+        reader = subprocess.Popen([sys.executable, "-c", _SKEWED_READER, url, "600"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert reader.stdout is not None and reader.stdin is not None
+            assert reader.stdout.readline() == "asked\n"
+            with pytest.warns(ClockSkewWarning, match="ahead of this machine's clock"):
+                opt.tell(running, 0.5)  # this side's warning, as before
+            reader.stdin.write("\n")
+            reader.stdin.flush()
+            out, _ = reader.communicate(timeout=120)
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+    warned = [line for line in out.splitlines() if line.startswith("warned:")]
+    assert len(warned) == 1, out
+    assert re.search(r"event 2, of worker '\w+', is stamped (59\d|600) s before event "
+                     r"1, this worker's own, which was stored before it: that worker's clock "
+                     r"is behind this machine's.*synchronize", warned[0]), warned[0]
 
 
 def test_a_worker_whose_clock_is_ahead_is_warned_about(tmp_path: Path) -> None:
