@@ -1979,6 +1979,49 @@ def test_postgres_bad_arguments_are_named(
 
 
 
+@pytest.mark.parametrize(("url", "timeout", "error", "match"), [
+    ("postgresql://127.0.0.1:1/db", 1, ValueError, r"connect_timeout=1 must be >= 2"),
+    ("postgresql://127.0.0.1:1/db", 2.5, TypeError, r"connect_timeout=2.5 must be an integer"),
+    ("postgresql://127.0.0.1:1/db", True, TypeError, r"connect_timeout=True must be an integer"),
+    ("postgresql://127.0.0.1:1/db?connect_timeout=5", 3, ValueError,
+     r"connect_timeout=3 and the URL's connect_timeout='5': give one"),
+])
+def test_postgres_bad_connect_timeouts_are_named(
+    postgres_server: PostgresServer, url: str, timeout: Any, error: type, match: str
+) -> None:
+    """psycopg and libpq wait 2 s for a connect_timeout of 1 and their default for 0: a
+    value they would replace is refused, as is a second one beside the URL's."""
+    with pytest.raises(error, match=match):
+        postgres_storage(url, connect_timeout=timeout)
+
+
+def test_postgres_connect_timeout_reaches_the_driver(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """A host that never answers — here a listening socket nobody serves: the kernel
+    completes the TCP handshake and no byte follows, the local stand-in for a host whose
+    packets are dropped (which needs root) — fails after the connect_timeout given, told
+    by the driver ("connection timeout expired"), so the option reached psycopg. A
+    pickled storage reopens with it."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(ConnectionError, match=r"no connection to the server could be made "
+                                                  r"in 1 attempts.*connection timeout expired"):
+            postgres_storage(f"postgresql://postgres@127.0.0.1:{port}/db",
+                             reconnect_attempts=0, connect_timeout=2)
+    finally:
+        listener.close()
+    server, name = pg_database
+    storage = postgres_storage(server.url(name), connect_timeout=3)
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.__reduce__() == storage.__reduce__() and 3 in storage.__reduce__()[1]
+    for opened in (storage, copy):
+        opened.close()
+
+
 @pytest.mark.parametrize(("where", "match"), [
     ("database", r"the database 'no_such_db' does not exist: create it with `createdb no_such_db`"),
     ("role", r"the role 'no_such_role' does not exist on the server"),

@@ -83,7 +83,8 @@ T = TypeVar("T")
 _NAMESPACE = int.from_bytes(b"bayo", "big")  # first key of every study lock (int4)
 _FIRST_WAIT = 0.05  # seconds before the first reconnect; doubles up to _MAX_WAIT
 _MAX_WAIT = 2.0
-_CONNECT_TIMEOUT = 10  # seconds, libpq's connect_timeout where the URL sets none
+_CONNECT_TIMEOUT = 10  # seconds, libpq's connect_timeout where neither URL nor caller sets one
+_MIN_CONNECT_TIMEOUT = 2  # libpq and psycopg wait 2 s for any smaller positive value
 _MAX_NAME_BYTES = 2048  # a study name's UTF-8 size, below btree's index entry limit
 # errors after which the session is gone and a new connection may succeed
 _DROPPED = (pg_errors.AdminShutdown, pg_errors.CrashShutdown, pg_errors.CannotConnectNow)
@@ -304,21 +305,32 @@ class PostgresStorage:
     """Studies in the PostgreSQL database at `url` (`postgresql://user@host:port/db`).
 
     A dropped connection is re-established up to `reconnect_attempts` times per
-    operation before a ConnectionError is raised. A connection attempt gives up
-    after 10 s, unless the URL sets its own `connect_timeout`. A refusal no retry
+    operation before a ConnectionError is raised. A connection attempt gives up after
+    `connect_timeout` seconds (an integer >= 2, psycopg's and libpq's minimum; None: the
+    URL's ``connect_timeout``, else 10 s; giving both is refused): a host that never
+    answers fails after about (reconnect_attempts + 1) * connect_timeout seconds plus the
+    waits between them (97 s by default). A refusal no retry
     cures — the database or the role does not exist (SQLSTATE 3D000, 28000), the
     password is wrong (28P01) — raises `StorageError` at once, saying which.
     """
 
-    def __init__(self, url: str, *, reconnect_attempts: int = 8) -> None:
+    def __init__(self, url: str, *, reconnect_attempts: int = 8,
+                 connect_timeout: int | None = None) -> None:
         if not isinstance(url, str):
             raise TypeError(f"url={url!r} must be a str")
         parts = _parse(url)
         self._name = _describe(parts)
         self._parts = parts
         self._url = url
-        self._timeout = None if "connect_timeout" in parts else _CONNECT_TIMEOUT  # None: the URL's
         self._attempts = check_count("reconnect_attempts", reconnect_attempts)
+        if connect_timeout is None:  # None passed to psycopg: the URL's own
+            self._timeout = None if "connect_timeout" in parts else _CONNECT_TIMEOUT
+        elif "connect_timeout" in parts:
+            raise ValueError(f"connect_timeout={connect_timeout!r} and the URL's "
+                             f"connect_timeout={parts['connect_timeout']!r}: give one")
+        else:
+            self._timeout = check_count("connect_timeout", connect_timeout,
+                                        minimum=_MIN_CONNECT_TIMEOUT)
         self._mutex = threading.RLock()
         self._pid = os.getpid()
         self._closed = False
@@ -335,7 +347,8 @@ class PostgresStorage:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its arguments: the copy opens its own connections."""
-        return (_reopen, (self._url, self._attempts))
+        return (_reopen, (self._url, self._attempts,
+                          None if "connect_timeout" in self._parts else self._timeout))
 
     # --- the Storage protocol ---
 
@@ -693,5 +706,7 @@ class PostgresStorage:
                         lambda: _studies_holders(conn))
 
 
-def _reopen(url: str, reconnect_attempts: int) -> PostgresStorage:
-    return PostgresStorage(url, reconnect_attempts=reconnect_attempts)
+def _reopen(url: str, reconnect_attempts: int,
+            connect_timeout: int | None = None) -> PostgresStorage:
+    return PostgresStorage(url, reconnect_attempts=reconnect_attempts,
+                           connect_timeout=connect_timeout)
