@@ -511,15 +511,9 @@ with Optimizer({"x": Real(0, 1)}, storage=sys.argv[1], study="s", seed=1,
 """
 
 
-_SKEWED_READER = """
-import sys, time, warnings
-real = time.time
-time.time = lambda: real() + float(sys.argv[2])  # this machine's clock, 10 min ahead
-from bayesopt import Optimizer, Real
-from bayesopt.study import ClockSkewWarning
-with Optimizer({"x": Real(0, 1)}, storage=sys.argv[1], study="s", seed=1,
-               pending_timeout=60) as worker:
-    worker.ask()
+_SKEWED_READER = _SKEWED_WORKER + """\
+    import warnings
+    from bayesopt.study import ClockSkewWarning
     print("asked", flush=True)
     sys.stdin.readline()  # the other worker tells meanwhile
     with warnings.catch_warnings(record=True) as caught:
