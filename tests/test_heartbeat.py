@@ -90,6 +90,26 @@ def test_a_report_is_a_sign_of_life_too():
     assert pending_of(state) == [P, Q] and state.pending[0].last_seen == 108.0
 
 
+def test_timed_out_runs_are_found_by_claim_and_keep_the_order_they_timed_out_in():
+    """The timed-out runs, looked up by claim (`expired_point`): a late cancel or tell by
+    claim drops its run and leaves the others in the order they timed out (Q's claim
+    timed out before P's, whose heartbeat kept it alive longer); a claim gone is a lost
+    claim and changes nothing."""
+    state = fresh_state()
+    state.apply(Pending(points=(P, Q, R), time=100.0, worker="w"))  # claims 0, 1, 2
+    state.apply(Heartbeat(points=(P,), time=105.0, worker="w"))
+    state.apply(Pending(points=({"x": 0.3, "y": 0.3},), time=112.0, worker="v"))
+    state.apply(Pending(points=({"x": 0.7, "y": 0.7},), time=120.0, worker="v"))
+    assert [(p.params, p.claim) for p in state.expired] == [(Q, 1), (R, 2), (P, 0)]
+    assert state.expired_point(2) is state.expired[1] and state.expired_point(3) is None
+    state.apply(Cancel(points=(R,), claims=(2,), time=121.0, worker="v"))
+    assert [p.claim for p in state.expired] == [1, 0] and state.lost_claims == ()
+    state.apply(Tell(points=(P,), values=(1.0,), claims=(0,), time=122.0, worker="w"))
+    assert [p.claim for p in state.expired] == [1] and state.lost_claims == ()
+    state.apply(Cancel(points=(R,), claims=(2,), time=122.0, worker="v"))
+    assert [p.claim for p in state.expired] == [1] and state.lost_claims == (2,)
+
+
 def test_heartbeats_of_points_not_pending_change_nothing():
     """A heartbeat of a point never asked, already told, or timed out before the heartbeat
     itself (in storage order) is applied as nothing: in a shared study it can land after
