@@ -310,14 +310,13 @@ class StudyLink:
         return self.seen - start
 
     def _check_clock(self, record: Mapping[str, Any], now: float, own: str | None) -> None:
-        """`ClockSkewWarning`, once per worker, for an event of another worker than `own`
-        (this one) stamped
-        ahead of `now` by more than `CLOCK_SKEW_WARNING` seconds (it was stamped before it
-        was read, so only a clock ahead of this machine's can date it later), or stamped
-        more than that before this worker's own last event (`own`), which was stored
-        before it (so only a clock behind this machine's, or a wait between making and
-        storing the event that long, can date it earlier): each side of a skew learns it
-        from the other's events."""
+        """`ClockSkewWarning`, once per worker, for an event of a worker other than `own`
+        (this optimizer's) stamped ahead of `now` by more than `CLOCK_SKEW_WARNING` seconds
+        (it was stamped before it was read, so only a clock ahead of this machine's can
+        date it later), or stamped more than that before this worker's last event stored
+        before it (`self.own`; so only a clock behind this machine's, or a wait that long
+        between making and storing the event, can date it earlier): each side of a skew
+        learns it from the other's events. An event of `own` is remembered instead."""
         stamped, worker = record.get("time"), str(record.get("worker"))
         if not isinstance(stamped, (int, float)) or isinstance(stamped, bool):
             return
