@@ -932,13 +932,14 @@ class Optimizer:
             numbers = tuple(check_value(v, i if len(values) > 1 else None)
                             for i, v in enumerate(values))
             seconds = tuple(check_durations(duration, len(points)))
-            self._refresh()
-            outcomes = self._check_outcomes(constraints, cost, len(points))
-            self._runs("tell", canonical, runs)  # refused before a refit is computed
-            with self._numeric_threads():
-                event = self._commit(lambda: self._tell_event(canonical, numbers, seconds,
-                                                              outcomes, runs),
-                                     computes=not self.shared)
+            with self._recording("tell"):
+                self._refresh()
+                outcomes = self._check_outcomes(constraints, cost, len(points))
+                self._runs("tell", canonical, runs)  # refused before a refit is computed
+                with self._numeric_threads():
+                    event = self._commit(lambda: self._tell_event(canonical, numbers, seconds,
+                                                                  outcomes, runs),
+                                         computes=not self.shared)
             self._warn_lost(event)
 
     def _check_outcomes(self, constraints: Any, cost: Any, n_points: int) -> Outcomes:
@@ -1024,7 +1025,13 @@ class Optimizer:
                     points=canonical, errors=messages, durations=seconds, costs=costs,
                     claims=self._claims("tell_failure", canonical, runs), **self._stamp()))
 
-            self._warn_lost(self._commit(build))
+            with self._recording("tell_failure"):
+                event = self._commit(build)
+            self._warn_lost(event)
+
+    def _recording(self, what: str) -> contextlib.AbstractContextManager[None]:
+        """`StudyLink.recording` of this optimizer's study or journal (nothing without one)."""
+        return contextlib.nullcontext() if self._link is None else self._link.recording(what)
 
     def _stamp(self) -> dict[str, Any]:
         """Time, worker and checkpoint of an event that computes nothing."""

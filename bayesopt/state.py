@@ -318,7 +318,9 @@ class OptimizerState:
         self.model_stale = False  # the model does not match `trace` (after a replay)
         self.history: list[Observation] = []
         self.pending: list[PendingPoint] = []
-        self.expired: list[PendingPoint] = []  # timed out, still matched by a late tell
+        # timed out, still matched by a late tell: by claim (`expired_point`), in the order
+        # they timed out (`expired`)
+        self._expired: dict[int, PendingPoint] = {}
         self.cancelled: list[PendingPoint] = []  # own runs another worker cancelled, not told
         self.timeouts: dict[str, float | None] = {}  # worker -> its latest ask's pending_timeout
         c = space.n_columns
@@ -409,10 +411,21 @@ class OptimizerState:
         gone = [p for p, out in zip(self.pending, expired) if out]
         if self.hyperband is not None:
             release_trials(self, self.hyperband, gone)
-        self.expired += gone
+        self._expired.update((_claim_of(p), p) for p in gone)
         self.pending = keep
 
     # ------------------------------------------------------------ queries
+    @property
+    def expired(self) -> list[PendingPoint]:
+        """The points that timed out (released by an event) and were neither told nor
+        cancelled since, in the order they timed out (a copy)."""
+        return list(self._expired.values())
+
+    def expired_point(self, claim: int) -> PendingPoint | None:
+        """The timed-out point made pending with `claim`, or None: one dict lookup, however
+        many points a long study has left timed out."""
+        return self._expired.get(claim)
+
     def is_expired(self, point: PendingPoint, now: float) -> bool:
         """Whether `point` has timed out at `now`: more than `pending_timeout` seconds after
         its last sign of life (module docstring)."""
@@ -905,6 +918,8 @@ class _Runs(Protocol):
     @property
     def expired(self) -> list[PendingPoint]: ...
 
+    def expired_point(self, claim: int) -> PendingPoint | None: ...
+
 
 class _Unreleased:
     """The state's pending and timed-out points less those its tell's earlier points
@@ -923,6 +938,10 @@ class _Unreleased:
     @property
     def expired(self) -> list[PendingPoint]:
         return self._less(self._state.expired)
+
+    def expired_point(self, claim: int) -> PendingPoint | None:
+        point = self._state.expired_point(claim)
+        return None if point is None or any(point is r for r in self.released) else point
 
     def _less(self, points: list[PendingPoint]) -> list[PendingPoint]:
         if not self.released:
@@ -943,21 +962,27 @@ def _matched_point(runs: _Runs, params: Mapping[str, Any],
 
 def _claimed_point(runs: _Runs, claim: int) -> PendingPoint | None:
     """The pending (or timed-out) point made pending with `claim`, or None."""
-    for points in (runs.pending, runs.expired):
-        index = _claim_index(points, claim)
-        if index is not None:
-            return points[index]
-    return None
+    index = _claim_index(runs.pending, claim)
+    return runs.pending[index] if index is not None else runs.expired_point(claim)
 
 
 def _drop(state: OptimizerState, point: PendingPoint) -> None:
     """Remove `point` (by identity) from the pending or timed-out points."""
-    for points in (state.pending, state.expired):
-        for index, held in enumerate(points):
-            if held is point:
-                del points[index]
-                return
+    for index, held in enumerate(state.pending):
+        if held is point:
+            del state.pending[index]
+            return
+    if point.claim is not None and state.expired_point(point.claim) is point:
+        del state._expired[point.claim]
+        return
     raise AssertionError("a released point is pending or timed out")
+
+
+def _claim_of(point: PendingPoint) -> int:
+    """The claim of a point made pending by an event (`_add_pending` gives every one)."""
+    if point.claim is None:
+        raise AssertionError(f"a pending point without a claim: {point.params!r}")
+    return point.claim
 
 
 def _release(state: OptimizerState, params: Mapping[str, Any]) -> PendingPoint | None:

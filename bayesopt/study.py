@@ -86,9 +86,13 @@ CLOCK_SKEW_WARNING = 5.0  # seconds an event read may be stamped ahead of the re
 class ClockSkewWarning(UserWarning):
     """An event of a shared study read here is stamped more than `CLOCK_SKEW_WARNING`
     seconds after this machine's clock says it is now: its worker's clock is ahead of
-    this one's (or this one's behind). ``pending_timeout`` compares the times the events
-    carry, so a point is judged timed out (or alive) that much too early (or too late):
-    a running point may be asked again. The message names the worker and the gap."""
+    this one's (or this one's behind). Or, the mirror image, an event stored after one of
+    this worker's own is stamped more than that before it: its worker's clock is behind
+    this one's (or this one's ahead; or that event waited as long between being made and
+    being stored: a lock, the reconnections after a server restart). ``pending_timeout``
+    compares the times the events carry, so a point is judged timed out (or alive) that
+    much too early (or too late): a running point may be asked again. The message names
+    the worker and the gap; each worker is warned about once."""
 
 
 # what to do about a `command_difference` (only `bayesopt run` records commands)
@@ -251,6 +255,11 @@ class StudyLink:
         self.unsure: str | None = None
         self.unsure_stored = False
         self.skewed: set[str] = set()  # workers whose clock skew was warned about
+        # (number, time) of the last event of this worker stored (`_check_clock`)
+        self.own: tuple[int, float] | None = None
+        # appends that stored, or may have stored, something: each `_append` called, less
+        # those whose storage says their error appended nothing (`recording`)
+        self.written = 0
 
     @classmethod
     def attach(cls, storage: Storage, study: str, space: Space, config: Mapping[str, Any],
@@ -293,28 +302,44 @@ class StudyLink:
         for page in read_pages(self.storage, self.study, self.name, self.seen, until):
             now = time.time()  # after the page was read: no event of it is stamped later
             for record in page:
-                self._check_clock(record, now)
+                self._check_clock(record, now, state.worker)
                 apply_record(state, record, self.name, self.seen)
                 self.seen += 1
                 if self.unsure is not None and _same_fact(record) == self.unsure:
                     self.unsure_stored = True
         return self.seen - start
 
-    def _check_clock(self, record: Mapping[str, Any], now: float) -> None:
-        """`ClockSkewWarning`, once per worker, for an event stamped ahead of `now` by more
-        than `CLOCK_SKEW_WARNING` seconds: it was stamped before it was read, so only a
-        clock ahead of this machine's can date it later."""
+    def _check_clock(self, record: Mapping[str, Any], now: float, own: str | None) -> None:
+        """`ClockSkewWarning`, once per worker, for an event of a worker other than `own`
+        (this optimizer's) stamped ahead of `now` by more than `CLOCK_SKEW_WARNING` seconds
+        (it was stamped before it was read, so only a clock ahead of this machine's can
+        date it later), or stamped more than that before this worker's last event stored
+        before it (`self.own`; so only a clock behind this machine's, or a wait that long
+        between making and storing the event, can date it earlier): each side of a skew
+        learns it from the other's events. An event of `own` is remembered instead."""
         stamped, worker = record.get("time"), str(record.get("worker"))
-        if (not isinstance(stamped, (int, float)) or isinstance(stamped, bool)
-                or stamped - now <= CLOCK_SKEW_WARNING or worker in self.skewed):
+        if not isinstance(stamped, (int, float)) or isinstance(stamped, bool):
+            return
+        if own is not None and record.get("worker") == own:
+            self.own = (self.seen, float(stamped))
+            return
+        if worker in self.skewed:
+            return
+        if stamped - now > CLOCK_SKEW_WARNING:
+            gap = f"is stamped {stamped - now:.0f} s ahead of this machine's clock"
+        elif self.own is not None and self.own[1] - stamped > CLOCK_SKEW_WARNING:
+            gap = (f"is stamped {self.own[1] - stamped:.0f} s before event {self.own[0]}, "
+                   "this worker's own, which was stored before it: that worker's clock is "
+                   "behind this machine's (or this one's ahead), or its event waited as long "
+                   "to be stored")
+        else:
             return
         self.skewed.add(worker)
         warnings.warn(
-            f"{self.name}: event {self.seen}, of worker {worker!r}, is stamped "
-            f"{stamped - now:.0f} s ahead of this machine's clock: the workers' clocks "
-            "differ, and pending_timeout compares the times the events carry, so points "
-            "are judged timed out (or alive) that much too early (or late), and a running "
-            "point may be asked again; synchronize the machines' clocks (NTP)",
+            f"{self.name}: event {self.seen}, of worker {worker!r}, {gap}: the workers' "
+            "clocks differ, and pending_timeout compares the times the events carry, so "
+            "points are judged timed out (or alive) that much too early (or late), and a "
+            "running point may be asked again; synchronize the machines' clocks (NTP)",
             ClockSkewWarning, stacklevel=caller_level())
 
     def commit(self, state: OptimizerState, event: Event) -> None:
@@ -339,6 +364,7 @@ class StudyLink:
                 stored.unknown = True
                 raise stored from None
             state.apply(event)
+            self._check_clock(record, time.time(), state.worker)  # its own: remembered
             self.seen = number + 1
 
     def _stored_before(self, state: OptimizerState, record: dict[str, Any]) -> bool:
@@ -367,15 +393,40 @@ class StudyLink:
 
     def _append(self, record: dict[str, Any]) -> int:
         """Append one record; a journal's only after every event this optimizer applied."""
-        if not self.with_state:
-            try:
-                return self.storage.append(self.study, [record])
-            except OutcomeUnknown:
-                self.unsure, self.unsure_stored = _same_fact(record), False
-                raise
         storage = self.storage
-        assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
-        return storage.append(self.study, [record], expected=self.seen)
+        try:
+            if not self.with_state:
+                number = storage.append(self.study, [record])
+            else:
+                assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
+                number = storage.append(self.study, [record], expected=self.seen)
+        except OutcomeUnknown:
+            self.written += 1
+            self.unsure, self.unsure_stored = _same_fact(record), False
+            raise
+        except BaseException as error:
+            nothing = getattr(storage, "appended_nothing", None)
+            if nothing is None or not nothing(error):
+                self.written += 1
+            raise
+        self.written += 1
+        return number
+
+    @contextmanager
+    def recording(self, what: str) -> Iterator[None]:
+        """A JournalError raised in the block by a call that appended nothing — it failed
+        before its append (a read, the lock), or its append failed and the storage says
+        nothing was appended (``storage.appended_nothing(error)``: SQLite, PostgreSQL) —
+        says so: "nothing was recorded; the `what` can be repeated". Not for a study
+        deleted meanwhile (repeating cannot help), nor an outcome unknown."""
+        written = self.written
+        try:
+            yield
+        except JournalError as error:
+            if self.written == written and not error.unknown \
+                    and not isinstance(error, StudyDeletedError):
+                error.args = (f"{error}; nothing was recorded; the {what} can be repeated",)
+            raise
 
     def claim(self) -> None:
         """A journal has one writer process: before this optimizer's first append, hold

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -87,6 +88,26 @@ def test_a_report_is_a_sign_of_life_too():
     state.apply(Report(points=(P,), steps=(1.0,), values=(0.5,), time=108.0, worker="w"))
     state.apply(Pending(points=(Q,), time=115.0, worker="v"))
     assert pending_of(state) == [P, Q] and state.pending[0].last_seen == 108.0
+
+
+def test_timed_out_runs_are_found_by_claim_and_keep_the_order_they_timed_out_in():
+    """The timed-out runs, looked up by claim (`expired_point`): a late cancel or tell by
+    claim drops its run and leaves the others in the order they timed out (Q's claim
+    timed out before P's, whose heartbeat kept it alive longer); a claim gone is a lost
+    claim and changes nothing."""
+    state = fresh_state()
+    state.apply(Pending(points=(P, Q, R), time=100.0, worker="w"))  # claims 0, 1, 2
+    state.apply(Heartbeat(points=(P,), time=105.0, worker="w"))
+    state.apply(Pending(points=({"x": 0.3, "y": 0.3},), time=112.0, worker="v"))
+    state.apply(Pending(points=({"x": 0.7, "y": 0.7},), time=120.0, worker="v"))
+    assert [(p.params, p.claim) for p in state.expired] == [(Q, 1), (R, 2), (P, 0)]
+    assert state.expired_point(2) is state.expired[1] and state.expired_point(3) is None
+    state.apply(Cancel(points=(R,), claims=(2,), time=121.0, worker="v"))
+    assert [p.claim for p in state.expired] == [1, 0] and state.lost_claims == ()
+    state.apply(Tell(points=(P,), values=(1.0,), claims=(0,), time=122.0, worker="w"))
+    assert [p.claim for p in state.expired] == [1] and state.lost_claims == ()
+    state.apply(Cancel(points=(R,), claims=(2,), time=122.0, worker="v"))
+    assert [p.claim for p in state.expired] == [1] and state.lost_claims == (2,)
 
 
 def test_heartbeats_of_points_not_pending_change_nothing():
@@ -508,6 +529,52 @@ with Optimizer({"x": Real(0, 1)}, storage=sys.argv[1], study="s", seed=1,
                pending_timeout=60) as worker:
     worker.ask()
 """
+
+
+_SKEWED_READER = _SKEWED_WORKER + """\
+    import warnings
+    from bayesopt.study import ClockSkewWarning
+    print("asked", flush=True)
+    sys.stdin.readline()  # the other worker tells meanwhile
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        worker.pending_status()
+        worker.history
+    for warning in caught:
+        if issubclass(warning.category, ClockSkewWarning):
+            print("warned:", warning.message, flush=True)
+"""
+
+
+def test_the_worker_whose_clock_is_ahead_is_warned_about_too(tmp_path: Path) -> None:
+    """Only the worker whose clock is behind was warned (it reads events stamped in its
+    future); the worker whose clock runs ahead, whose events time the others' points out,
+    was told nothing. It reads the other's tell, stored after its own ask yet stamped
+    600 s before it: a `ClockSkewWarning` too, once, naming the other worker and the gap."""
+    from bayesopt.study import ClockSkewWarning
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with Optimizer({"x": Real(0, 1)}, storage=url, study="s", seed=0,
+                   pending_timeout=60) as opt:
+        running = opt.ask()
+        reader = subprocess.Popen([sys.executable, "-c", _SKEWED_READER, url, "600"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert reader.stdout is not None and reader.stdin is not None
+            assert reader.stdout.readline() == "asked\n"
+            with pytest.warns(ClockSkewWarning, match="ahead of this machine's clock"):
+                opt.tell(running, 0.5)  # this side's warning, as before
+            reader.stdin.write("\n")
+            reader.stdin.flush()
+            out, _ = reader.communicate(timeout=120)
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+    warned = [line for line in out.splitlines() if line.startswith("warned:")]
+    assert len(warned) == 1, out
+    assert re.search(r"event 2, of worker '\w+', is stamped (59\d|600) s before event "
+                     r"1, this worker's own, which was stored before it: that worker's clock "
+                     r"is behind this machine's.*synchronize", warned[0]), warned[0]
 
 
 def test_a_worker_whose_clock_is_ahead_is_warned_about(tmp_path: Path) -> None:

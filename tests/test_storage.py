@@ -1561,8 +1561,10 @@ def test_a_full_sqlite_database_fails_a_tell_with_a_journal_error(tmp_path: Path
     conn = opt._link.storage._conn  # type: ignore[union-attr]
     (pages,) = conn.execute("PRAGMA page_count").fetchone()
     conn.execute(f"PRAGMA max_page_count = {pages}")
-    with pytest.raises(JournalError, match=r"study 's' in .*s\.db.*database or disk is full"):
+    with pytest.raises(JournalError, match=r"study 's' in .*s\.db.*database or disk is full") \
+            as raised:
         opt.tell([{"x": i / 400} for i in range(400)], [1.0] * 400)
+    assert "nothing was recorded" not in str(raised.value)  # SQLite's I/O: not claimed
     opt.close()
     with Optimizer({"x": Real(0, 1)}, storage=url, study="s") as reader:
         assert [o.params for o in reader.history] == [{"x": 0.5}]
@@ -1704,6 +1706,63 @@ def test_postgres_stopped_server_fails_clearly_after_bounded_retries(
     storage.close()
 
 
+def test_postgres_a_tell_while_the_server_is_down_says_nothing_was_recorded(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """The server stopped between an ask and its tell, for longer than the reconnections:
+    the tell's error did not say whether anything was recorded. Nothing was (it failed
+    before any COMMIT was sent), and it says so; told again once the server is back, the
+    tell is recorded once. The storage's own error says that nothing was written."""
+    from bayesopt.journal import JournalError
+
+    server, name = pg_database
+    storage = postgres_storage(server.url(name), reconnect_attempts=1)
+    with Optimizer({"x": Real(0, 1)}, storage=storage, study="s", seed=0) as opt:
+        params = opt.ask()
+        server.stop()
+        try:
+            with pytest.raises(JournalError, match=r"(?s)reconnect_attempts=1.*nothing was "
+                                                   r"recorded; the tell can be repeated"):
+                opt.tell(params, 0.5)
+            with pytest.raises(ConnectionError, match=r"(?s)appending to study 's'.*nothing "
+                                                      r"was written .*can be repeated"):
+                storage.append("s", [{"n": 0}])
+        finally:
+            server.start()
+        opt.tell(params, 0.5)
+        assert [(o.params, o.value) for o in opt.history] == [(params, 0.5)]
+        assert not opt.pending
+    reader = postgres_storage(server.url(name))
+    assert [e["event"] for e in reader.read("s")] == ["ask", "tell"]
+    reader.close()
+
+
+def test_an_sqlite_tell_refused_by_a_locked_database_says_nothing_was_recorded(
+    tmp_path: Path,
+) -> None:
+    """A tell that cannot take SQLite's write lock within `timeout` (another connection's
+    transaction holds it) raised a TimeoutError-born JournalError without saying whether
+    anything was recorded. It says nothing was; told again, it is recorded once."""
+    from bayesopt.journal import JournalError
+
+    path = tmp_path / "s.db"
+    with Optimizer({"x": Real(0, 1)}, storage=SQLiteStorage(path, timeout=0.3), study="s",
+                   seed=0) as opt:
+        params = opt.ask()
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(JournalError, match=r"(?s)stayed locked.*nothing was recorded; "
+                                                   r"the tell can be repeated"):
+                opt.tell(params, 0.5)
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        opt.tell(params, 0.5)
+        assert [(o.params, o.value) for o in opt.history] == [(params, 0.5)]
+    assert [e["event"] for e in SQLiteStorage(path).read("s")] == ["ask", "tell"]
+
+
 def test_postgres_commit_whose_answer_is_lost_is_not_appended_twice(
     pg_database: tuple[PostgresServer, str],
 ) -> None:
@@ -1752,6 +1811,37 @@ def test_postgres_a_commit_whose_answer_is_lost_for_good_says_the_outcome_is_unk
     proxy.close()
 
 
+def test_postgres_a_deletion_whose_commit_answer_is_lost_for_good_says_the_outcome_is_unknown(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """delete_study's COMMIT went through, its answer was lost and no reconnection could
+    look the deletion up: a plain ConnectionError, worded as if nothing were deleted (the
+    study was). It is an `OutcomeUnknown` saying what to check; the study is gone."""
+    from bayesopt.storage import OutcomeUnknown
+
+    server, name = pg_database
+    proxy = DropAfterCommit(server.port)
+    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
+    storage.create_or_attach("s", {})
+    storage.create_or_attach("kept", {})
+    proxy.arm()
+    with pytest.raises(OutcomeUnknown, match=r"(?s)deleting study 's' failed.*whether study 's' "
+                                             r"was deleted is unknown.*lists 's' if it was not"):
+        storage.delete_study("s")
+    assert proxy.dropped.is_set()
+    assert storage.studies() == ["kept"]  # it was deleted
+    server.stop()
+    try:
+        with pytest.raises(ConnectionError) as refused:  # before any COMMIT: nothing deleted
+            storage.delete_study("kept")
+        assert not isinstance(refused.value, OutcomeUnknown)
+    finally:
+        server.start()
+    assert storage.studies() == ["kept"]
+    storage.close()
+    proxy.close()
+
+
 def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
     pg_database: tuple[PostgresServer, str],
 ) -> None:
@@ -1773,7 +1863,7 @@ def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
         proxy.arm()
         with pytest.raises(JournalError) as raised:  # the COMMIT's answer lost (or, as the
             opt.tell(params, 1.0)  # proxy may let it through first, the read after it)
-        assert raised.value.unknown
+        assert raised.value.unknown and "nothing was recorded" not in str(raised.value)
         opt.tell(params, 1.0)  # told again: already stored
         told = [o.params for o in opt.history]
         assert told.count(params) == 1 and len(told) == 3 and not opt.pending
@@ -1887,6 +1977,49 @@ def test_postgres_bad_arguments_are_named(
     with pytest.raises(error, match=match):
         postgres_storage(url, reconnect_attempts=attempts)
 
+
+
+@pytest.mark.parametrize(("url", "timeout", "error", "match"), [
+    ("postgresql://127.0.0.1:1/db", 1, ValueError, r"connect_timeout=1 must be >= 2"),
+    ("postgresql://127.0.0.1:1/db", 2.5, TypeError, r"connect_timeout=2.5 must be an integer"),
+    ("postgresql://127.0.0.1:1/db", True, TypeError, r"connect_timeout=True must be an integer"),
+    ("postgresql://127.0.0.1:1/db?connect_timeout=5", 3, ValueError,
+     r"connect_timeout=3 and the URL's connect_timeout='5': give one"),
+])
+def test_postgres_bad_connect_timeouts_are_named(
+    postgres_server: PostgresServer, url: str, timeout: Any, error: type, match: str
+) -> None:
+    """psycopg and libpq wait 2 s for a connect_timeout of 1 and their default for 0: a
+    value they would replace is refused, as is a second one beside the URL's."""
+    with pytest.raises(error, match=match):
+        postgres_storage(url, connect_timeout=timeout)
+
+
+def test_postgres_connect_timeout_reaches_the_driver(
+    pg_database: tuple[PostgresServer, str],
+) -> None:
+    """A host that never answers — here a listening socket nobody serves: the kernel
+    completes the TCP handshake and no byte follows, the local stand-in for a host whose
+    packets are dropped (which needs root) — fails after the connect_timeout given, told
+    by the driver ("connection timeout expired"), so the option reached psycopg. A
+    pickled storage reopens with it."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(ConnectionError, match=r"no connection to the server could be made "
+                                                  r"in 1 attempts.*connection timeout expired"):
+            postgres_storage(f"postgresql://postgres@127.0.0.1:{port}/db",
+                             reconnect_attempts=0, connect_timeout=2)
+    finally:
+        listener.close()
+    server, name = pg_database
+    storage = postgres_storage(server.url(name), connect_timeout=3)
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.__reduce__() == storage.__reduce__() and 3 in storage.__reduce__()[1]
+    for opened in (storage, copy):
+        opened.close()
 
 
 @pytest.mark.parametrize(("where", "match"), [

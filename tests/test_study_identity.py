@@ -198,6 +198,55 @@ def test_a_postgres_database_made_before_uids_is_migrated_without_changing_an_ev
         attached.close()
 
 
+def test_migrating_a_postgres_database_made_before_uids_warns_while_a_session_holds_the_table(
+        postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The migration's ALTER TABLE waits for every session holding the studies' table (a
+    reader's transaction left open, here): it waited without a word, as creation waits
+    did before they warned. It warns once with a LockWaitWarning naming the table and the
+    holding session, and completes once the holder's transaction ends."""
+    import threading
+    import warnings
+
+    import psycopg
+
+    from bayesopt.storage import LockWaitWarning, codec
+    from bayesopt.storage.postgres import PostgresStorage
+
+    url = postgres_server.create_database(f"old_{uuid.uuid4().hex[:12]}")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in OLD_PG_SCHEMA:
+            conn.execute(statement)
+        conn.execute("INSERT INTO bayesopt_studies VALUES ('s', '{}'::json, 0)")
+    holder = psycopg.connect(url)  # not autocommit: its lock on the table lasts until it closes
+    holder.execute("SELECT count(*) FROM bayesopt_studies")
+    session = holder.info.backend_pid
+    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+
+        def release_once_warned() -> None:
+            for _ in range(6000):  # a hang guard: 60 s
+                if any(issubclass(w.category, LockWaitWarning) for w in caught):
+                    break
+                threading.Event().wait(0.01)
+            holder.close()
+
+        releaser = threading.Thread(target=release_once_warned, daemon=True)
+        releaser.start()
+        storage = PostgresStorage(url)
+    releaser.join(timeout=60)
+    waits = [str(w.message) for w in caught if issubclass(w.category, LockWaitWarning)]
+    try:
+        assert len(waits) == 1, waits
+        assert "adding the column study_uid to the table bayesopt_studies" in waits[0], waits
+        assert f"held by server process {session} (client 127.0.0.1:" in waits[0], waits
+        assert storage.read("s") == []
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT study_uid FROM bayesopt_studies").fetchone()[0] is not None
+    finally:
+        storage.close()
+
+
 # ------------------------------------------------------------ PostgreSQL deletion retried
 def test_postgres_deletion_whose_commit_answer_is_lost_returns(
         postgres_server: PostgresServer) -> None:

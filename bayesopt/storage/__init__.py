@@ -54,10 +54,12 @@ class LockLost(StorageError):
 
 
 class OutcomeUnknown(ConnectionError):
-    """An `append` whose connection dropped after its COMMIT was sent and whose bounded
-    reconnections all failed: the events were stored once or not at all, and which one is
-    known only by reading the study again once the server is reachable. (A connection
-    that drops before the COMMIT is sent raises a plain ConnectionError: nothing stored.)"""
+    """An `append` (or a `delete_study`) whose connection dropped after its COMMIT was sent
+    and whose bounded reconnections all failed: the events were stored once or not at all
+    (the study deleted or not), and which one is known only by reading the study again
+    (listing the studies) once the server is reachable; the message says what to check.
+    (A connection that drops before the COMMIT is sent raises a plain ConnectionError:
+    nothing stored.)"""
 
 
 class LockWaitWarning(UserWarning):
@@ -91,7 +93,10 @@ class Storage(Protocol):
         """Append the events atomically (all or none) and durably (committed/fsync'ed
         when it returns); return the number of the first. Safe with or without
         holding lock(). Under lock(), raises LockLost (appending nothing) if the lock
-        was lost and re-acquired since the holder's last read of the study."""
+        was lost and re-acquired since the holder's last read of the study. A storage
+        that can tell whether a failed append appended nothing also has
+        ``appended_nothing(error) -> bool`` (SQLite, PostgreSQL): a tell that failed
+        then says that nothing was recorded (`bayesopt.study.StudyLink.recording`)."""
         ...
 
     def lock(self, study: str) -> AbstractContextManager[None]:

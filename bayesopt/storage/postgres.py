@@ -14,15 +14,17 @@ its first read or append) and every later read and append checks it in the state
 that reads the events (an EXISTS on the studies' primary key) or in the row lock an
 append takes: a study absent or of another uid raises a `StorageError` naming it, and
 nothing is read or appended. A database made before study_uid existed gets the column
-on its first opening here (`ADD COLUMN IF NOT EXISTS`) and a uid for each study; no
-event changes.
+on its first opening here (`ADD COLUMN IF NOT EXISTS`; a wait for the sessions using the
+table warns as a wait for a lock does, naming them) and a uid for each study; no event
+changes.
 
 Deletion. One transaction locks the study's row, deletes its events and row, and
 records a uuid4 made by the client before the first attempt in bayesopt_deletions
 (rows older than a day are pruned then). A retry after a dropped connection that
 finds no study looks its token up: found, the lost COMMIT had deleted it and the
 retry returns; not found, there was no such study and it raises as a first attempt
-would.
+would. When no retry could look (every reconnection failed) after a COMMIT was sent,
+the deletion's outcome is unknown: an `OutcomeUnknown`, as for an append.
 
 Append. One transaction: `SELECT next_seq ... FOR UPDATE` takes the study's row
 lock, which serializes the appenders of one study (a wait for it, as for the study
@@ -81,7 +83,8 @@ T = TypeVar("T")
 _NAMESPACE = int.from_bytes(b"bayo", "big")  # first key of every study lock (int4)
 _FIRST_WAIT = 0.05  # seconds before the first reconnect; doubles up to _MAX_WAIT
 _MAX_WAIT = 2.0
-_CONNECT_TIMEOUT = 10  # seconds, libpq's connect_timeout where the URL sets none
+_CONNECT_TIMEOUT = 10  # seconds, libpq's connect_timeout where neither URL nor caller sets one
+_MIN_CONNECT_TIMEOUT = 2  # libpq and psycopg wait 2 s for any smaller positive value
 _MAX_NAME_BYTES = 2048  # a study name's UTF-8 size, below btree's index entry limit
 # errors after which the session is gone and a new connection may succeed
 _DROPPED = (pg_errors.AdminShutdown, pg_errors.CrashShutdown, pg_errors.CannotConnectNow)
@@ -161,6 +164,14 @@ def _check_study(study: Any) -> str:
     return name
 
 
+class _Sent:
+    """A write's attempts: `unresolved` while an attempt has sent its COMMIT and no later
+    attempt has found out, under the study's row lock, whether it took effect."""
+
+    def __init__(self) -> None:
+        self.unresolved = False
+
+
 class _StatementWait:
     """A statement that waits for a lock (`codec.LockWait`): pg_advisory_lock, or a
     `SELECT ... FOR UPDATE` inside the caller's transaction. A timed wait runs it in a
@@ -176,14 +187,14 @@ class _StatementWait:
 
     def wait(self, timeout: float | None) -> bool:
         if timeout is None:
-            self.row = self._conn.execute(self._query, self._params).fetchone()
+            self.row = self._run()
             return True
         try:
             with self._conn.transaction():  # set_config(..., true): until the end of it
                 before = self._conn.execute("SELECT current_setting('lock_timeout')").fetchone()
                 self._conn.execute("SELECT set_config('lock_timeout', %s, true)",
                                    (f"{max(1, round(timeout * 1000))}ms",))
-                self.row = self._conn.execute(self._query, self._params).fetchone()
+                self.row = self._run()
                 self._conn.execute("SELECT set_config('lock_timeout', %s, true)",
                                    (before[0] if before else "0",))
         except pg_errors.LockNotAvailable:
@@ -192,6 +203,11 @@ class _StatementWait:
 
     def abandon(self) -> None:
         pass
+
+    def _run(self) -> tuple[Any, ...] | None:
+        """The statement's first row; None for a statement without rows (ALTER TABLE)."""
+        cursor = self._conn.execute(self._query, self._params)
+        return cursor.fetchone() if cursor.description is not None else None
 
 
 def _sessions(conn: Connection, query: str, params: tuple[Any, ...], where: str) -> str:
@@ -231,12 +247,13 @@ def _row_holders(conn: Connection, name: str) -> str:
                      "pg_locks for the row's xmax")
 
 
-def _studies_writers(conn: Connection) -> str:
-    """The other server sessions whose open transaction wrote the studies' table (a
-    creation, an append, a deletion): those holding its RowExclusiveLock (pg_locks)."""
-    return _sessions(conn, _SESSION + "l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'"
-                     " AND l.relation = 'bayesopt_studies'::regclass AND l.pid <> pg_backend_pid()",
-                     (), "pg_locks")
+def _studies_holders(conn: Connection, mode: str | None = None) -> str:
+    """The other server sessions holding a lock on the studies' table in `mode` (pg_locks):
+    RowExclusiveLock, those whose open transaction wrote it (a creation, an append, a
+    deletion); None, any mode (a reader's transaction too)."""
+    return _sessions(conn, _SESSION + "l.locktype = 'relation' AND (%s::text IS NULL OR l.mode"
+                     " = %s) AND l.relation = 'bayesopt_studies'::regclass AND l.pid <>"
+                     " pg_backend_pid()", (mode, mode), "pg_locks")
 
 
 def _lock_row(storage: PostgresStorage, conn: Connection, columns: str,
@@ -288,21 +305,32 @@ class PostgresStorage:
     """Studies in the PostgreSQL database at `url` (`postgresql://user@host:port/db`).
 
     A dropped connection is re-established up to `reconnect_attempts` times per
-    operation before a ConnectionError is raised. A connection attempt gives up
-    after 10 s, unless the URL sets its own `connect_timeout`. A refusal no retry
+    operation before a ConnectionError is raised. A connection attempt gives up after
+    `connect_timeout` seconds (an integer >= 2, psycopg's and libpq's minimum; None: the
+    URL's ``connect_timeout``, else 10 s; giving both is refused): a host that never
+    answers fails after about (reconnect_attempts + 1) * connect_timeout seconds plus the
+    waits between them (97 s by default). A refusal no retry
     cures — the database or the role does not exist (SQLSTATE 3D000, 28000), the
     password is wrong (28P01) — raises `StorageError` at once, saying which.
     """
 
-    def __init__(self, url: str, *, reconnect_attempts: int = 8) -> None:
+    def __init__(self, url: str, *, reconnect_attempts: int = 8,
+                 connect_timeout: int | None = None) -> None:
         if not isinstance(url, str):
             raise TypeError(f"url={url!r} must be a str")
         parts = _parse(url)
         self._name = _describe(parts)
         self._parts = parts
         self._url = url
-        self._timeout = None if "connect_timeout" in parts else _CONNECT_TIMEOUT  # None: the URL's
         self._attempts = check_count("reconnect_attempts", reconnect_attempts)
+        if connect_timeout is None:  # None passed to psycopg: the URL's own
+            self._timeout = None if "connect_timeout" in parts else _CONNECT_TIMEOUT
+        elif "connect_timeout" in parts:
+            raise ValueError(f"connect_timeout={connect_timeout!r} and the URL's "
+                             f"connect_timeout={parts['connect_timeout']!r}: give one")
+        else:
+            self._timeout = check_count("connect_timeout", connect_timeout,
+                                        minimum=_MIN_CONNECT_TIMEOUT)
         self._mutex = threading.RLock()
         self._pid = os.getpid()
         self._closed = False
@@ -319,7 +347,8 @@ class PostgresStorage:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its arguments: the copy opens its own connections."""
-        return (_reopen, (self._url, self._attempts))
+        return (_reopen, (self._url, self._attempts,
+                          None if "connect_timeout" in self._parts else self._timeout))
 
     # --- the Storage protocol ---
 
@@ -378,7 +407,7 @@ class PostgresStorage:
         """
         name, bodies = _check_study(study), codec.encode_events(events)
         uids = [uuid.uuid4() for _ in bodies]
-        committing = [False]  # an attempt sent its COMMIT, and no retry has looked it up since
+        sent = _Sent()
 
         def insert(conn: Connection, retry: bool) -> int:
             with conn.transaction():
@@ -393,7 +422,7 @@ class PostgresStorage:
                     ).fetchone()
                     if done is not None:
                         return int(done[0])
-                committing[0] = False  # under the row lock: that COMMIT did not happen
+                sent.unresolved = False  # under the row lock: that COMMIT did not happen
                 first = int(row[0]) if row else 0
                 with conn.cursor() as cursor:
                     cursor.executemany(
@@ -405,7 +434,7 @@ class PostgresStorage:
                     "UPDATE bayesopt_studies SET next_seq = %s WHERE name = %s",
                     (first + len(bodies), name),
                 )
-                committing[0] = True  # leaving the block sends the COMMIT
+                sent.unresolved = True  # leaving the block sends the COMMIT
             return first
 
         self._keep_lock(name)
@@ -414,15 +443,16 @@ class PostgresStorage:
             raise LockLost(f"{self!r}: the lock of study {name!r} was lost and re-acquired "
                            "while held, so another process may have appended meanwhile: "
                            "nothing appended; read the study and append again")
-        try:
-            return self._run(insert, f"appending to study {name!r}")
-        except ConnectionError as error:
-            if not committing[0]:
-                raise  # every attempt dropped before its COMMIT: nothing appended
-            raise OutcomeUnknown(
-                f"{error}; the connection dropped after the COMMIT was sent, so whether the "
-                f"{len(bodies)} event(s) were appended is unknown (once or not at all): read "
-                "the study once the server is reachable") from error.__cause__
+        return self._write(insert, f"appending to study {name!r}", sent,
+                           f"whether the {len(bodies)} event(s) were appended is unknown (once "
+                           "or not at all)",
+                           "read the study once the server is reachable")
+
+    def appended_nothing(self, error: BaseException) -> bool:
+        """Whether `error`, raised by `append`, appended nothing: every error but an
+        `OutcomeUnknown` (an attempt's transaction rolled back, or its COMMIT never sent,
+        or found not to have committed under the study's row lock)."""
+        return not isinstance(error, OutcomeUnknown)
 
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
@@ -464,6 +494,7 @@ class PostgresStorage:
         """
         name = _check_study(study)
         token = uuid.uuid4()
+        sent = _Sent()
 
         def delete(conn: Connection, retry: bool) -> None:
             with conn.transaction():
@@ -473,14 +504,19 @@ class PostgresStorage:
                         return  # the attempt whose connection dropped had committed
                     held = conn.execute("SELECT name FROM bayesopt_studies ORDER BY name")
                     raise codec.no_such_study(self, name, [str(r[0]) for r in held.fetchall()])
+                sent.unresolved = False  # the study is there: no earlier attempt deleted it
                 conn.execute("DELETE FROM bayesopt_events WHERE study = %s", (name,))
                 conn.execute("DELETE FROM bayesopt_studies WHERE name = %s", (name,))
                 conn.execute("DELETE FROM bayesopt_deletions"
                              " WHERE deleted_at < now() - interval '1 day'")
                 conn.execute("INSERT INTO bayesopt_deletions (token, study, deleted_at)"
                              " VALUES (%s, %s, now())", (token, name))
+                sent.unresolved = True  # leaving the block sends the COMMIT
 
-        self._run(delete, f"deleting study {name!r}")
+        self._write(delete, f"deleting study {name!r}", sent,
+                    f"whether study {name!r} was deleted is unknown",
+                    f"once the server is reachable, `studies()` (or `bayesopt show`) lists "
+                    f"{name!r} if it was not; delete_study it again then")
 
     def close(self) -> None:
         """Close both connections (idempotent), releasing any lock still held."""
@@ -512,6 +548,22 @@ class PostgresStorage:
                  f"{self._attempts} reconnections failed" if self._connected else
                  f"no connection to the server could be made in {self._attempts + 1} attempts")
         raise ConnectionError(f"{self!r}: {what} failed; {cause} (last error: {last})") from last
+
+    def _write(self, body: Callable[[Connection, bool], T], what: str, sent: _Sent,
+               unknown: str, check: str) -> T:
+        """`_run(body, what)` for a write whose `body` keeps `sent` (`_Sent`). When every
+        attempt failed: with an attempt's COMMIT left unresolved, an `OutcomeUnknown`
+        saying `unknown` (what is unknown) and `check` (how to find out); else a
+        ConnectionError saying that nothing was written."""
+        try:
+            return self._run(body, what)
+        except ConnectionError as error:
+            if not sent.unresolved:  # every attempt dropped before its COMMIT
+                raise ConnectionError(f"{error}; nothing was written (no attempt's COMMIT was "
+                                      "sent), so it can be repeated") from error.__cause__
+            raise OutcomeUnknown(
+                f"{error}; the connection dropped after the COMMIT was sent, so {unknown}: "
+                f"{check}") from error.__cause__
 
     def _connection(self, *, locks: bool) -> Connection:
         codec.check_process(self, self._pid)
@@ -598,7 +650,7 @@ class PostgresStorage:
                                  " VALUES (%s, %s::json, %s) ON CONFLICT (name) DO NOTHING"
                                  " RETURNING 1", (name, text, uid))
         codec.watch_lock_wait(waiting, lambda: f"{self!r}: creating study {name!r}",
-                              lambda: _studies_writers(conn))
+                              lambda: _studies_holders(conn, "RowExclusiveLock"))
 
     def _attach(self, conn: Connection, name: str) -> uuid.UUID:
         """Remember the uid of `name`, the study a first read or append attaches to."""
@@ -630,7 +682,9 @@ class PostgresStorage:
 
     def _create_schema(self, conn: Connection, retry: bool) -> None:
         """Create the tables, under a transaction-scoped advisory lock: at once if it is
-        free, else waited for as `codec.watch_lock_wait` waits, naming its holder."""
+        free, else waited for as `codec.watch_lock_wait` waits, naming its holder; so is
+        the ALTER TABLE of a database made before study uids, naming the sessions using
+        the table."""
         with conn.transaction():
             taken = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_NAMESPACE,)).fetchone()
             if not (taken and taken[0]):
@@ -641,10 +695,18 @@ class PostgresStorage:
                                       " = 1 AND l.classid::bigint = 0 AND l.objid::bigint = %s",
                                       (_NAMESPACE,), "pg_locks"))
             for statement in _SCHEMA:
-                if statement is _ADD_STUDY_UID and conn.execute(_HAS_STUDY_UID).fetchone():
-                    continue
-                conn.execute(statement)
+                if statement is not _ADD_STUDY_UID:
+                    conn.execute(statement)
+                elif conn.execute(_HAS_STUDY_UID).fetchone() is None:
+                    # its ACCESS EXCLUSIVE lock waits for every session using the table
+                    codec.watch_lock_wait(
+                        _StatementWait(conn, statement, ()),
+                        lambda: (f"{self!r}: adding the column study_uid to the table "
+                                 "bayesopt_studies (a database made before study uids)"),
+                        lambda: _studies_holders(conn))
 
 
-def _reopen(url: str, reconnect_attempts: int) -> PostgresStorage:
-    return PostgresStorage(url, reconnect_attempts=reconnect_attempts)
+def _reopen(url: str, reconnect_attempts: int,
+            connect_timeout: int | None = None) -> PostgresStorage:
+    return PostgresStorage(url, reconnect_attempts=reconnect_attempts,
+                           connect_timeout=connect_timeout)

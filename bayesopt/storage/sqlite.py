@@ -214,6 +214,17 @@ class SQLiteStorage:
 
         return self._transaction(insert, write=True)
 
+    @staticmethod
+    def appended_nothing(error: BaseException) -> bool:
+        """Whether `error`, raised by `append`, appended nothing: every error but one that
+        SQLite raised while the database was held for writing (a `StorageError` from an
+        I/O error, a full disk; not a busy database, a `TimeoutError` after the write lock
+        was never taken or the transaction was rolled back): a COMMIT whose fsync failed may
+        leave a whole transaction in the -wal file, which a recovery after a crash replays."""
+        cause = error.__cause__
+        return not isinstance(cause, sqlite3.DatabaseError) or (
+            isinstance(cause, sqlite3.OperationalError) and _is_busy(cause))
+
     @contextmanager
     def lock(self, study: str) -> Iterator[None]:
         """Exclusive lock on `study` across processes: flock on its sidecar file."""
