@@ -128,7 +128,6 @@ def _kernel_candidates(key: str, value: Any) -> tuple[str, ...]:
     return names
 
 
-
 @dataclass(frozen=True)
 class BudgetBasis:
     """How the kernel takes a Fidelity's budget level z besides a lengthscale or not

@@ -1180,6 +1180,8 @@ _GROUP_HINT = ("; a space is flat, its dimensions not grouped (kopt's and hypero
                "{'model': {...}, 'fit': {...}}): name each one, {'model.lr': Real(...)}, and "
                "group the values in the objective; a choice between sub-spaces is "
                "Categorical({choice: {name: dimension}}) (Conditional spaces)")
+
+
 def tuple_dimension(spec: tuple[Any, ...], named: str = "") -> str | None:
     """This library's dimension for scikit-optimize's ``(low, high[, prior])`` or Talos'
     ``(min, max, steps)``, written out as a clause ("... is Real(0.01, 1.0) here"), or

@@ -105,6 +105,7 @@ def _from_shutdown(error: BaseException) -> bool:
         current = current.__cause__ or current.__context__
     return False
 
+
 # ALTER TABLE takes its ACCESS EXCLUSIVE lock before IF NOT EXISTS is looked at, so it
 # would wait for every transaction holding a study's row (an append; a session left idle
 # in one): it runs only where the column is missing (`_create_schema`)
