@@ -121,6 +121,7 @@ DOCUMENTED: tuple[type[Warning], ...] = (
     SpaceExhaustedWarning, ModelFitWarning, UnmatchedTellWarning, EvaluationFailedWarning,
     ResumeWarning, IndependentSamplingWarning, TrialOutsideSpaceWarning,
     MissingConstraintsWarning)
+PLOTTED = 5  # dimensions drawn by the plots' matrices
 FMAX = float(np.finfo(float).max)
 TINY = 5e-324
 
@@ -285,12 +286,15 @@ def check_result(opt: Optimizer, run: Run) -> None:
     run.step("to_pandas", result.to_pandas)
     run.step("to_json", result.to_json)
 
+    # at most PLOTTED dimensions: a matrix of 9 × 9 panels costs seconds of matplotlib
+    shown = None if opt.space.n_dims <= PLOTTED else list(opt.space.names)[:PLOTTED]
+
     def draw() -> None:
         try:
             if result.best_params is not None and opt.space.fidelity is None and len(
                     [o for o in result.history if o.ok]) >= opt.n_initial:
-                plots.objective(result, n_points=6, n_samples=16)
-            plots.evaluations(result)
+                plots.objective(result, n_points=6, n_samples=16, dimensions=shown)
+            plots.evaluations(result, dimensions=shown)
             plots.convergence(result)
         finally:
             plt.close("all")
@@ -594,6 +598,8 @@ SPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "Integer(-2**53, 2**53)": lambda: {"x0": Integer(-2**53, 2**53)},
     "Integer(1, 2**53, log)": lambda: {"x0": Integer(1, 2**53, log=True), "x1": Real(0, 1)},
     "Categorical of one": lambda: {"x0": Categorical(["only"]), "x1": Real(0, 1)},
+    "Categorical of None, True and 0": lambda: {"x0": Categorical([None, True, 0]),
+                                                "x1": Real(0, 1)},
 }
 
 
@@ -835,11 +841,13 @@ class Tree:
         return {k: v for k, v in full.items() if k in on}
 
 
-def random_tree(rng: np.random.Generator) -> Tree:
+def random_tree(rng: np.random.Generator,
+                choices: tuple[Any, ...] = ("a", "b", "c", "d")) -> Tree:
     """A root Categorical and an always-active Integer, then 3–7 dimensions each under one
-    parent (a Categorical or an Integer, conditional itself or not), sometimes two (the
-    second the always-active Integer), active for one value or a list of values."""
-    space: dict[str, Any] = {"root": Categorical(["a", "b", "c", "d"][:int(rng.integers(2, 5))]),
+    parent (a Categorical or an Integer, conditional itself or not), sometimes two (an
+    unconditional parent and the always-active Integer), active for one value or a list of
+    values. `choices`: the root's (2–4 of them)."""
+    space: dict[str, Any] = {"root": Categorical(list(choices[:int(rng.integers(2, 5))])),
                              "n": Integer(0, 3)}
     parents: dict[str, dict[str, tuple[Any, ...]]] = {"root": {}, "n": {}}
     values = {"root": list(space["root"].choices), "n": [0, 1, 2, 3]}
@@ -852,7 +860,7 @@ def random_tree(rng: np.random.Generator) -> Tree:
         when: dict[str, Any] = {parent: chosen[0] if k == 1 and rng.random() < 0.5
                                 else list(chosen)}
         conditions = {parent: chosen}
-        if parent != "n" and rng.random() < 0.25:
+        if parent != "n" and rng.random() < 0.25 and not parents[parent]:
             when["n"] = [1, 2, 3]
             conditions["n"] = (1, 2, 3)
         kind = rng.random()
@@ -893,12 +901,13 @@ def check_activity(tree: Tree, params: Mapping[str, Any]) -> None:
                     f"{sorted(active)}")
 
 
-def _conditional(value: Callable[[float, np.random.Generator, int], float]) -> Scenario:
-    """A random tree, asks of 1 or 2 points (each carries exactly its active keys), tells
+def _conditional(value: Callable[[float, np.random.Generator, int], float],
+                 choices: tuple[Any, ...] = ("a", "b", "c", "d")) -> Scenario:
+    """A random tree (its root's `choices`), asks of 1 or 2 points (each carries exactly its active keys), tells
     of hostile values and of never-asked points, then the checks of `finish`."""
     def sequence(seed: int, run: Run) -> None:
         rng = np.random.default_rng(seed)
-        tree = run.step("space", random_tree, rng)
+        tree = run.step("space", random_tree, rng, choices)
         if tree is None:
             return
         opt = optimizer(tree.space, seed, n_initial=4)
@@ -931,6 +940,8 @@ def _conditional(value: Callable[[float, np.random.Generator, int], float]) -> S
 register("conditional", _conditional, {name: VALUE_FAMILIES[name] for name in (
     "all equal", "1e300 scale", "±1e300 mixed", "subnormal 5e-324 steps", "last bit apart",
     "one 1e300 outlier among equal", "Cauchy tails", "step, 2 values", "all equal 1e-300")})
+SCENARIOS["conditional: None, True and 0 as the root's choices"] = _conditional(
+    VALUE_FAMILIES["Cauchy tails"], (None, True, 0, "a"))
 
 
 def _wrong_keys(kind: str) -> Scenario:
