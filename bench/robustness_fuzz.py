@@ -871,9 +871,9 @@ def random_tree(rng: np.random.Generator,
             space[name] = Integer(0, int(rng.integers(1, 5)), when=when)
             values[name] = list(range(space[name].low, space[name].high + 1))
         else:
-            choices = ["x", "y", "z"][:int(rng.integers(2, 4))]
-            space[name] = Categorical(choices, when=when)
-            values[name] = choices
+            letters = ["x", "y", "z"][:int(rng.integers(2, 4))]
+            space[name] = Categorical(letters, when=when)
+            values[name] = letters
         parents[name] = conditions
     return Tree(space, parents)
 
