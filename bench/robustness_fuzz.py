@@ -51,7 +51,8 @@ Where users live, beside the numbers (families named by their prefix):
     command line           `bayesopt run` of a command printing nothing, NaN, ±inf, text,
                            float max, subnormals, CRLF, colour codes, invalid UTF-8, 4 MB,
                            hostile report lines, or exiting non-zero or by SIGKILL: the
-                           exit status, each evaluation recorded as the README says, and
+                           exit status, each evaluation recorded as the README says (a
+                           failure with the reason bayesopt.command gives), and
                            `bayesopt show` (--failed too) reading the journal.
 
 Other programs' own warnings there (Optuna's for a NaN value, scikit-learn's for
@@ -1409,46 +1410,54 @@ register("scikit-learn", _search, SCORES)
 
 # ------------------------------------------------------------------ the command line
 # what a command prints (Python source run as `python -c SOURCE x`), and what `bayesopt run`
-# must record of it (README, Command line): ("ok", value) or ("failed", None)
-CLI_OUTPUTS: dict[str, tuple[str, tuple[str, float | None]]] = {
-    "nothing": ("pass", ("failed", None)),
-    "nan": ("print('nan')", ("failed", None)),
-    "objective: inf": ("print('objective: inf')", ("failed", None)),
-    "-inf alone": ("print('-inf')", ("failed", None)),
-    "1e400 (overflows to inf)": ("print('objective: 1e400')", ("failed", None)),
-    "text": ("print('hello')", ("failed", None)),
-    "a number and text on one line": ("print('objective: 0.5 extra')", ("failed", None)),
-    "hexadecimal": ("print('objective: 0x10')", ("failed", None)),
-    "float max": ("print('objective: 1.7976931348623157e308')", ("ok", FMAX)),
-    "-float max": ("print('-1.7976931348623157e308')", ("ok", -FMAX)),
-    "subnormal": ("print('objective: 5e-324')", ("ok", TINY)),
-    "1e-400 (underflows to 0)": ("print('objective: 1e-400')", ("ok", 0.0)),
-    "-0.0": ("print('-0.0')", ("ok", -0.0)),
-    "CRLF line end": ("import sys; sys.stdout.write('0.25\\r\\n')", ("ok", 0.25)),
-    "no line end": ("import sys; sys.stdout.write('0.25')", ("ok", 0.25)),
-    "colour codes": ("print('\\x1b[32mobjective: 0.25\\x1b[0m')", ("ok", 0.25)),
+# must record of it (README, Command line): ("ok", value, None), or ("failed", None, text
+# its error holds where bayesopt.command's messages fix it, else None)
+Recorded = tuple[str, float | None, str | None]
+NO_OBJECTIVE: Recorded = ("failed", None, "no objective in the output")
+FAILED: Recorded = ("failed", None, None)
+CLI_OUTPUTS: dict[str, tuple[str, Recorded]] = {
+    "nothing": ("pass", NO_OBJECTIVE),
+    "nan": ("print('nan')", FAILED),
+    "objective: inf": ("print('objective: inf')", FAILED),
+    "-inf alone": ("print('-inf')", FAILED),
+    "1e400 (overflows to inf)": ("print('objective: 1e400')", FAILED),
+    "text": ("print('hello')", NO_OBJECTIVE),
+    "a number and text on one line": (
+        "print('objective: 0.5 extra')", ("failed", None, "holds '0.5 extra', not a number")),
+    "hexadecimal": ("print('objective: 0x10')", ("failed", None, "holds '0x10', not a number")),
+    "float max": ("print('objective: 1.7976931348623157e308')", ("ok", FMAX, None)),
+    "-float max": ("print('-1.7976931348623157e308')", ("ok", -FMAX, None)),
+    "subnormal": ("print('objective: 5e-324')", ("ok", TINY, None)),
+    "1e-400 (underflows to 0)": ("print('objective: 1e-400')", ("ok", 0.0, None)),
+    "-0.0": ("print('-0.0')", ("ok", -0.0, None)),
+    "CRLF line end": ("import sys; sys.stdout.write('0.25\\r\\n')", ("ok", 0.25, None)),
+    "no line end": ("import sys; sys.stdout.write('0.25')", ("ok", 0.25, None)),
+    "colour codes": ("print('\\x1b[32mobjective: 0.25\\x1b[0m')", ("ok", 0.25, None)),
     "the number, then a nonzero exit": ("import sys; print('objective: 0.5'); sys.exit(3)",
-                                        ("failed", None)),
+                                        ("failed", None, "exited with status 3")),
     "killed by SIGKILL after the number": (
         ("import os, signal; print('objective: 0.5', flush=True); "
-         "os.kill(os.getpid(), signal.SIGKILL)"), ("failed", None)),
+         "os.kill(os.getpid(), signal.SIGKILL)"), ("failed", None, "killed by signal SIGKILL")),
     "invalid UTF-8 around the number": (
-        "import sys; sys.stdout.buffer.write(b'\\xff\\xfe\\n0.75\\n\\xc3\\n')", ("ok", 0.75)),
-    "a report of nan": ("print('report: 1 nan'); print('objective: 0.5')", ("failed", None)),
+        "import sys; sys.stdout.buffer.write(b'\\xff\\xfe\\n0.75\\n\\xc3\\n')",
+        ("ok", 0.75, None)),
+    "a report of nan": ("print('report: 1 nan'); print('objective: 0.5')",
+                        ("failed", None, "report line 'report: 1 nan'")),
     "a report of 1e300 then the value": (
-        "print('report: 1 1e300'); print('objective: 1e300')", ("ok", 1e300)),
+        "print('report: 1 1e300'); print('objective: 1e300')", ("ok", 1e300, None)),
     "a report line of one number": ("print('report: 1'); print('objective: 0.5')",
-                                    ("failed", None)),
+                                    ("failed", None, "is not 'report: <step> <value>'")),
     "4 MB of text, then the number": (
         "import sys; sys.stdout.write(('x' * 999 + '\\n') * 4000); print('objective: 0.125')",
-        ("ok", 0.125)),
+        ("ok", 0.125, None)),
 }
 
 
-def _cli(source: str, expected: tuple[str, float | None]) -> Scenario:
+def _cli(source: str, expected: Recorded) -> Scenario:
     """`bayesopt run` of a command printing hostile output, 3 calls: it exits 0 (1 when
-    every evaluation failed), the journal
-    records each evaluation as the README says, and `bayesopt show` (--failed too) reads it."""
+    every evaluation failed), the journal records each evaluation as the README says (a
+    failure with its reason, and no traceback of bayesopt's tether), and `bayesopt show`
+    (--failed too) reads it."""
     def sequence(seed: int, run: Run) -> None:
         import contextlib
         import io
@@ -1477,11 +1486,15 @@ def _cli(source: str, expected: tuple[str, float | None]) -> Scenario:
             if opt is None:
                 return
             seen = [(o.status, o.value) for o in opt.history]
-            status, value = expected
+            status, value, reason = expected
             if len(seen) != 3 or any(s != status or (value is not None and (
                     v != value or math.copysign(1, v) != math.copysign(1, value)))
                     for s, v in seen):
                 run.faults.append(f"recorded {seen}, expected 3 × {expected}")
+            for error in {o.error for o in opt.history if o.error is not None}:
+                # the reason, and never a traceback of bayesopt's own code run with the command
+                if (reason is not None and reason not in error) or "tether.py" in error:
+                    run.faults.append(f"the failure says {error!r}, not {reason!r}")
             for args in (["show", str(journal)], ["show", "--failed", str(journal)]):
                 shown = run.step(" ".join(args[:2]), call, args)
                 if shown is not None and shown[0] != 0:
