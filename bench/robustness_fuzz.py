@@ -219,6 +219,14 @@ def check_best(opt: Optimizer) -> None:
         raise Fault(f"best {best} is not the judged observation of value {least}")
 
 
+def best_checked(opt: Optimizer, run: Run, after: str) -> None:
+    """`check_best`, its fault recorded as "best after `after`"."""
+    try:
+        check_best(opt)
+    except Fault as fault:
+        run.faults.append(f"best after {after}: {fault}")
+
+
 def check_predictions(opt: Optimizer, run: Run) -> None:
     """The surrogate's outputs at the observed points and one more: no NaN, std ≥ 0."""
     if opt.space.fidelity is not None:
@@ -328,10 +336,7 @@ def drive(opt: Optimizer, run: Run, n: int, objective: Callable[[dict[str, Any],
             for key in per_point[0]:
                 kwargs[key] = [e[key] for e in per_point]
         run.step(f"tell #{i}", partial(opt.tell, asked, values, **kwargs))
-        try:
-            check_best(opt)
-        except Fault as fault:
-            run.faults.append(f"best after tell #{i}: {fault}")
+        best_checked(opt, run, f"tell #{i}")
 
 
 def finish(opt: Optimizer, run: Run) -> None:
@@ -711,10 +716,7 @@ def _fidelity(value: Callable[[dict[str, Any], float], float]) -> Scenario:
                 if run.step(f"report #{i}", partial(opt.report, params, step, value(params, step))):
                     break
             run.step(f"tell #{i}", partial(opt.tell, params, value(params, params["budget"])))
-            try:
-                check_best(opt)
-            except Fault as fault:
-                run.faults.append(f"best after tell #{i}: {fault}")
+            best_checked(opt, run, f"tell #{i}")
         finish(opt, run)
     return sequence
 
@@ -930,10 +932,7 @@ def _conditional(value: Callable[[float, np.random.Generator, int], float],
                     run.faults.append(f"ask #{i}: {fault}")
             run.step(f"tell #{i}", partial(
                 opt.tell, asked, [value(signal(p, i), rng, i) for p in asked]))
-            try:
-                check_best(opt)
-            except Fault as fault:
-                run.faults.append(f"best after tell #{i}: {fault}")
+            best_checked(opt, run, f"tell #{i}")
         finish(opt, run)
     return sequence
 
@@ -1118,10 +1117,7 @@ def random_ops(opt: Optimizer, run: Run, rng: np.random.Generator, setting: Sett
             value = setting.value(objective(fresh, i), rng, i)
             run.step(f"tell never asked #{i}", partial(opt.tell, fresh, value,
                                                        **extras(fresh, i)))
-        try:
-            check_best(opt)
-        except Fault as fault:
-            run.faults.append(f"best after #{i} ({op}): {fault}")
+        best_checked(opt, run, f"#{i} ({op})")
 
 
 def continued(opt: Optimizer, journal: str, run: Run, rng: np.random.Generator,
