@@ -33,8 +33,9 @@ Where users live, beside the numbers (families named by their prefix):
     stored in a …          a random sequence (asks of 1–2, tells, rounded tells, batch
                            tells, failures, cancels, add_pending, reports, heartbeats,
                            never-asked tells; constraints, costs, a Fidelity, a conditional
-                           space) written to a journal, an SQLite study or a JSON-lines
-                           study. A journal resumed holds the live optimizer's history
+                           space) written to a journal, an SQLite, JSON-lines or
+                           PostgreSQL study (a server tests/postgres.py starts once per
+                           process). A journal resumed holds the live optimizer's history
                            (timing and run ids too), pending points and best, and asks
                            what it asks; resumed to append and continued beside a deep
                            copy, both do the same. A second optimizer attached to a study
@@ -66,11 +67,14 @@ scenario, seed, step and message; bench/results/robustness_fuzz.md holds the run
 from __future__ import annotations
 
 import argparse
+import atexit
 import copy
 import math
 import signal
+import sys
 import tempfile
 import traceback
+import uuid
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -1141,6 +1145,27 @@ def continued(opt: Optimizer, journal: str, run: Run, rng: np.random.Generator,
     resumed.close()
 
 
+_POSTGRES: list[str] = []  # the URL of this process's server, started by its first use
+
+
+def postgres_url() -> str:
+    """A database on a throwaway PostgreSQL server (tests/postgres.py), started once per
+    process and stopped at its exit; each sequence has a study of its own there."""
+    if not _POSTGRES:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from postgres import PostgresServer, find_binaries
+
+        binaries, looked = find_binaries()
+        if binaries is None:
+            raise RuntimeError(f"PostgreSQL binaries not found: {looked}")
+        server = PostgresServer(binaries)
+        server.start()
+        atexit.register(server.remove)
+        atexit.register(server.stop)  # run first: atexit calls in reverse order
+        _POSTGRES.append(server.create_database("fuzz"))
+    return _POSTGRES[0]
+
+
 def _stored(setting: Setting, where: str) -> Scenario:
     """A random sequence written to a journal or a study; the journal resumed (or a second
     optimizer attached to the study) holds the live optimizer's history, pending points
@@ -1150,10 +1175,12 @@ def _stored(setting: Setting, where: str) -> Scenario:
         made = setting.space(rng)
         space = made.space if isinstance(made, Tree) else made
         with tempfile.TemporaryDirectory() as folder:
-            url = {"journal": str(Path(folder) / "run.jsonl"),
-                   "sqlite": f"sqlite:///{folder}/study.db",
-                   "jsonl study": str(Path(folder) / "study.jsonl")}[where]
-            store = {"journal": url} if where == "journal" else {"storage": url, "study": "s"}
+            url = {"journal": lambda: str(Path(folder) / "run.jsonl"),
+                   "sqlite": lambda: f"sqlite:///{folder}/study.db",
+                   "jsonl study": lambda: str(Path(folder) / "study.jsonl"),
+                   "postgresql": postgres_url}[where]()
+            study = f"s{uuid.uuid4().hex}"  # one database holds every postgresql sequence
+            store = {"journal": url} if where == "journal" else {"storage": url, "study": study}
             keywords = {**setting.keywords, **store}
             opt = run.step("optimizer", lambda: optimizer(space, seed, **keywords))
             if opt is None:
@@ -1185,7 +1212,7 @@ def _stored(setting: Setting, where: str) -> Scenario:
     return sequence
 
 
-for _where in ("journal", "sqlite", "jsonl study"):
+for _where in ("journal", "sqlite", "jsonl study", "postgresql"):
     register(f"stored in a {_where}", partial(_stored, where=_where), SETTINGS)
 
 
