@@ -70,6 +70,7 @@ _PREDICT_CHUNK = 65_536  # rows per surrogate call: bounds the memory of the 2-D
 _JITTER = 0.15  # spread of points on a categorical axis, in category widths
 _PANEL = 2.3  # inches per panel of a matrix plot
 _OVERSAMPLE = 8  # conditional spaces: draw this many samples per one kept in a dimension's branch
+_INACTIVE = object()  # a dimension's value at a point where it is inactive (None is a choice)
 _INFEASIBLE = "infeasible (outcome constraints)"  # legend entry of the hollow circles
 _FAILED = "failed (no value)"  # legend entry of convergence's crosses
 _LEVELS = 13  # contour levels of a 2-D partial dependence panel
@@ -372,12 +373,17 @@ def _cell_edges(dim: Dimension, positions: np.ndarray) -> np.ndarray:
 
 
 def _positions(dim: Dimension, values: Sequence[Any]) -> np.ndarray:
-    """Plotting coordinates: the value itself, or the index of a category; NaN for None
-    (the dimension is inactive there)."""
+    """Plotting coordinates: the value itself, or the index of a category (a None choice
+    too); NaN for `_INACTIVE`."""
     if isinstance(dim, Categorical):
         index: dict[Any, float] = {choice: k for k, choice in enumerate(dim.choices)}
-        return np.array([math.nan if v is None else index[v] for v in values], dtype=float)
-    return np.array([math.nan if v is None else v for v in values], dtype=float)
+        return np.array([math.nan if v is _INACTIVE else index[v] for v in values], dtype=float)
+    return np.array([math.nan if v is _INACTIVE else v for v in values], dtype=float)
+
+
+def _values_of(result: OptimizeResult, name: str) -> list[Any]:
+    """Each evaluation's value of dimension `name`, `_INACTIVE` where its point has none."""
+    return [o.params.get(name, _INACTIVE) for o in result.history]
 
 
 def _partial_dependence(result: OptimizeResult, samples: np.ndarray,
@@ -612,7 +618,7 @@ def _draw_failed_and_best(ax: Axes, result: OptimizeResult,
 def _sample_positions(result: OptimizeResult, i: int) -> np.ndarray:
     """(n,) plotting coordinates of dimension i of every evaluation, jittered within a category."""
     dim, name = result.space.dimensions[i], result.space.names[i]
-    positions = _positions(dim, [o.params.get(name) for o in result.history])  # NaN: inactive
+    positions = _positions(dim, _values_of(result, name))  # NaN: inactive
     if isinstance(dim, Categorical):
         rng = np.random.default_rng(i)  # the same jitter on every draw, per dimension
         positions = positions + rng.uniform(-_JITTER, _JITTER, positions.shape)
@@ -713,7 +719,7 @@ def evaluations(
 
 def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None:
     dim, name = result.space.dimensions[i], result.space.names[i]
-    positions = _positions(dim, [o.params.get(name) for o in result.history])
+    positions = _positions(dim, _values_of(result, name))
     failed = np.array([o.failed for o in result.history], dtype=bool)
     infeasible = _infeasible(result)
     active = ~np.isnan(positions)

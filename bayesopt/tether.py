@@ -19,8 +19,9 @@ thread, which therefore ends only after the command or with the process.
 The script forks the command and waits for it, rather than exec'ing it:
 the request does not survive an exec of a set-user-ID program, and a command
 that itself exits would leave its own children out of the request. The script
-then exits as the command did — its status, or the signal that killed it, without
-a core dump of its own — so the caller sees the command's own exit. Signals the
+then exits as the command did — its status, or the signal that killed it (SIGKILL,
+the out-of-memory killer's, too), without a core dump of its own — so the caller sees
+the command's own exit. Signals the
 interpreter ignores at start-up (SIGPIPE, SIGXFSZ) are restored to their defaults
 in the command, as `subprocess.Popen(restore_signals=True)` does.
 
@@ -83,7 +84,8 @@ def main(args: list[str]) -> None:
         signum = os.WTERMSIG(status)
         # a core the command dumped is its own: none of this interpreter beside it
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
-        signal.signal(signum, signal.SIG_DFL)
+        if signum != signal.SIGKILL:  # whose action is always to end, and cannot be set
+            signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
     os._exit(os.waitstatus_to_exitcode(status))
 

@@ -22,6 +22,43 @@ scenario marks as illegal must raise ValueError or TypeError whose message names
 key and shows the value (`Refuse`); any other exception (`LinAlgError` included), an
 undocumented warning, a broken invariant or a hang is a *fault*.
 
+Where users live, beside the numbers (families named by their prefix):
+
+    conditional            a random tree of `when=` conditions (a root Categorical, an
+                           Integer, dimensions under either, nested, lists of values, two
+                           parents), hostile values: every ask holds exactly the active keys
+                           (the tree's rule, written out here), never-asked tells too;
+    conditional refused    a tell or tell_failure with an inactive key present or an
+                           active one missing: refused naming the key, nothing recorded;
+    stored in a …          a random sequence (asks of 1–2, tells, rounded tells, batch
+                           tells, failures, cancels, add_pending, reports, heartbeats,
+                           never-asked tells; constraints, costs, a Fidelity, a conditional
+                           space) written to a journal, an SQLite, JSON-lines or
+                           PostgreSQL study (a server tests/postgres.py starts once per
+                           process). A journal resumed holds the live optimizer's history
+                           (timing and run ids too), pending points and best, and asks
+                           what it asks; resumed to append and continued beside a deep
+                           copy, both do the same. A second optimizer attached to a study
+                           holds the same history, pending points and best, before and
+                           after an ask of each;
+    optuna                 `BayesoptSampler` on random Optuna distributions (log, step,
+                           one value, ±1e300, 1e-300 scales, mixed-type categoricals) and a
+                           define-by-run branch; failed and pruned trials, NaN and ±inf
+                           values: suggestions inside their distributions, `best_trial` the
+                           least value, and the same seed suggests the same;
+    scikit-learn           `BayesSearchCV` of Ridge, a tree or k-NN with a scorer returning
+                           NaN, ±inf, a constant, ±1e300, subnormals: one row per
+                           candidate, `best_index_` RandomizedSearchCV's (the least rank);
+    command line           `bayesopt run` of a command printing nothing, NaN, ±inf, text,
+                           float max, subnormals, CRLF, colour codes, invalid UTF-8, 4 MB,
+                           hostile report lines, or exiting non-zero or by SIGKILL: the
+                           exit status, each evaluation recorded as the README says (a
+                           failure with the reason bayesopt.command gives), and
+                           `bayesopt show` (--failed too) reading the journal.
+
+Other programs' own warnings there (Optuna's for a NaN value, scikit-learn's for
+non-finite scores and numpy's in its std of them) are counted, as `Run.external` names.
+
 Each sequence ends as ok (no refusal expected), refused (every illegal step refused as
 required) or fault. Prints a Markdown table of the counts and lists every fault with its
 scenario, seed, step and message; bench/results/robustness_fuzz.md holds the run quoted.
@@ -30,10 +67,14 @@ scenario, seed, step and message; bench/results/robustness_fuzz.md holds the run
 from __future__ import annotations
 
 import argparse
+import atexit
+import copy
 import math
 import signal
+import sys
 import tempfile
 import traceback
+import uuid
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -59,6 +100,11 @@ from bayesopt import (
 )
 from bayesopt.failures import EvaluationFailedWarning
 from bayesopt.fitting import FitOptions
+from bayesopt.integrations.optuna import (
+    IndependentSamplingWarning,
+    MissingConstraintsWarning,
+    TrialOutsideSpaceWarning,
+)
 from bayesopt.model import ModelFitWarning, ModelOptions
 from bayesopt.optimizer import ResumeWarning, UnmatchedTellWarning
 from bayesopt.options import OptimizerOptions
@@ -78,7 +124,9 @@ FAST = OptimizerOptions(
 # the library's own warnings, each documented where it is raised (README, docstrings)
 DOCUMENTED: tuple[type[Warning], ...] = (
     SpaceExhaustedWarning, ModelFitWarning, UnmatchedTellWarning, EvaluationFailedWarning,
-    ResumeWarning)
+    ResumeWarning, IndependentSamplingWarning, TrialOutsideSpaceWarning,
+    MissingConstraintsWarning)
+PLOTTED = 5  # dimensions drawn by the plots' matrices
 FMAX = float(np.finfo(float).max)
 TINY = 5e-324
 
@@ -100,6 +148,7 @@ class Refuse:
 
 
 NO_RECOMMENDATION = Refuse("no observation satisfies the outcome constraints", "recommend")
+NO_TOP_BUDGET = Refuse("the surrogate models no (feasible) run at budget", "recommend")
 
 
 @dataclass
@@ -107,6 +156,8 @@ class Run:
     """One sequence's record: steps done, refusals seen, documented warnings, faults."""
 
     timeout: int
+    # other programs' warnings this sequence may see: (message regex, module regex) pairs
+    external: tuple[tuple[str, str], ...] = ()
     steps: int = 0
     refusals: int = 0
     warned: Counter[str] = field(default_factory=Counter)
@@ -122,8 +173,11 @@ class Run:
                 warnings.simplefilter("error")
                 for kind in DOCUMENTED:
                     warnings.filterwarnings("always", category=kind)
+                for message, module in self.external:
+                    warnings.filterwarnings("always", message=message, module=module)
                 result = call(*args)
-            self.warned.update(type(w.message).__name__ for w in seen)
+            self.warned.update(type(w.message).__name__ if isinstance(w.message, DOCUMENTED)
+                               else f"{w.category.__name__} '{w.message}'" for w in seen)
         except (ValueError, TypeError) as error:
             if refuse is None:
                 self.faults.append(f"{name}: {type(error).__name__}: {error}")
@@ -169,6 +223,14 @@ def check_best(opt: Optimizer) -> None:
         raise Fault(f"best {best} is not the judged observation of value {least}")
 
 
+def best_checked(opt: Optimizer, run: Run, after: str) -> None:
+    """`check_best`, its fault recorded as "best after `after`"."""
+    try:
+        check_best(opt)
+    except Fault as fault:
+        run.faults.append(f"best after {after}: {fault}")
+
+
 def check_predictions(opt: Optimizer, run: Run) -> None:
     """The surrogate's outputs at the observed points and one more: no NaN, std ≥ 0."""
     if opt.space.fidelity is not None:
@@ -194,7 +256,8 @@ def check_predictions(opt: Optimizer, run: Run) -> None:
     feasible = any(judged(o, opt.space) for o in opt.history)
     for name, call in outputs.items():
         # documented: recommend refuses while no observation is feasible
-        refuse = None if feasible or name != "recommend" else NO_RECOMMENDATION
+        refuse = None if feasible or name != "recommend" else (
+            NO_RECOMMENDATION if opt.space.fidelity is None else NO_TOP_BUDGET)
         out = run.step(name, call, refuse=refuse)
         prediction = isinstance(out, Prediction)
         arrays = (out.mean, out.std, out.lower, out.upper) if prediction else (
@@ -236,12 +299,15 @@ def check_result(opt: Optimizer, run: Run) -> None:
     run.step("to_pandas", result.to_pandas)
     run.step("to_json", result.to_json)
 
+    # at most PLOTTED dimensions: a matrix of 9 × 9 panels costs seconds of matplotlib
+    shown = None if opt.space.n_dims <= PLOTTED else list(opt.space.names)[:PLOTTED]
+
     def draw() -> None:
         try:
             if result.best_params is not None and opt.space.fidelity is None and len(
                     [o for o in result.history if o.ok]) >= opt.n_initial:
-                plots.objective(result, n_points=6, n_samples=16)
-            plots.evaluations(result)
+                plots.objective(result, n_points=6, n_samples=16, dimensions=shown)
+            plots.evaluations(result, dimensions=shown)
             plots.convergence(result)
         finally:
             plt.close("all")
@@ -274,10 +340,7 @@ def drive(opt: Optimizer, run: Run, n: int, objective: Callable[[dict[str, Any],
             for key in per_point[0]:
                 kwargs[key] = [e[key] for e in per_point]
         run.step(f"tell #{i}", partial(opt.tell, asked, values, **kwargs))
-        try:
-            check_best(opt)
-        except Fault as fault:
-            run.faults.append(f"best after tell #{i}: {fault}")
+        best_checked(opt, run, f"tell #{i}")
 
 
 def finish(opt: Optimizer, run: Run) -> None:
@@ -545,6 +608,8 @@ SPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "Integer(-2**53, 2**53)": lambda: {"x0": Integer(-2**53, 2**53)},
     "Integer(1, 2**53, log)": lambda: {"x0": Integer(1, 2**53, log=True), "x1": Real(0, 1)},
     "Categorical of one": lambda: {"x0": Categorical(["only"]), "x1": Real(0, 1)},
+    "Categorical of None, True and 0": lambda: {"x0": Categorical([None, True, 0]),
+                                                "x1": Real(0, 1)},
 }
 
 
@@ -655,10 +720,7 @@ def _fidelity(value: Callable[[dict[str, Any], float], float]) -> Scenario:
                 if run.step(f"report #{i}", partial(opt.report, params, step, value(params, step))):
                     break
             run.step(f"tell #{i}", partial(opt.tell, params, value(params, params["budget"])))
-            try:
-                check_best(opt)
-            except Fault as fault:
-                run.faults.append(f"best after tell #{i}: {fault}")
+            best_checked(opt, run, f"tell #{i}")
         finish(opt, run)
     return sequence
 
@@ -753,6 +815,718 @@ def _minimized(objective: Callable[[dict[str, Any]], Any]) -> Scenario:
 
 
 register("minimize", _minimized, MINIMIZE)
+
+
+# ------------------------------------------------------------------ conditional spaces
+@dataclass(frozen=True)
+class Tree:
+    """A random conditional space and its activity rule, written out independently of the
+    library: `parents[name]` maps each parent to the values that make `name` active."""
+
+    space: dict[str, Any]
+    parents: dict[str, dict[str, tuple[Any, ...]]]
+
+    def active(self, params: Mapping[str, Any]) -> set[str]:
+        on: set[str] = set()
+        for name in self.space:  # parents come first (built in that order)
+            if all(p in on and params.get(p) in allowed
+                   for p, allowed in self.parents[name].items()):
+                on.add(name)
+        return on
+
+    def point(self, rng: np.random.Generator) -> dict[str, Any]:
+        """A random point of the space with exactly its active keys."""
+        full: dict[str, Any] = {}
+        for name, dim in self.space.items():
+            if isinstance(dim, Categorical):
+                full[name] = dim.choices[int(rng.integers(len(dim.choices)))]
+            elif isinstance(dim, Integer):
+                full[name] = int(rng.integers(dim.low, dim.high + 1))
+            else:
+                full[name] = float(dim.low + (dim.high - dim.low) * rng.random())
+        on = self.active(full)
+        return {k: v for k, v in full.items() if k in on}
+
+
+def random_tree(rng: np.random.Generator,
+                choices: tuple[Any, ...] = ("a", "b", "c", "d")) -> Tree:
+    """A root Categorical and an always-active Integer, then 3–7 dimensions each under one
+    parent (a Categorical or an Integer, conditional itself or not), sometimes two (an
+    unconditional parent and the always-active Integer), active for one value or a list of
+    values. `choices`: the root's (2–4 of them)."""
+    space: dict[str, Any] = {"root": Categorical(list(choices[:int(rng.integers(2, 5))])),
+                             "n": Integer(0, 3)}
+    parents: dict[str, dict[str, tuple[Any, ...]]] = {"root": {}, "n": {}}
+    values = {"root": list(space["root"].choices), "n": [0, 1, 2, 3]}
+    for i in range(int(rng.integers(3, 8))):
+        name = f"d{i}"
+        parent = list(values)[int(rng.integers(len(values)))]
+        k = int(rng.integers(1, len(values[parent])))
+        chosen = tuple(values[parent][j] for j in sorted(
+            rng.choice(len(values[parent]), size=k, replace=False)))
+        when: dict[str, Any] = {parent: chosen[0] if k == 1 and rng.random() < 0.5
+                                else list(chosen)}
+        conditions = {parent: chosen}
+        if parent != "n" and rng.random() < 0.25 and not parents[parent]:
+            when["n"] = [1, 2, 3]
+            conditions["n"] = (1, 2, 3)
+        kind = rng.random()
+        if kind < 0.45:
+            space[name] = Real(1e-3, 10.0, log=True, when=when) if rng.random() < 0.3 else Real(
+                -1.0, 1.0, when=when)
+        elif kind < 0.7:
+            space[name] = Integer(0, int(rng.integers(1, 5)), when=when)
+            values[name] = list(range(space[name].low, space[name].high + 1))
+        else:
+            letters = ["x", "y", "z"][:int(rng.integers(2, 4))]
+            space[name] = Categorical(letters, when=when)
+            values[name] = letters
+        parents[name] = conditions
+    return Tree(space, parents)
+
+
+def tree_signal(tree: Tree) -> Callable[[dict[str, Any], int], float]:
+    """A smooth value of the active numbers plus a branch's offset (its active count)."""
+    def objective(params: dict[str, Any], i: int) -> float:
+        s = 0.1 * len(params)
+        for name, v in params.items():
+            dim = tree.space[name]
+            if isinstance(dim, Real):
+                u = (math.log(v / dim.low) / math.log(dim.high / dim.low) if dim.log
+                     else (v - dim.low) / (dim.high - dim.low))
+                s += (u - 0.3) ** 2
+            elif isinstance(dim, Integer):
+                s += 0.05 * v
+        return s
+    return objective
+
+
+def check_activity(tree: Tree, params: Mapping[str, Any]) -> None:
+    active = tree.active(params)
+    if set(params) != active:
+        raise Fault(f"ask {params} has keys {sorted(params)}, the active ones are "
+                    f"{sorted(active)}")
+
+
+def _conditional(value: Callable[[float, np.random.Generator, int], float],
+                 choices: tuple[Any, ...] = ("a", "b", "c", "d")) -> Scenario:
+    """A random tree (its root's `choices`), asks of 1 or 2 points (each carries exactly its active keys), tells
+    of hostile values and of never-asked points, then the checks of `finish`."""
+    def sequence(seed: int, run: Run) -> None:
+        rng = np.random.default_rng(seed)
+        tree = run.step("space", random_tree, rng, choices)
+        if tree is None:
+            return
+        opt = optimizer(tree.space, seed, n_initial=4)
+        signal = tree_signal(tree)
+        for i in range(10):
+            if rng.random() < 0.2:
+                point = tree.point(rng)
+                run.step(f"tell never asked #{i}",
+                         partial(opt.tell, point, value(signal(point, i), rng, i)))
+                continue
+            asked = run.step(f"ask #{i}", lambda: opt.ask(int(rng.integers(1, 3))))
+            if asked is None:
+                return
+            for params in asked:
+                try:
+                    check_activity(tree, params)
+                    check_ask(opt, params, set(), True)
+                except Fault as fault:
+                    run.faults.append(f"ask #{i}: {fault}")
+            run.step(f"tell #{i}", partial(
+                opt.tell, asked, [value(signal(p, i), rng, i) for p in asked]))
+            best_checked(opt, run, f"tell #{i}")
+        finish(opt, run)
+    return sequence
+
+
+register("conditional", _conditional, {name: VALUE_FAMILIES[name] for name in (
+    "all equal", "1e300 scale", "±1e300 mixed", "subnormal 5e-324 steps", "last bit apart",
+    "one 1e300 outlier among equal", "Cauchy tails", "step, 2 values", "all equal 1e-300")})
+SCENARIOS["conditional: None, True and 0 as the root's choices"] = _conditional(
+    VALUE_FAMILIES["Cauchy tails"], (None, True, 0, "a"))
+
+
+def _wrong_keys(kind: str) -> Scenario:
+    """A tell naming an inactive key, or missing an active one, is refused naming it, and
+    records nothing; a tell_failure the same."""
+    def sequence(seed: int, run: Run) -> None:
+        rng = np.random.default_rng(seed)
+        tree = random_tree(rng)
+        opt = optimizer(tree.space, seed, n_initial=3)
+        drive(opt, run, 4, tree_signal(tree))
+        params = run.step("ask", opt.ask)
+        if params is None:
+            return
+        inactive = [k for k in tree.space if k not in params]
+        removable = [k for k in params if k != "root" and k != "n"] or ["root"]
+        if kind == "inactive key present":
+            if not inactive:
+                return
+            key = inactive[int(rng.integers(len(inactive)))]
+            bad = {**params, key: tree.point(np.random.default_rng(0)).get(key, None)}
+            if bad[key] is None:
+                dim = tree.space[key]
+                bad[key] = (dim.choices[0] if isinstance(dim, Categorical) else dim.low)
+        else:
+            key = removable[int(rng.integers(len(removable)))]
+            bad = {k: v for k, v in params.items() if k != key}
+        n = len(opt.history)
+        run.step("tell", lambda: opt.tell(bad, 1.0), refuse=Refuse(f"'{key}'", ""))
+        run.step("tell_failure", lambda: opt.tell_failure(bad, "boom"),
+                 refuse=Refuse(f"'{key}'", ""))
+        if len(opt.history) != n:
+            run.faults.append("a refused tell recorded something")
+        run.step("tell the asked point", lambda: opt.tell(params, 1.0))
+        finish(opt, run)
+    return sequence
+
+
+register("conditional refused", _wrong_keys,
+         {k: k for k in ("inactive key present", "active key missing")})
+
+
+# ------------------------------------------------------------------ journals and storages
+def same_state(live: Optimizer, other: Optimizer, what: str, run: Run,
+               timing: bool = True) -> None:
+    """History (every field, and timing and run ids unless not `timing`), pending points and
+    best alike."""
+    a, b = live.history, other.history
+    if a != b:
+        first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        run.faults.append(f"{what}: history differs at {first} of {len(a)}/{len(b)}: "
+                          f"{a[first] if first < len(a) else None} vs "
+                          f"{b[first] if first < len(b) else None}")
+    elif timing:
+        times = [(x.index, x.timestamp, x.duration, x.run) for x in a]
+        again = [(x.index, x.timestamp, x.duration, x.run) for x in b]
+        if times != again:
+            run.faults.append(f"{what}: timing or run ids differ: {times} vs {again}")
+    if sorted(map(repr, live.pending)) != sorted(map(repr, other.pending)):
+        run.faults.append(f"{what}: pending {live.pending} vs {other.pending}")
+    if live.best != other.best:
+        run.faults.append(f"{what}: best {live.best} vs {other.best}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An optimizer's space and keywords for a random sequence, and what it tells."""
+
+    space: Callable[[np.random.Generator], Any]
+    keywords: dict[str, Any] = field(default_factory=dict)
+    constraints: int = 0
+    cost: bool = False
+    value: Callable[[float, np.random.Generator, int], float] = lambda s, r, i: s
+
+
+SETTINGS: dict[str, Setting] = {
+    "plain": Setting(lambda rng: box()),
+    "1e300 values": Setting(lambda rng: box(), value=VALUE_FAMILIES["1e300 scale"]),
+    "all equal": Setting(lambda rng: box(), value=VALUE_FAMILIES["all equal"]),
+    "two constraints": Setting(lambda rng: box(), {"n_constraints": 2}, constraints=2),
+    "cost": Setting(lambda rng: box(), {"acquisition": "logei_per_cost"}, cost=True),
+    "conditional": Setting(random_tree),
+    "fidelity": Setting(lambda rng: {"x0": Real(0, 1), "x1": Real(0, 1),
+                                     "budget": Fidelity(1, 9)}),
+    "fidelity, constraint and cost": Setting(
+        lambda rng: {"x0": Real(0, 1), "budget": Fidelity(1, 9)},
+        {"n_constraints": 1, "acquisition": "logei_per_cost"}, constraints=1, cost=True),
+}
+
+
+def random_point(space: Any, rng: np.random.Generator) -> dict[str, Any]:
+    if isinstance(space, Tree):
+        return space.point(rng)
+    point: dict[str, Any] = {}
+    for name, dim in space.items():
+        if isinstance(dim, Fidelity):
+            point[name] = dim.high
+        else:
+            point[name] = float(dim.low + (dim.high - dim.low) * rng.random())
+    return point
+
+
+def random_ops(opt: Optimizer, run: Run, rng: np.random.Generator, setting: Setting,
+               space: Any, n: int, reported: dict[str, int]) -> None:
+    """n random operations: ask 1–2, tell (rounded to 3 digits, or two at once),
+    tell_failure, cancel, add_pending, report, heartbeat, a never-asked tell, each on a
+    pending point chosen at random; `reported`: the last step reported of each point."""
+    def extras(params: Mapping[str, Any], i: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if setting.constraints:
+            out["constraints"] = [float(params.get("x0", 0.5)) - 0.6] + [
+                float(rng.normal())] * (setting.constraints - 1)
+        if setting.cost:
+            out["cost"] = float(0.5 + rng.random())
+        return out
+
+    objective = tree_signal(space) if isinstance(space, Tree) else (
+        lambda p, i: signal_of(p))
+    for i in range(n):
+        pending = opt.pending
+        op = rng.choice(["ask", "ask", "tell", "tell", "rounded", "batch", "fail", "cancel",
+                         "add", "report", "heartbeat", "never"])
+        if op == "ask" or (not pending and op in ("tell", "rounded", "batch", "fail",
+                                                  "cancel", "report", "heartbeat")):
+            run.step(f"ask #{i}", opt.ask, int(rng.integers(1, 3)))
+            continue
+        point = pending[int(rng.integers(len(pending)))] if pending else {}
+        value = setting.value(objective(point, i), rng, i) if point else 0.0
+        if op == "tell":
+            run.step(f"tell #{i}", partial(opt.tell, point, value, duration=float(rng.random()),
+                                           **extras(point, i)))
+        elif op == "rounded":  # README: a tell rounded to 3 significant digits releases it
+            shown = {k: float(f"{v:.3g}") if isinstance(v, float) else v
+                     for k, v in point.items()}
+            run.step(f"tell rounded #{i}", partial(opt.tell, shown, value, **extras(shown, i)))
+            if len(opt.pending) != len(pending) - 1:
+                run.faults.append(f"tell rounded #{i}: {shown} released "
+                                  f"{len(pending) - len(opt.pending)} pending points of "
+                                  f"{pending}")
+        elif op == "batch":
+            both = pending[:2]
+            per = [extras(p, i) for p in both]
+            kwargs = {k: [e[k] for e in per] for k in (per[0] if per else {})}
+            run.step(f"tell batch #{i}", partial(
+                opt.tell, both, [setting.value(objective(p, i), rng, i) for p in both],
+                **kwargs))
+        elif op == "fail":
+            run.step(f"tell_failure #{i}", partial(opt.tell_failure, point, f"boom {i}",
+                                                   cost=1.0 if setting.cost else None))
+        elif op == "cancel":
+            run.step(f"cancel #{i}", opt.cancel, point)
+        elif op == "heartbeat":
+            run.step(f"heartbeat #{i}", opt.heartbeat, point)
+        elif op == "report":
+            budget = float(point.get("budget", 9))
+            stop, last = False, reported.get(repr(point), 0)
+            for step in range(last + 1, last + 1 + int(rng.integers(1, max(2, int(budget))))):
+                if step > budget:
+                    break
+                reported[repr(point)] = step
+                stop = bool(run.step(f"report #{i}", opt.report, point, step,
+                                     setting.value(objective(point, i) / step, rng, i)))
+                if stop:
+                    break
+            if stop:
+                run.step(f"tell pruned #{i}", partial(opt.tell, point, value, **extras(point, i)))
+        elif op == "add":
+            fresh = random_point(space, rng)
+            fidelity = opt.space.fidelity is not None  # documented: the schedule sets budgets
+            run.step(f"add_pending #{i}", opt.add_pending, fresh,
+                     refuse=Refuse("Fidelity ('budget')", "add_pending") if fidelity else None)
+        else:
+            fresh = random_point(space, rng)
+            value = setting.value(objective(fresh, i), rng, i)
+            run.step(f"tell never asked #{i}", partial(opt.tell, fresh, value,
+                                                       **extras(fresh, i)))
+        best_checked(opt, run, f"#{i} ({op})")
+
+
+def continued(opt: Optimizer, journal: str, run: Run, rng: np.random.Generator,
+              setting: Setting, space: Any, reported: dict[str, int]) -> None:
+    """The run closed and resumed to append, and a deep copy of it, go on with the same
+    random operations: the same history, pending points, best and next ask (README: a
+    copy and a resumed journal each ask what the original would)."""
+    twin = copy.deepcopy(opt)
+    opt.close()
+    resumed = run.step("resume to append", Optimizer.resume, journal)
+    if resumed is None:
+        return
+    state = rng.bit_generator.state
+    random_ops(twin, run, rng, setting, space, 10, dict(reported))
+    rng.bit_generator.state = state
+    random_ops(resumed, run, rng, setting, space, 10, dict(reported))
+    same_state(twin, resumed, "the resumed journal and a copy, continued", run, timing=False)
+    a, b = run.step("ask the copy", twin.ask), run.step("ask the resumed", resumed.ask)
+    if a != b:
+        run.faults.append(f"continued: the resumed journal asks {b}, the copy {a}")
+    resumed.close()
+
+
+_POSTGRES: list[str] = []  # the URL of this process's server, started by its first use
+
+
+def postgres_url() -> str:
+    """A database on a throwaway PostgreSQL server (tests/postgres.py), started once per
+    process and stopped at its exit; each sequence has a study of its own there."""
+    if not _POSTGRES:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from postgres import PostgresServer, find_binaries
+
+        binaries, looked = find_binaries()
+        if binaries is None:
+            raise RuntimeError(f"PostgreSQL binaries not found: {looked}")
+        server = PostgresServer(binaries)
+        server.start()
+        atexit.register(server.remove)
+        atexit.register(server.stop)  # run first: atexit calls in reverse order
+        _POSTGRES.append(server.create_database("fuzz"))
+    return _POSTGRES[0]
+
+
+def _stored(setting: Setting, where: str) -> Scenario:
+    """A random sequence written to a journal or a study; the journal resumed (or a second
+    optimizer attached to the study) holds the live optimizer's history, pending points
+    and best, and a resumed journal asks what the live optimizer asks next."""
+    def sequence(seed: int, run: Run) -> None:
+        rng = np.random.default_rng(seed)
+        made = setting.space(rng)
+        space = made.space if isinstance(made, Tree) else made
+        with tempfile.TemporaryDirectory() as folder:
+            url = {"journal": lambda: str(Path(folder) / "run.jsonl"),
+                   "sqlite": lambda: f"sqlite:///{folder}/study.db",
+                   "jsonl study": lambda: str(Path(folder) / "study.jsonl"),
+                   "postgresql": postgres_url}[where]()
+            study = f"s{uuid.uuid4().hex}"  # one database holds every postgresql sequence
+            store = {"journal": url} if where == "journal" else {"storage": url, "study": study}
+            keywords = {**setting.keywords, **store}
+            opt = run.step("optimizer", lambda: optimizer(space, seed, **keywords))
+            if opt is None:
+                return
+            reported: dict[str, int] = {}
+            random_ops(opt, run, rng, setting, made, 24, reported)
+            if where == "journal":
+                again = run.step("resume", partial(Optimizer.resume, url, append=False))
+            else:
+                again = run.step("attach", lambda: optimizer(
+                    space, seed + 1, **{**setting.keywords, **store}))
+            if again is None:
+                return
+            same_state(opt, again, "resumed" if where == "journal" else "attached", run)
+            if where == "journal":
+                resumed, live = run.step("ask the resumed", again.ask), run.step("ask", opt.ask)
+                if resumed != live:
+                    run.faults.append(f"the resumed journal asks {resumed}, the run {live}")
+                finish(opt, run)
+                continued(opt, url, run, rng, setting, made, reported)
+                return
+            else:
+                run.step("ask the attached", again.ask)
+                run.step("ask", opt.ask)
+                same_state(opt, again, "attached, after an ask of each", run)
+                again.close()
+            finish(opt, run)
+            opt.close()
+    return sequence
+
+
+for _where in ("journal", "sqlite", "jsonl study", "postgresql"):
+    register(f"stored in a {_where}", partial(_stored, where=_where), SETTINGS)
+
+
+# ------------------------------------------------------------------ the integrations
+def random_distributions(rng: np.random.Generator) -> dict[str, Any]:
+    """2–5 Optuna distributions: floats (log, step, a 1e-300 scale, ±1e300), ints (log,
+    step, one value), categoricals of mixed types."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+    menu: list[Callable[[], Any]] = [
+        lambda: FloatDistribution(-5.0, 5.0),
+        lambda: FloatDistribution(1e-5, 1e-1, log=True),
+        lambda: FloatDistribution(0.0, 1.0, step=0.25),
+        lambda: FloatDistribution(1e-300, 1e-290, log=True),
+        lambda: FloatDistribution(-1e300, 1e300),
+        lambda: FloatDistribution(2.0, 2.0),
+        lambda: IntDistribution(1, 64, log=True),
+        lambda: IntDistribution(0, 100, step=10),
+        lambda: IntDistribution(3, 3),
+        lambda: IntDistribution(-2**40, 2**40),
+        lambda: CategoricalDistribution([None, True, 1, "a", 2.5]),
+        lambda: CategoricalDistribution(["only"]),
+    ]
+    return {f"p{i}": menu[int(k)]() for i, k in enumerate(
+        rng.choice(len(menu), size=int(rng.integers(2, 6)), replace=False))}
+
+
+OPTUNA_VALUES: dict[str, Callable[[float, np.random.Generator, int], float]] = {
+    "smooth": lambda s, r, i: s,
+    "all equal": VALUE_FAMILIES["all equal"],
+    "1e300 scale": VALUE_FAMILIES["1e300 scale"],
+    "±1e300 mixed": VALUE_FAMILIES["±1e300 mixed"],
+    "subnormal steps": VALUE_FAMILIES["subnormal 5e-324 steps"],
+    "inf now and then": lambda s, r, i: math.inf if i % 4 == 3 else s,
+    "-inf now and then": lambda s, r, i: -math.inf if i % 5 == 4 else s,
+    "nan now and then": lambda s, r, i: math.nan if i % 3 == 2 else s,
+}
+
+
+def suggest(trial: Any, name: str, dist: Any) -> Any:
+    """trial.suggest_* of `dist` (Optuna's public API)."""
+    from optuna.distributions import FloatDistribution, IntDistribution
+    if isinstance(dist, FloatDistribution):
+        return trial.suggest_float(name, dist.low, dist.high, log=dist.log, step=dist.step)
+    if isinstance(dist, IntDistribution):
+        return trial.suggest_int(name, dist.low, dist.high, log=dist.log, step=dist.step)
+    return trial.suggest_categorical(name, dist.choices)
+
+
+def inside(dist: Any, v: Any) -> bool:
+    """Whether `v` is a value `dist` can give: in its range, on its step grid, a choice."""
+    from optuna.distributions import FloatDistribution, IntDistribution
+    if isinstance(dist, (FloatDistribution, IntDistribution)):
+        on_grid = dist.step is None or math.isclose(
+            round((v - dist.low) / dist.step) * dist.step, v - dist.low, abs_tol=1e-9)
+        return bool(dist.low <= v <= dist.high and on_grid)
+    return any(v is c or (type(v) is type(c) and v == c) for c in dist.choices)
+
+
+def optuna_trial(study: Any, run: Run, i: int, rng: np.random.Generator,
+                 spaces: tuple[dict[str, Any], dict[str, dict[str, Any]]],
+                 value: Callable[[float, np.random.Generator, int], float]) -> Any:
+    """Trial i: asked, suggested (the branch's parameters under "model"), checked, and
+    told as failed, pruned after a report, or with a value; its params (None if none)."""
+    import optuna
+    State = optuna.trial.TrialState
+    trial = run.step(f"ask #{i}", study.ask)
+    if trial is None:
+        return None
+    shared, branch = spaces
+
+    def suggested() -> dict[str, Any]:
+        for name, dist in shared.items():
+            suggest(trial, name, dist)
+        model = trial.suggest_categorical("model", ["svm", "tree"])
+        for name, dist in branch[model].items():
+            suggest(trial, f"{model}_{name}", dist)
+        return dict(trial.params)
+    params = run.step(f"suggest #{i}", suggested)
+    if params is None:
+        run.step(f"tell failed #{i}", partial(study.tell, trial, state=State.FAIL))
+        return None
+    for name, v in params.items():
+        if not inside(trial.distributions[name], v):
+            run.faults.append(f"suggest #{i}: {name}={v!r} outside {trial.distributions[name]}")
+    s = sum((float(v) - 0.3) ** 2 for v in params.values()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e6)
+    kind = rng.random()
+    if kind < 0.15:
+        run.step(f"tell failed #{i}", partial(study.tell, trial, state=State.FAIL))
+    elif kind < 0.3:
+        run.step(f"report #{i}", trial.report, value(s, rng, i), 1)
+        run.step(f"tell pruned #{i}", partial(study.tell, trial, state=State.PRUNED))
+    else:
+        run.step(f"tell #{i}", study.tell, trial, value(s, rng, i))
+    return params
+
+
+def optuna_trials(seed: int, run: Run, value: Callable[[float, np.random.Generator, int], float],
+                  n: int = 12) -> list[dict[str, Any]]:
+    """n trials of a define-by-run objective over random distributions (a branch under a
+    categorical), some failed and some pruned, asked and told through the sampler; the
+    suggested params in order."""
+    import optuna
+
+    from bayesopt.integrations.optuna import BayesoptSampler
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    rng = np.random.default_rng(seed)
+    spaces = (random_distributions(rng),
+              {"svm": random_distributions(np.random.default_rng(seed + 100)), "tree": {}})
+    sampler = run.step("sampler", lambda: BayesoptSampler(seed=seed, n_initial=3,
+                                                            options=FAST))
+    study = run.step("study", lambda: optuna.create_study(sampler=sampler))
+    if study is None:
+        return []
+    suggested: list[dict[str, Any]] = []
+    for i in range(n):
+        params = optuna_trial(study, run, i, rng, spaces, value)
+        if params is not None:
+            suggested.append(params)
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if complete:
+        best = run.step("best_trial", lambda: study.best_trial)
+        if best is not None and best.value != min(t.value for t in complete):
+            run.faults.append(f"best_trial {best.value} is not the least value")
+    return suggested
+
+
+# Optuna's own: a tell of NaN marks the trial FAIL (`optuna.study._tell`)
+OPTUNA_WARNINGS = (("The value nan is not acceptable", "optuna"),)
+
+
+def _optuna(value: Callable[[float, np.random.Generator, int], float]) -> Scenario:
+    """Random distributions and branches through `BayesoptSampler`: suggestions inside
+    their distributions, failed and pruned trials taken, and the same seed suggests the
+    same (README, Optuna: the same seed and the same trials give the same suggestions)."""
+    def sequence(seed: int, run: Run) -> None:
+        run.external = OPTUNA_WARNINGS
+        first = optuna_trials(seed, run, value)
+        again = optuna_trials(seed, Run(run.timeout, OPTUNA_WARNINGS), value)
+        if repr(first) != repr(again):
+            run.faults.append(f"the same seed suggested {again}, then {first}")
+    return sequence
+
+
+register("optuna", _optuna, OPTUNA_VALUES)
+
+SCORES: dict[str, Callable[[float, int], float]] = {
+    "nan always": lambda s, i: math.nan,
+    "nan now and then": lambda s, i: math.nan if i % 3 == 0 else s,
+    "inf now and then": lambda s, i: math.inf if i % 4 == 1 else s,
+    "-inf now and then": lambda s, i: -math.inf if i % 4 == 1 else s,
+    "constant": lambda s, i: 0.5,
+    "1e300 scale": lambda s, i: 1e300 * s,
+    "±1e300": lambda s, i: 1e300 * (s - 0.5),
+    "subnormal": lambda s, i: TINY * round(8 * s),
+}
+
+
+# scikit-learn's own, in `BaseSearchCV._format_results` (RandomizedSearchCV's too): the
+# warning about NaN and ±inf scores, and numpy's in its std of scores of ±inf or ~1e300
+SKLEARN_WARNINGS = (("One or more of the test scores are non-finite", "sklearn"),
+                    ("overflow encountered in square", r"sklearn\.model_selection\._search"),
+                    ("invalid value encountered in subtract",
+                     r"sklearn\.model_selection\._search"))
+
+
+def _search(score: Callable[[float, int], float]) -> Scenario:
+    """`BayesSearchCV` of a real small estimator with a scorer returning hostile scores:
+    the search ends, `cv_results_` has a row per candidate, and `best_index_` is
+    `RandomizedSearchCV`'s rule (the least rank) with `best_params_` its params."""
+    def sequence(seed: int, run: Run) -> None:
+        run.external = SKLEARN_WARNINGS
+        from sklearn.datasets import make_regression
+        from sklearn.linear_model import Ridge
+        from sklearn.neighbors import KNeighborsRegressor
+        from sklearn.tree import DecisionTreeRegressor
+
+        from bayesopt.sklearn import BayesSearchCV
+        X, y = make_regression(n_samples=30, n_features=3, noise=0.1, random_state=seed)
+        estimators: list[tuple[Any, dict[str, Any]]] = [
+            (Ridge(), {"alpha": Real(1e-3, 1e3, log=True)}),
+            (DecisionTreeRegressor(random_state=0), {"max_depth": Integer(1, 6),
+                                                     "criterion": Categorical(
+                                                         ["squared_error", "absolute_error"])}),
+            (KNeighborsRegressor(), {"n_neighbors": Integer(1, 8),
+                                     "weights": Categorical(["uniform", "distance"])}),
+        ]
+        estimator, space = estimators[seed % 3]
+        calls = Counter[str]()
+
+        def scorer(fitted: Any, X_: Any, y_: Any) -> float:
+            calls["n"] += 1
+            r2 = float(fitted.score(X_, y_))
+            return score(1.0 / (1.0 + math.exp(-max(min(r2, 50.0), -50.0))), calls["n"] // 3)
+        search = BayesSearchCV(estimator, space, n_iter=6, cv=3, scoring=scorer,
+                               random_state=seed, n_initial=3,
+                               optimizer_kwargs={"options": FAST})
+        fitted = run.step("fit", search.fit, X, y)
+        if fitted is None:
+            return
+        results = search.cv_results_
+        if len(results["params"]) != 6:
+            run.faults.append(f"{len(results['params'])} rows for 6 candidates")
+        rank = np.asarray(results["rank_test_score"])
+        if search.best_index_ != int(np.argmin(rank)):
+            run.faults.append(f"best_index_ {search.best_index_}, least rank at "
+                              f"{int(np.argmin(rank))}: {rank}")
+        if search.best_params_ != results["params"][search.best_index_]:
+            run.faults.append(f"best_params_ {search.best_params_} are not row "
+                              f"{search.best_index_}'s")
+        run.step("predict", search.predict, X[:3])
+    return sequence
+
+
+register("scikit-learn", _search, SCORES)
+
+
+# ------------------------------------------------------------------ the command line
+# what a command prints (Python source run as `python -c SOURCE x`), and what `bayesopt run`
+# must record of it (README, Command line): ("ok", value, None), or ("failed", None, text
+# its error holds where bayesopt.command's messages fix it, else None)
+Recorded = tuple[str, float | None, str | None]
+NO_OBJECTIVE: Recorded = ("failed", None, "no objective in the output")
+FAILED: Recorded = ("failed", None, None)
+CLI_OUTPUTS: dict[str, tuple[str, Recorded]] = {
+    "nothing": ("pass", NO_OBJECTIVE),
+    "nan": ("print('nan')", FAILED),
+    "objective: inf": ("print('objective: inf')", FAILED),
+    "-inf alone": ("print('-inf')", FAILED),
+    "1e400 (overflows to inf)": ("print('objective: 1e400')", FAILED),
+    "text": ("print('hello')", NO_OBJECTIVE),
+    "a number and text on one line": (
+        "print('objective: 0.5 extra')", ("failed", None, "holds '0.5 extra', not a number")),
+    "hexadecimal": ("print('objective: 0x10')", ("failed", None, "holds '0x10', not a number")),
+    "float max": ("print('objective: 1.7976931348623157e308')", ("ok", FMAX, None)),
+    "-float max": ("print('-1.7976931348623157e308')", ("ok", -FMAX, None)),
+    "subnormal": ("print('objective: 5e-324')", ("ok", TINY, None)),
+    "1e-400 (underflows to 0)": ("print('objective: 1e-400')", ("ok", 0.0, None)),
+    "-0.0": ("print('-0.0')", ("ok", -0.0, None)),
+    "CRLF line end": ("import sys; sys.stdout.write('0.25\\r\\n')", ("ok", 0.25, None)),
+    "no line end": ("import sys; sys.stdout.write('0.25')", ("ok", 0.25, None)),
+    "colour codes": ("print('\\x1b[32mobjective: 0.25\\x1b[0m')", ("ok", 0.25, None)),
+    "the number, then a nonzero exit": ("import sys; print('objective: 0.5'); sys.exit(3)",
+                                        ("failed", None, "exited with status 3")),
+    "killed by SIGKILL after the number": (
+        ("import os, signal; print('objective: 0.5', flush=True); "
+         "os.kill(os.getpid(), signal.SIGKILL)"), ("failed", None, "killed by signal SIGKILL")),
+    "invalid UTF-8 around the number": (
+        "import sys; sys.stdout.buffer.write(b'\\xff\\xfe\\n0.75\\n\\xc3\\n')",
+        ("ok", 0.75, None)),
+    "a report of nan": ("print('report: 1 nan'); print('objective: 0.5')",
+                        ("failed", None, "report line 'report: 1 nan'")),
+    "a report of 1e300 then the value": (
+        "print('report: 1 1e300'); print('objective: 1e300')", ("ok", 1e300, None)),
+    "a report line of one number": ("print('report: 1'); print('objective: 0.5')",
+                                    ("failed", None, "is not 'report: <step> <value>'")),
+    "4 MB of text, then the number": (
+        "import sys; sys.stdout.write(('x' * 999 + '\\n') * 4000); print('objective: 0.125')",
+        ("ok", 0.125, None)),
+}
+
+
+def _cli(source: str, expected: Recorded) -> Scenario:
+    """`bayesopt run` of a command printing hostile output, 3 calls: it exits 0 (1 when
+    every evaluation failed), the journal records each evaluation as the README says (a
+    failure with its reason, and no traceback of bayesopt's tether), and `bayesopt show`
+    (--failed too) reads it."""
+    def sequence(seed: int, run: Run) -> None:
+        import contextlib
+        import io
+        import json
+        import sys
+
+        from bayesopt.cli import main as cli
+        with tempfile.TemporaryDirectory() as folder:
+            space, journal = Path(folder) / "space.json", Path(folder) / "run.jsonl"
+            space.write_text(json.dumps({"x": {"type": "real", "low": 0.0, "high": 1.0}}))
+            argv = ["run", "--space", str(space), "--n-calls", "3", "--journal", str(journal),
+                    "--seed", str(seed), "--", sys.executable, "-c", source, "{x}"]
+
+            def call(args: list[str]) -> tuple[int, str]:
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                    code = cli(args)
+                return code, out.getvalue()
+            done = run.step("bayesopt run", call, argv)
+            if done is None:
+                return
+            # `bayesopt run --help`: exit status 1 if every evaluation failed
+            if done[0] != (0 if expected[0] == "ok" else 1):
+                run.faults.append(f"bayesopt run exited {done[0]}: {done[1][-300:]}")
+            opt = run.step("resume", partial(Optimizer.resume, journal, append=False))
+            if opt is None:
+                return
+            seen = [(o.status, o.value) for o in opt.history]
+            status, value, reason = expected
+            if len(seen) != 3 or any(s != status or (value is not None and (
+                    v != value or math.copysign(1, v) != math.copysign(1, value)))
+                    for s, v in seen):
+                run.faults.append(f"recorded {seen}, expected 3 × {expected}")
+            for error in {o.error for o in opt.history if o.error is not None}:
+                # the reason, and never a traceback of bayesopt's own code run with the command
+                if (reason is not None and reason not in error) or "tether.py" in error:
+                    run.faults.append(f"the failure says {error!r}, not {reason!r}")
+            for args in (["show", str(journal)], ["show", "--failed", str(journal)]):
+                shown = run.step(" ".join(args[:2]), call, args)
+                if shown is not None and shown[0] != 0:
+                    run.faults.append(f"bayesopt {' '.join(args[:2])} exited {shown[0]}: "
+                                      f"{shown[1][-300:]}")
+    return sequence
+
+
+register("command line", _cli, CLI_OUTPUTS)
 
 
 # ------------------------------------------------------------------ main

@@ -335,6 +335,27 @@ def test_the_tether_dumps_no_core_of_its_own_for_a_command_that_crashed(tmp_path
     assert not list(tmp_path.glob("core*"))
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bayesopt.tether is Linux's")
+def test_a_command_killed_by_sigkill_is_a_failure_saying_so(tmp_path: Path) -> None:
+    """The out-of-memory killer's SIGKILL: the tether ends by SIGKILL too (whose action it
+    cannot set), so the failure says the command was killed by SIGKILL. Before, setting
+    SIGKILL's action raised OSError in the tether, which exited with status 1 and its own
+    traceback as the command's stderr (robustness fuzz, "command line")."""
+    directory = setup_dir(tmp_path, {"x": {"type": "real", "low": 0.0, "high": 1.0}},
+                          "space.json")
+    kill = ("import os, signal; print('objective: 0.5', flush=True); "
+            "os.kill(os.getpid(), signal.SIGKILL)")
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "2", "--journal",
+                    "tune.jsonl", "--", sys.executable, "-c", kill, "{x}", cwd=directory,
+                    check=False)
+    assert done.returncode == 1, done.stderr  # every evaluation failed
+    failures = told(directory / "tune.jsonl")
+    assert [kind for kind, _, _ in failures] == ["failed", "failed"]
+    for _, _, error in failures:
+        assert "killed by signal SIGKILL" in str(error), error
+        assert "tether" not in str(error) and "OSError" not in str(error), error
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the tether is Linux's")
 def test_a_command_starts_with_sigpipe_and_sigxfsz_at_their_defaults() -> None:
     """Python ignores SIGPIPE and SIGXFSZ; the tether restores them in the command, as

@@ -357,6 +357,24 @@ def test_evaluations_mark_failures_and_colour_by_order(mixed):
     assert len(fig.axes) == 10  # 9 panels and the colour bar
 
 
+
+def test_a_none_choice_is_drawn_at_its_category_not_as_an_inactive_value():
+    """None is a choice like any other (README, Conditional spaces: it stays None): the
+    objective's grid has an edge at each category and the evaluations count every point
+    told with None. Before, plots took None for "inactive here": the 2-D partial dependence
+    raised matplotlib's "x and y arguments to pcolormesh cannot have non-finite values",
+    and the histogram left out the points whose choice was None (robustness fuzz)."""
+    space = {"c": Categorical([None, "a", "b"]), "x": Real(0.0, 1.0)}
+    result = run(space, lambda p: (p["x"] - 0.3) ** 2 + (p["c"] is None), 12)
+    assert any(o.params["c"] is None for o in result.history)
+    fig, axes = plots.objective(result, n_points=6, n_samples=16)
+    plt.close(fig)
+    fig, axes = plots.evaluations(result)
+    heights = [p.get_height() for p in axes[0, 0].patches]  # stacked: ok bars, then failed
+    counts = [sum(o.params["c"] == c for o in result.history) for c in (None, "a", "b")]
+    np.testing.assert_array_equal(np.add(heights[:3], heights[3:]), counts)
+    plt.close(fig)
+
 # ---------------------------------------------------------------- importance
 def test_importance_bars_are_relevances_in_space_order(mixed):
     _, ax = plots.importance(mixed)

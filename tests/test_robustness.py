@@ -240,3 +240,20 @@ def test_the_fuzzers_harness_tells_a_refusal_from_a_fault():
     assert run.refusals == 1 and len(run.faults) == 4 and run.steps == 5
     ((_, _, one),) = list(fuzz([0], 60, "value type refused: nan"))
     assert (one.refusals, one.faults) == (1, [])
+
+
+def test_the_fuzzers_families_where_users_live_run_clean():
+    """One sequence of each family the fuzz added for storages, conditional spaces, the
+    integrations and the command line (bench/robustness_fuzz.py's docstring) ends without a
+    fault, and the refusal family refuses as required."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.robustness_fuzz import fuzz
+
+    names = ["conditional refused: inactive key present",
+             "stored in a journal: fidelity, constraint and cost",
+             "stored in a sqlite: two constraints", "optuna: nan now and then",
+             "scikit-learn: ±1e300", "command line: killed by SIGKILL after the number"]
+    outcomes = {name: run for name in names for (_, _, run) in fuzz([0], 120, name)}
+    assert {name: run.faults for name, run in outcomes.items()} == {n: [] for n in names}
+    assert outcomes["conditional refused: inactive key present"].refusals == 2
+    assert all(run.steps >= 2 for run in outcomes.values())
