@@ -27,7 +27,9 @@ Early stopping inside a loop (`SuccessiveHalving`) follows Optuna's
 s = min_early_stopping_rate; when a trial's reported step reaches it, its
 value is recorded there and the trial stops unless that value is among the
 best max(1, ⌊m/η⌋) of the m values recorded at the rung so far (its own
-included); with at most `bootstrap_count` values it stops. Beside a Fidelity's
+included), i.e. unless it exceeds the max(1, ⌊m/η⌋)-th least of them, so a value
+tied with that one continues and equal reports stop no run; with at most
+`bootstrap_count` values it stops. Beside a Fidelity's
 schedule, a run is never stopped at the budget it was asked with, and a promotion
 continued from its source's checkpoint skips the rungs its source passed
 (`Pruning.report`).
@@ -296,7 +298,8 @@ class Pruning:
 
     def _survives(self, loss: float, ranked: list[float]) -> bool:
         """Whether `loss` is within the best 1/η of its rung's losses `ranked` (ascending,
-        `loss` among them): Optuna's rule, after `bootstrap_count` values."""
+        `loss` among them): Optuna's rule, after `bootstrap_count` values; a loss equal to
+        the cut's value is kept (ties survive)."""
         if len(ranked) <= self.rule.bootstrap_count:
             return False
         keep = max(1, len(ranked) // self.rule.reduction_factor)

@@ -26,6 +26,16 @@ A dimension's relevance comes from its own columns, which the kernel reads
 only where it is active, so it is already a within-branch relevance; the
 importance chart labels each bar with its condition.
 Evaluations where a dimension is inactive are left out of its panels.
+
+Values near the float maximum are drawn in units: where the largest finite magnitude
+m of the values a figure draws (objective values, best so far, optimum, partial
+dependence) passes 1e300, its value axis and colour bar show v / u with
+u = 10^⌊log10 m⌋ and name u ("× 1e308"); a regret is then (v − optimum) / u, computed
+as v/u − optimum/u. matplotlib's own arithmetic on axis limits, margins, transforms
+and contour layers (sums and differences of the drawn values) passes the float
+maximum for values within a factor of 2 or so of it (its RuntimeWarnings, then a
+ValueError or a LinAlgError from inside matplotlib); in units it never does.
+The returned numbers (`partial_dependence_1d/2d`) stay in the objective's units.
 """
 
 from __future__ import annotations
@@ -65,7 +75,8 @@ Runs: TypeAlias = "OptimizeResult | Sequence[OptimizeResult]"
 Results: TypeAlias = "Runs | Sequence[Runs] | Mapping[str, Runs]"
 _Group: TypeAlias = "tuple[str | None, list[OptimizeResult]]"  # (label, runs)
 
-_REGRET_FLOOR = 1e-12  # regret is clipped here so that it can be drawn on a log axis
+_REGRET_FLOOR = 1e-12  # regret (in drawing units) is clipped here to be drawn on a log axis
+_HUGE = 1e300  # values of a larger magnitude are drawn in units of a power of ten (`_unit`)
 _PREDICT_CHUNK = 65_536  # rows per surrogate call: bounds the memory of the 2-D grids
 _JITTER = 0.15  # spread of points on a categorical axis, in category widths
 _PANEL = 2.3  # inches per panel of a matrix plot
@@ -106,7 +117,8 @@ def convergence(
     optimum : float, optional
         The known optimal value. If given, the regret (best so far − optimum
         when minimizing, optimum − best so far when maximizing) is drawn on a
-        log axis, clipped at 1e-12.
+        log axis, clipped at 1e-12 (of the unit the values are drawn in, 1 unless
+        they pass 1e300: see the module docstring).
     labels : list of str, optional
         One name per group when `results` is not a dict (a dict's keys are
         its labels).
@@ -121,10 +133,12 @@ def convergence(
     groups = _groups(results, labels)
     maximize = _direction(groups)
     optimum = None if optimum is None else check_real("optimum", optimum)
+    unit = _unit(*(run.values for _, runs in groups for run in runs),
+                 np.array([0.0 if optimum is None else optimum]))
     fig, ax = _single_axes(ax, (6.4, 4.2))
     for label, runs in groups:
-        _draw_group(ax, label, runs, optimum, maximize)
-    _style_convergence(ax, groups, optimum, maximize)
+        _draw_group(ax, label, runs, optimum, maximize, unit)
+    _style_convergence(ax, groups, optimum, maximize, unit)
     return fig, ax
 
 
@@ -180,29 +194,33 @@ def _direction(groups: list[_Group]) -> bool:
     return directions.pop()
 
 
-def _regret(values: np.ndarray, optimum: float | None, maximize: bool,
+def _regret(values: np.ndarray, optimum: float | None, maximize: bool, unit: float,
             check: bool = True) -> np.ndarray:
-    """Values, or their distance to the optimum (clipped at a tiny floor) if one is known;
-    `check`: warn when one beats it (meant for judged values: an infeasible one may)."""
+    """Values, or their distance to the optimum (clipped at a tiny floor) if one is known,
+    in `unit`s (`_unit`); `check`: warn when one beats the optimum (meant for judged
+    values: an infeasible one may)."""
+    values = values / unit
     if optimum is None:
         return values
-    regret = optimum - values if maximize else values - optimum
-    if check and np.any(regret < -1e-9 * max(1.0, abs(optimum))):
+    scaled = optimum / unit  # both in units first: v − optimum may pass the float maximum
+    regret = scaled - values if maximize else values - scaled
+    if check and np.any(regret < -1e-9 * max(1.0, abs(scaled))):
         warnings.warn(f"a run beats the given optimum={optimum!r}; is it right?", stacklevel=4)
     return np.maximum(regret, _REGRET_FLOOR)  # NaN (no success yet) stays NaN
 
 
 def _draw_group(ax: Axes, label: str | None, runs: list[OptimizeResult], optimum: float | None,
-                maximize: bool) -> None:
+                maximize: bool, unit: float) -> None:
     n = max(len(run) for run in runs)
     curves = np.full((len(runs), n), np.nan)  # (runs, evaluations); NaN before a first success
     for i, run in enumerate(runs):
         curves[i, : len(run)] = run.best_so_far
-    curves = _regret(curves, optimum, maximize)
+    curves = _regret(curves, optimum, maximize, unit)
     x = np.arange(1, n + 1)
     if len(runs) == 1:
         (line,) = ax.step(x, curves[0], where="post", label=label)
-        _draw_evaluations(ax, runs[0], _regret(runs[0].values, optimum, maximize, check=False),
+        _draw_evaluations(ax, runs[0],
+                          _regret(runs[0].values, optimum, maximize, unit, check=False),
                           line.get_color())
         return
     has = np.any(np.isfinite(curves), axis=0)
@@ -246,13 +264,14 @@ def _draw_infeasible(ax: Axes, x: np.ndarray, y: np.ndarray, colour: Any) -> Non
 
 
 def _style_convergence(ax: Axes, groups: list[_Group],
-                       optimum: float | None, maximize: bool) -> None:
+                       optimum: float | None, maximize: bool, unit: float) -> None:
     ax.set_xlabel("number of evaluations")
     if optimum is None:
-        ax.set_ylabel(f"best value so far ({'max' if maximize else 'min'}imizing)")
+        ax.set_ylabel(_in_units(f"best value so far ({'max' if maximize else 'min'}imizing)",
+                                unit))
     else:
         ax.set_yscale("log")
-        ax.set_ylabel("regret: |optimum − best so far|")
+        ax.set_ylabel(_in_units("regret: |optimum − best so far|", unit))
     several = any(len(runs) > 1 for _, runs in groups)
     ax.set_title("Convergence" + (" (median and interquartile range)" if several else ""))
     if ax.get_legend_handles_labels()[1]:  # labelled groups, medians, infeasible points
@@ -395,7 +414,9 @@ def _partial_dependence(result: OptimizeResult, samples: np.ndarray,
     X = space.condition(_with_grid(space, samples, fixed).reshape(-1, space.n_columns))
     shape = tuple(grid.encoded.shape[0] for _, grid in fixed) + (samples.shape[0],)
     mean = _mean(result, X).reshape(shape)
-    with np.errstate(over="ignore"):  # a sum past the float range: averaged in units below
+    # a sum past the float range (inf, or inf − inf where partial sums overflow with
+    # both signs): averaged in units below
+    with np.errstate(over="ignore", invalid="ignore"):
         average = mean.mean(axis=-1)
     if not np.all(np.isfinite(average)):  # means near ±1.8e308: in units of the largest
         unit = float(np.max(np.abs(mean)))
@@ -499,10 +520,13 @@ def objective(
     fig, axes = _matrix_figure(len(chosen))
     pairs = {(i, j): _pair(result, samples, (i, grids[i]), (j, grids[j]))
              for row, i in enumerate(chosen) for j in chosen[:row]}
-    colours = _colour_scale(result, [pd for pd in pairs.values() if pd is not None])
+    singles = {i: _partial_dependence(result, samples, [(i, grids[i])]) for i in chosen}
+    surfaces = [pd for pd in pairs.values() if pd is not None]
+    unit = _unit(*singles.values(), *surfaces)
+    pairs = {key: None if pd is None else pd / unit for key, pd in pairs.items()}
+    colours = _colour_scale(result, [pd / unit for pd in surfaces])
     for row, i in enumerate(chosen):
-        pd_1d = _partial_dependence(result, samples, [(i, grids[i])])
-        _draw_pd_1d(axes[row, row], result, i, pd_1d, grids[i])
+        _draw_pd_1d(axes[row, row], result, i, singles[i] / unit, grids[i])
         for col, j in enumerate(chosen[:row]):
             pd_2d = pairs[i, j]
             if pd_2d is None:  # two branches of a conditional space: never active together
@@ -510,10 +534,10 @@ def objective(
                                     va="center", transform=axes[row, col].transAxes)
                 continue
             _draw_pd_2d(axes[row, col], result, (j, grids[j]), (i, grids[i]), pd_2d, colours)
-    _label_matrix(axes, space, chosen, diagonal="partial dependence")
+    _label_matrix(axes, space, chosen, diagonal=_in_units("partial dependence", unit))
     if pairs:
         fig.colorbar(colours, ax=list(axes.flat), shrink=0.6,
-                     label="partial dependence (objective units)")
+                     label=_in_units("partial dependence (objective units)", unit))
     fig.suptitle("Partial dependence of the surrogate mean")
     return fig, axes
 
@@ -643,7 +667,8 @@ def budgets(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, 
     fig, ax = _single_axes(ax, (6.4, 4.0))
     name = cast(str, fidelity.name)
     ok = [o for o in result.history if o.ok]
-    values = result.values  # (n,) nan where failed
+    unit = _unit(result.values)
+    values = result.values / unit  # (n,) nan where failed
     levels = sorted({o.params[name] for o in ok})
     infeasible = _infeasible(result)
     for colour, level in enumerate(levels):
@@ -655,7 +680,7 @@ def budgets(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, 
     for o in ok:
         if o.continues is not None and result.history[o.continues].ok:
             ax.plot([o.continues, o.index], values[[o.continues, o.index]], color="0.75", lw=0.7)
-    best = result.best_so_far
+    best = result.best_so_far / unit
     if np.isfinite(best).any():
         ax.step(np.arange(len(result)), best, where="post", color="black",
                 label=f"best at {name} = {fidelity.high:g}")
@@ -664,7 +689,7 @@ def budgets(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figure, 
         ax.plot([], [], " ", label=f"no {'feasible ' if top else ''}run at {name} = "
                                   f"{fidelity.high:g} yet")
     ax.set_xlabel("evaluation")
-    ax.set_ylabel("objective")
+    ax.set_ylabel(_in_units("objective", unit))
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return fig, ax
@@ -828,6 +853,19 @@ def importance(result: OptimizeResult, *, ax: Axes | None = None) -> tuple[Figur
 
 
 # ----------------------------------------------------------------------- helpers
+def _unit(*arrays: np.ndarray) -> float:
+    """The unit values are drawn in: 1, or 10^⌊log10 m⌋ where the largest finite magnitude
+    m of `arrays` passes `_HUGE` (see the module docstring)."""
+    largest = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in arrays),
+                  default=0.0)
+    return 1.0 if largest <= _HUGE else 10.0 ** math.floor(math.log10(largest))
+
+
+def _in_units(label: str, unit: float) -> str:
+    """An axis label naming the unit of its values: "objective (× 1e308)"."""
+    return label if unit == 1.0 else f"{label} (× 1e{round(math.log10(unit))})"
+
+
 def _branch_labels(space: Space) -> list[str]:
     """Each dimension's name, with its condition below it in a conditional space
     ("gamma\nkernel=rbf"), so the bars read per branch; a Fidelity has no bar."""

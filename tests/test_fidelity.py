@@ -256,6 +256,26 @@ def test_pruning_agrees_with_optunas_successive_halving_pruner(
     assert any(s is not None for s in stops) and any(s is None for s in stops)
 
 
+@pytest.mark.parametrize(("losses", "expected"), [
+    # η = 3, one report each at step 1 (rung 0). Worked by hand: the m-th report survives
+    # when its loss is ≤ the max(1, ⌊m/3⌋)-th least of the m losses, its own included:
+    # m=1..3 keep 1 → 0.5, 0.5 (equal to the best), 0.2 survive; m=4, 5 keep 1 (0.2) →
+    # 0.5 and 1.0 stop; m=6 keeps 2, the 2nd least is 0.5 → the last 0.5 survives, tied
+    # with the four 0.5s at ranks 2–5.
+    ([0.5, 0.5, 0.2, 0.5, 1.0, 0.5], [None, None, None, 1, 1, None]),
+    ([1.0] * 7, [None] * 7),  # all equal: each is ≤ the kept quantile, so none stops
+], ids=["ties at the cut", "all equal"])
+def test_a_report_tied_with_the_kept_quantile_survives_as_in_optuna(
+        losses: list[float], expected: list[int | None]) -> None:
+    pruning = Pruning(SuccessiveHalving(min_resource=1, reduction_factor=3))
+    stops = []
+    for i, loss in enumerate(losses):
+        stops.append(1 if pruning.report(i, 1, loss) else None)
+        pruning.close(i)
+    assert stops == expected
+    assert _optuna_decisions([[loss] for loss in losses], 1, 3, 0) == expected
+
+
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"min_resource": 0}, "min_resource"), ({"reduction_factor": 1}, "reduction_factor"),
     ({"min_early_stopping_rate": -1}, "min_early_stopping_rate"),

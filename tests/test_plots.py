@@ -469,3 +469,93 @@ def test_budgets_legend_names_no_best_line_before_a_run_at_the_top_budget():
     assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == (
         "no feasible run at epochs = 9 yet")
     plt.close("all")
+
+
+# ------------------------------------------------------ values near the float maximum
+FMAX = sys.float_info.max
+HUGE_POINTS = [{"x": 0.1, "y": 0.8}, {"x": 0.5, "y": 0.3}, {"x": 0.9, "y": 0.6},
+               {"x": 0.3, "y": 0.1}, {"x": 0.7, "y": 0.9}, {"x": 0.2, "y": 0.4}]
+HUGE_VALUES = {
+    "±1e308": [1e308, -1e308, 0.0, 1e308, -1e308, 0.5e308],
+    "float max at both ends": [FMAX, -FMAX, 0.0, FMAX, -FMAX, 0.0],
+    "all float max": [FMAX] * 6,
+    "all -float max": [-FMAX] * 6,
+    "within 2 of float max": [FMAX, 0.5 * FMAX, 0.9 * FMAX, FMAX, 0.7 * FMAX, 0.6 * FMAX],
+}
+
+
+def _huge_result(values):
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3)
+    opt.tell(HUGE_POINTS, values)
+    return opt.result()
+
+
+def _huge_budgets(values):
+    from bayesopt import Fidelity
+
+    opt = Optimizer({"x": Real(0, 1), "epochs": Fidelity(1, 9, eta=3)}, seed=0)
+    for k, value in enumerate(values):
+        opt.tell({"x": HUGE_POINTS[k]["x"], "epochs": (1, 3, 9)[k % 3]}, value)
+    return opt.result()
+
+
+HUGE_PLOTS = {
+    "convergence": lambda v: plots.convergence(_huge_result(v)),
+    "convergence_regret": lambda v: plots.convergence(_huge_result(v), optimum=-FMAX),
+    "convergence_groups": lambda v: plots.convergence([_huge_result(v)] * 2),
+    "objective": lambda v: plots.objective(_huge_result(v), n_points=6, n_samples=16),
+    "budgets": lambda v: plots.budgets(_huge_budgets(v)),
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("values", list(HUGE_VALUES.values()), ids=list(HUGE_VALUES))
+@pytest.mark.parametrize("kind", sorted(HUGE_PLOTS))
+def test_values_near_the_float_maximum_are_drawn_in_units_named_on_the_axis(
+        kind, values, tmp_path):
+    """matplotlib's arithmetic on the limits, margins and contour layers of values within
+    a factor 2 of 1.8e308 overflowed: RuntimeWarnings, then a ValueError ('arange: cannot
+    compute length') or a LinAlgError ('Singular matrix') from inside matplotlib, and the
+    regret v − optimum overflowed in numpy. Drawn in units of 1e308, every plot renders."""
+    fig, axes = HUGE_PLOTS[kind](values)
+    fig.savefig(tmp_path / f"{kind}.png", dpi=40)
+    assert_png(tmp_path / f"{kind}.png")
+    labels = [ax.get_ylabel() for ax in np.ravel(axes)] + [ax.get_ylabel() for ax in fig.axes]
+    assert any(label.endswith("(× 1e308)") for label in labels), labels
+
+
+def test_the_drawn_values_near_the_float_maximum_are_the_values_over_the_unit():
+    values = HUGE_VALUES["float max at both ends"]
+    result = _huge_result(values)
+    _, ax = plots.convergence(result)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), result.best_so_far / 1e308)
+    assert ax.get_ylabel() == "best value so far (minimizing) (× 1e308)"
+    _, ax = plots.convergence(result, optimum=-FMAX)  # regret 2·FMAX: past the float range
+    regret = ax.get_lines()[0].get_ydata()
+    np.testing.assert_allclose(regret, np.maximum(result.best_so_far / 1e308 + FMAX / 1e308,
+                                                  1e-12))  # clipped once −FMAX is reached
+    np.testing.assert_allclose(regret[0], 2 * (FMAX / 1e308))  # 3.59…: FMAX − (−FMAX)
+    assert ax.get_ylabel() == "regret: |optimum − best so far| (× 1e308)"
+    _, axes = plots.objective(result, n_points=6, n_samples=16)
+    _, pd = plots.partial_dependence_1d(result, "x", n_points=6, n_samples=16, seed=0)
+    np.testing.assert_allclose(axes[0, 0].get_lines()[0].get_ydata(), pd / 1e308)
+
+
+def test_ordinary_values_are_drawn_as_they_are(mixed):
+    """Up to 1e300 the values are drawn unscaled and the labels name no unit."""
+    _, ax = plots.convergence(mixed)
+    assert ax.get_ylabel() == "best value so far (minimizing)"
+    result = _huge_result([1e300, -1e300, 0.0, 1e300, 5e299, 0.0])
+    _, ax = plots.convergence(result)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), result.best_so_far)
+    assert "×" not in ax.get_ylabel()
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_partial_dependence_whose_sum_overflows_both_ways_is_finite():
+    """Partial sums past +1.8e308 and −1.8e308 made numpy's mean inf − inf ('invalid value
+    encountered in reduce'), which escaped as a RuntimeWarning before the average in units."""
+    result = _huge_result(HUGE_VALUES["float max at both ends"])
+    for name in ("x", "y"):
+        _, pd = plots.partial_dependence_1d(result, name, n_points=6, n_samples=16)
+        assert np.all(np.isfinite(pd)) and np.all(np.abs(pd) <= FMAX)
