@@ -668,3 +668,52 @@ def test_ctrl_c_on_a_process_pool_run_prints_one_traceback_and_leaves_no_worker(
     resumed = Optimizer.resume(journal, append=False)
     assert [o.params for o in resumed.history] == [{"x": 0.5, "y": 0.5}]
     assert resumed.history[0].ok and len(resumed.pending) == 2
+
+
+def test_a_dask_cluster_that_loses_its_last_worker_ends_by_dasks_no_workers_timeout():
+    """A Dask cluster whose only worker (no nanny: a lost node) is killed mid-run keeps the
+    evaluation pending for ever, as Dask keeps any computation (`bayesopt.dask_futures`;
+    a hang seen here once: minimize waiting in distributed.wait). Dask's own bound,
+    ``distributed.scheduler.no-workers-timeout``, fails such a task: each evaluation so
+    failed is told as failed with Dask's reason, and the stop rule ends the run."""
+    import os
+    import subprocess
+
+    import dask
+    import distributed
+
+    from bayesopt import TooManyFailuresError
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "tests")])}
+
+    def run() -> Any:
+        with (
+            dask.config.set({"distributed.scheduler.no-workers-timeout": "2s"}),
+            distributed.LocalCluster(n_workers=0, processes=True,
+                                     dashboard_address=None) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker",
+                 cluster.scheduler_address, "--no-nanny", "--nthreads", "1",
+                 "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            try:
+                client.wait_for_workers(1, timeout=120)
+                with pytest.raises(TooManyFailuresError) as stopped:
+                    minimize(kills_its_worker_on_the_right, SPACE, n_calls=12, seed=1,
+                             n_workers=1, executor=client, progress=False)
+            finally:
+                if worker.poll() is None:
+                    worker.kill()
+                worker.wait()
+            return stopped.value.result, worker.returncode
+
+    with pytest.warns(UserWarning, match="n_workers=1"):
+        result, returncode = within(HANG_GUARD, run)
+    assert returncode == -9  # the worker killed itself, and no nanny restarted it
+    failed = [o for o in result.history if not o.ok]
+    assert len(failed) == 5 and result.history[-1] is failed[-1]
+    assert all("without any running workers" in o.error for o in failed), failed[0].error
+    assert all(o.ok for o in result.history[:-5])
