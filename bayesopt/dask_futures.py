@@ -26,8 +26,14 @@ pure=False)`, waited for with `distributed.wait(..., return_when=
 No timeout bounds the wait: every way the loop could be left waiting on a
 Dask future is a state Dask itself ends, by running the evaluation again,
 failing it (`KilledWorker`) or cancelling it (client closed, scheduler lost).
-A cluster left with no worker at all keeps its evaluations pending, as it
-keeps any Dask computation.
+A cluster left with no worker at all (its last one killed, with no nanny or
+cluster manager to start another) keeps its evaluations pending, as it keeps
+any Dask computation, and the run waits in `distributed.wait`; Dask's own
+bound is the scheduler's ``distributed.scheduler.no-workers-timeout`` (unset by
+default), after which it fails each such task ("timed out waiting without any
+running workers"), told as a failed evaluation, so the run's stop rule
+(`bayesopt.failures`) ends it. It is the scheduler's setting, not the client's:
+this module sets nothing on a cluster it does not own.
 
 `Client.get_executor()` passed as `executor=` is a plain
 `concurrent.futures.Executor` and runs through that generic path, wrapper

@@ -17,6 +17,10 @@ Faults:
   as with ``n_workers=1`` (its point stays pending in a journal);
 - the run's own process pool ends with its run: a worker whose parent is gone
   (the run killed with SIGKILL, its node lost) exits (`exit_with_parent`);
+- Ctrl-C stops the run in its own process only: the workers of its own pool
+  take SIGINT without a KeyboardInterrupt (`ignore_interrupts`), and the run,
+  stopped by its KeyboardInterrupt, ends those still evaluating at once
+  (`OwnPool.stop_workers`), whose points stay pending in a journal;
   a worker never sees that by itself, since it holds its call queue's pipe
   open at both ends, and would idle, or go on evaluating a point whose result
   can no longer be told, for ever;
@@ -41,6 +45,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import threading
 import time
@@ -300,9 +305,7 @@ def _importable_main() -> bool:
 def resolve_executor(executor: Any, n_workers: int) -> tuple[Pool, bool]:
     """(executor, owned). A dask Client is used through Dask's own futures (`DaskPool`)."""
     if executor is None:
-        context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=n_workers, mp_context=context,
-                                   initializer=exit_with_parent, initargs=(os.getpid(),)), True
+        return OwnPool(n_workers), True
     if hasattr(executor, "get_executor") and not isinstance(executor, Executor):
         return DaskPool(executor), False  # dask.distributed.Client
     if not isinstance(executor, Executor):
@@ -320,17 +323,57 @@ def resolve_executor(executor: Any, n_workers: int) -> tuple[Pool, bool]:
 PARENT_POLL = 1.0  # seconds between two looks of a pool worker at its parent
 
 
-def exit_with_parent(parent: int) -> None:
-    """Initializer of the own pool's workers: a daemon thread that ends the worker (exit
-    status 1) once its parent process `parent` is gone, seen as ``os.getppid()`` no longer
-    being `parent` (the orphan was adopted by init or a subreaper; POSIX getppid(2)),
-    looked at every `PARENT_POLL` seconds. Not prctl(PR_SET_PDEATHSIG) (Linux only), which
-    fires when the *thread* that started the worker ends (prctl(2)): the executor starts
-    workers from whichever thread submits."""
+class OwnPool(ProcessPoolExecutor):
+    """The process pool of ``n_workers`` (spawn), whose workers end with their run: each
+    one ignores Ctrl-C (`ignore_interrupts`), which its run alone handles, and exits once
+    its parent is gone or `stop_workers` was called (`exit_with_parent`)."""
+
+    def __init__(self, n_workers: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.stop = context.Event()  # set: every worker exits at once, mid-evaluation too
+        super().__init__(max_workers=n_workers, mp_context=context, initializer=start_worker,
+                         initargs=(os.getpid(), self.stop))
+
+    def stop_workers(self) -> None:
+        """End every worker now, its evaluation with it (a run stopped by an exception,
+        Ctrl-C: nothing will tell what they compute). They exit with status 1, which
+        breaks the pool: `shutdown` then returns without waiting for their evaluations."""
+        self.stop.set()
+
+
+def start_worker(parent: int, stop: Any) -> None:
+    """Initializer of `OwnPool`'s workers: `ignore_interrupts`, `exit_with_parent`."""
+    ignore_interrupts()
+    exit_with_parent(parent, stop)
+
+
+def ignore_interrupts() -> None:
+    """Take Ctrl-C (SIGINT) in this worker without a KeyboardInterrupt. A terminal sends it
+    to the whole process group, workers included (POSIX, "General Terminal Interface"):
+    a worker waiting for work died of it with its own traceback, and one evaluating sent
+    it back as its outcome, so one Ctrl-C printed a traceback per worker and broke the
+    pool. The run's process gets it and stops its workers (`OwnPool.stop_workers`). A
+    handler that does nothing, not SIG_IGN: an ignored signal stays ignored across exec
+    (signal(7)), a caught one is reset to its default there, so the programs an objective
+    starts still stop on Ctrl-C."""
+    signal.signal(signal.SIGINT, _take_interrupt)
+
+
+def _take_interrupt(signum: int, frame: types.FrameType | None) -> None:
+    """SIGINT in a pool worker: nothing to do here (`ignore_interrupts`)."""
+
+
+def exit_with_parent(parent: int, stop: Any) -> None:
+    """A daemon thread that ends this pool worker (exit status 1) once its parent process
+    `parent` is gone, seen as ``os.getppid()`` no longer being `parent` (the orphan was
+    adopted by init or a subreaper; POSIX getppid(2)), looked at every `PARENT_POLL`
+    seconds, or at once when the `multiprocessing.Event` `stop` is set. Not
+    prctl(PR_SET_PDEATHSIG) (Linux only), which fires when the *thread* that started the
+    worker ends (prctl(2)): the executor starts workers from whichever thread submits."""
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL)
-        os._exit(1)  # nothing of the worker's can reach a dead run: no cleanup to run
+        while os.getppid() == parent and not stop.wait(PARENT_POLL):
+            pass
+        os._exit(1)  # nothing of the worker's can reach a stopped run: no cleanup to run
 
     threading.Thread(target=watch, name="bayesopt-exit-with-parent", daemon=True).start()
 
@@ -472,11 +515,14 @@ class AsyncLoop:
     def close(self) -> None:
         """Cancel what is still in flight (only after an exception: nothing will tell it;
         on a caller's executor, a queued evaluation would otherwise run for nothing), and
-        shut down our own pool."""
+        shut down our own pool, whose workers still evaluating are stopped first (Ctrl-C
+        must not wait for evaluations nobody will tell: `OwnPool.stop_workers`)."""
         for future in self.in_flight:
             future.cancel()
         if self.owned:
-            assert isinstance(self.executor, Executor), "we own process pools only"
+            assert isinstance(self.executor, OwnPool), "we own our process pools only"
+            if self.in_flight:
+                self.executor.stop_workers()
             self.executor.shutdown(wait=True, cancel_futures=True)
 
 

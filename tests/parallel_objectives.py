@@ -115,3 +115,15 @@ def records_its_pid_and_sleeps(params: dict) -> float:
         handle.write("started")
     time.sleep(120.0)
     return sphere(params)
+
+
+def records_its_pid_and_sleeps_unless_at_the_centre(params: dict) -> float:
+    """`records_its_pid_and_sleeps`, except at x = 0.5 (a warm-start point), which returns
+    after two seconds (the others started meanwhile, each in its own worker): its worker
+    then waits idle for work, as one does between two evaluations."""
+    if params["x"] != 0.5:
+        return records_its_pid_and_sleeps(params)
+    time.sleep(2.0)
+    with open(os.path.join(os.environ["BAYESOPT_TEST_PIDS"], str(os.getpid())), "w") as handle:
+        handle.write("done")
+    return sphere(params)

@@ -592,3 +592,128 @@ def test_the_pool_workers_of_a_run_killed_with_sigkill_exit(tmp_path):
         for pid in workers:
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+_INTERRUPTED_RUN = """
+import signal
+from bayesopt import Real, minimize
+from parallel_objectives import records_its_pid_and_sleeps_unless_at_the_centre
+
+if __name__ == "__main__":
+    # Ctrl-C as in a terminal: a test run as a background job of a shell ignores SIGINT,
+    # and its children inherit that (Python then installs no KeyboardInterrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    minimize(records_its_pid_and_sleeps_unless_at_the_centre,
+             {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}, n_calls=3, seed=0, n_workers=3,
+             x0=[{"x": 0.5, "y": 0.5}], journal="run.jsonl", progress=False)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to see a process")
+@pytest.mark.parametrize("target", ["process group", "run only"])
+def test_ctrl_c_on_a_process_pool_run_prints_one_traceback_and_leaves_no_worker(
+        tmp_path, target):
+    """Ctrl-C on minimize(n_workers=3), two workers evaluating (for two minutes) and one
+    idle: a terminal sends SIGINT to the whole process group, a notebook's stop button or
+    ``kill -INT`` to the run's process only. Either way the run stops at once with one
+    KeyboardInterrupt, as with n_workers=1 (exit by SIGINT, one traceback: an idle worker
+    used to die of it with its own traceback, and an evaluating one to send it back), its
+    workers gone (it used to wait for the evaluations when they were not interrupted),
+    and the journal resumes with the told point and the two in flight pending."""
+    import os
+    import signal
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    pids_folder = tmp_path / "pids"
+    pids_folder.mkdir()
+    journal = tmp_path / "run.jsonl"
+    env = {**os.environ, "BAYESOPT_TEST_PIDS": str(pids_folder),
+           "PYTHONPATH": os.pathsep.join([str(root), str(root / "tests")])}
+    run = subprocess.Popen([sys.executable, "-c", _INTERRUPTED_RUN], cwd=tmp_path, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           start_new_session=True)  # its own group, as a terminal's job
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120.0  # spawn, imports, the told point
+        while (len(workers) < 3 or '"event":"tell"' not in journal.read_text()) and (
+                run.poll() is None and time.monotonic() < deadline):
+            time.sleep(0.1)
+            workers = [int(path.name) for path in pids_folder.iterdir()]
+        assert len(workers) == 3, run.stderr.read().decode() if run.poll() is not None else ""
+        time.sleep(0.5)  # the told point's worker back to waiting for work
+        if target == "process group":
+            os.killpg(run.pid, signal.SIGINT)
+        else:
+            run.send_signal(signal.SIGINT)
+        try:  # a hang guard: the evaluations in flight sleep for 120 s
+            _, stderr = run.communicate(timeout=90.0)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the interrupted run waited for its evaluations")
+        text = stderr.decode()
+        assert run.returncode == -signal.SIGINT, text
+        assert text.count("Traceback (most recent call last)") == 1, text
+        assert text.rstrip().splitlines()[-2] == "KeyboardInterrupt", text
+        deadline = time.monotonic() + 10.0
+        while any(map(_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _running(pid)]
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+    resumed = Optimizer.resume(journal, append=False)
+    assert [o.params for o in resumed.history] == [{"x": 0.5, "y": 0.5}]
+    assert resumed.history[0].ok and len(resumed.pending) == 2
+
+
+def test_a_dask_cluster_that_loses_its_last_worker_ends_by_dasks_no_workers_timeout():
+    """A Dask cluster whose only worker (no nanny: a lost node) is killed mid-run keeps the
+    evaluation pending for ever, as Dask keeps any computation (`bayesopt.dask_futures`;
+    a hang seen here once: minimize waiting in distributed.wait). Dask's own bound,
+    ``distributed.scheduler.no-workers-timeout``, fails such a task: each evaluation so
+    failed is told as failed with Dask's reason, and the stop rule ends the run."""
+    import os
+    import subprocess
+
+    import dask
+    import distributed
+
+    from bayesopt import TooManyFailuresError
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "tests")])}
+
+    def run() -> Any:
+        with (
+            dask.config.set({"distributed.scheduler.no-workers-timeout": "2s"}),
+            distributed.LocalCluster(n_workers=0, processes=True,
+                                     dashboard_address=None) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker",
+                 cluster.scheduler_address, "--no-nanny", "--nthreads", "1",
+                 "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            try:
+                client.wait_for_workers(1, timeout=120)
+                with pytest.raises(TooManyFailuresError) as stopped:
+                    minimize(kills_its_worker_on_the_right, SPACE, n_calls=12, seed=1,
+                             n_workers=1, executor=client, progress=False)
+            finally:
+                if worker.poll() is None:
+                    worker.kill()
+                worker.wait()
+            return stopped.value.result, worker.returncode
+
+    with pytest.warns(UserWarning, match="n_workers=1"):
+        result, returncode = within(HANG_GUARD, run)
+    assert returncode == -9  # the worker killed itself, and no nanny restarted it
+    failed = [o for o in result.history if not o.ok]
+    assert len(failed) == 5 and result.history[-1] is failed[-1]
+    assert all("without any running workers" in o.error for o in failed), failed[0].error
+    assert all(o.ok for o in result.history[:-5])
