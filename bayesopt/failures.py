@@ -146,6 +146,21 @@ class FailureGuard:
         return TooManyFailuresError(self.first_error, self.streak)
 
 
+def raise_if_interrupted(error: BaseException) -> None:
+    """Raise `KeyboardInterrupt` if `error` carries one (its `__cause__` or `__context__`,
+    however deep): a Ctrl-C that lands inside compiled code, a Numba loop's, comes back as
+    ``SystemError("... returned a result with an exception set")`` from the interrupt, and
+    a handler that takes every `Exception` as a failure (a fit's, an objective's) would
+    otherwise swallow the user's request to stop."""
+    seen: set[int] = set()
+    chained: BaseException | None = error
+    while chained is not None and id(chained) not in seen:
+        if isinstance(chained, KeyboardInterrupt):
+            raise KeyboardInterrupt from error
+        seen.add(id(chained))
+        chained = chained.__cause__ or chained.__context__
+
+
 def caller_level() -> int:
     """The `stacklevel` of the first frame outside this package (the user's call: `minimize`,
     `ask`), for a warning raised however deep inside it; `contextlib`'s frames (the package's

@@ -82,7 +82,7 @@ from bayesopt.choices import (
     NoisePriorName,
     OutputTransformName,
 )
-from bayesopt.failures import caller_level
+from bayesopt.failures import caller_level, raise_if_interrupted
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, FitResult, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
 from bayesopt.journal import JournalError
@@ -518,6 +518,7 @@ class SurrogateModel:
                     self.budget_lengthscale)
             result = fit_map(*args) if self.tying is None else fit_tied(self.tying, *args)
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
+            raise_if_interrupted(error)  # a Ctrl-C inside a compiled loop: the user's stop
             logger.warning("hyperparameter fit raised %r", error)
             return None
         ok = result.success and math.isfinite(result.value) and np.all(np.isfinite(result.params))

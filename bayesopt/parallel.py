@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias, cast
 
 from bayesopt.dask_futures import DaskEvaluation, DaskExecutorWarning, DaskPool, is_client_executor
-from bayesopt.failures import EvaluationFailed, caller_level
+from bayesopt.failures import EvaluationFailed, caller_level, raise_if_interrupted
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
     import numpy as np
@@ -178,6 +178,7 @@ def evaluate_in_worker(func: Objective, params: dict[str, Any],
         message = str(failure) or type(failure).__name__
         return Outcome("failed", message, time.perf_counter() - start)
     except Exception as error:  # noqa: BLE001 - reported back as a failed evaluation
+        raise_if_interrupted(error)  # a Ctrl-C inside the objective's compiled code
         frames = error.__traceback__.tb_next if error.__traceback__ else None
         text = "".join(traceback.format_exception(type(error), error, frames))
         return Outcome("error", text, time.perf_counter() - start)

@@ -742,6 +742,27 @@ def test_an_interrupted_run_carries_what_it_evaluated(tmp_path, journaled):
         assert ("same minimize call continues" if journaled else "pass journal=") in note
 
 
+def test_a_ctrl_c_inside_the_objective_s_compiled_code_stops_the_run():
+    """A Ctrl-C inside the objective's compiled code (Numba's dispatcher) comes back as a
+    SystemError from the KeyboardInterrupt: it stops minimize as the interrupt itself does
+    (with .result), instead of being recorded as the evaluation's error."""
+    calls: list[dict[str, Any]] = []
+
+    def interrupted_at_the_fifth(params: dict[str, Any]) -> float:
+        calls.append(params)
+        if len(calls) == 5:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as stop:
+                raise SystemError("CPUDispatcher(<function loss>) returned a result with an "
+                                  "exception set") from stop
+        return sphere(params)
+
+    with pytest.raises(KeyboardInterrupt) as stop:
+        run(interrupted_at_the_fifth, n_calls=8)
+    assert [o.params for o in stop.value.result.history] == calls[:4]
+
+
 def test_an_optimizer_passed_as_the_space_says_how_to_go_on_with_it():
     """Re-running a cell as minimize(func, opt): the error says minimize builds its own
     optimizer and how to go on with this one's evaluations, not only that it is no space."""

@@ -542,6 +542,27 @@ def test_fit_failure_without_previous_fit_uses_the_defaults(monkeypatch):
 
 
 
+def test_a_ctrl_c_inside_the_compiled_fit_stops_the_tell(monkeypatch):
+    """A Ctrl-C that lands inside a Numba loop of the hyperparameter fit comes back as
+    SystemError("... returned a result with an exception set") from the KeyboardInterrupt;
+    the fit's handler took it for a failed fit, warned, and the run went on to its end. It
+    is the user's stop: the tell raises KeyboardInterrupt."""
+    def interrupted_fit(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as stop:
+            raise SystemError("CPUDispatcher(<function lml>) returned a result with an "
+                              "exception set") from stop
+
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3, options=FAST)
+    points = [opt.ask() for _ in range(3)]
+    monkeypatch.setattr(bayesopt.model, "fit_map", interrupted_fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelFitWarning)
+        with pytest.raises(KeyboardInterrupt):
+            opt.tell(points, [sphere(p) for p in points])
+
+
 def test_a_fit_failure_is_attributed_to_the_callers_tell(monkeypatch):
     """The ModelFitWarning was shown at bayesopt/optimizer.py (a fixed stacklevel that
     fell short of the user's frame); it names the caller's opt.tell line, for one tell or
