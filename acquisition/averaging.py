@@ -24,7 +24,7 @@ over kernels) 1/S becomes w_s: log ā = logsumexp_s(a_s + log w_s),
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol, cast, runtime_checkable
 
 import numpy as np
 from scipy.special import logsumexp, softmax
@@ -53,19 +53,45 @@ class SampledSurrogate(Protocol):
         ...
 
 
+@runtime_checkable
+class SampledSwitchingSurrogate(Protocol):
+    """A `SampledSurrogate` that scores a categorical's switches under each sample."""
+
+    def predict_samples_switches(self, X: np.ndarray,
+                                 group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Means and stds (S, r, k) at the trials of X: (r, d) with the one-hot columns
+        `group` (k,) set to each e_c, equal to `predict_samples`' to rounding; None when
+        it cannot give them so (`acquisition.optimizer.SwitchingSurrogate`, per sample)."""
+        ...
+
+
 @dataclass
 class AveragedAcquisitionObjective(AcquisitionObjective):
     """`AcquisitionObjective` with the acquisition averaged over the surrogate's samples
     (module docstring); the penalty is applied to the average, as to a single one."""
 
     screens = False  # the average over samples is no acquisition of one (mean, std)
-    switches = False  # nor are its switches (`AcquisitionObjective.switch_values`)
 
     def _sampled(self) -> SampledSurrogate:
         return cast(SampledSurrogate, self.surrogate)
 
     def _undamped(self, X: np.ndarray) -> np.ndarray:
-        mean, std = self._sampled().predict_samples(X)
+        return self._average(*self._sampled().predict_samples(X))
+
+    def _undamped_switches(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
+        """The average at the r·k trials of `switch_values`, (r, k), from each sample's
+        switches (`SampledSurrogate.predict_samples_switches`); None when it cannot."""
+        if not isinstance(self.surrogate, SampledSwitchingSurrogate):
+            return None
+        moments = self.surrogate.predict_samples_switches(X, group)
+        if moments is None:
+            return None
+        mean, std = moments  # (S, r, k)
+        S, r, k = mean.shape
+        return self._average(mean.reshape(S, r * k), std.reshape(S, r * k)).reshape(r, k)
+
+    def _average(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        """The (weighted) average of the acquisition over the samples' (S, m) moments: (m,)."""
         values = np.stack([self.acquisition(m, s) for m, s in zip(mean, std)])  # (S, m)
         log_w = self._sampled().sample_log_weights()
         if log_w is not None:

@@ -21,12 +21,14 @@ adapted to mixed spaces):
    every local optimum, keep the best, and run the continuous step again
    (a few alternating rounds). A categorical of more than
    `SWITCHES_BY_DISTANCE_ABOVE` choices (no fixed columns) is scored from each start's
-   squared distances (`AcquisitionObjective.switch_values`) where the surrogate can:
-   the same values to rounding, not bit for bit, so its choice can differ from scoring
-   the trial rows only between values equal to rounding. Integers on a lattice
-   (`IntegerLattice`, the kernel on rounded inputs of `bayesopt.rounding`, where the acquisition is
-   flat in a relaxed integer): held fixed in step 2 and stepped coordinate-wise
-   by ±1, ±2, ±4, … values in the same rounds, each keeping its best value.
+   squared distances (`AcquisitionObjective.switch_values`) where the surrogate can
+   (one GP or each of its samples, without gates or a budget basis; a penalty is taken
+   from the trial rows): the same values to rounding, not bit for bit, so its choice
+   can differ from scoring the trial rows only between values equal to rounding.
+   Integers on a lattice (`IntegerLattice`, the kernel on rounded inputs of
+   `bayesopt.rounding`, where the acquisition is flat in a relaxed integer): held
+   fixed in step 2 and stepped coordinate-wise by ±1, ±2, ±4, … values in the same
+   rounds, each keeping its best value.
    Conditional spaces: the domain's `fixed_columns` (activity indicators)
    never move in step 2; a categorical switch can change which columns are
    active, so each enumerated trial is projected (`domain.project`
@@ -52,7 +54,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
 import numpy as np
 from scipy.optimize import minimize
@@ -265,8 +267,13 @@ class AcquisitionObjective:
         value = self._undamped(X)
         if self.penalty is None:
             return value
-        log_mask = self.penalty(X)[0]
-        return value * np.exp(log_mask) if self._multiplicative else value + log_mask
+        return self._damped(value, self.penalty(X)[0])
+
+    def _damped(self, value: np.ndarray, log_mask: np.ndarray) -> np.ndarray:
+        """The acquisition `value` damped by the penalty's log m(x) `log_mask` (same shape)."""
+        if self._multiplicative:
+            return cast(np.ndarray, value * np.exp(log_mask))
+        return cast(np.ndarray, value + log_mask)
 
     def values_and_gradients(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         value, grad = self._undamped_with_gradient(X)
@@ -297,11 +304,20 @@ class AcquisitionObjective:
 
     def switch_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
         """`values` at the r·k trials of X: (r, d) with the one-hot columns `group` (k,) set
-        to each e_c, as (r, k), from `SwitchingSurrogate.predict_switches` (equal to scoring
-        the trial rows to rounding); None when the surrogate cannot, or with a penalty (a
-        function of whole rows)."""
-        if not (self.switches and self.penalty is None
-                and isinstance(self.surrogate, SwitchingSurrogate)):
+        to each e_c, as (r, k): the surrogate's part from its switches (`_undamped_switches`,
+        equal to scoring the trial rows to rounding), a penalty's from the trial rows
+        (`switch_trials`; O(r·k·d) per pending or failed point, not per observation);
+        None when the surrogate cannot."""
+        value = self._undamped_switches(X, group) if self.switches else None
+        if value is None or self.penalty is None:
+            return value
+        log_mask = self.penalty(switch_trials(X, group))[0]
+        return self._damped(value, log_mask.reshape(value.shape))
+
+    def _undamped_switches(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
+        """The acquisition before the penalty at the trials of `switch_values`, (r, k), from
+        `SwitchingSurrogate.predict_switches`; None when the surrogate cannot."""
+        if not isinstance(self.surrogate, SwitchingSurrogate):
             return None
         moments = self.surrogate.predict_switches(X, group)
         if moments is None:
@@ -688,8 +704,7 @@ def _enumerate_categoricals(
             if values is not None:
                 X[:, group] = np.eye(k)[np.argmax(values, axis=1)]
                 continue
-        trials = np.repeat(X, k, axis=0)  # (r·k, d)
-        trials[:, group] = np.tile(np.eye(k), (X.shape[0], 1))
+        trials = switch_trials(X, group)
         if domain.fixed_columns.size:
             trials = domain.project(trials)
         best = np.argmax(objective.values(trials).reshape(X.shape[0], k), axis=1)
@@ -698,6 +713,15 @@ def _enumerate_categoricals(
         else:
             X[:, group] = np.eye(k)[best]
     return X
+
+
+def switch_trials(X: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The r·k trials of X: (r, d), row i·k + c being X[i] with the one-hot columns `group`
+    (k,) set to e_c: (r·k, d)."""
+    k = group.shape[0]
+    trials = np.repeat(X, k, axis=0)
+    trials[:, group] = np.tile(np.eye(k), (X.shape[0], 1))
+    return trials
 
 
 def _lattice_steps(objective: AcquisitionObjective, X: np.ndarray, domain: Domain) -> np.ndarray:

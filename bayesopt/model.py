@@ -858,6 +858,14 @@ class SurrogateModel:
         assert isinstance(self.gp, GaussianProcessMixture), "only with samples or kernel_average"
         return self.gp.predict_samples(self._inputs(X))
 
+    def predict_samples_switches(self, X: np.ndarray,
+                                 group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Standardized latent means and stds (S, r, k) under each sample at the trials of
+        X: (r, d) with the one-hot columns `group` (k,) set to each e_c
+        (`GaussianProcessMixture.predict_samples_switches`; T as in `predict_switches`)."""
+        assert isinstance(self.gp, GaussianProcessMixture), "only with samples or kernel_average"
+        return self.gp.predict_samples_switches(self._inputs(X), group)
+
     def predict_samples_with_gradient(
         self, X: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -955,6 +963,10 @@ class TopBudget:
 
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.model.predict_samples(self.lift(X))
+
+    def predict_samples_switches(self, X: np.ndarray,
+                                 group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        return self.model.predict_samples_switches(self.lift(X), group)
 
     def sample_log_weights(self) -> np.ndarray | None:
         return self.model.sample_log_weights()

@@ -150,6 +150,22 @@ class NoiseFreeSamples:
         means = (Ks @ self.weights).T - self.incumbents[:, None]
         return means, np.broadcast_to(std, means.shape)
 
+    def predict_samples_switches(self, Xq: np.ndarray,
+                                 group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """μ_s − b_s and σ (S, r, k) at the trials of Xq: (r, d) with the one-hot columns
+        `group` (k,) set to each e_c, K* from each start's squared distances
+        (`kernels.Kernel.cross_switching_scaled`; the warp leaves one-hot columns as they
+        are), `predict_samples`' to rounding; None where the kernel cannot."""
+        kernel = self.gp.kernel
+        if not kernel.switches_by_distance:
+            return None
+        r, k = Xq.shape[0], group.shape[0]
+        Ks = kernel.cross_switching_scaled(self._warp(Xq), self.gp.Z, group)  # (r·k, n)
+        std, _ = self._std(self.factor.solve_lower(Ks.T), np.full(r * k, kernel.variance))
+        means = (Ks @ self.weights).T - self.incumbents[:, None]  # (S, r·k)
+        S = means.shape[0]
+        return means.reshape(S, r, k), np.broadcast_to(std.reshape(r, k), (S, r, k))
+
     def predict_samples_with_gradient(
         self, Xq: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -208,6 +224,10 @@ class NoisyImprovementSurrogate:
 
     def predict_samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.samples.predict_samples(self.model.gp_inputs(X))
+
+    def predict_samples_switches(self, X: np.ndarray,
+                                 group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        return self.samples.predict_samples_switches(self.model.gp_inputs(X), group)
 
     def predict_samples_with_gradient(
             self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -128,6 +128,17 @@ class GaussianProcessMixture:
         moments = [member.predict(Xq) for member in self.members]
         return np.stack([m for m, _ in moments]), np.sqrt(np.stack([v for _, v in moments]))
 
+    def predict_samples_switches(self, Xq: np.ndarray,
+                                 group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each member's latent mean and std (S, r, k) at the trials of Xq: (r, d) with the
+        one-hot columns `group` (k,) set to each e_c (`GaussianProcess.predict_switches`);
+        None where a member cannot."""
+        moments = [member.predict_switches(Xq, group) for member in self.members]
+        if any(m is None for m in moments):
+            return None
+        means, variances = zip(*(m for m in moments if m is not None))
+        return np.stack(means), np.sqrt(np.stack(variances))
+
     def predict_samples_with_gradient(
         self, Xq: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,82 @@
+"""Asks on a space with categoricals of more than `SWITCHES_BY_DISTANCE_ABOVE` choices, for
+each objective the enumeration may score from switches (`AcquisitionObjective.
+switch_values`): plain, averaged over samples (mcmc, a kernel average, noisy EI) and
+damped by local penalties (pending points). tests/data/big-categorical-asks.jsonl holds
+the asks of main 696aadda, which scored every trial row of the averaged and penalized
+objectives; the switches give the same values to rounding, so the same asks bit for bit.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import numpy as np
+import pytest
+
+import acquisition.optimizer as optimizer_module
+from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt.choices import AcquisitionName
+from bayesopt.model import ModelOptions
+from bayesopt.options import OptimizerOptions
+
+RECORDED = pathlib.Path(__file__).parent / "data" / "big-categorical-asks.jsonl"
+MCMC = {"hyperparameters": "mcmc", "mcmc_samples": 3, "mcmc_burn_in": 3}
+KINDS: dict[str, tuple[dict[str, Any], AcquisitionName]] = {
+    "plain": ({}, "logei"),
+    "mcmc": (MCMC, "logei"),
+    "kernel_average": ({"kernel_average": True, "kernel_candidates": ("rbf",)}, "logei"),
+    "lognei": ({}, "lognei"),
+    "penalize": ({"fantasy": "penalize"}, "logei"),
+    "penalize_ei": ({"fantasy": "penalize"}, "ei"),
+}
+
+
+def _space() -> dict[str, Any]:
+    return {"a": Real(0, 1), "b": Categorical([f"c{j}" for j in range(80)]),
+            "c": Integer(1, 100, log=True), "d": Categorical([f"d{j}" for j in range(43)]),
+            "e": Real(1e-3, 1, log=True), "f": Categorical(["x", "y", "z"])}
+
+
+def _asks(kind: str) -> list[dict[str, Any]]:
+    """12 Sobol points told random values; penalize kinds ask 2 left pending; then two
+    asks, each told."""
+    model, acquisition = KINDS[kind]
+    design = Optimizer(_space(), seed=1, n_initial=12).ask(12)
+    options = OptimizerOptions(model=ModelOptions(**model))
+    opt = Optimizer(_space(), seed=0, acquisition=acquisition, options=options)
+    rng = np.random.default_rng(0)
+    opt.tell(design, [float(v) for v in rng.standard_normal(12)])
+    asked: list[dict[str, Any]] = opt.ask(2) if kind.startswith("penalize") else []
+    for _ in range(2):
+        point = opt.ask()
+        asked.append(point)
+        opt.tell(point, float(rng.standard_normal()))
+    return asked
+
+
+def _recorded() -> dict[str, list[dict[str, Any]]]:
+    lines = RECORDED.read_text().splitlines()
+    return {row["kind"]: row["asks"] for row in map(json.loads, lines)}
+
+
+def test_the_recording_covers_every_kind() -> None:
+    assert sorted(_recorded()) == sorted(KINDS)
+    assert max(len(c.choices) for c in _space().values() if isinstance(c, Categorical)) > \
+        optimizer_module.SWITCHES_BY_DISTANCE_ABOVE
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_asks_equal_the_recorded_ones(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bool] = []
+    original = optimizer_module.AcquisitionObjective.switch_values
+
+    def spy(self: Any, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
+        values = original(self, X, group)
+        calls.append(values is not None)
+        return values
+
+    monkeypatch.setattr(optimizer_module.AcquisitionObjective, "switch_values", spy)
+    assert _asks(kind) == _recorded()[kind]
+    assert calls and all(calls), "every big categorical scored from its switches"
