@@ -146,9 +146,13 @@ class NoiseFreeSamples:
         Xw = self._warp(Xq)
         kernel = self.gp.kernel
         Ks = kernel.cross_scaled(Xw, self.gp.Z)  # (m, n)
-        std, _ = self._std(self.factor.solve_lower(Ks.T), kernel.diagonal(Xw))
-        means = (Ks @ self.weights).T - self.incumbents[:, None]
+        means, std = self._moments(Ks, kernel.diagonal(Xw))
         return means, np.broadcast_to(std, means.shape)
+
+    def _moments(self, Ks: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """μ_s − b_s (S, m) and σ (m,) from k(X*, X) `Ks` (m, n) and k(x*, x*) `prior` (m,)."""
+        std, _ = self._std(self.factor.solve_lower(Ks.T), prior)
+        return (Ks @ self.weights).T - self.incumbents[:, None], std
 
     def predict_samples_switches(self, Xq: np.ndarray,
                                  group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -161,8 +165,7 @@ class NoiseFreeSamples:
             return None
         r, k = Xq.shape[0], group.shape[0]
         Ks = kernel.cross_switching_scaled(self._warp(Xq), self.gp.Z, group)  # (r·k, n)
-        std, _ = self._std(self.factor.solve_lower(Ks.T), np.full(r * k, kernel.variance))
-        means = (Ks @ self.weights).T - self.incumbents[:, None]  # (S, r·k)
+        means, std = self._moments(Ks, np.full(r * k, kernel.variance))  # (S, r·k), (r·k,)
         S = means.shape[0]
         return means.reshape(S, r, k), np.broadcast_to(std.reshape(r, k), (S, r, k))
 
