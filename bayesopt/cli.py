@@ -29,6 +29,17 @@ after ``--max-consecutive-failures`` failures in a row (5; 0 never stops),
 timeouts and printed ``nan`` excepted, the run stops and prints the first
 failure's reason and standard error.
 
+Printed text: what a command wrote, a categorical choice or a recorded command is
+stored text, and it never drives the terminal that ``show``, ``run`` or ``studies``
+print to (a crashed script's colour codes, ``\r`` redraws, backspaces, a terminal
+title's ``ESC ]`` sequence). Every line passes `_shown`: ANSI CSI sequences (colours,
+cursor moves) are removed, as the objective reader removes them, and every other
+character that is not printable is written as its Python escape (``\r``, ``\x08``,
+``\x1b``, ``\u202e``), newlines and tabs kept except inside one field of a line (a
+table's cell, a recorded command). The rule is the same into a pipe or a file, which
+a terminal shows later (``less -R``, ``cat``), so the output does not depend on where
+it goes. The escapes are for reading, not reversible (a backslash is not doubled).
+
 Exit status: 0 when the run finished (1 if every evaluation failed or the
 run stopped for failures), 2 for a usage or input error (nothing was run),
 130 after Ctrl-C (running commands are killed, the journal stays valid, and
@@ -78,6 +89,7 @@ from bayesopt.command import (
     compile_metric,
     same_command,
     shell_join,
+    without_csi,
 )
 from bayesopt.failures import (
     DEFAULT_MAX_CONSECUTIVE_FAILURES,
@@ -531,7 +543,7 @@ def _aligned(rows: list[list[str]], left: Sequence[bool]) -> str:
 
 
 def _cell(value: Any) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
+    return f"{value:.6g}" if isinstance(value, float) else _shown(str(value), one_line=True)
 
 
 def _counts(record: JournalRecord) -> str:
@@ -570,7 +582,8 @@ def _best_line(record: JournalRecord) -> str:
     best = result.best
     if best is None:
         return _no_best(result)
-    exact = " ".join(f"{name}={format(value, '')}" for name, value in best.params.items())
+    exact = " ".join(f"{name}={_shown(format(value, ''), one_line=True)}"
+                     for name, value in best.params.items())
     return f"best (exact values, as given to the command): {exact}"
 
 
@@ -681,7 +694,7 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     recorded = ("; each evaluation this run tells records its command and directory "
                 "(`bayesopt show` lists them)")
     if stored is None:
-        print(f"bayesopt: note: {name} records no command (written before 0.6.0, or from "
+        _print(f"bayesopt: note: {name} records no command (written before 0.6.0, or from "
               "Python): check that this command computes the same objective" + recorded,
               file=sys.stderr)
         return
@@ -692,13 +705,13 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     if stored.get("cwd") is not None:
         kept += f" in {stored['cwd']}"
     if difference is not None:
-        print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
+        _print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
               f"or directory ({kept}){recorded}", file=sys.stderr)
     elif stored.get("cwd") is None:
-        print(f"bayesopt: note: {name} records no working directory (written by bayesopt "
+        _print(f"bayesopt: note: {name} records no working directory (written by bayesopt "
               f"0.6.0): check that this is the directory it ran in{recorded}", file=sys.stderr)
     elif stored["cwd"] != record["cwd"]:
-        print(f"bayesopt: note: {name} continues in another directory ({kept}; the command "
+        _print(f"bayesopt: note: {name} continues in another directory ({kept}; the command "
               f"names no relative path){recorded}", file=sys.stderr)
 
 
@@ -812,7 +825,7 @@ def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
             default(message, category, filename, lineno, file, line)
             return
         head, _, error = str(message).partition("\n")
-        print(f"bayesopt: warning: {head}\n{_message(error)}", file=sys.stderr)
+        _print(f"bayesopt: warning: {head}\n{_message(error)}", file=sys.stderr)
 
     return show
 
@@ -829,7 +842,7 @@ def _command_line_warning() -> Callable[..., None]:
         text = str(message)
         if text not in shown:
             shown.add(text)
-            print(f"bayesopt: warning: {text}", file=sys.stderr if file is None else file)
+            _print(f"bayesopt: warning: {text}", file=sys.stderr if file is None else file)
 
     return show
 
@@ -844,10 +857,10 @@ def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
 def _warn_unused(space: Space, template: CommandTemplate) -> None:
     unused = [name for name in space.names if name not in template.placeholders]
     if unused:
-        print(f"bayesopt: warning: dimension(s) {unused} appear in no placeholder of the "
+        _print(f"bayesopt: warning: dimension(s) {unused} appear in no placeholder of the "
               "command, so the program never sees them", file=sys.stderr)
     if space.fidelity is None and command.CONTINUES_FIELD in template.placeholders:
-        print(f"bayesopt: warning: {{{command.CONTINUES_FIELD}}} names the run a Hyperband "
+        _print(f"bayesopt: warning: {{{command.CONTINUES_FIELD}}} names the run a Hyperband "
               "promotion continues, and the space has no fidelity dimension: no run "
               "continues another, so its argument is always left out", file=sys.stderr)
 
@@ -881,10 +894,10 @@ def _announce_resume(args: argparse.Namespace, space: Space,
     _refuse_constraints(args.journal, record, "continue it from Python with "
                         "Optimizer.resume, or start a new journal")
     _check_command(f"journal {args.journal!r}", record.command, command, args)
-    print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",
+    _print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",
           file=sys.stderr)
     for note in _ignored_settings(args, record.config):
-        print(f"bayesopt: note: {note}", file=sys.stderr)
+        _print(f"bayesopt: note: {note}", file=sys.stderr)
     _note_nothing_to_run(str(args.journal), record, args.n_calls, running=False)
     return replay
 
@@ -896,7 +909,7 @@ def _note_nothing_to_run(name: str, record: JournalRecord, n_calls: int, running
     only in a study."""
     started = len(record.history) + (record.n_pending if running else 0)
     if started >= n_calls:
-        print(f"bayesopt: note: {name} already has {started} evaluation{'s' * (started != 1)}, "
+        _print(f"bayesopt: note: {name} already has {started} evaluation{'s' * (started != 1)}, "
               f"--n-calls {n_calls}: none is run (a larger --n-calls continues it)",
               file=sys.stderr)
 
@@ -988,14 +1001,14 @@ def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
     """The run's counts, top five and best line: the history only, so the result's
     deferred surrogate (`Optimizer.result`) is never fitted for it."""
     record = JournalRecord(result.space, result.maximize, {}, result.history, 0)
-    print(_counts(record))
+    _print(_counts(record))
     if not _succeeded(result):
-        print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))
+        _print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))
         return
-    print(format_table(record, top=5))
-    print(_best_line(record))
+    _print(format_table(record, top=5))
+    _print(_best_line(record))
     if args.journal is not None or args.storage is not None:
-        print(f"{_source(args, '--journal')} (`{_show_hint(args)}` for more; run the same "
+        _print(f"{_source(args, '--journal')} (`{_show_hint(args)}` for more; run the same "
               "command with a larger --n-calls to continue)")
 
 
@@ -1003,32 +1016,32 @@ def _report_stop(args: argparse.Namespace, error: TooManyFailuresError) -> None:
     """The run stopped because the command kept failing: say why, with its standard error."""
     assert error.result is not None, "minimize attaches the result"
     result = error.result
-    print(_counts(JournalRecord(result.space, result.maximize, {}, result.history, 0)))
-    print(f"stopped after {error.n_failures} failed evaluations in a row (the command looks "
+    _print(_counts(JournalRecord(result.space, result.maximize, {}, result.history, 0)))
+    _print(f"stopped after {error.n_failures} failed evaluations in a row (the command looks "
           "broken; --max-consecutive-failures 0 never stops); the first failed with:\n"
           + _message(error.first_error))
     if args.journal is not None or args.storage is not None:
-        print(f"{_source(args, '--journal')} (fix the command, then run the same command line "
+        _print(f"{_source(args, '--journal')} (fix the command, then run the same command line "
               "to continue)")
 
 
 def _report_interrupt(args: argparse.Namespace) -> None:
-    print(file=sys.stderr)
+    _print(file=sys.stderr)
     journal = args.journal
     if args.storage is not None:
-        print(f"bayesopt: interrupted; {_source(args, '--journal')} keeps every evaluation "
+        _print(f"bayesopt: interrupted; {_source(args, '--journal')} keeps every evaluation "
               "told; the same command joins it again", file=sys.stderr)
         return
     if journal is None:
-        print("bayesopt: interrupted; without --journal this run cannot be resumed",
+        _print("bayesopt: interrupted; without --journal this run cannot be resumed",
               file=sys.stderr)
         return
     try:
         record = read_record(journal)
     except CommandLineError:  # interrupted before the journal was started
-        print(f"bayesopt: interrupted before anything was written to {journal}", file=sys.stderr)
+        _print(f"bayesopt: interrupted before anything was written to {journal}", file=sys.stderr)
         return
-    print(f"bayesopt: interrupted; the journal {journal} is intact: {_counts(record)}.\n"
+    _print(f"bayesopt: interrupted; the journal {journal} is intact: {_counts(record)}.\n"
           "Run the same command again to resume (points that were running are evaluated first).",
           file=sys.stderr)
 
@@ -1036,19 +1049,19 @@ def _report_interrupt(args: argparse.Namespace) -> None:
 def _show(args: argparse.Namespace) -> int:
     """``bayesopt show``: the best configurations of a journal as a table."""
     name, record = _read(args)
-    print(f"{name}: {_counts(record)}")
+    _print(f"{name}: {_counts(record)}")
     for line in _expired_lines(record):
-        print(line)
+        _print(line)
     if any(o.ok for o in record.history):
-        print(format_table(record, top=args.top))
-        print(_best_line(record))
+        _print(format_table(record, top=args.top))
+        _print(_best_line(record))
     else:
-        print("no successful evaluation yet")
+        _print("no successful evaluation yet")
     for line in _command_lines(record):
-        print(line)
+        _print(line)
     if args.failed and record.n_failed:
-        print("failed evaluations:")
-        print("\n".join(_failure_lines(record)))
+        _print("failed evaluations:")
+        _print("\n".join(_failure_lines(record)))
     return 0
 
 
@@ -1068,7 +1081,7 @@ def _command_lines(record: JournalRecord) -> list[str]:
                      + (f" (sha256 {str(digest)[:12]}…)" if digest else ""))
     lines += [_other_command_line(command, other, count)
               for other, count in record.other_commands]
-    return lines
+    return [_shown(line, one_line=True) for line in lines]
 
 
 def _other_command_line(stored: Mapping[str, Any] | None, other: RunCommand,
@@ -1116,7 +1129,7 @@ def _plot(args: argparse.Namespace) -> int:
         fig.savefig(output, dpi=args.dpi)
     except (OSError, ValueError) as error:
         raise CommandLineError(f"cannot write {output!r}: {error}") from None
-    print(f"wrote {output}")
+    _print(f"wrote {output}")
     return 0
 
 
@@ -1139,7 +1152,7 @@ def _studies(args: argparse.Namespace) -> int:
     finally:
         storage.close()
     if not names:
-        print(f"{args.storage} holds no study")
+        _print(f"{args.storage} holds no study")
         return 0
     rows = [["study", "evaluations", "best", "direction", "last tell (UTC)"]]
     for name in names:
@@ -1151,7 +1164,7 @@ def _studies(args: argparse.Namespace) -> int:
         shown = name if name.isprintable() and name.strip() == name else repr(name)  # one row
         rows.append([shown, str(len(record.history)), "-" if math.isnan(best) else f"{best:.6g}",
                      "maximizing" if record.maximize else "minimizing", last])
-    print(_aligned(rows, [True] * len(rows[0])))
+    _print(_aligned(rows, [True] * len(rows[0])))
     return 0
 
 
@@ -1187,7 +1200,7 @@ def _delete_study(args: argparse.Namespace) -> int:
         raise CommandLineError(f"cannot delete the study {args.study!r}: {error}") from None
     finally:
         storage.close()
-    print(f"deleted the study {args.study!r} from {args.storage}")
+    _print(f"deleted the study {args.study!r} from {args.storage}")
     return 0
 
 
@@ -1424,6 +1437,25 @@ def _one_line(message: str) -> str:
     return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
+def _shown(text: str, one_line: bool = False) -> str:
+    """`text` as the command line prints it: stored text (a failure's output, a choice, a
+    recorded command) never drives the terminal (module docstring, "Printed text"). CSI
+    sequences are removed; a CRLF line end is a newline; every other character that is not
+    printable (`str.isprintable`) is written as its Python escape, ``\\r``, ``\\x08``,
+    ``\\x1b``, ``\\u202e`` — newlines and tabs kept, unless `one_line` (a field of a line)."""
+    text = without_csi(text).replace("\r\n", "\n")
+    if text.isprintable():
+        return text
+    kept = "" if one_line else "\n\t"
+    return "".join(char if char.isprintable() or char in kept
+                   else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
+def _print(text: str = "", file: Any = None) -> None:
+    """`print` of one text, `_shown` (every line the command line writes passes here)."""
+    print(_shown(text), file=file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayesopt`` console script and ``python -m bayesopt``.
 
@@ -1457,11 +1489,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if error.errno not in _OUTPUT_ERRNOS:
             raise
         _discard_stdout()  # a full disk under `> out.txt`: the handlers wrap their own files'
-        print(f"bayesopt: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        _print(f"bayesopt: error: cannot write the output: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED
     except CommandLineError as error:
-        print(f"bayesopt: error: {_one_line(str(error))}", file=sys.stderr)
+        _print(f"bayesopt: error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # before or after the optimization loop: nothing to clean up
-        print("\nbayesopt: interrupted", file=sys.stderr)
+        _print("\nbayesopt: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -136,6 +136,7 @@ __all__ = [
     "parse_objective",
     "same_command",
     "shell_join",
+    "without_csi",
 ]
 
 STDERR_TAIL_LINES = 20
@@ -173,6 +174,11 @@ RESERVED_PREFIX = "bayesopt."  # placeholders of the run's identity; no dimensio
 RUN_FIELD = RESERVED_PREFIX + "run"  # the run's id: its place among the points asked
 CONTINUES_FIELD = RESERVED_PREFIX + "continues"  # a promotion's source run's id
 _IDENTITY_FIELDS = (RUN_FIELD, CONTINUES_FIELD)
+
+
+def without_csi(text: str) -> str:
+    """`text` without its ANSI CSI escape sequences (ECMA-48 §5.4: colours, cursor moves)."""
+    return _CSI.sub("", text)
 
 
 class CommandError(ValueError):
@@ -675,7 +681,7 @@ def parse_objective(stdout: str, metric: re.Pattern[str] | None = None) -> float
         No objective in the output, or the text found is not a number.
     """
     scanner = _ObjectiveScanner(metric)
-    scanner.scan(_CSI.sub("", stdout))
+    scanner.scan(without_csi(stdout))
     return scanner.value()
 
 
@@ -836,7 +842,7 @@ class _StreamReader:
 
     def _scan(self, data: bytes) -> None:
         assert self.scanner is not None, "only a stream with a scanner keeps lines"
-        text = _CSI.sub("", data.decode("utf-8", "replace"))
+        text = without_csi(data.decode("utf-8", "replace"))
         if self.reports is not None:
             self.reports.scan(text, self._open_cut)
         self.scanner.scan(text, self._open_cut)
