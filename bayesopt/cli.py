@@ -26,7 +26,7 @@ evaluation*: it is kept in the history and the journal with the reason and
 the last 20 lines of the command's standard error (``bayesopt show --failed``
 prints them), and the run goes on. A command that keeps failing is broken:
 after ``--max-consecutive-failures`` failures in a row (5; 0 never stops),
-timeouts and printed ``nan`` excepted, the run stops and prints the first
+timeouts and a printed ``nan`` or ``inf`` excepted, the run stops and prints the first
 failure's reason and standard error.
 
 Printed text: what a command wrote, a categorical choice or a recorded command is
@@ -1287,7 +1287,8 @@ def _add_run_parser(commands: Any) -> None:
                           "objective convention below)")
     run.add_argument("--max-consecutive-failures", type=nonnegative_int, metavar="N",
                      default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
-                     help="stop after N failed evaluations in a row, timeouts and nan excepted "
+                     help="stop after N failed evaluations in a row, timeouts and a printed nan "
+                          "or inf excepted "
                           f"({DEFAULT_MAX_CONSECUTIVE_FAILURES}; 0: never stop)")
     run.add_argument("--maximize", action="store_true", default=None,
                      help="maximize the objective instead of minimizing it")

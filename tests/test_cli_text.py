@@ -3,11 +3,18 @@ command), driven through the real console script (helpers from test_cli)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from bayesopt import EvaluationFailedWarning, Real, minimize
+from bayesopt.command import CommandObjective, CommandTemplate, compile_metric, parse_objective
+from bayesopt.space import Space
 from test_cli import bayesopt
 
 # a crashed script's stderr: a terminal title (OSC ... BEL), colours (CSI), backspaces, a
@@ -43,3 +50,52 @@ def test_stored_text_is_printed_escaped_by_run_and_show(tmp_path: Path) -> None:
     assert escaped + "\nwritten \\u202egnp.exe" in done.stderr
     assert escaped + "\n" in shown.stdout and "written \\u202egnp.exe" in shown.stdout
     assert "c=ok\\x1b]2;x\\x07" in shown.stdout and "--title=\\x1b]0;cmd\\x07" in shown.stdout
+
+
+# ------------------------------------------------------------------ what a number is
+@pytest.mark.parametrize("text", [
+    "1_000\n",                      # float() reads 1000: a count or an id, not a loss
+    "objective: 1_000\n",
+    "\u0661\u0662\u0663\n",         # Arabic-Indic digits, float() reads 123
+    "objective: \u0661.\u0665\n",
+    "objective: \uff11\uff12\n",    # full-width digits
+    "objective: 0x10\n",
+    "objective: 1e\n",
+])
+def test_only_an_ascii_number_is_an_objective(text: str) -> None:
+    with pytest.raises(ValueError, match="no objective|not a number"):
+        parse_objective(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("objective: -1e-3\n", -1e-3), ("2E+05\n", 2e5), ("objective: 1.\n", 1.0),
+    ("  .5  \n", 0.5), ("objective: +3\n", 3.0),
+    ("objective: -Infinity\n", -math.inf), ("inf\n", math.inf), ("-nan\n", math.nan),
+    ("objective: NaN\n", math.nan),
+])
+def test_a_printed_number_or_non_finite_value_is_read(text: str, expected: float) -> None:
+    value = parse_objective(text)
+    assert value == expected or (math.isnan(expected) and math.isnan(value))
+
+
+def test_metric_reads_the_same_numbers() -> None:
+    metric = compile_metric(r"loss=(\S+)")
+    assert parse_objective("loss=0.25\n", metric) == 0.25
+    with pytest.raises(ValueError, match="captured '1_000'"):
+        parse_objective("loss=1_000\n", metric)
+
+
+@pytest.mark.parametrize("printed, told, error", [
+    # minimize's rule for a non-finite value: failed (part of the problem), not a value
+    ("objective: inf", "objective returned inf", False),
+    # float() read step 10 here; an error, which the first-failure warning shows
+    ("report: 1_0 0.5\nobjective: 1", "report line 'report: 1_0 0.5' is not", True),
+])
+def test_non_finite_and_underscored_output_fails_the_evaluation(printed: str, told: str,
+                                                                error: bool) -> None:
+    space = Space({"x": Real(0.0, 1.0)})
+    script = f"print({printed!r})"
+    template = CommandTemplate.parse([sys.executable, "-c", script, "{x}"], space)
+    with pytest.warns(EvaluationFailedWarning) if error else contextlib.nullcontext():
+        result = minimize(CommandObjective(template), space, n_calls=1, seed=0, progress=False)
+    assert result.history[0].failed and told in result.history[0].error
