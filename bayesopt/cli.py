@@ -774,7 +774,7 @@ def _minimize(objective: CommandObjective, space: Space,
               args: argparse.Namespace) -> OptimizeResult:
     from bayesopt.journal import JournalError
     from bayesopt.loop import ResumeSettingsWarning, TopBudgetWarning, minimize
-    from bayesopt.optimizer import ResumeWarning
+    from bayesopt.optimizer import ResumeWarning, SpaceExhaustedWarning
     from bayesopt.study import StudyDeletedError
 
     executor = (ThreadPoolExecutor(args.workers, thread_name_prefix="bayesopt-run")
@@ -784,6 +784,8 @@ def _minimize(objective: CommandObjective, space: Space,
             warnings.simplefilter("ignore", ResumeSettingsWarning)  # which settings it ignores
             warnings.simplefilter("ignore", ResumeWarning)
             warnings.simplefilter("ignore", TopBudgetWarning)  # the summary says it, CLI's terms
+            warnings.filterwarnings(  # minimize's stop (an ask's repeat still warns): so does it
+                "ignore", "search space exhausted: every one", SpaceExhaustedWarning)
             warnings.showwarning = _warning_printer(warnings.showwarning)
             return minimize(
                 objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,
@@ -1007,6 +1009,9 @@ def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
         return
     _print(format_table(record, top=5))
     _print(_best_line(record))
+    if result.stop_reason == "space_exhausted":
+        _print(f"every point of the space has been evaluated: the run stopped before "
+               f"--n-calls {args.n_calls} (another evaluation would repeat a point)")
     if args.journal is not None or args.storage is not None:
         _print(f"{_source(args, '--journal')} (`{_show_hint(args)}` for more; run the same "
               "command with a larger --n-calls to continue)")

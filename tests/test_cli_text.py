@@ -99,3 +99,16 @@ def test_non_finite_and_underscored_output_fails_the_evaluation(printed: str, to
     with pytest.warns(EvaluationFailedWarning) if error else contextlib.nullcontext():
         result = minimize(CommandObjective(template), space, n_calls=1, seed=0, progress=False)
     assert result.history[0].failed and told in result.history[0].error
+
+
+def test_run_on_an_exhausted_space_stops_and_says_so(tmp_path: Path) -> None:
+    """minimize stops on an exhausted finite space; the command line says it in its terms."""
+    (tmp_path / "space.json").write_text(json.dumps(
+        {"c": {"type": "categorical", "choices": ["a", "b", "c"]}}))
+    done = bayesopt("run", "--space", "space.json", "--n-calls", "10", "--journal", "t.jsonl",
+                    "--seed", "0", "--no-progress", "--", sys.executable, "-c",
+                    "import sys; print('objective:', len(sys.argv[1]))", "{c}", cwd=tmp_path)
+    assert "3 evaluations (3 ok, 0 failed)" in done.stdout
+    assert "the run stopped before --n-calls 10" in done.stdout
+    assert "warning" not in done.stderr, done.stderr
+
