@@ -29,17 +29,6 @@ after ``--max-consecutive-failures`` failures in a row (5; 0 never stops),
 timeouts and a printed ``nan`` or ``inf`` excepted, the run stops and prints the first
 failure's reason and standard error.
 
-Printed text: what a command wrote, a categorical choice or a recorded command is
-stored text, and it never drives the terminal that ``show``, ``run`` or ``studies``
-print to (a crashed script's colour codes, ``\r`` redraws, backspaces, a terminal
-title's ``ESC ]`` sequence). Every line passes `_shown`: ANSI CSI sequences (colours,
-cursor moves) are removed, as the objective reader removes them, and every other
-character that is not printable is written as its Python escape (``\r``, ``\x08``,
-``\x1b``, ``\u202e``), newlines and tabs kept except inside one field of a line (a
-table's cell, a recorded command). The rule is the same into a pipe or a file, which
-a terminal shows later (``less -R``, ``cat``), so the output does not depend on where
-it goes. The escapes are for reading, not reversible (a backslash is not doubled).
-
 Exit status: 0 when the run finished (1 if every evaluation failed or the
 run stopped for failures), 2 for a usage or input error (nothing was run),
 130 after Ctrl-C (running commands are killed, the journal stays valid, and
@@ -48,6 +37,17 @@ session closed) stop it the same way, with 143 and 129.
 
 Only the standard library is imported until a subcommand needs more, so
 ``bayesopt --help`` answers without loading numba.
+
+Printed text: what a command wrote, a categorical choice or a recorded command is
+stored text, and it never drives the terminal that ``show``, ``run`` or ``studies``
+print to (a crashed script's colour codes, ``\\r`` redraws, backspaces, a terminal
+title's ``ESC ]`` sequence). Every line passes `_shown`: ANSI CSI sequences (colours,
+cursor moves) are removed, as the objective reader removes them, and every other
+character that is not printable is written as its Python escape (``\\r``, ``\\x08``,
+``\\x1b``, ``\\u202e``), newlines and tabs kept except inside one field of a line (a
+table's cell, a recorded command). The rule is the same into a pipe or a file, which
+a terminal shows later (``less -R``, ``cat``), so the output does not depend on where
+it goes. The escapes are for reading, not reversible (a backslash is not doubled).
 """
 
 from __future__ import annotations
@@ -121,6 +121,9 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_HANGUP = 129  # 128 + SIGHUP
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
+EXIT_STATUS_HELP = ("Exit status: 0 done; 2 a usage or input error, printed as 'bayesopt: "
+                    "error: ...' (nothing was run or changed); 1 the output could not be "
+                    "written (a full disk); 141 its reader closed the pipe (| head).")
 MAX_DPI = 2400  # plot --dpi: a 6.4 x 4 inch figure is then 15360 x 9600 pixels, 590 MB
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})  # writing stdout
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
@@ -1223,7 +1226,10 @@ def _demo(args: argparse.Namespace) -> int:
     """``bayesopt demo``: tune an MLPClassifier on scikit-learn's digits."""
     from bayesopt.demo import main as demo_main
 
-    demo_main(seed=args.seed)
+    try:
+        demo_main(seed=args.seed)
+    except ImportError as error:  # scikit-learn missing: an input error, as plot's matplotlib
+        raise CommandLineError(str(error)) from None
     return 0
 
 
@@ -1236,7 +1242,10 @@ def _objective_help() -> str:
     outcomes = (__doc__ or "").split("A non-zero", 1)[1].split("Only the standard", 1)[0]
     outcomes = "A non-zero" + outcomes
     text = "objective convention:" + convention + outcomes
-    return text.replace("``", "'").replace("*", "").rstrip()
+    text = text.replace("`SUGGESTED_METRIC`", repr(command.SUGGESTED_METRIC))
+    text = re.sub(r" \(`_\w+`[^()]*\)", "", text)  # "(`_Reports` reads them)": the code's
+    text = text.replace("``", "'").replace("*", "")
+    return re.sub(r"`([^`]+)`", r"\1", text).rstrip()  # a name of the code, unquoted
 
 
 def _add_run_parser(commands: Any) -> None:
@@ -1260,13 +1269,13 @@ def _add_run_parser(commands: Any) -> None:
     )
     run.add_argument("--space", required=True, metavar="FILE",
                      help="space file: TOML, or JSON if it ends in .json")
-    run.add_argument("--n-calls", type=positive_int, default=50,
+    run.add_argument("--n-calls", type=positive_int, default=50, metavar="N",
                      help="total evaluations, failed ones and a resumed run's included (50)")
     run.add_argument("--journal", metavar="FILE",
                      help="append every evaluation here; if it exists, resume that run "
                           "(default: none, and the run cannot be resumed)")
     _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
-    run.add_argument("--pending-timeout", type=nonnegative_float, metavar="SECONDS",
+    run.add_argument("--pending-timeout", type=positive_float, metavar="SECONDS",
                      help="with --storage: a point whose worker has sent no heartbeat for "
                           "this long (it was killed) stops counting as running (default: "
                           "never); a running command's point gets a heartbeat every third "
@@ -1276,7 +1285,7 @@ def _add_run_parser(commands: Any) -> None:
                           "command, or another directory where the command names a relative "
                           "path (default: refused, naming both; the header keeps the first "
                           "command, and each evaluation told records this one)")
-    run.add_argument("--workers", type=positive_int, default=1,
+    run.add_argument("--workers", type=positive_int, default=1, metavar="N",
                      help="commands run at once (1)")
     run.add_argument("--threads", type=positive_int, metavar="N",
                      help="threads the optimizer's own computing uses, 1 to NUMBA_NUM_THREADS "
@@ -1297,7 +1306,7 @@ def _add_run_parser(commands: Any) -> None:
                           f"({DEFAULT_MAX_CONSECUTIVE_FAILURES}; 0: never stop)")
     run.add_argument("--maximize", action="store_true", default=None,
                      help="maximize the objective instead of minimizing it")
-    run.add_argument("--seed", type=nonnegative_int,
+    run.add_argument("--seed", type=nonnegative_int, metavar="N",
                      help="seed for a reproducible run (default: one drawn at random, which a "
                           "journal records)")
     run.add_argument("--acquisition", choices=ACQUISITIONS,
@@ -1305,9 +1314,9 @@ def _add_run_parser(commands: Any) -> None:
                           "model fitted to each command's wall time, its recorded cost (a "
                           "cost the command prints is not read)")
     run.add_argument("--kernel", choices=KERNELS, help="GP covariance (matern52)")
-    run.add_argument("--n-initial", type=positive_int,
+    run.add_argument("--n-initial", type=positive_int, metavar="N",
                      help="initial Sobol points (number of dimensions + 1, within [5, 20])")
-    run.add_argument("--ucb-beta", type=nonnegative_float,
+    run.add_argument("--ucb-beta", type=nonnegative_float, metavar="BETA",
                      help="fixed beta of UCB (default: the GP-UCB schedule)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("command", nargs="+", metavar="COMMAND",
@@ -1331,12 +1340,15 @@ def _add_journal_or_study_arguments(parser: argparse.ArgumentParser, verb: str) 
 
 
 def _add_show_parser(commands: Any) -> None:
-    show = commands.add_parser("show", help="print the best configurations of a journal",
-                               description="Print the best configurations of a journal as a "
-                                           "table, with counts of ok, failed, pending and "
-                                           "expired points.")
+    show = commands.add_parser("show", help="print the best configurations of a journal or "
+                                            "study",
+                               description="Print the best configurations of a journal (or a "
+                                           "shared study) as a table, with counts of ok, "
+                                           "failed, pending and expired points.",
+                               epilog=EXIT_STATUS_HELP)
     _add_journal_or_study_arguments(show, "show")
-    show.add_argument("--top", type=positive_int, default=10, help="rows to show (10)")
+    show.add_argument("--top", type=positive_int, default=10, metavar="N",
+                      help="rows to show (10)")
     show.add_argument("--failed", action="store_true",
                       help="also list the failed evaluations and why they failed")
     show.add_argument("--pending-timeout", type=positive_float, metavar="SECONDS",
@@ -1347,14 +1359,16 @@ def _add_show_parser(commands: Any) -> None:
 
 
 def _add_plot_parser(commands: Any) -> None:
-    plot = commands.add_parser("plot", help="save the convergence plot of a journal",
+    plot = commands.add_parser("plot", help="save the convergence plot of a journal or study",
                                description="Draw the best value so far against the number of "
-                                           "evaluations (needs matplotlib).")
+                                           "evaluations of a journal (or a shared study), by "
+                                           "budget with a Fidelity (needs matplotlib).",
+                               epilog=EXIT_STATUS_HELP)
     _add_journal_or_study_arguments(plot, "plot")
-    plot.add_argument("-o", "--output", default="convergence.png",
+    plot.add_argument("-o", "--output", default="convergence.png", metavar="FILE",
                       help="image file; the format follows its extension, .png if it has none "
                            "(convergence.png)")
-    plot.add_argument("--optimum", type=finite_float,
+    plot.add_argument("--optimum", type=finite_float, metavar="VALUE",
                       help="known optimal value: plot the regret (not for a run with a "
                            "Fidelity, drawn by budget)")
     plot.add_argument("--dpi", type=positive_int, default=120,
@@ -1366,7 +1380,8 @@ def _add_studies_parser(commands: Any) -> None:
     studies = commands.add_parser(
         "studies", help="list the studies of a storage",
         description="Print one line per study of a storage: its name, evaluations told, "
-                    "best value, direction and the time of its last tell (UTC).")
+                    "best value, direction and the time of its last tell (UTC).",
+        epilog=EXIT_STATUS_HELP)
     studies.add_argument("--storage", metavar="URL", required=True,
                          help="sqlite:///file.db, postgresql://user@host/db or a .jsonl file")
     studies.set_defaults(handler=_studies)
@@ -1377,7 +1392,8 @@ def _add_delete_study_parser(commands: Any) -> None:
         "delete-study", help="delete a study of a storage",
         description="Delete a study, its header and its events, without asking (a JSON-lines "
                     "file, which holds one study, is removed). Processes still attached to "
-                    "the study fail at their next read or write.")
+                    "the study fail at their next read or write.",
+        epilog=EXIT_STATUS_HELP)
     delete.add_argument("--storage", metavar="URL", required=True,
                         help="sqlite:///file.db, postgresql://user@host/db or a .jsonl file")
     delete.add_argument("--study", metavar="NAME", required=True, help="the study to delete")
@@ -1387,8 +1403,9 @@ def _add_delete_study_parser(commands: Any) -> None:
 def _add_demo_parser(commands: Any) -> None:
     demo = commands.add_parser("demo", help="tune an MLPClassifier on the digits data set",
                                description="Tune scikit-learn's MLPClassifier on the bundled "
-                                           "digits data set (needs scikit-learn).")
-    demo.add_argument("--seed", type=nonnegative_int, default=0, help="seed (0)")
+                                           "digits data set (needs scikit-learn).",
+                               epilog=EXIT_STATUS_HELP)
+    demo.add_argument("--seed", type=nonnegative_int, default=0, metavar="N", help="seed (0)")
     demo.set_defaults(handler=_demo)
 
 
@@ -1403,7 +1420,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="bayesopt", description="Bayesian optimization from the command line.",
-        epilog="`bayesopt COMMAND --help` describes each command.",
+        epilog="`bayesopt COMMAND --help` describes each command. " + EXIT_STATUS_HELP
+               + " run: also 1 when every evaluation failed or the run stopped for failures; "
+                 "130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP (the same command "
+                 "line resumes the run).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")

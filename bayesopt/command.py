@@ -47,8 +47,8 @@ command's standard output, in this order:
 
 both after ANSI CSI escape sequences (ECMA-48 §5.4: ``ESC [`` … final byte,
 the colours of rich or colorama loggers) are removed; anything else left
-around the number is not a number. A number (`NUMBER`, for ``report:`` lines and
-``--metric`` too) is written in ASCII as a program's print, repr or printf writes
+around the number is not a number. A number (also in ``report:`` lines and for
+``--metric``) is written in ASCII as a program's print, repr or printf writes
 it: an optional sign, digits with an optional point, an optional exponent
 (``0.25``, ``-1e-3``, ``1.``, ``.5``, ``2E+05``), or ``nan``, ``inf``, ``infinity``
 in any case (``-nan``, C's ``-inf``, JavaScript's ``Infinity``). Python's `float`

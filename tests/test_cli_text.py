@@ -3,6 +3,7 @@ command), driven through the real console script (helpers from test_cli)."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import math
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bayesopt import EvaluationFailedWarning, Real, minimize
+from bayesopt import EvaluationFailedWarning, Real, cli, minimize
 from bayesopt.command import CommandObjective, CommandTemplate, compile_metric, parse_objective
 from bayesopt.space import Space
 from test_cli import bayesopt
@@ -112,3 +113,52 @@ def test_run_on_an_exhausted_space_stops_and_says_so(tmp_path: Path) -> None:
     assert "the run stopped before --n-calls 10" in done.stdout
     assert "warning" not in done.stderr, done.stderr
 
+
+# ------------------------------------------------------------------------ --help
+SUBCOMMANDS = ["run", "show", "plot", "studies", "delete-study", "demo"]
+
+
+@pytest.mark.parametrize("words", [[], *([name] for name in SUBCOMMANDS)])
+def test_every_help_is_printable_and_gives_the_exit_statuses(words: list[str],
+                                                             tmp_path: Path) -> None:
+    """run --help printed the carriage returns and escapes of a docstring's examples, and
+    internal names (`_Reports`, `SUGGESTED_METRIC`); only run's said its exit statuses."""
+    text = bayesopt(*words, "--help", cwd=tmp_path).stdout
+    assert unprintable(text) == []
+    assert "Exit status: 0" in text
+    assert "_Reports" not in text and "SUGGESTED_METRIC" not in text
+
+
+def test_every_option_has_help_and_a_metavar_of_its_kind() -> None:
+    """--n-calls N_CALLS, --top TOP, --optimum OPTIMUM: argparse's default metavars said
+    nothing; each option's value is now named by its kind (N, FILE, SECONDS, VALUE, ...)."""
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(commands.choices) == sorted(SUBCOMMANDS)
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            assert action.help, f"{name} {action.option_strings}: no help"
+            if action.option_strings and action.nargs != 0 and action.choices is None:
+                metavar = action.metavar or action.dest.upper()
+                assert metavar in {"N", "FILE", "SECONDS", "URL", "NAME", "REGEX", "VALUE",
+                                   "BETA", "DPI"}, f"{name} {action.option_strings}: {metavar}"
+
+
+def test_demo_without_scikit_learn_is_an_input_error(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """It raised SystemExit from the library (status 1, no 'bayesopt: error:')."""
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # import raises ImportError
+    assert cli.main(["demo"]) == 2
+    assert "bayesopt: error: the demo needs scikit-learn" in capsys.readouterr().err
+
+
+def test_a_zero_pending_timeout_is_refused_by_its_option_name(tmp_path: Path) -> None:
+    """--pending-timeout 0 was refused later, by minimize's name (pending_timeout=0), after
+    the storage file had been created."""
+    (tmp_path / "space.json").write_text(json.dumps({"x": {"type": "real", "low": 0, "high": 1}}))
+    done = bayesopt("run", "--space", "space.json", "--storage", "sqlite:///s.db", "--study",
+                    "a", "--pending-timeout", "0", "--no-progress", "--", sys.executable, "-c",
+                    "print(1)", "{x}", cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert "argument --pending-timeout: must be a finite number > 0, got '0'" in done.stderr
+    assert not (tmp_path / "s.db").exists()
