@@ -26,7 +26,7 @@ evaluation*: it is kept in the history and the journal with the reason and
 the last 20 lines of the command's standard error (``bayesopt show --failed``
 prints them), and the run goes on. A command that keeps failing is broken:
 after ``--max-consecutive-failures`` failures in a row (5; 0 never stops),
-timeouts and printed ``nan`` excepted, the run stops and prints the first
+timeouts and a printed ``nan`` or ``inf`` excepted, the run stops and prints the first
 failure's reason and standard error.
 
 Exit status: 0 when the run finished (1 if every evaluation failed or the
@@ -37,6 +37,17 @@ session closed) stop it the same way, with 143 and 129.
 
 Only the standard library is imported until a subcommand needs more, so
 ``bayesopt --help`` answers without loading numba.
+
+Printed text: what a command wrote, a categorical choice or a recorded command is
+stored text, and it never drives the terminal that ``show``, ``run`` or ``studies``
+print to (a crashed script's colour codes, ``\\r`` redraws, backspaces, a terminal
+title's ``ESC ]`` sequence). Every line passes `_shown`: ANSI CSI sequences (colours,
+cursor moves) are removed, as the objective reader removes them, and every other
+character that is not printable is written as its Python escape (``\\r``, ``\\x08``,
+``\\x1b``, ``\\u202e``), newlines and tabs kept except inside one field of a line (a
+table's cell, a recorded command). The rule is the same into a pipe or a file, which
+a terminal shows later (``less -R``, ``cat``), so the output does not depend on where
+it goes. The escapes are for reading, not reversible (a backslash is not doubled).
 """
 
 from __future__ import annotations
@@ -78,6 +89,7 @@ from bayesopt.command import (
     compile_metric,
     same_command,
     shell_join,
+    without_csi,
 )
 from bayesopt.failures import (
     DEFAULT_MAX_CONSECUTIVE_FAILURES,
@@ -109,6 +121,9 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_HANGUP = 129  # 128 + SIGHUP
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
+EXIT_STATUS_HELP = ("Exit status: 0 done; 2 a usage or input error, printed as 'bayesopt: "
+                    "error: ...' (nothing was run or changed); 1 the output could not be "
+                    "written (a full disk); 141 its reader closed the pipe (| head).")
 MAX_DPI = 2400  # plot --dpi: a 6.4 x 4 inch figure is then 15360 x 9600 pixels, 590 MB
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})  # writing stdout
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
@@ -531,7 +546,7 @@ def _aligned(rows: list[list[str]], left: Sequence[bool]) -> str:
 
 
 def _cell(value: Any) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
+    return f"{value:.6g}" if isinstance(value, float) else _shown(str(value), one_line=True)
 
 
 def _counts(record: JournalRecord) -> str:
@@ -570,7 +585,8 @@ def _best_line(record: JournalRecord) -> str:
     best = result.best
     if best is None:
         return _no_best(result)
-    exact = " ".join(f"{name}={format(value, '')}" for name, value in best.params.items())
+    exact = " ".join(f"{name}={_shown(format(value, ''), one_line=True)}"
+                     for name, value in best.params.items())
     return f"best (exact values, as given to the command): {exact}"
 
 
@@ -681,7 +697,7 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     recorded = ("; each evaluation this run tells records its command and directory "
                 "(`bayesopt show` lists them)")
     if stored is None:
-        print(f"bayesopt: note: {name} records no command (written before 0.6.0, or from "
+        _print(f"bayesopt: note: {name} records no command (written before 0.6.0, or from "
               "Python): check that this command computes the same objective" + recorded,
               file=sys.stderr)
         return
@@ -692,13 +708,13 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     if stored.get("cwd") is not None:
         kept += f" in {stored['cwd']}"
     if difference is not None:
-        print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
+        _print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
               f"or directory ({kept}){recorded}", file=sys.stderr)
     elif stored.get("cwd") is None:
-        print(f"bayesopt: note: {name} records no working directory (written by bayesopt "
+        _print(f"bayesopt: note: {name} records no working directory (written by bayesopt "
               f"0.6.0): check that this is the directory it ran in{recorded}", file=sys.stderr)
     elif stored["cwd"] != record["cwd"]:
-        print(f"bayesopt: note: {name} continues in another directory ({kept}; the command "
+        _print(f"bayesopt: note: {name} continues in another directory ({kept}; the command "
               f"names no relative path){recorded}", file=sys.stderr)
 
 
@@ -761,7 +777,7 @@ def _minimize(objective: CommandObjective, space: Space,
               args: argparse.Namespace) -> OptimizeResult:
     from bayesopt.journal import JournalError
     from bayesopt.loop import ResumeSettingsWarning, TopBudgetWarning, minimize
-    from bayesopt.optimizer import ResumeWarning
+    from bayesopt.optimizer import ResumeWarning, SpaceExhaustedWarning
     from bayesopt.study import StudyDeletedError
 
     executor = (ThreadPoolExecutor(args.workers, thread_name_prefix="bayesopt-run")
@@ -771,6 +787,8 @@ def _minimize(objective: CommandObjective, space: Space,
             warnings.simplefilter("ignore", ResumeSettingsWarning)  # which settings it ignores
             warnings.simplefilter("ignore", ResumeWarning)
             warnings.simplefilter("ignore", TopBudgetWarning)  # the summary says it, CLI's terms
+            warnings.filterwarnings(  # minimize's stop (an ask's repeat still warns): so does it
+                "ignore", "search space exhausted: every one", SpaceExhaustedWarning)
             warnings.showwarning = _warning_printer(warnings.showwarning)
             return minimize(
                 objective, space, args.n_calls, seed=args.seed, progress=not args.no_progress,
@@ -812,7 +830,7 @@ def _warning_printer(default: Callable[..., None]) -> Callable[..., None]:
             default(message, category, filename, lineno, file, line)
             return
         head, _, error = str(message).partition("\n")
-        print(f"bayesopt: warning: {head}\n{_message(error)}", file=sys.stderr)
+        _print(f"bayesopt: warning: {head}\n{_message(error)}", file=sys.stderr)
 
     return show
 
@@ -829,7 +847,7 @@ def _command_line_warning() -> Callable[..., None]:
         text = str(message)
         if text not in shown:
             shown.add(text)
-            print(f"bayesopt: warning: {text}", file=sys.stderr if file is None else file)
+            _print(f"bayesopt: warning: {text}", file=sys.stderr if file is None else file)
 
     return show
 
@@ -844,10 +862,10 @@ def _optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
 def _warn_unused(space: Space, template: CommandTemplate) -> None:
     unused = [name for name in space.names if name not in template.placeholders]
     if unused:
-        print(f"bayesopt: warning: dimension(s) {unused} appear in no placeholder of the "
+        _print(f"bayesopt: warning: dimension(s) {unused} appear in no placeholder of the "
               "command, so the program never sees them", file=sys.stderr)
     if space.fidelity is None and command.CONTINUES_FIELD in template.placeholders:
-        print(f"bayesopt: warning: {{{command.CONTINUES_FIELD}}} names the run a Hyperband "
+        _print(f"bayesopt: warning: {{{command.CONTINUES_FIELD}}} names the run a Hyperband "
               "promotion continues, and the space has no fidelity dimension: no run "
               "continues another, so its argument is always left out", file=sys.stderr)
 
@@ -881,10 +899,10 @@ def _announce_resume(args: argparse.Namespace, space: Space,
     _refuse_constraints(args.journal, record, "continue it from Python with "
                         "Optimizer.resume, or start a new journal")
     _check_command(f"journal {args.journal!r}", record.command, command, args)
-    print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",
+    _print(f"bayesopt: resuming {args.journal}: {_counts(record)}; its settings apply",
           file=sys.stderr)
     for note in _ignored_settings(args, record.config):
-        print(f"bayesopt: note: {note}", file=sys.stderr)
+        _print(f"bayesopt: note: {note}", file=sys.stderr)
     _note_nothing_to_run(str(args.journal), record, args.n_calls, running=False)
     return replay
 
@@ -896,7 +914,7 @@ def _note_nothing_to_run(name: str, record: JournalRecord, n_calls: int, running
     only in a study."""
     started = len(record.history) + (record.n_pending if running else 0)
     if started >= n_calls:
-        print(f"bayesopt: note: {name} already has {started} evaluation{'s' * (started != 1)}, "
+        _print(f"bayesopt: note: {name} already has {started} evaluation{'s' * (started != 1)}, "
               f"--n-calls {n_calls}: none is run (a larger --n-calls continues it)",
               file=sys.stderr)
 
@@ -988,14 +1006,17 @@ def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
     """The run's counts, top five and best line: the history only, so the result's
     deferred surrogate (`Optimizer.result`) is never fitted for it."""
     record = JournalRecord(result.space, result.maximize, {}, result.history, 0)
-    print(_counts(record))
+    _print(_counts(record))
     if not _succeeded(result):
-        print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))
+        _print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))
         return
-    print(format_table(record, top=5))
-    print(_best_line(record))
+    _print(format_table(record, top=5))
+    _print(_best_line(record))
+    if result.stop_reason == "space_exhausted":
+        _print(f"every point of the space has been evaluated: the run stopped before "
+               f"--n-calls {args.n_calls} (another evaluation would repeat a point)")
     if args.journal is not None or args.storage is not None:
-        print(f"{_source(args, '--journal')} (`{_show_hint(args)}` for more; run the same "
+        _print(f"{_source(args, '--journal')} (`{_show_hint(args)}` for more; run the same "
               "command with a larger --n-calls to continue)")
 
 
@@ -1003,32 +1024,32 @@ def _report_stop(args: argparse.Namespace, error: TooManyFailuresError) -> None:
     """The run stopped because the command kept failing: say why, with its standard error."""
     assert error.result is not None, "minimize attaches the result"
     result = error.result
-    print(_counts(JournalRecord(result.space, result.maximize, {}, result.history, 0)))
-    print(f"stopped after {error.n_failures} failed evaluations in a row (the command looks "
+    _print(_counts(JournalRecord(result.space, result.maximize, {}, result.history, 0)))
+    _print(f"stopped after {error.n_failures} failed evaluations in a row (the command looks "
           "broken; --max-consecutive-failures 0 never stops); the first failed with:\n"
           + _message(error.first_error))
     if args.journal is not None or args.storage is not None:
-        print(f"{_source(args, '--journal')} (fix the command, then run the same command line "
+        _print(f"{_source(args, '--journal')} (fix the command, then run the same command line "
               "to continue)")
 
 
 def _report_interrupt(args: argparse.Namespace) -> None:
-    print(file=sys.stderr)
+    _print(file=sys.stderr)
     journal = args.journal
     if args.storage is not None:
-        print(f"bayesopt: interrupted; {_source(args, '--journal')} keeps every evaluation "
+        _print(f"bayesopt: interrupted; {_source(args, '--journal')} keeps every evaluation "
               "told; the same command joins it again", file=sys.stderr)
         return
     if journal is None:
-        print("bayesopt: interrupted; without --journal this run cannot be resumed",
+        _print("bayesopt: interrupted; without --journal this run cannot be resumed",
               file=sys.stderr)
         return
     try:
         record = read_record(journal)
     except CommandLineError:  # interrupted before the journal was started
-        print(f"bayesopt: interrupted before anything was written to {journal}", file=sys.stderr)
+        _print(f"bayesopt: interrupted before anything was written to {journal}", file=sys.stderr)
         return
-    print(f"bayesopt: interrupted; the journal {journal} is intact: {_counts(record)}.\n"
+    _print(f"bayesopt: interrupted; the journal {journal} is intact: {_counts(record)}.\n"
           "Run the same command again to resume (points that were running are evaluated first).",
           file=sys.stderr)
 
@@ -1036,19 +1057,19 @@ def _report_interrupt(args: argparse.Namespace) -> None:
 def _show(args: argparse.Namespace) -> int:
     """``bayesopt show``: the best configurations of a journal as a table."""
     name, record = _read(args)
-    print(f"{name}: {_counts(record)}")
+    _print(f"{name}: {_counts(record)}")
     for line in _expired_lines(record):
-        print(line)
+        _print(line)
     if any(o.ok for o in record.history):
-        print(format_table(record, top=args.top))
-        print(_best_line(record))
+        _print(format_table(record, top=args.top))
+        _print(_best_line(record))
     else:
-        print("no successful evaluation yet")
+        _print("no successful evaluation yet")
     for line in _command_lines(record):
-        print(line)
+        _print(line)
     if args.failed and record.n_failed:
-        print("failed evaluations:")
-        print("\n".join(_failure_lines(record)))
+        _print("failed evaluations:")
+        _print("\n".join(_failure_lines(record)))
     return 0
 
 
@@ -1068,7 +1089,7 @@ def _command_lines(record: JournalRecord) -> list[str]:
                      + (f" (sha256 {str(digest)[:12]}…)" if digest else ""))
     lines += [_other_command_line(command, other, count)
               for other, count in record.other_commands]
-    return lines
+    return [_shown(line, one_line=True) for line in lines]
 
 
 def _other_command_line(stored: Mapping[str, Any] | None, other: RunCommand,
@@ -1116,7 +1137,7 @@ def _plot(args: argparse.Namespace) -> int:
         fig.savefig(output, dpi=args.dpi)
     except (OSError, ValueError) as error:
         raise CommandLineError(f"cannot write {output!r}: {error}") from None
-    print(f"wrote {output}")
+    _print(f"wrote {output}")
     return 0
 
 
@@ -1139,7 +1160,7 @@ def _studies(args: argparse.Namespace) -> int:
     finally:
         storage.close()
     if not names:
-        print(f"{args.storage} holds no study")
+        _print(f"{args.storage} holds no study")
         return 0
     rows = [["study", "evaluations", "best", "direction", "last tell (UTC)"]]
     for name in names:
@@ -1151,7 +1172,7 @@ def _studies(args: argparse.Namespace) -> int:
         shown = name if name.isprintable() and name.strip() == name else repr(name)  # one row
         rows.append([shown, str(len(record.history)), "-" if math.isnan(best) else f"{best:.6g}",
                      "maximizing" if record.maximize else "minimizing", last])
-    print(_aligned(rows, [True] * len(rows[0])))
+    _print(_aligned(rows, [True] * len(rows[0])))
     return 0
 
 
@@ -1187,7 +1208,7 @@ def _delete_study(args: argparse.Namespace) -> int:
         raise CommandLineError(f"cannot delete the study {args.study!r}: {error}") from None
     finally:
         storage.close()
-    print(f"deleted the study {args.study!r} from {args.storage}")
+    _print(f"deleted the study {args.study!r} from {args.storage}")
     return 0
 
 
@@ -1205,7 +1226,10 @@ def _demo(args: argparse.Namespace) -> int:
     """``bayesopt demo``: tune an MLPClassifier on scikit-learn's digits."""
     from bayesopt.demo import main as demo_main
 
-    demo_main(seed=args.seed)
+    try:
+        demo_main(seed=args.seed)
+    except ImportError as error:  # scikit-learn missing: an input error, as plot's matplotlib
+        raise CommandLineError(str(error)) from None
     return 0
 
 
@@ -1218,7 +1242,10 @@ def _objective_help() -> str:
     outcomes = (__doc__ or "").split("A non-zero", 1)[1].split("Only the standard", 1)[0]
     outcomes = "A non-zero" + outcomes
     text = "objective convention:" + convention + outcomes
-    return text.replace("``", "'").replace("*", "").rstrip()
+    text = text.replace("`SUGGESTED_METRIC`", repr(command.SUGGESTED_METRIC))
+    text = re.sub(r" \(`_\w+`[^()]*\)", "", text)  # "(`_Reports` reads them)": the code's
+    text = text.replace("``", "'").replace("*", "")
+    return re.sub(r"`([^`]+)`", r"\1", text).rstrip()  # a name of the code, unquoted
 
 
 def _add_run_parser(commands: Any) -> None:
@@ -1242,13 +1269,13 @@ def _add_run_parser(commands: Any) -> None:
     )
     run.add_argument("--space", required=True, metavar="FILE",
                      help="space file: TOML, or JSON if it ends in .json")
-    run.add_argument("--n-calls", type=positive_int, default=50,
+    run.add_argument("--n-calls", type=positive_int, default=50, metavar="N",
                      help="total evaluations, failed ones and a resumed run's included (50)")
     run.add_argument("--journal", metavar="FILE",
                      help="append every evaluation here; if it exists, resume that run "
                           "(default: none, and the run cannot be resumed)")
     _add_study_arguments(run, "run on (or join) this shared study; --n-calls is its total")
-    run.add_argument("--pending-timeout", type=nonnegative_float, metavar="SECONDS",
+    run.add_argument("--pending-timeout", type=positive_float, metavar="SECONDS",
                      help="with --storage: a point whose worker has sent no heartbeat for "
                           "this long (it was killed) stops counting as running (default: "
                           "never); a running command's point gets a heartbeat every third "
@@ -1258,7 +1285,7 @@ def _add_run_parser(commands: Any) -> None:
                           "command, or another directory where the command names a relative "
                           "path (default: refused, naming both; the header keeps the first "
                           "command, and each evaluation told records this one)")
-    run.add_argument("--workers", type=positive_int, default=1,
+    run.add_argument("--workers", type=positive_int, default=1, metavar="N",
                      help="commands run at once (1)")
     run.add_argument("--threads", type=positive_int, metavar="N",
                      help="threads the optimizer's own computing uses, 1 to NUMBA_NUM_THREADS "
@@ -1274,11 +1301,12 @@ def _add_run_parser(commands: Any) -> None:
                           "objective convention below)")
     run.add_argument("--max-consecutive-failures", type=nonnegative_int, metavar="N",
                      default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
-                     help="stop after N failed evaluations in a row, timeouts and nan excepted "
+                     help="stop after N failed evaluations in a row, timeouts and a printed nan "
+                          "or inf excepted "
                           f"({DEFAULT_MAX_CONSECUTIVE_FAILURES}; 0: never stop)")
     run.add_argument("--maximize", action="store_true", default=None,
                      help="maximize the objective instead of minimizing it")
-    run.add_argument("--seed", type=nonnegative_int,
+    run.add_argument("--seed", type=nonnegative_int, metavar="N",
                      help="seed for a reproducible run (default: one drawn at random, which a "
                           "journal records)")
     run.add_argument("--acquisition", choices=ACQUISITIONS,
@@ -1286,9 +1314,9 @@ def _add_run_parser(commands: Any) -> None:
                           "model fitted to each command's wall time, its recorded cost (a "
                           "cost the command prints is not read)")
     run.add_argument("--kernel", choices=KERNELS, help="GP covariance (matern52)")
-    run.add_argument("--n-initial", type=positive_int,
+    run.add_argument("--n-initial", type=positive_int, metavar="N",
                      help="initial Sobol points (number of dimensions + 1, within [5, 20])")
-    run.add_argument("--ucb-beta", type=nonnegative_float,
+    run.add_argument("--ucb-beta", type=nonnegative_float, metavar="BETA",
                      help="fixed beta of UCB (default: the GP-UCB schedule)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("command", nargs="+", metavar="COMMAND",
@@ -1312,12 +1340,15 @@ def _add_journal_or_study_arguments(parser: argparse.ArgumentParser, verb: str) 
 
 
 def _add_show_parser(commands: Any) -> None:
-    show = commands.add_parser("show", help="print the best configurations of a journal",
-                               description="Print the best configurations of a journal as a "
-                                           "table, with counts of ok, failed, pending and "
-                                           "expired points.")
+    show = commands.add_parser("show", help="print the best configurations of a journal or "
+                                            "study",
+                               description="Print the best configurations of a journal (or a "
+                                           "shared study) as a table, with counts of ok, "
+                                           "failed, pending and expired points.",
+                               epilog=EXIT_STATUS_HELP)
     _add_journal_or_study_arguments(show, "show")
-    show.add_argument("--top", type=positive_int, default=10, help="rows to show (10)")
+    show.add_argument("--top", type=positive_int, default=10, metavar="N",
+                      help="rows to show (10)")
     show.add_argument("--failed", action="store_true",
                       help="also list the failed evaluations and why they failed")
     show.add_argument("--pending-timeout", type=positive_float, metavar="SECONDS",
@@ -1328,14 +1359,16 @@ def _add_show_parser(commands: Any) -> None:
 
 
 def _add_plot_parser(commands: Any) -> None:
-    plot = commands.add_parser("plot", help="save the convergence plot of a journal",
+    plot = commands.add_parser("plot", help="save the convergence plot of a journal or study",
                                description="Draw the best value so far against the number of "
-                                           "evaluations (needs matplotlib).")
+                                           "evaluations of a journal (or a shared study), by "
+                                           "budget with a Fidelity (needs matplotlib).",
+                               epilog=EXIT_STATUS_HELP)
     _add_journal_or_study_arguments(plot, "plot")
-    plot.add_argument("-o", "--output", default="convergence.png",
+    plot.add_argument("-o", "--output", default="convergence.png", metavar="FILE",
                       help="image file; the format follows its extension, .png if it has none "
                            "(convergence.png)")
-    plot.add_argument("--optimum", type=finite_float,
+    plot.add_argument("--optimum", type=finite_float, metavar="VALUE",
                       help="known optimal value: plot the regret (not for a run with a "
                            "Fidelity, drawn by budget)")
     plot.add_argument("--dpi", type=positive_int, default=120,
@@ -1347,7 +1380,8 @@ def _add_studies_parser(commands: Any) -> None:
     studies = commands.add_parser(
         "studies", help="list the studies of a storage",
         description="Print one line per study of a storage: its name, evaluations told, "
-                    "best value, direction and the time of its last tell (UTC).")
+                    "best value, direction and the time of its last tell (UTC).",
+        epilog=EXIT_STATUS_HELP)
     studies.add_argument("--storage", metavar="URL", required=True,
                          help="sqlite:///file.db, postgresql://user@host/db or a .jsonl file")
     studies.set_defaults(handler=_studies)
@@ -1358,7 +1392,8 @@ def _add_delete_study_parser(commands: Any) -> None:
         "delete-study", help="delete a study of a storage",
         description="Delete a study, its header and its events, without asking (a JSON-lines "
                     "file, which holds one study, is removed). Processes still attached to "
-                    "the study fail at their next read or write.")
+                    "the study fail at their next read or write.",
+        epilog=EXIT_STATUS_HELP)
     delete.add_argument("--storage", metavar="URL", required=True,
                         help="sqlite:///file.db, postgresql://user@host/db or a .jsonl file")
     delete.add_argument("--study", metavar="NAME", required=True, help="the study to delete")
@@ -1368,8 +1403,9 @@ def _add_delete_study_parser(commands: Any) -> None:
 def _add_demo_parser(commands: Any) -> None:
     demo = commands.add_parser("demo", help="tune an MLPClassifier on the digits data set",
                                description="Tune scikit-learn's MLPClassifier on the bundled "
-                                           "digits data set (needs scikit-learn).")
-    demo.add_argument("--seed", type=nonnegative_int, default=0, help="seed (0)")
+                                           "digits data set (needs scikit-learn).",
+                               epilog=EXIT_STATUS_HELP)
+    demo.add_argument("--seed", type=nonnegative_int, default=0, metavar="N", help="seed (0)")
     demo.set_defaults(handler=_demo)
 
 
@@ -1384,7 +1420,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="bayesopt", description="Bayesian optimization from the command line.",
-        epilog="`bayesopt COMMAND --help` describes each command.",
+        epilog="`bayesopt COMMAND --help` describes each command. " + EXIT_STATUS_HELP
+               + " run: also 1 when every evaluation failed or the run stopped for failures; "
+                 "130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP (the same command "
+                 "line resumes the run).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
@@ -1424,6 +1463,25 @@ def _one_line(message: str) -> str:
     return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
+def _shown(text: str, one_line: bool = False) -> str:
+    """`text` as the command line prints it: stored text (a failure's output, a choice, a
+    recorded command) never drives the terminal (module docstring, "Printed text"). CSI
+    sequences are removed; a CRLF line end is a newline; every other character that is not
+    printable (`str.isprintable`) is written as its Python escape, ``\\r``, ``\\x08``,
+    ``\\x1b``, ``\\u202e`` — newlines and tabs kept, unless `one_line` (a field of a line)."""
+    text = without_csi(text).replace("\r\n", "\n")
+    if text.isprintable():
+        return text
+    kept = "" if one_line else "\n\t"
+    return "".join(char if char.isprintable() or char in kept
+                   else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
+def _print(text: str = "", file: Any = None) -> None:
+    """`print` of one text, `_shown` (every line the command line writes passes here)."""
+    print(_shown(text), file=file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayesopt`` console script and ``python -m bayesopt``.
 
@@ -1457,11 +1515,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if error.errno not in _OUTPUT_ERRNOS:
             raise
         _discard_stdout()  # a full disk under `> out.txt`: the handlers wrap their own files'
-        print(f"bayesopt: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        _print(f"bayesopt: error: cannot write the output: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED
     except CommandLineError as error:
-        print(f"bayesopt: error: {_one_line(str(error))}", file=sys.stderr)
+        _print(f"bayesopt: error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # before or after the optimization loop: nothing to clean up
-        print("\nbayesopt: interrupted", file=sys.stderr)
+        _print("\nbayesopt: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

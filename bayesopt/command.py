@@ -47,7 +47,17 @@ command's standard output, in this order:
 
 both after ANSI CSI escape sequences (ECMA-48 §5.4: ``ESC [`` … final byte,
 the colours of rich or colorama loggers) are removed; anything else left
-around the number is not a number. A line that names the objective behind a
+around the number is not a number. A number (also in ``report:`` lines and for
+``--metric``) is written in ASCII as a program's print, repr or printf writes
+it: an optional sign, digits with an optional point, an optional exponent
+(``0.25``, ``-1e-3``, ``1.``, ``.5``, ``2E+05``), or ``nan``, ``inf``, ``infinity``
+in any case (``-nan``, C's ``-inf``, JavaScript's ``Infinity``). Python's `float`
+reads more, which is not taken for a number: ``1_000`` (a count, an id, a step
+written for people, not a loss) and digits of other scripts (``١٢٣``, full-width
+``１２``). A printed nan or ±inf is read, and `minimize` records
+it as a failed evaluation (its rule for a NaN or ±inf objective: the diverged
+configuration is part of the problem, so it does not count toward the stop rule),
+never as a value. A line that names the objective behind a
 prefix (``INFO:root:objective: 0.25``, a logging format) is not read, as the
 prefix could hold another number; when no objective is found, the message
 shows the last three such lines and, if it reads the last of them, the
@@ -124,6 +134,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTINUES_FIELD",
+    "NUMBER",
     "RUN_FIELD",
     "SUGGESTED_METRIC",
     "CommandError",
@@ -136,6 +147,7 @@ __all__ = [
     "parse_objective",
     "same_command",
     "shell_join",
+    "without_csi",
 ]
 
 STDERR_TAIL_LINES = 20
@@ -153,6 +165,7 @@ _NEAR_CHARS = 200  # each by its last characters at most
 # ``objective=1e-3``): suggested in the message, never applied without being given
 SUGGESTED_METRIC = r"objective\s*[:=]\s*([0-9.eE+-]+)"
 
+_NUMBER_FORM = "ASCII digits as print writes them, e.g. 0.25, -1e-3, nan, inf; not 1_000"
 _TETHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tether.py")
 _OBJECTIVE_LINE = re.compile(r"^\s*objective\s*:(.*)$", re.IGNORECASE)
 _TAG_WORD = re.compile("objective", re.IGNORECASE)  # in every line _OBJECTIVE_LINE matches
@@ -160,7 +173,10 @@ _TAG_WORD = re.compile("objective", re.IGNORECASE)  # in every line _OBJECTIVE_L
 _OBJECTIVE_INSIDE = re.compile(r"objective\s*:\s*(\S+)\s*$", re.IGNORECASE)
 _REPORT_LINE = re.compile(r"^\s*report\s*:(.*)$", re.IGNORECASE)
 _REPORT_WORD = re.compile("report", re.IGNORECASE)  # in every line _REPORT_LINE matches
-_NUMBER_SIGN = re.compile(r"\d|inf|nan", re.IGNORECASE)  # in every text float() reads
+# a number as the objective convention reads it (module docstring): ASCII only
+NUMBER = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf(?:inity)?)",
+                    re.IGNORECASE)
+_NUMBER_SIGN = re.compile(r"[0-9]|inf|nan", re.IGNORECASE)  # in every text NUMBER matches
 # an ANSI/ECMA-48 CSI sequence: ESC [, parameter bytes 0x30-0x3F, intermediate bytes
 # 0x20-0x2F, one final byte 0x40-0x7E (colours, cursor moves of rich or colorama loggers)
 _CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
@@ -173,6 +189,11 @@ RESERVED_PREFIX = "bayesopt."  # placeholders of the run's identity; no dimensio
 RUN_FIELD = RESERVED_PREFIX + "run"  # the run's id: its place among the points asked
 CONTINUES_FIELD = RESERVED_PREFIX + "continues"  # a promotion's source run's id
 _IDENTITY_FIELDS = (RUN_FIELD, CONTINUES_FIELD)
+
+
+def without_csi(text: str) -> str:
+    """`text` without its ANSI CSI escape sequences (ECMA-48 §5.4: colours, cursor moves)."""
+    return _CSI.sub("", text)
 
 
 class CommandError(ValueError):
@@ -675,7 +696,7 @@ def parse_objective(stdout: str, metric: re.Pattern[str] | None = None) -> float
         No objective in the output, or the text found is not a number.
     """
     scanner = _ObjectiveScanner(metric)
-    scanner.scan(_CSI.sub("", stdout))
+    scanner.scan(without_csi(stdout))
     return scanner.value()
 
 
@@ -732,7 +753,7 @@ class _ObjectiveScanner:
             number = _as_float(self._tagged)
             if number is None:
                 raise ValueError(f"the last 'objective:' line holds {self._tagged!r}, "
-                                 "not a number")
+                                 f"not a number ({_NUMBER_FORM})")
             return number
         if self._number is not None:
             return self._number
@@ -763,7 +784,7 @@ class _ObjectiveScanner:
         number = _as_float(text)
         if number is None:
             raise ValueError(f"--metric {metric.pattern!r} captured {text!r} in {line!r}, "
-                             "not a number")
+                             f"not a number ({_NUMBER_FORM})")
         return number
 
 
@@ -836,7 +857,7 @@ class _StreamReader:
 
     def _scan(self, data: bytes) -> None:
         assert self.scanner is not None, "only a stream with a scanner keeps lines"
-        text = _CSI.sub("", data.decode("utf-8", "replace"))
+        text = without_csi(data.decode("utf-8", "replace"))
         if self.reports is not None:
             self.reports.scan(text, self._open_cut)
         self.scanner.scan(text, self._open_cut)
@@ -869,7 +890,8 @@ class _Reports:
     def _report(self, line: str, words: list[str]) -> None:
         numbers = [_as_float(word) for word in words]
         if len(numbers) != 2 or None in numbers:
-            self._fail(f"report line {line!r} is not 'report: <step> <value>' (two numbers)")
+            self._fail(f"report line {line!r} is not 'report: <step> <value>' (two numbers: "
+                       f"{_NUMBER_FORM})")
             return
         if self.opt is None:
             self._fail(f"report line {line!r}: no run is attached to report to")
@@ -922,10 +944,8 @@ def _clip(line: str) -> str:
 
 
 def _as_float(text: str) -> float | None:
-    try:
-        return float(text) if text else None
-    except ValueError:
-        return None
+    """The number `text` is, by `NUMBER` (not `float`'s wider rule); None if it is none."""
+    return float(text) if NUMBER.fullmatch(text) else None
 
 
 class CommandObjective(AttachedObjective):

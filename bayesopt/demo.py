@@ -40,9 +40,7 @@ def _load_data() -> Any:
     try:
         from sklearn.datasets import load_digits
     except ImportError as error:
-        raise SystemExit(
-            "the demo needs scikit-learn: pip install 'bayesopt[demo]'"
-        ) from error
+        raise ImportError("the demo needs scikit-learn: pip install 'bayesopt[demo]'") from error
     return load_digits(return_X_y=True)
 
 

@@ -27,7 +27,14 @@ from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard, caller_level
 from bayesopt.heartbeats import Heartbeats
 from bayesopt.journal import JournalError, check_journal_path, holds_a_run
-from bayesopt.optimizer import Optimizer, claim_journal, continue_journal, pending_runs
+from bayesopt.optimizer import (
+    Optimizer,
+    SpaceExhaustedWarning,
+    claim_journal,
+    continue_journal,
+    pending_runs,
+    space_exhausted,
+)
 from bayesopt.options import OptimizerOptions
 from bayesopt.parallel import (
     AsyncLoop,
@@ -43,7 +50,8 @@ from bayesopt.parallel import (
     next_point,
     resolve_executor,
 )
-from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints
+from bayesopt.propose import admitted_count
+from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints, stopped_by
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
 from bayesopt.tables import frame_points, is_frame
@@ -153,7 +161,16 @@ def minimize(
         journal that already holds a run, the total number of evaluations.
         With a `Fidelity` every run counts once, whatever its budget, and the
         best is judged at the top budget only: a run too short to reach it
-        returns no best point, with a `TopBudgetWarning`.
+        returns no best point, with a `TopBudgetWarning`. A finite space (only
+        Integer and Categorical dimensions, no Fidelity) with fewer points than
+        `n_calls` (those ``feasible=`` admits) is evaluated once at each point
+        and the run stops there, with one `SpaceExhaustedWarning` and
+        ``result.stop_reason == "space_exhausted"``, as Optuna's GridSampler stops
+        its study and BayesSearchCV stops here (scikit-optimize evaluates the
+        best point again, once per remaining call): a repeat is no new
+        information about a deterministic objective. For replicates of a noisy
+        one, ask and tell an `Optimizer`, whose ask then repeats the best point
+        with a `SpaceExhaustedWarning` each time.
     x0 : dict or list of dicts (or a pandas DataFrame's rows, as `Optimizer.tell` reads
         them), optional
         Warm start (scikit-optimize's names and semantics): known points. Without
@@ -263,11 +280,13 @@ def minimize(
     Returns
     -------
     OptimizeResult
+        Its ``stop_reason`` says why the run stopped (`STOP_REASONS`).
 
     Raises
     ------
     TooManyFailuresError
-        The stop rule ended the run; its ``result`` holds what was evaluated.
+        The stop rule ended the run; its ``result`` holds what was evaluated
+        (``stop_reason`` "max_consecutive_failures").
     """
     if not callable(func):
         raise TypeError(f"func={func!r} must be callable")
@@ -301,6 +320,7 @@ def minimize(
                          "no heartbeat can prevent; give the seconds a worker may stay silent")
     opt = _optimizer(space, seed, journal, storage, study, optimizer_options)
     guard = FailureGuard(limits.max_consecutive_failures)
+    said = _StopSaid()
     attached = func if isinstance(func, AttachedObjective) else None
     try:
         if attached is not None:
@@ -315,7 +335,7 @@ def minimize(
         shown = (_progress_bar(total=budget.total, initial=min(len(opt.history), budget.total))
                  if progress else contextlib.nullcontext())
         with shown as bar:
-            report = _reporter(opt, bar, callback, guard, limits)
+            report = _reporter(opt, bar, callback, guard, limits, said)
             with Heartbeats(opt, opt.pending_timeout or None) as beats:
                 if limits.cost_spent(opt.total_cost):
                     pass  # resumed (or attached) with max_cost already spent: start nothing
@@ -332,11 +352,55 @@ def minimize(
         opt.close()
     if guard.tripped:
         error = guard.error()
-        error.result = opt.result()
+        error.result = stopped_by(opt.result(), "max_consecutive_failures")
         raise error
-    result = opt.result()
+    reason = said.reason or _stop_reason(opt, budget, limits)
+    if reason == "space_exhausted":
+        _warn_exhausted(opt, n_calls)
+    result = stopped_by(opt.result(), reason)
     _warn_without_top_budget(result, space)
     return result
+
+
+STOP_REASONS = {  # OptimizeResult.stop_reason: why minimize stopped
+    "n_calls": "n_calls evaluations were started (in a shared study, every worker's)",
+    "space_exhausted": "every point of a finite space was evaluated or running: another "
+                       "would repeat one (`bayesopt.optimizer.space_exhausted`)",
+    "callback": "the callback returned True",
+    "timeout": "timeout= seconds passed",
+    "max_cost": "the summed cost reached max_cost",
+    "max_consecutive_failures": "the stop rule for a broken objective (TooManyFailuresError)",
+}
+
+
+@dataclass
+class _StopSaid:
+    """The stop reason a report gave (the callback's or max_cost's), None while none did."""
+
+    reason: str | None = None
+
+
+def _stop_reason(opt: Optimizer, budget: Budget, limits: RunLimits) -> str:
+    """Why a run that no report stopped ended (a key of `STOP_REASONS`)."""
+    if limits.cost_spent(opt.total_cost):  # resumed with max_cost already spent
+        return "max_cost"
+    if len(opt.history) < budget.total and space_exhausted(opt):
+        return "space_exhausted"
+    if budget.deadline is not None and time.monotonic() >= budget.deadline:
+        return "timeout"
+    return "n_calls"  # a shared study's: its evaluations told and running
+
+
+def _warn_exhausted(opt: Optimizer, n_calls: int) -> None:
+    """The one warning of a run that stopped on an exhausted finite space."""
+    size = admitted_count(opt.space, opt.feasible)
+    warnings.warn(
+        f"search space exhausted: every one of its {size} points has been evaluated (or is "
+        "running), so "
+        f"minimize stopped with {len(opt.history)} evaluations, before n_calls={n_calls} "
+        "(result.stop_reason == 'space_exhausted'): another evaluation would repeat a "
+        "point; for replicates of a noisy objective, ask and tell an Optimizer",
+        SpaceExhaustedWarning, stacklevel=caller_level())
 
 
 def _warn_one_at_a_time(executor: Any) -> None:
@@ -670,9 +734,9 @@ def _progress_bar(total: int, initial: int) -> tqdm:
 
 
 def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,
-              guard: FailureGuard, limits: RunLimits) -> Report:
+              guard: FailureGuard, limits: RunLimits, said: _StopSaid) -> Report:
     """Tell one outcome, advance the progress bar, run the callback; True means stop
-    (also once the summed cost reaches `limits.max_cost`)."""
+    (also once the summed cost reaches `limits.max_cost`), with the reason in `said`."""
 
     def report(dispatch: Dispatch, outcome: Outcome) -> bool:
         params = dispatch.params
@@ -683,8 +747,10 @@ def _reporter(opt: Optimizer, bar: tqdm | None, callback: Callback | None,
                 bar.set_postfix(best=f"{opt.best.value:.6g}", refresh=False)
         stop = guard.observe(status, params, error)
         if limits.cost_spent(opt.total_cost):
-            stop = True
-        return bool(callback is not None and callback(opt.history[-1], opt)) or stop
+            stop, said.reason = True, "max_cost"
+        if callback is not None and callback(opt.history[-1], opt):
+            stop, said.reason = True, "callback"
+        return stop
 
     return report
 

@@ -61,6 +61,7 @@ from bayesopt.propose import (
     AskSettings,
     Proposal,
     SpaceExhaustedWarning,
+    exhausted,
     fitted_after_tell,
     load_kernels,
     update_after_tell,
@@ -1602,6 +1603,22 @@ def ask_run(opt: Optimizer, total: int | None = None) -> tuple[dict[str, Any], i
     may be in flight, `Optimizer.tell`'s ``run=``); None when the study is full."""
     asked = opt._asked(1, total)
     return None if asked is None else asked[0]
+
+
+def space_exhausted(opt: Optimizer) -> bool:
+    """Whether every point of `opt`'s finite space that its input constraints admit is
+    observed or pending, so that its next ask would repeat one with a
+    `SpaceExhaustedWarning` (`bayesopt.propose.exhausted`; never with a Fidelity).
+    `minimize` stops asking then."""
+    if opt.space.cardinality is None or opt.space.fidelity is not None:  # no lock, no read
+        return False
+    with opt._lock:
+        opt._refresh()
+        pending = [p.params for p in opt._state.active_pending(time.time())]
+        seen = opt._state.X_all
+        if pending:
+            seen = np.concatenate([seen, opt.space.encode_valid(pending)])
+    return exhausted(opt.space, opt.feasible, seen)
 
 
 def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:

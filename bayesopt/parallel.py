@@ -154,11 +154,14 @@ class Budget:
 
 
 def next_point(opt: Optimizer, budget: Budget) -> Dispatch | None:
-    """The next point to evaluate, with its run id; in a shared study, None once the
-    study's evaluations told and running reach the budget (counted under the study's
-    lock)."""
-    from bayesopt.optimizer import ask_run
+    """The next point to evaluate, with its run id; None when a finite space has no new
+    point left (`bayesopt.optimizer.space_exhausted`: every point is observed or pending),
+    and in a shared study once the study's evaluations told and running reach the budget
+    (counted under the study's lock)."""
+    from bayesopt.optimizer import ask_run, space_exhausted
 
+    if space_exhausted(opt):
+        return None
     asked = ask_run(opt, budget.total if opt.shared else None)
     return None if asked is None else Dispatch(*asked)
 
@@ -429,8 +432,8 @@ class AsyncLoop:
             self.budget.allows(len(self.opt.history), len(self.in_flight))
         ):
             dispatch = queue.pop(0) if queue else next_point(self.opt, self.budget)
-            if dispatch is None:  # a shared study has its evaluations told or running
-                break
+            if dispatch is None:  # a shared study has its evaluations told or running, or
+                break  # a finite space has no new point
             future = self._submit(dispatch)
             if future is None:  # our pool broke before we saw it: this point never ran
                 queue.insert(0, dispatch)

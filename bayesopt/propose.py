@@ -152,6 +152,25 @@ def admitted_count(space: Space, feasible: InputConstraints | None) -> int | Non
     return int(points.shape[0] if feasible is None else feasible.mask(points).sum())
 
 
+def exhausted(space: Space, feasible: InputConstraints | None, seen: np.ndarray) -> bool:
+    """Whether every point of a finite space that the input constraints admit is among the
+    encoded points `seen` (observed and pending, `is_near` as an ask judges them): a next
+    ask would repeat one (`Proposer._repeat_point`). False for a space with a Fidelity
+    (Hyperband runs a configuration again at a larger budget by design), and for one whose
+    grid of combinations holds more than `_ENUMERATION_LIMIT` points or is continuous."""
+    cards = [d.cardinality for d in space.dimensions]
+    if space.fidelity is not None or None in cards:
+        return False
+    if math.prod(int(k) for k in cards if k is not None) > _ENUMERATION_LIMIT:
+        return False
+    if feasible is None and seen.shape[0] < int(space.cardinality or 0):  # the cheap bound
+        return False
+    points = np.unique(grid_points(space), axis=0)
+    if feasible is not None:
+        points = points[feasible.mask(points)]
+    return seen.shape[0] >= points.shape[0] and all(is_near(x, seen) for x in points)
+
+
 def grid_points(space: Space) -> np.ndarray:
     """Every combination of a finite space's values, encoded, in `meshgrid`'s "ij" order:
     each dimension at the centres (i + ½)/k of its k cells of the unit cube (a conditional

@@ -210,6 +210,14 @@ def defer_surrogate(result: OptimizeResult, compute: Callable[[], Surrogate]) ->
     return result
 
 
+def stopped_by(result: OptimizeResult, reason: str) -> OptimizeResult:
+    """`result`, just made by `Optimizer.result` for `minimize`, with its `stop_reason` (set
+    in place, as `defer_surrogate` sets its fit: a copy would fit the deferred surrogate)."""
+    assert object.__getattribute__(result, "stop_reason") is None, "a run stops once"
+    object.__setattr__(result, "stop_reason", reason)
+    return result
+
+
 # What a user of scikit-optimize (its OptimizeResult), Optuna (its Study) or hyperopt
 # (its Trials) reads.
 _PEER_ATTRIBUTES = {
@@ -251,6 +259,12 @@ class OptimizeResult:
         `bayesopt.__version__`). None where unknown.
     model : SurrogateModel or None
         The fitted surrogate's internals (encoded inputs, minimization sign).
+    stop_reason : str or None
+        Why `minimize` stopped, one of `bayesopt.loop.STOP_REASONS` ("n_calls": it ran
+        its budget; "space_exhausted": every point of a finite space was evaluated;
+        "callback", "timeout", "max_cost", "max_consecutive_failures"). None for a
+        result `minimize` did not return (`Optimizer.result`, `from_json`, the command
+        line's record). Not exported; `==` does not read it.
     surrogate : Surrogate or None
         The fitted surrogate in user terms (`bayesopt.surrogate.Surrogate`):
         predictions at params dicts, hyperparameters, acquisition, evidence.
@@ -277,6 +291,7 @@ class OptimizeResult:
     fingerprint: str | None = None
     model: SurrogateModel | None = field(default=None, repr=False, compare=False)
     surrogate: Surrogate | None = field(default=None, repr=False, compare=False)
+    stop_reason: str | None = field(default=None, compare=False)
 
     @classmethod
     def from_history(

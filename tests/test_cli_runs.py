@@ -178,7 +178,7 @@ def test_a_run_the_rule_stops_is_killed_and_recorded_pruned(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("line", "reason"), [
     ("report: {epoch}", "report line 'report: 1' is not 'report: <step> <value>'"),
-    ("report: epoch {epoch} {value}", "is not 'report: <step> <value>' (two numbers)"),
+    ("report: epoch {epoch} {value}", "is not 'report: <step> <value>' (two numbers:"),
     ("report: 1 0.1", ("report line 'report: 1 0.1': report: step=1.0 must be after the "
                        "last reported step 1.0")),
     ("report: {epoch} nan", ("report line 'report: 1 nan': report: value=nan at step=1.0 is "

@@ -920,10 +920,12 @@ def test_exhausting_the_admitted_points_of_a_finite_space_warns_and_repeats_one(
     from bayesopt import SpaceExhaustedWarning
 
     space = {"C": Categorical([0.1, 1.0, 10.0])}
-    with pytest.warns(SpaceExhaustedWarning, match=r"all 1 points feasible= admits"):
+    with pytest.warns(SpaceExhaustedWarning, match=r"every one of its 1 points"):
         result = minimize(lambda p: p["C"], space, n_calls=3, seed=0, progress=False,
                           feasible=lambda p: p["C"] < 1)
-    assert [o.params for o in result.history] == [{"C": 0.1}] * 3
+    # minimize stops once the admitted point is evaluated (it repeated it twice before)
+    assert [o.params for o in result.history] == [{"C": 0.1}]
+    assert result.stop_reason == "space_exhausted"
     opt = Optimizer({"C": Categorical([0.1, 1.0, 10.0]), "k": Integer(0, 1)}, seed=1,
                     n_initial=2, feasible=lambda p: p["C"] != 10.0)
     asked = []

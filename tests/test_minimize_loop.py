@@ -22,11 +22,15 @@ import pytest
 
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import (
+    Categorical,
     EvaluationFailed,
     EvaluationFailedWarning,
+    Integer,
     Optimizer,
     Real,
     ResumeSettingsWarning,
+    ResumeWarning,
+    SpaceExhaustedWarning,
     TooManyFailuresError,
     minimize,
 )
@@ -770,3 +774,80 @@ def test_an_optimizer_passed_as_the_space_says_how_to_go_on_with_it():
     with pytest.raises(TypeError, match=r"is an Optimizer, and minimize builds its own: pass "
                                         r"its space \(minimize\(func, opt.space.*x0= and y0="):
         run(sphere, space=opt)
+
+
+# ------------------------------------------------------- an exhausted finite space
+def grid_objective(params: dict[str, Any]) -> float:
+    return (params["act"] == "tanh") + 0.1 * params["n"]
+
+
+GRID = {"act": Categorical(["relu", "tanh"]), "n": Integer(1, 4)}  # 8 points
+
+
+@pytest.mark.parametrize("n_workers", [1, 3])
+def test_minimize_stops_once_every_point_of_a_finite_space_is_evaluated(n_workers: int) -> None:
+    """n_calls=20 on 8 points evaluated the 8, then the best one 12 times more with a
+    SpaceExhaustedWarning each; it now stops at 8, warns once, and says why."""
+    executor = ThreadPoolExecutor(n_workers) if n_workers > 1 else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = minimize(grid_objective, GRID, n_calls=20, seed=0, progress=False,
+                          n_workers=n_workers, executor=executor, options=FAST)
+    exhausted = [w for w in caught if w.category is SpaceExhaustedWarning]
+    assert len(exhausted) == 1 and exhausted[0].filename == __file__
+    assert "every one of its 8 points" in str(exhausted[0].message)
+    assert "before n_calls=20" in str(exhausted[0].message)
+    assert len({tuple(sorted(o.params.items())) for o in result.history}) == len(result) == 8
+    assert result.stop_reason == "space_exhausted"
+
+
+def test_minimize_on_a_finite_space_runs_its_n_calls_and_says_so() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpaceExhaustedWarning)
+        result = minimize(grid_objective, GRID, n_calls=8, seed=0, progress=False, options=FAST)
+    assert len(result) == 8 and result.stop_reason == "n_calls"
+
+
+def test_minimize_stops_on_the_admitted_points_of_a_constrained_finite_space() -> None:
+    with pytest.warns(SpaceExhaustedWarning, match="every one of its 6 points"):
+        result = minimize(grid_objective, GRID, n_calls=20, seed=0, progress=False,
+                          options=FAST, feasible=lambda p: p["n"] != 4)
+    assert len(result) == 6 and result.stop_reason == "space_exhausted"
+
+
+def test_a_resumed_exhausted_run_evaluates_nothing_more(tmp_path: Any) -> None:
+    journal = tmp_path / "run.jsonl"
+    with pytest.warns(SpaceExhaustedWarning):
+        minimize(grid_objective, GRID, n_calls=20, seed=0, progress=False, options=FAST,
+                 journal=journal)
+    calls: list[dict[str, Any]] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = minimize(lambda p: calls.append(p) or 0.0, GRID, n_calls=30, seed=0,
+                         progress=False, options=FAST, journal=journal)
+    assert [w.category for w in caught] == [ResumeWarning, SpaceExhaustedWarning]
+    assert calls == [] and len(again) == 8 and again.stop_reason == "space_exhausted"
+
+
+@pytest.mark.parametrize(("keywords", "reason"), [
+    ({"callback": lambda observation, opt: len(opt.history) == 2}, "callback"),
+    ({"max_cost": 1e-12}, "max_cost"),
+    ({}, "n_calls"),
+])
+def test_the_result_says_why_minimize_stopped(keywords: dict[str, Any], reason: str) -> None:
+    result = minimize(sphere, {"x": Real(-1.0, 1.0), "y": Real(0.0, 1.0)}, n_calls=4, seed=0,
+                      progress=False,
+                      options=FAST, **keywords)
+    assert result.stop_reason == reason
+    assert len(result) == {"callback": 2, "max_cost": 1, "n_calls": 4}[reason]
+
+
+def test_the_failure_stop_rule_names_itself_in_the_result() -> None:
+    def broken(params: dict[str, Any]) -> float:
+        raise RuntimeError("no GPU")
+
+    with pytest.raises(TooManyFailuresError) as stopped, warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvaluationFailedWarning)
+        minimize(broken, {"x": Real(0.0, 1.0)}, n_calls=5, seed=0, progress=False,
+                 max_consecutive_failures=2)
+    assert stopped.value.result.stop_reason == "max_consecutive_failures"
