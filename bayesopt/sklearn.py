@@ -616,8 +616,9 @@ def _distribution_dimension(name: str, spec: Any) -> Dimension:
     """
     family = getattr(spec.dist, "name", type(spec.dist).__name__)
     shown = f"search_spaces[{name!r}] = scipy.stats.{family}{spec.args!r}{spec.kwds or ''}"
-    low, high = (float(bound) for bound in spec.support())
-    if math.isnan(low) or math.isnan(high):  # scipy's support of invalid parameters
+    with np.errstate(invalid="ignore"):  # scipy's support of invalid parameters: nan
+        low, high = (float(bound) for bound in spec.support())
+    if math.isnan(low) or math.isnan(high):
         raise ValueError(f"{shown}: its parameters are invalid for scipy (support "
                          f"[{low}, {high}]), so it has no range to search")
     if family in ("loguniform", "reciprocal") and low > 0 and math.isclose(

@@ -16,6 +16,7 @@ from bayesopt import (
     Optimizer,
     OptimizerOptions,
     Real,
+    ResumeWarning,
     minimize,
     plots,
 )
@@ -199,7 +200,8 @@ def test_resume_of_a_conditional_study_asks_the_same(tmp_path) -> None:
     live.ask(2)  # two pending points
     copy = tmp_path / "copy.jsonl"
     shutil.copy(path, copy)
-    resumed = Optimizer.resume(copy)
+    with pytest.warns(ResumeWarning, match="9 evaluations and 2 pending points"):
+        resumed = Optimizer.resume(copy)
     assert [o.params for o in resumed.history] == [o.params for o in live.history]
     assert resumed.pending == live.pending
     assert any(set(o.params) == {"model", "y", "z"} for o in live.history)
@@ -281,7 +283,8 @@ def test_a_when_value_json_carries_survives_journal_study_and_result_json(
     for params in ({"p": value, "x": 0.2, "z": 0.5}, {"p": other, "z": 0.1}):
         live.tell(params, params["z"])
     shutil.copy(path, tmp_path / "copy.jsonl")
-    resumed = Optimizer.resume(tmp_path / "copy.jsonl")  # the space from the header alone
+    with pytest.warns(ResumeWarning, match="2 evaluations and 0 pending points"):
+        resumed = Optimizer.resume(tmp_path / "copy.jsonl")  # the space from the header alone
     assert repr(resumed.ask(2)) == repr(live.ask(2))  # repr: nan != nan
     assert repr([o.params for o in resumed.history]) == repr([o.params for o in live.history])
     again = OptimizeResult.from_json(live.result().to_json())
@@ -320,5 +323,6 @@ def test_a_nested_space_over_object_choices_journals_and_resumes_given_the_space
     shutil.copy(path, tmp_path / "copy.jsonl")
     with pytest.raises(JournalError, match=r"choice Model\('svm'\).*pass space="):
         Optimizer.resume(tmp_path / "copy.jsonl")
-    resumed = Optimizer.resume(tmp_path / "copy.jsonl", space=space())
+    with pytest.warns(ResumeWarning, match="2 evaluations and 0 pending points"):
+        resumed = Optimizer.resume(tmp_path / "copy.jsonl", space=space())
     assert resumed.ask(2) == live.ask(2)

@@ -33,7 +33,8 @@ from typing import Any
 
 import pytest
 
-from bayesopt import Optimizer, Real, minimize
+from bayesopt import Optimizer, Real, ResumeWarning, minimize
+from bayesopt.failures import EvaluationFailedWarning
 from bayesopt.journal import TruncatedJournalWarning
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
@@ -122,6 +123,7 @@ def read_back(journal: pathlib.Path, scratch: pathlib.Path) -> Optimizer:
     shutil.copy(journal, scratch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TruncatedJournalWarning)
+        warnings.simplefilter("ignore", ResumeWarning)  # a snapshot holds evaluations
         return Optimizer.resume(scratch)
 
 
@@ -159,6 +161,7 @@ def crashed_run(tmp_path_factory) -> dict[str, Any]:
             break
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        proc.stderr.close()  # type: ignore[union-attr]  # stderr=PIPE, unread after a kill
         assert proc.returncode == -signal.SIGKILL
         kill_points.append((size(journal), not journal.read_bytes().endswith(b"\n")))
         snapshots.append(read_back(journal, tmp / f"snapshot-{kill}.jsonl").history)
@@ -217,8 +220,10 @@ def test_the_resumed_run_asks_what_an_uninterrupted_run_asks(crashed_run, tmp_pa
     def objective(params):
         return objective_value(params)
 
-    whole = minimize(objective, SPACE, n_calls=N_CALLS, seed=0, journal=tmp_path / "whole.jsonl",
-                     progress=False, n_initial=5, options=OPTIONS)
+    with pytest.warns(EvaluationFailedWarning, match="diverged at"):
+        whole = minimize(objective, SPACE, n_calls=N_CALLS, seed=0,
+                         journal=tmp_path / "whole.jsonl", progress=False, n_initial=5,
+                         options=OPTIONS)
     assert [o.params for o in crashed_run["final"].history] == [o.params for o in whole.history]
 
 
@@ -230,7 +235,8 @@ def test_empty_journal_from_a_kill_before_the_header_starts_a_new_run(tmp_path):
     journal.touch()
     result = minimize(lambda p: p["x"] ** 2, {"x": Real(-1, 1)}, n_calls=4, seed=0,
                       journal=journal, progress=False, n_initial=2)
-    assert len(result) == 4 and len(Optimizer.resume(journal).history) == 4
+    with pytest.warns(ResumeWarning, match="4 evaluations and 0 pending points"):
+        assert len(result) == 4 and len(Optimizer.resume(journal).history) == 4
 
 
 def test_torn_header_from_a_kill_while_writing_it_starts_a_new_run(tmp_path):
@@ -245,7 +251,8 @@ def test_torn_header_from_a_kill_while_writing_it_starts_a_new_run(tmp_path):
         result = minimize(lambda p: p["x"] ** 2, {"x": Real(-1, 1)}, n_calls=4, seed=0,
                           journal=journal, progress=False, n_initial=2)
     assert len(result) == 4
-    assert len(Optimizer.resume(journal).history) == 4
+    with pytest.warns(ResumeWarning, match="4 evaluations and 0 pending points"):
+        assert len(Optimizer.resume(journal).history) == 4
 
 
 def test_kill_between_ask_and_tell_reevaluates_only_that_point(tmp_path):
@@ -266,7 +273,9 @@ def test_kill_between_ask_and_tell_reevaluates_only_that_point(tmp_path):
         calls.append(params)
         return objective_value(params)
 
-    result = minimize(objective, SPACE, n_calls=9, seed=0, journal=journal, progress=False)
+    with (pytest.warns(ResumeWarning, match="6 evaluations and 1 pending point"),
+          pytest.warns(EvaluationFailedWarning, match="diverged at")):
+        result = minimize(objective, SPACE, n_calls=9, seed=0, journal=journal, progress=False)
     assert calls[0] == in_evaluation and len(calls) == 3
     assert len(result) == 9 and len({key(o.params) for o in result.history}) == 9
     assert math.isfinite(result.best_value)

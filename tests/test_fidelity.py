@@ -41,6 +41,7 @@ from bayesopt.fidelity import (
 )
 from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
 from bayesopt.space import Fidelity
+from bayesopt.study import ClockSkewWarning
 
 EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
 
@@ -511,7 +512,8 @@ def test_a_timed_out_promotion_is_asked_again_by_every_replay(tmp_path: Any) -> 
     storage.append("s", [{"event": "ask", "points": [[due["x"], due["y"], 3]],
                           "time": time.time() - 3600.0, "worker": "dead", "state": None}])
     storage.close()
-    asked = live.ask()  # the dead worker's run times out: its promotion is due again
+    with pytest.warns(ClockSkewWarning, match="stamped 3600 s before"):  # the hour-old ask
+        asked = live.ask()  # the dead worker's run times out: its promotion is due again
     assert asked == due and live.continues(asked) == 1
     replay = Optimizer(_fidelity_space(), storage=url, study="s", pending_timeout=60.0)
     assert replay.pending == live.pending == [due]

@@ -25,7 +25,7 @@ from acquisition.functions import (
     LogExpectedImprovement,
     UpperConfidenceBound,
 )
-from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
+from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real, ResumeWarning
 from bayesopt.fitting import FitOptions, log_posterior, negative_log_posterior, parameter_bounds
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.priors import HyperparameterPriors
@@ -258,7 +258,8 @@ def test_mcmc_resumes_from_a_journal(tmp_path: Any) -> None:
     opt = Optimizer(SPACE, seed=3, options=_mcmc_options(), journal=str(journal))
     _asks(opt, 7)
     opt.close()
-    resumed = Optimizer.resume(str(journal))
+    with pytest.warns(ResumeWarning, match="7 evaluations and 0 pending points"):
+        resumed = Optimizer.resume(str(journal))
     assert resumed.ask() == opt.ask()
 
 

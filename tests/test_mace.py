@@ -26,7 +26,7 @@ from bayesopt.hedge import HedgeOptions
 from bayesopt.mace import MACE_MEMBERS, distinct_rows, non_dominated
 from bayesopt.model import ModelOptions
 from bayesopt.optimizer import ResumeWarning
-from bayesopt.propose import Proposal
+from bayesopt.propose import Proposal, SpaceExhaustedWarning
 
 SPACE = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0)}
 CHEAP = OptimizerOptions(acquisition_optimizer=AcquisitionOptimizerOptions(
@@ -134,10 +134,15 @@ def test_a_min_distance_that_every_candidate_breaks_still_asks_the_maximizers(
     state, settings = opt._state, opt._ask_settings()
     scored = Proposal(state, settings, np.random.default_rng(0), None)._mace_pool()
     assert scored is not None and scored[0].shape[0] == len(MACE_MEMBERS)  # the maximizers
-    for _ in range(3):
-        asked = opt.ask(batch) if batch > 1 else [opt.ask()]
-        for params in asked:
-            opt.tell(params, (params["x"] - 0.3) ** 2)
+
+    def three_steps() -> None:
+        for _ in range(3):
+            asked = opt.ask(batch) if batch > 1 else [opt.ask()]
+            for params in asked:
+                opt.tell(params, (params["x"] - 0.3) ** 2)
+
+    with pytest.warns(SpaceExhaustedWarning, match=r"min_distance=0\.3"):  # once, not per ask
+        three_steps()
     X = opt.space.encode([o.params for o in opt.history])
     assert len(distinct_rows(X, X[:0], 1e-9)) == X.shape[0] == 3 + 3 * batch
 

@@ -37,6 +37,7 @@ from bayesopt import (
 from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError
 from bayesopt.model import ModelOptions
+from bayesopt.optimizer import UnmatchedTellWarning
 from bayesopt.options import OptimizerOptions
 from bayesopt.storage.jsonl import JSONLStorage
 from parallel_objectives import diverges_on_the_right, misspelt_key, sleepy_sphere, sphere
@@ -504,7 +505,8 @@ def test_resuming_a_journal_does_not_tell_y0_twice(tmp_path):
     journal = tmp_path / "run.jsonl"
     x0, y0 = [{"x": 0.1, "y": 0.2}], [3.0]
     run(sphere, x0=x0, y0=y0, n_calls=4, journal=journal)
-    result = run(sphere, x0=x0, y0=y0, n_calls=6, journal=journal)
+    with pytest.warns(ResumeWarning, match="5 evaluations and 0 pending points"):
+        result = run(sphere, x0=x0, y0=y0, n_calls=6, journal=journal)
     assert len(result) == 7 and [o.params for o in result.history].count(x0[0]) == 1
 
 
@@ -527,7 +529,8 @@ def test_resuming_with_other_settings_warns_naming_them(tmp_path):
     journal = tmp_path / "run.jsonl"
     run(sphere, n_calls=4, journal=journal)
     other = OptimizerOptions(model=ModelOptions(fit=FitOptions(maxiter=7)))
-    with pytest.warns(ResumeSettingsWarning, match=r"ignoring \['options', 'seed'\]"):
+    with (pytest.warns(ResumeWarning, match="4 evaluations and 0 pending points"),
+          pytest.warns(ResumeSettingsWarning, match=r"ignoring \['options', 'seed'\]")):
         minimize(sphere, SPACE, n_calls=6, seed=1, progress=False, options=other, n_initial=4,
                  journal=journal)
 
@@ -537,7 +540,8 @@ def test_resuming_with_a_setting_the_header_leaves_out_warns_naming_it(tmp_path)
     without a word when given on resume."""
     journal = tmp_path / "run.jsonl"
     run(sphere, n_calls=4, journal=journal)
-    with pytest.warns(ResumeSettingsWarning, match=r"ignoring \['cost_budget'\]"):
+    with (pytest.warns(ResumeWarning, match="4 evaluations and 0 pending points"),
+          pytest.warns(ResumeSettingsWarning, match=r"ignoring \['cost_budget'\]")):
         run(sphere, n_calls=5, journal=journal, cost_budget=3.0)
 
 
@@ -622,7 +626,9 @@ def test_warm_start_is_validated_before_anything_runs(x0, y0, error, match, tmp_
 def test_tell_of_points_never_asked_is_supported():
     opt = Optimizer(SPACE, seed=0, n_initial=3, options=FAST)
     pending = opt.ask()
-    opt.tell([{"x": 0.1, "y": 0.1}, {"x": 0.2, "y": 0.9}, {"x": 0.7, "y": 0.3}], [1.0, 2.0, 0.5])
+    with pytest.warns(UnmatchedTellWarning, match="matches none of the 1 pending points"):
+        opt.tell([{"x": 0.1, "y": 0.1}, {"x": 0.2, "y": 0.9}, {"x": 0.7, "y": 0.3}],
+                 [1.0, 2.0, 0.5])
     assert opt.pending == [pending] and len(opt.history) == 3
     opt.tell(pending, sphere(pending))
     assert opt.pending == [] and opt.best.value == min(o.value for o in opt.history)

@@ -17,9 +17,13 @@ import numpy as np
 import pytest
 
 import parallel_objectives
-from bayesopt import Optimizer, OptimizerOptions, Real, minimize
+from bayesopt import Optimizer, OptimizerOptions, Real, ResumeWarning, minimize
 from bayesopt.model import FANTASIES, ModelOptions
 from bayesopt.parallel import check_picklable
+
+# The objectives here fail, die or kill their workers on purpose: each failure's
+# EvaluationFailedWarning is expected (the warning itself is test_minimize_loop's).
+pytestmark = pytest.mark.filterwarnings("ignore::bayesopt.failures.EvaluationFailedWarning")
 from parallel_objectives import (
     branin_unit,
     kills_its_worker_on_the_right,
@@ -422,11 +426,14 @@ def test_interrupted_parallel_run_resumes_without_reevaluating(tmp_path):
     journal = tmp_path / "run.jsonl"
     first = minimize(sphere, SPACE, n_calls=10, seed=0, n_workers=2, journal=journal,
                      progress=False)
-    opt = Optimizer.resume(journal)  # simulate two evaluations in flight at a crash
+    with pytest.warns(ResumeWarning, match="10 evaluations and 0 pending points"):
+        opt = Optimizer.resume(journal)  # simulate two evaluations in flight at a crash
     in_flight = opt.ask(2)
     opt.close()
     calls_before = len(first)
-    result = minimize(sphere, SPACE, n_calls=16, n_workers=2, journal=journal, progress=False)
+    with pytest.warns(ResumeWarning, match="10 evaluations and 2 pending points"):
+        result = minimize(sphere, SPACE, n_calls=16, n_workers=2, journal=journal,
+                          progress=False)
     assert len(result) == 16 and distinct_keys(result) == 16
     assert [o.params for o in result.history[:calls_before]] == [o.params for o in first.history]
     # The two points in flight at the "crash" are submitted first and told in whatever order

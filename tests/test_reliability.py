@@ -41,7 +41,16 @@ import bayesopt.model
 from acquisition.functions import ExpectedImprovement, LogExpectedImprovement
 from acquisition.optimizer import AcquisitionObjective, AcquisitionOptimizerOptions
 from acquisition.penalty import FailurePenalty
-from bayesopt import Categorical, Integer, Optimizer, Real, SpaceExhaustedWarning, minimize
+from bayesopt import (
+    Categorical,
+    EvaluationFailedWarning,
+    Integer,
+    Optimizer,
+    Real,
+    ResumeWarning,
+    SpaceExhaustedWarning,
+    minimize,
+)
 from bayesopt.fitting import FitOptions, FitResult
 from bayesopt.gp import GaussianProcess
 from bayesopt.model import ModelFitWarning, ModelOptions
@@ -426,8 +435,9 @@ def test_minimize_keeps_objective_exceptions_out_of_the_gp():
             raise MemoryError("CUDA out of memory")
         return (params["x"] - 0.4) ** 2
 
-    result = minimize(objective, {"x": Real(0, 1)}, n_calls=10, seed=0, n_initial=4,
-                      options=FAST, progress=False)
+    with pytest.warns(EvaluationFailedWarning, match="CUDA out of memory"):
+        result = minimize(objective, {"x": Real(0, 1)}, n_calls=10, seed=0, n_initial=4,
+                          options=FAST, progress=False)
     failed = [o for o in result.history if not o.ok]
     assert failed and all("CUDA out of memory" in o.error for o in failed)
     assert result.model.n_observed == len(result.history) - len(failed)
@@ -536,8 +546,11 @@ def _run_some(opt: Optimizer, n: int) -> None:
 def test_fit_failure_without_previous_fit_uses_the_defaults(monkeypatch):
     monkeypatch.setattr(bayesopt.model, "fit_map", _failed_fit)
     opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3, options=FAST)
-    with pytest.warns(ModelFitWarning, match="prior's default hyperparameters"):
+    with pytest.warns(ModelFitWarning) as caught:
         _run_some(opt, 6)
+    # the first fit falls back to the prior's defaults, each later one keeps them
+    assert "prior's default hyperparameters" in str(caught[0].message)
+    assert all("keeping the previous hyperparameters" in str(w.message) for w in caught[1:])
     np.testing.assert_array_equal(opt._model.params, opt._model._default_params())
 
 
@@ -649,11 +662,18 @@ def test_optimizer_with_negligible_noise_survives_repeated_points():
     )
     opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, n_initial=3, options=options)
     same = {"x": 0.4, "y": 0.6}
-    opt.tell([same] * 6 + random_points(opt, 3, 11), [1.0, 1.1, 0.9, 1.0, 1.0, 1.05, 2.0, 0.5, 3.0])
-    assert opt._model.gp.jitter > 0
-    for _ in range(3):
-        params = ask_new(opt)
-        opt.tell([params, params], [sphere(params), sphere(params) + 0.01])  # appended twice
+    # a noise variance fixed at 1e-300 makes the fit of six values at one point fail: the
+    # model warns, keeps usable hyperparameters and goes on
+    def run() -> None:
+        opt.tell([same] * 6 + random_points(opt, 3, 11),
+                 [1.0, 1.1, 0.9, 1.0, 1.0, 1.05, 2.0, 0.5, 3.0])
+        assert opt._model.gp.jitter > 0
+        for _ in range(3):
+            params = ask_new(opt)
+            opt.tell([params, params], [sphere(params), sphere(params) + 0.01])  # twice
+
+    with pytest.warns(ModelFitWarning, match="hyperparameter fit failed"):
+        run()
 
 
 # ========================================================== property test
@@ -707,6 +727,8 @@ def check_ask(opt: Optimizer, n: int) -> list[dict[str, Any]]:
     return points
 
 
+# a "tell user point" while points are pending warns UnmatchedTellWarning, as it should
+@pytest.mark.filterwarnings("ignore::bayesopt.optimizer.UnmatchedTellWarning")
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_ask_is_valid_and_new_whatever_was_told(data):
@@ -784,7 +806,8 @@ def test_eight_threads_asking_and_telling_lose_nothing(tmp_path):
     assert opt.pending == []
     assert opt._model.n_observed == sum(o.ok for o in history)
     opt.close()
-    resumed = Optimizer.resume(journal)  # concurrent journal writes interleave whole lines
+    with pytest.warns(ResumeWarning, match=f"{len(history)} evaluations and 0 pending points"):
+        resumed = Optimizer.resume(journal)  # concurrent journal writes interleave whole lines
     assert resumed.history == history
     assert resumed.pending == []
 
@@ -798,4 +821,5 @@ def test_a_failed_batch_keeps_one_error_per_point_across_a_resume(tmp_path):
     assert [o.error for o in opt.history] == expected
     assert [o.status for o in opt.history] == ["failed"] * 3
     opt.close()
-    assert [o.error for o in Optimizer.resume(journal).history] == expected
+    with pytest.warns(ResumeWarning, match="3 evaluations and 0 pending points"):
+        assert [o.error for o in Optimizer.resume(journal).history] == expected

@@ -29,6 +29,7 @@ from typing import Any, cast
 import pytest
 
 from bayesopt import Fidelity, Integer, Optimizer, Real, SuccessiveHalving, minimize
+from bayesopt.failures import EvaluationFailedWarning
 from bayesopt.optimizer import UnmatchedTellWarning
 from bayesopt.storage import LockLost, LockWaitWarning, StorageError, codec
 from bayesopt.storage.sqlite import SQLiteStorage
@@ -854,7 +855,8 @@ def test_a_commands_reports_are_of_the_run_minimize_dispatched(
             (tmp_path / "r_told").touch()
 
     url = storage_url(location)
-    with ThreadPoolExecutor(2) as pool:
+    with (ThreadPoolExecutor(2) as pool,
+          pytest.warns(EvaluationFailedWarning, match="is not pending \\(it timed out")):
         result = minimize(CommandObjective(template, timeout=120), space, n_calls=3, seed=0,
                           n_initial=2, n_workers=2, executor=pool, pending_timeout=30,
                           progress=False, callback=callback, storage=url, study="s",
