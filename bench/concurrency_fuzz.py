@@ -184,6 +184,20 @@ def check_folded(final: Optimizer, logs: list[dict[str, list[Any]]], run: Run,
 
 
 # ------------------------------------------------------------------ processes on one study
+def spawned(run: Run, function: Callable[..., Any], arguments: list[tuple[Any, ...]],
+            limit: float) -> list[Any] | None:
+    """function(*a) for each `a` of `arguments`, each in a spawned process of its own, all
+    at once: their returns, or None (a fault recorded, the processes ended) when they have
+    not all ended within `limit` seconds."""
+    with multiprocessing.get_context("spawn").Pool(len(arguments)) as pool:
+        waiting = pool.starmap_async(function, arguments)
+        try:
+            return list(waiting.get(timeout=limit))
+        except multiprocessing.TimeoutError:
+            run.faults.append(f"{len(arguments)} processes: no end within {limit:g} s")
+            return None  # the pool's exit terminates them
+
+
 def _member(url: str, study: str, seed: int, index: int, timeout: int) -> dict[str, Any]:
     """One process of a study: its random operations, its log, its last view of the
     history and its own faults and warnings (run in a spawned process)."""
@@ -217,16 +231,10 @@ def _processes(where: str) -> Scenario:
             if first is None:
                 return
             first.close()
-            context = multiprocessing.get_context("spawn")
-            with context.Pool(k) as pool:
-                waiting = pool.starmap_async(_member, [(url, study, seed, i, run.timeout)
-                                                       for i in range(k)])
-                try:
-                    members = waiting.get(timeout=run.timeout * 3)
-                except multiprocessing.TimeoutError:
-                    run.faults.append(f"{k} members: no end within {run.timeout * 3} s")
-                    pool.terminate()
-                    return
+            members = spawned(run, _member, [(url, study, seed, i, run.timeout)
+                                             for i in range(k)], run.timeout * 3)
+            if members is None:
+                return
             for member in members:
                 run.steps += member["steps"]
                 run.faults += member["faults"]
@@ -400,16 +408,10 @@ def _shared_x0(seed: int, run: Run) -> None:
           for _ in range(2)]
     with tempfile.TemporaryDirectory() as folder:
         url, study = f"sqlite:///{folder}/study.db", "s"
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(2) as pool:
-            waiting = pool.starmap_async(_study_member, [(url, study, x0, seed * 10 + i)
-                                                         for i in range(2)])
-            try:
-                faults = waiting.get(timeout=run.timeout * 2)
-            except multiprocessing.TimeoutError:
-                run.faults.append(f"no end within {run.timeout * 2} s")
-                pool.terminate()
-                return
+        faults = spawned(run, _study_member, [(url, study, x0, seed * 10 + i)
+                                              for i in range(2)], run.timeout * 2)
+        if faults is None:
+            return
         run.steps += 2
         run.faults += [f for member in faults for f in member]
         final = run.step("attach after", lambda: optimizer(box(), seed, storage=url,
@@ -452,7 +454,7 @@ def _dask(seed: int, run: Run) -> None:
         ):
             pids = list(client.run(os.getpid).values())
             victim = pids[seed % len(pids)]
-            delay = 0.5 + 0.4 * seed
+            delay = 0.3 + 0.15 * seed  # within the first evaluations (8 of 0.3 s on 2)
 
             def kill() -> None:
                 time.sleep(delay)
@@ -527,16 +529,10 @@ def _optuna(seed: int, run: Run) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url, name, n_trials = f"sqlite:///{folder}/optuna.db", "s", 6
         run.step("create the study", lambda: optuna.create_study(study_name=name, storage=url))
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(2) as pool:
-            waiting = pool.starmap_async(_optuna_member, [(url, name, seed * 10 + i, n_trials)
-                                                          for i in range(2)])
-            try:
-                faults = waiting.get(timeout=run.timeout * 2)
-            except multiprocessing.TimeoutError:
-                run.faults.append(f"no end within {run.timeout * 2} s")
-                pool.terminate()
-                return
+        faults = spawned(run, _optuna_member, [(url, name, seed * 10 + i, n_trials)
+                                               for i in range(2)], run.timeout * 2)
+        if faults is None:
+            return
         run.steps += 2 * n_trials
         run.faults += [f for member in faults for f in member]
         trials = optuna.load_study(study_name=name, storage=url).trials
