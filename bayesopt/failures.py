@@ -1,6 +1,6 @@
 """Failed evaluations in `minimize`: which ones stop a run, and how they are reported.
 
-A failed evaluation is one of two kinds (an `Outcome` status of the loop):
+A failed evaluation is one of three kinds (an `Outcome` status of the loop):
 
 - ``"error"`` — the objective raised an exception (other than
   `EvaluationFailed`). This is
