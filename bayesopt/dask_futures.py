@@ -18,6 +18,8 @@ pure=False)`, waited for with `distributed.wait(..., return_when=
   catches those): `KilledWorker` for an evaluation whose workers died
   `distributed.scheduler.allowed-failures` + 1 times, or an objective the
   worker cannot unpickle. Told as a failed evaluation with Dask's error;
+  one Dask lost (`KilledWorker`, no worker: `lost_reason`) is an outcome
+  "lost", whose streak stops the run saying so (`bayesopt.failures`);
 - "cancelled": the cluster closed or the client lost its scheduler; the loop
   stops with a RuntimeError (`AsyncLoop._refuse_cancelled`);
 - "pending" and "lost" (a result lost with its worker): Dask is computing it
@@ -31,9 +33,10 @@ cluster manager to start another) keeps its evaluations pending, as it keeps
 any Dask computation, and the run waits in `distributed.wait`; Dask's own
 bound is the scheduler's ``distributed.scheduler.no-workers-timeout`` (unset by
 default), after which it fails each such task ("timed out waiting without any
-running workers"), told as a failed evaluation, so the run's stop rule
-(`bayesopt.failures`) ends it. It is the scheduler's setting, not the client's:
-this module sets nothing on a cluster it does not own.
+running workers"), told as a failed evaluation (lost: `lost_reason`), so the
+run's stop rule (`bayesopt.failures`) ends it, saying the cluster had no worker.
+It is the scheduler's setting, not the client's: this module sets nothing on a
+cluster it does not own.
 
 `Client.get_executor()` passed as `executor=` is a plain
 `concurrent.futures.Executor` and runs through that generic path, wrapper
@@ -49,6 +52,25 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bayesopt.parallel import Outcome
+
+
+# Dask's errors for an evaluation its cluster lost (by class name: distributed is not
+# imported for a plain executor), each with what happened, for the stop rule's message
+_LOST = {
+    "NoWorkerError": "the Dask cluster had no running worker for longer than "
+                     "distributed.scheduler.no-workers-timeout (its workers gone or killed)",
+    "NoValidWorkerError": "no Dask worker matched the task's restrictions for longer than "
+                          "distributed.scheduler.no-workers-timeout",
+    "KilledWorker": "the Dask workers running it died (killed, out of memory, their node "
+                    "lost — or crashed by the objective)",
+}
+
+
+def lost_reason(error: BaseException) -> str | None:
+    """What happened to an evaluation whose Dask future failed with `error`, if Dask lost it
+    (no worker to run it, or its workers died) rather than the objective raising; else None."""
+    kind = type(error)
+    return _LOST.get(kind.__name__) if kind.__module__.startswith("distributed") else None
 
 
 class DaskExecutorWarning(UserWarning):

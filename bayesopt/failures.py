@@ -1,6 +1,6 @@
 """Failed evaluations in `minimize`: which ones stop a run, and how they are reported.
 
-A failed evaluation is one of two kinds (an `Outcome` status of the loop):
+A failed evaluation is one of three kinds (an `Outcome` status of the loop):
 
 - ``"error"`` — the objective raised an exception (other than
   `EvaluationFailed`). This is
@@ -11,6 +11,11 @@ A failed evaluation is one of two kinds (an `Outcome` status of the loop):
   (from the start of the run or since the last successful evaluation) stop
   the run: nothing new is asked, evaluations in flight are finished and told,
   and `TooManyFailuresError` is raised with the first traceback of the streak.
+- ``"lost"`` — the executor lost the evaluation: its Dask workers died
+  (``KilledWorker``) or the cluster had none (``no-workers-timeout``;
+  `bayesopt.dask_futures.lost_reason`). Counted as an error; a streak of
+  lost evaluations only stops the run with a `TooManyFailuresError` that
+  says the cluster lost them, not that the objective looks broken.
 - ``"failed"`` — the objective raised `EvaluationFailed` or returned NaN or
   ±inf: a failure that is part of the problem (a diverging training run).
   It is recorded like any failure (status ``"failed"`` in the history, kept
@@ -112,17 +117,20 @@ class FailureGuard:
         self.limit = limit
         self.streak = 0
         self.first_error: str | None = None  # of the current streak
+        self.all_lost = False  # every failure of the current streak was "lost"
         self.warned = False
         self.tripped = False
 
     def observe(self, status: str, params: dict[str, Any], error: str | None) -> bool:
-        """Account for one outcome (status "ok", "failed" or "error"); True means stop."""
+        """Account for one outcome (status "ok", "failed", "error" or "lost"); True means
+        stop."""
         if status == "ok":
             self.streak, self.first_error = 0, None
         elif status == "failed":
             logger.info("evaluation at %r failed (not counted toward the stop rule): %s",
                         params, error)
         else:
+            self.all_lost = status == "lost" and (self.streak == 0 or self.all_lost)
             self._error(params, error or "(no error message)")
         return self.tripped
 
@@ -143,7 +151,13 @@ class FailureGuard:
     def error(self) -> TooManyFailuresError:
         """The exception that stops a tripped run."""
         assert self.tripped and self.first_error is not None, "only a tripped guard has an error"
-        return TooManyFailuresError(self.first_error, self.streak)
+        if not self.all_lost:
+            return TooManyFailuresError(self.first_error, self.streak)
+        return TooManyFailuresError(self.first_error, self.streak, message=(
+            f"stopped after {self.streak} evaluations in a row lost by the executor, not "
+            "raised by the objective: their workers died or there was none (the cluster, "
+            "not the objective: check its workers; set max_consecutive_failures=None to "
+            f"never stop). The first of them:\n{self.first_error}"))
 
 
 def raise_if_interrupted(error: BaseException) -> None:

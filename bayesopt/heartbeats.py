@@ -1,8 +1,9 @@
 """Heartbeats of the evaluations a run has in flight, sent from one background thread.
 
-    running  : the runs this run is evaluating (`Dispatch`: asked, or resumed from a
-               journal; never a warm-start point, which was never asked), each beaten
-               by its run id
+    running  : the runs this run is evaluating (`Dispatch`: asked, resumed from a
+               journal, or a warm-start point added pending as it starts,
+               `bayesopt.parallel.start_warm`), each beaten by its run id (None: by
+               its params)
     interval : `HEARTBEAT_FRACTION` · pending_timeout seconds between two heartbeats
 
 Rule: with ``pending_timeout`` = s a point expires when more than s seconds pass
@@ -91,7 +92,7 @@ class Heartbeats:
 
     def start(self, dispatch: Dispatch) -> None:
         """Send heartbeats of `dispatch`'s run from now on, if it is pending (a warm-start
-        point is not: it was never asked)."""
+        point is not with a Fidelity, which refuses `Optimizer.add_pending`)."""
         if self._thread is None:
             return
         with self.lock:

@@ -49,6 +49,7 @@ from bayesopt.parallel import (
     evaluate_in_worker,
     next_point,
     resolve_executor,
+    start_warm,
 )
 from bayesopt.propose import admitted_count
 from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints, stopped_by
@@ -328,7 +329,7 @@ def minimize(
         # interrupted points, then x0 to evaluate (in a shared study, the pending points
         # are other workers' and are left to them)
         first = ([] if opt.shared else [Dispatch(*run) for run in pending_runs(opt)]) + [
-            Dispatch(point, None) for point in warm.start(opt)]
+            Dispatch(point, None, warm=True) for point in warm.start(opt)]
         budget = limits.budget(warm.n_told)
         # no bar object at all without progress: tqdm's first bar creates a multiprocessing
         # lock, whose semaphores a Pool's terminated workers leave to resource_tracker
@@ -556,10 +557,13 @@ class WarmStart:
         return 0 if self.values is None else len(self.points)
 
     def start(self, opt: Optimizer) -> list[dict[str, Any]]:
-        """Tell the known values; return the points still to evaluate (skipping observed ones)."""
+        """Tell the known values; return the points still to evaluate (skipping observed
+        ones, and pending ones: a resumed journal's, evaluated first, or another worker's)."""
         observed = [o.params for o in opt.history]
         new = [i for i, p in enumerate(self.points) if p not in observed]
         if self.values is None:
+            pending = opt.pending
+            new = [i for i in new if self.points[i] not in pending]
             self._check_feasible(opt, new)
             return [dict(self.points[i]) for i in new]
         if opt.n_constraints:
@@ -759,9 +763,14 @@ def _run(opt: Optimizer, func: Objective, budget: Budget, first: list[Dispatch],
          report: Report, beats: Heartbeats) -> None:
     queue = list(first)
     while budget.allows(len(opt.history), 0):
-        dispatch = queue.pop(0) if queue else next_point(opt, budget)
-        if dispatch is None:
-            break
+        if queue:
+            dispatch = start_warm(opt, queue.pop(0))
+            if dispatch is None:  # another worker of the study evaluates it
+                continue
+        else:
+            dispatch = next_point(opt, budget)
+            if dispatch is None:
+                break
         try:
             with beats.evaluating(dispatch):
                 outcome = evaluate_in_worker(func, dispatch.params, dispatch.run)
@@ -796,12 +805,12 @@ def _release(opt: Optimizer, running: list[Dispatch], error: BaseException) -> N
     A refused tell (`_unrecorded`) gets its advice here, once it is known whether its
     point is still pending (`_advice`)."""
     cancelled: list[dict[str, Any]] = []
-    for params, run in running if opt.shared else ():
+    for dispatch in running if opt.shared else ():
         try:
-            opt.cancel(params, run=run)
+            opt.cancel(dispatch.params, run=dispatch.run)
         except ValueError:  # told before the exception, cancelled by another worker, or
             continue  # refused as the tell was (JournalError): the point stays pending
-        cancelled.append(params)
+        cancelled.append(dispatch.params)
     if isinstance(error, JournalError) and error.params is not None:
         error.args = (f"{error} — {_advice(error, cancelled=error.params in cancelled)}",)
 

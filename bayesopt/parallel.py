@@ -58,7 +58,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias, cast
 
-from bayesopt.dask_futures import DaskEvaluation, DaskExecutorWarning, DaskPool, is_client_executor
+from bayesopt.dask_futures import (
+    DaskEvaluation,
+    DaskExecutorWarning,
+    DaskPool,
+    is_client_executor,
+    lost_reason,
+)
 from bayesopt.failures import EvaluationFailed, caller_level, raise_if_interrupted
 
 if TYPE_CHECKING:  # workers import this module to run the objective: keep it light
@@ -76,7 +82,8 @@ Objective: TypeAlias = (
 class Outcome(NamedTuple):
     """What one evaluation produced."""
 
-    # "ok", "failed" (an EvaluationFailed: part of the problem) or "error" (an exception)
+    # "ok", "failed" (an EvaluationFailed: part of the problem), "error" (an exception) or
+    # "lost" (the executor lost it: its Dask workers died, or there were none)
     status: str
     payload: Any  # the value returned, the EvaluationFailed's message, or the traceback text
     duration: float | None = None  # seconds the objective ran, timed in the worker
@@ -86,10 +93,12 @@ class Dispatch(NamedTuple):
     """A point handed to an evaluation, and the run it is of: its id (`Optimizer.run_ids`)
     for an asked point, which its tell names (several runs of the same params may be in
     flight: one timed out and asked again), None for a point never asked (a warm start)
-    or added by `add_pending`, told by its params."""
+    or added by `add_pending`, told by its params. `warm`: a warm-start point not yet
+    pending, which `start_warm` adds before it is evaluated."""
 
     params: dict[str, Any]
     run: int | None
+    warm: bool = False
 
 
 Report = Callable[[Dispatch, Outcome], bool]  # tells one outcome; True = stop early
@@ -164,6 +173,28 @@ def next_point(opt: Optimizer, budget: Budget) -> Dispatch | None:
         return None
     asked = ask_run(opt, budget.total if opt.shared else None)
     return None if asked is None else Dispatch(*asked)
+
+
+def start_warm(opt: Optimizer, dispatch: Dispatch) -> Dispatch | None:
+    """`dispatch` made pending before its evaluation starts, if it is a warm-start point
+    (`Dispatch.warm`): added with `Optimizer.add_pending`, so that asks made while it runs
+    count it as in flight (they fantasize it and never propose it) and its tell, by its
+    params, releases it rather than matching nothing while asked points are pending
+    (`UnmatchedTellWarning`). In a shared study the point is added only if no worker has it
+    pending (checked under the study's lock): None when another worker's x0 holds it — that
+    worker tells it. Elsewhere it is added as a replicate (``repeat=True``): a point given
+    twice in x0 is evaluated twice, as without workers. With a `Fidelity`, which sets
+    every budget and refuses `add_pending`, the point is evaluated unmarked."""
+    if not dispatch.warm:
+        return dispatch
+    started = dispatch._replace(warm=False)
+    if opt.space.fidelity is not None:
+        return started
+    try:
+        opt.add_pending(dispatch.params, repeat=not opt.shared)
+    except ValueError:  # pending already: another worker of the study evaluates it
+        return None
+    return started
 
 
 def evaluate_in_worker(func: Objective, params: dict[str, Any],
@@ -431,9 +462,14 @@ class AsyncLoop:
         while not self.stopped and len(self.in_flight) < self.n_workers and (
             self.budget.allows(len(self.opt.history), len(self.in_flight))
         ):
-            dispatch = queue.pop(0) if queue else next_point(self.opt, self.budget)
-            if dispatch is None:  # a shared study has its evaluations told or running, or
-                break  # a finite space has no new point
+            if queue:
+                dispatch = start_warm(self.opt, queue.pop(0))
+                if dispatch is None:  # another worker of the study evaluates it
+                    continue
+            else:
+                dispatch = next_point(self.opt, self.budget)
+                if dispatch is None:  # a shared study has its evaluations told or running,
+                    break  # or a finite space has no new point
             future = self._submit(dispatch)
             if future is None:  # our pool broke before we saw it: this point never ran
                 queue.insert(0, dispatch)
@@ -544,5 +580,6 @@ def _outcome(future: Evaluation) -> Outcome:
         return future.result()
     if not isinstance(error, Exception):
         raise error
-    return Outcome("error", "".join(
-        traceback.format_exception(type(error), error, error.__traceback__)))
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    reason = lost_reason(error)
+    return Outcome("error", text) if reason is None else Outcome("lost", f"{reason}:\n{text}")

@@ -374,11 +374,12 @@ def scenario(name: str) -> Callable[[Scenario], Scenario]:
     return register
 
 
-def register(prefix: str, make: Callable[..., Scenario], families: Mapping[str, Any]) -> None:
-    """SCENARIOS["prefix: name"] = make(*arguments) for each family (a tuple of arguments,
-    or one)."""
+def register(prefix: str, make: Callable[..., Scenario], families: Mapping[str, Any],
+             into: dict[str, Scenario] | None = None) -> None:
+    """into["prefix: name"] = make(*arguments) for each family (a tuple of arguments, or
+    one); `into` is SCENARIOS unless a sibling module passes its own."""
     for name, arguments in families.items():
-        SCENARIOS[f"{prefix}: {name}"] = make(
+        (SCENARIOS if into is None else into)[f"{prefix}: {name}"] = make(
             *(arguments if isinstance(arguments, tuple) else (arguments,)))
 
 
@@ -1537,12 +1538,13 @@ def seeds_of(text: str) -> list[int]:
     return [int(s) for s in text.split(",")]
 
 
-def fuzz(seeds: list[int], timeout: int, only: str | None) -> Iterator[tuple[str, int, Run]]:
+def fuzz(seeds: list[int], timeout: int, only: str | None,
+         scenarios: Mapping[str, Scenario] = SCENARIOS) -> Iterator[tuple[str, int, Run]]:
     def on_alarm(signum: int, frame: Any) -> None:
         raise Timeout
     previous = signal.signal(signal.SIGALRM, on_alarm)
     try:
-        for name, sequence in SCENARIOS.items():
+        for name, sequence in scenarios.items():
             if only is not None and only not in name:
                 continue
             for seed in seeds:
@@ -1558,8 +1560,11 @@ def fuzz(seeds: list[int], timeout: int, only: str | None) -> Iterator[tuple[str
         signal.signal(signal.SIGALRM, previous)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+def main(argv: list[str] | None = None, scenarios: Mapping[str, Scenario] = SCENARIOS,
+         doc: str | None = __doc__) -> None:
+    """Run `scenarios` (a sibling module, `bench.concurrency_fuzz`, passes its own and its
+    docstring) and print the counts and faults."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n", 1)[0])
     parser.add_argument("--seeds", default="0-2")
     parser.add_argument("--timeout", type=int, default=120)
     parser.add_argument("--only", default=None, help="scenarios whose name contains this")
@@ -1569,7 +1574,7 @@ def main(argv: list[str] | None = None) -> None:
     warned: Counter[str] = Counter()
     faults: list[str] = []
     steps = 0
-    for name, seed, run in fuzz(seeds_of(args.seeds), args.timeout, args.only):
+    for name, seed, run in fuzz(seeds_of(args.seeds), args.timeout, args.only, scenarios):
         steps += run.steps
         warned.update(run.warned)
         outcome = "fault" if run.faults else "refused" if run.refusals else "ok"

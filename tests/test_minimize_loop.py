@@ -501,6 +501,22 @@ def test_x0_in_parallel_is_evaluated_first():
     assert len(result) == 6 and all(p in [o.params for o in result.history] for p in x0)
 
 
+def test_x0_in_parallel_is_pending_while_evaluated_and_warns_nothing():
+    """Three x0 points on two workers: the third is evaluated while an asked point is
+    pending. It used to be evaluated unmarked, so asks did not count it and its tell matched
+    no pending point (an UnmatchedTellWarning the user could do nothing about); it is now
+    pending from its dispatch to its tell, like an asked point."""
+    x0 = [{"x": 0.1, "y": 0.2}, {"x": 0.9, "y": 0.4}, {"x": 0.5, "y": 0.5}]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = minimize(sleepy_sphere, SPACE, n_calls=6, seed=0, n_workers=2,
+                          progress=False, executor=ThreadPoolExecutor(2), x0=x0,
+                          options=FAST, n_initial=4)
+    assert [w for w in caught if w.category.__name__ == "UnmatchedTellWarning"] == []
+    assert len(result) == 6 and [o.params for o in result.history].count(x0[2]) == 1
+    assert all(p in [o.params for o in result.history] for p in x0)
+
+
 def test_resuming_a_journal_does_not_tell_y0_twice(tmp_path):
     journal = tmp_path / "run.jsonl"
     x0, y0 = [{"x": 0.1, "y": 0.2}], [3.0]
@@ -857,3 +873,22 @@ def test_the_failure_stop_rule_names_itself_in_the_result() -> None:
         minimize(broken, {"x": Real(0.0, 1.0)}, n_calls=5, seed=0, progress=False,
                  max_consecutive_failures=2)
     assert stopped.value.result.stop_reason == "max_consecutive_failures"
+
+
+def test_a_streak_of_lost_evaluations_stops_naming_the_executor_and_a_mixed_one_the_objective():
+    """Evaluations the executor lost (Dask: no worker, or KilledWorker) count toward the stop
+    rule, but only a streak of nothing else says the cluster lost them; one error raised by
+    the objective in the streak keeps the message about the objective."""
+    from bayesopt.failures import FailureGuard
+
+    def stop(statuses: list[str]) -> str:
+        guard = FailureGuard(len(statuses))
+        for status in statuses:
+            guard.observe(status, {"x": 0.5}, f"{status} at x=0.5")
+        assert guard.tripped
+        return str(guard.error())
+
+    lost = stop(["lost", "lost"])
+    assert "lost by the executor" in lost and "looks broken" not in lost and "lost at x" in lost
+    for mixed in (["lost", "error"], ["error", "lost"]):
+        assert "looks broken" in stop(mixed)

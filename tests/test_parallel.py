@@ -715,11 +715,15 @@ def test_a_dask_cluster_that_loses_its_last_worker_ends_by_dasks_no_workers_time
                 if worker.poll() is None:
                     worker.kill()
                 worker.wait()
-            return stopped.value.result, worker.returncode
+            return stopped.value.result, worker.returncode, str(stopped.value)
 
     with pytest.warns(UserWarning, match="n_workers=1"):
-        result, returncode = within(HANG_GUARD, run)
+        result, returncode, message = within(HANG_GUARD, run)
     assert returncode == -9  # the worker killed itself, and no nanny restarted it
+    # the stop names the cluster, not the objective (it used to say "the objective looks
+    # broken" for an objective that had done nothing wrong)
+    assert "lost by the executor" in message and "no running worker" in message, message
+    assert "looks broken" not in message
     failed = [o for o in result.history if not o.ok]
     assert len(failed) == 5 and result.history[-1] is failed[-1]
     assert all("without any running workers" in o.error for o in failed), failed[0].error

@@ -257,3 +257,32 @@ def test_the_fuzzers_families_where_users_live_run_clean():
     assert {name: run.faults for name, run in outcomes.items()} == {n: [] for n in names}
     assert outcomes["conditional refused: inactive key present"].refusals == 2
     assert all(run.steps >= 2 for run in outcomes.values())
+
+
+def test_the_concurrency_fuzz_runs_clean_and_its_check_sees_a_lost_tell():
+    """bench.concurrency_fuzz: 4 threads on one journaled optimizer and minimize on a
+    thread pool with x0 end without a fault (seed 0; the families on processes, Dask and
+    Optuna take minutes: bench/results/robustness_fuzz.md); its check of a folded history
+    reports a tell the members made that the history lacks, and a count that does not
+    add up."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bayesopt import Optimizer, Real
+    from bench.concurrency_fuzz import SCENARIOS, check_folded, new_log
+    from bench.robustness_fuzz import Run, fuzz
+
+    names = ["threads on one: journaled optimizer", "minimize with: a thread pool"]
+    outcomes = {name: run for name in names
+                for (_, _, run) in fuzz([0], 120, name, SCENARIOS)}
+    assert {name: run.faults for name, run in outcomes.items()} == {n: [] for n in names}
+    assert all(run.steps >= 1 for run in outcomes.values())
+
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    log = new_log()
+    (point,) = opt.ask(1)
+    log["asked"].append(point)
+    opt.tell(point, 1.0)
+    log["told"] += [(point, 1.0), ({"x": 0.5}, 2.0)]  # the second never reached the history
+    run = Run(timeout=10)
+    check_folded(opt, [log], run)
+    assert any("not stored" in f for f in run.faults), run.faults
+    assert any(f.startswith("counts:") for f in run.faults), run.faults

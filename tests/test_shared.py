@@ -801,3 +801,48 @@ def test_a_new_members_first_ask_fits_its_model_from_scratch_on_the_study(tmp_pa
     assert [second.ask() for _ in range(3)] == asks
     member.close()
     second.close()
+
+
+@pytest.mark.filterwarnings("ignore::bayesopt.optimizer.ResumeWarning")
+def test_two_workers_given_the_same_x0_evaluate_each_point_once(tmp_path):
+    """Two minimize runs on one study, started together with the same x0 (a script launched
+    twice): each x0 point is evaluated once in the study. Both used to evaluate it (an x0
+    point was not pending while evaluated, so the other worker did not see it) and each
+    tell warned UnmatchedTellWarning; the first to add it pending (under the study's lock)
+    evaluates it, the other leaves it to that worker."""
+    import threading
+
+    url = f"sqlite:///{tmp_path}/study.db"
+    x0 = [{"x": 0.5, "y": 1.0, "k": 1}, {"x": -1.0, "y": 0.1, "k": 2}]
+    start = threading.Barrier(2)
+    caught: list[list[warnings.WarningMessage]] = []
+    errors: list[BaseException] = []
+
+    def slow(p: dict[str, Any]) -> float:
+        time.sleep(0.3)  # the other worker starts while this one evaluates its x0
+        return objective(p)
+
+    def worker(seed: int) -> None:
+        try:
+            start.wait(timeout=60)
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
+                minimize(slow, SPACE, n_calls=4, seed=seed, storage=url, study="s",
+                         x0=x0, progress=False, options=FAST, n_initial=3)
+            caught.append(seen)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(error)
+
+    Optimizer(SPACE, seed=0, storage=url, study="s").close()  # the study exists before
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    history = Optimizer(SPACE, seed=3, storage=url, study="s").history
+    points = [o.params for o in history]
+    assert [points.count(p) for p in x0] == [1, 1], points
+    unmatched = [w for seen in caught for w in seen
+                 if w.category.__name__ == "UnmatchedTellWarning"]
+    assert unmatched == [], [str(w.message) for w in unmatched]
