@@ -883,9 +883,10 @@ def test_a_streak_of_lost_evaluations_stops_naming_the_executor_and_a_mixed_one_
 
     def stop(statuses: list[str]) -> str:
         guard = FailureGuard(len(statuses))
-        for status in statuses:
-            guard.observe(status, {"x": 0.5}, f"{status} at x=0.5")
-        assert guard.tripped
+        with pytest.warns(EvaluationFailedWarning, match="at x=0.5"):  # one per failure
+            observed = [guard.observe(status, {"x": 0.5}, f"{status} at x=0.5")
+                        for status in statuses]
+        assert observed and guard.tripped
         return str(guard.error())
 
     lost = stop(["lost", "lost"])
