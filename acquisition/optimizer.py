@@ -133,6 +133,24 @@ _WALK_HEAD = 64
 Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+@runtime_checkable
+class ValuedPenalty(Protocol):
+    """A penalty that gives its log m(X) without the gradient."""
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → log m(X): (m,), the call's first part bit for bit (the same
+        operations, the gradient's left out)."""
+        ...
+
+
+def penalty_log_values(penalty: Penalty, X: np.ndarray) -> np.ndarray:
+    """log m(X) of `penalty`: (m,), without its gradient where it can give it so
+    (`ValuedPenalty`), else its call's first part; the same numbers either way."""
+    if isinstance(penalty, ValuedPenalty):
+        return penalty.log_values(X)
+    return penalty(X)[0]
+
+
 @dataclass(frozen=True)
 class IntegerLattice:
     """Integer columns searched on their values instead of relaxed (step 3 of the module)."""
@@ -267,7 +285,7 @@ class AcquisitionObjective:
         value = self._undamped(X)
         if self.penalty is None:
             return value
-        return self._damped(value, self.penalty(X)[0])
+        return self._damped(value, penalty_log_values(self.penalty, X))
 
     def _damped(self, value: np.ndarray, log_mask: np.ndarray) -> np.ndarray:
         """The acquisition `value` damped by the penalty's log m(x) `log_mask` (same shape)."""
@@ -295,7 +313,8 @@ class AcquisitionObjective:
         if not isinstance(self.acquisition, ExpectedImprovement):
             raise TypeError(f"{self.acquisition!r} has no logarithm (it can be negative)")
         log_value = self._undamped_log_ei(X, self.acquisition)
-        return log_value if self.penalty is None else log_value + self.penalty(X)[0]
+        return (log_value if self.penalty is None
+                else log_value + penalty_log_values(self.penalty, X))
 
     def _undamped_log_ei(self, X: np.ndarray, ei: ExpectedImprovement) -> np.ndarray:
         """log EI before the penalty, in log space: (m,)."""
@@ -311,7 +330,7 @@ class AcquisitionObjective:
         value = self._undamped_switches(X, group) if self.switches else None
         if value is None or self.penalty is None:
             return value
-        log_mask = self.penalty(switch_trials(X, group))[0]
+        log_mask = penalty_log_values(self.penalty, switch_trials(X, group))
         return self._damped(value, log_mask.reshape(value.shape))
 
     def _undamped_switches(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:

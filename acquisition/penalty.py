@@ -34,12 +34,13 @@ gradient on a sample of the domain (`lipschitz_estimate`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy.special import log_ndtr
 
 from acquisition.functions import inverse_mills_ratio
-from acquisition.optimizer import Penalty
+from acquisition.optimizer import Penalty, penalty_log_values
 
 _MIN_HALF_R2 = 1e-12  # keeps log m finite exactly at a failed point (never proposed anyway)
 _MIN_DISTANCE = 1e-12  # ‖x − x_j‖ below this: the gradient of the distance is taken as 0
@@ -55,10 +56,18 @@ class FailurePenalty:
     failures: np.ndarray
     widths: np.ndarray
 
+    def _half_r2(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(scaled differences (m, p, d), ½ r² (m, p))."""
+        scaled = (X[:, None, :] - self.failures[None, :, :]) / self.widths  # (m, p, d)
+        return scaled, np.maximum(0.5 * np.sum(scaled**2, axis=-1), _MIN_HALF_R2)
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → log m(X): (m,) (`acquisition.optimizer.ValuedPenalty`)."""
+        return cast(np.ndarray, np.sum(np.log(-np.expm1(-self._half_r2(X)[1])), axis=1))
+
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """X: (m, d) → log m(X): (m,), ∂ log m / ∂X: (m, d)."""
-        scaled = (X[:, None, :] - self.failures[None, :, :]) / self.widths  # (m, p, d)
-        half_r2 = np.maximum(0.5 * np.sum(scaled**2, axis=-1), _MIN_HALF_R2)  # (m, p)
+        scaled, half_r2 = self._half_r2(X)
         log_mask = np.sum(np.log(-np.expm1(-half_r2)), axis=1)
         # d/dq log(1 − e^{−q}) = 1 / (e^q − 1);  dq/dx_j = (x_j − f_j) / w_j²
         # e^q overflows beyond q = log(max float), where the weight is 0 (below 1e-308)
@@ -80,12 +89,20 @@ class LocalPenalty:
     best: float
     lipschitz: float
 
-    def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """X: (m, d) → log m(X): (m,), ∂ log m / ∂X: (m, d)."""
+    def _z(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x − x_j (m, p, d), ‖x − x_j‖ (m, p), floored σ_j (p,), z (m, p))."""
         diff = X[:, None, :] - self.pending[None, :, :]  # (m, p, d)
         distance = np.sqrt(np.sum(diff**2, axis=-1))  # (m, p)
         std = np.maximum(self.std, _MIN_STD)
-        z = (self.best + self.lipschitz * distance - self.mean) / std
+        return diff, distance, std, (self.best + self.lipschitz * distance - self.mean) / std
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → log m(X): (m,) (`acquisition.optimizer.ValuedPenalty`)."""
+        return cast(np.ndarray, np.sum(log_ndtr(self._z(X)[3]), axis=1))
+
+    def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """X: (m, d) → log m(X): (m,), ∂ log m / ∂X: (m, d)."""
+        diff, distance, std, z = self._z(X)
         # d/dz log Φ(z) = φ(z) / Φ(z);  dz/dx = (L / σ_j) (x − x_j) / ‖x − x_j‖
         unit = np.where(distance > _MIN_DISTANCE, 1.0 / np.maximum(distance, _MIN_DISTANCE), 0.0)
         weight = inverse_mills_ratio(z) * (self.lipschitz / std) * unit  # (m, p)
@@ -98,6 +115,14 @@ class CombinedPenalty:
     """The sum of several log-space terms (a product of factors): their logs and gradients add."""
 
     parts: tuple[Penalty, ...]
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → log m(X): (m,) (`acquisition.optimizer.ValuedPenalty`): each part's
+        without its gradient where it can (`penalty_log_values`), added in the same order."""
+        log_mask = np.zeros(X.shape[0])
+        for part in self.parts:
+            log_mask = log_mask + penalty_log_values(part, X)
+        return log_mask
 
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         log_mask, grad = np.zeros(X.shape[0]), np.zeros(X.shape)
