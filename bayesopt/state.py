@@ -1211,25 +1211,31 @@ def _matches(space: Space, told: Mapping[str, Any], asked: Mapping[str, Any]) ->
 # a real value's match bucket: floor(log |value| / _BUCKET_WIDTH); a value matches only values
 # whose log magnitudes lie in an interval log(1 + MATCH_RTOL) - log(1 - MATCH_RTOL) wide
 _BUCKET_WIDTH = 0.01
+_BUCKETED_REALS = 3  # the first few other values bucketed: at most 4³ keys a lookup
+_LOG_SLACK = 1e-9  # ≫ the rounding of a log (|log| < 745 for every positive float)
 
 
 class _ExpiredIndex:
     """The timed-out runs (`OptimizerState._expired`) by what a match (`_matches`) needs:
 
         buckets     : (active names, each categorical's choice by identity, each integer,
-                       the first other dimension's magnitude bucket) -> claims
+                       the magnitude buckets of the first `_BUCKETED_REALS` other values)
+                       -> claims
+        unbucketed  : claims of runs with a non-finite such value (`Real.validate` refuses
+                      them; they match anything, so every lookup takes them)
         replicates  : `point_key` -> claims of the timed-out replicates of those params
         order       : claim -> place in the order they timed out
 
     Told params `a` match a stored real `b` only when |a - b| <= MATCH_RTOL |b|: same sign
     and log |b| in [log |a| - log(1 + MATCH_RTOL), log |a| - log(1 - MATCH_RTOL)] (or both
-    0); the lookup takes the buckets of that interval widened by one on each side (the
-    rounding of the logs). A non-finite value (which `Real.validate` refuses) is bucketed
-    as matching anything. Derived from `_expired`, not pickled."""
+    0); the lookup takes the buckets of that interval, widened by `_LOG_SLACK` (the
+    rounding of the logs), for each bucketed value: 2 or 3 each. Derived from `_expired`,
+    not pickled."""
 
     def __init__(self, space: Space, points: Iterable[PendingPoint]) -> None:
         self.space = space
         self.buckets: dict[Hashable, dict[int, None]] = {}
+        self.unbucketed: dict[int, None] = {}
         self.replicates: dict[Hashable, dict[int, None]] = {}
         self.order: dict[int, int] = {}
         self._count = 0
@@ -1240,45 +1246,65 @@ class _ExpiredIndex:
         claim = _claim_of(point)
         self.order[claim] = self._count
         self._count += 1
-        head, value = _match_head(self.space, point.params)
-        self.buckets.setdefault((head, _magnitude_bucket(value)), {})[claim] = None
+        key = self._key(point.params)
+        if key is None:
+            self.unbucketed[claim] = None
+        else:
+            self.buckets.setdefault(key, {})[claim] = None
         if point.replicate:
             self.replicates.setdefault(point_key(self.space, point.params), {})[claim] = None
 
     def remove(self, point: PendingPoint) -> None:
         claim = _claim_of(point)
         del self.order[claim]
-        head, value = _match_head(self.space, point.params)
-        _discard(self.buckets, (head, _magnitude_bucket(value)), claim)
+        key = self._key(point.params)
+        if key is None:
+            del self.unbucketed[claim]
+        else:
+            _discard(self.buckets, key, claim)
         if point.replicate:
             _discard(self.replicates, point_key(self.space, point.params), claim)
+
+    def _key(self, params: Mapping[str, Any]) -> Hashable | None:
+        """A stored run's bucket key, None with a non-finite bucketed value."""
+        head, values = _match_head(self.space, params)
+        buckets = []
+        for value in values:
+            v = float(value)
+            if not math.isfinite(v):
+                return None
+            buckets.append(0 if v == 0.0 else (v > 0, math.floor(math.log(abs(v))
+                                                                 / _BUCKET_WIDTH)))
+        return head, tuple(buckets)
 
     def matching(self, params: Mapping[str, Any]) -> list[int] | None:
         """The claims of the timed-out runs `params` may match, in the order they timed
         out (a superset of its matches); None: any of them (a non-finite value)."""
-        head, value = _match_head(self.space, params)
-        if value is None:
-            keys: list[Hashable] = [None]
-        else:
+        head, values = _match_head(self.space, params)
+        keys: list[tuple[Hashable, ...]] = [()]
+        for value in values:
             a = float(value)
             if not math.isfinite(a):
                 return None
             if a == 0.0:
-                keys = [0, None]
+                options: list[Hashable] = [0]
             else:
                 log = math.log(abs(a))
-                low = math.floor((log - math.log1p(MATCH_RTOL)) / _BUCKET_WIDTH) - 1
-                high = math.floor((log - math.log1p(-MATCH_RTOL)) / _BUCKET_WIDTH) + 1
-                keys = [(a > 0, q) for q in range(low, high + 1)] + [None]
+                low = math.floor((log - math.log1p(MATCH_RTOL) - _LOG_SLACK) / _BUCKET_WIDTH)
+                high = math.floor((log - math.log1p(-MATCH_RTOL) + _LOG_SLACK) / _BUCKET_WIDTH)
+                options = [(a > 0, q) for q in range(low, high + 1)]
+            keys = [key + (option,) for key in keys for option in options]
         claims = [c for key in keys for c in self.buckets.get((head, key), ())]
+        claims += self.unbucketed
         return sorted(claims, key=self.order.__getitem__)
 
 
-def _match_head(space: Space, params: Mapping[str, Any]) -> tuple[Hashable, Any]:
+def _match_head(space: Space, params: Mapping[str, Any]) -> tuple[Hashable, list[Any]]:
     """(what two matching points have equal: their active names, each categorical's choice
-    by identity, each integer; the value of their first other active dimension, or None)."""
+    by identity, each integer; the values of their first `_BUCKETED_REALS` other active
+    dimensions)."""
     head: list[Hashable] = [frozenset(params)]
-    value = None
+    values: list[Any] = []
     for dim in space.dimensions:
         if dim.name not in params:
             continue
@@ -1287,22 +1313,9 @@ def _match_head(space: Space, params: Mapping[str, Any]) -> tuple[Hashable, Any]
             head.append(id(dim.validate(v)))  # `_matches`: the same choice object
         elif isinstance(dim, Integer):
             head.append(v)
-        elif value is None:
-            value = v
-    return tuple(head), value
-
-
-def _magnitude_bucket(value: Any) -> Hashable:
-    """A stored value's bucket (`_ExpiredIndex`): None without one or when non-finite, 0
-    for zero, else its sign and floor(log |value| / _BUCKET_WIDTH)."""
-    if value is None:
-        return None
-    v = float(value)
-    if not math.isfinite(v):
-        return None
-    if v == 0.0:
-        return 0
-    return v > 0, math.floor(math.log(abs(v)) / _BUCKET_WIDTH)
+        elif len(values) < _BUCKETED_REALS:
+            values.append(v)
+    return tuple(head), values
 
 
 def _discard(buckets: dict[Hashable, dict[int, None]], key: Hashable, claim: int) -> None:
