@@ -155,6 +155,26 @@ def penalty_log_values(penalty: Penalty, X: np.ndarray) -> np.ndarray:
     return penalty(X)[0]
 
 
+@runtime_checkable
+class SwitchingPenalty(Protocol):
+    """A penalty that gives its log m at a categorical's switches from the starts."""
+
+    def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """log m (r, k) at the r·k trials of X: (r, d) with the one-hot columns `group` (k,)
+        set to each e_c, `log_values` of the trial rows to rounding."""
+        ...
+
+
+def penalty_switch_log_values(penalty: Penalty, X: np.ndarray,
+                              group: np.ndarray) -> np.ndarray:
+    """log m (r, k) of `penalty` at the trials of X: (r, d) switching `group` (k,): from the
+    starts where it can (`SwitchingPenalty`, to rounding), else of the trial rows
+    (`switch_trials`)."""
+    if isinstance(penalty, SwitchingPenalty):
+        return penalty.switch_log_values(X, group)
+    return penalty_log_values(penalty, switch_trials(X, group)).reshape(X.shape[0], -1)
+
+
 @dataclass(frozen=True)
 class IntegerLattice:
     """Integer columns searched on their values instead of relaxed (step 3 of the module)."""
@@ -332,14 +352,13 @@ class AcquisitionObjective:
     def switch_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
         """`values` at the r·k trials of X: (r, d) with the one-hot columns `group` (k,) set
         to each e_c, as (r, k): the surrogate's part from its switches (`_undamped_switches`,
-        equal to scoring the trial rows to rounding), a penalty's from the trial rows
-        (`switch_trials`; O(r·k·d) per pending or failed point, not per observation);
-        None when the surrogate cannot."""
+        equal to scoring the trial rows to rounding), a penalty's from the starts too where
+        it can (`penalty_switch_log_values`: O(r·(d + k)) per pending or failed point, to
+        rounding), else from the trial rows (O(r·k·d)); None when the surrogate cannot."""
         value = self._undamped_switches(X, group) if self.switches else None
         if value is None or self.penalty is None:
             return value
-        log_mask = penalty_log_values(self.penalty, switch_trials(X, group))
-        return self._damped(value, log_mask.reshape(value.shape))
+        return self._damped(value, penalty_switch_log_values(self.penalty, X, group))
 
     def _undamped_switches(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
         """The acquisition before the penalty at the trials of `switch_values`, (r, k), from

@@ -11,7 +11,12 @@ import pytest
 from scipy.stats import norm
 
 from acquisition.functions import ExpectedImprovement, LogExpectedImprovement
-from acquisition.optimizer import AcquisitionObjective, penalty_log_values, switch_trials
+from acquisition.optimizer import (
+    AcquisitionObjective,
+    penalty_log_values,
+    penalty_switch_log_values,
+    switch_trials,
+)
 from acquisition.penalty import CombinedPenalty, FailurePenalty, LocalPenalty, lipschitz_estimate
 from bayesopt import Optimizer, OptimizerOptions, Real
 from bayesopt.model import FANTASIES, ModelOptions
@@ -98,6 +103,32 @@ def test_log_values_without_the_gradient_are_the_calls_values_bit_for_bit(seed: 
                               ExpectedImprovement(0.3)(mean, std) * np.exp(log_mask))
         assert np.array_equal(objective.log_values(X),
                               ExpectedImprovement(0.3).log_value(mean, std) + log_mask)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_switch_log_values_equal_the_trial_rows_to_rounding(seed: int) -> None:
+    """A categorical's switches scored from the starts (`switch_log_values`) against
+    `log_values` of the r·k trial rows: pending and failed points one-hot in the group
+    (as encoded points are) or not, a start on a pending point and on a failure (distance
+    0 at one switch: exact, the group's term is 0 there), far rows."""
+    rng = np.random.default_rng(seed)
+    d, k = 50, 37
+    group = np.arange(6, 6 + k)
+    points = rng.random((5, d))
+    points[:3, group] = np.eye(k)[rng.integers(k, size=3)]  # one-hot, as encoded
+    local = LocalPenalty(points[:3], mean=rng.normal(size=3), std=rng.random(3) * 0.5 + 0.01,
+                         best=float(rng.normal()), lipschitz=float(rng.random() * 10 + 0.1))
+    failures = FailurePenalty(points[2:], rng.random(d) * 0.2 + 0.01)
+    X = rng.random((9, d))
+    X[0], X[1] = points[0], points[3]
+    X[2] = 3.0
+    for penalty in (local, failures, CombinedPenalty((local, failures)),
+                    CombinedPenalty((failures, lambda X: local(X)))):
+        fast = penalty_switch_log_values(penalty, X, group)
+        slow = penalty_log_values(penalty, switch_trials(X, group)).reshape(9, k)
+        np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-13)  # (ties: no argmax)
+    c = int(np.argmax(points[0, group]))  # the start on a pending point, switched to its c
+    assert local.switch_log_values(X[:1], group)[0, c] == local.log_values(X[:1])[0]
 
 
 class _Posterior:
