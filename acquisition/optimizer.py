@@ -20,11 +20,12 @@ adapted to mixed spaces):
 3. Categoricals: enumerate each categorical's values coordinate-wise at
    every local optimum, keep the best, and run the continuous step again
    (a few alternating rounds). A categorical of more than
-   `SWITCHES_BY_DISTANCE_ABOVE` choices (no fixed columns) is scored from each start's
-   squared distances (`AcquisitionObjective.switch_values`) where the surrogate can
-   (one GP or each of its samples, without gates or a budget basis; a penalty is taken
-   from the trial rows): the same values to rounding, not bit for bit, so its choice
-   can differ from scoring the trial rows only between values equal to rounding.
+   `SWITCHES_BY_DISTANCE_ABOVE` choices (that is no parent in a conditional space) is
+   scored from each start's squared distances (`AcquisitionObjective.switch_values`)
+   where the surrogate can (one GP or each of its samples, without a budget basis; with
+   gates at the starts where the categorical is active; a penalty is taken from the
+   trial rows): the same values to rounding, not bit for bit, so its choice can differ
+   from scoring the trial rows only between values equal to rounding.
    Integers on a lattice (`IntegerLattice`, the kernel on rounded inputs of
    `bayesopt.rounding`, where the acquisition is flat in a relaxed integer): held
    fixed in step 2 and stepped coordinate-wise by ±1, ±2, ±4, … values in the same
@@ -34,9 +35,12 @@ adapted to mixed spaces):
    active, so each enumerated trial is projected (`domain.project`
    recomputes activity and imputes inactive columns) before it is scored,
    and the continuous step that follows optimizes the newly active
-   columns. The sample of step 1 covers every activity pattern
-   (`Domain.sample` of a conditional space stratifies by pattern), so no
-   combination of categoricals is ever enumerated as a whole.
+   columns. A categorical that is no parent (`Domain.group_gates`) changes no
+   activity: its trials' projections are the projected start with the group
+   set to e_c where it is active, and the start where it is not. The sample
+   of step 1 covers every activity pattern (`Domain.sample` of a conditional
+   space stratifies by pattern), so no combination of categoricals is ever
+   enumerated as a whole.
 4. Round integers (`domain.project`), re-score, and return the best point
    that is not within `min_distance` of an observed or pending point.
 
@@ -133,6 +137,44 @@ _WALK_HEAD = 64
 Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+@runtime_checkable
+class ValuedPenalty(Protocol):
+    """A penalty that gives its log m(X) without the gradient."""
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → log m(X): (m,), the call's first part bit for bit (the same
+        operations, the gradient's left out)."""
+        ...
+
+
+def penalty_log_values(penalty: Penalty, X: np.ndarray) -> np.ndarray:
+    """log m(X) of `penalty`: (m,), without its gradient where it can give it so
+    (`ValuedPenalty`), else its call's first part; the same numbers either way."""
+    if isinstance(penalty, ValuedPenalty):
+        return penalty.log_values(X)
+    return penalty(X)[0]
+
+
+@runtime_checkable
+class SwitchingPenalty(Protocol):
+    """A penalty that gives its log m at a categorical's switches from the starts."""
+
+    def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """log m (r, k) at the r·k trials of X: (r, d) with the one-hot columns `group` (k,)
+        set to each e_c, `log_values` of the trial rows to rounding."""
+        ...
+
+
+def penalty_switch_log_values(penalty: Penalty, X: np.ndarray,
+                              group: np.ndarray) -> np.ndarray:
+    """log m (r, k) of `penalty` at the trials of X: (r, d) switching `group` (k,): from the
+    starts where it can (`SwitchingPenalty`, to rounding), else of the trial rows
+    (`switch_trials`)."""
+    if isinstance(penalty, SwitchingPenalty):
+        return penalty.switch_log_values(X, group)
+    return penalty_log_values(penalty, switch_trials(X, group)).reshape(X.shape[0], -1)
+
+
 @dataclass(frozen=True)
 class IntegerLattice:
     """Integer columns searched on their values instead of relaxed (step 3 of the module)."""
@@ -163,6 +205,10 @@ class Domain:
     # activity indicators); non-empty also means a categorical switch changes the
     # active columns, so enumerated trials are projected before they are scored
     fixed_columns: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    # with fixed columns, for each categorical group: the activity column saying whether it
+    # is active (−1: always), or None when switching it can change the fixed columns (a
+    # parent); () when unknown: every switch is then projected
+    group_gates: tuple[int | None, ...] = ()
     # (lower (dim,), upper (dim,)): a box inside the unit cube the search keeps to (a trust
     # region, bayesopt.trust_region); None: the whole cube. Candidates are drawn in it,
     # perturbations clipped to it and L-BFGS-B bounded by it; rounding integers may step out
@@ -267,7 +313,7 @@ class AcquisitionObjective:
         value = self._undamped(X)
         if self.penalty is None:
             return value
-        return self._damped(value, self.penalty(X)[0])
+        return self._damped(value, penalty_log_values(self.penalty, X))
 
     def _damped(self, value: np.ndarray, log_mask: np.ndarray) -> np.ndarray:
         """The acquisition `value` damped by the penalty's log m(x) `log_mask` (same shape)."""
@@ -295,7 +341,8 @@ class AcquisitionObjective:
         if not isinstance(self.acquisition, ExpectedImprovement):
             raise TypeError(f"{self.acquisition!r} has no logarithm (it can be negative)")
         log_value = self._undamped_log_ei(X, self.acquisition)
-        return log_value if self.penalty is None else log_value + self.penalty(X)[0]
+        return (log_value if self.penalty is None
+                else log_value + penalty_log_values(self.penalty, X))
 
     def _undamped_log_ei(self, X: np.ndarray, ei: ExpectedImprovement) -> np.ndarray:
         """log EI before the penalty, in log space: (m,)."""
@@ -305,14 +352,13 @@ class AcquisitionObjective:
     def switch_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
         """`values` at the r·k trials of X: (r, d) with the one-hot columns `group` (k,) set
         to each e_c, as (r, k): the surrogate's part from its switches (`_undamped_switches`,
-        equal to scoring the trial rows to rounding), a penalty's from the trial rows
-        (`switch_trials`; O(r·k·d) per pending or failed point, not per observation);
-        None when the surrogate cannot."""
+        equal to scoring the trial rows to rounding), a penalty's from the starts too where
+        it can (`penalty_switch_log_values`: O(r·(d + k)) per pending or failed point, to
+        rounding), else from the trial rows (O(r·k·d)); None when the surrogate cannot."""
         value = self._undamped_switches(X, group) if self.switches else None
         if value is None or self.penalty is None:
             return value
-        log_mask = self.penalty(switch_trials(X, group))[0]
-        return self._damped(value, log_mask.reshape(value.shape))
+        return self._damped(value, penalty_switch_log_values(self.penalty, X, group))
 
     def _undamped_switches(self, X: np.ndarray, group: np.ndarray) -> np.ndarray | None:
         """The acquisition before the penalty at the trials of `switch_values`, (r, k), from
@@ -692,17 +738,21 @@ def _enumerate_categoricals(
 ) -> np.ndarray:
     """For each point and each categorical in turn, switch to its best value.
 
-    A categorical of more than `SWITCHES_BY_DISTANCE_ABOVE` choices in a space without
-    fixed columns is scored by `AcquisitionObjective.switch_values` where the objective
-    can: the same values to rounding, so an argmax between near-equal values may differ
-    from scoring the trial rows in the last bits; otherwise the r·k trial rows are scored."""
+    A categorical of more than `SWITCHES_BY_DISTANCE_ABOVE` choices is scored by
+    `AcquisitionObjective.switch_values` where the objective can — in a space without
+    fixed columns, or with them when switching it changes none (`Domain.group_gates`:
+    no parent) — the same values to rounding, so an argmax between near-equal values may
+    differ from scoring the trial rows in the last bits; otherwise the r·k trial rows are
+    scored. With fixed columns a trial's projection is the projected row with the group
+    set to e_c where the group is active, the projected row itself where it is not
+    (every trial the same: it stays), so only the active rows are scored."""
     X = domain.project(X)
-    for group in domain.categorical_groups:
+    for index, group in enumerate(domain.categorical_groups):
         k = group.shape[0]
-        if k > SWITCHES_BY_DISTANCE_ABOVE and not domain.fixed_columns.size:
-            values = objective.switch_values(X, group)
-            if values is not None:
-                X[:, group] = np.eye(k)[np.argmax(values, axis=1)]
+        if k > SWITCHES_BY_DISTANCE_ABOVE:
+            switched = _switched(objective, X, group, domain, index)
+            if switched is not None:
+                X = switched
                 continue
         trials = switch_trials(X, group)
         if domain.fixed_columns.size:
@@ -712,6 +762,31 @@ def _enumerate_categoricals(
             X = trials.reshape(X.shape[0], k, -1)[np.arange(X.shape[0]), best]
         else:
             X[:, group] = np.eye(k)[best]
+    return X
+
+
+def _switched(objective: AcquisitionObjective, X: np.ndarray, group: np.ndarray,
+              domain: Domain, index: int) -> np.ndarray | None:
+    """X (r, d, projected) with the categorical `group` (the domain's `index`-th) switched to
+    its best choice by `AcquisitionObjective.switch_values` (`_enumerate_categoricals`);
+    None when the objective cannot or a switch can change the fixed columns."""
+    if not domain.fixed_columns.size:
+        values = objective.switch_values(X, group)
+        if values is None:
+            return None
+        X[:, group] = np.eye(group.shape[0])[np.argmax(values, axis=1)]
+        return X
+    gate = domain.group_gates[index] if domain.group_gates else None
+    if gate is None:
+        return None
+    X = domain.project(X)  # every trial's projection but for the group's columns
+    rows = np.flatnonzero(X[:, gate] > 0.5) if gate >= 0 else np.arange(X.shape[0])
+    if rows.size == 0:
+        return X
+    values = objective.switch_values(X[rows], group)
+    if values is None:
+        return None
+    X[rows[:, None], group] = np.eye(group.shape[0])[np.argmax(values, axis=1)]
     return X
 
 

@@ -34,12 +34,14 @@ gradient on a sample of the domain (`lipschitz_estimate`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from scipy.special import log_ndtr
 
 from acquisition.functions import inverse_mills_ratio
-from acquisition.optimizer import Penalty
+from acquisition.optimizer import Penalty, penalty_log_values, penalty_switch_log_values
 
 _MIN_HALF_R2 = 1e-12  # keeps log m finite exactly at a failed point (never proposed anyway)
 _MIN_DISTANCE = 1e-12  # ‖x − x_j‖ below this: the gradient of the distance is taken as 0
@@ -55,10 +57,28 @@ class FailurePenalty:
     failures: np.ndarray
     widths: np.ndarray
 
+    def _half_r2(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(scaled differences (m, p, d), ½ r² (m, p))."""
+        scaled = (X[:, None, :] - self.failures[None, :, :]) / self.widths  # (m, p, d)
+        return scaled, np.maximum(0.5 * np.sum(scaled**2, axis=-1), _MIN_HALF_R2)
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → log m(X): (m,) (`acquisition.optimizer.ValuedPenalty`)."""
+        return cast(np.ndarray, np.sum(np.log(-np.expm1(-self._half_r2(X)[1])), axis=1))
+
+    def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """log m (r, k) at the trials of X: (r, d) with the one-hot columns `group` (k,) set
+        to each e_c (`acquisition.optimizer.SwitchingPenalty`): r² from the start's over the
+        other columns plus the group's term, Σ_g (f_g/w_g)² − (f_c/w_c)² + (1/w_c − f_c/w_c)²
+        (`switch_squared_distances`); `log_values` of the trial rows to rounding."""
+        r2 = switch_squared_distances(X / self.widths, self.failures / self.widths, group,
+                                      1.0 / self.widths[group])
+        half_r2 = np.maximum(0.5 * r2, _MIN_HALF_R2)  # (r, k, p)
+        return cast(np.ndarray, np.sum(np.log(-np.expm1(-half_r2)), axis=-1))
+
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """X: (m, d) → log m(X): (m,), ∂ log m / ∂X: (m, d)."""
-        scaled = (X[:, None, :] - self.failures[None, :, :]) / self.widths  # (m, p, d)
-        half_r2 = np.maximum(0.5 * np.sum(scaled**2, axis=-1), _MIN_HALF_R2)  # (m, p)
+        scaled, half_r2 = self._half_r2(X)
         log_mask = np.sum(np.log(-np.expm1(-half_r2)), axis=1)
         # d/dq log(1 − e^{−q}) = 1 / (e^q − 1);  dq/dx_j = (x_j − f_j) / w_j²
         # e^q overflows beyond q = log(max float), where the weight is 0 (below 1e-308)
@@ -80,12 +100,30 @@ class LocalPenalty:
     best: float
     lipschitz: float
 
-    def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """X: (m, d) → log m(X): (m,), ∂ log m / ∂X: (m, d)."""
+    def _z(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x − x_j (m, p, d), ‖x − x_j‖ (m, p), floored σ_j (p,), z (m, p))."""
         diff = X[:, None, :] - self.pending[None, :, :]  # (m, p, d)
         distance = np.sqrt(np.sum(diff**2, axis=-1))  # (m, p)
         std = np.maximum(self.std, _MIN_STD)
+        return diff, distance, std, (self.best + self.lipschitz * distance - self.mean) / std
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → log m(X): (m,) (`acquisition.optimizer.ValuedPenalty`)."""
+        return cast(np.ndarray, np.sum(log_ndtr(self._z(X)[3]), axis=1))
+
+    def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """log m (r, k) at the trials of X: (r, d) with the one-hot columns `group` (k,) set
+        to each e_c (`acquisition.optimizer.SwitchingPenalty`): ‖trial − x_j‖² from the
+        start's (`switch_squared_distances`); `log_values` of the trial rows to rounding."""
+        r2 = switch_squared_distances(X, self.pending, group, np.ones(group.shape[0]))
+        distance = np.sqrt(np.maximum(r2, 0.0))  # (r, k, p)
+        std = np.maximum(self.std, _MIN_STD)
         z = (self.best + self.lipschitz * distance - self.mean) / std
+        return cast(np.ndarray, np.sum(log_ndtr(z), axis=-1))
+
+    def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """X: (m, d) → log m(X): (m,), ∂ log m / ∂X: (m, d)."""
+        diff, distance, std, z = self._z(X)
         # d/dz log Φ(z) = φ(z) / Φ(z);  dz/dx = (L / σ_j) (x − x_j) / ‖x − x_j‖
         unit = np.where(distance > _MIN_DISTANCE, 1.0 / np.maximum(distance, _MIN_DISTANCE), 0.0)
         weight = inverse_mills_ratio(z) * (self.lipschitz / std) * unit  # (m, p)
@@ -99,12 +137,47 @@ class CombinedPenalty:
 
     parts: tuple[Penalty, ...]
 
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → log m(X): (m,) (`acquisition.optimizer.ValuedPenalty`): each part's
+        without its gradient where it can (`penalty_log_values`), added in the same order."""
+        log_mask = np.zeros(X.shape[0])
+        for part in self.parts:
+            log_mask = log_mask + penalty_log_values(part, X)
+        return log_mask
+
+    def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """log m (r, k) at a categorical's switches (`acquisition.optimizer.
+        SwitchingPenalty`): each part's (`penalty_switch_log_values`), added in order."""
+        log_mask = np.zeros((X.shape[0], group.shape[0]))
+        for part in self.parts:
+            log_mask = log_mask + penalty_switch_log_values(part, X, group)
+        return log_mask
+
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         log_mask, grad = np.zeros(X.shape[0]), np.zeros(X.shape)
         for part in self.parts:
             part_log, part_grad = part(X)
             log_mask, grad = log_mask + part_log, grad + part_grad
         return log_mask, grad
+
+
+def switch_squared_distances(X: np.ndarray, P: np.ndarray, group: np.ndarray,
+                             ones: np.ndarray) -> np.ndarray:
+    """‖trial − p_j‖²: (r, k, p) for the trials of X: (r, d) whose columns `group` (k,) are
+    set to `ones` · e_c (the unit vector, scaled as X is), and points P: (p, d):
+
+        ‖x^(c) − p_j‖² = Σ_{l∉group} (x_l − p_jl)² + Σ_{l∈group} p_jl² − p_jc² + (u_c − p_jc)²
+
+    the first term one `cdist` over the other columns (r·p·d, not r·k·p·d), the group's
+    with Σ − p_jc² taken first: 0 exactly where p_j is one-hot at c (as
+    `kernels.Kernel.cross_switching_scaled`). Summed in another order than the trial
+    rows', so equal to theirs to rounding."""
+    rest = np.ones(X.shape[1], dtype=bool)
+    rest[group] = False
+    r2_rest = cdist(X[:, rest], P[:, rest], "sqeuclidean")  # (r, p)
+    Pg = P[:, group].T  # (k, p)
+    term = (np.sum(Pg * Pg, axis=0) - Pg * Pg) + (ones[:, None] - Pg) ** 2  # (k, p)
+    return cast(np.ndarray, r2_rest[:, None, :] + term[None])
 
 
 def lipschitz_estimate(mean_gradient: np.ndarray) -> float:

@@ -260,8 +260,9 @@ class GaussianProcess:
         one-hot columns `group` (k,) set to e_c at [i, c]; K* from each start's squared
         distances (`kernels.Kernel.cross_switching_scaled`), never r·k full rows.
         `predict`'s numbers to rounding (the r² are summed in another order). None where
-        the kernel cannot (gates, a budget basis)."""
-        if not self.kernel.switches_by_distance:
+        the kernel cannot (a budget basis; gates where the group is not active at every row:
+        `Kernel.switches_at`)."""
+        if not self.kernel.switches_at(Xq, group):
             return None
         r, k = Xq.shape[0], group.shape[0]
         Ks = self.kernel.cross_switching_scaled(Xq, self.Z, group)  # (r·k, n)

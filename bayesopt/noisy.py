@@ -160,11 +160,11 @@ class NoiseFreeSamples:
         `group` (k,) set to each e_c, K* from each start's squared distances
         (`kernels.Kernel.cross_switching_scaled`; the warp leaves one-hot columns as they
         are), `predict_samples`' to rounding; None where the kernel cannot."""
-        kernel = self.gp.kernel
-        if not kernel.switches_by_distance:
+        kernel, warped = self.gp.kernel, self._warp(Xq)
+        if not kernel.switches_at(warped, group):
             return None
         r, k = Xq.shape[0], group.shape[0]
-        Ks = kernel.cross_switching_scaled(self._warp(Xq), self.gp.Z, group)  # (r·k, n)
+        Ks = kernel.cross_switching_scaled(warped, self.gp.Z, group)  # (r·k, n)
         means, std = self._moments(Ks, np.full(r * k, kernel.variance))  # (S, r·k), (r·k,)
         S = means.shape[0]
         return means.reshape(S, r, k), np.broadcast_to(std.reshape(r, k), (S, r, k))

@@ -1186,10 +1186,11 @@ class Optimizer:
         run of its params is pending. `batch`: the message of a method of one point
         (`report`)."""
         found = self._runs(verb, points, runs)
-        gone = (*self._state.expired, *self._state.cancelled)
+        state = self._state
         for point, run in zip(points, found):
-            if (run is None or (now is not None and self._state.is_expired(run, now))
-                    or any(run is p for p in gone)):
+            if (run is None or (now is not None and state.is_expired(run, now))
+                    or (run.claim is not None and state.expired_point(run.claim) is run)
+                    or any(run is p for p in state.cancelled)):
                 if batch:
                     raise ValueError(f"{verb}: {point} is not a pending point"
                                      f"{self._why_not(point, now)}")

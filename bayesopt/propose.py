@@ -695,6 +695,7 @@ class Proposal:
             admits=None if self.settings.feasible is None else self.settings.feasible.mask,
             linear=None if self.settings.feasible is None else self.settings.feasible.system,
             fixed_columns=space.activity_columns,
+            group_gates=space.categorical_gates if space.conditional else (),
         )
         region = self.settings.options.trust_region
         if region is not None:

@@ -827,6 +827,16 @@ class Space:
         )
 
     @property
+    def categorical_gates(self) -> tuple[int | None, ...]:
+        """For each one-hot group (`categorical_groups`), the activity column of its
+        dimension (−1: always active), or None when it is a parent (another dimension's
+        `when=` names it): switching it changes which columns are active."""
+        parents = {parent for d in self.dimensions for parent in d.when or {}}
+        columns = dict(zip(self.conditional_dims, (int(c) for c in self.activity_columns)))
+        return tuple(None if d.name in parents else columns.get(i, -1)
+                     for i, d in enumerate(self.dimensions) if isinstance(d, Categorical))
+
+    @property
     def integer_columns(self) -> tuple[tuple[int, int], ...]:
         """(column, number of values) of each Integer dimension's column."""
         return tuple((s.start, d.cardinality) for d, s in zip(self.dimensions, self.slices)

@@ -123,7 +123,7 @@ from __future__ import annotations
 import copy
 import math
 import weakref
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
@@ -288,7 +288,8 @@ class Watcher(Protocol):
 # the copy starts with: the watchers are the original's (`OptimizerState.watch`).
 # The growth buffers of `appended` (`bayesopt.growth`) are the state's own too: a copy's
 # arrays are plain ones.
-_TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list, "_buffers": dict}
+_TRANSIENT: dict[str, Callable[[], Any]] = {"_watchers": list, "_buffers": dict,
+                                             "_expired_index": lambda: None}
 
 
 class OptimizerState:
@@ -345,6 +346,7 @@ class OptimizerState:
         self.n_applied = 0
         self._watchers: list[weakref.ref[Watcher]] = []
         self._buffers: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # `appended`'s
+        self._expired_index: _ExpiredIndex | None = None  # of `_expired`, built when first used
 
     def __getstate__(self) -> dict[str, Any]:
         return {name: value for name, value in self.__dict__.items() if name not in _TRANSIENT}
@@ -412,7 +414,17 @@ class OptimizerState:
         if self.hyperband is not None:
             release_trials(self, self.hyperband, gone)
         self._expired.update((_claim_of(p), p) for p in gone)
+        index = self._expired_runs()
+        for point in gone:
+            index.add(point)
         self.pending = keep
+
+    def _expired_runs(self) -> _ExpiredIndex:
+        """The index of `_expired` (`_ExpiredIndex`), built from it on first use (after a
+        copy or an unpickling too: it is not pickled)."""
+        if self._expired_index is None:
+            self._expired_index = _ExpiredIndex(self.space, self._expired.values())
+        return self._expired_index
 
     # ------------------------------------------------------------ queries
     @property
@@ -425,6 +437,19 @@ class OptimizerState:
         """The timed-out point made pending with `claim`, or None: one dict lookup, however
         many points a long study has left timed out."""
         return self._expired.get(claim)
+
+    def expired_matching(self, params: Mapping[str, Any]) -> list[PendingPoint]:
+        """The timed-out points the valid point `params` may match: every one it matches
+        (`nearest_match`) and maybe a few more, in the order they timed out, so that
+        `nearest_match` among them finds what it finds among `expired`. A few dict lookups
+        (`_ExpiredIndex`), however many points a long study has left timed out."""
+        claims = self._expired_runs().matching(params)
+        return self.expired if claims is None else [self._expired[c] for c in claims]
+
+    def expired_replicates(self, key: Hashable) -> list[PendingPoint]:
+        """The timed-out replicates (`PendingPoint.replicate`) of the params `key`
+        (`point_key`), in the order they timed out."""
+        return [self._expired[c] for c in self._expired_runs().replicates.get(key, ())]
 
     def is_expired(self, point: PendingPoint, now: float) -> bool:
         """Whether `point` has timed out at `now`: more than `pending_timeout` seconds after
@@ -454,7 +479,8 @@ class OptimizerState:
         """True if `params` matches a pending point or one that timed out (whether
         `nearest_match` finds one: which is nearest needs no encoding here)."""
         return any(_matches(self.space, params, point.params)
-                   for points in (self.pending, self.expired) for point in points)
+                   for points in (self.pending, self.expired_matching(params))
+                   for point in points)
 
     def model_data(self, points: Sequence[Mapping[str, Any]] = (),
                    values: Sequence[float] = ()) -> ModelData:
@@ -544,12 +570,13 @@ class OptimizerState:
         else of its own that another worker cancelled, else of every pending point, else of
         every timed-out one; None when it matches none."""
         own = self.worker
-        groups = [[p for p in self.pending if p.worker == own],
-                  [p for p in self.expired if p.worker == own],
-                  [p for p in self.cancelled if p.worker == own],
-                  self.pending, self.expired]
+        mine = [p for p in self.pending if p.worker == own]
+        cancelled = [p for p in self.cancelled if p.worker == own]
         runs: list[PendingPoint | None] = []
         for params in points:
+            expired = self.expired_matching(params)  # holds every timed-out run it matches
+            groups = [mine, [p for p in expired if p.worker == own], cancelled, self.pending,
+                      expired]
             run = None
             for group in groups:
                 free = [p for p in group if all(p is not r for r in runs)]
@@ -774,9 +801,8 @@ def _forget_runs(state: OptimizerState, key: Hashable) -> None:
     their key's, and each timed-out replicate's (`RunKey`; a replicate told, cancelled or
     superseded closed its own)."""
     state.pruning.close(key)
-    for point in state.expired:
-        if point.replicate and point_key(state.space, point.params) == key:
-            state.pruning.close(run_key(state.space, point))
+    for point in state.expired_replicates(key):
+        state.pruning.close(run_key(state.space, point))
 
 
 @applier(Cancel)
@@ -915,8 +941,7 @@ class _Runs(Protocol):
     def space(self) -> Space: ...
     @property
     def pending(self) -> list[PendingPoint]: ...
-    @property
-    def expired(self) -> list[PendingPoint]: ...
+    def expired_matching(self, params: Mapping[str, Any]) -> list[PendingPoint]: ...
 
     def expired_point(self, claim: int) -> PendingPoint | None: ...
 
@@ -935,9 +960,8 @@ class _Unreleased:
     def pending(self) -> list[PendingPoint]:
         return self._less(self._state.pending)
 
-    @property
-    def expired(self) -> list[PendingPoint]:
-        return self._less(self._state.expired)
+    def expired_matching(self, params: Mapping[str, Any]) -> list[PendingPoint]:
+        return self._less(self._state.expired_matching(params))
 
     def expired_point(self, claim: int) -> PendingPoint | None:
         point = self._state.expired_point(claim)
@@ -953,7 +977,7 @@ def _matched_point(runs: _Runs, params: Mapping[str, Any],
                    x: np.ndarray | None = None) -> PendingPoint | None:
     """The pending (else timed-out) point `params` matches (`nearest_match`), or None.
     `x`: `params` encoded, when the caller has it."""
-    for points in (runs.pending, runs.expired):
+    for points in (runs.pending, runs.expired_matching(params)):
         index = nearest_match(runs.space, params, points, x)
         if index is not None:
             return points[index]
@@ -974,6 +998,7 @@ def _drop(state: OptimizerState, point: PendingPoint) -> None:
             return
     if point.claim is not None and state.expired_point(point.claim) is point:
         del state._expired[point.claim]
+        state._expired_runs().remove(point)
         return
     raise AssertionError("a released point is pending or timed out")
 
@@ -1181,3 +1206,120 @@ def _matches(space: Space, told: Mapping[str, Any], asked: Mapping[str, Any]) ->
         elif abs(a - b) > MATCH_RTOL * abs(b):
             return False
     return True
+
+
+# a real value's match bucket: floor(log |value| / _BUCKET_WIDTH); a value matches only values
+# whose log magnitudes lie in an interval log(1 + MATCH_RTOL) - log(1 - MATCH_RTOL) wide
+_BUCKET_WIDTH = 0.01
+_BUCKETED_REALS = 3  # the first few other values bucketed: at most 4³ keys a lookup
+_LOG_SLACK = 1e-9  # ≫ the rounding of a log (|log| < 745 for every positive float)
+
+
+class _ExpiredIndex:
+    """The timed-out runs (`OptimizerState._expired`) by what a match (`_matches`) needs:
+
+        buckets     : (active names, each categorical's choice by identity, each integer,
+                       the magnitude buckets of the first `_BUCKETED_REALS` other values)
+                       -> claims
+        unbucketed  : claims of runs with a non-finite such value (`Real.validate` refuses
+                      them; they match anything, so every lookup takes them)
+        replicates  : `point_key` -> claims of the timed-out replicates of those params
+        order       : claim -> place in the order they timed out
+
+    Told params `a` match a stored real `b` only when |a - b| <= MATCH_RTOL |b|: same sign
+    and log |b| in [log |a| - log(1 + MATCH_RTOL), log |a| - log(1 - MATCH_RTOL)] (or both
+    0); the lookup takes the buckets of that interval, widened by `_LOG_SLACK` (the
+    rounding of the logs), for each bucketed value: 2 or 3 each. Derived from `_expired`,
+    not pickled."""
+
+    def __init__(self, space: Space, points: Iterable[PendingPoint]) -> None:
+        self.space = space
+        self.buckets: dict[Hashable, dict[int, None]] = {}
+        self.unbucketed: dict[int, None] = {}
+        self.replicates: dict[Hashable, dict[int, None]] = {}
+        self.order: dict[int, int] = {}
+        self._count = 0
+        for point in points:
+            self.add(point)
+
+    def add(self, point: PendingPoint) -> None:
+        claim = _claim_of(point)
+        self.order[claim] = self._count
+        self._count += 1
+        key = self._key(point.params)
+        if key is None:
+            self.unbucketed[claim] = None
+        else:
+            self.buckets.setdefault(key, {})[claim] = None
+        if point.replicate:
+            self.replicates.setdefault(point_key(self.space, point.params), {})[claim] = None
+
+    def remove(self, point: PendingPoint) -> None:
+        claim = _claim_of(point)
+        del self.order[claim]
+        key = self._key(point.params)
+        if key is None:
+            del self.unbucketed[claim]
+        else:
+            _discard(self.buckets, key, claim)
+        if point.replicate:
+            _discard(self.replicates, point_key(self.space, point.params), claim)
+
+    def _key(self, params: Mapping[str, Any]) -> Hashable | None:
+        """A stored run's bucket key, None with a non-finite bucketed value."""
+        head, values = _match_head(self.space, params)
+        buckets = []
+        for value in values:
+            v = float(value)
+            if not math.isfinite(v):
+                return None
+            buckets.append(0 if v == 0.0 else (v > 0, math.floor(math.log(abs(v))
+                                                                 / _BUCKET_WIDTH)))
+        return head, tuple(buckets)
+
+    def matching(self, params: Mapping[str, Any]) -> list[int] | None:
+        """The claims of the timed-out runs `params` may match, in the order they timed
+        out (a superset of its matches); None: any of them (a non-finite value)."""
+        head, values = _match_head(self.space, params)
+        keys: list[tuple[Hashable, ...]] = [()]
+        for value in values:
+            a = float(value)
+            if not math.isfinite(a):
+                return None
+            if a == 0.0:
+                options: list[Hashable] = [0]
+            else:
+                log = math.log(abs(a))
+                low = math.floor((log - math.log1p(MATCH_RTOL) - _LOG_SLACK) / _BUCKET_WIDTH)
+                high = math.floor((log - math.log1p(-MATCH_RTOL) + _LOG_SLACK) / _BUCKET_WIDTH)
+                options = [(a > 0, q) for q in range(low, high + 1)]
+            keys = [key + (option,) for key in keys for option in options]
+        claims = [c for key in keys for c in self.buckets.get((head, key), ())]
+        claims += self.unbucketed
+        return sorted(claims, key=self.order.__getitem__)
+
+
+def _match_head(space: Space, params: Mapping[str, Any]) -> tuple[Hashable, list[Any]]:
+    """(what two matching points have equal: their active names, each categorical's choice
+    by identity, each integer; the values of their first `_BUCKETED_REALS` other active
+    dimensions)."""
+    head: list[Hashable] = [frozenset(params)]
+    values: list[Any] = []
+    for dim in space.dimensions:
+        if dim.name not in params:
+            continue
+        v = params[dim.name]  # type: ignore[index]
+        if isinstance(dim, Categorical):
+            head.append(id(dim.validate(v)))  # `_matches`: the same choice object
+        elif isinstance(dim, Integer):
+            head.append(v)
+        elif len(values) < _BUCKETED_REALS:
+            values.append(v)
+    return tuple(head), values
+
+
+def _discard(buckets: dict[Hashable, dict[int, None]], key: Hashable, claim: int) -> None:
+    bucket = buckets[key]
+    del bucket[claim]
+    if not bucket:
+        del buckets[key]

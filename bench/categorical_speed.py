@@ -1,7 +1,7 @@
 """CPU time of one ask on a big categorical, for each kind of acquisition objective.
 
     python -m bench.categorical_speed [--choices 100,300,1000] [--kinds plain,...]
-        [--n 50] [--steps 2] [--profile KIND:K]
+        [--n 50] [--steps 2] [--tells] [--profile KIND:K]
 
 The space: a Categorical of k choices and 3 reals in [0, 1]. Kinds:
 
@@ -15,9 +15,10 @@ The space: a Categorical of k choices and 3 reals in [0, 1]. Kinds:
 For each (kind, k): tell n observations of a cheap objective (Sobol design of
 another optimizer), then time `--steps` asks on the CPU clock
 (`time.process_time`), one BLAS and one Numba thread, each ask told before the
-next (penalize: its pending points stay pending); the median is printed.
-`--profile plain:1000` runs cProfile over one such ask and prints the 25 largest
-cumulative entries instead.
+next (penalize: its pending points stay pending); the median is printed, with
+`--tells` also the median CPU time of those tells (each refits the hyperparameters),
+as "ask / tell". `--profile plain:1000` runs cProfile over one step, an ask and its
+tell, and prints the 25 largest cumulative entries of each instead.
 """
 
 from __future__ import annotations
@@ -82,26 +83,34 @@ def optimizer(kind: str, k: int, n: int) -> Optimizer:
     return opt
 
 
-def ask_seconds(kind: str, k: int, n: int, steps: int) -> float:
-    """Median CPU seconds of `steps` asks."""
+def step_seconds(kind: str, k: int, n: int, steps: int) -> tuple[float, float]:
+    """Median CPU seconds of `steps` asks and of their tells."""
     opt = optimizer(kind, k, n)
-    times = []
+    asks, tells = [], []
     for _ in range(steps):
         start = time.process_time()
         point = opt.ask()
-        times.append(time.process_time() - start)
+        middle = time.process_time()
         opt.tell(point, objective(point))
-    return float(np.median(times))
+        asks.append(middle - start)
+        tells.append(time.process_time() - middle)
+    return float(np.median(asks)), float(np.median(tells))
 
 
 def profile(kind: str, k: int, n: int) -> None:
-    """cProfile of one ask: the 25 largest cumulative entries."""
+    """cProfile (CPU clock) of one step, its ask and its tell: the 25 largest cumulative
+    entries of each."""
     opt = optimizer(kind, k, n)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    opt.ask()
-    profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    for name in ("ask", "tell"):
+        profiler = cProfile.Profile(time.process_time)  # CPU seconds
+        profiler.enable()
+        if name == "ask":
+            point = opt.ask()
+        else:
+            opt.tell(point, objective(point))
+        profiler.disable()
+        print(f"## {name}")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--n", type=positive_int, default=50)
     parser.add_argument("--steps", type=positive_int, default=2)
+    parser.add_argument("--tells", action="store_true", help="also time the tells")
     parser.add_argument("--profile", default=None, help="KIND:K, e.g. mcmc:1000")
     args = parser.parse_args(argv)
     kinds = args.kinds.split(",")
@@ -117,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         if kind not in KINDS:
             parser.error(f"--kinds: {kind!r} is not one of {KINDS}")
     with _limit_threads(1):
-        ask_seconds("plain", 5, 10, 1)  # compile (or load) the Numba kernels first
+        step_seconds("plain", 5, 10, 1)  # compile (or load) the Numba kernels first
         if args.profile is not None:
             kind, _, k = args.profile.partition(":")
             if kind not in KINDS or not k.isdigit():
@@ -127,7 +137,9 @@ def main(argv: list[str] | None = None) -> None:
         print("| kind | " + " | ".join(f"k = {k}" for k in args.choices) + " |", flush=True)
         print("|---|" + "---:|" * len(args.choices), flush=True)
         for kind in kinds:
-            cells = [f"{ask_seconds(kind, k, args.n, args.steps):.2f} s" for k in args.choices]
+            times = [step_seconds(kind, k, args.n, args.steps) for k in args.choices]
+            cells = [f"{ask:.2f} s" + (f" / {tell:.2f} s" if args.tells else "")
+                     for ask, tell in times]
             print(f"| {kind} | " + " | ".join(cells) + " |", flush=True)
 
 

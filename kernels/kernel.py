@@ -255,9 +255,25 @@ class Kernel:
 
     @property
     def switches_by_distance(self) -> bool:
-        """Whether `cross_switching_scaled` serves this kernel: a stationary kernel of every
-        column, without gates (an activity column changes φ) or a budget basis."""
+        """Whether `cross_switching_scaled` serves this kernel at any rows: a stationary
+        kernel of every column, without gates (an activity column changes φ) or a budget
+        basis. With gates it serves the rows where the group is active (`switches_at`)."""
         return self.gates is None and self.budget_power is None
+
+    def switches_at(self, Xq: np.ndarray, group: np.ndarray) -> bool:
+        """Whether `cross_switching_scaled` serves the trials of Xq: (r, dim) switching the
+        one-hot columns `group` (k,): `switches_by_distance`, or with gates (and no budget
+        basis) when the group's columns share one gate, active at every row of Xq, and none
+        of them is a gate: then φ(trial) is φ(row) with the group set to e_c."""
+        if self.budget_power is not None:
+            return False
+        if self.gates is None:
+            return True
+        gates = np.asarray(self.gates)
+        gate = int(gates[group[0]])
+        if np.any(gates[group] != gate) or np.isin(group, gates).any():
+            return False
+        return gate < 0 or bool(np.all(Xq[:, gate] > 0.5))
 
     def cross_switching_scaled(self, Xq: np.ndarray, Z: np.ndarray,
                                group: np.ndarray) -> np.ndarray:
@@ -273,11 +289,13 @@ class Kernel:
 
         O(r·n·(dim + k)) instead of the O(r·k·n·dim) of `cross` on r·k full rows. The sums
         are taken in another order than `cross`'s (column by column), so the values agree
-        with its to rounding, not bit for bit."""
-        assert self.switches_by_distance, "a kernel with gates or a budget basis"
+        with its to rounding, not bit for bit. With gates (`switches_at`) the other columns
+        are φ(x)'s, the group active in every trial."""
+        assert self.switches_at(Xq, group), "trials whose φ is not the row's with e_c"
         rest = np.ones(self.dim, dtype=bool)
         rest[group] = False
-        r2_rest = cdist(Xq[:, rest] / self.lengthscales[rest], Z[:, rest], "sqeuclidean")
+        r2_rest = cdist(self.impute(Xq)[:, rest] / self.lengthscales[rest], Z[:, rest],
+                        "sqeuclidean")
         Zg = Z[:, group].T  # (k, n)
         inside = np.sum(Zg * Zg, axis=0)  # (n,) S_b
         # S_b − z_bc² first: 0 exactly where X's row b is one-hot at c

@@ -4,6 +4,9 @@ switch_values`): plain, averaged over samples (mcmc, a kernel average, noisy EI)
 damped by local penalties (pending points). tests/data/big-categorical-asks.jsonl holds
 the asks of main 696aadda, which scored every trial row of the averaged and penalized
 objectives; the switches give the same values to rounding, so the same asks bit for bit.
+The conditional kinds (the 80-choice categorical active under one branch of a parent)
+were recorded at main 4458f8ad, which scored the projected trial rows of every categorical
+of a conditional space.
 """
 
 from __future__ import annotations
@@ -30,10 +33,18 @@ KINDS: dict[str, tuple[dict[str, Any], AcquisitionName]] = {
     "lognei": ({}, "lognei"),
     "penalize": ({"fantasy": "penalize"}, "logei"),
     "penalize_ei": ({"fantasy": "penalize"}, "ei"),
+    "conditional": ({}, "logei"),
+    "conditional_lognei": ({}, "lognei"),
+    "conditional_penalize": ({"fantasy": "penalize"}, "logei"),
 }
 
 
-def _space() -> dict[str, Any]:
+def _space(kind: str = "plain") -> dict[str, Any]:
+    if kind.startswith("conditional"):
+        return {"branch": Categorical(["p", "q"]), "a": Real(0, 1),
+                "b": Categorical([f"c{j}" for j in range(80)], when={"branch": "p"}),
+                "c": Integer(1, 100, log=True), "d": Categorical([f"d{j}" for j in range(43)]),
+                "e": Real(1e-3, 1, log=True, when={"branch": "q"})}
     return {"a": Real(0, 1), "b": Categorical([f"c{j}" for j in range(80)]),
             "c": Integer(1, 100, log=True), "d": Categorical([f"d{j}" for j in range(43)]),
             "e": Real(1e-3, 1, log=True), "f": Categorical(["x", "y", "z"])}
@@ -43,12 +54,12 @@ def _asks(kind: str) -> list[dict[str, Any]]:
     """12 Sobol points told random values; penalize kinds ask 2 left pending; then two
     asks, each told."""
     model, acquisition = KINDS[kind]
-    design = Optimizer(_space(), seed=1, n_initial=12).ask(12)
+    design = Optimizer(_space(kind), seed=1, n_initial=12).ask(12)
     options = OptimizerOptions(model=ModelOptions(**model))
-    opt = Optimizer(_space(), seed=0, acquisition=acquisition, options=options)
+    opt = Optimizer(_space(kind), seed=0, acquisition=acquisition, options=options)
     rng = np.random.default_rng(0)
     opt.tell(design, [float(v) for v in rng.standard_normal(12)])
-    asked: list[dict[str, Any]] = opt.ask(2) if kind.startswith("penalize") else []
+    asked: list[dict[str, Any]] = opt.ask(2) if "penalize" in kind else []
     for _ in range(2):
         point = opt.ask()
         asked.append(point)
