@@ -108,6 +108,7 @@ from bayesopt.study import (
 from bayesopt.tables import frame_points, is_frame
 from bayesopt.validation import (
     Number,
+    as_array,
     as_batch,
     check_bool,
     check_choice,
@@ -115,7 +116,9 @@ from bayesopt.validation import (
     check_costs,
     check_count,
     check_durations,
+    check_flags,
     check_nonnegative,
+    check_not_zero_d,
     check_real,
     check_value,
     key_names,
@@ -887,7 +890,8 @@ class Optimizer:
              duration: Number | Sequence[Number | None] | np.ndarray | None = None,
              constraints: Constraints | None = None,
              cost: Number | Sequence[Number | None] | np.ndarray | None = None,
-             run: int | Sequence[int] | None = None) -> None:
+             run: int | Sequence[int] | None = None,
+             pruned: bool | Sequence[bool] | np.ndarray = False) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         The points of a list may be the rows of a pandas DataFrame, one column per
@@ -924,9 +928,20 @@ class Optimizer:
         has no id), or a run of other params, raises ValueError naming it, and nothing is
         recorded. A run that timed out is told as a late tell of a timed-out point; this
         optimizer's own run that another worker cancelled as above.
+
+        `pruned=True` (or one flag per point): the run was stopped early by another rule
+        than this optimizer's (Optuna's pruner, a person), and `value` is its value there:
+        it is recorded "pruned" at its last reported step, as a run `report` stopped is
+        (the GP of a plain space models its value; with a Fidelity only its rung counts).
+        The run must have reported (`add_pending`, then `report` each intermediate value,
+        then this tell); a point whose run has no report raises ValueError naming it, and
+        nothing is recorded. A run `report` stopped is "pruned" with or without it. In a
+        journal or study the step is stored with the tell (its "pruned" field, since 0.8.0;
+        bayesopt 0.7.0 refuses such a study, saying to upgrade).
         """
         points, values = self._batch(params, value)
         runs = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
+        flags = tuple(check_flags("pruned", pruned, len(points)))
         with self._lock:
             canonical = self.space.validate_points(points)
             numbers = tuple(check_value(v, i if len(values) > 1 else None)
@@ -936,9 +951,10 @@ class Optimizer:
                 self._refresh()
                 outcomes = self._check_outcomes(constraints, cost, len(points))
                 self._runs("tell", canonical, runs)  # refused before a refit is computed
+                self._pruned_steps(canonical, flags, self._claims("tell", canonical, runs))
                 with self._numeric_threads():
                     event = self._commit(lambda: self._tell_event(canonical, numbers, seconds,
-                                                                  outcomes, runs),
+                                                                  outcomes, runs, flags),
                                          computes=not self.shared)
             self._warn_lost(event)
 
@@ -972,17 +988,40 @@ class Optimizer:
 
     def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
                     durations: tuple[float | None, ...], outcomes: Outcomes = (None, ()),
-                    runs: tuple[int, ...] | None = None) -> Tell:
+                    runs: tuple[int, ...] | None = None, flags: tuple[bool, ...] = ()) -> Tell:
         claims = self._claims("tell", points, runs)
+        pruned = self._pruned_steps(points, flags, claims)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
-        data = self._state.told_model_data(points, values, claims)
+        data = self._state.told_model_data(points, values, claims, pruned)
         if data is not None and (self._link is None or self._link.with_state):
             update_after_tell(model, data, self.n_initial)  # a shared study fits at its next ask
         return self._unmatched_warned(Tell(
             points=points, values=values, durations=durations, constraints=outcomes[0],
-            costs=outcomes[1], claims=claims, time=time.time(), worker=self._state.worker,
+            costs=outcomes[1], claims=claims, pruned=pruned, time=time.time(),
+            worker=self._state.worker,
             checkpoint=self._state.checkpoint(rng, self._state.design_used)))
+
+    def _pruned_steps(self, points: Sequence[Mapping[str, Any]], flags: tuple[bool, ...],
+                      claims: tuple[int | None, ...]) -> tuple[float | None, ...]:
+        """`Tell.pruned` of a tell of the valid `points` (`claims`: the runs it names) whose
+        `flags` say which were told ``pruned=True``: each one's last reported step, None
+        where `report` stopped its run already (recorded "pruned" at its stop without the
+        field) or it was not flagged; () when none is. ValueError naming a flagged point
+        whose run has no report."""
+        if not any(flags):
+            return ()
+        steps = self._state.reported_steps(points, claims)
+        pruned: list[float | None] = []
+        for params, flag, (stopped, last) in zip(points, flags, steps):
+            if flag and stopped is None and last is None:
+                raise ValueError(
+                    f"tell: pruned=True for {dict(params)!r}, whose run has no report (none "
+                    "was made, or its run is no longer in flight): a run is recorded pruned at "
+                    "its last reported step, so add_pending(params), report(params, steps, "
+                    "values) its intermediate values, then tell it (or tell_failure it)")
+            pruned.append(last if flag and stopped is None else None)
+        return tuple(pruned) if any(s is not None for s in pruned) else ()
 
     def _unmatched_warned(self, event: TellOrFailure) -> TellOrFailure:
         """`event`, its points passed to `_warn_unmatched` unless it repeats a tell or
@@ -1266,10 +1305,18 @@ class Optimizer:
                 raise ValueError(f"add_pending: {p} is named twice")
             named.append(PendingPoint(dict(p), x, now, None))
 
-    def report(self, params: Mapping[str, Any], step: Number, value: Number, *,
+    def report(self, params: Mapping[str, Any], step: Number | Sequence[Number] | np.ndarray,
+               value: Number | Sequence[Number] | np.ndarray, *,
                run: int | None = None) -> bool:
         """Report an intermediate value of a pending point at `step` (an epoch, say);
         True when the run should stop now (successive halving, `bayesopt.fidelity`).
+
+        `step` and `value` may also be equal-length lists (arrays, Series) of increasing
+        steps and their values — a learning curve evaluated elsewhere, an Optuna trial's
+        ``sorted(intermediate_values.items())`` — recorded as one event, exactly as that
+        many reports in turn would be (including those after the one that said stop);
+        True when the run should stop after the last. A bad entry raises naming its
+        position, and nothing is recorded.
 
         Tell the point afterwards as usual: after a True it is recorded with
         status "pruned" at that step. Raises ValueError for a point that is not
@@ -1332,10 +1379,9 @@ class Optimizer:
         between the report and its tell), so it never warns.
         """
         runs = _check_runs(run, 1, batch=False)
+        steps, losses = _reported_curve(step, value)
         with self._lock:
             canonical = self.space.validate(params)
-            number = check_real("step", step, 0.0)
-            loss = _check_reported(value, step)
 
             reported: list[PendingPoint] = []  # the run reported on, as the event was built
 
@@ -1344,13 +1390,13 @@ class Optimizer:
                 # the run named, or this worker's own run of the params first, as for a tell
                 point = self._own_runs("report", [canonical], now, runs, batch=False)[0]
                 last = self._state.pruning.last_step.get(run_key(self.space, point))
-                if last is not None and number <= last:
-                    raise ValueError(f"report: step={step!r} must be after the last reported "
-                                     f"step {last!r} of this point")
-                _check_within_budget(self.space, point.params, step)
+                if last is not None and steps[0] <= last:
+                    raise ValueError(f"report: step={steps[0]!r} must be after the last "
+                                     f"reported step {last!r} of this point")
+                _check_within_budget(self.space, point.params, steps[-1])
                 reported[:] = [point]
-                return Report(points=(canonical,), steps=(number,), values=(loss,),
-                              claims=(point.claim,), **self._stamp())
+                return Report(points=(canonical,) * len(steps), steps=steps, values=losses,
+                              claims=(point.claim,) * len(steps), **self._stamp())
 
             self._commit(build)
             point = reported[0]
@@ -1617,6 +1663,30 @@ def optimizer_lock(opt: Optimizer) -> threading.RLock:
     that must read its pending points and record an event as one step holds it
     (`bayesopt.heartbeats`)."""
     return opt._lock
+
+
+def _reported_curve(step: Any, value: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The steps (≥ 0, increasing) and finite values of a `report`: one number each, or
+    equal-length lists of them (`as_array`: arrays and Series too)."""
+    step, value = as_array(step), as_array(value)
+    listed = [isinstance(items, (list, tuple, np.ndarray)) for items in (step, value)]
+    if not any(listed):
+        return (check_real("step", step, 0.0),), (_check_reported(value, step),)
+    if not all(listed):
+        raise TypeError(f"report: step={step!r} and value={value!r}: give one number each, or "
+                        "two equal-length lists (a learning curve)")
+    check_not_zero_d("step", step)
+    check_not_zero_d("value", value)
+    steps, values = list(step), list(value)
+    if len(steps) != len(values) or not steps:
+        raise ValueError(f"report: {len(steps)} step(s) for {len(values)} value(s): give "
+                         "one value per step, and at least one")
+    numbers = tuple(check_real(f"step[{i}]", s, 0.0) for i, s in enumerate(steps))
+    for i in range(1, len(numbers)):
+        if numbers[i] <= numbers[i - 1]:
+            raise ValueError(f"report: step[{i}]={steps[i]!r} must be after "
+                             f"step[{i - 1}]={steps[i - 1]!r} (steps increase)")
+    return numbers, tuple(_check_reported(v, s) for v, s in zip(values, steps))
 
 
 def _check_reported(value: Any, step: Any) -> float:

@@ -477,18 +477,32 @@ class OptimizerState:
         return ModelData(X[keep], y[keep], budget, keep)
 
     def told_model_data(self, points: Sequence[Mapping[str, Any]], values: Sequence[float],
-                        claims: Sequence[int | None] = ()) -> ModelData | None:
+                        claims: Sequence[int | None] = (),
+                        pruned: Sequence[float | None] = ()) -> ModelData | None:
         """`model_data` with the told `points` (valid, `Space.validate`) that their tell will
         add to it, as `_observe` decides (`_told_runs`, `result.status_modelled`): with a
-        Fidelity, not a run `report` stopped, which the tell records "pruned" and leaves
-        out; None when the tell adds none (the surrogate has nothing new, as after
-        `tell_failure`)."""
-        told = _told_runs(self, points, None, tuple(claims))
+        Fidelity, not a run `report` stopped (or told `pruned`), which the tell records
+        "pruned" and leaves out; None when the tell adds none (the surrogate has nothing
+        new, as after `tell_failure`)."""
+        told = _told_runs(self, points, None, tuple(claims), tuple(pruned))
         kept = [(p, v) for p, v, run in zip(points, values, told)
                 if status_modelled(_told_status(v, run.step), self.space)]
         if not kept:
             return None
         return self.model_data([p for p, _ in kept], [v for _, v in kept])
+
+    def reported_steps(self, points: Sequence[Mapping[str, Any]],
+                       claims: Sequence[int | None] = ()) -> list[tuple[float | None,
+                                                                        float | None]]:
+        """For each point of a tell of the valid `points` (`claims`: the runs it names), the
+        step its run was stopped at by `report` and the last step reported of it — of the
+        reports its tell closes (`_told_runs`), so (None, None) for a run that has none."""
+        steps, closed = [], set()
+        for run in _told_runs(self, points, None, tuple(claims)):
+            last = None if run.closes in closed else self.pruning.last_step.get(run.closes)
+            closed.add(run.closes)
+            steps.append((run.step, last))
+        return steps
 
     def source(self, point: PendingPoint | None) -> int | None:
         """For a pending promotion, the history index of the run it continues, else None."""
@@ -818,7 +832,7 @@ def release_trials(state: OptimizerState, hyperband: Hyperband,
 @applier(Tell)
 def _apply_tell(state: OptimizerState, event: Tell) -> None:
     _observe(state, event, list(event.values), [None] * len(event.points), event.durations,
-             event.constraints, event.costs, event.claims)
+             event.constraints, event.costs, event.claims, event.pruned)
 
 
 @applier(Failure)
@@ -1025,11 +1039,13 @@ def _forget_cancelled(state: OptimizerState, params: Mapping[str, Any],
 def _observe(state: OptimizerState, event: Event, values: list[float | None],
              errors: list[str | None], durations: tuple[float | None, ...],
              constraints: tuple[tuple[float, ...], ...] | None = None,
-             costs: tuple[float | None, ...] = (), claims: tuple[int | None, ...] = ()) -> None:
+             costs: tuple[float | None, ...] = (), claims: tuple[int | None, ...] = (),
+             pruned: tuple[float | None, ...] = ()) -> None:
     """Append observations (value None = failed), stamped with the event's time, and
     release their pending entries: each the run its claim names, and none once that run
     is neither pending nor timed out (its params' reports are left to the run that holds
-    them now); without a claim the one its params match (module docstring)."""
+    them now); without a claim the one its params match (module docstring). `pruned`: the
+    steps a tell's points were told pruned at (`Tell.pruned`)."""
     points = event.points
     X = state.space.encode_valid(points)
     seconds = durations or (None,) * len(points)
@@ -1037,7 +1053,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     data = []
     lost = []
     rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
-    told = _told_runs(state, points, X, claims)
+    told = _told_runs(state, points, X, claims, pruned)
     for params, value, error, duration, row, cost, claim, run in zip(
             points, values, errors, seconds, rows, costs or (None,) * len(points),
             claims or (None,) * len(points), told):
@@ -1087,8 +1103,8 @@ class _ToldRun:
 
 
 def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
-              X: np.ndarray | None = None,
-              claims: Sequence[int | None] = ()) -> list[_ToldRun]:
+              X: np.ndarray | None = None, claims: Sequence[int | None] = (),
+              pruned: Sequence[float | None] = ()) -> list[_ToldRun]:
     """For each told point in turn (the valid `points`, `X` their encodings if known), what
     its tell does to its run, the state left as it is (`_observe` applies it,
     `OptimizerState.told_model_data` reads it): it releases the run its claim names while
@@ -1096,10 +1112,12 @@ def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
     its params match (module docstring). A run timed out and its params pending again
     (`_superseded`) leaves its params' reports to the new run; else the tell closes them
     (the run's own, `run_key`; the params' where no run is released), and the step report
-    stopped them at makes it "pruned"."""
+    stopped them at makes it "pruned" — else the step it was told pruned at (`pruned`,
+    `Tell.pruned`: stopped by another rule than this optimizer's), whatever its run."""
     runs = _Unreleased(state)
     closed: set[Hashable] = set()  # a second close of the same reports finds none
     told = []
+    forced = pruned or (None,) * len(points)
     for i, (params, claim) in enumerate(zip(points, claims or (None,) * len(points))):
         superseded = False
         if claim is None:
@@ -1119,6 +1137,8 @@ def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
         step = None
         if closes is not None and not superseded and closes not in closed:
             step = state.pruning.stopped.get(closes)
+        if step is None:
+            step = forced[i]
         if closes is not None:
             closed.add(closes)
         if released is not None:

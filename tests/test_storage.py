@@ -2422,3 +2422,26 @@ def test_an_sqlite_error_in_a_writable_place_is_not_taken_for_a_read_only_place(
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("StorageError") and "s.db" in done.stdout, done.stdout
+
+
+def test_a_tell_pruned_by_another_rule_round_trips_through_every_storage(
+    location: tuple[str, str],
+) -> None:
+    """w brings in a run another rule stopped (Optuna's pruner): its reports as one curve,
+    then tell(pruned=True); v tells a run of its own as usual. Every fold — each worker's,
+    a reader's from scratch — records w's run "pruned" at its last step with its value,
+    modelled by the GP as a run `report` stopped, and v's run "ok"."""
+    url = storage_url(location)
+    w = Optimizer(SPACE_XY, seed=0, storage=url, study="s")  # the default rule stops neither
+    v = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    p, q = {"x": 0.1, "y": 0.1}, {"x": 0.6, "y": 0.2}
+    w.add_pending(p)
+    v.add_pending(q)
+    assert not w.report(p, [0, 1, 2], [0.9, 0.7, 0.6])
+    assert not v.report(q, 1, 0.5)
+    w.tell(p, 0.6, pruned=True)
+    v.tell(q, 0.4)
+    for opt in every_fold(location, w, v):
+        assert [(o.params, o.status, o.step, o.value) for o in opt.history] == [
+            (p, "pruned", 2.0, 0.6), (q, "ok", None, 0.4)]
+        assert opt.pending == [] and list(opt._state.y_ok) == [0.6, 0.4]
