@@ -421,7 +421,7 @@ class CommandTemplate:
         """
         if run is None and RUN_FIELD in self.placeholders:
             raise CommandError(f"the command names {{{RUN_FIELD}}}, and this point was not "
-                               "asked by the run (it has no id)")
+                               "asked or added with an id (added by a bayesopt before 0.8.0)")
         values = {**params, **({} if run is None else {RUN_FIELD: run}),
                   **({} if continues is None else {CONTINUES_FIELD: continues})}
         rendered = (_render(arg, values) for arg in self.argv

@@ -36,7 +36,7 @@ study's header records carries "command": {"argv": [...], "cwd": "..."} (`RunCom
 command that evaluated its points; it is for readers (`bayesopt show`) and plays no part in
 the fold. Since 0.8.0 a tell may carry "pruned": [step or null per point], the step at
 which each point's run was stopped by a rule not the optimizer's own (``tell(pruned=True)``;
-left out when none was).
+left out when none was), and a pending event "numbered": true, its points taking run ids.
 
 A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
 or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
@@ -215,9 +215,25 @@ def _parse_hedge(record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class Pending(Event):
-    """Points being evaluated elsewhere (`add_pending`): pending like asked ones."""
+    """Points being evaluated elsewhere (`add_pending`): pending like asked ones. Since
+    0.8.0 the event carries "numbered": true, and its points take run ids as an ask's do
+    (the next ones, in order; `bayesopt.state`); pending events written before have none,
+    and their points no id, as then."""
 
     kind: ClassVar[str] = "pending"
+    keys: ClassVar[frozenset[str]] = frozenset({"numbered"})
+    numbered: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        return {"numbered": True} if self.numbered else {}
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        numbered = record.get("numbered")
+        if numbered not in (None, True):
+            raise JournalError(f"pending event has numbered={numbered!r}: expected true or "
+                               "no such field")
+        return {"numbered": numbered is True}
 
 
 @dataclass(frozen=True, kw_only=True)

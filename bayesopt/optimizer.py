@@ -924,8 +924,9 @@ class Optimizer:
         or was cancelled and whose params were asked again, or replicates. Without it the
         tell is of the run its params name (`bayesopt.state`: this optimizer's own nearest
         pending run, the earliest of equally near ones, then timed-out ones). A run that
-        is not in flight (never asked, told, cancelled, or added by `add_pending`, which
-        has no id), or a run of other params, raises ValueError naming it, and nothing is
+        is not in flight (never asked or added, told or cancelled; a point added by a
+        bayesopt before 0.8.0 has no id), or a run of other params, raises ValueError
+        naming it, and nothing is
         recorded. A run that timed out is told as a late tell of a timed-out point; this
         optimizer's own run that another worker cancelled as above.
 
@@ -1256,8 +1257,13 @@ class Optimizer:
                     "without a sign of life; tell it when it finishes, and it is recorded)")
         return f" (never asked, already told or cancelled{', or named twice' if batch else ''})"
 
+    @overload
+    def add_pending(self, params: dict[str, Any], *, repeat: bool = False) -> int: ...
+    @overload
+    def add_pending(self, params: list[dict[str, Any]], *, repeat: bool = False) -> list[int]: ...
+
     def add_pending(self, params: dict[str, Any] | list[dict[str, Any]], *,
-                    repeat: bool = False) -> None:
+                    repeat: bool = False) -> int | list[int]:
         """Mark point(s) being evaluated elsewhere as pending (journaled): later asks
         account for them as for asked points, and a tell of them releases them.
 
@@ -1272,10 +1278,14 @@ class Optimizer:
 
         Each added point is a new run: its `report` steps start over, whatever an
         earlier run of the same params (cancelled, timed out or told) reported; a
-        replicate has its own reports too (`bayesopt.state`). An added point has no run id
-        (`run_ids`): a report, tell or cancel of its params is of this optimizer's
-        earliest pending run of them (`report`), so a replicate added here is reported
-        on once the runs of its params added before it are told.
+        replicate has its own reports too (`bayesopt.state`). Returns the new run's id
+        (a list of ids for a list of params), as `run_ids` gives it: `tell`,
+        `tell_failure`, `report`, `heartbeat` and `cancel` take it as ``run=`` to name
+        this run among several of the same params — replicates evaluated at once, each
+        reporting its own curve, or the one replicate to cancel. By params a report,
+        tell or cancel is of this optimizer's earliest pending run of them (`report`).
+        A point added by a bayesopt before 0.8.0 has no id, and is named by its params
+        (its pending event does not carry "numbered": docs/event-fold.md).
         """
         repeat = check_bool("repeat", repeat)
         points, _ = as_batch(params, None)
@@ -1289,9 +1299,14 @@ class Optimizer:
                 stamp = self._stamp()
                 if not repeat:
                     self._check_not_pending(canonical, stamp["time"])
-                return Pending(points=canonical, **stamp)
+                return Pending(points=canonical, numbered=True, **stamp)
 
-            self._commit(build, checks_pending=not repeat)
+            event = self._commit(build, checks_pending=not repeat)
+            # the event was applied last (`_commit`), so its points are the last pending ones
+            runs = [cast(int, r.run) for r in
+                    self._state.pending[len(self._state.pending) - len(event.points):]]
+            assert None not in runs, "a numbered pending event's points have run ids"
+        return runs[0] if isinstance(params, Mapping) else runs
 
     def _check_not_pending(self, points: Sequence[Mapping[str, Any]], now: float) -> None:
         """Raise ValueError naming the first of the valid `points` that matches a point
@@ -1379,7 +1394,7 @@ class Optimizer:
         between the report and its tell), so it never warns.
         """
         runs = _check_runs(run, 1, batch=False)
-        steps, losses = _reported_curve(step, value)
+        steps, losses, given = _reported_curve(step, value)
         with self._lock:
             canonical = self.space.validate(params)
 
@@ -1391,9 +1406,9 @@ class Optimizer:
                 point = self._own_runs("report", [canonical], now, runs, batch=False)[0]
                 last = self._state.pruning.last_step.get(run_key(self.space, point))
                 if last is not None and steps[0] <= last:
-                    raise ValueError(f"report: step={steps[0]!r} must be after the last "
+                    raise ValueError(f"report: step={given[0]!r} must be after the last "
                                      f"reported step {last!r} of this point")
-                _check_within_budget(self.space, point.params, steps[-1])
+                _check_within_budget(self.space, point.params, given[-1])
                 reported[:] = [point]
                 return Report(points=(canonical,) * len(steps), steps=steps, values=losses,
                               claims=(point.claim,) * len(steps), **self._stamp())
@@ -1651,7 +1666,7 @@ def ask_run(opt: Optimizer, total: int | None = None) -> tuple[dict[str, Any], i
 
 
 def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:
-    """`opt.pending`, each point with its run id (None for a point added by `add_pending`):
+    """`opt.pending`, each point with its run id (None for a point added before 0.8.0):
     the points an interrupted run resumes by evaluating them first (`minimize`)."""
     with opt._lock:
         opt._refresh()
@@ -1665,14 +1680,15 @@ def optimizer_lock(opt: Optimizer) -> threading.RLock:
     return opt._lock
 
 
-def _reported_curve(step: Any, value: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The steps (≥ 0, increasing) and finite values of a `report`: one number each, or
-    equal-length lists of them (`as_array`: arrays and Series too)."""
+def _reported_curve(step: Any, value: Any,
+                    ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[Any, ...]]:
+    """The steps (≥ 0, increasing) and finite values of a `report`, and the steps as given
+    (for messages): one number each, or equal-length lists of them (`as_array`: arrays
+    and Series too)."""
     step, value = as_array(step), as_array(value)
-    listed = [isinstance(items, (list, tuple, np.ndarray)) for items in (step, value)]
-    if not any(listed):
-        return (check_real("step", step, 0.0),), (_check_reported(value, step),)
-    if not all(listed):
+    if not isinstance(step, (list, tuple, np.ndarray)):  # one step: its value one number
+        return (check_real("step", step, 0.0),), (_check_reported(value, step),), (step,)
+    if not isinstance(value, (list, tuple, np.ndarray)):
         raise TypeError(f"report: step={step!r} and value={value!r}: give one number each, or "
                         "two equal-length lists (a learning curve)")
     check_not_zero_d("step", step)
@@ -1686,7 +1702,7 @@ def _reported_curve(step: Any, value: Any) -> tuple[tuple[float, ...], tuple[flo
         if numbers[i] <= numbers[i - 1]:
             raise ValueError(f"report: step[{i}]={steps[i]!r} must be after "
                              f"step[{i - 1}]={steps[i - 1]!r} (steps increase)")
-    return numbers, tuple(_check_reported(v, s) for v, s in zip(values, steps))
+    return numbers, tuple(_check_reported(v, s) for v, s in zip(values, steps)), tuple(steps)
 
 
 def _check_reported(value: Any, step: Any) -> float:

@@ -17,10 +17,13 @@
     budgets_ok : (m,)  the Fidelity budget of each successful observation
     hedge      : acquisition="hedge": the portfolio record of the last ask that made one
                  (`bayesopt.hedge`); the next ask credits its nominees
-    n_asked    : the points of every ask event applied (a pending point's `PendingPoint.run`
-                 is its place among them, 0-based: the id ``bayesopt run`` names it by); with
+    n_asked    : the points of every ask event applied; with
                  `OptimizerOptions.random_interleave` = k, the model's proposal for a
                  point whose number (1-based) is a multiple of k is a uniformly random one
+    n_runs     : the run ids given: a pending point's `PendingPoint.run` is its place among
+                 the points of every ask event and, since 0.8.0, every `add_pending`
+                 (`Pending.numbered`), 0-based — the id ``bayesopt run`` names it by; a point
+                 of a pending event written before has none, and does not count
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
@@ -189,7 +192,7 @@ class PendingPoint:
     time: float | None
     worker: str | None
     alive: float | None = None
-    run: int | None = None  # an asked point's place among all points asked (n_asked), 0-based
+    run: int | None = None  # its run id, its place among the points numbered (n_runs), 0-based
     claim: int | None = None  # its place among all points made pending (n_claimed), 0-based
     # made pending while another run of its params was (a replicate): its reports are its own
     # (`run_key`), where the first run's are its params'
@@ -339,6 +342,8 @@ class OptimizerState:
         self.hedge: HedgeRecord | None = None
         # points of every ask event, every worker's (random_interleave counts them)
         self.n_asked = 0
+        # run ids given: every ask's points and, since 0.8.0, add_pending's (`Pending.numbered`)
+        self.n_runs = 0
         self.n_claimed = 0  # points of every ask and pending event (a report names its run's claim)
         self.lost_claims: tuple[int, ...] = ()  # of the last tell, failure or cancel: runs gone
         self.clock = -math.inf  # the latest event time applied
@@ -525,7 +530,8 @@ class OptimizerState:
         hyperband = self.hyperband if hyperband is None else hyperband
         if hyperband is None or fidelity is None:
             return None
-        if point.run is None:  # not asked (no Pending event is made with a Fidelity)
+        if point.run is None:  # not asked (no Pending event is made with a Fidelity, so
+            # there each run id is its ask's place among the asked points, its trial's index)
             budget = point.params[fidelity.name]  # type: ignore[index]
             return hyperband.pending_trial(config_key(self.space, point.params), budget)
         trial = hyperband.trials[point.run]
@@ -908,10 +914,12 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
 
 
 def _add_pending(state: OptimizerState, event: Event) -> None:
-    """Make the event's points pending, claimed from `n_claimed` on; an ask's are also
-    numbered (run ids) from `n_asked` on."""
+    """Make the event's points pending, claimed from `n_claimed` on; an ask's, and a
+    numbered pending event's (`Pending.numbered`, since 0.8.0), are also numbered (run ids)
+    from `n_runs` on."""
     X = state.space.encode_valid(event.points)
-    first = state.n_asked if isinstance(event, Ask) else None
+    numbered = isinstance(event, Ask) or (isinstance(event, Pending) and event.numbered)
+    first = state.n_runs if numbered else None
     held = {point_key(state.space, p.params) for p in state.pending}
     for i, (p, x) in enumerate(zip(event.points, X)):
         key = point_key(state.space, p)
@@ -920,6 +928,8 @@ def _add_pending(state: OptimizerState, event: Event) -> None:
                                           claim=state.n_claimed + i, replicate=key in held))
         held.add(key)
     state.n_claimed += len(event.points)
+    if numbered:
+        state.n_runs += len(event.points)
 
 
 class _Runs(Protocol):

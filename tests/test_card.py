@@ -66,7 +66,8 @@ DEFAULTS_FINGERPRINTS = {
     # no default changed; the journal's cancel gained the optional field claims, a tell or
     # failure may carry the optional field command, and a header's command its cwd
     "0.7.0": "13e2eecdaf9f9519",
-    # no default changed; a tell may carry the optional field pruned (tell(pruned=True))
+    # no default changed; a tell may carry the optional field pruned (tell(pruned=True)),
+    # and a pending event the field numbered (add_pending's points take run ids)
     "0.8.0": "13e2eecdaf9f9519",
 }
 

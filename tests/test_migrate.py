@@ -414,7 +414,7 @@ def test_a_report_of_a_curve_is_the_reports_of_its_steps_in_turn(tmp_path: Any) 
     ([1, -2], [0.5, 0.4], ValueError, r"step\[1\]"),
     ([1, 2], [0.5, math.nan], ValueError, r"value=nan at step=2 is not finite"),
     ([1, 2], 0.5, TypeError, r"give one number each, or two equal-length lists"),
-    (1, [0.5], TypeError, r"give one number each, or two equal-length lists"),
+    (1, [0.5], TypeError, r"value=\[0.5\] at step=1 must be a real number"),
 ])
 def test_a_bad_curve_raises_naming_the_entry_and_records_nothing(
         steps: Any, values: Any, error: type[Exception], match: str) -> None:
@@ -457,7 +457,8 @@ def test_a_journal_written_by_0_7_0_is_read_and_continued_with_a_tell_pruned(
         (0.1, 0.3, "ok", None), (0.5, 0.6, "pruned", 3.0), (0.9, 1.5, "pruned", 1.0),
         (0.3, 0.45, "ok", None)]
     assert opt.pending == [{"x": 0.23205068800598383, "y": 0.9360692827031016}]
-    opt.add_pending({"x": 0.7, "y": 0.5})
+    assert opt.run_ids(opt.pending[0]) == (0, None)  # its three pending events: no ids
+    assert opt.add_pending({"x": 0.7, "y": 0.5}) == 1  # numbered since 0.8.0
     opt.report({"x": 0.7, "y": 0.5}, [1, 2], [0.5, 0.45])
     opt.tell({"x": 0.7, "y": 0.5}, 0.45, pruned=True)
     opt.close()
