@@ -256,6 +256,16 @@ def _curve(x: float, step: int) -> float:
     return (x - 0.3) ** 2 + 1.0 / (step + 1)
 
 
+def _curve_objective(trial: optuna.Trial) -> float:
+    """`_curve` of a suggested x reported at steps 0..9, pruned when the study's pruner says."""
+    x = trial.suggest_float("x", 0.0, 1.0)
+    for step in range(10):
+        trial.report(_curve(x, step), step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return _curve(x, 9)
+
+
 def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_path: Any) -> None:
     """Optuna's SuccessiveHalvingPruner and `SuccessiveHalving` with the same fields follow
     one rule: the trials of a study on SQLite, imported with their intermediate values, are
@@ -268,15 +278,7 @@ def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_pat
                                 sampler=optuna.samplers.RandomSampler(seed=0),
                                 pruner=optuna.pruners.SuccessiveHalvingPruner(**fields))
 
-    def objective(trial: optuna.Trial) -> float:
-        x = trial.suggest_float("x", 0.0, 1.0)
-        for step in range(10):
-            trial.report(_curve(x, step), step)
-            if trial.should_prune():
-                raise optuna.TrialPruned()
-        return _curve(x, 9)
-
-    study.optimize(objective, n_trials=15)
+    study.optimize(_curve_objective, n_trials=15)
     pruned = {t.number: t.last_step for t in study.trials
               if t.state == optuna.trial.TrialState.PRUNED}
     assert 0 < len(pruned) < 15
@@ -313,15 +315,7 @@ def _median_pruned_study(path: Any, n_trials: int = 20) -> optuna.Study:
                                 sampler=optuna.samplers.RandomSampler(seed=1),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=3))
 
-    def objective(trial: optuna.Trial) -> float:
-        x = trial.suggest_float("x", 0.0, 1.0)
-        for step in range(10):
-            trial.report(_curve(x, step), step)
-            if trial.should_prune():
-                raise optuna.TrialPruned()
-        return _curve(x, 9)
-
-    study.optimize(objective, n_trials=n_trials)
+    study.optimize(_curve_objective, n_trials=n_trials)
     return study
 
 
