@@ -441,8 +441,8 @@ class CommandTemplate:
             A format spec that does not fit the value; ``{bayesopt.run}`` without `run`.
         """
         if run is None and RUN_FIELD in self.placeholders:
-            raise CommandError(f"the command names {{{RUN_FIELD}}}, and this point was not "
-                               "asked by the run (it has no id)")
+            raise CommandError(f"the command names {{{RUN_FIELD}}}, and this point has no id "
+                               "(neither asked nor added by add_pending since 0.8.0)")
         values = {**params, **({} if run is None else {RUN_FIELD: run}),
                   **({} if continues is None else {CONTINUES_FIELD: continues})}
         rendered = (_render(arg, values) for arg in self.argv

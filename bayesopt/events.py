@@ -34,7 +34,9 @@ from those written before, which are matched by their params). Since 0.7.0 a tel
 failure stored by a ``bayesopt run`` whose command or working directory is not the one its
 study's header records carries "command": {"argv": [...], "cwd": "..."} (`RunCommand`), the
 command that evaluated its points; it is for readers (`bayesopt show`) and plays no part in
-the fold.
+the fold. Since 0.8.0 a tell may carry "pruned": [step or null per point], the step at
+which each point's run was stopped by a rule not the optimizer's own (``tell(pruned=True)``;
+left out when none was), and a pending event "numbered": true, its points taking run ids.
 
 A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
 or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
@@ -213,9 +215,25 @@ def _parse_hedge(record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class Pending(Event):
-    """Points being evaluated elsewhere (`add_pending`): pending like asked ones."""
+    """Points being evaluated elsewhere (`add_pending`): pending like asked ones. Since
+    0.8.0 the event carries "numbered": true, and its points take run ids as an ask's do
+    (the next ones, in order; `bayesopt.state`); pending events written before have none,
+    and their points no id, as then."""
 
     kind: ClassVar[str] = "pending"
+    keys: ClassVar[frozenset[str]] = frozenset({"numbered"})
+    numbered: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        return {"numbered": True} if self.numbered else {}
+
+    @classmethod
+    def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+        numbered = record.get("numbered")
+        if numbered not in (None, True):
+            raise JournalError(f"pending event has numbered={numbered!r}: expected true or "
+                               "no such field")
+        return {"numbered": numbered is True}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,17 +283,23 @@ class Tell(Event):
     """Evaluated points and their objective values (as told, maximization not applied).
     Since 0.6.0 a tell carries "claims", the claim of the run each point is of (as a report
     does): it releases that run, and nothing once that run is no longer pending (its value
-    is still recorded); tells written before have none and are matched by their params."""
+    is still recorded); tells written before have none and are matched by their params.
+    Since 0.8.0 a tell may carry "pruned": per point, the step at which the run was stopped
+    by another rule than the optimizer's (``tell(pruned=True)``: Optuna's pruner, say; its
+    last reported step), or null; the point is then recorded "pruned" at that step, as a
+    run `report` stopped is. Left out when no point has one."""
 
     kind: ClassVar[str] = "tell"
     keys: ClassVar[frozenset[str]] = frozenset({"values", "durations", "constraints", "costs",
-                                                "claims", "command"})
+                                                "claims", "command", "pruned"})
     values: tuple[float, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
     constraints: tuple[tuple[float, ...], ...] | None = None  # outcome constraints, per point
     costs: tuple[float | None, ...] = ()  # each evaluation's cost (> 0), if known
     claims: tuple[int | None, ...] = ()  # the told runs' claims (as `Report.claims`), if known
     command: RunCommand | None = None  # another command than the header's (since 0.7.0)
+    # per point, the step it was told pruned at (``tell(pruned=True)``), or None (since 0.8.0)
+    pruned: tuple[float | None, ...] = ()
 
     def fields(self) -> dict[str, Any]:
         fields = {"values": list(self.values), **_durations_field(self.durations)}
@@ -283,6 +307,8 @@ class Tell(Event):
             fields["constraints"] = [list(row) for row in self.constraints]
         if any(c is not None for c in self.costs):
             fields["costs"] = list(self.costs)
+        if any(s is not None for s in self.pruned):
+            fields["pruned"] = list(self.pruned)
         return {**fields, **_claims_field(self.claims), **_command_field(self.command)}
 
     @classmethod
@@ -302,7 +328,22 @@ class Tell(Event):
                 "constraints": None if constraints is None else tuple(constraints),
                 "costs": _parse_costs(record, n_points),
                 "claims": _parse_claims(record, n_points, cls.kind),
-                "command": _parse_command(record, cls.kind)}
+                "command": _parse_command(record, cls.kind),
+                "pruned": _parse_pruned(record, n_points)}
+
+
+def _parse_pruned(record: Mapping[str, Any], n_points: int) -> tuple[float | None, ...]:
+    """A tell's "pruned": one step (a real number ≥ 0) or null per point; () when absent."""
+    spec = record.get("pruned")
+    if spec is None:
+        return ()
+    if not isinstance(spec, list) or len(spec) != n_points:
+        raise JournalError(f"tell event has {n_points} point(s) but pruned {spec!r}: expected "
+                           "one step (or null) per point")
+    try:
+        return tuple(None if s is None else check_real("pruned step", s, 0.0) for s in spec)
+    except (TypeError, ValueError) as error:
+        raise JournalError(f"tell event: {error}") from None
 
 
 @dataclass(frozen=True, kw_only=True)

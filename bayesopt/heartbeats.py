@@ -118,10 +118,10 @@ class Heartbeats:
 
     def _beat(self) -> None:
         """One heartbeat of every running point, each of the run it was dispatched as
-        (named by its run id; by its params for a point added by `add_pending`, which has
-        none: `Dispatch`); a point that is no longer pending (it timed out while the
-        process was stalled, or another worker cancelled it) is dropped with a warning in
-        the log, and the others are sent without it. A storage that fails is logged and
+        (named by its run id; by its params for a point added by `add_pending` before
+        0.8.0, which has none: `Dispatch`); a point that is no longer pending (it timed out
+        while the process was stalled, or another worker cancelled it) is dropped with a
+        warning in the log, and the others are sent without it. A storage that fails is logged and
         tried again at the next beat."""
         named = [(d.params, d.run) for d in self.running if d.run is not None]
         unnamed = [d for d in self.running if d.run is None]

@@ -109,6 +109,7 @@ from bayesopt.study import (
 from bayesopt.tables import frame_points, is_frame
 from bayesopt.validation import (
     Number,
+    as_array,
     as_batch,
     check_bool,
     check_choice,
@@ -116,7 +117,9 @@ from bayesopt.validation import (
     check_costs,
     check_count,
     check_durations,
+    check_flags,
     check_nonnegative,
+    check_not_zero_d,
     check_real,
     check_value,
     key_names,
@@ -888,7 +891,8 @@ class Optimizer:
              duration: Number | Sequence[Number | None] | np.ndarray | None = None,
              constraints: Constraints | None = None,
              cost: Number | Sequence[Number | None] | np.ndarray | None = None,
-             run: int | Sequence[int] | None = None) -> None:
+             run: int | Sequence[int] | None = None,
+             pruned: bool | Sequence[bool] | np.ndarray = False) -> None:
         """Record evaluated point(s): one dict and one number, or equal-length lists of each.
 
         The points of a list may be the rows of a pandas DataFrame, one column per
@@ -921,13 +925,25 @@ class Optimizer:
         or was cancelled and whose params were asked again, or replicates. Without it the
         tell is of the run its params name (`bayesopt.state`: this optimizer's own nearest
         pending run, the earliest of equally near ones, then timed-out ones). A run that
-        is not in flight (never asked, told, cancelled, or added by `add_pending`, which
-        has no id), or a run of other params, raises ValueError naming it, and nothing is
+        is not in flight (never asked or added, told or cancelled; a point added by a
+        bayesopt before 0.8.0 has no id), or a run of other params, raises ValueError
+        naming it, and nothing is
         recorded. A run that timed out is told as a late tell of a timed-out point; this
         optimizer's own run that another worker cancelled as above.
+
+        `pruned=True` (or one flag per point): the run was stopped early by another rule
+        than this optimizer's (Optuna's pruner, a person), and `value` is its value there:
+        it is recorded "pruned" at its last reported step, as a run `report` stopped is
+        (the GP of a plain space models its value; with a Fidelity only its rung counts).
+        The run must have reported (`add_pending`, then `report` each intermediate value,
+        then this tell); a point whose run has no report raises ValueError naming it, and
+        nothing is recorded. A run `report` stopped is "pruned" with or without it. In a
+        journal or study the step is stored with the tell (its "pruned" field, since 0.8.0;
+        bayesopt 0.7.0 refuses such a study, saying to upgrade).
         """
         points, values = self._batch(params, value)
         runs = _check_runs(run, len(points), batch=not isinstance(params, Mapping))
+        flags = tuple(check_flags("pruned", pruned, len(points)))
         with self._lock:
             canonical = self.space.validate_points(points)
             numbers = tuple(check_value(v, i if len(values) > 1 else None)
@@ -937,9 +953,10 @@ class Optimizer:
                 self._refresh()
                 outcomes = self._check_outcomes(constraints, cost, len(points))
                 self._runs("tell", canonical, runs)  # refused before a refit is computed
+                self._pruned_steps(canonical, flags, self._claims("tell", canonical, runs))
                 with self._numeric_threads():
                     event = self._commit(lambda: self._tell_event(canonical, numbers, seconds,
-                                                                  outcomes, runs),
+                                                                  outcomes, runs, flags),
                                          computes=not self.shared)
             self._warn_lost(event)
 
@@ -973,17 +990,40 @@ class Optimizer:
 
     def _tell_event(self, points: tuple[dict[str, Any], ...], values: tuple[float, ...],
                     durations: tuple[float | None, ...], outcomes: Outcomes = (None, ()),
-                    runs: tuple[int, ...] | None = None) -> Tell:
+                    runs: tuple[int, ...] | None = None, flags: tuple[bool, ...] = ()) -> Tell:
         claims = self._claims("tell", points, runs)
+        pruned = self._pruned_steps(points, flags, claims)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
-        data = self._state.told_model_data(points, values, claims)
+        data = self._state.told_model_data(points, values, claims, pruned)
         if data is not None and (self._link is None or self._link.with_state):
             update_after_tell(model, data, self.n_initial)  # a shared study fits at its next ask
         return self._unmatched_warned(Tell(
             points=points, values=values, durations=durations, constraints=outcomes[0],
-            costs=outcomes[1], claims=claims, time=time.time(), worker=self._state.worker,
+            costs=outcomes[1], claims=claims, pruned=pruned, time=time.time(),
+            worker=self._state.worker,
             checkpoint=self._state.checkpoint(rng, self._state.design_used)))
+
+    def _pruned_steps(self, points: Sequence[Mapping[str, Any]], flags: tuple[bool, ...],
+                      claims: tuple[int | None, ...]) -> tuple[float | None, ...]:
+        """`Tell.pruned` of a tell of the valid `points` (`claims`: the runs it names) whose
+        `flags` say which were told ``pruned=True``: each one's last reported step, None
+        where `report` stopped its run already (recorded "pruned" at its stop without the
+        field) or it was not flagged; () when none is. ValueError naming a flagged point
+        whose run has no report."""
+        if not any(flags):
+            return ()
+        steps = self._state.reported_steps(points, claims)
+        pruned: list[float | None] = []
+        for params, flag, (stopped, last) in zip(points, flags, steps):
+            if flag and stopped is None and last is None:
+                raise ValueError(
+                    f"tell: pruned=True for {dict(params)!r}, whose run has no report (none "
+                    "was made, or its run is no longer in flight): a run is recorded pruned at "
+                    "its last reported step, so add_pending(params), report(params, steps, "
+                    "values) its intermediate values, then tell it (or tell_failure it)")
+            pruned.append(last if flag and stopped is None else None)
+        return tuple(pruned) if any(s is not None for s in pruned) else ()
 
     def _unmatched_warned(self, event: TellOrFailure) -> TellOrFailure:
         """`event`, its points passed to `_warn_unmatched` unless it repeats a tell or
@@ -1219,8 +1259,13 @@ class Optimizer:
                     "without a sign of life; tell it when it finishes, and it is recorded)")
         return f" (never asked, already told or cancelled{', or named twice' if batch else ''})"
 
+    @overload
+    def add_pending(self, params: dict[str, Any], *, repeat: bool = False) -> int: ...
+    @overload
+    def add_pending(self, params: list[dict[str, Any]], *, repeat: bool = False) -> list[int]: ...
+
     def add_pending(self, params: dict[str, Any] | list[dict[str, Any]], *,
-                    repeat: bool = False) -> None:
+                    repeat: bool = False) -> int | list[int]:
         """Mark point(s) being evaluated elsewhere as pending (journaled): later asks
         account for them as for asked points, and a tell of them releases them.
 
@@ -1235,10 +1280,14 @@ class Optimizer:
 
         Each added point is a new run: its `report` steps start over, whatever an
         earlier run of the same params (cancelled, timed out or told) reported; a
-        replicate has its own reports too (`bayesopt.state`). An added point has no run id
-        (`run_ids`): a report, tell or cancel of its params is of this optimizer's
-        earliest pending run of them (`report`), so a replicate added here is reported
-        on once the runs of its params added before it are told.
+        replicate has its own reports too (`bayesopt.state`). Returns the new run's id
+        (a list of ids for a list of params), as `run_ids` gives it: `tell`,
+        `tell_failure`, `report`, `heartbeat` and `cancel` take it as ``run=`` to name
+        this run among several of the same params — replicates evaluated at once, each
+        reporting its own curve, or the one replicate to cancel. By params a report,
+        tell or cancel is of this optimizer's earliest pending run of them (`report`).
+        A point added by a bayesopt before 0.8.0 has no id, and is named by its params
+        (its pending event does not carry "numbered": docs/event-fold.md).
         """
         repeat = check_bool("repeat", repeat)
         points, _ = as_batch(params, None)
@@ -1252,9 +1301,14 @@ class Optimizer:
                 stamp = self._stamp()
                 if not repeat:
                     self._check_not_pending(canonical, stamp["time"])
-                return Pending(points=canonical, **stamp)
+                return Pending(points=canonical, numbered=True, **stamp)
 
-            self._commit(build, checks_pending=not repeat)
+            event = self._commit(build, checks_pending=not repeat)
+            # the event was applied last (`_commit`), so its points are the last pending ones
+            runs = [cast(int, r.run) for r in
+                    self._state.pending[len(self._state.pending) - len(event.points):]]
+            assert None not in runs, "a numbered pending event's points have run ids"
+        return runs[0] if isinstance(params, Mapping) else runs
 
     def _check_not_pending(self, points: Sequence[Mapping[str, Any]], now: float) -> None:
         """Raise ValueError naming the first of the valid `points` that matches a point
@@ -1268,10 +1322,18 @@ class Optimizer:
                 raise ValueError(f"add_pending: {p} is named twice")
             named.append(PendingPoint(dict(p), x, now, None))
 
-    def report(self, params: Mapping[str, Any], step: Number, value: Number, *,
+    def report(self, params: Mapping[str, Any], step: Number | Sequence[Number] | np.ndarray,
+               value: Number | Sequence[Number] | np.ndarray, *,
                run: int | None = None) -> bool:
         """Report an intermediate value of a pending point at `step` (an epoch, say);
         True when the run should stop now (successive halving, `bayesopt.fidelity`).
+
+        `step` and `value` may also be equal-length lists (arrays, Series) of increasing
+        steps and their values — a learning curve evaluated elsewhere, an Optuna trial's
+        ``sorted(intermediate_values.items())`` — recorded as one event, exactly as that
+        many reports in turn would be (including those after the one that said stop);
+        True when the run should stop after the last. A bad entry raises naming its
+        position, and nothing is recorded.
 
         Tell the point afterwards as usual: after a True it is recorded with
         status "pruned" at that step. Raises ValueError for a point that is not
@@ -1334,10 +1396,9 @@ class Optimizer:
         between the report and its tell), so it never warns.
         """
         runs = _check_runs(run, 1, batch=False)
+        steps, losses, given = _reported_curve(step, value)
         with self._lock:
             canonical = self.space.validate(params)
-            number = check_real("step", step, 0.0)
-            loss = _check_reported(value, step)
 
             reported: list[PendingPoint] = []  # the run reported on, as the event was built
 
@@ -1346,13 +1407,13 @@ class Optimizer:
                 # the run named, or this worker's own run of the params first, as for a tell
                 point = self._own_runs("report", [canonical], now, runs, batch=False)[0]
                 last = self._state.pruning.last_step.get(run_key(self.space, point))
-                if last is not None and number <= last:
-                    raise ValueError(f"report: step={step!r} must be after the last reported "
-                                     f"step {last!r} of this point")
-                _check_within_budget(self.space, point.params, step)
+                if last is not None and steps[0] <= last:
+                    raise ValueError(f"report: step={given[0]!r} must be after the last "
+                                     f"reported step {last!r} of this point")
+                _check_within_budget(self.space, point.params, given[-1])
                 reported[:] = [point]
-                return Report(points=(canonical,), steps=(number,), values=(loss,),
-                              claims=(point.claim,), **self._stamp())
+                return Report(points=(canonical,) * len(steps), steps=steps, values=losses,
+                              claims=(point.claim,) * len(steps), **self._stamp())
 
             self._commit(build)
             point = reported[0]
@@ -1623,7 +1684,7 @@ def space_exhausted(opt: Optimizer) -> bool:
 
 
 def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:
-    """`opt.pending`, each point with its run id (None for a point added by `add_pending`):
+    """`opt.pending`, each point with its run id (None for a point added before 0.8.0):
     the points an interrupted run resumes by evaluating them first (`minimize`)."""
     with opt._lock:
         opt._refresh()
@@ -1635,6 +1696,31 @@ def optimizer_lock(opt: Optimizer) -> threading.RLock:
     that must read its pending points and record an event as one step holds it
     (`bayesopt.heartbeats`)."""
     return opt._lock
+
+
+def _reported_curve(step: Any, value: Any,
+                    ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[Any, ...]]:
+    """The steps (≥ 0, increasing) and finite values of a `report`, and the steps as given
+    (for messages): one number each, or equal-length lists of them (`as_array`: arrays
+    and Series too)."""
+    step, value = as_array(step), as_array(value)
+    if not isinstance(step, (list, tuple, np.ndarray)):  # one step: its value one number
+        return (check_real("step", step, 0.0),), (_check_reported(value, step),), (step,)
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        raise TypeError(f"report: step={step!r} and value={value!r}: give one number each, or "
+                        "two equal-length lists (a learning curve)")
+    check_not_zero_d("step", step)
+    check_not_zero_d("value", value)
+    steps, values = list(step), list(value)
+    if len(steps) != len(values) or not steps:
+        raise ValueError(f"report: {len(steps)} step(s) for {len(values)} value(s): give "
+                         "one value per step, and at least one")
+    numbers = tuple(check_real(f"step[{i}]", s, 0.0) for i, s in enumerate(steps))
+    for i in range(1, len(numbers)):
+        if numbers[i] <= numbers[i - 1]:
+            raise ValueError(f"report: step[{i}]={steps[i]!r} must be after "
+                             f"step[{i - 1}]={steps[i - 1]!r} (steps increase)")
+    return numbers, tuple(_check_reported(v, s) for v, s in zip(values, steps)), tuple(steps)
 
 
 def _check_reported(value: Any, step: Any) -> float:

@@ -57,7 +57,8 @@ class Observation:
         The objective value as told (None for a failed evaluation; for a
         pruned one, the value told when the run stopped).
     status : {"ok", "failed", "pruned"}
-        "pruned": `Optimizer.report` said stop and the run ended at `step`.
+        "pruned": `Optimizer.report` said stop and the run ended at `step`, or it was
+        told ``pruned=True`` (stopped by another rule) at its last reported `step`.
     error : str or None
         What went wrong, for failed evaluations (e.g. a traceback).
     timestamp : float or None
@@ -72,7 +73,8 @@ class Observation:
         With a `Fidelity`: the index of the observation this run continues
         (a promotion to a larger budget — restart from that run's checkpoint).
     step : float or None
-        For a pruned run, the step of the report that stopped it.
+        For a pruned run, the step of the report that stopped it (told ``pruned=True``:
+        its last reported step).
     constraints : tuple of float or None
         The outcome constraints told with the value (`tell(..., constraints=)`),
         each satisfied when ≤ 0; None if the optimizer has none (or failed).

@@ -17,10 +17,13 @@
     budgets_ok : (m,)  the Fidelity budget of each successful observation
     hedge      : acquisition="hedge": the portfolio record of the last ask that made one
                  (`bayesopt.hedge`); the next ask credits its nominees
-    n_asked    : the points of every ask event applied (a pending point's `PendingPoint.run`
-                 is its place among them, 0-based: the id ``bayesopt run`` names it by); with
+    n_asked    : the points of every ask event applied; with
                  `OptimizerOptions.random_interleave` = k, the model's proposal for a
                  point whose number (1-based) is a multiple of k is a uniformly random one
+    n_runs     : the run ids given: a pending point's `PendingPoint.run` is its place among
+                 the points of every ask event and, since 0.8.0, every `add_pending`
+                 (`Pending.numbered`), 0-based — the id ``bayesopt run`` names it by; a point
+                 of a pending event written before has none, and does not count
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
@@ -189,7 +192,7 @@ class PendingPoint:
     time: float | None
     worker: str | None
     alive: float | None = None
-    run: int | None = None  # an asked point's place among all points asked (n_asked), 0-based
+    run: int | None = None  # its run id, its place among the points numbered (n_runs), 0-based
     claim: int | None = None  # its place among all points made pending (n_claimed), 0-based
     # made pending while another run of its params was (a replicate): its reports are its own
     # (`run_key`), where the first run's are its params'
@@ -340,6 +343,8 @@ class OptimizerState:
         self.hedge: HedgeRecord | None = None
         # points of every ask event, every worker's (random_interleave counts them)
         self.n_asked = 0
+        # run ids given: every ask's points and, since 0.8.0, add_pending's (`Pending.numbered`)
+        self.n_runs = 0
         self.n_claimed = 0  # points of every ask and pending event (a report names its run's claim)
         self.lost_claims: tuple[int, ...] = ()  # of the last tell, failure or cancel: runs gone
         self.clock = -math.inf  # the latest event time applied
@@ -503,18 +508,32 @@ class OptimizerState:
         return ModelData(X[keep], y[keep], budget, keep)
 
     def told_model_data(self, points: Sequence[Mapping[str, Any]], values: Sequence[float],
-                        claims: Sequence[int | None] = ()) -> ModelData | None:
+                        claims: Sequence[int | None] = (),
+                        pruned: Sequence[float | None] = ()) -> ModelData | None:
         """`model_data` with the told `points` (valid, `Space.validate`) that their tell will
         add to it, as `_observe` decides (`_told_runs`, `result.status_modelled`): with a
-        Fidelity, not a run `report` stopped, which the tell records "pruned" and leaves
-        out; None when the tell adds none (the surrogate has nothing new, as after
-        `tell_failure`)."""
-        told = _told_runs(self, points, None, tuple(claims))
+        Fidelity, not a run `report` stopped (or told `pruned`), which the tell records
+        "pruned" and leaves out; None when the tell adds none (the surrogate has nothing
+        new, as after `tell_failure`)."""
+        told = _told_runs(self, points, None, tuple(claims), tuple(pruned))
         kept = [(p, v) for p, v, run in zip(points, values, told)
                 if status_modelled(_told_status(v, run.step), self.space)]
         if not kept:
             return None
         return self.model_data([p for p, _ in kept], [v for _, v in kept])
+
+    def reported_steps(self, points: Sequence[Mapping[str, Any]],
+                       claims: Sequence[int | None] = ()) -> list[tuple[float | None,
+                                                                        float | None]]:
+        """For each point of a tell of the valid `points` (`claims`: the runs it names), the
+        step its run was stopped at by `report` and the last step reported of it — of the
+        reports its tell closes (`_told_runs`), so (None, None) for a run that has none."""
+        steps, closed = [], set()
+        for run in _told_runs(self, points, None, tuple(claims)):
+            last = None if run.closes in closed else self.pruning.last_step.get(run.closes)
+            closed.add(run.closes)
+            steps.append((run.step, last))
+        return steps
 
     def source(self, point: PendingPoint | None) -> int | None:
         """For a pending promotion, the history index of the run it continues, else None."""
@@ -537,7 +556,8 @@ class OptimizerState:
         hyperband = self.hyperband if hyperband is None else hyperband
         if hyperband is None or fidelity is None:
             return None
-        if point.run is None:  # not asked (no Pending event is made with a Fidelity)
+        if point.run is None:  # not asked (no Pending event is made with a Fidelity, so
+            # there each run id is its ask's place among the asked points, its trial's index)
             budget = point.params[fidelity.name]  # type: ignore[index]
             return hyperband.pending_trial(config_key(self.space, point.params), budget)
         trial = hyperband.trials[point.run]
@@ -844,7 +864,7 @@ def release_trials(state: OptimizerState, hyperband: Hyperband,
 @applier(Tell)
 def _apply_tell(state: OptimizerState, event: Tell) -> None:
     _observe(state, event, list(event.values), [None] * len(event.points), event.durations,
-             event.constraints, event.costs, event.claims)
+             event.constraints, event.costs, event.claims, event.pruned)
 
 
 @applier(Failure)
@@ -920,10 +940,12 @@ def _apply_report(state: OptimizerState, event: Report) -> None:
 
 
 def _add_pending(state: OptimizerState, event: Event) -> None:
-    """Make the event's points pending, claimed from `n_claimed` on; an ask's are also
-    numbered (run ids) from `n_asked` on."""
+    """Make the event's points pending, claimed from `n_claimed` on; an ask's, and a
+    numbered pending event's (`Pending.numbered`, since 0.8.0), are also numbered (run ids)
+    from `n_runs` on."""
     X = state.space.encode_valid(event.points)
-    first = state.n_asked if isinstance(event, Ask) else None
+    numbered = isinstance(event, Ask) or (isinstance(event, Pending) and event.numbered)
+    first = state.n_runs if numbered else None
     held = {point_key(state.space, p.params) for p in state.pending}
     for i, (p, x) in enumerate(zip(event.points, X)):
         key = point_key(state.space, p)
@@ -932,6 +954,8 @@ def _add_pending(state: OptimizerState, event: Event) -> None:
                                           claim=state.n_claimed + i, replicate=key in held))
         held.add(key)
     state.n_claimed += len(event.points)
+    if numbered:
+        state.n_runs += len(event.points)
 
 
 class _Runs(Protocol):
@@ -1050,11 +1074,13 @@ def _forget_cancelled(state: OptimizerState, params: Mapping[str, Any],
 def _observe(state: OptimizerState, event: Event, values: list[float | None],
              errors: list[str | None], durations: tuple[float | None, ...],
              constraints: tuple[tuple[float, ...], ...] | None = None,
-             costs: tuple[float | None, ...] = (), claims: tuple[int | None, ...] = ()) -> None:
+             costs: tuple[float | None, ...] = (), claims: tuple[int | None, ...] = (),
+             pruned: tuple[float | None, ...] = ()) -> None:
     """Append observations (value None = failed), stamped with the event's time, and
     release their pending entries: each the run its claim names, and none once that run
     is neither pending nor timed out (its params' reports are left to the run that holds
-    them now); without a claim the one its params match (module docstring)."""
+    them now); without a claim the one its params match (module docstring). `pruned`: the
+    steps a tell's points were told pruned at (`Tell.pruned`)."""
     points = event.points
     X = state.space.encode_valid(points)
     seconds = durations or (None,) * len(points)
@@ -1062,7 +1088,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     data = []
     lost = []
     rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
-    told = _told_runs(state, points, X, claims)
+    told = _told_runs(state, points, X, claims, pruned)
     for params, value, error, duration, row, cost, claim, run in zip(
             points, values, errors, seconds, rows, costs or (None,) * len(points),
             claims or (None,) * len(points), told):
@@ -1112,8 +1138,8 @@ class _ToldRun:
 
 
 def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
-              X: np.ndarray | None = None,
-              claims: Sequence[int | None] = ()) -> list[_ToldRun]:
+              X: np.ndarray | None = None, claims: Sequence[int | None] = (),
+              pruned: Sequence[float | None] = ()) -> list[_ToldRun]:
     """For each told point in turn (the valid `points`, `X` their encodings if known), what
     its tell does to its run, the state left as it is (`_observe` applies it,
     `OptimizerState.told_model_data` reads it): it releases the run its claim names while
@@ -1121,10 +1147,12 @@ def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
     its params match (module docstring). A run timed out and its params pending again
     (`_superseded`) leaves its params' reports to the new run; else the tell closes them
     (the run's own, `run_key`; the params' where no run is released), and the step report
-    stopped them at makes it "pruned"."""
+    stopped them at makes it "pruned" — else the step it was told pruned at (`pruned`,
+    `Tell.pruned`: stopped by another rule than this optimizer's), whatever its run."""
     runs = _Unreleased(state)
     closed: set[Hashable] = set()  # a second close of the same reports finds none
     told = []
+    forced = pruned or (None,) * len(points)
     for i, (params, claim) in enumerate(zip(points, claims or (None,) * len(points))):
         superseded = False
         if claim is None:
@@ -1144,6 +1172,8 @@ def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
         step = None
         if closes is not None and not superseded and closes not in closed:
             step = state.pruning.stopped.get(closes)
+        if step is None:
+            step = forced[i]
         if closes is not None:
             closed.add(closes)
         if released is not None:

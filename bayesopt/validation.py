@@ -22,7 +22,8 @@ from acquisition.checks import (  # re-exported: one check in one place
 
 __all__ = ["ARRAY_HINT", "Number", "as_array", "as_batch", "check_bool", "check_choice",
            "check_constraint_row", "check_constraint_values", "check_costs", "check_count",
-           "check_durations", "check_nonnegative", "check_not_zero_d", "check_real", "check_value",
+           "check_durations", "check_flags", "check_nonnegative", "check_not_zero_d",
+           "check_real", "check_value",
            "history_hint", "is_real", "key_names", "key_problems", "keyword_only",
            "metrics_history", "unknown_keywords"]
 
@@ -192,6 +193,20 @@ def check_durations(duration: Any, n_points: int) -> list[float | None]:
     else:
         durations = [duration] * n_points
     return [None if d is None else check_nonnegative("duration", d) for d in durations]
+
+
+def check_flags(key: str, flags: Any, n_points: int) -> list[bool]:
+    """True or False for every point, or a list (array, Series) of one per point."""
+    flags = as_array(flags)
+    if isinstance(flags, (bool, np.bool_)):
+        return [bool(flags)] * n_points
+    if not isinstance(flags, (list, tuple, np.ndarray)):
+        raise TypeError(f"{key}={flags!r} must be True or False, or a list of one per point")
+    check_not_zero_d(key, flags)
+    items = list(flags)
+    if len(items) != n_points:
+        raise ValueError(f"{key}: got {len(items)} flags for {n_points} point(s)")
+    return [check_bool(f"{key}[{i}]", f) for i, f in enumerate(items)]
 
 
 def check_constraint_values(constraints: Any, n_points: int,

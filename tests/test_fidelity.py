@@ -1693,3 +1693,28 @@ def test_a_timed_out_replicates_stop_is_forgotten_when_its_params_start_again(
     assert [(o.status, o.run, o.step) for o in opt.history] == [
         ("ok", 0, None), ("ok", 2, None), ("ok", 1, None)]
     assert opt._state.pruning.stopped == {} and opt._state.pruning.last_step == {}
+
+
+def test_a_run_told_pruned_with_a_fidelity_counts_as_a_run_report_stopped(tmp_path: Path) -> None:
+    """With a Fidelity a run another rule stopped, told pruned=True at its last reported
+    step, is what a run `report` stopped is: out of the GP, damped around, last in its
+    Hyperband rung; a resumed journal holds the same and asks the same."""
+    space = {"x": Real(0.0, 1.0), "epochs": Fidelity(1, 9)}
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer(space, seed=0, journal=journal)
+    for i in range(4):
+        point = opt.ask()
+        budget = point["epochs"]
+        if i == 1:
+            assert not opt.report(point, [budget / 3, budget / 2], [0.8, 0.7])
+            opt.tell(point, 0.7, pruned=True)
+        else:
+            opt.tell(point, (point["x"] - 0.4) ** 2)
+    assert [o.status for o in opt.history] == ["ok", "pruned", "ok", "ok"]
+    assert opt.history[1].step == opt.history[1].params["epochs"] / 2
+    assert len(opt._state.y_ok) == 3 and len(opt._state.X_failed) == 1
+    assert opt._state.hyperband.trials[1].loss == math.inf
+    resumed = Optimizer.resume(journal, append=False)
+    assert [(o.status, o.step, o.value) for o in resumed.history] == [
+        (o.status, o.step, o.value) for o in opt.history]
+    assert resumed.ask() == opt.ask()

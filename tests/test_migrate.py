@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import hyperopt
@@ -22,6 +23,7 @@ from hyperopt import hp
 
 from bayesopt import Categorical, Integer, Optimizer, Real, SuccessiveHalving, minimize
 
+DATA = Path(__file__).with_name("data")
 SPACE = {
     "lr": Real(1e-5, 1e-1, log=True),
     "layers": Integer(1, 8),
@@ -254,6 +256,16 @@ def _curve(x: float, step: int) -> float:
     return (x - 0.3) ** 2 + 1.0 / (step + 1)
 
 
+def _curve_objective(trial: optuna.Trial) -> float:
+    """`_curve` of a suggested x reported at steps 0..9, pruned when the study's pruner says."""
+    x = trial.suggest_float("x", 0.0, 1.0)
+    for step in range(10):
+        trial.report(_curve(x, step), step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return _curve(x, 9)
+
+
 def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_path: Any) -> None:
     """Optuna's SuccessiveHalvingPruner and `SuccessiveHalving` with the same fields follow
     one rule: the trials of a study on SQLite, imported with their intermediate values, are
@@ -266,15 +278,7 @@ def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_pat
                                 sampler=optuna.samplers.RandomSampler(seed=0),
                                 pruner=optuna.pruners.SuccessiveHalvingPruner(**fields))
 
-    def objective(trial: optuna.Trial) -> float:
-        x = trial.suggest_float("x", 0.0, 1.0)
-        for step in range(10):
-            trial.report(_curve(x, step), step)
-            if trial.should_prune():
-                raise optuna.TrialPruned()
-        return _curve(x, 9)
-
-    study.optimize(objective, n_trials=15)
+    study.optimize(_curve_objective, n_trials=15)
     pruned = {t.number: t.last_step for t in study.trials
               if t.state == optuna.trial.TrialState.PRUNED}
     assert 0 < len(pruned) < 15
@@ -301,3 +305,157 @@ def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_pat
         ended.append(optuna_stops)
     assert ended == [True, False, True]
     assert [o.status for o in opt.history[-3:]] == ["pruned", "ok", "pruned"]
+
+
+def _median_pruned_study(path: Any, n_trials: int = 20) -> optuna.Study:
+    """A study on SQLite whose trials Optuna's MedianPruner pruned (a rule this library
+    does not have): each trial reports `_curve` at steps 0..9 and is pruned by Optuna."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(storage=f"sqlite:///{path}",
+                                sampler=optuna.samplers.RandomSampler(seed=1),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=3))
+
+    study.optimize(_curve_objective, n_trials=n_trials)
+    return study
+
+
+def _import_pruned(opt: Optimizer, trials: list[Any]) -> None:
+    """The README's import of an Optuna study's trials with their intermediate values,
+    PRUNED ones told pruned (Bringing a history in)."""
+    State = optuna.trial.TrialState
+    for t in trials:
+        opt.add_pending(t.params)
+        steps, values = zip(*sorted(t.intermediate_values.items()))
+        opt.report(t.params, steps, values)  # one event for the whole curve
+        if t.state == State.COMPLETE:
+            opt.tell(t.params, t.value)
+        elif t.state == State.PRUNED:
+            opt.tell(t.params, t.intermediate_values[t.last_step], pruned=True)
+        else:
+            opt.tell_failure(t.params, f"trial {t.number}: {t.state.name}")
+
+
+def test_an_optuna_study_s_pruned_trials_are_brought_in_as_pruned(tmp_path: Any) -> None:
+    """Trials Optuna's MedianPruner pruned were told as failures unless this library's own
+    rule stopped them too (the pruner below never stops a run in 10 steps): with
+    tell(pruned=True) each is recorded "pruned" at its last step with its last value, the
+    GP models it, and a resumed journal holds the same history and asks the same."""
+    study = _median_pruned_study(tmp_path / "study.db")
+    trials = study.trials
+    pruned = {t.number: t.last_step for t in trials if t.state == optuna.trial.TrialState.PRUNED}
+    assert 3 <= len(pruned) <= 17
+    journal = tmp_path / "import.jsonl"
+    never = SuccessiveHalving(min_resource=100)  # no rung within the trials' 10 steps
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, journal=journal, pruner=never)
+    _import_pruned(opt, trials)
+    assert [(o.status, o.step, o.value) for o in opt.history] == [
+        ("pruned", pruned[t.number], t.intermediate_values[t.last_step]) if t.number in pruned
+        else ("ok", None, t.value) for t in trials]
+    assert len(opt._state.y_ok) == len(trials)  # a plain space's GP models pruned values
+    resumed = Optimizer.resume(journal, append=False)
+    assert [(o.params, o.value, o.status, o.step) for o in resumed.history] == [
+        (o.params, o.value, o.status, o.step) for o in opt.history]
+    assert resumed.ask() == opt.ask()
+
+
+def test_a_run_told_pruned_is_used_as_a_run_report_stopped() -> None:
+    """The same reports and value: a run this library's rule stopped, and one another rule
+    stopped told pruned=True, are recorded alike and the next asks are equal."""
+    space = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
+    stops = Optimizer(space, seed=3, pruner=SuccessiveHalving(min_resource=1))
+    told = Optimizer(space, seed=3, pruner=SuccessiveHalving(min_resource=100))
+    for opt in (stops, told):
+        opt.tell([{"x": 0.2, "y": 0.2}, {"x": 0.8, "y": 0.4}], [0.3, 0.9])
+        for x, curve in ((0.5, [0.2, 0.1]), (0.6, [0.9, 0.8])):
+            opt.add_pending({"x": x, "y": 0.5})
+            stopped = opt.report({"x": x, "y": 0.5}, [0.5, 1], curve)  # rung 0 at step 1
+            opt.tell({"x": x, "y": 0.5}, curve[-1], pruned=opt is told and x == 0.6)
+        assert stopped == (opt is stops)
+    assert [(o.status, o.step, o.value) for o in told.history] == [
+        (o.status, o.step, o.value) for o in stops.history]
+    assert told.history[-1].status == "pruned" and told.history[-1].step == 1.0
+    assert told.ask() == stops.ask()
+
+
+def test_a_report_of_a_curve_is_the_reports_of_its_steps_in_turn(tmp_path: Any) -> None:
+    """report(params, steps, values) records what a report per step records — rung values,
+    stop, last step — in one event, and a journal reads it back alike."""
+    pruner = SuccessiveHalving(min_resource=1, reduction_factor=2)
+    one_by_one = Optimizer({"x": Real(0.0, 1.0)}, seed=0, pruner=pruner)
+    at_once = Optimizer({"x": Real(0.0, 1.0)}, seed=0, pruner=pruner, journal=tmp_path / "j.jsonl")
+    curves = {0.1: [0.5, 0.4, 0.3, 0.2, 0.1], 0.9: [0.9, 0.9, 0.8, 0.8, 0.7]}
+    for x, curve in curves.items():
+        for opt in (one_by_one, at_once):
+            opt.add_pending({"x": x})
+        said = [one_by_one.report({"x": x}, step, v) for step, v in enumerate(curve, 1)]
+        assert at_once.report({"x": x}, np.arange(1, 6), pd.Series(curve)) == said[-1]
+        for opt in (one_by_one, at_once):
+            opt.tell({"x": x}, curve[-1])
+    assert [o.status for o in at_once.history] == ["ok", "pruned"]
+    resumed = Optimizer.resume(tmp_path / "j.jsonl", append=False)
+    for opt in (at_once, resumed):
+        assert opt._state.pruning == one_by_one._state.pruning
+        assert [(o.status, o.step) for o in opt.history] == [
+            (o.status, o.step) for o in one_by_one.history]
+    lines = (tmp_path / "j.jsonl").read_text().splitlines()
+    assert sum('"event":"report"' in line for line in lines) == 2
+
+
+@pytest.mark.parametrize("steps, values, error, match", [
+    ([1, 2], [0.5], ValueError, r"2 step\(s\) for 1 value"),
+    ([], [], ValueError, r"at least one"),
+    ([1, 3, 3], [0.5, 0.4, 0.3], ValueError, r"step\[2\]=3 must be after step\[1\]=3"),
+    ([1, -2], [0.5, 0.4], ValueError, r"step\[1\]"),
+    ([1, 2], [0.5, math.nan], ValueError, r"value=nan at step=2 is not finite"),
+    ([1, 2], 0.5, TypeError, r"give one number each, or two equal-length lists"),
+    (1, [0.5], TypeError, r"value=\[0.5\] at step=1 must be a real number"),
+])
+def test_a_bad_curve_raises_naming_the_entry_and_records_nothing(
+        steps: Any, values: Any, error: type[Exception], match: str) -> None:
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0)
+    opt.add_pending({"x": 0.5})
+    with pytest.raises(error, match=match):
+        opt.report({"x": 0.5}, steps, values)
+    assert opt._state.pruning.last_step == {}
+    assert opt.report({"x": 0.5}, 1, 0.5) is False
+
+
+@pytest.mark.parametrize("pruned, error, match", [
+    ("yes", TypeError, r"pruned='yes' must be True or False"),
+    ([True], ValueError, r"pruned: got 1 flags for 2 point\(s\)"),
+    ([True, 1], TypeError, r"pruned\[1\]=1 must be True or False"),
+    ([False, True], ValueError, r"pruned=True for \{'x': 0.7\}, whose run has no report"),
+])
+def test_a_bad_pruned_flag_raises_and_records_nothing(
+        pruned: Any, error: type[Exception], match: str) -> None:
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0)
+    opt.add_pending([{"x": 0.5}, {"x": 0.7}])
+    opt.report({"x": 0.5}, 1, 0.4)
+    with pytest.raises(error, match=match):
+        opt.tell([{"x": 0.5}, {"x": 0.7}], [0.4, 0.6], pruned=pruned)
+    assert opt.history == [] and len(opt.pending) == 2
+    opt.tell([{"x": 0.5}, {"x": 0.7}], [0.4, 0.6], pruned=[True, False])
+    assert [(o.status, o.step) for o in opt.history] == [("pruned", 1.0), ("ok", None)]
+
+
+def test_a_journal_written_by_0_7_0_is_read_and_continued_with_a_tell_pruned(
+        tmp_path: Any) -> None:
+    """tests/data/journal-0.7.0-pruned.jsonl (written by main at 4458f8ad, 0.7.0): reports,
+    a run its rule stopped, tells and an ask; 0.8.0 reads it as 0.7.0 folded it, and
+    continues it with a tell of the new field."""
+    journal = tmp_path / "journal.jsonl"
+    journal.write_bytes((DATA / "journal-0.7.0-pruned.jsonl").read_bytes())
+    with pytest.warns(UserWarning, match="resumed journal"):
+        opt = Optimizer.resume(journal)
+    assert [(o.params["x"], o.value, o.status, o.step) for o in opt.history] == [
+        (0.1, 0.3, "ok", None), (0.5, 0.6, "pruned", 3.0), (0.9, 1.5, "pruned", 1.0),
+        (0.3, 0.45, "ok", None)]
+    assert opt.pending == [{"x": 0.23205068800598383, "y": 0.9360692827031016}]
+    assert opt.run_ids(opt.pending[0]) == (0, None)  # its three pending events: no ids
+    assert opt.add_pending({"x": 0.7, "y": 0.5}) == 1  # numbered since 0.8.0
+    opt.report({"x": 0.7, "y": 0.5}, [1, 2], [0.5, 0.45])
+    opt.tell({"x": 0.7, "y": 0.5}, 0.45, pruned=True)
+    opt.close()
+    again = Optimizer.resume(journal, append=False)
+    assert [(o.status, o.step) for o in again.history][-1] == ("pruned", 2.0)
+    assert [o.value for o in again.history] == [o.value for o in opt.history]

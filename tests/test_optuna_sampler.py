@@ -756,3 +756,36 @@ def test_an_enqueued_branch_fixing_its_active_parameters_is_not_asked_for():
     assert structure.covered_by({"model": "rf", "depth": 4})
     assert not structure.covered_by({"model": "svm"})
     assert not structure.covered_by({"depth": 4})
+
+
+def test_an_enqueued_trial_fixing_a_parameter_is_pending_elsewhere_before_it_suggests_it(
+        tmp_path):
+    """Worker A's trial was enqueued with x fixed; its sampler drew the other parameters.
+    Its point — the fixed x and the drawn rest — was not stored (only a point without fixed
+    parameters was), so until A's objective had suggested every parameter worker B did not
+    hold it pending and could draw it again. It is stored now, the fixed value in place of
+    the drawn one, and is B's pending point from the moment A sampled it."""
+    worker_a, worker_b = _two_workers(tmp_path, seed_b=0)
+    worker_a.enqueue_trial({"x": 0.5})
+    in_flight = worker_a.ask()
+    assert in_flight.suggest_float("x", -5.0, 5.0) == 0.5  # samples the rest; not yet set
+    expected = {**in_flight.relative_params, "x": 0.5}
+    own = worker_b.ask()
+    _suggest_all(own)
+    mapping = SpaceMap.from_distributions(DISTRIBUTIONS)
+    assert mapping.to_optimizer(expected, DISTRIBUTIONS) in worker_b.sampler.optimizer.pending
+    assert _suggest_all(in_flight) == expected  # the point it went on to suggest
+
+
+def test_an_enqueued_choice_its_distribution_lacks_stores_no_point(tmp_path):
+    """Optuna refuses an enqueued categorical value outside its choices when the objective
+    suggests it; sampling the trial's other parameters before that stores nothing (the
+    point cannot be written in the distribution's terms) rather than raising there."""
+    worker_a, _ = _two_workers(tmp_path, seed_b=0)
+    worker_a.enqueue_trial({"act": "gelu"})
+    in_flight = worker_a.ask()
+    in_flight.suggest_float("x", -5.0, 5.0)  # samples the whole point
+    stored = worker_a._storage.get_trial(in_flight._trial_id).system_attrs
+    assert [key for key in stored if key.startswith("bayesopt:")] == []
+    with pytest.raises(ValueError, match="'gelu' not in"):
+        in_flight.suggest_categorical("act", ["relu", None, 1.5, True])

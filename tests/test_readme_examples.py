@@ -90,6 +90,6 @@ def test_bringing_a_history_in_tells_a_table_and_an_optuna_studys_trials() -> No
     statuses = [o.status for o in namespace["opt"].history]
     assert statuses == ["ok"] * 3 + ["failed"] + ["ok"] * 7 + ["failed"] * 2
     assert namespace["params"].keys() == namespace["space"].keys()
-    curves = namespace["curves"]  # trial 3 left out; 5 (pruned at step 0, before any rung), 6
-    assert [o.status for o in curves.history] == ["ok"] * 4 + ["failed"] * 2 + ["ok"] * 3
-    assert [o.error for o in curves.history][4:6] == ["trial 5: PRUNED", "trial 6: FAIL"]
+    curves = namespace["curves"]  # trial 3 left out; 5 pruned by Optuna at step 0; 6 failed
+    assert [o.status for o in curves.history] == ["ok"] * 4 + ["pruned", "failed"] + ["ok"] * 3
+    assert (curves.history[4].step, curves.history[5].error) == (0.0, "trial 6: FAIL")

@@ -31,6 +31,7 @@ import pytest
 from bayesopt import Fidelity, Integer, Optimizer, Real, SuccessiveHalving, minimize
 from bayesopt.failures import EvaluationFailedWarning
 from bayesopt.optimizer import UnmatchedTellWarning
+from bayesopt.state import RunKey, point_key
 from bayesopt.storage import LockLost, LockWaitWarning, StorageError, codec
 from bayesopt.storage.sqlite import SQLiteStorage
 from postgres import DropAfterCommit, PostgresServer
@@ -630,8 +631,9 @@ def test_a_report_stored_after_its_run_was_cancelled_and_claimed_again_is_not_th
     step 1. The race is forced: b cancels and adds p while a builds its report."""
     a, b, point = two_workers(location)
     armed = claim_again_while_built(monkeypatch, b, point)
-    with pytest.raises(ValueError, match=r"report: the run of \{'x': 0.1, 'y': 0.1\} stopped "
-                       r"being pending while this report was stored .* not recorded; stop"):
+    with pytest.raises(ValueError, match=r"report: the run of \{'x': 0.1, 'y': 0.1\} \(run 0\) "
+                       r"stopped being pending while this report was stored .* not recorded; "
+                       "stop"):
         a.report(point, 3, 0.5)
     monkeypatch.setattr(time, "time", CLOCK)
     assert not armed[0] and a.pending == b.pending == [point]
@@ -737,8 +739,8 @@ def test_a_dispatchers_teller_checks_with_run_ids_that_its_run_is_the_dispatched
     run, _ = d.run_ids(p)
     assert run == 0 and t.run_ids(p) == (run, None)
     v.cancel(p)
-    v.add_pending(p)
-    assert t.run_ids(p) == (None, None) != (run, None)  # v's run: added, not asked
+    added = v.add_pending(p)
+    assert t.run_ids(p) == (added, None) != (run, None)  # v's new run, its own id
     with pytest.warns(UnmatchedTellWarning, match="its run stopped being pending"):
         d.tell(p, 0.5)
     for opt in (d, t, v):
@@ -985,10 +987,10 @@ def test_a_dispatchers_teller_tells_the_dispatched_run_by_its_id(
     v = Optimizer(SPACE_XY, seed=2, storage=url, study="s")
     p, later = d.ask(2)
     run, _ = d.run_ids(p)
-    v.add_pending(p, repeat=True)  # a replicate: the same params
+    replicate = v.add_pending(p, repeat=True)  # a replicate: the same params
     t.tell(p, 0.5, run=run)
     assert [(o.value, o.run) for o in t.history] == [(0.5, run)]
-    assert t.pending == [later, p] and t.run_ids(p) == (None, None)  # v's replicate
+    assert t.pending == [later, p] and t.run_ids(p) == (replicate, None) == (2, None)
     late, _ = d.run_ids(later)
     v.cancel(later)
     v.add_pending(later)
@@ -2424,3 +2426,57 @@ def test_an_sqlite_error_in_a_writable_place_is_not_taken_for_a_read_only_place(
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("StorageError") and "s.db" in done.stdout, done.stdout
+
+
+def test_a_tell_pruned_by_another_rule_round_trips_through_every_storage(
+    location: tuple[str, str],
+) -> None:
+    """w brings in a run another rule stopped (Optuna's pruner): its reports as one curve,
+    then tell(pruned=True); v tells a run of its own as usual. Every fold — each worker's,
+    a reader's from scratch — records w's run "pruned" at its last step with its value,
+    modelled by the GP as a run `report` stopped, and v's run "ok"."""
+    url = storage_url(location)
+    w = Optimizer(SPACE_XY, seed=0, storage=url, study="s")  # the default rule stops neither
+    v = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    p, q = {"x": 0.1, "y": 0.1}, {"x": 0.6, "y": 0.2}
+    w.add_pending(p)
+    v.add_pending(q)
+    assert not w.report(p, [0, 1, 2], [0.9, 0.7, 0.6])
+    assert not v.report(q, 1, 0.5)
+    w.tell(p, 0.6, pruned=True)
+    v.tell(q, 0.4)
+    for opt in every_fold(location, w, v):
+        assert [(o.params, o.status, o.step, o.value) for o in opt.history] == [
+            (p, "pruned", 2.0, 0.6), (q, "ok", None, 0.4)]
+        assert opt.pending == [] and list(opt._state.y_ok) == [0.6, 0.4]
+
+
+def test_replicates_added_at_once_are_named_by_the_ids_add_pending_returns(
+    location: tuple[str, str],
+) -> None:
+    """w added two replicates of p, evaluated elsewhere at once. Added points had no run
+    id, so by params every report went to the first run (the second's step 1 was refused as
+    not after the first's) and a cancel or tell could not choose between them. add_pending
+    returns each run's id now: the second reports its own curve, the first is cancelled, the
+    second told, in every fold; a worker's asks after them take the next ids."""
+    url = storage_url(location)
+    w = Optimizer(SPACE_XY, seed=0, storage=url, study="s")
+    v = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    point = {"x": 0.1, "y": 0.1}
+    first = w.add_pending(point)
+    second, third = w.add_pending([point, point], repeat=True)
+    assert (first, second, third) == (0, 1, 2)
+    assert not w.report(point, 1, 0.9, run=first)
+    assert not w.report(point, 1, 0.5, run=second)  # its own step 1, not after the first's
+    assert w.report(point, [1, 2], [0.7, 0.6], run=third)  # worse than the second at rung 0
+    w.cancel(point, run=first)
+    w.tell(point, 0.5, run=second)
+    asked = v.ask()
+    assert v.run_ids(asked) == (3, None)
+    with pytest.raises(ValueError, match="run=0 is not a run in flight"):
+        w.tell(point, 0.4, run=first)
+    for opt in every_fold(location, w, v):
+        assert [(o.value, o.run) for o in opt.history] == [(0.5, 1)]
+        assert opt.pending == [point, asked]
+        assert opt._state.pruning.last_step == {RunKey(point_key(opt.space, point), 2): 2.0}
+        assert opt._state.pruning.rungs == {0: [0.9, 0.5, 0.7]}

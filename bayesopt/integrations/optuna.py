@@ -52,7 +52,11 @@ read once, at the first `sample_relative` after it changes state):
                before storing its point a sampler reads the RUNNING trials again, and
                if another holds that point it cancels its ask and asks again with that
                one pending (up to 3 times), which leaves two workers a window of one
-               storage read and write, not of a fit
+               storage read and write, not of a fit. The point stored for a trial
+               `enqueue_trial` fixed parameters of holds the fixed values (when their
+               distributions hold them; else none is stored, and the trial is pending
+               once it has set them, as it is told, or never: Optuna refuses a choice its
+               distribution lacks)
     WAITING    nothing yet (an enqueued trial whose fixed parameters cover the
                whole relative space is not asked for at all)
 
@@ -517,7 +521,10 @@ class BayesoptSampler(BaseSampler):
                 follower.withdraw(trial.number)
                 follower.sync(running)  # the other trial's point is pending now
                 sampled = follower.ask(trial.number)
-            _publish(study, trial, sampled, structure.distributions, fixed)
+            # the trial's point: what `enqueue_trial` fixed, the drawn values elsewhere
+            point = {name: fixed.get(name, value) for name, value in sampled.items()}
+            if not follower.map.outside(point):  # else pending once set, as it is told
+                _publish(study, trial, point, structure.distributions)
             return sampled
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
@@ -670,21 +677,23 @@ class BayesoptSampler(BaseSampler):
         self._lock = threading.Lock()
 
 
-def _publish(study: Study, trial: FrozenTrial, sampled: Mapping[str, Any],
-             distributions: Mapping[str, BaseDistribution], fixed: Mapping[str, Any]) -> None:
-    """Store the point sampled for `trial` in its system attributes for the other workers
-    (module docstring, RUNNING); once per trial, and not for an enqueued trial that fixes
-    a parameter of the space (its stored values, which may lie outside their distributions,
-    make it pending once set, as before).
+def _publish(study: Study, trial: FrozenTrial, point: Mapping[str, Any],
+             distributions: Mapping[str, BaseDistribution]) -> None:
+    """Store `trial`'s point (the values its sampler drew, and those `enqueue_trial` fixed,
+    each held by its distribution) in its system attributes for the other workers (module
+    docstring, RUNNING); once per trial.
 
     Optuna has no public way for a sampler to write a trial's attributes (module docstring,
     non-public names): this writes to the study's storage by `FrozenTrial._trial_id`, as
     GPSampler and TPESampler do."""
-    if f"{_SAMPLED_KEY}:0" in trial.system_attrs or any(name in fixed for name in sampled):
+    if f"{_SAMPLED_KEY}:0" in trial.system_attrs:
         return
-    text = json.dumps({name: [distribution_to_json(distributions[name]),
-                              distributions[name].to_internal_repr(value)]
-                       for name, value in sampled.items()})
+    try:
+        text = json.dumps({name: [distribution_to_json(distributions[name]),
+                                  distributions[name].to_internal_repr(value)]
+                           for name, value in point.items()})
+    except ValueError:  # an enqueued choice its distribution lacks: Optuna raises at its suggest
+        return
     storage, _ = _storage_of(study)
     for i in range(0, len(text), _ATTR_LENGTH):
         storage.set_trial_system_attr(trial._trial_id, f"{_SAMPLED_KEY}:{i // _ATTR_LENGTH}",
