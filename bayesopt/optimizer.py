@@ -1290,6 +1290,12 @@ class Optimizer:
         (its pending event does not carry "numbered": docs/event-fold.md).
         """
         repeat = check_bool("repeat", repeat)
+        return self._add_pending(params, repeat=repeat)
+
+    def _add_pending(self, params: dict[str, Any] | list[dict[str, Any]], *, repeat: bool,
+                     unseen: bool = False) -> int | list[int]:
+        """`add_pending`; with `unseen` also ValueError for a point observed already (in a
+        shared study checked under its lock, with the other workers' tells read)."""
         points, _ = as_batch(params, None)
         if self.space.fidelity is not None:
             raise ValueError(f"add_pending: with a Fidelity ({self.space.fidelity.name!r}) the "
@@ -1301,6 +1307,11 @@ class Optimizer:
                 stamp = self._stamp()
                 if not repeat:
                     self._check_not_pending(canonical, stamp["time"])
+                if unseen:
+                    observed = [o.params for o in self._state.history]
+                    for p in canonical:
+                        if p in observed:
+                            raise ValueError(f"add_pending: {p} is observed already")
                 return Pending(points=canonical, numbered=True, **stamp)
 
             event = self._commit(build, checks_pending=not repeat)
@@ -1665,6 +1676,20 @@ def ask_run(opt: Optimizer, total: int | None = None) -> tuple[dict[str, Any], i
     may be in flight, `Optimizer.tell`'s ``run=``); None when the study is full."""
     asked = opt._asked(1, total)
     return None if asked is None else asked[0]
+
+
+def add_warm_pending(opt: Optimizer, params: dict[str, Any]) -> int | None:
+    """A warm-start (x0) point made pending as its evaluation starts: its run id. In a
+    shared study None when the study has the point pending or observed already (checked
+    under the study's lock, after reading the other workers' events): another worker
+    given the same x0 evaluates or evaluated it. Elsewhere it is added as a replicate: a
+    point given twice in x0 is evaluated twice, as without workers."""
+    if not opt.shared:
+        return opt.add_pending(params, repeat=True)
+    try:
+        return cast(int, opt._add_pending(params, repeat=False, unseen=True))
+    except ValueError:
+        return None
 
 
 def space_exhausted(opt: Optimizer) -> bool:

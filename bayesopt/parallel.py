@@ -91,10 +91,11 @@ class Outcome(NamedTuple):
 
 class Dispatch(NamedTuple):
     """A point handed to an evaluation, and the run it is of: its id (`Optimizer.run_ids`)
-    for an asked point, which its tell names (several runs of the same params may be in
-    flight: one timed out and asked again), None for a point never asked (a warm start)
-    or added by `add_pending`, told by its params. `warm`: a warm-start point not yet
-    pending, which `start_warm` adds before it is evaluated."""
+    for an asked point or one `start_warm` added (`add_pending` returns it), which its
+    tell names (several runs of the same params may be in flight: one timed out and asked
+    again); None for a warm-start point evaluated unmarked (with a `Fidelity`), told by
+    its params. `warm`: a warm-start point not yet pending, which `start_warm` adds before
+    it is evaluated."""
 
     params: dict[str, Any]
     run: int | None
@@ -177,24 +178,22 @@ def next_point(opt: Optimizer, budget: Budget) -> Dispatch | None:
 
 def start_warm(opt: Optimizer, dispatch: Dispatch) -> Dispatch | None:
     """`dispatch` made pending before its evaluation starts, if it is a warm-start point
-    (`Dispatch.warm`): added with `Optimizer.add_pending`, so that asks made while it runs
-    count it as in flight (they fantasize it and never propose it) and its tell, by its
-    params, releases it rather than matching nothing while asked points are pending
-    (`UnmatchedTellWarning`). In a shared study the point is added only if no worker has it
-    pending (checked under the study's lock): None when another worker's x0 holds it — that
-    worker tells it. Elsewhere it is added as a replicate (``repeat=True``): a point given
-    twice in x0 is evaluated twice, as without workers. With a `Fidelity`, which sets
-    every budget and refuses `add_pending`, the point is evaluated unmarked."""
+    (`Dispatch.warm`), with the run id `bayesopt.optimizer.add_warm_pending` gives it, so
+    that asks made while it runs count it as in flight (they fantasize it and never
+    propose it) and its tell, by that run, releases it rather than matching nothing while
+    asked points are pending (`UnmatchedTellWarning`). None in a shared study whose
+    other worker has the point pending or told already: that worker evaluates it. With a
+    `Fidelity`, which sets every budget and refuses `add_pending`, the point is evaluated
+    unmarked."""
+    from bayesopt.optimizer import add_warm_pending
+
     if not dispatch.warm:
         return dispatch
     started = dispatch._replace(warm=False)
     if opt.space.fidelity is not None:
         return started
-    try:
-        opt.add_pending(dispatch.params, repeat=not opt.shared)
-    except ValueError:  # pending already: another worker of the study evaluates it
-        return None
-    return started
+    run = add_warm_pending(opt, dispatch.params)
+    return None if run is None else started._replace(run=run)
 
 
 def evaluate_in_worker(func: Objective, params: dict[str, Any],
