@@ -293,6 +293,13 @@ DAMAGE = {
         "UPDATE {studies} SET header = '\"text\"'", "header: stored JSON '\"text\"' is not an object"),
     "a deleted event": (
         "DELETE FROM {events} WHERE seq = 1", "event 1 is missing .*next stored event is number 2"),
+    # json's decoder raised RecursionError, and ValueError without the row
+    "an event nested too deeply": (
+        "UPDATE {events} SET body = '" + "[" * 5000 + "]" * 5000 + "' WHERE seq = 1",
+        "event 1: stored text .* is not valid JSON .arrays or objects nested too deeply"),
+    "a header of a 5000-digit number": (
+        "UPDATE {studies} SET header = '{{\"n\": " + "9" * 5000 + "}}'",
+        "header: stored text .* is not valid JSON .Exceeds the limit .4300 digits"),
 }
 
 

@@ -280,6 +280,31 @@ _OPTUNA_JOURNAL = (  # the first lines of an Optuna JournalStorage file (Journal
 )
 
 
+@pytest.mark.parametrize(("line", "match"), [
+    ('{"n": ' + "[" * 100_000 + "]" * 100_000 + "}", "arrays or objects nested too deeply"),
+    ('{"n": ' + "[" * 990 + "]" * 990 + "}", "arrays or objects nested too deeply"),
+    ('{"n": ' + "9" * 5000 + "}", r"Exceeds the limit \(4300 digits\)"),
+])
+def test_a_hostile_line_is_refused_naming_its_line(tmp_path, line, match):
+    """A line nested deeper than json's decoder recurses raised RecursionError, and an
+    integer of more digits than Python converts a ValueError naming no file or line (a
+    journal copied from elsewhere, or damaged); both are now the StorageError of a line
+    that is not valid JSON, naming the file and the line."""
+    path = tmp_path / "study.jsonl"
+    storage = JSONLStorage(path)
+    storage.create_or_attach("s", {"v": 1})
+    storage.append("s", [{"n": 0}])
+    storage.close()
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(line + "\n")
+    other = JSONLStorage(path)
+    try:
+        with pytest.raises(ValueError, match=f"study.jsonl', line 3: not valid JSON .*{match}"):
+            other.read("s")
+    finally:
+        other.close()
+
+
 def test_another_programs_json_lines_file_is_refused_and_never_deleted(tmp_path):
     """A JSON-lines file whose first line is no bayesopt header (neither "study" nor
     "journal": here Optuna's JournalStorage) is not a study: listing, attaching, reading

@@ -39,7 +39,6 @@ that opened it, refuses use after `close()`, and pickles as its path.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import threading
 import warnings
@@ -403,8 +402,8 @@ class JSONLStorage:
 
     def _parse(self, line: bytes, number: int) -> dict[str, Any]:
         try:
-            value = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            value = codec.loads(line)
+        except ValueError as error:
             raise StorageError(f"journal {str(self.path)!r}, line {number + 1}: not valid JSON "
                                f"({error})") from None
         if not isinstance(value, dict):
