@@ -299,7 +299,27 @@ def test_a_hostile_line_is_refused_naming_its_line(tmp_path, line, match):
         file.write(line + "\n")
     other = JSONLStorage(path)
     try:
-        with pytest.raises(ValueError, match=f"study.jsonl', line 3: not valid JSON .*{match}"):
+        with pytest.raises(ValueError, match=f"study.jsonl', line 3: stored text .* is not "
+                                             f"valid JSON .*{match}"):
+            other.read("s")
+    finally:
+        other.close()
+
+
+def test_a_line_longer_than_a_stored_event_may_be_is_refused_unread(tmp_path):
+    """A line of 100 MB of JSON took 2.6 GB to decode (one of 1 GB would take some 26 GB):
+    a line longer than `codec.MAX_TEXT_BYTES` (64 MiB) is refused, naming the file, the
+    line and its size, without being decoded."""
+    path = tmp_path / "study.jsonl"
+    storage = JSONLStorage(path)
+    storage.create_or_attach("s", {"v": 1})
+    storage.close()
+    with open(path, "a", encoding="utf-8") as file:
+        file.write('{"n": [' + "0," * (64 << 19) + "0]}\n")  # 64 MiB + 9 bytes
+    other = JSONLStorage(path)
+    try:
+        with pytest.raises(ValueError, match=r"study.jsonl', line 2: stored text of 6710887\d "
+                                             r"bytes .* longer than the 67108864 bytes"):
             other.read("s")
     finally:
         other.close()

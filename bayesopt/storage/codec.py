@@ -22,6 +22,10 @@ from typing import Any, Protocol
 from bayesopt.storage import StorageError
 
 _SEPARATORS = (",", ":")
+# the longest stored header or event read (a header holding a categorical of a million
+# choices is some 20 MB): json's objects take some 25 times the text's size, so a
+# line of a gigabyte would take tens of gigabytes to decode
+MAX_TEXT_BYTES = 1 << 26
 LOCK_WAIT_WARNING = 10.0  # seconds a lock is waited for before a LockWaitWarning says so
 
 
@@ -275,10 +279,16 @@ def loads(text: str | bytes, **kwargs: Any) -> Any:
                          "interpreter's recursion limit)") from None
 
 
-def decode_object(text: str, where: str) -> dict[str, Any]:
+def decode_object(text: str | bytes, where: str) -> dict[str, Any]:
     """A stored header or event: the JSON object `text`, else StorageError naming `where`
-    (a row that another program wrote or damaged; a check, not an assert, so that
-    ``python -O`` does not read such a row as an event)."""
+    (a row or line that another program wrote or damaged; a check, not an assert, so that
+    ``python -O`` does not read such a row as an event). A text longer than
+    `MAX_TEXT_BYTES` is refused unread: decoding it would take memory some 25 times its
+    size."""
+    if len(text) > MAX_TEXT_BYTES:
+        raise StorageError(f"{where}: stored text of {len(text)} bytes (beginning "
+                           f"{text[:40]!r}) is longer than the {MAX_TEXT_BYTES} bytes a "
+                           "header or event may have; it is not read")
     try:
         value = loads(text)
     except ValueError as error:

@@ -401,15 +401,7 @@ class JSONLStorage:
         return self._header_cache
 
     def _parse(self, line: bytes, number: int) -> dict[str, Any]:
-        try:
-            value = codec.loads(line)
-        except ValueError as error:
-            raise StorageError(f"journal {str(self.path)!r}, line {number + 1}: not valid JSON "
-                               f"({error})") from None
-        if not isinstance(value, dict):
-            raise StorageError(f"journal {str(self.path)!r}, line {number + 1}: "
-                               "expected a JSON object")
-        return value
+        return codec.decode_object(line, f"journal {str(self.path)!r}, line {number + 1}")
 
     def _study_header(self, study: str) -> dict[str, Any]:
         """The file's header after a scan, checked to be `study`'s; StorageError if the
