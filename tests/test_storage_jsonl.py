@@ -306,6 +306,24 @@ def test_a_hostile_line_is_refused_naming_its_line(tmp_path, line, match):
         other.close()
 
 
+@pytest.mark.parametrize("name", ["\x00", "", 5, None, ["s"]])
+def test_a_header_naming_no_valid_study_is_refused_naming_the_file(tmp_path, name):
+    """A header whose "study" is no study name (a NUL, empty, not text: a damaged or
+    hostile file) raised the argument check's ValueError, ``study='\\x00' must be ...``,
+    which named neither the file nor the line, from `Optimizer.resume` and
+    `bayesopt show`; now a StorageError naming both (found by bench.hostile_journal)."""
+    path = tmp_path / "run.jsonl"
+    with Optimizer({"x": Real(0, 1)}, seed=0, journal=path) as opt:
+        opt.tell(opt.ask(), 1.0)
+    header, *events = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([json.dumps({**json.loads(header), "study": name}), *events])
+                    + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"run.jsonl', line 1: the header's study="):
+        Optimizer.resume(path)
+    with pytest.raises(ValueError, match=r"run.jsonl', line 1: the header's study="):
+        JSONLStorage(path).studies()
+
+
 def test_a_line_longer_than_a_stored_event_may_be_is_refused_unread(tmp_path):
     """A line of 100 MB of JSON took 2.6 GB to decode (one of 1 GB would take some 26 GB):
     a line longer than `codec.MAX_TEXT_BYTES` (64 MiB) is refused, naming the file, the

@@ -397,6 +397,10 @@ class JSONLStorage:
                     '"study" (or "journal", before format 2); another program wrote it (an '
                     "Optuna JournalStorage file?), so it is neither read nor written nor "
                     "deleted: give bayesopt a file of its own")
+            try:  # a name no storage accepts (a NUL, "", not text): the file's, not the caller's
+                codec.check_study(header.get("study", DEFAULT_STUDY))
+            except (TypeError, ValueError) as error:
+                raise StorageError(f"{str(self.path)!r}, line 1: the header's {error}") from None
             self._header_cache = header
         return self._header_cache
 
