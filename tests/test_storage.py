@@ -2429,3 +2429,42 @@ def test_an_sqlite_error_in_a_writable_place_is_not_taken_for_a_read_only_place(
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("StorageError") and "s.db" in done.stdout, done.stdout
+
+
+HOSTILE_TEXTS = ["x'; DROP TABLE bayesopt_events; --", 'x"; DELETE FROM studies; --', "100%",
+                 "%s %(name)s ?", "../../etc/passwd", "/etc/passwd", "a\\b\\\\", "é \u2028 \U0001f600",
+                 "x" * 2000]
+
+
+def test_hostile_study_names_keys_and_values_are_stored_as_data(location: tuple[str, str]) -> None:
+    """Study names, header and event keys and values with quotes, ``;``, ``%``, ``?``,
+    path-like names and 2000 characters are data, never SQL or a path: each storage
+    stores and reads them back unchanged, lists and locks and deletes the study by them,
+    and the other studies (and the tables) are left as they were."""
+    storage = open_location(*location)
+    try:
+        names = HOSTILE_TEXTS if location[0] != "jsonl" else HOSTILE_TEXTS[:1]  # one per file
+        if location[0] != "jsonl":
+            storage.create_or_attach("bystander", {"n": 1})
+            storage.append("bystander", [{"n": 2}])
+        for name in names:
+            header = {text: text for text in HOSTILE_TEXTS}
+            stored = storage.create_or_attach(name, header)  # a JSON-lines header adds "study"
+            assert {key: value for key, value in stored.items() if key != "study"} == header
+            events = [{text: [text, {text: text}]} for text in HOSTILE_TEXTS]
+            storage.append(name, events)
+            with storage.lock(name):
+                assert storage.read(name) == events
+        other = open_location(*location)
+        try:
+            assert sorted(other.studies()) == sorted([*names] + (
+                ["bystander"] if location[0] != "jsonl" else []))
+            for name in names:
+                other.delete_study(name)
+            if location[0] != "jsonl":
+                assert other.studies() == ["bystander"]
+                assert other.read("bystander") == [{"n": 2}]
+        finally:
+            other.close()
+    finally:
+        storage.close()
