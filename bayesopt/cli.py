@@ -111,6 +111,7 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_HANGUP = 129  # 128 + SIGHUP
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a reader closing the pipe does to a C tool
 MAX_DPI = 2400  # plot --dpi: a 6.4 x 4 inch figure is then 15360 x 9600 pixels, 590 MB
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # written escaped by `bayesopt show`
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})  # writing stdout
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
@@ -1038,22 +1039,28 @@ def _report_interrupt(args: argparse.Namespace) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    """``bayesopt show``: the best configurations of a journal as a table."""
+    """``bayesopt show``: the best configurations of a journal as a table, its text written
+    with control characters escaped (`_printable`)."""
     name, record = _read(args)
-    print(f"{name}: {_counts(record)}")
-    for line in _expired_lines(record):
-        print(line)
+    lines = [f"{name}: {_counts(record)}", *_expired_lines(record)]
     if any(o.ok for o in record.history):
-        print(format_table(record, top=args.top))
-        print(_best_line(record))
+        lines += [format_table(record, top=args.top), _best_line(record)]
     else:
-        print("no successful evaluation yet")
-    for line in _command_lines(record):
-        print(line)
+        lines.append("no successful evaluation yet")
+    lines += _command_lines(record)
     if args.failed and record.n_failed:
-        print("failed evaluations:")
-        print("\n".join(_failure_lines(record)))
+        lines += ["failed evaluations:", *_failure_lines(record)]
+    print("\n".join(_printable(line) for line in lines))
     return 0
+
+
+def _printable(text: str) -> str:
+    """`text` with each control character but newline and tab (C0, DEL, C1: ECMA-48's
+    escape sequences start with them) written as Python escapes it (``\\x1b``): a journal
+    or study from elsewhere, or a command's recorded standard error, holds text that
+    `bayesopt show` writes to a terminal, where such a sequence would act (clear the
+    screen, rewrite what was shown, set the window title or the clipboard)."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def _command_lines(record: JournalRecord) -> list[str]:

@@ -69,3 +69,23 @@ def test_a_command_argument_with_a_nul_is_refused() -> None:
     space = Space.from_dict({"x": {"type": "real", "low": 0, "high": 1}})
     with pytest.raises(CommandError, match=r"'--x=\{x\}\\x00' holds a NUL"):
         CommandTemplate.parse(["p", "--x={x}\x00"], space)
+
+
+def test_show_writes_a_journals_control_characters_escaped(tmp_path: Path) -> None:
+    """`bayesopt show --failed` wrote a journal's text to the terminal as it was stored: a
+    choice, a failure's reason or a recorded standard error holding escape sequences (from
+    a journal copied from elsewhere) cleared the screen, set the window title or the
+    clipboard (OSC 52). Each control character but newline and tab is now written as
+    Python escapes it, and the rest of the text is unchanged."""
+    from bayesopt import Categorical, Optimizer
+
+    clear, title, clipboard = "\x1b[2J\x1b[H", "\x1b]0;pwned\x07", "\x1b]52;c;cm0gLXJmIH4=\x07"
+    path = tmp_path / "run.jsonl"
+    space = {"c": Categorical([f"a{clear}", "b\r"])}
+    with Optimizer(space, seed=0, journal=path) as opt:
+        opt.tell({"c": f"a{clear}"}, 1.0)
+        opt.tell_failure({"c": "b\r"}, error=f"EvaluationError: died{title}\nlast line{clipboard}\x9b1A")
+    done = bayesopt("show", "--failed", str(path), cwd=tmp_path)
+    assert not any(ch in done.stdout for ch in "\x1b\x07\r\x9b"), repr(done.stdout)
+    assert "a\\x1b[2J\\x1b[H" in done.stdout and "c=b\\r" in done.stdout, done.stdout
+    assert "died\\x1b]0;pwned\\x07" in done.stdout and "\\x9b1A" in done.stdout, done.stdout
