@@ -696,6 +696,7 @@ def _check_command(name: str, stored: Mapping[str, Any] | None, record: Mapping[
     kept = f"its header keeps `{shell_join(stored['argv'])}`"
     if stored.get("cwd") is not None:
         kept += f" in {stored['cwd']}"
+    kept = _printable(kept)  # the stored header's text, from wherever the journal came
     if difference is not None:
         print(f"bayesopt: note: --allow-other-command: {name} continues with another command "
               f"or directory ({kept}){recorded}", file=sys.stderr)
@@ -995,10 +996,10 @@ def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
     record = JournalRecord(result.space, result.maximize, {}, result.history, 0)
     print(_counts(record))
     if not _succeeded(result):
-        print("every evaluation failed; the first one with:\n" + _message(result.history[0].error))
+        print(_printable("every evaluation failed; the first one with:\n"
+                         + _message(result.history[0].error)))
         return
-    print(format_table(record, top=5))
-    print(_best_line(record))
+    print(_printable(format_table(record, top=5) + "\n" + _best_line(record)))
     if args.journal is not None or args.storage is not None:
         print(f"{_source(args, '--journal')} (`{_show_hint(args)}` for more; run the same "
               "command with a larger --n-calls to continue)")
@@ -1011,7 +1012,7 @@ def _report_stop(args: argparse.Namespace, error: TooManyFailuresError) -> None:
     print(_counts(JournalRecord(result.space, result.maximize, {}, result.history, 0)))
     print(f"stopped after {error.n_failures} failed evaluations in a row (the command looks "
           "broken; --max-consecutive-failures 0 never stops); the first failed with:\n"
-          + _message(error.first_error))
+          + _printable(_message(error.first_error)))
     if args.journal is not None or args.storage is not None:
         print(f"{_source(args, '--journal')} (fix the command, then run the same command line "
               "to continue)")
@@ -1058,8 +1059,9 @@ def _printable(text: str) -> str:
     """`text` with each control character but newline and tab (C0, DEL, C1: ECMA-48's
     escape sequences start with them) written as Python escapes it (``\\x1b``): a journal
     or study from elsewhere, or a command's recorded standard error, holds text that
-    `bayesopt show` writes to a terminal, where such a sequence would act (clear the
-    screen, rewrite what was shown, set the window title or the clipboard)."""
+    `bayesopt show` (and `bayesopt run`'s summary and notes) writes to a terminal, where
+    such a sequence would act (clear the screen, rewrite what was shown, set the window
+    title or the clipboard)."""
     return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
@@ -1471,7 +1473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bayesopt: error: cannot write the output: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED
     except CommandLineError as error:
-        print(f"bayesopt: error: {_one_line(str(error))}", file=sys.stderr)
+        print(f"bayesopt: error: {_printable(_one_line(str(error)))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # before or after the optimization loop: nothing to clean up
         print("\nbayesopt: interrupted", file=sys.stderr)

@@ -89,3 +89,30 @@ def test_show_writes_a_journals_control_characters_escaped(tmp_path: Path) -> No
     assert not any(ch in done.stdout for ch in "\x1b\x07\r\x9b"), repr(done.stdout)
     assert "a\\x1b[2J\\x1b[H" in done.stdout and "c=b\\r" in done.stdout, done.stdout
     assert "died\\x1b]0;pwned\\x07" in done.stdout and "\\x9b1A" in done.stdout, done.stdout
+
+
+def test_run_writes_a_resumed_journals_control_characters_escaped(tmp_path: Path) -> None:
+    """`bayesopt run` continuing a journal from elsewhere wrote its stored text to the
+    terminal as it was: the summary's table (a choice), the first failure's reason, and
+    the refusal naming the header's command. Each is written escaped now."""
+    from bayesopt import Categorical, Optimizer
+
+    clear, title = "\x1b[2J\x1b[H", "\x1b]0;pwned\x07"
+    (tmp_path / "space.json").write_text(json.dumps(
+        {"c": {"type": "categorical", "choices": [f"a{clear}", "b"]}}))
+    path = tmp_path / "run.jsonl"
+    with Optimizer({"c": Categorical([f"a{clear}", "b"])}, seed=0, journal=path) as opt:
+        opt.tell({"c": f"a{clear}"}, 1.0)
+        opt.tell_failure({"c": "b"}, error=f"EvaluationError: died{title}")
+    argv = ["run", "--space", "space.json", "--n-calls", "2", "--journal", "run.jsonl", "--",
+            sys.executable, "-c", ECHO_ARGV, "{c}"]
+    done = bayesopt(*argv, cwd=tmp_path)
+    assert "\x1b" not in done.stdout + done.stderr, repr(done.stdout + done.stderr)
+    assert "a\\x1b[2J\\x1b[H" in done.stdout, done.stdout
+    header, *events = path.read_text(encoding="utf-8").splitlines()
+    stored = {**json.loads(header), "command": {"argv": ["python", f"x{title}"], "cwd": "/",
+                                                "space_file": "s", "space_sha256": "0"}}
+    path.write_text("\n".join([json.dumps(stored), *events]) + "\n", encoding="utf-8")
+    refused = bayesopt(*argv, cwd=tmp_path, check=False)
+    assert refused.returncode == 2 and "x\\x1b]0;pwned\\x07" in refused.stderr, refused.stderr
+    assert "\x1b" not in refused.stderr, repr(refused.stderr)
