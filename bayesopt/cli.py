@@ -96,6 +96,7 @@ from bayesopt.failures import (
     EvaluationFailedWarning,
     TooManyFailuresError,
 )
+from bayesopt.storage import codec
 
 if TYPE_CHECKING:
     from bayesopt.events import RunCommand
@@ -186,8 +187,11 @@ def _read_space_file(path: Path) -> Any:
     is_json = path.suffix.lower() == ".json"
     try:
         if is_json:
-            return json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(path, pairs))
+            return codec.loads(text, object_pairs_hook=lambda pairs: _unique_keys(path, pairs))
         return _toml_module().loads(text)  # TOML refuses a key defined twice itself
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise CommandLineError(f"space file {str(path)!r} is not valid TOML: arrays or "
+                               "tables nested too deeply to be read") from None
     except ValueError as error:  # JSONDecodeError and TOMLDecodeError are ValueErrors
         kind = "JSON" if is_json else "TOML"
         raise CommandLineError(f"space file {str(path)!r} is not valid {kind}: {error}") from None
@@ -1055,7 +1059,8 @@ def _report_interrupt(args: argparse.Namespace) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    """``bayesopt show``: the best configurations of a journal as a table."""
+    """``bayesopt show``: the best configurations of a journal as a table, its stored text
+    written as `_shown` writes it."""
     name, record = _read(args)
     _print(f"{name}: {_counts(record)}")
     for line in _expired_lines(record):

@@ -38,6 +38,17 @@ in a session of its own, may hold the pipes open for ever and is not waited for)
 On Linux that group dies with the process that started it, even one killed by
 SIGKILL (`bayesopt.tether`); elsewhere it outlives such a kill.
 
+What reaches the program (docs/security.md): each placeholder fills in part of one
+argument, so a value is never split or read by a shell, whatever it holds (spaces,
+quotes, ``;``, ``$(...)``, a newline); a placeholder names a dimension (or the run), never
+an attribute, an item or a position (``{lr.__class__}``, ``{lr[0]}``, ``{0}`` are
+refused); a value with a NUL, which no argument can hold, is refused before anything
+runs. A choice beginning with ``-`` given as an argument of its own (``--opt {opt}``)
+may be read by the program as an option: write ``--opt={opt}``. The program is found
+on PATH as a shell finds it (``execvp``), and runs with this process's environment,
+unchanged. Everything the command prints is trusted: a line it prints (its own, or
+text it echoes) that has the form of an objective or a report line is read as one.
+
 Objective convention (`parse_objective`): the value is read from the
 command's standard output, in this order:
 
@@ -328,6 +339,10 @@ class CommandTemplate:
         if not argv:
             raise CommandError("no command to run: give it after --, e.g. "
                                "bayesopt run --space space.toml -- python train.py --lr {lr}")
+        nul = next((arg for arg in argv if "\x00" in arg), None)
+        if nul is not None:
+            raise CommandError(f"command argument {nul!r} holds a NUL character, which no "
+                               "program can be given (an argument ends at its first NUL)")
         reserved = [name for name in space.names if name.startswith(RESERVED_PREFIX)]
         if reserved:
             raise CommandError(
@@ -369,7 +384,9 @@ class CommandTemplate:
 
     def _check_distinct_choices(self, space: Space, sample: Mapping[str, Any]) -> None:
         """Refuse a command in which two choices of a categorical give the same arguments
-        (1 and "1" both write ``1``): two points to the optimizer, one run to the program."""
+        (1 and "1" both write ``1``): two points to the optimizer, one run to the program;
+        and one in which a choice gives an argument with a NUL, which execve(2) cannot
+        pass (it failed each run of that choice with Popen's "embedded null byte")."""
         from bayesopt.space import Categorical
 
         for name, dimension in zip(space.names, space.dimensions):
@@ -379,6 +396,12 @@ class CommandTemplate:
             seen: dict[tuple[str | None, ...], Any] = {}
             for choice in dimension.choices:
                 rendered = tuple(_render(arg, {**sample, name: choice}) for arg in args)
+                if any("\x00" in arg for arg in rendered if arg is not None):
+                    raise CommandError(
+                        f"choice {choice!r} of {name!r} gives the command argument(s) "
+                        f"{list(rendered)}, with a NUL character, which no program can be "
+                        "given (an argument ends at its first NUL): remove it from the space "
+                        "file")
                 if rendered in seen:
                     raise CommandError(
                         f"choices {seen[rendered]!r} and {choice!r} of {name!r} give the same "

@@ -67,6 +67,7 @@ from bayesopt.journal import (
 )
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Categorical, Dimension, Integer, Space
+from bayesopt.storage import codec
 from bayesopt.validation import (
     check_constraint_values,
     check_costs,
@@ -209,8 +210,8 @@ def result_from_json(text: str, space: SpaceLike | None = None) -> OptimizeResul
     if not isinstance(text, (str, bytes)):
         raise TypeError(f"text must be the JSON string written by to_json, got {type(text)}")
     try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        document = codec.loads(text)
+    except ValueError as error:
         raise ValueError(f"not valid JSON: {error}") from None
     _check_document(document)
     result_space = _space(document, space)

@@ -380,6 +380,12 @@ class Optimizer:
     with its own (two writers of one journal would interleave two runs). To
     continue a journaled run in another process, use `Optimizer.resume`; to
     join a shared study, attach with ``storage=`` and ``study=``.
+
+    .. warning:: `pickle.load` runs whatever code the pickle names, so loading a
+       pickle from someone else runs their code (as numpy's ``allow_pickle`` and
+       scikit-learn's model persistence warn). Load a pickled optimizer only from a
+       source you trust; hand a run to anyone else as its journal or study, which
+       is JSON read without running anything (docs/security.md).
     """
 
     def __init__(

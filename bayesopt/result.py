@@ -281,7 +281,10 @@ class OptimizeResult:
     Export: `to_pandas()` gives one row per evaluation (parameters, value,
     status, error, timestamp, duration); `to_json()` and `from_json(text)`
     save and load the history with its space, losslessly
-    (`bayesopt.export` describes both formats).
+    (`bayesopt.export` describes both formats). A result can be pickled, but
+    `pickle.load` runs whatever code the pickle names: load a pickle only from a
+    source you trust, and hand a result to anyone else as `to_json()`, which is
+    read without running anything (docs/security.md).
     """
 
     best_params: dict[str, Any] | None

@@ -707,6 +707,13 @@ BAD_SPACES = [
                     '"x": {"type": "real", "low": 5, "high": 6}}'), "the key 'x' appears twice"),
     ("key-twice.json", '{"x": {"type": "real", "low": 0, "high": 1, "low": 0.5}}',
      "the key 'low' appears twice"),
+    # nested deeper than the decoders recurse: was a RecursionError traceback
+    ("deep.json", '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "is not valid JSON: arrays or objects nested too deeply"),
+    ("deep.toml", "x = " + "[" * 100_000 + "]" * 100_000,
+     "is not valid TOML: arrays or tables nested too deeply"),
+    ("digits.json", '{"x": {"type": "real", "low": 0, "high": 1' + "0" * 5000 + "}}",
+     "is not valid JSON: Exceeds the limit"),
 ]
 
 

@@ -337,6 +337,9 @@ def test_a_damaged_json_result_is_refused(change: Any, error: type[Exception], m
 def test_from_json_needs_json() -> None:
     with pytest.raises(ValueError, match="not valid JSON"):
         OptimizeResult.from_json("{")
+    # nested deeper than json's decoder recurses: was a RecursionError
+    with pytest.raises(ValueError, match="not valid JSON: arrays or objects nested too deeply"):
+        OptimizeResult.from_json("[" * 100_000 + "]" * 100_000)
     with pytest.raises(TypeError, match="must be the JSON string"):
         OptimizeResult.from_json(42)  # type: ignore[arg-type]
 

@@ -204,6 +204,22 @@ def test_a_worker_s_sampled_point_is_pending_elsewhere_before_its_objective_sugg
     assert len(optimizer.history) == 5 and len(optimizer.pending) == 1
 
 
+@pytest.mark.parametrize("stored", ["[" * 5000 + "]" * 5000, "5", '{"x": 1}', '{"x": ["?", 1]}'])
+def test_a_damaged_stored_point_of_a_running_trial_is_refused_naming_the_trial(tmp_path, stored):
+    """The point a worker's sampler stores in a running trial's system attributes, read by
+    the other workers, raised json's RecursionError when nested 5000 deep (a shared SQLite
+    study damaged or written by another program), and AttributeError or TypeError when no
+    {name: [distribution, value]} object; each is now a ValueError naming the trial."""
+    worker_a, worker_b = _two_workers(tmp_path, seed_b=1)
+    in_flight = worker_a.ask()
+    in_flight.suggest_float("x", -5.0, 5.0)
+    worker_a._storage.set_trial_system_attr(in_flight._trial_id, "bayesopt:relative_params:0",
+                                            stored)
+    with pytest.raises(ValueError, match=f"trial {in_flight.number}: the point this sampler "
+                                         "stored .* cannot be read"):
+        _suggest_all(worker_b.ask())
+
+
 class _OtherSamplesMeanwhile(BayesoptSampler):
     """A sampler during whose sampling, after it read the study and before it asks, another
     worker samples (two processes fitting at once): `meanwhile` runs there once."""

@@ -295,6 +295,13 @@ DAMAGE = {
         "UPDATE {studies} SET header = '\"text\"'", "header: stored JSON '\"text\"' is not an object"),
     "a deleted event": (
         "DELETE FROM {events} WHERE seq = 1", "event 1 is missing .*next stored event is number 2"),
+    # json's decoder raised RecursionError, and ValueError without the row
+    "an event nested too deeply": (
+        "UPDATE {events} SET body = '" + "[" * 5000 + "]" * 5000 + "' WHERE seq = 1",
+        "event 1: stored text .* is not valid JSON .arrays or objects nested too deeply"),
+    "a header of a 5000-digit number": (
+        "UPDATE {studies} SET header = '{{\"n\": " + "9" * 5000 + "}}'",
+        "header: stored text .* is not valid JSON .Exceeds the limit .4300 digits"),
 }
 
 
@@ -2480,3 +2487,42 @@ def test_replicates_added_at_once_are_named_by_the_ids_add_pending_returns(
         assert opt.pending == [point, asked]
         assert opt._state.pruning.last_step == {RunKey(point_key(opt.space, point), 2): 2.0}
         assert opt._state.pruning.rungs == {0: [0.9, 0.5, 0.7]}
+
+
+HOSTILE_TEXTS = ["x'; DROP TABLE bayesopt_events; --", 'x"; DELETE FROM studies; --', "100%",
+                 "%s %(name)s ?", "../../etc/passwd", "/etc/passwd", "a\\b\\\\", "é \u2028 \U0001f600",
+                 "x" * 2000]
+
+
+def test_hostile_study_names_keys_and_values_are_stored_as_data(location: tuple[str, str]) -> None:
+    """Study names, header and event keys and values with quotes, ``;``, ``%``, ``?``,
+    path-like names and 2000 characters are data, never SQL or a path: each storage
+    stores and reads them back unchanged, lists and locks and deletes the study by them,
+    and the other studies (and the tables) are left as they were."""
+    storage = open_location(*location)
+    try:
+        names = HOSTILE_TEXTS if location[0] != "jsonl" else HOSTILE_TEXTS[:1]  # one per file
+        if location[0] != "jsonl":
+            storage.create_or_attach("bystander", {"n": 1})
+            storage.append("bystander", [{"n": 2}])
+        for name in names:
+            header = {text: text for text in HOSTILE_TEXTS}
+            stored = storage.create_or_attach(name, header)  # a JSON-lines header adds "study"
+            assert {key: value for key, value in stored.items() if key != "study"} == header
+            events = [{text: [text, {text: text}]} for text in HOSTILE_TEXTS]
+            storage.append(name, events)
+            with storage.lock(name):
+                assert storage.read(name) == events
+        other = open_location(*location)
+        try:
+            assert sorted(other.studies()) == sorted([*names] + (
+                ["bystander"] if location[0] != "jsonl" else []))
+            for name in names:
+                other.delete_study(name)
+            if location[0] != "jsonl":
+                assert other.studies() == ["bystander"]
+                assert other.read("bystander") == [{"n": 2}]
+        finally:
+            other.close()
+    finally:
+        storage.close()

@@ -280,6 +280,55 @@ _OPTUNA_JOURNAL = (  # the first lines of an Optuna JournalStorage file (Journal
 )
 
 
+@pytest.mark.parametrize(("line", "match"), [
+    (lambda: '{"n": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     ".* is not valid JSON .arrays or objects nested too deeply"),
+    (lambda: '{"n": ' + "[" * 990 + "]" * 990 + "}",
+     ".* is not valid JSON .arrays or objects nested too deeply"),
+    (lambda: '{"n": ' + "9" * 5000 + "}", r".* is not valid JSON .Exceeds the limit \(4300 digits\)"),
+    (lambda: '{"n": [' + "0," * (64 << 19) + "0]}",  # 64 MiB + 9 bytes
+     r"of 6710887\d bytes .* longer than the 67108864 bytes"),
+], ids=["deep", "990-deep", "5000-digits", "64-MiB"])
+def test_a_hostile_line_is_refused_naming_its_line(tmp_path, line, match):
+    """A line nested deeper than json's decoder recurses raised RecursionError, and an
+    integer of more digits than Python converts a ValueError naming no file or line (a
+    journal copied from elsewhere, or damaged); both are now the StorageError of a line
+    that is not valid JSON, naming the file and the line. A line of 100 MB of JSON took
+    2.6 GB to decode (one of 1 GB would take some 26 GB): a line longer than
+    `codec.MAX_TEXT_BYTES` (64 MiB) is refused, naming its size, without being decoded."""
+    path = tmp_path / "study.jsonl"
+    storage = JSONLStorage(path)
+    storage.create_or_attach("s", {"v": 1})
+    storage.append("s", [{"n": 0}])
+    storage.close()
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(line() + "\n")
+    other = JSONLStorage(path)
+    try:
+        with pytest.raises(ValueError, match=f"study.jsonl', line 3: stored text {match}"):
+            other.read("s")
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("name", ["\x00", "", 5, None, ["s"]])
+def test_a_header_naming_no_valid_study_is_refused_naming_the_file(tmp_path, name):
+    """A header whose "study" is no study name (a NUL, empty, not text: a damaged or
+    hostile file) raised the argument check's ValueError, ``study='\\x00' must be ...``,
+    which named neither the file nor the line, from `Optimizer.resume` and
+    `bayesopt show`; now a StorageError naming both (found by bench.hostile_journal)."""
+    path = tmp_path / "run.jsonl"
+    with Optimizer({"x": Real(0, 1)}, seed=0, journal=path) as opt:
+        opt.tell(opt.ask(), 1.0)
+    header, *events = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([json.dumps({**json.loads(header), "study": name}), *events])
+                    + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"run.jsonl', line 1: the header's study="):
+        Optimizer.resume(path)
+    with pytest.raises(ValueError, match=r"run.jsonl', line 1: the header's study="):
+        JSONLStorage(path).studies()
+
+
 def test_another_programs_json_lines_file_is_refused_and_never_deleted(tmp_path):
     """A JSON-lines file whose first line is no bayesopt header (neither "study" nor
     "journal": here Optuna's JournalStorage) is not a study: listing, attaching, reading

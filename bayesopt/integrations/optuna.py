@@ -157,6 +157,7 @@ from bayesopt.integrations._optuna_space import SpaceMap
 from bayesopt.integrations._optuna_structure import Structure, infer_structure
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
+from bayesopt.storage import codec
 from bayesopt.validation import check_count, keyword_only, unknown_keywords
 
 if TYPE_CHECKING:
@@ -708,9 +709,15 @@ def _known_params(trial: FrozenTrial) -> tuple[dict[str, Any], dict[str, BaseDis
         chunks.append(chunk)
     params: dict[str, Any] = {}
     distributions: dict[str, BaseDistribution] = {}
-    for name, (text, internal) in json.loads("".join(chunks) or "{}").items():
-        distributions[name] = json_to_distribution(text)
-        params[name] = distributions[name].to_external_repr(internal)
+    try:  # the storage is shared: text another program wrote or damaged is refused, named
+        stored = codec.loads("".join(chunks) or "{}")
+        for name, (text, internal) in stored.items():
+            distributions[name] = json_to_distribution(text)
+            params[name] = distributions[name].to_external_repr(internal)
+    except (AttributeError, TypeError, ValueError) as error:
+        raise ValueError(f"trial {trial.number}: the point this sampler stored in its system "
+                         f"attributes {_SAMPLED_KEY!r}:0... cannot be read ({error}); another "
+                         "program wrote or damaged it") from None
     return {**params, **trial.params}, {**distributions, **trial.distributions}
 
 

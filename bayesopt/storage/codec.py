@@ -2,7 +2,9 @@
 
 A study is named by a non-empty string. A header and each event are JSON objects
 (dicts with string keys) stored as compact JSON text (RFC 8259); NaN and ±inf are not
-JSON numbers and are refused rather than written as the non-standard `NaN`.
+JSON numbers and are refused rather than written as the non-standard `NaN`. Stored
+text is read by `loads`, whose every refusal is a ValueError, so that a damaged or
+hostile file or row is named by its reader, never a RecursionError of the decoder.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from typing import Any, Protocol
 from bayesopt.storage import StorageError
 
 _SEPARATORS = (",", ":")
+# the longest stored header or event read (a header holding a categorical of a million
+# choices is some 20 MB): json's objects take some 25 times the text's size, so a
+# line of a gigabyte would take tens of gigabytes to decode
+MAX_TEXT_BYTES = 1 << 26
 LOCK_WAIT_WARNING = 10.0  # seconds a lock is waited for before a LockWaitWarning says so
 
 
@@ -259,13 +265,33 @@ def encode_events(events: Any) -> list[str]:
     return [encode_object(f"events[{i}]", event) for i, event in enumerate(events)]
 
 
-def decode_object(text: str, where: str) -> dict[str, Any]:
-    """A stored header or event: the JSON object `text`, else StorageError naming `where`
-    (a row that another program wrote or damaged; a check, not an assert, so that
-    ``python -O`` does not read such a row as an event)."""
+def loads(text: str | bytes, **kwargs: Any) -> Any:
+    """`json.loads(text, **kwargs)`, refusing with a ValueError whatever it cannot read:
+    invalid JSON (`json.JSONDecodeError`), bytes not UTF-8 (`UnicodeDecodeError`), an
+    integer of more digits than `sys.get_int_max_str_digits()` (4300: CVE-2020-10735), and
+    arrays or objects nested deeper than the decoder recurses, whose RecursionError
+    (``[[[...]]]`` of some thousand levels: a line of a few kilobytes) is raised as a
+    ValueError here."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
+        return json.loads(text, **kwargs)
+    except RecursionError:
+        raise ValueError("arrays or objects nested too deeply to be read (beyond the "
+                         "interpreter's recursion limit)") from None
+
+
+def decode_object(text: str | bytes, where: str) -> dict[str, Any]:
+    """A stored header or event: the JSON object `text`, else StorageError naming `where`
+    (a row or line that another program wrote or damaged; a check, not an assert, so that
+    ``python -O`` does not read such a row as an event). A text longer than
+    `MAX_TEXT_BYTES` is refused unread: decoding it would take memory some 25 times its
+    size."""
+    if len(text) > MAX_TEXT_BYTES:
+        raise StorageError(f"{where}: stored text of {len(text)} bytes (beginning "
+                           f"{text[:40]!r}) is longer than the {MAX_TEXT_BYTES} bytes a "
+                           "header or event may have; it is not read")
+    try:
+        value = loads(text)
+    except ValueError as error:
         raise StorageError(f"{where}: stored text {text[:80]!r} is not valid JSON "
                            f"({error})") from None
     if not isinstance(value, dict):

@@ -39,7 +39,6 @@ that opened it, refuses use after `close()`, and pickles as its path.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import threading
 import warnings
@@ -398,19 +397,15 @@ class JSONLStorage:
                     '"study" (or "journal", before format 2); another program wrote it (an '
                     "Optuna JournalStorage file?), so it is neither read nor written nor "
                     "deleted: give bayesopt a file of its own")
+            try:  # a name no storage accepts (a NUL, "", not text): the file's, not the caller's
+                codec.check_study(header.get("study", DEFAULT_STUDY))
+            except (TypeError, ValueError) as error:
+                raise StorageError(f"{str(self.path)!r}, line 1: the header's {error}") from None
             self._header_cache = header
         return self._header_cache
 
     def _parse(self, line: bytes, number: int) -> dict[str, Any]:
-        try:
-            value = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise StorageError(f"journal {str(self.path)!r}, line {number + 1}: not valid JSON "
-                               f"({error})") from None
-        if not isinstance(value, dict):
-            raise StorageError(f"journal {str(self.path)!r}, line {number + 1}: "
-                               "expected a JSON object")
-        return value
+        return codec.decode_object(line, f"journal {str(self.path)!r}, line {number + 1}")
 
     def _study_header(self, study: str) -> dict[str, Any]:
         """The file's header after a scan, checked to be `study`'s; StorageError if the
