@@ -555,13 +555,20 @@ def wrap_errors(name: str, call: Callable[[], Any]) -> Any:
     except (JournalError, LockLost):
         raise
     except StudyDeleted as error:
-        raise StudyDeletedError(f"{name}: {error}", recreated=error.recreated) from None
+        raise StudyDeletedError(_named(name, error), recreated=error.recreated) from None
     except OutcomeUnknown as error:
-        unknown = JournalError(f"{name}: {error}")
+        unknown = JournalError(_named(name, error))
         unknown.unknown = True
         raise unknown from None
     except (StorageError, OSError) as error:
-        raise JournalError(f"{name}: {error}") from None
+        raise JournalError(_named(name, error)) from None
+
+
+def _named(name: str, error: BaseException) -> str:
+    """`error`'s message prefixed by `name`, unless it names it first already (a JSON-lines
+    storage's errors start "journal 'run.jsonl', line 3: ...")."""
+    message = str(error)
+    return message if message.startswith(name) else f"{name}: {message}"
 
 
 def describe(path_or_url: str | os.PathLike[str], study: str | None = None) -> str:

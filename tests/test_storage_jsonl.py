@@ -311,6 +311,25 @@ def test_a_hostile_line_is_refused_naming_its_line(tmp_path, line, match):
         other.close()
 
 
+def test_a_resumed_journals_bad_line_is_named_once(tmp_path):
+    """The error of a bad line named the journal twice: "journal 'run.jsonl': journal
+    'run.jsonl', line 3: ..." (the optimizer's name for the storage before the storage's
+    own message, which names it already)."""
+    from bayesopt import Optimizer, Real
+    from bayesopt.journal import JournalError
+
+    path = tmp_path / "run.jsonl"
+    with Optimizer({"x": Real(0.0, 1.0)}, seed=0, journal=path) as opt:
+        opt.tell({"x": 0.5}, 1.0)
+    with open(path, "a", encoding="utf-8") as file:
+        file.write('{"n": ' + "[" * 990 + "]" * 990 + "}\n")
+    with pytest.raises(JournalError) as refused:
+        Optimizer.resume(path)
+    message = str(refused.value)
+    assert message.startswith(f"journal {str(path)!r}, line 3: stored text "), message
+    assert message.count("journal ") == 1, message
+
+
 @pytest.mark.parametrize("name", ["\x00", "", 5, None, ["s"]])
 def test_a_header_naming_no_valid_study_is_refused_naming_the_file(tmp_path, name):
     """A header whose "study" is no study name (a NUL, empty, not text: a damaged or
