@@ -41,11 +41,12 @@ Only the standard library is imported until a subcommand needs more, so
 Printed text: what a command wrote, a categorical choice or a recorded command is
 stored text, and it never drives the terminal that ``show``, ``run`` or ``studies``
 print to (a crashed script's colour codes, ``\\r`` redraws, backspaces, a terminal
-title's ``ESC ]`` sequence). Every line passes `_shown`: ANSI CSI sequences (colours,
-cursor moves) are removed, as the objective reader removes them, and every other
-character that is not printable is written as its Python escape (``\\r``, ``\\x08``,
-``\\x1b``, ``\\u202e``), newlines and tabs kept except inside one field of a line (a
-table's cell, a recorded command). The rule is the same into a pipe or a file, which
+title's ``ESC ]`` sequence). Every line passes `_shown`: every character that is not
+printable is written as its Python escape (``\\r``, ``\\x08``, ``\\x1b``,
+``\\u202e``); a program's output (a failure's reason) has its ANSI CSI sequences
+(colours, cursor moves) removed first, as the objective reader removes them, and keeps
+its newlines and tabs, while one field of a line (a table's cell, a choice, a recorded
+command) is a value, escaped whole. The rule is the same into a pipe or a file, which
 a terminal shows later (``less -R``, ``cat``), so the output does not depend on where
 it goes. The escapes are for reading, not reversible (a backslash is not doubled).
 """
@@ -1470,11 +1471,15 @@ def _one_line(message: str) -> str:
 
 def _shown(text: str, one_line: bool = False) -> str:
     """`text` as the command line prints it: stored text (a failure's output, a choice, a
-    recorded command) never drives the terminal (module docstring, "Printed text"). CSI
-    sequences are removed; a CRLF line end is a newline; every other character that is not
-    printable (`str.isprintable`) is written as its Python escape, ``\\r``, ``\\x08``,
-    ``\\x1b``, ``\\u202e`` — newlines and tabs kept, unless `one_line` (a field of a line)."""
-    text = without_csi(text).replace("\r\n", "\n")
+    recorded command) never drives the terminal (module docstring, "Printed text"). Every
+    character that is not printable (`str.isprintable`) is written as its Python escape,
+    ``\\r``, ``\\x08``, ``\\x1b``, ``\\u202e``. Free text (a program's output: a
+    failure's reason) has its CSI sequences (colours, cursor moves) removed first, a CRLF
+    line end read as a newline, and keeps its newlines and tabs; a `one_line` field (a
+    choice, a recorded argument) is a value, written whole: its CSI sequences escaped
+    too, so that two choices differing only by one print differently."""
+    if not one_line:
+        text = without_csi(text).replace("\r\n", "\n")
     if text.isprintable():
         return text
     kept = "" if one_line else "\n\t"

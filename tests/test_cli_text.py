@@ -50,7 +50,9 @@ def test_stored_text_is_printed_escaped_by_run_and_show(tmp_path: Path) -> None:
     escaped = "\\x1b]0;pwned\\x07red back\\x08\\x08 over"  # its \r: a line break when stored
     assert escaped + "\nwritten \\u202egnp.exe" in done.stderr
     assert escaped + "\n" in shown.stdout and "written \\u202egnp.exe" in shown.stdout
-    assert "c=ok\\x1b]2;x\\x07" in shown.stdout and "--title=\\x1b]0;cmd\\x07" in shown.stdout
+    # a choice and an argument are values, written whole (CSI escaped, not removed)
+    assert "c=ok\\x1b[2J\\x1b]2;x\\x07" in shown.stdout
+    assert "--title=\\x1b]0;cmd\\x07" in shown.stdout
 
 
 # ------------------------------------------------------------------ what a number is
