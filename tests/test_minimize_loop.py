@@ -657,6 +657,7 @@ def test_timeout_stops_asking_sequentially():
                       options=FAST, timeout=1.0)
     # 0.2 s per evaluation and a 1 s budget: about 5 start; 200 would take 40 s
     assert 1 <= len(result) <= 60 and all(o.ok for o in result.history)
+    assert result.stop_reason == "timeout"
 
 
 def test_timeout_lets_evaluations_in_flight_finish():
@@ -674,6 +675,7 @@ def test_timeout_lets_evaluations_in_flight_finish():
     assert 1 <= len(opt_result) <= 90
     assert len(opt_result) == len(started)  # every started evaluation was told
     assert all(o.ok for o in opt_result.history)
+    assert opt_result.stop_reason == "timeout"
 
 
 @pytest.mark.parametrize("value, error", [
