@@ -37,11 +37,11 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
-from scipy.spatial.distance import cdist
 from scipy.special import log_ndtr
 
 from acquisition.functions import inverse_mills_ratio
 from acquisition.optimizer import Penalty, penalty_log_values, penalty_switch_log_values
+from kernels.kernel import switch_squared_distances
 
 _MIN_HALF_R2 = 1e-12  # keeps log m finite exactly at a failed point (never proposed anyway)
 _MIN_DISTANCE = 1e-12  # ‖x − x_j‖ below this: the gradient of the distance is taken as 0
@@ -159,25 +159,6 @@ class CombinedPenalty:
             part_log, part_grad = part(X)
             log_mask, grad = log_mask + part_log, grad + part_grad
         return log_mask, grad
-
-
-def switch_squared_distances(X: np.ndarray, P: np.ndarray, group: np.ndarray,
-                             ones: np.ndarray) -> np.ndarray:
-    """‖trial − p_j‖²: (r, k, p) for the trials of X: (r, d) whose columns `group` (k,) are
-    set to `ones` · e_c (the unit vector, scaled as X is), and points P: (p, d):
-
-        ‖x^(c) − p_j‖² = Σ_{l∉group} (x_l − p_jl)² + Σ_{l∈group} p_jl² − p_jc² + (u_c − p_jc)²
-
-    the first term one `cdist` over the other columns (r·p·d, not r·k·p·d), the group's
-    with Σ − p_jc² taken first: 0 exactly where p_j is one-hot at c (as
-    `kernels.Kernel.cross_switching_scaled`). Summed in another order than the trial
-    rows', so equal to theirs to rounding."""
-    rest = np.ones(X.shape[1], dtype=bool)
-    rest[group] = False
-    r2_rest = cdist(X[:, rest], P[:, rest], "sqeuclidean")  # (r, p)
-    Pg = P[:, group].T  # (k, p)
-    term = (np.sum(Pg * Pg, axis=0) - Pg * Pg) + (ones[:, None] - Pg) ** 2  # (k, p)
-    return cast(np.ndarray, r2_rest[:, None, :] + term[None])
 
 
 def lipschitz_estimate(mean_gradient: np.ndarray) -> float:

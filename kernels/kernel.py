@@ -292,15 +292,8 @@ class Kernel:
         with its to rounding, not bit for bit. With gates (`switches_at`) the other columns
         are φ(x)'s, the group active in every trial."""
         assert self.switches_at(Xq, group), "trials whose φ is not the row's with e_c"
-        rest = np.ones(self.dim, dtype=bool)
-        rest[group] = False
-        r2_rest = cdist(self.impute(Xq)[:, rest] / self.lengthscales[rest], Z[:, rest],
-                        "sqeuclidean")
-        Zg = Z[:, group].T  # (k, n)
-        inside = np.sum(Zg * Zg, axis=0)  # (n,) S_b
-        # S_b − z_bc² first: 0 exactly where X's row b is one-hot at c
-        term = (inside - Zg * Zg) + ((1.0 / self.lengthscales[group])[:, None] - Zg) ** 2
-        R2 = (r2_rest[:, None, :] + term[None]).reshape(-1, Z.shape[0])  # (r·k, n)
+        R2 = switch_squared_distances(self.impute(Xq) / self.lengthscales, Z, group,
+                                      1.0 / self.lengthscales[group]).reshape(-1, Z.shape[0])
         return stationary.kernel_of_squared_distances(self.kind, np.maximum(R2, 0.0),
                                                       self.variance)
 
@@ -361,3 +354,23 @@ class Kernel:
         if self.gates is not None:
             grad *= self.active(Xq)[None]
         return grad
+
+
+def switch_squared_distances(X: np.ndarray, P: np.ndarray, group: np.ndarray,
+                             ones: np.ndarray) -> np.ndarray:
+    """‖trial − p_j‖²: (r, k, p) for the trials of X: (r, d) whose columns `group` (k,) are
+    set to `ones` · e_c (the unit vector, scaled as X is), and points P: (p, d):
+
+        ‖x^(c) − p_j‖² = Σ_{l∉group} (x_l − p_jl)² + Σ_{l∈group} p_jl² − p_jc² + (u_c − p_jc)²
+
+    the first term one `cdist` over the other columns (r·p·d, not r·k·p·d), the group's
+    with Σ − p_jc² taken first: 0 exactly where p_j is one-hot at c. Summed in another
+    order than the trial rows', so equal to theirs to rounding. `Kernel.
+    cross_switching_scaled` takes it on inputs scaled by the lengthscales (u = 1/l), the
+    local and failure penalties (`acquisition.penalty`) on theirs."""
+    rest = np.ones(X.shape[1], dtype=bool)
+    rest[group] = False
+    r2_rest = cdist(X[:, rest], P[:, rest], "sqeuclidean")  # (r, p)
+    Pg = P[:, group].T  # (k, p)
+    term = (np.sum(Pg * Pg, axis=0) - Pg * Pg) + (ones[:, None] - Pg) ** 2  # (k, p)
+    return cast(np.ndarray, r2_rest[:, None, :] + term[None])
