@@ -958,8 +958,9 @@ class Optimizer:
             with self._recording("tell"):
                 self._refresh()
                 outcomes = self._check_outcomes(constraints, cost, len(points))
-                self._runs("tell", canonical, runs)  # refused before a refit is computed
-                self._pruned_steps(canonical, flags, self._claims("tell", canonical, runs))
+                found = self._runs("tell", canonical, runs)  # refused before a refit is computed
+                if any(flags):  # so is pruned=True of a run without a report
+                    self._pruned_steps(canonical, flags, _claims_of(found))
                 with self._numeric_threads():
                     event = self._commit(lambda: self._tell_event(canonical, numbers, seconds,
                                                                   outcomes, runs, flags),
@@ -1090,9 +1091,7 @@ class Optimizer:
                 runs: tuple[int, ...] | None = None) -> tuple[int | None, ...]:
         """The claims of the runs a tell of the valid `points` is of (`_runs`), () when it
         is of none."""
-        claims = tuple(None if run is None else run.claim
-                       for run in self._runs(verb, points, runs))
-        return claims if any(c is not None for c in claims) else ()
+        return _claims_of(self._runs(verb, points, runs))
 
     def _runs(self, verb: str, points: Sequence[Mapping[str, Any]],
               runs: tuple[int, ...] | None) -> list[PendingPoint | None]:
@@ -1727,6 +1726,12 @@ def optimizer_lock(opt: Optimizer) -> threading.RLock:
     that must read its pending points and record an event as one step holds it
     (`bayesopt.heartbeats`)."""
     return opt._lock
+
+
+def _claims_of(found: Sequence[PendingPoint | None]) -> tuple[int | None, ...]:
+    """The claims of the runs `found` (`Optimizer._runs`), () when none has one."""
+    claims = tuple(None if run is None else run.claim for run in found)
+    return claims if any(c is not None for c in claims) else ()
 
 
 def _reported_curve(step: Any, value: Any,
