@@ -13,8 +13,9 @@ Policy of `numeric_threads(n)`, entered around every ask and tell:
   Numba. Threads cannot pay for themselves there, and one thread is immune
   to a busy machine;
 - a process that may run on fewer than `PARALLEL_MIN_CORES` cores
-  (`usable_cores`: its CPU affinity, else the machine's count): one thread
-  too, whatever n. On 2 cores the parallel path costs more than it saves
+  (`usable_cores`: its CPU affinity, else the machine's count, and no more
+  than its control group's CPU quota, `cpu_quota`): one thread too,
+  whatever n. On 2 cores the parallel path costs more than it saves
   even on an idle machine (its refit is faster, its ask slower), and with
   another process on one core every parallel region waits at its barrier
   for the thread sharing that core;
@@ -53,9 +54,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import math
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -93,11 +96,98 @@ def blas_threads() -> int:
 
 
 def usable_cores() -> int:
-    """The cores this process may run on: its CPU affinity (`os.sched_getaffinity`, where
-    the platform has it), else `os.cpu_count()`."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
+    """The cores this process may run on at once: its CPU affinity (`os.sched_getaffinity`,
+    where the platform has it, else `os.cpu_count()`), and no more than its control group's
+    CPU quota allows (`cpu_quota`, rounded down, at least one): a container limited to 2
+    CPUs on a 64-core host sees 64 cores in its affinity, and 64 threads there are
+    throttled to the quota's share of each scheduling period."""
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    quota = cpu_quota()
+    if quota is not None:
+        cores = min(cores, math.floor(quota))
+    return max(1, cores)
+
+
+def cpu_quota(cgroup_root: str = "/sys/fs/cgroup", membership: str = "/proc/self/cgroup",
+              ) -> float | None:
+    """The CPUs this process's control group may use per scheduling period, or None where
+    no quota is set (or no cgroup file can be read: another platform, no cgroup mounted).
+
+    The quota is the smallest over the process's cgroup and its ancestors (a parent's
+    limit binds its children): cgroup v2's ``cpu.max`` (``"$MAX $PERIOD"``, ``max`` for
+    none), else cgroup v1's ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (−1 for none) in
+    the hierarchy mounted with the ``cpu`` controller. The cgroup's path comes from
+    `membership` (``/proc/self/cgroup``); inside a container with its own cgroup namespace
+    it is ``/``, the container's root. Linux's cgroup documentation, "CPU bandwidth"
+    (cgroup-v2 ``cpu.max``; cgroup-v1 CFS bandwidth control)."""
+    try:
+        with open(membership, encoding="ascii") as lines:
+            entries = [line.rstrip("\n").split(":", 2) for line in lines]
+    except (OSError, ValueError):
+        return None
+    paths = {controller: path for _, controllers, path in (e for e in entries if len(e) == 3)
+             for controller in controllers.split(",")}
+    root = Path(cgroup_root)
+    limits: list[float] = []
+    if "" in paths:  # cgroup v2: the unified hierarchy's line is "0::/path"
+        unified = root / "unified" if (root / "unified").is_dir() else root
+        limits += _quotas(unified, paths[""], _v2_quota)
+    if "cpu" in paths:  # cgroup v1: the cpu controller's hierarchy
+        for mount in (root / "cpu", root / "cpu,cpuacct", root / "cpuacct,cpu"):
+            if mount.is_dir():
+                limits += _quotas(mount, paths["cpu"], _v1_quota)
+                break
+    return min(limits) if limits else None
+
+
+def _quotas(mount: Path, path: str, read: Callable[[Path], float | None]) -> list[float]:
+    """The quotas `read` finds in the cgroup `path` of the hierarchy at `mount` and in each
+    ancestor up to the mount's root. A path not under the mount (the host's path seen from a
+    container without a cgroup namespace) is read from the mount's root alone."""
+    directory = mount / path.lstrip("/")
+    if not directory.is_dir():
+        directory = mount
+    found = []
+    for level in (directory, *directory.parents):
+        quota = read(level)
+        if quota is not None:
+            found.append(quota)
+        if level == mount:
+            break
+    return found
+
+
+def _v2_quota(directory: Path) -> float | None:
+    """cgroup v2's ``cpu.max`` in `directory` as CPUs, None for ``max`` or no readable file."""
+    fields = _read_fields(directory / "cpu.max")
+    if fields is None or len(fields) != 2 or fields[0] == "max":
+        return None
+    return _ratio(fields[0], fields[1])
+
+
+def _v1_quota(directory: Path) -> float | None:
+    """cgroup v1's CFS quota over its period in `directory` as CPUs, None for −1 or no file."""
+    quota, period = (_read_fields(directory / name)
+                     for name in ("cpu.cfs_quota_us", "cpu.cfs_period_us"))
+    if quota is None or period is None or len(quota) != 1 or len(period) != 1:
+        return None
+    return _ratio(quota[0], period[0])
+
+
+def _read_fields(path: Path) -> list[str] | None:
+    try:
+        return path.read_text(encoding="ascii").split()
+    except (OSError, ValueError):
+        return None
+
+
+def _ratio(quota: str, period: str) -> float | None:
+    """`quota` / `period` (microseconds, as the kernel writes them), None unless both are
+    positive integers (−1: no quota)."""
+    if not (quota.isdigit() and period.isdigit()) or int(quota) <= 0 or int(period) <= 0:
+        return None
+    return int(quota) / int(period)
 
 
 # True in a process forked after its parent had started Numba's OpenMP layer;
