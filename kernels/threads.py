@@ -20,10 +20,12 @@ Policy of `numeric_threads(n)`, entered around every ask and tell:
   another process on one core every parallel region waits at its barrier
   for the thread sharing that core;
 - large problems on more cores: BLAS keeps its width (limits set with
-  `threadpoolctl.threadpool_limits` are respected) and parallel Numba loops
-  get the cores BLAS does not use, max(1, T − B + 1) for a Numba budget T
-  (NUMBA_NUM_THREADS, `numba.set_num_threads`) and B BLAS threads; the
-  calling thread is shared. (Measured on 2 cores only: whether it pays on
+  `threadpoolctl.threadpool_limits` are respected) up to the usable cores,
+  and parallel Numba loops get the cores BLAS does not use, max(1, T − B + 1)
+  for a Numba budget T (NUMBA_NUM_THREADS, `numba.set_num_threads`, at most
+  the usable cores) and B BLAS threads; the calling thread is shared. (BLAS
+  libraries and Numba size their pools by the machine's cores, not by a
+  container's quota.) (Measured on 2 cores only: whether it pays on
   more is not known.)
 
 A caller's explicit ``threads=k`` (`thread_count`) is obeyed on any machine:
@@ -217,13 +219,15 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_note_fork_in_child)
 
 
-def numba_thread_budget() -> int:
-    """Threads for parallel Numba loops that leave the BLAS threads their cores.
+def numba_thread_budget(threads: int | None = None) -> int:
+    """Threads for parallel Numba loops out of `threads` (default: Numba's current count)
+    that leave the BLAS threads their cores: max(1, threads − BLAS + 1).
 
     One in a child forked after its parent started OpenMP (module docstring).
     """
     global _fork_warned
-    budget = max(1, numba.get_num_threads() - blas_threads() + 1)
+    most = numba.get_num_threads() if threads is None else threads
+    budget = max(1, most - blas_threads() + 1)
     if budget > 1 and _inherited_openmp:
         if not _fork_warned:
             _fork_warned = True
@@ -328,16 +332,22 @@ def numeric_threads(n: int) -> Iterator[int]:
     Yields the number of threads parallel Numba loops will use.
     """
     previous = numba.get_num_threads()
-    small = n < PARALLEL_MIN_N or _single_threaded.get() or (
-        not _chosen.get() and usable_cores() < PARALLEL_MIN_CORES)
-    budget = 1 if small else numba_thread_budget()
-    numba.set_num_threads(budget)
+    small = n < PARALLEL_MIN_N or _single_threaded.get()
+    cores = None  # the core rule's count; None where the caller chose the width
+    if not small and not _chosen.get():
+        cores = usable_cores()
+        small = cores < PARALLEL_MIN_CORES
     try:
-        with declared_threads(budget):
-            if small:
-                with one_blas_thread():
-                    yield budget
-            else:
+        if small:
+            numba.set_num_threads(1)
+            with declared_threads(1), one_blas_thread():
+                yield 1
+            return
+        blas = blas_threads() if cores is None else min(blas_threads(), cores)
+        with _blas_limited(blas):
+            budget = numba_thread_budget(previous if cores is None else min(previous, cores))
+            numba.set_num_threads(budget)
+            with declared_threads(budget):
                 yield budget
     finally:
         numba.set_num_threads(previous)

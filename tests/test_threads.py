@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numba
 import pytest
 
 
@@ -82,3 +83,29 @@ def test_usable_cores_is_the_affinity_capped_by_the_cgroup_quota(
                          (64.0, affinity)):
         monkeypatch.setattr(threads, "cpu_quota", lambda quota=quota: quota)
         assert threads.usable_cores() == cores, quota
+
+
+def test_a_large_problem_uses_no_more_blas_and_numba_threads_than_usable_cores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where BLAS is wider than the cores the process may use (a container's quota below
+    the host's cores, which BLAS sized its pool by), a large problem's BLAS calls run on
+    the usable cores and are restored after; a BLAS within them keeps its width; a
+    caller's `thread_count` is obeyed whatever the cores."""
+    from threadpoolctl import threadpool_limits
+
+    from kernels import threads
+
+    large = threads.PARALLEL_MIN_N
+    monkeypatch.setattr(threads, "usable_cores", lambda: threads.PARALLEL_MIN_CORES)
+    with threadpool_limits(limits=threads.PARALLEL_MIN_CORES + 1, user_api="blas"):
+        with threads.numeric_threads(large) as budget:
+            assert threads.blas_threads() == threads.PARALLEL_MIN_CORES
+            assert budget == max(1, min(numba.get_num_threads(), threads.PARALLEL_MIN_CORES)
+                                 - threads.PARALLEL_MIN_CORES + 1)
+        assert threads.blas_threads() == threads.PARALLEL_MIN_CORES + 1
+    with threadpool_limits(limits=2, user_api="blas"), threads.numeric_threads(large):
+        assert threads.blas_threads() == 2
+    with threadpool_limits(limits=threads.PARALLEL_MIN_CORES + 1, user_api="blas"), \
+            threads.thread_count(2), threads.numeric_threads(large):
+        assert threads.blas_threads() == 2
