@@ -126,6 +126,16 @@ class FeasibilityTerm:
     def __post_init__(self) -> None:
         assert len(self.models) == len(self.thresholds) > 0, "one threshold per constraint model"
 
+    def believed_feasible(self, X: np.ndarray) -> np.ndarray:
+        """Whether each row of X: (m, d) satisfies every constraint at the models'
+        posterior mean, μ_i ≤ t_i: (m,) bool — P(c_i ≤ 0) ≥ ½ for each i. A pending point
+        fantasized by the kriging believer (Ginsbourger et al. 2010) takes those means as
+        its constraint values, so this is its fantasy's feasibility (`bayesopt.propose`)."""
+        held = np.ones(X.shape[0], dtype=bool)
+        for model, threshold in zip(self.models, self.thresholds):
+            held &= model.predict(X)[0] <= threshold
+        return held
+
     def log_values(self, X: np.ndarray) -> np.ndarray:
         """X: (m, d) → Σ_i log P(c_i ≤ 0): (m,) without the gradient
         (`acquisition.optimizer.ValuedPenalty`): the call's first part bit for bit, from
