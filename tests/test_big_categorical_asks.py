@@ -44,11 +44,13 @@ KINDS: dict[str, tuple[dict[str, Any], AcquisitionName]] = {
     "cost": ({}, "logei_per_cost"),
     "cost_kernel_average": ({"kernel_average": True, "kernel_candidates": ("rbf",)},
                             "logei_per_cost"),
+    "conditional_cost": ({}, "logei_per_cost"),
 }
 # kinds whose tells carry an outcome constraint and a cost (`_outcomes`): LogEI with the
-# feasibility term, logei_per_cost with the feasibility and cost terms (the cost GP a
-# kernel average in the last, which has no switches: its trial rows are scored)
-OUTCOMES = ("constrained", "cost", "cost_kernel_average")
+# feasibility term, logei_per_cost with the feasibility and cost terms (with
+# cost_kernel_average the cost GP a kernel average, which has no switches: its trial rows
+# are scored; with conditional_cost on the conditional space)
+OUTCOMES = ("constrained", "cost", "cost_kernel_average", "conditional_cost")
 
 
 def _space(kind: str = "plain") -> dict[str, Any]:
@@ -64,11 +66,11 @@ def _space(kind: str = "plain") -> dict[str, Any]:
 
 def _outcomes(kind: str, points: list[dict[str, Any]]) -> dict[str, Any]:
     """What the tells of `points` carry besides the value, under the `OUTCOMES` kinds: one
-    constraint a − 0.5 (feasible for a ≤ 0.5) and a cost exp(a + e)."""
+    constraint a − 0.5 (feasible for a ≤ 0.5) and a cost exp(a + e) (e = 0.5 where absent)."""
     if kind not in OUTCOMES:
         return {}
     return {"constraints": [[p["a"] - 0.5] for p in points],
-            "cost": [float(np.exp(p["a"] + p["e"])) for p in points]}
+            "cost": [float(np.exp(p["a"] + p.get("e", 0.5))) for p in points]}
 
 
 def _asks(kind: str) -> list[dict[str, Any]]:
