@@ -41,7 +41,12 @@ before step k):
 
 `FeasibilityTerm` and `CostTerm` have the signature of an
 `acquisition.optimizer.Penalty` (X ↦ a log-space term and its gradient), so
-`AcquisitionObjective` adds them to a log-space acquisition.
+`AcquisitionObjective` adds them to a log-space acquisition. Where only values
+are scored (candidates, a categorical's trial rows, lattice steps) they give them
+without the (m, d) gradients (`log_values`: the surrogates' `predict`, bit for bit
+the call's first part), and at a big categorical's switches from each start's
+squared distances (`switch_log_values`: the surrogates' `predict_switches`, the
+trial rows' values to rounding), as the objective's own GP does.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from acquisition.functions import LogExpectedImprovement, ProbabilityOfImprovement, as_mean_std
-from acquisition.optimizer import Surrogate
+from acquisition.optimizer import Surrogate, SwitchingSurrogate, switch_trials
 
 
 def log_feasibility(
@@ -121,6 +126,36 @@ class FeasibilityTerm:
     def __post_init__(self) -> None:
         assert len(self.models) == len(self.thresholds) > 0, "one threshold per constraint model"
 
+    def believed_feasible(self, X: np.ndarray) -> np.ndarray:
+        """Whether each row of X: (m, d) satisfies every constraint at the models'
+        posterior mean, μ_i ≤ t_i: (m,) bool — P(c_i ≤ 0) ≥ ½ for each i. A pending point
+        fantasized by the kriging believer (Ginsbourger et al. 2010) takes those means as
+        its constraint values, so this is its fantasy's feasibility (`bayesopt.propose`)."""
+        held = np.ones(X.shape[0], dtype=bool)
+        for model, threshold in zip(self.models, self.thresholds):
+            held &= model.predict(X)[0] <= threshold
+        return held
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → Σ_i log P(c_i ≤ 0): (m,) without the gradient
+        (`acquisition.optimizer.ValuedPenalty`): the call's first part bit for bit, from
+        each model's `predict` (the mean and std of its `predict_with_gradient`)."""
+        value = np.zeros(X.shape[0])
+        for model, threshold in zip(self.models, self.thresholds):
+            value += ProbabilityOfImprovement(threshold)(*model.predict(X))
+        return value
+
+    def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Σ_i log P(c_i ≤ 0) (r, k) at the trials of X: (r, d) with the one-hot columns
+        `group` (k,) set to each e_c (`acquisition.optimizer.SwitchingPenalty`): each
+        model's `switch_moments`; `log_values` of the trial rows to rounding."""
+        value = np.zeros((X.shape[0], group.shape[0]))
+        for model, threshold in zip(self.models, self.thresholds):
+            mean, std = switch_moments(model, X, group)
+            value += ProbabilityOfImprovement(threshold)(mean.ravel(), std.ravel()).reshape(
+                value.shape)
+        return value
+
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         value, grad = np.zeros(X.shape[0]), np.zeros(X.shape)
         for model, threshold in zip(self.models, self.thresholds):
@@ -131,6 +166,21 @@ class FeasibilityTerm:
             # std is clamped to a floor inside value_and_grad; its gradient there is that of σ
             grad += da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std
         return value, grad
+
+
+def switch_moments(model: Surrogate, X: np.ndarray,
+                   group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std (r, k) of `model` at the r·k trials of X: (r, d) with the one-hot
+    columns `group` (k,) set to each e_c: from the starts where the model can
+    (`SwitchingSurrogate.predict_switches`, `predict`'s numbers to rounding), else
+    `predict` of the trial rows (`switch_trials`)."""
+    if isinstance(model, SwitchingSurrogate):
+        moments = model.predict_switches(X, group)
+        if moments is not None:
+            return moments
+    mean, std = model.predict(switch_trials(X, group))
+    shape = (X.shape[0], group.shape[0])
+    return mean.reshape(shape), std.reshape(shape)
 
 
 def cost_cooling(budget: float, spent: float, design_spent: float) -> float:
@@ -162,6 +212,19 @@ class CostTerm:
     def log_cost(self, X: np.ndarray) -> np.ndarray:
         """Predicted log cost at X: (m, d) → (m,)."""
         return self.offset + self.scale * self.model.predict(X)[0]
+
+    def log_values(self, X: np.ndarray) -> np.ndarray:
+        """X: (m, d) → −α · log ĉ(X): (m,) without the gradient
+        (`acquisition.optimizer.ValuedPenalty`): the call's first part bit for bit, from
+        the model's `predict` (the mean of its `predict_with_gradient`)."""
+        return -self.alpha * (self.offset + self.scale * self.model.predict(X)[0])
+
+    def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """−α · log ĉ (r, k) at the trials of X: (r, d) with the one-hot columns `group` (k,)
+        set to each e_c (`acquisition.optimizer.SwitchingPenalty`), from `switch_moments`;
+        `log_values` of the trial rows to rounding."""
+        mean = switch_moments(self.model, X, group)[0]
+        return -self.alpha * (self.offset + self.scale * mean)
 
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, _, d_mean, _ = self.model.predict_with_gradient(X)

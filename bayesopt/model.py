@@ -41,7 +41,9 @@ CL-min). `fantasy="penalize"` appends nothing and has the optimizer damp
 the acquisition around pending points instead (local penalization,
 `acquisition.penalty.LocalPenalty`). Under outcome constraints the liar's
 value, the penalty's best and the incumbent counting fantasies are taken over
-the feasible observations, as constrained EI's incumbent is (`bayesopt.propose`).
+the feasible observations, as constrained EI's incumbent is; the constrained
+acquisition's incumbent counts the fantasies the constraint GPs believe feasible
+(`bayesopt.propose`, from the values `add_fantasies` returns).
 The believer is the default: in batches it reaches the sequential run's regret
 in the fewest evaluations (docs/choosing-defaults.md, "Batches and pending points").
 """
@@ -702,11 +704,13 @@ class SurrogateModel:
                                      self.warping, theta[d + 2:])
 
     # ------------------------------------------------------------ fantasies
-    def add_fantasies(self, X_pending: np.ndarray, rows: np.ndarray | None = None) -> None:
+    def add_fantasies(self, X_pending: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Condition on pending points as if observed: valued at their posterior mean
         (kriging believer, the default) or at the best observation (constant liar), of
         the observed `rows` (n_observed,) where given (the feasible ones under outcome
-        constraints), else of all.
+        constraints), else of all. Returns the values they were given (standardized,
+        (p,)), which the constrained acquisition counts where the pending point is
+        believed feasible (`bayesopt.propose`).
 
         A fantasy is treated as observed exactly — without observation noise —
         and its value also counts toward the incumbent, which is then the lower of the
@@ -717,7 +721,7 @@ class SurrogateModel:
         """
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
-            return
+            return np.empty(0)
         assert rows is None or (rows.shape == (self.n_observed,) and rows.any()), "rows to lie by"
         X_pending = self._inputs(X_pending)
         # both need the posterior without fantasies
@@ -731,6 +735,7 @@ class SurrogateModel:
         raw = self.y_mean + self.y_scale * mean
         self.gp.append(X_pending, raw, noise=FANTASY_NOISE * self.gp.kernel.variance)
         self._fantasy_incumbent = min(self._fantasy_incumbent, float(np.min(mean)), observed)
+        return mean
 
     def clear_fantasies(self) -> None:
         if self.gp is not None and self.gp.n > self.n_observed:

@@ -37,7 +37,9 @@ Pending points. Each constraint GP is conditioned on the ask's pending
 points as fantasies valued at its posterior mean (kriging believer,
 Ginsbourger et al. 2010), whatever the objective's `fantasy` option: the mean
 is unchanged and the variance shrinks around them, so the points of a batch
-do not all chase one uncertain stretch of a constraint's boundary. The cost
+do not all chase one uncertain stretch of a constraint's boundary; a pending
+point whose means satisfy every constraint is a feasible fantasy, counted by the
+acquisition's incumbent (`FeasibilityTerm.believed_feasible`, `bayesopt.propose`). The cost
 GP needs none: its term uses the mean only, which a believer fantasy leaves
 unchanged.
 

@@ -130,8 +130,8 @@ ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
 @dataclass(frozen=True)
 class _Conditioned:
     """An ask's surrogate with the pending points as fantasies, and what every acquisition
-    built on it shares: the EI incumbent (None: no feasible observation yet, or the
-    model's own), the penalty, and whether outcome constraints weigh it."""
+    built on it shares: the EI incumbent (None: no feasible observation or fantasy yet,
+    or the model's own), the penalty, and whether outcome constraints weigh it."""
 
     surrogate: Surrogate
     incumbent: float | None
@@ -550,7 +550,14 @@ class Proposal:
         feasibility = self.state.outcomes.feasibility_term(
             self.rng, TopBudget.lift(pending) if top else pending, self.data.rows, top)
         rows = self._feasible_rows()
-        incumbent = self._incumbent(surrogate, pending, rows)
+        # which pending points' fantasies are feasible (`_incumbent`); none without a
+        # constraint model to judge them
+        believed = None
+        if rows is not None:
+            believed = (feasibility.believed_feasible(pending)
+                        if feasibility is not None and pending.shape[0]
+                        else np.zeros(pending.shape[0], dtype=bool))
+        incumbent = self._incumbent(surrogate, pending, rows, believed)
         # the liar's value and the penalty's best need one even while no observation is
         # feasible: then over every one (the acquisition, `Feasibility`, reads no objective)
         best_rows = None if rows is None or not rows.any() else rows
@@ -558,7 +565,11 @@ class Proposal:
             local = self._local_penalty(surrogate, pending, best_rows)
             penalty = self._penalty(local, feasibility, top)
         else:
-            self.model.add_fantasies(TopBudget.lift(pending) if top else pending, best_rows)
+            values = self.model.add_fantasies(TopBudget.lift(pending) if top else pending,
+                                              best_rows)
+            if believed is not None and not top and believed.any():
+                counted = float(np.min(values[believed]))
+                incumbent = counted if incumbent is None else min(incumbent, counted)
             penalty = self._penalty(None, feasibility, top)
         return _Conditioned(surrogate, incumbent, penalty, feasibility is not None)
 
@@ -600,20 +611,39 @@ class Proposal:
         (`_incumbents`) all take these rows."""
         return self.data.of(self.state.feasible_ok) if self.state.outcomes.constrained else None
 
-    def _incumbent(self, surrogate: Surrogate, pending: np.ndarray,
-                   rows: np.ndarray | None) -> float | None:
-        """The EI incumbent (standardized) over the observed `rows` (`_feasible_rows`);
-        None while none of them is feasible (the acquisition is then feasibility alone),
-        or where the model's own counts (with its fantasies: no constraints, no budget
-        input). With the budget as an input: the best posterior mean at the highest budget
-        over the observed configurations (of `rows`) and, without outcome constraints,
-        the pending ones, whose believed values are those means."""
-        if rows is not None and not rows.any():
-            return None
+    def _incumbent(self, surrogate: Surrogate, pending: np.ndarray, rows: np.ndarray | None,
+                   believed: np.ndarray | None) -> float | None:
+        """The EI incumbent (standardized) before the fantasies are added: None where the
+        model's own counts (with its fantasies: no constraints, no budget input). With
+        the budget as an input: the best posterior mean at the highest budget over the
+        observed configurations and the pending ones, whose believed values are those
+        means.
+
+        Under outcome constraints, the best over the feasible observed `rows`
+        (`_feasible_rows`) and the pending points whose fantasy is feasible (`believed`
+        (p,), `FeasibilityTerm.believed_feasible`): the kriging believer fantasizes every
+        model at its posterior mean, the constraints' too (`bayesopt.outcomes`), and a
+        fantasy then counts as an observation does, the best feasible one being cEI's
+        incumbent (Gardner et al. 2014, Sec. 3; Gelbart, Snoek & Adams 2014, Sec. 4) —
+        the believer's value of the Monte Carlo rule of constrained qLogEI (Ament et al.
+        2023, Sec. 4.2; BoTorch's `qLogExpectedImprovement(constraints=...)` with
+        `X_pending`), where a pending point's improvement counts in the samples where it
+        is feasible. Without a budget input the fantasies' values join in `_conditioned`,
+        once added (with `fantasy="penalize"` there are none, as without constraints).
+        None while neither an observed row nor a fantasy is feasible (the acquisition is
+        then feasibility alone)."""
+        if rows is None:
+            if not self.data.budget_input:
+                return None
+            X = self.data.X[:, : self.space.n_columns]
+            return float(np.min(surrogate.predict(np.concatenate([X, pending]))[0]))
+        assert believed is not None, "a verdict on every pending point under constraints"
         if not self.data.budget_input:
-            return None if rows is None else self.model.incumbent_among(rows)
-        X = self.data.X[:, : self.space.n_columns]
-        candidates = np.concatenate([X, pending]) if rows is None else X[rows]
+            return self.model.incumbent_among(rows) if rows.any() else None
+        candidates = np.concatenate([self.data.X[rows, : self.space.n_columns],
+                                     pending[believed]])
+        if candidates.shape[0] == 0:
+            return None
         return float(np.min(surrogate.predict(candidates)[0]))
 
     def _cost_alpha(self) -> float:

@@ -11,6 +11,9 @@ The space: a Categorical of k choices and 3 reals in [0, 1]. Kinds:
     mcmc         ModelOptions(hyperparameters="mcmc")
     lognei       acquisition="lognei" (noisy EI)
     penalize     ModelOptions(fantasy="penalize"), two points pending
+    constrained  every tell carries one outcome constraint (`tell(..., constraints=)`),
+                 about half of the observations feasible
+    cost         acquisition="logei_per_cost", every tell carries a cost
 
 For each (kind, k): tell n observations of a cheap objective (Sobol design of
 another optimizer), then time `--steps` asks on the CPU clock
@@ -39,7 +42,7 @@ from bayesopt.space import Categorical, Dimension, Real
 from bench.overhead import _limit_threads
 from bench.step_timing import sizes_argument
 
-KINDS = ("plain", "conditional", "mcmc", "lognei", "penalize")
+KINDS = ("plain", "conditional", "mcmc", "lognei", "penalize", "constrained", "cost")
 PENDING = 2  # pending points of the penalize kind
 
 
@@ -67,6 +70,28 @@ def objective(params: dict[str, Any]) -> float:
     return float(total)
 
 
+def outcomes(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """What a tell of `params` carries besides the value: under kind "constrained" one
+    constraint c = x1 − 0.5 + 0.1·(choice mod 3) (c ≤ 0 feasible), under "cost" a cost
+    exp(x2 + (choice mod 5) / 5); nothing otherwise."""
+    choice = int(params["cat"][1:]) if "cat" in params else 0
+    if kind == "constrained":
+        return {"constraints": [params["x1"] - 0.5 + 0.1 * (choice % 3)]}
+    if kind == "cost":
+        return {"cost": float(np.exp(params["x2"] + (choice % 5) / 5))}
+    return {}
+
+
+def tell(opt: Optimizer, kind: str, points: list[dict[str, Any]]) -> None:
+    """Tell `points` their objective values (and the kind's `outcomes`)."""
+    extra = [outcomes(kind, p) for p in points]
+    told: dict[str, Any] = {}
+    for key in ("constraints", "cost"):
+        if extra and key in extra[0]:
+            told[key] = [e[key] for e in extra]
+    opt.tell(points, [objective(p) for p in points], **told)
+
+
 def optimizer(kind: str, k: int, n: int) -> Optimizer:
     """The kind's optimizer on `space(kind, k)` with n observations told (and, for
     penalize, `PENDING` points asked and not told)."""
@@ -74,10 +99,11 @@ def optimizer(kind: str, k: int, n: int) -> Optimizer:
     model = {"mcmc": ModelOptions(hyperparameters="mcmc"),
              "penalize": ModelOptions(fantasy="penalize")}.get(kind)
     options = None if model is None else OptimizerOptions(model=model)
-    acquisition: AcquisitionName = "lognei" if kind == "lognei" else "logei"
+    acquisitions: dict[str, AcquisitionName] = {"lognei": "lognei", "cost": "logei_per_cost"}
+    acquisition = acquisitions.get(kind, "logei")
     design = Optimizer(dims, seed=1, n_initial=n).ask(n)
     opt = Optimizer(dims, seed=0, acquisition=acquisition, options=options)
-    opt.tell(design, [objective(p) for p in design])
+    tell(opt, kind, design)
     if kind == "penalize":
         opt.ask(PENDING)
     return opt
@@ -91,7 +117,7 @@ def step_seconds(kind: str, k: int, n: int, steps: int) -> tuple[float, float]:
         start = time.process_time()
         point = opt.ask()
         middle = time.process_time()
-        opt.tell(point, objective(point))
+        tell(opt, kind, [point])
         asks.append(middle - start)
         tells.append(time.process_time() - middle)
     return float(np.median(asks)), float(np.median(tells))
@@ -107,7 +133,7 @@ def profile(kind: str, k: int, n: int) -> None:
         if name == "ask":
             point = opt.ask()
         else:
-            opt.tell(point, objective(point))
+            tell(opt, kind, [point])
         profiler.disable()
         print(f"## {name}")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)

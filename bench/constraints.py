@@ -3,6 +3,7 @@
     python -m bench.constraints constraints [--seeds 10] [--jobs 2] [--problems a,b]
     python -m bench.constraints cost [--seeds 10] [--jobs 2] [--problems a,b]
     python -m bench.constraints report
+    python -m bench.constraints batch [--q 4] [--seeds 10] [--jobs 2] [--runs DIR]
 
 Constrained problems (minimize f subject to every c_i ≤ 0):
 
@@ -39,6 +40,14 @@ fraction of logei's median total cost. rf_cost's cost is CPU time, not wall
 time, so that a busy machine does not inflate it.
 
 Results are cached per run as JSON under bench/results/constraints_runs/.
+
+Batches (`batch`): bayesopt on the constrained problems asking q points at a time
+(`ask(q)`, the pending ones fantasized) until the same 30 evaluations, each batch told
+before the next. Printed: the median [quartiles] of the best feasible regret, and the
+median over runs of the median, over a run's batches after the first model batch,
+of the smallest distance between two points of a batch (unit cube): how much a batch
+clusters. Runs are cached under `--runs` (default bench/results/constraints_runs/batch<q>),
+so a tree before a change and one after can be compared on the same seeds.
 """
 
 from __future__ import annotations
@@ -60,6 +69,7 @@ from typing import Any
 import numpy as np
 
 from bayesopt import CostDesignOptions, Optimizer, OptimizerOptions, Real
+from bayesopt.argtypes import positive_int
 from bayesopt.space import Dimension, Integer, Space
 from bench.quality import worker_environment
 
@@ -164,6 +174,63 @@ def _run_bayesopt(space: dict[str, Dimension], evaluate: Evaluate, seed: int,
         opt.tell(params, value, constraints=None if ignore else constraints)
         record.append((value, constraints))
     return record
+
+
+def run_batch(problem: str, q: int, seed: int) -> dict[str, Any]:
+    """bayesopt on `problem` asking `q` points at a time up to `BUDGET` evaluations: the
+    record, and for each batch the smallest distance between two of its points (unit
+    cube; None for a batch of one)."""
+    p = PROBLEMS[problem]
+    start = time.perf_counter()
+    opt = Optimizer(p.space, seed=seed, n_initial=N_INITIAL)
+    record: Record = []
+    spreads: list[float | None] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        while len(record) < BUDGET:
+            batch = opt.ask(min(q, BUDGET - len(record)))
+            U = opt.space.encode(batch)
+            distances = np.sqrt(np.sum((U[:, None] - U[None]) ** 2, axis=-1))
+            pairs = distances[np.triu_indices(len(batch), 1)]
+            spreads.append(float(pairs.min()) if pairs.size else None)
+            for params in batch:
+                value, constraints = p.evaluate(params)
+                opt.tell(params, value, constraints=constraints)
+                record.append((value, constraints))
+    return {"problem": problem, "optimizer": f"bayesopt-q{q}", "seed": seed,
+            "record": record, "spreads": spreads, "seconds": time.perf_counter() - start}
+
+
+def run_batch_suite(problems: list[str], q: int, seeds: list[int], jobs: int,
+                    runs: Path) -> str:
+    """Run (or load from `runs`) every batch run, and the report's table."""
+    def path(problem: str, seed: int) -> Path:
+        return runs / problem / f"seed{seed:03d}.json"
+
+    tasks = [(problem, seed) for problem in problems for seed in seeds
+             if not path(problem, seed).exists()]
+    context = multiprocessing.get_context("spawn")
+    with worker_environment(), concurrent.futures.ProcessPoolExecutor(
+            jobs, mp_context=context) as pool:
+        futures = [pool.submit(run_batch, problem, q, seed) for problem, seed in tasks]
+        for future in concurrent.futures.as_completed(futures):
+            result = future.result()
+            target = path(result["problem"], result["seed"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(result))
+            print("batch", result["problem"], result["seed"], flush=True)
+    lines = ["| problem | best feasible regret | feasible | batch spread |", "|---|---|---|---|"]
+    first_model_batch = -(-N_INITIAL // q)  # batches before it hold design points
+    for problem in problems:
+        optimum = PROBLEMS[problem].optimum() or 0.0
+        loaded = [json.loads(path(problem, s).read_text()) for s in seeds]
+        scores = [_best_feasible(r["record"]) - optimum for r in loaded]
+        found = sum(math.isfinite(s) for s in scores) / len(scores)
+        spread = [float(np.median([d for d in r["spreads"][first_model_batch:] if d is not None]))
+                  for r in loaded]
+        lines.append(f"| {problem} | {_quartiles(scores)} | {found:.0%} | "
+                     f"{np.median(spread):.3g} |")
+    return "\n".join(lines) + "\n"
 
 
 def _run_random(space: dict[str, Dimension], evaluate: Evaluate, seed: int) -> Record:
@@ -482,12 +549,20 @@ def _seeds(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["constraints", "cost", "report"])
+    parser.add_argument("what", choices=["constraints", "cost", "report", "batch"])
     parser.add_argument("--seeds", default="10")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--problems", default=None)
+    parser.add_argument("--q", type=positive_int, default=4, help="batch: points per ask")
+    parser.add_argument("--runs", type=Path, default=None,
+                        help="batch: the directory of its cached runs")
     args = parser.parse_args(argv)
     seeds = _seeds(args.seeds)
+    if args.what == "batch":
+        runs = args.runs if args.runs is not None else RUNS / f"batch{args.q}"
+        problems = args.problems.split(",") if args.problems else list(PROBLEMS)
+        sys.stdout.write(run_batch_suite(problems, args.q, seeds, args.jobs, runs))
+        return 0
     if args.what == "constraints":
         run_constraints_suite(args.problems.split(",") if args.problems else list(PROBLEMS),
                               seeds, args.jobs)

@@ -6,7 +6,10 @@ the asks of main 696aadda, which scored every trial row of the averaged and pena
 objectives; the switches give the same values to rounding, so the same asks bit for bit.
 The conditional kinds (the 80-choice categorical active under one branch of a parent)
 were recorded at main 4458f8ad, which scored the projected trial rows of every categorical
-of a conditional space.
+of a conditional space. The kinds with outcome constraints and cost (`OUTCOMES`) were
+recorded at main eaf0d256, whose feasibility and cost terms scored the trial rows with
+their gradients; they now give their values at the switches (`acquisition.constrained.
+switch_moments`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import acquisition.constrained as constrained_module
 import acquisition.optimizer as optimizer_module
 from bayesopt import Categorical, Integer, Optimizer, Real
 from bayesopt.choices import AcquisitionName
@@ -36,7 +40,17 @@ KINDS: dict[str, tuple[dict[str, Any], AcquisitionName]] = {
     "conditional": ({}, "logei"),
     "conditional_lognei": ({}, "lognei"),
     "conditional_penalize": ({"fantasy": "penalize"}, "logei"),
+    "constrained": ({}, "logei"),
+    "cost": ({}, "logei_per_cost"),
+    "cost_kernel_average": ({"kernel_average": True, "kernel_candidates": ("rbf",)},
+                            "logei_per_cost"),
+    "conditional_cost": ({}, "logei_per_cost"),
 }
+# kinds whose tells carry an outcome constraint and a cost (`_outcomes`): LogEI with the
+# feasibility term, logei_per_cost with the feasibility and cost terms (with
+# cost_kernel_average the cost GP a kernel average, which has no switches: its trial rows
+# are scored; with conditional_cost on the conditional space)
+OUTCOMES = ("constrained", "cost", "cost_kernel_average", "conditional_cost")
 
 
 def _space(kind: str = "plain") -> dict[str, Any]:
@@ -50,6 +64,15 @@ def _space(kind: str = "plain") -> dict[str, Any]:
             "e": Real(1e-3, 1, log=True), "f": Categorical(["x", "y", "z"])}
 
 
+def _outcomes(kind: str, points: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the tells of `points` carry besides the value, under the `OUTCOMES` kinds: one
+    constraint a − 0.5 (feasible for a ≤ 0.5) and a cost exp(a + e) (e = 0.5 where absent)."""
+    if kind not in OUTCOMES:
+        return {}
+    return {"constraints": [[p["a"] - 0.5] for p in points],
+            "cost": [float(np.exp(p["a"] + p.get("e", 0.5))) for p in points]}
+
+
 def _asks(kind: str) -> list[dict[str, Any]]:
     """12 Sobol points told random values; penalize kinds ask 2 left pending; then two
     asks, each told."""
@@ -58,12 +81,13 @@ def _asks(kind: str) -> list[dict[str, Any]]:
     options = OptimizerOptions(model=ModelOptions(**model))
     opt = Optimizer(_space(kind), seed=0, acquisition=acquisition, options=options)
     rng = np.random.default_rng(0)
-    opt.tell(design, [float(v) for v in rng.standard_normal(12)])
+    opt.tell(design, [float(v) for v in rng.standard_normal(12)], **_outcomes(kind, design))
     asked: list[dict[str, Any]] = opt.ask(2) if "penalize" in kind else []
     for _ in range(2):
         point = opt.ask()
         asked.append(point)
-        opt.tell(point, float(rng.standard_normal()))
+        opt.tell(point, float(rng.standard_normal()), **{
+            key: value[0] for key, value in _outcomes(kind, [point]).items()})
     return asked
 
 
@@ -89,5 +113,15 @@ def test_asks_equal_the_recorded_ones(kind: str, monkeypatch: pytest.MonkeyPatch
         return values
 
     monkeypatch.setattr(optimizer_module.AcquisitionObjective, "switch_values", spy)
+    terms: list[int] = []
+    original_moments = constrained_module.switch_moments
+
+    def spy_moments(model: Any, X: np.ndarray, group: np.ndarray) -> Any:
+        terms.append(group.shape[0])
+        return original_moments(model, X, group)
+
+    monkeypatch.setattr(constrained_module, "switch_moments", spy_moments)
     assert _asks(kind) == _recorded()[kind]
     assert calls and all(calls), "every big categorical scored from its switches"
+    # the feasibility and cost terms too (`acquisition.constrained.switch_moments`)
+    assert bool(terms) == (kind in OUTCOMES)

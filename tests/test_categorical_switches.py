@@ -214,3 +214,58 @@ def test_switch_values_at_the_top_budget(fidelity_kernel: str) -> None:
         _assert_switches_equal_rows(objective, X, group)
     else:
         assert objective.switch_values(X, group) is None
+
+
+def _outcome_terms(objective: Any) -> list[Any]:
+    """The feasibility and cost terms among the objective's penalty parts."""
+    from acquisition.constrained import CostTerm, FeasibilityTerm
+    from acquisition.penalty import CombinedPenalty
+
+    penalty = objective.penalty
+    parts = penalty.parts if isinstance(penalty, CombinedPenalty) else (penalty,)
+    return [part for part in parts if isinstance(part, (FeasibilityTerm, CostTerm))]
+
+
+# (model options, acquisition, pending points) of objectives with outcome terms
+OUTCOME_CASES = {
+    "constrained": ({}, "logei", 0),
+    "constrained, pending": ({}, "logei", 2),
+    "constrained, round": ({"integer_kernel": "round"}, "logei", 0),
+    "constrained, warped": ({"input_warping": True}, "logei", 0),
+    "constrained, hamming": ({"categorical_kernel": "hamming"}, "logei", 0),
+    "per cost": ({}, "logei_per_cost", 0),
+    # the cost GP a kernel average: a mixture, without switches (its trial rows scored)
+    "per cost, kernel average": ({"kernel_average": True, "kernel_candidates": ("rbf",)},
+                                 "logei_per_cost", 0),
+}
+
+
+@pytest.mark.parametrize("case", OUTCOME_CASES)
+def test_feasibility_and_cost_terms_at_the_switches(case: str) -> None:
+    """Outcome constraints' feasibility term and logei_per_cost's cost term give their
+    values without the gradient bit for bit (`log_values`: the call's first part) and at
+    the switches from the starts (`switch_log_values`) equal to the trial rows' to
+    rounding; the objective's switch values then equal its trial rows' as without them."""
+    model, acquisition, pending = OUTCOME_CASES[case]
+    space = _space(80)
+    design = Optimizer(space, seed=1, n_initial=12).ask(12)
+    opt = Optimizer(space, seed=0, acquisition=acquisition,
+                    options=OptimizerOptions(model=ModelOptions(**model)))
+    rng = np.random.default_rng(0)
+    opt.tell(design, [float(v) for v in rng.standard_normal(12)],
+             constraints=[[p["a"] - 0.5 + 0.1 * (int(p["b"][1:]) % 3)] for p in design],
+             cost=[float(np.exp(p["a"] + p["e"])) for p in design])
+    if pending:
+        opt.ask(pending)
+    objective = opt._snapshot_objective(pending=True)
+    terms = _outcome_terms(objective)
+    assert len(terms) == (2 if acquisition == "logei_per_cost" else 1)
+    X = _starts(opt)
+    for group in opt.space.categorical_groups:
+        trials = optimizer_module.switch_trials(X, group)
+        for term in terms:
+            rows = term.log_values(trials)
+            np.testing.assert_array_equal(rows, term(trials)[0])
+            np.testing.assert_allclose(term.switch_log_values(X, group),
+                                       rows.reshape(X.shape[0], -1), rtol=1e-10, atol=1e-12)
+        _assert_switches_equal_rows(objective, X, group)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
-from acquisition.constrained import CostTerm, cost_cooling
+from acquisition.constrained import CostTerm, FeasibilityTerm, cost_cooling
 from acquisition.functions import UpperConfidenceBound
 from acquisition.optimizer import (
     AcquisitionObjective,
@@ -223,6 +223,74 @@ def test_the_fantasy_incumbent_counts_feasible_rows_only(fantasy):
     assert model.incumbent == min(float(model.gp.y[6]), best_feasible)
     if fantasy == "liar":  # the lie is the best feasible observed value
         assert model.incumbent > infeasible + 0.5
+
+
+def _line_with_a_pending_point(x: float, fantasy: str = "believer",
+                               feasible_observed: bool = True):
+    """f = x on [0, 1] with c = 0.3 − x (feasible for x ≥ 0.3), told at six points (the
+    two lowest infeasible; with `feasible_observed` False, c = 1 everywhere told), then
+    x pending: the acquisition objectives of the next ask with and without it."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=5, n_constraints=1,
+                    options=OptimizerOptions(model=ModelOptions(fantasy=fantasy)))
+    xs = [0.05, 0.15, 0.45, 0.6, 0.8, 0.95]
+    opt.tell([{"x": v} for v in xs], xs,
+             constraints=[[0.3 - v if feasible_observed else 1.0] for v in xs])
+    opt.add_pending({"x": x})
+    return opt._snapshot_objective(pending=True), opt._snapshot_objective(pending=False)
+
+
+def test_a_pending_point_believed_feasible_counts_toward_the_constrained_incumbent():
+    """Kriging believer under outcome constraints: a pending point whose fantasized
+    constraint value (the constraint GP's mean) is feasible counts as a feasible
+    observation at its fantasized value, so constrained LogEI's incumbent is the lower of
+    it and the best feasible observation, as the unconstrained incumbent counts every
+    fantasy. x = 0.35 (c ≈ −0.05, f ≈ 0.35 below the best feasible 0.45). Before, the
+    incumbent ignored the fantasy (the best feasible observation's): the next point of a
+    batch was chosen as if the pending one's improvement did not exist."""
+    with_pending, alone = _line_with_a_pending_point(0.35)
+    fantasy = alone.surrogate.predict(np.array([[0.35]]))[0][0]
+    assert fantasy < alone.acquisition.best_f - 0.2
+    assert with_pending.acquisition.best_f == pytest.approx(fantasy, rel=1e-12, abs=1e-12)
+
+
+def test_a_pending_point_believed_infeasible_leaves_the_constrained_incumbent():
+    """x = 0.15 pending: its fantasized value is lower than every feasible observation's,
+    but its fantasized constraint value (≈ 0.15 > 0) is infeasible: the incumbent stays
+    the best feasible observation's."""
+    with_pending, alone = _line_with_a_pending_point(0.15)
+    assert alone.surrogate.predict(np.array([[0.15]]))[0][0] < alone.acquisition.best_f
+    assert with_pending.acquisition.best_f == alone.acquisition.best_f
+
+
+def test_with_fantasy_penalize_the_constrained_incumbent_has_no_fantasy_to_count():
+    """fantasy="penalize" adds no fantasy (the unconstrained incumbent then counts none
+    either): the incumbent stays the best feasible observation's."""
+    with_pending, alone = _line_with_a_pending_point(0.35, fantasy="penalize")
+    assert with_pending.acquisition.best_f == alone.acquisition.best_f
+
+
+def test_a_feasible_fantasy_is_the_incumbent_while_no_observation_is_feasible():
+    """f = x, c = x − 0.45 told at x ≥ 0.5 only (none feasible): the constraint GP's mean
+    at a pending x = 0.3 is feasible (it extrapolates the trend), so that fantasy is a
+    feasible observation and the acquisition is constrained LogEI with the fantasy's value
+    as incumbent, as it would be after a tell of it; before, feasibility alone. Pending at
+    x = 0.6 (believed infeasible) leaves it feasibility alone."""
+    from acquisition.functions import Feasibility, LogExpectedImprovement
+
+    objectives = {}
+    for x in (0.3, 0.6):
+        opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=5, n_constraints=1)
+        xs = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+        opt.tell([{"x": v} for v in xs], xs, constraints=[[v - 0.45] for v in xs])
+        opt.add_pending({"x": x})
+        objectives[x] = opt._snapshot_objective(pending=True)
+    assert isinstance(objectives[0.6].acquisition, Feasibility)
+    believed = objectives[0.3]
+    assert isinstance(believed.acquisition, LogExpectedImprovement)
+    term = believed.penalty  # the only one: no failure, no cost
+    assert isinstance(term, FeasibilityTerm) and term.believed_feasible(np.array([[0.3]]))[0]
+    fantasy = float(believed.surrogate.gp.y[6])  # the fantasy's value, standardized
+    assert believed.acquisition.best_f == pytest.approx(fantasy, rel=1e-12, abs=1e-12)
 
 
 def test_the_local_penalty_takes_the_incumbent_of_the_constrained_acquisition():

@@ -1434,6 +1434,35 @@ def test_outcome_constraints_with_a_fidelity_model_every_budget_and_judge_the_hi
                for m in term.models)  # type: ignore[attr-defined]
 
 
+def test_with_the_budget_as_an_input_a_feasible_fantasy_counts_toward_the_incumbent() -> None:
+    """Outcome constraints, the budget a GP input: the incumbent is the best posterior mean
+    at the highest budget over the feasible observed configurations and the pending ones
+    believed feasible (`Proposal._incumbent`, as `bayesopt.propose` says; the unconstrained
+    one counts every pending point). A pending x = 0.45 whose mean there is below the
+    incumbent counts only where its fantasy is feasible. Before, never."""
+    from bayesopt.propose import Proposal
+
+    opt = Optimizer(_fidelity_space(), n_constraints=1, seed=0, n_initial=3)
+    for _ in range(15):
+        p = opt.ask()
+        opt.tell(p, _loss(p), constraints=[_constraint(p)])
+    state = opt._state
+    proposal = Proposal(state, opt._ask_settings(), state.fork_rng(), time.time(),
+                        with_pending=False)
+    assert proposal.data.budget_input
+    surrogate = TopBudget(proposal.model)
+    proposal.model.update(proposal.data.X, proposal.data.y, budget=proposal.data.budget)
+    rows = proposal._feasible_rows()
+    assert rows is not None and rows.any()
+    pending = np.array([[0.45, 0.7]])
+    observed = proposal._incumbent(surrogate, pending[:0], rows, np.zeros(0, dtype=bool))
+    mean = float(surrogate.predict(pending)[0][0])
+    assert observed is not None and mean < observed
+    assert proposal._incumbent(surrogate, pending, rows, np.array([False])) == observed
+    believed = proposal._incumbent(surrogate, pending, rows, np.array([True]))
+    assert believed == pytest.approx(mean, rel=1e-12)  # predicted in another batch
+
+
 # ------------------------------------------------------------ the budget as a GP input
 def test_the_top_budget_view_has_the_gradient_of_its_predictions() -> None:
     rng = np.random.default_rng(0)
