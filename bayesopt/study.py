@@ -183,7 +183,8 @@ def _check_constraints(storage: Storage, study: str, header: Mapping[str, Any],
     if recorded == declared:
         return
     if recorded is None and declared is not None:
-        told = _told_n_constraints(wrap_errors(name, lambda: storage.read(study, 0)))
+        told = next((count for page in read_pages(storage, study, name)
+                     if (count := _told_n_constraints(page)) is not None), None)
         if told == declared:
             return
         if told is not None:

@@ -1,14 +1,19 @@
 """A fuzz of the journal and database readers with hostile and damaged studies.
 
     python -m bench.hostile_journal [--seeds 0-19] [--timeout 60] [--memory-gb 4] [--verbose]
+                                    [--postgres URL | --no-postgres]
 
-(``--memory-gb 0``: no address-space limit.)
+(``--memory-gb 0``: no address-space limit.) PostgreSQL runs on a server this script
+starts (tests/postgres.py: initdb into a temporary folder, 127.0.0.1) unless
+``--postgres URL`` names a database; ``--no-postgres`` leaves it out.
 
 A *case* is one mutation of a valid stored run, read back by every reader:
 
     readers     ``Optimizer.resume(path)`` then one ask; `bayesopt.cli.read_record`;
                 ``bayesopt show --failed`` (in process); and the same events as rows of an
-                SQLite study, attached to by ``Optimizer(space, storage=, study=)``;
+                SQLite study and of a PostgreSQL study (whose ``json`` columns take only
+                what the server parses as JSON: a row it refuses is counted *not
+                stored*), each attached to by ``Optimizer(space, storage=, study=)``;
     valid run   a seeded run on a Real, a log Integer and a Categorical: asks of one and
                 two points, tells, failures, a cancel, points left pending;
     families    ``value``: one field of one event (header fields included) set to a
@@ -208,6 +213,71 @@ def read_sqlite(path: Path) -> None:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
+class NotStored(Exception):
+    """The database refused to store a mutated row (PostgreSQL's ``json`` type parses it)."""
+
+
+def read_postgres(url: str) -> Callable[[Path], None]:
+    """The reader of the mutated rows (as `read_sqlite` takes them) stored as the raw text
+    of a PostgreSQL study ``s`` in the database at `url`, attached to by an optimizer of
+    the valid run's space; `NotStored` if the server refuses a row."""
+
+    def read(path: Path) -> None:
+        import psycopg
+
+        from bayesopt import Optimizer
+        from bayesopt.storage.postgres import PostgresStorage
+
+        raw = [line.decode("utf-8", "replace") for line in path.read_bytes().split(b"\n")[:-1]]
+        storage = PostgresStorage(url)
+        try:
+            storage.create_or_attach("s", {})
+            storage.append("s", [{"n": i} for i in range(len(raw) - 1)])
+        finally:
+            storage.close()
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                try:
+                    with conn.transaction():
+                        conn.execute("UPDATE bayesopt_studies SET header = %s::json"
+                                     " WHERE name = 's'", (raw[0],))
+                        for seq, line in enumerate(raw[1:]):
+                            conn.execute("UPDATE bayesopt_events SET body = %s::json"
+                                         " WHERE study = 's' AND seq = %s", (line, seq))
+                except psycopg.Error as error:
+                    raise NotStored(f"{type(error).__name__}: {error}") from None
+            with Optimizer(SPACE, seed=0, storage=url, study="s") as opt:
+                opt.ask()
+        finally:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("DELETE FROM bayesopt_events WHERE study = 's'")
+                conn.execute("DELETE FROM bayesopt_studies WHERE name = 's'")
+
+    return read
+
+
+@contextlib.contextmanager
+def postgres_url(url: str | None, wanted: bool) -> Iterator[str | None]:
+    """`url`, else a database on a server started here (tests/postgres.py) and stopped on
+    exit; None if not `wanted`."""
+    if url is not None or not wanted:
+        yield url
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from postgres import PostgresServer, find_binaries
+
+    binaries, looked = find_binaries()
+    if binaries is None:
+        raise RuntimeError(f"PostgreSQL binaries not found ({looked}): pass --no-postgres")
+    server = PostgresServer(binaries)
+    try:
+        server.start()
+        yield server.create_database("hostile")
+        server.stop()
+    finally:
+        server.remove()
+
+
 READERS: dict[str, Callable[[Path], None]] = {
     "resume": read_resume, "read_record": read_record, "show": read_show}
 
@@ -226,6 +296,8 @@ def judge(reader: Callable[[Path], None], path: Path, timeout: int) -> tuple[str
             warnings.simplefilter("ignore")
             reader(path)
         return "ok", ""
+    except NotStored as error:
+        return "not stored", str(error)
     except LinAlgError as error:
         return "fault", f"LinAlgError: {error}"
     except (ValueError, TypeError) as error:
@@ -254,7 +326,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=60)
     parser.add_argument("--memory-gb", type=float, default=4.0)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--postgres", default=None, help="URL of a database to use")
+    parser.add_argument("--no-postgres", action="store_true", help="no PostgreSQL reader")
     args = parser.parse_args(argv)
+    with postgres_url(args.postgres, not args.no_postgres) as url:
+        return _fuzz(args, url)
+
+
+def _fuzz(args: argparse.Namespace, url: str | None) -> int:
+    """The fuzz of `main`'s arguments, PostgreSQL's rows in the database at `url` (if any)."""
     if args.memory_gb > 0:  # 0: no limit (a test in a process of its own limits nothing)
         limit = int(args.memory_gb * (1 << 30))
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
@@ -265,11 +345,14 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(scratch)
         for seed in seeds(args.seeds):
             journal, rows = valid_run(folder, seed)
-            for store, lines, readers in (("journal", journal, READERS),
-                                          ("sqlite", rows, {"sqlite": read_sqlite})):
+            stores: list[tuple[str, list[str], dict[str, Callable[[Path], None]]]] = [
+                ("journal", journal, READERS), ("sqlite", rows, {"sqlite": read_sqlite})]
+            if url is not None:
+                stores.append(("postgresql", rows, {"postgresql": read_postgres(url)}))
+            for store, lines, readers in stores:
                 rng = random.Random(seed)
                 for number, (family, data) in enumerate(mutations(lines, rng, seed)):
-                    if family == "huge" and store == "sqlite":
+                    if family == "huge" and store != "journal":
                         continue
                     path = folder / f"case-{seed}-{number}.jsonl"
                     path.write_bytes(data)
@@ -284,12 +367,13 @@ def main(argv: list[str] | None = None) -> int:
                                   f"{message[:160]!r}", file=sys.stderr)
                     path.unlink()
     families = sorted({key[0] for key in counts})
-    print("| family | reader | ok | refused | faults |\n|---|---|---:|---:|---:|")
+    print("| family | reader | ok | refused | faults | not stored |\n|---|---|---:|---:|---:|---:|")
     for family in families:
-        for name in [*READERS, "sqlite"]:
-            row = [counts[family, name, outcome] for outcome in ("ok", "refused", "fault")]
+        for name in [*READERS, "sqlite", "postgresql"]:
+            row = [counts[family, name, outcome]
+                   for outcome in ("ok", "refused", "fault", "not stored")]
             if sum(row):
-                print(f"| {family} | {name} | {row[0]} | {row[1]} | {row[2]} |")
+                print(f"| {family} | {name} | {row[0]} | {row[1]} | {row[2]} | {row[3]} |")
     print(f"\nseeds {args.seeds}: {sum(counts.values())} reads, {len(faults)} faults, "
           f"{time.process_time() - start:.0f} s CPU")
     for fault in faults:

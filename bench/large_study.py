@@ -1,7 +1,7 @@
 """Replaying a long study: resume and attach time and peak memory at 2,000-10,000 tells.
 
     python bench/large_study.py [--sizes 2000,5000,10000] [--kinds journal,jsonl,sqlite]
-                                [--postgres URL] [--folder DIR]
+                                [--postgres URL] [--folder DIR] [--read]
 
 Run as a script (not ``-m``) so that ``PYTHONPATH`` picks the library measured: the
 working tree, or a checkout of another commit.
@@ -23,6 +23,11 @@ time is not), and the increase of the resident set's high-water mark over it (Vm
 reset through /proc/self/clear_refs just before; Linux), with the study's size on disk
 for a file; and what the replay rebuilt (observations by status, best, timed-out points),
 which must be equal across storages.
+
+With ``--read``, the storage alone instead: open it and read every event in the pages a
+replay reads them in (`bayesopt.study.read_pages`), parsed and dropped, nothing applied;
+the same CPU seconds and peak increase, so that the reader's own memory is seen apart
+from the optimizer's state.
 """
 
 from __future__ import annotations
@@ -207,6 +212,25 @@ def replay(kind: str, where: str, study: str) -> dict[str, Any]:
             "timed_out": len(status.timed_out), "events": opt._state.n_applied}
 
 
+def read(kind: str, where: str, study: str) -> dict[str, Any]:
+    """Read every event of the study through its storage, a page at a time (`--read`)."""
+    from bayesopt.storage import open_storage
+    from bayesopt.study import read_pages
+
+    url = f"sqlite:///{where}" if kind == "sqlite" else where
+    before = _status("VmRSS")
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+    cpu = time.process_time()
+    storage = open_storage(url)
+    name = "journal" if kind == "journal" else study
+    events = sum(len(page) for page in read_pages(storage, name, name))
+    storage.close()
+    seconds = time.process_time() - cpu
+    return {"cpu_s": round(seconds, 2), "peak_MB": round(_status("VmHWM") - before, 1),
+            "events": events}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,5000,10000")
@@ -214,14 +238,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", default=None, help="URL of a database to add PostgreSQL")
     parser.add_argument("--folder", default="/tmp/large_study")
     parser.add_argument("--write-only", action="store_true")
+    parser.add_argument("--read", action="store_true", help="read the storage only (docstring)")
     parser.add_argument("--one", nargs=3, metavar=("KIND", "WHERE", "STUDY"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(replay(*args.one)))
+        print(json.dumps((read if args.read else replay)(*args.one)))
         return
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
-    kinds = args.kinds.split(",") + (["postgresql"] if args.postgres else [])
+    kinds = [k for k in args.kinds.split(",") if k] + (["postgresql"] if args.postgres else [])
     print("| tells | storage | events | file MB | resume/attach CPU s | peak increase MB "
           "| peak / file | ok / pruned / failed | timed out | best |")
     print("|---:|---|---:|---:|---:|---:|---:|---|---:|---|")
@@ -234,11 +259,17 @@ def main(argv: list[str] | None = None) -> None:
                 write(kind, where, study, n)
             if args.write_only:
                 continue
-            done = subprocess.run([sys.executable, __file__, "--one", kind, where, study],
+            done = subprocess.run([sys.executable, __file__, "--one", kind, where, study,
+                                   *(["--read"] if args.read else [])],
                                   capture_output=True, text=True, check=True,
                                   env={**os.environ, "OMP_NUM_THREADS": "1"})
             row = json.loads(done.stdout)
             size = Path(where).stat().st_size / 2 ** 20 if kind != "postgresql" else None
+            if args.read:
+                ratio = "" if size is None else f"{row['peak_MB'] / size:.1f}"
+                print(f"| {n} | {kind} | {row['events']} | {'' if size is None else f'{size:.1f}'}"
+                      f" | {row['cpu_s']} | {row['peak_MB']} | {ratio} | | | |", flush=True)
+                continue
             c = row["counts"]
             ratio = "" if size is None else f"{row['peak_MB'] / size:.1f}"
             print(f"| {row['n']} | {kind} | {row['events']} | "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -217,6 +219,39 @@ def test_a_damaged_stored_point_of_a_running_trial_is_refused_naming_the_trial(t
                                             stored)
     with pytest.raises(ValueError, match=f"trial {in_flight.number}: the point this sampler "
                                          "stored .* cannot be read"):
+        _suggest_all(worker_b.ask())
+
+
+@pytest.mark.parametrize(("name", "internal"), [
+    ("lr", 7.0), ("lr", "abc"), ("lr", None), ("lr", float("nan")), ("lr", True),
+    ("n", 2.5), ("n", 99.0), ("units", "20"), ("even", 3.0), ("q", 0.3),
+    ("act", 7), ("act", -1), ("act", 1.5), ("act", True), ("act", "relu"),
+])
+def test_a_stored_point_outside_its_distribution_is_refused_naming_trial_and_value(
+        tmp_path, name, internal):
+    """A stored point that parses but holds a value its own distribution does not (in
+    Optuna's internal representation; `_publish` stores none) was read on: a choice index
+    past the end raised IndexError, a text or null value TypeError, both naming nothing; a
+    negative or fractional index or a bool became another choice, a fractional or textual
+    int was rounded or converted, and a number outside the range or off the step left the
+    trial out with a `TrialOutsideSpaceWarning` blaming an enqueued trial (jsonl2). As
+    Optuna refuses a trial whose value its distribution does not contain
+    (`FrozenTrial._validate`), each is now the damaged point's ValueError, naming the
+    trial, the parameter and the value."""
+    from optuna.distributions import distribution_to_json
+
+    worker_a, worker_b = _two_workers(tmp_path, seed_b=1)
+    in_flight = worker_a.ask()
+    in_flight.suggest_float("x", -5.0, 5.0)  # x is the trial's own; the rest stored only
+    point = {key: [distribution_to_json(dist), dist.to_internal_repr(in_flight.relative_params[key])]
+             for key, dist in DISTRIBUTIONS.items()}
+    point[name][1] = internal
+    worker_a._storage.set_trial_system_attr(in_flight._trial_id, "bayesopt:relative_params:0",
+                                            json.dumps(point))
+    with pytest.raises(ValueError, match=re.escape(
+            f"trial {in_flight.number}: the point this sampler stored in its system attributes "
+            f"'bayesopt:relative_params':0... cannot be read (its parameter {name!r} holds "
+            f"{internal!r}, which is no value of {DISTRIBUTIONS[name]!r}")):
         _suggest_all(worker_b.ask())
 
 

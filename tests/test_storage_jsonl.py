@@ -311,6 +311,104 @@ def test_a_hostile_line_is_refused_naming_its_line(tmp_path, line, match):
         other.close()
 
 
+def _peak_bytes(call):
+    """(call(), the peak of the Python heap's growth over it, tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        result = call()
+        return result, tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_long_journal_is_scanned_and_read_in_bounded_memory(tmp_path):
+    """A scan read every byte after the last one seen into memory at once, then split it
+    into one bytes object per line: attaching to a journal of 24 MB took over 50 MB of
+    Python heap (64.6 MB), its whole size and more, on every worker, at every attach or resume
+    (jsonl2). It now holds one block (`jsonl.BLOCK`) of the file at a time, and the index
+    of the lines' positions (8 bytes a line); a page of events read holds that page."""
+    path = tmp_path / "long.jsonl"
+    storage = JSONLStorage(path)
+    storage.create_or_attach("s", {"v": 1})
+    storage.close()
+    pad = "x" * 100
+    with open(path, "a", encoding="utf-8") as file:
+        file.writelines(f'{{"i":{i},"pad":"{pad}"}}\n' for i in range(200_000))
+    assert path.stat().st_size > 24e6
+    reader = JSONLStorage(path)
+    try:
+        count, peak = _peak_bytes(lambda: reader.count("s"))
+        assert count == 200_000
+        # the index (1.6 MB, and its copy while it grows) and a block's lines: 5.8 MB
+        assert peak < 12e6, f"a scan of {path.stat().st_size} bytes took {peak} bytes"
+        page, peak = _peak_bytes(lambda: reader.read("s", 150_000, limit=1000))
+        assert [event["i"] for event in page] == list(range(150_000, 151_000))
+        assert peak < 6e6, f"a page of 1000 events took {peak} bytes"
+        assert reader.read("s", 199_999) == [{"i": 199_999, "pad": pad}]
+    finally:
+        reader.close()
+
+
+def test_a_line_over_the_limit_is_refused_without_being_held_whole(tmp_path):
+    """A line longer than `codec.MAX_TEXT_BYTES` (64 MiB) was refused only once read
+    whole, and the scan before held the whole file: 134 MB of Python heap for a line never
+    decoded (jsonl2). It is now measured a block at a time and refused, naming its
+    line and size, holding a few blocks at most; a line within the limit but longer
+    than a block, the header's too, is read whole and decoded."""
+    path = tmp_path / "study.jsonl"
+    storage = JSONLStorage(path)
+    storage.create_or_attach("s", {"v": 1, "choices": ["c" * 1000] * 3000})  # 3 MB
+    storage.append("s", [{"n": 0}, {"text": "t" * (3 << 20)}])
+    storage.close()
+    with open(path, "a", encoding="utf-8") as file:
+        file.write('{"n": "' + "9" * (64 << 20) + '"}\n')
+    reader = JSONLStorage(path)
+    try:
+        assert reader.header("s")["choices"] == ["c" * 1000] * 3000
+        assert reader.read("s", 0, limit=2) == [{"n": 0}, {"text": "t" * (3 << 20)}]
+        refusal, peak = _peak_bytes(lambda: pytest.raises(ValueError, reader.read, "s", 2))
+        assert re.search(r"study.jsonl', line 4: stored text of 67108873 bytes \(beginning "
+                         r"b'\{\"n\": \"999.* is longer than the 67108864 bytes",
+                         str(refusal.value)), refusal.value
+        assert peak < 6e6, f"refusing the line took {peak} bytes"
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64])
+def test_a_scan_in_blocks_indexes_the_lines_a_whole_read_finds(tmp_path, monkeypatch, block):
+    """The scan and the read, a block at a time, find the lines that splitting the whole
+    file finds, for blocks that cut lines anywhere: lines of whitespace only (spaces,
+    tabs, CR) are no events, a line's own spaces are kept, and a torn tail is skipped
+    with a warning only if it holds more than whitespace."""
+    from bayesopt.storage import jsonl
+
+    monkeypatch.setattr(jsonl, "BLOCK", block)
+    path = tmp_path / "s.jsonl"
+    events = [{"i": i, "pad": "p" * (i * 7 % 23)} for i in range(40)]
+    lines = [json.dumps({"study": "s"})]
+    for i, event in enumerate(events):
+        lines.append((" " * (i % 3)) + json.dumps(event) + ("\t\r" if i % 4 == 0 else ""))
+        lines.extend([" \t ", "", "\r"][: i % 4])
+    text = "\n".join(lines) + "\n"
+    path.write_text(text + "  \t")  # a tail of whitespace: no torn line
+    reader = JSONLStorage(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedJournalWarning)
+        assert reader.read("s") == events
+        assert reader.read("s", 17, limit=5) == events[17:22]
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(' {"i": 40} \n{"i": 4')  # one more line, then a torn one
+    with pytest.warns(TruncatedJournalWarning, match="last line is incomplete"):
+        assert reader.read("s", 38) == [*events[38:], {"i": 40}]
+    assert reader.count("s") == 41
+    reader.close()
+
+
 def test_a_resumed_journals_bad_line_is_named_once(tmp_path):
     """The error of a bad line named the journal twice: "journal 'run.jsonl': journal
     'run.jsonl', line 3: ..." (the optimizer's name for the storage before the storage's

@@ -165,6 +165,22 @@ class SpaceMap:
                 if name in point}
 
 
+def holds_internal(distribution: BaseDistribution, value: Any) -> bool:
+    """Whether `value`, read from JSON as a value of `distribution` in Optuna's internal
+    representation, is one that it holds (Optuna's rule, `BaseDistribution._contains`, and
+    a type the representation has): a categorical's choice index, an int in
+    [0, len(choices)); a number (not a bool) in a float or int distribution's range and on
+    its step grid, integral for an int distribution; no value of another distribution."""
+    if isinstance(distribution, CategoricalDistribution):
+        return type(value) is int and 0 <= value < len(distribution.choices)
+    if type(value) not in (int, float) or not isinstance(distribution,
+                                                         (FloatDistribution, IntDistribution)):
+        return False
+    if isinstance(distribution, IntDistribution) and not float(value).is_integer():
+        return False
+    return _holds(distribution, value)
+
+
 def _holds(distribution: BaseDistribution, value: Any) -> bool:
     """Whether a float or int distribution holds `value`: low ≤ value ≤ high and, with a
     step, value = low + k·step for an integer k (to 1e-8 of a step, as Optuna's float

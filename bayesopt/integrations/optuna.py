@@ -86,6 +86,11 @@ process on the same storage, models them too:
 A trial holding a value its distribution does not (outside [low, high] or off the step
 grid: Optuna lets an enqueued trial have one, with a warning) is left out of the
 optimizer, whose space cannot encode it, with one `TrialOutsideSpaceWarning` per trial.
+A RUNNING trial's stored point (above) that cannot be read, or holds a value that its
+own distribution does not (in Optuna's internal representation: a choice index past the
+end, a fractional int, a text; this sampler stores none, so another program wrote or
+damaged it) is a ValueError naming the trial, the parameter and the value, as Optuna
+refuses a trial holding a value its distribution does not contain (`FrozenTrial._validate`).
 A trial that lacks an active parameter of the space or holds an inactive one (a failed
 trial stopped early; a completed one that broke the pattern since the space was inferred)
 is left out too, as one lacking a shared parameter always was.
@@ -153,7 +158,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 import numpy as np
 
-from bayesopt.integrations._optuna_space import SpaceMap
+from bayesopt.integrations._optuna_space import SpaceMap, holds_internal
 from bayesopt.integrations._optuna_structure import Structure, infer_structure
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
@@ -713,6 +718,10 @@ def _known_params(trial: FrozenTrial) -> tuple[dict[str, Any], dict[str, BaseDis
         stored = codec.loads("".join(chunks) or "{}")
         for name, (text, internal) in stored.items():
             distributions[name] = json_to_distribution(text)
+            if not holds_internal(distributions[name], internal):  # `_publish` stores none
+                raise ValueError(f"its parameter {name!r} holds {internal!r}, which is no "
+                                 f"value of {distributions[name]!r} (Optuna's internal "
+                                 "representation)")
             params[name] = distributions[name].to_external_repr(internal)
     except (AttributeError, TypeError, ValueError) as error:
         raise ValueError(f"trial {trial.number}: the point this sampler stored in its system "

@@ -286,9 +286,7 @@ def decode_object(text: str | bytes, where: str) -> dict[str, Any]:
     `MAX_TEXT_BYTES` is refused unread: decoding it would take memory some 25 times its
     size."""
     if len(text) > MAX_TEXT_BYTES:
-        raise StorageError(f"{where}: stored text of {len(text)} bytes (beginning "
-                           f"{text[:40]!r}) is longer than the {MAX_TEXT_BYTES} bytes a "
-                           "header or event may have; it is not read")
+        raise too_long(where, len(text), text[:40])
     try:
         value = loads(text)
     except ValueError as error:
@@ -297,6 +295,15 @@ def decode_object(text: str | bytes, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise StorageError(f"{where}: stored JSON {text[:80]!r} is not an object")
     return value
+
+
+def too_long(where: str, size: int, head: str | bytes) -> StorageError:
+    """The error for a stored text of `size` bytes, beginning with `head`, longer than
+    `MAX_TEXT_BYTES`: refused unread (`decode_object`; a JSON-lines file's reader measures
+    a line before reading it)."""
+    return StorageError(f"{where}: stored text of {size} bytes (beginning {head!r}) is "
+                        f"longer than the {MAX_TEXT_BYTES} bytes a header or event may have; "
+                        "it is not read")
 
 
 def decode_events(rows: Sequence[tuple[int, str]], first: int,

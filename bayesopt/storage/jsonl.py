@@ -29,7 +29,10 @@ skipped with a `TruncatedJournalWarning` once no writer holds the append lock
 (a writer may be halfway through it), and the next writer truncates it.
 
 Reads are incremental: the byte position of each line already seen is kept,
-so catching up on new events reads only the new bytes.
+so catching up on new events reads only the new bytes. They are streamed: a scan
+(which indexes the lines) and a read (which parses some of them) hold at most
+`BLOCK` bytes of the file at a time, or one line if it is longer; a line longer than
+`codec.MAX_TEXT_BYTES` is measured in blocks and refused without being held whole.
 
 Arguments are checked, and events encoded, as by the database storages
 (`bayesopt.storage.codec`); like them a storage object belongs to the process
@@ -43,6 +46,7 @@ import os
 import threading
 import warnings
 import weakref
+from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,6 +65,7 @@ __all__ = ["DEFAULT_STUDY", "JSONLStorage", "TruncatedJournalWarning", "is_journ
 
 _READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # a file or mount this process cannot write
 DEFAULT_STUDY = "journal"  # the name of a file's study when its header names none (format 1)
+BLOCK = 1 << 20  # bytes of the file a scan or a read holds at a time (a longer line: itself)
 
 
 def is_journal(study: str) -> bool:
@@ -98,7 +103,7 @@ class JSONLStorage:
         # three descriptors stayed open for the life of the process
         self._owned: tuple[list[int], list[tuple[int, int]]] = ([], [])
         self._release = weakref.finalize(self, _release, self._pid, *self._owned)
-        self._starts: list[int] = []  # byte position of each line seen (line 0: the header)
+        self._starts = array("q")  # byte position of each line seen (line 0: the header)
         self._scanned = 0  # bytes up to the end of the last complete line seen
         self._warned_tail = -1  # the torn tail last warned about (its position)
         self._header_cache: dict[str, Any] | None = None
@@ -144,9 +149,7 @@ class JSONLStorage:
             if first >= len(self._starts):
                 return []
             last = len(self._starts) if limit is None else min(len(self._starts), first + limit)
-            end = self._starts[last] if last < len(self._starts) else self._scanned
-            return [self._parse(line, first + i)
-                    for i, line in enumerate(self._lines(self._starts[first], end))]
+            return [self._parse(line, number) for number, line in self._texts(first, last)]
 
     def append(self, study: str, events: Sequence[dict[str, Any]], *,
                expected: int | None = None) -> int:
@@ -318,7 +321,7 @@ class JSONLStorage:
                 "`bayesopt show`, `bayesopt plot`)")
 
     def _reset(self) -> None:
-        self._starts, self._scanned, self._warned_tail = [], 0, -1
+        self._starts, self._scanned, self._warned_tail = array("q"), 0, -1
         self._header_cache = None
 
     def _scan(self) -> int:
@@ -333,15 +336,20 @@ class JSONLStorage:
             raise self._replaced()
         if held.st_size < self._scanned:  # the file was shortened below what was seen
             self._reset()
-        data = self._read_at(self._scanned)
-        end = data.rfind(b"\n") + 1
-        position = self._scanned
-        for line in data[:end].split(b"\n")[:-1]:
-            if line.strip():
-                self._starts.append(position)
-            position += len(line) + 1
-        self._scanned += end
-        if data[end:].strip():
+        fd, at = self._descriptor(), self._scanned
+        line, filled = at, False  # where the last line begins; whether it holds non-whitespace
+        while chunk := os.pread(fd, BLOCK, at):  # to the end, however far it grew meanwhile
+            pieces, starts = chunk.split(b"\n"), []  # pieces[0] continues `line`
+            for piece in pieces[:-1]:
+                at += len(piece) + 1
+                if filled or piece.strip():  # a line of whitespace only is no event
+                    starts.append(line)
+                line, filled = at, False
+            filled = filled or bool(pieces[-1].strip())
+            at += len(pieces[-1])
+            self._starts.extend(starts)
+            self._scanned = line
+        if filled:
             self._torn_tail(self._scanned)
         return len(self._starts)
 
@@ -369,27 +377,58 @@ class JSONLStorage:
         if os.fstat(self._descriptor()).st_size > self._scanned:
             os.ftruncate(self._descriptor(), self._scanned)
 
-    def _read_at(self, start: int, end: int | None = None) -> bytes:
-        """The bytes of the held descriptor's file from `start` to `end` (None: its end),
+    def _read_at(self, start: int, end: int) -> bytes:
+        """The bytes of the held descriptor's file from `start` to `end` (scanned before),
         read with pread(2): the file `_scan` checked, whatever is at the path now."""
         fd, chunks = self._descriptor(), []
-        while end is None or start < end:
-            chunk = os.pread(fd, (1 << 24) if end is None else min(1 << 24, end - start), start)
+        while start < end:
+            chunk = os.pread(fd, end - start, start)
             if not chunk:
-                break
+                raise StorageError(f"{str(self.path)!r} was shortened by another program "
+                                   f"while {self!r} read it: open the storage again")
             chunks.append(chunk)
             start += len(chunk)
         return b"".join(chunks)
 
-    def _lines(self, start: int, end: int) -> list[bytes]:
-        data = self._read_at(start, end)
-        return [line for line in data.split(b"\n")[:-1] if line.strip()]
+    def _texts(self, first: int, last: int) -> Iterator[tuple[int, bytes]]:
+        """(number, text) of the lines number `first` to `last` - 1 (0: the header), read
+        a block of at most `BLOCK` bytes at a time, or one line at a time if it is longer
+        (`_long_line`)."""
+        number = first
+        while number < last:
+            start, stop = self._starts[number], number + 1
+            while stop < last and self._end(stop) - start <= BLOCK:
+                stop += 1
+            if stop == number + 1 and self._end(number) - start > BLOCK:
+                yield number, self._long_line(number)
+            else:  # the block holds whole lines, and between them lines of whitespace only
+                data = self._read_at(start, self._end(stop - 1))
+                texts = [line for line in data.split(b"\n")[:-1] if line.strip()]
+                if len(texts) != stop - number:
+                    raise StorageError(f"{str(self.path)!r} was rewritten by another program "
+                                       f"while {self!r} read it: open the storage again")
+                yield from zip(range(number, stop), texts)
+            number = stop
+
+    def _end(self, number: int) -> int:
+        """Where line `number` and the lines of whitespace after it end."""
+        return self._starts[number + 1] if number + 1 < len(self._starts) else self._scanned
+
+    def _long_line(self, number: int) -> bytes:
+        """Line `number`, longer than `BLOCK` with what follows it: its length measured a
+        block at a time, and the line read only if it is at most `codec.MAX_TEXT_BYTES`
+        long (else the StorageError of `codec.too_long`)."""
+        start = at = self._starts[number]
+        while (newline := self._read_at(at, min(at + BLOCK, self._end(number))).find(b"\n")) < 0:
+            at += BLOCK
+        length = at + newline - start
+        if length > codec.MAX_TEXT_BYTES:
+            raise codec.too_long(self._where(number), length, self._read_at(start, start + 40))
+        return self._read_at(start, start + length)
 
     def _header(self) -> dict[str, Any]:
         if self._header_cache is None:
-            first = self._starts[1] if len(self._starts) > 1 else self._scanned
-            line = self._read_at(self._starts[0], first).split(b"\n")[0]
-            header = self._parse(line, 0)
+            header = self._parse(next(self._texts(0, 1))[1], 0)
             if "study" not in header and "journal" not in header:
                 raise StorageError(
                     f"{str(self.path)!r} is not a bayesopt study or journal: its first line "
@@ -405,7 +444,10 @@ class JSONLStorage:
         return self._header_cache
 
     def _parse(self, line: bytes, number: int) -> dict[str, Any]:
-        return codec.decode_object(line, f"journal {str(self.path)!r}, line {number + 1}")
+        return codec.decode_object(line, self._where(number))
+
+    def _where(self, number: int) -> str:
+        return f"journal {str(self.path)!r}, line {number + 1}"
 
     def _study_header(self, study: str) -> dict[str, Any]:
         """The file's header after a scan, checked to be `study`'s; StorageError if the
