@@ -10,6 +10,7 @@ Property tests (hypothesis) draw random spaces together with valid points of the
 from __future__ import annotations
 
 import collections
+import decimal
 import json
 import math
 from typing import Any
@@ -77,7 +78,31 @@ def categorical_dimensions(draw: st.DrawFn) -> tuple[Dimension, st.SearchStrateg
     return Categorical(choices), st.sampled_from(choices)
 
 
-DIMENSIONS = st.one_of(real_dimensions(), integer_dimensions(), categorical_dimensions())
+STEPS = (0.1, 0.05, 1e-3, 0.25, 0.2, 2.5)  # steps users write, with bounds in their decimals
+
+
+@st.composite
+def stepped_dimensions(draw: st.DrawFn) -> tuple[Dimension, st.SearchStrategy]:
+    """Integer(low, low + n·k, step=k) or Real(low, low + n·s, step=s) with low and high
+    written in the step's decimals, and grid values written so too or as float arithmetic
+    makes them (3·0.1 = 0.30000000000000004)."""
+    n = draw(st.integers(1, 2000))
+    if draw(st.booleans()):
+        low, k = draw(st.integers(-1000, 1000)), draw(st.integers(2, 64))
+        return Integer(low, low + n * k, step=k), st.integers(0, n).map(lambda i: low + i * k)
+    s = draw(st.sampled_from(STEPS))
+    low = float(draw(st.integers(-1000, 1000)) * s)  # as a user writes it: -0.3, 2.5, 0.007
+    low = float(f"{low:.3f}")
+    high = float(decimal.Decimal(repr(low)) + n * decimal.Decimal(repr(s)))
+    index = st.integers(0, n)
+    values = st.one_of(index.map(lambda i: float(decimal.Decimal(repr(low))
+                                                 + i * decimal.Decimal(repr(s)))),
+                       index.map(lambda i: low + i * s))
+    return Real(low, high, step=s), values
+
+
+DIMENSIONS = st.one_of(real_dimensions(), integer_dimensions(), categorical_dimensions(),
+                       stepped_dimensions())
 
 
 @st.composite
@@ -580,9 +605,9 @@ def test_to_dict_is_json_and_round_trips() -> None:
         ({"type": "real", "low": 0}, ValueError, r"'x'.*missing key\(s\) \['high'\]"),
         ({"type": "categorical"}, ValueError, r"'x'.*missing key\(s\) \['choices'\]"),
         (
-            {"type": "integer", "low": 0, "high": 3, "step": 1},
+            {"type": "integer", "low": 0, "high": 3, "steps": 1},
             ValueError,
-            r"'x'.*unknown key\(s\) \['step'\]",
+            r"'x'.*unknown key\(s\) \['steps'\].*did you mean 'step'",
         ),
         ({"type": "real", "low": 2.0, "high": 1.0}, ValueError, r"'x'.*low=2\.0 must be < high"),
         ([0, 1], TypeError, r"'x': definition must be a table/dict"),

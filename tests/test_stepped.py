@@ -1,0 +1,190 @@
+"""Stepped dimensions: `Integer(low, high, step=k)` and `Real(low, high, step=s)`.
+
+The values are low + i·step, i = 0..n (a Real's as decimal arithmetic writes them); the
+model sees the index i exactly as it sees `Integer(0, n)`'s values, so the two ask the
+same points; a step goes wherever a space goes (its dict, a space file, a journal and its
+resume check).
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bayesopt import Categorical, Integer, Optimizer, Real
+from bayesopt.cli import load_space
+from bayesopt.journal import JournalError
+from bayesopt.optimizer import ResumeWarning
+from bayesopt.options import ModelOptions, OptimizerOptions
+from bayesopt.space import Space, dimension_from_dict
+
+STEPS = (0.1, 0.05, 1e-3, 0.25)
+
+
+def _decimals(x: float) -> int:
+    """The number of decimals of x's shortest repr."""
+    return max(0, -decimal.Decimal(repr(x)).as_tuple().exponent)  # type: ignore[operator]
+
+
+@settings(max_examples=200, deadline=None)
+@given(step=st.sampled_from(STEPS), start=st.integers(-2000, 2000), n=st.integers(1, 3000),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_real_grid_s_asked_values_are_written_in_the_step_s_decimals(
+        step: float, start: int, n: int, seed: int) -> None:
+    low = float(f"{start * step:.3f}")
+    high = float(decimal.Decimal(repr(low)) + n * decimal.Decimal(repr(step)))
+    dim = Real(low, high, step=step)
+    places = max(_decimals(step), _decimals(low))
+    u = np.random.default_rng(seed).random((64, 1))
+    for value in dim.decode(u) + dim.decode(np.array([[0.0], [1.0]])):
+        assert type(value) is float and low <= value <= high
+        assert _decimals(value) <= places, (value, low, step)  # never 0.30000000000000004
+        i = round((value - low) / step)
+        assert value == float(decimal.Decimal(repr(low)) + i * decimal.Decimal(repr(step)))
+        assert dim.validate(value) == value
+        assert dim.decode(dim.encode([value])) == [value]
+    assert dim.decode(np.array([[0.0], [1.0]])) == [low, high]
+    assert dim.cardinality == n + 1
+
+
+def test_a_value_float_arithmetic_put_beside_the_grid_is_its_grid_value() -> None:
+    dim = Real(0.0, 1.0, step=0.1)
+    assert 0.1 * 3 == 0.30000000000000004
+    assert dim.validate(0.1 * 3) == 0.3
+    assert dim.validate(np.float32(0.3)) == 0.3  # float32(0.3) is 0.30000001192...
+
+
+@pytest.mark.parametrize("dim, value", [
+    (Integer(32, 512, step=32), 40),
+    (Integer(32, 512, step=32), 33),
+    (Real(0.0, 0.5, step=0.05), 0.12),
+    (Real(0.0, 0.5, step=0.05), 0.3000001),
+    (Real(0.1, 0.9, step=0.2), 0.2),  # on 0.2's multiples, not on the grid from 0.1
+])
+def test_a_value_off_the_grid_is_refused_naming_the_dimension_and_value(
+        dim: Any, value: Any) -> None:
+    with pytest.raises(ValueError, match=rf"'k': value {value!r} is not on the grid"):
+        Space({"k": dim}).validate({"k": value})
+
+
+def test_an_off_grid_tell_is_refused_naming_key_and_value() -> None:
+    opt = Optimizer({"units": Integer(32, 512, step=32)}, seed=0)
+    with pytest.raises(ValueError, match=r"'units': value 100 is not on the grid \[32, 64, "):
+        opt.tell({"units": 100}, 1.0)
+    opt.tell({"units": 96}, 1.0)
+    assert opt.result().best_params == {"units": 96}
+
+
+@pytest.mark.parametrize("build, error, match", [
+    (lambda: Integer(32, 512, step=0), ValueError, r"step=0 must be positive and finite"),
+    (lambda: Integer(32, 512, step=-32), ValueError, r"step=-32 must be positive"),
+    (lambda: Real(0.0, 1.0, step=float("inf")), ValueError, r"step=inf must be positive and fi"),
+    (lambda: Real(0.0, 1.0, step=float("nan")), ValueError, r"step=nan must be positive and fi"),
+    (lambda: Real(0.0, 1.0, step="0.1"), TypeError, r"step='0\.1' must be a positive real"),
+    (lambda: Integer(0, 8, step=True), TypeError, r"step=True must be a positive integer"),
+    (lambda: Integer(0, 8, step=2.5), ValueError,
+     r"step=2\.5 must be an integer .*Real\(0, 8, step=2\.5\)"),
+    (lambda: Integer(32, 500, step=32), ValueError,
+     r"high=500 is not on the grid .* low=32, step=32 .*give high=480 or high=512"),
+    (lambda: Real(0.0, 0.52, step=0.05), ValueError,
+     r"high=0\.52 is not on the grid .*give high=0\.5 or high=0\.55"),
+    (lambda: Integer(0, 8, step=16), ValueError, r"step=16 is larger than high - low"),
+    (lambda: Integer(1, 1024, log=True, step=2), ValueError, r"step=2 with log=True"),
+    (lambda: Real(0.01, 1.0, log=True, step=0.01), ValueError, r"step=0\.01 with log=True"),
+])
+def test_invalid_steps_raise_naming_key_and_value(build: Any, error: type[Exception],
+                                                  match: str) -> None:
+    with pytest.raises(error, match=match):
+        Space({"units": build()})
+
+
+def test_step_one_is_the_plain_integer_and_other_steps_are_other_spaces() -> None:
+    assert Integer(0, 10, step=1) == Integer(0, 10)
+    assert Integer(0, 10, step=1).to_dict() == Integer(0, 10).to_dict()
+    assert "step" not in Integer(0, 10).to_dict() and "step" not in Real(0, 1).to_dict()
+    assert Space({"k": Integer(0, 10, step=2)}) != Space({"k": Integer(0, 10)})
+    assert Space({"k": Real(0, 1, step=0.5)}) != Space({"k": Real(0, 1)})
+    assert Integer(0, 8, step=np.int64(2)).step == 2 and type(Integer(0, 8, step=2.0).step) is int
+    assert Real(0, 1, step=np.float32(0.5)).to_dict()["step"] == 0.5
+
+
+def _asks(space: dict[str, Any], objective: Any, model: dict[str, Any], n: int = 12) -> list[Any]:
+    opt = Optimizer(space, seed=5, options=OptimizerOptions(model=ModelOptions(**model)))
+    points = []
+    for _ in range(n):
+        point = opt.ask()
+        points.append(point)
+        opt.tell(point, objective(point))
+    return points
+
+
+@pytest.mark.parametrize("model", [{}, {"integer_kernel": "round"}], ids=["relax", "round"])
+def test_a_stepped_dimension_asks_what_integer_0_n_asks(model: dict[str, Any]) -> None:
+    def f(i: int, x: float) -> float:
+        return (i - 11) ** 2 / 40 + (x - 0.2) ** 2
+
+    plain = _asks({"i": Integer(0, 15), "x": Real(-1, 1)},
+                  lambda p: f(p["i"], p["x"]), model)
+    ints = _asks({"i": Integer(32, 512, step=32), "x": Real(-1, 1)},
+                 lambda p: f((p["i"] - 32) // 32, p["x"]), model)
+    reals = _asks({"i": Real(0.1, 0.85, step=0.05), "x": Real(-1, 1)},
+                  lambda p: f(round((p["i"] - 0.1) / 0.05), p["x"]), model)
+    assert [p["x"] for p in ints] == [p["x"] for p in plain] == [p["x"] for p in reals]
+    assert [32 + 32 * p["i"] for p in plain] == [p["i"] for p in ints]
+    expected = [float(decimal.Decimal("0.1") + p["i"] * decimal.Decimal("0.05")) for p in plain]
+    assert [p["i"] for p in reals] == expected
+    assert len({p["i"] for p in plain}) > 5  # the asks moved over the grid
+
+
+def test_the_dict_a_space_file_and_a_journal_keep_the_step(tmp_path: Any) -> None:
+    space = Space({"units": Integer(32, 512, step=32), "drop": Real(0.0, 0.5, step=0.05),
+                   "lr": Real(1e-4, 1e-1, log=True)})
+    assert space.to_dict()["units"] == {"type": "integer", "low": 32, "high": 512,
+                                        "log": False, "step": 32}
+    assert Space.from_dict(json.loads(json.dumps(space.to_dict()))) == space
+    (tmp_path / "space.toml").write_text(
+        '[units]\ntype = "integer"\nlow = 32\nhigh = 512\nstep = 32\n'
+        '[drop]\ntype = "real"\nlow = 0.0\nhigh = 0.5\nstep = 0.05\n'
+        '[lr]\ntype = "real"\nlow = 1e-4\nhigh = 1e-1\nlog = true\n')
+    assert load_space(tmp_path / "space.toml") == space
+    assert dimension_from_dict("u", {"type": "integer", "low": 0, "high": 9, "step": 3}) == \
+        Integer(0, 9, step=3, name="u")
+
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer(space, seed=1, journal=journal)
+    for _ in range(4):
+        point = opt.ask()
+        opt.tell(point, point["units"] / 512 + point["drop"])
+    following = opt.ask()
+    opt.close()
+    header = json.loads(journal.read_text().splitlines()[0])
+    assert header["space"]["drop"]["step"] == 0.05
+    with pytest.warns(ResumeWarning, match=r"4 evaluations and 1 pending points are kept"):
+        resumed = Optimizer.resume(journal)
+    assert resumed.space == space
+    assert resumed.pending == [following]  # the interrupted ask, as it was asked
+    resumed.close()
+    changed = Space({**dict(zip(space.names, space.dimensions)),
+                     "units": Integer(32, 512, step=16, name="units")})
+    with pytest.raises(JournalError, match=r"another space: dimension 0 is 'units': .*'step': 32"
+                                           r".* not 'units': .*'step': 16"):
+        Optimizer.resume(journal, space=changed)
+
+
+def test_a_stepped_child_of_a_conditional_space() -> None:
+    space = {"model": Categorical({"mlp": {"units": Integer(32, 512, step=32)},
+                                   "ridge": {"alpha": Real(0.0, 1.0, step=0.1)}})}
+    opt = Optimizer(space, seed=2)
+    for _ in range(10):
+        point = opt.ask()
+        value = point.get("units", 0) / 512 + point.get("alpha", 0.0)
+        assert point.get("units", 32) % 32 == 0
+        assert _decimals(point.get("alpha", 0.0)) <= 1
+        opt.tell(point, value)
+    assert set(opt.result().best_params) in ({"model", "units"}, {"model", "alpha"})
