@@ -1353,11 +1353,9 @@ def _foreign_dimension(dim: object, named: str) -> str | None:
             and {"low", "high"} <= fields.keys()):
         ours = "Real" if kind == "FloatDistribution" else "Integer"
         log = ", log=True" if fields.get("log") else ""
-        step = fields.get("step")
-        steps = ("" if step is None or (ours == "Integer" and step == 1) else
-                 f" (its step={step!r} has no counterpart: an Integer of the step's count "
-                 "mapped in the objective)")
-        return f"{ours}({fields['low']!r}, {fields['high']!r}{log}{named}){steps}"
+        step = fields.get("step")  # Optuna has moved high onto the grid already
+        steps = "" if step is None or (ours == "Integer" and step == 1) else f", step={step!r}"
+        return f"{ours}({fields['low']!r}, {fields['high']!r}{log}{steps}{named})"
     if module == "optuna" and kind == "CategoricalDistribution" and "choices" in fields:
         return f"Categorical({list(fields['choices'])!r}{named})"
     return None
@@ -1365,7 +1363,9 @@ def _foreign_dimension(dim: object, named: str) -> str | None:
 
 _HYPEROPT_HINT = ("; hyperopt's hp.uniform(label, a, b) is Real(a, b) here, "
                   "hp.loguniform(label, log(a), log(b)) Real(a, b, log=True), "
-                  "hp.quniform(label, a, b, 1) Integer(a, b) and hp.choice(label, options) "
+                  "hp.quniform(label, a, b, q) Integer(a, b, step=q) (Real(a, b, step=q) "
+                  "for a fractional q; a and b multiples of q, as its values round(x/q)·q "
+                  "are) and hp.choice(label, options) "
                   "Categorical(options) (see Conditional spaces for hp.choice of dicts)")
 
 
@@ -1389,9 +1389,24 @@ def tuple_dimension(spec: tuple[Any, ...], named: str = "") -> str | None:
         log = ", log=True" if third == "log-uniform" else ""
         return f"scikit-optimize's {spec!r} is {ours}{log}{named}) here"
     if isinstance(third, numbers.Integral) and not isinstance(third, bool) and int(third) > 1:
-        return (f"Talos' (min, max, steps) {spec!r} is {ours}{named}) here, which searches "
-                f"the whole range, not {third} steps of it")
+        return f"Talos' (min, max, steps) {spec!r} is {_talos_grid(low, high, int(third), named)}"
     return None
+
+
+def _talos_grid(low: Any, high: Any, steps: int, named: str) -> str:
+    """Talos' (min, max, steps): the `steps` values min + i·(max − min)/steps, i < steps
+    (max itself excluded, `numpy.arange`), as a stepped dimension, when that step is whole
+    for integer bounds; else the range, which a stepped dimension cannot write."""
+    step = (_decimal(high) - _decimal(low)) / steps
+    last = _decimal(low) + (steps - 1) * step
+    if all(isinstance(v, numbers.Integral) for v in (low, high)):
+        if step != int(step):
+            return (f"Integer({low!r}, {high!r}{named}) here, which searches the whole range "
+                    f"(its {steps} steps of {float(step):g} are not whole numbers)")
+        return (f"Integer({low!r}, {int(last)!r}, step={int(step)!r}{named}) here, its "
+                f"{steps} values ({high!r} excluded, as Talos excludes it)")
+    return (f"Real({float(low)!r}, {float(last)!r}, step={float(step)!r}{named}) here, its "
+            f"{steps} values ({high!r} excluded, as Talos excludes it)")
 
 
 _SHORT = reprlib.Repr()  # a grid's values, in a message: 6 items of a list, then "..."

@@ -359,7 +359,18 @@ def test_cardinality() -> None:
             lambda: Space([optuna.distributions.IntDistribution(2, 8, step=2)]),
             TypeError,
             (r"dimension '#0': IntDistribution\(.*\) is not .*; here it is Integer\(2, 8, "
-             r"name=\.\.\.\) \(its step=2 has no counterpart"),
+             r"step=2, name=\.\.\.\)$"),
+        ),
+        (
+            lambda: Space({"p": optuna.distributions.FloatDistribution(0.0, 0.5, step=0.05)}),
+            TypeError,
+            r"'p': FloatDistribution\(.*\) is not .*; here it is Real\(0\.0, 0\.5, step=0\.05\)$",
+        ),
+        (
+            lambda: Space({"units": hyperopt.hp.quniform("units", 32, 512, 32)}),
+            TypeError,
+            (r"'units': .*hp\.quniform\(label, a, b, q\) Integer\(a, b, step=q\) \(Real\(a, b, "
+            r"step=q\) for a fractional q"),
         ),
         (
             lambda: Space({"act": optuna.distributions.CategoricalDistribution(["relu", None])}),
@@ -468,13 +479,20 @@ def test_cardinality() -> None:
             lambda: Space({"dropout": (0, 0.5, 5), "units": (16, 256, 4)}),
             TypeError,
             (r"dimension 'dropout': \(0, 0\.5, 5\) is not .*; Talos' \(min, max, steps\) "
-             r"\(0, 0\.5, 5\) is Real\(0, 0\.5\) here, which searches the whole range, not 5 "
-             r"steps of it$"),
+             r"\(0, 0\.5, 5\) is Real\(0\.0, 0\.4, step=0\.1\) here, its 5 values \(0\.5 "
+             r"excluded, as Talos excludes it\)$"),
         ),
         (
             lambda: Space([(16, 256, 4)]),
             TypeError,
-            r"'#0': .*; Talos' \(min, max, steps\) .* is Integer\(16, 256, name=\.\.\.\) here",
+            (r"'#0': .*; Talos' \(min, max, steps\) .* is Integer\(16, 196, step=60, "
+            r"name=\.\.\.\) here, its 4 values \(256 excluded"),
+        ),
+        (
+            lambda: Space({"units": (10, 100, 7)}),
+            TypeError,
+            (r"'units': .* is Integer\(10, 100\) here, which searches the whole range \(its 7 "
+            r"steps of 12\.8571 are not whole numbers\)$"),
         ),
         (  # scikit-optimize's (low, high, prior)
             lambda: Space({"lr": (1e-5, 0.1, "log-uniform")}),
