@@ -230,16 +230,16 @@ class _Interval(Dimension):
             raise ValueError(f"{label}: step={step!r} must be an integer (an Integer's values "
                              f"are integers; Real({self.low!r}, {self.high!r}, step={step!r}) "
                              "has fractional ones)")
-        if self.log:
-            raise ValueError(f"{label}: step={step!r} with log=True: a stepped grid is linear "
-                             "(low + i·step), a log scale is not; drop log=True, or drop step "
-                             "for a log-spaced range, or search an exponent Integer(a, b) and "
-                             "map it (2**e) in the objective")
         plain = int(step) if integral else float(step)
         object.__setattr__(self, "step", plain)
         if integral and plain == 1:  # every integer: the plain Integer (equal, one to_dict)
             object.__setattr__(self, "step", None)
             return
+        if self.log:
+            raise ValueError(f"{label}: step={step!r} with log=True: a stepped grid is linear "
+                             "(low + i·step), a log scale is not; drop log=True, or drop step "
+                             "for a log-spaced range, or search an exponent Integer(a, b) and "
+                             "map it (2**e) in the objective")
         object.__setattr__(self, "_grid", _Grid.of(label, self.low, self.high, plain))
 
     @functools.cached_property

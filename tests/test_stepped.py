@@ -106,6 +106,7 @@ def test_invalid_steps_raise_naming_key_and_value(build: Any, error: type[Except
 
 def test_step_one_is_the_plain_integer_and_other_steps_are_other_spaces() -> None:
     assert Integer(0, 10, step=1) == Integer(0, 10)
+    assert Integer(1, 1024, log=True, step=1) == Integer(1, 1024, log=True)  # Optuna's log int
     assert Integer(0, 10, step=1).to_dict() == Integer(0, 10).to_dict()
     assert "step" not in Integer(0, 10).to_dict() and "step" not in Real(0, 1).to_dict()
     assert Space({"k": Integer(0, 10, step=2)}) != Space({"k": Integer(0, 10)})
