@@ -276,6 +276,20 @@ class _Interval(Dimension):
             return 0, self._grid.n
         return (int(self.low), int(self.high)) if isinstance(self, Integer) else None
 
+    @property
+    def spacing(self) -> float:
+        """The distance between neighbouring values of a discrete dimension (step, or 1 for
+        an Integer); 0.0 for a continuum."""
+        if self._grid is not None:
+            return self._grid.step
+        return 1 if isinstance(self, Integer) else 0.0
+
+    def grid_values(self) -> list[Any]:
+        """Every value of a discrete dimension, in order (an Integer's, a stepped one's)."""
+        assert self.lattice is not None, f"{self!r} is a continuum"
+        first, last = self.lattice
+        return self.decode(self.encode_lattice(np.arange(first, last + 1)))
+
     def lattice_coordinates(self, columns: np.ndarray) -> np.ndarray:
         """Relaxed columns (n, 1) → the lattice coordinates (n,) int of their decoding."""
         first, last = self.lattice or (0, 0)

@@ -189,3 +189,73 @@ def test_a_stepped_child_of_a_conditional_space() -> None:
         assert _decimals(point.get("alpha", 0.0)) <= 1
         opt.tell(point, value)
     assert set(opt.result().best_params) in ({"model", "units"}, {"model", "alpha"})
+
+
+@pytest.fixture(scope="module")
+def stepped_result() -> Any:
+    """A result over Integer(32, 256, step=32) and Real(0.0, 0.5, step=0.1), 14 evaluations."""
+    opt = Optimizer({"units": Integer(32, 256, step=32), "drop": Real(0.0, 0.5, step=0.1)},
+                    seed=0)
+    for _ in range(14):
+        point = opt.ask()
+        opt.tell(point, (point["units"] - 160) ** 2 / 1e4 + (point["drop"] - 0.2) ** 2)
+    return opt.result()
+
+
+def test_partial_dependence_of_a_stepped_dimension_is_on_its_grid(stepped_result: Any) -> None:
+    from bayesopt import plots
+
+    values, pd = plots.partial_dependence_1d(stepped_result, "units", n_points=40)
+    assert values == [32, 64, 96, 128, 160, 192, 224, 256] and pd.shape == (8,)
+    values, _ = plots.partial_dependence_1d(stepped_result, "drop", n_points=40)
+    assert values == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    values, _ = plots.partial_dependence_1d(stepped_result, "units", n_points=3)
+    assert set(values) <= set(range(32, 257, 32))
+
+
+def test_plots_of_a_stepped_space_centre_a_bar_on_each_value(stepped_result: Any) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bayesopt import plots
+
+    _, grid = plots.evaluations(stepped_result, bins=10)
+    axes = grid[0, 0]  # the histogram of "units"
+    assert axes.get_xlim() == (16.0, 272.0)  # half a step beyond each end
+    centres = sorted({round(p.get_x() + p.get_width() / 2) for p in axes.patches
+                      if p.get_height() > 0})
+    assert set(centres) <= set(range(32, 257, 32)), centres
+    plots.objective(stepped_result, n_points=8, n_samples=30)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_result_export_and_json_keep_the_grid_values(stepped_result: Any) -> None:
+    from bayesopt import OptimizeResult
+
+    table = stepped_result.to_pandas()
+    assert set(table["units"]) <= set(range(32, 257, 32)) and table["units"].dtype.kind == "i"
+    assert set(table["drop"]) <= {0.0, 0.1, 0.2, 0.3, 0.4, 0.5}
+    back = OptimizeResult.from_json(stepped_result.to_json())
+    assert back.space == stepped_result.space
+    assert [o.params for o in back.history] == [o.params for o in stepped_result.history]
+    assert json.loads(stepped_result.to_json())["space"]["units"]["step"] == 32
+
+
+def test_bayes_search_cv_searches_a_stepped_dimension() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    from bayesopt.sklearn import BayesSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    search = BayesSearchCV(DecisionTreeClassifier(random_state=0),
+                           {"max_depth": Integer(2, 12, step=2),
+                            "min_impurity_decrease": Real(0.0, 0.1, step=0.02)},
+                           n_iter=8, cv=3, random_state=0).fit(X, y)
+    depths = search.cv_results_["param_max_depth"]
+    assert set(depths) <= {2, 4, 6, 8, 10, 12}
+    decreases = search.cv_results_["param_min_impurity_decrease"]
+    assert set(decreases) <= {0.0, 0.02, 0.04, 0.06, 0.08, 0.1}
+    assert search.best_params_["max_depth"] in {2, 4, 6, 8, 10, 12}
