@@ -259,3 +259,18 @@ def test_bayes_search_cv_searches_a_stepped_dimension() -> None:
     decreases = search.cv_results_["param_min_impurity_decrease"]
     assert set(decreases) <= {0.0, 0.02, 0.04, 0.06, 0.08, 0.1}
     assert search.best_params_["max_depth"] in {2, 4, 6, 8, 10, 12}
+
+
+def test_a_stepped_integer_parent_s_patterns_hold_its_grid_values_only() -> None:
+    """The candidates spread over a conditional space's activity patterns draw each
+    pattern's parent values from its classes: an Integer parent's were range(low, high + 1),
+    off a stepped parent's grid (65 encodes as 64, the other pattern's value)."""
+    space = Space({"units": Integer(32, 128, step=32),
+                   "drop": Real(0.0, 0.5, when={"units": [64]})})
+    patterns = space._patterns
+    assert patterns is not None
+    values = sorted(v for pattern in patterns for v in pattern["units"])
+    assert values == [32, 64, 96, 128]
+    U = space.candidates(64, np.random.default_rng(0))
+    for point in space.decode(U):
+        assert ("drop" in point) == (point["units"] == 64)
