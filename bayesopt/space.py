@@ -931,8 +931,11 @@ def _table_hint(spec: Any) -> str:
     if span is None:
         return hint + ")"
     kind, low, high, log = span
-    table = {"type": kind, "low": low, "high": high, **({"log": True} if log else {})}
-    return f"{hint}; for the range they span, in order, {json.dumps(table)})"
+    step = _grid_step(spec)
+    table = {"type": kind, "low": low, "high": high, **({"log": True} if log else {}),
+             **({} if step is None else {"step": step})}
+    what = "for the range they span" if step is None else "for exactly these values"
+    return f"{hint}; {what}, in order, {json.dumps(table)})"
 
 
 def _subspace_from_dict(name: str, choice: Any, sub: Any) -> dict[str, Dimension] | None:
@@ -1444,9 +1447,33 @@ def _values_hint(values: list[Any] | range | np.ndarray) -> str:
     kind, low, high, log = span
     count = len(values) if isinstance(values, range) else len(
         set(values.tolist() if isinstance(values, np.ndarray) else values))  # distinct
+    step = _grid_step(values)
+    if step is not None:  # a grid: the stepped dimension keeps the values and their order
+        return (f"{hint}; a Categorical keeps exactly these {count} numbers but not their "
+                f"order, and {kind.capitalize()}({low!r}, {high!r}, step={step!r}) keeps both")
     return (f"{hint}; a Categorical keeps exactly these {count} numbers but not their "
             f"order, and {kind.capitalize()}({low!r}, {high!r}{', log=True' if log else ''}) "
             "searches the range they span")
+
+
+def _grid_step(values: Sequence[Any] | np.ndarray) -> int | float | None:
+    """The step of three or more distinct numbers that are every value of a stepped
+    dimension's grid (`range(16, 257, 16)`, [0.1, 0.2, 0.3], `np.arange(0, 0.5, 0.1)`),
+    other than an Integer's step 1; None for others."""
+    span = _numeric_span(values)
+    numbers_ = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    distinct = set(numbers_)
+    if span is None or span[3] or len(distinct) < 3:
+        return None
+    kind, low, high, _ = span
+    steps = (_decimal(high) - _decimal(low)) / (len(distinct) - 1)
+    try:
+        dim = (Integer(low, high, step=int(steps)) if kind == "integer" and steps == int(steps)
+               else Real(low, high, step=float(steps)))
+        on_grid = {dim.validate(v) for v in distinct}
+    except (TypeError, ValueError):
+        return None
+    return dim.step if len(on_grid) == len(distinct) else None
 
 
 def _numeric_span(values: Sequence[Any] | np.ndarray) -> tuple[str, Any, Any, bool] | None:

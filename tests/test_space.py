@@ -416,7 +416,22 @@ def test_cardinality() -> None:
         (  # an evenly spaced array, and powers of two
             lambda: Space({"units": np.arange(16, 257, 16)}),
             TypeError,
-            r"these 16 numbers but not their order, and Integer\(16, 256\) searches",
+            r"these 16 numbers but not their order, and Integer\(16, 256, step=16\) keeps both$",
+        ),
+        (  # Talos' and a grid search's evenly spaced values: was Real(0.1, 0.5), the range
+            lambda: Space({"dropout": [0.1, 0.2, 0.3, 0.4, 0.5]}),
+            TypeError,
+            r"these 5 numbers but not their order, and Real\(0\.1, 0\.5, step=0\.1\) keeps both$",
+        ),
+        (
+            lambda: Space({"dropout": np.arange(0.0, 0.5, 0.1)}),  # 0.30000000000000004 too
+            TypeError,
+            r"Real\(0\.0, 0\.4, step=0\.1\) keeps both$",
+        ),
+        (
+            lambda: Space({"dropout": [0.0, 0.1, 0.3]}),  # not every value of a grid
+            TypeError,
+            r"Real\(0\.0, 0\.3\) searches the range they span$",
         ),
         (
             lambda: Space({"batch": [16, 32, 64, 128]}),
@@ -636,6 +651,9 @@ def test_to_dict_is_json_and_round_trips() -> None:
         ([16, 32, 64, 128], TypeError,
          (r'for the range they span, in order, \{"type": "integer", "low": 16, "high": 128, '
           r'"log": true\}\)$')),
+        ([32, 64, 96, 128], TypeError,
+         (r'for exactly these values, in order, \{"type": "integer", "low": 32, "high": 128, '
+          r'"step": 32\}\)$')),
         (0.1, TypeError, r"'x': definition must be a table/dict, got 0\.1$"),
     ],
 )
