@@ -886,6 +886,15 @@ _KEYS = {  # (required, optional) keys of each type's definition
 _EXPLAINED = {"fidelity": {"when"}}  # invalid keys the dimension itself refuses with a reason
 
 
+def definition_keys(kind: Any) -> frozenset[str] | None:
+    """The keys a definition of dimension type `kind` ("real", ...) may hold, "type"
+    included (`dimension_from_dict`); None for an unknown type."""
+    if kind not in _KEYS:
+        return None
+    required, optional = _KEYS[kind]
+    return frozenset(required | optional | {"type"})
+
+
 def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
     """Build a dimension from `Dimension.to_dict()` output (journal, CLI space files); a
     categorical's `choices` may also be a table `{choice: {name: definition}}`, the nested
