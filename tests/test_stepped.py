@@ -274,3 +274,33 @@ def test_a_stepped_integer_parent_s_patterns_hold_its_grid_values_only() -> None
     U = space.candidates(64, np.random.default_rng(0))
     for point in space.decode(U):
         assert ("drop" in point) == (point["units"] == 64)
+
+
+def test_bayesopt_run_with_a_stepped_space_file(tmp_path: Any) -> None:
+    """The command line, as a user runs it: a TOML space file with steps, the values the
+    command receives are grid values written as the step writes them."""
+    import subprocess
+    import sys
+
+    (tmp_path / "space.toml").write_text(
+        'units = {type = "integer", low = 32, high = 512, step = 32}\n'
+        'drop = {type = "real", low = 0.0, high = 0.5, step = 0.05}\n')
+    (tmp_path / "objective.py").write_text(
+        "import sys\n"
+        "units, drop = sys.argv[1], sys.argv[2]\n"
+        "open('args.log', 'a').write(f'{units} {drop}\\n')\n"
+        "print(f'objective: {(int(units) - 256) ** 2 / 1e5 + (float(drop) - 0.15) ** 2}')\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bayesopt", "run", "--space", "space.toml", "--n-calls", "6",
+         "--journal", "tune.jsonl", "--seed", "0", "--no-progress", "--",
+         sys.executable, "objective.py", "{units}", "{drop}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    args = [line.split() for line in (tmp_path / "args.log").read_text().splitlines()]
+    assert len(args) == 6
+    for units, drop in args:
+        assert int(units) in range(32, 513, 32)
+        assert drop == repr(float(drop)) and _decimals(float(drop)) <= 2, drop  # never 0.35000000000000003
+        assert round(float(drop) / 0.05) * 0.05 == pytest.approx(float(drop)), drop
+    header = json.loads((tmp_path / "tune.jsonl").read_text().splitlines()[0])
+    assert header["space"]["units"]["step"] == 32 and header["space"]["drop"]["step"] == 0.05
