@@ -304,3 +304,18 @@ def test_bayesopt_run_with_a_stepped_space_file(tmp_path: Any) -> None:
         assert round(float(drop) / 0.05) * 0.05 == pytest.approx(float(drop)), drop
     header = json.loads((tmp_path / "tune.jsonl").read_text().splitlines()[0])
     assert header["space"]["units"]["step"] == 32 and header["space"]["drop"]["step"] == 0.05
+
+
+def test_an_equality_over_stepped_reals_is_searched_on_their_grid() -> None:
+    """a + b = 0.5 over two Real(0, 1, step=0.1) holds at 6 grid points: it is bounded
+    from both sides as over Integers (by rejection), not refused as an equality that
+    leaves no volume, as it is over continuous Reals."""
+    from bayesopt import LinearConstraint
+
+    opt = Optimizer({"a": Real(0.0, 1.0, step=0.1), "b": Real(0.0, 1.0, step=0.1)}, seed=0,
+                    feasible=[LinearConstraint({"a": 1, "b": 1}, "<=", 0.5),
+                              LinearConstraint({"a": 1, "b": 1}, ">=", 0.5)])
+    for _ in range(5):
+        point = opt.ask()
+        assert point["a"] + point["b"] == 0.5, point
+        opt.tell(point, (point["a"] - 0.3) ** 2)
