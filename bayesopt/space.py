@@ -306,8 +306,15 @@ class _Interval(Dimension):
         return self._to_unit(np.asarray(values, dtype=np.float64)).reshape(-1, 1)
 
     def _decode_grid(self, columns: np.ndarray) -> list[Any]:
+        """A stepped dimension's `decode`: each distinct index's value made once."""
         assert self._grid is not None
-        return [self._grid.value(int(i)) for i in self.lattice_coordinates(columns)]
+        indices, rows = np.unique(self.lattice_coordinates(columns), return_inverse=True)
+        values = [self._grid.value(int(i)) for i in indices]
+        return [values[k] for k in rows.ravel()]
+
+    def _project_grid(self, columns: np.ndarray) -> np.ndarray:
+        """A stepped dimension's `project`: its index rounded and encoded, no value made."""
+        return self.encode_lattice(self.lattice_coordinates(columns))
 
     def _check_on_grid(self, value: Any) -> Any:
         """A value (in range) as its grid value; ValueError naming it off the grid."""
@@ -473,7 +480,7 @@ class Real(_Interval):
 
     def project(self, columns: np.ndarray) -> np.ndarray:
         if self._grid is not None:
-            return self.encode_lattice(self.lattice_coordinates(columns))
+            return self._project_grid(columns)
         return cast(np.ndarray, np.clip(columns, 0.0, 1.0))
 
     def to_dict(self) -> dict[str, Any]:
@@ -537,6 +544,11 @@ class Integer(_Interval):
             return self._decode_grid(columns)
         x = self._from_unit_relaxed(np.clip(columns[:, 0], 0.0, 1.0))
         return [int(v) for v in np.clip(np.rint(x), self.low, self.high)]
+
+    def project(self, columns: np.ndarray) -> np.ndarray:
+        if self._grid is not None:
+            return self._project_grid(columns)
+        return super().project(columns)  # encode ∘ decode, as before steps existed
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "integer", "low": self.low, "high": self.high, "log": bool(self.log),
