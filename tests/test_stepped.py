@@ -319,3 +319,17 @@ def test_an_equality_over_stepped_reals_is_searched_on_their_grid() -> None:
         point = opt.ask()
         assert point["a"] + point["b"] == 0.5, point
         opt.tell(point, (point["a"] - 0.3) ** 2)
+
+
+def test_a_shared_sqlite_study_keeps_the_step(tmp_path: Any) -> None:
+    space = {"units": Integer(32, 512, step=32), "drop": Real(0.0, 0.5, step=0.05)}
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    first = Optimizer(space, storage=url, study="s", seed=0)
+    point = first.ask()
+    first.tell(point, 1.0)
+    first.close()
+    second = Optimizer(space, storage=url, study="s", seed=0)  # another worker joins
+    assert [o.params for o in second.history] == [point]
+    second.close()
+    with pytest.raises(JournalError, match=r"another space: .*'step': 32.* not .*'step': 64"):
+        Optimizer({**space, "units": Integer(32, 480, step=64)}, storage=url, study="s")
