@@ -317,10 +317,13 @@ class _Interval(Dimension):
         return self.encode_lattice(self.lattice_coordinates(columns))
 
     def _check_on_grid(self, value: Any) -> Any:
-        """A value (in range) as its grid value; ValueError naming it off the grid."""
+        """A value as its grid value (a Real's within 1e-9 of a step of it, an end too:
+        7·0.1 = 0.7000000000000001 is 0.7); TypeError or ValueError naming it otherwise."""
         assert self._grid is not None
-        index = self._grid.index(value)
+        finite = is_real(value) and math.isfinite(value)
+        index = self._grid.index(value) if finite else None
         if index is None:
+            self._check_value(value)  # not a number, or outside [low, high]: said so first
             raise ValueError(f"{_label(self.name)}: value {value!r} is not on the grid "
                              f"{self._grid.shown()} (low + i·step, step={self.step!r})")
         return self._grid.value(index)
@@ -467,8 +470,10 @@ class Real(_Interval):
         return None if self._grid is None else self._grid.n + 1
 
     def validate(self, value: Any) -> float:
+        if self._grid is not None:
+            return cast(float, self._check_on_grid(value))
         self._check_value(value)
-        return float(value) if self._grid is None else self._check_on_grid(value)
+        return float(value)
 
     def decode(self, columns: np.ndarray) -> list[Any]:
         if self._grid is not None:

@@ -58,6 +58,14 @@ def test_a_value_float_arithmetic_put_beside_the_grid_is_its_grid_value() -> Non
     assert 0.1 * 3 == 0.30000000000000004
     assert dim.validate(0.1 * 3) == 0.3
     assert dim.validate(np.float32(0.3)) == 0.3  # float32(0.3) is 0.30000001192...
+    ends = Real(0.0, 0.7, step=0.1)  # the same noise just beyond an end is the end
+    assert 7 * 0.1 == 0.7000000000000001 and ends.validate(7 * 0.1) == 0.7
+    assert Real(0.1, 0.7, step=0.1).validate(0.1 - 1e-17) == 0.1
+    for outside in (0.8, 0.7 + 1e-6, -0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=rf"value {outside!r} is outside \[0\.0, 0\.7\]"):
+            ends.validate(outside)
+    with pytest.raises(TypeError, match=r"value '0\.3' must be a number in \[0\.0, 0\.7\]"):
+        ends.validate("0.3")
 
 
 @pytest.mark.parametrize("dim, value", [
