@@ -150,6 +150,12 @@ def load_space(path: str | os.PathLike[str]) -> Space:
         high = 1e-1
         log = true
 
+        [units]
+        type = "integer"
+        low = 32
+        high = 512
+        step = 32              # only 32, 64, ..., 512 (a real takes a step too)
+
         [gamma]                # a conditional dimension: active only when kernel is "rbf"
         type = "real"
         low = 1e-4

@@ -249,7 +249,7 @@ def _value_classes(
     if hasattr(dim, "choices"):
         pairs = list(enumerate(dim.choices))
     else:
-        pairs = [(v, v) for v in range(dim.low, dim.high + 1)]
+        pairs = [(v, v) for v in range(dim.low, dim.high + 1, dim.step or 1)]  # its grid
     keys = [key for key in allowed if key[1] == name]
     groups: dict[tuple[bool, ...], list[tuple[int, Any]]] = {}
     for code, value in pairs:

@@ -58,7 +58,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 
@@ -275,9 +275,11 @@ class InputConstraints:
                    "budget, which the Hyperband schedule sets"))
 
     def _over_integers(self, constraint: LinearConstraint) -> bool:
-        """Whether every dimension `constraint` has a non-zero coefficient on is an Integer."""
+        """Whether every dimension `constraint` has a non-zero coefficient on takes values on
+        a lattice (an Integer, a stepped Real: `lattice`)."""
         dims = dict(zip(self.space.names, self.space.dimensions))
-        return all(isinstance(dims[name], Integer)
+        return all(isinstance(dims[name], (Real, Integer))
+                   and cast("Real | Integer", dims[name]).lattice is not None
                    for name, a in constraint.coefficients.items() if a)
 
     def _encoded_system(self) -> tuple[np.ndarray, np.ndarray] | None:

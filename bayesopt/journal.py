@@ -2,7 +2,7 @@
 
 Format (version 2; `bayesopt.events` gives the events' form):
 
-    {"journal": "bayesopt", "version": 2, "library": "0.8.0", "study": "journal",
+    {"journal": "bayesopt", "version": 2, "library": "0.9.0", "study": "journal",
      "space": {...}, "config": {"acquisition": ..., "n_initial": ..., "seed": ...,
      "maximize": ..., "ucb_beta": ..., "pending_timeout": ..., "options": {...}},
      "fingerprint": "…16 hex…", "resolved_config": {...}}
@@ -49,7 +49,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bayesopt.space import Categorical, Space
+from bayesopt.space import Categorical, Space, definition_keys
 from bayesopt.storage import StorageError
 from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
 
@@ -361,12 +361,25 @@ def _unknown_keys(header: Mapping[str, Any]) -> list[str]:
 
     config = header["config"]
     unknown = [key for key in header if key not in HEADER_KEYS]
+    unknown += _unknown_dimension_keys(header["space"])
     unknown += [f"command.{key}" for key in header.get("command") or {}
                 if key not in COMMAND_KEYS]
     unknown += [f"config.{key}" for key in config if key not in (*CONFIG_KEYS, *OPTIONAL_KEYS)]
     unknown += unknown_settings(config["options"], OptimizerOptions, "config.options")
     if "pruner" in config:
         unknown += unknown_settings(config["pruner"], SuccessiveHalving, "config.pruner")
+    return unknown
+
+
+def _unknown_dimension_keys(space: Mapping[str, Any]) -> list[str]:
+    """The keys of the header's dimension definitions that this library does not know for
+    their type ("space.units.step" to 0.8.0, before steps existed), dotted; a definition
+    that is no table, or of an unknown type, is left to `space_from_json` to name."""
+    unknown = []
+    for name, spec in space.items():
+        known = definition_keys(spec.get("type")) if isinstance(spec, Mapping) else None
+        if known is not None:
+            unknown += [f"space.{name}.{key}" for key in spec if key not in known]
     return unknown
 
 

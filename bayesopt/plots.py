@@ -372,8 +372,8 @@ def _grid(dim: Dimension, n_points: int) -> _Grid:
     n_points = check_count("n_points", n_points, 2)
     if isinstance(dim, Categorical):
         values: list[Any] = list(dim.choices)
-    elif isinstance(dim, Integer) and dim.cardinality <= n_points:
-        values = list(range(dim.low, dim.high + 1))
+    elif _discrete(dim) and cast(int, dim.cardinality) <= n_points:
+        values = cast("Real | Integer", dim).grid_values()
     else:  # evenly spaced in the encoded (log-warped if log=True) coordinate
         values = list(dict.fromkeys(dim.decode(np.linspace(0.0, 1.0, n_points)[:, None])))
     positions = _positions(dim, values)
@@ -595,7 +595,7 @@ def _contour_levels(vmin: float, vmax: float) -> np.ndarray:
 
 def _draw_pd_1d(ax: Axes, result: OptimizeResult, i: int, pd: np.ndarray, grid: _Grid) -> None:
     dim = result.space.dimensions[i]
-    style = "o" if isinstance(dim, Categorical) else ".-" if isinstance(dim, Integer) else "-"
+    style = "o" if isinstance(dim, Categorical) else ".-" if _discrete(dim) else "-"
     ax.plot(grid.positions, pd, style, color="C0")
     if result.best_params is not None and result.space.names[i] in result.best_params:
         best = _positions(dim, [result.best_params[result.space.names[i]]])[0]
@@ -750,7 +750,8 @@ def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None
     active = ~np.isnan(positions)
     positions, failed, infeasible = positions[active], failed[active], infeasible[active]
     edges = _bin_edges(dim, bins)
-    one_per_value = isinstance(dim, (Categorical, Integer)) and len(edges) == dim.cardinality + 1
+    one_per_value = ((isinstance(dim, Categorical) or _discrete(dim))
+                     and len(edges) == cast(int, dim.cardinality) + 1)
     layers = [(~failed & ~infeasible, "C0", "ok"), (failed, "0.25", "failed")]
     if infeasible.any():  # hollow bars between the feasible and the failed ones
         layers.insert(1, (infeasible, "none", _INFEASIBLE))
@@ -766,8 +767,10 @@ def _draw_histogram(ax: Axes, result: OptimizeResult, i: int, bins: int) -> None
 def _bin_edges(dim: Dimension, bins: int) -> np.ndarray:
     if isinstance(dim, Categorical):
         return np.arange(len(dim.choices) + 1) - 0.5
-    if isinstance(dim, Integer) and dim.cardinality <= bins:
-        return np.arange(dim.low, dim.high + 2) - 0.5
+    if _discrete(dim) and cast(int, dim.cardinality) <= bins:  # one bin centred on each value
+        low, _ = _limits(dim)
+        return low + cast("Real | Integer", dim).spacing * np.arange(
+            cast(int, dim.cardinality) + 1)
     low, high = _limits(dim)
     return np.geomspace(low, high, bins + 1) if _is_log(dim) else np.linspace(low, high, bins + 1)
 
@@ -933,10 +936,15 @@ def _selected(space: Space, names: Sequence[str] | None) -> list[int]:
 def _limits(dim: Dimension) -> tuple[float, float]:
     if isinstance(dim, Categorical):
         return -0.5, len(dim.choices) - 0.5
-    if isinstance(dim, Integer):
-        return dim.low - 0.5, dim.high + 0.5
-    assert isinstance(dim, Real), f"unknown dimension type {type(dim).__name__}"
+    assert isinstance(dim, (Real, Integer)), f"unknown dimension type {type(dim).__name__}"
+    if _discrete(dim):  # half a value's spacing beyond each end: each value owns a cell
+        return dim.low - dim.spacing / 2, dim.high + dim.spacing / 2
     return float(dim.low), float(dim.high)
+
+
+def _discrete(dim: Dimension) -> bool:
+    """An Integer or a stepped Real: values on a lattice, `spacing` apart."""
+    return isinstance(dim, (Real, Integer)) and dim.lattice is not None
 
 
 def _is_log(dim: Dimension) -> bool:

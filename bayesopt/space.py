@@ -8,6 +8,11 @@ acquisition functions and their optimizer only ever see encoded points:
                               range [low − ½, high + ½]: integer v owns the bin
                               [w(v − ½), w(v + ½)] (equal widths when linear) and
                               encodes to w(v), inside its bin; decoding rounds
+    Integer(low, high, step=k) 1 column, the grid index i of v = low + i·k (i = 0..n,
+    Real(low, high, step=s)   n = (high − low) / step) encoded as Integer(0, n) encodes i,
+                              so the model sees the index exactly as it sees an integer;
+                              a Real's grid values are low + i·s in decimal arithmetic
+                              (0.1 + 2·0.1 is 0.3, not 0.30000000000000004)
     Categorical(choices)      k columns, one-hot; decoding takes the argmax
     Fidelity(low, high, eta)  0 columns: the training budget of a configuration
                               (epochs, rounds, data fraction) is not part of it;
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import decimal
 import difflib
 import functools
 import json
@@ -178,6 +184,8 @@ class _Interval(Dimension):
     low: float
     high: float
     log: bool = False
+    step: float | None = field(default=None, kw_only=True)  # None: every value (a Real's
+    # continuum, an Integer's every integer)
     name: str | None = field(default=None, kw_only=True)
     when: Mapping[str, Any] | None = field(default=None, kw_only=True)
 
@@ -206,10 +214,44 @@ class _Interval(Dimension):
                              f"to encode in float64{' on a log scale' if self.log else ''}: "
                              "its ends are one number there; widen it, or drop the dimension")
 
+    def _check_step(self) -> None:
+        """Set `_grid` from `step` (bounds checked and converted already): a positive finite
+        number (an integer for an Integer) whose grid from low reaches high exactly, without
+        log=True; raises naming the key and value."""
+        if self.step is None:
+            return
+        label, step, integral = _label(self.name), self.step, isinstance(self, Integer)
+        if not is_real(step):
+            raise TypeError(f"{label}: step={step!r} must be a "
+                            f"{'positive integer' if integral else 'positive real number'}")
+        if not (math.isfinite(step) and step > 0):
+            raise ValueError(f"{label}: step={step!r} must be positive and finite")
+        if integral and not float(step).is_integer():
+            raise ValueError(f"{label}: step={step!r} must be an integer (an Integer's values "
+                             f"are integers; Real({self.low!r}, {self.high!r}, step={step!r}) "
+                             "has fractional ones)")
+        plain = int(step) if integral else float(step)
+        object.__setattr__(self, "step", plain)
+        if integral and plain == 1:  # every integer: the plain Integer (equal, one to_dict)
+            object.__setattr__(self, "step", None)
+            return
+        if self.log:
+            raise ValueError(f"{label}: step={step!r} with log=True: a stepped grid is linear "
+                             "(low + i·step), a log scale is not; drop log=True, or drop step "
+                             "for a log-spaced range, or search an exponent Integer(a, b) and "
+                             "map it (2**e) in the objective")
+        object.__setattr__(self, "_grid", _Grid.of(label, self.low, self.high, plain))
+
+    @functools.cached_property
+    def _grid(self) -> _Grid | None:
+        """The stepped grid (set by `_check_step`); None without a step."""
+        return None
+
     @functools.cached_property
     def _span(self) -> tuple[float, float]:
-        """The encoded range [a, b] in warped units (fixed by the frozen bounds: once)."""
-        lo, hi = self._relaxed_range()
+        """The encoded range [a, b] in warped units (fixed by the frozen bounds: once); a
+        stepped dimension's is its grid index's, [−½, n + ½], as Integer(0, n)'s."""
+        lo, hi = (-0.5, self._grid.n + 0.5) if self._grid is not None else self._relaxed_range()
         return float(self._warp(np.float64(lo))), float(self._warp(np.float64(hi)))
 
     @abc.abstractmethod
@@ -218,9 +260,73 @@ class _Interval(Dimension):
     @property
     def unit_length(self) -> float:
         """The length the whole encoded column [0, 1] stands for: high − low for a Real,
-        high − low + 1 for an Integer (its relaxed range), and in decades (log10) when log=True."""
+        high − low + 1 for an Integer (its relaxed range), (n + 1)·step for a stepped one,
+        and in decades (log10) when log=True."""
         a, b = self._span
+        if self._grid is not None:
+            return (b - a) * self._grid.step
         return (b - a) / math.log(10.0) if self.log else b - a
+
+    @property
+    def lattice(self) -> tuple[int, int] | None:
+        """The integer coordinates of a discrete dimension's values (an Integer's values
+        themselves, a stepped one's grid indices 0..n), as (first, last); None for a
+        continuum."""
+        if self._grid is not None:
+            return 0, self._grid.n
+        return (int(self.low), int(self.high)) if isinstance(self, Integer) else None
+
+    @property
+    def spacing(self) -> float:
+        """The distance between neighbouring values of a discrete dimension (step, or 1 for
+        an Integer); 0.0 for a continuum."""
+        if self._grid is not None:
+            return self._grid.step
+        return 1 if isinstance(self, Integer) else 0.0
+
+    def grid_values(self) -> list[Any]:
+        """Every value of a discrete dimension, in order (an Integer's, a stepped one's)."""
+        assert self.lattice is not None, f"{self!r} is a continuum"
+        first, last = self.lattice
+        return self.decode(self.encode_lattice(np.arange(first, last + 1)))
+
+    def lattice_coordinates(self, columns: np.ndarray) -> np.ndarray:
+        """Relaxed columns (n, 1) → the lattice coordinates (n,) int of their decoding."""
+        first, last = self.lattice or (0, 0)
+        x = self._from_unit_relaxed(np.clip(columns[:, 0], 0.0, 1.0))
+        return cast(np.ndarray, np.clip(np.rint(x), first, last).astype(np.int64))
+
+    def encode_lattice(self, coordinates: np.ndarray) -> np.ndarray:
+        """Lattice coordinates (n,) → encoded columns (n, 1)."""
+        return self._to_unit(np.asarray(coordinates, dtype=np.float64)).reshape(-1, 1)
+
+    def encode(self, values: Sequence[Any]) -> np.ndarray:
+        if self._grid is not None:
+            return self.encode_lattice(self._grid.indices(values))
+        return self._to_unit(np.asarray(values, dtype=np.float64)).reshape(-1, 1)
+
+    def _decode_grid(self, columns: np.ndarray) -> list[Any]:
+        """A stepped dimension's `decode`: each distinct index's value made once."""
+        assert self._grid is not None
+        indices, rows = np.unique(self.lattice_coordinates(columns), return_inverse=True)
+        values = [self._grid.value(int(i)) for i in indices]
+        return [values[k] for k in rows.ravel()]
+
+    def _project_grid(self, columns: np.ndarray) -> np.ndarray:
+        """A stepped dimension's `project`: its index rounded and encoded, no value made."""
+        return self.encode_lattice(self.lattice_coordinates(columns))
+
+    def _check_on_grid(self, value: Any) -> Any:
+        """A value as its grid value (a Real's within 1e-9 of a step of it, an end too:
+        7·0.1 = 0.7000000000000001 is 0.7); TypeError or ValueError naming it otherwise."""
+        assert self._grid is not None
+        finite = is_real(value) and math.isfinite(value)
+        index = self._grid.index(value) if finite else None
+        if index is None:
+            self._check_value(value)  # not a number, or outside [low, high]: said so first
+            raise ValueError(f"{_label(self.name)}: value {value!r} is not on the grid "
+                             f"{self._grid.shown()} (low + i·step, step={self.step!r})")
+        return self._grid.value(index)
 
     def _to_unit(self, x: np.ndarray) -> np.ndarray:
         a, b = self._span
@@ -247,14 +353,103 @@ class _Interval(Dimension):
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         return self.project(np.asarray(u, dtype=np.float64).reshape(-1, 1))
 
+    def _step_dict(self) -> dict[str, Any]:
+        """The `step` entry of `to_dict` (absent without a step: plain spaces' definitions,
+        and so their journals, are as before steps existed)."""
+        return {} if self.step is None else {"step": self.step}
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The values low + i·step, i = 0..n, of a stepped dimension. An Integer's in integer
+    arithmetic; a Real's in decimal arithmetic on the shortest reprs of low and step, each
+    then the float nearest its decimal value (0.1 + 2·0.1 is 0.3), the last one `high`."""
+
+    low: int | float
+    high: int | float
+    step: int | float
+    n: int
+
+    @classmethod
+    def of(cls, label: str, low: float, high: float, step: float) -> _Grid:
+        """The grid from low by step; ValueError unless it reaches high (to 1e-9 of a step,
+        the rounding of a Real's decimal bounds) and has at most 2**53 + 1 values."""
+        span = _decimal(high) - _decimal(low)
+        steps = span / _decimal(step)
+        n = int(steps.to_integral_value())
+        if n < 1:
+            raise ValueError(f"{label}: step={step!r} is larger than high - low = "
+                             f"{high!r} - {low!r}: the grid would hold low alone")
+        if abs(steps - n) > _GRID_TOLERANCE:
+            below = _decimal(low) + int(steps) * _decimal(step)
+            raise ValueError(
+                f"{label}: high={high!r} is not on the grid low + i·step of low={low!r}, "
+                f"step={step!r} (high - low is {float(steps):g} steps); give high="
+                f"{_number(below, step)} or high={_number(below + _decimal(step), step)}")
+        if n > _EXACT_INTEGERS:
+            raise ValueError(f"{label}: step={step!r} makes {n} + 1 values, beyond 2**53: "
+                             "float64 (the encoding's numbers) cannot index them")
+        return cls(low, high, step, n)
+
+    def value(self, i: int) -> int | float:
+        """The i-th value (0 ≤ i ≤ n)."""
+        if isinstance(self.step, int) and isinstance(self.low, int):
+            return self.low + i * self.step
+        if i == self.n:
+            return float(self.high)
+        return float(_decimal(self.low) + i * _decimal(self.step))
+
+    def index(self, value: Any) -> int | None:
+        """The i of a value (in [low, high]) on the grid, or None: an Integer's exactly, a
+        Real's to 1e-9 of a step (3·0.1 = 0.30000000000000004 is 0.3)."""
+        if isinstance(self.step, int) and isinstance(self.low, int):
+            i, remainder = divmod(int(value) - self.low, self.step)
+            return i if remainder == 0 else None
+        steps = (_decimal(value) - _decimal(self.low)) / _decimal(self.step)
+        i = int(steps.to_integral_value())
+        return i if abs(steps - i) <= _GRID_TOLERANCE and 0 <= i <= self.n else None
+
+    def indices(self, values: Sequence[Any]) -> np.ndarray:
+        """The grid indices (k,) float64 of grid values (as `value` makes them)."""
+        x = np.asarray(values, dtype=np.float64)
+        return np.clip(np.rint((x - float(self.low)) / float(self.step)), 0, self.n)
+
+    def shown(self) -> str:
+        """The grid in a message: its first values, ..., its last."""
+        head = [self.value(i) for i in range(min(self.n, 3))]
+        return f"[{', '.join(map(repr, head))}{', ...' if self.n > 3 else ''}, {self.high!r}]"
+
+
+_GRID_TOLERANCE = decimal.Decimal("1e-9")  # in steps: a Real's value or bound is on its grid
+
+
+def _decimal(x: Any) -> decimal.Decimal:
+    """x as the decimal its shortest repr in its own precision writes (0.1 → Decimal('0.1');
+    a float32 0.3 → Decimal('0.3'), not its float64 value 0.30000001192092896)."""
+    if isinstance(x, np.floating):
+        return decimal.Decimal(str(x))
+    return decimal.Decimal(repr(x)) if isinstance(x, float) else decimal.Decimal(int(x))
+
+
+def _number(x: decimal.Decimal, step: float) -> str:
+    """A decimal bound in a message, as an int for an integer step."""
+    return repr(int(x)) if isinstance(step, int) else repr(float(x))
+
 
 @dataclass(frozen=True)
 class Real(_Interval):
-    """A real number in [low, high]; `log=True` searches log(x) uniformly."""
+    """A real number in [low, high]; `log=True` searches log(x) uniformly.
+
+    `step=s`: only the values low + i·s, i = 0..n, with high = low + n·s (Optuna's
+    ``suggest_float(..., step=s)``, Keras Tuner's ``hp.Float(..., step=s)``, hyperopt's
+    ``hp.quniform``), each the float nearest its decimal value; the model sees the index i
+    as it sees Integer(0, n)'s values. A high off the grid, or log=True, is refused.
+    """
 
     if TYPE_CHECKING:  # bounds: any real number (a numpy scalar too); `low`, `high` read float
         def __init__(self, low: SupportsFloat, high: SupportsFloat, log: bool = False, *,
-                     name: str | None = None, when: Mapping[str, Any] | None = None) -> None: ...
+                     step: SupportsFloat | None = None, name: str | None = None,
+                     when: Mapping[str, Any] | None = None) -> None: ...
 
     def __post_init__(self) -> None:
         self._check_bounds()
@@ -264,47 +459,59 @@ class Real(_Interval):
                 object.__setattr__(self, key, float(value))
         if not self.low < self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be < high={self.high!r}")
+        self._check_step()
         self._check_span()
 
     def _relaxed_range(self) -> tuple[float, float]:
         return float(self.low), float(self.high)
 
     @property
-    def cardinality(self) -> None:
-        return None
+    def cardinality(self) -> int | None:
+        return None if self._grid is None else self._grid.n + 1
 
     def validate(self, value: Any) -> float:
+        if self._grid is not None:
+            return cast(float, self._check_on_grid(value))
         self._check_value(value)
         return float(value)
 
-    def encode(self, values: Sequence[Any]) -> np.ndarray:
-        return self._to_unit(np.asarray(values, dtype=np.float64)).reshape(-1, 1)
-
     def decode(self, columns: np.ndarray) -> list[Any]:
+        if self._grid is not None:
+            return self._decode_grid(columns)
         u = np.clip(columns[:, 0], 0.0, 1.0)
         x = np.clip(self._from_unit_relaxed(u), self.low, self.high)
         x = np.where(u == 0.0, self.low, np.where(u == 1.0, self.high, x))  # exp(log(low)) ≠ low
         return [float(v) for v in x]
 
     def project(self, columns: np.ndarray) -> np.ndarray:
+        if self._grid is not None:
+            return self._project_grid(columns)
         return cast(np.ndarray, np.clip(columns, 0.0, 1.0))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "real", "low": float(self.low), "high": float(self.high),
-                "log": bool(self.log), **self._when_dict()}
+                "log": bool(self.log), **self._step_dict(), **self._when_dict()}
 
 
 @dataclass(frozen=True)
 class Integer(_Interval):
     """An integer in [low, high], both inclusive, within ±2**53 (where float64, the
-    encoding's numbers, still holds every integer); `log=True` for log-spaced integers."""
+    encoding's numbers, still holds every integer); `log=True` for log-spaced integers.
+
+    `step=k`: only low, low + k, …, high (Keras Tuner's ``hp.Int(..., step=k)``, Optuna's
+    ``suggest_int(..., step=k)``); high − low must be a multiple of k (refused otherwise,
+    naming the two nearest highs), and log=True is refused with it. The model sees the
+    index i of low + i·k as it sees Integer(0, n)'s values, so the two ask the same points.
+    step=1 is the plain Integer.
+    """
 
     low: int
     high: int
 
     if TYPE_CHECKING:  # bounds: any integer (a numpy one too); `low`, `high` read int
         def __init__(self, low: SupportsIndex, high: SupportsIndex, log: bool = False, *,
-                     name: str | None = None, when: Mapping[str, Any] | None = None) -> None: ...
+                     step: SupportsIndex | None = None, name: str | None = None,
+                     when: Mapping[str, Any] | None = None) -> None: ...
 
     def __post_init__(self) -> None:
         self._check_bounds()
@@ -320,6 +527,7 @@ class Integer(_Interval):
                     "not round-trip; give bounds within ±2**53 (e.g. an index into your values)")
         if self.low > self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be <= high={self.high!r}")
+        self._check_step()
         self._check_span()
 
     def _relaxed_range(self) -> tuple[float, float]:
@@ -327,25 +535,29 @@ class Integer(_Interval):
 
     @property
     def cardinality(self) -> int:
-        return self.high - self.low + 1
+        return self.high - self.low + 1 if self._grid is None else self._grid.n + 1
 
     def validate(self, value: Any) -> int:
         self._check_value(value)
         if not float(value).is_integer():
             raise ValueError(f"{_label(self.name)}: value {value!r} must be an integer "
                              f"in [{self.low}, {self.high}]")
-        return int(value)
-
-    def encode(self, values: Sequence[Any]) -> np.ndarray:
-        return self._to_unit(np.asarray(values, dtype=np.float64)).reshape(-1, 1)
+        return int(value) if self._grid is None else int(self._check_on_grid(value))
 
     def decode(self, columns: np.ndarray) -> list[Any]:
+        if self._grid is not None:
+            return self._decode_grid(columns)
         x = self._from_unit_relaxed(np.clip(columns[:, 0], 0.0, 1.0))
         return [int(v) for v in np.clip(np.rint(x), self.low, self.high)]
 
+    def project(self, columns: np.ndarray) -> np.ndarray:
+        if self._grid is not None:
+            return self._project_grid(columns)
+        return super().project(columns)  # encode ∘ decode, as before steps existed
+
     def to_dict(self) -> dict[str, Any]:
         return {"type": "integer", "low": self.low, "high": self.high, "log": bool(self.log),
-                **self._when_dict()}
+                **self._step_dict(), **self._when_dict()}
 
 
 @dataclass(frozen=True)
@@ -683,12 +895,21 @@ _TYPES: dict[str, Callable[..., Dimension]] = {
     "real": Real, "integer": Integer, "categorical": Categorical, "fidelity": Fidelity,
 }
 _KEYS = {  # (required, optional) keys of each type's definition
-    "real": ({"low", "high"}, {"log", "when"}),
-    "integer": ({"low", "high"}, {"log", "when"}),
+    "real": ({"low", "high"}, {"log", "step", "when"}),
+    "integer": ({"low", "high"}, {"log", "step", "when"}),
     "categorical": ({"choices"}, {"when"}),
     "fidelity": ({"low", "high"}, {"eta"}),
 }
 _EXPLAINED = {"fidelity": {"when"}}  # invalid keys the dimension itself refuses with a reason
+
+
+def definition_keys(kind: Any) -> frozenset[str] | None:
+    """The keys a definition of dimension type `kind` ("real", ...) may hold, "type"
+    included (`dimension_from_dict`); None for an unknown type."""
+    if kind not in _KEYS:
+        return None
+    required, optional = _KEYS[kind]
+    return frozenset(required | optional | {"type"})
 
 
 def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
@@ -736,8 +957,11 @@ def _table_hint(spec: Any) -> str:
     if span is None:
         return hint + ")"
     kind, low, high, log = span
-    table = {"type": kind, "low": low, "high": high, **({"log": True} if log else {})}
-    return f"{hint}; for the range they span, in order, {json.dumps(table)})"
+    step = _grid_step(spec)
+    table = {"type": kind, "low": low, "high": high, **({"log": True} if log else {}),
+             **({} if step is None else {"step": step})}
+    what = "for the range they span" if step is None else "for exactly these values"
+    return f"{hint}; {what}, in order, {json.dumps(table)})"
 
 
 def _subspace_from_dict(name: str, choice: Any, sub: Any) -> dict[str, Dimension] | None:
@@ -838,9 +1062,11 @@ class Space:
 
     @property
     def integer_columns(self) -> tuple[tuple[int, int], ...]:
-        """(column, number of values) of each Integer dimension's column."""
-        return tuple((s.start, d.cardinality) for d, s in zip(self.dimensions, self.slices)
-                     if isinstance(d, Integer))
+        """(column, number of values) of each Integer's and stepped Real's column (their
+        `lattice`)."""
+        return tuple((s.start, cast(int, d.cardinality))
+                     for d, s in zip(self.dimensions, self.slices)
+                     if isinstance(d, _Interval) and d.lattice is not None)
 
     @property
     def discrete_columns(self) -> np.ndarray:
@@ -850,18 +1076,18 @@ class Space:
         return np.sort(np.concatenate(groups)).astype(int)
 
     def shift_integer(self, U: np.ndarray, column: int, offsets: np.ndarray) -> np.ndarray:
-        """Rows U: (r, n_columns) with the Integer of `column` moved by each of `offsets`
-        (s,) values, clipped to its range, and projected: (r·s, n_columns), row i·s + k
-        being row i moved by offsets[k]."""
+        """Rows U: (r, n_columns) with the Integer (or stepped Real) of `column` moved by
+        each of `offsets` (s,) values (grid steps), clipped to its range, and projected:
+        (r·s, n_columns), row i·s + k being row i moved by offsets[k]."""
         dims = [d for d, s in zip(self.dimensions, self.slices)
-                if isinstance(d, Integer) and s.start == column]
+                if isinstance(d, _Interval) and d.lattice is not None and s.start == column]
         assert len(dims) == 1, f"column {column} is not an Integer's"
         dim = dims[0]
-        assert isinstance(dim, Integer)
-        values = np.asarray(dim.decode(U[:, [column]]), dtype=np.int64)
-        moved = np.clip(values[:, None] + np.asarray(offsets)[None, :], dim.low, dim.high)
+        assert isinstance(dim, _Interval) and dim.lattice is not None
+        coordinates = dim.lattice_coordinates(U[:, [column]])
+        moved = np.clip(coordinates[:, None] + np.asarray(offsets)[None, :], *dim.lattice)
         out = np.repeat(np.asarray(U, dtype=np.float64), len(offsets), axis=0)
-        out[:, column] = dim.encode(moved.ravel())[:, 0]
+        out[:, column] = dim.encode_lattice(moved.ravel())[:, 0]
         return self.project(out)
 
     @functools.cached_property
@@ -1170,11 +1396,9 @@ def _foreign_dimension(dim: object, named: str) -> str | None:
             and {"low", "high"} <= fields.keys()):
         ours = "Real" if kind == "FloatDistribution" else "Integer"
         log = ", log=True" if fields.get("log") else ""
-        step = fields.get("step")
-        steps = ("" if step is None or (ours == "Integer" and step == 1) else
-                 f" (its step={step!r} has no counterpart: an Integer of the step's count "
-                 "mapped in the objective)")
-        return f"{ours}({fields['low']!r}, {fields['high']!r}{log}{named}){steps}"
+        step = fields.get("step")  # Optuna has moved high onto the grid already
+        steps = "" if step is None or (ours == "Integer" and step == 1) else f", step={step!r}"
+        return f"{ours}({fields['low']!r}, {fields['high']!r}{log}{steps}{named})"
     if module == "optuna" and kind == "CategoricalDistribution" and "choices" in fields:
         return f"Categorical({list(fields['choices'])!r}{named})"
     return None
@@ -1182,7 +1406,9 @@ def _foreign_dimension(dim: object, named: str) -> str | None:
 
 _HYPEROPT_HINT = ("; hyperopt's hp.uniform(label, a, b) is Real(a, b) here, "
                   "hp.loguniform(label, log(a), log(b)) Real(a, b, log=True), "
-                  "hp.quniform(label, a, b, 1) Integer(a, b) and hp.choice(label, options) "
+                  "hp.quniform(label, a, b, q) Integer(a, b, step=q) (Real(a, b, step=q) "
+                  "for a fractional q; a and b multiples of q, as its values round(x/q)·q "
+                  "are) and hp.choice(label, options) "
                   "Categorical(options) (see Conditional spaces for hp.choice of dicts)")
 
 
@@ -1206,9 +1432,24 @@ def tuple_dimension(spec: tuple[Any, ...], named: str = "") -> str | None:
         log = ", log=True" if third == "log-uniform" else ""
         return f"scikit-optimize's {spec!r} is {ours}{log}{named}) here"
     if isinstance(third, numbers.Integral) and not isinstance(third, bool) and int(third) > 1:
-        return (f"Talos' (min, max, steps) {spec!r} is {ours}{named}) here, which searches "
-                f"the whole range, not {third} steps of it")
+        return f"Talos' (min, max, steps) {spec!r} is {_talos_grid(low, high, int(third), named)}"
     return None
+
+
+def _talos_grid(low: Any, high: Any, steps: int, named: str) -> str:
+    """Talos' (min, max, steps): the `steps` values min + i·(max − min)/steps, i < steps
+    (max itself excluded, `numpy.arange`), as a stepped dimension, when that step is whole
+    for integer bounds; else the range, which a stepped dimension cannot write."""
+    step = (_decimal(high) - _decimal(low)) / steps
+    last = _decimal(low) + (steps - 1) * step
+    if all(isinstance(v, numbers.Integral) for v in (low, high)):
+        if step != int(step):
+            return (f"Integer({low!r}, {high!r}{named}) here, which searches the whole range "
+                    f"(its {steps} steps of {float(step):g} are not whole numbers)")
+        return (f"Integer({low!r}, {int(last)!r}, step={int(step)!r}{named}) here, its "
+                f"{steps} values ({high!r} excluded, as Talos excludes it)")
+    return (f"Real({float(low)!r}, {float(last)!r}, step={float(step)!r}{named}) here, its "
+            f"{steps} values ({high!r} excluded, as Talos excludes it)")
 
 
 _SHORT = reprlib.Repr()  # a grid's values, in a message: 6 items of a list, then "..."
@@ -1232,9 +1473,33 @@ def _values_hint(values: list[Any] | range | np.ndarray) -> str:
     kind, low, high, log = span
     count = len(values) if isinstance(values, range) else len(
         set(values.tolist() if isinstance(values, np.ndarray) else values))  # distinct
+    step = _grid_step(values)
+    if step is not None:  # a grid: the stepped dimension keeps the values and their order
+        return (f"{hint}; a Categorical keeps exactly these {count} numbers but not their "
+                f"order, and {kind.capitalize()}({low!r}, {high!r}, step={step!r}) keeps both")
     return (f"{hint}; a Categorical keeps exactly these {count} numbers but not their "
             f"order, and {kind.capitalize()}({low!r}, {high!r}{', log=True' if log else ''}) "
             "searches the range they span")
+
+
+def _grid_step(values: Sequence[Any] | np.ndarray) -> int | float | None:
+    """The step of three or more distinct numbers that are every value of a stepped
+    dimension's grid (`range(16, 257, 16)`, [0.1, 0.2, 0.3], `np.arange(0, 0.5, 0.1)`),
+    other than an Integer's step 1; None for others."""
+    span = _numeric_span(values)
+    numbers_ = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    distinct = set(numbers_)
+    if span is None or span[3] or len(distinct) < 3:
+        return None
+    kind, low, high, _ = span
+    steps = (_decimal(high) - _decimal(low)) / (len(distinct) - 1)
+    try:
+        dim = (Integer(low, high, step=int(steps)) if kind == "integer" and steps == int(steps)
+               else Real(low, high, step=float(steps)))
+        on_grid = {dim.validate(v) for v in distinct}
+    except (TypeError, ValueError):
+        return None
+    return dim.step if len(on_grid) == len(distinct) else None
 
 
 def _numeric_span(values: Sequence[Any] | np.ndarray) -> tuple[str, Any, Any, bool] | None:

@@ -1134,6 +1134,11 @@ NEWER = {  # what a newer bayesopt may write, and the refusal's message
     "header model option with an unknown key": (
         _edit(line=0, path=("config", "options", "model", "warp"), value=True),
         r"header has the key\(s\) \['config\.options\.model\.warp'\]"),
+    "header space with an unknown key": (  # as 0.8.0 met 0.9.0's step: was "cannot be
+        # rebuilt from JSON (... unknown key(s) ['quantum'] ...); pass space=", no upgrade
+        _edit(line=0, path=("space", "k", "quantum"), value=2),
+        (r"header has the key\(s\) \['space\.k\.quantum'\], which bayesopt \S+ does not know; "
+         r"it was written by bayesopt 9\.0\.0: upgrade bayesopt")),
     "header fit option with an unknown key": (
         _edit(line=0, path=("config", "options", "model", "fit", "tol"), value=1e-3),
         r"header has the key\(s\) \['config\.options\.model\.fit\.tol'\]"),

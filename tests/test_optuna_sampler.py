@@ -42,12 +42,14 @@ DISTRIBUTIONS = {
 NATIVE_SPACE = {  # what the sampler searches for DISTRIBUTIONS, in bayesopt's terms
     "x": Real(-5.0, 5.0),
     "lr": Real(1e-5, 1e-1, log=True),
-    "q": Integer(0, 8),
+    "q": Real(-1.0, 1.0, step=0.25),
     "n": Integer(1, 8),
     "units": Integer(16, 256, log=True),
-    "even": Integer(0, 5),
+    "even": Integer(0, 10, step=2),
     "act": Categorical([0, 1, 2, 3]),
 }
+INDEX_SPACE = {  # what it searched before 0.9.0: a stepped range as its grid's index
+    **NATIVE_SPACE, "q": Integer(0, 8), "even": Integer(0, 5)}
 
 
 def _value(params):
@@ -475,12 +477,21 @@ def test_the_sampler_asks_what_a_native_optimizer_fed_the_same_trials_asks():
     # Optuna's intersection space is sorted by name, and so is the optimizer's
     native = Optimizer(dict(sorted(NATIVE_SPACE.items())), seed=sampler.optimizer.seed,
                        n_initial=6)
+    index = Optimizer(dict(sorted(INDEX_SPACE.items())), seed=sampler.optimizer.seed,
+                      n_initial=6)
+
+    def indices(point):
+        return {**point, "q": round((point["q"] + 1.0) / 0.25), "even": point["even"] // 2}
+
     trials = study.trials
     native.tell(mapping.to_optimizer(trials[0].params, DISTRIBUTIONS), trials[0].value)
+    index.tell(indices(mapping.to_optimizer(trials[0].params, DISTRIBUTIONS)), trials[0].value)
     for trial in trials[1:]:
         asked = native.ask()
         assert mapping.to_optuna(asked) == trial.params, trial.number
+        assert index.ask() == indices(asked), trial.number  # the asks before 0.9.0
         native.tell(asked, trial.value)
+        index.tell(indices(asked), trial.value)
 
 
 def test_a_pickled_sampler_continues_the_study():
@@ -545,7 +556,7 @@ def test_an_enqueued_trial_outside_the_space_is_left_out_with_one_warning():
     optimizer = study.sampler.optimizer
     assert optimizer is not None
     told = [o.params for o in optimizer.history]  # trials 2–6 (7 ends after the last sync)
-    assert len(told) == 5 and {"x": 0.5, "n": 2} in told  # n = 5 is index 2 of the grid
+    assert len(told) == 5 and {"x": 0.5, "n": 5} in told  # Integer(1, 9, step=2) holds 5
 
 
 # ------------------------------------------------------ conditional spaces

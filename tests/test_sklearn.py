@@ -639,8 +639,8 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
      r"scikit-optimize's \(0.01, 100.0, 'log-uniform'\) is Real\(0.01, 100.0, log=True\) here"),
     ({"degree": (1, 5)}, TypeError, r"scikit-optimize's \(1, 5\) is Integer\(1, 5\) here"),
     ({"C": (0.1, 10.0, 5)}, TypeError,  # Talos' (min, max, steps): was no equivalent
-     (r"Talos' \(min, max, steps\) \(0\.1, 10\.0, 5\) is Real\(0\.1, 10\.0\) here, which "
-      r"searches the whole range, not 5 steps of it\)")),
+     (r"Talos' \(min, max, steps\) \(0\.1, 10\.0, 5\) is Real\(0\.1, 8\.02, step=1\.98\) "
+      r"here, its 5 values \(10\.0 excluded, as Talos excludes it\)\)")),
     ({"C": (0.1, 10.0, np.array([1, 2]))}, TypeError, r"tuple is ambiguous: .* for choices\)$"),
     ({"C": norm(1.0, 0.1)}, TypeError, r"search_spaces\['C'\] = scipy.stats.norm.*only loguniform"),
     ({"C": loguniform(0.1, 10.0, loc=1.0)}, TypeError, r"scipy.stats.loguniform.*loc"),

@@ -10,6 +10,7 @@ Property tests (hypothesis) draw random spaces together with valid points of the
 from __future__ import annotations
 
 import collections
+import decimal
 import json
 import math
 from typing import Any
@@ -77,7 +78,31 @@ def categorical_dimensions(draw: st.DrawFn) -> tuple[Dimension, st.SearchStrateg
     return Categorical(choices), st.sampled_from(choices)
 
 
-DIMENSIONS = st.one_of(real_dimensions(), integer_dimensions(), categorical_dimensions())
+STEPS = (0.1, 0.05, 1e-3, 0.25, 0.2, 2.5)  # steps users write, with bounds in their decimals
+
+
+@st.composite
+def stepped_dimensions(draw: st.DrawFn) -> tuple[Dimension, st.SearchStrategy]:
+    """Integer(low, low + n·k, step=k) or Real(low, low + n·s, step=s) with low and high
+    written in the step's decimals, and grid values written so too or as float arithmetic
+    makes them (3·0.1 = 0.30000000000000004)."""
+    n = draw(st.integers(1, 2000))
+    if draw(st.booleans()):
+        low, k = draw(st.integers(-1000, 1000)), draw(st.integers(2, 64))
+        return Integer(low, low + n * k, step=k), st.integers(0, n).map(lambda i: low + i * k)
+    s = draw(st.sampled_from(STEPS))
+    low = float(draw(st.integers(-1000, 1000)) * s)  # as a user writes it: -0.3, 2.5, 0.007
+    low = float(f"{low:.3f}")
+    high = float(decimal.Decimal(repr(low)) + n * decimal.Decimal(repr(s)))
+    index = st.integers(0, n)
+    values = st.one_of(index.map(lambda i: float(decimal.Decimal(repr(low))
+                                                 + i * decimal.Decimal(repr(s)))),
+                       index.map(lambda i: low + i * s))
+    return Real(low, high, step=s), values
+
+
+DIMENSIONS = st.one_of(real_dimensions(), integer_dimensions(), categorical_dimensions(),
+                       stepped_dimensions())
 
 
 @st.composite
@@ -334,7 +359,18 @@ def test_cardinality() -> None:
             lambda: Space([optuna.distributions.IntDistribution(2, 8, step=2)]),
             TypeError,
             (r"dimension '#0': IntDistribution\(.*\) is not .*; here it is Integer\(2, 8, "
-             r"name=\.\.\.\) \(its step=2 has no counterpart"),
+             r"step=2, name=\.\.\.\)$"),
+        ),
+        (
+            lambda: Space({"p": optuna.distributions.FloatDistribution(0.0, 0.5, step=0.05)}),
+            TypeError,
+            r"'p': FloatDistribution\(.*\) is not .*; here it is Real\(0\.0, 0\.5, step=0\.05\)$",
+        ),
+        (
+            lambda: Space({"units": hyperopt.hp.quniform("units", 32, 512, 32)}),
+            TypeError,
+            (r"'units': .*hp\.quniform\(label, a, b, q\) Integer\(a, b, step=q\) \(Real\(a, b, "
+            r"step=q\) for a fractional q"),
         ),
         (
             lambda: Space({"act": optuna.distributions.CategoricalDistribution(["relu", None])}),
@@ -380,7 +416,22 @@ def test_cardinality() -> None:
         (  # an evenly spaced array, and powers of two
             lambda: Space({"units": np.arange(16, 257, 16)}),
             TypeError,
-            r"these 16 numbers but not their order, and Integer\(16, 256\) searches",
+            r"these 16 numbers but not their order, and Integer\(16, 256, step=16\) keeps both$",
+        ),
+        (  # Talos' and a grid search's evenly spaced values: was Real(0.1, 0.5), the range
+            lambda: Space({"dropout": [0.1, 0.2, 0.3, 0.4, 0.5]}),
+            TypeError,
+            r"these 5 numbers but not their order, and Real\(0\.1, 0\.5, step=0\.1\) keeps both$",
+        ),
+        (
+            lambda: Space({"dropout": np.arange(0.0, 0.5, 0.1)}),  # 0.30000000000000004 too
+            TypeError,
+            r"Real\(0\.0, 0\.4, step=0\.1\) keeps both$",
+        ),
+        (
+            lambda: Space({"dropout": [0.0, 0.1, 0.3]}),  # not every value of a grid
+            TypeError,
+            r"Real\(0\.0, 0\.3\) searches the range they span$",
         ),
         (
             lambda: Space({"batch": [16, 32, 64, 128]}),
@@ -443,13 +494,20 @@ def test_cardinality() -> None:
             lambda: Space({"dropout": (0, 0.5, 5), "units": (16, 256, 4)}),
             TypeError,
             (r"dimension 'dropout': \(0, 0\.5, 5\) is not .*; Talos' \(min, max, steps\) "
-             r"\(0, 0\.5, 5\) is Real\(0, 0\.5\) here, which searches the whole range, not 5 "
-             r"steps of it$"),
+             r"\(0, 0\.5, 5\) is Real\(0\.0, 0\.4, step=0\.1\) here, its 5 values \(0\.5 "
+             r"excluded, as Talos excludes it\)$"),
         ),
         (
             lambda: Space([(16, 256, 4)]),
             TypeError,
-            r"'#0': .*; Talos' \(min, max, steps\) .* is Integer\(16, 256, name=\.\.\.\) here",
+            (r"'#0': .*; Talos' \(min, max, steps\) .* is Integer\(16, 196, step=60, "
+            r"name=\.\.\.\) here, its 4 values \(256 excluded"),
+        ),
+        (
+            lambda: Space({"units": (10, 100, 7)}),
+            TypeError,
+            (r"'units': .* is Integer\(10, 100\) here, which searches the whole range \(its 7 "
+            r"steps of 12\.8571 are not whole numbers\)$"),
         ),
         (  # scikit-optimize's (low, high, prior)
             lambda: Space({"lr": (1e-5, 0.1, "log-uniform")}),
@@ -580,9 +638,9 @@ def test_to_dict_is_json_and_round_trips() -> None:
         ({"type": "real", "low": 0}, ValueError, r"'x'.*missing key\(s\) \['high'\]"),
         ({"type": "categorical"}, ValueError, r"'x'.*missing key\(s\) \['choices'\]"),
         (
-            {"type": "integer", "low": 0, "high": 3, "step": 1},
+            {"type": "integer", "low": 0, "high": 3, "steps": 1},
             ValueError,
-            r"'x'.*unknown key\(s\) \['step'\]",
+            r"'x'.*unknown key\(s\) \['steps'\].*did you mean 'step'",
         ),
         ({"type": "real", "low": 2.0, "high": 1.0}, ValueError, r"'x'.*low=2\.0 must be < high"),
         ([0, 1], TypeError, r"'x': definition must be a table/dict"),
@@ -593,6 +651,9 @@ def test_to_dict_is_json_and_round_trips() -> None:
         ([16, 32, 64, 128], TypeError,
          (r'for the range they span, in order, \{"type": "integer", "low": 16, "high": 128, '
           r'"log": true\}\)$')),
+        ([32, 64, 96, 128], TypeError,
+         (r'for exactly these values, in order, \{"type": "integer", "low": 32, "high": 128, '
+          r'"step": 32\}\)$')),
         (0.1, TypeError, r"'x': definition must be a table/dict, got 0\.1$"),
     ],
 )

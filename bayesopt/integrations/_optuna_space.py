@@ -1,15 +1,15 @@
 """Optuna distributions as bayesopt dimensions, and values between the two.
 
     FloatDistribution(low, high, log)        Real(low, high, log)        v ↔ v
-    FloatDistribution(low, high, step=s)     Integer(0, n), n = (high − low) / s
-                                                                         v = low + k·s ↔ k
+    FloatDistribution(low, high, step=s)     Real(low, high, step=s)     v ↔ v
     IntDistribution(low, high, log)          Integer(low, high, log)     v ↔ v   (step 1)
-    IntDistribution(low, high, step=s)       Integer(0, n), n = (high − low) // s
-                                                                         v = low + k·s ↔ k
+    IntDistribution(low, high, step=s)       Integer(low, high, step=s)  v ↔ v
     CategoricalDistribution(choices)         Categorical(0 … m − 1)      choices[k] ↔ k
 
-A stepped range becomes the integer index of its grid, so the optimizer
-never proposes an off-grid value and the index is linear in the value.
+A stepped range is the stepped dimension (Optuna has moved its high onto the
+grid), whose model input is the grid index: the asks are those of the index
+Integer(0, n) this module mapped it to before 0.9.0, and a float step's values
+are its decimal grid values (0.3, where low + 3·0.1 is 0.30000000000000004).
 Categories are carried by index (Optuna's own internal representation), so
 any choice Optuna accepts — None, bools, floats, strings — survives
 unchanged. Distributions with a single value are not mapped: Optuna fills
@@ -34,11 +34,9 @@ from bayesopt.space import Categorical, Dimension, Integer, Real, Space
 
 @dataclass(frozen=True)
 class ParamMap:
-    """One Optuna parameter as a bayesopt dimension: `low + k·step` for a grid, else identity."""
+    """One Optuna parameter as a bayesopt dimension: a category by its index, else identity."""
 
     dimension: Dimension
-    low: float = 0.0
-    step: float | None = None  # the grid step of a stepped range; None: values map as they are
     categorical: CategoricalDistribution | None = None  # its choices are carried by index
     integral: bool = False  # an IntDistribution: values returned to Optuna are ints
 
@@ -46,31 +44,21 @@ class ParamMap:
         """An Optuna value (external representation) → the optimizer's value."""
         if self.categorical is not None:
             return int(self.categorical.to_internal_repr(value))
-        if self.step is not None:
-            return round((value - self.low) / self.step)
         return value
 
     def to_optuna(self, value: Any) -> Any:
         """The optimizer's value → Optuna's external representation (a Python scalar)."""
         if self.categorical is not None:
             return self.categorical.to_external_repr(value)
-        if self.step is not None:
-            value = self.low + value * self.step
         return int(value) if self.integral else float(value)
 
 
 def _float_map(dist: FloatDistribution) -> ParamMap:
-    if dist.step is None:
-        return ParamMap(Real(dist.low, dist.high, log=dist.log))
-    n = round((dist.high - dist.low) / dist.step)  # Optuna adjusts high onto the grid
-    return ParamMap(Integer(0, n), low=dist.low, step=dist.step)
+    return ParamMap(Real(dist.low, dist.high, log=dist.log, step=dist.step))
 
 
 def _int_map(dist: IntDistribution) -> ParamMap:
-    if dist.step == 1:
-        return ParamMap(Integer(dist.low, dist.high, log=dist.log), integral=True)
-    n = (dist.high - dist.low) // dist.step
-    return ParamMap(Integer(0, n), low=dist.low, step=dist.step, integral=True)
+    return ParamMap(Integer(dist.low, dist.high, log=dist.log, step=dist.step), integral=True)
 
 
 def _categorical_map(dist: CategoricalDistribution) -> ParamMap:
