@@ -73,6 +73,9 @@ _CHECK_SAMPLE = 4096  # Sobol points that must contain a feasible one when the o
 # The encoded system is tightened by this (relative to the bound's scale), so that a
 # point SLSQP puts on an active constraint still satisfies it exactly in user units.
 _MARGIN = 1e-9
+# the slack of `LinearConstraint.__call__`, in units of the terms' and the bound's magnitude:
+# a few units in the last place of a double
+_ROUNDING = 4 * np.finfo(float).eps
 
 Feasible = Callable[[dict[str, Any]], "bool | np.bool_"]  # a numpy comparison's bool too
 # what `Optimizer(feasible=...)` takes: one input constraint, or a list or tuple of them
@@ -122,8 +125,15 @@ class LinearConstraint:
         return math.fsum(a * float(params[name]) for name, a in self.coefficients.items())
 
     def __call__(self, params: Mapping[str, Any]) -> bool:
-        lhs = self.lhs(params)
-        return lhs <= self.bound if self.sense == "<=" else lhs >= self.bound
+        """Whether `params` satisfies the constraint up to the rounding of its arithmetic:
+        a point on the bound in decimal (a = 0.1, b = 0.2 for a + b ≤ 0.3, whose binary
+        sum is 0.30000000000000004) holds. The slack is `_ROUNDING` times the magnitude of
+        the terms and the bound, the error of rounding decimal inputs, their products and
+        the bound to binary (each within half an ulp) and of the correctly rounded sum."""
+        terms = [a * float(params[name]) for name, a in self.coefficients.items()]
+        lhs = math.fsum(terms)
+        slack = _ROUNDING * (math.fsum(abs(t) for t in terms) + abs(self.bound))
+        return lhs <= self.bound + slack if self.sense == "<=" else lhs >= self.bound - slack
 
     def as_upper_bound(self) -> tuple[dict[str, float], float]:
         """The same constraint as Σ a_j x_j ≤ b (a ≥ constraint negated)."""
@@ -241,7 +251,7 @@ class InputConstraints:
             return None
         if isinstance(broken, LinearConstraint):
             return (f"the linear constraint {broken} (its left side is "
-                    f"{broken.lhs(params):g} there)")
+                    f"{broken.lhs(params):.12g} there)")
         return f"the feasible= callable {_callable_name(broken)} (it returned False)"
 
     def mask(self, U: np.ndarray) -> np.ndarray:

@@ -1157,3 +1157,29 @@ def test_outcome_data_grown_tell_by_tell_equals_concatenating_and_copies_grow_ap
         twin.add(np.full((1, 2), 0.5), [[5.0, 5.0]], [1.0], np.array([True]))
         assert twin.C.shape[0] == outcomes.C.shape[0] + 1
     assert np.array_equal(outcomes.C, C) and np.array_equal(outcomes.log_t, log_t)
+
+
+def test_a_linear_constraint_holds_on_its_bound_in_decimal_up_to_rounding() -> None:
+    """0.1 + 0.2 ≤ 0.3 holds although the binary sum is 0.30000000000000004: the check
+    allows the rounding of decimal inputs and of the sum (a few ulps), no more. On a
+    stepped grid every lattice point of a + b ≤ 0.3 is admitted (10 of them), the x0 on
+    the bound included; before, (0.1, 0.2) and (0.2, 0.1) were refused."""
+    import warnings
+
+    from bayesopt import SpaceExhaustedWarning
+
+    at_most = LinearConstraint({"a": 1, "b": 1}, "<=", 0.3)
+    at_least = LinearConstraint({"a": 1, "b": 1}, ">=", 0.3)
+    on_bound = {"a": 0.1, "b": 0.2}
+    assert at_most(on_bound) and at_least(on_bound)
+    assert not at_most({"a": 0.1, "b": 0.2 + 1e-12})
+    assert not at_least({"a": 0.1, "b": 0.2 - 1e-12})
+    assert LinearConstraint({"a": 3, "b": -1}, "<=", 0.1)({"a": 0.1, "b": 0.2})  # 0.3 − 0.2
+    space = {"a": Real(0, 1, step=0.1), "b": Real(0, 1, step=0.1)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpaceExhaustedWarning)  # asserted below by stop_reason
+        result = minimize(lambda p: p["a"] + p["b"], space, n_calls=12, x0=[on_bound],
+                          feasible=at_most, seed=0, progress=False)
+    seen = {(o.params["a"], o.params["b"]) for o in result.history}
+    assert result.stop_reason == "space_exhausted"
+    assert seen == {(a / 10, b / 10) for a in range(4) for b in range(4) if a + b <= 3}
