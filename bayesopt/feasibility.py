@@ -56,6 +56,7 @@ callables with `UnavailableCallable`, which refuses to judge a point.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
@@ -75,7 +76,7 @@ _CHECK_SAMPLE = 4096  # Sobol points that must contain a feasible one when the o
 _MARGIN = 1e-9
 # the slack of `LinearConstraint.__call__`, in units of the terms' and the bound's magnitude:
 # a few units in the last place of a double
-_ROUNDING = 4 * np.finfo(float).eps
+_ROUNDING = 4 * sys.float_info.epsilon
 
 Feasible = Callable[[dict[str, Any]], "bool | np.bool_"]  # a numpy comparison's bool too
 # what `Optimizer(feasible=...)` takes: one input constraint, or a list or tuple of them
