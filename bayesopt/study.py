@@ -438,7 +438,7 @@ class StudyLink:
         storage = self.storage
         assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
         if wrap_errors(self.name, storage.claim_writer):
-            unread = len(wrap_errors(self.name, lambda: storage.read(self.study, self.seen)))
+            unread = wrap_errors(self.name, lambda: storage.count(self.study)) - self.seen
             if unread:
                 raise JournalError(f"{self.name} holds {unread} event(s) this optimizer has "
                                    "not read, written since by another process: resume it "
