@@ -19,6 +19,14 @@ is cancelled or times out before its result (`release`) is as if never
 started: its job (the promotion, or the new configuration's place in the
 cycle) is due again.
 
+A run made pending outside the asks (`add`: `Optimizer.add_pending`, a warm-start
+point of `minimize`) at budget b is, for a configuration due for promotion to b
+(in the best ⌊m/η⌋ of its rung, not promoted yet), that promotion; else a new
+configuration of the bracket whose base budget is b, ranked in its base rung and
+promoted as any other, beside the cycle (the asks' cycle goes on as before: an
+added configuration takes no asked one's place); at a budget no bracket starts at,
+a run outside the schedule (bracket and rung `OUTSIDE`), data for the model only.
+
 Every decision is a pure function of the trial records, which only ask and
 tell change, so replaying the same events gives the same decisions.
 
@@ -39,7 +47,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -48,8 +56,9 @@ import numpy as np
 from acquisition.checks import check_fields, integer, real, rule
 from bayesopt.space import Fidelity
 
-__all__ = ["MODEL_MIN_FACTOR", "Hyperband", "Job", "SuccessiveHalving", "Trial", "bracket_sizes",
-           "budget_level", "exact_fraction", "max_bracket", "model_budget", "rung_budgets"]
+__all__ = ["MODEL_MIN_FACTOR", "OUTSIDE", "Hyperband", "Job", "SuccessiveHalving", "Trial",
+           "bracket_sizes", "budget_level", "exact_fraction", "max_bracket", "model_budget",
+           "rung_budgets"]
 
 
 # ------------------------------------------------------------ bracket arithmetic
@@ -98,6 +107,10 @@ class Trial:
     continues: int | None = None
     observation: int | None = None  # history index once told
     released: bool = False
+    added: bool = False  # made pending outside the asks (`Hyperband.add`): not in the cycle
+
+
+OUTSIDE = -1  # the bracket and rung of an added run at a budget no bracket starts at
 
 
 @dataclass(frozen=True)
@@ -137,18 +150,23 @@ class Hyperband:
 
     def _promotable(self, s: int, k: int) -> int | None:
         """The best finished trial of rung k of bracket s within the top ⌊m/η⌋, not yet promoted."""
+        return next(self._promotable_trials(s, k), None)
+
+    def _promotable_trials(self, s: int, k: int) -> Iterator[int]:
+        """The finished trials of rung k of bracket s within the top ⌊m/η⌋ and not yet
+        promoted, best first."""
         done = [i for i, t in enumerate(self.trials)
                 if t.bracket == s and t.rung == k and t.loss is not None]
         promoted = {t.continues for t in self.trials if t.continues is not None and not t.released}
         ranked = sorted(done, key=lambda i: (self.trials[i].loss, i))
         for i in ranked[: len(done) // self.fidelity.eta]:
             if i not in promoted and math.isfinite(self.trials[i].loss):  # type: ignore[arg-type]
-                return i
-        return None
+                yield i
 
     def _next_bracket(self) -> int:
         """Bracket of the next new configuration: position in the Hyperband cycle."""
-        started = sum(t.rung == 0 and t.continues is None and not t.released for t in self.trials)
+        started = sum(t.rung == 0 and t.continues is None and not t.released and not t.added
+                      for t in self.trials)
         sizes = bracket_sizes(self.s_max, self.fidelity.eta)
         position = started % sum(sizes)
         for s in range(self.s_max, -1, -1):
@@ -160,6 +178,22 @@ class Hyperband:
     def start(self, job: Job, config: Hashable) -> None:
         """Record the ask of `job` for `config` (pending until `finish`)."""
         self.trials.append(Trial(config, job.bracket, job.rung, job.budget, None, job.continues))
+
+    def add(self, config: Hashable, budget: float) -> None:
+        """Record a run of `config` at `budget` made pending outside the asks (pending until
+        `finish`; see the module docstring): the promotion of its finished run due at
+        `budget`, else a new configuration of the bracket starting at `budget`, else a
+        run outside the schedule."""
+        for _, s, k in self._rungs_by_budget():
+            if rung_budgets(self.fidelity, s)[k + 1] != budget:
+                continue
+            for i in self._promotable_trials(s, k):
+                if self.trials[i].config == config:
+                    self.trials.append(Trial(config, s, k + 1, budget, continues=i, added=True))
+                    return
+        bases = [rung_budgets(self.fidelity, s)[0] for s in range(self.s_max + 1)]
+        s = bases.index(budget) if budget in bases else OUTSIDE
+        self.trials.append(Trial(config, s, 0 if s != OUTSIDE else OUTSIDE, budget, added=True))
 
     def pending_trial(self, config: Hashable, budget: float) -> int | None:
         """The pending trial of `config` at `budget`, or None."""

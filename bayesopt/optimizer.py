@@ -1293,6 +1293,16 @@ class Optimizer:
         tell or cancel is of this optimizer's earliest pending run of them (`report`).
         A point added by a bayesopt before 0.8.0 has no id, and is named by its params
         (its pending event does not carry "numbered": docs/event-fold.md).
+
+        With a `Fidelity` a point is a configuration at a budget (its Fidelity's value), a
+        run of the Hyperband schedule as an asked one is (`bayesopt.fidelity.Hyperband.add`):
+        the promotion of that configuration's finished run when it is due for promotion
+        to that budget (`continues` names the run), else a new configuration of the
+        bracket that starts at that budget, ranked in that bracket's base rung and
+        promoted from it as any other (taking no asked configuration's place in the
+        Hyperband cycle); at a budget no bracket starts at, a run outside the schedule
+        (its result is data for the model, ranked in no rung). Later asks fantasize a new
+        configuration and never propose it again, as an asked one.
         """
         repeat = check_bool("repeat", repeat)
         return self._add_pending(params, repeat=repeat)
@@ -1302,9 +1312,6 @@ class Optimizer:
         """`add_pending`; with `unseen` also ValueError for a point observed already (in a
         shared study checked under its lock, with the other workers' tells read)."""
         points, _ = as_batch(params, None)
-        if self.space.fidelity is not None:
-            raise ValueError(f"add_pending: with a Fidelity ({self.space.fidelity.name!r}) the "
-                             "Hyperband schedule sets every budget; ask for the points instead")
         with self._lock:
             canonical = self.space.validate_points(points)
 

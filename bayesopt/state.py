@@ -556,8 +556,9 @@ class OptimizerState:
         hyperband = self.hyperband if hyperband is None else hyperband
         if hyperband is None or fidelity is None:
             return None
-        if point.run is None:  # not asked (no Pending event is made with a Fidelity, so
-            # there each run id is its ask's place among the asked points, its trial's index)
+        if point.run is None:  # a point of a pending event without run ids, never made
+            # with a Fidelity: there every run id (an asked point's, or an added one's) is
+            # its trial's index (`_apply_pending`)
             budget = point.params[fidelity.name]  # type: ignore[index]
             return hyperband.pending_trial(config_key(self.space, point.params), budget)
         trial = hyperband.trials[point.run]
@@ -795,9 +796,18 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
     the running state a cancelled, timed-out or told run of the same params left — or a
     report that landed after it (module docstring) — is forgotten, unless a run of the
     same params is still pending (an ``add_pending(repeat=True)`` replicate, whose reports
-    share its params). Values recorded at rungs stay there."""
+    share its params). Values recorded at rungs stay there. With a Fidelity each point
+    also starts its Hyperband trial (`bayesopt.fidelity.Hyperband.add`), so that, as for
+    an asked point, its run's id is its trial's index."""
     _start_runs(state, event.points)
     _add_pending(state, event)
+    hyperband, fidelity = state.hyperband, state.space.fidelity
+    if hyperband is not None and fidelity is not None:
+        if not event.numbered:
+            raise JournalError("a pending event without run ids (written before 0.8.0) in a "
+                               "space with a Fidelity, which no bayesopt wrote")
+        for params in event.points:
+            hyperband.add(config_key(state.space, params), params[fidelity.name])  # type: ignore[index]
 
 
 def _start_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]]) -> None:
