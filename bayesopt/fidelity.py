@@ -19,6 +19,13 @@ is cancelled or times out before its result (`release`) is as if never
 started: its job (the promotion, or the new configuration's place in the
 cycle) is due again.
 
+In a finite space whose configurations all have a run at the base budget of the
+bracket due (observed or pending), a new configuration goes to the next bracket in
+the cycle's order whose base budget has a configuration without one, taking the due
+bracket's place in the cycle: each bracket samples its own configurations (Li et al.
+2018, Alg. 1), so every configuration may run at every bracket's base budget, `high`
+included.
+
 A run made pending outside the asks (`add`: `Optimizer.add_pending`, a warm-start
 point of `minimize`) at budget b is, for a configuration due for promotion to b
 (in the best ⌊m/η⌋ of its rung, not promoted yet), that promotion; else a new
@@ -47,7 +54,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -57,8 +64,8 @@ from acquisition.checks import check_fields, integer, real, rule
 from bayesopt.space import Fidelity
 
 __all__ = ["MODEL_MIN_FACTOR", "OUTSIDE", "Hyperband", "Job", "SuccessiveHalving", "Trial",
-           "bracket_sizes", "budget_level", "exact_fraction", "max_bracket", "model_budget",
-           "rung_budgets"]
+           "base_budgets", "bracket_sizes", "budget_level", "exact_fraction", "max_bracket",
+           "model_budget", "rung_budgets"]
 
 
 # ------------------------------------------------------------ bracket arithmetic
@@ -87,6 +94,13 @@ def rung_budgets(fidelity: Fidelity, s: int) -> tuple[float | int, ...]:
     if fidelity.is_integer:
         return tuple(max(int(fidelity.low), round(b)) for b in budgets)
     return tuple(max(float(fidelity.low), float(b)) for b in budgets)
+
+
+def base_budgets(fidelity: Fidelity) -> tuple[float | int, ...]:
+    """The base budget of each bracket s = 0..s_max (index s): R·η^−s, rounded as
+    `rung_budgets` rounds it."""
+    s_max = max_bracket(fidelity.low, fidelity.high, fidelity.eta)
+    return tuple(rung_budgets(fidelity, s)[0] for s in range(s_max + 1))
 
 
 # --------------------------------------------------------------------- ASHA
@@ -134,14 +148,37 @@ class Hyperband:
     def s_max(self) -> int:
         return max_bracket(self.fidelity.low, self.fidelity.high, self.fidelity.eta)
 
-    def next_job(self) -> Job:
-        """The promotion due at the highest budget, else a new configuration."""
+    def next_job(self, fresh: Callable[[float], bool] | None = None) -> Job:
+        """The promotion due at the highest budget, else a new configuration. `fresh`: for
+        a finite space, whether some configuration has no run at a budget yet; the new
+        configuration then goes to the first bracket, in the cycle's order from the one
+        due, whose base budget has one (`skip_to`), or to the one due if none has."""
         for budget, s, k in self._rungs_by_budget():
             promotable = self._promotable(s, k)
             if promotable is not None:
                 return Job(s, k + 1, rung_budgets(self.fidelity, s)[k + 1], promotable)
         s = self._next_bracket()
+        if fresh is not None:
+            bases = base_budgets(self.fidelity)
+            s = next((t for t in self._cycle_from(s) if fresh(bases[t])), s)
         return Job(s, 0, rung_budgets(self.fidelity, s)[0])
+
+    def _cycle_from(self, s: int) -> list[int]:
+        """The brackets in the Hyperband cycle's order from bracket s: s, s − 1, …, 0,
+        s_max, …, s + 1."""
+        return [*range(s, -1, -1), *range(self.s_max, s, -1)]
+
+    def skip_to(self, due: Job, budget: float) -> Job | None:
+        """The job of a new configuration asked at `budget` while `due` (`next_job()`, a
+        new configuration at another budget) was due: a new configuration of the bracket
+        whose base budget `budget` is, in the place of the one due in the cycle — in a
+        finite space every configuration has a run at the due bracket's base budget
+        (`next_job`'s `fresh`); None when `due` is a promotion or no bracket starts at
+        `budget` (the ask does not follow the schedule)."""
+        bases = base_budgets(self.fidelity)
+        if due.continues is not None or budget not in bases:
+            return None
+        return Job(bases.index(budget), 0, budget)
 
     def _rungs_by_budget(self) -> list[tuple[float, int, int]]:
         rungs = [(float(b), s, k) for s in range(self.s_max + 1)
@@ -191,7 +228,7 @@ class Hyperband:
                 if self.trials[i].config == config:
                     self.trials.append(Trial(config, s, k + 1, budget, continues=i, added=True))
                     return
-        bases = [rung_budgets(self.fidelity, s)[0] for s in range(self.s_max + 1)]
+        bases = base_budgets(self.fidelity)
         s = bases.index(budget) if budget in bases else OUTSIDE
         self.trials.append(Trial(config, s, 0 if s != OUTSIDE else OUTSIDE, budget, added=True))
 

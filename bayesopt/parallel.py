@@ -166,12 +166,11 @@ def next_point(opt: Optimizer, budget: Budget) -> Dispatch | None:
     """The next point to evaluate, with its run id; None when a finite space has no new
     point left (`bayesopt.optimizer.space_exhausted`: every point is observed or pending),
     and in a shared study once the study's evaluations told and running reach the budget
-    (counted under the study's lock)."""
-    from bayesopt.optimizer import ask_run, space_exhausted
+    (both checked under the study's lock, so that no other worker's ask lands between the
+    check and this ask)."""
+    from bayesopt.optimizer import ask_run
 
-    if space_exhausted(opt):
-        return None
-    asked = ask_run(opt, budget.total if opt.shared else None)
+    asked = ask_run(opt, budget.total if opt.shared else None, until_exhausted=True)
     return None if asked is None else Dispatch(*asked)
 
 

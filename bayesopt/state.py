@@ -779,14 +779,18 @@ def _apply_ask(state: OptimizerState, event: Ask) -> None:
 
 def _start_trials(state: OptimizerState, hyperband: Hyperband, event: Ask) -> None:
     """Start each asked point's Hyperband trial: the schedule's next job, whose budget
-    the point carries (the ask was computed from the same trials)."""
+    the point carries (the ask was computed from the same trials), or for a new
+    configuration at another bracket's base budget that bracket's (an exhausted finite
+    space's: `bayesopt.fidelity.Hyperband.skip_to`)."""
     fidelity = state.space.fidelity
     assert fidelity is not None
     for params in event.points:
-        job = hyperband.next_job()
-        if params[fidelity.name] != job.budget:  # type: ignore[index]
+        due = hyperband.next_job()
+        budget = params[fidelity.name]  # type: ignore[index]
+        job = due if budget == due.budget else hyperband.skip_to(due, budget)
+        if job is None:
             raise JournalError(f"ask of {params} does not follow the Hyperband schedule "
-                               f"(next budget {fidelity.name}={job.budget!r})")
+                               f"(next budget {fidelity.name}={due.budget!r})")
         hyperband.start(job, config_key(state.space, params))
 
 

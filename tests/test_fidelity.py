@@ -1083,40 +1083,48 @@ def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypat
 
 
 def test_runs_of_a_configuration_repeated_in_an_exhausted_space_are_promoted_each() -> None:
-    # docs/multi-fidelity.md: a promotion is of a run. One configuration, six runs at
-    # budget 1 (repeats, after SpaceExhaustedWarning): the best two of six are promoted,
-    # the same params pending twice at budget 3, each continuing its own run; a tell of
-    # those params is the first's.
+    # docs/multi-fidelity.md: a promotion is of a run. One configuration: a run at each
+    # budget a bracket starts at (1, 3, 9), then five more at budget 1 (repeats, after
+    # SpaceExhaustedWarning): the best two of the six at 1 are promoted, the same params
+    # pending twice at budget 3, each continuing its own run; a tell of those params is
+    # the first's.
     opt = Optimizer({"x": Categorical(["only"]), "epochs": Fidelity(1, 9)}, seed=0)
+    base = opt.ask(3)
+    assert [p["epochs"] for p in base] == [1, 3, 9]
     with pytest.warns(SpaceExhaustedWarning):
-        first = opt.ask(6)
-    opt.tell(first, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+        first = opt.ask(5)
+    assert all(p == base[0] for p in first)
+    opt.tell([base[0], *first], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])  # runs 0, 3, 4, 5, 6, 7
+    opt.tell(base[1:], [1.0, 1.0])
     a, b = opt.ask(2)
     assert a == b == {"x": "only", "epochs": 3}
-    assert opt.run_ids(a) == (6, 0) and opt.continues(a) == 0
+    assert opt.run_ids(a) == (8, 0) and opt.continues(a) == 0
     opt.tell(a, 0.05)
-    assert opt.history[-1].continues == 0 and opt.run_ids(b) == (7, 1)
+    assert opt.history[-1].continues == 0 and opt.run_ids(b) == (9, 3)
 
 
 def test_a_timed_out_copy_of_pending_params_releases_its_own_trial(monkeypatch: Any) -> None:
-    # In an exhausted space two pending points share their params (runs 0 and 1). A
-    # heartbeat kept run 0 alive and run 1 timed out, but the timeout released the first
+    # In an exhausted space two pending points share their params (runs 0 and 3). A
+    # heartbeat kept run 0 alive and run 3 timed out, but the timeout released the first
     # pending trial of those params, run 0's: run 0 was pending with its trial released,
-    # run 1's trial pending without its point, and run_ids raised AssertionError.
+    # run 3's trial pending without its point, and run_ids raised AssertionError.
     now = [time.time()]
     monkeypatch.setattr(time, "time", lambda: now[0])
     opt = Optimizer({"x": Categorical(["only"]), "epochs": Fidelity(1, 9)}, seed=0,
                     pending_timeout=10)
     p = opt.ask()
+    others = opt.ask(2)  # runs 1 and 2: the budgets the other brackets start at, 3 and 9
     now[0] += 1
     with pytest.warns(SpaceExhaustedWarning):
-        assert opt.ask() == p
+        assert opt.ask() == p  # run 3
     now[0] += 7
     opt.heartbeat(p)  # the first pending point of these params: run 0
-    now[0] += 5  # run 1 silent for 12 s
+    opt.heartbeat(others)
+    now[0] += 5  # run 3 silent for 12 s
     with pytest.warns(SpaceExhaustedWarning):
-        opt.ask()  # run 2
-    assert [t.released for t in opt._state.hyperband.trials] == [False, True, False]
+        opt.ask()  # run 4
+    assert [t.released for t in opt._state.hyperband.trials] == [False, False, False, True,
+                                                                 False]
     assert opt.run_ids(p) == (0, None)
     opt.tell(p, 0.5)
     assert opt.history[-1].run == 0 and opt._state.hyperband.trials[0].loss == 0.5
