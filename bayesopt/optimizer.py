@@ -851,7 +851,7 @@ class Optimizer:
             return False
         constrained = self.feasible is not None
         if fidelity is not None:
-            hyperband = state.hyperband_at(now)
+            hyperband = state.hyperband_at(now, read_only=True)
             assert hyperband is not None
 
             def unrun(budget: float) -> bool:

@@ -564,14 +564,18 @@ class OptimizerState:
         trial = hyperband.trials[point.run]
         return None if trial.loss is not None or trial.released else point.run
 
-    def hyperband_at(self, now: float | None) -> Hyperband | None:
+    def hyperband_at(self, now: float | None, read_only: bool = False) -> Hyperband | None:
         """A copy of the Hyperband trials as an event at `now` finds them: the trials of
-        pending points timed out by then released (what `apply` does before an ask)."""
+        pending points timed out by then released (what `apply` does before an ask).
+        `read_only`: the state's own trials when none is to be released, for a caller
+        that only reads them (a copy of a thousand trials takes ~12 ms)."""
         if self.hyperband is None:
             return None
+        gone = [] if now is None else [p for p in self.pending if self.is_expired(p, now)]
+        if read_only and not gone:
+            return self.hyperband
         hyperband = copy.deepcopy(self.hyperband)
-        if now is not None:
-            release_trials(self, hyperband, [p for p in self.pending if self.is_expired(p, now)])
+        release_trials(self, hyperband, gone)
         return hyperband
 
     def asked(self, params: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -4,8 +4,8 @@
 
 `minimize` asks whether a finite space is exhausted (`bayesopt.optimizer.space_exhausted`:
 every admitted point observed or pending) before each ask, and stops when it is. For each
-space — two Integer dimensions of 100 values (10,000 points), and a third of 10 values
-(100,000) — without and with ``feasible=`` (a callable admitting a + b ≤ 150, about 88 % of
+space — two Integer dimensions of 100 values (10,000 points), a third of 10 values
+(100,000), and the two with a `Fidelity(1, 27)` — without and with ``feasible=`` (a callable admitting a + b ≤ 150, about 88 % of
 the points), an Optimizer is given `--asks` asks and tells of a cheap objective, then timed
 with `time.process_time` (CPU, this process):
 
@@ -29,12 +29,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bayesopt import Integer, Optimizer
+from bayesopt import Fidelity, Integer, Optimizer
 from bayesopt.optimizer import space_exhausted
 
-SPACES = {
+SPACES: dict[str, dict[str, Any]] = {
     "10,000": {"a": Integer(0, 99), "b": Integer(0, 99)},
     "100,000": {"a": Integer(0, 99), "b": Integer(0, 99), "c": Integer(0, 9)},
+    # configurations × budgets: the check counts the runs at the budget of the bracket due
+    "10,000 × Fidelity(1, 27)": {"a": Integer(0, 99), "b": Integer(0, 99),
+                                 "epochs": Fidelity(1, 27)},
 }
 
 
