@@ -1024,8 +1024,10 @@ def _report_result(args: argparse.Namespace, result: OptimizeResult) -> None:
     _print(format_table(record, top=5))
     _print(_best_line(record))
     if result.stop_reason == "space_exhausted":
-        _print(f"every point of the space has been evaluated: the run stopped before "
-               f"--n-calls {args.n_calls} (another evaluation would repeat a point)")
+        every = ("every point of the space has been evaluated" if result.space.fidelity is None
+                 else "every configuration has been run at every budget a bracket starts at")
+        _print(f"{every}: the run stopped before --n-calls {args.n_calls} (another "
+               "evaluation would repeat a point)")
     if args.journal is not None or args.storage is not None:
         _print(f"{_source(args, '--journal')} (`{_show_hint(args)}` for more; run the same "
               "command with a larger --n-calls to continue)")

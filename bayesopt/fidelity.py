@@ -19,6 +19,21 @@ is cancelled or times out before its result (`release`) is as if never
 started: its job (the promotion, or the new configuration's place in the
 cycle) is due again.
 
+In a finite space whose configurations all have a run at the base budget of the
+bracket due (observed or pending), a new configuration goes to the next bracket in
+the cycle's order whose base budget has a configuration without one, taking the due
+bracket's place in the cycle: each bracket samples its own configurations (Li et al.
+2018, Alg. 1), so every configuration may run at every bracket's base budget, `high`
+included.
+
+A run made pending outside the asks (`add`: `Optimizer.add_pending`, a warm-start
+point of `minimize`) at budget b is, for a configuration due for promotion to b
+(in the best ⌊m/η⌋ of its rung, not promoted yet), that promotion; else a new
+configuration of the bracket whose base budget is b, ranked in its base rung and
+promoted as any other, beside the cycle (the asks' cycle goes on as before: an
+added configuration takes no asked one's place); at a budget no bracket starts at,
+a run outside the schedule (bracket and rung `OUTSIDE`), data for the model only.
+
 Every decision is a pure function of the trial records, which only ask and
 tell change, so replaying the same events gives the same decisions.
 
@@ -39,7 +54,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -48,8 +63,9 @@ import numpy as np
 from acquisition.checks import check_fields, integer, real, rule
 from bayesopt.space import Fidelity
 
-__all__ = ["MODEL_MIN_FACTOR", "Hyperband", "Job", "SuccessiveHalving", "Trial", "bracket_sizes",
-           "budget_level", "exact_fraction", "max_bracket", "model_budget", "rung_budgets"]
+__all__ = ["MODEL_MIN_FACTOR", "OUTSIDE", "Hyperband", "Job", "SuccessiveHalving", "Trial",
+           "base_budgets", "bracket_sizes", "budget_level", "exact_fraction", "max_bracket",
+           "model_budget", "rung_budgets"]
 
 
 # ------------------------------------------------------------ bracket arithmetic
@@ -80,6 +96,13 @@ def rung_budgets(fidelity: Fidelity, s: int) -> tuple[float | int, ...]:
     return tuple(max(float(fidelity.low), float(b)) for b in budgets)
 
 
+def base_budgets(fidelity: Fidelity) -> tuple[float | int, ...]:
+    """The base budget of each bracket s = 0..s_max (index s): R·η^−s, rounded as
+    `rung_budgets` rounds it."""
+    s_max = max_bracket(fidelity.low, fidelity.high, fidelity.eta)
+    return tuple(rung_budgets(fidelity, s)[0] for s in range(s_max + 1))
+
+
 # --------------------------------------------------------------------- ASHA
 @dataclass
 class Trial:
@@ -98,6 +121,10 @@ class Trial:
     continues: int | None = None
     observation: int | None = None  # history index once told
     released: bool = False
+    added: bool = False  # made pending outside the asks (`Hyperband.add`): not in the cycle
+
+
+OUTSIDE = -1  # the bracket and rung of an added run at a budget no bracket starts at
 
 
 @dataclass(frozen=True)
@@ -121,14 +148,37 @@ class Hyperband:
     def s_max(self) -> int:
         return max_bracket(self.fidelity.low, self.fidelity.high, self.fidelity.eta)
 
-    def next_job(self) -> Job:
-        """The promotion due at the highest budget, else a new configuration."""
+    def next_job(self, fresh: Callable[[float], bool] | None = None) -> Job:
+        """The promotion due at the highest budget, else a new configuration. `fresh`: for
+        a finite space, whether some configuration has no run at a budget yet; the new
+        configuration then goes to the first bracket, in the cycle's order from the one
+        due, whose base budget has one (`skip_to`), or to the one due if none has."""
         for budget, s, k in self._rungs_by_budget():
             promotable = self._promotable(s, k)
             if promotable is not None:
                 return Job(s, k + 1, rung_budgets(self.fidelity, s)[k + 1], promotable)
         s = self._next_bracket()
+        if fresh is not None:
+            bases = base_budgets(self.fidelity)
+            s = next((t for t in self._cycle_from(s) if fresh(bases[t])), s)
         return Job(s, 0, rung_budgets(self.fidelity, s)[0])
+
+    def _cycle_from(self, s: int) -> list[int]:
+        """The brackets in the Hyperband cycle's order from bracket s: s, s − 1, …, 0,
+        s_max, …, s + 1."""
+        return [*range(s, -1, -1), *range(self.s_max, s, -1)]
+
+    def skip_to(self, due: Job, budget: float) -> Job | None:
+        """The job of a new configuration asked at `budget` while `due` (`next_job()`, a
+        new configuration at another budget) was due: a new configuration of the bracket
+        whose base budget `budget` is, in the place of the one due in the cycle — in a
+        finite space every configuration has a run at the due bracket's base budget
+        (`next_job`'s `fresh`); None when `due` is a promotion or no bracket starts at
+        `budget` (the ask does not follow the schedule)."""
+        bases = base_budgets(self.fidelity)
+        if due.continues is not None or budget not in bases:
+            return None
+        return Job(bases.index(budget), 0, budget)
 
     def _rungs_by_budget(self) -> list[tuple[float, int, int]]:
         rungs = [(float(b), s, k) for s in range(self.s_max + 1)
@@ -137,18 +187,23 @@ class Hyperband:
 
     def _promotable(self, s: int, k: int) -> int | None:
         """The best finished trial of rung k of bracket s within the top ⌊m/η⌋, not yet promoted."""
+        return next(self._promotable_trials(s, k), None)
+
+    def _promotable_trials(self, s: int, k: int) -> Iterator[int]:
+        """The finished trials of rung k of bracket s within the top ⌊m/η⌋ and not yet
+        promoted, best first."""
         done = [i for i, t in enumerate(self.trials)
                 if t.bracket == s and t.rung == k and t.loss is not None]
         promoted = {t.continues for t in self.trials if t.continues is not None and not t.released}
         ranked = sorted(done, key=lambda i: (self.trials[i].loss, i))
         for i in ranked[: len(done) // self.fidelity.eta]:
             if i not in promoted and math.isfinite(self.trials[i].loss):  # type: ignore[arg-type]
-                return i
-        return None
+                yield i
 
     def _next_bracket(self) -> int:
         """Bracket of the next new configuration: position in the Hyperband cycle."""
-        started = sum(t.rung == 0 and t.continues is None and not t.released for t in self.trials)
+        started = sum(t.rung == 0 and t.continues is None and not t.released and not t.added
+                      for t in self.trials)
         sizes = bracket_sizes(self.s_max, self.fidelity.eta)
         position = started % sum(sizes)
         for s in range(self.s_max, -1, -1):
@@ -160,6 +215,22 @@ class Hyperband:
     def start(self, job: Job, config: Hashable) -> None:
         """Record the ask of `job` for `config` (pending until `finish`)."""
         self.trials.append(Trial(config, job.bracket, job.rung, job.budget, None, job.continues))
+
+    def add(self, config: Hashable, budget: float) -> None:
+        """Record a run of `config` at `budget` made pending outside the asks (pending until
+        `finish`; see the module docstring): the promotion of its finished run due at
+        `budget`, else a new configuration of the bracket starting at `budget`, else a
+        run outside the schedule."""
+        for _, s, k in self._rungs_by_budget():
+            if rung_budgets(self.fidelity, s)[k + 1] != budget:
+                continue
+            for i in self._promotable_trials(s, k):
+                if self.trials[i].config == config:
+                    self.trials.append(Trial(config, s, k + 1, budget, continues=i, added=True))
+                    return
+        bases = base_budgets(self.fidelity)
+        s = bases.index(budget) if budget in bases else OUTSIDE
+        self.trials.append(Trial(config, s, 0 if s != OUTSIDE else OUTSIDE, budget, added=True))
 
     def pending_trial(self, config: Hashable, budget: float) -> int | None:
         """The pending trial of `config` at `budget`, or None."""

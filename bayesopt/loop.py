@@ -25,6 +25,7 @@ import numpy as np
 
 from acquisition.checks import check_fields, integer, optional, real, rule
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureGuard, caller_level
+from bayesopt.fidelity import base_budgets
 from bayesopt.heartbeats import Heartbeats
 from bayesopt.journal import JournalError, check_journal_path, holds_a_run
 from bayesopt.optimizer import (
@@ -163,7 +164,7 @@ def minimize(
         With a `Fidelity` every run counts once, whatever its budget, and the
         best is judged at the top budget only: a run too short to reach it
         returns no best point, with a `TopBudgetWarning`. A finite space (only
-        Integer and Categorical dimensions, no Fidelity) with fewer points than
+        Integer and Categorical dimensions) with fewer points than
         `n_calls` (those ``feasible=`` admits) is evaluated once at each point
         and the run stops there, with one `SpaceExhaustedWarning` and
         ``result.stop_reason == "space_exhausted"``, as Optuna's GridSampler stops
@@ -171,7 +172,12 @@ def minimize(
         best point again, once per remaining call): a repeat is no new
         information about a deterministic objective. For replicates of a noisy
         one, ask and tell an `Optimizer`, whose ask then repeats the best point
-        with a `SpaceExhaustedWarning` each time.
+        with a `SpaceExhaustedWarning` each time. With a Fidelity in a finite space
+        each configuration runs at most once at each budget a bracket starts at
+        (`high` included; each bracket samples its own configurations, Hyperband's
+        Alg. 1), and promotions as the schedule makes them; the run stops the same
+        way once no promotion is due and every configuration has run at every such
+        budget (docs/multi-fidelity.md).
     x0 : dict or list of dicts (or a pandas DataFrame's rows, as `Optimizer.tell` reads
         them), optional
         Warm start (scikit-optimize's names and semantics): known points. Without
@@ -365,8 +371,10 @@ def minimize(
 
 STOP_REASONS = {  # OptimizeResult.stop_reason: why minimize stopped
     "n_calls": "n_calls evaluations were started (in a shared study, every worker's)",
-    "space_exhausted": "every point of a finite space was evaluated or running: another "
-                       "would repeat one (`bayesopt.optimizer.space_exhausted`)",
+    "space_exhausted": "every point of a finite space was evaluated or running (with a "
+                       "Fidelity: every configuration at every budget a bracket starts at, "
+                       "and no promotion due): another would repeat one "
+                       "(`bayesopt.optimizer.space_exhausted`)",
     "callback": "the callback returned True",
     "timeout": "timeout= seconds passed",
     "max_cost": "the summed cost reached max_cost",
@@ -395,9 +403,16 @@ def _stop_reason(opt: Optimizer, budget: Budget, limits: RunLimits) -> str:
 def _warn_exhausted(opt: Optimizer, n_calls: int) -> None:
     """The one warning of a run that stopped on an exhausted finite space."""
     size = admitted_count(opt.space, opt.feasible)
+    fidelity = opt.space.fidelity
+    if fidelity is None:
+        done = f"every one of its {size} points has been evaluated (or is running)"
+    else:
+        bases = sorted(base_budgets(fidelity))
+        done = (f"every one of its {size} configurations has been run (or is running) at "
+                f"every budget a Hyperband bracket starts at ({fidelity.name} in "
+                f"{bases}), and no promotion is due")
     warnings.warn(
-        f"search space exhausted: every one of its {size} points has been evaluated (or is "
-        "running), so "
+        f"search space exhausted: {done}, so "
         f"minimize stopped with {len(opt.history)} evaluations, before n_calls={n_calls} "
         "(result.stop_reason == 'space_exhausted'): another evaluation would repeat a "
         "point; for replicates of a noisy objective, ask and tell an Optimizer",

@@ -61,8 +61,10 @@ from bayesopt.propose import (
     AskSettings,
     Proposal,
     SpaceExhaustedWarning,
+    admitted_points,
     exhausted,
     fitted_after_tell,
+    has_unrun,
     load_kernels,
     update_after_tell,
 )
@@ -165,12 +167,29 @@ SpaceLike: TypeAlias = "Mapping[str, Dimension] | Sequence[Dimension] | Space"
 Constraints: TypeAlias = "Sequence[Number] | Sequence[Sequence[Number] | np.ndarray] | np.ndarray"
 
 
+class _Grid:
+    """The admitted points of a finite space (`bayesopt.propose.admitted_points`), built at
+    the first exhaustion check that needs them and kept while the space and the input
+    constraints are the same objects: they depend on those alone, and building them
+    decodes and checks up to 100,000 points (bench/results/exhaustion_check.md)."""
+
+    def __init__(self) -> None:
+        self.points: np.ndarray | None = None
+        self.key: tuple[Space, InputConstraints | None] | None = None
+
+    def of(self, space: Space, feasible: InputConstraints | None) -> np.ndarray | None:
+        if self.key is None or self.key[0] is not space or self.key[1] is not feasible:
+            self.points, self.key = admitted_points(space, feasible), (space, feasible)
+        return self.points
+
+
 # Attributes a pickled or deep-copied Optimizer does not carry over, each with the value
-# the copy starts with: a lock of its own, and no link to a journal or study (the copy
-# is detached from the original's file). Every other attribute is copied.
+# the copy starts with: a lock of its own, no link to a journal or study (the copy
+# is detached from the original's file), an empty cache. Every other attribute is copied.
 _PROCESS_LOCAL: dict[str, Callable[[], Any]] = {
     "_lock": threading.RLock,
     "_link": lambda: None,
+    "_grid": _Grid,  # a cache, rebuilt at its first use
 }
 # the key under which a pickle records the library version that wrote it (not an attribute)
 _PICKLED_BY = "__bayesopt_version__"
@@ -426,6 +445,7 @@ class Optimizer:
         self.pruner = pruner
         self._lock = threading.RLock()
         self._spread_warned = False  # `_warn_spread_out` warns once per optimizer
+        self._grid = _Grid()  # the admitted points of a finite space, once built
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None
         check_destination(journal, storage, study)
@@ -580,7 +600,11 @@ class Optimizer:
 
     def _ask_settings(self) -> AskSettings:
         return AskSettings(self.acquisition, self.n_initial, self.ucb_beta, self.options,
-                           self.feasible, self.cost_budget)
+                           self.feasible, self.cost_budget, self._admitted_points)
+
+    def _admitted_points(self) -> np.ndarray | None:
+        """The admitted points of a finite space (`admitted_points`), built once (`_Grid`)."""
+        return self._grid.of(self.space, self.feasible)
 
     @property
     def n_constraints(self) -> int | None:
@@ -778,18 +802,26 @@ class Optimizer:
         asked = self._asked(1, total)
         return None if asked is None else asked[0][0]
 
-    def _asked(self, count: int,
-               total: int | None = None) -> list[tuple[dict[str, Any], int]] | None:
+    def _asked(self, count: int, total: int | None = None, until_exhausted: bool = False,
+               ) -> list[tuple[dict[str, Any], int]] | None:
         """`ask(count)` (or, with `total`, `ask_within(total)`): each point asked with its
-        run id (`run_ids`); None when the study is full (`ask_within`)."""
+        run id (`run_ids`); None when the study is full (`ask_within`), or, with
+        `until_exhausted`, when a finite space is exhausted (`space_exhausted`: the ask
+        would repeat a point) — in a shared study checked again under the study's lock,
+        with the other workers' events read, so that another worker's ask of the last new
+        point cannot land between the check and the ask."""
         with self._lock, self._numeric_threads():
-            if total is not None:
+            if total is not None or until_exhausted:
                 self._refresh()
-                if self._is_full(total, time.time()):  # no refit for nothing
+                now = time.time()
+                if total is not None and self._is_full(total, now):  # no refit for nothing
+                    return None
+                if until_exhausted and self._exhausted(now):
                     return None
             rng = self._prefit() if self.shared else None
-            build = ((lambda: self._ask_event(count, rng)) if total is None
-                     else (lambda: self._ask_event_within(total, rng)))
+            checked = until_exhausted and self.shared
+            build = ((lambda: self._ask_event(count, rng)) if total is None and not checked
+                     else (lambda: self._ask_event_within(total, rng, checked)))
             try:
                 event = self._commit(build, computes=True)
             except _StudyFull:
@@ -799,10 +831,39 @@ class Optimizer:
             assert all(r.run is not None for r in runs), "an ask's points are pending last"
             return [(dict(p), cast(int, r.run)) for p, r in zip(event.points, runs)]
 
-    def _ask_event_within(self, total: int, rng: np.random.Generator | None) -> Ask:
-        if self._is_full(total, time.time()):
+    def _ask_event_within(self, total: int | None, rng: np.random.Generator | None,
+                          until_exhausted: bool = False) -> Ask:
+        now = time.time()
+        if total is not None and self._is_full(total, now):
+            raise _StudyFull
+        if until_exhausted and self._exhausted(now):
             raise _StudyFull
         return self._ask_event(1, rng)
+
+    def _exhausted(self, now: float) -> bool:
+        """Whether the next ask at `now` would repeat a point of a finite space: every
+        point the input constraints admit is observed or pending (`space_exhausted`);
+        with a Fidelity, whose promotions repeat configurations by design, when the
+        schedule's next job is a new configuration and every admitted configuration has
+        a run (observed or pending) at its budget."""
+        state, fidelity = self._state, self.space.fidelity
+        if self.space.cardinality is None:
+            return False
+        constrained = self.feasible is not None
+        if fidelity is not None:
+            hyperband = state.hyperband_at(now, read_only=True)
+            assert hyperband is not None
+
+            def unrun(budget: float) -> bool:
+                return has_unrun(state, self._admitted_points, constrained, budget, now)
+
+            job = hyperband.next_job(unrun)
+            return job.continues is None and not unrun(job.budget)
+        pending = [p.params for p in state.active_pending(now)]
+        seen = state.X_all
+        if pending:
+            seen = np.concatenate([seen, self.space.encode_valid(pending)])
+        return exhausted(self.space, self._admitted_points, seen, constrained)
 
     def _is_full(self, total: int, now: float) -> bool:
         return len(self._state.history) + len(self._state.active_pending(now)) >= total
@@ -1293,6 +1354,16 @@ class Optimizer:
         tell or cancel is of this optimizer's earliest pending run of them (`report`).
         A point added by a bayesopt before 0.8.0 has no id, and is named by its params
         (its pending event does not carry "numbered": docs/event-fold.md).
+
+        With a `Fidelity` a point is a configuration at a budget (its Fidelity's value), a
+        run of the Hyperband schedule as an asked one is (`bayesopt.fidelity.Hyperband.add`):
+        the promotion of that configuration's finished run when it is due for promotion
+        to that budget (`continues` names the run), else a new configuration of the
+        bracket that starts at that budget, ranked in that bracket's base rung and
+        promoted from it as any other (taking no asked configuration's place in the
+        Hyperband cycle); at a budget no bracket starts at, a run outside the schedule
+        (its result is data for the model, ranked in no rung). Later asks fantasize a new
+        configuration and never propose it again, as an asked one.
         """
         repeat = check_bool("repeat", repeat)
         return self._add_pending(params, repeat=repeat)
@@ -1302,9 +1373,6 @@ class Optimizer:
         """`add_pending`; with `unseen` also ValueError for a point observed already (in a
         shared study checked under its lock, with the other workers' tells read)."""
         points, _ = as_batch(params, None)
-        if self.space.fidelity is not None:
-            raise ValueError(f"add_pending: with a Fidelity ({self.space.fidelity.name!r}) the "
-                             "Hyperband schedule sets every budget; ask for the points instead")
         with self._lock:
             canonical = self.space.validate_points(points)
 
@@ -1675,11 +1743,14 @@ def claim_journal(opt: Optimizer) -> None:
             link.claim()
 
 
-def ask_run(opt: Optimizer, total: int | None = None) -> tuple[dict[str, Any], int] | None:
+def ask_run(opt: Optimizer, total: int | None = None, until_exhausted: bool = False,
+            ) -> tuple[dict[str, Any], int] | None:
     """`opt.ask()` (or, with `total`, `opt.ask_within(total)`) and the asked point's run
     id, for a caller that tells by run (`minimize`'s loop: several runs of the same params
-    may be in flight, `Optimizer.tell`'s ``run=``); None when the study is full."""
-    asked = opt._asked(1, total)
+    may be in flight, `Optimizer.tell`'s ``run=``); None when the study is full, or, with
+    `until_exhausted`, when the ask would repeat a point of an exhausted finite space
+    (`space_exhausted`; in a shared study checked under the study's lock)."""
+    asked = opt._asked(1, total, until_exhausted)
     return None if asked is None else asked[0]
 
 
@@ -1700,17 +1771,14 @@ def add_warm_pending(opt: Optimizer, params: dict[str, Any]) -> int | None:
 def space_exhausted(opt: Optimizer) -> bool:
     """Whether every point of `opt`'s finite space that its input constraints admit is
     observed or pending, so that its next ask would repeat one with a
-    `SpaceExhaustedWarning` (`bayesopt.propose.exhausted`; never with a Fidelity).
-    `minimize` stops asking then."""
-    if opt.space.cardinality is None or opt.space.fidelity is not None:  # no lock, no read
+    `SpaceExhaustedWarning` (`bayesopt.propose.exhausted`); with a Fidelity, whether the
+    schedule's next job is a new configuration and every admitted configuration has a run
+    at its budget (`Optimizer._exhausted`). `minimize` stops asking then."""
+    if opt.space.cardinality is None:  # no lock, no read
         return False
     with opt._lock:
         opt._refresh()
-        pending = [p.params for p in opt._state.active_pending(time.time())]
-        seen = opt._state.X_all
-        if pending:
-            seen = np.concatenate([seen, opt.space.encode_valid(pending)])
-    return exhausted(opt.space, opt.feasible, seen)
+        return opt._exhausted(time.time())
 
 
 def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:

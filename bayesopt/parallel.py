@@ -93,9 +93,8 @@ class Dispatch(NamedTuple):
     """A point handed to an evaluation, and the run it is of: its id (`Optimizer.run_ids`)
     for an asked point or one `start_warm` added (`add_pending` returns it), which its
     tell names (several runs of the same params may be in flight: one timed out and asked
-    again); None for a warm-start point evaluated unmarked (with a `Fidelity`), told by
-    its params. `warm`: a warm-start point not yet pending, which `start_warm` adds before
-    it is evaluated."""
+    again); None for a warm-start point not added yet. `warm`: a warm-start point not yet
+    pending, which `start_warm` adds before it is evaluated."""
 
     params: dict[str, Any]
     run: int | None
@@ -167,12 +166,11 @@ def next_point(opt: Optimizer, budget: Budget) -> Dispatch | None:
     """The next point to evaluate, with its run id; None when a finite space has no new
     point left (`bayesopt.optimizer.space_exhausted`: every point is observed or pending),
     and in a shared study once the study's evaluations told and running reach the budget
-    (counted under the study's lock)."""
-    from bayesopt.optimizer import ask_run, space_exhausted
+    (both checked under the study's lock, so that no other worker's ask lands between the
+    check and this ask)."""
+    from bayesopt.optimizer import ask_run
 
-    if space_exhausted(opt):
-        return None
-    asked = ask_run(opt, budget.total if opt.shared else None)
+    asked = ask_run(opt, budget.total if opt.shared else None, until_exhausted=True)
     return None if asked is None else Dispatch(*asked)
 
 
@@ -183,15 +181,12 @@ def start_warm(opt: Optimizer, dispatch: Dispatch) -> Dispatch | None:
     propose it) and its tell, by that run, releases it rather than matching nothing while
     asked points are pending (`UnmatchedTellWarning`). None in a shared study whose
     other worker has the point pending or told already: that worker evaluates it. With a
-    `Fidelity`, which sets every budget and refuses `add_pending`, the point is evaluated
-    unmarked."""
+    `Fidelity` it is a run of the Hyperband schedule at its budget (`Optimizer.add_pending`)."""
     from bayesopt.optimizer import add_warm_pending
 
     if not dispatch.warm:
         return dispatch
     started = dispatch._replace(warm=False)
-    if opt.space.fidelity is not None:
-        return started
     run = add_warm_pending(opt, dispatch.params)
     return None if run is None else started._replace(run=run)
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -142,33 +142,45 @@ class _Conditioned:
 def admitted_count(space: Space, feasible: InputConstraints | None) -> int | None:
     """Distinct points of a finite space that the input constraints admit (all of them
     without constraints), counted when its grid of combinations holds at most
-    `_ENUMERATION_LIMIT` points (every one decoded and checked; a conditional space
-    decodes several to one); None for a larger or continuous space."""
+    `_ENUMERATION_LIMIT` points (`admitted_points`); None for a larger or continuous space."""
+    points = admitted_points(space, feasible)
+    return None if points is None else int(points.shape[0])
+
+
+def admitted_points(space: Space, feasible: InputConstraints | None) -> np.ndarray | None:
+    """The distinct encoded points (configurations, with a Fidelity, which encodes to no
+    column) of a finite space that the input constraints admit, when its grid of
+    combinations holds at most `_ENUMERATION_LIMIT` points (every one decoded and checked;
+    a conditional space decodes several to one); None for a larger or continuous space."""
     cards = [d.cardinality for d in space.dimensions]
     sizes = [int(k) for k in cards if k is not None]
     if len(sizes) < len(cards) or math.prod(sizes) > _ENUMERATION_LIMIT:
         return None
     points = np.unique(grid_points(space), axis=0)
-    return int(points.shape[0] if feasible is None else feasible.mask(points).sum())
+    return points if feasible is None else points[feasible.mask(points)]
 
 
-def exhausted(space: Space, feasible: InputConstraints | None, seen: np.ndarray) -> bool:
+def exhausted(space: Space, admitted: Callable[[], np.ndarray | None], seen: np.ndarray,
+              constrained: bool) -> bool:
     """Whether every point of a finite space that the input constraints admit is among the
-    encoded points `seen` (observed and pending, `is_near` as an ask judges them): a next
-    ask would repeat one (`Proposer._repeat_point`). False for a space with a Fidelity
-    (Hyperband runs a configuration again at a larger budget by design), and for one whose
-    grid of combinations holds more than `_ENUMERATION_LIMIT` points or is continuous."""
-    cards = [d.cardinality for d in space.dimensions]
-    if space.fidelity is not None or None in cards:
+    encoded points `seen` (`is_near`, as an ask judges them): a next ask would repeat one
+    (`Proposal._repeat_point`). `admitted` gives those points (`admitted_points`, None for a
+    grid of more than `_ENUMERATION_LIMIT` points or a continuous space: False); it is
+    called only when `seen` can cover them: without input constraints (`constrained`
+    False) once `seen` holds as many points as the space. With a Fidelity the points are
+    configurations, and `seen` those run at one budget (`Optimizer._exhausted`)."""
+    if too_few(space, seen.shape[0], constrained):
         return False
-    if math.prod(int(k) for k in cards if k is not None) > _ENUMERATION_LIMIT:
+    points = admitted()
+    if points is None:
         return False
-    if feasible is None and seen.shape[0] < int(space.cardinality or 0):  # the cheap bound
-        return False
-    points = np.unique(grid_points(space), axis=0)
-    if feasible is not None:
-        points = points[feasible.mask(points)]
     return seen.shape[0] >= points.shape[0] and all(is_near(x, seen) for x in points)
+
+
+def too_few(space: Space, n_seen: int, constrained: bool) -> bool:
+    """The cheap bound of `exhausted`: without input constraints, fewer points seen than
+    the finite space holds cannot cover it."""
+    return not constrained and n_seen < int(space.cardinality or 0)
 
 
 def grid_points(space: Space) -> np.ndarray:
@@ -195,6 +207,8 @@ class AskSettings:
     options: OptimizerOptions
     feasible: InputConstraints | None = None  # input constraints every ask satisfies
     cost_budget: float | None = None  # logei_per_cost cools α over it (None: α = 1)
+    # the admitted points of a finite space (`admitted_points`), as the optimizer keeps them
+    grid: Callable[[], np.ndarray | None] | None = None
 
 
 class Proposal:
@@ -211,6 +225,9 @@ class Proposal:
         self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)
         self.hyperband: Hyperband | None = state.hyperband_at(now)
+        self.now = now
+        self.budget: float | None = None  # with a Fidelity, the budget being asked
+        self.started: list[dict[str, Any]] = []  # with a Fidelity, this ask's points so far
         # acquisition="hedge": the gains this ask's choices use (credited at its first
         # model point), every member's nominee of each model point and the member chosen
         self.hedge_gains: np.ndarray | None = None
@@ -245,7 +262,9 @@ class Proposal:
         budget, or a new configuration at its bracket's base budget."""
         hyperband, fidelity = self.hyperband, self.space.fidelity
         assert hyperband is not None and fidelity is not None
-        job = hyperband.next_job()
+        finite = self.space.cardinality is not None
+        job = hyperband.next_job(self._has_unrun if finite else None)
+        self.budget = job.budget
         if job.continues is None:
             params = self._new_pending()
         else:
@@ -254,6 +273,7 @@ class Proposal:
             params = dict(self.state.history[source].params)
         params[fidelity.name] = job.budget  # type: ignore[index]
         hyperband.start(job, config_key(self.space, params))
+        self.started.append(params)
         return params
 
     def _new_point(self) -> tuple[dict[str, Any], np.ndarray]:
@@ -263,7 +283,9 @@ class Proposal:
         decoding; decoding can still land on one of them (a Real narrow next
         to its magnitude has few floats), so the canonical encoding is checked
         again and a random new point taken instead. When a finite space has
-        no new point left, this warns once and repeats the best observation.
+        no new point left, this warns once and repeats the best observation —
+        with a Fidelity, once no configuration is left without a run at the
+        asked budget either (`_unrun_configuration`).
         """
         x = self._propose()
         for _ in range(8):
@@ -274,7 +296,43 @@ class Proposal:
             if not is_near(canonical, self._avoid()) and self._admits(params):
                 return params, canonical
             x = self._random_new_point(self._avoid())
+        unrun = self._unrun_configuration()
+        if unrun is not None:
+            params = self.space.decode(unrun[None, :])[0]
+            return params, self.space.encode_valid([params])[0]
         return self._repeat_point()
+
+    def _unrun_configuration(self) -> np.ndarray | None:
+        """With a Fidelity, once every configuration of a finite space is observed or pending
+        at some budget: a configuration without a run (observed, pending, or asked in this
+        ask) at the budget of the new configuration being asked, uniformly at random among
+        those the input constraints admit — Hyperband's brackets each sample their own
+        configurations (Li et al., JMLR 2018, Alg. 1), so each bracket may run every one
+        at its base budget — or None when there is none (or no Fidelity, or a space too
+        large to enumerate)."""
+        fidelity = self.space.fidelity
+        if fidelity is None or fidelity.name is None or self.budget is None:
+            return None
+        points = self._admitted_points()
+        if points is None:
+            return None
+        runs = runs_at(self.state, fidelity.name, self.budget, self.now, self.started)
+        seen = self.space.encode_valid(runs) if runs else np.zeros((0, self.space.n_columns))
+        fresh = points[[not is_near(x, seen) for x in points]]
+        return cast(np.ndarray, fresh[self.rng.integers(fresh.shape[0])]) if fresh.size else None
+
+    def _has_unrun(self, budget: float) -> bool:
+        """Whether some admitted configuration of a finite space has no run at `budget`
+        (observed, pending, or asked in this ask: `has_unrun`)."""
+        grid = self._admitted_points
+        return has_unrun(self.state, grid, self.settings.feasible is not None, budget,
+                         self.now, self.started)
+
+    def _admitted_points(self) -> np.ndarray | None:
+        """`admitted_points` of the space, as the optimizer keeps them (`AskSettings.grid`)."""
+        if self.settings.grid is not None:
+            return self.settings.grid()
+        return admitted_points(self.space, self.settings.feasible)
 
     def _propose(self) -> np.ndarray | None:
         n_ok = self.data.y.shape[0]
@@ -368,7 +426,8 @@ class Proposal:
             "feasible region is too small, or every point of it is observed or pending")
 
     def _admitted_count(self) -> int | None:
-        return admitted_count(self.space, self.settings.feasible)
+        points = self._admitted_points()
+        return None if points is None else int(points.shape[0])
 
     def _random_new_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """A uniformly random point not in `avoid`, or None if a finite space has none left."""
@@ -812,6 +871,30 @@ def load_kernels(state: OptimizerState) -> None:
 
 
 NEAR = 1e-12  # squared distance (unit cube) within which a point repeats another
+
+
+def runs_at(state: OptimizerState, name: str, budget: float, now: float | None,
+            more: Sequence[Mapping[str, Any]] = ()) -> list[Mapping[str, Any]]:
+    """The params of the runs at the Fidelity `name`'s `budget`: observed, pending at `now`
+    (not timed out), and in `more` (an ask's points so far)."""
+    pending = [p.params for p in state.active_pending(now)]
+    return [p for group in ([o.params for o in state.history], pending, more)
+            for p in group if p[name] == budget]
+
+
+def has_unrun(state: OptimizerState, grid: Callable[[], np.ndarray | None], constrained: bool,
+              budget: float, now: float | None,
+              more: Sequence[Mapping[str, Any]] = ()) -> bool:
+    """Whether some configuration of a finite space with a Fidelity that the input
+    constraints admit (`grid`, `constrained`: as for `exhausted`) has no run at `budget`
+    (`runs_at`, with `more`)."""
+    space = state.space
+    assert space.fidelity is not None and space.fidelity.name is not None
+    runs = runs_at(state, space.fidelity.name, budget, now, more)
+    if too_few(space, len(runs), constrained):  # before encoding them
+        return True
+    seen = space.encode_valid(runs) if runs else np.zeros((0, space.n_columns))
+    return not exhausted(space, grid, seen, constrained)
 
 
 def is_near(x: np.ndarray, points: np.ndarray, tol: float = NEAR) -> bool:

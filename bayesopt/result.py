@@ -263,7 +263,8 @@ class OptimizeResult:
         The fitted surrogate's internals (encoded inputs, minimization sign).
     stop_reason : str or None
         Why `minimize` stopped, one of `bayesopt.loop.STOP_REASONS` ("n_calls": it ran
-        its budget; "space_exhausted": every point of a finite space was evaluated;
+        its budget; "space_exhausted": every point of a finite space was evaluated (with
+        a Fidelity, at every budget a bracket starts at);
         "callback", "timeout", "max_cost", "max_consecutive_failures"). None for a
         result `minimize` did not return (`Optimizer.result`, `from_json`, the command
         line's record). Not exported; `==` does not read it.

@@ -1113,10 +1113,8 @@ def random_ops(opt: Optimizer, run: Run, rng: np.random.Generator, setting: Sett
             if stop:
                 run.step(f"tell pruned #{i}", partial(opt.tell, point, value, **extras(point, i)))
         elif op == "add":
-            fresh = random_point(space, rng)
-            fidelity = opt.space.fidelity is not None  # documented: the schedule sets budgets
-            run.step(f"add_pending #{i}", opt.add_pending, fresh,
-                     refuse=Refuse("Fidelity ('budget')", "add_pending") if fidelity else None)
+            fresh = random_point(space, rng)  # with a Fidelity a run of the schedule
+            run.step(f"add_pending #{i}", opt.add_pending, fresh)
         else:
             fresh = random_point(space, rng)
             value = setting.value(objective(fresh, i), rng, i)

@@ -30,6 +30,7 @@ from bayesopt import (
     minimize,
 )
 from bayesopt.fidelity import (
+    OUTSIDE,
     Hyperband,
     Job,
     Pruning,
@@ -562,10 +563,129 @@ def test_minimize_refuses_a_pruner_it_would_never_consult() -> None:
                  pruner=SuccessiveHalving())
 
 
-def test_add_pending_with_a_fidelity_raises() -> None:
-    opt = Optimizer(_fidelity_space(), seed=0)
-    with pytest.raises(ValueError, match="add_pending: with a Fidelity"):
-        opt.add_pending({"x": 0.5, "y": 0.5, "epochs": 3})
+def test_a_point_added_with_a_fidelity_is_a_new_configuration_of_the_bracket_at_its_budget(
+        ) -> None:
+    # add_pending raised with a Fidelity: a configuration at a budget is a run of the
+    # schedule, a new configuration of the bracket starting there (budget 3: bracket 1),
+    # beside the cycle; its result ranks in that rung and is promoted from it.
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    extra = {"x": 0.5, "y": 0.5, "epochs": 3}
+    assert opt.add_pending(extra) == 0
+    assert opt.run_ids(extra) == (0, None) and opt.continues(extra) is None
+    trial = opt._state.hyperband.trials[0]
+    assert (trial.bracket, trial.rung, trial.budget, trial.added) == (1, 0, 3, True)
+    asked = opt.ask(3)  # the cycle goes on as without it: bracket 2 (budget 1) first
+    assert [p["epochs"] for p in asked] == [1, 1, 1]
+    assert all((p["x"], p["y"]) != (0.5, 0.5) for p in asked)  # never asked again
+    assert [opt.run_ids(p)[0] for p in asked] == [1, 2, 3]
+    opt.tell(extra, 0.2, run=0)
+    assert opt.history[0].run == 0 and opt._state.hyperband.trials[0].loss == 0.2
+    # in the schedule's terms: an added run takes no place in the cycle, and ranks in the
+    # base rung of its bracket, from which it is promoted
+    hyperband = Hyperband(Fidelity(1, 9, eta=3))
+    hyperband.add("added", 3)
+    assert hyperband.next_job() == Job(2, 0, 1)
+    for config in ("b", "c"):
+        hyperband.start(Job(1, 0, 3), config)
+    for trial, loss in enumerate([0.2, 0.5, 0.9]):
+        hyperband.finish(trial, loss, trial)
+    assert hyperband.next_job() == Job(1, 1, 9, continues=0)
+
+
+def test_a_point_added_with_a_fidelity_at_a_due_promotion_is_that_promotion() -> None:
+    # The configuration whose run is due for promotion to the added budget: the added run
+    # is that promotion (continues its run), and no ask promotes it a second time.
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    first = opt.ask(3)
+    opt.tell(first, [1.0, 0.5, 2.0])  # first[1] is due for promotion to 3
+    due = {**first[1], "epochs": 3}
+    run = opt.add_pending(due)
+    assert opt.run_ids(due) == (run, 1) == (3, 1) and opt.continues(due) == 1
+    asked = opt.ask()
+    assert asked["epochs"] == 1 and opt.continues(asked) is None  # not promoted twice
+    opt.tell(due, 0.4, run=run)
+    assert opt.history[-1].continues == 1 and opt.history[-1].run == 3
+
+
+def test_a_point_added_with_a_fidelity_at_a_budget_no_bracket_starts_at_is_outside() -> None:
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3)
+    odd = {"x": 0.5, "y": 0.5, "epochs": 5}  # brackets start at 1, 3 and 9
+    opt.add_pending(odd)
+    assert opt._state.hyperband.trials[0].bracket == OUTSIDE
+    first = opt.ask(3)
+    opt.tell(odd, 0.1)  # the best value, in no rung: never promoted
+    opt.tell(first, [1.0, 0.5, 2.0])
+    promoted = opt.ask()
+    assert promoted == {**first[1], "epochs": 3} and opt.continues(promoted) == 2
+    assert opt.history[0].run == 0 and opt._state.hyperband.trials[0].loss == 0.1
+
+
+def test_points_added_with_a_fidelity_are_journaled_and_resumed_as_live(tmp_path: Any
+                                                                        ) -> None:
+    path = tmp_path / "run.jsonl"
+    live = Optimizer(_fidelity_space(), seed=0, n_initial=3, journal=path)
+    first = live.ask(3)
+    live.tell(first, [1.0, 0.5, 2.0])
+    due = {**first[1], "epochs": 3}
+    added = [due, {"x": 0.25, "y": 0.75, "epochs": 9}]
+    assert live.add_pending(added) == [3, 4]
+    live.tell(added[1], 0.3)
+    resumed = Optimizer.resume(path, append=False)
+    assert resumed.pending == live.pending == [due]
+    assert resumed.run_ids(due) == live.run_ids(due) == (3, 1)
+    assert resumed._state.hyperband == live._state.hyperband
+    for twin in (live, resumed):
+        twin.tell(due, 0.4)
+    assert [live.ask() for _ in range(4)] == [resumed.ask() for _ in range(4)]
+    live.close()
+
+
+def test_a_point_added_with_a_fidelity_is_pending_for_every_worker_of_a_study(
+        tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    a = Optimizer(_fidelity_space(), storage=url, study="s", seed=0, n_initial=3)
+    b = Optimizer(_fidelity_space(), storage=url, study="s", seed=1, n_initial=3)
+    point = {"x": 0.5, "y": 0.5, "epochs": 1}
+    run = a.add_pending(point)
+    assert b.pending == [point] and b.run_ids(point) == (run, None)
+    with pytest.raises(ValueError, match="is pending already"):
+        b.add_pending(point)
+    asked = b.ask(3)
+    assert [b.run_ids(p)[0] for p in asked] == [1, 2, 3]
+    assert all((p["x"], p["y"]) != (0.5, 0.5) for p in asked)
+    b.tell(point, 0.2, run=run)  # b tells a's run: its trial is finished for both
+    a.tell(asked, [1.0, 2.0, 3.0])
+    for opt in (a, b):
+        assert opt._state.hyperband.trials[run].loss == 0.2 and opt.pending == []
+    assert a.ask() == {**point, "epochs": 3} and a.continues({**point, "epochs": 3}) == 0
+    for opt in (a, b):
+        opt.close()
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_minimize_with_x0_on_a_fidelity_space_evaluates_each_run_once_and_warns_nothing(
+        workers: int) -> None:
+    # x0 points were evaluated unmarked with a Fidelity (add_pending raised): another
+    # worker could be asked the same configuration, and their tells warned
+    # UnmatchedTellWarning while asked points were pending (warnings are errors here).
+    from concurrent.futures import ThreadPoolExecutor
+
+    x0 = [{"x": 0.5, "y": 0.5, "epochs": 1}, {"x": 0.2, "y": 0.1, "epochs": 9},
+          {"x": 0.7, "y": 0.2, "epochs": 3}]
+
+    def objective(p: dict[str, Any]) -> float:
+        time.sleep(0.02)  # the asks of the other workers come while x0 runs
+        return float(_loss(p))
+
+    with ThreadPoolExecutor(workers) as pool:
+        result = minimize(objective, _fidelity_space(), n_calls=20, x0=x0, seed=0,
+                          progress=False, n_workers=workers,
+                          executor=pool if workers > 1 else None)
+    runs = [(o.params["x"], o.params["y"], o.params["epochs"]) for o in result.history]
+    assert len(runs) == len(set(runs)) == 20  # no configuration twice at one budget
+    told = {(p["x"], p["y"], p["epochs"]): o.run for p in x0 for o in result.history
+            if o.params == p}
+    assert len(told) == 3 and None not in told.values()  # each x0 point a run of its own
 
 
 # ------------------------------------------------------------ no Fidelity: unchanged
@@ -963,40 +1083,48 @@ def test_a_timed_out_promotion_asked_again_reports_from_its_first_step(monkeypat
 
 
 def test_runs_of_a_configuration_repeated_in_an_exhausted_space_are_promoted_each() -> None:
-    # docs/multi-fidelity.md: a promotion is of a run. One configuration, six runs at
-    # budget 1 (repeats, after SpaceExhaustedWarning): the best two of six are promoted,
-    # the same params pending twice at budget 3, each continuing its own run; a tell of
-    # those params is the first's.
+    # docs/multi-fidelity.md: a promotion is of a run. One configuration: a run at each
+    # budget a bracket starts at (1, 3, 9), then five more at budget 1 (repeats, after
+    # SpaceExhaustedWarning): the best two of the six at 1 are promoted, the same params
+    # pending twice at budget 3, each continuing its own run; a tell of those params is
+    # the first's.
     opt = Optimizer({"x": Categorical(["only"]), "epochs": Fidelity(1, 9)}, seed=0)
+    base = opt.ask(3)
+    assert [p["epochs"] for p in base] == [1, 3, 9]
     with pytest.warns(SpaceExhaustedWarning):
-        first = opt.ask(6)
-    opt.tell(first, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+        first = opt.ask(5)
+    assert all(p == base[0] for p in first)
+    opt.tell([base[0], *first], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])  # runs 0, 3, 4, 5, 6, 7
+    opt.tell(base[1:], [1.0, 1.0])
     a, b = opt.ask(2)
     assert a == b == {"x": "only", "epochs": 3}
-    assert opt.run_ids(a) == (6, 0) and opt.continues(a) == 0
+    assert opt.run_ids(a) == (8, 0) and opt.continues(a) == 0
     opt.tell(a, 0.05)
-    assert opt.history[-1].continues == 0 and opt.run_ids(b) == (7, 1)
+    assert opt.history[-1].continues == 0 and opt.run_ids(b) == (9, 3)
 
 
 def test_a_timed_out_copy_of_pending_params_releases_its_own_trial(monkeypatch: Any) -> None:
-    # In an exhausted space two pending points share their params (runs 0 and 1). A
-    # heartbeat kept run 0 alive and run 1 timed out, but the timeout released the first
+    # In an exhausted space two pending points share their params (runs 0 and 3). A
+    # heartbeat kept run 0 alive and run 3 timed out, but the timeout released the first
     # pending trial of those params, run 0's: run 0 was pending with its trial released,
-    # run 1's trial pending without its point, and run_ids raised AssertionError.
+    # run 3's trial pending without its point, and run_ids raised AssertionError.
     now = [time.time()]
     monkeypatch.setattr(time, "time", lambda: now[0])
     opt = Optimizer({"x": Categorical(["only"]), "epochs": Fidelity(1, 9)}, seed=0,
                     pending_timeout=10)
     p = opt.ask()
+    others = opt.ask(2)  # runs 1 and 2: the budgets the other brackets start at, 3 and 9
     now[0] += 1
     with pytest.warns(SpaceExhaustedWarning):
-        assert opt.ask() == p
+        assert opt.ask() == p  # run 3
     now[0] += 7
     opt.heartbeat(p)  # the first pending point of these params: run 0
-    now[0] += 5  # run 1 silent for 12 s
+    opt.heartbeat(others)
+    now[0] += 5  # run 3 silent for 12 s
     with pytest.warns(SpaceExhaustedWarning):
-        opt.ask()  # run 2
-    assert [t.released for t in opt._state.hyperband.trials] == [False, True, False]
+        opt.ask()  # run 4
+    assert [t.released for t in opt._state.hyperband.trials] == [False, False, False, True,
+                                                                 False]
     assert opt.run_ids(p) == (0, None)
     opt.tell(p, 0.5)
     assert opt.history[-1].run == 0 and opt._state.hyperband.trials[0].loss == 0.5

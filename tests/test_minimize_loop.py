@@ -25,6 +25,7 @@ from bayesopt import (
     Categorical,
     EvaluationFailed,
     EvaluationFailedWarning,
+    Fidelity,
     Integer,
     Optimizer,
     Real,
@@ -808,16 +809,22 @@ def grid_objective(params: dict[str, Any]) -> float:
 GRID = {"act": Categorical(["relu", "tanh"]), "n": Integer(1, 4)}  # 8 points
 
 
+def exhausting_run(objective: Any, space: Any, n_calls: int, n_workers: int,
+                   ) -> tuple[Any, list[warnings.WarningMessage]]:
+    """minimize's result on a finite space, and the SpaceExhaustedWarnings it gave."""
+    executor = ThreadPoolExecutor(n_workers) if n_workers > 1 else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = minimize(objective, space, n_calls=n_calls, seed=0, progress=False,
+                          n_workers=n_workers, executor=executor, options=FAST)
+    return result, [w for w in caught if w.category is SpaceExhaustedWarning]
+
+
 @pytest.mark.parametrize("n_workers", [1, 3])
 def test_minimize_stops_once_every_point_of_a_finite_space_is_evaluated(n_workers: int) -> None:
     """n_calls=20 on 8 points evaluated the 8, then the best one 12 times more with a
     SpaceExhaustedWarning each; it now stops at 8, warns once, and says why."""
-    executor = ThreadPoolExecutor(n_workers) if n_workers > 1 else None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = minimize(grid_objective, GRID, n_calls=20, seed=0, progress=False,
-                          n_workers=n_workers, executor=executor, options=FAST)
-    exhausted = [w for w in caught if w.category is SpaceExhaustedWarning]
+    result, exhausted = exhausting_run(grid_objective, GRID, 20, n_workers)
     assert len(exhausted) == 1 and exhausted[0].filename == __file__
     assert "every one of its 8 points" in str(exhausted[0].message)
     assert "before n_calls=20" in str(exhausted[0].message)
@@ -851,6 +858,72 @@ def test_a_resumed_exhausted_run_evaluates_nothing_more(tmp_path: Any) -> None:
                          progress=False, options=FAST, journal=journal)
     assert [w.category for w in caught] == [ResumeWarning, SpaceExhaustedWarning]
     assert calls == [] and len(again) == 8 and again.stop_reason == "space_exhausted"
+
+
+def fidelity_grid_objective(params: dict[str, Any]) -> float:
+    return grid_objective(params) + 1.0 / params["epochs"]
+
+
+@pytest.mark.parametrize("n_workers", [1, 3])
+def test_minimize_on_a_finite_fidelity_space_runs_each_configuration_once_at_each_base_budget(
+        n_workers: int) -> None:
+    """With a Fidelity an exhausted finite space's asks repeated the best observed
+    configuration at the base budget of the bracket due (n_calls=60 on 8 configurations:
+    12 distinct runs of 60, with 35 SpaceExhaustedWarnings). Now each bracket takes
+    configurations without a run at its base budget (bracket 2 of Fidelity(1, 9), 9
+    configurations, more than the space has, gives its place to the next), and the run
+    stops once none is left and no promotion is due."""
+    space = {**GRID, "epochs": Fidelity(1, 9)}  # brackets start at 9, 3 and 1
+    result, exhausted = exhausting_run(fidelity_grid_objective, space, 60, n_workers)
+    assert len(exhausted) == 1 and exhausted[0].filename == __file__
+    assert ("every one of its 8 configurations has been run (or is running) at every budget "
+            "a Hyperband bracket starts at (epochs in [1, 3, 9])") in str(exhausted[0].message)
+    runs = [tuple(sorted(o.params.items())) for o in result.history]
+    assert len(set(runs)) == len(runs) == 24  # each configuration once at each of 1, 3, 9
+    assert result.stop_reason == "space_exhausted"
+    assert result.best_params == {"act": "relu", "n": 1, "epochs": 9}
+
+
+def test_a_finite_fidelity_space_asked_past_its_base_budgets_still_repeats_with_a_warning(
+        ) -> None:
+    """Ask and tell keep asking once every configuration has run at every base budget:
+    a repeat, with the warning, as without a Fidelity."""
+    opt = Optimizer({"c": Categorical(["a", "b"]), "epochs": Fidelity(1, 3)}, seed=0)
+    runs = []
+    for _ in range(4):  # bracket 1 (at 1: a, b), bracket 0 (at 3: the two again)
+        p = opt.ask()
+        runs.append((p["c"], p["epochs"]))
+        opt.tell(p, 1.0 if p["c"] == "a" else 2.0)
+    assert sorted(runs) == [("a", 1), ("a", 3), ("b", 1), ("b", 3)]
+    with pytest.warns(SpaceExhaustedWarning, match="search space exhausted"):
+        opt.ask()
+
+
+def test_the_exhaustion_check_is_made_again_under_the_study_s_lock(tmp_path: Any) -> None:
+    """Another worker of a study could take the last new point between a worker's
+    exhaustion check and its ask, whose ask then repeated a point with a
+    SpaceExhaustedWarning (warnings are errors here): the check is made again under the
+    study's lock, after reading the other workers' events, and the worker stops."""
+    from bayesopt.parallel import Budget, next_point
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    space = {"c": Categorical(["a", "b", "c"])}
+    a = Optimizer(space, seed=0, storage=url, study="s", options=FAST)
+    b = Optimizer(space, seed=1, storage=url, study="s", options=FAST)
+    for _ in range(2):
+        p = a.ask()
+        a.tell(p, 1.0)
+    prefit = a._prefit
+
+    def others_ask_first() -> Any:  # runs after a's first check, before its locked ask
+        b.ask()  # the last new point
+        return prefit()
+
+    a._prefit = others_ask_first  # type: ignore[method-assign]
+    assert next_point(a, Budget(total=10)) is None
+    assert len(a.pending) == 1 and len(a.history) == 2  # b's point; a asked nothing
+    for opt in (a, b):
+        opt.close()
 
 
 @pytest.mark.parametrize(("keywords", "reason"), [
