@@ -221,19 +221,27 @@ class Pending(Event):
     and their points no id, as then."""
 
     kind: ClassVar[str] = "pending"
-    keys: ClassVar[frozenset[str]] = frozenset({"numbered"})
+    keys: ClassVar[frozenset[str]] = frozenset({"numbered", "scheduled"})
     numbered: bool = False
+    # since 0.9.0, in a space with a Fidelity: its points start Hyperband trials
+    # (`bayesopt.state`); a reader before 0.9.0 refuses the field, saying to upgrade,
+    # instead of folding the points without trials
+    scheduled: bool = False
 
     def fields(self) -> dict[str, Any]:
-        return {"numbered": True} if self.numbered else {}
+        return {**({"numbered": True} if self.numbered else {}),
+                **({"scheduled": True} if self.scheduled else {})}
 
     @classmethod
     def parse_fields(cls, record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
-        numbered = record.get("numbered")
-        if numbered not in (None, True):
-            raise JournalError(f"pending event has numbered={numbered!r}: expected true or "
-                               "no such field")
-        return {"numbered": numbered is True}
+        flags = {}
+        for key in ("numbered", "scheduled"):
+            flag = record.get(key)
+            if flag is not None and flag is not True:  # 1 == True, but no bayesopt writes 1
+                raise JournalError(f"pending event has {key}={flag!r}: expected true or no "
+                                   "such field")
+            flags[key] = flag is True
+        return flags
 
 
 @dataclass(frozen=True, kw_only=True)

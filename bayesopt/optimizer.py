@@ -1385,7 +1385,8 @@ class Optimizer:
                     for p in canonical:
                         if p in observed:
                             raise ValueError(f"add_pending: {p} is observed already")
-                return Pending(points=canonical, numbered=True, **stamp)
+                return Pending(points=canonical, numbered=True,
+                               scheduled=self.space.fidelity is not None, **stamp)
 
             event = self._commit(build, checks_pending=not repeat)
             # the event was applied last (`_commit`), so its points are the last pending ones

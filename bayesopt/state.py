@@ -810,10 +810,16 @@ def _apply_pending(state: OptimizerState, event: Pending) -> None:
     _start_runs(state, event.points)
     _add_pending(state, event)
     hyperband, fidelity = state.hyperband, state.space.fidelity
+    if event.scheduled != (fidelity is not None):
+        raise JournalError(
+            "a pending event of a space with a Fidelity without \"scheduled\": true (no "
+            "bayesopt wrote one: add_pending took a Fidelity in 0.9.0, which marks them)"
+            if fidelity is not None else
+            "a pending event with \"scheduled\": true in a space without a Fidelity")
+    if event.scheduled and not event.numbered:
+        raise JournalError("a pending event with \"scheduled\": true without run ids "
+                           "(\"numbered\"), which no bayesopt wrote")
     if hyperband is not None and fidelity is not None:
-        if not event.numbered:
-            raise JournalError("a pending event without run ids (written before 0.8.0) in a "
-                               "space with a Fidelity, which no bayesopt wrote")
         for params in event.points:
             hyperband.add(config_key(state.space, params), params[fidelity.name])  # type: ignore[index]
 

@@ -640,6 +640,42 @@ def test_points_added_with_a_fidelity_are_journaled_and_resumed_as_live(tmp_path
     live.close()
 
 
+def test_a_fidelity_pending_event_is_marked_scheduled_and_read_only_so(tmp_path: Any) -> None:
+    """Since 0.9.0 a pending event of a Fidelity space carries "scheduled": true (its
+    points start Hyperband trials), which a reader before 0.9.0 refuses saying to upgrade
+    instead of folding the points without trials; a reader refuses a Fidelity pending
+    event without it, and the field in a space without a Fidelity."""
+    import json
+
+    from bayesopt import JournalError
+
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(_fidelity_space(), seed=0, n_initial=3, journal=path)
+    opt.add_pending({"x": 0.5, "y": 0.5, "epochs": 1})
+    opt.close()
+    lines = path.read_text().splitlines()
+    event = json.loads(lines[-1])
+    assert event["event"] == "pending" and event["scheduled"] is True and event["numbered"]
+    for edit, message in ((lambda e: e.pop("scheduled"), "without \"scheduled\""),
+                          (lambda e: e.pop("numbered"), "without run ids"),
+                          (lambda e: e.update(scheduled=1), "scheduled=1")):
+        damaged = dict(event)
+        edit(damaged)
+        path.write_text("\n".join([*lines[:-1], json.dumps(damaged)]) + "\n")
+        with pytest.raises(JournalError, match=message):
+            Optimizer.resume(path, append=False)
+    plain = tmp_path / "plain.jsonl"
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=plain)
+    opt.add_pending({"x": 0.5})
+    opt.close()
+    lines = plain.read_text().splitlines()
+    assert "scheduled" not in json.loads(lines[-1])
+    plain.write_text("\n".join([*lines[:-1], json.dumps({**json.loads(lines[-1]),
+                                                           "scheduled": True})]) + "\n")
+    with pytest.raises(JournalError, match="without a Fidelity"):
+        Optimizer.resume(plain, append=False)
+
+
 def test_a_point_added_with_a_fidelity_is_pending_for_every_worker_of_a_study(
         tmp_path: Any) -> None:
     url = f"sqlite:///{tmp_path / 'study.db'}"
