@@ -20,7 +20,10 @@ after, each run labelled), or "tpe", `TPESampler(seed=s)`. Each run records the 
 of a COMPLETE trial (`study.best_value`: the validation error, or Branin's value, at R), the
 epochs trained (the sum of the steps reported), the trials pruned, and the process CPU
 seconds. `report` prints the median of each over the seeds, one row per problem and pruner,
-and the Mann–Whitney p-value of before against after on the best values.
+and the Mann–Whitney p-value of before against after on the best values; and, from each
+run's trace (after each trial: the epochs so far and the best COMPLETE value so far), the
+median best value of "after" and of "tpe" once they had trained as many epochs as "before"
+did with the same seed, at most (inf: no COMPLETE trial by then).
 """
 
 from __future__ import annotations
@@ -89,16 +92,23 @@ def run_one(problem: str, pruner: str, sampler: str, seed: int, trials: int) -> 
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     epochs: list[int] = []
+    trace: list[tuple[int, float]] = []  # after each trial: epochs so far, best COMPLETE value
+
+    def after(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        done = [t.value for t in study.trials
+                if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None]
+        trace.append((len(epochs), min(done) if done else math.inf))
+
     study = optuna.create_study(sampler=_sampler(sampler, seed), pruner=_pruner(pruner))
     start = time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        study.optimize(_objective(CURVES[problem], epochs), n_trials=trials)
+        study.optimize(_objective(CURVES[problem], epochs), n_trials=trials, callbacks=[after])
     states = [t.state.name for t in study.trials]
     return {"problem": problem, "pruner": pruner, "sampler": sampler, "seed": seed,
             "trials": trials, "best": study.best_value, "epochs": len(epochs),
             "pruned": states.count("PRUNED"), "complete": states.count("COMPLETE"),
-            "cpu": time.process_time() - start}
+            "cpu": time.process_time() - start, "trace": trace}
 
 
 def run(args: argparse.Namespace) -> None:
@@ -131,10 +141,14 @@ def report(paths: list[str]) -> str:
     records = list({(r["label"], r["problem"], r["pruner"], r["seed"]): r for r in reversed(
         [json.loads(line) for path in paths for line in Path(path).read_text().splitlines()])
     }.values())  # a run recorded twice (two files) counts once: its first record
-    labels = list(dict.fromkeys(r["label"] for r in records))
+    found = {r["label"] for r in records}
+    labels = [lab for lab in ("before", "after", "tpe") if lab in found] + sorted(
+        found - {"before", "after", "tpe"})
     head = ("| problem | pruner | " + " | ".join(f"best: {lab}" for lab in labels)
             + " | p (before vs after) | " + " | ".join(f"epochs: {lab}" for lab in labels)
-            + " | " + " | ".join(f"pruned: {lab}" for lab in labels) + " | seeds |")
+            + " | " + " | ".join(f"pruned: {lab}" for lab in labels) + " | "
+            + " | ".join(f"best: {lab} at before's epochs" for lab in labels if lab != "before")
+            + " | seeds |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for problem in PROBLEMS:
         for pruner in PRUNERS:
@@ -148,6 +162,17 @@ def report(paths: list[str]) -> str:
                 values = [r[key] for r in rows[lab]]
                 return f"{statistics.median(values):.4g}" if values else "–"
 
+            budget = {r["seed"]: r["epochs"] for r in rows.get("before", [])}
+
+            def at_budget(lab: str, rows: dict[str, list[dict[str, Any]]] = rows,
+                          budget: dict[int, int] = budget) -> str:
+                """The median over seeds of the best value once `lab` had trained no more
+                epochs than "before" did with the same seed (its trace; inf: none yet)."""
+                values = [min([b for e, b in r["trace"] if e <= budget[r["seed"]]],
+                              default=math.inf)
+                          for r in rows[lab] if "trace" in r and r["seed"] in budget]
+                return f"{statistics.median(values):.4g}" if values else "–"
+
             p = "–"
             if rows.get("before") and rows.get("after"):
                 p = f"{mannwhitneyu([r['best'] for r in rows['before']], [r['best'] for r in rows['after']]).pvalue:.2g}"
@@ -155,7 +180,8 @@ def report(paths: list[str]) -> str:
                          + " | ".join(med("best", lab) for lab in labels) + f" | {p} | "
                          + " | ".join(med("epochs", lab) for lab in labels) + " | "
                          + " | ".join(med("pruned", lab) for lab in labels) + " | "
-                         + "/".join(str(seeds[lab]) for lab in labels) + " |")
+                         + " | ".join(at_budget(lab) for lab in labels if lab != "before")
+                         + " | " + "/".join(str(seeds[lab]) for lab in labels) + " |")
     return "\n".join(lines)
 
 
