@@ -1004,7 +1004,12 @@ class Optimizer:
         (the GP of a plain space models its value; with a Fidelity only its rung counts).
         The run must have reported (`add_pending`, then `report` each intermediate value,
         then this tell); a point whose run has no report raises ValueError naming it, and
-        nothing is recorded. A run `report` stopped is "pruned" with or without it. In a
+        nothing is recorded. A run `report` stopped is "pruned" with or without it: at the
+        step it said stop, or, told ``pruned=True`` after reports past that step (its
+        advice ignored until another rule stopped the run), at the last one. This
+        optimizer's own run that another worker cancelled after its reports is recorded
+        "pruned" at its last reported step too, outside any run, with `UnmatchedTellWarning`
+        (as its tell without the flag is recorded, as an observation of its params). In a
         journal or study the step is stored with the tell (its "pruned" field, since 0.8.0;
         bayesopt 0.7.0 refuses such a study, saying to upgrade).
         """
@@ -1076,9 +1081,11 @@ class Optimizer:
                       claims: tuple[int | None, ...]) -> tuple[float | None, ...]:
         """`Tell.pruned` of a tell of the valid `points` (`claims`: the runs it names) whose
         `flags` say which were told ``pruned=True``: each one's last reported step, None
-        where `report` stopped its run already (recorded "pruned" at its stop without the
-        field) or it was not flagged; () when none is. ValueError naming a flagged point
-        whose run has no report."""
+        where `report` stopped its run at that step already (recorded "pruned" at its stop
+        without the field) or it was not flagged; () when none is. A run reported on past
+        its stop is recorded at its last step (the field wins over an earlier stop,
+        `bayesopt.state._told_runs`). ValueError naming a flagged point whose run has no
+        report."""
         if not any(flags):
             return ()
         steps = self._state.reported_steps(points, claims)
@@ -1090,7 +1097,8 @@ class Optimizer:
                     "was made, or its run is no longer in flight): a run is recorded pruned at "
                     "its last reported step, so add_pending(params), report(params, steps, "
                     "values) its intermediate values, then tell it (or tell_failure it)")
-            pruned.append(last if flag and stopped is None else None)
+            later = last is not None and (stopped is None or last > stopped)
+            pruned.append(last if flag and later else None)
         return tuple(pruned) if any(s is not None for s in pruned) else ()
 
     def _unmatched_warned(self, event: TellOrFailure) -> TellOrFailure:

@@ -197,6 +197,9 @@ class PendingPoint:
     # made pending while another run of its params was (a replicate): its reports are its own
     # (`run_key`), where the first run's are its params'
     replicate: bool = False
+    # in `OptimizerState.cancelled`: the last step reported of the run when it was cancelled
+    # (a `tell(pruned=True)` of it is recorded there), or None
+    reported: float | None = None
 
     @property
     def last_seen(self) -> float | None:
@@ -527,10 +530,15 @@ class OptimizerState:
                                                                         float | None]]:
         """For each point of a tell of the valid `points` (`claims`: the runs it names), the
         step its run was stopped at by `report` and the last step reported of it — of the
-        reports its tell closes (`_told_runs`), so (None, None) for a run that has none."""
+        reports its tell closes (`_told_runs`), so (None, None) for a run that has none;
+        for this worker's own run another worker cancelled, the last step it had reported
+        (`PendingPoint.reported`), whose reports the cancel closed."""
         steps, closed = [], set()
-        for run in _told_runs(self, points, None, tuple(claims)):
+        for run, claim in zip(_told_runs(self, points, None, tuple(claims)),
+                              tuple(claims) or (None,) * len(points)):
             last = None if run.closes in closed else self.pruning.last_step.get(run.closes)
+            if run.released is None and claim is not None:  # over: this worker's cancelled?
+                last = next((p.reported for p in self.cancelled if p.claim == claim), None)
             closed.add(run.closes)
             steps.append((run.step, last))
         return steps
@@ -866,9 +874,11 @@ def _apply_cancel(state: OptimizerState, event: Cancel) -> None:
             if claim is not None:
                 lost.append(claim)
             continue
+        key = run_key(state.space, released)
         if released.worker is not None and released.worker == state.worker != event.worker:
-            state.cancelled.append(released)  # its late tell names it (`runs_of`)
-        state.pruning.close(run_key(state.space, released))
+            # its late tell names it (`runs_of`), pruned=True at its last step
+            state.cancelled.append(replace(released, reported=state.pruning.last_step.get(key)))
+        state.pruning.close(key)
         if state.hyperband is not None:
             release_trials(state, state.hyperband, [released])
     state.lost_claims = tuple(lost)
@@ -1171,8 +1181,12 @@ def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
     its params match (module docstring). A run timed out and its params pending again
     (`_superseded`) leaves its params' reports to the new run; else the tell closes them
     (the run's own, `run_key`; the params' where no run is released), and the step report
-    stopped them at makes it "pruned" — else the step it was told pruned at (`pruned`,
-    `Tell.pruned`: stopped by another rule than this optimizer's), whatever its run."""
+    stopped them at makes it "pruned" — else, or where it is later than that stop (the run
+    reported on past it, and another rule stopped it there), the step it was told pruned at
+    (`pruned`, `Tell.pruned`: stopped by another rule than this optimizer's), whatever its
+    run. A tell written while the stop came first carries a step only where no stop was
+    known as it was written, so a stop applied with it came from a later report and still
+    wins: such a study folds as it did."""
     runs = _Unreleased(state)
     closed: set[Hashable] = set()  # a second close of the same reports finds none
     told = []
@@ -1196,8 +1210,9 @@ def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
         step = None
         if closes is not None and not superseded and closes not in closed:
             step = state.pruning.stopped.get(closes)
-        if step is None:
-            step = forced[i]
+        told_step = forced[i]
+        if told_step is not None and (step is None or told_step > step):
+            step = told_step
         if closes is not None:
             closed.add(closes)
         if released is not None:

@@ -377,6 +377,30 @@ def test_a_run_told_pruned_is_used_as_a_run_report_stopped() -> None:
     assert told.ask() == stops.ask()
 
 
+def test_reports_after_the_rule_said_stop_are_accepted_and_a_tell_pruned_is_at_the_last(
+        tmp_path: Any) -> None:
+    """The rule stops x=0.6 at step 1 (worse than x=0.5 at rung 0). As Optuna's trial.report
+    after should_prune() said True, later reports are accepted: each returns True again and
+    records no rung value. Told plainly, the run is "pruned" at the step the rule said stop
+    (README, early stopping); told pruned=True after reports past it (its advice ignored
+    until another rule, Optuna's pruner, stopped it at step 3), it is "pruned" at step 3, the
+    step of the value told, where it was recorded at step 1. A journal reads both back."""
+    journal = tmp_path / "j.jsonl"
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, pruner=SuccessiveHalving(min_resource=1),
+                    journal=journal)
+    opt.add_pending([{"x": 0.5}, {"x": 0.6}, {"x": 0.7}])
+    assert not opt.report({"x": 0.5}, 1, 0.2)
+    for x, flag in ((0.6, True), (0.7, False)):
+        assert opt.report({"x": x}, 1, 0.9)  # the rule says stop at rung 0
+        assert opt.report({"x": x}, 2, 0.8) and opt.report({"x": x}, [2.5, 3], [0.75, 0.7])
+        opt.tell({"x": x}, 0.7, pruned=flag)
+    opt.tell({"x": 0.5}, 0.1)
+    assert opt._state.pruning.rungs == {0: [0.2, 0.9, 0.9]}  # no value recorded after a stop
+    expected = [(0.6, "pruned", 3.0, 0.7), (0.7, "pruned", 1.0, 0.7), (0.5, "ok", None, 0.1)]
+    for folded in (opt, Optimizer.resume(journal, append=False)):
+        assert [(o.params["x"], o.status, o.step, o.value) for o in folded.history] == expected
+
+
 def test_a_report_of_a_curve_is_the_reports_of_its_steps_in_turn(tmp_path: Any) -> None:
     """report(params, steps, values) records what a report per step records — rung values,
     stop, last step — in one event, and a journal reads it back alike."""

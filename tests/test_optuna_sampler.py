@@ -139,21 +139,23 @@ def test_trials_of_every_state_are_told_once():
     _add(study, TrialState.RUNNING, _point(3.0))
     _add(study, TrialState.RUNNING, {"x": 4.0})  # not all of its parameters set yet
     _add(study, TrialState.COMPLETE, _point(-1.0), value=math.inf)
+    _add(study, TrialState.PRUNED, _point(-2.0))  # pruned before any report
     asked = _suggest_all(study.ask())
     optimizer = study.sampler.optimizer
-    record = [(o.params["x"], o.status, o.value, o.error) for o in optimizer.history]
+    record = [(o.params["x"], o.status, o.value, o.step, o.error) for o in optimizer.history]
     assert sorted(record, key=lambda r: r[0]) == [
-        (-1.0, "failed", None, "trial 5 returned the non-finite value inf"),
-        (0.0, "ok", 1.5, None),
-        (1.0, "failed", None, "trial 1 failed"),
-        (2.0, "failed", None, "trial 2 pruned at step 7"),
+        (-2.0, "failed", None, None, "trial 6 pruned before any report"),
+        (-1.0, "failed", None, None, "trial 5 returned the non-finite value inf"),
+        (0.0, "ok", 1.5, None, None),
+        (1.0, "failed", None, None, "trial 1 failed"),
+        (2.0, "pruned", 8.0, 7.0, None),  # its last intermediate value, at its last step
     ]
     native_running = SpaceMap.from_distributions(DISTRIBUTIONS).to_optimizer(
         _point(3.0), DISTRIBUTIONS)
     assert optimizer.pending[0] == native_running
     assert [p["x"] for p in optimizer.pending] == [3.0, asked["x"]]
     _suggest_all(study.ask())  # nothing changed state: nothing is told again
-    assert len(optimizer.history) == 4 and len(optimizer.pending) == 3
+    assert len(optimizer.history) == 5 and len(optimizer.pending) == 3
 
 
 def _two_workers(tmp_path, seed_b):
@@ -377,7 +379,7 @@ def test_multi_objective_studies_raise():
      "storage='sqlite:///tune.db': the Optuna storage records the study"),
     ({"study": "s"}, TypeError, "study='s': the Optuna storage records the study"),
     ({"pruner": SuccessiveHalving()}, TypeError,
-     "pruner=SuccessiveHalving.*create_study\\(pruner=.*trial.report never reaches"),
+     "pruner=SuccessiveHalving.*create_study\\(pruner=.*records it pruned at its last step"),
     ({"acquisition": "qei"}, ValueError, "acquisition='qei'"),
     ({"n_initial": -1}, ValueError, "n_initial=-1"),
     ({"seed": 1.5}, TypeError, "seed=1.5"),
@@ -504,7 +506,9 @@ def test_a_pickled_sampler_continues_the_study():
     assert np.all(np.isfinite(values))
 
 
-def test_trials_a_pruner_stops_are_told_as_failures():
+def test_trials_a_pruner_stops_are_told_as_pruned_runs():
+    """They were told as failures (tests/test_optuna_pruned.py has every path)."""
+
     def curve(trial):
         x = trial.suggest_float("x", -3.0, 3.0)
         for step in range(8):
@@ -518,10 +522,11 @@ def test_trials_a_pruner_stops_are_told_as_failures():
     study.optimize(curve, n_trials=16)
     study.ask().suggest_float("x", -3.0, 3.0)  # the next sampling tells the last trial
     pruned = [t for t in study.trials if t.state == TrialState.PRUNED]
-    failures = [o for o in study.sampler.optimizer.history if o.status == "failed"]
-    assert len(pruned) >= 3
-    assert sorted(o.error for o in failures) == sorted(
-        f"trial {t.number} pruned at step {t.last_step}" for t in pruned)
+    told = [o for o in study.sampler.optimizer.history if o.status == "pruned"]
+    assert len(pruned) >= 2
+    assert sorted((o.params["x"], o.step, o.value) for o in told) == sorted(
+        (t.params["x"], t.last_step, t.intermediate_values[t.last_step]) for t in pruned)
+    assert not [o for o in study.sampler.optimizer.history if o.status == "failed"]
 
 
 def test_sampling_a_trial_again_returns_its_point_and_asks_nothing_new():

@@ -2458,6 +2458,34 @@ def test_a_tell_pruned_by_another_rule_round_trips_through_every_storage(
         assert opt.pending == [] and list(opt._state.y_ok) == [0.6, 0.4]
 
 
+def test_a_run_another_worker_cancelled_is_told_pruned_at_its_last_reported_step(
+    location: tuple[str, str],
+) -> None:
+    """w reported on p, then a coordinator v cancelled p (and claimed it again, a new run),
+    then w's own rule, another than this library's, stopped it: w.tell(p, pruned=True) was
+    refused as "no report" (the cancel had closed the run's reports), where w's tell without
+    the flag is recorded. It is recorded too now, "pruned" at the step w last reported, as an
+    observation of p outside any run (UnmatchedTellWarning; v's new run stays pending), in
+    every fold; v's own run, which reported nothing, is then told as usual."""
+    url = storage_url(location)
+    w = Optimizer(SPACE_XY, seed=0, storage=url, study="s")
+    v = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    p = w.ask()
+    assert not w.report(p, [1, 2, 3], [0.9, 0.8, 0.7])
+    v.cancel(p)
+    v.add_pending(p)
+    with pytest.warns(UnmatchedTellWarning, match="its run stopped being pending"):
+        w.tell(p, 0.7, pruned=True)
+    assert w.pending == v.pending == [p] and w._state.cancelled == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v.tell(p, 0.5)
+    for opt in every_fold(location, w, v):
+        assert [(o.status, o.step, o.value, o.run) for o in opt.history] == [
+            ("pruned", 3.0, 0.7, None), ("ok", None, 0.5, 1)]
+        assert opt.pending == [] and list(opt._state.y_ok) == [0.7, 0.5]
+
+
 def test_replicates_added_at_once_are_named_by_the_ids_add_pending_returns(
     location: tuple[str, str],
 ) -> None:

@@ -31,11 +31,22 @@ read once, at the first `sample_relative` after it changes state):
                ±inf) is told as a failure, since the GP needs finite targets
     FAIL       tell_failure(params, cost=its wall time): counted in the
                optimizer's total cost, not in its cost GP (`bayesopt.outcomes`)
-    PRUNED     tell_failure(params, "pruned at step k", cost=its wall time): the pruner judged the
-               point unpromising, so it is not proposed again and the
-               acquisition is damped around it; its last intermediate value
-               measures the learning curve at step k, not the objective, and
-               would bias the GP if told as a value
+    PRUNED     a pruned run, as this library's own are (README, Multi-fidelity and early
+               stopping): add_pending(params) unless the optimizer holds it pending
+               already (its own ask, or a RUNNING trial at an earlier sync), then
+               report(params, steps, values) of its intermediate values, then
+               tell(params, its last intermediate value, pruned=True, cost=its wall
+               time), so it is recorded "pruned" at its last step k and the GP models
+               that value, as it models a plain space's pruned runs: a pruned region
+               reads as no better than its curve was where the pruner stopped it (a
+               failure, before, said nothing of how bad). Without a curve to tell —
+               pruned before any report (no step, no value: the pruner's verdict
+               alone), or with a non-finite intermediate value (the GP needs finite
+               targets) — tell_failure(params, "pruned ...", cost=its wall time): not
+               proposed again, the acquisition damped around it. The optimizer's own
+               successive-halving rule (`Optimizer.report`'s) judges these reports
+               too, but Optuna's pruner decides: the tell records step k wherever
+               that rule would have stopped the run
     RUNNING    add_pending(params) once all its active relative parameters are known:
                another worker's point is fantasized, never proposed again, until the
                trial ends (a worker killed outright leaves it RUNNING, hence pending,
@@ -80,8 +91,10 @@ process on the same storage, models them too:
                  the first trial's raises ValueError naming both, before storing them
     infinite     a COMPLETE trial with a ±inf constraint value (Optuna refuses only NaN)
                  is told as a failure, as one with a ±inf objective value is
-    PRUNED/FAIL  told as failures: the values Optuna stores for a pruned trial are not
-                 modelled (a failure has no value for the constraint GPs either)
+    PRUNED       told as a pruned run (above) with constraints=its values, which
+                 `constraints_func` stores for PRUNED trials too; one without them (or
+                 with other names, or a non-finite one) as a failure, named
+    FAIL         told as failures (a failure has no value for the constraint GPs)
 
 A trial holding a value its distribution does not (outside [low, high] or off the step
 grid: Optuna lets an enqueued trial have one, with a warning) is left out of the
@@ -200,8 +213,9 @@ _RESERVED = {  # Optimizer arguments the sampler sets itself
                "optimizer is rebuilt from it",
     "study": "the Optuna storage records the study (create_study(study_name=...)), and the "
              "optimizer is rebuilt from it",
-    "pruner": "Optuna's pruner prunes the trials (create_study(pruner=...)): trial.report "
-              "never reaches the sampler's optimizer",
+    "pruner": "Optuna's pruner prunes the trials (create_study(pruner=...)); the "
+              "sampler's optimizer is told a PRUNED trial's intermediate values once it "
+              "ended, and records it pruned at its last step",
     "pending_timeout": "the sampler sends no heartbeats, so it would expire trials still "
                        "running; Optuna's storage expires a dead worker's trials: "
                        "RDBStorage(url, heartbeat_interval=..., grace_period=...) marks them "
@@ -252,6 +266,7 @@ class _Batch:
     errors: list[str | None] = field(default_factory=list)
     failed_costs: list[float | None] = field(default_factory=list)
     running: list[dict[str, Any]] = field(default_factory=list)
+    pruned: list[_Pruned] = field(default_factory=list)
 
     def add_finished(self, trial: FrozenTrial, point: dict[str, Any],
                      constraints: list[float] | None) -> None:
@@ -276,6 +291,8 @@ class _Batch:
         # another sampler): telling them while its own asks are pending is expected
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UnmatchedTellWarning)
+            for trial in self.pruned:  # first: a tell by params of a trial never pending
+                trial.apply(optimizer)  # here (a copy of the point) cannot take its run
             if self.failed:
                 optimizer.tell_failure(self.failed, self.errors, cost=self.failed_costs)
             if self.points:
@@ -284,6 +301,30 @@ class _Batch:
                                constraints=self.constraints or None)
         if self.running:  # each trial its own evaluation, two of one point included
             optimizer.add_pending(self.running, repeat=True)
+
+
+@dataclass(frozen=True)
+class _Pruned:
+    """A PRUNED trial told as pruned (module docstring): its point, its intermediate values
+    (steps increasing), its constraint values in the follower's order (None: unconstrained),
+    its cost, and whether the optimizer holds its point as pending (the sampler asked it,
+    or it was RUNNING at a sync) — if not, its run is added first."""
+
+    point: dict[str, Any]
+    steps: tuple[int, ...]
+    values: tuple[float, ...]
+    constraints: list[float] | None
+    cost: float | None
+    pending: bool
+
+    def apply(self, optimizer: Optimizer) -> None:
+        """add_pending (unless pending), report the curve, tell pruned=True: one run's events,
+        the report and the tell of the same run (by its id, or else by its params: of the
+        optimizer's earliest pending run of them, interchangeable with any other)."""
+        run = None if self.pending else optimizer.add_pending(self.point, repeat=True)
+        optimizer.report(self.point, self.steps, self.values, run=run)
+        optimizer.tell(self.point, self.values[-1], pruned=True, cost=self.cost, run=run,
+                       constraints=self.constraints)
 
 
 def _warn_once(warned: set[int], number: int, category: type[Warning], what: str) -> None:
@@ -316,9 +357,22 @@ def _seconds(trial: FrozenTrial) -> float | None:
     return seconds if seconds is not None and seconds > 0 else None
 
 
+def _curve(trial: FrozenTrial) -> tuple[tuple[int, ...], tuple[float, ...]] | None:
+    """A PRUNED trial's intermediate values (steps increasing), if it has any and all are
+    finite; None for any other trial (told as a failure: module docstring)."""
+    if trial.state != TrialState.PRUNED or not trial.intermediate_values:
+        return None
+    steps, values = zip(*sorted(trial.intermediate_values.items()))
+    floats = _finite(list(values))
+    return None if floats is None else (tuple(steps), tuple(floats))
+
+
 def _failure_message(trial: FrozenTrial) -> str:
-    if trial.state == TrialState.PRUNED:
-        return f"trial {trial.number} pruned at step {trial.last_step}"
+    if trial.state == TrialState.PRUNED:  # without a curve to tell (`_curve`)
+        if not trial.intermediate_values:
+            return f"trial {trial.number} pruned before any report"
+        return (f"trial {trial.number} pruned at step {trial.last_step}, with a "
+                "non-finite intermediate value")
     if trial.state == TrialState.COMPLETE:
         return f"trial {trial.number} returned the non-finite value {trial.value}"
     return f"trial {trial.number} failed"
@@ -389,10 +443,31 @@ class _Follower:
             self.stale = True
         if point is None:
             return
-        if self.constraint_keys is None or _finite_value(trial) is None:
+        curve = _curve(trial)
+        if curve is not None:
+            self._add_pruned(trial, point, curve, asked == point, batch)
+        elif self.constraint_keys is None or _finite_value(trial) is None:
             batch.add_finished(trial, point, None)
         else:
             self._add_constrained(trial, point, self.constraint_keys, batch)
+
+    def _add_pruned(self, trial: FrozenTrial, point: dict[str, Any],
+                    curve: tuple[tuple[int, ...], tuple[float, ...]], pending: bool,
+                    batch: _Batch) -> None:
+        """A PRUNED trial with finite intermediate values (module docstring): told pruned at
+        its last step; in a constrained study only with its constraint values (finite,
+        the study's names), else as a failure."""
+        values = None
+        if self.constraint_keys is not None:
+            stored = trial.constraints
+            if sorted(stored) == list(self.constraint_keys):
+                values = _finite([stored[k] for k in self.constraint_keys])
+            if values is None:
+                batch.add_failure(trial, point, f"trial {trial.number} pruned at step "
+                                  f"{trial.last_step}, without finite values of the study's "
+                                  f"constraints {list(self.constraint_keys)}")
+                return
+        batch.pruned.append(_Pruned(point, *curve, values, _seconds(trial), pending))
 
     def _add_constrained(self, trial: FrozenTrial, point: dict[str, Any],
                          keys: tuple[str, ...], batch: _Batch) -> None:
