@@ -390,3 +390,39 @@ def test_a_stepped_real_parent_s_patterns_hold_its_grid_values() -> None:
     for point in space.decode(space.candidates(64, np.random.default_rng(0))):
         assert ("warmup" in point) == (point["lr"] in (0.1, 0.3)), point
         assert ("decay" in point) == (point["lr"] == 0.5), point
+
+
+def _shown_ticks(ax: Any, which: str) -> list[float]:
+    """The major tick values inside an axis's view limits."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    low, high = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+    return [float(t) for t in axis.get_majorticklocs() if low <= t <= high]
+
+
+def test_a_stepped_dimension_s_ticks_are_on_its_grid(stepped_result: Any) -> None:
+    """Every tick of a stepped Integer's or Real's axis is one of its values (matplotlib's
+    default put Integer(32, 256, step=32)'s at 50, 100, ...); a grid of 1,000 values gets
+    a few of them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayesopt import OptimizeResult, plots
+
+    units, drop = set(range(32, 257, 32)), {0.0, 0.1, 0.2, 0.3, 0.4, 0.5}
+    _, grid = plots.evaluations(stepped_result)
+    _, surfaces = plots.objective(stepped_result, n_points=8, n_samples=30)
+    for axes in (grid, surfaces):  # rows and columns: units, drop
+        for ax, which, values in [(axes[1, 0], "x", units), (axes[1, 1], "x", drop),
+                                  (axes[1, 0], "y", drop)]:
+            ticks = _shown_ticks(ax, which)
+            assert len(ticks) >= 3 and set(ticks) <= values, (which, ticks)
+    assert _shown_ticks(grid[1, 0], "x") == [64, 128, 192, 256]
+    space = {"n": Integer(3, 3000, step=3), "x": Real(0, 1)}
+    opt = Optimizer(space, seed=0)
+    opt.tell([{"n": 3 * k, "x": k / 1000} for k in (1, 300, 999)], [1.0, 2.0, 3.0])
+    _, many = plots.evaluations(OptimizeResult.from_history(opt.history, opt.space, False))
+    ticks = _shown_ticks(many[1, 0], "x")
+    assert 3 <= len(ticks) <= 7 and all(t % 3 == 0 and 3 <= t <= 3000 for t in ticks), ticks
+    plt.close("all")
