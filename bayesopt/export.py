@@ -72,6 +72,7 @@ from bayesopt.journal import (
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Categorical, Dimension, Integer, Space
 from bayesopt.storage import codec
+from bayesopt.tables import PARAMS_PREFIX
 from bayesopt.validation import (
     check_constraint_values,
     check_costs,
@@ -88,7 +89,6 @@ RESULT_VERSION = 2
 READABLE_RESULT_VERSIONS = (1, 2)
 RESULT_COLUMNS = ("value", "status", "error", "timestamp", "duration", "cost")
 LINK_COLUMNS = ("continues", "step")  # written only when some observation has one
-PARAMS_PREFIX = "params_"  # Optuna's `trials_dataframe` prefix; no table's own column has it
 _CONSTRAINT_COLUMN = re.compile(r"constraint_\d+")
 
 SpaceLike = Mapping[str, Dimension] | Sequence[Dimension] | Space

@@ -240,6 +240,26 @@ def test_a_plain_space_keeps_its_columns_and_a_given_prefix_is_used_as_given() -
         clashing.result().to_pandas(params_prefix=1)  # type: ignore[arg-type]
 
 
+def test_a_prefixed_table_is_told_back_as_the_dimensions_it_names() -> None:
+    """to_pandas' params_ columns (and Optuna's trials_dataframe's) are read as the
+    dimensions they name when every column is so prefixed: a history round-trips through
+    its table (it raised, the columns naming no dimension); a column's own name wins, and a
+    frame mixing both is refused naming the column."""
+    space = {"value": Real(0, 1), "n": Integer(1, 9)}
+    opt = Optimizer(space, seed=0, options=FAST)
+    opt.tell([{"value": 0.25, "n": 3}, {"value": 0.5, "n": 8}], [1.0, 2.0])
+    table = opt.result().to_pandas()
+    again = Optimizer(space, seed=0, options=FAST)
+    again.tell(table.filter(regex="^params_"), table["value"])
+    assert [(o.params, o.value) for o in again.history] == [
+        (o.params, o.value) for o in opt.history]
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['params_n'\]"):
+        again.tell(pd.DataFrame({"value": [0.1], "params_n": [2]}), [3.0])
+    named = Optimizer({"x": Real(0, 1), "params_x": Real(0, 1)}, seed=0, options=FAST)
+    named.tell(pd.DataFrame({"params_x": [0.25], "x": [0.75]}), [1.0])
+    assert named.history[0].params == {"x": 0.75, "params_x": 0.25}
+
+
 def test_show_and_the_notebook_table_name_a_dimension_apart_from_their_columns(
         tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     """`bayesopt show` and a result's HTML table had two `value` headers (the objective's,
