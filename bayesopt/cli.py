@@ -490,6 +490,9 @@ def _show_hint(args: argparse.Namespace) -> str:
 
 
 # ------------------------------------------------------------------------- table
+SHOW_COLUMNS = ("rank", "value", "feasible", "index", "run", "continues")  # `format_table`'s
+
+
 def format_table(record: JournalRecord, top: int = 10) -> str:
     """The best successful evaluations as an aligned text table: the runs that compete
     for the best first (`bayesopt.result.judged`: with a Fidelity those at its highest
@@ -506,13 +509,16 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     -------
     str
         One header line and up to `top` rows: rank, value, one column per
-        dimension, "feasible" (with outcome constraints: yes when every c ≤ 0),
+        dimension (named as it, or every one prefixed "params_" when one is named like
+        a column of `SHOW_COLUMNS`: `bayesopt.export.parameter_columns`), "feasible"
+        (with outcome constraints: yes when every c ≤ 0),
         the evaluation's index in the history (0-based) and its run id
         (`Observation.run`, what ``{bayesopt.run}`` named its checkpoints by;
         "-" for a point told without being asked), and, with a Fidelity, "continues":
         the run id of the run a promotion continues (`Observation.continues`' run, what
         ``{bayesopt.continues}`` gave it; "-" for a run that continues none).
     """
+    from bayesopt.export import parameter_columns
     from bayesopt.result import judged
     from bayesopt.space import Categorical
 
@@ -521,7 +527,8 @@ def format_table(record: JournalRecord, top: int = 10) -> str:
     ok.sort(key=lambda o: (not judged(o, record.space), sign * o.value, o.index))  # type: ignore[operator]
     constrained = any(o.constraints is not None for o in ok)
     fidelity = record.space.fidelity is not None
-    rows = [["rank", "value", *record.space.names, *(["feasible"] if constrained else []),
+    names = parameter_columns(record.space.names, SHOW_COLUMNS.__contains__)
+    rows = [["rank", "value", *names, *(["feasible"] if constrained else []),
              "index", "run", *(["continues"] if fidelity else [])]]
     for rank, obs in enumerate(ok[:top], 1):
         cells = [_cell(obs.params[name]) if name in obs.params else "-"  # "-": inactive

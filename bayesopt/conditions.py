@@ -4,11 +4,12 @@
                                           is active and takes one of the listed values
     A    : (n, n_dims) bool               activity of each dimension at n points
 
-Parents are Categorical or Integer dimensions (a condition on a continuum
-would make the set of active dimensions jump at an arbitrary threshold) and
-may be conditional themselves; the parent graph must be acyclic. Activity
-is evaluated in a topological order of that graph, so a dimension whose
-parent is inactive is inactive.
+Parents are Categorical, Integer or stepped Real dimensions: finitely many values,
+each coded by an integer (a category's index; an Integer's value; a stepped Integer's or
+Real's grid index i of low + i·step). A condition on a continuum would make the set of
+active dimensions jump at an arbitrary threshold. Parents may be conditional
+themselves; the parent graph must be acyclic. Activity is evaluated in a topological
+order of that graph, so a dimension whose parent is inactive is inactive.
 
 The nested form (hyperopt's `hp.choice` of sub-spaces) is a Categorical
 whose choices are a dict `{choice: {name: dimension, ...}}`; `flatten`
@@ -109,8 +110,8 @@ def check_graph(dimensions: Sequence[Any]) -> tuple[int, ...]:
 
     Raises ValueError for an unknown parent, a value the parent cannot take,
     a cycle (naming the dimensions on it) and a dimension that no point can have
-    active (`_check_can_be_active`), TypeError for a Real parent and for a
-    Fidelity parent (a promotion changes a run's budget, never its active keys).
+    active (`_check_can_be_active`), TypeError for a Real parent without a step and for
+    a Fidelity parent (a promotion changes a run's budget, never its active keys).
     """
     from bayesopt.space import Fidelity, Real  # the dimension classes import this module
 
@@ -121,10 +122,11 @@ def check_graph(dimensions: Sequence[Any]) -> tuple[int, ...]:
                 raise ValueError(f"dimension {d.name!r}: when= names an unknown parent {parent!r}; "
                                  f"the space has {list(index)}")
             parent_dim = dimensions[index[parent]]
-            if isinstance(parent_dim, (Real, Fidelity)):
+            if isinstance(parent_dim, Fidelity) or (
+                    isinstance(parent_dim, Real) and parent_dim.step is None):
                 raise TypeError(f"dimension {d.name!r}: when= parent {parent!r} is a "
-                                f"{type(parent_dim).__name__}; a condition needs a Categorical "
-                                "or Integer parent")
+                                f"{type(parent_dim).__name__}; a condition needs a Categorical, "
+                                "Integer or stepped Real (step=) parent")
             for value in values:
                 try:
                     parent_dim.validate(value)
@@ -248,8 +250,9 @@ def _value_classes(
     [[(code, value)]]."""
     if hasattr(dim, "choices"):
         pairs = list(enumerate(dim.choices))
-    else:
-        pairs = [(v, v) for v in range(dim.low, dim.high + 1, dim.step or 1)]  # its grid
+    else:  # its grid, by lattice coordinate (`bayesopt.space._code`)
+        first, last = dim.lattice
+        pairs = list(zip(range(first, last + 1), dim.grid_values()))
     keys = [key for key in allowed if key[1] == name]
     groups: dict[tuple[bool, ...], list[tuple[int, Any]]] = {}
     for code, value in pairs:

@@ -1,10 +1,13 @@
 """Export an `OptimizeResult`: a pandas table, and JSON that loads back losslessly.
 
 Table (`OptimizeResult.to_pandas`): one row per evaluation, indexed by the
-observation's `index`; one column per dimension (named as the dimension, after
-an optional prefix; empty where a conditional dimension is inactive: NaN for a Real,
-<NA> for an Integer (then pandas' nullable Int64) and for a Categorical (then dtype
-object, each choice as itself, as is a Categorical with a None choice: None stays None)), then
+observation's `index`; one column per dimension, named as the dimension — or, when a
+dimension is named like one of the table's own columns below (or ``index``), every one
+prefixed ``params_`` as Optuna's `trials_dataframe` does, whatever the history
+(`parameter_columns`; a `params_prefix` given is used as given). A dimension's cells
+are empty where it is inactive: NaN for a Real, <NA> for an Integer (then pandas'
+nullable Int64) and for a Categorical (then dtype object, each choice as itself, as is a
+Categorical with a None choice: None stays None). Then
 
     value      float, NaN for a failed evaluation
     status     "ok", "failed" or "pruned"
@@ -54,7 +57,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bayesopt.journal import (
@@ -68,6 +72,7 @@ from bayesopt.journal import (
 from bayesopt.result import Observation, OptimizeResult
 from bayesopt.space import Categorical, Dimension, Integer, Space
 from bayesopt.storage import codec
+from bayesopt.tables import PARAMS_PREFIX
 from bayesopt.validation import (
     check_constraint_values,
     check_costs,
@@ -84,27 +89,23 @@ RESULT_VERSION = 2
 READABLE_RESULT_VERSIONS = (1, 2)
 RESULT_COLUMNS = ("value", "status", "error", "timestamp", "duration", "cost")
 LINK_COLUMNS = ("continues", "step")  # written only when some observation has one
+_CONSTRAINT_COLUMN = re.compile(r"constraint_\d+")
 
 SpaceLike = Mapping[str, Dimension] | Sequence[Dimension] | Space
 
 
 # --------------------------------------------------------------------- pandas
-def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.DataFrame:
+def result_to_pandas(result: OptimizeResult, params_prefix: str | None = None) -> pd.DataFrame:
     """The history as a DataFrame (columns in the module docstring)."""
-    if not isinstance(params_prefix, str):
-        raise TypeError(f"params_prefix={params_prefix!r} must be a string")
+    names = parameter_columns(result.space.names, _table_column, params_prefix)
     pd = _import_pandas()
     history = result.history
     index = pd.Index([o.index for o in history], name="index")
     columns: dict[str, Any] = {  # empty where a conditional dimension is inactive
-        params_prefix + name: _parameter_column(pd, dim, name, history, index)
-        for name, dim in zip(result.space.names, result.space.dimensions)
+        column: _parameter_column(pd, dim, name, history, index)
+        for column, name, dim in zip(names, result.space.names, result.space.dimensions)
     }
     linked = [key for key in LINK_COLUMNS if any(getattr(o, key) is not None for o in history)]
-    clash = sorted(set(columns) & {*RESULT_COLUMNS, *linked})
-    if clash:
-        raise ValueError(f"dimension column(s) {clash} clash with the result columns "
-                         f"{list(RESULT_COLUMNS)}; pass params_prefix=, e.g. 'param_'")
     columns["value"] = [math.nan if o.value is None else o.value for o in history]
     columns["status"] = [o.status for o in history]
     columns["error"] = [o.error for o in history]
@@ -122,6 +123,33 @@ def result_to_pandas(result: OptimizeResult, params_prefix: str = "") -> pd.Data
     frame = pd.DataFrame(columns, index=index)
     frame.attrs.update(seed=result.seed, fingerprint=result.fingerprint, maximize=result.maximize)
     return frame
+
+
+def parameter_columns(names: Sequence[str], taken: Callable[[str], bool],
+                      params_prefix: str | None = None) -> list[str]:
+    """The column of each dimension of `names` in a table whose own columns are those
+    `taken` says: ``params_prefix + name``. None (the default) prefixes none, unless a
+    dimension is named like one of the table's own columns: then `PARAMS_PREFIX` prefixes
+    every one, so a space's columns never depend on its history and nothing is overwritten.
+    A given prefix is used as given; ValueError naming it if a column it makes is taken."""
+    if params_prefix is None:
+        params_prefix = PARAMS_PREFIX if any(map(taken, names)) else ""
+    elif not isinstance(params_prefix, str):
+        raise TypeError(f"params_prefix={params_prefix!r} must be a string (or None)")
+    columns = [params_prefix + name for name in names]
+    clash = [column for column in columns if taken(column)]
+    if clash:
+        raise ValueError(f"params_prefix={params_prefix!r} names dimension column(s) {clash} "
+                         "like the table's own columns; leave params_prefix out (every "
+                         f"dimension column is then prefixed {PARAMS_PREFIX!r}) or pass another")
+    return columns
+
+
+def _table_column(name: str) -> bool:
+    """Whether `to_pandas` may write a column, or name its index, `name` (a dimension's
+    column must not be one, whatever the history)."""
+    return (name in ("index", *RESULT_COLUMNS, *LINK_COLUMNS)
+            or _CONSTRAINT_COLUMN.fullmatch(name) is not None)
 
 
 def _parameter_column(pd: Any, dim: Dimension, name: str, history: Sequence[Observation],

@@ -952,7 +952,8 @@ def _is_log(dim: Dimension) -> bool:
 
 
 def _style_axis(ax: Axes, dim: Dimension, which: Literal["x", "y"]) -> None:
-    """Limits, log scale, integer ticks or category labels for one axis of a panel."""
+    """Limits, log scale, ticks on a discrete dimension's values (`_grid_ticks`) or
+    category labels for one axis of a panel."""
     axis = ax.xaxis if which == "x" else ax.yaxis
     (ax.set_xlim if which == "x" else ax.set_ylim)(*_limits(dim))
     if isinstance(dim, Categorical):
@@ -965,10 +966,29 @@ def _style_axis(ax: Axes, dim: Dimension, which: Literal["x", "y"]) -> None:
 
         (ax.set_xscale if which == "x" else ax.set_yscale)("log")
         axis.set_minor_formatter(NullFormatter())  # labelled minor ticks overlap within a decade
-    elif isinstance(dim, Integer):
-        from matplotlib.ticker import MaxNLocator
+    elif _discrete(dim):
+        from matplotlib.ticker import FixedLocator
 
-        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        axis.set_major_locator(FixedLocator(_grid_ticks(cast("Real | Integer", dim))))
+
+
+def _grid_ticks(dim: Real | Integer, nbins: int = 6) -> list[Any]:
+    """At most nbins + 1 of a discrete dimension's values as an axis's ticks: matplotlib's
+    round-number choice (`MaxNLocator`, integers only) among the multiples u of its spacing
+    (u = value / step where low is such a multiple, else the grid index; steps of 1, 2,
+    4, 5 or 10 times a power of ten), so a tick is always a value of the grid:
+    Integer(32, 512, step=32)'s at 128, 256, 384, 512."""
+    from matplotlib.ticker import MaxNLocator
+
+    first, last = cast("tuple[int, int]", dim.lattice)  # an Integer's values, a grid's indices
+    multiple = dim.low / dim.spacing
+    offset = (round(multiple) if dim.step is not None and abs(multiple - round(multiple))
+              <= 1e-9 * max(1.0, abs(multiple)) else 0)
+    u = MaxNLocator(nbins=nbins, integer=True, steps=[1, 2, 4, 5, 10]).tick_values(
+        first + offset, last + offset)
+    coordinates = [round(t) - offset for t in u
+                   if t == round(t) and first <= round(t) - offset <= last]
+    return dim.decode(dim.encode_lattice(np.array(coordinates, dtype=np.int64)))
 
 
 def _label_matrix(axes: np.ndarray, space: Space, chosen: list[int], diagonal: str) -> None:

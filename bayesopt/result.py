@@ -403,14 +403,19 @@ class OptimizeResult:
         optional extra): `to_pandas()` has every row."""
         return result_html(self)
 
-    def to_pandas(self, params_prefix: str = "") -> pd.DataFrame:
+    def to_pandas(self, params_prefix: str | None = None) -> pd.DataFrame:
         """The history as a pandas DataFrame, one row per evaluation (needs `bayesopt[pandas]`).
 
         Columns: one per dimension (its name after `params_prefix`), then
         value (NaN if failed), status, error, timestamp (UTC), duration
         (seconds; NaN if unknown) and cost; with a Fidelity or pruning, continues
-        and step (`bayesopt.export`). A dimension named like one of those needs
-        a prefix, e.g. ``params_prefix="param_"``. The frame's ``attrs`` carry what
+        and step; with outcome constraints constraint_0, ... (`bayesopt.export`). The
+        dimension columns are named as the dimensions, unless one is named like one of
+        those columns or ``index`` (the frame's index): then every one is prefixed
+        ``params_``, as in Optuna's ``trials_dataframe`` (whatever the history, so a
+        space's columns do not change when a run is first pruned). A `params_prefix` given
+        is used as given, and refused with ValueError if a column it makes is one of those.
+        The frame's ``attrs`` carry what
         identifies the run, as `to_json` keeps it: ``seed``, ``fingerprint`` and
         ``maximize`` (pandas' ``DataFrame.attrs``; some operations drop them).
         """
@@ -460,8 +465,11 @@ def result_html(result: OptimizeResult) -> str:
              f"best value <b>{_html_cell(best.value)}</b> at index {best.index}")
     ranked = sorted((o for o in history if judged(o, space)),
                     key=lambda o: (-o.value if result.maximize else o.value, o.index))  # type: ignore[operator]
+    from bayesopt.export import parameter_columns
+
     names = [str(name) for name in space.names]
-    head = "".join(f"<th>{escape(name)}</th>" for name in ["index", "value", *names])
+    head = "".join(f"<th>{escape(column)}</th>" for column in [
+        "index", "value", *parameter_columns(names, ("index", "value").__contains__)])
     rows = "".join(
         "<tr>" + "".join(f"<td>{_html_cell(v)}</td>" for v in [
             o.index, o.value, *(o.params.get(name, _INACTIVE) for name in names)]) + "</tr>"

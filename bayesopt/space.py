@@ -1367,17 +1367,22 @@ _PATTERN_LIMIT = 256  # activity patterns are enumerated up to this many parent-
 
 
 def _code(dim: Dimension, value: Any) -> int:
-    """The integer code of a parent's value: a Categorical's index, an Integer itself."""
+    """The integer code of a parent's value: a Categorical's index, a discrete Real's or
+    Integer's lattice coordinate (`_Interval.lattice`: an Integer itself, a stepped one's
+    grid index)."""
     if isinstance(dim, Categorical):
         return dim._index[_choice_key(dim.validate(value))]
-    return int(dim.validate(value))
+    assert isinstance(dim, _Interval) and dim.lattice is not None, f"{dim!r} is no parent"
+    valid = dim.validate(value)
+    return int(valid) if dim._grid is None else cast(int, dim._grid.index(valid))
 
 
 def _codes(dim: Dimension, columns: np.ndarray) -> np.ndarray:
     """The codes of encoded (possibly relaxed) parent columns: (n, width) → (n,) int."""
     if isinstance(dim, Categorical):
         return cast(np.ndarray, np.argmax(columns, axis=1))
-    return np.array(dim.decode(columns), dtype=np.int64)
+    assert isinstance(dim, _Interval), f"{dim!r} is no parent"
+    return dim.lattice_coordinates(columns)
 
 
 def _foreign_dimension(dim: object, named: str) -> str | None:

@@ -1,7 +1,9 @@
 """Rows of a pandas DataFrame as points of a space: a history told at once.
 
     frame : pandas.DataFrame, one row per point (in order; its index is not read) and
-            one column per dimension, named as the dimension
+            one column per dimension, named as the dimension — or every column named
+            ``params_`` + a dimension (`PARAMS_PREFIX`: `OptimizeResult.to_pandas`'s
+            prefixed columns, Optuna's `trials_dataframe`'s), read as that dimension
     point : dict {name: value} of one row's non-empty cells
 
 An empty cell — None, a float NaN, pandas.NA or NaT, as pandas writes a missing value
@@ -23,7 +25,9 @@ from bayesopt.space import Categorical, Space
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["frame_points", "is_frame"]
+__all__ = ["PARAMS_PREFIX", "frame_points", "is_frame"]
+
+PARAMS_PREFIX = "params_"  # Optuna's `trials_dataframe` prefix; no table's own column has it
 
 
 def is_frame(value: Any) -> bool:
@@ -38,7 +42,7 @@ def frame_points(space: Space, frame: pd.DataFrame) -> list[dict[Any, Any]]:
     if not frame.columns.is_unique:
         repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
         raise ValueError(f"params: the DataFrame's column(s) {repeated} appear more than once")
-    columns = list(frame.columns)
+    columns = _dimension_names(space, list(frame.columns))
     choosable = [isinstance(space.dimensions[space.names.index(c)], Categorical)
                  if c in space.names else False for c in columns]
     empty = frame.isna().to_numpy()
@@ -47,6 +51,18 @@ def frame_points(space: Space, frame: pd.DataFrame) -> list[dict[Any, Any]]:
         points.append({c: v for c, v, blank, choice in zip(columns, row, blanks, choosable)
                        if not blank or (choice and _is_choice(space[c], v))})
     return points
+
+
+def _dimension_names(space: Space, columns: list[Any]) -> list[Any]:
+    """The dimension each column stands for: its own name; or, when no column names a
+    dimension and every one is `PARAMS_PREFIX` + a dimension's name, that name. Any other
+    frame's columns as they are (`Space.validate_points` names those that name none)."""
+    stripped = [c[len(PARAMS_PREFIX):] if isinstance(c, str) and c.startswith(PARAMS_PREFIX)
+                else None for c in columns]
+    if (columns and not any(c in space.names for c in columns)
+            and all(name in space.names for name in stripped)):
+        return stripped
+    return columns
 
 
 def _is_choice(dim: Any, value: Any) -> bool:

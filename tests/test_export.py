@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -181,15 +182,106 @@ def test_to_pandas_marks_unknown_timing_as_missing() -> None:
     assert len(empty) == 0
 
 
-def test_a_dimension_named_like_a_result_column_needs_a_prefix() -> None:
-    opt = Optimizer({"value": Real(0, 1), "status": Integer(0, 3)}, seed=0, options=FAST)
-    opt.tell({"value": 0.5, "status": 2}, 1.0)
-    with pytest.raises(ValueError, match=r"\['status', 'value'\] clash.*params_prefix="):
-        opt.result().to_pandas()
-    table = opt.result().to_pandas(params_prefix="param_")
+TABLE_COLUMNS = ("value", "status", "error", "timestamp", "duration", "cost", "step",
+                 "continues", "constraint_0", "index")
+
+
+@pytest.mark.parametrize("name", TABLE_COLUMNS)
+def test_a_dimension_named_like_a_table_column_prefixes_every_dimension_column(
+        name: str) -> None:
+    """A hyperparameter named like one of to_pandas' own columns (a scheduler's `step`, a
+    warm-up `duration`, `constraint_0`, the index's name) gets every dimension column
+    prefixed params_ (Optuna's trials_dataframe prefix): nothing is overwritten (the
+    constraint column overwrote the dimension's), the frame is made without an argument
+    (it raised), and reset_index and to_csv keep one column per name."""
+    opt = Optimizer({name: Real(0, 1), "x": Integer(0, 9)}, seed=0, options=FAST,
+                    n_constraints=1)
+    points = [{name: 0.25, "x": 3}, {name: 0.75, "x": 7}]
+    opt.tell(points, [1.0, 2.0], constraints=[[-1.0], [0.5]])
+    table = opt.result().to_pandas()
+    assert list(table.columns[:2]) == [f"params_{name}", "params_x"]
+    assert table[f"params_{name}"].tolist() == [0.25, 0.75]
+    assert table["params_x"].tolist() == [3, 7]
+    assert table["value"].tolist() == [1.0, 2.0] and table["status"].tolist() == ["ok"] * 2
+    assert table["constraint_0"].tolist() == [-1.0, 0.5]
+    assert table.columns.is_unique and table.reset_index().columns.is_unique
+    assert pd.read_csv(io.StringIO(table.to_csv())).columns.is_unique
+
+
+def test_a_space_s_columns_do_not_change_when_a_run_is_first_pruned() -> None:
+    """A dimension named step: its column was `step` until a run was pruned, then to_pandas
+    raised (the pruned runs' step column); it is params_step from the start."""
+    opt = Optimizer({"step": Integer(1, 100), "x": Real(0, 1)}, seed=0, options=FAST)
+    opt.tell({"step": 10, "x": 0.5}, 1.0)
+    before = opt.result().to_pandas()
+    point = {"step": 20, "x": 0.25}
+    opt.add_pending(point)
+    opt.report(point, 1, 0.5)
+    opt.tell(point, 0.5, pruned=True)
+    after = opt.result().to_pandas()
+    assert list(after.columns) == [*before.columns, "step"]
+    assert after["params_step"].tolist() == [10, 20] and after["step"].isna().tolist() == [
+        True, False]
+
+
+def test_a_plain_space_keeps_its_columns_and_a_given_prefix_is_used_as_given() -> None:
+    opt = Optimizer({"lr": Real(0, 1), "run": Integer(0, 3)}, seed=0, options=FAST)
+    opt.tell({"lr": 0.5, "run": 2}, 1.0)
+    assert list(opt.result().to_pandas().columns[:3]) == ["lr", "run", "value"]
+    assert list(opt.result().to_pandas(params_prefix="p.").columns[:2]) == ["p.lr", "p.run"]
+    clashing = Optimizer({"value": Real(0, 1), "status": Integer(0, 3)}, seed=0, options=FAST)
+    clashing.tell({"value": 0.5, "status": 2}, 1.0)
+    with pytest.raises(ValueError, match=r"params_prefix='' names dimension column\(s\) "
+                                         r"\['value', 'status'\] like the table's own"):
+        clashing.result().to_pandas(params_prefix="")
+    table = clashing.result().to_pandas(params_prefix="param_")
     assert table["param_value"].tolist() == [0.5] and table["value"].tolist() == [1.0]
     with pytest.raises(TypeError, match="params_prefix=1 must be a string"):
-        opt.result().to_pandas(params_prefix=1)  # type: ignore[arg-type]
+        clashing.result().to_pandas(params_prefix=1)  # type: ignore[arg-type]
+
+
+def test_a_prefixed_table_is_told_back_as_the_dimensions_it_names() -> None:
+    """to_pandas' params_ columns (and Optuna's trials_dataframe's) are read as the
+    dimensions they name when every column is so prefixed: a history round-trips through
+    its table (it raised, the columns naming no dimension); a column's own name wins, and a
+    frame mixing both is refused naming the column."""
+    space = {"value": Real(0, 1), "n": Integer(1, 9)}
+    opt = Optimizer(space, seed=0, options=FAST)
+    opt.tell([{"value": 0.25, "n": 3}, {"value": 0.5, "n": 8}], [1.0, 2.0])
+    table = opt.result().to_pandas()
+    again = Optimizer(space, seed=0, options=FAST)
+    again.tell(table.filter(regex="^params_"), table["value"])
+    assert [(o.params, o.value) for o in again.history] == [
+        (o.params, o.value) for o in opt.history]
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['params_n'\]"):
+        again.tell(pd.DataFrame({"value": [0.1], "params_n": [2]}), [3.0])
+    named = Optimizer({"x": Real(0, 1), "params_x": Real(0, 1)}, seed=0, options=FAST)
+    named.tell(pd.DataFrame({"params_x": [0.25], "x": [0.75]}), [1.0])
+    assert named.history[0].params == {"x": 0.75, "params_x": 0.25}
+
+
+def test_show_and_the_notebook_table_name_a_dimension_apart_from_their_columns(
+        tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """`bayesopt show` and a result's HTML table had two `value` headers (the objective's,
+    the dimension's) for a dimension named value: every dimension header is prefixed
+    params_ then, as in to_pandas."""
+    from bayesopt.cli import main
+
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer({"value": Real(0, 1), "rank": Integer(1, 5)}, seed=0, options=FAST,
+                    journal=journal)
+    opt.tell({"value": 0.25, "rank": 2}, 7.0)
+    opt.close()
+    assert main(["show", str(journal)]) == 0
+    header = capsys.readouterr().out.splitlines()[1].split()
+    assert header == ["rank", "value", "params_value", "params_rank", "index", "run"]
+    html = opt.result()._repr_html_()
+    assert re.findall(r"<th>(.*?)</th>", html) == ["index", "value", "params_value",
+                                                   "params_rank"]
+    plain = Optimizer({"lr": Real(0, 1)}, seed=0, options=FAST)
+    plain.tell({"lr": 0.5}, 1.0)
+    assert re.findall(r"<th>(.*?)</th>", plain.result()._repr_html_()) == [
+        "index", "value", "lr"]
 
 
 def test_to_pandas_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

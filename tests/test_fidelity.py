@@ -1006,13 +1006,14 @@ def test_the_pandas_table_says_what_each_run_continues_and_where_it_was_pruned()
     table = _a_pruned_promotion().result().to_pandas()
     assert table["continues"].tolist() == [pd.NA, pd.NA, pd.NA, 1]
     assert table["step"].tolist()[3] == 2 and table["step"].isna().tolist() == [True] * 3 + [False]
-    with pytest.raises(ValueError, match=r"\['step'\] clash"):
-        plain = Optimizer({"step": Real(0, 1)}, seed=0, pruner=SuccessiveHalving(1, 3))
-        a, b = plain.ask(2)
-        plain.report(a, 1, 0.1)
-        plain.report(b, 1, 0.9)
-        plain.tell([a, b], [0.1, 0.9])
-        plain.result().to_pandas()
+    plain = Optimizer({"step": Real(0, 1)}, seed=0, pruner=SuccessiveHalving(1, 3))
+    a, b = plain.ask(2)
+    plain.report(a, 1, 0.1)
+    plain.report(b, 1, 0.9)
+    plain.tell([a, b], [0.1, 0.9])
+    both = plain.result().to_pandas()  # a dimension named step: params_step beside step
+    assert both["params_step"].tolist() == [a["step"], b["step"]]
+    assert both["step"].isna().tolist() == [True, False]
 
 
 def test_reports_are_journaled_and_resume_keeps_the_stop(tmp_path: Any) -> None:

@@ -8,6 +8,7 @@ resume check).
 
 from __future__ import annotations
 
+import copy
 import decimal
 import json
 from typing import Any
@@ -341,3 +342,87 @@ def test_a_shared_sqlite_study_keeps_the_step(tmp_path: Any) -> None:
     second.close()
     with pytest.raises(JournalError, match=r"another space: .*'step': 32.* not .*'step': 64"):
         Optimizer({**space, "units": Integer(32, 480, step=64)}, storage=url, study="s")
+
+
+STEPPED_PARENT = {"lr": Real(0.0, 0.5, step=0.1),
+                  "warmup": Integer(0, 100, when={"lr": [0.1, 0.30000000000000004]}),
+                  "decay": Real(0.0, 1.0, when={"lr": 0.5})}
+
+
+def test_a_stepped_real_is_a_condition_s_parent_as_an_integer_is(tmp_path: Any) -> None:
+    """A stepped Real has finitely many values: a when= on it is allowed, its values read
+    as grid values (0.30000000000000004 is 0.3); asks carry exactly the active keys; a
+    journal round-trips and its resume asks what the original asks."""
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer(STEPPED_PARENT, seed=0, journal=journal)
+    seen = set()
+    for point in [opt.ask() for _ in range(4)] + opt.ask(3):
+        expected = {"lr", *(["warmup"] if point["lr"] in (0.1, 0.3) else []),
+                    *(["decay"] if point["lr"] == 0.5 else [])}
+        assert set(point) == expected, point
+        seen.add(point["lr"])
+        opt.tell(point, point["lr"] + point.get("warmup", 0) / 100 + point.get("decay", 0.0))
+    assert len(seen) > 2
+    with pytest.raises(ValueError, match=r"missing parameter\(s\) \['decay'\]"):
+        opt.tell({"lr": 0.5}, 1.0)
+    with pytest.raises(ValueError, match=r"'warmup' \(needs .*\) are inactive"):
+        opt.tell({"lr": 0.2, "warmup": 3}, 1.0)
+    twin = copy.deepcopy(opt)  # detached from the journal
+    opt.close()
+    with pytest.warns(ResumeWarning, match="7 evaluations"):
+        back = Optimizer.resume(journal)
+    assert [o.params for o in back.history] == [o.params for o in opt.history]
+    assert back.ask() == twin.ask()
+
+
+def test_a_stepped_real_parent_s_condition_off_its_grid_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match=r"'w': when=\{'lr': 0.15\} is a value 'lr' cannot "
+                                         r"take .*not on the grid"):
+        Space({"lr": Real(0.0, 0.5, step=0.1), "w": Integer(0, 9, when={"lr": 0.15})})
+
+
+def test_a_stepped_real_parent_s_patterns_hold_its_grid_values() -> None:
+    space = Space(STEPPED_PARENT)
+    patterns = space._patterns
+    assert patterns is not None and len(patterns) == 3
+    assert sorted(v for pattern in patterns for v in pattern["lr"]) == [
+        0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    for point in space.decode(space.candidates(64, np.random.default_rng(0))):
+        assert ("warmup" in point) == (point["lr"] in (0.1, 0.3)), point
+        assert ("decay" in point) == (point["lr"] == 0.5), point
+
+
+def _shown_ticks(ax: Any, which: str) -> list[float]:
+    """The major tick values inside an axis's view limits."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    low, high = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+    return [float(t) for t in axis.get_majorticklocs() if low <= t <= high]
+
+
+def test_a_stepped_dimension_s_ticks_are_on_its_grid(stepped_result: Any) -> None:
+    """Every tick of a stepped Integer's or Real's axis is one of its values (matplotlib's
+    default put Integer(32, 256, step=32)'s at 50, 100, ...); a grid of 1,000 values gets
+    a few of them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayesopt import OptimizeResult, plots
+
+    units, drop = set(range(32, 257, 32)), {0.0, 0.1, 0.2, 0.3, 0.4, 0.5}
+    _, grid = plots.evaluations(stepped_result)
+    _, surfaces = plots.objective(stepped_result, n_points=8, n_samples=30)
+    for axes in (grid, surfaces):  # rows and columns: units, drop
+        for ax, which, values in [(axes[1, 0], "x", units), (axes[1, 1], "x", drop),
+                                  (axes[1, 0], "y", drop)]:
+            ticks = _shown_ticks(ax, which)
+            assert len(ticks) >= 3 and set(ticks) <= values, (which, ticks)
+    assert _shown_ticks(grid[1, 0], "x") == [64, 128, 192, 256]
+    space = {"n": Integer(3, 3000, step=3), "x": Real(0, 1)}
+    opt = Optimizer(space, seed=0)
+    opt.tell([{"n": 3 * k, "x": k / 1000} for k in (1, 300, 999)], [1.0, 2.0, 3.0])
+    _, many = plots.evaluations(OptimizeResult.from_history(opt.history, opt.space, False))
+    ticks = _shown_ticks(many[1, 0], "x")
+    assert 3 <= len(ticks) <= 7 and all(t % 3 == 0 and 3 <= t <= 3000 for t in ticks), ticks
+    plt.close("all")
