@@ -211,22 +211,25 @@ class CostTerm:
 
     def log_cost(self, X: np.ndarray) -> np.ndarray:
         """Predicted log cost at X: (m, d) → (m,)."""
-        return self.offset + self.scale * self.model.predict(X)[0]
+        return self._log_cost(self.model.predict(X)[0])
+
+    def _log_cost(self, mean: np.ndarray) -> np.ndarray:
+        """log ĉ from the cost GP's (standardized) mean."""
+        return self.offset + self.scale * mean
 
     def log_values(self, X: np.ndarray) -> np.ndarray:
         """X: (m, d) → −α · log ĉ(X): (m,) without the gradient
         (`acquisition.optimizer.ValuedPenalty`): the call's first part bit for bit, from
         the model's `predict` (the mean of its `predict_with_gradient`)."""
-        return -self.alpha * (self.offset + self.scale * self.model.predict(X)[0])
+        return -self.alpha * self.log_cost(X)
 
     def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
         """−α · log ĉ (r, k) at the trials of X: (r, d) with the one-hot columns `group` (k,)
         set to each e_c (`acquisition.optimizer.SwitchingPenalty`), from `switch_moments`;
         `log_values` of the trial rows to rounding."""
-        mean = switch_moments(self.model, X, group)[0]
-        return -self.alpha * (self.offset + self.scale * mean)
+        return -self.alpha * self._log_cost(switch_moments(self.model, X, group)[0])
 
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, _, d_mean, _ = self.model.predict_with_gradient(X)
         weight = self.alpha * self.scale
-        return -self.alpha * (self.offset + self.scale * mean), -weight * d_mean
+        return -self.alpha * self._log_cost(mean), -weight * d_mean
