@@ -810,6 +810,8 @@ class Optimizer:
         would repeat a point) — in a shared study checked again under the study's lock,
         with the other workers' events read, so that another worker's ask of the last new
         point cannot land between the check and the ask."""
+        # a continuum is never exhausted: nothing to read or check for it
+        until_exhausted = until_exhausted and self.space.cardinality is not None
         with self._lock, self._numeric_threads():
             if total is not None or until_exhausted:
                 self._refresh()
