@@ -74,6 +74,10 @@ def _pruning_study(tmp_path, n_jobs: int = 1, **kwargs) -> optuna.Study:
     return study
 
 
+# with two threads a trial can be sampled while no trial has completed yet: Optuna's relative
+# search space is then empty and the sampler samples x at random, warning once (documented;
+# whether it happens depends on the threads' timing)
+@pytest.mark.filterwarnings("ignore::bayesopt.integrations.optuna.IndependentSamplingWarning")
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_pruned_trials_are_pruned_runs_at_their_last_step_and_a_resumed_sampler_agrees(
         tmp_path, n_jobs):
