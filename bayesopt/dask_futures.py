@@ -29,7 +29,9 @@ No timeout bounds the wait: every way the loop could be left waiting on a
 Dask future is a state Dask itself ends, by running the evaluation again,
 failing it (`KilledWorker`) or cancelling it (client closed, scheduler lost).
 A cluster left with no worker at all (its last one killed, with no nanny or
-cluster manager to start another) keeps its evaluations pending, as it keeps
+cluster manager to start another; or closed by a `SpecCluster` such as
+`LocalCluster` because its restart took longer than
+``distributed.deploy.lost-worker-timeout``) keeps its evaluations pending, as it keeps
 any Dask computation, and the run waits in `distributed.wait`; Dask's own
 bound is the scheduler's ``distributed.scheduler.no-workers-timeout`` (unset by
 default), after which it fails each such task ("timed out waiting without any

@@ -139,10 +139,17 @@ def test_a_killed_dask_worker_counts_no_evaluation_twice():
     queued behind a killer can be failed with KilledWorker too: every failure is Dask's
     KilledWorker, some point that kills its worker is among them, and no point that
     kills its worker succeeds."""
+    import dask
     import distributed
 
     def run() -> Any:
+        # A LocalCluster closes a nanny whose worker has not come back within
+        # distributed.deploy.lost-worker-timeout (15 s); on a loaded machine a restarted
+        # worker takes longer to start, the cluster closed both, and the run waited on a
+        # cluster without workers (as Dask waits; the README's Dask section): so the
+        # restarts here get the time they need
         with (
+            dask.config.set({"distributed.deploy.lost-worker-timeout": "600s"}),
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                      dashboard_address=None) as cluster,
             distributed.Client(cluster) as client,
