@@ -19,6 +19,7 @@ _EXPORTS = {
     "EvaluationFailed": "bayesopt.failures",
     "EvaluationFailedWarning": "bayesopt.failures",
     "DaskExecutorWarning": "bayesopt.dask_futures",
+    "DaskNoWorkersWarning": "bayesopt.dask_futures",
     "TooManyFailuresError": "bayesopt.failures",
     "Integer": "bayesopt.space",
     "Real": "bayesopt.space",
@@ -59,6 +60,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "CompileCacheWarning",
     "CostDesignOptions",
     "DaskExecutorWarning",
+    "DaskNoWorkersWarning",
     "EvaluationFailed",
     "EvaluationFailedWarning",
     "Fidelity",
@@ -97,7 +99,7 @@ if TYPE_CHECKING:
     from acquisition.optimizer import AcquisitionOptimizerOptions
     from bayesopt.card import baseline_card
     from bayesopt.cost_design import CostDesignOptions
-    from bayesopt.dask_futures import DaskExecutorWarning
+    from bayesopt.dask_futures import DaskExecutorWarning, DaskNoWorkersWarning
     from bayesopt.failures import EvaluationFailed, EvaluationFailedWarning, TooManyFailuresError
     from bayesopt.feasibility import InfeasibleSpaceError, LinearConstraint
     from bayesopt.fidelity import SuccessiveHalving

@@ -38,7 +38,9 @@ default), after which it fails each such task ("timed out waiting without any
 running workers"), told as a failed evaluation (lost: `lost_reason`), so the
 run's stop rule (`bayesopt.failures`) ends it, saying the cluster had no worker.
 It is the scheduler's setting, not the client's: this module sets nothing on a
-cluster it does not own.
+cluster it does not own. So that such a wait is not silent, the loop looks at the
+cluster every `NO_WORKER_CHECK` seconds in which no evaluation ended, and warns once
+(`DaskNoWorkersWarning`) when it has no worker, again only after workers came back.
 
 `Client.get_executor()` passed as `executor=` is a plain
 `concurrent.futures.Executor` and runs through that generic path, wrapper
@@ -48,6 +50,7 @@ and all, with a `DaskExecutorWarning`; pass the client itself.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from typing import TYPE_CHECKING, Any
@@ -73,6 +76,15 @@ def lost_reason(error: BaseException) -> str | None:
     (no worker to run it, or its workers died) rather than the objective raising; else None."""
     kind = type(error)
     return _LOST.get(kind.__name__) if kind.__module__.startswith("distributed") else None
+
+
+NO_WORKER_CHECK = 30.0  # seconds without an evaluation ending between two looks at the workers
+
+
+class DaskNoWorkersWarning(UserWarning):
+    """The Dask cluster has no worker while evaluations wait: Dask keeps them pending
+    until a worker joins, or fails them after the scheduler's
+    ``distributed.scheduler.no-workers-timeout``."""
 
 
 class DaskExecutorWarning(UserWarning):
@@ -156,8 +168,10 @@ class DaskPool:
     """A `dask.distributed.Client` with the interface the loop needs: `submit` and
     `wait_first`. The caller's client: never shut down here."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, no_worker_check: float = NO_WORKER_CHECK) -> None:
         self.client = client
+        self.no_worker_check = no_worker_check
+        self._said_no_workers = False
 
     def __repr__(self) -> str:
         return repr(self.client)
@@ -174,8 +188,35 @@ class DaskPool:
         # distributed.wait uses the current client, and raises CancelledError when one
         # of the futures is cancelled: settle() reads which from their status
         with self.client.as_current(), contextlib.suppress(CancelledError):
-            distributed.wait(futures, return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
+            while True:
+                try:
+                    distributed.wait(  # type: ignore[no-untyped-call]
+                        futures, timeout=self.no_worker_check, return_when="FIRST_COMPLETED")
+                    break
+                except TimeoutError:  # nothing ended in no_worker_check seconds
+                    self._look_at_workers(len(futures))
         done = {evaluation for evaluation in evaluations if evaluation.done()}
         for evaluation in done:
             evaluation.settle()
         return done
+
+    def _look_at_workers(self, waiting: int) -> None:
+        """Warn once when the cluster has no worker (module docstring), and again only
+        after workers came back and went."""
+        from bayesopt.failures import caller_level
+
+        if self.client.status != "running":
+            return
+        if self.client.nthreads():
+            self._said_no_workers = False
+        elif not self._said_no_workers:
+            self._said_no_workers = True
+            warnings.warn(
+                f"{waiting} evaluation(s) are waiting and the Dask cluster has no worker "
+                f"(none ended in the last {self.no_worker_check:g} s): Dask keeps them "
+                "pending until a worker joins, or fails them after the scheduler's "
+                "distributed.scheduler.no-workers-timeout (unset by default); a "
+                "LocalCluster closes for good a worker whose restart takes longer than "
+                "distributed.deploy.lost-worker-timeout (15 s by default)",
+                DaskNoWorkersWarning, stacklevel=caller_level(),
+            )
