@@ -6,8 +6,11 @@
     log_t : (n_t,)  log of those costs (seconds, or any unit > 0)
 
 One `SurrogateModel` per constraint and one on log cost, each with its own
-standardization and the same kernel and priors as the objective's GP, fitted
-by MAP (even when the objective's is sampled) anew at each ask that needs
+standardization and the same kernel, priors and inputs as the objective's GP — in a
+conditional space its gates (`bayesopt.state.model_gates`), so that a prediction
+ignores an inactive dimension's column wherever the acquisition's search moves it,
+and ``FitOptions(activity_lengthscale=)`` pins the activity columns' lengthscales —
+fitted by MAP (even when the objective's is sampled) anew at each ask that needs
 them, with that ask's generator, each fitting its own noise (a fixed
 ``noise_variance=`` is in the objective's units). With ``kernel_average=True``
 a constraint GP selects its kernel among the candidates by the evidence
@@ -79,9 +82,11 @@ class OutcomeModels:
 
     def __init__(self, dim: int, options: ModelOptions, n_constraints: int | None,
                  warp_columns: tuple[int, ...] | None = None,
-                 tying: LengthscaleTying | None = None) -> None:
+                 tying: LengthscaleTying | None = None,
+                 gates: tuple[int, ...] | None = None) -> None:
         self.dim = dim
         self.tying = tying  # the objective's lengthscale tying (bayesopt.categorical)
+        self.gates = gates  # the objective's gates (a conditional space's; kernels.Kernel)
         self.options = _outcome_options(options)
         self.constraint_options = _one_kernel(self.options)
         self.warp_columns = warp_columns
@@ -135,7 +140,7 @@ class OutcomeModels:
     def _fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
              options: ModelOptions | None = None) -> SurrogateModel:
         model = SurrogateModel(self.dim, options or self.options, rng, self.warp_columns,
-                               tying=self.tying)
+                               gates=self.gates, tying=self.tying)
         model.update(X, y)
         return model
 
