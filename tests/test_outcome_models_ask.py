@@ -1,8 +1,9 @@
 """The constraint and cost GPs an ask builds (`bayesopt.outcomes`): a conditional space's
-gates."""
+gates, and one fit per ask for every point of a batch."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -12,6 +13,7 @@ from acquisition.penalty import CombinedPenalty
 from bayesopt import Categorical, Optimizer, OptimizerOptions, Real
 from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
+from bayesopt.outcomes import AskOutcomes, OutcomeModels
 
 # c reads only the branch's active dimension: x under model=a, y under model=b
 SPACE = {"model": Categorical(["a", "b"]), "x": Real(0, 1, when={"model": "a"}),
@@ -86,3 +88,58 @@ def test_the_activity_lengthscale_option_pins_the_constraint_and_cost_gps_too():
         models = term.models if isinstance(term, FeasibilityTerm) else (term.model,)
         for model in models:
             np.testing.assert_allclose(np.exp(model.params[activity]), 0.05, rtol=1e-12)
+
+
+def test_a_batch_fits_the_constraint_and_cost_gps_once(monkeypatch):
+    """ask(4) after the initial design: one fit of the constraint GP (each of its two warps)
+    and one of the cost GP for the whole batch, the later points conditioning the kept GPs
+    on the pending ones. Before, every point of the batch refitted them from scratch
+    (4 × 3 fits)."""
+    opt = _told(n=10)
+    fits = []
+    original = OutcomeModels._fit
+
+    def counting(self, *args, **kwargs):
+        fits.append(args[0].shape[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutcomeModels, "_fit", counting)
+    batch = opt.ask(4)
+    assert len(batch) == 4
+    assert fits == [10, 10, 10]  # the constraint's identity and bilog warps, then the cost
+
+
+def test_a_batch_first_point_is_the_sequential_ask():
+    """The first point of a constrained, cost-weighted batch is the point a one-point ask
+    asks from the same state (the GPs are fitted with the same draws)."""
+    opt = _told(n=10)
+    twin = copy.deepcopy(opt)
+    assert opt.ask(3)[0] == twin.ask()
+
+
+def test_kept_constraint_gps_conditioned_on_pending_points_match_a_fresh_fit():
+    """`AskOutcomes` against the reference, `OutcomeModels.feasibility_term` fitted from
+    scratch with the same generator state and the same pending points: the same
+    hyperparameters and predictions; and each call is conditioned on exactly the pending
+    points it is given (an earlier call's fantasies cleared)."""
+    opt = _told(n=10)
+    outcomes = opt._state.outcomes
+    rng = np.random.default_rng(3)
+    pending = opt.space.encode([{"model": "a", "x": 0.55, "z": 0.3},
+                                {"model": "b", "y": 0.2, "z": 0.8}])
+    X, moved, _ = _inactive_moved(opt)
+    ask = AskOutcomes(outcomes, None, False)
+    first = ask.feasibility_term(copy.deepcopy(rng), pending[:0])
+    assert first is not None and first.models[0].gp.n == 10
+    kept = ask.feasibility_term(np.random.default_rng(99), pending)  # no new fit: rng unused
+    fresh = outcomes.feasibility_term(copy.deepcopy(rng), pending)
+    assert fresh is not None and kept is not None
+    for mine, reference in zip(kept.models, fresh.models):
+        np.testing.assert_array_equal(mine.params, reference.params)
+        assert mine.gp.n == reference.gp.n == 12
+        for a, b in zip(mine.predict(np.vstack([X, moved])),
+                        reference.predict(np.vstack([X, moved]))):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert kept.thresholds == fresh.thresholds
+    fewer = ask.feasibility_term(np.random.default_rng(99), pending[:1])
+    assert fewer is not None and fewer.models[0].gp.n == 11
