@@ -627,11 +627,12 @@ class Proposal:
             local = self._local_penalty(surrogate, pending, best_rows)
             penalty = self._penalty(local, feasibility)
         else:
-            values = self.model.add_fantasies(TopBudget.lift(pending) if top else pending,
-                                              best_rows)
-            if believed is not None and not top and believed.any():
-                counted = float(np.min(values[believed]))
-                incumbent = counted if incumbent is None else min(incumbent, counted)
+            self.model.add_fantasies(TopBudget.lift(pending) if top else pending, rows,
+                                     believed)
+            if rows is not None and not top and pending.shape[0]:
+                # the feasible rows' best and the believed-feasible fantasies' (`_incumbent`)
+                counted = self.model.incumbent
+                incumbent = None if math.isinf(counted) else counted
             penalty = self._penalty(None, feasibility)
         return _Conditioned(surrogate, incumbent, penalty, feasibility is not None)
 

@@ -1,5 +1,6 @@
 """The constraint and cost GPs an ask builds (`bayesopt.outcomes`): a conditional space's
-gates, and one fit per ask for every point of a batch."""
+gates, one fit per ask for every point of a batch, and the model's incumbent counting
+fantasies under outcome constraints."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import copy
 import math
 
 import numpy as np
+import pytest
 
 from acquisition.constrained import CostTerm, FeasibilityTerm
 from acquisition.penalty import CombinedPenalty
@@ -143,3 +145,40 @@ def test_kept_constraint_gps_conditioned_on_pending_points_match_a_fresh_fit():
     assert kept.thresholds == fresh.thresholds
     fewer = ask.feasibility_term(np.random.default_rng(99), pending[:1])
     assert fewer is not None and fewer.models[0].gp.n == 11
+
+
+def _line(x_pending, feasible_observed=True):
+    """f = x with c = 0.3 − x (feasible for x ≥ 0.3; with `feasible_observed` False, c = 1
+    at every told point), six points told, x_pending pending: the next ask's objective."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, n_initial=5, n_constraints=1)
+    xs = [0.05, 0.15, 0.45, 0.6, 0.8, 0.95]
+    opt.tell([{"x": v} for v in xs], xs,
+             constraints=[[0.3 - v if feasible_observed else 1.0] for v in xs])
+    opt.add_pending({"x": x_pending})
+    return opt._snapshot_objective(pending=True)
+
+
+@pytest.mark.parametrize("x_pending", [0.12, 0.35])
+def test_the_model_incumbent_is_the_constrained_incumbent(x_pending):
+    """Under outcome constraints the model's incumbent with fantasies
+    (`SurrogateModel.incumbent`) counts the fantasies believed feasible only, as the
+    constrained acquisition's incumbent does: x = 0.12 pending (believed infeasible, its
+    fantasy below every feasible value) leaves it the best feasible observation's; x = 0.35
+    (believed feasible) lowers it to its fantasy. Before, every fantasy counted: at 0.12
+    the model's incumbent was the infeasible fantasy's value."""
+    objective = _line(x_pending)
+    model = objective.surrogate
+    assert model.gp.n == 7
+    assert model.incumbent == objective.acquisition.best_f
+
+
+def test_the_model_incumbent_is_infinite_with_nothing_feasible():
+    """No observation feasible, the pending point believed infeasible: the constrained
+    acquisition is feasibility alone (no incumbent), and the model's incumbent is +inf.
+    Before, the best over every (infeasible) observation and fantasy."""
+    from acquisition.functions import Feasibility
+
+    objective = _line(0.12, feasible_observed=False)
+    assert isinstance(objective.acquisition, Feasibility)
+    assert objective.surrogate.gp.n == 7
+    assert objective.surrogate.incumbent == math.inf
