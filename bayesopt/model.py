@@ -40,10 +40,10 @@ believer") by default, or the best value observed so far ("constant liar",
 CL-min). `fantasy="penalize"` appends nothing and has the optimizer damp
 the acquisition around pending points instead (local penalization,
 `acquisition.penalty.LocalPenalty`). Under outcome constraints the liar's
-value, the penalty's best and the incumbent counting fantasies are taken over
-the feasible observations, as constrained EI's incumbent is; the constrained
-acquisition's incumbent counts the fantasies the constraint GPs believe feasible
-(`bayesopt.propose`, from the values `add_fantasies` returns).
+value and the penalty's best are taken over the feasible observations (over all
+while none is), and the incumbent counting fantasies is constrained EI's: the best
+over the feasible observations and the fantasies the constraint GPs believe
+feasible (`add_fantasies`' `counted`, `bayesopt.propose`).
 The believer is the default: in batches it reaches the sequential run's regret
 in the fewest evaluations (docs/choosing-defaults.md, "Batches and pending points").
 """
@@ -704,37 +704,47 @@ class SurrogateModel:
                                      self.warping, theta[d + 2:])
 
     # ------------------------------------------------------------ fantasies
-    def add_fantasies(self, X_pending: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    def add_fantasies(self, X_pending: np.ndarray, rows: np.ndarray | None = None,
+                      counted: np.ndarray | None = None) -> np.ndarray:
         """Condition on pending points as if observed: valued at their posterior mean
         (kriging believer, the default) or at the best observation (constant liar), of
-        the observed `rows` (n_observed,) where given (the feasible ones under outcome
-        constraints), else of all. Returns the values they were given (standardized,
-        (p,)), which the constrained acquisition counts where the pending point is
-        believed feasible (`bayesopt.propose`).
+        the observed `rows` (n_observed,) where given and any is True (the feasible ones
+        under outcome constraints), else of all. Returns the values they were given
+        (standardized, (p,)).
 
         A fantasy is treated as observed exactly — without observation noise —
-        and its value also counts toward the incumbent, which is then the lower of the
-        fantasies' values and the best over the same `rows`. Otherwise a point next
-        to a fantasy keeps both a variance of about the noise level and an
-        improvement of about (best − mean), and the points of a batch collapse
-        onto one spot whenever the fitted noise is not tiny.
+        and its value also counts toward the incumbent (`incumbent`), which is then the
+        lower of the counted fantasies' values — those where `counted` (p,) is True, all
+        when None — and the best over `rows` (all observed rows when None; none when
+        `rows` holds no True). Otherwise a point next to a fantasy keeps both a variance
+        of about the noise level and an improvement of about (best − mean), and the
+        points of a batch collapse onto one spot whenever the fitted noise is not tiny.
+        Under outcome constraints `rows` are the feasible observations and `counted` the
+        pending points whose fantasies the constraint GPs believe feasible: the incumbent
+        is constrained EI's (`bayesopt.propose.Proposal._incumbent`), +inf while neither
+        an observation nor a fantasy is feasible.
         """
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
             return np.empty(0)
-        assert rows is None or (rows.shape == (self.n_observed,) and rows.any()), "rows to lie by"
+        assert rows is None or rows.shape == (self.n_observed,), "one flag per observed row"
+        assert counted is None or counted.shape == (X_pending.shape[0],), "one per fantasy"
         X_pending = self._inputs(X_pending)
+        lie_rows = rows if rows is not None and rows.any() else None
         # both need the posterior without fantasies
-        observed = self.observed_incumbent if rows is None else self.incumbent_among(rows)
+        observed = (self.observed_incumbent if rows is None
+                    else self.incumbent_among(rows) if rows.any() else math.inf)
         if self.options.fantasy == "believer":
             mean, _ = self.gp.predict(X_pending)
         else:
             observed_y = self.gp.y[: self.n_observed]
-            best = observed_y if rows is None else observed_y[rows]
+            best = observed_y if lie_rows is None else observed_y[lie_rows]
             mean = np.full(X_pending.shape[0], float(np.min(best)))
         raw = self.y_mean + self.y_scale * mean
         self.gp.append(X_pending, raw, noise=FANTASY_NOISE * self.gp.kernel.variance)
-        self._fantasy_incumbent = min(self._fantasy_incumbent, float(np.min(mean)), observed)
+        values = mean if counted is None else mean[counted]
+        believed = float(np.min(values)) if values.size else math.inf
+        self._fantasy_incumbent = min(self._fantasy_incumbent, believed, observed)
         return mean
 
     def clear_fantasies(self) -> None:
@@ -776,7 +786,8 @@ class SurrogateModel:
 
     @property
     def incumbent(self) -> float:
-        """The EI incumbent: the observed one, or lower if a fantasy believed better."""
+        """The EI incumbent: the observed one, or with fantasies the best of those
+        `add_fantasies` counts (under outcome constraints, constrained EI's)."""
         if self.gp is not None and self.gp.n > self.n_observed:
             return self._fantasy_incumbent
         return self.observed_incumbent

@@ -6,9 +6,13 @@
     log_t : (n_t,)  log of those costs (seconds, or any unit > 0)
 
 One `SurrogateModel` per constraint and one on log cost, each with its own
-standardization and the same kernel and priors as the objective's GP, fitted
-by MAP (even when the objective's is sampled) anew at each ask that needs
-them, with that ask's generator, each fitting its own noise (a fixed
+standardization and the same kernel, priors and inputs as the objective's GP — in a
+conditional space its gates (`bayesopt.state.model_gates`), so that a prediction
+ignores an inactive dimension's column wherever the acquisition's search moves it,
+and ``FitOptions(activity_lengthscale=)`` pins the activity columns' lengthscales —
+fitted by MAP (even when the objective's is sampled) anew at each ask that needs
+them, once for all the points of the ask (`AskOutcomes`), with that ask's generator,
+each fitting its own noise (a fixed
 ``noise_variance=`` is in the objective's units). With ``kernel_average=True``
 a constraint GP selects its kernel among the candidates by the evidence
 instead of averaging them (the warps below are compared by the evidence of
@@ -79,9 +83,11 @@ class OutcomeModels:
 
     def __init__(self, dim: int, options: ModelOptions, n_constraints: int | None,
                  warp_columns: tuple[int, ...] | None = None,
-                 tying: LengthscaleTying | None = None) -> None:
+                 tying: LengthscaleTying | None = None,
+                 gates: tuple[int, ...] | None = None) -> None:
         self.dim = dim
         self.tying = tying  # the objective's lengthscale tying (bayesopt.categorical)
+        self.gates = gates  # the objective's gates (a conditional space's; kernels.Kernel)
         self.options = _outcome_options(options)
         self.constraint_options = _one_kernel(self.options)
         self.warp_columns = warp_columns
@@ -135,7 +141,7 @@ class OutcomeModels:
     def _fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
              options: ModelOptions | None = None) -> SurrogateModel:
         model = SurrogateModel(self.dim, options or self.options, rng, self.warp_columns,
-                               tying=self.tying)
+                               gates=self.gates, tying=self.tying)
         model.update(X, y)
         return model
 
@@ -155,39 +161,100 @@ class OutcomeModels:
         assert best is not None
         return best[1]
 
-    def feasibility_term(self, rng: np.random.Generator, X_pending: np.ndarray | None = None,
-                         rows: np.ndarray | None = None,
-                         top: bool = False) -> FeasibilityTerm | None:
-        """Σ_i log P(c_i(x) ≤ 0) from the constraint GPs (None before any constraint value),
-        each conditioned on the pending points X_pending: (p, d) as fantasies, and fitted
-        on the rows (n_c,) where `rows` is True (all when None): with a Fidelity, the rows
-        the objective's GP takes. `top`: the inputs' last column is the budget level
-        (X_pending's too), and the term is that of the highest budget (`TopBudget`)."""
+    def constraint_models(self, rng: np.random.Generator,
+                          rows: np.ndarray | None = None) -> list[SurrogateModel] | None:
+        """One GP per constraint (`_fit_constraint`), fitted with `rng` on the rows (n_c,)
+        where `rows` is True (all when None: with a Fidelity, the rows the objective's GP
+        takes), without fantasies; None before any constraint value."""
         if not self.constrained:
             return None
         assert rows is None or rows.shape == (self.X_c.shape[0],), "one flag per constraint row"
         X_c, C = (self.X_c, self.C) if rows is None else (self.X_c[rows], self.C[rows])
         if C.shape[0] == 0:
             return None
-        models = [self._fit_constraint(X_c, C[:, i], rng) for i in range(C.shape[1])]
-        if X_pending is not None:
-            for model in models:
-                model.add_fantasies(X_pending)
-        thresholds = tuple(float(m.to_latent(np.zeros(1))[0]) for m in models)
-        return FeasibilityTerm(tuple(TopBudget(m) if top else m for m in models), thresholds)
+        return [self._fit_constraint(X_c, C[:, i], rng) for i in range(C.shape[1])]
+
+    def feasibility_term(self, rng: np.random.Generator, X_pending: np.ndarray | None = None,
+                         rows: np.ndarray | None = None,
+                         top: bool = False) -> FeasibilityTerm | None:
+        """Σ_i log P(c_i(x) ≤ 0) from the constraint GPs (`constraint_models` on `rows`; None
+        before any constraint value), each conditioned on the pending points X_pending:
+        (p, d) as fantasies (`conditioned_feasibility`). `top`: the inputs' last column is
+        the budget level (X_pending's too), and the term is that of the highest budget
+        (`TopBudget`)."""
+        models = self.constraint_models(rng, rows)
+        return None if models is None else conditioned_feasibility(models, X_pending, top)
+
+    def cost_model(self, rng: np.random.Generator) -> SurrogateModel | None:
+        """The GP on log cost, fitted with `rng` (None before any cost is known)."""
+        return None if self.log_t.shape[0] == 0 else self._fit(self.X_t, self.log_t, rng)
 
     def cost_term(self, alpha: float, rng: np.random.Generator,
                   top: bool = False) -> CostTerm | None:
-        """−α · log ĉ(x) from the GP on log cost (None before any cost is known); `top` as
-        in `feasibility_term`."""
-        if self.log_t.shape[0] == 0:
-            return None
-        model = self._fit(self.X_t, self.log_t, rng)
-        # latent = a + s·log c  ⇔  log c = −a/s + latent/s
-        a = float(model.to_latent(np.zeros(1))[0])
-        s = float(model.to_latent(np.ones(1))[0]) - a
-        return CostTerm(TopBudget(model) if top else model, offset=-a / s, scale=1.0 / s,
-                        alpha=alpha)
+        """−α · log ĉ(x) from the GP on log cost (`cost_model`; None before any cost is
+        known); `top` as in `feasibility_term`."""
+        model = self.cost_model(rng)
+        return None if model is None else weighed_cost(model, alpha, top)
+
+
+def conditioned_feasibility(models: Sequence[SurrogateModel], X_pending: np.ndarray | None,
+                            top: bool) -> FeasibilityTerm:
+    """The feasibility term of fitted constraint GPs, each conditioned on exactly the pending
+    points X_pending: (p, d) as fantasies (the fantasies of an earlier call cleared, the
+    new ones appended to the factor: `SurrogateModel.add_fantasies`); `top` as in
+    `OutcomeModels.feasibility_term`."""
+    for model in models:
+        model.clear_fantasies()
+        if X_pending is not None:
+            model.add_fantasies(X_pending)
+    thresholds = tuple(float(m.to_latent(np.zeros(1))[0]) for m in models)
+    return FeasibilityTerm(tuple(TopBudget(m) if top else m for m in models), thresholds)
+
+
+def weighed_cost(model: SurrogateModel, alpha: float, top: bool) -> CostTerm:
+    """−α · log ĉ(x) of the fitted GP on log cost `model`; `top` as in
+    `OutcomeModels.feasibility_term`."""
+    # latent = a + s·log c  ⇔  log c = −a/s + latent/s
+    a = float(model.to_latent(np.zeros(1))[0])
+    s = float(model.to_latent(np.ones(1))[0]) - a
+    return CostTerm(TopBudget(model) if top else model, offset=-a / s, scale=1.0 / s,
+                    alpha=alpha)
+
+
+class AskOutcomes:
+    """One ask's constraint and cost GPs: fitted at the first point of the ask that needs
+    them, with the ask's generator (as `OutcomeModels.feasibility_term` and `cost_term`
+    fit them), and kept for the ask's later points. The data do not change within an ask —
+    its points are pending, not told — so a refit would only draw another fit of the same
+    data; each point instead conditions the kept constraint GPs on the pending points as
+    fantasies (`conditioned_feasibility`), as the objective's model is conditioned on them
+    (`SurrogateModel.add_fantasies`, a Cholesky append). The cost term needs no fantasy
+    (module docstring)."""
+
+    def __init__(self, outcomes: OutcomeModels, rows: np.ndarray | None, top: bool) -> None:
+        """`rows` (n_c,) and `top` as in `OutcomeModels.feasibility_term`."""
+        self.outcomes, self.rows, self.top = outcomes, rows, top
+        self._constraints: list[SurrogateModel] | None = None
+        self._cost: SurrogateModel | None = None
+
+    def feasibility_term(self, rng: np.random.Generator,
+                         X_pending: np.ndarray) -> FeasibilityTerm | None:
+        """`OutcomeModels.feasibility_term(rng, X_pending, rows, top)`, `rng` drawn from at
+        the ask's first call only."""
+        if self._constraints is None:
+            self._constraints = self.outcomes.constraint_models(rng, self.rows)
+            if self._constraints is None:
+                return None
+        return conditioned_feasibility(self._constraints, X_pending, self.top)
+
+    def cost_term(self, alpha: float, rng: np.random.Generator) -> CostTerm | None:
+        """`OutcomeModels.cost_term(alpha, rng, top)`, `rng` drawn from at the ask's first
+        call only."""
+        if self._cost is None:
+            self._cost = self.outcomes.cost_model(rng)
+            if self._cost is None:
+                return None
+        return weighed_cost(self._cost, alpha, self.top)
 
 
 # Constraint values a GP models as they are: past ~1e154 their squares overflow (the

@@ -64,6 +64,7 @@ from bayesopt.hedge import HedgeRecord, choose, credit
 from bayesopt.mace import MACE_MEMBERS, distinct_rows, non_dominated
 from bayesopt.model import SurrogateModel, TopBudget
 from bayesopt.options import OptimizerOptions
+from bayesopt.outcomes import AskOutcomes
 from bayesopt.result import best_observation
 from bayesopt.space import Space
 from bayesopt.state import ModelData, OptimizerState, config_key
@@ -224,6 +225,8 @@ class Proposal:
                         if with_pending else [])
         self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)
+        # the constraint and cost GPs, fitted once for the ask's model points (`AskOutcomes`)
+        self.outcomes = AskOutcomes(state.outcomes, self.data.rows, self.data.budget_input)
         self.hyperband: Hyperband | None = state.hyperband_at(now)
         self.now = now
         self.budget: float | None = None  # with a Fidelity, the budget being asked
@@ -606,8 +609,8 @@ class Proposal:
             self.hedge_gains = credit(self.state.hedge, len(self.settings.options.hedge.members),
                                       lambda X: surrogate.predict(X)[0])
         pending = np.reshape(self.pending, (-1, self.space.n_columns))
-        feasibility = self.state.outcomes.feasibility_term(
-            self.rng, TopBudget.lift(pending) if top else pending, self.data.rows, top)
+        feasibility = self.outcomes.feasibility_term(
+            self.rng, TopBudget.lift(pending) if top else pending)
         rows = self._feasible_rows()
         # which pending points' fantasies are feasible (`_incumbent`); none without a
         # constraint model to judge them
@@ -622,14 +625,15 @@ class Proposal:
         best_rows = None if rows is None or not rows.any() else rows
         if self.model.options.fantasy == "penalize":
             local = self._local_penalty(surrogate, pending, best_rows)
-            penalty = self._penalty(local, feasibility, top)
+            penalty = self._penalty(local, feasibility)
         else:
-            values = self.model.add_fantasies(TopBudget.lift(pending) if top else pending,
-                                              best_rows)
-            if believed is not None and not top and believed.any():
-                counted = float(np.min(values[believed]))
-                incumbent = counted if incumbent is None else min(incumbent, counted)
-            penalty = self._penalty(None, feasibility, top)
+            self.model.add_fantasies(TopBudget.lift(pending) if top else pending, rows,
+                                     believed)
+            if rows is not None and not top and pending.shape[0]:
+                # the feasible rows' best and the believed-feasible fantasies' (`_incumbent`)
+                counted = self.model.incumbent
+                incumbent = None if math.isinf(counted) else counted
+            penalty = self._penalty(None, feasibility)
         return _Conditioned(surrogate, incumbent, penalty, feasibility is not None)
 
     def _objective(self, conditioned: _Conditioned, acquisition: str) -> AcquisitionObjective:
@@ -729,11 +733,10 @@ class Proposal:
         t = max(1, self.model.n_observed - self.settings.n_initial + 1)
         return options.ucb_beta_scale * gp_ucb_beta(t, self.space.n_columns, options.ucb_delta)
 
-    def _penalty(self, local: LocalPenalty | None, feasibility: Penalty | None,
-                 top: bool) -> Penalty | None:
+    def _penalty(self, local: LocalPenalty | None,
+                 feasibility: Penalty | None) -> Penalty | None:
         per_cost = ACQUISITION_KINDS[self.settings.acquisition].per_cost
-        cost = (self.state.outcomes.cost_term(self._cost_alpha(), self.rng, top)
-                if per_cost else None)
+        cost = self.outcomes.cost_term(self._cost_alpha(), self.rng) if per_cost else None
         if per_cost and cost is None:
             warnings.warn("acquisition='logei_per_cost' has no cost of a successful evaluation "
                           "told yet (tell(..., cost=); a failed one's, tell_failure(..., cost=), "

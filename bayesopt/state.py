@@ -340,7 +340,8 @@ class OptimizerState:
         # successful observations are feasible
         self.outcomes = OutcomeModels(model_columns(space, model_options), model_options,
                                       n_constraints,
-                                      warp_columns(space), model_tying(space, model_options))
+                                      warp_columns(space), model_tying(space, model_options),
+                                      model_gates(space, model_options))
         self.feasible_ok = np.empty(0, dtype=bool)
         # the last ask's portfolio record (acquisition="hedge")
         self.hedge: HedgeRecord | None = None

@@ -1,7 +1,7 @@
 """CPU time of one ask on a big categorical, for each kind of acquisition objective.
 
     python -m bench.categorical_speed [--choices 100,300,1000] [--kinds plain,...]
-        [--n 50] [--steps 2] [--tells] [--profile KIND:K]
+        [--n 50] [--steps 2] [--q 1] [--tells] [--profile KIND:K]
 
 The space: a Categorical of k choices and 3 reals in [0, 1]. Kinds:
 
@@ -18,7 +18,8 @@ The space: a Categorical of k choices and 3 reals in [0, 1]. Kinds:
 For each (kind, k): tell n observations of a cheap objective (Sobol design of
 another optimizer), then time `--steps` asks on the CPU clock
 (`time.process_time`), one BLAS and one Numba thread, each ask told before the
-next (penalize: its pending points stay pending); the median is printed, with
+next (penalize: its pending points stay pending); `--q 4` asks 4 points at a time
+(`ask(4)`, a batch) and tells them together; the median is printed, with
 `--tells` also the median CPU time of those tells (each refits the hyperparameters),
 as "ask / tell". `--profile plain:1000` runs cProfile over one step, an ask and its
 tell, and prints the 25 largest cumulative entries of each instead.
@@ -109,15 +110,15 @@ def optimizer(kind: str, k: int, n: int) -> Optimizer:
     return opt
 
 
-def step_seconds(kind: str, k: int, n: int, steps: int) -> tuple[float, float]:
-    """Median CPU seconds of `steps` asks and of their tells."""
+def step_seconds(kind: str, k: int, n: int, steps: int, q: int = 1) -> tuple[float, float]:
+    """Median CPU seconds of `steps` asks of q points and of their tells."""
     opt = optimizer(kind, k, n)
     asks, tells = [], []
     for _ in range(steps):
         start = time.process_time()
-        point = opt.ask()
+        points = opt.ask(q) if q > 1 else [opt.ask()]
         middle = time.process_time()
-        tell(opt, kind, [point])
+        tell(opt, kind, points)
         asks.append(middle - start)
         tells.append(time.process_time() - middle)
     return float(np.median(asks)), float(np.median(tells))
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--n", type=positive_int, default=50)
     parser.add_argument("--steps", type=positive_int, default=2)
+    parser.add_argument("--q", type=positive_int, default=1, help="points per ask")
     parser.add_argument("--tells", action="store_true", help="also time the tells")
     parser.add_argument("--profile", default=None, help="KIND:K, e.g. mcmc:1000")
     args = parser.parse_args(argv)
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         print("| kind | " + " | ".join(f"k = {k}" for k in args.choices) + " |", flush=True)
         print("|---|" + "---:|" * len(args.choices), flush=True)
         for kind in kinds:
-            times = [step_seconds(kind, k, args.n, args.steps) for k in args.choices]
+            times = [step_seconds(kind, k, args.n, args.steps, args.q) for k in args.choices]
             cells = [f"{ask:.2f} s" + (f" / {tell:.2f} s" if args.tells else "")
                      for ask, tell in times]
             print(f"| {kind} | " + " | ".join(cells) + " |", flush=True)

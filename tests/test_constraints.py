@@ -211,10 +211,10 @@ def test_the_constant_liar_lies_with_the_best_feasible_value():
 @pytest.mark.parametrize("fantasy", ["believer", "liar"])
 def test_the_fantasy_incumbent_counts_feasible_rows_only(fantasy):
     """The model's incumbent with fantasies (`SurrogateModel.incumbent`) is the lower of the
-    fantasies' values and the best over the rows `add_fantasies` is given, the feasible
-    ones under outcome constraints: the constrained acquisition's own incumbent, never the
-    infeasible x = 0.1's. Nothing reads it under constraints today (the acquisition takes
-    its incumbent over the feasible rows itself); before, it was over every row."""
+    counted fantasies' values and the best over the rows `add_fantasies` is given, the
+    feasible ones under outcome constraints: the constrained acquisition's own incumbent
+    (which reads it), never the infeasible x = 0.1's (tests/test_outcome_models_ask.py:
+    a fantasy believed infeasible does not count)."""
     _, objective = _told_with_an_infeasible_best(fantasy)
     model = objective.surrogate
     assert model.gp.n == 7
