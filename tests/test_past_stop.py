@@ -187,3 +187,51 @@ def test_a_malformed_complete_field_is_refused(tmp_path: Any, complete: Any, mat
     path.write_text("\n".join([*lines[:-1], json.dumps(tell)]) + "\n")
     with pytest.raises(JournalError, match=match):
         Optimizer.resume(path, append=False)
+
+
+def test_an_optuna_trial_that_trained_past_its_prune_advice_is_brought_in_complete(
+        tmp_path: Any) -> None:
+    """README, Bringing a history in: an objective asks `should_prune()` at every step; odd
+    trials obey (PRUNED), even ones train on and return (COMPLETE). Brought in with their
+    curves under the rule of Optuna's pruner, a COMPLETE trial the rule stops before its last
+    step is "ok" with its final value; a PRUNED one "pruned" at its last step. (Optuna's
+    pruner keeps recording the values of advised trials at later rungs, this rule does not,
+    so the steps it stops at may differ: the README says so.)"""
+    import optuna
+    from optuna.trial import TrialState
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    fields = {"min_resource": 1, "reduction_factor": 3, "min_early_stopping_rate": 0,
+              "bootstrap_count": 0}
+
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        for step in range(1, 10):
+            trial.report((x - 0.3) ** 2 + 1 / step, step)
+            if trial.should_prune():
+                trial.set_user_attr("advised", trial.user_attrs.get("advised", step))
+                if trial.number % 2:
+                    raise optuna.TrialPruned()
+        return (x - 0.3) ** 2 + 1 / 9
+
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'study.db'}",
+                                sampler=optuna.samplers.RandomSampler(seed=0),
+                                pruner=optuna.pruners.SuccessiveHalvingPruner(**fields))
+    study.optimize(objective, n_trials=16)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, pruner=SuccessiveHalving(**fields))
+    expected, past_stop = [], 0
+    for t in study.trials:
+        opt.add_pending(t.params)
+        steps, values = zip(*sorted(t.intermediate_values.items()))
+        said = [opt.report(t.params, s, v) for s, v in zip(steps, values)]
+        if t.state == TrialState.COMPLETE:
+            past_stop += True in said[:-1]
+            opt.tell(t.params, t.value)
+            expected.append(("ok", None, t.value))
+        else:
+            opt.tell(t.params, values[-1], pruned=True)
+            expected.append(("pruned", float(t.last_step), values[-1]))
+    advised = [t for t in study.trials
+               if t.state == TrialState.COMPLETE and "advised" in t.user_attrs]
+    assert len(advised) >= 2 and past_stop >= 2
+    assert [(o.status, o.step, o.value) for o in opt.history] == expected
