@@ -37,6 +37,11 @@ command that evaluated its points; it is for readers (`bayesopt show`) and plays
 the fold. Since 0.8.0 a tell may carry "pruned": [step or null per point], the step at
 which each point's run was stopped by a rule not the optimizer's own (``tell(pruned=True)``;
 left out when none was), and a pending event "numbered": true, its points taking run ids.
+Since 0.10.0 a tell may carry "complete": [true or false per point], true where the point's
+run reported past the step at which `report` said stop and was told without
+``pruned=True`` (the advice ignored, the run trained on): the point is recorded "ok", a
+complete run; a tell without the field, as every tell written before, records such a run
+"pruned" at its stop (left out when no point is).
 
 A field that no event of this library knows (`COMMON_KEYS` and each class's `keys`),
 or an unknown kind, is refused when read, with the remedy (a newer bayesopt wrote it:
@@ -295,11 +300,16 @@ class Tell(Event):
     Since 0.8.0 a tell may carry "pruned": per point, the step at which the run was stopped
     by another rule than the optimizer's (``tell(pruned=True)``: Optuna's pruner, say; its
     last reported step), or null; the point is then recorded "pruned" at that step, as a
-    run `report` stopped is. Left out when no point has one."""
+    run `report` stopped is. Left out when no point has one. Since 0.10.0 a tell may carry
+    "complete": per point, true where its run reported past the step `report` stopped it
+    at and the tell was not ``pruned=True``; the point is then recorded "ok" (a run told
+    without the field is "pruned" at its stop, as 0.9.0 folded it). Left out when no
+    point is; a point may not be both."""
 
     kind: ClassVar[str] = "tell"
     keys: ClassVar[frozenset[str]] = frozenset({"values", "durations", "constraints", "costs",
-                                                "claims", "command", "pruned"})
+                                                "claims", "command", "pruned",
+                                                "complete"})
     values: tuple[float, ...]
     durations: tuple[float | None, ...] = ()  # seconds each evaluation took, if known
     constraints: tuple[tuple[float, ...], ...] | None = None  # outcome constraints, per point
@@ -308,6 +318,10 @@ class Tell(Event):
     command: RunCommand | None = None  # another command than the header's (since 0.7.0)
     # per point, the step it was told pruned at (``tell(pruned=True)``), or None (since 0.8.0)
     pruned: tuple[float | None, ...] = ()
+    # per point, whether its run reported past its stop and was told plainly: recorded "ok"
+    # (since 0.10.0; a reader before refuses the field, saying to upgrade, instead of
+    # folding the point "pruned" at its stop)
+    complete: tuple[bool, ...] = ()
 
     def fields(self) -> dict[str, Any]:
         fields = {"values": list(self.values), **_durations_field(self.durations)}
@@ -317,6 +331,8 @@ class Tell(Event):
             fields["costs"] = list(self.costs)
         if any(s is not None for s in self.pruned):
             fields["pruned"] = list(self.pruned)
+        if any(self.complete):
+            fields["complete"] = list(self.complete)
         return {**fields, **_claims_field(self.claims), **_command_field(self.command)}
 
     @classmethod
@@ -337,7 +353,30 @@ class Tell(Event):
                 "costs": _parse_costs(record, n_points),
                 "claims": _parse_claims(record, n_points, cls.kind),
                 "command": _parse_command(record, cls.kind),
-                "pruned": _parse_pruned(record, n_points)}
+                **_parse_stops(record, n_points)}
+
+
+def _parse_stops(record: Mapping[str, Any], n_points: int) -> dict[str, Any]:
+    """A tell's "pruned" and "complete" fields; a point may not be both."""
+    pruned, complete = _parse_pruned(record, n_points), _parse_complete(record, n_points)
+    for i, (step, flag) in enumerate(zip(pruned, complete)):
+        if flag and step is not None:
+            raise JournalError(f"tell event: point {i} is both pruned (at step {step}) and "
+                               "complete")
+    return {"pruned": pruned, "complete": complete}
+
+
+def _parse_complete(record: Mapping[str, Any], n_points: int) -> tuple[bool, ...]:
+    """A tell's "complete": true or false per point; () when absent."""
+    spec = record.get("complete")
+    if spec is None:
+        return ()
+    # 1 == True, but no bayesopt writes 1
+    if (not isinstance(spec, list) or len(spec) != n_points
+            or not all(flag is True or flag is False for flag in spec)):
+        raise JournalError(f"tell event has {n_points} point(s) but complete {spec!r}: "
+                           "expected true or false per point")
+    return tuple(spec)
 
 
 def _parse_pruned(record: Mapping[str, Any], n_points: int) -> tuple[float | None, ...]:

@@ -1006,9 +1006,13 @@ class Optimizer:
         (the GP of a plain space models its value; with a Fidelity only its rung counts).
         The run must have reported (`add_pending`, then `report` each intermediate value,
         then this tell); a point whose run has no report raises ValueError naming it, and
-        nothing is recorded. A run `report` stopped is "pruned" with or without it: at the
-        step it said stop, or, told ``pruned=True`` after reports past that step (its
-        advice ignored until another rule stopped the run), at the last one. This
+        nothing is recorded. A run whose last report is the one at which `report` said stop
+        (the loop broke there) is "pruned" at that step, with or without the flag. A run
+        that reported past that step (its advice ignored) is, told ``pruned=True``, "pruned"
+        at its last reported step (another rule stopped it later); told without it, a
+        complete run: "ok" with no step (with a Fidelity, a result at its asked budget,
+        ranked in its rung and modelled like any other), as Optuna records a trial whose
+        objective returned after `should_prune()` said True COMPLETE. This
         optimizer's own run that another worker cancelled after its reports is recorded
         "pruned" at its last reported step too, outside any run, with `UnmatchedTellWarning`
         (as its tell without the flag is recorded, as an observation of its params). In a
@@ -1028,7 +1032,7 @@ class Optimizer:
                 outcomes = self._check_outcomes(constraints, cost, len(points))
                 found = self._runs("tell", canonical, runs)  # refused before a refit is computed
                 if any(flags):  # so is pruned=True of a run without a report
-                    self._pruned_steps(canonical, flags, _claims_of(found))
+                    self._told_stops(canonical, flags, _claims_of(found))
                 with self._numeric_threads():
                     event = self._commit(lambda: self._tell_event(canonical, numbers, seconds,
                                                                   outcomes, runs, flags),
@@ -1067,30 +1071,46 @@ class Optimizer:
                     durations: tuple[float | None, ...], outcomes: Outcomes = (None, ()),
                     runs: tuple[int, ...] | None = None, flags: tuple[bool, ...] = ()) -> Tell:
         claims = self._claims("tell", points, runs)
-        pruned = self._pruned_steps(points, flags, claims)
+        pruned, complete = self._told_stops(points, flags, claims)
         rng = self._state.fork_rng()
         model = self._state.synced_model(rng)
-        data = self._state.told_model_data(points, values, claims, pruned)
+        data = self._state.told_model_data(points, values, claims, pruned, complete)
         if data is not None and (self._link is None or self._link.with_state):
             update_after_tell(model, data, self.n_initial)  # a shared study fits at its next ask
         return self._unmatched_warned(Tell(
             points=points, values=values, durations=durations, constraints=outcomes[0],
-            costs=outcomes[1], claims=claims, pruned=pruned, time=time.time(),
+            costs=outcomes[1], claims=claims, pruned=pruned, complete=complete, time=time.time(),
             worker=self._state.worker,
             checkpoint=self._state.checkpoint(rng, self._state.design_used)))
 
-    def _pruned_steps(self, points: Sequence[Mapping[str, Any]], flags: tuple[bool, ...],
-                      claims: tuple[int | None, ...]) -> tuple[float | None, ...]:
-        """`Tell.pruned` of a tell of the valid `points` (`claims`: the runs it names) whose
-        `flags` say which were told ``pruned=True``: each one's last reported step, None
-        where `report` stopped its run at that step already (recorded "pruned" at its stop
-        without the field) or it was not flagged; () when none is. A run reported on past
-        its stop is recorded at its last step (the field wins over an earlier stop,
-        `bayesopt.state._told_runs`). ValueError naming a flagged point whose run has no
-        report."""
+    def _told_stops(self, points: Sequence[Mapping[str, Any]], flags: tuple[bool, ...],
+                    claims: tuple[int | None, ...],
+                    ) -> tuple[tuple[float | None, ...], tuple[bool, ...]]:
+        """`Tell.pruned` and `Tell.complete` of a tell of the valid `points` (`claims`: the
+        runs it names) whose `flags` say which were told ``pruned=True``.
+
+        pruned: each flagged one's last reported step, None where `report` stopped its run
+        at that step already (recorded "pruned" at its stop without the field) or it was not
+        flagged; () when none is. A run reported on past its stop is recorded at its last
+        step (the field wins over an earlier stop, `bayesopt.state._told_runs`). ValueError
+        naming a flagged point whose run has no report.
+        complete: True for an unflagged point whose run reported past the step `report`
+        stopped it at (its advice ignored, the run trained on: a complete run, recorded
+        "ok"); () when none is. A run whose last report is its stop is "pruned" there."""
+        if not any(flags) and not self._state.pruning.stopped:  # no run was stopped
+            return (), ()
+        steps = self._state.reported_steps(points, claims)
+        complete = tuple(not flag and stopped is not None and last is not None and last > stopped
+                         for flag, (stopped, last) in zip(flags or (False,) * len(points), steps))
+        return self._pruned_steps(points, flags, steps), complete if any(complete) else ()
+
+    @staticmethod
+    def _pruned_steps(points: Sequence[Mapping[str, Any]], flags: tuple[bool, ...],
+                      steps: Sequence[tuple[float | None, float | None]],
+                      ) -> tuple[float | None, ...]:
+        """`Tell.pruned` of `_told_stops`, `steps` each point's (stop, last reported step)."""
         if not any(flags):
             return ()
-        steps = self._state.reported_steps(points, claims)
         pruned: list[float | None] = []
         for params, flag, (stopped, last) in zip(points, flags, steps):
             if flag and stopped is None and last is None:
@@ -1430,8 +1450,10 @@ class Optimizer:
         True when the run should stop after the last. A bad entry raises naming its
         position, and nothing is recorded.
 
-        Tell the point afterwards as usual: after a True it is recorded with
-        status "pruned" at that step. Raises ValueError for a point that is not
+        Tell the point afterwards as usual: stopped at a True (no later report), it is
+        recorded with status "pruned" at that step; trained on past it (later reports, the
+        advice ignored) and told without ``pruned=True``, it is a complete run, "ok" (`tell`).
+        Raises ValueError for a point that is not
         pending (never asked, already told, or timed out by ``pending_timeout``, as
         for `heartbeat`), for a step not after the last,
         and, with a `Fidelity`, for a step beyond the budget the point was asked

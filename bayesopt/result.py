@@ -57,8 +57,10 @@ class Observation:
         The objective value as told (None for a failed evaluation; for a
         pruned one, the value told when the run stopped).
     status : {"ok", "failed", "pruned"}
-        "pruned": `Optimizer.report` said stop and the run ended at `step`, or it was
-        told ``pruned=True`` (stopped by another rule) at its last reported `step`.
+        "pruned": `Optimizer.report` said stop and the run ended at `step` (no later
+        report), or it was told ``pruned=True`` (stopped by another rule) at its last
+        reported `step`. A run that reported past the step `report` said stop at and was
+        told without ``pruned=True`` trained on: it is "ok", a complete run.
     error : str or None
         What went wrong, for failed evaluations (e.g. a traceback).
     timestamp : float or None
@@ -74,7 +76,7 @@ class Observation:
         (a promotion to a larger budget — restart from that run's checkpoint).
     step : float or None
         For a pruned run, the step of the report that stopped it (told ``pruned=True``:
-        its last reported step).
+        its last reported step), the step its value was taken at; None for any other.
     constraints : tuple of float or None
         The outcome constraints told with the value (`tell(..., constraints=)`),
         each satisfied when ≤ 0; None if the optimizer has none (or failed).

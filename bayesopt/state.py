@@ -27,7 +27,8 @@
     pruning    : the successive-halving rungs of `Optimizer.report` (`bayesopt.fidelity`):
                  a report event records its values there, a tell of a stopped run is
                  "pruned" (its value is data for the GP of a plain space; with a
-                 Fidelity only its rung counts, as the worst there, and it is in X_failed)
+                 Fidelity only its rung counts, as the worst there, and it is in X_failed),
+                 unless the tell marks it complete (`Tell.complete`: reported past its stop)
     model_data : the surrogate's data — every success; with a Fidelity every success with
                  its budget level z (`bayesopt.fidelity.budget_level`) as a last input
                  column (ModelOptions.fidelity_model), or the successes at BOHB's budget
@@ -513,13 +514,14 @@ class OptimizerState:
 
     def told_model_data(self, points: Sequence[Mapping[str, Any]], values: Sequence[float],
                         claims: Sequence[int | None] = (),
-                        pruned: Sequence[float | None] = ()) -> ModelData | None:
+                        pruned: Sequence[float | None] = (),
+                        complete: Sequence[bool] = ()) -> ModelData | None:
         """`model_data` with the told `points` (valid, `Space.validate`) that their tell will
         add to it, as `_observe` decides (`_told_runs`, `result.status_modelled`): with a
         Fidelity, not a run `report` stopped (or told `pruned`), which the tell records
-        "pruned" and leaves out; None when the tell adds none (the surrogate has nothing
-        new, as after `tell_failure`)."""
-        told = _told_runs(self, points, None, tuple(claims), tuple(pruned))
+        "pruned" and leaves out, unless it is `complete`; None when the tell adds none (the
+        surrogate has nothing new, as after `tell_failure`)."""
+        told = _told_runs(self, points, None, tuple(claims), tuple(pruned), tuple(complete))
         kept = [(p, v) for p, v, run in zip(points, values, told)
                 if status_modelled(_told_status(v, run.step), self.space)]
         if not kept:
@@ -899,7 +901,7 @@ def release_trials(state: OptimizerState, hyperband: Hyperband,
 @applier(Tell)
 def _apply_tell(state: OptimizerState, event: Tell) -> None:
     _observe(state, event, list(event.values), [None] * len(event.points), event.durations,
-             event.constraints, event.costs, event.claims, event.pruned)
+             event.constraints, event.costs, event.claims, event.pruned, event.complete)
 
 
 @applier(Failure)
@@ -1110,12 +1112,13 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
              errors: list[str | None], durations: tuple[float | None, ...],
              constraints: tuple[tuple[float, ...], ...] | None = None,
              costs: tuple[float | None, ...] = (), claims: tuple[int | None, ...] = (),
-             pruned: tuple[float | None, ...] = ()) -> None:
+             pruned: tuple[float | None, ...] = (), complete: tuple[bool, ...] = ()) -> None:
     """Append observations (value None = failed), stamped with the event's time, and
     release their pending entries: each the run its claim names, and none once that run
     is neither pending nor timed out (its params' reports are left to the run that holds
     them now); without a claim the one its params match (module docstring). `pruned`: the
-    steps a tell's points were told pruned at (`Tell.pruned`)."""
+    steps a tell's points were told pruned at (`Tell.pruned`); `complete`: which of them
+    are complete runs whatever their stop (`Tell.complete`)."""
     points = event.points
     X = state.space.encode_valid(points)
     seconds = durations or (None,) * len(points)
@@ -1123,7 +1126,7 @@ def _observe(state: OptimizerState, event: Event, values: list[float | None],
     data = []
     lost = []
     rows: tuple[tuple[float, ...] | None, ...] = constraints or (None,) * len(points)
-    told = _told_runs(state, points, X, claims, pruned)
+    told = _told_runs(state, points, X, claims, pruned, complete)
     for params, value, error, duration, row, cost, claim, run in zip(
             points, values, errors, seconds, rows, costs or (None,) * len(points),
             claims or (None,) * len(points), told):
@@ -1174,7 +1177,8 @@ class _ToldRun:
 
 def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
               X: np.ndarray | None = None, claims: Sequence[int | None] = (),
-              pruned: Sequence[float | None] = ()) -> list[_ToldRun]:
+              pruned: Sequence[float | None] = (),
+              complete: Sequence[bool] = ()) -> list[_ToldRun]:
     """For each told point in turn (the valid `points`, `X` their encodings if known), what
     its tell does to its run, the state left as it is (`_observe` applies it,
     `OptimizerState.told_model_data` reads it): it releases the run its claim names while
@@ -1187,11 +1191,14 @@ def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
     (`pruned`, `Tell.pruned`: stopped by another rule than this optimizer's), whatever its
     run. A tell written while the stop came first carries a step only where no stop was
     known as it was written, so a stop applied with it came from a later report and still
-    wins: such a study folds as it did."""
+    wins: such a study folds as it did. A point its tell marks `complete` (since 0.10.0,
+    `Tell.complete`: its run reported past its stop, told without ``pruned=True``) has no
+    step, a complete run: its value was taken after the stop, not at it."""
     runs = _Unreleased(state)
     closed: set[Hashable] = set()  # a second close of the same reports finds none
     told = []
     forced = pruned or (None,) * len(points)
+    finished = complete or (False,) * len(points)
     for i, (params, claim) in enumerate(zip(points, claims or (None,) * len(points))):
         superseded = False
         if claim is None:
@@ -1214,6 +1221,8 @@ def _told_runs(state: OptimizerState, points: Sequence[Mapping[str, Any]],
         told_step = forced[i]
         if told_step is not None and (step is None or told_step > step):
             step = told_step
+        if finished[i]:
+            step = None
         if closes is not None:
             closed.add(closes)
         if released is not None:

@@ -381,10 +381,11 @@ def test_reports_after_the_rule_said_stop_are_accepted_and_a_tell_pruned_is_at_t
         tmp_path: Any) -> None:
     """The rule stops x=0.6 at step 1 (worse than x=0.5 at rung 0). As Optuna's trial.report
     after should_prune() said True, later reports are accepted: each returns True again and
-    records no rung value. Told plainly, the run is "pruned" at the step the rule said stop
-    (README, early stopping); told pruned=True after reports past it (its advice ignored
-    until another rule, Optuna's pruner, stopped it at step 3), it is "pruned" at step 3, the
-    step of the value told, where it was recorded at step 1. A journal reads both back."""
+    records no rung value. Told plainly, the run trained on past the stop: a complete run,
+    "ok" (README, early stopping; 0.9.0 recorded it "pruned" at step 1, the value of step 3);
+    told pruned=True after reports past it (its advice ignored until another rule, Optuna's
+    pruner, stopped it at step 3), it is "pruned" at step 3, the step of the value told,
+    where it was recorded at step 1. A journal reads both back."""
     journal = tmp_path / "j.jsonl"
     opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, pruner=SuccessiveHalving(min_resource=1),
                     journal=journal)
@@ -396,7 +397,7 @@ def test_reports_after_the_rule_said_stop_are_accepted_and_a_tell_pruned_is_at_t
         opt.tell({"x": x}, 0.7, pruned=flag)
     opt.tell({"x": 0.5}, 0.1)
     assert opt._state.pruning.rungs == {0: [0.2, 0.9, 0.9]}  # no value recorded after a stop
-    expected = [(0.6, "pruned", 3.0, 0.7), (0.7, "pruned", 1.0, 0.7), (0.5, "ok", None, 0.1)]
+    expected = [(0.6, "pruned", 3.0, 0.7), (0.7, "ok", None, 0.7), (0.5, "ok", None, 0.1)]
     for folded in (opt, Optimizer.resume(journal, append=False)):
         assert [(o.params["x"], o.status, o.step, o.value) for o in folded.history] == expected
 
@@ -415,7 +416,9 @@ def test_a_report_of_a_curve_is_the_reports_of_its_steps_in_turn(tmp_path: Any) 
         assert at_once.report({"x": x}, np.arange(1, 6), pd.Series(curve)) == said[-1]
         for opt in (one_by_one, at_once):
             opt.tell({"x": x}, curve[-1])
-    assert [o.status for o in at_once.history] == ["ok", "pruned"]
+    # 0.9 was stopped at step 1 and reported on to step 5: told plainly, a complete run
+    assert one_by_one._state.pruning.rungs == {0: [0.5, 0.9], 1: [0.4], 2: [0.2]}
+    assert [o.status for o in at_once.history] == ["ok", "ok"]
     resumed = Optimizer.resume(tmp_path / "j.jsonl", append=False)
     for opt in (at_once, resumed):
         assert opt._state.pruning == one_by_one._state.pruning

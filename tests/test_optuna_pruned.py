@@ -186,3 +186,33 @@ def test_a_pruned_trial_and_a_copy_of_its_point_ending_in_one_sync_are_both_told
     _sync(study)
     assert _record(study.sampler) == _expected(study)
     assert (x, "pruned", 1.0, _curve(x, 1)) in _record(study.sampler)
+
+
+def test_a_trial_that_ignores_its_pruner_and_returns_is_a_complete_run(tmp_path):
+    """An objective that asks `should_prune()` at every step but trains on and returns its
+    value at STEPS (the advice ignored): Optuna records the trial COMPLETE, and so does the
+    sampler's optimizer — "ok", no step, the value the GP's data — for the trials the pruner
+    said prune to as for the others. A sampler attached to the stored study agrees."""
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -2.0, 2.0)
+        for step in range(1, STEPS + 1):
+            trial.report(_curve(x, step), step)
+            if trial.should_prune() and "advised" not in trial.user_attrs:
+                trial.set_user_attr("advised", step)
+        return _curve(x, STEPS)
+
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    study = optuna.create_study(
+        study_name="s", storage=storage, sampler=BayesoptSampler(seed=0),
+        pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    study.optimize(objective, n_trials=10)
+    _sync(study)
+    advised = [t for t in study.trials if "advised" in t.user_attrs]
+    assert len(advised) >= 3 and all(t.state == TrialState.COMPLETE for t in advised)
+    expected = _expected(study)
+    assert [status for _, status, _, _ in expected] == ["ok"] * 10
+    assert _record(study.sampler) == expected
+    assert len(study.sampler.optimizer._state.y_ok) == 10
+    resumed = optuna.load_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=0))
+    _sync(resumed)
+    assert _record(resumed.sampler) == expected

@@ -2458,6 +2458,31 @@ def test_a_tell_pruned_by_another_rule_round_trips_through_every_storage(
         assert opt.pending == [] and list(opt._state.y_ok) == [0.6, 0.4]
 
 
+def test_a_run_trained_past_its_stop_round_trips_through_every_storage(
+    location: tuple[str, str],
+) -> None:
+    """The default rule stops w's run p at step 1 (worse than v's q there), but w trains on
+    to step 3 and tells it plainly: a complete run, "ok" with no step, whose tell carries
+    "complete"; v's run r, stopped at step 1 too, breaks there: "pruned" at step 1. Every
+    fold — each worker's, a reader's from scratch — holds the same."""
+    url = storage_url(location)
+    w = Optimizer(SPACE_XY, seed=0, storage=url, study="s")
+    v = Optimizer(SPACE_XY, seed=1, storage=url, study="s")
+    p, q, r = {"x": 0.1, "y": 0.1}, {"x": 0.6, "y": 0.2}, {"x": 0.9, "y": 0.9}
+    w.add_pending(p)
+    v.add_pending([q, r])
+    assert not v.report(q, 1, 0.2)
+    assert w.report(p, [1, 2, 3], [0.9, 0.8, 0.7])
+    assert v.report(r, 1, 0.95)
+    v.tell(r, 0.95)
+    w.tell(p, 0.7)
+    v.tell(q, 0.4)
+    for opt in every_fold(location, w, v):
+        assert [(o.params, o.status, o.step, o.value) for o in opt.history] == [
+            (r, "pruned", 1.0, 0.95), (p, "ok", None, 0.7), (q, "ok", None, 0.4)]
+        assert opt.pending == [] and list(opt._state.y_ok) == [0.95, 0.7, 0.4]
+
+
 def test_a_run_another_worker_cancelled_is_told_pruned_at_its_last_reported_step(
     location: tuple[str, str],
 ) -> None:

@@ -28,7 +28,9 @@ read once, at the first `sample_relative` after it changes state):
 
     COMPLETE   tell(params, value, cost=its wall time), the cost modelled by
                acquisition="logei_per_cost"; a non-finite value (Optuna allows
-               ±inf) is told as a failure, since the GP needs finite targets
+               ±inf) is told as a failure, since the GP needs finite targets. A trial
+               whose objective returned after `should_prune()` said True is COMPLETE
+               too, and "ok" here (its intermediate values are not told)
     FAIL       tell_failure(params, cost=its wall time): counted in the
                optimizer's total cost, not in its cost GP (`bayesopt.outcomes`)
     PRUNED     a pruned run, as this library's own are (README, Multi-fidelity and early
