@@ -408,8 +408,10 @@ class _Grid:
         """How far from a Real's grid value, in steps, a number is still it: the rounding
         float arithmetic leaves at the grid's magnitude, 4 ulps of max(|low|, |high|)
         (low + i·step, numpy's arange and linspace, Optuna's samplers compute values so),
-        and at least 1e-9 of a step (3·0.1 = 0.30000000000000004 is 0.3); at most ¼ step,
-        so that a number is near one grid value at most."""
+        and at least 1e-8 of a step (3·0.1 = 0.30000000000000004 is 0.3; Optuna's
+        tolerance for a stepped float, `FloatDistribution._contains`, which an enqueued
+        trial's value meets); at most ¼ step, so that a number is near one grid value at
+        most."""
         with decimal.localcontext(_DECIMALS):
             ulps = 4 * decimal.Decimal(_ulp(self.low, self.high)) / _decimal(self.step)
             return min(max(_GRID_TOLERANCE, ulps), decimal.Decimal("0.25"))
@@ -455,7 +457,7 @@ class _Grid:
         return f"[{', '.join(map(repr, head))}{', ...' if self.n > 3 else ''}, {self.high!r}]"
 
 
-_GRID_TOLERANCE = decimal.Decimal("1e-9")  # in steps: the least `_Grid.tolerance`
+_GRID_TOLERANCE = decimal.Decimal("1e-8")  # in steps: the least `_Grid.tolerance`
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Grid arithmetic's own context: a caller's (its precision, rounding, traps) never changes a
 # grid. 60 digits hold exactly the sums and products of two 17-digit reprs and an index.

@@ -884,3 +884,17 @@ def test_a_study_begun_with_tpe_on_a_far_stepped_float_continues_with_this_sampl
     assert told[:8] == on_grid and len(told) == 9  # the last trial: told at the next sample
     asked = [t.params["x"] for t in study.trials[8:]]
     assert asked == [round(x, 2) for x in asked]  # the grid's decimal values
+
+
+def test_an_enqueued_stepped_value_optuna_holds_is_told_as_its_grid_value():
+    """Optuna holds a stepped float to 1e-8 of a step: `enqueue_trial({"x": 0.3 + 5e-10})`
+    is accepted. The stepped Real (stop 41) held it to 1e-9 and the sampler raised "not on
+    the grid" at that trial (review43); before stop 41 the index map rounded it."""
+    sampler = BayesoptSampler(seed=0)
+    study = optuna.create_study(sampler=sampler)
+    study.enqueue_trial({"x": 0.3 + 5e-10})
+    study.optimize(lambda t: (t.suggest_float("x", 0.0, 1.0, step=0.1) - 0.3) ** 2,
+                   n_trials=2)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+    assert study.trials[0].params["x"] == 0.3 + 5e-10  # Optuna keeps what it was given
+    assert sampler.optimizer.history[0].params["x"] == 0.3

@@ -465,6 +465,15 @@ def test_a_value_computed_as_low_plus_i_steps_at_a_large_magnitude_is_on_the_gri
         dim.validate(computed + step / 1000)  # a value beside the grid is still refused
 
 
+def test_a_value_within_optunas_tolerance_of_the_grid_is_its_grid_value() -> None:
+    """Optuna holds a stepped float to 1e-8 of a step (`FloatDistribution._contains`);
+    the grid held it to 1e-9 and refused 0.3 + 5e-10 on a 0.1 grid (review43)."""
+    dim = Real(0.0, 1.0, step=0.1)
+    assert dim.validate(0.3 + 5e-10) == 0.3 and dim.validate(0.3 - 9e-10) == 0.3
+    with pytest.raises(ValueError, match=r"value 0\.300000002 is not on the grid"):
+        dim.validate(0.300000002)  # 2e-8 of a step
+
+
 def test_a_float32_value_held_in_a_python_float_is_read_as_the_numpy_float32() -> None:
     """`validate(np.float32(0.3))` was 0.3, but the same number as a Python float
     (0.30000001192092896: a float32 DataFrame column's cells, `tensor.item()`) was refused
