@@ -396,7 +396,7 @@ class _Grid:
                 below = _decimal(low) + int(steps) * _decimal(step)
                 raise ValueError(
                     f"{label}: high={high!r} is not on the grid low + i·step of low={low!r}, "
-                    f"step={step!r} (high - low is {float(steps):g} steps); give high="
+                    f"step={step!r} (high - low is {float(steps)!r} steps); give high="
                     f"{_number(below, step)} or high={_number(below + _decimal(step), step)}")
         if n > _EXACT_INTEGERS:
             raise ValueError(f"{label}: step={step!r} makes {n} + 1 values, beyond 2**53: "

@@ -505,3 +505,12 @@ def test_a_step_finer_than_float64_at_the_bounds_is_refused_naming_it() -> None:
     values = coarse.grid_values()
     assert len(set(values)) == 5 and [coarse.validate(v) for v in values] == values
     assert coarse.decode(coarse.encode(values)) == values
+
+
+def test_a_high_off_the_grid_by_a_little_says_how_many_steps_exactly() -> None:
+    """The refusal wrote the steps high - low makes with 6 digits: a float32 step 0.1
+    (0.10000000149011612) over [0, 1] said "(high - low is 10 steps)" while refusing
+    high=1 as off the grid (review43); it now writes the number."""
+    with pytest.raises(ValueError, match=r"step=0\.10000000149011612 \(high - low is "
+                                         r"9\.99999985\d* steps\)"):
+        Real(0.0, 1.0, step=np.float32(0.1))
