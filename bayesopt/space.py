@@ -427,24 +427,40 @@ class _Grid:
 
     def index(self, value: Any) -> int | None:
         """The i of a value (in [low, high]) on the grid, or None: an Integer's exactly, a
-        Real's to `tolerance` (3·0.1 = 0.30000000000000004 is 0.3), its shortest repr read
-        in float32 if it is one (a float32 0.3 is 0.3, whether a numpy float32 or the Python
-        float 0.30000001192092896 holding the same number: a float32 column's cell)."""
+        Real's to `tolerance` (3·0.1 = 0.30000000000000004 is 0.3), and a Python float that
+        is a float32 to `single_tolerance` (0.30000001192092896, a float32 column's cell,
+        is 0.3, as numpy's float32(0.3) is)."""
         if isinstance(self.step, int) and isinstance(self.low, int):
             i, remainder = divmod(int(value) - self.low, self.step)
             return i if remainder == 0 else None
-        nearest = self._nearest(_decimal(value))
-        if nearest is None and isinstance(value, float) and abs(value) <= _FLOAT32_MAX and (
-                single := np.float32(value)).item() == value:
-            return self._nearest(_decimal(single))
+        nearest = self._nearest(_decimal(value), self.tolerance)
+        if (nearest is None and self.single_tolerance is not None and isinstance(value, float)
+                and abs(value) <= _FLOAT32_MAX and np.float32(value).item() == value):
+            return self._nearest(decimal.Decimal(value), self.single_tolerance)
         return nearest
 
-    def _nearest(self, value: decimal.Decimal) -> int | None:
-        """The index of the grid value within `tolerance` of a decimal `value`, or None."""
+    @functools.cached_property
+    def single_tolerance(self) -> decimal.Decimal | None:
+        """How far from a Real's grid value, in steps, a float32 is still it: a float32
+        spacing at the grid's magnitude (float32 rounds a grid value by half that); None
+        where the step is under 4 such spacings (a float32 is then no closer to one grid
+        value than to its neighbours)."""
+        magnitude = max(abs(float(self.low)), abs(float(self.high)))
+        if magnitude > _FLOAT32_MAX:
+            return None
+        spacing = float(np.spacing(np.float32(magnitude)))
+        if self.step < 4 * spacing:
+            return None
+        with decimal.localcontext(_DECIMALS):
+            return decimal.Decimal(spacing) / _decimal(self.step)
+
+    def _nearest(self, value: decimal.Decimal, tolerance: decimal.Decimal) -> int | None:
+        """The index of the grid value within `tolerance` steps of a decimal `value`, or
+        None."""
         with decimal.localcontext(_DECIMALS):
             steps = (value - _decimal(self.low)) / _decimal(self.step)
             i = int(steps.to_integral_value())
-            return i if abs(steps - i) <= self.tolerance and 0 <= i <= self.n else None
+            return i if abs(steps - i) <= tolerance and 0 <= i <= self.n else None
 
     def indices(self, values: Sequence[Any]) -> np.ndarray:
         """The grid indices (k,) float64 of grid values (as `value` makes them)."""
