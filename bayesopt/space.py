@@ -373,7 +373,7 @@ class _Grid:
     @classmethod
     def of(cls, label: str, low: float, high: float, step: float) -> _Grid:
         """The grid from low by step; ValueError unless it reaches high (to `tolerance`,
-        the rounding of a Real's decimal bounds), has at most 2**53 + 1 values, and a Real's
+        the rounding of a Real's decimal bounds), has at most 2**52 + 1 values, and a Real's
         step is at least 2 ulps of its bounds' magnitude (finer, neighbouring values would
         be one float64 number)."""
         with decimal.localcontext(_DECIMALS):
@@ -398,9 +398,10 @@ class _Grid:
                     f"{label}: high={high!r} is not on the grid low + i·step of low={low!r}, "
                     f"step={step!r} (high - low is {float(steps)!r} steps); give high="
                     f"{_number(below, step)} or high={_number(below + _decimal(step), step)}")
-        if n > _EXACT_INTEGERS:
-            raise ValueError(f"{label}: step={step!r} makes {n} + 1 values, beyond 2**53: "
-                             "float64 (the encoding's numbers) cannot index them")
+        if n > _LATTICE_STEPS:
+            raise ValueError(f"{label}: step={step!r} makes {n} + 1 values, beyond 2**52 + 1: "
+                             "their indices encoded in [0, 1] in float64 would not decode "
+                             "back to themselves; give a larger step or narrower bounds")
         return grid
 
     @functools.cached_property
@@ -473,6 +474,9 @@ class _Grid:
         return f"[{', '.join(map(repr, head))}{', ...' if self.n > 3 else ''}, {self.high!r}]"
 
 
+# the most steps a grid may have: an index i of 0..n encodes as (i + ½)/(n + 1) in float64,
+# which decodes back to i up to here (and not at 2**52 + 2**50: tests/test_stepped.py)
+_LATTICE_STEPS = 2**52
 _GRID_TOLERANCE = decimal.Decimal("1e-8")  # in steps: the least `_Grid.tolerance`
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Grid arithmetic's own context: a caller's (its precision, rounding, traps) never changes a
