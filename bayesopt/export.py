@@ -145,6 +145,12 @@ def parameter_columns(names: Sequence[str], taken: Callable[[str], bool],
     return columns
 
 
+def prefixes_parameters(names: Sequence[str]) -> bool:
+    """Whether `to_pandas` (its default `params_prefix`) prefixes the dimension columns of
+    a space of dimensions `names`: one is named like a column of the table's own."""
+    return any(map(_table_column, names))
+
+
 def _table_column(name: str) -> bool:
     """Whether `to_pandas` may write a column, or name its index, `name` (a dimension's
     column must not be one, whatever the history)."""

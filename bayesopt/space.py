@@ -317,7 +317,7 @@ class _Interval(Dimension):
         return self.encode_lattice(self.lattice_coordinates(columns))
 
     def _check_on_grid(self, value: Any) -> Any:
-        """A value as its grid value (a Real's within 1e-9 of a step of it, an end too:
+        """A value as its grid value (a Real's within `_Grid.tolerance` of it, an end too:
         7·0.1 = 0.7000000000000001 is 0.7); TypeError or ValueError naming it otherwise."""
         assert self._grid is not None
         finite = is_real(value) and math.isfinite(value)
@@ -372,24 +372,50 @@ class _Grid:
 
     @classmethod
     def of(cls, label: str, low: float, high: float, step: float) -> _Grid:
-        """The grid from low by step; ValueError unless it reaches high (to 1e-9 of a step,
-        the rounding of a Real's decimal bounds) and has at most 2**53 + 1 values."""
-        span = _decimal(high) - _decimal(low)
-        steps = span / _decimal(step)
-        n = int(steps.to_integral_value())
+        """The grid from low by step; ValueError unless it reaches high (to `tolerance`,
+        the rounding of a Real's decimal bounds), has at most 2**52 + 1 values, and a Real's
+        step is at least 2 ulps of its bounds' magnitude (finer, neighbouring values would
+        be one float64 number)."""
+        with decimal.localcontext(_DECIMALS):
+            span = _decimal(high) - _decimal(low)
+            steps = span / _decimal(step)
+            n = int(steps.to_integral_value())
         if n < 1:
             raise ValueError(f"{label}: step={step!r} is larger than high - low = "
                              f"{high!r} - {low!r}: the grid would hold low alone")
-        if abs(steps - n) > _GRID_TOLERANCE:
-            below = _decimal(low) + int(steps) * _decimal(step)
+        if isinstance(step, float) and step < 2 * _ulp(low, high):
             raise ValueError(
-                f"{label}: high={high!r} is not on the grid low + i·step of low={low!r}, "
-                f"step={step!r} (high - low is {float(steps):g} steps); give high="
-                f"{_number(below, step)} or high={_number(below + _decimal(step), step)}")
-        if n > _EXACT_INTEGERS:
-            raise ValueError(f"{label}: step={step!r} makes {n} + 1 values, beyond 2**53: "
-                             "float64 (the encoding's numbers) cannot index them")
-        return cls(low, high, step, n)
+                f"{label}: step={step!r} is finer than float64 resolves between low={low!r} "
+                f"and high={high!r} (its numbers there are {_ulp(low, high)!r} apart): "
+                "neighbouring values of the grid would be one number; give a step of at "
+                f"least {2 * _ulp(low, high)!r}, or shift the bounds towards 0 (an offset "
+                "added in the objective)")
+        grid = cls(low, high, step, n)
+        with decimal.localcontext(_DECIMALS):
+            if abs(steps - n) > grid.tolerance:
+                below = _decimal(low) + int(steps) * _decimal(step)
+                raise ValueError(
+                    f"{label}: high={high!r} is not on the grid low + i·step of low={low!r}, "
+                    f"step={step!r} (high - low is {float(steps)!r} steps); give high="
+                    f"{_number(below, step)} or high={_number(below + _decimal(step), step)}")
+        if n > _LATTICE_STEPS:
+            raise ValueError(f"{label}: step={step!r} makes {n} + 1 values, beyond 2**52 + 1: "
+                             "their indices encoded in [0, 1] in float64 would not decode "
+                             "back to themselves; give a larger step or narrower bounds")
+        return grid
+
+    @functools.cached_property
+    def tolerance(self) -> decimal.Decimal:
+        """How far from a Real's grid value, in steps, a number is still it: the rounding
+        float arithmetic leaves at the grid's magnitude, 4 ulps of max(|low|, |high|)
+        (low + i·step, numpy's arange and linspace, Optuna's samplers compute values so),
+        and at least 1e-8 of a step (3·0.1 = 0.30000000000000004 is 0.3; Optuna's
+        tolerance for a stepped float, `FloatDistribution._contains`, which an enqueued
+        trial's value meets); at most ¼ step, so that a number is near one grid value at
+        most."""
+        with decimal.localcontext(_DECIMALS):
+            ulps = 4 * decimal.Decimal(_ulp(self.low, self.high)) / _decimal(self.step)
+            return min(max(_GRID_TOLERANCE, ulps), decimal.Decimal("0.25"))
 
     def value(self, i: int) -> int | float:
         """The i-th value (0 ≤ i ≤ n)."""
@@ -397,17 +423,45 @@ class _Grid:
             return self.low + i * self.step
         if i == self.n:
             return float(self.high)
-        return float(_decimal(self.low) + i * _decimal(self.step))
+        with decimal.localcontext(_DECIMALS):
+            return float(_decimal(self.low) + i * _decimal(self.step))
 
     def index(self, value: Any) -> int | None:
         """The i of a value (in [low, high]) on the grid, or None: an Integer's exactly, a
-        Real's to 1e-9 of a step (3·0.1 = 0.30000000000000004 is 0.3)."""
+        Real's to `tolerance` (3·0.1 = 0.30000000000000004 is 0.3), and a Python float that
+        is a float32 to `single_tolerance` (0.30000001192092896, a float32 column's cell,
+        is 0.3, as numpy's float32(0.3) is)."""
         if isinstance(self.step, int) and isinstance(self.low, int):
             i, remainder = divmod(int(value) - self.low, self.step)
             return i if remainder == 0 else None
-        steps = (_decimal(value) - _decimal(self.low)) / _decimal(self.step)
-        i = int(steps.to_integral_value())
-        return i if abs(steps - i) <= _GRID_TOLERANCE and 0 <= i <= self.n else None
+        nearest = self._nearest(_decimal(value), self.tolerance)
+        if (nearest is None and self.single_tolerance is not None and isinstance(value, float)
+                and abs(value) <= _FLOAT32_MAX and np.float32(value).item() == value):
+            return self._nearest(decimal.Decimal(value), self.single_tolerance)
+        return nearest
+
+    @functools.cached_property
+    def single_tolerance(self) -> decimal.Decimal | None:
+        """How far from a Real's grid value, in steps, a float32 is still it: a float32
+        spacing at the grid's magnitude (float32 rounds a grid value by half that); None
+        where the step is under 4 such spacings (a float32 is then no closer to one grid
+        value than to its neighbours)."""
+        magnitude = max(abs(float(self.low)), abs(float(self.high)))
+        if magnitude > _FLOAT32_MAX:
+            return None
+        spacing = float(np.spacing(np.float32(magnitude)))
+        if self.step < 4 * spacing:
+            return None
+        with decimal.localcontext(_DECIMALS):
+            return decimal.Decimal(spacing) / _decimal(self.step)
+
+    def _nearest(self, value: decimal.Decimal, tolerance: decimal.Decimal) -> int | None:
+        """The index of the grid value within `tolerance` steps of a decimal `value`, or
+        None."""
+        with decimal.localcontext(_DECIMALS):
+            steps = (value - _decimal(self.low)) / _decimal(self.step)
+            i = int(steps.to_integral_value())
+            return i if abs(steps - i) <= tolerance and 0 <= i <= self.n else None
 
     def indices(self, values: Sequence[Any]) -> np.ndarray:
         """The grid indices (k,) float64 of grid values (as `value` makes them)."""
@@ -420,7 +474,21 @@ class _Grid:
         return f"[{', '.join(map(repr, head))}{', ...' if self.n > 3 else ''}, {self.high!r}]"
 
 
-_GRID_TOLERANCE = decimal.Decimal("1e-9")  # in steps: a Real's value or bound is on its grid
+# the most steps a grid may have: an index i of 0..n encodes as (i + ½)/(n + 1) in float64,
+# which decodes back to i up to here (and not at 2**52 + 2**50: tests/test_stepped.py)
+_LATTICE_STEPS = 2**52
+_GRID_TOLERANCE = decimal.Decimal("1e-8")  # in steps: the least `_Grid.tolerance`
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Grid arithmetic's own context: a caller's (its precision, rounding, traps) never changes a
+# grid. 60 digits hold exactly the sums and products of two 17-digit reprs and an index.
+_DECIMALS = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX,
+                            Emin=decimal.MIN_EMIN, traps=[decimal.InvalidOperation,
+                                                          decimal.DivisionByZero])
+
+
+def _ulp(low: float, high: float) -> float:
+    """The spacing of float64 numbers at the larger magnitude of two bounds."""
+    return math.ulp(max(abs(float(low)), abs(float(high))))
 
 
 def _decimal(x: Any) -> decimal.Decimal:
@@ -1445,8 +1513,9 @@ def _talos_grid(low: Any, high: Any, steps: int, named: str) -> str:
     """Talos' (min, max, steps): the `steps` values min + i·(max − min)/steps, i < steps
     (max itself excluded, `numpy.arange`), as a stepped dimension, when that step is whole
     for integer bounds; else the range, which a stepped dimension cannot write."""
-    step = (_decimal(high) - _decimal(low)) / steps
-    last = _decimal(low) + (steps - 1) * step
+    with decimal.localcontext(_DECIMALS):
+        step = (_decimal(high) - _decimal(low)) / steps
+        last = _decimal(low) + (steps - 1) * step
     if all(isinstance(v, numbers.Integral) for v in (low, high)):
         if step != int(step):
             return (f"Integer({low!r}, {high!r}{named}) here, which searches the whole range "
@@ -1497,7 +1566,8 @@ def _grid_step(values: Sequence[Any] | np.ndarray) -> int | float | None:
     if span is None or span[3] or len(distinct) < 3:
         return None
     kind, low, high, _ = span
-    steps = (_decimal(high) - _decimal(low)) / (len(distinct) - 1)
+    with decimal.localcontext(_DECIMALS):
+        steps = (_decimal(high) - _decimal(low)) / (len(distinct) - 1)
     try:
         dim = (Integer(low, high, step=int(steps)) if kind == "integer" and steps == int(steps)
                else Real(low, high, step=float(steps)))

@@ -54,13 +54,19 @@ def frame_points(space: Space, frame: pd.DataFrame) -> list[dict[Any, Any]]:
 
 
 def _dimension_names(space: Space, columns: list[Any]) -> list[Any]:
-    """The dimension each column stands for: its own name; or, when no column names a
-    dimension and every one is `PARAMS_PREFIX` + a dimension's name, that name. Any other
-    frame's columns as they are (`Space.validate_points` names those that name none)."""
+    """The dimension each column stands for: its own name; or, when every column is
+    `PARAMS_PREFIX` + a dimension's name and either none names a dimension itself or the
+    space's own table prefixes its columns (`bayesopt.export.prefixes_parameters`: a
+    dimension named like a table column, so ``{"value", "params_value"}`` is written
+    ``params_value``, ``params_params_value``), that name. Any other frame's columns as
+    they are (`Space.validate_points` names those that name none)."""
+    from bayesopt.export import prefixes_parameters
+
     stripped = [c[len(PARAMS_PREFIX):] if isinstance(c, str) and c.startswith(PARAMS_PREFIX)
                 else None for c in columns]
-    if (columns and not any(c in space.names for c in columns)
-            and all(name in space.names for name in stripped)):
+    if (columns and all(name in space.names for name in stripped)
+            and (not any(c in space.names for c in columns)
+                 or prefixes_parameters(space.names))):
         return stripped
     return columns
 

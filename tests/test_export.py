@@ -260,6 +260,27 @@ def test_a_prefixed_table_is_told_back_as_the_dimensions_it_names() -> None:
     assert named.history[0].params == {"x": 0.75, "params_x": 0.25}
 
 
+def test_a_prefixed_table_of_a_dimension_named_params_something_is_told_back() -> None:
+    """A space {"value", "params_value"} is written params_value, params_params_value
+    (`value` is a table column, so every dimension is prefixed); told back, the column
+    params_value was read as the dimension params_value, since it names one, and
+    params_params_value refused as unknown (review43): the export did not round-trip,
+    and a frame of the params_value column alone was read as the wrong dimension."""
+    space = {"value": Real(0, 1), "params_value": Real(0, 1)}
+    opt = Optimizer(space, seed=0, options=FAST)
+    opt.tell([{"value": 0.25, "params_value": 0.75}, {"value": 0.5, "params_value": 0.125}],
+             [1.0, 2.0])
+    table = opt.result().to_pandas()
+    assert list(table.filter(regex="^params_").columns) == ["params_value",
+                                                            "params_params_value"]
+    again = Optimizer(space, seed=0, options=FAST)
+    again.tell(table.filter(regex="^params_"), table["value"])
+    assert [(o.params, o.value) for o in again.history] == [
+        (o.params, o.value) for o in opt.history]
+    with pytest.raises(ValueError, match=r"missing .*'params_value'"):
+        again.tell(table[["params_value"]].iloc[:1], [3.0])  # the dimension `value` alone
+
+
 def test_show_and_the_notebook_table_name_a_dimension_apart_from_their_columns(
         tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     """`bayesopt show` and a result's HTML table had two `value` headers (the objective's,

@@ -856,3 +856,45 @@ def test_an_enqueued_choice_its_distribution_lacks_stores_no_point(tmp_path):
     assert [key for key in stored if key.startswith("bayesopt:")] == []
     with pytest.raises(ValueError, match="'gelu' not in"):
         in_flight.suggest_categorical("act", ["relu", None, 1.5, True])
+
+
+def test_a_study_begun_with_tpe_on_a_far_stepped_float_continues_with_this_sampler():
+    """Optuna's TPE writes a stepped float as low + k·step in float64, 1000000.05 +
+    k·0.05 a few 1e-9 of a step from the grid value at this magnitude (Optuna holds values
+    to 1e-8 of a step). The stepped Real (stop 41) held them to 1e-9 and refused them:
+    "not on the grid" raised from the first trial of this sampler on a study whose first
+    trials were TPE's (review43)."""
+    low, step, high = 1_000_000.05, 0.05, 1_000_005.05
+
+    def objective(trial):
+        return (trial.suggest_float("x", low, high, step=step) - 1_000_002.0) ** 2
+
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=2))
+    study.optimize(objective, n_trials=8)
+    written = [t.params["x"] for t in study.trials]
+    on_grid = [round(low + round((x - low) / step) * step, 2) for x in written]
+    assert written != on_grid  # TPE wrote values beside their grid values
+    sampler = BayesoptSampler(seed=0)
+    study.sampler = sampler
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IndependentSamplingWarning)  # x sampled by the GP
+        study.optimize(objective, n_trials=2)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 10
+    told = [o.params["x"] for o in sampler.optimizer.history]
+    assert told[:8] == on_grid and len(told) == 9  # the last trial: told at the next sample
+    asked = [t.params["x"] for t in study.trials[8:]]
+    assert asked == [round(x, 2) for x in asked]  # the grid's decimal values
+
+
+def test_an_enqueued_stepped_value_optuna_holds_is_told_as_its_grid_value():
+    """Optuna holds a stepped float to 1e-8 of a step: `enqueue_trial({"x": 0.3 + 5e-10})`
+    is accepted. The stepped Real (stop 41) held it to 1e-9 and the sampler raised "not on
+    the grid" at that trial (review43); before stop 41 the index map rounded it."""
+    sampler = BayesoptSampler(seed=0)
+    study = optuna.create_study(sampler=sampler)
+    study.enqueue_trial({"x": 0.3 + 5e-10})
+    study.optimize(lambda t: (t.suggest_float("x", 0.0, 1.0, step=0.1) - 0.3) ** 2,
+                   n_trials=2)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+    assert study.trials[0].params["x"] == 0.3 + 5e-10  # Optuna keeps what it was given
+    assert sampler.optimizer.history[0].params["x"] == 0.3

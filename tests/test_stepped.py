@@ -426,3 +426,113 @@ def test_a_stepped_dimension_s_ticks_are_on_its_grid(stepped_result: Any) -> Non
     ticks = _shown_ticks(many[1, 0], "x")
     assert 3 <= len(ticks) <= 7 and all(t % 3 == 0 and 3 <= t <= 3000 for t in ticks), ticks
     plt.close("all")
+
+
+def test_a_grid_is_made_in_its_own_decimal_context_not_the_callers() -> None:
+    """The grid's decimal arithmetic ran in the caller's context (review43): with a
+    precision of 4 `Real(1000.5, 1010.5, step=0.001)`'s second value was 1001.0, not
+    1000.501, and with Inexact trapped `Real(0, 1, step=1/3)` raised decimal.Inexact."""
+    with decimal.localcontext() as context:
+        context.prec, context.rounding = 4, decimal.ROUND_FLOOR
+        context.traps[decimal.Inexact] = True
+        fine = Real(1000.5, 1010.5, step=0.001)
+        assert fine.cardinality == 10_001
+        assert fine.decode(fine.encode([1000.501])) == [1000.501]
+        assert fine.validate(1000.501) == 1000.501
+        assert Real(0, 1, step=1 / 3).grid_values() == [0.0, 1 / 3, 2 / 3, 1.0]
+        assert Integer(0, 999_999_999_999, step=7).cardinality == 142_857_142_858
+
+
+@pytest.mark.parametrize("low, step, i", [
+    (0.0, 0.1, 9_999_999_999),  # 999999999.9000001
+    (100_000_000.1, 0.3, 72),  # Optuna's TPE wrote 100000021.69999999
+    (12_345_678.9, 0.07, 2),  # and 12345679.040000001
+    (-1e9, 0.5, 3_999_999_999),
+])
+def test_a_value_computed_as_low_plus_i_steps_at_a_large_magnitude_is_on_the_grid(
+        low: float, step: float, i: int) -> None:
+    """A value low + i·step computed in float64 is off its decimal grid value by an ulp
+    or so of the grid's magnitude; at 1e8 that is 1e-7 of a step 0.1, which the tolerance
+    of 1e-9 of a step refused (review43) — and Optuna's own samplers compute their values
+    so, making a study that began with TPE unusable by BayesoptSampler."""
+    dim = Real(low, float(decimal.Decimal(repr(low)) + (i + 5) * decimal.Decimal(repr(step))),
+               step=step)
+    computed = low + i * step
+    expected = float(decimal.Decimal(repr(low)) + i * decimal.Decimal(repr(step)))
+    assert dim.validate(computed) == expected
+    assert dim.validate(np.float64(computed)) == expected
+    with pytest.raises(ValueError, match="is not on the grid"):
+        dim.validate(computed + step / 1000)  # a value beside the grid is still refused
+
+
+def test_a_value_within_optunas_tolerance_of_the_grid_is_its_grid_value() -> None:
+    """Optuna holds a stepped float to 1e-8 of a step (`FloatDistribution._contains`);
+    the grid held it to 1e-9 and refused 0.3 + 5e-10 on a 0.1 grid (review43)."""
+    dim = Real(0.0, 1.0, step=0.1)
+    assert dim.validate(0.3 + 5e-10) == 0.3 and dim.validate(0.3 - 9e-10) == 0.3
+    with pytest.raises(ValueError, match=r"value 0\.300000002 is not on the grid"):
+        dim.validate(0.300000002)  # 2e-8 of a step
+
+
+def test_a_float32_value_held_in_a_python_float_is_read_as_the_numpy_float32() -> None:
+    """`validate(np.float32(0.3))` was 0.3, but the same number as a Python float
+    (0.30000001192092896: a float32 DataFrame column's cells, `tensor.item()`) was refused
+    as off the grid (review43)."""
+    dim = Real(0.0, 1.0, step=0.1)
+    for value in (0.3, 0.7, 0.1, 1.0):
+        single = np.float32(value)
+        assert dim.validate(float(single)) == dim.validate(single) == value
+    with pytest.raises(ValueError, match=r"value 0\.30000001 is not on the grid"):
+        dim.validate(0.30000001)  # not a float32: read as written
+    fine = Real(1.0, 1.00001, step=1e-8)  # finer than float32 resolves at 1: read as written
+    with pytest.raises(ValueError, match=r"value 1\.0000001192092896 is not on the grid"):
+        fine.validate(float(np.nextafter(np.float32(1.0), np.float32(2.0))))
+    pd = pytest.importorskip("pandas")
+    opt = Optimizer({"x": Real(0.0, 1.0, step=0.1), "n": Integer(32, 512, step=32)}, seed=0)
+    frame = pd.DataFrame({"x": np.array([0.3, 0.7], dtype=np.float32),
+                          "n": np.array([64, 96], dtype=np.float32)})
+    opt.tell(frame, [1.0, 2.0])
+    assert [o.params for o in opt.result().history] == [{"x": 0.3, "n": 64}, {"x": 0.7, "n": 96}]
+
+
+def test_a_step_finer_than_float64_at_the_bounds_is_refused_naming_it() -> None:
+    """`Real(1e15, 1e15 + 1, step=0.0625)` was accepted though float64 numbers there are
+    0.125 apart: neighbouring grid values were one number, and a grid value the dimension
+    itself asked (1000000000000000.1) was refused when told back (review43)."""
+    with pytest.raises(ValueError, match=r"dimension 'x': step=0\.0625 is finer than float64 "
+                                         r"resolves .* 0\.125 apart.* at least 0\.25"):
+        Real(1e15, 1e15 + 1, step=0.0625, name="x")
+    with pytest.raises(ValueError, match=r"step=1\.0 is finer than float64"):
+        Real(1e20, 1e20 + 1e6, step=1.0)
+    coarse = Real(1e15, 1e15 + 1, step=0.25)  # two ulps: every value its own number
+    values = coarse.grid_values()
+    assert len(set(values)) == 5 and [coarse.validate(v) for v in values] == values
+    assert coarse.decode(coarse.encode(values)) == values
+
+
+def test_a_high_off_the_grid_by_a_little_says_how_many_steps_exactly() -> None:
+    """The refusal wrote the steps high - low makes with 6 digits: a float32 step 0.1
+    (0.10000000149011612) over [0, 1] said "(high - low is 10 steps)" while refusing
+    high=1 as off the grid (review43); it now writes the number."""
+    with pytest.raises(ValueError, match=r"step=0\.10000000149011612 \(high - low is "
+                                         r"9\.99999985\d* steps\)"):
+        Real(0.0, 1.0, step=np.float32(0.1))
+
+
+def test_a_grid_has_no_more_values_than_its_encoding_tells_apart() -> None:
+    """`Integer(-2**53, 2**53, step=2)` (2**53 + 1 values) was accepted, the limit being
+    2**53 + 1 values, but its indices encoded in [0, 1] do not decode back: 2 became 4,
+    and about a quarter of its values another (review43). At most 2**52 + 1 values now,
+    which round-trip."""
+    with pytest.raises(ValueError, match=r"'k': step=2 makes 9007199254740992 \+ 1 values, "
+                                         r"beyond 2\*\*52 \+ 1"):
+        Integer(-(2**53), 2**53, step=2, name="k")
+    with pytest.raises(ValueError, match=r"beyond 2\*\*52 \+ 1"):
+        Integer(-(2**52 + 2**50), 2**52 + 2**50, step=2)  # decoded wrong 1 in 6 before
+    n = 2**52
+    dim = Integer(-n, n, step=2)
+    i = np.concatenate([np.arange(0, 1000), np.arange(n // 2 - 1000, n // 2 + 1000),
+                        np.arange(n - 1000, n + 1),
+                        np.random.default_rng(0).integers(0, n, 100_000, endpoint=True)])
+    values = (-n + 2 * i).tolist()
+    assert dim.decode(dim.encode(values)) == values
