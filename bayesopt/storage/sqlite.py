@@ -567,8 +567,10 @@ def _length_limit(conn: sqlite3.Connection) -> Iterator[None]:
     """SQLite's length limit (SQLITE_LIMIT_LENGTH, https://www.sqlite.org/limits.html) set
     to `codec.MAX_TEXT_BYTES` meanwhile: a statement that would read a stored value longer
     than that, in bytes, fails with SQLITE_TOOBIG, which SQLite checks against the length
-    in the row's header before it reads the value (so no byte of it is read into memory,
-    SQLite's or Python's). A read-only query cannot make a longer value of its own.
+    in the row's header before it reads the value, so the value never reaches Python.
+    SQLite itself may still read such a row whole, briefly, to compare its key while it
+    searches or walks the events' b-tree (a WITHOUT ROWID table: the whole row is the
+    b-tree's key). A read-only query cannot make a longer value of its own.
     Python 3.10's sqlite3 cannot set it (`Connection.setlimit` is 3.11's): there a longer
     value is read, then refused unparsed by `codec.decode_object`."""
     if not hasattr(conn, "setlimit"):  # Python 3.10
