@@ -391,6 +391,31 @@ def test_a_database_row_over_the_limit_is_refused_before_it_is_fetched(
         other.close()
 
 
+def test_a_database_header_over_the_limit_is_refused_before_it_is_fetched(
+        db_location: tuple[str, str]) -> None:
+    """A study's header longer than `codec.MAX_TEXT_BYTES`, written by another program, was
+    fetched whole by the driver when a storage attached to the study, and only then refused
+    (as an event row was). It is now refused, naming the study's header, without its text
+    reaching Python; the other studies of the database still attach."""
+    storage = open_location(*db_location)
+    storage.create_or_attach("s", {"n": 0})
+    storage.create_or_attach("t", {"n": 1})
+    damage(db_location, "UPDATE {studies} SET header = "
+           + OVER_THE_LIMIT[db_location[0]] + " WHERE name = 's'")
+    other = open_location(*db_location)
+    try:
+        refusal, peak = _peak_bytes(
+            lambda: pytest.raises(StorageError, other.create_or_attach, "s", {"n": 0}))
+        assert re.search(r"study 's', header: stored text .*is longer than the 67108864 "
+                         r"bytes a header or event may have; it is not read",
+                         str(refusal.value)), refusal.value
+        assert peak < 6e6, f"refusing the header took {peak} bytes of Python heap"
+        assert other.create_or_attach("t", {"n": 1}) == {"n": 1}
+    finally:
+        storage.close()
+        other.close()
+
+
 def test_unknown_study_raises_value_error(opener: Callable[[], Any]) -> None:
     storage = opener()
     storage.create_or_attach("known", {})

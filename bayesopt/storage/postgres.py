@@ -142,6 +142,7 @@ Connection = psycopg.Connection[Any]
 # to measure it) and the client never receives a text over the limit
 _MEASURED_BODY = ("octet_length(body::text), CASE WHEN octet_length(body::text) > %s"
                   " THEN left(body::text, 40) ELSE body::text END")
+_MEASURED_HEADER = _MEASURED_BODY.replace("body", "header")  # a study's header, alike
 
 # Connection refusals no retry can cure: SQLSTATE, the server's (English) message, whose
 # name it is (a URL part), and what to do. psycopg gives no sqlstate for an error raised
@@ -372,17 +373,20 @@ class PostgresStorage:
                                 (name,)).fetchone() is None:
                     self._insert_study(conn, name, text, new_uid)
                 row = conn.execute(
-                    "SELECT header::text, study_uid FROM bayesopt_studies WHERE name = %s",
-                    (name,),
+                    f"SELECT {_MEASURED_HEADER}, study_uid FROM bayesopt_studies WHERE name = %s",
+                    (codec.MAX_TEXT_BYTES, name),
                 ).fetchone()
                 assert row is not None, "the study row vanished inside its transaction"
-                if row[1] is None:  # created by a process running code older than study_uid
-                    row = (row[0], self._give_uid(conn, name))
-            self._uids[name] = row[1]
-            return str(row[0])
+                size, stored, uid = row
+                if size > codec.MAX_TEXT_BYTES:
+                    raise codec.too_long(where, size, stored)
+                if uid is None:  # created by a process running code older than study_uid
+                    uid = self._give_uid(conn, name)
+            self._uids[name] = uid
+            return str(stored)
 
-        return codec.decode_object(self._run(create, f"creating study {name!r}"),
-                                   f"{self!r}, study {name!r}, header")
+        where = f"{self!r}, study {name!r}, header"
+        return codec.decode_object(self._run(create, f"creating study {name!r}"), where)
 
     def read(self, study: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Events number `offset`, `offset + 1`, ... of `study`, in order; at most `limit`

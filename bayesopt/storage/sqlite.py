@@ -165,7 +165,7 @@ class SQLiteStorage:
                 f"{self!r}, study {name!r}, header")
 
         def create(conn: sqlite3.Connection) -> str:
-            row = conn.execute("SELECT header FROM studies WHERE name = ?", (name,)).fetchone()
+            row = self._limited_row(conn, name, "SELECT header FROM studies WHERE name = ?")
             if row is None:
                 conn.execute(f"INSERT INTO studies (name, header, uid) VALUES (?, ?, {_NEW_UID})",
                              (name, text))
@@ -201,6 +201,19 @@ class SQLiteStorage:
 
         rows = self._transaction(fetch, write=False)
         return codec.decode_events(rows, first, f"{self!r}, study {name!r}")
+
+    def _limited_row(self, conn: sqlite3.Connection, name: str, query: str) -> Any:
+        """The row of `query` (a study's header first, `name` its one parameter) read under
+        `_length_limit`: a header longer than the limit is refused (`codec.too_long`) before
+        it is read. (`studies` is a rowid table: its name index is searched, not its
+        headers.)"""
+        with _length_limit(conn):
+            try:
+                return conn.execute(query, (name,)).fetchone()
+            except sqlite3.DataError as error:
+                if getattr(error, "sqlite_errorcode", _TOOBIG) != _TOOBIG:
+                    raise
+                raise codec.too_long(f"{self!r}, study {name!r}, header", None, None) from None
 
     def _too_long_row(self, conn: sqlite3.Connection, name: str, first: int,
                       rows_at_most: int) -> StorageError:
@@ -423,8 +436,8 @@ class SQLiteStorage:
 
     def _stored_header(self, conn: sqlite3.Connection, name: str) -> str:
         """The stored header of `name` (a read-only attach); its uid remembered."""
-        row = conn.execute(f"SELECT header, {self._uid} FROM studies WHERE name = ?",
-                           (name,)).fetchone()
+        row = self._limited_row(conn, name,
+                                f"SELECT header, {self._uid} FROM studies WHERE name = ?")
         if row is None:
             self._check_writable()  # creating it would write
         self._uids[name] = row[1]
