@@ -64,33 +64,34 @@ print(json.dumps({"rss": status("VmHWM") - before, "heap": heap, "cpu": cpu,
 """
 
 
+# event 1 of `study` set to a JSON object of `size` digits (the parameters: size, study)
+_OVERSIZE = {
+    "sqlite": ("UPDATE events SET body = '{\"n\":\"' || replace(hex(zeroblob(? / 2)), '0', "
+               "'9') || '\"}' WHERE study = ? AND seq = 1"),
+    "postgresql": ("UPDATE bayesopt_events SET body = ('{\"n\":\"' || repeat('9', %s) || "
+                   "'\"}')::json WHERE study = %s AND seq = 1"),
+}
+
+
 def _write(kind: str, where: str, study: str, size: int) -> None:
     """`study` of three events whose event 1 is `size` digits, written by raw SQL."""
+    from bayesopt.storage import open_storage
+
+    storage = open_storage(f"sqlite:///{where}" if kind == "sqlite" else where)
+    storage.create_or_attach(study, {"n": 0})
+    storage.append(study, [{"n": n} for n in range(3)])
+    storage.close()
     if kind == "sqlite":
         import sqlite3
 
-        from bayesopt.storage.sqlite import SQLiteStorage
-
-        storage = SQLiteStorage(where)
-        storage.create_or_attach(study, {"n": 0})
-        storage.append(study, [{"n": n} for n in range(3)])
-        storage.close()
         with sqlite3.connect(where) as conn:
-            conn.execute("UPDATE events SET body = '{\"n\":\"' || replace(hex(zeroblob(?)), "
-                         "'0', '9') || '\"}' WHERE study = ? AND seq = 1", (size // 2, study))
+            conn.execute(_OVERSIZE[kind], (size, study))
         conn.close()
         return
     import psycopg
 
-    from bayesopt.storage.postgres import PostgresStorage
-
-    server = PostgresStorage(where)
-    server.create_or_attach(study, {"n": 0})
-    server.append(study, [{"n": n} for n in range(3)])
-    server.close()
     with psycopg.connect(where) as session:
-        session.execute("UPDATE bayesopt_events SET body = ('{\"n\":\"' || repeat('9', %s) "
-                     "|| '\"}')::json WHERE study = %s AND seq = 1", (size, study))
+        session.execute(_OVERSIZE[kind], (size, study))
 
 
 def main(argv: list[str] | None = None) -> int:

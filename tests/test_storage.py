@@ -35,6 +35,7 @@ from bayesopt.optimizer import UnmatchedTellWarning
 from bayesopt.state import RunKey, point_key
 from bayesopt.storage import LockLost, LockWaitWarning, StorageError, codec
 from bayesopt.storage.sqlite import SQLiteStorage
+from heap import peak_bytes
 from postgres import DropAfterCommit, PostgresServer
 from storage_worker import open_location
 
@@ -348,20 +349,6 @@ OVER_THE_LIMIT = {
 }
 
 
-def _peak_bytes(call: Callable[[], Any]) -> tuple[Any, int]:
-    """(call(), the peak of the Python heap's growth over it, tracemalloc)."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
 def test_a_database_row_over_the_limit_is_refused_before_it_is_fetched(
         db_location: tuple[str, str]) -> None:
     """An event row longer than `codec.MAX_TEXT_BYTES` (64 MiB), written by another
@@ -377,7 +364,7 @@ def test_a_database_row_over_the_limit_is_refused_before_it_is_fetched(
            + " WHERE seq = 1")
     other = open_location(*db_location)
     try:
-        refusal, peak = _peak_bytes(lambda: pytest.raises(StorageError, other.read, "s"))
+        refusal, peak = peak_bytes(lambda: pytest.raises(StorageError, other.read, "s"))
         assert re.search(r"study 's', event 1: stored text .*is longer than the 67108864 "
                          r"bytes a header or event may have; it is not read",
                          str(refusal.value)), refusal.value
@@ -404,7 +391,7 @@ def test_a_database_header_over_the_limit_is_refused_before_it_is_fetched(
            + OVER_THE_LIMIT[db_location[0]] + " WHERE name = 's'")
     other = open_location(*db_location)
     try:
-        refusal, peak = _peak_bytes(
+        refusal, peak = peak_bytes(
             lambda: pytest.raises(StorageError, other.create_or_attach, "s", {"n": 0}))
         assert re.search(r"study 's', header: stored text .*is longer than the 67108864 "
                          r"bytes a header or event may have; it is not read",
