@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import re
 import signal
 import sqlite3
 import subprocess
@@ -34,6 +35,7 @@ from bayesopt.optimizer import UnmatchedTellWarning
 from bayesopt.state import RunKey, point_key
 from bayesopt.storage import LockLost, LockWaitWarning, StorageError, codec
 from bayesopt.storage.sqlite import SQLiteStorage
+from heap import peak_bytes
 from postgres import DropAfterCommit, PostgresServer
 from storage_worker import open_location
 
@@ -335,6 +337,67 @@ def test_a_database_damaged_by_another_program_raises_storage_error_naming_the_r
         with pytest.raises(StorageError, match=f"study 's'.*{match}"):
             other.create_or_attach("s", {"n": 0})  # the header
             other.read("s")  # the events
+    finally:
+        storage.close()
+        other.close()
+
+
+# an event of 64 MiB + 16 digits, one byte each: over `codec.MAX_TEXT_BYTES`
+OVER_THE_LIMIT = {
+    "sqlite": "'{{\"n\":\"' || replace(hex(zeroblob(33554440)), '0', '9') || '\"}}'",
+    "postgresql": "('{{\"n\":\"' || repeat('9', 67108880) || '\"}}')::json",
+}
+
+
+def test_a_database_row_over_the_limit_is_refused_before_it_is_fetched(
+        db_location: tuple[str, str]) -> None:
+    """An event row longer than `codec.MAX_TEXT_BYTES` (64 MiB), written by another
+    program, was fetched whole by the driver (a str of 64 MiB and more in this process,
+    SQLite's copy of it too) and only then refused, where JSON-lines measures a line
+    before reading it (jsonl2). SQLite now refuses to read a value over its length limit,
+    set to that size while events are read, and the server measures a PostgreSQL row: the
+    row is refused, named, without its text reaching Python; the rows around it read."""
+    storage = open_location(*db_location)
+    storage.create_or_attach("s", {"n": 0})
+    storage.append("s", [{"n": n} for n in range(3)])
+    damage(db_location, "UPDATE {events} SET body = " + OVER_THE_LIMIT[db_location[0]]
+           + " WHERE seq = 1")
+    other = open_location(*db_location)
+    try:
+        refusal, peak = peak_bytes(lambda: pytest.raises(StorageError, other.read, "s"))
+        assert re.search(r"study 's', event 1: stored text .*is longer than the 67108864 "
+                         r"bytes a header or event may have; it is not read",
+                         str(refusal.value)), refusal.value
+        assert peak < 6e6, f"refusing the row took {peak} bytes of Python heap"
+        assert other.read("s", 0, limit=1) == [{"n": 0}]
+        assert other.read("s", 2) == [{"n": 2}]
+        with pytest.raises(StorageError, match="event 1: stored text"):
+            other.read("s", 1, limit=1)
+    finally:
+        storage.close()
+        other.close()
+
+
+def test_a_database_header_over_the_limit_is_refused_before_it_is_fetched(
+        db_location: tuple[str, str]) -> None:
+    """A study's header longer than `codec.MAX_TEXT_BYTES`, written by another program, was
+    fetched whole by the driver when a storage attached to the study, and only then refused
+    (as an event row was). It is now refused, naming the study's header, without its text
+    reaching Python; the other studies of the database still attach."""
+    storage = open_location(*db_location)
+    storage.create_or_attach("s", {"n": 0})
+    storage.create_or_attach("t", {"n": 1})
+    damage(db_location, "UPDATE {studies} SET header = "
+           + OVER_THE_LIMIT[db_location[0]] + " WHERE name = 's'")
+    other = open_location(*db_location)
+    try:
+        refusal, peak = peak_bytes(
+            lambda: pytest.raises(StorageError, other.create_or_attach, "s", {"n": 0}))
+        assert re.search(r"study 's', header: stored text .*is longer than the 67108864 "
+                         r"bytes a header or event may have; it is not read",
+                         str(refusal.value)), refusal.value
+        assert peak < 6e6, f"refusing the header took {peak} bytes of Python heap"
+        assert other.create_or_attach("t", {"n": 1}) == {"n": 1}
     finally:
         storage.close()
         other.close()

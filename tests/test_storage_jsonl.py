@@ -28,6 +28,7 @@ import pytest
 from bayesopt import Optimizer, Real
 from bayesopt.storage import STORAGES, Storage, open_storage
 from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
+from heap import peak_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -311,20 +312,6 @@ def test_a_hostile_line_is_refused_naming_its_line(tmp_path, line, match):
         other.close()
 
 
-def _peak_bytes(call):
-    """(call(), the peak of the Python heap's growth over it, tracemalloc)."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
 def test_a_long_journal_is_scanned_and_read_in_bounded_memory(tmp_path):
     """A scan read every byte after the last one seen into memory at once, then split it
     into one bytes object per line: attaching to a journal of 24 MB took over 50 MB of
@@ -341,11 +328,11 @@ def test_a_long_journal_is_scanned_and_read_in_bounded_memory(tmp_path):
     assert path.stat().st_size > 24e6
     reader = JSONLStorage(path)
     try:
-        count, peak = _peak_bytes(lambda: reader.count("s"))
+        count, peak = peak_bytes(lambda: reader.count("s"))
         assert count == 200_000
         # the index (1.6 MB, and its copy while it grows) and a block's lines: 5.8 MB
         assert peak < 12e6, f"a scan of {path.stat().st_size} bytes took {peak} bytes"
-        page, peak = _peak_bytes(lambda: reader.read("s", 150_000, limit=1000))
+        page, peak = peak_bytes(lambda: reader.read("s", 150_000, limit=1000))
         assert [event["i"] for event in page] == list(range(150_000, 151_000))
         assert peak < 6e6, f"a page of 1000 events took {peak} bytes"
         assert reader.read("s", 199_999) == [{"i": 199_999, "pad": pad}]
@@ -370,7 +357,7 @@ def test_a_line_over_the_limit_is_refused_without_being_held_whole(tmp_path):
     try:
         assert reader.header("s")["choices"] == ["c" * 1000] * 3000
         assert reader.read("s", 0, limit=2) == [{"n": 0}, {"text": "t" * (3 << 20)}]
-        refusal, peak = _peak_bytes(lambda: pytest.raises(ValueError, reader.read, "s", 2))
+        refusal, peak = peak_bytes(lambda: pytest.raises(ValueError, reader.read, "s", 2))
         assert re.search(r"study.jsonl', line 4: stored text of 67108873 bytes \(beginning "
                          r"b'\{\"n\": \"999.* is longer than the 67108864 bytes",
                          str(refusal.value)), refusal.value

@@ -297,13 +297,15 @@ def decode_object(text: str | bytes, where: str) -> dict[str, Any]:
     return value
 
 
-def too_long(where: str, size: int, head: str | bytes) -> StorageError:
+def too_long(where: str, size: int | None, head: str | bytes | None) -> StorageError:
     """The error for a stored text of `size` bytes, beginning with `head`, longer than
     `MAX_TEXT_BYTES`: refused unread (`decode_object`; a JSON-lines file's reader measures
-    a line before reading it)."""
-    return StorageError(f"{where}: stored text of {size} bytes (beginning {head!r}) is "
-                        f"longer than the {MAX_TEXT_BYTES} bytes a header or event may have; "
-                        "it is not read")
+    a line before reading it). `size` and `head` are None where they are not known without
+    reading the text (an SQLite row refused by SQLite's length limit, `sqlite.py`)."""
+    what = "" if size is None else f" of {size} bytes"
+    beginning = "" if head is None else f" (beginning {head!r})"
+    return StorageError(f"{where}: stored text{what}{beginning} is longer than the "
+                        f"{MAX_TEXT_BYTES} bytes a header or event may have; it is not read")
 
 
 def decode_events(rows: Sequence[tuple[int, str]], first: int,

@@ -136,6 +136,14 @@ _SCHEMA = (
 
 Connection = psycopg.Connection[Any]
 
+# an event's size in bytes, then its text, or only its first 40 characters where it is
+# longer than the limit (the parameter, `codec.MAX_TEXT_BYTES`): the server measures it
+# (json has no cast to text without its output function, so the server reads the value
+# to measure it) and the client never receives a text over the limit
+_MEASURED_BODY = ("octet_length(body::text), CASE WHEN octet_length(body::text) > %s"
+                  " THEN left(body::text, 40) ELSE body::text END")
+_MEASURED_HEADER = _MEASURED_BODY.replace("body", "header")  # a study's header, alike
+
 # Connection refusals no retry can cure: SQLSTATE, the server's (English) message, whose
 # name it is (a URL part), and what to do. psycopg gives no sqlstate for an error raised
 # while connecting (3.3: `sqlstate` and `diag` are empty), so the message is matched too;
@@ -365,17 +373,20 @@ class PostgresStorage:
                                 (name,)).fetchone() is None:
                     self._insert_study(conn, name, text, new_uid)
                 row = conn.execute(
-                    "SELECT header::text, study_uid FROM bayesopt_studies WHERE name = %s",
-                    (name,),
+                    f"SELECT {_MEASURED_HEADER}, study_uid FROM bayesopt_studies WHERE name = %s",
+                    (codec.MAX_TEXT_BYTES, name),
                 ).fetchone()
                 assert row is not None, "the study row vanished inside its transaction"
-                if row[1] is None:  # created by a process running code older than study_uid
-                    row = (row[0], self._give_uid(conn, name))
-            self._uids[name] = row[1]
-            return str(row[0])
+                size, stored, uid = row
+                if size > codec.MAX_TEXT_BYTES:
+                    raise codec.too_long(where, size, stored)
+                if uid is None:  # created by a process running code older than study_uid
+                    uid = self._give_uid(conn, name)
+            self._uids[name] = uid
+            return str(stored)
 
-        return codec.decode_object(self._run(create, f"creating study {name!r}"),
-                                   f"{self!r}, study {name!r}, header")
+        where = f"{self!r}, study {name!r}, header"
+        return codec.decode_object(self._run(create, f"creating study {name!r}"), where)
 
     def read(self, study: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Events number `offset`, `offset + 1`, ... of `study`, in order; at most `limit`
@@ -383,13 +394,13 @@ class PostgresStorage:
         name, first = _check_study(study), check_count("offset", offset)
         limit = None if limit is None else check_count("limit", limit, minimum=1)
 
-        def fetch(conn: Connection, retry: bool) -> list[tuple[int, str]]:
+        def fetch(conn: Connection, retry: bool) -> list[tuple[int, int, str]]:
             uid = self._uids.get(name) or self._attach(conn, name)
             rows = conn.execute(
-                "SELECT seq, body::text FROM bayesopt_events"
+                f"SELECT seq, {_MEASURED_BODY} FROM bayesopt_events"
                 " WHERE study = %s AND seq >= %s AND EXISTS (SELECT 1 FROM bayesopt_studies"
                 " WHERE name = %s AND study_uid = %s) ORDER BY seq LIMIT %s",  # NULL: none
-                (name, first, name, uid, limit),
+                (codec.MAX_TEXT_BYTES, name, first, name, uid, limit),
             ).fetchall()
             if not rows:  # none yet, or not the study attached to
                 self._check_uid(conn, name, uid)
@@ -399,7 +410,11 @@ class PostgresStorage:
         rows = self._run(fetch, f"reading study {name!r}")
         if limit is None or len(rows) < limit:
             self._lost.discard(name)  # the reader has seen everything appended meanwhile
-        return codec.decode_events(rows, first, f"{self!r}, study {name!r}")
+        where = f"{self!r}, study {name!r}"
+        for seq, size, text in rows:
+            if size > codec.MAX_TEXT_BYTES:
+                raise codec.too_long(f"{where}, event {seq}", size, text)
+        return codec.decode_events([(seq, text) for seq, _, text in rows], first, where)
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append `events` in one transaction; return the number of the first.

@@ -88,6 +88,8 @@ _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 _IMMUTABLE_READS = 8  # reads of an immutable=1 database that changed before giving up
 _WRITE_FAILURES = {778: "SQLITE_IOERR_WRITE", 13: "SQLITE_FULL"}  # extended result codes
 _READ_ONLY_CODES = (8, 14)  # SQLITE_READONLY, SQLITE_CANTOPEN: the place cannot be written
+_TOOBIG = 18  # SQLITE_TOOBIG: a value longer than the connection's length limit
+_LIMIT_LENGTH = 0  # SQLITE_LIMIT_LENGTH (sqlite3.h; the sqlite3 module names it from Python 3.11)
 _WAL_WRITE_LOCK = 120  # the byte of the -shm file whose POSIX lock is the WAL write lock
 
 _SCHEMA = (
@@ -163,7 +165,7 @@ class SQLiteStorage:
                 f"{self!r}, study {name!r}, header")
 
         def create(conn: sqlite3.Connection) -> str:
-            row = conn.execute("SELECT header FROM studies WHERE name = ?", (name,)).fetchone()
+            row = self._limited_row(conn, name, "SELECT header FROM studies WHERE name = ?")
             if row is None:
                 conn.execute(f"INSERT INTO studies (name, header, uid) VALUES (?, ?, {_NEW_UID})",
                              (name, text))
@@ -185,14 +187,49 @@ class SQLiteStorage:
 
         def fetch(conn: sqlite3.Connection) -> list[tuple[int, str]]:
             self._check_identity(conn, name)
-            return conn.execute(
-                "SELECT seq, body FROM events WHERE study = ? AND seq >= ? ORDER BY seq"
-                " LIMIT ?",  # a negative LIMIT is none (SQLite)
-                (name, first, rows_at_most),
-            ).fetchall()
+            with _length_limit(conn):
+                try:
+                    return conn.execute(
+                        "SELECT seq, body FROM events WHERE study = ? AND seq >= ? ORDER BY seq"
+                        " LIMIT ?",  # a negative LIMIT is none (SQLite)
+                        (name, first, rows_at_most),
+                    ).fetchall()
+                except sqlite3.DataError as error:
+                    if getattr(error, "sqlite_errorcode", _TOOBIG) != _TOOBIG:
+                        raise
+                    raise self._too_long_row(conn, name, first, rows_at_most) from None
 
         rows = self._transaction(fetch, write=False)
         return codec.decode_events(rows, first, f"{self!r}, study {name!r}")
+
+    def _limited_row(self, conn: sqlite3.Connection, name: str, query: str) -> Any:
+        """The row of `query` (a study's header first, `name` its one parameter) read under
+        `_length_limit`: a header longer than the limit is refused (`codec.too_long`) before
+        it is read. (`studies` is a rowid table: its name index is searched, not its
+        headers.)"""
+        with _length_limit(conn):
+            try:
+                return conn.execute(query, (name,)).fetchone()
+            except sqlite3.DataError as error:
+                if getattr(error, "sqlite_errorcode", _TOOBIG) != _TOOBIG:
+                    raise
+                raise codec.too_long(f"{self!r}, study {name!r}, header", None, None) from None
+
+    def _too_long_row(self, conn: sqlite3.Connection, name: str, first: int,
+                      rows_at_most: int) -> StorageError:
+        """The error naming the first event from `first` on whose body SQLite refused to read
+        under `_length_limit` (SQLITE_TOOBIG): each body's length is asked for alone,
+        which SQLite refuses, for a body over the limit, before reading it."""
+        seqs = [row[0] for row in conn.execute(
+            "SELECT seq FROM events WHERE study = ? AND seq >= ? ORDER BY seq LIMIT ?",
+            (name, first, rows_at_most))]
+        for seq in seqs:
+            try:
+                conn.execute("SELECT length(body) FROM events WHERE study = ? AND seq = ?",
+                             (name, seq)).fetchone()
+            except sqlite3.DataError:
+                return codec.too_long(f"{self!r}, study {name!r}, event {seq}", None, None)
+        raise AssertionError("unreachable: SQLite refused a body that it reads alone")
 
     def append(self, study: str, events: Sequence[dict[str, Any]]) -> int:
         """Append `events` in one transaction; return the number of the first.
@@ -399,8 +436,8 @@ class SQLiteStorage:
 
     def _stored_header(self, conn: sqlite3.Connection, name: str) -> str:
         """The stored header of `name` (a read-only attach); its uid remembered."""
-        row = conn.execute(f"SELECT header, {self._uid} FROM studies WHERE name = ?",
-                           (name,)).fetchone()
+        row = self._limited_row(conn, name,
+                                f"SELECT header, {self._uid} FROM studies WHERE name = ?")
         if row is None:
             self._check_writable()  # creating it would write
         self._uids[name] = row[1]
@@ -536,6 +573,27 @@ class SQLiteStorage:
             self._uids[name] = row[0]
         elif row is None or row[0] != self._uids[name]:
             raise codec.study_replaced(self, name, recreated=row is not None)
+
+
+@contextmanager
+def _length_limit(conn: sqlite3.Connection) -> Iterator[None]:
+    """SQLite's length limit (SQLITE_LIMIT_LENGTH, https://www.sqlite.org/limits.html) set
+    to `codec.MAX_TEXT_BYTES` meanwhile: a statement that would read a stored value longer
+    than that, in bytes, fails with SQLITE_TOOBIG, which SQLite checks against the length
+    in the row's header before it reads the value, so the value never reaches Python.
+    SQLite itself may still read such a row whole, briefly, to compare its key while it
+    searches or walks the events' b-tree (a WITHOUT ROWID table: the whole row is the
+    b-tree's key). A read-only query cannot make a longer value of its own.
+    Python 3.10's sqlite3 cannot set it (`Connection.setlimit` is 3.11's): there a longer
+    value is read, then refused unparsed by `codec.decode_object`."""
+    if not hasattr(conn, "setlimit"):  # Python 3.10
+        yield
+        return
+    before = conn.setlimit(_LIMIT_LENGTH, codec.MAX_TEXT_BYTES)
+    try:
+        yield
+    finally:
+        conn.setlimit(_LIMIT_LENGTH, before)
 
 
 def _reopen(path: str, timeout: float) -> SQLiteStorage:
