@@ -378,6 +378,30 @@ def test_a_database_row_over_the_limit_is_refused_before_it_is_fetched(
         other.close()
 
 
+def test_an_event_or_header_over_the_limit_is_refused_before_it_is_written(
+        location: tuple[str, str]) -> None:
+    """Every reader refuses a stored header or event over `codec.MAX_TEXT_BYTES`, but the
+    writers stored one (a failure's huge error text, a tell of a batch of a million
+    points), and from then on no reader could read the study. The writer refuses it now,
+    naming the event and its size, and writes nothing: the study reads and grows as
+    before."""
+    storage = open_location(*location)
+    try:
+        storage.create_or_attach("s", {"n": 0})
+        storage.append("s", [{"n": 0}])
+        huge = {"error": "x" * codec.MAX_TEXT_BYTES}
+        with pytest.raises(ValueError, match=r"^events\[1\] is 671088\d\d bytes as JSON "
+                           r"\(beginning '\{\"error\":\"xxx.*longer than the 67108864 bytes"):
+            storage.append("s", [{"n": 1}, huge])
+        assert storage.read("s") == [{"n": 0}]  # neither event of the refused append
+        storage.append("s", [{"n": 1}])
+        assert open_location(*location).read("s") == [{"n": 0}, {"n": 1}]
+        with pytest.raises(ValueError, match=r"^header is 671088\d\d bytes as JSON"):
+            storage.create_or_attach("t" if location[0] != "jsonl" else "s", huge)
+    finally:
+        storage.close()
+
+
 def test_a_database_header_over_the_limit_is_refused_before_it_is_fetched(
         db_location: tuple[str, str]) -> None:
     """A study's header longer than `codec.MAX_TEXT_BYTES`, written by another program, was

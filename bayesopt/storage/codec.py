@@ -253,9 +253,15 @@ def encode_object(key: str, value: Any) -> str:
     if not isinstance(value, Mapping):
         raise TypeError(f"{key}={value!r} must be a dict (a JSON object)")
     try:
-        return json.dumps(dict(value), allow_nan=False, separators=_SEPARATORS)
+        text = json.dumps(dict(value), allow_nan=False, separators=_SEPARATORS)
     except (TypeError, ValueError) as error:  # a non-JSON value, a NaN, a non-str key
         raise type(error)(f"{key}={value!r} is not a JSON object: {error}") from error
+    if len(text) > MAX_TEXT_BYTES:  # ASCII (json.dumps escapes the rest): chars are bytes
+        raise ValueError(
+            f"{key} is {len(text)} bytes as JSON (beginning {text[:40]!r}), longer than the "
+            f"{MAX_TEXT_BYTES} bytes a header or event may have, which no reader would read "
+            "back; nothing is written (tell a large batch in several calls)")
+    return text
 
 
 def encode_events(events: Any) -> list[str]:
