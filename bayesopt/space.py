@@ -595,6 +595,12 @@ class Integer(_Interval):
                     "not round-trip; give bounds within ±2**53 (e.g. an index into your values)")
         if self.low > self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be <= high={self.high!r}")
+        if not self.log and self.step is None and self.high - self.low > _LATTICE_STEPS:
+            raise ValueError(
+                f"{_label(self.name)}: [{self.low!r}, {self.high!r}] holds "
+                f"{self.high - self.low} + 1 integers, beyond 2**52 + 1: encoded in [0, 1] in "
+                "float64 they would not decode back to themselves; give narrower bounds, "
+                "log=True (for low >= 1) or a step")
         self._check_step()
         self._check_span()
 

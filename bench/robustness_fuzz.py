@@ -606,7 +606,7 @@ SPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "Real(5e-324, 1e308, log)": lambda: {"x0": Real(TINY, 1e308, log=True)},
     "Integer size 1 and 2": lambda: {"x0": Integer(4, 4), "x1": Integer(0, 1), "x2": Real(0, 1)},
     "Integer size 2 only": lambda: {"x0": Integer(0, 1), "x1": Integer(-1, 0)},
-    "Integer(-2**53, 2**53)": lambda: {"x0": Integer(-2**53, 2**53)},
+    "Integer(-2**51, 2**51)": lambda: {"x0": Integer(-2**51, 2**51)},  # 2**52 + 1 values, the most
     "Integer(1, 2**53, log)": lambda: {"x0": Integer(1, 2**53, log=True), "x1": Real(0, 1)},
     "Categorical of one": lambda: {"x0": Categorical(["only"]), "x1": Real(0, 1)},
     "Categorical of None, True and 0": lambda: {"x0": Categorical([None, True, 0]),
