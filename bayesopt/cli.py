@@ -605,6 +605,8 @@ def _best_line(record: JournalRecord) -> str:
         return _no_best(result)
     exact = " ".join(f"{name}={_shown(format(value, ''), one_line=True)}"
                      for name, value in best.params.items())
+    if record.command is None and not record.other_commands:  # written from Python
+        return f"best (exact values): {exact}"
     return f"best (exact values, as given to the command): {exact}"
 
 
