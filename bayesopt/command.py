@@ -97,7 +97,8 @@ finite), kills the command too and fails the evaluation with the line in its rea
 A command that prints no report line runs to its end (`_Reports` reads them). A run
 evaluated again after its process was killed (pending in a resumed journal or study)
 keeps the reports that attempt recorded; the command, started over, prints those steps
-again, and only the lines after the last of them are reported.
+again, and only the lines after the last of them are reported (a run the rule had
+stopped is stopped again at the line of that step).
 
 A non-zero exit status, a run longer than the timeout (its whole process
 group is killed) or an output with no objective raises `EvaluationError`,
@@ -903,11 +904,13 @@ class _Reports:
         self.error: str | None = None
         # a run evaluated again after its process was killed (a resumed journal or study)
         # keeps the reports that attempt recorded: the command, started over, prints
-        # those steps again, and only the steps after them are reported
+        # those steps again, and only the steps after them are reported; one the rule
+        # had stopped is stopped again at that step (`recorded`, `stopped_at`)
         self.recorded: float | None = None
+        self.stopped_at: float | None = None
         if opt is not None:
-            from bayesopt.optimizer import last_reported_step
-            self.recorded = last_reported_step(opt, params, run)
+            from bayesopt.optimizer import reported_so_far
+            self.recorded, self.stopped_at = reported_so_far(opt, params, run)
 
     def scan(self, text: str, cut_first: bool = False) -> None:
         """Take the next whole lines of the output (CSI sequences removed)."""
@@ -931,8 +934,11 @@ class _Reports:
             return
         step, value = numbers
         assert step is not None and value is not None
-        if self.recorded is not None and step <= self.recorded:
-            return  # recorded by the run's interrupted attempt (`__init__`)
+        if self.recorded is not None and step <= self.recorded:  # the killed attempt's
+            if self.stopped_at is not None and step >= self.stopped_at:
+                self.stopped = (step, value)  # told "pruned" at the step the rule said stop
+                self.kill()
+            return
         try:
             stop = self.opt.report(self.params, step, value, run=self.run)
         except (TypeError, ValueError) as error:

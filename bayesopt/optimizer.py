@@ -1803,13 +1803,14 @@ def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:
         return [(dict(p.params), p.run) for p in opt._state.active_pending(time.time())]
 
 
-def last_reported_step(opt: Optimizer, params: Mapping[str, Any],
-                       run: int | None) -> float | None:
-    """The last step the run of `params` in flight has reported (the run `run` names, else
-    the one `params` matches, as for `Optimizer.report`); None when it reported none or is
-    not in flight. A run a resumed journal or study keeps pending (its process was killed)
-    keeps its interrupted attempt's reports: `bayesopt.command` reads this to pass on only
-    the steps after them when the command evaluates that run again from its start."""
+def reported_so_far(opt: Optimizer, params: Mapping[str, Any],
+                    run: int | None) -> tuple[float | None, float | None]:
+    """(the last step the run of `params` in flight has reported, the step the pruning rule
+    stopped it at): the run `run` names, else the one `params` matches, as for
+    `Optimizer.report`; None for what it has not done, (None, None) when it is not in
+    flight. A run a resumed journal or study keeps pending (its process was killed) keeps
+    its interrupted attempt's reports: `bayesopt.command` reads this to pass on only the
+    steps after them when the command evaluates that run again from its start."""
     runs = _check_runs(run, 1, batch=False)
     with opt._lock:
         opt._refresh()
@@ -1817,8 +1818,9 @@ def last_reported_step(opt: Optimizer, params: Mapping[str, Any],
         try:
             point = opt._own_runs("report", [canonical], time.time(), runs, batch=False)[0]
         except ValueError:  # not in flight: its reports are refused, naming why (`report`)
-            return None
-        return opt._state.pruning.last_step.get(run_key(opt.space, point))
+            return None, None
+        key = run_key(opt.space, point)
+        return opt._state.pruning.last_step.get(key), opt._state.pruning.stopped.get(key)
 
 
 def optimizer_lock(opt: Optimizer) -> threading.RLock:

@@ -230,6 +230,31 @@ def test_a_resumed_run_that_starts_over_reports_only_the_steps_after_its_recorde
     assert reported == [(1.0, 1.0), (2.0, 0.5), (3.0, 1.0 / 3)]
 
 
+def test_a_resumed_run_the_rule_had_stopped_is_stopped_again_at_that_step(
+        tmp_path: Path) -> None:
+    """The killed attempt's report at step 1 was told to stop (worse than the rung's other
+    run), and the process died before the tell: resumed, the command is stopped at its line
+    of step 1 and the run recorded "pruned" there with that line's value (not trained on to
+    step 2 and told that step's value)."""
+    from bayesopt import Optimizer
+    from bayesopt.cli import read_record
+
+    (tmp_path / "train.py").write_text(RESTARTED)
+    (tmp_path / "space.json").write_text(json.dumps({"x": {"type": "real", "low": 0.0,
+                                                           "high": 1.0}}))
+    opt = Optimizer(Space.from_dict({"x": {"type": "real", "low": 0.0, "high": 1.0}}),
+                    seed=0, journal=tmp_path / "tune.jsonl")
+    first, second = opt.ask(2)
+    opt.report(first, 1, 0.1)
+    opt.tell(first, 0.1)
+    assert opt.report(second, 1, 2.0) is True
+    opt.close()  # killed before the tell: `second` stays pending, stopped at step 1
+    bayesopt("run", "--space", "space.json", "--n-calls", "2", "--no-progress", "--journal",
+             "tune.jsonl", "--", sys.executable, "train.py", "--x={x}", cwd=tmp_path)
+    told = read_record(tmp_path / "tune.jsonl").history[1]
+    assert (told.status, told.step, told.value, told.params) == ("pruned", 1.0, 1.0, second)
+
+
 def test_run_help_shows_the_identity_placeholders_and_report_lines(tmp_path: Path) -> None:
     text = " ".join(bayesopt("run", "--help", cwd=tmp_path).stdout.split())
     assert "--resume-from=ckpt/{bayesopt.continues} --save=ckpt/{bayesopt.run}" in text
