@@ -569,6 +569,8 @@ def test_show_ranks_the_feasible_evaluations_first_and_marks_them(tmp_path: Path
     # command" of a study that never ran one)
     assert "best (exact values): x=0.6" in done.stdout
     assert "command" not in done.stdout
+    # the infeasible ones counted, as the notebook's summary counts them (it said "4 ok")
+    assert "4 evaluations (4 ok, 0 failed, 2 infeasible), minimizing" in done.stdout
 
 
 def test_run_refuses_a_journal_with_outcome_constraints_before_evaluating(tmp_path: Path) -> None:
