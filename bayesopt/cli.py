@@ -574,6 +574,8 @@ def _counts(record: JournalRecord) -> str:
     text = f"{n} evaluation{'s' if n != 1 else ''} ({ok} ok, "
     text += f"{pruned} pruned, " if pruned else ""
     text += f"{record.n_failed} failed"
+    if any(o.constraints is not None for o in record.history):  # as the notebook's summary
+        text += f", {sum(o.ok and not o.feasible for o in record.history)} infeasible"
     text += f", {record.n_pending} pending" if record.n_pending else ""
     text += f", {len(record.timed_out)} expired" if record.timed_out else ""
     return text + ")" + (", maximizing" if record.maximize else ", minimizing")
@@ -605,6 +607,8 @@ def _best_line(record: JournalRecord) -> str:
         return _no_best(result)
     exact = " ".join(f"{name}={_shown(format(value, ''), one_line=True)}"
                      for name, value in best.params.items())
+    if record.command is None and not record.other_commands:  # written from Python
+        return f"best (exact values): {exact}"
     return f"best (exact values, as given to the command): {exact}"
 
 

@@ -94,7 +94,11 @@ timeout kills it, and the evaluation is its last reported value, recorded "prune
 A report line that is not two numbers, or that ``Optimizer.report`` refuses (a step
 not after the last one, beyond the budget the point was asked with, a value not
 finite), kills the command too and fails the evaluation with the line in its reason.
-A command that prints no report line runs to its end (`_Reports` reads them).
+A command that prints no report line runs to its end (`_Reports` reads them). A run
+evaluated again after its process was killed (pending in a resumed journal or study)
+keeps the reports that attempt recorded; the command, started over, prints those steps
+again, and only the lines after the last of them are reported (a run the rule had
+stopped is stopped again at the line of that step).
 
 A non-zero exit status, a run longer than the timeout (its whole process
 group is killed) or an output with no objective raises `EvaluationError`,
@@ -898,6 +902,15 @@ class _Reports:
         self.opt, self.params, self.run, self.kill = opt, params, run, kill
         self.stopped: tuple[float, float] | None = None
         self.error: str | None = None
+        # a run evaluated again after its process was killed (a resumed journal or study)
+        # keeps the reports that attempt recorded: the command, started over, prints
+        # those steps again, and only the steps after them are reported; one the rule
+        # had stopped is stopped again at that step (`recorded`, `stopped_at`)
+        self.recorded: float | None = None
+        self.stopped_at: float | None = None
+        if opt is not None:
+            from bayesopt.optimizer import reported_so_far
+            self.recorded, self.stopped_at = reported_so_far(opt, params, run)
 
     def scan(self, text: str, cut_first: bool = False) -> None:
         """Take the next whole lines of the output (CSI sequences removed)."""
@@ -921,6 +934,11 @@ class _Reports:
             return
         step, value = numbers
         assert step is not None and value is not None
+        if self.recorded is not None and step <= self.recorded:  # the killed attempt's
+            if self.stopped_at is not None and step >= self.stopped_at:
+                self.stopped = (step, value)  # told "pruned" at the step the rule said stop
+                self.kill()
+            return
         try:
             stop = self.opt.report(self.params, step, value, run=self.run)
         except (TypeError, ValueError) as error:

@@ -855,7 +855,7 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
             f"objective returned {payload!r}, not a number (or a number and constraints): "
             "return a number, or a tuple (value, [c1, ..., ck]) with the outcome "
             "constraints' values" + (_history_hint(payload) or _hyperopt_hint(payload)
-                                     or _shape_hint(payload)))
+                                     or _outputs_hint(payload) or _shape_hint(payload)))
     number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
         _check_failures_constraints(opt, payload, values)
@@ -956,6 +956,19 @@ def _hyperopt_hint(payload: Any) -> str:
     return ("; hyperopt's result dict is not read here: return the loss itself "
             "(return result['loss']), raise bayesopt.EvaluationFailed for "
             "status 'fail', and keep any other keys yourself")
+
+
+def _outputs_hint(payload: Any) -> str:
+    """How to return a dict of named numbers, Spearmint's ``main(job_id, params)`` result
+    ``{task: value}`` (its objective and its constraints), here ("" for any other return).
+    Spearmint's constraints are met at ≥ 0, outcome constraints here at ≤ 0."""
+    if (not isinstance(payload, Mapping) or not payload
+            or not all(is_real(v) for v in payload.values())):
+        return ""
+    return (f"; a dict of named outputs (keys {list(payload)!r}; Spearmint's main returns "
+            "{task: value}) is not read here: return (out[objective], [c1, ...]), each "
+            "constraint satisfied when <= 0 (Spearmint's when >= 0: negate those, "
+            "-out[constraint]), with n_constraints= set, and keep any other keys yourself")
 
 
 def _shape_hint(payload: Any) -> str:

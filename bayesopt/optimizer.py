@@ -1526,7 +1526,10 @@ class Optimizer:
                 last = self._state.pruning.last_step.get(run_key(self.space, point))
                 if last is not None and steps[0] <= last:
                     raise ValueError(f"report: step={given[0]!r} must be after the last "
-                                     f"reported step {last!r} of this point")
+                                     f"reported step {last!r} of this point (a run a "
+                                     "resumed journal or study keeps pending keeps the "
+                                     "reports its interrupted attempt recorded: report the "
+                                     "steps after them)")
                 _check_within_budget(self.space, point.params, given[-1])
                 reported[:] = [point]
                 return Report(points=(canonical,) * len(steps), steps=steps, values=losses,
@@ -1820,6 +1823,26 @@ def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:
     with opt._lock:
         opt._refresh()
         return [(dict(p.params), p.run) for p in opt._state.active_pending(time.time())]
+
+
+def reported_so_far(opt: Optimizer, params: Mapping[str, Any],
+                    run: int | None) -> tuple[float | None, float | None]:
+    """(the last step the run of `params` in flight has reported, the step the pruning rule
+    stopped it at): the run `run` names, else the one `params` matches, as for
+    `Optimizer.report`; None for what it has not done, (None, None) when it is not in
+    flight. A run a resumed journal or study keeps pending (its process was killed) keeps
+    its interrupted attempt's reports: `bayesopt.command` reads this to pass on only the
+    steps after them when the command evaluates that run again from its start."""
+    runs = _check_runs(run, 1, batch=False)
+    with opt._lock:
+        opt._refresh()
+        canonical = opt.space.validate(params)
+        try:
+            point = opt._own_runs("report", [canonical], time.time(), runs, batch=False)[0]
+        except ValueError:  # not in flight: its reports are refused, naming why (`report`)
+            return None, None
+        key = run_key(opt.space, point)
+        return opt._state.pruning.last_step.get(key), opt._state.pruning.stopped.get(key)
 
 
 def optimizer_lock(opt: Optimizer) -> threading.RLock:

@@ -386,6 +386,12 @@ class OptimizeResult:
                 "" if hint is None else f"; {hint}"))
 
     @property
+    def n_pruned(self) -> int:
+        """Runs stopped early (status "pruned": `Optimizer.report` said stop, or told
+        ``pruned=True``), as the repr shows them once there is one."""
+        return sum(o.status == "pruned" for o in self.history)
+
+    @property
     def n_infeasible(self) -> int:
         """Successful evaluations that violate an outcome constraint (never the best)."""
         return sum(o.ok and not o.feasible for o in self.history)
@@ -393,9 +399,10 @@ class OptimizeResult:
     def __repr__(self) -> str:
         constrained = any(o.constraints is not None for o in self.history)
         infeasible = f", n_infeasible={self.n_infeasible}" if constrained else ""
+        pruned = f", n_pruned={self.n_pruned}" if self.n_pruned else ""
         return (f"OptimizeResult(best_value={self.best_value!r}, best_params={self.best_params!r}, "
-                f"n_evaluations={len(self.history)}, n_failed={self.n_failed}{infeasible}, "
-                f"maximize={self.maximize})")
+                f"n_evaluations={len(self.history)}, n_failed={self.n_failed}{pruned}"
+                f"{infeasible}, maximize={self.maximize})")
 
     def _repr_html_(self) -> str:
         """What a notebook (Jupyter's rich display) shows for ``result``: the best value

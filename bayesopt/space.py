@@ -995,7 +995,7 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
                         f"{spec!r}{_table_hint(spec)}")
     kind = spec.get("type")
     if kind not in _TYPES:
-        hint = (_did_you_mean(kind, _TYPES) if "type" in spec
+        hint = (_spearmint_hint(spec) or _did_you_mean(kind, _TYPES) if "type" in spec
                 else "".join(_did_you_mean(key, {"type"}) for key in spec))
         raise ValueError(
             f"dimension {name!r}: type={kind!r} must be one of {sorted(_TYPES)}{hint}")
@@ -1014,6 +1014,31 @@ def dimension_from_dict(name: str, spec: Mapping[str, Any]) -> Dimension:
         args["choices"] = {choice: _subspace_from_dict(name, choice, sub)
                            for choice, sub in args["choices"].items()}
     return _TYPES[kind](**args, name=name)
+
+
+# Spearmint's config.json variable types (Snoek et al. 2012's code) and this library's
+_SPEARMINT_TYPES = {"FLOAT": "real", "INT": "integer", "ENUM": "categorical"}
+
+
+def _spearmint_hint(spec: Mapping[str, Any]) -> str:
+    """For a Spearmint config.json variable (``{"type": "FLOAT", "min": 0, "max": 1}``):
+    the table that writes it here, or ""."""
+    kind = spec.get("type")
+    if not isinstance(kind, str) or kind.upper() not in _SPEARMINT_TYPES:
+        return ""
+    here = _SPEARMINT_TYPES[kind.upper()]
+
+    def written(key: str, default: str) -> str:
+        try:
+            return json.dumps(spec[key]) if key in spec else default
+        except (TypeError, ValueError):
+            return default
+
+    keys = (f'"choices": {written("options", "[...]")}' if here == "categorical"
+            else f'"low": {written("min", "...")}, "high": {written("max", "...")}')
+    return (f" (Spearmint's {kind!r} variable is {{\"type\": \"{here}\", {keys}}} here: "
+            "'min' and 'max' are 'low' and 'high', an ENUM's 'options' a categorical's "
+            "'choices', and a variable of 'size' n is n dimensions, each named)")
 
 
 def _table_hint(spec: Any) -> str:

@@ -565,7 +565,12 @@ def test_show_ranks_the_feasible_evaluations_first_and_marks_them(tmp_path: Path
     assert [(row[1], row[3]) for row in rows] == [("0.6", "yes"), ("0.8", "yes"),
                                                   ("0.1", "no"), ("0.2", "no")]
     assert {row[-1] for row in rows} == {"-"}  # told without being asked: no run id
-    assert "best (exact values, as given to the command): x=0.6" in done.stdout
+    # written from Python: no command was given the values (it said "as given to the
+    # command" of a study that never ran one)
+    assert "best (exact values): x=0.6" in done.stdout
+    assert "command" not in done.stdout
+    # the infeasible ones counted, as the notebook's summary counts them (it said "4 ok")
+    assert "4 evaluations (4 ok, 0 failed, 2 infeasible), minimizing" in done.stdout
 
 
 def test_run_refuses_a_journal_with_outcome_constraints_before_evaluating(tmp_path: Path) -> None:

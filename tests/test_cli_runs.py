@@ -194,6 +194,67 @@ def test_an_invalid_report_line_fails_the_run_naming_the_line(tmp_path: Path, li
     assert not list(tmp_path.glob("late-1-2")), "a command with a bad report line ran on"
 
 
+RESTARTED = textwrap.dedent('''
+    import sys
+    for epoch in (1, 2, 3):  # from the start, as a command without a checkpoint of its own
+        print(f"report: {epoch} {1.0 / epoch}", flush=True)
+    print("objective: 0.25")
+''')
+
+
+def test_a_resumed_run_that_starts_over_reports_only_the_steps_after_its_recorded_ones(
+        tmp_path: Path) -> None:
+    """A run whose process was killed after it reported steps 1 and 2 stays pending in the
+    journal with those reports; resumed, its command starts over and prints steps 1, 2
+    and 3. Steps 1 and 2 are the interrupted attempt's, already recorded: only step 3 is
+    reported. (It failed before: "report line 'report: 1 1.0': report: step=1.0 must be
+    after the last reported step 2.0 of this point", every such run of a kill -9.)"""
+    from bayesopt import Optimizer
+    from bayesopt.cli import read_record
+
+    (tmp_path / "train.py").write_text(RESTARTED)
+    (tmp_path / "space.json").write_text(json.dumps({"x": {"type": "real", "low": 0.0,
+                                                           "high": 1.0}}))
+    opt = Optimizer(Space.from_dict({"x": {"type": "real", "low": 0.0, "high": 1.0}}),
+                    seed=0, journal=tmp_path / "tune.jsonl")
+    params = opt.ask()
+    assert opt.report(params, [1, 2], [1.0, 0.5]) is False
+    opt.close()  # the process is gone: the point stays pending with its two reports
+    bayesopt("run", "--space", "space.json", "--n-calls", "1", "--no-progress", "--journal",
+             "tune.jsonl", "--", sys.executable, "train.py", "--x={x}", cwd=tmp_path)
+    [told] = read_record(tmp_path / "tune.jsonl").history
+    assert (told.status, told.value, told.error, told.params) == ("ok", 0.25, None, params)
+    events = [json.loads(line) for line in (tmp_path / "tune.jsonl").read_text().splitlines()]
+    reported = [(step, value) for e in events if e.get("event") == "report"
+                for step, value in zip(e["steps"], e["values"])]
+    assert reported == [(1.0, 1.0), (2.0, 0.5), (3.0, 1.0 / 3)]
+
+
+def test_a_resumed_run_the_rule_had_stopped_is_stopped_again_at_that_step(
+        tmp_path: Path) -> None:
+    """The killed attempt's report at step 1 was told to stop (worse than the rung's other
+    run), and the process died before the tell: resumed, the command is stopped at its line
+    of step 1 and the run recorded "pruned" there with that line's value (not trained on to
+    step 2 and told that step's value)."""
+    from bayesopt import Optimizer
+    from bayesopt.cli import read_record
+
+    (tmp_path / "train.py").write_text(RESTARTED)
+    (tmp_path / "space.json").write_text(json.dumps({"x": {"type": "real", "low": 0.0,
+                                                           "high": 1.0}}))
+    opt = Optimizer(Space.from_dict({"x": {"type": "real", "low": 0.0, "high": 1.0}}),
+                    seed=0, journal=tmp_path / "tune.jsonl")
+    first, second = opt.ask(2)
+    opt.report(first, 1, 0.1)
+    opt.tell(first, 0.1)
+    assert opt.report(second, 1, 2.0) is True
+    opt.close()  # killed before the tell: `second` stays pending, stopped at step 1
+    bayesopt("run", "--space", "space.json", "--n-calls", "2", "--no-progress", "--journal",
+             "tune.jsonl", "--", sys.executable, "train.py", "--x={x}", cwd=tmp_path)
+    told = read_record(tmp_path / "tune.jsonl").history[1]
+    assert (told.status, told.step, told.value, told.params) == ("pruned", 1.0, 1.0, second)
+
+
 def test_run_help_shows_the_identity_placeholders_and_report_lines(tmp_path: Path) -> None:
     text = " ".join(bayesopt("run", "--help", cwd=tmp_path).stdout.split())
     assert "--resume-from=ckpt/{bayesopt.continues} --save=ckpt/{bayesopt.run}" in text

@@ -324,6 +324,20 @@ def test_repr_is_short() -> None:
         "maximize=False)")
 
 
+def test_the_repr_counts_the_runs_stopped_early() -> None:
+    """A Keras Tuner style run whose reports stopped most runs printed n_failed=0 and
+    nothing else about them: n_pruned is shown once a run is pruned."""
+    opt = Optimizer({"x": Real(0, 1)}, seed=0)
+    first, second = opt.ask(2)
+    opt.report(first, 1, 0.1)
+    opt.tell(first, 0.1)
+    assert opt.report(second, 1, 0.9) is True  # worse than the rung's other run: stop
+    opt.tell(second, 0.9)
+    result = opt.result()
+    assert result.n_pruned == 1
+    assert repr(result).endswith("n_evaluations=2, n_failed=0, n_pruned=1, maximize=False)")
+
+
 def test_every_name_the_repr_shows_is_an_attribute_with_that_value() -> None:
     """A user reads `n_evaluations=7` in the repr and types result.n_evaluations: it was
     an AttributeError."""

@@ -248,6 +248,19 @@ def test_hyperopt_result_dict_is_refused_with_how_to_return_it_here(returned):
         run(lambda p: returned, n_calls=6)
 
 
+@pytest.mark.parametrize("n_constraints", [None, 2])
+def test_spearmint_s_dict_of_task_values_is_refused_with_how_to_return_it_here(n_constraints):
+    """Spearmint's main(job_id, params) returns {task: value} for the objective and its
+    constraints, each met at >= 0; the message said only "return a number, or a tuple"."""
+    returned = {"branin": 0.5, "y_at_least_x": 1.0, "y_at_most_10": -2.0}
+    with pytest.raises(TypeError, match=(
+            r"a dict of named outputs \(keys \['branin', 'y_at_least_x', 'y_at_most_10'\]; "
+            r"Spearmint's main returns \{task: value\}\) is not read here: return "
+            r"\(out\[objective\], \[c1, \.\.\.\]\), each constraint satisfied when <= 0 "
+            r"\(Spearmint's when >= 0: negate those, -out\[constraint\]\)")):
+        run(lambda p: returned, n_calls=6, n_constraints=n_constraints)
+
+
 class History:
     """What Keras' model.fit returns: per-epoch metrics in `.history` (no TensorFlow here)."""
 

@@ -638,8 +638,18 @@ def test_to_dict_is_json_and_round_trips() -> None:
 @pytest.mark.parametrize(
     "spec, error, match",
     [
-        ({"type": "float", "low": 0, "high": 1}, ValueError, r"'x': type='float' must be one of"),
+        ({"type": "float", "low": 0, "high": 1}, ValueError,
+         r"'x': type='float' must be one of .*\{\"type\": \"real\", \"low\": \.\.\., \"high\": \.\.\.\}"),
         ({"low": 0, "high": 1}, ValueError, r"'x': type=None must be one of"),
+        ({"type": "FLOAT", "size": 1, "min": -5, "max": 10}, ValueError,
+         (r"'x': type='FLOAT' must be one of .*\(Spearmint's 'FLOAT' variable is "
+          r"\{\"type\": \"real\", \"low\": -5, \"high\": 10\} here: 'min' and 'max' are "
+          r"'low' and 'high', an ENUM's 'options' a categorical's 'choices', and a variable of "
+          r"'size' n is n dimensions, each named\)$")),
+        ({"type": "ENUM", "options": ["a", "b"]}, ValueError,
+         r"\(Spearmint's 'ENUM' variable is \{\"type\": \"categorical\", \"choices\": \[\"a\", \"b\"\]\}"),
+        ({"type": "int", "min": 1, "max": 5}, ValueError,
+         r"\(Spearmint's 'int' variable is \{\"type\": \"integer\", \"low\": 1, \"high\": 5\}"),
         ({"type": "real", "low": 0}, ValueError, r"'x'.*missing key\(s\) \['high'\]"),
         ({"type": "categorical"}, ValueError, r"'x'.*missing key\(s\) \['choices'\]"),
         (
