@@ -93,6 +93,7 @@ from bayesopt.state import (
     OptimizerState,
     PendingPoint,
     PendingStatus,
+    ReportStatus,
     nearest_match,
     run_key,
 )
@@ -1529,7 +1530,7 @@ class Optimizer:
                                      f"reported step {last!r} of this point (a run a "
                                      "resumed journal or study keeps pending keeps the "
                                      "reports its interrupted attempt recorded: report the "
-                                     "steps after them)")
+                                     "steps after them: `report_status`)")
                 _check_within_budget(self.space, point.params, given[-1])
                 reported[:] = [point]
                 return Report(points=(canonical,) * len(steps), steps=steps, values=losses,
@@ -1544,6 +1545,27 @@ class Optimizer:
                                  "cancelled it, or it timed out), so the report is not "
                                  "recorded; stop this run")
             return run_key(self.space, point) in self._state.pruning.stopped
+
+    def report_status(self, params: Mapping[str, Any], *,
+                      run: int | None = None) -> ReportStatus:
+        """What the run of `params` in flight has reported (`bayesopt.state.ReportStatus`):
+        `last_step`, the last step `report` recorded (None before its first report), and
+        `stopped_at`, the step at which the pruning rule said stop (None while it has not).
+        A run a resumed journal or study keeps pending (its process was killed) keeps the
+        reports its interrupted attempt recorded: evaluating it again, report only the
+        steps after `last_step` (`report` refuses the others), and a run stopped at
+        `stopped_at` is told with its value at that step (recorded "pruned" there), as
+        ``bayesopt run`` does. `run` names the run as for `report`; ValueError naming a
+        point that is not in flight, as `report` raises."""
+        runs = _check_runs(run, 1, batch=False)
+        with self._lock:
+            canonical = self.space.validate(params)
+            self._refresh()
+            point = self._own_runs("report_status", [canonical], time.time(), runs,
+                                   batch=False)[0]
+            key = run_key(self.space, point)
+            return ReportStatus(self._state.pruning.last_step.get(key),
+                                self._state.pruning.stopped.get(key))
 
     def continues(self, params: Mapping[str, Any]) -> int | None:
         """For a pending promotion (a space with a `Fidelity`), the history index of the
@@ -1827,22 +1849,14 @@ def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:
 
 def reported_so_far(opt: Optimizer, params: Mapping[str, Any],
                     run: int | None) -> tuple[float | None, float | None]:
-    """(the last step the run of `params` in flight has reported, the step the pruning rule
-    stopped it at): the run `run` names, else the one `params` matches, as for
-    `Optimizer.report`; None for what it has not done, (None, None) when it is not in
-    flight. A run a resumed journal or study keeps pending (its process was killed) keeps
-    its interrupted attempt's reports: `bayesopt.command` reads this to pass on only the
-    steps after them when the command evaluates that run again from its start."""
-    runs = _check_runs(run, 1, batch=False)
-    with opt._lock:
-        opt._refresh()
-        canonical = opt.space.validate(params)
-        try:
-            point = opt._own_runs("report", [canonical], time.time(), runs, batch=False)[0]
-        except ValueError:  # not in flight: its reports are refused, naming why (`report`)
-            return None, None
-        key = run_key(opt.space, point)
-        return opt._state.pruning.last_step.get(key), opt._state.pruning.stopped.get(key)
+    """`Optimizer.report_status` of the run of `params` (`run` naming it) as (last step,
+    stop), (None, None) when it is not in flight: `bayesopt.command` reads it to pass on
+    only the steps after them when the command evaluates a run again from its start."""
+    try:
+        status = opt.report_status(params, run=run)
+    except ValueError:  # not in flight: its reports are refused, naming why (`report`)
+        return None, None
+    return status.last_step, status.stopped_at
 
 
 def optimizer_lock(opt: Optimizer) -> threading.RLock:

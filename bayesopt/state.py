@@ -237,6 +237,16 @@ class PendingStatus:
 
 
 @dataclass(frozen=True)
+class ReportStatus:
+    """What a run in flight has reported (`Optimizer.report_status`): `last_step`, the last
+    step `report` recorded for it (None before its first report), and `stopped_at`, the
+    step at which the pruning rule said stop (None while it has not)."""
+
+    last_step: float | None
+    stopped_at: float | None
+
+
+@dataclass(frozen=True)
 class ModelData:
     """What the surrogate is conditioned on: X (m, c), minimization targets y (m,), the
     Fidelity budget they were observed at (None without a Fidelity), and which of the

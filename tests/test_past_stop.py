@@ -235,3 +235,44 @@ def test_an_optuna_trial_that_trained_past_its_prune_advice_is_brought_in_comple
                if t.state == TrialState.COMPLETE and "advised" in t.user_attrs]
     assert len(advised) >= 2 and past_stop >= 2
     assert [(o.status, o.step, o.value) for o in opt.history] == expected
+
+
+def test_a_resumed_run_says_what_its_interrupted_attempt_reported(tmp_path: Any) -> None:
+    """A run a resumed journal keeps pending (its process killed mid-training) keeps the
+    reports its attempt recorded, and `report` refuses those steps again; a Python loop
+    evaluating it again had no way to read which steps they were (the refusal's message
+    only). `report_status` gives the last recorded step and the step the rule said stop
+    at, as `bayesopt run` reads them; live and resumed alike."""
+    from bayesopt import ResumeWarning
+    from bayesopt.state import ReportStatus
+
+    journal = tmp_path / "run.jsonl"
+    opt = Optimizer({"x": Real(0, 1)}, seed=0, journal=journal)
+    for _ in range(4):  # complete curves at every rung, so that a bad run is stopped
+        p = opt.ask()
+        for step in range(1, 10):
+            opt.report(p, step, (p["x"] - 0.3) ** 2 + 1 / step)
+        opt.tell(p, (p["x"] - 0.3) ** 2 + 1 / 9)
+    p = opt.ask()
+    assert opt.report_status(p) == ReportStatus(None, None)
+    stops = [opt.report(p, step, 10.0 + 1 / step) for step in range(1, 6)]  # trains on
+    first_stop = float(stops.index(True) + 1)
+    status = opt.report_status(p)
+    assert status == ReportStatus(5.0, first_stop) and first_stop < 5.0
+    opt.close()  # the process is killed here: p's run is pending in the journal
+
+    with pytest.warns(ResumeWarning, match="4 evaluations and 1 pending points are kept"):
+        resumed = Optimizer.resume(journal, append=True)
+    pending = resumed.pending[0]
+    assert resumed.report_status(pending) == status
+    run, _ = resumed.run_ids(pending)
+    assert resumed.report_status(pending, run=run) == status
+    with pytest.raises(ValueError, match=r"step=3 must be after the last reported step 5\.0"):
+        resumed.report(pending, 3, 10.3)
+    resumed.report(pending, 6, 10.2)
+    assert resumed.report_status(pending) == ReportStatus(6.0, first_stop)
+    resumed.tell(pending, 10.2)
+    with pytest.raises(ValueError, match=r"report_status: .* is not pending"):
+        resumed.report_status(pending)
+    with pytest.raises(TypeError, match=r"run"):
+        resumed.report_status(resumed.ask(), run="0")
