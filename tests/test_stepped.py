@@ -487,7 +487,7 @@ def test_a_float32_value_held_in_a_python_float_is_read_as_the_numpy_float32() -
     fine = Real(1.0, 1.00001, step=1e-8)  # finer than float32 resolves at 1: read as written
     with pytest.raises(ValueError, match=r"value 1\.0000001192092896 is not on the grid"):
         fine.validate(float(np.nextafter(np.float32(1.0), np.float32(2.0))))
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # the test extra installs it: never skipped
     opt = Optimizer({"x": Real(0.0, 1.0, step=0.1), "n": Integer(32, 512, step=32)}, seed=0)
     frame = pd.DataFrame({"x": np.array([0.3, 0.7], dtype=np.float32),
                           "n": np.array([64, 96], dtype=np.float32)})
