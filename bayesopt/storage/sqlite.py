@@ -187,17 +187,12 @@ class SQLiteStorage:
 
         def fetch(conn: sqlite3.Connection) -> list[tuple[int, str]]:
             self._check_identity(conn, name)
-            with _length_limit(conn):
-                try:
-                    return conn.execute(
-                        "SELECT seq, body FROM events WHERE study = ? AND seq >= ? ORDER BY seq"
-                        " LIMIT ?",  # a negative LIMIT is none (SQLite)
-                        (name, first, rows_at_most),
-                    ).fetchall()
-                except sqlite3.DataError as error:
-                    if getattr(error, "sqlite_errorcode", _TOOBIG) != _TOOBIG:
-                        raise
-                    raise self._too_long_row(conn, name, first, rows_at_most) from None
+            with _length_limit(conn, lambda: self._too_long_row(conn, name, first, rows_at_most)):
+                return conn.execute(
+                    "SELECT seq, body FROM events WHERE study = ? AND seq >= ? ORDER BY seq"
+                    " LIMIT ?",  # a negative LIMIT is none (SQLite)
+                    (name, first, rows_at_most),
+                ).fetchall()
 
         rows = self._transaction(fetch, write=False)
         return codec.decode_events(rows, first, f"{self!r}, study {name!r}")
@@ -207,13 +202,9 @@ class SQLiteStorage:
         `_length_limit`: a header longer than the limit is refused (`codec.too_long`) before
         it is read. (`studies` is a rowid table: its name index is searched, not its
         headers.)"""
-        with _length_limit(conn):
-            try:
-                return conn.execute(query, (name,)).fetchone()
-            except sqlite3.DataError as error:
-                if getattr(error, "sqlite_errorcode", _TOOBIG) != _TOOBIG:
-                    raise
-                raise codec.too_long(f"{self!r}, study {name!r}, header", None, None) from None
+        with _length_limit(conn, lambda: codec.too_long(f"{self!r}, study {name!r}, header",
+                                                        None, None)):
+            return conn.execute(query, (name,)).fetchone()
 
     def _too_long_row(self, conn: sqlite3.Connection, name: str, first: int,
                       rows_at_most: int) -> StorageError:
@@ -576,11 +567,13 @@ class SQLiteStorage:
 
 
 @contextmanager
-def _length_limit(conn: sqlite3.Connection) -> Iterator[None]:
+def _length_limit(conn: sqlite3.Connection,
+                  refused: Callable[[], StorageError]) -> Iterator[None]:
     """SQLite's length limit (SQLITE_LIMIT_LENGTH, https://www.sqlite.org/limits.html) set
     to `codec.MAX_TEXT_BYTES` meanwhile: a statement that would read a stored value longer
     than that, in bytes, fails with SQLITE_TOOBIG, which SQLite checks against the length
-    in the row's header before it reads the value, so the value never reaches Python.
+    in the row's header before it reads the value, so the value never reaches Python;
+    `refused()` (made under the limit still) is raised instead.
     SQLite itself may still read such a row whole, briefly, to compare its key while it
     searches or walks the events' b-tree (a WITHOUT ROWID table: the whole row is the
     b-tree's key). A read-only query cannot make a longer value of its own.
@@ -592,6 +585,10 @@ def _length_limit(conn: sqlite3.Connection) -> Iterator[None]:
     before = conn.setlimit(_LIMIT_LENGTH, codec.MAX_TEXT_BYTES)
     try:
         yield
+    except sqlite3.DataError as error:
+        if getattr(error, "sqlite_errorcode", _TOOBIG) != _TOOBIG:
+            raise
+        raise refused() from None
     finally:
         conn.setlimit(_LIMIT_LENGTH, before)
 
