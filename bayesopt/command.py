@@ -909,8 +909,11 @@ class _Reports:
         self.recorded: float | None = None
         self.stopped_at: float | None = None
         if opt is not None:
-            from bayesopt.optimizer import reported_so_far
-            self.recorded, self.stopped_at = reported_so_far(opt, params, run)
+            try:
+                status = opt.report_status(params, run=run)
+            except ValueError:  # not in flight: its reports are refused, naming why (`report`)
+                return
+            self.recorded, self.stopped_at = status.last_step, status.stopped_at
 
     def scan(self, text: str, cut_first: bool = False) -> None:
         """Take the next whole lines of the output (CSI sequences removed)."""

@@ -1847,18 +1847,6 @@ def pending_runs(opt: Optimizer) -> list[tuple[dict[str, Any], int | None]]:
         return [(dict(p.params), p.run) for p in opt._state.active_pending(time.time())]
 
 
-def reported_so_far(opt: Optimizer, params: Mapping[str, Any],
-                    run: int | None) -> tuple[float | None, float | None]:
-    """`Optimizer.report_status` of the run of `params` (`run` naming it) as (last step,
-    stop), (None, None) when it is not in flight: `bayesopt.command` reads it to pass on
-    only the steps after them when the command evaluates a run again from its start."""
-    try:
-        status = opt.report_status(params, run=run)
-    except ValueError:  # not in flight: its reports are refused, naming why (`report`)
-        return None, None
-    return status.last_step, status.stopped_at
-
-
 def optimizer_lock(opt: Optimizer) -> threading.RLock:
     """The lock under which `opt` asks, tells and records events: a helper of the package
     that must read its pending points and record an event as one step holds it
