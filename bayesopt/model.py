@@ -705,12 +705,11 @@ class SurrogateModel:
 
     # ------------------------------------------------------------ fantasies
     def add_fantasies(self, X_pending: np.ndarray, rows: np.ndarray | None = None,
-                      counted: np.ndarray | None = None) -> np.ndarray:
+                      counted: np.ndarray | None = None) -> None:
         """Condition on pending points as if observed: valued at their posterior mean
         (kriging believer, the default) or at the best observation (constant liar), of
         the observed `rows` (n_observed,) where given and any is True (the feasible ones
-        under outcome constraints), else of all. Returns the values they were given
-        (standardized, (p,)).
+        under outcome constraints), else of all.
 
         A fantasy is treated as observed exactly — without observation noise —
         and its value also counts toward the incumbent (`incumbent`), which is then the
@@ -726,7 +725,7 @@ class SurrogateModel:
         """
         assert self.gp is not None, "update() the model before adding fantasies"
         if X_pending.shape[0] == 0:
-            return np.empty(0)
+            return
         assert rows is None or rows.shape == (self.n_observed,), "one flag per observed row"
         assert counted is None or counted.shape == (X_pending.shape[0],), "one per fantasy"
         X_pending = self._inputs(X_pending)
@@ -745,7 +744,6 @@ class SurrogateModel:
         values = mean if counted is None else mean[counted]
         believed = float(np.min(values)) if values.size else math.inf
         self._fantasy_incumbent = min(self._fantasy_incumbent, believed, observed)
-        return mean
 
     def clear_fantasies(self) -> None:
         if self.gp is not None and self.gp.n > self.n_observed:
