@@ -135,6 +135,16 @@ def test_two_threads_report_to_the_shared_optimizer() -> None:
     _pruned_where_stopped(result, trainer)
 
 
+def test_a_shared_study_names_the_runs_by_the_studys_ids(tmp_path: Path) -> None:
+    """On SQLite the ids are the study's (`Optimizer.run_ids`), and the reports its own."""
+    trainer = Trainer()
+    result = minimize(trainer, SPACE, n_calls=25, seed=0, progress=False, pass_run=True,
+                      storage=f"sqlite:///{tmp_path / 'study.db'}", study="tune")
+    assert [c["id"] for c in trainer.calls] == list(range(25))
+    assert any(c["continues"] is not None for c in trainer.calls) and result.n_pruned > 0
+    _pruned_where_stopped(result, trainer)
+
+
 def _never(params: dict[str, Any], run: Run) -> float:
     raise AssertionError("evaluated")
 
