@@ -710,7 +710,8 @@ def _optimizer(
     except ValueError:  # JournalError among them
         opt.close()
         raise
-    recorded = {**opt.config, "kernel": opt.options.model.kernel}
+    # the pruner as the optimizer holds it (its config has a dict): compared with the one given
+    recorded = {**opt.config, "kernel": opt.options.model.kernel, "pruner": opt.pruner}
     given: dict[str, Any] = {key: value for key, value in options.items()
                              if key not in ("feasible", "threads")}
     given.update({} if seed is None else {"seed": seed})

@@ -307,3 +307,29 @@ def test_the_readmes_pass_run_example_runs_as_written() -> None:
     result = namespace["result"]
     assert len(result.history) == 30 and loaded and result.n_pruned > 0
     assert sorted(saved) == list(range(30)) and result.best_params is not None
+
+
+def test_resuming_with_the_same_pruner_does_not_warn_and_another_is_named(
+        tmp_path: Path) -> None:
+    """The journal's header records a pruner= given (`Optimizer.config`, a dict); the same
+    call again resumes without a `ResumeSettingsWarning` (it named ['pruner'] though the
+    pruner was the same), and another pruner is named as ignored."""
+    from bayesopt import ResumeSettingsWarning, ResumeWarning
+
+    def train(params: dict[str, Any], run: Run) -> float:
+        for epoch in range(1, 10):
+            value = curve(params["x"], epoch)
+            if run.report(epoch, value):
+                break
+        return value
+
+    journal = tmp_path / "run.jsonl"
+    pruner = SuccessiveHalving(min_resource=2, reduction_factor=2)
+    settings = {"seed": 0, "progress": False, "pass_run": True, "journal": journal}
+    minimize(train, {"x": Real(0.0, 1.0)}, n_calls=4, pruner=pruner, **settings)
+    with pytest.warns(ResumeWarning, match="4"):
+        again = minimize(train, {"x": Real(0.0, 1.0)}, n_calls=6, pruner=pruner, **settings)
+    assert len(again.history) == 6
+    with pytest.warns(ResumeWarning), pytest.warns(ResumeSettingsWarning,
+                                                   match=r"ignoring \['pruner'\]"):
+        minimize(train, {"x": Real(0.0, 1.0)}, n_calls=7, pruner=SuccessiveHalving(), **settings)
