@@ -140,7 +140,8 @@ class RunObjective(AttachedObjective):
         run_id, continues = opt.run_ids(params, run=run)
         fidelity = opt.space.fidelity
         budget = None if fidelity is None else params[str(fidelity.name)]
-        handle = Run(RunReports(opt, params, run_id), run_id, continues, budget)
+        # its own copy of the params: the objective may change the dict it is given
+        handle = Run(RunReports(opt, dict(params), run_id), run_id, continues, budget)
         return self.func(params, handle)
 
     def __call__(self, params: dict[str, Any]) -> Any:
@@ -159,8 +160,9 @@ def check_in_process(n_workers: int, executor: Any) -> None:
     where = (f"n_workers={n_workers} and no executor (a process pool)" if executor is None
              else f"executor={executor!r}")
     raise ValueError(
-        f"pass_run=True with {where}: func(params, run) would run in another process, where "
-        "run.report cannot reach this run's optimizer; pass "
+        f"pass_run=True with {where}: func(params, run) would run (on an executor that is "
+        "no ThreadPoolExecutor, may run) in another process, where run.report cannot reach "
+        "this run's optimizer; pass "
         f"executor=concurrent.futures.ThreadPoolExecutor({max(n_workers, 2)}) with "
         "n_workers= to evaluate in threads of this process, or leave pass_run out and name "
         "checkpoints by the params")

@@ -333,3 +333,18 @@ def test_resuming_with_the_same_pruner_does_not_warn_and_another_is_named(
     with pytest.warns(ResumeWarning), pytest.warns(ResumeSettingsWarning,
                                                    match=r"ignoring \['pruner'\]"):
         minimize(train, {"x": Real(0.0, 1.0)}, n_calls=7, pruner=SuccessiveHalving(), **settings)
+
+
+def test_an_objective_that_changes_its_params_dict_still_reports_on_its_run() -> None:
+    """`run.report` reports on the run's params as asked, not on the dict the objective was
+    given and may change (a training script that pops its own keys off it)."""
+    def train(params: dict[str, Any], run: Run) -> float:
+        x = params.pop("x")
+        for epoch in range(1, params.pop("epochs") + 1):
+            value = curve(x, epoch)
+            if run.report(epoch, value):
+                break
+        return value
+
+    result = minimize(train, SPACE, n_calls=20, seed=0, progress=False, pass_run=True)
+    assert result.n_failed == 0 and len(result.history) == 20 and result.n_pruned > 0
