@@ -46,6 +46,7 @@ _EXPORTS = {
     "ResumeSettingsWarning": "bayesopt.loop",
     "TopBudgetWarning": "bayesopt.loop",
     "minimize": "bayesopt.loop",
+    "Run": "bayesopt.runs",
     "Prediction": "bayesopt.surrogate",
     "Recommendation": "bayesopt.surrogate",
     "Surrogate": "bayesopt.surrogate",
@@ -81,6 +82,7 @@ __all__ = [  # the names of _EXPORTS and __version__, sorted
     "Recommendation",
     "ResumeSettingsWarning",
     "ResumeWarning",
+    "Run",
     "Space",
     "SpaceExhaustedWarning",
     "SuccessiveHalving",
@@ -116,6 +118,7 @@ if TYPE_CHECKING:
     )
     from bayesopt.options import OptimizerOptions
     from bayesopt.result import Observation, OptimizeResult
+    from bayesopt.runs import Run
     from bayesopt.space import Categorical, Fidelity, Integer, Real, Space
     from bayesopt.surrogate import Prediction, Recommendation, Surrogate
     from bayesopt.trust_region import TrustRegionOptions

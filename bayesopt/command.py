@@ -142,6 +142,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bayesopt.failures import EvaluationFailed
 from bayesopt.parallel import AttachedObjective
+from bayesopt.runs import RunReports
 
 if TYPE_CHECKING:
     from bayesopt.optimizer import Optimizer
@@ -899,21 +900,14 @@ class _Reports:
 
     def __init__(self, opt: Optimizer | None, params: Mapping[str, Any], run: int | None,
                  kill: Callable[[], None]) -> None:
-        self.opt, self.params, self.run, self.kill = opt, params, run, kill
+        self.kill = kill
         self.stopped: tuple[float, float] | None = None
         self.error: str | None = None
         # a run evaluated again after its process was killed (a resumed journal or study)
         # keeps the reports that attempt recorded: the command, started over, prints
         # those steps again, and only the steps after them are reported; one the rule
-        # had stopped is stopped again at that step (`recorded`, `stopped_at`)
-        self.recorded: float | None = None
-        self.stopped_at: float | None = None
-        if opt is not None:
-            try:
-                status = opt.report_status(params, run=run)
-            except ValueError:  # not in flight: its reports are refused, naming why (`report`)
-                return
-            self.recorded, self.stopped_at = status.last_step, status.stopped_at
+        # had stopped is stopped again at that step (`bayesopt.runs.RunReports`)
+        self.reports = None if opt is None else RunReports(opt, dict(params), run)
 
     def scan(self, text: str, cut_first: bool = False) -> None:
         """Take the next whole lines of the output (CSI sequences removed)."""
@@ -932,22 +926,17 @@ class _Reports:
             self._fail(f"report line {line!r} is not 'report: <step> <value>' (two numbers: "
                        f"{_NUMBER_FORM})")
             return
-        if self.opt is None:
+        if self.reports is None:
             self._fail(f"report line {line!r}: no run is attached to report to")
             return
         step, value = numbers
         assert step is not None and value is not None
-        if self.recorded is not None and step <= self.recorded:  # the killed attempt's
-            if self.stopped_at is not None and step >= self.stopped_at:
-                self.stopped = (step, value)  # told "pruned" at the step the rule said stop
-                self.kill()
-            return
         try:
-            stop = self.opt.report(self.params, step, value, run=self.run)
+            stop = self.reports.report(step, value)
         except (TypeError, ValueError) as error:
             self._fail(f"report line {line!r}: {error}")
             return
-        if stop:
+        if stop:  # told at this step: "pruned" there (at a killed attempt's step, again)
             self.stopped = (step, value)
             self.kill()
 

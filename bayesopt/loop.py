@@ -19,7 +19,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypedDict, TypeVar, cast
 
 import numpy as np
 
@@ -54,6 +54,7 @@ from bayesopt.parallel import (
 )
 from bayesopt.propose import admitted_count
 from bayesopt.result import Observation, OptimizeResult, recorded_n_constraints, stopped_by
+from bayesopt.runs import RunObjective, RunObjectiveFunction, check_in_process
 from bayesopt.space import Dimension, Space
 from bayesopt.storage import Storage
 from bayesopt.tables import frame_points, is_frame
@@ -78,12 +79,13 @@ if TYPE_CHECKING:
 
     from bayesopt.choices import AcquisitionName, KernelName
     from bayesopt.feasibility import FeasibleArgument
+    from bayesopt.fidelity import SuccessiveHalving
 
     class _OptimizerKeywords(TypedDict, total=False):
         """`minimize`'s ``**optimizer_options`` as a type checker sees them: `Optimizer`'s
         keyword arguments that `minimize` does not take itself, so that a misspelt or
         mistyped one is reported before the run raises (tests/test_typing.py keeps the
-        two lists equal); ``pruner`` only as None, all that `minimize` accepts."""
+        two lists equal)."""
 
         acquisition: AcquisitionName
         kernel: KernelName | None
@@ -95,7 +97,7 @@ if TYPE_CHECKING:
         n_constraints: int | None
         feasible: FeasibleArgument | None
         cost_budget: float | None
-        pruner: None
+        pruner: SuccessiveHalving | None
         threads: int | None
 
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # x0: one point or a list of points
@@ -131,7 +133,8 @@ def _hint_hyperopt_fn(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
 @_hint_hyperopt_fn
 def minimize(
-    func: Objective, space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
+    func: Objective | RunObjectiveFunction,
+    space: Mapping[str, Dimension] | Sequence[Dimension] | Space,
     n_calls: int = 50, *, x0: Points | None = None, y0: Values | None = None,
     seed: int | None = None, progress: bool = True, callback: Callback | None = None,
     journal: str | os.PathLike[str] | None = None, n_workers: int = 1,
@@ -139,14 +142,15 @@ def minimize(
     max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     max_cost: float | None = None,
     storage: str | os.PathLike[str] | Storage | None = None, study: str | None = None,
-    **optimizer_options: Unpack[_OptimizerKeywords],
+    pass_run: bool = False, **optimizer_options: Unpack[_OptimizerKeywords],
 ) -> OptimizeResult:
     """Minimize `func(params)` over `space` with Bayesian optimization.
 
     Parameters
     ----------
     func : callable
-        Called with one dict of parameters; returns a number, or a pair
+        Called with one dict of parameters (with ``pass_run=True``, with the dict and a
+        `bayesopt.Run`: see `pass_run`); returns a number, or a pair
         ``(value, [c1, ..., ck])`` with the values of k outcome constraints
         (each satisfied when ≤ 0; see `Optimizer.tell`). What a failure
         is and which failures stop the run: see `max_consecutive_failures`.
@@ -262,6 +266,23 @@ def minimize(
         the workers start exactly `n_calls` evaluations. A run stopped by an
         exception (Ctrl-C) cancels the points it was evaluating; a killed
         worker's point counts until ``pending_timeout`` expires it.
+    pass_run : bool
+        False (the default): ``func(params)``. True: ``func(params, run)``, `run` a
+        `bayesopt.Run` (`bayesopt.runs`) of this evaluation: ``run.id`` and
+        ``run.continues`` (`Optimizer.run_ids`: ids to save and load checkpoints by, the
+        same after a resume; ``continues`` names the run a Hyperband promotion trains on
+        from, None for a new configuration), ``run.budget`` (the `Fidelity` value, or
+        None) and ``run.report(step, value)``, `Optimizer.report` of this run: True means
+        stop now, and ``pruner=`` is then accepted. The value `func` returns is told as
+        `Optimizer.tell` tells it: "pruned" at the step of a last report that said stop,
+        a complete run if it reported past it. A run a resumed journal keeps pending keeps
+        its interrupted attempt's reports: evaluated again, its steps up to the last
+        recorded one are not reported again (the step the rule stopped it at stops it
+        again). The objective runs in this process: in the calling thread, or with
+        ``executor=`` a `concurrent.futures.ThreadPoolExecutor` (`Optimizer` takes the
+        reports of several threads under its lock); ``n_workers > 1`` without one (a
+        process pool), another executor or a Dask client, which would run it where the
+        optimizer is not, raise ValueError before any evaluation. Not a bool: TypeError.
     pending_timeout : float, optional
         An `Optimizer` option (seconds, > 0 here): a pending point expires this
         long after its last sign of life. While an evaluation runs, a background
@@ -273,8 +294,9 @@ def minimize(
         Without a timeout no heartbeat is sent. In a shared study give every
         worker the same timeout: each beats by its own.
     **optimizer_options
-        Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...; not
-        ``pruner=``, which only `Optimizer.report` consults: ValueError). Another
+        Passed to `Optimizer` (acquisition, kernel, n_initial, maximize, ...;
+        ``pruner=`` only with ``pass_run=True``, since only `Optimizer.report` consults
+        it: ValueError otherwise). Another
         name raises TypeError naming it and, for the peers' names (scikit-optimize's
         ``n_initial_points``, ``random_state``, …: `bayesopt.validation.PEER_NAMES`),
         the name here — also when a journal is resumed;
@@ -299,15 +321,19 @@ def minimize(
         raise TypeError(f"func={func!r} must be callable")
     _check_callback(callback)
     progress = check_bool("progress", progress)
+    pass_run = check_bool("pass_run", pass_run)
     unknown_keywords(optimizer_options, _ACCEPTED, "minimize", _PEER_REASONS)
-    if optimizer_options.get("pruner") is not None:
-        raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports (it "
-                         "calls func once per point), so no run would be stopped; call "
-                         "Optimizer.report in your own training loop, or put a Fidelity in "
-                         "the space for Hyperband's budgets")
+    if optimizer_options.get("pruner") is not None and not pass_run:
+        raise ValueError(f"pruner={optimizer_options['pruner']!r}: minimize never reports "
+                         "without pass_run=True (it calls func(params) once per point), so "
+                         "no run would be stopped; pass pass_run=True and call "
+                         "run.report(step, value) in func(params, run), or put a Fidelity "
+                         "in the space for Hyperband's budgets")
     limits = RunLimits(n_calls, timeout, max_consecutive_failures, max_cost)
     n_workers = check_count("n_workers", n_workers, minimum=1)
     parallel = n_workers > 1 or executor is not None
+    if pass_run:
+        check_in_process(n_workers, executor)
     if executor is not None and n_workers == 1:
         _warn_one_at_a_time(executor)
     if parallel and executor is None:
@@ -328,7 +354,9 @@ def minimize(
     opt = _optimizer(space, seed, journal, storage, study, optimizer_options)
     guard = FailureGuard(limits.max_consecutive_failures)
     said = _StopSaid()
-    attached = func if isinstance(func, AttachedObjective) else None
+    objective = (RunObjective(cast(RunObjectiveFunction, func)) if pass_run
+                 else cast(Objective, func))
+    attached = objective if isinstance(objective, AttachedObjective) else None
     try:
         if attached is not None:
             attached.attach(opt)
@@ -347,9 +375,10 @@ def minimize(
                 if limits.cost_spent(opt.total_cost):
                     pass  # resumed (or attached) with max_cost already spent: start nothing
                 elif parallel:
-                    _run_parallel(opt, func, n_workers, executor, budget, first, report, beats)
+                    _run_parallel(opt, objective, n_workers, executor, budget, first, report,
+                                  beats)
                 else:
-                    _run(opt, func, budget, first, report, beats)
+                    _run(opt, objective, budget, first, report, beats)
     except KeyboardInterrupt as stop:
         _keep_on_interrupt(stop, opt, journal)
         raise
@@ -681,7 +710,8 @@ def _optimizer(
     except ValueError:  # JournalError among them
         opt.close()
         raise
-    recorded = {**opt.config, "kernel": opt.options.model.kernel}
+    # the pruner as the optimizer holds it (its config has a dict): compared with the one given
+    recorded = {**opt.config, "kernel": opt.options.model.kernel, "pruner": opt.pruner}
     given: dict[str, Any] = {key: value for key, value in options.items()
                              if key not in ("feasible", "threads")}
     given.update({} if seed is None else {"seed": seed})

@@ -109,8 +109,9 @@ class AttachedObjective:
     `attach` with that optimizer before the first evaluation and with None once the
     run has ended. The command line's `bayesopt.command.CommandObjective` is one: it
     names each run (`Optimizer.run_ids`) and reports a command's intermediate values
-    (`Optimizer.report`). Its evaluations run in the calling process (threads), never
-    in a process pool, which would copy the optimizer."""
+    (`Optimizer.report`); `bayesopt.runs.RunObjective`, the objective of
+    ``minimize(..., pass_run=True)``, is another. Their evaluations run in the calling
+    process (threads), never in a process pool, which would copy the optimizer."""
 
     def attach(self, opt: Optimizer | None) -> None:
         """Use `opt` for the evaluations to come (None: the run has ended)."""
@@ -267,7 +268,7 @@ def _check_main_guarded(n_workers: int) -> None:
         "'Safe importing of main module'), or pass executor=ThreadPoolExecutor(...)")
 
 
-def check_picklable(func: Objective, executor: Any = None) -> None:
+def check_picklable(func: Callable[..., Any], executor: Any = None) -> None:
     """Refuse, before any evaluation, an objective that worker processes cannot receive:
     one that does not pickle (a lambda, a local function), or one that names a function or
     class of an interactive ``__main__`` (a Jupyter notebook, IPython, the REPL) when the

@@ -1912,3 +1912,28 @@ def test_a_run_told_pruned_with_a_fidelity_counts_as_a_run_report_stopped(tmp_pa
     assert [(o.status, o.step, o.value) for o in resumed.history] == [
         (o.status, o.step, o.value) for o in opt.history]
     assert resumed.ask() == opt.ask()
+
+
+@pytest.mark.parametrize(("fidelity", "n_calls"), [(Fidelity(1, 9), 40),
+                                                  (Fidelity(1, 8, eta=2), 70)])
+def test_a_hyperband_cycle_starts_its_brackets_in_turn_and_runs_at_least_the_synchronous_count(
+        fidelity: Fidelity, n_calls: int) -> None:
+    """docs/multi-fidelity.md, "Runs per cycle": a cycle starts n_s new configurations of
+    bracket s at its base budget, s = s_max first; no promotion is due when the next cycle
+    starts, so a cycle without failed or pruned runs holds at least Hyperband's
+    synchronous Σ_s Σ_{k≤s} ⌊n_s/η^k⌋ runs (22 for Fidelity(1, 9), 35 for (1, 8, η=2))."""
+    s_max = max_bracket(fidelity.low, fidelity.high, fidelity.eta)
+    sizes = bracket_sizes(s_max, fidelity.eta)
+    synchronous = sum(sizes[s] // fidelity.eta**k for s in range(s_max + 1) for k in range(s + 1))
+    assert synchronous == {9: 22, 8: 35}[fidelity.high]
+    result = minimize(lambda p: (p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2 + 1.0 / p["b"],
+                      {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0), "b": fidelity},
+                      n_calls=n_calls, seed=0, progress=False)
+    assert all(o.ok for o in result.history)
+    new = [i for i, o in enumerate(result.history) if o.continues is None]
+    starts = [budgets[0] for s in range(s_max, -1, -1)
+              for budgets in [rung_budgets(fidelity, s)] for _ in range(sizes[s])]
+    assert [result.history[i].params["b"] for i in new[:len(starts)]] == starts
+    assert len(new) > len(starts), "the run ended inside its first cycle (raise n_calls)"
+    assert new[len(starts)] >= synchronous  # the runs before the next cycle's first
+    assert result.history[new[len(starts)]].params["b"] == fidelity.low  # bracket s_max again
