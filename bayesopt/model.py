@@ -302,8 +302,15 @@ class ModelOptions:
 
     def _check_sampling(self) -> None:
         """The chain's settings are read only by hyperparameters="mcmc", which needs priors
-        (and samples θ itself, which tied lengthscales would not be)."""
+        that are densities on the log-parameters (not GPSampler's objective, the "optuna"
+        entries of bayesopt.priors), and samples θ itself, which tied lengthscales would not be."""
         if self.hyperparameters == "mcmc":
+            for key in ("lengthscale_prior", "variance_prior", "noise_prior"):
+                if getattr(self, key) == "optuna":
+                    raise ValueError(
+                        f"hyperparameters='mcmc' samples the posterior over the log-parameters; "
+                        f"{key}='optuna' is GPSampler's MAP objective, not a density on them "
+                        f"(use {key}='optuna-jacobian')")
             if CATEGORICAL_KERNELS[self.categorical_kernel]:
                 raise ValueError(f"categorical_kernel={self.categorical_kernel!r} ties the "
                                  "lengthscales of a categorical's columns, which the slice "
