@@ -31,7 +31,7 @@ from typing import Any
 
 from bayesopt import fitting, gp, model, noisy, optimizer, propose, sampling, transforms, warping
 from bayesopt.options import OptimizerOptions
-from bayesopt.priors import HyperparameterPriors, LogNormalPrior
+from bayesopt.priors import BlockPrior, HyperparameterPriors, LogNormalPrior
 from bayesopt.space import Dimension, Space
 from bayesopt.state import model_columns
 from kernels.cholesky import JITTER_STEPS  # the ladder the card states
@@ -113,7 +113,8 @@ def _output_transform(options: model.ModelOptions) -> dict[str, Any]:
 def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
     """The GP's settings; its priors for its d input columns, listed when not the c encoded
     ones (the budget level: the fingerprint of a space without a Fidelity stays)."""
-    priors = HyperparameterPriors.default(d, options.lengthscale_prior, options.noise_prior)
+    priors = HyperparameterPriors.default(d, options.lengthscale_prior, options.noise_prior,
+                                          options.variance_prior)
     return {
         **({} if d == c else {"input_columns": d}),
         "kernel": options.kernel, "ard": True,
@@ -125,7 +126,7 @@ def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
         "objective": "map" if options.priors else "maximum-likelihood",
         "priors": {
             "lengthscale": _prior(options.lengthscale_prior, priors.lengthscale),
-            "signal_variance": _prior("default", priors.variance),
+            "signal_variance": _prior(options.variance_prior, priors.variance),
             "noise_variance": _prior(options.noise_prior, priors.noise),
         },
         "fit": {"method": "L-BFGS-B", "maxiter": options.fit.maxiter,
@@ -187,8 +188,8 @@ def _input_options(options: model.ModelOptions) -> dict[str, Any]:
             if getattr(options, name) != getattr(defaults, name)}
 
 
-def _prior(name: str, prior: LogNormalPrior) -> dict[str, Any]:
-    return {"name": name, "distribution": "lognormal", "loc": prior.loc, "scale": prior.scale}
+def _prior(name: str, prior: BlockPrior) -> dict[str, Any]:
+    return {"name": name, **prior.describe()}
 
 
 def _acquisition(kind: str, ucb_beta: float | None, options: OptimizerOptions) -> dict[str, Any]:
@@ -328,15 +329,19 @@ def _entry(default: str, citation: str) -> dict[str, str]:
 
 def _priors_text(options: model.ModelOptions, columns: tuple[int, int] | None) -> str:
     d = 1 if columns is None else columns[0]
-    priors = HyperparameterPriors.default(d, options.lengthscale_prior, options.noise_prior)
+    priors = HyperparameterPriors.default(d, options.lengthscale_prior, options.noise_prior,
+                                          options.variance_prior)
     variance, noise = priors.variance, priors.noise
-    lengthscale = ("LogNormal(½·log d − 1, 1) on each lengthscale, d = number of encoded columns "
-                   "(plus one, the budget level, with a Fidelity)"
-                   if columns is None else
-                   f"LogNormal({priors.lengthscale.loc:.6g}, {priors.lengthscale.scale:g}) on "
-                   f"each lengthscale (½·log d − 1 for d = {_columns_text(*columns)})")
-    return (f"{lengthscale}; LogNormal({variance.loc:g}, {variance.scale:g}) on the signal "
-            f"variance; LogNormal({noise.loc:g}, {noise.scale:g}) on the noise variance")
+    if not isinstance(priors.lengthscale, LogNormalPrior):  # no √d scaling to state
+        lengthscale = f"{priors.lengthscale.text()} on each lengthscale"
+    elif columns is None:
+        lengthscale = ("LogNormal(½·log d − 1, 1) on each lengthscale, d = number of encoded "
+                       "columns (plus one, the budget level, with a Fidelity)")
+    else:
+        lengthscale = (f"{priors.lengthscale.text()} on each lengthscale (½·log d − 1 for "
+                       f"d = {_columns_text(*columns)})")
+    return (f"{lengthscale}; {variance.text()} on the signal variance; {noise.text()} on the "
+            "noise variance")
 
 
 def _columns_text(d: int, c: int) -> str:

@@ -51,7 +51,7 @@ from bayesopt.fitting import (
     minimize_from_starts,
     parameter_bounds,
 )
-from bayesopt.priors import HyperparameterPriors, StackedPriors
+from bayesopt.priors import BlockwisePriors, HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class TiedNegativeLogPosterior:
         self.tying, self.likelihood, self.warping = tying, likelihood, warping
         # the groups' slots, and the budget lengthscale's τ² slot past the columns if any
         self.slots = tying.n_groups + likelihood.slots - tying.dim
-        self.prior: StackedPriors | None = (
+        self.prior: StackedPriors | BlockwisePriors | None = (
             None if priors is None else priors.stacked(self.slots))
 
     def __call__(self, phi: np.ndarray) -> tuple[float, np.ndarray]:

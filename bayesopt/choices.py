@@ -15,7 +15,8 @@ from typing import Literal
 
 __all__ = ["AcquisitionName", "CategoricalKernelName", "FantasyName", "FidelityKernelName",
            "FidelityModelName", "HyperparameterFitName", "IncumbentName", "IntegerKernelName",
-           "KernelName", "LengthscalePriorName", "NoisePriorName", "OutputTransformName"]
+           "KernelName", "LengthscalePriorName", "NoisePriorName", "OutputTransformName",
+           "VariancePriorName"]
 
 # Optimizer(acquisition=...), minimize, BayesSearchCV, BayesoptSampler
 AcquisitionName = Literal["logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace",
@@ -25,8 +26,9 @@ KernelName = Literal["matern52", "matern32", "matern12", "exponential", "rbf"]
 # the other ModelOptions fields of this kind, each named after its field
 FantasyName = Literal["liar", "believer", "penalize"]
 OutputTransformName = Literal["yeo-johnson", "none"]
-LengthscalePriorName = Literal["recentred", "hvarfner", "shifted"]
-NoisePriorName = Literal["low", "botorch"]
+LengthscalePriorName = Literal["recentred", "hvarfner", "shifted", "optuna", "optuna-jacobian"]
+NoisePriorName = Literal["low", "botorch", "optuna", "optuna-jacobian"]
+VariancePriorName = Literal["default", "optuna", "optuna-jacobian"]
 IncumbentName = Literal["posterior_mean", "observed"]
 HyperparameterFitName = Literal["map", "mcmc"]
 FidelityModelName = Literal["budget-input", "bohb"]

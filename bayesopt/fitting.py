@@ -41,7 +41,7 @@ from scipy.linalg import lapack, solve_triangular
 
 from acquisition.checks import check_fields, integer, interval, optional, real, rule
 from acquisition.memo import lbfgsb
-from bayesopt.priors import HyperparameterPriors, StackedPriors
+from bayesopt.priors import BlockwisePriors, HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
 from kernels import Kernel, fidelity, stationary
 from kernels import lapack as kernels_lapack
@@ -232,7 +232,7 @@ class NegativeLogPosterior:
         return alpha, diagonal, K_inv, self.contraction(Z, s2, alpha, K_inv, profile)
 
 
-def log_prior(params: np.ndarray, d: int, prior: StackedPriors,
+def log_prior(params: np.ndarray, d: int, prior: StackedPriors | BlockwisePriors,
               warping: KumaraswamyWarping | None) -> tuple[float, np.ndarray]:
     """log p(θ) and its gradient, the warp's prior included when there is one."""
     if warping is None:

@@ -83,12 +83,19 @@ from bayesopt.choices import (
     LengthscalePriorName,
     NoisePriorName,
     OutputTransformName,
+    VariancePriorName,
 )
 from bayesopt.failures import caller_level, raise_if_interrupted
 from bayesopt.fitting import NOISE_BOUNDS, FitOptions, FitResult, fit_map, parameter_bounds
 from bayesopt.gp import GaussianProcess, Posterior
 from bayesopt.journal import JournalError
-from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, HyperparameterPriors, LogNormalPrior
+from bayesopt.priors import (
+    LENGTHSCALE_PRIORS,
+    NOISE_PRIORS,
+    VARIANCE_PRIORS,
+    HyperparameterPriors,
+    LogNormalPrior,
+)
 from bayesopt.rounding import INTEGER_KERNELS, InputRounding
 from bayesopt.sampling import GaussianProcessMixture, sample_hyperparameters
 from bayesopt.slice_sampling import SliceSchedule
@@ -194,6 +201,9 @@ class ModelOptions:
         default="recentred", metadata=rule(choice(LENGTHSCALE_PRIORS)))
     # a key of bayesopt.priors.NOISE_PRIORS
     noise_prior: NoisePriorName = field(default="low", metadata=rule(choice(NOISE_PRIORS)))
+    # a key of bayesopt.priors.VARIANCE_PRIORS (the signal variance's)
+    variance_prior: VariancePriorName = field(
+        default="default", metadata=rule(choice(VARIANCE_PRIORS)))
     # False: maximum likelihood (type-II ML, R&W Sec. 5.4.1); the priors then only draw
     # the restarts' starting points and the fallback hyperparameters
     priors: bool = field(default=True, metadata=rule(boolean()))
@@ -292,8 +302,15 @@ class ModelOptions:
 
     def _check_sampling(self) -> None:
         """The chain's settings are read only by hyperparameters="mcmc", which needs priors
-        (and samples θ itself, which tied lengthscales would not be)."""
+        that are densities on the log-parameters (not GPSampler's objective, the "optuna"
+        entries of bayesopt.priors), and samples θ itself, which tied lengthscales would not be."""
         if self.hyperparameters == "mcmc":
+            for key in ("lengthscale_prior", "variance_prior", "noise_prior"):
+                if getattr(self, key) == "optuna":
+                    raise ValueError(
+                        f"hyperparameters='mcmc' samples the posterior over the log-parameters; "
+                        f"{key}='optuna' is GPSampler's MAP objective, not a density on them "
+                        f"(use {key}='optuna-jacobian')")
             if CATEGORICAL_KERNELS[self.categorical_kernel]:
                 raise ValueError(f"categorical_kernel={self.categorical_kernel!r} ties the "
                                  "lengthscales of a categorical's columns, which the slice "
@@ -354,7 +371,7 @@ class SurrogateModel:
         self.gates = gates  # activity column of each input column (conditional spaces; Kernel)
         self.options = options
         self.priors = HyperparameterPriors.default(
-            dim, options.lengthscale_prior, options.noise_prior)
+            dim, options.lengthscale_prior, options.noise_prior, options.variance_prior)
         if budget_basis is not None and budget_basis.bias_prior is not None:
             self.priors = replace(self.priors, budget_bias=budget_basis.bias_prior)
         self.rng = rng

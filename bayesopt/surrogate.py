@@ -646,10 +646,9 @@ class Surrogate:
             fitted = self.model.tying.reduce(fitted)
         # the fit's priors slot by slot (log τ² of a budget basis may have its own)
         stacked = self.model.priors.stacked(log_params.size - 2)
-        log_prior = _normal_log_density(log_params[fitted], stacked.loc[fitted],
-                                        stacked.scale[fitted])
+        log_prior = stacked.normalized_log_density(log_params, fitted)
         if isinstance(gp, WarpedGaussianProcess):  # input warping: its prior is part of p(θ)
-            log_prior += _normal_log_density(gp.warp_theta, WARP_PRIOR.loc, WARP_PRIOR.scale)
+            log_prior += WARP_PRIOR.normalized_log_density(gp.warp_theta)
         return log_prior
 
     # ------------------------------------------------------------ acquisition
@@ -752,9 +751,3 @@ def _check_level(level: Any) -> float:
     if not 0.0 < float(level) < 1.0:
         raise ValueError(f"level={level!r} must be in (0, 1)")
     return float(level)
-
-
-def _normal_log_density(x: np.ndarray, loc: float | np.ndarray, scale: float | np.ndarray) -> float:
-    """Σ log N(x_i; loc_i, scale_i²), normalized (loc and scale scalars or like x)."""
-    z = (x - loc) / scale
-    return float(np.sum(-0.5 * z**2 - np.log(scale) - 0.5 * math.log(2.0 * math.pi)))

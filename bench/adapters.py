@@ -556,6 +556,13 @@ def _hedge(members: tuple[str, ...], eta: float) -> Any:
     return HedgeOptions(members=members, eta=eta)
 
 
+def _optuna_priors(name: str) -> dict[str, Any]:
+    """The `ModelOptions` fields of Optuna GPSampler's priors (`bayesopt.priors`, entries
+    `name`) and its minimum noise variance 1e-6 (optuna/_gp/prior.py)."""
+    return {"lengthscale_prior": name, "variance_prior": name, "noise_prior": name,
+            "fit": _fit_options(noise_bounds=(1e-6, 10.0))}
+
+
 # bayesopt with one model default changed; reported in ablation.md, not in the peers' table
 ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-shifted-prior",
              "bayesopt-botorch-noise", "bayesopt-no-transform", "bayesopt-mcmc",
@@ -566,7 +573,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
              "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
-             "bayesopt-mace")
+             "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -667,6 +674,14 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # issue 17, fifteenth round: HEBO's MACE (Cowen-Rivers et al. 2022), each point drawn from
     # the Pareto front of LogEI, log PI and UCB (acquisition="mace", bayesopt.mace)
     "bayesopt-mace": (functools.partial(BayesoptAdapter, acquisition="mace"), ("bayesopt",)),
+    # issue 17, sixteenth round: Optuna GPSampler's priors on λ = l⁻², the kernel scale and the
+    # noise variance, and its noise floor 1e-6 (bayesopt.priors): as GPSampler's MAP objective
+    # ("optuna"), and as densities on the log-parameters, with the Jacobian ("optuna-jacobian")
+    "bayesopt-optprior": (
+        functools.partial(BayesoptAdapter, model=_optuna_priors("optuna")), ("bayesopt",)),
+    "bayesopt-optprior-jac": (
+        functools.partial(BayesoptAdapter, model=_optuna_priors("optuna-jacobian")),
+        ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

@@ -205,7 +205,7 @@ def command_counterfactual(args: argparse.Namespace) -> None:
                   f"{' (fitted)' if lengthscale is None else ''} | {DEPTHS[k]}, "
                   f"{values[k]:.3g} | {values[-1]:.3g} | "
                   f"{model.gp.log_marginal_likelihood():.3f} | "
-                  f"{-0.5 * ((log_l - prior.loc) / prior.scale) ** 2:.3f} |")
+                  f"{prior.log_density(np.array([log_l]))[0]:.3f} |")
 
 
 VARIANTS: dict[str, Callable[[int], Optimizer]] = {

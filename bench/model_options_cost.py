@@ -16,7 +16,9 @@ and UCB (`acquisition="hedge"`, Hoffman et al. 2011) alone and with the kernel s
 (`ACQUISITIONS` names them); and one that narrows the acquisition search instead, the
 TuRBO-1 trust region (`OptimizerOptions(trust_region=TrustRegionOptions())`, Eriksson et al.
 2019; `TRUST_REGIONS` names it); and noisy EI (`acquisition="lognei"`, Letham et al. 2019)
-and HEBO's MACE (`acquisition="mace"`, Cowen-Rivers et al. 2022). `--variants` picks some of
+and HEBO's MACE (`acquisition="mace"`, Cowen-Rivers et al. 2022); and Optuna GPSampler's
+priors with its noise floor 1e-6 (`lengthscale_prior`, `variance_prior` and
+`noise_prior="optuna"`, `bayesopt.priors`). `--variants` picks some of
 them by name (the default is
 always measured first: the ratios are to it). The table is printed and written to
 `--out` (default: none).
@@ -35,6 +37,7 @@ import numpy as np
 from bayesopt import Optimizer, OptimizerOptions
 from bayesopt.argtypes import positive_int
 from bayesopt.choices import AcquisitionName
+from bayesopt.fitting import FitOptions
 from bayesopt.model import ModelOptions
 from bayesopt.test_functions import Hartmann6
 from bayesopt.trust_region import TrustRegionOptions
@@ -53,6 +56,8 @@ VARIANTS = {
     "trust region (turbo-1)": ModelOptions(),
     "noisy ei (lognei)": ModelOptions(),
     "mace (logei + pi + ucb front)": ModelOptions(),
+    "optuna priors": ModelOptions(lengthscale_prior="optuna", variance_prior="optuna",
+                                  noise_prior="optuna", fit=FitOptions(noise_bounds=(1e-6, 10.0))),
 }
 # variants that ask with another acquisition than the default's "logei"
 ACQUISITIONS: dict[str, AcquisitionName] = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",

@@ -1078,6 +1078,15 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "LogEI, log PI and UCB (Cowen-Rivers et al. 2022, HEBO) over the three members' "
       "maximizers and the acquisition optimizer's candidate pool (`bayesopt.mace`); the rule, "
       "written first: bench/results/ablation_round15.md")),
+    ("Sixteenth round (issue 17): Optuna GPSampler's hyperparameter priors",
+     ("bayesopt-optprior", "bayesopt-optprior-jac"),
+     ("`optprior` = `lengthscale_prior`, `variance_prior` and `noise_prior=\"optuna\"` with "
+      "`FitOptions(noise_bounds=(1e-6, 10))`: GPSampler's log prior −Σ(0.1/λ + 0.1·λ) on "
+      "λ = l⁻², Gamma(2, 1) on the kernel scale, Gamma(1.1, 30) on the noise and its noise "
+      "floor, as its MAP objective (`bayesopt.priors`); `optprior-jac` = the same densities "
+      "carried to the log-parameters with the Jacobian (\"optuna-jacobian\"), run on "
+      "hartmann6 and levy10 only; the rule, written first: "
+      "bench/results/ablation_round16.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -595,6 +595,29 @@ def test_the_acquisition_rounds_variants_change_only_the_acquisition(
     assert any(variant in members for _, members, _ in quality.ABLATION_ROUNDS)
 
 
+@pytest.mark.parametrize("variant, name", [("bayesopt-optprior", "optuna"),
+                                           ("bayesopt-optprior-jac", "optuna-jacobian")])
+def test_the_sixteenth_rounds_variants_change_only_the_priors_and_noise_floor(
+        variant: str, name: str) -> None:
+    """bench/results/ablation_round16.md: GPSampler's three priors and its noise floor 1e-6,
+    every other option the default's, in the round's section of ablation.md."""
+    from dataclasses import replace
+
+    from bayesopt import Optimizer
+    from bayesopt.fitting import FitOptions
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(3)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS[variant][0](space, 0, default.n_initial)
+    model = replace(default.options.model, lengthscale_prior=name, variance_prior=name,
+                    noise_prior=name, fit=FitOptions(noise_bounds=(1e-6, 10.0)))
+    assert adapter.opt.options == replace(default.options, model=model)
+    assert adapter.opt.acquisition == default.acquisition
+    assert adapter.opt.n_initial == default.n_initial
+    assert variant in quality.ABLATIONS
+    assert any(variant in members for _, members, _ in quality.ABLATION_ROUNDS)
+
+
 def test_the_eighth_rounds_other_ablations_change_one_setting() -> None:
     from bayesopt import Optimizer, OptimizerOptions
 

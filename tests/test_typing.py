@@ -314,7 +314,7 @@ def test_each_choice_type_lists_exactly_the_values_its_check_accepts() -> None:
         HYPERPARAMETERS,
         INCUMBENTS,
     )
-    from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS
+    from bayesopt.priors import LENGTHSCALE_PRIORS, NOISE_PRIORS, VARIANCE_PRIORS
     from bayesopt.rounding import INTEGER_KERNELS
     from bayesopt.settings import ACQUISITIONS
     from kernels import KERNEL_KINDS
@@ -322,7 +322,8 @@ def test_each_choice_type_lists_exactly_the_values_its_check_accepts() -> None:
     expected = {
         choices.AcquisitionName: ACQUISITIONS, choices.KernelName: KERNEL_KINDS,
         choices.FantasyName: FANTASIES, choices.LengthscalePriorName: LENGTHSCALE_PRIORS,
-        choices.NoisePriorName: NOISE_PRIORS, choices.IncumbentName: INCUMBENTS,
+        choices.NoisePriorName: NOISE_PRIORS, choices.VariancePriorName: VARIANCE_PRIORS,
+        choices.IncumbentName: INCUMBENTS,
         choices.HyperparameterFitName: HYPERPARAMETERS,
         choices.FidelityModelName: FIDELITY_MODELS, choices.FidelityKernelName: FIDELITY_KERNELS,
         choices.IntegerKernelName: INTEGER_KERNELS,
