@@ -34,6 +34,8 @@ copied by loop, `_transposed`, rather than by `np.ascontiguousarray`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numba import prange
@@ -191,31 +193,62 @@ def kernel_matrix_with_profile(
     return K, P
 
 
-@cached_njit(inline="always")
-def _cross_row(
-    kind: int, Zq: np.ndarray, ZT: np.ndarray, s2: float, i: int, out: np.ndarray,
-    G: np.ndarray, with_profile: bool,
-) -> None:
-    """Row i of K* = s2·κ into out (its r² first written there, `_squared_distances`);
-    with_profile also g(r) = κ'(r)/r of each pair into G. ZT = Zᵀ: (d, n) C-contiguous."""
-    n = ZT.shape[1]
-    _squared_distances(Zq, i, ZT, n, out[i])
-    for b in range(n):
-        k, g = radial_profile(kind, out[i, b])
-        out[i, b] = s2 * k
-        if with_profile:
-            G[i, b] = g
-
-
 @serial_and_parallel()
+def cross_kernel_and_profile(
+    kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float, with_profile: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """K*_ib = s2·κ(|zq_i - z_b|): (m, n), and G: (m, n), g(r) = κ'(r)/r of each pair, when
+    with_profile (else G is (0, 0));  Zq: (m, d), Z: (n, d). Each row's r² is first written
+    where its kernel values go (`_squared_distances`).
+
+    `cross_kernel` and `cross_kernel_with_profile` are this one compiled loop (a machine's
+    first run compiles it once, not once per flag value: the flag is a runtime argument
+    tested once per row, outside the loop over pairs)."""
+    ZT = _transposed(Z)
+    m, n = Zq.shape[0], Z.shape[0]
+    out = np.empty((m, n))
+    G = np.empty((m, n) if with_profile else (0, 0))
+    for i in prange(m):
+        _squared_distances(Zq, i, ZT, n, out[i])
+        if with_profile:
+            for b in range(n):
+                k, g = radial_profile(kind, out[i, b])
+                out[i, b] = s2 * k
+                G[i, b] = g
+        else:
+            for b in range(n):
+                out[i, b] = s2 * radial_profile(kind, out[i, b])[0]
+    return out, G
+
+
 def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndarray:
     """K*_ib = s2·κ(|zq_i - z_b|);  Zq: (m, d), Z: (n, d) → (m, n)."""
-    ZT = _transposed(Z)
-    out = np.empty((Zq.shape[0], Z.shape[0]))
-    G = np.empty((0, 0))
-    for i in prange(Zq.shape[0]):
-        _cross_row(kind, Zq, ZT, s2, i, out, G, False)
-    return out
+    return cross_kernel_and_profile(kind, Zq, Z, s2, False)[0]
+
+
+def cross_kernel_with_profile(
+    kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """`cross_kernel`, and G: (m, n), g(r) = κ'(r)/r of each pair, which
+    `cross_gradient_from_profile` reads instead of evaluating the profile (a square root
+    and an exponential) a second time."""
+    return cross_kernel_and_profile(kind, Zq, Z, s2, True)
+
+
+def _give_builds(fixed: Callable[..., Any], with_profile: bool) -> None:
+    """`fixed`'s `serial` and `parallel` builds (as `kernels.jit.serial_and_parallel` gives
+    them): those of `cross_kernel_and_profile`, with the flag fixed."""
+    for name in ("serial", "parallel"):
+        build = getattr(cross_kernel_and_profile, name)
+        if with_profile:
+            setattr(fixed, name, lambda kind, Zq, Z, s2, build=build: build(kind, Zq, Z, s2, True))
+        else:
+            setattr(fixed, name,
+                    lambda kind, Zq, Z, s2, build=build: build(kind, Zq, Z, s2, False)[0])
+
+
+_give_builds(cross_kernel, False)
+_give_builds(cross_kernel_with_profile, True)
 
 
 @cached_njit()
@@ -280,21 +313,6 @@ def lml_gradient_contraction(
     for j in range(d + 1):
         grad[j] *= s2
     return grad
-
-
-@serial_and_parallel()
-def cross_kernel_with_profile(
-    kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """`cross_kernel`, and G: (m, n), g(r) = κ'(r)/r of each pair, which
-    `cross_gradient_from_profile` reads instead of evaluating the profile (a square root
-    and an exponential) a second time."""
-    ZT = _transposed(Z)
-    out = np.empty((Zq.shape[0], Z.shape[0]))
-    G = np.empty((Zq.shape[0], Z.shape[0]))
-    for i in prange(Zq.shape[0]):
-        _cross_row(kind, Zq, ZT, s2, i, out, G, True)
-    return out, G
 
 
 @cached_njit(inline="always")
