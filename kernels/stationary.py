@@ -27,12 +27,15 @@ small: the loops index arrays element by element and use no array expression
 through its broadcasting machinery; and every distinct `np.zeros` or
 `np.empty` call signature (rank, dtype argument) compiles an implementation
 of its own, so the loops share a few (the gradient contraction zeroes
-`np.empty` arrays by loop rather than adding two `np.zeros` signatures).
+`np.empty` arrays by loop rather than adding two `np.zeros` signatures; Zᵀ is
+copied by loop, `_transposed`, rather than by `np.ascontiguousarray`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numba import prange
@@ -57,25 +60,26 @@ EXP_FLUSH = 1e-300
 @cached_njit(inline="always")
 def radial_profile(kind: int, r2: float) -> tuple[float, float]:
     """Return (κ(r), κ'(r)/r) for r² = r2 (R&W Eq. 4.14, 4.17 for Matérn; 4.9 for RBF).
-    The exponential is the C library's, called directly (`kernels.libm.exp`)."""
+    The exponential is the C library's, called directly (`kernels.libm.exp`), and flushed
+    to 0 below `EXP_FLUSH` — written out in each branch: every loop inlines this function,
+    and Numba's inliner would inline a helper for the flush four times per loop, re-reading
+    its bytecode each time (a machine's first run compiles that; bench/results/cold_start.md)."""
     if kind == RBF:
-        k = _flushed(exp(-0.5 * r2))
+        k = exp(-0.5 * r2)
+        k = k if k >= EXP_FLUSH else 0.0
         return k, -k
     r = math.sqrt(r2)
     if kind == MATERN52:
-        e = _flushed(exp(-_SQRT5 * r))
+        e = exp(-_SQRT5 * r)
+        e = e if e >= EXP_FLUSH else 0.0
         return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * e, -(5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
     if kind == MATERN32:
-        e = _flushed(exp(-_SQRT3 * r))
+        e = exp(-_SQRT3 * r)
+        e = e if e >= EXP_FLUSH else 0.0
         return (1.0 + _SQRT3 * r) * e, -3.0 * e
-    e = _flushed(exp(-r))  # Matérn-1/2: not differentiable at r = 0; zero subgradient there
+    e = exp(-r)  # Matérn-1/2: not differentiable at r = 0; zero subgradient there
+    e = e if e >= EXP_FLUSH else 0.0
     return e, (-e / r if r > 0.0 else 0.0)
-
-
-@cached_njit(inline="always")
-def _flushed(e: float) -> float:
-    """e, or 0 below `EXP_FLUSH`."""
-    return e if e >= EXP_FLUSH else 0.0
 
 
 @cached_njit(inline="always")
@@ -106,6 +110,18 @@ def _squared_distances(
         for b in range(count):
             diff = q - ZT[j, b]
             out[b] += diff * diff
+
+
+@cached_njit(inline="always")
+def _transposed(Z: np.ndarray) -> np.ndarray:
+    """Zᵀ: (d, n) C-contiguous, for Z: (n, d) — what `np.ascontiguousarray(Z.T)` returns,
+    without compiling Numba's implementation of it (its own compilation unit)."""
+    n, d = Z.shape
+    ZT = np.empty((d, n))
+    for j in range(d):
+        for b in range(n):
+            ZT[j, b] = Z[b, j]
+    return ZT
 
 
 @cached_njit(inline="always")
@@ -146,7 +162,7 @@ def _kernel_row(
 def kernel_matrix(kind: int, Z: np.ndarray, s2: float, diag_add: float) -> np.ndarray:
     """K_ab = s2·κ(|z_a - z_b|) + diag_add·[a == b];  Z: (n, d) → K: (n, n)."""
     n = Z.shape[0]
-    ZT = np.ascontiguousarray(Z.T)
+    ZT = _transposed(Z)
     K = np.empty((n, n))
     P = np.empty((0, 2))
     for t in prange((n + 1) // 2):
@@ -166,7 +182,7 @@ def kernel_matrix_with_profile(
     instead of evaluating the profile (a square root and an exponential) a second time.
     Packed, P is written and read in order, which keeps it cheap where K leaves the cache."""
     n = Z.shape[0]
-    ZT = np.ascontiguousarray(Z.T)
+    ZT = _transposed(Z)
     K = np.empty((n, n))
     P = np.empty((n * (n - 1) // 2, 2))
     for t in prange((n + 1) // 2):
@@ -177,31 +193,62 @@ def kernel_matrix_with_profile(
     return K, P
 
 
-@cached_njit(inline="always")
-def _cross_row(
-    kind: int, Zq: np.ndarray, ZT: np.ndarray, s2: float, i: int, out: np.ndarray,
-    G: np.ndarray, with_profile: bool,
-) -> None:
-    """Row i of K* = s2·κ into out (its r² first written there, `_squared_distances`);
-    with_profile also g(r) = κ'(r)/r of each pair into G. ZT = Zᵀ: (d, n) C-contiguous."""
-    n = ZT.shape[1]
-    _squared_distances(Zq, i, ZT, n, out[i])
-    for b in range(n):
-        k, g = radial_profile(kind, out[i, b])
-        out[i, b] = s2 * k
-        if with_profile:
-            G[i, b] = g
-
-
 @serial_and_parallel()
+def cross_kernel_and_profile(
+    kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float, with_profile: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """K*_ib = s2·κ(|zq_i - z_b|): (m, n), and G: (m, n), g(r) = κ'(r)/r of each pair, when
+    with_profile (else G is (0, 0));  Zq: (m, d), Z: (n, d). Each row's r² is first written
+    where its kernel values go (`_squared_distances`).
+
+    `cross_kernel` and `cross_kernel_with_profile` are this one compiled loop (a machine's
+    first run compiles it once, not once per flag value: the flag is a runtime argument
+    tested once per row, outside the loop over pairs)."""
+    ZT = _transposed(Z)
+    m, n = Zq.shape[0], Z.shape[0]
+    out = np.empty((m, n))
+    G = np.empty((m, n) if with_profile else (0, 0))
+    for i in prange(m):
+        _squared_distances(Zq, i, ZT, n, out[i])
+        if with_profile:
+            for b in range(n):
+                k, g = radial_profile(kind, out[i, b])
+                out[i, b] = s2 * k
+                G[i, b] = g
+        else:
+            for b in range(n):
+                out[i, b] = s2 * radial_profile(kind, out[i, b])[0]
+    return out, G
+
+
 def cross_kernel(kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float) -> np.ndarray:
     """K*_ib = s2·κ(|zq_i - z_b|);  Zq: (m, d), Z: (n, d) → (m, n)."""
-    ZT = np.ascontiguousarray(Z.T)
-    out = np.empty((Zq.shape[0], Z.shape[0]))
-    G = np.empty((0, 0))
-    for i in prange(Zq.shape[0]):
-        _cross_row(kind, Zq, ZT, s2, i, out, G, False)
-    return out
+    return cross_kernel_and_profile(kind, Zq, Z, s2, False)[0]
+
+
+def cross_kernel_with_profile(
+    kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """`cross_kernel`, and G: (m, n), g(r) = κ'(r)/r of each pair, which
+    `cross_gradient_from_profile` reads instead of evaluating the profile (a square root
+    and an exponential) a second time."""
+    return cross_kernel_and_profile(kind, Zq, Z, s2, True)
+
+
+def _give_builds(fixed: Callable[..., Any], with_profile: bool) -> None:
+    """`fixed`'s `serial` and `parallel` builds (as `kernels.jit.serial_and_parallel` gives
+    them): those of `cross_kernel_and_profile`, with the flag fixed."""
+    for name in ("serial", "parallel"):
+        build = getattr(cross_kernel_and_profile, name)
+        if with_profile:
+            setattr(fixed, name, lambda kind, Zq, Z, s2, build=build: build(kind, Zq, Z, s2, True))
+        else:
+            setattr(fixed, name,
+                    lambda kind, Zq, Z, s2, build=build: build(kind, Zq, Z, s2, False)[0])
+
+
+_give_builds(cross_kernel, False)
+_give_builds(cross_kernel_with_profile, True)
 
 
 @cached_njit()
@@ -266,21 +313,6 @@ def lml_gradient_contraction(
     for j in range(d + 1):
         grad[j] *= s2
     return grad
-
-
-@serial_and_parallel()
-def cross_kernel_with_profile(
-    kind: int, Zq: np.ndarray, Z: np.ndarray, s2: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """`cross_kernel`, and G: (m, n), g(r) = κ'(r)/r of each pair, which
-    `cross_gradient_from_profile` reads instead of evaluating the profile (a square root
-    and an exponential) a second time."""
-    ZT = np.ascontiguousarray(Z.T)
-    out = np.empty((Zq.shape[0], Z.shape[0]))
-    G = np.empty((Zq.shape[0], Z.shape[0]))
-    for i in prange(Zq.shape[0]):
-        _cross_row(kind, Zq, ZT, s2, i, out, G, True)
-    return out, G
 
 
 @cached_njit(inline="always")
