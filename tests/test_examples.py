@@ -9,6 +9,7 @@ PATH.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,23 @@ def test_python_example(tmp_path: Path, script: str, summary: list[str]) -> None
     done = run([sys.executable, str(EXAMPLES / script)], tmp_path)
     for text in summary:
         assert text in done.stdout, done.stdout
+
+
+def test_minimize_with_runs_example_asks_as_the_optimizer_loop(tmp_path: Path) -> None:
+    """fidelity_minimize.py (`minimize(..., pass_run=True)`, checkpoints by run id) runs the
+    same 80 runs as fidelity_checkpoints.py's own ask/report/tell loop (checkpoints by
+    params): the same budgets, promotions, stops and best point."""
+    by_minimize = run([sys.executable, str(EXAMPLES / "fidelity_minimize.py")], tmp_path)
+    by_loop = run([sys.executable, str(EXAMPLES / "fidelity_checkpoints.py")], tmp_path)
+    counts, best = by_minimize.stdout.splitlines()[-2:]
+    assert counts.startswith("80 runs at budgets 1: "), by_minimize.stdout
+    assert "0 diverged" in counts, by_minimize.stdout
+    loop_counts, loop_best = by_loop.stdout.splitlines()[-2:]
+    assert best == loop_best, (by_minimize.stdout, by_loop.stdout)
+    assert counts.split(" (")[0] == loop_counts.split(";")[0]
+    tallies = re.compile(r"(\d+) promotions continued from a checkpoint, (\d+) runs stopped early")
+    assert tallies.findall(counts) == tallies.findall(loop_counts), (counts, loop_counts)
+    assert tallies.findall(counts)
 
 
 def test_command_line_example(tmp_path: Path) -> None:
