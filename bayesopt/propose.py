@@ -403,12 +403,25 @@ class Proposal:
         admitted point of a small finite space is observed or pending)."""
         feasible = self.settings.feasible
         assert feasible is not None
+        if self._admits_none_new(avoid):
+            # no draw can be admitted and new: the draws are made, not judged, so that the
+            # generator, and every later ask, goes on as if each had been refused
+            for _ in range(REJECTION_BUDGET // _REJECTION_BATCH):
+                self.rng.random((_REJECTION_BATCH, self.space.n_dims))
+            return self._enumerated_admitted_point(avoid)
         for _ in range(REJECTION_BUDGET // _REJECTION_BATCH):
             X = self.space.from_unit(self.rng.random((_REJECTION_BATCH, self.space.n_dims)))
             for x in X[feasible.mask(X)]:
                 if not is_near(x, avoid):
                     return cast(np.ndarray, x)
         return self._enumerated_admitted_point(avoid)
+
+    def _admits_none_new(self, avoid: np.ndarray) -> bool:
+        """Whether a finite space small enough to enumerate has no admitted point outside
+        `avoid` (`_admitted_points`, kept by the optimizer): a random draw of such a space
+        is one of its grid points, so rejection would then refuse all of its draws."""
+        points = self._admitted_points()
+        return points is not None and all(is_near(x, avoid) for x in points)
 
     def _enumerated_admitted_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """After `REJECTION_BUDGET` draws found no new admitted point: in a finite space of
