@@ -225,7 +225,7 @@ class Proposal:
                         if with_pending else [])
         self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)
-        # the constraint and cost GPs, fitted once for the ask's model points (`AskOutcomes`)
+        # the constraint and cost GPs, fitted once for the ask's points (`AskOutcomes`)
         self.outcomes = AskOutcomes(state.outcomes, self.data.rows, self.data.budget_input)
         self.hyperband: Hyperband | None = state.hyperband_at(now)
         self.now = now
@@ -376,11 +376,13 @@ class Proposal:
     def _cost_effective_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """The next point of CArBO's cost-effective design (`bayesopt.cost_design`): None
         without that option, before its Sobol points are asked, while no cost is told, or
-        when no candidate is new and admitted (the Sobol design then goes on)."""
+        when no candidate is new and admitted (the Sobol design then goes on). The cost GP
+        is the ask's (`AskOutcomes`): fitted at its first point that needs it, kept for
+        the others, design or model points (the told costs do not change within an ask)."""
         options = self.settings.options.cost_design
         if options is None or avoid.shape[0] < options.n_space_filling:
             return None
-        cost = self.state.outcomes.cost_term(1.0, self.rng, self.data.budget_input)
+        cost = self.outcomes.cost_term(1.0, self.rng)  # fitted once per ask (`AskOutcomes`)
         if cost is None:
             return None
         C = self.space.candidates(options.n_candidates, self.rng)

@@ -30,6 +30,7 @@ from typing import Any
 
 from bayesopt import Fidelity, Integer, LinearConstraint, Optimizer, Real
 from bayesopt.optimizer import space_exhausted
+from bench.model_options_cost import emit
 
 ASKS = {"small": 24, "grid": 60}
 
@@ -82,11 +83,8 @@ def main(argv: list[str] | None = None) -> None:
                 rows.append(f"| {name} | {'yes' if fidelity else 'no'} | {kind} | {len(t)} | "
                             f"{statistics.median(t):.1f} | {max(t):.1f} | {sum(t):.0f} |")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    text = (f"`python -m bench.finite_fidelity_asks` (CPU ms per ask; load average {load})\n\n"
-            + "\n".join(rows) + "\n")
-    if args.out is not None:
-        Path(args.out).write_text(text, encoding="utf-8")
-    print(text)
+    emit([f"`python -m bench.finite_fidelity_asks` (CPU ms per ask; load average {load})", "",
+          *rows], None if args.out is None else Path(args.out))
 
 
 if __name__ == "__main__":
