@@ -17,7 +17,6 @@ from bayesopt import (
 )
 from bayesopt.card import resolved_config
 from bayesopt.cost_design import nearest_squared_distance, survivor
-from bayesopt.outcomes import OutcomeModels
 
 UNIT2 = {"x": Real(0, 1), "y": Real(0, 1)}
 DESIGN = OptimizerOptions(cost_design=CostDesignOptions())
@@ -179,7 +178,7 @@ def test_a_batch_in_the_design_spreads_its_cheap_points():
 
 
 @pytest.mark.parametrize("n_initial", [8, 4])
-def test_a_design_batch_fits_the_cost_gp_once(monkeypatch, n_initial):
+def test_a_design_batch_fits_the_cost_gp_once(outcome_fits, n_initial):
     """ask(4) two tells into the design: one fit of the cost GP for the whole batch, the
     batch's later design points, and its model points when the design ends inside it
     (n_initial 4: two of each), reading the kept GP (`AskOutcomes`). Before, each design
@@ -187,16 +186,9 @@ def test_a_design_batch_fits_the_cost_gp_once(monkeypatch, n_initial):
     for the model points)."""
     opt = _run(Optimizer(UNIT2, seed=6, acquisition="logei_per_cost", n_initial=n_initial,
                          options=DESIGN), 2)
-    fits = []
-    original = OutcomeModels._fit
-
-    def counting(self, *args, **kwargs):
-        fits.append(args[0].shape[0])
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(OutcomeModels, "_fit", counting)
+    outcome_fits.clear()  # the fits before the batch are not counted
     assert len(opt.ask(4)) == 4
-    assert fits == [2]
+    assert outcome_fits == [2]
 
 
 def test_a_design_batch_first_point_is_the_sequential_ask():
