@@ -225,7 +225,7 @@ class Proposal:
                         if with_pending else [])
         self.data: ModelData = state.model_data()
         self.model: SurrogateModel = state.synced_model(rng)
-        # the constraint and cost GPs, fitted once for the ask's model points (`AskOutcomes`)
+        # the constraint and cost GPs, fitted once for the ask's points (`AskOutcomes`)
         self.outcomes = AskOutcomes(state.outcomes, self.data.rows, self.data.budget_input)
         self.hyperband: Hyperband | None = state.hyperband_at(now)
         self.now = now
@@ -376,11 +376,13 @@ class Proposal:
     def _cost_effective_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """The next point of CArBO's cost-effective design (`bayesopt.cost_design`): None
         without that option, before its Sobol points are asked, while no cost is told, or
-        when no candidate is new and admitted (the Sobol design then goes on)."""
+        when no candidate is new and admitted (the Sobol design then goes on). The cost GP
+        is the ask's (`AskOutcomes`): fitted at its first point that needs it, kept for
+        the others, design or model points (the told costs do not change within an ask)."""
         options = self.settings.options.cost_design
         if options is None or avoid.shape[0] < options.n_space_filling:
             return None
-        cost = self.state.outcomes.cost_term(1.0, self.rng, self.data.budget_input)
+        cost = self.outcomes.cost_term(1.0, self.rng)  # fitted once per ask (`AskOutcomes`)
         if cost is None:
             return None
         C = self.space.candidates(options.n_candidates, self.rng)
@@ -403,12 +405,25 @@ class Proposal:
         admitted point of a small finite space is observed or pending)."""
         feasible = self.settings.feasible
         assert feasible is not None
+        if self._admits_none_new(avoid):
+            # no draw can be admitted and new: the draws are made, not judged, so that the
+            # generator, and every later ask, goes on as if each had been refused
+            for _ in range(REJECTION_BUDGET // _REJECTION_BATCH):
+                self.rng.random((_REJECTION_BATCH, self.space.n_dims))
+            return self._enumerated_admitted_point(avoid)
         for _ in range(REJECTION_BUDGET // _REJECTION_BATCH):
             X = self.space.from_unit(self.rng.random((_REJECTION_BATCH, self.space.n_dims)))
             for x in X[feasible.mask(X)]:
                 if not is_near(x, avoid):
                     return cast(np.ndarray, x)
         return self._enumerated_admitted_point(avoid)
+
+    def _admits_none_new(self, avoid: np.ndarray) -> bool:
+        """Whether a finite space small enough to enumerate has no admitted point outside
+        `avoid` (`_admitted_points`, kept by the optimizer): a random draw of such a space
+        is one of its grid points, so rejection would then refuse all of its draws."""
+        points = self._admitted_points()
+        return points is not None and all(is_near(x, avoid) for x in points)
 
     def _enumerated_admitted_point(self, avoid: np.ndarray) -> np.ndarray | None:
         """After `REJECTION_BUDGET` draws found no new admitted point: in a finite space of

@@ -76,3 +76,20 @@ def candidate_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(BayesSearchCV, "_run_search", spy)
     return batches
+
+
+@pytest.fixture
+def outcome_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of rows of every constraint or cost GP fitted (`OutcomeModels._fit`), in
+    order (a test clears it to count from a point on)."""
+    from bayesopt.outcomes import OutcomeModels
+
+    fits: list[int] = []
+    fit = OutcomeModels._fit
+
+    def spy(self: OutcomeModels, X: Any, *args: Any, **kwargs: Any) -> Any:
+        fits.append(X.shape[0])
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(OutcomeModels, "_fit", spy)
+    return fits

@@ -1007,6 +1007,59 @@ def test_exhausting_the_admitted_points_of_a_finite_space_warns_and_repeats_one(
     assert again["C"] != 10.0 and again in asked
 
 
+def _lattice_asks_and_calls(n_asks: int = 24) -> tuple[list[dict[str, float]], list[int]]:
+    """The first `n_asks` of the 24 asks (each told at once) that run every configuration
+    k + x ≤ 1.3 admits of Integer(0, 3) × Real(0, 0.3, step=0.1) — 8 of 16 — at each of
+    the three budgets of Fidelity(1, 9, eta=3), and how many times each ask called
+    feasible=."""
+    from bayesopt import Fidelity
+
+    calls = [0]
+
+    def feasible(params: dict[str, float]) -> bool:
+        calls[0] += 1
+        return params["k"] + params["x"] <= 1.3
+
+    space = {"k": Integer(0, 3), "x": Real(0, 0.3, step=0.1), "budget": Fidelity(1, 9, eta=3)}
+    opt = Optimizer(space, seed=0, feasible=feasible)
+    asked, per_ask = [], []
+    for _ in range(n_asks):
+        calls[0] = 0
+        params = opt.ask()
+        per_ask.append(calls[0])
+        asked.append(params)
+        opt.tell(params, (params["k"] - 2) ** 2 + (params["x"] - 0.2) ** 2 + 1 / params["budget"])
+    return asked, per_ask
+
+
+def test_a_finite_space_whose_configurations_all_ran_is_not_searched_by_rejection() -> None:
+    """With a Fidelity, once every admitted configuration of a finite space has a run (at
+    some budget) the acquisition finds no new point and the random new point it falls
+    back to cannot exist either: rejection drew 100,000 points (`REJECTION_BUDGET`) and
+    judged each — 102,408 calls of feasible= per such ask (0.5 s of CPU), before listing
+    the admitted points. Those draws are now made but not judged: such an ask calls it as
+    often as the model's asks before the configurations ran out (their candidates)."""
+    asked, per_ask = _lattice_asks_and_calls()
+    assert len({(p["k"], p["x"], p["budget"]) for p in asked}) == 24  # each run once
+    assert max(per_ask) < 10_000, per_ask
+    assert sum(n > 1000 for n in per_ask) >= 15, per_ask  # the model's asks (candidates)
+
+
+def test_skipping_the_judgment_of_hopeless_draws_asks_the_same_points(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The draws rejection cannot admit are still made, so the generator and every later
+    ask go on as when each draw was judged and refused (forced here; the 11th ask is the
+    first such, and two more asks follow it)."""
+    from bayesopt.propose import Proposal
+
+    shortcut, per_ask = _lattice_asks_and_calls(13)
+    monkeypatch.setattr(Proposal, "_admits_none_new", lambda self, avoid: False)
+    judged, judged_per_ask = _lattice_asks_and_calls(13)
+    assert judged == shortcut
+    assert max(judged_per_ask) > 100_000  # the forced path ran
+    assert max(per_ask) < 10_000
+
+
 def test_a_feasible_region_that_admits_nothing_still_raises():
     with pytest.raises(InfeasibleSpaceError, match="admits none"):
         Optimizer({"C": Categorical([0.1, 1.0, 10.0])}, feasible=lambda p: p["C"] > 100)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -174,6 +175,29 @@ def test_a_batch_in_the_design_spreads_its_cheap_points():
     others = [nearest_squared_distance(batch[i:i + 1], np.delete(batch, i, axis=0))[0]
               for i in range(4)]
     assert min(others) > 0.05 ** 2  # and apart
+
+
+@pytest.mark.parametrize("n_initial", [8, 4])
+def test_a_design_batch_fits_the_cost_gp_once(outcome_fits, n_initial):
+    """ask(4) two tells into the design: one fit of the cost GP for the whole batch, the
+    batch's later design points, and its model points when the design ends inside it
+    (n_initial 4: two of each), reading the kept GP (`AskOutcomes`). Before, each design
+    point of the batch fitted it again (n_initial 8: 4 fits; 4: 2 fits, then one more
+    for the model points)."""
+    opt = _run(Optimizer(UNIT2, seed=6, acquisition="logei_per_cost", n_initial=n_initial,
+                         options=DESIGN), 2)
+    outcome_fits.clear()  # the fits before the batch are not counted
+    assert len(opt.ask(4)) == 4
+    assert outcome_fits == [2]
+
+
+def test_a_design_batch_first_point_is_the_sequential_ask():
+    """The first point of a batch of the cost-effective design is the point a one-point
+    ask asks from the same state (the cost GP fitted with the same draws)."""
+    opt = _run(Optimizer(UNIT2, seed=6, acquisition="logei_per_cost", n_initial=8,
+                         options=DESIGN), 2)
+    twin = copy.deepcopy(opt)
+    assert opt.ask(3)[0] == twin.ask()
 
 
 def _sobol_run(seed, n_initial, steps, **kwargs):
