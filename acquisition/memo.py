@@ -62,11 +62,13 @@ class Minimum:
 
 
 def lbfgsb(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-           maxiter: int, ftol: float | None = None) -> Minimum:
+           maxiter: int, ftol: float | None = None,
+           callback: Callable[[np.ndarray], None] | None = None) -> Minimum:
     """L-BFGS-B on f from x0 (p,) within [lower, upper] (p,): what ``minimize(value, x0,
     jac=gradient, method="L-BFGS-B", bounds=Bounds(lower, upper), options={"maxiter":
-    maxiter, "ftol": ftol})`` returns (ftol None: scipy's default), f evaluated through
-    `ValueAndGradient`.
+    maxiter, "ftol": ftol}, callback=callback)`` returns (ftol None: scipy's default), f
+    evaluated through `ValueAndGradient`. `callback(x)` runs after each iteration; raising
+    StopIteration there ends the run at x (scipy's halting callback).
 
     `minimize` checks its arguments, turns the bounds into a `Bounds`, then into a list
     of pairs, which `_minimize_lbfgsb` turns back into arrays, and looks for fixed
@@ -83,10 +85,10 @@ def lbfgsb(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.nd
     if bool(np.all(lower == upper)):
         options = {"maxiter": maxiter} if ftol is None else {"maxiter": maxiter, "ftol": ftol}
         result = minimize(memo.value, x0, jac=memo.gradient, method="L-BFGS-B",
-                          bounds=Bounds(lower, upper), options=options)
+                          bounds=Bounds(lower, upper), options=options, callback=callback)
         return Minimum(result.x, float(result.fun), int(result.nfev))
     factr = 1e7 if ftol is None else ftol / _EPS  # fmin_l_bfgs_b's default is minimize's
     x, fun, info = fmin_l_bfgs_b(memo.value, x0, fprime=memo.gradient,
                                  bounds=list(zip(lower.tolist(), upper.tolist())),
-                                 maxiter=maxiter, factr=factr)
+                                 maxiter=maxiter, factr=factr, callback=callback)
     return Minimum(x, float(fun), int(info["funcalls"]))

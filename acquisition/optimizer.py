@@ -63,7 +63,7 @@ from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 import numpy as np
 from scipy.optimize import minimize
 
-from acquisition.checks import check_fields, integer, real, reals, rule
+from acquisition.checks import check_fields, integer, optional, real, reals, rule
 from acquisition.functions import AcquisitionFunction, ExpectedImprovement
 from acquisition.memo import ValueAndGradient, lbfgsb
 from kernels.jit import cached_njit
@@ -270,6 +270,12 @@ class AcquisitionOptimizerOptions:
     full_candidates_until: int = field(default=200, metadata=rule(integer(minimum=1)))
     # L-BFGS-B relative reduction tolerance on the summed acquisition
     ftol: float = field(default=1e-9, metadata=rule(real(0.0, low_open=True)))
+    # None: the local search stops by ftol and maxiter alone. A number: it also stops after
+    # the first iteration in which no start's acquisition value rose by more than this, in
+    # the acquisition's units (log EI for LogEI): each start's own absolute tolerance, where
+    # ftol is relative to the sum of all r starts (bench/results/small_n_step4.md)
+    polish_rise_tol: float | None = field(
+        default=None, metadata=rule(optional(real(0.0, low_open=True))))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -609,11 +615,12 @@ def _local_search(
     def local(X0: np.ndarray) -> np.ndarray:
         if not free.any():
             return X0
+        stop = None if options.polish_rise_tol is None else _RiseStop(options.polish_rise_tol)
         if domain.linear is None:
-            negative_sum = _negated_sum(objective, X0.shape, free)
+            negative_sum = _negated_sum(objective, X0.shape, free, stop)
             bounds = _start_bounds(X0, free, domain)
-            return _batched_lbfgsb(objective, negative_sum, X0, bounds, options)
-        return _batched_slsqp(objective, X0, free, domain, domain.linear, options)
+            return _batched_lbfgsb(objective, negative_sum, X0, bounds, options, stop)
+        return _batched_slsqp(objective, X0, free, domain, domain.linear, options, stop)
 
     X = local(starts)
     discrete = bool(domain.categorical_groups) or domain.lattice is not None
@@ -629,14 +636,47 @@ def _local_search(
 _NegatedSum = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
+class _RiseStop:
+    """`AcquisitionOptimizerOptions.polish_rise_tol`'s rule, as the per-iteration callback
+    of scipy's L-BFGS-B and SLSQP: StopIteration (scipy then returns that iterate) after
+    the first iteration in which no start's value a(x_i) rose by more than `tol`.
+
+    The batched objective `record`s each evaluation's r values; the first is at the starts
+    (both solvers evaluate x0 first). An iterate is the point of the last evaluation (the
+    line search ends there): its values are the recorded ones, compared by the point's
+    bytes; at any other point the rule does not decide and the search goes on."""
+
+    def __init__(self, tol: float) -> None:
+        self.tol = tol
+        self._previous: np.ndarray | None = None  # the values at the last iterate (or start)
+        self._point: bytes | None = None  # the last evaluation's flat point
+        self._values: np.ndarray | None = None  # and its r values
+
+    def record(self, flat: np.ndarray, values: np.ndarray) -> None:
+        self._point, self._values = flat.tobytes(), values
+        if self._previous is None:
+            self._previous = values
+
+    def __call__(self, flat: np.ndarray) -> None:
+        if self._values is None or self._previous is None or flat.tobytes() != self._point:
+            return
+        rise = float(np.max(self._values - self._previous))
+        self._previous = self._values
+        if rise <= self.tol:
+            raise StopIteration
+
+
 def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
-                 free: np.ndarray) -> _NegatedSum:
+                 free: np.ndarray, stop: _RiseStop | None = None) -> _NegatedSum:
     """The batched problem of r starts, shape (r, d), in r·d flat variables: x ↦ −Σ_i a(x_i)
-    and its gradient, zero on the columns that are not `free` (d,) — what scipy minimizes."""
+    and its gradient, zero on the columns that are not `free` (d,) — what scipy minimizes;
+    each evaluation's r values go to `stop` when given."""
     fixed = not free.all()
 
     def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = objective.values_and_gradients(flat.reshape(shape))
+        if stop is not None:
+            stop.record(flat, value)
         if fixed:
             grad = np.where(free, grad, 0.0)
         return -float(value.sum()), -grad.ravel()
@@ -647,12 +687,15 @@ def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
 def _batched_lbfgsb(
     objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
+    stop: _RiseStop | None = None,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run, in
     the objective's `local_search_context` (`_minimize_in_context`), as scipy's `minimize`
-    runs it with the options' iteration limit and tolerance (`acquisition.memo.lbfgsb`)."""
+    runs it with the options' iteration limit and tolerance (`acquisition.memo.lbfgsb`),
+    and `stop` as its callback."""
     with objective.local_search_context():
-        result = lbfgsb(negative_sum, X0.ravel(), *bounds, options.maxiter, options.ftol)
+        result = lbfgsb(negative_sum, X0.ravel(), *bounds, options.maxiter, options.ftol,
+                        callback=stop)
     X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)
@@ -663,16 +706,16 @@ def _batched_lbfgsb(
 def _minimize_in_context(
     objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
     options: AcquisitionOptimizerOptions, method: str, bounds: object,
-    constraints: Sequence[dict[str, object]] = (),
+    constraints: Sequence[dict[str, object]] = (), stop: _RiseStop | None = None,
 ) -> Any:
     """scipy's `minimize` of the batched problem from X0 (r, d) by `method` (SLSQP; L-BFGS-B
     goes through `acquisition.memo.lbfgsb` in the same context), with `options`' iteration
-    limit and tolerance, run in the objective's `local_search_context` (the engine's one
-    BLAS thread). Returns scipy's result."""
+    limit and tolerance and `stop` as its callback, run in the objective's
+    `local_search_context` (the engine's one BLAS thread). Returns scipy's result."""
     memo = ValueAndGradient(negative_sum)  # jac=True's MemoizeJac, cheaper
     with objective.local_search_context():
         return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method, bounds=bounds,
-                        constraints=constraints,
+                        constraints=constraints, callback=stop,
                         options={"maxiter": options.maxiter, "ftol": options.ftol})
 
 
@@ -690,6 +733,7 @@ def _start_bounds(X0: np.ndarray, free: np.ndarray,
 def _batched_slsqp(
     objective: AcquisitionObjective, X0: np.ndarray, free: np.ndarray, domain: Domain,
     linear: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
+    stop: _RiseStop | None = None,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) subject to A x_i ≤ b for every start, in one SLSQP run over the
     `free` (d,) columns of the r starts X0: (r, d) only.
@@ -702,14 +746,14 @@ def _batched_slsqp(
     A, b = linear
     A_all = np.kron(np.eye(r), A[:, free])  # (r·k, r·f): the inequalities of each start
     b_all = (b - X0[:, ~free] @ A[:, ~free].T).ravel()  # (r·k,): b less the constant part
-    negative_free = _free_negated_sum(objective, X0, free)
+    negative_free = _free_negated_sum(objective, X0, free, stop)
     lower, upper = _start_bounds(X0, free, domain)
     on_free = np.tile(free, r)
     result = _minimize_in_context(
         objective, negative_free, X0[:, free], options, method="SLSQP",
         bounds=list(zip(lower[on_free], upper[on_free])),
         constraints=[{"type": "ineq", "fun": lambda x: b_all - A_all @ x,
-                      "jac": lambda x: -A_all}],
+                      "jac": lambda x: -A_all}], stop=stop,
     )
     X = X0.copy()
     X[:, free] = np.clip(result.x.reshape(r, f), 0.0, 1.0)
@@ -721,13 +765,16 @@ def _batched_slsqp(
 
 
 def _free_negated_sum(objective: AcquisitionObjective, X0: np.ndarray,
-                      free: np.ndarray) -> _NegatedSum:
+                      free: np.ndarray, stop: _RiseStop | None = None) -> _NegatedSum:
     """x ↦ −Σ_i a(x_i) and its gradient in the r·f flat variables of the `free` (d,) columns
-    of r starts, the other columns held at X0's (r, d)."""
+    of r starts, the other columns held at X0's (r, d); each evaluation's r values go to
+    `stop` when given."""
     def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
         X = X0.copy()
         X[:, free] = flat.reshape(X0.shape[0], -1)
         value, grad = objective.values_and_gradients(X)
+        if stop is not None:
+            stop.record(flat, value)
         return -float(value.sum()), -grad[:, free].ravel()
 
     return negative_sum

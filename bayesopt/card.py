@@ -53,16 +53,23 @@ def resolved_config(
         "model": _model(options.model, model_columns(space, options.model), c),
         "acquisition": {**_acquisition(acquisition, ucb_beta, options),
                         **({} if cost_budget is None else {"cost_budget": cost_budget})},
-        "acquisition_optimizer": {
-            **dataclasses.asdict(options.acquisition_optimizer), "method": "L-BFGS-B",
-            "local_scales": list(options.acquisition_optimizer.local_scales),
-            "n_incumbents": propose.N_INCUMBENTS},
+        "acquisition_optimizer": _acquisition_optimizer(options),
         "pending": {"fantasy": options.model.fantasy, "fantasy_noise": model.FANTASY_NOISE,
                     "lipschitz_sample": propose.N_LIPSCHITZ_SAMPLE},
         "failures": {"max_width": propose.MAX_FAILURE_WIDTH},
         **_trust_region(options),
         **_interleave(options),
     }
+
+
+def _acquisition_optimizer(options: OptimizerOptions) -> dict[str, Any]:
+    """The search's settings; `polish_rise_tol` listed only when set (the defaults'
+    fingerprint stays)."""
+    settings = dataclasses.asdict(options.acquisition_optimizer)
+    if settings["polish_rise_tol"] is None:
+        del settings["polish_rise_tol"]
+    return {**settings, "method": "L-BFGS-B", "local_scales": list(settings["local_scales"]),
+            "n_incumbents": propose.N_INCUMBENTS}
 
 
 def _interleave(options: OptimizerOptions) -> dict[str, Any]:
@@ -135,7 +142,9 @@ def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
                 "max_fit_points": options.max_fit_points,
                 # a conditional space's activity columns pinned: listed only when set
                 **({} if options.fit.activity_lengthscale is None else
-                   {"activity_lengthscale": options.fit.activity_lengthscale})},
+                   {"activity_lengthscale": options.fit.activity_lengthscale}),
+                # L-BFGS-B's tolerance: listed only when set (scipy's default otherwise)
+                **({} if options.fit.ftol is None else {"ftol": options.fit.ftol})},
         "refit": {"every_step_until": options.refit_every_step_until,
                   "growth": options.refit_growth},
         **_spearmint_options(options),
@@ -284,7 +293,9 @@ def _model_entries(m: model.ModelOptions,
             "bench/results/ablation.md (noise-floor-1e-6); kernels/cholesky.py"),
         "fit": _entry(
             f"MAP (log marginal likelihood + log priors) over log-parameters, L-BFGS-B with "
-            f"analytic gradients, maxiter {m.fit.maxiter}; warm start plus {m.n_restarts} "
+            f"analytic gradients, maxiter {m.fit.maxiter}"
+            f"{'' if m.fit.ftol is None else f', ftol {m.fit.ftol:g}'}; warm start plus "
+            f"{m.n_restarts} "
             f"random restarts from the priors once every {m.restart_every} observations while "
             f"n <= {m.restarts_until}; a random subset of {m.max_fit_points} points beyond "
             "that many",
@@ -294,6 +305,11 @@ def _model_entries(m: model.ModelOptions,
             f"then when n has grown by {m.refit_growth:.0%}; block Cholesky appends between",
             "bayesopt/model.py; bench/results/large_n_quality.md"),
     }
+
+
+def _rise_text(tol: float | None) -> str:
+    """`polish_rise_tol` in the card's words ('' when not set)."""
+    return "" if tol is None else f"; stopped once no start rose by more than {tol:g}"
 
 
 def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
@@ -308,7 +324,8 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
             f"{a.n_candidates} scrambled-Sobol candidates + {a.n_local_candidates} Gaussian "
             f"perturbations (sd {list(a.local_scales)}) of the {propose.N_INCUMBENTS} best "
             f"points; L-BFGS-B from the best {a.n_restarts} (maxiter {a.maxiter}, ftol "
-            f"{a.ftol:g}); {a.categorical_rounds} rounds of categorical enumeration; candidate "
+            f"{a.ftol:g}{_rise_text(a.polish_rise_tol)}); {a.categorical_rounds} rounds of "
+            "categorical enumeration; candidate "
             f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}",
             "Snoek, Larochelle & Adams (2012); Balandat et al. (2020), BoTorch optimize_acqf; "
             "bench/results/large_n_quality.md"),

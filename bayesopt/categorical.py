@@ -138,7 +138,7 @@ def fit_tied(
                                       budget_lengthscale)
     objective = TiedNegativeLogPosterior(tying, likelihood, priors, warping)
     result = minimize_from_starts(objective, tied_bounds, [tying.reduce(s) for s in starts],
-                                  options.maxiter)
+                                  options.maxiter, options.ftol)
     return replace(result, params=tying.expand(result.params))
 
 

@@ -66,6 +66,9 @@ class FitOptions:
     """How hard the MAP fit tries (each field checked by `acquisition.checks`)."""
 
     maxiter: int = field(default=200, metadata=rule(integer(minimum=1)))  # L-BFGS-B iterations
+    # L-BFGS-B's relative reduction tolerance of the negative log posterior; None: scipy's
+    # default (factr 1e7, ftol ≈ 2.2e-9). bench/results/small_n_step4.md
+    ftol: float | None = field(default=None, metadata=rule(optional(real(0.0, low_open=True))))
     # (low, high) of the noise variance on standardized outputs; low is the noise floor
     noise_bounds: tuple[float, float] = field(default=NOISE_BOUNDS, metadata=rule(interval()))
     # conditional spaces: None fits the lengthscale of each activity column (the penalty
@@ -276,24 +279,26 @@ def fit_map(
     bounds = parameter_bounds(X.shape[1] + budget_lengthscale, options, warping, gates)
     objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates, budget_power,
                                      budget_lengthscale)
-    return minimize_from_starts(objective, bounds, starts, options.maxiter)
+    return minimize_from_starts(objective, bounds, starts, options.maxiter, options.ftol)
 
 
 def minimize_from_starts(
     objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
     bounds: list[tuple[float, float]], starts: list[np.ndarray], maxiter: int,
+    ftol: float | None = None,
 ) -> FitResult:
-    """L-BFGS-B on `objective` (value and gradient) from each start clipped into `bounds`;
-    the best finite optimum, or `success` False and the first start (clipped)."""
+    """L-BFGS-B on `objective` (value and gradient) from each start clipped into `bounds`,
+    with `maxiter` and `ftol` (None: scipy's default); the best finite optimum, or
+    `success` False and the first start (clipped)."""
     lower, upper = np.array(bounds).T
     best: FitResult | None = None
     evaluations = 0
     for start in starts:
         x0 = np.clip(start, lower, upper)
         try:
-            # minimize(method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter})'s
-            # result, without minimize's front end (acquisition.memo.lbfgsb)
-            result = lbfgsb(objective, x0, lower, upper, maxiter)
+            # minimize(method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter,
+            # "ftol": ftol})'s result, without minimize's front end (acquisition.memo.lbfgsb)
+            result = lbfgsb(objective, x0, lower, upper, maxiter, ftol)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
             logger.debug("hyperparameter fit from %s failed: %s", x0, error)
             continue

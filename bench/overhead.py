@@ -2,7 +2,7 @@
 
     python -m bench.overhead [--sizes 100,250,500,1000,2000] [--steps 20]
                              [--peers optuna,botorch] [--threads 1,default]
-                             [--clock cpu] [--out bench/results/overhead.md]
+                             [--clock cpu] [--options JSON] [--out bench/results/overhead.md]
 
 For d = 6 (Hartmann-6) and each n: tell n random observations, then time
 `--steps` consecutive ask+tell steps as a user sees them. Reported per n:
@@ -27,18 +27,25 @@ peers are usually measured; `default`: whatever the libraries choose). Time
 is the process's CPU time (`--clock cpu`, all threads counted: on a shared,
 loaded machine wall time mostly measures the other processes) or wall time
 (`--clock wall`). The tables are printed and written to `--out`.
+
+`--options` times bayesopt with settings other than the defaults: a JSON object merged
+into `OptimizerOptions().to_dict()` (nested objects into nested settings), e.g.
+`'{"acquisition_optimizer": {"polish_rise_tol": 1e-3}, "model": {"fit": {"ftol": 1e-4}}}'`;
+the peers are unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import platform
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -298,30 +305,60 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", default="1",
                         help="comma-separated thread settings, each an integer or 'default'")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu")
+    parser.add_argument("--options", default=None,
+                        help="a JSON object of OptimizerOptions settings for bayesopt "
+                             "(default: the defaults)")
     parser.add_argument("--out", default="bench/results/overhead.md")
     args = parser.parse_args(argv)
     try:
         sizes, peers, settings = _checked(args)
-    except ValueError as error:
+        options = None if args.options is None else options_from_json(args.options)
+    except (ValueError, TypeError) as error:
         parser.error(str(error))
     global _clock
     _clock = CLOCKS[args.clock]
-    reports = [_report(sizes, peers, threads, args) for threads in settings]
+    reports = [_report(sizes, peers, threads, args, options) for threads in settings]
     with open(args.out, "w", encoding="utf-8") as handle:
         handle.write("\n".join(reports))
 
 
+def options_from_json(text: str) -> OptimizerOptions:
+    """`OptimizerOptions().to_dict()` with the JSON object `text` merged in (an object into
+    a nested setting), read back by `OptimizerOptions.from_dict`: ValueError for text that
+    is not JSON, TypeError for JSON that is no object, ValueError naming a setting that
+    does not exist or a value the setting refuses."""
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--options {text!r}: not JSON ({error})") from None
+    if not isinstance(spec, dict):
+        raise TypeError(f"--options {text!r}: expected a JSON object")
+    return OptimizerOptions.from_dict(_merged(OptimizerOptions().to_dict(), spec, "--options"))
+
+
+def _merged(base: dict[str, Any], spec: dict[str, Any], prefix: str) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in spec.items():
+        if key not in base:
+            raise ValueError(f"{prefix}.{key}: no such setting; known: {', '.join(base)}")
+        if isinstance(base[key], dict) and isinstance(value, dict):
+            value = _merged(base[key], value, f"{prefix}.{key}")
+        merged[key] = value
+    return merged
+
+
 def _report(sizes: list[int], peers: list[str], threads: int | None,
-            args: argparse.Namespace) -> str:
+            args: argparse.Namespace, options: OptimizerOptions | None = None) -> str:
     with _limit_threads(threads):
-        rows = [_row(n, args.steps, peers, args.peer_budget) for n in sizes]
+        rows = [_row(n, args.steps, peers, args.peer_budget, options) for n in sizes]
+    extra = "" if args.options is None else f" --options '{args.options}'"
     budget = ("the libraries' default threads" if threads is None
               else f"{threads} thread(s) for BLAS, Numba and torch")
     report = (f"{table(rows, peers)}\n\nd = {DIM} (Hartmann-6), {args.steps} steps per n, "
               f"{budget}, {args.clock} time; {date.today()}, "
               f"{platform.processor() or platform.machine()}, `python -m bench.overhead "
               f"--sizes {args.sizes} --steps {args.steps} --peers {args.peers} "
-              f"--threads {args.threads} --clock {args.clock}`\n")
+              f"--threads {args.threads} --clock {args.clock}{extra}`\n")
     print(report, flush=True)
     return report
 
@@ -345,8 +382,9 @@ def _checked(args: argparse.Namespace) -> tuple[list[int], list[str], list[int |
     return [int(part) for part in sizes], peers, threads
 
 
-def _row(n: int, steps: int, peers: list[str], budget: float) -> Row:
-    step, refit, interval, tell = bayesopt_row(n, steps)
+def _row(n: int, steps: int, peers: list[str], budget: float,
+         options: OptimizerOptions | None = None) -> Row:
+    step, refit, interval, tell = bayesopt_row(n, steps, options)
     row = Row(n, cholesky_seconds(n), step, refit, interval, tell,
               {p: peer_column(p, n, steps, budget) for p in peers})
     print(f"n={n}: done", flush=True)
