@@ -956,3 +956,20 @@ def test_a_far_stepped_grid_value_optuna_refuses_goes_as_a_neighbour_it_accepts(
     assert all(distribution._contains(x) for x, _ in seen)
     for x, pending in seen[1:]:
         assert pending.count(mapped.to_optimizer(x)) == 1
+
+
+def test_a_far_grid_value_handed_to_optuna_unchanged_is_told_not_left_out():
+    """At low = 1e10, step = 0.1 the grid values that no float passes Optuna's `_contains`
+    at, handed to the trial unchanged, were then "outside the step" of the sampler's own
+    check (1e-8 of a step, scaled by k) and left out of the optimizer with a
+    TrialOutsideSpaceWarning (review44): the stepped Real reads them, so they are told."""
+    low, high, step = 1e10, 1e10 + 10, 0.1
+    distribution = FloatDistribution(low, high, step=step)
+    sampler = BayesoptSampler(seed=0)
+    with pytest.warns(StepResolutionWarning, match=r"parameter 'x'"):
+        seen = _asked_and_held(sampler, low, high, step, 12)
+    assert any(not distribution._contains(x) for x, _ in seen[1:])
+    grid = Real(low, high, step=step)
+    for x, pending in seen[1:]:
+        assert pending.count(grid.validate(x)) == 1
+    assert sampler.optimizer is not None and len(sampler.optimizer.history) == 11

@@ -26,6 +26,7 @@ them in itself.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -226,7 +227,8 @@ def holds_internal(distribution: BaseDistribution, value: Any) -> bool:
 def _holds(distribution: BaseDistribution, value: Any) -> bool:
     """Whether a float or int distribution holds `value`: low ≤ value ≤ high and, with a
     step, value = low + k·step for an integer k (to 1e-8 of a step, as Optuna's float
-    grids are); a categorical holds every value Optuna let through."""
+    grids are, or, a float, as its stepped Real reads it); a categorical holds every value
+    Optuna let through."""
     if not isinstance(distribution, (FloatDistribution, IntDistribution)):
         return True
     if not distribution.low <= value <= distribution.high:
@@ -234,4 +236,15 @@ def _holds(distribution: BaseDistribution, value: Any) -> bool:
     if distribution.step is None:
         return True
     k = float((value - distribution.low) / distribution.step)
-    return abs(k - round(k)) <= 1e-8 * max(1.0, abs(k))
+    if abs(k - round(k)) <= 1e-8 * max(1.0, abs(k)):
+        return True
+    # far from 0 a grid value may have no float within 1e-8 of a step (`to_optuna` then
+    # sends the value itself): held if the stepped Real reads it
+    return isinstance(distribution, FloatDistribution) and _on_grid(
+        _stepped_real(distribution.low, distribution.high, distribution.step), value)
+
+
+@functools.lru_cache(maxsize=64)
+def _stepped_real(low: float, high: float, step: float) -> Real:
+    """The stepped Real of a FloatDistribution(low, high, step=step) (`_float_map`'s)."""
+    return Real(low, high, step=step)
