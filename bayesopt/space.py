@@ -230,7 +230,7 @@ class _Interval(Dimension):
             raise ValueError(f"{label}: step={step!r} must be an integer (an Integer's values "
                              f"are integers; Real({self.low!r}, {self.high!r}, step={step!r}) "
                              "has fractional ones)")
-        plain = int(step) if integral else float(step)
+        plain = int(step) if integral else _float(step)
         object.__setattr__(self, "step", plain)
         if integral and plain == 1:  # every integer: the plain Integer (equal, one to_dict)
             object.__setattr__(self, "step", None)
@@ -499,6 +499,19 @@ def _decimal(x: Any) -> decimal.Decimal:
     return decimal.Decimal(repr(x)) if isinstance(x, float) else decimal.Decimal(int(x))
 
 
+# numpy's floats narrower than float64: a Real reads one as the number its shortest repr
+# writes (`_float`), as a grid reads a told one (`_decimal`)
+_SHORT_FLOATS = (np.float16, np.float32)
+
+
+def _float(x: Any) -> float:
+    """A Real's bound, step or told value as a float: a numpy float32 or float16 the float64
+    nearest its own shortest repr (np.float32(0.1), whose repr is 0.1, is 0.1, not its
+    float64 value 0.10000000149011612: what a float32 config array or tensor means), any
+    other real number float(x)."""
+    return float(str(x)) if isinstance(x, _SHORT_FLOATS) else float(x)
+
+
 def _number(x: decimal.Decimal, step: float) -> str:
     """A decimal bound in a message, as an int for an integer step."""
     return repr(int(x)) if isinstance(step, int) else repr(float(x))
@@ -512,6 +525,10 @@ class Real(_Interval):
     ``suggest_float(..., step=s)``, Keras Tuner's ``hp.Float(..., step=s)``, hyperopt's
     ``hp.quniform``), each the float nearest its decimal value; the model sees the index i
     as it sees Integer(0, n)'s values. A high off the grid, or log=True, is refused.
+
+    A numpy float32 or float16 — a bound, the step, a told value — is the number its own
+    shortest repr writes: np.float32(0.1) is 0.1 (not 0.10000000149011612, its float64
+    value), as in the float32 config array or tensor it came from.
     """
 
     if TYPE_CHECKING:  # bounds: any real number (a numpy scalar too); `low`, `high` read float
@@ -524,7 +541,7 @@ class Real(_Interval):
         for key in ("low", "high"):  # a Fraction or numpy scalar: the float the asks are made of
             value = getattr(self, key)
             if type(value) not in (int, float):
-                object.__setattr__(self, key, float(value))
+                object.__setattr__(self, key, _float(value))
         if not self.low < self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be < high={self.high!r}")
         self._check_step()
@@ -540,6 +557,7 @@ class Real(_Interval):
     def validate(self, value: Any) -> float:
         if self._grid is not None:
             return cast(float, self._check_on_grid(value))
+        value = _float(value) if isinstance(value, _SHORT_FLOATS) else value
         self._check_value(value)
         return float(value)
 

@@ -25,6 +25,7 @@ from bayesopt.integrations._optuna_structure import Condition, Structure, infer_
 from bayesopt.integrations.optuna import (
     BayesoptSampler,
     IndependentSamplingWarning,
+    StepResolutionWarning,
     TrialOutsideSpaceWarning,
 )
 
@@ -898,3 +899,77 @@ def test_an_enqueued_stepped_value_optuna_holds_is_told_as_its_grid_value():
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
     assert study.trials[0].params["x"] == 0.3 + 5e-10  # Optuna keeps what it was given
     assert sampler.optimizer.history[0].params["x"] == 0.3
+
+
+def _asked_and_held(sampler: BayesoptSampler, low: float, high: float, step: float,
+                    n_trials: int) -> list[tuple[float, list[float]]]:
+    """A study of `n_trials` on one stepped float: each trial's value and the values the
+    optimizer had pending (asked, not told) while the trial ran."""
+    seen: list[tuple[float, list[float]]] = []
+
+    def objective(trial):
+        x = trial.suggest_float("x", low, high, step=step)
+        pending = [] if sampler.optimizer is None else sampler.optimizer.pending
+        seen.append((x, [point["x"] for point in pending]))
+        return (x - low - 10 * step) ** 2
+
+    optuna.create_study(sampler=sampler).optimize(objective, n_trials=n_trials)
+    return seen
+
+
+def test_a_far_stepped_grid_value_optuna_refuses_reaches_the_trial_unchanged():
+    """At low = 1e8, step = 0.3 Optuna's `FloatDistribution._contains` ((v - low) / step
+    within 1e-8 of an integer) accepts no float64 number at 40 of the 101 grid values; a
+    relative value it refuses is sampled by `sample_independent`, which drew a random one
+    with an IndependentSamplingWarning saying the parameter was not in the relative space
+    (review44). It now returns the optimizer's value, with a StepResolutionWarning."""
+    low, high, step = 1e8, 1e8 + 30, 0.3
+    distribution = FloatDistribution(low, high, step=step)
+    sampler = BayesoptSampler(seed=0)
+    with pytest.warns(StepResolutionWarning, match=r"parameter 'x' value 1000000\d\d\.\d of "
+                      r"FloatDistribution\(high=100000030\.0.*no float64 number") as caught:
+        seen = _asked_and_held(sampler, low, high, step, 16)
+    assert len([w for w in caught if w.category is StepResolutionWarning]) == 1  # once
+    refused = [x for x, _ in seen[1:] if not distribution._contains(x)]
+    assert refused  # the study met such values
+    grid = Real(low, high, step=step)
+    for x, pending in seen[1:]:  # the first trial's is Optuna's random one
+        assert pending.count(grid.validate(x)) == 1 and x == grid.validate(x)
+
+
+def test_a_far_stepped_grid_value_optuna_refuses_goes_as_a_neighbour_it_accepts():
+    """At low = -4194313.6, step = 0.05, six of the 18 decimal grid values (the 4th:
+    -4194313.45) fail Optuna's `_contains` while the float 1 ulp above each passes; they
+    were sampled at random (review44). Each now goes as that neighbour, which the grid
+    reads as the same value, and every trial holds one Optuna accepts."""
+    low, high, step = -4194313.6, -4194312.75, 0.05
+    distribution = FloatDistribution(low, high, step=step)
+    mapped = param_map("x", distribution)
+    values = mapped.dimension.grid_values()
+    assert sum(not distribution._contains(v) for v in values) == 6
+    sent = [mapped.to_optuna(v) for v in values]
+    assert all(distribution._contains(v) for v in sent)
+    assert [mapped.to_optimizer(v) for v in sent] == values
+    assert sent[3] == math.nextafter(-4194313.45, math.inf)
+    sampler = BayesoptSampler(seed=0)
+    seen = _asked_and_held(sampler, low, high, step, 12)
+    assert all(distribution._contains(x) for x, _ in seen)
+    for x, pending in seen[1:]:
+        assert pending.count(mapped.to_optimizer(x)) == 1
+
+
+def test_a_far_grid_value_handed_to_optuna_unchanged_is_told_not_left_out():
+    """At low = 1e10, step = 0.1 the grid values that no float passes Optuna's `_contains`
+    at, handed to the trial unchanged, were then "outside the step" of the sampler's own
+    check (1e-8 of a step, scaled by k) and left out of the optimizer with a
+    TrialOutsideSpaceWarning (review44): the stepped Real reads them, so they are told."""
+    low, high, step = 1e10, 1e10 + 10, 0.1
+    distribution = FloatDistribution(low, high, step=step)
+    sampler = BayesoptSampler(seed=0)
+    with pytest.warns(StepResolutionWarning, match=r"parameter 'x'"):
+        seen = _asked_and_held(sampler, low, high, step, 12)
+    assert any(not distribution._contains(x) for x, _ in seen[1:])
+    grid = Real(low, high, step=step)
+    for x, pending in seen[1:]:
+        assert pending.count(grid.validate(x)) == 1
+    assert sampler.optimizer is not None and len(sampler.optimizer.history) == 11

@@ -516,7 +516,49 @@ def test_a_high_off_the_grid_by_a_little_says_how_many_steps_exactly() -> None:
     high=1 as off the grid (review43); it now writes the number."""
     with pytest.raises(ValueError, match=r"step=0\.10000000149011612 \(high - low is "
                                          r"9\.99999985\d* steps\)"):
-        Real(0.0, 1.0, step=np.float32(0.1))
+        Real(0.0, 1.0, step=float(np.float32(0.1)))  # a float32's value in a Python float
+
+
+def _seven_asks(space: dict[str, Any]) -> list[dict[str, Any]]:
+    """Seven asks of `space` at seed 3, each told x + y (a float32 value told as one)."""
+    opt = Optimizer(space, seed=3)
+    points = []
+    for _ in range(7):
+        point = opt.ask()
+        points.append(point)
+        opt.tell(point, float(point["x"]) + float(point["y"]))
+    return points
+
+
+def test_float32_bounds_and_steps_are_the_numbers_their_reprs_write() -> None:
+    """`Real(0, 1, step=np.float32(0.1))` was refused: its step read as 0.10000000149011612,
+    whose grid does not reach 1, while a float32 told value was read as its repr (review44).
+    A numpy float32 or float16 bound, step or told value is now the number its repr writes:
+    the same grid, asks and tells as its float64 twin's."""
+    f32, f16 = np.float32, np.float16
+    assert Real(0, 1, step=f32(0.1)) == Real(0, 1, step=0.1)
+    assert Real(f32(0.1), f32(0.7), step=f16(0.2)) == Real(0.1, 0.7, step=0.2)
+    assert Real(f32(-0.3), f32(2.7)) == Real(-0.3, 2.7)  # a plain Real's bounds too
+    assert Real(0, f32(0.1)).validate(f32(0.1)) == 0.1  # was 0.10000000149011612: outside
+    single = Real(f32(0.1), f32(0.9), step=f32(0.1)).grid_values()
+    assert single == Real(0.1, 0.9, step=0.1).grid_values()
+    twins = _seven_asks({"x": Real(0.1, 0.9, step=0.1), "y": Real(-0.3, 2.7)})
+    assert _seven_asks({"x": Real(f32(0.1), f32(0.9), step=f32(0.1)),
+                        "y": Real(f32(-0.3), f32(2.7))}) == twins
+    dim = Real(0, 1, step=f32(0.1), name="x")
+    assert dim.validate(f32(0.3)) == 0.3 and dim.to_dict()["step"] == 0.1
+
+
+def test_a_float32_that_is_not_its_decimal_s_twin_is_refused_naming_its_repr() -> None:
+    """A float32 next to 0.1 (repr 0.10000001) is that number: a step that does not reach
+    high, a value off the grid — refused naming it, not rounded to 0.1."""
+    near = np.nextafter(np.float32(0.1), np.float32(1))
+    with pytest.raises(ValueError, match=r"'x': high=1 is not on the grid .* step=0\.10000001 "
+                                         r"\(high - low is 9\.9999990000001 steps\)"):
+        Real(0, 1, step=near, name="x")
+    with pytest.raises(ValueError, match=r"'x': value np\.float32\(0\.10000001\) is not on the grid"):
+        Real(0, 1, step=np.float32(0.1), name="x").validate(near)
+    assert Real(0, 1, name="x").validate(near) == 0.10000001
 
 
 def test_a_grid_has_no_more_values_than_its_encoding_tells_apart() -> None:

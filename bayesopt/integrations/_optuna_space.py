@@ -1,7 +1,7 @@
 """Optuna distributions as bayesopt dimensions, and values between the two.
 
     FloatDistribution(low, high, log)        Real(low, high, log)        v ↔ v
-    FloatDistribution(low, high, step=s)     Real(low, high, step=s)     v ↔ v
+    FloatDistribution(low, high, step=s)     Real(low, high, step=s)     v ↔ v'   (below)
     IntDistribution(low, high, log)          Integer(low, high, log)     v ↔ v   (step 1)
     IntDistribution(low, high, step=s)       Integer(low, high, step=s)  v ↔ v
     CategoricalDistribution(choices)         Categorical(0 … m − 1)      choices[k] ↔ k
@@ -10,14 +10,24 @@ A stepped range is the stepped dimension (Optuna has moved its high onto the
 grid), whose model input is the grid index: the asks are those of the index
 Integer(0, n) this module mapped it to before 0.9.0, and a float step's values
 are its decimal grid values (0.3, where low + 3·0.1 is 0.30000000000000004).
-Categories are carried by index (Optuna's own internal representation), so
-any choice Optuna accepts — None, bools, floats, strings — survives
+A stepped float's value v goes to Optuna as v', the float nearest v (v itself,
+else the lower of two as near) within 4 ulps that `FloatDistribution._contains`
+accepts and `Real` reads as v: that test, (v − low)/step within 1e-8 of an
+integer, is finer than float64's spacing far from 0 (at low = 1e8, step = 0.3,
+40 of the 101 grid values have no float it accepts; at low = -4194313.6, step =
+0.05, the 4th value is refused and its upper neighbour accepted). Where none
+is, v' = v, which Optuna refuses as a relative value (the sampler hands it over
+through `sample_independent`, with a `StepResolutionWarning`). Categories are
+carried by index (Optuna's own internal representation), so any choice Optuna
+accepts — None, bools, floats, strings — survives
 unchanged. Distributions with a single value are not mapped: Optuna fills
 them in itself.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,22 +49,67 @@ class ParamMap:
     dimension: Dimension
     categorical: CategoricalDistribution | None = None  # its choices are carried by index
     integral: bool = False  # an IntDistribution: values returned to Optuna are ints
+    stepped: FloatDistribution | None = None  # a stepped float: values go as `contained` ones
 
     def to_optimizer(self, value: Any) -> Any:
         """An Optuna value (external representation) → the optimizer's value."""
         if self.categorical is not None:
             return int(self.categorical.to_internal_repr(value))
-        return value
+        if self.stepped is not None and _on_grid(self.dimension, value):
+            return self.dimension.validate(value)  # v' (`to_optuna`) as the v it stands for
+        return value  # off a grid, as given: `SpaceMap.outside` refuses it
 
     def to_optuna(self, value: Any) -> Any:
         """The optimizer's value → Optuna's external representation (a Python scalar)."""
         if self.categorical is not None:
             return self.categorical.to_external_repr(value)
+        if self.stepped is not None:
+            return _contained(self.stepped, self.dimension, float(value))
         return int(value) if self.integral else float(value)
 
 
+_NEIGHBOURS = 4  # the floats searched either side of a grid value (`_Grid.tolerance`'s 4 ulps)
+
+
+def _contained(distribution: FloatDistribution, dimension: Dimension, value: float) -> float:
+    """The float nearest a stepped grid value (itself first, then 1, 2, ... ulps away, the
+    lower first) that Optuna's `FloatDistribution._contains` accepts and `dimension` reads
+    as `value`; `value` itself where none within `_NEIGHBOURS` ulps is (module docstring)."""
+    below = above = value
+    candidates = [value]
+    for _ in range(_NEIGHBOURS):
+        below, above = math.nextafter(below, -math.inf), math.nextafter(above, math.inf)
+        candidates += [below, above]
+    for candidate in candidates:
+        if distribution._contains(candidate) and _reads_as(dimension, candidate, value):
+            return candidate
+    return value
+
+
+def _reads_as(dimension: Dimension, candidate: float, value: float) -> bool:
+    """Whether `dimension` reads `candidate` as its grid value `value` (not another one,
+    nor off its grid)."""
+    return _on_grid(dimension, candidate) and dimension.validate(candidate) == value
+
+
+def _on_grid(dimension: Dimension, value: Any) -> bool:
+    """Whether a stepped `dimension` holds `value` (reads it as one of its grid values)."""
+    try:
+        dimension.validate(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def uncontained(distribution: BaseDistribution, value: Any) -> bool:
+    """Whether Optuna refuses `value` (external representation) as a relative value of
+    `distribution`: `Trial._is_relative_param`'s test, `_contains` of its internal one."""
+    return not distribution._contains(distribution.to_internal_repr(value))
+
+
 def _float_map(dist: FloatDistribution) -> ParamMap:
-    return ParamMap(Real(dist.low, dist.high, log=dist.log, step=dist.step))
+    return ParamMap(Real(dist.low, dist.high, log=dist.log, step=dist.step),
+                    stepped=dist if dist.step is not None else None)
 
 
 def _int_map(dist: IntDistribution) -> ParamMap:
@@ -172,7 +227,8 @@ def holds_internal(distribution: BaseDistribution, value: Any) -> bool:
 def _holds(distribution: BaseDistribution, value: Any) -> bool:
     """Whether a float or int distribution holds `value`: low ≤ value ≤ high and, with a
     step, value = low + k·step for an integer k (to 1e-8 of a step, as Optuna's float
-    grids are); a categorical holds every value Optuna let through."""
+    grids are, or, a float, as its stepped Real reads it); a categorical holds every value
+    Optuna let through."""
     if not isinstance(distribution, (FloatDistribution, IntDistribution)):
         return True
     if not distribution.low <= value <= distribution.high:
@@ -180,4 +236,15 @@ def _holds(distribution: BaseDistribution, value: Any) -> bool:
     if distribution.step is None:
         return True
     k = float((value - distribution.low) / distribution.step)
-    return abs(k - round(k)) <= 1e-8 * max(1.0, abs(k))
+    if abs(k - round(k)) <= 1e-8 * max(1.0, abs(k)):
+        return True
+    # far from 0 a grid value may have no float within 1e-8 of a step (`to_optuna` then
+    # sends the value itself): held if the stepped Real reads it
+    return isinstance(distribution, FloatDistribution) and _on_grid(
+        _stepped_real(distribution.low, distribution.high, distribution.step), value)
+
+
+@functools.lru_cache(maxsize=64)
+def _stepped_real(low: float, high: float, step: float) -> Real:
+    """The stepped Real of a FloatDistribution(low, high, step=step) (`_float_map`'s)."""
+    return Real(low, high, step=step)

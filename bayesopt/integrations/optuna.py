@@ -101,6 +101,11 @@ process on the same storage, models them too:
 A trial holding a value its distribution does not (outside [low, high] or off the step
 grid: Optuna lets an enqueued trial have one, with a warning) is left out of the
 optimizer, whose space cannot encode it, with one `TrialOutsideSpaceWarning` per trial.
+A stepped float's value goes to Optuna as the nearest float that Optuna's own test of
+a relative value (`FloatDistribution._contains`) accepts and the grid reads as it; far
+from 0 some grid values have none (at low = 1e8, step = 0.3, 40 of 101): Optuna then
+asks `sample_independent`, which returns the optimizer's value unchanged (no random
+one), with one `StepResolutionWarning` per parameter.
 A RUNNING trial's stored point (above) that cannot be read, or holds a value that its
 own distribution does not (in Optuna's internal representation: a choice index past the
 end, a fractional int, a text; this sampler stores none, so another program wrote or
@@ -134,7 +139,11 @@ against Optuna 5.1; its own samplers use the same ones), and nowhere else:
                                          unique), and the storage a trial's sampled point
                                          is written to
     FrozenTrial._trial_id                `_publish`: `sample_relative` gets a FrozenTrial,
-                                         and Optuna 5's Trial has no `set_system_attr`
+                                         and Optuna 5's Trial has no `set_system_attr`;
+                                         `_hand_over`: what tells a trial from another
+                                         across studies (its number does not)
+    FloatDistribution._contains          `_optuna_space`: the test Optuna puts a relative
+                                         value to (`Trial._is_relative_param`), exactly
     samplers._base._process_constraints_after_trial
                                          `after_trial`: stores constraints_func's values
                                          exactly as Optuna's samplers do
@@ -173,7 +182,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 import numpy as np
 
-from bayesopt.integrations._optuna_space import SpaceMap, holds_internal
+from bayesopt.integrations._optuna_space import SpaceMap, holds_internal, uncontained
 from bayesopt.integrations._optuna_structure import Structure, infer_structure
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
@@ -201,7 +210,7 @@ if TYPE_CHECKING:
         threads: int | None
 
 __all__ = ["BayesoptSampler", "IndependentSamplingWarning", "MissingConstraintsWarning",
-           "TrialOutsideSpaceWarning"]
+           "StepResolutionWarning", "TrialOutsideSpaceWarning"]
 
 _MAX_SPACES = 4  # relative search spaces whose optimizers are kept
 _SAMPLED_KEY = "bayesopt:relative_params"  # a RUNNING trial's sampled point, in its system_attrs
@@ -254,6 +263,11 @@ class TrialOutsideSpaceWarning(UserWarning):
 
 class MissingConstraintsWarning(UserWarning):
     """A COMPLETE trial of a constrained study lacks its constraint values: it is not told."""
+
+
+class StepResolutionWarning(UserWarning):
+    """A stepped float's grid value has no float that Optuna's `FloatDistribution._contains`
+    accepts: the value is handed to Optuna through `sample_independent`, unchanged."""
 
 
 @dataclass
@@ -568,6 +582,10 @@ class BayesoptSampler(BaseSampler):
         self._warned: set[str] = set()
         self._refused: set[int] = set()  # trials warned about by TrialOutsideSpaceWarning
         self._unconstrained: set[int] = set()  # trials warned about by MissingConstraintsWarning
+        # (trial id, parameter) → (distribution, value): a relative value Optuna refuses
+        # (`uncontained`), for `sample_independent` to return; parameters warned about
+        self._handed: dict[tuple[int, str], tuple[BaseDistribution, Any]] = {}
+        self._unresolved: set[str] = set()
         self._served: tuple[Any, ...] | None = None  # `_study_key` of the study served
         self._lock = threading.Lock()
 
@@ -608,12 +626,41 @@ class BayesoptSampler(BaseSampler):
             point = {name: fixed.get(name, value) for name, value in sampled.items()}
             if not follower.map.outside(point):  # else pending once set, as it is told
                 _publish(study, trial, point, structure.distributions)
-            return sampled
+            refused = self._hand_over(trial, sampled, fixed, structure.distributions)
+        for name, value in refused.items():
+            warnings.warn(
+                f"BayesoptSampler: parameter {name!r} value {value!r} of "
+                f"{structure.distributions[name]!r}: no float64 number at this grid value "
+                "passes Optuna's FloatDistribution._contains ((value - low) / step within "
+                "1e-8 of an integer, finer than float64's spacing at this magnitude), so "
+                "Optuna samples it with sample_independent, which returns this value "
+                "unchanged; Optuna's own trial check (study.add_trial, create_trial) refuses "
+                "a trial holding such a value; warned once per parameter",
+                StepResolutionWarning, stacklevel=2)
+        return sampled
+
+    def _hand_over(self, trial: FrozenTrial, sampled: Mapping[str, Any],
+                   fixed: Mapping[str, Any], distributions: Mapping[str, BaseDistribution],
+                   ) -> dict[str, Any]:
+        """Keep the sampled values Optuna will refuse as relative ones (a stepped float's
+        grid value with no float `_contains` accepts: `_optuna_space` docstring) for
+        `sample_independent` to return; those of parameters not warned about yet, by name.
+        Under `_lock`."""
+        refused = {name: value for name, value in sampled.items()
+                   if name not in fixed and uncontained(distributions[name], value)}
+        for name, value in refused.items():
+            self._handed[(trial._trial_id, name)] = (distributions[name], value)
+        new = {name: value for name, value in refused.items() if name not in self._unresolved}
+        self._unresolved |= set(refused)
+        return new
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
         self._check_study(study)
         with self._lock:
+            handed = self._handed.pop((trial._trial_id, param_name), None)
+            if handed is not None and handed[0] == param_distribution:
+                return handed[1]  # the optimizer's value, which `_contains` refused
             warn = param_name not in self._warned and _has_completed(study)
             if warn:
                 self._warned.add(param_name)
@@ -631,6 +678,9 @@ class BayesoptSampler(BaseSampler):
                     values: Sequence[float] | None) -> None:
         """Evaluate and store `constraints_func` as Optuna's samplers do (module docstring);
         the optimizer is told at the next `sample_relative`, from the study."""
+        with self._lock:  # values handed over for its parameters Optuna did not ask for
+            for key in [key for key in self._handed if key[0] == trial._trial_id]:
+                del self._handed[key]
         if self._constraints_func is not None:
             func = self._constraints_func
             keys = _constraint_keys(study.get_trials(deepcopy=False,
@@ -686,6 +736,8 @@ class BayesoptSampler(BaseSampler):
         self._warned = set()
         self._refused = set()
         self._unconstrained = set()
+        self._handed = {}
+        self._unresolved = set()
 
     def _structure(self, trials: Sequence[FrozenTrial]) -> Structure:
         """`_infer` of the trials, kept while the set of COMPLETE trials is the same (a
