@@ -165,8 +165,9 @@ CostRecord = list[tuple[float, float]]  # (value, cost) of each evaluation
 
 
 def _run_bayesopt(space: dict[str, Dimension], evaluate: Evaluate, seed: int,
-                  ignore: bool) -> Record:
-    opt = Optimizer(space, seed=seed, n_initial=N_INITIAL)
+                  ignore: bool, options: OptimizerOptions | None = None) -> Record:
+    """bayesopt's run (`options`: a variant's, bench.svc_size; None: the defaults)."""
+    opt = Optimizer(space, seed=seed, n_initial=N_INITIAL, options=options)
     record: Record = []
     for _ in range(BUDGET):
         params = opt.ask()
