@@ -1534,3 +1534,32 @@ def test_holds_a_run_reads_up_to_the_first_newline_only(tmp_path, monkeypatch):
                         lambda self, *args, **kwargs: Counted(open_path(self, *args, **kwargs)))
     assert journal_module.holds_a_run(path)
     assert sum(reads) == 2 * block  # the first two blocks, not the 11 the file has
+
+
+def test_a_journal_of_0_10_0_resumes_with_the_new_option_fields_at_their_defaults(tmp_path):
+    """tests/data/journal-0.10.0.jsonl, written by bayesopt 0.10.0 (main 4c418739): a stepped
+    Integer, a log Real and a Categorical, seed 7, n_initial 10; four design points told and
+    a fifth left pending. Its header has none of the option fields 0.11.0 added (the model's
+    variance_prior, the fit's ftol, the acquisition optimizer's polish_rise_tol): read as
+    their defaults, the study resumes with its four observations and its pending point, and
+    asks the two design points 0.10.0 asked next."""
+    path = tmp_path / "journal.jsonl"
+    shutil.copy(pathlib.Path(__file__).parent / "data" / "journal-0.10.0.jsonl", path)
+    header = json.loads(path.read_text().splitlines()[0])
+    assert header["library"] == "0.10.0"
+    assert "variance_prior" not in header["config"]["options"]["model"]
+    with pytest.warns(UserWarning, match="resumed journal"):
+        opt = Optimizer.resume(path)
+    model = opt.options.model
+    assert (model.variance_prior, model.fit.ftol, opt.options.acquisition_optimizer.polish_rise_tol
+            ) == ("default", None, None)
+    assert [(o.params, o.value) for o in opt.history] == [
+        ({"lr": 0.0010698113416617511, "units": 416, "act": "tanh"}, 0.20658643865833826),
+        ({"lr": 0.007082415151216161, "units": 192, "act": "relu"}, 0.01854258484878384),
+        ({"lr": 0.042768726534293706, "units": 384, "act": "tanh"}, 0.19526872653429372),
+        ({"lr": 0.00031645769307127254, "units": 96, "act": "relu"}, 0.10733979230692872)]
+    assert opt.pending == [{"lr": 0.00016182955557586708, "units": 320, "act": "relu"}]
+    assert [opt.ask() for _ in range(2)] == [  # what 0.10.0 asked next
+        {"lr": 0.03773829742416599, "units": 32, "act": "tanh"},
+        {"lr": 0.008942877594746096, "units": 480, "act": "relu"}]
+    opt.close()
