@@ -573,7 +573,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
              "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
-             "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac")
+             "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac", "bayesopt-roulette")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -681,6 +681,11 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
         functools.partial(BayesoptAdapter, model=_optuna_priors("optuna")), ("bayesopt",)),
     "bayesopt-optprior-jac": (
         functools.partial(BayesoptAdapter, model=_optuna_priors("optuna-jacobian")),
+        ("bayesopt",)),
+    # issue 17, seventeenth round: Optuna GPSampler's choice of the acquisition search's
+    # starts, the best candidate then a draw ∝ exp(value − max) (acquisition.optimizer)
+    "bayesopt-roulette": (
+        functools.partial(BayesoptAdapter, search={"start_selection": "roulette"}),
         ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
