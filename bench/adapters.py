@@ -573,7 +573,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-n-initial-half", "bayesopt-n-initial-2d", "bayesopt-matern32",
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
              "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
-             "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac", "bayesopt-roulette")
+             "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac", "bayesopt-roulette",
+             "bayesopt-optprior-roulette")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -686,6 +687,11 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # starts, the best candidate then a draw ∝ exp(value − max) (acquisition.optimizer)
     "bayesopt-roulette": (
         functools.partial(BayesoptAdapter, search={"start_selection": "roulette"}),
+        ("bayesopt",)),
+    # both of GPSampler's differences at once: its priors (sixteenth round) and its starts
+    "bayesopt-optprior-roulette": (
+        functools.partial(BayesoptAdapter, model=_optuna_priors("optuna"),
+                          search={"start_selection": "roulette"}),
         ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
