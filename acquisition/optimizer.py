@@ -12,7 +12,10 @@ adapted to mixed spaces):
    computed only where the acquisition at the prior's std, an upper bound,
    can reach the best few (`AcquisitionObjective.screened_values`); the
    choices below are exactly those of scoring every candidate.
-2. Start L-BFGS-B from the best few. The restarts are independent, so they
+2. Start L-BFGS-B from the best few (`start_selection="best"`), or from the
+   best and a draw without replacement with p ∝ exp(a − max a) among the
+   others (`"roulette"`, Optuna GPSampler's `optimize_acqf_mixed`; every
+   candidate scored). The restarts are independent, so they
    are solved as ONE bound-constrained problem in r·d variables whose
    objective is the sum of the r acquisition values (block-diagonal
    Hessian): one scipy call, one batched surrogate evaluation per step.
