@@ -12,7 +12,10 @@ adapted to mixed spaces):
    computed only where the acquisition at the prior's std, an upper bound,
    can reach the best few (`AcquisitionObjective.screened_values`); the
    choices below are exactly those of scoring every candidate.
-2. Start L-BFGS-B from the best few. The restarts are independent, so they
+2. Start L-BFGS-B from the best few (`start_selection="best"`), or from the
+   best and a draw without replacement with p ∝ exp(a − max a) among the
+   others (`"roulette"`, Optuna GPSampler's `optimize_acqf_mixed`; every
+   candidate scored). The restarts are independent, so they
    are solved as ONE bound-constrained problem in r·d variables whose
    objective is the sum of the r acquisition values (block-diagonal
    Hessian): one scipy call, one batched surrogate evaluation per step.
@@ -63,7 +66,7 @@ from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 import numpy as np
 from scipy.optimize import minimize
 
-from acquisition.checks import check_fields, integer, optional, real, reals, rule
+from acquisition.checks import check_fields, choice, integer, optional, real, reals, rule
 from acquisition.functions import AcquisitionFunction, ExpectedImprovement
 from acquisition.memo import ValueAndGradient, lbfgsb
 from kernels.jit import cached_njit
@@ -243,6 +246,58 @@ class Domain:
         return self.project(lower + (upper - lower) * X)
 
 
+# (scores of the candidates, avoid (p, d), options, generator) → rows of the L-BFGS-B starts
+StartSelection = Callable[
+    ["_Scores", np.ndarray, "AcquisitionOptimizerOptions", np.random.Generator], list[int]]
+
+
+def _best_starts(scores: _Scores, avoid: np.ndarray, options: AcquisitionOptimizerOptions,
+                 rng: np.random.Generator) -> list[int]:
+    """The `n_restarts` best candidates, each farther than `min_distance` from `avoid` and
+    from the ones before it (`_Scores.best_distinct`); draws nothing from `rng`."""
+    return scores.best_distinct(scores.candidates[:0], np.empty(0), avoid, options)
+
+
+def _roulette_starts(scores: _Scores, avoid: np.ndarray, options: AcquisitionOptimizerOptions,
+                     rng: np.random.Generator) -> list[int]:
+    """The best start of `_best_starts`, then up to `n_restarts` − 1 candidates drawn by
+    `roulette_draw` from every candidate's value (Optuna GPSampler's choice of starts,
+    optuna 5.1.0 `optuna/_gp/optim_mixed.py`, `optimize_acqf_mixed`)."""
+    best = scores.best_distinct(scores.candidates[:0], np.empty(0), avoid, options, limit=1)
+    if not best:
+        return best
+    return best + roulette_draw(scores.scored_in_full(), best[0], options.n_restarts - 1, rng)
+
+
+def roulette_draw(values: np.ndarray, best: int, size: int,
+                  rng: np.random.Generator) -> list[int]:
+    """Rows of `values` (m,) drawn without replacement with p_i ∝ exp(a_i − max a), p = 0 at
+    `best` and at non-finite values: min(size, #{p_i > 0}) of them (fewer when exp underflows;
+    none drawn from `rng` when that is 0), by `Generator.choice(m, k, replace=False, p=p)`.
+
+    With a log-space acquisition (LogEI) p_i is EI_i relative to the largest EI.
+    """
+    finite = np.isfinite(values)
+    if not finite.any():
+        return []
+    top = np.max(values[finite])
+    weights = np.where(finite, np.exp(np.where(finite, values, top) - top), 0.0)
+    weights[best] = 0.0
+    total = weights.sum()
+    count = min(size, int(np.count_nonzero(weights)))
+    if count <= 0:
+        return []
+    drawn = rng.choice(values.size, size=count, replace=False, p=weights / total)
+    return [int(i) for i in drawn]
+
+
+# the rules that pick the L-BFGS-B starts among the scored candidates (`start_selection`)
+START_SELECTIONS: dict[str, StartSelection] = {
+    "best": _best_starts,
+    "roulette": _roulette_starts,
+}
+
+
 @dataclass(frozen=True)
 class AcquisitionOptimizerOptions:
     """Effort of the acquisition optimizer (each field checked by `acquisition.checks`)."""
@@ -276,6 +331,10 @@ class AcquisitionOptimizerOptions:
     # ftol is relative to the sum of all r starts (bench/results/small_n_step4.md)
     polish_rise_tol: float | None = field(
         default=None, metadata=rule(optional(real(0.0, low_open=True))))
+    # how the starts are picked among the candidates (`START_SELECTIONS`): "best", the
+    # n_restarts best distinct ones; "roulette", the best then a draw ∝ exp(value − max)
+    # from the ask's generator (Optuna GPSampler's rule; every candidate scored)
+    start_selection: str = field(default="best", metadata=rule(choice(START_SELECTIONS)))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -466,7 +525,7 @@ def optimize_acquisition(
         return None
     scores = _Scores(objective, candidates,
                      *objective.screened_values(candidates, options.n_restarts))
-    starts = candidates[scores.best_distinct(candidates[:0], np.empty(0), avoid, options)]
+    starts = candidates[START_SELECTIONS[options.start_selection](scores, avoid, options, rng)]
     optima = _admitted(domain, _local_search(objective, domain, starts, options)
                        if len(starts) else starts)
     optima_values = objective.values(optima) if len(optima) else np.empty(0)
@@ -512,7 +571,13 @@ class _Scores:
             chosen = _first_distinct(points, _descending_walk(values), avoid, options, limit)
             if not any(values[i] < self.floor for i in chosen):
                 return chosen
+            self.scored_in_full()
+
+    def scored_in_full(self) -> np.ndarray:
+        """Every candidate's value (m,), scoring the unscored ones first if any are."""
+        if self.floor > -np.inf:
             self.values, self.floor = self.objective.values(self.candidates), -np.inf
+        return self.values
 
 
 def _descending_head(values: np.ndarray, k: int) -> np.ndarray:

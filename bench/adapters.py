@@ -574,7 +574,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
              "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
              "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac",
-             "bayesopt-early-stops")
+             "bayesopt-early-stops", "bayesopt-roulette", "bayesopt-optprior-roulette")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -688,6 +688,16 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt-early-stops": (
         functools.partial(BayesoptAdapter, search={"polish_rise_tol": 1e-3},
                           model={"fit": _fit_options(ftol=1e-4)}),
+        ("bayesopt",)),
+    # issue 17, seventeenth round: Optuna GPSampler's choice of the acquisition search's
+    # starts, the best candidate then a draw ∝ exp(value − max) (acquisition.optimizer)
+    "bayesopt-roulette": (
+        functools.partial(BayesoptAdapter, search={"start_selection": "roulette"}),
+        ("bayesopt",)),
+    # both of GPSampler's differences at once: its priors (sixteenth round) and its starts
+    "bayesopt-optprior-roulette": (
+        functools.partial(BayesoptAdapter, model=_optuna_priors("optuna"),
+                          search={"start_selection": "roulette"}),
         ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),

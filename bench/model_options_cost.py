@@ -18,7 +18,9 @@ TuRBO-1 trust region (`OptimizerOptions(trust_region=TrustRegionOptions())`, Eri
 2019; `TRUST_REGIONS` names it); and noisy EI (`acquisition="lognei"`, Letham et al. 2019)
 and HEBO's MACE (`acquisition="mace"`, Cowen-Rivers et al. 2022); and Optuna GPSampler's
 priors with its noise floor 1e-6 (`lengthscale_prior`, `variance_prior` and
-`noise_prior="optuna"`, `bayesopt.priors`). `--variants` picks some of
+`noise_prior="optuna"`, `bayesopt.priors`); and GPSampler's choice of the acquisition
+search's starts (`AcquisitionOptimizerOptions(start_selection="roulette")`; `SEARCHES` names
+it). `--variants` picks some of
 them by name (the default is
 always measured first: the ratios are to it). The table is printed and written to
 `--out` (default: none).
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Optimizer, OptimizerOptions
 from bayesopt.argtypes import positive_int
 from bayesopt.choices import AcquisitionName
@@ -58,22 +61,27 @@ VARIANTS = {
     "mace (logei + pi + ucb front)": ModelOptions(),
     "optuna priors": ModelOptions(lengthscale_prior="optuna", variance_prior="optuna",
                                   noise_prior="optuna", fit=FitOptions(noise_bounds=(1e-6, 10.0))),
+    "roulette starts": ModelOptions(),
 }
 # variants that ask with another acquisition than the default's "logei"
 ACQUISITIONS: dict[str, AcquisitionName] = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",
                 "noisy ei (lognei)": "lognei", "mace (logei + pi + ucb front)": "mace"}
 # variants that search the acquisition inside a trust region
 TRUST_REGIONS = {"trust region (turbo-1)": TrustRegionOptions()}
+# variants that change the acquisition optimizer's options
+SEARCHES = {"roulette starts": AcquisitionOptimizerOptions(start_selection="roulette")}
 BASE = "map (default)"
 
 
 def step_seconds(model: ModelOptions, n: int, steps: int, seed: int = 0,
                  acquisition: AcquisitionName = "logei",
-                 trust_region: TrustRegionOptions | None = None) -> float:
+                 trust_region: TrustRegionOptions | None = None,
+                 search: AcquisitionOptimizerOptions | None = None) -> float:
     """Mean CPU seconds of an ask+tell step after n random observations."""
     f = Hartmann6()
-    opt = Optimizer(f.space, seed=seed, acquisition=acquisition,
-                    options=OptimizerOptions(model=model, trust_region=trust_region))
+    options = OptimizerOptions(model=model, trust_region=trust_region,
+                               acquisition_optimizer=search or AcquisitionOptimizerOptions())
+    opt = Optimizer(f.space, seed=seed, acquisition=acquisition, options=options)
     X = np.random.default_rng(seed).random((n, 6))
     opt.tell([dict(zip(f.names, map(float, x))) for x in X], [float(v) for v in np.asarray(f(X))])
     start = time.process_time()
@@ -107,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             acquisition = ACQUISITIONS.get(name, "logei")
             cells = ratio_cells(functools.partial(
                 step_seconds, model, steps=args.steps, acquisition=acquisition,
-                trust_region=TRUST_REGIONS.get(name)), sizes, base)
+                trust_region=TRUST_REGIONS.get(name), search=SEARCHES.get(name)), sizes, base)
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
             print(lines[-1], flush=True)
     emit(lines, args.out)

@@ -1087,6 +1087,13 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "carried to the log-parameters with the Jacobian (\"optuna-jacobian\"), run on "
       "hartmann6 and levy10 only; the rule, written first: "
       "bench/results/ablation_round16.md")),
+    ("Seventeenth round (issue 17): Optuna GPSampler's choice of acquisition-search starts",
+     ("bayesopt-roulette", "bayesopt-optprior-roulette"),
+     ("`roulette` = `AcquisitionOptimizerOptions(start_selection=\"roulette\")`: the best "
+      "candidate, then n_restarts − 1 L-BFGS-B starts drawn without replacement with "
+      "p ∝ exp(a − max a) (GPSampler's `optimize_acqf_mixed`, optuna 5.1.0); "
+      "`optprior-roulette` = the same with the sixteenth round's `optprior`, run on hartmann6 "
+      "only; the rule, written first: bench/results/ablation_round17.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}
