@@ -29,6 +29,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import fitting, gp, model, noisy, optimizer, propose, sampling, transforms, warping
 from bayesopt.options import OptimizerOptions
 from bayesopt.priors import BlockPrior, HyperparameterPriors, LogNormalPrior
@@ -63,11 +64,13 @@ def resolved_config(
 
 
 def _acquisition_optimizer(options: OptimizerOptions) -> dict[str, Any]:
-    """The search's settings; `polish_rise_tol` listed only when set (the defaults'
-    fingerprint stays)."""
+    """The search's settings; `polish_rise_tol` and `start_selection` listed only when set
+    (the defaults' fingerprint stays)."""
     settings = dataclasses.asdict(options.acquisition_optimizer)
     if settings["polish_rise_tol"] is None:
         del settings["polish_rise_tol"]
+    if settings["start_selection"] == "best":
+        del settings["start_selection"]
     return {**settings, "method": "L-BFGS-B", "local_scales": list(settings["local_scales"]),
             "n_incumbents": propose.N_INCUMBENTS}
 
@@ -307,6 +310,14 @@ def _model_entries(m: model.ModelOptions,
     }
 
 
+def _starts_text(a: AcquisitionOptimizerOptions) -> str:
+    """The polish's starts in the card's words (`AcquisitionOptimizerOptions.start_selection`)."""
+    if a.start_selection == "best":
+        return f"the best {a.n_restarts}"
+    return (f"{a.n_restarts} starts: the best, then draws with probability ∝ exp(value − max) "
+            f"(start_selection={a.start_selection!r}; Optuna's GPSampler)")
+
+
 def _rise_text(tol: float | None) -> str:
     """`polish_rise_tol` in the card's words ('' when not set)."""
     return "" if tol is None else f"; stopped once no start rose by more than {tol:g}"
@@ -323,7 +334,7 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
         "acquisition_optimizer": _entry(
             f"{a.n_candidates} scrambled-Sobol candidates + {a.n_local_candidates} Gaussian "
             f"perturbations (sd {list(a.local_scales)}) of the {propose.N_INCUMBENTS} best "
-            f"points; L-BFGS-B from the best {a.n_restarts} (maxiter {a.maxiter}, ftol "
+            f"points; L-BFGS-B from {_starts_text(a)} (maxiter {a.maxiter}, ftol "
             f"{a.ftol:g}{_rise_text(a.polish_rise_tol)}); {a.categorical_rounds} rounds of "
             "categorical enumeration; candidate "
             f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}",

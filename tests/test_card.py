@@ -76,8 +76,8 @@ DEFAULTS_FINGERPRINTS = {
     # past the step report said stop at, told without pruned=True: recorded "ok")
     "0.10.0": "13e2eecdaf9f9519",
     # no default changed; a journal header's options hold new option fields (the model's
-    # variance_prior, the fit's ftol, the acquisition optimizer's polish_rise_tol, each at
-    # its default), which 0.10.0 refuses naming them
+    # variance_prior, the fit's ftol, the acquisition optimizer's polish_rise_tol and
+    # start_selection, each at its default), which 0.10.0 refuses naming them
     "0.11.0": "13e2eecdaf9f9519",
 }
 

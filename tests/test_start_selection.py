@@ -164,3 +164,16 @@ def test_options_header_round_trips_and_reads_as_best_without_the_field() -> Non
     assert OptimizerOptions.from_dict(spec) == options
     del spec["acquisition_optimizer"]["start_selection"]  # a header written before the field
     assert OptimizerOptions.from_dict(spec).acquisition_optimizer.start_selection == "best"
+
+
+def test_the_fingerprint_names_roulette_starts_and_not_the_default():
+    """`start_selection` enters the card's fingerprint only when set: "best" given
+    explicitly is the defaults' fingerprint, "roulette" another (bayesopt.card)."""
+    def fingerprint(selection: str | None) -> str:
+        search = {} if selection is None else {"acquisition_optimizer":
+                                               AcquisitionOptimizerOptions(start_selection=selection)}
+        return Optimizer({"x": Real(0, 1)}, seed=0,
+                         options=OptimizerOptions(**search)).fingerprint
+
+    assert fingerprint("best") == fingerprint(None)
+    assert fingerprint("roulette") != fingerprint(None)
