@@ -61,6 +61,15 @@ def train_epoch(weights: Weights, velocity: Weights, params: Mapping[str, Any], 
             w += v
 
 
+def epoch_loss(weights: Weights, velocity: Weights, params: Mapping[str, Any], data: Data,
+               epoch: int) -> float:
+    """Train one epoch in place and return the validation loss (nan or inf: diverged)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        train_epoch(weights, velocity, params, data, epoch)
+        _, P = forward(weights, data.X_valid)
+        return float(cross_entropy(P, data.y_valid))
+
+
 def run(opt: Optimizer, data: Data, checkpoints: dict[Hashable, tuple[Weights, Weights]]) -> int:
     """Ask one run, train it from scratch or from its source's checkpoint, tell it.
     Returns the number of epochs trained."""
@@ -75,10 +84,7 @@ def run(opt: Optimizer, data: Data, checkpoints: dict[Hashable, tuple[Weights, W
         done = previous["epochs"]
     loss = float("nan")
     for epoch in range(done + 1, params["epochs"] + 1):
-        with np.errstate(over="ignore", invalid="ignore"):
-            train_epoch(weights, velocity, params, data, epoch)
-            _, P = forward(weights, data.X_valid)
-            loss = cross_entropy(P, data.y_valid)
+        loss = epoch_loss(weights, velocity, params, data, epoch)
         if not np.isfinite(loss):
             opt.tell_failure(params, f"the loss diverged in epoch {epoch}")
             return epoch - done

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from fidelity_checkpoints import N_RUNS, SPACE, Weights, initial_weights, train_epoch
-from sgd_training_loop import cross_entropy, forward, spirals
+from fidelity_checkpoints import N_RUNS, SPACE, Weights, epoch_loss, initial_weights
+from sgd_training_loop import spirals
 
 from bayesopt import Run, minimize
 
@@ -36,10 +36,7 @@ def objective(params: dict[str, Any], run: Run) -> float:
         velocity = [v.copy() for v in source_velocity]
     loss = float("nan")
     for epoch in range(done + 1, params["epochs"] + 1):
-        with np.errstate(over="ignore", invalid="ignore"):
-            train_epoch(weights, velocity, params, DATA, epoch)
-            _, P = forward(weights, DATA.X_valid)
-            loss = cross_entropy(P, DATA.y_valid)
+        loss = epoch_loss(weights, velocity, params, DATA, epoch)
         if not np.isfinite(loss):
             raise FloatingPointError(f"the loss diverged in epoch {epoch}")
         if run.report(epoch, loss):  # stopped at a rung: told as "pruned"
