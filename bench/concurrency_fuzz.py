@@ -62,6 +62,7 @@ import numpy as np
 
 from bayesopt import EvaluationFailed, Optimizer, minimize
 from bayesopt.optimizer import UnmatchedTellWarning
+from bayesopt.state import MATCH_RTOL
 from bench.robustness_fuzz import (
     DOCUMENTED,
     FAST,
@@ -104,7 +105,7 @@ def member_ops(opt: Optimizer, run: Run, rng: np.random.Generator, log: dict[str
             continue
         if op == "add":
             fresh = {k: float(rng.random()) for k in opt.space.names}
-            if _done(run, name, partial(opt.add_pending, fresh)):
+            if run.step(name, partial(add_unless_matched, opt, fresh)):
                 log["added"].append(fresh)
                 mine.append(fresh)
             continue
@@ -128,6 +129,24 @@ def member_ops(opt: Optimizer, run: Run, rng: np.random.Generator, log: dict[str
             step = steps.get(repr(point), 0) + 1
             steps[repr(point)] = step
             run.step(name, partial(opt.report, point, step, signal_of(point) + 1.0 / step))
+
+
+def add_unless_matched(opt: Optimizer, fresh: dict[str, float]) -> bool:
+    """`add_pending(fresh)`: True when added. A random point another member's pending one
+    matches by `tell`'s rule (every value within MATCH_RTOL of it) is refused as "pending
+    already", as documented: False when such a point is pending, or told or failed since
+    (in the history); the refusal stands (a fault) when none is."""
+    try:
+        opt.add_pending(fresh)
+    except ValueError as error:
+        if "is pending already" not in str(error):
+            raise
+        seen = opt.pending + [o.params for o in opt.history]
+        if not any(all(abs(fresh[k] - p[k]) <= MATCH_RTOL * abs(p[k]) for k in fresh)
+                   for p in seen if p.keys() == fresh.keys()):
+            raise
+        return False
+    return True
 
 
 def _done(run: Run, name: str, call: Callable[[], Any]) -> bool:

@@ -286,3 +286,20 @@ def test_the_concurrency_fuzz_runs_clean_and_its_check_sees_a_lost_tell():
     check_folded(opt, [log], run)
     assert any("not stored" in f for f in run.faults), run.faults
     assert any(f.startswith("counts:") for f in run.faults), run.faults
+
+
+def test_the_concurrency_fuzz_takes_a_documented_match_refusal_and_no_other():
+    """bench.concurrency_fuzz's random add_pending: a point within tell's matching
+    tolerance (MATCH_RTOL) of a pending point is refused "pending already", as documented,
+    which the fuzz counts as refused (False), not as a fault; a point clear of every
+    pending one is added (True)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bayesopt import Optimizer, Real
+    from bench.concurrency_fuzz import add_unless_matched
+
+    opt = Optimizer({"x0": Real(0, 1), "x1": Real(0, 1)}, seed=0)
+    asked = opt.ask()
+    near = {k: v * (1 + 1e-3) for k, v in asked.items()}
+    assert add_unless_matched(opt, near) is False
+    assert add_unless_matched(opt, {"x0": 0.0123, "x1": 0.987}) is True
+    assert len(opt.pending) == 2
