@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,8 @@ class PowerGammaPrior:
         else:
             scale = math.sqrt(self.inverse_rate / self.rate)
             b = 2.0 * math.sqrt(self.rate * self.inverse_rate)
+            from scipy import stats  # here: scipy.stats is not imported with bayesopt
+
             q = scale * stats.geninvgauss.rvs(self.shape, b, size=size, random_state=rng)
         return np.log(q) / self.power
 
