@@ -398,10 +398,8 @@ class _Grid:
                     f"{label}: high={high!r} is not on the grid low + i·step of low={low!r}, "
                     f"step={step!r} (high - low is {float(steps)!r} steps); give high="
                     f"{_number(below, step)} or high={_number(below + _decimal(step), step)}")
-        if n > _LATTICE_STEPS:
-            raise ValueError(f"{label}: step={step!r} makes {n} + 1 values, beyond 2**52 + 1: "
-                             "their indices encoded in [0, 1] in float64 would not decode "
-                             "back to themselves; give a larger step or narrower bounds")
+        _check_lattice_steps(label, n, f"step={step!r} makes {n} + 1 values",
+                             "give a larger step or narrower bounds")
         return grid
 
     @functools.cached_property
@@ -477,6 +475,17 @@ class _Grid:
 # the most steps a grid may have: an index i of 0..n encodes as (i + ½)/(n + 1) in float64,
 # which decodes back to i up to here (and not at 2**52 + 2**50: tests/test_stepped.py)
 _LATTICE_STEPS = 2**52
+
+
+def _check_lattice_steps(label: str, steps: int, values: str, remedy: str) -> None:
+    """ValueError unless a lattice of `steps` + 1 values (an Integer's range, a stepped
+    grid) has at most `_LATTICE_STEPS` + 1: the message names the dimension (`label`) and
+    its values (`values`, e.g. "step=2 makes 2**53 + 1 values"), states the rule, and ends
+    with `remedy`."""
+    if steps > _LATTICE_STEPS:
+        raise ValueError(
+            f"{label}: {values}, beyond 2**{_LATTICE_STEPS.bit_length() - 1} + 1: their "
+            f"indices encoded in [0, 1] in float64 would not decode back to themselves; {remedy}")
 _GRID_TOLERANCE = decimal.Decimal("1e-8")  # in steps: the least `_Grid.tolerance`
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Grid arithmetic's own context: a caller's (its precision, rounding, traps) never changes a
@@ -613,12 +622,11 @@ class Integer(_Interval):
                     "not round-trip; give bounds within ±2**53 (e.g. an index into your values)")
         if self.low > self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be <= high={self.high!r}")
-        if not self.log and self.step is None and self.high - self.low > _LATTICE_STEPS:
-            raise ValueError(
-                f"{_label(self.name)}: [{self.low!r}, {self.high!r}] holds "
-                f"{self.high - self.low} + 1 integers, beyond 2**52 + 1: encoded in [0, 1] in "
-                "float64 they would not decode back to themselves; give narrower bounds, "
-                "log=True (for low >= 1) or a step")
+        if not self.log and self.step is None:
+            _check_lattice_steps(
+                _label(self.name), self.high - self.low,
+                f"[{self.low!r}, {self.high!r}] holds {self.high - self.low} + 1 integers",
+                "give narrower bounds, log=True (for low >= 1) or a step")
         self._check_step()
         self._check_span()
 

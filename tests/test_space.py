@@ -738,6 +738,24 @@ def test_sobol_log_integer_follows_the_bins() -> None:
         assert abs(count[v] - 64 * share) <= 1
 
 
+@pytest.mark.parametrize(("build", "names"), [
+    (lambda: Integer(0, 2**53 - 1, name="seed"),
+     r"'seed': \[0, 9007199254740991\] holds 9007199254740991 \+ 1 integers"),
+    (lambda: Integer(-(2**53), 2**53, step=2, name="k"),
+     r"'k': step=2 makes 9007199254740992 \+ 1 values"),
+    # 1.75 · 2**52 steps of 2 ulps of the bounds (a finer step is refused first)
+    (lambda: Real(-7881299347898368.0, 7881299347898368.0, step=2.0, name="x"),
+     r"'x': step=2\.0 makes 7881299347898368 \+ 1 values"),
+])
+def test_too_many_values_state_one_rule(build: Any, names: str) -> None:
+    """An Integer's range and a grid's step (Integer or Real) refused for more than 2**52 + 1
+    values: each message names the key and its values, then the same rule."""
+    rule = (r", beyond 2\*\*52 \+ 1: their indices encoded in \[0, 1\] in float64 would not "
+            r"decode back to themselves; give ")
+    with pytest.raises(ValueError, match=names + rule):
+        build()
+
+
 def test_every_integer_of_the_widest_plain_range_decodes_back_to_itself():
     """An Integer holds at most 2**52 + 1 values without log or step (wider ones are refused,
     above): there every value told encodes and decodes back to itself, as stepped grids'
