@@ -521,6 +521,12 @@ def _float(x: Any) -> float:
     return float(str(x)) if isinstance(x, _SHORT_FLOATS) else float(x)
 
 
+def _read_short(x: Any) -> Any:
+    """A numpy float32 or float16 as `_float` reads it (a told Real or budget, a
+    Categorical's numeric choice); any other value unchanged."""
+    return _float(x) if isinstance(x, _SHORT_FLOATS) else x
+
+
 def _number(x: decimal.Decimal, step: float) -> str:
     """A decimal bound in a message, as an int for an integer step."""
     return repr(int(x)) if isinstance(step, int) else repr(float(x))
@@ -566,7 +572,7 @@ class Real(_Interval):
     def validate(self, value: Any) -> float:
         if self._grid is not None:
             return cast(float, self._check_on_grid(value))
-        value = _float(value) if isinstance(value, _SHORT_FLOATS) else value
+        value = _read_short(value)
         self._check_value(value)
         return float(value)
 
@@ -668,6 +674,10 @@ class Categorical(Dimension):
     (or `{choice: None}` for a choice without parameters) make each choice's
     dimensions conditional on it; a `Space` flattens them into dimensions
     with `when={this: choice}` (`bayesopt.conditions.flatten`).
+
+    A numpy float32 or float16 is found as the number its shortest repr writes, as a
+    Real's told value is: np.float32(0.1) is the choice 0.1 (and a choice np.float32(0.1)
+    is found by 0.1); the choice returned is the one given.
     """
 
     choices: Sequence[Hashable] | Mapping[Hashable, Mapping[str, Dimension] | None]
@@ -815,6 +825,9 @@ class Fidelity(Dimension):
     ValueError: no run evaluates a million configurations, so the brackets
     beyond the first would never start and the smallest budget would be a
     vanishing fraction of the largest.
+
+    A numpy float32 or float16 bound or told budget is the number its shortest repr writes,
+    as a Real's is (np.float32(0.9) is 0.9, not 0.8999999761581421).
     """
 
     low: float
@@ -840,7 +853,7 @@ class Fidelity(Dimension):
                              "(every run has a budget)")
         _check_finite_bounds(label, self.low, self.high)
         for key, value in (("low", self.low), ("high", self.high)):  # numpy scalars: plain
-            plain = int(value) if isinstance(value, numbers.Integral) else float(value)
+            plain = int(value) if isinstance(value, numbers.Integral) else _float(value)
             object.__setattr__(self, key, plain)  # numbers, for the journal and Fraction
             if not value > 0:
                 raise ValueError(f"{label}: {key}={value!r} must be > 0")
@@ -898,6 +911,7 @@ class Fidelity(Dimension):
         if not is_real(value):
             raise TypeError(f"{label}: budget {value!r} must be a number in "
                             f"[{self.low}, {self.high}]")
+        value = _read_short(value)
         if not (self.low <= value <= self.high):
             raise ValueError(f"{label}: budget {value!r} is outside [{self.low}, {self.high}]")
         if self.is_integer:
@@ -939,10 +953,12 @@ _NAN_KEY = _NaN()
 
 
 def _choice_key(value: Any) -> Any:
-    """The key a choice is found by: `_NAN_KEY` for a float NaN, else the value itself."""
+    """The key a choice is found by: `_NAN_KEY` for a float NaN, a numpy float32 or float16
+    the float its repr writes (`_read_short`: np.float32(0.1) is the choice 0.1), else the
+    value itself."""
     if isinstance(value, (float, np.floating)) and math.isnan(value):
         return _NAN_KEY
-    return value
+    return _read_short(value)
 
 
 def _check_choice(label: str, choice: object) -> None:
