@@ -58,6 +58,7 @@ of it as rejection alone would.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -135,6 +136,10 @@ _SCREEN_MARGIN = 1e-6
 # Entries of the descending order a walk for distinct points takes from a partial sort
 # (`_descending_walk`) before it needs the full one
 _WALK_HEAD = 64
+# `first_distinct`'s largest block of squared distances (entries of (block, p, d))
+_BLOCK_ENTRIES = 1 << 18
+# `first_distinct`'s blocks from this size on look for rows of `avoid` by their bytes first
+_KEYED_FROM = 32
 
 # X (m, d) → log of a factor in (0, 1] that damps the acquisition, and its gradient (m, d)
 Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -653,20 +658,79 @@ def first_distinct(
     limit: int | None = None,
 ) -> list[int]:
     """Indices (in `order`) of the points (m, d) farther than `min_distance` from every row
-    of `avoid` (p, d) and from every point chosen before them, up to `limit` (None: all)."""
+    of `avoid` (p, d) and from every point chosen before them, up to `limit` (None: all).
+
+    The order is read in blocks of 1, 2, 4, … indices, each checked against `avoid` at once
+    (`_Avoided`), so a walk past thousands of avoided points (a nearly exhausted finite
+    space) takes a few numpy passes, and a walk that stops at its first index computes what
+    one check would. The indices are those of checking each point alone: its squared
+    distance to a row of `avoid` or of the chosen is the sum over the row that such a
+    check computes, and it is avoided iff the least of them is ≤ min_distance²."""
     chosen: list[int] = []
     tol2 = min_distance**2
-    for index in order:
-        x = points[index]
-        taken = points[chosen]
-        if avoid.shape[0] and np.min(np.sum((avoid - x) ** 2, axis=1)) <= tol2:
-            continue
-        if taken.shape[0] and np.min(np.sum((taken - x) ** 2, axis=1)) <= tol2:
-            continue
-        chosen.append(int(index))
-        if len(chosen) == limit:
-            break
-    return chosen
+    avoided = _Avoided(avoid, tol2)
+    walk = iter(order)
+    size, most = 1, max(1, _BLOCK_ENTRIES // max(1, avoid.size))
+    while True:
+        block = np.fromiter(itertools.islice(walk, size), dtype=np.int64)
+        if not block.size:
+            return chosen
+        for index in block[~avoided.near(points[block])]:
+            x = points[index]
+            if chosen and np.min(np.sum((points[chosen] - x) ** 2, axis=1)) <= tol2:
+                continue
+            chosen.append(int(index))
+            if len(chosen) == limit:
+                return chosen
+        size = min(2 * size, most)
+
+
+class _Avoided:
+    """Which rows x of X (b, d) have min over the rows a of `avoid` (p, d) of
+    Σ_j (a_j − x_j)² ≤ tol2 (False where that minimum is NaN: with a NaN in `avoid` or x).
+
+    Where `avoid` and x are finite and tol2 ≥ 0, an x equal bit for bit to a row of `avoid`
+    is near without its distances (that row's sum is 0 and none is NaN): found by binary
+    search in `avoid`'s rows sorted as bytes, built for blocks of `_KEYED_FROM` rows or
+    more (walks that stop early never build it). The other rows' distances are computed."""
+
+    def __init__(self, avoid: np.ndarray, tol2: float) -> None:
+        self.avoid = avoid
+        self.tol2 = tol2
+        self._keys: np.ndarray | None = None  # (p,) avoid's rows as bytes, sorted
+
+    def near(self, X: np.ndarray) -> np.ndarray:
+        """(b,) bool for X (b, d)."""
+        if not self.avoid.shape[0]:
+            return np.zeros(X.shape[0], dtype=bool)
+        near = self._equal(X)
+        rest = ~near
+        squared = np.sum((self.avoid[None, :, :] - X[rest][:, None, :]) ** 2, axis=2)  # (r, p)
+        near[rest] = np.min(squared, axis=1) <= self.tol2
+        return near
+
+    def _equal(self, X: np.ndarray) -> np.ndarray:
+        """(b,) whether each row of X is finite and equal to a row of `avoid`, where every
+        row of `avoid` is finite and tol2 ≥ 0 (all False otherwise, and for small X)."""
+        equal = np.zeros(X.shape[0], dtype=bool)
+        if X.shape[0] < _KEYED_FROM or not self.tol2 >= 0.0:
+            return equal
+        if self._keys is None:
+            finite = bool(np.isfinite(self.avoid).all())
+            self._keys = np.sort(_row_bytes(self.avoid)) if finite else np.empty(0)
+        if not self._keys.size:
+            return equal
+        keys = _row_bytes(X)
+        found = self._keys[np.minimum(np.searchsorted(self._keys, keys), self._keys.size - 1)]
+        equal[:] = (found == keys) & np.isfinite(X).all(axis=1)
+        return equal
+
+
+def _row_bytes(X: np.ndarray) -> np.ndarray:
+    """(n,) the rows of X (n, d) as void scalars of their float64 bytes (equal iff equal
+    bit for bit; sorted and searched by their bytes)."""
+    rows = np.ascontiguousarray(X, dtype=np.float64)
+    return rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).reshape(-1)
 
 
 def _local_search(

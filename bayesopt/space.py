@@ -398,10 +398,8 @@ class _Grid:
                     f"{label}: high={high!r} is not on the grid low + i·step of low={low!r}, "
                     f"step={step!r} (high - low is {float(steps)!r} steps); give high="
                     f"{_number(below, step)} or high={_number(below + _decimal(step), step)}")
-        if n > _LATTICE_STEPS:
-            raise ValueError(f"{label}: step={step!r} makes {n} + 1 values, beyond 2**52 + 1: "
-                             "their indices encoded in [0, 1] in float64 would not decode "
-                             "back to themselves; give a larger step or narrower bounds")
+        _check_lattice_steps(label, n, f"step={step!r} makes {n} + 1 values",
+                             "give a larger step or narrower bounds")
         return grid
 
     @functools.cached_property
@@ -477,6 +475,17 @@ class _Grid:
 # the most steps a grid may have: an index i of 0..n encodes as (i + ½)/(n + 1) in float64,
 # which decodes back to i up to here (and not at 2**52 + 2**50: tests/test_stepped.py)
 _LATTICE_STEPS = 2**52
+
+
+def _check_lattice_steps(label: str, steps: int, values: str, remedy: str) -> None:
+    """ValueError unless a lattice of `steps` + 1 values (an Integer's range, a stepped
+    grid) has at most `_LATTICE_STEPS` + 1: the message names the dimension (`label`) and
+    its values (`values`, e.g. "step=2 makes 2**53 + 1 values"), states the rule, and ends
+    with `remedy`."""
+    if steps > _LATTICE_STEPS:
+        raise ValueError(
+            f"{label}: {values}, beyond 2**{_LATTICE_STEPS.bit_length() - 1} + 1: their "
+            f"indices encoded in [0, 1] in float64 would not decode back to themselves; {remedy}")
 _GRID_TOLERANCE = decimal.Decimal("1e-8")  # in steps: the least `_Grid.tolerance`
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Grid arithmetic's own context: a caller's (its precision, rounding, traps) never changes a
@@ -510,6 +519,12 @@ def _float(x: Any) -> float:
     float64 value 0.10000000149011612: what a float32 config array or tensor means), any
     other real number float(x)."""
     return float(str(x)) if isinstance(x, _SHORT_FLOATS) else float(x)
+
+
+def _read_short(x: Any) -> Any:
+    """A numpy float32 or float16 as `_float` reads it (a told Real or budget, a
+    Categorical's numeric choice); any other value unchanged."""
+    return _float(x) if isinstance(x, _SHORT_FLOATS) else x
 
 
 def _number(x: decimal.Decimal, step: float) -> str:
@@ -557,7 +572,7 @@ class Real(_Interval):
     def validate(self, value: Any) -> float:
         if self._grid is not None:
             return cast(float, self._check_on_grid(value))
-        value = _float(value) if isinstance(value, _SHORT_FLOATS) else value
+        value = _read_short(value)
         self._check_value(value)
         return float(value)
 
@@ -613,12 +628,11 @@ class Integer(_Interval):
                     "not round-trip; give bounds within ±2**53 (e.g. an index into your values)")
         if self.low > self.high:
             raise ValueError(f"{_label(self.name)}: low={self.low!r} must be <= high={self.high!r}")
-        if not self.log and self.step is None and self.high - self.low > _LATTICE_STEPS:
-            raise ValueError(
-                f"{_label(self.name)}: [{self.low!r}, {self.high!r}] holds "
-                f"{self.high - self.low} + 1 integers, beyond 2**52 + 1: encoded in [0, 1] in "
-                "float64 they would not decode back to themselves; give narrower bounds, "
-                "log=True (for low >= 1) or a step")
+        if not self.log and self.step is None:
+            _check_lattice_steps(
+                _label(self.name), self.high - self.low,
+                f"[{self.low!r}, {self.high!r}] holds {self.high - self.low} + 1 integers",
+                "give narrower bounds, log=True (for low >= 1) or a step")
         self._check_step()
         self._check_span()
 
@@ -660,6 +674,10 @@ class Categorical(Dimension):
     (or `{choice: None}` for a choice without parameters) make each choice's
     dimensions conditional on it; a `Space` flattens them into dimensions
     with `when={this: choice}` (`bayesopt.conditions.flatten`).
+
+    A numpy float32 or float16 is found as the number its shortest repr writes, as a
+    Real's told value is: np.float32(0.1) is the choice 0.1 (and a choice np.float32(0.1)
+    is found by 0.1); the choice returned is the one given.
     """
 
     choices: Sequence[Hashable] | Mapping[Hashable, Mapping[str, Dimension] | None]
@@ -807,6 +825,9 @@ class Fidelity(Dimension):
     ValueError: no run evaluates a million configurations, so the brackets
     beyond the first would never start and the smallest budget would be a
     vanishing fraction of the largest.
+
+    A numpy float32 or float16 bound or told budget is the number its shortest repr writes,
+    as a Real's is (np.float32(0.9) is 0.9, not 0.8999999761581421).
     """
 
     low: float
@@ -832,7 +853,7 @@ class Fidelity(Dimension):
                              "(every run has a budget)")
         _check_finite_bounds(label, self.low, self.high)
         for key, value in (("low", self.low), ("high", self.high)):  # numpy scalars: plain
-            plain = int(value) if isinstance(value, numbers.Integral) else float(value)
+            plain = int(value) if isinstance(value, numbers.Integral) else _float(value)
             object.__setattr__(self, key, plain)  # numbers, for the journal and Fraction
             if not value > 0:
                 raise ValueError(f"{label}: {key}={value!r} must be > 0")
@@ -890,6 +911,7 @@ class Fidelity(Dimension):
         if not is_real(value):
             raise TypeError(f"{label}: budget {value!r} must be a number in "
                             f"[{self.low}, {self.high}]")
+        value = _read_short(value)
         if not (self.low <= value <= self.high):
             raise ValueError(f"{label}: budget {value!r} is outside [{self.low}, {self.high}]")
         if self.is_integer:
@@ -931,10 +953,12 @@ _NAN_KEY = _NaN()
 
 
 def _choice_key(value: Any) -> Any:
-    """The key a choice is found by: `_NAN_KEY` for a float NaN, else the value itself."""
+    """The key a choice is found by: `_NAN_KEY` for a float NaN, a numpy float32 or float16
+    the float its repr writes (`_read_short`: np.float32(0.1) is the choice 0.1), else the
+    value itself."""
     if isinstance(value, (float, np.floating)) and math.isnan(value):
         return _NAN_KEY
-    return value
+    return _read_short(value)
 
 
 def _check_choice(label: str, choice: object) -> None:

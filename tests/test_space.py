@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
+from bayesopt import Optimizer
 from bayesopt.space import (
     Categorical,
     Dimension,
@@ -738,6 +739,24 @@ def test_sobol_log_integer_follows_the_bins() -> None:
         assert abs(count[v] - 64 * share) <= 1
 
 
+@pytest.mark.parametrize(("build", "names"), [
+    (lambda: Integer(0, 2**53 - 1, name="seed"),
+     r"'seed': \[0, 9007199254740991\] holds 9007199254740991 \+ 1 integers"),
+    (lambda: Integer(-(2**53), 2**53, step=2, name="k"),
+     r"'k': step=2 makes 9007199254740992 \+ 1 values"),
+    # 1.75 · 2**52 steps of 2 ulps of the bounds (a finer step is refused first)
+    (lambda: Real(-7881299347898368.0, 7881299347898368.0, step=2.0, name="x"),
+     r"'x': step=2\.0 makes 7881299347898368 \+ 1 values"),
+])
+def test_too_many_values_state_one_rule(build: Any, names: str) -> None:
+    """An Integer's range and a grid's step (Integer or Real) refused for more than 2**52 + 1
+    values: each message names the key and its values, then the same rule."""
+    rule = (r", beyond 2\*\*52 \+ 1: their indices encoded in \[0, 1\] in float64 would not "
+            r"decode back to themselves; give ")
+    with pytest.raises(ValueError, match=names + rule):
+        build()
+
+
 def test_every_integer_of_the_widest_plain_range_decodes_back_to_itself():
     """An Integer holds at most 2**52 + 1 values without log or step (wider ones are refused,
     above): there every value told encodes and decodes back to itself, as stepped grids'
@@ -749,3 +768,53 @@ def test_every_integer_of_the_widest_plain_range_decodes_back_to_itself():
         values = [int(v) for v in rng.integers(low, high, 20_000, endpoint=True)]
         values += [low, low + 1, high - 1, high]
         assert dimension.decode(dimension.encode(values)) == values, (low, high)
+
+
+# ----------------------------------------------------------- float32 and float16 scalars
+# A numpy float32 or float16 is the number its shortest repr writes (np.float32(0.1) is
+# 0.1), for a Fidelity's bounds and told budgets and a Categorical's numeric choices as
+# for a Real's bounds, steps and told values (tests/test_stepped.py).
+
+
+@pytest.mark.parametrize("short", [np.float32, np.float16])
+def test_a_fidelitys_short_float_bounds_are_their_reprs(short: type) -> None:
+    """Fidelity(np.float32(0.1), np.float32(0.9)) had bounds 0.10000000149011612 and
+    0.8999999761581421, and asked budgets such as 0.29999999205271405."""
+    given = Fidelity(short(0.1), short(0.9), name="fraction")
+    assert (given.low, given.high) == (0.1, 0.9)
+    asks = [Optimizer({"x": Real(0, 1), "fraction": dim}, seed=0, n_initial=3).ask(4)
+            for dim in (given, Fidelity(0.1, 0.9, name="fraction"))]
+    assert asks[0] == asks[1]
+
+
+@pytest.mark.parametrize("short", [np.float32, np.float16])
+def test_a_told_short_float_budget_is_its_repr(short: type) -> None:
+    budget = Fidelity(0.1, 0.3, eta=2, name="fraction").validate(short(0.3))
+    assert budget == 0.3 and type(budget) is float  # np.float32(0.3) is 0.30000001192092896
+
+
+@pytest.mark.parametrize("short", [np.float32, np.float16])
+def test_a_short_float_finds_its_numeric_choice(short: type) -> None:
+    """A float32 told for the choice 0.1 was refused ("value np.float32(0.1) is not one of
+    [0.1, 0.2, 0.3]"), and 0.1 for the choice np.float32(0.1); each now finds the choice
+    given, which is what validate returns."""
+    plain = Categorical([0.1, 0.2, 0.3], name="rate")
+    assert plain.validate(short(0.2)) == 0.2 and type(plain.validate(short(0.2))) is float
+    assert plain.index_of(short(0.3)) == 2
+    narrow = Categorical([short(0.1), short(0.2)], name="rate")
+    assert type(narrow.validate(0.2)) is short and narrow.validate(0.2) == short(0.2)
+    with pytest.raises(ValueError, match=r"'rate': choice 0\.1 appears more than once"):
+        Categorical([short(0.1), 0.1], name="rate")
+    with pytest.raises(ValueError, match=r"'rate': value np\.float\d+\(0\.4\) is not one of"):
+        plain.validate(short(0.4))
+
+
+def test_a_point_told_in_float32_is_the_asked_one() -> None:
+    """A float32 config array's row told for an asked point (a Categorical's choice and a
+    Fidelity's budget) is that point: no longer pending, its budget and choice as asked."""
+    space = {"rate": Categorical([0.1, 0.2, 0.3]), "fraction": Fidelity(0.1, 0.9)}
+    opt = Optimizer(space, seed=0)
+    asked = opt.ask()
+    opt.tell({key: np.float32(value) for key, value in asked.items()}, 1.0)
+    assert opt.history[-1].params == asked
+    assert not opt.pending
