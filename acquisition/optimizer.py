@@ -20,6 +20,9 @@ adapted to mixed spaces):
    objective is the sum of the r acquisition values (block-diagonal
    Hessian): one scipy call, one batched surrogate evaluation per step.
    Integer columns are relaxed; categorical columns are held fixed.
+   With `incumbent_start` one more local search starts at the incumbent (an
+   observed point), as its own problem: the other starts' optima stay the same
+   (the warm start of Optuna GPSampler's `optimize_acqf_mixed`).
 3. Categoricals: enumerate each categorical's values coordinate-wise at
    every local optimum, keep the best, and run the continuous step again
    (a few alternating rounds). A categorical of more than
@@ -67,7 +70,16 @@ from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 import numpy as np
 from scipy.optimize import minimize
 
-from acquisition.checks import check_fields, choice, integer, optional, real, reals, rule
+from acquisition.checks import (
+    boolean,
+    check_fields,
+    choice,
+    integer,
+    optional,
+    real,
+    reals,
+    rule,
+)
 from acquisition.functions import AcquisitionFunction, ExpectedImprovement
 from acquisition.memo import ValueAndGradient, lbfgsb
 from kernels.jit import cached_njit
@@ -340,6 +352,11 @@ class AcquisitionOptimizerOptions:
     # n_restarts best distinct ones; "roulette", the best then a draw ∝ exp(value − max)
     # from the ask's generator (Optuna GPSampler's rule; every candidate scored)
     start_selection: str = field(default="best", metadata=rule(choice(START_SELECTIONS)))
+    # True: one local search more, started at the incumbent (the observed point of
+    # `ModelOptions.incumbent`, passed by the caller as `optimize_acquisition`'s
+    # `warm_start`) and run as its own problem, so the n_restarts others are unchanged
+    # (Optuna GPSampler's warm start at the best observed trial)
+    incumbent_start: bool = field(default=False, metadata=rule(boolean()))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -519,11 +536,15 @@ def optimize_acquisition(
     objective: AcquisitionObjective, domain: Domain, rng: np.random.Generator,
     incumbents: np.ndarray, avoid: np.ndarray,
     options: AcquisitionOptimizerOptions = AcquisitionOptimizerOptions(),
+    warm_start: np.ndarray | None = None,
 ) -> Proposal | None:
     """Best feasible point not within `min_distance` of `avoid`; None if every try was a duplicate.
 
     incumbents: (k, d) good observed points to search around; avoid: (p, d)
-    observed and pending points.
+    observed and pending points; warm_start: (d,) a feasible point one more local search
+    starts at, after the selected starts' and as its own problem (their optima stay the
+    same), its optimum ranked after theirs — the caller passes the incumbent when
+    `options.incumbent_start` — or None.
     """
     candidates = candidate_pool(domain, rng, incumbents, options)
     if not len(candidates):
@@ -531,8 +552,11 @@ def optimize_acquisition(
     scores = _Scores(objective, candidates,
                      *objective.screened_values(candidates, options.n_restarts))
     starts = candidates[START_SELECTIONS[options.start_selection](scores, avoid, options, rng)]
-    optima = _admitted(domain, _local_search(objective, domain, starts, options)
-                       if len(starts) else starts)
+    optima = _local_search(objective, domain, starts, options) if len(starts) else starts
+    if warm_start is not None:
+        optima = np.concatenate([
+            optima, _local_search(objective, domain, warm_start[None, :].copy(), options)])
+    optima = _admitted(domain, optima)
     optima_values = objective.values(optima) if len(optima) else np.empty(0)
     chosen = scores.best_distinct(optima, optima_values, avoid, options, limit=1)
     if not len(chosen):

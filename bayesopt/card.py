@@ -64,13 +64,15 @@ def resolved_config(
 
 
 def _acquisition_optimizer(options: OptimizerOptions) -> dict[str, Any]:
-    """The search's settings; `polish_rise_tol` and `start_selection` listed only when set
-    (the defaults' fingerprint stays)."""
+    """The search's settings; `polish_rise_tol`, `start_selection` and `incumbent_start`
+    listed only when set (the defaults' fingerprint stays)."""
     settings = dataclasses.asdict(options.acquisition_optimizer)
     if settings["polish_rise_tol"] is None:
         del settings["polish_rise_tol"]
     if settings["start_selection"] == "best":
         del settings["start_selection"]
+    if not settings["incumbent_start"]:
+        del settings["incumbent_start"]
     return {**settings, "method": "L-BFGS-B", "local_scales": list(settings["local_scales"]),
             "n_incumbents": propose.N_INCUMBENTS}
 
@@ -311,11 +313,17 @@ def _model_entries(m: model.ModelOptions,
 
 
 def _starts_text(a: AcquisitionOptimizerOptions) -> str:
-    """The polish's starts in the card's words (`AcquisitionOptimizerOptions.start_selection`)."""
+    """The polish's starts in the card's words (`AcquisitionOptimizerOptions.start_selection`
+    and `incumbent_start`)."""
     if a.start_selection == "best":
-        return f"the best {a.n_restarts}"
-    return (f"{a.n_restarts} starts: the best, then draws with probability ∝ exp(value − max) "
-            f"(start_selection={a.start_selection!r}; Optuna's GPSampler)")
+        chosen = f"the best {a.n_restarts}"
+    else:
+        chosen = (f"{a.n_restarts} starts: the best, then draws with probability "
+                  f"∝ exp(value − max) (start_selection={a.start_selection!r}; Optuna's GPSampler)")
+    if not a.incumbent_start:
+        return chosen
+    return (f"{chosen}, and one more from the incumbent's observed point, searched on its own "
+            "(incumbent_start; Optuna GPSampler's warm start)")
 
 
 def _rise_text(tol: float | None) -> str:

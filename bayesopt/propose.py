@@ -511,7 +511,7 @@ class Proposal:
         options = self.settings.options.acquisition_optimizer
         proposal = optimize_acquisition(
             objective, self._domain(), self.rng, self._incumbents(), avoid,
-            options.for_data_size(self.data.y.shape[0]),
+            options.for_data_size(self.data.y.shape[0]), self._warm_start(),
         )
         if proposal is not None:
             return proposal.x
@@ -835,6 +835,19 @@ class Proposal:
         length = side_length(y, self.settings.n_initial, int(continuous.sum()), options)
         centre = self.data.X[self.model.incumbent_index(rows)]
         return box(centre, self.model.lengthscales, length, continuous)
+
+    def _warm_start(self) -> np.ndarray | None:
+        """Where `AcquisitionOptimizerOptions.incumbent_start` starts one more local search:
+        the observed point of the incumbent rule (`ModelOptions.incumbent`,
+        `SurrogateModel.incumbent_index`; the trust region's centre), among the feasible
+        rows under outcome constraints (`_feasible_rows`). None when the option is off or
+        no observed row is feasible."""
+        if not self.settings.options.acquisition_optimizer.incumbent_start:
+            return None
+        rows = self._feasible_rows()
+        if rows is not None and not rows.any():
+            return None
+        return self.data.X[self.model.incumbent_index(rows), : self.space.n_columns]
 
     def _incumbents(self) -> np.ndarray:
         """The best observations to search around; the feasible ones (`_feasible_rows`) first

@@ -574,7 +574,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
              "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
              "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac",
-             "bayesopt-early-stops", "bayesopt-roulette", "bayesopt-optprior-roulette")
+             "bayesopt-early-stops", "bayesopt-roulette", "bayesopt-optprior-roulette",
+             "bayesopt-incumbent-start")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -699,6 +700,10 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
         functools.partial(BayesoptAdapter, model=_optuna_priors("optuna"),
                           search={"start_selection": "roulette"}),
         ("bayesopt",)),
+    # issue 17, nineteenth round: Optuna GPSampler's warm start, one more local search of
+    # the acquisition started at the incumbent's observed point (acquisition.optimizer)
+    "bayesopt-incumbent-start": (
+        functools.partial(BayesoptAdapter, search={"incumbent_start": True}), ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

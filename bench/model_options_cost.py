@@ -19,8 +19,9 @@ TuRBO-1 trust region (`OptimizerOptions(trust_region=TrustRegionOptions())`, Eri
 and HEBO's MACE (`acquisition="mace"`, Cowen-Rivers et al. 2022); and Optuna GPSampler's
 priors with its noise floor 1e-6 (`lengthscale_prior`, `variance_prior` and
 `noise_prior="optuna"`, `bayesopt.priors`); and GPSampler's choice of the acquisition
-search's starts (`AcquisitionOptimizerOptions(start_selection="roulette")`; `SEARCHES` names
-it). `--variants` picks some of
+search's starts (`AcquisitionOptimizerOptions(start_selection="roulette")`) and its warm
+start, one more local search from the incumbent (`incumbent_start=True`; `SEARCHES` names
+them). `--variants` picks some of
 them by name (the default is
 always measured first: the ratios are to it). The table is printed and written to
 `--out` (default: none).
@@ -62,6 +63,7 @@ VARIANTS = {
     "optuna priors": ModelOptions(lengthscale_prior="optuna", variance_prior="optuna",
                                   noise_prior="optuna", fit=FitOptions(noise_bounds=(1e-6, 10.0))),
     "roulette starts": ModelOptions(),
+    "incumbent start": ModelOptions(),
 }
 # variants that ask with another acquisition than the default's "logei"
 ACQUISITIONS: dict[str, AcquisitionName] = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",
@@ -69,7 +71,8 @@ ACQUISITIONS: dict[str, AcquisitionName] = {"hedge (logei + ucb)": "hedge", "ker
 # variants that search the acquisition inside a trust region
 TRUST_REGIONS = {"trust region (turbo-1)": TrustRegionOptions()}
 # variants that change the acquisition optimizer's options
-SEARCHES = {"roulette starts": AcquisitionOptimizerOptions(start_selection="roulette")}
+SEARCHES = {"roulette starts": AcquisitionOptimizerOptions(start_selection="roulette"),
+            "incumbent start": AcquisitionOptimizerOptions(incumbent_start=True)}
 BASE = "map (default)"
 
 

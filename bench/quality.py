@@ -1094,6 +1094,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "p ∝ exp(a − max a) (GPSampler's `optimize_acqf_mixed`, optuna 5.1.0); "
       "`optprior-roulette` = the same with the sixteenth round's `optprior`, run on hartmann6 "
       "only; the rule, written first: bench/results/ablation_round17.md")),
+    ("Nineteenth round (issue 17): Optuna GPSampler's warm start at the best observed point",
+     ("bayesopt-incumbent-start",),
+     ("`incumbent-start` = `AcquisitionOptimizerOptions(incumbent_start=True)`: the default's "
+      "8 L-BFGS-B starts and one more, at the observed point of the incumbent rule (the best "
+      "posterior mean), searched on its own (GPSampler's warm start, optuna 5.1.0 "
+      "`optimize_acqf_mixed`); the rule, written first: bench/results/ablation_round19.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

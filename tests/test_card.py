@@ -116,6 +116,8 @@ OPTION_CHANGES = {
         acquisition_optimizer=AcquisitionOptimizerOptions(n_candidates=2047)),
     "full candidates until": OptimizerOptions(
         acquisition_optimizer=AcquisitionOptimizerOptions(full_candidates_until=400)),
+    "incumbent start": OptimizerOptions(
+        acquisition_optimizer=AcquisitionOptimizerOptions(incumbent_start=True)),
 }
 
 

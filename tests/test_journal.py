@@ -1540,8 +1540,8 @@ def test_a_journal_of_0_10_0_resumes_with_the_new_option_fields_at_their_default
     """tests/data/journal-0.10.0.jsonl, written by bayesopt 0.10.0 (main 4c418739): a stepped
     Integer, a log Real and a Categorical, seed 7, n_initial 10; four design points told and
     a fifth left pending. Its header has none of the option fields 0.11.0 added (the model's
-    variance_prior, the fit's ftol, the acquisition optimizer's polish_rise_tol and
-    start_selection): read as
+    variance_prior, the fit's ftol, the acquisition optimizer's polish_rise_tol,
+    start_selection and incumbent_start): read as
     their defaults, the study resumes with its four observations and its pending point, and
     asks the two design points 0.10.0 asked next."""
     path = tmp_path / "journal.jsonl"
@@ -1553,8 +1553,8 @@ def test_a_journal_of_0_10_0_resumes_with_the_new_option_fields_at_their_default
         opt = Optimizer.resume(path)
     model = opt.options.model
     search = opt.options.acquisition_optimizer
-    assert (model.variance_prior, model.fit.ftol, search.polish_rise_tol, search.start_selection
-            ) == ("default", None, None, "best")
+    assert (model.variance_prior, model.fit.ftol, search.polish_rise_tol, search.start_selection,
+            search.incumbent_start) == ("default", None, None, "best", False)
     assert [(o.params, o.value) for o in opt.history] == [
         ({"lr": 0.0010698113416617511, "units": 416, "act": "tanh"}, 0.20658643865833826),
         ({"lr": 0.007082415151216161, "units": 192, "act": "relu"}, 0.01854258484878384),
