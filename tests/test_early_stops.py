@@ -204,3 +204,15 @@ def test_the_early_stops_variant_changes_the_two_settings_and_nothing_else() -> 
         d, acquisition_optimizer=replace(d.acquisition_optimizer, polish_rise_tol=1e-3),
         model=replace(d.model, fit=replace(d.model.fit, ftol=1e-4)))
     assert "bayesopt-early-stops" in ABLATIONS
+
+
+def test_the_polish_rise_variant_changes_the_polish_rule_and_nothing_else() -> None:
+    from dataclasses import replace
+
+    space = {"x": Real(0.0, 1.0), "y": Real(-1.0, 1.0)}
+    default = Optimizer(space, seed=0)
+    adapter = OPTIMIZERS["bayesopt-polish-rise"][0](space, 0, default.n_initial)
+    d = default.options
+    assert adapter.opt.options == replace(  # type: ignore[attr-defined]
+        d, acquisition_optimizer=replace(d.acquisition_optimizer, polish_rise_tol=1e-3))
+    assert "bayesopt-polish-rise" in ABLATIONS
