@@ -38,7 +38,7 @@ from bayesopt.priors import HyperparameterPriors
 from bayesopt.test_functions import Hartmann6
 from bench import overhead
 from bench.adapters import OPTIMIZERS
-from bench.quality import ABLATIONS
+from bench.quality import ABLATION_ROUNDS, ABLATIONS
 
 DIM = 6
 
@@ -216,3 +216,4 @@ def test_the_polish_rise_variant_changes_the_polish_rule_and_nothing_else() -> N
     assert adapter.opt.options == replace(  # type: ignore[attr-defined]
         d, acquisition_optimizer=replace(d.acquisition_optimizer, polish_rise_tol=1e-3))
     assert "bayesopt-polish-rise" in ABLATIONS
+    assert any("bayesopt-polish-rise" in members for _, members, _ in ABLATION_ROUNDS)
