@@ -574,8 +574,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
              "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
              "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac",
-             "bayesopt-early-stops", "bayesopt-roulette", "bayesopt-optprior-roulette",
-             "bayesopt-incumbent-start")
+             "bayesopt-early-stops", "bayesopt-polish-rise", "bayesopt-roulette",
+             "bayesopt-optprior-roulette", "bayesopt-incumbent-start")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -689,6 +689,11 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt-early-stops": (
         functools.partial(BayesoptAdapter, search={"polish_rise_tol": 1e-3},
                           model={"fit": _fit_options(ftol=1e-4)}),
+        ("bayesopt",)),
+    # issue 18, ablation round 18: the polish rule of bayesopt-early-stops alone (the MAP
+    # fit at its default tolerance)
+    "bayesopt-polish-rise": (
+        functools.partial(BayesoptAdapter, search={"polish_rise_tol": 1e-3}),
         ("bayesopt",)),
     # issue 17, seventeenth round: Optuna GPSampler's choice of the acquisition search's
     # starts, the best candidate then a draw ∝ exp(value − max) (acquisition.optimizer)

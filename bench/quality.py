@@ -1094,6 +1094,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "p ∝ exp(a − max a) (GPSampler's `optimize_acqf_mixed`, optuna 5.1.0); "
       "`optprior-roulette` = the same with the sixteenth round's `optprior`, run on hartmann6 "
       "only; the rule, written first: bench/results/ablation_round17.md")),
+    ("Eighteenth round (issue 18, judged by issue 17's rule): the polish's stopping rule alone",
+     ("bayesopt-polish-rise",),
+     ("`polish-rise` = `AcquisitionOptimizerOptions(polish_rise_tol=1e-3)`: the batched local "
+      "search of the acquisition also ends after the first iteration in which no start's log "
+      "EI rose by more than 1e-3 (bench/results/small_n_step4.md); the rule, written first: "
+      "bench/results/ablation_round18.md")),
     ("Nineteenth round (issue 17): Optuna GPSampler's warm start at the best observed point",
      ("bayesopt-incumbent-start",),
      ("`incumbent-start` = `AcquisitionOptimizerOptions(incumbent_start=True)`: the default's "
