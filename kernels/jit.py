@@ -1,16 +1,18 @@
 """Numba loops cached on disk, compiled with full garbage collections deferred; a loop
 compiled twice, serial and parallel, chosen per call by the thread budget.
 
-Python's cyclic collector (CPython `gc`, "Garbage Collector interface") collects
-generation 0 after threshold0 net allocations, generation 1 after threshold1 collections
-of generation 0, and the full heap (generation 2) after threshold2 collections of
-generation 1 once the objects that survived since the last full collection number more
-than a quarter of the long-lived ones. Compiling a loop creates hundreds of thousands of
-objects that live for the whole compilation (Numba's IR, types and LLVM wrappers), so that
-condition keeps coming true, and each full collection walks every object of the process
-(numpy, scipy and Numba hold ~150,000): `cached_njit` loops defer full collections while
-they compile (`full_collections_deferred`); generations 0 and 1 collect throughout, and the
-first full collection after the compilation frees what the deferred ones would have.
+Python's cyclic collector collects generation 0 after threshold0 net allocations,
+generation 1 after threshold1 collections of generation 0, and the whole heap (generation
+2) after threshold2 collections of generation 1 once the objects that survived since the
+last full collection number more than a quarter of the long-lived ones (the Python
+documentation of `gc.set_threshold`; the quarter rule: CPython 3.11, Modules/gcmodule.c,
+"long_lived_pending"). Compiling a loop creates objects by the hundred thousand that live
+for the whole compilation (Numba's IR, types, LLVM wrappers), so that condition keeps
+coming true, and each full collection walks every object of the process, numpy's, scipy's
+and Numba's modules included: `cached_njit` loops defer full collections while they compile
+(`full_collections_deferred`). Generations 0 and 1 collect throughout, reference counting
+frees what is not in a cycle, and the first full collection after the compilation frees
+what the deferred ones would have.
 """
 
 from __future__ import annotations
@@ -71,11 +73,12 @@ class _DeferringCompiler(Compiler):
 
     def compile_extra(self, func: Any) -> Any:
         with full_collections_deferred():
-            return super().compile_extra(func)
+            return super().compile_extra(func)  # type: ignore[no-untyped-call]
 
     def compile_ir(self, func_ir: Any, lifted: Any = (), lifted_from: Any = None) -> Any:
         with full_collections_deferred():
-            return super().compile_ir(func_ir, lifted, lifted_from)
+            return super().compile_ir(  # type: ignore[no-untyped-call]
+                func_ir, lifted, lifted_from)
 
 
 def cached_njit(**options: Any) -> Callable[[F], F]:

@@ -120,13 +120,12 @@ def thresholds() -> Any:
 
 def test_deferral_nests_and_restores_after_an_error(thresholds: tuple[int, int, int]) -> None:
     deferred = (700, 10, DEFERRED_THRESHOLD2)
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(ZeroDivisionError), full_collections_deferred():
+        assert gc.get_threshold() == deferred
         with full_collections_deferred():
             assert gc.get_threshold() == deferred
-            with full_collections_deferred():
-                assert gc.get_threshold() == deferred
-            assert gc.get_threshold() == deferred  # the inner block restores nothing
-            _ = 1 / 0
+        assert gc.get_threshold() == deferred  # the inner block restores nothing
+        _ = 1 / 0
     assert gc.get_threshold() == thresholds
 
 
