@@ -1,10 +1,26 @@
-"""Compile a Numba loop twice: serial and parallel, chosen per call by the thread budget."""
+"""Numba loops cached on disk, compiled with full garbage collections deferred; a loop
+compiled twice, serial and parallel, chosen per call by the thread budget.
+
+Python's cyclic collector collects generation 0 after threshold0 net allocations,
+generation 1 after threshold1 collections of generation 0, and the whole heap (generation
+2) after threshold2 collections of generation 1 once the objects that survived since the
+last full collection number more than a quarter of the long-lived ones (the Python
+documentation of `gc.set_threshold`; the quarter rule: CPython 3.11, Modules/gcmodule.c,
+"long_lived_pending"). Compiling a loop creates objects by the hundred thousand that live
+for the whole compilation (Numba's IR, types, LLVM wrappers), so that condition keeps
+coming true, and each full collection walks every object of the process, numpy's, scipy's
+and Numba's modules included: `cached_njit` loops defer full collections while they compile
+(`full_collections_deferred`). Generations 0 and 1 collect throughout, reference counting
+frees what is not in a cycle, and the first full collection after the compilation frees
+what the deferred ones would have.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import functools
+import gc
 import os
 import types
 import warnings
@@ -13,6 +29,7 @@ from typing import Any, TypeVar, cast
 
 import numba
 from numba import njit
+from numba.core.compiler import Compiler
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +39,46 @@ class CompileCacheWarning(RuntimeWarning):
 
 
 _cache_refused = False  # whether CompileCacheWarning was given in this process
+
+# threshold2 while a loop compiles: more generation-1 collections than one compilation makes
+DEFERRED_THRESHOLD2 = 2**30
+_deferring: list[tuple[int, int, int]] = []  # the thresholds to restore, while deferring
+
+
+@contextlib.contextmanager
+def full_collections_deferred() -> Iterator[None]:
+    """Within the block, Python's collector runs no full (generation 2) collection by itself:
+    threshold2 is `DEFERRED_THRESHOLD2`, thresholds 0 and 1 as they were (module docstring).
+    Nested blocks share the outermost one's; at its end the thresholds it found come back,
+    unless something else set others meanwhile (those stay)."""
+    if _deferring:
+        yield
+        return
+    found = gc.get_threshold()
+    deferred = (found[0], found[1], DEFERRED_THRESHOLD2)
+    gc.set_threshold(*deferred)
+    _deferring.append(found)
+    try:
+        yield
+    finally:
+        _deferring.pop()
+        if gc.get_threshold() == deferred:
+            gc.set_threshold(*found)
+
+
+class _DeferringCompiler(Compiler):
+    """Numba's standard pipeline (the same passes, the same code), run within
+    `full_collections_deferred`. Numba compiles under its global compiler lock, one
+    compilation at a time in the process, so the blocks never interleave across threads."""
+
+    def compile_extra(self, func: Any) -> Any:
+        with full_collections_deferred():
+            return super().compile_extra(func)  # type: ignore[no-untyped-call]
+
+    def compile_ir(self, func_ir: Any, lifted: Any = (), lifted_from: Any = None) -> Any:
+        with full_collections_deferred():
+            return super().compile_ir(  # type: ignore[no-untyped-call]
+                func_ir, lifted, lifted_from)
 
 
 def cached_njit(**options: Any) -> Callable[[F], F]:
@@ -38,13 +95,18 @@ def cached_njit(**options: Any) -> Callable[[F], F]:
     is then compiled without the cache, in every process on first use, and one
     `CompileCacheWarning` per process names the directory and NUMBA_CACHE_DIR.
 
+    The loop compiles through Numba's standard pipeline with full garbage collections
+    deferred (``pipeline_class``, `_DeferringCompiler`; module docstring): the same passes,
+    so the same machine code, and the on-disk cache's key (the signature, the target and
+    the loop's bytecode) does not involve the pipeline.
+
     Numba's C-callable wrapper of the loop is not generated (``no_cfunc_wrapper=True``,
     one of Numba's CPU target options): it serves only to pass the dispatcher as a
     first-class function value into other jitted code, which this project never does,
     and it is part of what every loop's first compilation costs
     (bench/results/cold_start.md). Calls from Python and from other loops do not use it.
     """
-    options = {"no_cfunc_wrapper": True, **options}
+    options = {"no_cfunc_wrapper": True, "pipeline_class": _DeferringCompiler, **options}
 
     def decorate(func: F) -> F:
         try:
