@@ -43,7 +43,8 @@ T = TypeVar("T")
 KNOWN_ROUNDINGS = {
     "139f4735e2b5": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), SkylakeX; also an AMD EPYC with "
                     "AVX-512 (Zen 4, OpenBLAS's SkylakeX kernels), whose asks differ: its Numba "
-                    "loops round otherwise (KNOWN_LOOP_ROUNDINGS)",
+                    "loops round otherwise (KNOWN_LOOP_ROUNDINGS), and some asks with as few as "
+                    "12 observations by a routine not found",
     "e5e94fbf78c2": "scipy 1.18.1 wheel (OpenBLAS 0.3.31.dev), SkylakeX",
     "ae70241127e6": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), AMD EPYC (Haswell kernels)",
 }
