@@ -8,12 +8,20 @@ factor differently; L-BFGS-B carries such a difference into other hyperparameter
 then into other asks. scipy 1.18.1's wheels (OpenBLAS 0.3.31.dev) round unlike 1.17.1's
 (OpenBLAS 0.3.30) on the same CPU.
 
+The library's own Numba loops are part of it too: Numba compiles them for the CPU it runs
+on, and the triangular solves of kernels.cholesky are compiled with fastmath, so LLVM may
+reorder the sums of their inner products, and how (vector width, interleave) is its
+tuning for that CPU. An AMD EPYC with AVX-512 (Zen 4) gets OpenBLAS's SkylakeX kernels,
+and the dpotrf digest of a SkylakeX, but Numba's code for it rounds L⁻¹b unlike the code
+for a SkylakeX from the 17th row on: asks made with more than 16 observations differ.
+
 So a test that guards "this change did not alter the asks" keeps the asks recorded on
 each rounding seen and asks that a run equal one of them bit for bit. A run equal to none
-fails with the digest of this LAPACK's rounding (of one Cholesky factor that the two
-builds round differently): either the change moved the asks, or this LAPACK rounds
-unlike every recorded one, and then its asks are recorded (with code that asks what main
-asks), never compared loosely.
+fails with two digests of this platform's rounding, of one Cholesky factor that the two
+scipy builds round differently (`lapack_rounding`) and of one solve by the Numba loop
+(`loop_rounding`): either the change moved the asks, or this platform rounds unlike every
+recorded one, and then its asks are recorded (with code that asks what main asks), never
+compared loosely.
 """
 
 from __future__ import annotations
@@ -27,13 +35,26 @@ import numpy as np
 import pytest
 from scipy.linalg import lapack
 
+from kernels.cholesky import CholeskyFactor
+
 T = TypeVar("T")
 
 # digest → where it was seen (the CPU matters too: OpenBLAS picks kernels per CPU)
 KNOWN_ROUNDINGS = {
-    "139f4735e2b5": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), SkylakeX",
+    "139f4735e2b5": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), SkylakeX; also an AMD EPYC with "
+                    "AVX-512 (Zen 4, OpenBLAS's SkylakeX kernels), whose asks differ: its Numba "
+                    "loops round otherwise (KNOWN_LOOP_ROUNDINGS), and some asks with as few as "
+                    "12 observations by a routine not found",
     "e5e94fbf78c2": "scipy 1.18.1 wheel (OpenBLAS 0.3.31.dev), SkylakeX",
     "ae70241127e6": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), AMD EPYC (Haswell kernels)",
+}
+
+# digest → the CPUs Numba compiled the loop for where it was seen: on the AMD EPYC with
+# AVX-512 (znver4), and there with NUMBA_CPU_NAME set to each CPU named (which for
+# skylake-avx512 asks what was recorded on a SkylakeX)
+KNOWN_LOOP_ROUNDINGS = {
+    "489b7cca0a1f": "Numba 0.68.1 for skylake-avx512, icelake-server, sapphirerapids",
+    "cf297800cacb": "Numba 0.68.1 for znver4 (AMD EPYC with AVX-512), znver3, znver2, haswell",
 }
 
 
@@ -47,11 +68,22 @@ def lapack_rounding() -> str:
     return hashlib.sha256(np.ascontiguousarray(np.tril(L)).tobytes()).hexdigest()[:12]
 
 
+def loop_rounding() -> str:
+    """A digest of L⁻¹1 solved by kernels.cholesky's Numba forward substitution (one
+    right-hand side) for the 64×64 lower-triangular L with 2 on its diagonal and
+    1/(1 + i + j) below it: its entries are correctly rounded quotients, the same on every
+    platform, so equal digests, equal rounding of that loop's sums."""
+    i = np.arange(64, dtype=np.float64)
+    L = np.tril(1.0 / (1.0 + i[:, None] + i[None, :]), -1) + 2.0 * np.eye(64)  # (64, 64)
+    z = CholeskyFactor(L, lower=True).solve_lower(np.ones(64))  # (64,)
+    return hashlib.sha256(np.ascontiguousarray(z).tobytes()).hexdigest()[:12]
+
+
 def assert_asks_one_of(asks: Sequence[T], recorded: Mapping[str, Sequence[T]],
                        equal: Callable[[T, T], bool] = operator.eq) -> None:
     """`asks` equal one of the `recorded` lists (where they were recorded → asks), ask by
     ask by `equal`; otherwise the test fails naming the first ask that differs from each
-    record and this LAPACK's rounding digest."""
+    record and this platform's two rounding digests."""
     first_difference = {}
     for where, want in recorded.items():
         pairs = list(zip(asks, want))
@@ -61,5 +93,6 @@ def assert_asks_one_of(asks: Sequence[T], recorded: Mapping[str, Sequence[T]],
             (i for i, (got, ask) in enumerate(pairs) if not equal(got, ask)), len(pairs))
     pytest.fail(f"the asks equal none of the recorded ones (first differing ask, by record: "
                 f"{first_difference}); this LAPACK's rounding digest is {lapack_rounding()} "
-                f"(known: {KNOWN_ROUNDINGS}): either the change moved the asks, or this "
-                f"LAPACK rounds unlike every recorded one and its asks are to be recorded")
+                f"(known: {KNOWN_ROUNDINGS}), the Numba loop's {loop_rounding()} (known: "
+                f"{KNOWN_LOOP_ROUNDINGS}): either the change moved the asks, or this "
+                f"platform rounds unlike every recorded one and its asks are to be recorded")

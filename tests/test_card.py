@@ -271,27 +271,36 @@ def test_journal_header_holds_version_fingerprint_and_resolved_config(tmp_path):
 # written by 0.3.0: 201 observations of _bumpy told at once to Optimizer(JOURNAL_SPACE, seed=0)
 JOURNAL_0_3_0 = ROOT / "tests" / "data" / "journal-0.3.0.jsonl"
 JOURNAL_SPACE = {f"x{i}": Real(0.0, 1.0) for i in range(4)}
-# what 0.3.0 asks next, per LAPACK rounding (tests/lapack_rounding.py): recorded when the
-# journal was made (scipy 1.17.1, SkylakeX), and by 0.3.0's own code (8334b5f8) resuming
-# it on an AMD EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels)
+# what 0.3.0 asks next, per rounding (tests/lapack_rounding.py): recorded when the journal
+# was made (scipy 1.17.1, SkylakeX), and by 0.3.0's own code (8334b5f8) resuming it on an
+# AMD EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels) and on an AMD EPYC with AVX-512
+# (scipy 1.17.1, OpenBLAS's SkylakeX kernels, Numba's code for znver4)
 ASKED_BY_0_3_0 = {
     "scipy 1.17.1": [{"x0": 0.07044685376360767, "x1": 0.23367506742607658,
                       "x2": 0.630208610720264, "x3": 0.5705913866014054}],
     "scipy 1.17.1, AMD EPYC": [{"x0": 0.07044685376360772, "x1": 0.23367506742607674,
                                 "x2": 0.6302086107202644, "x3": 0.5705913866014055}],
+    "scipy 1.17.1, AMD EPYC (AVX-512)": [{"x0": 0.07044685376360764, "x1": 0.23367506742607647,
+                                          "x2": 0.630208610720264, "x3": 0.5705913866014054}],
 }
 # what an optimizer with 0.3.0's options told the journal's observations asks first: the
-# journal's writer where it was written; main at e1290939 on an AMD EPYC
+# journal's writer where it was written; main at e1290939 on an AMD EPYC, and on an AMD EPYC
+# with AVX-512, where it asks what 0.3.0 resuming the journal asks (its LAPACK fits the θ
+# the journal recorded)
 TWINS_ASKED_AT_201 = {
     "scipy 1.17.1": ASKED_BY_0_3_0["scipy 1.17.1"],
     "scipy 1.17.1, AMD EPYC": [{"x0": 0.070446842150356, "x1": 0.23367507048802666,
                                 "x2": 0.6302086115896975, "x3": 0.5705913876437224}],
+    "scipy 1.17.1, AMD EPYC (AVX-512)": [{"x0": 0.07044685376360764, "x1": 0.23367506742607647,
+                                          "x2": 0.630208610720264, "x3": 0.5705913866014054}],
 }
-# what 0.3.0's code (8334b5f8), resuming the journal on an AMD EPYC, asks after its ask and
+# what 0.3.0's code (8334b5f8), resuming the journal on each AMD EPYC, asks after its ask and
 # the 20 others of the refit test are told (n = 222, its refit)
 ASKED_AT_222_BY_0_3_0 = {
     "scipy 1.17.1, AMD EPYC": [{"x0": 0.1186675931173213, "x1": 0.1777005855592548,
                                 "x2": 0.5941080355251789, "x3": 0.5511931008018732}],
+    "scipy 1.17.1, AMD EPYC (AVX-512)": [{"x0": 0.11866759311629571, "x1": 0.17770058555780188,
+                                          "x2": 0.5941080355278248, "x3": 0.5511931008015154}],
 }
 
 
@@ -302,7 +311,7 @@ def _bumpy(x: np.ndarray) -> float:
 def test_a_journal_written_by_0_3_0_resumes_with_its_candidate_schedule(tmp_path):
     """A journal stores every option's value, so 0.3.0's full_candidates_until = 400 and
     refit_growth = 0.1 come back with it and the resumed run asks what 0.3.0 asked next
-    (recorded when the journal was made, and by 0.3.0 on each LAPACK rounding) — not what
+    (recorded when the journal was made, and by 0.3.0 on each rounding) — not what
     today's default, told the same 201 observations, asks."""
     journal = tmp_path / "run.jsonl"
     shutil.copy(JOURNAL_0_3_0, journal)
@@ -325,8 +334,8 @@ def test_a_journal_written_by_0_3_0_refits_on_its_writers_schedule(tmp_path):
     asks, which is not what an optimizer with today's refit_growth asks. Where the journal
     was written that is what an optimizer with 0.3.0's options, told the same, asks; on
     another LAPACK rounding the resumed run keeps the θ its journal recorded while such a
-    twin fits its own at n = 201, their asks differ in the last digits, and what 0.3.0 asks
-    there was recorded by 0.3.0's own code."""
+    twin fits its own at n = 201, their asks differ in the last digits; what 0.3.0 asks on
+    each rounding other than the writer's was recorded by 0.3.0's own code."""
     journal = tmp_path / "run.jsonl"
     shutil.copy(JOURNAL_0_3_0, journal)
     resumed = Optimizer.resume(journal, append=False)
@@ -440,9 +449,10 @@ def test_the_card_states_the_prior_the_model_uses(space, options, d):
 JOURNAL_FIDELITY = ROOT / "tests" / "data" / "journal-0.4.0-fidelity.jsonl"
 STUDY_FIDELITY = ROOT / "tests" / "data" / "study-0.4.0-fidelity.jsonl"
 FINGERPRINT_BEFORE = "8455d266e8751236"  # their header's, stating d = 2
-# what the journal's writer asks next, per LAPACK rounding (tests/lapack_rounding.py):
-# recorded when it was made (scipy 1.17.1, SkylakeX), and by c80ee6c's own code resuming it
-# on an AMD EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels)
+# what the journal's writer asks next, per rounding (tests/lapack_rounding.py): recorded
+# when it was made (scipy 1.17.1, SkylakeX), and by c80ee6c's own code resuming it on an AMD
+# EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels); on an AMD EPYC with AVX-512 c80ee6c asks
+# the first (8 observations: the Numba loops round alike up to 16 rows)
 ASKED_NEXT = {
     "scipy 1.17.1": [{"x": 0.36083821386442144, "y": 0.8552418995073888, "epochs": 1}],
     "scipy 1.17.1, AMD EPYC": [{"x": 0.3608382103154751, "y": 0.8552419316849041, "epochs": 1}],
