@@ -156,7 +156,7 @@ class DropAfterCommit:
     def __init__(self, target: int) -> None:
         self.target = target
         self.armed = threading.Event()
-        self.dropped = threading.Event()  # set once a commit's answer was swallowed
+        self.dropped = threading.Event()  # set once a commit's answer reached it, swallowed
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         threading.Thread(target=self._accept, daemon=True).start()
@@ -195,15 +195,19 @@ class DropAfterCommit:
             server.sendall(data)
             if commit:
                 self.armed.clear()
-                self.dropped.set()
                 _close(client)
                 return
         _close(server)
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket, cut: threading.Event) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, cut: threading.Event) -> None:
+        """Server to client, until `cut`: what arrives after it is the armed COMMIT's answer
+        (the client sends a statement only once the previous one is answered), so the
+        server has finished the COMMIT when `dropped` is set — a test reading the study on
+        another connection waits for it (the old session's COMMIT may otherwise still be
+        in flight, and a read that takes no lock sees the study as it was)."""
         while data := _receive(source):
             if cut.is_set():
+                self.dropped.set()
                 break
             try:
                 sink.sendall(data)

@@ -1870,7 +1870,7 @@ def test_postgres_commit_whose_answer_is_lost_is_not_appended_twice(
     storage.create_or_attach("s", {})
     proxy.arm()
     assert storage.append("s", [{"n": 0}, {"n": 1}]) == 0
-    assert proxy.dropped.is_set()
+    assert proxy.dropped.wait(30)
     assert storage.append("s", [{"n": 2}]) == 2
     assert storage.read("s") == [{"n": 0}, {"n": 1}, {"n": 2}]
     storage.close()
@@ -1895,7 +1895,7 @@ def test_postgres_a_commit_whose_answer_is_lost_for_good_says_the_outcome_is_unk
     with pytest.raises(OutcomeUnknown, match=r"whether the 2 event\(s\) were appended is "
                                              r"unknown \(once or not at all\)"):
         storage.append("s", [{"n": 0}, {"n": 1}])
-    assert proxy.dropped.is_set()
+    assert proxy.dropped.wait(30)
     assert storage.read("s") == [{"n": 0}, {"n": 1}]
     server.stop()
     try:
@@ -1926,7 +1926,7 @@ def test_postgres_a_deletion_whose_commit_answer_is_lost_for_good_says_the_outco
     with pytest.raises(OutcomeUnknown, match=r"(?s)deleting study 's' failed.*whether study 's' "
                                              r"was deleted is unknown.*lists 's' if it was not"):
         storage.delete_study("s")
-    assert proxy.dropped.is_set()
+    assert proxy.dropped.wait(30)
     assert storage.studies() == ["kept"]  # it was deleted
     server.stop()
     try:

@@ -261,7 +261,7 @@ def test_postgres_deletion_whose_commit_answer_is_lost_returns(
         storage.create_or_attach("kept", {})
         proxy.arm()
         storage.delete_study("s")  # committed; its answer lost; the retry finds the token
-        assert proxy.dropped.is_set()
+        assert proxy.dropped.wait(30)
         assert storage.studies() == ["kept"]
     finally:
         storage.close()
