@@ -574,8 +574,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-interleave-10", "bayesopt-smoothness-select",
              "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
              "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac",
-             "bayesopt-early-stops", "bayesopt-polish-rise", "bayesopt-roulette",
-             "bayesopt-optprior-roulette", "bayesopt-incumbent-start")
+             "bayesopt-early-stops", "bayesopt-polish-rise", "bayesopt-polish-rise-1e-4",
+             "bayesopt-roulette", "bayesopt-optprior-roulette", "bayesopt-incumbent-start")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -694,6 +694,10 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # fit at its default tolerance)
     "bayesopt-polish-rise": (
         functools.partial(BayesoptAdapter, search={"polish_rise_tol": 1e-3}),
+        ("bayesopt",)),
+    # issue 18, ablation round 20: the same rule at its milder setting, 1e-4
+    "bayesopt-polish-rise-1e-4": (
+        functools.partial(BayesoptAdapter, search={"polish_rise_tol": 1e-4}),
         ("bayesopt",)),
     # issue 17, seventeenth round: Optuna GPSampler's choice of the acquisition search's
     # starts, the best candidate then a draw ∝ exp(value − max) (acquisition.optimizer)

@@ -1106,6 +1106,13 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "8 L-BFGS-B starts and one more, at the observed point of the incumbent rule (the best "
       "posterior mean), searched on its own (GPSampler's warm start, optuna 5.1.0 "
       "`optimize_acqf_mixed`); the rule, written first: bench/results/ablation_round19.md")),
+    ("Twentieth round (issue 18, judged by issue 17's rule): the polish's stopping rule at 1e-4",
+     ("bayesopt-polish-rise-1e-4",),
+     ("`polish-rise-1e-4` = `AcquisitionOptimizerOptions(polish_rise_tol=1e-4)`: the "
+      "eighteenth round's rule at its milder setting, the batched local search ending after "
+      "the first iteration in which no start's log EI rose by more than 1e-4 "
+      "(bench/results/small_n_step4.md); the rule, written first: "
+      "bench/results/ablation_round20.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}
