@@ -127,4 +127,4 @@ def scrambled_sobol(dim: int, n: int, seed: int) -> np.ndarray:
     points[0] = shift
     for k in range(m):  # Gray-code order: points 2^k..2^(k+1)−1 mirror 0..2^k−1, ⊕ column k
         points[1 << k: 2 << k] = points[(1 << k) - 1::-1] ^ v[:, k]
-    return points[:n] * (1.0 / 2**BITS)
+    return cast(np.ndarray, points[:n] * (1.0 / 2**BITS))
