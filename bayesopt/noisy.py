@@ -66,6 +66,7 @@ from scipy.special import ndtri
 from acquisition.functions import LogExpectedImprovement
 from bayesopt.gp import VARIANCE_FLOOR, GaussianProcess
 from bayesopt.model import FANTASY_NOISE, SurrogateModel
+from bayesopt.sobol import MAXDIM as SOBOL_MAXDIM
 from bayesopt.space import scrambled_sobol, sobol_seed
 from bayesopt.warping import WarpedGaussianProcess
 from kernels import CholeskyFactor
@@ -91,12 +92,10 @@ class SampleLogEI(LogExpectedImprovement):
 def sobol_normals(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """E: (n, count) standard normals from the first `count` points of an n-dimensional
     scrambled Sobol sequence (inverse CDF), scrambled by an integer seed drawn from `rng`."""
-    from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when used
-
-    if n > qmc.Sobol.MAXDIM:  # one dimension per observation; scipy's direction numbers end
+    if n > SOBOL_MAXDIM:  # one dimension per observation; the direction numbers end
         raise ValueError(
             f"acquisition='lognei' draws its samples from an n-dimensional Sobol sequence, "
-            f"which scipy provides for n <= {qmc.Sobol.MAXDIM} observations; this model has "
+            f"which exists for n <= {SOBOL_MAXDIM} observations; this model has "
             f"n={n}: use acquisition='logei' (its incumbent, the best posterior mean, is "
             f"noise-aware too)"
         )

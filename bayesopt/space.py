@@ -63,6 +63,7 @@ from bayesopt.conditions import (
     normalize_when,
     parent_classes_by_pattern,
 )
+from bayesopt.sobol import scrambled_sobol
 from bayesopt.validation import is_real, key_names, key_problems, unknown_keywords
 from kernels.kernel import INACTIVE_VALUE
 
@@ -78,19 +79,6 @@ def sobol_seed(rng: np.random.Generator) -> int:
     is not part of the generator's state — a journal could not restore it and resumed runs
     would diverge."""
     return int(rng.integers(2**63 - 1))
-
-
-def scrambled_sobol(dim: int, n: int, seed: int) -> np.ndarray:
-    """The first n points (n, dim) in [0, 1) of the scrambled Sobol sequence of `seed`
-    (scipy.stats.qmc; Owen 1998), drawn as the smallest power of two ≥ n (Sobol's balance
-    properties hold for powers of two) and truncated, so a longer draw with the same seed
-    begins with the points of a shorter one."""
-    if n <= 0:
-        return np.empty((0, dim))
-    from scipy.stats import qmc  # scipy.stats takes ~0.3 s to import; only pay when sampling
-
-    sampler = qmc.Sobol(dim, scramble=True, seed=seed)
-    return cast(np.ndarray, sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n])
 
 
 _H = TypeVar("_H", bound=Hashable)  # a Categorical's choice, as its constructor's types say
