@@ -463,6 +463,13 @@ class _Grid:
 # the most steps a grid may have: an index i of 0..n encodes as (i + ½)/(n + 1) in float64,
 # which decodes back to i up to here (and not at 2**52 + 2**50: tests/test_stepped.py)
 _LATTICE_STEPS = 2**52
+_GRID_TOLERANCE = decimal.Decimal("1e-8")  # in steps: the least `_Grid.tolerance`
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Grid arithmetic's own context: a caller's (its precision, rounding, traps) never changes a
+# grid. 60 digits hold exactly the sums and products of two 17-digit reprs and an index.
+_DECIMALS = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX,
+                            Emin=decimal.MIN_EMIN, traps=[decimal.InvalidOperation,
+                                                          decimal.DivisionByZero])
 
 
 def _check_lattice_steps(label: str, steps: int, values: str, remedy: str) -> None:
@@ -474,13 +481,6 @@ def _check_lattice_steps(label: str, steps: int, values: str, remedy: str) -> No
         raise ValueError(
             f"{label}: {values}, beyond 2**{_LATTICE_STEPS.bit_length() - 1} + 1: their "
             f"indices encoded in [0, 1] in float64 would not decode back to themselves; {remedy}")
-_GRID_TOLERANCE = decimal.Decimal("1e-8")  # in steps: the least `_Grid.tolerance`
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-# Grid arithmetic's own context: a caller's (its precision, rounding, traps) never changes a
-# grid. 60 digits hold exactly the sums and products of two 17-digit reprs and an index.
-_DECIMALS = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX,
-                            Emin=decimal.MIN_EMIN, traps=[decimal.InvalidOperation,
-                                                          decimal.DivisionByZero])
 
 
 def _ulp(low: float, high: float) -> float:
