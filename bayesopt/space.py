@@ -1404,8 +1404,8 @@ class Space:
         return U
 
     def sobol(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """The first n points of a scrambled Sobol sequence (scipy.stats.qmc), encoded:
-        (n, n_columns).
+        """The first n points of a scrambled Sobol sequence (`bayesopt.sobol`:
+        scipy.stats.qmc's points), encoded: (n, n_columns).
 
         Drawn as the smallest power of two ≥ n (Sobol's balance properties
         hold for powers of two) and truncated.
