@@ -136,6 +136,27 @@ class LinearConstraint:
         slack = _ROUNDING * (math.fsum(abs(t) for t in terms) + abs(self.bound))
         return lhs <= self.bound + slack if self.sense == "<=" else lhs >= self.bound - slack
 
+    def holds(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """`__call__`'s verdicts on n points at once: `values` maps each of the
+        constraint's dimensions to its (n,) float values; returns (n,) bool.
+
+        The sum of the m terms and of their magnitudes M = Σ|a_j x_j| + |bound| are taken
+        in numpy, whose rounding errors, with the slack's and the comparison's, stay
+        below 4(m + 2)·ε·M (ε the machine epsilon; floating-point summation error, Higham
+        2002, *Accuracy and Stability of Numerical Algorithms*, Sec. 4.2). A point whose
+        distance to the threshold is not larger than that (or is not finite) is judged
+        by `__call__` itself, so every verdict is `__call__`'s."""
+        terms = np.stack([a * values[name] for name, a in self.coefficients.items()], axis=1)
+        magnitude = np.sum(np.abs(terms), axis=1) + abs(self.bound)
+        lhs = np.sum(terms, axis=1)
+        slack = _ROUNDING * magnitude
+        room = self.bound + slack - lhs if self.sense == "<=" else lhs - (self.bound - slack)
+        unsure = ~(np.abs(room) > 4 * (terms.shape[1] + 2) * sys.float_info.epsilon * magnitude)
+        held: np.ndarray = room >= 0.0
+        for i in np.flatnonzero(unsure):
+            held[i] = self({name: float(column[i]) for name, column in values.items()})
+        return held
+
     def as_upper_bound(self) -> tuple[dict[str, float], float]:
         """The same constraint as Σ a_j x_j ≤ b (a ≥ constraint negated)."""
         sign = 1.0 if self.sense == "<=" else -1.0
@@ -256,10 +277,26 @@ class InputConstraints:
         return f"the feasible= callable {_callable_name(broken)} (it returned False)"
 
     def mask(self, U: np.ndarray) -> np.ndarray:
-        """Which encoded rows U: (n, d) decode to admitted points: (n,) bool."""
+        """Which encoded rows U: (n, d) decode to admitted points: (n,) bool, each row's
+        verdict that of `__call__`: the linear constraints judged for all rows at once
+        (`LinearConstraint.holds`), then the callables in order on the rows that satisfy
+        every linear one, each called only while the ones before it admit the row."""
+        held = np.ones(U.shape[0], dtype=bool)
         if U.shape[0] == 0:
-            return np.zeros(0, dtype=bool)
-        return np.array([self(params) for params in self.space.decode(U)], dtype=bool)
+            return held
+        if self.linear:
+            index = dict(zip(self.space.names, zip(self.space.dimensions, self.space.slices)))
+            names = {name for constraint in self.linear for name in constraint.coefficients}
+            values = {name: np.asarray(index[name][0].decode(U[:, index[name][1]]), dtype=float)
+                      for name in names}
+            for constraint in self.linear:
+                held &= constraint.holds(
+                    {name: values[name] for name in constraint.coefficients})
+        if self.callables:
+            rows = np.flatnonzero(held)
+            for row, params in zip(rows, self.space.decode(U[rows])):
+                held[row] = all(self._admits(function, params) for function in self.callables)
+        return held
 
     def check_not_empty(self) -> None:
         """Raise InfeasibleSpaceError unless some of `_CHECK_SAMPLE` Sobol points is admitted."""
@@ -416,3 +453,15 @@ def _check_linear(space: Space, constraint: LinearConstraint) -> None:
             raise ValueError(f"LinearConstraint: dimension {name!r} is log-scaled, where the "
                              "encoding is not affine; express the constraint as a feasible= "
                              "callable (honoured by rejection)")
+    # the magnitude of the terms and the bound over the box stays below a quarter of the
+    # largest double, so that no sum of `LinearConstraint.__call__` or `holds` (their
+    # differences included) overflows
+    reach = abs(constraint.bound)
+    for name, a in constraint.coefficients.items():
+        low, high = float(dims[name].low), float(dims[name].high)  # type: ignore[attr-defined]
+        reach += abs(a) * max(abs(low), abs(high))
+    if not reach <= sys.float_info.max / 4:
+        raise ValueError(f"LinearConstraint {constraint}: its terms reach {reach:g} within the "
+                         "dimensions' bounds, past a quarter of the largest double (4.5e307), "
+                         "where its sums could overflow; scale the coefficients and the bound "
+                         "down")

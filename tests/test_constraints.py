@@ -32,6 +32,7 @@ from bayesopt import (
     Real,
     minimize,
 )
+from bayesopt.feasibility import InputConstraints
 from bayesopt.model import ModelOptions
 from bayesopt.optimizer import ResumeWarning
 from bayesopt.space import Space
@@ -1236,3 +1237,79 @@ def test_a_linear_constraint_holds_on_its_bound_in_decimal_up_to_rounding() -> N
     seen = {(o.params["a"], o.params["b"]) for o in result.history}
     assert result.stop_reason == "space_exhausted"
     assert seen == {(a / 10, b / 10) for a in range(4) for b in range(4) if a + b <= 3}
+
+
+def _one_by_one(constraints: InputConstraints, U: np.ndarray) -> np.ndarray:
+    """The reference: `__call__` on each decoded row, as `mask` judged before."""
+    return np.array([constraints(params) for params in constraints.space.decode(U)], dtype=bool)
+
+
+def test_mask_gives_each_row_the_verdict_of_judging_it_alone() -> None:
+    """`InputConstraints.mask` judges the linear constraints of all rows at once
+    (`LinearConstraint.holds`, numpy sums with the rows near the bound judged again
+    exactly): every verdict is `__call__`'s — random rows, rows within a few ulps of the
+    bound on both sides (0.1 + 0.2 ≤ 0.3 holds by the slack, 0.2 + 1e-12 does not), an
+    Integer, ≥ and negative coefficients, magnitudes near the float range's end."""
+    space = Space({"a": Real(0, 1), "b": Real(-2, 3), "k": Integer(-5, 40),
+                   "big": Real(-1e300, 1e300), "c": Categorical(["p", "q"])})
+    rules = [LinearConstraint({"a": 1, "b": 1}, "<=", 0.3),
+             LinearConstraint({"a": 3, "b": -1, "k": 0.5}, ">=", 0.1),
+             LinearConstraint({"big": 10, "a": 1}, "<=", 1e300),
+             LinearConstraint({"k": 1, "a": -0.25}, "<=", 20)]
+    rng = np.random.default_rng(0)
+    U = space.sobol(512, rng)
+    # rows whose a + b lands within ±40 ulps of 0.3, and the decimal pair itself
+    a_col, b_col = space.slices[0], space.slices[1]
+    near = np.repeat(U[:8], 81, axis=0)
+    b_values = 0.2 + np.arange(-40, 41) * np.spacing(0.2)
+    near[:, a_col] = 0.1
+    near[:, b_col] = np.tile((b_values + 2.0) / 5.0, 8)[:, None]
+    U = np.vstack([U, near])
+    decoded = space.decode(near)
+    assert {round(p["a"] + p["b"], 12) for p in decoded} == {0.3}
+    for rule in rules:
+        constraints = InputConstraints(space, rule)
+        expected = _one_by_one(constraints, U)
+        assert np.array_equal(constraints.mask(U), expected), rule
+        assert 0 < expected.sum() < len(expected), rule  # both verdicts occur
+    both = InputConstraints(space, rules[:2])
+    assert np.array_equal(both.mask(U), _one_by_one(both, U))
+    verdicts = InputConstraints(space, rules[0]).mask(near)
+    assert 0 < verdicts.sum() < len(verdicts)  # the bound falls inside the ulp window
+
+
+def test_mask_calls_the_callables_only_where_the_linear_constraints_hold_in_row_order() -> None:
+    """The same calls as judging row by row: a callable sees a row only when every
+    linear constraint holds there and the callables before it admitted it."""
+    space = Space(UNIT2)
+    calls: list[tuple[str, float]] = []
+
+    def first(p):
+        calls.append(("first", p["x"]))
+        return p["y"] < 0.8
+
+    def second(p):
+        calls.append(("second", p["x"]))
+        return True
+
+    constraints = InputConstraints(space, [first, LinearConstraint({"x": 1, "y": 1}, "<=", 1),
+                                           second])
+    U = space.sobol(64, np.random.default_rng(1))
+    held = constraints.mask(U)
+    masked_calls, calls[:] = list(calls), []
+    assert np.array_equal(held, _one_by_one(constraints, U))
+    assert masked_calls == calls and len(calls) > 0
+
+
+@pytest.mark.parametrize("coefficients, bound", [({"x": 1e300, "y": 1}, 0.0),
+                                                 ({"x": 1e297, "y": 1e298}, 4e307),
+                                                 ({"x": 1.0}, 1e308)])
+def test_a_linear_constraint_whose_sums_could_overflow_is_refused_naming_it(coefficients,
+                                                                           bound) -> None:
+    """Its terms over the box (x up to 1e10) or its bound past a quarter of the largest
+    double: before, 1e300·x + 1e300·y ≤ 0 summed to inf and its slack to inf, and a point
+    with x = y = 1e10 was admitted (inf ≤ inf)."""
+    space = {"x": Real(0, 1e10), "y": Real(-1, 1)}
+    rule = LinearConstraint(coefficients, "<=", bound)
+    with pytest.raises(ValueError, match=re.escape(f"LinearConstraint {rule}: its terms reach")):
+        Optimizer(space, feasible=rule)
