@@ -52,20 +52,12 @@ trial rows' values to rounding), as the objective's own GP does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from acquisition.functions import (
-    AcquisitionFunction,
-    LogExpectedImprovement,
-    ProbabilityOfImprovement,
-    as_mean_std,
-)
+from acquisition.functions import LogExpectedImprovement, ProbabilityOfImprovement, as_mean_std
 from acquisition.optimizer import Surrogate, SwitchingSurrogate, switch_trials
-
-# a violated constraint's term while nothing is feasible (module docstring)
-SEARCH_TERM: type[LogExpectedImprovement] | type[ProbabilityOfImprovement] = LogExpectedImprovement
 
 
 def log_feasibility(
@@ -126,35 +118,13 @@ class ConstrainedLogEI:
 
 @dataclass(frozen=True)
 class FeasibilityTerm:
-    """X ↦ Σ_i log P(c_i(x) ≤ 0) and its gradient (m, d), one surrogate per constraint;
-    with `levels` (the search for a first feasible point, `toward_feasible`) the log
-    expected joint improvement on the least violation instead (module docstring)."""
+    """X ↦ Σ_i log P(c_i(x) ≤ 0) and its gradient (m, d), one surrogate per constraint."""
 
     models: tuple[Surrogate, ...]
     thresholds: tuple[float, ...]
-    # ℓ_i ≥ t_i of the least-violating point seen (`toward_feasible`); None: log P(c_i ≤ 0)
-    levels: tuple[float, ...] | None = None
-    # each constraint's log-space term of (mean, std), built once from thresholds and levels
-    _terms: tuple[AcquisitionFunction, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         assert len(self.models) == len(self.thresholds) > 0, "one threshold per constraint model"
-        levels = self.thresholds if self.levels is None else self.levels
-        assert len(levels) == len(self.thresholds), "one level per constraint"
-        object.__setattr__(self, "_terms", tuple(
-            ProbabilityOfImprovement(t) if level <= t else SEARCH_TERM(level)
-            for t, level in zip(self.thresholds, levels)))
-
-    def toward_feasible(self, X: np.ndarray) -> FeasibilityTerm:
-        """The term of the search for a first feasible point, its levels those of the row of
-        X: (m, d) (the points observed and pending) whose posterior means violate the
-        constraints least, Σ_i max(μ_i − t_i, 0) on the models' standardized scales:
-        ℓ_i = max(μ_i, t_i) there (module docstring)."""
-        assert X.shape[0] > 0, "a level needs a point seen"
-        means = np.column_stack([model.predict(X)[0] for model in self.models])  # (m, k)
-        thresholds = np.array(self.thresholds)
-        least = means[int(np.argmin(np.maximum(means - thresholds, 0.0).sum(axis=1)))]
-        return replace(self, levels=tuple(float(v) for v in np.maximum(least, thresholds)))
 
     def believed_feasible(self, X: np.ndarray) -> np.ndarray:
         """Whether each row of X: (m, d) satisfies every constraint at the models'
@@ -167,29 +137,31 @@ class FeasibilityTerm:
         return held
 
     def log_values(self, X: np.ndarray) -> np.ndarray:
-        """X: (m, d) → the term's values (m,) without the gradient
+        """X: (m, d) → Σ_i log P(c_i ≤ 0): (m,) without the gradient
         (`acquisition.optimizer.ValuedPenalty`): the call's first part bit for bit, from
         each model's `predict` (the mean and std of its `predict_with_gradient`)."""
         value = np.zeros(X.shape[0])
-        for model, term in zip(self.models, self._terms):
-            value += term(*model.predict(X))
+        for model, threshold in zip(self.models, self.thresholds):
+            value += ProbabilityOfImprovement(threshold)(*model.predict(X))
         return value
 
     def switch_log_values(self, X: np.ndarray, group: np.ndarray) -> np.ndarray:
-        """The term's values (r, k) at the trials of X: (r, d) with the one-hot columns
+        """Σ_i log P(c_i ≤ 0) (r, k) at the trials of X: (r, d) with the one-hot columns
         `group` (k,) set to each e_c (`acquisition.optimizer.SwitchingPenalty`): each
         model's `switch_moments`; `log_values` of the trial rows to rounding."""
         value = np.zeros((X.shape[0], group.shape[0]))
-        for model, term in zip(self.models, self._terms):
+        for model, threshold in zip(self.models, self.thresholds):
             mean, std = switch_moments(model, X, group)
-            value += term(mean.ravel(), std.ravel()).reshape(value.shape)
+            value += ProbabilityOfImprovement(threshold)(mean.ravel(), std.ravel()).reshape(
+                value.shape)
         return value
 
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         value, grad = np.zeros(X.shape[0]), np.zeros(X.shape)
-        for model, term in zip(self.models, self._terms):
+        for model, threshold in zip(self.models, self.thresholds):
             mean, std, d_mean, d_std = model.predict_with_gradient(X)
-            log_p, da_dmean, da_dstd = term.value_and_grad(mean, std)
+            log_p, da_dmean, da_dstd = ProbabilityOfImprovement(threshold).value_and_grad(
+                mean, std)
             value += log_p
             # std is clamped to a floor inside value_and_grad; its gradient there is that of σ
             grad += da_dmean[:, None] * d_mean + da_dstd[:, None] * d_std

@@ -638,9 +638,9 @@ class Proposal:
         # the liar's value and the penalty's best need one even while no observation is
         # feasible: then over every one (the acquisition, `Feasibility`, reads no objective)
         best_rows = None if rows is None or not rows.any() else rows
-        local = None
         if self.model.options.fantasy == "penalize":
             local = self._local_penalty(surrogate, pending, best_rows)
+            penalty = self._penalty(local, feasibility)
         else:
             self.model.add_fantasies(TopBudget.lift(pending) if top else pending, rows,
                                      believed)
@@ -648,12 +648,8 @@ class Proposal:
                 # the feasible rows' best and the believed-feasible fantasies' (`_incumbent`)
                 counted = self.model.incumbent
                 incumbent = None if math.isinf(counted) else counted
-        if feasibility is not None and incumbent is None:
-            # nothing feasible observed or believed: the search for a first feasible point
-            seen = np.concatenate([self.data.X[:, : self.space.n_columns], pending])
-            feasibility = feasibility.toward_feasible(seen)
-        return _Conditioned(surrogate, incumbent, self._penalty(local, feasibility),
-                            feasibility is not None)
+            penalty = self._penalty(None, feasibility)
+        return _Conditioned(surrogate, incumbent, penalty, feasibility is not None)
 
     def _objective(self, conditioned: _Conditioned, acquisition: str) -> AcquisitionObjective:
         """The objective of acquisition kind `acquisition` on the conditioned surrogate."""

@@ -2,6 +2,14 @@
 
     python -m bench.feasibility_search run --label NAME [--seeds 20] [--jobs 2] [--problems a,b]
     python -m bench.feasibility_search report --labels A,B,... [--seeds 20]
+    python -m bench.feasibility_search example --label NAME [--seeds 20] [--fixed]
+
+`example` runs examples/constrained_study.py itself as shipped — two worker processes
+sharing a SQLite study, each `minimize` with N_CALLS evaluations, the pair of seeds
+(2s, 2s + 1), or with `--fixed` the example's own (0, 1) every time (the runs then differ
+by the workers' timing only) — in a fresh directory per run, and scores the study's
+history in the order the evaluations were told (cached under
+feasibility_search_runs/<label>/example/ or example_seeds01/).
 
 Each run is bayesopt's sequential ask/tell loop from its Sobol design (the default
 n_initial = d + 1 unless a problem says otherwise), stopped at the first evaluation
@@ -19,11 +27,12 @@ uniform samples; random search's first feasible point is then geometric, P(N > n
 |---|---|---|
 | svc_example | 3 | examples/constrained_study.py's SVC (C, gamma log; rbf/poly), ≤ 150 support vectors; defaults |
 | svc_example_opts | 3 | the same with the example's options (MCMC, input warping, noiseless, logei_per_cost, wall time told as cost) |
+| svc_example_opts_2 | 3 | the same, two evaluations in flight as the example's two workers (each ask with the other's point pending; the older told first) |
 | ball2, ball4, ball6 | 2, 4, 6 | ‖x − x₀‖² − r² ≤ 0, a ball of 2 % of the box at a seed-dependent interior x₀ |
 | lens3 | 3 | two balls of 8 % each, centres 1.5 r apart: their intersection ~0.7 % of the box (seed-dependent) |
 | decoy2 | 2 | c = 1 − 0.7·exp(−‖x − a‖²/0.08) − 1.3·exp(−‖x − b‖²/0.02): a broad infeasible basin (min c ≈ 0.3) at a, a narrow feasible one (~1.7 %) at b |
 | branin_small | 2 | Branin's box s.t. (x1 − 2.5)² + (x2 − 7.5)² ≤ 4 (bench.constraints' branin_disk, radius √50 → 2) |
-| svc_size_tight | 2 | bench.constraints' svc_size with ≤ 25 support vectors instead of 40 |
+| svc_size_tight | 2 | bench.constraints' svc_size with ≤ 33 support vectors instead of 40 (the least over a 13² log grid is 31.3; ~2 % of the grid is feasible) |
 | gramacy_n2 | 2 | bench.constraints' gramacy with n_initial = 2 |
 """
 
@@ -44,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from bayesopt import Categorical, ModelOptions, Optimizer, OptimizerOptions, Real
+from bayesopt.choices import AcquisitionName
 from bayesopt.space import Dimension
 
 OUT = Path(__file__).parent / "results"
@@ -59,8 +69,9 @@ class SearchProblem:
     make: Callable[[int], Evaluate]  # seed ↦ the evaluation (its constraint may move with it)
     n_initial: int | None = None
     options: OptimizerOptions | None = None
-    acquisition: str = "logei"
+    acquisition: AcquisitionName = "logei"
     told_cost: bool = False  # tell each evaluation's wall time as its cost
+    in_flight: int = 1  # evaluations asked and not yet told (two workers: 2)
 
 
 def _cube(d: int) -> dict[str, Dimension]:
@@ -119,8 +130,9 @@ def _decoy_centres(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _decoy_c(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """x: (..., 2) → c; broad infeasible basin at a, narrow feasible one at b."""
-    return (1.0 - 0.7 * np.exp(-np.sum((x - a) ** 2, axis=-1) / 0.08)
-            - 1.3 * np.exp(-np.sum((x - b) ** 2, axis=-1) / 0.02))
+    c: np.ndarray = (1.0 - 0.7 * np.exp(-np.sum((x - a) ** 2, axis=-1) / 0.08)
+                     - 1.3 * np.exp(-np.sum((x - b) ** 2, axis=-1) / 0.02))
+    return c
 
 
 def _decoy(seed: int) -> Evaluate:
@@ -165,7 +177,7 @@ def _from_constraints(name: str, **change: Any) -> Callable[[int], Evaluate]:
         if name == "svc_size_tight":
             def tight(p: Mapping[str, Any]) -> tuple[float, list[float]]:
                 value, (c,) = bc._svc_size(p)  # n / 40 − 1
-                return value, [(c + 1.0) * bc.SVC_MAX_SUPPORT / 25.0 - 1.0]
+                return value, [(c + 1.0) * bc.SVC_MAX_SUPPORT / 33.0 - 1.0]
             return tight
         return bc.PROBLEMS[name].evaluate
     return make
@@ -181,6 +193,8 @@ PROBLEMS = {p.name: p for p in [
     SearchProblem("svc_example", _SVC_SPACE, _svc_example),
     SearchProblem("svc_example_opts", _SVC_SPACE, _svc_example, options=_EXAMPLE_OPTIONS,
                   acquisition="logei_per_cost", told_cost=True),
+    SearchProblem("svc_example_opts_2", _SVC_SPACE, _svc_example, options=_EXAMPLE_OPTIONS,
+                  acquisition="logei_per_cost", told_cost=True, in_flight=2),
     SearchProblem("ball2", _cube(2), _ball(2, 0.02)),
     SearchProblem("ball4", _cube(4), _ball(4, 0.02)),
     SearchProblem("ball6", _cube(6), _ball(6, 0.02)),
@@ -204,10 +218,13 @@ def run(problem: str, seed: int) -> dict[str, Any]:
                     acquisition=p.acquisition)
     start = time.perf_counter()
     first, asked = None, []
+    flying: list[dict[str, Any]] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for n in range(1, BUDGET + 1):
-            params = opt.ask()
+            while len(flying) < min(p.in_flight, BUDGET - n + 1):  # each worker asks alone
+                flying.append(opt.ask())
+            params = flying.pop(0)  # the oldest lands first
             began = time.perf_counter()
             value, constraints = evaluate(params)
             cost = time.perf_counter() - began if p.told_cost else None
@@ -267,6 +284,12 @@ def feasible_share(problem: str, seeds: list[int], n: int = 1_000_000) -> float 
     return float(np.mean(shares))
 
 
+def geometric_quantile(q: float, share: float) -> int:
+    """The q-quantile of random search's evaluations until a first feasible point: the
+    least n with 1 − (1 − share)ⁿ ≥ q."""
+    return math.ceil(math.log1p(-q) / math.log1p(-share))
+
+
 def _summary(firsts: list[float]) -> str:
     x = np.array(firsts, dtype=float)
     q1, med, q3 = np.percentile(x, [25, 50, 75], method="lower")  # inf-safe
@@ -276,7 +299,7 @@ def _summary(firsts: list[float]) -> str:
 def report(labels: list[str], seeds: list[int]) -> str:
     head = "| problem | random (geometric) | " + " | ".join(labels) + " |"
     lines = [head, "|---" * (len(labels) + 2) + "|"]
-    for problem in PROBLEMS:
+    for problem in [*PROBLEMS, "example", "example_seeds01"]:
         cells = []
         for label in labels:
             paths = [_path(label, problem, s) for s in seeds]
@@ -285,16 +308,43 @@ def report(labels: list[str], seeds: list[int]) -> str:
                 continue
             runs = [json.loads(path.read_text()) for path in paths]
             cells.append(_summary([math.inf if r["first"] is None else r["first"] for r in runs]))
-        share = feasible_share(problem, seeds)
+        share = None if problem.startswith("example") else feasible_share(problem, seeds)
         if share is None:
             geometric = "—"
         else:
-            def quantile(q: float) -> int:
-                return math.ceil(math.log1p(-q) / math.log1p(-share))
-            geometric = (f"{quantile(0.5)} [{quantile(0.25)}, {quantile(0.75)}] "
-                         f"{(1 - share) ** BUDGET:.0%} (p = {share:.3g})")
+            median, q1, q3 = (geometric_quantile(q, share) for q in (0.5, 0.25, 0.75))
+            geometric = f"{median} [{q1}, {q3}] {(1 - share) ** BUDGET:.0%} (p = {share:.3g})"
         lines.append(f"| {problem} | {geometric} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def run_example(label: str, seeds: list[int], fixed: bool) -> None:
+    """examples/constrained_study.py's two workers per seed (module docstring)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "constrained_study.py"
+    problem = "example_seeds01" if fixed else "example"
+    for seed in seeds:
+        target = _path(label, problem, seed)
+        if target.exists():
+            continue
+        start = time.perf_counter()
+        with tempfile.TemporaryDirectory() as work:
+            workers = [subprocess.Popen([sys.executable, str(script), "--worker", str(w)],
+                                        cwd=work) for w in ((0, 1) if fixed else (2 * seed, 2 * seed + 1))]
+            if any(w.wait() != 0 for w in workers):
+                raise SystemExit(f"a worker of seed {seed} failed")
+            history = Optimizer(_SVC_SPACE, storage=f"sqlite:///{work}/study.db", study="svc",
+                                n_constraints=1).result().history
+            told = [o.constraints for o in history if o.constraints is not None]
+        first = next((n for n, c in enumerate(told, 1) if all(v <= 0 for v in c)), None)
+        result = {"problem": problem, "seed": seed, "first": first, "n_told": len(told),
+                  "seconds": time.perf_counter() - start}
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(result))
+        print(label, problem, seed, first, f"{result['seconds']:.1f}s", flush=True)
 
 
 def _seeds(text: str) -> list[int]:
@@ -303,12 +353,13 @@ def _seeds(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["run", "report"])
+    parser.add_argument("command", choices=["run", "report", "example"])
     parser.add_argument("--label", default=None)
     parser.add_argument("--labels", default=None)
     parser.add_argument("--seeds", default="20")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--problems", default=None)
+    parser.add_argument("--fixed", action="store_true", help="example: seeds 0 and 1 every run")
     args = parser.parse_args(argv)
     seeds = _seeds(args.seeds)
     if args.command == "run":
@@ -319,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown problems {unknown}")
         run_suite(args.label, problems, seeds, args.jobs)
+    elif args.command == "example":
+        if not args.label:
+            parser.error("example needs --label")
+        run_example(args.label, seeds, args.fixed)
     else:
         if not args.labels:
             parser.error("report needs --labels")
