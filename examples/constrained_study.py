@@ -28,8 +28,10 @@ from sklearn.svm import SVC
 from bayesopt import Categorical, ModelOptions, Optimizer, OptimizerOptions, Real, minimize
 
 STORAGE, STUDY = "sqlite:///study.db", "svc"  # Spearmint's database and experiment name
-# evaluations in the study, both workers' together; with 16 a run now and then found no
-# feasible point (18 % of the space is; the search for it starts at the box's corners)
+# evaluations in the study, both workers' together. With these seeds the model-based asks
+# can first settle on the poly kernel's plateau of ~153 support vectors at large C, just
+# over the limit, before the rbf kernel's feasible region: of 21 runs here the first feasible
+# evaluation came after the 16th in 4, at most the 23rd (bench/results/feasibility_search.md)
 N_CALLS = 24
 MAX_SUPPORT = 150
 SPACE = {
