@@ -38,7 +38,7 @@ def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
                                         "best cross-validated accuracy"]),
     ("fidelity_checkpoints.py", ["80 runs at budgets 1: ", "continued from a checkpoint",
                                  "best at 27 epochs: validation loss"]),
-    ("constrained_study.py", ["24 evaluations by 2 workers in study 'svc', ",
+    ("constrained_study.py", ["32 evaluations by 2 workers in study 'svc', ",
                               "best feasible: cross-validated error "]),
 ])
 def test_python_example(tmp_path: Path, script: str, summary: list[str]) -> None:
