@@ -112,7 +112,6 @@ from bayesopt.study import (
 from bayesopt.tables import frame_points, is_frame
 from bayesopt.validation import (
     Number,
-    as_array,
     as_batch,
     check_bool,
     check_choice,
@@ -122,10 +121,10 @@ from bayesopt.validation import (
     check_durations,
     check_flags,
     check_nonnegative,
-    check_not_zero_d,
     check_real,
     check_value,
     key_names,
+    reported_curve,
     unknown_keywords,
 )
 from kernels.threads import check_threads, numeric_threads, single_threaded, thread_count
@@ -1514,7 +1513,7 @@ class Optimizer:
         between the report and its tell), so it never warns.
         """
         runs = _check_runs(run, 1, batch=False)
-        steps, losses, given = _reported_curve(step, value)
+        steps, losses, given = reported_curve(step, value)
         with self._lock:
             canonical = self.space.validate(params)
 
@@ -1858,44 +1857,6 @@ def _claims_of(found: Sequence[PendingPoint | None]) -> tuple[int | None, ...]:
     """The claims of the runs `found` (`Optimizer._runs`), () when none has one."""
     claims = tuple(None if run is None else run.claim for run in found)
     return claims if any(c is not None for c in claims) else ()
-
-
-def _reported_curve(step: Any, value: Any,
-                    ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[Any, ...]]:
-    """The steps (≥ 0, increasing) and finite values of a `report`, and the steps as given
-    (for messages): one number each, or equal-length lists of them (`as_array`: arrays
-    and Series too)."""
-    step, value = as_array(step), as_array(value)
-    if not isinstance(step, (list, tuple, np.ndarray)):  # one step: its value one number
-        return (check_real("step", step, 0.0),), (_check_reported(value, step),), (step,)
-    if not isinstance(value, (list, tuple, np.ndarray)):
-        raise TypeError(f"report: step={step!r} and value={value!r}: give one number each, or "
-                        "two equal-length lists (a learning curve)")
-    check_not_zero_d("step", step)
-    check_not_zero_d("value", value)
-    steps, values = list(step), list(value)
-    if len(steps) != len(values) or not steps:
-        raise ValueError(f"report: {len(steps)} step(s) for {len(values)} value(s): give "
-                         "one value per step, and at least one")
-    numbers = tuple(check_real(f"step[{i}]", s, 0.0) for i, s in enumerate(steps))
-    for i in range(1, len(numbers)):
-        if numbers[i] <= numbers[i - 1]:
-            raise ValueError(f"report: step[{i}]={steps[i]!r} must be after "
-                             f"step[{i - 1}]={steps[i - 1]!r} (steps increase)")
-    return numbers, tuple(_check_reported(v, s) for v, s in zip(values, steps)), tuple(steps)
-
-
-def _check_reported(value: Any, step: Any) -> float:
-    """A finite reported value; a NaN or infinite loss (a diverged run) points to tell_failure."""
-    try:
-        return check_value(value)
-    except TypeError as error:  # the message names report's argument, not a tell's
-        raise TypeError(f"report: value={value!r} at step={step!r} must be a real number"
-                        + str(error).partition(repr(value))[2]) from None
-    except ValueError:
-        raise ValueError(f"report: value={value!r} at step={step!r} is not finite (a diverged "
-                         "run?): stop training it and tell it with tell_failure(params, error)"
-                         ) from None
 
 
 def _check_runs(run: Any, n_points: int, *, batch: bool) -> tuple[int, ...] | None:

@@ -10,9 +10,10 @@ One evaluation of params p is one run r of the optimizer (`Optimizer.run_ids`):
   source and ``tuner/initial_epoch``); None for a new configuration, always None without a
   Fidelity;
 - ``run.budget``: p's `Fidelity` value (None without a Fidelity);
-- ``run.report(step, value)``: `Optimizer.report` of r at `step`; True when r should stop
-  now, by the optimizer's pruning rule (successive halving, `bayesopt.fidelity`), as
-  Optuna's ``trial.report`` then ``trial.should_prune()``.
+- ``run.report(step, value)``: `Optimizer.report` of r at `step` (or at a list of steps,
+  a learning curve); True when r should stop now, by the optimizer's pruning rule
+  (successive halving, `bayesopt.fidelity`), as Optuna's ``trial.report`` then
+  ``trial.should_prune()``.
 
 The value the objective returns is told as `Optimizer.tell` tells it: a run whose last
 report is the one that said True (the loop broke there) is recorded "pruned" at that step;
@@ -35,12 +36,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
+import numpy as np
+
 from acquisition.checks import is_real
 from bayesopt.parallel import AttachedObjective
+from bayesopt.validation import as_array, reported_curve
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from bayesopt.optimizer import Optimizer
     from bayesopt.validation import Number
 
@@ -65,10 +67,21 @@ class RunReports:
     def report(self, step: float, value: float) -> bool:
         """`Optimizer.report` of this run at `step` (numbers), unless the interrupted
         attempt recorded that step; True: stop now."""
+        return self.report_curve((step,), (value,))
+
+    def report_curve(self, steps: Sequence[float], values: Sequence[float]) -> bool:
+        """`Optimizer.report` of this run at increasing `steps` with their `values` (checked
+        by `reported_curve`), leaving out the steps the interrupted attempt recorded; True:
+        stop now. With every step the attempt's, True from the step at which the rule had
+        said stop on."""
         last, stopped = self._status()
-        if last is not None and step <= last:  # the killed attempt's step
-            return stopped is not None and step >= stopped
-        return self.opt.report(self.params, step, value, run=self.run)
+        fresh = [i for i, step in enumerate(steps) if last is None or step > last]
+        if not fresh:  # the killed attempt's steps only
+            return stopped is not None and steps[-1] >= stopped
+        if len(steps) == 1:  # one number each: reported as one, as `Optimizer.report` takes it
+            return self.opt.report(self.params, steps[0], values[0], run=self.run)
+        return self.opt.report(self.params, list(steps[fresh[0]:]), list(values[fresh[0]:]),
+                               run=self.run)
 
     def _status(self) -> tuple[float | None, float | None]:
         if self._recorded is None:
@@ -105,16 +118,23 @@ class Run:
     def __repr__(self) -> str:
         return f"Run(id={self.id!r}, continues={self.continues!r}, budget={self.budget!r})"
 
-    def report(self, step: Number, value: Number) -> bool:
+    def report(self, step: Number | Sequence[Number] | np.ndarray,
+               value: Number | Sequence[Number] | np.ndarray) -> bool:
         """Report the run's intermediate `value` at `step` (the units completed, 1 after
-        the first epoch); True when it should stop now. The rule and the errors are
-        `Optimizer.report`'s (a step not after the last, one beyond the budget: ValueError);
-        a step the interrupted attempt of a resumed run recorded is not reported again
-        (module docstring). `step` and `value` are numbers (TypeError naming them)."""
-        for key, number in (("step", step), ("value", value)):
-            if not is_real(number):
-                raise TypeError(f"run.report: {key}={number!r} must be a number")
-        return self._reports.report(float(step), float(value))
+        the first epoch); True when it should stop now. `step` and `value` may also be
+        equal-length lists (arrays, Series) of increasing steps and their values — a
+        learning curve evaluated at once, e.g. a Keras ``History``'s — recorded as that
+        many reports in turn would be; True when the run should stop after the last. The
+        rule and the errors are `Optimizer.report`'s (a step not after the last, one
+        beyond the budget: ValueError; a step or value that is not a number, or lists of
+        unequal lengths: TypeError or ValueError naming it); a step the interrupted attempt
+        of a resumed run recorded is not reported again (module docstring)."""
+        if not isinstance(as_array(step), (list, tuple, np.ndarray)):
+            for key, number in (("step", step), ("value", value)):
+                if not is_real(number):
+                    raise TypeError(f"run.report: {key}={number!r} must be a number")
+        steps, values, _ = reported_curve(step, value)
+        return self._reports.report_curve(steps, values)
 
     def __reduce__(self) -> NoReturn:
         raise TypeError(

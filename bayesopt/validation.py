@@ -25,7 +25,7 @@ __all__ = ["ARRAY_HINT", "Number", "as_array", "as_batch", "check_bool", "check_
            "check_durations", "check_flags", "check_nonnegative", "check_not_zero_d",
            "check_real", "check_value",
            "history_hint", "is_real", "key_names", "key_problems", "keyword_only",
-           "metrics_history", "unknown_keywords"]
+           "metrics_history", "reported_curve", "unknown_keywords"]
 
 # One number a user tells or an objective returns, as `is_real` accepts it
 # (`acquisition.checks`): a Python or numpy int or float, or a fractions.Fraction (a
@@ -279,3 +279,40 @@ def _is_flat(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and not any(
         isinstance(v, (list, tuple, np.ndarray)) for v in value)
 
+
+def reported_curve(step: Any, value: Any,
+                   ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[Any, ...]]:
+    """The steps (≥ 0, increasing) and finite values of a `report` (`Optimizer.report`,
+    `bayesopt.Run.report`), and the steps as given (for messages): one number each, or
+    equal-length lists of them (`as_array`: arrays and Series too)."""
+    step, value = as_array(step), as_array(value)
+    if not isinstance(step, (list, tuple, np.ndarray)):  # one step: its value one number
+        return (check_real("step", step, 0.0),), (_check_reported(value, step),), (step,)
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        raise TypeError(f"report: step={step!r} and value={value!r}: give one number each, or "
+                        "two equal-length lists (a learning curve)")
+    check_not_zero_d("step", step)
+    check_not_zero_d("value", value)
+    steps, values = list(step), list(value)
+    if len(steps) != len(values) or not steps:
+        raise ValueError(f"report: {len(steps)} step(s) for {len(values)} value(s): give "
+                         "one value per step, and at least one")
+    numbers = tuple(check_real(f"step[{i}]", s, 0.0) for i, s in enumerate(steps))
+    for i in range(1, len(numbers)):
+        if numbers[i] <= numbers[i - 1]:
+            raise ValueError(f"report: step[{i}]={steps[i]!r} must be after "
+                             f"step[{i - 1}]={steps[i - 1]!r} (steps increase)")
+    return numbers, tuple(_check_reported(v, s) for v, s in zip(values, steps)), tuple(steps)
+
+
+def _check_reported(value: Any, step: Any) -> float:
+    """A finite reported value; a NaN or infinite loss (a diverged run) points to tell_failure."""
+    try:
+        return check_value(value)
+    except TypeError as error:  # the message names report's argument, not a tell's
+        raise TypeError(f"report: value={value!r} at step={step!r} must be a real number"
+                        + str(error).partition(repr(value))[2]) from None
+    except ValueError:
+        raise ValueError(f"report: value={value!r} at step={step!r} is not finite (a diverged "
+                         "run?): stop training it and tell it with tell_failure(params, error)"
+                         ) from None

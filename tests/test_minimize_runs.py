@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from bayesopt import Fidelity, Real, Run, SuccessiveHalving, minimize
@@ -348,3 +349,80 @@ def test_an_objective_that_changes_its_params_dict_still_reports_on_its_run() ->
 
     result = minimize(train, SPACE, n_calls=20, seed=0, progress=False, pass_run=True)
     assert result.n_failed == 0 and len(result.history) == 20 and result.n_pruned > 0
+
+
+def test_a_learning_curve_reported_at_once_is_recorded_as_its_steps_in_turn() -> None:
+    """`run.report(steps, values)` with lists, as `Optimizer.report` takes them: the same
+    study as reporting every epoch in turn (and training on whatever the rule says), its
+    answer the last step's answer; an array and a tuple are taken too."""
+    answers: dict[str, list[bool]] = {"steps": [], "curve": []}
+
+    def each_step(params: dict[str, Any], run: Run) -> float:
+        epochs = list(range(1, params["epochs"] + 1))
+        said = [run.report(e, curve(params["x"], e)) for e in epochs]
+        answers["steps"].append(said[-1])
+        return curve(params["x"], epochs[-1])
+
+    def at_once(params: dict[str, Any], run: Run) -> float:
+        epochs = np.arange(1, params["epochs"] + 1)
+        values = tuple(curve(params["x"], int(e)) for e in epochs)
+        answers["curve"].append(run.report(epochs, values))
+        return values[-1]
+
+    one, other = (minimize(f, SPACE, n_calls=24, seed=3, progress=False, pass_run=True)
+                  for f in (each_step, at_once))
+    assert [(o.params, o.status, o.value, o.step, o.continues) for o in one.history] == [
+        (o.params, o.status, o.value, o.step, o.continues) for o in other.history]
+    assert answers["steps"] == answers["curve"] and True in answers["curve"]
+
+
+def test_a_run_refuses_a_bad_curve_naming_the_entry() -> None:
+    seen: list[str] = []
+
+    def train(params: dict[str, Any], run: Run) -> float:
+        with pytest.raises(ValueError, match=r"report: 2 step\(s\) for 1 value\(s\)"):
+            run.report([1, 2], [0.5])
+        with pytest.raises(TypeError, match=r"step\[1\]='2'"):
+            run.report([1, "2"], [0.5, 0.4])
+        with pytest.raises(ValueError, match=r"step\[1\]=1 must be after step\[0\]=2"):
+            run.report([2, 1], [0.5, 0.4])
+        with pytest.raises(ValueError, match=r"value=nan at step=2 is not finite"):
+            run.report([1, 2], [0.5, float("nan")])
+        with pytest.raises(TypeError, match=r"give one number each, or two equal-length"):
+            run.report([1, 2], 0.5)
+        assert run.report([1, 2], [0.5, 0.4]) is False  # nothing was recorded before
+        seen.append("checked")
+        return 0.4
+
+    minimize(train, {"x": Real(0.0, 1.0)}, n_calls=1, seed=0, progress=False, pass_run=True)
+    assert seen == ["checked"]
+
+
+def test_a_resumed_runs_curve_leaves_out_the_steps_its_killed_attempt_reported(
+        tmp_path: Path) -> None:
+    """A run kept pending by a journal (its process killed after reporting steps 1–3): a
+    curve of steps 1–5 records 4 and 5 only; a curve of recorded steps alone records
+    nothing and answers as the attempt's rule did."""
+    from bayesopt import Optimizer
+    from bayesopt.optimizer import ResumeWarning
+    from bayesopt.runs import RunReports
+
+    space = {"x": Real(0.0, 1.0)}
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(space, seed=0, journal=path)
+    params = opt.ask()
+    run = opt.run_ids(params)[0]
+    for step in (1, 2, 3):
+        opt.report(params, step, curve(params["x"], step), run=run)
+    del opt  # killed: the point stays pending in the journal, with its reports
+    with pytest.warns(ResumeWarning, match="1 pending points are kept"):
+        again = Optimizer.resume(path)
+    assert again.report_status(params, run=run).last_step == 3
+    reports = RunReports(again, params, run)
+    assert reports.report_curve([1.0, 2.0], [9.0, 9.0]) is False  # the attempt's steps only
+    assert again.report_status(params, run=run).last_step == 3
+    steps = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert reports.report_curve(steps, [curve(params["x"], int(s)) for s in steps]) is False
+    assert again.report_status(params, run=run).last_step == 5
+    with pytest.raises(ValueError, match=r"must be after the last reported step 5"):
+        again.report(params, 5, 0.1, run=run)
