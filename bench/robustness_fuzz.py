@@ -1450,8 +1450,7 @@ def obeys(constraints: list[Any], params: Mapping[str, Any]) -> str | None:
     return None
 
 
-def check_feasible(opt: Optimizer, run: Run, constraints: list[Any], asked: Any,
-                   what: str) -> None:
+def check_feasible(run: Run, constraints: list[Any], asked: Any, what: str) -> None:
     """Every point of `asked` (a dict or a list of them) satisfies every constraint."""
     for params in asked if isinstance(asked, list) else [asked]:
         broken = obeys(constraints, params)
@@ -1599,7 +1598,7 @@ def _input_constrained(setting: Feasible,
             asked = run.step(f"ask #{i}", opt.ask, int(rng.integers(1, 4)))
             if asked is None:
                 return
-            check_feasible(opt, run, constraints, asked, f"ask #{i}")
+            check_feasible(run, constraints, asked, f"ask #{i}")
             exhausted = run.warned["SpaceExhaustedWarning"] > before
             for params in asked:
                 if opt.space.validate(params) != params:
@@ -1640,6 +1639,78 @@ register("input constraints", lambda name, family: _input_constrained(
 
 
 RAISE = object()  # what `Switch` does instead of returning a wrong verdict
+
+
+# feasible= arguments refused when the optimizer is built (a LinearConstraint made at the
+# step, so that its own refusals count too): (space, constraints, refusal)
+REFUSED_FEASIBLE: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], Any], Refuse]] = {
+    "terms past a quarter of float max": (box, lambda: [_lc({"x0": 1e308, "x1": 1}, "<=", 1)],
+                                          Refuse("LinearConstraint", "reach 1e+308")),
+    "terms past it on a ±1e307 box": (
+        lambda: {"x0": Real(-1e307, 1e307), "x1": Real(-1e307, 1e307)},
+        lambda: [_lc({"x0": 3, "x1": 2}, "<=", 0)], Refuse("LinearConstraint", "reach 5e+307")),
+    "a bound past it": (box, lambda: [_lc({"x0": 1}, "<=", 1e308)],
+                        Refuse("LinearConstraint", "reach 1e+308")),
+    "a log-scaled dimension": (lambda: {"x0": Real(1e-3, 1, log=True), "x1": Real(0, 1)},
+                               lambda: [_lc({"x0": 1, "x1": 1}, "<=", 1)],
+                               Refuse("'x0'", "log-scaled")),
+    "a Categorical": (lambda: {"x0": Categorical([1, 2]), "x1": Real(0, 1)},
+                      lambda: [_lc({"x0": 1, "x1": 1}, "<=", 1)], Refuse("'x0'", "not numeric")),
+    "the Fidelity": (lambda: {"x0": Real(0, 1), "b": Fidelity(1, 9)},
+                     lambda: [_lc({"x0": 1, "b": 1}, "<=", 3)], Refuse("'b'", "Fidelity")),
+    "a conditional dimension": (
+        lambda: {"c": Categorical(["a", "b"]), "x0": Real(0, 1, when={"c": "a"})},
+        lambda: [_lc({"x0": 1}, "<=", 0.5)], Refuse("'x0'", "conditional")),
+    "an unknown name": (box, lambda: [_lc({"x0": 1, "zz": 1}, "<=", 1)],
+                        Refuse("'zz'", "unknown dimension")),
+    "a nan coefficient": (box, lambda: [_lc({"x0": math.nan}, "<=", 1)],
+                          Refuse("coefficients['x0']", "nan")),
+    "a bool coefficient": (box, lambda: [_lc({"x0": True}, "<=", 1)],
+                           Refuse("coefficients['x0']", "True")),
+    "an inf bound": (box, lambda: [_lc({"x0": 1}, "<=", math.inf)], Refuse("bound", "inf")),
+    "all coefficients 0": (box, lambda: [_lc({"x0": 0, "x1": -0.0}, ">=", 1)],
+                           Refuse("coefficients", "never")),
+    "sense <": (box, lambda: [_lc({"x0": 1}, "<", 1)], Refuse("sense", "'<'")),
+    "an empty list": (box, list, Refuse("feasible=[]", "empty")),
+    "a number among them": (box, lambda: [_ring, 3], Refuse("feasible", "3")),
+}
+
+
+def _refused_feasible(space: Callable[[], dict[str, Any]], constraints: Callable[[], Any],
+                      refuse: Refuse) -> Scenario:
+    def sequence(seed: int, run: Run) -> None:
+        run.step("optimizer", lambda: optimizer(space(), seed, feasible=constraints()),
+                 refuse=refuse)
+    return sequence
+
+
+register("input constraints refused", _refused_feasible, REFUSED_FEASIBLE)
+
+
+def _minimized_feasible(seed: int, run: Run) -> None:
+    """minimize(feasible=..., journal=...) in two calls (5 evaluations, then 9, the second
+    resuming the journal): every evaluated point satisfies the constraints; an x0 point
+    outside them is refused naming its index before anything runs; given as y0, accepted."""
+    constraints = [_lc({"x0": 1, "x1": 1}, "<=", 0.8), _ring]
+    outside = {"x0": 0.9, "x1": 0.9}
+    with tempfile.TemporaryDirectory() as folder:
+        def call(n: int, **kwargs: Any) -> Any:
+            return minimize(lambda p: signal_of(p), box(), n_calls=n, n_initial=3, seed=seed,
+                            progress=False, options=FAST, feasible=constraints,
+                            journal=f"{folder}/run.jsonl", **kwargs)
+        run.step("x0 outside", partial(call, 5, x0=[{"x0": 0.5, "x1": 0.2}, outside]),
+                 refuse=Refuse("x0[1]", "violates"))
+        first = run.step("minimize", partial(call, 5, x0=[outside], y0=[1.0]))
+        second = run.step("minimize, resumed", call, 9)
+        if first is None or second is None:
+            return
+        if second.history[:len(first.history)] != first.history or len(second.history) != 9:
+            run.faults.append(f"the resumed minimize did not go on from {len(first.history)}")
+        check_feasible(run, constraints, [o.params for o in second.history[1:]],
+                       "minimize")
+
+
+SCENARIOS["input constraints minimize: x0, y0, a journal resumed"] = _minimized_feasible
 
 
 class Switch:
@@ -1706,7 +1777,7 @@ def _hostile_callable(wrong: Any, when: str) -> Scenario:
             run.faults.append(f"a failed ask left {len(opt.pending) - pending} points pending")
         switch.on = False
         drive(opt, run, 3, lambda p, i: signal_of(p), batch=2)
-        check_feasible(opt, run, constraints, [o.params for o in opt.history], "history")
+        check_feasible(run, constraints, [o.params for o in opt.history], "history")
         finish(opt, run)
     return sequence
 
@@ -1744,7 +1815,7 @@ def _feasible_stored(where: str, with_callable: bool) -> Scenario:
                 asked = run.step(f"ask #{i}", opt.ask, int(rng.integers(1, 3)))
                 if asked is None:
                     return
-                check_feasible(opt, run, same(), asked, f"ask #{i}")
+                check_feasible(run, same(), asked, f"ask #{i}")
                 run.step(f"tell #{i}", opt.tell, asked[:1], [signal(asked[0], i)])
             def again(feasible: list[Any] | None) -> Any:
                 if where == "journal":
@@ -1763,7 +1834,7 @@ def _feasible_stored(where: str, with_callable: bool) -> Scenario:
             asks = [run.step("ask", opt.ask, 2), run.step("ask the other", twin.ask, 2)]
             for asked in asks:
                 if asked is not None:
-                    check_feasible(opt, run, same(), asked, "ask after")
+                    check_feasible(run, same(), asked, "ask after")
             if where == "journal" and asks[0] != asks[1]:
                 run.faults.append(f"the resumed journal asks {asks[1]}, the run {asks[0]}")
             if where != "journal":
@@ -1932,6 +2003,37 @@ SCENARIOS["reports refused: a step beyond the budget"] = _refused_curve(
     [1, 40], [0.5, 0.4], Refuse("beyond the budget", "40"), True)
 SCENARIOS["reports refused: an array step beyond the budget"] = _refused_curve(
     np.array([1.0, 9.5]), np.array([0.5, 0.4]), Refuse("beyond the budget", "9.5"), True)
+
+
+def _refused_run_curve(steps: Any, values: Any, refuse: Refuse) -> Scenario:
+    """The bad curve given to `run.report` inside minimize(pass_run=True) after steps 1–2:
+    refused as `Optimizer.report` refuses it (the objective keeps the error, which the
+    step raises again to be judged), and steps 3–5 are accepted after it."""
+    def sequence(seed: int, run: Run) -> None:
+        caught: list[Exception] = []
+
+        def objective(params: dict[str, Any], handle: Any) -> float:
+            handle.report([1, 2], [1e300, TINY])
+            try:
+                handle.report(steps, values)
+            except Exception as error:  # noqa: BLE001 - judged by the step below
+                caught.append(error)
+            handle.report(np.array([3, 4, 5]), [-1e300, 0.5, -TINY])
+            return signal_of(params)
+        result = run.step("minimize", lambda: minimize(
+            objective, box(), n_calls=1, seed=seed, progress=False, options=FAST,
+            pass_run=True))
+        if result is not None and [o.status for o in result.history] != ["ok"]:
+            run.faults.append(f"minimize recorded {result.history}")
+
+        def again() -> None:
+            if caught:
+                raise caught[0]
+        run.step("run.report", again, refuse=refuse)
+    return sequence
+
+
+register("reports refused by run.report", _refused_run_curve, REFUSED_CURVES)
 
 
 class Killed(BaseException):
