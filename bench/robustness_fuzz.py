@@ -49,6 +49,45 @@ Where users live, beside the numbers (families named by their prefix):
     scikit-learn           `BayesSearchCV` of Ridge, a tree or k-NN with a scorer returning
                            NaN, ±inf, a constant, ±1e300, subnormals: one row per
                            candidate, `best_index_` RandomizedSearchCV's (the least rank);
+    input constraints      `Optimizer(feasible=...)` (README, Input constraints): one or
+                           several `LinearConstraint`s (<= and >=, negative, 1e300, 1e-300
+                           and subnormal coefficients, terms at the accepted limit, a ±1e307
+                           box, a thin slab, one active at the optimum, Integer and stepped
+                           Real dimensions, a grid of 10 points exhausted), callables
+                           (numpy bools, one changing its dict), a conditional space; asks
+                           of 1–3, add_pending, tells of points outside (accepted: told data
+                           are data), hostile values: every ask, the initial design
+                           included, satisfies every constraint judged by the constraint
+                           objects themselves in user units; an empty region is
+                           `InfeasibleSpaceError` when the optimizer is built;
+    input constraints …    `callable`: one raising (the same exception object reaches
+                           the caller with its note naming feasible= and the params) or
+                           returning a non-bool (TypeError naming what it returned), at
+                           construction or mid-run, a failed ask leaving nothing pending;
+                           `stored`: a journal resumed and a SQLite study attached with the
+                           same feasible= (same history, pending, best; the same asks),
+                           with another or none refused naming feasible=; `refused`: 15
+                           wrong feasible= arguments (terms past a quarter of the float
+                           maximum, log, Categorical, Fidelity or conditional dimensions,
+                           nan, bool, inf, all-zero, sense '<', [] …) refused naming them;
+                           `minimize`: x0 outside refused naming its index, y0 accepted,
+                           its journal resumed, every evaluation inside;
+    reports                `Optimizer.report` of learning curves in pieces (lists, tuples,
+                           arrays, Series; some pieces two numbers), without a Fidelity, with
+                           one, with a pruner, hostile values: a twin optimizer of the same
+                           seed told every step as a report of its own answers as the piece's
+                           last step, records the same `report_status` and history, and asks
+                           the same (a curve is recorded as its reports in turn would be);
+    reports refused …      NaN/±inf entries (named with their step), unequal lengths, [],
+                           steps not increasing or already reported, negative or bool steps,
+                           bool or str values, a 2-d array, a step beyond the budget: refused
+                           naming it, `report_status` unchanged, the next piece accepted;
+                           `by run.report`: the same inside minimize(pass_run=True);
+    reports minimize       `minimize(pass_run=True)` whose objective reports its curve at
+                           once in pieces and stops where the answer says so: the same
+                           evaluations, answers and history as one reporting every step in
+                           turn; killed (a BaseException) mid-run and the call made again:
+                           the uninterrupted run's history;
     command line           `bayesopt run` of a command printing nothing, NaN, ±inf, text,
                            float max, subnormals, CRLF, colour codes, invalid UTF-8, 4 MB,
                            hostile report lines, or exiting non-zero or by SIGKILL: the
@@ -1539,6 +1578,16 @@ FEASIBLE: dict[str, Feasible] = {
         lambda: {"opt": Categorical(["sgd", "adam"]), "lr": Real(0, 1, when={"opt": "sgd"}),
                  "k": Integer(0, 3, when={"opt": "adam"}), "x1": Real(0, 1)},
         lambda: [_branch]),
+    "conditional space, linear and a callable": Feasible(
+        lambda: {"opt": Categorical(["sgd", "adam"]), "lr": Real(0, 1, when={"opt": "sgd"}),
+                 "k": Integer(0, 3, when={"opt": "adam"}), "x1": Real(0, 1), "x2": Real(0, 1)},
+        lambda: [_lc({"x1": 1, "x2": -1}, ">=", 0.2), _branch]),
+    "a Fidelity beside a linear one": Feasible(
+        lambda: {"x0": Real(0, 1), "x1": Real(0, 1), "budget": Fidelity(1, 9)},
+        lambda: [_lc({"x0": 1, "x1": 1}, "<=", 0.9)], steps=9),
+    "Integer(±2**51) and a Real": Feasible(
+        lambda: {"k": Integer(-2**51, 2**51), "x0": Real(0, 1)},
+        lambda: [_lc({"k": 1, "x0": -2.0**50}, "<=", 0)]),
     "empty: a + b <= -0.5": Feasible(box, lambda: [_lc({"x0": 1, "x1": 1}, "<=", -0.5)],
                                      empty="admits none"),
     "empty: a + b squeezed to 1": Feasible(box, lambda: [
@@ -1607,7 +1656,8 @@ def _input_constrained(setting: Feasible,
                 if key in taken and not exhausted:
                     run.faults.append(f"ask #{i}: {params} repeated without a warning")
                 seen.add(key)
-            if i == 2:  # a point added by hand, admitted by every constraint
+            if i == 2 and opt.space.fidelity is None:  # one added by hand (refused with a
+                # Fidelity, whose schedule sets the budgets), admitted by every constraint
                 extra = run.step("ask to add", opt.ask)
                 if extra is not None:
                     run.step("cancel", opt.cancel, extra)
@@ -1615,7 +1665,7 @@ def _input_constrained(setting: Feasible,
             outside = _violating(opt, constraints, rng)
             if i == 3 and outside is not None:  # told data are data (README), pending too
                 run.step("tell a point outside", opt.tell, outside, value(signal(outside, i), rng, i))
-            if i == 4 and outside is not None:
+            if i == 4 and outside is not None and opt.space.fidelity is None:
                 run.step("add_pending a point outside", opt.add_pending, outside)
             run.step(f"tell #{i}", partial(opt.tell, asked, [
                 value(signal(p, i), rng, i) for p in asked]))
