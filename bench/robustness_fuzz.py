@@ -1914,10 +1914,18 @@ def _curve_space(kind: str) -> dict[str, Any]:
         {"budget": Fidelity(1, 9)} if kind == "fidelity" else {})}
 
 
-def _steps_of(params: Mapping[str, Any], rng: np.random.Generator) -> list[float]:
-    """A run's steps: 1 … budget with a Fidelity, else 1 … 4–12, or increasing floats."""
+FAR_STEPS = [TINY, 1e-300, 0.5, 1.0, 3.0, 9.0, 1e300, 1.7e308, FMAX]
+
+
+def _steps_of(params: Mapping[str, Any], rng: np.random.Generator,
+              far: bool = False) -> list[float]:
+    """A run's steps: 1 … budget with a Fidelity, else 1 … 4–12, or increasing floats; `far`:
+    from 5e-324 to the float maximum (a random 4–9 of `FAR_STEPS`)."""
     if "budget" in params:
         return list(range(1, int(params["budget"]) + 1))
+    if far:
+        k = int(rng.integers(4, len(FAR_STEPS) + 1))
+        return [FAR_STEPS[j] for j in sorted(rng.choice(len(FAR_STEPS), size=k, replace=False))]
     if rng.random() < 0.5:
         return list(range(1, int(rng.integers(4, 13))))
     return [float(s) for s in np.cumsum(rng.uniform(0.1, 2.0, size=int(rng.integers(3, 10))))]
@@ -1930,6 +1938,18 @@ def chunks(n: int, rng: np.random.Generator) -> list[tuple[int, int]]:
     return list(itertools.pairwise([0, *cuts, n]))
 
 
+# the pruners of `_curves` (its `kind`): all but "pruner" report steps from 5e-324 to the
+# float maximum, past which the rungs of each go (η^646 ≈ 1.5e308 is the default's last)
+PRUNERS: dict[str, SuccessiveHalving] = {
+    "pruner": SuccessiveHalving(min_resource=2, reduction_factor=2),
+    "far steps": SuccessiveHalving(),
+    "far steps, eta 1e400": SuccessiveHalving(reduction_factor=10**400),
+    "far steps, rate 1000": SuccessiveHalving(min_early_stopping_rate=1000),
+    "far steps, rate 1e8": SuccessiveHalving(min_early_stopping_rate=10**8),
+    "far steps, min_resource 5e-324": SuccessiveHalving(min_resource=TINY, reduction_factor=2),
+}
+
+
 def _curves(kind: str, container: str,
             value: Callable[[float, np.random.Generator, int], float]) -> Scenario:
     """Two optimizers of one seed: one gets each run's learning curve in pieces (`container`
@@ -1940,8 +1960,7 @@ def _curves(kind: str, container: str,
     answer said True, or trains on (the advice ignored) one time in three."""
     def sequence(seed: int, run: Run) -> None:
         rng = np.random.default_rng(seed)
-        pruner = {"pruner": SuccessiveHalving(min_resource=2, reduction_factor=2)} if (
-            kind == "pruner") else {}
+        pruner = {"pruner": PRUNERS[kind]} if kind in PRUNERS else {}
         pair = [run.step("optimizer", lambda: optimizer(_curve_space(kind), seed, **pruner))
                 for _ in range(2)]
         curved, single = pair
@@ -1956,7 +1975,7 @@ def _curves(kind: str, container: str,
             params = asked[0]
             if params is None or asked[1] is None:
                 return
-            steps = _steps_of(params, rng)
+            steps = _steps_of(params, rng, far=kind != "pruner" and kind in PRUNERS)
             values = [value(signal_of(params) + 1.0 / (1 + k), rng, i) for k in range(len(steps))]
             stubborn, last = rng.random() < 1 / 3, None
             for start, stop in chunks(len(steps), rng):
@@ -1998,7 +2017,11 @@ register("reports", _curves, {
         ("fidelity", "list", "±1e300 mixed"), ("fidelity", "array", "subnormal 5e-324 steps"),
         ("fidelity", "tuple", "all equal"), ("fidelity", "Series", "1e-300 scale"),
         ("pruner", "list", "1e300 scale"), ("pruner", "array", "last bit apart"),
-        ("pruner", "tuple", "step, 2 values"))})
+        ("pruner", "tuple", "step, 2 values"), ("far steps", "list", "±1e300 mixed"),
+        ("far steps, eta 1e400", "array", "Cauchy tails"),
+        ("far steps, rate 1000", "tuple", "1e300 scale"),
+        ("far steps, rate 1e8", "list", "subnormal 5e-324 steps"),
+        ("far steps, min_resource 5e-324", "array", "float max at both ends"))})
 
 
 # curves refused: (steps, values) given after steps 1 and 2 were reported, and the refusal
