@@ -1567,6 +1567,9 @@ FEASIBLE: dict[str, Feasible] = {
     "grid of 10 points, exhausted": Feasible(
         lambda: {"k": Integer(0, 3), "m": Integer(0, 3)},
         lambda: [_lc({"k": 1, "m": 1}, "<=", 3)], steps=7, size=10),
+    "grid of one admitted point": Feasible(
+        lambda: {"k": Integer(0, 3), "m": Integer(0, 3)},
+        lambda: [_lc({"k": 1, "m": 1}, ">=", 6)], steps=4, size=1),
     "Integer equality k + m = 3": Feasible(
         lambda: {"k": Integer(0, 5), "m": Integer(0, 5), "x0": Real(0, 1)},
         lambda: [_lc({"k": 1, "m": 1}, "<=", 3), _lc({"k": 1, "m": 1}, ">=", 3)]),
