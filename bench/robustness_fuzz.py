@@ -1520,12 +1520,12 @@ def _positive(p: Mapping[str, Any]) -> np.bool_:
 
 
 def _ring(p: Mapping[str, Any]) -> bool:
-    return 0.04 <= (p["x0"] - 0.5) ** 2 + (p["x1"] - 0.5) ** 2 <= 0.16
+    return bool(0.04 <= (p["x0"] - 0.5) ** 2 + (p["x1"] - 0.5) ** 2 <= 0.16)
 
 
 def _meddler(p: dict[str, Any]) -> bool:
     """x0 <= 0.7, then the dict it was given changed (an ask must not see it)."""
-    verdict = p["x0"] <= 0.7
+    verdict = bool(p["x0"] <= 0.7)
     p["x0"], p["x9"] = 99.0, "meddled"
     return verdict
 
@@ -1744,7 +1744,7 @@ def _minimized_feasible(seed: int, run: Run) -> None:
     """minimize(feasible=..., journal=...) in two calls (5 evaluations, then 9, the second
     resuming the journal): every evaluated point satisfies the constraints; an x0 point
     outside them is refused naming its index before anything runs; given as y0, accepted."""
-    constraints = [_lc({"x0": 1, "x1": 1}, "<=", 0.8), _ring]
+    constraints: list[Any] = [_lc({"x0": 1, "x1": 1}, "<=", 0.8), _ring]
     outside = {"x0": 0.9, "x1": 0.9}
     with tempfile.TemporaryDirectory() as folder:
         def call(n: int, **kwargs: Any) -> Any:
@@ -2157,12 +2157,12 @@ def _minimized_curves(kind: str, resumed: bool) -> Scenario:
     killed run evaluated again, its recorded steps left out of its new curve)."""
     def sequence(seed: int, run: Run) -> None:
         space = _curve_space("fidelity" if kind != "pruner" else "none")
-        extra = {"pruner": SuccessiveHalving()} if kind == "pruner" else {}
+        pruner = SuccessiveHalving() if kind == "pruner" else None
         with tempfile.TemporaryDirectory() as folder:
             def call(journal: str, objective: Any) -> Any:
                 return minimize(objective, space, n_calls=14, n_initial=3, seed=seed,
                                 progress=False, options=FAST, pass_run=True, journal=journal,
-                                **extra)
+                                pruner=pruner)
 
             def killed(journal: str, objective: Any) -> str:
                 try:

@@ -264,9 +264,8 @@ def test_the_fuzzers_input_constraint_checks_see_a_violation_and_a_lost_note():
     objects (a LinearConstraint, a callable) and reports the one it violates; `propagated`
     takes only the callable's own exception with its feasible= note."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from bench.robustness_fuzz import RAISE, Boom, Fault, Run, Switch, check_feasible, propagated
-
     from bayesopt import LinearConstraint
+    from bench.robustness_fuzz import RAISE, Boom, Fault, Run, Switch, check_feasible, propagated
 
     constraints = [LinearConstraint({"x0": 1, "x1": 1}, "<=", 1), lambda p: p["x0"] > 0.1]
     run = Run(timeout=10)
