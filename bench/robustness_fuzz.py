@@ -1664,7 +1664,9 @@ def _input_constrained(setting: Feasible,
                 extra = run.step("ask to add", opt.ask)
                 if extra is not None:
                     run.step("cancel", opt.cancel, extra)
-                    run.step("add_pending", opt.add_pending, extra)
+                    # an exhausted space's repeat: still pending once more, a replicate
+                    run.step("add_pending", partial(opt.add_pending, extra,
+                                                    repeat=extra in opt.pending))
             outside = _violating(opt, constraints, rng)
             if i == 3 and outside is not None:  # told data are data (README), pending too
                 run.step("tell a point outside", opt.tell, outside, value(signal(outside, i), rng, i))
