@@ -275,6 +275,10 @@ def budget_level(fidelity: Fidelity, budgets: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------ early stopping
+# log2 of a power of η past which min_resource·η^(s+k) exceeds the largest double (2^1024)
+# even for the least min_resource, 2^-1074: 1024 + 1074 = 2098, with room for log2's rounding
+_PAST_FLOATS = 2100
+
 @dataclass(frozen=True)
 class SuccessiveHalving:
     """Stop a training loop early at rungs min_resource·η^(s+k) (see the module docstring).
@@ -308,9 +312,17 @@ class SuccessiveHalving:
     def rung_step(self, k: int) -> float:
         """min_resource·η^(s+k) in exact rational arithmetic, as the schedule's budgets
         (`rung_budgets`): 0.1·3 is 0.3, the budget high/3 of `Fidelity(0.1, 0.9)`, where
-        a float product is 0.30000000000000004 and a step at the budget missed the rung."""
-        factor = self.reduction_factor ** (self.min_early_stopping_rate + k)
-        return float(exact_fraction(self.min_resource) * factor)
+        a float product is 0.30000000000000004 and a step at the budget missed the rung.
+        A rung past the largest double is inf, which no step (a finite float) reaches;
+        with η^(s+k) > 2^_PAST_FLOATS (min_resource ≥ 2^-1074, the least double) the power
+        is not computed at all, as η^(10^8) would take a minute."""
+        exponent = self.min_early_stopping_rate + k
+        if exponent * math.log2(self.reduction_factor) > _PAST_FLOATS:
+            return math.inf
+        try:
+            return float(exact_fraction(self.min_resource) * self.reduction_factor ** exponent)
+        except OverflowError:  # past the largest double
+            return math.inf
 
 
 @dataclass

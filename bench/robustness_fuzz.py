@@ -49,6 +49,45 @@ Where users live, beside the numbers (families named by their prefix):
     scikit-learn           `BayesSearchCV` of Ridge, a tree or k-NN with a scorer returning
                            NaN, ±inf, a constant, ±1e300, subnormals: one row per
                            candidate, `best_index_` RandomizedSearchCV's (the least rank);
+    input constraints      `Optimizer(feasible=...)` (README, Input constraints): one or
+                           several `LinearConstraint`s (<= and >=, negative, 1e300, 1e-300
+                           and subnormal coefficients, terms at the accepted limit, a ±1e307
+                           box, a thin slab, one active at the optimum, Integer and stepped
+                           Real dimensions, a grid of 10 points exhausted), callables
+                           (numpy bools, one changing its dict), a conditional space; asks
+                           of 1–3, add_pending, tells of points outside (accepted: told data
+                           are data), hostile values: every ask, the initial design
+                           included, satisfies every constraint judged by the constraint
+                           objects themselves in user units; an empty region is
+                           `InfeasibleSpaceError` when the optimizer is built;
+    input constraints …    `callable`: one raising (the same exception object reaches
+                           the caller with its note naming feasible= and the params) or
+                           returning a non-bool (TypeError naming what it returned), at
+                           construction or mid-run, a failed ask leaving nothing pending;
+                           `stored`: a journal resumed and a SQLite study attached with the
+                           same feasible= (same history, pending, best; the same asks),
+                           with another or none refused naming feasible=; `refused`: 15
+                           wrong feasible= arguments (terms past a quarter of the float
+                           maximum, log, Categorical, Fidelity or conditional dimensions,
+                           nan, bool, inf, all-zero, sense '<', [] …) refused naming them;
+                           `minimize`: x0 outside refused naming its index, y0 accepted,
+                           its journal resumed, every evaluation inside;
+    reports                `Optimizer.report` of learning curves in pieces (lists, tuples,
+                           arrays, Series; some pieces two numbers), without a Fidelity, with
+                           one, with a pruner, hostile values: a twin optimizer of the same
+                           seed told every step as a report of its own answers as the piece's
+                           last step, records the same `report_status` and history, and asks
+                           the same (a curve is recorded as its reports in turn would be);
+    reports refused …      NaN/±inf entries (named with their step), unequal lengths, [],
+                           steps not increasing or already reported, negative or bool steps,
+                           bool or str values, a 2-d array, a step beyond the budget: refused
+                           naming it, `report_status` unchanged, the next piece accepted;
+                           `by run.report`: the same inside minimize(pass_run=True);
+    reports minimize       `minimize(pass_run=True)` whose objective reports its curve at
+                           once in pieces and stops where the answer says so: the same
+                           evaluations, answers and history as one reporting every step in
+                           turn; killed (a BaseException) mid-run and the call made again:
+                           the uninterrupted run's history;
     command line           `bayesopt run` of a command printing nothing, NaN, ±inf, text,
                            float max, subnormals, CRLF, colour codes, invalid UTF-8, 4 MB,
                            hostile report lines, or exiting non-zero or by SIGKILL: the
@@ -69,6 +108,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import copy
+import itertools
 import math
 import signal
 import sys
@@ -92,10 +132,14 @@ from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import (
     Categorical,
     Fidelity,
+    InfeasibleSpaceError,
     Integer,
+    LinearConstraint,
     Optimizer,
     Real,
     SpaceExhaustedWarning,
+    SuccessiveHalving,
+    TopBudgetWarning,
     minimize,
 )
 from bayesopt.failures import EvaluationFailedWarning
@@ -125,7 +169,7 @@ FAST = OptimizerOptions(
 DOCUMENTED: tuple[type[Warning], ...] = (
     SpaceExhaustedWarning, ModelFitWarning, UnmatchedTellWarning, EvaluationFailedWarning,
     ResumeWarning, IndependentSamplingWarning, TrialOutsideSpaceWarning,
-    MissingConstraintsWarning)
+    MissingConstraintsWarning, TopBudgetWarning)
 PLOTTED = 5  # dimensions drawn by the plots' matrices
 FMAX = float(np.finfo(float).max)
 TINY = 5e-324
@@ -1428,6 +1472,741 @@ def _search(score: Callable[[float, int], float]) -> Scenario:
 
 
 register("scikit-learn", _search, SCORES)
+
+
+# ------------------------------------------------------------------ input constraints
+class Boom(Exception):
+    """What a hostile feasible= callable raises: it must reach the caller as itself."""
+
+
+def obeys(constraints: list[Any], params: Mapping[str, Any]) -> str | None:
+    """The first of the user's own constraint objects (in user units: a `LinearConstraint`
+    called, a callable's verdict) that `params` violates, described; None if none."""
+    for constraint in constraints:
+        if not constraint(dict(params)):
+            return str(constraint) if isinstance(constraint, LinearConstraint) else (
+                f"the callable {getattr(constraint, '__name__', constraint)}")
+    return None
+
+
+def check_feasible(run: Run, constraints: list[Any], asked: Any, what: str) -> None:
+    """Every point of `asked` (a dict or a list of them) satisfies every constraint."""
+    for params in asked if isinstance(asked, list) else [asked]:
+        broken = obeys(constraints, params)
+        if broken is not None:
+            run.faults.append(f"{what}: {params} violates {broken}")
+
+
+@dataclass(frozen=True)
+class Feasible:
+    """A space and its input constraints (made afresh, so that a callable's state is new)
+    for a sequence; `empty`: the region admits nothing (InfeasibleSpaceError when built);
+    `steps`: rounds of asks; `size`: the number of admitted points of a finite space;
+    `empty`: None, or what InfeasibleSpaceError says (the region admits nothing)."""
+
+    space: Callable[[], dict[str, Any]]
+    constraints: Callable[[], list[Any]]
+    empty: str | None = None
+    steps: int = 7
+    size: int | None = None
+
+
+def _lc(coefficients: dict[str, float], sense: str, bound: float) -> LinearConstraint:
+    return LinearConstraint(coefficients, sense, bound)
+
+
+def _positive(p: Mapping[str, Any]) -> np.bool_:
+    return np.bool_(np.float64(p["x0"]) > 0.1)  # a numpy bool, as a comparison of arrays gives
+
+
+def _ring(p: Mapping[str, Any]) -> bool:
+    return bool(0.04 <= (p["x0"] - 0.5) ** 2 + (p["x1"] - 0.5) ** 2 <= 0.16)
+
+
+def _meddler(p: dict[str, Any]) -> bool:
+    """x0 <= 0.7, then the dict it was given changed (an ask must not see it)."""
+    verdict = bool(p["x0"] <= 0.7)
+    p["x0"], p["x9"] = 99.0, "meddled"
+    return verdict
+
+
+def _branch(p: Mapping[str, Any]) -> bool:  # conditional: only the active keys are given
+    return bool(p.get("lr", 0.0) + p["x1"] <= 1.2 and ("k" not in p or p["k"] != 2))
+
+
+FEASIBLE: dict[str, Feasible] = {
+    "a + b <= 1": Feasible(box, lambda: [_lc({"x0": 1, "x1": 1}, "<=", 1)]),
+    "a + b >= 1.5 (optimum on it)": Feasible(box, lambda: [_lc({"x0": 1, "x1": 1}, ">=", 1.5)]),
+    "active at the optimum, -a - b >= -0.6": Feasible(
+        box, lambda: [_lc({"x0": -1, "x1": -1}, ">=", -0.6)]),
+    "two constraints, negative coefficients": Feasible(box, lambda: [
+        _lc({"x0": -2.5, "x1": 1}, "<=", 0.1), _lc({"x0": 1, "x1": -0.5}, "<=", 0.6)]),
+    "thin slab 0.5 <= a + b <= 0.52": Feasible(box, lambda: [
+        _lc({"x0": 1, "x1": 1}, ">=", 0.5), _lc({"x0": 1, "x1": 1}, "<=", 0.52)]),
+    "1e300 coefficients, a <= b": Feasible(box, lambda: [
+        _lc({"x0": 1e300, "x1": -1e300}, "<=", 0.0)]),
+    "1e300 coefficients and bound": Feasible(box, lambda: [
+        _lc({"x0": 1e300, "x1": 1e300}, "<=", 1e300)]),
+    "1e-300 coefficients and bound": Feasible(box, lambda: [
+        _lc({"x0": 1e-300, "x1": 1e-300}, "<=", 1e-300)]),
+    "subnormal coefficient beside 1": Feasible(box, lambda: [
+        _lc({"x0": TINY, "x1": 1}, "<=", 0.4)]),
+    "subnormal coefficients and bound": Feasible(box, lambda: [
+        _lc({"x0": TINY, "x1": TINY}, "<=", TINY)]),
+    "1e300 beside 1e-300 coefficients": Feasible(box, lambda: [
+        _lc({"x0": 1e300, "x1": -1e-300}, "<=", 4e299)]),
+    "±1e307 box, x0 + x1 <= 0": Feasible(
+        lambda: {"x0": Real(-1e307, 1e307), "x1": Real(-1e307, 1e307)},
+        lambda: [_lc({"x0": 1, "x1": 1}, "<=", 0)]),
+    "coefficients at the accepted limit": Feasible(
+        lambda: {"x0": Real(-1e300, 1e300), "x1": Real(0, 1)},
+        lambda: [_lc({"x0": 1e7, "x1": -1e307}, "<=", -1e306)]),
+    "Integer and stepped Real": Feasible(
+        lambda: {"k": Integer(0, 20), "r": Real(0, 1, step=0.05), "x1": Real(0, 1)},
+        lambda: [_lc({"k": 0.05, "r": 1}, "<=", 0.7), _lc({"k": 1, "x1": -10}, ">=", -3)]),
+    "grid of 10 points, exhausted": Feasible(
+        lambda: {"k": Integer(0, 3), "m": Integer(0, 3)},
+        lambda: [_lc({"k": 1, "m": 1}, "<=", 3)], steps=7, size=10),
+    "grid of one admitted point": Feasible(
+        lambda: {"k": Integer(0, 3), "m": Integer(0, 3)},
+        lambda: [_lc({"k": 1, "m": 1}, ">=", 6)], steps=4, size=1),
+    "Integer equality k + m = 3": Feasible(
+        lambda: {"k": Integer(0, 5), "m": Integer(0, 5), "x0": Real(0, 1)},
+        lambda: [_lc({"k": 1, "m": 1}, "<=", 3), _lc({"k": 1, "m": 1}, ">=", 3)]),
+    "numpy-bool callable and a linear one": Feasible(box, lambda: [
+        _positive, _lc({"x0": 1, "x1": 1}, "<=", 1.2)]),
+    "ring callable": Feasible(box, lambda: [_ring]),
+    "a callable changing the dict it is given": Feasible(box, lambda: [_meddler]),
+    "conditional space, callable": Feasible(
+        lambda: {"opt": Categorical(["sgd", "adam"]), "lr": Real(0, 1, when={"opt": "sgd"}),
+                 "k": Integer(0, 3, when={"opt": "adam"}), "x1": Real(0, 1)},
+        lambda: [_branch]),
+    "conditional space, linear and a callable": Feasible(
+        lambda: {"opt": Categorical(["sgd", "adam"]), "lr": Real(0, 1, when={"opt": "sgd"}),
+                 "k": Integer(0, 3, when={"opt": "adam"}), "x1": Real(0, 1), "x2": Real(0, 1)},
+        lambda: [_lc({"x1": 1, "x2": -1}, ">=", 0.2), _branch]),
+    "a Fidelity beside a linear one": Feasible(
+        lambda: {"x0": Real(0, 1), "x1": Real(0, 1), "budget": Fidelity(1, 9)},
+        lambda: [_lc({"x0": 1, "x1": 1}, "<=", 0.9)], steps=9),
+    "Integer(±2**51) and a Real": Feasible(
+        lambda: {"k": Integer(-2**51, 2**51), "x0": Real(0, 1)},
+        lambda: [_lc({"k": 1, "x0": -2.0**50}, "<=", 0)]),
+    "empty: a + b <= -0.5": Feasible(box, lambda: [_lc({"x0": 1, "x1": 1}, "<=", -0.5)],
+                                     empty="admits none"),
+    "empty: a + b squeezed to 1": Feasible(box, lambda: [
+        _lc({"x0": 1, "x1": 1}, "<=", 1), _lc({"x0": 1, "x1": 1}, ">=", 1)], empty="from both sides"),
+    "empty: a callable refusing all": Feasible(box, lambda: [lambda p: False], empty="admits none"),
+    "empty: grid with no admitted point": Feasible(
+        lambda: {"k": Integer(0, 3), "m": Integer(0, 3)},
+        lambda: [_lc({"k": 1, "m": 1}, ">=", 6.5)], empty="admits none"),
+}
+
+
+def _violating(opt: Optimizer, constraints: list[Any],
+               rng: np.random.Generator) -> dict[str, Any] | None:
+    """The first of 200 uniform random points of the space that violates a constraint, or
+    None."""
+    points = opt.space.decode(opt.space.from_unit(rng.random((200, opt.space.n_dims))))
+    return next((p for p in points if obeys(constraints, p) is not None), None)
+
+
+def built(space: dict[str, Any], seed: int, constraints: list[Any], **kwargs: Any) -> Optimizer:
+    """`optimizer` with feasible=constraints; a ValueError of another kind than
+    InfeasibleSpaceError for an empty region is a fault."""
+    try:
+        return optimizer(space, seed, feasible=constraints, **kwargs)
+    except InfeasibleSpaceError:
+        raise
+    except ValueError as error:
+        raise Fault(f"ValueError, not InfeasibleSpaceError: {error}") from None
+
+
+def _feasible_signal(space: dict[str, Any]) -> Callable[[dict[str, Any], int], float]:
+    """The unit-cube signal of the active numeric keys (a conditional space's too)."""
+    def objective(params: dict[str, Any], i: int) -> float:
+        active = {k: v for k, v in space.items() if k in params}
+        return _unit_signal(active)({k: params[k] for k in active}, i)
+    return objective
+
+
+def _input_constrained(setting: Feasible,
+                       value: Callable[[float, np.random.Generator, int], float]) -> Scenario:
+    """Asks of 1–3 points, an add_pending, hostile values: every ask (the initial design
+    included) satisfies every constraint, judged by the constraint objects in user units;
+    an empty region is InfeasibleSpaceError when the optimizer is built."""
+    def sequence(seed: int, run: Run) -> None:
+        rng = np.random.default_rng(seed)
+        space, constraints = setting.space(), setting.constraints()
+        opt = run.step("optimizer", built, space, seed, constraints, refuse=None if (
+            setting.empty is None) else Refuse("feasible=", setting.empty))
+        if opt is None:
+            return
+        signal = _feasible_signal(space)
+        seen: set[tuple[Any, ...]] = set()
+        for i in range(setting.steps):
+            before = run.warned["SpaceExhaustedWarning"]
+            taken = {tuple(sorted(o.params.items(), key=str)) for o in opt.history} | {
+                tuple(sorted(p.items(), key=str)) for p in opt.pending}
+            asked = run.step(f"ask #{i}", opt.ask, int(rng.integers(1, 4)))
+            if asked is None:
+                return
+            check_feasible(run, constraints, asked, f"ask #{i}")
+            exhausted = run.warned["SpaceExhaustedWarning"] > before
+            for params in asked:
+                if opt.space.validate(params) != params:
+                    run.faults.append(f"ask #{i}: {params} is not canonical")
+                key = tuple(sorted(params.items(), key=str))
+                if key in taken and not exhausted:
+                    run.faults.append(f"ask #{i}: {params} repeated without a warning")
+                seen.add(key)
+            if i == 2 and opt.space.fidelity is None:  # one added by hand (refused with a
+                # Fidelity, whose schedule sets the budgets), admitted by every constraint
+                extra = run.step("ask to add", opt.ask)
+                if extra is not None:
+                    run.step("cancel", opt.cancel, extra)
+                    # an exhausted space's repeat: still pending once more, a replicate
+                    run.step("add_pending", partial(opt.add_pending, extra,
+                                                    repeat=extra in opt.pending))
+            outside = _violating(opt, constraints, rng)
+            if i == 3 and outside is not None:  # told data are data (README), pending too
+                run.step("tell a point outside", opt.tell, outside, value(signal(outside, i), rng, i))
+            if i == 4 and outside is not None and opt.space.fidelity is None:
+                run.step("add_pending a point outside", opt.add_pending, outside)
+            run.step(f"tell #{i}", partial(opt.tell, asked, [
+                value(signal(p, i), rng, i) for p in asked]))
+            best_checked(opt, run, f"tell #{i}")
+        pending = [p for p in opt.pending if obeys(constraints, p) is None]
+        if pending:
+            run.step("tell the pending", partial(opt.tell, pending, [
+                value(signal(p, 0), rng, 0) for p in pending]))
+        if setting.size is not None and len(seen) > setting.size:
+            run.faults.append(f"{len(seen)} distinct asks of a space of {setting.size} "
+                              "admitted points")
+        finish(opt, run)
+    return sequence
+
+
+register("input constraints", lambda name, family: _input_constrained(
+    FEASIBLE[name], VALUE_FAMILIES[family]), {
+        f"{name}, {family}": (name, family) for name, family in [
+            (n, "1e300 scale" if k % 3 == 1 else "Cauchy tails" if k % 3 == 2
+             else "subnormal 5e-324 steps") for k, n in enumerate(FEASIBLE)]})
+
+
+RAISE = object()  # what `Switch` does instead of returning a wrong verdict
+
+
+# feasible= arguments refused when the optimizer is built (a LinearConstraint made at the
+# step, so that its own refusals count too): (space, constraints, refusal)
+REFUSED_FEASIBLE: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], Any], Refuse]] = {
+    "terms past a quarter of float max": (box, lambda: [_lc({"x0": 1e308, "x1": 1}, "<=", 1)],
+                                          Refuse("LinearConstraint", "reach 1e+308")),
+    "terms past it on a ±1e307 box": (
+        lambda: {"x0": Real(-1e307, 1e307), "x1": Real(-1e307, 1e307)},
+        lambda: [_lc({"x0": 3, "x1": 2}, "<=", 0)], Refuse("LinearConstraint", "reach 5e+307")),
+    "a bound past it": (box, lambda: [_lc({"x0": 1}, "<=", 1e308)],
+                        Refuse("LinearConstraint", "reach 1e+308")),
+    "a log-scaled dimension": (lambda: {"x0": Real(1e-3, 1, log=True), "x1": Real(0, 1)},
+                               lambda: [_lc({"x0": 1, "x1": 1}, "<=", 1)],
+                               Refuse("'x0'", "log-scaled")),
+    "a Categorical": (lambda: {"x0": Categorical([1, 2]), "x1": Real(0, 1)},
+                      lambda: [_lc({"x0": 1, "x1": 1}, "<=", 1)], Refuse("'x0'", "not numeric")),
+    "the Fidelity": (lambda: {"x0": Real(0, 1), "b": Fidelity(1, 9)},
+                     lambda: [_lc({"x0": 1, "b": 1}, "<=", 3)], Refuse("'b'", "Fidelity")),
+    "a conditional dimension": (
+        lambda: {"c": Categorical(["a", "b"]), "x0": Real(0, 1, when={"c": "a"})},
+        lambda: [_lc({"x0": 1}, "<=", 0.5)], Refuse("'x0'", "conditional")),
+    "an unknown name": (box, lambda: [_lc({"x0": 1, "zz": 1}, "<=", 1)],
+                        Refuse("'zz'", "unknown dimension")),
+    "a nan coefficient": (box, lambda: [_lc({"x0": math.nan}, "<=", 1)],
+                          Refuse("coefficients['x0']", "nan")),
+    "a bool coefficient": (box, lambda: [_lc({"x0": True}, "<=", 1)],
+                           Refuse("coefficients['x0']", "True")),
+    "an inf bound": (box, lambda: [_lc({"x0": 1}, "<=", math.inf)], Refuse("bound", "inf")),
+    "all coefficients 0": (box, lambda: [_lc({"x0": 0, "x1": -0.0}, ">=", 1)],
+                           Refuse("coefficients", "never")),
+    "sense <": (box, lambda: [_lc({"x0": 1}, "<", 1)], Refuse("sense", "'<'")),
+    "an empty list": (box, list, Refuse("feasible=[]", "empty")),
+    "a number among them": (box, lambda: [_ring, 3], Refuse("feasible", "3")),
+}
+
+
+def _refused_feasible(space: Callable[[], dict[str, Any]], constraints: Callable[[], Any],
+                      refuse: Refuse) -> Scenario:
+    def sequence(seed: int, run: Run) -> None:
+        run.step("optimizer", lambda: optimizer(space(), seed, feasible=constraints()),
+                 refuse=refuse)
+    return sequence
+
+
+register("input constraints refused", _refused_feasible, REFUSED_FEASIBLE)
+
+
+def _minimized_feasible(seed: int, run: Run) -> None:
+    """minimize(feasible=..., journal=...) in two calls (5 evaluations, then 9, the second
+    resuming the journal): every evaluated point satisfies the constraints; an x0 point
+    outside them is refused naming its index before anything runs; given as y0, accepted."""
+    constraints: list[Any] = [_lc({"x0": 1, "x1": 1}, "<=", 0.8), _ring]
+    outside = {"x0": 0.9, "x1": 0.9}
+    with tempfile.TemporaryDirectory() as folder:
+        def call(n: int, **kwargs: Any) -> Any:
+            return minimize(lambda p: signal_of(p), box(), n_calls=n, n_initial=3, seed=seed,
+                            progress=False, options=FAST, feasible=constraints,
+                            journal=f"{folder}/run.jsonl", **kwargs)
+        run.step("x0 outside", partial(call, 5, x0=[{"x0": 0.5, "x1": 0.2}, outside]),
+                 refuse=Refuse("x0[1]", "violates"))
+        first = run.step("minimize", partial(call, 5, x0=[outside], y0=[1.0]))
+        second = run.step("minimize, resumed", call, 9)
+        if first is None or second is None:
+            return
+        if second.history[:len(first.history)] != first.history or len(second.history) != 9:
+            run.faults.append(f"the resumed minimize did not go on from {len(first.history)}")
+        check_feasible(run, constraints, [o.params for o in second.history[1:]],
+                       "minimize")
+
+
+SCENARIOS["input constraints minimize: x0, y0, a journal resumed"] = _minimized_feasible
+
+
+class Switch:
+    """A feasible= callable a + b <= 1.5 that, switched on, raises `Boom` (wrong `RAISE`) or
+    returns `wrong` instead of a bool; it keeps what it raised."""
+
+    def __init__(self, wrong: Any) -> None:
+        self.on, self.wrong, self.raised = False, wrong, list[Boom]()
+
+    def __call__(self, params: Mapping[str, Any]) -> Any:
+        if self.on:
+            if self.wrong is not RAISE:
+                return self.wrong
+            self.raised.append(Boom(f"boom at {params['x0']!r}"))
+            raise self.raised[-1]
+        return params["x0"] + params["x1"] <= 1.5
+
+
+def propagated(call: Callable[[], Any], switch: Switch) -> str:
+    """call() must raise the Boom `switch` raised, that object itself, with a note naming
+    feasible= and the params; "raised as itself" or a Fault."""
+    try:
+        call()
+    except Boom as error:
+        notes = getattr(error, "__notes__", [])
+        if not switch.raised or error is not switch.raised[-1]:
+            raise Fault(f"another Boom than the callable's: {error!r}") from None
+        if not any("feasible=" in n and "params=" in n for n in notes):
+            raise Fault(f"Boom without a note naming feasible= and the params: {notes}") from None
+        return "raised as itself"
+    raise Fault("the callable raised, the call did not")
+
+
+def _hostile_callable(wrong: Any, when: str) -> Scenario:
+    """A callable that raises `Boom` (wrong `RAISE`) or returns `wrong`, from the optimizer's
+    construction or from the 4th ask on: Boom reaches the caller as itself with its note,
+    a non-bool is TypeError naming what it returned; switched off, the run goes on with
+    nothing left pending by the failed ask."""
+    def sequence(seed: int, run: Run) -> None:
+        switch = Switch(wrong)
+        refuse = None if wrong is RAISE else Refuse("feasible callable", f"returned {wrong!r}")
+        constraints = [switch, _lc({"x0": 1, "x1": -1}, "<=", 0.8)]
+        if when == "at construction":
+            switch.on = True
+            if wrong is RAISE:
+                run.step("optimizer", propagated, lambda: optimizer(
+                    box(), seed, feasible=constraints), switch)
+            else:
+                run.step("optimizer", lambda: optimizer(box(), seed, feasible=constraints),
+                         refuse=refuse)
+            switch.on = False
+        opt = run.step("optimizer", lambda: optimizer(box(), seed, feasible=constraints))
+        if opt is None:
+            return
+        drive(opt, run, 3, lambda p, i: signal_of(p))
+        switch.on = True
+        pending = len(opt.pending)
+        for batch in (1, 3):
+            if wrong is RAISE:
+                run.step(f"ask({batch})", propagated, partial(opt.ask, batch), switch)
+            else:
+                run.step(f"ask({batch})", opt.ask, batch, refuse=refuse)
+        if len(opt.pending) != pending:
+            run.faults.append(f"a failed ask left {len(opt.pending) - pending} points pending")
+        switch.on = False
+        drive(opt, run, 3, lambda p, i: signal_of(p), batch=2)
+        check_feasible(run, constraints, [o.params for o in opt.history], "history")
+        finish(opt, run)
+    return sequence
+
+
+register("input constraints callable", _hostile_callable, {
+    f"{what} {when}": (wrong, when) for what, wrong in (
+        ("raising", RAISE), ("returning 0.5", 0.5), ("returning numpy 1.0", np.float64(1.0)),
+        ("returning None", None), ("returning 1", 1), ("returning an array",
+                                                      np.array([True])))
+    for when in ("at construction", "mid-run")})
+
+
+def _feasible_stored(where: str, with_callable: bool) -> Scenario:
+    """A journaled (or shared-study) run under input constraints: resumed (attached) with
+    the same feasible= it holds the live run's history, pending points and best, and asks
+    what the live run asks, inside the constraints; without feasible= (when a callable is
+    recorded), or with another linear constraint, it is refused naming feasible=."""
+    def sequence(seed: int, run: Run) -> None:
+        rng = np.random.default_rng(seed)
+        space = {"x0": Real(0, 1), "x1": Real(0, 1), "k": Integer(0, 6)}
+
+        def same() -> list[Any]:
+            linear = [_lc({"x0": 1, "x1": 1}, "<=", 1.1), _lc({"k": 1, "x0": -4}, ">=", -2)]
+            return [*linear, _ring] if with_callable else linear
+        other = [_lc({"x0": 1, "x1": 1}, "<=", 0.9), _lc({"k": 1, "x0": -4}, ">=", -2)]
+        with tempfile.TemporaryDirectory() as folder:
+            store: dict[str, Any] = ({"journal": str(Path(folder) / "run.jsonl")}
+                                     if where == "journal" else
+                                     {"storage": f"sqlite:///{folder}/study.db", "study": "s"})
+            opt = run.step("optimizer", partial(built, space, seed, same(), **store))
+            if opt is None:
+                return
+            signal = _unit_signal(space)
+            for i in range(6):
+                asked = run.step(f"ask #{i}", opt.ask, int(rng.integers(1, 3)))
+                if asked is None:
+                    return
+                check_feasible(run, same(), asked, f"ask #{i}")
+                run.step(f"tell #{i}", opt.tell, asked[:1], [signal(asked[0], i)])
+            def again(feasible: list[Any] | None) -> Any:
+                if where == "journal":
+                    return Optimizer.resume(store["journal"], append=False, feasible=feasible)
+                return optimizer(space, seed + 1, feasible=feasible, **store)
+            named = Refuse("feasible=", "differs")
+            run.step("with another linear constraint", again, other, refuse=named)
+            if with_callable:
+                run.step("without feasible=", again, None,
+                         refuse=Refuse("feasible=", "has input constraints"))
+                run.step("without the callable", again, same()[:2], refuse=named)
+            twin = run.step("with the same feasible=", again, same())
+            if twin is None:
+                return
+            same_state(opt, twin, "resumed" if where == "journal" else "attached", run)
+            asks = [run.step("ask", opt.ask, 2), run.step("ask the other", twin.ask, 2)]
+            for asked in asks:
+                if asked is not None:
+                    check_feasible(run, same(), asked, "ask after")
+            if where == "journal" and asks[0] != asks[1]:
+                run.faults.append(f"the resumed journal asks {asks[1]}, the run {asks[0]}")
+            if where != "journal":
+                same_state(opt, twin, "attached, after an ask of each", run)
+                twin.close()
+            finish(opt, run)
+            opt.close()
+    return sequence
+
+
+register("input constraints stored", _feasible_stored, {
+    f"{where}, {kind}": (where, kind == "linear and a callable")
+    for where in ("journal", "sqlite study") for kind in ("linear", "linear and a callable")})
+
+
+# ------------------------------------------------------------------ learning curves
+CONTAINERS: dict[str, Callable[[list[Any]], Any]] = {
+    "list": list,
+    "tuple": tuple,
+    "array": np.asarray,
+    "Series": lambda entries: __import__("pandas").Series(entries),
+}
+
+
+def _curve_space(kind: str) -> dict[str, Any]:
+    return {"x0": Real(0, 1), "x1": Real(0, 1), **(
+        {"budget": Fidelity(1, 9)} if kind == "fidelity" else {})}
+
+
+FAR_STEPS = [TINY, 1e-300, 0.5, 1.0, 3.0, 9.0, 1e300, 1.7e308, FMAX]
+
+
+def _steps_of(params: Mapping[str, Any], rng: np.random.Generator,
+              far: bool = False) -> list[float]:
+    """A run's steps: 1 … budget with a Fidelity, else 1 … 4–12, or increasing floats; `far`:
+    from 5e-324 to the float maximum (a random 4–9 of `FAR_STEPS`)."""
+    if "budget" in params:
+        return list(range(1, int(params["budget"]) + 1))
+    if far:
+        k = int(rng.integers(4, len(FAR_STEPS) + 1))
+        return [FAR_STEPS[j] for j in sorted(rng.choice(len(FAR_STEPS), size=k, replace=False))]
+    if rng.random() < 0.5:
+        return list(range(1, int(rng.integers(4, 13))))
+    return [float(s) for s in np.cumsum(rng.uniform(0.1, 2.0, size=int(rng.integers(3, 10))))]
+
+
+def chunks(n: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """[0, n) cut into 1–4 consecutive pieces (start, stop)."""
+    cuts = sorted({int(c) for c in rng.integers(1, n, size=int(rng.integers(0, 4)))}) if (
+        n > 1) else []
+    return list(itertools.pairwise([0, *cuts, n]))
+
+
+# the pruners of `_curves` (its `kind`): all but "pruner" report steps from 5e-324 to the
+# float maximum, past which the rungs of each go (η^646 ≈ 1.5e308 is the default's last)
+PRUNERS: dict[str, SuccessiveHalving] = {
+    "pruner": SuccessiveHalving(min_resource=2, reduction_factor=2),
+    "far steps": SuccessiveHalving(),
+    "far steps, eta 1e400": SuccessiveHalving(reduction_factor=10**400),
+    "far steps, rate 1000": SuccessiveHalving(min_early_stopping_rate=1000),
+    "far steps, rate 1e8": SuccessiveHalving(min_early_stopping_rate=10**8),
+    "far steps, min_resource 5e-324": SuccessiveHalving(min_resource=TINY, reduction_factor=2),
+}
+
+
+def _curves(kind: str, container: str,
+            value: Callable[[float, np.random.Generator, int], float]) -> Scenario:
+    """Two optimizers of one seed: one gets each run's learning curve in pieces (`container`
+    of steps and of values, a piece of one step sometimes as two numbers), the other every
+    step as a report of its own; the piece's answer must be its last step's, and the two
+    must record the same (`report_status`, history) and ask the same (Optimizer.report: a
+    curve is recorded exactly as that many reports in turn would be). A run stops where an
+    answer said True, or trains on (the advice ignored) one time in three."""
+    def sequence(seed: int, run: Run) -> None:
+        rng = np.random.default_rng(seed)
+        pruner = {"pruner": PRUNERS[kind]} if kind in PRUNERS else {}
+        pair = [run.step("optimizer", lambda: optimizer(_curve_space(kind), seed, **pruner))
+                for _ in range(2)]
+        curved, single = pair
+        if curved is None or single is None:
+            return
+        wrap = CONTAINERS[container]
+        for i in range(14):  # Fidelity(1, 9): 9 runs at 1, 3 at 3, the 13th at 9
+            asked = [run.step(f"ask #{i}", o.ask) for o in pair]
+            if asked[0] != asked[1]:
+                run.faults.append(f"ask #{i}: the curve's optimizer asks {asked[0]}, the "
+                                  f"steps' {asked[1]}")
+            params = asked[0]
+            if params is None or asked[1] is None:
+                return
+            steps = _steps_of(params, rng, far=kind != "pruner" and kind in PRUNERS)
+            values = [value(signal_of(params) + 1.0 / (1 + k), rng, i) for k in range(len(steps))]
+            stubborn, last = rng.random() < 1 / 3, None
+            for start, stop in chunks(len(steps), rng):
+                piece_steps, piece_values = steps[start:stop], values[start:stop]
+                if len(piece_steps) == 1 and rng.random() < 0.5:
+                    said = run.step(f"report #{i}", curved.report, params, piece_steps[0],
+                                    piece_values[0])
+                else:
+                    said = run.step(f"report curve #{i}", curved.report, params,
+                                    wrap(piece_steps), wrap(piece_values))
+                answers = [run.step(f"report #{i}", single.report, params, s, v)
+                           for s, v in zip(piece_steps, piece_values)]
+                if said != answers[-1]:
+                    run.faults.append(f"report curve #{i} {piece_steps}: answered {said}, "
+                                      f"the last step's report {answers[-1]}")
+                status = [run.step("report_status", o.report_status, params) for o in pair]
+                if status[0] != status[1]:
+                    run.faults.append(f"report_status #{i}: {status[0]} vs {status[1]}")
+                last = stop - 1
+                if said and not stubborn:
+                    break
+            assert last is not None
+            for o in pair:
+                run.step(f"tell #{i}", o.tell, params, values[last])
+            best_checked(curved, run, f"tell #{i}")
+        if [(o.params, o.status, o.value, o.step) for o in curved.history] != [
+                (o.params, o.status, o.value, o.step) for o in single.history]:
+            run.faults.append("the curves' history differs from the steps'")
+        finish(curved, run)
+    return sequence
+
+
+register("reports", _curves, {
+    f"{kind}, {container}, {family}": (kind, container, VALUE_FAMILIES[family])
+    for kind, container, family in (
+        ("no fidelity", "list", "Cauchy tails"), ("no fidelity", "array", "1e300 scale"),
+        ("no fidelity", "tuple", "subnormal 5e-324 steps"),
+        ("no fidelity", "Series", "±1e300 mixed"),
+        ("fidelity", "list", "±1e300 mixed"), ("fidelity", "array", "subnormal 5e-324 steps"),
+        ("fidelity", "tuple", "all equal"), ("fidelity", "Series", "1e-300 scale"),
+        ("pruner", "list", "1e300 scale"), ("pruner", "array", "last bit apart"),
+        ("pruner", "tuple", "step, 2 values"), ("far steps", "list", "±1e300 mixed"),
+        ("far steps, eta 1e400", "array", "Cauchy tails"),
+        ("far steps, rate 1000", "tuple", "1e300 scale"),
+        ("far steps, rate 1e8", "list", "subnormal 5e-324 steps"),
+        ("far steps, min_resource 5e-324", "array", "float max at both ends"))})
+
+
+# curves refused: (steps, values) given after steps 1 and 2 were reported, and the refusal
+REFUSED_CURVES: dict[str, tuple[Any, Any, Refuse]] = {
+    "nan in a list": ([3, 4, 5], [0.5, math.nan, 0.4], Refuse("value=nan", "step=4")),
+    "inf in an array": (np.array([3, 4]), np.array([math.inf, 0.5]), Refuse("value=", "inf")),
+    "-inf at the end of a tuple": ((3, 4), (0.5, -math.inf), Refuse("value=-inf", "step=4")),
+    "a float32 inf": ([3, 4], np.array([0.5, np.inf], dtype=np.float32), Refuse("value=", "inf")),
+    "unequal lengths": ([3, 4, 5], [0.5, 0.4], Refuse("3 step(s)", "2 value(s)")),
+    "empty lists": ([], [], Refuse("0 step(s)", "0 value(s)")),
+    "steps not increasing": ([3, 5, 4], [0.5, 0.4, 0.3], Refuse("step[2]=4", "step[1]=5")),
+    "a repeated step": ([3, 3], [0.5, 0.4], Refuse("step[1]=3", "step[0]=3")),
+    "a step already reported": ([2, 3], [0.5, 0.4], Refuse("step", "2")),
+    "a negative step": ([-1.0, 3], [0.5, 0.4], Refuse("step[0]", "-1.0")),
+    "a bool step": ([3, True], [0.5, 0.4], Refuse("step[1]", "True")),
+    "a bool value": ([3, 4], [0.5, np.bool_(True)], Refuse("value=", "True")),
+    "a str value": ([3, 4], [0.5, "0.4"], Refuse("value='0.4'", "step=4")),
+    "a list against a number": ([3, 4], 0.5, Refuse("step=[3, 4]", "value=0.5")),
+    "a 2-d array": (np.array([[3, 4]]), np.array([[0.5, 0.4]]), Refuse("step", "3")),
+}
+
+
+def _refused_curve(steps: Any, values: Any, refuse: Refuse, fidelity: bool = False) -> Scenario:
+    """Four runs told, the fifth reports steps 1–2 (0.5 with a `Fidelity(1, 9)`, whose
+    first runs have budget 1) at ±1e300 and 5e-324; the bad curve is refused naming its
+    entry, and `report_status` is as before; the next good piece (steps 3–5, or the
+    budget) is accepted and the run told."""
+    def sequence(seed: int, run: Run) -> None:
+        opt = optimizer({"x0": Real(0, 1), "x1": Real(0, 1), **(
+            {"budget": Fidelity(1, 9)} if fidelity else {})}, seed)
+        drive(opt, run, 4, lambda p, i: signal_of(p))
+        params = run.step("ask", opt.ask)
+        if params is None:
+            return
+        first = [0.5] if fidelity else [1, 2]
+        run.step("report the first", opt.report, params, first, [1e300, TINY][:len(first)])
+        before = run.step("report_status", opt.report_status, params)
+        run.step("the bad curve", opt.report, params, steps, values, refuse=refuse)
+        after = run.step("report_status", opt.report_status, params)
+        if before != after:
+            run.faults.append(f"the refused curve recorded something: {before} → {after}")
+        good = [params["budget"]] if fidelity else [3, 4, 5]
+        run.step("report the next", opt.report, params, good, [-1e300, 0.5, -TINY][:len(good)])
+        run.step("tell", opt.tell, params, -TINY)
+        best_checked(opt, run, "tell")
+        finish(opt, run)
+    return sequence
+
+
+register("reports refused", _refused_curve, REFUSED_CURVES)
+SCENARIOS["reports refused: a step beyond the budget"] = _refused_curve(
+    [1, 40], [0.5, 0.4], Refuse("beyond the budget", "40"), True)
+SCENARIOS["reports refused: an array step beyond the budget"] = _refused_curve(
+    np.array([1.0, 9.5]), np.array([0.5, 0.4]), Refuse("beyond the budget", "9.5"), True)
+
+
+def _refused_run_curve(steps: Any, values: Any, refuse: Refuse) -> Scenario:
+    """The bad curve given to `run.report` inside minimize(pass_run=True) after steps 1–2:
+    refused as `Optimizer.report` refuses it (the objective keeps the error, which the
+    step raises again to be judged), and steps 3–5 are accepted after it."""
+    def sequence(seed: int, run: Run) -> None:
+        caught: list[Exception] = []
+
+        def objective(params: dict[str, Any], handle: Any) -> float:
+            handle.report([1, 2], [1e300, TINY])
+            try:
+                handle.report(steps, values)
+            except Exception as error:  # noqa: BLE001 - judged by the step below
+                caught.append(error)
+            handle.report(np.array([3, 4, 5]), [-1e300, 0.5, -TINY])
+            return signal_of(params)
+        result = run.step("minimize", lambda: minimize(
+            objective, box(), n_calls=1, seed=seed, progress=False, options=FAST,
+            pass_run=True))
+        if result is not None and [o.status for o in result.history] != ["ok"]:
+            run.faults.append(f"minimize recorded {result.history}")
+
+        def again() -> None:
+            if caught:
+                raise caught[0]
+        run.step("run.report", again, refuse=refuse)
+    return sequence
+
+
+register("reports refused by run.report", _refused_run_curve, REFUSED_CURVES)
+
+
+class Killed(BaseException):
+    """A process killed in the middle of a run (the journal keeps the run pending)."""
+
+
+def _run_curve(kind: str, kill: int | None, calls: list[tuple[Any, ...]],
+               each: bool = False) -> Any:
+    """An objective of minimize(pass_run=True) that reports its learning curve in pieces of
+    2 steps (of 3 for every third run id) at once (a list with `kind` "list", else arrays),
+    or `each` step of a piece in turn, and stops after a piece whose last answer said
+    True, returning its value there; with `kill`, the kill-th evaluation reports its first
+    piece and is killed. `calls`: (id, continues, budget, answers) of each evaluation."""
+    def objective(params: dict[str, Any], run: Any) -> float:
+        budget = int(params.get("budget", 9))
+        steps = np.arange(1, budget + 1)
+        values = [signal_of(params) + 1.0 / s for s in range(1, budget + 1)]
+        size = 3 if run.id % 3 == 1 else 2
+        pieces = [slice(k, k + size) for k in range(0, budget, size)]
+        if kill is not None and len(calls) == kill:
+            calls.append((run.id, run.continues, run.budget, "killed"))
+            run.report(steps[pieces[0]], values[pieces[0]])
+            raise Killed
+        answers, last = [], budget - 1
+        for piece in pieces:
+            if each:
+                said = [run.report(int(s), v) for s, v in zip(steps[piece], values[piece])][-1]
+            else:
+                said = run.report(list(steps[piece]) if kind == "list" else steps[piece],
+                                  tuple(values[piece]))
+            answers.append(said)
+            if said:
+                last = min(piece.stop, budget) - 1
+                break
+        calls.append((run.id, run.continues, run.budget, answers))
+        return values[last]
+    return objective
+
+
+def _minimized_curves(kind: str, resumed: bool) -> Scenario:
+    """`minimize(pass_run=True)` with an objective reporting curves (a `Fidelity(1, 9)`, or
+    a pruner without one), journaled: the same evaluations, answers and history as an
+    objective reporting every step in turn; `resumed`: the run killed in its 5th evaluation
+    and the same call made again, which must end with the uninterrupted run's history (the
+    killed run evaluated again, its recorded steps left out of its new curve)."""
+    def sequence(seed: int, run: Run) -> None:
+        space = _curve_space("fidelity" if kind != "pruner" else "none")
+        pruner = SuccessiveHalving() if kind == "pruner" else None
+        with tempfile.TemporaryDirectory() as folder:
+            def call(journal: str, objective: Any) -> Any:
+                return minimize(objective, space, n_calls=14, n_initial=3, seed=seed,
+                                progress=False, options=FAST, pass_run=True, journal=journal,
+                                pruner=pruner)
+
+            def killed(journal: str, objective: Any) -> str:
+                try:
+                    call(journal, objective)
+                except Killed:
+                    return "killed"
+                raise Fault("the objective was to be killed, the run ended")
+
+            def history(result: Any) -> list[tuple[Any, ...]]:
+                return [(o.params, o.status, o.value, o.step) for o in result.history]
+            whole: list[tuple[Any, ...]] = []
+            result = run.step("minimize", call, f"{folder}/whole.jsonl",
+                              _run_curve(kind, None, whole))
+            if result is None:
+                return
+            least = [o.value for o in result.history if judged(o, result.space)]
+            if least and result.best_value != min(least):
+                run.faults.append(f"minimize: best_value {result.best_value} != {min(least)}")
+            if not resumed:
+                steps: list[tuple[Any, ...]] = []
+                each = run.step("minimize, each step", call, f"{folder}/each.jsonl",
+                                _run_curve(kind, None, steps, each=True))
+                if each is not None and (steps != whole or history(each) != history(result)):
+                    run.faults.append(f"reported in turn: {steps}, at once: {whole}")
+                return
+            again: list[tuple[Any, ...]] = []
+            run.step("minimize, killed", killed, f"{folder}/cut.jsonl",
+                     _run_curve(kind, 4, again))
+            second = run.step("minimize, resumed", call, f"{folder}/cut.jsonl",
+                              _run_curve(kind, None, again))
+            if second is None:
+                return
+            if again[:4] + again[5:] != whole:
+                run.faults.append(f"the resumed run's evaluations {again} vs {whole}")
+            if history(second) != history(result):
+                run.faults.append("the resumed run's history differs from the uninterrupted")
+    return sequence
+
+
+register("reports minimize", _minimized_curves, {
+    f"{kind}{', killed and resumed' if resumed else ''}": (kind, resumed)
+    for kind in ("fidelity", "list", "pruner") for resumed in (False, True)})
 
 
 # ------------------------------------------------------------------ the command line

@@ -173,6 +173,31 @@ def test_pruning_rule_on_hand_worked_values() -> None:
     assert pruning.close("b") == 1 and pruning.close("c") is None
 
 
+@pytest.mark.parametrize("rule", [
+    SuccessiveHalving(),  # η^646 ≈ 1.5e308 is its last rung below the largest double
+    SuccessiveHalving(reduction_factor=10**400),  # its rung 1 is past it
+    SuccessiveHalving(min_early_stopping_rate=1000),  # its rung 0 is past it
+    SuccessiveHalving(min_early_stopping_rate=10**8),  # 3**(10**8): a minute to compute
+], ids=["step 1.7e308", "eta 1e400", "rate 1000", "rate 1e8"])
+def test_a_rung_past_the_largest_double_is_never_reached_and_a_journal_keeps_the_report(
+        rule: SuccessiveHalving, tmp_path: Path) -> None:
+    """A report at any finite step, up to 1.7e308, under a rule whose rungs go past the
+    float range: the rungs there are inf, never reached (the rung's float raised
+    OverflowError after the report was journaled, which left the journal unreadable, and
+    η^(10**8) took a minute). The rungs inside the range are the exact ones still."""
+    assert rule.rung_step(700) == math.inf
+    assert SuccessiveHalving().rung_step(646) == float(3**646)
+    assert SuccessiveHalving(min_resource=0.1).rung_step(1) == 0.3
+    opt = Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_initial=3, pruner=rule,
+                    journal=tmp_path / "run.jsonl")
+    params = opt.ask()
+    assert opt.report(params, [1.0, 1e300, 1.7e308], [0.5, 0.4, 0.3]) is False
+    assert opt.report_status(params).last_step == 1.7e308
+    opt.tell(params, 0.3)
+    again = Optimizer.resume(tmp_path / "run.jsonl", append=False)
+    assert again.history == opt.history
+
+
 def _sorting_rule(rule: SuccessiveHalving, rungs: dict[int, list[float]], passed: dict[Any, int],
                   trial: Any, step: float, loss: float) -> bool:
     """The rule as written before rungs were kept ranked: sort the rung at each report."""

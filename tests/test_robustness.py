@@ -259,6 +259,40 @@ def test_the_fuzzers_families_where_users_live_run_clean():
     assert all(run.steps >= 2 for run in outcomes.values())
 
 
+def test_the_fuzzers_input_constraint_checks_see_a_violation_and_a_lost_note():
+    """bench.robustness_fuzz's `check_feasible` judges a point by the user's constraint
+    objects (a LinearConstraint, a callable) and reports the one it violates; `propagated`
+    takes only the callable's own exception with its feasible= note."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bayesopt import LinearConstraint
+    from bench.robustness_fuzz import RAISE, Boom, Fault, Run, Switch, check_feasible, propagated
+
+    constraints = [LinearConstraint({"x0": 1, "x1": 1}, "<=", 1), lambda p: p["x0"] > 0.1]
+    run = Run(timeout=10)
+    check_feasible(run, constraints, [{"x0": 0.3, "x1": 0.7}, {"x0": 0.6, "x1": 0.6},
+                                      {"x0": 0.05, "x1": 0.1}], "ask")
+    assert len(run.faults) == 2 and "1·x0 + 1·x1 <= 1" in run.faults[0]
+    assert "callable" in run.faults[1]
+
+    switch = Switch(RAISE)
+    switch.on = True
+
+    def noted() -> None:
+        try:
+            switch({"x0": 0.5, "x1": 0.5})
+        except Boom as error:
+            error.__notes__ = ["raised by the feasible= callable f called with params={}"]
+            raise
+    assert propagated(noted, switch) == "raised as itself"
+    with pytest.raises(Fault, match="without a note"):
+        propagated(lambda: switch({"x0": 0.5, "x1": 0.5}), switch)
+
+    def another() -> None:
+        raise Boom("another")
+    with pytest.raises(Fault, match="another Boom"):
+        propagated(another, switch)
+
+
 def test_the_concurrency_fuzz_runs_clean_and_its_check_sees_a_lost_tell():
     """bench.concurrency_fuzz: 4 threads on one journaled optimizer and minimize on a
     thread pool with x0 end without a fault (seed 0; the families on processes, Dask and
