@@ -1372,7 +1372,9 @@ class Optimizer:
         a second evaluation of the same point (a replicate of a noisy objective), which
         its own tell releases. In a shared study the check and the append happen under
         the study's lock (not with ``repeat=True``), so that another worker's ask or
-        add_pending of the same point cannot land between them.
+        add_pending of the same point cannot land between them. Input constraints
+        (`feasible=`) govern what the optimizer asks, not what is evaluated elsewhere:
+        a point they refuse is added (and told) like any other.
 
         Each added point is a new run: its `report` steps start over, whatever an
         earlier run of the same params (cancelled, timed out or told) reported; a

@@ -1313,3 +1313,21 @@ def test_a_linear_constraint_whose_sums_could_overflow_is_refused_naming_it(coef
     rule = LinearConstraint(coefficients, "<=", bound)
     with pytest.raises(ValueError, match=re.escape(f"LinearConstraint {rule}: its terms reach")):
         Optimizer(space, feasible=rule)
+
+
+def test_points_the_input_constraints_refuse_may_be_told_and_added_as_pending():
+    """Input constraints govern what the optimizer asks; a point evaluated elsewhere is
+    data whatever they say (README, "Constraints and cost")."""
+    from bayesopt import LinearConstraint
+
+    opt = Optimizer({"a": Real(0, 1), "b": Real(0, 1)}, seed=0, n_initial=3,
+                    feasible=[LinearConstraint({"a": 1, "b": 1}, "<=", 1)])
+    outside = {"a": 0.9, "b": 0.8}
+    run = opt.add_pending(outside)
+    assert opt.pending == [outside] and opt.run_ids(outside) == (run, None)
+    opt.tell(outside, 1.5)
+    assert opt.pending == [] and opt.history[0].params == outside
+    for _ in range(4):
+        p = opt.ask()
+        assert p["a"] + p["b"] <= 1
+        opt.tell(p, (p["a"] - 1) ** 2 + (p["b"] - 1) ** 2)
