@@ -539,6 +539,16 @@ def _trust_region_from_d10(space: Mapping[str, Dimension], seed: int,
     return BayesoptAdapter(space, seed, n_initial, options=options)
 
 
+def _ucb_from_d10(space: Mapping[str, Dimension], seed: int, n_initial: int) -> BayesoptAdapter:
+    """`acquisition="ucb"` (its default β schedule and `ucb_beta_scale`) when the space has
+    d >= 10 dimensions, else the default (LogEI).
+
+    Issue 17's Levy-10 target; bench/results/ucb_d10.md left "UCB from d = 10" a candidate
+    for a larger d >= 10 family (bench/results/ablation_round21.md)."""
+    acquisition = "ucb" if len(space) >= 10 else None
+    return BayesoptAdapter(space, seed, n_initial, acquisition=acquisition)
+
+
 def _half_design(d: int) -> int:
     """max(3, ⌈(d + 1)/2⌉): half the default's d + 1, unclipped above (Bossek et al. 2020)."""
     return max(3, -(-(d + 1) // 2))
@@ -575,7 +585,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-smoothness-average", "bayesopt-select-hedge", "bayesopt-lognei",
              "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac",
              "bayesopt-early-stops", "bayesopt-polish-rise", "bayesopt-polish-rise-1e-4",
-             "bayesopt-roulette", "bayesopt-optprior-roulette", "bayesopt-incumbent-start")
+             "bayesopt-roulette", "bayesopt-optprior-roulette", "bayesopt-incumbent-start",
+             "bayesopt-ucb-d10")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -611,6 +622,8 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
         ("bayesopt",)),
     # the same, only where issue 17 proposed it (d >= 10); the default below
     "bayesopt-trust-region-d10": (_trust_region_from_d10, ("bayesopt",)),
+    # UCB only where d >= 10 (issue 17's Levy-10; bench/results/ucb_d10.md); LogEI below
+    "bayesopt-ucb-d10": (_ucb_from_d10, ("bayesopt",)),
     # GP-Hedge (Hoffman et al. 2011; bayesopt.hedge): LogEI and UCB, η = 0.1 (HedgeOptions())
     "bayesopt-hedge": (functools.partial(BayesoptAdapter, acquisition="hedge"), ("bayesopt",)),
     # the paper's portfolio with PI (LogEI for EI), η = 1 as in scikit-optimize's gp_hedge

@@ -1113,6 +1113,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "the first iteration in which no start's log EI rose by more than 1e-4 "
       "(bench/results/small_n_step4.md); the rule, written first: "
       "bench/results/ablation_round20.md")),
+    ("Twenty-first round (issue 17): UCB only where d ≥ 10",
+     ("bayesopt-ucb-d10",),
+     ("`ucb-d10` = `acquisition=\"ucb\"` (its default β schedule, no tuning) when the space "
+      "has d ≥ 10 dimensions (levy10, ackley10, rosenbrock10), LogEI otherwise "
+      "(bench/results/ucb_d10.md); its runs elsewhere are the default's; the rule, written "
+      "first: bench/results/ablation_round21.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -576,6 +576,21 @@ def test_the_thirteenth_rounds_trust_region_applies_from_d_10(d: int, region: bo
                for _, members, _ in quality.ABLATION_ROUNDS)
 
 
+@pytest.mark.parametrize("d, ucb", [(2, False), (9, False), (10, True), (12, True)])
+def test_the_twenty_first_rounds_ucb_applies_from_d_10(d: int, ucb: bool) -> None:
+    """bench/results/ablation_round21.md: acquisition="ucb" with its default options when the
+    space has d >= 10 dimensions, the default (LogEI) otherwise; in its round's section."""
+    from bayesopt import Optimizer
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(d)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS["bayesopt-ucb-d10"][0](space, 0, default.n_initial)
+    assert adapter.opt.acquisition == ("ucb" if ucb else default.acquisition)
+    assert adapter.opt.options == default.options and adapter.opt.n_initial == default.n_initial
+    assert "bayesopt-ucb-d10" in quality.ABLATIONS
+    assert any("bayesopt-ucb-d10" in members for _, members, _ in quality.ABLATION_ROUNDS)
+
+
 @pytest.mark.parametrize("variant, acquisition", [
     ("bayesopt-lognei", "lognei"),  # bench/results/ablation_round14.md: noisy EI
     ("bayesopt-mace", "mace"),  # bench/results/ablation_round15.md: HEBO's MACE
