@@ -7,9 +7,9 @@
     python -m bench.large_n step-time [--n 1000] [--steps 10] [--rounds 3] [--arms ...]
 
 The quality suite stops at 100 evaluations, so it says nothing about a setting
-that changes the asks only beyond n = 200: the candidate counts'
+that changes the asks only beyond n = 100: the candidate counts'
 `AcquisitionOptimizerOptions.full_candidates_until` and the refit schedule's
-`ModelOptions.refit_growth` (`ARM_SETTINGS`; an arm, `ARMS`, pins both and is
+`ModelOptions.refit_growth` and `refit_every_step_until` (`ARM_SETTINGS`; an arm, `ARMS`, pins both and is
 named after their values). Here every arm shares one prefix:
 
     prefix   the first arm's optimizer runs `--prefix` evaluations of (problem,
@@ -23,8 +23,8 @@ named after their values). Here every arm shares one prefix:
 The arms, and the cached prefix journal, ask identically up to the prefix when
 they differ only in `ARM_SETTINGS` and, for each setting they differ in, the n
 up to which it changes no ask is ≥ the prefix for every one of them
-(full_candidates_until itself; refit_every_step_until for refit_growth, since
-until then every tell refits) — checked. So the comparison is paired by seed: same initial
+(full_candidates_until and refit_every_step_until themselves; refit_every_step_until
+for refit_growth, since until then every tell refits) — checked. So the comparison is paired by seed: same initial
 design, same first `--prefix` points, same noise stream (the problem is fresh
 in each process; the prefix's evaluations are replayed to advance its noise,
 and must reproduce the journal's values). The score is the quality suite's
@@ -78,6 +78,7 @@ class ArmSetting:
 ARM_SETTINGS: dict[str, ArmSetting] = {
     "full_candidates_until": ArmSetting("acquisition_optimizer", "full_candidates_until"),
     "refit_growth": ArmSetting("model", "refit_every_step_until"),
+    "refit_every_step_until": ArmSetting("model", "refit_every_step_until"),
 }
 
 # arm name -> the settings it pins (the first listed is the reference); stated in full, so
@@ -87,6 +88,9 @@ ARMS: dict[str, dict[str, Any]] = {
     "fcu400": {"full_candidates_until": 400, "refit_growth": 0.1},
     "fcu200": {"full_candidates_until": 200, "refit_growth": 0.1},
     "fcu200-growth0.2": {"full_candidates_until": 200, "refit_growth": 0.2},
+    # the every-tell refits up to n = 200 (0.4.0's default) or only up to n = 100
+    "refit200": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 200},
+    "refit100": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 100},
 }
 DEFAULT_PROBLEMS = "levy10,ackley10,rosenbrock10,styblinski_tang8"
 DEFAULT_OUT = SCRATCH / "large_n"

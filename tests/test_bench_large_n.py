@@ -75,6 +75,17 @@ def test_arms_differing_in_refit_growth_share_no_prefix_beyond_the_every_step_re
     assert not (tmp_path / "prefix").exists(), "refused before any evaluation"
 
 
+def test_arms_differing_in_the_every_step_refits_share_no_prefix_beyond_the_smaller(
+        tmp_path: Path) -> None:
+    # refit100 stops refitting at every tell after n = 100: its asks may differ from there
+    with pytest.raises(ValueError, match=r"arm 'refit100' has refit_every_step_until=100 < "
+                                         r"--prefix=101: with refit_every_step_until differing"):
+        large_n.run(tmp_path, ["branin"], [0], prefix=101, budget=200,
+                    arms=["refit200", "refit100"])
+    assert not (tmp_path / "prefix").exists(), "refused before any evaluation"
+    large_n._check_prefix(100, ["refit200", "refit100"], 200)  # up to n = 100 they ask alike
+
+
 def test_an_arm_may_set_only_the_large_n_settings(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(large_n.ARMS, "restarts4", {"full_candidates_until": 400, "n_restarts": 4})
