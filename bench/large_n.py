@@ -251,10 +251,11 @@ def _scores(out: Path, problem: str, seeds: list[int], arm: str) -> np.ndarray |
     return np.array([c[:length] for c in curves])
 
 
-def _step_cpu(out: Path, problem: str, seeds: list[int], arm: str, n: int) -> float:
-    """Median CPU seconds of the steps at n ≥ `n` observations over the seeds."""
+def _step_cpu(out: Path, problem: str, seeds: list[int], arm: str) -> float:
+    """Median CPU seconds of the arm's own steps (those after its run's prefix) over the
+    seeds."""
     records = [json.loads((out / arm / f"{problem}-{s}.json").read_text()) for s in seeds]
-    return float(np.median([step["cpu"] for r in records for step in r["steps"][n:]]))
+    return float(np.median([step["cpu"] for r in records for step in r["steps"][r["prefix"]:]]))
 
 
 def report(out: Path, problems: list[str], seeds: list[int], checkpoints: list[int],
@@ -341,9 +342,9 @@ def main(argv: list[str] | None = None) -> None:
         run(args.out, problems, seeds, args.prefix, args.budget, arms)
     elif args.mode == "report":
         print(report(args.out, problems, seeds, args.checkpoints, arms))
-        print(f"\nmedian CPU ms per ask+tell from n = {args.prefix} on:")
+        print("\nmedian CPU ms per ask+tell after the prefix:")
         for problem in problems:
-            print(problem, *(f"{arm} {1e3 * _step_cpu(args.out, problem, seeds, arm, args.prefix):.1f}"
+            print(problem, *(f"{arm} {1e3 * _step_cpu(args.out, problem, seeds, arm):.1f}"
                              for arm in arms))
     else:
         for arm, rounds in step_times(args.n, args.steps, args.rounds, arms).items():
