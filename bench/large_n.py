@@ -7,9 +7,9 @@
     python -m bench.large_n step-time [--n 1000] [--steps 10] [--rounds 3] [--arms ...]
 
 The quality suite stops at 100 evaluations, so it says nothing about a setting
-that changes the asks only beyond n = 200: the candidate counts'
+that changes the asks only beyond n = 100: the candidate counts'
 `AcquisitionOptimizerOptions.full_candidates_until` and the refit schedule's
-`ModelOptions.refit_growth` (`ARM_SETTINGS`; an arm, `ARMS`, pins both and is
+`ModelOptions.refit_growth` and `refit_every_step_until` (`ARM_SETTINGS`; an arm, `ARMS`, pins both and is
 named after their values). Here every arm shares one prefix:
 
     prefix   the first arm's optimizer runs `--prefix` evaluations of (problem,
@@ -23,8 +23,8 @@ named after their values). Here every arm shares one prefix:
 The arms, and the cached prefix journal, ask identically up to the prefix when
 they differ only in `ARM_SETTINGS` and, for each setting they differ in, the n
 up to which it changes no ask is ≥ the prefix for every one of them
-(full_candidates_until itself; refit_every_step_until for refit_growth, since
-until then every tell refits) — checked. So the comparison is paired by seed: same initial
+(full_candidates_until and refit_every_step_until themselves; refit_every_step_until
+for refit_growth, since until then every tell refits) — checked. So the comparison is paired by seed: same initial
 design, same first `--prefix` points, same noise stream (the problem is fresh
 in each process; the prefix's evaluations are replayed to advance its noise,
 and must reproduce the journal's values). The score is the quality suite's
@@ -78,6 +78,7 @@ class ArmSetting:
 ARM_SETTINGS: dict[str, ArmSetting] = {
     "full_candidates_until": ArmSetting("acquisition_optimizer", "full_candidates_until"),
     "refit_growth": ArmSetting("model", "refit_every_step_until"),
+    "refit_every_step_until": ArmSetting("model", "refit_every_step_until"),
 }
 
 # arm name -> the settings it pins (the first listed is the reference); stated in full, so
@@ -87,6 +88,9 @@ ARMS: dict[str, dict[str, Any]] = {
     "fcu400": {"full_candidates_until": 400, "refit_growth": 0.1},
     "fcu200": {"full_candidates_until": 200, "refit_growth": 0.1},
     "fcu200-growth0.2": {"full_candidates_until": 200, "refit_growth": 0.2},
+    # the every-tell refits up to n = 200 (0.4.0's default) or only up to n = 100
+    "refit200": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 200},
+    "refit100": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 100},
 }
 DEFAULT_PROBLEMS = "levy10,ackley10,rosenbrock10,styblinski_tang8"
 DEFAULT_OUT = SCRATCH / "large_n"
@@ -247,10 +251,11 @@ def _scores(out: Path, problem: str, seeds: list[int], arm: str) -> np.ndarray |
     return np.array([c[:length] for c in curves])
 
 
-def _step_cpu(out: Path, problem: str, seeds: list[int], arm: str, n: int) -> float:
-    """Median CPU seconds of the steps at n ≥ `n` observations over the seeds."""
+def _step_cpu(out: Path, problem: str, seeds: list[int], arm: str) -> float:
+    """Median CPU seconds of the arm's own steps (those after its run's prefix) over the
+    seeds."""
     records = [json.loads((out / arm / f"{problem}-{s}.json").read_text()) for s in seeds]
-    return float(np.median([step["cpu"] for r in records for step in r["steps"][n:]]))
+    return float(np.median([step["cpu"] for r in records for step in r["steps"][r["prefix"]:]]))
 
 
 def report(out: Path, problems: list[str], seeds: list[int], checkpoints: list[int],
@@ -337,9 +342,9 @@ def main(argv: list[str] | None = None) -> None:
         run(args.out, problems, seeds, args.prefix, args.budget, arms)
     elif args.mode == "report":
         print(report(args.out, problems, seeds, args.checkpoints, arms))
-        print(f"\nmedian CPU ms per ask+tell from n = {args.prefix} on:")
+        print("\nmedian CPU ms per ask+tell after the prefix:")
         for problem in problems:
-            print(problem, *(f"{arm} {1e3 * _step_cpu(args.out, problem, seeds, arm, args.prefix):.1f}"
+            print(problem, *(f"{arm} {1e3 * _step_cpu(args.out, problem, seeds, arm):.1f}"
                              for arm in arms))
     else:
         for arm, rounds in step_times(args.n, args.steps, args.rounds, arms).items():

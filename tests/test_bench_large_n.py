@@ -45,6 +45,18 @@ def test_the_arms_continue_the_shared_prefix_as_an_uninterrupted_run(tmp_path: P
     assert not list((tmp_path / "fcu400").glob("*.jsonl")), "the arm's journal copy is removed"
 
 
+def test_the_reports_step_cpu_is_of_each_arms_steps_after_its_prefix(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    large_n.run(tmp_path, ["branin"], [0], prefix=6, budget=8, arms=["refit200", "refit100"])
+    # the runs' own prefix counts, not --prefix's default (200, past these runs' end)
+    large_n.main(["report", "--problems", "branin", "--seeds", "1", "--checkpoints", "8",
+                  "--arms", "refit200,refit100", "--out", str(tmp_path)])
+    line = capsys.readouterr().out.splitlines()[-1]
+    record = _record(tmp_path, "refit100", "branin", 0)
+    expected = 1e3 * np.median([step["cpu"] for step in record["steps"][6:]])
+    assert line.startswith("branin refit200 ") and line.endswith(f"refit100 {expected:.1f}")
+
+
 @pytest.mark.parametrize(("arm", "full_candidates_until", "refit_growth"),
                          [("fcu200", 200, 0.1), ("fcu200-growth0.2", 200, 0.2)])
 def test_the_arm_options_reach_the_resumed_optimizer(
@@ -73,6 +85,17 @@ def test_arms_differing_in_refit_growth_share_no_prefix_beyond_the_every_step_re
         large_n.run(tmp_path, ["branin"], [0], prefix=201, budget=600,
                     arms=["fcu200", "fcu200-growth0.2"])
     assert not (tmp_path / "prefix").exists(), "refused before any evaluation"
+
+
+def test_arms_differing_in_the_every_step_refits_share_no_prefix_beyond_the_smaller(
+        tmp_path: Path) -> None:
+    # refit100 stops refitting at every tell after n = 100: its asks may differ from there
+    with pytest.raises(ValueError, match=r"arm 'refit100' has refit_every_step_until=100 < "
+                                         r"--prefix=101: with refit_every_step_until differing"):
+        large_n.run(tmp_path, ["branin"], [0], prefix=101, budget=200,
+                    arms=["refit200", "refit100"])
+    assert not (tmp_path / "prefix").exists(), "refused before any evaluation"
+    large_n._check_prefix(100, ["refit200", "refit100"], 200)  # up to n = 100 they ask alike
 
 
 def test_an_arm_may_set_only_the_large_n_settings(
