@@ -23,7 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHIPPED_WITH_THE_SOURCE = ("bench", "docs", "examples", "tests")
 PACKAGES = ("bayesopt", "kernels", "acquisition")
 # MANIFEST.in's prunes: the benchmarks' cached runs and the examples' checkpoints
-PRUNED = ("bench/results/runs/", "bench/results/fidelity/", "examples/command_line/ckpt/")
+PRUNED = ("bench/results/runs/", "bench/results/fidelity/", "examples/command_line/ckpt/",
+          "bench/results/feasibility_search_runs/", "bench/results/ucb_d10_family/")
+# ... and the run records kept beside a README that ships
+RECORDS_PRUNED = ("bench/results/control_0.10.0/", "bench/results/control_0.11.0/")
 
 
 # Not sources: version control, virtual environments, build outputs and caches. An old
@@ -80,6 +83,8 @@ def test_the_sdist_holds_the_tests_benchmarks_docs_and_examples(
         assert [name for name in wanted if name not in names] == [], folder
     assert "pyproject.toml" in names and "MANIFEST.in" in names and "CITATION.cff" in names
     assert not [name for name in members if name.startswith(PRUNED)]
+    assert not [name for name in members
+                if name.startswith(RECORDS_PRUNED) and name.endswith(".json")]
     assert not [name for name in members if "__pycache__" in name or name.endswith(".pyc")]
 
 
