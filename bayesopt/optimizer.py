@@ -100,6 +100,7 @@ from bayesopt.state import (
 from bayesopt.storage import LockLost, Storage, open_storage
 from bayesopt.storage.jsonl import DEFAULT_STUDY, JSONLStorage, is_journal
 from bayesopt.study import (
+    ApplyFailed,
     StudyLink,
     apply_record,
     describe,
@@ -445,6 +446,9 @@ class Optimizer:
         self.pruner = pruner
         self._lock = threading.RLock()
         self._spread_warned = False  # `_warn_spread_out` warns once per optimizer
+        # why this optimizer refuses every change: applying one of its own events raised
+        # (`_commit`; None while sound)
+        self._unsound: str | None = None
         self._grid = _Grid()  # the admitted points of a finite space, once built
         self._state = self._new_state(uuid.uuid4().hex)
         self._link: StudyLink | None = None
@@ -922,8 +926,13 @@ class Optimizer:
         event whose building `checks_pending` (`add_pending` without repeat): another
         worker's ask or add_pending of the same point must not land between the check that
         it is not pending and the append."""
+        if self._unsound is not None:
+            raise RuntimeError(self._unsound)
         try:
             return self._commit_built(build, computes or checks_pending)
+        except ApplyFailed as failed:
+            self._unsound = self._unsound_reason(failed)
+            raise RuntimeError(self._unsound) from failed.__cause__
         except BaseException:
             if computes and not self.shared:
                 # building moved the surrogate on (a tell's refit, an ask's appends) for an
@@ -934,12 +943,34 @@ class Optimizer:
                 self._state.model_stale = True
             raise
 
+    def _unsound_reason(self, failed: ApplyFailed) -> str:
+        """What `_commit` says, then and at every later change, after applying an event of
+        this optimizer's own raised (`ApplyFailed`): a defect of bayesopt, which leaves the
+        state perhaps half changed, so no further event is built on it."""
+        cause = failed.__cause__
+        said = (f"bayesopt could not apply an event it built ({type(cause).__name__}: "
+                f"{cause}): a defect of bayesopt, please report it. This optimizer's state "
+                "may be half changed, so it refuses every ask, tell and other change from "
+                "now on (what it holds can still be read)")
+        link = self._link
+        if link is None:
+            return said
+        if failed.retracted:
+            return (f"{said}. The event was removed from {link.name} again, which holds "
+                    "every event before it: Optimizer.resume of the journal continues the run")
+        return (f"{said}. The event stays stored in {link.name} (event {failed.number}): "
+                "the study's other workers apply it when they read it, and a fresh "
+                "Optimizer attached to the study (a new process) replays it")
+
     def _commit_built(self, build: Callable[[], Event], computes: bool) -> Event:
         link = self._link
         if link is None:
             event = build()
             with held_interrupts():  # Ctrl-C in a notebook: the event applies whole
-                self._state.apply(event)
+                try:
+                    self._state.apply(event)
+                except Exception as error:  # a defect: an event built here must apply
+                    raise ApplyFailed(None, False) from error
             return event
         serialized = computes or self.space.fidelity is not None
         with link.lock() if serialized else contextlib.nullcontext():

@@ -13,6 +13,12 @@ which never reads back (the events are its own), and which also stores each
 event's checkpoint, so that `Optimizer.resume` restores the generator and the
 surrogate instead of recomputing them; a shared study stores facts only,
 since every worker keeps its own generator and surrogate.
+
+An event of one's own that raises when applied (a defect: the fold of the
+events it was built from admits it) is removed again from a journal, whose
+one writer appended it last (`JSONLStorage.retract`), so that a resume never
+meets it; a shared study's stays stored. Either way `ApplyFailed` tells the
+optimizer, which refuses every later change (`Optimizer._commit`).
 """
 
 from __future__ import annotations
@@ -241,6 +247,17 @@ def _deliver_held() -> None:
         raise
 
 
+class ApplyFailed(Exception):
+    """Applying an event that this optimizer built and appended raised (a defect of
+    bayesopt; the cause is chained): event `number`, and whether its append was undone
+    (`retracted`: a journal's; a shared study's stays stored). Without a journal or study,
+    number is None and nothing was stored."""
+
+    def __init__(self, number: int | None, retracted: bool) -> None:
+        super().__init__(number, retracted)
+        self.number, self.retracted = number, retracted
+
+
 class StudyLink:
     """See the module docstring."""
 
@@ -364,9 +381,27 @@ class StudyLink:
                     "the call (repeated, it is recorded once)")
                 stored.unknown = True
                 raise stored from None
-            state.apply(event)
+            try:
+                state.apply(event)
+            except Exception as error:  # a defect: an event built here must apply
+                raise ApplyFailed(number, self._retract(number)) from error
             self._check_clock(record, time.time(), state.worker)  # its own: remembered
             self.seen = number + 1
+
+    def _retract(self, number: int) -> bool:
+        """After event `number` was appended and could not be applied: a journal's one
+        writer removes it (`JSONLStorage.retract`), so that a resume does not meet it; True
+        if removed. A shared study's event stays (other workers may have read it)."""
+        if not self.with_state:
+            return False
+        storage = self.storage
+        assert isinstance(storage, JSONLStorage), "a journal is a JSON-lines file"
+        try:
+            storage.retract(self.study, number)
+        except (OSError, StorageError):
+            return False
+        self.written -= 1
+        return True
 
     def _stored_before(self, state: OptimizerState, record: dict[str, Any]) -> bool:
         """After an append whose outcome was unknown (`OutcomeUnknown`), whether `record`

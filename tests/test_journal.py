@@ -1565,3 +1565,116 @@ def test_a_journal_of_0_10_0_resumes_with_the_new_option_fields_at_their_default
         {"lr": 0.03773829742416599, "units": 32, "act": "tanh"},
         {"lr": 0.008942877594746096, "units": 480, "act": "relu"}]
     opt.close()
+
+
+def _tell_fails_to_apply(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Applying the next tell raises once, after it changed part of the state (a defect
+    of the applier, injected): the list counts the failures."""
+    from bayesopt.events import Tell
+
+    original, failed = bayesopt.state.APPLIERS[Tell], []
+
+    def half_then_raises(state: Any, event: Any) -> None:
+        monkeypatch.setitem(bayesopt.state.APPLIERS, Tell, original)
+        state.clock = math.inf  # half changed
+        failed.append(1)
+        raise OverflowError("injected")
+
+    monkeypatch.setitem(bayesopt.state.APPLIERS, Tell, half_then_raises)
+    return failed
+
+
+def _run(opt: Optimizer, steps: int) -> None:
+    for _ in range(steps):
+        p = opt.ask()
+        opt.tell(p, (p["x"] - 0.3) ** 2 + p["y"])
+
+
+def test_a_tell_that_cannot_be_applied_is_removed_from_the_journal_and_the_run_resumes(
+        tmp_path, monkeypatch):
+    """An event is appended before it is applied; one whose applier raised (a defect) was
+    left in the journal, which every resume then refused as corrupt (the rung overflow of
+    stop 45). Now the journal's writer removes it again, the optimizer refuses every later
+    change (its state may be half changed), and the journal resumes to ask what a run
+    without that tell asks."""
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    path = tmp_path / "run.jsonl"
+    opt = Optimizer(space, seed=3, journal=path, options=FAST)
+    _run(opt, 6)
+    lines = path.read_text()
+    p = opt.ask()
+    failed = _tell_fails_to_apply(monkeypatch)
+    with pytest.raises(RuntimeError, match=r"could not apply an event it built \(OverflowError: "
+                       r"injected\).*removed from journal .*run\.jsonl' again") as caught:
+        opt.tell(p, 0.5)
+    assert failed == [1] and isinstance(caught.value.__cause__, OverflowError)
+    assert path.read_text().startswith(lines)  # nothing before it lost
+    assert len(path.read_text().splitlines()) == len(lines.splitlines()) + 1  # the ask stays
+    for change in (opt.ask, lambda: opt.tell(p, 0.5), lambda: opt.cancel(p)):
+        with pytest.raises(RuntimeError, match="refuses every ask, tell and other change"):
+            change()
+    assert len(opt.history) == 6  # still readable
+    opt.close()
+
+    twin = Optimizer(space, seed=3, options=FAST)
+    _run(twin, 6)
+    assert twin.ask() == p  # the ask the journal holds, pending
+    with pytest.warns(bayesopt.optimizer.ResumeWarning):
+        resumed = Optimizer.resume(path)
+    assert resumed.pending == [p] and len(resumed.history) == 6
+    resumed.tell(p, 0.5)
+    twin.tell(p, 0.5)
+    assert resumed.ask() == twin.ask()
+
+
+def test_a_tell_that_cannot_be_applied_without_a_journal_leaves_the_optimizer_refusing_changes(
+        monkeypatch):
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, options=FAST)
+    _run(opt, 3)
+    p = opt.ask()
+    _tell_fails_to_apply(monkeypatch)
+    with pytest.raises(RuntimeError, match=r"OverflowError: injected.*can still be read\)$"):
+        opt.tell(p, 1.0)
+    with pytest.raises(RuntimeError, match="refuses every ask"):
+        opt.tell_failure(p, "later")
+    assert len(opt.history) == 3 and opt.best is not None
+
+
+def test_a_tell_that_cannot_be_applied_in_a_shared_study_says_it_stays_stored(
+        tmp_path, monkeypatch):
+    path = tmp_path / "study.sqlite"
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    opt = Optimizer(space, seed=0, options=FAST, storage=f"sqlite:///{path}", study="s")
+    _run(opt, 2)
+    p = opt.ask()
+    _tell_fails_to_apply(monkeypatch)
+    with pytest.raises(RuntimeError, match=r"stays stored in .*\(event 5\): the study's other "
+                                           "workers apply it"):
+        opt.tell(p, 1.0)
+    opt.close()
+    # the defect injected was one-shot: a new worker replays the stored tell
+    other = Optimizer(space, seed=1, options=FAST, storage=f"sqlite:///{path}", study="s")
+    assert len(other.history) == 3 and other.pending == []
+    other.close()
+
+
+def test_the_journal_retracts_only_its_last_event(tmp_path):
+    from bayesopt.storage import StorageError
+    from bayesopt.storage.jsonl import JSONLStorage
+
+    path = tmp_path / "s.jsonl"
+    storage, reader = JSONLStorage(path), JSONLStorage(path)
+    storage.create_or_attach("s", {"format": 2})
+    storage.append("s", [{"event": "a"}, {"event": "b"}, {"event": "c"}])
+    assert [e["event"] for e in reader.read("s")] == ["a", "b", "c"]
+    with pytest.raises(StorageError, match="event 1 is not the last of 3"):
+        storage.retract("s", 1)
+    with pytest.raises(ValueError, match="number=-1"):
+        storage.retract("s", -1)
+    storage.retract("s", 2)
+    assert storage.count("s") == 2 and path.read_text().count("\n") == 3
+    assert [e["event"] for e in reader.read("s")] == ["a", "b"]  # a reader that read it too
+    assert storage.append("s", [{"event": "d"}]) == 2
+    assert [e["event"] for e in reader.read("s", 2)] == ["d"]
+    storage.close()
+    reader.close()

@@ -181,6 +181,24 @@ class JSONLStorage:
             self._write(lines)
         return number
 
+    def retract(self, study: str, number: int) -> None:
+        """Remove event `number`, the study's last: its one writer undoes the append of an
+        event its optimizer could not apply (`bayesopt.study.StudyLink.commit`), so that
+        the file keeps only events a resume can apply. StorageError if it is not the last."""
+        codec.check_study(study)
+        check_count("number", number)
+        self._check_usable()
+        with self._thread_lock, self._append_lock(study):
+            self._study_header(study)
+            if number != len(self._starts) - 2:
+                raise StorageError(f"{str(self.path)!r}: event {number} is not the last of "
+                                   f"{len(self._starts) - 1}, so it is not retracted")
+            end = self._starts[number + 1]
+            os.ftruncate(self._descriptor(), end)
+            os.fsync(self._descriptor())
+            del self._starts[number + 1:]
+            self._scanned = end
+
     def count(self, study: str) -> int:
         """The number of complete events of `study` (this file's one study), not parsed."""
         codec.check_study(study)
