@@ -293,7 +293,9 @@ def reported_curve(step: Any, value: Any,
                         "two equal-length lists (a learning curve)")
     check_not_zero_d("step", step)
     check_not_zero_d("value", value)
-    steps, values = list(step), list(value)
+    # an array's entries as Python numbers, so that a message shows 3 and inf, not
+    # np.int64(3) and np.float64(inf)
+    steps, values = (x.tolist() if isinstance(x, np.ndarray) else list(x) for x in (step, value))
     if len(steps) != len(values) or not steps:
         raise ValueError(f"report: {len(steps)} step(s) for {len(values)} value(s): give "
                          "one value per step, and at least one")

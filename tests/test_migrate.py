@@ -434,6 +434,10 @@ def test_a_report_of_a_curve_is_the_reports_of_its_steps_in_turn(tmp_path: Any) 
     ([1, 3, 3], [0.5, 0.4, 0.3], ValueError, r"step\[2\]=3 must be after step\[1\]=3"),
     ([1, -2], [0.5, 0.4], ValueError, r"step\[1\]"),
     ([1, 2], [0.5, math.nan], ValueError, r"value=nan at step=2 is not finite"),
+    # an array's entries named as numbers, not as np.int64(3) and np.float64(inf)
+    (np.array([1, 3]), np.array([0.5, np.inf]), ValueError, r"value=inf at step=3 is not finite"),
+    (np.array([1, 3, 3]), np.array([0.5, 0.4, 0.3]), ValueError,
+     r"step\[2\]=3 must be after step\[1\]=3"),
     ([1, 2], 0.5, TypeError, r"give one number each, or two equal-length lists"),
     (1, [0.5], TypeError, r"value=\[0.5\] at step=1 must be a real number"),
 ])
