@@ -958,6 +958,9 @@ class Optimizer:
         if failed.retracted:
             return (f"{said}. The event was removed from {link.name} again, which holds "
                     "every event before it: Optimizer.resume of the journal continues the run")
+        if link.with_state:  # a journal whose last line could not be removed
+            return (f"{said}. The event could not be removed from {link.name} again (event "
+                    f"{failed.number}), so a resume of it stops there as corrupt")
         return (f"{said}. The event stays stored in {link.name} (event {failed.number}): "
                 "the study's other workers apply it when they read it, and a fresh "
                 "Optimizer attached to the study (a new process) replays it")

@@ -1678,3 +1678,22 @@ def test_the_journal_retracts_only_its_last_event(tmp_path):
     assert [e["event"] for e in reader.read("s", 2)] == ["d"]
     storage.close()
     reader.close()
+
+
+def test_a_journal_event_that_cannot_be_applied_nor_removed_is_named(tmp_path, monkeypatch):
+    from bayesopt.storage import StorageError
+    from bayesopt.storage.jsonl import JSONLStorage
+
+    def refuses(self: Any, study: str, number: int) -> None:
+        raise StorageError("injected: the file cannot be shortened")
+
+    opt = Optimizer({"x": Real(0, 1), "y": Real(0, 1)}, seed=0, journal=tmp_path / "j.jsonl",
+                    options=FAST)
+    _run(opt, 2)
+    p = opt.ask()
+    _tell_fails_to_apply(monkeypatch)
+    monkeypatch.setattr(JSONLStorage, "retract", refuses)
+    with pytest.raises(RuntimeError, match=r"could not be removed from journal .*j\.jsonl' "
+                                           r"again \(event 5\), so a resume of it stops there"):
+        opt.tell(p, 1.0)
+    opt.close()
