@@ -549,6 +549,21 @@ def _ucb_from_d10(space: Mapping[str, Dimension], seed: int, n_initial: int) -> 
     return BayesoptAdapter(space, seed, n_initial, acquisition=acquisition)
 
 
+class _UniformDesignAdapter(BayesoptAdapter):
+    """The default optimizer after n_initial uniform random points of the box instead of its
+    scrambled-Sobol design: `RandomState(seed).rand(n_initial, d)` (as Optuna's startup
+    draws them) mapped by the space, asked in turn and told as never-asked points; then
+    the optimizer's own asks (bench/results/ablation_round22.md)."""
+
+    def __init__(self, space: Mapping[str, Dimension], seed: int, n_initial: int) -> None:
+        super().__init__(space, seed, n_initial)
+        unit = np.random.RandomState(seed).rand(n_initial, self.space.n_dims)
+        self.design = self.space.decode(self.space.from_unit(unit))
+
+    def ask(self) -> Params:
+        return self.design.pop(0) if self.design else self.opt.ask()
+
+
 def _half_design(d: int) -> int:
     """max(3, ⌈(d + 1)/2⌉): half the default's d + 1, unclipped above (Bossek et al. 2020)."""
     return max(3, -(-(d + 1) // 2))
@@ -586,6 +601,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-mace", "bayesopt-optprior", "bayesopt-optprior-jac",
              "bayesopt-early-stops", "bayesopt-polish-rise", "bayesopt-polish-rise-1e-4",
              "bayesopt-roulette", "bayesopt-optprior-roulette", "bayesopt-incumbent-start",
+             "bayesopt-uniform-design",
              "bayesopt-ucb-d10")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
@@ -726,6 +742,8 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # the acquisition started at the incumbent's observed point (acquisition.optimizer)
     "bayesopt-incumbent-start": (
         functools.partial(BayesoptAdapter, search={"incumbent_start": True}), ("bayesopt",)),
+    # issue 17, twenty-second round: a uniform random initial design instead of Sobol
+    "bayesopt-uniform-design": (_UniformDesignAdapter, ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
         functools.partial(BayesoptAdapter, model={"fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
         ("bayesopt",)),

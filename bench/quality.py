@@ -1119,6 +1119,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "has d ≥ 10 dimensions (levy10, ackley10, rosenbrock10), LogEI otherwise "
       "(bench/results/ucb_d10.md); its runs elsewhere are the default's; the rule, written "
       "first: bench/results/ablation_round21.md")),
+    ("Twenty-second round (issue 17): a uniform random initial design",
+     ("bayesopt-uniform-design",),
+     ("`uniform-design` = the default told n_initial uniform random points of the box "
+      "(numpy `RandomState(seed)`, as Optuna's startup draws them) instead of asking its "
+      "scrambled-Sobol design (bench/results/hartmann6_designs.md); the rule, written first: "
+      "bench/results/ablation_round22.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

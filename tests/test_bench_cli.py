@@ -591,6 +591,30 @@ def test_the_twenty_first_rounds_ucb_applies_from_d_10(d: int, ucb: bool) -> Non
     assert any("bayesopt-ucb-d10" in members for _, members, _ in quality.ABLATION_ROUNDS)
 
 
+def test_the_twenty_second_rounds_design_is_told_uniform_points_then_asks() -> None:
+    """bench/results/ablation_round22.md: the first n_initial asks are RandomState(seed)'s
+    uniform points mapped by the space, told as never-asked points; then the optimizer's."""
+    import numpy as np
+
+    from bayesopt import Categorical, Integer, Optimizer
+
+    space = {"a": Real(1e-3, 1.0, log=True), "b": Integer(1, 9), "c": Categorical(["p", "q"])}
+    default = Optimizer(space, seed=4)
+    adapter: Any = OPTIMIZERS["bayesopt-uniform-design"][0](space, 4, default.n_initial)
+    unit = np.random.RandomState(4).rand(default.n_initial, 3)
+    expected = adapter.space.decode(adapter.space.from_unit(unit))
+    asked = []
+    for _ in range(default.n_initial + 1):
+        params = adapter.ask()
+        adapter.tell(params, params["a"] + params["b"])
+        asked.append(params)
+    assert asked[:-1] == expected and adapter.opt.pending == []
+    assert all(1e-3 <= p["a"] <= 1.0 and p["b"] in range(1, 10) and p["c"] in "pq" for p in asked)
+    assert len(adapter.opt.history) == default.n_initial + 1
+    assert "bayesopt-uniform-design" in quality.ABLATIONS
+    assert any("bayesopt-uniform-design" in members for _, members, _ in quality.ABLATION_ROUNDS)
+
+
 @pytest.mark.parametrize("variant, acquisition", [
     ("bayesopt-lognei", "lognei"),  # bench/results/ablation_round14.md: noisy EI
     ("bayesopt-mace", "mace"),  # bench/results/ablation_round15.md: HEBO's MACE
