@@ -1,0 +1,61 @@
+"""bench.hartmann6_designs: what each kind tells first, and the report's counts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the repository
+    sys.path.insert(0, str(ROOT))
+
+from bayesopt import Optimizer
+from bench import hartmann6_designs as designs
+from bench.problems import make_problem
+
+
+def test_the_sobol_points_enqueued_are_the_default_runs_first_asks() -> None:
+    problem = make_problem("hartmann6", 3)
+    opt = Optimizer(dict(problem.space), seed=3)
+    asked = []
+    for _ in range(designs.DESIGN):
+        params = opt.ask()
+        opt.tell(params, problem.evaluate(params))
+        asked.append(params)
+    assert designs._sobol_points(3) == asked
+
+
+def test_the_uniform_kind_tells_optunas_startup_draws_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(designs, "BUDGET", 9)
+    steps = designs.KINDS["uniform"](2)
+    told = np.array([[s["params"][f"x{i}"] for i in range(6)] for s in steps[:7]])
+    assert np.array_equal(told, np.random.RandomState(2).rand(7, 6))
+    assert len(steps) == 9
+    sobol = designs.KINDS["sobol"](2)
+    assert [s["params"] for s in sobol[:7]] == designs._sobol_points(2)
+
+
+def test_the_report_counts_hits_and_compares_common_seeds(tmp_path: Path) -> None:
+    (tmp_path / "sobol.json").write_text(json.dumps({"0": 0.01, "1": 0.2, "2": 0.3, "3": 0.04}))
+    (tmp_path / "uniform.json").write_text(json.dumps({"1": 0.001, "2": 0.002, "3": 0.5}))
+    text = designs.report(tmp_path)
+    assert "| sobol | 0–3 | 2 of 4 | 0.12 |" in text
+    assert "| uniform | 1–3 | 2 of 3 | 0.002 |" in text
+    # seeds 1-3: sobol hits 1 (0.04), uniform 2; Fisher's exact test on [[1, 2], [2, 1]]
+    assert "| sobol vs uniform, 3 seeds | 1 vs 2 | 1 |" in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run"], "run needs --kind"),
+    (["run", "--kind", "sobol", "--seeds", "x"], "--seeds='x': give A-B or A"),
+    (["run", "--kind", "sobol", "--seeds", "3-1"], "--seeds='3-1': give A-B with 0 <= A <= B"),
+])
+def test_bad_arguments_are_usage_errors(argv: list[str], message: str,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        designs.main(argv)
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
