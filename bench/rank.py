@@ -1,6 +1,7 @@
 """The quality suite's ranks with one optimizer's runs taken from another directory.
 
     python -m bench.rank [RUNS:NAME] [--reference RUNS:NAME] [--seeds 10] [--results DIR]
+                         [--without NAME,NAME]
 
 The ablation rule's steps 1 and 4 (bench/results/ablation_round17.md) in one command.
 The peers are the protocol optimizers of `bench.quality` (quality.md's table) with
@@ -8,6 +9,8 @@ their runs in ``--results`` (default: the committed bench/results); the candidat
 ``RUNS:NAME``, the runs of optimizer NAME under directory RUNS (a ``bench.quality
 --out`` directory, or ``bench/results/control_0.11.0``) — takes bayesopt's place among
 them, and so does the reference (default: the committed default, ``bench/results:bayesopt``).
+``--without`` leaves protocol optimizers out of the ranking (``bayesopt-ucb,bayesopt-ei``:
+the default among the other libraries only).
 
 Notation: problems p of the suite (24), optimizers o, m_{p,o} the median over the seeds
 of o's final score on p (`bench.quality.score_curve`), compared to 10 significant digits.
@@ -73,6 +76,18 @@ def runs_argument(text: str) -> Runs:
     return Runs(Path(root), name)
 
 
+def without_argument(text: str) -> tuple[str, ...]:
+    """Comma-separated protocol optimizers other than the place the candidate takes."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    known = [o for o in PROTOCOL_OPTIMIZERS if o != PLACE]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"--without={text!r}: {', '.join(map(repr, unknown)) or 'no name'} is not one of "
+            f"the peers ({', '.join(known)})")
+    return names
+
+
 @dataclass(frozen=True)
 class Standing:
     """One optimizer's place among the peers: its rank per problem, and the problems
@@ -88,9 +103,11 @@ class Standing:
 
 
 def standing(runs: Runs, results: Path, seeds: list[int],
-             problems: tuple[str, ...] = PROBLEM_NAMES) -> Standing:
-    """`runs` in bayesopt's place among the protocol optimizers' runs in `results`."""
-    peers = [o for o in PROTOCOL_OPTIMIZERS if o != PLACE]
+             problems: tuple[str, ...] = PROBLEM_NAMES,
+             without: tuple[str, ...] = ()) -> Standing:
+    """`runs` in bayesopt's place among the protocol optimizers' runs in `results`, less
+    those named in `without`."""
+    peers = [o for o in PROTOCOL_OPTIMIZERS if o != PLACE and o not in without]
     cells, _ = collect(results, list(problems), peers, seeds, None)
     mine, _ = collect(runs.root, list(problems), [runs.name], seeds, None)
     missing = tuple(p for p in problems if (p, runs.name) not in mine)
@@ -131,12 +148,14 @@ def families(candidate: Runs, reference: Runs, seeds: list[int],
     return out
 
 
-def report(candidate: Runs, reference: Runs, results: Path, seeds: list[int]) -> str:
-    mine = standing(candidate, results, seeds)
-    theirs = standing(reference, results, seeds)
+def report(candidate: Runs, reference: Runs, results: Path, seeds: list[int],
+           without: tuple[str, ...] = ()) -> str:
+    mine = standing(candidate, results, seeds, without=without)
+    theirs = standing(reference, results, seeds, without=without)
     seed_text = f"seeds {seeds[0]}–{seeds[-1]}" if seeds == list(
         range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
-    lines = [f"candidate {candidate}, reference {reference}, peers from {results}, {seed_text}"]
+    lines = [f"candidate {candidate}, reference {reference}, peers from {results}, {seed_text}"
+             + (f", without {', '.join(without)}" if without else "")]
     for label, who, s in (("candidate", candidate, mine), ("reference", reference, theirs)):
         lines.append(f"{label}: mean rank {s.mean_rank:.4f} over {len(s.ranks)} problems"
                      + (f" (left out, a run missing: {', '.join(s.missing)})" if s.missing else ""))
@@ -168,8 +187,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="the directory of the peers' runs (default: bench/results)")
     parser.add_argument("--seeds", type=seeds_argument, default=list(range(10)),
                         help="N (seeds 0..N-1), a range low-high, or a list: as bench.quality")
+    parser.add_argument("--without", type=without_argument, default=(),
+                        help="protocol optimizers left out of the ranking, comma-separated "
+                        "(e.g. bayesopt-ucb,bayesopt-ei)")
     args = parser.parse_args(argv)
-    print(report(args.candidate, args.reference, args.results, args.seeds))
+    print(report(args.candidate, args.reference, args.results, args.seeds, args.without))
 
 
 if __name__ == "__main__":

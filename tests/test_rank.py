@@ -14,7 +14,15 @@ if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the re
     sys.path.insert(0, str(ROOT))
 
 from bench.problems import PROBLEM_NAMES
-from bench.rank import RESULTS, Runs, families, report, runs_argument, standing
+from bench.rank import (
+    RESULTS,
+    Runs,
+    families,
+    report,
+    runs_argument,
+    standing,
+    without_argument,
+)
 
 SEEDS = list(range(10))
 
@@ -66,3 +74,31 @@ def test_runs_argument_names_what_is_wrong(tmp_path: Path) -> None:
         runs_argument(f"{tmp_path / 'absent'}:x")
     with pytest.raises(argparse.ArgumentTypeError, match="expected RUNS:NAME"):
         runs_argument(f"{tmp_path}:")
+
+
+def test_without_the_default_s_own_variants_it_ranks_among_the_other_libraries() -> None:
+    """Leaving bayesopt-ucb and bayesopt-ei out ranks the default among eight optimizers:
+    each problem's rank is the all-ten rank less the variants with a strictly better median
+    (and half of those tied with it), never more, and the text says what was left out."""
+    default = Runs(RESULTS, "bayesopt")
+    variants = ("bayesopt-ucb", "bayesopt-ei")
+    all_ten = standing(default, RESULTS, SEEDS)
+    eight = standing(default, RESULTS, SEEDS, without=variants)
+    assert eight.ranks.keys() == all_ten.ranks.keys()
+    assert all(eight.ranks[p] <= all_ten.ranks[p] for p in eight.ranks)
+    assert any(eight.ranks[p] < all_ten.ranks[p] for p in eight.ranks)
+    assert set(eight.outside_best_three) <= set(all_ten.outside_best_three)
+    assert eight.mean_rank < all_ten.mean_rank
+    text = report(default, default, RESULTS, SEEDS, without=variants)
+    assert text.splitlines()[0].endswith("without bayesopt-ucb, bayesopt-ei")
+    assert f"mean rank {eight.mean_rank:.4f}" in text
+
+
+def test_without_argument_names_what_is_not_a_peer() -> None:
+    assert without_argument("bayesopt-ucb, bayesopt-ei") == ("bayesopt-ucb", "bayesopt-ei")
+    with pytest.raises(argparse.ArgumentTypeError, match="'bayesopt' is not one of the peers"):
+        without_argument("bayesopt")
+    with pytest.raises(argparse.ArgumentTypeError, match="'optuna' is not one of the peers"):
+        without_argument("optuna-tpe,optuna")
+    with pytest.raises(argparse.ArgumentTypeError, match="no name"):
+        without_argument(",")
