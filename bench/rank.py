@@ -99,7 +99,8 @@ class Standing:
 
     @property
     def mean_rank(self) -> float:
-        return float(np.mean(list(self.ranks.values())))
+        """The mean over the problems ranked; NaN when none is (no peer has those seeds)."""
+        return float(np.mean(list(self.ranks.values()))) if self.ranks else float("nan")
 
 
 def standing(runs: Runs, results: Path, seeds: list[int],
@@ -152,6 +153,9 @@ def report(candidate: Runs, reference: Runs, results: Path, seeds: list[int],
            without: tuple[str, ...] = ()) -> str:
     mine = standing(candidate, results, seeds, without=without)
     theirs = standing(reference, results, seeds, without=without)
+    if not mine.ranks and not theirs.ranks:
+        raise SystemExit(f"no problem has every peer's runs in {results} for these seeds "
+                         f"({seeds[0]}–{seeds[-1]}): nothing to rank")
     seed_text = f"seeds {seeds[0]}–{seeds[-1]}" if seeds == list(
         range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
     lines = [f"candidate {candidate}, reference {reference}, peers from {results}, {seed_text}"

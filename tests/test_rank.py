@@ -102,3 +102,13 @@ def test_without_argument_names_what_is_not_a_peer() -> None:
         without_argument("optuna-tpe,optuna")
     with pytest.raises(argparse.ArgumentTypeError, match="no name"):
         without_argument(",")
+
+
+def test_seeds_no_peer_has_are_refused_by_name_not_averaged_to_nan() -> None:
+    """The peers have seeds 0-9 only: seeds 10-19 leave no problem to rank, which the
+    command says (it printed NumPy's empty-mean warnings and a mean rank of nan before)."""
+    default = Runs(RESULTS, "bayesopt")
+    late = list(range(10, 20))
+    assert standing(default, RESULTS, late).ranks == {}
+    with pytest.raises(SystemExit, match="no problem has every peer's runs"):
+        report(default, default, RESULTS, late)
