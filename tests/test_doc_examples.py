@@ -1,6 +1,6 @@
 """Every ```python block of README.md and docs/*.md runs as shown, or is listed with why not.
 
-    DOCS       : README.md and every docs/*.md (tests/test_docs.py's list)
+    DOCS       : README.md and every docs/*.md (tests/doc_blocks.py)
     block      : one ```python fence of a doc; key(block) = "<doc>: <its first line>" (the
                  line's trailing comment dropped, spaces collapsed), with " #k" for the k-th
                  block (k ≥ 2) of the doc whose first line is the same
@@ -36,9 +36,8 @@ from typing import NamedTuple, cast
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+from tests.doc_blocks import DOCS, ROOT, python_blocks
+
 COMMENT = re.compile(r"\s+#.*$")  # a trailing comment, after code
 WORKERS = min(2, os.cpu_count() or 1)
 DEADLINE = 600  # seconds for every block; they take under a minute on 2 shared cores
@@ -54,15 +53,12 @@ class Block(NamedTuple):
 def blocks(doc: Path) -> list[Block]:
     text = doc.read_text(encoding="utf-8")
     found: list[Block] = []
-    for match in FENCE.finditer(text):
-        language, code = match.groups()
-        if language not in ("python", "py"):
-            continue
+    for start, code in python_blocks(text):
         first = " ".join(COMMENT.sub("", code.splitlines()[0]).split())
         key = f"{doc.name}: {first}"
         repeat = sum(block.key.split(" #")[0] == key for block in found)
         found.append(Block(key if repeat == 0 else f"{key} #{repeat + 1}",
-                           text.count("\n", 0, match.start()) + 1, code))
+                           text.count("\n", 0, start) + 1, code))
     return found
 
 

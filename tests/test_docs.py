@@ -22,11 +22,9 @@ from typing import Any
 import pytest
 
 import bayesopt
+from tests.doc_blocks import DOCS, FENCE, ROOT, python_blocks
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bayesopt", "acquisition", "kernels")
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 SPAN = re.compile(r"`([^`\n]+)`")
 IMPORT = re.compile(r"\bfrom\s+([\w.]+)\s+import\s+(?:\(([\w\s,]+)\)|([\w \t,]+))")
 IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
@@ -49,7 +47,7 @@ PROJECT_CLASSES = project_classes()
 
 def code(doc: Path) -> str:
     text = doc.read_text(encoding="utf-8")
-    blocks = [body for language, body in FENCE.findall(text) if language in ("python", "py")]
+    blocks = [body for _, body in python_blocks(text)]
     spans = SPAN.findall(FENCE.sub("", text))
     return "\n".join(blocks + spans)
 

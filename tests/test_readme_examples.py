@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bayesopt import Space
+from tests.doc_blocks import README, python_blocks
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 SHORTER = {"range(50)": "range(8)", "n_calls=50": "n_calls=8"}
 
 
@@ -25,7 +24,7 @@ def blocks(section: str) -> list[str]:
     """The ```python blocks under the README heading `## section`, in order."""
     parts = re.split(r"^## ", README.read_text(encoding="utf-8"), flags=re.MULTILINE)
     (body,) = [part for part in parts if part.splitlines()[0].strip() == section]
-    found = [code for language, code in FENCE.findall(body) if language in ("python", "py")]
+    found = [code for _, code in python_blocks(body)]
     assert found, f"README section {section!r} has no python block"
     return found
 
