@@ -473,7 +473,9 @@ def _dask(seed: int, run: Run) -> None:
         ):
             pids = list(client.run(os.getpid).values())
             victim = pids[seed % len(pids)]
-            delay = 0.3 + 0.15 * seed  # within the first evaluations (8 of 0.3 s on 2)
+            # within the first evaluations (8 of 0.3 s on 2 workers: 1.2 s); the kill time
+            # cycles over 0.3-0.9 s, since 0.3 + 0.15 * seed passed the run's end from seed 7
+            delay = 0.3 + 0.15 * (seed % 5)
 
             def kill() -> None:
                 time.sleep(delay)
