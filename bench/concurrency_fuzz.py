@@ -62,7 +62,6 @@ import numpy as np
 
 from bayesopt import EvaluationFailed, Optimizer, minimize
 from bayesopt.optimizer import UnmatchedTellWarning
-from bayesopt.state import MATCH_RTOL
 from bench.robustness_fuzz import (
     DOCUMENTED,
     FAST,
@@ -73,6 +72,7 @@ from bench.robustness_fuzz import (
     box,
     check_best,
     main,
+    matched,
     optimizer,
     postgres_url,
     register,
@@ -133,7 +133,7 @@ def member_ops(opt: Optimizer, run: Run, rng: np.random.Generator, log: dict[str
 
 def add_unless_matched(opt: Optimizer, fresh: dict[str, float]) -> bool:
     """`add_pending(fresh)`: True when added. A random point another member's pending one
-    matches by `tell`'s rule (every value within MATCH_RTOL of it) is refused as "pending
+    matches by `tell`'s rule (`robustness_fuzz.matched`) is refused as "pending
     already", as documented: False when such a point is pending, or told or failed since
     (in the history); the refusal stands (a fault) when none is."""
     try:
@@ -141,9 +141,7 @@ def add_unless_matched(opt: Optimizer, fresh: dict[str, float]) -> bool:
     except ValueError as error:
         if "is pending already" not in str(error):
             raise
-        seen = opt.pending + [o.params for o in opt.history]
-        if not any(all(abs(fresh[k] - p[k]) <= MATCH_RTOL * abs(p[k]) for k in fresh)
-                   for p in seen if p.keys() == fresh.keys()):
+        if not matched(opt, fresh, opt.pending + [o.params for o in opt.history]):
             raise
         return False
     return True
