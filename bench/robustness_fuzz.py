@@ -267,7 +267,7 @@ def matched(opt: Optimizer, params: Mapping[str, Any],
     def same(name: str, a: Any, b: Any) -> bool:
         if isinstance(kinds[name], (Categorical, Integer)):
             return bool(a == b)
-        return abs(a - b) <= MATCH_RTOL * abs(b)
+        return bool(abs(a - b) <= MATCH_RTOL * abs(b))
     return any(p.keys() == params.keys() and all(same(k, params[k], p[k]) for k in params)
                for p in points)
 
