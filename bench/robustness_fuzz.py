@@ -31,7 +31,8 @@ Where users live, beside the numbers (families named by their prefix):
     conditional refused    a tell or tell_failure with an inactive key present or an
                            active one missing: refused naming the key, nothing recorded;
     stored in a …          a random sequence (asks of 1–2, tells, rounded tells, batch
-                           tells, failures, cancels, add_pending, reports, heartbeats,
+                           tells, failures, cancels, add_pending (of a point pending
+                           already: refused naming it), reports, heartbeats,
                            never-asked tells; constraints, costs, a Fidelity, a conditional
                            space) written to a journal, an SQLite, JSON-lines or
                            PostgreSQL study (a server tests/postgres.py starts once per
