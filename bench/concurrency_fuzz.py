@@ -62,7 +62,6 @@ import numpy as np
 
 from bayesopt import EvaluationFailed, Optimizer, minimize
 from bayesopt.optimizer import UnmatchedTellWarning
-from bayesopt.state import MATCH_RTOL
 from bench.robustness_fuzz import (
     DOCUMENTED,
     FAST,
@@ -73,6 +72,7 @@ from bench.robustness_fuzz import (
     box,
     check_best,
     main,
+    matched,
     optimizer,
     postgres_url,
     register,
@@ -133,7 +133,7 @@ def member_ops(opt: Optimizer, run: Run, rng: np.random.Generator, log: dict[str
 
 def add_unless_matched(opt: Optimizer, fresh: dict[str, float]) -> bool:
     """`add_pending(fresh)`: True when added. A random point another member's pending one
-    matches by `tell`'s rule (every value within MATCH_RTOL of it) is refused as "pending
+    matches by `tell`'s rule (`robustness_fuzz.matched`) is refused as "pending
     already", as documented: False when such a point is pending, or told or failed since
     (in the history); the refusal stands (a fault) when none is."""
     try:
@@ -141,9 +141,7 @@ def add_unless_matched(opt: Optimizer, fresh: dict[str, float]) -> bool:
     except ValueError as error:
         if "is pending already" not in str(error):
             raise
-        seen = opt.pending + [o.params for o in opt.history]
-        if not any(all(abs(fresh[k] - p[k]) <= MATCH_RTOL * abs(p[k]) for k in fresh)
-                   for p in seen if p.keys() == fresh.keys()):
+        if not matched(opt, fresh, opt.pending + [o.params for o in opt.history]):
             raise
         return False
     return True
@@ -473,7 +471,9 @@ def _dask(seed: int, run: Run) -> None:
         ):
             pids = list(client.run(os.getpid).values())
             victim = pids[seed % len(pids)]
-            delay = 0.3 + 0.15 * seed  # within the first evaluations (8 of 0.3 s on 2)
+            # within the first evaluations (8 of 0.3 s on 2 workers: 1.2 s); the kill time
+            # cycles over 0.3-0.9 s, since 0.3 + 0.15 * seed passed the run's end from seed 7
+            delay = 0.3 + 0.15 * (seed % 5)
 
             def kill() -> None:
                 time.sleep(delay)

@@ -31,7 +31,8 @@ Where users live, beside the numbers (families named by their prefix):
     conditional refused    a tell or tell_failure with an inactive key present or an
                            active one missing: refused naming the key, nothing recorded;
     stored in a …          a random sequence (asks of 1–2, tells, rounded tells, batch
-                           tells, failures, cancels, add_pending, reports, heartbeats,
+                           tells, failures, cancels, add_pending (of a point pending
+                           already: refused naming it), reports, heartbeats,
                            never-asked tells; constraints, costs, a Fidelity, a conditional
                            space) written to a journal, an SQLite, JSON-lines or
                            PostgreSQL study (a server tests/postgres.py starts once per
@@ -153,6 +154,7 @@ from bayesopt.model import ModelFitWarning, ModelOptions
 from bayesopt.optimizer import ResumeWarning, UnmatchedTellWarning
 from bayesopt.options import OptimizerOptions
 from bayesopt.result import judged
+from bayesopt.state import MATCH_RTOL
 from bayesopt.surrogate import Prediction
 
 matplotlib.use("Agg")
@@ -253,6 +255,22 @@ def check_ask(opt: Optimizer, params: dict[str, Any], taken: set[tuple[Any, ...]
     key = tuple(params[n] for n in opt.space.names if n in params)
     if key in taken and not exhausted:
         raise Fault(f"ask {params} repeats an observed or pending point without a warning")
+
+
+def matched(opt: Optimizer, params: Mapping[str, Any],
+            points: list[dict[str, Any]]) -> bool:
+    """Whether `params` matches one of `points` by the rule of `tell` (bayesopt.state,
+    written out here): the same keys, categorical and integer entries equal, a real one
+    within MATCH_RTOL of the other's magnitude. `add_pending` of a point pending already
+    is refused naming it (its docstring)."""
+    kinds = {d.name: d for d in opt.space.dimensions}
+
+    def same(name: str, a: Any, b: Any) -> bool:
+        if isinstance(kinds[name], (Categorical, Integer)):
+            return bool(a == b)
+        return bool(abs(a - b) <= MATCH_RTOL * abs(b))
+    return any(p.keys() == params.keys() and all(same(k, params[k], p[k]) for k in params)
+               for p in points)
 
 
 def check_best(opt: Optimizer) -> None:
@@ -801,7 +819,8 @@ register("report refused", _refused_report, REFUSED_REPORTS)
 # metamorphic: a problem and the same problem in other units
 def _predictions(values: list[float]) -> Any:
     opt = optimizer(box(), 0)
-    points = [{"x0": 0.1 * k, "x1": 1.0 - 0.1 * k} for k in range(1, len(values) + 1)]
+    step = min(0.1, 1.0 / len(values))  # 4 + seed points: inside the box past 10 too
+    points = [{"x0": step * k, "x1": 1.0 - step * k} for k in range(1, len(values) + 1)]
     opt.tell(points, values)
     return opt.surrogate().predict([{"x0": 0.7, "x1": 0.9}] + points[:2])
 
@@ -1158,7 +1177,10 @@ def random_ops(opt: Optimizer, run: Run, rng: np.random.Generator, setting: Sett
                 run.step(f"tell pruned #{i}", partial(opt.tell, point, value, **extras(point, i)))
         elif op == "add":
             fresh = random_point(space, rng)  # with a Fidelity a run of the schedule
-            run.step(f"add_pending #{i}", opt.add_pending, fresh)
+            # on a small discrete branch a random point may be pending already: refused
+            taken = Refuse("is pending already", str(fresh)) if matched(
+                opt, fresh, opt.pending) else None
+            run.step(f"add_pending #{i}", opt.add_pending, fresh, refuse=taken)
         else:
             fresh = random_point(space, rng)
             value = setting.value(objective(fresh, i), rng, i)

@@ -337,3 +337,29 @@ def test_the_concurrency_fuzz_takes_a_documented_match_refusal_and_no_other():
     assert add_unless_matched(opt, near) is False
     assert add_unless_matched(opt, {"x0": 0.0123, "x1": 0.987}) is True
     assert len(opt.pending) == 2
+
+
+def test_the_fuzzers_seeds_past_4_fuzz_the_library_not_the_fuzz():
+    """Seeds 5-14 (fuzz47) met three faults of the fuzz's own: `units: constant values`
+    told 4 + seed points at x0 = 0.1·k, outside Real(0, 1) from seed 7 (refused, rightly,
+    naming x0 = 1.1); the stored conditional family's random add_pending drew, on a branch
+    of a Categorical and an Integer only, a point pending already (refused "pending
+    already", as add_pending documents); the Dask kill came after the run from seed 7.
+    Now the points stay in the box, and a pending point's add is a refusal required
+    (`matched`, tell's rule), not a fault."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bayesopt import Categorical, Integer
+    from bench.robustness_fuzz import fuzz, matched
+
+    ((_, _, units),) = list(fuzz([11], 120, "units: constant values × 1e-06"))
+    ((_, _, stored),) = list(fuzz([11], 120, "stored in a journal: conditional"))
+    assert (units.faults, units.steps) == ([], 2)
+    assert stored.faults == [] and stored.refusals >= 1
+
+    opt = Optimizer({"root": Categorical(["a", "b"]), "n": Integer(0, 3), "x": Real(1, 2)},
+                    seed=0)
+    (asked,) = opt.ask(1)
+    assert matched(opt, dict(asked), opt.pending)
+    assert matched(opt, {**asked, "x": asked["x"] * (1 + 4e-3)}, opt.pending)
+    assert not matched(opt, {**asked, "x": asked["x"] * (1 + 6e-3)}, opt.pending)
+    assert not matched(opt, {**asked, "n": (asked["n"] + 1) % 4}, opt.pending)
