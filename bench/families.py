@@ -113,10 +113,10 @@ def _problems() -> dict[str, MLProblem]:
         }, "digits600", _extra_trees),
         # four integers of a boosted ensemble (tree shape and rounds) and one log-scaled real
         ("hgb_leaves_digits", {
-            "max_leaf_nodes": Integer(2, 64, log=True),
-            "max_depth": Integer(1, 10),
+            "max_leaf_nodes": Integer(2, 16, log=True),
+            "max_depth": Integer(1, 8),
             "min_samples_leaf": Integer(1, 80),
-            "max_iter": Integer(2, 20),
+            "max_iter": Integer(2, 10),
             "learning_rate": Real(1e-2, 1.0, log=True),
         }, "digits600", _hgb_leaves),
         # three integers of nearest neighbours; leaf_size changes only the search's speed
