@@ -19,6 +19,7 @@ Every space has d ≤ 6, so the protocol's budget is 50 evaluations (`bench.prob
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bayesopt.space import Categorical, Dimension, Integer, Real
@@ -32,22 +33,13 @@ FAMILIES = {"integer": INTEGER_HEAVY, "mixed": MIXED}
 def _extra_trees(params: Mapping[str, Any]) -> Any:
     from sklearn.ensemble import ExtraTreesClassifier
 
-    return ExtraTreesClassifier(
-        n_estimators=params["n_estimators"], max_depth=params["max_depth"],
-        min_samples_leaf=params["min_samples_leaf"],
-        min_samples_split=params["min_samples_split"], max_features=params["max_features"],
-        random_state=0, n_jobs=1,
-    )
+    return ExtraTreesClassifier(**params, random_state=0, n_jobs=1)  # the names are its own
 
 
 def _hgb_leaves(params: Mapping[str, Any]) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(
-        max_leaf_nodes=params["max_leaf_nodes"], max_depth=params["max_depth"],
-        min_samples_leaf=params["min_samples_leaf"], max_iter=params["max_iter"],
-        learning_rate=params["learning_rate"], early_stopping=False, random_state=0,
-    )
+    return HistGradientBoostingClassifier(**params, early_stopping=False, random_state=0)
 
 
 def _knn(params: Mapping[str, Any]) -> Any:
@@ -162,27 +154,26 @@ def make(name: str) -> MLProblem:
     return problems[name]
 
 
-# the factories, called as factory(seed) (bench.protocol.ProblemFactory); the objectives are
-# deterministic, so the seed selects nothing
-def extra_trees_digits(seed: int = 0) -> MLProblem:
-    return make("extra_trees_digits")
+@dataclass(frozen=True)
+class Factory:
+    """The factory of one family problem, called as factory(seed) (`bench.protocol.ProblemFactory`).
+
+    The objectives are deterministic (fixed folds and model seeds): the seed selects nothing.
+    """
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in INTEGER_HEAVY + MIXED:
+            raise ValueError(f"unknown family problem name={self.name!r}")
+
+    def __call__(self, seed: int = 0) -> MLProblem:
+        return make(self.name)
 
 
-def hgb_leaves_digits(seed: int = 0) -> MLProblem:
-    return make("hgb_leaves_digits")
-
-
-def knn_cancer(seed: int = 0) -> MLProblem:
-    return make("knn_cancer")
-
-
-def mlp_alpha_cancer(seed: int = 0) -> MLProblem:
-    return make("mlp_alpha_cancer")
-
-
-def svc_kernel_digits(seed: int = 0) -> MLProblem:
-    return make("svc_kernel_digits")
-
-
-def logreg_digits(seed: int = 0) -> MLProblem:
-    return make("logreg_digits")
+extra_trees_digits = Factory("extra_trees_digits")
+hgb_leaves_digits = Factory("hgb_leaves_digits")
+knn_cancer = Factory("knn_cancer")
+mlp_alpha_cancer = Factory("mlp_alpha_cancer")
+svc_kernel_digits = Factory("svc_kernel_digits")
+logreg_digits = Factory("logreg_digits")
