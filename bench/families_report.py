@@ -11,8 +11,8 @@ suite's own judging (`bench.quality.collect`, `ranks`, `n_strictly_better`):
     mean rank       the mean of rank_{p,o} over the problems of F, and over all six
     outside three   #{o' : m_{p,o'} < m_{p,o}} ≥ 3 (quality.md's reading); "by how much"
                     is m_{p,o} − m_{p,(3)}, m_{p,(3)} the third-smallest median of the others
-    per seed        for a problem where `bayesopt` is outside the best three, s_{p,o,k} of
-                    every seed k, and how many seeds of `bayesopt` score above the best median
+    per seed        for a problem where some o' has m_{p,o'} < m_{p,bayesopt}, s_{p,o,k} of
+                    every seed k, and how many seeds of `bayesopt` score above min_o m_{p,o}
 
 A problem enters a table only when every optimizer has every selected seed of it.
 """
@@ -84,23 +84,23 @@ def report(runs: Path, seeds: list[int], optimizers: list[str]) -> list[str]:
 
 def _headline_losses(cells: dict[tuple[str, str], quality.Cell], problems: list[str],
                      optimizers: list[str], seeds: list[int]) -> list[str]:
-    """The per-seed picture where the headline optimizer is outside the best three."""
+    """The per-seed picture where another optimizer has a strictly better median than the headline."""
     if HEADLINE not in optimizers:
         return []
     lines: list[str] = []
     for p in problems:
-        if quality.n_strictly_better(cells, p, HEADLINE, optimizers) < 3:
+        behind = quality.n_strictly_better(cells, p, HEADLINE, optimizers)
+        if behind == 0:
             continue
         medians = {o: cells[p, o].median() for o in optimizers}
         others = sorted(medians[o] for o in optimizers if o != HEADLINE)
         best = min(medians, key=medians.__getitem__)
         above = int(np.sum(cells[p, HEADLINE].final > medians[best]))
-        head = (f"{p}: {HEADLINE}'s median {_fmt(medians[HEADLINE])}, the third-best other "
-                f"median {_fmt(others[2])} (gap {_fmt(medians[HEADLINE] - others[2])}); "
-                f"{above} of {len(seeds)} of its seeds score above the best median "
-                f"({best}, {_fmt(medians[best])})")
-        lines += ["", head, "",
-                  "| seed | " + " | ".join(optimizers) + " |",
+        head = (f"{p}: {behind} strictly better; {HEADLINE}'s median {_fmt(medians[HEADLINE])}, "
+                f"the best {_fmt(medians[best])} ({best}, gap {_fmt(medians[HEADLINE] - medians[best])}), "
+                f"the third-best other {_fmt(others[2])} (gap {_fmt(medians[HEADLINE] - others[2])}); "
+                f"{above} of {len(seeds)} of its seeds score above the best median")
+        lines += ["", head, "", "| seed | " + " | ".join(optimizers) + " |",
                   "|---:|" + "---:|" * len(optimizers)]
         lines += [f"| {k} | " + " | ".join(_fmt(cells[p, o].final[i]) for o in optimizers) + " |"
                   for i, k in enumerate(seeds)]
