@@ -24,7 +24,8 @@ SHIPPED_WITH_THE_SOURCE = ("bench", "docs", "examples", "tests")
 PACKAGES = ("bayesopt", "kernels", "acquisition")
 # MANIFEST.in's prunes: the benchmarks' cached runs and the examples' checkpoints
 PRUNED = ("bench/results/runs/", "bench/results/fidelity/", "examples/command_line/ckpt/",
-          "bench/results/feasibility_search_runs/", "bench/results/ucb_d10_family/")
+          "bench/results/feasibility_search_runs/", "bench/results/ucb_d10_family/",
+          "bench/results/families/")
 # ... and the run records kept beside a README that ships
 RECORDS_PRUNED = ("bench/results/control_0.10.0/", "bench/results/control_0.11.0/")
 
