@@ -153,11 +153,11 @@ def report(candidate: Runs, reference: Runs, results: Path, seeds: list[int],
            without: tuple[str, ...] = ()) -> str:
     mine = standing(candidate, results, seeds, without=without)
     theirs = standing(reference, results, seeds, without=without)
-    if not mine.ranks and not theirs.ranks:
-        raise SystemExit(f"no problem has every peer's runs in {results} for these seeds "
-                         f"({seeds[0]}–{seeds[-1]}): nothing to rank")
     seed_text = f"seeds {seeds[0]}–{seeds[-1]}" if seeds == list(
         range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
+    if not mine.ranks and not theirs.ranks:
+        raise SystemExit(f"no problem has every peer's runs in {results} for these "
+                         f"{seed_text}: nothing to rank")
     lines = [f"candidate {candidate}, reference {reference}, peers from {results}, {seed_text}"
              + (f", without {', '.join(without)}" if without else "")]
     for label, who, s in (("candidate", candidate, mine), ("reference", reference, theirs)):
