@@ -163,10 +163,6 @@ class Factory:
 
     name: str
 
-    def __post_init__(self) -> None:
-        if self.name not in INTEGER_HEAVY + MIXED:
-            raise ValueError(f"unknown family problem name={self.name!r}")
-
     def __call__(self, seed: int = 0) -> MLProblem:
         return make(self.name)
 
