@@ -35,7 +35,14 @@ import numpy as np
 from scipy.stats import fisher_exact
 
 from bench.problems import make_problem
-from bench.quality import HIT_TOLERANCE, SCRATCH, one_thread, score_curve
+from bench.quality import (
+    HIT_TOLERANCE,
+    SCRATCH,
+    one_thread,
+    score_curve,
+    seed_text,
+    seeds_argument,
+)
 
 BUDGET, DESIGN = 50, 7
 TOLERANCE = HIT_TOLERANCE["hartmann6"]
@@ -138,19 +145,7 @@ def report(out: Path) -> str:
 
 
 def _span(by_seed: dict[str, float]) -> str:
-    seeds = sorted(int(s) for s in by_seed)
-    return f"{seeds[0]}–{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else str(seeds)
-
-
-def _seeds(text: str) -> list[int]:
-    low, _, high = text.partition("-")
-    try:
-        seeds = list(range(int(low), int(high or low) + 1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seeds={text!r}: give A-B or A") from None
-    if not seeds or seeds[0] < 0:
-        raise argparse.ArgumentTypeError(f"--seeds={text!r}: give A-B with 0 <= A <= B")
-    return seeds
+    return seed_text(sorted(int(s) for s in by_seed))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -158,7 +153,8 @@ def main(argv: list[str] | None = None) -> None:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", choices=("run", "report"))
     parser.add_argument("--kind", choices=sorted(KINDS))
-    parser.add_argument("--seeds", type=_seeds, default="0-9")
+    parser.add_argument("--seeds", type=seeds_argument, default="0-9",
+                        help="N (seeds 0..N-1), a range low-high, or a list: as bench.quality")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     if args.mode == "run":

@@ -417,7 +417,7 @@ def protocol_gap(cells: dict[tuple[str, str], Cell], scope: ReportScope) -> str 
              if x not in PROBLEM_NAMES and x not in PROTOCOL_OPTIMIZERS]
     reasons = {
         f"a smoke budget of {scope.budget}": scope.budget is not None,
-        f"seeds {_seed_text(scope.seeds)}, not 0–{DEFAULT_SEEDS - 1}":
+        f"seeds {seed_text(scope.seeds)}, not 0–{DEFAULT_SEEDS - 1}":
             scope.seeds != list(range(DEFAULT_SEEDS)),
         f"{len(absent)} of {len(PROBLEM_NAMES) * len(PROTOCOL_OPTIMIZERS)} "
         "problem × optimizer cells without all their seeds": bool(absent),
@@ -443,7 +443,7 @@ def write_report(out: Path, cells: dict[tuple[str, str], Cell], scope: ReportSco
               *[f"- machine: {m}" for m in machine_info()],
               ("- threads: one per run (BLAS via threadpoolctl, Numba, torch); "
               "runs in parallel processes"),
-              f"- seeds: {_seed_text(scope.seeds)} ({len(scope.seeds)} per cell); budget: "
+              f"- seeds: {seed_text(scope.seeds)} ({len(scope.seeds)} per cell); budget: "
               + ("50 evaluations for d ≤ 6, 100 for larger d" if budget is None
                  else f"**{budget} evaluations (NOT the protocol's budget: a smoke run)**"),
               ("- initial design: bayesopt's default size, d + 1 within [5, 20], for every "
@@ -463,7 +463,9 @@ def write_report(out: Path, cells: dict[tuple[str, str], Cell], scope: ReportSco
     return path
 
 
-def _seed_text(seeds: list[int]) -> str:
+def seed_text(seeds: list[int]) -> str:
+    """Sorted seeds as a report names them: "3–7" for a run of consecutive seeds, else
+    "0, 4, 7" (every bench report that states its seeds uses this one spelling)."""
     if seeds == list(range(seeds[0], seeds[-1] + 1)):
         return f"{seeds[0]}–{seeds[-1]}"
     return ", ".join(map(str, seeds))
@@ -829,7 +831,7 @@ class Selection:
         reasons = {
             "some problems": set(self.problems) != set(PROBLEM_NAMES),
             "some optimizers": set(self.optimizers) != set(OPTIMIZERS),
-            f"seeds {_seed_text(self.seeds)}": self.seeds != list(range(DEFAULT_SEEDS)),
+            f"seeds {seed_text(self.seeds)}": self.seeds != list(range(DEFAULT_SEEDS)),
             f"budget {self.budget}": self.budget is not None,
         }
         gaps = [reason for reason, applies in reasons.items() if applies]
@@ -1140,7 +1142,7 @@ def write_ablation(out: Path, cells: dict[tuple[str, str], Cell], problems: list
     """
     lines = ["# Ablation: bayesopt's defaults, one at a time", "",
              f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; command: `{command}`",
-             f"- seeds: {_seed_text(seeds)}; same problems, budgets and judging as quality.md",
+             f"- seeds: {seed_text(seeds)}; same problems, budgets and judging as quality.md",
              ("- the default's column is its committed runs, which follow the current version; "
               "a variant's runs keep the version they were recorded with (`git log` of "
               "bench/results/runs/<problem>/<variant>), so a round older than the default's "

@@ -46,6 +46,7 @@ from bench.quality import (
     describe,
     n_strictly_better,
     ranks,
+    seed_text,
     seeds_argument,
 )
 
@@ -153,12 +154,11 @@ def report(candidate: Runs, reference: Runs, results: Path, seeds: list[int],
            without: tuple[str, ...] = ()) -> str:
     mine = standing(candidate, results, seeds, without=without)
     theirs = standing(reference, results, seeds, without=without)
-    seed_text = f"seeds {seeds[0]}–{seeds[-1]}" if seeds == list(
-        range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
+    seeds_named = f"seeds {seed_text(seeds)}"
     if not mine.ranks and not theirs.ranks:
         raise SystemExit(f"no problem has every peer's runs in {results} for these "
-                         f"{seed_text}: nothing to rank")
-    lines = [f"candidate {candidate}, reference {reference}, peers from {results}, {seed_text}"
+                         f"{seeds_named}: nothing to rank")
+    lines = [f"candidate {candidate}, reference {reference}, peers from {results}, {seeds_named}"
              + (f", without {', '.join(without)}" if without else "")]
     for label, who, s in (("candidate", candidate, mine), ("reference", reference, theirs)):
         lines.append(f"{label}: mean rank {s.mean_rank:.4f} over {len(s.ranks)} problems"

@@ -51,8 +51,8 @@ def test_the_report_counts_hits_and_compares_common_seeds(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("argv, message", [
     (["run"], "run needs --kind"),
-    (["run", "--kind", "sobol", "--seeds", "x"], "--seeds='x': give A-B or A"),
-    (["run", "--kind", "sobol", "--seeds", "3-1"], "--seeds='3-1': give A-B with 0 <= A <= B"),
+    (["run", "--kind", "sobol", "--seeds", "x"], "--seeds 'x': 'x' is not a seed"),
+    (["run", "--kind", "sobol", "--seeds", "3-1"], "--seeds '3-1': '3-1' is not a seed"),
 ])
 def test_bad_arguments_are_usage_errors(argv: list[str], message: str,
                                         capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the re
     sys.path.insert(0, str(ROOT))
 
 from bench.problems import PROBLEM_NAMES
+from bench.quality import seed_text
 from bench.rank import (
     RESULTS,
     Runs,
@@ -112,3 +113,13 @@ def test_seeds_no_peer_has_are_refused_by_name_not_averaged_to_nan() -> None:
     assert standing(default, RESULTS, late).ranks == {}
     with pytest.raises(SystemExit, match="no problem has every peer's runs"):
         report(default, default, RESULTS, late)
+
+
+def test_a_report_names_its_seeds_as_every_bench_report_does() -> None:
+    """One spelling of a seed set across the bench reports (`bench.quality.seed_text`):
+    a run of seeds as a range, other sets as a list (rank printed a Python list before)."""
+    assert seed_text([0, 1, 2, 3]) == "0–3"
+    assert seed_text([0, 2, 5]) == "0, 2, 5"
+    default = Runs(RESULTS, "bayesopt")
+    assert report(default, default, RESULTS, [0, 2, 5]).splitlines()[0].endswith(
+        "seeds 0, 2, 5")
