@@ -49,6 +49,20 @@ def check_fields(instance: Any) -> None:
 
 
 # ------------------------------------------------------------------ scalars
+# numpy scalars whose value a Python int, float, bool, str or bytes holds exactly
+_EXACT_SCALARS = (np.integer, np.float64, np.bool_, np.str_, np.bytes_)
+
+
+def shown(value: Any) -> str:
+    """`value` as a message shows it: its repr, with a numpy scalar that a Python scalar
+    holds exactly written as that scalar (numpy ≥ 2 writes ``np.float64(2.0)`` for what a
+    user reads as 2.0). A shorter float keeps numpy's repr, ``np.float32(0.4)``: as a Python
+    float it is 0.4000000059604645, which names neither what was given nor its type."""
+    if isinstance(value, _EXACT_SCALARS):
+        return repr(value.item())
+    return repr(value)
+
+
 def _is_integer(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
@@ -62,10 +76,10 @@ def is_real(value: Any) -> bool:
 def check_count(key: str, value: Any, minimum: int = 0, maximum: int | None = None) -> int:
     """An integer (not a bool, not a float) in [minimum, maximum]."""
     if not _is_integer(value):
-        raise TypeError(f"{key}={value!r} must be an integer")
+        raise TypeError(f"{key}={shown(value)} must be an integer")
     if value < minimum or (maximum is not None and value > maximum):
         upper = "" if maximum is None else f" and <= {maximum}"
-        raise ValueError(f"{key}={value!r} must be >= {minimum}{upper}")
+        raise ValueError(f"{key}={shown(value)} must be >= {minimum}{upper}")
     return int(value)
 
 
@@ -75,13 +89,13 @@ def check_real(
 ) -> float:
     """A finite real number (not a bool) in the interval given by low, high and openness."""
     if not is_real(value):
-        raise TypeError(f"{key}={value!r} must be a number")
+        raise TypeError(f"{key}={shown(value)} must be a number")
     number = float(value)
     above = number > low if low_open else number >= low
     below = number < high if high_open else number <= high
     if not (math.isfinite(number) and above and below):
         raise ValueError(
-            f"{key}={value!r} must be finite and {_range(low, high, low_open, high_open)}")
+            f"{key}={shown(value)} must be finite and {_range(low, high, low_open, high_open)}")
     return number
 
 
@@ -100,17 +114,17 @@ def check_nonnegative(key: str, value: Any) -> float:
 
 def check_bool(key: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{key}={value!r} must be True or False")
+        raise TypeError(f"{key}={shown(value)} must be True or False")
     return bool(value)
 
 
 def check_choice(key: str, value: Any, choices: Collection[str]) -> str:
     """One of `choices` (a registry's keys when a mapping is given; looked up on each call)."""
     if not isinstance(value, str):
-        raise TypeError(f"{key}={value!r} must be a string")
+        raise TypeError(f"{key}={shown(value)} must be a string")
     if value not in choices:
         listed = list(choices) if isinstance(choices, (list, tuple)) else sorted(choices)
-        raise ValueError(f"{key}={value!r} must be one of {listed}")
+        raise ValueError(f"{key}={shown(value)} must be one of {listed}")
     return value
 
 

@@ -64,7 +64,7 @@ from bayesopt.conditions import (
     parent_classes_by_pattern,
 )
 from bayesopt.sobol import scrambled_sobol
-from bayesopt.validation import is_real, key_names, key_problems, unknown_keywords
+from bayesopt.validation import is_real, key_names, key_problems, shown, unknown_keywords
 from kernels.kernel import INACTIVE_VALUE
 
 __all__ = ["Categorical", "Dimension", "Fidelity", "Integer", "Real", "Space", "scrambled_sobol",
@@ -99,9 +99,14 @@ def _check_finite_bounds(label: str, low: object, high: object) -> None:
     """Both bounds real numbers (not bools) and finite; raises naming the bound."""
     for key, value in (("low", low), ("high", high)):
         if not is_real(value):
-            raise TypeError(f"{label}: {key}={value!r} must be a real number")
+            raise TypeError(f"{label}: {key}={shown(value)} must be a real number")
         if not math.isfinite(value):  # type: ignore[arg-type]
-            raise ValueError(f"{label}: {key}={value!r} must be finite")
+            raise ValueError(f"{label}: {key}={shown(value)} must be finite")
+
+
+def _listed(values: Iterable[Any]) -> str:
+    """A list of values as a message shows it (`shown`: numpy scalars as Python's)."""
+    return "[" + ", ".join(shown(value) for value in values) + "]"
 
 
 class Dimension(abc.ABC):
@@ -184,9 +189,10 @@ class _Interval(Dimension):
         if not isinstance(self.log, (bool, np.bool_)):
             raise TypeError(f"{label}: log={self.log!r} must be True or False")
         if self.log and self.low <= 0:
-            raise ValueError(f"{label}: log=True needs low > 0, got low={self.low!r}")
+            raise ValueError(f"{label}: log=True needs low > 0, got low={shown(self.low)}")
         if not math.isfinite(float(self.high) - float(self.low)):
-            raise ValueError(f"{label}: high - low = {self.high!r} - {self.low!r} overflows")
+            raise ValueError(f"{label}: high - low = {shown(self.high)} - {shown(self.low)} "
+                             "overflows")
 
     def _warp(self, x: np.ndarray) -> np.ndarray:
         return np.log(x) if self.log else np.asarray(x, dtype=np.float64)
@@ -198,7 +204,8 @@ class _Interval(Dimension):
         """The encoded range must have width in float64, or every point encodes as nan."""
         a, b = self._span
         if not b > a:
-            raise ValueError(f"{_label(self.name)}: [{self.low!r}, {self.high!r}] is too narrow "
+            raise ValueError(f"{_label(self.name)}: [{shown(self.low)}, {shown(self.high)}] is "
+                             "too narrow "
                              f"to encode in float64{' on a log scale' if self.log else ''}: "
                              "its ends are one number there; widen it, or drop the dimension")
 
@@ -210,13 +217,14 @@ class _Interval(Dimension):
             return
         label, step, integral = _label(self.name), self.step, isinstance(self, Integer)
         if not is_real(step):
-            raise TypeError(f"{label}: step={step!r} must be a "
+            raise TypeError(f"{label}: step={shown(step)} must be a "
                             f"{'positive integer' if integral else 'positive real number'}")
         if not (math.isfinite(step) and step > 0):
-            raise ValueError(f"{label}: step={step!r} must be positive and finite")
+            raise ValueError(f"{label}: step={shown(step)} must be positive and finite")
         if integral and not float(step).is_integer():
-            raise ValueError(f"{label}: step={step!r} must be an integer (an Integer's values "
-                             f"are integers; Real({self.low!r}, {self.high!r}, step={step!r}) "
+            raise ValueError(f"{label}: step={shown(step)} must be an integer (an Integer's values "
+                             f"are integers; Real({shown(self.low)}, {shown(self.high)}, "
+                             f"step={shown(step)}) "
                              "has fractional ones)")
         plain = int(step) if integral else _float(step)
         object.__setattr__(self, "step", plain)
@@ -224,7 +232,7 @@ class _Interval(Dimension):
             object.__setattr__(self, "step", None)
             return
         if self.log:
-            raise ValueError(f"{label}: step={step!r} with log=True: a stepped grid is linear "
+            raise ValueError(f"{label}: step={shown(step)} with log=True: a stepped grid is linear "
                              "(low + i·step), a log scale is not; drop log=True, or drop step "
                              "for a log-spaced range, or search an exponent Integer(a, b) and "
                              "map it (2**e) in the objective")
@@ -312,8 +320,8 @@ class _Interval(Dimension):
         index = self._grid.index(value) if finite else None
         if index is None:
             self._check_value(value)  # not a number, or outside [low, high]: said so first
-            raise ValueError(f"{_label(self.name)}: value {value!r} is not on the grid "
-                             f"{self._grid.shown()} (low + i·step, step={self.step!r})")
+            raise ValueError(f"{_label(self.name)}: value {shown(value)} is not on the grid "
+                             f"{self._grid.shown()} (low + i·step, step={shown(self.step)})")
         return self._grid.value(index)
 
     def _to_unit(self, x: np.ndarray) -> np.ndarray:
@@ -329,10 +337,10 @@ class _Interval(Dimension):
         if not is_real(value):
             hint = (" (a string: convert numbers read as text, e.g. from a CSV file, with "
                     "float() or pandas.to_numeric)" if isinstance(value, str) else "")
-            raise TypeError(f"{label}: value {value!r} must be a number in [{self.low}, "
+            raise TypeError(f"{label}: value {shown(value)} must be a number in [{self.low}, "
                             f"{self.high}]{hint}")
         if not (self.low <= value <= self.high):
-            raise ValueError(f"{label}: value {value!r} is outside [{self.low}, {self.high}]")
+            raise ValueError(f"{label}: value {shown(value)} is outside [{self.low}, {self.high}]")
 
     @property
     def n_columns(self) -> int:
@@ -369,12 +377,13 @@ class _Grid:
             steps = span / _decimal(step)
             n = int(steps.to_integral_value())
         if n < 1:
-            raise ValueError(f"{label}: step={step!r} is larger than high - low = "
-                             f"{high!r} - {low!r}: the grid would hold low alone")
+            raise ValueError(f"{label}: step={shown(step)} is larger than high - low = "
+                             f"{shown(high)} - {shown(low)}: the grid would hold low alone")
         if isinstance(step, float) and step < 2 * _ulp(low, high):
             raise ValueError(
-                f"{label}: step={step!r} is finer than float64 resolves between low={low!r} "
-                f"and high={high!r} (its numbers there are {_ulp(low, high)!r} apart): "
+                f"{label}: step={shown(step)} is finer than float64 resolves between "
+                f"low={shown(low)} "
+                f"and high={shown(high)} (its numbers there are {_ulp(low, high)!r} apart): "
                 "neighbouring values of the grid would be one number; give a step of at "
                 f"least {2 * _ulp(low, high)!r}, or shift the bounds towards 0 (an offset "
                 "added in the objective)")
@@ -383,10 +392,11 @@ class _Grid:
             if abs(steps - n) > grid.tolerance:
                 below = _decimal(low) + int(steps) * _decimal(step)
                 raise ValueError(
-                    f"{label}: high={high!r} is not on the grid low + i·step of low={low!r}, "
-                    f"step={step!r} (high - low is {float(steps)!r} steps); give high="
+                    f"{label}: high={shown(high)} is not on the grid low + i·step of "
+                    f"low={shown(low)}, "
+                    f"step={shown(step)} (high - low is {float(steps)!r} steps); give high="
                     f"{_number(below, step)} or high={_number(below + _decimal(step), step)}")
-        _check_lattice_steps(label, n, f"step={step!r} makes {n} + 1 values",
+        _check_lattice_steps(label, n, f"step={shown(step)} makes {n} + 1 values",
                              "give a larger step or narrower bounds")
         return grid
 
@@ -457,7 +467,7 @@ class _Grid:
     def shown(self) -> str:
         """The grid in a message: its first values, ..., its last."""
         head = [self.value(i) for i in range(min(self.n, 3))]
-        return f"[{', '.join(map(repr, head))}{', ...' if self.n > 3 else ''}, {self.high!r}]"
+        return f"[{', '.join(map(repr, head))}{', ...' if self.n > 3 else ''}, {shown(self.high)}]"
 
 
 # the most steps a grid may have: an index i of 0..n encodes as (i + ½)/(n + 1) in float64,
@@ -546,7 +556,8 @@ class Real(_Interval):
             if type(value) not in (int, float):
                 object.__setattr__(self, key, _float(value))
         if not self.low < self.high:
-            raise ValueError(f"{_label(self.name)}: low={self.low!r} must be < high={self.high!r}")
+            raise ValueError(f"{_label(self.name)}: low={shown(self.low)} must be < "
+                             f"high={shown(self.high)}")
         self._check_step()
         self._check_span()
 
@@ -607,19 +618,22 @@ class Integer(_Interval):
         for key in ("low", "high"):
             value = getattr(self, key)
             if not float(value).is_integer():
-                raise ValueError(f"{_label(self.name)}: {key}={value!r} must be an integer")
+                raise ValueError(f"{_label(self.name)}: {key}={shown(value)} must be an integer")
             object.__setattr__(self, key, int(value))
             if abs(int(value)) > _EXACT_INTEGERS:
                 raise ValueError(
-                    f"{_label(self.name)}: {key}={value!r} is beyond 2**53, where float64 (the "
+                    f"{_label(self.name)}: {key}={shown(value)} is beyond 2**53, where float64 "
+                    "(the "
                     "encoding's numbers) no longer holds every integer, so asks and tells would "
                     "not round-trip; give bounds within ±2**53 (e.g. an index into your values)")
         if self.low > self.high:
-            raise ValueError(f"{_label(self.name)}: low={self.low!r} must be <= high={self.high!r}")
+            raise ValueError(f"{_label(self.name)}: low={shown(self.low)} must be <= "
+                             f"high={shown(self.high)}")
         if not self.log and self.step is None:
             _check_lattice_steps(
                 _label(self.name), self.high - self.low,
-                f"[{self.low!r}, {self.high!r}] holds {self.high - self.low} + 1 integers",
+                f"[{shown(self.low)}, {shown(self.high)}] holds {self.high - self.low} + 1 "
+                "integers",
                 "give narrower bounds, log=True (for low >= 1) or a step")
         self._check_step()
         self._check_span()
@@ -634,7 +648,7 @@ class Integer(_Interval):
     def validate(self, value: Any) -> int:
         self._check_value(value)
         if not float(value).is_integer():
-            raise ValueError(f"{_label(self.name)}: value {value!r} must be an integer "
+            raise ValueError(f"{_label(self.name)}: value {shown(value)} must be an integer "
                              f"in [{self.low}, {self.high}]")
         return int(value) if self._grid is None else int(self._check_on_grid(value))
 
@@ -707,7 +721,7 @@ class Categorical(Dimension):
         seen: set[Hashable] = set()
         for choice in choices:
             if _choice_key(choice) in seen:
-                raise ValueError(f"{label}: choice {choice!r} appears more than once")
+                raise ValueError(f"{label}: choice {shown(choice)} appears more than once")
             seen.add(_choice_key(choice))
         object.__setattr__(self, "choices", choices)
 
@@ -733,8 +747,8 @@ class Categorical(Dimension):
         except TypeError:
             index = None
         if index is None:
-            raise ValueError(f"{_label(self.name)}: value {value!r} is not one of "
-                             f"{list(self.choices)}{self._text_hint(value)}"
+            raise ValueError(f"{_label(self.name)}: value {shown(value)} is not one of "
+                             f"{_listed(self.choices)}{self._text_hint(value)}"
                              f"{self._index_hint(value)}")
         return self.choices[index]
 
@@ -844,17 +858,17 @@ class Fidelity(Dimension):
             plain = int(value) if isinstance(value, numbers.Integral) else _float(value)
             object.__setattr__(self, key, plain)  # numbers, for the journal and Fraction
             if not value > 0:
-                raise ValueError(f"{label}: {key}={value!r} must be > 0")
+                raise ValueError(f"{label}: {key}={shown(value)} must be > 0")
         if not self.low < self.high:
-            raise ValueError(f"{label}: low={self.low!r} must be < high={self.high!r}")
+            raise ValueError(f"{label}: low={shown(self.low)} must be < high={shown(self.high)}")
         if isinstance(self.eta, (bool, np.bool_)) or not isinstance(self.eta, numbers.Integral):
-            raise TypeError(f"{label}: eta={self.eta!r} must be an integer")
+            raise TypeError(f"{label}: eta={shown(self.eta)} must be an integer")
         if self.eta < 2:
-            raise ValueError(f"{label}: eta={self.eta!r} must be >= 2")
+            raise ValueError(f"{label}: eta={shown(self.eta)} must be >= 2")
         if self.high < self.eta * self.low:
             from bayesopt.fidelity import exact_fraction
 
-            raise ValueError(f"{label}: high={self.high!r} must be >= eta * low = "
+            raise ValueError(f"{label}: high={shown(self.high)} must be >= eta * low = "
                              f"{float(self.eta * exact_fraction(self.low)):g} (one halving at "
                              f"least); {self._largest_eta_hint()}")
         object.__setattr__(self, "eta", int(self.eta))
@@ -877,7 +891,7 @@ class Fidelity(Dimension):
         first = bracket_sizes(s_max, self.eta)[-1]
         if first > MAX_FIRST_BRACKET:
             raise ValueError(
-                f"{label}: low={self.low!r}, high={self.high!r}, eta={self.eta}: "
+                f"{label}: low={shown(self.low)}, high={shown(self.high)}, eta={self.eta}: "
                 f"high/low ≥ eta^{s_max}, so Hyperband's first bracket (s_max={s_max}) starts "
                 f"{first:.3g} configurations at budget high·eta^-{s_max} before any other "
                 f"(at most {MAX_FIRST_BRACKET:.0e}); raise low, lower high, or raise eta")
@@ -897,14 +911,14 @@ class Fidelity(Dimension):
     def validate(self, value: Any) -> float | int:
         label = _label(self.name)
         if not is_real(value):
-            raise TypeError(f"{label}: budget {value!r} must be a number in "
+            raise TypeError(f"{label}: budget {shown(value)} must be a number in "
                             f"[{self.low}, {self.high}]")
         value = _read_short(value)
         if not (self.low <= value <= self.high):
-            raise ValueError(f"{label}: budget {value!r} is outside [{self.low}, {self.high}]")
+            raise ValueError(f"{label}: budget {shown(value)} is outside [{self.low}, {self.high}]")
         if self.is_integer:
             if not float(value).is_integer():
-                raise ValueError(f"{label}: budget {value!r} must be an integer")
+                raise ValueError(f"{label}: budget {shown(value)} must be an integer")
             return int(value)
         return float(value)
 
@@ -952,15 +966,15 @@ def _choice_key(value: Any) -> Any:
 def _check_choice(label: str, choice: object) -> None:
     """A choice is a plain hashable value, never a dimension or a space, nor holds one."""
     if isinstance(choice, (Dimension, Space)):
-        raise TypeError(f"{label}: choice {choice!r} is a search-space object; the choices of "
+        raise TypeError(f"{label}: choice {shown(choice)} is a search-space object; the choices of "
                         f"a Categorical are plain values. {_NESTED_FORM}")
     if _holds_dimension(choice):
-        raise TypeError(f"{label}: choice {choice!r} holds a search-space object; the choices "
+        raise TypeError(f"{label}: choice {shown(choice)} holds a search-space object; the choices "
                         f"of a Categorical are plain values. {_NESTED_FORM}")
     try:
         hash(choice)  # a tuple holding a list or dict is a Hashable that does not hash
     except TypeError:
-        raise TypeError(f"{label}: choice {choice!r} is not hashable") from None
+        raise TypeError(f"{label}: choice {shown(choice)} is not hashable") from None
 
 
 def _holds_dimension(value: object, depth: int = 2) -> bool:
@@ -984,7 +998,7 @@ def _branches(
     for choice, subspace in nested.items():
         subspace = {} if subspace is None else subspace
         if not isinstance(subspace, Mapping):
-            raise TypeError(f"{label}: the sub-space of choice {choice!r} must be a dict "
+            raise TypeError(f"{label}: the sub-space of choice {shown(choice)} must be a dict "
                             f"{{name: dimension}} or None, got {subspace!r}")
         for name, dim in subspace.items():
             _check_dimension(name, dim)
@@ -1099,7 +1113,8 @@ def _subspace_from_dict(name: str, choice: Any, sub: Any) -> dict[str, Dimension
     if sub is None:
         return None
     if not isinstance(sub, Mapping):
-        raise TypeError(f"dimension {name!r}: the sub-space of choice {choice!r} must be a table "
+        raise TypeError(f"dimension {name!r}: the sub-space of choice {shown(choice)} must be "
+                        "a table "
                         f"of dimensions (an empty one for none), got {sub!r}")
     return {sub_name: dimension_from_dict(sub_name, spec) for sub_name, spec in sub.items()}
 
@@ -1531,7 +1546,7 @@ def _foreign_dimension(dim: object, named: str) -> str | None:
         ours = "Real" if kind == "FloatDistribution" else "Integer"
         log = ", log=True" if fields.get("log") else ""
         step = fields.get("step")  # Optuna has moved high onto the grid already
-        steps = "" if step is None or (ours == "Integer" and step == 1) else f", step={step!r}"
+        steps = "" if step is None or (ours == "Integer" and step == 1) else f", step={shown(step)}"
         return f"{ours}({fields['low']!r}, {fields['high']!r}{log}{steps}{named})"
     if module == "optuna" and kind == "CategoricalDistribution" and "choices" in fields:
         return f"Categorical({list(fields['choices'])!r}{named})"
@@ -1560,7 +1575,7 @@ def tuple_dimension(spec: tuple[Any, ...], named: str = "") -> str | None:
         return None
     low, high = spec[:2]
     whole = all(isinstance(v, numbers.Integral) for v in (low, high))
-    ours = f"{'Integer' if whole else 'Real'}({low!r}, {high!r}"
+    ours = f"{'Integer' if whole else 'Real'}({shown(low)}, {shown(high)}"
     third = spec[2] if len(spec) == 3 else "uniform"
     if isinstance(third, str) and third in ("uniform", "log-uniform"):
         log = ", log=True" if third == "log-uniform" else ""
@@ -1579,12 +1594,13 @@ def _talos_grid(low: Any, high: Any, steps: int, named: str) -> str:
         last = _decimal(low) + (steps - 1) * step
     if all(isinstance(v, numbers.Integral) for v in (low, high)):
         if step != int(step):
-            return (f"Integer({low!r}, {high!r}{named}) here, which searches the whole range "
+            return (f"Integer({shown(low)}, {shown(high)}{named}) here, which searches the "
+                    "whole range "
                     f"(its {steps} steps of {float(step):g} are not whole numbers)")
-        return (f"Integer({low!r}, {int(last)!r}, step={int(step)!r}{named}) here, its "
-                f"{steps} values ({high!r} excluded, as Talos excludes it)")
+        return (f"Integer({shown(low)}, {int(last)!r}, step={int(step)!r}{named}) here, its "
+                f"{steps} values ({shown(high)} excluded, as Talos excludes it)")
     return (f"Real({float(low)!r}, {float(last)!r}, step={float(step)!r}{named}) here, its "
-            f"{steps} values ({high!r} excluded, as Talos excludes it)")
+            f"{steps} values ({shown(high)} excluded, as Talos excludes it)")
 
 
 _SHORT = reprlib.Repr()  # a grid's values, in a message: 6 items of a list, then "..."
@@ -1611,9 +1627,11 @@ def _values_hint(values: list[Any] | range | np.ndarray) -> str:
     step = _grid_step(values)
     if step is not None:  # a grid: the stepped dimension keeps the values and their order
         return (f"{hint}; a Categorical keeps exactly these {count} numbers but not their "
-                f"order, and {kind.capitalize()}({low!r}, {high!r}, step={step!r}) keeps both")
+                f"order, and {kind.capitalize()}({shown(low)}, {shown(high)}, "
+                f"step={shown(step)}) keeps both")
     return (f"{hint}; a Categorical keeps exactly these {count} numbers but not their "
-            f"order, and {kind.capitalize()}({low!r}, {high!r}{', log=True' if log else ''}) "
+            f"order, and {kind.capitalize()}({shown(low)}, "
+            f"{shown(high)}{', log=True' if log else ''}) "
             "searches the range they span")
 
 

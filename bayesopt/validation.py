@@ -18,6 +18,7 @@ from acquisition.checks import (  # re-exported: one check in one place
     check_nonnegative,
     check_real,
     is_real,
+    shown,
 )
 
 __all__ = ["ARRAY_HINT", "Number", "as_array", "as_batch", "check_bool", "check_choice",
@@ -25,7 +26,7 @@ __all__ = ["ARRAY_HINT", "Number", "as_array", "as_batch", "check_bool", "check_
            "check_durations", "check_flags", "check_nonnegative", "check_not_zero_d",
            "check_real", "check_value",
            "history_hint", "is_real", "key_names", "key_problems", "keyword_only",
-           "metrics_history", "reported_curve", "unknown_keywords"]
+           "metrics_history", "reported_curve", "shown", "unknown_keywords"]
 
 # One number a user tells or an objective returns, as `is_real` accepts it
 # (`acquisition.checks`): a Python or numpy int or float, or a fractions.Fraction (a
@@ -161,7 +162,7 @@ def check_value(value: Any, position: int | None = None) -> float:
                     "tell_failure(params, error) for status 'fail')")
         if metrics_history(value) is not None:
             hint = f" ({history_hint(value, 'tell')})"
-        raise TypeError(f"objective value{where} must be a real number, got {value!r}{hint}")
+        raise TypeError(f"objective value{where} must be a real number, got {shown(value)}{hint}")
     try:
         number = float(value)
     except OverflowError:  # an int beyond float range
@@ -224,8 +225,8 @@ def check_constraint_values(constraints: Any, n_points: int,
     constraints = as_array(constraints)
     check_not_zero_d("constraints", constraints)
     if is_real(constraints):
-        raise ValueError(f"constraints={constraints!r} is one number: give a list with one value "
-                         "per outcome constraint, "
+        raise ValueError(f"constraints={shown(constraints)} is one number: give a list "
+                         "with one value per outcome constraint, "
                          f"constraints=[{float(constraints)!r}] for one (and "
                          "one such list per told point for a batch)")
     rows = [constraints] if n_points == 1 and _is_flat(constraints) else constraints

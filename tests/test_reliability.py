@@ -197,6 +197,16 @@ BAD_TELLS = [
         r"error must be a string, an exception or None, got 42"),
     bad("failure params an int", "tell_failure", 42, "boom", TypeError,
         r"params must be a dict or a list of dicts, got 42"),
+    # numpy scalars (a value computed with numpy) are shown as the numbers they are, not
+    # in numpy 2's repr ("value np.float64(2.0) is outside" before)
+    bad("numpy float outside", "tell", {**GOOD, "lr": np.float64(2.0)}, 1.0, ValueError,
+        r"'lr': value 2\.0 is outside"),
+    bad("numpy int above high", "tell", {**GOOD, "layers": np.int64(9)}, 1.0, ValueError,
+        r"'layers': value 9 is outside \[1, 8\]"),
+    bad("numpy float for an Integer", "tell", {**GOOD, "layers": np.float64(2.5)}, 1.0,
+        ValueError, r"'layers': value 2\.5 must be an integer"),
+    bad("numpy string not a category", "tell", {**GOOD, "activation": np.str_("elu")}, 1.0,
+        ValueError, r"'activation': value 'elu' is not one of \['relu', 'tanh', 'gelu'\]"),
 ]
 
 
@@ -823,3 +833,20 @@ def test_a_failed_batch_keeps_one_error_per_point_across_a_resume(tmp_path):
     opt.close()
     with pytest.warns(ResumeWarning, match="3 evaluations and 0 pending points"):
         assert [o.error for o in Optimizer.resume(journal).history] == expected
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Optimizer({"x": Real(0, 1)}, seed=np.float64(1.5)), r"^seed=1\.5 must be an integer"),
+    (lambda: Optimizer({"x": Real(0, 1)}, n_initial=np.int64(-1)), r"^n_initial=-1 must be >= 0"),
+    (lambda: Optimizer({"x": Real(0, 1)}).ask(np.int64(0)), r"^n=0 must be >= 1"),
+    (lambda: Real(np.float64(math.nan), 1.0), r"low=nan must be finite"),
+    (lambda: Categorical([np.int64(1), np.int64(1)]), r"choice 1 appears more than once"),
+    (lambda: Optimizer({"x": Real(0, 1)}, seed=0).tell({"x": 0.5}, 1.0, cost=np.float64(-1)),
+     r"^cost=-1\.0 must be finite and > 0"),
+])
+def test_numpy_scalars_are_shown_as_the_numbers_they_are(call: Any, message: str) -> None:
+    """Arguments computed with numpy are named by their value ("seed=np.float64(1.5)"
+    before); a float32 keeps numpy's repr (tests/test_space.py), its Python float is not
+    what was given."""
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()
