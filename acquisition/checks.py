@@ -57,9 +57,15 @@ def shown(value: Any) -> str:
     """`value` as a message shows it: its repr, with a numpy scalar that a Python scalar
     holds exactly written as that scalar (numpy ≥ 2 writes ``np.float64(2.0)`` for what a
     user reads as 2.0). A shorter float keeps numpy's repr, ``np.float32(0.4)``: as a Python
-    float it is 0.4000000059604645, which names neither what was given nor its type."""
+    float it is 0.4000000059604645, which names neither what was given nor its type. A
+    plain list or tuple shows its items so."""
     if isinstance(value, _EXACT_SCALARS):
         return repr(value.item())
+    if type(value) in (list, tuple):  # an objective's (value, constraints), a list of values
+        items = ", ".join(shown(item) for item in value)
+        if type(value) is list:
+            return f"[{items}]"
+        return f"({items}{',' if len(value) == 1 else ''})"
     return repr(value)
 
 

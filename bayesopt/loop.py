@@ -69,6 +69,7 @@ from bayesopt.validation import (
     history_hint,
     is_real,
     keyword_only,
+    shown,
     unknown_keywords,
 )
 from kernels.threads import check_threads, single_threaded
@@ -367,9 +368,10 @@ def minimize(
         budget = limits.budget(warm.n_told)
         # no bar object at all without progress: tqdm's first bar creates a multiprocessing
         # lock, whose semaphores a Pool's terminated workers leave to resource_tracker
-        shown = (_progress_bar(total=budget.total, initial=min(len(opt.history), budget.total))
-                 if progress else contextlib.nullcontext())
-        with shown as bar:
+        bar_context = (
+            _progress_bar(total=budget.total, initial=min(len(opt.history), budget.total))
+            if progress else contextlib.nullcontext())
+        with bar_context as bar:
             report = _reporter(opt, bar, callback, guard, limits, said)
             with Heartbeats(opt, opt.pending_timeout or None) as beats:
                 if limits.cost_spent(opt.total_cost):
@@ -882,14 +884,14 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
     returned = _numbers(payload)
     if returned is None:
         raise TypeError(
-            f"objective returned {payload!r}, not a number (or a number and constraints): "
+            f"objective returned {shown(payload)}, not a number (or a number and constraints): "
             "return a number, or a tuple (value, [c1, ..., ck]) with the outcome "
             "constraints' values" + (_history_hint(payload) or _hyperopt_hint(payload)
                                      or _outputs_hint(payload) or _shape_hint(payload)))
     number, values = returned
     if not math.isfinite(number) or not all(math.isfinite(c) for c in values or []):
         _check_failures_constraints(opt, payload, values)
-        message = f"objective returned {number!r}" + (
+        message = f"objective returned {shown(number)}" + (
             "" if values is None else f" with constraints {values!r}")
         with _unrecorded(opt, params, number, values, failure=message, run=run):
             opt.tell_failure(params, message, duration=duration, cost=cost, run=run)
@@ -901,7 +903,7 @@ def _tell_outcome(opt: Optimizer, params: dict[str, Any], outcome: Outcome,
     except JournalError:  # the storage refused the write: `_unrecorded` said what it was
         raise
     except (TypeError, ValueError) as error:  # the constraint values do not fit the run
-        raise type(error)(f"objective returned {payload!r}: {error}") from error
+        raise type(error)(f"objective returned {shown(payload)}: {error}") from error
     return "ok", None
 
 
@@ -965,7 +967,7 @@ def _check_failures_constraints(opt: Optimizer, payload: Any,
         check_constraint_row(values, recorded_n_constraints(opt.n_constraints, opt.history),
                              finite=False)
     except (TypeError, ValueError) as error:
-        raise type(error)(f"objective returned {payload!r}: {error}") from error
+        raise type(error)(f"objective returned {shown(payload)}: {error}") from error
 
 
 def _history_hint(payload: Any) -> str:

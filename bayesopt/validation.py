@@ -313,9 +313,9 @@ def _check_reported(value: Any, step: Any) -> float:
     try:
         return check_value(value)
     except TypeError as error:  # the message names report's argument, not a tell's
-        raise TypeError(f"report: value={value!r} at step={step!r} must be a real number"
-                        + str(error).partition(repr(value))[2]) from None
+        raise TypeError(f"report: value={shown(value)} at step={shown(step)} must be a real "
+                        "number" + str(error).partition(shown(value))[2]) from None
     except ValueError:
-        raise ValueError(f"report: value={value!r} at step={step!r} is not finite (a diverged "
-                         "run?): stop training it and tell it with tell_failure(params, error)"
-                         ) from None
+        raise ValueError(f"report: value={shown(value)} at step={shown(step)} is not finite "
+                         "(a diverged run?): stop training it and tell it with "
+                         "tell_failure(params, error)") from None

@@ -842,7 +842,11 @@ def test_a_failed_batch_keeps_one_error_per_point_across_a_resume(tmp_path):
     (lambda: Real(np.float64(math.nan), 1.0), r"low=nan must be finite"),
     (lambda: Categorical([np.int64(1), np.int64(1)]), r"choice 1 appears more than once"),
     (lambda: Optimizer({"x": Real(0, 1)}, seed=0).tell({"x": 0.5}, 1.0, cost=np.float64(-1)),
-     r"^cost=-1\.0 must be finite and > 0"),
+     r"^cost=-1\.0 must be finite and > 0"),    (lambda: Optimizer({"x": Real(0, 1)}, seed=0).report({"x": 0.5}, 1, np.float64(math.inf)),
+     r"^report: value=inf at step=1 is not finite"),
+    (lambda: minimize(lambda p: (np.float64(1.0), np.float64(2.0)), {"x": Real(0, 1)},
+                      n_calls=1, progress=False),
+     r"^objective returned \(1\.0, 2\.0\), not a number"),
 ])
 def test_numpy_scalars_are_shown_as_the_numbers_they_are(call: Any, message: str) -> None:
     """Arguments computed with numpy are named by their value ("seed=np.float64(1.5)"
