@@ -2,33 +2,37 @@
 
     mean, std : (m,) posterior mean and standard deviation (std already floored)
     z = (best_f − mean) / std,   log φ(z) = −z²/2 − log √(2π)  (−inf where |z| ≥ abs_max)
-    log EI = log h(z) + log std, with log h the three branches of Ament et al. (2023), Eq. 9:
-      upper   z > z_upper:            log h = log(φ + z Φ),               ∂ log h/∂z = Φ/h
-      middle  z_tail ≤ z ≤ z_upper:   w = log(erfcx(−z/√2)|z|) + log √(π/2),
-                                      log h = log φ + log1mexp(w),        ∂ = e^{log m − log1mexp(w)}
-      tail    z < z_tail:             log h = log φ − 2 log|z|,           ∂ = |z| + 2/|z|
-      NaN     otherwise (z is NaN):   NaN
+    log EI = log h(z) + log std, log h by the branches of Ament et al. (2023), Eq. 9:
+      upper   z > z_upper:           log h = log(φ + z Φ),          ∂ log h/∂z = Φ/h
+      middle  z_tail ≤ z ≤ z_upper:  w = log(erfcx(−z/√2)|z|) + log √(π/2),
+                                     log h = log φ + log1mexp(w),
+                                     ∂ log h/∂z = exp(log erfcx(−z/√2) + log √(π/2) − log1mexp(w))
+      tail    z < z_tail:            log h = log φ − 2 log|z|,      ∂ log h/∂z = |z| + 2/|z|
+      NaN     otherwise (z NaN):     NaN
     log1mexp(w) = log(−expm1(w)) if w > −log 2 else log1p(−exp(w))  (Maechler, 2012); on the
-        middle branch w ≥ w(−1) ≈ −0.42 > −log 2 (|z| m(z) grows from 0.66 at z = −1 to 1),
-        so every middle row takes log(−expm1(w)) and the numpy code's log1p gets no rows
-    ∂/∂mean = −∂ log h/∂z / std;  ∂/∂std = (1 − z ∂ log h/∂z) / std, with φ/h = e^{log φ − log h}
-    in place of 1 − z ∂ log h/∂z where z > 0.
+      middle branch w ≥ w(−1) ≈ −0.42 > −log 2 (|z| m(z) grows from 0.66 at z = −1 to 1), so
+      every middle row takes log(−expm1(w)): the numpy code's log1p side gets no rows
+    ∂/∂mean = −(∂ log h/∂z) / std;  ∂/∂std = (1 − z ∂ log h/∂z) / std, with φ/h =
+      exp(log φ − log h) in place of 1 − z ∂ log h/∂z where z > 0
 
 Exactly as `acquisition.functions.LogExpectedImprovement.numpy_value_and_grad` and
 `numpy_value` compute it — the same operations on the same numbers in the same order: the
 loops do the additions, multiplications, divisions, comparisons and gathers (IEEE, no
 fastmath, so nothing is fused or reassociated), and numpy and scipy still do every exp,
-expm1, log, log1p, ndtr and erfcx, since numpy's exp and log are not the C library's bit for
-bit (bench/results/small_n_step2.md). Each stage gathers the rows that need a function into
-one array and calls it once (`_pipeline`): ndtr, exp and erfcx on the rows the numpy code
-gives them; then one log for what the numpy code takes five logs of (h, erfcx·|z|, erfcx,
-|z|, std); expm1, then log, on the middle rows; one exp for φ/h and the middle slopes. Those two merges rely on numpy's log and exp being elementwise — a value's
+expm1, log, ndtr and erfcx, since numpy's exp and log are not the C library's bit for bit
+(bench/results/small_n_step2.md). Each stage gathers the rows that need a function, in row
+order, into one array and calls the function once (`_pipeline`): ndtr, exp and erfcx on
+the arrays the numpy code gives them; one log for what the numpy code takes five logs of
+(h, erfcx·|z|, erfcx, |z|, std); expm1, then log, on the middle rows; one exp for φ/h and
+the middle slopes. The two merges rely on numpy's log and exp being elementwise — a value's
 result does not depend on its array's length or its place in it — which
-tests/test_acquisition_functions.py checks, with the whole result bit for bit against the
-numpy code on batches that mix every branch.
+tests/test_acquisition_functions.py checks, with the results bit for bit against the numpy
+code on batches that mix every branch.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 import numpy as np
 from scipy.special import erfcx, ndtr
@@ -37,7 +41,8 @@ from kernels.jit import cached_njit
 
 UPPER, MIDDLE, TAIL, UNDEFINED = 0.0, 1.0, 2.0, 3.0  # a row's branch (`_branches`)
 # rows of the state (10, m) the passes share: z, log φ(z), the branch, the arguments of
-# ndtr, exp and erfcx (gathered), log EI, ∂ log h/∂z, the arguments of expm1 (gathered), the last stage's exp arguments (φ/h's logs, then the middle slopes')
+# ndtr, exp and erfcx (gathered), log EI, ∂ log h/∂z, the arguments of expm1 (gathered),
+# the last stage's exp arguments (log φ/h, then the middle slopes' logs)
 Z, LOG_PDF, BRANCH, NDTR_ARG, EXP_ARG, ERFCX_ARG, VALUE, SLOPE, EXPM1_ARG, LAST_ARG = range(10)
 # indices into the constants (`constants`)
 Z_UPPER, Z_TAIL, ABS_MAX, LOG_SQRT_2PI, INV_SQRT_2, LOG_SQRT_PI_DIV_2 = range(6)
@@ -207,6 +212,8 @@ def _pipeline(
             and mean.shape == std.shape):
         raise ValueError(f"mean and std must be float64 arrays of one shape (m,), got "
                          f"{mean.dtype} {mean.shape} and {std.dtype} {std.shape}")
+    if c.shape != (LOG_SQRT_PI_DIV_2 + 1,):
+        raise ValueError(f"c must be `constants(...)`, shape (6,), got shape {c.shape}")
     state, n_upper, n_middle = _branches(best_f, mean, std, c)
     cdf = pdf = scaled = _EMPTY
     if n_upper:
@@ -224,7 +231,8 @@ def _pipeline(
 def log_ei(best_f: float, mean: np.ndarray, std: np.ndarray, c: np.ndarray) -> np.ndarray:
     """log EI (m,) — `LogExpectedImprovement.numpy_value`'s bits. mean, std: (m,) float64,
     std floored; c: `constants`."""
-    return _pipeline(best_f, mean, std, c, grad=False)[0][VALUE]
+    state = _pipeline(best_f, mean, std, c, grad=False)[0]
+    return cast(np.ndarray, state[VALUE])
 
 
 def log_ei_and_grad(

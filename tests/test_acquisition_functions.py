@@ -577,3 +577,5 @@ def test_compiled_logei_refuses_mismatched_inputs() -> None:
     for fn in (log_ei, log_ei_and_grad):
         with pytest.raises(ValueError, match=r"one shape \(m,\), got float64 \(3,\) and float64 \(2,\)"):
             fn(0.0, np.zeros(3), np.ones(2), _LOG_EI_CONSTANTS)
+        with pytest.raises(ValueError, match=r"c must be `constants\(...\)`, shape \(6,\), got shape \(5,\)"):
+            fn(0.0, np.zeros(3), np.ones(3), _LOG_EI_CONSTANTS[:5])
