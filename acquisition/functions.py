@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import erfcx, log_ndtr, ndtr
 
-from acquisition.logei_loops import upper_value_and_grad
+from acquisition import logei_loops
 
 __all__ = [
     "AcquisitionFunction",
@@ -67,6 +67,10 @@ _Z_UPPER = -1.0
 # asymptotic branch's truncation error is 3 / z**2; they balance at
 # |z| = (3 / eps)**(1/4) ~ 1.08e4, where both are ~3e-8.
 _Z_TAIL = -((3.0 / np.finfo(np.float64).eps) ** 0.25)
+# what acquisition.logei_loops computes LogEI with
+_LOG_EI_CONSTANTS = logei_loops.constants(
+    z_upper=_Z_UPPER, z_tail=_Z_TAIL, abs_max=_SQRT_FLOAT_MAX, log_sqrt_2pi=_LOG_SQRT_2PI,
+    inv_sqrt_2=_INV_SQRT_2, log_sqrt_pi_div_2=_LOG_SQRT_PI_DIV_2)
 
 
 # ---------------------------------------------------------------- scalar helpers
@@ -308,17 +312,14 @@ class LogExpectedImprovement(_ImprovementBased):
     def _value_and_grad(
         self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # every z on the upper branch (the usual case in a local search): the same numbers
-        # with the arithmetic in Numba loops (`acquisition.logei_loops`)
-        upper = upper_value_and_grad(self.best_f, mean, std, _Z_UPPER, _SQRT_FLOAT_MAX,
-                                     _LOG_SQRT_2PI)
-        return upper if upper is not None else self.numpy_value_and_grad(mean, std)
+        # numpy_value_and_grad's numbers, the arithmetic in Numba loops (acquisition.logei_loops)
+        return logei_loops.log_ei_and_grad(self.best_f, mean, std, _LOG_EI_CONSTANTS)
 
     def numpy_value_and_grad(
         self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`value_and_grad` on checked inputs in numpy: every branch; the twin of the
-        compiled upper branch."""
+        """`value_and_grad` on checked inputs in numpy, every branch: the twin of
+        `acquisition.logei_loops.log_ei_and_grad`."""
         z = self._z(mean, std)
         log_h_z, slope, log_pdf = _log_h_and_slope(z)  # slope = d log_h / dz
         value = log_h_z + np.log(std)
@@ -331,6 +332,10 @@ class LogExpectedImprovement(_ImprovementBased):
         return value, -slope / std, d_std / std
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        return logei_loops.log_ei(self.best_f, mean, std, _LOG_EI_CONSTANTS)
+
+    def numpy_value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        """The value on checked inputs in numpy: the twin of `acquisition.logei_loops.log_ei`."""
         return cast(np.ndarray, log_h(self._z(mean, std)) + np.log(std))
 
 

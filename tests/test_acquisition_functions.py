@@ -446,48 +446,111 @@ def test_fused_log_h_and_slope_equal_the_branchwise_definitions_bit_for_bit() ->
     assert np.isnan(log_pdf[~upper]).all()
 
 
-# ---------------------------------------------------------------- compiled upper branch
-# acquisition.logei_loops does LogEI's arithmetic in Numba loops when every z > -1; numpy
-# and scipy still do every exp, log and ndtr. The result must be numpy's bit for bit.
+# ---------------------------------------------------------------- compiled LogEI
+# acquisition.logei_loops does LogEI's arithmetic in Numba loops on every branch; numpy and
+# scipy still do every exp, expm1, log, log1p, ndtr and erfcx. The result must be the numpy
+# code's bit for bit (NaN payloads and signs included: compared as integers).
+
+_Z_EDGES = np.array([
+    -1.0, np.nextafter(-1.0, 0.0), np.nextafter(-1.0, -2.0), _Z_TAIL, np.nextafter(_Z_TAIL, 0.0),
+    np.nextafter(_Z_TAIL, -np.inf), 0.0, -0.0, 5e-324, -5e-324, 1e154, 1.4e154, -1.4e154,
+    1e300, -1e300, np.nan, np.inf, -np.inf, -30.0, -1e4, -3.0e4,
+])
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
 
 
 def _logei_batches(seed: int, count: int):
-    """(best_f, mean (m,), std (m,)) batches like the polish's, over many scales of z."""
+    """(best_f, mean (m,), std (m,)) batches whose z mix every branch and their edges."""
     rng = np.random.default_rng(seed)
-    for _ in range(count):
-        m = int(rng.integers(1, 12))
-        mean = rng.normal(size=m) * rng.choice([1e-3, 0.1, 1.0, 10.0])
-        std = np.abs(rng.normal(size=m)) * rng.choice([1e-9, 1e-3, 0.1, 1.0, 10.0])
-        yield float(rng.normal()), mean, np.maximum(std, 1e-12)
+    for i in range(count):
+        m = int(rng.integers(1, 20))
+        kind = i % 4
+        if kind == 0:  # like the polish's: mostly the upper branch
+            z = rng.normal(size=m) * rng.choice([1e-3, 0.1, 1.0, 10.0])
+        elif kind == 1:  # the middle and the tail
+            z = -np.exp(rng.uniform(-3.0, 12.0, m))
+        elif kind == 2:
+            z = rng.choice(_Z_EDGES, m)
+        else:
+            z = np.where(rng.random(m) < 0.3, rng.choice(_Z_EDGES, m), rng.normal(-2.0, 5.0, m))
+        std = np.exp(rng.normal(size=m) * 3.0)
+        best_f = float(rng.normal())
+        with np.errstate(all="ignore"):
+            yield best_f, best_f - z * std, std
 
 
-def test_compiled_upper_branch_is_the_numpy_code_bit_for_bit() -> None:
-    upper = 0
-    for best_f, mean, std in _logei_batches(0, 3000):
+def test_compiled_logei_is_the_numpy_code_bit_for_bit() -> None:
+    from acquisition.functions import as_mean_std
+
+    seen = {"upper": 0, "middle": 0, "tail": 0, "nan": 0}
+    for best_f, mean, std in _logei_batches(0, 4000):
         acq = LogExpectedImprovement(best_f)
-        got = acq.value_and_grad(mean, std)
-        expected = acq.numpy_value_and_grad(mean, std)
-        upper += bool(np.all((best_f - mean) / std > -1.0))
-        for a, b in zip(got, expected):
-            assert np.array_equal(a, b), (best_f, mean, std)
-    assert upper > 500  # the compiled branch ran (the others took numpy's code)
+        mean, std = as_mean_std(mean, std)
+        z = (best_f - mean) / std
+        for key, rows in [("upper", z > -1.0), ("middle", (z <= -1.0) & (z >= _Z_TAIL)),
+                          ("tail", z < _Z_TAIL), ("nan", np.isnan(z))]:
+            seen[key] += int(rows.sum())
+        expected = (*acq.numpy_value_and_grad(mean, std), acq.numpy_value(mean, std))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the compiled code warns of nothing
+            got = (*acq.value_and_grad(mean, std), acq(mean, std))
+        for a, b in zip(got, expected, strict=True):
+            assert a.shape == b.shape and np.array_equal(_bits(a), _bits(b)), (best_f, mean, std)
+    assert min(seen.values()) > 300, seen  # every branch ran
 
 
-@pytest.mark.parametrize("z", [-1.0, np.nextafter(-1.0, 0.0), -0.0, 0.0, 5e-324, 1e154, 1.4e154])
-def test_compiled_upper_branch_at_its_edges(z: float) -> None:
-    """z = -1 is the middle branch (numpy's code); just above it, at 0 and at the largest z
-    whose square is finite, the compiled branch; beyond it, numpy's masked _log_phi."""
-    mean, std = np.array([0.0, -z, 0.3]), np.array([1.0, 1.0, 0.5])
+@pytest.mark.parametrize("z", list(_Z_EDGES))
+def test_compiled_logei_at_the_edges(z: float) -> None:
+    """Each edge alone, and between rows of the other branches (gathers keep row order). The
+    numpy code's z·slope warns where it overflows (z < -1.34e154) and at z = inf (inf·0);
+    the loops' does not (the same -inf and NaN, ignored where the value is φ/h)."""
     acq = LogExpectedImprovement(0.0)
-    for a, b in zip(acq.value_and_grad(mean, std), acq.numpy_value_and_grad(mean, std)):
-        assert np.array_equal(a, b, equal_nan=True)
+    for zs in ([z], [0.3, z, -2.0, -2e4, z, np.nan, 1.0]):
+        mean, std = -np.array(zs) * 0.5, np.full(len(zs), 0.5)
+        with np.errstate(over="ignore", invalid="ignore"):
+            expected = (*acq.numpy_value_and_grad(mean, std), acq.numpy_value(mean, std))
+        got = (*acq.value_and_grad(mean, std), acq(mean, std))
+        for a, b in zip(got, expected, strict=True):
+            assert np.array_equal(_bits(a), _bits(b))
 
 
-def test_compiled_upper_branch_takes_nan_to_numpy() -> None:
-    acq = LogExpectedImprovement(0.5)
-    mean, std = np.array([0.1, np.nan]), np.array([1.0, 1.0])
-    for a, b in zip(acq.value_and_grad(mean, std), acq.numpy_value_and_grad(mean, std)):
-        assert np.array_equal(a, b, equal_nan=True)
+def test_compiled_logei_of_no_rows() -> None:
+    acq = LogExpectedImprovement(0.0)
+    for a in (*acq.value_and_grad(np.empty(0), np.empty(0)), acq(np.empty(0), np.empty(0))):
+        assert a.shape == (0,) and a.dtype == np.float64
+
+
+def test_log1mexp_takes_expm1_on_every_middle_row() -> None:
+    """The compiled code takes log1mexp(w) = log(-expm1(w)) on the middle branch without
+    checking w > -log 2 (acquisition.logei_loops): w is smallest, -0.42, at z = -1."""
+    from acquisition.functions import _log_abs_z_mills
+
+    z = -np.concatenate([np.linspace(1.0, 40.0, 100_001), np.geomspace(40.0, -_Z_TAIL, 100_001)])
+    w = _log_abs_z_mills(z)
+    assert w.min() == w[0] and -0.43 < w[0] < -0.42  # > -log 2 = -0.69
+
+
+@pytest.mark.parametrize("ufunc", [np.log, np.exp, np.expm1], ids=lambda f: f.__name__)
+def test_the_merged_ufuncs_are_elementwise(ufunc: np.ufunc) -> None:
+    """acquisition.logei_loops calls log once on what the numpy code takes five logs of, and
+    exp once for two of its exps (expm1: checked as well, numpy's SIMD takes it too): that a value's result does not depend on its array's
+    length or its place in it (numpy's SIMD loops work in blocks) is what makes it the same."""
+    rng = np.random.default_rng(3)
+    x = np.concatenate([np.exp(rng.uniform(-745.0, 709.0, 3000)), rng.uniform(0.0, 3.0, 1000),
+                        [0.0, 5e-324, 1e-310, 1.0, np.nextafter(1.0, 0.0), np.inf, np.nan]])
+    if ufunc is np.exp or ufunc is np.expm1:
+        x = np.concatenate([np.log(x[x > 0]), -x[:1000] * 1e-3, x[:1000] * 1e-3])
+    rng.shuffle(x)
+    with np.errstate(all="ignore"):
+        whole = _bits(ufunc(x))
+        for n in range(1, 34):
+            for start in range(0, 3 * n + 40, 5):
+                assert np.array_equal(_bits(ufunc(x[start : start + n])), whole[start : start + n])
+        singles = np.array([ufunc(x[i : i + 1])[0] for i in range(0, x.size, 3)])
+    assert np.array_equal(_bits(singles), whole[::3])
 
 
 def test_compiled_chain_rule_is_the_numpy_expression_bit_for_bit() -> None:
@@ -507,8 +570,12 @@ def test_compiled_chain_rule_is_the_numpy_expression_bit_for_bit() -> None:
                                   a[:, None] * dm[:, ::-1] + b[:, None] * ds[:, ::-1])
 
 
-def test_compiled_upper_branch_refuses_mismatched_inputs() -> None:
-    from acquisition.logei_loops import upper_value_and_grad
+def test_compiled_logei_refuses_mismatched_inputs() -> None:
+    from acquisition.functions import _LOG_EI_CONSTANTS
+    from acquisition.logei_loops import log_ei, log_ei_and_grad
 
-    with pytest.raises(ValueError, match=r"one shape \(m,\), got float64 \(3,\) and float64 \(2,\)"):
-        upper_value_and_grad(0.0, np.zeros(3), np.ones(2), -1.0, 1e154, 0.9)
+    for fn in (log_ei, log_ei_and_grad):
+        with pytest.raises(ValueError, match=r"one shape \(m,\), got float64 \(3,\) and float64 \(2,\)"):
+            fn(0.0, np.zeros(3), np.ones(2), _LOG_EI_CONSTANTS)
+        with pytest.raises(ValueError, match=r"c must be `constants\(...\)`, shape \(6,\), got shape \(5,\)"):
+            fn(0.0, np.zeros(3), np.ones(3), _LOG_EI_CONSTANTS[:5])

@@ -36,11 +36,13 @@ with warnings.catch_warnings(record=True) as caught:
     from bayesopt import Optimizer
     import acquisition.logei_loops, acquisition.optimizer, bayesopt.gp
     import kernels.cholesky, kernels.lapack, kernels.stationary
-from acquisition.logei_loops import _h
-z, pdf, cdf = np.array([-1.0, 0.5]), np.array([0.2, 0.3]), np.array([0.1, 0.7])
+from acquisition.functions import LogExpectedImprovement
+acq = LogExpectedImprovement(0.0)
+mean, std = np.array([1.5, -0.5, 3e4]), np.array([1.0, 0.3, 1.0])
 print(json.dumps({
     "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
-    "h": _h(z, pdf, cdf).tolist(), "expected": (pdf + z * cdf).tolist(),
+    "h": np.concatenate(acq.value_and_grad(mean, std)).tolist(),
+    "expected": np.concatenate(acq.numpy_value_and_grad(mean, std)).tolist(),
     "optimizer": Optimizer.__name__,
 }))
 """
