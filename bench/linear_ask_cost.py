@@ -41,7 +41,6 @@ import copy
 import json
 import statistics
 import sys
-import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -53,12 +52,12 @@ import scipy.optimize._lbfgsb_py as lbfgsb_module
 import scipy.optimize._slsqp_py as slsqp_module
 
 import acquisition.optimizer
-from bayesopt import Categorical, Integer, LinearConstraint, Optimizer, Real
+from bayesopt import Categorical, Integer, LinearConstraint, Optimizer, OptimizerOptions, Real
 from bayesopt.argtypes import positive_int
 from bayesopt.test_functions import Hartmann3, Hartmann6, TestFunction
 from bench.overhead import _limit_threads
 from bench.step_split import _Clock, _patched
-from bench.step_timing import sizes_argument
+from bench.step_timing import ask_seconds, sizes_argument
 
 SEED = 0
 BATCH_EVERY, BATCH_SIZE = 10, 3
@@ -93,28 +92,18 @@ def feasible_points(problem: Problem, n: int, seed: int = SEED) -> np.ndarray:
     return kept[:n]
 
 
-def told(problem: Problem, n: int, constrained: bool) -> Optimizer:
-    """An optimizer (seed 0) told f at `feasible_points(problem, n)`, with the constraint
-    (`constrained`) or without."""
+def told(problem: Problem, n: int, constrained: bool,
+         options: OptimizerOptions | None = None) -> Optimizer:
+    """An optimizer (seed 0; `options`, None: the defaults) told f at
+    `feasible_points(problem, n)`, with the constraint (`constrained`) or without."""
     f = problem.function()
     space = f.search_space()
     names = list(space)
-    opt = Optimizer(space, seed=SEED,
+    opt = Optimizer(space, seed=SEED, options=options,
                     feasible=problem.constraint(names) if constrained else None)
     X = feasible_points(problem, n)
     opt.tell([dict(zip(names, map(float, x))) for x in X], [float(f(x)) for x in X])
     return opt
-
-
-def ask_seconds(opt: Optimizer, asks: int) -> list[float]:
-    """CPU seconds of one ask on each of `asks` deep copies of `opt`."""
-    times = []
-    for _ in range(asks):
-        duplicate = copy.deepcopy(opt)
-        start = time.process_time()
-        duplicate.ask()
-        times.append(time.process_time() - start)
-    return times
 
 
 # (owner, attribute, label): functions timed whole, each one's own time under its label
@@ -172,15 +161,10 @@ def split(opt: Optimizer, asks: int) -> tuple[dict[str, float], float]:
     """(own CPU seconds per ask by label, "rest" included; evaluations of the polish's
     objective per ask), over `asks` deep copies of `opt` asked with `_Split`'s timers."""
     timers = _Split()
-    total = 0.0
     with ExitStack() as stack:
         for owner, name, replacement in timers.patches():
             stack.enter_context(_patched(owner, name, replacement))
-        for _ in range(asks):
-            duplicate = copy.deepcopy(opt)
-            start = time.process_time()
-            duplicate.ask()
-            total += time.process_time() - start
+        total = sum(ask_seconds(opt, asks))
     own = {label: seconds / asks for label, seconds in timers.clock.own.items()}
     own["rest"] = total / asks - sum(own.values())
     return own, timers.evaluations / asks
