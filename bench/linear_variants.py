@@ -20,7 +20,8 @@ copies of one state, one thread) under each variant, for each problem of
 Regret: for each problem, seeds 0 … seeds − 1, `BUDGETS[problem]` evaluations from the
 start (the default initial design), the best value found minus the constrained optimum
 f*_c (`constrained_optimum`: SLSQP on f itself from 256 feasible points, the best); the
-median, quartiles and mean over seeds. Also the triangle problem of
+median, quartiles and mean over seeds, and the seeds on which each variant's best is
+below, above or equal to the first variant's (paired by seed). Also the triangle problem of
 `bench.input_constraints` (min (a − 1)² + (b − 1)² s.t. a + b ≤ 1, f*_c = 0.5).
 """
 
@@ -139,14 +140,21 @@ def regret_table(variants: list[str], seeds: int, jobs: int) -> str:
              for seed in range(seeds)]
     with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
         bests = dict(zip(tasks, pool.map(_run, *zip(*tasks))))
-    lines = ["| problem (budget, f*_c) | variant | median regret [quartiles] | mean regret |",
-             "|---|---|---:|---:|"]
+    head = (f"| problem (budget, f*_c) | variant | median regret [quartiles] | mean regret "
+            f"| seeds better / worse / equal than {variants[0]} |")
+    lines = [head, "|---|---|---:|---:|---:|"]
     for problem, budget in BUDGETS.items():
+        reference = [bests[(problem, variants[0], seed)] for seed in range(seeds)]
         for variant in variants:
-            regrets = [bests[(problem, variant, seed)] - optima[problem] for seed in range(seeds)]
+            found = [bests[(problem, variant, seed)] for seed in range(seeds)]
+            regrets = [best - optima[problem] for best in found]
             q1, median, q3 = np.quantile(regrets, [0.25, 0.5, 0.75])
+            paired = (sum(a < b for a, b in zip(found, reference)),
+                      sum(a > b for a, b in zip(found, reference)),
+                      sum(a == b for a, b in zip(found, reference)))
             lines.append(f"| {problem} ({budget}, {optima[problem]:.6f}) | {variant} "
-                         f"| {median:.2e} [{q1:.2e}, {q3:.2e}] | {np.mean(regrets):.2e} |")
+                         f"| {median:.2e} [{q1:.2e}, {q3:.2e}] | {np.mean(regrets):.2e} "
+                         f"| {' / '.join(map(str, paired))} |")
     return "\n".join(lines)
 
 
