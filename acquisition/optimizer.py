@@ -899,6 +899,7 @@ def _batched_slsqp(
     A, b = linear
     A_all = np.kron(np.eye(r), A[:, free])  # (r·k, r·f): the inequalities of each start
     b_all = (b - X0[:, ~free] @ A[:, ~free].T).ravel()  # (r·k,): b less the constant part
+    jacobian = -A_all  # of b_all − A_all x, the same at every x: made once
     negative_free = _free_negated_sum(objective, X0, free, stop)
     lower, upper = _start_bounds(X0, free, domain)
     on_free = np.tile(free, r)
@@ -906,7 +907,7 @@ def _batched_slsqp(
         objective, negative_free, X0[:, free], options, method="SLSQP",
         bounds=list(zip(lower[on_free], upper[on_free])),
         constraints=[{"type": "ineq", "fun": lambda x: b_all - A_all @ x,
-                      "jac": lambda x: -A_all}], stop=stop,
+                      "jac": lambda x: jacobian}], stop=stop,
     )
     X = X0.copy()
     X[:, free] = np.clip(result.x.reshape(r, f), 0.0, 1.0)
@@ -921,7 +922,10 @@ def _free_negated_sum(objective: AcquisitionObjective, X0: np.ndarray,
                       free: np.ndarray, stop: _RiseStop | None = None) -> _NegatedSum:
     """x ↦ −Σ_i a(x_i) and its gradient in the r·f flat variables of the `free` (d,) columns
     of r starts, the other columns held at X0's (r, d); each evaluation's r values go to
-    `stop` when given."""
+    `stop` when given. With every column free, the flat variables are X itself."""
+    if free.all():
+        return _negated_sum(objective, X0.shape, free, stop)
+
     def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
         X = X0.copy()
         X[:, free] = flat.reshape(X0.shape[0], -1)

@@ -287,7 +287,7 @@ class InputConstraints:
         if self.linear:
             index = dict(zip(self.space.names, zip(self.space.dimensions, self.space.slices)))
             names = {name for constraint in self.linear for name in constraint.coefficients}
-            values = {name: np.asarray(index[name][0].decode(U[:, index[name][1]]), dtype=float)
+            values = {name: _numeric(index[name][0]).decode_floats(U[:, index[name][1]])
                       for name in names}
             for constraint in self.linear:
                 held &= constraint.holds(
@@ -427,6 +427,12 @@ def _summary(names: list[str], linear: list[dict[str, Any]]) -> str:
     parts = [f"{len(names)} callable(s) {names}"] if names else []
     parts += [str(LinearConstraint.from_dict(spec)) for spec in linear]
     return "; ".join(parts)
+
+
+def _numeric(dim: Any) -> Real | Integer:
+    """A dimension of a linear constraint (a Real or an Integer: `_check_linear`)."""
+    assert isinstance(dim, (Real, Integer)), f"{dim!r} is in a linear constraint"
+    return dim
 
 
 def _check_linear(space: Space, constraint: LinearConstraint) -> None:

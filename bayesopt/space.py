@@ -194,6 +194,17 @@ class _Interval(Dimension):
             raise ValueError(f"{label}: high - low = {shown(self.high)} - {shown(self.low)} "
                              "overflows")
 
+    def decode_floats(self, columns: np.ndarray) -> np.ndarray:
+        """`decode`'s values as float64 (n,) (an Integer's as whole floats), the same
+        numbers, without a Python object per value: encoded columns (n, 1) → (n,)."""
+        if self._grid is not None:
+            return np.asarray(self._decode_grid(columns), dtype=np.float64)
+        return self._decode_continuum(columns)
+
+    @abc.abstractmethod
+    def _decode_continuum(self, columns: np.ndarray) -> np.ndarray:
+        """`decode` without a grid, as float64 (n,) before each is made a Python number."""
+
     def _warp(self, x: np.ndarray) -> np.ndarray:
         return np.log(x) if self.log else np.asarray(x, dtype=np.float64)
 
@@ -578,10 +589,12 @@ class Real(_Interval):
     def decode(self, columns: np.ndarray) -> list[Any]:
         if self._grid is not None:
             return self._decode_grid(columns)
+        return [float(v) for v in self._decode_continuum(columns)]
+
+    def _decode_continuum(self, columns: np.ndarray) -> np.ndarray:
         u = np.clip(columns[:, 0], 0.0, 1.0)
         x = np.clip(self._from_unit_relaxed(u), self.low, self.high)
-        x = np.where(u == 0.0, self.low, np.where(u == 1.0, self.high, x))  # exp(log(low)) ≠ low
-        return [float(v) for v in x]
+        return np.where(u == 0.0, self.low, np.where(u == 1.0, self.high, x))  # exp(log(low)) ≠ low
 
     def project(self, columns: np.ndarray) -> np.ndarray:
         if self._grid is not None:
@@ -655,8 +668,11 @@ class Integer(_Interval):
     def decode(self, columns: np.ndarray) -> list[Any]:
         if self._grid is not None:
             return self._decode_grid(columns)
+        return [int(v) for v in self._decode_continuum(columns)]
+
+    def _decode_continuum(self, columns: np.ndarray) -> np.ndarray:
         x = self._from_unit_relaxed(np.clip(columns[:, 0], 0.0, 1.0))
-        return [int(v) for v in np.clip(np.rint(x), self.low, self.high)]
+        return cast(np.ndarray, np.clip(np.rint(x), self.low, self.high) + 0.0)  # −0 → 0, as int()
 
     def project(self, columns: np.ndarray) -> np.ndarray:
         if self._grid is not None:

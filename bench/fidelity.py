@@ -402,7 +402,7 @@ def overhead(n_told: int = 60, n_asks: int = 10, seed: int = 0) -> str:
     `n_told` full-budget tells, without a Fidelity, with one, with one modelled by
     FABOLAS's basis (`ModelOptions(fidelity_kernel="basis")`) and by the basis beside the
     stationary budget input (`"stationary+basis"`); each ask from an untimed deep copy."""
-    import copy
+    from bench.step_timing import ask_seconds
 
     problem = PROBLEMS["hartmann6_mf"]
     fidelity = {**problem.space, "budget": Fidelity(1, R, eta=ETA)}
@@ -418,13 +418,7 @@ def overhead(n_told: int = 60, n_asks: int = 10, seed: int = 0) -> str:
             params = _random_config(problem, rng)
             full = {**params, "budget": R} if space is fidelity else params
             opt.tell(full, problem.value(params, R))
-        times = []
-        for _ in range(n_asks):
-            twin = copy.deepcopy(opt)
-            start = time.process_time()
-            twin.ask()
-            times.append(time.process_time() - start)
-        rows.append((label, float(np.median(times))))
+        rows.append((label, float(np.median(ask_seconds(opt, n_asks)))))
     plain = rows[0][1]
     return "".join(f"{label}: {t * 1e3:.1f} ms CPU per ask, ratio to plain {t / plain:.2f}\n"
                    for label, t in rows)

@@ -2,6 +2,7 @@
 
     optimizer_at(n)        Hartmann-6 (d = 6) after n random observations (`bench.overhead`'s)
     timed_step(opt, f)     one ask and one tell, (ask, tell) CPU seconds
+    ask_seconds(opt, k)    CPU seconds of one ask on each of k deep copies of opt
     TimedCalls(fun)        fun with its calls counted and the CPU time inside and between
                            its calls summed (an L-BFGS-B objective: the objective's share,
                            and the driver's between two evaluations)
@@ -15,6 +16,7 @@ about 1 µs to each call it wraps.
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +45,18 @@ def timed_step(opt: Optimizer, f: Hartmann6) -> tuple[float, float]:
     middle = time.process_time()
     opt.tell(params, float(f(np.array(list(params.values())))))
     return middle - start, time.process_time() - middle
+
+
+def ask_seconds(opt: Optimizer, asks: int) -> list[float]:
+    """CPU seconds of one ask on each of `asks` deep copies of `opt` (the same state each
+    time, so the same work)."""
+    times = []
+    for _ in range(asks):
+        duplicate = copy.deepcopy(opt)
+        start = time.process_time()
+        duplicate.ask()
+        times.append(time.process_time() - start)
+    return times
 
 
 class TimedCalls:

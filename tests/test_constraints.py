@@ -19,6 +19,7 @@ from acquisition.optimizer import (
     AcquisitionObjective,
     AcquisitionOptimizerOptions,
     Domain,
+    _free_negated_sum,
     optimize_acquisition,
 )
 from acquisition.penalty import LocalPenalty
@@ -521,6 +522,36 @@ def test_the_slsqp_local_search_runs_in_the_objectives_context():
                                         np.empty((0, 2)), np.empty((0, 2)), options)
     assert proposal is not None and proposal.x.sum() == pytest.approx(1.0, abs=1e-6)
     assert surrogate.blas_threads and set(surrogate.blas_threads) == {1}
+
+
+class _Waves:
+    """A deterministic surrogate in 3 columns: mean Σ sin(3x), std 0.5 + 0.1·Σ x²."""
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.sum(np.sin(3 * X), axis=1), 0.5 + 0.1 * np.sum(X**2, axis=1)
+
+    def predict_with_gradient(
+            self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        mean, std = self.predict(X)
+        return mean, std, 3 * np.cos(3 * X), 0.2 * X
+
+
+@pytest.mark.parametrize("free", [[True, True, True], [True, False, True], [False, True, True]])
+def test_the_slsqp_objective_is_the_acquisition_at_the_rows_of_its_free_columns(free):
+    """`_free_negated_sum` (SLSQP's batched objective in the free columns' variables) gives
+    −Σ_i a(x_i) and −∇ on the free columns bit for bit at the rows X0 with the free columns
+    set from the flat point — by its own function when every column is free."""
+    objective = AcquisitionObjective(UpperConfidenceBound(1.0), _Waves())
+    rng = np.random.default_rng(2)
+    X0, free_mask = rng.random((4, 3)), np.array(free)
+    flat = rng.random(4 * int(free_mask.sum()))
+    value, gradient = _free_negated_sum(objective, X0, free_mask)(flat)
+    X = X0.copy()
+    X[:, free_mask] = flat.reshape(4, -1)
+    values, gradients = objective.values_and_gradients(X)
+    assert value == -float(values.sum())
+    assert gradient.tobytes() == (-gradients[:, free_mask].ravel()).tobytes()
+    assert flat.tobytes() == X[:, free_mask].tobytes()  # the flat point is not written to
 
 
 @pytest.mark.parametrize("feasible", [

@@ -225,6 +225,22 @@ def test_interval_encoding_values(dim: Dimension, value: float, column: float) -
     assert dim.decode(np.array([[column]])) == [pytest.approx(value, rel=1e-12)]
 
 
+@pytest.mark.parametrize("dim", [
+    Real(-2.0, 2.0), Real(1e-4, 1e-1, log=True), Real(0.0, 1.0, step=0.1),
+    Integer(0, 3), Integer(-7, 12), Integer(1, 1000, log=True), Integer(0, 20, step=5),
+    Integer(5, 5),
+], ids=repr)
+def test_decode_floats_are_the_numbers_decode_gives(dim: Real | Integer) -> None:
+    """`decode_floats` (float64, for the linear constraints' mask) is `decode`'s values
+    bit for bit, on relaxed columns inside and outside [0, 1] and on the ends."""
+    u = np.concatenate([np.random.default_rng(5).uniform(-0.2, 1.2, 500),
+                        [0.0, 1.0, -0.0, 0.5, np.nextafter(1.0, 0.0), 5e-324]])[:, None]
+    floats = dim.decode_floats(u)
+    assert floats.dtype == np.float64 and floats.shape == (u.shape[0],)
+    expected = np.asarray(dim.decode(u), dtype=np.float64)
+    assert floats.tobytes() == expected.tobytes()
+
+
 def test_categorical_is_one_hot() -> None:
     space = Space({"a": Categorical(["x", None, (1, 2)]), "b": Real(0.0, 1.0)})
     assert space.n_columns == 4

@@ -1,0 +1,199 @@
+"""Local searches under a `LinearConstraint` that change the asks: per-ask cost and regret.
+
+    python -m bench.linear_variants [--sizes 50,100] [--asks 10] [--seeds 10]
+                                    [--variants default,per-start,rise-1e-3] [--jobs 1]
+
+Variants of the acquisition's local search under linear constraints (`VARIANTS`):
+
+- default: the library's, one SLSQP problem of all r starts (their inequalities stacked
+  block-diagonally), `acquisition.optimizer._batched_slsqp`;
+- per-start: one SLSQP problem per start (`_batched_slsqp` on each start alone, patched in
+  for the run): r problems of d variables instead of one of r·d, whose dense least-squares
+  subproblem costs O((r·d)³) per iteration; each start stops on its own;
+- rise-1e-3: the default with `AcquisitionOptimizerOptions(polish_rise_tol=1e-3)` (the
+  library's early stop, bench/results/small_n_step4.md).
+
+Cost: `bench.linear_ask_cost`'s measurement (median CPU time of `--asks` asks from deep
+copies of one state, one thread) under each variant, for each problem of
+`bench.linear_ask_cost.PROBLEMS` and n of `--sizes`.
+
+Regret: for each problem, seeds 0 … seeds − 1, `BUDGETS[problem]` evaluations from the
+start (the default initial design), the best value found minus the constrained optimum
+f*_c (`constrained_optimum`: SLSQP on f itself from 256 feasible points, the best); the
+median, quartiles and mean over seeds, and the seeds on which each variant's best is
+below, above or equal to the first variant's (paired by seed). Also the triangle problem of
+`bench.input_constraints` (min (a − 1)² + (b − 1)² s.t. a + b ≤ 1, f*_c = 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import statistics
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+import acquisition.optimizer
+from bayesopt import (
+    AcquisitionOptimizerOptions,
+    LinearConstraint,
+    Optimizer,
+    OptimizerOptions,
+    Real,
+)
+from bayesopt.argtypes import positive_int
+from bench.linear_ask_cost import PROBLEMS, Problem, feasible_points, told
+from bench.overhead import _limit_threads
+from bench.step_split import _patched
+from bench.step_timing import ask_seconds, sizes_argument
+
+
+@contextmanager
+def _per_start() -> Iterator[None]:
+    """`_batched_slsqp` run on each start alone inside the block."""
+    batched = acquisition.optimizer._batched_slsqp
+
+    def per_start(objective: Any, X0: np.ndarray, *args: Any) -> np.ndarray:
+        return np.concatenate([batched(objective, X0[i:i + 1], *args)
+                               for i in range(X0.shape[0])])
+
+    with _patched(acquisition.optimizer, "_batched_slsqp", per_start):
+        yield
+
+
+@contextmanager
+def _unchanged() -> Iterator[None]:
+    yield
+
+
+@dataclass(frozen=True)
+class Variant:
+    context: Callable[[], Any]  # the patch the variant runs under
+    options: OptimizerOptions | None = None
+
+
+VARIANTS: dict[str, Variant] = {
+    "default": Variant(_unchanged),
+    "per-start": Variant(_per_start),
+    "rise-1e-3": Variant(_unchanged, OptimizerOptions(
+        acquisition_optimizer=AcquisitionOptimizerOptions(polish_rise_tol=1e-3))),
+}
+BUDGETS = {"hartmann6 Σx≤3": 40, "hartmann6 Σx≤1.5": 40, "hartmann3 Σx≤1": 30, "triangle": 20}
+TRIANGLE_SPACE = {"a": Real(0.0, 1.0), "b": Real(0.0, 1.0)}
+TRIANGLE = LinearConstraint({"a": 1, "b": 1}, "<=", 1)
+
+
+def constrained_optimum(problem: Problem, starts: int = 256) -> float:
+    """min f subject to Σx ≤ bound over the cube: SLSQP on f from `starts` feasible points
+    (`feasible_points`, seed 1), the least value found."""
+    f = problem.function()
+    X0 = feasible_points(problem, starts, seed=1)
+    constraint = {"type": "ineq", "fun": lambda x: problem.bound - np.sum(x),
+                  "jac": lambda x: -np.ones_like(x)}
+    best = np.inf
+    for x0 in X0:
+        result = minimize(lambda x: float(f(x)), x0, method="SLSQP", bounds=f.bounds,
+                          constraints=[constraint], options={"maxiter": 200, "ftol": 1e-12})
+        if np.sum(result.x) <= problem.bound + 1e-9:
+            best = min(best, float(f(result.x)))
+    return float(best)
+
+
+def _run(problem: str, variant: str, seed: int) -> float:
+    """The best value of one run of `variant` on `problem` (the triangle too)."""
+    chosen = VARIANTS[variant]
+    if problem == "triangle":
+        space: Mapping[str, Any] = TRIANGLE_SPACE
+        constraint = TRIANGLE
+
+        def evaluate(p: Mapping[str, Any]) -> float:
+            return float((p["a"] - 1.0) ** 2 + (p["b"] - 1.0) ** 2)
+    else:
+        f = PROBLEMS[problem].function()
+        space = f.search_space()
+        names = list(space)
+        constraint = PROBLEMS[problem].constraint(names)
+
+        def evaluate(p: Mapping[str, Any]) -> float:
+            return float(f(np.array([p[k] for k in names])))
+    with _limit_threads(1), chosen.context():
+        opt = Optimizer(dict(space), seed=seed, feasible=[constraint], options=chosen.options)
+        best = np.inf
+        for _ in range(BUDGETS[problem]):
+            params = opt.ask()
+            value = evaluate(params)
+            opt.tell(params, value)
+            best = min(best, value)
+    return float(best)
+
+
+def regret_table(variants: list[str], seeds: int, jobs: int) -> str:
+    optima = {name: constrained_optimum(problem) for name, problem in PROBLEMS.items()}
+    optima["triangle"] = 0.5
+    tasks = [(problem, variant, seed) for problem in BUDGETS for variant in variants
+             for seed in range(seeds)]
+    with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
+        bests = dict(zip(tasks, pool.map(_run, *zip(*tasks))))
+    head = (f"| problem (budget, f*_c) | variant | median regret [quartiles] | mean regret "
+            f"| seeds better / worse / equal than {variants[0]} |")
+    lines = [head, "|---|---|---:|---:|---:|"]
+    for problem, budget in BUDGETS.items():
+        reference = [bests[(problem, variants[0], seed)] for seed in range(seeds)]
+        for variant in variants:
+            found = [bests[(problem, variant, seed)] for seed in range(seeds)]
+            regrets = [best - optima[problem] for best in found]
+            q1, median, q3 = np.quantile(regrets, [0.25, 0.5, 0.75])
+            paired = (sum(a < b for a, b in zip(found, reference)),
+                      sum(a > b for a, b in zip(found, reference)),
+                      sum(a == b for a, b in zip(found, reference)))
+            lines.append(f"| {problem} ({budget}, {optima[problem]:.6f}) | {variant} "
+                         f"| {median:.2e} [{q1:.2e}, {q3:.2e}] | {np.mean(regrets):.2e} "
+                         f"| {' / '.join(map(str, paired))} |")
+    return "\n".join(lines)
+
+
+def cost_table(variants: list[str], sizes: list[int], asks: int) -> str:
+    lines = ["| problem | n | " + " | ".join(f"{v}, ms" for v in variants) + " |",
+             "|---|---:|" + "---:|" * len(variants)]
+    with _limit_threads(1):
+        for name, problem in PROBLEMS.items():
+            for n in sizes:
+                cells = []
+                for variant in variants:
+                    chosen = VARIANTS[variant]
+                    with chosen.context():
+                        opt = told(problem, n, True, chosen.options)
+                        ask_seconds(opt, 1)  # compile what is compiled on first use
+                        cells.append(statistics.median(ask_seconds(opt, asks)))
+                ratios = [f"{1e3 * c:.2f}" + ("" if i == 0 else f" ({c / cells[0]:.2f}×)")
+                          for i, c in enumerate(cells)]
+                lines.append(f"| {name} | {n} | " + " | ".join(ratios) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="50,100", type=sizes_argument)
+    parser.add_argument("--asks", type=positive_int, default=10)
+    parser.add_argument("--seeds", type=positive_int, default=10)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--jobs", type=positive_int, default=1)
+    parser.add_argument("--skip-regret", action="store_true")
+    args = parser.parse_args(argv)
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    if not variants or any(v not in VARIANTS for v in variants):
+        parser.error(f"--variants {args.variants!r}: known: {', '.join(VARIANTS)}")
+    print(cost_table(variants, args.sizes, args.asks) + "\n", flush=True)
+    if not args.skip_regret:
+        print(regret_table(variants, args.seeds, args.jobs), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""bench.linear_ask_cost and bench.linear_variants: the points told, the split's timers, the
+recorded asks, the variants' patch and the command line."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the repository
+    sys.path.insert(0, str(ROOT))
+
+import acquisition.optimizer
+from bench import ask_identity, linear_ask_cost, linear_variants
+from bench.step_split import _patched
+
+
+@pytest.mark.parametrize("name", list(linear_ask_cost.PROBLEMS))
+def test_the_points_told_are_uniform_in_the_region_and_seeded(name: str) -> None:
+    problem = linear_ask_cost.PROBLEMS[name]
+    X = linear_ask_cost.feasible_points(problem, 300)
+    assert X.shape == (300, problem.function().dim)
+    assert np.all((X >= 0.0) & (X <= 1.0)) and np.all(X.sum(axis=1) <= problem.bound)
+    assert np.array_equal(X, linear_ask_cost.feasible_points(problem, 300))
+    assert not np.array_equal(X, linear_ask_cost.feasible_points(problem, 300, seed=1))
+    # uniform in the region: each coordinate's mean is the region's, 1/(d + 1) of the bound
+    # for the simplex cut Σx ≤ 1 (hartmann3), about 1/2 with little cut away (Σx ≤ 3 of 6)
+    if problem.bound == 1.0:
+        assert np.allclose(X.mean(axis=0), 1 / (X.shape[1] + 1), atol=0.04)
+
+
+def test_the_split_times_each_phase_counts_the_evaluations_and_restores_the_code() -> None:
+    originals = (acquisition.optimizer._local_search, acquisition.optimizer.candidate_pool,
+                 acquisition.optimizer.AcquisitionObjective.values,
+                 acquisition.optimizer.AcquisitionObjective.values_and_gradients)
+    problem = linear_ask_cost.PROBLEMS["hartmann3 Σx≤1"]
+    opt = linear_ask_cost.told(problem, 20, constrained=True)
+    own, evaluations = linear_ask_cost.split(opt, 2)
+    assert set(own) <= {*linear_ask_cost.LABELS, "rest"}
+    assert {"candidates", "screening", "polish: objective", "polish: solver routine",
+            "polish: other"} <= set(own)
+    assert evaluations >= 2  # SLSQP evaluates the start and at least one step
+    assert (acquisition.optimizer._local_search, acquisition.optimizer.candidate_pool,
+            acquisition.optimizer.AcquisitionObjective.values,
+            acquisition.optimizer.AcquisitionObjective.values_and_gradients) == originals
+    # the timers change no ask: a copy asks the same point with them as without
+    timers = linear_ask_cost._Split()
+    with ExitStack() as stack:
+        for owner, name, replacement in timers.patches():
+            stack.enter_context(_patched(owner, name, replacement))
+        timed = copy.deepcopy(opt).ask()
+    assert timers.evaluations > 0 and timed == copy.deepcopy(opt).ask()
+
+
+def test_the_recorded_asks_are_ask_identitys_format_and_reproducible() -> None:
+    first = linear_ask_cost.record(3, seeds=(0,))
+    assert set(first["runs"]) == {*(f"{name}/seed0" for name in linear_ask_cost.PROBLEMS),
+                                  "mixed/seed0"}
+    assert all(len(run) == 3 for run in first["runs"].values())
+    assert ask_identity.differences(first, linear_ask_cost.record(3, seeds=(0,))) == []
+    for key, run in first["runs"].items():  # every ask inside the run's constraints
+        name = key.split("/")[0]
+        for params in (params for batch in run for params in batch):
+            if name == "mixed":
+                assert all(c(params) for c in linear_ask_cost.MIXED_CONSTRAINTS)
+            else:
+                assert linear_ask_cost.PROBLEMS[name].constraint(list(params))(params)
+
+
+def test_the_per_start_variant_runs_one_problem_per_start_and_is_undone() -> None:
+    batched = acquisition.optimizer._batched_slsqp
+    seen: list[int] = []
+
+    def spy(objective, X0, *args):  # type: ignore[no-untyped-def]
+        seen.append(X0.shape[0])
+        return batched(objective, X0, *args)
+
+    acquisition.optimizer._batched_slsqp = spy
+    try:
+        with linear_variants.VARIANTS["per-start"].context():
+            opt = linear_ask_cost.told(linear_ask_cost.PROBLEMS["hartmann3 Σx≤1"], 20, True)
+            opt.ask()
+        assert acquisition.optimizer._batched_slsqp is spy
+    finally:
+        acquisition.optimizer._batched_slsqp = batched
+    assert len(seen) > 1 and set(seen) == {1}
+
+
+def test_the_constrained_optimum_is_feasible_and_below_the_points_told() -> None:
+    problem = linear_ask_cost.PROBLEMS["hartmann3 Σx≤1"]
+    best = linear_variants.constrained_optimum(problem, starts=16)
+    f = problem.function()
+    X = linear_ask_cost.feasible_points(problem, 2000)
+    assert best <= float(np.min(f(X)))
+    assert best > f.optimal_value  # the cut removes the global minimum (Σx* ≈ 1.5)
+
+
+@pytest.mark.parametrize("module, argv, match", [
+    (linear_ask_cost, ["--problems", "branin"], "unknown"),
+    (linear_ask_cost, ["--sizes", "1"], "integers >= 2"),
+    (linear_variants, ["--variants", "fast"], "known"),
+])
+def test_the_command_lines_refuse_what_they_do_not_know(module, argv, match, capsys):  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit):
+        module.main(argv)
+    assert match in capsys.readouterr().err
