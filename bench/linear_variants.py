@@ -2,6 +2,7 @@
 
     python -m bench.linear_variants [--sizes 50,100] [--asks 10] [--seeds 10]
                                     [--variants default,per-start,rise-1e-3] [--jobs 1]
+                                    [--skip-cost] [--skip-regret]
 
 Variants of the acquisition's local search under linear constraints (`VARIANTS`):
 
@@ -17,7 +18,7 @@ Cost: `bench.linear_ask_cost`'s measurement (median CPU time of `--asks` asks fr
 copies of one state, one thread) under each variant, for each problem of
 `bench.linear_ask_cost.PROBLEMS` and n of `--sizes`.
 
-Regret: for each problem, seeds 0 … seeds − 1, `BUDGETS[problem]` evaluations from the
+Regret: for each problem, the seeds (N: 0 … N − 1, or a range or list), `BUDGETS[problem]` evaluations from the
 start (the default initial design), the best value found minus the constrained optimum
 f*_c (`constrained_optimum`: SLSQP on f itself from 256 feasible points, the best); the
 median, quartiles and mean over seeds, and the seeds on which each variant's best is
@@ -50,6 +51,7 @@ from bayesopt import (
 from bayesopt.argtypes import positive_int
 from bench.linear_ask_cost import PROBLEMS, Problem, feasible_points, told
 from bench.overhead import _limit_threads
+from bench.quality import seeds_argument
 from bench.step_split import _patched
 from bench.step_timing import ask_seconds, sizes_argument
 
@@ -133,20 +135,20 @@ def _run(problem: str, variant: str, seed: int) -> float:
     return float(best)
 
 
-def regret_table(variants: list[str], seeds: int, jobs: int) -> str:
+def regret_table(variants: list[str], seeds: list[int], jobs: int) -> str:
     optima = {name: constrained_optimum(problem) for name, problem in PROBLEMS.items()}
     optima["triangle"] = 0.5
     tasks = [(problem, variant, seed) for problem in BUDGETS for variant in variants
-             for seed in range(seeds)]
+             for seed in seeds]
     with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
         bests = dict(zip(tasks, pool.map(_run, *zip(*tasks))))
     head = (f"| problem (budget, f*_c) | variant | median regret [quartiles] | mean regret "
             f"| seeds better / worse / equal than {variants[0]} |")
     lines = [head, "|---|---|---:|---:|---:|"]
     for problem, budget in BUDGETS.items():
-        reference = [bests[(problem, variants[0], seed)] for seed in range(seeds)]
+        reference = [bests[(problem, variants[0], seed)] for seed in seeds]
         for variant in variants:
-            found = [bests[(problem, variant, seed)] for seed in range(seeds)]
+            found = [bests[(problem, variant, seed)] for seed in seeds]
             regrets = [best - optima[problem] for best in found]
             q1, median, q3 = np.quantile(regrets, [0.25, 0.5, 0.75])
             paired = (sum(a < b for a, b in zip(found, reference)),
@@ -181,15 +183,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="50,100", type=sizes_argument)
     parser.add_argument("--asks", type=positive_int, default=10)
-    parser.add_argument("--seeds", type=positive_int, default=10)
+    parser.add_argument("--seeds", type=seeds_argument, default="10",
+                        help="N (seeds 0..N-1), a range low-high, or a list: as bench.quality")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--jobs", type=positive_int, default=1)
     parser.add_argument("--skip-regret", action="store_true")
+    parser.add_argument("--skip-cost", action="store_true")
     args = parser.parse_args(argv)
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     if not variants or any(v not in VARIANTS for v in variants):
         parser.error(f"--variants {args.variants!r}: known: {', '.join(VARIANTS)}")
-    print(cost_table(variants, args.sizes, args.asks) + "\n", flush=True)
+    if not args.skip_cost:
+        print(cost_table(variants, args.sizes, args.asks) + "\n", flush=True)
     if not args.skip_regret:
         print(regret_table(variants, args.seeds, args.jobs), flush=True)
     return 0
