@@ -761,19 +761,19 @@ def _local_search(
     objective: AcquisitionObjective, domain: Domain, starts: np.ndarray,
     options: AcquisitionOptimizerOptions,
 ) -> np.ndarray:
-    """Alternate batched L-BFGS-B (SLSQP under linear constraints) on the continuous columns
-    with categorical enumeration."""
+    """Alternate batched L-BFGS-B (SLSQP per start under linear constraints) on the continuous
+    columns with categorical enumeration."""
     free = domain.continuous_mask
 
     def local(X0: np.ndarray) -> np.ndarray:
         if not free.any():
             return X0
+        if domain.linear is not None:
+            return _slsqp_each(objective, X0, free, domain, domain.linear, options)
         stop = None if options.polish_rise_tol is None else _RiseStop(options.polish_rise_tol)
-        if domain.linear is None:
-            negative_sum = _negated_sum(objective, X0.shape, free, stop)
-            bounds = _start_bounds(X0, free, domain)
-            return _batched_lbfgsb(objective, negative_sum, X0, bounds, options, stop)
-        return _batched_slsqp(objective, X0, free, domain, domain.linear, options, stop)
+        negative_sum = _negated_sum(objective, X0.shape, free, stop)
+        bounds = _start_bounds(X0, free, domain)
+        return _batched_lbfgsb(objective, negative_sum, X0, bounds, options, stop)
 
     X = local(starts)
     discrete = bool(domain.categorical_groups) or domain.lattice is not None
@@ -881,6 +881,26 @@ def _start_bounds(X0: np.ndarray, free: np.ndarray,
     lower = np.where(free, np.minimum(box_lower, X0), X0).ravel()
     upper = np.where(free, np.maximum(box_upper, X0), X0).ravel()
     return lower, upper
+
+
+def _slsqp_each(
+    objective: AcquisitionObjective, X0: np.ndarray, free: np.ndarray, domain: Domain,
+    linear: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
+) -> np.ndarray:
+    """`_batched_slsqp` on each start of X0 (r, d) alone, each with its own
+    `options.polish_rise_tol` rule.
+
+    On the sum of r separable problems SLSQP couples what the problem keeps apart: one line
+    search on one merit function takes one step length for every start, and its dense
+    quasi-Newton matrix (r·f square) mixes their curvatures. Solved alone, a start gets
+    closer to its own optimum where that optimum lies on a constraint; r problems of f
+    variables also cost r·O(f³) per iteration of SLSQP's least-squares subproblem, against
+    O((r·f)³) (measured: bench/results/linear_ask_cost.md)."""
+    rows = [_batched_slsqp(objective, X0[i : i + 1], free, domain, linear, options,
+                           None if options.polish_rise_tol is None
+                           else _RiseStop(options.polish_rise_tol))
+            for i in range(X0.shape[0])]
+    return np.concatenate(rows) if rows else X0
 
 
 def _batched_slsqp(

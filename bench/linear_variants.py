@@ -1,16 +1,17 @@
 """Local searches under a `LinearConstraint` that change the asks: per-ask cost and regret.
 
     python -m bench.linear_variants [--sizes 50,100] [--asks 10] [--seeds 10]
-                                    [--variants default,per-start,rise-1e-3] [--jobs 1]
+                                    [--variants default,batched,rise-1e-3] [--jobs 1]
                                     [--skip-cost] [--skip-regret]
 
 Variants of the acquisition's local search under linear constraints (`VARIANTS`):
 
-- default: the library's, one SLSQP problem of all r starts (their inequalities stacked
-  block-diagonally), `acquisition.optimizer._batched_slsqp`;
-- per-start: one SLSQP problem per start (`_batched_slsqp` on each start alone, patched in
-  for the run): r problems of d variables instead of one of r·d, whose dense least-squares
-  subproblem costs O((r·d)³) per iteration; each start stops on its own;
+- default: the library's, one SLSQP problem per start
+  (`acquisition.optimizer._slsqp_each`), each stopping on its own;
+- batched: one SLSQP problem of all r starts, their inequalities stacked block-diagonally
+  (`_batched_slsqp` on every start at once, patched in for the run): one problem of r·d
+  variables, whose dense least-squares subproblem costs O((r·d)³) per iteration — the
+  library's default up to version 0.12.0;
 - rise-1e-3: the default with `AcquisitionOptimizerOptions(polish_rise_tol=1e-3)` (the
   library's early stop, bench/results/small_n_step4.md).
 
@@ -18,8 +19,8 @@ Cost: `bench.linear_ask_cost`'s measurement (median CPU time of `--asks` asks fr
 copies of one state, one thread) under each variant, for each problem of
 `bench.linear_ask_cost.PROBLEMS` and n of `--sizes`.
 
-Regret: for each problem, the seeds (N: 0 … N − 1, or a range or list), `BUDGETS[problem]` evaluations from the
-start (the default initial design), the best value found minus the constrained optimum
+Regret: for each problem, the seeds (N: 0 … N − 1, or a range or list), `BUDGETS[problem]`
+evaluations from the start (the default initial design), the best value found minus the constrained optimum
 f*_c (`constrained_optimum`: SLSQP on f itself from 256 feasible points, the best); the
 median, quartiles and mean over seeds, and the seeds on which each variant's best is
 below, above or equal to the first variant's (paired by seed). Also the triangle problem of
@@ -57,15 +58,16 @@ from bench.step_timing import ask_seconds, sizes_argument
 
 
 @contextmanager
-def _per_start() -> Iterator[None]:
-    """`_batched_slsqp` run on each start alone inside the block."""
-    batched = acquisition.optimizer._batched_slsqp
+def _batched() -> Iterator[None]:
+    """All starts in one SLSQP problem (`_batched_slsqp` on X0 whole) inside the block."""
+    def batched(objective: Any, X0: np.ndarray, free: np.ndarray, domain: Any, linear: Any,
+                options: AcquisitionOptimizerOptions) -> np.ndarray:
+        stop = (None if options.polish_rise_tol is None
+                else acquisition.optimizer._RiseStop(options.polish_rise_tol))
+        return acquisition.optimizer._batched_slsqp(objective, X0, free, domain, linear,
+                                                    options, stop)
 
-    def per_start(objective: Any, X0: np.ndarray, *args: Any) -> np.ndarray:
-        return np.concatenate([batched(objective, X0[i:i + 1], *args)
-                               for i in range(X0.shape[0])])
-
-    with _patched(acquisition.optimizer, "_batched_slsqp", per_start):
+    with _patched(acquisition.optimizer, "_slsqp_each", batched):
         yield
 
 
@@ -82,7 +84,7 @@ class Variant:
 
 VARIANTS: dict[str, Variant] = {
     "default": Variant(_unchanged),
-    "per-start": Variant(_per_start),
+    "batched": Variant(_batched),
     "rise-1e-3": Variant(_unchanged, OptimizerOptions(
         acquisition_optimizer=AcquisitionOptimizerOptions(polish_rise_tol=1e-3))),
 }
