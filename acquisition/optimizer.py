@@ -51,7 +51,12 @@ adapted to mixed spaces):
    that is not within `min_distance` of an observed or pending point.
 
 Input constraints (`Domain.admits`, `Domain.linear`). Candidates and local
-optima the domain does not admit are dropped. Linear inequalities A x ≤ b
+optima the domain does not admit are dropped. Where `admits` is the linear
+constraints alone (`Domain.refill`), step 1's global candidates are topped up:
+rejection sampling (von Neumann 1951) from further scrambled-Sobol draws of n,
+each its own scramble from the generator, until n are admitted or `FILL_DRAWS`
+draws of n are made, so that a region admitting a small fraction p of the cube
+still holds min(n, FILL_DRAWS·p·n) of them. Linear inequalities A x ≤ b
 replace L-BFGS-B by SLSQP (Kraft 1988) on the same batched problem, with
 the inequalities of every start stacked block-diagonally, so a local search
 can follow an active constraint to its optimum instead of stopping short
@@ -235,6 +240,9 @@ class Domain:
     box: tuple[np.ndarray, np.ndarray] | None = None
     # integer columns stepped on their lattice, never relaxed; None: relaxed like reals
     lattice: IntegerLattice | None = None
+    # whether step 1 draws further global candidates until n are admitted (`FILL_DRAWS`):
+    # only where `admits` is vectorized (linear constraints, no user callable per point)
+    refill: bool = False
 
     @property
     def continuous_mask(self) -> np.ndarray:
@@ -262,6 +270,9 @@ class Domain:
         lower, upper = self.box
         return self.project(lower + (upper - lower) * X)
 
+
+# the most draws of n global candidates step 1 makes under `Domain.refill`
+FILL_DRAWS = 16
 
 # (scores of the candidates, avoid (p, d), options, generator) → rows of the L-BFGS-B starts
 StartSelection = Callable[
@@ -572,11 +583,26 @@ def candidate_pool(
 ) -> np.ndarray:
     """Step 1's candidates (m, d): `options.n_candidates` points of the domain then
     `options.n_local_candidates` perturbations of the (k, d) incumbents, those the domain
-    admits, in that order (the generator's draws in that order too)."""
-    return _admitted(domain, np.concatenate([
-        domain.draw(options.n_candidates, rng),
-        _perturbations(incumbents, domain, rng, options),
-    ]))
+    admits, in that order (the generator's draws in that order too). With `domain.refill`
+    the admitted global candidates are n, or as many as `FILL_DRAWS` draws of n admit
+    (`_global_candidates`)."""
+    return np.concatenate([
+        _global_candidates(domain, rng, options.n_candidates),
+        _admitted(domain, _perturbations(incumbents, domain, rng, options)),
+    ])
+
+
+def _global_candidates(domain: Domain, rng: np.random.Generator, n: int) -> np.ndarray:
+    """The first n admitted rows of successive draws of n (`Domain.draw`), at most
+    `FILL_DRAWS` draws with `domain.refill`, one otherwise: (≤ n, d)."""
+    admitted = [_admitted(domain, domain.draw(n, rng))]
+    count = len(admitted[0])
+    for _ in range(1, FILL_DRAWS if domain.refill else 1):
+        if count >= n:
+            break
+        admitted.append(_admitted(domain, domain.draw(n, rng)))
+        count += len(admitted[-1])
+    return np.concatenate(admitted)[:n]
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Local searches under a `LinearConstraint` that change the asks: per-ask cost and regret.
 
     python -m bench.linear_variants [--sizes 50,100] [--asks 10] [--seeds 10]
-                                    [--variants default,batched,rise-1e-3] [--jobs 1]
+                                    [--variants default,batched,rise-1e-3,filtered] [--jobs 1]
                                     [--skip-cost] [--skip-regret]
 
 Variants of the acquisition's local search under linear constraints (`VARIANTS`):
@@ -14,6 +14,10 @@ Variants of the acquisition's local search under linear constraints (`VARIANTS`)
   library's default up to version 0.12.0;
 - rise-1e-3: the default with `AcquisitionOptimizerOptions(polish_rise_tol=1e-3)` (the
   library's early stop, bench/results/small_n_step4.md).
+- filtered: the global candidates one draw of n, those the constraints admit
+  (`acquisition.optimizer.FILL_DRAWS` = 1, patched in for the run): the library up to
+  version 0.13.0's candidates, before they were topped up to n admitted
+  (bench/results/feasible_candidates.md).
 
 Cost: `bench.linear_ask_cost`'s measurement (median CPU time of `--asks` asks from deep
 copies of one state, one thread) under each variant, for each problem of
@@ -76,6 +80,17 @@ def _unchanged() -> Iterator[None]:
     yield
 
 
+@contextmanager
+def _filtered() -> Iterator[None]:
+    """One draw of global candidates, filtered (`FILL_DRAWS` = 1) inside the block."""
+    draws = acquisition.optimizer.FILL_DRAWS
+    acquisition.optimizer.FILL_DRAWS = 1
+    try:
+        yield
+    finally:
+        acquisition.optimizer.FILL_DRAWS = draws
+
+
 @dataclass(frozen=True)
 class Variant:
     context: Callable[[], Any]  # the patch the variant runs under
@@ -87,6 +102,7 @@ VARIANTS: dict[str, Variant] = {
     "batched": Variant(_batched),
     "rise-1e-3": Variant(_unchanged, OptimizerOptions(
         acquisition_optimizer=AcquisitionOptimizerOptions(polish_rise_tol=1e-3))),
+    "filtered": Variant(_filtered),
 }
 BUDGETS = {"hartmann6 Σx≤3": 40, "hartmann6 Σx≤1.5": 40, "hartmann3 Σx≤1": 30, "triangle": 20}
 TRIANGLE_SPACE = {"a": Real(0.0, 1.0), "b": Real(0.0, 1.0)}
