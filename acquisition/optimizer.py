@@ -52,15 +52,19 @@ adapted to mixed spaces):
 
 Input constraints (`Domain.admits`, `Domain.linear`). Candidates and local
 optima the domain does not admit are dropped. Where `admits` is the linear
-constraints alone (`Domain.refill`), step 1's global candidates are topped up:
-rejection sampling (von Neumann 1951) from further scrambled-Sobol draws of n,
-each its own scramble from the generator, until n are admitted or `FILL_DRAWS`
-draws of n are made, so that a region admitting a small fraction p of the cube
-still holds min(n, FILL_DRAWS·p·n) of them. Linear inequalities A x ≤ b
-replace L-BFGS-B by SLSQP (Kraft 1988) on the same batched problem, with
-the inequalities of every start stacked block-diagonally, so a local search
-can follow an active constraint to its optimum instead of stopping short
-of it as rejection alone would.
+constraints alone (`Domain.refill`), step 1's global candidates are the first n
+admitted points of the scrambled Sobol sequence continued past n (rejection
+sampling, von Neumann 1951): where the first n points admit k < n, the draw is
+made again from the generator's state before it, m = n·2^⌈log2 ⌈n/k⌉⌉ points long
+(at most `FILL_DRAWS`·n, and that cap when k = 0; again from m if still short),
+whose first n points are the first draw's (`bayesopt.sobol`). A region admitting
+a fraction p of the cube thus holds min(n, FILL_DRAWS·p·n) global candidates, spread
+as one low-discrepancy sequence is, not the p·n of one draw. The callables of
+`feasible=` are user code run per point: with any of them the draw stays one of n.
+Linear inequalities A x ≤ b replace L-BFGS-B by SLSQP (Kraft 1988) on the same
+batched problem, with the inequalities of every start stacked block-diagonally, so
+a local search can follow an active constraint to its optimum instead of stopping
+short of it as rejection alone would.
 """
 
 from __future__ import annotations
@@ -271,7 +275,7 @@ class Domain:
         return self.project(lower + (upper - lower) * X)
 
 
-# the most draws of n global candidates step 1 makes under `Domain.refill`
+# under `Domain.refill`, the longest draw of global candidates: FILL_DRAWS·n points
 FILL_DRAWS = 16
 
 # (scores of the candidates, avoid (p, d), options, generator) → rows of the L-BFGS-B starts
@@ -593,16 +597,17 @@ def candidate_pool(
 
 
 def _global_candidates(domain: Domain, rng: np.random.Generator, n: int) -> np.ndarray:
-    """The first n admitted rows of successive draws of n (`Domain.draw`), at most
-    `FILL_DRAWS` draws with `domain.refill`, one otherwise: (≤ n, d)."""
-    admitted = [_admitted(domain, domain.draw(n, rng))]
-    count = len(admitted[0])
-    for _ in range(1, FILL_DRAWS if domain.refill else 1):
-        if count >= n:
-            break
-        admitted.append(_admitted(domain, domain.draw(n, rng)))
-        count += len(admitted[-1])
-    return np.concatenate(admitted)[:n]
+    """The admitted rows of a draw of n (`Domain.draw`); with `domain.refill`, of the
+    sequence continued until n are admitted or `FILL_DRAWS`·n are drawn (module
+    docstring), its first n admitted: (≤ n, d)."""
+    before = rng.bit_generator.state
+    X = _admitted(domain, domain.draw(n, rng))
+    size, cap = n, FILL_DRAWS * n
+    while domain.refill and len(X) < n and size < cap:
+        size = cap if not len(X) else min(cap, size << (-(-n // len(X)) - 1).bit_length())
+        rng.bit_generator.state = before
+        X = _admitted(domain, domain.draw(size, rng))
+    return X[:n]
 
 
 @dataclass

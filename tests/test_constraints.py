@@ -1395,19 +1395,21 @@ def test_the_global_candidates_fill_a_tight_linear_region_to_n_admitted_rows():
     assert not np.array_equal(pool, other)
 
 
-def test_the_top_up_stops_at_fill_draws_draws_and_keeps_their_admitted_rows_in_order():
-    """Σx ≤ 1 admits 1/6! of the cube: FILL_DRAWS draws of 256 cannot fill it; the pool is
-    then every admitted row of those draws (each from the generator in turn), followed by
+def test_the_top_up_continues_the_sequence_and_stops_at_fill_draws_times_n():
+    """Σx ≤ 1 admits 1/6! of the cube: FILL_DRAWS·256 points cannot fill it; the global
+    candidates are then every admitted row of the sequence's first FILL_DRAWS·256 points,
+    which begin with those of its first 256 (the same scramble, continued), followed by
     the admitted perturbations."""
     domain, feasible = _simplex_domain(1.0)
     options = AcquisitionOptimizerOptions(n_candidates=256, n_local_candidates=64)
     incumbents = np.full((1, 6), 0.1)
     pool = candidate_pool(domain, np.random.default_rng(5), incumbents, options)
-    rng = np.random.default_rng(5)
-    draws = np.concatenate([domain.draw(256, rng) for _ in range(FILL_DRAWS)])
-    admitted = draws[feasible.mask(draws)]
+    draw = domain.draw(FILL_DRAWS * 256, np.random.default_rng(5))
+    admitted = draw[feasible.mask(draw)]
     assert 0 < len(admitted) < 256
     np.testing.assert_array_equal(pool[: len(admitted)], admitted)
+    first = domain.draw(256, np.random.default_rng(5))
+    np.testing.assert_array_equal(first, draw[:256])
     assert len(pool) > len(admitted) and feasible.mask(pool).all()
 
 
