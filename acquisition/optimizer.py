@@ -51,20 +51,11 @@ adapted to mixed spaces):
    that is not within `min_distance` of an observed or pending point.
 
 Input constraints (`Domain.admits`, `Domain.linear`). Candidates and local
-optima the domain does not admit are dropped. Where `admits` is the linear
-constraints alone (`Domain.refill`), step 1's global candidates are the first n
-admitted points of the scrambled Sobol sequence continued past n (rejection
-sampling, von Neumann 1951): where the first n points admit k < n, the draw is
-made again from the generator's state before it, m = n·2^⌈log2 ⌈n/k⌉⌉ points long
-(at most `FILL_DRAWS`·n, and that cap when k = 0; again from m if still short),
-whose first n points are the first draw's (`bayesopt.sobol`). A region admitting
-a fraction p of the cube thus holds min(n, FILL_DRAWS·p·n) global candidates, spread
-as one low-discrepancy sequence is, not the p·n of one draw. The callables of
-`feasible=` are user code run per point: with any of them the draw stays one of n.
-Linear inequalities A x ≤ b replace L-BFGS-B by SLSQP (Kraft 1988) on the same
-batched problem, with the inequalities of every start stacked block-diagonally, so
-a local search can follow an active constraint to its optimum instead of stopping
-short of it as rejection alone would.
+optima the domain does not admit are dropped. Linear inequalities A x ≤ b
+replace L-BFGS-B by SLSQP (Kraft 1988) on the same batched problem, with
+the inequalities of every start stacked block-diagonally, so a local search
+can follow an active constraint to its optimum instead of stopping short
+of it as rejection alone would.
 """
 
 from __future__ import annotations
@@ -244,9 +235,6 @@ class Domain:
     box: tuple[np.ndarray, np.ndarray] | None = None
     # integer columns stepped on their lattice, never relaxed; None: relaxed like reals
     lattice: IntegerLattice | None = None
-    # whether step 1 draws further global candidates until n are admitted (`FILL_DRAWS`):
-    # only where `admits` is vectorized (linear constraints, no user callable per point)
-    refill: bool = False
 
     @property
     def continuous_mask(self) -> np.ndarray:
@@ -274,9 +262,6 @@ class Domain:
         lower, upper = self.box
         return self.project(lower + (upper - lower) * X)
 
-
-# under `Domain.refill`, the longest draw of global candidates: FILL_DRAWS·n points
-FILL_DRAWS = 16
 
 # (scores of the candidates, avoid (p, d), options, generator) → rows of the L-BFGS-B starts
 StartSelection = Callable[
@@ -587,27 +572,11 @@ def candidate_pool(
 ) -> np.ndarray:
     """Step 1's candidates (m, d): `options.n_candidates` points of the domain then
     `options.n_local_candidates` perturbations of the (k, d) incumbents, those the domain
-    admits, in that order (the generator's draws in that order too). With `domain.refill`
-    the admitted global candidates are n, or as many as `FILL_DRAWS` draws of n admit
-    (`_global_candidates`)."""
-    return np.concatenate([
-        _global_candidates(domain, rng, options.n_candidates),
-        _admitted(domain, _perturbations(incumbents, domain, rng, options)),
-    ])
-
-
-def _global_candidates(domain: Domain, rng: np.random.Generator, n: int) -> np.ndarray:
-    """The admitted rows of a draw of n (`Domain.draw`); with `domain.refill`, of the
-    sequence continued until n are admitted or `FILL_DRAWS`·n are drawn (module
-    docstring), its first n admitted: (≤ n, d)."""
-    before = rng.bit_generator.state
-    X = _admitted(domain, domain.draw(n, rng))
-    size, cap = n, FILL_DRAWS * n
-    while domain.refill and len(X) < n and size < cap:
-        size = cap if not len(X) else min(cap, size << (-(-n // len(X)) - 1).bit_length())
-        rng.bit_generator.state = before
-        X = _admitted(domain, domain.draw(size, rng))
-    return X[:n]
+    admits, in that order (the generator's draws in that order too)."""
+    return _admitted(domain, np.concatenate([
+        domain.draw(options.n_candidates, rng),
+        _perturbations(incumbents, domain, rng, options),
+    ]))
 
 
 @dataclass

@@ -801,7 +801,6 @@ class Proposal:
             categorical_groups=space.categorical_groups,
             admits=None if self.settings.feasible is None else self.settings.feasible.mask,
             linear=None if self.settings.feasible is None else self.settings.feasible.system,
-            refill=self.settings.feasible is not None and not self.settings.feasible.callables,
             fixed_columns=space.activity_columns,
             group_gates=space.categorical_gates if space.conditional else (),
         )

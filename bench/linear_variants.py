@@ -1,7 +1,7 @@
 """Local searches under a `LinearConstraint` that change the asks: per-ask cost and regret.
 
     python -m bench.linear_variants [--sizes 50,100] [--asks 10] [--seeds 10]
-                                    [--variants default,batched,rise-1e-3,filtered] [--jobs 1]
+                                    [--variants default,batched,rise-1e-3,fill] [--jobs 1]
                                     [--skip-cost] [--skip-regret]
 
 Variants of the acquisition's local search under linear constraints (`VARIANTS`):
@@ -14,10 +14,13 @@ Variants of the acquisition's local search under linear constraints (`VARIANTS`)
   library's default up to version 0.12.0;
 - rise-1e-3: the default with `AcquisitionOptimizerOptions(polish_rise_tol=1e-3)` (the
   library's early stop, bench/results/small_n_step4.md).
-- filtered: the global candidates one draw of n, those the constraints admit
-  (`acquisition.optimizer.FILL_DRAWS` = 1, patched in for the run): the library up to
-  version 0.13.0's candidates, before they were topped up to n admitted
-  (bench/results/feasible_candidates.md).
+- fill: step 1's global candidates the first n admitted points of the scrambled Sobol
+  sequence continued past n (`filled_pool`, patched in for the run as
+  `candidate_pool`), not the admitted ones of its first n: where those are k < n, the
+  draw is made again from the generator's state before it, n·2^⌈log2 ⌈n/k⌉⌉ points long,
+  at most `FILL_DRAWS`·n (that cap when k = 0; again from there while short), whose
+  first n points are the first draw's. Every problem here is linear alone; the patch
+  tops up under any `Domain.admits`. Not landed (bench/results/feasible_candidates.md).
 
 Cost: `bench.linear_ask_cost`'s measurement (median CPU time of `--asks` asks from deep
 copies of one state, one thread) under each variant, for each problem of
@@ -46,6 +49,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 import acquisition.optimizer
+import bayesopt.propose
 from bayesopt import (
     AcquisitionOptimizerOptions,
     LinearConstraint,
@@ -80,15 +84,31 @@ def _unchanged() -> Iterator[None]:
     yield
 
 
+FILL_DRAWS = 16  # `fill`: the longest draw of global candidates is FILL_DRAWS·n points
+
+
+def filled_pool(domain: Any, rng: np.random.Generator, incumbents: np.ndarray,
+                options: AcquisitionOptimizerOptions) -> np.ndarray:
+    """`acquisition.optimizer.candidate_pool` with its global candidates topped up (the
+    `fill` variant of the module docstring): (≤ n + n_local_candidates, d)."""
+    n = options.n_candidates
+    before = rng.bit_generator.state
+    X = acquisition.optimizer._admitted(domain, domain.draw(n, rng))
+    size, cap = n, FILL_DRAWS * n
+    while domain.admits is not None and len(X) < n and size < cap:
+        size = cap if not len(X) else min(cap, size << (-(-n // len(X)) - 1).bit_length())
+        rng.bit_generator.state = before
+        X = acquisition.optimizer._admitted(domain, domain.draw(size, rng))
+    local = acquisition.optimizer._perturbations(incumbents, domain, rng, options)
+    return np.concatenate([X[:n], acquisition.optimizer._admitted(domain, local)])
+
+
 @contextmanager
-def _filtered() -> Iterator[None]:
-    """One draw of global candidates, filtered (`FILL_DRAWS` = 1) inside the block."""
-    draws = acquisition.optimizer.FILL_DRAWS
-    acquisition.optimizer.FILL_DRAWS = 1
-    try:
+def _filled() -> Iterator[None]:
+    """`filled_pool` as the candidate pool of both its callers inside the block."""
+    with _patched(acquisition.optimizer, "candidate_pool", filled_pool), \
+            _patched(bayesopt.propose, "candidate_pool", filled_pool):
         yield
-    finally:
-        acquisition.optimizer.FILL_DRAWS = draws
 
 
 @dataclass(frozen=True)
@@ -102,7 +122,7 @@ VARIANTS: dict[str, Variant] = {
     "batched": Variant(_batched),
     "rise-1e-3": Variant(_unchanged, OptimizerOptions(
         acquisition_optimizer=AcquisitionOptimizerOptions(polish_rise_tol=1e-3))),
-    "filtered": Variant(_filtered),
+    "fill": Variant(_filled),
 }
 BUDGETS = {"hartmann6 Σx≤3": 40, "hartmann6 Σx≤1.5": 40, "hartmann3 Σx≤1": 30, "triangle": 20}
 TRIANGLE_SPACE = {"a": Real(0.0, 1.0), "b": Real(0.0, 1.0)}

@@ -16,6 +16,10 @@ if str(ROOT) not in sys.path:  # `bench` is not installed: import it from the re
     sys.path.insert(0, str(ROOT))
 
 import acquisition.optimizer
+from acquisition.optimizer import AcquisitionOptimizerOptions, Domain
+from bayesopt import LinearConstraint, Real
+from bayesopt.feasibility import InputConstraints
+from bayesopt.space import Space
 from bench import ask_identity, linear_ask_cost, linear_variants
 from bench.step_split import _patched
 
@@ -96,6 +100,73 @@ def test_the_batched_variant_runs_one_problem_of_every_start_and_is_undone() -> 
     finally:
         acquisition.optimizer._batched_slsqp = batched
     assert len(seen) >= 1 and max(seen) > 1
+
+
+def _simplex(bound: float) -> tuple[Domain, InputConstraints]:
+    """The unit 6-cube under Σx ≤ bound, as the engine's Domain describes it."""
+    space = Space({f"x{i}": Real(0, 1) for i in range(6)})
+    feasible = InputConstraints(space, LinearConstraint({f"x{i}": 1 for i in range(6)},
+                                                        "<=", bound))
+    return Domain(dim=6, sample=space.candidates, project=space.project,
+                  admits=feasible.mask, linear=feasible.system), feasible
+
+
+def test_the_fill_pool_has_n_admitted_global_candidates_in_a_tight_region() -> None:
+    """Σx ≤ 2 admits 2⁶/6! ≈ 8.9 % of the 6-cube: one draw of 256 leaves about 23, the
+    library's pool (one draw, filtered) that many; `filled_pool` 256, each admitted,
+    the same for the same seed."""
+    domain, feasible = _simplex(2.0)
+    options = AcquisitionOptimizerOptions(n_candidates=256, n_local_candidates=0)
+    none = np.empty((0, 6))
+    pool = linear_variants.filled_pool(domain, np.random.default_rng(3), none, options)
+    assert pool.shape == (256, 6) and feasible.mask(pool).all()
+    assert np.all(pool.sum(axis=1) <= 2.0)
+    library = acquisition.optimizer.candidate_pool(domain, np.random.default_rng(3), none,
+                                                   options)
+    assert len(library) < 64
+    np.testing.assert_array_equal(pool[: len(library)], library)  # the sequence continued
+    again = linear_variants.filled_pool(domain, np.random.default_rng(3), none, options)
+    np.testing.assert_array_equal(pool, again)
+    other = linear_variants.filled_pool(domain, np.random.default_rng(4), none, options)
+    assert not np.array_equal(pool, other)
+
+
+def test_the_fill_pool_stops_at_fill_draws_times_n_points() -> None:
+    """Σx ≤ 1 admits 1/6! of the cube: the sequence's first FILL_DRAWS·256 points cannot
+    fill it; the global candidates are every admitted one of them, then the admitted
+    perturbations."""
+    domain, feasible = _simplex(1.0)
+    options = AcquisitionOptimizerOptions(n_candidates=256, n_local_candidates=64)
+    pool = linear_variants.filled_pool(domain, np.random.default_rng(5), np.full((1, 6), 0.1),
+                                       options)
+    draw = domain.draw(linear_variants.FILL_DRAWS * 256, np.random.default_rng(5))
+    admitted = draw[feasible.mask(draw)]
+    assert 0 < len(admitted) < 256
+    np.testing.assert_array_equal(pool[: len(admitted)], admitted)
+    assert len(pool) > len(admitted) and feasible.mask(pool).all()
+
+
+def test_without_input_constraints_the_fill_pool_is_the_librarys() -> None:
+    space = Space({f"x{i}": Real(0, 1) for i in range(6)})
+    domain = Domain(dim=6, sample=space.candidates, project=space.project)
+    options = AcquisitionOptimizerOptions(n_candidates=256, n_local_candidates=64)
+    ours, theirs = np.random.default_rng(7), np.random.default_rng(7)
+    incumbents = np.full((2, 6), 0.3)
+    np.testing.assert_array_equal(
+        linear_variants.filled_pool(domain, ours, incumbents, options),
+        acquisition.optimizer.candidate_pool(domain, theirs, incumbents, options))
+    assert ours.bit_generator.state == theirs.bit_generator.state
+
+
+def test_the_fill_variant_patches_both_callers_of_the_pool_and_restores_them() -> None:
+    import bayesopt.propose
+
+    pools = (acquisition.optimizer.candidate_pool, bayesopt.propose.candidate_pool)
+    with linear_variants.VARIANTS["fill"].context():
+        assert acquisition.optimizer.candidate_pool is linear_variants.filled_pool
+        assert bayesopt.propose.candidate_pool is linear_variants.filled_pool
+        linear_ask_cost.told(linear_ask_cost.PROBLEMS["hartmann3 Σx≤1"], 20, True).ask()
+    assert (acquisition.optimizer.candidate_pool, bayesopt.propose.candidate_pool) == pools
 
 
 def test_the_constrained_optimum_is_feasible_and_below_the_points_told() -> None:

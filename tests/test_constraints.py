@@ -16,13 +16,10 @@ from threadpoolctl import threadpool_limits
 from acquisition.constrained import CostTerm, FeasibilityTerm, cost_cooling
 from acquisition.functions import UpperConfidenceBound
 from acquisition.optimizer import (
-    FILL_DRAWS,
     AcquisitionObjective,
     AcquisitionOptimizerOptions,
     Domain,
     _free_negated_sum,
-    _global_candidates,
-    candidate_pool,
     optimize_acquisition,
 )
 from acquisition.penalty import LocalPenalty
@@ -1365,80 +1362,3 @@ def test_points_the_input_constraints_refuse_may_be_told_and_added_as_pending():
         p = opt.ask()
         assert p["a"] + p["b"] <= 1
         opt.tell(p, (p["a"] - 1) ** 2 + (p["b"] - 1) ** 2)
-
-
-# ------------------------------------------------ candidates inside tight input constraints
-UNIT6 = {f"x{i}": Real(0, 1) for i in range(6)}
-
-
-def _simplex_domain(bound: float, refill: bool = True) -> tuple[Domain, InputConstraints]:
-    """The unit 6-cube under Σx ≤ bound, as the engine's Domain describes it."""
-    space = Space(UNIT6)
-    feasible = InputConstraints(space, LinearConstraint({k: 1 for k in UNIT6}, "<=", bound))
-    domain = Domain(dim=6, sample=space.candidates, project=space.project,
-                    admits=feasible.mask, linear=feasible.system, refill=refill)
-    return domain, feasible
-
-
-def test_the_global_candidates_fill_a_tight_linear_region_to_n_admitted_rows():
-    """Σx ≤ 2 admits 2⁶/6! ≈ 8.9 % of the 6-cube: one draw of 256 leaves ~23 candidates,
-    the top-up 256, every one admitted, the same for the same seed. Fails before the
-    top-up (one draw, filtered)."""
-    domain, feasible = _simplex_domain(2.0)
-    options = AcquisitionOptimizerOptions(n_candidates=256, n_local_candidates=0)
-    pool = candidate_pool(domain, np.random.default_rng(3), np.empty((0, 6)), options)
-    assert pool.shape == (256, 6)
-    assert feasible.mask(pool).all() and np.all(pool.sum(axis=1) <= 2.0)
-    again = candidate_pool(domain, np.random.default_rng(3), np.empty((0, 6)), options)
-    np.testing.assert_array_equal(pool, again)
-    other = candidate_pool(domain, np.random.default_rng(4), np.empty((0, 6)), options)
-    assert not np.array_equal(pool, other)
-
-
-def test_the_top_up_continues_the_sequence_and_stops_at_fill_draws_times_n():
-    """Σx ≤ 1 admits 1/6! of the cube: FILL_DRAWS·256 points cannot fill it; the global
-    candidates are then every admitted row of the sequence's first FILL_DRAWS·256 points,
-    which begin with those of its first 256 (the same scramble, continued), followed by
-    the admitted perturbations."""
-    domain, feasible = _simplex_domain(1.0)
-    options = AcquisitionOptimizerOptions(n_candidates=256, n_local_candidates=64)
-    incumbents = np.full((1, 6), 0.1)
-    pool = candidate_pool(domain, np.random.default_rng(5), incumbents, options)
-    draw = domain.draw(FILL_DRAWS * 256, np.random.default_rng(5))
-    admitted = draw[feasible.mask(draw)]
-    assert 0 < len(admitted) < 256
-    np.testing.assert_array_equal(pool[: len(admitted)], admitted)
-    first = domain.draw(256, np.random.default_rng(5))
-    np.testing.assert_array_equal(first, draw[:256])
-    assert len(pool) > len(admitted) and feasible.mask(pool).all()
-
-
-def test_without_refill_the_global_candidates_are_one_draw_filtered():
-    """A domain whose admits runs user callables (refill False) draws once, as before."""
-    domain, feasible = _simplex_domain(2.0, refill=False)
-    options = AcquisitionOptimizerOptions(n_candidates=256, n_local_candidates=0)
-    pool = candidate_pool(domain, np.random.default_rng(3), np.empty((0, 6)), options)
-    draw = domain.draw(256, np.random.default_rng(3))
-    np.testing.assert_array_equal(pool, draw[feasible.mask(draw)])
-
-
-@pytest.mark.parametrize("feasible, refill", [
-    pytest.param([LinearConstraint({"x": 1, "y": 1}, "<=", 1)], True, id="linear alone"),
-    pytest.param([LinearConstraint({"x": 1, "y": 1}, "<=", 1), below_diagonal], False,
-                 id="linear and a callable"),
-    pytest.param([below_diagonal], False, id="a callable"),
-])
-def test_an_ask_tops_up_the_candidates_only_when_every_input_constraint_is_linear(
-        monkeypatch, feasible, refill):
-    seen = []
-
-    def recording(domain, rng, n):
-        seen.append(domain.refill)
-        return _global_candidates(domain, rng, n)
-
-    monkeypatch.setattr("acquisition.optimizer._global_candidates", recording)
-    opt = Optimizer(UNIT2, seed=0, n_initial=3, feasible=feasible)
-    for _ in range(4):
-        p = opt.ask()
-        opt.tell(p, (p["x"] - 1) ** 2 + (p["y"] - 1) ** 2)
-    assert seen and set(seen) == {refill}
