@@ -52,10 +52,11 @@ adapted to mixed spaces):
 
 Input constraints (`Domain.admits`, `Domain.linear`). Candidates and local
 optima the domain does not admit are dropped. Linear inequalities A x ≤ b
-replace L-BFGS-B by SLSQP (Kraft 1988) on the same batched problem, with
-the inequalities of every start stacked block-diagonally, so a local search
-can follow an active constraint to its optimum instead of stopping short
-of it as rejection alone would.
+replace L-BFGS-B by SLSQP (Kraft 1988), one problem per start
+(`_slsqp_each`: on the sum of the starts' problems SLSQP's one step length
+and dense quasi-Newton matrix couple them), so a local search can follow an
+active constraint to its optimum instead of stopping short of it as
+rejection alone would.
 """
 
 from __future__ import annotations
@@ -386,8 +387,8 @@ class AcquisitionObjective:
     acquisition: AcquisitionFunction
     surrogate: Surrogate
     penalty: Penalty | None = field(default=None)
-    # the context the batched local search (L-BFGS-B, or SLSQP under linear constraints) runs
-    # in: the engine limits BLAS to one thread there
+    # the context the local search (batched L-BFGS-B, or SLSQP per start under linear
+    # constraints) runs in: the engine limits BLAS to one thread there
     local_search_context: Callable[[], AbstractContextManager[object]] = field(
         default=contextlib.nullcontext)
 
