@@ -2017,8 +2017,23 @@ class _ReadFailsOnce:
         self.inner, self.fail_read = SQLiteStorage(path), False
         self.before: Callable[[], Any] | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # the optional members (appended_nothing)
         return getattr(self.inner, name)
+
+    # the protocol's members, defined on the class: from Python 3.12, isinstance against a
+    # runtime-checkable protocol looks them up with inspect.getattr_static, which does not
+    # call __getattr__ (a Storage of one's own must define them so too)
+    def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
+        return self.inner.create_or_attach(study, header)
+
+    def lock(self, study: str) -> Any:
+        return self.inner.lock(study)
+
+    def studies(self) -> list[str]:
+        return self.inner.studies()
+
+    def close(self) -> None:
+        self.inner.close()
 
     def read(self, study: str, offset: int = 0, limit: int | None = None) -> Any:
         if self.fail_read:
