@@ -69,7 +69,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 
 from acquisition.checks import (
     boolean,
@@ -805,6 +805,7 @@ class _RiseStop:
         self._previous: np.ndarray | None = None  # the values at the last iterate (or start)
         self._point: bytes | None = None  # the last evaluation's flat point
         self._values: np.ndarray | None = None  # and its r values
+        self.stopped_at: np.ndarray | None = None  # the iterate it stopped the search at
 
     def record(self, flat: np.ndarray, values: np.ndarray) -> None:
         self._point, self._values = flat.tobytes(), values
@@ -817,6 +818,7 @@ class _RiseStop:
         rise = float(np.max(self._values - self._previous))
         self._previous = self._values
         if rise <= self.tol:
+            self.stopped_at = flat.copy()
             raise StopIteration
 
 
@@ -868,9 +870,16 @@ def _minimize_in_context(
     `local_search_context` (the engine's one BLAS thread). Returns scipy's result."""
     memo = ValueAndGradient(negative_sum)  # jac=True's MemoizeJac, cheaper
     with objective.local_search_context():
-        return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method, bounds=bounds,
-                        constraints=constraints, callback=stop,
-                        options={"maxiter": options.maxiter, "ftol": options.ftol})
+        try:
+            return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method,
+                            bounds=bounds, constraints=constraints, callback=stop,
+                            options={"maxiter": options.maxiter, "ftol": options.ftol})
+        except StopIteration:
+            # scipy before 1.16 (the newest for Python 3.10 is 1.15) lets the StopIteration
+            # of SLSQP's callback out; from 1.16 SLSQP returns the iterate it was given
+            if stop is None or stop.stopped_at is None:
+                raise
+            return OptimizeResult(x=stop.stopped_at)
 
 
 def _start_bounds(X0: np.ndarray, free: np.ndarray,

@@ -182,6 +182,8 @@ class DaskPool:
 
     def wait_first(self, evaluations: list[DaskEvaluation]) -> set[DaskEvaluation]:
         """Wait until one of `evaluations` is done; return those done, settled."""
+        import asyncio
+
         import distributed
 
         futures = [evaluation.future for evaluation in evaluations]
@@ -193,7 +195,9 @@ class DaskPool:
                     distributed.wait(  # type: ignore[no-untyped-call]
                         futures, timeout=self.no_worker_check, return_when="FIRST_COMPLETED")
                     break
-                except TimeoutError:  # nothing ended in no_worker_check seconds
+                # nothing ended in no_worker_check seconds (asyncio's TimeoutError, which
+                # distributed raises, is the builtin one only from Python 3.11)
+                except (TimeoutError, asyncio.TimeoutError):
                     self._look_at_workers(len(futures))
         done = {evaluation for evaluation in evaluations if evaluation.done()}
         for evaluation in done:

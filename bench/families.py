@@ -79,6 +79,17 @@ def _svc_kernel(params: Mapping[str, Any]) -> Any:
 _SCALERS = ("standard", "minmax", "robust")
 
 
+def _elastic_net() -> dict[str, str]:
+    """LogisticRegression's arguments, beside l1_ratio, for an elastic net: scikit-learn 1.8
+    chooses the penalty from l1_ratio and deprecates `penalty` (a FutureWarning when given);
+    before 1.8 (the newest for Python 3.10 is 1.7) l1_ratio counts only with
+    penalty="elasticnet", and is otherwise ignored with a UserWarning (an L2 fit)."""
+    import sklearn
+
+    major, minor = (int(part) for part in sklearn.__version__.split(".")[:2])
+    return {} if (major, minor) >= (1, 8) else {"penalty": "elasticnet"}
+
+
 def _logreg(params: Mapping[str, Any]) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -87,7 +98,7 @@ def _logreg(params: Mapping[str, Any]) -> Any:
     scalers: dict[str, Callable[[], Any]] = {
         "standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
     return make_pipeline(scalers[params["scaler"]](), LogisticRegression(
-        C=params["C"], l1_ratio=params["l1_ratio"],
+        C=params["C"], l1_ratio=params["l1_ratio"], **_elastic_net(),
         class_weight=None if params["class_weight"] == "none" else "balanced",
         fit_intercept=params["intercept"] == "fit", solver="saga", max_iter=30, random_state=0,
     ))

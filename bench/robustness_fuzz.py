@@ -1406,8 +1406,10 @@ def optuna_trials(seed: int, run: Run, value: Callable[[float, np.random.Generat
     return suggested
 
 
-# Optuna's own: a tell of NaN marks the trial FAIL (`optuna.study._tell`)
-OPTUNA_WARNINGS = (("The value nan is not acceptable", "optuna"),)
+# Optuna's own: a tell of NaN marks the trial FAIL (`optuna.study._tell`); from Python 3.12
+# Optuna attributes its warnings to the first frame outside its package (`skip_file_prefixes`
+# in optuna._warnings.optuna_warn), so no module is named: the message is Optuna's alone
+OPTUNA_WARNINGS = (("The value nan is not acceptable", ""),)
 
 
 def _optuna(value: Callable[[float, np.random.Generator, int], float]) -> Scenario:
