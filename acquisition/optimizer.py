@@ -68,7 +68,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 
 from acquisition.checks import (
     boolean,
@@ -804,6 +804,7 @@ class _RiseStop:
         self._previous: np.ndarray | None = None  # the values at the last iterate (or start)
         self._point: bytes | None = None  # the last evaluation's flat point
         self._values: np.ndarray | None = None  # and its r values
+        self.stopped_at: np.ndarray | None = None  # the iterate the rule stopped at
 
     def record(self, flat: np.ndarray, values: np.ndarray) -> None:
         self._point, self._values = flat.tobytes(), values
@@ -816,6 +817,7 @@ class _RiseStop:
         rise = float(np.max(self._values - self._previous))
         self._previous = self._values
         if rise <= self.tol:
+            self.stopped_at = flat.copy()
             raise StopIteration
 
 
@@ -867,9 +869,16 @@ def _minimize_in_context(
     `local_search_context` (the engine's one BLAS thread). Returns scipy's result."""
     memo = ValueAndGradient(negative_sum)  # jac=True's MemoizeJac, cheaper
     with objective.local_search_context():
-        return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method, bounds=bounds,
-                        constraints=constraints, callback=stop,
-                        options={"maxiter": options.maxiter, "ftol": options.ftol})
+        try:
+            return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method,
+                            bounds=bounds, constraints=constraints, callback=stop,
+                            options={"maxiter": options.maxiter, "ftol": options.ftol})
+        except StopIteration:
+            # an older scipy's SLSQP (1.11's) lets the callback's StopIteration out, where a
+            # newer one (1.17's) returns the iterate it stopped at: the same result
+            if stop is None or stop.stopped_at is None:
+                raise
+            return OptimizeResult(x=stop.stopped_at)
 
 
 def _start_bounds(X0: np.ndarray, free: np.ndarray,
