@@ -51,16 +51,21 @@ def check_fields(instance: Any) -> None:
 # ------------------------------------------------------------------ scalars
 # numpy scalars whose value a Python int, float, bool, str or bytes holds exactly
 _EXACT_SCALARS = (np.integer, np.float64, np.bool_, np.str_, np.bytes_)
+# the shorter floats, written as numpy ≥ 2's repr writes them (numpy 1.x's is the bare number)
+_SHORT_FLOATS = (np.float16, np.float32)
 
 
 def shown(value: Any) -> str:
     """`value` as a message shows it: its repr, with a numpy scalar that a Python scalar
     holds exactly written as that scalar (numpy ≥ 2 writes ``np.float64(2.0)`` for what a
-    user reads as 2.0). A shorter float keeps numpy's repr, ``np.float32(0.4)``: as a Python
-    float it is 0.4000000059604645, which names neither what was given nor its type. A
-    plain list or tuple shows its items so."""
+    user reads as 2.0). A shorter float is written as numpy ≥ 2's repr writes it,
+    ``np.float32(0.4)``, under numpy 1.x too: as a Python float it is 0.4000000059604645,
+    which names neither what was given nor its type. A plain list or tuple shows its items
+    so."""
     if isinstance(value, _EXACT_SCALARS):
         return repr(value.item())
+    if isinstance(value, _SHORT_FLOATS):
+        return f"np.{type(value).__name__}({value!s})"
     if type(value) in (list, tuple):  # an objective's (value, constraints), a list of values
         items = ", ".join(shown(item) for item in value)
         if type(value) is list:

@@ -16,11 +16,14 @@ default; the card and fingerprint list the settings only when set; `bench.overhe
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from scipy.optimize import Bounds, minimize
 
+import acquisition.optimizer as optimizer_module
 from acquisition.functions import LogExpectedImprovement
 from acquisition.memo import lbfgsb
 from acquisition.optimizer import (
@@ -134,6 +137,44 @@ def test_under_linear_constraints_slsqp_stops_early_inside_them() -> None:
     assert np.all(stopped @ A.T <= b + 1e-9)
     objective = _objective(60, 4)
     assert np.all(objective.values(stopped) >= objective.values(X0))
+
+
+class _Escaped(Exception):
+    """The callback's StopIteration, carried past scipy's own handling of it."""
+
+
+def _letting_stop_iteration_out(escaped: list[bool]) -> Any:
+    """scipy's `minimize` as scipy 1.11 runs SLSQP: the callback's StopIteration ends the
+    call by propagating out of it (a newer scipy returns the iterate it stopped at); each
+    escape appends to `escaped`."""
+
+    def run(*args: Any, callback: Any = None, **kwargs: Any) -> Any:
+        def carried(x: np.ndarray) -> None:
+            try:
+                callback(x)
+            except StopIteration as stop:
+                raise _Escaped from stop
+
+        try:
+            return minimize(*args, callback=None if callback is None else carried, **kwargs)
+        except _Escaped:
+            escaped.append(True)
+            raise StopIteration from None
+
+    return run
+
+
+def test_slsqp_stops_at_the_same_iterate_where_scipy_lets_stop_iteration_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    A, b = np.array([[1.0, 1.0, 0.0, 0.0, 0.0, 0.0]]), np.array([0.9])
+    X0 = _starts(_objective(60, 4), 12, np.array([0.45, 0.45, 1, 1, 1, 1]))
+    options = AcquisitionOptimizerOptions(polish_rise_tol=1e-2)
+    returned = _local_search(_objective(60, 4), _domain((A, b)), X0, options)
+    escaped: list[bool] = []
+    monkeypatch.setattr(optimizer_module, "minimize", _letting_stop_iteration_out(escaped))
+    raised = _local_search(_objective(60, 4), _domain((A, b)), X0, options)
+    assert escaped  # the rule stopped the search, and its StopIteration left scipy's call
+    assert_array_equal(raised, returned)
 
 
 def _fit_problem() -> tuple[np.ndarray, np.ndarray, HyperparameterPriors, list[np.ndarray]]:
