@@ -2693,3 +2693,23 @@ def test_hostile_study_names_keys_and_values_are_stored_as_data(location: tuple[
             other.close()
     finally:
         storage.close()
+
+
+def test_a_storage_that_is_not_one_is_refused_naming_what_it_must_define() -> None:
+    """An object that is neither a URL, a path nor a Storage (a wrapper forwarding the methods
+    through __getattr__ is none from Python 3.12) is refused with what a Storage is (the
+    message said 'a URL string or a path' only)."""
+
+    class Forwarding:  # the methods reached through __getattr__, none defined on the class
+        def __init__(self, inner: object) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._inner, name)
+
+    with pytest.raises(TypeError, match=r"must be a URL string, a path or a "
+                                        r"bayesopt\.storage\.Storage, whose methods its class"):
+        Optimizer({"x": Real(0, 1)}, storage=object(), study="s")
+    if sys.version_info >= (3, 12):
+        with pytest.raises(TypeError, match=r"__getattr__ forwards"):
+            Optimizer({"x": Real(0, 1)}, storage=Forwarding(object()), study="s")

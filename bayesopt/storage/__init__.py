@@ -74,7 +74,11 @@ class LockWaitWarning(UserWarning):
 @runtime_checkable
 class Storage(Protocol):
     """An append-only log of JSON events per study. Events of a study are numbered
-    0, 1, 2, ... gaplessly in append order."""
+    0, 1, 2, ... gaplessly in append order.
+
+    An object is one when its class defines these methods (`isinstance` checks them): from
+    Python 3.12 a wrapper that forwards them through ``__getattr__`` is not one — define
+    each method on the wrapper's class."""
 
     def create_or_attach(self, study: str, header: dict[str, Any]) -> dict[str, Any]:
         """If `study` does not exist, store `header` (a JSON object) and return it;
@@ -268,7 +272,9 @@ def open_storage(url: str | os.PathLike[str], *, create: bool = True) -> Storage
         `url` is not a string or path.
     """
     if not isinstance(url, (str, os.PathLike)):
-        raise TypeError(f"storage={url!r} must be a URL string or a path")
+        raise TypeError(f"storage={url!r} must be a URL string, a path or a "
+                        "bayesopt.storage.Storage, whose methods its class defines (from "
+                        "Python 3.12 isinstance does not see methods that __getattr__ forwards)")
     text = os.fspath(url)
     if not isinstance(text, str) or not text:
         raise ValueError(f"storage={url!r} must be a non-empty URL or path")
