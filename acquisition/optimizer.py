@@ -771,7 +771,7 @@ def _local_search(
             return X0
         if domain.linear is not None:
             return _slsqp_each(objective, X0, free, domain, domain.linear, options)
-        stop = None if options.polish_rise_tol is None else _RiseStop(options.polish_rise_tol)
+        stop = rise_stop(options)
         negative_sum = _negated_sum(objective, X0.shape, free, stop)
         bounds = _start_bounds(X0, free, domain)
         return _batched_lbfgsb(objective, negative_sum, X0, bounds, options, stop)
@@ -820,6 +820,12 @@ class _RiseStop:
         if rise <= self.tol:
             self.stopped_at = flat.copy()
             raise StopIteration
+
+
+def rise_stop(options: AcquisitionOptimizerOptions) -> _RiseStop | None:
+    """A fresh `_RiseStop` for one local search under `options.polish_rise_tol`; None
+    when the rule is off."""
+    return None if options.polish_rise_tol is None else _RiseStop(options.polish_rise_tol)
 
 
 def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
@@ -907,8 +913,7 @@ def _slsqp_each(
     variables also cost r·O(f³) per iteration of SLSQP's least-squares subproblem, against
     O((r·f)³) (measured: bench/results/linear_ask_cost.md)."""
     rows = [_batched_slsqp(objective, X0[i : i + 1], free, domain, linear, options,
-                           None if options.polish_rise_tol is None
-                           else _RiseStop(options.polish_rise_tol))
+                           rise_stop(options))
             for i in range(X0.shape[0])]
     return np.concatenate(rows) if rows else X0
 

@@ -216,8 +216,8 @@ class _Interval(Dimension):
         a, b = self._span
         if not b > a:
             raise ValueError(f"{_label(self.name)}: [{shown(self.low)}, {shown(self.high)}] is "
-                             "too narrow "
-                             f"to encode in float64{' on a log scale' if self.log else ''}: "
+                             "too narrow to encode in float64"
+                             f"{' on a log scale' if self.log else ''}: "
                              "its ends are one number there; widen it, or drop the dimension")
 
     def _check_step(self) -> None:
@@ -636,9 +636,9 @@ class Integer(_Interval):
             if abs(int(value)) > _EXACT_INTEGERS:
                 raise ValueError(
                     f"{_label(self.name)}: {key}={shown(value)} is beyond 2**53, where float64 "
-                    "(the "
-                    "encoding's numbers) no longer holds every integer, so asks and tells would "
-                    "not round-trip; give bounds within ±2**53 (e.g. an index into your values)")
+                    "(the encoding's numbers) no longer holds every integer, so asks and tells "
+                    "would not round-trip; give bounds within ±2**53 (e.g. an index into your "
+                    "values)")
         if self.low > self.high:
             raise ValueError(f"{_label(self.name)}: low={shown(self.low)} must be <= "
                              f"high={shown(self.high)}")

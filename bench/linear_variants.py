@@ -70,10 +70,8 @@ def _batched() -> Iterator[None]:
     """All starts in one SLSQP problem (`_batched_slsqp` on X0 whole) inside the block."""
     def batched(objective: Any, X0: np.ndarray, free: np.ndarray, domain: Any, linear: Any,
                 options: AcquisitionOptimizerOptions) -> np.ndarray:
-        stop = (None if options.polish_rise_tol is None
-                else acquisition.optimizer._RiseStop(options.polish_rise_tol))
         return acquisition.optimizer._batched_slsqp(objective, X0, free, domain, linear,
-                                                    options, stop)
+                                                    options, acquisition.optimizer.rise_stop(options))
 
     with _patched(acquisition.optimizer, "_slsqp_each", batched):
         yield
