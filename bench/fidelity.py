@@ -6,6 +6,8 @@
     python -m bench.fidelity variants --seeds 0-3       which GP: the data and the budget kernel
     python -m bench.fidelity paired --before budget-input --after stationary+basis --seeds 0-19
                                                         two variants seed by seed
+    python -m bench.fidelity peers --seeds 0-19         bayesopt with a Fidelity against
+                                                        other optimizers, seed by seed
 
 Problems (`PROBLEMS`), each a minimization over a configuration and a budget
 b ∈ [1, R] with R = 27 and η = 3:
@@ -30,7 +32,12 @@ minus the best full-budget value any run found (learning curves).
 Optimizers: bayesopt with a `Fidelity` (asynchronous Hyperband, GP-chosen
 configurations), bayesopt training every configuration to R, Hyperband with
 random sampling (Li et al., JMLR 2018, Alg. 1), Optuna's TPE with its
-HyperbandPruner (one report per epoch).
+HyperbandPruner (one report per epoch), DEHB and SMAC3's MultiFidelityFacade
+(both with Hyperband's brackets from 1 to R, η = 3, through their ask/tell
+interfaces). DEHB requires numpy < 2, so those two run in a venv of their own
+(`pip install -e ".[bench-mf]"`):
+
+    python -m bench.fidelity run --optimizers dehb,smac-hyperband --seeds 0-9
 """
 
 from __future__ import annotations
@@ -289,11 +296,84 @@ def _optuna_hyperband(problem: MFProblem, seed: int, ledger: Ledger) -> None:
         study.tell(trial, None if state else value, state=state)
 
 
+def _configspace(problem: MFProblem, seed: int) -> Any:
+    """The problem's space as a ConfigSpace (DEHB's and SMAC's), seeded: the same bounds,
+    log scales and choices."""
+    from ConfigSpace import Categorical as CSCategorical
+    from ConfigSpace import ConfigurationSpace, Float
+    from ConfigSpace import Integer as CSInteger
+
+    space = ConfigurationSpace(seed=seed)
+    for name, dim in problem.space.items():
+        if isinstance(dim, Real):
+            space.add(Float(name, (dim.low, dim.high), log=dim.log))
+        elif isinstance(dim, Integer):
+            space.add(CSInteger(name, (dim.low, dim.high), log=dim.log))
+        elif isinstance(dim, Categorical):
+            space.add(CSCategorical(name, list(dim.choices)))
+        else:
+            raise TypeError(f"{problem.name}: dimension {name!r} ({dim!r}) has no ConfigSpace twin")
+    return space
+
+
+def _budget(value: float) -> int:
+    """A peer's budget (a float) as the epochs it names: one of Hyperband's rungs."""
+    budget = round(value)
+    if not math.isclose(value, budget, rel_tol=1e-9) or not 1 <= budget <= R:
+        raise ValueError(f"budget {value!r} is not an epoch count in [1, {R}]")
+    return budget
+
+
+def _dehb(problem: MFProblem, seed: int, ledger: Ledger) -> None:
+    """DEHB (Awad, Mallik & Hutter, IJCAI 2021: differential evolution inside Hyperband's
+    brackets), through its ask/tell interface, one worker."""
+    import tempfile
+
+    from dehb import DEHB
+
+    space = _configspace(problem, seed)
+    with tempfile.TemporaryDirectory() as output:
+        dehb = DEHB(cs=space, dimensions=len(problem.space), min_fidelity=1, max_fidelity=R,
+                    eta=ETA, n_workers=1, output_path=output, seed=seed, log_level="ERROR")
+        while not ledger.done:
+            job = dehb.ask()
+            budget = _budget(job["fidelity"])
+            value = ledger.run(dict(job["config"]), budget)
+            dehb.tell(job, {"fitness": value, "cost": budget})
+
+
+def _smac_hyperband(problem: MFProblem, seed: int, ledger: Ledger) -> None:
+    """SMAC3's MultiFidelityFacade (a random forest proposing Hyperband's configurations,
+    BOHB's scheme with SMAC's model; Lindauer et al., JMLR 2022), Hyperband with η = 3,
+    its incumbent judged at the highest budget, through ask/tell."""
+    import logging
+    import tempfile
+
+    from smac import MultiFidelityFacade, Scenario
+    from smac.intensifier.hyperband import Hyperband
+    from smac.runhistory.dataclasses import TrialValue
+
+    space = _configspace(problem, seed)
+    with tempfile.TemporaryDirectory() as output:
+        scenario = Scenario(space, deterministic=True, n_trials=100 * N_FULL * R, min_budget=1,
+                            max_budget=R, seed=seed, output_directory=Path(output))
+        intensifier = Hyperband(scenario, eta=ETA, incumbent_selection="highest_budget")
+        smac = MultiFidelityFacade(scenario, lambda config, seed=0, budget=R: 0.0,
+                                   intensifier=intensifier, overwrite=True,
+                                   logging_level=logging.ERROR)
+        while not ledger.done:
+            info = smac.ask()
+            value = ledger.run(dict(info.config), _budget(info.budget))
+            smac.tell(info, TrialValue(cost=value))
+
+
 OPTIMIZERS: dict[str, Callable[[MFProblem, int, Ledger], None]] = {
     "bayesopt-fidelity": _bayesopt_fidelity,
     "bayesopt-full": _bayesopt_full,
     "hyperband-random": _hyperband_random,
     "optuna-tpe-hyperband": _optuna_hyperband,
+    "dehb": _dehb,
+    "smac-hyperband": _smac_hyperband,
 }
 
 
@@ -543,6 +623,35 @@ def paired(problems: list[str], seeds: list[int], before: str, after: str) -> st
     return "\n".join(lines) + "\n"
 
 
+def peers(problems: list[str], seeds: list[int], optimizers: list[str]) -> str:
+    """bayesopt with a Fidelity (the `budget-input` variant's runs: the default's options,
+    equal to its records where both exist) against other optimizers' records (`RUNS`),
+    seed by seed, per problem: each one's median final regret (the report's reference) and
+    the seeds where bayesopt with a Fidelity is better / worse / tied, with the two-sided
+    sign test on the unequal pairs (binomial, p = ½)."""
+    records = _load()
+    lines = ["| problem | bayesopt-fidelity | " + " | ".join(optimizers) + " | "
+             + " | ".join(f"better / worse / tie vs {o}" for o in optimizers) + " |",
+             "|---|" + "---:|" * (len(optimizers) + 1) + "---|" * len(optimizers)]
+    for name in problems:
+        ref = _reference(_complete(records), name)
+        ours = _finals(_variant_runs("budget-input", name, seeds), ref)
+        medians, counts = [], []
+        for optimizer in optimizers:
+            runs = {r["seed"]: r for r in records
+                    if r["problem"] == name and r["optimizer"] == optimizer and r["seed"] in seeds}
+            missing = sorted(set(seeds) - set(runs))
+            if missing:
+                raise ValueError(f"{optimizer} has no record of {name} for seeds {missing}")
+            theirs = _finals([runs[s] for s in seeds], ref)
+            better, worse = int(np.sum(ours < theirs)), int(np.sum(ours > theirs))
+            p = binomtest(better, better + worse).pvalue if better + worse else 1.0
+            medians.append(f"{np.median(theirs):.3g}")
+            counts.append(f"{better} / {worse} / {len(seeds) - better - worse} (p = {p:.2g})")
+        lines.append(f"| {name} | {np.median(ours):.3g} | " + " | ".join(medians + counts) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.fidelity")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -557,6 +666,10 @@ def main() -> None:
     pairs.add_argument("--seeds", default="0-19")
     pairs.add_argument("--before", default="budget-input", choices=list(VARIANTS))
     pairs.add_argument("--after", default="stationary+basis", choices=list(VARIANTS))
+    against = sub.add_parser("peers")
+    against.add_argument("--problems", default="sgd_digits,mlp_digits,hgb_cancer")
+    against.add_argument("--seeds", default="0-19")
+    against.add_argument("--optimizers", default="bayesopt-full,dehb,smac-hyperband")
     chooser = sub.add_parser("variants")
     chooser.add_argument("--problems", default=",".join(PROBLEMS))
     chooser.add_argument("--seeds", default="0-3")
@@ -569,6 +682,9 @@ def main() -> None:
         print(report(), end="")
     elif args.command == "paired":
         print(paired(args.problems.split(","), _seeds(args.seeds), args.before, args.after),
+              end="")
+    elif args.command == "peers":
+        print(peers(args.problems.split(","), _seeds(args.seeds), args.optimizers.split(",")),
               end="")
     elif args.command == "variants":
         labels = None if args.variants is None else args.variants.split(",")

@@ -56,3 +56,32 @@ def test_paired_compares_two_variants_seed_by_seed() -> None:
     line = paired(["hgb_cancer"], list(range(10)), "budget-input", "budget-input").splitlines()[2]
     assert line.startswith("| hgb_cancer | 0.00877 | 0.00877 | 0 / 0 / 10 | [")
     assert line.endswith("| yes | 1.00 | [+0, +0] | yes | 1 | 0.40 | 0.40 |") and "- hgb_cancer: 0.40" in report()
+
+
+def test_a_peers_budget_is_read_as_one_of_the_rungs_epochs() -> None:
+    """DEHB and SMAC give budgets as floats (27 / 3**k); the runners train that many
+    epochs, and a budget that names no epoch count in [1, R] raises instead of being
+    rounded into one."""
+    import pytest
+
+    from bench.fidelity import ETA, R, _budget
+
+    assert [_budget(R / ETA**k) for k in range(4)] == [27, 9, 3, 1]
+    assert _budget(2.9999999999999996) == 3
+    for bad in (2.5, 0.0, 28.0, 81.0):
+        with pytest.raises(ValueError, match="not an epoch count"):
+            _budget(bad)
+
+
+def test_peers_compares_bayesopt_with_a_fidelity_seed_by_seed() -> None:
+    """Against its own records (seeds 0–9, the same traces as the budget-input runs) every
+    seed ties and the medians are equal; a seed an optimizer never ran is named."""
+    import pytest
+
+    from bench.fidelity import peers
+
+    row = peers(["hgb_cancer"], list(range(10)), ["bayesopt-fidelity"]).splitlines()[2]
+    assert row == "| hgb_cancer | 0.00877 | 0.00877 | 0 / 0 / 10 (p = 1) |"
+    with pytest.raises(ValueError,
+                       match=r"hyperband-random has no record of hgb_cancer for seeds \[19\]"):
+        peers(["hgb_cancer"], [0, 19], ["hyperband-random"])
