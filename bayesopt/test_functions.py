@@ -510,7 +510,7 @@ class Michalewicz(TestFunction):
         if dim not in _MICHALEWICZ_OPTIMAL_VALUE:
             raise ValueError(
                 f"dim must be one of {sorted(_MICHALEWICZ_OPTIMAL_VALUE)} for Michalewicz, "
-                f"got {shown(dim)}"
+                f"got {dim!r}"
             )
         self.dim = dim
         self.name = f"michalewicz{self.dim}"
