@@ -60,8 +60,8 @@ def shown(value: Any) -> str:
     holds exactly written as that scalar (numpy ≥ 2 writes ``np.float64(2.0)`` for what a
     user reads as 2.0). A shorter float is written as numpy ≥ 2's repr writes it,
     ``np.float32(0.4)``, under numpy 1.x too: as a Python float it is 0.4000000059604645,
-    which names neither what was given nor its type. A plain list or tuple shows its items
-    so."""
+    which names neither what was given nor its type. A plain list, tuple or dict shows its
+    items so (a dict its keys and values)."""
     if isinstance(value, _EXACT_SCALARS):
         return repr(value.item())
     if isinstance(value, _SHORT_FLOATS):
@@ -71,6 +71,8 @@ def shown(value: Any) -> str:
         if type(value) is list:
             return f"[{items}]"
         return f"({items}{',' if len(value) == 1 else ''})"
+    if type(value) is dict:  # a point's params
+        return "{" + ", ".join(f"{shown(key)}: {shown(item)}" for key, item in value.items()) + "}"
     return repr(value)
 
 
@@ -166,7 +168,7 @@ def instance(cls: type) -> Check:
     """An instance of `cls` (a nested options dataclass, checked by its own constructor)."""
     def check(key: str, value: Any) -> Any:
         if not isinstance(value, cls):
-            raise TypeError(f"{key}={value!r} must be a {cls.__name__}")
+            raise TypeError(f"{key}={shown(value)} must be a {cls.__name__}")
         return value
     return check
 
@@ -175,9 +177,9 @@ def reals(item: Check, *, length: int | None = None) -> Check:
     """A non-empty tuple (of `length` items, if given) each of which `item` accepts."""
     def check(key: str, value: Any) -> tuple[Any, ...]:
         if not isinstance(value, tuple):
-            raise TypeError(f"{key}={value!r} must be a tuple")
+            raise TypeError(f"{key}={shown(value)} must be a tuple")
         if not value or (length is not None and len(value) != length):
-            raise ValueError(f"{key}={value!r} must have {length or 'at least one'} item(s)")
+            raise ValueError(f"{key}={shown(value)} must have {length or 'at least one'} item(s)")
         return tuple(item(f"{key}[{i}]", v) for i, v in enumerate(value))
     return check
 
@@ -189,6 +191,6 @@ def interval(low: float = 0.0) -> Check:
     def check(key: str, value: Any) -> tuple[Any, ...]:
         a, b = pair(key, value)
         if not a <= b:
-            raise ValueError(f"{key}={value!r} must satisfy low <= high")
+            raise ValueError(f"{key}={shown(value)} must satisfy low <= high")
         return (a, b)
     return check

@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike
 from scipy.special import erfcx, log_ndtr, ndtr
 
 from acquisition import logei_loops
+from acquisition.checks import shown
 
 __all__ = [
     "AcquisitionFunction",
@@ -243,7 +244,8 @@ def as_mean_std(mean: ArrayLike, std: ArrayLike) -> tuple[np.ndarray, np.ndarray
 def _finite_real(name: str, value: object) -> float:
     """Return ``value`` as a float; TypeError unless real, ValueError unless finite."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be a real number, got {shown(value)} ({type(value).__name__})")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {name}={value}")
@@ -460,7 +462,8 @@ def gp_ucb_beta(t: int, dim: int, delta: float = 0.1) -> float:
     """
     for name, value in (("t", t), ("dim", dim)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+            raise TypeError(
+                f"{name} must be an integer, got {shown(value)} ({type(value).__name__})")
         if value < 1:
             raise ValueError(f"{name} must be >= 1, got {name}={value}")
     delta = _finite_real("delta", delta)

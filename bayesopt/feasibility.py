@@ -64,7 +64,7 @@ from typing import Any, TypeAlias, cast
 import numpy as np
 
 from bayesopt.space import Categorical, Integer, Real, Space
-from bayesopt.validation import check_real
+from bayesopt.validation import check_real, shown
 
 __all__ = ["FeasibleArgument", "InfeasibleSpaceError", "InputConstraints", "LinearConstraint",
            "UnavailableCallable", "check_recorded", "recorded_constraints"]
@@ -103,7 +103,7 @@ class LinearConstraint:
 
     def __post_init__(self) -> None:
         if not isinstance(self.coefficients, Mapping) or not self.coefficients:
-            raise TypeError(f"coefficients={self.coefficients!r} must be a non-empty dict "
+            raise TypeError(f"coefficients={shown(self.coefficients)} must be a non-empty dict "
                             "{dimension name: number}")
         for name, value in self.coefficients.items():
             if not isinstance(name, str):
@@ -260,7 +260,7 @@ class InputConstraints:
                              f"called with params={dict(params)!r}")
             raise
         if not isinstance(verdict, (bool, np.bool_)):
-            raise TypeError(f"feasible callable {function!r} returned {verdict!r} for "
+            raise TypeError(f"feasible callable {function!r} returned {shown(verdict)} for "
                             f"{dict(params)!r}; it must return True or False")
         return bool(verdict)
 

@@ -587,7 +587,7 @@ class WarmStart:
         """Check ``x0`` and ``y0``; raise naming the bad entry."""
         if x0 is None:
             if y0 is not None:
-                raise ValueError(f"y0={y0!r} was given without x0")
+                raise ValueError(f"y0={shown(y0)} was given without x0")
             return cls()
         points = _warm_points(x0, space)
         if y0 is None:
@@ -642,7 +642,7 @@ def _as_named(values: Any, space: Space) -> str:
         values = [values]
     if len(values) != len(names) or space.conditional:
         return ""
-    return f" (scikit-optimize's list of values is {dict(zip(names, values))!r} here)"
+    return f" (scikit-optimize's list of values is {shown(dict(zip(names, values)))} here)"
 
 
 def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
@@ -653,13 +653,13 @@ def _warm_points(x0: Points, space: Space) -> tuple[dict[str, Any], ...]:
     elif isinstance(x0, Sequence) and not isinstance(x0, (str, bytes)):
         items = list(x0)
     else:
-        raise TypeError(f"x0={x0!r} must be a dict or a list of dicts")
+        raise TypeError(f"x0={shown(x0)} must be a dict or a list of dicts")
     points = []
     for i, point in enumerate(items):
         if not isinstance(point, Mapping):
             whole = "" if any(isinstance(item, (Sequence, Mapping)) and not isinstance(
                 item, str) for item in items) else _as_named(items, space)  # one flat point
-            raise TypeError(f"x0[{i}]={point!r} must be a dict of parameters"
+            raise TypeError(f"x0[{i}]={shown(point)} must be a dict of parameters"
                             + (_as_named(point, space) or whole))
         try:
             points.append(space.validate(point))
@@ -677,7 +677,7 @@ def _warm_values(y0: Values, n_points: int, single: bool) -> tuple[float, ...]:
     elif single:
         values = [y0]
     else:
-        raise TypeError(f"y0={y0!r} must be a list of {n_points} numbers, one per point of x0")
+        raise TypeError(f"y0={shown(y0)} must be a list of {n_points} numbers, one per point of x0")
     if len(values) != n_points:
         raise ValueError(f"y0 has {len(values)} value(s) for the {n_points} point(s) of x0")
     out = []
@@ -769,7 +769,7 @@ def _check_resumed_constraints(opt: Optimizer, given: Any,
     recorded = recorded_n_constraints(opt.n_constraints, opt.history)
     if (given or None) != recorded:
         raise ValueError(
-            f"n_constraints={given!r}, but journal {str(journal)!r} was recorded with "
+            f"n_constraints={shown(given)}, but journal {str(journal)!r} was recorded with "
             f"n_constraints={recorded!r}: pass n_constraints={recorded!r} (and an objective "
             "returning that many constraint values) to resume it, or use a new journal file")
 

@@ -126,6 +126,7 @@ from bayesopt.validation import (
     check_value,
     key_names,
     reported_curve,
+    shown,
     unknown_keywords,
 )
 from kernels.threads import check_threads, numeric_threads, single_threaded, thread_count
@@ -1561,7 +1562,7 @@ class Optimizer:
                 point = self._own_runs("report", [canonical], now, runs, batch=False)[0]
                 last = self._state.pruning.last_step.get(run_key(self.space, point))
                 if last is not None and steps[0] <= last:
-                    raise ValueError(f"report: step={given[0]!r} must be after the last "
+                    raise ValueError(f"report: step={shown(given[0])} must be after the last "
                                      f"reported step {last!r} of this point (a run a "
                                      "resumed journal or study keeps pending keeps the "
                                      "reports its interrupted attempt recorded: report the "
@@ -1903,13 +1904,13 @@ def _check_runs(run: Any, n_points: int, *, batch: bool) -> tuple[int, ...] | No
     if not batch:
         return (check_count("run", run),)
     if isinstance(run, (str, bytes, Mapping)) or not isinstance(run, (Sequence, np.ndarray)):
-        raise TypeError(f"run={run!r}: a list of {n_points} params takes a list of "
+        raise TypeError(f"run={shown(run)}: a list of {n_points} params takes a list of "
                         f"{n_points} run ids")
     ids = tuple(check_count(f"run[{i}]", r) for i, r in enumerate(run))
     if len(ids) != n_points:
-        raise ValueError(f"run={run!r}: {len(ids)} run id(s) for {n_points} params")
+        raise ValueError(f"run={shown(run)}: {len(ids)} run id(s) for {n_points} params")
     if len(set(ids)) != len(ids):
-        raise ValueError(f"run={run!r} names a run twice")
+        raise ValueError(f"run={shown(run)} names a run twice")
     return ids
 
 
@@ -1923,9 +1924,9 @@ def _check_within_budget(space: Space, asked: Mapping[str, Any], step: Number) -
     budget = asked[fidelity.name]  # type: ignore[index]
     if step > budget + MATCH_RTOL * abs(budget):
         raise ValueError(
-            f"report: step={step!r} is beyond the budget {fidelity.name}={budget!r} this point "
-            f"was asked with (by more than {MATCH_RTOL:.1%}); train it for {budget!r} at most "
-            "(steps count the budget's units) and tell its value there")
+            f"report: step={shown(step)} is beyond the budget {fidelity.name}={budget!r} this "
+            f"point was asked with (by more than {MATCH_RTOL:.1%}); train it for {budget!r} at "
+            "most (steps count the budget's units) and tell its value there")
 
 
 def _accepted_on_resume(space: Space, options: OptimizerOptions) -> OptimizerOptions:
@@ -2001,5 +2002,5 @@ def _error_messages(error: Error | Sequence[Error], n_points: int) -> list[str |
         raise ValueError(f"got {len(errors)} errors for {n_points} failed point(s)")
     for item in errors:
         if not (item is None or isinstance(item, (str, BaseException))):
-            raise TypeError(f"error must be a string, an exception or None, got {item!r}")
+            raise TypeError(f"error must be a string, an exception or None, got {shown(item)}")
     return [item if item is None or isinstance(item, str) else repr(item) for item in errors]

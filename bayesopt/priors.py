@@ -52,6 +52,8 @@ from typing import cast
 import numpy as np
 from scipy import special
 
+from acquisition.checks import shown
+
 
 @dataclass(frozen=True)
 class LogNormalPrior:
@@ -110,7 +112,7 @@ class PowerGammaPrior:
                   "inverse_rate": self.inverse_rate}
         for key, value in values.items():
             if not math.isfinite(value):
-                raise ValueError(f"prior needs finite parameters, got {key}={value!r}")
+                raise ValueError(f"prior needs finite parameters, got {key}={shown(value)}")
         if self.power == 0 or self.shape <= 0 or self.rate <= 0 or self.inverse_rate < 0:
             raise ValueError(f"prior needs power != 0, shape > 0, rate > 0, inverse_rate >= 0, "
                              f"got {values}")
@@ -135,8 +137,8 @@ class PowerGammaPrior:
         """argmax over u of `log_density`: β·q² − (α − 1 + J)·q − γ = 0 at q > 0."""
         a = self.exponent
         if a <= 0 and self.inverse_rate == 0:  # the density falls from q = 0: no interior mode
-            raise ValueError(f"prior with shape={self.shape!r}, inverse_rate=0 and "
-                             f"jacobian={self.jacobian!r} has no mode at q > 0")
+            raise ValueError(f"prior with shape={shown(self.shape)}, inverse_rate=0 and "
+                             f"jacobian={shown(self.jacobian)} has no mode at q > 0")
         q = (a + math.sqrt(a * a + 4.0 * self.rate * self.inverse_rate)) / (2.0 * self.rate)
         return math.log(q) / self.power
 

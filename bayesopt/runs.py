@@ -40,7 +40,7 @@ import numpy as np
 
 from acquisition.checks import is_real
 from bayesopt.parallel import AttachedObjective
-from bayesopt.validation import as_array, reported_curve
+from bayesopt.validation import as_array, reported_curve, shown
 
 if TYPE_CHECKING:
     from bayesopt.optimizer import Optimizer
@@ -132,7 +132,7 @@ class Run:
         if not isinstance(as_array(step), (list, tuple, np.ndarray)):
             for key, number in (("step", step), ("value", value)):
                 if not is_real(number):
-                    raise TypeError(f"run.report: {key}={number!r} must be a number")
+                    raise TypeError(f"run.report: {key}={shown(number)} must be a number")
         steps, values, _ = reported_curve(step, value)
         return self._reports.report_curve(steps, values)
 

@@ -19,7 +19,7 @@ from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
 from bayesopt.propose import ACQUISITION_KINDS
 from bayesopt.space import Space
-from bayesopt.validation import check_choice, check_count, check_real
+from bayesopt.validation import check_choice, check_count, check_real, shown
 from kernels import KERNEL_KINDS
 
 __all__ = ["ACQUISITIONS", "CONSTRAINED_ACQUISITIONS", "check_cost_budget", "check_cost_design",
@@ -166,7 +166,7 @@ def check_cost_budget(acquisition: str, cost_budget: Any) -> float | None:
     if cost_budget is None:
         return None
     if not ACQUISITION_KINDS[acquisition].per_cost:
-        raise ValueError(f"cost_budget={cost_budget!r} sets the cost cooling of "
+        raise ValueError(f"cost_budget={shown(cost_budget)} sets the cost cooling of "
                          f"acquisition='logei_per_cost' and would be unused with {acquisition!r}"
                          " (minimize(..., max_cost=) stops any run at a total cost)")
     return check_real("cost_budget", cost_budget, low=0.0, low_open=True)

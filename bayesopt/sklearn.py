@@ -52,7 +52,7 @@ from bayesopt.optimizer import ACQUISITIONS, Optimizer
 from bayesopt.propose import admitted_count
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space, tuple_dimension
-from bayesopt.validation import PEER_NAMES, keyword_only, unknown_keywords
+from bayesopt.validation import PEER_NAMES, keyword_only, shown, unknown_keywords
 
 __all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
 
@@ -542,7 +542,7 @@ def _search_space(search_spaces: Mapping[str, Any]) -> Space:
             dimensions[name] = _distribution_dimension(name, spec)
         else:
             raise TypeError(
-                f"search_spaces[{name!r}] = {spec!r} must be a Real, Integer or Categorical "
+                f"search_spaces[{name!r}] = {shown(spec)} must be a Real, Integer or Categorical "
                 f"dimension, or a list of values{_tuple_hint(spec)}"
             )
     return Space(dimensions)
@@ -584,8 +584,8 @@ def _check_no_list_choice(name: str, values: Sequence[Any]) -> None:
     for value in values:
         if type(value) is list:
             raise TypeError(
-                f"search_spaces[{name!r}]: choice {value!r} is a list, which is not hashable: "
-                f"give it as a tuple, {tuple(value)!r} (a Categorical's choices are hashable)")
+                f"search_spaces[{name!r}]: choice {shown(value)} is a list, which is not hashable: "
+                f"give it as a tuple, {shown(tuple(value))} (a Categorical's choices are hashable)")
 
 
 def _tuple_hint(spec: Any) -> str:
@@ -615,11 +615,12 @@ def _distribution_dimension(name: str, spec: Any) -> Dimension:
     support), has no such dimension and raises.
     """
     family = getattr(spec.dist, "name", type(spec.dist).__name__)
-    shown = f"search_spaces[{name!r}] = scipy.stats.{family}{spec.args!r}{spec.kwds or ''}"
+    given = (f"search_spaces[{name!r}] = scipy.stats.{family}{shown(spec.args)}"
+             f"{shown(spec.kwds) if spec.kwds else ''}")
     with np.errstate(invalid="ignore"):  # scipy's support of invalid parameters: nan
         low, high = (float(bound) for bound in spec.support())
     if math.isnan(low) or math.isnan(high):
-        raise ValueError(f"{shown}: its parameters are invalid for scipy (support "
+        raise ValueError(f"{given}: its parameters are invalid for scipy (support "
                          f"[{low}, {high}]), so it has no range to search")
     if family in ("loguniform", "reciprocal") and low > 0 and math.isclose(
             float(spec.cdf(math.sqrt(low * high))), 0.5, rel_tol=1e-9):
@@ -629,7 +630,7 @@ def _distribution_dimension(name: str, spec: Any) -> Dimension:
     if family == "randint":
         return Integer(int(low), int(high), name=name)
     raise TypeError(
-        f"{shown}: only loguniform (loc=0), uniform and randint have a dimension with the "
+        f"{given}: only loguniform (loc=0), uniform and randint have a dimension with the "
         "same support and distribution; give a Real, Integer or Categorical dimension")
 
 
@@ -657,10 +658,10 @@ def _subspaces(search_spaces: Any, n_iter: int) -> list[tuple[Space, int]]:
             out.append((_search_space(item), n_iter))
             continue
         if not isinstance(item, tuple):
-            raise TypeError(f"search_spaces[{i}]={item!r} must be a dict of dimensions or a "
+            raise TypeError(f"search_spaces[{i}]={shown(item)} must be a dict of dimensions or a "
                             "(dict, n_iter) pair")
         if len(item) != 2 or not isinstance(item[0], Mapping) or not _is_count(item[1]):
-            raise ValueError(f"search_spaces[{i}]={item!r} must be a (dict, n_iter) pair with "
+            raise ValueError(f"search_spaces[{i}]={shown(item)} must be a (dict, n_iter) pair with "
                              "n_iter a positive integer")
         out.append((_search_space(item[0]), int(item[1])))
     return out
@@ -695,7 +696,7 @@ def _optimizer_kwargs(optimizer_kwargs: Mapping[str, Any] | None,
                       and name not in _UNSUPPORTED_OPTIMIZER_KWARGS)
     for key, value in kwargs.items():
         if key in _UNSUPPORTED_OPTIMIZER_KWARGS:
-            raise ValueError(f"optimizer_kwargs[{key!r}]={value!r} is not supported: "
+            raise ValueError(f"optimizer_kwargs[{key!r}]={shown(value)} is not supported: "
                              f"{_UNSUPPORTED_OPTIMIZER_KWARGS[key]}")
         if key in _RESERVED_OPTIMIZER_KWARGS:
             raise ValueError(f"optimizer_kwargs[{key!r}] cannot be given: it is set by "

@@ -187,7 +187,7 @@ class _Interval(Dimension):
         label = _label(self.name)
         _check_finite_bounds(label, self.low, self.high)
         if not isinstance(self.log, (bool, np.bool_)):
-            raise TypeError(f"{label}: log={self.log!r} must be True or False")
+            raise TypeError(f"{label}: log={shown(self.log)} must be True or False")
         if self.log and self.low <= 0:
             raise ValueError(f"{label}: log=True needs low > 0, got low={shown(self.low)}")
         if not math.isfinite(float(self.high) - float(self.low)):
@@ -775,7 +775,7 @@ class Categorical(Dimension):
         if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                 or not 0 <= value < len(self.choices)):
             return ""
-        return (f" (an index? it is choice {self.choices[int(value)]!r}: hyperopt's misc.vals "
+        return (f" (an index? it is choice {shown(self.choices[int(value)])}: hyperopt's misc.vals "
                 "holds an hp.choice's index, hyperopt.space_eval(space, vals) its value)")
 
     def _text_hint(self, value: Any) -> str:
@@ -784,8 +784,8 @@ class Categorical(Dimension):
         if not isinstance(value, str):
             return ""
         same = [c for c in self.choices if not isinstance(c, str) and str(c) == value]
-        return (f" (the text of the choice {same[0]!r}, of type {type(same[0]).__name__}: convert "
-                "values read as text, e.g. from a CSV file)" if same else "")
+        return (f" (the text of the choice {shown(same[0])}, of type {type(same[0]).__name__}: "
+                "convert values read as text, e.g. from a CSV file)" if same else "")
 
     def index_of(self, value: Any) -> int:
         """The position in `choices` of a valid value (as `validate` returns it), found as
@@ -1284,7 +1284,7 @@ class Space:
     def validate(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Check keys and values; return the point in canonical form and order."""
         if not isinstance(params, Mapping):
-            raise TypeError(f"params must be a dict of {list(self.names)}, got {params!r}")
+            raise TypeError(f"params must be a dict of {list(self.names)}, got {shown(params)}")
         unknown = [key for key in params if key not in self.names]
         if unknown:
             raise ValueError(f"unknown parameter(s) {unknown}; the space has {list(self.names)}")
@@ -1292,7 +1292,7 @@ class Space:
             return self._validate_conditional(params)
         missing = [name for name in self.names if name not in params]
         if missing:
-            raise ValueError(f"missing parameter(s) {missing} in {dict(params)!r}")
+            raise ValueError(f"missing parameter(s) {missing} in {shown(dict(params))}")
         return {name: d.validate(params[name]) for name, d in zip(self.names, self.dimensions)}
 
     def validate_points(self, points: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
@@ -1323,11 +1323,11 @@ class Space:
             elif name in params:
                 inactive.append(f"{name!r} (needs {d.when!r})")
         if missing:
-            raise ValueError(f"missing parameter(s) {missing} in {dict(params)!r}: they are "
+            raise ValueError(f"missing parameter(s) {missing} in {shown(dict(params))}: they are "
                              "active at this point")
         if inactive:
             raise ValueError(f"parameter(s) {', '.join(inactive)} are inactive at "
-                             f"{dict(params)!r}; leave them out")
+                             f"{shown(dict(params))}; leave them out")
         return {name: values[name] for name in self.names if name in values}
 
     def _is_active(self, i: int, values: Mapping[str, Any]) -> bool:
@@ -1350,7 +1350,8 @@ class Space:
             name = self.names[i]
             if self._is_active(i, values):
                 if name not in params:
-                    raise ValueError(f"missing parameter {name!r} (active) in {dict(params)!r}")
+                    raise ValueError(
+                        f"missing parameter {name!r} (active) in {shown(dict(params))}")
                 values[name] = self.dimensions[i].validate(params[name])
         return {name: values[name] for name in self.names if name in values}
 
@@ -1595,9 +1596,10 @@ def tuple_dimension(spec: tuple[Any, ...], named: str = "") -> str | None:
     third = spec[2] if len(spec) == 3 else "uniform"
     if isinstance(third, str) and third in ("uniform", "log-uniform"):
         log = ", log=True" if third == "log-uniform" else ""
-        return f"scikit-optimize's {spec!r} is {ours}{log}{named}) here"
+        return f"scikit-optimize's {shown(spec)} is {ours}{log}{named}) here"
     if isinstance(third, numbers.Integral) and not isinstance(third, bool) and int(third) > 1:
-        return f"Talos' (min, max, steps) {spec!r} is {_talos_grid(low, high, int(third), named)}"
+        grid = _talos_grid(low, high, int(third), named)
+        return f"Talos' (min, max, steps) {shown(spec)} is {grid}"
     return None
 
 
@@ -1619,7 +1621,15 @@ def _talos_grid(low: Any, high: Any, steps: int, named: str) -> str:
             f"{steps} values ({shown(high)} excluded, as Talos excludes it)")
 
 
-_SHORT = reprlib.Repr()  # a grid's values, in a message: 6 items of a list, then "..."
+class _ShortRepr(reprlib.Repr):
+    """reprlib's repr, 6 items of a list then "...", with a numpy scalar item as `shown`
+    writes it (1.0, not np.float64(1.0))."""
+
+    def repr1(self, x: Any, level: int) -> str:
+        return shown(x) if isinstance(x, np.generic) else super().repr1(x, level)
+
+
+_SHORT = _ShortRepr()  # a grid's values, in a message
 
 
 def _values_hint(values: list[Any] | range | np.ndarray) -> str:
@@ -1631,7 +1641,8 @@ def _values_hint(values: list[Any] | range | np.ndarray) -> str:
             return ""
         ours = "Categorical(values.tolist())"
     else:
-        ours = f"Categorical({values!r})" if len(repr(values)) <= 80 else "Categorical(values)"
+        written = shown(values)
+        ours = f"Categorical({written})" if len(written) <= 80 else "Categorical(values)"
     hint = (f"; a list of values to choose from is {ours} here (a dict of lists, Talos' "
             "params: {name: Categorical(values) for name, values in params.items()})")
     span = _numeric_span(values)

@@ -89,7 +89,7 @@ from bayesopt.sampling import GaussianProcessMixture
 from bayesopt.space import Categorical, Fidelity, Space
 from bayesopt.state import model_inputs
 from bayesopt.transforms import power_of_two_unit, times_square, yeo_johnson_derivative
-from bayesopt.validation import as_batch, check_bool, check_count
+from bayesopt.validation import as_batch, check_bool, check_count, shown
 from bayesopt.warping import WARP_PRIOR, WarpedGaussianProcess
 from kernels.threads import numeric_threads
 
@@ -668,8 +668,9 @@ class Surrogate:
             name = str(fidelity.name)
             for p in points:
                 if p[name] != fidelity.high:
-                    raise ValueError(f"{name}={p[name]!r}: the acquisition is that of the highest "
-                                     f"budget {name}={fidelity.high!r}; give that budget or none")
+                    raise ValueError(f"{name}={shown(p[name])}: the acquisition is that of the "
+                                     f"highest budget {name}={fidelity.high!r}; give that budget "
+                                     "or none")
         X = self.space.encode(points)  # a Fidelity encodes to no column: asks optimize x
         with numeric_threads(self.model.n_observed):
             raw = objective.values(X)
@@ -741,13 +742,13 @@ def _rng(seed: Any) -> np.random.Generator:
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed={seed!r} must be an int, a numpy Generator or None")
+        raise TypeError(f"seed={shown(seed)} must be an int, a numpy Generator or None")
     return np.random.default_rng(check_count("seed", seed, 0))
 
 
 def _check_level(level: Any) -> float:
     if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
-        raise TypeError(f"level={level!r} must be a number in (0, 1)")
+        raise TypeError(f"level={shown(level)} must be a number in (0, 1)")
     if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level={level!r} must be in (0, 1)")
+        raise ValueError(f"level={shown(level)} must be in (0, 1)")
     return float(level)

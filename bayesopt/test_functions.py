@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast, overload
 
 import numpy as np
 
-from bayesopt.validation import check_count, check_real, key_problems
+from bayesopt.validation import check_count, check_real, key_problems, shown
 
 if TYPE_CHECKING:
     from bayesopt.space import Real
@@ -64,18 +64,18 @@ def _check_noise_std(noise_std: float) -> float:
     if isinstance(noise_std, bool) or not isinstance(
         noise_std, (int, float, np.integer, np.floating)
     ):
-        raise TypeError(f"noise_std must be a real number, got {noise_std!r}")
+        raise TypeError(f"noise_std must be a real number, got {shown(noise_std)}")
     if not (math.isfinite(noise_std) and noise_std >= 0):
-        raise ValueError(f"noise_std must be finite and >= 0, got {noise_std!r}")
+        raise ValueError(f"noise_std must be finite and >= 0, got {shown(noise_std)}")
     return float(noise_std)
 
 
 def _check_dim(dim: int, minimum: int = 1) -> int:
     """Return `dim` as an int; raise TypeError/ValueError unless an integer >= `minimum`."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"dim must be an integer, got {dim!r}")
+        raise TypeError(f"dim must be an integer, got {shown(dim)}")
     if dim < minimum:
-        raise ValueError(f"dim must be >= {minimum}, got {dim!r}")
+        raise ValueError(f"dim must be >= {minimum}, got {shown(dim)}")
     return int(dim)
 
 
@@ -232,7 +232,7 @@ class TestFunction(abc.ABC):
                 value = params[name]
                 if isinstance(value, (bool, np.bool_)) or not isinstance(
                         value, (int, float, np.integer, np.floating)):
-                    raise TypeError(f"{self.name}: {name}={value!r} must be a real number")
+                    raise TypeError(f"{self.name}: {name}={shown(value)} must be a real number")
                 X[row, col] = value
         return X
 

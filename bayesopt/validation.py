@@ -62,17 +62,18 @@ def as_batch(params: Any, value: Any) -> tuple[list[Mapping[str, Any]], list[Any
     if isinstance(params, Mapping):
         return [params], [value]
     if not isinstance(params, Sequence) or isinstance(params, (str, bytes)):
-        raise TypeError(f"params must be a dict or a list of dicts, got {params!r}")
+        raise TypeError(f"params must be a dict or a list of dicts, got {shown(params)}")
     points = list(params)
     for position, point in enumerate(points):
         if not isinstance(point, Mapping):
-            raise TypeError(f"params must be a dict or a list of dicts, got {point!r} at "
+            raise TypeError(f"params must be a dict or a list of dicts, got {shown(point)} at "
                             f"position {position}")
     if value is None:
         return points, [None] * len(points)
     value = as_array(value)
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
-        raise TypeError(f"a list of {len(points)} params needs a list of values, got {value!r}")
+        raise TypeError(
+            f"a list of {len(points)} params needs a list of values, got {shown(value)}")
     values = list(value)
     if len(values) != len(points):
         raise ValueError(f"got {len(points)} params but {len(values)} values")
@@ -202,7 +203,7 @@ def check_flags(key: str, flags: Any, n_points: int) -> list[bool]:
     if isinstance(flags, (bool, np.bool_)):
         return [bool(flags)] * n_points
     if not isinstance(flags, (list, tuple, np.ndarray)):
-        raise TypeError(f"{key}={flags!r} must be True or False, or a list of one per point")
+        raise TypeError(f"{key}={shown(flags)} must be True or False, or a list of one per point")
     check_not_zero_d(key, flags)
     items = list(flags)
     if len(items) != n_points:
@@ -231,8 +232,8 @@ def check_constraint_values(constraints: Any, n_points: int,
                          "one such list per told point for a batch)")
     rows = [constraints] if n_points == 1 and _is_flat(constraints) else constraints
     if not isinstance(rows, (list, tuple, np.ndarray)) or len(rows) != n_points:
-        raise ValueError(f"constraints={constraints!r}: give one list of constraint values per "
-                         f"told point ({n_points})")
+        raise ValueError(f"constraints={shown(constraints)}: give one list of constraint values "
+                         f"per told point ({n_points})")
     checked = []
     for position, row in enumerate(rows):
         try:
@@ -252,7 +253,7 @@ def check_constraint_row(row: Any, expected: int | None, *,
     them (None: any number). With ``finite=False`` a value may be NaN or ±inf (those an
     objective returned with a failed evaluation, which `minimize` records as text)."""
     if not _is_flat(row) or len(row) == 0:
-        raise TypeError(f"constraints: {row!r} must be a non-empty list of numbers")
+        raise TypeError(f"constraints: {shown(row)} must be a non-empty list of numbers")
     values = tuple(check_real("constraint value", v) if finite else float(v) for v in row)
     if expected is not None and len(values) != expected:
         raise ValueError(f"constraints={list(values)} has {len(values)} value(s); this "
@@ -290,8 +291,8 @@ def reported_curve(step: Any, value: Any,
     if not isinstance(step, (list, tuple, np.ndarray)):  # one step: its value one number
         return (check_real("step", step, 0.0),), (_check_reported(value, step),), (step,)
     if not isinstance(value, (list, tuple, np.ndarray)):
-        raise TypeError(f"report: step={step!r} and value={value!r}: give one number each, or "
-                        "two equal-length lists (a learning curve)")
+        raise TypeError(f"report: step={shown(step)} and value={shown(value)}: give one number "
+                        "each, or two equal-length lists (a learning curve)")
     check_not_zero_d("step", step)
     check_not_zero_d("value", value)
     # an array's entries as Python numbers, so that a message shows 3 and inf, not
@@ -303,8 +304,8 @@ def reported_curve(step: Any, value: Any,
     numbers = tuple(check_real(f"step[{i}]", s, 0.0) for i, s in enumerate(steps))
     for i in range(1, len(numbers)):
         if numbers[i] <= numbers[i - 1]:
-            raise ValueError(f"report: step[{i}]={steps[i]!r} must be after "
-                             f"step[{i - 1}]={steps[i - 1]!r} (steps increase)")
+            raise ValueError(f"report: step[{i}]={shown(steps[i])} must be after "
+                             f"step[{i - 1}]={shown(steps[i - 1])} (steps increase)")
     return numbers, tuple(_check_reported(v, s) for v, s in zip(values, steps)), tuple(steps)
 
 

@@ -295,11 +295,12 @@ def check_threads(threads: Any) -> int:
     if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
         raise TypeError(f"threads={threads!r} must be an int")
     most = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    # an int or a numpy integer from here on: int() writes np.int64(0) as the 0 it is
     if not 1 <= threads <= most:
-        raise ValueError(f"threads={threads!r} must be from 1 to {most}, the threads Numba "
+        raise ValueError(f"threads={int(threads)} must be from 1 to {most}, the threads Numba "
                          "was started with (NUMBA_NUM_THREADS)")
     if _blas_controller() is None:
-        raise ImportError(f"threads={threads!r} limits BLAS through threadpoolctl, which is not "
+        raise ImportError(f"threads={int(threads)} limits BLAS through threadpoolctl, which is not "
                           "installed: pip install threadpoolctl (or \"bayesopt[threads]\"; "
                           "scikit-learn brings it too)", name="threadpoolctl")
     return int(threads)

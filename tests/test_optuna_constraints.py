@@ -171,6 +171,13 @@ def test_constraints_func_returning_no_sequence_of_numbers_raises_naming_it(retu
     assert study.trials[0].system_attrs[KEY] is None  # stored as Optuna stores a NaN's
 
 
+def test_constraints_func_returning_a_numpy_number_names_it_as_the_number() -> None:
+    sampler = BayesoptSampler(seed=0, constraints_func=lambda trial: np.float64(0.3))
+    study = optuna.create_study(sampler=sampler)
+    with pytest.raises(TypeError, match=r"^constraints_func returned 0\.3 for trial 0: "):
+        study.optimize(toy, n_trials=1)
+
+
 def test_invalid_constraints_arguments_raise():
     with pytest.raises(TypeError, match="constraints_func must be a callable.*got "
                                         "constraints_func=\\[0.0\\]"):

@@ -401,6 +401,11 @@ def test_multi_objective_studies_raise():
     # the sampler sends no heartbeats, so it expired trials still running: Optuna's does it
     ({"pending_timeout": 60}, TypeError,
      "pending_timeout=60: .*RDBStorage\\(url, heartbeat_interval=.*FAIL"),
+    # a numpy number is named as the number it is (was "n_constraints=np.int64(1)")
+    ({"n_constraints": np.int64(1)}, ValueError,
+     "^BayesoptSampler does not support n_constraints=1: "),
+    ({"pending_timeout": np.float64(60.0)}, TypeError,
+     "^BayesoptSampler got pending_timeout=60\\.0: "),
 ])
 def test_invalid_arguments_raise(kwargs, error, match):
     with pytest.raises(error, match=match):

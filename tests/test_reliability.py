@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import math
 import sys
+import tempfile
 import threading
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,16 +40,19 @@ from hypothesis import strategies as st
 
 import bayesopt.fitting
 import bayesopt.model
-from acquisition.functions import ExpectedImprovement, LogExpectedImprovement
+from acquisition.functions import ExpectedImprovement, LogExpectedImprovement, gp_ucb_beta
 from acquisition.optimizer import AcquisitionObjective, AcquisitionOptimizerOptions
 from acquisition.penalty import FailurePenalty
 from bayesopt import (
     Categorical,
     EvaluationFailedWarning,
+    Fidelity,
     Integer,
+    LinearConstraint,
     Optimizer,
     Real,
     ResumeWarning,
+    Run,
     SpaceExhaustedWarning,
     minimize,
 )
@@ -55,6 +60,10 @@ from bayesopt.fitting import FitOptions, FitResult
 from bayesopt.gp import GaussianProcess
 from bayesopt.model import ModelFitWarning, ModelOptions
 from bayesopt.options import OptimizerOptions
+from bayesopt.priors import PowerGammaPrior
+from bayesopt.surrogate import Surrogate
+from bayesopt.test_functions import Ackley, Branin
+from bayesopt.validation import shown
 from kernels import Kernel
 
 FAST = OptimizerOptions(
@@ -835,6 +844,71 @@ def test_a_failed_batch_keeps_one_error_per_point_across_a_resume(tmp_path):
         assert [o.error for o in Optimizer.resume(journal).history] == expected
 
 
+X01 = {"x": Real(0, 1)}
+
+
+def _asked(**kwargs: Any) -> tuple[Optimizer, dict[str, Any]]:
+    opt = Optimizer(dict(X01), seed=0, **kwargs)
+    return opt, opt.ask()
+
+
+def _told_two(**kwargs: Any) -> None:
+    opt = Optimizer(dict(X01), seed=0)
+    opt.tell(opt.ask(2), [1.0, 2.0], **kwargs)
+
+
+def _report_twice() -> None:
+    opt, point = _asked()
+    opt.report(point, 3, 0.5)
+    opt.report(point, np.int64(2), 0.4)
+
+
+def _report_beyond_budget() -> None:
+    opt = Optimizer({"x": Real(0, 1), "b": Fidelity(1, 9)}, seed=0)
+    opt.report(opt.ask(), np.float64(100.0), 0.5)
+
+
+def _fitted() -> Surrogate:
+    opt = Optimizer(dict(X01), seed=0, n_initial=3, options=FAST)
+    for x in (0.1, 0.5, 0.9):
+        opt.tell({"x": x}, x)
+    return opt.surrogate()
+
+
+def _fidelity_surrogate() -> Surrogate:
+    opt = Optimizer({"x": Real(0, 1), "b": Fidelity(1, 9)}, seed=0, options=FAST)
+    for _ in range(6):
+        point = opt.ask()
+        opt.tell(point, point["x"])
+    return opt.surrogate()
+
+
+def _resumed_with_constraints() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        journal = Path(directory) / "run.jsonl"
+        minimize(lambda p: p["x"], dict(X01), n_calls=1, journal=journal, progress=False)
+        with pytest.warns(ResumeWarning, match="1 evaluations"):
+            minimize(lambda p: (p["x"], [0.0]), dict(X01), n_calls=2, journal=journal,
+                     progress=False, n_constraints=np.int64(1))
+
+
+def _run_report() -> None:
+    refused: list[Exception] = []
+
+    def train(params: dict[str, Any], run: Run) -> float:
+        try:
+            run.report(1, np.True_)
+        except TypeError as error:
+            refused.append(error)
+        return 1.0
+
+    minimize(train, dict(X01), n_calls=1, seed=0, progress=False, pass_run=True)
+    raise refused[0]
+
+
+_CONDITIONAL = {"k": Categorical([1, 2]), "y": Real(0, 1, when={"k": 2})}
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: Optimizer({"x": Real(0, 1)}, seed=np.float64(1.5)), r"^seed=1\.5 must be an integer"),
     (lambda: Optimizer({"x": Real(0, 1)}, n_initial=np.int64(-1)), r"^n_initial=-1 must be >= 0"),
@@ -842,11 +916,103 @@ def test_a_failed_batch_keeps_one_error_per_point_across_a_resume(tmp_path):
     (lambda: Real(np.float64(math.nan), 1.0), r"low=nan must be finite"),
     (lambda: Categorical([np.int64(1), np.int64(1)]), r"choice 1 appears more than once"),
     (lambda: Optimizer({"x": Real(0, 1)}, seed=0).tell({"x": 0.5}, 1.0, cost=np.float64(-1)),
-     r"^cost=-1\.0 must be finite and > 0"),    (lambda: Optimizer({"x": Real(0, 1)}, seed=0).report({"x": 0.5}, 1, np.float64(math.inf)),
+     r"^cost=-1\.0 must be finite and > 0"),
+    (lambda: Optimizer({"x": Real(0, 1)}, seed=0).report({"x": 0.5}, 1, np.float64(math.inf)),
      r"^report: value=inf at step=1 is not finite"),
     (lambda: minimize(lambda p: (np.float64(1.0), np.float64(2.0)), {"x": Real(0, 1)},
                       n_calls=1, progress=False),
      r"^objective returned \(1\.0, 2\.0\), not a number"),
+    # tell, tell_failure and report: their params, values, flags, constraints, steps, runs
+    (lambda: _asked()[0].tell(np.float64(1.0), 1.0),
+     r"^params must be a dict or a list of dicts, got 1\.0$"),
+    (lambda: _asked()[0].tell([{"x": 0.5}, np.int64(3)], [1.0, 2.0]),
+     r"^params must be a dict or a list of dicts, got 3 at position 1$"),
+    (lambda: _asked()[0].tell([{"x": 0.5}, {"x": 0.6}], np.float64(1.0)),
+     r"^a list of 2 params needs a list of values, got 1\.0$"),
+    (lambda: _asked()[0].tell({"x": 0.5}, 1.0, pruned=np.int64(1)),
+     r"^pruned=1 must be True or False"),
+    (lambda: _asked(n_constraints=1)[0].tell([{"x": 0.5}, {"x": 0.6}], [1.0, 2.0],
+                                             constraints=[np.float64(1.0)]),
+     r"^constraints=\[1\.0\]: give one list of constraint values per told point \(2\)"),
+    (lambda: _asked(n_constraints=1)[0].tell([{"x": 0.5}, {"x": 0.6}], [1.0, 2.0],
+                                             constraints=[[[np.float64(1.0)]], [2.0]]),
+     r"constraints: \[\[1\.0\]\] must be a non-empty list of numbers"),
+    (lambda: _asked()[0].tell_failure({"x": 0.5}, np.float64(1.5)),
+     r"^error must be a string, an exception or None, got 1\.5$"),
+    (lambda: _asked()[0].report(_asked()[1], [np.int64(1), np.int64(2)], np.float64(0.5)),
+     r"^report: step=\[1, 2\] and value=0\.5: give one number each"),
+    (lambda: _asked()[0].report(_asked()[1], [np.int64(1), np.int64(1)], [0.5, 0.4]),
+     r"^report: step\[1\]=1 must be after step\[0\]=1 \(steps increase\)"),
+    (_report_twice, r"^report: step=2 must be after the last reported step 3\.0"),
+    (_report_beyond_budget, r"^report: step=100\.0 is beyond the budget b=1 "),
+    (lambda: _told_two(run=[np.int64(1)]), r"^run=\[1\]: 1 run id\(s\) for 2 params"),
+    (lambda: _told_two(run=[np.int64(1), np.int64(1)]), r"^run=\[1, 1\] names a run twice"),
+    (lambda: _told_two(run=np.float64(1.0)),
+     r"^run=1\.0: a list of 2 params takes a list of 2 run ids"),
+    (_run_report, r"^run\.report: value=True must be a number"),
+    # the space: a point's params as a dict of numbers, log=, the hints of a refused value
+    (lambda: Optimizer(dict(X01)).space.validate(np.float64(0.5)),
+     r"^params must be a dict of \['x'\], got 0\.5$"),
+    (lambda: Optimizer({"x": Real(0, 1), "y": Real(0, 1)}).tell({"x": np.float64(0.5)}, 1.0),
+     r"^missing parameter\(s\) \['y'\] in \{'x': 0\.5\}$"),
+    (lambda: Optimizer(_CONDITIONAL).tell({"k": np.int64(2)}, 1.0),
+     r"^missing parameter\(s\) \['y'\] in \{'k': 2\}: they are active"),
+    (lambda: Optimizer(_CONDITIONAL).tell({"k": np.int64(1), "y": np.float64(0.5)}, 1.0),
+     r"are inactive at \{'k': 1, 'y': 0\.5\}; leave them out"),
+    (lambda: Real(1, 2, log=np.int64(1)), r"log=1 must be True or False"),
+    (lambda: Categorical([np.float64(0.5), np.float64(1.5)]).validate(np.int64(1)),
+     r"\(an index\? it is choice 1\.5: hyperopt"),
+    (lambda: Categorical([np.int64(3), np.int64(4)]).validate("3"),
+     r"\(the text of the choice 3, of type int64: convert"),
+    (lambda: Optimizer({"x": (np.float64(0.01), np.float64(1.0), "log-uniform")}),
+     (r"^dimension 'x': \(0\.01, 1\.0, 'log-uniform'\) is not a Real.*; scikit-optimize's "
+      r"\(0\.01, 1\.0, 'log-uniform'\) is Real\(0\.01, 1\.0, log=True\) here$")),
+    (lambda: Optimizer({"x": (np.int64(0), np.int64(10), np.int64(5))}),
+     r"Talos' \(min, max, steps\) \(0, 10, 5\) is Integer\(0, 8, step=2\)"),
+    (lambda: Optimizer({"x": [np.float64(0.1), np.float64(0.2)]}),
+     r"^dimension 'x': \[0\.1, 0\.2\] is not a Real.* is Categorical\(\[0\.1, 0\.2\]\) here"),
+    # minimize's x0, y0 and n_constraints (resuming a journal)
+    (lambda: minimize(lambda p: 1.0, dict(X01), n_calls=1, y0=np.float64(1.0), progress=False),
+     r"^y0=1\.0 was given without x0"),
+    (lambda: minimize(lambda p: 1.0, dict(X01), n_calls=1, x0=np.float64(0.5), progress=False),
+     r"^x0=0\.5 must be a dict or a list of dicts"),
+    (lambda: minimize(lambda p: 1.0, {"x": Real(0, 1), "y": Real(0, 1)}, n_calls=1,
+                      x0=[np.float64(0.5), np.float64(0.25)], progress=False),
+     (r"^x0\[0\]=0\.5 must be a dict of parameters \(scikit-optimize's list of values is "
+      r"\{'x': 0\.5, 'y': 0\.25\} here\)")),
+    (lambda: minimize(lambda p: 1.0, dict(X01), n_calls=3, x0=[{"x": 0.5}, {"x": 0.6}],
+                      y0=np.float64(1.0), progress=False),
+     r"^y0=1\.0 must be a list of 2 numbers"),
+    (_resumed_with_constraints, r"^n_constraints=1, but journal"),
+    # the surrogate, feasible=, linear constraints, options, priors, test functions, threads
+    (lambda: _fitted().sample({"x": 0.5}, 2, seed=np.float64(1.5)),
+     r"^seed=1\.5 must be an int, a numpy Generator or None"),
+    (lambda: _fitted().predict({"x": 0.5}, level=np.float64(1.5)), r"^level=1\.5 must be in"),
+    (lambda: _fitted().predict({"x": 0.5}, level=np.True_), r"^level=True must be a number"),
+    (lambda: Optimizer(dict(X01), seed=0, feasible=lambda p: np.float64(1.0)).ask(),
+     r"returned 1\.0 for \{'x': "),
+    (lambda: LinearConstraint(np.float64(1.0), "<=", 1.0), r"^coefficients=1\.0 must be"),
+    (lambda: Optimizer(dict(X01), acquisition="logei", cost_budget=np.float64(3.0)),
+     r"^cost_budget=3\.0 sets the cost cooling"),
+    (lambda: FitOptions(noise_bounds=[np.float64(1e-6), np.float64(1.0)]),
+     r"^noise_bounds=\[1e-06, 1\.0\] must be a tuple"),
+    (lambda: FitOptions(noise_bounds=(np.float64(1.0),)), r"^noise_bounds=\(1\.0,\) must have 2"),
+    (lambda: FitOptions(noise_bounds=(np.float64(1.0), np.float64(1e-6))),
+     r"^noise_bounds=\(1\.0, 1e-06\) must satisfy low <= high"),
+    (lambda: OptimizerOptions(model=np.float64(1.0)), r"^model=1\.0 must be a ModelOptions"),
+    (lambda: PowerGammaPrior(power=np.float64(math.inf), shape=1.0, rate=1.0),
+     r"^prior needs finite parameters, got power=inf$"),
+    (lambda: PowerGammaPrior(power=1.0, shape=np.float64(0.5), rate=1.0, jacobian=np.False_).mode,
+     r"^prior with shape=0\.5, inverse_rate=0 and jacobian=False has no mode"),
+    (lambda: _fidelity_surrogate().acquisition({"x": 0.5, "b": np.float64(3.0)}),
+     r"^b=3\.0: the acquisition is that of the highest budget b=9"),
+    (lambda: ExpectedImprovement(best_f=np.True_), r"^best_f must be a real number, got True "),
+    (lambda: gp_ucb_beta(np.float64(2.0), 1), r"^t must be an integer, got 2\.0 \(float64\)"),
+    (lambda: Branin(noise_std=np.float64(-1.0)), r"^noise_std must be finite and >= 0, got -1\.0"),
+    (lambda: Ackley(dim=np.int64(0)), r"^dim must be >= 1, got 0$"),
+    (lambda: Ackley(dim=np.float64(2.0)), r"^dim must be an integer, got 2\.0$"),
+    (lambda: Branin()({"x0": np.True_, "x1": 0.0}), r"^branin: x0=True must be a real number"),
+    (lambda: Optimizer(dict(X01), threads=np.int64(0)), r"^threads=0 must be from 1 to"),
 ])
 def test_numpy_scalars_are_shown_as_the_numbers_they_are(call: Any, message: str) -> None:
     """Arguments computed with numpy are named by their value ("seed=np.float64(1.5)"
@@ -854,3 +1020,12 @@ def test_numpy_scalars_are_shown_as_the_numbers_they_are(call: Any, message: str
     what was given."""
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+def test_shown_writes_a_dict_s_keys_and_values_as_numbers() -> None:
+    """A point's params in a message ("missing parameter(s) ['y'] in {'x': 0.5}"); a dict
+    of Python values is its repr."""
+    given = {np.str_("x"): np.float64(0.5), "n": [np.int64(2)], "f": np.float32(0.1), "e": {}}
+    assert shown(given) == "{'x': 0.5, 'n': [2], 'f': np.float32(0.1), 'e': {}}"
+    plain = {"x": 0.5, "k": (1,), "s": "a", 2: None}
+    assert shown(plain) == repr(plain)

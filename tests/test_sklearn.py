@@ -661,11 +661,30 @@ def test_batches_of_candidates_when_jobs_outnumber_folds(iris, candidate_batches
     ({1: [0.1, 1.0]}, TypeError,
      r"search_spaces: key 1 must be a non-empty string, the name of a parameter"),
     ({"": [0.1, 1.0]}, TypeError, r"search_spaces: key '' must be a non-empty string"),
+    # numpy numbers are named as the numbers they are (was "(np.float64(0.1), ...")
+    ({"C": (np.float64(0.1), np.float64(10.0))}, TypeError,
+     r"^search_spaces\['C'\] = \(0\.1, 10\.0\) must be .* scikit-optimize's \(0\.1, 10\.0\) is"),
+    ({"C": norm(np.float64(1.0), np.float64(0.1))}, TypeError,
+     r"^search_spaces\['C'\] = scipy\.stats\.norm\(1\.0, 0\.1\): only loguniform"),
+    ({"hidden_layer_sizes": [[np.int64(10)], [20]]}, TypeError,
+     r"choice \[10\] is a list, which is not hashable: give it as a tuple, \(10,\) \("),
 ])
 def test_invalid_search_spaces_are_rejected_in_fit(iris, space, error, match):
     search = BayesSearchCV(LogisticRegression(), space, n_iter=2)  # construction never validates
     with pytest.raises(error, match=match):
         search.fit(*iris)
+
+
+@pytest.mark.parametrize("search, match", [
+    (lambda: BayesSearchCV(LogisticRegression(), [({"C": Real(0.1, 10.0)}, np.int64(0))]),
+     r"^search_spaces\[0\]=\(\{'C': Real\(.*\)\}, 0\) must be a \(dict, n_iter\) pair"),
+    (lambda: BayesSearchCV(LogisticRegression(), {"C": Real(0.1, 10.0)}, n_iter=2,
+                           optimizer_kwargs={"n_constraints": np.int64(1)}),
+     r"^optimizer_kwargs\['n_constraints'\]=1 is not supported: "),
+])
+def test_numpy_numbers_in_invalid_arguments_are_named_as_numbers(iris, search, match):
+    with pytest.raises(ValueError, match=match):
+        search().fit(*iris)
 
 
 @pytest.mark.parametrize("key, value", [

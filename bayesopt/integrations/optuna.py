@@ -187,7 +187,7 @@ from bayesopt.integrations._optuna_structure import Structure, infer_structure
 from bayesopt.optimizer import Optimizer, UnmatchedTellWarning
 from bayesopt.space import Real
 from bayesopt.storage import codec
-from bayesopt.validation import check_count, keyword_only, unknown_keywords
+from bayesopt.validation import check_count, keyword_only, shown, unknown_keywords
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing's from Python 3.11
@@ -690,7 +690,7 @@ class BayesoptSampler(BaseSampler):
                 values = func(frozen)
                 if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
                     raise TypeError(
-                        f"constraints_func returned {values!r} for trial {frozen.number}: it "
+                        f"constraints_func returned {shown(values)} for trial {frozen.number}: it "
                         "must return a sequence of numbers, one per constraint (each ≤ 0 when "
                         "satisfied): [c] for one")
                 returned = tuple(sorted(str(i) for i in range(len(values))))  # Optuna's names
@@ -908,10 +908,10 @@ def _check_optimizer_kwargs(kwargs: Mapping[str, Any], *, constrained: bool) -> 
                      "BayesoptSampler", _GP_SAMPLER)
     for key in kwargs:
         if key in _UNSUPPORTED:
-            raise ValueError(f"BayesoptSampler does not support {key}={kwargs[key]!r}: "
+            raise ValueError(f"BayesoptSampler does not support {key}={shown(kwargs[key])}: "
                              f"{_UNSUPPORTED[key]}")
         if key in _RESERVED:
-            raise TypeError(f"BayesoptSampler got {key}={kwargs[key]!r}: {_RESERVED[key]}")
+            raise TypeError(f"BayesoptSampler got {key}={shown(kwargs[key])}: {_RESERVED[key]}")
     Optimizer({"x": Real(0.0, 1.0)}, seed=0, n_constraints=1 if constrained else None,
               **kwargs)
 
