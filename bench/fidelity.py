@@ -49,7 +49,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -220,10 +220,12 @@ class Ledger:
 
 
 def fidelity_run(problem: MFProblem, seed: int, ledger: Ledger,
-                 model: ModelOptions | None = None) -> Optimizer:
-    """bayesopt with a Fidelity named "budget" until the ledger's budget is spent; the
+                 model: ModelOptions | None = None,
+                 optimizer: dict[str, Any] | None = None) -> Optimizer:
+    """bayesopt with a Fidelity named "budget" until the ledger's budget is spent (`model`
+    and the other `OptimizerOptions` fields in `optimizer`: the default's if not given); the
     optimizer at the end (bench.fidelity_lengthscale reads its fitted GP)."""
-    options = OptimizerOptions(model=model or ModelOptions())
+    options = OptimizerOptions(model=model or ModelOptions(), **(optimizer or {}))
     opt = Optimizer({**problem.space, "budget": Fidelity(1, R, eta=ETA)}, seed=seed,
                     options=options)
     while not ledger.done:
@@ -234,8 +236,9 @@ def fidelity_run(problem: MFProblem, seed: int, ledger: Ledger,
 
 
 def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger,
-                       model: ModelOptions | None = None) -> None:
-    fidelity_run(problem, seed, ledger, model)
+                       model: ModelOptions | None = None,
+                       optimizer: dict[str, Any] | None = None) -> None:
+    fidelity_run(problem, seed, ledger, model, optimizer)
 
 
 def _bayesopt_full(problem: MFProblem, seed: int, ledger: Ledger) -> None:
@@ -512,14 +515,15 @@ def _lowest_budget(budgets: Any, n_min: int) -> float | None:
 
 @dataclass(frozen=True)
 class Variant:
-    """bayesopt-fidelity with other `ModelOptions` fields (`model`); the BOHB variants also
-    set BOHB's factor k (the largest budget with k·n_initial successes) or replace its
+    """bayesopt-fidelity with other `ModelOptions` fields (`model`) or other
+    `OptimizerOptions` fields (`optimizer`); the BOHB variants also set BOHB's factor k (the largest budget with k·n_initial successes) or replace its
     budget rule, which are module constants of `bayesopt.state`, not options (patched
     for the run and restored)."""
 
     model: dict[str, Any]
     factor: int | None = None
     rule: Callable[..., float | None] | None = None
+    optimizer: dict[str, Any] = field(default_factory=dict)
 
 
 VARIANTS: dict[str, Variant] = {
@@ -530,7 +534,11 @@ VARIANTS: dict[str, Variant] = {
     "basis-small-bias": Variant({"fidelity_kernel": "basis-small-bias"}),
     "k=1": Variant({"fidelity_model": "bohb"}, 1), "k=2": Variant({"fidelity_model": "bohb"}, 2),
     "k=3": Variant({"fidelity_model": "bohb"}, 3),
-    "lowest": Variant({"fidelity_model": "bohb"}, 1, _lowest_budget)}
+    "lowest": Variant({"fidelity_model": "bohb"}, 1, _lowest_budget),
+    # SMAC's interleaved random configurations (Hutter et al. 2011; SMAC3's facades draw one
+    # at random with probability 0.2): the quality suite's round 8 option, with a Fidelity
+    "interleave-10": Variant({}, optimizer={"random_interleave": 10}),
+    "interleave-5": Variant({}, optimizer={"random_interleave": 5})}
 VARIANT_RUNS = RESULTS / "fidelity-variants"  # one JSON per (variant, problem, seed)
 
 
@@ -543,7 +551,8 @@ def _run_variant(variant: Variant, problem: MFProblem, seed: int) -> Ledger:
         if variant.factor is not None:
             engine.MODEL_MIN_FACTOR = variant.factor  # type: ignore[attr-defined]
             engine.model_budget = variant.rule or model_budget  # type: ignore[attr-defined]
-        _bayesopt_fidelity(problem, seed, ledger, ModelOptions(**variant.model))
+        _bayesopt_fidelity(problem, seed, ledger, ModelOptions(**variant.model),
+                           variant.optimizer)
     finally:
         engine.MODEL_MIN_FACTOR, engine.model_budget = MODEL_MIN_FACTOR, model_budget  # type: ignore[attr-defined]
     return ledger
