@@ -43,6 +43,7 @@ from bayesopt.optimizer import ResumeWarning
 from bayesopt.options import OptimizerOptions
 from bayesopt.storage import open_storage
 from bayesopt.storage.jsonl import TruncatedJournalWarning
+from test_journal import descriptors_under
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -106,19 +107,6 @@ def test_an_optimizer_in_a_with_block_is_closed_when_the_block_ends(url):
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
-def _descriptors_under(directory: Path) -> list[str]:
-    """The files under `directory` this process holds a descriptor of (/proc/self/fd)."""
-    found = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:  # the listing's own descriptor, closed by now
-            continue
-        if target.startswith(str(directory)):
-            found.append(target)
-    return found
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")
 def test_an_attach_the_study_refuses_closes_the_storage_it_opened(url, tmp_path):
     """An attach the study refuses (another space here) raised with the storage it had opened
@@ -134,7 +122,7 @@ def test_an_attach_the_study_refuses_closes_the_storage_it_opened(url, tmp_path)
         warnings.simplefilter("always", ResourceWarning)
         with pytest.raises(JournalError, match="another space") as refused:
             Optimizer(other, storage=url, study="s")
-        held = _descriptors_under(tmp_path)  # while the exception and its frames live
+        held = descriptors_under(tmp_path)  # while the exception and its frames live
         del refused
         gc.collect()
     assert held == []
