@@ -1299,6 +1299,21 @@ def test_an_optimizer_dropped_without_close_gives_its_descriptors_back(tmp_path)
     again.close()
 
 
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")
+def test_a_new_journal_that_raises_closes_what_it_opened(tmp_path):
+    """A new journal whose link raised once its storage was open (here a file holding only a
+    torn line, whose TruncatedJournalWarning is made an error) kept the journal's descriptors
+    open, held by the error's frames until a garbage collection; it now closes them."""
+    path = tmp_path / "run.jsonl"
+    path.write_text('{"torn')  # no complete line: no run yet, so a new journal may start
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedJournalWarning)
+        with pytest.raises(TruncatedJournalWarning, match="incomplete") as raised:
+            Optimizer({"x": Real(0.0, 1.0)}, journal=path)
+    assert descriptors_under(tmp_path) == []  # while the error and its frames live
+    del raised
+
 GC_INSIDE_THE_CLAIM_LOCK = """
 import gc, sys
 from pathlib import Path
