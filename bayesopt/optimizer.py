@@ -531,22 +531,21 @@ class Optimizer:
                 f"Optimizer.resume({str(path)!r}) or choose another file"
             )
         storage = wrap_errors(describe(path), lambda: JSONLStorage(path))
-        return StudyLink.attach(storage, DEFAULT_STUDY, self.space, self.config,
-                                describe(path), with_state=True, extras=self._header_extras())
+        with _closed_if_raising(storage):
+            return StudyLink.attach(storage, DEFAULT_STUDY, self.space, self.config,
+                                    describe(path), with_state=True,
+                                    extras=self._header_extras())
 
     def _attach(self, url: str | os.PathLike[str] | Storage, study: str) -> StudyLink:
         name = describe(url if isinstance(url, (str, os.PathLike)) else type(url).__name__, study)
         storage = url if isinstance(url, Storage) else open_storage(url)
-        if isinstance(storage, JSONLStorage):
-            try:
+        # a storage the caller opened is theirs to close
+        with _closed_if_raising(storage) if storage is not url else contextlib.nullcontext():
+            if isinstance(storage, JSONLStorage):
                 _refuse_journal(storage, study)
-            except JournalError:
-                if storage is not url:
-                    storage.close()
-                raise
-        link = StudyLink.attach(storage, study, self.space, self.config, name, with_state=False,
-                                extras=self._header_extras())
-        link.catch_up(self._state)
+            link = StudyLink.attach(storage, study, self.space, self.config, name,
+                                    with_state=False, extras=self._header_extras())
+            link.catch_up(self._state)
         logger.info("attached to %s: %d evaluations, %d pending", name,
                     len(self._state.history), len(self._state.pending))
         return link
@@ -1960,6 +1959,19 @@ def _journal_space(header: Mapping[str, Any], given: SpaceLike | None, name: str
     if difference is not None:
         raise JournalError(f"{name} was written for another space: {difference}")
     return space
+
+
+@contextlib.contextmanager
+def _closed_if_raising(storage: Storage) -> Iterator[None]:
+    """Close `storage` if the block raises (an attach the study refuses, say) and let the
+    error go on: otherwise the connection or descriptors the storage opened stay held by the
+    error's frames and are left to the garbage collector (which from Python 3.13 warns of an
+    unclosed SQLite connection)."""
+    try:
+        yield
+    except BaseException:
+        storage.close()
+        raise
 
 
 def _refuse_journal(storage: JSONLStorage, study: str) -> None:

@@ -22,6 +22,11 @@ scipy builds round differently (`lapack_rounding`) and of one solve by the Numba
 (`loop_rounding`): either the change moved the asks, or this platform rounds unlike every
 recorded one, and then its asks are recorded (with code that asks what main asks), never
 compared loosely.
+
+OpenBLAS's kernels can be chosen (OPENBLAS_CORETYPE=SkylakeX, Haswell, …) and Numba's target
+CPU too (NUMBA_CPU_NAME=znver4, …), so one machine can stand for another whose CPU has the
+instructions: on an AMD EPYC Zen 5, SkylakeX kernels and znver4 give a Zen 4's two digests
+and, under scipy 1.17.1, every ask the Zen 4 recorded (bench/results/python_versions.md).
 """
 
 from __future__ import annotations
@@ -45,16 +50,22 @@ KNOWN_ROUNDINGS = {
                     "AVX-512 (Zen 4, OpenBLAS's SkylakeX kernels), whose asks differ: its Numba "
                     "loops round otherwise (KNOWN_LOOP_ROUNDINGS), and some asks with as few as "
                     "12 observations by a routine not found",
-    "e5e94fbf78c2": "scipy 1.18.1 wheel (OpenBLAS 0.3.31.dev), SkylakeX",
+    "e5e94fbf78c2": "scipy 1.18.1 wheel (OpenBLAS 0.3.31.dev), SkylakeX; also an AMD EPYC with "
+                    "AVX-512 (Zen 4, OpenBLAS's SkylakeX kernels), whose asks differ (its "
+                    "Numba loops round otherwise)",
     "ae70241127e6": "scipy 1.17.1 wheel (OpenBLAS 0.3.30), AMD EPYC (Haswell kernels)",
+    "dc2d7be8f1da": "scipy 1.17.1 (OpenBLAS 0.3.30) and 1.18.1 (OpenBLAS 0.3.31.dev) wheels, "
+                    "AMD EPYC Zen 5 (family 26, OpenBLAS's Haswell kernels), whose asks are "
+                    "the same under both",
 }
 
 # digest → the CPUs Numba compiled the loop for where it was seen: on the AMD EPYC with
 # AVX-512 (znver4), and there with NUMBA_CPU_NAME set to each CPU named (which for
-# skylake-avx512 asks what was recorded on a SkylakeX)
+# skylake-avx512 asks what was recorded on a SkylakeX); on an AMD EPYC Zen 5 (znver5)
 KNOWN_LOOP_ROUNDINGS = {
     "489b7cca0a1f": "Numba 0.68.1 for skylake-avx512, icelake-server, sapphirerapids",
-    "cf297800cacb": "Numba 0.68.1 for znver4 (AMD EPYC with AVX-512), znver3, znver2, haswell",
+    "cf297800cacb": "Numba 0.68.1 for znver4 (AMD EPYC with AVX-512), znver3, znver2, haswell; "
+                    "znver5 (AMD EPYC Zen 5)",
 }
 
 

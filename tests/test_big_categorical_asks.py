@@ -11,7 +11,9 @@ recorded at main eaf0d256, whose feasibility and cost terms scored the trial row
 their gradients; they now give their values at the switches (`acquisition.constrained.
 switch_moments`). Asks are pinned per rounding (tests/lapack_rounding.py): on an AMD EPYC
 with AVX-512 (scipy 1.17.1) eaf0d256 asks the constrained and cost kinds' first points
-otherwise in the last digits, as main does there; `ASKED_ELSEWHERE` holds them.
+otherwise in the last digits, as main does there; `ASKED_ELSEWHERE` holds them, and those
+main (4d017c81) asks on two more roundings: scipy 1.18.1 on an AMD EPYC with AVX-512, and
+an AMD EPYC Zen 5 (either scipy wheel).
 """
 
 from __future__ import annotations
@@ -55,13 +57,36 @@ KINDS: dict[str, tuple[dict[str, Any], AcquisitionName]] = {
 # are scored; with conditional_cost on the conditional space)
 OUTCOMES = ("constrained", "cost", "cost_kernel_average", "conditional_cost")
 # asks where a platform rounds them unlike the file's (where → kind → asks): eaf0d256's code,
-# which wrote the file's constrained and cost kinds, run on an AMD EPYC with AVX-512
+# which wrote the file's constrained and cost kinds, run on an AMD EPYC with AVX-512; main's
+# on two roundings seen since
 ASKED_ELSEWHERE: dict[str, dict[str, list[dict[str, Any]]]] = {
     "scipy 1.17.1, AMD EPYC (AVX-512)": {
         "constrained": [{"a": 0.2847850236530282, "b": "c74", "c": 1, "d": "d35", "e": 1.0,
                          "f": "x"},
                         {"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 1.0, "f": "z"}],
         "cost": [{"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 0.0285366277606694, "f": "x"},
+                 {"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 1.0, "f": "z"}],
+    },
+    # main at 4d017c81 (its constrained and cost asks are eaf0d256's wherever both were run),
+    # Python 3.12.1 and 3.13.0, on an AMD EPYC Zen 5 with OpenBLAS's SkylakeX kernels forced
+    # (OPENBLAS_CORETYPE=SkylakeX) and Numba's code for znver4 (NUMBA_CPU_NAME=znver4): the
+    # digests of a Zen 4, where Python 3.11.7 (scipy 1.17.1) asks every recorded kind as
+    # the Zen 4 did (bench/results/python_versions.md)
+    "scipy 1.18.1, AMD EPYC (AVX-512)": {
+        "constrained": [{"a": 0.28478502365302844, "b": "c74", "c": 1, "d": "d35", "e": 1.0,
+                         "f": "x"},
+                        {"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 1.0, "f": "z"}],
+        "cost": [{"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 0.02853662776320272, "f": "x"},
+                 {"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 1.0, "f": "z"}],
+    },
+    # main at 4d017c81 on an AMD EPYC Zen 5 (family 26; OpenBLAS's Haswell kernels, Numba's
+    # code for znver5), the same under scipy 1.17.1 (Python 3.11.7) and 1.18.1 (3.13.0)
+    "scipy 1.17.1 or 1.18.1, AMD EPYC Zen 5": {
+        "constrained": [{"a": 0.28478502365302855, "b": "c74", "c": 1, "d": "d35", "e": 1.0,
+                         "f": "x"},
+                        {"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 1.0, "f": "z"}],
+        "cost": [{"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 0.028536627761983357,
+                  "f": "x"},
                  {"a": 0.0, "b": "c74", "c": 1, "d": "d35", "e": 1.0, "f": "z"}],
     },
 }

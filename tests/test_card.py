@@ -279,8 +279,10 @@ JOURNAL_0_3_0 = ROOT / "tests" / "data" / "journal-0.3.0.jsonl"
 JOURNAL_SPACE = {f"x{i}": Real(0.0, 1.0) for i in range(4)}
 # what 0.3.0 asks next, per rounding (tests/lapack_rounding.py): recorded when the journal
 # was made (scipy 1.17.1, SkylakeX), and by 0.3.0's own code (8334b5f8) resuming it on an
-# AMD EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels) and on an AMD EPYC with AVX-512
-# (scipy 1.17.1, OpenBLAS's SkylakeX kernels, Numba's code for znver4)
+# AMD EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels), on an AMD EPYC with AVX-512
+# (scipy 1.17.1, OpenBLAS's SkylakeX kernels, Numba's code for znver4; scipy 1.18.1 there
+# asks the same) and on an AMD EPYC Zen 5 (family 26; OpenBLAS's Haswell kernels, Numba's
+# code for znver5; the same under scipy 1.17.1 and 1.18.1)
 ASKED_BY_0_3_0 = {
     "scipy 1.17.1": [{"x0": 0.07044685376360767, "x1": 0.23367506742607658,
                       "x2": 0.630208610720264, "x3": 0.5705913866014054}],
@@ -288,17 +290,28 @@ ASKED_BY_0_3_0 = {
                                 "x2": 0.6302086107202644, "x3": 0.5705913866014055}],
     "scipy 1.17.1, AMD EPYC (AVX-512)": [{"x0": 0.07044685376360764, "x1": 0.23367506742607647,
                                           "x2": 0.630208610720264, "x3": 0.5705913866014054}],
+    "scipy 1.17.1 or 1.18.1, AMD EPYC Zen 5": [{"x0": 0.07044685376360788,
+                                                "x1": 0.2336750674260767,
+                                                "x2": 0.6302086107202644,
+                                                "x3": 0.5705913866014057}],
 }
 # what an optimizer with 0.3.0's options told the journal's observations asks first: the
 # journal's writer where it was written; main at e1290939 on an AMD EPYC, and on an AMD EPYC
 # with AVX-512, where it asks what 0.3.0 resuming the journal asks (its LAPACK fits the θ
-# the journal recorded)
+# the journal recorded); main at 4d017c81 under scipy 1.18.1 on an AMD EPYC with AVX-512 and
+# on an AMD EPYC Zen 5
 TWINS_ASKED_AT_201 = {
     "scipy 1.17.1": ASKED_BY_0_3_0["scipy 1.17.1"],
     "scipy 1.17.1, AMD EPYC": [{"x0": 0.070446842150356, "x1": 0.23367507048802666,
                                 "x2": 0.6302086115896975, "x3": 0.5705913876437224}],
     "scipy 1.17.1, AMD EPYC (AVX-512)": [{"x0": 0.07044685376360764, "x1": 0.23367506742607647,
                                           "x2": 0.630208610720264, "x3": 0.5705913866014054}],
+    "scipy 1.18.1, AMD EPYC (AVX-512)": [{"x0": 0.07044685376360807, "x1": 0.23367506742607588,
+                                          "x2": 0.6302086107202641, "x3": 0.5705913866014058}],
+    "scipy 1.17.1 or 1.18.1, AMD EPYC Zen 5": [{"x0": 0.07044681829554206,
+                                                "x1": 0.23367507703890733,
+                                                "x2": 0.6302086139791109,
+                                                "x3": 0.5705913899978681}],
 }
 # what 0.3.0's code (8334b5f8), resuming the journal on each AMD EPYC, asks after its ask and
 # the 20 others of the refit test are told (n = 222, its refit)
@@ -307,6 +320,12 @@ ASKED_AT_222_BY_0_3_0 = {
                                 "x2": 0.5941080355251789, "x3": 0.5511931008018732}],
     "scipy 1.17.1, AMD EPYC (AVX-512)": [{"x0": 0.11866759311629571, "x1": 0.17770058555780188,
                                           "x2": 0.5941080355278248, "x3": 0.5511931008015154}],
+    "scipy 1.18.1, AMD EPYC (AVX-512)": [{"x0": 0.11866759311629517, "x1": 0.177700585557788,
+                                          "x2": 0.5941080355278375, "x3": 0.5511931008015154}],
+    "scipy 1.17.1 or 1.18.1, AMD EPYC Zen 5": [{"x0": 0.11866759311864591,
+                                                "x1": 0.17770058556125579,
+                                                "x2": 0.5941080355216306,
+                                                "x3": 0.5511931008024021}],
 }
 
 
@@ -457,11 +476,14 @@ STUDY_FIDELITY = ROOT / "tests" / "data" / "study-0.4.0-fidelity.jsonl"
 FINGERPRINT_BEFORE = "8455d266e8751236"  # their header's, stating d = 2
 # what the journal's writer asks next, per rounding (tests/lapack_rounding.py): recorded
 # when it was made (scipy 1.17.1, SkylakeX), and by c80ee6c's own code resuming it on an AMD
-# EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels); on an AMD EPYC with AVX-512 c80ee6c asks
-# the first (8 observations: the Numba loops round alike up to 16 rows)
+# EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels) and on an AMD EPYC Zen 5 (family 26;
+# OpenBLAS's Haswell kernels; the same under scipy 1.17.1 and 1.18.1); on an AMD EPYC with
+# AVX-512 c80ee6c asks the first (8 observations: the Numba loops round alike up to 16 rows)
 ASKED_NEXT = {
     "scipy 1.17.1": [{"x": 0.36083821386442144, "y": 0.8552418995073888, "epochs": 1}],
     "scipy 1.17.1, AMD EPYC": [{"x": 0.3608382103154751, "y": 0.8552419316849041, "epochs": 1}],
+    "scipy 1.17.1 or 1.18.1, AMD EPYC Zen 5": [{"x": 0.3608380904369587, "y": 0.8552419241807689,
+                                                "epochs": 1}],
 }
 
 

@@ -5,7 +5,8 @@ were added (issue 16); any change to the unconstrained path moves them. They are
 per LAPACK rounding (tests/lapack_rounding.py): scipy 1.18.1's wheel moves them, and its
 asks were recorded on main (80085e2), which asks the 4684cf6 points under scipy 1.17.1 on
 SkylakeX; an AMD EPYC's (scipy 1.17.1, OpenBLAS's Haswell kernels) were recorded on main at
-e1290939 there.
+e1290939 there, and an AMD EPYC Zen 5's (family 26; OpenBLAS's Haswell kernels, which round
+alike under scipy 1.17.1's and 1.18.1's wheels there) on main at 4d017c81 there.
 """
 
 from __future__ import annotations
@@ -49,8 +50,16 @@ PINNED_SCIPY_1_17_EPYC = [
     {"x": 4.859165467861001, "y": 1.6106986095986306, "n": 1, "c": "b"},
     {"x": 5.707115949820663, "y": 0.0, "n": 8, "c": "a"},
 ]
+PINNED_EPYC_ZEN_5 = [
+    {"x": 3.6264299314638766, "y": 0.0, "n": 8, "c": "b"},
+    {"x": 2.9740540808669156, "y": 0.4632729797731469, "n": 1, "c": "b"},
+    {"x": 3.195035902356082, "y": 0.14811335736027637, "n": 2, "c": "a"},
+    {"x": 4.8591471940474165, "y": 1.6107082815527622, "n": 1, "c": "b"},
+    {"x": 5.7072039146478275, "y": 0.0, "n": 8, "c": "a"},
+]
 PINNED = {"scipy 1.17.1": PINNED_SCIPY_1_17, "scipy 1.18.1": PINNED_SCIPY_1_18,
-          "scipy 1.17.1, AMD EPYC": PINNED_SCIPY_1_17_EPYC}
+          "scipy 1.17.1, AMD EPYC": PINNED_SCIPY_1_17_EPYC,
+          "scipy 1.17.1 or 1.18.1, AMD EPYC Zen 5": PINNED_EPYC_ZEN_5}
 
 
 def test_unconstrained_asks_are_pinned():

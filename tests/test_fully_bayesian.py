@@ -47,7 +47,9 @@ def _objective(p: dict[str, Any]) -> float:
 # LAPACK rounding (tests/lapack_rounding.py): scipy 1.18.1's wheel moves the model's last
 # digits; its asks were recorded on main (80085e2), which asks these under scipy 1.17.1 on
 # SkylakeX. An AMD EPYC (scipy 1.17.1, OpenBLAS's Haswell kernels) moves the 6th to 14th asks'
-# last digits; its asks were recorded on main at e1290939 there.
+# last digits; its asks were recorded on main at e1290939 there. An AMD EPYC Zen 5 (family
+# 26; OpenBLAS's Haswell kernels, which round alike under scipy 1.17.1's and 1.18.1's wheels
+# there) moves the 6th to 14th too; recorded on main at 4d017c81 there.
 PINNED_ASKS_SCIPY_1_17 = [
     (9.02431667316705, 0.041412795232960875, 2, "relu"),
     (2.0506934449076653, 0.001585483613757167, 8, "gelu"),
@@ -85,9 +87,21 @@ PINNED_ASKS_SCIPY_1_17_EPYC = PINNED_ASKS_SCIPY_1_17[:5] + [
     (1.9692123795189822, 0.001249010526396441, 1, "relu"),
     (1.669015050071767, 0.0033284076869620825, 8, "relu"),
 ]
+PINNED_ASKS_EPYC_ZEN_5 = PINNED_ASKS_SCIPY_1_17[:5] + [
+    (-5.0, 0.03590988295399592, 8, "gelu"),
+    (4.040038967556805, 0.01196579105388414, 8, "gelu"),
+    (2.2035857020476968, 0.0001, 8, "gelu"),
+    (1.8105070764310849, 0.009635332490042836, 2, "gelu"),
+    (1.5224135657003615, 0.1, 8, "gelu"),
+    (1.8381878813787145, 0.0018034405928138177, 3, "gelu"),
+    (0.9328046402196826, 0.0001, 1, "tanh"),
+    (1.9692123800810828, 0.001249010506449058, 1, "relu"),
+    (1.669015047132147, 0.0033284076569308264, 8, "relu"),
+]
 PINNED_ASKS = {"scipy 1.17.1": PINNED_ASKS_SCIPY_1_17,
                "scipy 1.18.1": PINNED_ASKS_SCIPY_1_18,
-               "scipy 1.17.1, AMD EPYC": PINNED_ASKS_SCIPY_1_17_EPYC}
+               "scipy 1.17.1, AMD EPYC": PINNED_ASKS_SCIPY_1_17_EPYC,
+               "scipy 1.17.1 or 1.18.1, AMD EPYC Zen 5": PINNED_ASKS_EPYC_ZEN_5}
 
 
 def _asks(opt: Optimizer, n: int) -> list[tuple[Any, ...]]:

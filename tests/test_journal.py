@@ -1255,6 +1255,19 @@ def test_a_hand_edited_header_key_is_refused_as_an_edit_not_a_newer_writer(tmp_p
         Optimizer.resume(path, append=False)
 
 
+def descriptors_under(directory: pathlib.Path) -> list[str]:
+    """The files under `directory` this process holds a descriptor of (/proc/self/fd)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the listing's own descriptor, closed by now
+            continue
+        if target.startswith(str(directory)):
+            found.append(target)
+    return found
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")
 def test_an_optimizer_dropped_without_close_gives_its_descriptors_back(tmp_path):
     """Optimizer(space, journal=path) never closed (many short runs in one process) kept
@@ -1264,15 +1277,7 @@ def test_an_optimizer_dropped_without_close_gives_its_descriptors_back(tmp_path)
     import gc
 
     def ours() -> list[str]:
-        found = []
-        for fd in os.listdir("/proc/self/fd"):
-            try:
-                target = os.readlink(f"/proc/self/fd/{fd}")
-            except OSError:  # the listing's own descriptor, closed by now
-                continue
-            if target.startswith(str(tmp_path)):
-                found.append(target)
-        return found
+        return descriptors_under(tmp_path)
 
     for k in range(20):
         opt = Optimizer({"x": Real(0.0, 1.0)}, seed=k, journal=tmp_path / f"run{k}.jsonl")
@@ -1293,6 +1298,21 @@ def test_an_optimizer_dropped_without_close_gives_its_descriptors_back(tmp_path)
     assert len(again.history) == 2
     again.close()
 
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")
+def test_a_new_journal_that_raises_closes_what_it_opened(tmp_path):
+    """A new journal whose link raised once its storage was open (here a file holding only a
+    torn line, whose TruncatedJournalWarning is made an error) kept the journal's descriptors
+    open, held by the error's frames until a garbage collection; it now closes them."""
+    path = tmp_path / "run.jsonl"
+    path.write_text('{"torn')  # no complete line: no run yet, so a new journal may start
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedJournalWarning)
+        with pytest.raises(TruncatedJournalWarning, match="incomplete") as raised:
+            Optimizer({"x": Real(0.0, 1.0)}, journal=path)
+    assert descriptors_under(tmp_path) == []  # while the error and its frames live
+    del raised
 
 GC_INSIDE_THE_CLAIM_LOCK = """
 import gc, sys

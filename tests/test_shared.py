@@ -43,6 +43,7 @@ from bayesopt.optimizer import ResumeWarning
 from bayesopt.options import OptimizerOptions
 from bayesopt.storage import open_storage
 from bayesopt.storage.jsonl import TruncatedJournalWarning
+from test_journal import descriptors_under
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -104,6 +105,33 @@ def test_an_optimizer_in_a_with_block_is_closed_when_the_block_ends(url):
         del opt, failing, late
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")
+def test_an_attach_the_study_refuses_closes_the_storage_it_opened(url, tmp_path):
+    """An attach the study refuses (another space here) raised with the storage it had opened
+    still open, held by the exception's frames and then left to the garbage collector: a
+    JSON-lines study kept its descriptors, and from Python 3.13 an unclosed SQLite connection
+    warns when collected (ResourceWarning), failing whichever test the collection fell in
+    (tests/test_cli_command.py's refused attach left one; test_cli_objective.py's SIGKILL
+    test met it twice, under json's `simplefilter("error")`). The refused attach now closes
+    what it opened; a storage the caller opened stays open."""
+    Optimizer(SPACE, storage=url, study="s").close()
+    other = {**SPACE, "y": Real(1e-3, 100.0, log=True)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(JournalError, match="another space") as refused:
+            Optimizer(other, storage=url, study="s")
+        held = descriptors_under(tmp_path)  # while the exception and its frames live
+        del refused
+        gc.collect()
+    assert held == []
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    storage = open_storage(url)
+    with pytest.raises(JournalError, match="another space"):
+        Optimizer(other, storage=storage, study="s")
+    assert storage.studies() == ["s"]  # the caller's, still open
+    storage.close()
 
 
 def test_a_resumed_optimizer_in_a_with_block_stops_writing_its_journal(tmp_path):
