@@ -912,16 +912,16 @@ def test_recommend_ranks_only_the_feasible_observations():
 def test_a_shared_study_carries_constraints_and_costs(tmp_path):
     url = f"sqlite:///{tmp_path / 'study.db'}"
     space = {"x": Real(0, 6), "y": Real(0, 6)}
-    first = Optimizer(space, seed=0, n_initial=3, storage=url, study="s", n_constraints=1)
-    second = Optimizer(space, seed=1, n_initial=3, storage=url, study="s", n_constraints=1)
-    for opt in (first, second, first):
-        params = opt.ask()
-        value, constraints = gardner(params)
-        opt.tell(params, value, constraints=constraints, cost=2.0)
-    assert [(o.constraints, o.cost) for o in second.history] == [
-        (o.constraints, o.cost) for o in first.history]
-    assert len(second.history) == 3 and second.total_cost == 6.0
-    assert second.best == first.best
+    with Optimizer(space, seed=0, n_initial=3, storage=url, study="s", n_constraints=1) as first, \
+            Optimizer(space, seed=1, n_initial=3, storage=url, study="s", n_constraints=1) as second:
+        for opt in (first, second, first):
+            params = opt.ask()
+            value, constraints = gardner(params)
+            opt.tell(params, value, constraints=constraints, cost=2.0)
+        assert [(o.constraints, o.cost) for o in second.history] == [
+            (o.constraints, o.cost) for o in first.history]
+        assert len(second.history) == 3 and second.total_cost == 6.0
+        assert second.best == first.best
 
 
 @pytest.mark.parametrize("given", [2, None])
@@ -931,9 +931,10 @@ def test_attaching_with_another_number_of_constraints_raises_naming_it(tmp_path,
     with an error about the study's stored events."""
     url = f"sqlite:///{tmp_path / 'study.db'}"
     space = {"x": Real(0, 6), "y": Real(0, 6)}
-    first = Optimizer(space, seed=0, n_initial=3, storage=url, study="s", n_constraints=1)
-    params = first.ask()
-    first.tell(params, 1.0, constraints=[-1.0])
+    with Optimizer(space, seed=0, n_initial=3, storage=url, study="s",
+                   n_constraints=1) as first:
+        params = first.ask()
+        first.tell(params, 1.0, constraints=[-1.0])
     with pytest.raises(ValueError, match=rf"n_constraints=1, not n_constraints={given}"):
         Optimizer(space, seed=1, storage=url, study="s", n_constraints=given)
 

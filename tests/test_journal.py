@@ -1163,11 +1163,13 @@ def test_a_newer_format_is_refused_saying_to_upgrade(tmp_path, kind, newer):
             Optimizer.resume(path, append=False)
         return
     import sqlite3
+    from contextlib import closing
 
     from bayesopt.storage.sqlite import SQLiteStorage
 
     SQLiteStorage(tmp_path / "s.db").close()  # the schema
-    with sqlite3.connect(tmp_path / "s.db") as db:
+    # sqlite3's own context manager commits and does not close: closing() closes
+    with closing(sqlite3.connect(tmp_path / "s.db")) as db, db:
         db.execute("INSERT INTO studies (name, header) VALUES ('s', ?)", (json.dumps(lines[0]),))
         db.executemany("INSERT INTO events VALUES ('s', ?, ?)",
                        [(i, json.dumps(line)) for i, line in enumerate(lines[1:])])

@@ -23,6 +23,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -314,7 +315,7 @@ def damage(location: tuple[str, str], sql: str) -> None:
     """Run `sql` on the database at `location` as another program would."""
     kind, where = location
     if kind == "sqlite":
-        with sqlite3.connect(where) as conn:
+        with closing(sqlite3.connect(where)) as conn, conn:  # closed, and committed
             conn.execute(sql.format(events="events", studies="studies"))
         return
     import psycopg
@@ -407,7 +408,8 @@ def test_an_event_or_header_over_the_limit_is_refused_before_it_is_written(
             storage.append("s", [{"n": 1}, huge])
         assert storage.read("s") == [{"n": 0}]  # neither event of the refused append
         storage.append("s", [{"n": 1}])
-        assert open_location(*location).read("s") == [{"n": 0}, {"n": 1}]
+        with closing(open_location(*location)) as reader:
+            assert reader.read("s") == [{"n": 0}, {"n": 1}]
         with pytest.raises(ValueError, match=r"^header is 671088\d\d bytes as JSON"):
             storage.create_or_attach("t" if location[0] != "jsonl" else "s", huge)
     finally:
@@ -1856,8 +1858,9 @@ def test_an_sqlite_tell_refused_by_a_locked_database_says_nothing_was_recorded(
     from bayesopt.journal import JournalError
 
     path = tmp_path / "s.db"
-    with Optimizer({"x": Real(0, 1)}, storage=SQLiteStorage(path, timeout=0.3), study="s",
-                   seed=0) as opt:
+    storage = SQLiteStorage(path, timeout=0.3)  # passed in: the caller closes it
+    with closing(storage), Optimizer({"x": Real(0, 1)}, storage=storage, study="s",
+                                     seed=0) as opt:
         params = opt.ask()
         blocker = sqlite3.connect(path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
@@ -1870,7 +1873,8 @@ def test_an_sqlite_tell_refused_by_a_locked_database_says_nothing_was_recorded(
             blocker.close()
         opt.tell(params, 0.5)
         assert [(o.params, o.value) for o in opt.history] == [(params, 0.5)]
-    assert [e["event"] for e in SQLiteStorage(path).read("s")] == ["ask", "tell"]
+    with closing(SQLiteStorage(path)) as reader:
+        assert [e["event"] for e in reader.read("s")] == ["ask", "tell"]
 
 
 def test_postgres_commit_whose_answer_is_lost_is_not_appended_twice(
@@ -2282,7 +2286,8 @@ def test_an_sqlite_file_deleted_or_replaced_under_a_worker_is_not_written_on(
             for suffix in ("", "-wal", "-shm"):
                 (tmp_path / f"s.db{suffix}").unlink(missing_ok=True)
         else:
-            with sqlite3.connect(path) as source, sqlite3.connect(tmp_path / "old.db") as copy:
+            with closing(sqlite3.connect(path)) as source, \
+                    closing(sqlite3.connect(tmp_path / "old.db")) as copy:
                 source.backup(copy)
             (tmp_path / "old.db").replace(path)
         now = "no file" if how == "deleted" else "another file"

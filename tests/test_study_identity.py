@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,7 @@ def old_database(tmp_path: Path) -> tuple[str, Path, list[tuple[str, int, str]]]
     the rows of its events table."""
     path = tmp_path / "old.db"
     shutil.copy(OLD_DB, path)
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(studies)")]
         assert columns == ["name", "header"], "the fixture is of the schema before uids"
         rows = conn.execute("SELECT study, seq, body FROM events ORDER BY study, seq").fetchall()
@@ -122,7 +123,7 @@ def test_an_sqlite_database_made_before_uids_is_migrated_without_changing_an_eve
     url, path, rows = old_database(tmp_path)
     with Optimizer(SPACE, storage=url, study="s") as opt:
         assert [o.value for o in opt.history] == [3.0, 1.0, 2.0]
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         assert conn.execute("SELECT study, seq, body FROM events ORDER BY study, seq"
                             ).fetchall() == rows
         uids = dict(conn.execute("SELECT name, uid FROM studies").fetchall())
@@ -130,7 +131,7 @@ def test_an_sqlite_database_made_before_uids_is_migrated_without_changing_an_eve
     assert uids["s"] != uids["t"]
     with Optimizer(SPACE, storage=url, study="t") as opt:  # reopened: the uids stay
         opt.tell(opt.ask(), 0.5)
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         assert dict(conn.execute("SELECT name, uid FROM studies").fetchall()) == uids
 
 
@@ -166,7 +167,7 @@ def test_a_postgres_database_made_before_uids_is_migrated_without_changing_an_ev
     import psycopg
 
     _, path, rows = old_database(tmp_path)
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         headers = conn.execute("SELECT name, header FROM studies ORDER BY name").fetchall()
     url = postgres_server.create_database(f"old_{uuid.uuid4().hex[:12]}")
     select = "SELECT study, seq, uid, body::text FROM bayesopt_events ORDER BY study, seq"
