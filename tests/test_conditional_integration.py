@@ -235,15 +235,15 @@ def test_shared_sqlite_study_on_a_conditional_space(tmp_path) -> None:
     from bayesopt import Optimizer
 
     url = f"sqlite:///{tmp_path / 'study.db'}"
-    first = Optimizer(_space(), seed=0, storage=url, study="s")
-    second = Optimizer(_space(), seed=1, storage=url, study="s")
-    for _ in range(5):
-        for opt in (first, second):
-            params = opt.ask()
-            opt.tell(params, _objective(params))
-    assert len(first.history) == len(second.history) == 10
-    assert [o.params for o in first.history] == [o.params for o in second.history]
-    assert {o.params["model"] for o in first.history} == {"a", "b"}
+    with Optimizer(_space(), seed=0, storage=url, study="s") as first, \
+            Optimizer(_space(), seed=1, storage=url, study="s") as second:
+        for _ in range(5):
+            for opt in (first, second):
+                params = opt.ask()
+                opt.tell(params, _objective(params))
+        assert len(first.history) == len(second.history) == 10
+        assert [o.params for o in first.history] == [o.params for o in second.history]
+        assert {o.params["model"] for o in first.history} == {"a", "b"}
 
 
 @pytest.mark.parametrize(("argv", "joined"), [
@@ -290,10 +290,11 @@ def test_a_when_value_json_carries_survives_journal_study_and_result_json(
     again = OptimizeResult.from_json(live.result().to_json())
     assert [set(o.params) for o in again.history] == [{"p", "x", "z"}, {"p", "z"}]
     url = f"sqlite:///{tmp_path / 'study.db'}"
-    first = Optimizer(space(), seed=0, storage=url, study="s")
-    first.tell({"p": value, "x": 0.3, "z": 0.4}, 0.4)
-    second = Optimizer(space(), seed=1, storage=url, study="s")  # attaches to the same space
-    assert [set(o.params) for o in second.history] == [{"p", "x", "z"}]
+    with Optimizer(space(), seed=0, storage=url, study="s") as first:
+        first.tell({"p": value, "x": 0.3, "z": 0.4}, 0.4)
+    # attaches to the same space
+    with Optimizer(space(), seed=1, storage=url, study="s") as second:
+        assert [set(o.params) for o in second.history] == [{"p", "x", "z"}]
 
 
 def test_a_nested_space_over_object_choices_journals_and_resumes_given_the_space(tmp_path) -> None:

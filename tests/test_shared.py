@@ -504,7 +504,8 @@ def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(url, tmp_path):
     finally:
         holder.kill()
         holder.wait()
-    assert len(Optimizer(SPACE, storage=url, study="s").history) == 1
+    with Optimizer(SPACE, storage=url, study="s") as reader:
+        assert len(reader.history) == 1
 
 
 def test_ask_within_starts_no_more_than_the_total_across_workers(url, tmp_path):
@@ -870,7 +871,8 @@ def test_two_workers_given_the_same_x0_evaluate_each_point_once(tmp_path):
     for thread in threads:
         thread.join(timeout=300)
     assert not errors, errors
-    history = Optimizer(SPACE, seed=3, storage=url, study="s").history
+    with Optimizer(SPACE, seed=3, storage=url, study="s") as reader:
+        history = reader.history
     points = [o.params for o in history]
     assert [points.count(p) for p in x0] == [1, 1], points
     unmatched = [w for seen in caught for w in seen
