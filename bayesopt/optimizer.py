@@ -1710,12 +1710,9 @@ class Optimizer:
         name = describe(journal)
         check_exists(journal, name)
         storage = wrap_errors(name, lambda: JSONLStorage(journal))
-        try:
+        with _closed_if_raising(storage):
             opt = cls._replay_journal(storage, space, name, feasible)
             opt.threads = threads
-        except BaseException:
-            storage.close()
-            raise
         if append:
             opt._journal_to(storage, journal, name)
         else:

@@ -606,6 +606,14 @@ def _variant_runs(label: str, name: str, seeds: list[int]) -> list[dict[str, Any
             for s in seeds]
 
 
+def _signs(first: np.ndarray, second: np.ndarray) -> tuple[int, int, float]:
+    """Seeds where `first` is lower, where it is higher, and the two-sided sign test on
+    those unequal pairs (binomial, p = ½; 1 if none)."""
+    lower, higher = int(np.sum(first < second)), int(np.sum(first > second))
+    p = binomtest(lower, lower + higher).pvalue if lower + higher else 1.0
+    return lower, higher, float(p)
+
+
 def _finals(runs: list[dict[str, Any]], ref: float) -> np.ndarray:
     """Final regret of each run: (runs,)."""
     return np.array([_best_by(r["trace"], r["total_budget"]) - ref for r in runs])
@@ -623,8 +631,7 @@ def paired(problems: list[str], seeds: list[int], before: str, after: str) -> st
         ref = _reference(_complete(records), name)  # the report's, as in `variant_report`
         runs = {label: _variant_runs(label, name, seeds) for label in (before, after)}
         old, new = _finals(runs[before], ref), _finals(runs[after], ref)
-        worse, better = int(np.sum(new > old)), int(np.sum(new < old))
-        p = binomtest(worse, worse + better).pvalue if worse + better else 1.0
+        *_, p = _signs(new, old)  # the counts are compare_runs.row's
         full = [r for r in records if r["problem"] == name
                 and r["optimizer"] == "bayesopt-full" and r["seed"] in seeds]
         fractions = [_fraction_reaching(full, runs[label], ref) for label in (before, after)]
@@ -653,8 +660,7 @@ def peers(problems: list[str], seeds: list[int], optimizers: list[str]) -> str:
             if missing:
                 raise ValueError(f"{optimizer} has no record of {name} for seeds {missing}")
             theirs = _finals([runs[s] for s in seeds], ref)
-            better, worse = int(np.sum(ours < theirs)), int(np.sum(ours > theirs))
-            p = binomtest(better, better + worse).pvalue if better + worse else 1.0
+            better, worse, p = _signs(ours, theirs)
             medians.append(f"{np.median(theirs):.3g}")
             counts.append(f"{better} / {worse} / {len(seeds) - better - worse} (p = {p:.2g})")
         lines.append(f"| {name} | {np.median(ours):.3g} | " + " | ".join(medians + counts) + " |")
