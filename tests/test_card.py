@@ -546,6 +546,9 @@ def test_citation_and_license_match_the_project():
     assert _cff("cff-version") == "1.2.0" and _cff("version") == bayesopt.__version__
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", _cff("date-released"))
     assert 'name: "The bayesopt developers"' in (ROOT / "CITATION.cff").read_text()
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    cited = re.search(r"The bayesopt developers \(\d{4}\), \*bayesopt\*, version ([\w.]+),", readme)
+    assert cited and cited.group(1) == bayesopt.__version__, "README's Citing names another version"
     license_text = (ROOT / "LICENSE").read_text()
     assert license_text.startswith("BSD 3-Clause License")
     assert "Copyright (c) 2026, The bayesopt developers" in license_text
