@@ -296,8 +296,8 @@ class SQLiteStorage:
 
     def close(self) -> None:
         """Close the connection (idempotent); the storage cannot be used afterwards."""
+        self._closed = True  # first: no operation opens it again meanwhile
         self._disconnect()
-        self._closed = True
 
     def _disconnect(self) -> None:
         """Close the connection until the next operation opens it again, as the first one
