@@ -1823,6 +1823,19 @@ def continue_journal(opt: Optimizer, journal: str | os.PathLike[str]) -> None:
     opt._journal_to(wrap_errors(name, lambda: JSONLStorage(journal)), journal, name)
 
 
+def disconnect(opt: Optimizer) -> None:
+    """Close the connections of the storage `opt` is attached to (SQLite, PostgreSQL) until
+    its next read or write of the study opens them again: an optimizer kept for later use
+    (`BayesSearchCV.optimizers_`) holds no connection meanwhile, so none is left to the
+    garbage collector. A JSON-lines file keeps its descriptors: the one it reads through
+    also holds the file read so far (`JSONLStorage._scan`)."""
+    with opt._lock:
+        if opt._link is not None:
+            release = getattr(opt._link.storage, "_disconnect", None)
+            if release is not None:
+                release()
+
+
 def claim_journal(opt: Optimizer) -> None:
     """Take the journal's writer claim now rather than at the first write (`StudyLink`):
     for a caller that will write (`minimize`), so that a journal another process is

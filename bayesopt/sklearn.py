@@ -48,10 +48,11 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from bayesopt.choices import AcquisitionName
 from bayesopt.failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, TooManyFailuresError
-from bayesopt.optimizer import ACQUISITIONS, Optimizer
+from bayesopt.optimizer import ACQUISITIONS, Optimizer, disconnect
 from bayesopt.propose import admitted_count
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space, tuple_dimension
+from bayesopt.storage import Storage
 from bayesopt.validation import PEER_NAMES, keyword_only, shown, unknown_keywords
 
 __all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
@@ -191,6 +192,10 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         the optimizer to a shared study (one subspace only: a study has one
         space), so a second ``fit`` continues that study; ``pruner`` is
         taken only with them (the search reports no intermediate scores).
+        A storage given by URL or path holds no connection once ``fit``
+        returns or raises (SQLite, PostgreSQL; a JSON-lines file keeps its
+        descriptors): see ``optimizers_``. A ``Storage`` object is the
+        caller's, left open.
     n_points : int, default=None
         Candidates asked at once (``Optimizer.ask(n_points)``, the others
         pending) and cross-validated together, ``n_points × n_splits`` fits
@@ -294,7 +299,9 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         (``best_index_``, which a callable ``refit`` chooses).
     optimizers_ : list of Optimizer
         One optimizer per subspace, as scikit-optimize keeps them (e.g. to
-        continue a subspace's search with ask/tell).
+        continue a subspace's search with ask/tell). One attached to a study
+        by URL or path connects again at its first use after ``fit`` (reading
+        its ``history`` included); close it then (``close()``, or ``with``).
 
     See Also
     --------
@@ -404,15 +411,22 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         run = _Evaluation(evaluate_candidates, self)
         callbacks: list[Callback] = getattr(self, "_callbacks", [])  # set by fit
         optimizers = run.optimizers
-        for (space, n_iter), seed in zip(subspaces, seeds):
-            opt = Optimizer(space, acquisition=self.acquisition, n_initial=self.n_initial,
-                            seed=seed, maximize=True, **kwargs)
-            optimizers.append(opt)
-            run.rows_per_subspace.append(0)
-            self._search(opt, n_iter, run, callbacks)
-        self.optimizers_ = optimizers
-        self.optimizer_results_ = [opt.result() for opt in optimizers]
-        self.optimize_result_ = self.optimizer_results_[run.best_subspace(optimizers)]
+        try:
+            for (space, n_iter), seed in zip(subspaces, seeds):
+                opt = Optimizer(space, acquisition=self.acquisition, n_initial=self.n_initial,
+                                seed=seed, maximize=True, **kwargs)
+                optimizers.append(opt)
+                run.rows_per_subspace.append(0)
+                self._search(opt, n_iter, run, callbacks)
+            self.optimizers_ = optimizers
+            self.optimizer_results_ = [opt.result() for opt in optimizers]
+            self.optimize_result_ = self.optimizer_results_[run.best_subspace(optimizers)]
+        finally:
+            # the connections fit opened from a URL or path end with the search (a Storage
+            # object given is the caller's); the optimizers connect again when used
+            if not isinstance(kwargs.get("storage"), (Storage, type(None))):
+                for opt in optimizers:
+                    disconnect(opt)
         run.raise_if_nothing_recorded()
         self._unrecorded = run.unrecorded
         self._rows_per_subspace = run.rows_per_subspace

@@ -95,7 +95,7 @@ def valid_run(folder: Path, seed: int) -> tuple[list[str], list[str]]:
     db = folder / "valid.db"
     with Optimizer(SPACE, seed=seed, storage=f"sqlite:///{db}", study="s", n_initial=3) as opt:
         _sequence(opt, seed)
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn:  # sqlite3's own `with` only commits
         rows = [conn.execute("SELECT header FROM studies WHERE name = 's'").fetchone()[0]]
         rows += [body for (body,) in conn.execute(
             "SELECT body FROM events WHERE study = 's' ORDER BY seq")]
@@ -201,7 +201,7 @@ def read_sqlite(path: Path) -> None:
     storage.create_or_attach("s", {})
     storage.append("s", [{"n": i} for i in range(len(raw) - 1)])
     storage.close()
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:  # closed, and committed
         conn.execute("UPDATE studies SET header = ? WHERE name = 's'", (raw[0],))
         for seq, line in enumerate(raw[1:]):
             conn.execute("UPDATE events SET body = ? WHERE study = 's' AND seq = ?", (line, seq))

@@ -36,7 +36,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -203,7 +203,8 @@ def sqlite_file() -> None:
             opt = Optimizer(SPACE, storage=url, study="s", seed=0)
             params = running(opt, 2)
             if how == "replaced":
-                with sqlite3.connect(path) as source, sqlite3.connect(f"{path}.old") as copy:
+                with closing(sqlite3.connect(path)) as source, \
+                        closing(sqlite3.connect(f"{path}.old")) as copy:
                     source.backup(copy)
                 os.replace(f"{path}.old", path)
             else:

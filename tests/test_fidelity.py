@@ -1571,17 +1571,17 @@ def test_a_tell_of_another_worker_never_lands_inside_an_ask(tmp_path: Any) -> No
             workers[-1].join(timeout=1.0)  # done at once without the lock; else blocked
         return True
 
-    a = Optimizer(_fidelity_space(), storage=url, study="s", seed=0, feasible=feasible)
-    b = Optimizer(_fidelity_space(), storage=url, study="s", seed=1, feasible=feasible)
-    first = a.ask(3)
-    a.tell(first[:2], [0.5, 0.2])
-    during_ask.append(lambda: b.tell(first[2], 0.9))  # the third run of rung 1
-    new = a.ask()
-    workers[0].join()
-    assert new["epochs"] == 1 and a.continues(new) is None  # asked before b's tell landed
-    promoted = b.ask()
-    assert promoted["epochs"] == 3 and b.continues(promoted) == 1  # the best of [0.5, 0.2, 0.9]
-    assert a.history == b.history and len(a.history) == 3
+    with (Optimizer(_fidelity_space(), storage=url, study="s", seed=0, feasible=feasible) as a,
+          Optimizer(_fidelity_space(), storage=url, study="s", seed=1, feasible=feasible) as b):
+        first = a.ask(3)
+        a.tell(first[:2], [0.5, 0.2])
+        during_ask.append(lambda: b.tell(first[2], 0.9))  # the third run of rung 1
+        new = a.ask()
+        workers[0].join()
+        assert new["epochs"] == 1 and a.continues(new) is None  # asked before b's tell landed
+        promoted = b.ask()
+        assert promoted["epochs"] == 3 and b.continues(promoted) == 1  # best of 0.5, 0.2, 0.9
+        assert a.history == b.history and len(a.history) == 3
 
 
 def test_a_conditional_space_with_a_fidelity_runs_its_brackets() -> None:

@@ -265,7 +265,8 @@ def _curve_objective(trial: optuna.Trial) -> float:
     return _curve(x, 9)
 
 
-def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_path: Any) -> None:
+def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(
+        optuna_sqlite: Any) -> None:
     """Optuna's SuccessiveHalvingPruner and `SuccessiveHalving` with the same fields follow
     one rule: the trials of a study on SQLite, imported with their intermediate values, are
     stopped at the steps Optuna pruned them, recorded "pruned", and a new curve is then
@@ -273,7 +274,7 @@ def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_pat
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     fields = {"min_resource": 1, "reduction_factor": 3, "min_early_stopping_rate": 0,
               "bootstrap_count": 0}
-    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'study.db'}",
+    study = optuna.create_study(storage=optuna_sqlite(),
                                 sampler=optuna.samplers.RandomSampler(seed=0),
                                 pruner=optuna.pruners.SuccessiveHalvingPruner(**fields))
 
@@ -306,11 +307,11 @@ def test_an_optuna_study_s_intermediate_values_are_brought_in_as_reports(tmp_pat
     assert [o.status for o in opt.history[-3:]] == ["pruned", "ok", "pruned"]
 
 
-def _median_pruned_study(path: Any, n_trials: int = 20) -> optuna.Study:
+def _median_pruned_study(storage: Any, n_trials: int = 20) -> optuna.Study:
     """A study on SQLite whose trials Optuna's MedianPruner pruned (a rule this library
     does not have): each trial reports `_curve` at steps 0..9 and is pruned by Optuna."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(storage=f"sqlite:///{path}",
+    study = optuna.create_study(storage=storage,
                                 sampler=optuna.samplers.RandomSampler(seed=1),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=3))
 
@@ -334,12 +335,13 @@ def _import_pruned(opt: Optimizer, trials: list[Any]) -> None:
             opt.tell_failure(t.params, f"trial {t.number}: {t.state.name}")
 
 
-def test_an_optuna_study_s_pruned_trials_are_brought_in_as_pruned(tmp_path: Any) -> None:
+def test_an_optuna_study_s_pruned_trials_are_brought_in_as_pruned(
+        tmp_path: Any, optuna_sqlite: Any) -> None:
     """Trials Optuna's MedianPruner pruned were told as failures unless this library's own
     rule stopped them too (the pruner below never stops a run in 10 steps): with
     tell(pruned=True) each is recorded "pruned" at its last step with its last value, the
     GP models it, and a resumed journal holds the same history and asks the same."""
-    study = _median_pruned_study(tmp_path / "study.db")
+    study = _median_pruned_study(optuna_sqlite())
     trials = study.trials
     pruned = {t.number: t.last_step for t in trials if t.state == optuna.trial.TrialState.PRUNED}
     assert 3 <= len(pruned) <= 17

@@ -230,15 +230,14 @@ def test_a_study_becoming_constrained_is_replayed_with_its_constraints():
 
 @pytest.mark.parametrize("constraints_func", [toy_constraints, None])
 def test_a_sampler_on_a_stored_constrained_study_asks_what_a_native_optimizer_asks(
-        tmp_path, constraints_func):
+        optuna_sqlite, constraints_func):
     """A new sampler on an SQLite study (as in a second process), with or without
     constraints_func, asks what an `Optimizer(n_constraints=1)` of its seed told the stored
     trials and their stored constraints asks."""
-    storage = f"sqlite:///{tmp_path / 'study.db'}"
     run(BayesoptSampler(seed=0, n_initial=5, constraints_func=toy_constraints), 10,
-        storage=storage, study_name="s")
+        storage=optuna_sqlite(), study_name="s")
     sampler = BayesoptSampler(seed=1, n_initial=5, constraints_func=constraints_func)
-    study = optuna.load_study(study_name="s", storage=storage, sampler=sampler)
+    study = optuna.load_study(study_name="s", storage=optuna_sqlite(), sampler=sampler)
     stored = study.trials
     asked = sync(study)
     native = Optimizer({"x": Real(-2.0, 2.0), "y": Real(-2.0, 2.0)}, seed=sampler.optimizer.seed,

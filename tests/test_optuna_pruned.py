@@ -65,9 +65,9 @@ def _sync(study: optuna.Study) -> None:
     study.tell(trial, state=TrialState.FAIL)
 
 
-def _pruning_study(tmp_path, n_jobs: int = 1, **kwargs) -> optuna.Study:
+def _pruning_study(storage, n_jobs: int = 1, **kwargs) -> optuna.Study:
     study = optuna.create_study(
-        study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}",
+        study_name="s", storage=storage,
         sampler=BayesoptSampler(seed=0, **kwargs),
         pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
     study.optimize(_objective, n_trials=14, n_jobs=n_jobs)
@@ -80,12 +80,12 @@ def _pruning_study(tmp_path, n_jobs: int = 1, **kwargs) -> optuna.Study:
 @pytest.mark.filterwarnings("ignore::bayesopt.integrations.optuna.IndependentSamplingWarning")
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_pruned_trials_are_pruned_runs_at_their_last_step_and_a_resumed_sampler_agrees(
-        tmp_path, n_jobs):
+        optuna_sqlite, n_jobs):
     """Sequential and two threads: every PRUNED trial was a failure of the optimizer (its
     intermediate values never reached it); it is recorded "pruned" at its last step with
     its last intermediate value, which the GP models (a plain space's pruned run), as a
     COMPLETE trial is "ok". A sampler attached to the stored study holds the same."""
-    study = _pruning_study(tmp_path, n_jobs)
+    study = _pruning_study(optuna_sqlite(), n_jobs)
     _sync(study)
     expected = _expected(study)
     # two threads interleave as the scheduler has them: the number pruned varies
@@ -94,7 +94,7 @@ def test_pruned_trials_are_pruned_runs_at_their_last_step_and_a_resumed_sampler_
     optimizer = study.sampler.optimizer
     assert len(optimizer.history) == len(expected)  # none a failure
     assert len(optimizer._state.y_ok) == len(expected)  # pruned values are GP data
-    resumed = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}",
+    resumed = optuna.load_study(study_name="s", storage=optuna_sqlite(),
                                 sampler=BayesoptSampler(seed=0))
     _sync(resumed)
     assert _record(resumed.sampler) == expected
@@ -102,13 +102,14 @@ def test_pruned_trials_are_pruned_runs_at_their_last_step_and_a_resumed_sampler_
         f"trial {len(expected)} failed"]  # the first _sync's trial
 
 
-def test_a_trial_pruned_on_another_worker_is_pruned_whether_pending_there_or_not(tmp_path):
+def test_a_trial_pruned_on_another_worker_is_pruned_whether_pending_there_or_not(
+        optuna_sqlite):
     """Workers A and B on one SQLite study. B held A's trial t as pending (RUNNING when B
     sampled) and never saw u running: both are told to B as pruned runs once A prunes them,
     t from B's pending point, u added first; A's own asks are told the same way."""
-    storage = f"sqlite:///{tmp_path / 'study.db'}"
-    a = optuna.create_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=0))
-    b = optuna.load_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=1))
+    a = optuna.create_study(study_name="s", storage=optuna_sqlite(),
+                            sampler=BayesoptSampler(seed=0))
+    b = optuna.load_study(study_name="s", storage=optuna_sqlite(), sampler=BayesoptSampler(seed=1))
     for _ in range(3):
         trial = a.ask()
         a.tell(trial, _curve(trial.suggest_float("x", -2.0, 2.0), STEPS))
@@ -151,11 +152,11 @@ def test_a_trial_pruned_without_a_usable_curve_is_a_failure():
         (1.5, "failed", "trial 2 pruned at step 2, with a non-finite intermediate value")]
 
 
-def test_a_pruned_trial_of_a_constrained_study_is_told_with_its_constraints(tmp_path):
+def test_a_pruned_trial_of_a_constrained_study_is_told_with_its_constraints(optuna_sqlite):
     """constraints_func runs for PRUNED trials too (as Optuna's samplers do): such a trial
     is a pruned run with its constraint values, for the constraint GPs as well; one without
     them (stored before the constraints) is a failure, named."""
-    study = _pruning_study(tmp_path, constraints_func=lambda t: [t.params["x"] - 1.0])
+    study = _pruning_study(optuna_sqlite(), constraints_func=lambda t: [t.params["x"] - 1.0])
     dist = {"x": FloatDistribution(-2.0, 2.0)}
     study.add_trial(create_trial(params={"x": -1.9}, distributions=dist,
                                  state=TrialState.PRUNED, intermediate_values={1: 5.0}))
@@ -188,7 +189,7 @@ def test_a_pruned_trial_and_a_copy_of_its_point_ending_in_one_sync_are_both_told
     assert (x, "pruned", 1.0, _curve(x, 1)) in _record(study.sampler)
 
 
-def test_a_trial_that_ignores_its_pruner_and_returns_is_a_complete_run(tmp_path):
+def test_a_trial_that_ignores_its_pruner_and_returns_is_a_complete_run(optuna_sqlite):
     """An objective that asks `should_prune()` at every step but trains on and returns its
     value at STEPS (the advice ignored): Optuna records the trial COMPLETE, and so does the
     sampler's optimizer — "ok", no step, the value the GP's data — for the trials the pruner
@@ -201,9 +202,8 @@ def test_a_trial_that_ignores_its_pruner_and_returns_is_a_complete_run(tmp_path)
                 trial.set_user_attr("advised", step)
         return _curve(x, STEPS)
 
-    storage = f"sqlite:///{tmp_path / 'study.db'}"
     study = optuna.create_study(
-        study_name="s", storage=storage, sampler=BayesoptSampler(seed=0),
+        study_name="s", storage=optuna_sqlite(), sampler=BayesoptSampler(seed=0),
         pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
     study.optimize(objective, n_trials=10)
     _sync(study)
@@ -213,6 +213,7 @@ def test_a_trial_that_ignores_its_pruner_and_returns_is_a_complete_run(tmp_path)
     assert [status for _, status, _, _ in expected] == ["ok"] * 10
     assert _record(study.sampler) == expected
     assert len(study.sampler.optimizer._state.y_ok) == 10
-    resumed = optuna.load_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=0))
+    resumed = optuna.load_study(study_name="s", storage=optuna_sqlite(),
+                                sampler=BayesoptSampler(seed=0))
     _sync(resumed)
     assert _record(resumed.sampler) == expected

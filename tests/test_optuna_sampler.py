@@ -159,12 +159,11 @@ def test_trials_of_every_state_are_told_once():
     assert len(optimizer.history) == 5 and len(optimizer.pending) == 3
 
 
-def _two_workers(tmp_path, seed_b):
+def _two_workers(optuna_sqlite, seed_b):
     """Workers A (seed 0) and B on one SQLite study, after three trials of A."""
-    storage = f"sqlite:///{tmp_path / 'study.db'}"
-    worker_a = optuna.create_study(study_name="s", storage=storage,
+    worker_a = optuna.create_study(study_name="s", storage=optuna_sqlite(),
                                    sampler=BayesoptSampler(seed=0))
-    worker_b = optuna.load_study(study_name="s", storage=storage,
+    worker_b = optuna.load_study(study_name="s", storage=optuna_sqlite(),
                                  sampler=BayesoptSampler(seed=seed_b))
     for _ in range(3):
         trial = worker_a.ask()
@@ -172,8 +171,8 @@ def _two_workers(tmp_path, seed_b):
     return worker_a, worker_b
 
 
-def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
-    worker_a, worker_b = _two_workers(tmp_path, seed_b=1)
+def test_a_running_trial_of_another_worker_is_pending_then_told(optuna_sqlite):
+    worker_a, worker_b = _two_workers(optuna_sqlite, seed_b=1)
     in_flight = worker_a.ask()
     in_flight_params = _suggest_all(in_flight)
     own = worker_b.ask()
@@ -189,11 +188,11 @@ def test_a_running_trial_of_another_worker_is_pending_then_told(tmp_path):
 
 
 def test_a_worker_s_sampled_point_is_pending_elsewhere_before_its_objective_suggests_it(
-        tmp_path):
+        optuna_sqlite):
     """Two processes of one script (the same seed) on one SQLite study: the point worker A
     sampled is another worker's pending point from the moment it is sampled, not once the
     objective has suggested all of it, so worker B does not draw the same point."""
-    worker_a, worker_b = _two_workers(tmp_path, seed_b=0)
+    worker_a, worker_b = _two_workers(optuna_sqlite, seed_b=0)
     in_flight = worker_a.ask()
     in_flight.suggest_float("x", -5.0, 5.0)  # samples the whole point; the rest not yet set
     sampled = dict(in_flight.relative_params)
@@ -213,13 +212,14 @@ def test_a_worker_s_sampled_point_is_pending_elsewhere_before_its_objective_sugg
 
 @pytest.mark.parametrize("stored", ["[" * 100_000 + "]" * 100_000, "5", '{"x": 1}',
                                     '{"x": ["?", 1]}'])
-def test_a_damaged_stored_point_of_a_running_trial_is_refused_naming_the_trial(tmp_path, stored):
+def test_a_damaged_stored_point_of_a_running_trial_is_refused_naming_the_trial(optuna_sqlite,
+                                                                              stored):
     """The point a worker's sampler stores in a running trial's system attributes, read by
     the other workers, raised json's RecursionError when nested 5000 deep on Python 3.11
     (3.13's decoder reads 5000 levels: 100 000 are past it on every version; a shared SQLite
     study damaged or written by another program), and AttributeError or TypeError when no
     {name: [distribution, value]} object; each is now a ValueError naming the trial."""
-    worker_a, worker_b = _two_workers(tmp_path, seed_b=1)
+    worker_a, worker_b = _two_workers(optuna_sqlite, seed_b=1)
     in_flight = worker_a.ask()
     in_flight.suggest_float("x", -5.0, 5.0)
     worker_a._storage.set_trial_system_attr(in_flight._trial_id, "bayesopt:relative_params:0",
@@ -235,7 +235,7 @@ def test_a_damaged_stored_point_of_a_running_trial_is_refused_naming_the_trial(t
     ("act", 7), ("act", -1), ("act", 1.5), ("act", True), ("act", "relu"),
 ])
 def test_a_stored_point_outside_its_distribution_is_refused_naming_trial_and_value(
-        tmp_path, name, internal):
+        optuna_sqlite, name, internal):
     """A stored point that parses but holds a value its own distribution does not (in
     Optuna's internal representation; `_publish` stores none) was read on: a choice index
     past the end raised IndexError, a text or null value TypeError, both naming nothing; a
@@ -247,7 +247,7 @@ def test_a_stored_point_outside_its_distribution_is_refused_naming_trial_and_val
     trial, the parameter and the value."""
     from optuna.distributions import distribution_to_json
 
-    worker_a, worker_b = _two_workers(tmp_path, seed_b=1)
+    worker_a, worker_b = _two_workers(optuna_sqlite, seed_b=1)
     in_flight = worker_a.ask()
     in_flight.suggest_float("x", -5.0, 5.0)  # x is the trial's own; the rest stored only
     point = {key: [distribution_to_json(dist), dist.to_internal_repr(in_flight.relative_params[key])]
@@ -277,14 +277,14 @@ class _OtherSamplesMeanwhile(BayesoptSampler):
         return follower
 
 
-def test_two_workers_sampling_at_once_do_not_suggest_the_same_point(tmp_path):
+def test_two_workers_sampling_at_once_do_not_suggest_the_same_point(optuna_sqlite):
     """Worker A samples and stores its point while worker B (the same seed) is sampling,
     from the same trials: B draws that point too, finds it stored on A's trial before
     storing its own, and asks again with it pending."""
-    worker_a, _ = _two_workers(tmp_path, seed_b=0)
+    worker_a, _ = _two_workers(optuna_sqlite, seed_b=0)
     in_flight = worker_a.ask()
     worker_b = optuna.load_study(
-        study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}",
+        study_name="s", storage=optuna_sqlite(),
         sampler=_OtherSamplesMeanwhile(lambda: in_flight.suggest_float("x", -5.0, 5.0),
                                        seed=0))
     own = worker_b.ask()
@@ -749,14 +749,14 @@ def test_an_unconditional_study_samples_what_the_intersection_only_sampler_did(f
 
 
 @FIRST_SEEN_INDEPENDENTLY
-def test_a_conditional_study_runs_on_threads_and_in_a_shared_sqlite_storage(tmp_path):
+def test_a_conditional_study_runs_on_threads_and_in_a_shared_sqlite_storage(optuna_sqlite):
     threaded = optuna.create_study(sampler=BayesoptSampler(seed=0))
     threaded.optimize(toy, n_trials=16, n_jobs=2)
     assert [t.state for t in threaded.trials] == [TrialState.COMPLETE] * 16
     assert threaded.sampler.optimizer.space.conditional
-    storage = f"sqlite:///{tmp_path / 'study.db'}"
-    a = optuna.create_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=0))
-    b = optuna.load_study(study_name="s", storage=storage, sampler=BayesoptSampler(seed=1))
+    a = optuna.create_study(study_name="s", storage=optuna_sqlite(),
+                            sampler=BayesoptSampler(seed=0))
+    b = optuna.load_study(study_name="s", storage=optuna_sqlite(), sampler=BayesoptSampler(seed=1))
     for study in (a, b, a, b, a, b):
         trial = study.ask()
         study.tell(trial, toy(trial))
@@ -834,13 +834,13 @@ def test_an_enqueued_branch_fixing_its_active_parameters_is_not_asked_for():
 
 
 def test_an_enqueued_trial_fixing_a_parameter_is_pending_elsewhere_before_it_suggests_it(
-        tmp_path):
+        optuna_sqlite):
     """Worker A's trial was enqueued with x fixed; its sampler drew the other parameters.
     Its point — the fixed x and the drawn rest — was not stored (only a point without fixed
     parameters was), so until A's objective had suggested every parameter worker B did not
     hold it pending and could draw it again. It is stored now, the fixed value in place of
     the drawn one, and is B's pending point from the moment A sampled it."""
-    worker_a, worker_b = _two_workers(tmp_path, seed_b=0)
+    worker_a, worker_b = _two_workers(optuna_sqlite, seed_b=0)
     worker_a.enqueue_trial({"x": 0.5})
     in_flight = worker_a.ask()
     assert in_flight.suggest_float("x", -5.0, 5.0) == 0.5  # samples the rest; not yet set
@@ -852,11 +852,11 @@ def test_an_enqueued_trial_fixing_a_parameter_is_pending_elsewhere_before_it_sug
     assert _suggest_all(in_flight) == expected  # the point it went on to suggest
 
 
-def test_an_enqueued_choice_its_distribution_lacks_stores_no_point(tmp_path):
+def test_an_enqueued_choice_its_distribution_lacks_stores_no_point(optuna_sqlite):
     """Optuna refuses an enqueued categorical value outside its choices when the objective
     suggests it; sampling the trial's other parameters before that stores nothing (the
     point cannot be written in the distribution's terms) rather than raising there."""
-    worker_a, _ = _two_workers(tmp_path, seed_b=0)
+    worker_a, _ = _two_workers(optuna_sqlite, seed_b=0)
     worker_a.enqueue_trial({"act": "gelu"})
     in_flight = worker_a.ask()
     in_flight.suggest_float("x", -5.0, 5.0)  # samples the whole point

@@ -205,7 +205,7 @@ def test_a_malformed_complete_field_is_refused(tmp_path: Any, complete: Any, mat
 
 
 def test_an_optuna_trial_that_trained_past_its_prune_advice_is_brought_in_complete(
-        tmp_path: Any) -> None:
+        optuna_sqlite: Any) -> None:
     """README, Bringing a history in: an objective asks `should_prune()` at every step; odd
     trials obey (PRUNED), even ones train on and return (COMPLETE). Brought in with their
     curves under the rule of Optuna's pruner, a COMPLETE trial the rule stops before its last
@@ -229,7 +229,7 @@ def test_an_optuna_trial_that_trained_past_its_prune_advice_is_brought_in_comple
                     raise optuna.TrialPruned()
         return (x - 0.3) ** 2 + 1 / 9
 
-    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'study.db'}",
+    study = optuna.create_study(storage=optuna_sqlite(),
                                 sampler=optuna.samplers.RandomSampler(seed=0),
                                 pruner=optuna.pruners.SuccessiveHalvingPruner(**fields))
     study.optimize(objective, n_trials=16)

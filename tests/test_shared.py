@@ -21,11 +21,13 @@ import gc
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 import warnings
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,7 @@ from bayesopt.fitting import FitOptions
 from bayesopt.journal import JournalError
 from bayesopt.loop import ResumeSettingsWarning
 from bayesopt.model import ModelOptions
-from bayesopt.optimizer import ResumeWarning
+from bayesopt.optimizer import ResumeWarning, disconnect
 from bayesopt.options import OptimizerOptions
 from bayesopt.storage import open_storage
 from bayesopt.storage.jsonl import TruncatedJournalWarning
@@ -105,6 +107,46 @@ def test_an_optimizer_in_a_with_block_is_closed_when_the_block_ends(url):
         del opt, failing, late
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_disconnected_optimizer_connects_again_when_used(url, tmp_path):
+    """`disconnect` (BayesSearchCV's optimizers after fit) closes the connections of an
+    SQLite or PostgreSQL study and holds none until the optimizer reads or writes the
+    study again, which it then does as before. A JSON-lines file keeps its descriptors
+    (the one it reads through holds the file read so far)."""
+    opt = Optimizer(SPACE, storage=url, study="s", seed=0, n_initial=2, options=FAST)
+    opt.tell(opt.ask(), 1.0)
+    disconnect(opt)
+    storage = opt._link.storage
+    if url.startswith("sqlite"):
+        assert storage._conn is None and descriptors_under(tmp_path) == []
+    elif url.endswith(".jsonl"):
+        assert descriptors_under(tmp_path) != []
+    else:
+        assert storage._data is None and storage._locks is None
+    with Optimizer(SPACE, storage=url, study="s", seed=1, options=FAST) as other:
+        other.tell(other.ask(), 2.0)
+    with opt:
+        assert [o.value for o in opt.history] == [1.0, 2.0]
+        p = opt.ask()
+        opt.tell(p, 0.5)
+    with Optimizer(SPACE, storage=url, study="s") as late:
+        assert [o.params for o in late.history][-1] == p
+
+
+def test_a_disconnected_sqlite_study_refuses_a_file_replaced_meanwhile(tmp_path):
+    """The file a disconnected storage opened is still the one it checks for: a database
+    replaced at the path meanwhile (a copy restored) is refused, not written on."""
+    path = tmp_path / "study.db"
+    opt = Optimizer(SPACE, storage=f"sqlite:///{path}", study="s", seed=0, options=FAST)
+    opt.tell(opt.ask(), 1.0)
+    disconnect(opt)
+    copy = tmp_path / "copy.db"
+    with closing(sqlite3.connect(path)) as conn, closing(sqlite3.connect(copy)) as target:
+        conn.backup(target)
+    os.replace(copy, path)
+    with opt, pytest.raises(JournalError, match="deleted or replaced"):
+        opt.ask()
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")

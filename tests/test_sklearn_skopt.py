@@ -11,7 +11,9 @@ subspace's search when one returns True.
 
 from __future__ import annotations
 
+import os
 import warnings
+from contextlib import closing
 
 import numpy as np
 import pytest
@@ -23,6 +25,8 @@ from sklearn.svm import SVC
 from bayesopt import Real, SpaceExhaustedWarning, SuccessiveHalving
 from bayesopt.result import OptimizeResult
 from bayesopt.sklearn import BayesSearchCV
+from bayesopt.storage.sqlite import SQLiteStorage
+from test_journal import descriptors_under
 
 LINEAR = {"kernel": ["linear"], "C": Real(1e-2, 1e2, log=True)}
 RBF = {"kernel": ["rbf"], "C": Real(1e-2, 1e2, log=True), "gamma": Real(1e-4, 1e0, log=True)}
@@ -156,8 +160,47 @@ def test_with_a_study_storage_a_second_fit_continues_the_study(iris, tmp_path):
     first = search.fit(*iris).cv_results_["params"]
     second = search.fit(*iris).cv_results_["params"]
     assert len(first) == len(second) == 3
-    history = search.optimizers_[0].history
+    with search.optimizers_[0] as opt:  # it connected again to read the study
+        history = opt.history
     assert [o.params for o in history[:3]] == first and [o.params for o in history[3:]] == second
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")
+def test_a_fit_leaves_no_connection_to_the_study_it_opened(iris, tmp_path):
+    """The SQLite connection fit opened from the URL stayed open after fit, until the
+    garbage collector closed it (Python 3.13 warns: unclosed database). Now fit closes it;
+    its optimizer connects again when used, and its ask and tell go to the study."""
+    path = tmp_path / "search.db"
+    search = svc_search(RBF, optimizer_kwargs={"storage": f"sqlite:///{path}", "study": "svc"})
+    search.fit(*iris)
+    assert descriptors_under(tmp_path) == []
+    opt = search.optimizers_[0]
+    assert len(search.optimizer_results_[0]) == 3 and descriptors_under(tmp_path) == []
+    with opt:
+        opt.tell(opt.ask(), 0.5)
+        assert len(opt.history) == 4
+    assert descriptors_under(tmp_path) == []
+    with closing(SQLiteStorage(path)) as storage:
+        assert sum(event["event"] == "tell" for event in storage.read("svc")) == 4
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists descriptors in /proc")
+def test_a_fit_that_raises_leaves_no_connection_but_a_storage_given_stays_open(iris, tmp_path):
+    """A fit stopped by its failures closes the connection it opened (the optimizer is
+    unreachable then); a Storage object given is the caller's and stays open."""
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    failing = svc_search(RBF, optimizer_kwargs={"storage": url, "study": "svc"},
+                         max_consecutive_failures=1, n_iter=2)
+    failing.set_params(estimator=SVC(max_iter="many"))
+    with pytest.raises(ValueError, match="1 candidate") as raised, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        failing.fit(*iris)
+    assert descriptors_under(tmp_path) == []  # while the error and its frames live
+    del raised
+    with closing(SQLiteStorage(tmp_path / "given.db")) as storage:
+        search = svc_search(RBF, optimizer_kwargs={"storage": storage, "study": "svc"})
+        search.fit(*iris)
+        assert storage.studies() == ["svc"] and descriptors_under(tmp_path) != []
 
 
 def test_a_pruner_without_a_shared_study_is_refused(iris):

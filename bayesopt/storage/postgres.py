@@ -538,11 +538,22 @@ class PostgresStorage:
         """Close both connections (idempotent), releasing any lock still held."""
         with self._mutex:
             self._closed = True
-            if self._pid == os.getpid():
-                for conn in (self._data, self._locks):
-                    if conn is not None:
-                        conn.close()
-            self._data = self._locks = None
+            self._drop_connections()
+
+    def _disconnect(self) -> None:
+        """Close both connections until the next operation connects again, as the first one
+        did (`_connection`; `BayesSearchCV.fit` leaves its optimizers so). Only while no lock
+        is held: closing the session would release it."""
+        with self._mutex:
+            assert not self._held, f"{self!r} disconnected while holding {sorted(self._held)}"
+            self._drop_connections()
+
+    def _drop_connections(self) -> None:
+        if self._pid == os.getpid():
+            for conn in (self._data, self._locks):
+                if conn is not None:
+                    conn.close()
+        self._data = self._locks = None
 
     # --- connections, retries and locks ---
 

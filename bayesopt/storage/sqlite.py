@@ -143,6 +143,7 @@ class SQLiteStorage:
         # opened with immutable=1: the file's state then (`_file_state`); None otherwise
         self._immutable: tuple[Any, ...] | None = None
         self._pid = os.getpid()
+        self._closed = False  # by close(); a connection closed by _disconnect opens again
         self._conn: sqlite3.Connection | None = None
         self._conn = self._retrying(self._open)
         self._opened = self._file_identity()  # the file the connection has open (module doc)
@@ -258,7 +259,7 @@ class SQLiteStorage:
         """Exclusive lock on `study` across processes: flock on its sidecar file."""
         name = codec.check_study(study)
         codec.check_not_held(self, name, self._held)
-        self._connection()  # refuses a closed or inherited storage
+        self._check_open()
         self._check_writable()
         folder = self._path.with_name(self._path.name + ".locks")
         folder.mkdir(exist_ok=True)
@@ -295,6 +296,15 @@ class SQLiteStorage:
 
     def close(self) -> None:
         """Close the connection (idempotent); the storage cannot be used afterwards."""
+        self._closed = True  # first: no operation opens it again meanwhile
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        """Close the connection until the next operation opens it again, as the first one
+        was (idle, the storage holds no SQLite connection, so no open descriptor of the
+        database: `BayesSearchCV.fit` leaves its optimizers so). The file it opened is
+        still the one every transaction checks for (`_check_same_file`), and the studies'
+        uids stay remembered."""
         with self._mutex:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
@@ -458,10 +468,18 @@ class SQLiteStorage:
             raise
         return conn
 
-    def _connection(self) -> sqlite3.Connection:
+    def _check_open(self) -> None:
+        """Refuse a closed storage, or one inherited through fork."""
         codec.check_process(self, self._pid)
-        if self._conn is None:
+        if self._closed:
             raise ValueError(f"operation on a closed {self!r}")
+
+    def _connection(self) -> sqlite3.Connection:
+        """The connection, opened again after `_disconnect` (under `_mutex`, in `_retrying`)."""
+        self._check_open()
+        if self._conn is None:  # what the last opening found may have changed: as __init__
+            self._read_only, self._immutable, self._uid = None, None, "uid"
+            self._conn = self._open()
         return self._conn
 
     def _transaction(self, body: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
