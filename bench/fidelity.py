@@ -54,9 +54,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest
+from scipy.stats import binomtest, mannwhitneyu
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
+from bayesopt.choices import AcquisitionName
 from bayesopt.fidelity import bracket_sizes, max_bracket, rung_budgets
 from bayesopt.model import ModelOptions
 from bayesopt.space import Dimension, Fidelity
@@ -221,13 +222,14 @@ class Ledger:
 
 def fidelity_run(problem: MFProblem, seed: int, ledger: Ledger,
                  model: ModelOptions | None = None,
-                 optimizer: dict[str, Any] | None = None) -> Optimizer:
+                 optimizer: dict[str, Any] | None = None,
+                 acquisition: AcquisitionName = "logei") -> Optimizer:
     """bayesopt with a Fidelity named "budget" until the ledger's budget is spent (`model`
     and the other `OptimizerOptions` fields in `optimizer`: the default's if not given); the
     optimizer at the end (bench.fidelity_lengthscale reads its fitted GP)."""
     options = OptimizerOptions(model=model or ModelOptions(), **(optimizer or {}))
     opt = Optimizer({**problem.space, "budget": Fidelity(1, R, eta=ETA)}, seed=seed,
-                    options=options)
+                    options=options, acquisition=acquisition)
     while not ledger.done:
         params = opt.ask()
         budget = params.pop("budget")
@@ -237,8 +239,9 @@ def fidelity_run(problem: MFProblem, seed: int, ledger: Ledger,
 
 def _bayesopt_fidelity(problem: MFProblem, seed: int, ledger: Ledger,
                        model: ModelOptions | None = None,
-                       optimizer: dict[str, Any] | None = None) -> None:
-    fidelity_run(problem, seed, ledger, model, optimizer)
+                       optimizer: dict[str, Any] | None = None,
+                       acquisition: AcquisitionName = "logei") -> None:
+    fidelity_run(problem, seed, ledger, model, optimizer, acquisition)
 
 
 def _bayesopt_full(problem: MFProblem, seed: int, ledger: Ledger) -> None:
@@ -397,12 +400,13 @@ def _seeds(text: str) -> list[int]:
     return [int(s) for s in text.split(",")]
 
 
-def run(problems: list[str], optimizers: list[str], seeds: list[int]) -> None:
-    RUNS.mkdir(parents=True, exist_ok=True)
+def run(problems: list[str], optimizers: list[str], seeds: list[int], runs: Path = RUNS) -> None:
+    """Each (problem, optimizer, seed)'s record into `runs`, skipping those already there."""
+    runs.mkdir(parents=True, exist_ok=True)
     for seed in seeds:
         for name in problems:
             for optimizer in optimizers:
-                path = RUNS / f"{name}__{optimizer}__{seed:03d}.json"
+                path = runs / f"{name}__{optimizer}__{seed:03d}.json"
                 if path.exists():
                     continue
                 record = run_one(name, optimizer, seed)
@@ -411,8 +415,8 @@ def run(problems: list[str], optimizers: list[str], seeds: list[int]) -> None:
 
 
 # ------------------------------------------------------------------ report
-def _load() -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))]
+def _load(runs: Path = RUNS) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(runs.glob("*.json"))]
 
 
 def _reference(records: list[dict[str, Any]], name: str) -> float:
@@ -435,8 +439,8 @@ def _complete(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in records if runs[(r["problem"], r["seed"])] == set(OPTIMIZERS)]
 
 
-def report() -> str:
-    records = _complete(_load())
+def report(runs: Path = RUNS) -> str:
+    records = _complete(_load(runs))
     names = [n for n in PROBLEMS if any(r["problem"] == n for r in records)]
     lines = [(f"Median final regret at equal total budget ({N_FULL}·{R} = {N_FULL * R} epochs; "
               "regret: the full-budget value of the best configuration evaluated at the full "
@@ -448,9 +452,9 @@ def report() -> str:
         ref = _reference(records, name)
         cells, n_seeds = [], 0
         for optimizer in OPTIMIZERS:
-            runs = [r for r in records if r["problem"] == name and r["optimizer"] == optimizer]
-            regrets = [_best_by(r["trace"], r["total_budget"]) - ref for r in runs]
-            n_seeds = max(n_seeds, len(runs))
+            mine = [r for r in records if r["problem"] == name and r["optimizer"] == optimizer]
+            regrets = [_best_by(r["trace"], r["total_budget"]) - ref for r in mine]
+            n_seeds = max(n_seeds, len(mine))
             cells.append(f"{np.median(regrets):.3g}" if regrets else "—")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {n_seeds} |")
         fractions.append((name, _budget_fraction(records, name, ref)))
@@ -515,15 +519,17 @@ def _lowest_budget(budgets: Any, n_min: int) -> float | None:
 
 @dataclass(frozen=True)
 class Variant:
-    """bayesopt-fidelity with other `ModelOptions` fields (`model`) or other
-    `OptimizerOptions` fields (`optimizer`); the BOHB variants also set BOHB's factor k (the largest budget with k·n_initial successes) or replace its
-    budget rule, which are module constants of `bayesopt.state`, not options (patched
+    """bayesopt-fidelity with other `ModelOptions` fields (`model`), other
+    `OptimizerOptions` fields (`optimizer`) or another `acquisition`; the BOHB variants
+    also set BOHB's factor k (the largest budget with k·n_initial successes) or replace
+    its budget rule, which are module constants of `bayesopt.state`, not options (patched
     for the run and restored)."""
 
     model: dict[str, Any]
     factor: int | None = None
     rule: Callable[..., float | None] | None = None
     optimizer: dict[str, Any] = field(default_factory=dict)
+    acquisition: AcquisitionName = "logei"
 
 
 VARIANTS: dict[str, Variant] = {
@@ -538,7 +544,9 @@ VARIANTS: dict[str, Variant] = {
     # SMAC's interleaved random configurations (Hutter et al. 2011; SMAC3's facades draw one
     # at random with probability 0.2): the quality suite's round 8 option, with a Fidelity
     "interleave-10": Variant({}, optimizer={"random_interleave": 10}),
-    "interleave-5": Variant({}, optimizer={"random_interleave": 5})}
+    "interleave-5": Variant({}, optimizer={"random_interleave": 5}),
+    # the quality suite's two other acquisitions with a Fidelity (more exploring than LogEI)
+    "ucb": Variant({}, acquisition="ucb"), "hedge": Variant({}, acquisition="hedge")}
 VARIANT_RUNS = RESULTS / "fidelity-variants"  # one JSON per (variant, problem, seed)
 
 
@@ -552,7 +560,7 @@ def _run_variant(variant: Variant, problem: MFProblem, seed: int) -> Ledger:
             engine.MODEL_MIN_FACTOR = variant.factor  # type: ignore[attr-defined]
             engine.model_budget = variant.rule or model_budget  # type: ignore[attr-defined]
         _bayesopt_fidelity(problem, seed, ledger, ModelOptions(**variant.model),
-                           variant.optimizer)
+                           variant.optimizer, variant.acquisition)
     finally:
         engine.MODEL_MIN_FACTOR, engine.model_budget = MODEL_MIN_FACTOR, model_budget  # type: ignore[attr-defined]
     return ledger
@@ -639,31 +647,67 @@ def paired(problems: list[str], seeds: list[int], before: str, after: str) -> st
     return "\n".join(lines) + "\n"
 
 
-def peers(problems: list[str], seeds: list[int], optimizers: list[str]) -> str:
-    """bayesopt with a Fidelity (the `budget-input` variant's runs: the default's options,
-    equal to its records where both exist) against other optimizers' records (`RUNS`),
-    seed by seed, per problem: each one's median final regret (the report's reference) and
-    the seeds where bayesopt with a Fidelity is better / worse / tied, with the two-sided
-    sign test on the unequal pairs (binomial, p = ½)."""
-    records = _load()
+def _seed_records(records: list[dict[str, Any]], name: str, optimizer: str,
+                  seeds: list[int]) -> list[dict[str, Any]]:
+    """`optimizer`'s records of problem `name`, one per seed in the order of `seeds`."""
+    by_seed = {r["seed"]: r for r in records
+               if r["problem"] == name and r["optimizer"] == optimizer and r["seed"] in seeds}
+    missing = sorted(set(seeds) - set(by_seed))
+    if missing:
+        raise ValueError(f"{optimizer} has no record of {name} for seeds {missing}")
+    return [by_seed[s] for s in seeds]
+
+
+def peers(problems: list[str], seeds: list[int], optimizers: list[str],
+          runs: Path | None = None) -> str:
+    """bayesopt with a Fidelity against other optimizers' records, seed by seed, per problem:
+    each one's median final regret (the report's reference) and the seeds where bayesopt
+    with a Fidelity is better / worse / tied, with the two-sided sign test on the unequal
+    pairs (binomial, p = ½). bayesopt's runs are the `budget-input` variant's (the default's
+    options, equal to its records where both exist) and the others' are `RUNS`; with `runs`,
+    every record (bayesopt-fidelity's included) comes from that directory."""
+    records = _load(RUNS if runs is None else runs)
     lines = ["| problem | bayesopt-fidelity | " + " | ".join(optimizers) + " | "
              + " | ".join(f"better / worse / tie vs {o}" for o in optimizers) + " |",
              "|---|" + "---:|" * (len(optimizers) + 1) + "---|" * len(optimizers)]
     for name in problems:
         ref = _reference(_complete(records), name)
-        ours = _finals(_variant_runs("budget-input", name, seeds), ref)
+        ours = (_finals(_variant_runs("budget-input", name, seeds), ref) if runs is None
+                else _finals(_seed_records(records, name, "bayesopt-fidelity", seeds), ref))
         medians, counts = [], []
         for optimizer in optimizers:
-            runs = {r["seed"]: r for r in records
-                    if r["problem"] == name and r["optimizer"] == optimizer and r["seed"] in seeds}
-            missing = sorted(set(seeds) - set(runs))
-            if missing:
-                raise ValueError(f"{optimizer} has no record of {name} for seeds {missing}")
-            theirs = _finals([runs[s] for s in seeds], ref)
+            theirs = _finals(_seed_records(records, name, optimizer, seeds), ref)
             better, worse, p = _signs(ours, theirs)
             medians.append(f"{np.median(theirs):.3g}")
             counts.append(f"{better} / {worse} / {len(seeds) - better - worse} (p = {p:.2g})")
         lines.append(f"| {name} | {np.median(ours):.3g} | " + " | ".join(medians + counts) + " |")
+    return "\n".join(lines) + "\n"
+
+
+DATASETS = {"sgd_digits": "digits", "mlp_digits": "digits", "hgb_cancer": "cancer"}
+
+
+def spread(problems: list[str], seeds: list[int], runs: Path) -> str:
+    """Per learning-curve problem and optimizer (the records in `runs`): the final regret in
+    validation samples (regret × the validation set's size; one sample is the smallest step
+    of a validation error), how many seeds end at each number, the median, and the
+    two-sided Mann–Whitney U test of each optimizer's finals against bayesopt with a
+    Fidelity's (unpaired: a seed couples no two optimizers' random streams)."""
+    records = _load(runs)
+    lines = [("| problem | optimizer | median | seeds at 0, 1, 2, … samples above the reference"
+              " | Mann–Whitney p vs bayesopt-fidelity |"), "|---|---|---:|---|---:|"]
+    for name in problems:
+        size = len(_split(DATASETS[name])[3])
+        ref = _reference(_complete(records), name)
+        ours = _finals(_seed_records(records, name, "bayesopt-fidelity", seeds), ref)
+        for optimizer in OPTIMIZERS:
+            finals = _finals(_seed_records(records, name, optimizer, seeds), ref)
+            samples = np.rint(finals * size).astype(int)
+            counts = np.bincount(samples)
+            p = ("—" if optimizer == "bayesopt-fidelity"
+                 else f"{mannwhitneyu(finals, ours, alternative='two-sided').pvalue:.2g}")
+            lines.append(f"| {name} | {optimizer} | {np.median(samples):g} | "
+                         f"{', '.join(str(c) for c in counts)} | {p} |")
     return "\n".join(lines) + "\n"
 
 
@@ -674,7 +718,8 @@ def main() -> None:
     runner.add_argument("--problems", default=",".join(PROBLEMS))
     runner.add_argument("--optimizers", default=",".join(OPTIMIZERS))
     runner.add_argument("--seeds", default="0-2")
-    sub.add_parser("report")
+    runner.add_argument("--runs", type=Path, default=RUNS, help="the records' directory")
+    sub.add_parser("report").add_argument("--runs", type=Path, default=RUNS)
     sub.add_parser("overhead")
     pairs = sub.add_parser("paired")
     pairs.add_argument("--problems", default=",".join(PROBLEMS))
@@ -685,6 +730,14 @@ def main() -> None:
     against.add_argument("--problems", default="sgd_digits,mlp_digits,hgb_cancer")
     against.add_argument("--seeds", default="0-19")
     against.add_argument("--optimizers", default="bayesopt-full,dehb,smac-hyperband")
+    against.add_argument("--runs", type=Path, default=None,
+                         help="every record from this directory (default: bayesopt with a "
+                              "Fidelity from the budget-input variant's, the others' from "
+                              f"{RUNS.relative_to(RESULTS.parent.parent)})")
+    levels = sub.add_parser("spread")
+    levels.add_argument("--problems", default=",".join(DATASETS))
+    levels.add_argument("--seeds", default="0-49")
+    levels.add_argument("--runs", type=Path, default=RESULTS / "fidelity-50-seeds")
     chooser = sub.add_parser("variants")
     chooser.add_argument("--problems", default=",".join(PROBLEMS))
     chooser.add_argument("--seeds", default="0-3")
@@ -692,15 +745,17 @@ def main() -> None:
                          help=f"comma-separated, of {', '.join(VARIANTS)} (default: all)")
     args = parser.parse_args()
     if args.command == "run":
-        run(args.problems.split(","), args.optimizers.split(","), _seeds(args.seeds))
+        run(args.problems.split(","), args.optimizers.split(","), _seeds(args.seeds), args.runs)
     elif args.command == "report":
-        print(report(), end="")
+        print(report(args.runs), end="")
     elif args.command == "paired":
         print(paired(args.problems.split(","), _seeds(args.seeds), args.before, args.after),
               end="")
     elif args.command == "peers":
-        print(peers(args.problems.split(","), _seeds(args.seeds), args.optimizers.split(",")),
-              end="")
+        print(peers(args.problems.split(","), _seeds(args.seeds), args.optimizers.split(","),
+                    args.runs), end="")
+    elif args.command == "spread":
+        print(spread(args.problems.split(","), _seeds(args.seeds), args.runs), end="")
     elif args.command == "variants":
         labels = None if args.variants is None else args.variants.split(",")
         unknown = sorted(set(labels or ()) - set(VARIANTS))

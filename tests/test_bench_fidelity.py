@@ -85,3 +85,37 @@ def test_peers_compares_bayesopt_with_a_fidelity_seed_by_seed() -> None:
     with pytest.raises(ValueError,
                        match=r"hyperband-random has no record of hgb_cancer for seeds \[19\]"):
         peers(["hgb_cancer"], [0, 19], ["hyperband-random"])
+
+
+def _records(path: Path, samples: dict[str, list[int]]) -> None:
+    """sgd_digits records in `path` whose final value is 0.02 + k/540 for each optimizer's k
+    per seed (540 validation samples on digits); one trace entry each, within the budget."""
+    import json
+
+    for optimizer, ks in samples.items():
+        for seed, k in enumerate(ks):
+            record = {"problem": "sgd_digits", "optimizer": optimizer, "seed": seed,
+                      "total_budget": 540, "spent": 540, "trace": [[540, 0.02 + k / 540]]}
+            (path / f"sgd_digits__{optimizer}__{seed:03d}.json").write_text(json.dumps(record))
+
+
+def test_spread_counts_the_seeds_at_each_number_of_samples(tmp_path: Path) -> None:
+    """Regret in validation samples against the lowest final value of any record, the seeds
+    at each count, the median, and Mann–Whitney's two-sided p against bayesopt with a
+    Fidelity (scipy's, on the regrets); a run of the directory's own is compared there too."""
+    from scipy.stats import mannwhitneyu
+
+    from bench.fidelity import OPTIMIZERS, peers, spread
+
+    samples = {o: [1, 2, 2, 5] for o in OPTIMIZERS}
+    samples["bayesopt-fidelity"] = [0, 0, 1, 3]
+    samples["smac-hyperband"] = [4, 4, 6, 7]
+    _records(tmp_path, samples)
+    rows = spread(["sgd_digits"], [0, 1, 2, 3], tmp_path).splitlines()[2:]
+    by_name = {row.split(" | ")[1]: row for row in rows}
+    assert by_name["bayesopt-fidelity"] == "| sgd_digits | bayesopt-fidelity | 0.5 | 2, 1, 0, 1 | — |"
+    p = mannwhitneyu([4, 4, 6, 7], [0, 0, 1, 3], alternative="two-sided").pvalue
+    assert by_name["smac-hyperband"] == f"| sgd_digits | smac-hyperband | 5 | 0, 0, 0, 0, 2, 0, 1, 1 | {p:.2g} |"
+    assert by_name["dehb"].startswith("| sgd_digits | dehb | 2 | 0, 1, 2, 0, 0, 1 | ")
+    row = peers(["sgd_digits"], [0, 1, 2, 3], ["smac-hyperband"], tmp_path).splitlines()[2]
+    assert row == "| sgd_digits | 0.000926 | 0.00926 | 4 / 0 / 0 (p = 0.12) |"
