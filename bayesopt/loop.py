@@ -266,7 +266,9 @@ def minimize(
         fewer (`Optimizer.ask_within`, under the study's lock), so together
         the workers start exactly `n_calls` evaluations. A run stopped by an
         exception (Ctrl-C) cancels the points it was evaluating; a killed
-        worker's point counts until ``pending_timeout`` expires it.
+        worker's point counts until ``pending_timeout`` expires it. A storage
+        given as a path or URL is closed when `minimize` returns or raises; a
+        `Storage` object stays the caller's, open.
     pass_run : bool
         False (the default): ``func(params)``. True: ``func(params, run)``, `run` a
         `bayesopt.Run` (`bayesopt.runs`) of this evaluation: ``run.id`` and

@@ -345,7 +345,8 @@ class Optimizer:
         the same point. In a shared study the surrogate is brought up to date
         at the next ask rather than at each tell. A journal (``journal=``) is
         no shared study: attaching to one raises `JournalError` (continue it
-        with `Optimizer.resume`).
+        with `Optimizer.resume`). A storage opened here from a path or URL is
+        closed by `close`; a `Storage` object stays the caller's to close.
     study : str, optional
         The study's name in `storage` (required with it; in a ``.jsonl`` file
         not ``"journal"``, the name of a journal's study).
@@ -544,7 +545,8 @@ class Optimizer:
             if isinstance(storage, JSONLStorage):
                 _refuse_journal(storage, study)
             link = StudyLink.attach(storage, study, self.space, self.config, name,
-                                    with_state=False, extras=self._header_extras())
+                                    with_state=False, extras=self._header_extras(),
+                                    owned=storage is not url)
             link.catch_up(self._state)
         logger.info("attached to %s: %d evaluations, %d pending", name,
                     len(self._state.history), len(self._state.pending))
@@ -1795,7 +1797,9 @@ class Optimizer:
         return opt
 
     def close(self) -> None:
-        """Close the journal or storage (the optimizer stays usable without it).
+        """Close the journal, or the storage opened from ``storage=`` given as a path or URL
+        (the optimizer stays usable without it). A `Storage` object given as ``storage=`` is
+        the caller's: it stays open, for the caller to close.
 
         ``with Optimizer(...) as opt:`` (or ``with Optimizer.resume(...) as opt:``)
         calls it on leaving the block, on an exception too, which it lets through.

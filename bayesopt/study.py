@@ -262,9 +262,10 @@ class StudyLink:
     """See the module docstring."""
 
     def __init__(self, storage: Storage, study: str, name: str, *, with_state: bool,
-                 command: RunCommand | None = None) -> None:
+                 command: RunCommand | None = None, owned: bool = True) -> None:
         self.storage, self.study, self.name = storage, study, name
         self.with_state = with_state
+        self.owned = owned  # opened here from a path or URL: `close` closes it (else the caller's)
         self.command = command  # recorded on each tell and failure stored (`run_command`)
         self.seen = 0
         self.claimed = False  # a journal: its writer claim is held (`claim`)
@@ -282,8 +283,9 @@ class StudyLink:
     @classmethod
     def attach(cls, storage: Storage, study: str, space: Space, config: Mapping[str, Any],
                name: str, *, with_state: bool,
-               extras: Mapping[str, Any] | None = None) -> StudyLink:
-        """Create `study` with this space, or attach to it if its space is equal."""
+               extras: Mapping[str, Any] | None = None, owned: bool = True) -> StudyLink:
+        """Create `study` with this space, or attach to it if its space is equal; `owned`:
+        the storage was opened for this link (`close` closes it)."""
         header = wrap_errors(name, lambda: storage.create_or_attach(
             study, make_header(space, config, extras)))
         check_header(header, name)
@@ -303,7 +305,8 @@ class StudyLink:
             difference = command_difference(header.get("command"), recorded[0], name)
             if difference is not None:
                 raise JournalError(difference + COMMAND_REMEDY)
-        return cls(storage, study, name, with_state=with_state, command=run_command(header))
+        return cls(storage, study, name, with_state=with_state, command=run_command(header),
+                   owned=owned)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -481,7 +484,10 @@ class StudyLink:
         self.claimed = True
 
     def close(self) -> None:
-        self.storage.close()
+        """Close the storage if it was opened for this link; a `Storage` object the caller
+        gave stays open (theirs to close, as `Optimizer._attach` leaves it on a raise)."""
+        if self.owned:
+            self.storage.close()
 
 
 def _same_fact(record: Mapping[str, Any]) -> str:

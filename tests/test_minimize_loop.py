@@ -90,6 +90,7 @@ def test_a_tell_the_storage_refuses_stops_the_run_naming_the_point_to_tell_by_ha
         warnings.simplefilter("ignore", EvaluationFailedWarning)
         with pytest.raises(JournalError, match="File too large; not recorded") as info:
             run(objective, storage=storage, study="s")
+    storage.close()  # the caller's: minimize leaves a Storage object open
     error, point = info.value, evaluated[-1]
     assert len(evaluated) == 3 and error.params == point and error.run == 2
     assert f"the evaluation of params={point!r} (run 2)" in str(error)
@@ -100,7 +101,7 @@ def test_a_tell_the_storage_refuses_stops_the_run_naming_the_point_to_tell_by_ha
         assert (error.failure == "objective returned nan" if returns == "nan"
                 else error.failure.endswith("RuntimeError: out of memory\n"))
         assert "tell_failure(error.params, error.failure) records it" in str(error)
-    # the disk has room again (minimize closed its storage: the user opens it again)
+    # the disk has room again (the user opens the study again)
     opt = Optimizer(SPACE, seed=0, options=FAST, n_initial=4, storage=tmp_path / "study.jsonl",
                     study="s")
     if error.failure is None:
@@ -141,6 +142,7 @@ def test_a_refused_tell_says_whether_its_point_is_still_pending_or_was_cancelled
 
     with pytest.raises(JournalError, match="File too large; not recorded") as info:
         run(objective, storage=storage, study="s")
+    storage.close()  # the caller's: minimize leaves a Storage object open
     error, point = info.value, evaluated[-1]
     assert error.params == point and error.run == 2 and error.value == point["x"] + point["y"]
     told = f"tell(error.params, {error.value!r})"

@@ -134,6 +134,30 @@ def test_a_disconnected_optimizer_connects_again_when_used(url, tmp_path):
         assert [o.params for o in late.history][-1] == p
 
 
+def test_a_storage_object_given_stays_the_callers_and_a_url_is_closed(url, tmp_path):
+    """`close` (a ``with`` block, `minimize`'s end) closes a storage the optimizer opened from
+    a path or URL, but not a `Storage` object the caller gave, which another optimizer and
+    `minimize` then keep using (a second study on it, where the storage holds several)
+    until the caller closes it."""
+    storage = open_storage(url)
+    with Optimizer(SPACE, storage=storage, study="a", seed=0, n_initial=2, options=FAST) as opt:
+        opt.tell(opt.ask(), 1.0)
+    with Optimizer(SPACE, storage=storage, study="a", seed=1, options=FAST) as other:
+        assert [o.value for o in other.history] == [1.0]
+    second = "a" if url.endswith(".jsonl") else "b"  # a JSON-lines file holds one study
+    result = minimize(lambda p: p["x"] + p["y"], SPACE, n_calls=3, seed=0, storage=storage,
+                      study=second, options=FAST)
+    assert len(result.history) == 3 and sorted(storage.studies()) == sorted({"a", second})
+    storage.close()
+    with pytest.raises(ValueError, match="closed"):
+        storage.studies()
+    opened = Optimizer(SPACE, storage=url, study="a", seed=2, options=FAST)
+    own = opened._link.storage
+    opened.close()
+    with pytest.raises(ValueError, match="closed"):
+        own.studies()
+
+
 def test_a_disconnected_sqlite_study_refuses_a_file_replaced_meanwhile(tmp_path):
     """The file a disconnected storage opened is still the one it checks for: a database
     replaced at the path meanwhile (a copy restored) is refused, not written on."""
@@ -391,7 +415,8 @@ def test_two_workers_adding_the_same_point_at_once_leave_it_pending_once(tmp_pat
             return super().append(study, events)
 
     path = tmp_path / "study.db"
-    a = Optimizer(SPACE, storage=Interleaving(path), study="s", seed=0)
+    interleaving = Interleaving(path)
+    a = Optimizer(SPACE, storage=interleaving, study="s", seed=0)
     b = Optimizer(SPACE, storage=f"sqlite:///{path}", study="s", seed=1)
     point = {"x": 0.5, "y": 1.0, "k": 1}
 
@@ -413,6 +438,7 @@ def test_two_workers_adding_the_same_point_at_once_leave_it_pending_once(tmp_pat
     assert b.pending == [point, point]
     for opt in (a, b):
         opt.close()
+    interleaving.close()  # the caller's: a's close leaves it open
 
 
 def test_any_worker_can_cancel_or_fail_a_dead_workers_point(url, tmp_path):

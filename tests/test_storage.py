@@ -1829,7 +1829,8 @@ def test_postgres_a_tell_while_the_server_is_down_says_nothing_was_recorded(
 
     server, name = pg_database
     storage = postgres_storage(server.url(name), reconnect_attempts=1)
-    with Optimizer({"x": Real(0, 1)}, storage=storage, study="s", seed=0) as opt:
+    with closing(storage), Optimizer({"x": Real(0, 1)}, storage=storage, study="s",
+                                     seed=0) as opt:
         params = opt.ask()
         server.stop()
         try:
@@ -1969,7 +1970,7 @@ def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
     proxy = DropAfterCommit(server.port)
     storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
     space = {"x": Real(0, 1), "y": Real(0, 1)}
-    with Optimizer(space, storage=storage, study="s", seed=0) as opt:
+    with closing(storage), Optimizer(space, storage=storage, study="s", seed=0) as opt:
         for _ in range(2):
             params = opt.ask()
             opt.tell(params, params["x"] + params["y"])
@@ -2013,6 +2014,7 @@ def test_postgres_minimize_stopped_by_an_unknown_outcome_says_to_look_before_tel
                                            r"the point up in the study") as raised:
         minimize(objective, {"x": Real(0, 1)}, n_calls=5, storage=storage, study="s",
                  seed=0, progress=False)
+    storage.close()  # the caller's: minimize leaves a Storage object open
     assert raised.value.unknown and raised.value.params == calls[2]
     reader = postgres_storage(server.url(name))
     assert [e["event"] for e in reader.read("s")].count("tell") == 3
@@ -2071,7 +2073,7 @@ def test_a_tell_stored_whose_next_read_fails_says_so_and_is_recorded_once(tmp_pa
 
     storage = _ReadFailsOnce(tmp_path / "s.db")
     space = {"x": Real(0, 1)}
-    with Optimizer(space, storage=storage, study="s", seed=0) as opt, \
+    with closing(storage), Optimizer(space, storage=storage, study="s", seed=0) as opt, \
             Optimizer(space, storage=f"sqlite:///{tmp_path / 's.db'}", study="s",
                       seed=1) as other:
         for _ in range(2):
