@@ -1828,13 +1828,14 @@ def continue_journal(opt: Optimizer, journal: str | os.PathLike[str]) -> None:
 
 
 def disconnect(opt: Optimizer) -> None:
-    """Close the connections of the storage `opt` is attached to (SQLite, PostgreSQL) until
-    its next read or write of the study opens them again: an optimizer kept for later use
-    (`BayesSearchCV.optimizers_`) holds no connection meanwhile, so none is left to the
-    garbage collector. A JSON-lines file keeps its descriptors: the one it reads through
+    """Close the connections of the storage `opt` opened from a path or URL (SQLite,
+    PostgreSQL) until its next read or write of the study opens them again: an optimizer
+    kept for later use (`BayesSearchCV.optimizers_`) holds no connection meanwhile, so none
+    is left to the garbage collector. A `Storage` object the caller gave is left as it is
+    (`StudyLink.owned`); a JSON-lines file keeps its descriptors: the one it reads through
     also holds the file read so far (`JSONLStorage._scan`)."""
     with opt._lock:
-        if opt._link is not None:
+        if opt._link is not None and opt._link.owned:
             release = getattr(opt._link.storage, "_disconnect", None)
             if release is not None:
                 release()

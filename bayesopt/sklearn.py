@@ -52,7 +52,6 @@ from bayesopt.optimizer import ACQUISITIONS, Optimizer, disconnect
 from bayesopt.propose import admitted_count
 from bayesopt.result import OptimizeResult
 from bayesopt.space import Categorical, Dimension, Fidelity, Integer, Real, Space, tuple_dimension
-from bayesopt.storage import Storage
 from bayesopt.validation import PEER_NAMES, keyword_only, shown, unknown_keywords
 
 __all__ = ["BayesSearchCV", "TooManyFailedCandidatesError"]
@@ -424,9 +423,8 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         finally:
             # the connections fit opened from a URL or path end with the search (a Storage
             # object given is the caller's); the optimizers connect again when used
-            if not isinstance(kwargs.get("storage"), (Storage, type(None))):
-                for opt in optimizers:
-                    disconnect(opt)
+            for opt in optimizers:
+                disconnect(opt)
         run.raise_if_nothing_recorded()
         self._unrecorded = run.unrecorded
         self._rows_per_subspace = run.rows_per_subspace
