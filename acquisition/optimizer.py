@@ -104,7 +104,7 @@ class ScreenedPosterior(Protocol):
     """A posterior at m points: the mean at all of them, the std only at rows asked for."""
 
     mean: np.ndarray  # (m,)
-    std_bound: float  # no std at any of the m points exceeds it
+    std_bound: np.ndarray  # (m,): no std at point i exceeds std_bound[i]
 
     def std(self, rows: np.ndarray) -> np.ndarray:
         """The std at the given rows, bit for bit the rows of `Surrogate.predict`'s std."""
@@ -463,8 +463,8 @@ class AcquisitionObjective:
         """`values(X)` where they can be among the `keep` largest: (values (m,), floor).
 
         Exact pruning. An acquisition increasing in the std at a fixed mean (EI, LogEI,
-        UCB) is at most its value at the posterior's std bound (the prior's), which
-        needs the mean only — no triangular solve. The rows of the largest bounds are
+        UCB) is at most its value at a bound of the posterior's std that needs no
+        triangular solve (`ScreenedPosterior.std_bound`). The rows of the largest bounds are
         scored first; the keep-th largest of their values is the floor, and a row whose
         bound is below the floor by more than a rounding margin cannot reach it, so it
         is not scored (value −inf). Every unscored row's value is below `floor`; every
@@ -476,7 +476,7 @@ class AcquisitionObjective:
         if posterior is None or X.shape[0] <= keep:
             return self.values(X), -np.inf
         mean = posterior.mean
-        bound = self.acquisition(mean, np.full_like(mean, posterior.std_bound))
+        bound = self.acquisition(mean, posterior.std_bound)
         values = np.full(X.shape[0], -np.inf)
         head = _descending_head(bound, max(keep, _SCREEN_FIRST))
         values[head] = self.acquisition(mean[head], posterior.std(head))

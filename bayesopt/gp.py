@@ -42,6 +42,10 @@ from kernels import CholeskyFactor, Kernel
 from kernels.jit import cached_njit
 
 VARIANCE_FLOOR = 1e-12  # relative to s2; the posterior variance is clamped here
+# `Posterior.std_bound`'s room for rounding, relative to k(x*, x*): the computed |L⁻¹k*|²
+# can fall short of the exact one by about n·ε·|L|·|v|² (v = K⁻¹k*), at most ~1e-5·s2 at
+# n = 5000 and the noise floor; a larger slack only makes the bound looser
+STD_BOUND_SLACK = 1e-3
 # Entries of K* (m·n) beyond which `predict` works on blocks of rows, so its memory stays
 # bounded (K* and L⁻¹K*ᵀ of one block: 2 × 128 MiB) whatever m is. Far above what an ask
 # passes: the acquisition optimizer scores n_candidates + n_local_candidates points (2560)
@@ -74,20 +78,44 @@ def _std_and_gradient(
     return std, d_std
 
 
+@cached_njit()
+def _single_observation_reductions(Ks: np.ndarray, inverse_diagonal: np.ndarray) -> np.ndarray:
+    """r_i = max_b K*_ib²·(1 / K_bb) (0 if n = 0): Ks (m, n), inverse_diagonal (n,) → (m,);
+    the numpy ((Ks * Ks) * inverse_diagonal).max(axis=1, initial=0.0) as one loop."""
+    m, n = Ks.shape
+    out = np.empty(m)
+    for i in range(m):
+        best = 0.0
+        for b in range(n):
+            r = Ks[i, b] * Ks[i, b] * inverse_diagonal[b]
+            best = max(best, r)
+        out[i] = best
+    return out
+
+
 class Posterior:
     """The posterior at m query points, its variances computed only where asked for.
 
     mean: (m,) at every point; `std(rows)` equals, bit for bit, the rows of the std
     that `predict` gives for all m (the sqrt of its variance), and never exceeds
-    `std_bound` = sqrt(max k(x*, x*)), the prior's: the floored k(x*, x*) − |v|² is at
-    most k(x*, x*) (s2 for a stationary kernel).
+    `std_bound`: (m,), a bound that needs K* but no triangular solve.
+
+    The bound: conditioning on fewer observations never lowers the posterior variance,
+    and given observation b alone it is k(x*, x*) − k(x*, x_b)²/K_bb (R&W Eq. 2.26 with
+    n = 1; K_bb = k(x_b, x_b) + its noise and jitter). So var(x*) ≤ k(x*, x*) − r with
+    r = max_b k(x*, x_b)²/K_bb. The exact variance is computed in floating point, so the
+    bound adds `STD_BOUND_SLACK`·k(x*, x*) (far above the rounding of |L⁻¹k*|²), never
+    exceeds k(x*, x*) (the prior's, the bound before) and is floored as the variance is.
     """
 
     def __init__(self, gp: GaussianProcess, Ks: np.ndarray, mean: np.ndarray,
                  prior: np.ndarray) -> None:
         self._gp, self._Ks, self._prior = gp, Ks, prior  # Ks: (m, n), prior: (m,)
         self.mean = mean
-        self.std_bound = math.sqrt(max(gp.kernel.variance, float(np.max(prior, initial=0.0))))
+        reduction = _single_observation_reductions(Ks, 1.0 / gp.factored_diagonal())
+        variance = np.minimum(prior, np.maximum(prior - reduction, 0.0)
+                              + STD_BOUND_SLACK * prior)
+        self.std_bound = np.sqrt(np.maximum(variance, VARIANCE_FLOOR * gp.kernel.variance))
 
     def std(self, rows: np.ndarray) -> np.ndarray:
         """Standard deviation at the given rows (indices into the m points)."""
@@ -325,6 +353,10 @@ class GaussianProcess:
         d_std += d_prior / (2.0 * std[:, None])  # k(x*, x*) depends on x* (the budget basis)
         d_std = np.where((raw_var > floor)[:, None], d_std, 0.0)
         return mean, std, d_mean, d_std
+
+    def factored_diagonal(self) -> np.ndarray:
+        """K's diagonal: (n,), k(x_b, x_b) plus `noise_diagonal` (what was factored)."""
+        return self.kernel.diagonal(self._X[: self._n]) + self.noise_diagonal
 
     @property
     def noise_diagonal(self) -> np.ndarray:

@@ -12,6 +12,7 @@ also when its walk has to go below the floor.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -37,7 +38,8 @@ from acquisition.optimizer import (
     optimize_acquisition,
 )
 from acquisition.penalty import FailurePenalty
-from bayesopt.gp import GaussianProcess
+from bayesopt import Optimizer
+from bayesopt.gp import GaussianProcess, _single_observation_reductions
 from bayesopt.model import ModelOptions, SurrogateModel
 from bayesopt.test_functions import Hartmann6
 from kernels import Kernel
@@ -81,6 +83,87 @@ def test_lazy_posterior_equals_predict_bit_for_bit(n: int, k: int) -> None:
     assert_array_equal(posterior.mean, mean)
     assert_array_equal(posterior.std(rows), np.sqrt(var)[rows])
     assert np.all(np.sqrt(var) <= posterior.std_bound)
+
+
+def test_single_observation_reductions_equal_their_numpy_twin() -> None:
+    rng = np.random.default_rng(4)
+    for m, n in ((1, 1), (7, 30), (513, 200), (3, 0)):
+        Ks = rng.standard_normal((m, n))
+        inverse = 1.0 / rng.uniform(0.5, 2.0, n)
+        assert_array_equal(_single_observation_reductions(Ks, inverse),
+                           ((Ks * Ks) * inverse).max(axis=1, initial=0.0))
+
+
+def _hostile_gp(kind: str) -> GaussianProcess:
+    """GPs whose K is as badly conditioned as a run makes it: clusters of near-duplicate
+    points at the noise floor, a budget-basis kernel (k(x, x) varies), and fantasies
+    appended nearly noise-free."""
+    rng = np.random.default_rng(11)
+    d = DIM if kind != "budget" else 3
+    centres = rng.random((40, d))
+    X = np.concatenate([centres + 1e-7 * rng.standard_normal(centres.shape)
+                        for _ in range(5)])  # 200 points, five within 1e-7 of each centre
+    theta = np.concatenate([np.log(rng.uniform(0.3, 2.0, d)), [0.4]])
+    if kind == "budget":
+        kernel = Kernel("matern32", d, theta, budget_power=2)
+    else:
+        kernel = Kernel(kind, d, theta)
+    gp = GaussianProcess(kernel, 1e-8, X, np.sin(X.sum(axis=1) * 3.0))
+    if kind == "rbf":
+        gp.append(X[:10] + 1e-9, np.zeros(10), noise=1e-10)
+    return gp
+
+
+@pytest.mark.parametrize("kind", ["matern52", "rbf", "budget"])
+def test_std_bound_holds_where_the_factor_is_ill_conditioned(kind: str) -> None:
+    gp = _hostile_gp(kind)
+    rng = np.random.default_rng(5)
+    X = gp.X
+    Xq = np.concatenate([X[rng.integers(0, X.shape[0], 256)]  # at observations,
+                         + 10.0 ** rng.uniform(-9, -1, (256, 1)) * rng.standard_normal(
+                             (256, X.shape[1])),  # near them at every scale
+                         rng.random((256, X.shape[1]))])  # and anywhere
+    Xq = np.clip(Xq, 0.0, 1.0)
+    posterior = gp.posterior(Xq)
+    assert posterior is not None
+    std = posterior.std(np.arange(Xq.shape[0]))
+    assert np.all(std <= posterior.std_bound)
+    assert np.all(posterior.std_bound <= np.sqrt(gp.kernel.diagonal(Xq)))
+    # near the observations the bound is far below the prior's
+    assert np.median(posterior.std_bound[:256] / np.sqrt(gp.kernel.diagonal(Xq[:256]))) < 0.1
+
+
+def test_screening_leaves_out_most_candidates_once_the_run_has_converged() -> None:
+    """Late in a run the best candidates have tiny EI, and the prior's std bounds none of
+    the others below them: at n = 130 of this run every one of 2560 would be scored. The
+    nearest observation's bound leaves most of them out."""
+    f = Hartmann6()
+    opt = Optimizer(f.search_space(), seed=0)
+    X0 = np.random.default_rng(0).random((100, DIM))
+    opt.tell([{f"x{i}": float(v) for i, v in enumerate(x)} for x in X0],
+             [float(v) for v in f(X0)])
+    for _ in range(30):
+        params = opt.ask()
+        opt.tell(params, float(f(np.array(list(params.values())))))
+    X = np.array([list(o.params.values()) for o in opt.history])
+    model = SurrogateModel(DIM, ModelOptions(), np.random.default_rng(0))
+    model.update(X, f(X))
+    objective = AcquisitionObjective(LogExpectedImprovement(model.incumbent), model)
+    rng = np.random.default_rng(1)
+    best = X[np.argsort(f(X))[:8]]
+    candidates = np.concatenate([rng.random((2048, DIM)), np.clip(
+        best.repeat(64, axis=0) + 0.01 * rng.standard_normal((512, DIM)), 0, 1)])
+    values, floor = objective.screened_values(candidates, keep=8)
+    full = objective.values(candidates)
+    scored = values > -np.inf
+    assert_array_equal(values[scored], full[scored])
+    assert np.all(full[~scored] < floor)
+    assert scored.sum() < candidates.shape[0] // 2
+    posterior = model.posterior(candidates)
+    assert posterior is not None
+    prior_bound = objective.acquisition(posterior.mean, np.full(
+        candidates.shape[0], math.sqrt(model.gp.kernel.variance)))
+    assert np.sum(prior_bound >= np.sort(full)[-8]) > 0.9 * candidates.shape[0]
 
 
 def test_no_lazy_posterior_where_rows_would_not_solve_alike() -> None:
