@@ -356,7 +356,7 @@ class GaussianProcess:
 
     def factored_diagonal(self) -> np.ndarray:
         """K's diagonal: (n,), k(x_b, x_b) plus `noise_diagonal` (what was factored)."""
-        return self.kernel.diagonal(self._X[: self._n]) + self.noise_diagonal
+        return cast(np.ndarray, self.kernel.diagonal(self._X[: self._n]) + self.noise_diagonal)
 
     @property
     def noise_diagonal(self) -> np.ndarray:

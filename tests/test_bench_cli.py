@@ -115,7 +115,8 @@ def test_refit_cost_times_every_minimize_call_of_the_refits_and_puts_scipy_back(
 
 # ------------------------------------------------------------- ask_time
 @pytest.mark.parametrize("argv", [["--sizes", "1"], ["--sizes", "a,100"], ["--sizes", ""],
-                                  ["--steps", "0"], ["--threads", "0"], ["--threads", "many"]])
+                                  ["--steps", "0"], ["--threads", "0"], ["--threads", "many"],
+                                  ["--warm-up", "-1"]])
 def test_ask_time_nonsense_arguments_are_usage_errors(
         capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     assert f"argument {argv[0]}: must be" in usage_error(capsys, ask_time.main, argv)
@@ -124,13 +125,15 @@ def test_ask_time_nonsense_arguments_are_usage_errors(
 def test_ask_time_counts_the_polish_evaluations_and_restores_the_methods() -> None:
     """At n = 20 an ask polishes: its objective is evaluated and LogEI's share is timed;
     the timed methods are the classes' own again afterwards."""
-    before = (AcquisitionObjective.values_and_gradients, LogExpectedImprovement.value_and_grad)
-    evaluations, objective_us, acquisition_us = ask_time.per_evaluation(20, 1)
+    before = (AcquisitionObjective.values_and_gradients, LogExpectedImprovement.value_and_grad,
+              AcquisitionObjective.screened_values)
+    evaluations, objective_us, acquisition_us, scored = ask_time.per_evaluation(20, 1)
     assert evaluations >= 1
     assert objective_us > acquisition_us > 0
-    assert (AcquisitionObjective.values_and_gradients,
-            LogExpectedImprovement.value_and_grad) == before
-    assert "| 20 |" in ask_time.table([20], 1)
+    assert 8 <= scored <= 2560  # at least the starts' 8, at most every candidate
+    assert (AcquisitionObjective.values_and_gradients, LogExpectedImprovement.value_and_grad,
+            AcquisitionObjective.screened_values) == before
+    assert "| 20 |" in ask_time.table([20], 1, warm_up=0)
 
 
 # ------------------------------------------------------------- step_split
