@@ -654,8 +654,7 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
         monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            killer = threading.Thread(target=kill_once_warned, args=(caught, holder),
-                                      daemon=True)
+            killer = threading.Thread(target=kill_once_warned, args=(caught, holder), daemon=True)
             killer.start()
             if mode == "hold":
                 asked = opt.ask()
