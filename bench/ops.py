@@ -142,17 +142,15 @@ def pg_lost_commit() -> None:
 
     with postgres() as server:
         server.create_database("ops")
-        proxy = DropAfterCommit(server.port)
-        storage = PostgresStorage(proxy.url("ops"), reconnect_attempts=0)
-        opt = Optimizer(SPACE, storage=storage, study="s", seed=0)
-        params = running(opt, 3)
-        proxy.arm()
-        say("COMMIT's answer lost: tell", outcome(lambda: opt.tell(params, 1.0)))
-        say("  told again:", outcome(lambda: opt.tell(params, 1.0)), "| study:",
-            counts(server.url("ops")), "| observations of the point",
-            [o.params for o in opt.history].count(params))
-        opt.close()
-        proxy.close()
+        with DropAfterCommit(server.port) as proxy, \
+                closing(PostgresStorage(proxy.url("ops"), reconnect_attempts=0)) as storage, \
+                Optimizer(SPACE, storage=storage, study="s", seed=0) as opt:
+            params = running(opt, 3)
+            proxy.arm()
+            say("COMMIT's answer lost: tell", outcome(lambda: opt.tell(params, 1.0)))
+            say("  told again:", outcome(lambda: opt.tell(params, 1.0)), "| study:",
+                counts(server.url("ops")), "| observations of the point",
+                [o.params for o in opt.history].count(params))
 
 
 def pg_unreachable() -> None:

@@ -18,12 +18,14 @@ import os
 import pwd
 import shutil
 import socket
+import socketserver
 import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, final
 
 
 def find_binaries() -> tuple[Path | None, str]:
@@ -150,16 +152,31 @@ def serving(binaries: Path) -> Iterator[PostgresServer]:
             server.remove()
 
 
+@final
 class DropAfterCommit:
-    """A TCP proxy to 127.0.0.1:`target`; `arm()` makes it swallow the next COMMIT's answer."""
+    """A TCP proxy to 127.0.0.1:`target`; `arm()` makes it swallow the next COMMIT's answer.
+
+    A `with` block (or `close()`) ends it: the listening socket, every connection's two
+    sockets (the client's and the server's) and every thread are closed and joined when it
+    returns, a connection still open cut first (socketserver's threading server: a thread
+    per connection, each joined at its `server_close`)."""
 
     def __init__(self, target: int) -> None:
         self.target = target
         self.armed = threading.Event()
         self.dropped = threading.Event()  # set once a commit's answer reached it, swallowed
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._listener.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._server = _ProxyServer(("127.0.0.1", 0), _Connection)
+        self._server.proxy = self
+        self.port = int(self._server.server_address[1])
+        self._serving = threading.Thread(target=self._server.serve_forever,
+                                         kwargs={"poll_interval": 0.05})
+        self._serving.start()
+
+    def __enter__(self) -> DropAfterCommit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def arm(self) -> None:
         self.dropped.clear()
@@ -169,19 +186,11 @@ class DropAfterCommit:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def close(self) -> None:
-        self._listener.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.target))
-            cut = threading.Event()  # set: nothing more reaches the client
-            threading.Thread(target=self._upstream, args=(client, server, cut),
-                             daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, client, cut), daemon=True).start()
+        self._server.shutdown()  # accepts no more; serve_forever returns
+        self._serving.join()
+        for sock in list(self._server.open):  # a client still connected: cut, so its
+            _cut(sock)  # connection's thread ends
+        self._server.server_close()  # the listening socket closed, every thread joined
 
     def _upstream(self, client: socket.socket, server: socket.socket,
                   cut: threading.Event) -> None:
@@ -195,9 +204,9 @@ class DropAfterCommit:
             server.sendall(data)
             if commit:
                 self.armed.clear()
-                _close(client)
+                _cut(client)
                 return
-        _close(server)
+        _cut(server)
 
     def _pipe(self, source: socket.socket, sink: socket.socket, cut: threading.Event) -> None:
         """Server to client, until `cut`: what arrives after it is the armed COMMIT's answer
@@ -213,7 +222,51 @@ class DropAfterCommit:
                 sink.sendall(data)
             except OSError:
                 break
-        _close(sink)
+        _cut(sink)
+
+
+class _ProxyServer(socketserver.ThreadingTCPServer):
+    """`DropAfterCommit`'s listener: a non-daemon thread per connection, joined when it
+    closes; `open` holds the sockets of the connections not ended yet (a client's from its
+    acceptance on, so that one accepted just before `close` is cut too)."""
+
+    proxy: DropAfterCommit
+
+    def __init__(self, address: tuple[str, int],
+                 handler: type[socketserver.BaseRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.open: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.open.add(request)
+        super().process_request(request, client_address)
+
+
+class _Connection(socketserver.BaseRequestHandler):
+    """One client's connection: this thread pipes the client to the server, another the
+    server to the client; the server's socket is closed here, the client's by socketserver
+    once `handle` returns."""
+
+    server: _ProxyServer
+    request: socket.socket
+
+    def handle(self) -> None:
+        proxy, client, open_ = self.server.proxy, self.request, self.server.open
+        try:
+            upstream = socket.create_connection(("127.0.0.1", proxy.target))
+        except OSError:  # the server is stopped: the client's connection ends, as refused
+            open_.discard(client)
+            return
+        with upstream:
+            open_.add(upstream)
+            cut = threading.Event()  # set: nothing more reaches the client
+            downstream = threading.Thread(target=proxy._pipe, args=(upstream, client, cut))
+            downstream.start()
+            try:
+                proxy._upstream(client, upstream, cut)
+            finally:
+                downstream.join()
+                open_.difference_update((client, upstream))
 
 
 def _receive(sock: socket.socket) -> bytes:
@@ -223,9 +276,10 @@ def _receive(sock: socket.socket) -> bytes:
         return b""
 
 
-def _close(sock: socket.socket) -> None:
+def _cut(sock: socket.socket) -> None:
+    """Both directions shut: the peer reads the end of the stream, a thread blocked reading
+    `sock` returns (its closing is its owner's)."""
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
-    sock.close()

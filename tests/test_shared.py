@@ -45,6 +45,7 @@ from bayesopt.optimizer import ResumeWarning, disconnect
 from bayesopt.options import OptimizerOptions
 from bayesopt.storage import open_storage
 from bayesopt.storage.jsonl import TruncatedJournalWarning
+from processes import started
 from test_journal import descriptors_under
 
 REPO = Path(__file__).resolve().parents[1]
@@ -506,14 +507,14 @@ def test_a_worker_killed_mid_study_loses_nothing_and_blocks_no_one(url, tmp_path
 
     Optimizer(SPACE, storage=url, study="s").close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    victim = subprocess.Popen([sys.executable, "-c", VICTIM, url, str(REPO / "tests")],
-                              stdout=subprocess.PIPE, env=env, text=True)
-    assert victim.stdout is not None
-    told = [json.loads(victim.stdout.readline()) for _ in range(3)]
-    time.sleep(random.Random(0).uniform(0.0, 0.3))  # land anywhere: asking, appending, telling
-    victim.send_signal(signal.SIGKILL)
-    told += [json.loads(line) for line in victim.stdout.read().splitlines() if line.strip()]
-    victim.wait()
+    with started([sys.executable, "-c", VICTIM, url, str(REPO / "tests")],
+                 stdout=subprocess.PIPE, env=env, text=True) as victim:
+        assert victim.stdout is not None
+        told = [json.loads(victim.stdout.readline()) for _ in range(3)]
+        time.sleep(random.Random(0).uniform(0.0, 0.3))  # land anywhere: asking, appending,
+        victim.send_signal(signal.SIGKILL)  # telling
+        told += [json.loads(line) for line in victim.stdout.read().splitlines() if line.strip()]
+        victim.wait()
     survivors = [subprocess.Popen(
         [sys.executable, "-c", WORKER, url, str(seed), "4", str(REPO / "tests")],
         stdout=subprocess.PIPE, env=env, text=True) for seed in (1, 2)]
@@ -560,18 +561,14 @@ def test_tells_do_not_wait_for_an_ask_holding_the_study_lock(url, tmp_path):
     not pending already, and waits for it (test_two_workers_adding_the_same_point_...)."""
     Optimizer(SPACE, storage=url, study="s").close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url], stdout=subprocess.PIPE,
-                              env=env, text=True)
-    try:
+    with started([sys.executable, "-c", HOLDER, url], stdout=subprocess.PIPE, env=env,
+                 text=True) as holder:  # killed at the block's end
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         teller = subprocess.run([sys.executable, "-c", TELLER, url, str(REPO / "tests")],
                                 check=False, capture_output=True, env=env, text=True,
                                 timeout=300)
         assert teller.returncode == 0, teller.stderr
         assert teller.stdout.split() == ["1", "1"]
-    finally:
-        holder.kill()
-        holder.wait()
     with Optimizer(SPACE, storage=url, study="s") as reader:
         assert len(reader.history) == 1
 

@@ -23,7 +23,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import AbstractContextManager, ExitStack, closing
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -38,6 +38,7 @@ from bayesopt.storage import LockLost, LockWaitWarning, StorageError, codec
 from bayesopt.storage.sqlite import SQLiteStorage
 from heap import peak_bytes
 from postgres import DropAfterCommit, PostgresServer
+from processes import started
 from storage_worker import open_location
 
 POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32",
@@ -93,9 +94,11 @@ def db_opener(db_location: tuple[str, str]) -> Iterator[Callable[[], Any]]:
 
 def spawn(
     location: tuple[str, str], study: str, mode: str, worker: int, count: int = 0, at: float = 0
-) -> Any:
+) -> AbstractContextManager[subprocess.Popen[str]]:
+    """A storage_worker.py process for a `with` block (`processes.started`), its stdout a
+    pipe of text."""
     command = [sys.executable, WORKER, *location, study, mode, str(worker), str(count), str(at)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    return started(command, stdout=subprocess.PIPE, text=True)
 
 
 def holds_lock_then_frees(storage: Any, study: str) -> bool:
@@ -532,8 +535,10 @@ def test_eight_processes_append_under_the_lock(
     """8 × 25 appends, each numbered what its writer read under the lock: exactly 0..199."""
     storage = opener()
     storage.create_or_attach("load", {})
-    workers = [spawn(location, "load", "locked", w, 25) for w in range(8)]
-    assert [worker.wait(timeout=300) for worker in workers] == [0] * 8
+    with ExitStack() as stack:
+        workers = [stack.enter_context(spawn(location, "load", "locked", w, 25))
+                   for w in range(8)]
+        assert [worker.wait(timeout=300) for worker in workers] == [0] * 8
     events = storage.read("load")
     assert [event["seen"] for event in events] == list(range(200))
     for w in range(8):
@@ -545,8 +550,10 @@ def test_processes_opening_a_fresh_database_at_once_agree(
 ) -> None:
     """Schema creation and create_or_attach are safe when several processes start together."""
     at = time.time() + 3.0  # all open the fresh database at this moment
-    workers = [spawn(location, "s", "create", w, at=at) for w in range(6)]
-    outputs = [worker.communicate(timeout=300)[0] for worker in workers]
+    with ExitStack() as stack:
+        workers = [stack.enter_context(spawn(location, "s", "create", w, at=at))
+                   for w in range(6)]
+        outputs = [worker.communicate(timeout=300)[0] for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * 6
     winner = opener().create_or_attach("s", {"worker": -1})["worker"]
     assert [int(out) for out in outputs] == [winner] * 6
@@ -582,10 +589,10 @@ def test_kill_9_mid_append_loses_nothing_and_frees_the_lock(
 ) -> None:
     storage = opener()
     storage.create_or_attach("s", {})
-    victim = spawn(location, "s", "batches", 0)
-    survivor = spawn(location, "s", "batches", 1, 30)
-    committed = kill_after(victim, lines)
-    assert survivor.wait(timeout=300) == 0
+    with spawn(location, "s", "batches", 0) as victim, \
+            spawn(location, "s", "batches", 1, 30) as survivor:
+        committed = kill_after(victim, lines)
+        assert survivor.wait(timeout=300) == 0
     found = read_batches(storage.read("s"))
     assert all(found[(0, batch)] == first for batch, first in enumerate(committed))
     assert sum(worker == 1 for worker, _ in found) == 30
@@ -599,13 +606,13 @@ def test_kill_9_while_holding_the_lock_frees_it(
 ) -> None:
     storage = opener()
     storage.create_or_attach("s", {})
-    holder = spawn(location, "s", "hold", 0)
-    assert holder.stdout.readline().strip() == "locked"
-    holder.send_signal(signal.SIGKILL)
-    holder.wait(timeout=60)
+    with spawn(location, "s", "hold", 0) as holder:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=60)
     assert holds_lock_then_frees(storage, "s")
-    worker = spawn(location, "s", "locked", 1, 5)
-    assert worker.wait(timeout=120) == 0
+    with spawn(location, "s", "locked", 1, 5) as worker:
+        assert worker.wait(timeout=120) == 0
     assert [e["seen"] for e in storage.read("s")] == list(range(5))
 
 
@@ -641,20 +648,20 @@ def test_a_wait_for_a_stopped_lock_holder_is_warned_about_and_outlasts_it(
         params = opt.ask()
         opt.tell(params, (params["x"] - 0.3) ** 2)
     pending = opt.ask()
-    holder = spawn(location, "s", mode, 0)
-    assert holder.stdout.readline().strip() == "locked"
-    holder.send_signal(signal.SIGSTOP)
-    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        killer = threading.Thread(target=kill_once_warned, args=(caught, holder), daemon=True)
-        killer.start()
-        if mode == "hold":
-            asked = opt.ask()
-        else:
-            opt.tell(pending, 0.5)
-    killer.join(timeout=60)
-    holder.wait(timeout=60)
+    with spawn(location, "s", mode, 0) as holder:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        holder.send_signal(signal.SIGSTOP)
+        monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            killer = threading.Thread(target=kill_once_warned, args=(caught, holder), daemon=True)
+            killer.start()
+            if mode == "hold":
+                asked = opt.ask()
+            else:
+                opt.tell(pending, 0.5)
+        killer.join(timeout=60)
+        holder.wait(timeout=60)
     waits = [w for w in caught if issubclass(w.category, LockWaitWarning)]
     assert len(waits) == 1, [str(w.message) for w in caught]
     message = str(waits[0].message)
@@ -1526,24 +1533,26 @@ def test_an_sqlite_write_waiting_for_another_transaction_is_warned_about(
                     study="s")
     params = opt.ask()
     release: Callable[[], Any]
-    if holder == "another process":
-        blocker = subprocess.Popen([sys.executable, "-c", HOLD_WRITE, str(path)],
-                                   stdout=subprocess.PIPE, text=True)
-        assert blocker.stdout is not None and blocker.stdout.readline().strip() == "locked"
-        named, release = f"process {blocker.pid} (python", blocker.kill
-    else:
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        connection.execute("BEGIN IMMEDIATE")
-        named = f"process {os.getpid()} (this process)"
-        release = lambda: (connection.execute("COMMIT"), connection.close())
-    monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        releaser = threading.Thread(target=lambda: (wait_for_lock_warning(caught), release()),
-                                    daemon=True)
-        releaser.start()
-        opt.tell(params, 0.5)
-    releaser.join(timeout=60)
+    with ExitStack() as blocking:  # the blocker process, if any, ended with it
+        if holder == "another process":
+            blocker = blocking.enter_context(started(
+                [sys.executable, "-c", HOLD_WRITE, str(path)], stdout=subprocess.PIPE,
+                text=True))
+            assert blocker.stdout is not None and blocker.stdout.readline().strip() == "locked"
+            named, release = f"process {blocker.pid} (python", blocker.kill
+        else:
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.execute("BEGIN IMMEDIATE")
+            named = f"process {os.getpid()} (this process)"
+            release = lambda: (connection.execute("COMMIT"), connection.close())
+        monkeypatch.setattr(codec, "LOCK_WAIT_WARNING", 0.05)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            releaser = threading.Thread(
+                target=lambda: (wait_for_lock_warning(caught), release()), daemon=True)
+            releaser.start()
+            opt.tell(params, 0.5)
+        releaser.join(timeout=60)
     waits = [w for w in caught if issubclass(w.category, LockWaitWarning)]
     assert len(waits) == 1, [str(w.message) for w in caught]
     message = str(waits[0].message)
@@ -1555,8 +1564,6 @@ def test_an_sqlite_write_waiting_for_another_transaction_is_warned_about(
     assert waits[0].filename == __file__
     assert [o.value for o in opt.history] == [0.5]
     opt.close()
-    if holder == "another process":
-        blocker.wait(timeout=60)
 
 
 def test_a_lock_holder_not_in_proc_locks_is_said_to_be_unknown(tmp_path: Path) -> None:
@@ -1761,11 +1768,12 @@ def test_postgres_restarts_under_load_lose_nothing_and_repeat_nothing(
     server, name = pg_database
     storage = postgres_storage(server.url(name))
     storage.create_or_attach("s", {})
-    worker = spawn(("postgresql", server.url(name)), "s", "batches", 0, 300)
-    for _ in range(2):
-        int(worker.stdout.readline())  # appending: restart under its feet
-        server.restart()
-    assert worker.wait(timeout=300) == 0
+    with spawn(("postgresql", server.url(name)), "s", "batches", 0, 300) as worker:
+        assert worker.stdout is not None
+        for _ in range(2):
+            int(worker.stdout.readline())  # appending: restart under its feet
+            server.restart()
+        assert worker.wait(timeout=300) == 0
     found = read_batches(storage.read("s"))
     assert sorted(found) == [(0, batch) for batch in range(300)]
     storage.close()
@@ -1882,16 +1890,14 @@ def test_postgres_commit_whose_answer_is_lost_is_not_appended_twice(
     pg_database: tuple[PostgresServer, str],
 ) -> None:
     server, name = pg_database
-    proxy = DropAfterCommit(server.port)
-    storage = postgres_storage(proxy.url(name))
-    storage.create_or_attach("s", {})
-    proxy.arm()
-    assert storage.append("s", [{"n": 0}, {"n": 1}]) == 0
-    assert proxy.dropped.wait(30)
-    assert storage.append("s", [{"n": 2}]) == 2
-    assert storage.read("s") == [{"n": 0}, {"n": 1}, {"n": 2}]
-    storage.close()
-    proxy.close()
+    with DropAfterCommit(server.port) as proxy, \
+            closing(postgres_storage(proxy.url(name))) as storage:
+        storage.create_or_attach("s", {})
+        proxy.arm()
+        assert storage.append("s", [{"n": 0}, {"n": 1}]) == 0
+        assert proxy.dropped.wait(30)
+        assert storage.append("s", [{"n": 2}]) == 2
+        assert storage.read("s") == [{"n": 0}, {"n": 1}, {"n": 2}]
 
 
 def test_postgres_a_commit_whose_answer_is_lost_for_good_says_the_outcome_is_unknown(
@@ -1905,25 +1911,23 @@ def test_postgres_a_commit_whose_answer_is_lost_for_good_says_the_outcome_is_unk
     from bayesopt.storage import OutcomeUnknown
 
     server, name = pg_database
-    proxy = DropAfterCommit(server.port)
-    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
-    storage.create_or_attach("s", {})
-    proxy.arm()
-    with pytest.raises(OutcomeUnknown, match=r"whether the 2 event\(s\) were appended is "
-                                             r"unknown \(once or not at all\)"):
-        storage.append("s", [{"n": 0}, {"n": 1}])
-    assert proxy.dropped.wait(30)
-    assert storage.read("s") == [{"n": 0}, {"n": 1}]
-    server.stop()
-    try:
-        with pytest.raises(ConnectionError) as refused:
-            storage.append("s", [{"n": 2}])
-        assert not isinstance(refused.value, OutcomeUnknown)
-    finally:
-        server.start()
-    assert storage.read("s") == [{"n": 0}, {"n": 1}]
-    storage.close()
-    proxy.close()
+    with DropAfterCommit(server.port) as proxy, \
+            closing(postgres_storage(proxy.url(name), reconnect_attempts=0)) as storage:
+        storage.create_or_attach("s", {})
+        proxy.arm()
+        with pytest.raises(OutcomeUnknown, match=r"whether the 2 event\(s\) were appended is "
+                                                 r"unknown \(once or not at all\)"):
+            storage.append("s", [{"n": 0}, {"n": 1}])
+        assert proxy.dropped.wait(30)
+        assert storage.read("s") == [{"n": 0}, {"n": 1}]
+        server.stop()
+        try:
+            with pytest.raises(ConnectionError) as refused:
+                storage.append("s", [{"n": 2}])
+            assert not isinstance(refused.value, OutcomeUnknown)
+        finally:
+            server.start()
+        assert storage.read("s") == [{"n": 0}, {"n": 1}]
 
 
 def test_postgres_a_deletion_whose_commit_answer_is_lost_for_good_says_the_outcome_is_unknown(
@@ -1935,26 +1939,25 @@ def test_postgres_a_deletion_whose_commit_answer_is_lost_for_good_says_the_outco
     from bayesopt.storage import OutcomeUnknown
 
     server, name = pg_database
-    proxy = DropAfterCommit(server.port)
-    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
-    storage.create_or_attach("s", {})
-    storage.create_or_attach("kept", {})
-    proxy.arm()
-    with pytest.raises(OutcomeUnknown, match=r"(?s)deleting study 's' failed.*whether study 's' "
-                                             r"was deleted is unknown.*lists 's' if it was not"):
-        storage.delete_study("s")
-    assert proxy.dropped.wait(30)
-    assert storage.studies() == ["kept"]  # it was deleted
-    server.stop()
-    try:
-        with pytest.raises(ConnectionError) as refused:  # before any COMMIT: nothing deleted
-            storage.delete_study("kept")
-        assert not isinstance(refused.value, OutcomeUnknown)
-    finally:
-        server.start()
-    assert storage.studies() == ["kept"]
-    storage.close()
-    proxy.close()
+    with DropAfterCommit(server.port) as proxy, \
+            closing(postgres_storage(proxy.url(name), reconnect_attempts=0)) as storage:
+        storage.create_or_attach("s", {})
+        storage.create_or_attach("kept", {})
+        proxy.arm()
+        with pytest.raises(OutcomeUnknown, match=r"(?s)deleting study 's' failed.*whether "
+                                                 r"study 's' was deleted is unknown.*lists 's' "
+                                                 r"if it was not"):
+            storage.delete_study("s")
+        assert proxy.dropped.wait(30)
+        assert storage.studies() == ["kept"]  # it was deleted
+        server.stop()
+        try:
+            with pytest.raises(ConnectionError) as refused:  # before any COMMIT: none deleted
+                storage.delete_study("kept")
+            assert not isinstance(refused.value, OutcomeUnknown)
+        finally:
+            server.start()
+        assert storage.studies() == ["kept"]
 
 
 def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
@@ -1967,10 +1970,10 @@ def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
     from bayesopt.journal import JournalError
 
     server, name = pg_database
-    proxy = DropAfterCommit(server.port)
-    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
     space = {"x": Real(0, 1), "y": Real(0, 1)}
-    with closing(storage), Optimizer(space, storage=storage, study="s", seed=0) as opt:
+    with DropAfterCommit(server.port) as proxy, \
+            closing(postgres_storage(proxy.url(name), reconnect_attempts=0)) as storage, \
+            Optimizer(space, storage=storage, study="s", seed=0) as opt:
         for _ in range(2):
             params = opt.ask()
             opt.tell(params, params["x"] + params["y"])
@@ -1988,7 +1991,6 @@ def test_postgres_a_tell_told_again_after_an_unknown_outcome_is_recorded_once(
         assert [e["event"] for e in events].count("tell") == 3
         opt.tell(params, 2.0)  # another evaluation of it: a fact of its own
         assert [o.params for o in opt.history].count(params) == 2
-    proxy.close()
 
 
 def test_postgres_minimize_stopped_by_an_unknown_outcome_says_to_look_before_telling(
@@ -2000,26 +2002,25 @@ def test_postgres_minimize_stopped_by_an_unknown_outcome_says_to_look_before_tel
     from bayesopt.journal import JournalError
 
     server, name = pg_database
-    proxy = DropAfterCommit(server.port)
-    storage = postgres_storage(proxy.url(name), reconnect_attempts=0)
     calls = []
+    with DropAfterCommit(server.port) as proxy, \
+            closing(postgres_storage(proxy.url(name), reconnect_attempts=0)) as storage:
 
-    def objective(params: dict[str, float]) -> float:
-        calls.append(params)
-        if len(calls) == 3:
-            proxy.arm()  # the tell of this evaluation loses its COMMIT's answer
-        return params["x"]
+        def objective(params: dict[str, float]) -> float:
+            calls.append(params)
+            if len(calls) == 3:
+                proxy.arm()  # the tell of this evaluation loses its COMMIT's answer
+            return params["x"]
 
-    with pytest.raises(JournalError, match=r"whether the tell was stored is unknown .*look "
-                                           r"the point up in the study") as raised:
-        minimize(objective, {"x": Real(0, 1)}, n_calls=5, storage=storage, study="s",
-                 seed=0, progress=False)
-    storage.close()  # the caller's: minimize leaves a Storage object open
+        with pytest.raises(JournalError, match=r"whether the tell was stored is unknown .*look "
+                                               r"the point up in the study") as raised:
+            minimize(objective, {"x": Real(0, 1)}, n_calls=5, storage=storage, study="s",
+                     seed=0, progress=False)
+    # minimize leaves the caller's Storage object open: the block closed it
     assert raised.value.unknown and raised.value.params == calls[2]
     reader = postgres_storage(server.url(name))
     assert [e["event"] for e in reader.read("s")].count("tell") == 3
     reader.close()
-    proxy.close()
 
 
 class _ReadFailsOnce:
@@ -2503,9 +2504,8 @@ def test_a_read_only_attach_sees_a_writer_that_starts_after_it(tmp_path: Path) -
     else:
         (folder / "s.db").chmod(0o444)
         folder.chmod(0o555)
-    reader = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    try:
+    with started(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True) as reader:
         assert reader.stdout is not None and reader.stdin is not None
         first = reader.stdout.readline()
         assert first == "3\n", (first, reader.stderr.read() if reader.stderr else "")
@@ -2522,10 +2522,6 @@ def test_a_read_only_attach_sees_a_writer_that_starts_after_it(tmp_path: Path) -
         assert reader.stdout.readline() == "5\n"  # the writer gone, its WAL checkpointed
         reader.stdin.close()
         assert reader.wait(timeout=120) == 0, reader.stderr.read() if reader.stderr else ""
-    finally:
-        if reader.poll() is None:
-            reader.kill()
-            reader.wait()
 
 
 _ONE_SPARE_DESCRIPTOR = """

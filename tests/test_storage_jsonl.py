@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import warnings
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from bayesopt import Optimizer, Real
 from bayesopt.storage import STORAGES, Storage, open_storage
 from bayesopt.storage.jsonl import JSONLStorage, TruncatedJournalWarning
 from heap import peak_bytes
+from processes import started
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -207,9 +209,10 @@ def test_the_lock_excludes_other_processes_and_dies_with_its_holder(tmp_path):
     path = tmp_path / "s.jsonl"
     storage = JSONLStorage(path)
     storage.create_or_attach("s", {})
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE,
-                              env={**os.environ, "PYTHONPATH": str(REPO)}, text=True)
-    try:
+    with closing(storage), started([sys.executable, "-c", HOLD_LOCK, str(path)],
+                                   stdout=subprocess.PIPE,
+                                   env={**os.environ, "PYTHONPATH": str(REPO)},
+                                   text=True) as holder:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         probe = os.open(path, os.O_RDONLY)
         with pytest.raises(BlockingIOError):
@@ -221,10 +224,6 @@ def test_the_lock_excludes_other_processes_and_dies_with_its_holder(tmp_path):
         os.close(probe)
         with storage.lock("s"):
             assert storage.append("s", [{"after": "kill"}]) == 0
-    finally:
-        holder.kill()
-        holder.wait()
-        storage.close()
 
 
 def test_a_torn_last_line_is_skipped_then_truncated_by_the_next_writer(tmp_path):

@@ -255,18 +255,14 @@ def test_postgres_deletion_whose_commit_answer_is_lost_returns(
 
     name = f"del_{uuid.uuid4().hex[:12]}"
     postgres_server.create_database(name)
-    proxy = DropAfterCommit(postgres_server.port)
-    storage = PostgresStorage(proxy.url(name))
-    try:
+    with DropAfterCommit(postgres_server.port) as proxy, \
+            closing(PostgresStorage(proxy.url(name))) as storage:
         storage.create_or_attach("s", {})
         storage.create_or_attach("kept", {})
         proxy.arm()
         storage.delete_study("s")  # committed; its answer lost; the retry finds the token
         assert proxy.dropped.wait(30)
         assert storage.studies() == ["kept"]
-    finally:
-        storage.close()
-        proxy.close()
 
 
 def test_postgres_deletion_of_a_missing_study_raises_after_a_dropped_connection(
