@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +31,13 @@ from bayesopt import Optimizer
 from bayesopt.argtypes import nonnegative_int, positive_int
 from bayesopt.test_functions import Hartmann6
 from bench.overhead import _limit_threads
-from bench.step_timing import optimizer_at, sizes_argument, timed_method, timed_step
+from bench.step_timing import (
+    optimizer_at,
+    sizes_argument,
+    timed_method,
+    timed_step,
+    wrapped_method,
+)
 
 
 def _warmed_up(n: int, warm_up: int) -> tuple[Optimizer, Hartmann6]:
@@ -52,21 +60,19 @@ def per_evaluation(n: int, steps: int, warm_up: int = 2) -> tuple[float, float, 
     candidates scored per ask)."""
     opt, f = _warmed_up(n, warm_up)
     scored: list[int] = []
-    screened = AcquisitionObjective.screened_values
 
-    def counted(self: AcquisitionObjective, X: np.ndarray, keep: int) -> tuple[np.ndarray, float]:
-        values, floor = screened(self, X, keep)
-        scored.append(int(np.count_nonzero(values > -np.inf)))
-        return values, floor
+    def counting(screened: Callable[..., tuple[np.ndarray, float]]) -> Callable[..., Any]:
+        def counted(*args: Any) -> tuple[np.ndarray, float]:
+            values, floor = screened(*args)
+            scored.append(int(np.count_nonzero(values > -np.inf)))
+            return values, floor
+        return counted
 
     with (timed_method(AcquisitionObjective, "values_and_gradients") as objective,
-          timed_method(LogExpectedImprovement, "value_and_grad") as acquisition):
-        AcquisitionObjective.screened_values = counted  # type: ignore[method-assign]
-        try:
-            for _ in range(steps):
-                timed_step(opt, f)
-        finally:
-            AcquisitionObjective.screened_values = screened  # type: ignore[method-assign]
+          timed_method(LogExpectedImprovement, "value_and_grad") as acquisition,
+          wrapped_method(AcquisitionObjective, "screened_values", counting)):
+        for _ in range(steps):
+            timed_step(opt, f)
     calls = max(objective.calls, 1)
     return (calls / steps, 1e6 * objective.inside / calls, 1e6 * acquisition.inside / calls,
             float(np.mean(scored)) if scored else math.nan)

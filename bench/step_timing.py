@@ -7,6 +7,7 @@
                            its calls summed (an L-BFGS-B objective: the objective's share,
                            and the driver's between two evaluations)
     timed_method(cls, m)   cls.m replaced by a TimedCalls of it inside the block, then put back
+    wrapped_method(cls, m, wrap)  cls.m replaced by wrap(cls.m) inside the block, then put back
     sizes_argument(text)   the `--sizes` option: "50,100" → [50, 100], each n ≥ 2
 
 Every clock here is the process's CPU time (`time.process_time`); a timer adds
@@ -86,24 +87,34 @@ class TimedCalls:
 
 
 @contextmanager
-def timed_method(owner: type, name: str) -> Iterator[TimedCalls]:
-    """Inside the block, `owner.name` runs through a TimedCalls (yielded); then it is the
-    class's own method again."""
+def wrapped_method(owner: type, name: str,
+                   wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Iterator[None]:
+    """Inside the block, `owner.name` is `wrap(original)` (a function, so that the instance
+    is bound as `self`); then it is the class's own method again (an inherited one by
+    removing the wrapper)."""
     original: Callable[..., Any] = getattr(owner, name)
-    own = name in vars(owner)  # else inherited: removing the wrapper restores it
-    timer = TimedCalls(original)
-
-    def timed(*args: Any) -> Any:  # a function, so that the instance is bound as `self`
-        return timer(*args)
-
-    setattr(owner, name, timed)
+    own = name in vars(owner)
+    setattr(owner, name, wrap(original))
     try:
-        yield timer
+        yield
     finally:
         if own:
             setattr(owner, name, original)
         else:
             delattr(owner, name)
+
+
+@contextmanager
+def timed_method(owner: type, name: str) -> Iterator[TimedCalls]:
+    """Inside the block, `owner.name` runs through a TimedCalls (yielded); then it is the
+    class's own method again."""
+    timer = TimedCalls(getattr(owner, name))
+
+    def through_timer(_: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *args: timer(*args)
+
+    with wrapped_method(owner, name, through_timer):
+        yield timer
 
 
 def sizes_argument(text: str) -> list[int]:
