@@ -42,9 +42,9 @@ from kernels import CholeskyFactor, Kernel
 from kernels.jit import cached_njit
 
 VARIANCE_FLOOR = 1e-12  # relative to s2; the posterior variance is clamped here
-# `Posterior.std_bound`'s room for rounding, relative to k(x*, x*): the computed |L⁻¹k*|²
-# can fall short of the exact one by about n·ε·|L|·|v|² (v = K⁻¹k*), at most ~1e-5·s2 at
-# n = 5000 and the noise floor; a larger slack only makes the bound looser
+# `Posterior.std_bound`'s room for the rounding of the computed |L⁻¹k*|², relative to
+# k(x*, x*): far above it (bench/results/small_n_step6.md, §2); a larger slack only makes
+# the bound looser
 STD_BOUND_SLACK = 1e-3
 # Entries of K* (m·n) beyond which `predict` works on blocks of rows, so its memory stays
 # bounded (K* and L⁻¹K*ᵀ of one block: 2 × 128 MiB) whatever m is. Far above what an ask
