@@ -139,7 +139,9 @@ class ScreenedSurrogate(Protocol):
 # high_dimensional.md, 2026-12-05; above every categorical of bench/problems.py and the
 # ask-identity runs, whose asks stay bit for bit)
 SWITCHES_BY_DISTANCE_ABOVE = 32
-_SLSQP_FEASIBILITY_TOL = 1e-11  # violation of A x ≤ b accepted from SLSQP's result
+_SLSQP_FEASIBILITY_TOL = 1e-11
+# `search_scales`' least scale: a column 20 times shorter than the longest is scaled as 1/20
+SEARCH_SCALE_FLOOR = 0.05  # violation of A x ≤ b accepted from SLSQP's result
 # Candidates of the largest bounds scored before the others are screened
 # (`AcquisitionObjective.screened_values`): enough for a floor near the final one.
 _SCREEN_FIRST = 64
@@ -349,6 +351,9 @@ class AcquisitionOptimizerOptions:
     # ftol is relative to the sum of all r starts (bench/results/small_n_step4.md)
     polish_rise_tol: float | None = field(
         default=None, metadata=rule(optional(real(0.0, low_open=True))))
+    # the local search (batched L-BFGS-B) in coordinates x_j / s_j, s_j a column's
+    # lengthscale over the longest free column's (`search_scales`); False: in x itself
+    scale_by_lengthscales: bool = field(default=True, metadata=rule(boolean()))
     # how the starts are picked among the candidates (`START_SELECTIONS`): "best", the
     # n_restarts best distinct ones; "roulette", the best then a draw ∝ exp(value − max)
     # from the ask's generator (Optuna GPSampler's rule; every candidate scored)
@@ -537,7 +542,7 @@ def optimize_acquisition(
     objective: AcquisitionObjective, domain: Domain, rng: np.random.Generator,
     incumbents: np.ndarray, avoid: np.ndarray,
     options: AcquisitionOptimizerOptions = AcquisitionOptimizerOptions(),
-    warm_start: np.ndarray | None = None,
+    warm_start: np.ndarray | None = None, lengthscales: np.ndarray | None = None,
 ) -> Proposal | None:
     """Best feasible point not within `min_distance` of `avoid`; None if every try was a duplicate.
 
@@ -545,7 +550,9 @@ def optimize_acquisition(
     observed and pending points; warm_start: (d,) a feasible point one more local search
     starts at, after the selected starts' and as its own problem (their optima stay the
     same), its optimum ranked after theirs — the caller passes the incumbent when
-    `options.incumbent_start` — or None.
+    `options.incumbent_start` — or None; lengthscales: (d,) the surrogate's lengthscale
+    of each column, which the batched local search is scaled by (`search_scales`; the
+    caller passes them when `options.scale_by_lengthscales`), or None.
     """
     candidates = candidate_pool(domain, rng, incumbents, options)
     if not len(candidates):
@@ -553,10 +560,11 @@ def optimize_acquisition(
     scores = _Scores(objective, candidates,
                      *objective.screened_values(candidates, options.n_restarts))
     starts = candidates[START_SELECTIONS[options.start_selection](scores, avoid, options, rng)]
-    optima = _local_search(objective, domain, starts, options) if len(starts) else starts
+    scales = None if lengthscales is None else search_scales(lengthscales, domain.continuous_mask)
+    optima = _local_search(objective, domain, starts, options, scales) if len(starts) else starts
     if warm_start is not None:
-        optima = np.concatenate([
-            optima, _local_search(objective, domain, warm_start[None, :].copy(), options)])
+        optima = np.concatenate([optima, _local_search(
+            objective, domain, warm_start[None, :].copy(), options, scales)])
     optima = _admitted(domain, optima)
     optima_values = objective.values(optima) if len(optima) else np.empty(0)
     chosen = scores.best_distinct(optima, optima_values, avoid, options, limit=1)
@@ -758,12 +766,24 @@ def _row_bytes(X: np.ndarray) -> np.ndarray:
     return rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).reshape(-1)
 
 
+def search_scales(lengthscales: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """s (d,): each column's lengthscale over the longest free column's, floored at
+    `SEARCH_SCALE_FLOOR`; 1 where no column is free. The batched local search runs in
+    u = (x − x₀) / s, where the acquisition's curvature, which scales as 1/l_j² near the
+    data, is about equal along every free column (a diagonal change of variables,
+    Nocedal & Wright 2006 §2.2)."""
+    lengthscales = np.asarray(lengthscales, dtype=float)
+    if not free.any():
+        return np.ones_like(lengthscales)
+    return np.maximum(lengthscales / lengthscales[free].max(), SEARCH_SCALE_FLOOR)
+
+
 def _local_search(
     objective: AcquisitionObjective, domain: Domain, starts: np.ndarray,
-    options: AcquisitionOptimizerOptions,
+    options: AcquisitionOptimizerOptions, scales: np.ndarray | None = None,
 ) -> np.ndarray:
     """Alternate batched L-BFGS-B (SLSQP per start under linear constraints) on the continuous
-    columns with categorical enumeration."""
+    columns with categorical enumeration; the L-BFGS-B scaled by `scales` (d,) if given."""
     free = domain.continuous_mask
 
     def local(X0: np.ndarray) -> np.ndarray:
@@ -772,9 +792,11 @@ def _local_search(
         if domain.linear is not None:
             return _slsqp_each(objective, X0, free, domain, domain.linear, options)
         stop = rise_stop(options)
-        negative_sum = _negated_sum(objective, X0.shape, free, stop)
+        flat_scale = None if scales is None else np.tile(scales, X0.shape[0])
+        negative_sum = _negated_sum(objective, X0.shape, free, stop,
+                                    None if flat_scale is None else (X0.ravel(), flat_scale))
         bounds = _start_bounds(X0, free, domain)
-        return _batched_lbfgsb(objective, negative_sum, X0, bounds, options, stop)
+        return _batched_lbfgsb(objective, negative_sum, X0, bounds, options, stop, flat_scale)
 
     X = local(starts)
     discrete = bool(domain.categorical_groups) or domain.lattice is not None
@@ -829,18 +851,23 @@ def rise_stop(options: AcquisitionOptimizerOptions) -> _RiseStop | None:
 
 
 def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
-                 free: np.ndarray, stop: _RiseStop | None = None) -> _NegatedSum:
+                 free: np.ndarray, stop: _RiseStop | None = None,
+                 scaling: tuple[np.ndarray, np.ndarray] | None = None) -> _NegatedSum:
     """The batched problem of r starts, shape (r, d), in r·d flat variables: x ↦ −Σ_i a(x_i)
     and its gradient, zero on the columns that are not `free` (d,) — what scipy minimizes;
-    each evaluation's r values go to `stop` when given."""
+    each evaluation's r values go to `stop` when given. With `scaling` (x₀, s), both flat
+    (r·d,), the variables are u, x = x₀ + s ∘ u, and the gradient is s ∘ ∇."""
     fixed = not free.all()
 
     def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = objective.values_and_gradients(flat.reshape(shape))
+        x = flat if scaling is None else scaling[0] + scaling[1] * flat
+        value, grad = objective.values_and_gradients(x.reshape(shape))
         if stop is not None:
             stop.record(flat, value)
         if fixed:
             grad = np.where(free, grad, 0.0)
+        if scaling is not None:
+            return -float(value.sum()), -(grad.ravel() * scaling[1])
         return -float(value.sum()), -grad.ravel()
 
     return negative_sum
@@ -849,16 +876,24 @@ def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
 def _batched_lbfgsb(
     objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
-    stop: _RiseStop | None = None,
+    stop: _RiseStop | None = None, scale: np.ndarray | None = None,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run, in
     the objective's `local_search_context` (`_minimize_in_context`), as scipy's `minimize`
     runs it with the options' iteration limit and tolerance (`acquisition.memo.lbfgsb`),
-    and `stop` as its callback."""
+    and `stop` as its callback. With `scale` (r·d,) the run is over u, x = x₀ + s ∘ u
+    (`negative_sum` built with the same scaling), its bounds mapped alike."""
+    x0 = X0.ravel()
+    lower, upper = bounds
+    if scale is not None:
+        lower, upper, start = (lower - x0) / scale, (upper - x0) / scale, np.zeros_like(x0)
+    else:
+        start = x0
     with objective.local_search_context():
-        result = lbfgsb(negative_sum, X0.ravel(), *bounds, options.maxiter, options.ftol,
+        result = lbfgsb(negative_sum, start, lower, upper, options.maxiter, options.ftol,
                         callback=stop)
-    X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
+    x = result.x if scale is None else x0 + scale * result.x
+    X: np.ndarray = np.clip(x.reshape(X0.shape), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)
     X[worse] = X0[worse]

@@ -49,6 +49,7 @@ from bayesopt.fitting import (
     NegativeLogPosterior,
     log_prior,
     minimize_from_starts,
+    preconditioning,
     parameter_bounds,
 )
 from bayesopt.priors import BlockwisePriors, HyperparameterPriors, StackedPriors
@@ -129,17 +130,22 @@ def fit_tied(
     priors: HyperparameterPriors | None, starts: list[np.ndarray], options: FitOptions,
     warping: KumaraswamyWarping | None = None, gates: tuple[int, ...] | None = None,
     budget_power: int | None = None, budget_lengthscale: bool = False,
+    curvature: np.ndarray | None = None,
 ) -> FitResult:
     """`bayesopt.fitting.fit_map` over φ: L-BFGS-B from each start (θ, reduced to φ), the
-    best optimum returned as θ = E φ."""
+    best optimum returned as θ = E φ; `curvature` and the result's are θ's (a group's
+    value at each of its columns), read and written as the parameters are."""
     bounds = parameter_bounds(X.shape[1] + budget_lengthscale, options, warping, gates)
     tied_bounds = [bounds[j] for j in tying.first] + bounds[tying.dim:]
     likelihood = NegativeLogPosterior(kernel_name, X, y, None, warping, gates, budget_power,
                                       budget_lengthscale)
     objective = TiedNegativeLogPosterior(tying, likelihood, priors, warping)
+    reduced = None if curvature is None else tying.reduce(curvature)
     result = minimize_from_starts(objective, tied_bounds, [tying.reduce(s) for s in starts],
-                                  options.maxiter, options.ftol)
-    return replace(result, params=tying.expand(result.params))
+                                  options.maxiter, options.ftol,
+                                  *preconditioning(options, reduced))
+    expanded = None if result.curvature is None else tying.expand(result.curvature)
+    return replace(result, params=tying.expand(result.params), curvature=expanded)
 
 
 def lengthscale_tying(space: Space, categorical_kernel: str, dim: int) -> LengthscaleTying | None:

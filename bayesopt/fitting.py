@@ -34,12 +34,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.linalg import lapack, solve_triangular
 
-from acquisition.checks import check_fields, integer, interval, optional, real, rule
+from acquisition.checks import boolean, check_fields, integer, interval, optional, real, rule
 from acquisition.memo import lbfgsb
 from bayesopt.priors import BlockwisePriors, HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping, lml_input_gradient
@@ -59,6 +59,9 @@ VARIANCE_BOUNDS = (1e-3, 1e3)
 # std stays below the regret being refined near a deterministic optimum, so the GP can
 # resolve its last digits (evidence: bench/results/ablation.md, `noise-floor-1e-6`).
 NOISE_BOUNDS = (1e-8, 10.0)
+# the least curvature `preconditioning` takes from a secant estimate (a unit step in u
+# then moves θ_j by at most 1/√floor ≈ 32)
+CURVATURE_FLOOR = 1e-3
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ class FitOptions:
     # 1e3 leaves imputation alone. bench/results/conditional.md compares the three.
     activity_lengthscale: float | None = field(
         default=None, metadata=rule(optional(real(LENGTHSCALE_BOUNDS[0], LENGTHSCALE_BOUNDS[1]))))
+    # a refit's L-BFGS-B runs in coordinates scaled by the curvature the last fit measured
+    # (`minimize_from_starts`' `scale`); False: in the log-parameters themselves
+    precondition: bool = field(default=True, metadata=rule(boolean()))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -88,6 +94,9 @@ class FitResult:
     value: float  # negative log posterior at params
     success: bool
     n_evaluations: int
+    # (d + 2,) the diagonal of the Hessian's secant estimate where the run that found
+    # params ended (`secant_curvature`); None when no pair of its evaluations gave one
+    curvature: np.ndarray | None = None
 
 
 def parameter_bounds(
@@ -269,42 +278,122 @@ def fit_map(
     kernel_name: str, X: np.ndarray, y: np.ndarray, priors: HyperparameterPriors | None,
     starts: list[np.ndarray], options: FitOptions, warping: KumaraswamyWarping | None = None,
     gates: tuple[int, ...] | None = None, budget_power: int | None = None,
-    budget_lengthscale: bool = False,
+    budget_lengthscale: bool = False, curvature: np.ndarray | None = None,
 ) -> FitResult:
     """Run L-BFGS-B from each start; return the best finite optimum (MAP; ML without priors).
 
     `success` is False when no start produced a finite objective; the caller
-    then keeps its previous hyperparameters.
+    then keeps its previous hyperparameters. With `options.precondition` the runs are
+    scaled by `curvature` (the last fit's `FitResult.curvature`; None: unscaled) and the
+    result carries the curvature of this fit (`minimize_from_starts`).
     """
     bounds = parameter_bounds(X.shape[1] + budget_lengthscale, options, warping, gates)
     objective = NegativeLogPosterior(kernel_name, X, y, priors, warping, gates, budget_power,
                                      budget_lengthscale)
-    return minimize_from_starts(objective, bounds, starts, options.maxiter, options.ftol)
+    return minimize_from_starts(objective, bounds, starts, options.maxiter, options.ftol,
+                                *preconditioning(options, curvature))
+
+
+def preconditioning(options: FitOptions,
+                    curvature: np.ndarray | None) -> tuple[np.ndarray | None, bool]:
+    """(`scale`, `measure`) of `minimize_from_starts` for a fit with `options` after a fit
+    that measured `curvature`: s_j = B_jj^(-1/2), with B_jj floored at
+    `CURVATURE_FLOOR` (a direction the last fit saw as flat moves at most 1/√floor per
+    unit step); (None, False) without `options.precondition`."""
+    if not options.precondition:
+        return None, False
+    if curvature is None:
+        return None, True
+    return 1.0 / np.sqrt(np.maximum(curvature, CURVATURE_FLOOR)), True
 
 
 def minimize_from_starts(
     objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
     bounds: list[tuple[float, float]], starts: list[np.ndarray], maxiter: int,
-    ftol: float | None = None,
+    ftol: float | None = None, scale: np.ndarray | None = None, measure: bool = False,
 ) -> FitResult:
     """L-BFGS-B on `objective` (value and gradient) from each start clipped into `bounds`,
     with `maxiter` and `ftol` (None: scipy's default); the best finite optimum, or
-    `success` False and the first start (clipped)."""
+    `success` False and the first start (clipped).
+
+    With `scale` (p,) > 0 each run is L-BFGS-B over u, θ = θ₀ + s ∘ u, the bounds mapped
+    alike (a diagonal change of variables: the solver's first steps then follow the
+    curvature the scale says, Nocedal & Wright 2006 §2.2). With `measure` the result's
+    `curvature` is the secant estimate of the run that found it (`secant_curvature`).
+    Without either, each run is L-BFGS-B on θ itself, as it always was.
+    """
     lower, upper = np.array(bounds).T
     best: FitResult | None = None
     evaluations = 0
     for start in starts:
         x0 = np.clip(start, lower, upper)
+        run = ScaledObjective(objective, x0, scale, measure)
         try:
             # minimize(method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter,
             # "ftol": ftol})'s result, without minimize's front end (acquisition.memo.lbfgsb)
-            result = lbfgsb(objective, x0, lower, upper, maxiter, ftol)
+            result = lbfgsb(run, run.start, *run.bounds(lower, upper), maxiter, ftol)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
             logger.debug("hyperparameter fit from %s failed: %s", x0, error)
             continue
         evaluations += int(result.nfev)
         if math.isfinite(result.fun) and (best is None or result.fun < best.value):
-            best = FitResult(np.asarray(result.x), result.fun, True, 0)
+            curvature = secant_curvature(run.points, run.gradients) if measure else None
+            best = FitResult(run.theta(np.asarray(result.x)), result.fun, True, 0, curvature)
     if best is None:
         return FitResult(np.clip(starts[0], lower, upper), math.inf, False, evaluations)
-    return FitResult(best.params, best.value, True, evaluations)
+    return replace(best, n_evaluations=evaluations)
+
+
+class ScaledObjective:
+    """f(θ₀ + s ∘ u) and s ∘ ∇f there, as functions of u (without a scale: f(θ) and ∇f, θ
+    = u); with `record` each θ evaluated at a finite value and its ∇f are kept in order."""
+
+    def __init__(self, objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
+                 x0: np.ndarray, scale: np.ndarray | None, record: bool) -> None:
+        self.objective, self.x0, self.scale, self.record = objective, x0, scale, record
+        self.start = x0 if scale is None else np.zeros_like(x0)
+        self.points: list[np.ndarray] = []
+        self.gradients: list[np.ndarray] = []
+
+    def theta(self, u: np.ndarray) -> np.ndarray:
+        return u if self.scale is None else self.x0 + self.scale * u
+
+    def bounds(self, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The bounds on u of `lower` ≤ θ ≤ `upper`."""
+        if self.scale is None:
+            return lower, upper
+        return (lower - self.x0) / self.scale, (upper - self.x0) / self.scale
+
+    def __call__(self, u: np.ndarray) -> tuple[float, np.ndarray]:
+        theta = self.theta(u)
+        value, grad = self.objective(theta)
+        if self.record and math.isfinite(value):
+            self.points.append(np.array(theta))
+            self.gradients.append(np.array(grad))
+        return value, (grad if self.scale is None else grad * self.scale)
+
+
+def secant_curvature(points: list[np.ndarray], gradients: list[np.ndarray]) -> np.ndarray | None:
+    """diag B of the BFGS estimate of ∇²f (Nocedal & Wright 2006, Eq. 6.19) from the
+    evaluations of one run in their order: B₀ = (yᵀy / sᵀy) I at the first usable pair,
+    then B ← B − B s sᵀ B / sᵀBs + y yᵀ / sᵀy for each pair s = θ_{k+1} − θ_k, y = ∇f_{k+1}
+    − ∇f_k whose sᵀy is positive (the curvature condition; a pair without it is skipped).
+    None when no pair has it."""
+    B: np.ndarray | None = None
+    for k in range(len(points) - 1):
+        s = points[k + 1] - points[k]
+        y = gradients[k + 1] - gradients[k]
+        sy = float(s @ y)
+        if not sy > 0.0 or not math.isfinite(sy):
+            continue
+        if B is None:
+            B = np.eye(s.shape[0]) * (float(y @ y) / sy)
+        Bs = B @ s
+        sBs = float(s @ Bs)
+        if not sBs > 0.0:
+            continue
+        B += np.outer(y, y) / sy - np.outer(Bs, Bs) / sBs
+    if B is None:
+        return None
+    curvature = B.diagonal().copy()
+    return curvature if bool(np.all(np.isfinite(curvature))) else None

@@ -387,6 +387,9 @@ class SurrogateModel:
         # and the negative log posterior of the kernels fitted at the last refit
         self.kernel_params: dict[str, np.ndarray] = {}
         self.kernel_values: dict[str, float] = {}
+        # each kernel's curvature measured by its last MAP fit (`FitResult.curvature`), the
+        # scale of its next one (`FitOptions.precondition`)
+        self.curvatures: dict[str, np.ndarray] = {}
         self.n_at_last_fit = 0
         self.gp: GaussianProcess | GaussianProcessMixture | None = None
         self.n_observed = 0
@@ -444,6 +447,9 @@ class SurrogateModel:
             state["kernel_params"] = {name: [float(p) for p in params]
                                       for name, params in self.kernel_params.items()}
             state["kernel_values"] = dict(self.kernel_values)
+        if self.curvatures:  # listed only then: a fit without `precondition` measures none
+            state["curvatures"] = {name: [float(c) for c in curvature]
+                                   for name, curvature in self.curvatures.items()}
         return state
 
     def restore(
@@ -468,6 +474,8 @@ class SurrogateModel:
         self.kernel_params = {name: np.asarray(params, dtype=float)
                               for name, params in state.get("kernel_params", {}).items()}
         self.kernel_values = {name: float(v) for name, v in state.get("kernel_values", {}).items()}
+        self.curvatures = {name: np.asarray(curvature, dtype=float)
+                           for name, curvature in state.get("curvatures", {}).items()}
         if "samples" in state:
             self.samples = np.asarray(state["samples"], dtype=float)
         self.n_at_last_fit = fit_n = int(state["fit_n"])
@@ -532,16 +540,24 @@ class SurrogateModel:
         a failed fit), or None when it failed or is not finite."""
         try:
             priors = self.priors if self.options.priors else None  # None: maximum likelihood
-            args = (kernel, X_fit, y_fit, priors, starts(),
+            first = starts()
+            curvature = self.curvatures.get(kernel)
+            if curvature is not None and curvature.shape != first[0].shape:
+                curvature = None  # measured on another parameter vector
+            args = (kernel, X_fit, y_fit, priors, first,
                     self._fit_options(), self.warping, self.gates, self.budget_power,
-                    self.budget_lengthscale)
+                    self.budget_lengthscale, curvature)
             result = fit_map(*args) if self.tying is None else fit_tied(self.tying, *args)
         except Exception as error:  # noqa: BLE001 - a failed fit must never end the run
             raise_if_interrupted(error)  # a Ctrl-C inside a compiled loop: the user's stop
             logger.warning("hyperparameter fit raised %r", error)
             return None
         ok = result.success and math.isfinite(result.value) and np.all(np.isfinite(result.params))
-        return result if ok else None
+        if not ok:
+            return None
+        if result.curvature is not None:
+            self.curvatures[kernel] = result.curvature
+        return result
 
     def _select_kernel(self, X_fit: np.ndarray, y_fit: np.ndarray, n: int) -> None:
         """`kernel_candidates`: fit `kernel` and each candidate by MAP, each from its own last

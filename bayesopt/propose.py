@@ -49,6 +49,7 @@ from acquisition.functions import (
 )
 from acquisition.optimizer import (
     AcquisitionObjective,
+    AcquisitionOptimizerOptions,
     Domain,
     IntegerLattice,
     Penalty,
@@ -512,6 +513,7 @@ class Proposal:
         proposal = optimize_acquisition(
             objective, self._domain(), self.rng, self._incumbents(), avoid,
             options.for_data_size(self.data.y.shape[0]), self._warm_start(),
+            self._search_lengthscales(options),
         )
         if proposal is not None:
             return proposal.x
@@ -519,6 +521,14 @@ class Proposal:
         if x is not None and options.min_distance**2 > NEAR:
             self.spread_out += 1  # min_distance, not mere repeats, emptied the search
         return x
+
+    def _search_lengthscales(self, options: AcquisitionOptimizerOptions) -> np.ndarray | None:
+        """The objective model's lengthscale of each of the space's columns (the posterior
+        samples' mean θ with mcmc; the budget level's column left out), which the local
+        search is scaled by under `options.scale_by_lengthscales`; else None."""
+        if not options.scale_by_lengthscales or self.model.params is None:
+            return None
+        return self.model.lengthscales[: self.space.n_columns]
 
     def _hedge_point(self) -> np.ndarray | None:
         """GP-Hedge (`bayesopt.hedge`): every member's nominee, then one of them drawn by

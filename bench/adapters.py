@@ -602,7 +602,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-early-stops", "bayesopt-polish-rise", "bayesopt-polish-rise-1e-4",
              "bayesopt-roulette", "bayesopt-optprior-roulette", "bayesopt-incumbent-start",
              "bayesopt-uniform-design",
-             "bayesopt-ucb-d10")
+             "bayesopt-ucb-d10", "bayesopt-unscaled-search", "bayesopt-unpreconditioned-fit")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -742,6 +742,15 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # the acquisition started at the incumbent's observed point (acquisition.optimizer)
     "bayesopt-incumbent-start": (
         functools.partial(BayesoptAdapter, search={"incumbent_start": True}), ("bayesopt",)),
+    # issue 18, twenty-third round: the default's two scaled L-BFGS-B runs one at a time —
+    # the acquisition's local search unscaled (the refit still preconditioned), and the
+    # refit unpreconditioned (the search still scaled by the lengthscales)
+    "bayesopt-unscaled-search": (
+        functools.partial(BayesoptAdapter, search={"scale_by_lengthscales": False}),
+        ("bayesopt",)),
+    "bayesopt-unpreconditioned-fit": (
+        functools.partial(BayesoptAdapter, model={"fit": _fit_options(precondition=False)}),
+        ("bayesopt",)),
     # issue 17, twenty-second round: a uniform random initial design instead of Sobol
     "bayesopt-uniform-design": (_UniformDesignAdapter, ("bayesopt",)),
     "bayesopt-noise-floor-1e-6": (
