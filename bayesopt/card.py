@@ -29,7 +29,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from acquisition.optimizer import AcquisitionOptimizerOptions
+from acquisition.optimizer import SEARCH_SCALE_FLOOR, AcquisitionOptimizerOptions
 from bayesopt import fitting, gp, model, noisy, optimizer, propose, sampling, transforms, warping
 from bayesopt.options import OptimizerOptions
 from bayesopt.priors import BlockPrior, HyperparameterPriors, LogNormalPrior
@@ -142,6 +142,7 @@ def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
             "noise_variance": _prior(options.noise_prior, priors.noise),
         },
         "fit": {"method": "L-BFGS-B", "maxiter": options.fit.maxiter,
+                "precondition": options.fit.precondition,
                 "n_restarts": options.n_restarts, "restarts_until": options.restarts_until,
                 "restart_every": options.restart_every,
                 "max_fit_points": options.max_fit_points,
@@ -299,12 +300,14 @@ def _model_entries(m: model.ModelOptions,
         "fit": _entry(
             f"MAP (log marginal likelihood + log priors) over log-parameters, L-BFGS-B with "
             f"analytic gradients, maxiter {m.fit.maxiter}"
-            f"{'' if m.fit.ftol is None else f', ftol {m.fit.ftol:g}'}; warm start plus "
+            f"{'' if m.fit.ftol is None else f', ftol {m.fit.ftol:g}'}"
+            f"{_precondition_text(m.fit.precondition)}; warm start plus "
             f"{m.n_restarts} "
             f"random restarts from the priors once every {m.restart_every} observations while "
             f"n <= {m.restarts_until}; a random subset of {m.max_fit_points} points beyond "
             "that many",
-            "Rasmussen & Williams (2006), Eq. 5.8, 5.9; bench/results/restart_every.md"),
+            "Rasmussen & Williams (2006), Eq. 5.8, 5.9; Nocedal & Wright (2006), §2.2, "
+            "Eq. 6.19; bench/results/restart_every.md, bench/results/ablation_round23.md"),
         "refit_schedule": _entry(
             f"hyperparameters refit after every tell while n <= {m.refit_every_step_until}, "
             f"then when n has grown by {m.refit_growth:.0%}; block Cholesky appends between",
@@ -326,6 +329,18 @@ def _starts_text(a: AcquisitionOptimizerOptions) -> str:
             "(incumbent_start; Optuna GPSampler's warm start)")
 
 
+def _precondition_text(precondition: bool) -> str:
+    """`FitOptions.precondition` in the card's words ('' when off)."""
+    return ("; each refit in coordinates scaled by the last fit's curvature, "
+            "s_j = B_jj^(-1/2) of its BFGS estimate" if precondition else "")
+
+
+def _search_scale_text(scaled: bool) -> str:
+    """`scale_by_lengthscales` in the card's words ('' when off)."""
+    return ("; in coordinates x_j / s_j, s_j the lengthscale over the longest free "
+            f"column's, at least {SEARCH_SCALE_FLOOR:g}" if scaled else "")
+
+
 def _rise_text(tol: float | None) -> str:
     """`polish_rise_tol` in the card's words ('' when not set)."""
     return "" if tol is None else f"; stopped once no start rose by more than {tol:g}"
@@ -343,11 +358,12 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
             f"{a.n_candidates} scrambled-Sobol candidates + {a.n_local_candidates} Gaussian "
             f"perturbations (sd {list(a.local_scales)}) of the {propose.N_INCUMBENTS} best "
             f"points; L-BFGS-B from {_starts_text(a)} (maxiter {a.maxiter}, ftol "
-            f"{a.ftol:g}{_rise_text(a.polish_rise_tol)}); {a.categorical_rounds} rounds of "
+            f"{a.ftol:g}{_rise_text(a.polish_rise_tol)}"
+            f"{_search_scale_text(a.scale_by_lengthscales)}); {a.categorical_rounds} rounds of "
             "categorical enumeration; candidate "
             f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}",
             "Snoek, Larochelle & Adams (2012); Balandat et al. (2020), BoTorch optimize_acqf; "
-            "bench/results/large_n_quality.md"),
+            "bench/results/large_n_quality.md, bench/results/ablation_round23.md"),
         "fantasies": _entry(
             f"pending points: {m.fantasy} (kriging believer: conditioned on at their "
             f"posterior mean, with noise {model.FANTASY_NOISE:g} of the signal variance)",

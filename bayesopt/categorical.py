@@ -49,8 +49,8 @@ from bayesopt.fitting import (
     NegativeLogPosterior,
     log_prior,
     minimize_from_starts,
-    preconditioning,
     parameter_bounds,
+    preconditioning,
 )
 from bayesopt.priors import BlockwisePriors, HyperparameterPriors, StackedPriors
 from bayesopt.warping import KumaraswamyWarping

@@ -59,13 +59,15 @@ class OptimizerOptions:
     def from_dict(cls, spec: dict[str, Any]) -> OptimizerOptions:
         """Inverse of `to_dict` (JSON turns tuples into lists; they are turned back).
 
-        A model setting missing from `spec` was written before the setting existed: it
-        takes the value the code that wrote it used (`SETTINGS_BEFORE`), so that a
-        resumed journal asks what its writer would have.
+        A model, fit or search setting missing from `spec` was written before the setting
+        existed: it takes the value the code that wrote it used (`SETTINGS_BEFORE`,
+        `FIT_SETTINGS_BEFORE`, `SEARCH_SETTINGS_BEFORE`), so that a resumed journal asks
+        what its writer would have.
         """
         model = {**SETTINGS_BEFORE, **spec["model"]}
-        fit = FitOptions(**_tuples(model.pop("fit")))
-        acq = AcquisitionOptimizerOptions(**_tuples(spec["acquisition_optimizer"]))
+        fit = FitOptions(**_tuples({**FIT_SETTINGS_BEFORE, **model.pop("fit")}))
+        acq = AcquisitionOptimizerOptions(
+            **_tuples({**SEARCH_SETTINGS_BEFORE, **spec["acquisition_optimizer"]}))
         region = spec.get("trust_region")  # absent from journals written before the option
         hedge = spec.get("hedge")  # likewise
         design = spec.get("cost_design")  # likewise
@@ -83,6 +85,14 @@ class OptimizerOptions:
 SETTINGS_BEFORE: dict[str, Any] = {
     "fidelity_model": "bohb",  # 0.2.0: BOHB's GP
     "restart_every": 1,  # before 0.3.0: the prior restarts at every refit
+}
+# FitOptions fields likewise
+FIT_SETTINGS_BEFORE: dict[str, Any] = {
+    "precondition": False,  # before 0.14.0: the refit's L-BFGS-B on θ itself
+}
+# AcquisitionOptimizerOptions fields likewise
+SEARCH_SETTINGS_BEFORE: dict[str, Any] = {
+    "scale_by_lengthscales": False,  # before 0.14.0: the local search on x itself
 }
 
 

@@ -34,15 +34,30 @@ from __future__ import annotations
 import hashlib
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
 import pytest
 from scipy.linalg import lapack
 
+from bayesopt.options import OptimizerOptions
 from kernels.cholesky import CholeskyFactor
 
 T = TypeVar("T")
+
+
+def as_pinned(options: OptimizerOptions | None = None) -> OptimizerOptions:
+    """`options` (default: the defaults) with both L-BFGS-B runs of a step on the
+    parameters themselves, as the pinned asks were recorded (`FitOptions.precondition`
+    and `AcquisitionOptimizerOptions.scale_by_lengthscales` False, the behaviour until
+    0.14.0). Such a test guards what a change of other code must not move; the two
+    scaled runs have their own tests (tests/test_scaled_searches.py)."""
+    options = options or OptimizerOptions()
+    model = replace(options.model, fit=replace(options.model.fit, precondition=False))
+    search = replace(options.acquisition_optimizer, scale_by_lengthscales=False)
+    return replace(options, model=model, acquisition_optimizer=search)
+
 
 # digest → where it was seen (the CPU matters too: OpenBLAS picks kernels per CPU)
 KNOWN_ROUNDINGS = {

@@ -31,7 +31,7 @@ from bayesopt import Categorical, Integer, Optimizer, Real
 from bayesopt.choices import AcquisitionName
 from bayesopt.model import ModelOptions
 from bayesopt.options import OptimizerOptions
-from lapack_rounding import assert_asks_one_of
+from lapack_rounding import as_pinned, assert_asks_one_of
 
 RECORDED = pathlib.Path(__file__).parent / "data" / "big-categorical-asks.jsonl"
 MCMC = {"hyperparameters": "mcmc", "mcmc_samples": 3, "mcmc_burn_in": 3}
@@ -117,7 +117,7 @@ def _asks(kind: str) -> list[dict[str, Any]]:
     asks, each told."""
     model, acquisition = KINDS[kind]
     design = Optimizer(_space(kind), seed=1, n_initial=12).ask(12)
-    options = OptimizerOptions(model=ModelOptions(**model))
+    options = as_pinned(OptimizerOptions(model=ModelOptions(**model)))
     opt = Optimizer(_space(kind), seed=0, acquisition=acquisition, options=options)
     rng = np.random.default_rng(0)
     opt.tell(design, [float(v) for v in rng.standard_normal(12)], **_outcomes(kind, design))

@@ -18,9 +18,9 @@ from typing import Any
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.model import ModelOptions
-from lapack_rounding import assert_asks_one_of
+from lapack_rounding import as_pinned, assert_asks_one_of
 
-EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
+EVERY_REFIT = as_pinned(OptimizerOptions(model=ModelOptions(restart_every=1)))  # before 0.3.0
 
 SPACE = {
     "x": Real(-2.0, 3.0), "lr": Real(1e-4, 1.0, log=True), "n": Integer(1, 9),

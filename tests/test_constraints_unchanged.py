@@ -17,9 +17,9 @@ import pytest
 
 from bayesopt import Categorical, Integer, Optimizer, OptimizerOptions, Real
 from bayesopt.model import ModelOptions
-from lapack_rounding import assert_asks_one_of
+from lapack_rounding import as_pinned, assert_asks_one_of
 
-EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
+EVERY_REFIT = as_pinned(OptimizerOptions(model=ModelOptions(restart_every=1)))  # before 0.3.0
 
 
 def _objective(p: dict) -> float:

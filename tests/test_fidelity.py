@@ -43,8 +43,9 @@ from bayesopt.fidelity import (
 from bayesopt.model import ModelOptions, SurrogateModel, TopBudget
 from bayesopt.space import Fidelity
 from bayesopt.study import ClockSkewWarning
+from lapack_rounding import as_pinned
 
-EVERY_REFIT = OptimizerOptions(model=ModelOptions(restart_every=1))  # the defaults until 0.3.0
+EVERY_REFIT = as_pinned(OptimizerOptions(model=ModelOptions(restart_every=1)))  # before 0.3.0
 
 
 # ------------------------------------------------------------ bracket arithmetic
