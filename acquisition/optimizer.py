@@ -775,7 +775,8 @@ def search_scales(lengthscales: np.ndarray, free: np.ndarray) -> np.ndarray:
     lengthscales = np.asarray(lengthscales, dtype=float)
     if not free.any():
         return np.ones_like(lengthscales)
-    return np.maximum(lengthscales / lengthscales[free].max(), SEARCH_SCALE_FLOOR)
+    scales: np.ndarray = np.maximum(lengthscales / lengthscales[free].max(), SEARCH_SCALE_FLOOR)
+    return scales
 
 
 def _local_search(
