@@ -116,10 +116,12 @@ def table(rows: list[Row]) -> str:
         c = r.calls
         calls, evaluations = len(c.evaluations), sum(c.evaluations)
         objective, between, ends = sum(c.objective), sum(c.between), sum(c.ends)
+        # no refit among the steps (n beyond refit_every_step_until): nothing per evaluation
+        per_evaluation = (f"{_us(objective / evaluations)} | {_us(between / evaluations)} "
+                          f"| {_us(ends / calls)}" if evaluations else "– | – | –")
         lines.append(
             f"| {r.n} | {_ms(r.ask)} | {_ms(r.tell)} | {calls / r.steps:.2f} "
-            f"| {evaluations / r.steps:.1f} | {_us(objective / evaluations)} "
-            f"| {_us(between / evaluations)} | {_us(ends / calls)} "
+            f"| {evaluations / r.steps:.1f} | {per_evaluation} "
             f"| {_ms(objective / r.steps)} | {_ms((between + ends) / r.steps)} |")
     return "\n".join(lines)
 

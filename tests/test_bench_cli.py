@@ -113,6 +113,15 @@ def test_refit_cost_times_every_minimize_call_of_the_refits_and_puts_scipy_back(
     assert "| 20 |" in refit_cost.table([row])
 
 
+def test_refit_cost_reports_steps_without_a_refit() -> None:
+    """Beyond n = 200 the steps may hold no refit (`refit_growth`): no minimize call, so
+    the per-evaluation and per-call columns are dashes, not a division by zero."""
+    row = refit_cost.Row(250, 20, 0.012, 0.0008, refit_cost.Calls())
+    line = refit_cost.table([row]).splitlines()[-1]
+    assert line == ("| 250 | 12.00 ms | 0.80 ms | 0.00 | 0.0 | – | – | – "
+                    "| 0.00 ms | 0.00 ms |")
+
+
 # ------------------------------------------------------------- ask_time
 @pytest.mark.parametrize("argv", [["--sizes", "1"], ["--sizes", "a,100"], ["--sizes", ""],
                                   ["--steps", "0"], ["--threads", "0"], ["--threads", "many"],
