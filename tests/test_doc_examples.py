@@ -208,6 +208,8 @@ def save_checkpoint(run, model, epoch):
         SPACE,
     "choosing-defaults.md: from bayesopt import AcquisitionOptimizerOptions, FitOptions, ModelOptions, "
     "Optimizer, OptimizerOptions": SPACE,
+    "choosing-defaults.md: from bayesopt import AcquisitionOptimizerOptions, FitOptions, ModelOptions, "
+    "Optimizer, OptimizerOptions #2": SPACE,
     "choosing-defaults.md: from bayesopt import ModelOptions, Optimizer, OptimizerOptions #6": SPACE,
     "choosing-defaults.md: from bayesopt import Optimizer, OptimizerOptions": SPACE,
     # docs/coming-from-grid-searches.md

@@ -66,9 +66,10 @@ def _spied_searches(opt: Optimizer, monkeypatch: pytest.MonkeyPatch) -> list[np.
     starts: list[np.ndarray] = []
     real = optimizer_module._local_search
 
-    def spy(objective: Any, domain: Any, X0: np.ndarray, options: Any) -> np.ndarray:
+    def spy(objective: Any, domain: Any, X0: np.ndarray, options: Any,
+            scales: Any = None) -> np.ndarray:
         starts.append(X0.copy())
-        return real(objective, domain, X0, options)
+        return real(objective, domain, X0, options, scales)
 
     monkeypatch.setattr(optimizer_module, "_local_search", spy)
     opt.ask()
