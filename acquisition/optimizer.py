@@ -139,9 +139,9 @@ class ScreenedSurrogate(Protocol):
 # high_dimensional.md, 2026-12-05; above every categorical of bench/problems.py and the
 # ask-identity runs, whose asks stay bit for bit)
 SWITCHES_BY_DISTANCE_ABOVE = 32
-_SLSQP_FEASIBILITY_TOL = 1e-11
+_SLSQP_FEASIBILITY_TOL = 1e-11  # violation of A x ≤ b accepted from SLSQP's result
 # `search_scales`' least scale: a column 20 times shorter than the longest is scaled as 1/20
-SEARCH_SCALE_FLOOR = 0.05  # violation of A x ≤ b accepted from SLSQP's result
+SEARCH_SCALE_FLOOR = 0.05
 # Candidates of the largest bounds scored before the others are screened
 # (`AcquisitionObjective.screened_values`): enough for a floor near the final one.
 _SCREEN_FIRST = 64

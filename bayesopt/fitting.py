@@ -356,6 +356,8 @@ class ScaledObjective:
         self.gradients: list[np.ndarray] = []
 
     def theta(self, u: np.ndarray) -> np.ndarray:
+        """θ at u; scaled, x₀ + s ∘ u may round to an ulp beyond a bound that u is on,
+        and is taken as it is (the value reported is the one evaluated there)."""
         return u if self.scale is None else self.x0 + self.scale * u
 
     def bounds(self, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
