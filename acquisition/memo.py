@@ -63,12 +63,20 @@ class Minimum:
 
 def lbfgsb(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray,
            maxiter: int, ftol: float | None = None,
-           callback: Callable[[np.ndarray], None] | None = None) -> Minimum:
+           callback: Callable[[np.ndarray], None] | None = None,
+           scale: np.ndarray | None = None) -> Minimum:
     """L-BFGS-B on f from x0 (p,) within [lower, upper] (p,): what ``minimize(value, x0,
     jac=gradient, method="L-BFGS-B", bounds=Bounds(lower, upper), options={"maxiter":
     maxiter, "ftol": ftol}, callback=callback)`` returns (ftol None: scipy's default), f
     evaluated through `ValueAndGradient`. `callback(x)` runs after each iteration; raising
     StopIteration there ends the run at x (scipy's halting callback).
+
+    With `scale` (p,) > 0 the solver runs over u, x = x₀ + s ∘ u, from u = 0 within the
+    bounds mapped alike, on u ↦ (f(x), s ∘ ∇f(x)): a diagonal change of variables (Nocedal
+    & Wright 2006, §2.2), which changes the solver's path and not the problem. f, the
+    callback and the result see x, computed as x₀ + s ∘ u every time (so a callback's
+    point is, bit for bit, the point f was last evaluated at); x may round an ulp past a
+    bound that u is on.
 
     `minimize` checks its arguments, turns the bounds into a `Bounds`, then into a list
     of pairs, which `_minimize_lbfgsb` turns back into arrays, and looks for fixed
@@ -81,6 +89,8 @@ def lbfgsb(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.nd
     less a call. Where every variable is fixed, `minimize` answers without running the
     solver: that case is left to it.
     """
+    if scale is not None:
+        return _scaled(objective, x0, lower, upper, maxiter, ftol, callback, scale)
     memo = ValueAndGradient(objective)
     if bool(np.all(lower == upper)):
         options = {"maxiter": maxiter} if ftol is None else {"maxiter": maxiter, "ftol": ftol}
@@ -92,3 +102,17 @@ def lbfgsb(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.nd
                                  bounds=list(zip(lower.tolist(), upper.tolist())),
                                  maxiter=maxiter, factr=factr, callback=callback)
     return Minimum(x, float(fun), int(info["funcalls"]))
+
+
+def _scaled(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+            maxiter: int, ftol: float | None, callback: Callable[[np.ndarray], None] | None,
+            scale: np.ndarray) -> Minimum:
+    """`lbfgsb` with `scale`: the unscaled run over u (its docstring)."""
+    def over_u(u: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = objective(x0 + scale * u)
+        return value, grad * scale
+
+    after = None if callback is None else (lambda u: callback(x0 + scale * u))
+    result = lbfgsb(over_u, np.zeros_like(x0), (lower - x0) / scale, (upper - x0) / scale,
+                    maxiter, ftol, after)
+    return Minimum(x0 + scale * result.x, result.fun, result.nfev)

@@ -793,10 +793,9 @@ def _local_search(
         if domain.linear is not None:
             return _slsqp_each(objective, X0, free, domain, domain.linear, options)
         stop = rise_stop(options)
-        flat_scale = None if scales is None else np.tile(scales, X0.shape[0])
-        negative_sum = _negated_sum(objective, X0.shape, free, stop,
-                                    None if flat_scale is None else (X0.ravel(), flat_scale))
+        negative_sum = _negated_sum(objective, X0.shape, free, stop)
         bounds = _start_bounds(X0, free, domain)
+        flat_scale = None if scales is None else np.tile(scales, X0.shape[0])
         return _batched_lbfgsb(objective, negative_sum, X0, bounds, options, stop, flat_scale)
 
     X = local(starts)
@@ -852,23 +851,18 @@ def rise_stop(options: AcquisitionOptimizerOptions) -> _RiseStop | None:
 
 
 def _negated_sum(objective: AcquisitionObjective, shape: tuple[int, ...],
-                 free: np.ndarray, stop: _RiseStop | None = None,
-                 scaling: tuple[np.ndarray, np.ndarray] | None = None) -> _NegatedSum:
+                 free: np.ndarray, stop: _RiseStop | None = None) -> _NegatedSum:
     """The batched problem of r starts, shape (r, d), in r·d flat variables: x ↦ −Σ_i a(x_i)
     and its gradient, zero on the columns that are not `free` (d,) — what scipy minimizes;
-    each evaluation's r values go to `stop` when given. With `scaling` (x₀, s), both flat
-    (r·d,), the variables are u, x = x₀ + s ∘ u, and the gradient is s ∘ ∇."""
+    each evaluation's r values go to `stop` when given."""
     fixed = not free.all()
 
     def negative_sum(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        x = flat if scaling is None else scaling[0] + scaling[1] * flat
-        value, grad = objective.values_and_gradients(x.reshape(shape))
+        value, grad = objective.values_and_gradients(flat.reshape(shape))
         if stop is not None:
             stop.record(flat, value)
         if fixed:
             grad = np.where(free, grad, 0.0)
-        if scaling is not None:
-            return -float(value.sum()), -(grad.ravel() * scaling[1])
         return -float(value.sum()), -grad.ravel()
 
     return negative_sum
@@ -882,19 +876,11 @@ def _batched_lbfgsb(
     """Maximize Σ_i a(x_i) over the free columns of all r starts in one L-BFGS-B run, in
     the objective's `local_search_context` (`_minimize_in_context`), as scipy's `minimize`
     runs it with the options' iteration limit and tolerance (`acquisition.memo.lbfgsb`),
-    and `stop` as its callback. With `scale` (r·d,) the run is over u, x = x₀ + s ∘ u
-    (`negative_sum` built with the same scaling), its bounds mapped alike."""
-    x0 = X0.ravel()
-    lower, upper = bounds
-    if scale is not None:
-        lower, upper, start = (lower - x0) / scale, (upper - x0) / scale, np.zeros_like(x0)
-    else:
-        start = x0
+    and `stop` as its callback; scaled by `scale` (r·d,) if given (`lbfgsb`'s)."""
     with objective.local_search_context():
-        result = lbfgsb(negative_sum, start, lower, upper, options.maxiter, options.ftol,
-                        callback=stop)
-    x = result.x if scale is None else x0 + scale * result.x
-    X: np.ndarray = np.clip(x.reshape(X0.shape), 0.0, 1.0)
+        result = lbfgsb(negative_sum, X0.ravel(), *bounds, options.maxiter, options.ftol,
+                        callback=stop, scale=scale)
+    X: np.ndarray = np.clip(result.x.reshape(X0.shape), 0.0, 1.0)
     # L-BFGS-B returns its last iterate; never let a start end worse than it began
     worse = objective.values(X) < objective.values(X0)
     X[worse] = X0[worse]

@@ -316,63 +316,49 @@ def minimize_from_starts(
     with `maxiter` and `ftol` (None: scipy's default); the best finite optimum, or
     `success` False and the first start (clipped).
 
-    With `scale` (p,) > 0 each run is L-BFGS-B over u, θ = θ₀ + s ∘ u, the bounds mapped
-    alike (a diagonal change of variables: the solver's first steps then follow the
-    curvature the scale says, Nocedal & Wright 2006 §2.2). With `measure` the result's
-    `curvature` is the secant estimate of the run that found it (`secant_curvature`).
-    Without either, each run is L-BFGS-B on θ itself, as it always was.
+    With `scale` (p,) > 0 each run is scaled by it (`acquisition.memo.lbfgsb`'s diagonal
+    change of variables: the solver's first steps then follow the curvature the scale
+    says). With `measure` the result's `curvature` is the secant estimate of the run that
+    found it (`secant_curvature`). Without either, each run is L-BFGS-B on θ itself.
     """
     lower, upper = np.array(bounds).T
     best: FitResult | None = None
     evaluations = 0
     for start in starts:
         x0 = np.clip(start, lower, upper)
-        run = ScaledObjective(objective, x0, scale, measure)
+        run = Recorded(objective) if measure else objective
         try:
             # minimize(method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter,
             # "ftol": ftol})'s result, without minimize's front end (acquisition.memo.lbfgsb)
-            result = lbfgsb(run, run.start, *run.bounds(lower, upper), maxiter, ftol)
+            result = lbfgsb(run, x0, lower, upper, maxiter, ftol, scale=scale)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
             logger.debug("hyperparameter fit from %s failed: %s", x0, error)
             continue
         evaluations += int(result.nfev)
         if math.isfinite(result.fun) and (best is None or result.fun < best.value):
-            curvature = secant_curvature(run.points, run.gradients) if measure else None
-            best = FitResult(run.theta(np.asarray(result.x)), result.fun, True, 0, curvature)
+            curvature = (secant_curvature(run.points, run.gradients)
+                         if isinstance(run, Recorded) else None)
+            best = FitResult(np.asarray(result.x), result.fun, True, 0, curvature)
     if best is None:
         return FitResult(np.clip(starts[0], lower, upper), math.inf, False, evaluations)
     return replace(best, n_evaluations=evaluations)
 
 
-class ScaledObjective:
-    """f(θ₀ + s ∘ u) and s ∘ ∇f there, as functions of u (without a scale: f(θ) and ∇f, θ
-    = u); with `record` each θ evaluated at a finite value and its ∇f are kept in order."""
+class Recorded:
+    """An objective (value, gradient) that keeps each point evaluated at a finite value
+    and its gradient, in order (what `secant_curvature` reads)."""
 
-    def __init__(self, objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
-                 x0: np.ndarray, scale: np.ndarray | None, record: bool) -> None:
-        self.objective, self.x0, self.scale, self.record = objective, x0, scale, record
-        self.start = x0 if scale is None else np.zeros_like(x0)
+    def __init__(self, objective: Callable[[np.ndarray], tuple[float, np.ndarray]]) -> None:
+        self.objective = objective
         self.points: list[np.ndarray] = []
         self.gradients: list[np.ndarray] = []
 
-    def theta(self, u: np.ndarray) -> np.ndarray:
-        """θ at u; scaled, x₀ + s ∘ u may round to an ulp beyond a bound that u is on,
-        and is taken as it is (the value reported is the one evaluated there)."""
-        return u if self.scale is None else self.x0 + self.scale * u
-
-    def bounds(self, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The bounds on u of `lower` ≤ θ ≤ `upper`."""
-        if self.scale is None:
-            return lower, upper
-        return (lower - self.x0) / self.scale, (upper - self.x0) / self.scale
-
-    def __call__(self, u: np.ndarray) -> tuple[float, np.ndarray]:
-        theta = self.theta(u)
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = self.objective(theta)
-        if self.record and math.isfinite(value):
+        if math.isfinite(value):
             self.points.append(np.array(theta))
             self.gradients.append(np.array(grad))
-        return value, (grad if self.scale is None else grad * self.scale)
+        return value, grad
 
 
 def secant_curvature(points: list[np.ndarray], gradients: list[np.ndarray]) -> np.ndarray | None:
