@@ -41,6 +41,7 @@ __all__ = [
     "AcquisitionFunction",
     "ExpectedImprovement",
     "Feasibility",
+    "LogAugmentedExpectedImprovement",
     "LogExpectedImprovement",
     "ProbabilityOfImprovement",
     "UpperConfidenceBound",
@@ -339,6 +340,57 @@ class LogExpectedImprovement(_ImprovementBased):
     def numpy_value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         """The value on checked inputs in numpy: the twin of `acquisition.logei_loops.log_ei`."""
         return cast(np.ndarray, log_h(self._z(mean, std)) + np.log(std))
+
+
+class LogAugmentedExpectedImprovement(LogExpectedImprovement):
+    """log AEI = log EI + log(1 − σ_n / √(std² + σ_n²)) (Huang, Allen, Notz & Zeng 2006).
+
+    σ_n is the observation noise's standard deviation on the GP's scale. The factor
+    discounts a point by the share of its predictive spread that is noise: where
+    std ≪ σ_n one more evaluation would mostly measure noise, so resampling beside a
+    well-observed incumbent loses to points the model knows less. With r = √(std² + σ_n²)
+    the factor is std² / (r (r + σ_n)), so its log, 2 log std − log r − log(r + σ_n),
+    has no cancellation as std → 0; σ_n = 0 gives LogEI.
+    """
+
+    name = "logaei"
+    log_space = True
+    increasing_in_std = True  # both log EI and the factor grow with std
+
+    def __init__(self, best_f: float, noise_std: float) -> None:
+        super().__init__(best_f)
+        self.noise_std = _finite_real("noise_std", noise_std)
+        if self.noise_std < 0.0:
+            raise ValueError(f"noise_std={noise_std!r} must be >= 0")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(best_f={self.best_f!r}, noise_std={self.noise_std!r})"
+
+    def _log_factor(self, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """log(1 − σ_n / r) and its derivative in std: 2/std − std/r² − std / (r (r + σ_n))."""
+        r = np.hypot(std, self.noise_std)
+        value = 2.0 * np.log(std) - np.log(r) - np.log(r + self.noise_std)
+        return value, 2.0 / std - std / r**2 - std / (r * (r + self.noise_std))
+
+    def _value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        value, d_mean, d_std = super()._value_and_grad(mean, std)
+        factor, d_factor = self._log_factor(std)
+        return value + factor, d_mean, d_std + d_factor
+
+    def numpy_value_and_grad(
+        self, mean: np.ndarray, std: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        value, d_mean, d_std = super().numpy_value_and_grad(mean, std)
+        factor, d_factor = self._log_factor(std)
+        return value + factor, d_mean, d_std + d_factor
+
+    def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        return cast(np.ndarray, super()._value(mean, std) + self._log_factor(std)[0])
+
+    def numpy_value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        return cast(np.ndarray, super().numpy_value(mean, std) + self._log_factor(std)[0])
 
 
 class ExpectedImprovement(_ImprovementBased):

@@ -20,7 +20,7 @@ __all__ = ["AcquisitionName", "CategoricalKernelName", "FantasyName", "FidelityK
 
 # Optimizer(acquisition=...), minimize, BayesSearchCV, BayesoptSampler
 AcquisitionName = Literal["logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace",
-                          "lognei"]
+                          "lognei", "logaei"]
 # Optimizer(kernel=...), ModelOptions.kernel and kernel_candidates
 KernelName = Literal["matern52", "matern32", "matern12", "exponential", "rbf"]
 # the other ModelOptions fields of this kind, each named after its field

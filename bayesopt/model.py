@@ -895,6 +895,16 @@ class SurrogateModel:
                 for w, member in zip(weights, gp.members)]
 
     @property
+    def observation_noise(self) -> float:
+        """σ² of a new observation on the GP's scale; over hyperparameter samples, their
+        mean (`bayesopt.sampling`: law of total variance)."""
+        gp = self.gp
+        assert gp is not None
+        if isinstance(gp, GaussianProcessMixture):
+            return gp.observation_noise
+        return gp.noise
+
+    @property
     def sampled(self) -> bool:
         """Whether the model averages over hyperparameter samples (hyperparameters="mcmc")
         or over kernels (`kernel_average`)."""

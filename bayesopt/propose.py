@@ -42,6 +42,7 @@ from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
     Feasibility,
+    LogAugmentedExpectedImprovement,
     LogExpectedImprovement,
     ProbabilityOfImprovement,
     UpperConfidenceBound,
@@ -126,6 +127,9 @@ ACQUISITION_KINDS: dict[str, AcquisitionKind] = {
     # shifted by its own incumbent, so incumbent 0 (bayesopt.noisy); no single incumbent
     "lognei": AcquisitionKind(lambda proposal, best_f: _sample_log_ei(),
                               incumbent=False, constrained=False, noisy=True),
+    # augmented EI (Huang et al. 2006): LogEI discounted where the spread is mostly noise
+    "logaei": AcquisitionKind(lambda proposal, best_f: LogAugmentedExpectedImprovement(
+        best_f, math.sqrt(proposal.model.observation_noise))),
 }
 
 

@@ -401,7 +401,7 @@ class Surrogate:
     def _predict(self, X: np.ndarray, noise: bool, level: float) -> Prediction:
         mu, std = self.model.predict(X)
         if noise:
-            std = np.sqrt(std**2 + self._observation_noise())
+            std = np.sqrt(std**2 + self.model.observation_noise)
         mean, sd = self._moments(mu, std)
         z = float(ndtri(0.5 * (1.0 + level)))
         median = self.model.to_objective(mu)
@@ -410,14 +410,6 @@ class Surrogate:
             mean, median, low, high = -mean, -median, -high, -low
         return Prediction(mean, sd, median, low, high, level, noise)
 
-    def _observation_noise(self) -> float:
-        """σ² of a new observation on the GP's scale; over hyperparameter samples, their
-        mean (`bayesopt.sampling`: law of total variance)."""
-        gp = self.model.gp
-        if isinstance(gp, GaussianProcessMixture):
-            return gp.observation_noise
-        assert gp is not None
-        return gp.noise
 
     def _moments(self, mu: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of g(F), F ~ N(mu, std²), minimization sign."""
@@ -465,7 +457,7 @@ class Surrogate:
         with numeric_threads(self.model.n_observed):
             mu, std = self.model.predict(X)
             if noise:
-                std = np.sqrt(std**2 + self._observation_noise())
+                std = np.sqrt(std**2 + self.model.observation_noise)
             _, sd = self._moments(mu, std)  # predict's std, the same operations
             _, cov = joint.moments(self.model.joint(X), noise)
             # in units of u² (`_unit`), then scaled back: exact, and ±inf only where the

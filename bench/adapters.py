@@ -602,7 +602,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-early-stops", "bayesopt-polish-rise", "bayesopt-polish-rise-1e-4",
              "bayesopt-roulette", "bayesopt-optprior-roulette", "bayesopt-incumbent-start",
              "bayesopt-uniform-design",
-             "bayesopt-ucb-d10", "bayesopt-unscaled-search", "bayesopt-unpreconditioned-fit")
+             "bayesopt-ucb-d10", "bayesopt-unscaled-search", "bayesopt-unpreconditioned-fit",
+             "bayesopt-logaei")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -702,6 +703,9 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # issue 17, fourteenth round: noisy EI (Letham et al. 2019) in log space, LogEI averaged
     # over QMC samples of the noise-free values at the observed points (acquisition="lognei")
     "bayesopt-lognei": (functools.partial(BayesoptAdapter, acquisition="lognei"), ("bayesopt",)),
+    # issue 17, round 24: augmented EI (Huang et al. 2006), LogEI discounted where the
+    # predictive spread is mostly observation noise (acquisition="logaei")
+    "bayesopt-logaei": (functools.partial(BayesoptAdapter, acquisition="logaei"), ("bayesopt",)),
     # issue 17, fifteenth round: HEBO's MACE (Cowen-Rivers et al. 2022), each point drawn from
     # the Pareto front of LogEI, log PI and UCB (acquisition="mace", bayesopt.mace)
     "bayesopt-mace": (functools.partial(BayesoptAdapter, acquisition="mace"), ("bayesopt",)),
