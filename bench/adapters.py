@@ -603,7 +603,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-roulette", "bayesopt-optprior-roulette", "bayesopt-incumbent-start",
              "bayesopt-uniform-design",
              "bayesopt-ucb-d10", "bayesopt-unscaled-search", "bayesopt-unpreconditioned-fit",
-             "bayesopt-logaei")
+             "bayesopt-logaei", "bayesopt-optuna-lengthscale", "bayesopt-optuna-noise")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -714,6 +714,14 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # ("optuna"), and as densities on the log-parameters, with the Jacobian ("optuna-jacobian")
     "bayesopt-optprior": (
         functools.partial(BayesoptAdapter, model=_optuna_priors("optuna")), ("bayesopt",)),
+    # issue 17, round 24: GPSampler's priors one block at a time: on the lengthscales alone,
+    # on the noise alone (with its noise floor)
+    "bayesopt-optuna-lengthscale": (
+        functools.partial(BayesoptAdapter, model={"lengthscale_prior": "optuna"}), ("bayesopt",)),
+    "bayesopt-optuna-noise": (
+        functools.partial(BayesoptAdapter, model={
+            "noise_prior": "optuna", "fit": _fit_options(noise_bounds=(1e-6, 10.0))}),
+        ("bayesopt",)),
     "bayesopt-optprior-jac": (
         functools.partial(BayesoptAdapter, model=_optuna_priors("optuna-jacobian")),
         ("bayesopt",)),
