@@ -367,10 +367,12 @@ class LogAugmentedExpectedImprovement(LogExpectedImprovement):
         return f"{type(self).__name__}(best_f={self.best_f!r}, noise_std={self.noise_std!r})"
 
     def _log_factor(self, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """log(1 − σ_n / r) and its derivative in std: 2/std − std/r² − std / (r (r + σ_n))."""
-        r = np.hypot(std, self.noise_std)
-        value = 2.0 * np.log(std) - np.log(r) - np.log(r + self.noise_std)
-        return value, 2.0 / std - std / r**2 - std / (r * (r + self.noise_std))
+        """log(1 − σ_n / r) and its derivative in std, 2/std − std/r² − std / (r (r + σ_n)),
+        which with std² = r² − σ_n² is σ_n (r + σ_n) / (std r²): no cancellation, 0 at σ_n = 0."""
+        noise = self.noise_std
+        r = np.hypot(std, noise)
+        value = 2.0 * np.log(std) - np.log(r) - np.log(r + noise)
+        return value, noise * (r + noise) / (std * r**2)
 
     def _value_and_grad(
         self, mean: np.ndarray, std: np.ndarray

@@ -130,7 +130,8 @@ MAX_DPI = 2400  # plot --dpi: a 6.4 x 4 inch figure is then 15360 x 9600 pixels,
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})  # writing stdout
 # Spelled out, not imported: importing bayesopt.optimizer or kernels loads numba,
 # which `bayesopt --help` must not pay for (tests/test_cli.py checks they agree).
-ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", "lognei")
+ACQUISITIONS = ("logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", "lognei",
+                "logaei")
 KERNELS = ("matern52", "matern32", "matern12", "rbf")
 
 

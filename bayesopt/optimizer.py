@@ -270,7 +270,8 @@ class Optimizer:
         highest budget of one GP on every run with the budget as an input
         (docs/multi-fidelity.md). `best` and `result()` judge the highest
         budget only.
-    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", "lognei"}
+    acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", "lognei", \
+"logaei"}
         LogEI (Ament et al. 2023) by default. "logei_per_cost" is LogEI − α·log ĉ(x),
         ĉ a GP on the log of the costs told (`tell(..., cost=)`), α = 1 or cooled
         over `cost_budget` (`acquisition.constrained.cost_cooling`). "hedge" is GP-Hedge
@@ -285,6 +286,10 @@ class Optimizer:
         sample has its own; accepted with ``fantasy="penalize"``, whose local penalties
         read it), no outcome constraints, no ``hyperparameters="mcmc"`` or
         ``kernel_average``, no Fidelity, no `cost_budget` (each raises ValueError).
+        "logaei" is augmented EI (Huang et al. 2006) in log space: LogEI plus
+        log(1 − σ_n/√(σ² + σ_n²)), σ_n the fitted observation noise, which discounts
+        points where another evaluation would mostly measure noise (for noisy
+        objectives; its incumbent is ``options.model.incumbent``'s).
     kernel : {"matern52", "matern32", "matern12", "rbf"}, optional
         ARD covariance of the GP; default: ``options.model.kernel``, Matérn-5/2.
         Given with ``options`` whose ``model.kernel`` differs, it raises ValueError.

@@ -246,7 +246,7 @@ class BayesSearchCV(BaseSearchCV):  # type: ignore[misc]
         Size of the optimizer's scrambled-Sobol initial design (default:
         number of dimensions + 1, within [5, 20]).
     acquisition : {"logei", "ei", "pi", "ucb", "logei_per_cost", "hedge", "mace", \
-"lognei"}, default="logei"
+"lognei", "logaei"}, default="logei"
         The optimizer's acquisition function (`bayesopt.Optimizer`'s).
     max_consecutive_failures : int or None, default=5
         Stop rule for a misconfigured search, `bayesopt.minimize`'s rule and

@@ -299,12 +299,13 @@ class AcquisitionValues:
     Attributes
     ----------
     name : str
-        The acquisition function evaluated: "logei", "ei", "pi", "ucb" or "lognei"
-        ("logei" for acquisition="logei_per_cost"; for acquisition="hedge" the
+        The acquisition function evaluated: "logei", "ei", "pi", "ucb", "lognei" or
+        "logaei" ("logei" for acquisition="logei_per_cost"; for acquisition="hedge" the
         portfolio's most probable member; "lognei": noisy EI, the mean of EI over
         the snapshot's samples of f at the observed points, `bayesopt.noisy`).
     value : ndarray
-        EI, PI or UCB (LogEI and PI are optimized as logs; here exponentiated),
+        EI, PI, UCB or augmented EI (LogEI, PI and log AEI are optimized as logs;
+        here exponentiated),
         on the GP's standardized scale, times what the optimizer multiplies it
         by: the damping around failed evaluations, the probability of
         feasibility under outcome constraints, and ĉ(x)^−α for logei_per_cost

@@ -21,7 +21,8 @@ priors with its noise floor 1e-6 (`lengthscale_prior`, `variance_prior` and
 `noise_prior="optuna"`, `bayesopt.priors`); and GPSampler's choice of the acquisition
 search's starts (`AcquisitionOptimizerOptions(start_selection="roulette")`) and its warm
 start, one more local search from the incumbent (`incumbent_start=True`; `SEARCHES` names
-them). `--variants` picks some of
+them); and augmented EI (`acquisition="logaei"`, Huang et al. 2006). `--variants` picks
+some of
 them by name (the default is
 always measured first: the ratios are to it). The table is printed and written to
 `--out` (default: none).
@@ -64,10 +65,12 @@ VARIANTS = {
                                   noise_prior="optuna", fit=FitOptions(noise_bounds=(1e-6, 10.0))),
     "roulette starts": ModelOptions(),
     "incumbent start": ModelOptions(),
+    "augmented ei (logaei)": ModelOptions(),
 }
 # variants that ask with another acquisition than the default's "logei"
 ACQUISITIONS: dict[str, AcquisitionName] = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",
-                "noisy ei (lognei)": "lognei", "mace (logei + pi + ucb front)": "mace"}
+                "noisy ei (lognei)": "lognei", "mace (logei + pi + ucb front)": "mace",
+                "augmented ei (logaei)": "logaei"}
 # variants that search the acquisition inside a trust region
 TRUST_REGIONS = {"trust region (turbo-1)": TrustRegionOptions()}
 # variants that change the acquisition optimizer's options

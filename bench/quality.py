@@ -1127,6 +1127,14 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "(numpy `RandomState(seed)`, as Optuna's startup draws them) instead of asking its "
       "scrambled-Sobol design (bench/results/hartmann6_designs.md); the rule, written first: "
       "bench/results/ablation_round22.md")),
+    ("Twenty-fourth round (issue 17): augmented EI, and GPSampler's priors one block at a time",
+     ("bayesopt-logaei", "bayesopt-optuna-lengthscale", "bayesopt-optuna-noise"),
+     ("`logaei` = `acquisition=\"logaei\"`: LogEI + log(1 − σ_n/√(σ² + σ_n²)), σ_n the "
+      "fitted observation noise (augmented EI, Huang et al. 2006); `optuna-lengthscale` = "
+      "`lengthscale_prior=\"optuna\"` alone (GPSampler's −(0.1/λ + 0.1·λ) on λ = l⁻²); "
+      "`optuna-noise` = `noise_prior=\"optuna\"` with `FitOptions(noise_bounds=(1e-6, 10))` "
+      "alone (GPSampler's Gamma(1.1, 30) and its noise floor); the rule: "
+      "bench/results/ablation_round24.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

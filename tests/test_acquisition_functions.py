@@ -26,6 +26,7 @@ from acquisition.functions import (
     _Z_TAIL,
     AcquisitionFunction,
     ExpectedImprovement,
+    LogAugmentedExpectedImprovement,
     LogExpectedImprovement,
     ProbabilityOfImprovement,
     UpperConfidenceBound,
@@ -235,6 +236,7 @@ def test_known_values_at_z_zero() -> None:
 
 ACQUISITIONS = [
     LogExpectedImprovement(0.3),
+    LogAugmentedExpectedImprovement(0.3, 0.2),
     ExpectedImprovement(0.3),
     ProbabilityOfImprovement(0.3),
     UpperConfidenceBound(2.5),
@@ -303,6 +305,7 @@ def _central_differences(
 # noise below z ~ -15 (that is the failure LogEI fixes); the rest go to z = -40.
 FD_CASES = [
     (LogExpectedImprovement(0.3), -40.0),
+    (LogAugmentedExpectedImprovement(0.3, 0.2), -40.0),
     (ExpectedImprovement(0.3), -15.0),
     (ProbabilityOfImprovement(0.3), -40.0),
     (UpperConfidenceBound(2.5), -40.0),
@@ -579,3 +582,74 @@ def test_compiled_logei_refuses_mismatched_inputs() -> None:
             fn(0.0, np.zeros(3), np.ones(2), _LOG_EI_CONSTANTS)
         with pytest.raises(ValueError, match=r"c must be `constants\(...\)`, shape \(6,\), got shape \(5,\)"):
             fn(0.0, np.zeros(3), np.ones(3), _LOG_EI_CONSTANTS[:5])
+
+
+# ---------------------------------------------------------------- augmented EI
+
+
+def _decimal_log_factor(std: float, noise_std: float) -> float:
+    """log(1 − σ_n / √(std² + σ_n²)) in 60-digit decimal arithmetic (the textbook form)."""
+    with localcontext() as context:
+        context.prec = 60
+        s, n = Decimal(std), Decimal(noise_std)
+        return float((1 - n / (s * s + n * n).sqrt()).ln())
+
+
+def test_log_aei_is_log_ei_plus_the_textbook_factor_far_below_the_noise() -> None:
+    # the factor's textbook form cancels as std / σ_n → 0 (1 − 1 + std²/2σ_n²); the
+    # function's form does not, down to std = 1e-10 σ_n (above the std floor 1e-12)
+    noise_std = 0.2
+    std = noise_std * np.geomspace(1e-10, 1e3, 60)
+    mean = np.linspace(-1.0, 2.0, std.size)
+    expected = LogExpectedImprovement(0.3)(mean, std) + np.array(
+        [_decimal_log_factor(s, noise_std) for s in std])
+    np.testing.assert_allclose(LogAugmentedExpectedImprovement(0.3, noise_std)(mean, std),
+                               expected, rtol=1e-13)
+
+
+def test_log_aei_equals_the_log_of_ei_times_the_factor_where_both_are_representable() -> None:
+    mean, std, noise_std = np.linspace(-2.0, 3.0, 41), np.linspace(0.05, 2.0, 41), 0.3
+    plain = np.log(ExpectedImprovement(0.3)(mean, std)
+                   * (1.0 - noise_std / np.sqrt(std**2 + noise_std**2)))
+    np.testing.assert_allclose(LogAugmentedExpectedImprovement(0.3, noise_std)(mean, std),
+                               plain, rtol=1e-11)
+
+
+def test_log_aei_without_noise_is_log_ei() -> None:
+    mean, std = np.linspace(-2.0, 3.0, 41), np.geomspace(1e-9, 10.0, 41)
+    augmented = LogAugmentedExpectedImprovement(0.3, 0.0).value_and_grad(mean, std)
+    plain = LogExpectedImprovement(0.3).value_and_grad(mean, std)
+    for got, expected in zip(augmented, plain):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_log_aei_discounts_points_whose_spread_is_noise() -> None:
+    # same mean: the point the model knows to within the noise loses more than the other
+    acq, plain = LogAugmentedExpectedImprovement(0.0, 0.3), LogExpectedImprovement(0.0)
+    mean, std = np.array([0.1, 0.1]), np.array([0.05, 1.0])
+    loss = plain(mean, std) - acq(mean, std)  # log(1 − 0.3/0.304) and log(1 − 0.3/1.044)
+    np.testing.assert_allclose(loss, [4.2972, 0.33876], rtol=1e-4)
+    grid = np.geomspace(1e-6, 10.0, 200)  # still larger with more spread (screening needs it)
+    assert np.all(np.diff(acq(np.full_like(grid, 0.1), grid)) > 0.0)
+
+
+def test_log_aei_compiled_and_numpy_twins_agree() -> None:
+    acq = LogAugmentedExpectedImprovement(0.3, 0.25)
+    z = np.concatenate([-np.logspace(0.0, 4.5, 30), np.linspace(-1.0, 5.0, 20)])
+    std = np.geomspace(1e-6, 3.0, z.size)
+    mean = 0.3 - z * std
+    for compiled, twin in zip(acq.value_and_grad(mean, std), acq.numpy_value_and_grad(mean, std)):
+        np.testing.assert_allclose(compiled, twin, rtol=1e-12)
+    np.testing.assert_allclose(acq(mean, std), acq.numpy_value(mean, std), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("noise_std", "error", "match"), [
+    (-0.1, ValueError, r"noise_std=-0.1 must be >= 0"),
+    (float("nan"), ValueError, r"noise_std must be finite.*nan"),
+    (float("inf"), ValueError, r"noise_std must be finite.*inf"),
+    ("0.1", TypeError, r"noise_std must be a real number.*'0.1'"),
+])
+def test_log_aei_rejects_a_bad_noise_std(noise_std: object, error: type[Exception],
+                                         match: str) -> None:
+    with pytest.raises(error, match=match):
+        LogAugmentedExpectedImprovement(0.3, noise_std)  # type: ignore[arg-type]

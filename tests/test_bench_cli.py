@@ -630,11 +630,12 @@ def test_the_twenty_second_rounds_design_is_told_uniform_points_then_asks() -> N
 @pytest.mark.parametrize("variant, acquisition", [
     ("bayesopt-lognei", "lognei"),  # bench/results/ablation_round14.md: noisy EI
     ("bayesopt-mace", "mace"),  # bench/results/ablation_round15.md: HEBO's MACE
+    ("bayesopt-logaei", "logaei"),  # bench/results/ablation_round24.md: augmented EI
 ])
 def test_the_acquisition_rounds_variants_change_only_the_acquisition(
         variant: str, acquisition: str) -> None:
-    """The fourteenth and fifteenth rounds' variants: their acquisition with the default's
-    options and design, each in its round's section of ablation.md."""
+    """The fourteenth, fifteenth and twenty-fourth rounds' variants: their acquisition with
+    the default's options and design, each in its round's section of ablation.md."""
     from bayesopt import Optimizer
 
     space = {f"x{i}": Real(0.0, 1.0) for i in range(3)}
@@ -663,6 +664,31 @@ def test_the_sixteenth_rounds_variants_change_only_the_priors_and_noise_floor(
     model = replace(default.options.model, lengthscale_prior=name, variance_prior=name,
                     noise_prior=name, fit=FitOptions(noise_bounds=(1e-6, 10.0)))
     assert adapter.opt.options == replace(default.options, model=model)
+    assert adapter.opt.acquisition == default.acquisition
+    assert adapter.opt.n_initial == default.n_initial
+    assert variant in quality.ABLATIONS
+    assert any(variant in members for _, members, _ in quality.ABLATION_ROUNDS)
+
+
+@pytest.mark.parametrize("variant, model", [
+    ("bayesopt-optuna-lengthscale", {"lengthscale_prior": "optuna"}),
+    ("bayesopt-optuna-noise", {"noise_prior": "optuna", "noise_bounds": (1e-6, 10.0)}),
+])
+def test_the_twenty_fourth_rounds_prior_variants_change_one_block(
+        variant: str, model: dict[str, Any]) -> None:
+    """bench/results/ablation_round24.md: one of GPSampler's priors (the noise's with its
+    floor), every other option the default's, in the round's section of ablation.md."""
+    from dataclasses import replace
+
+    from bayesopt import Optimizer
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(3)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS[variant][0](space, 0, default.n_initial)
+    fit = {"fit": replace(default.options.model.fit, noise_bounds=model.pop("noise_bounds"))
+           } if "noise_bounds" in model else {}
+    expected = replace(default.options, model=replace(default.options.model, **model, **fit))
+    assert adapter.opt.options == expected and adapter.opt.options != default.options
     assert adapter.opt.acquisition == default.acquisition
     assert adapter.opt.n_initial == default.n_initial
     assert variant in quality.ABLATIONS

@@ -249,6 +249,7 @@ def test_resolved_config_states_the_priors_for_the_encoded_columns(space, d):
 
 @pytest.mark.parametrize("acquisition, fantasy, expected", [
     ("logei", "believer", {"kind": "logei", "incumbent": "posterior_mean"}),
+    ("logaei", "believer", {"kind": "logaei", "incumbent": "posterior_mean"}),
     ("ucb", "believer", {"kind": "ucb", "beta": "gp-ucb schedule", "delta": 0.1,
                          "scale": 0.2}),
     # noisy EI reads no ModelOptions.incumbent (one per sample of f(X)): its config states

@@ -22,6 +22,7 @@ from numpy.testing import assert_array_equal
 from acquisition.functions import (
     AcquisitionFunction,
     ExpectedImprovement,
+    LogAugmentedExpectedImprovement,
     LogExpectedImprovement,
     ProbabilityOfImprovement,
     UpperConfidenceBound,
@@ -61,6 +62,8 @@ ACQUISITIONS: dict[str, Callable[[SurrogateModel], AcquisitionFunction]] = {
     "logei": lambda model: LogExpectedImprovement(model.incumbent),
     "ei": lambda model: ExpectedImprovement(model.incumbent),
     "ucb": lambda model: UpperConfidenceBound(4.0),
+    "logaei": lambda model: LogAugmentedExpectedImprovement(
+        model.incumbent, math.sqrt(model.observation_noise)),
 }
 
 
