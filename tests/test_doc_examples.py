@@ -195,6 +195,7 @@ def save_checkpoint(run, model, epoch):
     "choosing-defaults.md: from bayesopt import HedgeOptions, Optimizer, OptimizerOptions": SPACE,
     'choosing-defaults.md: opt = Optimizer(space, acquisition="lognei")': SPACE,
     'choosing-defaults.md: opt = Optimizer(space, acquisition="mace")': SPACE,
+    'choosing-defaults.md: opt = Optimizer(space, acquisition="logaei")': SPACE,
     "choosing-defaults.md: from bayesopt import ModelOptions, Optimizer, OptimizerOptions #3": SPACE,
     "choosing-defaults.md: from bayesopt import AcquisitionOptimizerOptions, Optimizer, OptimizerOptions":
         SPACE,
