@@ -374,19 +374,22 @@ class LogAugmentedExpectedImprovement(LogExpectedImprovement):
         value = 2.0 * np.log(std) - np.log(r) - np.log(r + noise)
         return value, noise * (r + noise) / (std * r**2)
 
+    def _augmented(self, std: np.ndarray, log_ei: tuple[np.ndarray, np.ndarray, np.ndarray]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """LogEI's (value, d/d mean, d/d std) with the factor's log added."""
+        value, d_mean, d_std = log_ei
+        factor, d_factor = self._log_factor(std)
+        return value + factor, d_mean, d_std + d_factor
+
     def _value_and_grad(
         self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        value, d_mean, d_std = super()._value_and_grad(mean, std)
-        factor, d_factor = self._log_factor(std)
-        return value + factor, d_mean, d_std + d_factor
+        return self._augmented(std, super()._value_and_grad(mean, std))
 
     def numpy_value_and_grad(
         self, mean: np.ndarray, std: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        value, d_mean, d_std = super().numpy_value_and_grad(mean, std)
-        factor, d_factor = self._log_factor(std)
-        return value + factor, d_mean, d_std + d_factor
+        return self._augmented(std, super().numpy_value_and_grad(mean, std))
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         return cast(np.ndarray, super()._value(mean, std) + self._log_factor(std)[0])
