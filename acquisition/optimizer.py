@@ -343,6 +343,11 @@ class AcquisitionOptimizerOptions:
     # as 1/n so the cost grows as n, not n² (the value: the quality suite's choice,
     # bench/results/large_n_quality.md)
     full_candidates_until: int = field(default=200, metadata=rule(integer(minimum=1)))
+    # beyond full_candidates_until each shrunk count is rounded down to a multiple of this,
+    # which every trsm column group kernels.cholesky probes divides: the candidates' solves
+    # then stay alike (`CholeskyFactor.solves_alike`) and screening can leave most of them
+    # unscored (bench/results/candidate_groups.md); 1: the counts as the 1/n rule gives them
+    candidate_group: int = field(default=8, metadata=rule(integer(minimum=1)))
     # L-BFGS-B relative reduction tolerance on the summed acquisition
     ftol: float = field(default=1e-9, metadata=rule(real(0.0, low_open=True)))
     # None: the local search stops by ftol and maxiter alone. A number: it also stops after
@@ -369,14 +374,15 @@ class AcquisitionOptimizerOptions:
 
     def for_data_size(self, n: int) -> AcquisitionOptimizerOptions:
         """These options with candidate counts scaled down by full_candidates_until / n for
-        large n."""
+        large n, each rounded down to a multiple of candidate_group (at least 64 Sobol
+        candidates and 16 perturbations)."""
         if n <= self.full_candidates_until:
             return self
-        scale = self.full_candidates_until / n
+        scale, group = self.full_candidates_until / n, self.candidate_group
         return replace(
             self,
-            n_candidates=max(64, int(self.n_candidates * scale)),
-            n_local_candidates=max(16, int(self.n_local_candidates * scale)),
+            n_candidates=max(64, int(self.n_candidates * scale) // group * group),
+            n_local_candidates=max(16, int(self.n_local_candidates * scale) // group * group),
         )
 
 

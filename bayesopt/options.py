@@ -93,6 +93,7 @@ FIT_SETTINGS_BEFORE: dict[str, Any] = {
 # AcquisitionOptimizerOptions fields likewise
 SEARCH_SETTINGS_BEFORE: dict[str, Any] = {
     "scale_by_lengthscales": False,  # before 0.14.0: the local search on x itself
+    "candidate_group": 1,  # before 0.15.0: the shrunk candidate counts not rounded
 }
 
 

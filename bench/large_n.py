@@ -79,18 +79,27 @@ ARM_SETTINGS: dict[str, ArmSetting] = {
     "full_candidates_until": ArmSetting("acquisition_optimizer", "full_candidates_until"),
     "refit_growth": ArmSetting("model", "refit_every_step_until"),
     "refit_every_step_until": ArmSetting("model", "refit_every_step_until"),
+    "candidate_group": ArmSetting("acquisition_optimizer", "full_candidates_until"),
 }
 
 # arm name -> the settings it pins (the first listed is the reference); stated in full, so
 # an arm means the same after a default changes: fcu400 is 0.3.0's default, and an arm
 # without "-growth" refits at 10 % growth (0.3.0's refit_growth)
 ARMS: dict[str, dict[str, Any]] = {
-    "fcu400": {"full_candidates_until": 400, "refit_growth": 0.1},
-    "fcu200": {"full_candidates_until": 200, "refit_growth": 0.1},
-    "fcu200-growth0.2": {"full_candidates_until": 200, "refit_growth": 0.2},
+    "fcu400": {"full_candidates_until": 400, "refit_growth": 0.1, "candidate_group": 1},
+    "fcu200": {"full_candidates_until": 200, "refit_growth": 0.1, "candidate_group": 1},
+    "fcu200-growth0.2": {"full_candidates_until": 200, "refit_growth": 0.2, "candidate_group": 1},
     # the every-tell refits up to n = 200 (0.4.0's default) or only up to n = 100
-    "refit200": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 200},
-    "refit100": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 100},
+    "refit200": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 200,
+                 "candidate_group": 1},
+    "refit100": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 100,
+                 "candidate_group": 1},
+    # the shrunk candidate counts as computed (0.14.0) or rounded down to a multiple of 8
+    # (0.15.0's default; bench/results/candidate_groups.md)
+    "group1": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 200,
+               "candidate_group": 1},
+    "group8": {"full_candidates_until": 200, "refit_growth": 0.2, "refit_every_step_until": 200,
+               "candidate_group": 8},
 }
 DEFAULT_PROBLEMS = "levy10,ackley10,rosenbrock10,styblinski_tang8"
 DEFAULT_OUT = SCRATCH / "large_n"
