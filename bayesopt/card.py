@@ -341,6 +341,11 @@ def _search_scale_text(scaled: bool) -> str:
             f"column's, at least {SEARCH_SCALE_FLOOR:g}" if scaled else "")
 
 
+def _group_text(group: int) -> str:
+    """`candidate_group` in the card's words ('' when 1)."""
+    return "" if group == 1 else f", rounded down to a multiple of {group}"
+
+
 def _rise_text(tol: float | None) -> str:
     """`polish_rise_tol` in the card's words ('' when not set)."""
     return "" if tol is None else f"; stopped once no start rose by more than {tol:g}"
@@ -361,9 +366,11 @@ def _search_entries(options: OptimizerOptions) -> dict[str, dict[str, str]]:
             f"{a.ftol:g}{_rise_text(a.polish_rise_tol)}"
             f"{_search_scale_text(a.scale_by_lengthscales)}); {a.categorical_rounds} rounds of "
             "categorical enumeration; candidate "
-            f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}",
+            f"counts scaled by {a.full_candidates_until}/n beyond n = {a.full_candidates_until}"
+            f"{_group_text(a.candidate_group)}",
             "Snoek, Larochelle & Adams (2012); Balandat et al. (2020), BoTorch optimize_acqf; "
-            "bench/results/large_n_quality.md, bench/results/ablation_round23.md"),
+            "bench/results/large_n_quality.md, bench/results/ablation_round23.md, "
+            "bench/results/candidate_groups.md"),
         "fantasies": _entry(
             f"pending points: {m.fantasy} (kriging believer: conditioned on at their "
             f"posterior mean, with noise {model.FANTASY_NOISE:g} of the signal variance)",
