@@ -27,7 +27,8 @@ PRUNED = ("bench/results/runs/", "bench/results/fidelity/", "examples/command_li
           "bench/results/feasibility_search_runs/", "bench/results/ucb_d10_family/",
           "bench/results/families/")
 # ... and the run records kept beside a README that ships
-RECORDS_PRUNED = ("bench/results/control_0.10.0/", "bench/results/control_0.11.0/")
+RECORDS_PRUNED = ("bench/results/control_0.10.0/", "bench/results/control_0.11.0/",
+                  "bench/results/quality_0.15.0/")
 
 
 # Not sources: version control, virtual environments, build outputs and caches. An old
