@@ -549,6 +549,14 @@ def _ucb_from_d10(space: Mapping[str, Dimension], seed: int, n_initial: int) -> 
     return BayesoptAdapter(space, seed, n_initial, acquisition=acquisition)
 
 
+def _logaei_from_d10(space: Mapping[str, Dimension], seed: int, n_initial: int) -> BayesoptAdapter:
+    """`acquisition="logaei"` (augmented EI) when the space has d >= 10 dimensions, else the
+    default (LogEI): round 24's Levy-10 gain without its losses below d = 10
+    (bench/results/ablation_round25.md)."""
+    acquisition = "logaei" if len(space) >= 10 else None
+    return BayesoptAdapter(space, seed, n_initial, acquisition=acquisition)
+
+
 class _UniformDesignAdapter(BayesoptAdapter):
     """The default optimizer after n_initial uniform random points of the box instead of its
     scrambled-Sobol design: `RandomState(seed).rand(n_initial, d)` (as Optuna's startup
@@ -603,7 +611,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-roulette", "bayesopt-optprior-roulette", "bayesopt-incumbent-start",
              "bayesopt-uniform-design",
              "bayesopt-ucb-d10", "bayesopt-unscaled-search", "bayesopt-unpreconditioned-fit",
-             "bayesopt-logaei", "bayesopt-optuna-lengthscale", "bayesopt-optuna-noise")
+             "bayesopt-logaei", "bayesopt-optuna-lengthscale", "bayesopt-optuna-noise",
+             "bayesopt-logaei-d10")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -706,6 +715,8 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # issue 17, round 24: augmented EI (Huang et al. 2006), LogEI discounted where the
     # predictive spread is mostly observation noise (acquisition="logaei")
     "bayesopt-logaei": (functools.partial(BayesoptAdapter, acquisition="logaei"), ("bayesopt",)),
+    # augmented EI only where d >= 10, the default below (ablation round 25)
+    "bayesopt-logaei-d10": (_logaei_from_d10, ("bayesopt",)),
     # issue 17, fifteenth round: HEBO's MACE (Cowen-Rivers et al. 2022), each point drawn from
     # the Pareto front of LogEI, log PI and UCB (acquisition="mace", bayesopt.mace)
     "bayesopt-mace": (functools.partial(BayesoptAdapter, acquisition="mace"), ("bayesopt",)),

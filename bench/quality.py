@@ -1135,6 +1135,11 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "`optuna-noise` = `noise_prior=\"optuna\"` with `FitOptions(noise_bounds=(1e-6, 10))` "
       "alone (GPSampler's Gamma(1.1, 30) and its noise floor); the rule: "
       "bench/results/ablation_round24.md")),
+    ("Twenty-fifth round (issue 17): augmented EI only where d ≥ 10",
+     ("bayesopt-logaei-d10",),
+     ("`logaei-d10` = `acquisition=\"logaei\"` when the space has d ≥ 10 dimensions "
+      "(levy10, ackley10, rosenbrock10), LogEI otherwise; its runs elsewhere are the "
+      "default's; the rule, written first: bench/results/ablation_round25.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -603,6 +603,21 @@ def test_the_twenty_first_rounds_ucb_applies_from_d_10(d: int, ucb: bool) -> Non
     assert any("bayesopt-ucb-d10" in members for _, members, _ in quality.ABLATION_ROUNDS)
 
 
+@pytest.mark.parametrize("d, logaei", [(2, False), (9, False), (10, True), (12, True)])
+def test_the_twenty_fifth_rounds_augmented_ei_applies_from_d_10(d: int, logaei: bool) -> None:
+    """bench/results/ablation_round25.md: acquisition="logaei" when the space has d >= 10
+    dimensions, the default (LogEI) otherwise; in its round's section."""
+    from bayesopt import Optimizer
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(d)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS["bayesopt-logaei-d10"][0](space, 0, default.n_initial)
+    assert adapter.opt.acquisition == ("logaei" if logaei else default.acquisition)
+    assert adapter.opt.options == default.options and adapter.opt.n_initial == default.n_initial
+    assert "bayesopt-logaei-d10" in quality.ABLATIONS
+    assert any("bayesopt-logaei-d10" in members for _, members, _ in quality.ABLATION_ROUNDS)
+
+
 def test_the_twenty_second_rounds_design_is_told_uniform_points_then_asks() -> None:
     """bench/results/ablation_round22.md: the first n_initial asks are RandomState(seed)'s
     uniform points mapped by the space, told as never-asked points; then the optimizer's."""
