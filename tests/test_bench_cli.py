@@ -588,34 +588,23 @@ def test_the_thirteenth_rounds_trust_region_applies_from_d_10(d: int, region: bo
                for _, members, _ in quality.ABLATION_ROUNDS)
 
 
-@pytest.mark.parametrize("d, ucb", [(2, False), (9, False), (10, True), (12, True)])
-def test_the_twenty_first_rounds_ucb_applies_from_d_10(d: int, ucb: bool) -> None:
-    """bench/results/ablation_round21.md: acquisition="ucb" with its default options when the
-    space has d >= 10 dimensions, the default (LogEI) otherwise; in its round's section."""
+@pytest.mark.parametrize("variant, acquisition", [("bayesopt-ucb-d10", "ucb"),
+                                                  ("bayesopt-logaei-d10", "logaei")])
+@pytest.mark.parametrize("d", [2, 9, 10, 12])
+def test_the_d10_rounds_switch_the_acquisition_from_d_10(variant: str, acquisition: str,
+                                                          d: int) -> None:
+    """bench/results/ablation_round21.md (UCB) and ablation_round25.md (augmented EI): the
+    acquisition when the space has d >= 10 dimensions, the default (LogEI) otherwise, with
+    every other option the default's; each in its round's section."""
     from bayesopt import Optimizer
 
     space = {f"x{i}": Real(0.0, 1.0) for i in range(d)}
     default = Optimizer(space, seed=0)
-    adapter: Any = OPTIMIZERS["bayesopt-ucb-d10"][0](space, 0, default.n_initial)
-    assert adapter.opt.acquisition == ("ucb" if ucb else default.acquisition)
+    adapter: Any = OPTIMIZERS[variant][0](space, 0, default.n_initial)
+    assert adapter.opt.acquisition == (acquisition if d >= 10 else default.acquisition)
     assert adapter.opt.options == default.options and adapter.opt.n_initial == default.n_initial
-    assert "bayesopt-ucb-d10" in quality.ABLATIONS
-    assert any("bayesopt-ucb-d10" in members for _, members, _ in quality.ABLATION_ROUNDS)
-
-
-@pytest.mark.parametrize("d, logaei", [(2, False), (9, False), (10, True), (12, True)])
-def test_the_twenty_fifth_rounds_augmented_ei_applies_from_d_10(d: int, logaei: bool) -> None:
-    """bench/results/ablation_round25.md: acquisition="logaei" when the space has d >= 10
-    dimensions, the default (LogEI) otherwise; in its round's section."""
-    from bayesopt import Optimizer
-
-    space = {f"x{i}": Real(0.0, 1.0) for i in range(d)}
-    default = Optimizer(space, seed=0)
-    adapter: Any = OPTIMIZERS["bayesopt-logaei-d10"][0](space, 0, default.n_initial)
-    assert adapter.opt.acquisition == ("logaei" if logaei else default.acquisition)
-    assert adapter.opt.options == default.options and adapter.opt.n_initial == default.n_initial
-    assert "bayesopt-logaei-d10" in quality.ABLATIONS
-    assert any("bayesopt-logaei-d10" in members for _, members, _ in quality.ABLATION_ROUNDS)
+    assert variant in quality.ABLATIONS
+    assert any(variant in members for _, members, _ in quality.ABLATION_ROUNDS)
 
 
 def test_the_twenty_second_rounds_design_is_told_uniform_points_then_asks() -> None:
