@@ -156,6 +156,7 @@ from bayesopt.options import OptimizerOptions
 from bayesopt.result import judged
 from bayesopt.state import MATCH_RTOL
 from bayesopt.surrogate import Prediction
+from bayesopt.validation import shown
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -1830,7 +1831,7 @@ def _hostile_callable(wrong: Any, when: str) -> Scenario:
     nothing left pending by the failed ask."""
     def sequence(seed: int, run: Run) -> None:
         switch = Switch(wrong)
-        refuse = None if wrong is RAISE else Refuse("feasible callable", f"returned {wrong!r}")
+        refuse = None if wrong is RAISE else Refuse("feasible callable", f"returned {shown(wrong)}")
         constraints = [switch, _lc({"x0": 1, "x1": -1}, "<=", 0.8)]
         if when == "at construction":
             switch.on = True
