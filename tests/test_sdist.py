@@ -25,7 +25,7 @@ PACKAGES = ("bayesopt", "kernels", "acquisition")
 # MANIFEST.in's prunes: the benchmarks' cached runs and the examples' checkpoints
 PRUNED = ("bench/results/runs/", "bench/results/fidelity/", "examples/command_line/ckpt/",
           "bench/results/feasibility_search_runs/", "bench/results/ucb_d10_family/",
-          "bench/results/families/", "bench/results/logaei_d10_family/runs/",
+          "bench/results/families/", "bench/results/d10_family_0.15.0/runs/",
           "bench/results/families_0.15.0/")
 # ... and the run records kept beside a README that ships
 RECORDS_PRUNED = ("bench/results/control_0.10.0/", "bench/results/control_0.11.0/",
