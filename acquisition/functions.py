@@ -366,20 +366,21 @@ class LogAugmentedExpectedImprovement(LogExpectedImprovement):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(best_f={self.best_f!r}, noise_std={self.noise_std!r})"
 
-    def _log_factor(self, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """log(1 − σ_n / r) and its derivative in std, 2/std − std/r² − std / (r (r + σ_n)),
-        which with std² = r² − σ_n² is σ_n (r + σ_n) / (std r²): no cancellation, 0 at σ_n = 0."""
-        noise = self.noise_std
-        r = np.hypot(std, noise)
-        value = 2.0 * np.log(std) - np.log(r) - np.log(r + noise)
-        return value, noise * (r + noise) / (std * r**2)
+    def _log_factor(self, std: np.ndarray) -> np.ndarray:
+        """log(1 − σ_n / r) = 2 log std − log r − log(r + σ_n)."""
+        r = np.hypot(std, self.noise_std)
+        return cast(np.ndarray, 2.0 * np.log(std) - np.log(r) - np.log(r + self.noise_std))
 
     def _augmented(self, std: np.ndarray, log_ei: tuple[np.ndarray, np.ndarray, np.ndarray]
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """LogEI's (value, d/d mean, d/d std) with the factor's log added."""
+        """LogEI's (value, d/d mean, d/d std) with the factor's log added. The factor's
+        derivative in std, 2/std − std/r² − std / (r (r + σ_n)), is with std² = r² − σ_n²
+        σ_n (r + σ_n) / (std r²): no cancellation, 0 at σ_n = 0."""
         value, d_mean, d_std = log_ei
-        factor, d_factor = self._log_factor(std)
-        return value + factor, d_mean, d_std + d_factor
+        noise = self.noise_std
+        r = np.hypot(std, noise)
+        return (value + self._log_factor(std), d_mean,
+                d_std + noise * (r + noise) / (std * r**2))
 
     def _value_and_grad(
         self, mean: np.ndarray, std: np.ndarray
@@ -392,10 +393,10 @@ class LogAugmentedExpectedImprovement(LogExpectedImprovement):
         return self._augmented(std, super().numpy_value_and_grad(mean, std))
 
     def _value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-        return cast(np.ndarray, super()._value(mean, std) + self._log_factor(std)[0])
+        return cast(np.ndarray, super()._value(mean, std) + self._log_factor(std))
 
     def numpy_value(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-        return cast(np.ndarray, super().numpy_value(mean, std) + self._log_factor(std)[0])
+        return cast(np.ndarray, super().numpy_value(mean, std) + self._log_factor(std))
 
 
 class ExpectedImprovement(_ImprovementBased):

@@ -411,7 +411,6 @@ class Surrogate:
             mean, median, low, high = -mean, -median, -high, -low
         return Prediction(mean, sd, median, low, high, level, noise)
 
-
     def _moments(self, mu: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of g(F), F ~ N(mu, std²), minimization sign."""
         if self.model.transform.lmbda is None:  # g is affine: exact
