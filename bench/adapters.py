@@ -539,22 +539,13 @@ def _trust_region_from_d10(space: Mapping[str, Dimension], seed: int,
     return BayesoptAdapter(space, seed, n_initial, options=options)
 
 
-def _ucb_from_d10(space: Mapping[str, Dimension], seed: int, n_initial: int) -> BayesoptAdapter:
-    """`acquisition="ucb"` (its default β schedule and `ucb_beta_scale`) when the space has
-    d >= 10 dimensions, else the default (LogEI).
-
-    Issue 17's Levy-10 target; bench/results/ucb_d10.md left "UCB from d = 10" a candidate
-    for a larger d >= 10 family (bench/results/ablation_round21.md)."""
-    acquisition = "ucb" if len(space) >= 10 else None
-    return BayesoptAdapter(space, seed, n_initial, acquisition=acquisition)
-
-
-def _logaei_from_d10(space: Mapping[str, Dimension], seed: int, n_initial: int) -> BayesoptAdapter:
-    """`acquisition="logaei"` (augmented EI) when the space has d >= 10 dimensions, else the
-    default (LogEI): round 24's Levy-10 gain without its losses below d = 10
-    (bench/results/ablation_round25.md)."""
-    acquisition = "logaei" if len(space) >= 10 else None
-    return BayesoptAdapter(space, seed, n_initial, acquisition=acquisition)
+def _from_d10(space: Mapping[str, Dimension], seed: int, n_initial: int,
+              acquisition: str) -> BayesoptAdapter:
+    """`acquisition` (with its default options) when the space has d >= 10 dimensions, else
+    the default (LogEI): issue 17's Levy-10 target by a switch at d = 10, "ucb" in
+    bench/results/ablation_round21.md (after ucb_d10.md), "logaei" in ablation_round25.md."""
+    return BayesoptAdapter(space, seed, n_initial,
+                           acquisition=acquisition if len(space) >= 10 else None)
 
 
 class _UniformDesignAdapter(BayesoptAdapter):
@@ -649,7 +640,7 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # the same, only where issue 17 proposed it (d >= 10); the default below
     "bayesopt-trust-region-d10": (_trust_region_from_d10, ("bayesopt",)),
     # UCB only where d >= 10 (issue 17's Levy-10; bench/results/ucb_d10.md); LogEI below
-    "bayesopt-ucb-d10": (_ucb_from_d10, ("bayesopt",)),
+    "bayesopt-ucb-d10": (functools.partial(_from_d10, acquisition="ucb"), ("bayesopt",)),
     # GP-Hedge (Hoffman et al. 2011; bayesopt.hedge): LogEI and UCB, η = 0.1 (HedgeOptions())
     "bayesopt-hedge": (functools.partial(BayesoptAdapter, acquisition="hedge"), ("bayesopt",)),
     # the paper's portfolio with PI (LogEI for EI), η = 1 as in scikit-optimize's gp_hedge
@@ -716,7 +707,7 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     # predictive spread is mostly observation noise (acquisition="logaei")
     "bayesopt-logaei": (functools.partial(BayesoptAdapter, acquisition="logaei"), ("bayesopt",)),
     # augmented EI only where d >= 10, the default below (ablation round 25)
-    "bayesopt-logaei-d10": (_logaei_from_d10, ("bayesopt",)),
+    "bayesopt-logaei-d10": (functools.partial(_from_d10, acquisition="logaei"), ("bayesopt",)),
     # issue 17, fifteenth round: HEBO's MACE (Cowen-Rivers et al. 2022), each point drawn from
     # the Pareto front of LogEI, log PI and UCB (acquisition="mace", bayesopt.mace)
     "bayesopt-mace": (functools.partial(BayesoptAdapter, acquisition="mace"), ("bayesopt",)),
