@@ -603,7 +603,7 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-uniform-design",
              "bayesopt-ucb-d10", "bayesopt-unscaled-search", "bayesopt-unpreconditioned-fit",
              "bayesopt-logaei", "bayesopt-optuna-lengthscale", "bayesopt-optuna-noise",
-             "bayesopt-logaei-d10")
+             "bayesopt-logaei-d10", "bayesopt-rbf", "bayesopt-rbf-hvarfner")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -708,6 +708,12 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt-logaei": (functools.partial(BayesoptAdapter, acquisition="logaei"), ("bayesopt",)),
     # augmented EI only where d >= 10, the default below (ablation round 25)
     "bayesopt-logaei-d10": (functools.partial(_from_d10, acquisition="logaei"), ("bayesopt",)),
+    # issue 17, round 26: BoTorch's kernel since its 0.12, the squared exponential, with this
+    # library's lengthscale prior and with Hvarfner et al.'s (2024) that BoTorch pairs it with
+    "bayesopt-rbf": (functools.partial(BayesoptAdapter, kernel="rbf"), ("bayesopt",)),
+    "bayesopt-rbf-hvarfner": (
+        functools.partial(BayesoptAdapter, model={"kernel": "rbf", "lengthscale_prior": "hvarfner"}),
+        ("bayesopt",)),
     # issue 17, fifteenth round: HEBO's MACE (Cowen-Rivers et al. 2022), each point drawn from
     # the Pareto front of LogEI, log PI and UCB (acquisition="mace", bayesopt.mace)
     "bayesopt-mace": (functools.partial(BayesoptAdapter, acquisition="mace"), ("bayesopt",)),

@@ -1140,6 +1140,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      ("`logaei-d10` = `acquisition=\"logaei\"` when the space has d ≥ 10 dimensions "
       "(levy10, ackley10, rosenbrock10), LogEI otherwise; its runs elsewhere are the "
       "default's; the rule, written first: bench/results/ablation_round25.md")),
+    ("Twenty-sixth round (issue 17): the squared exponential kernel (BoTorch's)",
+     ("bayesopt-rbf", "bayesopt-rbf-hvarfner"),
+     ("`rbf` = `kernel=\"rbf\"` (the squared exponential) with the default's lengthscale "
+      "prior; `rbf-hvarfner` = the same with `lengthscale_prior=\"hvarfner\"` (Hvarfner et "
+      "al. 2024's LogNormal(√2 + ½ log d, √3), BoTorch's pairing); the rule, written first: "
+      "bench/results/ablation_round26.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -699,6 +699,30 @@ def test_the_twenty_fourth_rounds_prior_variants_change_one_block(
     assert any(variant in members for _, members, _ in quality.ABLATION_ROUNDS)
 
 
+@pytest.mark.parametrize("variant, model", [
+    ("bayesopt-rbf", {"kernel": "rbf"}),
+    ("bayesopt-rbf-hvarfner", {"kernel": "rbf", "lengthscale_prior": "hvarfner"}),
+])
+def test_the_twenty_sixth_rounds_variants_use_the_squared_exponential(
+        variant: str, model: dict[str, Any]) -> None:
+    """bench/results/ablation_round26.md: the squared exponential kernel, alone and with the
+    Hvarfner prior, every other option the default's, in the round's section of ablation.md."""
+    from dataclasses import replace
+
+    from bayesopt import Optimizer
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(3)}
+    default = Optimizer(space, seed=0)
+    adapter: Any = OPTIMIZERS[variant][0](space, 0, default.n_initial)
+    assert adapter.opt.options == replace(default.options,
+                                          model=replace(default.options.model, **model))
+    assert adapter.opt.options != default.options
+    assert adapter.opt.acquisition == default.acquisition
+    assert adapter.opt.n_initial == default.n_initial
+    assert variant in quality.ABLATIONS
+    assert any(variant in members for _, members, _ in quality.ABLATION_ROUNDS)
+
+
 def test_the_eighth_rounds_other_ablations_change_one_setting() -> None:
     from bayesopt import Optimizer, OptimizerOptions
 
