@@ -56,7 +56,8 @@ replace L-BFGS-B by SLSQP (Kraft 1988), one problem per start
 (`_slsqp_each`: on the sum of the starts' problems SLSQP's one step length
 and dense quasi-Newton matrix couple them), so a local search can follow an
 active constraint to its optimum instead of stopping short of it as
-rejection alone would.
+rejection alone would. Either solver runs in the same scaled coordinates
+(`scale_by_lengthscales`).
 """
 
 from __future__ import annotations
@@ -66,10 +67,10 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Protocol, cast, runtime_checkable
+from typing import ClassVar, Protocol, cast, runtime_checkable
 
 import numpy as np
-from scipy.optimize import OptimizeResult, minimize
+from scipy.optimize import minimize
 
 from acquisition.checks import (
     boolean,
@@ -356,8 +357,9 @@ class AcquisitionOptimizerOptions:
     # ftol is relative to the sum of all r starts (bench/results/small_n_step4.md)
     polish_rise_tol: float | None = field(
         default=None, metadata=rule(optional(real(0.0, low_open=True))))
-    # the local search (batched L-BFGS-B) in coordinates x_j / s_j, s_j a column's
-    # lengthscale over the longest free column's (`search_scales`); False: in x itself
+    # the local search (batched L-BFGS-B; SLSQP per start under linear constraints, since
+    # 0.16.0) in coordinates x_j / s_j, s_j a column's lengthscale over the longest free
+    # column's (`search_scales`); False: in x itself
     scale_by_lengthscales: bool = field(default=True, metadata=rule(boolean()))
     # how the starts are picked among the candidates (`START_SELECTIONS`): "best", the
     # n_restarts best distinct ones; "roulette", the best then a draw ∝ exp(value − max)
@@ -790,14 +792,14 @@ def _local_search(
     options: AcquisitionOptimizerOptions, scales: np.ndarray | None = None,
 ) -> np.ndarray:
     """Alternate batched L-BFGS-B (SLSQP per start under linear constraints) on the continuous
-    columns with categorical enumeration; the L-BFGS-B scaled by `scales` (d,) if given."""
+    columns with categorical enumeration; either solver scaled by `scales` (d,) if given."""
     free = domain.continuous_mask
 
     def local(X0: np.ndarray) -> np.ndarray:
         if not free.any():
             return X0
         if domain.linear is not None:
-            return _slsqp_each(objective, X0, free, domain, domain.linear, options)
+            return _slsqp_each(objective, X0, free, domain, domain.linear, options, scales)
         stop = rise_stop(options)
         negative_sum = _negated_sum(objective, X0.shape, free, stop)
         bounds = _start_bounds(X0, free, domain)
@@ -894,26 +896,33 @@ def _batched_lbfgsb(
 
 
 def _minimize_in_context(
-    objective: AcquisitionObjective, negative_sum: _NegatedSum, X0: np.ndarray,
+    objective: AcquisitionObjective, negative_sum: _NegatedSum, z0: np.ndarray,
     options: AcquisitionOptimizerOptions, method: str, bounds: object,
     constraints: Sequence[dict[str, object]] = (), stop: _RiseStop | None = None,
-) -> Any:
-    """scipy's `minimize` of the batched problem from X0 (r, d) by `method` (SLSQP; L-BFGS-B
+    to_point: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """scipy's `minimize` of the batched problem from z0 (p,) by `method` (SLSQP; L-BFGS-B
     goes through `acquisition.memo.lbfgsb` in the same context), with `options`' iteration
-    limit and tolerance and `stop` as its callback, run in the objective's
-    `local_search_context` (the engine's one BLAS thread). Returns scipy's result."""
+    limit and tolerance and `stop` after each iteration, run in the objective's
+    `local_search_context` (the engine's one BLAS thread). The solver's variables z map to
+    the problem's point by `to_point` (None: z itself), which `stop` sees; returns the
+    point the solver ended at, or the one `stop` ended the run at."""
     memo = ValueAndGradient(negative_sum)  # jac=True's MemoizeJac, cheaper
+    point = (lambda z: z) if to_point is None else to_point
+    callback = None if stop is None else stop if to_point is None else (
+        lambda z: stop(point(z)))
     with objective.local_search_context():
         try:
-            return minimize(memo.value, X0.ravel(), jac=memo.gradient, method=method,
-                            bounds=bounds, constraints=constraints, callback=stop,
-                            options={"maxiter": options.maxiter, "ftol": options.ftol})
+            result = minimize(memo.value, z0, jac=memo.gradient, method=method, bounds=bounds,
+                              constraints=constraints, callback=callback,
+                              options={"maxiter": options.maxiter, "ftol": options.ftol})
         except StopIteration:
             # scipy before 1.16 (the newest for Python 3.10 is 1.15) lets the StopIteration
             # of SLSQP's callback out; from 1.16 SLSQP returns the iterate it was given
             if stop is None or stop.stopped_at is None:
                 raise
-            return OptimizeResult(x=stop.stopped_at)
+            return stop.stopped_at
+    return point(result.x)
 
 
 def _start_bounds(X0: np.ndarray, free: np.ndarray,
@@ -930,9 +939,10 @@ def _start_bounds(X0: np.ndarray, free: np.ndarray,
 def _slsqp_each(
     objective: AcquisitionObjective, X0: np.ndarray, free: np.ndarray, domain: Domain,
     linear: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
+    scales: np.ndarray | None = None,
 ) -> np.ndarray:
     """`_batched_slsqp` on each start of X0 (r, d) alone, each with its own
-    `options.polish_rise_tol` rule.
+    `options.polish_rise_tol` rule, scaled by `scales` (d,) if given.
 
     On the sum of r separable problems SLSQP couples what the problem keeps apart: one line
     search on one merit function takes one step length for every start, and its dense
@@ -941,7 +951,7 @@ def _slsqp_each(
     variables also cost r·O(f³) per iteration of SLSQP's least-squares subproblem, against
     O((r·f)³) (measured: bench/results/linear_ask_cost.md)."""
     rows = [_batched_slsqp(objective, X0[i : i + 1], free, domain, linear, options,
-                           rise_stop(options))
+                           rise_stop(options), scales)
             for i in range(X0.shape[0])]
     return np.concatenate(rows) if rows else X0
 
@@ -949,7 +959,7 @@ def _slsqp_each(
 def _batched_slsqp(
     objective: AcquisitionObjective, X0: np.ndarray, free: np.ndarray, domain: Domain,
     linear: tuple[np.ndarray, np.ndarray], options: AcquisitionOptimizerOptions,
-    stop: _RiseStop | None = None,
+    stop: _RiseStop | None = None, scales: np.ndarray | None = None,
 ) -> np.ndarray:
     """Maximize Σ_i a(x_i) subject to A x_i ≤ b for every start, in one SLSQP run over the
     `free` (d,) columns of the r starts X0: (r, d) only.
@@ -957,28 +967,51 @@ def _batched_slsqp(
     The other columns (categories, fixed ones) keep their start's values, so they are
     constants of the problem, not variables held by equal bounds: SLSQP's work per
     iteration is cubic in its number of variables (its dense least-squares subproblem).
-    With x_i = (f_i, c_i) the constraint is A_f f_i ≤ b − A_c c_i."""
+    With x_i = (f_i, c_i) the constraint is A_f f_i ≤ b − A_c c_i.
+
+    With `scales` (d,) > 0 SLSQP runs over u, f = f⁰ + s ∘ u from u = 0, as the scaled
+    L-BFGS-B does (`acquisition.memo.lbfgsb`): the bounds map alike, the constraint
+    becomes (A_f ∘ s) u ≤ b − A_c c_i − A_f f⁰, the gradient is s ∘ ∇. A diagonal change of
+    variables (Nocedal & Wright 2006, §2.2) changes the quasi-Newton path, not the
+    problem; the objective and the `stop` rule see f, computed as f⁰ + s ∘ u every time."""
     r, f = X0.shape[0], int(np.count_nonzero(free))
     A, b = linear
     A_all = np.kron(np.eye(r), A[:, free])  # (r·k, r·f): the inequalities of each start
     b_all = (b - X0[:, ~free] @ A[:, ~free].T).ravel()  # (r·k,): b less the constant part
-    jacobian = -A_all  # of b_all − A_all x, the same at every x: made once
     negative_free = _free_negated_sum(objective, X0, free, stop)
     lower, upper = _start_bounds(X0, free, domain)
     on_free = np.tile(free, r)
-    result = _minimize_in_context(
-        objective, negative_free, X0[:, free], options, method="SLSQP",
-        bounds=list(zip(lower[on_free], upper[on_free])),
-        constraints=[{"type": "ineq", "fun": lambda x: b_all - A_all @ x,
-                      "jac": lambda x: jacobian}], stop=stop,
-    )
+    lower, upper, x0 = lower[on_free], upper[on_free], X0[:, free].ravel()
+    if scales is None:
+        x = _minimize_in_context(
+            objective, negative_free, x0, options, method="SLSQP",
+            bounds=list(zip(lower, upper)), constraints=_linear_inequalities(A_all, b_all),
+            stop=stop)
+    else:
+        s = np.tile(scales[free], r)  # (r·f,)
+
+        def over_u(u: np.ndarray) -> tuple[float, np.ndarray]:
+            value, grad = negative_free(x0 + s * u)
+            return value, grad * s
+
+        x = _minimize_in_context(
+            objective, over_u, np.zeros_like(x0), options, method="SLSQP",
+            bounds=list(zip((lower - x0) / s, (upper - x0) / s)),
+            constraints=_linear_inequalities(A_all * s, b_all - A_all @ x0),
+            stop=stop, to_point=lambda u: x0 + s * u)
     X = X0.copy()
-    X[:, free] = np.clip(result.x.reshape(r, f), 0.0, 1.0)
+    X[:, free] = np.clip(x.reshape(r, f), 0.0, 1.0)
     # b is tightened by the caller's margin (bayesopt.feasibility); SLSQP's own tolerance
     # on an active constraint is far below it
     inside = np.all(X @ A.T <= b + _SLSQP_FEASIBILITY_TOL, axis=1)
     keep = inside & (objective.values(X) >= objective.values(X0))
     return np.where(keep[:, None], X, X0)
+
+
+def _linear_inequalities(A: np.ndarray, b: np.ndarray) -> list[dict[str, object]]:
+    """A x ≤ b as SLSQP's one inequality constraint b − A x ≥ 0, its Jacobian −A made once."""
+    jacobian = -A
+    return [{"type": "ineq", "fun": lambda x: b - A @ x, "jac": lambda x: jacobian}]
 
 
 def _free_negated_sum(objective: AcquisitionObjective, X0: np.ndarray,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.15.0"  # the one source: pyproject.toml reads it (dynamic version)
+__version__ = "0.16.0"  # the one source: pyproject.toml reads it (dynamic version)
 
 _EXPORTS = {
     "Categorical": "bayesopt.space",

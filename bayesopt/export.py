@@ -24,7 +24,7 @@ Categorical with a None choice: None stays None). Then
 
 JSON (`OptimizeResult.to_json` / `OptimizeResult.from_json`), format version 2:
 
-    {"format": "bayesopt-result", "version": 2, "library": "0.15.0",
+    {"format": "bayesopt-result", "version": 2, "library": "0.16.0",
      "space": {name: Dimension.to_dict(), ...}, "maximize": false,
      "seed": 12345, "fingerprint": "…16 hex…",
      "inexact_choices": [names of categorical dimensions JSON cannot carry],

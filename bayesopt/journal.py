@@ -2,7 +2,7 @@
 
 Format (version 2; `bayesopt.events` gives the events' form):
 
-    {"journal": "bayesopt", "version": 2, "library": "0.15.0", "study": "journal",
+    {"journal": "bayesopt", "version": 2, "library": "0.16.0", "study": "journal",
      "space": {...}, "config": {"acquisition": ..., "n_initial": ..., "seed": ...,
      "maximize": ..., "ucb_beta": ..., "pending_timeout": ..., "options": {...}},
      "fingerprint": "…16 hex…", "resolved_config": {...}}

@@ -1,7 +1,7 @@
 """Local searches under a `LinearConstraint` that change the asks: per-ask cost and regret.
 
     python -m bench.linear_variants [--sizes 50,100] [--asks 10] [--seeds 10]
-                                    [--variants default,batched,rise-1e-3,fill] [--jobs 1]
+                                    [--variants default,batched,rise-1e-3,fill,unscaled] [--jobs 1]
                                     [--skip-cost] [--skip-regret]
 
 Variants of the acquisition's local search under linear constraints (`VARIANTS`):
@@ -14,6 +14,9 @@ Variants of the acquisition's local search under linear constraints (`VARIANTS`)
   library's default up to version 0.12.0;
 - rise-1e-3: the default with `AcquisitionOptimizerOptions(polish_rise_tol=1e-3)` (the
   library's early stop, bench/results/small_n_step4.md).
+- unscaled: the default with `AcquisitionOptimizerOptions(scale_by_lengthscales=False)`:
+  SLSQP over x itself, not over u with x = x⁰ + s ∘ u (the library's search under a
+  `LinearConstraint` up to version 0.15.0).
 - fill: step 1's global candidates the first n admitted points of the scrambled Sobol
   sequence continued past n (`filled_pool`, patched in for the run as
   `candidate_pool`), not the admitted ones of its first n: where those are k < n, the
@@ -69,9 +72,11 @@ from bench.step_timing import ask_seconds, sizes_argument
 def _batched() -> Iterator[None]:
     """All starts in one SLSQP problem (`_batched_slsqp` on X0 whole) inside the block."""
     def batched(objective: Any, X0: np.ndarray, free: np.ndarray, domain: Any, linear: Any,
-                options: AcquisitionOptimizerOptions) -> np.ndarray:
+                options: AcquisitionOptimizerOptions,
+                scales: np.ndarray | None = None) -> np.ndarray:
         return acquisition.optimizer._batched_slsqp(objective, X0, free, domain, linear,
-                                                    options, acquisition.optimizer.rise_stop(options))
+                                                    options, acquisition.optimizer.rise_stop(options),
+                                                    scales)
 
     with _patched(acquisition.optimizer, "_slsqp_each", batched):
         yield
@@ -121,6 +126,8 @@ VARIANTS: dict[str, Variant] = {
     "rise-1e-3": Variant(_unchanged, OptimizerOptions(
         acquisition_optimizer=AcquisitionOptimizerOptions(polish_rise_tol=1e-3))),
     "fill": Variant(_filled),
+    "unscaled": Variant(_unchanged, OptimizerOptions(
+        acquisition_optimizer=AcquisitionOptimizerOptions(scale_by_lengthscales=False))),
 }
 BUDGETS = {"hartmann6 Σx≤3": 40, "hartmann6 Σx≤1.5": 40, "hartmann3 Σx≤1": 30, "triangle": 20}
 TRIANGLE_SPACE = {"a": Real(0.0, 1.0), "b": Real(0.0, 1.0)}

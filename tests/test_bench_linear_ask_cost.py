@@ -102,6 +102,29 @@ def test_the_batched_variant_runs_one_problem_of_every_start_and_is_undone() -> 
     assert len(seen) >= 1 and max(seen) > 1
 
 
+def test_the_unscaled_variant_runs_slsqp_over_x_and_the_default_over_scaled_u() -> None:
+    """Since 0.16.0 the default's SLSQP per start gets the lengthscale scales the L-BFGS-B
+    search gets (`scale_by_lengthscales`); the bench's `unscaled` variant turns them off,
+    which is the library's search under a LinearConstraint up to 0.15.0."""
+    each = acquisition.optimizer._slsqp_each
+    seen: list[np.ndarray | None] = []
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(args[6] if len(args) > 6 else kwargs.get("scales"))
+        return each(*args, **kwargs)
+
+    problem = linear_ask_cost.PROBLEMS["hartmann3 Σx≤1"]
+    with _patched(acquisition.optimizer, "_slsqp_each", spy):
+        linear_ask_cost.told(problem, 20, True).ask()
+        assert seen and all(s is not None and np.all((s > 0) & (s <= 1)) for s in seen)
+        seen.clear()
+        options = linear_variants.VARIANTS["unscaled"].options
+        assert options is not None
+        assert not options.acquisition_optimizer.scale_by_lengthscales
+        linear_ask_cost.told(problem, 20, True, options).ask()
+    assert seen and all(s is None for s in seen)
+
+
 def _simplex(bound: float) -> tuple[Domain, InputConstraints]:
     """The unit 6-cube under Σx ≤ bound, as the engine's Domain describes it."""
     space = Space({f"x{i}": Real(0, 1) for i in range(6)})

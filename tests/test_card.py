@@ -94,6 +94,10 @@ DEFAULTS_FINGERPRINTS = {
     # multiple of 8 (acquisition_optimizer.candidate_group), so the lazy posterior's solves
     # stay alike there (bench/results/candidate_groups.md); asks up to n = 200 unchanged
     "0.15.0": "56397e4bd1818d5d",
+    # no default option changed; under a LinearConstraint the acquisition's SLSQP per start
+    # runs in the lengthscale-scaled coordinates the L-BFGS-B search runs in
+    # (scale_by_lengthscales; bench/results/linear_ask_cost.md), other asks unchanged
+    "0.16.0": "56397e4bd1818d5d",
 }
 
 
@@ -107,7 +111,7 @@ def test_a_default_changes_only_with_the_version():
 
 
 def test_the_version_has_one_source():
-    assert bayesopt.__version__ == "0.15.0"
+    assert bayesopt.__version__ == "0.16.0"
     assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "bayesopt.__version__"}
 
@@ -278,7 +282,7 @@ def test_journal_header_holds_version_fingerprint_and_resolved_config(tmp_path):
     opt = Optimizer(REFERENCE_SPACE, seed=0, journal=path)
     opt.close()
     header = json.loads(path.read_text().splitlines()[0])
-    assert header["library"] == "0.15.0"
+    assert header["library"] == "0.16.0"
     assert header["fingerprint"] == opt.fingerprint
     assert header["resolved_config"] == opt.resolved_config
     assert Optimizer.resume(path, append=False).fingerprint == opt.fingerprint
@@ -412,7 +416,7 @@ CARD_ITEMS = ("encoding", "initial_design", "output_transform", "kernel", "prior
 
 def test_the_card_states_every_default_with_a_citation():
     card = baseline_card()
-    assert card["identity"] == {"version": "0.15.0", "encoded_columns": None, "fingerprint": None}
+    assert card["identity"] == {"version": "0.16.0", "encoded_columns": None, "fingerprint": None}
     for item in CARD_ITEMS:
         assert card[item]["default"] and card[item]["citation"], item
     assert "LogNormal(½·log d − 1, 1)" in card["priors"]["default"]
