@@ -677,11 +677,14 @@ def test_the_sixteenth_rounds_variants_change_only_the_priors_and_noise_floor(
 @pytest.mark.parametrize("variant, model", [
     ("bayesopt-optuna-lengthscale", {"lengthscale_prior": "optuna"}),
     ("bayesopt-optuna-noise", {"noise_prior": "optuna", "noise_bounds": (1e-6, 10.0)}),
+    ("bayesopt-rbf", {"kernel": "rbf"}),
+    ("bayesopt-rbf-hvarfner", {"kernel": "rbf", "lengthscale_prior": "hvarfner"}),
 ])
-def test_the_twenty_fourth_rounds_prior_variants_change_one_block(
+def test_the_model_rounds_variants_change_only_their_model_options(
         variant: str, model: dict[str, Any]) -> None:
     """bench/results/ablation_round24.md: one of GPSampler's priors (the noise's with its
-    floor), every other option the default's, in the round's section of ablation.md."""
+    floor); ablation_round26.md: the squared exponential kernel, alone and with the Hvarfner
+    prior. Every other option the default's, each in its round's section of ablation.md."""
     from dataclasses import replace
 
     from bayesopt import Optimizer
@@ -693,30 +696,6 @@ def test_the_twenty_fourth_rounds_prior_variants_change_one_block(
            } if "noise_bounds" in model else {}
     expected = replace(default.options, model=replace(default.options.model, **model, **fit))
     assert adapter.opt.options == expected and adapter.opt.options != default.options
-    assert adapter.opt.acquisition == default.acquisition
-    assert adapter.opt.n_initial == default.n_initial
-    assert variant in quality.ABLATIONS
-    assert any(variant in members for _, members, _ in quality.ABLATION_ROUNDS)
-
-
-@pytest.mark.parametrize("variant, model", [
-    ("bayesopt-rbf", {"kernel": "rbf"}),
-    ("bayesopt-rbf-hvarfner", {"kernel": "rbf", "lengthscale_prior": "hvarfner"}),
-])
-def test_the_twenty_sixth_rounds_variants_use_the_squared_exponential(
-        variant: str, model: dict[str, Any]) -> None:
-    """bench/results/ablation_round26.md: the squared exponential kernel, alone and with the
-    Hvarfner prior, every other option the default's, in the round's section of ablation.md."""
-    from dataclasses import replace
-
-    from bayesopt import Optimizer
-
-    space = {f"x{i}": Real(0.0, 1.0) for i in range(3)}
-    default = Optimizer(space, seed=0)
-    adapter: Any = OPTIMIZERS[variant][0](space, 0, default.n_initial)
-    assert adapter.opt.options == replace(default.options,
-                                          model=replace(default.options.model, **model))
-    assert adapter.opt.options != default.options
     assert adapter.opt.acquisition == default.acquisition
     assert adapter.opt.n_initial == default.n_initial
     assert variant in quality.ABLATIONS
