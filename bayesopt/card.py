@@ -146,6 +146,8 @@ def _model(options: model.ModelOptions, d: int, c: int) -> dict[str, Any]:
                 "n_restarts": options.n_restarts, "restarts_until": options.restarts_until,
                 "restart_every": options.restart_every,
                 "max_fit_points": options.max_fit_points,
+                # each refit's first start: listed only when not the last fit's θ (the default)
+                **({} if options.fit_start == "last" else {"fit_start": options.fit_start}),
                 # a conditional space's activity columns pinned: listed only when set
                 **({} if options.fit.activity_lengthscale is None else
                    {"activity_lengthscale": options.fit.activity_lengthscale}),
@@ -301,7 +303,8 @@ def _model_entries(m: model.ModelOptions,
             f"MAP (log marginal likelihood + log priors) over log-parameters, L-BFGS-B with "
             f"analytic gradients, maxiter {m.fit.maxiter}"
             f"{'' if m.fit.ftol is None else f', ftol {m.fit.ftol:g}'}"
-            f"{_precondition_text(m.fit.precondition)}; warm start plus "
+            f"{_precondition_text(m.fit.precondition)}; "
+            f"{_fit_start_text(m.fit_start)} plus "
             f"{m.n_restarts} "
             f"random restarts from the priors once every {m.restart_every} observations while "
             f"n <= {m.restarts_until}; a random subset of {m.max_fit_points} points beyond "
@@ -333,6 +336,11 @@ def _precondition_text(precondition: bool) -> str:
     """`FitOptions.precondition` in the card's words ('' when off)."""
     return ("; each refit in coordinates scaled by the last fit's curvature, "
             "s_j = B_jj^(-1/2) of its BFGS estimate" if precondition else "")
+
+
+def _fit_start_text(start: str) -> str:
+    """`fit_start` in the card's words."""
+    return "warm start" if start == "last" else "a start at the priors' mode"
 
 
 def _search_scale_text(scaled: bool) -> str:

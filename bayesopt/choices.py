@@ -30,6 +30,7 @@ LengthscalePriorName = Literal["recentred", "hvarfner", "shifted", "optuna", "op
 NoisePriorName = Literal["low", "botorch", "optuna", "optuna-jacobian"]
 VariancePriorName = Literal["default", "optuna", "optuna-jacobian"]
 IncumbentName = Literal["posterior_mean", "observed"]
+FitStartName = Literal["last", "mode"]
 HyperparameterFitName = Literal["map", "mcmc"]
 FidelityModelName = Literal["budget-input", "bohb"]
 FidelityKernelName = Literal["stationary", "basis", "linear-basis", "stationary+basis",

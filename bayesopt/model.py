@@ -13,11 +13,12 @@ the observed range [min y, max y] (`bayesopt.transforms.saturate`).
 Refit schedule. The hyperparameters are refit by MAP (`bayesopt.fitting`)
 after every tell while n ≤ `refit_every_step_until`, and afterwards only
 when the data set has grown by the fraction `refit_growth` since the last
-fit. Each refit starts from the last hyperparameters; while n ≤
-`restarts_until` it also starts from `n_restarts` draws of the prior, once
-every `restart_every` observations. Between refits new observations are added by a
-block Cholesky append (O(n²) per point), so the amortized cost of a tell is O(n²) for large n:
-a refit costs O(n³) and happens once per `refit_growth · n` tells.
+fit. Each refit starts from the last hyperparameters (`fit_start="last"`) or from
+the prior's mode (`fit_start="mode"`); while n ≤ `restarts_until` it also starts
+from `n_restarts` draws of the prior, once every `restart_every` observations.
+Between refits new observations are added by a block Cholesky append (O(n²) per
+point), so the amortized cost of a tell is O(n²) for large n: a refit costs O(n³)
+and happens once per `refit_growth · n` tells.
 
 Hyperparameters θ = (log l_1 … log l_d, log s2, log σ² [, θ_w]): one MAP
 estimate by default; with `hyperparameters="mcmc"` slice-sampled posterior
@@ -76,6 +77,7 @@ from bayesopt.choices import (
     FantasyName,
     FidelityKernelName,
     FidelityModelName,
+    FitStartName,
     HyperparameterFitName,
     IncumbentName,
     IntegerKernelName,
@@ -117,6 +119,8 @@ class ModelFitWarning(UserWarning):
 
 
 INCUMBENTS = ("posterior_mean", "observed")  # values of ModelOptions.incumbent
+
+FIT_STARTS = ("last", "mode")  # values of ModelOptions.fit_start
 
 HYPERPARAMETERS = ("map", "mcmc")  # values of ModelOptions.hyperparameters
 
@@ -185,6 +189,10 @@ class ModelOptions:
     # the last fit (1: at every refit); the other refits start warm only (the value: the
     # quality suite's choice, bench/results/restart_every.md)
     restart_every: int = field(default=4, metadata=rule(integer(minimum=1)))
+    # where each MAP refit's first L-BFGS-B run starts: "last", the last fit's θ (a warm
+    # start); "mode", the prior's mode every time (a local MAP from the prior's mode, as a
+    # model built afresh at each step is fitted); the restarts above come on top of either
+    fit_start: FitStartName = field(default="last", metadata=rule(choice(FIT_STARTS)))
     # the MAP fit uses a random subset of this size beyond it
     max_fit_points: int = field(default=1000, metadata=rule(integer(minimum=2)))
     # how pending points are handled: fantasized at their posterior mean ("believer",
@@ -565,8 +573,7 @@ class SurrogateModel:
         with the lowest negative log posterior (`FitResult.value`; R&W Sec. 5.4: the
         evidence compares models with equal numbers of hyperparameters), `kernel` on ties."""
         def starts(name: str) -> Callable[[], list[np.ndarray]]:
-            last = self.kernel_params.get(name)
-            first = self._default_params() if last is None else last
+            first = self._first_start(self.kernel_params.get(name))
             return lambda: self._starts(n, first)
 
         best: tuple[float, str] | None = None
@@ -626,14 +633,19 @@ class SurrogateModel:
         return X[keep], y_std[keep]
 
     def _starts(self, n: int, first: np.ndarray | None = None) -> list[np.ndarray]:
-        """`first` (default: the last fitted θ, else the prior's default), then the prior
-        restarts a refit at n observations is due (`restarts_until`, `restart_every`)."""
-        if first is None:
-            first = self.params if self.params is not None else self._default_params()
-        starts = [first]
+        """`first` (default: `_first_start` of the last fitted θ), then the prior restarts a
+        refit at n observations is due (`restarts_until`, `restart_every`)."""
+        starts = [self._first_start(self.params) if first is None else first]
         if n <= self.options.restarts_until and self._restarts_due(n):
             starts += [self._prior_sample() for _ in range(self.options.n_restarts)]
         return starts
+
+    def _first_start(self, last: np.ndarray | None) -> np.ndarray:
+        """A refit's first start (`fit_start`): the last fitted θ, or the prior's mode (also
+        before the first fit)."""
+        if last is None or self.options.fit_start == "mode":
+            return self._default_params()
+        return last
 
     def _restarts_due(self, n: int) -> bool:
         """Whether a refit at n observations also starts from the prior (`restart_every`):

@@ -85,6 +85,7 @@ class OptimizerOptions:
 SETTINGS_BEFORE: dict[str, Any] = {
     "fidelity_model": "bohb",  # 0.2.0: BOHB's GP
     "restart_every": 1,  # before 0.3.0: the prior restarts at every refit
+    "fit_start": "last",  # before 0.16.0: every refit warm-started from the last fit
 }
 # FitOptions fields likewise
 FIT_SETTINGS_BEFORE: dict[str, Any] = {

@@ -603,7 +603,8 @@ ABLATIONS = ("bayesopt-noise-floor-1e-6", "bayesopt-hvarfner-prior", "bayesopt-s
              "bayesopt-uniform-design",
              "bayesopt-ucb-d10", "bayesopt-unscaled-search", "bayesopt-unpreconditioned-fit",
              "bayesopt-logaei", "bayesopt-optuna-lengthscale", "bayesopt-optuna-noise",
-             "bayesopt-logaei-d10", "bayesopt-rbf", "bayesopt-rbf-hvarfner")
+             "bayesopt-logaei-d10", "bayesopt-rbf", "bayesopt-rbf-hvarfner",
+             "bayesopt-fit-from-mode", "bayesopt-local-map")
 
 # name -> (factory(space, seed, n_initial), distributions it imports)
 OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
@@ -713,6 +714,14 @@ OPTIMIZERS: dict[str, tuple[Callable[..., Adapter], tuple[str, ...]]] = {
     "bayesopt-rbf": (functools.partial(BayesoptAdapter, kernel="rbf"), ("bayesopt",)),
     "bayesopt-rbf-hvarfner": (
         functools.partial(BayesoptAdapter, model={"kernel": "rbf", "lengthscale_prior": "hvarfner"}),
+        ("bayesopt",)),
+    # issue 17, round 27: each MAP refit's first start at the prior's mode instead of the last
+    # fit's θ, with the prior restarts; and without them, one run from the mode per refit
+    # (BoTorch's closed loop, a model built and fitted afresh at each step)
+    "bayesopt-fit-from-mode": (
+        functools.partial(BayesoptAdapter, model={"fit_start": "mode"}), ("bayesopt",)),
+    "bayesopt-local-map": (
+        functools.partial(BayesoptAdapter, model={"fit_start": "mode", "n_restarts": 0}),
         ("bayesopt",)),
     # issue 17, fifteenth round: HEBO's MACE (Cowen-Rivers et al. 2022), each point drawn from
     # the Pareto front of LogEI, log PI and UCB (acquisition="mace", bayesopt.mace)

@@ -1146,6 +1146,12 @@ ABLATION_ROUNDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
       "prior; `rbf-hvarfner` = the same with `lengthscale_prior=\"hvarfner\"` (Hvarfner et "
       "al. 2024's LogNormal(√2 + ½ log d, √3), BoTorch's pairing); the rule, written first: "
       "bench/results/ablation_round26.md")),
+    ("Twenty-seventh round (issue 17): each refit started at the prior's mode",
+     ("bayesopt-fit-from-mode", "bayesopt-local-map"),
+     ("`fit-from-mode` = `ModelOptions(fit_start=\"mode\")`: each MAP refit's first L-BFGS-B "
+      "run starts at the prior's mode instead of the last fit's θ, the prior restarts as "
+      "before; `local-map` = the same with `n_restarts=0`, one run from the mode per refit; "
+      "the rule: bench/results/ablation_round27.md")),
 )
 # problem -> regret within which a seed counts as having found the global optimum
 HIT_TOLERANCE = {"hartmann6": 0.05, "hartmann6_noisy": 0.05}

@@ -679,12 +679,16 @@ def test_the_sixteenth_rounds_variants_change_only_the_priors_and_noise_floor(
     ("bayesopt-optuna-noise", {"noise_prior": "optuna", "noise_bounds": (1e-6, 10.0)}),
     ("bayesopt-rbf", {"kernel": "rbf"}),
     ("bayesopt-rbf-hvarfner", {"kernel": "rbf", "lengthscale_prior": "hvarfner"}),
+    ("bayesopt-fit-from-mode", {"fit_start": "mode"}),
+    ("bayesopt-local-map", {"fit_start": "mode", "n_restarts": 0}),
 ])
 def test_the_model_rounds_variants_change_only_their_model_options(
         variant: str, model: dict[str, Any]) -> None:
     """bench/results/ablation_round24.md: one of GPSampler's priors (the noise's with its
     floor); ablation_round26.md: the squared exponential kernel, alone and with the Hvarfner
-    prior. Every other option the default's, each in its round's section of ablation.md."""
+    prior; ablation_round27.md: each refit started at the prior's mode, with and without the
+    prior restarts. Every other option the default's, each in its round's section of
+    ablation.md."""
     from dataclasses import replace
 
     from bayesopt import Optimizer

@@ -94,9 +94,10 @@ DEFAULTS_FINGERPRINTS = {
     # multiple of 8 (acquisition_optimizer.candidate_group), so the lazy posterior's solves
     # stay alike there (bench/results/candidate_groups.md); asks up to n = 200 unchanged
     "0.15.0": "56397e4bd1818d5d",
-    # no default option changed; under a LinearConstraint the acquisition's SLSQP per start
-    # runs in the lengthscale-scaled coordinates the L-BFGS-B search runs in
-    # (scale_by_lengthscales; bench/results/linear_ask_cost.md), other asks unchanged
+    # no default option changed (ModelOptions.fit_start added, default "last", the behaviour
+    # before it); under a LinearConstraint the acquisition's SLSQP per start runs in the
+    # lengthscale-scaled coordinates the L-BFGS-B search runs in (scale_by_lengthscales;
+    # bench/results/linear_ask_cost.md), other asks unchanged
     "0.16.0": "56397e4bd1818d5d",
 }
 
