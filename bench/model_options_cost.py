@@ -21,7 +21,9 @@ priors with its noise floor 1e-6 (`lengthscale_prior`, `variance_prior` and
 `noise_prior="optuna"`, `bayesopt.priors`); and GPSampler's choice of the acquisition
 search's starts (`AcquisitionOptimizerOptions(start_selection="roulette")`) and its warm
 start, one more local search from the incumbent (`incumbent_start=True`; `SEARCHES` names
-them); and augmented EI (`acquisition="logaei"`, Huang et al. 2006). `--variants` picks
+them); and augmented EI (`acquisition="logaei"`, Huang et al. 2006); and each refit started
+at the prior's mode (`ModelOptions(fit_start="mode")`), with and without the prior
+restarts (`n_restarts=0`). `--variants` picks
 some of
 them by name (the default is
 always measured first: the ratios are to it). The table is printed and written to
@@ -66,6 +68,8 @@ VARIANTS = {
     "roulette starts": ModelOptions(),
     "incumbent start": ModelOptions(),
     "augmented ei (logaei)": ModelOptions(),
+    "fit from the mode": ModelOptions(fit_start="mode"),
+    "local map (mode; no restarts)": ModelOptions(fit_start="mode", n_restarts=0),
 }
 # variants that ask with another acquisition than the default's "logei"
 ACQUISITIONS: dict[str, AcquisitionName] = {"hedge (logei + ucb)": "hedge", "kernel selection + hedge": "hedge",

@@ -212,6 +212,7 @@ def save_checkpoint(run, model, epoch):
     "choosing-defaults.md: from bayesopt import AcquisitionOptimizerOptions, FitOptions, ModelOptions, "
     "Optimizer, OptimizerOptions #2": SPACE,
     "choosing-defaults.md: from bayesopt import ModelOptions, Optimizer, OptimizerOptions #6": SPACE,
+    "choosing-defaults.md: from bayesopt import ModelOptions, Optimizer, OptimizerOptions #7": SPACE,
     "choosing-defaults.md: from bayesopt import Optimizer, OptimizerOptions": SPACE,
     # docs/coming-from-grid-searches.md
     "coming-from-grid-searches.md: import numpy as np": "",
