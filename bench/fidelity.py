@@ -546,7 +546,9 @@ VARIANTS: dict[str, Variant] = {
     "interleave-10": Variant({}, optimizer={"random_interleave": 10}),
     "interleave-5": Variant({}, optimizer={"random_interleave": 5}),
     # the quality suite's two other acquisitions with a Fidelity (more exploring than LogEI)
-    "ucb": Variant({}, acquisition="ucb"), "hedge": Variant({}, acquisition="hedge")}
+    "ucb": Variant({}, acquisition="ucb"), "hedge": Variant({}, acquisition="hedge"),
+    # each MAP refit started at the prior's mode (ablation round 27's option)
+    "fit-from-mode": Variant({"fit_start": "mode"})}
 VARIANT_RUNS = RESULTS / "fidelity-variants"  # one JSON per (variant, problem, seed)
 
 
