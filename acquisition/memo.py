@@ -104,15 +104,21 @@ def lbfgsb(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.nd
     return Minimum(x, float(fun), int(info["funcalls"]))
 
 
+def over_u(objective: Objective, x0: np.ndarray, scale: np.ndarray) -> Objective:
+    """f in the scaled variables u of x = x₀ + s ∘ u: u ↦ (f(x), s ∘ ∇f(x)), x computed as
+    x₀ + s ∘ u every time (`lbfgsb`'s `scale`; the SLSQP search under linear constraints)."""
+    def scaled(u: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = objective(x0 + scale * u)
+        return value, grad * scale
+
+    return scaled
+
+
 def _scaled(objective: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray,
             maxiter: int, ftol: float | None, callback: Callable[[np.ndarray], None] | None,
             scale: np.ndarray) -> Minimum:
     """`lbfgsb` with `scale`: the unscaled run over u (its docstring)."""
-    def over_u(u: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = objective(x0 + scale * u)
-        return value, grad * scale
-
     after = None if callback is None else (lambda u: callback(x0 + scale * u))
-    result = lbfgsb(over_u, np.zeros_like(x0), (lower - x0) / scale, (upper - x0) / scale,
-                    maxiter, ftol, after)
+    result = lbfgsb(over_u(objective, x0, scale), np.zeros_like(x0), (lower - x0) / scale,
+                    (upper - x0) / scale, maxiter, ftol, after)
     return Minimum(x0 + scale * result.x, result.fun, result.nfev)

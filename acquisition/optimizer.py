@@ -83,7 +83,7 @@ from acquisition.checks import (
     rule,
 )
 from acquisition.functions import AcquisitionFunction, ExpectedImprovement
-from acquisition.memo import ValueAndGradient, lbfgsb
+from acquisition.memo import ValueAndGradient, lbfgsb, over_u
 from kernels.jit import cached_njit
 
 
@@ -908,9 +908,7 @@ def _minimize_in_context(
     the problem's point by `to_point` (None: z itself), which `stop` sees; returns the
     point the solver ended at, or the one `stop` ended the run at."""
     memo = ValueAndGradient(negative_sum)  # jac=True's MemoizeJac, cheaper
-    point = (lambda z: z) if to_point is None else to_point
-    callback = None if stop is None else stop if to_point is None else (
-        lambda z: stop(point(z)))
+    callback = stop if stop is None or to_point is None else (lambda z: stop(to_point(z)))
     with objective.local_search_context():
         try:
             result = minimize(memo.value, z0, jac=memo.gradient, method=method, bounds=bounds,
@@ -922,7 +920,8 @@ def _minimize_in_context(
             if stop is None or stop.stopped_at is None:
                 raise
             return stop.stopped_at
-    return point(result.x)
+    x: np.ndarray = result.x if to_point is None else to_point(result.x)
+    return x
 
 
 def _start_bounds(X0: np.ndarray, free: np.ndarray,
@@ -989,13 +988,8 @@ def _batched_slsqp(
             stop=stop)
     else:
         s = np.tile(scales[free], r)  # (r·f,)
-
-        def over_u(u: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = negative_free(x0 + s * u)
-            return value, grad * s
-
         x = _minimize_in_context(
-            objective, over_u, np.zeros_like(x0), options, method="SLSQP",
+            objective, over_u(negative_free, x0, s), np.zeros_like(x0), options, method="SLSQP",
             bounds=list(zip((lower - x0) / s, (upper - x0) / s)),
             constraints=_linear_inequalities(A_all * s, b_all - A_all @ x0),
             stop=stop, to_point=lambda u: x0 + s * u)
