@@ -31,11 +31,11 @@ def test_the_sobol_points_enqueued_are_the_default_runs_first_asks() -> None:
 
 def test_the_uniform_kind_tells_optunas_startup_draws_first(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(designs, "BUDGET", 9)
-    steps = designs.KINDS["uniform"](2)
+    steps = designs.KINDS["uniform"]("hartmann6", 2)
     told = np.array([[s["params"][f"x{i}"] for i in range(6)] for s in steps[:7]])
     assert np.array_equal(told, np.random.RandomState(2).rand(7, 6))
     assert len(steps) == 9
-    sobol = designs.KINDS["sobol"](2)
+    sobol = designs.KINDS["sobol"]("hartmann6", 2)
     assert [s["params"] for s in sobol[:7]] == designs._sobol_points(2)
 
 
@@ -43,10 +43,33 @@ def test_the_report_counts_hits_and_compares_common_seeds(tmp_path: Path) -> Non
     (tmp_path / "sobol.json").write_text(json.dumps({"0": 0.01, "1": 0.2, "2": 0.3, "3": 0.04}))
     (tmp_path / "uniform.json").write_text(json.dumps({"1": 0.001, "2": 0.002, "3": 0.5}))
     text = designs.report(tmp_path)
-    assert "| sobol | 0–3 | 2 of 4 | 0.12 |" in text
-    assert "| uniform | 1–3 | 2 of 3 | 0.002 |" in text
+    assert "| sobol | 0–3 | 2 of 4 | 0 | 0.12 |" in text
+    assert "| uniform | 1–3 | 2 of 3 | 0 | 0.002 |" in text
     # seeds 1-3: sobol hits 1 (0.04), uniform 2; Fisher's exact test on [[1, 2], [2, 1]]
     assert "| sobol vs uniform, 3 seeds | 1 vs 2 | 1 |" in text
+
+
+def test_noisy_runs_are_kept_apart_and_compared_by_their_far_off_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(designs, "BUDGET", 9)
+    finals = designs.run("sobol", [0, 1], tmp_path, "hartmann6_noisy")
+    assert json.loads((tmp_path / "hartmann6_noisy" / "sobol.json").read_text()) == finals
+    assert not (tmp_path / "sobol.json").exists()
+    # the suite's noisy problem: the point with the best noisy value, judged noiselessly
+    steps = designs.KINDS["sobol"]("hartmann6_noisy", 1)
+    best = min(steps, key=lambda s: s["value"])
+    assert finals["1"] == pytest.approx(best["true_value"] - make_problem("hartmann6", 0).optimum)
+    assert any(s["value"] != s["true_value"] for s in steps)
+    (tmp_path / "hartmann6_noisy" / "sobol.json").write_text(
+        json.dumps({"0": 2.3, "1": 0.2, "2": 1.8, "3": 0.04}))
+    (tmp_path / "hartmann6_noisy" / "uniform.json").write_text(
+        json.dumps({"0": 0.3, "1": 0.25, "2": 0.1, "3": 0.5}))
+    text = designs.report(tmp_path, "hartmann6_noisy")
+    assert text.startswith("hartmann6_noisy:")
+    assert "| sobol | 0–3 | 1 of 4 | 2 | 1 |" in text
+    assert "| uniform | 0–3 | 0 of 4 | 0 | 0.275 |" in text
+    # far off: 2 of 4 against 0 of 4; Fisher's exact test on [[2, 2], [0, 4]]
+    assert "| sobol vs uniform, 4 seeds | 2 vs 0 | 0.43 |" in text
 
 
 @pytest.mark.parametrize("argv, message", [
