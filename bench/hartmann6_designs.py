@@ -2,6 +2,7 @@
 
     python -m bench.hartmann6_designs run --kind KIND --seeds 0-49 [--problem P] [--out DIR]
     python -m bench.hartmann6_designs report [--problem P] [--out DIR]
+    python -m bench.hartmann6_designs collect --runs RUNS --optimizers A,B [--problem P] [--out DIR]
 
 Issue 17 asks for ≥ 8 of 10 seeds within 0.05 of Hartmann-6's optimum at 50 evaluations
 (the default: 5 of 10; Optuna's GPSampler: 10 of 10) and a median ≤ 0.3 on noisy
@@ -19,6 +20,11 @@ value), with
     botorch-own    the suite's BoTorch adapter (`bench.adapters.BoTorchAdapter`): its own
                    7 scrambled-Sobol points (`draw_sobol_samples`)
     botorch-sobol  the same adapter with bayesopt's 7 design points as its design
+
+`collect` adds the quality suite's own runs (`python -m bench.quality --optimizers A,B
+--problems P --seeds ... --out RUNS`; each optimizer from its own design, e.g. a default
+ablated by one option) as kind "suite-NAME", scored the same way, so that the report sets
+them beside the design kinds.
 
 A hit is a final regret below 0.05 (`bench.quality.HIT_TOLERANCE`); a run "far off" ends
 more than 1.0 above f* (outside the optimum's basin). `report` prints, per kind, the hits,
@@ -46,6 +52,7 @@ from bench.problems import make_problem
 from bench.quality import (
     HIT_TOLERANCE,
     SCRATCH,
+    load_run,
     one_thread,
     score_curve,
     seed_text,
@@ -57,6 +64,7 @@ TOLERANCE = HIT_TOLERANCE["hartmann6"]
 FAR_OFF = 1.0  # a final regret above this: outside the optimum's basin
 PROBLEMS = ("hartmann6", "hartmann6_noisy")
 DEFAULT_OUT = SCRATCH / "hartmann6_designs"
+SUITE = "suite-"  # the kind of a quality-suite optimizer's runs (`collect`)
 
 Steps = list[dict[str, Any]]
 
@@ -164,10 +172,31 @@ def run(kind: str, seeds: list[int], out: Path, problem: str = "hartmann6") -> d
     return finals
 
 
+def collect(runs: Path, optimizers: list[str], out: Path, problem: str) -> dict[str, int]:
+    """The final regret of every run record of the suite in RUNS for `problem` and each
+    optimizer, written as kind "suite-NAME" beside the design kinds; {kind: seeds}."""
+    folder = records(out, problem)
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name in optimizers:
+        finals = {}
+        for path in sorted((runs / "runs" / problem / name).glob("seed*.json")):
+            record = load_run(path, BUDGET)
+            if record is not None:
+                finals[str(record["seed"])] = final_regret(record["steps"])
+        if not finals:
+            raise ValueError(f"no run of {name!r} on {problem!r} with {BUDGET} steps under {runs}")
+        (folder / f"{SUITE}{name}.json").write_text(json.dumps(finals, indent=0, sort_keys=True))
+        counts[f"{SUITE}{name}"] = len(finals)
+    return counts
+
+
 def report(out: Path, problem: str = "hartmann6") -> str:
     folder = records(out, problem)
     finals = {kind: json.loads((folder / f"{kind}.json").read_text())
               for kind in KINDS if (folder / f"{kind}.json").exists()}
+    finals |= {path.stem: json.loads(path.read_text())
+               for path in sorted(folder.glob(f"{SUITE}*.json"))}
     lines = [f"{problem}:", "",
              "| kind | seeds | hits (regret < 0.05 at 50) | far off (> 1.0) | median regret |",
              "|---|---|---:|---:|---:|"]
@@ -177,8 +206,11 @@ def report(out: Path, problem: str = "hartmann6") -> str:
                      f"{values.size} | {int((values > FAR_OFF).sum())} | "
                      f"{np.median(values):.3g} |")
     # the count compared: the hits where there are hits to speak of, else the far-off runs
-    compared, label = ((lambda v: v < TOLERANCE), "hits") if problem == "hartmann6" else (
-        (lambda v: v > FAR_OFF), "far off")
+    label = "hits" if problem == "hartmann6" else "far off"
+
+    def compared(regret: float) -> bool:
+        return regret < TOLERANCE if label == "hits" else regret > FAR_OFF
+
     lines += ["", f"| kinds, common seeds | {label} | Fisher's exact p |", "|---|---|---:|"]
     for a, b in itertools.combinations(finals, 2):
         common = sorted(set(finals[a]) & set(finals[b]), key=int)
@@ -199,13 +231,22 @@ def _span(by_seed: dict[str, float]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.hartmann6_designs",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", choices=("run", "report"))
+    parser.add_argument("mode", choices=("run", "report", "collect"))
     parser.add_argument("--kind", choices=sorted(KINDS))
     parser.add_argument("--seeds", type=seeds_argument, default="0-9",
                         help="N (seeds 0..N-1), a range low-high, or a list: as bench.quality")
     parser.add_argument("--problem", choices=PROBLEMS, default="hartmann6")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--runs", type=Path, help="collect: a bench.quality --out directory")
+    parser.add_argument("--optimizers", help="collect: comma-separated suite optimizer names")
     args = parser.parse_args(argv)
+    if args.mode == "collect":
+        if args.runs is None or not args.optimizers:
+            parser.error("collect needs --runs and --optimizers")
+        try:
+            collect(args.runs, args.optimizers.split(","), args.out, args.problem)
+        except ValueError as error:
+            parser.error(str(error))
     if args.mode == "run":
         if args.kind is None:
             parser.error("run needs --kind")

@@ -74,6 +74,7 @@ def test_noisy_runs_are_kept_apart_and_compared_by_their_far_off_runs(
 
 @pytest.mark.parametrize("argv, message", [
     (["run"], "run needs --kind"),
+    (["collect", "--runs", "x"], "collect needs --runs and --optimizers"),
     (["run", "--kind", "sobol", "--seeds", "x"], "--seeds 'x': 'x' is not a seed"),
     (["run", "--kind", "sobol", "--seeds", "3-1"], "--seeds '3-1': '3-1' is not a seed"),
 ])
@@ -82,3 +83,24 @@ def test_bad_arguments_are_usage_errors(argv: list[str], message: str,
     with pytest.raises(SystemExit) as stopped:
         designs.main(argv)
     assert stopped.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_collect_scores_the_suites_runs_as_the_design_kinds_are_scored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A suite record's final regret is the sobol kind's for the default (both are the default
+    from its own design); records of another budget are not runs of this protocol."""
+    from bench.quality import main as quality
+
+    quality(["--optimizers", "bayesopt", "--problems", "hartmann6_noisy", "--seeds", "0-1",
+             "--budget", "9", "--out", str(tmp_path / "q"), "--jobs", "1", "--force"])
+    with pytest.raises(ValueError, match="no run of 'bayesopt' on 'hartmann6_noisy' with 50"):
+        designs.collect(tmp_path / "q", ["bayesopt"], tmp_path, "hartmann6_noisy")
+    monkeypatch.setattr(designs, "BUDGET", 9)
+    assert designs.collect(tmp_path / "q", ["bayesopt"], tmp_path, "hartmann6_noisy") == {
+        "suite-bayesopt": 2}
+    designs.run("sobol", [0, 1], tmp_path, "hartmann6_noisy")
+    folder = tmp_path / "hartmann6_noisy"
+    assert (json.loads((folder / "suite-bayesopt.json").read_text())
+            == json.loads((folder / "sobol.json").read_text()))
+    text = designs.report(tmp_path, "hartmann6_noisy")
+    assert "| suite-bayesopt | 0–1 |" in text and "| sobol vs suite-bayesopt, 2 seeds |" in text
