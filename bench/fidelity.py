@@ -548,7 +548,12 @@ VARIANTS: dict[str, Variant] = {
     # the quality suite's two other acquisitions with a Fidelity (more exploring than LogEI)
     "ucb": Variant({}, acquisition="ucb"), "hedge": Variant({}, acquisition="hedge"),
     # each MAP refit started at the prior's mode (ablation round 27's option)
-    "fit-from-mode": Variant({"fit_start": "mode"})}
+    "fit-from-mode": Variant({"fit_start": "mode"}),
+    # three model options screened on sgd_digits, where the GP reads α as irrelevant: a
+    # Kumaraswamy warping per input, one lengthscale per categorical, no output transform
+    "warp": Variant({"input_warping": True}),
+    "hamming": Variant({"categorical_kernel": "hamming"}),
+    "no-transform": Variant({"output_transform": "none"})}
 VARIANT_RUNS = RESULTS / "fidelity-variants"  # one JSON per (variant, problem, seed)
 
 
