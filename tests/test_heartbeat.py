@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 
+import bayesopt.heartbeats
 from acquisition.optimizer import AcquisitionOptimizerOptions
 from bayesopt import Categorical, Optimizer, Real, minimize
 from bayesopt.events import Cancel, Heartbeat, Pending, Report, Tell
@@ -373,7 +374,8 @@ def _wait_for(url: str, ready: Any, limit: float = 300.0) -> list[dict[str, Any]
     raise AssertionError("the worker never got there")
 
 
-def test_without_pending_timeout_no_thread_runs_and_no_heartbeat_is_stored(tmp_path):
+def test_without_pending_timeout_no_thread_runs_and_no_heartbeat_is_stored(tmp_path,
+                                                                          monkeypatch):
     url = f"sqlite:///{tmp_path / 'study.db'}"
     seen: list[list[str]] = []
 
@@ -386,8 +388,23 @@ def test_without_pending_timeout_no_thread_runs_and_no_heartbeat_is_stored(tmp_p
              n_initial=3, options=FAST)
     assert all("bayesopt-heartbeat" not in names for names in seen) and len(seen) == 3
     assert "heartbeat" not in [r["event"] for r in study_events(url)]
-    minimize(slow, SPACE, n_calls=5, seed=1, storage=url, study="s", progress=False,
-             n_initial=3, options=FAST, pending_timeout=0.15)
+    # With a timeout: a heartbeat every 0.06 s, and a timeout no ask can outlast. (A short
+    # timeout made this depend on the machine's load: a point's clock starts at its ask,
+    # and on a busy machine it ran out before the first heartbeat, which is then refused.)
+    monkeypatch.setattr(bayesopt.heartbeats, "HEARTBEAT_FRACTION", 0.001)
+
+    def until_beaten(p: dict[str, Any]) -> float:
+        seen.append([t.name for t in threading.enumerate()])
+        point = [p["x"], p["y"]]
+        give_up = time.monotonic() + 120  # guards against a hang, not a timing claim
+        while not any(r["event"] == "heartbeat" and point in r["points"]
+                      for r in study_events(url)):
+            assert time.monotonic() < give_up, f"no heartbeat of {p} was stored"
+            time.sleep(0.02)
+        return p["x"]
+
+    minimize(until_beaten, SPACE, n_calls=5, seed=1, storage=url, study="s", progress=False,
+             n_initial=3, options=FAST, pending_timeout=60.0)
     assert all("bayesopt-heartbeat" in names for names in seen[3:]) and len(seen) == 5
     assert "heartbeat" in [r["event"] for r in study_events(url)]
     assert "bayesopt-heartbeat" not in [t.name for t in threading.enumerate()]
@@ -396,7 +413,8 @@ def test_without_pending_timeout_no_thread_runs_and_no_heartbeat_is_stored(tmp_p
 
 
 @pytest.mark.parametrize("n_workers", [1, 2])
-def test_ctrl_c_joins_the_thread_and_no_heartbeat_follows_the_cancel(tmp_path, n_workers):
+def test_ctrl_c_joins_the_thread_and_no_heartbeat_follows_the_cancel(tmp_path, n_workers,
+                                                                     monkeypatch):
     """Ctrl-C in the objective (one worker: it runs in the main thread) or in the callback
     (two workers on a thread pool: the other evaluation is in flight): the run cancels
     its running point, no heartbeat of it is stored after that, and the thread is gone."""
@@ -415,10 +433,13 @@ def test_ctrl_c_joins_the_thread_and_no_heartbeat_follows_the_cancel(tmp_path, n
     def stop(observation: Any, opt: Optimizer) -> bool:
         raise KeyboardInterrupt
 
+    # a heartbeat every 0.06 s and a timeout no ask can outlast on a busy machine (a point
+    # whose claim timed out before its first heartbeat would have none stored)
+    monkeypatch.setattr(bayesopt.heartbeats, "HEARTBEAT_FRACTION", 0.001)
     executor = None if n_workers == 1 else ThreadPoolExecutor(2)
     with pytest.raises(KeyboardInterrupt):
         minimize(slow, SPACE, n_calls=5, seed=0, storage=url, study="s", progress=False,
-                 n_initial=3, options=FAST, pending_timeout=0.3, n_workers=n_workers,
+                 n_initial=3, options=FAST, pending_timeout=60.0, n_workers=n_workers,
                  executor=executor, callback=None if n_workers == 1 else stop)
     if executor is not None:
         executor.shutdown()
@@ -459,15 +480,19 @@ def test_pending_status_judges_the_claims_at_the_given_time_as_an_ask_would():
         opt.pending_status(now=float("nan"))
 
 
-def test_pending_lists_the_points_an_ask_counts_not_those_timed_out_by_the_clock():
+def test_pending_lists_the_points_an_ask_counts_not_those_timed_out_by_the_clock(monkeypatch):
     """`Optimizer.pending` is what the next ask counts as in flight (README, Shared
     studies: a point silent for more than the timeout is expired, not pending): a point
     timed out by the clock leaves it before any event releases it, as `pending_status`
-    already said. It listed the point until a later event was applied (tidy16)."""
-    opt = Optimizer(SPACE, seed=0, pending_timeout=0.05, options=FAST)
+    already said. It listed the point until a later event was applied (tidy16). The clock
+    moves only when the test moves it (a real 0.05 s timeout could run out on a busy
+    machine between the ask and the first check)."""
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    opt = Optimizer(SPACE, seed=0, pending_timeout=10.0, options=FAST)
     p = opt.ask()
     assert opt.pending == [p] == list(opt.pending_status().running)
-    time.sleep(0.1)  # silent for more than the timeout; no event since the ask
+    now[0] += 10.5  # silent for more than the timeout; no event since the ask
     assert opt.pending == [] == list(opt.pending_status().running)
     assert [c.params for c in opt.pending_status().timed_out] == [p]
     q = opt.ask()  # its event releases p in the fold: the same answer as before it
