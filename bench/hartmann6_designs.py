@@ -121,21 +121,16 @@ def _optuna(problem_name: str, seed: int, enqueued: list[dict[str, float]]) -> S
 
 
 def _botorch(problem_name: str, seed: int, design: list[dict[str, float]]) -> Steps:
-    """The suite's BoTorch adapter on the problem for `seed`, its own design or `design`."""
-    from bench.adapters import BoTorchAdapter
+    """The suite's BoTorch adapter on the problem for `seed`, its own design or `design`,
+    driven as the suite drives it (`bench.adapters.drive`)."""
+    from bench.adapters import BoTorchAdapter, drive
 
     problem = make_problem(problem_name, seed)
     adapter = BoTorchAdapter(dict(problem.space), seed, DESIGN)
     if design:
         adapter.design = list(design)
-    steps: Steps = []
-    for _ in range(BUDGET):
-        params = adapter.ask()
-        value = problem.evaluate(params)
-        adapter.tell(params, value)
-        steps.append({"params": params, "value": value,
-                      "true_value": problem.true_value(params)})
-    return steps
+    return [{**step, "true_value": problem.true_value(step["params"])}
+            for step in drive(adapter, problem, BUDGET)]
 
 
 KINDS: dict[str, Callable[[str, int], Steps]] = {
