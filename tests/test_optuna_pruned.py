@@ -69,12 +69,19 @@ def _pruning_study(storage, n_jobs: int = 1, **kwargs) -> optuna.Study:
     """Successive halving when sequential. Its decisions compare a trial with the others at
     its rung, so with two threads they depend on the scheduler (a run can end with none
     pruned); there a threshold prunes every trial with |x - 0.3| > 0.5 at step 1, whatever
-    the interleaving."""
+    the interleaving. There the study starts with one complete trial, x = 0.3, added as a
+    finished one: without a complete trial Optuna's relative search space stays empty, the
+    sampler samples at random and may never build its optimizer (14 random trials were all
+    pruned in a CI run). (`enqueue_trial` would not do: two threads on SQLite can both run
+    the enqueued trial.)"""
     pruner = (optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
               if n_jobs == 1 else optuna.pruners.ThresholdPruner(upper=1.25))
     study = optuna.create_study(
         study_name="s", storage=storage,
         sampler=BayesoptSampler(seed=0, **kwargs), pruner=pruner)
+    if n_jobs != 1:
+        study.add_trial(create_trial(params={"x": 0.3}, value=_curve(0.3, STEPS),
+                                     distributions={"x": FloatDistribution(-2.0, 2.0)}))
     study.optimize(_objective, n_trials=14, n_jobs=n_jobs)
     return study
 
